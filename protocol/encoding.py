@@ -1,0 +1,205 @@
+"""RFC 8785 (JCS) canonical JSON for the protocol-v1 value domain. Pure: no I/O.
+
+The domain is JSON without floats: null, booleans, integers with |n| < 2**53, strings,
+arrays and objects with string keys. Python `bytes` encode as lowercase hex strings
+(ADR 0002). Objects are sorted by the UTF-16 code units of their keys, as RFC 8785 §3.2.3
+requires; Python's default sort orders by code points, which differs above U+FFFF.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+from protocol.errors import (
+    DuplicateKeyError,
+    ExponentNotAllowedError,
+    FloatNotAllowedError,
+    IntegerOutOfRangeError,
+    InvalidUtf8Error,
+    LoneSurrogateError,
+    MalformedJsonError,
+    NonCanonicalError,
+    NonFiniteNumberError,
+    UnsupportedTypeError,
+)
+
+JsonValue: TypeAlias = bool | int | str | list["JsonValue"] | dict[str, "JsonValue"] | None
+JsonObject: TypeAlias = dict[str, JsonValue]
+
+INTEGER_MAGNITUDE_LIMIT = 2**53
+"""Integers must satisfy |n| < 2**53 so every IEEE-754 double verifier reads them exactly."""
+
+_SHORT_ESCAPES = {
+    0x08: "\\b",
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x22: '\\"',
+    0x5C: "\\\\",
+}
+
+
+def encode(value: object) -> bytes:
+    """Return the RFC 8785 canonical UTF-8 bytes of `value`.
+
+    Raises UnsupportedTypeError for floats and non-JSON types, IntegerOutOfRangeError for
+    |n| >= 2**53 and LoneSurrogateError for strings without a UTF-8 form.
+    """
+    parts: list[str] = []
+    _encode_into(value, parts)
+    return "".join(parts).encode("utf-8")
+
+
+def _encode_into(value: object, parts: list[str]) -> None:
+    # bool first: in Python, bool is a subclass of int.
+    if value is None:
+        parts.append("null")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif isinstance(value, int):
+        parts.append(_encode_integer(value))
+    elif isinstance(value, str):
+        parts.append(_encode_string(value))
+    elif isinstance(value, bytes):
+        parts.append('"' + value.hex() + '"')
+    elif isinstance(value, Mapping):
+        _encode_object(value, parts)
+    elif isinstance(value, Sequence):
+        _encode_array(value, parts)
+    elif isinstance(value, float):
+        raise FloatNotAllowedError(f"float {value!r} has no place in protocol v1")
+    else:
+        raise UnsupportedTypeError(f"cannot encode {type(value).__name__}")
+
+
+def _encode_integer(value: int) -> str:
+    if not -INTEGER_MAGNITUDE_LIMIT < value < INTEGER_MAGNITUDE_LIMIT:
+        raise IntegerOutOfRangeError(f"integer {value} is outside |n| < 2**53")
+    return str(value)
+
+
+def _encode_string(value: str) -> str:
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if code in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[code])
+        elif code < 0x20:
+            out.append(f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            raise LoneSurrogateError(f"lone surrogate U+{code:04X} in string")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def utf16_sort_key(key: str) -> bytes:
+    """Order of RFC 8785 §3.2.3: by UTF-16 code units, which big-endian bytes preserve."""
+    return key.encode("utf-16-be", errors="surrogatepass")
+
+
+def _encode_object(value: Mapping[Any, Any], parts: list[str]) -> None:
+    for key in value:
+        if not isinstance(key, str):
+            raise UnsupportedTypeError(f"object key {key!r} is not a string")
+    parts.append("{")
+    for index, key in enumerate(sorted(value, key=utf16_sort_key)):
+        if index:
+            parts.append(",")
+        parts.append(_encode_string(key))
+        parts.append(":")
+        _encode_into(value[key], parts)
+    parts.append("}")
+
+
+def _encode_array(value: Sequence[Any], parts: list[str]) -> None:
+    parts.append("[")
+    for index, item in enumerate(value):
+        if index:
+            parts.append(",")
+        _encode_into(item, parts)
+    parts.append("]")
+
+
+def decode(data: bytes) -> JsonValue:
+    """Parse UTF-8 JSON bytes strictly into the protocol value domain.
+
+    Whitespace and key order are free; every other departure raises its own EncodingError.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidUtf8Error(f"invalid UTF-8 at byte {error.start}") from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_float=_reject_float,
+            parse_int=_parse_integer,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as error:
+        raise MalformedJsonError(f"malformed JSON: {error.msg} at offset {error.pos}") from None
+    except RecursionError:
+        raise MalformedJsonError("malformed JSON: nesting too deep") from None
+    _check_strings(value)
+    return value  # type: ignore[no-any-return]
+
+
+def decode_canonical(data: bytes) -> JsonValue:
+    """Parse bytes that must already be canonical: decode, then re-encode and compare."""
+    value = decode(data)
+    if encode(value) != data:
+        raise NonCanonicalError("bytes are valid JSON but not RFC 8785 canonical")
+    return value
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in result:
+            raise DuplicateKeyError(f"duplicate key {key!r}")
+        result[key] = item
+    return result
+
+
+def _reject_float(literal: str) -> float:
+    if "e" in literal or "E" in literal:
+        raise ExponentNotAllowedError(f"number {literal} uses an exponent")
+    raise FloatNotAllowedError(f"number {literal} has a fraction part")
+
+
+def _parse_integer(literal: str) -> int:
+    # Check the length before int(): Python refuses > 4300 digits with a bare ValueError.
+    digits = literal.lstrip("-")
+    if len(digits) > 16 or not -INTEGER_MAGNITUDE_LIMIT < int(literal) < INTEGER_MAGNITUDE_LIMIT:
+        raise IntegerOutOfRangeError(f"integer {literal[:40]} is outside |n| < 2**53")
+    return int(literal)
+
+
+def _reject_constant(literal: str) -> float:
+    raise NonFiniteNumberError(f"{literal} is not a JSON number")
+
+
+def _check_strings(value: Any) -> None:
+    """Reject lone surrogates that JSON escapes such as \\ud800 can smuggle in."""
+    if isinstance(value, str):
+        _check_string(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_string(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+def _check_string(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise LoneSurrogateError(f"lone surrogate at index {error.start}") from None

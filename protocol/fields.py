@@ -1,0 +1,106 @@
+"""Typed reads of decoded canonical JSON, for the from_json of every wire type. Pure.
+
+Each reader names the field in its error, so a rejected tx or proof says exactly what
+was wrong. Unknown fields are an error (UnknownFieldError), never silently dropped.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, JsonObject, JsonValue
+from protocol.errors import FieldTypeError, MissingFieldError, UnknownFieldError
+
+
+def expect_object(
+    value: object,
+    what: str,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+) -> JsonObject:
+    """Return value as an object holding every required field and no field outside both sets."""
+    if not isinstance(value, dict):
+        raise FieldTypeError(f"{what}: expected an object, got {_json_type(value)}")
+    required_set = set(required)
+    missing = sorted(required_set - value.keys())
+    if missing:
+        raise MissingFieldError(f"{what}: missing field {missing[0]!r}")
+    unknown = sorted(value.keys() - required_set - set(optional))
+    if unknown:
+        raise UnknownFieldError(f"{what}: unknown field {unknown[0]!r}")
+    return value
+
+
+def read_int(obj: Mapping[str, Any], name: str, *, minimum: int = 0) -> int:
+    """An integer field with minimum <= value < 2**53."""
+    value = obj[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldTypeError(f"{name}: expected an integer, got {_json_type(value)}")
+    if not minimum <= value < INTEGER_MAGNITUDE_LIMIT:
+        raise FieldTypeError(f"{name}: {value} is below {minimum} or too large")
+    return value
+
+
+def read_str(obj: Mapping[str, Any], name: str, *, max_length: int = 4096) -> str:
+    """A string field of at most max_length code points."""
+    value = obj[name]
+    if not isinstance(value, str):
+        raise FieldTypeError(f"{name}: expected a string, got {_json_type(value)}")
+    if len(value) > max_length:
+        raise FieldTypeError(f"{name}: longer than {max_length} characters")
+    return value
+
+
+def read_bool(obj: Mapping[str, Any], name: str) -> bool:
+    value = obj[name]
+    if not isinstance(value, bool):
+        raise FieldTypeError(f"{name}: expected a boolean, got {_json_type(value)}")
+    return value
+
+
+def read_hex(obj: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
+    """A bytes field: lowercase hex, of exactly size bytes when size is given."""
+    return parse_hex(obj[name], name, size=size)
+
+
+def parse_hex(value: object, name: str, *, size: int | None = None) -> bytes:
+    """Decode lowercase hex; uppercase or odd-length hex is not canonical and is refused."""
+    if not isinstance(value, str):
+        raise FieldTypeError(f"{name}: expected a hex string, got {_json_type(value)}")
+    if value != value.lower() or len(value) % 2:
+        raise FieldTypeError(f"{name}: not lowercase hex of whole bytes")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise FieldTypeError(f"{name}: not lowercase hex") from None
+    if size is not None and len(raw) != size:
+        raise FieldTypeError(f"{name}: expected {size} bytes, got {len(raw)}")
+    return raw
+
+
+def read_optional_hex(obj: Mapping[str, Any], name: str, *, size: int) -> bytes | None:
+    """A bytes field that may be null."""
+    if obj[name] is None:
+        return None
+    return read_hex(obj, name, size=size)
+
+
+def read_list(obj: Mapping[str, Any], name: str, *, max_items: int = 100_000) -> list[JsonValue]:
+    value = obj[name]
+    if not isinstance(value, list):
+        raise FieldTypeError(f"{name}: expected an array, got {_json_type(value)}")
+    if len(value) > max_items:
+        raise FieldTypeError(f"{name}: more than {max_items} items")
+    return value
+
+
+def read_object(obj: Mapping[str, Any], name: str) -> JsonObject:
+    value = obj[name]
+    if not isinstance(value, dict):
+        raise FieldTypeError(f"{name}: expected an object, got {_json_type(value)}")
+    return value
+
+
+def _json_type(value: object) -> str:
+    names = {type(None): "null", bool: "boolean", int: "integer", str: "string"}
+    names |= {list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)

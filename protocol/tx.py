@@ -1,0 +1,168 @@
+"""Transactions: the unsigned body every party signs, and the signed envelope. Pure.
+
+tx_id = SHA-256(TAG_TX || JCS(unsigned tx)), and every signature (sender's and
+co-signers') is over exactly those bytes (DESIGN.md §2). A signed tx holds one signature
+per key, sorted by public key, so its canonical bytes (the tx_root leaf) are unique.
+"""
+
+from dataclasses import dataclass, replace
+
+from protocol.encoding import JsonObject, encode
+from protocol.errors import FieldTypeError, SignatureError
+from protocol.fields import (
+    expect_object,
+    read_hex,
+    read_int,
+    read_list,
+    read_object,
+    read_str,
+)
+from protocol.hashing import HASH_SIZE, TAG_TX, Hash32, tagged_hash
+from protocol.signing import (
+    PUBLIC_KEY_SIZE,
+    SIGNATURE_SIZE,
+    PublicKey,
+    SigningKey,
+    verify_signature,
+)
+
+PROTOCOL_VERSION = 1
+"""The protocol_version every v1 tx and header carries."""
+COSIGNATURES_MAX = 16
+"""More signatures than any rule asks for (q validators plus a few co-signers)."""
+
+UNSIGNED_TX_FIELDS = (
+    "chain_id",
+    "protocol_version",
+    "type",
+    "sender",
+    "nonce",
+    "expires_at_ms",
+    "body",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnsignedTx:
+    """What every signer of a transaction signs."""
+
+    chain_id: Hash32
+    """The chain this tx is valid on: SHA-256(TAG_GENESIS || JCS(genesis))."""
+    protocol_version: int
+    type: str
+    """Transaction type, e.g. "credits.transfer"; contracts/ defines the bodies."""
+    sender: PublicKey
+    """The key whose nonce this tx consumes."""
+    nonce: int
+    """Must equal the sender's last committed nonce + 1 (the first tx uses 1)."""
+    expires_at_ms: int
+    """Unix milliseconds; a block whose time_ms is later may not include it."""
+    body: JsonObject
+    """Type-specific fields, checked by contracts/."""
+
+    def to_json(self) -> JsonObject:
+        return {
+            "chain_id": self.chain_id.hex(),
+            "protocol_version": self.protocol_version,
+            "type": self.type,
+            "sender": self.sender.hex(),
+            "nonce": self.nonce,
+            "expires_at_ms": self.expires_at_ms,
+            "body": self.body,
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> "UnsignedTx":
+        obj = expect_object(value, "tx", UNSIGNED_TX_FIELDS)
+        return cls(
+            chain_id=Hash32(read_hex(obj, "chain_id", size=HASH_SIZE)),
+            protocol_version=read_int(obj, "protocol_version"),
+            type=read_str(obj, "type", max_length=64),
+            sender=PublicKey(read_hex(obj, "sender", size=PUBLIC_KEY_SIZE)),
+            nonce=read_int(obj, "nonce", minimum=1),
+            expires_at_ms=read_int(obj, "expires_at_ms"),
+            body=read_object(obj, "body"),
+        )
+
+    def signing_bytes(self) -> bytes:
+        """TAG_TX || JCS(unsigned tx): signed by every party, hashed into tx_id."""
+        return TAG_TX + encode(self.to_json())
+
+    def tx_id(self) -> Hash32:
+        return tagged_hash(TAG_TX, encode(self.to_json()))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxSignature:
+    public_key: PublicKey
+    signature: bytes
+
+    def to_json(self) -> JsonObject:
+        return {"public_key": self.public_key.hex(), "signature": self.signature.hex()}
+
+    @classmethod
+    def from_json(cls, value: object) -> "TxSignature":
+        obj = expect_object(value, "signature", ("public_key", "signature"))
+        return cls(
+            public_key=PublicKey(read_hex(obj, "public_key", size=PUBLIC_KEY_SIZE)),
+            signature=read_hex(obj, "signature", size=SIGNATURE_SIZE),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignedTx:
+    """An unsigned tx and its signatures, one per key, sorted by public key."""
+
+    tx: UnsignedTx
+    signatures: tuple[TxSignature, ...]
+
+    def __post_init__(self) -> None:
+        keys = [s.public_key for s in self.signatures]
+        if len(set(keys)) != len(keys):
+            raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
+        if keys != sorted(keys):
+            raise FieldTypeError("signatures: not sorted by public_key")
+        if len(keys) > COSIGNATURES_MAX:
+            raise FieldTypeError(f"signatures: more than {COSIGNATURES_MAX}")
+
+    @property
+    def tx_id(self) -> Hash32:
+        return self.tx.tx_id()
+
+    @property
+    def signers(self) -> tuple[PublicKey, ...]:
+        return tuple(s.public_key for s in self.signatures)
+
+    def to_json(self) -> JsonObject:
+        return {"tx": self.tx.to_json(), "signatures": [s.to_json() for s in self.signatures]}
+
+    @classmethod
+    def from_json(cls, value: object) -> "SignedTx":
+        obj = expect_object(value, "signed tx", ("tx", "signatures"))
+        signatures = read_list(obj, "signatures", max_items=COSIGNATURES_MAX)
+        return cls(
+            tx=UnsignedTx.from_json(read_object(obj, "tx")),
+            signatures=tuple(TxSignature.from_json(s) for s in signatures),
+        )
+
+    def canonical_bytes(self) -> bytes:
+        """JCS(signed tx): the tx_root leaf."""
+        return encode(self.to_json())
+
+
+def sign_tx(tx: UnsignedTx | SignedTx, key: SigningKey) -> SignedTx:
+    """Add key's signature (replacing an earlier one by the same key)."""
+    signed = tx if isinstance(tx, SignedTx) else SignedTx(tx=tx, signatures=())
+    entry = TxSignature(public_key=key.public_key, signature=key.sign(signed.tx.signing_bytes()))
+    others = [s for s in signed.signatures if s.public_key != key.public_key]
+    return replace(signed, signatures=tuple(sorted([*others, entry], key=lambda s: s.public_key)))
+
+
+def verify_tx_signatures(signed: SignedTx) -> None:
+    """Raise SignatureError unless the sender signed and every signature verifies."""
+    message = signed.tx.signing_bytes()
+    if signed.tx.sender not in signed.signers:
+        raise SignatureError("the sender's signature is missing")
+    for entry in signed.signatures:
+        if not verify_signature(entry.public_key, message, entry.signature):
+            raise SignatureError(f"signature by {entry.public_key.hex()} does not verify")

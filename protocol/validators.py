@@ -1,0 +1,108 @@
+"""The validator set and its commitment, validators_hash (DESIGN.md §3). Pure: no I/O."""
+
+from dataclasses import dataclass
+
+from protocol.encoding import JsonObject, decode, encode
+from protocol.errors import FieldTypeError
+from protocol.fields import expect_object, read_hex, read_int, read_list, read_str
+from protocol.hashing import TAG_VALIDATORS, Hash32, tagged_hash
+from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validator:
+    """One validator of the set."""
+
+    name: str
+    """Institution's note name: no spaces, no '+', e.g. "xiangshan-county"."""
+    public_key: PublicKey
+    """Ed25519 key that signs votes, proposals and checkpoint notes."""
+    note_verifier_key: str
+    """C2SP verifier key string `<name>+<8 hex key id>+<base64(0x01 || public_key)>`."""
+
+    def to_json(self) -> JsonObject:
+        return {
+            "name": self.name,
+            "public_key": self.public_key.hex(),
+            "note_verifier_key": self.note_verifier_key,
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> "Validator":
+        obj = expect_object(value, "validator", ("name", "public_key", "note_verifier_key"))
+        return cls(
+            name=read_str(obj, "name", max_length=128),
+            public_key=PublicKey(read_hex(obj, "public_key", size=PUBLIC_KEY_SIZE)),
+            note_verifier_key=read_str(obj, "note_verifier_key", max_length=512),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValidatorSet:
+    """Validators sorted by public key, and the quorum q of precommits a block needs."""
+
+    validators: tuple[Validator, ...]
+    quorum: int
+
+    def __post_init__(self) -> None:
+        keys = [v.public_key for v in self.validators]
+        if keys != sorted(set(keys)):
+            raise FieldTypeError("validators must be sorted by public_key, each key once")
+        size = len(self.validators)
+        # n/2 < q <= n: two quorums always share a validator (DESIGN.md §4).
+        if not (size > 0 and size < 2 * self.quorum and self.quorum <= size):
+            raise FieldTypeError(f"quorum {self.quorum} breaks n/2 < q <= n for n={size}")
+
+    @property
+    def size(self) -> int:
+        return len(self.validators)
+
+    @property
+    def max_safety_faults(self) -> int:
+        """f_S = 2q - n - 1: equivocating validators tolerated without a fork."""
+        return 2 * self.quorum - self.size - 1
+
+    @property
+    def max_liveness_faults(self) -> int:
+        """f_L = n - q: silent validators tolerated without a stall."""
+        return self.size - self.quorum
+
+    def by_key(self, public_key: bytes) -> Validator | None:
+        for validator in self.validators:
+            if validator.public_key == public_key:
+                return validator
+        return None
+
+    def contains(self, public_key: bytes) -> bool:
+        return self.by_key(public_key) is not None
+
+    def proposer(self, height: int, round_number: int) -> Validator:
+        """Round-robin by height + round (DESIGN.md §4); no randomness needed."""
+        return self.validators[(height + round_number) % self.size]
+
+    def to_json(self) -> JsonObject:
+        return {"validators": [v.to_json() for v in self.validators], "quorum": self.quorum}
+
+    @classmethod
+    def from_json(cls, value: object) -> "ValidatorSet":
+        obj = expect_object(value, "validator set", ("validators", "quorum"))
+        members = tuple(Validator.from_json(v) for v in read_list(obj, "validators"))
+        return cls(validators=members, quorum=read_int(obj, "quorum", minimum=1))
+
+    @classmethod
+    def create(cls, validators: list[Validator], quorum: int) -> "ValidatorSet":
+        """Build a set from validators in any order."""
+        ordered = tuple(sorted(validators, key=lambda v: v.public_key))
+        return cls(validators=ordered, quorum=quorum)
+
+    def canonical_bytes(self) -> bytes:
+        return encode(self.to_json())
+
+    def hash(self) -> Hash32:
+        """validators_hash = SHA-256(TAG_VALIDATORS || JCS(set))."""
+        return tagged_hash(TAG_VALIDATORS, self.canonical_bytes())
+
+
+def validator_set_from_bytes(data: bytes) -> ValidatorSet:
+    """Decode the canonical preimage of a validators_hash."""
+    return ValidatorSet.from_json(decode(data))

@@ -1,0 +1,34 @@
+"""The `lantan` script: command groups from entry points, and a clear message without them."""
+
+import subprocess
+import sys
+
+import pytest
+
+from client import cli
+
+
+def test_without_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert "usage: lantan" in capsys.readouterr().out
+
+
+def test_server_groups_exist_even_without_entry_points() -> None:
+    parser = cli.build_parser()
+    help_text = parser.format_help()
+    for name in cli.SERVER_GROUPS:
+        assert name in help_text
+
+
+def test_missing_server_group_explains_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "entry_points", lambda group: [])
+    exit_code = cli.main(["node"])
+    assert exit_code == 2
+
+
+def test_console_script_runs_as_module() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "client.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert "Lantan" in completed.stdout
