@@ -43,16 +43,15 @@ def _add_missing_extra(
     name: str,
     reason: str,
 ) -> None:
-    sub = subparsers.add_parser(name, help=f"(needs `pip install lantan[node]`: {reason})")
+    sub = subparsers.add_parser(name, help=f"(unavailable: {reason})")
     sub.set_defaults(handler=lambda _args: _explain_missing(name, reason))
 
 
 def _explain_missing(name: str, reason: str) -> int:
-    print(
-        f"lantan {name}: this command needs the server extra ({reason}).\n"
-        "Install it with: pip install 'lantan[node]'",
-        file=sys.stderr,
-    )
+    message = f"lantan {name}: this command is unavailable ({reason})."
+    if name in SERVER_GROUPS:
+        message += "\nIt is part of the validator node; install it with: pip install 'lantan[node]'"
+    print(message, file=sys.stderr)
     return 2
 
 

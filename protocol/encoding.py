@@ -7,7 +7,8 @@ requires; Python's default sort orders by code points, which differs above U+FFF
 """
 
 import json
-from collections.abc import Mapping, Sequence
+import json.encoder
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from protocol.errors import (
@@ -28,16 +29,10 @@ JsonObject: TypeAlias = dict[str, JsonValue]
 
 INTEGER_MAGNITUDE_LIMIT = 2**53
 """Integers must satisfy |n| < 2**53 so every IEEE-754 double verifier reads them exactly."""
+NESTING_DEPTH_MAX = 64
+"""Arrays and objects nest at most this deep; no protocol structure comes close."""
 
-_SHORT_ESCAPES = {
-    0x08: "\\b",
-    0x09: "\\t",
-    0x0A: "\\n",
-    0x0C: "\\f",
-    0x0D: "\\r",
-    0x22: '\\"',
-    0x5C: "\\\\",
-}
+_escape_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def encode(value: object) -> bytes:
@@ -47,11 +42,14 @@ def encode(value: object) -> bytes:
     |n| >= 2**53 and LoneSurrogateError for strings without a UTF-8 form.
     """
     parts: list[str] = []
-    _encode_into(value, parts)
-    return "".join(parts).encode("utf-8")
+    _encode_into(value, parts, 0)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise LoneSurrogateError(f"lone surrogate U+{ord(error.object[error.start]):04X}") from None
 
 
-def _encode_into(value: object, parts: list[str]) -> None:
+def _encode_into(value: object, parts: list[str], depth: int) -> None:
     # bool first: in Python, bool is a subclass of int.
     if value is None:
         parts.append("null")
@@ -66,9 +64,9 @@ def _encode_into(value: object, parts: list[str]) -> None:
     elif isinstance(value, bytes):
         parts.append('"' + value.hex() + '"')
     elif isinstance(value, Mapping):
-        _encode_object(value, parts)
-    elif isinstance(value, Sequence):
-        _encode_array(value, parts)
+        _encode_object(value, parts, _deeper(depth))
+    elif isinstance(value, list | tuple):
+        _encode_array(value, parts, _deeper(depth))
     elif isinstance(value, float):
         raise FloatNotAllowedError(f"float {value!r} has no place in protocol v1")
     else:
@@ -77,24 +75,15 @@ def _encode_into(value: object, parts: list[str]) -> None:
 
 def _encode_integer(value: int) -> str:
     if not -INTEGER_MAGNITUDE_LIMIT < value < INTEGER_MAGNITUDE_LIMIT:
-        raise IntegerOutOfRangeError(f"integer {value} is outside |n| < 2**53")
+        raise IntegerOutOfRangeError(f"integer of {value.bit_length()} bits is outside |n| < 2**53")
     return str(value)
 
 
 def _encode_string(value: str) -> str:
-    out = ['"']
-    for char in value:
-        code = ord(char)
-        if code in _SHORT_ESCAPES:
-            out.append(_SHORT_ESCAPES[code])
-        elif code < 0x20:
-            out.append(f"\\u{code:04x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            raise LoneSurrogateError(f"lone surrogate U+{code:04X} in string")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    # The standard library's escaper (C-accelerated) escapes exactly the RFC 8785 §3.2.2.2
+    # set: '"', '\\', the five short escapes and other U+0000..U+001F as lowercase \u00xx.
+    # Lone surrogates pass through it; encode() rejects them when producing UTF-8.
+    return _escape_string(value)
 
 
 def utf16_sort_key(key: str) -> bytes:
@@ -102,7 +91,13 @@ def utf16_sort_key(key: str) -> bytes:
     return key.encode("utf-16-be", errors="surrogatepass")
 
 
-def _encode_object(value: Mapping[Any, Any], parts: list[str]) -> None:
+def _deeper(depth: int) -> int:
+    if depth >= NESTING_DEPTH_MAX:
+        raise MalformedJsonError(f"nesting deeper than {NESTING_DEPTH_MAX}")
+    return depth + 1
+
+
+def _encode_object(value: Mapping[Any, Any], parts: list[str], depth: int) -> None:
     for key in value:
         if not isinstance(key, str):
             raise UnsupportedTypeError(f"object key {key!r} is not a string")
@@ -112,16 +107,16 @@ def _encode_object(value: Mapping[Any, Any], parts: list[str]) -> None:
             parts.append(",")
         parts.append(_encode_string(key))
         parts.append(":")
-        _encode_into(value[key], parts)
+        _encode_into(value[key], parts, depth)
     parts.append("}")
 
 
-def _encode_array(value: Sequence[Any], parts: list[str]) -> None:
+def _encode_array(value: Sequence[Any], parts: list[str], depth: int) -> None:
     parts.append("[")
     for index, item in enumerate(value):
         if index:
             parts.append(",")
-        _encode_into(item, parts)
+        _encode_into(item, parts, depth)
     parts.append("]")
 
 
@@ -146,7 +141,7 @@ def decode(data: bytes) -> JsonValue:
         raise MalformedJsonError(f"malformed JSON: {error.msg} at offset {error.pos}") from None
     except RecursionError:
         raise MalformedJsonError("malformed JSON: nesting too deep") from None
-    _check_strings(value)
+    _check_strings(value, 0)
     return value  # type: ignore[no-any-return]
 
 
@@ -185,17 +180,18 @@ def _reject_constant(literal: str) -> float:
     raise NonFiniteNumberError(f"{literal} is not a JSON number")
 
 
-def _check_strings(value: Any) -> None:
-    """Reject lone surrogates that JSON escapes such as \\ud800 can smuggle in."""
+def _check_strings(value: Any, depth: int) -> None:
+    """Reject lone surrogates that JSON escapes such as \\ud800 can smuggle in, and nesting
+    deeper than NESTING_DEPTH_MAX."""
     if isinstance(value, str):
         _check_string(value)
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_string(key)
-            _check_strings(item)
+            _check_strings(item, _deeper(depth))
     elif isinstance(value, list):
         for item in value:
-            _check_strings(item)
+            _check_strings(item, _deeper(depth))
 
 
 def _check_string(value: str) -> None:

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 
 from protocol.encoding import JsonObject, decode, encode
-from protocol.errors import FieldTypeError
+from protocol.errors import FieldTypeError, NoteError
 from protocol.fields import expect_object, read_hex, read_int, read_list, read_str
 from protocol.hashing import TAG_VALIDATORS, Hash32, tagged_hash
+from protocol.note import parse_verifier_key
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 
 
@@ -19,6 +20,16 @@ class Validator:
     """Ed25519 key that signs votes, proposals and checkpoint notes."""
     note_verifier_key: str
     """C2SP verifier key string `<name>+<8 hex key id>+<base64(0x01 || public_key)>`."""
+
+    def __post_init__(self) -> None:
+        # The verifier key is derived data: it must name this validator and carry its key,
+        # or checkpoint lines would count for the wrong institution.
+        try:
+            parsed = parse_verifier_key(self.note_verifier_key)
+        except NoteError as error:
+            raise FieldTypeError(f"note_verifier_key: {error}") from None
+        if parsed.name != self.name or parsed.public_key != self.public_key:
+            raise FieldTypeError("note_verifier_key does not match the name and public_key")
 
     def to_json(self) -> JsonObject:
         return {

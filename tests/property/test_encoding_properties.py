@@ -1,0 +1,94 @@
+"""protocol/encoding.py over generated values: byte-equal to the rfc8785 package, round trips.
+
+The domain is ours (no floats, |n| < 2**53, no lone surrogates); strings lean on the cases
+that break naive encoders: non-BMP characters (UTF-16 sorting), fullwidth punctuation, and
+control characters (escapes).
+"""
+
+import json
+from typing import Any
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protocol.encoding import decode, decode_canonical, encode
+
+TRICKY_STRINGS = [
+    "",
+    "𠮷",  # U+20BB7: a surrogate pair in UTF-16
+    "，",  # U+FF0C fullwidth comma
+    "\U0001f600",
+    "\ufb33",
+    "\uffff",
+    "€",
+    "ö",
+    "\x80",
+    "\x7f",
+    "\x00",
+    "\x1f",
+    "\r\n\t\b\f",
+    '"\\/',
+    "\u2028\u2029",
+    "象山县",
+    "a",
+    "A",
+]
+characters = st.characters(codec="utf-8")  # no lone surrogates: they are outside the domain
+strings = st.sampled_from(TRICKY_STRINGS) | st.text(characters, max_size=12)
+keys = st.sampled_from(TRICKY_STRINGS) | st.text(characters, max_size=6)
+integers = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+scalars = st.none() | st.booleans() | integers | strings
+values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(keys, children, max_size=6),
+    max_leaves=40,
+)
+
+
+def same(left: Any, right: Any) -> bool:
+    """Equality that also tells True from 1, as == does not."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(same(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(same, left, right))
+    return bool(left == right)
+
+
+def reversed_insertion(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: reversed_insertion(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [reversed_insertion(item) for item in value]
+    return value
+
+
+@settings(max_examples=250, deadline=None)
+@given(values)
+def test_encode_matches_the_rfc8785_package(value: Any) -> None:
+    assert encode(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values)
+def test_decode_round_trips(value: Any) -> None:
+    canonical = encode(value)
+    assert same(decode(canonical), value)
+    assert same(decode_canonical(canonical), value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values)
+def test_key_insertion_order_does_not_matter(value: Any) -> None:
+    assert encode(reversed_insertion(value)) == encode(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values, st.booleans(), st.sampled_from([None, 0, 2]))
+def test_any_spelling_canonicalises_to_the_same_bytes(
+    value: Any, ensure_ascii: bool, indent: int | None
+) -> None:
+    spelled = json.dumps(value, ensure_ascii=ensure_ascii, indent=indent).encode("utf-8")
+    assert encode(decode(spelled)) == encode(value)
