@@ -304,6 +304,16 @@ def test_non_inclusion_rejects_every_flipped_bit() -> None:
         for present in STATE:
             with pytest.raises(ProofError):
                 verify_non_inclusion(root, present, proof)
+        # A flipped key hashes to another path; the proof may only pass if that key is absent.
+        accepted = 0
+        for bit in range(8 * len(key)):
+            try:
+                verify_non_inclusion(root, flip(key, bit), proof)
+            except ProofError:
+                continue
+            accepted += 1
+            assert tree.get(flip(key, bit)) is None
+        assert accepted < 8 * len(key)
 
 
 def test_proof_shapes_cannot_be_swapped_or_reshaped() -> None:
