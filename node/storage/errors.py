@@ -1,0 +1,42 @@
+"""Typed errors of the LevelDB storage. Operating errors live in node/ only (STYLE.md §7).
+
+StorageError
+├── StoreLockedError      another process (or another handle) holds the database's LOCK
+├── StoreOpenError        the database could not be opened for another reason
+├── StaleOverlayError     an overlay built on a head that is no longer the head
+└── ReadOnlyViewError     a write through a view of committed data
+"""
+
+from pathlib import Path
+
+
+class StorageError(Exception):
+    """Base of every error the storage raises."""
+
+
+class StoreLockedError(StorageError):
+    """The LevelDB directory is already open; only one process may open a node's store."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(
+            f"the store at {directory} is already open (its LevelDB LOCK is held): only one "
+            "node process may open it; other tools talk to that node over HTTP"
+        )
+        self.directory = directory
+
+
+class StoreOpenError(StorageError):
+    """The LevelDB directory could not be opened (missing, unreadable or corrupt)."""
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"cannot open the store at {directory}: {reason}")
+        self.directory = directory
+
+
+class StaleOverlayError(StorageError):
+    """The overlay was built on a head that has moved on (another round committed first),
+    or it was committed already; its writes would not apply to the current state."""
+
+
+class ReadOnlyViewError(StorageError):
+    """Committed data changes only through begin() and commit(), in one atomic batch."""

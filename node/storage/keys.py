@@ -1,0 +1,117 @@
+"""The key layout of a node's one LevelDB database (DESIGN.md §2 step 5).
+
+Every record lives under an ASCII prefix; integers in keys are big-endian and fixed width,
+so LevelDB's byte order is numeric order and a prefix scan lists heights or indexes in
+sequence. This module only builds and parses keys and small fixed-width values: no I/O.
+
+    log/node/<level:1><index:8>        RFC 9162 history-log node hash
+    smt/node/<hash:32>                 SMT node preimage
+    smt/root/<version:8>               SMT root at a version
+    smt/value/<hash:32>                SMT value bytes by their SHA-256
+    state/<utf-8 key>                  latest committed state value
+    block/<height:8>                   block bytes
+    cert/<height:8>                    commit certificate bytes
+    result/<height:8>/<index:8>        TxResult bytes
+    tx/<tx_id:32>                      <height:8><index:8>
+    meta/head, meta/log_size, meta/smt_latest   8-byte counters
+"""
+
+from typing import Final
+
+from protocol.hashing import HASH_SIZE
+
+INT_SIZE: Final = 8
+"""Width of every integer in a key or counter value: enough for any height or index."""
+LEVEL_SIZE: Final = 1
+"""A log level is below 64 (a log of 2**64 leaves), so one byte holds it."""
+
+LOG_NODE_PREFIX: Final = b"log/node/"
+SMT_NODE_PREFIX: Final = b"smt/node/"
+SMT_ROOT_PREFIX: Final = b"smt/root/"
+SMT_VALUE_PREFIX: Final = b"smt/value/"
+STATE_PREFIX: Final = b"state/"
+BLOCK_PREFIX: Final = b"block/"
+CERTIFICATE_PREFIX: Final = b"cert/"
+RESULT_PREFIX: Final = b"result/"
+TX_PREFIX: Final = b"tx/"
+
+HEAD_KEY: Final = b"meta/head"
+"""Height of the last committed block; absent until the first (genesis) commit."""
+LOG_SIZE_KEY: Final = b"meta/log_size"
+SMT_LATEST_KEY: Final = b"meta/smt_latest"
+
+_INT_LIMIT: Final = 1 << (8 * INT_SIZE)
+
+
+def encode_int(value: int) -> bytes:
+    """Big-endian fixed width. Requires 0 <= value < 2**64."""
+    if not 0 <= value < _INT_LIMIT:
+        raise ValueError(f"{value} does not fit in {INT_SIZE} unsigned bytes")
+    return value.to_bytes(INT_SIZE, "big")
+
+
+def decode_int(data: bytes) -> int:
+    """The inverse of encode_int. Requires exactly INT_SIZE bytes."""
+    assert len(data) == INT_SIZE, f"stored counter has {len(data)} bytes"
+    return int.from_bytes(data, "big")
+
+
+def log_node_key(level: int, index: int) -> bytes:
+    """Key of history-log node (level, index). Requires 0 <= level < 256."""
+    return LOG_NODE_PREFIX + level.to_bytes(LEVEL_SIZE, "big") + encode_int(index)
+
+
+def smt_node_key(node_hash: bytes) -> bytes:
+    return SMT_NODE_PREFIX + _hash32(node_hash)
+
+
+def smt_root_key(version: int) -> bytes:
+    return SMT_ROOT_PREFIX + encode_int(version)
+
+
+def smt_value_key(value_hash: bytes) -> bytes:
+    return SMT_VALUE_PREFIX + _hash32(value_hash)
+
+
+def state_key(key: str) -> bytes:
+    """Key of a state record; state keys are UTF-8 text such as "account/<id>"."""
+    return STATE_PREFIX + key.encode("utf-8")
+
+
+def block_key(height: int) -> bytes:
+    return BLOCK_PREFIX + encode_int(height)
+
+
+def certificate_key(height: int) -> bytes:
+    return CERTIFICATE_PREFIX + encode_int(height)
+
+
+def results_prefix(height: int) -> bytes:
+    """Prefix of every result key of one block; a scan yields them in tx order."""
+    return RESULT_PREFIX + encode_int(height) + b"/"
+
+
+def result_key(height: int, index: int) -> bytes:
+    return results_prefix(height) + encode_int(index)
+
+
+def tx_key(tx_id: bytes) -> bytes:
+    return TX_PREFIX + _hash32(tx_id)
+
+
+def encode_tx_location(height: int, index: int) -> bytes:
+    """Value of a tx index entry: where the tx sits in the chain."""
+    return encode_int(height) + encode_int(index)
+
+
+def decode_tx_location(data: bytes) -> tuple[int, int]:
+    """(height, index) from encode_tx_location's bytes."""
+    assert len(data) == 2 * INT_SIZE, f"stored tx location has {len(data)} bytes"
+    return decode_int(data[:INT_SIZE]), decode_int(data[INT_SIZE:])
+
+
+def _hash32(value: bytes) -> bytes:
+    # A short or long hash would silently alias other keys under the same prefix.
+    if len(value) != HASH_SIZE:
+        raise ValueError(f"expected a {HASH_SIZE}-byte hash, got {len(value)} bytes")
+    return value

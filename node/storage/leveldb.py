@@ -1,0 +1,160 @@
+"""A node's LevelDB store: committed reads, overlays per proposal, one synced batch per block.
+
+Only the node process opens its store (DESIGN.md §2 step 5); LevelDB's LOCK file enforces
+that and a second open raises StoreLockedError. Nothing here decides what a block holds:
+callers fill an Overlay through the ports and commit() writes it atomically and durably.
+"""
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import plyvel
+
+from node.storage import keys
+from node.storage.errors import (
+    ReadOnlyViewError,
+    StaleOverlayError,
+    StoreLockedError,
+    StoreOpenError,
+)
+from node.storage.overlay import Overlay
+from node.storage.views import LogNodes, SmtNodes, StateRecords
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxLocation:
+    """Where a committed tx sits: block height and its position in the block."""
+
+    height: int
+    index: int
+
+
+class _CommittedSpace:
+    """The committed database as a read-only key-value space."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._db.get(key)
+        return value
+
+    def put(self, key: bytes, value: bytes | None) -> None:
+        raise ReadOnlyViewError(
+            f"cannot write {key[:16]!r} to committed data; use begin() and commit()"
+        )
+
+
+class LevelDbStore:
+    """One node's database. Ports over committed data: `log`, `smt`, `state` (read-only)."""
+
+    def __init__(self, db: Any, directory: Path) -> None:
+        """Use LevelDbStore.open(); this wraps an already open plyvel.DB."""
+        self._db = db
+        self._commit_lock = threading.Lock()
+        self.directory = directory
+        committed = _CommittedSpace(db)
+        self.log = LogNodes(committed)
+        self.smt = SmtNodes(committed)
+        self.state = StateRecords(committed)
+
+    @classmethod
+    def open(cls, directory: Path, *, create: bool = True) -> "LevelDbStore":
+        """Open (by default creating) the store in directory.
+
+        Raises StoreLockedError if any handle already holds it, StoreOpenError otherwise.
+        """
+        directory = Path(directory).resolve()
+        try:
+            db = plyvel.DB(str(directory), create_if_missing=create)
+        except plyvel.IOError as error:
+            # LevelDB reports a held lock as an IOError naming the LOCK file.
+            if "LOCK" in str(error):
+                raise StoreLockedError(directory) from None
+            raise StoreOpenError(directory, str(error)) from None
+        except plyvel.Error as error:
+            raise StoreOpenError(directory, str(error)) from None
+        return cls(db, directory)
+
+    def close(self) -> None:
+        """Release the database and its lock; idempotent."""
+        self._db.close()
+
+    def __enter__(self) -> "LevelDbStore":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def begin(self) -> Overlay:
+        """A new overlay over a consistent snapshot of the current head."""
+        snapshot = self._db.snapshot()
+        stored = snapshot.get(keys.HEAD_KEY)
+        return Overlay(snapshot, None if stored is None else keys.decode_int(stored))
+
+    def commit(self, overlay: Overlay) -> None:
+        """Write every buffered write of overlay in ONE synced LevelDB batch, then seal it.
+
+        Requires a block recorded in overlay. Raises StaleOverlayError if overlay was
+        committed already or the head moved since begin() (another round's block won).
+        """
+        with self._commit_lock:
+            if overlay.sealed:
+                raise StaleOverlayError("this overlay was committed already")
+            if overlay.block_height is None:
+                raise ValueError("an overlay is committed with its block: call record_block()")
+            head = self.head_height()
+            if head != overlay.base_head:
+                raise StaleOverlayError(
+                    f"overlay was built on head {overlay.base_head}, the head is now {head}"
+                )
+            # transaction-less batches write nothing until write(); LevelDB appends the batch
+            # to its log as one record, so a crash leaves all of it or none (sync: durable).
+            batch = self._db.write_batch(sync=True)
+            for key, value in overlay.buffered_writes():
+                if value is None:
+                    batch.delete(key)
+                else:
+                    batch.put(key, value)
+            batch.write()
+            overlay.seal()
+
+    def head_height(self) -> int | None:
+        """Height of the last committed block, or None before genesis is committed."""
+        stored = self._db.get(keys.HEAD_KEY)
+        return None if stored is None else keys.decode_int(stored)
+
+    def get_block(self, height: int) -> bytes | None:
+        value: bytes | None = self._db.get(keys.block_key(height))
+        return value
+
+    def get_certificate(self, height: int) -> bytes | None:
+        value: bytes | None = self._db.get(keys.certificate_key(height))
+        return value
+
+    def get_result(self, height: int, index: int) -> bytes | None:
+        value: bytes | None = self._db.get(keys.result_key(height, index))
+        return value
+
+    def get_results(self, height: int) -> tuple[bytes, ...]:
+        """Every TxResult of the block at height, in block order (empty if none)."""
+        prefix = keys.results_prefix(height)
+        return tuple(value for _, value in self._db.iterator(prefix=prefix))
+
+    def find_tx(self, tx_id: bytes) -> TxLocation | None:
+        """Where the committed tx with this id sits, or None if no block holds it."""
+        stored = self._db.get(keys.tx_key(tx_id))
+        if stored is None:
+            return None
+        height, index = keys.decode_tx_location(stored)
+        return TxLocation(height=height, index=index)

@@ -1,0 +1,101 @@
+"""A discardable write set per proposal (DESIGN.md §2 steps 3 and 5).
+
+An Overlay reads through to a consistent snapshot of the committed database and buffers
+every write in memory; it exposes the log, SMT and state ports over that buffer. Dropping
+an overlay discards it. It never writes to LevelDB: LevelDbStore.commit() does, in one
+batch, and only for an overlay built on the current head.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from node.storage import keys
+from node.storage.errors import StaleOverlayError
+from node.storage.views import LogNodes, SmtNodes, StateRecords
+
+
+class SnapshotReader(Protocol):
+    """What an overlay reads through to: a plyvel snapshot (or any byte map)."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+
+class Overlay:
+    """The writes of one proposed block over the committed state it was built on.
+
+    Ports: `log` (protocol.log.LogStore), `smt` (protocol.smt.SmtStore) and `state`
+    (contracts.state.StateView plus apply()). Several overlays may exist at once.
+    """
+
+    def __init__(self, base: SnapshotReader, base_head: int | None) -> None:
+        self._base = base
+        self._writes: dict[bytes, bytes | None] = {}
+        self._sealed = False
+        self.base_head = base_head
+        """Height of the committed head this overlay was built on; None for an empty store."""
+        self.block_height: int | None = None
+        """Height of the block recorded with record_block(), once it was called."""
+        self.log = LogNodes(self)
+        self.smt = SmtNodes(self)
+        self.state = StateRecords(self)
+
+    def get(self, key: bytes) -> bytes | None:
+        """The buffered value (None if deleted here), else the snapshot's."""
+        if key in self._writes:
+            return self._writes[key]
+        return self._base.get(key)
+
+    def put(self, key: bytes, value: bytes | None) -> None:
+        """Buffer a write; None deletes the key when committed."""
+        if self._sealed:
+            # A write after commit would be silently lost: it is a bug in the caller.
+            raise StaleOverlayError("this overlay was committed already; begin a new one")
+        self._writes[key] = value
+
+    def record_block(
+        self,
+        *,
+        height: int,
+        block: bytes,
+        certificate: bytes | None,
+        results: Sequence[bytes],
+        tx_ids: Sequence[bytes],
+    ) -> None:
+        """Buffer the block at height with its certificate, its txs' results and tx index.
+
+        Requires height == base_head + 1 (0 on an empty store), one result per tx id in
+        block order, and a certificate except for the genesis block (height 0).
+        """
+        expected = 0 if self.base_head is None else self.base_head + 1
+        if height != expected:
+            raise ValueError(f"this overlay can only record height {expected}, not {height}")
+        if self.block_height is not None:
+            raise ValueError(f"this overlay already holds block {self.block_height}")
+        if len(results) != len(tx_ids):
+            raise ValueError(f"{len(results)} results for {len(tx_ids)} txs")
+        if certificate is None and height != 0:
+            raise ValueError(f"block {height} needs its commit certificate")
+        self.put(keys.block_key(height), block)
+        if certificate is not None:
+            self.put(keys.certificate_key(height), certificate)
+        for index, (result, tx_id) in enumerate(zip(results, tx_ids, strict=True)):
+            self.put(keys.result_key(height, index), result)
+            self.put(keys.tx_key(tx_id), keys.encode_tx_location(height, index))
+        self.put(keys.HEAD_KEY, keys.encode_int(height))
+        self.block_height = height
+
+    def write_count(self) -> int:
+        """How many keys a commit of this overlay writes or deletes."""
+        return len(self._writes)
+
+    def buffered_writes(self) -> Iterator[tuple[bytes, bytes | None]]:
+        """Every buffered write, for the store's commit batch."""
+        return iter(self._writes.items())
+
+    def seal(self) -> None:
+        """Refuse further writes and commits: called by the store once it has committed."""
+        self._sealed = True
+
+    @property
+    def sealed(self) -> bool:
+        return self._sealed

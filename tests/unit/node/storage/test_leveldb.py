@@ -1,0 +1,185 @@
+"""node/storage/leveldb.py on real LevelDB in tmp_path: commits, reads, locking, reopening."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contracts.state import StateView
+from node.storage import (
+    LevelDbStore,
+    ReadOnlyViewError,
+    StoreLockedError,
+    StoreOpenError,
+    TxLocation,
+)
+from protocol.hashing import Hash32, sha256
+from protocol.log import LogStore, MemoryLogStore, MerkleLog
+from protocol.smt import MemorySmtStore, SmtStore, SparseMerkleTree
+from tests.unit.node.storage import chain
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def run_worker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.unit.node.storage.chain", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_views_satisfy_the_ports_of_protocol_and_contracts(tmp_path: Path) -> None:
+    # mypy checks these annotations; at run time each port method must exist.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        overlay = store.begin()
+        log_ports: list[LogStore] = [store.log, overlay.log]
+        smt_ports: list[SmtStore] = [store.smt, overlay.smt]
+        state_ports: list[StateView] = [store.state, overlay.state]
+        assert all(port.get_size() == 0 for port in log_ports)
+        assert all(port.latest_version() is None for port in smt_ports)
+        assert all(port.get("account/1") is None for port in state_ports)
+
+
+def test_empty_store_has_no_head_and_empty_ports(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        assert store.head_height() is None
+        assert store.log.get_size() == 0
+        assert store.smt.latest_version() is None
+        assert store.state.get("account/1") is None
+        assert store.get_block(0) is None
+        assert store.get_results(0) == ()
+
+
+def test_commit_makes_block_certificate_results_and_tx_index_readable(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(3):
+            chain.commit_block(store, height)
+        assert store.head_height() == 2
+        assert store.get_block(1) == chain.header_bytes(1)
+        assert store.get_certificate(0) is None
+        assert store.get_certificate(2) == b"cert 2"
+        assert list(store.get_results(2)) == chain.result_bytes(2)
+        assert store.get_result(2, 3) == chain.result_bytes(2)[3]
+        assert store.get_result(2, 10) is None
+        assert store.find_tx(chain.tx_ids(1)[4]) == TxLocation(height=1, index=4)
+        assert store.find_tx(sha256(b"never submitted")) is None
+
+
+def test_state_reads_see_committed_writes_and_deletions(tmp_path: Path) -> None:
+    expected = chain.memory_state(5)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(5):
+            chain.commit_block(store, height)
+        for index in range(chain.ACCOUNT_COUNT):
+            key = f"account/{index}"
+            assert store.state.get(key) == expected.get(key), key
+
+
+def test_results_of_a_block_come_back_in_numeric_order(tmp_path: Path) -> None:
+    # 300 results: byte order of decimal or little-endian indexes would put 256 before 3.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        chain.commit_block(store, 0, width=300)
+        assert list(store.get_results(0)) == chain.result_bytes(0, 300)
+
+
+def test_same_sequence_gives_identical_roots_on_memory_and_leveldb(tmp_path: Path) -> None:
+    count = 12
+    with LevelDbStore.open(tmp_path / "db") as store:
+        leveldb_roots = [chain.commit_block(store, height) for height in range(count)]
+        assert leveldb_roots == chain.memory_roots(count)
+        assert chain.stored_roots(store) == leveldb_roots
+
+
+def test_proofs_from_leveldb_equal_proofs_from_memory(tmp_path: Path) -> None:
+    log_memory, smt_memory = MemoryLogStore(), MemorySmtStore()
+    for height in range(9):
+        chain.apply_roots(log_memory, smt_memory, height)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(9):
+            chain.commit_block(store, height)
+        log_stores: tuple[LogStore, LogStore] = (log_memory, store.log)
+        smt_stores: tuple[SmtStore, SmtStore] = (smt_memory, store.smt)
+        memory_log, stored_log = (MerkleLog(s) for s in log_stores)
+        memory_smt, stored_smt = (SparseMerkleTree(s) for s in smt_stores)
+        assert stored_log.inclusion_proof(3, 7) == memory_log.inclusion_proof(3, 7)
+        assert stored_log.consistency_proof(2, 9) == memory_log.consistency_proof(2, 9)
+        for key in (b"account/7", b"account/44", b"no such account"):
+            assert stored_smt.prove(key, 4) == memory_smt.prove(key, 4)
+            assert stored_smt.get(key, 8) == memory_smt.get(key, 8)
+
+
+def test_committed_views_refuse_writes(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        with pytest.raises(ReadOnlyViewError):
+            store.log.set_size(1)
+        with pytest.raises(ReadOnlyViewError):
+            store.smt.put_root(0, Hash32(bytes(32)))
+        with pytest.raises(ReadOnlyViewError):
+            store.state.apply({"account/1": b"x"})
+        assert store.log.get_size() == 0
+
+
+def test_reopen_in_a_fresh_process_reproduces_the_roots(tmp_path: Path) -> None:
+    directory = str(tmp_path / "db")
+    built = run_worker("build", directory, "7")
+    assert built.returncode == 0, built.stderr
+    reopened = run_worker("roots", directory)
+    assert reopened.returncode == 0, reopened.stderr
+    expected = [list(roots) for roots in chain.memory_roots(7)]
+    assert json.loads(built.stdout) == expected
+    assert json.loads(reopened.stdout) == expected
+
+
+def test_reopen_continues_the_chain_where_it_stopped(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(4):
+            chain.commit_block(store, height)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(4, 8):
+            chain.commit_block(store, height)
+        assert chain.stored_roots(store) == chain.memory_roots(8)
+
+
+def test_second_open_in_the_same_process_raises_store_locked(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db"), pytest.raises(StoreLockedError) as raised:
+        LevelDbStore.open(tmp_path / "db")
+    assert raised.value.directory == (tmp_path / "db").resolve()
+    assert str(tmp_path / "db") in str(raised.value)
+    # Closing releases the lock.
+    LevelDbStore.open(tmp_path / "db").close()
+
+
+def test_open_while_another_process_holds_the_store_raises_store_locked(tmp_path: Path) -> None:
+    directory = tmp_path / "db"
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.unit.node.storage.chain", "hold", str(directory)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdin is not None
+            assert holder.stdout.readline().strip() == "open"
+            with pytest.raises(StoreLockedError, match="already open"):
+                LevelDbStore.open(directory)
+            other = run_worker("roots", str(directory))
+            assert other.returncode == 3
+            assert json.loads(other.stdout)["error"] == "StoreLockedError"
+            holder.stdin.close()
+            assert holder.wait(timeout=30) == 0
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+    LevelDbStore.open(directory).close()
+
+
+def test_opening_a_missing_store_without_create_names_the_directory(tmp_path: Path) -> None:
+    with pytest.raises(StoreOpenError, match=r"cannot open the store at .*missing"):
+        LevelDbStore.open(tmp_path / "missing", create=False)
