@@ -151,6 +151,18 @@ class LevelDbStore:
         prefix = keys.results_prefix(height)
         return tuple(value for _, value in self._db.iterator(prefix=prefix))
 
+    def list_state(self, prefix: str, *, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+        """Up to limit committed state records whose key starts with prefix, in key order,
+        starting after the key `after` (a pagination cursor)."""
+        low = keys.state_key(prefix)
+        start = low if after is None or after < prefix else keys.state_key(after)
+        records: list[tuple[str, bytes]] = []
+        for raw_key, value in self._db.iterator(start=start, include_start=after is None):
+            if not raw_key.startswith(low) or len(records) >= limit:
+                break
+            records.append((raw_key[len(keys.STATE_PREFIX) :].decode("utf-8"), value))
+        return records
+
     def find_tx(self, tx_id: bytes) -> TxLocation | None:
         """Where the committed tx with this id sits, or None if no block holds it."""
         stored = self._db.get(keys.tx_key(tx_id))

@@ -1,0 +1,97 @@
+"""Outputs of step(): what the node must persist, send, build, validate, commit. Pure.
+
+Order matters: the node performs actions in list order, and PersistSignerState always
+comes before any Send or Broadcast of something signed in the same list (etcd-raft Ready
+order: persist, then send), so a crash can never leave a signature out in the world that
+the signer state does not know about.
+"""
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from consensus.config import TimeoutKind
+from consensus.messages import Message
+from consensus.signer_state import SignerState
+from protocol.evidence import DuplicateVoteEvidence
+from protocol.hashing import Hash32
+from protocol.signing import PublicKey
+from protocol.votes import CommitCertificate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersistSignerState:
+    """Write signer_state durably (fsync) before performing the actions after it."""
+
+    signer_state: SignerState
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Send:
+    """Send message to the peer holding key `to`."""
+
+    to: PublicKey
+    message: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broadcast:
+    """Send message to every peer."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestProposal:
+    """Build a block for (height, round) and answer with ProposalSubmitted."""
+
+    height: int
+    round: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValidateProposal:
+    """Execute payload and answer with ProposalValidated."""
+
+    height: int
+    round: int
+    block_hash: Hash32
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleTimeout:
+    """Deliver a Tick with now_ms >= deadline_ms (local clock) at the latest then."""
+
+    height: int
+    round: int
+    step: TimeoutKind
+    deadline_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitBlock:
+    """The block is decided: store it with its certificate, then answer CommitApplied."""
+
+    height: int
+    block_hash: Hash32
+    payload: bytes
+    certificate: CommitCertificate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceFound:
+    """Two conflicting votes signed by one key: gossip and include it in a block."""
+
+    evidence: DuplicateVoteEvidence
+
+
+Action: TypeAlias = (
+    PersistSignerState
+    | Send
+    | Broadcast
+    | RequestProposal
+    | ValidateProposal
+    | ScheduleTimeout
+    | CommitBlock
+    | EvidenceFound
+)

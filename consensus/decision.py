@@ -1,0 +1,109 @@
+"""Deciding a height and entering the next one (Alg. 1 lines 49-54). Pure.
+
+A block is decided by q precommits for it in one round (line 49) or by a verified
+certificate received from a peer (catch-up); either way only once the node has said
+valid(v) (line 50). The next height starts only on CommitApplied, after the node has
+durably stored the block: only then may the lock be dropped (line 53).
+"""
+
+from dataclasses import replace
+
+from consensus.actions import Action, CommitBlock
+from consensus.events import CommitApplied
+from consensus.intake import on_message, request_validation
+from consensus.messages import CommitMessage
+from consensus.rounds import start_round
+from consensus.state import ReplicaState, Step
+from consensus.votes_tally import VoteTally
+from protocol.hashing import Hash32
+from protocol.votes import CommitCertificate, VoteType
+
+
+def decide(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
+    """Lines 49-51: commit a block with q precommits (or a certificate) once it is valid."""
+    if state.step is Step.COMMITTING:
+        return None
+    for block, round_number in _decided_blocks(state):
+        if block not in state.blocks:
+            continue  # Catch-up brings the payload with a certificate.
+        valid = state.validity.get(block)
+        if valid is None:
+            if block in state.validation_requested:
+                continue
+            return request_validation(state, block, round_number, out)
+        if valid:
+            return _commit(state, block, _certificate(state, block, round_number), out)
+    return None
+
+
+def _decided_blocks(state: ReplicaState) -> list[tuple[Hash32, int]]:
+    """(block, round) pairs with a commit quorum, the received certificate first."""
+    found: list[tuple[Hash32, int]] = []
+    if state.certificate is not None:
+        found.append((state.certificate.block_hash, state.certificate.round))
+    for round_number in state.votes.rounds(VoteType.PRECOMMIT):
+        block = state.votes.block_with(round_number, VoteType.PRECOMMIT, state.quorum)
+        if block is not None:
+            found.append((block, round_number))
+    return found
+
+
+def _certificate(state: ReplicaState, block: Hash32, round_number: int) -> CommitCertificate:
+    received = state.certificate
+    if received is not None and received.block_hash == block and received.round == round_number:
+        return received
+    precommits = state.votes.votes_for(round_number, VoteType.PRECOMMIT, block)
+    return CommitCertificate.from_votes(list(precommits))
+
+
+def _commit(
+    state: ReplicaState, block: Hash32, certificate: CommitCertificate, out: list[Action]
+) -> ReplicaState:
+    payload = state.blocks[block]
+    out.append(
+        CommitBlock(height=state.height, block_hash=block, payload=payload, certificate=certificate)
+    )
+    kept = {
+        h: d for h, d in state.decisions.items() if h > state.height - state.config.decisions_kept
+    }
+    kept[state.height] = CommitMessage(certificate=certificate, payload=payload)
+    return replace(state, step=Step.COMMITTING, decisions=kept)
+
+
+def enter_next_height(
+    state: ReplicaState, applied: CommitApplied, out: list[Action]
+) -> ReplicaState:
+    """Lines 52-54 on CommitApplied: reset the per-height state and StartRound(0)."""
+    if state.step is not Step.COMMITTING or applied.height != state.height:
+        return state
+    height = state.height + 1
+    signer = state.signer
+    if signer.height != height:
+        # Line 53. A signer state already at `height` (data restored from a backup) keeps
+        # its lock: that lock was taken together with a precommit we may have sent.
+        signer = replace(
+            signer, locked_round=-1, locked_block=None, valid_round=-1, valid_block=None
+        )
+    future = state.future
+    state = replace(
+        state,
+        height=height,
+        validators=applied.next_validators,
+        signer=signer,
+        votes=VoteTally(),
+        proposals={},
+        blocks={},
+        validity={},
+        validation_requested=frozenset(),
+        certificate=None,
+        prevote_timeout_round=-1,
+        polka_round=-1,
+        precommit_timeout_round=-1,
+        timeouts=(),
+        future=(),
+        evidence_slots=frozenset(),
+    )
+    state = start_round(state, 0, out)
+    for received in future:
+        state = on_message(state, received, out)
+    return state

@@ -1,0 +1,151 @@
+"""The consensus engine: step(state, event) -> (state, actions), and start_replica. Pure.
+
+etcd-raft's shape (STYLE.md §2): no clocks, sockets or threads; the node feeds events and
+performs the actions in order. If the signer state changed during a step, the first action
+is PersistSignerState with its final value, so it reaches disk before any message signed
+in that step leaves (DESIGN.md §4).
+"""
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from consensus.actions import Action, Broadcast, PersistSignerState
+from consensus.casting import cast_proposal, cast_vote
+from consensus.config import EngineConfig
+from consensus.decision import enter_next_height
+from consensus.events import (
+    CommitApplied,
+    Event,
+    MessageReceived,
+    ProposalSubmitted,
+    ProposalValidated,
+    Tick,
+)
+from consensus.intake import on_message
+from consensus.messages import CommitMessage, StatusMessage
+from consensus.rounds import fire_due_timeouts, start_round
+from consensus.rules import apply_rules
+from consensus.signer_state import SignedStep, SignerState, initial_signer_state
+from consensus.state import ReplicaState, Step
+from protocol.validators import ValidatorSet
+from protocol.votes import VoteType
+
+
+def step(state: ReplicaState, event: Event) -> tuple[ReplicaState, list[Action]]:
+    """Apply one event. Pure: the same (state, event) always gives the same result."""
+    out: list[Action] = []
+    signer_before = state.signer
+    state = _dispatch(state, event, out)
+    state = apply_rules(state, out)
+    return state, _with_persist_first(state, signer_before, out)
+
+
+def _dispatch(state: ReplicaState, event: Event, out: list[Action]) -> ReplicaState:
+    if isinstance(event, Tick):
+        # A clock that steps backwards must not un-fire or re-order timeouts.
+        state = replace(state, now_ms=max(state.now_ms, event.now_ms))
+        return _fire_timeouts(state, out)
+    if isinstance(event, MessageReceived):
+        return on_message(state, event, out)
+    if isinstance(event, ProposalSubmitted):
+        return _on_proposal_submitted(state, event, out)
+    if isinstance(event, ProposalValidated):
+        return _on_proposal_validated(state, event)
+    assert isinstance(event, CommitApplied)
+    return enter_next_height(state, event, out)
+
+
+def _fire_timeouts(state: ReplicaState, out: list[Action]) -> ReplicaState:
+    # Rules run between timeouts: a fired timeout may enable a rule that a later timeout
+    # of the same tick assumes has already run.
+    while any(t.deadline_ms <= state.now_ms for t in state.timeouts):
+        state = apply_rules(fire_due_timeouts(state, out), out)
+    return state
+
+
+def _on_proposal_submitted(
+    state: ReplicaState, event: ProposalSubmitted, out: list[Action]
+) -> ReplicaState:
+    current = (event.height, event.round) == (state.height, state.round)
+    if not (current and state.awaiting_proposal and state.step is Step.PROPOSE):
+        return state
+    if state.config.hash_payload(event.payload) != event.block_hash:
+        return state
+    state = replace(state, awaiting_proposal=False)
+    return cast_proposal(state, event.block_hash, event.payload, -1, out)
+
+
+def _on_proposal_validated(state: ReplicaState, event: ProposalValidated) -> ReplicaState:
+    if event.height != state.height or event.block_hash not in state.validation_requested:
+        return state
+    return replace(state, validity={**state.validity, event.block_hash: event.valid})
+
+
+def _with_persist_first(
+    state: ReplicaState, signer_before: SignerState, out: list[Action]
+) -> list[Action]:
+    if state.signer == signer_before or state.config.canary.skip_signer_state_persist:
+        return out
+    return [PersistSignerState(signer_state=state.signer), *out]
+
+
+def start_replica(
+    config: EngineConfig,
+    *,
+    height: int,
+    validators: ValidatorSet,
+    signer_state: SignerState | None,
+    now_ms: int,
+    highest_reported_height: int = 0,
+    recent_commits: Mapping[int, CommitMessage] | None = None,
+) -> tuple[ReplicaState, list[Action]]:
+    """Start (or restart) at height, the node's last committed height + 1. Line 10.
+
+    Without a signer state the replica casts nothing until it has seen a commit above
+    highest_reported_height (the highest height any peer reported working on), i.e. it
+    signs only from highest_reported_height + 2 on (DESIGN.md §4). recent_commits are the
+    node's stored blocks and certificates of the last heights, to push to lagging peers.
+    """
+    sign_from = 0
+    if signer_state is None:
+        signer_state, sign_from = initial_signer_state(), highest_reported_height + 2
+    resumes = signer_state.height == height
+    if not resumes:
+        signer_state = replace(
+            signer_state, locked_round=-1, locked_block=None, valid_round=-1, valid_block=None
+        )
+    state = ReplicaState(
+        config=config,
+        height=height,
+        round=0,
+        step=Step.PROPOSE,
+        validators=validators,
+        signer=signer_state,
+        now_ms=now_ms,
+        sign_from_height=sign_from,
+        decisions=_recent(recent_commits or {}, height, config.decisions_kept),
+    )
+    out: list[Action] = [Broadcast(message=StatusMessage(height=height))]
+    state = start_round(state, signer_state.round if resumes else 0, out)
+    if resumes:
+        state = _resend_last_vote(state, out)
+    state = apply_rules(state, out)
+    return state, _with_persist_first(state, signer_state, out)
+
+
+def _recent(
+    commits: Mapping[int, CommitMessage], height: int, kept: int
+) -> dict[int, CommitMessage]:
+    return {h: c for h, c in commits.items() if height - kept <= h < height}
+
+
+def _resend_last_vote(state: ReplicaState, out: list[Action]) -> ReplicaState:
+    """After a restart in the same round, sign our last vote again (identical bytes)."""
+    signer = state.signer
+    if signer.step is SignedStep.PREVOTE:
+        state = cast_vote(state, VoteType.PREVOTE, signer.block_hash, out)
+        return replace(state, step=Step.PREVOTE)
+    if signer.step is SignedStep.PRECOMMIT:
+        state = cast_vote(state, VoteType.PRECOMMIT, signer.block_hash, out)
+        return replace(state, step=Step.PRECOMMIT)
+    return state

@@ -1,0 +1,133 @@
+"""Receiving messages: check, verify and store them; find evidence; route catch-up. Pure.
+
+Nothing here decides or votes: the rules module reacts to what was stored. Messages for
+the next height are buffered (a faster peer may already be there); messages for other
+heights trigger catch-up. Duplicates are recognised before any signature is checked.
+"""
+
+from dataclasses import replace
+
+from consensus.actions import Action, EvidenceFound, ValidateProposal
+from consensus.catchup import ask_for_commits, push_commits
+from consensus.certificates import certificate_is_valid
+from consensus.events import MessageReceived
+from consensus.messages import CommitMessage, ProposalMessage, StatusMessage, message_height
+from consensus.state import ReplicaState, Step
+from protocol.evidence import DuplicateVoteEvidence
+from protocol.hashing import Hash32
+from protocol.votes import SignedVote, VoteType
+
+
+def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]) -> ReplicaState:
+    """Route one received message by its height and kind."""
+    message = received.message
+    height = message_height(message)
+    if height < state.height:
+        # A commit says nothing about its sender's height (it is a push), so only
+        # proposals, votes and status messages reveal a peer that is behind.
+        if isinstance(message, CommitMessage):
+            return state
+        return push_commits(state, received.sender, height, out)
+    if height > state.height:
+        if height == state.height + 1 and len(state.future) < state.config.future_buffer_max:
+            state = replace(state, future=(*state.future, received))
+        return ask_for_commits(state, received.sender, out)
+    if isinstance(message, SignedVote):
+        return on_vote(state, message, out)
+    if isinstance(message, ProposalMessage):
+        return on_proposal(state, message, out)
+    if isinstance(message, CommitMessage):
+        return on_commit(state, message)
+    assert isinstance(message, StatusMessage)
+    return state
+
+
+def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
+    """Store a vote of this height from a member of the set; report equivocation."""
+    vote = signed.vote
+    if vote.chain_id != state.config.chain_id or not _round_in_window(state, vote.round):
+        return state
+    if not state.validators.contains(signed.validator):
+        return state
+    if state.votes.get(vote.round, vote.type, signed.validator) == signed:
+        return state
+    if not state.config.verify(signed.validator, vote.sign_bytes(), signed.signature):
+        return state
+    votes, earlier = state.votes.add(signed)
+    state = replace(state, votes=votes)
+    if earlier is None or earlier.vote.block_hash == vote.block_hash:
+        return state
+    return _report_equivocation(state, earlier, signed, out)
+
+
+def _report_equivocation(
+    state: ReplicaState, earlier: SignedVote, later: SignedVote, out: list[Action]
+) -> ReplicaState:
+    slot = (later.validator, later.vote.round, later.vote.type)
+    if slot in state.evidence_slots:
+        return state
+    out.append(EvidenceFound(evidence=DuplicateVoteEvidence.create(earlier, later)))
+    return replace(state, evidence_slots=state.evidence_slots | {slot})
+
+
+def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]) -> ReplicaState:
+    """Store the first correctly signed proposal of proposer(height, round) and its POL."""
+    proposal = message.signed.proposal
+    if proposal.chain_id != state.config.chain_id or not _round_in_window(state, proposal.round):
+        return state
+    if proposal.round in state.proposals or not -1 <= proposal.pol_round < proposal.round:
+        return state
+    proposer = state.validators.proposer(state.height, proposal.round).public_key
+    if message.signed.proposer != proposer:
+        return state
+    if not state.config.verify(proposer, proposal.sign_bytes(), message.signed.signature):
+        return state
+    if state.config.hash_payload(message.payload) != proposal.block_hash:
+        return state
+    state = replace(
+        state,
+        proposals={**state.proposals, proposal.round: message},
+        blocks={**state.blocks, proposal.block_hash: message.payload},
+    )
+    for signed in message.pol_votes:
+        vote = signed.vote
+        is_pol = vote.type is VoteType.PREVOTE and vote.round == proposal.pol_round
+        if is_pol and vote.block_hash == proposal.block_hash:
+            state = on_vote(state, signed, out)
+    return request_validation(state, proposal.block_hash, proposal.round, out)
+
+
+def request_validation(
+    state: ReplicaState, block: Hash32, round_number: int, out: list[Action]
+) -> ReplicaState:
+    """Ask the node for valid(block) once per block. Requires block in state.blocks."""
+    if block in state.validity or block in state.validation_requested:
+        return state
+    payload = state.blocks[block]
+    out.append(
+        ValidateProposal(height=state.height, round=round_number, block_hash=block, payload=payload)
+    )
+    return replace(state, validation_requested=state.validation_requested | {block})
+
+
+def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
+    """Keep a verified certificate and payload for this height; the decide rule uses them."""
+    certificate = message.certificate
+    if state.step is Step.COMMITTING or state.certificate is not None:
+        return state
+    if state.config.hash_payload(message.payload) != certificate.block_hash:
+        return state
+    config = state.config
+    if not certificate_is_valid(
+        certificate, config.chain_id, state.validators, state.quorum, config.verify
+    ):
+        return state
+    return replace(
+        state,
+        certificate=certificate,
+        blocks={**state.blocks, certificate.block_hash: message.payload},
+    )
+
+
+def _round_in_window(state: ReplicaState, round_number: int) -> bool:
+    return round_number <= state.round + state.config.round_window

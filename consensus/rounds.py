@@ -1,0 +1,129 @@
+"""Rounds: StartRound, the timeouts and what they do, round skipping, retransmission. Pure.
+
+Line numbers refer to Algorithm 1 of Buchman, Kwon, Milosevic, "The latest gossip on BFT
+consensus" (2018). Timeouts are kept in the state and fire on Tick, so time enters the
+engine only through events (STYLE.md §2).
+"""
+
+from dataclasses import replace
+
+from consensus.actions import Action, Broadcast, RequestProposal, ScheduleTimeout
+from consensus.casting import cast_proposal, cast_vote
+from consensus.config import TimeoutKind
+from consensus.messages import StatusMessage
+from consensus.state import PendingTimeout, ReplicaState, Step
+from protocol.votes import VoteType
+
+
+def schedule_timeout(state: ReplicaState, kind: TimeoutKind, out: list[Action]) -> ReplicaState:
+    """Schedule kind for the current (height, round) after its linear, capped duration."""
+    deadline = state.now_ms + state.config.timeouts.duration_ms(kind, state.round)
+    pending = PendingTimeout(
+        height=state.height, round=state.round, kind=kind, deadline_ms=deadline
+    )
+    out.append(
+        ScheduleTimeout(height=state.height, round=state.round, step=kind, deadline_ms=deadline)
+    )
+    return replace(state, timeouts=(*state.timeouts, pending))
+
+
+def start_round(state: ReplicaState, round_number: int, out: list[Action]) -> ReplicaState:
+    """StartRound(round), lines 11-21."""
+    state = replace(state, round=round_number, step=Step.PROPOSE, awaiting_proposal=False)
+    # Line 21 schedules the propose timeout only for non-proposers; we schedule it for the
+    # proposer too, because the node answers RequestProposal asynchronously and may not.
+    state = schedule_timeout(state, TimeoutKind.PROPOSE, out)
+    state = schedule_timeout(state, TimeoutKind.RETRANSMIT, out)
+    state = schedule_timeout(state, TimeoutKind.ROUND, out)
+    if not (state.can_sign and state.is_proposer(round_number)):
+        return state
+    valid_block, valid_round = state.signer.valid_block, state.signer.valid_round
+    if valid_block is not None and valid_block in state.blocks:
+        # Lines 15-16, 19: re-propose validValue with validRound as the POL round. After a
+        # restart the POL prevotes may be lost; proposing the value with pol_round -1 is
+        # still safe (safety never depends on the proposer) and lets unlocked replicas and
+        # replicas locked on it prevote for it (line 23).
+        pol = state.votes.count(valid_round, VoteType.PREVOTE, valid_block)
+        pol_round = valid_round if pol >= state.quorum else -1
+        return cast_proposal(state, valid_block, state.blocks[valid_block], pol_round, out)
+    # Line 18: getValue() is the node's job; it answers with ProposalSubmitted.
+    out.append(RequestProposal(height=state.height, round=round_number))
+    return replace(state, awaiting_proposal=True)
+
+
+def fire_due_timeouts(state: ReplicaState, out: list[Action]) -> ReplicaState:
+    """Fire every pending timeout whose deadline has passed, in deadline order."""
+    due = sorted(
+        (t for t in state.timeouts if t.deadline_ms <= state.now_ms), key=lambda t: t.deadline_ms
+    )
+    if not due:
+        return state
+    remaining = tuple(
+        t for t in state.timeouts if t.deadline_ms > state.now_ms and t.height >= state.height
+    )
+    state = replace(state, timeouts=remaining)
+    for timeout in due:
+        state = _fire(state, timeout, out)
+    return state
+
+
+def _fire(state: ReplicaState, timeout: PendingTimeout, out: list[Action]) -> ReplicaState:
+    current = timeout.height == state.height and timeout.round == state.round
+    if not current or state.step is Step.COMMITTING:
+        return state
+    if timeout.kind is TimeoutKind.PROPOSE and state.step is Step.PROPOSE:
+        # Lines 57-60: OnTimeoutPropose.
+        state = cast_vote(state, VoteType.PREVOTE, None, out)
+        return replace(state, step=Step.PREVOTE)
+    if timeout.kind is TimeoutKind.PREVOTE and state.step is Step.PREVOTE:
+        # Lines 61-64: OnTimeoutPrevote.
+        state = cast_vote(state, VoteType.PRECOMMIT, None, out)
+        return replace(state, step=Step.PRECOMMIT)
+    if timeout.kind is TimeoutKind.PRECOMMIT:
+        # Lines 65-67: OnTimeoutPrecommit.
+        return start_round(state, state.round + 1, out)
+    if timeout.kind is TimeoutKind.ROUND:
+        # Not in Alg. 1: a round whose votes died with a crashed replica's memory would
+        # never reach line 47. Starting the next round is always safe (docs/CONSENSUS.md).
+        return start_round(state, state.round + 1, out)
+    if timeout.kind is TimeoutKind.RETRANSMIT:
+        return retransmit(state, out)
+    return state
+
+
+def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
+    """Re-broadcast our own messages of this round, or our status if we sent none.
+
+    The paper assumes gossip that eventually delivers every message between correct
+    processes after GST; our links may drop messages before GST, so we resend.
+    """
+    sent = False
+    own = state.proposals.get(state.round)
+    if own is not None and own.signed.proposer == state.public_key:
+        out.append(Broadcast(message=own))
+        sent = True
+    for vote_type in VoteType:
+        vote = state.votes.get(state.round, vote_type, state.public_key)
+        if vote is not None:
+            out.append(Broadcast(message=vote))
+            sent = True
+    if not sent:
+        out.append(Broadcast(message=StatusMessage(height=state.height)))
+    return schedule_timeout(state, TimeoutKind.RETRANSMIT, out)
+
+
+def skip_to_higher_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
+    """Lines 55-56: f+1 messages of a round above ours start that round. None: no skip."""
+    candidates = set(state.proposals) | {
+        r for vote_type in VoteType for r in state.votes.rounds(vote_type)
+    }
+    for round_number in sorted(candidates, reverse=True):
+        if round_number <= state.round:
+            return None
+        senders = set(state.votes.voters_in_round(round_number))
+        proposal = state.proposals.get(round_number)
+        if proposal is not None:
+            senders.add(proposal.signed.proposer)
+        if len(senders) >= state.skip_threshold:
+            return start_round(state, round_number, out)
+    return None

@@ -1,0 +1,145 @@
+"""The signer state: what this key last signed, its lock, its valid value, its checkpoint. Pure.
+
+DESIGN.md §4: before any vote, proposal or checkpoint signature leaves the process, the
+node writes this state with fsync beside the keystore (never in the data dir, so wiping
+the data never resets it). The guard here is the one place that decides whether a key may
+sign: it never signs two different things for one (height, round, step) and never goes
+back to an earlier position. A non-empty lock belongs to `height` (a lock is only taken
+together with a precommit); the engine clears lock and valid value when it enters a new
+height, which it does only after the node durably applied the previous block.
+"""
+
+import enum
+from dataclasses import dataclass, replace
+
+from protocol.encoding import JsonObject, decode_canonical, encode
+from protocol.errors import FieldTypeError
+from protocol.fields import expect_object, read_int, read_optional_hex, read_str
+from protocol.hashing import HASH_SIZE, Hash32
+
+
+class SignedStep(enum.Enum):
+    """The kinds of consensus signature, in the order they happen within a round."""
+
+    PROPOSAL = "proposal"
+    PREVOTE = "prevote"
+    PRECOMMIT = "precommit"
+
+
+_STEP_ORDER = {None: -1, SignedStep.PROPOSAL: 0, SignedStep.PREVOTE: 1, SignedStep.PRECOMMIT: 2}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignerState:
+    """Persisted per validator key. round/locked_round/valid_round use -1 for "none"."""
+
+    height: int
+    """Height of the last signature."""
+    round: int
+    step: SignedStep | None
+    """Kind of the last signature; None when the key has signed nothing yet."""
+    block_hash: Hash32 | None
+    """Block of the last signature (None for a nil vote or nothing signed)."""
+    locked_round: int = -1
+    locked_block: Hash32 | None = None
+    valid_round: int = -1
+    valid_block: Hash32 | None = None
+    checkpoint_size: int = 0
+    """Size of the last checkpoint this key signed (0: none)."""
+    checkpoint_root: Hash32 | None = None
+
+    def to_json(self) -> JsonObject:
+        return {
+            "height": self.height,
+            "round": self.round,
+            "step": "none" if self.step is None else self.step.value,
+            "block_hash": _hex_or_none(self.block_hash),
+            "locked_round": self.locked_round,
+            "locked_block": _hex_or_none(self.locked_block),
+            "valid_round": self.valid_round,
+            "valid_block": _hex_or_none(self.valid_block),
+            "checkpoint_size": self.checkpoint_size,
+            "checkpoint_root": _hex_or_none(self.checkpoint_root),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> "SignerState":
+        fields = tuple(initial_signer_state().to_json())
+        obj = expect_object(value, "signer state", fields)
+        step_text = read_str(obj, "step")
+        steps = {s.value: s for s in SignedStep}
+        if step_text != "none" and step_text not in steps:
+            raise FieldTypeError(f"step: unknown signed step {step_text!r}")
+        return cls(
+            height=read_int(obj, "height"),
+            round=read_int(obj, "round"),
+            step=steps.get(step_text),
+            block_hash=_read_hash(obj, "block_hash"),
+            locked_round=read_int(obj, "locked_round", minimum=-1),
+            locked_block=_read_hash(obj, "locked_block"),
+            valid_round=read_int(obj, "valid_round", minimum=-1),
+            valid_block=_read_hash(obj, "valid_block"),
+            checkpoint_size=read_int(obj, "checkpoint_size"),
+            checkpoint_root=_read_hash(obj, "checkpoint_root"),
+        )
+
+
+def initial_signer_state() -> SignerState:
+    """The signer state `keys new` / `genesis init` write: nothing signed, height 0."""
+    return SignerState(height=0, round=0, step=None, block_hash=None)
+
+
+def encode_signer_state(state: SignerState) -> bytes:
+    """Canonical JSON bytes (RFC 8785) for the signer-state file."""
+    return encode(state.to_json())
+
+
+def decode_signer_state(data: bytes) -> SignerState:
+    """Parse a signer-state file; refuses non-canonical bytes."""
+    return SignerState.from_json(decode_canonical(data))
+
+
+def may_sign(
+    state: SignerState, height: int, round_number: int, step: SignedStep, block: Hash32 | None
+) -> bool:
+    """True when signing (height, round, step, block) keeps the key safe.
+
+    A later position is always allowed. The same position is allowed only for a vote naming
+    the same block: that re-creates identical bytes (Ed25519 is deterministic). A proposal
+    is never signed twice, since a second one could carry a different pol_round.
+    """
+    new = (height, round_number, _STEP_ORDER[step])
+    last = (state.height, state.round, _STEP_ORDER[state.step])
+    if new > last:
+        return True
+    return new == last and step is not SignedStep.PROPOSAL and block == state.block_hash
+
+
+def record_signed(
+    state: SignerState, height: int, round_number: int, step: SignedStep, block: Hash32 | None
+) -> SignerState:
+    """The state after signing. Requires may_sign(state, height, round_number, step, block)."""
+    assert may_sign(state, height, round_number, step, block)
+    return replace(state, height=height, round=round_number, step=step, block_hash=block)
+
+
+def may_sign_checkpoint(state: SignerState, size: int, root: Hash32) -> bool:
+    """A key never signs a second root for one log size, nor a smaller size (DESIGN.md §4)."""
+    if size > state.checkpoint_size:
+        return True
+    return size == state.checkpoint_size and root == state.checkpoint_root
+
+
+def record_checkpoint(state: SignerState, size: int, root: Hash32) -> SignerState:
+    """The state after signing checkpoint (size, root). Requires may_sign_checkpoint."""
+    assert may_sign_checkpoint(state, size, root)
+    return replace(state, checkpoint_size=size, checkpoint_root=root)
+
+
+def _hex_or_none(value: bytes | None) -> str | None:
+    return None if value is None else value.hex()
+
+
+def _read_hash(obj: JsonObject, name: str) -> Hash32 | None:
+    raw = read_optional_hex(obj, name, size=HASH_SIZE)
+    return None if raw is None else Hash32(raw)

@@ -1,0 +1,110 @@
+"""The replica state: one immutable value holding everything a step reads. Pure.
+
+Names follow Alg. 1 of Buchman, Kwon, Milosevic, "The latest gossip on BFT consensus"
+(2018): height = h_p, round = round_p, step = step_p; lockedValue/lockedRound and
+validValue/validRound live in the signer state, because they must survive a crash.
+"""
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from consensus.config import EngineConfig, TimeoutKind
+from consensus.events import MessageReceived
+from consensus.messages import CommitMessage, ProposalMessage
+from consensus.signer_state import SignerState
+from consensus.votes_tally import VoteTally
+from protocol.hashing import Hash32
+from protocol.signing import PublicKey
+from protocol.validators import ValidatorSet
+from protocol.votes import CommitCertificate, VoteType
+
+
+class Step(enum.Enum):
+    """step_p of Alg. 1, plus COMMITTING: decided, waiting for the node's CommitApplied."""
+
+    PROPOSE = 0
+    PREVOTE = 1
+    PRECOMMIT = 2
+    COMMITTING = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingTimeout:
+    """A timeout scheduled for (height, round); it fires on the first Tick at deadline_ms."""
+
+    height: int
+    round: int
+    kind: TimeoutKind
+    deadline_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaState:
+    """Everything one replica knows. Per-height fields are reset when a height starts."""
+
+    config: EngineConfig
+    height: int
+    round: int
+    step: Step
+    validators: ValidatorSet
+    """The validator set of `height`; it decides the proposer and the quorum."""
+    signer: SignerState
+    now_ms: int
+    sign_from_height: int
+    """Cast nothing below this height (DESIGN.md §4: a replica without signer state syncs)."""
+    votes: VoteTally = field(default_factory=VoteTally)
+    proposals: Mapping[int, ProposalMessage] = field(default_factory=dict)
+    """round -> the first correctly signed proposal of proposer(height, round)."""
+    blocks: Mapping[Hash32, bytes] = field(default_factory=dict)
+    """Payloads of this height by block hash."""
+    validity: Mapping[Hash32, bool] = field(default_factory=dict)
+    """valid(v) of Alg. 1, as answered by ProposalValidated (or True for our own block)."""
+    validation_requested: frozenset[Hash32] = frozenset()
+    certificate: CommitCertificate | None = None
+    """A verified certificate for this height received from a peer (catch-up)."""
+    awaiting_proposal: bool = False
+    prevote_timeout_round: int = -1
+    """Last round in which line 34 fired ("for the first time")."""
+    polka_round: int = -1
+    """Last round in which line 36 fired."""
+    precommit_timeout_round: int = -1
+    """Last round in which line 47 fired."""
+    timeouts: tuple[PendingTimeout, ...] = ()
+    decisions: Mapping[int, CommitMessage] = field(default_factory=dict)
+    """Recent decided heights, kept to push to lagging peers."""
+    future: tuple[MessageReceived, ...] = ()
+    """Messages for height + 1, replayed when that height starts."""
+    pushed: Mapping[PublicKey, tuple[int, int]] = field(default_factory=dict)
+    """peer -> (its height, now_ms) of the last commits pushed to it."""
+    asked: Mapping[PublicKey, tuple[int, int]] = field(default_factory=dict)
+    """peer -> (our height, now_ms) of the last status we sent it because it was ahead."""
+    evidence_slots: frozenset[tuple[PublicKey, int, VoteType]] = frozenset()
+    """(validator, round, type) slots of this height already reported as evidence."""
+
+    @property
+    def public_key(self) -> PublicKey:
+        return self.config.signer.public_key
+
+    @property
+    def quorum(self) -> int:
+        """q: the paper's 2f+1. The quorum canary lowers it by one."""
+        if self.config.canary.quorum_minus_one:
+            return self.validators.quorum - 1
+        return self.validators.quorum
+
+    @property
+    def skip_threshold(self) -> int:
+        """The paper's f+1 with f = f_S = 2q-n-1, so at least one honest sender (line 55).
+
+        n/2 < q gives f_S >= 0, so the threshold is at least 1 (docs/CONSENSUS.md).
+        """
+        return self.validators.max_safety_faults + 1
+
+    @property
+    def can_sign(self) -> bool:
+        """A member of this height's set that is not syncing after losing its signer state."""
+        return self.height >= self.sign_from_height and self.validators.contains(self.public_key)
+
+    def is_proposer(self, round_number: int) -> bool:
+        return self.validators.proposer(self.height, round_number).public_key == self.public_key

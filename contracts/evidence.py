@@ -1,0 +1,87 @@
+"""Recording validator misbehaviour in state: `evidence/<hash>` (DESIGN.md §4). Pure.
+
+The node includes evidence from the block's evidence list; apply_block records each item
+before the txs run, so a validators.update in the same block may already cite it. Invalid
+or already recorded evidence makes the whole block invalid, like an inadmissible tx.
+"""
+
+from typing import NoReturn
+
+from contracts.errors import InvalidBlockError
+from contracts.records import EvidenceRecord
+from contracts.state import StateOverlay, StateView
+from contracts.state_keys import evidence_key
+from contracts.store import load, save
+from contracts.validator_sets import current_validator_set, next_validator_set
+from protocol.errors import NoteError
+from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
+from protocol.hashing import Hash32
+from protocol.note import Checkpoint, parse_signed_note, parse_verifier_key, verify_signed_note
+from protocol.validators import Validator
+
+EVIDENCE_INDEX = -1
+"""InvalidBlockError.index for a fault in the block's evidence list rather than a tx."""
+
+
+def is_evidence_recorded(view: StateView, evidence_hash: Hash32) -> bool:
+    """For the proposer: evidence already in state must not be included again."""
+    return view.get(evidence_key(evidence_hash)) is not None
+
+
+def load_evidence(view: StateView, evidence_hash: Hash32) -> EvidenceRecord | None:
+    return load(view, evidence_key(evidence_hash), EvidenceRecord.from_json)
+
+
+def record_evidence(overlay: StateOverlay, evidence: Evidence, height: int) -> EvidenceRecord:
+    """Check evidence against the current or next validator set and record it.
+
+    Raises InvalidBlockError when it is already recorded, names no validator of those
+    sets, or its signatures do not verify.
+    """
+    evidence_hash = evidence.hash()
+    if is_evidence_recorded(overlay, evidence_hash):
+        _invalid("evidence_duplicate", evidence_hash.hex())
+    validator = _offending_validator(overlay, evidence)
+    if isinstance(evidence, DuplicateVoteEvidence):
+        if not evidence.is_valid():
+            _invalid("evidence_bad_signature", evidence_hash.hex())
+    else:
+        _check_checkpoint_evidence(evidence, validator)
+    record = EvidenceRecord(
+        evidence_hash=evidence_hash,
+        offender=evidence.offender,
+        height=height,
+        evidence=evidence.to_json(),
+    )
+    save(overlay, evidence_key(evidence_hash), record)
+    return record
+
+
+def _offending_validator(view: StateView, evidence: Evidence) -> Validator:
+    for validators in (current_validator_set(view), next_validator_set(view)):
+        validator = validators.by_key(evidence.offender)
+        if validator is not None:
+            return validator
+    raise InvalidBlockError(EVIDENCE_INDEX, "evidence_not_a_validator", evidence.offender.hex())
+
+
+def _check_checkpoint_evidence(
+    evidence: ConflictingCheckpointEvidence, validator: Validator
+) -> None:
+    """Both notes verify under the offender's note key and sign different roots for one size."""
+    try:
+        verifier = parse_verifier_key(validator.note_verifier_key)
+        checkpoints = []
+        for note_text in (evidence.note_a, evidence.note_b):
+            note = parse_signed_note(note_text)
+            verify_signed_note(note, (verifier,))
+            checkpoints.append(Checkpoint.parse(note.text))
+    except NoteError as error:
+        _invalid("evidence_bad_signature", str(error))
+    first, second = checkpoints
+    if first.size != evidence.size or second.size != evidence.size or first == second:
+        _invalid("evidence_no_conflict", f"size {evidence.size}")
+
+
+def _invalid(reason: str, detail: str) -> NoReturn:
+    raise InvalidBlockError(EVIDENCE_INDEX, reason, detail)

@@ -1,0 +1,104 @@
+"""apply_block: execute a block's txs on an overlay of the state (DESIGN.md §2, §5). Pure.
+
+Order within a block: promote the validator set chosen for this height, record the
+block's evidence, then for each tx: admission again (a failure invalidates the block),
+advance the sender's nonce, run the handler on a child overlay, and merge the child only
+when the tx is accepted. A rejected tx therefore changes nothing but the sender's nonce.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from contracts.accounts import apply_account_open
+from contracts.admission import admit_signed_tx
+from contracts.cancellation import apply_credits_cancel
+from contracts.cases import apply_case_register
+from contracts.context import BlockContext, TxEnv
+from contracts.errors import AdmissionError, InvalidBlockError, TxRejectedError
+from contracts.evidence import record_evidence
+from contracts.freezing import apply_credits_freeze, apply_credits_unfreeze
+from contracts.governance import (
+    apply_institution_register,
+    apply_key_register,
+    apply_validators_update,
+)
+from contracts.insurance import apply_insurance_attest
+from contracts.issuance import (
+    apply_credits_issue,
+    apply_project_register,
+    apply_verification_record,
+)
+from contracts.records import NonceRecord
+from contracts.retirement import apply_credits_retire, apply_credits_retire_judicial
+from contracts.state import StateOverlay, StateView
+from contracts.state_keys import nonce_key
+from contracts.store import save
+from contracts.transfer import apply_credits_transfer
+from contracts.tx_types import TxType
+from contracts.validator_sets import promote_next_validator_set
+from protocol.evidence import Evidence
+from protocol.results import TxResult, TxStatus
+from protocol.tx import SignedTx
+
+StateWrites = dict[str, bytes | None]
+"""Key -> new value (None deletes), in sorted key order."""
+
+HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
+    TxType.INSTITUTION_REGISTER: apply_institution_register,
+    TxType.KEY_REGISTER: apply_key_register,
+    TxType.VALIDATORS_UPDATE: apply_validators_update,
+    TxType.ACCOUNT_OPEN: apply_account_open,
+    TxType.PROJECT_REGISTER: apply_project_register,
+    TxType.VERIFICATION_RECORD: apply_verification_record,
+    TxType.CREDITS_ISSUE: apply_credits_issue,
+    TxType.CREDITS_TRANSFER: apply_credits_transfer,
+    TxType.CREDITS_RETIRE: apply_credits_retire,
+    TxType.CASE_REGISTER: apply_case_register,
+    TxType.CREDITS_RETIRE_JUDICIAL: apply_credits_retire_judicial,
+    TxType.CREDITS_FREEZE: apply_credits_freeze,
+    TxType.CREDITS_UNFREEZE: apply_credits_unfreeze,
+    TxType.CREDITS_CANCEL: apply_credits_cancel,
+    TxType.INSURANCE_ATTEST: apply_insurance_attest,
+}
+
+
+def apply_block(
+    state: StateView,
+    ctx: BlockContext,
+    txs: Sequence[SignedTx],
+    evidence: Sequence[Evidence] = (),
+) -> tuple[StateWrites, tuple[TxResult, ...]]:
+    """The writes and per-tx results of executing a block on state.
+
+    Requires a state built from genesis_state. Raises InvalidBlockError when a tx is
+    inadmissible at ctx (chain, time, nonces as of its position) or evidence is invalid.
+    """
+    assert ctx.height >= 1, ctx
+    overlay = StateOverlay(state)
+    promote_next_validator_set(overlay)
+    for item in evidence:
+        record_evidence(overlay, item, ctx.height)
+    results = []
+    for index, signed in enumerate(txs):
+        results.append(apply_tx(overlay, ctx, signed, index))
+    return overlay.writes(), tuple(results)
+
+
+def apply_tx(overlay: StateOverlay, ctx: BlockContext, signed: SignedTx, index: int) -> TxResult:
+    """Admit, then execute one tx of a block on overlay; only an accepted tx's writes stay."""
+    try:
+        body = admit_signed_tx(overlay, signed, ctx.time_ms, ctx.chain_id)
+    except AdmissionError as error:
+        raise InvalidBlockError(index, error.reason.value, error.detail) from None
+    tx_id = signed.tx_id
+    # The nonce advances outside the child overlay: a rejected tx still consumes it.
+    sender = signed.tx.sender
+    save(overlay, nonce_key(sender), NonceRecord(public_key=sender, nonce=signed.tx.nonce))
+    child = overlay.child()
+    env = TxEnv(state=child, ctx=ctx, tx=signed, tx_id=tx_id)
+    try:
+        HANDLERS[TxType(signed.tx.type)](env, body)
+    except TxRejectedError as rejected:
+        return TxResult(tx_id=tx_id, status=TxStatus.REJECTED, reason=rejected.reason.value)
+    overlay.merge(child)
+    return TxResult(tx_id=tx_id, status=TxStatus.ACCEPTED, reason=None)

@@ -1,0 +1,68 @@
+"""Machine-readable reason codes: admission failures and committed rejections. Pure.
+
+The values are wire strings: an AdmissionReason goes back to the client as the HTTP 4xx
+reason, a RejectReason is the `reason` of a committed TxResult and so is hashed into
+results_root. Both may only grow by addition under protocol v1 (DESIGN.md §3).
+"""
+
+import enum
+
+
+class AdmissionReason(enum.Enum):
+    """Why a tx may never enter a block (DESIGN.md §2 step 2)."""
+
+    TX_TOO_LARGE = "tx_too_large"
+    MALFORMED_JSON = "malformed_json"
+    FLOAT_NUMBER = "float_number"
+    INTEGER_OUT_OF_RANGE = "integer_out_of_range"
+    UNKNOWN_FIELD = "unknown_field"
+    MISSING_FIELD = "missing_field"
+    FIELD_TYPE = "field_type"
+    NEGATIVE_AMOUNT = "negative_amount"
+    ZERO_AMOUNT = "zero_amount"
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    UNKNOWN_TX_TYPE = "unknown_tx_type"
+    WRONG_CHAIN_ID = "wrong_chain_id"
+    WRONG_PROTOCOL_VERSION = "wrong_protocol_version"
+    DUPLICATE_SIGNER = "duplicate_signer"
+    UNSORTED_SIGNATURES = "unsorted_signatures"
+    MISSING_SIGNATURE = "missing_signature"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_SENDER = "unknown_sender"
+    EXPIRED = "expired"
+    WRONG_NONCE = "wrong_nonce"
+
+
+class RejectReason(enum.Enum):
+    """Why an admissible tx was committed as REJECTED (it advances the nonce, nothing else)."""
+
+    SIGNER_LACKS_ROLE = "signer_lacks_role"
+    NOT_ACCOUNT_HOLDER = "not_account_holder"
+    VALIDATOR_QUORUM_MISSING = "validator_quorum_missing"
+    REMOVAL_NOT_ENDORSED = "removal_not_endorsed"
+    VALIDATOR_NOT_REGISTERED = "validator_not_registered"
+    EVIDENCE_UNKNOWN = "evidence_unknown"
+    BROKER_SIGNATURE_MISSING = "broker_signature_missing"
+    COURT_SIGNATURE_MISSING = "court_signature_missing"
+    COSIGNER_NOT_COURT = "cosigner_not_court"
+    WRONG_COURT = "wrong_court"
+    ALREADY_EXISTS = "already_exists"
+    KEY_IN_USE = "key_in_use"
+    TOO_MANY_KEYS = "too_many_keys"
+    UNKNOWN_INSTITUTION = "unknown_institution"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    UNKNOWN_PROJECT = "unknown_project"
+    UNKNOWN_VERIFICATION = "unknown_verification"
+    UNKNOWN_BATCH = "unknown_batch"
+    UNKNOWN_CASE = "unknown_case"
+    NOT_A_COURT = "not_a_court"
+    NOT_PROJECT_ISSUER = "not_project_issuer"
+    EXCEEDS_VERIFIED = "exceeds_verified"
+    BUFFER_TOO_SMALL = "buffer_too_small"
+    SAME_ACCOUNT = "same_account"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    UNITS_FROZEN = "units_frozen"
+    UNITS_RETIRED = "units_retired"
+    ALREADY_RETIRED = "already_retired"
+    INSUFFICIENT_FROZEN = "insufficient_frozen"
+    EXCEEDS_CASE_REQUIREMENT = "exceeds_case_requirement"

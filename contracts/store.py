@@ -1,0 +1,50 @@
+"""Typed reads and writes of contract records over a StateView / StateOverlay. Pure.
+
+Values are always the RFC 8785 bytes of a record's to_json, so every node stores (and the
+SMT hashes) identical bytes for identical state.
+"""
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from contracts.errors import TxRejectedError
+from contracts.reasons import RejectReason
+from contracts.records import Params
+from contracts.state import StateOverlay, StateView
+from contracts.state_keys import PARAMS_KEY
+from protocol.encoding import JsonObject, decode, encode
+
+R = TypeVar("R")
+
+
+class Record(Protocol):
+    def to_json(self) -> JsonObject: ...
+
+
+def load(view: StateView, key: str, parse: Callable[[object], R]) -> R | None:
+    """The record at key, or None when absent."""
+    raw = view.get(key)
+    return None if raw is None else parse(decode(raw))
+
+
+def require(view: StateView, key: str, parse: Callable[[object], R], reason: RejectReason) -> R:
+    """The record at key; a missing one rejects the tx with reason."""
+    record = load(view, key, parse)
+    if record is None:
+        raise TxRejectedError(reason, key)
+    return record
+
+
+def require_absent(view: StateView, key: str) -> None:
+    """Reject with ALREADY_EXISTS when key is taken: records are never overwritten by a new id."""
+    if view.get(key) is not None:
+        raise TxRejectedError(RejectReason.ALREADY_EXISTS, key)
+
+
+def save(overlay: StateOverlay, key: str, record: Record) -> None:
+    overlay.set(key, encode(record.to_json()))
+
+
+def read_params(view: StateView) -> Params:
+    """Chain params from genesis; the defaults when a test state has none."""
+    return load(view, PARAMS_KEY, Params.from_json) or Params()

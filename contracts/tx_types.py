@@ -1,0 +1,81 @@
+"""The tx types of DESIGN.md §5 and the body each one carries. Pure.
+
+Adding a type under protocol v1 is allowed (growth by addition, DESIGN.md §3); changing a
+body that exists is not.
+"""
+
+import enum
+from collections.abc import Callable
+
+from contracts.bodies_credits import (
+    CreditsHoldBody,
+    CreditsIssueBody,
+    CreditsRetireBody,
+    CreditsRetireJudicialBody,
+    CreditsTransferBody,
+)
+from contracts.bodies_registry import (
+    AccountOpenBody,
+    CaseRegisterBody,
+    InstitutionRegisterBody,
+    InsuranceAttestBody,
+    KeyRegisterBody,
+    ProjectRegisterBody,
+    ValidatorsUpdateBody,
+    VerificationRecordBody,
+)
+from protocol.encoding import JsonObject
+
+TxBody = (
+    InstitutionRegisterBody
+    | KeyRegisterBody
+    | ValidatorsUpdateBody
+    | AccountOpenBody
+    | ProjectRegisterBody
+    | VerificationRecordBody
+    | CaseRegisterBody
+    | InsuranceAttestBody
+    | CreditsIssueBody
+    | CreditsTransferBody
+    | CreditsRetireBody
+    | CreditsRetireJudicialBody
+    | CreditsHoldBody
+)
+
+
+class TxType(enum.Enum):
+    INSTITUTION_REGISTER = "institution.register"
+    KEY_REGISTER = "key.register"
+    VALIDATORS_UPDATE = "validators.update"
+    ACCOUNT_OPEN = "account.open"
+    PROJECT_REGISTER = "project.register"
+    VERIFICATION_RECORD = "verification.record"
+    CREDITS_ISSUE = "credits.issue"
+    CREDITS_TRANSFER = "credits.transfer"
+    CREDITS_RETIRE = "credits.retire"
+    CASE_REGISTER = "case.register"
+    CREDITS_RETIRE_JUDICIAL = "credits.retire_judicial"
+    CREDITS_FREEZE = "credits.freeze"
+    CREDITS_UNFREEZE = "credits.unfreeze"
+    CREDITS_CANCEL = "credits.cancel"
+    INSURANCE_ATTEST = "insurance.attest"
+
+
+BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
+    TxType.INSTITUTION_REGISTER: InstitutionRegisterBody.from_json,
+    TxType.KEY_REGISTER: KeyRegisterBody.from_json,
+    TxType.VALIDATORS_UPDATE: ValidatorsUpdateBody.from_json,
+    TxType.ACCOUNT_OPEN: AccountOpenBody.from_json,
+    TxType.PROJECT_REGISTER: ProjectRegisterBody.from_json,
+    TxType.VERIFICATION_RECORD: VerificationRecordBody.from_json,
+    TxType.CREDITS_ISSUE: CreditsIssueBody.from_json,
+    TxType.CREDITS_TRANSFER: CreditsTransferBody.from_json,
+    TxType.CREDITS_RETIRE: CreditsRetireBody.from_json,
+    TxType.CASE_REGISTER: CaseRegisterBody.from_json,
+    TxType.CREDITS_RETIRE_JUDICIAL: CreditsRetireJudicialBody.from_json,
+    TxType.CREDITS_FREEZE: CreditsHoldBody.from_json,
+    TxType.CREDITS_UNFREEZE: CreditsHoldBody.from_json,
+    TxType.CREDITS_CANCEL: CreditsHoldBody.from_json,
+    TxType.INSURANCE_ATTEST: InsuranceAttestBody.from_json,
+}
+TX_TYPE_NAMES = frozenset(t.value for t in TxType)

@@ -1,0 +1,362 @@
+"""The `lantan keys` command group; `lantan genesis` registers beside it. Thin I/O shell.
+
+It parses arguments, reads passphrases and prints; keys, sealing and files are the work of
+genesis/keystore.py. Each group has a `register_<group>(subparsers)` named by an entry point
+in pyproject.toml. Bad input ends with one line on stderr and exit code 1 (argparse usage
+errors: 2), never a traceback.
+"""
+
+import argparse
+import getpass
+import json
+import stat
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeAlias
+
+from contracts.errors import ContractError
+from genesis.document import GenesisDocument, build_genesis, parse_genesis
+from genesis.errors import GenesisError, KeystoreError, PassphraseRejectedError
+from genesis.keystore import (
+    INTERACTIVE_LIMITS,
+    MODERATE_LIMITS,
+    SENSITIVE_LIMITS,
+    SIGNER_STATE_FILE,
+    KdfLimits,
+    Keystore,
+    check_name,
+    create_key_directory,
+    parse_roles,
+    read_keystore,
+    read_signer_state,
+    unlock_keystore,
+    write_new_file,
+)
+from genesis.network import (
+    GENESIS_FILE,
+    genesis_from_identities,
+    identity_from_json,
+    init_local_network,
+)
+from protocol.encoding import JsonObject, decode
+from protocol.errors import ProtocolError
+
+EXIT_FAILURE = 1
+PASSPHRASE_FILE_SIZE_MAX = 4096
+PASSPHRASE_LENGTH_ADVISED = 12
+KDF_PRESETS: dict[str, KdfLimits] = {
+    "interactive": INTERACTIVE_LIMITS,
+    "moderate": MODERATE_LIMITS,
+    "sensitive": SENSITIVE_LIMITS,
+}
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Handler = Callable[[argparse.Namespace], int]
+
+_DEV_PLAINTEXT_WARNING = """\
+WARNING: --dev-plaintext writes the private key UNENCRYPTED to {path}.
+WARNING: Anyone who can read that file can sign as {name!r}. Use it only for a
+WARNING: throwaway development network, never for a real institution's key."""
+
+
+def register_keys(subparsers: Subparsers) -> None:
+    """Add `keys new`, `keys show` and `keys check` (the `keys` entry point)."""
+    group = subparsers.add_parser("keys", help="make and inspect an institution's keys")
+    actions = group.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
+    _add_keys_new(actions)
+    _add_keys_show(actions)
+    _add_keys_check(actions)
+
+
+def _add_keys_new(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "new",
+        help="generate a key: DIR/keystore.json and DIR/signer_state.json",
+        description="Generate an Ed25519 key, seal it under a passphrase (Argon2id + "
+        "XSalsa20-Poly1305) and write the initial signer state beside it. Prints the "
+        "public part as JSON {name, roles, public_key, note_verifier_key}.",
+    )
+    parser.add_argument("--name", required=True, help="key name: no spaces, no '+'")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR")
+    parser.add_argument("--roles", default="", help="comma-separated, e.g. issuer,validator")
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--passphrase-file", type=Path, metavar="FILE")
+    secret.add_argument(
+        "--dev-plaintext",
+        action="store_true",
+        help="write the key UNENCRYPTED (throwaway development networks only)",
+    )
+    parser.add_argument(
+        "--kdf", choices=sorted(KDF_PRESETS), default="moderate", help="Argon2id cost"
+    )
+    parser.add_argument("--json", action="store_true", help="print only the JSON public part")
+    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
+
+
+def _add_keys_show(actions: Subparsers) -> None:
+    parser = actions.add_parser("show", help="print a keystore's public part")
+    parser.add_argument("path", type=Path, metavar="DIR", help="key directory or keystore file")
+    parser.add_argument("--json", action="store_true", help="print only the JSON public part")
+    parser.set_defaults(handler=_guarded("keys show", _run_keys_show))
+
+
+def _add_keys_check(actions: Subparsers) -> None:
+    parser = actions.add_parser("check", help="check that a passphrase unlocks a keystore")
+    parser.add_argument("path", type=Path, metavar="DIR", help="key directory or keystore file")
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--passphrase-file", type=Path, metavar="FILE")
+    secret.add_argument(
+        "--dev-plaintext", action="store_true", help="accept a plaintext development keystore"
+    )
+    parser.set_defaults(handler=_guarded("keys check", _run_keys_check))
+
+
+def _guarded(command: str, handler: Handler) -> Handler:
+    """Run handler; expected failures become one line on stderr and EXIT_FAILURE."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except GenesisError as error:
+            message = str(error)
+        except OSError as error:
+            message = f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
+        except KeyboardInterrupt:
+            message = "interrupted"
+        print(f"lantan {command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+
+    return run
+
+
+def _run_keys_new(args: argparse.Namespace) -> int:
+    # Check the name and roles first, so nobody types a passphrase for a refused key.
+    check_name(args.name)
+    roles = parse_roles(name.strip() for name in args.roles.split(",") if name.strip())
+    passphrase = None if args.dev_plaintext else _new_passphrase(args.passphrase_file)
+    keystore = create_key_directory(
+        args.out, args.name, roles, passphrase, limits=KDF_PRESETS[args.kdf]
+    )
+    assert keystore.path is not None
+    if keystore.plaintext:
+        warning = _DEV_PLAINTEXT_WARNING.format(path=keystore.path, name=args.name)
+        print(warning, file=sys.stderr)
+    if not args.json:
+        print(f"wrote {keystore.path} ({_protection(keystore)})")
+        print(f"wrote {keystore.path.parent / SIGNER_STATE_FILE} (initial signer state)")
+    _print_public_part(keystore.identity.to_json(), compact=args.json)
+    return 0
+
+
+def _run_keys_show(args: argparse.Namespace) -> int:
+    keystore = read_keystore(args.path)
+    if not args.json:
+        print(f"{keystore.path}: {_protection(keystore)}")
+    _print_public_part(keystore.identity.to_json(), compact=args.json)
+    return 0
+
+
+def _run_keys_check(args: argparse.Namespace) -> int:
+    keystore = read_keystore(args.path)
+    passphrase = None
+    if not keystore.plaintext:
+        passphrase = _existing_passphrase(args.passphrase_file)
+    unlock_keystore(keystore, passphrase, allow_plaintext=args.dev_plaintext)
+    print(f"{keystore.path}: unlocked key {keystore.identity.name!r} ({_protection(keystore)})")
+    assert keystore.path is not None
+    try:
+        state = read_signer_state(keystore.path.parent)
+    except GenesisError as error:
+        # A missing signer state is legal (DESIGN.md §4: the node syncs before it votes).
+        print(f"warning: {error}", file=sys.stderr)
+    else:
+        print(f"signer state: last signed height {state.height}, round {state.round}")
+    return 0
+
+
+def _protection(keystore: Keystore) -> str:
+    if keystore.sealed is None:
+        return "PLAINTEXT development keystore, not encrypted"
+    limits = keystore.sealed.limits
+    memory_mib = limits.memlimit // (1024 * 1024)
+    return f"encrypted, argon2id opslimit {limits.opslimit} memlimit {memory_mib} MiB"
+
+
+def _print_public_part(public_part: JsonObject, *, compact: bool) -> None:
+    print(json.dumps(public_part) if compact else json.dumps(public_part, indent=2))
+
+
+def _new_passphrase(passphrase_file: Path | None) -> bytes:
+    """The passphrase for a new keystore: from the file, or typed twice at a terminal."""
+    if passphrase_file is not None:
+        passphrase = _read_passphrase_file(passphrase_file)
+    elif sys.stdin.isatty():
+        passphrase = getpass.getpass("New keystore passphrase: ").encode("utf-8")
+        if getpass.getpass("Repeat the passphrase: ").encode("utf-8") != passphrase:
+            raise PassphraseRejectedError("the two passphrases differ; nothing was written")
+    else:
+        raise PassphraseRejectedError(
+            "no passphrase: give --passphrase-file FILE, run in a terminal to type one, or "
+            "--dev-plaintext for a throwaway development key"
+        )
+    if not passphrase:
+        raise PassphraseRejectedError("the passphrase is empty; nothing was written")
+    if len(passphrase) < PASSPHRASE_LENGTH_ADVISED:
+        print(
+            f"warning: the passphrase is shorter than {PASSPHRASE_LENGTH_ADVISED} characters",
+            file=sys.stderr,
+        )
+    return passphrase
+
+
+def _existing_passphrase(passphrase_file: Path | None) -> bytes:
+    if passphrase_file is not None:
+        return _read_passphrase_file(passphrase_file)
+    if sys.stdin.isatty():
+        return getpass.getpass("Keystore passphrase: ").encode("utf-8")
+    raise PassphraseRejectedError("the keystore is encrypted: give --passphrase-file FILE")
+
+
+def _read_passphrase_file(path: Path) -> bytes:
+    """The file's bytes without one trailing newline (editors add one)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(PASSPHRASE_FILE_SIZE_MAX + 1)
+            mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as error:
+        raise KeystoreError(f"cannot read passphrase file {path}: {error.strerror}") from None
+    if len(data) > PASSPHRASE_FILE_SIZE_MAX:
+        raise PassphraseRejectedError(
+            f"passphrase file {path} is over 4 KiB; is it the right file?"
+        )
+    if mode & 0o077:
+        print(f"warning: passphrase file {path} is readable by others (chmod 600)", file=sys.stderr)
+    if data.endswith(b"\n"):
+        data = data[:-2] if data.endswith(b"\r\n") else data[:-1]
+    return data
+
+
+def register_genesis(subparsers: Subparsers) -> None:
+    """Add `genesis init` and `genesis verify` (the `genesis` entry point)."""
+    group = subparsers.add_parser("genesis", help="create and check a network's genesis file")
+    actions = group.add_subparsers(dest="genesis_action", metavar="ACTION", required=True)
+    init = actions.add_parser(
+        "init",
+        help="a local network (--dir) or a genesis from gathered public keys (--from-pubkeys)",
+    )
+    source = init.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dir", type=Path, help="make keys and DIR/genesis.json for a local net")
+    source.add_argument("--from-pubkeys", type=Path, help="JSON list printed by `keys new`")
+    init.add_argument("--validators", type=int, choices=(3, 4), default=3)
+    init.add_argument("--out", type=Path, help="genesis file to write (with --from-pubkeys)")
+    init.add_argument("--chain-name", default="lantan-xiangshan")
+    init.add_argument("--quorum", type=int, help="q (default: n // 2 + 1)")
+    init.add_argument("--time-ms", type=int, help="genesis time (default: now)")
+    init.add_argument("--json", action="store_true", help="print the summary as JSON")
+    init.set_defaults(handler=_guarded("genesis init", _run_genesis_init))
+    verify = actions.add_parser("verify", help="check a genesis file and print its chain id")
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=_guarded("genesis verify", _run_genesis_verify))
+
+
+def _run_genesis_init(args: argparse.Namespace) -> int:
+    time_ms = args.time_ms if args.time_ms is not None else time.time_ns() // 1_000_000
+    if args.dir is not None:
+        target = args.dir / GENESIS_FILE
+        if target.exists():
+            raise GenesisError(f"{target} exists; remove the network directory first")
+        document = init_local_network(
+            args.dir, validator_count=args.validators, genesis_time_ms=time_ms
+        )
+    else:
+        if args.out is None:
+            raise GenesisError("--from-pubkeys needs --out GENESIS.json")
+        target = args.out
+        document = _document_from_pubkeys(args.from_pubkeys, args, time_ms)
+    summary = _genesis_summary(document)
+    write_new_file(target, json.dumps(document.to_json(), indent=2, ensure_ascii=False).encode())
+    _print_summary(summary, compact=args.json, heading=f"wrote {target}")
+    return 0
+
+
+def _document_from_pubkeys(path: Path, args: argparse.Namespace, time_ms: int) -> GenesisDocument:
+    try:
+        entries = decode(path.read_bytes())
+    except ProtocolError as error:
+        raise GenesisError(f"{path}: {error}") from None
+    if not isinstance(entries, list) or not entries:
+        raise GenesisError(f"{path}: expected a JSON list of `keys new` outputs")
+    identities, names = [], {}
+    for entry in entries:
+        identity = identity_from_json(entry)
+        identities.append(identity)
+        if isinstance(entry, dict) and "name_zh" in entry:
+            names[identity.name] = (str(entry["name_zh"]), str(entry.get("name_en", "")))
+    return genesis_from_identities(
+        identities,
+        display_names=names,
+        chain_name=args.chain_name,
+        genesis_time_ms=time_ms,
+        quorum=args.quorum,
+    )
+
+
+def _run_genesis_verify(args: argparse.Namespace) -> int:
+    try:
+        document = parse_genesis(args.file.read_bytes())
+    except ProtocolError as error:
+        raise GenesisError(f"{args.file}: invalid genesis: {error}") from None
+    summary = _genesis_summary(document)
+    _print_summary(summary, compact=args.json, heading=f"{args.file}: VALID")
+    return 0
+
+
+def _genesis_summary(document: GenesisDocument) -> JsonObject:
+    """Build everything that follows from the document; raises GenesisError if invalid."""
+    try:
+        genesis = build_genesis(document)
+    except (ContractError, ProtocolError, ValueError) as error:
+        raise GenesisError(f"invalid genesis: {error}") from None
+    validators = document.validators
+    return {
+        "chain_id": genesis.chain_id.hex(),
+        "chain_name": document.chain_name,
+        "genesis_time_ms": document.genesis_time_ms,
+        "state_root": genesis.header.state_root.hex(),
+        "genesis_block_hash": genesis.header.block_hash().hex(),
+        "validators_hash": validators.hash().hex(),
+        "quorum": validators.quorum,
+        "f_S": validators.max_safety_faults,
+        "f_L": validators.max_liveness_faults,
+        "validators": [v.to_json() for v in validators.validators],
+        "institutions": [
+            {"name": i.institution_id, "roles": list(i.roles), "name_en": i.name_en}
+            for i in document.institutions
+        ],
+        "accounts": [a.account_id for a in document.accounts],
+    }
+
+
+def _print_summary(summary: JsonObject, *, compact: bool, heading: str) -> None:
+    if compact:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    print(heading)
+    print(f"chain_id       {summary['chain_id']}")
+    print(f"state_root     {summary['state_root']}")
+    validators = summary["validators"]
+    assert isinstance(validators, list)
+    print(f"validators     {len(validators)}, quorum {summary['quorum']}")
+    for validator in validators:
+        assert isinstance(validator, dict)
+        print(f"  {validator['note_verifier_key']}")
+    institutions = summary["institutions"]
+    assert isinstance(institutions, list)
+    for institution in institutions:
+        assert isinstance(institution, dict)
+        roles = institution["roles"]
+        assert isinstance(roles, list)
+        print(f"institution    {institution['name']:<26} {', '.join(map(str, roles))}")

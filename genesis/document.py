@@ -1,0 +1,138 @@
+"""The genesis document, the chain_id it defines, and the height-0 header and state.
+
+chain_id = SHA-256(TAG_GENESIS || JCS(genesis document)) (docs/PROTOCOL.md §2). The
+height-0 header commits to the initial state (institutions, keys, accounts, validator
+set, params) built by contracts/genesis_state.py. Building is pure; files are read and
+written only by genesis/cli.py.
+"""
+
+from dataclasses import dataclass
+
+from contracts.genesis_state import genesis_state
+from contracts.records import Account, Institution, Params
+from protocol.block import BlockHeader
+from protocol.encoding import JsonObject, decode, encode
+from protocol.fields import expect_object, read_int, read_list, read_object, read_str
+from protocol.hashing import TAG_GENESIS, ZERO_HASH, Hash32, tagged_hash
+from protocol.merkle import EMPTY_ROOT
+from protocol.signing import PublicKey
+from protocol.smt import MemorySmtStore, SparseMerkleTree
+from protocol.tx import PROTOCOL_VERSION
+from protocol.validators import ValidatorSet
+
+GENESIS_FIELDS = (
+    "protocol_version",
+    "chain_name",
+    "genesis_time_ms",
+    "params",
+    "institutions",
+    "accounts",
+    "validators",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenesisDocument:
+    """Everything the network agrees on before height 1."""
+
+    protocol_version: int
+    chain_name: str
+    """Human label, e.g. "lantan-xiangshan-local"; two networks differ in chain_id anyway."""
+    genesis_time_ms: int
+    """time_ms of the height-0 header; block 1 must be later."""
+    params: Params
+    institutions: tuple[Institution, ...]
+    accounts: tuple[Account, ...]
+    validators: ValidatorSet
+    """The first validator set, with each validator's C2SP note verifier key."""
+
+    def to_json(self) -> JsonObject:
+        return {
+            "protocol_version": self.protocol_version,
+            "chain_name": self.chain_name,
+            "genesis_time_ms": self.genesis_time_ms,
+            "params": self.params.to_json(),
+            "institutions": [i.to_json() for i in self.institutions],
+            "accounts": [a.to_json() for a in self.accounts],
+            "validators": self.validators.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> "GenesisDocument":
+        obj = expect_object(value, "genesis", GENESIS_FIELDS)
+        return cls(
+            protocol_version=read_int(obj, "protocol_version"),
+            chain_name=read_str(obj, "chain_name", max_length=128),
+            genesis_time_ms=read_int(obj, "genesis_time_ms"),
+            params=Params.from_json(read_object(obj, "params")),
+            institutions=tuple(Institution.from_json(i) for i in read_list(obj, "institutions")),
+            accounts=tuple(Account.from_json(a) for a in read_list(obj, "accounts")),
+            validators=ValidatorSet.from_json(read_object(obj, "validators")),
+        )
+
+    def canonical_bytes(self) -> bytes:
+        return encode(self.to_json())
+
+    def chain_id(self) -> Hash32:
+        return tagged_hash(TAG_GENESIS, self.canonical_bytes())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Genesis:
+    """A parsed genesis document with what follows from it."""
+
+    document: GenesisDocument
+    chain_id: Hash32
+    state: dict[str, bytes]
+    """The height-0 state records, by state key."""
+    header: BlockHeader
+    """The height-0 header: history-log leaf 0."""
+
+
+def parse_genesis(data: bytes) -> GenesisDocument:
+    """Decode genesis file bytes (any JSON layout; the canonical form defines chain_id)."""
+    return GenesisDocument.from_json(decode(data))
+
+
+def build_genesis(document: GenesisDocument) -> Genesis:
+    """Derive chain_id, initial state and the height-0 header. Raises on an invalid document."""
+    if document.protocol_version != PROTOCOL_VERSION:
+        raise ValueError(f"protocol_version {document.protocol_version} is not supported")
+    state = genesis_state(
+        institutions=document.institutions,
+        validators=document.validators,
+        params=document.params,
+        accounts=document.accounts,
+    )
+    return Genesis(
+        document=document,
+        chain_id=document.chain_id(),
+        state=state,
+        header=genesis_header(document, state_root_of(state)),
+    )
+
+
+def state_root_of(state: dict[str, bytes]) -> Hash32:
+    """Sparse Merkle root over records; state keys are hashed as their UTF-8 bytes."""
+    tree = SparseMerkleTree(MemorySmtStore())
+    return tree.update(0, {key.encode(): value for key, value in state.items()})
+
+
+def genesis_header(document: GenesisDocument, state_root: Hash32) -> BlockHeader:
+    """The height-0 header: empty roots, zero prev_hash and proposer (PROTOCOL.md §5)."""
+    validators_hash = document.validators.hash()
+    return BlockHeader(
+        protocol_version=PROTOCOL_VERSION,
+        chain_id=document.chain_id(),
+        height=0,
+        time_ms=document.genesis_time_ms,
+        prev_hash=ZERO_HASH,
+        history_root=EMPTY_ROOT,
+        tx_root=EMPTY_ROOT,
+        results_root=EMPTY_ROOT,
+        state_root=state_root,
+        validators_hash=validators_hash,
+        next_validators_hash=validators_hash,
+        evidence_root=EMPTY_ROOT,
+        proposer=PublicKey(ZERO_HASH),
+    )

@@ -1,0 +1,231 @@
+"""Genesis documents for the Xiangshan network: a local test network, or gathered keys.
+
+`local_network_plan` lists the institutions of docs/../MISSION.md; `init_local_network`
+makes their keys in DIR/<name>/ (DESIGN.md §7) and returns the genesis document. For a
+real deployment, `genesis_from_identities` builds the document from the public parts that
+each institution's `lantan keys new` printed, so no private key ever leaves its owner.
+"""
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.records import Account, Institution, Params, Role
+from genesis.document import GenesisDocument
+from genesis.errors import GenesisError
+from genesis.keystore import (
+    INTERACTIVE_LIMITS,
+    KdfLimits,
+    KeyIdentity,
+    create_key_directory,
+    parse_roles,
+    write_new_file,
+)
+from protocol.errors import ProtocolError
+from protocol.fields import expect_object, read_hex, read_list, read_str
+from protocol.note import verifier_key_string
+from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+from protocol.tx import PROTOCOL_VERSION
+from protocol.validators import Validator, ValidatorSet
+
+PASSPHRASE_FILE = "passphrase"
+GENESIS_FILE = "genesis.json"
+ECOLOGICAL_ACCOUNT_ID = "xiangshan-ecological-account"
+ECOLOGICAL_ACCOUNT_KEY_DIR = "ecological-account"
+ECOLOGICAL_ACCOUNT_NAME = (
+    "象山县蓝碳生态碳账户 Xiangshan County Blue Carbon Ecological Carbon Account"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstitutionPlan:
+    """One institution of a local network: its key name, names and roles."""
+
+    name: str
+    name_zh: str
+    name_en: str
+    roles: tuple[Role, ...]
+
+
+def local_network_plan(validator_count: int) -> tuple[InstitutionPlan, ...]:
+    """The institutions of MISSION.md; with 4 validators the court is the fourth."""
+    if validator_count not in (3, 4):
+        raise GenesisError("a local network has 3 or 4 validators")
+    court_roles = (Role.COURT, Role.VALIDATOR) if validator_count == 4 else (Role.COURT,)
+    return (
+        InstitutionPlan(
+            name="xiangshan-county",
+            name_zh="象山县发展和改革局",
+            name_en="Xiangshan County Development and Reform Bureau",
+            roles=(Role.ISSUER, Role.VALIDATOR),
+        ),
+        InstitutionPlan(
+            name="ningbo-ptc",
+            name_zh="宁波产权交易中心",
+            name_en="Ningbo Property Rights Trading Center",
+            roles=(Role.TRADING_CENTRE, Role.VALIDATOR),
+        ),
+        InstitutionPlan(
+            name="xiamen-ptc",
+            name_zh="厦门产权交易中心",
+            name_en="Xiamen Property Rights Trading Center",
+            roles=(Role.TRADING_CENTRE, Role.VALIDATOR),
+        ),
+        InstitutionPlan(
+            name="xiangshan-court",
+            name_zh="象山县人民法院",
+            name_en="Xiangshan County People's Court",
+            roles=court_roles,
+        ),
+        InstitutionPlan(
+            name="xiangshan-procuratorate",
+            name_zh="象山县人民检察院",
+            name_en="Xiangshan County People's Procuratorate",
+            roles=(Role.PROCURATORATE,),
+        ),
+        InstitutionPlan(
+            name="blue-carbon-auditor",
+            name_zh="蓝碳核查审计机构",
+            name_en="Blue Carbon Audit Office",
+            roles=(Role.AUDITOR,),
+        ),
+    )
+
+
+def default_quorum(validator_count: int) -> int:
+    """q for n validators: 2 of 3, 3 of 4 (DESIGN.md §4); in general n // 2 + 1."""
+    return validator_count // 2 + 1
+
+
+def init_local_network(
+    directory: Path,
+    *,
+    validator_count: int,
+    genesis_time_ms: int,
+    limits: KdfLimits = INTERACTIVE_LIMITS,
+) -> GenesisDocument:
+    """Make every institution's key under directory and return the genesis document.
+
+    Each key is encrypted with a random passphrase kept beside it in a 0600 file: a local
+    network only (DESIGN.md §7). Raises KeystoreExistsError if a key directory is in use.
+    """
+    identities: list[tuple[InstitutionPlan, KeyIdentity]] = []
+    for plan in local_network_plan(validator_count):
+        identity = _make_local_key(directory / plan.name, plan.name, plan.roles, limits)
+        identities.append((plan, identity))
+    holder = _make_local_key(
+        directory / ECOLOGICAL_ACCOUNT_KEY_DIR, ECOLOGICAL_ACCOUNT_KEY_DIR, (), limits
+    )
+    account = Account(
+        account_id=ECOLOGICAL_ACCOUNT_ID,
+        holder_key=holder.public_key,
+        custodian="ningbo-ptc",
+        display_name=ECOLOGICAL_ACCOUNT_NAME,
+        kind="ecological",
+    )
+    return document_from_plans(
+        identities,
+        chain_name="lantan-xiangshan-local",
+        genesis_time_ms=genesis_time_ms,
+        accounts=(account,),
+    )
+
+
+def _make_local_key(
+    key_directory: Path, name: str, roles: tuple[Role, ...], limits: KdfLimits
+) -> KeyIdentity:
+    passphrase = secrets.token_urlsafe(24).encode()
+    keystore = create_key_directory(key_directory, name, roles, passphrase, limits=limits)
+    write_new_file(key_directory / PASSPHRASE_FILE, passphrase + b"\n")
+    return keystore.identity
+
+
+def document_from_plans(
+    identities: Sequence[tuple[InstitutionPlan, KeyIdentity]],
+    *,
+    chain_name: str,
+    genesis_time_ms: int,
+    accounts: Sequence[Account] = (),
+    quorum: int | None = None,
+) -> GenesisDocument:
+    """The genesis document for these institutions; validators are those with the role."""
+    institutions = tuple(
+        Institution(
+            institution_id=plan.name,
+            name_zh=plan.name_zh,
+            name_en=plan.name_en,
+            roles=tuple(sorted(role.value for role in identity.roles)),
+            public_keys=(identity.public_key,),
+        )
+        for plan, identity in identities
+    )
+    validators = [
+        Validator(
+            name=identity.name,
+            public_key=identity.public_key,
+            note_verifier_key=verifier_key_string(identity.name, identity.public_key),
+        )
+        for _, identity in identities
+        if Role.VALIDATOR in identity.roles
+    ]
+    if not validators:
+        raise GenesisError("no institution has the validator role")
+    return GenesisDocument(
+        protocol_version=PROTOCOL_VERSION,
+        chain_name=chain_name,
+        genesis_time_ms=genesis_time_ms,
+        params=Params(),
+        institutions=institutions,
+        accounts=tuple(accounts),
+        validators=ValidatorSet.create(validators, quorum or default_quorum(len(validators))),
+    )
+
+
+def genesis_from_identities(
+    identities: Sequence[KeyIdentity],
+    *,
+    display_names: dict[str, tuple[str, str]],
+    chain_name: str,
+    genesis_time_ms: int,
+    quorum: int | None = None,
+) -> GenesisDocument:
+    """Genesis from gathered public parts; display_names maps name -> (zh, en)."""
+    plans = [
+        InstitutionPlan(
+            name=identity.name,
+            name_zh=display_names.get(identity.name, (identity.name, identity.name))[0],
+            name_en=display_names.get(identity.name, (identity.name, identity.name))[1],
+            roles=identity.roles,
+        )
+        for identity in identities
+    ]
+    return document_from_plans(
+        list(zip(plans, identities, strict=True)),
+        chain_name=chain_name,
+        genesis_time_ms=genesis_time_ms,
+        quorum=quorum,
+    )
+
+
+def identity_from_json(value: object) -> KeyIdentity:
+    """Read one `keys new` public part; its note_verifier_key must match name and key."""
+    try:
+        obj = expect_object(
+            value,
+            "public key entry",
+            ("name", "roles", "public_key", "note_verifier_key"),
+            ("name_zh", "name_en"),
+        )
+        roles = parse_roles(str(role) for role in read_list(obj, "roles", max_items=8))
+        identity = KeyIdentity(
+            name=read_str(obj, "name", max_length=64),
+            roles=roles,
+            public_key=PublicKey(read_hex(obj, "public_key", size=PUBLIC_KEY_SIZE)),
+        )
+        claimed = read_str(obj, "note_verifier_key", max_length=512)
+    except ProtocolError as error:
+        raise GenesisError(f"public key entry: {error}") from None
+    if claimed != identity.note_verifier_key:
+        raise GenesisError(f"{identity.name}: note_verifier_key does not match name and key")
+    return identity

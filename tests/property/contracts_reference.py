@@ -1,0 +1,310 @@
+"""A naive per-kilogram reference model of the contracts, kept only in tests (STYLE.md §8).
+
+Every serial is one list entry; every rule is re-implemented by direct search, in the
+order the contracts check them. The property test predicts each tx's result with this
+model and compares the contract's state to it after every step. It shares no code with
+contracts/ beyond the reason strings (A5: an RFC reference implementation kept in tests).
+"""
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from protocol.signing import PublicKey
+
+ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
+ROLE_PROCURATORATE, ROLE_VALIDATOR = "procuratorate", "validator"
+KEYS_PER_INSTITUTION_MAX = 16
+
+
+class Rejected(Exception):  # noqa: N818 - a verdict, not an error
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One kilogram: who holds it and in what status."""
+
+    account: str | None
+    status: str
+    frozen_by: str | None = None
+    retirement: bytes | None = None
+    case: str | None = None
+
+
+@dataclass
+class Op:
+    """One tx as the reference sees it."""
+
+    tx_type: str
+    sender: PublicKey
+    signers: frozenset[PublicKey]
+    body: dict[str, Any]
+    tx_id: bytes = b""
+
+
+@dataclass
+class ReferenceLedger:
+    roles: dict[str, set[str]] = field(default_factory=dict)
+    key_owner: dict[PublicKey, str] = field(default_factory=dict)
+    holders: dict[PublicKey, set[str]] = field(default_factory=dict)
+    accounts: dict[str, tuple[PublicKey, str]] = field(default_factory=dict)
+    projects: dict[str, str] = field(default_factory=dict)
+    verifications: dict[str, list[Any]] = field(default_factory=dict)
+    batches: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    units: dict[str, list[Unit]] = field(default_factory=dict)
+    cases: dict[str, list[Any]] = field(default_factory=dict)
+    policies: set[str] = field(default_factory=set)
+    validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
+    next_validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
+    nonces: dict[PublicKey, int] = field(default_factory=dict)
+
+    # --- queries the generators and checks use ---------------------------------------
+
+    def count(self, batch: str, account: str, status: str, frozen_by: str | None = None) -> int:
+        return sum(
+            1
+            for u in self.units.get(batch, ())
+            if u.account == account
+            and u.status == status
+            and (frozen_by is None or u.frozen_by == frozen_by)
+        )
+
+    def institution_of(self, key: PublicKey) -> str | None:
+        return self.key_owner.get(key)
+
+    def has_role(self, key: PublicKey, *roles: str) -> bool:
+        owner = self.key_owner.get(key)
+        return owner is not None and any(r in self.roles[owner] for r in roles)
+
+    # --- execution ---------------------------------------------------------------------
+
+    def begin_block(self) -> None:
+        self.validators = self.next_validators
+
+    def execute(self, op: Op) -> str | None:
+        """Predict op's result; apply it when accepted. The nonce advances either way."""
+        self.nonces[op.sender] = self.nonces.get(op.sender, 0) + 1
+        handler = getattr(self, "_" + op.tx_type.replace(".", "_"))
+        try:
+            handler(op)
+        except Rejected as rejected:
+            return rejected.reason
+        return None
+
+    def _require(self, condition: bool, reason: str) -> None:
+        if not condition:
+            raise Rejected(reason)
+
+    def _role(self, op: Op, *roles: str) -> str:
+        self._require(self.has_role(op.sender, *roles), "signer_lacks_role")
+        return self.key_owner[op.sender]
+
+    def _quorum(self, op: Op) -> None:
+        members, quorum = self.validators
+        self._require(len(members & op.signers) >= quorum, "validator_quorum_missing")
+
+    def _account(self, account: str) -> tuple[PublicKey, str]:
+        self._require(account in self.accounts, "unknown_account")
+        return self.accounts[account]
+
+    def _batch(self, batch: str) -> None:
+        self._require(batch in self.batches, "unknown_batch")
+
+    def _take_active(self, op: Op, account: str, batch: str, retired_reason: str) -> list[int]:
+        """Indices of the lowest ACTIVE kg; a shortage is named as the contracts name it."""
+        quantity = op.body["quantity_kg"]
+        active = self.count(batch, account, "active")
+        if active < quantity:
+            frozen = self.count(batch, account, "frozen")
+            retired = self.count(batch, account, "retired")
+            if active + frozen >= quantity:
+                raise Rejected("units_frozen")
+            if active + frozen + retired >= quantity:
+                raise Rejected(retired_reason)
+            raise Rejected("insufficient_balance")
+        units = self.units[batch]
+        picked = [i for i, u in enumerate(units) if u.account == account and u.status == "active"]
+        return picked[:quantity]
+
+    def _institution_register(self, op: Op) -> None:
+        self._quorum(op)
+        body = op.body
+        self._require(body["institution_id"] not in self.roles, "already_exists")
+        keys = [PublicKey(bytes.fromhex(k)) for k in body["public_keys"]]
+        for key in keys:
+            self._require(
+                self.key_owner.get(key, body["institution_id"]) == body["institution_id"],
+                "key_in_use",
+            )
+        self.roles[body["institution_id"]] = set(body["roles"])
+        for key in keys:
+            self.key_owner[key] = body["institution_id"]
+
+    def _key_register(self, op: Op) -> None:
+        self._quorum(op)
+        institution = op.body["institution_id"]
+        self._require(institution in self.roles, "unknown_institution")
+        key = PublicKey(bytes.fromhex(op.body["public_key"]))
+        self._require(self.key_owner.get(key, institution) == institution, "key_in_use")
+        keys = {k for k, owner in self.key_owner.items() if owner == institution} | {key}
+        self._require(len(keys) <= KEYS_PER_INSTITUTION_MAX, "too_many_keys")
+        self.key_owner[key] = institution
+
+    def _validators_update(self, op: Op) -> None:
+        members, _ = self.validators
+        self._quorum(op)
+        new = frozenset(
+            PublicKey(bytes.fromhex(v["public_key"]))
+            for v in op.body["validator_set"]["validators"]
+        )
+        for key in sorted(new):
+            self._require(self.has_role(key, ROLE_VALIDATOR), "validator_not_registered")
+        for removed in sorted(members - new):
+            self._require(members - {removed} <= op.signers, "removal_not_endorsed")
+        self.next_validators = (new, op.body["validator_set"]["quorum"])
+
+    def _account_open(self, op: Op) -> None:
+        custodian = self._role(op, ROLE_TC)
+        body = op.body
+        self._require(body["account_id"] not in self.accounts, "already_exists")
+        holder = PublicKey(bytes.fromhex(body["holder_key"]))
+        self.accounts[body["account_id"]] = (holder, custodian)
+        self.holders.setdefault(holder, set()).add(body["account_id"])
+
+    def _project_register(self, op: Op) -> None:
+        issuer = self._role(op, ROLE_ISSUER)
+        self._require(op.body["project_id"] not in self.projects, "already_exists")
+        self.projects[op.body["project_id"]] = issuer
+
+    def _verification_record(self, op: Op) -> None:
+        issuer = self._role(op, ROLE_ISSUER)
+        body = op.body
+        self._require(body["project_id"] in self.projects, "unknown_project")
+        self._require(self.projects[body["project_id"]] == issuer, "not_project_issuer")
+        self._require(body["verification_id"] not in self.verifications, "already_exists")
+        self.verifications[body["verification_id"]] = [body["project_id"], body["verified_kg"], 0]
+
+    def _credits_issue(self, op: Op) -> None:
+        issuer = self._role(op, ROLE_ISSUER)
+        body = op.body
+        self._require(body["verification_id"] in self.verifications, "unknown_verification")
+        verification = self.verifications[body["verification_id"]]
+        self._require(self.projects[verification[0]] == issuer, "not_project_issuer")
+        self._account(body["to_account"])
+        self._require(body["batch_id"] not in self.batches, "already_exists")
+        quantity, buffer = body["quantity_kg"], body["buffer_kg"]
+        self._require(verification[2] + quantity + buffer <= verification[1], "exceeds_verified")
+        # At least 10% buffer (the default params): buffer >= total / 10, compared exactly.
+        self._require(buffer * 10 >= quantity + buffer, "buffer_too_small")
+        verification[2] += quantity + buffer
+        self.batches[body["batch_id"]] = (verification[0], quantity, buffer)
+        self.units[body["batch_id"]] = [Unit(body["to_account"], "active")] * quantity + [
+            Unit(None, "buffer")
+        ] * buffer
+
+    def _credits_transfer(self, op: Op) -> None:
+        body = op.body
+        holder, _ = self._account(body["from_account"])
+        self._account(body["to_account"])
+        self._require(op.sender == holder, "not_account_holder")
+        if body["broker"] is not None:
+            brokers = {self.key_owner.get(k) for k in op.signers if self.has_role(k, ROLE_TC)}
+            self._require(body["broker"] in brokers, "broker_signature_missing")
+        self._require(body["from_account"] != body["to_account"], "same_account")
+        self._batch(body["batch_id"])
+        units = self.units[body["batch_id"]]
+        for i in self._take_active(op, body["from_account"], body["batch_id"], "units_retired"):
+            units[i] = replace(units[i], account=body["to_account"])
+
+    def _retire(self, op: Op, account: str, batch: str, case: str | None) -> None:
+        self._batch(batch)
+        picked = self._take_active(op, account, batch, "already_retired")
+        units = self.units[batch]
+        for i in picked:
+            units[i] = replace(units[i], status="retired", retirement=op.tx_id, case=case)
+
+    def _credits_retire(self, op: Op) -> None:
+        holder, _ = self._account(op.body["account_id"])
+        self._require(op.sender == holder, "not_account_holder")
+        self._retire(op, op.body["account_id"], op.body["batch_id"], None)
+
+    def _case_register(self, op: Op) -> None:
+        registrar = self._role(op, ROLE_COURT, ROLE_PROCURATORATE)
+        body = op.body
+        self._require(body["court"] in self.roles, "unknown_institution")
+        self._require(ROLE_COURT in self.roles[body["court"]], "not_a_court")
+        registrar_is_court = ROLE_COURT in self.roles[registrar]
+        self._require(not registrar_is_court or registrar == body["court"], "wrong_court")
+        if body["plaintiff"] is not None:
+            self._require(body["plaintiff"] in self.roles, "unknown_institution")
+        self._require(body["case_id"] not in self.cases, "already_exists")
+        self.cases[body["case_id"]] = [body["court"], body["required_kg"], 0]
+
+    def _credits_retire_judicial(self, op: Op) -> None:
+        body = op.body
+        self._require(body["case_id"] in self.cases, "unknown_case")
+        court, required, retired = self.cases[body["case_id"]]
+        holder, custodian = self._account(body["account_id"])
+        if op.sender != holder:
+            self._require(self.key_owner.get(op.sender) == custodian, "not_account_holder")
+            self._require(self.has_role(op.sender, ROLE_TC), "signer_lacks_role")
+        courts = sorted(k for k in op.signers if self.has_role(k, ROLE_COURT))
+        if not any(self.key_owner[k] == court for k in courts):
+            self._require(not courts, "wrong_court")
+            self._require(not (op.signers - {op.sender}), "cosigner_not_court")
+            raise Rejected("court_signature_missing")
+        self._require(retired + body["quantity_kg"] <= required, "exceeds_case_requirement")
+        self._retire(op, body["account_id"], body["batch_id"], body["case_id"])
+        self.cases[body["case_id"]][2] += body["quantity_kg"]
+
+    def _credits_freeze(self, op: Op) -> None:
+        institution = self._role(op, ROLE_COURT, ROLE_ISSUER)
+        body = op.body
+        self._account(body["account_id"])
+        self._batch(body["batch_id"])
+        units = self.units[body["batch_id"]]
+        for i in self._take_active(op, body["account_id"], body["batch_id"], "units_retired"):
+            units[i] = replace(units[i], status="frozen", frozen_by=institution)
+
+    def _credits_unfreeze(self, op: Op) -> None:
+        institution = self._role(op, ROLE_COURT, ROLE_ISSUER)
+        body = op.body
+        self._account(body["account_id"])
+        self._batch(body["batch_id"])
+        units = self.units[body["batch_id"]]
+        picked = [
+            i
+            for i, u in enumerate(units)
+            if u.account == body["account_id"]
+            and u.status == "frozen"
+            and u.frozen_by == institution
+        ]
+        self._require(len(picked) >= body["quantity_kg"], "insufficient_frozen")
+        for i in picked[: body["quantity_kg"]]:
+            units[i] = replace(units[i], status="active", frozen_by=None)
+
+    def _credits_cancel(self, op: Op) -> None:
+        issuer = self._role(op, ROLE_ISSUER)
+        self._quorum(op)
+        body = op.body
+        self._account(body["account_id"])
+        self._batch(body["batch_id"])
+        self._require(self.batches[body["batch_id"]][0] in self.projects, "unknown_project")
+        self._require(
+            self.projects[self.batches[body["batch_id"]][0]] == issuer, "not_project_issuer"
+        )
+        units = self.units[body["batch_id"]]
+        for i in self._take_active(op, body["account_id"], body["batch_id"], "units_retired"):
+            units[i] = replace(units[i], status="cancelled")
+
+    def _insurance_attest(self, op: Op) -> None:
+        self._role(op, ROLE_TC, ROLE_ISSUER)
+        body = op.body
+        if body["subject_kind"] == "project":
+            self._require(body["subject_id"] in self.projects, "unknown_project")
+        else:
+            self._account(body["subject_id"])
+        self._require(body["policy_id"] not in self.policies, "already_exists")
+        self.policies.add(body["policy_id"])

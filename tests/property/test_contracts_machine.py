@@ -1,0 +1,212 @@
+"""Random tx sequences against the contracts, checked after every step against the naive
+per-kilogram reference model (tests/property/contracts_reference.py).
+
+Each rule draws a seed, drafts a block of 1-4 txs from it (tests/vectors/contracts/
+tx_generators.py), predicts every result with the reference and compares. After each step:
+the state equals the reference kilogram by kilogram; tonnage is conserved and every batch
+is exactly partitioned; RETIRED and CANCELLED are terminal; no serial is retired twice;
+FROZEN and BUFFER units never move; holdings and nonces are exact.
+"""
+
+import random
+from collections import Counter
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from contracts import committed_nonce
+from contracts.case_records import Retirement
+from contracts.credit_records import Holding, IssuanceBatch, SerialBlock
+from contracts.tx_types import TxType
+from protocol.encoding import decode
+from tests.property.contracts_reference import Op, ReferenceLedger, Unit
+from tests.vectors.contracts.network import (
+    ECO_ACCOUNT,
+    INSTITUTIONS,
+    VALIDATOR_IDS,
+    TestChain,
+    party_key,
+)
+from tests.vectors.contracts.tx_generators import TxGenerator
+
+COUNTS: Counter[tuple[str, bool]] = Counter()
+"""(tx type, accepted) over every run of the test."""
+MACHINE_SETTINGS = settings(
+    max_examples=120,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+KgState = tuple[str | None, str, str | None, bytes | None, str | None]
+
+
+def genesis_reference() -> ReferenceLedger:
+    ref = ReferenceLedger()
+    for institution, _, _, roles in INSTITUTIONS:
+        ref.roles[institution] = set(roles)
+        ref.key_owner[party_key(institution).public_key] = institution
+    county = party_key("xiangshan-county").public_key
+    ref.accounts[ECO_ACCOUNT] = (county, "ningbo-ptc")
+    ref.holders[county] = {ECO_ACCOUNT}
+    validators = frozenset(party_key(v).public_key for v in VALIDATOR_IDS)
+    ref.validators = ref.next_validators = (validators, 2)
+    return ref
+
+
+def records(chain: TestChain, prefix: str) -> list[Any]:
+    return [decode(v) for k, v in chain.state.items() if k.startswith(prefix)]
+
+
+def kilograms(chain: TestChain) -> dict[str, list[KgState]]:
+    """Every batch as one entry per kilogram, read from the contract's serial blocks."""
+    blocks: dict[str, list[SerialBlock]] = {}
+    for value in records(chain, "serials/"):
+        block = SerialBlock.from_json(value)
+        blocks.setdefault(block.batch_id, []).append(block)
+    expanded = {}
+    for batch, found in blocks.items():
+        found.sort(key=lambda b: b.first_serial)
+        units: list[KgState] = []
+        for block in found:
+            # Exact partition: each block starts right after the previous one ends.
+            assert block.first_serial == len(units) + 1, (batch, block)
+            assert block.last_serial >= block.first_serial, block
+            state = (
+                block.account_id,
+                block.status.value,
+                block.frozen_by,
+                block.retirement_id,
+                block.case_id,
+            )
+            units += [state] * block.quantity_kg
+        expanded[batch] = units
+    return expanded
+
+
+def as_kg(unit: Unit) -> KgState:
+    return (unit.account, unit.status, unit.frozen_by, unit.retirement, unit.case)
+
+
+class ContractsMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.chain = TestChain.create()
+        self.ref = genesis_reference()
+        self.generator = TxGenerator(self.ref)
+        self.previous: dict[str, list[KgState]] = {}
+        self.unfrozen_in_block = False
+
+    @rule(seed=st.integers(min_value=0, max_value=2**32 - 1), size=st.integers(1, 4))
+    def block(self, seed: int, size: int) -> None:
+        rng = random.Random(seed)
+        self.ref.begin_block()
+        txs, predicted = [], []
+        for _ in range(size):
+            draft = self.generator.draft(rng)
+            signed = self.chain.build(draft.tx_type, draft.sender, draft.body, draft.cosigners)
+            signers = frozenset(signed.signers)
+            op = Op(draft.tx_type, signed.tx.sender, signers, draft.body, signed.tx_id)
+            predicted.append(self.ref.execute(op))
+            txs.append(signed)
+        results = self.chain.apply(txs)
+        self.unfrozen_in_block = False
+        for signed, expected, result in zip(txs, predicted, results, strict=True):
+            if signed.tx.type == "credits.unfreeze" and result.reason is None:
+                self.unfrozen_in_block = True
+            COUNTS[(signed.tx.type, result.reason is None)] += 1
+            assert result.reason == expected, (signed.tx.type, signed.tx.body, result)
+
+    @invariant()
+    def state_matches_reference(self) -> None:
+        current = kilograms(self.chain)
+        assert sorted(current) == sorted(self.ref.units)
+        for batch, units in self.ref.units.items():
+            assert current[batch] == [as_kg(u) for u in units], batch
+        self.check_conservation(current)
+        self.check_transitions(current)
+        self.check_retirements(current)
+        self.check_holdings(current)
+        self.check_nonces()
+        self.previous = current
+
+    def check_conservation(self, current: dict[str, list[KgState]]) -> None:
+        """Tonnage per batch: issued = active + frozen + retired + cancelled; buffer fixed."""
+        for value in records(self.chain, "batch/"):
+            batch = IssuanceBatch.from_json(value)
+            statuses = Counter(kg[1] for kg in current[batch.batch_id])
+            assert len(current[batch.batch_id]) == batch.quantity_kg + batch.buffer_kg
+            assert statuses["buffer"] == batch.buffer_kg
+            assert statuses["retired"] == batch.retired_kg
+            assert statuses["cancelled"] == batch.cancelled_kg
+            moving = statuses["active"] + statuses["frozen"]
+            assert moving + batch.retired_kg + batch.cancelled_kg == batch.quantity_kg
+
+    def check_transitions(self, current: dict[str, list[KgState]]) -> None:
+        """RETIRED, CANCELLED and BUFFER kg never change; FROZEN kg stay put until unfrozen
+        (an unfreeze earlier in the same block may have released them)."""
+        for batch, before in self.previous.items():
+            for old, new in zip(before, current[batch], strict=True):
+                if old[1] in ("retired", "cancelled", "buffer"):
+                    assert new == old, (batch, old, new)
+                elif old[1] == "frozen" and new[1] == "frozen":
+                    assert new[0] == old[0], (batch, old, new)
+                elif old[1] == "frozen":
+                    assert self.unfrozen_in_block, (batch, old, new)
+
+    def check_retirements(self, current: dict[str, list[KgState]]) -> None:
+        """Every RETIRED kg lies in exactly one retirement record, the one its block names."""
+        owners: dict[tuple[str, int], bytes] = {}
+        for value in records(self.chain, "retirement/"):
+            retirement = Retirement.from_json(value)
+            total = 0
+            for first, last in retirement.ranges:
+                for serial in range(first, last + 1):
+                    assert (retirement.batch_id, serial) not in owners, "retired twice"
+                    owners[(retirement.batch_id, serial)] = retirement.retirement_id
+                total += last - first + 1
+            assert total == retirement.quantity_kg
+        retired = {
+            (batch, index + 1): kg[3]
+            for batch, units in current.items()
+            for index, kg in enumerate(units)
+            if kg[1] == "retired"
+        }
+        assert retired == owners
+
+    def check_holdings(self, current: dict[str, list[KgState]]) -> None:
+        expected: Counter[tuple[str, str, str]] = Counter()
+        for batch, units in current.items():
+            for kg in units:
+                if kg[0] is not None:
+                    expected[(kg[0], batch, kg[1])] += 1
+        seen = set()
+        for value in records(self.chain, "holding/"):
+            holding = Holding.from_json(value)
+            pair = (holding.account_id, holding.batch_id)
+            seen.add(pair)
+            assert holding.active_kg == expected[(*pair, "active")]
+            assert holding.frozen_kg == expected[(*pair, "frozen")]
+            assert holding.retired_kg == expected[(*pair, "retired")]
+        held = {(a, b) for (a, b, s), n in expected.items() if s != "cancelled" and n}
+        assert held <= seen
+
+    def check_nonces(self) -> None:
+        for key, nonce in self.ref.nonces.items():
+            assert committed_nonce(self.chain.state, key) == nonce
+        assert len(records(self.chain, "nonce/")) == len(self.ref.nonces)
+
+
+def test_contracts_machine() -> None:
+    COUNTS.clear()
+    run_state_machine_as_test(ContractsMachine, settings=MACHINE_SETTINGS)
+    total = sum(COUNTS.values())
+    accepted = sum(n for (_, ok), n in COUNTS.items() if ok)
+    print(f"\ncontracts machine: {total} txs, {accepted} accepted")
+    for tx_type in sorted(t.value for t in TxType):
+        ok, rejected = COUNTS[(tx_type, True)], COUNTS[(tx_type, False)]
+        print(f"  {tx_type:26} accepted {ok:5}  rejected {rejected:5}")
+    assert total >= 1_000
+    assert 2 * accepted >= total
+    assert all(COUNTS[(t.value, True)] > 0 for t in TxType)

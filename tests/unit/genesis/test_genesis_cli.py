@@ -1,0 +1,125 @@
+"""`lantan genesis init|verify`, run as the real console script in a subprocess."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genesis.document import build_genesis, parse_genesis
+
+LANTAN = [sys.executable, "-m", "client.cli"]
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LANTAN, *map(str, args)], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def local_net(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("net")
+    completed = run("genesis", "init", "--dir", directory, "--validators", "4", "--json")
+    assert completed.returncode == 0, completed.stderr
+    return directory
+
+
+def test_local_network_layout(local_net: Path) -> None:
+    for name in ("xiangshan-county", "ningbo-ptc", "xiamen-ptc", "xiangshan-court"):
+        assert (local_net / name / "keystore.json").is_file()
+        assert (local_net / name / "signer_state.json").is_file()
+        assert (local_net / name / "passphrase").stat().st_mode & 0o077 == 0
+        assert b'"ciphertext"' in (local_net / name / "keystore.json").read_bytes()
+    assert (local_net / "genesis.json").is_file()
+
+
+def test_four_validators_make_the_court_the_fourth_with_q3(local_net: Path) -> None:
+    document = parse_genesis((local_net / "genesis.json").read_bytes())
+    names = sorted(v.name for v in document.validators.validators)
+    assert names == ["ningbo-ptc", "xiamen-ptc", "xiangshan-county", "xiangshan-court"]
+    assert document.validators.quorum == 3
+    roles = {i.institution_id: i.roles for i in document.institutions}
+    assert roles["xiangshan-procuratorate"] == ("procuratorate",)
+    assert roles["xiangshan-court"] == ("court", "validator")
+
+
+def test_verify_prints_the_chain_id_of_the_canonical_document(local_net: Path) -> None:
+    completed = run("genesis", "verify", local_net / "genesis.json", "--json")
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(completed.stdout)
+    document = parse_genesis((local_net / "genesis.json").read_bytes())
+    genesis = build_genesis(document)
+    assert summary["chain_id"] == genesis.chain_id.hex()
+    assert summary["state_root"] == genesis.header.state_root.hex()
+    assert (summary["quorum"], summary["f_S"], summary["f_L"]) == (3, 1, 1)
+
+
+def test_verify_rejects_a_tampered_validator_key(local_net: Path, tmp_path: Path) -> None:
+    document = json.loads((local_net / "genesis.json").read_text())
+    validator = document["validators"]["validators"][0]
+    validator["public_key"] = "00" * 32
+    tampered = tmp_path / "genesis.json"
+    tampered.write_text(json.dumps(document))
+    completed = run("genesis", "verify", tampered)
+    assert completed.returncode == 1
+    assert "invalid genesis" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("content", ["", "{", '{"protocol_version": 1}', "[1.5]"])
+def test_verify_rejects_garbage_with_one_line(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "genesis.json"
+    path.write_text(content)
+    completed = run("genesis", "verify", path)
+    assert completed.returncode == 1
+    assert completed.stderr.count("\n") == 1
+
+
+def test_init_refuses_an_existing_network(local_net: Path) -> None:
+    completed = run("genesis", "init", "--dir", local_net)
+    assert completed.returncode == 1
+    assert "exists" in completed.stderr
+
+
+def test_from_pubkeys_builds_the_same_validator_set(tmp_path: Path) -> None:
+    public_parts = []
+    for name, roles in (
+        ("v-one", "validator,issuer"),
+        ("v-two", "validator,trading_centre"),
+        ("v-three", "validator,trading_centre"),
+        ("judge", "court"),
+    ):
+        completed = run(
+            "keys",
+            "new",
+            "--name",
+            name,
+            "--roles",
+            roles,
+            "--out",
+            tmp_path / name,
+            "--dev-plaintext",
+            "--json",
+        )
+        assert completed.returncode == 0, completed.stderr
+        public_parts.append(json.loads(completed.stdout))
+    (tmp_path / "pubkeys.json").write_text(json.dumps(public_parts))
+    out = tmp_path / "genesis.json"
+    completed = run("genesis", "init", "--from-pubkeys", tmp_path / "pubkeys.json", "--out", out)
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis(out.read_bytes())
+    assert document.validators.size == 3 and document.validators.quorum == 2
+    public_parts[0]["note_verifier_key"] = public_parts[1]["note_verifier_key"]
+    (tmp_path / "bad.json").write_text(json.dumps(public_parts))
+    completed = run(
+        "genesis",
+        "init",
+        "--from-pubkeys",
+        tmp_path / "bad.json",
+        "--out",
+        tmp_path / "bad-genesis.json",
+    )
+    assert completed.returncode == 1
+    assert "does not match" in completed.stderr

@@ -1,0 +1,360 @@
+"""Seeded tx drafts for the contracts property test: mostly valid, sometimes wrong on purpose.
+
+Each draft is built from a random.Random seeded by the hypothesis rule and from the naive
+reference model's view of the ledger (what exists, who holds what), so at least half of the
+txs are accepted while every rejection path keeps being exercised.
+"""
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from protocol.note import verifier_key_string
+from protocol.signing import PublicKey, SigningKey
+from tests.property.contracts_reference import ReferenceLedger
+from tests.vectors.contracts.network import party_key
+
+TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
+HOLDERS = ("holder-0", "holder-1", "holder-2", "holder-3")
+ISSUER = "xiangshan-county"
+COURT = "xiangshan-court"
+PROCURATORATE = "xiangshan-procuratorate"
+MISTAKE_RATE_PERCENT = 25
+WEIGHTS = {
+    "credits.transfer": 20,
+    "credits.retire": 7,
+    "credits.retire_judicial": 7,
+    "credits.freeze": 6,
+    "credits.unfreeze": 6,
+    "credits.cancel": 4,
+    "credits.issue": 8,
+    "verification.record": 4,
+    "project.register": 2,
+    "account.open": 4,
+    "case.register": 3,
+    "insurance.attest": 2,
+    "institution.register": 2,
+    "key.register": 2,
+    "validators.update": 2,
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    tx_type: str
+    sender: SigningKey
+    cosigners: tuple[SigningKey, ...]
+    body: dict[str, Any]
+
+
+class TxGenerator:
+    """Drafts txs against the reference model's view of the ledger."""
+
+    def __init__(self, ref: ReferenceLedger) -> None:
+        self.ref = ref
+        self.serial = 0
+        self.keys: dict[PublicKey, SigningKey] = {}
+        for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
+            self.key(name)
+
+    def key(self, name: str) -> SigningKey:
+        signing = party_key(name)
+        self.keys[signing.public_key] = signing
+        return signing
+
+    def fresh(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}-{self.serial}"
+
+    def draft(self, rng: random.Random) -> Draft:
+        kinds = sorted(WEIGHTS)
+        kind = rng.choices(kinds, weights=[WEIGHTS[k] for k in kinds])[0]
+        mistake = rng.randrange(100) < MISTAKE_RATE_PERCENT
+        method = getattr(self, "_" + kind.replace(".", "_"))
+        draft: Draft = method(rng, mistake)
+        return draft
+
+    # --- views of the reference -------------------------------------------------------
+
+    def holdings(self, status: str) -> list[tuple[str, str, int]]:
+        found: Counter[tuple[str, str]] = Counter()
+        for batch, units in sorted(self.ref.units.items()):
+            for unit in units:
+                if unit.status == status and unit.account is not None:
+                    found[(unit.account, batch)] += 1
+        return [(a, b, n) for (a, b), n in sorted(found.items())]
+
+    def frozen_by(self) -> list[tuple[str, str, str, int]]:
+        found: Counter[tuple[str, str, str]] = Counter()
+        for batch, units in sorted(self.ref.units.items()):
+            for unit in units:
+                if unit.status == "frozen" and unit.account and unit.frozen_by:
+                    found[(unit.account, batch, unit.frozen_by)] += 1
+        return [(a, b, f, n) for (a, b, f), n in sorted(found.items())]
+
+    def holder_of(self, account: str) -> SigningKey:
+        return self.keys[self.ref.accounts[account][0]]
+
+    def validator_signers(
+        self, rng: random.Random, sender: SigningKey, extra: int = 0
+    ) -> tuple[SigningKey, ...]:
+        """Co-signers from the current set so that, with sender, q validators sign."""
+        members, quorum = self.ref.validators
+        others = sorted(k for k in members if k != sender.public_key)
+        needed = max(0, quorum - (1 if sender.public_key in members else 0) + extra)
+        return tuple(self.keys[k] for k in rng.sample(others, min(needed, len(others))))
+
+    def a_validator(self, rng: random.Random) -> SigningKey:
+        return self.keys[rng.choice(sorted(self.ref.validators[0]))]
+
+    # --- drafts -----------------------------------------------------------------------
+
+    def _account_open(self, rng: random.Random, mistake: bool) -> Draft:
+        sender = self.key(COURT if mistake else rng.choice(TRADING_CENTRES))
+        body: dict[str, Any] = {
+            "account_id": self.fresh("acct"),
+            "holder_key": self.key(rng.choice(HOLDERS)).public_key.hex(),
+            "display_name": "某企业 enterprise",
+            "kind": rng.choice(["enterprise", "person", "government"]),
+        }
+        return Draft("account.open", sender, (), body)
+
+    def _project_register(self, rng: random.Random, mistake: bool) -> Draft:
+        sender = self.key(TRADING_CENTRES[0] if mistake else ISSUER)
+        body: dict[str, Any] = {
+            "project_id": self.fresh("proj"),
+            "name_zh": "海草床碳汇",
+            "name_en": "seagrass sink",
+            "ecosystem": rng.choice(["seagrass", "salt_marsh", "mudflat", "shellfish", "algae"]),
+            "location": "浙江省宁波市象山县",
+            "accounting_standard": rng.choice(["HY/T 0349-2022", "VM0033", "HY/T 0305-2021"]),
+            "owner": "某村集体",
+            "document_hashes": [bytes([rng.randrange(256)] * 32).hex()],
+        }
+        return Draft("project.register", sender, (), body)
+
+    def _verification_record(self, rng: random.Random, mistake: bool) -> Draft:
+        if not self.ref.projects:
+            return self._project_register(rng, mistake)
+        project = "no-such-project" if mistake else rng.choice(sorted(self.ref.projects))
+        body: dict[str, Any] = {
+            "verification_id": self.fresh("ver"),
+            "project_id": project,
+            "period_start": "2022-01-01",
+            "period_end": "2022-12-31",
+            "verification_body": "核查机构",
+            "report_hashes": [bytes([rng.randrange(256)] * 32).hex()],
+            "verified_kg": rng.randint(200, 1_500),
+        }
+        return Draft("verification.record", self.key(ISSUER), (), body)
+
+    def _credits_issue(self, rng: random.Random, mistake: bool) -> Draft:
+        open_ = sorted(
+            v
+            for v, (_, verified, issued) in self.ref.verifications.items()
+            if verified - issued >= 2
+        )
+        if not open_ or not self.ref.accounts:
+            return self._verification_record(rng, False)
+        verification = rng.choice(open_)
+        _, verified, issued = self.ref.verifications[verification]
+        total = rng.randint(2, min(verified - issued, 400))
+        buffer = (total + 9) // 10
+        quantity = total - buffer
+        if mistake:
+            quantity, buffer = (
+                (verified - issued + 1, buffer) if rng.randrange(2) else (quantity + buffer, 0)
+            )
+        body: dict[str, Any] = {
+            "batch_id": self.fresh("batch"),
+            "verification_id": verification,
+            "vintage": rng.choice([2021, 2022, 2023]),
+            "quantity_kg": max(quantity, 1),
+            "buffer_kg": buffer,
+            "to_account": rng.choice(sorted(self.ref.accounts)),
+        }
+        return Draft("credits.issue", self.key(ISSUER), (), body)
+
+    def _credits_transfer(self, rng: random.Random, mistake: bool) -> Draft:
+        pairs = self.holdings("active")
+        if not pairs or len(self.ref.accounts) < 2:
+            return self._credits_issue(rng, False)
+        account, batch, active = rng.choice(pairs)
+        quantity = active + rng.randint(1, 30) if mistake else rng.randint(1, active)
+        target = rng.choice(sorted(set(self.ref.accounts) - {account}))
+        broker: str | None = None
+        cosigners: tuple[SigningKey, ...] = ()
+        if rng.randrange(2):
+            broker = rng.choice(TRADING_CENTRES)
+            cosigners = () if mistake and rng.randrange(2) else (self.key(broker),)
+        body: dict[str, Any] = {"from_account": account, "to_account": target, "batch_id": batch}
+        body |= {"quantity_kg": quantity, "broker": broker}
+        return Draft("credits.transfer", self.holder_of(account), cosigners, body)
+
+    def _credits_retire(self, rng: random.Random, mistake: bool) -> Draft:
+        pairs = self.holdings("active") or self.holdings("retired")
+        if not pairs:
+            return self._credits_issue(rng, False)
+        account, batch, held = rng.choice(pairs)
+        body: dict[str, Any] = {"account_id": account, "batch_id": batch}
+        body |= {"quantity_kg": held + 1 if mistake else rng.randint(1, held)}
+        body |= {"beneficiary": "某企业", "purpose": "voluntary offset", "reason": "2023"}
+        return Draft("credits.retire", self.holder_of(account), (), body)
+
+    def _case_register(self, rng: random.Random, mistake: bool) -> Draft:
+        registrar = rng.choice([COURT, PROCURATORATE])
+        sender = self.key(TRADING_CENTRES[1] if mistake else registrar)
+        body: dict[str, Any] = {
+            "case_id": self.fresh("case"),
+            "court": COURT,
+            "case_number": "（2023）浙0225刑初1号",
+            "case_type": "刑事附带民事公益诉讼",
+            "plaintiff": PROCURATORATE if registrar == PROCURATORATE else None,
+            "obligors": [{"masked_name": "王某某", "id_hash": bytes([7] * 32).hex()}],
+            "required_kg": rng.randint(50, 600),
+            "document_hash": bytes([9] * 32).hex(),
+        }
+        return Draft("case.register", sender, (), body)
+
+    def _credits_retire_judicial(self, rng: random.Random, mistake: bool) -> Draft:
+        cases = sorted(
+            c for c, (_, required, retired) in self.ref.cases.items() if required > retired
+        )
+        pairs = self.holdings("active")
+        if not cases:
+            return self._case_register(rng, False)
+        if not pairs:
+            return self._credits_issue(rng, False)
+        case = rng.choice(cases)
+        _, required, retired = self.ref.cases[case]
+        account, batch, active = rng.choice(pairs)
+        quantity = rng.randint(1, min(active, required - retired))
+        cosigners: tuple[SigningKey, ...] = (self.key(COURT),)
+        if mistake:
+            quantity, cosigners = rng.choice(
+                [
+                    (quantity, ()),
+                    (quantity, (self.key(PROCURATORATE),)),
+                    (required - retired + 1, cosigners),
+                ]
+            )
+        sender = self.holder_of(account)
+        if rng.randrange(4) == 0:
+            sender = self.key(self.ref.accounts[account][1])  # the custodian, for the obligors
+        body: dict[str, Any] = {"case_id": case, "account_id": account, "batch_id": batch}
+        body |= {"quantity_kg": quantity, "beneficiary": "象山县蓝碳生态碳账户"}
+        return Draft("credits.retire_judicial", sender, cosigners, body)
+
+    def _credits_freeze(self, rng: random.Random, mistake: bool) -> Draft:
+        pairs = self.holdings("active")
+        if not pairs:
+            return self._credits_issue(rng, False)
+        account, batch, active = rng.choice(pairs)
+        sender = self.key(TRADING_CENTRES[0] if mistake else rng.choice([COURT, ISSUER]))
+        body: dict[str, Any] = {"account_id": account, "batch_id": batch}
+        body |= {"quantity_kg": rng.randint(1, active), "reason": "财产保全 preservation"}
+        return Draft("credits.freeze", sender, (), body)
+
+    def _credits_unfreeze(self, rng: random.Random, mistake: bool) -> Draft:
+        frozen = self.frozen_by()
+        if not frozen:
+            return self._credits_freeze(rng, False)
+        account, batch, institution, count = rng.choice(frozen)
+        if mistake:
+            institution = ISSUER if institution == COURT else COURT
+        body: dict[str, Any] = {"account_id": account, "batch_id": batch}
+        body |= {"quantity_kg": rng.randint(1, count), "reason": "解除保全 release"}
+        return Draft("credits.unfreeze", self.key(institution), (), body)
+
+    def _credits_cancel(self, rng: random.Random, mistake: bool) -> Draft:
+        pairs = self.holdings("active") or self.holdings("retired")
+        if not pairs:
+            return self._credits_issue(rng, False)
+        account, batch, held = rng.choice(pairs)
+        sender = self.key(ISSUER)
+        cosigners = () if mistake else self.validator_signers(rng, sender)
+        body: dict[str, Any] = {"account_id": account, "batch_id": batch}
+        body |= {"quantity_kg": rng.randint(1, held), "reason": "更正 correction"}
+        return Draft("credits.cancel", sender, cosigners, body)
+
+    def _insurance_attest(self, rng: random.Random, mistake: bool) -> Draft:
+        if not self.ref.projects or not self.ref.accounts:
+            return self._project_register(rng, False)
+        kind = rng.choice(["project", "account"])
+        subjects = self.ref.projects if kind == "project" else self.ref.accounts
+        sender = self.key(COURT if mistake else rng.choice([ISSUER, *TRADING_CENTRES]))
+        body: dict[str, Any] = {
+            "policy_id": self.fresh("policy"),
+            "insurer": "某保险公司",
+            "policyholder": "象山县",
+            "coverage": "project_excess_emission_loss"
+            if kind == "project"
+            else "carbon_account_comprehensive",
+            "subject_kind": kind,
+            "subject_id": rng.choice(sorted(subjects)),
+            "sum_insured_fen": rng.randint(1, 10**9),
+            "period_start": "2023-01-01",
+            "period_end": "2023-12-31",
+            "clause_hash": bytes([3] * 32).hex(),
+        }
+        return Draft("insurance.attest", sender, (), body)
+
+    def _institution_register(self, rng: random.Random, mistake: bool) -> Draft:
+        institution = self.fresh("inst")
+        roles = sorted(rng.sample(["auditor", "trading_centre", "validator"], rng.randint(1, 3)))
+        sender = self.a_validator(rng)
+        cosigners = () if mistake else self.validator_signers(rng, sender)
+        body: dict[str, Any] = {
+            "institution_id": institution,
+            "name_zh": "新机构",
+            "name_en": "new institution",
+            "roles": roles,
+            "public_keys": [self.key(institution).public_key.hex()],
+        }
+        return Draft("institution.register", sender, cosigners, body)
+
+    def _key_register(self, rng: random.Random, mistake: bool) -> Draft:
+        institution = rng.choice(sorted(self.ref.roles))
+        key = self.key(COURT if mistake else self.fresh("key"))
+        sender = self.a_validator(rng)
+        body: dict[str, Any] = {"institution_id": institution, "public_key": key.public_key.hex()}
+        return Draft("key.register", sender, self.validator_signers(rng, sender), body)
+
+    def _validators_update(self, rng: random.Random, mistake: bool) -> Draft:
+        members = set(self.ref.validators[0])
+        candidates = sorted(
+            self.keys[k].public_key
+            for k, owner in self.ref.key_owner.items()
+            if k in self.keys
+            and "validator" in self.ref.roles[owner]
+            and k not in members
+            and party_key(owner).public_key == k
+        )
+        if candidates and (len(members) < 3 or rng.randrange(2)):
+            members.add(rng.choice(candidates))
+            sender = self.a_validator(rng)
+            cosigners = self.validator_signers(rng, sender)
+        elif len(members) > 2:
+            removed = rng.choice(sorted(members))
+            members.discard(removed)
+            sender = self.keys[removed] if mistake else self.keys[sorted(members)[0]]
+            others = sorted(self.ref.validators[0] - {removed, sender.public_key})
+            cosigners = tuple(self.keys[k] for k in others)
+            if mistake:
+                cosigners = self.validator_signers(rng, sender)
+        else:
+            return self._institution_register(rng, False)
+        validators = [
+            {
+                "name": self.ref.key_owner[k],
+                "public_key": k.hex(),
+                "note_verifier_key": verifier_key_string(self.ref.key_owner[k], k),
+            }
+            for k in sorted(members)
+        ]
+        body: dict[str, Any] = {
+            "validator_set": {"validators": validators, "quorum": len(members) // 2 + 1}
+        }
+        body["evidence_hashes"] = []
+        return Draft("validators.update", sender, cosigners, body)
