@@ -1,0 +1,1 @@
+"""The node's HTTP interface: public /v1, validator-only /peer, health and metrics."""

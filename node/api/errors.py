@@ -1,0 +1,42 @@
+"""HTTP error shape: 4xx with {"error": {"code", "detail"}}; only node/api/ maps to status codes.
+
+Every refusal carries a machine-readable code (an AdmissionReason value, NOT_FOUND,
+BAD_REQUEST, ...) so clients can act on it without parsing prose.
+"""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ApiError(Exception):
+    """Raised by routes; becomes a JSON error response."""
+
+    def __init__(self, status_code: int, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}")
+        self.status_code = status_code
+        self.code = code
+        self.detail = detail
+
+
+def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "detail": detail}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(error.code, error.detail), status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        detail = f"{where}: {first.get('msg', 'invalid request')}"
+        return JSONResponse(error_body("BAD_REQUEST", detail), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
+        return JSONResponse(error_body(code, str(error.detail)), status_code=error.status_code)

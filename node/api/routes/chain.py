@@ -1,0 +1,100 @@
+"""Status, blocks with certificates and results, checkpoints and sender nonces."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from node.api.deps import ServiceDep
+from node.api.errors import ApiError
+from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
+from node.api.schemas import BlockResponse, ErrorResponse, NonceResponse, Page, StatusResponse
+from protocol.encoding import decode
+from protocol.errors import FieldTypeError
+from protocol.fields import parse_hex
+from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+
+router = APIRouter(tags=["chain"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse},
+    400: {"model": ErrorResponse},
+}
+
+
+@router.get("/v1/status", response_model=StatusResponse)
+def get_status(service: ServiceDep) -> StatusResponse:
+    """Height, round, proposer, head, roots, the validator set and this node's role."""
+    return StatusResponse.model_validate(service.status(), strict=False)
+
+
+@router.get("/v1/blocks", response_model=Page, responses=NOT_FOUND)
+def list_blocks(
+    service: ServiceDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 20,
+) -> Page:
+    """Headers from the newest down; next_cursor continues below the last one shown."""
+    top = service.ledger.height if cursor is None else decode_int_cursor(cursor) - 1
+    heights = range(min(top, service.ledger.height), max(-1, top - limit), -1)
+    items = []
+    for height in heights:
+        header = service.ledger.header(height)
+        assert header is not None
+        items.append(header.to_json() | {"block_hash": header.block_hash().hex()})
+    next_cursor = str(heights[-1]) if heights and heights[-1] > 0 else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
+def get_block(height: int, service: ServiceDep) -> BlockResponse:
+    """A committed block, its commit certificate (null at height 0) and its TxResults."""
+    stored = service.ledger.store.get_block(height) if height >= 0 else None
+    if stored is None:
+        raise ApiError(404, "NOT_FOUND", f"no block at height {height}")
+    certificate = service.ledger.store.get_certificate(height)
+    results = [decode(r) for r in service.ledger.store.get_results(height)]
+    return BlockResponse.model_validate(
+        {
+            "block": decode(stored),
+            "certificate": None if certificate is None else decode(certificate),
+            "results": results,
+        },
+        strict=False,
+    )
+
+
+@router.get(
+    "/v1/checkpoints/latest",
+    response_class=PlainTextResponse,
+    responses=NOT_FOUND,
+)
+def get_latest_checkpoint(service: ServiceDep) -> PlainTextResponse:
+    """The newest C2SP checkpoint note with >= q validator signature lines."""
+    latest = service.latest_checkpoint()
+    if latest is None:
+        raise ApiError(404, "NOT_FOUND", "no checkpoint has a quorum of signatures yet")
+    return PlainTextResponse(latest[1], media_type="text/plain; charset=utf-8")
+
+
+@router.get(
+    "/v1/checkpoints/{size}",
+    response_class=PlainTextResponse,
+    responses=NOT_FOUND,
+)
+def get_checkpoint(size: int, service: ServiceDep) -> PlainTextResponse:
+    """The checkpoint note for a history size (height + 1), once it has >= q lines."""
+    note = service.checkpoint_note(size)
+    if note is None:
+        raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
+    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/v1/nonces/{public_key}", response_model=NonceResponse, responses=NOT_FOUND)
+def get_nonce(public_key: str, service: ServiceDep) -> NonceResponse:
+    """A sender's committed nonce and the highest nonce it has pending here."""
+    try:
+        key = PublicKey(parse_hex(public_key, "public_key", size=PUBLIC_KEY_SIZE))
+    except FieldTypeError as error:
+        raise ApiError(400, "BAD_PUBLIC_KEY", str(error)) from None
+    committed, pending = service.nonces(key)
+    return NonceResponse(public_key=key.hex(), committed=committed, pending=pending)

@@ -1,0 +1,30 @@
+"""/healthz (the process answers), /readyz (synced, connected, not halted), /metrics."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from node.api.deps import ServiceDep
+from node.metrics import render_metrics
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request, service: ServiceDep) -> JSONResponse:
+    """200 when the node is synced with its peers, reaches q-1 of them and is not halted."""
+    readiness = request.app.state.readiness
+    problems = readiness.problems(service)
+    status = 200 if not problems else 503
+    return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request, service: ServiceDep) -> PlainTextResponse:
+    """Prometheus text format; every name starts with lantan_."""
+    text = render_metrics(service, request.app.state.inbox, request.app.state.transport)
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -1,0 +1,74 @@
+"""/peer/...: validator-to-validator traffic, every message a signed envelope.
+
+Refused messages are answered 202 like accepted ones (a sender learns nothing from
+probing) and counted in /metrics; only a body over the size limit gets a 413.
+"""
+
+import asyncio
+
+from fastapi import APIRouter, Request
+
+from node.api.errors import ApiError
+from node.api.schemas import PeerAccepted
+from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind
+from node.peering import PeerInbox
+from protocol.encoding import JsonObject
+from protocol.signing import PublicKey
+
+router = APIRouter(tags=["peer"], include_in_schema=False)
+
+
+def _inbox(request: Request) -> PeerInbox:
+    inbox: PeerInbox = request.app.state.inbox
+    return inbox
+
+
+Opened = tuple[PeerInbox, PublicKey, JsonObject]
+
+
+async def _open(request: Request, kind: PeerKind) -> Opened | None:
+    data = await request.body()
+    if len(data) > ENVELOPE_BYTES_MAX:
+        raise ApiError(413, "TOO_LARGE", "peer message too large")
+    inbox = _inbox(request)
+    # Signature checks are CPU work: keep them off the event loop.
+    opened = await asyncio.get_running_loop().run_in_executor(None, inbox.open, data, kind)
+    return None if opened is None else (inbox, opened[0], opened[1])
+
+
+@router.post("/peer/consensus", status_code=202)
+async def peer_consensus(request: Request) -> PeerAccepted:
+    opened = await _open(request, PeerKind.CONSENSUS)
+    if opened is not None:
+        inbox, sender, body = opened
+        inbox.consensus(sender, body)
+    return PeerAccepted(accepted=opened is not None)
+
+
+@router.post("/peer/txs", status_code=202)
+async def peer_txs(request: Request) -> PeerAccepted:
+    opened = await _open(request, PeerKind.TXS)
+    if opened is not None:
+        inbox, _sender, body = opened
+        payloads = inbox.tx_payloads(body)
+        if payloads:
+            await inbox.service.submit(payloads, gossip=False)
+    return PeerAccepted(accepted=opened is not None)
+
+
+@router.post("/peer/checkpoint", status_code=202)
+async def peer_checkpoint(request: Request) -> PeerAccepted:
+    opened = await _open(request, PeerKind.CHECKPOINT)
+    if opened is not None:
+        inbox, _sender, body = opened
+        inbox.checkpoint(body)
+    return PeerAccepted(accepted=opened is not None)
+
+
+@router.post("/peer/evidence", status_code=202)
+async def peer_evidence(request: Request) -> PeerAccepted:
+    opened = await _open(request, PeerKind.EVIDENCE)
+    if opened is not None:
+        inbox, _sender, body = opened
+        inbox.evidence(body)
+    return PeerAccepted(accepted=opened is not None)

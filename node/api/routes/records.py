@@ -1,0 +1,103 @@
+"""State records: any record by key, and paginated lists per kind (docs/STATE.md)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from node.api.deps import ServiceDep
+from node.api.errors import ApiError
+from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
+from node.api.schemas import ErrorResponse, Page, RecordResponse
+from node.service import NodeService
+from protocol.encoding import decode
+
+router = APIRouter(tags=["records"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse},
+    400: {"model": ErrorResponse},
+}
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)]
+
+KINDS = {
+    "institutions": "institution/",
+    "accounts": "account/",
+    "projects": "project/",
+    "verifications": "verification/",
+    "batches": "batch/",
+    "cases": "case/",
+    "retirements": "retirement/",
+    "evidence": "evidence/",
+    "insurance": "insurance/",
+}
+
+
+def _page(service: NodeService, prefix: str, cursor: str | None, limit: int) -> Page:
+    after = None if cursor is None else decode_key_cursor(cursor)
+    records = service.ledger.store.list_state(prefix, after=after, limit=limit + 1)
+    shown = records[:limit]
+    items: list[dict[str, Any]] = []
+    for key, value in shown:
+        record = decode(value)
+        items.append(record if isinstance(record, dict) else {"key": key, "value": record})
+    more = len(records) > limit
+    return Page(items=items, next_cursor=encode_key_cursor(shown[-1][0]) if more else None)
+
+
+def _record(service: NodeService, key: str) -> dict[str, Any]:
+    stored = service.ledger.store.state.get(key)
+    if stored is None:
+        raise ApiError(404, "NOT_FOUND", f"no record {key!r}")
+    value = decode(stored)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+@router.get("/v1/state/{key:path}", response_model=RecordResponse, responses=ERRORS)
+def get_state_record(key: str, service: ServiceDep) -> RecordResponse:
+    """Any committed state record by its state key, e.g. account/<id>."""
+    return RecordResponse(key=key, value=_record(service, key), height=service.ledger.height)
+
+
+def _register_kind(kind: str, prefix: str) -> None:
+    def list_kind(service: ServiceDep, cursor: str | None = None, limit: Limit = 20) -> Page:
+        return _page(service, prefix, cursor, limit)
+
+    def get_kind(item_id: str, service: ServiceDep) -> dict[str, Any]:
+        return _record(service, prefix + item_id)
+
+    router.add_api_route(
+        f"/v1/{kind}",
+        list_kind,
+        methods=["GET"],
+        response_model=Page,
+        responses=ERRORS,
+        summary=f"List {kind}",
+        name=f"list_{kind}",
+    )
+    router.add_api_route(
+        f"/v1/{kind}/{{item_id}}",
+        get_kind,
+        methods=["GET"],
+        responses=ERRORS,
+        summary=f"One of {kind} by id",
+        name=f"get_{kind}",
+    )
+
+
+for _kind, _prefix in KINDS.items():
+    _register_kind(_kind, _prefix)
+
+
+@router.get("/v1/accounts/{account_id}/holdings", response_model=Page, responses=ERRORS)
+def list_holdings(
+    account_id: str, service: ServiceDep, cursor: str | None = None, limit: Limit = 20
+) -> Page:
+    """The account's holdings per batch (ACTIVE and FROZEN serial blocks)."""
+    return _page(service, f"holding/{account_id}/", cursor, limit)
+
+
+@router.get("/v1/batches/{batch_id}/serials", response_model=Page, responses=ERRORS)
+def list_serials(
+    batch_id: str, service: ServiceDep, cursor: str | None = None, limit: Limit = 20
+) -> Page:
+    """Every serial block of an issuance batch, in serial order, with holder and status."""
+    return _page(service, f"serials/{batch_id}/", cursor, limit)

@@ -1,0 +1,108 @@
+"""POST /v1/txs (one or a batch) and GET /v1/txs/{tx_id}?wait_ms= ."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from node.api.deps import ServiceDep
+from node.api.errors import ApiError
+from node.api.schemas import BatchSubmitResponse, ErrorResponse, SubmitResult, TxStatusResponse
+from node.service import WAIT_MS_MAX, SubmitOutcome, TxStatus
+from protocol.encoding import decode, encode
+from protocol.errors import EncodingError, FieldTypeError
+from protocol.fields import parse_hex
+from protocol.hashing import HASH_SIZE, Hash32
+
+router = APIRouter(tags=["transactions"])
+BATCH_TXS_MAX = 1000
+_TX_BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object", "description": "one signed tx {tx, signatures}"},
+                        {
+                            "type": "object",
+                            "properties": {"txs": {"type": "array", "maxItems": BATCH_TXS_MAX}},
+                            "required": ["txs"],
+                        },
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/v1/txs",
+    status_code=202,
+    openapi_extra=_TX_BODY_SCHEMA,
+    responses={400: {"model": ErrorResponse}, 202: {"model": SubmitResult | BatchSubmitResponse}},
+    summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',
+)
+async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
+    body = await request.body()
+    try:
+        value = decode(body)
+    except EncodingError as error:
+        raise ApiError(400, "MALFORMED_JSON", str(error)) from None
+    if isinstance(value, dict) and set(value) == {"txs"}:
+        items = value["txs"]
+        if not isinstance(items, list) or not 0 < len(items) <= BATCH_TXS_MAX:
+            raise ApiError(400, "BAD_BATCH", f"txs must be a list of 1..{BATCH_TXS_MAX} txs")
+        outcomes = await service.submit([encode(item) for item in items])
+        return JSONResponse({"results": [_outcome_json(o) for o in outcomes]}, status_code=202)
+    (outcome,) = await service.submit([body])
+    if not outcome.accepted:
+        raise ApiError(400, outcome.reason or "REJECTED", outcome.detail or "")
+    return JSONResponse(_outcome_json(outcome), status_code=202)
+
+
+def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | None]:
+    return {
+        "tx_id": None if outcome.tx_id is None else outcome.tx_id.hex(),
+        "status": "pending" if outcome.accepted else "rejected_at_admission",
+        "reason": None if outcome.accepted else outcome.reason,
+        "detail": None if outcome.accepted else outcome.detail,
+    }
+
+
+@router.get(
+    "/v1/txs/{tx_id}",
+    response_model=TxStatusResponse,
+    responses={400: {"model": ErrorResponse}},
+    summary="A tx's status; wait_ms waits while it is pending",
+)
+async def get_tx(
+    tx_id: str,
+    service: ServiceDep,
+    wait_ms: Annotated[int, Query(ge=0, le=WAIT_MS_MAX)] = 0,
+) -> TxStatusResponse:
+    status = await service.wait_tx(_parse_tx_id(tx_id), wait_ms)
+    return status_response(status)
+
+
+def _parse_tx_id(text: str) -> Hash32:
+    try:
+        return Hash32(parse_hex(text, "tx_id", size=HASH_SIZE))
+    except FieldTypeError as error:
+        raise ApiError(400, "BAD_TX_ID", str(error)) from None
+
+
+def status_response(status: TxStatus) -> TxStatusResponse:
+    result = None if status.result is None else status.result.to_json()
+    return TxStatusResponse.model_validate(
+        {
+            "tx_id": status.tx_id.hex(),
+            "status": status.state.value,
+            "height": status.height,
+            "index": status.index,
+            "result": result,
+            "reason": status.reason,
+        },
+        strict=False,
+    )

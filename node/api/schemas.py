@@ -1,0 +1,100 @@
+"""Pydantic models of the public API's answers, for the OpenAPI schema. Edge only (STYLE §3).
+
+Routes build protocol types and convert them at the route; nothing below node/api/ sees
+pydantic. Request bodies that are signed bytes (txs) are read raw, because re-parsing them
+through a model could change what was signed.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorDetail(Strict):
+    code: str = Field(description="Machine-readable reason, e.g. WRONG_NONCE, NOT_FOUND")
+    detail: str
+
+
+class ErrorResponse(Strict):
+    error: ErrorDetail
+
+
+class SubmitResult(Strict):
+    tx_id: str | None = Field(description="Hex tx_id, null when the body did not parse")
+    status: Literal["pending", "rejected_at_admission"]
+    reason: str | None = None
+    detail: str | None = None
+
+
+class BatchSubmitResponse(Strict):
+    results: list[SubmitResult]
+
+
+class TxResultModel(Strict):
+    tx_id: str
+    status: Literal["accepted", "rejected"]
+    reason: str | None
+
+
+class TxStatusResponse(Strict):
+    tx_id: str
+    status: Literal["pending", "committed", "rejected_at_admission", "expired", "unknown"]
+    height: int | None = None
+    index: int | None = None
+    result: TxResultModel | None = None
+    reason: str | None = None
+
+
+class ValidatorModel(Strict):
+    name: str
+    public_key: str
+    note_verifier_key: str
+
+
+class StatusResponse(Strict):
+    chain_id: str
+    node: str
+    role: Literal["validator", "observer"]
+    height: int
+    round: int | None
+    proposer: str | None
+    head_hash: str
+    state_root: str
+    history_root: str
+    validators: list[ValidatorModel]
+    quorum: int
+    f_S: int  # noqa: N815 - the names DESIGN.md §4 uses
+    f_L: int  # noqa: N815
+    mempool_txs: int
+    halted: str | None
+
+
+class NonceResponse(Strict):
+    public_key: str
+    committed: int
+    pending: int
+
+
+class Page(Strict):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class BlockResponse(Strict):
+    block: dict[str, Any]
+    certificate: dict[str, Any] | None
+    results: list[TxResultModel]
+
+
+class RecordResponse(Strict):
+    key: str
+    value: dict[str, Any]
+    height: int
+
+
+class PeerAccepted(Strict):
+    accepted: bool

@@ -1,0 +1,110 @@
+"""Checkpoint signature lines from the validators, per history-log size (DESIGN.md §3).
+
+After committing height h every validator signs the C2SP checkpoint for size h+1 and
+gossips its line. The book keeps verified lines per size and serves the signed note once
+it holds >= q of them. Two valid lines by one key for one size over different roots are
+evidence (ConflictingCheckpointEvidence).
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from protocol.errors import NoteError
+from protocol.evidence import ConflictingCheckpointEvidence
+from protocol.hashing import Hash32
+from protocol.note import (
+    Checkpoint,
+    NoteSignature,
+    checkpoint_at_height,
+    format_signed_note,
+    parse_signature_line,
+    parse_verifier_key,
+)
+from protocol.signing import PublicKey, verify_signature
+from protocol.validators import ValidatorSet
+
+SIZES_KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Line:
+    root: Hash32
+    signature: NoteSignature
+
+
+class CheckpointBook:
+    """Verified checkpoint lines by size, then by signer key."""
+
+    def __init__(self, chain_id: Hash32) -> None:
+        self._chain_id = chain_id
+        self._lines: OrderedDict[int, dict[PublicKey, _Line]] = OrderedDict()
+        self._roots: dict[int, Hash32] = {}
+
+    def checkpoint(self, size: int, root: Hash32) -> Checkpoint:
+        return checkpoint_at_height(chain_id=self._chain_id, height=size - 1, root_hash=root)
+
+    def set_committed_root(self, size: int, root: Hash32) -> None:
+        """Our own committed root at size: only lines over it are served."""
+        self._roots[size] = root
+
+    def add(
+        self, *, size: int, root: Hash32, line: str, validators: ValidatorSet
+    ) -> ConflictingCheckpointEvidence | None:
+        """Verify and keep a line; returns evidence when its signer signed another root.
+
+        Raises NoteError for a line that does not verify under a validator of the set.
+        """
+        signature = parse_signature_line(line)
+        signer = _signer_of(signature, validators)
+        text = self.checkpoint(size, root).body()
+        if not verify_signature(signer, text.encode(), signature.signature):
+            raise NoteError(f"checkpoint line of {signature.name} does not verify")
+        by_signer = self._lines.setdefault(size, {})
+        earlier = by_signer.get(signer)
+        if earlier is not None and earlier.root != root:
+            return self._conflict(signer, size, earlier, _Line(root=root, signature=signature))
+        by_signer[signer] = _Line(root=root, signature=signature)
+        while len(self._lines) > SIZES_KEPT:
+            oldest, _ = self._lines.popitem(last=False)
+            self._roots.pop(oldest, None)
+        return None
+
+    def signed_note(self, size: int, quorum: int) -> str | None:
+        """The note for size with every line over our root, once >= quorum lines exist."""
+        root = self._roots.get(size)
+        if root is None:
+            return None
+        lines = [
+            entry.signature
+            for _, entry in sorted(self._lines.get(size, {}).items())
+            if entry.root == root
+        ]
+        if len(lines) < quorum:
+            return None
+        return format_signed_note(self.checkpoint(size, root).body(), lines)
+
+    def latest_signed(self, quorum: int) -> tuple[int, str] | None:
+        for size in sorted(self._roots, reverse=True):
+            note = self.signed_note(size, quorum)
+            if note is not None:
+                return size, note
+        return None
+
+    def _conflict(
+        self, signer: PublicKey, size: int, first: _Line, second: _Line
+    ) -> ConflictingCheckpointEvidence:
+        notes = sorted(
+            format_signed_note(self.checkpoint(size, line.root).body(), [line.signature])
+            for line in (first, second)
+        )
+        return ConflictingCheckpointEvidence(
+            signer=signer, size=size, note_a=notes[0], note_b=notes[1]
+        )
+
+
+def _signer_of(signature: NoteSignature, validators: ValidatorSet) -> PublicKey:
+    for validator in validators.validators:
+        verifier = parse_verifier_key(validator.note_verifier_key)
+        if verifier.name == signature.name and verifier.key_id == signature.key_id:
+            return validator.public_key
+    raise NoteError(f"checkpoint line of {signature.name!r} is not from a validator")

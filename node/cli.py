@@ -1,0 +1,61 @@
+"""`lantan node start`: run one validator or observer in the foreground. Thin I/O shell."""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TypeAlias
+
+from node.config import ConfigError, PeerConfig, load_config
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register_node(subparsers: Subparsers) -> None:
+    group = subparsers.add_parser("node", help="run a validator or observer node")
+    actions = group.add_subparsers(dest="node_action", metavar="ACTION", required=True)
+    start = actions.add_parser("start", help="run the node in DIR/<name> in the foreground")
+    start.add_argument("--dir", type=Path, required=True, help="the node's directory")
+    start.add_argument("--host")
+    start.add_argument("--port", type=int)
+    start.add_argument("--genesis", type=Path)
+    start.add_argument(
+        "--observer",
+        action="store_true",
+        default=None,
+        help="sync and serve the API without voting",
+    )
+    start.add_argument("--peer", action="append", default=[], metavar="NAME=URL")
+    start.add_argument("--passphrase-file", type=Path)
+    start.add_argument("--heartbeat-interval-ms", type=int)
+    start.set_defaults(handler=_run_start)
+
+
+def _run_start(args: argparse.Namespace) -> int:
+    from node.server import serve
+
+    try:
+        peers = tuple(_parse_peer(text) for text in args.peer) or None
+        config = load_config(
+            args.dir.resolve(),
+            overrides={
+                "host": args.host,
+                "port": args.port,
+                "genesis": args.genesis,
+                "observer": args.observer,
+                "peers": peers,
+                "passphrase_file": args.passphrase_file,
+                "heartbeat_interval_ms": args.heartbeat_interval_ms,
+            },
+        )
+        serve(config)
+    except (ConfigError, OSError) as error:
+        print(f"lantan node start: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parse_peer(text: str) -> PeerConfig:
+    name, separator, url = text.partition("=")
+    if not separator or not url.startswith("http"):
+        raise ConfigError(f"--peer {text!r}: expected NAME=http://HOST:PORT")
+    return PeerConfig(name=name, url=url.rstrip("/"))

@@ -1,0 +1,126 @@
+"""Node configuration: the node.toml file, overridden by LANTAN_* env, overridden by flags.
+
+A node directory is DIR/<name>/ of a network (DESIGN.md §7): keystore.json,
+signer_state.json, data/ (LevelDB), node.toml, node.pid. Relative paths in node.toml are
+relative to that directory.
+"""
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "node.toml"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerConfig:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeConfig:
+    name: str
+    node_dir: Path
+    genesis: Path
+    host: str = "127.0.0.1"
+    port: int = 7101
+    data_dir: Path = Path("data")
+    observer: bool = False
+    """Sync and serve without voting (no keystore needed)."""
+    passphrase_file: Path | None = None
+    heartbeat_interval_ms: int = 60_000
+    propose_timeout_ms: int = 1000
+    peers: tuple[PeerConfig, ...] = field(default_factory=tuple)
+    log_level: str = "info"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.node_dir / path
+
+
+_ENV_FIELDS = {
+    "LANTAN_HOST": ("host", str),
+    "LANTAN_PORT": ("port", int),
+    "LANTAN_HEARTBEAT_INTERVAL_MS": ("heartbeat_interval_ms", int),
+    "LANTAN_PASSPHRASE_FILE": ("passphrase_file", Path),
+    "LANTAN_LOG_LEVEL": ("log_level", str),
+}
+
+
+def load_config(
+    node_dir: Path, *, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] = {}
+) -> NodeConfig:
+    """node.toml < environment < overrides (flags). Raises ConfigError."""
+    path = node_dir / CONFIG_FILE
+    try:
+        raw = tomllib.loads(path.read_text()) if path.exists() else {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    values: dict[str, Any] = {"name": node_dir.name, "node_dir": node_dir}
+    values |= _from_file(raw, path)
+    for variable, (name, kind) in _ENV_FIELDS.items():
+        text = (os.environ if env is None else env).get(variable)
+        if text is not None:
+            values[name] = _convert(variable, text, kind)
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    if "genesis" not in values:
+        values["genesis"] = node_dir.parent / "genesis.json"
+    try:
+        return NodeConfig(**values)
+    except TypeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    known = {f.name for f in fields(NodeConfig)} - {"node_dir"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting {unknown[0]!r}")
+    values = dict(raw)
+    for name in ("genesis", "data_dir", "passphrase_file"):
+        if name in values:
+            values[name] = Path(values[name])
+    values["peers"] = tuple(
+        PeerConfig(name=str(p["name"]), url=str(p["url"])) for p in raw.get("peers", [])
+    )
+    return values
+
+
+def _convert(variable: str, text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigError(f"{variable}={text!r} is not a valid {kind.__name__}") from None
+
+
+def render_config(config: NodeConfig) -> str:
+    """node.toml text for config (written by `lantan net up`)."""
+    lines = [
+        f'name = "{config.name}"',
+        f'host = "{config.host}"',
+        f"port = {config.port}",
+        f'genesis = "{config.genesis}"',
+        f'data_dir = "{config.data_dir}"',
+        f"observer = {'true' if config.observer else 'false'}",
+        f"heartbeat_interval_ms = {config.heartbeat_interval_ms}",
+    ]
+    if config.passphrase_file is not None:
+        lines.append(f'passphrase_file = "{config.passphrase_file}"')
+    for peer in config.peers:
+        lines += ["", "[[peers]]", f'name = "{peer.name}"', f'url = "{peer.url}"']
+    return "\n".join(lines) + "\n"
+
+
+def with_peers(config: NodeConfig, peers: list[PeerConfig]) -> NodeConfig:
+    return replace(config, peers=tuple(peers))

@@ -1,0 +1,272 @@
+"""The node's chain: build, validate and commit blocks on the LevelDB store (DESIGN.md §2).
+
+A proposal is executed on a discardable overlay (contracts.apply_block, then the SMT and
+the header roots); validators re-execute it the same way and compare every root before
+they vote. Commit appends the header to the history log and writes everything of the
+block in one synced batch. Blocking work: callers run these methods off the event loop.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from contracts.context import BlockContext
+from contracts.errors import ContractError
+from contracts.execution import apply_block
+from contracts.validator_sets import next_validator_set
+from genesis.document import Genesis
+from node.storage.leveldb import LevelDbStore
+from node.storage.overlay import Overlay
+from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
+from protocol.encoding import decode, decode_canonical, encode
+from protocol.errors import ProtocolError
+from protocol.evidence import Evidence
+from protocol.hashing import Hash32
+from protocol.log import MerkleLog
+from protocol.results import TxResult
+from protocol.signing import PublicKey
+from protocol.smt import SparseMerkleTree
+from protocol.tx import PROTOCOL_VERSION, SignedTx
+from protocol.validators import ValidatorSet
+from protocol.votes import CommitCertificate, verify_certificate
+
+PREPARED_CACHE_MAX = 16
+"""Executed proposals kept for commit; a few rounds' worth is plenty."""
+
+
+class InvalidProposalError(Exception):
+    """A proposed or synced block that this node must not vote for or apply."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedBlock:
+    """A block executed on an overlay, ready to commit if it gets a certificate."""
+
+    block: Block
+    payload: bytes
+    """JCS(block): what consensus carries and the store keeps."""
+    block_hash: Hash32
+    results: tuple[TxResult, ...]
+    next_validators: ValidatorSet
+    overlay: Overlay
+
+
+def block_hash_of_payload(payload: bytes) -> Hash32 | None:
+    """The consensus PayloadHasher: the header's block_hash, None when it does not parse."""
+    try:
+        return Block.from_json(decode_canonical(payload)).header.block_hash()
+    except ProtocolError:
+        return None
+
+
+class Ledger:
+    """One node's committed chain and the proposals executed on top of it."""
+
+    def __init__(self, store: LevelDbStore, genesis: Genesis) -> None:
+        self.store = store
+        self.genesis = genesis
+        self.chain_id = genesis.chain_id
+        self._prepared: dict[Hash32, PreparedBlock] = {}
+        self._lock = threading.Lock()
+        if store.head_height() is None:
+            self._commit_genesis()
+        stored = self.header(0)
+        if stored != genesis.header:
+            raise InvalidProposalError("the store holds another chain's genesis header")
+
+    def _commit_genesis(self) -> None:
+        overlay = self.store.begin()
+        overlay.state.apply(dict(self.genesis.state))
+        SparseMerkleTree(overlay.smt).update(0, _smt_writes(self.genesis.state))
+        header = self.genesis.header
+        MerkleLog(overlay.log).append(header.canonical_bytes())
+        block = Block(header=header, txs=(), evidence=())
+        overlay.record_block(
+            height=0, block=encode(block.to_json()), certificate=None, results=(), tx_ids=()
+        )
+        self.store.commit(overlay)
+
+    # --- reads ---------------------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        head = self.store.head_height()
+        assert head is not None
+        return head
+
+    def block(self, height: int) -> Block | None:
+        stored = self.store.get_block(height)
+        return None if stored is None else Block.from_json(decode(stored))
+
+    def header(self, height: int) -> BlockHeader | None:
+        block = self.block(height)
+        return None if block is None else block.header
+
+    def head(self) -> BlockHeader:
+        header = self.header(self.height)
+        assert header is not None
+        return header
+
+    def certificate(self, height: int) -> CommitCertificate | None:
+        stored = self.store.get_certificate(height)
+        return None if stored is None else CommitCertificate.from_json(decode(stored))
+
+    def validators_for_next_height(self) -> ValidatorSet:
+        """The set that certifies block height + 1 (the committed next_validators)."""
+        return next_validator_set(self.store.state)
+
+    def history_root(self, size: int | None = None) -> Hash32:
+        return MerkleLog(self.store.log).root(size)
+
+    # --- proposals -----------------------------------------------------------------------
+
+    def build(
+        self,
+        *,
+        txs: tuple[SignedTx, ...],
+        evidence: tuple[Evidence, ...],
+        time_ms: int,
+        proposer: PublicKey,
+    ) -> PreparedBlock:
+        """Execute txs on top of the head and make the block. Requires admissible txs."""
+        previous = self.head()
+        overlay = self.store.begin()
+        height = previous.height + 1
+        ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
+        writes, results = apply_block(overlay.state, ctx, txs, evidence)
+        roots = _apply_writes(overlay, height, writes)
+        header = BlockHeader(
+            protocol_version=PROTOCOL_VERSION,
+            chain_id=self.chain_id,
+            height=height,
+            time_ms=time_ms,
+            prev_hash=previous.block_hash(),
+            history_root=MerkleLog(overlay.log).root(),
+            tx_root=tx_root(txs),
+            results_root=results_root(results),
+            state_root=roots,
+            validators_hash=next_validator_set(self.store.state).hash(),
+            next_validators_hash=next_validator_set(overlay.state).hash(),
+            evidence_root=evidence_root(evidence),
+            proposer=proposer,
+        )
+        block = Block(header=header, txs=txs, evidence=evidence)
+        return self._remember(block, results, overlay)
+
+    def validate(
+        self, payload: bytes, *, proposer: PublicKey | None, now_ms: int | None, drift_ms: int
+    ) -> PreparedBlock:
+        """Re-execute a proposed block and check every header field against the result.
+
+        proposer and now_ms are checked when given (a live proposal); a synced block with a
+        certificate skips them. Raises InvalidProposalError with the first mismatch.
+        """
+        try:
+            block = Block.from_json(decode_canonical(payload))
+            block.check_body()
+        except ProtocolError as error:
+            raise InvalidProposalError(f"malformed block: {error}") from None
+        known = self._prepared.get(block.header.block_hash())
+        if known is not None:
+            return known
+        previous = self.head()
+        self._check_header_links(block.header, previous, proposer, now_ms, drift_ms)
+        overlay = self.store.begin()
+        ctx = BlockContext(
+            chain_id=self.chain_id, height=block.header.height, time_ms=block.header.time_ms
+        )
+        try:
+            writes, results = apply_block(overlay.state, ctx, block.txs, block.evidence)
+        except ContractError as error:
+            raise InvalidProposalError(f"block does not execute: {error}") from None
+        state_root = _apply_writes(overlay, block.header.height, writes)
+        _expect("state_root", block.header.state_root, state_root)
+        _expect("results_root", block.header.results_root, results_root(results))
+        expected_next = next_validator_set(overlay.state).hash()
+        _expect("next_validators_hash", block.header.next_validators_hash, expected_next)
+        return self._remember(block, results, overlay)
+
+    def _check_header_links(
+        self,
+        header: BlockHeader,
+        previous: BlockHeader,
+        proposer: PublicKey | None,
+        now_ms: int | None,
+        drift_ms: int,
+    ) -> None:
+        _expect_value("protocol_version", header.protocol_version, PROTOCOL_VERSION)
+        _expect("chain_id", header.chain_id, self.chain_id)
+        _expect_value("height", header.height, previous.height + 1)
+        _expect("prev_hash", header.prev_hash, previous.block_hash())
+        _expect("history_root", header.history_root, self.history_root())
+        expected_set = self.validators_for_next_height().hash()
+        _expect("validators_hash", header.validators_hash, expected_set)
+        if header.time_ms <= previous.time_ms:
+            raise InvalidProposalError("time_ms does not increase")
+        if now_ms is not None and header.time_ms > now_ms + drift_ms:
+            raise InvalidProposalError(f"time_ms is {header.time_ms - now_ms} ms ahead")
+        if proposer is not None and header.proposer != proposer:
+            raise InvalidProposalError("proposer is not this round's proposer")
+
+    def _remember(
+        self, block: Block, results: tuple[TxResult, ...], overlay: Overlay
+    ) -> PreparedBlock:
+        prepared = PreparedBlock(
+            block=block,
+            payload=encode(block.to_json()),
+            block_hash=block.header.block_hash(),
+            results=results,
+            next_validators=next_validator_set(overlay.state),
+            overlay=overlay,
+        )
+        with self._lock:
+            if len(self._prepared) >= PREPARED_CACHE_MAX:
+                self._prepared.pop(next(iter(self._prepared)))
+            self._prepared[prepared.block_hash] = prepared
+        return prepared
+
+    # --- commit --------------------------------------------------------------------------
+
+    def commit(self, prepared: PreparedBlock, certificate: CommitCertificate) -> None:
+        """Write the block, its certificate, results and state in one synced batch."""
+        header = prepared.block.header
+        assert certificate.block_hash == prepared.block_hash
+        overlay = prepared.overlay
+        MerkleLog(overlay.log).append(header.canonical_bytes())
+        overlay.record_block(
+            height=header.height,
+            block=prepared.payload,
+            certificate=encode(certificate.to_json()),
+            results=[r.canonical_bytes() for r in prepared.results],
+            tx_ids=[tx.tx_id for tx in prepared.block.txs],
+        )
+        self.store.commit(overlay)
+        with self._lock:
+            self._prepared.clear()
+
+    def commit_synced(self, payload: bytes, certificate: CommitCertificate) -> PreparedBlock:
+        """Apply a block fetched from a peer: check its certificate, re-execute, commit."""
+        verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
+        prepared = self.validate(payload, proposer=None, now_ms=None, drift_ms=0)
+        if prepared.block_hash != certificate.block_hash:
+            raise InvalidProposalError("certificate is for another block")
+        self.commit(prepared, certificate)
+        return prepared
+
+
+def _smt_writes(writes: dict[str, bytes] | dict[str, bytes | None]) -> dict[bytes, bytes | None]:
+    return {key.encode(): value for key, value in writes.items()}
+
+
+def _apply_writes(overlay: Overlay, height: int, writes: dict[str, bytes | None]) -> Hash32:
+    overlay.state.apply(writes)
+    return SparseMerkleTree(overlay.smt).update(height, _smt_writes(writes))
+
+
+def _expect(name: str, claimed: bytes, computed: bytes) -> None:
+    if claimed != computed:
+        raise InvalidProposalError(f"{name} {claimed.hex()} != computed {computed.hex()}")
+
+
+def _expect_value(name: str, claimed: int, expected: int) -> None:
+    if claimed != expected:
+        raise InvalidProposalError(f"{name} {claimed} != expected {expected}")

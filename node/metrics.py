@@ -1,0 +1,41 @@
+"""Prometheus text exposition of the node's counters (names prefixed lantan_)."""
+
+from node.peering import PeerInbox
+from node.service import NodeService
+from node.transport import PeerTransport
+
+
+def render_metrics(service: NodeService, inbox: PeerInbox, transport: PeerTransport | None) -> str:
+    lines: list[str] = []
+
+    def gauge(name: str, value: int, help_text: str, labels: str = "") -> None:
+        if not any(line.startswith(f"# HELP lantan_{name} ") for line in lines):
+            lines.append(f"# HELP lantan_{name} {help_text}")
+            lines.append(f"# TYPE lantan_{name} gauge")
+        lines.append(f"lantan_{name}{labels} {value}")
+
+    replica = None if service.runtime is None else service.runtime.replica
+    gauge("height", service.ledger.height, "Last committed height.")
+    gauge("round", 0 if replica is None else replica.round, "Current consensus round.")
+    gauge("mempool_txs", len(service.mempool), "Transactions waiting in the mempool.")
+    gauge("commits_total", service.events.counters["commits"], "Blocks committed by consensus.")
+    for rounds, count in sorted(service.events.rounds_per_height.items()):
+        gauge(
+            "heights_by_rounds", count, "Heights decided after N rounds.", f'{{rounds="{rounds}"}}'
+        )
+    for reason, count in sorted(inbox.dropped.items()):
+        gauge(
+            "peer_messages_dropped_total", count, "Peer messages refused.", f'{{reason="{reason}"}}'
+        )
+    for kind, count in sorted(inbox.received.items()):
+        gauge(
+            "peer_messages_received_total", count, "Peer messages accepted.", f'{{kind="{kind}"}}'
+        )
+    for name, count in sorted(service.admission_counts.items()):
+        gauge("txs_submitted_total", count, "Txs submitted by outcome.", f'{{outcome="{name}"}}')
+    if transport is not None:
+        for name, count in sorted(transport.counters.items()):
+            gauge("peer_sends_total", count, "Outgoing peer messages.", f'{{outcome="{name}"}}')
+    halted = 0 if service.runtime is None or service.runtime.halted is None else 1
+    gauge("halted", halted, "1 when consensus stopped on a safety violation.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,225 @@
+"""A local multi-process network for development, demos and tests (`lantan net`).
+
+`up` makes genesis and keys (if DIR has none), writes each validator's node.toml with the
+others as peers, starts one OS process per validator on 127.0.0.1 and waits until every
+node is ready at height >= 1. Processes are detached (own session) and recorded in
+DIR/<name>/node.pid, so `status`, `stop`, `start` and `down` work from any shell.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from genesis.document import parse_genesis
+from genesis.network import GENESIS_FILE, init_local_network
+from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
+
+PID_FILE = "node.pid"
+LOG_FILE = "node.log"
+BASE_PORT = 7101
+LOCAL_HEARTBEAT_MS = 1000
+READY_TIMEOUT_S = 90.0
+
+
+class NetError(Exception):
+    """A local network operation that failed, with a message for the operator."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeView:
+    name: str
+    url: str
+    pid: int | None
+    height: int | None
+    head_hash: str | None
+    state_root: str | None
+    ready: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "pid": self.pid,
+            "height": self.height,
+            "head_hash": self.head_hash,
+            "state_root": self.state_root,
+            "ready": self.ready,
+        }
+
+
+def net_up(directory: Path, *, validators: int, base_port: int = BASE_PORT) -> list[NodeView]:
+    """Create the network if needed, start every validator, wait until all are ready."""
+    directory = directory.resolve()
+    if not (directory / GENESIS_FILE).exists():
+        document = init_local_network(
+            directory, validator_count=validators, genesis_time_ms=time.time_ns() // 1_000_000
+        )
+        (directory / GENESIS_FILE).write_text(
+            json.dumps(document.to_json(), indent=2, ensure_ascii=False)
+        )
+    names = validator_names(directory)
+    for name in names:
+        _write_config(directory, name, names, base_port)
+    for name in names:
+        start_process(directory, name)
+    wait_ready(directory, names, minimum_height=1)
+    return net_status(directory)
+
+
+def validator_names(directory: Path) -> list[str]:
+    document = parse_genesis((directory / GENESIS_FILE).read_bytes())
+    return [v.name for v in document.validators.validators]
+
+
+def node_names(directory: Path) -> list[str]:
+    """Every node directory of the network that has a node.toml, sorted."""
+    return sorted(p.parent.name for p in directory.glob(f"*/{CONFIG_FILE}"))
+
+
+def _write_config(directory: Path, name: str, names: list[str], base_port: int) -> None:
+    node_dir = directory / name
+    if (node_dir / CONFIG_FILE).exists():
+        return
+    ports = {other: base_port + position for position, other in enumerate(names)}
+    config = NodeConfig(
+        name=name,
+        node_dir=node_dir,
+        genesis=Path("..") / GENESIS_FILE,
+        port=ports[name],
+        heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
+        peers=tuple(
+            PeerConfig(name=other, url=f"http://127.0.0.1:{ports[other]}")
+            for other in names
+            if other != name
+        ),
+    )
+    (node_dir / CONFIG_FILE).write_text(render_config(config))
+
+
+def start_process(directory: Path, name: str) -> int:
+    """Start the node of DIR/<name> detached; return its pid. Refuses a running node."""
+    node_dir = directory / name
+    running = read_pid(node_dir)
+    if running is not None:
+        raise NetError(f"{name} is already running (pid {running})")
+    log = (node_dir / LOG_FILE).open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "node.main", str(node_dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=node_dir,
+    )
+    (node_dir / PID_FILE).write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def read_pid(node_dir: Path) -> int | None:
+    """The pid of a live node process of node_dir, or None (a stale pid file is removed)."""
+    try:
+        pid = int((node_dir / PID_FILE).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        (node_dir / PID_FILE).unlink(missing_ok=True)
+        return None
+    except PermissionError:
+        return pid
+    if _is_zombie(pid):
+        (node_dir / PID_FILE).unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+
+
+def stop_process(directory: Path, name: str, *, timeout_s: float = 10.0) -> bool:
+    """SIGTERM the node, then SIGKILL after timeout_s; False if it was not running."""
+    node_dir = directory / name
+    pid = read_pid(node_dir)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and read_pid(node_dir) is not None:
+        time.sleep(0.05)
+    if read_pid(node_dir) is not None:
+        os.kill(pid, signal.SIGKILL)
+        while read_pid(node_dir) is not None:
+            time.sleep(0.05)
+    (node_dir / PID_FILE).unlink(missing_ok=True)
+    return True
+
+
+def node_view(directory: Path, name: str) -> NodeView:
+    config = load_config(directory / name)
+    pid = read_pid(directory / name)
+    status, ready = None, False
+    if pid is not None:
+        try:
+            status = httpx.get(f"{config.url}/v1/status", timeout=2.0).json()
+            ready = httpx.get(f"{config.url}/readyz", timeout=2.0).status_code == 200
+        except (httpx.HTTPError, ValueError):
+            status = None
+    return NodeView(
+        name=name,
+        url=config.url,
+        pid=pid,
+        height=None if status is None else status["height"],
+        head_hash=None if status is None else status["head_hash"],
+        state_root=None if status is None else status["state_root"],
+        ready=ready,
+    )
+
+
+def net_status(directory: Path) -> list[NodeView]:
+    return [node_view(directory, name) for name in node_names(directory)]
+
+
+def wait_ready(
+    directory: Path, names: list[str], *, minimum_height: int, timeout_s: float = READY_TIMEOUT_S
+) -> None:
+    """Wait until every named node is ready at >= minimum_height; NetError on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        views = [node_view(directory, name) for name in names]
+        waiting = [v for v in views if not v.ready or (v.height or 0) < minimum_height]
+        if not waiting:
+            return
+        dead = [v.name for v in waiting if v.pid is None]
+        if dead:
+            raise NetError(f"node {dead[0]} is not running; see {directory / dead[0] / LOG_FILE}")
+        if time.monotonic() > deadline:
+            raise NetError(f"node {waiting[0].name} not ready after {timeout_s:.0f}s")
+        time.sleep(0.2)
+
+
+def net_start(directory: Path, name: str) -> NodeView:
+    """Start one stopped node and wait until it has caught up with the others."""
+    if name not in node_names(directory):
+        raise NetError(f"no node {name!r} in {directory}")
+    others = [v for v in net_status(directory) if v.name != name and v.height is not None]
+    target = max((v.height or 0 for v in others), default=1)
+    start_process(directory, name)
+    wait_ready(directory, [name], minimum_height=target)
+    return node_view(directory, name)
+
+
+def net_down(directory: Path) -> list[str]:
+    return [name for name in node_names(directory) if stop_process(directory, name)]

@@ -1,0 +1,96 @@
+"""`lantan net up|status|stop|start|down`: a local multi-process network. Thin I/O shell."""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeAlias
+
+from genesis.errors import GenesisError
+from node.config import ConfigError
+from node.net import NetError, NodeView, net_down, net_start, net_status, net_up, stop_process
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register_net(subparsers: Subparsers) -> None:
+    group = subparsers.add_parser("net", help="run a local network of validator processes")
+    actions = group.add_subparsers(dest="net_action", metavar="ACTION", required=True)
+    up = actions.add_parser("up", help="create (if needed) and start every validator")
+    up.add_argument("--dir", type=Path, required=True)
+    up.add_argument("--validators", type=int, choices=(3, 4), default=3)
+    up.add_argument("--base-port", type=int, default=7101)
+    up.add_argument("--json", action="store_true")
+    up.set_defaults(handler=_guard(_run_up))
+    status = actions.add_parser("status", help="height, head and state root of every node")
+    status.add_argument("--dir", type=Path, required=True)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_guard(_run_status))
+    for name, helptext in (("stop", "stop one node"), ("start", "start one node, wait for it")):
+        action = actions.add_parser(name, help=helptext)
+        action.add_argument("node")
+        action.add_argument("--dir", type=Path, required=True)
+        action.add_argument("--json", action="store_true")
+        action.set_defaults(handler=_guard(_run_stop if name == "stop" else _run_start))
+    down = actions.add_parser("down", help="stop every node (data is kept)")
+    down.add_argument("--dir", type=Path, required=True)
+    down.set_defaults(handler=_guard(_run_down))
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _guard(handler: Handler) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(handler(args))
+        except (NetError, GenesisError, ConfigError, OSError) as error:
+            print(f"lantan net {args.net_action}: error: {error}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _print(views: list[NodeView], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"nodes": [v.to_json() for v in views]}))
+        return
+    for v in views:
+        state = "ready" if v.ready else ("running" if v.pid else "stopped")
+        head = (v.head_hash or "-")[:16]
+        print(
+            f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {state:<8} "
+            f"height {v.height if v.height is not None else '-':<6} head {head}"
+        )
+
+
+def _run_up(args: argparse.Namespace) -> int:
+    views = net_up(args.dir, validators=args.validators, base_port=args.base_port)
+    _print(views, args.json)
+    if not args.json:
+        print(f"stop with: lantan net down --dir {args.dir}")
+    return 0
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    _print(net_status(args.dir.resolve()), args.json)
+    return 0
+
+
+def _run_stop(args: argparse.Namespace) -> int:
+    if not stop_process(args.dir.resolve(), args.node):
+        raise NetError(f"{args.node} is not running")
+    print(f"stopped {args.node}")
+    return 0
+
+
+def _run_start(args: argparse.Namespace) -> int:
+    _print([net_start(args.dir.resolve(), args.node)], args.json)
+    return 0
+
+
+def _run_down(args: argparse.Namespace) -> int:
+    stopped = net_down(args.dir.resolve())
+    print(f"stopped {', '.join(stopped) if stopped else 'nothing (no node was running)'}")
+    return 0

@@ -1,0 +1,111 @@
+"""What arrives on /peer/...: authenticated, decoded, then handed to the runtime or pools.
+
+Only keys of the validator set (current or next, so a set change does not cut anyone off
+mid-height) are accepted. Everything refused is counted by reason for /metrics and never
+raises out of the handler: garbage from the network must not disturb the node.
+"""
+
+import logging
+from collections import Counter
+
+from consensus import MessageReceived, message_from_json
+from contracts.state_keys import evidence_key
+from node.checkpoints import CheckpointBook
+from node.ledger import Ledger
+from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
+from node.runtime import NodeRuntime
+from node.service import NodeService
+from protocol.encoding import JsonObject, encode
+from protocol.errors import ProtocolError
+from protocol.evidence import evidence_from_json
+from protocol.fields import expect_object, parse_hex, read_int, read_list, read_str
+from protocol.hashing import HASH_SIZE, Hash32
+from protocol.signing import PublicKey
+
+log = logging.getLogger("lantan.peer")
+
+
+class PeerInbox:
+    """Accepts peer messages for one node."""
+
+    def __init__(self, service: NodeService, runtime: NodeRuntime | None) -> None:
+        self.service = service
+        self.runtime = runtime
+        self.ledger: Ledger = service.ledger
+        self.checkpoints: CheckpointBook = service.checkpoints
+        self.dropped: Counter[str] = Counter()
+        self.received: Counter[str] = Counter()
+
+    def allowed_keys(self) -> frozenset[PublicKey]:
+        head_set = self.ledger.validators_for_next_height()
+        keys = {v.public_key for v in head_set.validators}
+        previous = self.ledger.header(self.ledger.height)
+        if previous is not None and previous.validators_hash != head_set.hash():
+            keys |= self._keys_of_current_state()
+        return frozenset(keys)
+
+    def _keys_of_current_state(self) -> set[PublicKey]:
+        from contracts.validator_sets import current_validator_set
+
+        return {v.public_key for v in current_validator_set(self.ledger.store.state).validators}
+
+    def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | None:
+        """Verify an envelope; None (and a counted drop) when it is not acceptable."""
+        try:
+            envelope = open_envelope(data, self.ledger.chain_id, kind, self.allowed_keys())
+        except PeerMessageDroppedError as error:
+            self._drop(error.reason, str(error))
+            return None
+        self.received[kind.value] += 1
+        return envelope.sender, envelope.body
+
+    def consensus(self, sender: PublicKey, body: JsonObject) -> None:
+        if self.runtime is None:
+            return
+        try:
+            message = message_from_json(body)
+        except ProtocolError as error:
+            self._drop(DropReason.BAD_BODY, str(error))
+            return
+        self.runtime.submit(MessageReceived(sender=sender, message=message))
+
+    def checkpoint(self, body: JsonObject) -> None:
+        try:
+            obj = expect_object(body, "checkpoint", ("size", "root", "line"))
+            size = read_int(obj, "size", minimum=1)
+            root = Hash32(parse_hex(obj["root"], "root", size=HASH_SIZE))
+            line = read_str(obj, "line", max_length=1024)
+            evidence = self.checkpoints.add(
+                size=size,
+                root=root,
+                line=line,
+                validators=self.ledger.validators_for_next_height(),
+            )
+        except ProtocolError as error:
+            self._drop(DropReason.BAD_BODY, str(error))
+            return
+        if evidence is not None and self.runtime is not None:
+            log.error("conflicting checkpoint signatures at size %d", size)
+            self.runtime.add_evidence(evidence)
+
+    def evidence(self, body: JsonObject) -> None:
+        try:
+            evidence = evidence_from_json(body)
+        except ProtocolError as error:
+            self._drop(DropReason.BAD_BODY, str(error))
+            return
+        recorded = self.ledger.store.state.get(evidence_key(evidence.hash())) is not None
+        if not recorded and self.runtime is not None:
+            self.runtime.add_evidence(evidence)
+
+    def tx_payloads(self, body: JsonObject) -> list[bytes] | None:
+        try:
+            obj = expect_object(body, "txs", ("txs",))
+            return [encode(item) for item in read_list(obj, "txs", max_items=10_000)]
+        except ProtocolError as error:
+            self._drop(DropReason.BAD_BODY, str(error))
+            return None
+
+    def _drop(self, reason: DropReason, detail: str) -> None:
+        self.dropped[reason.value] += 1
+        log.info("dropped peer message (%s): %s", reason.value, detail[:200])

@@ -1,0 +1,263 @@
+"""Assembles one node from its configuration and runs it under uvicorn.
+
+Startup order: open the store (refusing a second process), replay nothing (the store is
+the state), sync from peers, then start consensus; shutdown reverses it. Everything
+blocking happens on worker threads; the event loop serves HTTP.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import FastAPI
+
+from consensus import EngineConfig, TimeoutConfig
+from consensus.ports import Ed25519Signer, verify_ed25519
+from contracts.store import read_params
+from genesis.document import build_genesis, parse_genesis
+from genesis.keystore import read_keystore, unlock_keystore
+from node.api.app import create_app
+from node.chain_events import ChainEvents
+from node.checkpoints import CheckpointBook
+from node.config import NodeConfig
+from node.ledger import Ledger, block_hash_of_payload
+from node.mempool import Mempool
+from node.peer_envelope import PeerKind
+from node.peering import PeerInbox
+from node.readiness import Readiness
+from node.runtime import NodeRuntime, RuntimeSettings
+from node.service import NodeService
+from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
+from node.storage.leveldb import LevelDbStore
+from node.sync import SYNC_INTERVAL_S, BlockSync
+from node.transport import Peer, PeerTransport
+from protocol.note import checkpoint_at_height, sign_note
+from protocol.signing import SigningKey
+
+log = logging.getLogger("lantan.node")
+T = TypeVar("T")
+PASSPHRASE_FILE = "passphrase"
+
+
+class SystemClock:
+    """Wall-clock milliseconds."""
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+@dataclass
+class Node:
+    config: NodeConfig
+    store: LevelDbStore
+    ledger: Ledger
+    service: NodeService
+    runtime: NodeRuntime | None
+    transport: PeerTransport | None
+    sync: BlockSync
+    inbox: PeerInbox
+    readiness: Readiness
+    key: SigningKey | None
+
+
+def build_node(config: NodeConfig) -> Node:
+    """Open everything the node needs. Raises on a bad genesis, keystore or locked store."""
+    genesis = build_genesis(parse_genesis(config.genesis.read_bytes()))
+    store = LevelDbStore.open(config.resolve(config.data_dir))
+    ledger = Ledger(store, genesis)
+    clock, events, mempool = SystemClock(), ChainEvents(), Mempool()
+    book = CheckpointBook(ledger.chain_id)
+    key = None if config.observer else _unlock_key(config)
+    transport = runtime = None
+    if key is not None:
+        transport = PeerTransport(key, ledger.chain_id, _peers(config, ledger))
+        runtime = NodeRuntime(
+            ledger=ledger,
+            key=key,
+            engine_config=EngineConfig(
+                chain_id=ledger.chain_id,
+                signer=Ed25519Signer(key),
+                verify=verify_ed25519,
+                hash_payload=block_hash_of_payload,
+                timeouts=TimeoutConfig(propose_base_ms=config.propose_timeout_ms),
+            ),
+            signer_file=SignerStateFile(config.node_dir / SIGNER_STATE_FILE),
+            transport=transport,
+            mempool=mempool,
+            events=events,
+            clock=clock,
+            settings=RuntimeSettings(
+                heartbeat_interval_ms=config.heartbeat_interval_ms,
+                max_clock_drift_ms=read_params(store.state).max_clock_drift_ms,
+            ),
+        )
+    service = NodeService(
+        name=config.name,
+        ledger=ledger,
+        mempool=mempool,
+        events=events,
+        checkpoints=book,
+        clock=clock,
+        transport=transport,
+        runtime=runtime,
+    )
+    worker = runtime.run_in_worker if runtime is not None else _own_worker()
+    sync = BlockSync(ledger, [peer.url for peer in config.peers], worker)
+    node = Node(
+        config=config,
+        store=store,
+        ledger=ledger,
+        service=service,
+        runtime=runtime,
+        transport=transport,
+        sync=sync,
+        inbox=PeerInbox(service, runtime),
+        readiness=Readiness(sync.state, config.observer),
+        key=key,
+    )
+    if runtime is not None:
+        runtime.commit_hooks.append(lambda: _after_commit(node))
+    return node
+
+
+def _own_worker() -> Any:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-sync")
+
+    async def run(function: Any, *args: object) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+
+    return run
+
+
+def _unlock_key(config: NodeConfig) -> SigningKey:
+    keystore = read_keystore(config.node_dir)
+    passphrase_file = config.passphrase_file or config.node_dir / PASSPHRASE_FILE
+    passphrase = None
+    if not keystore.plaintext:
+        passphrase = passphrase_file.read_bytes().rstrip(b"\r\n")
+    return unlock_keystore(keystore, passphrase, allow_plaintext=True)
+
+
+def _peers(config: NodeConfig, ledger: Ledger) -> list[Peer]:
+    """Peers named in node.toml, with keys from the chain's institutions."""
+    institutions = {i.institution_id: i for i in ledger.genesis.document.institutions}
+    peers = []
+    for peer in config.peers:
+        institution = institutions.get(peer.name)
+        if institution is None:
+            log.warning("peer %s is no institution of this chain; ignored", peer.name)
+            continue
+        for public_key in institution.public_keys:
+            peers.append(Peer(name=peer.name, public_key=public_key, url=peer.url))
+    return peers
+
+
+async def _after_commit(node: Node) -> None:
+    """Mempool cleanup, then sign and gossip the checkpoint of the new head."""
+    node.service.after_commit()
+    ledger, runtime = node.ledger, node.runtime
+    size, root = ledger.height + 1, ledger.history_root()
+    node.service.checkpoints.set_committed_root(size, root)
+    if runtime is None or runtime.replica is None or node.key is None:
+        return
+    validators = ledger.validators_for_next_height()
+    me = validators.by_key(node.key.public_key)
+    if me is None:
+        return
+    recorded = await runtime.run_in_worker(
+        runtime.signer_file.record_checkpoint, runtime.replica.signer, size, root
+    )
+    if not recorded:
+        log.error("refusing to sign a second root for checkpoint size %d", size)
+        return
+    text = checkpoint_at_height(chain_id=ledger.chain_id, height=size - 1, root_hash=root).body()
+    line = sign_note(text, me.name, node.key).line()
+    node.service.checkpoints.add(size=size, root=root, line=line, validators=validators)
+    assert node.transport is not None
+    node.transport.broadcast(PeerKind.CHECKPOINT, {"size": size, "root": root.hex(), "line": line})
+
+
+async def _sync_loop(node: Node) -> None:
+    lag_allowed = 0 if node.runtime is None else 1
+    while True:
+        try:
+            await node.sync.poll_peers()
+            applied = await node.sync.catch_up(lag_allowed)
+            if applied:
+                log.info("synced %d blocks; height %d", applied, node.ledger.height)
+                node.service.after_commit()
+                if node.runtime is not None:
+                    node.runtime.ledger_advanced()
+            await node.sync.check_fork()
+            if node.sync.state.fork is not None and node.runtime is not None:
+                node.runtime.halted = node.sync.state.fork
+        except Exception:
+            log.exception("sync round failed")
+        await asyncio.sleep(SYNC_INTERVAL_S)
+
+
+@contextlib.asynccontextmanager
+async def lifespan_of(node: Node) -> AsyncIterator[None]:
+    if node.transport is not None:
+        node.transport.start()
+    await node.sync.poll_peers()
+    await node.sync.catch_up(0)
+    sync_task = asyncio.create_task(_sync_loop(node))
+    if node.runtime is not None:
+        highest = node.sync.state.highest_peer_height()
+        await node.runtime.start(highest_reported_height=max(highest, 0))
+    log.info(
+        "node %s serving at %s, height %d", node.config.name, node.config.url, node.ledger.height
+    )
+    try:
+        yield
+    finally:
+        sync_task.cancel()
+        await asyncio.gather(sync_task, return_exceptions=True)
+        if node.runtime is not None:
+            await node.runtime.stop()
+        if node.transport is not None:
+            await node.transport.stop()
+        await node.sync.close()
+        node.store.close()
+
+
+def make_app(config: NodeConfig) -> FastAPI:
+    node = build_node(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan_of(node):
+            yield
+
+    return create_app(node.service, node.inbox, node.transport, node.readiness, lifespan)
+
+
+def serve(config: NodeConfig) -> None:
+    """Run the node until SIGINT/SIGTERM."""
+    import uvicorn
+
+    logging.basicConfig(
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app = make_app(config)
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def node_dir_of(path: Path) -> Path:
+    return path.resolve()

@@ -1,0 +1,269 @@
+"""What the HTTP layer calls: submit txs, follow them, read the chain. No HTTP here.
+
+Admission (contracts.check_admissible: signatures, nonce, expiry) runs on a small thread
+pool against committed state, then admitted txs enter the mempool on the event loop and
+are gossiped to the other validators. Each tx's fate is answerable: pending, committed,
+rejected_at_admission (with its reason), expired or unknown.
+"""
+
+import asyncio
+import enum
+from collections import Counter, OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.admission import admit_signed_tx, committed_nonce, parse_signed_tx
+from contracts.errors import AdmissionError
+from contracts.reasons import AdmissionReason
+from contracts.store import read_params
+from node.chain_events import ChainEvents
+from node.checkpoints import CheckpointBook
+from node.ledger import Ledger
+from node.mempool import Mempool, MempoolFullError
+from node.peer_envelope import PeerKind
+from node.runtime import Clock, NodeRuntime
+from node.transport import PeerTransport
+from protocol.encoding import decode
+from protocol.hashing import Hash32
+from protocol.results import TxResult
+from protocol.signing import PublicKey
+from protocol.tx import SignedTx
+
+REMEMBERED_MAX = 100_000
+WAIT_MS_MAX = 30_000
+"""Longest a GET /v1/txs/{id}?wait_ms= may wait (documented in the OpenAPI schema)."""
+
+
+class TxState(enum.Enum):
+    PENDING = "pending"
+    COMMITTED = "committed"
+    REJECTED_AT_ADMISSION = "rejected_at_admission"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitOutcome:
+    tx_id: Hash32 | None
+    accepted: bool
+    """True when the tx is pending or already committed."""
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxStatus:
+    tx_id: Hash32
+    state: TxState
+    height: int | None = None
+    index: int | None = None
+    result: TxResult | None = None
+    reason: str | None = None
+
+
+class NodeService:
+    """One node's chain, pools and peers, as the API sees them."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        ledger: Ledger,
+        mempool: Mempool,
+        events: ChainEvents,
+        checkpoints: CheckpointBook,
+        clock: Clock,
+        transport: PeerTransport | None,
+        runtime: NodeRuntime | None,
+    ) -> None:
+        self.name = name
+        self.ledger = ledger
+        self.mempool = mempool
+        self.events = events
+        self.checkpoints = checkpoints
+        self.clock = clock
+        self.transport = transport
+        self.runtime = runtime
+        self._admission = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")
+        self._rejected: OrderedDict[Hash32, str] = OrderedDict()
+        self.admission_counts: Counter[str] = Counter()
+        self._expired: OrderedDict[Hash32, None] = OrderedDict()
+
+    @property
+    def role(self) -> str:
+        return "observer" if self.runtime is None else "validator"
+
+    # --- submission ----------------------------------------------------------------------
+
+    async def submit(self, payloads: list[bytes], *, gossip: bool = True) -> list[SubmitOutcome]:
+        """Admit each payload in order; admitted txs enter the mempool and are gossiped."""
+        loop = asyncio.get_running_loop()
+        pending = {
+            sender: nonce
+            for sender in self.mempool.senders()
+            if (nonce := self.mempool.pending_nonce(sender)) is not None
+        }
+        checked = await loop.run_in_executor(
+            self._admission, self._admit_all, payloads, pending, self.clock.now_ms()
+        )
+        outcomes, admitted = [], []
+        for checked_outcome, signed in checked:
+            outcome = checked_outcome
+            if signed is not None and outcome.tx_id is not None:
+                outcome = self._enter_mempool(signed, outcome.tx_id)
+                if outcome.accepted and outcome.reason is None:
+                    admitted.append(signed)
+            outcomes.append(outcome)
+            self.admission_counts[outcome.reason or "pending"] += 1
+        if admitted:
+            if gossip and self.transport is not None:
+                self.transport.broadcast(PeerKind.TXS, {"txs": [t.to_json() for t in admitted]})
+            if self.runtime is not None:
+                self.runtime.work_arrived()
+        return outcomes
+
+    def _admit_all(
+        self, payloads: list[bytes], pending: dict[PublicKey, int], now_ms: int
+    ) -> list[tuple[SubmitOutcome, SignedTx | None]]:
+        results = []
+        for payload in payloads:
+            results.append(self._admit_one(payload, pending, now_ms))
+        return results
+
+    def _admit_one(
+        self, payload: bytes, pending: dict[PublicKey, int], now_ms: int
+    ) -> tuple[SubmitOutcome, SignedTx | None]:
+        state = self.ledger.store.state
+        signed: SignedTx | None = None
+        try:
+            limit = read_params(state).tx_size_max_bytes
+            if len(payload) > limit:
+                raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(payload)} > {limit}")
+            signed = parse_signed_tx(payload)
+            if signed.tx_id in self.mempool or self.ledger.store.find_tx(signed.tx_id):
+                return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason="KNOWN"), None
+            sender = signed.tx.sender
+            admit_signed_tx(
+                state, signed, now_ms, self.ledger.chain_id, pending_nonce=pending.get(sender)
+            )
+        except AdmissionError as error:
+            tx_id = None if signed is None else signed.tx_id
+            if tx_id is not None:
+                self._remember(self._rejected, tx_id, error.reason.value)
+            outcome = SubmitOutcome(
+                tx_id=tx_id, accepted=False, reason=error.reason.value, detail=error.detail
+            )
+            return outcome, None
+        pending[sender] = signed.tx.nonce
+        return SubmitOutcome(tx_id=signed.tx_id, accepted=True), signed
+
+    def _enter_mempool(self, signed: SignedTx, tx_id: Hash32) -> SubmitOutcome:
+        expected = (self.mempool.pending_nonce(signed.tx.sender) or 0) + 1
+        floor = committed_nonce(self.ledger.store.state, signed.tx.sender) + 1
+        if signed.tx.nonce != max(expected, floor):
+            return SubmitOutcome(
+                tx_id=tx_id,
+                accepted=False,
+                reason="WRONG_NONCE",
+                detail="another submission took this nonce first",
+            )
+        try:
+            self.mempool.add(signed, tx_id, len(signed.canonical_bytes()))
+        except MempoolFullError as error:
+            return SubmitOutcome(
+                tx_id=tx_id, accepted=False, reason="MEMPOOL_FULL", detail=str(error)
+            )
+        return SubmitOutcome(tx_id=tx_id, accepted=True)
+
+    # --- chain views ---------------------------------------------------------------------
+
+    def status(self) -> dict[str, object]:
+        """What GET /v1/status shows."""
+        head = self.ledger.head()
+        validators = self.ledger.validators_for_next_height()
+        replica = None if self.runtime is None else self.runtime.replica
+        proposer = None
+        if replica is not None:
+            proposer = replica.validators.proposer(replica.height, replica.round).name
+        return {
+            "chain_id": self.ledger.chain_id.hex(),
+            "node": self.name,
+            "role": self.role,
+            "height": head.height,
+            "round": None if replica is None else replica.round,
+            "proposer": proposer,
+            "head_hash": head.block_hash().hex(),
+            "state_root": head.state_root.hex(),
+            "history_root": self.ledger.history_root().hex(),
+            "validators": [v.to_json() for v in validators.validators],
+            "quorum": validators.quorum,
+            "f_S": validators.max_safety_faults,
+            "f_L": validators.max_liveness_faults,
+            "mempool_txs": len(self.mempool),
+            "halted": None if self.runtime is None else self.runtime.halted,
+        }
+
+    def checkpoint_note(self, size: int) -> str | None:
+        # The quorum of the current set: a checkpoint signed before a set change still needs
+        # the (older) q lines it had, which the current q of a grown set may exceed; such a
+        # note is then served only once the new validators' lines arrive too.
+        return self.checkpoints.signed_note(size, self._quorum())
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        return self.checkpoints.latest_signed(self._quorum())
+
+    def _quorum(self) -> int:
+        return self.ledger.validators_for_next_height().quorum
+
+    # --- following a tx ------------------------------------------------------------------
+
+    def tx_status(self, tx_id: Hash32) -> TxStatus:
+        location = self.ledger.store.find_tx(tx_id)
+        if location is not None:
+            stored = self.ledger.store.get_result(location.height, location.index)
+            assert stored is not None
+            return TxStatus(
+                tx_id=tx_id,
+                state=TxState.COMMITTED,
+                height=location.height,
+                index=location.index,
+                result=TxResult.from_json(decode(stored)),
+            )
+        if tx_id in self.mempool:
+            return TxStatus(tx_id=tx_id, state=TxState.PENDING)
+        if tx_id in self._rejected:
+            return TxStatus(
+                tx_id=tx_id, state=TxState.REJECTED_AT_ADMISSION, reason=self._rejected[tx_id]
+            )
+        if tx_id in self._expired:
+            return TxStatus(tx_id=tx_id, state=TxState.EXPIRED, reason="EXPIRED")
+        return TxStatus(tx_id=tx_id, state=TxState.UNKNOWN)
+
+    async def wait_tx(self, tx_id: Hash32, wait_ms: int) -> TxStatus:
+        """The tx's status, waiting up to wait_ms while it is pending."""
+        deadline = self.clock.now_ms() + min(wait_ms, WAIT_MS_MAX)
+        while True:
+            status = self.tx_status(tx_id)
+            remaining = deadline - self.clock.now_ms()
+            if status.state is not TxState.PENDING or remaining <= 0:
+                return status
+            await self.events.wait_commit(remaining / 1000)
+
+    def after_commit(self) -> None:
+        """Drop committed and expired txs from the mempool (called after each commit)."""
+        state = self.ledger.store.state
+        nonces = {sender: committed_nonce(state, sender) for sender in self.mempool.senders()}
+        for tx_id in self.mempool.remove_stale(nonces, self.ledger.head().time_ms):
+            self._remember(self._expired, tx_id, None)
+
+    def nonces(self, sender: PublicKey) -> tuple[int, int]:
+        """(committed, pending) nonce of a sender."""
+        committed = committed_nonce(self.ledger.store.state, sender)
+        return committed, max(committed, self.mempool.pending_nonce(sender) or 0)
+
+    @staticmethod
+    def _remember(table: "OrderedDict[Hash32, Any]", tx_id: Hash32, value: object) -> None:
+        table[tx_id] = value
+        while len(table) > REMEMBERED_MAX:
+            table.popitem(last=False)

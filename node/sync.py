@@ -1,0 +1,150 @@
+"""Block sync: a lagging, restarted, wiped or observer node fetches certified blocks.
+
+It reads peers' public /v1 API (so observers need no validator key), verifies each
+block's certificate against the validator set it tracks from genesis, re-executes it and
+commits it (Ledger.commit_synced). It also watches for a second valid certificate at a
+height this node committed: a fork, after which the node halts (DESIGN.md §4).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from contracts.validator_sets import current_validator_set
+from node.ledger import InvalidProposalError, Ledger
+from protocol.encoding import decode, encode
+from protocol.errors import ProtocolError
+from protocol.validators import ValidatorSet
+from protocol.votes import CommitCertificate, verify_certificate
+
+log = logging.getLogger("lantan.sync")
+T = TypeVar("T")
+Worker = Callable[..., Awaitable[Any]]
+SYNC_INTERVAL_S = 0.5
+SYNC_BATCH_BLOCKS = 256
+
+
+@dataclass
+class PeerView:
+    url: str
+    height: int = -1
+    head_hash: str = ""
+    reachable: bool = False
+
+
+@dataclass
+class SyncState:
+    peers: dict[str, PeerView] = field(default_factory=dict)
+    fork: str | None = None
+    """Set when a peer holds a validly certified block that differs from ours."""
+
+    def highest_peer_height(self) -> int:
+        return max((p.height for p in self.peers.values() if p.reachable), default=-1)
+
+    def reachable_count(self) -> int:
+        return sum(1 for p in self.peers.values() if p.reachable)
+
+
+class BlockSync:
+    """Follows peers' heads and applies the certified blocks this node lacks."""
+
+    def __init__(self, ledger: Ledger, peer_urls: list[str], run_in_worker: Worker) -> None:
+        self.ledger = ledger
+        self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
+        self._run = run_in_worker
+        self._client = httpx.AsyncClient(timeout=5.0)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def poll_peers(self) -> None:
+        await asyncio.gather(*(self._poll(view) for view in self.state.peers.values()))
+
+    async def _poll(self, view: PeerView) -> None:
+        try:
+            response = await self._client.get(f"{view.url}/v1/status")
+            status = response.json()
+            view.height, view.head_hash = int(status["height"]), str(status["head_hash"])
+            view.reachable = True
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            view.reachable = False
+
+    async def catch_up(self, lag_allowed: int) -> int:
+        """Apply blocks while a reachable peer is more than lag_allowed ahead; return count."""
+        applied = 0
+        for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
+            while view.reachable and view.height > self.ledger.height + lag_allowed:
+                count = await self._fetch_and_apply(view)
+                if count == 0:
+                    break
+                applied += count
+        return applied
+
+    async def _fetch_and_apply(self, view: PeerView) -> int:
+        applied = 0
+        for _ in range(SYNC_BATCH_BLOCKS):
+            height = self.ledger.height + 1
+            if height > view.height:
+                break
+            fetched = await self._fetch_block(view, height)
+            if fetched is None:
+                break
+            payload, certificate = fetched
+            try:
+                await self._run(self.ledger.commit_synced, payload, certificate)
+            except (InvalidProposalError, ProtocolError) as error:
+                log.warning("block %d from %s refused: %s", height, view.url, error)
+                view.reachable = False
+                break
+            applied += 1
+        return applied
+
+    async def _fetch_block(
+        self, view: PeerView, height: int
+    ) -> tuple[bytes, CommitCertificate] | None:
+        try:
+            response = await self._client.get(f"{view.url}/v1/blocks/{height}")
+            if response.status_code != 200:
+                return None
+            body = decode(response.content)
+            assert isinstance(body, dict)
+            certificate = CommitCertificate.from_json(body["certificate"])
+            return encode(body["block"]), certificate
+        except (httpx.HTTPError, ProtocolError, KeyError, AssertionError) as error:
+            log.info("fetching block %d from %s failed: %s", height, view.url, error)
+            return None
+
+    async def check_fork(self) -> None:
+        """Compare heads at our height; a different, validly certified block is a fork."""
+        ours = self.ledger.head()
+        ours_hash = ours.block_hash().hex()
+        for view in self.state.peers.values():
+            same_height = view.reachable and view.height == ours.height > 0
+            if same_height and view.head_hash != ours_hash:
+                await self._confirm_fork(view, ours.height)
+
+    async def _confirm_fork(self, view: PeerView, height: int) -> None:
+        fetched = await self._fetch_block(view, height)
+        if fetched is None:
+            return
+        _payload, certificate = fetched
+        try:
+            verify_certificate(certificate, self.ledger.chain_id, self._set_for(height))
+        except ProtocolError:
+            return
+        mine = self.ledger.certificate(height)
+        self.state.fork = (
+            f"fork at height {height}: peer {view.url} holds block "
+            f"{certificate.block_hash.hex()} with a valid certificate; ours is "
+            f"{None if mine is None else mine.block_hash.hex()}"
+        )
+        log.critical(self.state.fork)
+
+    def _set_for(self, height: int) -> ValidatorSet:
+        """The set that certified our head (state's current set after applying it)."""
+        assert height == self.ledger.height
+        return current_validator_set(self.ledger.store.state)

@@ -1,0 +1,101 @@
+"""Outgoing peer traffic: one queue and one sender task per peer, over keep-alive HTTP.
+
+Sends never block the caller: a message is queued and the peer's task posts it. A full
+queue drops its oldest message, and a failed post is dropped too (consensus retransmits
+its current round; sync fetches what a peer missed), so a dead peer cannot stall a node.
+"""
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+import httpx
+
+from node.peer_envelope import PeerKind, seal_envelope
+from protocol.encoding import JsonObject
+from protocol.hashing import Hash32
+from protocol.signing import PublicKey, SigningKey
+
+QUEUE_MESSAGES_MAX = 2000
+POST_TIMEOUT_S = 5.0
+log = logging.getLogger("lantan.transport")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Peer:
+    name: str
+    public_key: PublicKey
+    url: str
+    """Base URL, e.g. http://127.0.0.1:7102."""
+
+
+class PeerTransport:
+    """Signed, queued, best-effort delivery to the other validators."""
+
+    def __init__(self, key: SigningKey, chain_id: Hash32, peers: list[Peer]) -> None:
+        self._key = key
+        self._chain_id = chain_id
+        self._peers = {peer.public_key: peer for peer in peers if peer.public_key != key.public_key}
+        self._queues: dict[PublicKey, asyncio.Queue[tuple[PeerKind, bytes]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._client: httpx.AsyncClient | None = None
+        self.counters: Counter[str] = Counter()
+
+    @property
+    def peers(self) -> list[Peer]:
+        return list(self._peers.values())
+
+    def start(self) -> None:
+        limits = httpx.Limits(max_keepalive_connections=8, max_connections=16)
+        self._client = httpx.AsyncClient(timeout=POST_TIMEOUT_S, limits=limits)
+        for key, peer in self._peers.items():
+            queue: asyncio.Queue[tuple[PeerKind, bytes]] = asyncio.Queue(QUEUE_MESSAGES_MAX)
+            self._queues[key] = queue
+            self._tasks.append(asyncio.create_task(self._deliver(peer, queue)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+
+    def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
+        queue = self._queues.get(to)
+        if queue is None:
+            self.counters["send_unknown_peer"] += 1
+            return
+        self._enqueue(queue, kind, seal_envelope(self._key, self._chain_id, kind, body))
+
+    def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
+        data = seal_envelope(self._key, self._chain_id, kind, body)
+        for queue in self._queues.values():
+            self._enqueue(queue, kind, data)
+
+    def _enqueue(
+        self, queue: "asyncio.Queue[tuple[PeerKind, bytes]]", kind: PeerKind, data: bytes
+    ) -> None:
+        if queue.full():
+            queue.get_nowait()
+            self.counters["dropped_queue_full"] += 1
+        queue.put_nowait((kind, data))
+
+    async def _deliver(self, peer: Peer, queue: "asyncio.Queue[tuple[PeerKind, bytes]]") -> None:
+        assert self._client is not None
+        while True:
+            kind, data = await queue.get()
+            url = f"{peer.url}/peer/{kind.value}"
+            try:
+                response = await self._client.post(
+                    url, content=data, headers={"content-type": "application/json"}
+                )
+            except httpx.HTTPError as error:
+                self.counters["send_failed"] += 1
+                log.debug("peer %s unreachable: %s", peer.name, error)
+                continue
+            if response.status_code >= 400:
+                self.counters["send_refused"] += 1
+                log.warning("peer %s refused %s: %s", peer.name, kind.value, response.text[:200])
+            else:
+                self.counters["sent"] += 1
