@@ -31,8 +31,7 @@ from protocol.validators import Validator, ValidatorSet
 
 PASSPHRASE_FILE = "passphrase"
 GENESIS_FILE = "genesis.json"
-ECOLOGICAL_ACCOUNT_ID = "xiangshan-ecological-account"
-ECOLOGICAL_ACCOUNT_KEY_DIR = "ecological-account"
+ECOLOGICAL_ACCOUNT_ID = "xiangshan-eco-account"
 ECOLOGICAL_ACCOUNT_NAME = (
     "象山县蓝碳生态碳账户 Xiangshan County Blue Carbon Ecological Carbon Account"
 )
@@ -114,12 +113,11 @@ def init_local_network(
     for plan in local_network_plan(validator_count):
         identity = _make_local_key(directory / plan.name, plan.name, plan.roles, limits)
         identities.append((plan, identity))
-    holder = _make_local_key(
-        directory / ECOLOGICAL_ACCOUNT_KEY_DIR, ECOLOGICAL_ACCOUNT_KEY_DIR, (), limits
-    )
+    # MISSION.md: Xiangshan County holds the Ecological Account; Ningbo PTC is custodian.
+    county = next(identity for plan, identity in identities if plan.name == "xiangshan-county")
     account = Account(
         account_id=ECOLOGICAL_ACCOUNT_ID,
-        holder_key=holder.public_key,
+        holder_key=county.public_key,
         custodian="ningbo-ptc",
         display_name=ECOLOGICAL_ACCOUNT_NAME,
         kind="ecological",
