@@ -91,6 +91,8 @@ def enter_next_height(
         validators=applied.next_validators,
         signer=signer,
         votes=VoteTally(),
+        previous_votes=state.votes,
+        previous_validators=state.validators,
         proposals={},
         blocks={},
         validity={},
@@ -101,7 +103,7 @@ def enter_next_height(
         precommit_timeout_round=-1,
         timeouts=(),
         future=(),
-        evidence_slots=frozenset(),
+        evidence_slots=frozenset(e for e in state.evidence_slots if e[1] >= state.height),
     )
     state = start_round(state, 0, out)
     for received in future:

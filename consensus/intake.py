@@ -7,11 +7,17 @@ heights trigger catch-up. Duplicates are recognised before any signature is chec
 
 from dataclasses import replace
 
-from consensus.actions import Action, EvidenceFound, ValidateProposal
+from consensus.actions import Action, EvidenceFound, Send, ValidateProposal
 from consensus.catchup import ask_for_commits, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
-from consensus.messages import CommitMessage, ProposalMessage, StatusMessage, message_height
+from consensus.messages import (
+    BlockRequest,
+    CommitMessage,
+    ProposalMessage,
+    StatusMessage,
+    message_height,
+)
 from consensus.state import ReplicaState, Step
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
@@ -27,6 +33,8 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         # proposals, votes and status messages reveal a peer that is behind.
         if isinstance(message, CommitMessage):
             return state
+        if isinstance(message, SignedVote) and height == state.height - 1:
+            state = _check_late_vote(state, message, out)
         return push_commits(state, received.sender, height, out)
     if height > state.height:
         if height == state.height + 1 and len(state.future) < state.config.future_buffer_max:
@@ -38,8 +46,23 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         return on_proposal(state, message, out)
     if isinstance(message, CommitMessage):
         return on_commit(state, message)
+    if isinstance(message, BlockRequest):
+        _answer_block_request(state, received, message, out)
+        return state
     assert isinstance(message, StatusMessage)
     return state
+
+
+def _answer_block_request(
+    state: ReplicaState, received: MessageReceived, request: BlockRequest, out: list[Action]
+) -> None:
+    """Send back a signed proposal carrying the block, if we hold one."""
+    if received.sender == state.public_key:
+        return
+    for message in state.proposals.values():
+        if message.signed.proposal.block_hash == request.block_hash:
+            out.append(Send(to=received.sender, message=message))
+            return
 
 
 def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
@@ -49,13 +72,29 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if not state.validators.contains(signed.validator):
         return state
-    if state.votes.get(vote.round, vote.type, signed.validator) == signed:
+    if state.votes.contains(signed):
         return state
     if not state.config.verify(signed.validator, vote.sign_bytes(), signed.signature):
         return state
     votes, earlier = state.votes.add(signed)
     state = replace(state, votes=votes)
-    if earlier is None or earlier.vote.block_hash == vote.block_hash:
+    if earlier is None:
+        return state
+    return _report_equivocation(state, earlier, signed, out)
+
+
+def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
+    """A vote for the height we just decided can still prove equivocation."""
+    validators = state.previous_validators
+    if validators is None or not validators.contains(signed.validator):
+        return state
+    if signed.vote.chain_id != state.config.chain_id or state.previous_votes.contains(signed):
+        return state
+    if not state.config.verify(signed.validator, signed.vote.sign_bytes(), signed.signature):
+        return state
+    votes, earlier = state.previous_votes.add(signed)
+    state = replace(state, previous_votes=votes)
+    if earlier is None:
         return state
     return _report_equivocation(state, earlier, signed, out)
 
@@ -63,7 +102,8 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
 def _report_equivocation(
     state: ReplicaState, earlier: SignedVote, later: SignedVote, out: list[Action]
 ) -> ReplicaState:
-    slot = (later.validator, later.vote.round, later.vote.type)
+    vote = later.vote
+    slot = (later.validator, vote.height, vote.round, vote.type)
     if slot in state.evidence_slots:
         return state
     out.append(EvidenceFound(evidence=DuplicateVoteEvidence.create(earlier, later)))
@@ -71,30 +111,39 @@ def _report_equivocation(
 
 
 def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]) -> ReplicaState:
-    """Store the first correctly signed proposal of proposer(height, round) and its POL."""
+    """Store the first correctly signed proposal of proposer(height, round) and its POL.
+
+    A second, different proposal for a round (an equivocating proposer, or one resent on a
+    BlockRequest) only contributes its payload, which its block hash authenticates.
+    """
     proposal = message.signed.proposal
     if proposal.chain_id != state.config.chain_id or not _round_in_window(state, proposal.round):
         return state
-    if proposal.round in state.proposals or not -1 <= proposal.pol_round < proposal.round:
+    if state.proposals.get(proposal.round) == message or not _proposal_is_authentic(state, message):
         return state
-    proposer = state.validators.proposer(state.height, proposal.round).public_key
-    if message.signed.proposer != proposer:
-        return state
-    if not state.config.verify(proposer, proposal.sign_bytes(), message.signed.signature):
-        return state
-    if state.config.hash_payload(message.payload) != proposal.block_hash:
-        return state
-    state = replace(
-        state,
-        proposals={**state.proposals, proposal.round: message},
-        blocks={**state.blocks, proposal.block_hash: message.payload},
-    )
+    blocks = {**state.blocks, proposal.block_hash: message.payload}
+    if proposal.round in state.proposals:
+        return replace(state, blocks=blocks)
+    state = replace(state, proposals={**state.proposals, proposal.round: message}, blocks=blocks)
     for signed in message.pol_votes:
         vote = signed.vote
         is_pol = vote.type is VoteType.PREVOTE and vote.round == proposal.pol_round
         if is_pol and vote.block_hash == proposal.block_hash:
             state = on_vote(state, signed, out)
     return request_validation(state, proposal.block_hash, proposal.round, out)
+
+
+def _proposal_is_authentic(state: ReplicaState, message: ProposalMessage) -> bool:
+    """Signed by proposer(height, round), a sane POL round, and the payload hashes right."""
+    proposal = message.signed.proposal
+    if not -1 <= proposal.pol_round < proposal.round:
+        return False
+    proposer = state.validators.proposer(state.height, proposal.round).public_key
+    if message.signed.proposer != proposer:
+        return False
+    if not state.config.verify(proposer, proposal.sign_bytes(), message.signed.signature):
+        return False
+    return state.config.hash_payload(message.payload) == proposal.block_hash
 
 
 def request_validation(

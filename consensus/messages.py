@@ -4,7 +4,7 @@ Votes travel as protocol.votes.SignedVote. A proposal carries the opaque block p
 when it re-proposes a valid value (pol_round >= 0), the q prevotes that justify it, so a
 replica that missed that round can still apply Alg. 1 line 28. A CommitMessage lets a
 lagging replica commit from a certificate; a StatusMessage announces the height a replica
-is working on, so peers ahead of it push commits.
+is working on, so peers ahead of it push commits; a BlockRequest asks for a payload.
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ from typing import TypeAlias
 from protocol.encoding import JsonObject
 from protocol.errors import FieldTypeError
 from protocol.fields import expect_object, read_hex, read_int, read_list, read_object, read_str
+from protocol.hashing import HASH_SIZE, Hash32
 from protocol.signing import PUBLIC_KEY_SIZE, SIGNATURE_SIZE, PublicKey
 from protocol.votes import CommitCertificate, Proposal, SignedVote
 
@@ -95,7 +96,22 @@ class StatusMessage:
         return {"kind": "status", "height": self.height}
 
 
-Message: TypeAlias = ProposalMessage | SignedVote | CommitMessage | StatusMessage
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockRequest:
+    """Asks peers for the proposal carrying block_hash at height.
+
+    A replica that restarted keeps its lock (signer state) but not the payload it locked
+    on; without the payload it can neither re-propose nor commit that block.
+    """
+
+    height: int
+    block_hash: Hash32
+
+    def to_json(self) -> JsonObject:
+        return {"kind": "block_request", "height": self.height, "block_hash": self.block_hash.hex()}
+
+
+Message: TypeAlias = ProposalMessage | SignedVote | CommitMessage | StatusMessage | BlockRequest
 
 
 def message_height(message: Message) -> int:
@@ -132,6 +148,12 @@ def message_from_json(value: object) -> Message:
         return CommitMessage(
             certificate=CommitCertificate.from_json(read_object(obj, "certificate")),
             payload=_read_payload(obj),
+        )
+    if kind == "block_request":
+        obj = expect_object(value, "block request", ("kind", "height", "block_hash"))
+        return BlockRequest(
+            height=read_int(obj, "height"),
+            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
         )
     if kind == "status":
         obj = expect_object(value, "status message", ("kind", "height"))

@@ -10,8 +10,9 @@ from dataclasses import replace
 from consensus.actions import Action, Broadcast, RequestProposal, ScheduleTimeout
 from consensus.casting import cast_proposal, cast_vote
 from consensus.config import TimeoutKind
-from consensus.messages import StatusMessage
+from consensus.messages import BlockRequest, StatusMessage
 from consensus.state import PendingTimeout, ReplicaState, Step
+from protocol.hashing import Hash32
 from protocol.votes import VoteType
 
 
@@ -109,7 +110,17 @@ def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
             sent = True
     if not sent:
         out.append(Broadcast(message=StatusMessage(height=state.height)))
+    for block in missing_blocks(state):
+        out.append(Broadcast(message=BlockRequest(height=state.height, block_hash=block)))
     return schedule_timeout(state, TimeoutKind.RETRANSMIT, out)
+
+
+def missing_blocks(state: ReplicaState) -> list[Hash32]:
+    """Blocks we are locked on, hold as valid value, or see q precommits for, without payload."""
+    wanted = {state.signer.locked_block, state.signer.valid_block}
+    for round_number in state.votes.rounds(VoteType.PRECOMMIT):
+        wanted.add(state.votes.block_with(round_number, VoteType.PRECOMMIT, state.quorum))
+    return sorted(b for b in wanted if b is not None and b not in state.blocks)
 
 
 def skip_to_higher_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:

@@ -79,8 +79,11 @@ class ReplicaState:
     """peer -> (its height, now_ms) of the last commits pushed to it."""
     asked: Mapping[PublicKey, tuple[int, int]] = field(default_factory=dict)
     """peer -> (our height, now_ms) of the last status we sent it because it was ahead."""
-    evidence_slots: frozenset[tuple[PublicKey, int, VoteType]] = frozenset()
-    """(validator, round, type) slots of this height already reported as evidence."""
+    evidence_slots: frozenset[tuple[PublicKey, int, int, VoteType]] = frozenset()
+    """(validator, height, round, type) slots already reported as evidence."""
+    previous_votes: VoteTally = field(default_factory=VoteTally)
+    """The votes of height - 1, kept so a late conflicting vote still becomes evidence."""
+    previous_validators: ValidatorSet | None = None
 
     @property
     def public_key(self) -> PublicKey:

@@ -1,8 +1,11 @@
 """The votes of one height, by round, type and validator; the counting of Alg. 1. Pure.
 
-Every validator weighs one. The first vote of a validator in a (round, type) slot is kept;
-a second, different one is returned as a conflict so the engine can turn it into evidence.
-The tally is copied on write: states are immutable values.
+Every validator weighs one. Like the paper, we count messages: a validator that signed
+two different votes in one slot (an equivocator) counts toward each value it named, up to
+VOTES_PER_SLOT_MAX distinct votes. Quorum intersection keeps this safe: two quorums for
+different values in one round share 2q - n > f_S validators, so one of them would be an
+honest double-signer. Counting only the first vote instead would let an equivocator hide a
+POL from some honest replicas forever. The tally is copied on write.
 """
 
 from collections.abc import Mapping
@@ -14,71 +17,85 @@ from protocol.votes import SignedVote, VoteType
 
 Slot = tuple[int, VoteType]
 
+VOTES_PER_SLOT_MAX = 4
+"""Distinct votes kept per validator and slot, bounding what an equivocator can store."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoteTally:
-    """Signed votes of one height: (round, type) -> validator -> vote."""
+    """Signed votes of one height: (round, type) -> validator -> its distinct votes."""
 
-    slots: Mapping[Slot, Mapping[PublicKey, SignedVote]] = field(default_factory=dict)
+    slots: Mapping[Slot, Mapping[PublicKey, tuple[SignedVote, ...]]] = field(default_factory=dict)
 
     def get(
         self, round_number: int, vote_type: VoteType, validator: PublicKey
     ) -> SignedVote | None:
-        return self.slots.get((round_number, vote_type), {}).get(validator)
+        """The first vote validator cast in the slot (ours first, for our own key)."""
+        votes = self.slots.get((round_number, vote_type), {}).get(validator, ())
+        return votes[0] if votes else None
+
+    def contains(self, signed: SignedVote) -> bool:
+        slot = (signed.vote.round, signed.vote.type)
+        return signed in self.slots.get(slot, {}).get(signed.validator, ())
 
     def add(self, signed: SignedVote) -> tuple["VoteTally", SignedVote | None]:
-        """Add signed; return the new tally and the earlier conflicting vote, if any.
+        """Add signed; return the new tally and an earlier vote naming another block, if any.
 
         Requires signed to be verified and to belong to this tally's height.
         """
         slot = (signed.vote.round, signed.vote.type)
         inner = self.slots.get(slot, {})
-        earlier = inner.get(signed.validator)
-        if earlier is not None:
-            return self, (None if earlier == signed else earlier)
-        new_inner = {**inner, signed.validator: signed}
-        return VoteTally(slots={**self.slots, slot: new_inner}), None
+        earlier = inner.get(signed.validator, ())
+        if signed in earlier:
+            return self, None
+        conflict = next((v for v in earlier if v.vote.block_hash != signed.vote.block_hash), None)
+        if len(earlier) >= VOTES_PER_SLOT_MAX:
+            return self, conflict
+        new_inner = {**inner, signed.validator: (*earlier, signed)}
+        return VoteTally(slots={**self.slots, slot: new_inner}), conflict
 
     def put_own(self, signed: SignedVote) -> "VoteTally":
-        """Add our own vote, replacing any vote under our key in its slot.
+        """Add our own vote in front of any other vote under our key in its slot.
 
         Another vote under our key can only come from a second process holding the key (a
-        Twins test, or a stolen key); our count must reflect what we signed.
+        Twins test, or a stolen key); get() must return what we signed.
         """
         slot = (signed.vote.round, signed.vote.type)
-        new_inner = {**self.slots.get(slot, {}), signed.validator: signed}
+        inner = self.slots.get(slot, {})
+        others = tuple(v for v in inner.get(signed.validator, ()) if v != signed)
+        new_inner = {**inner, signed.validator: (signed, *others)}
         return VoteTally(slots={**self.slots, slot: new_inner})
 
     def count(self, round_number: int, vote_type: VoteType, block: Hash32 | None) -> int:
-        """Votes in the slot naming exactly block (None counts nil votes)."""
+        """Validators with a vote in the slot naming exactly block (None counts nil)."""
         inner = self.slots.get((round_number, vote_type), {})
-        return sum(1 for v in inner.values() if v.vote.block_hash == block)
+        return sum(1 for votes in inner.values() if any(v.vote.block_hash == block for v in votes))
 
     def count_any(self, round_number: int, vote_type: VoteType) -> int:
-        """Votes in the slot for anything, nil included ("2f+1 <PREVOTE, h, r, *>")."""
+        """Validators with any vote in the slot, nil included ("2f+1 <PREVOTE, h, r, *>")."""
         return len(self.slots.get((round_number, vote_type), {}))
 
     def block_with(self, round_number: int, vote_type: VoteType, threshold: int) -> Hash32 | None:
-        """The non-nil block named by >= threshold votes in the slot, if any.
-
-        Requires threshold > half the validators, so at most one block can qualify.
-        """
+        """The lowest non-nil block named by >= threshold validators in the slot, if any."""
         tallies: dict[Hash32, int] = {}
-        for signed in self.slots.get((round_number, vote_type), {}).values():
-            block = signed.vote.block_hash
-            if block is not None:
-                tallies[block] = tallies.get(block, 0) + 1
-                if tallies[block] >= threshold:
-                    return block
-        return None
+        for votes in self.slots.get((round_number, vote_type), {}).values():
+            for block in {v.vote.block_hash for v in votes}:
+                if block is not None:
+                    tallies[block] = tallies.get(block, 0) + 1
+        qualified = sorted(b for b, count in tallies.items() if count >= threshold)
+        return qualified[0] if qualified else None
 
     def votes_for(
         self, round_number: int, vote_type: VoteType, block: Hash32 | None
     ) -> tuple[SignedVote, ...]:
-        """The votes in the slot naming block, sorted by validator key."""
+        """One vote per validator in the slot naming block, sorted by validator key."""
         inner = self.slots.get((round_number, vote_type), {})
-        chosen = [v for v in inner.values() if v.vote.block_hash == block]
-        return tuple(sorted(chosen, key=lambda v: v.validator))
+        chosen = []
+        for validator in sorted(inner):
+            match = next((v for v in inner[validator] if v.vote.block_hash == block), None)
+            if match is not None:
+                chosen.append(match)
+        return tuple(chosen)
 
     def voters_in_round(self, round_number: int) -> frozenset[PublicKey]:
         """Validators with any vote in round_number."""

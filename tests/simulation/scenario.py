@@ -1,0 +1,279 @@
+"""Seeded scenarios: which replicas run, which faults hit them and when.
+
+A scenario is drawn entirely from random.Random(seed), so the seed alone replays it.
+Kinds: CRASH3 (n=3, q=2, crash faults), BYZANTINE4 (n=4, q=3, one key run as Twins),
+SET_CHANGE (3 validators, q=2, growing to 4, q=3, at a seeded height), EQUIVOCATE3
+(n=3 with a Twins pair fully connected: forks are possible, evidence must name it),
+LOCK_TRAP (n=3, a targeted schedule in which only the lock, kept across a crash, prevents
+a fork: the canaries for the lock rule and for signer-state persistence fall into it).
+"""
+
+import enum
+import random
+from dataclasses import dataclass, field
+
+
+class Kind(enum.Enum):
+    CRASH3 = "crash3"
+    BYZANTINE4 = "byzantine4"
+    SET_CHANGE = "set_change"
+    EQUIVOCATE3 = "equivocate3"
+    LOCK_TRAP = "lock_trap"
+
+
+@dataclass(frozen=True, slots=True)
+class Crash:
+    node: str
+    at_ms: int
+    restart_ms: int
+    lose_signer_state: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEpoch:
+    """From at_ms on, these links are blocked (until the next epoch)."""
+
+    at_ms: int
+    blocked: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPlan:
+    gst_ms: int
+    """Global stabilisation time: faults stop, partitions heal, crashed replicas restart."""
+    loss: float
+    duplicate: float
+    delay_max_ms: int
+    skew_ms: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    seed: int
+    kind: Kind
+    nodes: tuple[str, ...]
+    """Replica instance names; Twins share a key: "v3a" and "v3b" both hold key 3."""
+    key_of: dict[str, int]
+    byzantine_keys: frozenset[int]
+    validator_keys_before: tuple[int, ...]
+    validator_keys_after: tuple[int, ...]
+    quorum_before: int
+    quorum_after: int
+    change_height: int
+    """Last height decided by the first set; the second set decides change_height + 1 on."""
+    max_height: int
+    network: NetworkPlan
+    crashes: tuple[Crash, ...] = ()
+    epochs: tuple[LinkEpoch, ...] = ()
+    byzantine_links_after_gst: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    trap_ms: int = 0
+    """LOCK_TRAP only: when the committing replica is cut off and the locked one crashes."""
+
+    def validator_keys(self, height: int) -> tuple[int, ...]:
+        if height <= self.change_height:
+            return self.validator_keys_before
+        return self.validator_keys_after
+
+    def quorum(self, height: int) -> int:
+        return self.quorum_before if height <= self.change_height else self.quorum_after
+
+
+def make_scenario(seed: int, kind: Kind, max_height: int) -> Scenario:
+    rng = random.Random(seed)
+    builders = {
+        Kind.CRASH3: _crash3,
+        Kind.BYZANTINE4: _byzantine4,
+        Kind.SET_CHANGE: _set_change,
+        Kind.EQUIVOCATE3: _equivocate3,
+        Kind.LOCK_TRAP: _lock_trap,
+    }
+    return builders[kind](rng, seed, max_height)
+
+
+def _network(rng: random.Random, nodes: tuple[str, ...]) -> NetworkPlan:
+    return NetworkPlan(
+        gst_ms=rng.randint(800, 3000),
+        loss=rng.choice((0.0, 0.05, 0.15, 0.3)),
+        duplicate=rng.choice((0.0, 0.05, 0.2)),
+        delay_max_ms=rng.choice((10, 40, 120, 250)),
+        skew_ms={n: rng.randint(-300, 300) for n in nodes},
+    )
+
+
+def _crashes(
+    rng: random.Random, nodes: tuple[str, ...], gst_ms: int, *, may_lose_state: bool = True
+) -> tuple[Crash, ...]:
+    """Zero to three crashes, one node down at a time, all restarted before GST.
+
+    One seed in eight instead loses one replica's signer state, and nothing else crashes:
+    that replica signs nothing until the others commit, so it already uses the one fault
+    n=3 tolerates (docs/CONSENSUS.md, "Restart without signer state").
+    """
+    if rng.random() < 0.125 and may_lose_state:
+        at = rng.randint(0, gst_ms // 2)
+        return (Crash(rng.choice(nodes), at, rng.randint(at + 1, gst_ms), True),)
+    crashes: list[Crash] = []
+    at = rng.randint(0, gst_ms // 3)
+    for _ in range(rng.randint(0, 3)):
+        if at >= gst_ms - 10:
+            break
+        restart = rng.randint(at + 1, min(gst_ms, at + 800))
+        crashes.append(Crash(rng.choice(nodes), at, restart, False))
+        at = restart + rng.randint(0, 400)
+    return tuple(crashes)
+
+
+def _partitions(rng: random.Random, nodes: tuple[str, ...], gst_ms: int) -> tuple[LinkEpoch, ...]:
+    """Random two-sided splits that come and go, all healed at GST."""
+    epochs: list[LinkEpoch] = []
+    at = rng.randint(0, gst_ms // 2)
+    while at < gst_ms and len(epochs) < 6:
+        if rng.random() < 0.6:
+            side = {n for n in nodes if rng.random() < 0.5}
+            blocked = frozenset((a, b) for a in side for b in nodes if b not in side)
+        else:
+            blocked = frozenset()
+        epochs.append(LinkEpoch(at, blocked))
+        at += rng.randint(100, 700)
+    epochs.append(LinkEpoch(gst_ms, frozenset()))
+    return tuple(epochs)
+
+
+def _crash3(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    nodes = ("v0", "v1", "v2")
+    net = _network(rng, nodes)
+    gst = net.gst_ms
+    return Scenario(
+        seed=seed,
+        kind=Kind.CRASH3,
+        nodes=nodes,
+        key_of={n: i for i, n in enumerate(nodes)},
+        byzantine_keys=frozenset(),
+        validator_keys_before=(0, 1, 2),
+        validator_keys_after=(0, 1, 2),
+        quorum_before=2,
+        quorum_after=2,
+        change_height=1 << 30,
+        max_height=max_height,
+        crashes=_crashes(rng, nodes, gst),
+        epochs=_partitions(rng, nodes, gst),
+        network=net,
+    )
+
+
+def _set_change(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    nodes = ("v0", "v1", "v2", "v3")
+    net = _network(rng, nodes)
+    gst = net.gst_ms
+    return Scenario(
+        seed=seed,
+        kind=Kind.SET_CHANGE,
+        nodes=nodes,
+        key_of={n: i for i, n in enumerate(nodes)},
+        byzantine_keys=frozenset(),
+        validator_keys_before=(0, 1, 2),
+        validator_keys_after=(0, 1, 2, 3),
+        quorum_before=2,
+        quorum_after=3,
+        change_height=rng.randint(1, max_height - 1),
+        max_height=max_height,
+        crashes=_crashes(rng, nodes, gst),
+        epochs=_partitions(rng, nodes, gst),
+        network=net,
+    )
+
+
+def _twin_epochs(
+    rng: random.Random, honest: tuple[str, ...], twins: tuple[str, str], gst_ms: int
+) -> tuple[LinkEpoch, ...]:
+    """Twins: each honest node hears one twin; sides change per epoch (Bano et al. 2020)."""
+    epochs: list[LinkEpoch] = []
+    at = 0
+    while at <= gst_ms:
+        blocked = {twins}
+        for node in honest:
+            blocked.add((twins[1] if rng.random() < 0.5 else twins[0], node))
+        if rng.random() < 0.3:
+            cut = rng.choice(honest)
+            blocked.update((cut, other) for other in honest if other != cut)
+        epochs.append(LinkEpoch(at, frozenset(blocked)))
+        at += rng.randint(150, 800)
+    return tuple(epochs)
+
+
+def _byzantine4(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    honest = ("v0", "v1", "v2")
+    twins = ("v3a", "v3b")
+    nodes = honest + twins
+    net = _network(rng, nodes)
+    gst = net.gst_ms
+    epochs = _twin_epochs(rng, honest, twins, gst)
+    twin_links = frozenset(p for p in epochs[-1].blocked if twins[0] in p or twins[1] in p)
+    return Scenario(
+        seed=seed,
+        kind=Kind.BYZANTINE4,
+        nodes=nodes,
+        key_of={"v0": 0, "v1": 1, "v2": 2, "v3a": 3, "v3b": 3},
+        byzantine_keys=frozenset({3}),
+        validator_keys_before=(0, 1, 2, 3),
+        validator_keys_after=(0, 1, 2, 3),
+        quorum_before=3,
+        quorum_after=3,
+        change_height=1 << 30,
+        max_height=max_height,
+        # A replica without signer state is silent until a commit: with the Byzantine
+        # replica that would be two faults, more than f_L = n - q = 1.
+        crashes=_crashes(rng, honest, gst, may_lose_state=False),
+        epochs=epochs,
+        byzantine_links_after_gst=twin_links,
+        network=net,
+    )
+
+
+def _equivocate3(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    nodes = ("v0", "v1", "v2a", "v2b")
+    net = _network(rng, nodes)
+    return Scenario(
+        seed=seed,
+        kind=Kind.EQUIVOCATE3,
+        nodes=nodes,
+        key_of={"v0": 0, "v1": 1, "v2a": 2, "v2b": 2},
+        byzantine_keys=frozenset({2}),
+        validator_keys_before=(0, 1, 2),
+        validator_keys_after=(0, 1, 2),
+        quorum_before=2,
+        quorum_after=2,
+        change_height=1 << 30,
+        max_height=max_height,
+        epochs=(LinkEpoch(0, frozenset({("v2a", "v2b")})),),
+        byzantine_links_after_gst=frozenset({("v2a", "v2b")}),
+        network=net,
+    )
+
+
+def _lock_trap(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    """Roles are resolved by the simulator once keys exist (see Simulation._set_trap)."""
+    nodes = ("v0", "v1", "v2")
+    trap_ms = rng.randint(150, 260)
+    net = NetworkPlan(
+        gst_ms=trap_ms + 2500,
+        loss=0.0,
+        duplicate=rng.choice((0.0, 0.1)),
+        delay_max_ms=rng.choice((20, 40)),
+        skew_ms={n: rng.randint(-50, 50) for n in nodes},
+    )
+    return Scenario(
+        seed=seed,
+        kind=Kind.LOCK_TRAP,
+        nodes=nodes,
+        key_of={n: i for i, n in enumerate(nodes)},
+        byzantine_keys=frozenset(),
+        validator_keys_before=(0, 1, 2),
+        validator_keys_after=(0, 1, 2),
+        quorum_before=2,
+        quorum_after=2,
+        change_height=1 << 30,
+        max_height=max_height,
+        network=net,
+        trap_ms=trap_ms,
+    )

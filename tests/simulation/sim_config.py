@@ -1,0 +1,65 @@
+"""Settings and results of a simulation run, and the fake block hashing and validation."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from consensus import NO_CANARY, Canary, TimeoutConfig
+from protocol.hashing import Hash32
+from tests.simulation.safety import Violation
+from tests.simulation.scenario import Scenario
+
+SIM_TIMEOUTS = TimeoutConfig(
+    propose_base_ms=300,
+    prevote_base_ms=150,
+    precommit_base_ms=150,
+    delta_ms=100,
+    cap_ms=1500,
+    retransmit_ms=400,
+)
+CHAIN_ID = Hash32(hashlib.sha256(b"lantan simulated chain").digest())
+CALM_DELAY_MAX_MS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class SimOptions:
+    canary: Canary = NO_CANARY
+    real_crypto: bool = False
+    check_safety: bool = True
+    check_liveness: bool = True
+    check_certificates: bool = True
+    """Off for canary runs that must show a real fork rather than a short certificate."""
+    liveness_bound_ms: int = 30_000
+
+
+@dataclass
+class SimStats:
+    steps: int = 0
+    crashes: int = 0
+    restarts_without_signer_state: int = 0
+    partitions: int = 0
+    multi_round_heights: int = 0
+    evidence: int = 0
+    dropped: int = 0
+    partitioned: int = 0
+    duplicated: int = 0
+    reordered: int = 0
+    delivered: int = 0
+    end_ms: int = 0
+
+
+@dataclass
+class SimResult:
+    scenario: Scenario
+    stats: SimStats
+    violation: Violation | None = None
+    liveness_failure: str | None = None
+    evidence_offenders: set[int] = field(default_factory=set)
+
+
+def payload_hash(payload: bytes) -> Hash32:
+    return Hash32(hashlib.sha256(payload).digest())
+
+
+def payload_is_valid(payload: bytes) -> bool:
+    """The fake validation port: deterministic, rejects about one payload in eight."""
+    return payload_hash(payload)[0] % 8 != 0

@@ -1,0 +1,369 @@
+"""The deterministic simulator: replicas, a SimNetwork, a ManualClock and a fault plan.
+
+Everything random comes from random.Random(scenario.seed); the engine is pure, so one seed
+replays one run exactly. Safety is checked at every CommitBlock (SafetyChecker); liveness
+after GST: every honest replica must commit max_height within liveness_bound_ms.
+"""
+
+import heapq
+import random
+from collections import deque
+from dataclasses import dataclass, field
+
+from consensus import (
+    Action,
+    Broadcast,
+    CommitApplied,
+    CommitBlock,
+    CommitMessage,
+    EngineConfig,
+    Event,
+    EvidenceFound,
+    Message,
+    MessageReceived,
+    PersistSignerState,
+    ProposalSubmitted,
+    ProposalValidated,
+    ReplicaState,
+    RequestProposal,
+    ScheduleTimeout,
+    Send,
+    Signer,
+    SignerState,
+    Tick,
+    ValidateProposal,
+    initial_signer_state,
+    start_replica,
+    step,
+)
+from protocol.hashing import Hash32
+from protocol.validators import ValidatorSet
+from tests.fakes.manual_clock import LocalClock, ManualClock
+from tests.fakes.sim_network import NetworkFaults, SimNetwork
+from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
+from tests.simulation.safety import SafetyChecker, SafetyViolationError
+from tests.simulation.scenario import Kind, Scenario, make_scenario
+from tests.simulation.sim_config import (
+    CALM_DELAY_MAX_MS,
+    CHAIN_ID,
+    SIM_TIMEOUTS,
+    SimOptions,
+    SimResult,
+    SimStats,
+    payload_hash,
+    payload_is_valid,
+)
+from tests.simulation.sim_keys import SetSchedule, make_signers
+
+
+@dataclass
+class Replica:
+    name: str
+    key_index: int
+    signer: Signer
+    clock: LocalClock
+    honest: bool
+    persisted: SignerState
+    state: ReplicaState | None = None
+    chain: list[Hash32] = field(default_factory=list)
+    stored: dict[int, CommitMessage] = field(default_factory=dict)
+    """The node's block store: certificate and payload per committed height."""
+    timers: list[int] = field(default_factory=list)
+    built: int = 0
+
+
+class Simulation:
+    """One seeded run of a scenario."""
+
+    def __init__(self, scenario: Scenario, options: SimOptions) -> None:
+        self.scenario = scenario
+        self.options = options
+        self.rng = random.Random(scenario.seed ^ 0x5EED)
+        self.clock = ManualClock()
+        self.stats = SimStats()
+        plan = scenario.network
+        faults = NetworkFaults(plan.loss, plan.duplicate, 1, plan.delay_max_ms)
+        self.network = SimNetwork(self.rng, faults)
+        signers, verify = make_signers(scenario, real_crypto=options.real_crypto)
+        self.verify = verify
+        self.public_keys = {i: s.public_key for i, s in signers.items()}
+        self.sets = SetSchedule(scenario, self.public_keys)
+        self.replicas = {
+            name: Replica(
+                name=name,
+                key_index=scenario.key_of[name],
+                signer=signers[scenario.key_of[name]],
+                clock=LocalClock(self.clock, plan.skew_ms[name]),
+                honest=scenario.key_of[name] not in scenario.byzantine_keys,
+                persisted=initial_signer_state(),
+            )
+            for name in scenario.nodes
+        }
+        self.names_by_key: dict[bytes, list[str]] = {}
+        for name, replica in self.replicas.items():
+            self.names_by_key.setdefault(replica.signer.public_key, []).append(name)
+        byzantine = frozenset(self.public_keys[i] for i in scenario.byzantine_keys)
+        self.checker = SafetyChecker(CHAIN_ID, verify, byzantine, options.check_certificates)
+        self.evidence_offenders: set[int] = set()
+        self.faults = fault_timeline(scenario)
+        if scenario.kind is Kind.LOCK_TRAP:
+            self.network.drop_filter = add_lock_trap(
+                self.faults, scenario, self.validators_at(1), self.public_keys
+            )
+
+    def validators_at(self, height: int) -> ValidatorSet:
+        return self.sets.validators_at(height)
+
+    def engine_config(self, replica: Replica) -> EngineConfig:
+        return EngineConfig(
+            chain_id=CHAIN_ID,
+            signer=replica.signer,
+            verify=self.verify,
+            hash_payload=payload_hash,
+            timeouts=SIM_TIMEOUTS,
+            canary=self.options.canary,
+        )
+
+    # ----------------------------------------------------------------- the fault plan
+
+    def _apply_fault(self, kind: str, detail: object) -> None:
+        if kind == "crash":
+            assert isinstance(detail, Crash)
+            self._crash(self.replicas[detail.node])
+        elif kind == "restart":
+            assert isinstance(detail, Crash)
+            self._restart(self.replicas[detail.node], lose_signer_state=detail.lose_signer_state)
+        elif kind == "links":
+            assert isinstance(detail, frozenset)
+            self.network.block_links(detail)
+            self.stats.partitions += 1 if detail else 0
+        else:
+            self.network.set_calm(CALM_DELAY_MAX_MS)
+            self.network.block_links(self.scenario.byzantine_links_after_gst)
+            for replica in self.replicas.values():
+                if replica.state is None:
+                    self._restart(replica, lose_signer_state=False)
+
+    def _crash(self, replica: Replica) -> None:
+        if replica.state is None:
+            return
+        replica.state = None
+        replica.timers = []
+        self.stats.crashes += 1
+
+    def _restart(self, replica: Replica, *, lose_signer_state: bool) -> None:
+        if replica.state is not None:
+            return
+        signer_state: SignerState | None = replica.persisted
+        reported = max(
+            (r.state.height for r in self.replicas.values() if r.state is not None), default=0
+        )
+        if lose_signer_state:
+            signer_state = None
+            self.stats.restarts_without_signer_state += 1
+        self._start(replica, signer_state, reported)
+
+    def _start(self, replica: Replica, signer_state: SignerState | None, reported: int) -> None:
+        height = len(replica.chain) + 1
+        state, actions = start_replica(
+            self.engine_config(replica),
+            height=height,
+            validators=self.validators_at(height),
+            signer_state=signer_state,
+            now_ms=replica.clock.now_ms,
+            highest_reported_height=reported,
+            recent_commits=replica.stored,
+        )
+        replica.state = state
+        for answer in self._perform(replica, actions):
+            self._step(replica, answer)
+
+    # ----------------------------------------------------------------- the main loop
+
+    def run(self) -> SimResult:
+        result = SimResult(self.scenario, self.stats)
+        try:
+            self._run()
+        except SafetyViolationError as error:
+            result.violation = error.violation
+        except LivenessError as error:
+            result.liveness_failure = str(error)
+        self._finish_stats()
+        result.evidence_offenders = self.evidence_offenders
+        return result
+
+    def _run(self) -> None:
+        for replica in self.replicas.values():
+            self._start(replica, replica.persisted, 0)
+        gst = self.scenario.network.gst_ms
+        deadline = gst + self.options.liveness_bound_ms
+        while not self._done():
+            now = self._next_time()
+            if now is None or now > deadline:
+                if not self.options.check_liveness:
+                    return
+                raise LivenessError(self._heights_report(deadline))
+            self.clock.advance_to(now)
+            self._process_due(now)
+
+    def _done(self) -> bool:
+        if self.clock.now_ms < self.scenario.network.gst_ms:
+            return False
+        target = self.scenario.max_height
+        return all(
+            r.state is not None and len(r.chain) >= target
+            for r in self.replicas.values()
+            if r.honest
+        )
+
+    def _next_time(self) -> int | None:
+        times = [r.timers[0] for r in self.replicas.values() if r.timers]
+        if self.faults:
+            times.append(self.faults[0][0])
+        delivery = self.network.next_delivery_ms()
+        if delivery is not None:
+            times.append(delivery)
+        return min(times) if times else None
+
+    def _process_due(self, now: int) -> None:
+        while self.faults and self.faults[0][0] <= now:
+            _, _, kind, detail = heapq.heappop(self.faults)
+            self._apply_fault(kind, detail)
+        while (due := self.network.pop_due(now)) is not None:
+            _sender, destination, payload = due
+            replica = self.replicas[destination]
+            if replica.state is not None:
+                assert isinstance(payload, tuple)
+                key, message = payload
+                self._step(replica, MessageReceived(sender=key, message=message))
+        for replica in self.replicas.values():
+            if replica.timers and replica.timers[0] <= now:
+                while replica.timers and replica.timers[0] <= now:
+                    heapq.heappop(replica.timers)
+                self._step(replica, Tick(now_ms=replica.clock.now_ms))
+
+    def _step(self, replica: Replica, event: Event) -> None:
+        pending: deque[Event] = deque([event])
+        while pending and replica.state is not None:
+            state, actions = step(replica.state, pending.popleft())
+            replica.state = state
+            self.stats.steps += 1
+            pending.extend(self._perform(replica, actions))
+
+    def _perform(self, replica: Replica, actions: list[Action]) -> list[Event]:
+        """Carry out actions in order; return the node's answers as follow-up events."""
+        answers: list[Event] = []
+        for action in actions:
+            if isinstance(action, PersistSignerState):
+                replica.persisted = action.signer_state
+            elif isinstance(action, Send | Broadcast):
+                self._transmit(replica, action)
+            elif isinstance(action, ScheduleTimeout):
+                heapq.heappush(replica.timers, replica.clock.to_global_ms(action.deadline_ms))
+            elif isinstance(action, RequestProposal):
+                answers.extend(self._build(replica, action))
+            elif isinstance(action, ValidateProposal):
+                valid = payload_is_valid(action.payload)
+                answers.append(
+                    ProposalValidated(
+                        height=action.height,
+                        round=action.round,
+                        block_hash=action.block_hash,
+                        valid=valid,
+                    )
+                )
+            elif isinstance(action, CommitBlock):
+                answers.append(self._commit(replica, action))
+            else:
+                assert isinstance(action, EvidenceFound)
+                self._evidence(replica, action)
+        return answers
+
+    def _transmit(self, replica: Replica, action: Send | Broadcast) -> None:
+        message: Message = action.message
+        if isinstance(action, Send):
+            destinations = self.names_by_key.get(action.to, [])
+        else:
+            destinations = list(self.replicas)
+        now = self.clock.now_ms
+        payload = (replica.signer.public_key, message)
+        for destination in destinations:
+            if destination != replica.name:
+                self.network.send(replica.name, destination, payload, now)
+
+    def _build(self, replica: Replica, request: RequestProposal) -> list[Event]:
+        if request.height > self.scenario.max_height:
+            return []  # Nothing more to propose: the run is winding down.
+        replica.built += 1
+        payload = b"%s|h%d|r%d|%d" % (
+            replica.name.encode(),
+            request.height,
+            request.round,
+            replica.built,
+        )
+        return [
+            ProposalSubmitted(
+                height=request.height,
+                round=request.round,
+                block_hash=payload_hash(payload),
+                payload=payload,
+            )
+        ]
+
+    def _commit(self, replica: Replica, commit: CommitBlock) -> Event:
+        if self.options.check_safety:
+            self.checker.check_commit(
+                replica=replica.name,
+                honest=replica.honest,
+                chain=replica.chain,
+                height=commit.height,
+                block=commit.block_hash,
+                certificate=commit.certificate,
+                validators=self.validators_at(commit.height),
+            )
+        replica.chain.append(commit.block_hash)
+        replica.stored[commit.height] = CommitMessage(
+            certificate=commit.certificate, payload=commit.payload
+        )
+        return CommitApplied(
+            height=commit.height, next_validators=self.validators_at(commit.height + 1)
+        )
+
+    def _evidence(self, replica: Replica, found: EvidenceFound) -> None:
+        self.stats.evidence += 1
+        offender = found.evidence.offender
+        for index, key in self.public_keys.items():
+            if key == offender:
+                self.evidence_offenders.add(index)
+        if self.options.check_safety:
+            self.checker.check_evidence(replica.name, offender)
+
+    def _finish_stats(self) -> None:
+        counters = self.network.counters
+        self.stats.dropped = counters.dropped
+        self.stats.partitioned = counters.partitioned
+        self.stats.duplicated = counters.duplicated
+        self.stats.reordered = counters.reordered
+        self.stats.delivered = counters.delivered
+        self.stats.end_ms = self.clock.now_ms
+        rounds = self.checker.rounds_by_height.values()
+        self.stats.multi_round_heights = sum(1 for r in rounds if r > 0)
+
+    def _heights_report(self, deadline: int) -> str:
+        heights = {
+            name: (len(r.chain), None if r.state is None else (r.state.height, r.state.round))
+            for name, r in self.replicas.items()
+        }
+        return f"no liveness by {deadline} ms: committed/(height, round) {heights}"
+
+
+class LivenessError(AssertionError):
+    """Some honest replica did not commit max_height within the bound after GST."""
+
+
+def run_seed(
+    seed: int, kind: Kind, max_height: int, options: SimOptions | None = None
+) -> SimResult:
+    """Run one seed of a scenario kind; the seed alone determines the whole run."""
+    scenario = make_scenario(seed, kind, max_height)
+    return Simulation(scenario, options or SimOptions()).run()

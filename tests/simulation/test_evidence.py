@@ -1,0 +1,22 @@
+"""n=3 with one equivocating key (a Twins pair): evidence names exactly that key (issue 4).
+
+With q=2 and n=3, f_S = 0: an equivocator can fork the chain, which is why this run does
+not check safety. The guarantee is accountability: every fork comes with evidence.
+"""
+
+import pytest
+
+from tests.simulation.scenario import Kind
+from tests.simulation.seeds import replay_hint, seeds_to_run
+from tests.simulation.sim_config import SimOptions
+from tests.simulation.simulator import run_seed
+
+pytestmark = pytest.mark.simulation
+
+
+def test_equivocation_yields_evidence_against_exactly_that_key(request, replay_seed):
+    options = SimOptions(check_safety=False, check_liveness=False, liveness_bound_ms=3000)
+    for seed in seeds_to_run(range(6000, 6010), replay_seed):
+        result = run_seed(seed, Kind.EQUIVOCATE3, 3, options)
+        hint = replay_hint(request.node.nodeid, seed, Kind.EQUIVOCATE3)
+        assert result.evidence_offenders == {2}, f"offenders {result.evidence_offenders}\n{hint}"

@@ -1,0 +1,162 @@
+"""The engine around the rules: persistence order, restart, sync mode, evidence, catch-up."""
+
+from dataclasses import replace
+
+from consensus import (
+    Broadcast,
+    CommitBlock,
+    CommitMessage,
+    EvidenceFound,
+    PersistSignerState,
+    Send,
+    SignedStep,
+    StatusMessage,
+    Tick,
+)
+from protocol.votes import CommitCertificate, SignedVote, VoteType
+from tests.unit.consensus.harness import Harness, block_hash, broadcast_votes, feed, validated
+
+PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
+X, Y = b"block x", b"block y"
+
+
+def test_signer_state_is_persisted_before_anything_signed_is_sent():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    state, actions = feed(state, Tick(now_ms=1000))
+    persist = [i for i, a in enumerate(actions) if isinstance(a, PersistSignerState)]
+    signed = [
+        i
+        for i, a in enumerate(actions)
+        if isinstance(a, Broadcast) and isinstance(a.message, SignedVote)
+    ]
+    assert persist == [0] and signed and min(signed) > 0
+    persisted = actions[0]
+    assert isinstance(persisted, PersistSignerState)
+    assert persisted.signer_state == state.signer
+    assert (persisted.signer_state.height, persisted.signer_state.step) == (1, SignedStep.PREVOTE)
+
+
+def test_restart_keeps_the_lock_and_resends_the_identical_vote():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    for i in (i for i in range(4) if i != me):
+        state, _ = h.receive(state, h.vote(i, PRE, 0, block_hash(X)))
+    saved = state.signer
+    assert saved.locked_block == block_hash(X) and saved.step is SignedStep.PRECOMMIT
+    before = state.votes.get(0, COM, h.key(me))
+    restarted, actions = h.start(me, signer_state=saved)
+    assert restarted.signer.locked_block == block_hash(X)
+    assert restarted.round == 0
+    resent = [a.message for a in actions if isinstance(a, Broadcast)]
+    assert before in resent  # the same bytes and signature, not a new vote
+
+
+def test_restart_refuses_to_sign_a_different_vote_in_a_slot_already_signed():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    state, _ = feed(state, Tick(now_ms=1000))  # prevote nil in round 0
+    restarted, _ = h.start(me, signer_state=state.signer)
+    proposal = h.proposal(0, X)
+    restarted, _ = h.receive(restarted, proposal)
+    _, actions = feed(restarted, validated(proposal))
+    assert all(v.block_hash is None for v in broadcast_votes(actions, PRE))
+
+
+def test_without_signer_state_nothing_is_signed_until_a_commit_above_the_reported_height():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, actions = h.start(me, signer_state=None, reported=1)
+    state, more = feed(state, Tick(now_ms=1000), Tick(now_ms=5000))
+    assert not broadcast_votes(actions + more)
+    assert any(isinstance(a, Broadcast) and isinstance(a.message, StatusMessage) for a in actions)
+    assert state.sign_from_height == 3
+
+
+def test_conflicting_votes_from_one_key_become_evidence_naming_it():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    offender = (me + 1) % 4
+    state, _ = h.receive(state, h.vote(offender, PRE, 0, block_hash(X)))
+    _, actions = h.receive(state, h.vote(offender, PRE, 0, block_hash(Y)))
+    evidence = [a.evidence for a in actions if isinstance(a, EvidenceFound)]
+    assert len(evidence) == 1 and evidence[0].offender == h.key(offender)
+
+
+def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
+    h = Harness(n=3, quorum=2)
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    others = [i for i in range(3) if i != me]
+    for i in others:
+        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+    from consensus import CommitApplied
+
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    _, actions = h.receive(state, h.vote(others[0], COM, 0, block_hash(Y)))
+    assert [a.evidence.offender for a in actions if isinstance(a, EvidenceFound)] == [
+        h.key(others[0])
+    ]
+
+
+def _certificate(h: Harness, signers: list[int], payload: bytes) -> CommitCertificate:
+    votes = [h.vote(i, COM, 0, block_hash(payload)) for i in signers]
+    return CommitCertificate.from_votes(votes)
+
+
+def test_catch_up_commits_from_a_valid_certificate_and_payload():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    message = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=X)
+    state, actions = h.receive(state, message)
+    validate = [a for a in actions if type(a).__name__ == "ValidateProposal"]
+    assert validate, "a certified block is still executed by the node before commit"
+    state, actions = feed(state, validated(h.proposal(0, X)))
+    assert [a.block_hash for a in actions if isinstance(a, CommitBlock)] == [block_hash(X)]
+
+
+def test_catch_up_ignores_a_certificate_below_quorum_or_with_the_wrong_payload():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    short = CommitMessage(certificate=_certificate(h, [0, 1], X), payload=X)
+    wrong = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=Y)
+    for message in (short, wrong):
+        after, actions = h.receive(state, message)
+        assert after.certificate is None and not actions
+
+
+def test_a_peer_behind_gets_our_recent_commits():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    decision = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=X)
+    state = replace(state, height=2, decisions={1: decision})
+    peer = (me + 1) % 4
+    _, actions = h.receive(state, h.vote(peer, PRE, 0, None, height=1), sender=peer)
+    assert Send(to=h.key(peer), message=decision) in actions
+
+
+def test_a_replica_outside_the_set_never_signs():
+    h = Harness()
+    outsider = Harness(n=1, quorum=1)
+    config = outsider.config(0)
+    from consensus import start_replica
+
+    state, actions = start_replica(
+        replace(config, verify=h.keyring.verify),
+        height=1,
+        validators=h.validators,
+        signer_state=None,
+        now_ms=0,
+    )
+    state, more = feed(state, Tick(now_ms=10_000))
+    assert not broadcast_votes(actions + more)

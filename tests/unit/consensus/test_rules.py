@@ -1,0 +1,273 @@
+"""One test per rule of Algorithm 1 in Buchman, Kwon, Milosevic, "The latest gossip on BFT
+consensus" (2018), named by its line numbers. n=4, q=3 (f_S = 1) unless stated."""
+
+from dataclasses import replace
+
+from consensus import (
+    CommitApplied,
+    CommitBlock,
+    ProposalSubmitted,
+    RequestProposal,
+    ScheduleTimeout,
+    Step,
+    Tick,
+    TimeoutKind,
+)
+from consensus.messages import ProposalMessage
+from protocol.votes import VoteType
+from tests.unit.consensus.harness import (
+    Harness,
+    block_hash,
+    broadcast_votes,
+    feed,
+    sent_proposals,
+    validated,
+)
+
+PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
+X, Y = b"block x", b"block y"
+
+
+def _at_propose(h: Harness, me: int, round_number: int = 0):
+    state, _ = h.start(me)
+    if round_number:
+        state = replace(state, round=round_number)
+    return state
+
+
+def _prevote_step(h: Harness, me: int, proposal: ProposalMessage):
+    state = _at_propose(h, me)
+    state, _ = h.receive(state, proposal)
+    state, actions = feed(state, validated(proposal))
+    assert state.step is Step.PREVOTE
+    return state, actions
+
+
+def test_lines_11_to_21_start_round_proposer_asks_node_and_others_wait_for_proposal():
+    h = Harness()
+    proposer = h.proposer_index(1, 0)
+    _, actions = h.start(proposer)
+    assert RequestProposal(height=1, round=0) in actions
+    _, actions = h.start(h.non_proposer(1, 0))
+    kinds = {a.step for a in actions if isinstance(a, ScheduleTimeout)}
+    assert TimeoutKind.PROPOSE in kinds
+    assert not any(isinstance(a, RequestProposal) for a in actions)
+
+
+def test_line_19_proposer_broadcasts_the_block_the_node_built():
+    h = Harness()
+    state, _ = h.start(h.proposer_index(1, 0))
+    event = ProposalSubmitted(height=1, round=0, block_hash=block_hash(X), payload=X)
+    state, actions = feed(state, event)
+    proposals = sent_proposals(actions)
+    assert [p.signed.proposal.block_hash for p in proposals] == [block_hash(X)]
+    # Line 22 then applies to our own proposal: we prevote for it.
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [block_hash(X)]
+
+
+def test_lines_15_16_proposer_reproposes_valid_value_with_valid_round_and_its_pol():
+    h = Harness()
+    me = h.proposer_index(1, 1)
+    state = _at_propose(h, me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    for i in range(3):
+        state, _ = h.receive(state, h.vote(i, PRE, 0, block_hash(X)))
+    assert state.signer.valid_round == 0 and state.signer.valid_block == block_hash(X)
+    state, actions = feed(state, Tick(now_ms=10_000))  # timeouts move us to round 1
+    ours = [m for m in sent_proposals(actions) if m.signed.proposal.round == 1]
+    assert ours, "the round-1 proposer re-proposes"
+    assert ours[0].signed.proposal.block_hash == block_hash(X)
+    assert ours[0].signed.proposal.pol_round == 0
+    assert len(ours[0].pol_votes) >= 3
+
+
+def test_lines_22_to_27_prevote_valid_proposal_when_unlocked():
+    h = Harness()
+    _, actions = _prevote_step(h, h.non_proposer(1, 0), h.proposal(0, X))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [block_hash(X)]
+
+
+def test_line_26_prevote_nil_for_an_invalid_proposal():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    proposal = h.proposal(0, X)
+    state = _at_propose(h, me)
+    state, _ = h.receive(state, proposal)
+    _, actions = feed(state, validated(proposal, valid=False))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [None]
+
+
+def test_line_23_prevote_nil_when_locked_on_another_value():
+    h = Harness()
+    me = h.non_proposer(1, 1)
+    state = _at_propose(h, me, round_number=1)
+    locked = replace(state.signer, locked_round=0, locked_block=block_hash(Y))
+    state = replace(state, signer=locked)
+    proposal = h.proposal(1, X)
+    state, _ = h.receive(state, proposal)
+    _, actions = feed(state, validated(proposal))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [None]
+
+
+def test_lines_28_to_33_prevote_for_value_with_pol_at_or_after_our_lock():
+    h = Harness()
+    me = h.non_proposer(1, 2)
+    state = _at_propose(h, me, round_number=2)
+    state = replace(state, signer=replace(state.signer, locked_round=0, locked_block=block_hash(Y)))
+    pol = tuple(h.vote(i, PRE, 1, block_hash(X)) for i in range(3))
+    proposal = h.proposal(2, X, pol_round=1, pol_votes=pol)
+    state, _ = h.receive(state, proposal)
+    _, actions = feed(state, validated(proposal))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [block_hash(X)]
+
+
+def test_line_28_waits_for_the_pol_prevotes_before_prevoting():
+    h = Harness()
+    me = h.non_proposer(1, 2)
+    state = _at_propose(h, me, round_number=2)
+    proposal = h.proposal(2, X, pol_round=1)  # no POL attached, none received
+    state, _ = h.receive(state, proposal)
+    state, actions = feed(state, validated(proposal))
+    assert state.step is Step.PROPOSE and not broadcast_votes(actions)
+
+
+def test_lines_34_35_schedule_prevote_timeout_on_q_prevotes_of_anything_once():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = _prevote_step(h, me, h.proposal(0, X))
+    others = [i for i in range(4) if i != me]
+    state, actions = h.receive(state, h.vote(others[0], PRE, 0, None))
+    assert not any(
+        isinstance(a, ScheduleTimeout) and a.step is TimeoutKind.PREVOTE for a in actions
+    )
+    state, actions = h.receive(state, h.vote(others[1], PRE, 0, block_hash(Y)))
+    assert any(isinstance(a, ScheduleTimeout) and a.step is TimeoutKind.PREVOTE for a in actions)
+    _, actions = h.receive(state, h.vote(others[2], PRE, 0, None))
+    assert not any(
+        isinstance(a, ScheduleTimeout) and a.step is TimeoutKind.PREVOTE for a in actions
+    )
+
+
+def test_lines_36_to_43_polka_locks_precommits_and_sets_valid_value():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = _prevote_step(h, me, h.proposal(0, X))
+    actions = []
+    for i in (i for i in range(4) if i != me):
+        state, more = h.receive(state, h.vote(i, PRE, 0, block_hash(X)))
+        actions += more
+    assert [v.block_hash for v in broadcast_votes(actions, COM)] == [block_hash(X)]
+    assert (state.signer.locked_round, state.signer.locked_block) == (0, block_hash(X))
+    assert (state.signer.valid_round, state.signer.valid_block) == (0, block_hash(X))
+    assert state.step is Step.PRECOMMIT
+
+
+def test_lines_44_to_46_nil_polka_precommits_nil():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = _prevote_step(h, me, h.proposal(0, X))
+    actions = []
+    for i in [i for i in range(4) if i != me][:3]:
+        state, more = h.receive(state, h.vote(i, PRE, 0, None))
+        actions += more
+    assert [v.block_hash for v in broadcast_votes(actions, COM)] == [None]
+    assert state.signer.locked_round == -1
+
+
+def test_lines_47_48_schedule_precommit_timeout_on_q_precommits_of_anything():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state = _at_propose(h, me)
+    actions = []
+    for i, block in zip([i for i in range(4) if i != me], (None, block_hash(Y), None), strict=True):
+        state, more = h.receive(state, h.vote(i, COM, 0, block))
+        actions += more
+    assert any(isinstance(a, ScheduleTimeout) and a.step is TimeoutKind.PRECOMMIT for a in actions)
+
+
+def test_lines_49_to_54_decide_then_start_next_height_without_lock():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    proposal = h.proposal(0, X)
+    state, _ = _prevote_step(h, me, proposal)
+    state = replace(state, signer=replace(state.signer, locked_round=0, locked_block=block_hash(X)))
+    actions = []
+    for i in [i for i in range(4) if i != me][:3]:
+        state, more = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+        actions += more
+    commits = [a for a in actions if isinstance(a, CommitBlock)]
+    assert [(c.height, c.block_hash, c.payload) for c in commits] == [(1, block_hash(X), X)]
+    assert len(commits[0].certificate.signatures) == 3
+    assert state.step is Step.COMMITTING
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    assert (state.height, state.round, state.step) == (2, 0, Step.PROPOSE)
+    assert state.signer.locked_round == -1 and state.signer.valid_block is None
+
+
+def test_line_50_never_decides_an_invalid_block():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    proposal = h.proposal(0, X)
+    state = _at_propose(h, me)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal, valid=False))
+    for i in [i for i in range(4) if i != me][:3]:
+        state, actions = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+        assert not any(isinstance(a, CommitBlock) for a in actions)
+
+
+def test_lines_55_56_skip_to_round_with_f_plus_one_messages():
+    h = Harness()  # f_S = 2q - n - 1 = 1, so two validators from round 5 are needed
+    me = h.non_proposer(1, 0)
+    state = _at_propose(h, me)
+    others = [i for i in range(4) if i != me]
+    state, _ = h.receive(state, h.vote(others[0], PRE, 5, None))
+    assert state.round == 0
+    state, _ = h.receive(state, h.vote(others[1], COM, 5, None))
+    assert state.round == 5
+
+
+def test_line_55_one_message_suffices_when_f_s_is_zero():
+    h = Harness(n=3, quorum=2)  # f_S = 0: n=3 tolerates crashes, not equivocation
+    me = h.non_proposer(1, 0)
+    state = _at_propose(h, me)
+    other = next(i for i in range(3) if i != me)
+    state, _ = h.receive(state, h.vote(other, PRE, 3, None))
+    assert state.round == 3
+
+
+def test_lines_57_to_60_propose_timeout_prevotes_nil():
+    h = Harness()
+    state = _at_propose(h, h.non_proposer(1, 0))
+    state, actions = feed(state, Tick(now_ms=1000))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [None]
+    assert state.step is Step.PREVOTE
+
+
+def test_lines_61_to_64_prevote_timeout_precommits_nil():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = _prevote_step(h, me, h.proposal(0, X))
+    others = [i for i in range(4) if i != me]
+    state, _ = h.receive(state, h.vote(others[0], PRE, 0, None))
+    state, _ = h.receive(state, h.vote(others[1], PRE, 0, block_hash(Y)))
+    state, actions = feed(state, Tick(now_ms=500))
+    assert [v.block_hash for v in broadcast_votes(actions, COM)] == [None]
+
+
+def test_lines_65_to_67_precommit_timeout_starts_next_round():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state = _at_propose(h, me)
+    for i in [i for i in range(4) if i != me][:3]:
+        state, _ = h.receive(state, h.vote(i, COM, 0, None))
+    state, _ = feed(state, Tick(now_ms=500))
+    assert state.round == 1 and state.step in (Step.PROPOSE, Step.PREVOTE)
+
+
+def test_round_timeouts_grow_linearly_and_are_capped():
+    timeouts = Harness().config(0).timeouts
+    durations = [timeouts.duration_ms(TimeoutKind.PROPOSE, r) for r in (0, 1, 2, 10)]
+    assert durations == [1000, 1100, 1200, 1500]
