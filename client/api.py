@@ -1,0 +1,258 @@
+"""A small typed client for one node's public HTTP API (`/v1/...`, DESIGN.md §7).
+
+Every answer is JSON except the checkpoint note. Failures become typed NodeErrors
+(client/errors.py): unreachable node, an error object {"error": {"code", "detail"}}, or an
+answer that breaks the contract. One httpx.Client per node keeps its connection alive.
+"""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
+from protocol.encoding import JsonObject
+
+WAIT_MS_MAX: Final = 30_000
+"""The longest wait_ms a node honours on GET /v1/txs/{tx_id}."""
+PAGE_LIMIT_MAX: Final = 100
+TIMEOUT_S: Final = 10.0
+CONNECT_TIMEOUT_S: Final = 3.0
+USER_AGENT: Final = "lantan-client/0.1"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxStatus:
+    """GET /v1/txs/{tx_id}: where a tx stands on one node."""
+
+    tx_id: str
+    status: str
+    """pending, committed, rejected_at_admission, expired or unknown."""
+    height: int | None
+    index: int | None
+    result_status: str | None
+    """accepted or rejected once committed; None before."""
+    result_reason: str | None
+    reason: str | None
+    """Why the tx never entered a block (rejected_at_admission, expired)."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "committed" and self.result_status == "accepted"
+
+    def to_json(self) -> JsonObject:
+        return {
+            "tx_id": self.tx_id,
+            "status": self.status,
+            "height": self.height,
+            "index": self.index,
+            "result": None
+            if self.result_status is None
+            else {"status": self.result_status, "reason": self.result_reason},
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NonceInfo:
+    """GET /v1/nonces/{key}: the sender's last committed and highest pending nonce."""
+
+    committed: int
+    pending: int
+
+    @property
+    def next_nonce(self) -> int:
+        return max(self.committed, self.pending) + 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One page of a list endpoint; next_cursor is None on the last page."""
+
+    items: tuple[Any, ...]
+    next_cursor: str | None
+
+
+class NodeClient:
+    """The public API of the node at url. Close it (or use `with`) to free the connection."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout_s: float = TIMEOUT_S,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._timeout_s = timeout_s
+        self._http = httpx.Client(
+            base_url=self.url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
+            headers={"user-agent": USER_AGENT, "accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "NodeClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def status(self) -> JsonObject:
+        return _expect_dict(self.url, self.get_json("/v1/status"), "status")
+
+    def nonces(self, public_key_hex: str) -> NonceInfo:
+        answer = _expect_dict(self.url, self.get_json(f"/v1/nonces/{public_key_hex}"), "nonces")
+        return NonceInfo(
+            committed=_int_field(self.url, answer, "committed"),
+            pending=_int_field(self.url, answer, "pending"),
+        )
+
+    def submit(self, signed_tx: JsonObject) -> str:
+        """POST one signed tx; returns the node's tx_id. Admission failures raise."""
+        answer = _expect_dict(self.url, self._send("POST", "/v1/txs", json=signed_tx), "submit")
+        tx_id = answer.get("tx_id")
+        if not isinstance(tx_id, str):
+            raise NodeResponseError(self.url, "submit answer without a tx_id")
+        return tx_id
+
+    def submit_batch(self, signed_txs: list[JsonObject]) -> list[JsonObject]:
+        """POST {"txs": [...]}; one result object per tx, in order."""
+        answer = self._send("POST", "/v1/txs", json={"txs": signed_txs})
+        results = _expect_dict(self.url, answer, "batch submit").get("results")
+        if not isinstance(results, list) or len(results) != len(signed_txs):
+            raise NodeResponseError(self.url, "batch answer without one result per tx")
+        return [_expect_dict(self.url, result, "batch result") for result in results]
+
+    def tx_status(self, tx_id: str, *, wait_ms: int = 0) -> TxStatus:
+        """Requires 0 <= wait_ms <= WAIT_MS_MAX; the node answers once committed or timed out."""
+        assert 0 <= wait_ms <= WAIT_MS_MAX
+        timeout = httpx.Timeout(self._timeout_s + wait_ms / 1000, connect=CONNECT_TIMEOUT_S)
+        params = {"wait_ms": str(wait_ms)} if wait_ms else None
+        answer = self.get_json(f"/v1/txs/{tx_id}", params=params, timeout=timeout)
+        return parse_tx_status(self.url, answer)
+
+    def page(self, path: str, *, cursor: str | None = None, limit: int | None = None) -> Page:
+        """One page of a cursor-paginated list, e.g. path "/v1/accounts"."""
+        params = {"cursor": cursor, "limit": None if limit is None else str(limit)}
+        answer = self.get_json(path, params={k: v for k, v in params.items() if v is not None})
+        if isinstance(answer, list):
+            return Page(items=tuple(answer), next_cursor=None)
+        page = _expect_dict(self.url, answer, "list")
+        items, cursor_after = page.get("items"), page.get("next_cursor")
+        if not isinstance(items, list) or not isinstance(cursor_after, str | None):
+            raise NodeResponseError(self.url, f"{path}: not a page of items")
+        # An empty page with a cursor would loop forever when following cursors.
+        return Page(items=tuple(items), next_cursor=cursor_after if items else None)
+
+    def iterate(
+        self, path: str, *, cursor: str | None = None, limit: int | None = None
+    ) -> Iterator[Any]:
+        """Every item of a list from cursor on, following next_cursor to the end."""
+        while True:
+            page = self.page(path, cursor=cursor, limit=limit)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            if page.next_cursor == cursor:
+                raise NodeResponseError(self.url, f"{path}: the cursor does not advance")
+            cursor = page.next_cursor
+
+    def get_json(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
+        return self._send("GET", path, params=params, timeout=timeout)
+
+    def get_text(self, path: str) -> str:
+        return self._request("GET", path, accept="text/plain").text
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise NodeResponseError(self.url, f"{method} {path}: the answer is not JSON") from None
+
+    def _request(
+        self, method: str, path: str, *, accept: str = "application/json", **kwargs: Any
+    ) -> httpx.Response:
+        if kwargs.get("timeout") is None:
+            kwargs.pop("timeout", None)
+        try:
+            response = self._http.request(method, path, headers={"accept": accept}, **kwargs)
+        except httpx.TimeoutException:
+            raise NodeUnreachableError(self.url, "the node did not answer in time") from None
+        except httpx.TransportError as error:
+            raise NodeUnreachableError(self.url, f"cannot reach {self.url}: {error}") from None
+        if response.status_code >= 400:
+            raise rejection(self.url, response)
+        return response
+
+
+def encode_path_segment(value: str) -> str:
+    """Percent-encode one path segment (ids are slugs, but state keys hold '/')."""
+    return quote(value, safe="")
+
+
+def rejection(url: str, response: httpx.Response) -> NodeRejectedError:
+    """The node's {"error": {"code", "detail"}}, or the HTTP status when it sent none."""
+    code, detail = f"HTTP_{response.status_code}", response.text[:300]
+    try:
+        body = response.json()
+    except ValueError:
+        return NodeRejectedError(url, response.status_code, code, detail.strip())
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code = str(error.get("code") or code)
+        detail = str(error.get("detail") or "")
+    elif isinstance(body, dict) and "detail" in body:
+        detail = str(body["detail"])[:300]
+    return NodeRejectedError(url, response.status_code, code, detail)
+
+
+def parse_tx_status(url: str, value: object) -> TxStatus:
+    answer = _expect_dict(url, value, "tx status")
+    result = answer.get("result")
+    result_obj = result if isinstance(result, dict) else {}
+    tx_id, status = answer.get("tx_id"), answer.get("status")
+    if not isinstance(tx_id, str) or not isinstance(status, str):
+        raise NodeResponseError(url, "tx status without tx_id or status")
+    return TxStatus(
+        tx_id=tx_id,
+        status=status,
+        height=_optional_int(answer.get("height")),
+        index=_optional_int(answer.get("index")),
+        result_status=_optional_str(result_obj.get("status")),
+        result_reason=_optional_str(result_obj.get("reason")),
+        reason=_optional_str(answer.get("reason")),
+    )
+
+
+def _expect_dict(url: str, value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NodeResponseError(url, f"{what}: expected a JSON object")
+    return value
+
+
+def _int_field(url: str, answer: Mapping[str, Any], name: str) -> int:
+    value = answer.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NodeResponseError(url, f"{name}: expected an integer")
+    return value
+
+
+def _optional_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,72 @@
+"""What every client command group shares: error handling, exit codes, node options.
+
+A command handler returns an exit code; expected failures (ClientError, GenesisError)
+end as one line on stderr, never a traceback (STYLE.md §7). Output is UTF-8 JSON with
+Chinese text kept readable (ensure_ascii=False).
+"""
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, Final, TypeAlias
+
+from client.errors import ClientError, UsageError
+from client.node_pool import DEFAULT_NODE_URL, NODES_ENV
+from genesis.errors import GenesisError
+
+EXIT_OK: Final = 0
+EXIT_FAILURE: Final = 1
+"""The tx was rejected, a node refused it, or something could not be done."""
+EXIT_USAGE: Final = 2
+"""Arguments that cannot work (argparse uses 2 as well)."""
+EXIT_PENDING: Final = 3
+"""Submitted, but not committed before --timeout-ms: it may still commit."""
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Handler = Callable[[argparse.Namespace], int]
+
+
+def guarded(command: str, handler: Handler) -> Handler:
+    """Run handler; expected failures become one line on stderr and an exit code."""
+
+    def run(args: argparse.Namespace) -> int:
+        prepare_stdout()
+        try:
+            return handler(args)
+        except UsageError as error:
+            print(f"lantan {command}: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except (ClientError, GenesisError) as error:
+            message = str(error)
+        except KeyboardInterrupt:
+            message = "interrupted"
+        print(f"lantan {command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+
+    return run
+
+
+def prepare_stdout() -> None:
+    """Never crash on Chinese text: a non-UTF-8 terminal gets escapes instead."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if isinstance(stream, io.TextIOWrapper) and encoding != "utf8":
+            stream.reconfigure(errors="backslashreplace")
+
+
+def add_node_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--node",
+        metavar="URL[,URL...]",
+        help=f"node API base URLs (default: ${NODES_ENV}, else {DEFAULT_NODE_URL})",
+    )
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))

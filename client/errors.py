@@ -1,0 +1,78 @@
+"""Typed errors of the client: node answers, unreachable nodes, bad local input.
+
+ClientError
+├── NodeError                 something went wrong talking to one node
+│   ├── NodeUnreachableError    connection refused, DNS failure or timeout (carries url)
+│   ├── NodeRejectedError       a 4xx/5xx answer: carries url, HTTP status, code and detail
+│   └── NodeResponseError       a 2xx answer that is not what the API promises
+├── SubmitError               no node took the tx; carries every node's NodeError
+├── TxFileError               a tx file that cannot be read, parsed or written
+├── TxInputError              a tx the client refuses to send: bad body, file or signature;
+│                             carries an AdmissionReason-style code, as the node would answer
+└── UsageError                arguments that contradict each other (exit code 2)
+
+The CLI turns every ClientError into one line on stderr and a non-zero exit code.
+"""
+
+from collections.abc import Mapping
+
+
+class ClientError(Exception):
+    """Base of every error client/ raises on purpose."""
+
+
+class NodeError(ClientError):
+    """A failure talking to one node."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+
+
+class NodeUnreachableError(NodeError):
+    """The node could not be reached at all (refused, unresolvable, timed out)."""
+
+
+class NodeRejectedError(NodeError):
+    """The node answered with an error object {"error": {"code", "detail"}}."""
+
+    def __init__(self, url: str, status_code: int, code: str, detail: str) -> None:
+        message = f"{code} (HTTP {status_code})" + (f": {detail}" if detail else "")
+        super().__init__(url, message)
+        self.status_code = status_code
+        self.code = code
+        self.detail = detail
+
+
+class NodeResponseError(NodeError):
+    """A successful HTTP answer whose body does not follow the API contract."""
+
+
+class SubmitError(ClientError):
+    """No node accepted the tx; failures maps each node URL to its error."""
+
+    def __init__(self, failures: Mapping[str, NodeError]) -> None:
+        lines = "; ".join(str(error) for error in failures.values())
+        super().__init__(f"no node accepted the tx: {lines}")
+        self.failures = dict(failures)
+
+
+class TxInputError(ClientError):
+    """A tx refused before sending; code is the reason the node would have given."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class TxFileError(ClientError):
+    """A tx file (build, sign, submit, show) that cannot be read, parsed or written."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+class UsageError(ClientError):
+    """Arguments that cannot work together; the CLI exits with code 2."""

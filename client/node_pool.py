@@ -1,0 +1,162 @@
+"""Several nodes at once: submit a tx to every validator, read from the first that answers.
+
+A tx goes to every given node (DESIGN.md §2 step 1), in parallel: whichever node proposes
+next then has it. One acceptance is enough; the failures of the others are kept so the
+CLI can report them. Reads ask the nodes in order and take the first answer.
+"""
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Final, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from client.api import WAIT_MS_MAX, NodeClient, TxStatus
+from client.errors import (
+    NodeError,
+    NodeResponseError,
+    NodeUnreachableError,
+    SubmitError,
+    UsageError,
+)
+from protocol.encoding import JsonObject
+
+NODES_ENV: Final = "LANTAN_NODES"
+DEFAULT_NODE_URL: Final = "http://127.0.0.1:7101"
+POLL_PAUSE_S: Final = 0.05
+"""Pause between polls when a node answers "pending" before the wait it was asked for."""
+FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expired"})
+
+T = TypeVar("T")
+
+
+def node_urls(text: str | None) -> tuple[str, ...]:
+    """URLs from --node "URL[,URL...]", else $LANTAN_NODES, else DEFAULT_NODE_URL."""
+    raw = text if text else os.environ.get(NODES_ENV) or DEFAULT_NODE_URL
+    urls = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--node {url!r}: expected http://HOST:PORT or https://HOST:PORT")
+    if not urls:
+        raise UsageError("--node: no node URL given")
+    return tuple(dict.fromkeys(urls))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitOutcome:
+    """Which nodes took the tx, and why the others did not."""
+
+    tx_id: str
+    accepted_by: tuple[str, ...]
+    failures: dict[str, NodeError] = field(default_factory=dict)
+
+
+class NodePool:
+    """Clients for a fixed list of node URLs, in the order given."""
+
+    def __init__(
+        self, urls: Sequence[str], *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        assert urls, "a pool needs at least one node"
+        self.clients = tuple(NodeClient(url, transport=transport) for url in urls)
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+
+    def __enter__(self) -> "NodePool":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def first_answer(self, ask: Callable[[NodeClient], T]) -> T:
+        """ask() of the first node that answers; an error object from a node is final."""
+        for client in self.clients[:-1]:
+            try:
+                return ask(client)
+            except NodeUnreachableError:
+                continue
+        return ask(self.clients[-1])
+
+    def chain_id(self) -> str:
+        """The chain_id the first reachable node reports in /v1/status."""
+        status = self.first_answer(lambda client: client.status())
+        chain_id = status.get("chain_id")
+        if not isinstance(chain_id, str):
+            raise NodeResponseError(self.clients[0].url, "status without chain_id")
+        return chain_id
+
+    def next_nonce(self, public_key_hex: str) -> int:
+        """One above the highest nonce any reachable node has seen (committed or pending)."""
+        nonces, failures = [], {}
+        for client in self.clients:
+            try:
+                nonces.append(client.nonces(public_key_hex).next_nonce)
+            except NodeError as error:
+                failures[client.url] = error
+        if not nonces:
+            raise SubmitError(failures)
+        return max(nonces)
+
+    def submit(self, signed_tx: JsonObject, expected_tx_id: str) -> SubmitOutcome:
+        """Send to every node in parallel; raises SubmitError when none accepts."""
+        with ThreadPoolExecutor(max_workers=len(self.clients)) as executor:
+            answers = list(executor.map(lambda c: _try_submit(c, signed_tx), self.clients))
+        accepted, failures = [], {}
+        for client, answer in zip(self.clients, answers, strict=True):
+            if isinstance(answer, NodeError):
+                failures[client.url] = answer
+            elif answer != expected_tx_id:
+                message = f"the node computed tx_id {answer}, not {expected_tx_id}"
+                failures[client.url] = NodeResponseError(client.url, message)
+            else:
+                accepted.append(client.url)
+        if not accepted:
+            raise SubmitError(failures)
+        return SubmitOutcome(tx_id=expected_tx_id, accepted_by=tuple(accepted), failures=failures)
+
+    def wait_for_tx(self, tx_id: str, *, timeout_ms: int, prefer: str | None = None) -> TxStatus:
+        """Poll until the tx is final or timeout_ms passes; the last status seen otherwise.
+
+        A node that cannot be reached or does not know the tx hands over to the next one
+        (a restarted node may have lost its mempool while the others still hold the tx).
+        """
+        order = sorted(self.clients, key=lambda client: client.url != prefer)
+        deadline = time.monotonic() + timeout_ms / 1000
+        last: TxStatus | NodeError | None = None
+        position, strikes = 0, 0
+        while True:
+            remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            client = order[position % len(order)]
+            last = _try_status(client, tx_id, min(remaining_ms, WAIT_MS_MAX))
+            if isinstance(last, TxStatus) and last.status in FINAL_STATUSES:
+                return last
+            moving_on = not isinstance(last, TxStatus) or last.status == "unknown"
+            strikes = strikes + 1 if moving_on else 0
+            if strikes >= len(order) or remaining_ms == 0:
+                break
+            position += 1 if moving_on else 0
+            time.sleep(min(POLL_PAUSE_S, remaining_ms / 1000))
+        if isinstance(last, NodeError):
+            raise last
+        return last
+
+
+def _try_submit(client: NodeClient, signed_tx: JsonObject) -> str | NodeError:
+    try:
+        return client.submit(signed_tx)
+    except NodeError as error:
+        return error
+
+
+def _try_status(client: NodeClient, tx_id: str, wait_ms: int) -> TxStatus | NodeError:
+    try:
+        return client.tx_status(tx_id, wait_ms=wait_ms)
+    except NodeError as error:
+        return error

@@ -1,0 +1,271 @@
+"""The `lantan query` command group: every public read of a node, as tables or JSON.
+
+Each resource maps to one `/v1/...` path (DESIGN.md §7). Lists are cursor-paginated:
+one page by default, every page with --all. Reads go to the first node that answers.
+Thin shell over client/api.py and client/tables.py.
+"""
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote
+
+from client.api import PAGE_LIMIT_MAX, WAIT_MS_MAX, NodeClient, Page
+from client.cli_support import (
+    EXIT_OK,
+    Subparsers,
+    add_json_option,
+    add_node_option,
+    guarded,
+    print_json,
+)
+from client.errors import UsageError
+from client.node_pool import NodePool, node_urls
+from client.tables import render_record, render_table
+
+SERIAL_COLUMNS: Final = (
+    "batch_id",
+    "first_serial",
+    "last_serial",
+    "status",
+    "account_id",
+    "active_kg",
+    "frozen_kg",
+    "retired_kg",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListResource:
+    """A list endpoint; with item_noun, `query NAME ID` reads one record at path/ID."""
+
+    name: str
+    path: str
+    columns: tuple[str, ...]
+    item_noun: str | None
+    help: str
+
+
+LIST_RESOURCES: Final = (
+    ListResource(
+        name="institutions",
+        path="/v1/institutions",
+        columns=("institution_id", "name_zh", "name_en", "roles"),
+        item_noun="INSTITUTION_ID",
+        help="member institutions, their roles and keys",
+    ),
+    ListResource(
+        name="accounts",
+        path="/v1/accounts",
+        columns=("account_id", "display_name", "kind", "custodian"),
+        item_noun="ACCOUNT_ID",
+        help="accounts and their custodians",
+    ),
+    ListResource(
+        name="projects",
+        path="/v1/projects",
+        columns=("project_id", "name_zh", "ecosystem", "accounting_standard", "issuer"),
+        item_noun="PROJECT_ID",
+        help="registered blue carbon projects",
+    ),
+    ListResource(
+        name="batches",
+        path="/v1/batches",
+        columns=("batch_id", "project_id", "vintage", "quantity_kg", "buffer_kg", "retired_kg"),
+        item_noun="BATCH_ID",
+        help="issuance batches",
+    ),
+    ListResource(
+        name="cases",
+        path="/v1/cases",
+        columns=("case_id", "court", "case_number", "required_kg", "retired_kg"),
+        item_noun="CASE_ID",
+        help="judicial cases",
+    ),
+    ListResource(
+        name="retirements",
+        path="/v1/retirements",
+        columns=("retirement_id", "kind", "account_id", "batch_id", "quantity_kg", "case_id"),
+        item_noun="RETIREMENT_ID",
+        help="retirements, voluntary and judicial",
+    ),
+    ListResource(
+        name="evidence",
+        path="/v1/evidence",
+        columns=("evidence_hash", "offender", "height"),
+        item_noun=None,
+        help="recorded evidence of validator misbehaviour",
+    ),
+    ListResource(
+        name="blocks",
+        path="/v1/blocks",
+        columns=("height", "time_ms", "proposer", "tx_root", "state_root"),
+        item_noun=None,
+        help="block headers",
+    ),
+)
+
+
+def register_query(subparsers: Subparsers) -> None:
+    """Add `query <resource>` for every public read (the `query` entry point)."""
+    group = subparsers.add_parser(
+        "query", help="read a node's public API", description="Read any public resource."
+    )
+    actions = group.add_subparsers(dest="query_resource", metavar="RESOURCE", required=True)
+    _add_single(actions, "status", "the node's view: height, round, validators, quorum", None)
+    _add_single(actions, "block", "one block and its commit certificate", "HEIGHT")
+    _add_single(actions, "state", "one state record by key, e.g. account/<id>", "KEY")
+    _add_single(actions, "checkpoint", "the latest signed checkpoint note (C2SP)", None)
+    tx = _add_single(actions, "tx", "where a tx stands: pending, committed, ...", "TX_ID")
+    tx.add_argument(
+        "--wait-ms", type=int, default=0, help=f"wait for the commit (<= {WAIT_MS_MAX})"
+    )
+    for resource in LIST_RESOURCES:
+        _add_list(actions, resource)
+    _add_sublist(actions, "holdings", "ACCOUNT_ID", "an account's serial blocks")
+    _add_sublist(actions, "serials", "BATCH_ID", "a batch's serial blocks")
+
+
+def _add_single(
+    actions: Subparsers, name: str, help_text: str, argument: str | None
+) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=help_text)
+    if argument is not None:
+        parser.add_argument("target", metavar=argument)
+    add_node_option(parser)
+    add_json_option(parser)
+    parser.set_defaults(handler=guarded(f"query {name}", _SINGLE_HANDLERS[name]))
+    return parser
+
+
+def _add_list(actions: Subparsers, resource: ListResource) -> None:
+    parser = actions.add_parser(resource.name, help=resource.help)
+    if resource.item_noun is not None:
+        parser.add_argument(
+            "target",
+            metavar=resource.item_noun,
+            nargs="?",
+            help="read this one record instead of the list",
+        )
+    _add_page_options(parser)
+    parser.set_defaults(
+        handler=guarded(f"query {resource.name}", _run_list),
+        list_path=resource.path,
+        target=None,
+        columns=resource.columns,
+    )
+
+
+SUBLIST_PATHS: Final = {
+    "holdings": "/v1/accounts/{}/holdings",
+    "serials": "/v1/batches/{}/serials",
+}
+
+
+def _add_sublist(actions: Subparsers, name: str, noun: str, help_text: str) -> None:
+    parser = actions.add_parser(name, help=help_text)
+    parser.add_argument("owner", metavar=noun)
+    _add_page_options(parser)
+    parser.set_defaults(
+        handler=guarded(f"query {name}", _run_list),
+        list_path=None,
+        sublist_path=SUBLIST_PATHS[name],
+        columns=SERIAL_COLUMNS,
+        target=None,
+    )
+
+
+def _add_page_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, help=f"items per page (<= {PAGE_LIMIT_MAX})")
+    parser.add_argument("--cursor", help="start at this cursor (from an earlier page)")
+    parser.add_argument("--all", action="store_true", help="follow cursors to the last page")
+    add_node_option(parser)
+    add_json_option(parser)
+
+
+def _read(args: argparse.Namespace, ask: Callable[[NodeClient], Any]) -> Any:
+    with NodePool(node_urls(args.node)) as pool:
+        return pool.first_answer(ask)
+
+
+def _show(value: Any, *, as_json: bool) -> int:
+    if as_json:
+        print_json(value)
+    else:
+        print(render_record(value))
+    return EXIT_OK
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    status = _read(args, lambda client: client.status())
+    if args.json:
+        return _show(status, as_json=True)
+    validators = status.pop("validators", [])
+    print(render_record(status))
+    print(render_table(validators, ("name", "public_key", "note_verifier_key")))
+    return EXIT_OK
+
+
+def _run_block(args: argparse.Namespace) -> int:
+    if not args.target.isdigit():
+        raise UsageError(f"block height {args.target!r} is not a non-negative integer")
+    block = _read(args, lambda client: client.get_json(f"/v1/blocks/{int(args.target)}"))
+    return _show(block, as_json=args.json)
+
+
+def _run_state(args: argparse.Namespace) -> int:
+    path = "/v1/state/" + quote(args.target, safe="/")
+    return _show(_read(args, lambda client: client.get_json(path)), as_json=args.json)
+
+
+def _run_checkpoint(args: argparse.Namespace) -> int:
+    note = _read(args, lambda client: client.get_text("/v1/checkpoints/latest"))
+    if args.json:
+        print_json({"checkpoint": note})
+    else:
+        print(note, end="" if note.endswith("\n") else "\n")
+    return EXIT_OK
+
+
+def _run_tx(args: argparse.Namespace) -> int:
+    if not 0 <= args.wait_ms <= WAIT_MS_MAX:
+        raise UsageError(f"--wait-ms must be between 0 and {WAIT_MS_MAX}")
+    tx_id = quote(args.target, safe="")
+    status = _read(args, lambda client: client.tx_status(tx_id, wait_ms=args.wait_ms))
+    return _show(status.to_json(), as_json=args.json)
+
+
+_SINGLE_HANDLERS: Final = {
+    "status": _run_status,
+    "block": _run_block,
+    "state": _run_state,
+    "checkpoint": _run_checkpoint,
+    "tx": _run_tx,
+}
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    if args.target is not None:
+        path = f"{args.list_path}/{quote(args.target, safe='')}"
+        return _show(_read(args, lambda client: client.get_json(path)), as_json=args.json)
+    if args.limit is not None and not 1 <= args.limit <= PAGE_LIMIT_MAX:
+        raise UsageError(f"--limit must be between 1 and {PAGE_LIMIT_MAX}")
+    path = args.list_path or args.sublist_path.format(quote(args.owner, safe=""))
+    page = _read(args, lambda client: _fetch(client, path, args))
+    if args.json:
+        print_json({"items": list(page.items), "next_cursor": page.next_cursor})
+        return EXIT_OK
+    print(render_table(page.items, args.columns))
+    if page.next_cursor is not None:
+        print(f"(more: --cursor {page.next_cursor}, or --all)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _fetch(client: NodeClient, path: str, args: argparse.Namespace) -> Page:
+    """One page, or with --all every page from --cursor on, as one Page."""
+    if not args.all:
+        return client.page(path, cursor=args.cursor, limit=args.limit)
+    items = tuple(client.iterate(path, cursor=args.cursor, limit=args.limit))
+    return Page(items=items, next_cursor=None)

@@ -1,0 +1,145 @@
+"""Tx bodies from the command line: --body JSON or @file, --set field=value, local checks.
+
+A body is checked with the same parsers the node runs at admission (contracts/tx_types.py
+BODY_PARSERS) before anything is signed or sent, and a refusal carries the same reason
+code the node would answer with (contracts/reasons.py AdmissionReason values).
+"""
+
+import copy
+import dataclasses
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from client.errors import TxInputError, UsageError
+from contracts.errors import AdmissionError
+from contracts.reasons import AdmissionReason
+from contracts.tx_types import BODY_PARSERS, TxType
+from protocol.encoding import JsonObject, JsonValue, decode
+from protocol.errors import (
+    EncodingError,
+    ExponentNotAllowedError,
+    FloatNotAllowedError,
+    IntegerOutOfRangeError,
+    MalformedJsonError,
+    MissingFieldError,
+    ProtocolError,
+    UnknownFieldError,
+)
+
+BODY_FILE_SIZE_MAX: Final = 1024 * 1024
+# Body dataclass fields whose JSON name differs from the attribute name.
+_WIRE_NAMES: Final = {(TxType.VALIDATORS_UPDATE, "validators"): "validator_set"}
+
+
+def tx_type_of(name: str) -> TxType:
+    try:
+        return TxType(name)
+    except ValueError:
+        known = ", ".join(sorted(t.value for t in TxType))
+        raise TxInputError(
+            AdmissionReason.UNKNOWN_TX_TYPE.value, f"{name!r}; known: {known}"
+        ) from None
+
+
+def body_fields(tx_type: TxType) -> tuple[tuple[str, bool], ...]:
+    """(JSON field name, may be null) for every field of tx_type's body, in class order."""
+    body_class = BODY_PARSERS[tx_type].__self__  # type: ignore[attr-defined]
+    hints = typing.get_type_hints(body_class)
+    return tuple(
+        (
+            _WIRE_NAMES.get((tx_type, field.name), field.name),
+            type(None) in typing.get_args(hints[field.name]),
+        )
+        for field in dataclasses.fields(body_class)
+    )
+
+
+def read_body_argument(argument: str | None) -> JsonObject:
+    """--body: a JSON object inline, or @FILE holding one; {} when absent."""
+    if argument is None:
+        return {}
+    if argument.startswith("@"):
+        path = Path(argument[1:])
+        try:
+            with path.open("rb") as file:
+                data = file.read(BODY_FILE_SIZE_MAX + 1)
+        except OSError as error:
+            raise UsageError(f"--body {argument}: cannot read: {error.strerror}") from None
+        if len(data) > BODY_FILE_SIZE_MAX:
+            raise UsageError(f"--body {argument}: larger than {BODY_FILE_SIZE_MAX} bytes")
+        source = str(path)
+    else:
+        data, source = argument.encode("utf-8"), "--body"
+    try:
+        value = decode(data)
+    except EncodingError as error:
+        raise UsageError(f"{source}: {error}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{source}: expected a JSON object")
+    return value
+
+
+def apply_settings(body: JsonObject, settings: Sequence[str]) -> JsonObject:
+    """A copy of body with each "name=value" of --set applied; dotted names nest."""
+    # A deep copy, so --set never edits a body the caller still holds.
+    result = copy.deepcopy(body)
+    for setting in settings:
+        name, separator, text = setting.partition("=")
+        if not separator or not name:
+            raise UsageError(f"--set {setting!r}: expected field=value")
+        *parents, leaf = name.split(".")
+        target = result
+        for parent in parents:
+            child = target.setdefault(parent, {})
+            if not isinstance(child, dict):
+                raise UsageError(f"--set {name}: {parent!r} is not an object")
+            target = child
+        target[leaf] = parse_setting_value(text)
+    return result
+
+
+def parse_setting_value(text: str) -> JsonValue:
+    """The value as JSON when it parses (42, true, null, ["a"], "quoted"), else the string.
+
+    Numbers with a fraction or exponent are refused rather than kept as strings: amounts
+    are integer kilograms (DESIGN.md §5), and "1.5" would otherwise pass unnoticed.
+    """
+    try:
+        return decode(text.encode("utf-8"))
+    except MalformedJsonError:
+        return text
+    except EncodingError as error:
+        raise UsageError(f"--set value {text!r}: {error}") from None
+
+
+def fill_nullable_fields(tx_type: TxType, body: JsonObject) -> JsonObject:
+    """Fields that may be null (a transfer's broker, a case's plaintiff) default to null."""
+    missing = {name: None for name, nullable in body_fields(tx_type) if nullable}
+    return {**missing, **body}
+
+
+def validate_body(tx_type: TxType, body: JsonObject) -> None:
+    """Raise TxInputError with the node's admission reason unless the body parses."""
+    try:
+        BODY_PARSERS[tx_type](body)
+    except AdmissionError as error:
+        raise TxInputError(error.reason.value, error.detail) from None
+    except ProtocolError as error:
+        raise TxInputError(admission_reason_for(error).value, str(error)) from None
+
+
+def admission_reason_for(error: ProtocolError) -> AdmissionReason:
+    """The reason contracts/admission.py gives the same schema or encoding error."""
+    if isinstance(error, FloatNotAllowedError | ExponentNotAllowedError):
+        return AdmissionReason.FLOAT_NUMBER
+    if isinstance(error, IntegerOutOfRangeError):
+        return AdmissionReason.INTEGER_OUT_OF_RANGE
+    if isinstance(error, UnknownFieldError):
+        return AdmissionReason.UNKNOWN_FIELD
+    if isinstance(error, MissingFieldError):
+        return AdmissionReason.MISSING_FIELD
+    if isinstance(error, EncodingError):
+        return AdmissionReason.MALFORMED_JSON
+    return AdmissionReason.FIELD_TYPE

@@ -1,0 +1,130 @@
+"""The steps of sending a tx, without argparse: header, local checks, submit, wait.
+
+The order matters: everything that can be checked locally (body, signatures, expiry) is
+checked before the first byte goes to a node, so a mistake costs nobody a nonce.
+"""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from client.api import TxStatus
+from client.errors import TxInputError, UsageError
+from client.node_pool import NodePool, SubmitOutcome
+from client.signing_keys import UnlockedKey
+from client.tx_body import tx_type_of, validate_body
+from contracts.reasons import AdmissionReason
+from genesis.document import parse_genesis
+from protocol.encoding import JsonObject
+from protocol.errors import ProtocolError
+from protocol.fields import parse_hex
+from protocol.hashing import HASH_SIZE, Hash32
+from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx, verify_tx_signatures
+
+EXPIRES_IN_MS_DEFAULT: Final = 10 * 60 * 1000
+TIMEOUT_MS_DEFAULT: Final = 30_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxOutcome:
+    """What happened to a submitted tx: who took it, and its status when we stopped waiting."""
+
+    submit: SubmitOutcome
+    status: TxStatus | None
+    """None when the caller did not wait."""
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def chain_id_from_genesis(path: Path) -> Hash32:
+    """chain_id = SHA-256(TAG_GENESIS || JCS(genesis)) of the genesis file at path."""
+    try:
+        return parse_genesis(path.read_bytes()).chain_id()
+    except OSError as error:
+        raise UsageError(f"--genesis {path}: cannot read: {error.strerror}") from None
+    except ProtocolError as error:
+        raise UsageError(f"--genesis {path}: not a genesis file: {error}") from None
+
+
+def resolve_chain_id(genesis_path: Path | None, pool: NodePool) -> Hash32:
+    """From the genesis file when given (trusting no node), else from the first node."""
+    if genesis_path is not None:
+        return chain_id_from_genesis(genesis_path)
+    reported = pool.chain_id()
+    try:
+        return Hash32(parse_hex(reported, "chain_id", size=HASH_SIZE))
+    except ProtocolError as error:
+        raise UsageError(f"the node reports a malformed chain_id: {error}") from None
+
+
+def parse_public_key(text: str) -> PublicKey:
+    try:
+        return PublicKey(parse_hex(text, "--sender", size=PUBLIC_KEY_SIZE))
+    except ProtocolError as error:
+        raise UsageError(str(error)) from None
+
+
+def build_tx(
+    *,
+    tx_type: str,
+    body: JsonObject,
+    sender: PublicKey,
+    nonce: int,
+    chain_id: Hash32,
+    expires_at_ms: int,
+) -> UnsignedTx:
+    """The unsigned tx, after checking its body as the node will."""
+    validate_body(tx_type_of(tx_type), body)
+    if nonce < 1:
+        raise UsageError(f"--nonce {nonce}: nonces start at 1")
+    return UnsignedTx(
+        chain_id=chain_id,
+        protocol_version=PROTOCOL_VERSION,
+        type=tx_type,
+        sender=sender,
+        nonce=nonce,
+        expires_at_ms=expires_at_ms,
+        body=body,
+    )
+
+
+def sign_with(tx: UnsignedTx | SignedTx, keys: Sequence[UnlockedKey]) -> SignedTx:
+    """Add each key's signature (one per key; signing again replaces the old one)."""
+    signed = tx if isinstance(tx, SignedTx) else SignedTx(tx=tx, signatures=())
+    for unlocked in keys:
+        signed = sign_tx(signed, unlocked.key)
+    return signed
+
+
+def check_before_submit(signed: SignedTx, *, at_ms: int) -> None:
+    """The admission checks a client can make alone; raises TxInputError with the reason."""
+    validate_body(tx_type_of(signed.tx.type), signed.tx.body)
+    if signed.tx.sender not in signed.signers:
+        raise TxInputError(
+            AdmissionReason.MISSING_SIGNATURE.value,
+            "the sender has not signed: `lantan tx sign FILE --key SENDER_DIR`",
+        )
+    try:
+        verify_tx_signatures(signed)
+    except ProtocolError as error:
+        raise TxInputError(AdmissionReason.BAD_SIGNATURE.value, str(error)) from None
+    if signed.tx.expires_at_ms < at_ms:
+        raise TxInputError(
+            AdmissionReason.EXPIRED.value,
+            f"expired {at_ms - signed.tx.expires_at_ms} ms ago; build it again",
+        )
+
+
+def submit_tx(pool: NodePool, signed: SignedTx, *, wait: bool, timeout_ms: int) -> TxOutcome:
+    """Submit to every node; when wait, poll until final or timeout_ms passes."""
+    tx_id = signed.tx_id.hex()
+    submitted = pool.submit(signed.to_json(), tx_id)
+    if not wait:
+        return TxOutcome(submit=submitted, status=None)
+    status = pool.wait_for_tx(tx_id, timeout_ms=timeout_ms, prefer=submitted.accepted_by[0])
+    return TxOutcome(submit=submitted, status=status)

@@ -1,0 +1,16 @@
+"""Run the `tx` and `query` groups in-process, without relying on installed entry points."""
+
+import argparse
+
+from client.query_cli import register_query
+from client.tx_cli import register_tx
+
+
+def run_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="lantan")
+    subparsers = parser.add_subparsers(dest="group", required=True)
+    register_tx(subparsers)
+    register_query(subparsers)
+    args = parser.parse_args(list(argv))
+    result: int = args.handler(args)
+    return result

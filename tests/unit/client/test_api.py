@@ -1,0 +1,194 @@
+"""client/api.py: typed answers, error mapping and cursor pagination over a mock transport."""
+
+import json
+import socket
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from client.api import NodeClient, parse_tx_status
+from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
+
+URL = "http://node.test:7101"
+
+
+def client_answering(answer: Callable[[httpx.Request], httpx.Response]) -> NodeClient:
+    return NodeClient(URL, transport=httpx.MockTransport(answer))
+
+
+def json_response(status: int, value: object) -> httpx.Response:
+    return httpx.Response(status, json=value)
+
+
+def test_admission_rejection_carries_code_and_detail() -> None:
+    body = {"error": {"code": "wrong_nonce", "detail": "5 != 4"}}
+    with (
+        client_answering(lambda _request: json_response(400, body)) as client,
+        pytest.raises(NodeRejectedError) as caught,
+    ):
+        client.submit({"tx": {}, "signatures": []})
+    assert (caught.value.status_code, caught.value.code, caught.value.detail) == (
+        400,
+        "wrong_nonce",
+        "5 != 4",
+    )
+    assert "wrong_nonce (HTTP 400): 5 != 4" in str(caught.value)
+    assert caught.value.url == URL
+
+
+def test_error_without_error_object_reports_the_http_status() -> None:
+    with (
+        client_answering(lambda _request: httpx.Response(502, text="bad gateway")) as client,
+        pytest.raises(NodeRejectedError) as caught,
+    ):
+        client.status()
+    assert caught.value.code == "HTTP_502"
+    assert caught.value.detail == "bad gateway"
+
+
+def test_framework_validation_detail_is_kept() -> None:
+    body = {"detail": [{"loc": ["query", "limit"], "msg": "too large"}]}
+    with (
+        client_answering(lambda _request: json_response(422, body)) as client,
+        pytest.raises(NodeRejectedError, match="too large") as caught,
+    ):
+        client.page("/v1/accounts", limit=500)
+    assert caught.value.code == "HTTP_422"
+
+
+def test_connection_refused_says_cannot_reach() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens on the port any more: the connection is refused.
+    with (
+        NodeClient(f"http://127.0.0.1:{port}") as client,
+        pytest.raises(NodeUnreachableError, match=r"cannot reach http://127\.0\.0\.1"),
+    ):
+        client.status()
+
+
+def test_timeout_is_unreachable() -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with (
+        client_answering(slow) as client,
+        pytest.raises(NodeUnreachableError, match="did not answer in time"),
+    ):
+        client.status()
+
+
+def test_non_json_success_is_a_response_error() -> None:
+    with (
+        client_answering(lambda _request: httpx.Response(200, text="<html>")) as client,
+        pytest.raises(NodeResponseError, match="not JSON"),
+    ):
+        client.status()
+
+
+def test_nonces_give_the_next_nonce() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return json_response(200, {"public_key": "ab", "committed": 4, "pending": 6})
+
+    with client_answering(answer) as client:
+        assert client.nonces("ab" * 32).next_nonce == 7
+    assert seen == ["/v1/nonces/" + "ab" * 32]
+
+
+def test_nonces_must_be_integers() -> None:
+    answer = {"public_key": "ab", "committed": "4", "pending": 0}
+    with (
+        client_answering(lambda _request: json_response(200, answer)) as client,
+        pytest.raises(NodeResponseError, match="committed"),
+    ):
+        client.nonces("ab")
+
+
+def test_tx_status_passes_wait_ms_and_parses_the_result() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return json_response(
+            200,
+            {
+                "tx_id": "aa",
+                "status": "committed",
+                "height": 7,
+                "index": 2,
+                "result": {"tx_id": "aa", "status": "rejected", "reason": "insufficient_balance"},
+                "reason": None,
+            },
+        )
+
+    with client_answering(answer) as client:
+        status = client.tx_status("aa", wait_ms=1500)
+    assert seen[0].url.params["wait_ms"] == "1500"
+    assert (status.height, status.index, status.result_reason) == (7, 2, "insufficient_balance")
+    assert not status.accepted
+    assert status.to_json()["result"] == {"status": "rejected", "reason": "insufficient_balance"}
+
+
+def test_tx_status_without_status_is_a_response_error() -> None:
+    with pytest.raises(NodeResponseError):
+        parse_tx_status(URL, {"tx_id": "aa"})
+
+
+def test_batch_submit_returns_one_result_per_tx() -> None:
+    results = [
+        {"tx_id": "aa", "status": "pending"},
+        {"tx_id": None, "status": "rejected_at_admission", "reason": "expired"},
+    ]
+
+    sent: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(len(json.loads(request.content)["txs"]))
+        return json_response(202, {"results": results})
+
+    with client_answering(answer) as client:
+        assert client.submit_batch([{}, {}]) == results
+        with pytest.raises(NodeResponseError, match="one result per tx"):
+            client.submit_batch([{}])
+    assert sent == [2, 1]
+
+
+def paged(items: list[int], page_size: int) -> Callable[[httpx.Request], httpx.Response]:
+    """A list endpoint whose cursor is the index of the next item."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("cursor", "0"))
+        end = start + page_size
+        next_cursor = str(end) if end < len(items) else None
+        return json_response(200, {"items": items[start:end], "next_cursor": next_cursor})
+
+    return answer
+
+
+def test_iterate_follows_every_cursor() -> None:
+    with client_answering(paged(list(range(7)), 3)) as client:
+        assert list(client.iterate("/v1/accounts")) == list(range(7))
+        assert list(client.iterate("/v1/accounts", cursor="5")) == [5, 6]
+        first = client.page("/v1/accounts", limit=3)
+    assert first.items == (0, 1, 2)
+    assert first.next_cursor == "3"
+
+
+def test_iterate_stops_on_a_cursor_that_does_not_advance() -> None:
+    stuck = {"items": [1], "next_cursor": "same"}
+    with (
+        client_answering(lambda _request: json_response(200, stuck)) as client,
+        pytest.raises(NodeResponseError, match="does not advance"),
+    ):
+        list(client.iterate("/v1/accounts", cursor="same"))
+
+
+def test_a_bare_list_is_one_page() -> None:
+    with client_answering(lambda _request: json_response(200, [1, 2])) as client:
+        page = client.page("/v1/batches/b/serials")
+    assert (page.items, page.next_cursor) == ((1, 2), None)

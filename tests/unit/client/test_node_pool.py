@@ -1,0 +1,146 @@
+"""client/node_pool.py: node URLs, submitting to every node, nonces and waiting."""
+
+import httpx
+import pytest
+
+from client.errors import NodeUnreachableError, SubmitError, UsageError
+from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, NodePool, node_urls
+
+TX_ID = "ab" * 32
+
+
+def test_node_urls_from_flag_env_and_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(NODES_ENV, raising=False)
+    assert node_urls(None) == (DEFAULT_NODE_URL,)
+    monkeypatch.setenv(NODES_ENV, "http://a:1, http://b:2/")
+    assert node_urls(None) == ("http://a:1", "http://b:2")
+    assert node_urls("http://c:3,http://c:3") == ("http://c:3",)
+
+
+@pytest.mark.parametrize("text", ["127.0.0.1:7101", "ftp://a:1", ",", "http://"])
+def test_bad_node_urls_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        node_urls(text)
+
+
+def by_host(answers: dict[str, httpx.Response | Exception]) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        result = answers[request.url.host]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    return httpx.MockTransport(answer)
+
+
+def rejected(code: str) -> httpx.Response:
+    return httpx.Response(400, json={"error": {"code": code, "detail": "d"}})
+
+
+def pending(tx_id: str = TX_ID) -> httpx.Response:
+    return httpx.Response(202, json={"tx_id": tx_id, "status": "pending"})
+
+
+URLS = ("http://a:1", "http://b:1", "http://c:1")
+
+
+def test_submit_succeeds_when_one_node_takes_it_and_reports_the_others() -> None:
+    transport = by_host(
+        {"a": httpx.ConnectError("refused"), "b": pending(), "c": rejected("wrong_nonce")}
+    )
+    with NodePool(URLS, transport=transport) as pool:
+        outcome = pool.submit({}, TX_ID)
+    assert outcome.accepted_by == ("http://b:1",)
+    assert set(outcome.failures) == {"http://a:1", "http://c:1"}
+    assert "wrong_nonce" in str(outcome.failures["http://c:1"])
+
+
+def test_submit_fails_when_no_node_takes_it() -> None:
+    transport = by_host(
+        {
+            "a": rejected("bad_signature"),
+            "b": rejected("bad_signature"),
+            "c": httpx.ConnectError("refused"),
+        }
+    )
+    with NodePool(URLS, transport=transport) as pool, pytest.raises(SubmitError) as caught:
+        pool.submit({}, TX_ID)
+    assert len(caught.value.failures) == 3
+    assert "bad_signature" in str(caught.value)
+
+
+def test_a_node_that_computes_another_tx_id_does_not_count() -> None:
+    transport = by_host({"a": pending("cd" * 32)})
+    with (
+        NodePool(URLS[:1], transport=transport) as pool,
+        pytest.raises(SubmitError, match="computed tx_id"),
+    ):
+        pool.submit({}, TX_ID)
+
+
+def nonces(committed: int, pending_nonce: int) -> httpx.Response:
+    return httpx.Response(
+        200, json={"public_key": "k", "committed": committed, "pending": pending_nonce}
+    )
+
+
+def test_next_nonce_is_one_above_the_highest_any_node_knows() -> None:
+    transport = by_host({"a": nonces(3, 0), "b": nonces(3, 5), "c": httpx.ConnectError("x")})
+    with NodePool(URLS, transport=transport) as pool:
+        assert pool.next_nonce("k") == 6
+
+
+def test_next_nonce_needs_one_node() -> None:
+    transport = by_host({"a": httpx.ConnectError("x")})
+    with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(SubmitError):
+        pool.next_nonce("k")
+
+
+def test_first_answer_skips_unreachable_nodes_only() -> None:
+    status = httpx.Response(200, json={"chain_id": "cc" * 32})
+    transport = by_host({"a": httpx.ConnectError("x"), "b": status, "c": rejected("x")})
+    with NodePool(URLS, transport=transport) as pool:
+        assert pool.chain_id() == "cc" * 32
+    transport = by_host({"a": httpx.ConnectError("x")})
+    with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(NodeUnreachableError):
+        pool.chain_id()
+
+
+def tx_status(status: str, height: int | None = None) -> httpx.Response:
+    result = None if height is None else {"tx_id": TX_ID, "status": "accepted", "reason": None}
+    return httpx.Response(
+        200,
+        json={
+            "tx_id": TX_ID,
+            "status": status,
+            "height": height,
+            "index": 0 if height else None,
+            "result": result,
+            "reason": None,
+        },
+    )
+
+
+def test_wait_hands_over_from_a_node_that_forgot_the_tx() -> None:
+    transport = by_host({"a": tx_status("unknown"), "b": tx_status("committed", 9)})
+    with NodePool(URLS[:2], transport=transport) as pool:
+        status = pool.wait_for_tx(TX_ID, timeout_ms=2000, prefer="http://a:1")
+    assert (status.status, status.height, status.accepted) == ("committed", 9, True)
+
+
+def test_wait_returns_pending_when_the_time_is_up() -> None:
+    transport = by_host({"a": tx_status("pending")})
+    with NodePool(URLS[:1], transport=transport) as pool:
+        assert pool.wait_for_tx(TX_ID, timeout_ms=120).status == "pending"
+
+
+def test_wait_gives_up_when_every_node_says_unknown() -> None:
+    transport = by_host({"a": tx_status("unknown"), "b": tx_status("unknown")})
+    with NodePool(URLS[:2], transport=transport) as pool:
+        assert pool.wait_for_tx(TX_ID, timeout_ms=5000).status == "unknown"
+
+
+def test_wait_raises_when_no_node_answers() -> None:
+    transport = by_host({"a": httpx.ConnectError("x")})
+    with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(NodeUnreachableError):
+        pool.wait_for_tx(TX_ID, timeout_ms=5000)

@@ -1,0 +1,120 @@
+"""`lantan query`: every resource against a fake node, tables by default, JSON on request."""
+
+import json
+
+import pytest
+
+from client.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from client.tables import display_width
+from genesis.network import ECOLOGICAL_ACCOUNT_ID
+from tests.unit.client.cli_runner import run_cli
+from tests.unit.client.conftest import Network
+from tests.unit.client.fake_node import FakeNode, serve
+from tests.unit.client.test_tx_cli import open_township_account
+
+Capture = pytest.CaptureFixture[str]
+
+
+def query(capsys: Capture, *argv: str) -> tuple[int, str, str]:
+    exit_code = run_cli("query", *argv)
+    captured = capsys.readouterr()
+    return exit_code, captured.out, captured.err
+
+
+def test_status_table_and_json(network: Network, node_url: str, capsys: Capture) -> None:
+    exit_code, out, _ = query(capsys, "status", "--node", node_url)
+    assert exit_code == EXIT_OK
+    assert network.genesis.chain_id.hex() in out
+    assert "xiangshan-county+" in out, "validators are listed with their verifier keys"
+    _, out, _ = query(capsys, "status", "--node", node_url, "--json")
+    assert json.loads(out)["quorum"] == 2
+
+
+def test_lists_print_chinese_names_in_aligned_columns(node_url: str, capsys: Capture) -> None:
+    exit_code, out, _ = query(capsys, "institutions", "--node", node_url)
+    assert exit_code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[0].split() == ["institution_id", "name_zh", "name_en", "roles"]
+    court = next(line for line in lines if line.startswith("xiangshan-court "))
+    county = next(line for line in lines if line.startswith("xiangshan-county "))
+    # Both rows put name_en at the same terminal column although name_zh differs in length.
+    assert display_width(court.split("Xiangshan")[0]) == display_width(county.split("Xiangshan")[0])
+
+
+def test_all_follows_cursors(fake: FakeNode, node_url: str, capsys: Capture) -> None:
+    _, out, err = query(capsys, "institutions", "--node", node_url, "--limit", "2", "--json")
+    first_page = json.loads(out)
+    assert len(first_page["items"]) == 2
+    assert first_page["next_cursor"] is not None
+    _, out, _ = query(capsys, "institutions", "--node", node_url, "--limit", "2", "--all",
+                      "--json")  # fmt: skip
+    everything = json.loads(out)
+    assert len(everything["items"]) == 6
+    assert everything["next_cursor"] is None
+    list_requests = [path for _, path in fake.requests if path == "/v1/institutions"]
+    assert len(list_requests) == 1 + 3
+    _, _, err = query(capsys, "institutions", "--node", node_url, "--limit", "2")
+    assert "--cursor" in err, "a partial table says how to go on"
+
+
+def test_single_records_and_not_found(node_url: str, capsys: Capture) -> None:
+    exit_code, out, _ = query(capsys, "accounts", ECOLOGICAL_ACCOUNT_ID, "--node", node_url)
+    assert exit_code == EXIT_OK
+    assert "象山县蓝碳生态碳账户" in out
+    exit_code, _, err = query(capsys, "projects", "nowhere", "--node", node_url)
+    assert exit_code == EXIT_FAILURE
+    assert "NOT_FOUND (HTTP 404)" in err
+
+
+def test_state_key_with_slashes(node_url: str, capsys: Capture) -> None:
+    exit_code, out, _ = query(capsys, "state", "institution/xiangshan-court", "--node",
+                              node_url, "--json")  # fmt: skip
+    assert exit_code == EXIT_OK
+    assert json.loads(out)["value"]["name_zh"] == "象山县人民法院"
+
+
+def test_tx_block_blocks_and_checkpoint(
+    network: Network, fake: FakeNode, node_url: str, capsys: Capture
+) -> None:
+    assert open_township_account(network, node_url, "--json") == EXIT_OK
+    tx_id = json.loads(capsys.readouterr().out)["tx_id"]
+    _, out, _ = query(capsys, "tx", tx_id, "--node", node_url, "--json")
+    assert json.loads(out)["result"] == {"status": "accepted", "reason": None}
+    exit_code, out, _ = query(capsys, "block", "1", "--node", node_url)
+    assert exit_code == EXIT_OK
+    assert "tx_count" in out
+    _, out, _ = query(capsys, "blocks", "--node", node_url, "--json")
+    assert [b["height"] for b in json.loads(out)["items"]] == [1]
+    _, out, _ = query(capsys, "checkpoint", "--node", node_url)
+    assert out.startswith("lantan/")
+    _, out, _ = query(capsys, "holdings", "huangbiao-township", "--node", node_url)
+    assert out.strip() == "(none)"
+
+
+def test_sublists_use_the_owner_in_the_path(fake: FakeNode, node_url: str, capsys: Capture) -> None:
+    query(capsys, "holdings", "huangbiao-township", "--node", node_url)
+    query(capsys, "serials", "batch-1", "--node", node_url)
+    paths = [path for _, path in fake.requests]
+    assert paths == ["/v1/accounts/huangbiao-township/holdings", "/v1/batches/batch-1/serials"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("block", "tip"), ("accounts", "--limit", "500"), ("tx", "aa", "--wait-ms", "60000")],
+)
+def test_bad_arguments_are_usage_errors(
+    node_url: str, capsys: Capture, argv: tuple[str, ...]
+) -> None:
+    exit_code, _, err = query(capsys, *argv, "--node", node_url)
+    assert exit_code == EXIT_USAGE
+    assert err
+
+
+def test_second_node_answers_when_the_first_is_down(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    with serve(FakeNode(network.genesis)) as dead_url:
+        pass
+    exit_code, out, _ = query(capsys, "status", "--node", f"{dead_url},{node_url}", "--json")
+    assert exit_code == EXIT_OK
+    assert json.loads(out)["node"] == "xiangshan-county"

@@ -1,0 +1,207 @@
+"""`lantan tx`: the Xiangshan case through the CLI against a fake node over real HTTP.
+
+The fake node admits and executes with the real contracts (fake_node.py), so accepted,
+rejected and admission answers are the ones a validator gives.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from client.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
+from genesis.keystore import read_keystore
+from genesis.network import ECOLOGICAL_ACCOUNT_ID
+from protocol.encoding import JsonObject
+from tests.unit.client.cli_runner import run_cli
+from tests.unit.client.conftest import TOWNSHIP, Network
+from tests.unit.client.fake_node import FakeNode, serve
+from tests.vectors.contracts.network import ECO_ACCOUNT
+from tests.vectors.contracts.xiangshan_case import xiangshan_case_steps
+
+Capture = pytest.CaptureFixture[str]
+
+
+def public_key(network: Network, name: str) -> str:
+    return read_keystore(network.key(name)).identity.public_key.hex()
+
+
+def case_body(network: Network, body: JsonObject) -> JsonObject:
+    """A step body of the vectors, with this network's account id and township key."""
+    text = json.dumps(body, ensure_ascii=False).replace(ECO_ACCOUNT, ECOLOGICAL_ACCOUNT_ID)
+    adapted: JsonObject = json.loads(text)
+    if "holder_key" in adapted:
+        adapted["holder_key"] = public_key(network, TOWNSHIP)
+    return adapted
+
+
+def open_township_account(network: Network, url: str, *extra: str) -> int:
+    return run_cli(
+        "tx", "account.open", "--key", str(network.key("ningbo-ptc")), "--node", url,
+        "--set", f"account_id={TOWNSHIP}",
+        "--set", f"holder_key={public_key(network, TOWNSHIP)}",
+        "--set", "display_name=象山县黄避岙乡人民政府",
+        "--set", "kind=government",
+        *extra,
+    )  # fmt: skip
+
+
+def test_one_shot_tx_commits_and_prints_the_result(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    assert open_township_account(network, node_url) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "account.open nonce 1" in out
+    assert "committed at height 1, index 0: ACCEPTED" in out
+
+
+def test_json_output_and_business_rejection_exit_1(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    assert open_township_account(network, node_url, "--json") == EXIT_OK
+    capsys.readouterr()
+    assert open_township_account(network, node_url, "--json") == EXIT_FAILURE
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["nonce"] == 2, "the next nonce came from the node"
+    assert document["status"] == "committed"
+    assert document["result"] == {"status": "rejected", "reason": "already_exists"}
+    assert document["submitted_to"] == [node_url]
+    assert "REJECTED (already_exists)" in captured.err
+
+
+def test_the_whole_xiangshan_case(
+    network: Network, fake: FakeNode, node_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    for number, step in enumerate(xiangshan_case_steps()):
+        body_file = tmp_path / f"step{number}.json"
+        body_file.write_text(json.dumps(case_body(network, step.body), ensure_ascii=False))
+        sender = str(network.key(step.sender))
+        if step.tx_type == "credits.transfer":
+            # The brokered trade: the township builds and signs, Ningbo PTC co-signs from
+            # its own keystore, then anyone submits the file.
+            tx_file = tmp_path / "transfer.json"
+            assert run_cli("tx", "build", step.tx_type, "--sender-key", sender,
+                           "--body", f"@{body_file}", "--node", node_url,
+                           "--out", str(tx_file)) == EXIT_OK  # fmt: skip
+            for cosigner in step.cosigners:
+                assert run_cli("tx", "sign", str(tx_file),
+                               "--key", str(network.key(cosigner))) == EXIT_OK  # fmt: skip
+            exit_code = run_cli("tx", "submit", str(tx_file), "--node", node_url)
+        else:
+            cosigners = [arg for name in step.cosigners
+                         for arg in ("--cosign", str(network.key(name)))]  # fmt: skip
+            exit_code = run_cli("tx", step.tx_type, "--key", sender, "--body", f"@{body_file}",
+                                "--genesis", str(network.genesis_path), "--node", node_url,
+                                *cosigners)  # fmt: skip
+        assert exit_code == EXIT_OK, (step.label, capsys.readouterr())
+    accepted = [s for s in fake.statuses.values() if s["result"]["status"] == "accepted"]
+    assert len(accepted) == len(xiangshan_case_steps())
+
+
+def test_local_validation_error_sends_nothing(
+    network: Network, fake: FakeNode, node_url: str, capsys: Capture
+) -> None:
+    exit_code = run_cli("tx", "credits.freeze", "--key", str(network.key("xiangshan-court")),
+                        "--node", node_url, "--set", "account_id=a", "--set", "batch_id=b",
+                        "--set", "quantity_kg=0", "--set", "reason=r")  # fmt: skip
+    assert exit_code == EXIT_FAILURE
+    assert "zero_amount" in capsys.readouterr().err
+    assert fake.requests == []
+
+
+def test_admission_refusal_shows_the_nodes_code(
+    network: Network, fake: FakeNode, node_url: str, capsys: Capture
+) -> None:
+    exit_code = open_township_account(network, node_url, "--nonce", "7")
+    assert exit_code == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert "wrong_nonce (HTTP 400)" in err
+    assert node_url in err
+
+
+def test_unreachable_node_is_a_clear_error(network: Network, capsys: Capture) -> None:
+    fake = FakeNode(network.genesis)
+    with serve(fake) as url:
+        pass  # the server is gone: its port now refuses connections
+    assert open_township_account(network, url) == EXIT_FAILURE
+    assert f"cannot reach {url}" in capsys.readouterr().err
+
+
+def test_one_dead_node_of_two_is_a_warning(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    with serve(FakeNode(network.genesis)) as dead_url:
+        pass
+    assert open_township_account(network, f"{node_url},{dead_url}") == EXIT_OK
+    captured = capsys.readouterr()
+    assert "submitted to 1 of 2 nodes" in captured.out
+    assert f"warning: {dead_url} did not take the tx" in captured.err
+
+
+def test_bad_node_url_is_a_usage_error(network: Network, capsys: Capture) -> None:
+    assert open_township_account(network, "localhost:7101") == EXIT_USAGE
+    assert "expected http://HOST:PORT" in capsys.readouterr().err
+
+
+def test_no_wait_and_pending_timeout(network: Network, capsys: Capture) -> None:
+    fake = FakeNode(network.genesis, auto_commit=False)
+    with serve(fake) as url:
+        assert open_township_account(network, url, "--no-wait") == EXIT_OK
+        assert "--no-wait" in capsys.readouterr().out
+        exit_code = open_township_account(network, url, "--timeout-ms", "150", "--nonce", "2")
+    assert exit_code == EXIT_PENDING
+    assert "still pending" in capsys.readouterr().out
+    assert len(fake.pending) == 2, "the second tx took the pending nonce + 1"
+
+
+def test_multi_party_file_round_trip(
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    tx_file = tmp_path / "tx.json"
+    sender = public_key(network, "ningbo-ptc")
+    assert run_cli("tx", "build", "account.open", "--sender", sender, "--node", node_url,
+                   "--set", f"account_id={TOWNSHIP}", "--set", "holder_key=" + "ab" * 32,
+                   "--set", "display_name=x", "--set", "kind=government",
+                   "--out", str(tx_file)) == EXIT_OK  # fmt: skip
+    # Submitting before the sender signs is refused locally.
+    assert run_cli("tx", "submit", str(tx_file), "--node", node_url) == EXIT_FAILURE
+    assert "missing_signature" in capsys.readouterr().err
+    for name in ("xiangshan-court", "ningbo-ptc", "xiangshan-court"):
+        assert run_cli("tx", "sign", str(tx_file), "--key", str(network.key(name))) == EXIT_OK
+    capsys.readouterr()
+    assert run_cli("tx", "show", str(tx_file), "--json") == EXIT_OK
+    shown = json.loads(capsys.readouterr().out)
+    keys = [s["public_key"] for s in shown["signers"]]
+    assert keys == sorted(keys)
+    assert sorted(keys) == sorted([sender, public_key(network, "xiangshan-court")])
+    assert all(s["valid"] for s in shown["signers"])
+    assert run_cli("tx", "submit", str(tx_file), "--node", node_url) == EXIT_OK
+
+
+def test_build_refuses_to_overwrite(
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    tx_file = tmp_path / "tx.json"
+    tx_file.write_text("signatures someone collected")
+    exit_code = run_cli("tx", "build", "credits.freeze", "--sender-key",
+                        str(network.key("xiangshan-court")), "--unsigned", "--nonce", "1",
+                        "--genesis", str(network.genesis_path), "--set", "account_id=a",
+                        "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
+                        "--out", str(tx_file))  # fmt: skip
+    assert exit_code == EXIT_FAILURE
+    assert "--force" in capsys.readouterr().err
+    assert tx_file.read_text() == "signatures someone collected"
+
+
+def test_unknown_type_is_an_argparse_usage_error(capsys: Capture) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run_cli("tx", "credits.burn", "--key", "x")
+    assert caught.value.code == EXIT_USAGE
+    assert "credits.transfer" in capsys.readouterr().err
+
+
+def test_help_lists_the_body_fields(capsys: Capture) -> None:
+    with pytest.raises(SystemExit):
+        run_cli("tx", "credits.transfer", "--help")
+    assert "broker (may be null)" in capsys.readouterr().out
