@@ -37,7 +37,8 @@ class NodeConfig:
     """Sync and serve without voting (no keystore needed)."""
     passphrase_file: Path | None = None
     heartbeat_interval_ms: int = 60_000
-    propose_timeout_ms: int = 1000
+    propose_timeout_ms: int = 3000
+    """Round 0 wait for a proposal; a 1,000-tx block takes ~1 s to build and re-execute."""
     peers: tuple[PeerConfig, ...] = field(default_factory=tuple)
     log_level: str = "info"
 
@@ -87,14 +88,38 @@ def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting {unknown[0]!r}")
+    for name, value in raw.items():
+        kind = _FILE_TYPES[name]
+        # bool is an int in Python, and a quoted "false" would be a truthy string.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{path}: {name} must be a TOML {kind.__name__}")
     values = dict(raw)
     for name in ("genesis", "data_dir", "passphrase_file"):
         if name in values:
             values[name] = Path(values[name])
-    values["peers"] = tuple(
-        PeerConfig(name=str(p["name"]), url=str(p["url"])) for p in raw.get("peers", [])
-    )
+    peers = raw.get("peers", [])
+    for peer in peers:
+        if not (isinstance(peer, dict) and set(peer) == {"name", "url"}) or not all(
+            isinstance(peer[key], str) for key in peer
+        ):
+            raise ConfigError(f"{path}: each [[peers]] table has a name and a url, strings")
+    values["peers"] = tuple(PeerConfig(name=p["name"], url=p["url"]) for p in peers)
     return values
+
+
+_FILE_TYPES: dict[str, type] = {
+    "name": str,
+    "genesis": str,
+    "host": str,
+    "port": int,
+    "data_dir": str,
+    "observer": bool,
+    "passphrase_file": str,
+    "heartbeat_interval_ms": int,
+    "propose_timeout_ms": int,
+    "peers": list,
+    "log_level": str,
+}
 
 
 def _convert(variable: str, text: str, kind: type) -> Any:

@@ -17,7 +17,7 @@ from genesis.document import Genesis
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
-from protocol.encoding import decode, decode_canonical, encode
+from protocol.encoding import decode, encode
 from protocol.errors import ProtocolError
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
@@ -51,9 +51,15 @@ class PreparedBlock:
 
 
 def block_hash_of_payload(payload: bytes) -> Hash32 | None:
-    """The consensus PayloadHasher: the header's block_hash, None when it does not parse."""
+    """The consensus PayloadHasher: the header's block_hash, None when it does not parse.
+
+    Only the header is read: validation (Ledger.validate) checks the rest of the payload.
+    """
     try:
-        return Block.from_json(decode_canonical(payload)).header.block_hash()
+        value = decode(payload)
+        if not isinstance(value, dict):
+            return None
+        return BlockHeader.from_json(value.get("header")).block_hash()
     except ProtocolError:
         return None
 
@@ -161,10 +167,12 @@ class Ledger:
         certificate skips them. Raises InvalidProposalError with the first mismatch.
         """
         try:
-            block = Block.from_json(decode_canonical(payload))
+            block = Block.from_json(decode(payload))
             block.check_body()
         except ProtocolError as error:
             raise InvalidProposalError(f"malformed block: {error}") from None
+        if block.canonical_bytes() != payload:
+            raise InvalidProposalError("block payload is not in canonical form")
         known = self._prepared.get(block.header.block_hash())
         if known is not None:
             return known
@@ -212,7 +220,7 @@ class Ledger:
     ) -> PreparedBlock:
         prepared = PreparedBlock(
             block=block,
-            payload=encode(block.to_json()),
+            payload=block.canonical_bytes(),
             block_hash=block.header.block_hash(),
             results=results,
             next_validators=next_validator_set(overlay.state),
@@ -247,7 +255,8 @@ class Ledger:
         """Apply a block fetched from a peer: check its certificate, re-execute, commit."""
         verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
         prepared = self.validate(payload, proposer=None, now_ms=None, drift_ms=0)
-        if prepared.block_hash != certificate.block_hash:
+        height = prepared.block.header.height
+        if (certificate.height, certificate.block_hash) != (height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")
         self.commit(prepared, certificate)
         return prepared

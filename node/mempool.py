@@ -73,14 +73,15 @@ class Mempool:
     def remove_stale(self, committed_nonce: dict[PublicKey, int], now_ms: int) -> list[Hash32]:
         """Drop txs whose nonce is used or that expired; return the expired ones' ids.
 
-        committed_nonce maps each sender with pending txs to its committed nonce.
+        committed_nonce maps each sender with pending txs to its committed nonce; now_ms is
+        the head's time_ms: every later block is later, so a tx expiring at now_ms is dead.
         """
         expired: list[Hash32] = []
         for tx_id, pending in list(self._txs.items()):
             tx = pending.signed.tx
             if tx.nonce <= committed_nonce.get(tx.sender, 0):
                 self._drop(tx_id)
-            elif tx.expires_at_ms < now_ms:
+            elif tx.expires_at_ms <= now_ms:
                 self._drop(tx_id)
                 expired.append(tx_id)
         self._recount_nonces(committed_nonce)

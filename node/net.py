@@ -26,6 +26,8 @@ LOG_FILE = "node.log"
 BASE_PORT = 7101
 LOCAL_HEARTBEAT_MS = 1000
 READY_TIMEOUT_S = 90.0
+_children: dict[int, subprocess.Popen[bytes]] = {}
+"""Node processes this process started, by pid (see start_process)."""
 
 
 class NetError(Exception):
@@ -109,15 +111,18 @@ def start_process(directory: Path, name: str) -> int:
     running = read_pid(node_dir)
     if running is not None:
         raise NetError(f"{name} is already running (pid {running})")
-    log = (node_dir / LOG_FILE).open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "node.main", str(node_dir)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=node_dir,
-    )
+    with (node_dir / LOG_FILE).open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "node.main", str(node_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=node_dir,
+        )
+    # Keep the Popen: dropping it while the node runs warns (ResourceWarning), and polling
+    # it later reaps the exit status, so a killed child never lingers as a zombie.
+    _children[process.pid] = process
     (node_dir / PID_FILE).write_text(f"{process.pid}\n")
     return process.pid
 
@@ -127,6 +132,11 @@ def read_pid(node_dir: Path) -> int | None:
     try:
         pid = int((node_dir / PID_FILE).read_text().strip())
     except (FileNotFoundError, ValueError):
+        return None
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:
+        del _children[pid]
+        (node_dir / PID_FILE).unlink(missing_ok=True)
         return None
     try:
         os.kill(pid, 0)

@@ -38,6 +38,7 @@ from consensus import (
     step,
 )
 from consensus.signer_state import SignerState
+from contracts.evidence import is_evidence_recorded
 from node.chain_events import ChainEvents
 from node.ledger import InvalidProposalError, Ledger
 from node.mempool import Mempool
@@ -45,7 +46,8 @@ from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.transport import PeerTransport
 from protocol.evidence import Evidence
-from protocol.signing import SigningKey
+from protocol.signing import PublicKey, SigningKey
+from protocol.tx import SignedTx
 from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.runtime")
@@ -61,7 +63,7 @@ class Clock(Protocol):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuntimeSettings:
     heartbeat_interval_ms: int = 60_000
-    block_txs_max: int = 2_000
+    block_txs_max: int = 1_000
     block_bytes_max: int = 8 * 1024 * 1024
     max_clock_drift_ms: int = 2_000
 
@@ -228,9 +230,16 @@ class NodeRuntime:
     async def _propose(self, action: RequestProposal) -> None:
         if action.height != self.ledger.height + 1:
             return
-        txs = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
-        evidence = tuple(self.evidence_pool.values())
         time_ms = max(self.clock.now_ms(), self.ledger.head().time_ms + 1)
+        taken = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
+        # An inadmissible tx or recorded evidence would make build() raise and end this loop.
+        txs = _unexpired(taken, time_ms)
+        state = self.ledger.store.state
+        evidence = tuple(
+            item
+            for item in self.evidence_pool.values()
+            if not is_evidence_recorded(state, item.hash())
+        )
         prepared = await self._in_worker(
             lambda: self.ledger.build(
                 txs=txs, evidence=evidence, time_ms=time_ms, proposer=self.key.public_key
@@ -338,3 +347,15 @@ class NodeRuntime:
     async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, function, *args)
+
+
+def _unexpired(txs: tuple[SignedTx, ...], time_ms: int) -> tuple[SignedTx, ...]:
+    """txs a block at time_ms may hold: none expired, nor any later nonce of its sender."""
+    cut: set[PublicKey] = set()
+    kept = []
+    for signed in txs:
+        if signed.tx.sender in cut or signed.tx.expires_at_ms < time_ms:
+            cut.add(signed.tx.sender)
+            continue
+        kept.append(signed)
+    return tuple(kept)

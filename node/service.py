@@ -159,6 +159,9 @@ class NodeService:
         return SubmitOutcome(tx_id=signed.tx_id, accepted=True), signed
 
     def _enter_mempool(self, signed: SignedTx, tx_id: Hash32) -> SubmitOutcome:
+        if tx_id in self.mempool:
+            # The same tx was admitted concurrently (a client's copy and a peer's gossip).
+            return SubmitOutcome(tx_id=tx_id, accepted=True, reason="KNOWN")
         expected = (self.mempool.pending_nonce(signed.tx.sender) or 0) + 1
         floor = committed_nonce(self.ledger.store.state, signed.tx.sender) + 1
         if signed.tx.nonce != max(expected, floor):

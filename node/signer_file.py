@@ -49,8 +49,10 @@ class SignerStateFile:
         The engine owns votes and locks; the node owns checkpoint signatures. Each write
         carries the later of the two checkpoint records, so neither overwrites the other.
         """
-        if state.checkpoint_size < self._checkpoint[0]:
-            size, root = self._checkpoint
+        size, root = self._checkpoint
+        ours_is_newer = state.checkpoint_size < size
+        if ours_is_newer or (state.checkpoint_size == size and state.checkpoint_root != root):
+            # Never a second root for one size: the root this key signed stays on record.
             state = replace(
                 state, checkpoint_size=size, checkpoint_root=None if root is None else Hash32(root)
             )

@@ -137,6 +137,10 @@ class BlockSync:
         except ProtocolError:
             return
         mine = self.ledger.certificate(height)
+        if certificate.height != height or (
+            mine is not None and certificate.block_hash == mine.block_hash
+        ):
+            return  # our own block, or a certificate of another height: no second block
         self.state.fork = (
             f"fork at height {height}: peer {view.url} holds block "
             f"{certificate.block_hash.hex()} with a valid certificate; ours is "

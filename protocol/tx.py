@@ -5,7 +5,7 @@ co-signers') is over exactly those bytes (DESIGN.md §2). A signed tx holds one 
 per key, sorted by public key, so its canonical bytes (the tx_root leaf) are unique.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError, SignatureError
@@ -59,6 +59,11 @@ class UnsignedTx:
     """Unix milliseconds; a block whose time_ms is later may not include it."""
     body: JsonObject
     """Type-specific fields, checked by contracts/."""
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    """JCS(unsigned tx), computed once: ids and signatures are asked for many times."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_canonical", encode(self.to_json()))
 
     def to_json(self) -> JsonObject:
         return {
@@ -86,10 +91,10 @@ class UnsignedTx:
 
     def signing_bytes(self) -> bytes:
         """TAG_TX || JCS(unsigned tx): signed by every party, hashed into tx_id."""
-        return TAG_TX + encode(self.to_json())
+        return TAG_TX + self._canonical
 
     def tx_id(self) -> Hash32:
-        return tagged_hash(TAG_TX, encode(self.to_json()))
+        return tagged_hash(TAG_TX, self._canonical)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,7 +121,15 @@ class SignedTx:
     tx: UnsignedTx
     signatures: tuple[TxSignature, ...]
 
+    _tx_id: Hash32 = field(init=False, repr=False, compare=False)
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_tx_id", self.tx.tx_id())
+        # JCS(signed tx) from the cached unsigned bytes: "signatures" sorts before "tx".
+        signatures = encode([s.to_json() for s in self.signatures])
+        canonical = b'{"signatures":' + signatures + b',"tx":' + self.tx._canonical + b"}"
+        object.__setattr__(self, "_canonical", canonical)
         keys = [s.public_key for s in self.signatures]
         if len(set(keys)) != len(keys):
             raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
@@ -127,7 +140,7 @@ class SignedTx:
 
     @property
     def tx_id(self) -> Hash32:
-        return self.tx.tx_id()
+        return self._tx_id
 
     @property
     def signers(self) -> tuple[PublicKey, ...]:
@@ -146,8 +159,8 @@ class SignedTx:
         )
 
     def canonical_bytes(self) -> bytes:
-        """JCS(signed tx): the tx_root leaf."""
-        return encode(self.to_json())
+        """JCS(signed tx): the tx_root leaf (equal to encode(self.to_json()))."""
+        return self._canonical
 
 
 def sign_tx(tx: UnsignedTx | SignedTx, key: SigningKey) -> SignedTx:

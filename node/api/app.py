@@ -48,4 +48,7 @@ async def _limit_body_size(
     limit = REQUEST_BYTES_MAX * 4 if request.url.path.startswith("/peer/") else REQUEST_BYTES_MAX
     if length is not None and (not length.isdigit() or int(length) > limit):
         return JSONResponse(error_body("TOO_LARGE", f"body over {limit} bytes"), status_code=413)
+    if length is None and "transfer-encoding" in request.headers:
+        # A chunked body would be read whole before any size check could refuse it.
+        return JSONResponse(error_body("LENGTH_REQUIRED", "send a content-length"), status_code=411)
     return await call_next(request)

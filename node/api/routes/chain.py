@@ -48,7 +48,8 @@ def list_blocks(
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
 def get_block(height: int, service: ServiceDep) -> BlockResponse:
     """A committed block, its commit certificate (null at height 0) and its TxResults."""
-    stored = service.ledger.store.get_block(height) if height >= 0 else None
+    known = 0 <= height <= service.ledger.height  # the store keys heights as 8 bytes
+    stored = service.ledger.store.get_block(height) if known else None
     if stored is None:
         raise ApiError(404, "NOT_FOUND", f"no block at height {height}")
     certificate = service.ledger.store.get_certificate(height)

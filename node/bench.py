@@ -1,0 +1,232 @@
+"""`lantan bench` / scripts/bench: committed tx/s and submit-to-commit latency on a local
+3-validator network, next to this machine's Ed25519 verify rate measured in the same run.
+
+Txs are signed before the clock starts (signing is the client's cost, not the chain's);
+batch mode submits them in batches to every validator and times until the last one is
+committed; single mode submits one tx at a time at light load and records each latency.
+Speed is measured here, never asserted in a test.
+"""
+
+import json
+import os
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from genesis.document import build_genesis, parse_genesis
+from genesis.keystore import read_keystore, unlock_keystore
+from genesis.network import ECOLOGICAL_ACCOUNT_ID, GENESIS_FILE
+from node.net import net_down, net_status, net_up
+from protocol.encoding import JsonObject, encode
+from protocol.hashing import Hash32, sha256
+from protocol.signing import SigningKey, verify_signature
+from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
+
+SENDERS = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
+BATCH_SIZE = 500
+TX_LIFETIME_MS = 30 * 60 * 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BenchResult:
+    txs: int
+    batch_committed_tx_per_s: float
+    batch_seconds: float
+    single_latency_ms_p50: float
+    single_latency_ms_p99: float
+    single_samples: int
+    ed25519_verify_per_s: float
+    cores: int
+    validators: int
+
+    @property
+    def bound_tx_per_s(self) -> float:
+        """Each validator verifies each tx's signature at least once."""
+        return self.ed25519_verify_per_s * self.cores / self.validators
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "txs": self.txs,
+            "batch_committed_tx_per_s": round(self.batch_committed_tx_per_s, 1),
+            "batch_seconds": round(self.batch_seconds, 2),
+            "single_latency_ms_p50": round(self.single_latency_ms_p50, 1),
+            "single_latency_ms_p99": round(self.single_latency_ms_p99, 1),
+            "single_samples": self.single_samples,
+            "ed25519_verify_per_s": round(self.ed25519_verify_per_s),
+            "cores": self.cores,
+            "validators": self.validators,
+            "bound_tx_per_s": round(self.bound_tx_per_s),
+            "ratio_to_bound": round(self.batch_committed_tx_per_s / self.bound_tx_per_s, 3),
+        }
+
+
+def measure_verify_per_s(count: int = 3000) -> float:
+    key = SigningKey(sha256(b"bench verify"))
+    message = b"lantan bench message" * 8
+    signature = key.sign(message)
+    started = time.perf_counter()
+    for _ in range(count):
+        verify_signature(key.public_key, message, signature)
+    return count / (time.perf_counter() - started)
+
+
+class TxFactory:
+    """Signs insurance.attest txs for the senders, with consecutive nonces."""
+
+    def __init__(self, net: Path) -> None:
+        document = parse_genesis((net / GENESIS_FILE).read_bytes())
+        self.chain_id: Hash32 = build_genesis(document).chain_id
+        self.keys = {name: _unlock(net / name) for name in SENDERS}
+        self.nonces = dict.fromkeys(SENDERS, 0)
+        self.serial = 0
+
+    def make(self, sender: str) -> SignedTx:
+        self.nonces[sender] += 1
+        self.serial += 1
+        key = self.keys[sender]
+        unsigned = UnsignedTx(
+            chain_id=self.chain_id,
+            protocol_version=PROTOCOL_VERSION,
+            type="insurance.attest",
+            sender=key.public_key,
+            nonce=self.nonces[sender],
+            expires_at_ms=time.time_ns() // 1_000_000 + TX_LIFETIME_MS,
+            body=_policy_body(self.serial),
+        )
+        return sign_tx(unsigned, key)
+
+    def round_robin(self, count: int) -> list[SignedTx]:
+        return [self.make(SENDERS[index % len(SENDERS)]) for index in range(count)]
+
+
+def _policy_body(serial: int) -> JsonObject:
+    return {
+        "policy_id": f"bench-policy-{serial}",
+        "insurer": "bench insurer",
+        "policyholder": "bench",
+        "coverage": "carbon_account_comprehensive",
+        "subject_kind": "account",
+        "subject_id": ECOLOGICAL_ACCOUNT_ID,
+        "sum_insured_fen": 100_000,
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "clause_hash": sha256(b"bench clauses").hex(),
+    }
+
+
+def _unlock(directory: Path) -> SigningKey:
+    passphrase = (directory / "passphrase").read_bytes().rstrip(b"\n")
+    return unlock_keystore(read_keystore(directory), passphrase)
+
+
+def run_batches(client: httpx.Client, urls: list[str], txs: list[SignedTx]) -> float:
+    """Submit in batches to every node concurrently; seconds until the last tx commits."""
+    bodies = [
+        encode({"txs": [tx.to_json() for tx in txs[i : i + BATCH_SIZE]]})
+        for i in range(0, len(txs), BATCH_SIZE)
+    ]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        list(pool.map(lambda url: _post_all(client, url, bodies), urls))
+    for tx in _last_per_sender(txs):
+        _wait_committed(client, urls[0], tx.tx_id.hex())
+    return time.perf_counter() - started
+
+
+def _post_all(client: httpx.Client, url: str, bodies: list[bytes]) -> None:
+    for body in bodies:
+        _post(client, url, body)
+
+
+def _post(client: httpx.Client, url: str, body: bytes) -> None:
+    response = client.post(
+        f"{url}/v1/txs", content=body, headers={"content-type": "application/json"}
+    )
+    if response.status_code >= 400:
+        raise RuntimeError(f"{url} refused a submission: {response.text[:300]}")
+
+
+def _last_per_sender(txs: list[SignedTx]) -> list[SignedTx]:
+    last: dict[bytes, SignedTx] = {}
+    for tx in txs:
+        last[tx.tx.sender] = tx
+    return list(last.values())
+
+
+def _wait_committed(client: httpx.Client, url: str, tx_id: str) -> float:
+    started = time.perf_counter()
+    while True:
+        status = client.get(f"{url}/v1/txs/{tx_id}", params={"wait_ms": 10_000}).json()
+        if status["status"] == "committed":
+            return time.perf_counter() - started
+        if status["status"] not in ("pending", "unknown"):
+            raise RuntimeError(f"tx {tx_id} ended {status}")
+        if time.perf_counter() - started > 120:
+            raise RuntimeError(f"tx {tx_id} not committed after 120 s")
+
+
+def run_singles(
+    client: httpx.Client, urls: list[str], factory: TxFactory, count: int
+) -> list[float]:
+    latencies = []
+    for index in range(count):
+        tx = factory.make(SENDERS[index % len(SENDERS)])
+        body = encode(tx.to_json())
+        started = time.perf_counter()
+        for url in urls:
+            _post(client, url, body)
+        _wait_committed(client, urls[0], tx.tx_id.hex())
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def run_bench(*, txs: int, singles: int, base_port: int, keep: Path | None = None) -> BenchResult:
+    net = keep or Path(tempfile.mkdtemp(prefix="lantan-bench-"))
+    verify_per_s = measure_verify_per_s()
+    net_up(net, validators=3, base_port=base_port)
+    try:
+        urls = [view.url for view in net_status(net)]
+        factory = TxFactory(net)
+        with httpx.Client(timeout=60.0) as client:
+            latencies = run_singles(client, urls, factory, singles)
+            batch = factory.round_robin(txs)
+            seconds = run_batches(client, urls, batch)
+    finally:
+        net_down(net)
+    ordered = sorted(latencies)
+    return BenchResult(
+        txs=txs,
+        batch_committed_tx_per_s=txs / seconds,
+        batch_seconds=seconds,
+        single_latency_ms_p50=statistics.median(ordered),
+        single_latency_ms_p99=ordered[min(len(ordered) - 1, (len(ordered) * 99) // 100)],
+        single_samples=len(ordered),
+        ed25519_verify_per_s=verify_per_s,
+        cores=os.cpu_count() or 1,
+        validators=3,
+    )
+
+
+def print_result(result: BenchResult, as_json: bool) -> None:
+    data = result.to_json()
+    if as_json:
+        print(json.dumps(data))
+        return
+    print(
+        f"batch: {data['txs']} txs committed in {data['batch_seconds']} s "
+        f"= {data['batch_committed_tx_per_s']} tx/s"
+    )
+    print(
+        f"single tx, light load: p50 {data['single_latency_ms_p50']} ms, "
+        f"p99 {data['single_latency_ms_p99']} ms ({data['single_samples']} samples)"
+    )
+    print(
+        f"Ed25519 verify: {data['ed25519_verify_per_s']}/s per core; bound "
+        f"(verify/s x {data['cores']} cores / {data['validators']} validators) = "
+        f"{data['bound_tx_per_s']} tx/s; ratio {data['ratio_to_bound']}"
+    )

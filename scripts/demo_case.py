@@ -1,0 +1,155 @@
+"""The Xiangshan case end to end on a running local network, through the `lantan` CLI only.
+
+Run by ./scripts/demo after `lantan net up`. Each institution signs with its own keystore;
+the court co-signs the judicial retirement from its own directory through the multi-party
+flow (tx build -> tx sign -> tx submit). Prints every step and its TxResult, then checks
+that all three nodes hold every tx at the same height and index.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from genesis.network import ECOLOGICAL_ACCOUNT_ID as ECO_ACCOUNT
+from tests.vectors.contracts.xiangshan_case import (
+    BATCH_ID,
+    CASE_ID,
+    SUBSCRIBED_KG,
+    TOWNSHIP_ACCOUNT,
+    CaseStep,
+    xiangshan_case_steps,
+)
+
+LANTAN = [sys.executable, "-m", "client.cli"]
+
+
+def lantan(*args: str) -> dict[str, Any]:
+    """Run one `lantan ... --json` command; exit the demo with its message on failure."""
+    completed = subprocess.run([*LANTAN, *args], capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        print(f"FAILED: lantan {' '.join(args[:2])}\n{completed.stderr}{completed.stdout}")
+        sys.exit(1)
+    parsed: dict[str, Any] = json.loads(completed.stdout)
+    return parsed
+
+
+def township_key(net: Path) -> str:
+    """The Huangbi'ao Township holder key: made once, by the township itself."""
+    directory = net / TOWNSHIP_ACCOUNT
+    if not (directory / "keystore.json").exists():
+        directory.mkdir(parents=True)
+        passphrase = directory / "passphrase"
+        passphrase.write_text("huangbiao-township local demo passphrase\n")
+        passphrase.chmod(0o600)
+        lantan(
+            "keys",
+            "new",
+            "--name",
+            TOWNSHIP_ACCOUNT,
+            "--out",
+            str(directory),
+            "--passphrase-file",
+            str(passphrase),
+            "--kdf",
+            "interactive",
+            "--json",
+        )
+    return str(lantan("keys", "show", str(directory), "--json")["public_key"])
+
+
+def body_for(step: CaseStep, net: Path) -> dict[str, Any]:
+    body = dict(step.body)
+    if step.tx_type == "account.open":
+        body["holder_key"] = township_key(net)
+    return body
+
+
+def run_step(step: CaseStep, net: Path, nodes: str, work: Path) -> dict[str, Any]:
+    """Send one step: one-shot when only the sender signs, else build -> sign -> submit."""
+    body_file = work / f"{step.tx_type}.body.json"
+    body_file.write_text(json.dumps(body_for(step, net), ensure_ascii=False))
+    sender = str(net / step.sender)
+    if not step.cosigners:
+        return lantan(
+            "tx",
+            step.tx_type,
+            "--key",
+            sender,
+            "--body",
+            f"@{body_file}",
+            "--node",
+            nodes,
+            "--json",
+        )
+    tx_file = work / f"{step.tx_type}.tx.json"
+    lantan(
+        "tx",
+        "build",
+        step.tx_type,
+        "--sender-key",
+        sender,
+        "--body",
+        f"@{body_file}",
+        "--node",
+        nodes,
+        "--out",
+        str(tx_file),
+        "--force",
+        "--json",
+    )
+    for cosigner in step.cosigners:
+        # Each co-signer signs from its own keystore directory, as it would in its office.
+        lantan("tx", "sign", str(tx_file), "--key", str(net / cosigner), "--json")
+    return lantan("tx", "submit", str(tx_file), "--node", nodes, "--wait", "--json")
+
+
+def check_all_nodes(tx_ids: list[str], urls: list[str]) -> None:
+    for tx_id in tx_ids:
+        places = set()
+        for url in urls:
+            status = httpx.get(f"{url}/v1/txs/{tx_id}", params={"wait_ms": 5000}).json()
+            places.add((status["status"], status["height"], status["index"]))
+        if len(places) != 1 or next(iter(places))[0] != "committed":
+            print(f"FAILED: tx {tx_id} differs across nodes: {places}")
+            sys.exit(1)
+    print(f"all {len(tx_ids)} txs committed at the same height and index on {len(urls)} nodes")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--net", type=Path, required=True)
+    parser.add_argument("--nodes", required=True, help="comma-separated node URLs")
+    args = parser.parse_args()
+    urls = args.nodes.split(",")
+    tx_ids = []
+    with tempfile.TemporaryDirectory() as work:
+        for number, step in enumerate(xiangshan_case_steps(), start=1):
+            outcome = run_step(step, args.net, args.nodes, Path(work))
+            result = outcome["result"]
+            signers = f" (co-signed by {', '.join(step.cosigners)})" if step.cosigners else ""
+            print(f"{number}. {step.label}{signers}")
+            print(
+                f"   tx {outcome['tx_id'][:16]}… height {outcome['height']} "
+                f"index {outcome['index']}: {result['status'].upper()}"
+                + (f" ({result['reason']})" if result["reason"] else "")
+            )
+            if result["status"] != "accepted":
+                return 1
+            tx_ids.append(outcome["tx_id"])
+    check_all_nodes(tx_ids, urls)
+    case = httpx.get(f"{urls[0]}/v1/cases/{CASE_ID}").json()
+    print(
+        f"case {case.get('case_number', CASE_ID)}: {SUBSCRIBED_KG:,} kg "
+        f"({SUBSCRIBED_KG / 1000} t) CO2e of batch {BATCH_ID} retired into {ECO_ACCOUNT}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
