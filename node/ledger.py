@@ -17,7 +17,7 @@ from genesis.document import Genesis
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
-from protocol.encoding import decode, encode
+from protocol.encoding import decode, decode_canonical, encode
 from protocol.errors import ProtocolError
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
@@ -53,15 +53,19 @@ class PreparedBlock:
 def block_hash_of_payload(payload: bytes) -> Hash32 | None:
     """The consensus PayloadHasher: the header's block_hash, None when it does not parse.
 
-    Only the header is read: validation (Ledger.validate) checks the rest of the payload.
+    A payload is canonical JCS with keys evidence, header, txs in that order, so the header
+    is the bytes between `"header":` and `,"txs":[`; no string can hold a bare quote, so the
+    markers cannot occur inside one. Ledger.validate checks the whole payload later.
     """
+    start = payload.find(b',"header":{')
+    end = payload.find(b'},"txs":[', start)
+    if start < 0 or end < 0:
+        return None
     try:
-        value = decode(payload)
-        if not isinstance(value, dict):
-            return None
-        return BlockHeader.from_json(value.get("header")).block_hash()
+        header = BlockHeader.from_json(decode_canonical(payload[start + 10 : end + 1]))
     except ProtocolError:
         return None
+    return header.block_hash()
 
 
 class Ledger:
@@ -122,6 +126,11 @@ class Ledger:
 
     def history_root(self, size: int | None = None) -> Hash32:
         return MerkleLog(self.store.log).root(size)
+
+    def prepared(self, block_hash: Hash32) -> PreparedBlock | None:
+        """A block this node already built or validated, if still on top of the head."""
+        with self._lock:
+            return self._prepared.get(block_hash)
 
     # --- proposals -----------------------------------------------------------------------
 

@@ -259,7 +259,10 @@ class NodeRuntime:
         assert replica is not None
         proposer = replica.validators.proposer(action.height, action.round).public_key
         valid = False
-        if action.height == self.ledger.height + 1:
+        known = self.ledger.prepared(action.block_hash)
+        if known is not None:
+            valid = True
+        elif action.height == self.ledger.height + 1:
             try:
                 prepared = await self._in_worker(
                     lambda: self.ledger.validate(
@@ -295,8 +298,10 @@ class NodeRuntime:
         await self._maybe_start_height(force=False)
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
+        prepared = self.ledger.prepared(certificate.block_hash)
         try:
-            prepared = self.ledger.validate(payload, proposer=None, now_ms=None, drift_ms=0)
+            if prepared is None:
+                prepared = self.ledger.validate(payload, proposer=None, now_ms=None, drift_ms=0)
         except InvalidProposalError as error:
             raise ConsensusHaltedError(f"certified block does not execute: {error}") from None
         if prepared.block_hash != certificate.block_hash:
