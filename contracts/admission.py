@@ -11,7 +11,7 @@ re-encoding. The size limit applies to the raw bytes at the edge and to the cano
 bytes in blocks. A sender must be a registered institution key or an account holder key.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from contracts.errors import AdmissionError
@@ -35,6 +35,10 @@ from protocol.hashing import Hash32
 from protocol.signing import PublicKey, verify_signature
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 
+VerifySignature = Callable[[bytes, bytes, bytes], bool]
+"""verify(public_key, message, signature): a port, so a node can answer from a cache of
+signatures it already checked at admission; the answer must equal verify_signature's."""
+
 
 def check_admissible(
     state: StateView,
@@ -43,6 +47,7 @@ def check_admissible(
     chain_id: Hash32,
     *,
     pending_nonce: int | None = None,
+    verify: VerifySignature = verify_signature,
 ) -> SignedTx:
     """Parse and admit a submitted tx, or raise AdmissionError.
 
@@ -52,7 +57,7 @@ def check_admissible(
     if len(tx_bytes) > limit:
         raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(tx_bytes)} > {limit} bytes")
     signed = parse_signed_tx(tx_bytes)
-    admit_signed_tx(state, signed, now_ms, chain_id, pending_nonce=pending_nonce)
+    admit_signed_tx(state, signed, now_ms, chain_id, pending_nonce=pending_nonce, verify=verify)
     return signed
 
 
@@ -72,6 +77,7 @@ def admit_signed_tx(
     chain_id: Hash32,
     *,
     pending_nonce: int | None = None,
+    verify: VerifySignature = verify_signature,
 ) -> TxBody:
     """Every admission check on a parsed tx; returns its typed body."""
     tx = signed.tx
@@ -86,7 +92,7 @@ def admit_signed_tx(
         raise AdmissionError(AdmissionReason.UNKNOWN_TX_TYPE, tx.type[:64])
     with _schema_errors():
         body = BODY_PARSERS[TxType(tx.type)](tx.body)
-    _check_signatures(signed)
+    _check_signatures(signed, verify)
     _check_sender_known(state, tx.sender)
     if tx.expires_at_ms < now_ms:
         raise AdmissionError(AdmissionReason.EXPIRED, f"{tx.expires_at_ms} < {now_ms}")
@@ -116,13 +122,13 @@ def _check_signature_order(value: object) -> None:
         raise AdmissionError(AdmissionReason.UNSORTED_SIGNATURES, "sort by public_key")
 
 
-def _check_signatures(signed: SignedTx) -> None:
+def _check_signatures(signed: SignedTx, verify: VerifySignature) -> None:
     """The sender signed, and every signature (co-signers' too) verifies."""
     if signed.tx.sender not in signed.signers:
         raise AdmissionError(AdmissionReason.MISSING_SIGNATURE, "the sender must sign")
     message = signed.tx.signing_bytes()
     for entry in signed.signatures:
-        if not verify_signature(entry.public_key, message, entry.signature):
+        if not verify(entry.public_key, message, entry.signature):
             raise AdmissionError(AdmissionReason.BAD_SIGNATURE, entry.public_key.hex())
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from contracts.accounts import apply_account_open
-from contracts.admission import admit_signed_tx
+from contracts.admission import VerifySignature, admit_signed_tx
 from contracts.cancellation import apply_credits_cancel
 from contracts.cases import apply_case_register
 from contracts.context import BlockContext, TxEnv
@@ -38,6 +38,7 @@ from contracts.tx_types import TxType
 from contracts.validator_sets import promote_next_validator_set
 from protocol.evidence import Evidence
 from protocol.results import TxResult, TxStatus
+from protocol.signing import verify_signature
 from protocol.tx import SignedTx
 
 StateWrites = dict[str, bytes | None]
@@ -67,6 +68,8 @@ def apply_block(
     ctx: BlockContext,
     txs: Sequence[SignedTx],
     evidence: Sequence[Evidence] = (),
+    *,
+    verify: VerifySignature = verify_signature,
 ) -> tuple[StateWrites, tuple[TxResult, ...]]:
     """The writes and per-tx results of executing a block on state.
 
@@ -80,14 +83,20 @@ def apply_block(
         record_evidence(overlay, item, ctx.height)
     results = []
     for index, signed in enumerate(txs):
-        results.append(apply_tx(overlay, ctx, signed, index))
+        results.append(apply_tx(overlay, ctx, signed, index, verify))
     return overlay.writes(), tuple(results)
 
 
-def apply_tx(overlay: StateOverlay, ctx: BlockContext, signed: SignedTx, index: int) -> TxResult:
+def apply_tx(
+    overlay: StateOverlay,
+    ctx: BlockContext,
+    signed: SignedTx,
+    index: int,
+    verify: VerifySignature = verify_signature,
+) -> TxResult:
     """Admit, then execute one tx of a block on overlay; only an accepted tx's writes stay."""
     try:
-        body = admit_signed_tx(overlay, signed, ctx.time_ms, ctx.chain_id)
+        body = admit_signed_tx(overlay, signed, ctx.time_ms, ctx.chain_id, verify=verify)
     except AdmissionError as error:
         raise InvalidBlockError(index, error.reason.value, error.detail) from None
     tx_id = signed.tx_id

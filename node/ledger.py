@@ -7,6 +7,7 @@ block in one synced batch. Blocking work: callers run these methods off the even
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts.context import BlockContext
@@ -23,7 +24,7 @@ from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.results import TxResult
-from protocol.signing import PublicKey
+from protocol.signing import PublicKey, verify_signature
 from protocol.smt import SparseMerkleTree
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 from protocol.validators import ValidatorSet
@@ -71,8 +72,16 @@ def block_hash_of_payload(payload: bytes) -> Hash32 | None:
 class Ledger:
     """One node's committed chain and the proposals executed on top of it."""
 
-    def __init__(self, store: LevelDbStore, genesis: Genesis) -> None:
+    def __init__(
+        self,
+        store: LevelDbStore,
+        genesis: Genesis,
+        *,
+        verify: Callable[[bytes, bytes, bytes], bool] = verify_signature,
+    ) -> None:
         self.store = store
+        self.verify = verify
+        """Signature check used in execution: node/signature_cache.py in a running node."""
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self._prepared: dict[Hash32, PreparedBlock] = {}
@@ -147,7 +156,7 @@ class Ledger:
         overlay = self.store.begin()
         height = previous.height + 1
         ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
-        writes, results = apply_block(overlay.state, ctx, txs, evidence)
+        writes, results = apply_block(overlay.state, ctx, txs, evidence, verify=self.verify)
         roots = _apply_writes(overlay, height, writes)
         header = BlockHeader(
             protocol_version=PROTOCOL_VERSION,
@@ -192,7 +201,9 @@ class Ledger:
             chain_id=self.chain_id, height=block.header.height, time_ms=block.header.time_ms
         )
         try:
-            writes, results = apply_block(overlay.state, ctx, block.txs, block.evidence)
+            writes, results = apply_block(
+                overlay.state, ctx, block.txs, block.evidence, verify=self.verify
+            )
         except ContractError as error:
             raise InvalidProposalError(f"block does not execute: {error}") from None
         state_root = _apply_writes(overlay, block.header.height, writes)

@@ -33,6 +33,7 @@ from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.runtime import NodeRuntime, RuntimeSettings
 from node.service import NodeService
+from node.signature_cache import SignatureCache
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.storage.leveldb import LevelDbStore
 from node.sync import SYNC_INTERVAL_S, BlockSync
@@ -70,9 +71,9 @@ def build_node(config: NodeConfig) -> Node:
     """Open everything the node needs. Raises on a bad genesis, keystore or locked store."""
     genesis = build_genesis(parse_genesis(config.genesis.read_bytes()))
     store = LevelDbStore.open(config.resolve(config.data_dir))
-    ledger = Ledger(store, genesis)
+    ledger = Ledger(store, genesis, verify=SignatureCache().verify)
     clock, events, mempool = SystemClock(), ChainEvents(), Mempool()
-    book = CheckpointBook(ledger.chain_id)
+    book = CheckpointBook(ledger.chain_id, store)
     key = None if config.observer else _unlock_key(config)
     transport = runtime = None
     if key is not None:

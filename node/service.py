@@ -145,7 +145,12 @@ class NodeService:
                 return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason="KNOWN"), None
             sender = signed.tx.sender
             admit_signed_tx(
-                state, signed, now_ms, self.ledger.chain_id, pending_nonce=pending.get(sender)
+                state,
+                signed,
+                now_ms,
+                self.ledger.chain_id,
+                pending_nonce=pending.get(sender),
+                verify=self.ledger.verify,
             )
         except AdmissionError as error:
             tx_id = None if signed is None else signed.tx_id
