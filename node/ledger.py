@@ -176,12 +176,10 @@ class Ledger:
         block = Block(header=header, txs=txs, evidence=evidence)
         return self._remember(block, results, overlay)
 
-    def validate(
-        self, payload: bytes, *, proposer: PublicKey | None, now_ms: int | None, drift_ms: int
-    ) -> PreparedBlock:
+    def validate(self, payload: bytes, *, now_ms: int | None, drift_ms: int) -> PreparedBlock:
         """Re-execute a proposed block and check every header field against the result.
 
-        proposer and now_ms are checked when given (a live proposal); a synced block with a
+        now_ms is checked when given (a live proposal); a synced block with a
         certificate skips them. Raises InvalidProposalError with the first mismatch.
         """
         try:
@@ -195,7 +193,7 @@ class Ledger:
         if known is not None:
             return known
         previous = self.head()
-        self._check_header_links(block.header, previous, proposer, now_ms, drift_ms)
+        self._check_header_links(block.header, previous, now_ms, drift_ms)
         overlay = self.store.begin()
         ctx = BlockContext(
             chain_id=self.chain_id, height=block.header.height, time_ms=block.header.time_ms
@@ -217,7 +215,6 @@ class Ledger:
         self,
         header: BlockHeader,
         previous: BlockHeader,
-        proposer: PublicKey | None,
         now_ms: int | None,
         drift_ms: int,
     ) -> None:
@@ -232,8 +229,10 @@ class Ledger:
             raise InvalidProposalError("time_ms does not increase")
         if now_ms is not None and header.time_ms > now_ms + drift_ms:
             raise InvalidProposalError(f"time_ms is {header.time_ms - now_ms} ms ahead")
-        if proposer is not None and header.proposer != proposer:
-            raise InvalidProposalError("proposer is not this round's proposer")
+        # Not "this round's proposer": Tendermint re-proposes a locked valid block in later
+        # rounds (Alg. 1 line 16), and its header keeps the validator that first built it.
+        if not self.validators_for_next_height().contains(header.proposer):
+            raise InvalidProposalError("proposer is not a validator of this height")
 
     def _remember(
         self, block: Block, results: tuple[TxResult, ...], overlay: Overlay
@@ -274,7 +273,7 @@ class Ledger:
     def commit_synced(self, payload: bytes, certificate: CommitCertificate) -> PreparedBlock:
         """Apply a block fetched from a peer: check its certificate, re-execute, commit."""
         verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
-        prepared = self.validate(payload, proposer=None, now_ms=None, drift_ms=0)
+        prepared = self.validate(payload, now_ms=None, drift_ms=0)
         height = prepared.block.header.height
         if (certificate.height, certificate.block_hash) != (height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")

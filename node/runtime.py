@@ -255,9 +255,6 @@ class NodeRuntime:
         )
 
     async def _validate(self, action: ValidateProposal) -> None:
-        replica = self.replica
-        assert replica is not None
-        proposer = replica.validators.proposer(action.height, action.round).public_key
         valid = False
         known = self.ledger.prepared(action.block_hash)
         if known is not None:
@@ -267,7 +264,6 @@ class NodeRuntime:
                 prepared = await self._in_worker(
                     lambda: self.ledger.validate(
                         action.payload,
-                        proposer=proposer,
                         now_ms=self.clock.now_ms(),
                         drift_ms=self.settings.max_clock_drift_ms,
                     )
@@ -301,7 +297,7 @@ class NodeRuntime:
         prepared = self.ledger.prepared(certificate.block_hash)
         try:
             if prepared is None:
-                prepared = self.ledger.validate(payload, proposer=None, now_ms=None, drift_ms=0)
+                prepared = self.ledger.validate(payload, now_ms=None, drift_ms=0)
         except InvalidProposalError as error:
             raise ConsensusHaltedError(f"certified block does not execute: {error}") from None
         if prepared.block_hash != certificate.block_hash:

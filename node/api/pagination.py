@@ -6,7 +6,8 @@ PAGE_LIMIT_MAX = 100
 
 
 def decode_int_cursor(cursor: str) -> int:
-    if not cursor.isdigit() or len(cursor) > 16:
+    # isascii: str.isdigit() also accepts digits int() refuses, such as "²" (a 500 before).
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 16:
         raise ApiError(400, "BAD_CURSOR", "cursor is not one this node issued")
     return int(cursor)
 

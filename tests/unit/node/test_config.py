@@ -1,0 +1,195 @@
+"""node/config.py: node.toml < LANTAN_* environment < flags; unknown or bad settings refused."""
+
+from pathlib import Path
+
+import pytest
+
+from node.config import (
+    CONFIG_FILE,
+    ConfigError,
+    NodeConfig,
+    PeerConfig,
+    load_config,
+    render_config,
+    with_peers,
+)
+
+
+@pytest.fixture
+def node_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "net" / "ningbo-ptc"
+    directory.mkdir(parents=True)
+    return directory
+
+
+def write(node_dir: Path, text: str) -> None:
+    (node_dir / CONFIG_FILE).write_text(text)
+
+
+def test_defaults_without_a_file(node_dir: Path) -> None:
+    config = load_config(node_dir, env={})
+    assert config == NodeConfig(
+        name="ningbo-ptc", node_dir=node_dir, genesis=node_dir.parent / "genesis.json"
+    )
+    assert config.url == "http://127.0.0.1:7101"
+    assert config.resolve(config.data_dir) == node_dir / "data"
+    assert config.resolve(Path("/abs/data")) == Path("/abs/data")
+    assert config.peers == ()
+    assert not config.observer
+
+
+def test_the_file_sets_values(node_dir: Path) -> None:
+    write(
+        node_dir,
+        """
+name = "ningbo"
+host = "0.0.0.0"
+port = 7202
+genesis = "/etc/lantan/genesis.json"
+data_dir = "db"
+observer = true
+passphrase_file = "secret"
+heartbeat_interval_ms = 1000
+propose_timeout_ms = 300
+log_level = "debug"
+
+[[peers]]
+name = "xiangshan-county"
+url = "http://127.0.0.1:7101"
+
+[[peers]]
+name = "xiamen-ptc"
+url = "http://127.0.0.1:7103"
+""",
+    )
+    config = load_config(node_dir, env={})
+    assert config.name == "ningbo"
+    assert config.url == "http://0.0.0.0:7202"
+    assert config.genesis == Path("/etc/lantan/genesis.json")
+    assert config.resolve(config.data_dir) == node_dir / "db"
+    assert config.observer
+    assert config.passphrase_file == Path("secret")
+    assert config.heartbeat_interval_ms == 1000
+    assert config.propose_timeout_ms == 300
+    assert config.log_level == "debug"
+    assert config.peers == (
+        PeerConfig(name="xiangshan-county", url="http://127.0.0.1:7101"),
+        PeerConfig(name="xiamen-ptc", url="http://127.0.0.1:7103"),
+    )
+
+
+def test_precedence_is_file_then_environment_then_flags(node_dir: Path) -> None:
+    write(node_dir, 'host = "10.0.0.1"\nport = 7001\nlog_level = "warning"\n')
+    env = {"LANTAN_PORT": "7002", "LANTAN_LOG_LEVEL": "error", "UNRELATED": "x"}
+    config = load_config(node_dir, env=env, overrides={"port": 7003, "host": None})
+    assert config.host == "10.0.0.1"  # file (the None flag is "not given")
+    assert config.log_level == "error"  # environment over file
+    assert config.port == 7003  # flag over environment
+    assert load_config(node_dir, env=env).port == 7002
+    assert load_config(node_dir, env={}).port == 7001
+
+
+def test_every_environment_variable(node_dir: Path) -> None:
+    env = {
+        "LANTAN_HOST": "::1",
+        "LANTAN_PORT": "9000",
+        "LANTAN_HEARTBEAT_INTERVAL_MS": "250",
+        "LANTAN_PASSPHRASE_FILE": "/run/secret",
+        "LANTAN_LOG_LEVEL": "debug",
+    }
+    config = load_config(node_dir, env=env)
+    assert (config.host, config.port, config.heartbeat_interval_ms) == ("::1", 9000, 250)
+    assert config.passphrase_file == Path("/run/secret")
+    assert config.log_level == "debug"
+
+
+def test_the_process_environment_is_read_by_default(
+    node_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANTAN_PORT", "7555")
+    assert load_config(node_dir).port == 7555
+    assert load_config(node_dir, env={}).port == 7101
+
+
+def test_an_unknown_setting_in_the_file_is_refused(node_dir: Path) -> None:
+    write(node_dir, "port = 7101\nprot = 7102\n")
+    with pytest.raises(ConfigError, match="unknown setting 'prot'"):
+        load_config(node_dir, env={})
+
+
+def test_node_dir_is_not_a_setting(node_dir: Path) -> None:
+    write(node_dir, 'node_dir = "/elsewhere"\n')
+    with pytest.raises(ConfigError, match="unknown setting 'node_dir'"):
+        load_config(node_dir, env={})
+
+
+def test_an_unknown_flag_is_refused(node_dir: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_config(node_dir, env={}, overrides={"prot": 1})
+
+
+def test_a_malformed_file_is_refused(node_dir: Path) -> None:
+    write(node_dir, "port = \n")
+    with pytest.raises(ConfigError, match=CONFIG_FILE):
+        load_config(node_dir, env={})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LANTAN_PORT", "seventy"), ("LANTAN_HEARTBEAT_INTERVAL_MS", "1.5")],
+)
+def test_a_malformed_environment_value_is_refused(
+    node_dir: Path, variable: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        load_config(node_dir, env={variable: value})
+
+
+def test_render_then_load_round_trips(node_dir: Path) -> None:
+    config = with_peers(
+        NodeConfig(
+            name="ningbo-ptc",
+            node_dir=node_dir,
+            genesis=Path("../genesis.json"),
+            port=7102,
+            observer=True,
+            heartbeat_interval_ms=1000,
+            passphrase_file=Path("passphrase"),
+        ),
+        [PeerConfig(name="xiangshan-county", url="http://127.0.0.1:7101")],
+    )
+    write(node_dir, render_config(config))
+    assert load_config(node_dir, env={}) == config
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'port = "7101"',
+        "port = 7101.0",
+        "port = true",
+        'observer = "false"',
+        "host = 127",
+        "genesis = 1",
+        "heartbeat_interval_ms = [1000]",
+        'peers = "xiangshan-county"',
+        '[[peers]]\nname = "xiangshan-county"',
+        '[[peers]]\nurl = "http://127.0.0.1:7101"',
+        '[[peers]]\nname = 1\nurl = "http://127.0.0.1:7101"',
+        '[[peers]]\nname = "a"\nurl = "http://127.0.0.1:7101"\nkey = "00"',
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_refused(node_dir: Path, text: str) -> None:
+    # observer = "false" must not turn a validator into an observer (a non-empty string is
+    # truthy), and a half-written [[peers]] table is a config error, not a KeyError.
+    write(node_dir, text + "\n")
+    with pytest.raises(ConfigError, match=CONFIG_FILE):
+        load_config(node_dir, env={})
+
+
+def test_every_setting_has_a_file_type() -> None:
+    from dataclasses import fields
+
+    from node import config
+
+    assert set(config._FILE_TYPES) == {f.name for f in fields(NodeConfig)} - {"node_dir"}

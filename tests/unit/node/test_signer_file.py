@@ -1,0 +1,185 @@
+"""node/signer_file.py: durable atomic writes and the checkpoint merge rule (DESIGN.md §4)."""
+
+import os
+import stat
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from consensus.signer_state import (
+    SignedStep,
+    SignerState,
+    encode_signer_state,
+    initial_signer_state,
+)
+from node.signer_file import SIGNER_STATE_FILE, SignerStateFile, SignerStateFileError
+from protocol.hashing import Hash32, sha256
+
+ROOT_A = Hash32(sha256(b"root a"))
+ROOT_B = Hash32(sha256(b"root b"))
+BLOCK = Hash32(sha256(b"block"))
+
+
+def engine_state(height: int = 3, round_number: int = 0) -> SignerState:
+    return SignerState(
+        height=height,
+        round=round_number,
+        step=SignedStep.PREVOTE,
+        block_hash=BLOCK,
+        locked_round=0,
+        locked_block=BLOCK,
+    )
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / SIGNER_STATE_FILE
+
+
+def stored(path: Path) -> SignerState | None:
+    """What a restarted node reads."""
+    return SignerStateFile(path).load()
+
+
+def test_a_missing_file_loads_as_none(path: Path) -> None:
+    signer = SignerStateFile(path)
+    assert signer.load() is None
+    assert signer.checkpoint == (0, None)
+
+
+def test_write_then_load_round_trips(path: Path) -> None:
+    state = replace(engine_state(), checkpoint_size=4, checkpoint_root=ROOT_A)
+    SignerStateFile(path).write(state)
+    assert path.read_bytes() == encode_signer_state(state)
+    assert stored(path) == state
+    reader = SignerStateFile(path)
+    reader.load()
+    assert reader.checkpoint == (4, ROOT_A)
+
+
+def test_the_file_is_private_and_no_temporary_is_left(path: Path) -> None:
+    SignerStateFile(path).write(engine_state())
+    SignerStateFile(path).write(engine_state(4))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == [SIGNER_STATE_FILE]
+
+
+def test_write_fsyncs_the_file_and_then_the_directory(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        synced.append("dir" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file")
+        real_fsync(descriptor)
+
+    def replace_file(source: os.PathLike[str], target: os.PathLike[str]) -> None:
+        synced.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace_file)
+    SignerStateFile(path).write(engine_state())
+    assert synced == ["file", "rename", "dir"]
+
+
+def test_a_crash_before_the_rename_leaves_the_old_state(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = engine_state(3)
+    SignerStateFile(path).write(old)
+
+    def crash(*_args: object) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="power cut"):
+        SignerStateFile(path).write(engine_state(9))
+    monkeypatch.undo()
+    assert stored(path) == old
+    # The next write replaces the leftover temporary file.
+    SignerStateFile(path).write(engine_state(10))
+    assert stored(path) == engine_state(10)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{", b'{"height": 1}', encode_signer_state(initial_signer_state()) + b" "],
+)
+def test_a_damaged_file_refuses_to_load(path: Path, content: bytes) -> None:
+    path.write_bytes(content)
+    with pytest.raises(SignerStateFileError, match="damaged"):
+        SignerStateFile(path).load()
+
+
+def test_an_unreadable_file_refuses_to_load(path: Path) -> None:
+    path.mkdir()
+    with pytest.raises(SignerStateFileError, match="cannot read"):
+        SignerStateFile(path).load()
+
+
+def test_record_checkpoint_only_moves_forward(path: Path) -> None:
+    signer = SignerStateFile(path)
+    assert signer.load() is None
+    engine = engine_state()
+    assert signer.record_checkpoint(engine, 5, ROOT_A)
+    assert signer.checkpoint == (5, ROOT_A)
+    assert stored(path) == replace(engine, checkpoint_size=5, checkpoint_root=ROOT_A)
+    assert signer.record_checkpoint(engine, 5, ROOT_A)  # the same line again is fine
+    assert not signer.record_checkpoint(engine, 5, ROOT_B)  # never a second root
+    assert not signer.record_checkpoint(engine, 4, ROOT_B)  # never an older size
+    assert signer.checkpoint == (5, ROOT_A)
+    assert stored(path) == replace(engine, checkpoint_size=5, checkpoint_root=ROOT_A)
+    assert signer.record_checkpoint(engine, 6, ROOT_B)
+    assert signer.checkpoint == (6, ROOT_B)
+
+
+def test_the_rule_survives_a_restart(path: Path) -> None:
+    first = SignerStateFile(path)
+    first.load()
+    assert first.record_checkpoint(engine_state(), 5, ROOT_A)
+    restarted = SignerStateFile(path)
+    loaded = restarted.load()
+    assert loaded is not None
+    assert not restarted.record_checkpoint(loaded, 5, ROOT_B)
+    assert not restarted.record_checkpoint(loaded, 2, ROOT_B)
+    assert restarted.record_checkpoint(loaded, 5, ROOT_A)
+
+
+def test_an_engine_write_keeps_the_newer_checkpoint(path: Path) -> None:
+    # The engine's state carries the checkpoint it was started with; its later writes must
+    # not roll back what the node signed since.
+    signer = SignerStateFile(path)
+    signer.load()
+    started = engine_state(3)
+    assert signer.record_checkpoint(started, 5, ROOT_A)
+    later = replace(started, height=4, round=1, step=SignedStep.PRECOMMIT)
+    signer.write(later)
+    assert stored(path) == replace(later, checkpoint_size=5, checkpoint_root=ROOT_A)
+    assert signer.checkpoint == (5, ROOT_A)
+    assert not signer.record_checkpoint(later, 5, ROOT_B)
+
+
+def test_an_engine_write_never_swaps_the_root_of_a_signed_size(path: Path) -> None:
+    signer = SignerStateFile(path)
+    signer.load()
+    engine = engine_state()
+    assert signer.record_checkpoint(engine, 5, ROOT_A)
+    signer.write(replace(engine, checkpoint_size=5, checkpoint_root=ROOT_B))
+    assert signer.checkpoint == (5, ROOT_A)
+    written = stored(path)
+    assert written is not None
+    assert (written.checkpoint_size, written.checkpoint_root) == (5, ROOT_A)
+    assert not signer.record_checkpoint(engine, 5, ROOT_B)
+
+
+def test_an_engine_write_with_a_newer_checkpoint_is_kept(path: Path) -> None:
+    signer = SignerStateFile(path)
+    signer.load()
+    assert signer.record_checkpoint(engine_state(), 5, ROOT_A)
+    newer = replace(engine_state(6), checkpoint_size=7, checkpoint_root=ROOT_B)
+    signer.write(newer)
+    assert stored(path) == newer
+    assert signer.checkpoint == (7, ROOT_B)

@@ -1,0 +1,156 @@
+"""node/sync.py: fork detection halts only on a second, validly certified block at our height,
+and catch-up applies certified blocks from a peer. Peers are served by httpx.MockTransport.
+"""
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from node.ledger import Ledger
+from node.sync import BlockSync
+from protocol.encoding import decode, encode
+from protocol.votes import CommitCertificate
+from tests.unit.node.chain_kit import (
+    VALIDATOR_KEYS,
+    account_open,
+    build_and_commit,
+    certify,
+    open_ledger,
+)
+
+PEER = "http://peer.test"
+
+
+def serve_blocks(blocks: dict[int, tuple[bytes, CommitCertificate]]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        height = int(request.url.path.rsplit("/", 1)[1])
+        if height not in blocks:
+            return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "detail": ""}})
+        payload, certificate = blocks[height]
+        body = {"block": decode(payload), "certificate": certificate.to_json(), "results": []}
+        return httpx.Response(200, content=encode(body))
+
+    return httpx.MockTransport(handler)
+
+
+async def direct(function: Callable[..., Any], *args: object) -> Any:
+    return function(*args)
+
+
+def check_fork(
+    ledger: Ledger, blocks: dict[int, tuple[bytes, CommitCertificate]], head_hash: str
+) -> str | None:
+    async def main() -> str | None:
+        sync = BlockSync(ledger, [PEER], direct)
+        await sync.close()
+        sync._client = httpx.AsyncClient(transport=serve_blocks(blocks))
+        view = sync.state.peers[PEER]
+        view.reachable, view.height, view.head_hash = True, ledger.height, head_hash
+        try:
+            await sync.check_fork()
+        finally:
+            await sync.close()
+        return sync.state.fork
+
+    return asyncio.run(main())
+
+
+def test_a_second_certified_block_at_our_height_is_a_fork(tmp_path: Path) -> None:
+    ours = open_ledger(tmp_path / "ours")
+    theirs = open_ledger(tmp_path / "theirs")
+    try:
+        build_and_commit(ours, (account_open(1),))
+        other = build_and_commit(theirs)
+        certificate = theirs.certificate(1)
+        assert certificate is not None
+        fork = check_fork(ours, {1: (other.payload, certificate)}, other.block_hash.hex())
+        assert fork is not None
+        assert other.block_hash.hex() in fork
+    finally:
+        ours.store.close()
+        theirs.store.close()
+
+
+def test_a_conflicting_block_without_a_valid_certificate_is_no_fork(tmp_path: Path) -> None:
+    ours = open_ledger(tmp_path / "ours")
+    theirs = open_ledger(tmp_path / "theirs")
+    try:
+        build_and_commit(ours, (account_open(1),))
+        other = build_and_commit(theirs)
+        weak = certify(other, VALIDATOR_KEYS[:1])
+        assert check_fork(ours, {1: (other.payload, weak)}, other.block_hash.hex()) is None
+    finally:
+        ours.store.close()
+        theirs.store.close()
+
+
+def test_a_peer_that_misreports_its_head_but_serves_our_block_is_no_fork(
+    tmp_path: Path,
+) -> None:
+    ours = open_ledger(tmp_path / "ours")
+    try:
+        mine = build_and_commit(ours)
+        certificate = ours.certificate(1)
+        assert certificate is not None
+        assert check_fork(ours, {1: (mine.payload, certificate)}, "00" * 32) is None
+    finally:
+        ours.store.close()
+
+
+def test_a_certificate_of_another_height_is_no_fork(tmp_path: Path) -> None:
+    # A peer answering /v1/blocks/2 with block 1 and its (valid) certificate.
+    ours = open_ledger(tmp_path / "ours")
+    try:
+        first = build_and_commit(ours)
+        build_and_commit(ours)
+        certificate = ours.certificate(1)
+        assert certificate is not None
+        assert check_fork(ours, {2: (first.payload, certificate)}, "00" * 32) is None
+    finally:
+        ours.store.close()
+
+
+def test_catch_up_applies_certified_blocks_and_stops_at_a_bad_one(tmp_path: Path) -> None:
+    source = open_ledger(tmp_path / "source")
+    behind = open_ledger(tmp_path / "behind")
+    try:
+        blocks = {}
+        for n in (1, 2, 3):
+            prepared = build_and_commit(source, (account_open(n),))
+            certificate = source.certificate(n)
+            assert certificate is not None
+            blocks[n] = (prepared.payload, certificate)
+        # Block 3 comes with a certificate signed by one validator only.
+        blocks[3] = (blocks[3][0], one_signature_certificate(source, 3))
+
+        async def main() -> int:
+            sync = BlockSync(behind, [PEER], direct)
+            await sync.close()
+            sync._client = httpx.AsyncClient(transport=serve_blocks(blocks))
+            view = sync.state.peers[PEER]
+            view.reachable, view.height = True, 3
+            try:
+                return await sync.catch_up(0)
+            finally:
+                await sync.close()
+
+        assert asyncio.run(main()) == 2
+        assert behind.height == 2
+        assert behind.head() == source.header(2)
+    finally:
+        source.store.close()
+        behind.store.close()
+
+
+def one_signature_certificate(ledger: Ledger, height: int) -> CommitCertificate:
+    certificate = ledger.certificate(height)
+    assert certificate is not None
+    return CommitCertificate(
+        height=certificate.height,
+        round=certificate.round,
+        block_hash=certificate.block_hash,
+        signatures=certificate.signatures[:1],
+    )
