@@ -7,8 +7,10 @@ ClientError
 │   └── NodeResponseError       a 2xx answer that is not what the API promises
 ├── SubmitError               no node took the tx; carries every node's NodeError
 ├── TxFileError               a tx file that cannot be read, parsed or written
+├── AuditFileError            a genesis or audit state file `lantan audit` cannot use
 ├── TxInputError              a tx the client refuses to send: bad body, file or signature;
 │                             carries an AdmissionReason-style code, as the node would answer
+├── FontError                 no TrueType CJK font for the receipt PDF, or an unusable one
 └── UsageError                arguments that contradict each other (exit code 2)
 
 The CLI turns every ClientError into one line on stderr and a non-zero exit code.
@@ -68,6 +70,18 @@ class TxInputError(ClientError):
 
 class TxFileError(ClientError):
     """A tx file (build, sign, submit, show) that cannot be read, parsed or written."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+class FontError(ClientError):
+    """No TrueType CJK font was found for the receipt PDF, or the given one cannot be used."""
+
+
+class AuditFileError(ClientError):
+    """A genesis or saved-checkpoint file of `lantan audit` that cannot be read or written."""
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")

@@ -3,11 +3,13 @@
 After committing height h every validator signs the C2SP checkpoint for size h+1 and
 gossips its line. The book keeps verified lines per size and serves the signed note once
 it holds >= q of them. Two valid lines by one key for one size over different roots are
-evidence (ConflictingCheckpointEvidence).
+evidence (ConflictingCheckpointEvidence). With an archive (the node's LevelDB), the newest
+quorum note of each size is kept durably, so receipts and audits survive a restart.
 """
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 from protocol.errors import NoteError
 from protocol.evidence import ConflictingCheckpointEvidence
@@ -26,6 +28,14 @@ from protocol.validators import ValidatorSet
 SIZES_KEPT = 4096
 
 
+class NoteArchive(Protocol):
+    """Durable signed notes by size (node/storage/leveldb.py LevelDbStore implements it)."""
+
+    def put_checkpoint_note(self, size: int, note: bytes) -> None: ...
+
+    def get_checkpoint_note(self, size: int | None = None) -> tuple[int, bytes] | None: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Line:
     root: Hash32
@@ -35,8 +45,9 @@ class _Line:
 class CheckpointBook:
     """Verified checkpoint lines by size, then by signer key."""
 
-    def __init__(self, chain_id: Hash32) -> None:
+    def __init__(self, chain_id: Hash32, archive: NoteArchive | None = None) -> None:
         self._chain_id = chain_id
+        self._archive = archive
         self._lines: OrderedDict[int, dict[PublicKey, _Line]] = OrderedDict()
         self._roots: dict[int, Hash32] = {}
 
@@ -64,13 +75,31 @@ class CheckpointBook:
         if earlier is not None and earlier.root != root:
             return self._conflict(signer, size, earlier, _Line(root=root, signature=signature))
         by_signer[signer] = _Line(root=root, signature=signature)
+        self._archive_note(size, validators.quorum)
         while len(self._lines) > SIZES_KEPT:
             oldest, _ = self._lines.popitem(last=False)
             self._roots.pop(oldest, None)
         return None
 
+    def _archive_note(self, size: int, quorum: int) -> None:
+        # Only a note over our own committed root with a quorum is kept; each further line
+        # replaces it, so the archive holds the newest (most signed) note of the size.
+        if self._archive is None:
+            return
+        note = self._memory_note(size, quorum)
+        if note is not None:
+            self._archive.put_checkpoint_note(size, note.encode("utf-8"))
+
     def signed_note(self, size: int, quorum: int) -> str | None:
-        """The note for size with every line over our root, once >= quorum lines exist."""
+        """The note for size with every line over our root, once >= quorum lines exist
+        (from memory, else from the archive)."""
+        note = self._memory_note(size, quorum)
+        if note is None and self._archive is not None:
+            kept = self._archive.get_checkpoint_note(size)
+            note = None if kept is None else kept[1].decode("utf-8")
+        return note
+
+    def _memory_note(self, size: int, quorum: int) -> str | None:
         root = self._roots.get(size)
         if root is None:
             return None
@@ -85,10 +114,11 @@ class CheckpointBook:
 
     def latest_signed(self, quorum: int) -> tuple[int, str] | None:
         for size in sorted(self._roots, reverse=True):
-            note = self.signed_note(size, quorum)
+            note = self._memory_note(size, quorum)
             if note is not None:
                 return size, note
-        return None
+        kept = None if self._archive is None else self._archive.get_checkpoint_note()
+        return None if kept is None else (kept[0], kept[1].decode("utf-8"))
 
     def _conflict(
         self, signer: PublicKey, size: int, first: _Line, second: _Line

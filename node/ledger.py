@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from contracts.context import BlockContext
 from contracts.errors import ContractError
 from contracts.execution import apply_block
-from contracts.validator_sets import next_validator_set
+from contracts.validator_sets import current_validator_set, next_validator_set
 from genesis.document import Genesis
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
@@ -128,6 +128,10 @@ class Ledger:
     def certificate(self, height: int) -> CommitCertificate | None:
         stored = self.store.get_certificate(height)
         return None if stored is None else CommitCertificate.from_json(decode(stored))
+
+    def validators_of_head(self) -> ValidatorSet:
+        """The set that certified the head block: it signs the head's checkpoint (§10)."""
+        return current_validator_set(self.store.state)
 
     def validators_for_next_height(self) -> ValidatorSet:
         """The set that certifies block height + 1 (the committed next_validators)."""

@@ -45,9 +45,7 @@ class PeerInbox:
         return frozenset(keys)
 
     def _keys_of_current_state(self) -> set[PublicKey]:
-        from contracts.validator_sets import current_validator_set
-
-        return {v.public_key for v in current_validator_set(self.ledger.store.state).validators}
+        return {v.public_key for v in self.ledger.validators_of_head().validators}
 
     def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | None:
         """Verify an envelope; None (and a counted drop) when it is not acceptable."""
@@ -79,7 +77,7 @@ class PeerInbox:
                 size=size,
                 root=root,
                 line=line,
-                validators=self.ledger.validators_for_next_height(),
+                validators=self.ledger.validators_of_head(),
             )
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))

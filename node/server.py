@@ -167,7 +167,7 @@ async def _after_commit(node: Node) -> None:
     node.service.checkpoints.set_committed_root(size, root)
     if runtime is None or runtime.replica is None or node.key is None:
         return
-    validators = ledger.validators_for_next_height()
+    validators = ledger.validators_of_head()
     me = validators.by_key(node.key.public_key)
     if me is None:
         return

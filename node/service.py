@@ -222,7 +222,7 @@ class NodeService:
         return self.checkpoints.latest_signed(self._quorum())
 
     def _quorum(self) -> int:
-        return self.ledger.validators_for_next_height().quorum
+        return self.ledger.validators_of_head().quorum
 
     # --- following a tx ------------------------------------------------------------------
 

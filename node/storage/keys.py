@@ -13,6 +13,7 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     cert/<height:8>                    commit certificate bytes
     result/<height:8>/<index:8>        TxResult bytes
     tx/<tx_id:32>                      <height:8><index:8>
+    checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
     meta/head, meta/log_size, meta/smt_latest   8-byte counters
 """
 
@@ -34,6 +35,7 @@ BLOCK_PREFIX: Final = b"block/"
 CERTIFICATE_PREFIX: Final = b"cert/"
 RESULT_PREFIX: Final = b"result/"
 TX_PREFIX: Final = b"tx/"
+CHECKPOINT_PREFIX: Final = b"checkpoint/"
 
 HEAD_KEY: Final = b"meta/head"
 """Height of the last committed block; absent until the first (genesis) commit."""
@@ -97,6 +99,10 @@ def result_key(height: int, index: int) -> bytes:
 
 def tx_key(tx_id: bytes) -> bytes:
     return TX_PREFIX + _hash32(tx_id)
+
+
+def checkpoint_key(size: int) -> bytes:
+    return CHECKPOINT_PREFIX + encode_int(size)
 
 
 def encode_tx_location(height: int, index: int) -> bytes:

@@ -163,6 +163,19 @@ class LevelDbStore:
             records.append((raw_key[len(keys.STATE_PREFIX) :].decode("utf-8"), value))
         return records
 
+    def put_checkpoint_note(self, size: int, note: bytes) -> None:
+        """Keep the signed checkpoint note of a history size (synced; replaces an older one)."""
+        self._db.put(keys.checkpoint_key(size), note, sync=True)
+
+    def get_checkpoint_note(self, size: int | None = None) -> tuple[int, bytes] | None:
+        """The kept note of size, or of the largest size when size is None."""
+        if size is not None:
+            note: bytes | None = self._db.get(keys.checkpoint_key(size))
+            return None if note is None else (size, note)
+        for key, value in self._db.iterator(prefix=keys.CHECKPOINT_PREFIX, reverse=True):
+            return keys.decode_int(key[len(keys.CHECKPOINT_PREFIX) :]), value
+        return None
+
     def find_tx(self, tx_id: bytes) -> TxLocation | None:
         """Where the committed tx with this id sits, or None if no block holds it."""
         stored = self._db.get(keys.tx_key(tx_id))

@@ -1,0 +1,67 @@
+"""What a judge reads off a verified retirement receipt (DESIGN.md §6). Pure data.
+
+The receipt verifier (client/receipt_verify.py) produces ReceiptFacts only after every
+signature and proof checked out; the CLI, the PDF and the web checker display them.
+Quantities are integer kilograms; tonnes appear only as display text.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SerialRange:
+    batch_id: str
+    first_serial: int
+    last_serial: int
+
+    @property
+    def quantity_kg(self) -> int:
+        return self.last_serial - self.first_serial + 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptFacts:
+    receipt_id: str
+    """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
+    receipt_hash: str
+    """Hex SHA-256 of the receipt file's canonical JSON bytes."""
+    chain_id: str
+    kind: str
+    """"judicial" or "voluntary"."""
+    court_id: str | None
+    court_name_zh: str | None
+    court_name_en: str | None
+    case_id: str | None
+    case_number: str | None
+    case_type: str | None
+    obligors_masked: tuple[str, ...]
+    """Masked names only (e.g. 王某某); identities never appear on chain in clear."""
+    quantity_kg: int
+    serial_ranges: tuple[SerialRange, ...]
+    beneficiary: str
+    purpose: str
+    project_id: str
+    project_name_zh: str
+    project_name_en: str
+    ecosystem: str
+    location: str
+    accounting_standard: str
+    vintage: int
+    batch_id: str
+    height: int
+    time_ms: int
+    signed_by: tuple[str, ...]
+    """Names of the validators whose precommits certify the block."""
+    validator_count: int
+    quorum: int
+
+    @property
+    def quantity_tonnes_text(self) -> str:
+        """422500 -> "422.5" (exact: integer kilograms shown as tonnes)."""
+        whole, rest = divmod(self.quantity_kg, 1000)
+        return f"{whole}" if rest == 0 else f"{whole}.{rest:03d}".rstrip("0")
+
+    @property
+    def signed_summary(self) -> str:
+        """ "signed by k of n (q)"."""
+        return f"signed by {len(self.signed_by)} of {self.validator_count} ({self.quorum})"

@@ -1,0 +1,209 @@
+"""Receipt checks on validator sets, certificates and the checkpoint (PROTOCOL.md §14.2-14.4).
+
+SetHistory follows the validator set from genesis through each listed change; the
+certificate and checkpoint checks give each way of failing its own ReceiptCode. Pure.
+"""
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from client.receipt_codes import ReceiptCode, ReceiptError
+from protocol.block import BlockHeader
+from protocol.encoding import JsonObject, JsonValue
+from protocol.errors import NoteError, ProtocolError
+from protocol.fields import expect_object, read_hex, read_int, read_list
+from protocol.hashing import HASH_SIZE, Hash32
+from protocol.merkle import hash_leaf, verify_inclusion
+from protocol.note import (
+    Checkpoint,
+    checkpoint_origin,
+    parse_signed_note,
+    parse_verifier_key,
+    verified_signers,
+)
+from protocol.signing import PublicKey, verify_signature
+from protocol.validators import ValidatorSet
+from protocol.votes import CommitSignature, Vote, VoteType
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+CERTIFICATE_FIELDS = ("height", "round", "block_hash", "signatures")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawCertificate:
+    """A commit certificate read for its shape only: order and duplicates are checked later."""
+
+    height: int
+    round: int
+    block_hash: Hash32
+    signatures: tuple[CommitSignature, ...]
+
+    @classmethod
+    def from_json(cls, value: JsonValue) -> "RawCertificate":
+        obj = expect_object(value, "certificate", CERTIFICATE_FIELDS)
+        return cls(
+            height=read_int(obj, "height"),
+            round=read_int(obj, "round"),
+            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
+            signatures=tuple(
+                CommitSignature.from_json(s) for s in read_list(obj, "signatures", max_items=1000)
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetChange:
+    header: BlockHeader
+    certificate: RawCertificate
+    next_validators: JsonObject
+
+    @classmethod
+    def from_json(cls, value: JsonValue) -> "SetChange":
+        obj = expect_object(value, "set change", ("header", "certificate", "next_validators"))
+        next_validators = obj["next_validators"]
+        if not isinstance(next_validators, dict):
+            raise ProtocolError("next_validators: expected an object")
+        return cls(
+            header=BlockHeader.from_json(obj["header"]),
+            certificate=RawCertificate.from_json(obj["certificate"]),
+            next_validators=next_validators,
+        )
+
+
+class SetHistory:
+    """The validator set in force at each height, from genesis and the verified changes."""
+
+    def __init__(self, genesis_set: ValidatorSet) -> None:
+        self._changes: list[tuple[BlockHeader, ValidatorSet]] = []
+        self._genesis_set = genesis_set
+
+    @classmethod
+    def from_changes(
+        cls, chain_id: Hash32, genesis_set: ValidatorSet, changes: Sequence[SetChange]
+    ) -> "SetHistory":
+        """Verify each change against the set before it (step 2 of §14.4)."""
+        history = cls(genesis_set)
+        current, last_height = genesis_set, -1
+        for change in changes:
+            header = change.header
+            if header.height <= last_height or header.chain_id != chain_id:
+                raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, f"change at {header.height}")
+            if header.validators_hash != current.hash():
+                raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, f"{header.height}: not the set")
+            if header.next_validators_hash == header.validators_hash:
+                raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, f"{header.height}: no change")
+            try:
+                new_set = ValidatorSet.from_json(change.next_validators)
+            except ProtocolError as error:
+                raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, str(error)) from None
+            if new_set.hash() != header.next_validators_hash:
+                raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, f"{header.height}: wrong preimage")
+            verify_certificate_strict(change.certificate, header, chain_id, current)
+            history._changes.append((header, new_set))
+            current, last_height = new_set, header.height
+        return history
+
+    def set_at(self, height: int) -> ValidatorSet:
+        """The set of the last change below height, else the genesis set."""
+        current = self._genesis_set
+        for header, new_set in self._changes:
+            if header.height < height:
+                current = new_set
+        return current
+
+    def header_at(self, height: int) -> BlockHeader | None:
+        for header, _ in self._changes:
+            if header.height == height:
+                return header
+        return None
+
+
+def verify_certificate_strict(
+    certificate: RawCertificate, header: BlockHeader, chain_id: Hash32, validators: ValidatorSet
+) -> frozenset[PublicKey]:
+    """The certificate rules of §14.4 step 3; returns the signers' keys."""
+    keys = [s.validator for s in certificate.signatures]
+    if len(set(keys)) != len(keys):
+        raise ReceiptError(ReceiptCode.DUPLICATE_SIGNER, "a validator signs the block twice")
+    if keys != sorted(keys):
+        raise ReceiptError(ReceiptCode.MALFORMED, "certificate signatures are not sorted")
+    for key in keys:
+        if not validators.contains(key):
+            raise ReceiptError(ReceiptCode.NOT_A_VALIDATOR, f"{key.hex()} is not a validator")
+    block_hash = header.block_hash()
+    if certificate.height != header.height or certificate.block_hash != block_hash:
+        raise ReceiptError(ReceiptCode.BAD_CERTIFICATE, "certificate is for another block")
+    vote = Vote(
+        type=VoteType.PRECOMMIT,
+        chain_id=chain_id,
+        height=certificate.height,
+        round=certificate.round,
+        block_hash=block_hash,
+    )
+    message = vote.sign_bytes()
+    for entry in certificate.signatures:
+        if not verify_signature(entry.validator, message, entry.signature):
+            raise ReceiptError(
+                ReceiptCode.BAD_CERTIFICATE, f"bad precommit of {entry.validator.hex()}"
+            )
+    if len(keys) < validators.quorum:
+        raise ReceiptError(
+            ReceiptCode.QUORUM_NOT_REACHED, f"{len(keys)} precommits, quorum {validators.quorum}"
+        )
+    return frozenset(keys)
+
+
+def verify_history_proof(
+    text: str, chain_id: Hash32, header: BlockHeader, history: SetHistory
+) -> tuple[str, ...]:
+    """Step 5: the checkpoint's quorum, then the header's inclusion; returns the signers."""
+    index, hashes, note_text = _parse_tlog_proof(text)
+    try:
+        note = parse_signed_note(note_text)
+        checkpoint = Checkpoint.parse(note.text)
+    except NoteError as error:
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
+    if checkpoint.origin != checkpoint_origin(chain_id):
+        raise ReceiptError(ReceiptCode.CHECKPOINT_WRONG_CHAIN, checkpoint.origin[:100])
+    validators = history.set_at(checkpoint.size - 1)
+    verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
+    try:
+        signers = verified_signers(note, verifiers)
+    except NoteError as error:
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
+    if len(signers) < validators.quorum:
+        raise ReceiptError(
+            ReceiptCode.CHECKPOINT_QUORUM, f"{len(signers)} lines, quorum {validators.quorum}"
+        )
+    if index != header.height or not header.height < checkpoint.size:
+        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
+    try:
+        leaf = hash_leaf(header.canonical_bytes())
+        verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root_hash)
+    except ProtocolError as error:
+        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, str(error)) from None
+    return signers
+
+
+def _parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
+    head, separator, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not separator or lines[0] != TLOG_PROOF_HEADER or len(lines) < 2:
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, "not a c2sp.org/tlog-proof@v1 text")
+    index_text = lines[1].removeprefix("index ")
+    canonical = index_text.isascii() and index_text.isdigit() and str(int(index_text)) == index_text
+    if not lines[1].startswith("index ") or not canonical or len(index_text) > 16:
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, "tlog-proof index line is malformed")
+    return int(index_text), [_hash_line(line) for line in lines[2:]], note
+
+
+def _hash_line(line: str) -> bytes:
+    try:
+        raw = base64.b64decode(line, validate=True)
+    except (binascii.Error, ValueError):
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, "tlog-proof hash is not base64") from None
+    if len(raw) != HASH_SIZE or base64.b64encode(raw).decode() != line:
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, "tlog-proof hash is not 32 bytes")
+    return raw

@@ -1,0 +1,205 @@
+"""What a receipt's proven state records must say, and the facts a judge reads (§14.4 steps
+7-8). Pure: works on records whose proofs already verified against the header's state_root.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from client.receipt_codes import ReceiptCode, ReceiptError
+from client.receipt_facts import ReceiptFacts, SerialRange
+from contracts.case_records import Case, Retirement
+from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
+from contracts.records import Institution, KeyRecord, Role
+from contracts.state_keys import (
+    batch_key,
+    case_key,
+    institution_key,
+    project_key,
+    retirement_key,
+    serial_block_key,
+    signing_key_key,
+)
+from protocol.block import BlockHeader
+from protocol.encoding import JsonObject
+from protocol.errors import ProtocolError
+from protocol.hashing import Hash32
+from protocol.tx import SignedTx
+from protocol.validators import ValidatorSet
+
+StateRecords = dict[str, JsonObject | None]
+"""Proven state: key -> record, or None for a proven absence."""
+R = TypeVar("R")
+JUDICIAL_TX_TYPE = "credits.retire_judicial"
+
+
+def require_records(records: StateRecords, signed: SignedTx, retirement_id: Hash32) -> None:
+    """Step 7: the receipt holds exactly the records §14.4 names, and the required ones."""
+    required: set[str] = set()
+    optional: set[str] = set()
+    retirement = _need(records, retirement_key(retirement_id), Retirement.from_json, required)
+    for first, _last in retirement.ranges:
+        _need(
+            records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json, required
+        )
+    batch = _need(records, batch_key(retirement.batch_id), IssuanceBatch.from_json, required)
+    _need(records, project_key(batch.project_id), Project.from_json, required)
+    for signer in signed.signers:
+        key = signing_key_key(signer)
+        optional.add(key)
+        if key not in records:
+            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
+        if records[key] is not None:
+            record = _parse(KeyRecord.from_json, records[key], key)
+            _need(records, institution_key(record.institution_id), Institution.from_json, required)
+    if retirement.case_id is not None:
+        case = _need(records, case_key(retirement.case_id), Case.from_json, required)
+        _need(records, institution_key(case.court), Institution.from_json, required)
+    extra = set(records) - required - optional
+    if extra:
+        raise ReceiptError(ReceiptCode.UNEXPECTED_RECORD, ", ".join(sorted(extra)))
+
+
+def facts_of(
+    records: StateRecords,
+    *,
+    signed: SignedTx,
+    retirement_id: Hash32,
+    header: BlockHeader,
+    receipt_hash: str,
+    signed_by: tuple[str, ...],
+    validators: ValidatorSet,
+) -> ReceiptFacts:
+    """Step 8: check what the records say, then return the judge's facts."""
+    retirement = _get(records, retirement_key(retirement_id), Retirement.from_json)
+    _check_retirement(retirement, signed, retirement_id, header.height)
+    serials = _check_serials(records, retirement, retirement_id)
+    batch = _get(records, batch_key(retirement.batch_id), IssuanceBatch.from_json)
+    project = _get(records, project_key(batch.project_id), Project.from_json)
+    if batch.batch_id != retirement.batch_id or project.project_id != batch.project_id:
+        raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
+    case, court = None, None
+    if retirement.case_id is not None:
+        case = _get(records, case_key(retirement.case_id), Case.from_json)
+        court = _check_court(records, retirement, case, signed, retirement_id)
+    return ReceiptFacts(
+        receipt_id=retirement_id.hex(),
+        receipt_hash=receipt_hash,
+        chain_id=header.chain_id.hex(),
+        kind=retirement.kind,
+        court_id=None if court is None else court.institution_id,
+        court_name_zh=None if court is None else court.name_zh,
+        court_name_en=None if court is None else court.name_en,
+        case_id=retirement.case_id,
+        case_number=None if case is None else case.case_number,
+        case_type=None if case is None else case.case_type,
+        obligors_masked=() if case is None else tuple(o.masked_name for o in case.obligors),
+        quantity_kg=retirement.quantity_kg,
+        serial_ranges=serials,
+        beneficiary=retirement.beneficiary,
+        purpose=retirement.purpose,
+        project_id=project.project_id,
+        project_name_zh=project.name_zh,
+        project_name_en=project.name_en,
+        ecosystem=project.ecosystem,
+        location=project.location,
+        accounting_standard=project.accounting_standard,
+        vintage=batch.vintage,
+        batch_id=batch.batch_id,
+        height=header.height,
+        time_ms=header.time_ms,
+        signed_by=signed_by,
+        validator_count=validators.size,
+        quorum=validators.quorum,
+    )
+
+
+def _check_retirement(
+    retirement: Retirement, signed: SignedTx, retirement_id: Hash32, height: int
+) -> None:
+    body = signed.tx.body
+    judicial = signed.tx.type == JUDICIAL_TX_TYPE
+    expected = (
+        retirement_id,
+        height,
+        "judicial" if judicial else "voluntary",
+        body.get("account_id"),
+        body.get("batch_id"),
+        body.get("quantity_kg"),
+        body.get("case_id") if judicial else None,
+    )
+    found = (
+        retirement.retirement_id,
+        retirement.height,
+        retirement.kind,
+        retirement.account_id,
+        retirement.batch_id,
+        retirement.quantity_kg,
+        retirement.case_id,
+    )
+    if found != expected or (not judicial and retirement.confirmed_by is not None):
+        raise ReceiptError(ReceiptCode.RETIREMENT_MISMATCH, "the record is not this tx's")
+
+
+def _check_serials(
+    records: StateRecords, retirement: Retirement, retirement_id: Hash32
+) -> tuple[SerialRange, ...]:
+    previous_last, total = 0, 0
+    for first, last in retirement.ranges:
+        if first <= previous_last:
+            raise ReceiptError(ReceiptCode.QUANTITY_MISMATCH, "ranges overlap or are unsorted")
+        previous_last, total = last, total + last - first + 1
+    if total != retirement.quantity_kg:
+        raise ReceiptError(ReceiptCode.QUANTITY_MISMATCH, f"{total} kg != {retirement.quantity_kg}")
+    ranges = []
+    for first, last in retirement.ranges:
+        block = _get(records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json)
+        expected = (retirement.batch_id, first, last, SerialStatus.RETIRED, retirement_id)
+        found = (block.batch_id, block.first_serial, block.last_serial, block.status)
+        if (*found, block.retirement_id) != expected or block.case_id != retirement.case_id:
+            raise ReceiptError(ReceiptCode.SERIALS_MISMATCH, f"serial block {first} differs")
+        ranges.append(SerialRange(batch_id=block.batch_id, first_serial=first, last_serial=last))
+    return tuple(ranges)
+
+
+def _check_court(
+    records: StateRecords,
+    retirement: Retirement,
+    case: Case,
+    signed: SignedTx,
+    retirement_id: Hash32,
+) -> Institution:
+    if case.case_id != retirement.case_id or retirement_id not in case.retirement_ids:
+        raise ReceiptError(ReceiptCode.CASE_MISMATCH, "the case does not list this retirement")
+    court_key = retirement.confirmed_by
+    if court_key is None or court_key not in signed.signers:
+        raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, "no court key signed the tx")
+    key_record = _get(records, signing_key_key(court_key), KeyRecord.from_json)
+    court = _get(records, institution_key(case.court), Institution.from_json)
+    if (
+        key_record.institution_id != case.court
+        or not court.has_role(Role.COURT)
+        or court_key not in court.public_keys
+    ):
+        raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, f"{court_key.hex()} is not the court's")
+    return court
+
+
+def _need(records: StateRecords, key: str, parse: Callable[[object], R], required: set[str]) -> R:
+    required.add(key)
+    value = records.get(key)
+    if value is None:
+        raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
+    return _parse(parse, value, key)
+
+
+def _get(records: StateRecords, key: str, parse: Callable[[object], R]) -> R:
+    value = records.get(key)
+    assert value is not None, key  # require_records ran first
+    return _parse(parse, value, key)
+
+
+def _parse(parse: Callable[[object], R], value: object, key: str) -> R:
+    try:
+        return parse(value)
+    except (ProtocolError, ValueError, AssertionError) as error:
+        raise ReceiptError(ReceiptCode.MALFORMED, f"{key}: {error}") from None

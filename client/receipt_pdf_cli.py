@@ -1,0 +1,79 @@
+"""`lantan receipt pdf`: verify a receipt against the genesis file, then render it as a PDF.
+
+Thin I/O shell over client/receipt_verify.py and client/receipt_pdf.py: reads the files,
+finds the font, writes the PDF. A receipt that does not verify is never rendered: the PDF
+prints only checked facts. client/receipt_cli.py adds the command through add_pdf_command.
+"""
+
+import argparse
+import hashlib
+import os
+from pathlib import Path
+
+from client.cli_support import EXIT_OK, Subparsers, add_json_option, guarded, print_json
+from client.errors import ClientError
+from client.fonts import FONT_ENV, FONT_PACKAGE, FontChoice, find_cjk_font
+from client.receipt_facts import ReceiptFacts
+from client.receipt_pdf import render_receipt_pdf
+from client.receipt_verify import verify_receipt
+from client.verify_cli import read_input
+
+
+def add_pdf_command(actions: Subparsers) -> None:
+    """Add `pdf` to the `receipt` group's subparsers."""
+    parser = actions.add_parser(
+        "pdf",
+        help="verify a receipt and render it as a printable PDF (zh/en, QR code)",
+        description="Verify FILE.json against the genesis file offline, then write a PDF "
+        "(Chinese and English, embedded TrueType CJK font, QR code with the receipt id and "
+        "hash). Identical input gives identical bytes.",
+    )
+    parser.add_argument("receipt", metavar="FILE.json", help="the receipt (lantan receipt get)")
+    parser.add_argument(
+        "--genesis",
+        metavar="FILE",
+        required=True,
+        help="the network's genesis file: the receipt is verified before it is rendered",
+    )
+    parser.add_argument("--out", metavar="F.pdf", required=True, help="where to write the PDF")
+    parser.add_argument(
+        "--font",
+        metavar="PATH",
+        help=f"TrueType CJK font (.ttf/.ttc); default ${FONT_ENV}, else {FONT_PACKAGE}",
+    )
+    add_json_option(parser)
+    parser.set_defaults(handler=guarded("receipt pdf", _run_pdf))
+
+
+def save_receipt_pdf(facts: ReceiptFacts, out_path: Path, font_path: str | None) -> FontChoice:
+    """Render verified facts to out_path; returns the font used. For `receipt get --pdf` too."""
+    font = find_cjk_font(font_path, os.environ)
+    pdf_bytes = render_receipt_pdf(facts, font)
+    try:
+        out_path.write_bytes(pdf_bytes)
+    except OSError as error:
+        raise ClientError(f"{out_path}: cannot write the PDF ({error.strerror})") from error
+    return font
+
+
+def _run_pdf(args: argparse.Namespace) -> int:
+    receipt_bytes = read_input(args.receipt, "receipt")
+    genesis_bytes = read_input(args.genesis, "genesis file")
+    facts = verify_receipt(receipt_bytes, genesis_bytes)
+    out_path = Path(args.out)
+    font = save_receipt_pdf(facts, out_path, args.font)
+    pdf_sha256 = hashlib.sha256(out_path.read_bytes()).hexdigest()
+    if args.json:
+        print_json(
+            {
+                "pdf": str(out_path),
+                "pdf_sha256": pdf_sha256,
+                "font": str(font.path),
+                "receipt_id": facts.receipt_id,
+                "receipt_hash": facts.receipt_hash,
+            }
+        )
+    else:
+        print(f"VALID receipt {facts.receipt_id}")
+        print(f"wrote {out_path} (sha256 {pdf_sha256}, font {font.path})")
+    return EXIT_OK

@@ -1,0 +1,60 @@
+"""The judge's summary of verified ReceiptFacts: text lines and a JSON object. Pure."""
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, timezone
+
+from client.receipt_facts import ReceiptFacts
+from protocol.encoding import JsonObject
+
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+
+def time_text(time_ms: int) -> str:
+    """UTC and Beijing time of a header's time_ms, to the second."""
+    moment = datetime.fromtimestamp(time_ms / 1000, tz=UTC)
+    beijing = moment.astimezone(BEIJING)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC ({beijing:%Y-%m-%d %H:%M:%S} Beijing)"
+
+
+def summary_lines(facts: ReceiptFacts) -> list[str]:
+    """What `lantan verify receipt` prints above VALID."""
+    lines = [f"receipt      {facts.receipt_id}", f"receipt hash {facts.receipt_hash}"]
+    if facts.kind == "judicial":
+        lines += [
+            f"court        {facts.court_name_zh} ({facts.court_name_en})",
+            f"case number  {facts.case_number}",
+            f"case type    {facts.case_type}",
+            f"obligors     {', '.join(facts.obligors_masked)}",
+        ]
+    lines += [
+        f"retired      {facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg"
+        f" ({facts.kind})",
+        *(
+            f"serials      {r.batch_id} {r.first_serial:,}-{r.last_serial:,} ({r.quantity_kg:,} kg)"
+            for r in facts.serial_ranges
+        ),
+        f"beneficiary  {facts.beneficiary}",
+        f"purpose      {facts.purpose}",
+        f"project      {facts.project_name_zh} ({facts.project_name_en})",
+        f"location     {facts.location}",
+        f"ecosystem    {facts.ecosystem}",
+        f"standard     {facts.accounting_standard}",
+        f"vintage      {facts.vintage} (batch {facts.batch_id})",
+        f"height       {facts.height}",
+        f"time         {time_text(facts.time_ms)}",
+        f"signed by    {len(facts.signed_by)} of {facts.validator_count}, q = {facts.quorum}: "
+        + ", ".join(facts.signed_by),
+    ]
+    return lines
+
+
+def facts_json(facts: ReceiptFacts) -> JsonObject:
+    """ReceiptFacts as JSON, with the derived tonnes text and the k-of-n summary."""
+    value: JsonObject = asdict(facts)
+    value["serial_ranges"] = [asdict(r) for r in facts.serial_ranges]
+    value["obligors_masked"] = list(facts.obligors_masked)
+    value["signed_by"] = list(facts.signed_by)
+    value["quantity_tonnes"] = facts.quantity_tonnes_text
+    value["signed_summary"] = facts.signed_summary
+    value["valid"] = True
+    return value

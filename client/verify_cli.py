@@ -1,0 +1,158 @@
+"""`lantan verify receipt` (offline) and `lantan verify tx` (against a node). I/O shell.
+
+Verification itself is pure (client/receipt_verify.py, client/receipt_tx.py); this module
+reads files, fetches proofs over HTTP and prints the result. A receipt or tx that does not
+verify prints its reason code and exits 1.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from client.api import NodeClient, encode_path_segment
+from client.cli_support import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Subparsers,
+    add_json_option,
+    guarded,
+    print_json,
+)
+from client.errors import ClientError, NodeRejectedError, UsageError
+from client.receipt_codes import ReceiptError
+from client.receipt_summary import facts_json, summary_lines, time_text
+from client.receipt_tx import TxFacts, verify_tx_proof
+from client.receipt_verify import verify_receipt
+
+
+def register_verify(subparsers: Subparsers) -> None:
+    group = subparsers.add_parser("verify", help="verify a receipt offline, or a tx on a node")
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    receipt = actions.add_parser(
+        "receipt",
+        help="verify a retirement receipt offline with the genesis file",
+        description="Checks every signature and proof of FILE.json (docs/PROTOCOL.md §14) "
+        "against the genesis file alone; prints the judge's summary and VALID, or the "
+        "reason code and exits 1.",
+    )
+    receipt.add_argument("receipt", metavar="FILE.json")
+    receipt.add_argument("--genesis", metavar="FILE", required=True)
+    add_json_option(receipt)
+    receipt.set_defaults(handler=guarded("verify receipt", run_verify_receipt))
+    tx = actions.add_parser(
+        "tx",
+        help="check a tx is in a certified block and ACCEPTED (or print its rejection)",
+    )
+    tx.add_argument("tx_id", metavar="TX_ID")
+    tx.add_argument("--node", metavar="URL", required=True)
+    tx.add_argument("--genesis", metavar="FILE", required=True)
+    add_json_option(tx)
+    tx.set_defaults(handler=guarded("verify tx", run_verify_tx))
+
+
+def read_input(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read the {what} {path}: {error.strerror}") from None
+
+
+def run_verify_receipt(args: argparse.Namespace) -> int:
+    receipt_bytes = read_input(args.receipt, "receipt")
+    genesis_bytes = read_input(args.genesis, "genesis file")
+    return report_receipt(receipt_bytes, genesis_bytes, as_json=args.json)
+
+
+def report_receipt(receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool) -> int:
+    """Verify and print; shared with `lantan receipt get --genesis`."""
+    try:
+        facts = verify_receipt(receipt_bytes, genesis_bytes)
+    except ReceiptError as error:
+        if as_json:
+            print_json({"valid": False, "code": error.code.value, "detail": error.detail})
+        else:
+            print(f"INVALID: {error.code.value}: {error.detail}")
+        return EXIT_FAILURE
+    if as_json:
+        print_json(facts_json(facts))
+    else:
+        print("\n".join(summary_lines(facts)))
+        print("VALID")
+    return EXIT_OK
+
+
+def run_verify_tx(args: argparse.Namespace) -> int:
+    genesis_bytes = read_input(args.genesis, "genesis file")
+    with NodeClient(args.node) as node:
+        try:
+            answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(args.tx_id)}")
+        except NodeRejectedError as error:
+            if error.code != "NOT_FOUND":
+                raise
+            return _not_committed(node, args.tx_id, as_json=args.json)
+        sets = node.get_json("/v1/validator-sets")
+        height = answer.get("height") if isinstance(answer, dict) else None
+        keys = _signer_keys(answer)
+        key_answers = [
+            node.get_json(f"/v1/proofs/state/key/{key}", params={"height": str(height)})
+            for key in keys
+        ]
+    try:
+        facts = verify_tx_proof(answer, sets, key_answers, genesis_bytes)
+    except ReceiptError as error:
+        print(f"INVALID: {error.code.value}: {error.detail}", file=sys.stderr)
+        return EXIT_FAILURE
+    _print_tx(facts, as_json=args.json)
+    return EXIT_OK if facts.accepted else EXIT_FAILURE
+
+
+def _signer_keys(answer: Any) -> list[str]:
+    try:
+        return [str(s["public_key"]) for s in answer["signed_tx"]["signatures"]]
+    except (KeyError, TypeError):
+        raise ClientError("the node's tx proof has no signatures") from None
+
+
+def _not_committed(node: NodeClient, tx_id: str, *, as_json: bool) -> int:
+    status = node.tx_status(tx_id)
+    if as_json:
+        print_json({"tx_id": tx_id, "status": status.status, "reason": status.reason})
+    else:
+        reason = f" ({status.reason})" if status.reason else ""
+        print(f"tx {tx_id} is not in a committed block: {status.status}{reason}")
+    return EXIT_FAILURE
+
+
+def _print_tx(facts: TxFacts, *, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "tx_id": facts.tx_id,
+                "type": facts.tx_type,
+                "height": facts.height,
+                "index": facts.index,
+                "time_ms": facts.time_ms,
+                "status": "accepted" if facts.accepted else "rejected",
+                "reason": facts.reason,
+                "signers": [
+                    {"public_key": s.public_key, "institution_id": s.institution_id}
+                    for s in facts.signers
+                ],
+                "certified_by": list(facts.certified_by),
+                "validator_count": facts.validator_count,
+                "quorum": facts.quorum,
+            }
+        )
+        return
+    verdict = "ACCEPTED" if facts.accepted else f"REJECTED ({facts.reason})"
+    print(f"tx        {facts.tx_id} ({facts.tx_type})")
+    print(f"block     height {facts.height}, index {facts.index}, {time_text(facts.time_ms)}")
+    for signer in facts.signers:
+        who = signer.institution_id or "account holder (no institution)"
+        print(f"signer    {signer.public_key[:16]}… {who}")
+    print(
+        f"certified {len(facts.certified_by)} of {facts.validator_count}, q = {facts.quorum}: "
+        + ", ".join(facts.certified_by)
+    )
+    print(verdict)

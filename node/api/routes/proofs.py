@@ -1,0 +1,205 @@
+"""Proofs at any committed height and retirement receipts (docs/PROTOCOL.md §6, §9, §14).
+
+Sync handlers: FastAPI runs them on its thread pool, so proof reads never block the event
+loop that consensus and the peer API share.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from node.api.deps import ServiceDep
+from node.api.errors import ApiError
+from node.api.schemas import ErrorResponse
+from node.proofs import (
+    ProofUnavailableError,
+    SignedCheckpoint,
+    build_receipt,
+    consistency,
+    header_inclusion,
+    state_entry,
+    tx_inclusion,
+    validator_set_changes,
+)
+from node.service import NodeService
+from protocol.encoding import encode
+from protocol.errors import FieldTypeError
+from protocol.fields import parse_hex
+from protocol.hashing import HASH_SIZE, Hash32
+
+router = APIRouter(tags=["proofs"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse},
+    404: {"model": ErrorResponse},
+}
+
+
+class InclusionProofModel(BaseModel):
+    leaf_index: int
+    tree_size: int
+    hashes: list[str]
+
+
+class HeaderProofResponse(BaseModel):
+    header: dict[str, Any]
+    proof: InclusionProofModel = Field(description="RFC 9162 inclusion of JCS(header)")
+    checkpoint: str | None = Field(description="The signed note of tree_size, when held")
+
+
+class ConsistencyResponse(BaseModel):
+    size1: int
+    size2: int
+    hashes: list[str]
+
+
+class TxProofResponse(BaseModel):
+    height: int
+    index: int
+    signed_tx: dict[str, Any]
+    tx_proof: InclusionProofModel = Field(description="Leaf JCS(signed tx) in tx_root")
+    result: dict[str, Any]
+    result_proof: InclusionProofModel = Field(description="Leaf JCS(result) in results_root")
+    header: dict[str, Any]
+    certificate: dict[str, Any] | None
+
+
+class StateProofResponse(BaseModel):
+    key: str
+    value: dict[str, Any] | None = Field(description="The record, null when absent")
+    proof: dict[str, Any] = Field(description="SMT proof {siblings, leaf} (PROTOCOL.md §9)")
+    height: int
+    state_root: str
+
+
+class ValidatorSetChange(BaseModel):
+    header: dict[str, Any]
+    certificate: dict[str, Any]
+    next_validators: dict[str, Any]
+
+
+class ValidatorSetsResponse(BaseModel):
+    genesis: dict[str, Any] = Field(description="The first validator set (genesis)")
+    changes: list[ValidatorSetChange]
+
+
+def _fail(error: ProofUnavailableError) -> ApiError:
+    return ApiError(error.status_code, error.code, error.detail)
+
+
+def _latest_size(service: NodeService) -> int:
+    latest = service.latest_checkpoint()
+    # Before any checkpoint has a quorum, the committed history still answers proofs.
+    return service.ledger.height + 1 if latest is None else latest[0]
+
+
+@router.get("/v1/proofs/header/{height}", response_model=HeaderProofResponse, responses=ERRORS)
+def get_header_proof(
+    height: int, service: ServiceDep, size: Annotated[int | None, Query(ge=1)] = None
+) -> HeaderProofResponse:
+    """Header `height` and its inclusion proof in the history of `size` headers (default:
+    the newest signed checkpoint's size), with that checkpoint note when this node has it."""
+    size = _latest_size(service) if size is None else size
+    try:
+        found = header_inclusion(service.ledger, height, size)
+    except ProofUnavailableError as error:
+        raise _fail(error) from None
+    note = service.checkpoint_note(size)
+    return HeaderProofResponse.model_validate(found | {"checkpoint": note})
+
+
+@router.get("/v1/proofs/consistency", response_model=ConsistencyResponse, responses=ERRORS)
+def get_consistency_proof(
+    service: ServiceDep,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+) -> ConsistencyResponse:
+    """RFC 9162 consistency proof: the history of `second` headers extends that of `first`."""
+    try:
+        return ConsistencyResponse.model_validate(consistency(service.ledger, first, second))
+    except ProofUnavailableError as error:
+        raise _fail(error) from None
+
+
+@router.get("/v1/proofs/tx/{tx_id}", response_model=TxProofResponse, responses=ERRORS)
+def get_tx_proof(tx_id: str, service: ServiceDep) -> TxProofResponse:
+    """A committed tx, its TxResult, their paths to tx_root and results_root, the header
+    and the commit certificate."""
+    try:
+        return TxProofResponse.model_validate(tx_inclusion(service.ledger, _hash(tx_id)))
+    except ProofUnavailableError as error:
+        raise _fail(error) from None
+
+
+@router.get("/v1/proofs/state/{key:path}", response_model=StateProofResponse, responses=ERRORS)
+def get_state_proof(
+    key: str, service: ServiceDep, height: Annotated[int | None, Query(ge=0)] = None
+) -> StateProofResponse:
+    """A state record (or its absence) with a sparse Merkle proof against the state_root of
+    header `height` (default: the head)."""
+    height = service.ledger.height if height is None else height
+    try:
+        entry = state_entry(service.ledger, key, height)
+    except ProofUnavailableError as error:
+        raise _fail(error) from None
+    header = service.ledger.header(height)
+    assert header is not None
+    return StateProofResponse.model_validate(
+        entry | {"height": height, "state_root": header.state_root.hex()}
+    )
+
+
+@router.get("/v1/validator-sets", response_model=ValidatorSetsResponse, responses=ERRORS)
+def get_validator_sets(service: ServiceDep) -> ValidatorSetsResponse:
+    """Every validator-set change since genesis: the header whose next_validators_hash
+    differs, its certificate, and the new set's preimage."""
+    ledger = service.ledger
+    return ValidatorSetsResponse(
+        genesis=ledger.genesis.document.validators.to_json(),
+        changes=[
+            ValidatorSetChange.model_validate(c)
+            for c in validator_set_changes(ledger, ledger.height)
+        ],
+    )
+
+
+@router.get(
+    "/v1/receipts/{retirement_id}",
+    responses={
+        **ERRORS,
+        409: {"model": ErrorResponse, "description": "CHECKPOINT_PENDING: retry shortly"},
+        200: {"content": {"application/json": {}}, "description": "Receipt, canonical JSON"},
+    },
+    response_class=Response,
+)
+def get_receipt(
+    retirement_id: str, service: ServiceDep, size: Annotated[int | None, Query(ge=1)] = None
+) -> Response:
+    """The retirement receipt of PROTOCOL.md §14 as canonical JSON (its SHA-256 is the
+    receipt hash), against the newest signed checkpoint or the one of `size`."""
+    checkpoint = _checkpoint(service, size)
+    try:
+        receipt = build_receipt(service.ledger, _hash(retirement_id), checkpoint)
+    except ProofUnavailableError as error:
+        raise _fail(error) from None
+    return Response(content=encode(receipt), media_type="application/json")
+
+
+def _checkpoint(service: NodeService, size: int | None) -> SignedCheckpoint:
+    if size is None:
+        latest = service.latest_checkpoint()
+        if latest is None:
+            raise ApiError(409, "CHECKPOINT_PENDING", "no checkpoint has a quorum yet")
+        return SignedCheckpoint(size=latest[0], note=latest[1])
+    note = service.checkpoint_note(size)
+    if note is None:
+        raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
+    return SignedCheckpoint(size=size, note=note)
+
+
+def _hash(text: str) -> Hash32:
+    try:
+        return Hash32(parse_hex(text, "id", size=HASH_SIZE))
+    except FieldTypeError as error:
+        raise ApiError(400, "BAD_ID", str(error)) from None

@@ -1,0 +1,296 @@
+"""Proofs a node serves from its committed chain, and retirement receipts (PROTOCOL.md §6, §9, §14).
+
+Every answer is built from committed data only: history-log inclusion and consistency
+proofs, a tx's paths to tx_root and results_root, sparse Merkle proofs at any past height,
+the validator-set changes since genesis, and the receipt that bundles them. Blocking reads:
+routes call these off the event loop. Failures raise ProofUnavailableError with a code.
+"""
+
+import base64
+import threading
+import weakref
+from dataclasses import dataclass
+
+from contracts.state_keys import (
+    VALIDATORS_NEXT_KEY,
+    batch_key,
+    case_key,
+    institution_key,
+    project_key,
+    retirement_key,
+    serial_block_key,
+    signing_key_key,
+)
+from node.ledger import Ledger
+from protocol.block import BlockHeader
+from protocol.encoding import JsonObject, JsonValue, decode
+from protocol.hashing import Hash32
+from protocol.log import MerkleLog
+from protocol.merkle import hash_leaf, inclusion_proof, subtree_hash_over
+from protocol.proofs import ConsistencyProof, InclusionProof
+from protocol.signing import PublicKey
+from protocol.smt import SparseMerkleTree
+from protocol.tx import SignedTx
+
+RECEIPT_VERSION = 1
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
+
+
+class ProofUnavailableError(Exception):
+    """A proof that cannot be served: code is NOT_FOUND, BAD_RANGE, NOT_A_RETIREMENT, ..."""
+
+    def __init__(self, code: str, detail: str, *, status_code: int = 404) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.status_code = status_code
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignedCheckpoint:
+    """A checkpoint note with >= q lines and the history size it signs."""
+
+    size: int
+    note: str
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+def header_inclusion(ledger: Ledger, height: int, size: int) -> JsonObject:
+    """Header `height` and its RFC 9162 inclusion proof at history size `size`.
+
+    Requires 0 <= height < size <= ledger.height + 1.
+    """
+    log_size = ledger.height + 1
+    if not 0 <= height < size <= log_size:
+        raise ProofUnavailableError(
+            "BAD_RANGE", f"need 0 <= height {height} < size {size} <= {log_size}", status_code=400
+        )
+    header = _header(ledger, height)
+    hashes = MerkleLog(ledger.store.log).inclusion_proof(height, size)
+    proof = InclusionProof(leaf_index=height, tree_size=size, hashes=hashes)
+    return {"header": header.to_json(), "proof": proof.to_json()}
+
+
+def consistency(ledger: Ledger, first: int, second: int) -> JsonObject:
+    """RFC 9162 consistency proof that history size `second` extends `first`."""
+    log_size = ledger.height + 1
+    if not 0 < first <= second <= log_size:
+        raise ProofUnavailableError(
+            "BAD_RANGE", f"need 0 < first {first} <= second {second} <= {log_size}", status_code=400
+        )
+    hashes = MerkleLog(ledger.store.log).consistency_proof(first, second)
+    return ConsistencyProof(size1=first, size2=second, hashes=hashes).to_json()
+
+
+def tlog_proof_text(header_proof: InclusionProof, note: str) -> str:
+    """The c2sp.org/tlog-proof text (no extra data) of a history leaf in a signed note."""
+    lines = [TLOG_PROOF_HEADER, f"index {header_proof.leaf_index}"]
+    lines += [base64.b64encode(h).decode("ascii") for h in header_proof.hashes]
+    return "\n".join(lines) + "\n\n" + note
+
+
+# --- transactions ------------------------------------------------------------------------
+
+
+def tx_inclusion(ledger: Ledger, tx_id: Hash32) -> JsonObject:
+    """A committed tx with its paths to tx_root and results_root, header and certificate."""
+    location = ledger.store.find_tx(tx_id)
+    if location is None:
+        raise ProofUnavailableError("NOT_FOUND", f"no committed tx {tx_id.hex()}")
+    block = ledger.block(location.height)
+    assert block is not None, location
+    tx_leaves = [hash_leaf(tx.canonical_bytes()) for tx in block.txs]
+    results = ledger.store.get_results(location.height)
+    result_leaves = [hash_leaf(result) for result in results]
+    index, size = location.index, len(tx_leaves)
+    assert len(result_leaves) == size, (location, len(result_leaves))
+    certificate = ledger.certificate(location.height)
+    return {
+        "height": location.height,
+        "index": index,
+        "signed_tx": block.txs[index].to_json(),
+        "tx_proof": _block_proof(tx_leaves, index),
+        "result": _object(decode(results[index])),
+        "result_proof": _block_proof(result_leaves, index),
+        "header": block.header.to_json(),
+        "certificate": None if certificate is None else certificate.to_json(),
+    }
+
+
+def _block_proof(leaves: list[Hash32], index: int) -> JsonObject:
+    hashes = inclusion_proof(index, len(leaves), subtree_hash_over(leaves))
+    return InclusionProof(leaf_index=index, tree_size=len(leaves), hashes=hashes).to_json()
+
+
+# --- state -------------------------------------------------------------------------------
+
+
+def state_entry(ledger: Ledger, key: str, height: int) -> JsonObject:
+    """{"key", "value" (record or null), "proof"} against header `height`'s state_root."""
+    if not 0 <= height <= ledger.height:
+        raise ProofUnavailableError("NOT_FOUND", f"no committed height {height}")
+    tree = SparseMerkleTree(ledger.store.smt)
+    raw = tree.get(key.encode("utf-8"), version=height)
+    proof = tree.prove(key.encode("utf-8"), version=height)
+    value = None if raw is None else decode(raw)
+    return {"key": key, "value": value, "proof": proof.to_json()}
+
+
+# --- validator sets ----------------------------------------------------------------------
+
+
+class _SetChangeIndex:
+    """Heights whose header changes the validator set, scanned once and extended on demand."""
+
+    def __init__(self) -> None:
+        self.scanned_to = -1
+        self.heights: list[int] = []
+        self.lock = threading.Lock()
+
+
+_INDEXES: "weakref.WeakKeyDictionary[Ledger, _SetChangeIndex]" = weakref.WeakKeyDictionary()
+
+
+def set_change_heights(ledger: Ledger, up_to: int) -> tuple[int, ...]:
+    """Heights h <= up_to where next_validators_hash != validators_hash, ascending."""
+    index = _INDEXES.setdefault(ledger, _SetChangeIndex())
+    with index.lock:
+        top = min(up_to, ledger.height)
+        for height in range(index.scanned_to + 1, top + 1):
+            header = _header(ledger, height)
+            if header.next_validators_hash != header.validators_hash:
+                index.heights.append(height)
+        index.scanned_to = max(index.scanned_to, top)
+        return tuple(h for h in index.heights if h <= up_to)
+
+
+def validator_set_changes(ledger: Ledger, up_to: int) -> list[JsonValue]:
+    """Every set change at a height <= up_to: header, certificate, the new set's preimage."""
+    changes: list[JsonValue] = []
+    tree = SparseMerkleTree(ledger.store.smt)
+    for height in set_change_heights(ledger, up_to):
+        raw = tree.get(VALIDATORS_NEXT_KEY.encode(), version=height)
+        assert raw is not None, height
+        certificate = ledger.certificate(height)
+        assert certificate is not None, height
+        changes.append(
+            {
+                "header": _header(ledger, height).to_json(),
+                "certificate": certificate.to_json(),
+                "next_validators": _object(decode(raw)),
+            }
+        )
+    return changes
+
+
+# --- receipts ----------------------------------------------------------------------------
+
+
+def build_receipt(
+    ledger: Ledger, retirement_id: Hash32, checkpoint: SignedCheckpoint
+) -> JsonObject:
+    """The receipt of PROTOCOL.md §14 for a committed retirement, against checkpoint.
+
+    Raises ProofUnavailableError when the tx is unknown, not a retirement, or younger than
+    the checkpoint (CHECKPOINT_PENDING: retry once the next checkpoint is signed).
+    """
+    found = tx_inclusion(ledger, retirement_id)
+    signed = SignedTx.from_json(found["signed_tx"])
+    if signed.tx.type not in RETIREMENT_TX_TYPES:
+        raise ProofUnavailableError("NOT_A_RETIREMENT", f"tx type {signed.tx.type}")
+    height = _int(found["height"])
+    if checkpoint.size <= height:
+        raise ProofUnavailableError(
+            "CHECKPOINT_PENDING",
+            f"the newest signed checkpoint (size {checkpoint.size}) precedes height {height}",
+            status_code=409,
+        )
+    hashes = MerkleLog(ledger.store.log).inclusion_proof(height, checkpoint.size)
+    header_proof = InclusionProof(leaf_index=height, tree_size=checkpoint.size, hashes=hashes)
+    return {
+        "receipt_version": RECEIPT_VERSION,
+        "retirement_id": retirement_id.hex(),
+        "tx": {
+            "signed_tx": found["signed_tx"],
+            "height": height,
+            "index": found["index"],
+            "tx_proof": found["tx_proof"],
+            "result": found["result"],
+            "result_proof": found["result_proof"],
+        },
+        "block": {"header": found["header"], "certificate": found["certificate"]},
+        "state": list[JsonValue](
+            state_entry(ledger, key, height)
+            for key in receipt_state_keys(ledger, signed, retirement_id, height)
+        ),
+        "validator_sets": validator_set_changes(ledger, checkpoint.size - 1),
+        "history_proof": tlog_proof_text(header_proof, checkpoint.note),
+    }
+
+
+def receipt_state_keys(
+    ledger: Ledger, signed: SignedTx, retirement_id: Hash32, height: int
+) -> list[str]:
+    """The keys PROTOCOL.md §14.4 step 7 requires, sorted. For a rejected retirement (no
+    record) only the signers' keys: the receipt then fails verification as TX_NOT_ACCEPTED."""
+    keys = {signing_key_key(signer) for signer in signed.signers}
+    keys |= {institution_key(i) for i in _signer_institutions(ledger, signed.signers, height)}
+    retirement = _record(ledger, retirement_key(retirement_id), height)
+    if retirement is not None:
+        keys.add(retirement_key(retirement_id))
+        batch_id = str(retirement["batch_id"])
+        for first, _last in _ranges(retirement["ranges"]):
+            keys.add(serial_block_key(batch_id, first))
+        keys.add(batch_key(batch_id))
+        batch = _record(ledger, batch_key(batch_id), height)
+        if batch is not None:
+            keys.add(project_key(str(batch["project_id"])))
+        case_id = retirement.get("case_id")
+        if isinstance(case_id, str):
+            keys.add(case_key(case_id))
+            case = _record(ledger, case_key(case_id), height)
+            if case is not None:
+                keys.add(institution_key(str(case["court"])))
+    return sorted(keys, key=lambda k: k.encode("utf-8"))
+
+
+def _signer_institutions(ledger: Ledger, signers: tuple[PublicKey, ...], height: int) -> set[str]:
+    found = set()
+    for signer in signers:
+        record = _record(ledger, signing_key_key(signer), height)
+        if record is not None:
+            found.add(str(record["institution_id"]))
+    return found
+
+
+def _record(ledger: Ledger, key: str, height: int) -> JsonObject | None:
+    raw = SparseMerkleTree(ledger.store.smt).get(key.encode("utf-8"), version=height)
+    return None if raw is None else _object(decode(raw))
+
+
+def _ranges(value: JsonValue) -> list[tuple[int, int]]:
+    assert isinstance(value, list), value
+    pairs = []
+    for item in value:
+        assert isinstance(item, list) and len(item) == 2, item
+        pairs.append((_int(item[0]), _int(item[1])))
+    return pairs
+
+
+def _header(ledger: Ledger, height: int) -> BlockHeader:
+    header = ledger.header(height)
+    assert header is not None, height
+    return header
+
+
+def _object(value: JsonValue) -> JsonObject:
+    assert isinstance(value, dict), value
+    return value
+
+
+def _int(value: JsonValue) -> int:
+    assert isinstance(value, int) and not isinstance(value, bool), value
+    return value

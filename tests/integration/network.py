@@ -1,0 +1,292 @@
+"""Real local networks for the integration tier: node processes on 127.0.0.1, LevelDB on disk.
+
+`LocalNet` wraps a `lantan net` directory: it starts nodes with node.net (the code the CLI
+runs), talks to them over HTTP, kills them with SIGKILL and waits for heights. Every pid it
+started is remembered, and `close` kills each one that is still alive, so a network never
+outlives its fixture, whatever the test did.
+"""
+
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from genesis.document import build_genesis, parse_genesis
+from genesis.network import GENESIS_FILE
+from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
+from node.net import (
+    LOCAL_HEARTBEAT_MS,
+    PID_FILE,
+    net_up,
+    node_names,
+    read_pid,
+    start_process,
+    validator_names,
+)
+from protocol.hashing import Hash32
+
+T = TypeVar("T")
+NETS_STASH = pytest.StashKey[list["LocalNet"]]()
+"""The networks running now, so a failing test's report can show their nodes' logs."""
+WAIT_S_DEFAULT = 60.0
+PORT_RANGE = (20_000, 45_000)
+
+
+def free_base_port(count: int) -> int:
+    """A base port whose next count ports are free on 127.0.0.1 right now."""
+    for _ in range(200):
+        base = random.randrange(*PORT_RANGE)
+        if all(_port_free(base + offset) for offset in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports found")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class LocalNet:
+    """A network directory and its node processes; every pid started here is tracked."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory.resolve()
+        self.started_pids: set[int] = set()
+        self.http = httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=32))
+
+    @property
+    def chain_id(self) -> Hash32:
+        document = parse_genesis((self.directory / GENESIS_FILE).read_bytes())
+        return build_genesis(document).chain_id
+
+    # --- processes -----------------------------------------------------------------------
+
+    def up(self, *, validators: int = 3) -> None:
+        """`lantan net up` on free ports; records the validators' pids."""
+        try:
+            net_up(self.directory, validators=validators, base_port=free_base_port(validators))
+        finally:
+            self._remember_running()
+
+    def _remember_running(self) -> None:
+        for name in node_names(self.directory):
+            pid = read_pid(self.directory / name)
+            if pid is not None:
+                self.started_pids.add(pid)
+
+    @property
+    def validators(self) -> list[str]:
+        """Validator names from genesis (the initial set)."""
+        return validator_names(self.directory)
+
+    def start(self, name: str) -> int:
+        """Start the node of DIR/<name> (node.net.start_process) without waiting."""
+        pid = start_process(self.directory, name)
+        self.started_pids.add(pid)
+        return pid
+
+    def kill(self, name: str) -> None:
+        """kill -9 the node and wait until it is gone (its LevelDB lock released)."""
+        node_dir = self.directory / name
+        pid = read_pid(node_dir)
+        assert pid is not None, f"{name} is not running"
+        os.kill(pid, signal.SIGKILL)
+        self._wait_gone(node_dir)
+
+    def _wait_gone(self, node_dir: Path) -> None:
+        deadline = time.monotonic() + 10
+        while read_pid(node_dir) is not None:
+            assert time.monotonic() < deadline, f"{node_dir.name} survived SIGKILL"
+            time.sleep(0.02)
+
+    def running(self, name: str) -> bool:
+        return read_pid(self.directory / name) is not None
+
+    def close(self) -> None:
+        """SIGKILL every node process this net started or finds running; reap them."""
+        for name in node_names(self.directory):
+            pid = read_pid(self.directory / name)
+            if pid is not None:
+                self.started_pids.add(pid)
+        for pid in sorted(self.started_pids):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        for name in node_names(self.directory):
+            with contextlib.suppress(AssertionError):
+                self._wait_gone(self.directory / name)
+            (self.directory / name / PID_FILE).unlink(missing_ok=True)
+        self.http.close()
+
+    # --- node directories ----------------------------------------------------------------
+
+    def config(self, name: str) -> NodeConfig:
+        return load_config(self.directory / name)
+
+    def write_config(
+        self, name: str, *, port: int, peers: list[str], observer: bool = False
+    ) -> None:
+        """Write DIR/<name>/node.toml for a node joining this net (observer or new validator)."""
+        config = NodeConfig(
+            name=name,
+            node_dir=self.directory / name,
+            genesis=Path("..") / GENESIS_FILE,
+            port=port,
+            observer=observer,
+            heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
+            peers=tuple(PeerConfig(name=peer, url=self.url(peer)) for peer in peers),
+        )
+        (self.directory / name).mkdir(exist_ok=True)
+        (self.directory / name / CONFIG_FILE).write_text(render_config(config))
+
+    def add_peer(self, name: str, peer: str) -> None:
+        """Append peer to DIR/<name>/node.toml (read at start: the node must restart)."""
+        config = self.config(name)
+        peers = [*config.peers, PeerConfig(name=peer, url=self.url(peer))]
+        self.write_config(name, port=config.port, peers=[p.name for p in peers])
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    def url(self, name: str) -> str:
+        return self.config(name).url
+
+    def get(self, name: str, path: str, **params: Any) -> httpx.Response:
+        return self.http.get(f"{self.url(name)}{path}", params=params)
+
+    def get_json(self, name: str, path: str, **params: Any) -> Any:
+        response = self.get(name, path, **params)
+        assert response.status_code == 200, f"{name} GET {path}: {response.text[:300]}"
+        return response.json()
+
+    def post(self, name: str, path: str, body: bytes) -> httpx.Response:
+        headers = {"content-type": "application/json"}
+        return self.http.post(f"{self.url(name)}{path}", content=body, headers=headers)
+
+    def status(self, name: str) -> dict[str, Any]:
+        status: dict[str, Any] = self.get_json(name, "/v1/status")
+        return status
+
+    def height(self, name: str) -> int:
+        return int(self.status(name)["height"])
+
+    def block(self, name: str, height: int) -> dict[str, Any]:
+        block: dict[str, Any] = self.get_json(name, f"/v1/blocks/{height}")
+        return block
+
+    def block_hashes(self, name: str, first: int, last: int) -> dict[int, str]:
+        """height -> block_hash for first..last on one node, from the paginated block list."""
+        hashes: dict[int, str] = {}
+        cursor: str | None = str(last + 1)
+        while cursor is not None:
+            page = self.get_json(name, "/v1/blocks", cursor=cursor, limit=100)
+            for item in page["items"]:
+                if item["height"] < first:
+                    return hashes
+                hashes[item["height"]] = item["block_hash"]
+            cursor = page["next_cursor"]
+        return hashes
+
+    def metrics(self, name: str) -> dict[str, float]:
+        """The node's /metrics as {'name{labels}': value}."""
+        response = self.get(name, "/metrics")
+        assert response.status_code == 200
+        values = {}
+        for line in response.text.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                values[key] = float(value)
+        return values
+
+    # --- waiting -------------------------------------------------------------------------
+
+    def wait_heights(
+        self, names: list[str], minimum: int, *, timeout_s: float = WAIT_S_DEFAULT
+    ) -> dict[str, int]:
+        """Wait until every named node is at height >= minimum; returns their heights."""
+
+        def reached() -> dict[str, int] | None:
+            heights = {name: self.height(name) for name in names}
+            return heights if min(heights.values()) >= minimum else None
+
+        return wait_for(reached, timeout_s, f"{names} at height >= {minimum}")
+
+    def wait_ready(self, name: str, *, timeout_s: float = WAIT_S_DEFAULT) -> None:
+        def ready() -> bool | None:
+            try:
+                return self.get(name, "/readyz").status_code == 200 or None
+            except httpx.HTTPError:
+                return None
+
+        wait_for(ready, timeout_s, f"{name} ready")
+
+    def wait_synced(self, names: list[str], *, timeout_s: float = WAIT_S_DEFAULT) -> int:
+        """Wait until the named nodes report one head at one height; returns that height."""
+
+        def agreed() -> int | None:
+            statuses = [self.status(name) for name in names]
+            heads = {(s["height"], s["head_hash"], s["state_root"]) for s in statuses}
+            return statuses[0]["height"] if len(heads) == 1 else None
+
+        return wait_for(agreed, timeout_s, f"{names} on one head")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.directory / name / "node.log"
+        if not path.exists():
+            return f"(no log for {name})"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_for(check: Callable[[], T | None], timeout_s: float, what: str) -> T:
+    """Poll check until it returns a value other than None (or False); AssertionError on timeout.
+
+    Connection errors count as "not yet": a node may be restarting.
+    """
+    deadline = time.monotonic() + timeout_s
+    last_error: Exception | None = None
+    while True:
+        try:
+            value = check()
+            if value is not None and value is not False:
+                return value
+        except (httpx.HTTPError, AssertionError, KeyError, ValueError) as error:
+            last_error = error
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout_s:.0f}s waiting for {what}: {last_error}"
+            )
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def local_net(
+    directory: Path, *, prepare: Callable[[Path], None] | None = None
+) -> Iterator[LocalNet]:
+    """A running 3-validator network in directory, always torn down on exit.
+
+    prepare(directory) may write genesis.json and keys first; net up then uses them.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    net = LocalNet(directory)
+    try:
+        if prepare is not None:
+            prepare(directory)
+        net.up()
+        yield net
+    finally:
+        net.close()
+
+
+def dump_json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()

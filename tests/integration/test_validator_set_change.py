@@ -1,0 +1,145 @@
+"""Adding the court as a 4th validator (q 2 -> 3) on a running network (issue 5 acceptance).
+
+Genesis registers the court with the validator role but starts with the three validators of
+`net up` (no tx grants a role to an existing institution, see the report). node.toml peers
+are read at start only, so the court joins as a peer by restarting each validator in turn
+before the set change; then validators.update, signed by q = 2 current validators, commits
+and from the next height the court votes, its checkpoint lines count, and blocks go on.
+"""
+
+import dataclasses
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from genesis.document import GenesisDocument
+from genesis.keystore import INTERACTIVE_LIMITS
+from genesis.network import GENESIS_FILE, init_local_network
+from node.net import stop_process
+from protocol.encoding import JsonObject
+from protocol.note import verifier_key_string
+from protocol.validators import ValidatorSet
+from tests.integration.network import NETS_STASH, LocalNet, free_base_port, local_net, wait_for
+from tests.integration.txs import NetKeys, TxBuilder, submit_batch, submit_to, wait_committed, wire
+from tests.unit.protocol import independent_note_verifier as independent
+
+pytestmark = pytest.mark.slow
+COURT = "xiangshan-court"
+
+
+def genesis_with_court_eligible(directory: Path) -> None:
+    """Keys for a 4-validator plan, but a genesis whose first set is the other three."""
+    document: GenesisDocument = init_local_network(
+        directory,
+        validator_count=4,
+        genesis_time_ms=time.time_ns() // 1_000_000,
+        limits=INTERACTIVE_LIMITS,
+    )
+    three = [v for v in document.validators.validators if v.name != COURT]
+    document = dataclasses.replace(document, validators=ValidatorSet.create(three, 2))
+    text = json.dumps(document.to_json(), indent=2, ensure_ascii=False)
+    (directory / GENESIS_FILE).write_text(text)
+
+
+@pytest.fixture(scope="module")
+def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
+    with local_net(net_directory, prepare=genesis_with_court_eligible) as running:
+        request.config.stash.setdefault(NETS_STASH, []).append(running)
+        yield running
+        request.config.stash[NETS_STASH].remove(running)
+
+
+def certificate_signers(net: LocalNet, name: str, height: int) -> set[str]:
+    certificate = net.block(name, height)["certificate"]
+    return {entry["validator"] for entry in certificate["signatures"]}
+
+
+def test_court_joins_as_fourth_validator(net: LocalNet, keys: NetKeys, builder: TxBuilder) -> None:
+    first_three = net.validators
+    assert COURT not in first_three and net.status(first_three[0])["quorum"] == 2
+    court_key = keys.public(COURT).hex()
+
+    # The court's node follows the chain before it is a validator.
+    net.write_config(COURT, port=free_base_port(1), peers=first_three)
+    net.start(COURT)
+    net.wait_heights([COURT], net.height(first_three[0]), timeout_s=60)
+    # Peers come from node.toml at start: restart each validator with the court added,
+    # one at a time (two of three keep committing meanwhile).
+    for name in first_three:
+        net.add_peer(name, COURT)
+        stop_process(net.directory, name)
+        net.start(name)
+        net.wait_ready(name)
+        net.wait_heights([name], max(net.height(n) for n in first_three if n != name))
+
+    members = net.status(first_three[0])["validators"]
+    document = json.loads((net.directory / GENESIS_FILE).read_text())
+    (court,) = [i for i in document["institutions"] if i["institution_id"] == COURT]
+    assert "validator" in court["roles"]
+    court_entry = {
+        "name": COURT,
+        "public_key": court_key,
+        "note_verifier_key": verifier_key_string(COURT, keys.public(COURT)),
+    }
+    new_validators = sorted([*members, court_entry], key=lambda v: str(v["public_key"]))
+    new_set: JsonObject = {"validators": new_validators, "quorum": 3}
+    update = builder.build(
+        "validators.update",
+        "xiangshan-county",
+        {"validator_set": new_set, "evidence_hashes": []},
+        cosigners=["ningbo-ptc"],
+    )
+    answers = submit_to(net, [*first_three, COURT], wire(update))
+    assert any(a.status_code == 202 for a in answers.values()), {
+        n: a.text for n, a in answers.items()
+    }
+    status = wait_committed(net, first_three[0], update.tx_id)
+    assert status["result"]["status"] == "accepted", status
+    changed_at = status["height"]
+    all_four = [*first_three, COURT]
+
+    # From the next height: four validators, q = 3, on every node.
+    net.wait_heights(all_four, changed_at + 1, timeout_s=60)
+    for name in all_four:
+        shown = net.status(name)
+        assert shown["quorum"] == 3, (name, shown["quorum"])
+        assert court_key in {v["public_key"] for v in shown["validators"]}
+
+    # The network keeps committing, and the court's precommits land in certificates.
+    def court_votes() -> int | None:
+        txs = builder.attest_stream("xiamen-ptc", f"after-set-change-{time.monotonic_ns()}", 20)
+        submit_batch(net, first_three, txs)
+        status = wait_committed(net, first_three[0], txs[-1].tx_id, timeout_s=60)
+        for height in range(changed_at + 1, status["height"] + 1):
+            signers = certificate_signers(net, first_three[0], height)
+            assert len(signers) >= 3, (height, signers)
+            if court_key in signers:
+                return height
+        return None
+
+    voted_at = wait_for(court_votes, 60, "the court's precommit in a certificate")
+    assert voted_at > changed_at
+    assert court_key not in certificate_signers(net, first_three[0], changed_at)
+
+    # Its checkpoint lines count: a checkpoint after the change verifies with q = 3 of the
+    # four verifier keys, and the court's line is among the verified ones.
+    verifier_keys = [str(v["note_verifier_key"]) for v in new_validators]
+    known = [independent.read_verifier_key(v) for v in verifier_keys]
+
+    def court_line() -> list[str] | None:
+        note = net.get(first_three[0], "/v1/checkpoints/latest")
+        assert note.status_code == 200
+        _origin, size, _root = independent.verify_checkpoint(note.content, verifier_keys, 3)
+        _text, signers = independent.open_note(note.content, known)
+        return signers if size > changed_at + 1 and COURT in signers else None
+
+    signers = wait_for(court_line, 30, "a checkpoint with the court's line")
+    assert len(signers) >= 3
+
+    # All four agree on every block.
+    last = net.wait_synced(all_four)
+    hashes = [net.block_hashes(name, 0, last) for name in all_four]
+    assert all(h == hashes[0] for h in hashes[1:])

@@ -1,0 +1,79 @@
+"""In-process receipt chains (fixed keys, LevelDB in temp dirs), shared by the fast tests."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from genesis.network import ECOLOGICAL_ACCOUNT_ID
+from protocol.hashing import Hash32
+from tests.receipts.chain import ReceiptChain
+from tests.vectors.contracts.xiangshan_case import (
+    BATCH_ID,
+    CASE_ID,
+    TOWNSHIP_ACCOUNT,
+)
+
+
+@dataclass
+class CaseChain:
+    chain: ReceiptChain
+    judicial: Hash32
+    voluntary: Hash32
+    rejected: Hash32
+
+
+def run_full_case(chain: ReceiptChain) -> CaseChain:
+    """The Xiangshan case, then a voluntary retirement and a REJECTED judicial one."""
+    ids = chain.run_case()
+    voluntary = chain.tx(
+        TOWNSHIP_ACCOUNT,
+        "credits.retire",
+        {
+            "account_id": TOWNSHIP_ACCOUNT,
+            "batch_id": BATCH_ID,
+            "quantity_kg": 1_000,
+            "beneficiary": "象山县黄避岙乡 Huangbi'ao Township",
+            "purpose": "voluntary_offset",
+            "reason": "township events 2023",
+        },
+    )
+    # The case is fully served: one more kilogram exceeds its requirement and is rejected.
+    rejected = chain.tx(
+        "xiangshan-county",
+        "credits.retire_judicial",
+        {
+            "case_id": CASE_ID,
+            "account_id": ECOLOGICAL_ACCOUNT_ID,
+            "batch_id": BATCH_ID,
+            "quantity_kg": 1,
+            "beneficiary": "象山县蓝碳生态碳账户",
+        },
+        ("xiangshan-court",),
+    )
+    chain.commit((voluntary, rejected))
+    chain.commit()
+    return CaseChain(
+        chain=chain,
+        judicial=ids["credits.retire_judicial"],
+        voluntary=voluntary.tx_id,
+        rejected=rejected.tx_id,
+    )
+
+
+@pytest.fixture(scope="session")
+def case_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseChain]:
+    chain = ReceiptChain(tmp_path_factory.mktemp("receipt-chain"))
+    try:
+        yield run_full_case(chain)
+    finally:
+        chain.close()
+
+
+@pytest.fixture(scope="session")
+def other_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseChain]:
+    chain = ReceiptChain(tmp_path_factory.mktemp("other-chain"), chain_name="another-network")
+    try:
+        yield run_full_case(chain)
+    finally:
+        chain.close()

@@ -1,0 +1,565 @@
+"""A retirement-receipt verifier written from docs/PROTOCOL.md (§1-§10, §14) alone.
+
+It imports nothing of Lantan: only the standard library and PyNaCl (Ed25519). Its purpose
+is to show the specification is complete: it must accept every valid receipt and reject
+every tampered one, and it reports the §14.4 code of the first failing step.
+
+    verify(receipt_bytes, genesis_bytes) -> (code or None, facts dict)
+"""
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import nacl.exceptions
+import nacl.signing
+
+TAG_TX = b"lantan/v1/tx\x00"
+TAG_VOTE = b"lantan/v1/vote\x00"
+TAG_HEADER = b"lantan/v1/header\x00"
+TAG_VALIDATORS = b"lantan/v1/validators\x00"
+TAG_GENESIS = b"lantan/v1/genesis\x00"
+EMPTY = bytes(32)
+HEADER_FIELDS = {
+    "protocol_version", "chain_id", "height", "time_ms", "prev_hash", "history_root",
+    "tx_root", "results_root", "state_root", "validators_hash", "next_validators_hash",
+    "evidence_root", "proposer",
+}  # fmt: skip
+
+
+class RejectError(Exception):
+    def __init__(self, code: str, why: str = "") -> None:
+        super().__init__(f"{code}: {why}")
+        self.code = code
+
+
+# --- §1 canonical JSON, §2 hashes ---------------------------------------------------------
+
+
+def jcs(value: Any) -> bytes:
+    return _jcs(value).encode("utf-8")
+
+
+def _jcs(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        assert -(2**53) < value < 2**53
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(_jcs(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
+        return "{" + ",".join(_jcs(k) + ":" + _jcs(value[k]) for k in keys) + "}"
+    raise TypeError(type(value))
+
+
+def sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def ed25519_ok(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        return False
+    return True
+
+
+# --- form ---------------------------------------------------------------------------------
+
+
+def obj(value: Any, names: set[str]) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != names:
+        raise RejectError("MALFORMED", f"expected fields {sorted(names)}")
+    return value
+
+
+def integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
+        raise RejectError("MALFORMED", "expected an integer")
+    return value
+
+
+def hexbytes(value: Any, size: int) -> bytes:
+    if not isinstance(value, str) or len(value) != 2 * size or value != value.lower():
+        raise RejectError("MALFORMED", "expected lowercase hex")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise RejectError("MALFORMED", "bad hex") from None
+
+
+def header_form(value: Any) -> dict[str, Any]:
+    header = obj(value, HEADER_FIELDS)
+    for name in HEADER_FIELDS - {"protocol_version", "height", "time_ms"}:
+        hexbytes(header[name], 32)
+    for name in ("protocol_version", "height", "time_ms"):
+        integer(header[name])
+    return header
+
+
+def certificate_form(value: Any) -> dict[str, Any]:
+    cert = obj(value, {"height", "round", "block_hash", "signatures"})
+    integer(cert["height"])
+    integer(cert["round"])
+    hexbytes(cert["block_hash"], 32)
+    if not isinstance(cert["signatures"], list):
+        raise RejectError("MALFORMED", "signatures")
+    for entry in cert["signatures"]:
+        obj(entry, {"validator", "signature"})
+        hexbytes(entry["validator"], 32)
+        hexbytes(entry["signature"], 64)
+    return cert
+
+
+def proof_form(value: Any) -> dict[str, Any]:
+    proof = obj(value, {"leaf_index", "tree_size", "hashes"})
+    integer(proof["leaf_index"])
+    integer(proof["tree_size"])
+    if not isinstance(proof["hashes"], list):
+        raise RejectError("MALFORMED", "hashes")
+    proof["_hashes"] = [hexbytes(h, 32) for h in proof["hashes"]]
+    return proof
+
+
+def form(receipt: Any) -> None:
+    fields = {"receipt_version", "retirement_id", "tx", "block", "state"}
+    obj(receipt, fields | {"validator_sets", "history_proof"})
+    if receipt["receipt_version"] != 1:
+        raise RejectError("MALFORMED", "version")
+    hexbytes(receipt["retirement_id"], 32)
+    tx = obj(receipt["tx"], {"signed_tx", "height", "index", "tx_proof", "result", "result_proof"})
+    signed = obj(tx["signed_tx"], {"tx", "signatures"})
+    unsigned = obj(signed["tx"], {"chain_id", "protocol_version", "type", "sender", "nonce"} | {
+        "expires_at_ms", "body"})  # fmt: skip
+    hexbytes(unsigned["chain_id"], 32)
+    hexbytes(unsigned["sender"], 32)
+    if not isinstance(unsigned["body"], dict) or not isinstance(unsigned["type"], str):
+        raise RejectError("MALFORMED", "tx body/type")
+    if not isinstance(signed["signatures"], list):
+        raise RejectError("MALFORMED", "tx signatures")
+    for entry in signed["signatures"]:
+        obj(entry, {"public_key", "signature"})
+        hexbytes(entry["public_key"], 32)
+        hexbytes(entry["signature"], 64)
+    integer(tx["height"])
+    integer(tx["index"])
+    proof_form(tx["tx_proof"])
+    proof_form(tx["result_proof"])
+    result = obj(tx["result"], {"tx_id", "status", "reason"})
+    hexbytes(result["tx_id"], 32)
+    if result["status"] not in ("accepted", "rejected"):
+        raise RejectError("MALFORMED", "status")
+    block = obj(receipt["block"], {"header", "certificate"})
+    header_form(block["header"])
+    certificate_form(block["certificate"])
+    if not isinstance(receipt["state"], list) or not isinstance(receipt["validator_sets"], list):
+        raise RejectError("MALFORMED", "lists")
+    for entry in receipt["state"]:
+        obj(entry, {"key", "value", "proof"})
+        if not isinstance(entry["key"], str):
+            raise RejectError("MALFORMED", "key")
+        if entry["value"] is not None and not isinstance(entry["value"], dict):
+            raise RejectError("MALFORMED", "value")
+        smt = obj(entry["proof"], {"siblings", "leaf"})
+        if not isinstance(smt["siblings"], list) or len(smt["siblings"]) > 256:
+            raise RejectError("MALFORMED", "siblings")
+        for sibling in smt["siblings"]:
+            hexbytes(sibling, 32)
+        if smt["leaf"] is not None:
+            leaf = obj(smt["leaf"], {"key_hash", "value_hash"})
+            hexbytes(leaf["key_hash"], 32)
+            hexbytes(leaf["value_hash"], 32)
+    for change in receipt["validator_sets"]:
+        obj(change, {"header", "certificate", "next_validators"})
+        header_form(change["header"])
+        certificate_form(change["certificate"])
+        if not isinstance(change["next_validators"], dict):
+            raise RejectError("MALFORMED", "next_validators")
+    if not isinstance(receipt["history_proof"], str):
+        raise RejectError("MALFORMED", "history_proof")
+
+
+# --- §6 RFC 9162 inclusion ----------------------------------------------------------------
+
+
+def merkle_root_from_path(index: int, size: int, leaf: bytes, path: list[bytes]) -> bytes | None:
+    if index >= size:
+        return None
+    fn, sn, r = index, size - 1, sha(b"\x00" + leaf)
+    for p in path:
+        if sn == 0:
+            return None
+        if fn % 2 == 1 or fn == sn:
+            r = sha(b"\x01" + p + r)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn // 2, sn // 2
+        else:
+            r = sha(b"\x01" + r + p)
+        fn, sn = fn // 2, sn // 2
+    return r if sn == 0 else None
+
+
+# --- §7 validator sets, §8.2 certificates ---------------------------------------------------
+
+
+def note_key_id(name: str, public_key: bytes) -> bytes:
+    return sha(name.encode() + b"\n" + b"\x01" + public_key)[:4]
+
+
+def check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
+    obj(value, {"validators", "quorum"})
+    members = value["validators"]
+    if not isinstance(members, list) or not members:
+        raise RejectError("BAD_SET_CHANGE", "no validators")
+    keys = []
+    for member in members:
+        obj(member, {"name", "public_key", "note_verifier_key"})
+        key = hexbytes(member["public_key"], 32)
+        name = member["name"]
+        key_data = base64.b64encode(b"\x01" + key).decode()
+        expected = f"{name}+{note_key_id(name, key).hex()}+{key_data}"
+        if member["note_verifier_key"] != expected:
+            raise RejectError("BAD_SET_CHANGE", "note key")
+        keys.append(key)
+    if keys != sorted(set(keys)):
+        raise RejectError("BAD_SET_CHANGE", "order")
+    quorum = value["quorum"]
+    if not isinstance(quorum, int) or not len(keys) / 2 < quorum <= len(keys):
+        raise RejectError("BAD_SET_CHANGE", "quorum")
+    return members
+
+
+def set_hash(value: dict[str, Any]) -> bytes:
+    return sha(TAG_VALIDATORS + jcs(value))
+
+
+def check_certificate(
+    cert: dict[str, Any], header: dict[str, Any], chain: str, vset: Any
+) -> list[str]:
+    keys = [entry["validator"] for entry in cert["signatures"]]
+    if len(set(keys)) != len(keys):
+        raise RejectError("DUPLICATE_SIGNER")
+    if keys != sorted(keys, key=bytes.fromhex):
+        raise RejectError("MALFORMED", "certificate order")
+    members = {m["public_key"] for m in vset["validators"]}
+    if any(key not in members for key in keys):
+        raise RejectError("NOT_A_VALIDATOR")
+    block_hash = sha(TAG_HEADER + jcs(header)).hex()
+    if cert["height"] != header["height"] or cert["block_hash"] != block_hash:
+        raise RejectError("BAD_CERTIFICATE", "other block")
+    vote = {"type": "precommit", "chain_id": chain, "height": cert["height"]}
+    vote |= {"round": cert["round"], "block_hash": block_hash}
+    message = TAG_VOTE + jcs(vote)
+    for entry in cert["signatures"]:
+        if not ed25519_ok(
+            bytes.fromhex(entry["validator"]), message, bytes.fromhex(entry["signature"])
+        ):
+            raise RejectError("BAD_CERTIFICATE", "signature")
+    if len(keys) < vset["quorum"]:
+        raise RejectError("QUORUM_NOT_REACHED")
+    return keys
+
+
+def set_in_force(v0: dict[str, Any], changes: list[dict[str, Any]], height: int) -> dict[str, Any]:
+    current = v0
+    for change in changes:
+        if change["header"]["height"] < height:
+            current = change["next_validators"]
+    return current
+
+
+# --- §9 sparse Merkle proofs ------------------------------------------------------------
+
+
+def smt_ok(root: bytes, key: str, value: Any, proof: dict[str, Any]) -> bool:
+    k = sha(key.encode("utf-8"))
+    siblings = [bytes.fromhex(s) for s in proof["siblings"]]
+    leaf = proof["leaf"]
+    if value is not None:
+        if leaf is None or bytes.fromhex(leaf["key_hash"]) != k:
+            return False
+        if bytes.fromhex(leaf["value_hash"]) != sha(jcs(value)):
+            return False
+        c = sha(b"\x02" + k + sha(jcs(value)))
+    elif leaf is None:
+        c = EMPTY
+    else:
+        other = bytes.fromhex(leaf["key_hash"])
+        if other == k or any(bit(other, d) != bit(k, d) for d in range(len(siblings))):
+            return False
+        c = sha(b"\x02" + other + bytes.fromhex(leaf["value_hash"]))
+    for d in range(len(siblings) - 1, -1, -1):
+        c = sha(b"\x03" + siblings[d] + c) if bit(k, d) else sha(b"\x03" + c + siblings[d])
+    return c == root
+
+
+def bit(h: bytes, d: int) -> int:
+    return (h[d // 8] >> (7 - d % 8)) & 1
+
+
+# --- §10 notes, §14.3 tlog-proof --------------------------------------------------------------
+
+
+def b64(text: str) -> bytes:
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
+def check_history(
+    text: str, chain: str, header: dict[str, Any], v0: Any, changes: list[Any]
+) -> None:
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    try:
+        if not sep or lines[0] != "c2sp.org/tlog-proof@v1" or not lines[1].startswith("index "):
+            raise ValueError("header lines")
+        index_text = lines[1][6:]
+        if (
+            not index_text.isascii()
+            or not index_text.isdigit()
+            or str(int(index_text)) != index_text
+        ):
+            raise ValueError("index")
+        path = [b64(line) for line in lines[2:]]
+        if any(len(p) != 32 for p in path):
+            raise ValueError("hash size")
+        cut = note.rfind("\n\n")
+        body, sigs = note[: cut + 1], note[cut + 2 :]
+        if cut < 0 or not sigs.endswith("\n"):
+            raise ValueError("note")
+        origin, size_text, root_text, *rest = body.split("\n")
+        if rest != [""] or not size_text.isdigit() or str(int(size_text)) != size_text:
+            raise ValueError("checkpoint text")
+        size, root = int(size_text), b64(root_text)
+        signatures = []
+        for line in sigs[:-1].split("\n"):
+            if not line.startswith("\u2014 "):
+                raise ValueError("signature line")
+            name, _, encoded = line[2:].partition(" ")
+            raw = b64(encoded)
+            signatures.append((name, raw[:4], raw[4:]))
+    except (ValueError, IndexError) as error:
+        raise RejectError("BAD_CHECKPOINT", str(error)) from None
+    if origin != "lantan/" + chain:
+        raise RejectError("CHECKPOINT_WRONG_CHAIN")
+    vset = set_in_force(v0, changes, size - 1)
+    known = {
+        (m["name"], note_key_id(m["name"], bytes.fromhex(m["public_key"]))): m["public_key"]
+        for m in vset["validators"]
+    }
+    good = set()
+    for name, key_id, signature in signatures:
+        key = known.get((name, key_id))
+        if key is None:
+            continue
+        if not ed25519_ok(bytes.fromhex(key), body.encode("utf-8"), signature):
+            raise RejectError("BAD_CHECKPOINT", "line does not verify")
+        good.add(key)
+    if len(good) < vset["quorum"]:
+        raise RejectError("CHECKPOINT_QUORUM")
+    index = int(index_text)
+    if index != header["height"] or index >= size:
+        raise RejectError("BAD_HISTORY_PROOF", "index")
+    if merkle_root_from_path(index, size, jcs(header), path) != root:
+        raise RejectError("BAD_HISTORY_PROOF", "root")
+
+
+# --- §14.4 -------------------------------------------------------------------------------------
+
+
+def verify(receipt_bytes: bytes, genesis_bytes: bytes) -> tuple[str | None, dict[str, Any]]:
+    try:
+        return None, _verify(receipt_bytes, genesis_bytes)
+    except RejectError as rejection:
+        return rejection.code, {}
+
+
+def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
+    genesis = json.loads(genesis_bytes)
+    chain = sha(TAG_GENESIS + jcs(genesis)).hex()
+    v0 = genesis["validators"]
+    try:
+        receipt = json.loads(receipt_bytes)
+        receipt_hash = sha(jcs(receipt)).hex()
+    except (ValueError, AssertionError, TypeError):
+        raise RejectError("MALFORMED", "not JSON of the protocol's value domain") from None
+    form(receipt)
+    t = receipt["retirement_id"]
+    tx, block = receipt["tx"], receipt["block"]
+    header, cert = block["header"], block["certificate"]
+
+    # 2. set changes
+    changes = receipt["validator_sets"]
+    current, last = v0, -1
+    for change in changes:
+        h = change["header"]
+        if h["height"] <= last or h["chain_id"] != chain:
+            raise RejectError("BAD_SET_CHANGE", "order/chain")
+        if h["validators_hash"] != set_hash(current).hex():
+            raise RejectError("BAD_SET_CHANGE", "set")
+        if h["next_validators_hash"] == h["validators_hash"]:
+            raise RejectError("BAD_SET_CHANGE", "no change")
+        check_set(change["next_validators"])
+        if set_hash(change["next_validators"]).hex() != h["next_validators_hash"]:
+            raise RejectError("BAD_SET_CHANGE", "preimage")
+        check_certificate(change["certificate"], h, chain, current)
+        current, last = change["next_validators"], h["height"]
+
+    # 3. block
+    if header["chain_id"] != chain:
+        raise RejectError("WRONG_CHAIN")
+    vset = set_in_force(v0, changes, header["height"])
+    if header["protocol_version"] != 1 or header["height"] != tx["height"]:
+        raise RejectError("BAD_CHAIN", "height")
+    if header["validators_hash"] != set_hash(vset).hex():
+        raise RejectError("BAD_CHAIN", "set")
+    if any(c["header"]["height"] == header["height"] and c["header"] != header for c in changes):
+        raise RejectError("BAD_CHAIN", "two headers")
+    signers = check_certificate(cert, header, chain, vset)
+
+    # 4. transaction
+    signed = tx["signed_tx"]
+    unsigned = signed["tx"]
+    signing_bytes = TAG_TX + jcs(unsigned)
+    if sha(signing_bytes).hex() != t:
+        raise RejectError("WRONG_RETIREMENT")
+    if unsigned["chain_id"] != chain:
+        raise RejectError("WRONG_CHAIN", "tx")
+    if unsigned["type"] not in ("credits.retire_judicial", "credits.retire"):
+        raise RejectError("NOT_A_RETIREMENT")
+    keys = [s["public_key"] for s in signed["signatures"]]
+    if keys != sorted(set(keys), key=bytes.fromhex) or unsigned["sender"] not in keys:
+        raise RejectError("BAD_TX_SIGNATURE", "set of signers")
+    for s in signed["signatures"]:
+        if not ed25519_ok(
+            bytes.fromhex(s["public_key"]), signing_bytes, bytes.fromhex(s["signature"])
+        ):
+            raise RejectError("BAD_TX_SIGNATURE")
+    tp, rp = tx["tx_proof"], tx["result_proof"]
+    if tp["leaf_index"] != tx["index"] or merkle_root_from_path(
+        tx["index"], tp["tree_size"], jcs(signed), tp["_hashes"]
+    ) != bytes.fromhex(header["tx_root"]):
+        raise RejectError("BAD_TX_PROOF")
+    result = tx["result"]
+    if (
+        result["tx_id"] != t
+        or rp["leaf_index"] != tx["index"]
+        or rp["tree_size"] != tp["tree_size"]
+        or merkle_root_from_path(tx["index"], rp["tree_size"], jcs(result), rp["_hashes"])
+        != bytes.fromhex(header["results_root"])
+    ):
+        raise RejectError("BAD_RESULT_PROOF")
+    if result["status"] != "accepted":
+        raise RejectError("TX_NOT_ACCEPTED", str(result["reason"]))
+
+    # 5. checkpoint
+    check_history(receipt["history_proof"], chain, header, v0, changes)
+
+    # 6. state proofs
+    state_keys = [e["key"].encode("utf-8") for e in receipt["state"]]
+    if state_keys != sorted(set(state_keys)):
+        raise RejectError("MALFORMED", "state order")
+    root = bytes.fromhex(header["state_root"])
+    records: dict[str, Any] = {}
+    for entry in receipt["state"]:
+        if not smt_ok(root, entry["key"], entry["value"], entry["proof"]):
+            raise RejectError("BAD_STATE_PROOF", entry["key"])
+        records[entry["key"]] = entry["value"]
+
+    # 7. required records
+    needed: set[str] = set()
+
+    def need(key: str) -> dict[str, Any]:
+        needed.add(key)
+        if records.get(key) is None:
+            raise RejectError("MISSING_RECORD", key)
+        record: dict[str, Any] = records[key]
+        return record
+
+    r = need(f"retirement/{t}")
+    for first, _last in r["ranges"]:
+        need(f"serials/{r['batch_id']}/{first:016d}")
+    batch = need(f"batch/{r['batch_id']}")
+    project = need(f"project/{batch['project_id']}")
+    for key in keys:
+        needed.add(f"key/{key}")
+        if f"key/{key}" not in records:
+            raise RejectError("MISSING_RECORD", f"key/{key}")
+        if records[f"key/{key}"] is not None:
+            need(f"institution/{records[f'key/{key}']['institution_id']}")
+    case = court = None
+    if r["case_id"] is not None:
+        case = need(f"case/{r['case_id']}")
+        court = need(f"institution/{case['court']}")
+    if set(records) - needed:
+        raise RejectError("UNEXPECTED_RECORD", str(sorted(set(records) - needed)))
+
+    # 8. meaning
+    body = unsigned["body"]
+    judicial = unsigned["type"] == "credits.retire_judicial"
+    if (
+        r["retirement_id"] != t
+        or r["height"] != tx["height"]
+        or r["kind"] != ("judicial" if judicial else "voluntary")
+        or r["account_id"] != body.get("account_id")
+        or r["batch_id"] != body.get("batch_id")
+        or r["quantity_kg"] != body.get("quantity_kg")
+        or (judicial and r["case_id"] != body.get("case_id"))
+        or (not judicial and (r["case_id"] is not None or r["confirmed_by"] is not None))
+    ):
+        raise RejectError("RETIREMENT_MISMATCH")
+    previous, total = 0, 0
+    for first, last_serial in r["ranges"]:
+        if first <= previous or last_serial < first:
+            raise RejectError("QUANTITY_MISMATCH", "ranges")
+        previous, total = last_serial, total + last_serial - first + 1
+    if total != r["quantity_kg"]:
+        raise RejectError("QUANTITY_MISMATCH")
+    for first, last_serial in r["ranges"]:
+        block_record = records[f"serials/{r['batch_id']}/{first:016d}"]
+        expected = {
+            "batch_id": r["batch_id"],
+            "first_serial": first,
+            "last_serial": last_serial,
+            "status": "retired",
+            "retirement_id": t,
+            "case_id": r["case_id"],
+        }
+        if any(block_record.get(name) != value for name, value in expected.items()):
+            raise RejectError("SERIALS_MISMATCH")
+    if batch["batch_id"] != r["batch_id"] or project["project_id"] != batch["project_id"]:
+        raise RejectError("RECORD_MISMATCH")
+    if case is not None and court is not None:
+        if case["case_id"] != r["case_id"] or t not in case["retirement_ids"]:
+            raise RejectError("CASE_MISMATCH")
+        court_key = r["confirmed_by"]
+        key_record = records.get(f"key/{court_key}")
+        if (
+            court_key not in keys
+            or key_record is None
+            or key_record["institution_id"] != case["court"]
+            or "court" not in court["roles"]
+            or court_key not in court["public_keys"]
+        ):
+            raise RejectError("COURT_ROLE_MISSING")
+    names = {m["public_key"]: m["name"] for m in vset["validators"]}
+    return {
+        "court": None if court is None else court["name_zh"],
+        "case_number": None if case is None else case["case_number"],
+        "quantity_kg": r["quantity_kg"],
+        "ranges": r["ranges"],
+        "height": header["height"],
+        "signed_by": sorted(names[k] for k in signers),
+        "validators": len(vset["validators"]),
+        "quorum": vset["quorum"],
+        "receipt_hash": receipt_hash,
+    }

@@ -1,0 +1,180 @@
+"""The worked receipt example of docs/PROTOCOL.md §14.5, computed from the code.
+
+`python -m tests.receipts.receipt_example --rewrite` builds the Xiangshan case on an
+in-process chain with fixed keys (tests/receipts/chain.py), takes the judicial retirement's
+receipt and writes every intermediate value of its verification into PROTOCOL.md, the
+receipt into tests/vectors/receipt-v1.json and its genesis into
+tests/vectors/receipt-v1-genesis.json. test_receipt_example.py fails when any is stale.
+"""
+
+import base64
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from protocol.encoding import encode
+from protocol.hashing import TAG_GENESIS, TAG_HEADER, TAG_TX, TAG_VALIDATORS, TAG_VOTE, sha256
+from protocol.merkle import hash_children, hash_leaf
+from protocol.smt_proof import hash_leaf as smt_leaf
+from protocol.smt_proof import hash_node as smt_node
+from protocol.smt_proof import path_bit
+from tests.receipts.chain import ReceiptChain
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "PROTOCOL.md"
+RECEIPT_FILE = ROOT / "tests" / "vectors" / "receipt-v1.json"
+GENESIS_FILE = ROOT / "tests" / "vectors" / "receipt-v1-genesis.json"
+BEGIN, END = "<!-- receipt-example:begin -->", "<!-- receipt-example:end -->"
+
+
+class Lines:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, label: str, value: str | bytes) -> None:
+        self.items.append((label, value.hex() if isinstance(value, bytes) else value))
+
+    def render(self) -> str:
+        return "\n".join(
+            f"{label}:\n  {value}" if len(label) + len(value) > 90 else f"{label}: {value}"
+            for label, value in self.items
+        )
+
+
+def build_example() -> tuple[dict[str, Any], bytes]:
+    """The judicial retirement's receipt and the genesis document bytes."""
+    with tempfile.TemporaryDirectory() as directory:
+        chain = ReceiptChain(Path(directory))
+        try:
+            ids = chain.run_case()
+            chain.commit()
+            return chain.receipt(ids["credits.retire_judicial"]), chain.genesis_bytes
+        finally:
+            chain.close()
+
+
+def fold_rfc9162(
+    out: Lines, what: str, *, index: int, size: int, leaf: bytes, path: list[str]
+) -> None:
+    """The steps of RFC 9162 §2.1.3.2, each intermediate hash shown."""
+    fn, sn, r = index, size - 1, hash_leaf(leaf)
+    out.add(f"{what} leaf hash H(0x00 || leaf), index {index} of {size}", r)
+    for step, p_hex in enumerate(path, start=1):
+        p = bytes.fromhex(p_hex)
+        if fn & 1 or fn == sn:
+            r = hash_children(p, r)
+            out.add(f"{what} step {step}: H(0x01 || path[{step - 1}] || r)", r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = hash_children(r, p)
+            out.add(f"{what} step {step}: H(0x01 || r || path[{step - 1}])", r)
+        fn, sn = fn >> 1, sn >> 1
+
+
+def fold_smt(out: Lines, entry: dict[str, Any]) -> None:
+    key = entry["key"]
+    key_hash = sha256(key.encode())
+    value_bytes = encode(entry["value"])
+    out.add(f"{key}: key_hash", key_hash)
+    out.add(f"{key}: JCS(value)", value_bytes.decode())
+    out.add(f"{key}: value_hash", sha256(value_bytes))
+    c = smt_leaf(key_hash, sha256(value_bytes))
+    out.add(f"{key}: leaf H(0x02 || key_hash || value_hash)", c)
+    siblings = entry["proof"]["siblings"]
+    for depth in range(len(siblings) - 1, -1, -1):
+        sibling = bytes.fromhex(siblings[depth])
+        bit = path_bit(key_hash, depth)
+        c = smt_node(sibling, c) if bit else smt_node(c, sibling)
+        order = "sibling || c" if bit else "c || sibling"
+        out.add(f"{key}: depth {depth}, bit {bit}: H(0x03 || {order})", c)
+
+
+def render(receipt: dict[str, Any], genesis_bytes: bytes) -> str:
+    out = Lines()
+    genesis = json.loads(genesis_bytes)
+    chain_id = sha256(TAG_GENESIS + encode(genesis))
+    out.add("chain_id = H(TAG_GENESIS || JCS(genesis))", chain_id)
+    out.add(
+        "V0 hash = H(TAG_VALIDATORS || JCS(genesis.validators))",
+        sha256(TAG_VALIDATORS + encode(genesis["validators"])),
+    )
+    tx = receipt["tx"]
+    unsigned = tx["signed_tx"]["tx"]
+    out.add("JCS(signed_tx.tx)", encode(unsigned).decode())
+    out.add("tx_id = H(TAG_TX || JCS(tx)) = retirement_id", sha256(TAG_TX + encode(unsigned)))
+    for signature in tx["signed_tx"]["signatures"]:
+        out.add(f"tx signature by {signature['public_key'][:16]}…", signature["signature"])
+    fold_rfc9162(
+        out,
+        "tx_root",
+        index=tx["index"],
+        size=tx["tx_proof"]["tree_size"],
+        leaf=encode(tx["signed_tx"]),
+        path=tx["tx_proof"]["hashes"],
+    )
+    out.add("JCS(result)", encode(tx["result"]).decode())
+    fold_rfc9162(
+        out,
+        "results_root",
+        index=tx["index"],
+        size=tx["result_proof"]["tree_size"],
+        leaf=encode(tx["result"]),
+        path=tx["result_proof"]["hashes"],
+    )
+    header = receipt["block"]["header"]
+    out.add("JCS(header)", encode(header).decode())
+    block_hash = sha256(TAG_HEADER + encode(header))
+    out.add("block_hash = H(TAG_HEADER || JCS(header))", block_hash)
+    certificate = receipt["block"]["certificate"]
+    vote = {
+        "type": "precommit",
+        "chain_id": chain_id.hex(),
+        "height": header["height"],
+        "round": certificate["round"],
+        "block_hash": block_hash.hex(),
+    }
+    out.add("precommit signing bytes = TAG_VOTE || JCS(vote)", TAG_VOTE + encode(vote))
+    for signature in certificate["signatures"]:
+        out.add(f"precommit by {signature['validator'][:16]}…", signature["signature"])
+    head, _, note = receipt["history_proof"].partition("\n\n")
+    lines = head.split("\n")
+    path = [base64.b64decode(line).hex() for line in lines[2:]]
+    size = int(note.split("\n")[1])
+    fold_rfc9162(out, "history", index=header["height"], size=size, leaf=encode(header), path=path)
+    out.add("checkpoint root (base64, line 3 of the note)", note.split("\n")[2])
+    out.add("history_proof (\\n shown as \\n)", receipt["history_proof"].replace("\n", "\\n"))
+    for entry in receipt["state"]:
+        if entry["value"] is not None:
+            fold_smt(out, entry)
+    out.add("state_root of the header", header["state_root"])
+    out.add("receipt hash = H(JCS(receipt))", sha256(encode(receipt)))
+    intro = (
+        "Every value below is recomputed by the test from the receipt file, whose inputs (path "
+        "hashes, SMT siblings, signatures, the note) are in tests/vectors/receipt-v1.json; "
+        "each fold ends at the root the header or checkpoint carries. The validator set does "
+        "not change on this chain, so `validator_sets` is empty."
+    )
+    return f"{intro}\n\n```\n{out.render()}\n```"
+
+
+def document_with_example(document: str, example: str) -> str:
+    start, end = document.index(BEGIN) + len(BEGIN), document.index(END)
+    return document[:start] + "\n" + example + "\n" + document[end:]
+
+
+def main(argv: list[str]) -> int:
+    receipt, genesis_bytes = build_example()
+    if "--rewrite" not in argv:
+        print(render(receipt, genesis_bytes))
+        return 0
+    DOC.write_text(document_with_example(DOC.read_text(), render(receipt, genesis_bytes)))
+    RECEIPT_FILE.write_bytes(encode(receipt))
+    GENESIS_FILE.write_bytes(genesis_bytes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,515 @@
+"""The tamper corpus: receipts changed one way each, with the §14.4 code each must fail with.
+
+Field mutations edit the parsed receipt and re-canonicalize it (so every case is
+well-formed JCS and fails for its meaning, not its bytes). Splices take parts of other
+receipts. Re-sealed cases (reseal_cases) rebuild a receipt's state proofs, header,
+certificate and checkpoint with the validators' own keys around a changed record: a quorum
+that signed something the rules forbid, which only the record checks can catch.
+"""
+
+import base64
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from protocol.encoding import encode
+from protocol.hashing import TAG_HEADER, Hash32, sha256, tagged_hash
+from protocol.log import MemoryLogStore, MerkleLog
+from protocol.note import checkpoint_at_height, format_signed_note, sign_note
+from protocol.signing import SigningKey
+from protocol.smt import MemorySmtStore, SparseMerkleTree
+from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+
+Receipt = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TamperCase:
+    name: str
+    receipt: bytes
+    code: str
+
+
+def flip_hex(text: str, position: int = -1) -> str:
+    """Change one hex digit."""
+    chars = list(text)
+    chars[position] = "0" if chars[position] != "0" else "1"
+    return "".join(chars)
+
+
+def flip_b64(text: str) -> str:
+    raw = bytearray(base64.b64decode(text))
+    raw[-1] ^= 1
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def _case(name: str, receipt: Receipt, code: str, edit: Callable[[Receipt], object]) -> TamperCase:
+    changed = copy.deepcopy(receipt)
+    edit(changed)
+    return TamperCase(name, encode(changed), code)
+
+
+def _entry(receipt: Receipt, prefix: str) -> dict[str, Any]:
+    return next(e for e in receipt["state"] if e["key"].startswith(prefix))
+
+
+def _set(obj: dict[str, Any], name: str, value: object) -> None:
+    obj[name] = value
+
+
+def _flip_at(*path: str | int) -> Callable[[Receipt], None]:
+    """An edit that changes one hex digit of the string at path."""
+
+    def edit(x: Receipt) -> None:
+        parent: Any = x
+        for step in path[:-1]:
+            parent = parent[step]
+        parent[path[-1]] = flip_hex(parent[path[-1]])
+
+    return edit
+
+
+def _flip_history_line(index: int) -> Callable[[Receipt], None]:
+    return lambda x: _edit_history_line(x, index, flip_b64)
+
+
+def field_cases(receipt: Receipt, *, checkpoint_quorum: int) -> list[TamperCase]:
+    """Mutations of one field or hash each; no keys needed."""
+    r = receipt
+    cases = [
+        _case("unknown top-level field", r, "MALFORMED", lambda x: _set(x, "note", "hi")),
+        _case(
+            "receipt names another retirement",
+            r,
+            "WRONG_RETIREMENT",
+            lambda x: _set(x, "retirement_id", flip_hex(x["retirement_id"])),
+        ),
+        _case(
+            "quantity in the tx body",
+            r,
+            "WRONG_RETIREMENT",
+            lambda x: _set(x["tx"]["signed_tx"]["tx"]["body"], "quantity_kg", 1),
+        ),
+        _case(
+            "quantity in the retirement record",
+            r,
+            "BAD_STATE_PROOF",
+            lambda x: _set(_entry(x, "retirement/")["value"], "quantity_kg", 1),
+        ),
+        _case(
+            "serial range in the retirement record",
+            r,
+            "BAD_STATE_PROOF",
+            lambda x: _set(_entry(x, "retirement/")["value"], "ranges", [[2, 422_501]]),
+        ),
+        _case(
+            "last serial of the retired block",
+            r,
+            "BAD_STATE_PROOF",
+            lambda x: _set(_entry(x, "serials/")["value"], "last_serial", 10**9),
+        ),
+        _case(
+            "tx height",
+            r,
+            "BAD_CHAIN",
+            lambda x: _set(x["tx"], "height", x["tx"]["height"] + 1),
+        ),
+        _case(
+            "header height",
+            r,
+            "BAD_CHAIN",
+            lambda x: _set(x["block"]["header"], "height", x["block"]["header"]["height"] + 1),
+        ),
+        _case(
+            "header time",
+            r,
+            "BAD_CERTIFICATE",
+            lambda x: _set(x["block"]["header"], "time_ms", x["block"]["header"]["time_ms"] + 1),
+        ),
+        _case(
+            "header chain_id",
+            r,
+            "WRONG_CHAIN",
+            lambda x: _set(
+                x["block"]["header"], "chain_id", flip_hex(x["block"]["header"]["chain_id"])
+            ),
+        ),
+        _case(
+            "header validators_hash",
+            r,
+            "BAD_CHAIN",
+            lambda x: _set(
+                x["block"]["header"],
+                "validators_hash",
+                flip_hex(x["block"]["header"]["validators_hash"]),
+            ),
+        ),
+        _case(
+            "a tx signature",
+            r,
+            "BAD_TX_SIGNATURE",
+            lambda x: _set(
+                x["tx"]["signed_tx"]["signatures"][0],
+                "signature",
+                flip_hex(x["tx"]["signed_tx"]["signatures"][0]["signature"], 10),
+            ),
+        ),
+        _case(
+            "a precommit signature",
+            r,
+            "BAD_CERTIFICATE",
+            lambda x: _set(
+                x["block"]["certificate"]["signatures"][0],
+                "signature",
+                flip_hex(x["block"]["certificate"]["signatures"][0]["signature"], 10),
+            ),
+        ),
+        _case(
+            "the result's status",
+            r,
+            "BAD_RESULT_PROOF",
+            lambda x: x["tx"]["result"].update(status="rejected", reason="ALREADY_RETIRED"),
+        ),
+        _case(
+            "the tx path's leaf index",
+            r,
+            "BAD_TX_PROOF",
+            lambda x: _set(x["tx"]["tx_proof"], "leaf_index", x["tx"]["index"] + 1),
+        ),
+        _case(
+            "an extra hash in the tx path",
+            r,
+            "BAD_TX_PROOF",
+            lambda x: x["tx"]["tx_proof"]["hashes"].append("00" * 32),
+        ),
+        _case(
+            "drop the project record",
+            r,
+            "MISSING_RECORD",
+            lambda x: x["state"].remove(_entry(x, "project/")),
+        ),
+    ]
+    cases += _header_root_cases(r)
+    cases += _proof_hash_cases(r)
+    cases += _checkpoint_cases(r, checkpoint_quorum)
+    cases += _set_change_cases(r)
+    return cases
+
+
+def _header_root_cases(r: Receipt) -> list[TamperCase]:
+    names = ("tx_root", "results_root", "state_root", "history_root", "prev_hash", "proposer")
+    return [
+        _case(
+            f"header {name}",
+            r,
+            "BAD_CERTIFICATE",
+            _flip_at("block", "header", name),
+        )
+        for name in names
+    ]
+
+
+def _proof_hash_cases(r: Receipt) -> list[TamperCase]:
+    cases = []
+    for part, code in (("tx_proof", "BAD_TX_PROOF"), ("result_proof", "BAD_RESULT_PROOF")):
+        for i in range(len(r["tx"][part]["hashes"])):
+            cases.append(
+                _case(
+                    f"{part} hash {i}",
+                    r,
+                    code,
+                    _flip_at("tx", part, "hashes", i),
+                )
+            )
+    for e, entry in enumerate(r["state"]):
+        for i in range(len(entry["proof"]["siblings"])):
+            cases.append(
+                _case(
+                    f"{entry['key']} sibling {i}",
+                    r,
+                    "BAD_STATE_PROOF",
+                    _flip_at("state", e, "proof", "siblings", i),
+                )
+            )
+    head, _, _note = r["history_proof"].partition("\n\n")
+    for i in range(2, len(head.split("\n"))):
+        cases.append(
+            _case(
+                f"history proof hash {i - 2}",
+                r,
+                "BAD_HISTORY_PROOF",
+                _flip_history_line(i),
+            )
+        )
+    return cases
+
+
+def _edit_history_line(x: Receipt, index: int, edit: Callable[[str], str]) -> None:
+    head, _, note = x["history_proof"].partition("\n\n")
+    lines = head.split("\n")
+    lines[index] = edit(lines[index])
+    x["history_proof"] = "\n".join(lines) + "\n\n" + note
+
+
+def _edit_note(x: Receipt, edit: Callable[[list[str]], list[str]]) -> None:
+    head, _, note = x["history_proof"].partition("\n\n")
+    x["history_proof"] = head + "\n\n" + "\n".join(edit(note.split("\n")))
+
+
+def _flip_signature_line(line: str) -> str:
+    name, _, encoded = line.rpartition(" ")
+    raw = bytearray(base64.b64decode(encoded))
+    raw[10] ^= 1
+    return f"{name} {base64.b64encode(bytes(raw)).decode()}"
+
+
+def _checkpoint_cases(r: Receipt, quorum: int) -> list[TamperCase]:
+    _head, _, note = r["history_proof"].partition("\n\n")
+    lines = note.split("\n")
+    signature_lines = [line for line in lines if line.startswith("\u2014 ")]
+    return [
+        _case(
+            "checkpoint root",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_note(x, lambda ls: [ls[0], ls[1], flip_b64(ls[2]), *ls[3:]]),
+        ),
+        _case(
+            "checkpoint size",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_note(x, lambda ls: [ls[0], str(int(ls[1]) + 1), *ls[2:]]),
+        ),
+        _case(
+            "a checkpoint signature line",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_note(x, lambda ls: [*ls[:4], _flip_signature_line(ls[4]), *ls[5:]]),
+        ),
+        _case(
+            "fewer than q checkpoint lines",
+            r,
+            "CHECKPOINT_QUORUM",
+            lambda x: _edit_note(x, lambda ls: [*ls[:4], *signature_lines[: quorum - 1], ""]),
+        ),
+        _case(
+            "history index",
+            r,
+            "BAD_HISTORY_PROOF",
+            lambda x: _edit_history_line(x, 1, lambda line: f"index {int(line[6:]) + 1}"),
+        ),
+    ]
+
+
+def _set_change_cases(r: Receipt) -> list[TamperCase]:
+    if not r["validator_sets"]:
+        return []
+    return [
+        _case(
+            "set change preimage quorum",
+            r,
+            "BAD_SET_CHANGE",
+            lambda x: _set(
+                x["validator_sets"][0]["next_validators"],
+                "quorum",
+                x["validator_sets"][0]["next_validators"]["quorum"] - 1,
+            ),
+        ),
+        _case(
+            "set change certificate signature",
+            r,
+            "BAD_CERTIFICATE",
+            lambda x: _set(
+                x["validator_sets"][0]["certificate"]["signatures"][0],
+                "signature",
+                flip_hex(x["validator_sets"][0]["certificate"]["signatures"][0]["signature"], 9),
+            ),
+        ),
+        _case("a skipped set change", r, "BAD_CHAIN", lambda x: x["validator_sets"].pop()),
+    ]
+
+
+# --- splices -------------------------------------------------------------------------------
+
+
+def splice_cases(
+    receipt: Receipt,
+    *,
+    other_retirement: Receipt,
+    other_chain: Receipt,
+    rejected: Receipt | None,
+    extra_entry: dict[str, Any],
+    outsider_key: SigningKey,
+    quorum: int,
+) -> list[TamperCase]:
+    """Parts of other receipts, and certificates with too few, repeated or foreign signers."""
+    r = receipt
+    cases = [
+        _case(
+            "a tx from another retirement",
+            r,
+            "WRONG_RETIREMENT",
+            lambda x: x.update(
+                tx=copy.deepcopy(other_retirement["tx"]),
+                block=copy.deepcopy(other_retirement["block"]),
+            ),
+        ),
+        _case(
+            "a checkpoint from another chain",
+            r,
+            "CHECKPOINT_WRONG_CHAIN",
+            lambda x: _set(x, "history_proof", other_chain["history_proof"]),
+        ),
+        _case(
+            "a duplicated precommit signer",
+            r,
+            "DUPLICATE_SIGNER",
+            lambda x: x["block"]["certificate"]["signatures"].insert(
+                0, copy.deepcopy(x["block"]["certificate"]["signatures"][0])
+            ),
+        ),
+        _case(
+            "a precommit by a non-validator",
+            r,
+            "NOT_A_VALIDATOR",
+            lambda x: _add_precommit(x, outsider_key),
+        ),
+        _case(
+            "fewer than q precommits",
+            r,
+            "QUORUM_NOT_REACHED",
+            lambda x: _set(
+                x["block"]["certificate"],
+                "signatures",
+                x["block"]["certificate"]["signatures"][: quorum - 1],
+            ),
+        ),
+        _case(
+            "an extra, validly proven record",
+            r,
+            "UNEXPECTED_RECORD",
+            lambda x: _insert_entry(x, extra_entry),
+        ),
+    ]
+    if rejected is not None:
+        cases.append(TamperCase("a REJECTED retirement tx", encode(rejected), "TX_NOT_ACCEPTED"))
+    return cases
+
+
+def _insert_entry(x: Receipt, entry: dict[str, Any]) -> None:
+    x["state"].append(copy.deepcopy(entry))
+    x["state"].sort(key=lambda e: e["key"].encode())
+
+
+def _add_precommit(x: Receipt, key: SigningKey) -> None:
+    certificate = x["block"]["certificate"]
+    header = x["block"]["header"]
+    vote = Vote(
+        type=VoteType.PRECOMMIT,
+        chain_id=Hash32(bytes.fromhex(header["chain_id"])),
+        height=certificate["height"],
+        round=certificate["round"],
+        block_hash=Hash32(bytes.fromhex(certificate["block_hash"])),
+    )
+    signed = sign_vote(vote, key)
+    certificate["signatures"].append(
+        {"validator": key.public_key.hex(), "signature": signed.signature.hex()}
+    )
+    certificate["signatures"].sort(key=lambda s: bytes.fromhex(s["validator"]))
+
+
+# --- re-sealed: a quorum signs a state the rules forbid ------------------------------------------
+
+
+def reseal(
+    receipt: Receipt,
+    validator_keys: list[tuple[str, SigningKey]],
+    edit: Callable[[dict[str, Any]], None],
+) -> Receipt:
+    """Edit the records, then rebuild state proofs, header, certificate and checkpoint so
+    that every signature and proof is valid again (the validators' keys sign it all)."""
+    forged = copy.deepcopy(receipt)
+    records = {e["key"]: e["value"] for e in forged["state"]}
+    edit(records)
+    tree = SparseMerkleTree(MemorySmtStore())
+    root = tree.update(0, {k.encode(): encode(v) for k, v in records.items() if v is not None})
+    forged["state"] = [
+        {"key": k, "value": v, "proof": tree.prove(k.encode(), 0).to_json()}
+        for k, v in sorted(records.items(), key=lambda item: item[0].encode())
+    ]
+    header = forged["block"]["header"]
+    header["state_root"] = root.hex()
+    block_hash = tagged_hash(TAG_HEADER, encode(header))
+    chain_id = Hash32(bytes.fromhex(header["chain_id"]))
+    vote = Vote(
+        type=VoteType.PRECOMMIT,
+        chain_id=chain_id,
+        height=header["height"],
+        round=0,
+        block_hash=block_hash,
+    )
+    certificate = CommitCertificate.from_votes([sign_vote(vote, key) for _, key in validator_keys])
+    forged["block"]["certificate"] = certificate.to_json()
+    forged["history_proof"] = _forged_history(header, chain_id, validator_keys)
+    return forged
+
+
+def _forged_history(
+    header: dict[str, Any], chain_id: Hash32, validator_keys: list[tuple[str, SigningKey]]
+) -> str:
+    log = MerkleLog(MemoryLogStore())
+    for height in range(header["height"]):
+        log.append(sha256(b"forged history %d" % height))
+    log.append(encode(header))
+    size = header["height"] + 1
+    hashes = log.inclusion_proof(header["height"], size)
+    text = checkpoint_at_height(chain_id=chain_id, height=size - 1, root_hash=log.root()).body()
+    note = format_signed_note(text, [sign_note(text, name, key) for name, key in validator_keys])
+    lines = ["c2sp.org/tlog-proof@v1", f"index {header['height']}"]
+    lines += [base64.b64encode(h).decode() for h in hashes]
+    return "\n".join(lines) + "\n\n" + note
+
+
+def reseal_cases(
+    receipt: Receipt, validator_keys: list[tuple[str, SigningKey]]
+) -> Iterator[TamperCase]:
+    """Semantic cases: each record lie, sealed by the validators, fails its own check."""
+
+    def one(name: str, code: str, edit: Callable[[dict[str, Any]], None]) -> TamperCase:
+        return TamperCase(name, encode(reseal(receipt, validator_keys, edit)), code)
+
+    def rec(records: dict[str, Any], prefix: str) -> dict[str, Any]:
+        return next(v for k, v in records.items() if k.startswith(prefix))
+
+    yield one("re-sealed unchanged (control)", "", lambda _records: None)
+    yield one(
+        "a court signature from a key without the court role",
+        "COURT_ROLE_MISSING",
+        lambda rs: _set(rs["institution/xiangshan-court"], "roles", ["procuratorate"]),
+    )
+    yield one(
+        "retirement quantity differs from the tx",
+        "RETIREMENT_MISMATCH",
+        lambda rs: _set(rec(rs, "retirement/"), "account_id", "someone-else"),
+    )
+    yield one(
+        "ranges do not add up to the quantity",
+        "QUANTITY_MISMATCH",
+        lambda rs: _set(rec(rs, "retirement/"), "ranges", [[1, 100]]),
+    )
+    yield one(
+        "a serial block not retired",
+        "SERIALS_MISMATCH",
+        lambda rs: _set(rec(rs, "serials/"), "status", "active"),
+    )
+    yield one(
+        "the case does not list the retirement",
+        "CASE_MISMATCH",
+        lambda rs: _set(rec(rs, "case/"), "retirement_ids", []),
+    )
+    yield one(
+        "batch of another project",
+        "MISSING_RECORD",
+        lambda rs: _set(rec(rs, "batch/"), "project_id", "another-project"),
+    )

@@ -1,0 +1,313 @@
+"""Receipts from real node processes: the Xiangshan case on 3 and 4 validators, and after a
+validator-set change. Served receipts verify in both verifiers and through the CLI; the
+tamper corpus fails on them; served proofs agree with pymerkle."""
+
+import argparse
+import contextlib
+import io
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pymerkle
+import pytest
+
+from client.receipt_cli import register_receipt
+from client.receipt_codes import ReceiptError
+from client.receipt_verify import verify_receipt
+from client.verify_cli import register_verify
+from genesis.network import GENESIS_FILE
+from protocol.encoding import encode
+from protocol.hashing import Hash32, sha256
+from protocol.merkle import hash_leaf
+from protocol.proofs import ConsistencyProof
+from protocol.signing import SigningKey
+from tests.integration.network import LocalNet, wait_for
+from tests.integration.txs import (
+    BATCH_ID,
+    CASE_ID,
+    NetKeys,
+    TxBuilder,
+    submit_to,
+    wait_committed,
+    xiangshan_case_on_net,
+)
+from tests.receipts import independent_verifier
+from tests.receipts.chain import ReceiptChain
+from tests.receipts.tamper import TamperCase, field_cases, splice_cases
+
+pytestmark = pytest.mark.slow
+TOWNSHIP_KEY = SigningKey(sha256(b"receipts network test: township holder"))
+
+
+def run_cli(registers: list[Any], argv: list[str]) -> tuple[int, str, str]:
+    """One `lantan` command in-process through the group's register function."""
+    parser = argparse.ArgumentParser(prog="lantan")
+    subparsers = parser.add_subparsers(dest="group", required=True)
+    for register in registers:
+        register(subparsers)
+    args = parser.parse_args(argv)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code: int = args.handler(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+@dataclass
+class RunningCase:
+    net: LocalNet
+    builder: TxBuilder
+    keys: NetKeys
+    judicial: Hash32
+    voluntary: Hash32
+    rejected: Hash32
+
+    @property
+    def genesis(self) -> bytes:
+        return (self.net.directory / GENESIS_FILE).read_bytes()
+
+    @property
+    def node(self) -> str:
+        return self.net.validators[0]
+
+    def receipt(self, tx_id: Hash32) -> dict[str, Any]:
+        def served() -> dict[str, Any] | None:
+            response = self.net.get(self.node, f"/v1/receipts/{tx_id.hex()}")
+            if response.status_code == 409:
+                return None
+            assert response.status_code == 200, response.text
+            value: dict[str, Any] = response.json()
+            assert encode(value) == response.content  # canonical bytes on the wire
+            return value
+
+        return wait_for(served, 30, "a receipt")
+
+
+def commit(
+    net: LocalNet, builder: TxBuilder, tx_type: str, sender: Any, body: Any, *cos: Any
+) -> tuple[Hash32, dict[str, Any]]:
+    signed = builder.build(tx_type, sender, body, cos)
+    submit_to(net, net.validators, encode(signed.to_json()))
+    status = wait_committed(net, net.validators[0], signed.tx_id)
+    return signed.tx_id, status
+
+
+def run_case(net: LocalNet) -> RunningCase:
+    keys = NetKeys(net.directory)
+    builder = TxBuilder(net, keys)
+    township = TOWNSHIP_KEY
+    ids = {}
+    for step in xiangshan_case_on_net(township, builder.eco):
+        tx_id, status = commit(net, builder, step.tx_type, step.sender, step.body, *step.cosigners)
+        assert status["result"]["status"] == "accepted", (step.label, status)
+        ids[step.tx_type] = tx_id
+    voluntary, _ = commit(
+        net,
+        builder,
+        "credits.retire",
+        township,
+        {
+            "account_id": "huangbiao-township",
+            "batch_id": BATCH_ID,
+            "quantity_kg": 1_000,
+            "beneficiary": "Huangbi'ao Township",
+            "purpose": "voluntary_offset",
+            "reason": "events 2023",
+        },
+    )
+    body = {
+        "case_id": CASE_ID,
+        "account_id": builder.eco.account_id,
+        "batch_id": BATCH_ID,
+        "quantity_kg": 1,
+        "beneficiary": "eco",
+    }
+    rejected, status = commit(
+        net, builder, "credits.retire_judicial", builder.eco.holder, body, "xiangshan-court"
+    )
+    assert status["result"]["status"] == "rejected"
+    return RunningCase(
+        net=net,
+        builder=builder,
+        keys=keys,
+        judicial=ids["credits.retire_judicial"],
+        voluntary=voluntary,
+        rejected=rejected,
+    )
+
+
+def start(directory: Path, validators: int) -> Iterator[RunningCase]:
+    net = LocalNet(directory)
+    try:
+        net.up(validators=validators)
+        yield run_case(net)
+    finally:
+        net.close()
+
+
+@pytest.fixture(scope="module")
+def case3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCase]:
+    yield from start(tmp_path_factory.mktemp("net3"), 3)
+
+
+@pytest.fixture(scope="module")
+def case4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCase]:
+    yield from start(tmp_path_factory.mktemp("net4"), 4)
+
+
+def both_accept(receipt: dict[str, Any], genesis: bytes) -> Any:
+    data = encode(receipt)
+    started = time.perf_counter()
+    facts = verify_receipt(data, genesis)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    code, independent = independent_verifier.verify(data, genesis)
+    assert code is None
+    assert independent["receipt_hash"] == facts.receipt_hash
+    print(f"receipt verified in {elapsed_ms:.2f} ms ({len(data)} bytes)")
+    return facts
+
+
+def test_the_case_receipt_verifies_on_three_validators(case3: RunningCase, tmp_path: Path) -> None:
+    facts = both_accept(case3.receipt(case3.judicial), case3.genesis)
+    assert facts.quantity_kg == 422_500
+    assert facts.court_name_zh == "象山县人民法院"
+    assert (facts.validator_count, facts.quorum) == (3, 2)
+    assert len(facts.signed_by) >= 2
+    both_accept(case3.receipt(case3.voluntary), case3.genesis)
+
+
+def test_the_cli_fetches_and_verifies(case3: RunningCase, tmp_path: Path) -> None:
+    genesis = case3.net.directory / GENESIS_FILE
+    out = tmp_path / "receipt.json"
+    url = case3.net.url(case3.node)
+    args = ["receipt", "get", case3.judicial.hex(), "--node", url, "--out", str(out)]
+    code, stdout, _ = run_cli([register_receipt], [*args, "--genesis", str(genesis), "--json"])
+    assert code == 0, stdout
+    assert json.loads(stdout)["quantity_kg"] == 422_500
+    code, stdout, _ = run_cli(
+        [register_verify], ["verify", "receipt", str(out), "--genesis", str(genesis)]
+    )
+    assert code == 0
+    assert "VALID" in stdout and "象山县人民法院" in stdout and "422,500 kg" in stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(out.read_text().replace('"quantity_kg":422500', '"quantity_kg":422501', 1))
+    code, stdout, _ = run_cli(
+        [register_verify], ["verify", "receipt", str(bad), "--genesis", str(genesis)]
+    )
+    assert code == 1 and "INVALID" in stdout
+    for tx_id, expected in ((case3.judicial, 0), (case3.rejected, 1)):
+        verify = ["verify", "tx", tx_id.hex(), "--node", url, "--genesis", str(genesis)]
+        code, stdout, _ = run_cli([register_verify], verify)
+        assert code == expected, stdout
+        assert ("ACCEPTED" if expected == 0 else "REJECTED (exceeds_case_requirement)") in stdout
+        assert "xiangshan-court" in stdout
+
+
+def test_the_tamper_corpus_fails_on_a_served_receipt(case3: RunningCase, tmp_path: Path) -> None:
+    receipt = case3.receipt(case3.judicial)
+    height = receipt["tx"]["height"]
+    other = ReceiptChain(tmp_path / "other")
+    try:
+        ids = other.run_case()
+        other.commit()
+        other_receipt = other.receipt(ids["credits.retire_judicial"])
+    finally:
+        other.close()
+    params = case3.net.get_json(case3.node, "/v1/proofs/state/params", height=height)
+    cases = field_cases(receipt, checkpoint_quorum=2)
+    cases += splice_cases(
+        receipt,
+        other_retirement=case3.receipt(case3.voluntary),
+        other_chain=other_receipt,
+        rejected=case3.receipt(case3.rejected),
+        extra_entry={k: params[k] for k in ("key", "value", "proof")},
+        outsider_key=case3.keys["xiangshan-court"],
+        quorum=2,
+    )
+    for case in cases:
+        check(case, case3.genesis)
+
+
+def check(case: TamperCase, genesis: bytes) -> None:
+    with pytest.raises(ReceiptError) as raised:
+        verify_receipt(case.receipt, genesis)
+    assert raised.value.code.value == case.code, (case.name, raised.value)
+    assert independent_verifier.verify(case.receipt, genesis)[0] == case.code, case.name
+
+
+def test_served_proofs_agree_with_pymerkle(case3: RunningCase) -> None:
+    net, node = case3.net, case3.node
+    height = net.height(node)
+    tree = pymerkle.InmemoryTree(algorithm="sha256")
+    for h in range(height + 1):
+        tree.append_entry(encode(net.block(node, h)["block"]["header"]))
+    size = height + 1
+    for index in (0, size // 2, size - 1):
+        served = net.get_json(node, f"/v1/proofs/header/{index}", size=size)
+        theirs = tree.prove_inclusion(index + 1, size)
+        assert served["proof"]["hashes"] == [h.hex() for h in theirs.path[1:]]
+        assert hash_leaf(encode(served["header"])) == theirs.path[0]
+    for first in (1, size // 2, size):
+        served = net.get_json(node, "/v1/proofs/consistency", first=first, second=size)
+        assert set(served) == {"size1", "size2", "hashes"}
+        ConsistencyProof.from_json(served).verify(tree.get_root(first), tree.get_root(size))
+    bad = net.get(node, "/v1/proofs/consistency", first=0, second=size)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "BAD_REQUEST"
+    tx = net.get_json(node, f"/v1/proofs/tx/{case3.judicial.hex()}")
+    block = net.block(node, tx["height"])
+    txs = pymerkle.InmemoryTree(algorithm="sha256")
+    for signed in block["block"]["txs"]:
+        txs.append_entry(encode(signed))
+    assert txs.get_root(txs.get_size()).hex() == tx["header"]["tx_root"]
+    missing = net.get_json(node, "/v1/proofs/state/case/no-such-case")
+    assert missing["value"] is None and missing["proof"]["siblings"] is not None
+    assert net.get(node, "/v1/receipts/" + "00" * 32).json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_receipts_verify_after_a_validator_set_change(case3: RunningCase) -> None:
+    net, builder = case3.net, case3.builder
+    sets = net.get_json(case3.node, "/v1/validator-sets")
+    assert sets["changes"] == []
+    new_set = dict(sets["genesis"], quorum=3)
+    names = [v["name"] for v in new_set["validators"]]
+    _, status = commit(
+        net,
+        builder,
+        "validators.update",
+        names[0],
+        {"validator_set": new_set, "evidence_hashes": []},
+        names[1],
+    )
+    assert status["result"]["status"] == "accepted", status
+    change_height = status["height"]
+    wait_for(lambda: net.height(case3.node) > change_height + 2 or None, 30, "blocks after")
+    receipt = case3.receipt(case3.judicial)
+    assert [c["header"]["height"] for c in receipt["validator_sets"]] == [change_height]
+    both_accept(receipt, case3.genesis)
+    later, _ = commit(
+        net,
+        builder,
+        "credits.retire",
+        TOWNSHIP_KEY,
+        {
+            "account_id": "huangbiao-township",
+            "batch_id": BATCH_ID,
+            "quantity_kg": 500,
+            "beneficiary": "Huangbi'ao Township",
+            "purpose": "voluntary_offset",
+            "reason": "after the set change",
+        },
+    )
+    facts = both_accept(case3.receipt(later), case3.genesis)
+    assert (facts.validator_count, facts.quorum, len(facts.signed_by)) == (3, 3, 3)
+    for case in field_cases(case3.receipt(later), checkpoint_quorum=3):
+        check(case, case3.genesis)
+
+
+def test_the_case_receipt_verifies_on_four_validators(case4: RunningCase) -> None:
+    facts = both_accept(case4.receipt(case4.judicial), case4.genesis)
+    assert (facts.validator_count, facts.quorum) == (4, 3)
+    assert len(facts.signed_by) >= 3

@@ -1,0 +1,68 @@
+"""A real receipt end to end: `lantan receipt pdf` verifies it against the genesis file, then
+poppler and zbar read the PDF back (the issue's acceptance: pdffonts, pdftotext, pdftoppm and
+zbarimg). Skips, naming the Debian package, where the font or a tool is missing.
+"""
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from client.receipt_cli import register_receipt
+from client.receipt_pdf import qr_text
+from client.receipt_verify import verify_receipt
+from protocol.encoding import encode
+from tests.receipts.conftest import CaseChain
+from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, decode_qr_codes, run_tool
+
+
+def run_receipt_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="lantan")
+    register_receipt(parser.add_subparsers(dest="group", required=True))
+    args = parser.parse_args(["receipt", *argv])
+    result: int = args.handler(args)
+    return result
+
+
+@pytest.fixture
+def receipt_files(case_chain: CaseChain, tmp_path: Path) -> tuple[Path, Path]:
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(encode(case_chain.chain.receipt(case_chain.judicial)))
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(case_chain.chain.genesis_bytes)
+    return receipt, genesis
+
+
+def test_the_xiangshan_receipt_prints_and_reads_back(
+    receipt_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    cjk_font_or_skip()
+    receipt, genesis = receipt_files
+    out = tmp_path / "receipt.pdf"
+    assert run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
+    assert "VALID receipt" in capsys.readouterr().out
+    facts = verify_receipt(receipt.read_bytes(), genesis.read_bytes())
+
+    fonts = run_tool("pdffonts", "poppler-utils", str(out)).splitlines()[2:]
+    assert fonts, "pdffonts lists no font"
+    assert all(line.split()[1] == "TrueType" and line.split()[-5] == "yes" for line in fonts)
+
+    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
+    for expected in ("象山县人民法院", "黄避岙", "422,500", facts.receipt_id, facts.receipt_hash):
+        assert expected in text, expected
+
+    assert decode_qr_codes(out, tmp_path) == [qr_text(facts)]
+    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_hash}"
+
+
+def test_the_same_receipt_gives_the_same_pdf_bytes(
+    receipt_files: tuple[Path, Path], tmp_path: Path
+):
+    cjk_font_or_skip()
+    receipt, genesis = receipt_files
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    for out in (first, second):
+        assert (
+            run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
+        )
+    assert first.read_bytes() == second.read_bytes()

@@ -1,0 +1,258 @@
+"""The receipt PDF: reproducible bytes, an embedded CJK font, the text a judge searches for,
+and a QR code that decodes to the receipt id and hash (checked with poppler and zbar).
+
+The poppler and zbar checks skip, naming the missing tool, where scripts/system-deps could
+not install poppler-utils or zbar-tools; the rendering tests skip where no CJK font exists.
+"""
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client.errors import FontError
+from client.fonts import FontChoice, find_cjk_font
+from client.receipt_facts import SerialRange
+from client.receipt_pdf import (
+    ECOSYSTEM_NAMES,
+    VALUE_SIZE_MIN_PT,
+    VALUE_SIZE_PT,
+    beijing_time_text,
+    fit_size_pt,
+    pdf_date_text,
+    qr_text,
+    receipt_rows,
+    render_receipt_pdf,
+    wrap_text,
+)
+from contracts.case_records import JUDICIAL_PURPOSE
+from contracts.credit_records import ECOSYSTEMS
+from tests.unit.client.receipt_pdf_kit import (
+    BATCH_ID,
+    cjk_font_or_skip,
+    decode_qr_codes,
+    run_tool,
+    voluntary_facts,
+    xiangshan_facts,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def cjk_font() -> FontChoice:
+    return cjk_font_or_skip()
+
+
+@pytest.fixture(scope="module")
+def xiangshan_pdf(cjk_font: FontChoice, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "receipt.pdf"
+    path.write_bytes(render_receipt_pdf(xiangshan_facts(), cjk_font))
+    return path
+
+
+# Pure parts: the QR payload, the times and the rows.
+
+
+def test_qr_text_names_the_receipt_id_and_hash():
+    facts = xiangshan_facts()
+    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_hash}"
+
+
+def test_time_is_shown_as_beijing_time_to_the_millisecond():
+    # 1_700_000_123_456 ms is 2023-11-14 22:15:23.456 UTC.
+    assert beijing_time_text(1_700_000_123_456) == (
+        "2023-11-15 06:15:23.456 北京时间 Beijing time (UTC+8)"
+    )
+    assert pdf_date_text(1_700_000_123_456) == "D:20231115061523+08'00'"
+
+
+def test_judicial_rows_carry_court_case_obligors_and_quantity_in_t_and_kg():
+    rows = {row.label_en: row.lines for row in receipt_rows(xiangshan_facts())}
+    assert rows["Court"] == ("象山县人民法院", "Xiangshan County People's Court")
+    assert rows["Obligors (masked)"] == ("王某某、李某某",)
+    assert rows["Quantity retired"] == ("422.5 t CO2e = 422,500 kg CO2e",)
+    assert rows["Serial ranges"] == (f"{BATCH_ID}: 1–422500 (422,500 kg)",)
+    assert rows["Signed by"][1] == "signed by 3 of 3 (2)"
+    assert rows["Vintage and batch"] == (f"2022 · {BATCH_ID}",)
+
+
+def test_codes_print_with_bilingual_names_and_free_text_as_it_is():
+    facts = dataclasses.replace(xiangshan_facts(), purpose=JUDICIAL_PURPOSE)
+    rows = {row.label_en: row.lines for row in receipt_rows(facts)}
+    assert rows["Ecosystem"] == ("海水养殖 mariculture",)
+    assert rows["Purpose"] == ("替代性生态修复 alternative ecological restoration",)
+    own_words = dataclasses.replace(facts, purpose="乡镇活动 township events", ecosystem="kelp")
+    rows = {row.label_en: row.lines for row in receipt_rows(own_words)}
+    assert rows["Purpose"] == ("乡镇活动 township events",)
+    assert rows["Ecosystem"] == ("kelp",)
+
+
+def test_every_ecosystem_the_contracts_accept_has_a_bilingual_name():
+    assert set(ECOSYSTEM_NAMES) == set(ECOSYSTEMS)
+
+
+def test_voluntary_rows_leave_out_court_case_and_obligors():
+    labels = [row.label_en for row in receipt_rows(voluntary_facts())]
+    assert "Court" not in labels
+    assert "Case number" not in labels
+    assert "Obligors (masked)" not in labels
+    assert "Quantity retired" in labels
+
+
+# Line breaking and fitting, measured in the real font.
+
+
+def test_chinese_text_wraps_between_characters_within_the_width(cjk_font: FontChoice):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from client.fonts import register_cjk_font
+
+    name = register_cjk_font(cjk_font)
+    text = "浙江省宁波市象山县黄避岙乡" * 6
+    lines = wrap_text(text, name, VALUE_SIZE_PT, 200)
+    assert len(lines) > 1
+    assert "".join(lines) == text
+    assert all(stringWidth(line, name, VALUE_SIZE_PT) <= 200 for line in lines)
+
+
+def test_latin_text_wraps_at_spaces(cjk_font: FontChoice):
+    from client.fonts import register_cjk_font
+
+    name = register_cjk_font(cjk_font)
+    text = "Huangbi'ao Township mariculture fishery carbon sink " * 4
+    lines = wrap_text(text.strip(), name, VALUE_SIZE_PT, 150)
+    assert len(lines) > 1
+    assert " ".join(lines) == text.strip()
+    assert wrap_text("", name, VALUE_SIZE_PT, 150) == ("",)
+
+
+def test_hex_identifiers_shrink_to_fit_but_not_below_the_minimum(cjk_font: FontChoice):
+    from client.fonts import register_cjk_font
+
+    name = register_cjk_font(cjk_font)
+    assert fit_size_pt("short", name, 300) == VALUE_SIZE_PT
+    assert VALUE_SIZE_MIN_PT <= fit_size_pt("ab" * 32, name, 300) <= VALUE_SIZE_PT
+    assert fit_size_pt("ab" * 200, name, 300) == VALUE_SIZE_MIN_PT
+    assert fit_size_pt("", name, 300) == VALUE_SIZE_PT
+
+
+# Reproducible bytes.
+
+
+def test_identical_input_gives_identical_bytes(cjk_font: FontChoice):
+    first = render_receipt_pdf(xiangshan_facts(), cjk_font)
+    second = render_receipt_pdf(xiangshan_facts(), cjk_font)
+    assert first.startswith(b"%PDF-")
+    assert first == second
+
+
+def test_bytes_do_not_depend_on_the_process_clock_zone_or_source_date_epoch(
+    cjk_font: FontChoice, xiangshan_pdf: Path, tmp_path: Path
+):
+    # A fresh interpreter with another hash seed, time zone and $SOURCE_DATE_EPOCH (which
+    # reportlab would otherwise mix into the document id).
+    out = tmp_path / "again.pdf"
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from client.fonts import FontChoice\n"
+        "from client.receipt_pdf import render_receipt_pdf\n"
+        "from tests.unit.client.receipt_pdf_kit import xiangshan_facts\n"
+        f"font = FontChoice(path=Path({str(cjk_font.path)!r}), "
+        f"subfont_index={cjk_font.subfont_index}, source='test')\n"
+        "Path(sys.argv[1]).write_bytes(render_receipt_pdf(xiangshan_facts(), font))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "12345",
+        "TZ": "America/New_York",
+        "SOURCE_DATE_EPOCH": "1234567890",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run([sys.executable, "-c", script, str(out)], env=env, check=True, cwd=ROOT)
+    assert out.read_bytes() == xiangshan_pdf.read_bytes()
+
+
+def test_different_facts_give_different_bytes(cjk_font: FontChoice):
+    facts = xiangshan_facts()
+    other = dataclasses.replace(facts, quantity_kg=422_499)
+    assert render_receipt_pdf(facts, cjk_font) != render_receipt_pdf(other, cjk_font)
+
+
+# The acceptance checks, with poppler-utils and zbar-tools.
+
+
+def test_pdffonts_shows_the_cjk_font_embedded_and_nothing_unembedded(
+    cjk_font: FontChoice, xiangshan_pdf: Path
+):
+    output = run_tool("pdffonts", "poppler-utils", str(xiangshan_pdf))
+    fonts = [line.split() for line in output.splitlines()[2:] if line.strip()]
+    assert fonts, output
+    # Columns from the right: object ID, generation, then uni, sub, emb.
+    embedded = {columns[0] for columns in fonts if columns[-5] == "yes"}
+    assert embedded == {columns[0] for columns in fonts}, output
+    assert all(columns[1] == "TrueType" for columns in fonts), output
+    if cjk_font.path.name == "wqy-zenhei.ttc":
+        assert any("WenQuanYiZenHei" in name for name in embedded), output
+
+
+def test_pdftotext_finds_court_township_and_quantity(xiangshan_pdf: Path):
+    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-")
+    facts = xiangshan_facts()
+    for expected in ("象山县人民法院", "黄避岙", "422,500", "王某某", "signed by 3 of 3 (2)"):
+        assert expected in text, expected
+    assert facts.receipt_id in text
+    assert facts.receipt_hash in text
+    assert "2023-11-15 06:15:23.456" in text
+
+
+def test_pdfinfo_shows_one_page_and_the_block_time_as_creation_date(xiangshan_pdf: Path):
+    info = run_tool("pdfinfo", "poppler-utils", "-rawdates", str(xiangshan_pdf))
+    assert "Pages:           1" in info
+    assert "D:20231115061523+08'00'" in info
+
+
+def test_qr_code_decodes_to_the_receipt_id_and_hash(xiangshan_pdf: Path, tmp_path: Path):
+    assert decode_qr_codes(xiangshan_pdf, tmp_path) == [qr_text(xiangshan_facts())]
+
+
+def test_many_serial_ranges_continue_on_a_second_page(cjk_font: FontChoice, tmp_path: Path):
+    ranges = tuple(
+        SerialRange(
+            batch_id=BATCH_ID, first_serial=index * 1000 + 1, last_serial=index * 1000 + 500
+        )
+        for index in range(60)
+    )
+    facts = dataclasses.replace(xiangshan_facts(), serial_ranges=ranges, quantity_kg=30_000)
+    path = tmp_path / "long.pdf"
+    path.write_bytes(render_receipt_pdf(facts, cjk_font))
+    info = run_tool("pdfinfo", "poppler-utils", str(path))
+    assert "Pages:           2" in info
+    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(path), "-")
+    assert f"{BATCH_ID}: 59001–59500 (500 kg)" in text
+    assert facts.receipt_hash in text
+
+
+def test_voluntary_receipt_renders(cjk_font: FontChoice):
+    assert render_receipt_pdf(voluntary_facts(), cjk_font).startswith(b"%PDF-")
+
+
+# A missing or unusable font is a clear error, never a PDF with empty boxes.
+
+
+def test_missing_font_is_a_clear_error_naming_the_package():
+    with pytest.raises(FontError, match="apt-get install fonts-wqy-zenhei") as raised:
+        find_cjk_font(None, {}, known_fonts=())
+    assert "--font PATH" in str(raised.value)
+    assert "LANTAN_CJK_FONT" in str(raised.value)
+
+
+def test_a_file_that_is_not_truetype_is_a_clear_error(tmp_path: Path):
+    fake = tmp_path / "fake.ttf"
+    fake.write_bytes(b"not a font at all")
+    font = FontChoice(path=fake, subfont_index=0, source="--font")
+    with pytest.raises(FontError, match="not a TrueType font reportlab can embed"):
+        render_receipt_pdf(xiangshan_facts(), font)

@@ -1,0 +1,186 @@
+"""`lantan receipt pdf`: verify first, then write the PDF; failures are one line and exit 1.
+
+Wired here through a tiny parser of its own: client/receipt_cli.py's `receipt` group adds the
+command with add_pdf_command. The verifier is replaced by a stub returning the hand-built
+Xiangshan facts, so these tests check the command, not the verifier.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from client import receipt_pdf_cli
+from client.fonts import FontChoice
+from client.receipt_codes import ReceiptCode, ReceiptError
+from client.receipt_facts import ReceiptFacts
+from client.receipt_pdf import render_receipt_pdf
+from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, xiangshan_facts
+
+RECEIPT_BYTES = b'{"receipt": "stand-in bytes"}'
+GENESIS_BYTES = b'{"genesis": "stand-in bytes"}'
+
+
+@pytest.fixture(scope="module")
+def cjk_font() -> FontChoice:
+    return cjk_font_or_skip()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(RECEIPT_BYTES)
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(GENESIS_BYTES)
+    return receipt, genesis
+
+
+@pytest.fixture
+def verified(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Stub verifier: records what it was given and returns the Xiangshan facts."""
+    calls: list[tuple[bytes, bytes]] = []
+
+    def verify(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
+        calls.append((receipt_bytes, genesis_bytes))
+        return xiangshan_facts()
+
+    monkeypatch.setattr(receipt_pdf_cli, "verify_receipt", verify)
+    return calls
+
+
+def run_receipt_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="lantan")
+    groups = parser.add_subparsers(dest="group", required=True)
+    actions = groups.add_parser("receipt").add_subparsers(dest="action", required=True)
+    receipt_pdf_cli.add_pdf_command(actions)
+    args = parser.parse_args(["receipt", *argv])
+    result: int = args.handler(args)
+    return result
+
+
+def test_pdf_verifies_then_writes_the_rendered_bytes(
+    cjk_font: FontChoice,
+    files: tuple[Path, Path],
+    verified: list[tuple[bytes, bytes]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    receipt, genesis = files
+    out = tmp_path / "receipt.pdf"
+    code = run_receipt_cli(
+        "pdf",
+        str(receipt),
+        "--genesis",
+        str(genesis),
+        "--out",
+        str(out),
+        "--font",
+        str(cjk_font.path),
+    )
+    assert code == 0
+    assert verified == [(RECEIPT_BYTES, GENESIS_BYTES)]
+    expected = FontChoice(path=cjk_font.path, subfont_index=0, source="--font")
+    assert out.read_bytes() == render_receipt_pdf(xiangshan_facts(), expected)
+    printed = capsys.readouterr().out
+    assert f"VALID receipt {xiangshan_facts().receipt_id}" in printed
+    assert f"wrote {out}" in printed
+
+
+def test_pdf_json_reports_the_file_font_and_ids(
+    cjk_font: FontChoice,
+    files: tuple[Path, Path],
+    verified: list[tuple[bytes, bytes]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    receipt, genesis = files
+    out = tmp_path / "receipt.pdf"
+    code = run_receipt_cli(
+        "pdf", str(receipt), "--genesis", str(genesis), "--out", str(out), "--json"
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["pdf"] == str(out)
+    assert report["font"] == str(cjk_font.path)
+    assert report["receipt_id"] == xiangshan_facts().receipt_id
+    assert report["receipt_hash"] == xiangshan_facts().receipt_hash
+    assert len(report["pdf_sha256"]) == 64
+
+
+def test_a_receipt_that_does_not_verify_is_never_rendered(
+    files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    def refuse(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
+        raise ReceiptError(ReceiptCode.QUORUM_NOT_REACHED, "1 of 3 validators signed")
+
+    monkeypatch.setattr(receipt_pdf_cli, "verify_receipt", refuse)
+    receipt, genesis = files
+    out = tmp_path / "receipt.pdf"
+    code = run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out))
+    assert code == 1
+    assert not out.exists()
+    assert capsys.readouterr().err == (
+        "lantan receipt pdf: error: QUORUM_NOT_REACHED: 1 of 3 validators signed\n"
+    )
+
+
+def test_unreadable_input_files_are_usage_errors(
+    files: tuple[Path, Path],
+    verified: list[tuple[bytes, bytes]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    receipt, genesis = files
+    out = str(tmp_path / "receipt.pdf")
+    missing = str(tmp_path / "missing.json")
+    assert run_receipt_cli("pdf", missing, "--genesis", str(genesis), "--out", out) == 2
+    assert f"cannot read the receipt {missing}" in capsys.readouterr().err
+    assert run_receipt_cli("pdf", str(receipt), "--genesis", missing, "--out", out) == 2
+    assert f"cannot read the genesis file {missing}" in capsys.readouterr().err
+    assert verified == []
+
+
+def test_a_missing_font_is_a_clear_error(
+    files: tuple[Path, Path],
+    verified: list[tuple[bytes, bytes]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    receipt, genesis = files
+    out = tmp_path / "receipt.pdf"
+    font = str(tmp_path / "no-such-font.ttc")
+    code = run_receipt_cli(
+        "pdf", str(receipt), "--genesis", str(genesis), "--out", str(out), "--font", font
+    )
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"lantan receipt pdf: error: --font {font}: no such font file\n"
+    )
+    assert not out.exists()
+
+
+def test_an_unwritable_output_is_a_one_line_error(
+    cjk_font: FontChoice,
+    files: tuple[Path, Path],
+    verified: list[tuple[bytes, bytes]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    receipt, genesis = files
+    out = tmp_path / "no-such-directory" / "receipt.pdf"
+    code = run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out))
+    assert code == 1
+    assert "cannot write the PDF" in capsys.readouterr().err
+
+
+def test_genesis_and_out_are_required(files: tuple[Path, Path]):
+    receipt, genesis = files
+    with pytest.raises(SystemExit) as raised:
+        run_receipt_cli("pdf", str(receipt), "--out", "x.pdf")
+    assert raised.value.code == 2
+    with pytest.raises(SystemExit):
+        run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis))
