@@ -35,6 +35,7 @@ from node.runtime import NodeRuntime, RuntimeSettings
 from node.service import NodeService
 from node.signature_cache import SignatureCache
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
+from node.startup_check import run_startup_check
 from node.storage.leveldb import LevelDbStore
 from node.sync import SYNC_INTERVAL_S, BlockSync
 from node.transport import Peer, PeerTransport
@@ -72,6 +73,7 @@ def build_node(config: NodeConfig) -> Node:
     genesis = build_genesis(parse_genesis(config.genesis.read_bytes()))
     store = LevelDbStore.open(config.resolve(config.data_dir))
     ledger = Ledger(store, genesis, verify=SignatureCache().verify)
+    run_startup_check(ledger)
     clock, events, mempool = SystemClock(), ChainEvents(), Mempool()
     book = CheckpointBook(ledger.chain_id, store)
     key = None if config.observer else _unlock_key(config)

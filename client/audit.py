@@ -1,0 +1,322 @@
+"""The auditor's chain checker (docs/PROTOCOL.md §11, DESIGN.md §3-§4). Pure: no I/O.
+
+Feed it, height by height from 1, what every node served (ServedBlock). It follows the
+validator set from genesis without skipping a change, recomputes the history log, checks
+each node's certificate, compares the nodes' blocks and, with replay, re-executes every
+block. Then feed it each node's latest checkpoint and the saved one; report() says what
+was found. A node that serves another block than the audited chain at height h is not
+followed past h: the finding at h (a fork, a bad certificate) is the point.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from client.audit_block import (
+    Parent,
+    Problem,
+    body_problems,
+    header_problems,
+    replay_block,
+    replay_codes,
+    served_results_problem,
+)
+from client.audit_certificate import SignatureCache, check_certificate
+from client.audit_checkpoint import SavedCheckpoint
+from client.audit_findings import Finding, FindingCode, has_errors
+from client.audit_history import CheckpointBook
+from client.audit_replay import Execution, ReplayState
+from genesis.document import Genesis
+from protocol.block import Block
+from protocol.encoding import JsonObject, JsonValue
+from protocol.errors import ProtocolError
+from protocol.hashing import Hash32
+from protocol.log import MemoryLogStore, MerkleLog
+from protocol.validators import ValidatorSet
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServedBlock:
+    """One node's answer to GET /v1/blocks/{h}, still raw JSON."""
+
+    node: str
+    block: JsonValue
+    certificate: JsonValue
+    results: JsonValue
+
+
+@dataclass
+class _Candidate:
+    """One distinct block served for a height, and who served it with which certificate."""
+
+    block: Block
+    block_hash: Hash32
+    raw: JsonValue
+    """The JSON the first node served; equal JSON from another node is the same block."""
+    nodes: list[str] = field(default_factory=list)
+    certificates: dict[str, JsonValue] = field(default_factory=dict)
+    """Raw certificates that verified, by node."""
+    problems: list[Problem] = field(default_factory=list)
+    execution: Execution | None = None
+
+    @property
+    def certified(self) -> bool:
+        return bool(self.certificates)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditReport:
+    chain_id: Hash32
+    height: int
+    """The last height of the audited chain."""
+    replayed: bool
+    replay_stopped_at: int | None
+    tx_count: int
+    findings: tuple[Finding, ...]
+    diverged: Mapping[str, int]
+    """Nodes not followed past a height, by URL."""
+    new_checkpoint: SavedCheckpoint | None
+    """The checkpoint to save: the newest verified one, only when the audit is clean."""
+
+    @property
+    def clean(self) -> bool:
+        return not has_errors(list(self.findings))
+
+    def to_json(self) -> JsonObject:
+        return {
+            "clean": self.clean,
+            "chain_id": self.chain_id.hex(),
+            "height": self.height,
+            "replayed": self.replayed,
+            "replay_stopped_at": self.replay_stopped_at,
+            "tx_count": self.tx_count,
+            "diverged": dict(self.diverged),
+            "findings": [f.to_json() for f in self.findings],
+            "new_checkpoint": None
+            if self.new_checkpoint is None
+            else self.new_checkpoint.to_json(),
+        }
+
+
+class ChainAudit:
+    """The chain as the auditor has verified it so far, and every finding on the way."""
+
+    def __init__(
+        self, genesis: Genesis, *, replay: bool, known_sets: Iterable[ValidatorSet] = ()
+    ) -> None:
+        first = genesis.document.validators
+        self.chain_id = genesis.chain_id
+        self.findings: list[Finding] = []
+        self.diverged: dict[str, int] = {}
+        self.halted: str | None = None
+        """Why the chain cannot be followed further (an unknown validator set)."""
+        self.replay_stopped_at: int | None = None
+        self._known_sets = {s.hash(): s for s in (first, *known_sets)}
+        self._set_changes: list[tuple[int, ValidatorSet]] = [(0, first)]
+        self._log = MerkleLog(MemoryLogStore())
+        self._log.append(genesis.header.canonical_bytes())
+        self._head = genesis.header
+        self._replay = ReplayState(genesis) if replay else None
+        self._replayed = replay
+        self._cache = SignatureCache()
+        self._tx_count = 0
+        self.checkpoints = CheckpointBook(self)
+
+    # --- the chain so far --------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        return self._head.height
+
+    def follows(self, node: str) -> bool:
+        return node not in self.diverged
+
+    def history_root(self, size: int) -> Hash32:
+        """Root over headers 0 .. size-1 of the audited chain. Requires size <= height + 1."""
+        return self._log.root(size)
+
+    def validators_at(self, height: int) -> ValidatorSet:
+        """The set that certifies block `height` of the audited chain."""
+        return [s for first, s in self._set_changes if first <= height][-1]
+
+    def add_finding(
+        self,
+        code: FindingCode,
+        height: int | None,
+        nodes: Sequence[str],
+        detail: str,
+        evidence: JsonObject | None = None,
+    ) -> None:
+        finding = Finding(
+            code=code, height=height, nodes=tuple(nodes), detail=detail, evidence=evidence
+        )
+        self.findings.append(finding)
+
+    # --- one height --------------------------------------------------------------------
+
+    def add_height(self, served: Sequence[ServedBlock]) -> None:
+        """Check what the followed nodes served for height + 1 and advance the chain.
+
+        Requires at least one ServedBlock, each from a node still followed, and not halted.
+        """
+        assert self.halted is None, self.halted
+        assert served and all(self.follows(s.node) for s in served), served
+        height = self.height + 1
+        self._cache.clear()
+        candidates = self._group(height, served)
+        if not candidates:
+            self.halted = f"no node served a well-formed block at height {height}"
+            return
+        parent = Parent(
+            header=self._head,
+            history_root=self._log.root(),
+            validators=self.validators_at(height),
+            chain_id=self.chain_id,
+        )
+        for candidate in candidates:
+            self._check_candidate(height, candidate, served, parent)
+        chosen = max(candidates, key=_preference)
+        self._check_agreement(height, candidates, chosen)
+        self._advance(height, chosen)
+
+    def _group(self, height: int, served: Sequence[ServedBlock]) -> list[_Candidate]:
+        by_hash: dict[Hash32, _Candidate] = {}
+        for answer in served:
+            # Nodes usually serve identical JSON: comparing it is far cheaper than parsing.
+            same = next((c for c in by_hash.values() if c.raw == answer.block), None)
+            if same is not None:
+                same.nodes.append(answer.node)
+                continue
+            try:
+                block = Block.from_json(answer.block)
+            except ProtocolError as error:
+                self.add_finding(FindingCode.BLOCK_MALFORMED, height, [answer.node], str(error))
+                self.diverged[answer.node] = height
+                continue
+            block_hash = block.header.block_hash()
+            candidate = by_hash.setdefault(block_hash, _Candidate(block, block_hash, answer.block))
+            candidate.nodes.append(answer.node)
+        return list(by_hash.values())
+
+    def _check_candidate(
+        self, height: int, candidate: _Candidate, served: Sequence[ServedBlock], parent: Parent
+    ) -> None:
+        block = candidate.block
+        candidate.problems += header_problems(block.header, parent)
+        candidate.problems += body_problems(block, check_signatures=self._replay is None)
+        if self._replay is not None:
+            execution, problems = replay_block(self._replay, block)
+            candidate.execution, candidate.problems = execution, candidate.problems + problems
+        for code, detail in candidate.problems:
+            self.add_finding(code, height, candidate.nodes, detail)
+        for answer in served:
+            if answer.node in candidate.nodes:
+                self._check_node_answer(height, candidate, answer, parent.validators)
+
+    def _check_node_answer(
+        self, height: int, candidate: _Candidate, answer: ServedBlock, validators: ValidatorSet
+    ) -> None:
+        problem = check_certificate(
+            answer.certificate,
+            chain_id=self.chain_id,
+            height=height,
+            block_hash=candidate.block_hash,
+            validators=validators,
+            cache=self._cache,
+        )
+        if problem is None:
+            candidate.certificates[answer.node] = answer.certificate
+        else:
+            self.add_finding(problem.code, height, [answer.node], problem.detail)
+        result_problem = served_results_problem(candidate.block, answer.results)
+        if result_problem is not None:
+            self.add_finding(result_problem[0], height, [answer.node], result_problem[1])
+
+    def _check_agreement(
+        self, height: int, candidates: list[_Candidate], chosen: _Candidate
+    ) -> None:
+        certified = [c for c in candidates if c.certified]
+        if len(certified) > 1:
+            nodes = [node for c in certified for node in c.nodes]
+            hashes = ", ".join(c.block_hash.hex()[:16] for c in certified)
+            detail = f"{len(certified)} validly certified blocks at one height: {hashes}"
+            self.add_finding(FindingCode.FORK, height, nodes, detail, _fork_evidence(certified))
+        for candidate in candidates:
+            if candidate is chosen:
+                continue
+            for node in candidate.nodes:
+                self.diverged[node] = height
+                if not any(f.height == height and node in f.nodes for f in self.findings):
+                    detail = f"serves block {candidate.block_hash.hex()[:16]}, others another"
+                    self.add_finding(FindingCode.NODE_DIVERGES, height, [node], detail)
+
+    def _advance(self, height: int, chosen: _Candidate) -> None:
+        header = chosen.block.header
+        self._log.append(header.canonical_bytes())
+        self._head = header
+        self._tx_count += len(chosen.block.txs)
+        if self._replay is not None:
+            replay_failed = any(code in replay_codes() for code, _ in chosen.problems)
+            if chosen.execution is None or replay_failed:
+                # Later blocks build on state the auditor cannot reproduce; comparing them
+                # would only repeat this finding, so replay stops here.
+                self._replay, self.replay_stopped_at = None, height
+            else:
+                self._replay.adopt(chosen.execution)
+        if header.next_validators_hash != header.validators_hash:
+            self._change_set(height, chosen)
+
+    def _change_set(self, height: int, chosen: _Candidate) -> None:
+        wanted = chosen.block.header.next_validators_hash
+        found = self._known_sets.get(wanted)
+        if found is None and chosen.execution is not None:
+            replayed = chosen.execution.next_validators
+            found = replayed if replayed.hash() == wanted else None
+        if found is None:
+            detail = f"no preimage of next_validators_hash {wanted.hex()}: cannot follow the set"
+            self.add_finding(FindingCode.VALIDATOR_SET_UNKNOWN, height, chosen.nodes, detail)
+            self.halted = detail
+            return
+        self._known_sets[wanted] = found
+        self._set_changes.append((height + 1, found))
+
+    # --- the result ----------------------------------------------------------------------
+
+    def report(self) -> AuditReport:
+        clean = not has_errors(self.findings)
+        return AuditReport(
+            chain_id=self.chain_id,
+            height=self.height,
+            replayed=self._replayed,
+            replay_stopped_at=self.replay_stopped_at,
+            tx_count=self._tx_count,
+            findings=tuple(sorted(self.findings, key=_finding_order)),
+            diverged=dict(self.diverged),
+            new_checkpoint=self.checkpoints.newest_verified() if clean else None,
+        )
+
+
+def _preference(candidate: _Candidate) -> tuple[bool, bool, int]:
+    """The block the audit follows: certified and sound first, then most nodes."""
+    return (
+        candidate.certified and not candidate.problems,
+        candidate.certified,
+        len(candidate.nodes),
+    )
+
+
+def _fork_evidence(certified: list[_Candidate]) -> JsonObject:
+    return {
+        "blocks": [
+            {
+                "block_hash": c.block_hash.hex(),
+                "header": c.block.header.to_json(),
+                "nodes": list(c.nodes),
+                "certificate": next(iter(c.certificates.values())),
+            }
+            for c in certified
+        ]
+    }
+
+
+def _finding_order(finding: Finding) -> tuple[int, str]:
+    return (-1 if finding.height is None else finding.height, finding.code.value)

@@ -1,0 +1,306 @@
+"""`lantan audit`: verify a whole chain from genesis against every given node.
+
+I/O only: reads the genesis and state files, fetches from the nodes (client/audit_fetch.py),
+feeds the pure checker (client/audit.py), prints the report and saves the new checkpoint.
+Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad arguments.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Final
+
+from client.api import NodeClient
+from client.audit import AuditReport, ChainAudit, ServedBlock
+from client.audit_checkpoint import SavedCheckpoint
+from client.audit_fetch import (
+    FETCH_WORKERS,
+    FetchFailure,
+    NodeSnapshot,
+    fetch_blocks,
+    fetch_consistency,
+    fetch_validator_sets,
+    take_snapshot,
+)
+from client.audit_findings import FindingCode, Severity
+from client.cli_support import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Subparsers,
+    add_json_option,
+    guarded,
+    print_json,
+)
+from client.errors import AuditFileError, NodeError
+from client.node_pool import node_urls
+from genesis.document import Genesis, build_genesis, parse_genesis
+from protocol.encoding import decode
+from protocol.errors import ProtocolError
+from protocol.validators import ValidatorSet
+
+WINDOW_HEIGHTS: Final = 32
+"""Heights fetched per round trip window: enough to keep every node busy."""
+PROGRESS_INTERVAL_S: Final = 0.2
+
+
+def register_audit(subparsers: Subparsers) -> None:
+    """Add `lantan audit` (entry point `audit = "client.audit_cli:register_audit"`)."""
+    parser = subparsers.add_parser(
+        "audit",
+        help="verify the chain from genesis on every node: certificates, links, forks",
+        description=(
+            "Follow the validator set from genesis and check every header's certificate, "
+            "hash links and history_root on every node; check that the nodes agree and that "
+            "each node's latest signed checkpoint extends the one saved by the last audit."
+        ),
+    )
+    parser.add_argument("--nodes", metavar="URL[,URL...]", help="node API base URLs")
+    parser.add_argument("--genesis", required=True, type=Path, help="the genesis file")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="re-execute every tx and compare every results_root and state_root",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="the auditor's saved checkpoint: checked, then replaced by the newest one",
+    )
+    add_json_option(parser)
+    parser.set_defaults(handler=guarded("audit", run_audit))
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    genesis = _read_genesis(args.genesis)
+    saved = None if args.state is None else _read_saved(args.state)
+    with ExitStack() as stack:
+        clients = [stack.enter_context(NodeClient(url)) for url in node_urls(args.nodes)]
+        executor = stack.enter_context(ThreadPoolExecutor(max_workers=FETCH_WORKERS))
+        snapshots = list(executor.map(take_snapshot, clients))
+        replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
+        audit = ChainAudit(genesis, replay=replay, known_sets=sets)
+        _report_unreachable(audit, snapshots)
+        _audit_blocks(audit, clients, snapshots, executor)
+        _audit_checkpoints(audit, clients, snapshots, saved)
+    report = audit.report()
+    saved_to = _save(args.state, saved, report)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    if args.json:
+        print_json(
+            report.to_json()
+            | {
+                "nodes": [_snapshot_json(s, audit) for s in snapshots],
+                "notes": notes,
+                "state_saved": saved_to is not None,
+                "elapsed_ms": elapsed_ms,
+            }
+        )
+    else:
+        print(_render_text(report, snapshots, audit, notes + _saved_note(saved_to, report)))
+        print(f"({elapsed_ms} ms)")
+    return EXIT_OK if report.clean else EXIT_FAILURE
+
+
+def _read_genesis(path: Path) -> Genesis:
+    try:
+        return build_genesis(parse_genesis(path.read_bytes()))
+    except OSError as error:
+        raise AuditFileError(str(path), error.strerror or str(error)) from None
+    except (ProtocolError, ValueError) as error:
+        raise AuditFileError(str(path), f"not a valid genesis file: {error}") from None
+
+
+def _read_saved(path: Path) -> SavedCheckpoint | None:
+    if not path.exists():
+        return None
+    try:
+        return SavedCheckpoint.from_json(decode(path.read_bytes()))
+    except OSError as error:
+        raise AuditFileError(str(path), error.strerror or str(error)) from None
+    except ProtocolError as error:
+        raise AuditFileError(str(path), f"not a saved audit checkpoint: {error}") from None
+
+
+def _replay_mode(
+    asked: bool, clients: list[NodeClient], snapshots: list[NodeSnapshot]
+) -> tuple[bool, list[ValidatorSet], list[str]]:
+    """Whether to replay, the validator-set preimages the nodes list, and why."""
+    if asked:
+        return True, [], []
+    served = [_validator_sets_of(c, s) for c, s in zip(clients, snapshots, strict=True)]
+    if all(sets is None for sets in served):
+        # Without the set preimages a set change could not be followed; replay derives
+        # them from the executed state (DESIGN.md §4: never skip a set change).
+        return True, [], ["no node serves /v1/validator-sets: replaying to learn validator sets"]
+    return False, [s for sets in served for s in sets or []], []
+
+
+def _validator_sets_of(client: NodeClient, snapshot: NodeSnapshot) -> list[ValidatorSet] | None:
+    if snapshot.error is not None:
+        return None
+    try:
+        return fetch_validator_sets(client)
+    except NodeError:
+        return None
+
+
+def _report_unreachable(audit: ChainAudit, snapshots: list[NodeSnapshot]) -> None:
+    for snapshot in snapshots:
+        if snapshot.error is not None:
+            code = FindingCode.NODE_UNREACHABLE
+            audit.add_finding(code, None, [snapshot.url], snapshot.error)
+
+
+def _audit_blocks(
+    audit: ChainAudit,
+    clients: list[NodeClient],
+    snapshots: list[NodeSnapshot],
+    executor: ThreadPoolExecutor,
+) -> None:
+    """Feed every height to the checker, WINDOW_HEIGHTS at a time, until no node has more."""
+    heights = {s.url: s.height for s in snapshots if s.height is not None}
+    top = max(heights.values(), default=0)
+    progress = Progress(top)
+    stopped: set[str] = set()
+    for first in range(1, top + 1, WINDOW_HEIGHTS):
+        window = range(first, min(first + WINDOW_HEIGHTS, top + 1))
+        asked = [c for c in clients if c.url in heights and audit.follows(c.url)]
+        answers = fetch_blocks([c for c in asked if c.url not in stopped], window, executor)
+        for height in window:
+            served = _served_at(audit, height, heights, answers, stopped)
+            if not served:
+                progress.done()
+                return
+            audit.add_height(served)
+            progress.show(height)
+            if audit.halted is not None:
+                progress.done()
+                return
+    progress.done()
+
+
+def _served_at(
+    audit: ChainAudit,
+    height: int,
+    heights: dict[str, int],
+    answers: dict[tuple[str, int], ServedBlock | FetchFailure],
+    stopped: set[str],
+) -> list[ServedBlock]:
+    served = []
+    for url, head in heights.items():
+        answer = answers.get((url, height))
+        if answer is None or head < height or url in stopped or not audit.follows(url):
+            continue
+        if isinstance(answer, FetchFailure):
+            stopped.add(url)
+            code = FindingCode.BLOCK_MISSING if answer.missing else FindingCode.NODE_UNREACHABLE
+            audit.add_finding(code, height, [url], answer.detail)
+            continue
+        served.append(answer)
+    return served
+
+
+def _audit_checkpoints(
+    audit: ChainAudit,
+    clients: list[NodeClient],
+    snapshots: list[NodeSnapshot],
+    saved: SavedCheckpoint | None,
+) -> None:
+    reachable = [s for s in snapshots if s.error is None]
+    audit.checkpoints.check_nodes({s.url: s.checkpoint for s in reachable})
+    if saved is None:
+        return
+    heights = {s.url: s.height for s in reachable if s.height is not None}
+    audit.checkpoints.check_saved(saved, heights)
+    by_url = {client.url: client for client in clients}
+    for url, first, second in audit.checkpoints.consistency_requests(saved):
+        proof = fetch_consistency(by_url[url], first, second)
+        audit.checkpoints.check_consistency(url, saved, proof)
+
+
+def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport) -> Path | None:
+    """Replace the state file with the newest verified checkpoint, only after a clean audit
+    and never with a smaller one."""
+    new = report.new_checkpoint
+    if path is None or new is None or (saved is not None and new.size < saved.size):
+        return None
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(json.dumps(new.to_json(), ensure_ascii=False, indent=2) + "\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise AuditFileError(str(path), error.strerror or str(error)) from None
+    return path
+
+
+def _snapshot_json(snapshot: NodeSnapshot, audit: ChainAudit) -> dict[str, object]:
+    return {
+        "url": snapshot.url,
+        "height": snapshot.height,
+        "has_checkpoint": snapshot.checkpoint is not None,
+        "diverged_at": audit.diverged.get(snapshot.url),
+        "error": snapshot.error,
+    }
+
+
+def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
+    if saved_to is None or report.new_checkpoint is None:
+        return []
+    return [f"saved checkpoint of size {report.new_checkpoint.size} to {saved_to}"]
+
+
+def _render_text(
+    report: AuditReport, snapshots: list[NodeSnapshot], audit: ChainAudit, notes: list[str]
+) -> str:
+    mode = "on" if report.replayed else "off"
+    lines = [
+        f"chain {report.chain_id.hex()[:16]}: audited heights 0..{report.height} on "
+        f"{len(snapshots)} nodes, {report.tx_count} txs, replay {mode}"
+    ]
+    for snapshot in snapshots:
+        state = snapshot.error or f"height {snapshot.height}"
+        diverged = audit.diverged.get(snapshot.url)
+        suffix = "" if diverged is None else f", not followed past height {diverged}"
+        lines.append(f"  {snapshot.url}: {state}{suffix}")
+    if report.replay_stopped_at is not None:
+        notes = [*notes, f"replay stopped at height {report.replay_stopped_at}"]
+    lines += [f"note: {note}" for note in notes]
+    for finding in report.findings:
+        lines.append(f"{finding.severity.value.upper()} {finding.summary()}")
+        if finding.evidence is not None:
+            evidence = json.dumps(finding.evidence, ensure_ascii=False, indent=2)
+            lines.append("  evidence: " + evidence.replace("\n", "\n  "))
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    lines.append("CLEAN" if report.clean else f"FAILED: {errors} finding(s)")
+    return "\n".join(lines)
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only on a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self._total = max(total, 1)
+        self._enabled = sys.stderr.isatty()
+        self._last = 0.0
+
+    def show(self, height: int) -> None:
+        now = time.monotonic()
+        if not self._enabled or (now - self._last < PROGRESS_INTERVAL_S and height < self._total):
+            return
+        self._last = now
+        filled = 30 * height // self._total
+        bar = "#" * filled + "." * (30 - filled)
+        sys.stderr.write(f"\raudit [{bar}] height {height}/{self._total}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self._enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

@@ -1,0 +1,124 @@
+"""What `lantan audit` reads from nodes over HTTP (the checker itself does no I/O).
+
+A snapshot per node (latest checkpoint, then status: the head covers the checkpoint), the
+validator-set preimages, blocks in windows fetched in parallel, and consistency proofs.
+Every failure is returned as data, so one broken node never stops the audit of the others.
+"""
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Final
+
+from client.api import NodeClient
+from client.audit import ServedBlock
+from client.errors import NodeError, NodeRejectedError
+from protocol.encoding import JsonValue
+from protocol.errors import ProtocolError
+from protocol.validators import ValidatorSet
+
+FETCH_WORKERS: Final = 8
+NOT_FOUND: Final = 404
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeSnapshot:
+    url: str
+    height: int | None
+    """The node's head from /v1/status; None when it could not be read."""
+    checkpoint: str | None
+    """Its latest signed checkpoint note; None when it serves none."""
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchFailure:
+    """A block a node did not serve: missing (404) or the node failed."""
+
+    node: str
+    height: int
+    missing: bool
+    detail: str
+
+
+def take_snapshot(client: NodeClient) -> NodeSnapshot:
+    try:
+        checkpoint = _optional_text(client, "/v1/checkpoints/latest")
+        height = client.status().get("height")
+    except NodeError as error:
+        return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=str(error))
+    if isinstance(height, bool) or not isinstance(height, int) or height < 0:
+        detail = "status without a height"
+        return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=detail)
+    return NodeSnapshot(url=client.url, height=height, checkpoint=checkpoint, error=None)
+
+
+def fetch_validator_sets(client: NodeClient) -> list[ValidatorSet] | None:
+    """Every set preimage the node lists at /v1/validator-sets; None if it has no such route.
+
+    The auditor trusts none of them: a preimage is used only where its hash is a header's
+    next_validators_hash.
+    """
+    try:
+        answer = client.get_json("/v1/validator-sets")
+    except NodeRejectedError as error:
+        if error.status_code == NOT_FOUND:
+            return None
+        raise
+    try:
+        changes = answer["changes"]
+        sets = [ValidatorSet.from_json(answer["genesis"])]
+        sets += [ValidatorSet.from_json(change["next_validators"]) for change in changes]
+    except (ProtocolError, KeyError, TypeError):
+        return None
+    return sets
+
+
+def fetch_blocks(
+    clients: Sequence[NodeClient], heights: range, executor: ThreadPoolExecutor
+) -> dict[tuple[str, int], ServedBlock | FetchFailure]:
+    """GET /v1/blocks/{h} for every (client, h), in parallel."""
+    jobs = [(client, height) for height in heights for client in clients]
+    answers = list(executor.map(lambda job: _fetch_block(*job), jobs))
+    return {
+        (client.url, height): answer for (client, height), answer in zip(jobs, answers, strict=True)
+    }
+
+
+def _fetch_block(client: NodeClient, height: int) -> ServedBlock | FetchFailure:
+    try:
+        answer = client.get_json(f"/v1/blocks/{height}")
+    except NodeRejectedError as error:
+        missing = error.status_code == NOT_FOUND
+        return FetchFailure(node=client.url, height=height, missing=missing, detail=str(error))
+    except NodeError as error:
+        return FetchFailure(node=client.url, height=height, missing=False, detail=str(error))
+    if not isinstance(answer, dict):
+        detail = "block answer is not an object"
+        return FetchFailure(node=client.url, height=height, missing=False, detail=detail)
+    return ServedBlock(
+        node=client.url,
+        block=answer.get("block"),
+        certificate=answer.get("certificate"),
+        results=answer.get("results"),
+    )
+
+
+def fetch_consistency(client: NodeClient, first: int, second: int) -> JsonValue:
+    """GET /v1/proofs/consistency; None when the node does not serve it."""
+    try:
+        answer: JsonValue = client.get_json(
+            "/v1/proofs/consistency", params={"first": str(first), "second": str(second)}
+        )
+    except NodeError:
+        return None
+    return answer
+
+
+def _optional_text(client: NodeClient, path: str) -> str | None:
+    try:
+        return client.get_text(path)
+    except NodeRejectedError as error:
+        if error.status_code == NOT_FOUND:
+            return None
+        raise

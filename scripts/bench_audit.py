@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Benchmark the auditor: replay tx/s against the Ed25519 verification bound.
+
+Builds an in-memory certified chain (tests/unit/client/audit_kit.py: fixed keys, real
+roots, quorum certificates), then times client.audit.ChainAudit over it exactly as
+`lantan audit` feeds it (raw JSON per node), without HTTP. Reports:
+  - Ed25519 verifications/s on one core (PyNaCl), and on all cores (a process pool);
+  - audit with --replay (parse, certificates, links, execution, SMT) in tx/s, and its ratio
+    to the Ed25519 bound (each tx carries one signature, so the bound in tx/s is the
+    verification rate);
+  - audit without replay (parse, certificates, links, tx signatures) in tx/s.
+The target (issue 6) is >= 10,000 tx/s audit replay on the 2-core machine: a goal, not a
+test. Usage: .venv/bin/python scripts/bench_audit.py [--blocks N] [--txs N] [--json]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from client.audit import ChainAudit, ServedBlock
+from protocol.signing import SigningKey, verify_signature
+from tests.unit.client.audit_kit import ChainForge
+
+NODE = "http://bench"
+VERIFY_SAMPLE = 4000
+SENDERS = ("ningbo-ptc", "xiamen-ptc", "xiangshan-county")
+
+
+def build_chain(blocks: int, txs_per_block: int) -> ChainForge:
+    forge = ChainForge()
+    for height in range(blocks):
+        txs = [
+            forge.attest(f"bench-{height}-{index}", sender=SENDERS[index % len(SENDERS)])
+            for index in range(txs_per_block)
+        ]
+        forge.append(forge.build(txs))
+    return forge
+
+
+def _verify_chunk(args: tuple[bytes, bytes, bytes, int]) -> int:
+    public_key, message, signature, count = args
+    return sum(verify_signature(public_key, message, signature) for _ in range(count))
+
+
+def verify_rates() -> tuple[float, float, int]:
+    """(one core, all cores) Ed25519 verifications per second, and the core count."""
+    key = SigningKey(b"\x07" * 32)
+    message = b"lantan/v1/tx\x00" + b"x" * 420  # about a signed attest's signing bytes
+    signature = key.sign(message)
+    started = time.perf_counter()
+    assert _verify_chunk((key.public_key, message, signature, VERIFY_SAMPLE)) == VERIFY_SAMPLE
+    one_core = VERIFY_SAMPLE / (time.perf_counter() - started)
+    cores = os.cpu_count() or 1
+    chunk = (key.public_key, message, signature, VERIFY_SAMPLE)
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        list(pool.map(_verify_chunk, [(key.public_key, message, signature, 10)] * cores))
+        started = time.perf_counter()
+        total = sum(pool.map(_verify_chunk, [chunk] * cores))
+        all_cores = total / (time.perf_counter() - started)
+    return one_core, all_cores, cores
+
+
+def time_audit(forge: ChainForge, served: list[list[ServedBlock]], *, replay: bool) -> float:
+    """Seconds for a full audit of the chain as one node serves it."""
+    started = time.perf_counter()
+    audit = ChainAudit(forge.genesis, replay=replay)
+    for answers in served:
+        audit.add_height(answers)
+    elapsed = time.perf_counter() - started
+    report = audit.report()
+    assert report.clean, [f.summary() for f in report.findings]
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=10)
+    parser.add_argument("--txs", type=int, default=1000, help="txs per block")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    forge = build_chain(args.blocks, args.txs)
+    build_s = time.perf_counter() - started
+    served = forge.served([NODE])
+    tx_count = args.blocks * args.txs
+    one_core, all_cores, cores = verify_rates()
+    replay_s = time_audit(forge, served, replay=True)
+    headers_s = time_audit(forge, served, replay=False)
+    result = {
+        "blocks": args.blocks,
+        "txs": tx_count,
+        "tx_type": "insurance.attest (1 signature)",
+        "chain_build_s": round(build_s, 2),
+        "ed25519_verify_per_s_one_core": round(one_core),
+        "ed25519_verify_per_s_all_cores": round(all_cores),
+        "cores": cores,
+        "audit_replay_tx_per_s": round(tx_count / replay_s),
+        "audit_no_replay_tx_per_s": round(tx_count / headers_s),
+        "replay_ratio_to_ed25519_one_core": round(tx_count / replay_s / one_core, 3),
+        "replay_ratio_to_ed25519_all_cores": round(tx_count / replay_s / all_cores, 3),
+        "target_audit_replay_tx_per_s": 10_000,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for name, value in result.items():
+            print(f"{name:40} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""In-memory certified chains for the audit tests and the replay benchmark.
+
+Keys come from fixed seeds, blocks are executed by the auditor's own replay code, and
+certificates are signed by the validators' keys, so honest chains verify and forged ones
+(another block at a height, altered state writes, short or duplicated certificates) are
+exactly as a dishonest node would serve them. Tests and benchmarks only.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from client.audit import ServedBlock
+from client.audit_replay import BranchSmtStore, ReplayState
+from contracts.records import Account
+from contracts.validator_sets import next_validator_set
+from genesis.document import Genesis, build_genesis
+from genesis.keystore import KeyIdentity
+from genesis.network import (
+    ECOLOGICAL_ACCOUNT_ID,
+    document_from_plans,
+    local_network_plan,
+)
+from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
+from protocol.encoding import JsonObject
+from protocol.hashing import Hash32, sha256
+from protocol.log import MemoryLogStore, MerkleLog
+from protocol.note import checkpoint_at_height, format_signed_note, sign_note
+from protocol.results import TxResult
+from protocol.signing import PublicKey, SigningKey
+from protocol.smt import SparseMerkleTree
+from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
+from protocol.votes import Vote, VoteType
+
+GENESIS_TIME_MS = 1_700_000_000_000
+BLOCK_MS = 1_000
+TX_EXPIRES_AT_MS = GENESIS_TIME_MS + 10**9
+
+
+def key_of(name: str) -> SigningKey:
+    return SigningKey(sha256(b"lantan audit test key: " + name.encode()))
+
+
+def make_genesis(validator_count: int = 3) -> Genesis:
+    plans = local_network_plan(validator_count)
+    identities = [
+        (
+            plan,
+            KeyIdentity(
+                name=plan.name,
+                roles=tuple(sorted(plan.roles, key=lambda role: role.value)),
+                public_key=key_of(plan.name).public_key,
+            ),
+        )
+        for plan in plans
+    ]
+    eco = Account(
+        account_id=ECOLOGICAL_ACCOUNT_ID,
+        holder_key=key_of("xiangshan-county").public_key,
+        custodian="ningbo-ptc",
+        display_name="Ecological Account",
+        kind="ecological",
+    )
+    document = document_from_plans(
+        identities,
+        chain_name=f"lantan-audit-tests-{validator_count}",
+        genesis_time_ms=GENESIS_TIME_MS,
+        accounts=(eco,),
+    )
+    return build_genesis(document)
+
+
+def attest_body(policy_id: str) -> JsonObject:
+    """insurance.attest on the Ecological Account: always accepted for a new policy id."""
+    return {
+        "policy_id": policy_id,
+        "insurer": "audit test insurer",
+        "policyholder": "audit test policyholder",
+        "coverage": "carbon_account_comprehensive",
+        "subject_kind": "account",
+        "subject_id": ECOLOGICAL_ACCOUNT_ID,
+        "sum_insured_fen": 100,
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "clause_hash": sha256(policy_id.encode()).hex(),
+    }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForgedBlock:
+    """A block, the results execution gave, and a certificate as served (raw JSON)."""
+
+    block: Block
+    results: tuple[TxResult, ...]
+    certificate: JsonObject
+
+    def served(self, node: str, certificate: JsonObject | None = None) -> ServedBlock:
+        return ServedBlock(
+            node=node,
+            block=self.block.to_json(),
+            certificate=self.certificate if certificate is None else certificate,
+            results=[r.to_json() for r in self.results],
+        )
+
+
+class ChainForge:
+    """Builds a certified chain on top of genesis; forged variants are built beside it."""
+
+    def __init__(self, validator_count: int = 3) -> None:
+        self.genesis = make_genesis(validator_count)
+        self.chain_id = self.genesis.chain_id
+        self.replay = ReplayState(self.genesis)
+        self.log = MerkleLog(MemoryLogStore())
+        self.log.append(self.genesis.header.canonical_bytes())
+        self.head = self.genesis.header
+        self.blocks: list[ForgedBlock] = []
+        self._nonces: dict[PublicKey, int] = {}
+
+    @property
+    def validator_keys(self) -> list[SigningKey]:
+        members = next_validator_set(self.replay.state).validators
+        return [key_of(member.name) for member in members]
+
+    @property
+    def quorum(self) -> int:
+        return next_validator_set(self.replay.state).quorum
+
+    def attest(self, policy_id: str, sender: str = "ningbo-ptc") -> SignedTx:
+        return self.tx("insurance.attest", sender, attest_body(policy_id))
+
+    def tx(
+        self, tx_type: str, sender: str, body: JsonObject, cosigners: Sequence[str] = ()
+    ) -> SignedTx:
+        """A signed tx with the sender's next nonce (counted locally)."""
+        key = key_of(sender)
+        nonce = self._nonces.get(key.public_key, 0) + 1
+        self._nonces[key.public_key] = nonce
+        unsigned = UnsignedTx(
+            chain_id=self.chain_id,
+            protocol_version=PROTOCOL_VERSION,
+            type=tx_type,
+            sender=key.public_key,
+            nonce=nonce,
+            expires_at_ms=TX_EXPIRES_AT_MS,
+            body=body,
+        )
+        signed = sign_tx(unsigned, key)
+        for cosigner in cosigners:
+            signed = sign_tx(signed, key_of(cosigner))
+        return signed
+
+    def build(
+        self,
+        txs: Sequence[SignedTx] = (),
+        *,
+        time_step_ms: int = BLOCK_MS,
+        extra_writes: Mapping[str, bytes] | None = None,
+        signers: Sequence[SigningKey] | None = None,
+    ) -> ForgedBlock:
+        """The next block on the head (not appended). extra_writes alter the state the
+        header's state_root commits to, as a dishonest proposer would."""
+        height, time_ms = self.head.height + 1, self.head.time_ms + time_step_ms
+        zero = Hash32(bytes(32))
+        draft = self._header(
+            height=height,
+            time_ms=time_ms,
+            txs=txs,
+            results=(),
+            state_root=zero,
+            next_validators_hash=zero,
+        )
+        execution = self.replay.execute(Block(header=draft, txs=tuple(txs), evidence=()))
+        state_root = execution.state_root
+        if extra_writes:
+            writes = {k.encode(): v for k, v in {**execution.writes, **extra_writes}.items()}
+            branch = BranchSmtStore(self.replay.smt, self.head.height)
+            state_root = SparseMerkleTree(branch).update(height, writes)
+        header = self._header(
+            height=height,
+            time_ms=time_ms,
+            txs=txs,
+            results=execution.results,
+            state_root=state_root,
+            next_validators_hash=execution.next_validators.hash(),
+        )
+        block = Block(header=header, txs=tuple(txs), evidence=())
+        keys = self.validator_keys[: self.quorum] if signers is None else signers
+        return ForgedBlock(
+            block=block, results=execution.results, certificate=self.certify(block, keys)
+        )
+
+    def _header(
+        self,
+        *,
+        height: int,
+        time_ms: int,
+        txs: Sequence[SignedTx],
+        results: Sequence[TxResult],
+        state_root: Hash32,
+        next_validators_hash: Hash32,
+    ) -> BlockHeader:
+        return BlockHeader(
+            protocol_version=PROTOCOL_VERSION,
+            chain_id=self.chain_id,
+            height=height,
+            time_ms=time_ms,
+            prev_hash=self.head.block_hash(),
+            history_root=self.log.root(),
+            tx_root=tx_root(txs),
+            results_root=results_root(results),
+            state_root=state_root,
+            validators_hash=next_validator_set(self.replay.state).hash(),
+            next_validators_hash=next_validators_hash,
+            evidence_root=evidence_root(()),
+            proposer=self.validator_keys[0].public_key,
+        )
+
+    def certify(
+        self, block: Block, keys: Sequence[SigningKey], *, round_number: int = 0
+    ) -> JsonObject:
+        """Certificate JSON signed by keys in the order given (duplicates allowed)."""
+        vote = Vote(
+            type=VoteType.PRECOMMIT,
+            chain_id=self.chain_id,
+            height=block.header.height,
+            round=round_number,
+            block_hash=block.header.block_hash(),
+        )
+        message = vote.sign_bytes()
+        return {
+            "height": block.header.height,
+            "round": round_number,
+            "block_hash": block.header.block_hash().hex(),
+            "signatures": [
+                {"validator": key.public_key.hex(), "signature": key.sign(message).hex()}
+                for key in keys
+            ],
+        }
+
+    def append(self, forged: ForgedBlock) -> ForgedBlock:
+        """Make forged the new head (re-executing it: forged must be an honest block)."""
+        execution = self.replay.execute(forged.block)
+        assert execution.state_root == forged.block.header.state_root
+        self.replay.adopt(execution)
+        self.log.append(forged.block.header.canonical_bytes())
+        self.head = forged.block.header
+        self.blocks.append(forged)
+        return forged
+
+    def grow(self, blocks: int, txs_per_block: int = 0, prefix: str = "p") -> None:
+        for index in range(blocks):
+            txs = [self.attest(f"{prefix}-{index}-{n}") for n in range(txs_per_block)]
+            self.append(self.build(txs))
+
+    def checkpoint_note(self, size: int | None = None, signers: int | None = None) -> str:
+        """The signed checkpoint of the chain at size (default: all), by the first
+        `signers` validators (default: all)."""
+        size = self.log.size if size is None else size
+        text = checkpoint_at_height(
+            chain_id=self.chain_id, height=size - 1, root_hash=self.log.root(size)
+        ).body()
+        members = next_validator_set(self.replay.state).validators
+        chosen = members if signers is None else members[:signers]
+        return format_signed_note(
+            text, [sign_note(text, member.name, key_of(member.name)) for member in chosen]
+        )
+
+    def served(self, nodes: Sequence[str]) -> list[list[ServedBlock]]:
+        """Per height 1..head, what each node serves of this (honest) chain."""
+        return [[forged.served(node) for node in nodes] for forged in self.blocks]

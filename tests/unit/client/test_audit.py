@@ -1,0 +1,344 @@
+"""The auditor's chain checker on in-memory chains: honest ones pass, forged ones are named."""
+
+import dataclasses
+
+import pytest
+
+from client.audit import ChainAudit, ServedBlock
+from client.audit_findings import Finding, FindingCode
+from protocol.encoding import JsonObject, encode
+from protocol.validators import ValidatorSet
+from tests.unit.client.audit_kit import ChainForge, key_of
+
+NODES = ("http://a", "http://b", "http://c")
+
+
+def run(forge: ChainForge, per_height: list[list[ServedBlock]], *, replay: bool) -> ChainAudit:
+    audit = ChainAudit(forge.genesis, replay=replay)
+    for served in per_height:
+        following = [s for s in served if audit.follows(s.node)]
+        audit.add_height(following)
+    return audit
+
+
+def codes(audit: ChainAudit) -> set[tuple[FindingCode, int | None]]:
+    return {(f.code, f.height) for f in audit.report().findings}
+
+
+def only(audit: ChainAudit, code: FindingCode) -> Finding:
+    (finding,) = [f for f in audit.report().findings if f.code is code]
+    return finding
+
+
+@pytest.fixture(scope="module")
+def honest() -> ChainForge:
+    forge = ChainForge()
+    forge.grow(2)
+    forge.grow(3, txs_per_block=3)
+    return forge
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_an_honest_chain_on_three_nodes_is_clean(honest: ChainForge, replay: bool) -> None:
+    audit = run(honest, honest.served(NODES), replay=replay)
+    report = audit.report()
+    assert report.findings == ()
+    assert report.clean and report.height == 5 and report.tx_count == 9
+    assert report.replayed is replay
+
+
+def test_an_empty_chain_is_clean() -> None:
+    forge = ChainForge()
+    forge.grow(3)
+    assert run(forge, forge.served(NODES), replay=True).report().clean
+
+
+def test_four_validators_need_three_signatures() -> None:
+    forge = ChainForge(validator_count=4)
+    forge.grow(2, txs_per_block=1)
+    short = forge.build(signers=forge.validator_keys[:2])
+    per_height = forge.served(NODES)
+    full = forge.certify(short.block, forge.validator_keys[:3])
+    per_height.append([short.served(NODES[0]), *(short.served(n, full) for n in NODES[1:])])
+    audit = run(forge, per_height, replay=True)
+    finding = only(audit, FindingCode.CERTIFICATE_BELOW_QUORUM)
+    assert finding.height == 3 and finding.nodes == ("http://a",)
+    assert "quorum is 3" in finding.detail
+
+
+def fork_at_next_height(forge: ChainForge) -> tuple[list[list[ServedBlock]], ChainForge]:
+    honest_next = forge.build([forge.attest("honest")])
+    forged_next = forge.build(time_step_ms=7)
+    per_height = forge.served(NODES)
+    per_height.append(
+        [honest_next.served(NODES[0]), honest_next.served(NODES[1]), forged_next.served(NODES[2])]
+    )
+    return per_height, forge
+
+
+def test_two_certified_blocks_at_one_height_are_a_fork_with_both_certificates() -> None:
+    forge = ChainForge()
+    forge.grow(3, txs_per_block=1)
+    per_height, _ = fork_at_next_height(forge)
+    audit = run(forge, per_height, replay=True)
+    fork = only(audit, FindingCode.FORK)
+    assert fork.height == 4 and set(fork.nodes) == set(NODES)
+    assert fork.evidence is not None
+    blocks = fork.evidence["blocks"]
+    assert isinstance(blocks, list) and len(blocks) == 2
+    assert all(isinstance(b, dict) and b["certificate"] for b in blocks)
+    assert audit.diverged == {"http://c": 4}
+    assert not audit.report().clean
+
+
+def test_a_certificate_below_quorum_is_named_with_its_node_and_height(honest: ChainForge) -> None:
+    per_height = honest.served(NODES)
+    bad = honest.blocks[2]
+    short = honest.certify(bad.block, [key_of("ningbo-ptc")])
+    per_height[2][1] = bad.served(NODES[1], short)
+    audit = run(honest, per_height, replay=False)
+    assert codes(audit) == {(FindingCode.CERTIFICATE_BELOW_QUORUM, 3)}
+    assert only(audit, FindingCode.CERTIFICATE_BELOW_QUORUM).nodes == ("http://b",)
+    # The node served the same block: it is still followed.
+    assert audit.diverged == {}
+
+
+def test_a_duplicated_signer_is_named(honest: ChainForge) -> None:
+    per_height = honest.served(NODES)
+    bad = honest.blocks[1]
+    key = honest.validator_keys[0]
+    per_height[1][2] = bad.served(NODES[2], honest.certify(bad.block, [key, key]))
+    audit = run(honest, per_height, replay=False)
+    assert codes(audit) == {(FindingCode.CERTIFICATE_DUPLICATE_SIGNER, 2)}
+    assert "1 distinct signers" in only(audit, FindingCode.CERTIFICATE_DUPLICATE_SIGNER).detail
+
+
+@pytest.mark.parametrize(
+    ("signer", "code"),
+    [
+        ("xiangshan-court", FindingCode.CERTIFICATE_NON_VALIDATOR),
+        (None, FindingCode.CERTIFICATE_BAD_SIGNATURE),
+    ],
+)
+def test_foreign_signers_and_bad_signatures(
+    honest: ChainForge, signer: str | None, code: FindingCode
+) -> None:
+    per_height = honest.served(NODES)
+    bad = honest.blocks[0]
+    keys = honest.validator_keys
+    certificate = honest.certify(bad.block, sorted(keys, key=lambda k: k.public_key))
+    entries = certificate["signatures"]
+    assert isinstance(entries, list) and isinstance(entries[0], dict)
+    if signer is None:
+        entries[0]["signature"] = "00" * 64
+    else:
+        foreign = honest.certify(bad.block, [key_of(signer)])["signatures"]
+        assert isinstance(foreign, list)
+        certificate["signatures"] = sorted([*entries[:2], foreign[0]], key=str)
+    per_height[0][0] = bad.served(NODES[0], certificate)
+    audit = run(honest, per_height, replay=False)
+    assert codes(audit) == {(code, 1)}
+
+
+def test_a_missing_certificate_and_bad_results_are_findings(honest: ChainForge) -> None:
+    per_height = honest.served(NODES)
+    block = honest.blocks[3]
+    served = block.served(NODES[0])
+    per_height[3][0] = ServedBlock(
+        node=served.node, block=served.block, certificate=None, results=[]
+    )
+    audit = run(honest, per_height, replay=False)
+    assert codes(audit) == {
+        (FindingCode.CERTIFICATE_MISSING, 4),
+        (FindingCode.RESULTS_MISMATCH, 4),
+    }
+
+
+def test_a_state_root_that_replay_does_not_reproduce() -> None:
+    forge = ChainForge()
+    forge.grow(2, txs_per_block=2)
+    minted = {"account/forged": encode({"forged": True})}
+    bad = forge.build([forge.attest("x")], extra_writes=minted)
+    per_height = [*forge.served(NODES), [bad.served(node) for node in NODES]]
+    # Certificates and links are fine: only replay can see the altered state.
+    assert run(forge, per_height, replay=False).report().clean
+    audit = run(forge, per_height, replay=True)
+    assert codes(audit) == {(FindingCode.REPLAY_STATE_ROOT_MISMATCH, 3)}
+    assert audit.replay_stopped_at == 3
+
+
+def test_a_block_with_an_altered_history_root_is_named() -> None:
+    forge = ChainForge()
+    forge.grow(2)
+    honest_next = forge.build()
+    header = honest_next.block.header
+    forged_header = dataclasses.replace(header, history_root=header.tx_root)
+    forged_block = dataclasses.replace(honest_next.block, header=forged_header)
+    forged = dataclasses.replace(
+        honest_next,
+        block=forged_block,
+        results=(),
+        certificate=forge.certify(forged_block, forge.validator_keys[:2]),
+    )
+    per_height = [*forge.served(NODES), [forged.served(node) for node in NODES]]
+    assert codes(run(forge, per_height, replay=False)) == {(FindingCode.HISTORY_ROOT_MISMATCH, 3)}
+
+
+# --- validator-set changes ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def set_change() -> tuple[ChainForge, ValidatorSet]:
+    """A chain whose block 2 raises the quorum from 2 to 3 (effective at height 3)."""
+    forge = ChainForge()
+    forge.grow(1)
+    current = forge.genesis.document.validators
+    stricter = ValidatorSet(validators=current.validators, quorum=3)
+    body: JsonObject = {"validator_set": stricter.to_json(), "evidence_hashes": []}
+    update = forge.tx("validators.update", "xiangshan-county", body, ["ningbo-ptc"])
+    forge.append(forge.build([update]))
+    assert forge.head.next_validators_hash == stricter.hash() != forge.head.validators_hash
+    forge.grow(2, txs_per_block=1)
+    return forge, stricter
+
+
+def test_a_set_change_is_followed_by_replay_or_by_served_preimages(
+    set_change: tuple[ChainForge, ValidatorSet],
+) -> None:
+    forge, stricter = set_change
+    assert run(forge, forge.served(NODES), replay=True).report().findings == ()
+    audit = ChainAudit(forge.genesis, replay=False, known_sets=[stricter])
+    for served in forge.served(NODES):
+        audit.add_height(served)
+    assert audit.report().findings == () and audit.validators_at(3).quorum == 3
+
+
+def test_a_set_change_without_its_preimage_halts_the_audit(
+    set_change: tuple[ChainForge, ValidatorSet],
+) -> None:
+    forge, _ = set_change
+    audit = ChainAudit(forge.genesis, replay=False)
+    for served in forge.served(NODES)[:2]:
+        audit.add_height(served)
+    assert codes(audit) == {(FindingCode.VALIDATOR_SET_UNKNOWN, 2)}
+    assert audit.halted is not None
+
+
+def test_after_a_set_change_the_new_quorum_counts(
+    set_change: tuple[ChainForge, ValidatorSet],
+) -> None:
+    forge, _ = set_change
+    per_height = forge.served(NODES)
+    third = forge.blocks[2]
+    two = forge.certify(third.block, forge.validator_keys[:2])  # enough under the old q
+    per_height[2][0] = third.served(NODES[0], two)
+    assert codes(run(forge, per_height, replay=True)) == {(FindingCode.CERTIFICATE_BELOW_QUORUM, 3)}
+
+
+# --- checkpoints -------------------------------------------------------------------------
+
+
+def test_node_checkpoints_verify_and_the_newest_is_saved(honest: ChainForge) -> None:
+    audit = run(honest, honest.served(NODES), replay=False)
+    notes: dict[str, str | None] = {
+        NODES[0]: honest.checkpoint_note(),
+        NODES[1]: honest.checkpoint_note(size=4, signers=2),
+        NODES[2]: None,
+    }
+    audit.checkpoints.check_nodes(notes)
+    report = audit.report()
+    assert codes(audit) == {(FindingCode.CHECKPOINT_UNAVAILABLE, None)}
+    assert report.clean
+    assert report.new_checkpoint is not None and report.new_checkpoint.size == 6
+
+
+def test_a_checkpoint_below_quorum_or_over_another_root_fails(honest: ChainForge) -> None:
+    audit = run(honest, honest.served(NODES), replay=False)
+    fork = ChainForge()  # the same genesis, other blocks: a fork of the honest chain
+    for _ in range(5):
+        fork.append(fork.build(time_step_ms=3))
+    audit.checkpoints.check_nodes(
+        {
+            NODES[0]: honest.checkpoint_note(signers=1),
+            NODES[1]: fork.checkpoint_note(),
+            NODES[2]: honest.checkpoint_note(),
+        }
+    )
+    assert codes(audit) == {
+        (FindingCode.CHECKPOINT_INVALID, 5),
+        (FindingCode.CHECKPOINT_ROOT_MISMATCH, 5),
+    }
+    mismatch = only(audit, FindingCode.CHECKPOINT_ROOT_MISMATCH)
+    assert mismatch.nodes == (NODES[1],) and mismatch.evidence is not None
+    assert mismatch.evidence["other_checkpoints"] == [
+        {"node": NODES[2], "note": honest.checkpoint_note()}
+    ]
+
+
+def saved_at(forge: ChainForge, size: int) -> object:
+    from client.audit_checkpoint import SavedCheckpoint
+
+    return SavedCheckpoint(
+        chain_id=forge.chain_id,
+        size=size,
+        root=forge.log.root(size),
+        note=forge.checkpoint_note(size=size),
+    )
+
+
+def test_a_node_behind_the_saved_checkpoint_is_a_rollback(honest: ChainForge) -> None:
+    from client.audit_checkpoint import SavedCheckpoint
+
+    saved = saved_at(honest, 6)
+    assert isinstance(saved, SavedCheckpoint)
+    per_height = [
+        [s for s in served if s.node != NODES[2] or index < 3]
+        for index, served in enumerate(honest.served(NODES))
+    ]
+    audit = run(honest, per_height, replay=False)
+    audit.checkpoints.check_saved(saved, {NODES[0]: 5, NODES[1]: 5, NODES[2]: 3})
+    rollback = only(audit, FindingCode.ROLLBACK)
+    assert rollback.height == 5 and rollback.nodes == (NODES[2],)
+
+
+def test_a_saved_checkpoint_of_another_history_is_a_fork_since_the_last_audit() -> None:
+    from client.audit_checkpoint import SavedCheckpoint
+
+    forge = ChainForge()
+    forge.grow(2)
+    fork = ChainForge()
+    fork.grow(1)
+    fork.append(fork.build(time_step_ms=3))
+    saved = saved_at(fork, 3)
+    assert isinstance(saved, SavedCheckpoint)
+    audit = run(forge, forge.served(NODES), replay=False)
+    audit.checkpoints.check_nodes({NODES[0]: forge.checkpoint_note()})
+    audit.checkpoints.check_saved(saved, dict.fromkeys(NODES, 2))
+    finding = only(audit, FindingCode.SAVED_CHECKPOINT_NOT_EXTENDED)
+    assert finding.height == 2 and finding.evidence is not None
+    assert finding.evidence["saved_checkpoint"] == saved.note
+
+
+def test_consistency_proofs_from_the_saved_checkpoint(honest: ChainForge) -> None:
+    from client.audit_checkpoint import SavedCheckpoint
+
+    saved = saved_at(honest, 3)
+    assert isinstance(saved, SavedCheckpoint)
+    audit = run(honest, honest.served(NODES), replay=False)
+    audit.checkpoints.check_nodes(
+        {NODES[0]: honest.checkpoint_note(), NODES[1]: honest.checkpoint_note()}
+    )
+    audit.checkpoints.check_saved(saved, dict.fromkeys(NODES, 5))
+    requests = audit.checkpoints.consistency_requests(saved)
+    assert requests == [(NODES[0], 3, 6), (NODES[1], 3, 6)]
+    good: JsonObject = {
+        "size1": 3,
+        "size2": 6,
+        "hashes": [h.hex() for h in honest.log.consistency_proof(3, 6)],
+    }
+    audit.checkpoints.check_consistency(NODES[0], saved, good)
+    assert audit.report().clean
+    bad: JsonObject = {**good, "hashes": ["00" * 32] * 3}
+    audit.checkpoints.check_consistency(NODES[1], saved, bad)
+    finding = only(audit, FindingCode.CONSISTENCY_PROOF_INVALID)
+    assert finding.nodes == (NODES[1],) and finding.evidence is not None
