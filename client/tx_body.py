@@ -13,19 +13,15 @@ from pathlib import Path
 from typing import Final
 
 from client.errors import TxInputError, UsageError
+from contracts.admission import admission_reason_for
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from contracts.tx_types import BODY_PARSERS, TxType
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.errors import (
     EncodingError,
-    ExponentNotAllowedError,
-    FloatNotAllowedError,
-    IntegerOutOfRangeError,
     MalformedJsonError,
-    MissingFieldError,
     ProtocolError,
-    UnknownFieldError,
 )
 
 BODY_FILE_SIZE_MAX: Final = 1024 * 1024
@@ -128,18 +124,3 @@ def validate_body(tx_type: TxType, body: JsonObject) -> None:
         raise TxInputError(error.reason.value, error.detail) from None
     except ProtocolError as error:
         raise TxInputError(admission_reason_for(error).value, str(error)) from None
-
-
-def admission_reason_for(error: ProtocolError) -> AdmissionReason:
-    """The reason contracts/admission.py gives the same schema or encoding error."""
-    if isinstance(error, FloatNotAllowedError | ExponentNotAllowedError):
-        return AdmissionReason.FLOAT_NUMBER
-    if isinstance(error, IntegerOutOfRangeError):
-        return AdmissionReason.INTEGER_OUT_OF_RANGE
-    if isinstance(error, UnknownFieldError):
-        return AdmissionReason.UNKNOWN_FIELD
-    if isinstance(error, MissingFieldError):
-        return AdmissionReason.MISSING_FIELD
-    if isinstance(error, EncodingError):
-        return AdmissionReason.MALFORMED_JSON
-    return AdmissionReason.FIELD_TYPE

@@ -144,10 +144,11 @@ def _schema_errors() -> Iterator[None]:
     try:
         yield
     except ProtocolError as error:
-        raise AdmissionError(_reason_for(error), str(error)) from None
+        raise AdmissionError(admission_reason_for(error), str(error)) from None
 
 
-def _reason_for(error: ProtocolError) -> AdmissionReason:
+def admission_reason_for(error: ProtocolError) -> AdmissionReason:
+    """The admission reason code of a decoding or schema error (node API, CLI, blocks)."""
     if isinstance(error, FloatNotAllowedError | ExponentNotAllowedError):
         return AdmissionReason.FLOAT_NUMBER
     if isinstance(error, IntegerOutOfRangeError):

@@ -173,14 +173,14 @@ class NodeService:
             return SubmitOutcome(
                 tx_id=tx_id,
                 accepted=False,
-                reason="WRONG_NONCE",
+                reason=AdmissionReason.WRONG_NONCE.value,
                 detail="another submission took this nonce first",
             )
         try:
             self.mempool.add(signed, tx_id, len(signed.canonical_bytes()))
         except MempoolFullError as error:
             return SubmitOutcome(
-                tx_id=tx_id, accepted=False, reason="MEMPOOL_FULL", detail=str(error)
+                tx_id=tx_id, accepted=False, reason="mempool_full", detail=str(error)
             )
         return SubmitOutcome(tx_id=tx_id, accepted=True)
 

@@ -121,6 +121,20 @@ def check_all_nodes(tx_ids: list[str], urls: list[str]) -> None:
     print(f"all {len(tx_ids)} txs committed at the same height and index on {len(urls)} nodes")
 
 
+def show_agreement(urls: list[str]) -> None:
+    """Compare the nodes at one height (each may already be a heartbeat block further)."""
+    height = min(httpx.get(f"{url}/v1/status").json()["height"] for url in urls)
+    headers = [httpx.get(f"{url}/v1/blocks/{height}").json()["block"]["header"] for url in urls]
+    if any(header != headers[0] for header in headers):
+        print(f"FAILED: nodes differ at height {height}")
+        sys.exit(1)
+    print(
+        f"all {len(urls)} nodes hold the same header at height {height}: "
+        f"state_root {headers[0]['state_root'][:16]}…, history_root "
+        f"{headers[0]['history_root'][:16]}…"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--net", type=Path, required=True)
@@ -143,6 +157,13 @@ def main() -> int:
                 return 1
             tx_ids.append(outcome["tx_id"])
     check_all_nodes(tx_ids, urls)
+    show_agreement(urls)
+    retirement = next(
+        tx_id
+        for tx_id, step in zip(tx_ids, xiangshan_case_steps(), strict=True)
+        if step.tx_type == "credits.retire_judicial"
+    )
+    (args.net / "retirement-id").write_text(retirement + "\n")
     case = httpx.get(f"{urls[0]}/v1/cases/{CASE_ID}").json()
     print(
         f"case {case.get('case_number', CASE_ID)}: {SUBSCRIBED_KG:,} kg "

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from contracts.admission import admission_reason_for
 from node.api.deps import ServiceDep
 from node.api.errors import ApiError
 from node.api.schemas import BatchSubmitResponse, ErrorResponse, SubmitResult, TxStatusResponse
@@ -49,7 +50,8 @@ async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
     try:
         value = decode(body)
     except EncodingError as error:
-        raise ApiError(400, "MALFORMED_JSON", str(error)) from None
+        # The same reason code admission gives (float_number, malformed_json, ...).
+        raise ApiError(400, admission_reason_for(error).value, str(error)) from None
     if isinstance(value, dict) and set(value) == {"txs"}:
         items = value["txs"]
         if not isinstance(items, list) or not 0 < len(items) <= BATCH_TXS_MAX:
