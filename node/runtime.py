@@ -63,7 +63,7 @@ class Clock(Protocol):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuntimeSettings:
     heartbeat_interval_ms: int = 60_000
-    block_txs_max: int = 1_000
+    block_txs_max: int = 250
     block_bytes_max: int = 8 * 1024 * 1024
     max_clock_drift_ms: int = 2_000
 
