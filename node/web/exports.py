@@ -1,0 +1,87 @@
+"""CSV exports of projects, issuances and retirements (UTF-8 with BOM, so Excel reads 中文).
+
+Columns are the records' fields as docs/STATE.md names them; amounts stay integer kg.
+"""
+
+import csv
+import io
+
+from node.web.chain_view import ChainView, Record
+from node.web.formatting import time_text
+
+EXPORT_ROWS_MAX = 100_000
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+PROJECT_COLUMNS = (
+    "project_id",
+    "name_zh",
+    "name_en",
+    "ecosystem",
+    "location",
+    "accounting_standard",
+    "owner",
+    "issuer",
+    "document_hashes",
+)
+ISSUANCE_COLUMNS = (
+    "batch_id",
+    "project_id",
+    "verification_id",
+    "vintage",
+    "quantity_kg",
+    "buffer_kg",
+    "retired_kg",
+    "cancelled_kg",
+    "tx_id",
+)
+RETIREMENT_COLUMNS = (
+    "retirement_id",
+    "kind",
+    "account_id",
+    "batch_id",
+    "quantity_kg",
+    "ranges",
+    "beneficiary",
+    "purpose",
+    "reason",
+    "case_id",
+    "confirmed_by",
+    "height",
+    "time_ms",
+    "time_utc8",
+)
+EXPORTS = {
+    "projects": ("project/", PROJECT_COLUMNS),
+    "issuances": ("batch/", ISSUANCE_COLUMNS),
+    "retirements": ("retirement/", RETIREMENT_COLUMNS),
+}
+
+
+def _cell(record: Record, column: str) -> str:
+    if column == "time_utc8":
+        return time_text(int(record.get("time_ms", 0)))
+    value = record.get(column)
+    if value is None:
+        return ""
+    if column == "ranges":
+        return " ".join(f"{first}-{last}" for first, last in value)
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    text = str(value)
+    # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection); quote it.
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def export_csv(view: ChainView, kind: str) -> str | None:
+    """The CSV text of one export kind, or None for an unknown kind."""
+    if kind not in EXPORTS:
+        return None
+    prefix, columns = EXPORTS[kind]
+    records, _ = view.records(prefix, limit=EXPORT_ROWS_MAX)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_cell(record, column) for column in columns])
+    return out.getvalue()

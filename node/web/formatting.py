@@ -1,0 +1,36 @@
+"""How the registry shows numbers, times and hashes. Pure.
+
+Quantities stay integer kilograms; tonnes are only display text (422500 kg -> 422.5 t).
+Times are the header's Unix milliseconds shown in Beijing time (UTC+8), where the
+institutions are.
+"""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def tonnes_text(quantity_kg: int) -> str:
+    """422500 -> "422.5"; exact, no floats."""
+    whole, rest = divmod(quantity_kg, 1000)
+    return f"{whole:,}" if rest == 0 else f"{whole:,}.{rest:03d}".rstrip("0")
+
+
+def kg_text(quantity_kg: int) -> str:
+    """422500 -> "422,500 kg (422.5 t)"."""
+    return f"{quantity_kg:,} kg ({tonnes_text(quantity_kg)} t)"
+
+
+def time_text(time_ms: int) -> str:
+    """Unix ms -> "2023-06-01 10:00:00" in UTC+8."""
+    moment = datetime.fromtimestamp(time_ms / 1000, tz=UTC).astimezone(BEIJING)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def short_hex(value: str, length: int = 12) -> str:
+    """The first length hex digits and an ellipsis (full value stays in title attributes)."""
+    return value if len(value) <= length else value[:length] + "…"
+
+
+def range_text(first: int, last: int) -> str:
+    return f"{first:,}–{last:,}"

@@ -1,0 +1,224 @@
+"""Chinese and English text of the web registry. Pure data.
+
+Pages pick the language from ?lang=zh|en, else from Accept-Language (zh* -> zh), else
+English. Every label a page shows is a key here; `text(lang, key)` fails loudly on a
+missing key so a page never shows a raw key.
+"""
+
+import enum
+
+
+class Lang(enum.Enum):
+    EN = "en"
+    ZH = "zh"
+
+    @property
+    def other(self) -> "Lang":
+        return Lang.ZH if self is Lang.EN else Lang.EN
+
+
+def pick_lang(query_lang: str | None, accept_language: str | None) -> Lang:
+    """?lang wins when it is zh or en; else Accept-Language starting with zh; else en."""
+    if query_lang in ("zh", "en"):
+        return Lang(query_lang)
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return Lang.ZH if first.startswith("zh") else Lang.EN
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # layout
+    "site": ("Lantan blue carbon registry", "蓝碳登记簿"),
+    "nav.dashboard": ("Dashboard", "概览"),
+    "nav.blocks": ("Blocks", "区块"),
+    "nav.projects": ("Projects", "项目"),
+    "nav.cases": ("Cases", "案件"),
+    "nav.retirements": ("Retirements", "注销"),
+    "nav.checker": ("Receipt checker", "凭证核验"),
+    "nav.search": ("Search", "搜索"),
+    "search.placeholder": (
+        "tx id, serial, case number, project",
+        "交易编号、序列号、案号、项目",
+    ),
+    "lang.switch": ("中文", "English"),
+    "footer": (
+        "Every page is read from this node's committed chain. Receipts verify offline with the"
+        " genesis file alone.",
+        "本页内容均读自本节点已提交的链上数据。注销凭证仅凭创世文件即可离线核验。",
+    ),
+    # errors
+    "error.not_found": ("Not found", "未找到"),
+    "error.bad_request": ("Bad request", "请求有误"),
+    "error.back": ("Back to the dashboard", "返回概览"),
+    # dashboard
+    "dash.title": ("Dashboard", "概览"),
+    "dash.chain": ("Chain", "链"),
+    "dash.height": ("Height", "区块高度"),
+    "dash.node": ("This node", "本节点"),
+    "dash.head": ("Head block hash", "最新区块哈希"),
+    "dash.validators": ("Validators and their signing record", "验证节点及签名记录"),
+    "dash.signed": ("Signed", "已签名"),
+    "dash.last_signed": ("Last signed", "最近签名高度"),
+    "dash.signed_window": (
+        "certificates signed among the latest $count blocks",
+        "最近 $count 个区块中签署的提交证书数",
+    ),
+    "dash.latest_blocks": ("Latest blocks", "最新区块"),
+    "dash.checkpoints": ("Latest checkpoints", "最新检查点"),
+    "dash.totals": ("Registry totals", "登记总量"),
+    "dash.no_checkpoint": (
+        "No checkpoint has a quorum of signatures yet.",
+        "尚无达到法定签名数的检查点。",
+    ),
+    "dash.quorum": ("Quorum", "法定签名数"),
+    # common fields
+    "f.name": ("Name", "名称"),
+    "f.institution": ("Institution", "机构"),
+    "f.public_key": ("Public key", "公钥"),
+    "f.roles": ("Roles", "角色"),
+    "f.height": ("Height", "高度"),
+    "f.time": ("Time (UTC+8)", "时间（北京时间）"),
+    "f.txs": ("Transactions", "交易"),
+    "f.proposer": ("Proposer", "提议者"),
+    "f.signatures": ("Signatures", "签名"),
+    "f.size": ("Size", "大小"),
+    "f.root": ("Root", "根哈希"),
+    "f.lines": ("Signature lines", "签名行"),
+    "f.tx_id": ("Transaction id", "交易编号"),
+    "f.type": ("Type", "类型"),
+    "f.sender": ("Sender", "发送方"),
+    "f.nonce": ("Nonce", "序号"),
+    "f.status": ("Status", "状态"),
+    "f.reason": ("Reason", "原因"),
+    "f.index": ("Index", "序位"),
+    "f.block": ("Block", "区块"),
+    "f.expires": ("Expires (UTC+8)", "过期时间（北京时间）"),
+    "f.body": ("Body", "交易内容"),
+    "f.signer": ("Signer", "签名方"),
+    "f.result": ("Result", "执行结果"),
+    "f.project": ("Project", "项目"),
+    "f.ecosystem": ("Ecosystem", "生态系统"),
+    "f.location": ("Location", "位置"),
+    "f.standard": ("Accounting standard", "核算标准"),
+    "f.owner": ("Owner", "业主"),
+    "f.issuer": ("Issuer", "签发机构"),
+    "f.documents": ("Document hashes", "文件哈希"),
+    "f.batch": ("Issuance batch", "签发批次"),
+    "f.vintage": ("Vintage", "年份"),
+    "f.quantity": ("Quantity", "数量"),
+    "f.buffer": ("Buffer", "缓冲储备"),
+    "f.retired": ("Retired", "已注销"),
+    "f.cancelled": ("Cancelled", "已作废"),
+    "f.serials": ("Serials", "序列号"),
+    "f.account": ("Account", "账户"),
+    "f.holder": ("Holder key", "持有人公钥"),
+    "f.custodian": ("Custodian", "托管机构"),
+    "f.kind": ("Kind", "类别"),
+    "f.active": ("Active", "可用"),
+    "f.frozen": ("Frozen", "冻结"),
+    "f.case": ("Case", "案件"),
+    "f.case_number": ("Case number", "案号"),
+    "f.case_type": ("Case type", "案件类型"),
+    "f.court": ("Court", "法院"),
+    "f.plaintiff": ("Plaintiff", "起诉机关"),
+    "f.registered_by": ("Registered by", "登记方"),
+    "f.obligors": ("Obligors (masked)", "义务人（已脱敏）"),
+    "f.required": ("Required", "应履行数量"),
+    "f.document_hash": ("Document hash", "文书哈希"),
+    "f.retirement": ("Retirement", "注销"),
+    "f.beneficiary": ("Beneficiary", "受益方"),
+    "f.purpose": ("Purpose", "用途"),
+    "f.confirmed_by": ("Confirmed by", "确认方"),
+    "f.verification": ("Verification", "核查"),
+    "f.period": ("Monitoring period", "监测期"),
+    "f.verifier": ("Verification body", "核查机构"),
+    "f.verified": ("Verified", "核证量"),
+    "f.issued": ("Issued", "已签发"),
+    "f.range": ("Serial range", "序列号区间"),
+    "f.change": ("Change", "变化"),
+    "f.chain_id": ("chain_id", "链标识 chain_id"),
+    "f.state_root": ("State root", "状态根"),
+    "f.validators": ("Validators", "验证节点"),
+    "f.evidence": ("Evidence", "证据"),
+    "f.round": ("Round", "轮次"),
+    "f.count": ("Count", "数量"),
+    # pages
+    "block.title": ("Block $height", "区块 $height"),
+    "block.header": ("Header", "区块头"),
+    "block.certificate": ("Commit certificate", "提交证书"),
+    "block.signed_by": (
+        "signed by $k of $n (quorum $q)",
+        "由 $n 个验证节点中的 $k 个签署（法定数 $q）",
+    ),
+    "block.genesis": ("The genesis block has no certificate.", "创世区块没有提交证书。"),
+    "block.none": ("No transactions in this block.", "本区块没有交易。"),
+    "blocks.title": ("Blocks", "区块"),
+    "blocks.older": ("Older blocks", "更早的区块"),
+    "tx.title": ("Transaction", "交易"),
+    "tx.committed": (
+        "committed at height $height, index $index",
+        "已提交于高度 $height，序位 $index",
+    ),
+    "tx.unknown": ("No committed transaction has this id.", "没有该编号的已提交交易。"),
+    "tx.raw": ("Signed transaction (JSON)", "已签名交易（JSON）"),
+    "tx.see_retirement": ("See the retirement", "查看注销记录"),
+    "projects.title": ("Projects", "项目"),
+    "project.title": ("Project $id", "项目 $id"),
+    "project.batches": ("Issuance batches", "签发批次"),
+    "project.verifications": ("Verifications", "核查记录"),
+    "batch.title": ("Issuance batch $id", "签发批次 $id"),
+    "batch.blocks": ("Serial blocks", "序列号区块"),
+    "batch.issued_by": ("Issuance transaction", "签发交易"),
+    "range.title": ("Serials $first–$last of $batch", "$batch 序列号 $first–$last"),
+    "range.now": ("Current state of these serials", "这些序列号的当前状态"),
+    "range.history": (
+        "Full history: every transaction that touched these serials",
+        "完整历史：所有涉及这些序列号的交易",
+    ),
+    "range.unavailable": ("History unavailable: $detail", "历史不可用：$detail"),
+    "range.whole": ("whole range", "整个区间"),
+    "account.title": ("Account $id", "账户 $id"),
+    "account.holdings": ("Holdings", "持有量"),
+    "account.none": ("No holdings.", "无持有量。"),
+    "institution.title": ("Institution $id", "机构 $id"),
+    "institution.validator": ("Validator of the current set", "当前验证节点"),
+    "cases.title": ("Cases", "案件"),
+    "case.title": ("Case $id", "案件 $id"),
+    "case.retirements": ("Retirements for this case", "本案注销记录"),
+    "case.progress": ("$retired of $required retired", "应履行 $required，已注销 $retired"),
+    "retirements.title": ("Retirements", "注销"),
+    "retirement.title": ("Retirement", "注销"),
+    "retirement.receipt": ("Retirement receipt", "注销凭证"),
+    "retirement.receipt_json": ("Receipt (JSON)", "凭证（JSON）"),
+    "retirement.receipt_pdf": ("Receipt (PDF, printable)", "凭证（PDF，可打印）"),
+    "retirement.check": ("Verify it in this browser", "在本浏览器中核验"),
+    "retirement.receipt_note": (
+        "The JSON receipt is the evidence: it verifies offline with the genesis file alone.",
+        "JSON 凭证即证据：仅凭创世文件即可离线核验。",
+    ),
+    "search.title": ("Search", "搜索"),
+    "search.results": ("Results for “$q”", "“$q”的搜索结果"),
+    "search.none": ("Nothing matches “$q”.", "没有与“$q”匹配的结果。"),
+    "search.empty": (
+        "Type a tx id, a serial number, a case number or a project.",
+        "请输入交易编号、序列号、案号或项目。",
+    ),
+    "export.title": ("CSV export", "CSV 导出"),
+    "export.projects": ("Projects (CSV)", "项目（CSV）"),
+    "export.issuances": ("Issuances (CSV)", "签发（CSV）"),
+    "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
+    "list.none": ("None yet.", "暂无。"),
+    "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
+    # checker
+    "checker.title": ("Retirement receipt checker", "注销凭证核验"),
+    "checker.offline": ("Offline checker (one HTML file)", "离线核验（单个 HTML 文件）"),
+}
+
+
+def text(lang: Lang, key: str) -> str:
+    """The text of key in lang. Raises KeyError for an unknown key (a bug, not input)."""
+    english, chinese = MESSAGES[key]
+    return chinese if lang is Lang.ZH else english
+
+
+def bilingual_value(lang: Lang, english: str, chinese: str) -> str:
+    return chinese if lang is Lang.ZH else english

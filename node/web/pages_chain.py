@@ -1,0 +1,355 @@
+"""Dashboard, block list, block and transaction pages of the web registry."""
+
+import json
+from collections import Counter
+
+from node.web.chain_view import ChainView, CommittedTx
+from node.web.formatting import kg_text, short_hex, time_text
+from node.web.layout import Context, Page, PageError, mono, muted, section
+from node.web.links import (
+    account_link,
+    batch_link,
+    block_link,
+    case_link,
+    institution_link,
+    key_link,
+    project_link,
+    retirement_link,
+    tx_link,
+)
+from node.web.markup import Html, definitions, element, join, table
+from protocol.block import BlockHeader
+
+SIGNING_WINDOW_BLOCKS = 50
+LATEST_BLOCKS = 10
+LATEST_CHECKPOINTS = 5
+BLOCKS_PER_PAGE = 25
+
+
+def dashboard_page(ctx: Context, view: ChainView) -> Page:
+    head = view.header(view.height)
+    assert head is not None
+    summary = definitions(
+        [
+            (
+                ctx.t("dash.chain"),
+                join([view.chain_name, " ", mono(short_hex(view.chain_id, 16), view.chain_id)]),
+            ),
+            (ctx.t("dash.height"), element("strong", f"{view.height:,}", id="chain-height")),
+            (ctx.t("f.time"), time_text(head.time_ms)),
+            (
+                ctx.t("dash.head"),
+                mono(short_hex(head.block_hash().hex(), 24), head.block_hash().hex()),
+            ),
+            (ctx.t("dash.node"), f"{view.service.name} ({view.service.role})"),
+        ]
+    )
+    body = join(
+        [
+            summary,
+            section(ctx.t("dash.validators"), validators_table(ctx, view)),
+            section(
+                ctx.t("dash.latest_blocks"), blocks_table(ctx, view, view.height, LATEST_BLOCKS)
+            ),
+            section(ctx.t("dash.checkpoints"), checkpoints_table(ctx, view)),
+            section(ctx.t("dash.totals"), totals_table(ctx, view)),
+        ]
+    )
+    return Page(title=ctx.t("dash.title"), body=body)
+
+
+def signing_record(view: ChainView, window: int) -> tuple[Counter[bytes], dict[bytes, int], int]:
+    """Per validator key: certificates signed among the latest window blocks, last height."""
+    counts: Counter[bytes] = Counter()
+    last: dict[bytes, int] = {}
+    first_height = max(1, view.height - window + 1)
+    for height in range(first_height, view.height + 1):
+        certificate = view.certificate(height)
+        for signature in () if certificate is None else certificate.signatures:
+            counts[bytes(signature.validator)] += 1
+            last.setdefault(bytes(signature.validator), height)
+            last[bytes(signature.validator)] = height
+    return counts, last, view.height - first_height + 1
+
+
+def validators_table(ctx: Context, view: ChainView) -> Html:
+    validators = view.current_validators()
+    counts, last, blocks = signing_record(view, SIGNING_WINDOW_BLOCKS)
+    rows = []
+    for validator in validators.validators:
+        key = bytes(validator.public_key)
+        institution = view.record(f"institution/{validator.name}")
+        name = "" if institution is None else _name(ctx, institution)
+        rows.append(
+            [
+                institution_link(ctx, validator.name),
+                name,
+                mono(short_hex(key.hex(), 16), key.hex()),
+                element("span", f"{counts[key]} / {blocks}", class_="signed-count"),
+                block_link(ctx, last[key]) if key in last else "—",
+            ]
+        )
+    caption = ctx.t("dash.signed_window", count=blocks)
+    headers = [
+        ctx.t("f.name"),
+        ctx.t("f.institution"),
+        ctx.t("f.public_key"),
+        ctx.t("dash.signed"),
+        ctx.t("dash.last_signed"),
+    ]
+    quorum = element(
+        "p",
+        f"{ctx.t('dash.quorum')}: {validators.quorum} / {validators.size} · "
+        f"f_S = {validators.max_safety_faults}, f_L = {validators.max_liveness_faults}",
+    )
+    return join([table(headers, rows, id="validators"), muted(caption), quorum])
+
+
+def blocks_table(ctx: Context, view: ChainView, top: int, count: int) -> Html:
+    rows = []
+    for height in range(top, max(-1, top - count), -1):
+        block = view.block(height)
+        if block is None:
+            continue
+        certificate = view.certificate(height)
+        proposer = view.validator_name(block.header.proposer) if height > 0 else None
+        rows.append(
+            [
+                block_link(ctx, height),
+                time_text(block.header.time_ms),
+                len(block.txs),
+                proposer or "—",
+                "—" if certificate is None else len(certificate.signatures),
+            ]
+        )
+    headers = [
+        ctx.t("f.height"),
+        ctx.t("f.time"),
+        ctx.t("f.txs"),
+        ctx.t("f.proposer"),
+        ctx.t("f.signatures"),
+    ]
+    return table(headers, rows, class_="blocks")
+
+
+def checkpoints_table(ctx: Context, view: ChainView) -> Html:
+    checkpoints = view.latest_checkpoints(LATEST_CHECKPOINTS)
+    if not checkpoints:
+        return element("p", ctx.t("dash.no_checkpoint"))
+    rows = [
+        [f"{c.size:,}", block_link(ctx, c.size - 1), mono(c.root_b64), c.lines] for c in checkpoints
+    ]
+    headers = [ctx.t("f.size"), ctx.t("f.height"), ctx.t("f.root"), ctx.t("f.lines")]
+    return table(headers, rows, id="checkpoints")
+
+
+def totals_table(ctx: Context, view: ChainView) -> Html:
+    batches, _ = view.records("batch/")
+    projects, _ = view.records("project/")
+    retirements, _ = view.records("retirement/")
+    cases, _ = view.records("case/")
+    issued = sum(int(b.get("quantity_kg", 0)) for b in batches)
+    retired = sum(int(b.get("retired_kg", 0)) for b in batches)
+    return definitions(
+        [
+            (ctx.t("nav.projects"), len(projects)),
+            (ctx.t("f.batch"), len(batches)),
+            (ctx.t("f.issued"), kg_text(issued)),
+            (ctx.t("f.retired"), kg_text(retired)),
+            (ctx.t("nav.retirements"), len(retirements)),
+            (ctx.t("nav.cases"), len(cases)),
+        ]
+    )
+
+
+def blocks_page(ctx: Context, view: ChainView, before: str | None) -> Page:
+    top = view.height
+    if before is not None:
+        if not before.isdigit() or len(before) > 15:
+            raise PageError(400, f"not a height: {before!r}")
+        top = min(view.height, int(before) - 1)
+    body = blocks_table(ctx, view, top, BLOCKS_PER_PAGE)
+    lowest = top - BLOCKS_PER_PAGE + 1
+    if lowest > 0:
+        body = join([body, element("p", ctx.link("/blocks", ctx.t("blocks.older"), before=lowest))])
+    return Page(title=ctx.t("blocks.title"), body=body)
+
+
+def parse_height(text: str) -> int:
+    if not text.isdigit() or len(text) > 15:
+        raise PageError(400, f"not a block height: {text!r}")
+    return int(text)
+
+
+def block_page(ctx: Context, view: ChainView, height_text: str) -> Page:
+    height = parse_height(height_text)
+    block = view.block(height)
+    if block is None:
+        raise PageError(404, f"no block at height {height} (the chain is at {view.height})")
+    results = view.results(height)
+    rows = []
+    for index, signed in enumerate(block.txs):
+        result = results[index] if index < len(results) else {}
+        rows.append(
+            [
+                index,
+                tx_link(ctx, signed.tx_id.hex()),
+                signed.tx.type,
+                key_link(ctx, view, signed.tx.sender.hex()),
+                _status(result),
+            ]
+        )
+    headers = [
+        ctx.t("f.index"),
+        ctx.t("f.tx_id"),
+        ctx.t("f.type"),
+        ctx.t("f.sender"),
+        ctx.t("f.result"),
+    ]
+    txs = table(headers, rows, id="block-txs") if rows else element("p", ctx.t("block.none"))
+    body = join(
+        [
+            _header_fields(ctx, view, block.header),
+            section(ctx.t("f.txs"), txs),
+            section(ctx.t("block.certificate"), _certificate(ctx, view, block.header)),
+        ]
+    )
+    return Page(title=ctx.t("block.title", height=f"{height:,}"), body=body)
+
+
+def _header_fields(ctx: Context, view: ChainView, header: BlockHeader) -> Html:
+    pairs: list[tuple[object, object]] = [
+        (ctx.t("f.time"), time_text(header.time_ms)),
+        ("block_hash", mono(header.block_hash().hex())),
+    ]
+    for name, value in header.to_json().items():
+        if name == "proposer" and header.height > 0:
+            pairs.append((name, key_link(ctx, view, str(value))))
+        elif name == "prev_hash" and header.height > 0:
+            pairs.append((name, join([mono(str(value)), " ", block_link(ctx, header.height - 1)])))
+        else:
+            pairs.append((name, mono(value) if isinstance(value, str) else value))
+    return section(ctx.t("block.header"), definitions(pairs))
+
+
+def _certificate(ctx: Context, view: ChainView, header: BlockHeader) -> Html:
+    certificate = view.certificate(header.height)
+    if certificate is None:
+        return element("p", ctx.t("block.genesis"))
+    validators = view.set_for_hash(header.validators_hash)
+    signers = [
+        view.validator_name(s.validator) or s.validator.hex() for s in certificate.signatures
+    ]
+    summary = (
+        ctx.t("block.signed_by", k=len(signers), n=validators.size, q=validators.quorum)
+        if validators is not None
+        else f"{len(signers)}"
+    )
+    rows = [
+        [
+            institution_link(ctx, name) if len(name) < 64 else mono(name),
+            mono(short_hex(s.signature.hex(), 24), s.signature.hex()),
+        ]
+        for name, s in zip(signers, certificate.signatures, strict=True)
+    ]
+    return join(
+        [
+            element("p", f"{ctx.t('f.round')} {certificate.round} · {summary}", class_="signed-by"),
+            table([ctx.t("f.signer"), ctx.t("f.signatures")], rows),
+        ]
+    )
+
+
+def _status(result: dict[str, object]) -> Html:
+    status = str(result.get("status", "?"))
+    reason = result.get("reason")
+    label = status if reason is None else f"{status} ({reason})"
+    return element("span", label, class_=f"status status-{status}")
+
+
+def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
+    text = tx_id.strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise PageError(400, f"a tx id is 64 hex digits, not {tx_id!r}")
+    committed = view.find_tx(text)
+    if committed is None:
+        raise PageError(404, ctx.t("tx.unknown"))
+    tx = committed.signed["tx"]
+    pairs: list[tuple[object, object]] = [
+        (ctx.t("f.tx_id"), mono(text)),
+        (
+            ctx.t("f.status"),
+            join(
+                [
+                    _status(committed.result),
+                    " ",
+                    ctx.t("tx.committed", height=committed.height, index=committed.index),
+                ]
+            ),
+        ),
+        (ctx.t("f.block"), block_link(ctx, committed.height)),
+        (ctx.t("f.time"), time_text(committed.time_ms)),
+        (ctx.t("f.type"), element("strong", tx["type"])),
+        (ctx.t("f.sender"), key_link(ctx, view, str(tx["sender"]))),
+        (ctx.t("f.nonce"), tx["nonce"]),
+        (ctx.t("f.expires"), time_text(int(tx["expires_at_ms"]))),
+    ]
+    signers = join(
+        element("li", key_link(ctx, view, str(s["public_key"])))
+        for s in committed.signed["signatures"]
+    )
+    pairs.append((ctx.t("f.signatures"), element("ul", signers)))
+    body = join(
+        [
+            definitions(pairs),
+            _related(ctx, view, committed),
+            section(ctx.t("f.body"), body_fields(ctx, tx["body"])),
+            section(
+                ctx.t("tx.raw"),
+                element("pre", json.dumps(committed.signed, ensure_ascii=False, indent=2)),
+            ),
+        ]
+    )
+    return Page(title=f"{ctx.t('tx.title')} {short_hex(text, 16)}", body=body)
+
+
+def _related(ctx: Context, view: ChainView, committed: CommittedTx) -> Html:
+    if view.record(f"retirement/{committed.tx_id}") is None:
+        return Html("")
+    return element(
+        "p",
+        join([ctx.t("tx.see_retirement"), ": ", retirement_link(ctx, committed.tx_id)]),
+        class_="related",
+    )
+
+
+ACCOUNT_FIELDS = frozenset({"account_id", "from_account", "to_account"})
+INSTITUTION_FIELDS = frozenset({"court", "plaintiff", "broker", "custodian", "issuer", "insurer"})
+LINKED_FIELDS = {
+    "batch_id": batch_link,
+    "project_id": project_link,
+    "case_id": case_link,
+}
+
+
+def body_fields(ctx: Context, body: dict[str, object]) -> Html:
+    """A tx body as a field table; ids of records link to their pages."""
+    pairs: list[tuple[object, object]] = []
+    for name, value in body.items():
+        if name in LINKED_FIELDS and isinstance(value, str):
+            pairs.append((name, LINKED_FIELDS[name](ctx, value)))
+        elif name in ACCOUNT_FIELDS and isinstance(value, str):
+            pairs.append((name, account_link(ctx, value)))
+        elif name in INSTITUTION_FIELDS and isinstance(value, str):
+            pairs.append((name, institution_link(ctx, value)))
+        elif name.endswith("_kg") and isinstance(value, int):
+            pairs.append((name, kg_text(value)))
+        elif isinstance(value, (dict, list)):
+            pairs.append((name, element("code", json.dumps(value, ensure_ascii=False))))
+        else:
+            pairs.append((name, "null" if value is None else value))
+    return definitions(pairs)
+
+
+def _name(ctx: Context, record: dict[str, object]) -> str:
+    return str(record.get("name_zh") if ctx.lang.value == "zh" else record.get("name_en") or "")

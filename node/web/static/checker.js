@@ -1,0 +1,310 @@
+/* The receipt checker page: read a receipt (drop, pick or paste), verify it with
+ * verify.js against the genesis pinned in the page, show VALID or INVALID with the
+ * reason and what a judge needs. Works served by a node and from file:// alike; it
+ * fetches nothing except, when asked with ?receipt=<id> on a served page, that receipt.
+ */
+(function () {
+  "use strict";
+
+  var STRINGS = {
+    en: {
+      "genesis.title": "Pinned genesis",
+      "genesis.chain": "Chain",
+      "genesis.hash": "Genesis hash (chain_id)",
+      "genesis.validators": "Validators",
+      "genesis.crypto": "Crypto used",
+      "genesis.other": "Check against another genesis file:",
+      "genesis.loaded": "loaded from the file",
+      "input.title": "Receipt",
+      "input.drop": "Drop a receipt file (.json) here, or pick one:",
+      "input.paste": "…or paste the receipt JSON here",
+      "input.verify": "Verify",
+      "lang": "中文",
+      "busy": "Checking…",
+      "valid": "VALID",
+      "invalid": "INVALID",
+      "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
+      "invalid.note": "This receipt does not prove the retirement. Reason:",
+      "f.receipt_id": "Receipt id (retirement tx)",
+      "f.receipt_hash": "Receipt hash (SHA-256)",
+      "f.kind": "Kind",
+      "f.court": "Court",
+      "f.case_number": "Case number",
+      "f.case_type": "Case type",
+      "f.obligors": "Obligors (masked)",
+      "f.quantity": "Quantity retired",
+      "f.serials": "Serial ranges",
+      "f.project": "Project",
+      "f.location": "Location",
+      "f.ecosystem": "Ecosystem",
+      "f.standard": "Accounting standard",
+      "f.vintage": "Vintage",
+      "f.beneficiary": "Beneficiary",
+      "f.purpose": "Purpose",
+      "f.block": "Block",
+      "f.signed": "Signing institutions",
+      "f.checkpoint": "Checkpoint size",
+      "signed": "signed by $k of $n (quorum $q)",
+      "height_time": "height $h, $t (UTC+8)",
+      "t.file": "Opened from a local file: this page needs no network and makes no requests.",
+      "t.https": "Served over HTTPS by $host.",
+      "t.local": "Served by this computer ($host).",
+      "t.http": "Warning: this page was served over plain HTTP by $host, not localhost. Anyone on the network path could have altered it, including the pinned genesis, and the browser withholds WebCrypto here. Check receipts with the offline checker file, or over HTTPS.",
+      "fetch.failed": "Could not fetch receipt $id: $why",
+      "genesis.bad": "The pinned genesis does not load:"
+    },
+    zh: {
+      "genesis.title": "固定的创世文件",
+      "genesis.chain": "链",
+      "genesis.hash": "创世哈希（chain_id）",
+      "genesis.validators": "验证节点",
+      "genesis.crypto": "所用密码实现",
+      "genesis.other": "改用另一个创世文件核验：",
+      "genesis.loaded": "读自文件",
+      "input.title": "凭证",
+      "input.drop": "将凭证文件（.json）拖放到此处，或选择文件：",
+      "input.paste": "……或在此粘贴凭证 JSON",
+      "input.verify": "核验",
+      "lang": "English",
+      "busy": "核验中……",
+      "valid": "有效",
+      "invalid": "无效",
+      "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
+      "invalid.note": "此凭证不能证明该注销。原因：",
+      "f.receipt_id": "凭证编号（注销交易）",
+      "f.receipt_hash": "凭证哈希（SHA-256）",
+      "f.kind": "类别",
+      "f.court": "法院",
+      "f.case_number": "案号",
+      "f.case_type": "案件类型",
+      "f.obligors": "义务人（已脱敏）",
+      "f.quantity": "注销数量",
+      "f.serials": "序列号区间",
+      "f.project": "项目",
+      "f.location": "位置",
+      "f.ecosystem": "生态系统",
+      "f.standard": "核算标准",
+      "f.vintage": "年份",
+      "f.beneficiary": "受益方",
+      "f.purpose": "用途",
+      "f.block": "区块",
+      "f.signed": "签署机构",
+      "f.checkpoint": "检查点大小",
+      "signed": "由 $n 个验证节点中的 $k 个签署（法定数 $q）",
+      "height_time": "高度 $h，$t（北京时间）",
+      "t.file": "从本地文件打开：本页无需网络，也不发出任何请求。",
+      "t.https": "由 $host 通过 HTTPS 提供。",
+      "t.local": "由本机（$host）提供。",
+      "t.http": "警告：本页由 $host 通过未加密的 HTTP 提供，而非本机。网络途中任何人都可能篡改本页（包括固定的创世文件），且浏览器在此不提供 WebCrypto。请使用离线核验文件或 HTTPS 核验凭证。",
+      "fetch.failed": "无法获取凭证 $id：$why",
+      "genesis.bad": "固定的创世文件无法载入："
+    }
+  };
+
+  var lang = document.documentElement.lang.indexOf("zh") === 0 ? "zh" : "en";
+  var state = { engine: null, genesis: null, genesisSource: null, last: null };
+
+  function t(key, values) {
+    var s = STRINGS[lang][key] || STRINGS.en[key] || key;
+    Object.keys(values || {}).forEach(function (k) { s = s.split("$" + k).join(String(values[k])); });
+    return s;
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function el(name, attributes, children) {
+    var node = document.createElement(name);
+    Object.keys(attributes || {}).forEach(function (k) { node.setAttribute(k, attributes[k]); });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function applyStrings() {
+    document.querySelectorAll("[data-i18n]").forEach(function (node) { node.textContent = t(node.getAttribute("data-i18n")); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (node) {
+      node.setAttribute("placeholder", t(node.getAttribute("data-i18n-placeholder")));
+    });
+    showTransport();
+    showGenesis();
+    if (state.last) showResult(state.last);
+  }
+
+  function isLocalHost(host) {
+    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host) || /\.localhost$/.test(host);
+  }
+
+  function showTransport() {
+    var box = byId("transport");
+    var protocol = location.protocol, host = location.hostname;
+    var key = protocol === "file:" ? "t.file" : protocol === "https:" ? "t.https" : isLocalHost(host) ? "t.local" : "t.http";
+    box.textContent = t(key, { host: location.host });
+    box.className = "notice " + (key === "t.http" ? "warning" : "info");
+    box.setAttribute("data-transport", key.slice(2));
+  }
+
+  function showGenesis() {
+    var g = state.genesis;
+    if (!g) return;
+    byId("genesis-name").textContent = g.chainName + (state.genesisSource ? " (" + t("genesis.loaded") + " " + state.genesisSource + ")" : "");
+    byId("genesis-chain-id").textContent = g.chainId;
+    byId("genesis-validators").textContent = g.validators.validators.map(function (v) { return v.name; }).join(", ") +
+      " · q = " + g.validators.quorum + " / " + g.validators.validators.length;
+    var labels = state.engine.labels;
+    var crypto = byId("crypto-engine");
+    crypto.textContent = "SHA-256: " + labels.sha256 + " · Ed25519: " + labels.ed25519;
+    crypto.setAttribute("data-sha256", labels.sha256.indexOf("WebCrypto") === 0 ? "webcrypto" : "js");
+    crypto.setAttribute("data-ed25519", labels.ed25519.indexOf("WebCrypto") === 0 ? "webcrypto" : "js");
+  }
+
+  function tonnes(kg) {
+    var whole = Math.floor(kg / 1000), rest = kg % 1000;
+    return rest === 0 ? String(whole) : (whole + "." + String(rest + 1000).slice(1)).replace(/0+$/, "");
+  }
+
+  function beijingTime(ms) {
+    return new Date(ms + 8 * 3600 * 1000).toISOString().replace("T", " ").slice(0, 19);
+  }
+
+  function both(zh, en) {
+    var first = lang === "zh" ? zh : en, second = lang === "zh" ? en : zh;
+    return first && second && first !== second ? first + " / " + second : first || second || "";
+  }
+
+  function factRows(f) {
+    var rows = [
+      ["f.receipt_id", f.receipt_id],
+      ["f.receipt_hash", f.receipt_hash],
+      ["f.kind", f.kind]
+    ];
+    if (f.kind === "judicial") {
+      rows.push(["f.court", both(f.court_name_zh, f.court_name_en) + " (" + f.court_id + ")"]);
+      rows.push(["f.case_number", f.case_number]);
+      rows.push(["f.case_type", f.case_type]);
+      rows.push(["f.obligors", f.obligors_masked.join("、")]);
+    }
+    rows.push(["f.quantity", f.quantity_kg.toLocaleString("en-US") + " kg (" + tonnes(f.quantity_kg) + " t CO2e)"]);
+    rows.push(["f.serials", f.serial_ranges.map(function (r) {
+      return r.batch_id + " " + r.first_serial.toLocaleString("en-US") + "–" + r.last_serial.toLocaleString("en-US");
+    }).join("; ")]);
+    rows.push(["f.project", both(f.project_name_zh, f.project_name_en) + " (" + f.project_id + ")"]);
+    rows.push(["f.location", f.location]);
+    rows.push(["f.ecosystem", f.ecosystem]);
+    rows.push(["f.standard", f.accounting_standard]);
+    rows.push(["f.vintage", String(f.vintage) + " · " + f.batch_id]);
+    rows.push(["f.beneficiary", f.beneficiary]);
+    rows.push(["f.purpose", f.purpose]);
+    rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
+    rows.push(["f.signed", t("signed", { k: f.signed_by.length, n: f.validator_count, q: f.quorum }) + ": " + f.signed_by.join(", ")]);
+    rows.push(["f.checkpoint", String(f.checkpoint_size)]);
+    return rows;
+  }
+
+  function showResult(result) {
+    state.last = result;
+    var box = byId("result");
+    box.textContent = "";
+    var verdict = el("p", { id: "verdict", class: "verdict " + (result.valid ? "valid" : "invalid"), "data-verdict": result.valid ? "VALID" : "INVALID", "data-code": result.code || "" }, [t(result.valid ? "valid" : "invalid")]);
+    box.appendChild(verdict);
+    if (!result.valid) {
+      box.appendChild(el("p", { class: "reason" }, [t("invalid.note") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])]));
+      return;
+    }
+    box.appendChild(el("p", {}, [t("valid.note")]));
+    var body = el("tbody");
+    factRows(result.facts).forEach(function (row) {
+      body.appendChild(el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [row[1] == null ? "—" : String(row[1])])]));
+    });
+    box.appendChild(el("table", { class: "fields", id: "facts" }, [body]));
+  }
+
+  async function verifyText(text) {
+    if (!state.genesis) return;
+    var box = byId("result");
+    box.textContent = t("busy");
+    box.setAttribute("data-busy", "1");
+    var result = await LantanVerify.verifyReceipt(text, state.genesis, state.engine);
+    box.removeAttribute("data-busy");
+    showResult(result);
+  }
+
+  function readFile(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(String(reader.result)); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsText(file, "utf-8");
+    });
+  }
+
+  function wireInputs() {
+    var drop = byId("drop-zone");
+    drop.addEventListener("dragover", function (event) { event.preventDefault(); drop.classList.add("over"); });
+    drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+    drop.addEventListener("drop", function (event) {
+      event.preventDefault();
+      drop.classList.remove("over");
+      var file = event.dataTransfer.files[0];
+      if (file) readFile(file).then(verifyText);
+    });
+    byId("receipt-file").addEventListener("change", function (event) {
+      var file = event.target.files[0];
+      if (file) readFile(file).then(verifyText);
+    });
+    byId("verify-button").addEventListener("click", function () { verifyText(byId("receipt-text").value); });
+    byId("checker-lang").addEventListener("click", function () {
+      lang = lang === "zh" ? "en" : "zh";
+      document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+      applyStrings();
+    });
+    byId("genesis-file").addEventListener("change", function (event) {
+      var file = event.target.files[0];
+      if (!file) return;
+      readFile(file).then(function (text) { return useGenesis(text, file.name); }).catch(showGenesisError);
+    });
+  }
+
+  async function useGenesis(text, source) {
+    state.genesis = await LantanVerify.loadGenesis(text, state.engine);
+    state.genesisSource = source;
+    state.last = null;
+    byId("result").textContent = "";
+    showGenesis();
+  }
+
+  function showGenesisError(error) {
+    byId("result").textContent = t("genesis.bad") + " " + (error.detail || error.message);
+  }
+
+  async function fetchReceipt(id) {
+    if (!/^[0-9a-f]{64}$/.test(id) || location.protocol === "file:") return;
+    try {
+      var response = await fetch("/v1/receipts/" + id, { headers: { Accept: "application/json" } });
+      var text = await response.text();
+      if (!response.ok) throw new Error(response.status + " " + text.slice(0, 200));
+      byId("receipt-text").value = text;
+      await verifyText(text);
+    } catch (error) {
+      byId("result").textContent = t("fetch.failed", { id: id.slice(0, 16) + "…", why: error.message });
+    }
+  }
+
+  async function start() {
+    wireInputs();
+    state.engine = await LantanVerify.selectEngine();
+    try {
+      await useGenesis(byId("lantan-genesis").textContent, null);
+    } catch (error) {
+      showGenesisError(error);
+    }
+    applyStrings();
+    document.body.setAttribute("data-checker-ready", "1");
+    var wanted = new URLSearchParams(location.search).get("receipt");
+    if (wanted) await fetchReceipt(wanted);
+  }
+
+  start();
+})();

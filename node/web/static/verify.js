@@ -1,0 +1,927 @@
+/* Lantan retirement receipt verifier for the browser, written from docs/PROTOCOL.md:
+ * §1 canonical JSON, §2 tags, §3 Ed25519, §6 RFC 9162 proofs, §7 validator sets,
+ * §8.2 certificates, §9 sparse Merkle proofs, §10 C2SP notes and §14 receipts.
+ * It trusts nothing but the genesis document it is given and reports the first failing
+ * step with the code of §14.4, like client/receipt_verify.py. No network, no DOM.
+ * Crypto comes from an engine: WebCrypto where the browser has it and it passes a
+ * self-test, else the bundled JavaScript of vendor/sha2.js and vendor/ed25519.js.
+ */
+(function (root) {
+  "use strict";
+
+  var Sha2 = root.LantanSha2;
+  var Ed = root.LantanEd25519;
+  var INTEGER_LIMIT = 9007199254740992; // 2^53
+  var SET_CHANGES_MAX = 10000;
+
+  // ---------------------------------------------------------------- errors
+
+  function ReceiptError(code, detail) {
+    this.name = "ReceiptError";
+    this.code = code;
+    this.detail = detail;
+    this.message = code + ": " + detail;
+  }
+  ReceiptError.prototype = Object.create(Error.prototype);
+
+  function fail(code, detail) {
+    throw new ReceiptError(code, detail);
+  }
+
+  // ---------------------------------------------------------------- strict JSON (§1)
+
+  function JsonError(message) {
+    this.name = "JsonError";
+    this.message = message;
+  }
+  JsonError.prototype = Object.create(Error.prototype);
+
+  /* Parse JSON the way the protocol reads it: integers only (|n| < 2^53), no duplicate
+     keys, no lone surrogates. Objects have a null prototype so any key is plain data. */
+  function parseJson(text) {
+    var at = 0;
+    function error(what) {
+      throw new JsonError(what + " at offset " + at);
+    }
+    function skip() {
+      while (at < text.length) {
+        var c = text.charCodeAt(at);
+        if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) at++;
+        else break;
+      }
+    }
+    function value() {
+      skip();
+      var c = text[at];
+      if (c === "{") return object();
+      if (c === "[") return array();
+      if (c === '"') return string();
+      if (c === "-" || (c >= "0" && c <= "9")) return number();
+      if (text.startsWith("true", at)) { at += 4; return true; }
+      if (text.startsWith("false", at)) { at += 5; return false; }
+      if (text.startsWith("null", at)) { at += 4; return null; }
+      return error("unexpected " + (c === undefined ? "end of text" : JSON.stringify(c)));
+    }
+    function object() {
+      var result = Object.create(null);
+      at++;
+      skip();
+      if (text[at] === "}") { at++; return result; }
+      for (;;) {
+        skip();
+        if (text[at] !== '"') error("expected a key");
+        var key = string();
+        if (Object.prototype.hasOwnProperty.call(result, key)) error("duplicate key " + JSON.stringify(key));
+        skip();
+        if (text[at] !== ":") error("expected ':'");
+        at++;
+        result[key] = value();
+        skip();
+        if (text[at] === ",") { at++; continue; }
+        if (text[at] === "}") { at++; return result; }
+        error("expected ',' or '}'");
+      }
+    }
+    function array() {
+      var result = [];
+      at++;
+      skip();
+      if (text[at] === "]") { at++; return result; }
+      for (;;) {
+        result.push(value());
+        skip();
+        if (text[at] === ",") { at++; continue; }
+        if (text[at] === "]") { at++; return result; }
+        error("expected ',' or ']'");
+      }
+    }
+    function number() {
+      var match = /^-?(0|[1-9][0-9]*)([.eE])?/.exec(text.slice(at, at + 40));
+      if (match === null) error("bad number");
+      if (match[2] !== undefined) error("only integers are allowed");
+      var digits = match[0];
+      var n = Number(digits);
+      if (!(Math.abs(n) < INTEGER_LIMIT) || digits.replace("-", "").length > 16) error("integer out of range");
+      at += digits.length;
+      return n === 0 ? 0 : n;
+    }
+    function string() {
+      var out = "";
+      at++;
+      for (;;) {
+        if (at >= text.length) error("unterminated string");
+        var c = text.charCodeAt(at);
+        if (c === 0x22) { at++; break; }
+        if (c < 0x20) error("control character in string");
+        if (c === 0x5c) {
+          var e = text[at + 1];
+          var simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+          if (e === "u") {
+            var hex = text.slice(at + 2, at + 6);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) error("bad \\u escape");
+            out += String.fromCharCode(parseInt(hex, 16));
+            at += 6;
+          } else if (Object.prototype.hasOwnProperty.call(simple, e)) {
+            out += simple[e];
+            at += 2;
+          } else {
+            error("bad escape");
+          }
+        } else {
+          out += text[at];
+          at++;
+        }
+      }
+      if (!wellFormed(out)) error("lone surrogate in string");
+      return out;
+    }
+    var result = value();
+    skip();
+    if (at !== text.length) error("trailing data");
+    return result;
+  }
+
+  function wellFormed(s) {
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff) {
+        var next = s.charCodeAt(i + 1);
+        if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+        i++;
+      } else if (c >= 0xdc00 && c <= 0xdfff) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- RFC 8785 (§1)
+
+  function isObject(v) {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  }
+
+  /* JCS: keys sorted by UTF-16 code units (the default string order), ES number and
+     string serialization (JSON.stringify is exactly RFC 8785 for well-formed strings). */
+  function jcs(v) {
+    if (v === null || v === true || v === false) return String(v);
+    if (typeof v === "number") {
+      if (!Number.isInteger(v) || !(Math.abs(v) < INTEGER_LIMIT)) throw new JsonError("not an integer");
+      return String(v);
+    }
+    if (typeof v === "string") return JSON.stringify(v);
+    if (Array.isArray(v)) return "[" + v.map(jcs).join(",") + "]";
+    var keys = Object.keys(v).sort();
+    return "{" + keys.map(function (k) { return JSON.stringify(k) + ":" + jcs(v[k]); }).join(",") + "}";
+  }
+
+  var encoder = new TextEncoder();
+  function utf8(s) {
+    return encoder.encode(s);
+  }
+  function canonical(v) {
+    return utf8(jcs(v));
+  }
+
+  // ---------------------------------------------------------------- bytes
+
+  function concat() {
+    var total = 0, i;
+    for (i = 0; i < arguments.length; i++) total += arguments[i].length;
+    var out = new Uint8Array(total), offset = 0;
+    for (i = 0; i < arguments.length; i++) {
+      out.set(arguments[i], offset);
+      offset += arguments[i].length;
+    }
+    return out;
+  }
+  function hex(bytes) {
+    var s = "";
+    for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return s;
+  }
+  function unhex(s) {
+    var out = new Uint8Array(s.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
+    return out;
+  }
+  function equal(a, b) {
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  function compareBytes(a, b) {
+    for (var i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  }
+  var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  /* Standard base64 with padding (RFC 4648 §4), canonical only; null when invalid. */
+  function unbase64(s) {
+    if (typeof s !== "string" || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
+    var bits = 0, value = 0, out = [];
+    var body = s.replace(/=+$/, "");
+    for (var i = 0; i < body.length; i++) {
+      value = (value << 6) | B64.indexOf(body[i]);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push((value >> bits) & 255);
+      }
+    }
+    if ((value & ((1 << bits) - 1)) !== 0) return null; // non-zero padding bits: not canonical
+    var bytes = Uint8Array.from(out);
+    return base64(bytes) === s ? bytes : null;
+  }
+  function base64(bytes) {
+    var s = "";
+    for (var i = 0; i < bytes.length; i += 3) {
+      var n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      s += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
+      s += i + 1 < bytes.length ? B64[(n >> 6) & 63] : "=";
+      s += i + 2 < bytes.length ? B64[n & 63] : "=";
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- crypto engines
+
+  var ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  var RFC8032_TEST2 = {
+    publicKey: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+    message: "72",
+    signature:
+      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da" +
+      "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
+  };
+
+  function jsEngineParts() {
+    return {
+      sha256: function (bytes) { return Promise.resolve(Sha2.sha256(bytes)); },
+      sha512: function (bytes) { return Promise.resolve(Sha2.sha512(bytes)); }
+    };
+  }
+
+  async function webCryptoDigest(subtle, name, expectedHexOfAbc) {
+    try {
+      var digest = new Uint8Array(await subtle.digest(name, utf8("abc")));
+      if (expectedHexOfAbc !== undefined && hex(digest) !== expectedHexOfAbc) return null;
+      return function (bytes) {
+        return subtle.digest(name, bytes).then(function (d) { return new Uint8Array(d); });
+      };
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function webCryptoEd25519(subtle) {
+    var keys = new Map();
+    async function verify(publicKey, message, signature) {
+      if (!Ed.strictChecks(publicKey, signature)) return false;
+      var id = hex(publicKey);
+      try {
+        if (!keys.has(id)) keys.set(id, await subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]));
+        return await subtle.verify({ name: "Ed25519" }, keys.get(id), signature, message);
+      } catch (e) {
+        return false;
+      }
+    }
+    try {
+      var t = RFC8032_TEST2;
+      var good = await verify(unhex(t.publicKey), unhex(t.message), unhex(t.signature));
+      var tampered = unhex(t.signature);
+      tampered[0] ^= 1;
+      var bad = await verify(unhex(t.publicKey), unhex(t.message), tampered);
+      return good && !bad ? verify : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* The crypto this browser offers: WebCrypto where present and passing a known-answer
+     self-test, else the bundled JavaScript. The labels say which one ran. */
+  async function selectEngine() {
+    var subtle = root.crypto && root.crypto.subtle;
+    var js = jsEngineParts();
+    var sha256 = subtle ? await webCryptoDigest(subtle, "SHA-256", ABC_SHA256) : null;
+    var sha512 = subtle ? await webCryptoDigest(subtle, "SHA-512") : null;
+    var ed = subtle ? await webCryptoEd25519(subtle) : null;
+    var sha512For = sha512 || js.sha512;
+    var engine = {
+      sha256: sha256 || js.sha256,
+      ed25519: ed || function (publicKey, message, signature) {
+        return Ed.verify(publicKey, message, signature, sha512For);
+      },
+      labels: {
+        sha256: sha256 ? "WebCrypto" : "JavaScript (FIPS 180-4)",
+        ed25519: ed ? "WebCrypto" : "JavaScript (RFC 8032)"
+      },
+      secureContext: !!root.isSecureContext,
+      subtle: !!subtle
+    };
+    // The JavaScript fallbacks check themselves too: a wrong answer here is a broken build.
+    if (!sha256 && hex(Sha2.sha256(utf8("abc"))) !== ABC_SHA256) throw new Error("SHA-256 self-test failed");
+    return engine;
+  }
+
+  // ---------------------------------------------------------------- hashing (§2, §6, §9)
+
+  function tag(name) {
+    return concat(utf8("lantan/v1/" + name), new Uint8Array([0]));
+  }
+  var TAG_TX = tag("tx");
+  var TAG_VOTE = tag("vote");
+  var TAG_HEADER = tag("header");
+  var TAG_VALIDATORS = tag("validators");
+  var TAG_GENESIS = tag("genesis");
+  var EMPTY = new Uint8Array(32);
+
+  function Hasher(engine) {
+    this.engine = engine;
+  }
+  Hasher.prototype.h = function () {
+    return this.engine.sha256(concat.apply(null, arguments));
+  };
+  Hasher.prototype.tagged = function (tagBytes, value) {
+    return this.h(tagBytes, canonical(value));
+  };
+  Hasher.prototype.leaf = function (bytes) {
+    return this.h(new Uint8Array([0]), bytes);
+  };
+  Hasher.prototype.node = function (left, right) {
+    return this.h(new Uint8Array([1]), left, right);
+  };
+
+  /* RFC 9162 §2.1.3.2: the root an inclusion path gives, or null when its shape is wrong. */
+  async function rootFromInclusion(hasher, leafHash, index, size, path) {
+    if (!(index < size)) return null;
+    var fn = index, sn = size - 1, r = leafHash;
+    for (var i = 0; i < path.length; i++) {
+      if (sn === 0) return null;
+      if (fn % 2 === 1 || fn === sn) {
+        r = await hasher.node(path[i], r);
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else {
+        r = await hasher.node(r, path[i]);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 ? r : null;
+  }
+
+  function bit(bytes, depth) {
+    return (bytes[depth >> 3] >> (7 - (depth & 7))) & 1;
+  }
+
+  /* §9: the state root a proof gives for key with value bytes (inclusion) or null
+     (non-inclusion); null when the proof does not fit the key. */
+  async function smtRoot(hasher, key, valueBytes, proof) {
+    var k = await hasher.h(utf8(key));
+    var siblings = proof.siblings.map(unhex);
+    var m = siblings.length;
+    var c;
+    if (valueBytes !== null) {
+      var valueHash = await hasher.h(valueBytes);
+      if (proof.leaf === null || proof.leaf.key_hash !== hex(k) || proof.leaf.value_hash !== hex(valueHash)) return null;
+      c = await hasher.h(new Uint8Array([2]), k, valueHash);
+    } else if (proof.leaf === null) {
+      c = EMPTY;
+    } else {
+      var other = unhex(proof.leaf.key_hash);
+      if (equal(other, k)) return null;
+      for (var d = 0; d < m; d++) if (bit(other, d) !== bit(k, d)) return null;
+      c = await hasher.h(new Uint8Array([2]), other, unhex(proof.leaf.value_hash));
+    }
+    for (var depth = m - 1; depth >= 0; depth--) {
+      c = bit(k, depth) === 1
+        ? await hasher.h(new Uint8Array([3]), siblings[depth], c)
+        : await hasher.h(new Uint8Array([3]), c, siblings[depth]);
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- form (§14.1)
+
+  var HEADER_FIELDS = [
+    "protocol_version", "chain_id", "height", "time_ms", "prev_hash", "history_root", "tx_root",
+    "results_root", "state_root", "validators_hash", "next_validators_hash", "evidence_root", "proposer"
+  ];
+  var HEADER_HASHES = HEADER_FIELDS.filter(function (f) {
+    return ["protocol_version", "height", "time_ms"].indexOf(f) < 0;
+  });
+
+  function malformed(where, what) {
+    fail("MALFORMED", where + ": " + what);
+  }
+  function obj(v, fields, where) {
+    if (!isObject(v)) malformed(where, "expected an object");
+    var keys = Object.keys(v);
+    for (var i = 0; i < fields.length; i++) {
+      if (!Object.prototype.hasOwnProperty.call(v, fields[i])) malformed(where, "missing field " + fields[i]);
+    }
+    for (i = 0; i < keys.length; i++) if (fields.indexOf(keys[i]) < 0) malformed(where, "unknown field " + keys[i]);
+    return v;
+  }
+  function int(v, where) {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= INTEGER_LIMIT) malformed(where, "expected an integer >= 0");
+    return v;
+  }
+  function str(v, where) {
+    if (typeof v !== "string") malformed(where, "expected a string");
+    return v;
+  }
+  function list(v, where) {
+    if (!Array.isArray(v)) malformed(where, "expected a list");
+    return v;
+  }
+  function hexField(v, size, where) {
+    if (typeof v !== "string" || v.length !== size * 2 || !/^[0-9a-f]*$/.test(v)) malformed(where, "expected " + size + " bytes of lowercase hex");
+    return v;
+  }
+
+  function checkHeader(h, where) {
+    obj(h, HEADER_FIELDS, where);
+    int(h.protocol_version, where + ".protocol_version");
+    int(h.height, where + ".height");
+    int(h.time_ms, where + ".time_ms");
+    HEADER_HASHES.forEach(function (f) { hexField(h[f], 32, where + "." + f); });
+  }
+  function checkCertificateForm(c, where) {
+    obj(c, ["height", "round", "block_hash", "signatures"], where);
+    int(c.height, where + ".height");
+    int(c.round, where + ".round");
+    hexField(c.block_hash, 32, where + ".block_hash");
+    list(c.signatures, where + ".signatures").forEach(function (s, i) {
+      obj(s, ["validator", "signature"], where + ".signatures[" + i + "]");
+      hexField(s.validator, 32, where + ".signatures[" + i + "].validator");
+      hexField(s.signature, 64, where + ".signatures[" + i + "].signature");
+    });
+  }
+  function checkSetForm(s, where) {
+    obj(s, ["validators", "quorum"], where);
+    int(s.quorum, where + ".quorum");
+    list(s.validators, where + ".validators").forEach(function (v, i) {
+      var at = where + ".validators[" + i + "]";
+      obj(v, ["name", "public_key", "note_verifier_key"], at);
+      str(v.name, at + ".name");
+      hexField(v.public_key, 32, at + ".public_key");
+      str(v.note_verifier_key, at + ".note_verifier_key");
+    });
+  }
+  function checkProofForm(p, where) {
+    obj(p, ["leaf_index", "tree_size", "hashes"], where);
+    int(p.leaf_index, where + ".leaf_index");
+    int(p.tree_size, where + ".tree_size");
+    list(p.hashes, where + ".hashes").forEach(function (h, i) { hexField(h, 32, where + ".hashes[" + i + "]"); });
+  }
+  function checkSignedTxForm(s, where) {
+    obj(s, ["tx", "signatures"], where);
+    var tx = obj(s.tx, ["chain_id", "protocol_version", "type", "sender", "nonce", "expires_at_ms", "body"], where + ".tx");
+    hexField(tx.chain_id, 32, where + ".tx.chain_id");
+    int(tx.protocol_version, where + ".tx.protocol_version");
+    str(tx.type, where + ".tx.type");
+    hexField(tx.sender, 32, where + ".tx.sender");
+    int(tx.nonce, where + ".tx.nonce");
+    int(tx.expires_at_ms, where + ".tx.expires_at_ms");
+    if (!isObject(tx.body)) malformed(where + ".tx.body", "expected an object");
+    list(s.signatures, where + ".signatures").forEach(function (sig, i) {
+      obj(sig, ["public_key", "signature"], where + ".signatures[" + i + "]");
+      hexField(sig.public_key, 32, where + ".signatures[" + i + "].public_key");
+      hexField(sig.signature, 64, where + ".signatures[" + i + "].signature");
+    });
+  }
+  function checkStateEntryForm(e, where) {
+    obj(e, ["key", "value", "proof"], where);
+    str(e.key, where + ".key");
+    if (e.value !== null && !isObject(e.value)) malformed(where + ".value", "expected an object or null");
+    obj(e.proof, ["siblings", "leaf"], where + ".proof");
+    var siblings = list(e.proof.siblings, where + ".proof.siblings");
+    if (siblings.length > 256) malformed(where + ".proof.siblings", "more than 256");
+    siblings.forEach(function (h, i) { hexField(h, 32, where + ".proof.siblings[" + i + "]"); });
+    if (e.proof.leaf !== null) {
+      obj(e.proof.leaf, ["key_hash", "value_hash"], where + ".proof.leaf");
+      hexField(e.proof.leaf.key_hash, 32, where + ".proof.leaf.key_hash");
+      hexField(e.proof.leaf.value_hash, 32, where + ".proof.leaf.value_hash");
+    }
+  }
+
+  /* Step 1: the exact shape of §14.1. */
+  function checkForm(r) {
+    obj(r, ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"], "receipt");
+    if (r.receipt_version !== 1) malformed("receipt_version", "expected 1");
+    hexField(r.retirement_id, 32, "retirement_id");
+    obj(r.tx, ["signed_tx", "height", "index", "tx_proof", "result", "result_proof"], "tx");
+    checkSignedTxForm(r.tx.signed_tx, "tx.signed_tx");
+    int(r.tx.height, "tx.height");
+    int(r.tx.index, "tx.index");
+    checkProofForm(r.tx.tx_proof, "tx.tx_proof");
+    obj(r.tx.result, ["tx_id", "status", "reason"], "tx.result");
+    hexField(r.tx.result.tx_id, 32, "tx.result.tx_id");
+    if (r.tx.result.status !== "accepted" && r.tx.result.status !== "rejected") malformed("tx.result.status", "expected accepted or rejected");
+    if (r.tx.result.reason !== null) str(r.tx.result.reason, "tx.result.reason");
+    checkProofForm(r.tx.result_proof, "tx.result_proof");
+    obj(r.block, ["header", "certificate"], "block");
+    checkHeader(r.block.header, "block.header");
+    checkCertificateForm(r.block.certificate, "block.certificate");
+    list(r.state, "state").forEach(function (e, i) { checkStateEntryForm(e, "state[" + i + "]"); });
+    var changes = list(r.validator_sets, "validator_sets");
+    if (changes.length > SET_CHANGES_MAX) malformed("validator_sets", "too many");
+    changes.forEach(function (c, i) {
+      var at = "validator_sets[" + i + "]";
+      obj(c, ["header", "certificate", "next_validators"], at);
+      checkHeader(c.header, at + ".header");
+      checkCertificateForm(c.certificate, at + ".certificate");
+      checkSetForm(c.next_validators, at + ".next_validators");
+    });
+    str(r.history_proof, "history_proof");
+  }
+
+  // ---------------------------------------------------------------- sets and certificates (§7, §8.2)
+
+  async function keyId(hasher, name, publicKey) {
+    return (await hasher.h(utf8(name), new Uint8Array([0x0a, 0x01]), publicKey)).subarray(0, 4);
+  }
+
+  /* §7: sorted unique keys, n/2 < q <= n, note names and verifier keys that match. */
+  async function setProblem(hasher, set) {
+    var n = set.validators.length;
+    if (n === 0 || !(2 * set.quorum > n) || set.quorum > n) return "quorum " + set.quorum + " of " + n + " is not a majority";
+    for (var i = 0; i < n; i++) {
+      var v = set.validators[i];
+      if (i > 0 && !(v.public_key > set.validators[i - 1].public_key)) return "validators not sorted by key, each once";
+      if (v.name.length === 0 || /[\s+]/.test(v.name)) return "bad note name " + JSON.stringify(v.name);
+      var pk = unhex(v.public_key);
+      var id = await keyId(hasher, v.name, pk);
+      var expected = v.name + "+" + hex(id) + "+" + base64(concat(new Uint8Array([1]), pk));
+      if (v.note_verifier_key !== expected) return "note_verifier_key of " + v.name + " does not match its key";
+    }
+    return null;
+  }
+
+  function setHash(hasher, set) {
+    return hasher.tagged(TAG_VALIDATORS, set);
+  }
+
+  function findValidator(set, publicKeyHex) {
+    for (var i = 0; i < set.validators.length; i++) if (set.validators[i].public_key === publicKeyHex) return set.validators[i];
+    return null;
+  }
+
+  /* §14.4 step 3 certificate rules; returns the names of the signers. */
+  async function checkCertificate(ctx, certificate, header, set) {
+    var keys = certificate.signatures.map(function (s) { return s.validator; });
+    var seen = new Set();
+    keys.forEach(function (k) {
+      if (seen.has(k)) fail("DUPLICATE_SIGNER", "validator " + k.slice(0, 16) + "… signs twice at height " + header.height);
+      seen.add(k);
+    });
+    for (var i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) fail("MALFORMED", "certificate signatures not sorted by validator");
+    var names = keys.map(function (k) {
+      var v = findValidator(set, k);
+      if (v === null) fail("NOT_A_VALIDATOR", "key " + k.slice(0, 16) + "… is not a validator at height " + header.height);
+      return v.name;
+    });
+    var blockHash = hex(await ctx.hasher.tagged(TAG_HEADER, header));
+    if (certificate.height !== header.height || certificate.block_hash !== blockHash) {
+      fail("BAD_CERTIFICATE", "certificate is for another block than the header at height " + header.height);
+    }
+    var vote = { type: "precommit", chain_id: ctx.chainId, height: certificate.height, round: certificate.round, block_hash: certificate.block_hash };
+    var message = concat(TAG_VOTE, canonical(vote));
+    for (i = 0; i < keys.length; i++) {
+      var ok = await ctx.engine.ed25519(unhex(keys[i]), message, unhex(certificate.signatures[i].signature));
+      if (!ok) fail("BAD_CERTIFICATE", "precommit signature of " + names[i] + " does not verify at height " + header.height);
+    }
+    if (keys.length < set.quorum) {
+      fail("QUORUM_NOT_REACHED", keys.length + " signatures at height " + header.height + ", quorum is " + set.quorum);
+    }
+    return names;
+  }
+
+  /* §14.2: the set in force at height x. */
+  function setInForce(ctx, height) {
+    var set = ctx.genesisSet;
+    ctx.changes.forEach(function (c) { if (c.header.height < height) set = c.next_validators; });
+    return set;
+  }
+
+  // ---------------------------------------------------------------- steps 2-5
+
+  async function checkSetChanges(ctx, changes) {
+    var set = ctx.genesisSet;
+    var previous = -1;
+    for (var i = 0; i < changes.length; i++) {
+      var c = changes[i], h = c.header;
+      var where = "set change at height " + h.height;
+      if (h.height <= previous) fail("BAD_SET_CHANGE", "set changes not in ascending height");
+      previous = h.height;
+      if (h.chain_id !== ctx.chainId) fail("BAD_SET_CHANGE", where + " is on another chain");
+      if (h.validators_hash !== hex(await setHash(ctx.hasher, set))) fail("BAD_SET_CHANGE", where + ": validators_hash is not the set in force");
+      if (h.next_validators_hash === h.validators_hash) fail("BAD_SET_CHANGE", where + " changes nothing");
+      var problem = await setProblem(ctx.hasher, c.next_validators);
+      if (problem !== null) fail("BAD_SET_CHANGE", where + ": " + problem);
+      if (hex(await setHash(ctx.hasher, c.next_validators)) !== h.next_validators_hash) fail("BAD_SET_CHANGE", where + ": next_validators is not the preimage of next_validators_hash");
+      await checkCertificate(ctx, c.certificate, h, set);
+      set = c.next_validators;
+    }
+  }
+
+  async function checkBlock(ctx, receipt) {
+    var header = receipt.block.header;
+    if (header.chain_id !== ctx.chainId) fail("WRONG_CHAIN", "the block is on chain " + header.chain_id.slice(0, 16) + "…, not this genesis' chain");
+    if (header.protocol_version !== 1) fail("BAD_CHAIN", "protocol_version " + header.protocol_version);
+    if (header.height !== receipt.tx.height) fail("BAD_CHAIN", "header height " + header.height + " is not tx.height " + receipt.tx.height);
+    var set = setInForce(ctx, header.height);
+    if (header.validators_hash !== hex(await setHash(ctx.hasher, set))) fail("BAD_CHAIN", "validators_hash is not the set in force at height " + header.height);
+    ctx.changes.forEach(function (c) {
+      if (c.header.height === header.height && jcs(c.header) !== jcs(header)) fail("BAD_CHAIN", "a set change at this height has another header");
+    });
+    ctx.signers = await checkCertificate(ctx, receipt.block.certificate, header, set);
+    ctx.blockSet = set;
+  }
+
+  async function checkTransaction(ctx, receipt) {
+    var t = receipt.tx, signed = t.signed_tx, tx = signed.tx, header = receipt.block.header;
+    var signingBytes = concat(TAG_TX, canonical(tx));
+    if (hex(await ctx.hasher.h(signingBytes)) !== receipt.retirement_id) fail("WRONG_RETIREMENT", "the tx's id is not retirement_id");
+    if (tx.chain_id !== ctx.chainId) fail("WRONG_CHAIN", "the tx is for another chain");
+    if (tx.type !== "credits.retire_judicial" && tx.type !== "credits.retire") fail("NOT_A_RETIREMENT", "tx type " + tx.type);
+    var keys = signed.signatures.map(function (s) { return s.public_key; });
+    for (var i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) fail("BAD_TX_SIGNATURE", "signatures not sorted by key, each once");
+    if (keys.indexOf(tx.sender) < 0) fail("BAD_TX_SIGNATURE", "the sender did not sign");
+    for (i = 0; i < keys.length; i++) {
+      if (!(await ctx.engine.ed25519(unhex(keys[i]), signingBytes, unhex(signed.signatures[i].signature)))) {
+        fail("BAD_TX_SIGNATURE", "signature of " + keys[i].slice(0, 16) + "… does not verify");
+      }
+    }
+    var txLeaf = await ctx.hasher.leaf(canonical(signed));
+    var txRoot = await rootFromInclusion(ctx.hasher, txLeaf, t.tx_proof.leaf_index, t.tx_proof.tree_size, t.tx_proof.hashes.map(unhex));
+    if (t.tx_proof.leaf_index !== t.index || txRoot === null || hex(txRoot) !== header.tx_root) fail("BAD_TX_PROOF", "the tx is not at index " + t.index + " of the block's tx_root");
+    var resultLeaf = await ctx.hasher.leaf(canonical(t.result));
+    var p = t.result_proof;
+    var resultsRoot = await rootFromInclusion(ctx.hasher, resultLeaf, p.leaf_index, p.tree_size, p.hashes.map(unhex));
+    if (t.result.tx_id !== receipt.retirement_id || p.leaf_index !== t.index || p.tree_size !== t.tx_proof.tree_size || resultsRoot === null || hex(resultsRoot) !== header.results_root) {
+      fail("BAD_RESULT_PROOF", "the result is not at index " + t.index + " of the block's results_root");
+    }
+    if (t.result.status !== "accepted") fail("TX_NOT_ACCEPTED", "the chain rejected this tx: " + t.result.reason);
+  }
+
+  /* §14.3 and §10: the tlog-proof text and its signed note. */
+  function parseHistoryProof(text) {
+    var lines = text.split("\n");
+    if (lines[0] !== "c2sp.org/tlog-proof@v1") fail("BAD_CHECKPOINT", "history_proof does not start with c2sp.org/tlog-proof@v1");
+    var index = /^index (0|[1-9][0-9]{0,15})$/.exec(lines[1] || "");
+    if (index === null) fail("BAD_CHECKPOINT", "history_proof has no index line");
+    var hashes = [], at = 2;
+    while (at < lines.length && lines[at] !== "") {
+      var h = unbase64(lines[at]);
+      if (h === null || h.length !== 32) fail("BAD_CHECKPOINT", "history_proof hash line " + (at - 1) + " is not a base64 hash");
+      hashes.push(h);
+      at++;
+    }
+    if (at >= lines.length) fail("BAD_CHECKPOINT", "history_proof has no checkpoint");
+    return { index: Number(index[1]), hashes: hashes, note: lines.slice(at + 1).join("\n") };
+  }
+
+  function parseNote(note) {
+    var split = note.indexOf("\n\n");
+    if (split < 0 || !note.endsWith("\n")) fail("BAD_CHECKPOINT", "the checkpoint is not a signed note");
+    var body = note.slice(0, split + 1);
+    var bodyLines = body.split("\n");
+    if (bodyLines.length !== 4) fail("BAD_CHECKPOINT", "the checkpoint text is not three lines");
+    var signatureLines = note.slice(split + 2, -1).split("\n");
+    var signatures = signatureLines.map(function (line) {
+      var m = /^\u2014 ([^\s+]+) ([A-Za-z0-9+/=]+)$/.exec(line);
+      var raw = m === null ? null : unbase64(m[2]);
+      if (raw === null || raw.length < 5) fail("BAD_CHECKPOINT", "bad signature line " + JSON.stringify(line.slice(0, 40)));
+      return { name: m[1], keyId: raw.subarray(0, 4), signature: raw.subarray(4) };
+    });
+    return { body: body, origin: bodyLines[0], size: bodyLines[1], root: bodyLines[2], signatures: signatures };
+  }
+
+  async function checkCheckpoint(ctx, receipt) {
+    var proof = parseHistoryProof(receipt.history_proof);
+    var note = parseNote(proof.note);
+    if (!/^[1-9][0-9]{0,15}$/.test(note.size)) fail("BAD_CHECKPOINT", "checkpoint size " + JSON.stringify(note.size));
+    var root = unbase64(note.root);
+    if (root === null || root.length !== 32) fail("BAD_CHECKPOINT", "checkpoint root is not a base64 hash");
+    if (note.origin !== "lantan/" + ctx.chainId) fail("CHECKPOINT_WRONG_CHAIN", "checkpoint origin " + JSON.stringify(note.origin));
+    var size = Number(note.size);
+    var set = setInForce(ctx, size - 1);
+    var signed = new Set();
+    var bodyBytes = utf8(note.body);
+    for (var i = 0; i < note.signatures.length; i++) {
+      var line = note.signatures[i];
+      for (var j = 0; j < set.validators.length; j++) {
+        var v = set.validators[j];
+        var pk = unhex(v.public_key);
+        if (v.name !== line.name || !equal(await keyId(ctx.hasher, v.name, pk), line.keyId)) continue;
+        if (line.signature.length !== 64 || !(await ctx.engine.ed25519(pk, bodyBytes, line.signature))) {
+          fail("BAD_CHECKPOINT", "the checkpoint signature of " + v.name + " does not verify");
+        }
+        signed.add(v.public_key);
+      }
+    }
+    if (signed.size < set.quorum) fail("CHECKPOINT_QUORUM", signed.size + " valid checkpoint signatures, quorum is " + set.quorum);
+    var height = receipt.tx.height;
+    var leaf = await ctx.hasher.leaf(canonical(receipt.block.header));
+    var computed = proof.index === height && height < size ? await rootFromInclusion(ctx.hasher, leaf, height, size, proof.hashes) : null;
+    if (computed === null || !equal(computed, root)) fail("BAD_HISTORY_PROOF", "header " + height + " is not in the checkpoint of size " + size);
+    ctx.checkpointSize = size;
+  }
+
+  // ---------------------------------------------------------------- steps 6-8
+
+  async function checkStateProofs(ctx, receipt) {
+    var entries = receipt.state;
+    for (var i = 1; i < entries.length; i++) {
+      if (!(compareBytes(utf8(entries[i - 1].key), utf8(entries[i].key)) < 0)) fail("MALFORMED", "state keys not sorted, each once");
+    }
+    var records = new Map();
+    for (i = 0; i < entries.length; i++) {
+      var e = entries[i];
+      var root = await smtRoot(ctx.hasher, e.key, e.value === null ? null : canonical(e.value), e.proof);
+      if (root === null || hex(root) !== receipt.block.header.state_root) fail("BAD_STATE_PROOF", "the proof of " + e.key + " does not give the header's state_root");
+      records.set(e.key, e.value);
+    }
+    return records;
+  }
+
+  function pad16(n) {
+    var s = String(n);
+    while (s.length < 16) s = "0" + s;
+    return s;
+  }
+
+  function need(records, key) {
+    var value = records.get(key);
+    if (value === undefined || value === null) fail("MISSING_RECORD", "the receipt lacks " + key);
+    return value;
+  }
+
+  function requiredKeys(ctx, receipt, records) {
+    var T = receipt.retirement_id, tx = receipt.tx.signed_tx;
+    var r = need(records, "retirement/" + T);
+    var keys = new Map([["retirement/" + T, true]]);
+    (r.ranges || []).forEach(function (range) { keys.set("serials/" + r.batch_id + "/" + pad16(range[0]), true); });
+    keys.set("batch/" + r.batch_id, true);
+    keys.set("project/" + need(records, "batch/" + r.batch_id).project_id, true);
+    tx.signatures.forEach(function (s) {
+      var key = "key/" + s.public_key;
+      keys.set(key, false);
+      var record = records.get(key);
+      if (record) keys.set("institution/" + record.institution_id, true);
+    });
+    if (tx.tx.type === "credits.retire_judicial") {
+      keys.set("case/" + r.case_id, true);
+      keys.set("institution/" + need(records, "case/" + r.case_id).court, true);
+    }
+    keys.forEach(function (required, key) {
+      if (!records.has(key)) fail("MISSING_RECORD", "the receipt lacks " + key);
+      if (required && records.get(key) === null) fail("MISSING_RECORD", key + " is absent from the state");
+    });
+    records.forEach(function (_value, key) {
+      if (!keys.has(key)) fail("UNEXPECTED_RECORD", "the receipt holds " + key + ", which it does not need");
+    });
+  }
+
+  function checkMeaning(ctx, receipt, records) {
+    var T = receipt.retirement_id, signed = receipt.tx.signed_tx, body = signed.tx.body;
+    var judicial = signed.tx.type === "credits.retire_judicial";
+    var r = records.get("retirement/" + T);
+    var same = r.retirement_id === T && r.height === receipt.tx.height && r.kind === (judicial ? "judicial" : "voluntary") &&
+      r.account_id === body.account_id && r.batch_id === body.batch_id && r.quantity_kg === body.quantity_kg &&
+      (!judicial || r.case_id === body.case_id);
+    if (!same) fail("RETIREMENT_MISMATCH", "the retirement record does not match the tx");
+    var total = 0, previousLast = 0;
+    (r.ranges || []).forEach(function (range) {
+      if (!(range[0] <= range[1]) || !(range[0] > previousLast)) fail("QUANTITY_MISMATCH", "serial ranges not ascending and disjoint");
+      previousLast = range[1];
+      total += range[1] - range[0] + 1;
+    });
+    if (total !== r.quantity_kg) fail("QUANTITY_MISMATCH", "ranges hold " + total + " kg, the retirement " + r.quantity_kg + " kg");
+    r.ranges.forEach(function (range) {
+      var b = records.get("serials/" + r.batch_id + "/" + pad16(range[0]));
+      var ok = b.batch_id === r.batch_id && b.first_serial === range[0] && b.last_serial === range[1] &&
+        b.status === "retired" && b.retirement_id === T && b.case_id === r.case_id;
+      if (!ok) fail("SERIALS_MISMATCH", "serial block " + range[0] + "-" + range[1] + " is not retired by this retirement");
+    });
+    var batch = records.get("batch/" + r.batch_id);
+    var project = records.get("project/" + batch.project_id);
+    if (batch.batch_id !== r.batch_id || project.project_id !== batch.project_id) fail("RECORD_MISMATCH", "batch or project record does not match");
+    if (judicial) {
+      var c = records.get("case/" + r.case_id);
+      if (c.case_id !== r.case_id || (c.retirement_ids || []).indexOf(T) < 0) fail("CASE_MISMATCH", "the case does not list this retirement");
+      var signers = signed.signatures.map(function (s) { return s.public_key; });
+      var keyRecord = records.get("key/" + r.confirmed_by);
+      var court = records.get("institution/" + c.court);
+      var ok = signers.indexOf(r.confirmed_by) >= 0 && keyRecord && keyRecord.institution_id === c.court &&
+        court && (court.roles || []).indexOf("court") >= 0 && (court.public_keys || []).indexOf(r.confirmed_by) >= 0;
+      if (!ok) fail("COURT_ROLE_MISSING", "the retirement is not confirmed by a key of the case's court");
+    } else if (r.case_id !== null || r.confirmed_by !== null) {
+      fail("RETIREMENT_MISMATCH", "a voluntary retirement names a case or a court");
+    }
+  }
+
+  function facts(ctx, receipt, records, receiptHash) {
+    var T = receipt.retirement_id;
+    var r = records.get("retirement/" + T);
+    var batch = records.get("batch/" + r.batch_id);
+    var project = records.get("project/" + batch.project_id);
+    var c = r.case_id === null ? null : records.get("case/" + r.case_id);
+    var court = c === null ? null : records.get("institution/" + c.court);
+    return {
+      receipt_id: T,
+      receipt_hash: receiptHash,
+      chain_id: ctx.chainId,
+      kind: r.kind,
+      court_id: c === null ? null : c.court,
+      court_name_zh: court ? court.name_zh : null,
+      court_name_en: court ? court.name_en : null,
+      case_id: r.case_id,
+      case_number: c === null ? null : c.case_number,
+      case_type: c === null ? null : c.case_type,
+      obligors_masked: c === null ? [] : (c.obligors || []).map(function (o) { return o.masked_name; }),
+      quantity_kg: r.quantity_kg,
+      serial_ranges: r.ranges.map(function (range) { return { batch_id: r.batch_id, first_serial: range[0], last_serial: range[1] }; }),
+      beneficiary: r.beneficiary,
+      purpose: r.purpose,
+      project_id: project.project_id,
+      project_name_zh: project.name_zh,
+      project_name_en: project.name_en,
+      ecosystem: project.ecosystem,
+      location: project.location,
+      accounting_standard: project.accounting_standard,
+      vintage: batch.vintage,
+      batch_id: r.batch_id,
+      height: receipt.tx.height,
+      time_ms: receipt.block.header.time_ms,
+      signed_by: ctx.signers,
+      validator_count: ctx.blockSet.validators.length,
+      quorum: ctx.blockSet.quorum,
+      checkpoint_size: ctx.checkpointSize
+    };
+  }
+
+  // ---------------------------------------------------------------- entry points
+
+  /* The pinned genesis: its chain_id (= its hash, §2) and first validator set. */
+  async function loadGenesis(genesisText, engine) {
+    var hasher = new Hasher(engine);
+    var genesis;
+    try {
+      genesis = typeof genesisText === "string" ? parseJson(genesisText) : genesisText;
+      if (!isObject(genesis)) throw new JsonError("not an object");
+      checkSetForm(genesis.validators, "genesis.validators");
+    } catch (e) {
+      fail("BAD_GENESIS", "the genesis document does not parse: " + (e.detail || e.message));
+    }
+    var problem = await setProblem(hasher, genesis.validators);
+    if (problem !== null) fail("BAD_GENESIS", "genesis validators: " + problem);
+    return {
+      document: genesis,
+      chainId: hex(await hasher.tagged(TAG_GENESIS, genesis)),
+      chainName: typeof genesis.chain_name === "string" ? genesis.chain_name : "",
+      validators: genesis.validators
+    };
+  }
+
+  /* Verify receipt text against a loaded genesis; resolves to {valid, code, detail, facts}. */
+  async function verifyReceipt(receiptText, genesis, engine) {
+    var hasher = new Hasher(engine);
+    try {
+      var receipt;
+      try {
+        receipt = parseJson(receiptText);
+      } catch (e) {
+        fail("MALFORMED", "not a JSON receipt: " + e.message);
+      }
+      checkForm(receipt);
+      var ctx = { engine: engine, hasher: hasher, chainId: genesis.chainId, genesisSet: genesis.validators, changes: receipt.validator_sets };
+      await checkSetChanges(ctx, receipt.validator_sets);
+      await checkBlock(ctx, receipt);
+      await checkTransaction(ctx, receipt);
+      await checkCheckpoint(ctx, receipt);
+      var records = await checkStateProofs(ctx, receipt);
+      requiredKeys(ctx, receipt, records);
+      checkMeaning(ctx, receipt, records);
+      var receiptHash = hex(await hasher.h(canonical(receipt)));
+      return { valid: true, code: null, detail: null, facts: facts(ctx, receipt, records, receiptHash) };
+    } catch (e) {
+      if (e instanceof ReceiptError) return { valid: false, code: e.code, detail: e.detail, facts: null };
+      // A record of unexpected shape that got past its proof: refuse, never crash.
+      return { valid: false, code: "MALFORMED", detail: "unexpected content: " + e.message, facts: null };
+    }
+  }
+
+  root.LantanVerify = {
+    parseJson: parseJson,
+    jcs: jcs,
+    selectEngine: selectEngine,
+    loadGenesis: loadGenesis,
+    verifyReceipt: verifyReceipt,
+    hex: hex
+  };
+})(typeof window !== "undefined" ? window : globalThis);

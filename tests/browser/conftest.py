@@ -1,0 +1,193 @@
+"""Fixtures of the browser tier: Debian's chromium under Playwright, a real local network.
+
+Chromium is /usr/bin/chromium (scripts/system-deps installs it); Playwright never downloads
+a browser here. Where chromium, Playwright or the CJK font is missing, the tests that need
+them are skipped with the reason. The network is `node.net.net_up` with three validators on
+ports from 7901, the Xiangshan case is sent through the `lantan` CLI (scripts/demo_case.py)
+and the network is always taken down, whatever the tests did.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from node.net import net_down, net_up
+from tests.receipts.chain import ReceiptChain
+from tests.receipts.conftest import run_full_case
+from tests.receipts.tamper import TamperCase
+from tests.receipts.test_tamper_corpus import corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("LANTAN_CHROMIUM", "/usr/bin/chromium"))
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BASE_PORTS = range(7901, 7990, 10)
+CHECKPOINT_WAIT_S = 30.0
+DEMO = (sys.executable, str(ROOT / "scripts" / "demo_case.py"))
+
+
+def _missing_browser() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found: run scripts/system-deps (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (it is in the dev extra)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian chromium for the whole tier."""
+    reason = _missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh context and page; page errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> Path:
+    if not CJK_FONT.exists():
+        pytest.skip(f"{CJK_FONT} not found: run scripts/system-deps (fonts-wqy-zenhei)")
+    return CJK_FONT
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot to artifacts/screenshots/ (ignored by git)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# --- the real network ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseNetwork:
+    directory: Path
+    url: str
+    urls: tuple[str, ...]
+    retirement_id: str
+    receipt: bytes
+    genesis: bytes
+
+
+def _ports_free(base: int, count: int) -> bool:
+    for port in range(base, base + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def _wait_receipt(url: str, retirement_id: str) -> bytes:
+    deadline = time.monotonic() + CHECKPOINT_WAIT_S
+    while True:
+        response = httpx.get(f"{url}/v1/receipts/{retirement_id}", timeout=10)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            response.raise_for_status()
+            return response.content
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseNetwork]:
+    """Three validators running the Xiangshan case; torn down with net_down."""
+    if _missing_browser() is not None:
+        pytest.skip(str(_missing_browser()))
+    base = next((p for p in BASE_PORTS if _ports_free(p, 3)), None)
+    if base is None:
+        pytest.skip("no three free ports from 7901")
+    directory = tmp_path_factory.mktemp("browser-net")
+    try:
+        views = net_up(directory, validators=3, base_port=base)
+        urls = tuple(sorted(v.url for v in views))
+        demo = subprocess.run(
+            [*DEMO, "--net", str(directory), "--nodes", ",".join(urls)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        items = httpx.get(f"{urls[0]}/v1/retirements", timeout=10).json()["items"]
+        (retirement,) = [r for r in items if r["kind"] == "judicial"]
+        receipt = _wait_receipt(urls[0], retirement["retirement_id"])
+        yield CaseNetwork(
+            directory=directory,
+            url=urls[0],
+            urls=urls,
+            retirement_id=retirement["retirement_id"],
+            receipt=receipt,
+            genesis=(directory / "genesis.json").read_bytes(),
+        )
+    finally:
+        net_down(directory)
+
+
+# --- the tamper corpus of tests/receipts ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Corpus:
+    genesis: dict[str, Any]
+    cases: list[TamperCase]
+
+
+@pytest.fixture(scope="session")
+def tamper_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
+    """The receipts engineer's corpus (valid and tampered), on its in-process chains."""
+    first = ReceiptChain(tmp_path_factory.mktemp("corpus-chain"))
+    second = ReceiptChain(tmp_path_factory.mktemp("corpus-other"), chain_name="another-network")
+    try:
+        cases = corpus(run_full_case(first), run_full_case(second))
+        yield Corpus(genesis=json.loads(first.genesis_bytes), cases=cases)
+    finally:
+        first.close()
+        second.close()

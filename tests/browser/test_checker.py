@@ -1,0 +1,280 @@
+"""The receipt checker in Debian's chromium: the case's receipt is VALID, every tampered
+receipt of the tests/receipts corpus is INVALID with the code the Python verifier gives,
+with WebCrypto, with its Ed25519 disabled, with crypto.subtle removed, with every network
+request aborted, from file://, and served over plain http to a non-localhost name.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client.receipt_codes import ReceiptError
+from client.receipt_verify import verify_receipt
+from node.web.checker import offline_checker_html
+from tests.browser.conftest import CaseNetwork, Corpus, screenshot
+from tests.receipts.tamper import TamperCase, field_cases
+
+pytestmark = pytest.mark.browser
+CASE_NUMBER = "（2023）浙0225刑初001号"
+
+NO_ED25519 = """(() => {
+  const subtle = globalThis.crypto && globalThis.crypto.subtle;
+  if (!subtle) return;
+  const importKey = subtle.importKey.bind(subtle);
+  subtle.importKey = (format, data, algorithm, ...rest) => {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm && algorithm.name;
+    if (String(name).toLowerCase() === 'ed25519') {
+      return Promise.reject(new DOMException('Ed25519 disabled by the test', 'NotSupportedError'));
+    }
+    return importKey(format, data, algorithm, ...rest);
+  };
+})();"""
+NO_SUBTLE = (
+    """Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; } });"""
+)
+
+
+def python_code(receipt: bytes, genesis: bytes) -> str:
+    """The code client/receipt_verify.py gives ("" for a valid receipt)."""
+    try:
+        verify_receipt(receipt, genesis)
+    except ReceiptError as error:
+        return error.code.value
+    return ""
+
+
+def wait_ready(page: Any) -> None:
+    page.wait_for_selector("body[data-checker-ready='1']", timeout=20_000)
+
+
+def verdict(page: Any) -> tuple[str, str]:
+    page.wait_for_selector("#verdict", timeout=30_000)
+    return page.get_attribute("#verdict", "data-verdict"), page.get_attribute(
+        "#verdict", "data-code"
+    )
+
+
+def run_in_page(page: Any, cases: list[TamperCase]) -> dict[str, str]:
+    """Each case through the page's own verifier and pinned genesis: name -> code."""
+    payload = [{"name": c.name, "receipt": c.receipt.decode("utf-8")} for c in cases]
+    results: dict[str, str] = page.evaluate(
+        """async (cases) => {
+        const engine = await LantanVerify.selectEngine();
+        const genesis = await LantanVerify.loadGenesis(
+            document.getElementById('lantan-genesis').textContent, engine);
+        const out = {};
+        for (const c of cases) {
+            const r = await LantanVerify.verifyReceipt(c.receipt, genesis, engine);
+            out[c.name] = r.valid ? '' : r.code;
+        }
+        return out;
+    }""",
+        payload,
+    )
+    return results
+
+
+def engine_labels(page: Any) -> tuple[str, str]:
+    wait_ready(page)
+    return page.get_attribute("#crypto-engine", "data-sha256"), page.get_attribute(
+        "#crypto-engine", "data-ed25519"
+    )
+
+
+def network_cases(network: CaseNetwork) -> list[TamperCase]:
+    """The corpus' field mutations of the real network's receipt, plus the receipt itself."""
+    receipt = json.loads(network.receipt)
+    cases = field_cases(receipt, checkpoint_quorum=2)
+    return [TamperCase("the network's receipt", network.receipt, ""), *cases]
+
+
+def offline_file(tmp_path: Path, genesis: dict[str, Any], name: str) -> str:
+    path = tmp_path / name
+    path.write_text(offline_checker_html(genesis), encoding="utf-8")
+    return path.as_uri()
+
+
+# --- the served checker -----------------------------------------------------------------
+
+
+def test_case_receipt_is_valid_from_the_retirement_page(page: Any, network: CaseNetwork) -> None:
+    page.goto(f"{network.url}/retirements/{network.retirement_id}?lang=en")
+    page.click("#receipt-check")
+    assert verdict(page) == ("VALID", "")
+    facts = page.inner_text("#facts")
+    assert CASE_NUMBER in facts and "422,500 kg (422.5 t CO2e)" in facts
+    assert "huangbiao-mariculture-2022-v1 1–422,500" in facts
+    assert "signed by 2 of 3 (quorum 2)" in facts or "signed by 3 of 3 (quorum 2)" in facts
+    assert "Xiangshan County People's Court" in facts and "王某某" in facts
+    assert page.get_attribute("#transport", "data-transport") == "local"
+    assert engine_labels(page) == ("webcrypto", "webcrypto")
+    assert network.retirement_id in page.inner_text("#facts")
+    screenshot(page, "checker-valid")
+
+
+def test_picked_file_and_pasted_text_give_verdicts(
+    page: Any, network: CaseNetwork, tmp_path: Path
+) -> None:
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_bytes(network.receipt)
+    page.goto(f"{network.url}/checker?lang=en")
+    wait_ready(page)
+    page.set_input_files("#receipt-file", str(receipt_file))
+    assert verdict(page) == ("VALID", "")
+    tampered = json.loads(network.receipt)
+    tampered["tx"]["signed_tx"]["tx"]["body"]["quantity_kg"] = 1
+    page.fill("#receipt-text", json.dumps(tampered, ensure_ascii=False, indent=2))
+    page.click("#verify-button")
+    page.wait_for_selector("#verdict[data-verdict='INVALID']")
+    assert page.inner_text("#reason-code") == "WRONG_RETIREMENT"
+    screenshot(page, "checker-invalid")
+    page.fill("#receipt-text", "not json {")
+    page.click("#verify-button")
+    page.wait_for_selector("#reason-code:text('MALFORMED')")
+
+
+def test_drop_a_receipt_file(page: Any, network: CaseNetwork) -> None:
+    page.goto(f"{network.url}/checker?lang=en")
+    wait_ready(page)
+    transfer = page.evaluate_handle(
+        """(text) => {
+        const data = new DataTransfer();
+        data.items.add(new File([text], 'receipt.json', { type: 'application/json' }));
+        return data;
+    }""",
+        network.receipt.decode("utf-8"),
+    )
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+    assert verdict(page) == ("VALID", "")
+
+
+def test_network_receipt_mutations_match_the_python_verifier(
+    page: Any, network: CaseNetwork
+) -> None:
+    page.goto(f"{network.url}/checker")
+    wait_ready(page)
+    cases = network_cases(network)
+    codes = run_in_page(page, cases)
+    expected = {c.name: python_code(c.receipt, network.genesis) for c in cases}
+    assert codes == expected
+    assert expected["the network's receipt"] == "" and sum(1 for c in expected.values() if c) >= 20
+
+
+def test_same_verdicts_with_every_request_aborted(
+    browser: Any, network: CaseNetwork, tmp_path: Path
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{network.url}/checker?lang=en")
+    wait_ready(page)
+    aborted: list[str] = []
+
+    def abort(route: Any) -> None:
+        aborted.append(route.request.url)
+        route.abort()
+
+    context.route("**/*", abort)
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_bytes(network.receipt)
+    page.set_input_files("#receipt-file", str(receipt_file))
+    assert verdict(page) == ("VALID", "")
+    cases = network_cases(network)
+    assert run_in_page(page, cases) == {
+        c.name: python_code(c.receipt, network.genesis) for c in cases
+    }
+    assert aborted == []  # the checker asked for nothing, so nothing needed aborting
+    context.close()
+
+
+# --- the corpus of tests/receipts, offline ------------------------------------------------
+
+
+def test_corpus_from_file_with_all_requests_aborted(
+    browser: Any, tamper_corpus: Corpus, tmp_path: Path
+) -> None:
+    context = browser.new_context()
+    file_url = offline_file(tmp_path, tamper_corpus.genesis, "checker.html")
+    aborted: list[str] = []
+
+    def abort_all_but_the_file(route: Any) -> None:
+        if route.request.url == file_url:
+            route.continue_()
+        else:
+            aborted.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", abort_all_but_the_file)
+    page = context.new_page()
+    page.goto(file_url)
+    assert page.get_attribute("#transport", "data-transport") == "file"
+    codes = run_in_page(page, tamper_corpus.cases)
+    assert codes == {c.name: c.code for c in tamper_corpus.cases}
+    assert len(codes) >= 60 and sum(1 for code in codes.values() if code == "") == 1
+    context.close()
+    assert aborted == []  # the offline file asks for nothing beyond itself
+
+
+@pytest.mark.parametrize(
+    ("init_script", "expected_engines"),
+    [(NO_ED25519, ("webcrypto", "js")), (NO_SUBTLE, ("js", "js"))],
+    ids=["webcrypto-ed25519-disabled", "crypto-subtle-removed"],
+)
+def test_fallback_crypto_gives_the_same_verdicts(
+    browser: Any,
+    tamper_corpus: Corpus,
+    tmp_path: Path,
+    init_script: str,
+    expected_engines: tuple[str, str],
+) -> None:
+    context = browser.new_context()
+    context.add_init_script(init_script)
+    page = context.new_page()
+    page.goto(offline_file(tmp_path, tamper_corpus.genesis, "checker.html"))
+    assert engine_labels(page) == expected_engines
+    codes = run_in_page(page, tamper_corpus.cases)
+    assert codes == {c.name: c.code for c in tamper_corpus.cases}
+    context.close()
+
+
+def test_plain_http_to_another_host_warns_and_still_verifies(
+    browser: Any, network: CaseNetwork, tmp_path: Path
+) -> None:
+    """The node's pages as if served by http://registry.example (routed to the local node)."""
+    context = browser.new_context()
+
+    def proxy(route: Any) -> None:
+        local = route.request.url.replace("http://registry.example", network.url)
+        route.fulfill(response=route.fetch(url=local))
+
+    context.route("http://registry.example/**", proxy)
+    page = context.new_page()
+    page.goto("http://registry.example/checker?lang=en")
+    wait_ready(page)
+    assert page.get_attribute("#transport", "data-transport") == "http"
+    assert "plain HTTP" in page.inner_text("#transport")
+    assert engine_labels(page) == ("js", "js")  # no secure context: no crypto.subtle
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_bytes(network.receipt)
+    page.set_input_files("#receipt-file", str(receipt_file))
+    assert verdict(page) == ("VALID", "")
+    screenshot(page, "checker-plain-http")
+    context.close()
+
+
+def test_checker_switches_language_in_page(
+    page: Any, network: CaseNetwork, tmp_path: Path, cjk_font: Any
+) -> None:
+    page.goto(offline_file(tmp_path, json.loads(network.genesis), "checker.html"))
+    wait_ready(page)
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_bytes(network.receipt)
+    page.set_input_files("#receipt-file", str(receipt_file))
+    assert verdict(page) == ("VALID", "")
+    page.click("#checker-lang")
+    assert page.inner_text("#verdict") == "有效"
+    assert "签署机构" in page.inner_text("#facts") and "由 3 个验证节点中的" in page.inner_text(
+        "#facts"
+    )
+    screenshot(page, "checker-valid-zh")
