@@ -6,6 +6,7 @@ node is ready at height >= 1. Processes are detached (own session) and recorded 
 DIR/<name>/node.pid, so `status`, `stop`, `start` and `down` work from any shell.
 """
 
+import atexit
 import json
 import os
 import signal
@@ -28,6 +29,15 @@ LOCAL_HEARTBEAT_MS = 1000
 READY_TIMEOUT_S = 90.0
 _children: dict[int, subprocess.Popen[bytes]] = {}
 """Node processes this process started, by pid (see start_process)."""
+
+
+@atexit.register
+def _release_children() -> None:
+    """Nodes outlive the `lantan net` command that started them, by design: reap the ones
+    that exited and mark the others as detached, so no Popen warns at interpreter exit."""
+    for child in _children.values():
+        if child.poll() is None:
+            child.returncode = 0  # detached: the node keeps running in its own session
 
 
 class NetError(Exception):
