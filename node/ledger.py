@@ -51,22 +51,27 @@ class PreparedBlock:
     overlay: Overlay
 
 
-def block_hash_of_payload(payload: bytes) -> Hash32 | None:
-    """The consensus PayloadHasher: the header's block_hash, None when it does not parse.
+def header_of_payload(payload: bytes) -> BlockHeader | None:
+    """The header of a block payload without parsing its txs; None when it does not parse.
 
     A payload is canonical JCS with keys evidence, header, txs in that order, so the header
     is the bytes between `"header":` and `,"txs":[`; no string can hold a bare quote, so the
-    markers cannot occur inside one. Ledger.validate checks the whole payload later.
+    markers cannot occur inside one. Ledger.validate checks the whole payload.
     """
     start = payload.find(b',"header":{')
     end = payload.find(b'},"txs":[', start)
     if start < 0 or end < 0:
         return None
     try:
-        header = BlockHeader.from_json(decode_canonical(payload[start + 10 : end + 1]))
+        return BlockHeader.from_json(decode_canonical(payload[start + 10 : end + 1]))
     except ProtocolError:
         return None
-    return header.block_hash()
+
+
+def block_hash_of_payload(payload: bytes) -> Hash32 | None:
+    """The consensus PayloadHasher: the header's block_hash, None when it does not parse."""
+    header = header_of_payload(payload)
+    return None if header is None else header.block_hash()
 
 
 class Ledger:
@@ -85,6 +90,7 @@ class Ledger:
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self._prepared: dict[Hash32, PreparedBlock] = {}
+        self._head: BlockHeader | None = None
         self._lock = threading.Lock()
         if store.head_height() is None:
             self._commit_genesis()
@@ -117,13 +123,18 @@ class Ledger:
         return None if stored is None else Block.from_json(decode(stored))
 
     def header(self, height: int) -> BlockHeader | None:
-        block = self.block(height)
-        return None if block is None else block.header
+        """A committed header, read without parsing the block's txs."""
+        stored = self.store.get_block(height)
+        return None if stored is None else header_of_payload(stored)
 
     def head(self) -> BlockHeader:
-        header = self.header(self.height)
-        assert header is not None
-        return header
+        height = self.height
+        cached = self._head
+        if cached is None or cached.height != height:
+            header = self.header(height)
+            assert header is not None, f"stored block {height} has no readable header"
+            self._head = cached = header
+        return cached
 
     def certificate(self, height: int) -> CommitCertificate | None:
         stored = self.store.get_certificate(height)
