@@ -4,6 +4,7 @@ Values are always the RFC 8785 bytes of a record's to_json, so every node stores
 SMT hashes) identical bytes for identical state.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
@@ -47,4 +48,12 @@ def save(overlay: StateOverlay, key: str, record: Record) -> None:
 
 def read_params(view: StateView) -> Params:
     """Chain params from genesis; the defaults when a test state has none."""
-    return load(view, PARAMS_KEY, Params.from_json) or Params()
+    raw = view.get(PARAMS_KEY)
+    return Params() if raw is None else _params_from_bytes(raw)
+
+
+@functools.lru_cache(maxsize=4)
+def _params_from_bytes(raw: bytes) -> Params:
+    # Admission reads the params for every tx; they change only at genesis, so parsing the
+    # same bytes once is enough (a pure function of its argument: safe to memoise).
+    return Params.from_json(decode(raw))
