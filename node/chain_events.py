@@ -17,6 +17,18 @@ class ChainEvents:
         self.rounds_per_height: Counter[int] = Counter()
         """How many heights needed 1, 2, ... rounds."""
         self.height = 0
+        self.block_interval_ms = 0
+        """time_ms of the last committed header minus that of the one before."""
+        self.missed_votes: Counter[str] = Counter()
+        """Per validator name: committed blocks whose certificate lacks its precommit."""
+        self.loop_lag_ms = 0
+        """How late the event loop last woke a sleeping task: a stalled loop shows here."""
+
+    def certified(self, interval_ms: int, missing: list[str]) -> None:
+        """A committed block's interval and the validators its certificate lacks."""
+        self.block_interval_ms = interval_ms
+        for name in missing:
+            self.missed_votes[name] += 1
 
     def committed(self, height: int, round_number: int) -> None:
         self.height = height

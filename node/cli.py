@@ -14,7 +14,9 @@ def register_node(subparsers: Subparsers) -> None:
     group = subparsers.add_parser("node", help="run a validator or observer node")
     actions = group.add_subparsers(dest="node_action", metavar="ACTION", required=True)
     start = actions.add_parser("start", help="run the node in DIR/<name> in the foreground")
-    start.add_argument("--dir", type=Path, required=True, help="the node's directory")
+    where = start.add_mutually_exclusive_group(required=True)
+    where.add_argument("--dir", type=Path, help="the node's directory (holds node.toml)")
+    where.add_argument("--config", type=Path, help="the node's node.toml (its folder is the dir)")
     start.add_argument("--host")
     start.add_argument("--port", type=int)
     start.add_argument("--genesis", type=Path)
@@ -35,8 +37,9 @@ def _run_start(args: argparse.Namespace) -> int:
 
     try:
         peers = tuple(_parse_peer(text) for text in args.peer) or None
+        node_dir = args.dir if args.dir is not None else args.config.parent
         config = load_config(
-            args.dir.resolve(),
+            node_dir.resolve(),
             overrides={
                 "host": args.host,
                 "port": args.port,

@@ -6,6 +6,7 @@ relative to that directory.
 """
 
 import os
+import ssl
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -41,10 +42,25 @@ class NodeConfig:
     """Round 0 wait for a proposal; a 1,000-tx block takes ~1 s to build and re-execute."""
     peers: tuple[PeerConfig, ...] = field(default_factory=tuple)
     log_level: str = "info"
+    log_format: str = "json"
+    """"json" (one object per line, for log collectors) or "text"."""
+    tls_cert_file: Path | None = None
+    """With tls_key_file: serve HTTPS on the public and peer API (one listener)."""
+    tls_key_file: Path | None = None
+    tls_ca_file: Path | None = None
+    """CA bundle to verify peers' HTTPS certificates (peer URLs then start with https)."""
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_cert_file is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def peer_tls_verify(self) -> ssl.SSLContext | bool:
+        """What httpx verifies peers' certificates with: our CA file, else the system's."""
+        if self.tls_ca_file is None:
+            return True
+        return ssl.create_default_context(cafile=str(self.resolve(self.tls_ca_file)))
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else self.node_dir / path
@@ -56,6 +72,7 @@ _ENV_FIELDS = {
     "LANTAN_HEARTBEAT_INTERVAL_MS": ("heartbeat_interval_ms", int),
     "LANTAN_PASSPHRASE_FILE": ("passphrase_file", Path),
     "LANTAN_LOG_LEVEL": ("log_level", str),
+    "LANTAN_LOG_FORMAT": ("log_format", str),
 }
 
 
@@ -94,7 +111,14 @@ def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"{path}: {name} must be a TOML {kind.__name__}")
     values = dict(raw)
-    for name in ("genesis", "data_dir", "passphrase_file"):
+    for name in (
+        "genesis",
+        "data_dir",
+        "passphrase_file",
+        "tls_cert_file",
+        "tls_key_file",
+        "tls_ca_file",
+    ):
         if name in values:
             values[name] = Path(values[name])
     peers = raw.get("peers", [])
@@ -119,6 +143,10 @@ _FILE_TYPES: dict[str, type] = {
     "propose_timeout_ms": int,
     "peers": list,
     "log_level": str,
+    "log_format": str,
+    "tls_cert_file": str,
+    "tls_key_file": str,
+    "tls_ca_file": str,
 }
 
 

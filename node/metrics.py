@@ -5,7 +5,12 @@ from node.service import NodeService
 from node.transport import PeerTransport
 
 
-def render_metrics(service: NodeService, inbox: PeerInbox, transport: PeerTransport | None) -> str:
+def render_metrics(
+    service: NodeService,
+    inbox: PeerInbox,
+    transport: PeerTransport | None,
+    peers_reachable: int,
+) -> str:
     lines: list[str] = []
 
     def gauge(name: str, value: int, help_text: str, labels: str = "") -> None:
@@ -36,6 +41,19 @@ def render_metrics(service: NodeService, inbox: PeerInbox, transport: PeerTransp
     if transport is not None:
         for name, count in sorted(transport.counters.items()):
             gauge("peer_sends_total", count, "Outgoing peer messages.", f'{{outcome="{name}"}}')
+    events = service.events
+    gauge("block_interval_ms", events.block_interval_ms, "time_ms between the last two blocks.")
+    gauge("peers_reachable", peers_reachable, "Peers whose /v1/status answered last poll.")
+    for name, count in sorted(events.missed_votes.items()):
+        gauge(
+            "missed_votes_total",
+            count,
+            "Certificates without this validator's precommit.",
+            f'{{validator="{name}"}}',
+        )
+    pending = 0 if service.runtime is None else len(service.runtime.evidence_pool)
+    gauge("evidence_pending", pending, "Evidence waiting to be included in a block.")
+    gauge("event_loop_lag_ms", events.loop_lag_ms, "How late the event loop last woke a task.")
     halted = 0 if service.runtime is None or service.runtime.halted is None else 1
     gauge("halted", halted, "1 when consensus stopped on a safety violation.")
     return "\n".join(lines) + "\n"

@@ -193,8 +193,9 @@ def node_view(directory: Path, name: str) -> NodeView:
     status, ready = None, False
     if pid is not None:
         try:
-            status = httpx.get(f"{config.url}/v1/status", timeout=2.0).json()
-            ready = httpx.get(f"{config.url}/readyz", timeout=2.0).status_code == 200
+            verify = config.peer_tls_verify
+            status = httpx.get(f"{config.url}/v1/status", timeout=2.0, verify=verify).json()
+            ready = httpx.get(f"{config.url}/readyz", timeout=2.0, verify=verify).status_code == 200
         except (httpx.HTTPError, ValueError):
             status = None
     return NodeView(

@@ -11,6 +11,9 @@ class Readiness:
         self._sync = sync
         self._observer = observer
 
+    def reachable_peers(self) -> int:
+        return self._sync.reachable_count()
+
     def problems(self, service: NodeService) -> list[str]:
         """Empty when ready; otherwise each reason, worded for an operator."""
         problems = []

@@ -286,12 +286,23 @@ class NodeRuntime:
             height=action.height, next_validators=self.ledger.validators_for_next_height()
         )
         self._last_commit_ms = self.clock.now_ms()
+        self._record_certificate(action)
         self.events.committed(self.ledger.height, action.certificate.round)
         for hook in self.commit_hooks:
             await hook()
         loop = asyncio.get_running_loop()
         loop.call_later(self.settings.heartbeat_interval_ms / 1000, self.submit, _StartCheck())
         await self._maybe_start_height(force=False)
+
+    def _record_certificate(self, action: CommitBlock) -> None:
+        """Metrics: block interval and which validators' precommits the certificate lacks."""
+        header, previous = self.ledger.header(action.height), self.ledger.header(action.height - 1)
+        if header is None or previous is None:
+            return
+        signed = {s.validator for s in action.certificate.signatures}
+        validators = self.ledger.validators_of_head().validators
+        missing = [v.name for v in validators if v.public_key not in signed]
+        self.events.certified(header.time_ms - previous.time_ms, missing)
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
         prepared = self.ledger.prepared(certificate.block_hash)

@@ -27,6 +27,7 @@ from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.config import NodeConfig
 from node.ledger import Ledger, block_hash_of_payload
+from node.logs import configure_logging
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
@@ -79,7 +80,9 @@ def build_node(config: NodeConfig) -> Node:
     key = None if config.observer else _unlock_key(config)
     transport = runtime = None
     if key is not None:
-        transport = PeerTransport(key, ledger.chain_id, _peers(config, ledger))
+        transport = PeerTransport(
+            key, ledger.chain_id, _peers(config, ledger), verify=config.peer_tls_verify
+        )
         runtime = NodeRuntime(
             ledger=ledger,
             key=key,
@@ -111,7 +114,9 @@ def build_node(config: NodeConfig) -> Node:
         runtime=runtime,
     )
     worker = runtime.run_in_worker if runtime is not None else _own_worker()
-    sync = BlockSync(ledger, [peer.url for peer in config.peers], worker)
+    sync = BlockSync(
+        ledger, [peer.url for peer in config.peers], worker, verify=config.peer_tls_verify
+    )
     node = Node(
         config=config,
         store=store,
@@ -205,6 +210,15 @@ async def _sync_loop(node: Node) -> None:
         await asyncio.sleep(SYNC_INTERVAL_S)
 
 
+async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:
+    """Measure how late the loop wakes a sleeper: CPU work left on the loop shows here."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(interval_s)
+        node.service.events.loop_lag_ms = int((loop.time() - started - interval_s) * 1000)
+
+
 @contextlib.asynccontextmanager
 async def lifespan_of(node: Node) -> AsyncIterator[None]:
     if node.transport is not None:
@@ -212,6 +226,7 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
     await node.sync.poll_peers()
     await node.sync.catch_up(0)
     sync_task = asyncio.create_task(_sync_loop(node))
+    lag_task = asyncio.create_task(_watch_loop_lag(node))
     if node.runtime is not None:
         highest = node.sync.state.highest_peer_height()
         await node.runtime.start(highest_reported_height=max(highest, 0))
@@ -222,7 +237,8 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         yield
     finally:
         sync_task.cancel()
-        await asyncio.gather(sync_task, return_exceptions=True)
+        lag_task.cancel()
+        await asyncio.gather(sync_task, lag_task, return_exceptions=True)
         if node.runtime is not None:
             await node.runtime.stop()
         if node.transport is not None:
@@ -246,12 +262,14 @@ def serve(config: NodeConfig) -> None:
     """Run the node until SIGINT/SIGTERM."""
     import uvicorn
 
-    logging.basicConfig(
-        level=config.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(config.log_level, config.log_format)
     app = make_app(config)
+    tls: dict[str, str] = {}
+    if config.tls_cert_file is not None and config.tls_key_file is not None:
+        tls = {
+            "ssl_certfile": str(config.resolve(config.tls_cert_file)),
+            "ssl_keyfile": str(config.resolve(config.tls_key_file)),
+        }
     uvicorn.run(
         app,
         host=config.host,
@@ -259,6 +277,7 @@ def serve(config: NodeConfig) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        **tls,  # type: ignore[arg-type]
     )
 
 

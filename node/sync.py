@@ -8,6 +8,7 @@ height this node committed: a fork, after which the node halts (DESIGN.md §4).
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -52,11 +53,18 @@ class SyncState:
 class BlockSync:
     """Follows peers' heads and applies the certified blocks this node lacks."""
 
-    def __init__(self, ledger: Ledger, peer_urls: list[str], run_in_worker: Worker) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        peer_urls: list[str],
+        run_in_worker: Worker,
+        *,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.ledger = ledger
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self._run = run_in_worker
-        self._client = httpx.AsyncClient(timeout=5.0)
+        self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -7,6 +7,7 @@ its current round; sync fetches what a peer missed), so a dead peer cannot stall
 
 import asyncio
 import logging
+import ssl
 from collections import Counter
 from dataclasses import dataclass
 
@@ -33,7 +34,15 @@ class Peer:
 class PeerTransport:
     """Signed, queued, best-effort delivery to the other validators."""
 
-    def __init__(self, key: SigningKey, chain_id: Hash32, peers: list[Peer]) -> None:
+    def __init__(
+        self,
+        key: SigningKey,
+        chain_id: Hash32,
+        peers: list[Peer],
+        *,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        self._verify = verify
         self._key = key
         self._chain_id = chain_id
         self._peers = {peer.public_key: peer for peer in peers if peer.public_key != key.public_key}
@@ -48,7 +57,7 @@ class PeerTransport:
 
     def start(self) -> None:
         limits = httpx.Limits(max_keepalive_connections=8, max_connections=16)
-        self._client = httpx.AsyncClient(timeout=POST_TIMEOUT_S, limits=limits)
+        self._client = httpx.AsyncClient(timeout=POST_TIMEOUT_S, limits=limits, verify=self._verify)
         for key, peer in self._peers.items():
             queue: asyncio.Queue[tuple[PeerKind, bytes]] = asyncio.Queue(QUEUE_MESSAGES_MAX)
             self._queues[key] = queue

@@ -26,5 +26,8 @@ def readyz(request: Request, service: ServiceDep) -> JSONResponse:
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request, service: ServiceDep) -> PlainTextResponse:
     """Prometheus text format; every name starts with lantan_."""
-    text = render_metrics(service, request.app.state.inbox, request.app.state.transport)
+    readiness = request.app.state.readiness
+    text = render_metrics(
+        service, request.app.state.inbox, request.app.state.transport, readiness.reachable_peers()
+    )
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -1,0 +1,44 @@
+"""JSON log lines, and the TLS settings' effect on URLs and peer verification."""
+
+import json
+import logging
+from pathlib import Path
+
+from node.config import load_config
+from node.logs import JsonFormatter
+
+
+def test_json_log_lines_carry_level_logger_message_and_extras() -> None:
+    record = logging.LogRecord("lantan.node", logging.WARNING, "f.py", 1, "height %d", (7,), None)
+    record.peer = "ningbo-ptc"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "warning"
+    assert line["logger"] == "lantan.node"
+    assert line["message"] == "height 7"
+    assert line["peer"] == "ningbo-ptc"
+    assert line["time"].endswith("Z")
+
+
+def test_json_log_lines_include_the_exception() -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, "f.py", 1, "failed", (), sys.exc_info())
+    line = json.loads(JsonFormatter().format(record))
+    assert "ValueError: boom" in line["exception"]
+
+
+def test_tls_settings_switch_the_url_to_https_and_pin_the_peer_ca(tmp_path: Path) -> None:
+    node_dir = tmp_path / "xiamen-ptc"
+    node_dir.mkdir()
+    plain = load_config(node_dir, env={})
+    assert plain.url.startswith("http://") and plain.peer_tls_verify is True
+    (node_dir / "node.toml").write_text(
+        'tls_cert_file = "tls/cert.pem"\ntls_key_file = "tls/key.pem"\ntls_ca_file = "tls/ca.pem"\n'
+    )
+    secured = load_config(node_dir, env={})
+    assert secured.url.startswith("https://")
+    assert secured.resolve(secured.tls_ca_file) == node_dir / "tls" / "ca.pem"  # type: ignore[arg-type]
+    assert load_config(node_dir, env={"LANTAN_LOG_FORMAT": "text"}).log_format == "text"
