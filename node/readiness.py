@@ -11,6 +11,9 @@ class Readiness:
         self._sync = sync
         self._observer = observer
 
+    def fork_evidence(self) -> dict[str, object] | None:
+        return self._sync.fork_evidence
+
     def reachable_peers(self) -> int:
         return self._sync.reachable_count()
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from contracts.validator_sets import current_validator_set
-from node.ledger import InvalidProposalError, Ledger
+from node.ledger import InvalidProposalError, Ledger, header_of_payload
 from protocol.encoding import decode, encode
 from protocol.errors import ProtocolError
 from protocol.validators import ValidatorSet
@@ -41,6 +41,8 @@ class PeerView:
 class SyncState:
     peers: dict[str, PeerView] = field(default_factory=dict)
     fork: str | None = None
+    fork_evidence: dict[str, object] | None = None
+    """Both certified headers of the fork, served at /v1/fork as transferable evidence."""
     """Set when a peer holds a validly certified block that differs from ours."""
 
     def highest_peer_height(self) -> int:
@@ -139,7 +141,7 @@ class BlockSync:
         fetched = await self._fetch_block(view, height)
         if fetched is None:
             return
-        _payload, certificate = fetched
+        payload, certificate = fetched
         try:
             verify_certificate(certificate, self.ledger.chain_id, self._set_for(height))
         except ProtocolError:
@@ -154,6 +156,20 @@ class BlockSync:
             f"{certificate.block_hash.hex()} with a valid certificate; ours is "
             f"{None if mine is None else mine.block_hash.hex()}"
         )
+        theirs = header_of_payload(payload)
+        ours = self.ledger.header(height)
+        self.state.fork_evidence = {
+            "height": height,
+            "peer": view.url,
+            "ours": {
+                "header": None if ours is None else ours.to_json(),
+                "certificate": None if mine is None else mine.to_json(),
+            },
+            "theirs": {
+                "header": None if theirs is None else theirs.to_json(),
+                "certificate": certificate.to_json(),
+            },
+        }
         log.critical(self.state.fork)
 
     def _set_for(self, height: int) -> ValidatorSet:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from node.api.deps import ServiceDep
+from node.api.errors import error_body
 from node.metrics import render_metrics
 
 router = APIRouter(tags=["health"])
@@ -31,3 +32,13 @@ def metrics(request: Request, service: ServiceDep) -> PlainTextResponse:
         service, request.app.state.inbox, request.app.state.transport, readiness.reachable_peers()
     )
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+
+@router.get("/v1/fork")
+def fork_evidence(request: Request) -> JSONResponse:
+    """After a fork (a second valid certificate at a height this node committed): both
+    certified headers, as evidence anyone can check against genesis. 404 when none."""
+    evidence = request.app.state.readiness.fork_evidence()
+    if evidence is None:
+        return JSONResponse(error_body("NOT_FOUND", "no fork seen"), status_code=404)
+    return JSONResponse(evidence)

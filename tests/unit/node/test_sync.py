@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from node.ledger import Ledger
-from node.sync import BlockSync
+from node.sync import BlockSync, SyncState
 from protocol.encoding import decode, encode
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
@@ -43,7 +43,13 @@ async def direct(function: Callable[..., Any], *args: object) -> Any:
 def check_fork(
     ledger: Ledger, blocks: dict[int, tuple[bytes, CommitCertificate]], head_hash: str
 ) -> str | None:
-    async def main() -> str | None:
+    return check_fork_state(ledger, blocks, head_hash).fork
+
+
+def check_fork_state(
+    ledger: Ledger, blocks: dict[int, tuple[bytes, CommitCertificate]], head_hash: str
+) -> SyncState:
+    async def main() -> SyncState:
         sync = BlockSync(ledger, [PEER], direct)
         await sync.close()
         sync._client = httpx.AsyncClient(transport=serve_blocks(blocks))
@@ -53,7 +59,7 @@ def check_fork(
             await sync.check_fork()
         finally:
             await sync.close()
-        return sync.state.fork
+        return sync.state
 
     return asyncio.run(main())
 
@@ -66,9 +72,14 @@ def test_a_second_certified_block_at_our_height_is_a_fork(tmp_path: Path) -> Non
         other = build_and_commit(theirs)
         certificate = theirs.certificate(1)
         assert certificate is not None
-        fork = check_fork(ours, {1: (other.payload, certificate)}, other.block_hash.hex())
-        assert fork is not None
-        assert other.block_hash.hex() in fork
+        state = check_fork_state(ours, {1: (other.payload, certificate)}, other.block_hash.hex())
+        assert state.fork is not None
+        assert other.block_hash.hex() in state.fork
+        evidence = state.fork_evidence
+        assert evidence is not None and evidence["height"] == 1
+        # Both sides' certified headers: transferable evidence of the fork.
+        assert evidence["theirs"]["certificate"] == certificate.to_json()  # type: ignore[index]
+        assert evidence["ours"]["header"] == ours.header(1).to_json()  # type: ignore[index,union-attr]
     finally:
         ours.store.close()
         theirs.store.close()
