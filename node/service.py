@@ -213,6 +213,10 @@ class NodeService:
         }
 
     def checkpoint_note(self, size: int) -> str | None:
+        """The signed note for a history size, once it has >= q lines; None for sizes no
+        checkpoint can have (0, or beyond the head: a log of height + 1 leaves)."""
+        if not 0 < size <= self.ledger.height + 1:
+            return None
         # The quorum of the current set: a checkpoint signed before a set change still needs
         # the (older) q lines it had, which the current q of a grown set may exceed; such a
         # note is then served only once the new validators' lines arrive too.
