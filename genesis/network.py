@@ -45,13 +45,15 @@ class InstitutionPlan:
     name_zh: str
     name_en: str
     roles: tuple[Role, ...]
+    in_first_set: bool = True
+    """With the validator role: validates from height 1. Otherwise it may be added later by
+    a validators.update (the court of a 3-validator network can become the 4th)."""
 
 
 def local_network_plan(validator_count: int) -> tuple[InstitutionPlan, ...]:
     """The institutions of MISSION.md; with 4 validators the court is the fourth."""
     if validator_count not in (3, 4):
         raise GenesisError("a local network has 3 or 4 validators")
-    court_roles = (Role.COURT, Role.VALIDATOR) if validator_count == 4 else (Role.COURT,)
     return (
         InstitutionPlan(
             name="xiangshan-county",
@@ -75,7 +77,10 @@ def local_network_plan(validator_count: int) -> tuple[InstitutionPlan, ...]:
             name="xiangshan-court",
             name_zh="象山县人民法院",
             name_en="Xiangshan County People's Court",
-            roles=court_roles,
+            # The court may validate (DESIGN.md §4: n=4 with the court as 4th); with 3
+            # validators it is outside the first set until a validators.update adds it.
+            roles=(Role.COURT, Role.VALIDATOR),
+            in_first_set=validator_count == 4,
         ),
         InstitutionPlan(
             name="xiangshan-procuratorate",
@@ -147,7 +152,8 @@ def document_from_plans(
     accounts: Sequence[Account] = (),
     quorum: int | None = None,
 ) -> GenesisDocument:
-    """The genesis document for these institutions; validators are those with the role."""
+    """The genesis document for these institutions; the first validator set holds those
+    with the validator role that are marked in_first_set."""
     institutions = tuple(
         Institution(
             institution_id=plan.name,
@@ -164,8 +170,8 @@ def document_from_plans(
             public_key=identity.public_key,
             note_verifier_key=verifier_key_string(identity.name, identity.public_key),
         )
-        for _, identity in identities
-        if Role.VALIDATOR in identity.roles
+        for plan, identity in identities
+        if Role.VALIDATOR in identity.roles and plan.in_first_set
     ]
     if not validators:
         raise GenesisError("no institution has the validator role")
