@@ -44,6 +44,8 @@ def _add_missing_extra(
     reason: str,
 ) -> None:
     sub = subparsers.add_parser(name, help=f"(unavailable: {reason})")
+    # Accept whatever followed, so the user gets the install hint, not a usage error.
+    sub.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     sub.set_defaults(handler=lambda _args: _explain_missing(name, reason))
 
 

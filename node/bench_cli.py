@@ -5,6 +5,9 @@ from pathlib import Path
 from typing import TypeAlias
 
 from node.bench import print_result, run_bench
+from node.extra import require_server_extra
+
+require_server_extra()  # these commands run the server: refuse without the node extra
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 

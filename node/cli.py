@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import TypeAlias
 
 from node.config import ConfigError, PeerConfig, load_config
+from node.extra import require_server_extra
+
+require_server_extra()  # these commands run the server: refuse without the node extra
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 

@@ -9,7 +9,10 @@ from typing import TypeAlias
 
 from genesis.errors import GenesisError
 from node.config import ConfigError
+from node.extra import require_server_extra
 from node.net import NetError, NodeView, net_down, net_start, net_status, net_up, stop_process
+
+require_server_extra()  # these commands run the server: refuse without the node extra
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 

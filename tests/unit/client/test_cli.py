@@ -32,3 +32,23 @@ def test_console_script_runs_as_module() -> None:
     )
     assert completed.returncode == 0
     assert "Lantan" in completed.stdout
+
+
+def test_server_groups_without_the_extra_explain_instead_of_failing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from node import extra
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "plyvel" else real_find_spec(name, *args),
+    )
+    with pytest.raises(ImportError, match="plyvel"):
+        extra.require_server_extra()
+    monkeypatch.setattr(cli, "entry_points", lambda group: [])
+    assert cli.main(["net", "up", "--dir", "/tmp/none"]) == 2
+    assert "pip install 'lantan[node]'" in capsys.readouterr().err
