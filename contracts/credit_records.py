@@ -274,9 +274,3 @@ class Holding:
             retired_kg=read_int(obj, "retired_kg"),
             block_firsts=tuple(read_int({"s": s}, "s", minimum=1) for s in firsts),
         )
-
-
-def holder_of(block: SerialBlock) -> str:
-    """The holder account of a non-BUFFER block."""
-    assert block.account_id is not None, block
-    return block.account_id

@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -279,7 +278,3 @@ def serve(config: NodeConfig) -> None:
         timeout_graceful_shutdown=5,
         **tls,  # type: ignore[arg-type]
     )
-
-
-def node_dir_of(path: Path) -> Path:
-    return path.resolve()

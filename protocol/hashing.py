@@ -54,10 +54,3 @@ def tagged_hash(tag: bytes, data: bytes) -> Hash32:
     """SHA-256(tag || data). Requires tag to be one of DOMAIN_TAGS."""
     assert tag in DOMAIN_TAGS, tag
     return Hash32(hashlib.sha256(tag + data).digest())
-
-
-def as_hash32(value: bytes) -> Hash32:
-    """Return value as a Hash32. Requires len(value) == 32."""
-    if len(value) != HASH_SIZE:
-        raise ValueError(f"expected {HASH_SIZE} bytes, got {len(value)}")
-    return Hash32(value)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from protocol.encoding import JsonObject, decode, encode
+from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError, NoteError
 from protocol.fields import expect_object, read_hex, read_int, read_list, read_str
 from protocol.hashing import TAG_VALIDATORS, Hash32, tagged_hash
@@ -112,8 +112,3 @@ class ValidatorSet:
     def hash(self) -> Hash32:
         """validators_hash = SHA-256(TAG_VALIDATORS || JCS(set))."""
         return tagged_hash(TAG_VALIDATORS, self.canonical_bytes())
-
-
-def validator_set_from_bytes(data: bytes) -> ValidatorSet:
-    """Decode the canonical preimage of a validators_hash."""
-    return ValidatorSet.from_json(decode(data))

@@ -144,16 +144,6 @@ class ChainView:
         found = self.store.list_state(prefix, after=None, limit=limit + 1)
         return [_object(decode(value)) for _, value in found[:limit]], len(found) > limit
 
-    def key_owner(self, public_key_hex: str) -> str | None:
-        """The institution id a key signs for, or the account ids it holds, or None."""
-        key_record = self.record(f"key/{public_key_hex}")
-        if key_record is not None:
-            return str(key_record.get("institution_id"))
-        holder = self.record(f"holder/{public_key_hex}")
-        if holder is not None:
-            return ", ".join(str(a) for a in holder.get("account_ids", []))
-        return None
-
     def validator_name(self, public_key: bytes) -> str | None:
         for candidate in self.known_sets():
             validator = candidate.by_key(public_key)

@@ -218,7 +218,3 @@ def text(lang: Lang, key: str) -> str:
     """The text of key in lang. Raises KeyError for an unknown key (a bug, not input)."""
     english, chinese = MESSAGES[key]
     return chinese if lang is Lang.ZH else english
-
-
-def bilingual_value(lang: Lang, english: str, chinese: str) -> str:
-    return chinese if lang is Lang.ZH else english
