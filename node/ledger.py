@@ -91,6 +91,7 @@ class Ledger:
         self.chain_id = genesis.chain_id
         self._prepared: dict[Hash32, PreparedBlock] = {}
         self._head: BlockHeader | None = None
+        self._sets: tuple[int, ValidatorSet, ValidatorSet] | None = None
         self._lock = threading.Lock()
         if store.head_height() is None:
             self._commit_genesis()
@@ -142,11 +143,22 @@ class Ledger:
 
     def validators_of_head(self) -> ValidatorSet:
         """The set that certified the head block: it signs the head's checkpoint (§10)."""
-        return current_validator_set(self.store.state)
+        return self._validator_sets()[0]
 
     def validators_for_next_height(self) -> ValidatorSet:
         """The set that certifies block height + 1 (the committed next_validators)."""
-        return next_validator_set(self.store.state)
+        return self._validator_sets()[1]
+
+    def _validator_sets(self) -> tuple[ValidatorSet, ValidatorSet]:
+        # Every peer message and status read asks; the sets change only with the head, so
+        # they are decoded from state once per committed height.
+        height = self.height
+        cached = self._sets
+        if cached is None or cached[0] != height:
+            state = self.store.state
+            cached = (height, current_validator_set(state), next_validator_set(state))
+            self._sets = cached
+        return cached[1], cached[2]
 
     def history_root(self, size: int | None = None) -> Hash32:
         return MerkleLog(self.store.log).root(size)

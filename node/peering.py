@@ -37,15 +37,9 @@ class PeerInbox:
         self.received: Counter[str] = Counter()
 
     def allowed_keys(self) -> frozenset[PublicKey]:
-        head_set = self.ledger.validators_for_next_height()
-        keys = {v.public_key for v in head_set.validators}
-        previous = self.ledger.header(self.ledger.height)
-        if previous is not None and previous.validators_hash != head_set.hash():
-            keys |= self._keys_of_current_state()
-        return frozenset(keys)
-
-    def _keys_of_current_state(self) -> set[PublicKey]:
-        return {v.public_key for v in self.ledger.validators_of_head().validators}
+        """The head's set and the next height's (they differ only across a set change)."""
+        sets = (self.ledger.validators_of_head(), self.ledger.validators_for_next_height())
+        return frozenset(v.public_key for s in sets for v in s.validators)
 
     def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | None:
         """Verify an envelope; None (and a counted drop) when it is not acceptable."""
