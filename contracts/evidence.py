@@ -3,10 +3,16 @@
 The node includes evidence from the block's evidence list; apply_block records each item
 before the txs run, so a validators.update in the same block may already cite it. Invalid
 or already recorded evidence makes the whole block invalid, like an inadmissible tx.
+
+check_evidence is the one rule: the node runs it before it pools or gossips evidence from
+a peer (a forged item must never reach a proposal), and record_evidence runs it again in
+every block. Evidence counts only for this chain: both votes name its chain_id, both
+checkpoint notes carry its origin.
 """
 
 from typing import NoReturn
 
+from contracts.context import BlockContext
 from contracts.errors import InvalidBlockError
 from contracts.records import EvidenceRecord
 from contracts.state import StateOverlay, StateView
@@ -16,7 +22,13 @@ from contracts.validator_sets import current_validator_set, next_validator_set
 from protocol.errors import NoteError
 from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
-from protocol.note import Checkpoint, parse_signed_note, parse_verifier_key, verify_signed_note
+from protocol.note import (
+    Checkpoint,
+    checkpoint_origin,
+    parse_signed_note,
+    parse_verifier_key,
+    verify_signed_note,
+)
 from protocol.validators import Validator
 
 EVIDENCE_INDEX = -1
@@ -32,25 +44,33 @@ def load_evidence(view: StateView, evidence_hash: Hash32) -> EvidenceRecord | No
     return load(view, evidence_key(evidence_hash), EvidenceRecord.from_json)
 
 
-def record_evidence(overlay: StateOverlay, evidence: Evidence, height: int) -> EvidenceRecord:
-    """Check evidence against the current or next validator set and record it.
+def check_evidence(view: StateView, evidence: Evidence, chain_id: Hash32) -> None:
+    """Raise InvalidBlockError unless evidence may be recorded on view now.
 
-    Raises InvalidBlockError when it is already recorded, names no validator of those
-    sets, or its signatures do not verify.
+    It must be new, name a validator of the current or next set, belong to chain_id and
+    carry two verifying signatures over conflicting statements.
     """
     evidence_hash = evidence.hash()
-    if is_evidence_recorded(overlay, evidence_hash):
+    if is_evidence_recorded(view, evidence_hash):
         _invalid("evidence_duplicate", evidence_hash.hex())
-    validator = _offending_validator(overlay, evidence)
+    validator = _offending_validator(view, evidence)
     if isinstance(evidence, DuplicateVoteEvidence):
+        if evidence.vote_a.vote.chain_id != chain_id:
+            _invalid("evidence_wrong_chain", evidence.vote_a.vote.chain_id.hex())
         if not evidence.is_valid():
             _invalid("evidence_bad_signature", evidence_hash.hex())
     else:
-        _check_checkpoint_evidence(evidence, validator)
+        _check_checkpoint_evidence(evidence, validator, checkpoint_origin(chain_id))
+
+
+def record_evidence(overlay: StateOverlay, evidence: Evidence, ctx: BlockContext) -> EvidenceRecord:
+    """Check evidence (check_evidence) and record it at the block's height."""
+    check_evidence(overlay, evidence, ctx.chain_id)
+    evidence_hash = evidence.hash()
     record = EvidenceRecord(
         evidence_hash=evidence_hash,
         offender=evidence.offender,
-        height=height,
+        height=ctx.height,
         evidence=evidence.to_json(),
     )
     save(overlay, evidence_key(evidence_hash), record)
@@ -66,9 +86,10 @@ def _offending_validator(view: StateView, evidence: Evidence) -> Validator:
 
 
 def _check_checkpoint_evidence(
-    evidence: ConflictingCheckpointEvidence, validator: Validator
+    evidence: ConflictingCheckpointEvidence, validator: Validator, origin: str
 ) -> None:
-    """Both notes verify under the offender's note key and sign different roots for one size."""
+    """Both notes are this chain's, verify under the offender's note key and sign
+    different roots for one size."""
     try:
         verifier = parse_verifier_key(validator.note_verifier_key)
         checkpoints = []
@@ -79,6 +100,8 @@ def _check_checkpoint_evidence(
     except NoteError as error:
         _invalid("evidence_bad_signature", str(error))
     first, second = checkpoints
+    if first.origin != origin or second.origin != origin:
+        _invalid("evidence_wrong_chain", f"checkpoint origin is not {origin}")
     if first.size != evidence.size or second.size != evidence.size or first == second:
         _invalid("evidence_no_conflict", f"size {evidence.size}")
 

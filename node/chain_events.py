@@ -23,6 +23,16 @@ class ChainEvents:
         """Per validator name: committed blocks whose certificate lacks its precommit."""
         self.loop_lag_ms = 0
         """How late the event loop last woke a sleeping task: a stalled loop shows here."""
+        self.event_errors: Counter[str] = Counter()
+        """Per event or action type: errors contained by the consensus loop."""
+        self.evidence_refused: Counter[str] = Counter()
+        """Per reason: evidence not pooled (invalid, foreign, recorded, pool full)."""
+
+    def event_failed(self, name: str) -> None:
+        self.event_errors[name] += 1
+
+    def refused_evidence(self, reason: str) -> None:
+        self.evidence_refused[reason] += 1
 
     def certified(self, interval_ms: int, missing: list[str]) -> None:
         """A committed block's interval and the validators its certificate lacks."""

@@ -38,6 +38,18 @@ class InvalidProposalError(Exception):
     """A proposed or synced block that this node must not vote for or apply."""
 
 
+class ForkError(Exception):
+    """A certified block differs from the block this node committed at its height."""
+
+    def __init__(self, height: int, ours: Hash32, theirs: Hash32) -> None:
+        super().__init__(
+            f"fork at height {height}: committed {ours.hex()}, certified {theirs.hex()}"
+        )
+        self.height = height
+        self.ours = ours
+        self.theirs = theirs
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreparedBlock:
     """A block executed on an overlay, ready to commit if it gets a certificate."""
@@ -297,15 +309,35 @@ class Ledger:
         with self._lock:
             self._prepared.clear()
 
-    def commit_synced(self, payload: bytes, certificate: CommitCertificate) -> PreparedBlock:
-        """Apply a block fetched from a peer: check its certificate, re-execute, commit."""
-        verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
-        prepared = self.validate(payload, now_ms=None, drift_ms=0)
-        height = prepared.block.header.height
-        if (certificate.height, certificate.block_hash) != (height, prepared.block_hash):
+    def commit_certified(
+        self, payload: bytes, certificate: CommitCertificate, *, check_certificate: bool
+    ) -> bool:
+        """Commit a certified block; idempotent. True when this call wrote it.
+
+        Consensus and block sync both commit, on one worker thread but from decisions taken
+        earlier on the event loop, so the height check belongs here: a block already
+        committed with the same hash is a no-op (False); a different one at a committed
+        height raises ForkError; anything else must be the next height and execute.
+        check_certificate is False only for certificates the consensus engine verified.
+        """
+        height = certificate.height
+        if height <= self.height:
+            ours = self.header(height)
+            assert ours is not None, f"committed height {height} has no header"
+            if ours.block_hash() == certificate.block_hash:
+                return False
+            raise ForkError(height, ours.block_hash(), certificate.block_hash)
+        if height != self.height + 1:
+            raise InvalidProposalError(f"certified height {height} is not next ({self.height})")
+        if check_certificate:
+            verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
+        prepared = self.prepared(certificate.block_hash)
+        if prepared is None:
+            prepared = self.validate(payload, now_ms=None, drift_ms=0)
+        if (height, certificate.block_hash) != (prepared.block.header.height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")
         self.commit(prepared, certificate)
-        return prepared
+        return True
 
 
 def _smt_writes(writes: dict[str, bytes] | dict[str, bytes | None]) -> dict[bytes, bytes | None]:

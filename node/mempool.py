@@ -87,6 +87,15 @@ class Mempool:
         self._recount_nonces(committed_nonce)
         return expired
 
+    def discard(self, tx_ids: list[Hash32]) -> None:
+        """Drop txs a proposal could not include (inadmissible on the head by now).
+
+        The sender's pending nonce is recounted at the next commit (remove_stale).
+        """
+        for tx_id in tx_ids:
+            if tx_id in self._txs:
+                self._drop(tx_id)
+
     def senders(self) -> set[PublicKey]:
         return {pending.signed.tx.sender for pending in self._txs.values()}
 

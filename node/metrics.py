@@ -56,4 +56,26 @@ def render_metrics(
     gauge("event_loop_lag_ms", events.loop_lag_ms, "How late the event loop last woke a task.")
     halted = 0 if service.runtime is None or service.runtime.halted is None else 1
     gauge("halted", halted, "1 when consensus stopped on a safety violation.")
+    stalled = None if service.runtime is None else service.runtime.stalled()
+    kind = "none" if stalled is None else stalled.split(":", 1)[0].replace(" ", "_")
+    gauge(
+        "consensus_stalled",
+        0 if stalled is None else 1,
+        "1 when the consensus loop stopped or made no progress while it had work.",
+        f'{{reason="{kind}"}}',
+    )
+    for name, count in sorted(events.event_errors.items()):
+        gauge(
+            "event_errors_total",
+            count,
+            "Errors contained by the consensus loop, per event type.",
+            f'{{event="{name}"}}',
+        )
+    for reason, count in sorted(events.evidence_refused.items()):
+        gauge(
+            "evidence_refused_total",
+            count,
+            "Evidence not pooled, per reason.",
+            f'{{reason="{reason}"}}',
+        )
     return "\n".join(lines) + "\n"

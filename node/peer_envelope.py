@@ -1,8 +1,15 @@
 """Signed envelopes for validator-to-validator messages on /peer/... (DESIGN.md §7).
 
-Every peer message is {"envelope": {chain_id, kind, sender, body}, "signature"} where the
-signature is Ed25519 over TAG_PEER || JCS(envelope). A receiver accepts it only from a key
-in the validator set of this chain; anything else is dropped and counted by reason.
+The wire form is a fixed-size authentication line, then the envelope's bytes:
+
+    <sender: 64 lowercase hex> SP <signature: 128 lowercase hex> LF JCS({chain_id, kind,
+    sender, body})
+
+where the signature is Ed25519 over TAG_PEER || the envelope bytes exactly as sent. A
+receiver reads the line, checks that the sender is a validator of this chain and verifies
+the signature over the raw bytes BEFORE it parses any JSON (DESIGN.md §0.3): a stranger's
+bytes cost one signature check at most, never a parse. Only then are the envelope's fields
+checked (its sender must be the line's). Anything refused is counted by reason.
 """
 
 import enum
@@ -20,7 +27,12 @@ from protocol.signing import (
     verify_signature,
 )
 
-ENVELOPE_BYTES_MAX = 64 * 1024 * 1024
+ENVELOPE_BYTES_MAX = 8 * 1024 * 1024
+"""A block is at most 8 MiB (RuntimeSettings.block_bytes_max) and travels base64-free in a
+proposal; one envelope never needs more. Enforced as the bytes stream in (node/api)."""
+_SENDER_HEX = 2 * PUBLIC_KEY_SIZE
+_AUTH_LINE = _SENDER_HEX + 1 + 2 * SIGNATURE_SIZE + 1
+_HEX = frozenset(b"0123456789abcdef")
 
 
 class PeerKind(enum.Enum):
@@ -61,29 +73,32 @@ class PeerEnvelope:
             "body": self.body,
         }
 
-    def sign_bytes(self) -> bytes:
-        return TAG_PEER + encode(self.to_json())
-
 
 def seal_envelope(key: SigningKey, chain_id: Hash32, kind: PeerKind, body: JsonObject) -> bytes:
     """The wire bytes of a signed envelope."""
     envelope = PeerEnvelope(chain_id=chain_id, kind=kind, sender=key.public_key, body=body)
-    signature = key.sign(envelope.sign_bytes())
-    return encode({"envelope": envelope.to_json(), "signature": signature.hex()})
+    data = encode(envelope.to_json())
+    signature = key.sign(TAG_PEER + data)
+    return f"{key.public_key.hex()} {signature.hex()}\n".encode("ascii") + data
 
 
 def open_envelope(
     data: bytes, chain_id: Hash32, kind: PeerKind, allowed: frozenset[PublicKey]
 ) -> PeerEnvelope:
-    """Verify and return the envelope, or raise PeerMessageDroppedError with the reason."""
+    """Verify and return the envelope, or raise PeerMessageDroppedError with the reason.
+
+    Order matters: size, then the sender and signature over the raw bytes, then parsing.
+    """
     if len(data) > ENVELOPE_BYTES_MAX:
         raise PeerMessageDroppedError(DropReason.MALFORMED, "too large")
+    sender, signature = _read_auth_line(data)
+    if sender not in allowed:
+        raise PeerMessageDroppedError(DropReason.UNKNOWN_KEY, sender.hex()[:16])
+    raw = data[_AUTH_LINE:]
+    if not verify_signature(sender, TAG_PEER + raw, signature):
+        raise PeerMessageDroppedError(DropReason.BAD_SIGNATURE, sender.hex()[:16])
     try:
-        outer = expect_object(decode(data), "peer message", ("envelope", "signature"))
-        signature = read_hex(outer, "signature", size=SIGNATURE_SIZE)
-        inner = expect_object(
-            read_object(outer, "envelope"), "envelope", ("chain_id", "kind", "sender", "body")
-        )
+        inner = expect_object(decode(raw), "envelope", ("chain_id", "kind", "sender", "body"))
         envelope = PeerEnvelope(
             chain_id=Hash32(read_hex(inner, "chain_id", size=HASH_SIZE)),
             kind=PeerKind(read_str(inner, "kind", max_length=32)),
@@ -92,10 +107,24 @@ def open_envelope(
         )
     except (ProtocolError, ValueError) as error:
         raise PeerMessageDroppedError(DropReason.MALFORMED, str(error)) from None
+    if envelope.sender != sender:
+        raise PeerMessageDroppedError(DropReason.MALFORMED, "envelope sender is not the signer")
     if envelope.chain_id != chain_id or envelope.kind is not kind:
         raise PeerMessageDroppedError(DropReason.WRONG_CHAIN, envelope.chain_id.hex()[:16])
-    if envelope.sender not in allowed:
-        raise PeerMessageDroppedError(DropReason.UNKNOWN_KEY, envelope.sender.hex()[:16])
-    if not verify_signature(envelope.sender, envelope.sign_bytes(), signature):
-        raise PeerMessageDroppedError(DropReason.BAD_SIGNATURE, envelope.sender.hex()[:16])
     return envelope
+
+
+def _read_auth_line(data: bytes) -> tuple[PublicKey, bytes]:
+    """The sender key and signature of the fixed-size first line."""
+    line = data[:_AUTH_LINE]
+    well_formed = (
+        len(line) == _AUTH_LINE
+        and line[_SENDER_HEX] == ord(" ")
+        and line[-1] == ord("\n")
+        and _HEX.issuperset(line[:_SENDER_HEX])
+        and _HEX.issuperset(line[_SENDER_HEX + 1 : -1])
+    )
+    if not well_formed:
+        raise PeerMessageDroppedError(DropReason.MALFORMED, "no authentication line")
+    sender = PublicKey(bytes.fromhex(line[:_SENDER_HEX].decode("ascii")))
+    return sender, bytes.fromhex(line[_SENDER_HEX + 1 : -1].decode("ascii"))

@@ -9,7 +9,6 @@ import logging
 from collections import Counter
 
 from consensus import MessageReceived, message_from_json
-from contracts.state_keys import evidence_key
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
 from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
@@ -17,7 +16,7 @@ from node.runtime import NodeRuntime
 from node.service import NodeService
 from protocol.encoding import JsonObject, encode
 from protocol.errors import ProtocolError
-from protocol.evidence import evidence_from_json
+from protocol.evidence import Evidence, evidence_from_json
 from protocol.fields import expect_object, parse_hex, read_int, read_list, read_str
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.signing import PublicKey
@@ -80,15 +79,25 @@ class PeerInbox:
             log.error("conflicting checkpoint signatures at size %d", size)
             self.runtime.add_evidence(evidence)
 
-    def evidence(self, body: JsonObject) -> None:
+    def evidence(self, body: JsonObject) -> Evidence | None:
+        """Parse and check evidence from a peer; None (counted) unless it may be pooled.
+
+        Blocking (two signature checks): the route runs it off the event loop, then
+        hands what passes to the runtime's pool. Nothing unchecked is pooled or gossiped.
+        """
+        if self.runtime is None:
+            return None
         try:
             evidence = evidence_from_json(body)
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
-            return
-        recorded = self.ledger.store.state.get(evidence_key(evidence.hash())) is not None
-        if not recorded and self.runtime is not None:
-            self.runtime.add_evidence(evidence)
+            return None
+        problem = self.runtime.evidence_problem(evidence)
+        if problem is not None:
+            self.runtime.events.refused_evidence(problem)
+            self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")
+            return None
+        return evidence
 
     def tx_payloads(self, body: JsonObject) -> list[bytes] | None:
         try:

@@ -1,4 +1,4 @@
-"""What /readyz checks: not halted, no fork seen, synced, and connected to q-1 peers."""
+"""What /readyz checks: not halted, consensus live, no fork seen, synced, q-1 peers."""
 
 from node.service import NodeService
 from node.sync import SyncState
@@ -20,8 +20,12 @@ class Readiness:
     def problems(self, service: NodeService) -> list[str]:
         """Empty when ready; otherwise each reason, worded for an operator."""
         problems = []
-        if service.runtime is not None and service.runtime.halted is not None:
-            problems.append(f"halted: {service.runtime.halted}")
+        runtime = service.runtime
+        if runtime is not None and runtime.halted is not None:
+            problems.append(f"halted: {runtime.halted}")
+        stalled = None if runtime is None else runtime.stalled()
+        if stalled is not None:
+            problems.append(stalled)
         if self._sync.fork is not None:
             problems.append(self._sync.fork)
         behind = self._sync.highest_peer_height() - service.ledger.height

@@ -38,20 +38,24 @@ from consensus import (
     step,
 )
 from consensus.signer_state import SignerState
-from contracts.evidence import is_evidence_recorded
+from contracts.errors import ContractError, InvalidBlockError
+from contracts.evidence import EVIDENCE_INDEX, check_evidence
 from node.chain_events import ChainEvents
-from node.ledger import InvalidProposalError, Ledger
+from node.ledger import ForkError, InvalidProposalError, Ledger, PreparedBlock
+from node.logs import RateLimitedLog
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.transport import PeerTransport
 from protocol.evidence import Evidence
+from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
 from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.runtime")
 T = TypeVar("T")
+
 
 
 class Clock(Protocol):
@@ -66,6 +70,12 @@ class RuntimeSettings:
     block_txs_max: int = 250
     block_bytes_max: int = 8 * 1024 * 1024
     max_clock_drift_ms: int = 2_000
+    stall_after_ms: int = 30_000
+    """/readyz fails when there was work but no commit for this long (the watchdog)."""
+    evidence_pool_max: int = 256
+    """Evidence items kept for proposals; more are refused (and counted) until some commit."""
+    block_evidence_max: int = 64
+    """Evidence items one proposal carries, so evidence cannot crowd txs out of a block."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,9 @@ class NodeRuntime:
         self._held_start: CommitApplied | None = None
         self._last_commit_ms = clock.now_ms()
         self._loop_task: asyncio.Task[None] | None = None
+        self._errors = RateLimitedLog(log, interval_s=10.0)
+        self.loop_error: str | None = None
+        """The exception that ended the loop, if it ever ends: the watchdog reports it."""
         self.commit_hooks: list[Callable[[], Awaitable[None]]] = []
         """Run on the event loop after every commit (mempool cleanup, checkpoint signing)."""
 
@@ -158,19 +171,37 @@ class NodeRuntime:
     # --- the loop ------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
-            item = await self._queue.get()
-            if self.halted is not None:
-                continue
-            try:
-                await self._process(item)
-            except ConsensusHaltedError as error:
-                self.halted = str(error)
-                log.critical("consensus halted: %s", error)
-            except Exception:
-                # A bug in one event must not silently stop the node's consensus.
-                log.exception("event %r failed", type(item).__name__)
-                raise
+        try:
+            while True:
+                item = await self._queue.get()
+                if self.halted is not None:
+                    continue
+                await self._contained(item)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            self.loop_error = f"{type(error).__name__}: {error}"
+            log.critical("consensus loop ended: %s", self.loop_error)
+            raise
+
+    async def _contained(self, item: _Item) -> None:
+        """Process one item; an error is contained to it (DESIGN.md §0.3).
+
+        A bug or a hostile input in one event must neither stop the loop nor be retried
+        forever: it is logged (rate-limited), counted, and the engine's timeouts move the
+        round on. Only a certified block that does not execute here halts, on purpose.
+        """
+        try:
+            await self._process(item)
+        except (ConsensusHaltedError, ForkError) as error:
+            self.halted = str(error)
+            log.critical("consensus halted: %s", error)
+        except Exception as error:
+            name = type(item).__name__
+            if isinstance(item, _Deferred):
+                name = type(item.action).__name__
+            self.events.event_failed(name)
+            self._errors.exception(name, "event %s failed: %s", name, error)
 
     async def _process(self, item: _Item) -> None:
         if isinstance(item, _StartCheck):
@@ -232,19 +263,10 @@ class NodeRuntime:
             return
         time_ms = max(self.clock.now_ms(), self.ledger.head().time_ms + 1)
         taken = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
-        # An inadmissible tx or recorded evidence would make build() raise and end this loop.
         txs = _unexpired(taken, time_ms)
-        state = self.ledger.store.state
-        evidence = tuple(
-            item
-            for item in self.evidence_pool.values()
-            if not is_evidence_recorded(state, item.hash())
-        )
-        prepared = await self._in_worker(
-            lambda: self.ledger.build(
-                txs=txs, evidence=evidence, time_ms=time_ms, proposer=self.key.public_key
-            )
-        )
+        evidence = self._evidence_for_block()
+        prepared, dropped = await self._in_worker(self._build, txs, evidence, time_ms)
+        self.mempool.discard(dropped)
         self.submit(
             ProposalSubmitted(
                 height=action.height,
@@ -253,6 +275,49 @@ class NodeRuntime:
                 payload=prepared.payload,
             )
         )
+
+    def _evidence_for_block(self) -> tuple[Evidence, ...]:
+        """Pooled evidence still recordable on the head, dropping what no longer is."""
+        state, chosen = self.ledger.store.state, []
+        for key, item in list(self.evidence_pool.items()):
+            try:
+                check_evidence(state, item, self.ledger.chain_id)
+            except InvalidBlockError:
+                del self.evidence_pool[key]
+                continue
+            chosen.append(item)
+            if len(chosen) == self.settings.block_evidence_max:
+                break
+        return tuple(chosen)
+
+    def _build(
+        self, txs: tuple[SignedTx, ...], evidence: tuple[Evidence, ...], time_ms: int
+    ) -> tuple[PreparedBlock, list[Hash32]]:
+        """Build a block; an item that makes it invalid is dropped, never fatal.
+
+        Mempool txs were admitted against an earlier state and evidence is checked alone,
+        so a block can still fail (say, two items that conflict). Each retry leaves out
+        the named tx (and its sender's later ones) or all evidence; the last resort is an
+        empty block. Returns the block and the ids of txs to drop from the mempool.
+        """
+        dropped: list[Hash32] = []
+        for _ in range(3):
+            try:
+                prepared = self.ledger.build(
+                    txs=txs, evidence=evidence, time_ms=time_ms, proposer=self.key.public_key
+                )
+                return prepared, dropped
+            except InvalidBlockError as error:
+                self._errors.warning("build", "proposal item left out: %s", error)
+                if error.index == EVIDENCE_INDEX or error.index >= len(txs):
+                    evidence = ()
+                    continue
+                dropped.append(txs[error.index].tx_id)
+                txs = _without_sender_from(txs, error.index)
+        empty = self.ledger.build(
+            txs=(), evidence=(), time_ms=time_ms, proposer=self.key.public_key
+        )
+        return empty, dropped
 
     async def _validate(self, action: ValidateProposal) -> None:
         valid = False
@@ -278,10 +343,11 @@ class NodeRuntime:
         )
 
     async def _commit(self, action: CommitBlock) -> None:
-        if action.height == self.ledger.height + 1:
-            await self._in_worker(self._commit_block, action.payload, action.certificate)
-        elif action.height > self.ledger.height + 1:
+        if action.height > self.ledger.height + 1:
             raise ConsensusHaltedError(f"asked to commit {action.height} above the ledger")
+        # The height check happens in the worker, beside the write: block sync may have
+        # committed this height in between, which makes this commit a no-op.
+        await self._in_worker(self._commit_block, action.payload, action.certificate)
         self._held_start = CommitApplied(
             height=action.height, next_validators=self.ledger.validators_for_next_height()
         )
@@ -305,16 +371,12 @@ class NodeRuntime:
         self.events.certified(header.time_ms - previous.time_ms, missing)
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
-        prepared = self.ledger.prepared(certificate.block_hash)
         try:
-            if prepared is None:
-                prepared = self.ledger.validate(payload, now_ms=None, drift_ms=0)
-        except InvalidProposalError as error:
+            self.ledger.commit_certified(payload, certificate, check_certificate=False)
+        except (InvalidProposalError, ContractError) as error:
             raise ConsensusHaltedError(f"certified block does not execute: {error}") from None
-        if prepared.block_hash != certificate.block_hash:
-            raise ConsensusHaltedError("certified payload hashes to another block")
-        self.ledger.commit(prepared, certificate)
-        for evidence in prepared.block.evidence:
+        block = self.ledger.block(certificate.height)
+        for evidence in () if block is None else block.evidence:
             self.evidence_pool.pop(evidence.hash(), None)
 
     async def _maybe_start_height(self, *, force: bool) -> None:
@@ -327,14 +389,58 @@ class NodeRuntime:
             self._held_start = None
             await self._step(held)
 
-    def add_evidence(self, evidence: Evidence) -> None:
-        """Keep evidence for the next block this node proposes, and tell the peers."""
+    def add_evidence(self, evidence: Evidence) -> bool:
+        """Check evidence found here (engine, checkpoint conflict), then pool it."""
+        if evidence.hash() in self.evidence_pool:
+            return False
+        reason = self.evidence_problem(evidence)
+        if reason is not None:
+            self.events.refused_evidence(reason)
+            return False
+        return self.pool_evidence(evidence)
+
+    def evidence_problem(self, evidence: Evidence) -> str | None:
+        """Why evidence may not be pooled now (check_evidence on the head), or None.
+
+        Reads committed state only, so the peer route runs it off the event loop.
+        """
+        try:
+            check_evidence(self.ledger.store.state, evidence, self.ledger.chain_id)
+        except InvalidBlockError as error:
+            return error.reason
+        return None
+
+    def pool_evidence(self, evidence: Evidence) -> bool:
+        """Keep checked evidence for the next block this node proposes; tell the peers.
+
+        Requires evidence_problem(evidence) is None. False when already pooled or full.
+        """
         key = evidence.hash()
         if key in self.evidence_pool:
-            return
+            return False
+        if len(self.evidence_pool) >= self.settings.evidence_pool_max:
+            self.events.refused_evidence("pool_full")
+            return False
         self.evidence_pool[key] = evidence
         self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
         self.work_arrived()
+        return True
+
+    def stalled(self) -> str | None:
+        """Why consensus is not live, for /readyz and /metrics; None when it is.
+
+        The loop ended, or it has work (txs or evidence) and has not committed for
+        stall_after_ms. An idle chain with no work is live: heights start on work.
+        """
+        if self.loop_error is not None or (self._loop_task is not None and self._loop_task.done()):
+            return f"consensus loop stopped: {self.loop_error or 'task ended'}"
+        if self.halted is not None:
+            return None  # reported as halted
+        quiet_ms = self.clock.now_ms() - self._last_commit_ms
+        has_work = len(self.mempool) > 0 or bool(self.evidence_pool)
+        if has_work and quiet_ms >= self.settings.stall_after_ms:
+            return f"no progress: no commit for {quiet_ms // 1000} s with work pending"
+        return None
 
     def _restart_replica_sync(
         self, signer_state: SignerState | None, highest_reported_height: int
@@ -359,6 +465,12 @@ class NodeRuntime:
     async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, function, *args)
+
+
+def _without_sender_from(txs: tuple[SignedTx, ...], index: int) -> tuple[SignedTx, ...]:
+    """txs without txs[index] and the later txs of its sender (their nonces now gap)."""
+    sender = txs[index].tx.sender
+    return txs[:index] + tuple(t for t in txs[index + 1 :] if t.tx.sender != sender)
 
 
 def _unexpired(txs: tuple[SignedTx, ...], time_ms: int) -> tuple[SignedTx, ...]:

@@ -2,8 +2,10 @@
 
 It reads peers' public /v1 API (so observers need no validator key), verifies each
 block's certificate against the validator set it tracks from genesis, re-executes it and
-commits it (Ledger.commit_synced). It also watches for a second valid certificate at a
-height this node committed: a fork, after which the node halts (DESIGN.md §4).
+commits it (Ledger.commit_certified: idempotent, since consensus may have committed it
+first). It also watches for a second valid certificate at a height this node committed: a
+fork, after which the node halts (DESIGN.md §4). Responses are read with a byte bound as
+they stream in: a peer cannot make this node buffer more than one block's worth.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from contracts.validator_sets import current_validator_set
-from node.ledger import InvalidProposalError, Ledger, header_of_payload
+from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from protocol.encoding import decode, encode
 from protocol.errors import ProtocolError
 from protocol.validators import ValidatorSet
@@ -27,6 +29,14 @@ T = TypeVar("T")
 Worker = Callable[..., Awaitable[Any]]
 SYNC_INTERVAL_S = 0.5
 SYNC_BATCH_BLOCKS = 256
+RESPONSE_BYTES_MAX = 16 * 1024 * 1024
+"""A block response is at most one block (8 MiB) plus its certificate, in JSON; a peer
+serving more is refused while the bytes stream in, not after they are all in memory."""
+STATUS_BYTES_MAX = 64 * 1024
+
+
+class ResponseTooLargeError(Exception):
+    """A peer's response exceeded the bound for its kind."""
 
 
 @dataclass
@@ -76,12 +86,32 @@ class BlockSync:
 
     async def _poll(self, view: PeerView) -> None:
         try:
-            response = await self._client.get(f"{view.url}/v1/status")
-            status = response.json()
-            view.height, view.head_hash = int(status["height"]), str(status["head_hash"])
+            _, content = await self._get(f"{view.url}/v1/status", STATUS_BYTES_MAX)
+            status = decode(content)
+            assert isinstance(status, dict)
+            height, head_hash = status["height"], status["head_hash"]
+            assert isinstance(height, int) and isinstance(head_hash, str)
+            view.height, view.head_hash = height, head_hash
             view.reachable = True
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, AssertionError) as error:
+            log.debug("peer %s status unreadable: %s", view.url, error)
             view.reachable = False
+        except KeyError:
+            view.reachable = False
+
+    async def _get(self, url: str, limit: int) -> tuple[int, bytes]:
+        """GET url; the status and body, refused as soon as the body passes limit bytes."""
+        async with self._client.stream("GET", url) as response:
+            declared = response.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise ResponseTooLargeError(f"{url}: {declared} bytes declared")
+            chunks, total = [], 0
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise ResponseTooLargeError(f"{url}: over {limit} bytes")
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
 
     async def catch_up(self, lag_allowed: int) -> int:
         """Apply blocks while a reachable peer is more than lag_allowed ahead; return count."""
@@ -105,26 +135,39 @@ class BlockSync:
                 break
             payload, certificate = fetched
             try:
-                await self._run(self.ledger.commit_synced, payload, certificate)
+                wrote = await self._run(self._commit, payload, certificate)
+            except ForkError as error:
+                # check_fork confirms it against the peer's certificate and halts the node.
+                log.critical("block %d from %s: %s", height, view.url, error)
+                break
             except (InvalidProposalError, ProtocolError) as error:
                 log.warning("block %d from %s refused: %s", height, view.url, error)
                 view.reachable = False
                 break
-            applied += 1
+            applied += 1 if wrote else 0
         return applied
+
+    def _commit(self, payload: bytes, certificate: CommitCertificate) -> bool:
+        return self.ledger.commit_certified(payload, certificate, check_certificate=True)
 
     async def _fetch_block(
         self, view: PeerView, height: int
     ) -> tuple[bytes, CommitCertificate] | None:
         try:
-            response = await self._client.get(f"{view.url}/v1/blocks/{height}")
-            if response.status_code != 200:
+            status, content = await self._get(f"{view.url}/v1/blocks/{height}", RESPONSE_BYTES_MAX)
+            if status != 200:
                 return None
-            body = decode(response.content)
+            body = decode(content)
             assert isinstance(body, dict)
             certificate = CommitCertificate.from_json(body["certificate"])
             return encode(body["block"]), certificate
-        except (httpx.HTTPError, ProtocolError, KeyError, AssertionError) as error:
+        except (
+            httpx.HTTPError,
+            ProtocolError,
+            ResponseTooLargeError,
+            KeyError,
+            AssertionError,
+        ) as error:
             log.info("fetching block %d from %s failed: %s", height, view.url, error)
             return None
 

@@ -97,7 +97,7 @@ class PeerTransport:
             url = f"{peer.url}/peer/{kind.value}"
             try:
                 response = await self._client.post(
-                    url, content=data, headers={"content-type": "application/json"}
+                    url, content=data, headers={"content-type": "application/octet-stream"}
                 )
             except httpx.HTTPError as error:
                 self.counters["send_failed"] += 1

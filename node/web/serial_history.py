@@ -103,7 +103,7 @@ class SerialHistory:
         overlay = StateOverlay(self._state)
         promote_next_validator_set(overlay)
         for item in block.evidence:
-            record_evidence(overlay, item, header.height)
+            record_evidence(overlay, item, ctx)
         stored = self._ledger.store.get_results(header.height)
         for index, signed in enumerate(block.txs):
             tx_overlay = StateOverlay(overlay)

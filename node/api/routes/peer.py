@@ -1,7 +1,9 @@
 """/peer/...: validator-to-validator traffic, every message a signed envelope.
 
 Refused messages are answered 202 like accepted ones (a sender learns nothing from
-probing) and counted in /metrics; only a body over the size limit gets a 413.
+probing) and counted in /metrics; only a body over the size limit gets a 413, sent as soon
+as the streamed bytes pass it (a declared Content-Length is not trusted, chunked bodies
+are counted too). Authentication and parsing run off the event loop.
 """
 
 import asyncio
@@ -26,10 +28,22 @@ def _inbox(request: Request) -> PeerInbox:
 Opened = tuple[PeerInbox, PublicKey, JsonObject]
 
 
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 the moment it passes limit bytes."""
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise ApiError(413, "TOO_LARGE", f"peer message over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _open(request: Request, kind: PeerKind) -> Opened | None:
-    data = await request.body()
-    if len(data) > ENVELOPE_BYTES_MAX:
-        raise ApiError(413, "TOO_LARGE", "peer message too large")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > ENVELOPE_BYTES_MAX:
+        raise ApiError(413, "TOO_LARGE", f"peer message over {ENVELOPE_BYTES_MAX} bytes")
+    data = await read_bounded(request, ENVELOPE_BYTES_MAX)
     inbox = _inbox(request)
     # Signature checks are CPU work: keep them off the event loop.
     opened = await asyncio.get_running_loop().run_in_executor(None, inbox.open, data, kind)
@@ -70,5 +84,8 @@ async def peer_evidence(request: Request) -> PeerAccepted:
     opened = await _open(request, PeerKind.EVIDENCE)
     if opened is not None:
         inbox, _sender, body = opened
-        inbox.evidence(body)
+        loop = asyncio.get_running_loop()
+        evidence = await loop.run_in_executor(None, inbox.evidence, body)
+        if evidence is not None and inbox.runtime is not None:
+            inbox.runtime.pool_evidence(evidence)
     return PeerAccepted(accepted=opened is not None)

@@ -9,7 +9,13 @@ import pytest
 
 from contracts.errors import ContractError
 from genesis.document import build_genesis
-from node.ledger import InvalidProposalError, Ledger, PreparedBlock, block_hash_of_payload
+from node.ledger import (
+    ForkError,
+    InvalidProposalError,
+    Ledger,
+    PreparedBlock,
+    block_hash_of_payload,
+)
 from node.storage import LevelDbStore, StaleOverlayError
 from protocol.block import Block, tx_root
 from protocol.encoding import decode, encode
@@ -303,15 +309,14 @@ def test_commit_clears_the_proposal_cache(ledger: Ledger) -> None:
         validate(ledger, prepared.payload)
 
 
-# --- commit_synced -------------------------------------------------------------------------
+# --- commit_certified -------------------------------------------------------------------------
 
 
-def test_commit_synced_applies_a_certified_block(ledger: Ledger, peer: Ledger) -> None:
+def test_commit_certified_applies_a_certified_block(ledger: Ledger, peer: Ledger) -> None:
     prepared = proposal(ledger, (account_open(1),))
     certificate = certify(prepared, VALIDATOR_KEYS)
     ledger.commit(prepared, certificate)
-    synced = peer.commit_synced(prepared.payload, certificate)
-    assert synced.block_hash == prepared.block_hash
+    assert peer.commit_certified(prepared.payload, certificate, check_certificate=True)
     assert peer.head() == ledger.head()
     assert peer.certificate(1) == certificate
     assert peer.store.find_tx(account_open(1).tx_id) is not None
@@ -334,43 +339,47 @@ def _bad_certificates(prepared: PreparedBlock) -> list[tuple[str, CommitCertific
 
 
 @pytest.mark.parametrize("case", range(5))
-def test_commit_synced_refuses_a_bad_certificate(ledger: Ledger, peer: Ledger, case: int) -> None:
+def test_commit_certified_refuses_a_bad_certificate(
+    ledger: Ledger, peer: Ledger, case: int
+) -> None:
     prepared = proposal(ledger, (account_open(1),))
     _name, certificate = _bad_certificates(prepared)[case]
     with pytest.raises(SignatureError):
-        peer.commit_synced(prepared.payload, certificate)
+        peer.commit_certified(prepared.payload, certificate, check_certificate=True)
     assert peer.height == 0
     assert peer.store.find_tx(account_open(1).tx_id) is None
 
 
-def test_commit_synced_refuses_a_certificate_of_another_block(ledger: Ledger, peer: Ledger) -> None:
+def test_commit_certified_refuses_a_certificate_of_another_block(
+    ledger: Ledger, peer: Ledger
+) -> None:
     prepared = proposal(ledger, (account_open(1),))
     other = proposal(ledger, time_ms=next_time(ledger) + 7)
     with pytest.raises(InvalidProposalError, match="another block"):
-        peer.commit_synced(prepared.payload, certify(other))
+        peer.commit_certified(prepared.payload, certify(other), check_certificate=True)
     assert peer.height == 0
 
 
-def test_commit_synced_refuses_a_certificate_for_another_height(
+def test_commit_certified_refuses_a_certificate_for_another_height(
     ledger: Ledger, peer: Ledger
 ) -> None:
     # Signatures over (height 5, this block's hash) are no certificate of height 1.
     prepared = proposal(ledger)
-    with pytest.raises(InvalidProposalError, match="another block"):
-        peer.commit_synced(prepared.payload, certify(prepared, height=5))
+    with pytest.raises(InvalidProposalError, match="not next"):
+        peer.commit_certified(prepared.payload, certify(prepared, height=5), check_certificate=True)
     assert peer.height == 0
 
 
-def test_commit_synced_refuses_a_certified_block_that_does_not_link(
+def test_commit_certified_refuses_a_certified_block_that_does_not_link(
     ledger: Ledger, peer: Ledger
 ) -> None:
     first = build_and_commit(ledger)
     second = proposal(ledger)
     # peer is still at genesis: block 2 does not follow its head.
     with pytest.raises(InvalidProposalError, match="height"):
-        peer.commit_synced(second.payload, certify(second))
-    peer.commit_synced(first.payload, certify(first))
-    peer.commit_synced(second.payload, certify(second))
+        peer.commit_certified(second.payload, certify(second), check_certificate=True)
+    peer.commit_certified(first.payload, certify(first), check_certificate=True)
+    peer.commit_certified(second.payload, certify(second), check_certificate=True)
     assert peer.head() == second.block.header
 
 
@@ -386,3 +395,29 @@ def test_a_proposer_outside_the_validator_set_is_refused(ledger: Ledger, peer: L
     )
     with pytest.raises(InvalidProposalError, match="not a validator"):
         validate(peer, outsider.payload)
+
+
+def test_commit_certified_is_a_no_op_for_the_block_already_committed(
+    ledger: Ledger, peer: Ledger
+) -> None:
+    # Issue 10 finding 2: consensus and sync both committing one height must not halt.
+    prepared = proposal(ledger, (account_open(1),))
+    certificate = certify(prepared)
+    ledger.commit(prepared, certificate)
+    assert peer.commit_certified(prepared.payload, certificate, check_certificate=True)
+    assert not peer.commit_certified(prepared.payload, certificate, check_certificate=False)
+    assert not peer.commit_certified(prepared.payload, certificate, check_certificate=True)
+    assert peer.height == 1
+    assert peer.head() == ledger.head()
+
+
+def test_commit_certified_names_a_different_block_at_a_committed_height_a_fork(
+    ledger: Ledger, peer: Ledger
+) -> None:
+    first = proposal(ledger, (account_open(1),))
+    other = proposal(ledger, time_ms=next_time(ledger) + 7)
+    peer.commit_certified(first.payload, certify(first), check_certificate=True)
+    with pytest.raises(ForkError) as raised:
+        peer.commit_certified(other.payload, certify(other), check_certificate=True)
+    assert (raised.value.height, raised.value.theirs) == (1, other.block_hash)
+    assert peer.head() == first.block.header

@@ -16,11 +16,12 @@ from node.peer_envelope import (
 )
 from protocol.encoding import encode
 from protocol.hashing import TAG_PEER, Hash32, sha256
-from protocol.signing import verify_signature
+from protocol.signing import SigningKey, verify_signature
 from tests.unit.node.chain_kit import CHAIN_ID, KEYS, VALIDATOR_KEYS
 
 SENDER = VALIDATOR_KEYS[1]
 ALLOWED = frozenset(key.public_key for key in VALIDATOR_KEYS)
+AUTH_LINE = 64 + 1 + 128 + 1
 BODY: dict[str, Any] = {"height": 7, "note": "象山 blue carbon", "items": [1, 2, {"x": None}]}
 
 
@@ -37,10 +38,30 @@ def reason_of(data: bytes, kind: PeerKind = PeerKind.CONSENSUS, **changes: Any) 
     return caught.value.reason
 
 
-def edited(data: bytes, edit: Any) -> bytes:
-    message = json.loads(data)
-    edit(message)
-    return json.dumps(message).encode()
+def frame(sender: SigningKey, envelope_bytes: bytes, signature: bytes | None = None) -> bytes:
+    """The wire form around arbitrary envelope bytes, signed by sender unless given."""
+    if signature is None:
+        signature = sender.sign(TAG_PEER + envelope_bytes)
+    return f"{sender.public_key.hex()} {signature.hex()}\n".encode() + envelope_bytes
+
+
+def envelope_of(data: bytes) -> Any:
+    return json.loads(data[AUTH_LINE:])
+
+
+def resigned(edit: Any, key: SigningKey = SENDER) -> bytes:
+    """The sealed envelope edited, then signed again: it passes authentication."""
+    envelope = envelope_of(sealed())
+    edit(envelope)
+    return frame(key, json.dumps(envelope).encode())
+
+
+def unsigned(edit: Any) -> bytes:
+    """The sealed envelope edited under its old signature."""
+    data = sealed()
+    envelope = envelope_of(data)
+    edit(envelope)
+    return data[:AUTH_LINE] + encode(envelope)
 
 
 @pytest.mark.parametrize("kind", list(PeerKind))
@@ -51,71 +72,95 @@ def test_a_sealed_message_opens_to_its_envelope(kind: PeerKind) -> None:
     )
 
 
-def test_the_wire_form_is_canonical_and_signed_under_the_peer_tag() -> None:
+def test_the_wire_form_is_an_auth_line_then_the_canonical_envelope() -> None:
     data = sealed()
-    message = json.loads(data)
-    assert encode(message) == data
-    assert set(message) == {"envelope", "signature"}
-    assert message["envelope"] == {
+    line, envelope_bytes = data[:AUTH_LINE], data[AUTH_LINE:]
+    sender_hex, signature_hex = line[:-1].decode().split(" ")
+    assert sender_hex == SENDER.public_key.hex()
+    envelope = json.loads(envelope_bytes)
+    assert encode(envelope) == envelope_bytes
+    assert envelope == {
         "chain_id": CHAIN_ID.hex(),
         "kind": "consensus",
         "sender": SENDER.public_key.hex(),
         "body": BODY,
     }
-    signed = TAG_PEER + encode(message["envelope"])
-    assert verify_signature(SENDER.public_key, signed, bytes.fromhex(message["signature"]))
-    assert not verify_signature(
-        SENDER.public_key, encode(message["envelope"]), bytes.fromhex(message["signature"])
-    )
+    signature = bytes.fromhex(signature_hex)
+    assert verify_signature(SENDER.public_key, TAG_PEER + envelope_bytes, signature)
+    assert not verify_signature(SENDER.public_key, envelope_bytes, signature)
 
 
-def test_layout_and_key_order_do_not_matter() -> None:
-    # The signature covers the canonical form of the envelope, not the bytes on the wire.
-    data = json.dumps(json.loads(sealed()), indent=2, sort_keys=False).encode()
-    assert open_envelope(data, CHAIN_ID, PeerKind.CONSENSUS, ALLOWED).body == BODY
+def test_the_signature_covers_the_bytes_as_sent() -> None:
+    # Any layout a validator signs is accepted; a relaid-out copy of signed bytes is not.
+    spaced = json.dumps(envelope_of(sealed()), indent=2).encode()
+    assert open_envelope(frame(SENDER, spaced), CHAIN_ID, PeerKind.CONSENSUS, ALLOWED).body == BODY
+    relaid = sealed()[:AUTH_LINE] + spaced
+    assert reason_of(relaid) is DropReason.BAD_SIGNATURE
 
 
-MALFORMED = {
-    "not json": b"\x00garbage",
-    "invalid utf-8": b'{"envelope": "\xff"}',
-    "an array": b"[]",
-    "float": b'{"envelope": 1.5, "signature": "00"}',
-    "duplicate key": b'{"signature": "00", "signature": "00", "envelope": {}}',
+def test_a_strangers_bytes_are_never_parsed() -> None:
+    # Finding 4: authenticate before decoding. Garbage that would fail to parse is refused
+    # for its sender or signature, so no JSON work was spent on it.
+    garbage = b"[" * 100_000
+    stranger = KEYS["xiangshan-court"]
+    assert reason_of(frame(stranger, garbage)) is DropReason.UNKNOWN_KEY
+    assert reason_of(frame(SENDER, garbage, bytes(64))) is DropReason.BAD_SIGNATURE
+    assert reason_of(frame(SENDER, garbage)) is DropReason.MALFORMED
+
+
+AUTH_LINES = {
+    "empty": b"",
+    "not a line": b"\x00garbage",
+    "json": b'{"envelope": {}, "signature": "00"}',
+    "short sender": b"00" * 31 + b" " + b"00" * 64 + b"\n{}",
+    "upper-case hex": SENDER.public_key.hex().upper().encode() + b" " + b"00" * 64 + b"\n{}",
+    "no separator": b"00" * 32 + b"_" + b"00" * 64 + b"\n{}",
+    "no newline": b"00" * 32 + b" " + b"00" * 64 + b" {}",
+    "signature not hex": b"00" * 32 + b" " + b"zz" * 64 + b"\n{}",
 }
 
 
-@pytest.mark.parametrize("data", MALFORMED.values(), ids=MALFORMED.keys())
-def test_malformed_bytes_are_dropped(data: bytes) -> None:
+@pytest.mark.parametrize("data", AUTH_LINES.values(), ids=AUTH_LINES.keys())
+def test_a_message_without_a_well_formed_auth_line_is_dropped(data: bytes) -> None:
     assert reason_of(data) is DropReason.MALFORMED
 
 
+MALFORMED = {
+    "invalid utf-8": b'{"chain_id": "\xff"}',
+    "an array": b"[]",
+    "float": b'{"chain_id": 1.5}',
+    "duplicate key": b'{"kind": "consensus", "kind": "consensus"}',
+}
+
+
+@pytest.mark.parametrize("envelope", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_signed_bytes_are_dropped(envelope: bytes) -> None:
+    assert reason_of(frame(SENDER, envelope)) is DropReason.MALFORMED
+
+
 def _drop(field: str) -> Any:
-    return lambda m: m["envelope"].pop(field)
+    return lambda m: m.pop(field)
 
 
 EDITS = {
-    "no signature": lambda m: m.pop("signature"),
-    "extra field": lambda m: m.update(extra=1),
-    "short signature": lambda m: m.update(signature=m["signature"][:-2]),
-    "signature not hex": lambda m: m.update(signature="zz" * 64),
-    "envelope not an object": lambda m: m.update(envelope=[]),
     "no chain_id": _drop("chain_id"),
     "no kind": _drop("kind"),
     "no sender": _drop("sender"),
     "no body": _drop("body"),
-    "extra envelope field": lambda m: m["envelope"].update(extra=1),
-    "unknown kind": lambda m: m["envelope"].update(kind="gossip"),
-    "kind not a string": lambda m: m["envelope"].update(kind=1),
-    "short chain_id": lambda m: m["envelope"].update(chain_id="00" * 31),
-    "short sender": lambda m: m["envelope"].update(sender="00" * 31),
-    "body not an object": lambda m: m["envelope"].update(body=[1]),
-    "float in body": lambda m: m["envelope"].update(body={"x": 0.5}),
+    "extra envelope field": lambda m: m.update(extra=1),
+    "unknown kind": lambda m: m.update(kind="gossip"),
+    "kind not a string": lambda m: m.update(kind=1),
+    "short chain_id": lambda m: m.update(chain_id="00" * 31),
+    "short sender": lambda m: m.update(sender="00" * 31),
+    "body not an object": lambda m: m.update(body=[1]),
+    "float in body": lambda m: m.update(body={"x": 0.5}),
+    "sender is not the signer": lambda m: m.update(sender=VALIDATOR_KEYS[0].public_key.hex()),
 }
 
 
 @pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
 def test_malformed_envelopes_are_dropped(edit: Any) -> None:
-    assert reason_of(edited(sealed(), edit)) is DropReason.MALFORMED
+    assert reason_of(resigned(edit)) is DropReason.MALFORMED
 
 
 def test_an_oversized_message_is_dropped_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,25 +191,25 @@ def test_a_sender_outside_the_validator_set_is_dropped() -> None:
     assert reason_of(sealed(), allowed=frozenset()) is DropReason.UNKNOWN_KEY
 
 
-def test_a_forged_sender_is_dropped_as_unknown_before_its_signature_is_checked() -> None:
-    outsider = KEYS["xiangshan-court"].public_key.hex()
-    data = edited(sealed(), lambda m: m["envelope"].update(sender=outsider))
-    assert reason_of(data) is DropReason.UNKNOWN_KEY
-
-
 BAD_SIGNATURES = {
-    "body changed": lambda m: m["envelope"]["body"].update(height=8),
-    "sender swapped": lambda m: m["envelope"].update(sender=VALIDATOR_KEYS[0].public_key.hex()),
-    "signature flipped": lambda m: m.update(signature="ff" + m["signature"][2:]),
-    "signature of another key": lambda m: m.update(
-        signature=VALIDATOR_KEYS[0].sign(b"anything").hex()
-    ),
+    "body changed": lambda m: m["body"].update(height=8),
+    "chain changed": lambda m: m.update(chain_id="11" * 32),
+    "kind changed": lambda m: m.update(kind="evidence"),
 }
 
 
 @pytest.mark.parametrize("edit", BAD_SIGNATURES.values(), ids=BAD_SIGNATURES.keys())
 def test_a_bad_signature_is_dropped(edit: Any) -> None:
-    assert reason_of(edited(sealed(), edit)) is DropReason.BAD_SIGNATURE
+    assert reason_of(unsigned(edit)) is DropReason.BAD_SIGNATURE
+
+
+def test_a_signature_of_another_key_or_flipped_is_dropped() -> None:
+    data = sealed()
+    envelope_bytes = data[AUTH_LINE:]
+    other = VALIDATOR_KEYS[0].sign(TAG_PEER + envelope_bytes)
+    assert reason_of(frame(SENDER, envelope_bytes, other)) is DropReason.BAD_SIGNATURE
+    flipped = data[:65] + (b"0" if data[65:66] != b"0" else b"1") + data[66:]
+    assert reason_of(flipped) is DropReason.BAD_SIGNATURE
 
 
 def test_every_drop_reason_has_a_distinct_wire_name() -> None:

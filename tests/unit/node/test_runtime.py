@@ -291,7 +291,9 @@ def test_a_node_behind_restarts_at_its_synced_head(tmp_path: Path) -> None:
         payload, certificate = source.store.get_block(2), source.certificate(2)
         assert payload is not None
         assert certificate is not None
-        await lagging.run_in_worker(lagging.ledger.commit_synced, payload, certificate)
+        await lagging.run_in_worker(
+            lambda: lagging.ledger.commit_certified(payload, certificate, check_certificate=True)
+        )
         lagging.ledger_advanced()
         router.cut.clear()
         give_work(lagging, account_open(2, "after-sync"))
