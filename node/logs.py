@@ -58,6 +58,9 @@ class RateLimitedLog:
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = {}
 
+    def info(self, key: str, message: str, *args: object) -> None:
+        self._emit(logging.INFO, key, message, args, exc_info=False)
+
     def warning(self, key: str, message: str, *args: object) -> None:
         self._emit(logging.WARNING, key, message, args, exc_info=False)
 

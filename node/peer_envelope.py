@@ -48,6 +48,7 @@ class DropReason(enum.Enum):
     UNKNOWN_KEY = "unknown_key"
     BAD_SIGNATURE = "bad_signature"
     BAD_BODY = "bad_body"
+    QUEUE_FULL = "queue_full"
 
 
 class PeerMessageDroppedError(Exception):

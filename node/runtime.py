@@ -57,7 +57,6 @@ log = logging.getLogger("lantan.runtime")
 T = TypeVar("T")
 
 
-
 class Clock(Protocol):
     """Wall-clock milliseconds: block time_ms and consensus ticks come from here only."""
 
@@ -76,6 +75,9 @@ class RuntimeSettings:
     """Evidence items kept for proposals; more are refused (and counted) until some commit."""
     block_evidence_max: int = 64
     """Evidence items one proposal carries, so evidence cannot crowd txs out of a block."""
+    queue_peer_messages_max: int = 10_000
+    """Peer messages waiting for the loop; beyond it they are dropped (consensus resends
+    its current round), so a flooding peer cannot grow this node's memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +160,13 @@ class NodeRuntime:
     def submit(self, item: _Item) -> None:
         """Queue an event from the transport, a timer or the API."""
         self._queue.put_nowait(item)
+
+    def deliver(self, received: MessageReceived) -> bool:
+        """Queue a peer's consensus message; False (dropped) when the queue is full."""
+        if self._queue.qsize() >= self.settings.queue_peer_messages_max:
+            return False
+        self._queue.put_nowait(received)
+        return True
 
     def work_arrived(self) -> None:
         """A tx or evidence entered the pools: the held height may start."""

@@ -215,4 +215,11 @@ def test_a_signature_of_another_key_or_flipped_is_dropped() -> None:
 def test_every_drop_reason_has_a_distinct_wire_name() -> None:
     names = [reason.value for reason in DropReason]
     assert len(set(names)) == len(names)
-    assert {"malformed", "wrong_chain", "unknown_key", "bad_signature", "bad_body"} == set(names)
+    assert {
+        "malformed",
+        "wrong_chain",
+        "unknown_key",
+        "bad_signature",
+        "bad_body",
+        "queue_full",
+    } == set(names)
