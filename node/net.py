@@ -216,8 +216,13 @@ def net_status(directory: Path) -> list[NodeView]:
 def wait_ready(
     directory: Path, names: list[str], *, minimum_height: int, timeout_s: float = READY_TIMEOUT_S
 ) -> None:
-    """Wait until every named node is ready at >= minimum_height; NetError on timeout."""
+    """Wait until every named node is ready at >= minimum_height; NetError on timeout.
+
+    The timeout counts from the last progress: a node catching up a long chain is waited
+    for as long as its height keeps rising.
+    """
     deadline = time.monotonic() + timeout_s
+    heights: dict[str, int] = {}
     while True:
         views = [node_view(directory, name) for name in names]
         waiting = [v for v in views if not v.ready or (v.height or 0) < minimum_height]
@@ -226,6 +231,10 @@ def wait_ready(
         dead = [v.name for v in waiting if v.pid is None]
         if dead:
             raise NetError(f"node {dead[0]} is not running; see {directory / dead[0] / LOG_FILE}")
+        for view in waiting:
+            if (view.height or 0) > heights.get(view.name, -1):
+                heights[view.name] = view.height or 0
+                deadline = time.monotonic() + timeout_s
         if time.monotonic() > deadline:
             raise NetError(f"node {waiting[0].name} not ready after {timeout_s:.0f}s")
         time.sleep(0.2)

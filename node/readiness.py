@@ -28,9 +28,11 @@ class Readiness:
             problems.append(stalled)
         if self._sync.fork is not None:
             problems.append(self._sync.fork)
-        behind = self._sync.highest_peer_height() - service.ledger.height
-        if behind > SYNC_LAG_ALLOWED:
-            problems.append(f"syncing: {behind} blocks behind the highest peer")
+        highest, height = self._sync.highest_peer_height(), service.ledger.height
+        if not self._sync.caught_up:
+            problems.append(f"catching up: height {height} of {max(highest, height)}")
+        elif highest - height > SYNC_LAG_ALLOWED:
+            problems.append(f"syncing: {highest - height} blocks behind the highest peer")
         needed = 1 if self._observer else service.ledger.validators_for_next_height().quorum - 1
         reachable = self._sync.reachable_count()
         if reachable < needed:

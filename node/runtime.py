@@ -149,6 +149,12 @@ class NodeRuntime:
         """Start the replica at the ledger's head + 1 and the event loop task."""
         signer_state = await self._in_worker(self.signer_file.load)
         self._restart_replica_sync(signer_state, highest_reported_height)
+        log.info(
+            "consensus starts at height %d; %s",
+            self.ledger.height + 1,
+            _signed_so_far(signer_state),
+            extra={"height": self.ledger.height + 1},
+        )
         self._loop_task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -236,6 +242,8 @@ class NodeRuntime:
         assert replica is not None
         state, actions = await self._in_worker(step, replica, event)
         self.replica = state
+        if state.height == replica.height and state.round > replica.round:
+            self._log_round_change(replica, state.round)
         for action in actions:
             await self._perform(action)
 
@@ -256,6 +264,18 @@ class NodeRuntime:
             await self._commit(action)
         elif isinstance(action, EvidenceFound):
             self.add_evidence(action.evidence)
+
+    def _log_round_change(self, before: ReplicaState, round_number: int) -> None:
+        """A round ended without a decision: say so, and whose proposal it was."""
+        proposer = before.validators.proposer(before.height, before.round)
+        log.warning(
+            "height %d: round %d ended without a decision (proposer %s); now round %d",
+            before.height,
+            before.round,
+            proposer.name,
+            round_number,
+            extra={"height": before.height, "round": round_number, "proposer": proposer.name},
+        )
 
     # --- actions -------------------------------------------------------------------------
 
@@ -441,6 +461,8 @@ class NodeRuntime:
         The loop ended, or it has work (txs or evidence) and has not committed for
         stall_after_ms. An idle chain with no work is live: heights start on work.
         """
+        if self._loop_task is None:
+            return None  # not started yet: catching up (readiness says so)
         if self.loop_error is not None or (self._loop_task is not None and self._loop_task.done()):
             return f"consensus loop stopped: {self.loop_error or 'task ended'}"
         if self.halted is not None:
@@ -474,6 +496,16 @@ class NodeRuntime:
     async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, function, *args)
+
+
+def _signed_so_far(signer: SignerState | None) -> str:
+    """The restart-recovery line: what the persisted signer state says this key signed."""
+    if signer is None:
+        return "no signer state: signing nothing until a commit above the peers' heights"
+    if signer.step is None:
+        return "this key has signed nothing yet"
+    locked = "" if signer.locked_block is None else f", locked in round {signer.locked_round}"
+    return f"last signed {signer.step.value} at {signer.height}/{signer.round}{locked}"
 
 
 def _without_sender_from(txs: tuple[SignedTx, ...], index: int) -> tuple[SignedTx, ...]:

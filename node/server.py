@@ -218,26 +218,50 @@ async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:
         node.service.events.loop_lag_ms = int((loop.time() - started - interval_s) * 1000)
 
 
+async def _catch_up_then_run(node: Node) -> None:
+    """Catch up with the peers, then start consensus and the sync loop.
+
+    Runs beside the HTTP server, so /healthz, /metrics and /readyz ("catching up: height
+    N of M") answer during a long catch-up instead of after it.
+    """
+    sync = node.sync
+    started, began = node.ledger.height, time.monotonic()
+    await sync.poll_peers()
+    target = sync.state.highest_peer_height()
+    if target > started:
+        log.info("catch-up started at height %d; highest peer at %d", started, target)
+    applied = await sync.catch_up(0)
+    sync.state.caught_up = True
+    if applied:
+        log.info(
+            "catch-up finished: %d blocks, height %d -> %d in %.1f s",
+            applied,
+            started,
+            node.ledger.height,
+            time.monotonic() - began,
+        )
+        node.service.after_commit()
+    if node.runtime is not None:
+        highest = sync.state.highest_peer_height()
+        await node.runtime.start(highest_reported_height=max(highest, 0))
+    await _sync_loop(node)
+
+
 @contextlib.asynccontextmanager
 async def lifespan_of(node: Node) -> AsyncIterator[None]:
     if node.transport is not None:
         node.transport.start()
-    await node.sync.poll_peers()
-    await node.sync.catch_up(0)
-    sync_task = asyncio.create_task(_sync_loop(node))
+    run_task = asyncio.create_task(_catch_up_then_run(node))
     lag_task = asyncio.create_task(_watch_loop_lag(node))
-    if node.runtime is not None:
-        highest = node.sync.state.highest_peer_height()
-        await node.runtime.start(highest_reported_height=max(highest, 0))
     log.info(
         "node %s serving at %s, height %d", node.config.name, node.config.url, node.ledger.height
     )
     try:
         yield
     finally:
-        sync_task.cancel()
+        run_task.cancel()
         lag_task.cancel()
-        await asyncio.gather(sync_task, lag_task, return_exceptions=True)
+        await asyncio.gather(run_task, lag_task, return_exceptions=True)
         if node.runtime is not None:
             await node.runtime.stop()
         if node.transport is not None:

@@ -45,11 +45,18 @@ class PeerView:
     height: int = -1
     head_hash: str = ""
     reachable: bool = False
+    last_error: str = ""
+
+    def fields(self) -> dict[str, object]:
+        """Structured fields for the JSON log line about this peer."""
+        return {"peer": self.url, "peer_height": self.height}
 
 
 @dataclass
 class SyncState:
     peers: dict[str, PeerView] = field(default_factory=dict)
+    caught_up: bool = False
+    """Set once the catch-up at start is over; until then consensus has not started."""
     fork: str | None = None
     fork_evidence: dict[str, object] | None = None
     """Both certified headers of the fork, served at /v1/fork as transferable evidence."""
@@ -85,6 +92,7 @@ class BlockSync:
         await asyncio.gather(*(self._poll(view) for view in self.state.peers.values()))
 
     async def _poll(self, view: PeerView) -> None:
+        was_reachable = view.reachable
         try:
             _, content = await self._get(f"{view.url}/v1/status", STATUS_BYTES_MAX)
             status = decode(content)
@@ -94,10 +102,15 @@ class BlockSync:
             view.height, view.head_hash = height, head_hash
             view.reachable = True
         except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, AssertionError) as error:
-            log.debug("peer %s status unreadable: %s", view.url, error)
-            view.reachable = False
-        except KeyError:
-            view.reachable = False
+            view.reachable, view.last_error = False, f"{type(error).__name__}: {error}"
+        except KeyError as error:
+            view.reachable, view.last_error = False, f"status without {error}"
+        if view.reachable and not was_reachable:
+            log.info("peer %s reachable at height %d", view.url, view.height, extra=view.fields())
+        elif was_reachable and not view.reachable:
+            log.warning(
+                "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()
+            )
 
     async def _get(self, url: str, limit: int) -> tuple[int, bytes]:
         """GET url; the status and body, refused as soon as the body passes limit bytes."""
