@@ -5,7 +5,8 @@ Every answer is JSON except the checkpoint note. Failures become typed NodeError
 answer that breaks the contract. One httpx.Client per node keeps its connection alive.
 """
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -21,6 +22,9 @@ PAGE_LIMIT_MAX: Final = 100
 TIMEOUT_S: Final = 10.0
 CONNECT_TIMEOUT_S: Final = 3.0
 USER_AGENT: Final = "lantan-client/0.1"
+READ_RETRIES: Final = 3
+"""A GET whose connection was reset is sent again this many times, after 0.2, 0.4, 0.8 s."""
+RETRY_BACKOFF_S: Final = 0.2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,9 +88,11 @@ class NodeClient:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = TIMEOUT_S,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = url.rstrip("/")
         self._timeout_s = timeout_s
+        self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.url,
             transport=transport,
@@ -188,7 +194,7 @@ class NodeClient:
         if kwargs.get("timeout") is None:
             kwargs.pop("timeout", None)
         try:
-            response = self._http.request(method, path, headers={"accept": accept}, **kwargs)
+            response = self._request_retrying(method, path, accept, kwargs)
         except httpx.TimeoutException:
             raise NodeUnreachableError(self.url, "the node did not answer in time") from None
         except httpx.TransportError as error:
@@ -196,6 +202,27 @@ class NodeClient:
         if response.status_code >= 400:
             raise rejection(self.url, response)
         return response
+
+    def _request_retrying(
+        self, method: str, path: str, accept: str, kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        """Send; a GET whose connection broke is sent again, up to READ_RETRIES times.
+
+        Only reads are retried (they are idempotent); a POST may have been taken before
+        the connection broke, and sending it twice is the caller's decision.
+        """
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                return self._http.request(method, path, headers={"accept": accept}, **kwargs)
+            except (httpx.TimeoutException, httpx.ConnectError) as error:
+                retry = isinstance(error, httpx.ConnectError) and "reset" in str(error).lower()
+                if not retry or method != "GET" or attempt == READ_RETRIES:
+                    raise
+            except httpx.TransportError:
+                if method != "GET" or attempt == READ_RETRIES:
+                    raise
+            self._sleep(RETRY_BACKOFF_S * 2**attempt)
+        raise AssertionError("unreachable")
 
 
 def encode_path_segment(value: str) -> str:

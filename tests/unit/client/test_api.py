@@ -2,6 +2,8 @@
 
 import json
 import socket
+import struct
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -192,3 +194,66 @@ def test_a_bare_list_is_one_page() -> None:
     with client_answering(lambda _request: json_response(200, [1, 2])) as client:
         page = client.page("/v1/batches/b/serials")
     assert (page.items, page.next_cursor) == ((1, 2), None)
+
+
+class ResettingServer:
+    """A loopback HTTP server that resets its first `resets` connections (RST, no answer)."""
+
+    def __init__(self, resets: int) -> None:
+        self.resets = resets
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        body = b'{"height": 7}'
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                self.connections += 1
+                conn.recv(65536)
+                if self.connections <= self.resets:
+                    # SO_LINGER 0: close() sends RST, what "Connection reset by peer" is.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    continue
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n"
+                conn.sendall(head.encode() + b"Content-Type: application/json\r\n\r\n" + body)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.parametrize(("resets", "answered"), [(2, True), (4, False)])
+def test_a_reset_read_is_retried_a_bounded_number_of_times(resets: int, answered: bool) -> None:
+    # Issue 20: one "Connection reset by peer" ended an audit of a healthy chain.
+    server = ResettingServer(resets)
+    waits: list[float] = []
+    try:
+        with NodeClient(f"http://127.0.0.1:{server.port}", sleep=waits.append) as client:
+            if answered:
+                assert client.get_json("/v1/status") == {"height": 7}
+            else:
+                with pytest.raises(NodeUnreachableError):
+                    client.get_json("/v1/status")
+    finally:
+        server.close()
+    assert waits == [0.2, 0.4, 0.8][: min(resets, 3)]
+    assert server.connections == min(resets + 1, 4)
+
+
+def test_a_post_is_never_sent_twice() -> None:
+    server = ResettingServer(1)
+    try:
+        with (
+            NodeClient(f"http://127.0.0.1:{server.port}") as client,
+            pytest.raises(NodeUnreachableError),
+        ):
+            client.submit({"tx": {}, "signatures": []})
+    finally:
+        server.close()
+    assert server.connections == 1
