@@ -3,7 +3,6 @@
 import json
 import logging
 import time
-from collections.abc import Callable
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -37,46 +36,3 @@ def configure_logging(level: str, log_format: str) -> None:
     root.setLevel(level.upper())
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-
-class RateLimitedLog:
-    """At most one line per key every interval_s, with the count of the lines held back.
-
-    A hostile peer or client can trigger the same error thousands of times a second; the
-    log must still show that it happened without filling the disk (issue 10, finding 8).
-    """
-
-    def __init__(
-        self,
-        logger: logging.Logger,
-        *,
-        interval_s: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._logger = logger
-        self._interval_s = interval_s
-        self._clock = clock
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
-
-    def info(self, key: str, message: str, *args: object) -> None:
-        self._emit(logging.INFO, key, message, args, exc_info=False)
-
-    def warning(self, key: str, message: str, *args: object) -> None:
-        self._emit(logging.WARNING, key, message, args, exc_info=False)
-
-    def exception(self, key: str, message: str, *args: object) -> None:
-        """Like Logger.exception: the traceback is kept with the line that gets through."""
-        self._emit(logging.ERROR, key, message, args, exc_info=True)
-
-    def _emit(
-        self, level: int, key: str, message: str, args: tuple[object, ...], *, exc_info: bool
-    ) -> None:
-        now = self._clock()
-        last = self._last.get(key)
-        if last is not None and now - last < self._interval_s:
-            self._held[key] = self._held.get(key, 0) + 1
-            return
-        self._last[key] = now
-        held = self._held.pop(key, 0)
-        suffix = f" ({held} more like it held back)" if held else ""
-        self._logger.log(level, message + suffix, *args, exc_info=exc_info)

@@ -11,7 +11,6 @@ from collections import Counter
 from consensus import MessageReceived, message_from_json
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
-from node.logs import RateLimitedLog
 from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
 from node.runtime import NodeRuntime
 from node.service import NodeService
@@ -35,8 +34,6 @@ class PeerInbox:
         self.checkpoints: CheckpointBook = service.checkpoints
         self.dropped: Counter[str] = Counter()
         self.received: Counter[str] = Counter()
-        self._log = RateLimitedLog(log, interval_s=10.0)
-        """One line per drop reason every 10 s: a flood must not fill the disk."""
 
     def allowed_keys(self) -> frozenset[PublicKey]:
         """The head's set and the next height's (they differ only across a set change)."""
@@ -113,4 +110,4 @@ class PeerInbox:
 
     def _drop(self, reason: DropReason, detail: str) -> None:
         self.dropped[reason.value] += 1
-        self._log.info(reason.value, "dropped peer message (%s): %s", reason.value, detail[:200])
+        log.info("dropped peer message (%s): %s", reason.value, detail[:200])

@@ -42,7 +42,6 @@ from contracts.errors import ContractError, InvalidBlockError
 from contracts.evidence import EVIDENCE_INDEX, check_evidence
 from node.chain_events import ChainEvents
 from node.ledger import ForkError, InvalidProposalError, Ledger, PreparedBlock
-from node.logs import RateLimitedLog
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
@@ -137,7 +136,6 @@ class NodeRuntime:
         self._held_start: CommitApplied | None = None
         self._last_commit_ms = clock.now_ms()
         self._loop_task: asyncio.Task[None] | None = None
-        self._errors = RateLimitedLog(log, interval_s=10.0)
         self.loop_error: str | None = None
         """The exception that ended the loop, if it ever ends: the watchdog reports it."""
         self.commit_hooks: list[Callable[[], Awaitable[None]]] = []
@@ -216,7 +214,8 @@ class NodeRuntime:
             if isinstance(item, _Deferred):
                 name = type(item.action).__name__
             self.events.event_failed(name)
-            self._errors.exception(name, "event %s failed: %s", name, error)
+            # The node's log filter (node/logs.py) keeps a flood of these to a few lines.
+            log.exception("event %s failed: %s", name, error)
 
     async def _process(self, item: _Item) -> None:
         if isinstance(item, _StartCheck):
@@ -337,7 +336,7 @@ class NodeRuntime:
                 )
                 return prepared, dropped
             except InvalidBlockError as error:
-                self._errors.warning("build", "proposal item left out: %s", error)
+                log.warning("proposal item left out: %s", error)
                 if error.index == EVIDENCE_INDEX or error.index >= len(txs):
                     evidence = ()
                     continue
