@@ -42,6 +42,7 @@ from contracts.evidence import is_evidence_recorded
 from node.chain_events import ChainEvents
 from node.ledger import InvalidProposalError, Ledger
 from node.mempool import Mempool
+from node.metrics.consensus_observer import ConsensusObserver
 from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.transport import PeerTransport
@@ -117,6 +118,8 @@ class NodeRuntime:
         self.events = events
         self.clock = clock
         self.settings = settings
+        self.metrics = ledger.metrics
+        self._observer = ConsensusObserver(self.metrics)
         self.replica: ReplicaState | None = None
         self.halted: str | None = None
         self.evidence_pool: dict[bytes, Evidence] = {}
@@ -196,6 +199,7 @@ class NodeRuntime:
         assert replica is not None
         state, actions = await self._in_worker(step, replica, event)
         self.replica = state
+        self._observer.stepped(state, actions)
         for action in actions:
             await self._perform(action)
 
@@ -286,23 +290,12 @@ class NodeRuntime:
             height=action.height, next_validators=self.ledger.validators_for_next_height()
         )
         self._last_commit_ms = self.clock.now_ms()
-        self._record_certificate(action)
-        self.events.committed(self.ledger.height, action.certificate.round)
+        self.events.committed(self.ledger.height)
         for hook in self.commit_hooks:
             await hook()
         loop = asyncio.get_running_loop()
         loop.call_later(self.settings.heartbeat_interval_ms / 1000, self.submit, _StartCheck())
         await self._maybe_start_height(force=False)
-
-    def _record_certificate(self, action: CommitBlock) -> None:
-        """Metrics: block interval and which validators' precommits the certificate lacks."""
-        header, previous = self.ledger.header(action.height), self.ledger.header(action.height - 1)
-        if header is None or previous is None:
-            return
-        signed = {s.validator for s in action.certificate.signatures}
-        validators = self.ledger.validators_of_head().validators
-        missing = [v.name for v in validators if v.public_key not in signed]
-        self.events.certified(header.time_ms - previous.time_ms, missing)
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
         prepared = self.ledger.prepared(certificate.block_hash)

@@ -514,12 +514,25 @@ def test_health_readiness_and_metrics(api: Api) -> None:
     assert ready.status_code == 503  # an observer with no reachable peer
     assert ready.json()["ready"] is False
     assert any("connected to 0 peers" in p for p in ready.json()["problems"])
-    metrics = api.client.get("/metrics")
+    metrics = api.client.get("/metrics", headers={"x-request-id": "scrape-1"})
     assert metrics.status_code == 200
+    assert metrics.headers["x-request-id"] == "scrape-1"
     names = [line.split()[0] for line in metrics.text.splitlines() if not line.startswith("#")]
     assert names
-    assert all(name.startswith("lantan_") for name in names)
-    assert "lantan_height 0" in metrics.text
+    assert all(name.startswith(("lantan_", "process_", "python_")) for name in names)
+    assert "lantan_height 0.0" in metrics.text
+    assert "# TYPE lantan_blocks_committed_total counter" in metrics.text
+    assert "# TYPE lantan_tx_commit_latency_seconds histogram" in metrics.text
+    assert 'lantan_node_info{chain_id="' in metrics.text
+    assert 'node="ningbo-ptc"' in metrics.text
+    # Requests are labelled by route template and status.
+    assert (
+        'lantan_http_request_duration_seconds_count{method="GET",route="/readyz",status="503"} 1.0'
+        in metrics.text
+    )
+    # Without a client id, each request gets a fresh one.
+    first, second = (api.client.get("/healthz").headers["x-request-id"] for _ in range(2))
+    assert first != second
 
 
 def test_the_openapi_schema_is_served(api: Api) -> None:
