@@ -4,18 +4,20 @@ The runtime hands over the replica state and actions after every consensus.step;
 here changes them. Signing health must read right when q < n: a certificate carries the
 precommits that formed the quorum, so an honest validator whose precommit arrived just
 after it is absent from the certificate at some height whenever n > q. A decided height is
-therefore settled one height later, when the engine's tally of it (kept as previous_votes
-while the next height runs) has also gathered the precommits that came after the quorum:
+therefore settled only when the engine drops its tally of it, as the node enters the
+height after next (the engine keeps a decided height's votes as previous_votes while the
+next height runs), so that the precommits that came after the quorum are seen too:
 
 - in_certificate: the precommit is in the commit certificate;
 - not_needed: a precommit for the decided block in the deciding round that arrived after
   the quorum, within NOT_NEEDED_GRACE_S of the decision (healthy: the quorum needed no more);
 - late: the same, but after the grace (the validator signs, slowly);
 - other: only nil precommits or precommits of other rounds at that height;
-- missing: no precommit of that height reached this node before the next height was decided.
+- missing: no precommit of that height reached this node while it kept the height's votes.
 
-Heights this node did not decide from live votes (a received certificate, block sync) are
-not counted, since this node saw none of their votes.
+Heights this node did not decide from live votes (a certificate received in catch-up) are
+not counted, since this node saw none of their votes; a replica restarted by block sync
+settles what it watched with what it had seen.
 """
 
 import time
@@ -34,7 +36,7 @@ NOT_NEEDED_GRACE_S = 1.0
 
 
 @dataclass
-class _Undecided:
+class _Watched:
     """A height decided here whose validators' precommits are still being watched for."""
 
     height: int
@@ -44,6 +46,8 @@ class _Undecided:
     decided_at: float
     outcomes: dict[PublicKey, str]
     """Settled validators; the others are still unseen."""
+    other: set[PublicKey]
+    """Unseen validators with a nil or other-round precommit at this height so far."""
 
 
 class ConsensusObserver:
@@ -55,7 +59,7 @@ class ConsensusObserver:
         self._round_started = 0.0
         self._round_open = False
         self._signed: set[tuple[int, int, str]] = set()
-        self._watched: _Undecided | None = None
+        self._watched: list[_Watched] = []
 
     def stepped(self, state: ReplicaState, actions: list[Action]) -> None:
         now = time.monotonic()
@@ -94,61 +98,51 @@ class ConsensusObserver:
             self._metrics.signer_heights_in_set.inc()
             if _has_precommit(state.votes, me):
                 self._metrics.signer_heights_signed.inc()
-        self._settle(state)
         if state.certificate is None:
             signers = {s.validator for s in commit.certificate.signatures}
-            self._watched = _Undecided(
-                height=commit.height,
-                round=commit.certificate.round,
-                block_hash=commit.block_hash,
-                validators=state.validators,
-                decided_at=now,
-                outcomes={
-                    v.public_key: "in_certificate"
-                    for v in state.validators.validators
-                    if v.public_key in signers
-                },
+            self._watched.append(
+                _Watched(
+                    height=commit.height,
+                    round=commit.certificate.round,
+                    block_hash=commit.block_hash,
+                    validators=state.validators,
+                    decided_at=now,
+                    outcomes={
+                        v.public_key: "in_certificate"
+                        for v in state.validators.validators
+                        if v.public_key in signers
+                    },
+                    other=set(),
+                )
             )
 
     # --- signing health ------------------------------------------------------------------
 
-    def _tally_of(self, state: ReplicaState, height: int) -> VoteTally | None:
-        if state.height == height:
-            return state.votes
-        if state.height == height + 1:
-            return state.previous_votes
-        return None
-
     def _watch_precommits(self, state: ReplicaState, now: float) -> None:
-        watched = self._watched
-        if watched is None:
-            return
-        tally = self._tally_of(state, watched.height)
-        if tally is None:
-            self._watched = None  # restarted or synced past it: its votes are gone
-            return
-        for validator in watched.validators.validators:
-            key = validator.public_key
-            if key in watched.outcomes:
+        """Note the precommits that arrived; settle heights whose tally the engine dropped."""
+        for watched in list(self._watched):
+            tally = _tally_of(state, watched.height)
+            if tally is None:
+                self._watched.remove(watched)
+                self._settle(watched)
                 continue
-            vote = tally.get(watched.round, VoteType.PRECOMMIT, key)
-            if vote is not None and vote.vote.block_hash == watched.block_hash:
-                late = now - watched.decided_at > NOT_NEEDED_GRACE_S
-                watched.outcomes[key] = "late" if late else "not_needed"
+            for validator in watched.validators.validators:
+                key = validator.public_key
+                if key in watched.outcomes:
+                    continue
+                vote = tally.get(watched.round, VoteType.PRECOMMIT, key)
+                if vote is not None and vote.vote.block_hash == watched.block_hash:
+                    late = now - watched.decided_at > NOT_NEEDED_GRACE_S
+                    watched.outcomes[key] = "late" if late else "not_needed"
+                elif _has_precommit(tally, key):
+                    watched.other.add(key)
 
-    def _settle(self, state: ReplicaState) -> None:
-        """Count the watched height, now that the next one is decided."""
-        watched, self._watched = self._watched, None
-        if watched is None:
-            return
-        tally = self._tally_of(state, watched.height)
-        if tally is None:
-            return
+    def _settle(self, watched: _Watched) -> None:
         for validator in watched.validators.validators:
             key = validator.public_key
             outcome = watched.outcomes.get(key)
             if outcome is None:
-                outcome = "other" if _has_precommit(tally, key) else "missing"
+                outcome = "other" if key in watched.other else "missing"
             self._metrics.validator_heights.labels(validator=validator.name).inc()
             self._metrics.validator_precommits.labels(
                 validator=validator.name, outcome=outcome
@@ -173,6 +167,15 @@ class ConsensusObserver:
             if slot is not None and slot not in self._signed:
                 self._signed.add(slot)
                 self._metrics.signatures.labels(step=slot[2]).inc()
+
+
+def _tally_of(state: ReplicaState, height: int) -> VoteTally | None:
+    """The engine's votes of height: its own height's, or the previous height's it keeps."""
+    if state.height == height:
+        return state.votes
+    if state.height == height + 1:
+        return state.previous_votes
+    return None
 
 
 def _has_precommit(tally: VoteTally, validator: PublicKey) -> bool:
