@@ -24,6 +24,13 @@ from tests.integration.txs import (
     wire,
     xiangshan_case_on_net,
 )
+from tests.monitoring_files import (
+    FROM_PROMETHEUS,
+    alert_expressions,
+    dashboard_expressions,
+    exported,
+    metric_names,
+)
 
 pytestmark = pytest.mark.slow
 PROMTOOL = shutil.which("promtool")
@@ -110,3 +117,18 @@ def test_promtool_finds_every_nodes_metrics_clean(net: LocalNet, case_committed:
             timeout=60,
         )
         assert checked.returncode == 0, f"{name}: {checked.stdout}{checked.stderr}"
+
+
+def test_every_dashboard_and_alert_expression_reads_an_exported_metric(
+    net: LocalNet, case_committed: int
+) -> None:
+    text = net.get(net.validators[0], "/metrics").text
+    families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    samples = {key.split("{", 1)[0] for key in net.metrics(net.validators[0])}
+    expressions = dashboard_expressions() + alert_expressions()
+    assert len(expressions) > 30
+    for expression in expressions:
+        names = metric_names(expression) - FROM_PROMETHEUS
+        assert names or "up{" in expression, expression
+        unknown = [n for n in names if not exported(n, families, samples)]
+        assert not unknown, (unknown, expression)
