@@ -20,6 +20,8 @@ from node.metrics.scrape import NodeStateCollector
 
 REQUEST_ID_HEADER = "x-request-id"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Method labels; any other token a client sends is labelled "other"."""
 log = logging.getLogger("lantan.http")
 
 
@@ -63,7 +65,7 @@ class RequestObserver:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in _METHODS else "other"
             self.metrics.http_requests.labels(
                 method=method, route=route, status=str(status)
             ).observe(elapsed)
