@@ -20,6 +20,7 @@ not counted, since this node saw none of their votes; a replica restarted by blo
 settles what it watched with what it had seen.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from protocol.signing import PublicKey
 from protocol.validators import ValidatorSet
 from protocol.votes import SignedVote, VoteType
 
+log = logging.getLogger("lantan.metrics")
 NOT_NEEDED_GRACE_S = 1.0
 """How long after the decision a precommit counts as not needed rather than late."""
 
@@ -62,6 +64,13 @@ class ConsensusObserver:
         self._watched: list[_Watched] = []
 
     def stepped(self, state: ReplicaState, actions: list[Action]) -> None:
+        try:
+            self._observe(state, actions)
+        except Exception:
+            # A fault in the metrics must never stop consensus: log it and go on.
+            log.exception("consensus metrics failed at height %d", state.height)
+
+    def _observe(self, state: ReplicaState, actions: list[Action]) -> None:
         now = time.monotonic()
         self._count_signatures(state, actions)
         self._watch_precommits(state, now)
