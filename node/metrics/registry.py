@@ -128,7 +128,7 @@ class NodeMetrics:
         )
         self.validator_heights = Counter(
             "lantan_validator_heights_total",
-            "Heights decided here (and settled one height later) with the validator in the set.",
+            "Heights decided here from live votes, once settled, with the validator in the set.",
             ["validator"],
             registry=registry,
         )
