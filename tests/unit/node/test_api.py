@@ -517,6 +517,7 @@ def test_health_readiness_and_metrics(api: Api) -> None:
     metrics = api.client.get("/metrics", headers={"x-request-id": "scrape-1"})
     assert metrics.status_code == 200
     assert metrics.headers["x-request-id"] == "scrape-1"
+    assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
     names = [line.split()[0] for line in metrics.text.splitlines() if not line.startswith("#")]
     assert names
     assert all(name.startswith(("lantan_", "process_", "python_")) for name in names)
