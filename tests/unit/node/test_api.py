@@ -4,6 +4,7 @@ runtime. Submission, tx status, chain and record reads, cursors, and the error s
 """
 
 import json
+import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from node.api.app import REQUEST_BYTES_MAX, create_app
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
+from node.logs import ContextFilter
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind, seal_envelope
 from node.peering import PeerInbox
@@ -592,3 +594,16 @@ def test_checkpoint_sizes_no_checkpoint_can_have_are_404_not_500(api: Api, size:
     assert_error(api.client.get(f"/v1/checkpoints/{size}"), 404, "NOT_FOUND")
     response = api.client.get(f"/v1/receipts/{'00' * 32}", params={"size": size})
     assert 400 <= response.status_code < 500
+
+
+def test_a_requests_log_lines_carry_its_request_id(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(ContextFilter())
+    with caplog.at_level(logging.DEBUG, logger="lantan.http"):
+        api.client.get("/v1/status", headers={"x-request-id": "audit-42"})
+        api.client.get("/v1/status", headers={"x-request-id": "not a token!"})
+    first, second = (r for r in caplog.records if r.name == "lantan.http")
+    assert first.getMessage().startswith("GET /v1/status -> 200")
+    assert first.request_id == "audit-42"  # type: ignore[attr-defined]
+    assert len(second.request_id) == 16  # type: ignore[attr-defined]  # made by the node
