@@ -3,8 +3,9 @@
 Names follow Prometheus's rules: the lantan_ prefix, base units (seconds, bytes), _total
 on counters, histograms in seconds. Values other objects already hold (heights, pools,
 peer counters) are read at scrape time by node/metrics/scrape.py instead. One NodeMetrics
-per node process: the server makes it and hands it to the ledger, runtime, service and
-transport; every other constructor makes a private one, so test instances never share.
+per node process: the server makes it and hands it to the ledger and the transport (the
+runtime and service use the ledger's); a ledger or transport made without one makes a
+private one, so instances in one test process never share a series.
 """
 
 from collections.abc import Iterable, Sequence

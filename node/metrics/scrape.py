@@ -164,7 +164,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 
 def _counters(
-    name: str, documentation: str, label: str, values: "dict[str, int]"
+    name: str, documentation: str, label: str, values: dict[str, int]
 ) -> CounterMetricFamily:
     family = CounterMetricFamily(name, documentation, labels=[label])
     for key, count in sorted(values.items()):
