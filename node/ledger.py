@@ -7,6 +7,7 @@ block in one synced batch. Blocking work: callers run these methods off the even
 """
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from contracts.errors import ContractError
 from contracts.execution import apply_block
 from contracts.validator_sets import current_validator_set, next_validator_set
 from genesis.document import Genesis
+from node.metrics.registry import NodeMetrics
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
@@ -95,10 +97,12 @@ class Ledger:
         genesis: Genesis,
         *,
         verify: Callable[[bytes, bytes, bytes], bool] = verify_signature,
+        metrics: NodeMetrics | None = None,
     ) -> None:
         self.store = store
         self.verify = verify
         """Signature check used in execution: node/signature_cache.py in a running node."""
+        self.metrics = metrics or NodeMetrics()
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self._prepared: dict[Hash32, PreparedBlock] = {}
@@ -191,6 +195,17 @@ class Ledger:
         proposer: PublicKey,
     ) -> PreparedBlock:
         """Execute txs on top of the head and make the block. Requires admissible txs."""
+        with self.metrics.block_build.time():
+            return self._build(txs=txs, evidence=evidence, time_ms=time_ms, proposer=proposer)
+
+    def _build(
+        self,
+        *,
+        txs: tuple[SignedTx, ...],
+        evidence: tuple[Evidence, ...],
+        time_ms: int,
+        proposer: PublicKey,
+    ) -> PreparedBlock:
         previous = self.head()
         overlay = self.store.begin()
         height = previous.height + 1
@@ -231,6 +246,19 @@ class Ledger:
         known = self._prepared.get(block.header.block_hash())
         if known is not None:
             return known
+        # Txs that reach this node only inside a proposal are first seen here.
+        self.metrics.txs_seen(tx.tx_id for tx in block.txs)
+        started = time.perf_counter()
+        outcome = "invalid"
+        try:
+            prepared = self._execute(block, now_ms=now_ms, drift_ms=drift_ms)
+            outcome = "valid"
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.block_validation.labels(outcome=outcome).observe(elapsed)
+        return prepared
+
+    def _execute(self, block: Block, *, now_ms: int | None, drift_ms: int) -> PreparedBlock:
         previous = self.head()
         self._check_header_links(block.header, previous, now_ms, drift_ms)
         overlay = self.store.begin()
@@ -292,10 +320,16 @@ class Ledger:
 
     # --- commit --------------------------------------------------------------------------
 
-    def commit(self, prepared: PreparedBlock, certificate: CommitCertificate) -> None:
-        """Write the block, its certificate, results and state in one synced batch."""
+    def commit(
+        self, prepared: PreparedBlock, certificate: CommitCertificate, *, path: str = "consensus"
+    ) -> None:
+        """Write the block, its certificate, results and state in one synced batch.
+
+        path (consensus or sync) labels the commit in lantan_blocks_committed_total.
+        """
         header = prepared.block.header
         assert certificate.block_hash == prepared.block_hash
+        interval_ms = header.time_ms - self.head().time_ms
         overlay = prepared.overlay
         MerkleLog(overlay.log).append(header.canonical_bytes())
         overlay.record_block(
@@ -308,6 +342,12 @@ class Ledger:
         self.store.commit(overlay)
         with self._lock:
             self._prepared.clear()
+        self.metrics.block_committed(
+            path=path,
+            tx_ids=[tx.tx_id for tx in prepared.block.txs],
+            evidence=len(prepared.block.evidence),
+            interval_s=interval_ms / 1000,
+        )
 
     def commit_certified(
         self, payload: bytes, certificate: CommitCertificate, *, check_certificate: bool
@@ -336,7 +376,7 @@ class Ledger:
             prepared = self.validate(payload, now_ms=None, drift_ms=0)
         if (height, certificate.block_hash) != (prepared.block.header.height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")
-        self.commit(prepared, certificate)
+        self.commit(prepared, certificate, path="sync" if check_certificate else "consensus")
         return True
 
 

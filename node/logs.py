@@ -1,10 +1,47 @@
-"""JSON log lines (one object per line) for operators' log collectors; text for humans."""
+"""JSON log lines (one object per line) for operators' log collectors; text for humans.
+
+Every line a node writes carries, where they apply, `height` and `round` (the consensus
+position: the height being decided and its round; an observer has no round) and, while an
+HTTP request is handled, its `request_id` (from the client's X-Request-ID or made here, and
+echoed in the response). A call that passes its own `height` via extra= keeps it.
+"""
 
 import json
 import logging
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+CONTEXT_FIELDS = ("height", "round", "request_id")
+
+request_id: ContextVar[str | None] = ContextVar("lantan_request_id", default=None)
+"""Set by the HTTP middleware (node/api/observability.py) for the request being handled."""
+
+Position = Callable[[], tuple[int, int | None] | None]
+"""(height, round or None) of the consensus position now, or None when there is none."""
+
+
+class ContextFilter(logging.Filter):
+    """Adds height, round and request_id to each record that lacks them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position: Position | None = None
+        """Set once the node exists (node/server.py serve)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = request_id.get()
+        if current is not None and not hasattr(record, "request_id"):
+            record.request_id = current
+        position = None if self.position is None else self.position()
+        if position is not None:
+            height, round_number = position
+            if not hasattr(record, "height"):
+                record.height = height
+            if round_number is not None and not hasattr(record, "round"):
+                record.round = round_number
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,15 +61,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: str, log_format: str) -> None:
-    """Root logging for a node process: JSON (default) or plain text."""
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message [height=.. round=.. request_id=..]` for a terminal."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        context = [f"{k}={getattr(record, k)}" for k in CONTEXT_FIELDS if hasattr(record, k)]
+        if not context:
+            return text
+        first, newline, rest = text.partition("\n")
+        return f"{first} [{' '.join(context)}]{newline}{rest}"
+
+
+def configure_logging(level: str, log_format: str) -> ContextFilter:
+    """Root logging for a node process: JSON (default) or plain text. Returns the filter
+    that stamps the context, for the server to give it the consensus position."""
     handler = logging.StreamHandler()
-    if log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    context = ContextFilter()
+    handler.addFilter(context)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("httpx").setLevel(logging.WARNING)
-
+    return context

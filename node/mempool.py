@@ -44,6 +44,18 @@ class Mempool:
     def __contains__(self, tx_id: object) -> bool:
         return tx_id in self._txs
 
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    @property
+    def txs_max(self) -> int:
+        return self._txs_max
+
+    @property
+    def bytes_max(self) -> int:
+        return self._bytes_max
+
     def pending_nonce(self, sender: PublicKey) -> int | None:
         """The highest nonce the sender has pending, for admission's nonce rule."""
         return self._highest_nonce.get(sender)

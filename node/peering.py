@@ -95,7 +95,7 @@ class PeerInbox:
             return None
         problem = self.runtime.evidence_problem(evidence)
         if problem is not None:
-            self.runtime.events.refused_evidence(problem)
+            self.runtime.metrics.evidence_refused_for(problem)
             self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")
             return None
         return evidence

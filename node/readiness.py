@@ -1,7 +1,7 @@
 """What /readyz checks: not halted, consensus live, no fork seen, synced, q-1 peers."""
 
 from node.service import NodeService
-from node.sync import SyncState
+from node.sync import PeerView, SyncState
 
 SYNC_LAG_ALLOWED = 2
 
@@ -14,8 +14,9 @@ class Readiness:
     def fork_evidence(self) -> dict[str, object] | None:
         return self._sync.fork_evidence
 
-    def reachable_peers(self) -> int:
-        return self._sync.reachable_count()
+    def peer_views(self) -> list[PeerView]:
+        """Each peer's reachability and height at the last poll (for /metrics)."""
+        return list(self._sync.peers.values())
 
     def problems(self, service: NodeService) -> list[str]:
         """Empty when ready; otherwise each reason, worded for an operator."""

@@ -43,6 +43,8 @@ from contracts.evidence import EVIDENCE_INDEX, check_evidence
 from node.chain_events import ChainEvents
 from node.ledger import ForkError, InvalidProposalError, Ledger, PreparedBlock
 from node.mempool import Mempool
+from node.metrics.consensus_observer import ConsensusObserver
+from node.metrics.registry import STALL_REASONS
 from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.transport import PeerTransport
@@ -128,6 +130,8 @@ class NodeRuntime:
         self.events = events
         self.clock = clock
         self.settings = settings
+        self.metrics = ledger.metrics
+        self._observer = ConsensusObserver(self.metrics)
         self.replica: ReplicaState | None = None
         self.halted: str | None = None
         self.evidence_pool: dict[bytes, Evidence] = {}
@@ -213,7 +217,7 @@ class NodeRuntime:
             name = type(item).__name__
             if isinstance(item, _Deferred):
                 name = type(item.action).__name__
-            self.events.event_failed(name)
+            self.metrics.event_error(name)
             # The node's log filter (node/logs.py) keeps a flood of these to a few lines.
             log.exception("event %s failed: %s", name, error)
 
@@ -243,6 +247,7 @@ class NodeRuntime:
         self.replica = state
         if state.height == replica.height and state.round > replica.round:
             self._log_round_change(replica, state.round)
+        self._observer.stepped(state, actions)
         for action in actions:
             await self._perform(action)
 
@@ -380,23 +385,12 @@ class NodeRuntime:
             height=action.height, next_validators=self.ledger.validators_for_next_height()
         )
         self._last_commit_ms = self.clock.now_ms()
-        self._record_certificate(action)
-        self.events.committed(self.ledger.height, action.certificate.round)
+        self.events.committed(self.ledger.height)
         for hook in self.commit_hooks:
             await hook()
         loop = asyncio.get_running_loop()
         loop.call_later(self.settings.heartbeat_interval_ms / 1000, self.submit, _StartCheck())
         await self._maybe_start_height(force=False)
-
-    def _record_certificate(self, action: CommitBlock) -> None:
-        """Metrics: block interval and which validators' precommits the certificate lacks."""
-        header, previous = self.ledger.header(action.height), self.ledger.header(action.height - 1)
-        if header is None or previous is None:
-            return
-        signed = {s.validator for s in action.certificate.signatures}
-        validators = self.ledger.validators_of_head().validators
-        missing = [v.name for v in validators if v.public_key not in signed]
-        self.events.certified(header.time_ms - previous.time_ms, missing)
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
         try:
@@ -423,7 +417,7 @@ class NodeRuntime:
             return False
         reason = self.evidence_problem(evidence)
         if reason is not None:
-            self.events.refused_evidence(reason)
+            self.metrics.evidence_refused_for(reason)
             return False
         return self.pool_evidence(evidence)
 
@@ -447,7 +441,7 @@ class NodeRuntime:
         if key in self.evidence_pool:
             return False
         if len(self.evidence_pool) >= self.settings.evidence_pool_max:
-            self.events.refused_evidence("pool_full")
+            self.metrics.evidence_refused_for("pool_full")
             return False
         self.evidence_pool[key] = evidence
         self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
@@ -455,22 +449,28 @@ class NodeRuntime:
         return True
 
     def stalled(self) -> str | None:
-        """Why consensus is not live, for /readyz and /metrics; None when it is.
+        """Why consensus is not live, for /readyz; None when it is. Sets the metric too.
 
-        The loop ended, or it has work (txs or evidence) and has not committed for
-        stall_after_ms. An idle chain with no work is live: heights start on work.
+        The loop ended (loop_dead), or it has work (txs or evidence) and has not committed
+        for stall_after_ms (no_progress). An idle chain is live: heights start on work.
         """
+        reason, detail = self._stall()
+        for name in STALL_REASONS:
+            self.metrics.set_consensus_stalled(name, name == reason)
+        return detail
+
+    def _stall(self) -> tuple[str | None, str | None]:
         if self._loop_task is None:
-            return None  # not started yet: catching up (readiness says so)
-        if self.loop_error is not None or (self._loop_task is not None and self._loop_task.done()):
-            return f"consensus loop stopped: {self.loop_error or 'task ended'}"
+            return None, None  # not started yet: catching up (readiness says so)
+        if self.loop_error is not None or self._loop_task.done():
+            return "loop_dead", f"consensus loop stopped: {self.loop_error or 'task ended'}"
         if self.halted is not None:
-            return None  # reported as halted
+            return None, None  # reported as halted
         quiet_ms = self.clock.now_ms() - self._last_commit_ms
         has_work = len(self.mempool) > 0 or bool(self.evidence_pool)
         if has_work and quiet_ms >= self.settings.stall_after_ms:
-            return f"no progress: no commit for {quiet_ms // 1000} s with work pending"
-        return None
+            return "no_progress", f"no progress: no commit for {quiet_ms // 1000} s with work"
+        return None, None
 
     def _restart_replica_sync(
         self, signer_state: SignerState | None, highest_reported_height: int

@@ -28,6 +28,7 @@ from node.config import NodeConfig
 from node.ledger import Ledger, block_hash_of_payload
 from node.logs import configure_logging
 from node.mempool import Mempool
+from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from node.readiness import Readiness
@@ -72,7 +73,9 @@ def build_node(config: NodeConfig) -> Node:
     """Open everything the node needs. Raises on a bad genesis, keystore or locked store."""
     genesis = build_genesis(parse_genesis(config.genesis.read_bytes()))
     store = LevelDbStore.open(config.resolve(config.data_dir))
-    ledger = Ledger(store, genesis, verify=SignatureCache().verify)
+    metrics = NodeMetrics()
+    metrics.peer_names = {peer.url: peer.name for peer in config.peers}
+    ledger = Ledger(store, genesis, verify=SignatureCache().verify, metrics=metrics)
     run_startup_check(ledger)
     clock, events, mempool = SystemClock(), ChainEvents(), Mempool()
     book = CheckpointBook(ledger.chain_id, store)
@@ -80,7 +83,11 @@ def build_node(config: NodeConfig) -> Node:
     transport = runtime = None
     if key is not None:
         transport = PeerTransport(
-            key, ledger.chain_id, _peers(config, ledger), verify=config.peer_tls_verify
+            key,
+            ledger.chain_id,
+            _peers(config, ledger),
+            verify=config.peer_tls_verify,
+            metrics=metrics,
         )
         runtime = NodeRuntime(
             ledger=ledger,
@@ -210,12 +217,15 @@ async def _sync_loop(node: Node) -> None:
 
 
 async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:
-    """Measure how late the loop wakes a sleeper: CPU work left on the loop shows here."""
+    """Measure how late the loop wakes a sleeper (CPU work left on the loop shows here), and
+    refresh the liveness watchdog's metric."""
     loop = asyncio.get_running_loop()
     while True:
         started = loop.time()
         await asyncio.sleep(interval_s)
-        node.service.events.loop_lag_ms = int((loop.time() - started - interval_s) * 1000)
+        node.service.metrics.event_loop_lag.set(loop.time() - started - interval_s)
+        if node.runtime is not None:
+            node.runtime.stalled()  # the watchdog's metric follows even when nobody asks /readyz
 
 
 async def _catch_up_then_run(node: Node) -> None:
@@ -270,9 +280,7 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         node.store.close()
 
 
-def make_app(config: NodeConfig) -> FastAPI:
-    node = build_node(config)
-
+def make_app(node: Node) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with lifespan_of(node):
@@ -281,12 +289,20 @@ def make_app(config: NodeConfig) -> FastAPI:
     return create_app(node.service, node.inbox, node.transport, node.readiness, lifespan)
 
 
+def consensus_position(node: Node) -> tuple[int, int | None] | None:
+    """The height and round a validator is deciding, for its log lines (None: observer)."""
+    replica = None if node.runtime is None else node.runtime.replica
+    return None if replica is None else (replica.height, replica.round)
+
+
 def serve(config: NodeConfig) -> None:
     """Run the node until SIGINT/SIGTERM."""
     import uvicorn
 
-    configure_logging(config.log_level, config.log_format)
-    app = make_app(config)
+    log_context = configure_logging(config.log_level, config.log_format)
+    node = build_node(config)
+    log_context.position = lambda: consensus_position(node)
+    app = make_app(node)
     tls: dict[str, str] = {}
     if config.tls_cert_file is not None and config.tls_key_file is not None:
         tls = {

@@ -8,7 +8,7 @@ rejected_at_admission (with its reason), expired or unknown.
 
 import asyncio
 import enum
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -85,9 +85,10 @@ class NodeService:
         self.clock = clock
         self.transport = transport
         self.runtime = runtime
+        self.metrics = ledger.metrics
+        self.metrics.identify(node=name, chain_id=ledger.chain_id.hex(), role=self.role)
         self._admission = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")
         self._rejected: OrderedDict[Hash32, str] = OrderedDict()
-        self.admission_counts: Counter[str] = Counter()
         self._expired: OrderedDict[Hash32, None] = OrderedDict()
 
     @property
@@ -115,8 +116,9 @@ class NodeService:
                 if outcome.accepted and outcome.reason is None:
                     admitted.append(signed)
             outcomes.append(outcome)
-            self.admission_counts[outcome.reason or "pending"] += 1
+            self.metrics.txs_submitted.labels(outcome=outcome.reason or "pending").inc()
         if admitted:
+            self.metrics.txs_seen(signed.tx_id for signed in admitted)
             if gossip and self.transport is not None:
                 self.transport.broadcast(PeerKind.TXS, {"txs": [t.to_json() for t in admitted]})
             if self.runtime is not None:
@@ -128,7 +130,8 @@ class NodeService:
     ) -> list[tuple[SubmitOutcome, SignedTx | None]]:
         results = []
         for payload in payloads:
-            results.append(self._admit_one(payload, pending, now_ms))
+            with self.metrics.tx_admission.time():
+                results.append(self._admit_one(payload, pending, now_ms))
         return results
 
     def _admit_one(
@@ -266,8 +269,10 @@ class NodeService:
         """Drop committed and expired txs from the mempool (called after each commit)."""
         state = self.ledger.store.state
         nonces = {sender: committed_nonce(state, sender) for sender in self.mempool.senders()}
-        for tx_id in self.mempool.remove_stale(nonces, self.ledger.head().time_ms):
+        expired = self.mempool.remove_stale(nonces, self.ledger.head().time_ms)
+        for tx_id in expired:
             self._remember(self._expired, tx_id, None)
+        self.metrics.txs_expired(expired)
 
     def nonces(self, sender: PublicKey) -> tuple[int, int]:
         """(committed, pending) nonce of a sender."""

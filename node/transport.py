@@ -8,11 +8,12 @@ its current round; sync fetches what a peer missed), so a dead peer cannot stall
 import asyncio
 import logging
 import ssl
-from collections import Counter
+import time
 from dataclasses import dataclass
 
 import httpx
 
+from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind, seal_envelope
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32
@@ -41,19 +42,28 @@ class PeerTransport:
         peers: list[Peer],
         *,
         verify: ssl.SSLContext | bool = True,
+        metrics: NodeMetrics | None = None,
     ) -> None:
         self._verify = verify
+        self._metrics = metrics or NodeMetrics()
         self._key = key
         self._chain_id = chain_id
         self._peers = {peer.public_key: peer for peer in peers if peer.public_key != key.public_key}
         self._queues: dict[PublicKey, asyncio.Queue[tuple[PeerKind, bytes]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
-        self.counters: Counter[str] = Counter()
 
     @property
     def peers(self) -> list[Peer]:
         return list(self._peers.values())
+
+    def queue_depths(self) -> dict[str, int]:
+        """Peer name -> messages waiting to be posted."""
+        depths: dict[str, int] = {}
+        for key, queue in self._queues.items():
+            name = self._peers[key].name
+            depths[name] = depths.get(name, 0) + queue.qsize()
+        return depths
 
     def start(self) -> None:
         limits = httpx.Limits(max_keepalive_connections=8, max_connections=16)
@@ -73,38 +83,50 @@ class PeerTransport:
     def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         queue = self._queues.get(to)
         if queue is None:
-            self.counters["send_unknown_peer"] += 1
+            self._metrics.peer_sends.labels(peer="unknown", outcome="unknown_peer").inc()
             return
-        self._enqueue(queue, kind, seal_envelope(self._key, self._chain_id, kind, body))
+        self._enqueue(to, queue, kind, seal_envelope(self._key, self._chain_id, kind, body))
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
         data = seal_envelope(self._key, self._chain_id, kind, body)
-        for queue in self._queues.values():
-            self._enqueue(queue, kind, data)
+        for to, queue in self._queues.items():
+            self._enqueue(to, queue, kind, data)
 
     def _enqueue(
-        self, queue: "asyncio.Queue[tuple[PeerKind, bytes]]", kind: PeerKind, data: bytes
+        self,
+        to: PublicKey,
+        queue: "asyncio.Queue[tuple[PeerKind, bytes]]",
+        kind: PeerKind,
+        data: bytes,
     ) -> None:
         if queue.full():
             queue.get_nowait()
-            self.counters["dropped_queue_full"] += 1
+            self._count(self._peers[to], "dropped_queue_full")
         queue.put_nowait((kind, data))
+
+    def _count(self, peer: Peer, outcome: str) -> None:
+        self._metrics.peer_sends.labels(peer=peer.name, outcome=outcome).inc()
 
     async def _deliver(self, peer: Peer, queue: "asyncio.Queue[tuple[PeerKind, bytes]]") -> None:
         assert self._client is not None
         while True:
             kind, data = await queue.get()
             url = f"{peer.url}/peer/{kind.value}"
+            started = time.monotonic()
             try:
                 response = await self._client.post(
                     url, content=data, headers={"content-type": "application/octet-stream"}
                 )
             except httpx.HTTPError as error:
-                self.counters["send_failed"] += 1
+                self._sent(peer, "failed", started)
                 log.debug("peer %s unreachable: %s", peer.name, error)
                 continue
             if response.status_code >= 400:
-                self.counters["send_refused"] += 1
+                self._sent(peer, "refused", started)
                 log.warning("peer %s refused %s: %s", peer.name, kind.value, response.text[:200])
             else:
-                self.counters["sent"] += 1
+                self._sent(peer, "sent", started)
+
+    def _sent(self, peer: Peer, outcome: str, started: float) -> None:
+        self._metrics.peer_send.labels(peer=peer.name).observe(time.monotonic() - started)
+        self._count(peer, outcome)

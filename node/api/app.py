@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from node.api.errors import error_body, install_error_handlers
+from node.api.observability import install_observability
 from node.api.routes import chain, health, peer, proofs, records, txs, web
 from node.peering import PeerInbox
 from node.readiness import Readiness
@@ -38,6 +39,7 @@ def create_app(
     app.middleware("http")(_limit_body_size)
     for module in (txs, chain, records, proofs, health, peer, web):
         app.include_router(module.router)
+    install_observability(app)
     return app
 
 

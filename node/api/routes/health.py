@@ -1,11 +1,11 @@
 """/healthz (the process answers), /readyz (synced, connected, not halted), /metrics."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from node.api.deps import ServiceDep
 from node.api.errors import error_body
-from node.metrics import render_metrics
 
 router = APIRouter(tags=["health"])
 
@@ -25,13 +25,13 @@ def readyz(request: Request, service: ServiceDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-def metrics(request: Request, service: ServiceDep) -> PlainTextResponse:
-    """Prometheus text format; every name starts with lantan_."""
-    readiness = request.app.state.readiness
-    text = render_metrics(
-        service, request.app.state.inbox, request.app.state.transport, readiness.reachable_peers()
-    )
-    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+async def metrics(service: ServiceDep) -> Response:
+    """Prometheus text format: lantan_ metrics, process_ and python_ (docs/OPERATIONS.md).
+
+    async: the scrape reads the pools on the event loop, the only thread that changes them.
+    Served as text format 0.0.4, which every Prometheus 2.x and 3.x parses.
+    """
+    return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 @router.get("/v1/fork")

@@ -4,6 +4,7 @@ runtime. Submission, tx status, chain and record reads, cursors, and the error s
 """
 
 import json
+import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from node.api.app import REQUEST_BYTES_MAX, create_app
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
+from node.logs import ContextFilter
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind, seal_envelope
 from node.peering import PeerInbox
@@ -514,12 +516,26 @@ def test_health_readiness_and_metrics(api: Api) -> None:
     assert ready.status_code == 503  # an observer with no reachable peer
     assert ready.json()["ready"] is False
     assert any("connected to 0 peers" in p for p in ready.json()["problems"])
-    metrics = api.client.get("/metrics")
+    metrics = api.client.get("/metrics", headers={"x-request-id": "scrape-1"})
     assert metrics.status_code == 200
+    assert metrics.headers["x-request-id"] == "scrape-1"
+    assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
     names = [line.split()[0] for line in metrics.text.splitlines() if not line.startswith("#")]
     assert names
-    assert all(name.startswith("lantan_") for name in names)
-    assert "lantan_height 0" in metrics.text
+    assert all(name.startswith(("lantan_", "process_", "python_")) for name in names)
+    assert "lantan_height 0.0" in metrics.text
+    assert "# TYPE lantan_blocks_committed_total counter" in metrics.text
+    assert "# TYPE lantan_tx_commit_latency_seconds histogram" in metrics.text
+    assert 'lantan_node_info{chain_id="' in metrics.text
+    assert 'node="ningbo-ptc"' in metrics.text
+    # Requests are labelled by route template and status.
+    assert (
+        'lantan_http_request_duration_seconds_count{method="GET",route="/readyz",status="503"} 1.0'
+        in metrics.text
+    )
+    # Without a client id, each request gets a fresh one.
+    first, second = (api.client.get("/healthz").headers["x-request-id"] for _ in range(2))
+    assert first != second
 
 
 def test_the_openapi_schema_is_served(api: Api) -> None:
@@ -578,3 +594,16 @@ def test_checkpoint_sizes_no_checkpoint_can_have_are_404_not_500(api: Api, size:
     assert_error(api.client.get(f"/v1/checkpoints/{size}"), 404, "NOT_FOUND")
     response = api.client.get(f"/v1/receipts/{'00' * 32}", params={"size": size})
     assert 400 <= response.status_code < 500
+
+
+def test_a_requests_log_lines_carry_its_request_id(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(ContextFilter())
+    with caplog.at_level(logging.DEBUG, logger="lantan.http"):
+        api.client.get("/v1/status", headers={"x-request-id": "audit-42"})
+        api.client.get("/v1/status", headers={"x-request-id": "not a token!"})
+    first, second = (r for r in caplog.records if r.name == "lantan.http")
+    assert first.getMessage().startswith("GET /v1/status -> 200")
+    assert first.request_id == "audit-42"  # type: ignore[attr-defined]
+    assert len(second.request_id) == 16  # type: ignore[attr-defined]  # made by the node

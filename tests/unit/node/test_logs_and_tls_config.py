@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from node.config import load_config
-from node.logs import JsonFormatter
+from node.logs import ContextFilter, JsonFormatter, TextFormatter, request_id
 
 
 def test_json_log_lines_carry_level_logger_message_and_extras() -> None:
@@ -42,3 +42,25 @@ def test_tls_settings_switch_the_url_to_https_and_pin_the_peer_ca(tmp_path: Path
     assert secured.url.startswith("https://")
     assert secured.resolve(secured.tls_ca_file) == node_dir / "tls" / "ca.pem"  # type: ignore[arg-type]
     assert load_config(node_dir, env={"LANTAN_LOG_FORMAT": "text"}).log_format == "text"
+
+
+def test_log_lines_carry_the_consensus_position_and_the_request_id() -> None:
+    context = ContextFilter()
+    context.position = lambda: (12, 3)
+    record = logging.LogRecord("lantan.runtime", logging.INFO, "f.py", 1, "step", (), None)
+    token = request_id.set("req-7")
+    try:
+        assert context.filter(record)
+    finally:
+        request_id.reset(token)
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["height"], line["round"], line["request_id"]) == (12, 3, "req-7")
+    assert TextFormatter().format(record).endswith("[height=12 round=3 request_id=req-7]")
+    # An explicit height (a log about another height) is kept; an observer has no round.
+    context.position = lambda: (12, None)
+    own = logging.LogRecord("lantan.sync", logging.INFO, "f.py", 1, "m", (), None)
+    own.height = 5
+    context.filter(own)
+    assert own.height == 5  # type: ignore[attr-defined]
+    assert not hasattr(own, "round")
+    assert not hasattr(own, "request_id")

@@ -51,6 +51,12 @@ def foreign_evidence() -> DuplicateVoteEvidence:
     return DuplicateVoteEvidence.create(*votes)
 
 
+def errors(runtime: NodeRuntime, event: str) -> float:
+    """lantan_event_errors_total{event} of this runtime's registry."""
+    value = runtime.metrics.registry.get_sample_value("lantan_event_errors_total", {"event": event})
+    return value or 0.0
+
+
 def test_forged_or_foreign_evidence_is_neither_pooled_nor_gossiped(tmp_path: Path) -> None:
     async def main() -> None:
         router = Router()
@@ -61,8 +67,11 @@ def test_forged_or_foreign_evidence_is_neither_pooled_nor_gossiped(tmp_path: Pat
                 assert not runtime.add_evidence(bad)
             assert runtime.evidence_pool == {}
             assert router.sent == []
-            refused = runtime.events.evidence_refused
-            assert refused == {"evidence_bad_signature": 1, "evidence_wrong_chain": 1}
+            for reason in ("evidence_bad_signature", "evidence_wrong_chain"):
+                sample = runtime.metrics.registry.get_sample_value(
+                    "lantan_evidence_refused_total", {"reason": reason}
+                )
+                assert sample == 1
             assert runtime.add_evidence(duplicate_vote())
             assert len(router.sent) == 1
         finally:
@@ -109,7 +118,7 @@ def test_an_error_in_one_event_is_contained_and_counted(tmp_path: Path) -> None:
 
         runtime._propose = propose_once_broken  # type: ignore[method-assign]
         runtime.submit(_Deferred(RequestProposal(height=1, round=0)))
-        await until(lambda: runtime.events.event_errors["RequestProposal"] == 1, "the error")
+        await until(lambda: errors(runtime, "RequestProposal") == 1, "the error")
         task = runtime._loop_task
         assert task is not None
         assert not task.done()
@@ -117,7 +126,7 @@ def test_an_error_in_one_event_is_contained_and_counted(tmp_path: Path) -> None:
         assert runtime.stalled() is None
         # The loop still takes work.
         runtime.submit(_Deferred(RequestProposal(height=1, round=0)))
-        await until(lambda: runtime.events.event_errors["RequestProposal"] == 1, "no new error")
+        await until(lambda: errors(runtime, "RequestProposal") == 1, "no new error")
 
     run_single(tmp_path, body)
 
@@ -172,11 +181,15 @@ def test_the_watchdog_reports_no_progress_with_work_and_a_dead_loop(tmp_path: Pa
         tx = account_open(1)
         runtime.mempool.add(tx, tx.tx_id, 100)
         assert "no progress" in (runtime.stalled() or "")
+        registry = runtime.metrics.registry
+        assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "no_progress"}) == 1
         task = runtime._loop_task
         assert task is not None
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert "loop stopped" in (runtime.stalled() or "")
+        assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "loop_dead"}) == 1
+        assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "no_progress"}) == 0
         runtime.submit(_StartCheck())
 
     run_single(tmp_path, body)

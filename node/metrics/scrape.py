@@ -1,0 +1,178 @@
+"""Metrics read at scrape time from what the node already holds: chain head, pools, peers,
+consensus position, disk. Counters kept by other objects (the peer inbox's) are exported as
+counters here, so those objects need no metrics code. Runs on the event loop (the /metrics
+handler is async), the only thread that mutates the pools it reads.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+from node.peering import PeerInbox
+from node.readiness import Readiness
+from node.service import NodeService
+from node.transport import PeerTransport
+
+
+class NodeStateCollector(Collector):
+    """lantan_ gauges and counters computed from the node's live objects."""
+
+    def __init__(
+        self,
+        service: NodeService,
+        inbox: PeerInbox,
+        transport: PeerTransport | None,
+        readiness: Readiness,
+    ) -> None:
+        self._service = service
+        self._inbox = inbox
+        self._transport = transport
+        self._readiness = readiness
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._chain()
+        yield from self._consensus()
+        yield from self._pools()
+        yield from self._peers()
+        yield from self._storage()
+
+    def _chain(self) -> Iterator[Metric]:
+        ledger = self._service.ledger
+        head = ledger.head()
+        yield _gauge("lantan_height", "Last committed height.", head.height)
+        yield _gauge(
+            "lantan_head_block_timestamp_seconds",
+            "time_ms of the last committed block, as Unix seconds.",
+            head.time_ms / 1000,
+        )
+        validators = ledger.validators_for_next_height()
+        yield _gauge("lantan_validators", "Validators certifying the next height.", validators.size)
+        yield _gauge(
+            "lantan_quorum", "Precommits a block of the next height needs.", validators.quorum
+        )
+        yield _gauge(
+            "lantan_ready",
+            "1 when /readyz answers 200.",
+            not self._readiness.problems(self._service),
+        )
+        yield _gauge(
+            "lantan_fork_detected",
+            "1 after a peer showed a second certified block at a committed height.",
+            self._readiness.fork_evidence() is not None,
+        )
+
+    def _consensus(self) -> Iterator[Metric]:
+        runtime = self._service.runtime
+        replica = None if runtime is None else runtime.replica
+        if runtime is not None:
+            yield _gauge(
+                "lantan_halted",
+                "1 when consensus stopped on a safety violation (see /readyz and the log).",
+                runtime.halted is not None,
+            )
+        if replica is not None:
+            yield _gauge("lantan_consensus_height", "Height consensus is deciding.", replica.height)
+            yield _gauge("lantan_consensus_round", "Round of that height.", replica.round)
+
+    def _pools(self) -> Iterator[Metric]:
+        mempool = self._service.mempool
+        yield _gauge("lantan_mempool_txs", "Txs waiting in the mempool.", len(mempool))
+        yield _gauge("lantan_mempool_bytes", "Bytes of those txs.", mempool.size_bytes)
+        yield _gauge("lantan_mempool_limit_txs", "Txs the mempool holds at most.", mempool.txs_max)
+        yield _gauge(
+            "lantan_mempool_limit_bytes", "Bytes the mempool holds at most.", mempool.bytes_max
+        )
+        runtime = self._service.runtime
+        pending = 0 if runtime is None else len(runtime.evidence_pool)
+        yield _gauge(
+            "lantan_evidence_pending", "Evidence waiting to be included in a block.", pending
+        )
+
+    def _peers(self) -> Iterator[Metric]:
+        names = self._service.metrics.peer_names
+        views = self._readiness.peer_views()
+        yield _gauge(
+            "lantan_peers_reachable",
+            "Peers whose /v1/status answered the last poll.",
+            sum(1 for v in views if v.reachable),
+        )
+        up = GaugeMetricFamily(
+            "lantan_peer_up",
+            "1 when the peer's /v1/status answered the last poll.",
+            labels=["peer"],
+        )
+        height = GaugeMetricFamily(
+            "lantan_peer_height", "The peer's height at the last answered poll.", labels=["peer"]
+        )
+        for view in views:
+            peer = names.get(view.url, view.url)
+            up.add_metric([peer], 1 if view.reachable else 0)
+            if view.height >= 0:
+                height.add_metric([peer], view.height)
+        yield up
+        yield height
+        yield _counters(
+            "lantan_peer_messages_received",
+            "Peer messages accepted, by kind.",
+            "kind",
+            self._inbox.received,
+        )
+        yield _counters(
+            "lantan_peer_messages_dropped",
+            "Peer messages refused, by reason.",
+            "reason",
+            self._inbox.dropped,
+        )
+        if self._transport is not None:
+            queued = GaugeMetricFamily(
+                "lantan_peer_send_queue_messages",
+                "Messages queued for a peer, not yet posted.",
+                labels=["peer"],
+            )
+            for peer, depth in sorted(self._transport.queue_depths().items()):
+                queued.add_metric([peer], depth)
+            yield queued
+
+    def _storage(self) -> Iterator[Metric]:
+        directory = self._service.ledger.store.directory
+        try:
+            usage = os.statvfs(directory)
+            size = _directory_bytes(directory)
+        except OSError:
+            return
+        yield _gauge(
+            "lantan_storage_free_bytes",
+            "Bytes free for unprivileged users on the data directory's filesystem.",
+            usage.f_bavail * usage.f_frsize,
+        )
+        yield _gauge(
+            "lantan_storage_capacity_bytes",
+            "Size of the data directory's filesystem.",
+            usage.f_blocks * usage.f_frsize,
+        )
+        yield _gauge(
+            "lantan_store_bytes", "Bytes of the LevelDB files in the data directory.", size
+        )
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, value=float(value))
+
+
+def _counters(
+    name: str, documentation: str, label: str, values: dict[str, int]
+) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for key, count in sorted(values.items()):
+        family.add_metric([key], count)
+    return family
+
+
+def _directory_bytes(directory: Path) -> int:
+    """LevelDB keeps a flat directory of a few hundred files at most: cheap to sum."""
+    with os.scandir(directory) as entries:
+        return sum(entry.stat().st_size for entry in entries if entry.is_file())

@@ -1,0 +1,134 @@
+"""/metrics of three real validators after the Xiangshan case (issue 19 acceptance).
+
+Prometheus's own checker (`promtool check metrics`, Debian package prometheus, installed
+by scripts/system-deps) must find every node's exposition clean; the commit-latency
+histogram holds one observation per committed tx; the process collector is there; and the
+signing health of a q < n network (2 of 3) reads right.
+"""
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from protocol.hashing import sha256
+from protocol.signing import SigningKey
+from tests.integration.network import LocalNet
+from tests.integration.txs import (
+    TxBuilder,
+    committed_locations,
+    submit_to,
+    wait_committed,
+    wire,
+    xiangshan_case_on_net,
+)
+from tests.monitoring_files import (
+    FROM_PROMETHEUS,
+    alert_expressions,
+    dashboard_expressions,
+    exported,
+    metric_names,
+)
+
+pytestmark = pytest.mark.slow
+PROMTOOL = shutil.which("promtool")
+CASE_TXS = 8
+LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+def samples(metrics: dict[str, float], name: str) -> Iterator[tuple[dict[str, str], float]]:
+    """(labels, value) of every sample of one metric name."""
+    for key, value in metrics.items():
+        if key.startswith(name + "{"):
+            yield dict(LABEL.findall(key[len(name) :])), value
+
+
+@pytest.fixture(scope="module")
+def case_committed(net: LocalNet, builder: TxBuilder) -> int:
+    """Run the case on all three validators; return the number of its txs."""
+    names = net.validators
+    township = SigningKey(sha256(b"observability: huangbiao township holder"))
+    count = 0
+    for step in xiangshan_case_on_net(township, builder.eco):
+        signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
+        answers = submit_to(net, names, wire(signed))
+        assert all(a.status_code == 202 for a in answers.values()), step.label
+        for name in names:
+            status = wait_committed(net, name, signed.tx_id)
+            assert status["result"]["status"] == "accepted", (step.label, status)
+        count += 1
+    return count
+
+
+def test_commit_latency_has_one_observation_per_committed_tx(
+    net: LocalNet, case_committed: int
+) -> None:
+    assert case_committed == CASE_TXS
+    for name in net.validators:
+        height = net.height(name)
+        committed = len(committed_locations(net, name, 1, height))
+        assert committed == CASE_TXS  # a fresh chain: the case's txs only
+        metrics = net.metrics(name)
+        assert metrics["lantan_tx_commit_latency_seconds_count"] == committed, name
+        assert metrics["lantan_tx_commit_latency_seconds_sum"] > 0
+        assert metrics["process_resident_memory_bytes"] > 0
+        assert metrics["process_open_fds"] > 0
+        assert metrics['lantan_txs_submitted_total{outcome="pending"}'] >= CASE_TXS
+        blocks = sum(v for k, v in metrics.items() if k.startswith("lantan_blocks_committed_total"))
+        assert blocks >= height - 1  # each block once, by consensus or by sync
+        assert metrics["lantan_storage_free_bytes"] > 0
+        info = [k for k in metrics if k.startswith("lantan_node_info{")]
+        assert len(info) == 1 and f'node="{name}"' in info[0], info
+
+
+def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed: int) -> None:
+    for name in net.validators:
+        metrics = net.metrics(name)
+        for validator in net.validators:
+            heights = metrics.get(f'lantan_validator_heights_total{{validator="{validator}"}}', 0)
+            outcomes = {
+                labels["outcome"]: value
+                for labels, value in samples(metrics, "lantan_validator_precommits_total")
+                if labels["validator"] == validator
+            }
+            assert heights > 0, (name, validator)
+            assert sum(outcomes.values()) == heights, (name, validator, outcomes)
+            # Every validator is up and connected: its precommit reaches everyone.
+            assert outcomes.get("missing", 0) == 0, (name, validator, outcomes)
+        signed = metrics["lantan_signer_heights_precommitted_total"]
+        assert signed == metrics["lantan_signer_heights_in_set_total"] > 0
+
+
+@pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool not installed (scripts/system-deps installs prometheus)"
+)
+def test_promtool_finds_every_nodes_metrics_clean(net: LocalNet, case_committed: int) -> None:
+    assert PROMTOOL is not None
+    for name in net.validators:
+        text = net.get(name, "/metrics").text
+        checked = subprocess.run(
+            [PROMTOOL, "check", "metrics"],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert checked.returncode == 0, f"{name}: {checked.stdout}{checked.stderr}"
+
+
+def test_every_dashboard_and_alert_expression_reads_an_exported_metric(
+    net: LocalNet, case_committed: int
+) -> None:
+    text = net.get(net.validators[0], "/metrics").text
+    families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    samples = {key.split("{", 1)[0] for key in net.metrics(net.validators[0])}
+    expressions = dashboard_expressions() + alert_expressions()
+    assert len(expressions) > 30
+    for expression in expressions:
+        names = metric_names(expression) - FROM_PROMETHEUS
+        assert names or "up{" in expression, expression
+        unknown = [n for n in names if not exported(n, families, samples)]
+        assert not unknown, (unknown, expression)
