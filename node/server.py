@@ -79,7 +79,7 @@ def build_node(config: NodeConfig) -> Node:
     clock, events = SystemClock(), ChainEvents()
     mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
     book = CheckpointBook(ledger.chain_id, store)
-    key = None if config.observer else _unlock_key(config)
+    key = None if config.observer else unlock_validator_key(config)
     transport = runtime = None
     if key is not None:
         transport = PeerTransport(
@@ -145,7 +145,7 @@ def _own_worker() -> Any:
     return run
 
 
-def _unlock_key(config: NodeConfig) -> SigningKey:
+def unlock_validator_key(config: NodeConfig) -> SigningKey:
     keystore = read_keystore(config.node_dir)
     passphrase_file = config.passphrase_file or config.node_dir / PASSPHRASE_FILE
     passphrase = None

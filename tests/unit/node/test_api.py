@@ -674,3 +674,16 @@ def test_checkpoint_sizes_no_checkpoint_can_have_are_404_not_500(api: Api, size:
     assert_error(api.client.get(f"/v1/checkpoints/{size}"), 404, "NOT_FOUND")
     response = api.client.get(f"/v1/receipts/{'00' * 32}", params={"size": size})
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/blocks", "/projects", "/projects/no-such-project", "/checker"]
+)
+def test_every_page_has_a_strict_content_security_policy(api: Api, path: str) -> None:
+    # Only /checker had one before.
+    policy = api.client.get(path).headers.get("content-security-policy", "")
+    assert "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    offline = api.client.get("/checker/offline.html").headers["content-security-policy"]
+    assert "default-src 'none'" in offline and "connect-src" not in offline

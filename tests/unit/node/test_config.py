@@ -193,3 +193,21 @@ def test_every_setting_has_a_file_type() -> None:
     from node import config
 
     assert set(config._FILE_TYPES) == {f.name for f in fields(NodeConfig)} - {"node_dir"}
+
+
+def test_a_validator_refuses_a_plaintext_keystore_unless_node_toml_opts_in(
+    tmp_path: Path,
+) -> None:
+    # It was accepted silently before (OPERATIONS.md says a validator key is encrypted).
+    from genesis.errors import PlaintextKeystoreError
+    from genesis.keystore import create_key_directory
+    from node.server import unlock_validator_key
+
+    node_dir = tmp_path / "dev-node"
+    keystore = create_key_directory(node_dir, "dev-node", (), None)
+    config = NodeConfig(name="dev-node", node_dir=node_dir, genesis=tmp_path / "genesis.json")
+    with pytest.raises(PlaintextKeystoreError):
+        unlock_validator_key(config)
+    (node_dir / "node.toml").write_text("dev_plaintext_keystore = true\n")
+    key = unlock_validator_key(load_config(node_dir))
+    assert key.public_key == keystore.identity.public_key
