@@ -1,7 +1,9 @@
 """Prometheus text exposition of the node's counters (names prefixed lantan_)."""
 
+from node.logs import LOG_RATE_LIMIT
 from node.peering import PeerInbox
 from node.service import NodeService
+from node.signature_cache import SignatureCache
 from node.transport import PeerTransport
 
 
@@ -54,6 +56,18 @@ def render_metrics(
     pending = 0 if service.runtime is None else len(service.runtime.evidence_pool)
     gauge("evidence_pending", pending, "Evidence waiting to be included in a block.")
     gauge("event_loop_lag_ms", events.loop_lag_ms, "How late the event loop last woke a task.")
+    verifier = getattr(service.ledger.verify, "__self__", None)
+    if isinstance(verifier, SignatureCache):
+        gauge(
+            "tx_signature_verifications_total",
+            verifier.misses,
+            "Ed25519 verifications of tx signatures (signature cache misses).",
+        )
+    gauge(
+        "log_lines_suppressed_total",
+        LOG_RATE_LIMIT.suppressed_total,
+        "Repeated log lines dropped by the rate limit.",
+    )
     halted = 0 if service.runtime is None or service.runtime.halted is None else 1
     gauge("halted", halted, "1 when consensus stopped on a safety violation.")
     return "\n".join(lines) + "\n"
