@@ -113,6 +113,21 @@ def apply_tx(
     return TxResult(tx_id=tx_id, status=TxStatus.ACCEPTED, reason=None)
 
 
+COSIGNED_TX_TYPES = frozenset(
+    {
+        TxType.INSTITUTION_REGISTER,
+        TxType.KEY_REGISTER,
+        TxType.VALIDATORS_UPDATE,
+        TxType.CREDITS_CANCEL,
+        TxType.CREDITS_TRANSFER,
+        TxType.CREDITS_RETIRE_JUDICIAL,
+    }
+)
+"""The types whose handlers require signatures beyond the sender's (validator quorum,
+broker, court): only these can be stripped into a copy that commits as rejected, so only
+these are previewed at intake. tests/unit/contracts keeps the set in step with HANDLERS."""
+
+
 def preview_tx(state: StateView, ctx: BlockContext, signed: SignedTx, body: TxBody) -> TxResult:
     """What executing an admitted tx first in a block at ctx would answer; writes nothing.
 

@@ -21,10 +21,10 @@ from contracts.admission import (
 )
 from contracts.context import BlockContext
 from contracts.errors import AdmissionError
-from contracts.execution import preview_tx
+from contracts.execution import COSIGNED_TX_TYPES, preview_tx
 from contracts.reasons import COSIGNATURE_MISSING, AdmissionReason, RejectReason
 from contracts.store import read_params
-from contracts.tx_types import TxBody
+from contracts.tx_types import TxBody, TxType
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
@@ -217,6 +217,8 @@ class NodeService:
         self, signed: SignedTx, body: TxBody, now_ms: int
     ) -> RejectReason | None:
         """The co-signature rejection executing signed next would give, if any."""
+        if TxType(signed.tx.type) not in COSIGNED_TX_TYPES:
+            return None  # executing every tx twice would double the cost of admission
         ctx = BlockContext(
             chain_id=self.ledger.chain_id, height=self.ledger.height + 1, time_ms=now_ms
         )
