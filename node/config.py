@@ -89,6 +89,7 @@ _ENV_FIELDS = {
     "LANTAN_PASSPHRASE_FILE": ("passphrase_file", Path),
     "LANTAN_LOG_LEVEL": ("log_level", str),
     "LANTAN_LOG_FORMAT": ("log_format", str),
+    "LANTAN_HEADER_TIMEOUT_MS": ("header_timeout_ms", int),
 }
 
 

@@ -8,6 +8,7 @@ from another sender, submitted to the attacked node during the attack, commits.
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,13 +25,13 @@ from tests.integration.hostile_client import (
     post_raw,
     rss_kib,
 )
-from tests.integration.network import LocalNet
+from tests.integration.network import NETS_STASH, LocalNet, local_net
 from tests.integration.txs import TxBuilder, attest_body, batch_wire, wait_committed, wire
 
 pytestmark = pytest.mark.slow
 RSS_MAX_KIB = 300 * 1024
-HEADER_TIMEOUT_S = 10.0
-"""node.toml header_timeout_ms default (node/config.py)."""
+HEADER_TIMEOUT_S = 2.0
+"""Set for this module's nodes (LANTAN_HEADER_TIMEOUT_MS; the default is 10 s)."""
 
 
 @dataclass
@@ -44,6 +45,18 @@ class Target:
     @property
     def url(self) -> str:
         return self.net.url(self.name)
+
+
+@pytest.fixture(scope="module")
+def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
+    """The conftest network, its nodes started with a short header timeout."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LANTAN_HEADER_TIMEOUT_MS", str(int(HEADER_TIMEOUT_S * 1000)))
+        with local_net(net_directory) as running:
+            patch.delenv("LANTAN_HEADER_TIMEOUT_MS")
+            request.config.stash.setdefault(NETS_STASH, []).append(running)
+            yield running
+            request.config.stash[NETS_STASH].remove(running)
 
 
 @pytest.fixture(scope="module")

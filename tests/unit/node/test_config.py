@@ -211,3 +211,15 @@ def test_a_validator_refuses_a_plaintext_keystore_unless_node_toml_opts_in(
     (node_dir / "node.toml").write_text("dev_plaintext_keystore = true\n")
     key = unlock_validator_key(load_config(node_dir))
     assert key.public_key == keystore.identity.public_key
+
+
+def test_resource_bounds_come_from_node_toml_and_the_header_timeout_from_env(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "node.toml").write_text(
+        "txs_request_bytes_max = 1048576\nconnections_max = 50\nmempool_sender_txs_max = 7\n"
+    )
+    config = load_config(tmp_path, env={"LANTAN_HEADER_TIMEOUT_MS": "2000"})
+    assert (config.txs_request_bytes_max, config.connections_max) == (1048576, 50)
+    assert (config.mempool_sender_txs_max, config.header_timeout_ms) == (7, 2000)
+    assert load_config(tmp_path, env={}).body_timeout_ms == 30_000
