@@ -4,6 +4,11 @@ Admission (contracts.check_admissible: signatures, nonce, expiry) runs on a smal
 pool against committed state, then admitted txs enter the mempool on the event loop and
 are gossiped to the other validators. Each tx's fate is answerable: pending, committed,
 rejected_at_admission (with its reason), expired or unknown.
+
+Intake refuses more than block validity does, never less: a co-signed type whose
+co-signatures are missing is refused (a stripped copy shares the full copy's tx_id), and
+a copy with strictly more valid signers replaces the pending one. Lack of room (mempool
+full, sender quota) is its own outcome, answered 429 by the API.
 """
 
 import asyncio
