@@ -34,7 +34,7 @@ from contracts.state import StateOverlay, StateView
 from contracts.state_keys import nonce_key
 from contracts.store import save
 from contracts.transfer import apply_credits_transfer
-from contracts.tx_types import TxType
+from contracts.tx_types import TxBody, TxType
 from contracts.validator_sets import promote_next_validator_set
 from protocol.evidence import Evidence
 from protocol.results import TxResult, TxStatus
@@ -111,3 +111,34 @@ def apply_tx(
         return TxResult(tx_id=tx_id, status=TxStatus.REJECTED, reason=rejected.reason.value)
     overlay.merge(child)
     return TxResult(tx_id=tx_id, status=TxStatus.ACCEPTED, reason=None)
+
+
+COSIGNED_TX_TYPES = frozenset(
+    {
+        TxType.INSTITUTION_REGISTER,
+        TxType.KEY_REGISTER,
+        TxType.VALIDATORS_UPDATE,
+        TxType.CREDITS_CANCEL,
+        TxType.CREDITS_TRANSFER,
+        TxType.CREDITS_RETIRE_JUDICIAL,
+    }
+)
+"""The types whose handlers require signatures beyond the sender's (validator quorum,
+broker, court): only these can be stripped into a copy that commits as rejected, so only
+these are previewed at intake. tests/unit/contracts keeps the set in step with HANDLERS."""
+
+
+def preview_tx(state: StateView, ctx: BlockContext, signed: SignedTx, body: TxBody) -> TxResult:
+    """What executing an admitted tx first in a block at ctx would answer; writes nothing.
+
+    Node intake uses it to refuse a tx the contracts would reject for a missing
+    co-signature (contracts.reasons.COSIGNATURE_MISSING); block validity never does.
+    """
+    overlay = StateOverlay(state)
+    promote_next_validator_set(overlay)
+    env = TxEnv(state=overlay.child(), ctx=ctx, tx=signed, tx_id=signed.tx_id)
+    try:
+        HANDLERS[TxType(signed.tx.type)](env, body)
+    except TxRejectedError as rejected:
+        return TxResult(tx_id=signed.tx_id, status=TxStatus.REJECTED, reason=rejected.reason.value)
+    return TxResult(tx_id=signed.tx_id, status=TxStatus.ACCEPTED, reason=None)

@@ -66,3 +66,17 @@ class RejectReason(enum.Enum):
     ALREADY_RETIRED = "already_retired"
     INSUFFICIENT_FROZEN = "insufficient_frozen"
     EXCEEDS_CASE_REQUIREMENT = "exceeds_case_requirement"
+
+
+COSIGNATURE_MISSING = frozenset(
+    {
+        RejectReason.VALIDATOR_QUORUM_MISSING,
+        RejectReason.REMOVAL_NOT_ENDORSED,
+        RejectReason.BROKER_SIGNATURE_MISSING,
+        RejectReason.COURT_SIGNATURE_MISSING,
+        RejectReason.COSIGNER_NOT_COURT,
+    }
+)
+"""Rejections that mean a co-signature the tx needs is absent. A copy of a tx stripped of
+its co-signatures has the same tx_id as the full one; committed, it would burn the nonce
+and the full copy with it, so nodes refuse such copies at intake (node/service.py)."""

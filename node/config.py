@@ -49,6 +49,22 @@ class NodeConfig:
     tls_key_file: Path | None = None
     tls_ca_file: Path | None = None
     """CA bundle to verify peers' HTTPS certificates (peer URLs then start with https)."""
+    # Resource bounds (docs/OPERATIONS.md "Resource bounds"): what one client may cost.
+    txs_request_bytes_max: int = 4 * 1024 * 1024
+    """Largest POST /v1/txs body, counted as it streams in (chunked included)."""
+    json_elements_max: int = 250_000
+    """Most JSON values in one /v1/txs body, counted before it is decoded."""
+    header_timeout_ms: int = 10_000
+    """A connection must complete its request headers within this."""
+    body_timeout_ms: int = 30_000
+    """A request must complete its body within this after its headers."""
+    connections_max: int = 1000
+    """Open HTTP connections; past it the slowest one still sending headers is dropped."""
+    mempool_txs_max: int = 50_000
+    mempool_sender_txs_max: int = 2000
+    """Pending txs of one sender; more are answered 429 until some commit."""
+    dev_plaintext_keystore: bool = False
+    """Accept an unencrypted development keystore; a validator refuses one without it."""
 
     @property
     def url(self) -> str:
@@ -73,6 +89,7 @@ _ENV_FIELDS = {
     "LANTAN_PASSPHRASE_FILE": ("passphrase_file", Path),
     "LANTAN_LOG_LEVEL": ("log_level", str),
     "LANTAN_LOG_FORMAT": ("log_format", str),
+    "LANTAN_HEADER_TIMEOUT_MS": ("header_timeout_ms", int),
 }
 
 
@@ -147,6 +164,14 @@ _FILE_TYPES: dict[str, type] = {
     "tls_cert_file": str,
     "tls_key_file": str,
     "tls_ca_file": str,
+    "txs_request_bytes_max": int,
+    "json_elements_max": int,
+    "header_timeout_ms": int,
+    "body_timeout_ms": int,
+    "connections_max": int,
+    "mempool_txs_max": int,
+    "mempool_sender_txs_max": int,
+    "dev_plaintext_keystore": bool,
 }
 
 

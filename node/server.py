@@ -22,9 +22,11 @@ from contracts.store import read_params
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
 from node.api.app import create_app
+from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.config import NodeConfig
+from node.http_server import guarded_protocol, raise_file_limit
 from node.ledger import Ledger, block_hash_of_payload
 from node.logs import configure_logging
 from node.mempool import Mempool
@@ -77,9 +79,10 @@ def build_node(config: NodeConfig) -> Node:
     metrics.peer_names = {peer.url: peer.name for peer in config.peers}
     ledger = Ledger(store, genesis, verify=SignatureCache().verify, metrics=metrics)
     run_startup_check(ledger)
-    clock, events, mempool = SystemClock(), ChainEvents(), Mempool()
+    clock, events = SystemClock(), ChainEvents()
+    mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
     book = CheckpointBook(ledger.chain_id, store)
-    key = None if config.observer else _unlock_key(config)
+    key = None if config.observer else unlock_validator_key(config)
     transport = runtime = None
     if key is not None:
         transport = PeerTransport(
@@ -149,13 +152,15 @@ def _own_worker() -> Any:
     return run
 
 
-def _unlock_key(config: NodeConfig) -> SigningKey:
+def unlock_validator_key(config: NodeConfig) -> SigningKey:
     keystore = read_keystore(config.node_dir)
     passphrase_file = config.passphrase_file or config.node_dir / PASSPHRASE_FILE
     passphrase = None
     if not keystore.plaintext:
         passphrase = passphrase_file.read_bytes().rstrip(b"\r\n")
-    return unlock_keystore(keystore, passphrase, allow_plaintext=True)
+    # OPERATIONS.md: a validator key is encrypted at rest; a plaintext development
+    # keystore is refused (PlaintextKeystoreError) unless node.toml opts in explicitly.
+    return unlock_keystore(keystore, passphrase, allow_plaintext=config.dev_plaintext_keystore)
 
 
 def _peers(config: NodeConfig, ledger: Ledger) -> list[Peer]:
@@ -286,7 +291,24 @@ def make_app(node: Node) -> FastAPI:
         async with lifespan_of(node):
             yield
 
-    return create_app(node.service, node.inbox, node.transport, node.readiness, lifespan)
+    return create_app(
+        node.service,
+        node.inbox,
+        node.transport,
+        node.readiness,
+        lifespan,
+        limits=http_limits(node.config),
+    )
+
+
+def http_limits(config: NodeConfig) -> HttpLimits:
+    return HttpLimits(
+        txs_request_bytes_max=config.txs_request_bytes_max,
+        json_elements_max=config.json_elements_max,
+        header_timeout_s=config.header_timeout_ms / 1000,
+        body_timeout_s=config.body_timeout_ms / 1000,
+        connections_max=config.connections_max,
+    )
 
 
 def consensus_position(node: Node) -> tuple[int, int | None] | None:
@@ -300,6 +322,9 @@ def serve(config: NodeConfig) -> None:
     import uvicorn
 
     log_context = configure_logging(config.log_level, config.log_format)
+    logging.getLogger("uvicorn").setLevel(logging.WARNING)
+    limits = http_limits(config)
+    raise_file_limit(limits.connections_max)
     node = build_node(config)
     log_context.position = lambda: consensus_position(node)
     app = make_app(node)
@@ -314,7 +339,15 @@ def serve(config: NodeConfig) -> None:
         host=config.host,
         port=config.port,
         log_level="warning",
+        log_config=None,  # uvicorn's lines go through our handler and its rate limit
         access_log=False,
         timeout_graceful_shutdown=5,
+        http=guarded_protocol(limits),
+        timeout_keep_alive=limits.keep_alive_timeout_s,
+        # A backstop on tasks; connections are capped by GuardedH11Protocol, which drops
+        # slow senders rather than answering 503 to everyone as this limit would.
+        limit_concurrency=2 * limits.connections_max,
+        backlog=limits.backlog,
+        h11_max_incomplete_event_size=HEADER_BYTES_MAX,
         **tls,  # type: ignore[arg-type]
     )

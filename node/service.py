@@ -4,6 +4,11 @@ Admission (contracts.check_admissible: signatures, nonce, expiry) runs on a smal
 pool against committed state, then admitted txs enter the mempool on the event loop and
 are gossiped to the other validators. Each tx's fate is answerable: pending, committed,
 rejected_at_admission (with its reason), expired or unknown.
+
+Intake refuses more than block validity does, never less: a co-signed type whose
+co-signatures are missing is refused (a stripped copy shares the full copy's tx_id), and
+a copy with strictly more valid signers replaces the pending one. Lack of room (mempool
+full, sender quota) is its own outcome, answered 429 by the API.
 """
 
 import asyncio
@@ -13,14 +18,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.admission import admit_signed_tx, committed_nonce, parse_signed_tx
+from contracts.admission import (
+    admit_signed_tx,
+    check_signatures,
+    committed_nonce,
+    parse_signed_tx,
+)
+from contracts.context import BlockContext
 from contracts.errors import AdmissionError
-from contracts.reasons import AdmissionReason
+from contracts.execution import COSIGNED_TX_TYPES, preview_tx
+from contracts.reasons import COSIGNATURE_MISSING, AdmissionReason, RejectReason
 from contracts.store import read_params
+from contracts.tx_types import TxBody, TxType
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
-from node.mempool import Mempool, MempoolFullError
+from node.mempool import Mempool, MempoolFullError, SenderQuotaError
 from node.peer_envelope import PeerKind
 from node.runtime import Clock, NodeRuntime
 from node.transport import PeerTransport
@@ -33,6 +46,11 @@ from protocol.tx import SignedTx
 REMEMBERED_MAX = 100_000
 WAIT_MS_MAX = 30_000
 """Longest a GET /v1/txs/{id}?wait_ms= may wait (documented in the OpenAPI schema)."""
+MEMPOOL_FULL = "mempool_full"
+SENDER_QUOTA = "sender_quota_exceeded"
+BUSY_REASONS = frozenset({MEMPOOL_FULL, SENDER_QUOTA})
+"""Refusals for lack of room, not for the tx itself: HTTP 429 with Retry-After."""
+_KNOWN, _COMMITTED, _REPLACES = "KNOWN", "COMMITTED", "REPLACES"
 
 
 class TxState(enum.Enum):
@@ -50,6 +68,9 @@ class SubmitOutcome:
     """True when the tx is pending or already committed."""
     reason: str | None = None
     detail: str | None = None
+    height: int | None = None
+    """Set when the tx is already committed, with index."""
+    index: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,7 +133,8 @@ class NodeService:
         for checked_outcome, signed in checked:
             outcome = checked_outcome
             if signed is not None and outcome.tx_id is not None:
-                outcome = self._enter_mempool(signed, outcome.tx_id)
+                replaces = outcome.reason == _REPLACES
+                outcome = self._enter_mempool(signed, outcome.tx_id, replaces)
                 if outcome.accepted and outcome.reason is None:
                     admitted.append(signed)
             outcomes.append(outcome)
@@ -144,10 +166,11 @@ class NodeService:
             if len(payload) > limit:
                 raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(payload)} > {limit}")
             signed = parse_signed_tx(payload)
-            if signed.tx_id in self.mempool or self.ledger.store.find_tx(signed.tx_id):
-                return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason="KNOWN"), None
+            known = self._known(signed)
+            if known is not None:
+                return known
             sender = signed.tx.sender
-            admit_signed_tx(
+            body = admit_signed_tx(
                 state,
                 signed,
                 now_ms,
@@ -163,13 +186,67 @@ class NodeService:
                 tx_id=tx_id, accepted=False, reason=error.reason.value, detail=error.detail
             )
             return outcome, None
+        missing = self._missing_cosignature(signed, body, now_ms)
+        if missing is not None:
+            # Not remembered as rejected: the fully signed copy has the same tx_id.
+            detail = "a co-signature this tx needs is missing; submit the fully signed tx"
+            return SubmitOutcome(
+                tx_id=signed.tx_id, accepted=False, reason=missing.value, detail=detail
+            ), None
         pending[sender] = signed.tx.nonce
         return SubmitOutcome(tx_id=signed.tx_id, accepted=True), signed
 
-    def _enter_mempool(self, signed: SignedTx, tx_id: Hash32) -> SubmitOutcome:
+    def _known(self, signed: SignedTx) -> tuple[SubmitOutcome, SignedTx | None] | None:
+        """The answer for a tx_id already pending or committed; None for a new one.
+
+        tx_id leaves signatures out, so a copy may differ from the pooled one in its
+        co-signatures: one whose valid signers strictly include the pooled copy's
+        replaces it, so a stripped copy that got in first cannot shadow the full one.
+        """
+        location = self.ledger.store.find_tx(signed.tx_id)
+        if location is not None:
+            outcome = SubmitOutcome(
+                tx_id=signed.tx_id,
+                accepted=True,
+                reason=_COMMITTED,
+                height=location.height,
+                index=location.index,
+            )
+            return outcome, None
+        pooled = self.mempool.get(signed.tx_id)
+        if pooled is None:
+            return None
+        if set(signed.signers) > set(pooled.signers):
+            check_signatures(signed, self.ledger.verify)
+            return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason=_REPLACES), signed
+        return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason=_KNOWN), None
+
+    def _missing_cosignature(
+        self, signed: SignedTx, body: TxBody, now_ms: int
+    ) -> RejectReason | None:
+        """The co-signature rejection executing signed next would give, if any."""
+        if TxType(signed.tx.type) not in COSIGNED_TX_TYPES:
+            return None  # executing every tx twice would double the cost of admission
+        ctx = BlockContext(
+            chain_id=self.ledger.chain_id, height=self.ledger.height + 1, time_ms=now_ms
+        )
+        result = preview_tx(self.ledger.store.state, ctx, signed, body)
+        if result.reason is None:
+            return None
+        reason = RejectReason(result.reason)
+        return reason if reason in COSIGNATURE_MISSING else None
+
+    def _enter_mempool(self, signed: SignedTx, tx_id: Hash32, replaces: bool) -> SubmitOutcome:
+        size = len(signed.canonical_bytes())
+        if replaces:
+            pooled = self.mempool.get(tx_id)
+            if pooled is None or not set(signed.signers) > set(pooled.signers):
+                return SubmitOutcome(tx_id=tx_id, accepted=True, reason=_KNOWN)
+            self.mempool.replace(signed, tx_id, size)
+            return SubmitOutcome(tx_id=tx_id, accepted=True)
         if tx_id in self.mempool:
             # The same tx was admitted concurrently (a client's copy and a peer's gossip).
-            return SubmitOutcome(tx_id=tx_id, accepted=True, reason="KNOWN")
+            return SubmitOutcome(tx_id=tx_id, accepted=True, reason=_KNOWN)
         expected = (self.mempool.pending_nonce(signed.tx.sender) or 0) + 1
         floor = committed_nonce(self.ledger.store.state, signed.tx.sender) + 1
         if signed.tx.nonce != max(expected, floor):
@@ -180,11 +257,10 @@ class NodeService:
                 detail="another submission took this nonce first",
             )
         try:
-            self.mempool.add(signed, tx_id, len(signed.canonical_bytes()))
+            self.mempool.add(signed, tx_id, size)
         except MempoolFullError as error:
-            return SubmitOutcome(
-                tx_id=tx_id, accepted=False, reason="mempool_full", detail=str(error)
-            )
+            reason = SENDER_QUOTA if isinstance(error, SenderQuotaError) else MEMPOOL_FULL
+            return SubmitOutcome(tx_id=tx_id, accepted=False, reason=reason, detail=str(error))
         return SubmitOutcome(tx_id=tx_id, accepted=True)
 
     # --- chain views ---------------------------------------------------------------------

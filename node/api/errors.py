@@ -13,11 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 class ApiError(Exception):
     """Raised by routes; becomes a JSON error response."""
 
-    def __init__(self, status_code: int, code: str, detail: str = "") -> None:
+    def __init__(
+        self, status_code: int, code: str, detail: str = "", headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(f"{code}: {detail}")
         self.status_code = status_code
         self.code = code
         self.detail = detail
+        self.headers = headers
 
 
 def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
@@ -27,7 +30,11 @@ def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(error.code, error.detail), status_code=error.status_code)
+        return JSONResponse(
+            error_body(error.code, error.detail),
+            status_code=error.status_code,
+            headers=error.headers,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:

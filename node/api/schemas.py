@@ -25,9 +25,11 @@ class ErrorResponse(Strict):
 
 class SubmitResult(Strict):
     tx_id: str | None = Field(description="Hex tx_id, null when the body did not parse")
-    status: Literal["pending", "rejected_at_admission"]
+    status: Literal["pending", "committed", "rejected_at_admission"]
     reason: str | None = None
     detail: str | None = None
+    height: int | None = Field(default=None, description="Set when already committed")
+    index: int | None = None
 
 
 class BatchSubmitResponse(Strict):

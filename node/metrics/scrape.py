@@ -12,9 +12,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from node.logs import LOG_RATE_LIMIT
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
+from node.signature_cache import SignatureCache
 from node.transport import PeerTransport
 
 
@@ -39,6 +41,22 @@ class NodeStateCollector(Collector):
         yield from self._pools()
         yield from self._peers()
         yield from self._storage()
+        yield from self._work_avoided()
+
+    def _work_avoided(self) -> Iterator[Metric]:
+        """Signature checks done (cache misses) and log lines the rate limit held back."""
+        verifier = getattr(self._service.ledger.verify, "__self__", None)
+        if isinstance(verifier, SignatureCache):
+            yield CounterMetricFamily(
+                "lantan_tx_signature_verifications",
+                "Ed25519 verifications of tx signatures (signature cache misses).",
+                value=verifier.misses,
+            )
+        yield CounterMetricFamily(
+            "lantan_log_lines_suppressed",
+            "Repeated log lines dropped by the rate limit.",
+            value=LOG_RATE_LIMIT.suppressed_total,
+        )
 
     def _chain(self) -> Iterator[Metric]:
         ledger = self._service.ledger

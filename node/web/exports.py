@@ -10,7 +10,8 @@ from node.web.chain_view import ChainView, Record
 from node.web.formatting import time_text
 
 EXPORT_ROWS_MAX = 100_000
-FORMULA_STARTS = frozenset("=+-@\t\r")
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+"""= + - @ tab CR, and their fullwidth forms (＝＋－＠), which spreadsheets also evaluate."""
 
 PROJECT_COLUMNS = (
     "project_id",
@@ -69,7 +70,9 @@ def _cell(record: Record, column: str) -> str:
         return " ".join(str(item) for item in value)
     text = str(value)
     # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection); quote it.
-    return "'" + text if text[:1] in FORMULA_STARTS else text
+    # Spreadsheets skip leading whitespace before deciding, so " =1+1" is a formula too.
+    risky = text[:1].isspace() or text.lstrip()[:1] in FORMULA_STARTS
+    return "'" + text if risky else text
 
 
 def export_csv(view: ChainView, kind: str) -> str | None:

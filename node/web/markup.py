@@ -23,13 +23,22 @@ class Html(str):
         return Html(str.__add__(esc(other), self))
 
 
+BIDI_CONTROLS = {
+    code: f"[U+{code:04X}]" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+"""Embedding, override and isolate controls: in a page they would reorder what follows
+(an account id could read as another), and an HTML escape like &#x202E; is still the
+control. They are shown as visible [U+202E] text instead."""
+
+
 def esc(value: object) -> Html:
-    """value as HTML text: Html passes through, None is empty, anything else is escaped."""
+    """value as HTML text: Html passes through, None is empty, anything else is escaped,
+    bidi controls made visible."""
     if isinstance(value, Html):
         return value
     if value is None:
         return Html("")
-    return Html(html.escape(str(value), quote=True))
+    return Html(html.escape(str(value).translate(BIDI_CONTROLS), quote=True))
 
 
 def render(template: str, **values: object) -> Html:

@@ -1,18 +1,17 @@
 """/peer/...: validator-to-validator traffic, every message a signed envelope.
 
 Refused messages are answered 202 like accepted ones (a sender learns nothing from
-probing) and counted in /metrics; only a body over the size limit gets a 413, sent as soon
-as the streamed bytes pass it (a declared Content-Length is not trusted, chunked bodies
-are counted too). Authentication and parsing run off the event loop.
+probing) and counted in /metrics; only a body over the size limit gets a 413, sent by
+RequestLimits as soon as the streamed bytes pass it. Authentication and parsing run off the
+event loop.
 """
 
 import asyncio
 
 from fastapi import APIRouter, Request
 
-from node.api.errors import ApiError
 from node.api.schemas import PeerAccepted
-from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind
+from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from protocol.encoding import JsonObject
 from protocol.signing import PublicKey
@@ -28,22 +27,10 @@ def _inbox(request: Request) -> PeerInbox:
 Opened = tuple[PeerInbox, PublicKey, JsonObject]
 
 
-async def read_bounded(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 the moment it passes limit bytes."""
-    chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise ApiError(413, "TOO_LARGE", f"peer message over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _open(request: Request, kind: PeerKind) -> Opened | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > ENVELOPE_BYTES_MAX:
-        raise ApiError(413, "TOO_LARGE", f"peer message over {ENVELOPE_BYTES_MAX} bytes")
-    data = await read_bounded(request, ENVELOPE_BYTES_MAX)
+    # RequestLimits (node/api/limits.py) already refused a body over ENVELOPE_BYTES_MAX
+    # while it streamed in; open_envelope checks the size again for its other callers.
+    data = await request.body()
     inbox = _inbox(request)
     # Signature checks are CPU work: keep them off the event loop.
     opened = await asyncio.get_running_loop().run_in_executor(None, inbox.open, data, kind)

@@ -4,12 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from contracts.admission import admission_reason_for
 from node.api.deps import ServiceDep
 from node.api.errors import ApiError
+from node.api.json_bounds import JsonBoundsError, check_json_bounds
+from node.api.limits import HttpLimits
 from node.api.schemas import BatchSubmitResponse, ErrorResponse, SubmitResult, TxStatusResponse
-from node.service import WAIT_MS_MAX, SubmitOutcome, TxStatus
+from node.service import BUSY_REASONS, WAIT_MS_MAX, SubmitOutcome, TxStatus
 from protocol.encoding import decode, encode
 from protocol.errors import EncodingError, FieldTypeError
 from protocol.fields import parse_hex
@@ -17,6 +20,8 @@ from protocol.hashing import HASH_SIZE, Hash32
 
 router = APIRouter(tags=["transactions"])
 BATCH_TXS_MAX = 1000
+RETRY_AFTER = {"Retry-After": "2"}
+"""Seconds a client refused for lack of room should wait: about two blocks."""
 _TX_BODY_SCHEMA = {
     "requestBody": {
         "required": True,
@@ -42,11 +47,40 @@ _TX_BODY_SCHEMA = {
     "/v1/txs",
     status_code=202,
     openapi_extra=_TX_BODY_SCHEMA,
-    responses={400: {"model": ErrorResponse}, 202: {"model": SubmitResult | BatchSubmitResponse}},
+    responses={
+        400: {"model": ErrorResponse},
+        413: {"model": ErrorResponse},
+        429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
+        202: {"model": SubmitResult | BatchSubmitResponse},
+    },
     summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',
 )
 async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
     body = await request.body()
+    limits: HttpLimits = request.app.state.limits
+    # Bounding and decoding a multi-MiB body is CPU work: off the event loop, so /healthz
+    # and everyone else's requests keep being answered meanwhile.
+    payloads, batch = await run_in_threadpool(_split_submission, body, limits.json_elements_max)
+    outcomes = await service.submit(payloads)
+    if batch:
+        results = {"results": [_outcome_json(o) for o in outcomes]}
+        if any(o.reason in BUSY_REASONS for o in outcomes):
+            return JSONResponse(results, status_code=429, headers=RETRY_AFTER)
+        return JSONResponse(results, status_code=202)
+    (outcome,) = outcomes
+    if outcome.reason in BUSY_REASONS:
+        raise ApiError(429, outcome.reason or "", outcome.detail or "", RETRY_AFTER)
+    if not outcome.accepted:
+        raise ApiError(400, outcome.reason or "REJECTED", outcome.detail or "")
+    return JSONResponse(_outcome_json(outcome), status_code=202)
+
+
+def _split_submission(body: bytes, elements_max: int) -> tuple[list[bytes], bool]:
+    """The tx payloads of a body (one tx, or {"txs": [...]}) and whether it was a batch."""
+    try:
+        check_json_bounds(body, elements_max)
+    except JsonBoundsError as error:
+        raise ApiError(413, "TOO_COMPLEX", str(error)) from None
     try:
         value = decode(body)
     except EncodingError as error:
@@ -56,20 +90,20 @@ async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
         items = value["txs"]
         if not isinstance(items, list) or not 0 < len(items) <= BATCH_TXS_MAX:
             raise ApiError(400, "BAD_BATCH", f"txs must be a list of 1..{BATCH_TXS_MAX} txs")
-        outcomes = await service.submit([encode(item) for item in items])
-        return JSONResponse({"results": [_outcome_json(o) for o in outcomes]}, status_code=202)
-    (outcome,) = await service.submit([body])
-    if not outcome.accepted:
-        raise ApiError(400, outcome.reason or "REJECTED", outcome.detail or "")
-    return JSONResponse(_outcome_json(outcome), status_code=202)
+        return [encode(item) for item in items], True
+    return [body], False
 
 
-def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | None]:
+def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | int | None]:
+    committed = outcome.height is not None
+    status = "committed" if committed else "pending"
     return {
         "tx_id": None if outcome.tx_id is None else outcome.tx_id.hex(),
-        "status": "pending" if outcome.accepted else "rejected_at_admission",
+        "status": status if outcome.accepted else "rejected_at_admission",
         "reason": None if outcome.accepted else outcome.reason,
         "detail": None if outcome.accepted else outcome.detail,
+        "height": outcome.height,
+        "index": outcome.index,
     }
 
 

@@ -15,6 +15,7 @@ from contracts import (
 )
 from protocol.encoding import encode
 from protocol.hashing import Hash32
+from protocol.signing import SigningKey
 from protocol.tx import SignedTx, TxSignature, sign_tx
 from tests.vectors.contracts.network import CHAIN_ID, TX_LIFETIME_MS, TestChain, party_key
 
@@ -129,8 +130,27 @@ def test_wrong_protocol_version(chain: TestChain) -> None:
 
 def test_bad_signature(chain: TestChain) -> None:
     value = json.loads(resign(chain, good_tx(chain)))
-    value["tx"]["nonce"] = 2  # signed over nonce 1
+    value["tx"]["expires_at_ms"] += 1  # signed over the original expiry
     assert reason_of(chain, encode(value)) is AdmissionReason.BAD_SIGNATURE
+
+
+def test_cheap_checks_come_before_any_signature_is_verified(chain: TestChain) -> None:
+    # An unknown sender or a stale nonce is refused without one Ed25519 verification
+    # (on the old order, every signature of the tx was verified first).
+    calls: list[bytes] = []
+
+    def counting_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        calls.append(public_key)
+        return True
+
+    stranger = SigningKey(bytes(range(32)))
+    value = good_tx(chain, sender=stranger.public_key.hex())
+    unsigned = SignedTx.from_json({"tx": value["tx"], "signatures": []}).tx
+    unknown = sign_tx(unsigned, stranger).canonical_bytes()
+    assert reason_of(chain, unknown, verify=counting_verify) is AdmissionReason.UNKNOWN_SENDER
+    stale = resign(chain, good_tx(chain, nonce=7))
+    assert reason_of(chain, stale, verify=counting_verify) is AdmissionReason.WRONG_NONCE
+    assert calls == []
 
 
 def test_missing_sender_signature(chain: TestChain) -> None:

@@ -192,3 +192,22 @@ def test_issue_beyond_the_verified_amount(chain: TestChain) -> None:
     assert_rejected(chain, "credits.issue", COUNTY, body, "exceeds_verified")
     body |= {"quantity_kg": 450_000, "buffer_kg": 49_999}
     assert_rejected(chain, "credits.issue", COUNTY, body, "buffer_too_small")
+
+
+def test_the_cosigned_types_are_exactly_the_handlers_that_read_other_signers() -> None:
+    # Node intake previews only COSIGNED_TX_TYPES for stripped co-signatures; a handler
+    # that starts requiring a co-signer must join the set, or stripping returns.
+    import inspect
+
+    from contracts import execution
+
+    helpers = (
+        "require_validator_quorum",
+        "require_court_confirmation",
+        "require_broker_signature",
+        "signers",
+    )
+    for tx_type, handler in execution.HANDLERS.items():
+        source = inspect.getsource(handler)
+        reads_cosigners = any(name in source for name in helpers)
+        assert reads_cosigners == (tx_type in execution.COSIGNED_TX_TYPES), tx_type

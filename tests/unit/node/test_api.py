@@ -18,7 +18,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 from genesis.document import build_genesis
 from genesis.keystore import KdfLimits
 from genesis.network import init_local_network
-from node.api.app import REQUEST_BYTES_MAX, create_app
+from node.api.app import create_app
+from node.api.limits import DEFAULT_LIMITS
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
@@ -133,6 +134,8 @@ def test_a_submitted_tx_is_pending_then_committed(api: Api) -> None:
         "status": "pending",
         "reason": None,
         "detail": None,
+        "height": None,
+        "index": None,
     }
     assert tx.tx_id in api.service.mempool
     status = api.client.get(f"/v1/txs/{tx.tx_id.hex()}")
@@ -156,10 +159,18 @@ def test_a_submitted_tx_is_pending_then_committed(api: Api) -> None:
     }
     assert len(api.service.mempool) == 0
     assert api.client.get(f"/v1/nonces/{NINGBO.hex()}").json()["committed"] == 1
-    # The same tx again is known, not a second submission.
+    # The same tx again is known, not a second submission, and answered as committed
+    # where it is (it was answered "pending" before).
     again = post_tx(api, tx)
     assert again.status_code == 202
-    assert again.json()["tx_id"] == tx.tx_id.hex()
+    assert again.json() == {
+        "tx_id": tx.tx_id.hex(),
+        "status": "committed",
+        "reason": None,
+        "detail": None,
+        "height": 1,
+        "index": 0,
+    }
     assert len(api.service.mempool) == 0
 
 
@@ -255,6 +266,8 @@ def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
         "status": "pending",
         "reason": None,
         "detail": None,
+        "height": None,
+        "index": None,
     }
     assert results[1]["tx_id"] == bad.tx_id.hex()
     assert (results[1]["status"], results[1]["reason"]) == ("rejected_at_admission", "wrong_nonce")
@@ -280,24 +293,107 @@ def test_a_bad_batch_is_400(api: Api, body: Any) -> None:
 
 
 def test_a_body_over_the_limit_is_413(api: Api) -> None:
-    big = b" " * (REQUEST_BYTES_MAX + 1)
+    big = b" " * (DEFAULT_LIMITS.txs_request_bytes_max + 1)
     assert_error(api.client.post("/v1/txs", content=big), 413, "TOO_LARGE")
     assert_error(
         api.client.post("/v1/txs", content=b"{}", headers={"content-length": "x1"}),
         413,
         "TOO_LARGE",
     )
+    # Other routes take small bodies only.
+    assert_error(api.client.post("/v1/status", content=b" " * 100_000), 413, "TOO_LARGE")
 
 
-def test_a_streamed_body_over_the_limit_is_refused(api: Api) -> None:
-    # Without a content-length (chunked), the size check cannot run before reading.
+def test_a_chunked_body_is_counted_as_it_streams_whatever_content_length_claims(
+    api: Api,
+) -> None:
+    # The old limit trusted the header: "content-length: 10" let 17 MiB of chunks through
+    # to be read whole and parsed.
+    chunks_read = 0
+
     def chunks() -> Iterator[bytes]:
+        nonlocal chunks_read
         for _ in range(17):
+            chunks_read += 1
             yield b" " * (1024 * 1024)
 
+    response = api.client.post("/v1/txs", content=chunks(), headers={"content-length": "10"})
+    assert_error(response, 413, "TOO_LARGE")
     response = api.client.post("/v1/txs", content=chunks())
-    assert response.status_code in (411, 413), response.text
-    assert response.json()["error"]["code"] in ("LENGTH_REQUIRED", "TOO_LARGE")
+    assert_error(response, 413, "TOO_LARGE")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"txs": [' + b",".join([b"[1]"] * 300_000) + b"]}",
+    ],
+)
+def test_deep_or_huge_json_is_refused_before_it_is_decoded(api: Api, body: bytes) -> None:
+    assert_error(api.client.post("/v1/txs", content=body), 413, "TOO_COMPLEX")
+
+
+def test_a_full_mempool_and_a_sender_over_its_quota_are_429_with_retry_after(
+    api: Api,
+) -> None:
+    api.service.mempool = Mempool(txs_max=100, sender_txs_max=2)
+    assert post_tx(api, account_open(1)).status_code == 202
+    assert post_tx(api, account_open(2)).status_code == 202
+    refused = post_tx(api, account_open(3))
+    assert_error(refused, 429, "sender_quota_exceeded")
+    assert refused.headers["retry-after"] == "2"
+    api.service.mempool = Mempool(txs_max=1)
+    assert post_tx(api, account_open(1)).status_code == 202
+    batch = {"txs": [account_open(2).to_json()]}
+    refused = api.client.post("/v1/txs", content=encode(batch))
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "2"
+    assert refused.json()["results"][0]["reason"] == "mempool_full"
+
+
+def validators_update(*cosigners: str) -> SignedTx:
+    """ningbo-ptc re-affirms the current validator set: it needs q=2 validator signatures."""
+    body = {
+        "validator_set": GENESIS.document.validators.to_json(),
+        "evidence_hashes": [],
+    }
+    return make_tx("ningbo-ptc", "validators.update", body, nonce=1, cosigners=cosigners)
+
+
+def test_a_copy_stripped_of_a_needed_cosignature_is_refused_and_the_full_copy_commits(
+    api: Api,
+) -> None:
+    # Before: the stripped copy was pending, committed as validator_quorum_missing and
+    # burned the nonce; the full copy (same tx_id) was answered "pending" and lost.
+    full = validators_update("xiamen-ptc")
+    stripped = validators_update()
+    assert full.tx_id == stripped.tx_id
+    error = assert_error(post_tx(api, stripped), 400, "validator_quorum_missing")
+    assert "co-signature" in error["detail"]
+    assert stripped.tx_id not in api.service.mempool
+    assert post_tx(api, full).json()["status"] == "pending"
+    commit_pending(api)
+    body = api.client.get(f"/v1/txs/{full.tx_id.hex()}").json()
+    assert body["result"]["status"] == "accepted"
+
+
+def test_a_copy_with_more_valid_cosignatures_replaces_the_pooled_one(api: Api) -> None:
+    fewer = validators_update("xiamen-ptc")
+    more = validators_update("xiamen-ptc", "xiangshan-county")
+    assert post_tx(api, fewer).status_code == 202
+    assert post_tx(api, more).status_code == 202
+    assert api.service.mempool.get(more.tx_id) == more
+    assert post_tx(api, fewer).status_code == 202  # a subset never replaces
+    assert api.service.mempool.get(more.tx_id) == more
+    forged: Any = validators_update("xiamen-ptc", "xiangshan-county", "xiangshan-court").to_json()
+    court = KEYS["xiangshan-court"].public_key.hex()
+    for entry in forged["signatures"]:
+        if entry["public_key"] == court:
+            entry["signature"] = "00" * 64
+    refused = api.client.post("/v1/txs", content=encode(forged))
+    assert refused.status_code == 400
+    assert api.service.mempool.get(more.tx_id) == more
 
 
 @pytest.mark.parametrize(
@@ -607,3 +703,16 @@ def test_a_requests_log_lines_carry_its_request_id(
     assert first.getMessage().startswith("GET /v1/status -> 200")
     assert first.request_id == "audit-42"  # type: ignore[attr-defined]
     assert len(second.request_id) == 16  # type: ignore[attr-defined]  # made by the node
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/blocks", "/projects", "/projects/no-such-project", "/checker"]
+)
+def test_every_page_has_a_strict_content_security_policy(api: Api, path: str) -> None:
+    # Only /checker had one before.
+    policy = api.client.get(path).headers.get("content-security-policy", "")
+    assert "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    offline = api.client.get("/checker/offline.html").headers["content-security-policy"]
+    assert "default-src 'none'" in offline and "connect-src" not in offline

@@ -193,3 +193,33 @@ def test_every_setting_has_a_file_type() -> None:
     from node import config
 
     assert set(config._FILE_TYPES) == {f.name for f in fields(NodeConfig)} - {"node_dir"}
+
+
+def test_a_validator_refuses_a_plaintext_keystore_unless_node_toml_opts_in(
+    tmp_path: Path,
+) -> None:
+    # It was accepted silently before (OPERATIONS.md says a validator key is encrypted).
+    from genesis.errors import PlaintextKeystoreError
+    from genesis.keystore import create_key_directory
+    from node.server import unlock_validator_key
+
+    node_dir = tmp_path / "dev-node"
+    keystore = create_key_directory(node_dir, "dev-node", (), None)
+    config = NodeConfig(name="dev-node", node_dir=node_dir, genesis=tmp_path / "genesis.json")
+    with pytest.raises(PlaintextKeystoreError):
+        unlock_validator_key(config)
+    (node_dir / "node.toml").write_text("dev_plaintext_keystore = true\n")
+    key = unlock_validator_key(load_config(node_dir))
+    assert key.public_key == keystore.identity.public_key
+
+
+def test_resource_bounds_come_from_node_toml_and_the_header_timeout_from_env(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "node.toml").write_text(
+        "txs_request_bytes_max = 1048576\nconnections_max = 50\nmempool_sender_txs_max = 7\n"
+    )
+    config = load_config(tmp_path, env={"LANTAN_HEADER_TIMEOUT_MS": "2000"})
+    assert (config.txs_request_bytes_max, config.connections_max) == (1048576, 50)
+    assert (config.mempool_sender_txs_max, config.header_timeout_ms) == (7, 2000)
+    assert load_config(tmp_path, env={}).body_timeout_ms == 30_000

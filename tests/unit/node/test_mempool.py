@@ -2,7 +2,7 @@
 
 import pytest
 
-from node.mempool import Mempool, MempoolFullError
+from node.mempool import Mempool, MempoolFullError, SenderQuotaError
 from protocol.signing import PublicKey
 from protocol.tx import SignedTx
 from tests.unit.node.chain_kit import KEYS, make_tx
@@ -39,29 +39,52 @@ def test_an_empty_pool() -> None:
     assert pool.remove_stale({}, NOW_MS) == []
 
 
-def test_take_keeps_arrival_order_and_removes_nothing() -> None:
+def test_take_goes_round_robin_across_senders_and_removes_nothing() -> None:
     pool = Mempool()
-    add(pool, tx(A, 1), tx(B, 1), tx(A, 2), tx(B, 2))
-    assert nonces(pool.take(10, 10_000)) == [(A, 1), (B, 1), (A, 2), (B, 2)]
+    add(pool, tx(A, 1), tx(A, 2), tx(A, 3), tx(B, 1), tx(B, 2))
+    # Strict FIFO would give A's whole queue first; a flood from A would starve B.
+    assert nonces(pool.take(10, 10_000)) == [(A, 1), (B, 1), (A, 2), (B, 2), (A, 3)]
     assert nonces(pool.take(3, 10_000)) == [(A, 1), (B, 1), (A, 2)]
-    assert len(pool) == 4
+    assert len(pool) == 5
     assert tx(A, 2).tx_id in pool
-    assert tx(A, 3).tx_id not in pool
-    assert pool.pending_nonce(key(A)) == 2
+    assert tx(A, 4).tx_id not in pool
+    assert pool.pending_nonce(key(A)) == 3
     assert pool.senders() == {key(A), key(B)}
 
 
-def test_take_stops_at_the_first_tx_over_the_byte_budget() -> None:
-    # Skipping a big tx to take a later one could put a sender's nonce n+1 before n.
+def test_a_tx_over_the_byte_budget_ends_its_senders_turn() -> None:
+    # Skipping a big tx to take the same sender's next one would put nonce n+1 before n.
     pool = Mempool()
     pool.add(tx(A, 1), tx(A, 1).tx_id, 100)
     pool.add(tx(A, 2), tx(A, 2).tx_id, 500)
+    pool.add(tx(A, 3), tx(A, 3).tx_id, 1)
     pool.add(tx(B, 1), tx(B, 1).tx_id, 10)
-    assert nonces(pool.take(10, 400)) == [(A, 1)]
-    assert nonces(pool.take(10, 600)) == [(A, 1), (A, 2)]
-    assert nonces(pool.take(10, 610)) == [(A, 1), (A, 2), (B, 1)]
-    assert pool.take(10, 99) == ()
+    assert nonces(pool.take(10, 400)) == [(A, 1), (B, 1)]
+    assert nonces(pool.take(10, 610)) == [(A, 1), (B, 1), (A, 2)]
+    assert nonces(pool.take(10, 611)) == [(A, 1), (B, 1), (A, 2), (A, 3)]
+    assert nonces(pool.take(10, 99)) == [(B, 1)]
     assert pool.take(0, 10_000) == ()
+
+
+def test_the_per_sender_quota() -> None:
+    pool = Mempool(sender_txs_max=2)
+    add(pool, tx(A, 1), tx(A, 2))
+    with pytest.raises(SenderQuotaError):
+        add(pool, tx(A, 3))
+    add(pool, tx(B, 1))  # other senders still get in
+    pool.remove_stale({key(A): 1}, NOW_MS)
+    add(pool, tx(A, 3))  # a commit frees the sender's slots
+    assert len(pool) == 3
+
+
+def test_replace_keeps_the_place_and_counts_the_new_size() -> None:
+    pool = Mempool(bytes_max=300)
+    add(pool, tx(A, 1), tx(B, 1))
+    fuller = tx(A, 1)
+    pool.replace(fuller, fuller.tx_id, 200)
+    assert nonces(pool.take(10, 10_000)) == [(A, 1), (B, 1)]
+    with pytest.raises(MempoolFullError):
+        add(pool, tx(A, 2))
 
 
 def test_adding_a_tx_twice_keeps_one_copy() -> None:

@@ -7,6 +7,7 @@ from node.web.checker import genesis_json_for_script, offline_checker_html, stat
 from node.web.exports import _cell
 from node.web.i18n import MESSAGES, Lang, pick_lang
 from node.web.markup import Html, definitions, element, esc, render
+from node.web.pdf_cache import PdfCache
 
 
 def test_markup_escapes_everything_that_is_not_html() -> None:
@@ -48,3 +49,28 @@ def test_csv_cells_never_start_a_formula() -> None:
     assert _cell({"reason": "=HYPERLINK(1)"}, "reason") == "'=HYPERLINK(1)"
     assert _cell({"ranges": [[1, 5], [9, 9]]}, "ranges") == "1-5 9-9"
     assert _cell({"case_id": None}, "case_id") == ""
+
+
+def test_bidi_controls_are_shown_not_obeyed() -> None:
+    # U+202E rendered raw would make "acct-\u202eevil" read backwards on the page.
+    for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+        shown = esc(f"acct-{chr(code)}x")
+        assert chr(code) not in shown
+        assert f"[U+{code:04X}]" in shown
+    assert element("a", "x", title="\u2066y") == '<a title="[U+2066]y">x</a>'
+
+
+def test_csv_cells_with_leading_space_or_fullwidth_formula_signs_are_quoted() -> None:
+    for text in (" =1+1", "\t=1", "\uff1dSUM(A1)", "\uff0b1", "\uff0d1", "\uff20x", "\u3000=1"):
+        assert _cell({"reason": text}, "reason") == "'" + text
+    assert _cell({"reason": "plain text"}, "reason") == "plain text"
+
+
+def test_the_receipt_pdf_cache_is_a_bounded_lru() -> None:
+    cache = PdfCache(entries=2)
+    cache.put(b"r1", b"%PDF-1")
+    cache.put(b"r2", b"%PDF-2")
+    assert cache.get(b"r1") == b"%PDF-1"  # r1 is now the most recent
+    cache.put(b"r3", b"%PDF-3")
+    assert (cache.get(b"r2"), cache.get(b"r1"), cache.get(b"r3")) == (None, b"%PDF-1", b"%PDF-3")
+    assert cache.hits == 3

@@ -1,0 +1,145 @@
+"""Request bounds enforced on the bytes as they arrive (ASGI), not on what headers claim.
+
+A Content-Length is only a claim: with "Transfer-Encoding: chunked" beside it, the server
+reads however many bytes the chunks carry. So the body is counted as each chunk is
+received and the request is refused with 413 the moment it passes its route's limit,
+whatever the framing; a body that stops arriving is refused with 408 after
+body_timeout_s. (Header timeouts and the connection cap live in node/http_server.py,
+below ASGI, because an app only sees a request once its headers are complete.)
+"""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from node.api.errors import error_body
+from node.peer_envelope import ENVELOPE_BYTES_MAX
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MIB = 1024 * 1024
+HEADER_BYTES_MAX = 16 * 1024
+"""Request line plus headers (h11's incomplete-event limit); a larger head is refused."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpLimits:
+    """Per-request bounds of the HTTP API (docs/OPERATIONS.md "Resource bounds")."""
+
+    txs_request_bytes_max: int = 4 * MIB
+    """POST /v1/txs: a 1,000-tx batch of typical txs is about 2 MiB."""
+    peer_request_bytes_max: int = ENVELOPE_BYTES_MAX
+    """/peer/...: one signed envelope (node/peer_envelope.py owns the bound)."""
+    other_request_bytes_max: int = 64 * 1024
+    """Every other route: GETs and small forms."""
+    json_elements_max: int = 250_000
+    """Values, commas and string quotes in one /v1/txs body, counted before decoding."""
+    header_timeout_s: float = 10.0
+    """From connection (or the end of the previous response) to complete request headers."""
+    body_timeout_s: float = 30.0
+    """From complete headers to the last body byte."""
+    keep_alive_timeout_s: int = 5
+    connections_max: int = 1000
+    """Open connections; past it the oldest one still sending headers is dropped."""
+    backlog: int = 2048
+
+    def body_limit(self, path: str) -> int:
+        if path == "/v1/txs":
+            return self.txs_request_bytes_max
+        if path.startswith("/peer/"):
+            return self.peer_request_bytes_max
+        return self.other_request_bytes_max
+
+
+DEFAULT_LIMITS = HttpLimits()
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class _BodyTimeoutError(Exception):
+    pass
+
+
+class RequestLimits:
+    """ASGI middleware: count body bytes per request as they stream in; time the body."""
+
+    def __init__(self, app: Asgi, limits: HttpLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.body_limit(scope["path"])
+        claimed = _header(scope, b"content-length")
+        if claimed is not None and (not claimed.isdigit() or int(claimed) > limit):
+            await _refuse(send, 413, "TOO_LARGE", f"body over {limit} bytes")
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.body_timeout_s
+        received = 0
+        body_done = False
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, body_done
+            if body_done:
+                # After the body, receive() only waits for a disconnect: no deadline.
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+            except TimeoutError:
+                raise _BodyTimeoutError from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLargeError
+                body_done = not message.get("more_body", False)
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _BodyTooLargeError:
+            if not started:
+                await _refuse(send, 413, "TOO_LARGE", f"body over {limit} bytes (as streamed)")
+        except _BodyTimeoutError:
+            if not started:
+                timeout = self.limits.body_timeout_s
+                await _refuse(send, 408, "BODY_TIMEOUT", f"body not received within {timeout} s")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1").strip()
+    return None
+
+
+async def _refuse(send: Send, status: int, code: str, detail: str) -> None:
+    body = json.dumps(error_body(code, detail)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

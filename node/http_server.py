@@ -1,0 +1,100 @@
+"""uvicorn's h11 protocol with a header deadline and a cap on open connections.
+
+uvicorn times out idle keep-alive connections but not a request whose headers trickle in:
+1,100 half-sent requests once held a node's sockets (and its file descriptors) for as long
+as the clients liked. Here every connection waiting for request headers has a deadline
+(header_timeout_s), and past connections_max open connections a new one pushes out the
+connection that has been waiting for its headers the longest: a slow-loris client can
+only ever displace other slow clients, while a request that arrives whole is served.
+"""
+
+import asyncio
+import resource
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from node.api.limits import HttpLimits
+
+
+class GuardedH11Protocol(H11Protocol):
+    """H11Protocol plus header_timeout_s and connections_max of HttpLimits."""
+
+    limits = HttpLimits()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_deadline: asyncio.TimerHandle | None = None
+        self.waiting_since = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._arm_header_deadline()
+        if len(self.connections) > self.limits.connections_max:
+            self._evict_one()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.waiting_for_headers():
+            self._arm_header_deadline()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if not self.waiting_for_headers():
+            self._disarm_header_deadline()
+
+    def waiting_for_headers(self) -> bool:
+        """No request is being read or answered: h11 waits for (the rest of) headers."""
+        idle = self.cycle is None or self.cycle.response_complete
+        return idle and self.conn.their_state is h11.IDLE
+
+    def _arm_header_deadline(self) -> None:
+        self._disarm_header_deadline()
+        self.waiting_since = self.loop.time()
+        self._header_deadline = self.loop.call_later(
+            self.limits.header_timeout_s, self._header_deadline_passed
+        )
+
+    def _disarm_header_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _header_deadline_passed(self) -> None:
+        self._header_deadline = None
+        if self.waiting_for_headers():
+            self.transport.close()
+
+    def _evict_one(self) -> None:
+        waiting = [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedH11Protocol)
+            and c is not self
+            and c.waiting_for_headers()
+            and not c.transport.is_closing()
+        ]
+        if not waiting:
+            self.transport.close()
+            return
+        min(waiting, key=lambda c: c.waiting_since).transport.close()
+
+
+def guarded_protocol(limits: HttpLimits) -> type[GuardedH11Protocol]:
+    """A GuardedH11Protocol class bound to limits (uvicorn instantiates the class)."""
+    return type("BoundGuardedH11Protocol", (GuardedH11Protocol,), {"limits": limits})
+
+
+def raise_file_limit(connections_max: int) -> None:
+    """Lift the soft open-files limit so connections_max sockets plus LevelDB's files fit;
+    below it, accept() fails with EMFILE in a tight, log-flooding loop."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections_max + 1024
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

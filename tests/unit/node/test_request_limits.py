@@ -1,0 +1,90 @@
+"""node/api/limits.py, node/api/json_bounds.py and node/logs.py RateLimitFilter: bounds a
+hostile client hits, tested on the ASGI app and the filter directly."""
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from node.api.json_bounds import JsonBoundsError, check_json_bounds
+from node.api.limits import HttpLimits, Message, RequestLimits
+from node.logs import RateLimitFilter
+
+
+async def _echo_body(scope: Any, receive: Any, send: Any) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+
+def _run(limits: HttpLimits, chunks: list[bytes | None], headers: list[Any]) -> list[Message]:
+    """Drive RequestLimits over _echo_body; a None chunk is a body that stops arriving."""
+    sent: list[Message] = []
+
+    async def main() -> None:
+        queue = list(chunks)
+
+        async def receive() -> Message:
+            chunk = queue.pop(0)
+            if chunk is None:
+                await asyncio.sleep(3600)
+            return {"type": "http.request", "body": chunk, "more_body": bool(queue)}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "path": "/v1/txs", "headers": headers}
+        await RequestLimits(_echo_body, limits)(scope, receive, send)
+
+    asyncio.run(main())
+    return sent
+
+
+def test_bytes_are_counted_as_they_stream_in_whatever_the_headers_claim() -> None:
+    limits = HttpLimits(txs_request_bytes_max=100)
+    sent = _run(limits, [b"x" * 60, b"x" * 60], [(b"content-length", b"10")])
+    assert sent[0]["status"] == 413
+    assert b"TOO_LARGE" in sent[1]["body"]
+    sent = _run(limits, [b"x" * 50, b"x" * 50], [])
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b"100")
+
+
+def test_a_body_that_stops_arriving_is_408() -> None:
+    limits = HttpLimits(body_timeout_s=0.05)
+    sent = _run(limits, [b"x", None], [])
+    assert sent[0]["status"] == 408
+    assert b"BODY_TIMEOUT" in sent[1]["body"]
+
+
+def test_json_bounds() -> None:
+    check_json_bounds(b'{"txs": [[1, 2], {"a": "[[[[["}]}', 20)  # brackets in strings: no depth
+    with pytest.raises(JsonBoundsError, match="deeper"):
+        check_json_bounds(b"[" * 65 + b"]" * 65, 1000)
+    check_json_bounds(b"[" * 64 + b"]" * 64, 1000)
+    with pytest.raises(JsonBoundsError, match="elements"):
+        check_json_bounds(b"[" + b"1," * 20 + b"1]", 10)
+    with pytest.raises(JsonBoundsError, match="elements"):
+        check_json_bounds(b'""' * 30, 10)
+
+
+def test_repeated_log_lines_are_rate_limited_and_the_count_reported() -> None:
+    limiter = RateLimitFilter(interval_s=10.0, burst=2)
+
+    def record(message: str, created: float) -> logging.LogRecord:
+        entry = logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, message, None, None)
+        entry.created = created
+        return entry
+
+    passed = [limiter.filter(record("Invalid HTTP request received.", 100.0 + i)) for i in range(5)]
+    assert passed == [True, True, False, False, False]
+    assert limiter.filter(record("another message", 101.0))
+    later = record("Invalid HTTP request received.", 111.0)
+    assert limiter.filter(later)
+    assert later.suppressed == 3  # type: ignore[attr-defined]
+    assert limiter.suppressed_total == 3
