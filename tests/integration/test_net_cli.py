@@ -1,0 +1,114 @@
+"""`lantan net` and `lantan bench` as an operator runs them: the real executable, real ports.
+
+A second network on ports already in use must fail with one error naming the port and
+leave nothing running or behind; the directory commands name what they could not find.
+"""
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from node.net import node_names, read_pid
+from tests.integration.network import LocalNet, free_base_port
+
+pytestmark = pytest.mark.slow
+LANTAN = str(Path(sys.executable).parent / "lantan")
+
+
+def lantan(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LANTAN, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def first(net_directory: Path) -> Iterator[tuple[LocalNet, int]]:
+    """A network started with `lantan net up` on free ports, always torn down."""
+    running = LocalNet(net_directory)
+    base = free_base_port(3)
+    try:
+        completed = lantan("net", "up", "--dir", str(net_directory), "--base-port", str(base))
+        assert completed.returncode == 0, completed.stderr
+        yield running, base
+    finally:
+        running.close()
+
+
+def _lantan_bench_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("lantan-bench-*")}
+
+
+def test_second_net_up_on_ports_in_use_fails_naming_the_port(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    running, base = first
+    second = tmp_path / "second"
+    completed = lantan("net", "up", "--dir", str(second), "--base-port", str(base))
+    assert completed.returncode != 0
+    assert f"port {base}" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "ready" not in completed.stdout
+    assert not second.exists(), "nothing of the second network may be left behind"
+    # The first network is untouched: every node still runs.
+    assert all(read_pid(running.directory / name) for name in node_names(running.directory))
+
+
+def test_second_net_up_on_a_partly_taken_range_fails_before_starting(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    _, base = first
+    second = tmp_path / "second"
+    completed = lantan("net", "up", "--dir", str(second), "--base-port", str(base - 2))
+    assert completed.returncode != 0
+    assert f"port {base}" in completed.stderr
+    assert not second.exists()
+
+
+def test_net_up_on_a_running_network_says_so(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    completed = lantan("net", "up", "--dir", str(running.directory))
+    assert completed.returncode == 1
+    assert "already running" in completed.stderr
+
+
+def test_bench_on_ports_in_use_is_one_error_and_leaves_no_temp_dir(
+    first: tuple[LocalNet, int],
+) -> None:
+    _, base = first
+    before = _lantan_bench_dirs()
+    completed = lantan("bench", "--txs", "10", "--singles", "1", "--base-port", str(base))
+    assert completed.returncode == 1
+    assert f"port {base}" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert _lantan_bench_dirs() <= before
+
+
+def test_net_stop_of_an_unknown_node_lists_the_nodes(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    completed = lantan("net", "stop", "nosuch", "--dir", str(running.directory))
+    assert completed.returncode == 1
+    for name in node_names(running.directory):
+        assert name in completed.stderr
+
+
+@pytest.mark.parametrize("action", ["status", "down"])
+def test_net_commands_on_a_missing_directory_fail(action: str, tmp_path: Path) -> None:
+    completed = lantan("net", action, "--dir", str(tmp_path / "nonexistent"))
+    assert completed.returncode == 1
+    assert "does not exist" in completed.stderr
+
+
+def test_net_up_help_describes_every_option() -> None:
+    completed = lantan("net", "up", "--help")
+    assert completed.returncode == 0
+    assert "(default: 7101)" in completed.stdout
+    assert "(default: 3)" in completed.stdout
