@@ -78,7 +78,7 @@ def _body_epilog(tx_type: TxType) -> str:
 def _add_send(actions: Subparsers, tx_type: TxType) -> None:
     parser = actions.add_parser(
         tx_type.value,
-        help=f"send a {tx_type.value} tx and wait for its result",
+        help=f"send one {tx_type.value} tx and wait for its result",
         epilog=_body_epilog(tx_type),
     )
     parser.add_argument(

@@ -42,6 +42,8 @@ def _run(args: argparse.Namespace) -> int:
                 keep=args.dir,
                 progress=shown.step,
             )
+    except BrokenPipeError:
+        raise  # the reader of stdout has gone: client/cli.py ends quietly
     except (NetError, GenesisError, OSError) as error:
         print(f"lantan bench: error: {error}", file=sys.stderr)
         return 1

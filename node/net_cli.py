@@ -84,6 +84,8 @@ def _guard(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(handler(args))
+        except BrokenPipeError:
+            raise  # the reader of stdout has gone: client/cli.py ends quietly
         except (NetError, GenesisError, ConfigError, OSError) as error:
             print(f"lantan net {args.net_action}: error: {error}", file=sys.stderr)
             return 1
