@@ -24,7 +24,6 @@ from client.node_pool import NodePool, node_urls
 from client.signing_keys import UnlockedKey, unlock_key
 from client.tx_body import (
     apply_settings,
-    body_fields,
     fill_nullable_fields,
     read_body_argument,
     tx_type_of,
@@ -43,6 +42,7 @@ from client.tx_flow import (
     sign_with,
     submit_tx,
 )
+from client.tx_help import help_epilog
 from contracts.tx_types import TxType
 from genesis.keystore import read_keystore
 from protocol.encoding import JsonObject
@@ -68,18 +68,12 @@ def register_tx(subparsers: Subparsers) -> None:
     _add_show(actions)
 
 
-def _body_epilog(tx_type: TxType) -> str:
-    fields = ", ".join(
-        name + (" (may be null)" if nullable else "") for name, nullable in body_fields(tx_type)
-    )
-    return f"body fields of {tx_type.value}: {fields}"
-
-
 def _add_send(actions: Subparsers, tx_type: TxType) -> None:
     parser = actions.add_parser(
         tx_type.value,
         help=f"send one {tx_type.value} tx and wait for its result",
-        epilog=_body_epilog(tx_type),
+        epilog=help_epilog(tx_type),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--key",
