@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from node.api.errors import error_body, install_error_handlers
-from node.api.routes import chain, health, peer, proofs, records, txs, web
+from node.api.routes import chain, docs, health, peer, proofs, records, txs, web
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
@@ -29,6 +29,8 @@ def create_app(
         version="1",
         description="Blue carbon provenance registry: public API (/v1), health, metrics.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from node/api/routes/docs.py, offline
+        redoc_url=None,
     )
     app.state.service = service
     app.state.inbox = inbox
@@ -36,7 +38,7 @@ def create_app(
     app.state.readiness = readiness
     install_error_handlers(app)
     app.middleware("http")(_limit_body_size)
-    for module in (txs, chain, records, proofs, health, peer, web):
+    for module in (txs, chain, records, proofs, health, peer, web, docs):
         app.include_router(module.router)
     return app
 
