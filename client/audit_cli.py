@@ -38,6 +38,7 @@ from client.cli_support import (
 )
 from client.errors import AuditFileError, NodeError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
+from client.progress import wanted
 from genesis.document import Genesis, build_genesis, parse_genesis
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -96,7 +97,7 @@ def run_audit(args: argparse.Namespace) -> int:
         replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
         audit = ChainAudit(genesis, replay=replay, known_sets=sets)
         _report_unreachable(audit, snapshots, wrong_chain)
-        _audit_blocks(audit, clients, snapshots, executor)
+        _audit_blocks(audit, clients, snapshots, executor, as_json=args.json)
         _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
     saved_to = _save(args.state, saved, report)
@@ -193,11 +194,13 @@ def _audit_blocks(
     clients: list[NodeClient],
     snapshots: list[NodeSnapshot],
     executor: ThreadPoolExecutor,
+    *,
+    as_json: bool,
 ) -> None:
     """Feed every height to the checker, WINDOW_HEIGHTS at a time, until no node has more."""
     heights = {s.url: s.height for s in snapshots if s.height is not None}
     top = max(heights.values(), default=0)
-    progress = Progress(top)
+    progress = Progress(top, enabled=wanted(as_json=as_json))
     stopped: set[str] = set()
     for first in range(1, top + 1, WINDOW_HEIGHTS):
         window = range(first, min(first + WINDOW_HEIGHTS, top + 1))
@@ -336,11 +339,11 @@ def _checked_text(report: AuditReport, nodes: int) -> str:
 
 
 class Progress:
-    """A one-line progress bar on stderr, drawn only on a terminal."""
+    """A one-line progress bar on stderr, drawn only on a terminal and without --json."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, *, enabled: bool) -> None:
         self._total = max(total, 1)
-        self._enabled = sys.stderr.isatty()
+        self._enabled = enabled
         self._last = 0.0
 
     def show(self, height: int) -> None:

@@ -21,6 +21,7 @@ from client.cli_support import (
 )
 from client.errors import UsageError
 from client.node_pool import NodePool, node_urls
+from client.progress import spinner
 from client.signing_keys import UnlockedKey, unlock_key
 from client.tx_body import (
     apply_settings,
@@ -248,8 +249,17 @@ def _run_send(args: argparse.Namespace) -> int:
         unsigned = _build(args, sender.key.public_key, pool, body)
         signed = sign_with(unsigned, [sender, *cosigners])
         check_before_submit(signed, at_ms=now_ms())
-        outcome = submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
+        outcome = _submit(pool, signed, args)
     return _report(signed, outcome, as_json=args.json)
+
+
+def _submit(pool: NodePool, signed: SignedTx, args: argparse.Namespace) -> TxOutcome:
+    """Submit to every node and wait for the commit, with a spinner for a person."""
+    step = f"submitting {signed.tx.type} to {len(pool.clients)} node(s)"
+    if args.wait:
+        step += ", waiting for the commit"
+    with spinner(step, as_json=args.json):
+        return submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -287,7 +297,7 @@ def _run_submit(args: argparse.Namespace) -> int:
     signed = read_tx_file(args.file)
     check_before_submit(signed, at_ms=now_ms())
     with NodePool(node_urls(args.node)) as pool:
-        outcome = submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
+        outcome = _submit(pool, signed, args)
     return _report(signed, outcome, as_json=args.json)
 
 

@@ -204,4 +204,4 @@ def test_unknown_type_is_an_argparse_usage_error(capsys: Capture) -> None:
 def test_help_lists_the_body_fields(capsys: Capture) -> None:
     with pytest.raises(SystemExit):
         run_cli("tx", "credits.transfer", "--help")
-    assert "broker (may be null)" in capsys.readouterr().out
+    assert "broker: id [a-z0-9][a-z0-9._-]* or null" in capsys.readouterr().out
