@@ -43,6 +43,19 @@ def first(net_directory: Path) -> Iterator[tuple[LocalNet, int]]:
         running.close()
 
 
+def processes_under(directory: Path) -> list[str]:
+    """Command lines of running processes that name directory (a node of that network)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(directory) in text:
+            found.append(text)
+    return found
+
+
 def _lantan_bench_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("lantan-bench-*")}
 
@@ -58,6 +71,7 @@ def test_second_net_up_on_ports_in_use_fails_naming_the_port(
     assert "Traceback" not in completed.stderr
     assert "ready" not in completed.stdout
     assert not second.exists(), "nothing of the second network may be left behind"
+    assert processes_under(second) == []
     # The first network is untouched: every node still runs.
     assert all(read_pid(running.directory / name) for name in node_names(running.directory))
 
