@@ -4,6 +4,8 @@ A second network on ports already in use must fail with one error naming the por
 leave nothing running or behind; the directory commands name what they could not find.
 """
 
+import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -12,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from node.net import node_names, read_pid
+from genesis.network import GENESIS_FILE
+from node.config import CONFIG_FILE
+from node.net import PID_FILE, NetError, node_names, read_pid, wait_ready
 from tests.integration.network import LocalNet, free_base_port
 
 pytestmark = pytest.mark.slow
@@ -126,3 +130,31 @@ def test_net_up_help_describes_every_option() -> None:
     assert completed.returncode == 0
     assert "(default: 7101)" in completed.stdout
     assert "(default: 3)" in completed.stdout
+
+
+def test_a_node_url_answering_for_another_chain_is_not_ready(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    """The race the port check cannot close: our process is alive, but the URL answers with
+    another network's node. wait_ready must refuse, not report that network's height."""
+    running, _ = first
+    other = tmp_path / "other"
+    document = json.loads((running.directory / GENESIS_FILE).read_text("utf-8"))
+    document["genesis_time_ms"] += 1  # another chain id, same ports
+    other.mkdir()
+    (other / GENESIS_FILE).write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    names = node_names(running.directory)
+    sleepers = []
+    try:
+        for name in names:
+            (other / name).mkdir()
+            shutil.copy(running.directory / name / CONFIG_FILE, other / name / CONFIG_FILE)
+            sleeper = subprocess.Popen(["sleep", "60"])
+            sleepers.append(sleeper)
+            (other / name / PID_FILE).write_text(f"{sleeper.pid}\n")
+        with pytest.raises(NetError, match=r"serves chain .* another network holds the port"):
+            wait_ready(other, names, minimum_height=1, timeout_s=30)
+    finally:
+        for sleeper in sleepers:
+            sleeper.kill()
+            sleeper.wait()
