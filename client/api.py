@@ -198,7 +198,7 @@ class NodeClient:
         except httpx.TimeoutException:
             raise NodeUnreachableError(self.url, "the node did not answer in time") from None
         except httpx.TransportError as error:
-            raise NodeUnreachableError(self.url, f"cannot reach {self.url}: {error}") from None
+            raise NodeUnreachableError(self.url, f"cannot reach it: {error}") from None
         if response.status_code >= 400:
             raise rejection(self.url, response)
         return response

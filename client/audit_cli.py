@@ -37,7 +37,8 @@ from client.cli_support import (
     print_json,
 )
 from client.errors import AuditFileError, NodeError
-from client.node_pool import node_urls
+from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
+from client.progress import wanted
 from genesis.document import Genesis, build_genesis, parse_genesis
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -59,7 +60,11 @@ def register_audit(subparsers: Subparsers) -> None:
             "each node's latest signed checkpoint extends the one saved by the last audit."
         ),
     )
-    parser.add_argument("--nodes", metavar="URL[,URL...]", help="node API base URLs")
+    parser.add_argument(
+        "--nodes",
+        metavar="URL[,URL...]",
+        help=f"node API base URLs (default: ${NODES_ENV}, else {DEFAULT_NODE_URL})",
+    )
     parser.add_argument("--genesis", required=True, type=Path, help="the genesis file")
     parser.add_argument(
         "--replay",
@@ -81,13 +86,18 @@ def run_audit(args: argparse.Namespace) -> int:
     genesis = _read_genesis(args.genesis)
     saved = None if args.state is None else _read_saved(args.state)
     with ExitStack() as stack:
-        clients = [stack.enter_context(NodeClient(url)) for url in node_urls(args.nodes)]
+        urls = node_urls(args.nodes, option="--nodes")
+        clients = [stack.enter_context(NodeClient(url)) for url in urls]
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=FETCH_WORKERS))
         snapshots = list(executor.map(take_snapshot, clients))
+        wrong_chain = _on_other_chains(snapshots, genesis.chain_id.hex(), args.genesis)
+        snapshots = [
+            s.without(wrong_chain[s.url]) if s.url in wrong_chain else s for s in snapshots
+        ]
         replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
         audit = ChainAudit(genesis, replay=replay, known_sets=sets)
-        _report_unreachable(audit, snapshots)
-        _audit_blocks(audit, clients, snapshots, executor)
+        _report_unreachable(audit, snapshots, wrong_chain)
+        _audit_blocks(audit, clients, snapshots, executor, as_json=args.json)
         _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
     saved_to = _save(args.state, saved, report)
@@ -128,12 +138,27 @@ def _read_saved(path: Path) -> SavedCheckpoint | None:
         raise AuditFileError(str(path), f"not a saved audit checkpoint: {error}") from None
 
 
+def _on_other_chains(
+    snapshots: list[NodeSnapshot], chain_id: str, genesis_path: Path
+) -> dict[str, str]:
+    """Why each node that serves another chain than the genesis file's is left out, by URL.
+
+    One line per node instead of a finding for every height that cannot link to genesis.
+    """
+    return {
+        s.url: f"serves chain {s.chain_id[:16]}, but {genesis_path} is chain {chain_id[:16]}: "
+        "wrong genesis file, or another network's node"
+        for s in snapshots
+        if s.error is None and s.chain_id is not None and s.chain_id != chain_id
+    }
+
+
 def _replay_mode(
     asked: bool, clients: list[NodeClient], snapshots: list[NodeSnapshot]
 ) -> tuple[bool, list[ValidatorSet], list[str]]:
     """Whether to replay, the validator-set preimages the nodes list, and why."""
-    if asked:
-        return True, [], []
+    if asked or all(s.error is not None for s in snapshots):
+        return asked, [], []
     served = [_validator_sets_of(c, s) for c, s in zip(clients, snapshots, strict=True)]
     if all(sets is None for sets in served):
         # Without the set preimages a set change could not be followed; replay derives
@@ -151,10 +176,16 @@ def _validator_sets_of(client: NodeClient, snapshot: NodeSnapshot) -> list[Valid
         return None
 
 
-def _report_unreachable(audit: ChainAudit, snapshots: list[NodeSnapshot]) -> None:
+def _report_unreachable(
+    audit: ChainAudit, snapshots: list[NodeSnapshot], wrong_chain: dict[str, str]
+) -> None:
     for snapshot in snapshots:
         if snapshot.error is not None:
-            code = FindingCode.NODE_UNREACHABLE
+            code = (
+                FindingCode.WRONG_CHAIN
+                if snapshot.url in wrong_chain
+                else (FindingCode.NODE_UNREACHABLE)
+            )
             audit.add_finding(code, None, [snapshot.url], snapshot.error)
 
 
@@ -163,11 +194,13 @@ def _audit_blocks(
     clients: list[NodeClient],
     snapshots: list[NodeSnapshot],
     executor: ThreadPoolExecutor,
+    *,
+    as_json: bool,
 ) -> None:
     """Feed every height to the checker, WINDOW_HEIGHTS at a time, until no node has more."""
     heights = {s.url: s.height for s in snapshots if s.height is not None}
     top = max(heights.values(), default=0)
-    progress = Progress(top)
+    progress = Progress(top, enabled=wanted(as_json=as_json))
     stopped: set[str] = set()
     for first in range(1, top + 1, WINDOW_HEIGHTS):
         window = range(first, min(first + WINDOW_HEIGHTS, top + 1))
@@ -259,16 +292,19 @@ def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
 def _render_text(
     report: AuditReport, snapshots: list[NodeSnapshot], audit: ChainAudit, notes: list[str]
 ) -> str:
-    mode = "on" if report.replayed else "off"
-    lines = [
-        f"chain {report.chain_id.hex()[:16]}: audited heights 0..{report.height} on "
-        f"{len(snapshots)} nodes, {report.tx_count} txs, replay {mode}"
-    ]
-    for snapshot in snapshots:
-        state = snapshot.error or f"height {snapshot.height}"
-        diverged = audit.diverged.get(snapshot.url)
-        suffix = "" if diverged is None else f", not followed past height {diverged}"
-        lines.append(f"  {snapshot.url}: {state}{suffix}")
+    reachable = [s for s in snapshots if s.error is None]
+    chain = f"chain {report.chain_id.hex()[:16]}"
+    if not reachable:
+        lines = [f"{chain}: no node could be audited; nothing was checked"]
+    else:
+        lines = [
+            f"{chain}: audited heights 1..{report.height} on {len(reachable)} of "
+            f"{len(snapshots)} node(s), {report.tx_count} txs, {_replay_text(report)}"
+        ]
+        for snapshot in reachable:
+            diverged = audit.diverged.get(snapshot.url)
+            suffix = "" if diverged is None else f", not followed past height {diverged}"
+            lines.append(f"  {snapshot.url}: height {snapshot.height}{suffix}")
     if report.replay_stopped_at is not None:
         notes = [*notes, f"replay stopped at height {report.replay_stopped_at}"]
     lines += [f"note: {note}" for note in notes]
@@ -278,16 +314,36 @@ def _render_text(
             evidence = json.dumps(finding.evidence, ensure_ascii=False, indent=2)
             lines.append("  evidence: " + evidence.replace("\n", "\n  "))
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
-    lines.append("CLEAN" if report.clean else f"FAILED: {errors} finding(s)")
+    lines.append(
+        _checked_text(report, len(reachable)) if report.clean else (f"FAILED: {errors} finding(s)")
+    )
     return "\n".join(lines)
 
 
-class Progress:
-    """A one-line progress bar on stderr, drawn only on a terminal."""
+def _replay_text(report: AuditReport) -> str:
+    if report.replayed:
+        return "every tx re-executed (--replay)"
+    return "txs not re-executed (add --replay to recompute state and results roots)"
 
-    def __init__(self, total: int) -> None:
+
+def _checked_text(report: AuditReport, nodes: int) -> str:
+    """What a CLEAN verdict vouches for, so it is never read as more than it is."""
+    checked = (
+        f"CLEAN: heights 1..{report.height} on {nodes} node(s) - every commit certificate "
+        "(quorum of the validator set, followed from genesis), hash link, history root, "
+        "tx root and tx signature; the nodes agree; their signed checkpoints verify"
+    )
+    if report.replayed:
+        checked += "; every tx re-executed and the results and state roots match"
+    return checked
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only on a terminal and without --json."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
         self._total = max(total, 1)
-        self._enabled = sys.stderr.isatty()
+        self._enabled = enabled
         self._last = 0.0
 
     def show(self, height: int) -> None:

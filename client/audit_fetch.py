@@ -29,6 +29,15 @@ class NodeSnapshot:
     checkpoint: str | None
     """Its latest signed checkpoint note; None when it serves none."""
     error: str | None
+    """Why the node could not be audited (without its URL, which `url` holds)."""
+    chain_id: str | None = None
+    """The chain id its /v1/status names (hex)."""
+
+    def without(self, error: str) -> "NodeSnapshot":
+        """This node, left out of the audit for `error`."""
+        return NodeSnapshot(
+            url=self.url, height=None, checkpoint=None, error=error, chain_id=self.chain_id
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,13 +53,20 @@ class FetchFailure:
 def take_snapshot(client: NodeClient) -> NodeSnapshot:
     try:
         checkpoint = _optional_text(client, "/v1/checkpoints/latest")
-        height = client.status().get("height")
+        status = client.status()
     except NodeError as error:
-        return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=str(error))
+        # The URL is the snapshot's own field: the message need not repeat it.
+        detail = str(error).removeprefix(f"{client.url}: ")
+        return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=detail)
+    height = status.get("height")
+    chain_id = status.get("chain_id")
+    chain = chain_id if isinstance(chain_id, str) else None
     if isinstance(height, bool) or not isinstance(height, int) or height < 0:
         detail = "status without a height"
         return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=detail)
-    return NodeSnapshot(url=client.url, height=height, checkpoint=checkpoint, error=None)
+    return NodeSnapshot(
+        url=client.url, height=height, checkpoint=checkpoint, error=None, chain_id=chain
+    )
 
 
 def fetch_validator_sets(client: NodeClient) -> list[ValidatorSet] | None:

@@ -20,6 +20,8 @@ class FindingCode(enum.Enum):
 
     # A node's answers
     NODE_UNREACHABLE = "NODE_UNREACHABLE"
+    WRONG_CHAIN = "WRONG_CHAIN"
+    """The node serves another chain than the genesis file defines: nothing of it is audited."""
     BLOCK_MISSING = "BLOCK_MISSING"
     BLOCK_MALFORMED = "BLOCK_MALFORMED"
     # Header links (PROTOCOL.md §11.1)

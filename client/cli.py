@@ -7,12 +7,17 @@ print how to install it instead of failing with an ImportError.
 """
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
+
+from client.completion import SHELLS, completion_script
 
 COMMAND_GROUP = "lantan.commands"
 SERVER_GROUPS = ("node", "net", "bench")
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for `yes | head`: the reader went away."""
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
@@ -22,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lantan", description="Lantan blue carbon registry: node, audit and receipts."
     )
+    parser.add_argument("--version", action="version", version=f"lantan {_version()}")
     subparsers = parser.add_subparsers(dest="group", metavar="COMMAND")
     registered: set[str] = set()
     for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
@@ -35,7 +41,27 @@ def build_parser() -> argparse.ArgumentParser:
     for name in SERVER_GROUPS:
         if name not in registered:
             _add_missing_extra(subparsers, name, "the node extra is not installed")
+    completion = subparsers.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Enable with: eval "$(lantan completion bash)" in ~/.bashrc '
+        '(zsh: eval "$(lantan completion zsh)" in ~/.zshrc, after compinit).',
+    )
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(handler=lambda args: _print_completion(parser, args.shell))
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("lantan")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _print_completion(parser: argparse.ArgumentParser, shell: str) -> int:
+    print(completion_script(shell, parser), end="")
+    return 0
 
 
 def _add_missing_extra(
@@ -59,6 +85,19 @@ def _explain_missing(name: str, reason: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `lantan` script; returns the process exit code."""
+    try:
+        result = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `lantan ... | head`: the reader has gone. Point stdout at /dev/null so the flush
+        # at exit cannot raise again, and end quietly as other Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return result
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -34,16 +34,19 @@ FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expire
 T = TypeVar("T")
 
 
-def node_urls(text: str | None) -> tuple[str, ...]:
-    """URLs from --node "URL[,URL...]", else $LANTAN_NODES, else DEFAULT_NODE_URL."""
+def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
+    """URLs from --node "URL[,URL...]", else $LANTAN_NODES, else DEFAULT_NODE_URL.
+
+    option: the name of the command's option, for the error message (audit has --nodes).
+    """
     raw = text if text else os.environ.get(NODES_ENV) or DEFAULT_NODE_URL
     urls = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"--node {url!r}: expected http://HOST:PORT or https://HOST:PORT")
+            raise UsageError(f"{option} {url!r}: expected http://HOST:PORT or https://HOST:PORT")
     if not urls:
-        raise UsageError("--node: no node URL given")
+        raise UsageError(f"{option}: no node URL given")
     return tuple(dict.fromkeys(urls))
 
 

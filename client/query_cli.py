@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
-from client.api import PAGE_LIMIT_MAX, WAIT_MS_MAX, NodeClient, Page
+from client.api import PAGE_LIMIT_MAX, WAIT_MS_MAX, NodeClient, Page, TxStatus
 from client.cli_support import (
     EXIT_OK,
     Subparsers,
@@ -22,6 +22,7 @@ from client.cli_support import (
     print_json,
 )
 from client.errors import UsageError
+from client.id_prefix import resolve_retirement_id, resolve_tx_id
 from client.node_pool import NodePool, node_urls
 from client.tables import render_record, render_table
 
@@ -232,9 +233,12 @@ def _run_checkpoint(args: argparse.Namespace) -> int:
 def _run_tx(args: argparse.Namespace) -> int:
     if not 0 <= args.wait_ms <= WAIT_MS_MAX:
         raise UsageError(f"--wait-ms must be between 0 and {WAIT_MS_MAX}")
-    tx_id = quote(args.target, safe="")
-    status = _read(args, lambda client: client.tx_status(tx_id, wait_ms=args.wait_ms))
-    return _show(status.to_json(), as_json=args.json)
+
+    def ask(client: NodeClient) -> TxStatus:
+        tx_id = quote(resolve_tx_id(client, args.target), safe="")
+        return client.tx_status(tx_id, wait_ms=args.wait_ms)
+
+    return _show(_read(args, ask).to_json(), as_json=args.json)
 
 
 _SINGLE_HANDLERS: Final = {
@@ -248,8 +252,14 @@ _SINGLE_HANDLERS: Final = {
 
 def _run_list(args: argparse.Namespace) -> int:
     if args.target is not None:
-        path = f"{args.list_path}/{quote(args.target, safe='')}"
-        return _show(_read(args, lambda client: client.get_json(path)), as_json=args.json)
+
+        def ask(client: NodeClient) -> Any:
+            target = args.target
+            if args.list_path == "/v1/retirements":
+                target = resolve_retirement_id(client, target)
+            return client.get_json(f"{args.list_path}/{quote(target, safe='')}")
+
+        return _show(_read(args, ask), as_json=args.json)
     if args.limit is not None and not 1 <= args.limit <= PAGE_LIMIT_MAX:
         raise UsageError(f"--limit must be between 1 and {PAGE_LIMIT_MAX}")
     path = args.list_path or args.sublist_path.format(quote(args.owner, safe=""))

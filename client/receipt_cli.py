@@ -9,8 +9,18 @@ import time
 from pathlib import Path
 
 from client.api import NodeClient, encode_path_segment
-from client.cli_support import EXIT_OK, Subparsers, add_json_option, guarded, print_json
+from client.cli_support import (
+    EXIT_OK,
+    Subparsers,
+    add_json_option,
+    add_node_option,
+    guarded,
+    print_json,
+)
 from client.errors import ClientError, NodeRejectedError, UsageError
+from client.id_prefix import resolve_retirement_id
+from client.node_pool import NodePool, node_urls
+from client.progress import spinner
 from client.verify_cli import read_input, report_receipt
 from protocol.encoding import encode
 
@@ -25,9 +35,14 @@ def register_receipt(subparsers: Subparsers) -> None:
         "get",
         help="fetch a retirement's receipt from a node (verified when --genesis is given)",
     )
-    get.add_argument("retirement_id", metavar="RETIREMENT_ID", help="the retirement tx id")
-    get.add_argument("--node", metavar="URL", required=True)
+    get.add_argument(
+        "retirement_id",
+        metavar="RETIREMENT_ID",
+        help="the retirement tx id, or a unique prefix of it (>= 8 hex digits)",
+    )
+    add_node_option(get)
     get.add_argument("--out", metavar="FILE.json", required=True)
+    get.add_argument("--force", action="store_true", help="replace an existing --out file")
     get.add_argument("--genesis", metavar="FILE", help="verify the receipt against this file")
     get.add_argument("--pdf", metavar="FILE.pdf", help="also render it (requires --genesis)")
     get.add_argument("--font", metavar="PATH", help="TrueType CJK font for --pdf")
@@ -57,9 +72,16 @@ def fetch_receipt(node: NodeClient, retirement_id: str, wait_s: float = CHECKPOI
 def run_receipt_get(args: argparse.Namespace) -> int:
     if args.pdf and not args.genesis:
         raise UsageError("--pdf needs --genesis: only a verified receipt is rendered")
-    with NodeClient(args.node) as node:
-        receipt_bytes = fetch_receipt(node, args.retirement_id)
     out = Path(args.out)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; choose another --out or pass --force")
+    with (
+        NodePool(node_urls(args.node)) as pool,
+        spinner("fetching the receipt (waits for a checkpoint)", as_json=args.json),
+    ):
+        receipt_bytes = pool.first_answer(
+            lambda node: fetch_receipt(node, resolve_retirement_id(node, args.retirement_id))
+        )
     try:
         out.write_bytes(receipt_bytes)
     except OSError as error:

@@ -13,10 +13,9 @@ from typing import Final
 
 from genesis.errors import KeystoreError, PassphraseRejectedError
 from genesis.keystore import read_keystore, unlock_keystore
+from genesis.network import PASSPHRASE_FILE
 from protocol.signing import SigningKey
 
-PASSPHRASE_FILE: Final = "passphrase"
-"""The dev passphrase file of a local network key directory (genesis/network.py)."""
 PASSPHRASE_FILE_SIZE_MAX: Final = 4096
 
 

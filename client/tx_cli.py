@@ -21,10 +21,10 @@ from client.cli_support import (
 )
 from client.errors import UsageError
 from client.node_pool import NodePool, node_urls
+from client.progress import spinner
 from client.signing_keys import UnlockedKey, unlock_key
 from client.tx_body import (
     apply_settings,
-    body_fields,
     fill_nullable_fields,
     read_body_argument,
     tx_type_of,
@@ -43,6 +43,7 @@ from client.tx_flow import (
     sign_with,
     submit_tx,
 )
+from client.tx_help import help_epilog
 from contracts.tx_types import TxType
 from genesis.keystore import read_keystore
 from protocol.encoding import JsonObject
@@ -68,18 +69,12 @@ def register_tx(subparsers: Subparsers) -> None:
     _add_show(actions)
 
 
-def _body_epilog(tx_type: TxType) -> str:
-    fields = ", ".join(
-        name + (" (may be null)" if nullable else "") for name, nullable in body_fields(tx_type)
-    )
-    return f"body fields of {tx_type.value}: {fields}"
-
-
 def _add_send(actions: Subparsers, tx_type: TxType) -> None:
     parser = actions.add_parser(
         tx_type.value,
-        help=f"send a {tx_type.value} tx and wait for its result",
-        epilog=_body_epilog(tx_type),
+        help=f"send one {tx_type.value} tx and wait for its result",
+        epilog=help_epilog(tx_type),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--key",
@@ -254,8 +249,17 @@ def _run_send(args: argparse.Namespace) -> int:
         unsigned = _build(args, sender.key.public_key, pool, body)
         signed = sign_with(unsigned, [sender, *cosigners])
         check_before_submit(signed, at_ms=now_ms())
-        outcome = submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
+        outcome = _submit(pool, signed, args)
     return _report(signed, outcome, as_json=args.json)
+
+
+def _submit(pool: NodePool, signed: SignedTx, args: argparse.Namespace) -> TxOutcome:
+    """Submit to every node and wait for the commit, with a spinner for a person."""
+    step = f"submitting {signed.tx.type} to {len(pool.clients)} node(s)"
+    if args.wait:
+        step += ", waiting for the commit"
+    with spinner(step, as_json=args.json):
+        return submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -293,7 +297,7 @@ def _run_submit(args: argparse.Namespace) -> int:
     signed = read_tx_file(args.file)
     check_before_submit(signed, at_ms=now_ms())
     with NodePool(node_urls(args.node)) as pool:
-        outcome = submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
+        outcome = _submit(pool, signed, args)
     return _report(signed, outcome, as_json=args.json)
 
 

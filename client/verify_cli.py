@@ -16,10 +16,13 @@ from client.cli_support import (
     EXIT_OK,
     Subparsers,
     add_json_option,
+    add_node_option,
     guarded,
     print_json,
 )
 from client.errors import ClientError, NodeRejectedError, UsageError
+from client.id_prefix import resolve_tx_id
+from client.node_pool import node_urls
 from client.receipt_codes import ReceiptError
 from client.receipt_summary import facts_json, summary_lines, time_text
 from client.receipt_tx import TxFacts, verify_tx_proof
@@ -44,8 +47,10 @@ def register_verify(subparsers: Subparsers) -> None:
         "tx",
         help="check a tx is in a certified block and ACCEPTED (or print its rejection)",
     )
-    tx.add_argument("tx_id", metavar="TX_ID")
-    tx.add_argument("--node", metavar="URL", required=True)
+    tx.add_argument(
+        "tx_id", metavar="TX_ID", help="the tx id, or a unique prefix (>= 8 hex digits)"
+    )
+    add_node_option(tx)
     tx.add_argument("--genesis", metavar="FILE", required=True)
     add_json_option(tx)
     tx.set_defaults(handler=guarded("verify tx", run_verify_tx))
@@ -84,13 +89,15 @@ def report_receipt(receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool)
 
 def run_verify_tx(args: argparse.Namespace) -> int:
     genesis_bytes = read_input(args.genesis, "genesis file")
-    with NodeClient(args.node) as node:
+    # One node answers every part, so the proof and the sets come from the same chain view.
+    with NodeClient(node_urls(args.node)[0]) as node:
+        tx_id = resolve_tx_id(node, args.tx_id)
         try:
-            answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(args.tx_id)}")
+            answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(tx_id)}")
         except NodeRejectedError as error:
             if error.code != "NOT_FOUND":
                 raise
-            return _not_committed(node, args.tx_id, as_json=args.json)
+            return _not_committed(node, tx_id, as_json=args.json)
         sets = node.get_json("/v1/validator-sets")
         height = answer.get("height") if isinstance(answer, dict) else None
         keys = _signer_keys(answer)

@@ -36,6 +36,7 @@ from genesis.keystore import (
 )
 from genesis.network import (
     GENESIS_FILE,
+    PASSPHRASE_FILE,
     genesis_from_identities,
     identity_from_json,
     init_local_network,
@@ -82,7 +83,12 @@ def _add_keys_new(actions: Subparsers) -> None:
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
     parser.add_argument("--roles", default="", help="comma-separated, e.g. issuer,validator")
     secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--passphrase-file", type=Path, metavar="FILE")
+    secret.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="default: the `passphrase` file beside the keystore, else a prompt",
+    )
     secret.add_argument(
         "--dev-plaintext",
         action="store_true",
@@ -106,7 +112,12 @@ def _add_keys_check(actions: Subparsers) -> None:
     parser = actions.add_parser("check", help="check that a passphrase unlocks a keystore")
     parser.add_argument("path", type=Path, metavar="DIR", help="key directory or keystore file")
     secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--passphrase-file", type=Path, metavar="FILE")
+    secret.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="default: the `passphrase` file beside the keystore, else a prompt",
+    )
     secret.add_argument(
         "--dev-plaintext", action="store_true", help="accept a plaintext development keystore"
     )
@@ -121,6 +132,8 @@ def _guarded(command: str, handler: Handler) -> Handler:
             return handler(args)
         except GenesisError as error:
             message = str(error)
+        except BrokenPipeError:
+            raise  # the reader of stdout has gone: client/cli.py ends quietly
         except OSError as error:
             message = f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
         except KeyboardInterrupt:
@@ -162,7 +175,11 @@ def _run_keys_check(args: argparse.Namespace) -> int:
     keystore = read_keystore(args.path)
     passphrase = None
     if not keystore.plaintext:
-        passphrase = _existing_passphrase(args.passphrase_file)
+        assert keystore.path is not None
+        # As `lantan tx` does: a local network keeps the passphrase beside the keystore.
+        beside = keystore.path.parent / PASSPHRASE_FILE
+        default = beside if beside.is_file() else None
+        passphrase = _existing_passphrase(args.passphrase_file or default)
     unlock_keystore(keystore, passphrase, allow_plaintext=args.dev_plaintext)
     print(f"{keystore.path}: unlocked key {keystore.identity.name!r} ({_protection(keystore)})")
     assert keystore.path is not None

@@ -9,6 +9,7 @@ Speed is measured here, never asserted in a test.
 
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -21,7 +22,7 @@ import httpx
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import ECOLOGICAL_ACCOUNT_ID, GENESIS_FILE
-from node.net import net_down, net_status, net_up
+from node.net import NetError, Progress, net_down, net_status, net_up
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey, verify_signature
@@ -30,6 +31,10 @@ from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 SENDERS = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
 BATCH_SIZE = 500
 TX_LIFETIME_MS = 30 * 60 * 1000
+
+
+class BenchError(NetError):
+    """The benchmark could not run to the end (a node refused or lost a tx)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +153,7 @@ def _post(client: httpx.Client, url: str, body: bytes) -> None:
         f"{url}/v1/txs", content=body, headers={"content-type": "application/json"}
     )
     if response.status_code >= 400:
-        raise RuntimeError(f"{url} refused a submission: {response.text[:300]}")
+        raise BenchError(f"{url} refused a submission: {response.text[:300]}")
 
 
 def _last_per_sender(txs: list[SignedTx]) -> list[SignedTx]:
@@ -165,9 +170,9 @@ def _wait_committed(client: httpx.Client, url: str, tx_id: str) -> float:
         if status["status"] == "committed":
             return time.perf_counter() - started
         if status["status"] not in ("pending", "unknown"):
-            raise RuntimeError(f"tx {tx_id} ended {status}")
+            raise BenchError(f"tx {tx_id} ended {status}")
         if time.perf_counter() - started > 120:
-            raise RuntimeError(f"tx {tx_id} not committed after 120 s")
+            raise BenchError(f"tx {tx_id} not committed after 120 s")
 
 
 def run_singles(
@@ -185,19 +190,37 @@ def run_singles(
     return latencies
 
 
-def run_bench(*, txs: int, singles: int, base_port: int, keep: Path | None = None) -> BenchResult:
+def run_bench(
+    *,
+    txs: int,
+    singles: int,
+    base_port: int,
+    keep: Path | None = None,
+    progress: Progress = lambda _step: None,
+) -> BenchResult:
+    """Start a network (a temp dir, removed afterwards, unless keep), measure, stop it."""
     net = keep or Path(tempfile.mkdtemp(prefix="lantan-bench-"))
-    verify_per_s = measure_verify_per_s()
-    net_up(net, validators=3, base_port=base_port)
     try:
-        urls = [view.url for view in net_status(net)]
-        factory = TxFactory(net)
-        with httpx.Client(timeout=60.0) as client:
-            latencies = run_singles(client, urls, factory, singles)
-            batch = factory.round_robin(txs)
-            seconds = run_batches(client, urls, batch)
+        progress("measuring this machine's Ed25519 verify rate")
+        verify_per_s = measure_verify_per_s()
+        net_up(net, validators=3, base_port=base_port, progress=progress)
+        try:
+            urls = [view.url for view in net_status(net)]
+            factory = TxFactory(net)
+            with httpx.Client(timeout=60.0) as client:
+                progress(f"single-tx latency: {singles} txs, one at a time")
+                latencies = run_singles(client, urls, factory, singles)
+                progress(f"signing {txs} txs")
+                batch = factory.round_robin(txs)
+                progress(f"batch: submitting {txs} txs to {len(urls)} nodes, waiting for commit")
+                seconds = run_batches(client, urls, batch)
+        except httpx.HTTPError as error:
+            raise BenchError(f"a node stopped answering: {error}") from None
+        finally:
+            net_down(net)
     finally:
-        net_down(net)
+        if keep is None:
+            shutil.rmtree(net, ignore_errors=True)
     ordered = sorted(latencies)
     return BenchResult(
         txs=txs,

@@ -10,15 +10,17 @@ import atexit
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from genesis.document import parse_genesis
+from genesis.document import build_genesis, parse_genesis
 from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 
@@ -27,6 +29,8 @@ LOG_FILE = "node.log"
 BASE_PORT = 7101
 LOCAL_HEARTBEAT_MS = 1000
 READY_TIMEOUT_S = 90.0
+Progress = Callable[[str], None]
+"""Told what a long step is doing now (the CLI shows it as a spinner); may ignore it."""
 _children: dict[int, subprocess.Popen[bytes]] = {}
 """Node processes this process started, by pid (see start_process)."""
 
@@ -44,11 +48,16 @@ class NetError(Exception):
     """A local network operation that failed, with a message for the operator."""
 
 
+def _silent(_step: str) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeView:
     name: str
     url: str
     pid: int | None
+    chain_id: str | None
     height: int | None
     head_hash: str | None
     state_root: str | None
@@ -59,6 +68,7 @@ class NodeView:
             "name": self.name,
             "url": self.url,
             "pid": self.pid,
+            "chain_id": self.chain_id,
             "height": self.height,
             "head_hash": self.head_hash,
             "state_root": self.state_root,
@@ -66,10 +76,32 @@ class NodeView:
         }
 
 
-def net_up(directory: Path, *, validators: int, base_port: int = BASE_PORT) -> list[NodeView]:
-    """Create the network if needed, start every validator, wait until all are ready."""
+def net_up(
+    directory: Path,
+    *,
+    validators: int,
+    base_port: int = BASE_PORT,
+    progress: Progress = _silent,
+) -> list[NodeView]:
+    """Create the network if needed, start every validator, wait until all are ready.
+
+    Every port is checked before anything is created or started, and every node must serve
+    this network's chain id before it counts as ready: a port held by another network is
+    one NetError, with nothing of this network left running.
+    """
     directory = directory.resolve()
+    if directory.exists() and not directory.is_dir():
+        raise NetError(f"{directory} is not a directory")
+    planned = planned_ports(directory, validators=validators, base_port=base_port)
+    running = [name for name in planned if read_pid(directory / name) is not None]
+    if running:
+        raise NetError(
+            f"{', '.join(running)} already running in {directory}; "
+            f"see lantan net status --dir {directory}"
+        )
+    check_ports_free(planned)
     if not (directory / GENESIS_FILE).exists():
+        progress(f"making genesis and encrypted keystores in {directory}")
         document = init_local_network(
             directory, validator_count=validators, genesis_time_ms=time.time_ns() // 1_000_000
         )
@@ -79,10 +111,63 @@ def net_up(directory: Path, *, validators: int, base_port: int = BASE_PORT) -> l
     names = validator_names(directory)
     for name in names:
         _write_config(directory, name, names, base_port)
-    for name in names:
-        start_process(directory, name)
-    wait_ready(directory, names, minimum_height=1)
+    started: list[str] = []
+    try:
+        for name in names:
+            progress(f"starting {name}")
+            start_process(directory, name)
+            started.append(name)
+        wait_ready(directory, names, minimum_height=1, progress=progress)
+    except BaseException:
+        for name in started:
+            stop_process(directory, name)
+        raise
     return net_status(directory)
+
+
+def planned_ports(directory: Path, *, validators: int, base_port: int) -> dict[str, int]:
+    """Each validator's port: from its node.toml when it has one, else base_port + position.
+
+    Before genesis exists the names are not known yet; positions stand in for them.
+    """
+    if not (directory / GENESIS_FILE).exists():
+        return {f"validator {i + 1}": base_port + i for i in range(validators)}
+    names = validator_names(directory)
+    ports = {}
+    for position, name in enumerate(names):
+        if (directory / name / CONFIG_FILE).exists():
+            ports[name] = load_config(directory / name).port
+        else:
+            ports[name] = base_port + position
+    return ports
+
+
+def check_ports_free(ports: dict[str, int]) -> None:
+    """NetError naming the first port that is out of range or already bound on 127.0.0.1."""
+    for name, port in ports.items():
+        if not 0 < port < 65536:
+            raise NetError(
+                f"port {port} (for {name}) is not a TCP port; choose another --base-port"
+            )
+        if not _port_free(port):
+            raise NetError(
+                f"port {port} (for {name}) is already in use on 127.0.0.1 - another network? "
+                "Stop it, or choose another --base-port"
+            )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def chain_id_of(directory: Path) -> str:
+    """The chain id (hex) this network's genesis file defines."""
+    return build_genesis(parse_genesis((directory / GENESIS_FILE).read_bytes())).chain_id.hex()
 
 
 def validator_names(directory: Path) -> list[str]:
@@ -190,7 +275,8 @@ def stop_process(directory: Path, name: str, *, timeout_s: float = 10.0) -> bool
 def node_view(directory: Path, name: str) -> NodeView:
     config = load_config(directory / name)
     pid = read_pid(directory / name)
-    status, ready = None, False
+    status: dict[str, object] | None = None
+    ready = False
     if pid is not None:
         try:
             verify = config.peer_tls_verify
@@ -202,9 +288,10 @@ def node_view(directory: Path, name: str) -> NodeView:
         name=name,
         url=config.url,
         pid=pid,
-        height=None if status is None else status["height"],
-        head_hash=None if status is None else status["head_hash"],
-        state_root=None if status is None else status["state_root"],
+        chain_id=None if status is None else str(status["chain_id"]),
+        height=None if status is None else int(str(status["height"])),
+        head_hash=None if status is None else str(status["head_hash"]),
+        state_root=None if status is None else str(status["state_root"]),
         ready=ready,
     )
 
@@ -214,42 +301,89 @@ def net_status(directory: Path) -> list[NodeView]:
 
 
 def wait_ready(
-    directory: Path, names: list[str], *, minimum_height: int, timeout_s: float = READY_TIMEOUT_S
+    directory: Path,
+    names: list[str],
+    *,
+    minimum_height: int,
+    timeout_s: float = READY_TIMEOUT_S,
+    progress: Progress = _silent,
 ) -> None:
-    """Wait until every named node is ready at >= minimum_height; NetError on timeout.
+    """Wait until every named node is ready at >= minimum_height on this network's chain.
 
-    The timeout counts from the last progress: a node catching up a long chain is waited
-    for as long as its height keeps rising.
+    NetError on a node process that died, on a node URL that answers with another chain id
+    (a process of another network holds the port), and on timeout, which counts from the
+    last progress: a node catching up a long chain is waited for while its height rises.
     """
+    chain_id = chain_id_of(directory)
     deadline = time.monotonic() + timeout_s
     heights: dict[str, int] = {}
     while True:
         views = [node_view(directory, name) for name in names]
+        for view in views:
+            if view.chain_id is not None and view.chain_id != chain_id:
+                raise NetError(
+                    f"{view.url} serves chain {view.chain_id[:16]}, not this network's "
+                    f"{chain_id[:16]} (from {directory / GENESIS_FILE}): another network "
+                    "holds the port"
+                )
         waiting = [v for v in views if not v.ready or (v.height or 0) < minimum_height]
         if not waiting:
             return
         dead = [v.name for v in waiting if v.pid is None]
         if dead:
-            raise NetError(f"node {dead[0]} is not running; see {directory / dead[0] / LOG_FILE}")
+            log = directory / dead[0] / LOG_FILE
+            raise NetError(f"node {dead[0]} exited{_last_error(log)}; see {log}")
         for view in waiting:
             if (view.height or 0) > heights.get(view.name, -1):
                 heights[view.name] = view.height or 0
                 deadline = time.monotonic() + timeout_s
         if time.monotonic() > deadline:
             raise NetError(f"node {waiting[0].name} not ready after {timeout_s:.0f}s")
+        progress(
+            "waiting for "
+            + ", ".join(
+                f"{v.name} (height {v.height if v.height is not None else '-'})" for v in waiting
+            )
+            + f" to reach height {minimum_height}"
+        )
         time.sleep(0.2)
 
 
-def net_start(directory: Path, name: str) -> NodeView:
+def _last_error(log: Path) -> str:
+    """': <last line of the log>' when the log has one, to name why a node died."""
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return f": {lines[-1].strip()[:200]}" if lines else ""
+
+
+def net_start(directory: Path, name: str, *, progress: Progress = _silent) -> NodeView:
     """Start one stopped node and wait until it has caught up with the others."""
-    if name not in node_names(directory):
-        raise NetError(f"no node {name!r} in {directory}")
+    require_node(directory, name)
     others = [v for v in net_status(directory) if v.name != name and v.height is not None]
     target = max((v.height or 0 for v in others), default=1)
     start_process(directory, name)
-    wait_ready(directory, [name], minimum_height=target)
+    wait_ready(directory, [name], minimum_height=target, progress=progress)
     return node_view(directory, name)
 
 
+def require_network(directory: Path) -> None:
+    """NetError unless directory holds a network (a genesis file or a node.toml)."""
+    if not directory.is_dir():
+        raise NetError(f"no network in {directory}: the directory does not exist")
+    if not (directory / GENESIS_FILE).exists() and not node_names(directory):
+        raise NetError(f"no network in {directory}: no {GENESIS_FILE} and no node directories")
+
+
+def require_node(directory: Path, name: str) -> None:
+    """NetError naming the nodes there unless name is one of the network's nodes."""
+    require_network(directory)
+    names = node_names(directory)
+    if name not in names:
+        raise NetError(f"no node {name!r} in {directory}; its nodes: {', '.join(names)}")
+
+
 def net_down(directory: Path) -> list[str]:
+    require_network(directory)
     return [name for name in node_names(directory) if stop_process(directory, name)]

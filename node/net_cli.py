@@ -7,37 +7,73 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeAlias
 
+from client.progress import spinner
 from genesis.errors import GenesisError
 from node.config import ConfigError
 from node.extra import require_server_extra
-from node.net import NetError, NodeView, net_down, net_start, net_status, net_up, stop_process
+from node.net import (
+    BASE_PORT,
+    NetError,
+    NodeView,
+    net_down,
+    net_start,
+    net_status,
+    net_up,
+    require_network,
+    require_node,
+    stop_process,
+)
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
+DIR_HELP = "the network directory (genesis.json, one folder per node)"
+JSON_HELP = "print one JSON document"
+
+
 def register_net(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser("net", help="run a local network of validator processes")
+    group = subparsers.add_parser(
+        "net",
+        help="run a local network of validator processes",
+        description="A local network on 127.0.0.1: one node process per validator, "
+        "detached, recorded in DIR/<node>/node.pid.",
+    )
     actions = group.add_subparsers(dest="net_action", metavar="ACTION", required=True)
-    up = actions.add_parser("up", help="create (if needed) and start every validator")
-    up.add_argument("--dir", type=Path, required=True)
-    up.add_argument("--validators", type=int, choices=(3, 4), default=3)
-    up.add_argument("--base-port", type=int, default=7101)
-    up.add_argument("--json", action="store_true")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    up = actions.add_parser(
+        "up",
+        help="create (if needed) and start every validator",
+        description="Make genesis and keystores in DIR if it has none, then start every "
+        "validator and wait until each serves this network's chain at height >= 1. Every "
+        "port is checked first: a port in use is an error, nothing is started.",
+        formatter_class=defaults,
+    )
+    up.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
+    up.add_argument(
+        "--validators", type=int, choices=(3, 4), default=3, help="validators of a new network"
+    )
+    up.add_argument(
+        "--base-port",
+        type=int,
+        default=BASE_PORT,
+        help="the first validator's port; the others follow (a new network only)",
+    )
+    up.add_argument("--json", action="store_true", help=JSON_HELP)
     up.set_defaults(handler=_guard(_run_up))
     status = actions.add_parser("status", help="height, head and state root of every node")
-    status.add_argument("--dir", type=Path, required=True)
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
+    status.add_argument("--json", action="store_true", help=JSON_HELP)
     status.set_defaults(handler=_guard(_run_status))
     for name, helptext in (("stop", "stop one node"), ("start", "start one node, wait for it")):
         action = actions.add_parser(name, help=helptext)
-        action.add_argument("node")
-        action.add_argument("--dir", type=Path, required=True)
-        action.add_argument("--json", action="store_true")
+        action.add_argument("node", help="the node's name (its folder in DIR)")
+        action.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
+        action.add_argument("--json", action="store_true", help=JSON_HELP)
         action.set_defaults(handler=_guard(_run_stop if name == "stop" else _run_start))
     down = actions.add_parser("down", help="stop every node (data is kept)")
-    down.add_argument("--dir", type=Path, required=True)
+    down.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     down.set_defaults(handler=_guard(_run_down))
 
 
@@ -48,6 +84,8 @@ def _guard(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(handler(args))
+        except BrokenPipeError:
+            raise  # the reader of stdout has gone: client/cli.py ends quietly
         except (NetError, GenesisError, ConfigError, OSError) as error:
             print(f"lantan net {args.net_action}: error: {error}", file=sys.stderr)
             return 1
@@ -69,7 +107,10 @@ def _print(views: list[NodeView], as_json: bool) -> None:
 
 
 def _run_up(args: argparse.Namespace) -> int:
-    views = net_up(args.dir, validators=args.validators, base_port=args.base_port)
+    with spinner("checking ports", as_json=args.json) as shown:
+        views = net_up(
+            args.dir, validators=args.validators, base_port=args.base_port, progress=shown.step
+        )
     _print(views, args.json)
     if not args.json:
         print(f"stop with: lantan net down --dir {args.dir}")
@@ -77,11 +118,13 @@ def _run_up(args: argparse.Namespace) -> int:
 
 
 def _run_status(args: argparse.Namespace) -> int:
+    require_network(args.dir.resolve())
     _print(net_status(args.dir.resolve()), args.json)
     return 0
 
 
 def _run_stop(args: argparse.Namespace) -> int:
+    require_node(args.dir.resolve(), args.node)
     if not stop_process(args.dir.resolve(), args.node):
         raise NetError(f"{args.node} is not running")
     print(f"stopped {args.node}")
@@ -89,7 +132,9 @@ def _run_stop(args: argparse.Namespace) -> int:
 
 
 def _run_start(args: argparse.Namespace) -> int:
-    _print([net_start(args.dir.resolve(), args.node)], args.json)
+    with spinner(f"starting {args.node}", as_json=args.json) as shown:
+        view = net_start(args.dir.resolve(), args.node, progress=shown.step)
+    _print([view], args.json)
     return 0
 
 

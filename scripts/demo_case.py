@@ -144,10 +144,11 @@ def main() -> int:
     tx_ids = []
     with tempfile.TemporaryDirectory() as work:
         for number, step in enumerate(xiangshan_case_steps(), start=1):
+            signers = f" (co-signed by {', '.join(step.cosigners)})" if step.cosigners else ""
+            # Named before it runs: a step waits several seconds for its commit.
+            print(f"{number}. {step.label}{signers}", flush=True)
             outcome = run_step(step, args.net, args.nodes, Path(work))
             result = outcome["result"]
-            signers = f" (co-signed by {', '.join(step.cosigners)})" if step.cosigners else ""
-            print(f"{number}. {step.label}{signers}")
             print(
                 f"   tx {outcome['tx_id'][:16]}… height {outcome['height']} "
                 f"index {outcome['index']}: {result['status'].upper()}"

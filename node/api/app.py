@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from node.api.errors import install_error_handlers
 from node.api.limits import DEFAULT_LIMITS, HttpLimits, RequestLimits
 from node.api.observability import install_observability
-from node.api.routes import chain, health, peer, proofs, records, txs, web
+from node.api.routes import chain, docs, health, peer, proofs, records, txs, web
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
@@ -29,6 +29,8 @@ def create_app(
         version="1",
         description="Blue carbon provenance registry: public API (/v1), health, metrics.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from node/api/routes/docs.py, offline
+        redoc_url=None,
     )
     app.state.service = service
     app.state.inbox = inbox
@@ -37,7 +39,7 @@ def create_app(
     app.state.limits = limits
     install_error_handlers(app)
     app.add_middleware(RequestLimits, limits=limits)
-    for module in (txs, chain, records, proofs, health, peer, web):
+    for module in (txs, chain, records, proofs, health, peer, web, docs):
         app.include_router(module.router)
     install_observability(app)
     return app

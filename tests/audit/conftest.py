@@ -5,19 +5,20 @@ from collections.abc import Iterator
 import pytest
 
 from tests.audit.network import audit_net
-from tests.integration.network import LocalNet
-
-BASE_PORT_3 = 7801
-BASE_PORT_4 = 7811
+from tests.integration.network import LocalNet, free_base_port
 
 
 @pytest.fixture(scope="module")
 def net3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNet]:
-    with audit_net(tmp_path_factory.mktemp("audit3"), validators=3, base_port=BASE_PORT_3) as net:
+    with audit_net(
+        tmp_path_factory.mktemp("audit3"), validators=3, base_port=free_base_port(3)
+    ) as net:
         yield net
 
 
 @pytest.fixture(scope="module")
 def net4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNet]:
-    with audit_net(tmp_path_factory.mktemp("audit4"), validators=4, base_port=BASE_PORT_4) as net:
+    with audit_net(
+        tmp_path_factory.mktemp("audit4"), validators=4, base_port=free_base_port(4)
+    ) as net:
         yield net

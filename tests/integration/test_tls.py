@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from node.net import net_down, net_status, net_up, start_process, stop_process, wait_ready
+from tests.integration.network import free_base_port
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def make_certificate(directory: Path) -> None:
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_validators_commit_over_https(tmp_path: Path) -> None:
     net = tmp_path / "net"
-    names = [view.name for view in net_up(net, validators=3, base_port=7691)]
+    names = [view.name for view in net_up(net, validators=3, base_port=free_base_port(3))]
     try:
         for name in names:
             stop_process(net, name)

@@ -125,7 +125,7 @@ def test_unreachable_node_is_a_clear_error(network: Network, capsys: Capture) ->
     with serve(fake) as url:
         pass  # the server is gone: its port now refuses connections
     assert open_township_account(network, url) == EXIT_FAILURE
-    assert f"cannot reach {url}" in capsys.readouterr().err
+    assert f"{url}: cannot reach it" in capsys.readouterr().err
 
 
 def test_one_dead_node_of_two_is_a_warning(
@@ -204,4 +204,4 @@ def test_unknown_type_is_an_argparse_usage_error(capsys: Capture) -> None:
 def test_help_lists_the_body_fields(capsys: Capture) -> None:
     with pytest.raises(SystemExit):
         run_cli("tx", "credits.transfer", "--help")
-    assert "broker (may be null)" in capsys.readouterr().out
+    assert "broker: id [a-z0-9][a-z0-9._-]* or null" in capsys.readouterr().out

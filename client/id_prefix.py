@@ -1,0 +1,83 @@
+"""Short ids as input: a unique prefix of a tx or retirement id (>= 8 hex digits).
+
+Tables print ids shortened (client/tables.py), so an operator copies a prefix; every
+command that takes a full id takes a prefix too. The nodes only answer full ids, so the
+prefix is matched here against what the node lists: retirements from /v1/retirements, tx
+ids from the committed blocks (newest first). No match and several matches are errors
+that say so; a full 64-digit id is passed through untouched.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+from client.api import NodeClient
+from client.errors import ClientError, UsageError
+from protocol.errors import ProtocolError
+from protocol.tx import SignedTx
+
+ID_HEX_DIGITS: Final = 64
+PREFIX_DIGITS_MIN: Final = 8
+HEX: Final = frozenset("0123456789abcdef")
+AMBIGUOUS_SHOWN: Final = 5
+
+
+class IdPrefixError(ClientError):
+    """A prefix that matches no id, or several."""
+
+
+def as_prefix(text: str) -> str | None:
+    """The lower-case prefix when text is a short hex id (a trailing … is dropped), else None."""
+    cleaned = text.strip().rstrip("…").rstrip(".").lower()
+    if not set(cleaned) <= HEX or len(cleaned) >= ID_HEX_DIGITS:
+        return None
+    if len(cleaned) < PREFIX_DIGITS_MIN:
+        raise UsageError(
+            f"id {text!r} is too short: give the full id or at least {PREFIX_DIGITS_MIN} hex digits"
+        )
+    return cleaned
+
+
+def match_prefix(prefix: str, candidates: Iterable[str], what: str) -> str:
+    """The one candidate that starts with prefix; IdPrefixError for none or several."""
+    matches = sorted({c for c in candidates if c.startswith(prefix)})
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise IdPrefixError(f"no {what} id starts with {prefix}")
+    shown = ", ".join(m[:16] for m in matches[:AMBIGUOUS_SHOWN])
+    more = f" and {len(matches) - AMBIGUOUS_SHOWN} more" if len(matches) > AMBIGUOUS_SHOWN else ""
+    raise IdPrefixError(
+        f"{prefix} is ambiguous: {len(matches)} {what} ids start with it ({shown}{more}); "
+        "give more digits"
+    )
+
+
+def resolve_retirement_id(client: NodeClient, text: str) -> str:
+    """text, or the one retirement id it is a prefix of."""
+    prefix = as_prefix(text)
+    if prefix is None:
+        return text
+    ids = (str(item.get("retirement_id")) for item in client.iterate("/v1/retirements"))
+    return match_prefix(prefix, ids, "retirement")
+
+
+def resolve_tx_id(client: NodeClient, text: str) -> str:
+    """text, or the one committed tx id it is a prefix of (every block is read)."""
+    prefix = as_prefix(text)
+    if prefix is None:
+        return text
+    return match_prefix(prefix, _committed_tx_ids(client), "committed tx")
+
+
+def _committed_tx_ids(client: NodeClient) -> Iterator[str]:
+    height = client.status().get("height")
+    if not isinstance(height, int):
+        return
+    for at in range(height, 0, -1):
+        block = client.get_json(f"/v1/blocks/{at}")
+        txs = block.get("block", {}).get("txs", []) if isinstance(block, dict) else []
+        for raw in txs:
+            try:
+                yield SignedTx.from_json(raw).tx_id.hex()
+            except ProtocolError:
+                continue

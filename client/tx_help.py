@@ -1,0 +1,107 @@
+"""What `lantan tx <TYPE> --help` says about the body: each field's type, its allowed
+values, and a complete example body that the local check accepts (client/examples/).
+
+Types come from the body dataclasses the node parses with (contracts/), so the help cannot
+drift from admission; the few closed vocabularies are the contracts' own frozensets.
+"""
+
+import dataclasses
+import json
+import typing
+from collections.abc import Mapping
+from importlib import resources
+from typing import Final
+
+from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
+from contracts.credit_records import ECOSYSTEMS
+from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
+from contracts.tx_types import BODY_PARSERS, TxType
+from protocol.hashing import Hash32
+from protocol.signing import PublicKey
+
+EXAMPLES_PACKAGE: Final = "client.examples"
+ALLOWED: Final[Mapping[str, frozenset[str]]] = {
+    "coverage": INSURANCE_COVERAGES,
+    "subject_kind": INSURANCE_SUBJECTS,
+    "ecosystem": ECOSYSTEMS,
+    "kind": ACCOUNT_KINDS,
+    "roles": ROLE_NAMES,
+}
+"""Body fields with a closed vocabulary, by field name (each name means one thing)."""
+_WIRE_NAMES: Final = {"validators": "validator_set"}
+SLUG_FIELDS: Final = frozenset(
+    {"to_account", "from_account", "broker", "court", "plaintiff", "registered_by"}
+)
+"""Id fields (read as slugs by contracts/) whose names do not end in _id."""
+
+
+def example_name(tx_type: TxType) -> str:
+    """The example body's file name, as the README and docs/CLI.md use it (examples/...)."""
+    return f"{tx_type.value}.json"
+
+
+def example_body(tx_type: TxType) -> str | None:
+    """The example body of tx_type as shipped with the client, or None."""
+    path = resources.files(EXAMPLES_PACKAGE) / example_name(tx_type)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def field_lines(tx_type: TxType) -> list[str]:
+    """One line per body field: `name: type[, one of a|b][, may be null]`."""
+    body_class = BODY_PARSERS[tx_type].__self__  # type: ignore[attr-defined]
+    hints = typing.get_type_hints(body_class)
+    lines = []
+    for field in dataclasses.fields(body_class):
+        name = _WIRE_NAMES.get(field.name, field.name)
+        text = f"  {name}: {_type_text(name, hints[field.name])}"
+        if name in ALLOWED:
+            text += f", one of {' | '.join(sorted(ALLOWED[name]))}"
+        lines.append(text)
+    return lines
+
+
+def help_epilog(tx_type: TxType) -> str:
+    lines = [f"body fields of {tx_type.value}:", *field_lines(tx_type)]
+    example = example_body(tx_type)
+    if example is not None:
+        compact = json.dumps(json.loads(example), ensure_ascii=False)
+        lines += [
+            "",
+            f"example (examples/{example_name(tx_type)} in the source tree):",
+            f"  --body '{compact}'",
+        ]
+    return "\n".join(lines)
+
+
+def _type_text(name: str, hint: object) -> str:
+    args = typing.get_args(hint)
+    if type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        return f"{_type_text(name, inner)} or null"
+    if typing.get_origin(hint) is tuple:
+        return f"list of {_type_text(name, args[0])}"
+    if hint is Hash32:
+        return "SHA-256 hex (64 digits)"
+    if hint is PublicKey:
+        return "Ed25519 public key hex (64 digits)"
+    if hint is int:
+        return _integer_text(name)
+    if hint is str:
+        return _string_text(name)
+    return "object (see docs/PROTOCOL.md)"
+
+
+def _integer_text(name: str) -> str:
+    if name.endswith("_kg"):
+        return "integer kg CO2e"
+    if name.endswith("_fen"):
+        return "integer CNY fen (1/100 yuan)"
+    return "integer"
+
+
+def _string_text(name: str) -> str:
+    if name.startswith("period_"):
+        return "date YYYY-MM-DD"
+    if name.endswith("_id") or name in SLUG_FIELDS:
+        return "id [a-z0-9][a-z0-9._-]*"
+    return "text"

@@ -1,0 +1,160 @@
+"""`lantan net` and `lantan bench` as an operator runs them: the real executable, real ports.
+
+A second network on ports already in use must fail with one error naming the port and
+leave nothing running or behind; the directory commands name what they could not find.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from genesis.network import GENESIS_FILE
+from node.config import CONFIG_FILE
+from node.net import PID_FILE, NetError, node_names, read_pid, wait_ready
+from tests.integration.network import LocalNet, free_base_port
+
+pytestmark = pytest.mark.slow
+LANTAN = str(Path(sys.executable).parent / "lantan")
+
+
+def lantan(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LANTAN, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def first(net_directory: Path) -> Iterator[tuple[LocalNet, int]]:
+    """A network started with `lantan net up` on free ports, always torn down."""
+    running = LocalNet(net_directory)
+    base = free_base_port(3)
+    try:
+        completed = lantan("net", "up", "--dir", str(net_directory), "--base-port", str(base))
+        assert completed.returncode == 0, completed.stderr
+        yield running, base
+    finally:
+        running.close()
+
+
+def processes_under(directory: Path) -> list[str]:
+    """Command lines of running processes that name directory (a node of that network)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(directory) in text:
+            found.append(text)
+    return found
+
+
+def _lantan_bench_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("lantan-bench-*")}
+
+
+def test_second_net_up_on_ports_in_use_fails_naming_the_port(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    running, base = first
+    second = tmp_path / "second"
+    completed = lantan("net", "up", "--dir", str(second), "--base-port", str(base))
+    assert completed.returncode != 0
+    assert f"port {base}" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "ready" not in completed.stdout
+    assert not second.exists(), "nothing of the second network may be left behind"
+    assert processes_under(second) == []
+    # The first network is untouched: every node still runs.
+    assert all(read_pid(running.directory / name) for name in node_names(running.directory))
+
+
+def test_second_net_up_on_a_partly_taken_range_fails_before_starting(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    _, base = first
+    second = tmp_path / "second"
+    completed = lantan("net", "up", "--dir", str(second), "--base-port", str(base - 2))
+    assert completed.returncode != 0
+    assert f"port {base}" in completed.stderr
+    assert not second.exists()
+
+
+def test_net_up_on_a_running_network_says_so(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    completed = lantan("net", "up", "--dir", str(running.directory))
+    assert completed.returncode == 1
+    assert "already running" in completed.stderr
+
+
+def test_bench_on_ports_in_use_is_one_error_and_leaves_no_temp_dir(
+    first: tuple[LocalNet, int],
+) -> None:
+    _, base = first
+    before = _lantan_bench_dirs()
+    completed = lantan("bench", "--txs", "10", "--singles", "1", "--base-port", str(base))
+    assert completed.returncode == 1
+    assert f"port {base}" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert _lantan_bench_dirs() <= before
+
+
+def test_net_stop_of_an_unknown_node_lists_the_nodes(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    completed = lantan("net", "stop", "nosuch", "--dir", str(running.directory))
+    assert completed.returncode == 1
+    for name in node_names(running.directory):
+        assert name in completed.stderr
+
+
+@pytest.mark.parametrize("action", ["status", "down"])
+def test_net_commands_on_a_missing_directory_fail(action: str, tmp_path: Path) -> None:
+    completed = lantan("net", action, "--dir", str(tmp_path / "nonexistent"))
+    assert completed.returncode == 1
+    assert "does not exist" in completed.stderr
+
+
+def test_net_up_help_describes_every_option() -> None:
+    completed = lantan("net", "up", "--help")
+    assert completed.returncode == 0
+    assert "(default: 7101)" in completed.stdout
+    assert "(default: 3)" in completed.stdout
+
+
+def test_a_node_url_answering_for_another_chain_is_not_ready(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    """The race the port check cannot close: our process is alive, but the URL answers with
+    another network's node. wait_ready must refuse, not report that network's height."""
+    running, _ = first
+    other = tmp_path / "other"
+    document = json.loads((running.directory / GENESIS_FILE).read_text("utf-8"))
+    document["genesis_time_ms"] += 1  # another chain id, same ports
+    other.mkdir()
+    (other / GENESIS_FILE).write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    names = node_names(running.directory)
+    sleepers = []
+    try:
+        for name in names:
+            (other / name).mkdir()
+            shutil.copy(running.directory / name / CONFIG_FILE, other / name / CONFIG_FILE)
+            sleeper = subprocess.Popen(["sleep", "60"])
+            sleepers.append(sleeper)
+            (other / name / PID_FILE).write_text(f"{sleeper.pid}\n")
+        with pytest.raises(NetError, match=r"serves chain .* another network holds the port"):
+            wait_ready(other, names, minimum_height=1, timeout_s=30)
+    finally:
+        for sleeper in sleepers:
+            sleeper.kill()
+            sleeper.wait()

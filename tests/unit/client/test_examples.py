@@ -1,0 +1,62 @@
+"""examples/: each body passes the node's own admission parsers; `tx --help` shows them.
+
+The README and docs/CLI.md send these files as written (`--body @examples/...`), so a
+body that the node's parsers refuse would be a broken first step for a new operator.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client.tx_body import fill_nullable_fields, tx_type_of, validate_body
+from client.tx_help import example_body, field_lines
+from contracts.tx_types import TxType
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+LANTAN = str(Path(sys.executable).parent / "lantan")
+
+
+def test_the_examples_directory_is_the_packaged_one() -> None:
+    assert EXAMPLES, "examples/ is empty or missing"
+    assert all(example_body(tx_type_of(p.stem)) == p.read_text("utf-8") for p in EXAMPLES)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_each_example_passes_the_admission_parsers(path: Path) -> None:
+    tx_type = tx_type_of(path.stem)
+    validate_body(tx_type, fill_nullable_fields(tx_type, json.loads(path.read_text("utf-8"))))
+
+
+def test_every_documented_body_file_exists() -> None:
+    for doc in (ROOT / "README.md", ROOT / "docs" / "CLI.md"):
+        for word in doc.read_text("utf-8").split():
+            if word.startswith("@examples/"):
+                assert (ROOT / word[1:]).is_file(), f"{doc.name} names {word}"
+
+
+def test_field_lines_give_types_and_allowed_values() -> None:
+    lines = "\n".join(field_lines(TxType.INSURANCE_ATTEST))
+    assert "sum_insured_fen: integer CNY fen" in lines
+    assert "coverage: text, one of carbon_account_comprehensive | project_excess_emission_loss" in (
+        lines
+    )
+    assert "period_start: date YYYY-MM-DD" in lines
+    assert "broker: id [a-z0-9][a-z0-9._-]* or null" in "\n".join(
+        field_lines(TxType.CREDITS_TRANSFER)
+    )
+
+
+def test_tx_help_shows_fields_and_an_example() -> None:
+    completed = subprocess.run(
+        [LANTAN, "tx", "insurance.attest", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "clause_hash: SHA-256 hex (64 digits)" in completed.stdout
+    assert '--body \'{"policy_id": ' in completed.stdout
