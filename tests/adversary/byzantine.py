@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from consensus.messages import ProposalMessage, SignedProposal
+from consensus.messages import ProposalMessage, SignedProposal, message_from_json
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import GENESIS_FILE, PASSPHRASE_FILE
@@ -54,8 +54,8 @@ POST_TIMEOUT_S = 30.0
 CAPTURE_MAX = 400
 """Honest consensus envelopes kept for replays."""
 FLOOD_THREADS = 8
-REPLAY_CAPTURED_MAX = 200
-REPLAY_OWN_MAX = 100
+REPLAY_CAPTURED_MAX = 100
+REPLAY_OWN_MAX = 60
 
 
 def _now_ms() -> int:
@@ -215,6 +215,23 @@ class Byzantine:
             for data in bodies if index % 2 == 0 else reversed(bodies):
                 self.post(peer, PeerKind.CONSENSUS, data)
         return {"height": height, "evidence_hash": evidence.hash().hex()}
+
+    def checkpoint_equivocation(self) -> Reply:
+        """Two checkpoint signature lines for one size of this chain's log, over different
+        roots, signed with our real note key (what node/server.py gossips after a commit)."""
+        size = self.working_height() + 1
+        lines = []
+        for root in (_random_hash(), _random_hash()):
+            text = checkpoint_at_height(chain_id=self.chain_id, height=size - 1, root_hash=root)
+            signature = sign_note(text.body(), self.name, self.key)
+            lines.append((root, text, signature))
+            body: JsonObject = {"size": size, "root": root.hex(), "line": signature.line()}
+            self.send(PeerKind.CHECKPOINT, body)
+        notes = sorted(format_signed_note(text.body(), [sig]) for _, text, sig in lines)
+        evidence = ConflictingCheckpointEvidence(
+            signer=self.key.public_key, size=size, note_a=notes[0], note_b=notes[1]
+        )
+        return {"size": size, "evidence_hash": evidence.hash().hex()}
 
     def bogus_evidence(self, variant: str) -> Reply:
         """Evidence that must never be recorded, sent in validly signed envelopes."""
@@ -383,8 +400,28 @@ class Byzantine:
                 "height": height,
                 "blocks": [prepared.block_hash.hex() for prepared in blocks],
                 "validators": size,
+                "honest_prevotes": self._prevotes_seen(height, 0, size - 1, deadline),
             }
         raise TimeoutError("never the round-0 proposer of a height the honest nodes reached")
+
+    def _prevotes_seen(
+        self, height: int, round_number: int, count: int, deadline: float
+    ) -> dict[str, str | None]:
+        """validator hex -> block hex (None for nil) of the round's prevotes the honest nodes
+        sent us, once count of them arrived (or at the deadline)."""
+        prevotes: dict[str, str | None] = {}
+        while len(prevotes) < count and time.monotonic() < deadline:
+            with self._lock:
+                captured = list(self.captured)
+            for path, data in captured:
+                signed = _captured_vote(path, data)
+                if signed is None or signed.vote.type is not VoteType.PREVOTE:
+                    continue
+                if (signed.vote.height, signed.vote.round) == (height, round_number):
+                    block = signed.vote.block_hash
+                    prevotes[signed.validator.hex()] = None if block is None else block.hex()
+            time.sleep(0.05)
+        return prevotes
 
     def future_votes(self) -> Reply:
         """Votes and proposals for heights and rounds far ahead, validly signed."""
@@ -518,6 +555,21 @@ class Byzantine:
         self.store.close()
 
 
+def _captured_vote(path: str, data: bytes) -> SignedVote | None:
+    """The vote in a captured /peer/consensus envelope, if it carries one."""
+    if path != "/peer/consensus":
+        return None
+    try:
+        body = decode(data)
+        assert isinstance(body, dict)
+        envelope = body["envelope"]
+        assert isinstance(envelope, dict)
+        message = message_from_json(envelope["body"])
+    except (ProtocolError, AssertionError, KeyError):
+        return None
+    return message if isinstance(message, SignedVote) else None
+
+
 def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
     """Accept what honest nodes send to our port: capture it, answer like a node (202)."""
 
@@ -553,6 +605,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "heights": lambda c: {"heights": byzantine.heights()},
         "equivocate": lambda c: byzantine.equivocate(c["vote_type"]),
         "bogus_evidence": lambda c: byzantine.bogus_evidence(c["variant"]),
+        "checkpoint_equivocation": lambda c: byzantine.checkpoint_equivocation(),
         "unsigned_envelope": lambda c: byzantine.unsigned_envelope(),
         "stale_evidence": lambda c: byzantine.stale_evidence(c["recorded"]),
         "double_propose": lambda c: byzantine.double_propose(float(c.get("timeout_s", 30))),

@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import io
 import itertools
+import threading
 from typing import Any
 
 from client.audit_cli import register_audit
@@ -40,6 +41,29 @@ def commit_client_tx(adversary: AdversaryNet, label: str) -> int:
         heights.add(int(status["height"]))
     assert len(heights) == 1, f"the tx committed at different heights: {heights}"
     return heights.pop()
+
+
+def during_attack(adversary: AdversaryNet, label: str, op: str, **arguments: Any) -> Any:
+    """Run one Byzantine command while a client tx is submitted and committed; returns the
+    command's answer once both are done (the tx must commit while the attack goes on)."""
+    failures: list[BaseException] = []
+
+    def commit() -> None:
+        try:
+            commit_client_tx(adversary, label)
+        except BaseException as error:  # re-raised in the test's thread below
+            failures.append(error)
+
+    adversary.byzantine.send(op, **arguments)
+    committer = threading.Thread(target=commit, name=f"client-tx-{label}")
+    committer.start()
+    try:
+        answer = adversary.byzantine.receive()
+    finally:
+        committer.join()
+    if failures:
+        raise failures[0]
+    return answer
 
 
 def assert_agree(adversary: AdversaryNet) -> int:
