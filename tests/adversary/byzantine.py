@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +30,12 @@ from typing import Any
 
 import httpx
 
+import contracts.execution
 from consensus.messages import ProposalMessage, SignedProposal, message_from_json
+from contracts.records import EvidenceRecord
+from contracts.state import StateOverlay
+from contracts.state_keys import evidence_key
+from contracts.store import save
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import GENESIS_FILE, PASSPHRASE_FILE
@@ -54,6 +59,8 @@ POST_TIMEOUT_S = 30.0
 CAPTURE_MAX = 400
 """Honest consensus envelopes kept for replays."""
 FLOOD_THREADS = 8
+_RECORDER = "record_evidence"
+"""The function of contracts.execution that checks and records a block's evidence."""
 REPLAY_CAPTURED_MAX = 100
 REPLAY_OWN_MAX = 60
 
@@ -250,21 +257,7 @@ class Byzantine:
                 hashes.append(evidence.hash().hex())
                 bodies.append(evidence.to_json())
         elif variant == "cross_chain_votes":
-            other_chain = _random_hash()
-            first, second = (
-                sign_vote(
-                    Vote(
-                        type=VoteType.PREVOTE,
-                        chain_id=other_chain,
-                        height=height,
-                        round=0,
-                        block_hash=block,
-                    ),
-                    self.key,
-                )
-                for block in (_random_hash(), None)
-            )
-            evidence = DuplicateVoteEvidence.create(first, second)
+            evidence = self._cross_chain_votes(height)
             hashes.append(evidence.hash().hex())
             bodies.append(evidence.to_json())
         elif variant == "cross_chain_checkpoint":
@@ -290,6 +283,24 @@ class Byzantine:
                 for body in bodies
             ]
         return {"height": height, "hashes": hashes, "statuses": statuses}
+
+    def _cross_chain_votes(self, height: int) -> DuplicateVoteEvidence:
+        """Two conflicting prevotes, really signed by us, for another chain_id."""
+        other_chain = _random_hash()
+        first, second = (
+            sign_vote(
+                Vote(
+                    type=VoteType.PREVOTE,
+                    chain_id=other_chain,
+                    height=height,
+                    round=0,
+                    block_hash=block,
+                ),
+                self.key,
+            )
+            for block in (_random_hash(), None)
+        )
+        return DuplicateVoteEvidence.create(first, second)
 
     def _forged_votes(
         self, variant: str, height: int, round_number: int, honest: PublicKey
@@ -365,44 +376,73 @@ class Byzantine:
             self.send(PeerKind.EVIDENCE, body)
         return {"old_height_hash": old.hash().hex()}
 
+    def _proposer_slot(self, deadline: float) -> int:
+        """Wait until the honest nodes' next height is one we propose in round 0, with our
+        chain copy at their head; returns that height."""
+        me = self.key.public_key
+        while time.monotonic() < deadline:
+            head = self.sync()
+            height = head + 1
+            if (
+                self.validators().proposer(height, 0).public_key == me
+                and min(self.heights().values()) == head
+            ):
+                return height
+            time.sleep(0.05)
+        raise TimeoutError("never the round-0 proposer of a height the honest nodes reached")
+
     def double_propose(self, timeout_s: float) -> Reply:
         """At a height where we propose round 0, send two valid blocks for that round: each
         honest node gets a different one first."""
         deadline = time.monotonic() + timeout_s
         size = self.validators().size
         me = self.key.public_key
-        while time.monotonic() < deadline:
-            head = self.sync()
-            height = head + 1
-            validators = self.validators()
-            if (
-                validators.proposer(height, 0).public_key != me
-                or min(self.heights().values()) != head
-            ):
-                time.sleep(0.05)
-                continue
-            time_ms = max(_now_ms(), self.ledger.head().time_ms + 1)
-            blocks = [
-                self.ledger.build(txs=(), evidence=(), time_ms=time_ms + offset, proposer=me)
-                for offset in (0, 1)
-            ]
-            messages = [
-                self.seal(
-                    PeerKind.CONSENSUS,
-                    self.proposal(height, 0, prepared.payload, prepared.block_hash),
-                )
-                for prepared in blocks
-            ]
-            for index, peer in enumerate(self.peers):
-                for data in messages if index % 2 == 0 else reversed(messages):
-                    self.post(peer, PeerKind.CONSENSUS, data)
-            return {
-                "height": height,
-                "blocks": [prepared.block_hash.hex() for prepared in blocks],
-                "validators": size,
-                "honest_prevotes": self._prevotes_seen(height, 0, size - 1, deadline),
-            }
-        raise TimeoutError("never the round-0 proposer of a height the honest nodes reached")
+        height = self._proposer_slot(deadline)
+        time_ms = max(_now_ms(), self.ledger.head().time_ms + 1)
+        blocks = [
+            self.ledger.build(txs=(), evidence=(), time_ms=time_ms + offset, proposer=me)
+            for offset in (0, 1)
+        ]
+        messages = [
+            self.seal(
+                PeerKind.CONSENSUS, self.proposal(height, 0, prepared.payload, prepared.block_hash)
+            )
+            for prepared in blocks
+        ]
+        for index, peer in enumerate(self.peers):
+            for data in messages if index % 2 == 0 else reversed(messages):
+                self.post(peer, PeerKind.CONSENSUS, data)
+        return {
+            "height": height,
+            "blocks": [prepared.block_hash.hex() for prepared in blocks],
+            "validators": size,
+            "honest_prevotes": self._prevotes_seen(height, 0, size - 1, deadline),
+        }
+
+    def propose_bogus_evidence(self, timeout_s: float) -> Reply:
+        """As round-0 proposer, a block whose evidence list holds cross-chain evidence
+        (another chain's votes, another chain's checkpoint note; both really signed by us,
+        which the unfixed contracts accept: issue 10 finding 6), built by a
+        patched copy of the contracts that records evidence unchecked; we prevote and
+        precommit it ourselves, so one honest vote would make a quorum of two at n=3."""
+        deadline = time.monotonic() + timeout_s
+        size = self.validators().size
+        me = self.key.public_key
+        height = self._proposer_slot(deadline)
+        evidence = (self._cross_chain_votes(height), self._cross_chain_checkpoint(height))
+        time_ms = max(_now_ms(), self.ledger.head().time_ms + 1)
+        with _unchecked_evidence():
+            prepared = self.ledger.build(txs=(), evidence=evidence, time_ms=time_ms, proposer=me)
+        block = prepared.block_hash
+        self.send(PeerKind.CONSENSUS, self.proposal(height, 0, prepared.payload, block))
+        for kind in (VoteType.PREVOTE, VoteType.PRECOMMIT):
+            self.send(PeerKind.CONSENSUS, self.vote_body(self.vote(kind, height, 0, block)))
+        return {
+            "height": height,
+            "block": block.hex(),
+            "hashes": [item.hash().hex() for item in evidence],
+            "honest_prevotes": self._prevotes_seen(height, 0, size - 1, deadline),
+        }
 
     def _prevotes_seen(
         self, height: int, round_number: int, count: int, deadline: float
@@ -555,6 +595,31 @@ class Byzantine:
         self.store.close()
 
 
+@contextlib.contextmanager
+def _unchecked_evidence() -> Iterator[None]:
+    """Within: this process's contracts record any evidence without checking it (what a
+    Byzantine validator's modified software would do); the honest nodes run the real ones."""
+
+    def record_unchecked(
+        overlay: StateOverlay, evidence: Evidence, height: int, *_: Any, **__: Any
+    ) -> EvidenceRecord:
+        record = EvidenceRecord(
+            evidence_hash=evidence.hash(),
+            offender=evidence.offender,
+            height=height,
+            evidence=evidence.to_json(),
+        )
+        save(overlay, evidence_key(evidence.hash()), record)
+        return record
+
+    original = getattr(contracts.execution, _RECORDER)
+    setattr(contracts.execution, _RECORDER, record_unchecked)
+    try:
+        yield
+    finally:
+        setattr(contracts.execution, _RECORDER, original)
+
+
 def _captured_vote(path: str, data: bytes) -> SignedVote | None:
     """The vote in a captured /peer/consensus envelope, if it carries one."""
     if path != "/peer/consensus":
@@ -609,6 +674,9 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "unsigned_envelope": lambda c: byzantine.unsigned_envelope(),
         "stale_evidence": lambda c: byzantine.stale_evidence(c["recorded"]),
         "double_propose": lambda c: byzantine.double_propose(float(c.get("timeout_s", 30))),
+        "propose_bogus_evidence": lambda c: byzantine.propose_bogus_evidence(
+            float(c.get("timeout_s", 30))
+        ),
         "future_votes": lambda c: byzantine.future_votes(),
         "replay": lambda c: byzantine.replay(),
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),

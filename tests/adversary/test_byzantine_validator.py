@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 PEER_ENVELOPE_BYTES_MAX = 8 * 1024 * 1024
 """Issue 10 Deliver 4: no peer envelope above 8 MiB is read, signed or not."""
 OVERSIZED_MIB = [9, 60]
-FLOOD_MESSAGES = 3000
+FLOOD_MESSAGES = 2000
 BLOCKS_FOR_POOLED_EVIDENCE = 2
 
 
@@ -150,6 +150,20 @@ def test_bounded_flood(adversary: AdversaryNet) -> None:
     assert answer["sent"] == FLOOD_MESSAGES
     assert_healthy(adversary)
     wait_more_blocks(adversary, BLOCKS_FOR_POOLED_EVIDENCE)
+    assert_agree(adversary)
+    assert_evidence_sound(adversary)
+
+
+def test_proposed_block_with_bogus_evidence_is_refused(adversary: AdversaryNet) -> None:
+    """As round-0 proposer the Byzantine proposes (and votes for) a block whose evidence is
+    another chain's votes and another chain's checkpoint note, both signed with its real key.
+    No honest validator prevotes it, so it never commits, even with the Byzantine's votes."""
+    answer = during_attack(adversary, "bogus-block", "propose_bogus_evidence", timeout_s=30)
+    prevotes = answer["honest_prevotes"]
+    assert len(prevotes) == len(adversary.honest), prevotes
+    assert answer["block"] not in prevotes.values(), f"honest prevotes for the block: {prevotes}"
+    wait_more_blocks(adversary, BLOCKS_FOR_POOLED_EVIDENCE)
+    assert_never_recorded(adversary, answer["hashes"])
     assert_agree(adversary)
     assert_evidence_sound(adversary)
 
