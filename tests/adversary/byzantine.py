@@ -41,7 +41,7 @@ from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import GENESIS_FILE, PASSPHRASE_FILE
 from node.config import load_config
 from node.ledger import Ledger
-from node.peer_envelope import PeerEnvelope, PeerKind, seal_envelope
+from node.peer_envelope import PeerKind, open_envelope, seal_envelope
 from node.storage.leveldb import LevelDbStore
 from protocol.encoding import JsonObject, decode, encode
 from protocol.errors import ProtocolError
@@ -353,14 +353,16 @@ class Byzantine:
         first = self.vote(VoteType.PREVOTE, height, 0, _random_hash())
         second = self.vote(VoteType.PREVOTE, height, 0, None)
         evidence = DuplicateVoteEvidence.create(first, second)
-        envelope = PeerEnvelope(
-            chain_id=self.chain_id,
-            kind=PeerKind.EVIDENCE,
-            sender=self.key.public_key,
-            body=evidence.to_json(),
-        )
-        zero = encode({"envelope": envelope.to_json(), "signature": bytes(64).hex()})
-        bare = encode({"envelope": envelope.to_json()})
+        # The envelope as node/peer_envelope.py lays it out, written by hand: no signature
+        # is made for it.
+        envelope: JsonObject = {
+            "chain_id": self.chain_id.hex(),
+            "kind": PeerKind.EVIDENCE.value,
+            "sender": self.key.public_key.hex(),
+            "body": evidence.to_json(),
+        }
+        zero = encode({"envelope": envelope, "signature": bytes(64).hex()})
+        bare = encode({"envelope": envelope})
         statuses = {
             peer: [self.post(peer, PeerKind.EVIDENCE, data) for data in (zero, bare)]
             for peer in self.peers
@@ -450,11 +452,12 @@ class Byzantine:
         """validator hex -> block hex (None for nil) of the round's prevotes the honest nodes
         sent us, once count of them arrived (or at the deadline)."""
         prevotes: dict[str, str | None] = {}
+        senders = frozenset(v.public_key for v in self.validators().validators)
         while len(prevotes) < count and time.monotonic() < deadline:
             with self._lock:
                 captured = list(self.captured)
             for path, data in captured:
-                signed = _captured_vote(path, data)
+                signed = _captured_vote(path, data, self.chain_id, senders)
                 if signed is None or signed.vote.type is not VoteType.PREVOTE:
                     continue
                 if (signed.vote.height, signed.vote.round) == (height, round_number):
@@ -620,17 +623,16 @@ def _unchecked_evidence() -> Iterator[None]:
         setattr(contracts.execution, _RECORDER, original)
 
 
-def _captured_vote(path: str, data: bytes) -> SignedVote | None:
-    """The vote in a captured /peer/consensus envelope, if it carries one."""
+def _captured_vote(
+    path: str, data: bytes, chain_id: Hash32, senders: frozenset[PublicKey]
+) -> SignedVote | None:
+    """The vote in a captured /peer/consensus envelope (opened as a node opens it), if any."""
     if path != "/peer/consensus":
         return None
     try:
-        body = decode(data)
-        assert isinstance(body, dict)
-        envelope = body["envelope"]
-        assert isinstance(envelope, dict)
-        message = message_from_json(envelope["body"])
-    except (ProtocolError, AssertionError, KeyError):
+        envelope = open_envelope(data, chain_id, PeerKind.CONSENSUS, senders)
+        message = message_from_json(envelope.body)
+    except Exception:  # whatever an honest node sent that we cannot read: not a vote
         return None
     return message if isinstance(message, SignedVote) else None
 
