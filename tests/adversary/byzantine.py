@@ -549,7 +549,8 @@ class Byzantine:
         for mib in oversized_mib:
             # A validly signed envelope of mib MiB: its signature is fine, its size is not.
             padding = "a" * (mib * 1024 * 1024)
-            data = self.seal(PeerKind.CONSENSUS, {"kind": "status", "height": 1, "pad": padding})
+            body: JsonObject = {"kind": "status", "height": 1, "pad": padding}
+            data = seal_envelope(self.key, self.chain_id, PeerKind.CONSENSUS, body)
             label = f"oversized_{mib}_mib"
             answers[label] = {
                 peer: self.post(peer, PeerKind.CONSENSUS, data) for peer in self.peers
