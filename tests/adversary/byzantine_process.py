@@ -37,7 +37,12 @@ class ByzantineProcess:
         self._lines: queue.Queue[bytes] = queue.Queue()
         assert self._process.stdout is not None
         threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True).start()
-        self.hello = self._answer(START_TIMEOUT_S)
+        self.hello: dict[str, Any] = {}
+        """Its first line: its name and public key (see wait_started)."""
+
+    def wait_started(self) -> None:
+        """Wait for the process to listen (it starts while the honest nodes do)."""
+        self.hello = self.receive(START_TIMEOUT_S)
 
     @property
     def pid(self) -> int:

@@ -40,8 +40,9 @@ class AdversaryNet:
     validator_count: int
 
 
-def start_without(net: LocalNet, validator_count: int, byzantine: str) -> None:
-    """Genesis and node.toml for every validator; start all but the Byzantine one."""
+def start_without(net: LocalNet, validator_count: int, byzantine: str) -> list[str]:
+    """Genesis and node.toml for every validator; start all but the Byzantine one (without
+    waiting for them); returns the names started."""
     directory = net.directory
     document = init_local_network(
         directory, validator_count=validator_count, genesis_time_ms=time.time_ns() // 1_000_000
@@ -69,7 +70,7 @@ def start_without(net: LocalNet, validator_count: int, byzantine: str) -> None:
     honest = [name for name in names if name != byzantine]
     for name in honest:
         net.started_pids.add(start_process(directory, name))
-    wait_ready(directory, honest, minimum_height=1)
+    return honest
 
 
 @pytest.fixture(scope="module", params=[3, 4], ids=["n3", "n4"])
@@ -81,10 +82,11 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     request.config.stash.setdefault(NETS_STASH, []).append(net)
     byzantine: ByzantineProcess | None = None
     try:
-        start_without(net, validator_count, byzantine_name)
+        honest = start_without(net, validator_count, byzantine_name)
         byzantine = ByzantineProcess(directory, byzantine_name)
         request.config.stash.setdefault(BYZANTINE_STASH, []).append(byzantine)
-        honest = [name for name in net.validators if name != byzantine_name]
+        wait_ready(directory, honest, minimum_height=1)
+        byzantine.wait_started()
         yield AdversaryNet(
             net=net,
             honest=honest,
