@@ -44,7 +44,6 @@ from node.ledger import Ledger
 from node.peer_envelope import PeerKind, open_envelope, seal_envelope
 from node.storage.leveldb import LevelDbStore
 from protocol.encoding import JsonObject, decode, encode
-from protocol.errors import ProtocolError
 from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
 from protocol.hashing import TAG_PEER, Hash32, sha256
 from protocol.note import Checkpoint as NoteCheckpoint
@@ -700,7 +699,7 @@ def main(argv: list[str]) -> int:
             command = json.loads(line)
             try:
                 _reply({"ok": True, **commands[command["op"]](command)})
-            except (ProtocolError, ValueError, KeyError, TimeoutError, AssertionError) as error:
+            except Exception as error:  # answered to the test, which fails on it; we go on
                 _reply({"ok": False, "error": f"{type(error).__name__}: {error}"})
     finally:
         server.shutdown()
