@@ -1,0 +1,119 @@
+"""Fixtures of the adversary tier: real honest validators and one Byzantine process.
+
+One network per parameter (n=3, then n=4), shared by the tests of the module: the honest
+validators run as `lantan node` processes on LevelDB (node.net.start_process, as `lantan
+net up` starts them) and the Byzantine validator's node is never started; a
+tests/adversary/byzantine.py process holds its real key and listens on its port instead.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from genesis.network import GENESIS_FILE, init_local_network
+from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
+from node.net import LOCAL_HEARTBEAT_MS, start_process, validator_names, wait_ready
+from tests.adversary.byzantine_process import ByzantineProcess
+from tests.integration.network import NETS_STASH, LocalNet, free_base_port
+from tests.integration.txs import NetKeys, TxBuilder
+
+BYZANTINE = {3: "xiamen-ptc", 4: "xiangshan-court"}
+"""Which validator turns Byzantine: with n=4 the court, the fourth validator."""
+BYZANTINE_STASH = pytest.StashKey[list[ByzantineProcess]]()
+
+
+@dataclass
+class AdversaryNet:
+    """A running network whose one Byzantine validator is scripted by the test."""
+
+    net: LocalNet
+    honest: list[str]
+    byzantine: ByzantineProcess
+    builder: TxBuilder
+    validator_count: int
+
+
+def start_without(net: LocalNet, validator_count: int, byzantine: str) -> list[str]:
+    """Genesis and node.toml for every validator; start all but the Byzantine one (without
+    waiting for them); returns the names started."""
+    directory = net.directory
+    document = init_local_network(
+        directory, validator_count=validator_count, genesis_time_ms=time.time_ns() // 1_000_000
+    )
+    (directory / GENESIS_FILE).write_text(
+        json.dumps(document.to_json(), indent=2, ensure_ascii=False)
+    )
+    names = validator_names(directory)
+    base = free_base_port(len(names))
+    ports = {name: base + position for position, name in enumerate(names)}
+    for name in names:
+        config = NodeConfig(
+            name=name,
+            node_dir=directory / name,
+            genesis=Path("..") / GENESIS_FILE,
+            port=ports[name],
+            heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
+            peers=tuple(
+                PeerConfig(name=other, url=f"http://127.0.0.1:{ports[other]}")
+                for other in names
+                if other != name
+            ),
+        )
+        (directory / name / CONFIG_FILE).write_text(render_config(config))
+    honest = [name for name in names if name != byzantine]
+    for name in honest:
+        net.started_pids.add(start_process(directory, name))
+    return honest
+
+
+@pytest.fixture(scope="module", params=[3, 4], ids=["n3", "n4"])
+def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
+    validator_count: int = request.param
+    directory = Path(tempfile.mkdtemp(prefix=f"lantan-adversary-n{validator_count}-")).resolve()
+    byzantine_name = BYZANTINE[validator_count]
+    net = LocalNet(directory)
+    request.config.stash.setdefault(NETS_STASH, []).append(net)
+    byzantine: ByzantineProcess | None = None
+    try:
+        honest = start_without(net, validator_count, byzantine_name)
+        byzantine = ByzantineProcess(directory, byzantine_name)
+        request.config.stash.setdefault(BYZANTINE_STASH, []).append(byzantine)
+        wait_ready(directory, honest, minimum_height=1)
+        byzantine.wait_started()
+        yield AdversaryNet(
+            net=net,
+            honest=honest,
+            byzantine=byzantine,
+            builder=TxBuilder(net, NetKeys(directory)),
+            validator_count=validator_count,
+        )
+    finally:
+        if byzantine is not None:
+            byzantine.close()
+            request.config.stash[BYZANTINE_STASH].remove(byzantine)
+        net.close()
+        request.config.stash[NETS_STASH].remove(net)
+        if os.environ.get("LANTAN_KEEP_NETS") != "1":
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On a failure, attach the tail of every honest node's log and the Byzantine's."""
+    report = yield
+    if report.failed:
+        for running in item.config.stash.get(NETS_STASH, []):
+            for name in sorted(p.parent.name for p in running.directory.glob("*/node.log")):
+                report.sections.append((f"node log {name}", running.log_tail(name, 25)))
+        for byzantine in item.config.stash.get(BYZANTINE_STASH, []):
+            report.sections.append((f"byzantine {byzantine.name}", byzantine.log_tail()))
+    return report
