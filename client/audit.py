@@ -29,8 +29,10 @@ from genesis.document import Genesis
 from protocol.block import Block
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import ProtocolError
+from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
 from protocol.log import MemoryLogStore, MerkleLog
+from protocol.signing import PublicKey
 from protocol.validators import ValidatorSet
 
 
@@ -64,6 +66,56 @@ class _Candidate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedMisbehaviour:
+    """Evidence a committed block recorded: which validator did what, and where."""
+
+    height: int
+    evidence_hash: Hash32
+    offender: PublicKey
+    offender_name: str | None
+    """The validator's name in the set at that height (None: not found there)."""
+    what: str
+
+    def to_json(self) -> JsonObject:
+        return {
+            "height": self.height,
+            "evidence_hash": self.evidence_hash.hex(),
+            "offender": self.offender.hex(),
+            "offender_name": self.offender_name,
+            "what": self.what,
+        }
+
+    def summary(self) -> str:
+        who = self.offender_name or self.offender.hex()[:16]
+        return (
+            f"height {self.height}: evidence {self.evidence_hash.hex()[:16]} - {who} "
+            f"({self.offender.hex()[:16]}) {self.what}"
+        )
+
+
+def recorded_misbehaviour(
+    height: int, evidence: Evidence, validators: ValidatorSet
+) -> RecordedMisbehaviour:
+    """What one item of a block's evidence list says, for a human."""
+    if isinstance(evidence, DuplicateVoteEvidence):
+        vote = evidence.vote_a.vote
+        what = (
+            f"signed two {vote.type.value}s at height {vote.height} round {vote.round} "
+            "for different blocks"
+        )
+    else:
+        what = f"signed two checkpoint roots for log size {evidence.size}"
+    validator = validators.by_key(evidence.offender)
+    return RecordedMisbehaviour(
+        height=height,
+        evidence_hash=evidence.hash(),
+        offender=evidence.offender,
+        offender_name=None if validator is None else validator.name,
+        what=what,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuditReport:
     chain_id: Hash32
     height: int
@@ -76,6 +128,8 @@ class AuditReport:
     """Nodes not followed past a height, by URL."""
     new_checkpoint: SavedCheckpoint | None
     """The checkpoint to save: the newest verified one, only when the audit is clean."""
+    misbehaviour: tuple[RecordedMisbehaviour, ...] = ()
+    """Evidence recorded on the chain: validators the chain itself holds to account."""
 
     @property
     def clean(self) -> bool:
@@ -91,6 +145,7 @@ class AuditReport:
             "tx_count": self.tx_count,
             "diverged": dict(self.diverged),
             "findings": [f.to_json() for f in self.findings],
+            "misbehaviour": [m.to_json() for m in self.misbehaviour],
             "new_checkpoint": None
             if self.new_checkpoint is None
             else self.new_checkpoint.to_json(),
@@ -119,6 +174,7 @@ class ChainAudit:
         self._replayed = replay
         self._cache = SignatureCache()
         self._tx_count = 0
+        self._misbehaviour: list[RecordedMisbehaviour] = []
         self.checkpoints = CheckpointBook(self)
 
     # --- the chain so far --------------------------------------------------------------
@@ -254,6 +310,9 @@ class ChainAudit:
         self._log.append(header.canonical_bytes())
         self._head = header
         self._tx_count += len(chosen.block.txs)
+        validators = self.validators_at(height)
+        for evidence in chosen.block.evidence:
+            self._misbehaviour.append(recorded_misbehaviour(height, evidence, validators))
         if self._replay is not None:
             replay_failed = any(code in replay_codes() for code, _ in chosen.problems)
             if chosen.execution is None or replay_failed:
@@ -292,6 +351,7 @@ class ChainAudit:
             findings=tuple(sorted(self.findings, key=_finding_order)),
             diverged=dict(self.diverged),
             new_checkpoint=self.checkpoints.newest_verified() if clean else None,
+            misbehaviour=tuple(self._misbehaviour),
         )
 
 

@@ -308,6 +308,9 @@ def _render_text(
     if report.replay_stopped_at is not None:
         notes = [*notes, f"replay stopped at height {report.replay_stopped_at}"]
     lines += [f"note: {note}" for note in notes]
+    if report.misbehaviour:
+        lines.append(f"recorded misbehaviour: {len(report.misbehaviour)} item(s) of evidence")
+        lines += [f"  {item.summary()}" for item in report.misbehaviour]
     for finding in report.findings:
         lines.append(f"{finding.severity.value.upper()} {finding.summary()}")
         if finding.evidence is not None:

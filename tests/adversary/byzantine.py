@@ -32,6 +32,7 @@ import httpx
 
 import contracts.execution
 from consensus.messages import ProposalMessage, SignedProposal, message_from_json
+from contracts.context import BlockContext
 from contracts.records import EvidenceRecord
 from contracts.state import StateOverlay
 from contracts.state_keys import evidence_key
@@ -143,8 +144,11 @@ class Byzantine:
             + self.key.public_key.hex().encode()
             + b'"}'
         )
-        signature = self.key.sign(TAG_PEER + envelope)
-        return b'{"envelope":' + envelope + b',"signature":"' + signature.hex().encode() + b'"}'
+        return self.framed(envelope, self.key.sign(TAG_PEER + envelope))
+
+    def framed(self, envelope: bytes, signature: bytes) -> bytes:
+        """The wire form of node/peer_envelope.py: the auth line, then the envelope bytes."""
+        return f"{self.key.public_key.hex()} {signature.hex()}\n".encode() + envelope
 
     def send(self, kind: PeerKind, body: JsonObject, peers: Iterable[str] | None = None) -> None:
         data = self.seal(kind, body)
@@ -167,7 +171,9 @@ class Byzantine:
                 body = decode(response.content)
                 assert isinstance(body, dict)
                 certificate = CommitCertificate.from_json(body["certificate"])
-                self.ledger.commit_synced(encode(body["block"]), certificate)
+                self.ledger.commit_certified(
+                    encode(body["block"]), certificate, check_certificate=True
+                )
         return self.ledger.height
 
     # --- messages ------------------------------------------------------------------------
@@ -360,8 +366,8 @@ class Byzantine:
             "sender": self.key.public_key.hex(),
             "body": evidence.to_json(),
         }
-        zero = encode({"envelope": envelope, "signature": bytes(64).hex()})
-        bare = encode({"envelope": envelope})
+        zero = self.framed(encode(envelope), bytes(64))
+        bare = encode(envelope)  # no auth line at all
         statuses = {
             peer: [self.post(peer, PeerKind.EVIDENCE, data) for data in (zero, bare)]
             for peer in self.peers
@@ -604,12 +610,12 @@ def _unchecked_evidence() -> Iterator[None]:
     Byzantine validator's modified software would do); the honest nodes run the real ones."""
 
     def record_unchecked(
-        overlay: StateOverlay, evidence: Evidence, height: int, *_: Any, **__: Any
+        overlay: StateOverlay, evidence: Evidence, ctx: BlockContext, *_: Any, **__: Any
     ) -> EvidenceRecord:
         record = EvidenceRecord(
             evidence_hash=evidence.hash(),
             offender=evidence.offender,
-            height=height,
+            height=ctx.height,
             evidence=evidence.to_json(),
         )
         save(overlay, evidence_key(evidence.hash()), record)

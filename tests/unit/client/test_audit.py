@@ -4,10 +4,13 @@ import dataclasses
 
 import pytest
 
-from client.audit import ChainAudit, ServedBlock
+from client.audit import ChainAudit, ServedBlock, recorded_misbehaviour
 from client.audit_findings import Finding, FindingCode
 from protocol.encoding import JsonObject, encode
+from protocol.evidence import DuplicateVoteEvidence
+from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
+from protocol.votes import Vote, VoteType, sign_vote
 from tests.unit.client.audit_kit import ChainForge, key_of
 
 NODES = ("http://a", "http://b", "http://c")
@@ -342,3 +345,31 @@ def test_consistency_proofs_from_the_saved_checkpoint(honest: ChainForge) -> Non
     audit.checkpoints.check_consistency(NODES[1], saved, bad)
     finding = only(audit, FindingCode.CONSISTENCY_PROOF_INVALID)
     assert finding.nodes == (NODES[1],) and finding.evidence is not None
+
+
+def test_recorded_evidence_names_the_validator_and_what_it_signed(honest: ChainForge) -> None:
+    # Issue 10: the audit must show what the chain recorded against a validator.
+    offender = honest.validator_keys[1]
+    votes = [
+        sign_vote(
+            Vote(
+                type=VoteType.PRECOMMIT,
+                chain_id=honest.genesis.chain_id,
+                height=4,
+                round=2,
+                block_hash=Hash32(bytes([fill]) * 32),
+            ),
+            offender,
+        )
+        for fill in (1, 2)
+    ]
+    evidence = DuplicateVoteEvidence.create(*votes)
+    validators = honest.genesis.document.validators
+    item = recorded_misbehaviour(7, evidence, validators)
+    name = validators.by_key(offender.public_key)
+    assert name is not None
+    assert item.offender_name == name.name
+    text = item.summary()
+    assert evidence.hash().hex()[:16] in text and name.name in text
+    assert "two precommits at height 4 round 2" in text
+    assert item.to_json()["evidence_hash"] == evidence.hash().hex()
