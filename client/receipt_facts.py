@@ -24,7 +24,12 @@ class ReceiptFacts:
     receipt_id: str
     """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
     receipt_hash: str
-    """Hex SHA-256 of the receipt file's canonical JSON bytes."""
+    """Hex SHA-256 of the receipt file's canonical JSON bytes: it changes whenever a node
+    attaches a fresher checkpoint or certificate, so it names a file, not the receipt."""
+    receipt_version: int
+    """1 or 2 (PROTOCOL.md §14.1)."""
+    receipt_digest: str
+    """Hex receipt digest (§14.6): the same for every file of this retirement, any version."""
     chain_id: str
     kind: str
     """"judicial" or "voluntary"."""

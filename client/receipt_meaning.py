@@ -66,6 +66,8 @@ def facts_of(
     retirement_id: Hash32,
     header: BlockHeader,
     receipt_hash: str,
+    receipt_version: int,
+    receipt_digest: str,
     signed_by: tuple[str, ...],
     validators: ValidatorSet,
 ) -> ReceiptFacts:
@@ -84,6 +86,8 @@ def facts_of(
     return ReceiptFacts(
         receipt_id=retirement_id.hex(),
         receipt_hash=receipt_hash,
+        receipt_version=receipt_version,
+        receipt_digest=receipt_digest,
         chain_id=header.chain_id.hex(),
         kind=retirement.kind,
         court_id=None if court is None else court.institution_id,

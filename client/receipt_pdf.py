@@ -23,7 +23,8 @@ from client.fonts import FontChoice, register_cjk_font
 from client.receipt_facts import ReceiptFacts
 
 QR_PREFIX: Final = "lantan-receipt"
-"""The QR code's text is "lantan-receipt:<receipt_id>:<receipt_hash>"."""
+"""The QR code's text is "lantan-receipt:<receipt_id>:<receipt_digest>" (PROTOCOL.md §14.6):
+both stay the same whichever node served the receipt and however fresh its proofs."""
 BEIJING_TIME: Final = timezone(timedelta(hours=8))
 ECOSYSTEM_NAMES: Final = {
     "salt_marsh": "盐沼 salt marsh",
@@ -69,8 +70,8 @@ class ReceiptRow:
 
 
 def qr_text(facts: ReceiptFacts) -> str:
-    """The QR code's payload: enough to find the receipt and check its bytes."""
-    return f"{QR_PREFIX}:{facts.receipt_id}:{facts.receipt_hash}"
+    """The QR code's payload: the retirement to fetch and the digest any copy must show."""
+    return f"{QR_PREFIX}:{facts.receipt_id}:{facts.receipt_digest}"
 
 
 def beijing_time_text(time_ms: int) -> str:
@@ -192,10 +193,15 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_zh="凭证编号", label_en="Receipt id", lines=(facts.receipt_id,), unbreakable=True
         ),
         ReceiptRow(
-            label_zh="凭证哈希",
-            label_en="Receipt hash",
-            lines=(facts.receipt_hash,),
+            label_zh="凭证摘要",
+            label_en="Receipt digest",
+            lines=(facts.receipt_digest,),
             unbreakable=True,
+        ),
+        ReceiptRow(
+            label_zh="凭证格式",
+            label_en="Receipt format",
+            lines=(f"第 {facts.receipt_version} 版 version {facts.receipt_version}",),
         ),
     )
 
@@ -262,9 +268,9 @@ def _set_metadata(canvas: Canvas, facts: ReceiptFacts) -> None:
 
 def _seed_document_id(canvas: Canvas, facts: ReceiptFacts) -> None:
     # reportlab seeds the PDF /ID from $SOURCE_DATE_EPOCH when that is set, even in invariant
-    # mode; seeding it from the receipt hash makes the bytes depend on the input alone.
+    # mode; seeding it from the receipt digest makes the bytes depend on the input alone.
     seed = hashlib.md5(usedforsecurity=False)
-    seed.update(b"lantan receipt pdf " + facts.receipt_hash.encode())
+    seed.update(b"lantan receipt pdf " + facts.receipt_digest.encode())
     canvas._doc.signature = seed
 
 
@@ -287,7 +293,7 @@ def _draw_header(canvas: Canvas, facts: ReceiptFacts, font_name: str) -> float:
     _draw_qr(canvas, qr_text(facts), font_name, qr_x, top - QR_SIZE_PT)
     canvas.setFont(font_name, 7)
     canvas.drawCentredString(
-        qr_x + QR_SIZE_PT / 2, top - QR_SIZE_PT - 8, "凭证编号与哈希 receipt id and hash"
+        qr_x + QR_SIZE_PT / 2, top - QR_SIZE_PT - 8, "凭证编号与摘要 receipt id and digest"
     )
     canvas.setFillColor(Color(0, 0, 0))
     rule_y = top - QR_SIZE_PT - 16

@@ -18,7 +18,12 @@ def time_text(time_ms: int) -> str:
 
 def summary_lines(facts: ReceiptFacts) -> list[str]:
     """What `lantan verify receipt` prints above VALID."""
-    lines = [f"receipt      {facts.receipt_id}", f"receipt hash {facts.receipt_hash}"]
+    lines = [
+        f"receipt      {facts.receipt_id}",
+        f"digest       {facts.receipt_digest} (the same for every copy of this receipt)",
+        f"format       version {facts.receipt_version}",
+        f"file hash    {facts.receipt_hash} (this file; changes with fresher proofs)",
+    ]
     if facts.kind == "judicial":
         lines += [
             f"court        {facts.court_name_zh} ({facts.court_name_en})",

@@ -20,6 +20,7 @@ TAG_VOTE = b"lantan/v1/vote\x00"
 TAG_HEADER = b"lantan/v1/header\x00"
 TAG_VALIDATORS = b"lantan/v1/validators\x00"
 TAG_GENESIS = b"lantan/v1/genesis\x00"
+TAG_RECEIPT = b"lantan/v1/receipt\x00"
 EMPTY = bytes(32)
 HEADER_FIELDS = {
     "protocol_version", "chain_id", "height", "time_ms", "prev_hash", "history_root",
@@ -130,9 +131,14 @@ def proof_form(value: Any) -> dict[str, Any]:
 
 def form(receipt: Any) -> None:
     fields = {"receipt_version", "retirement_id", "tx", "block", "state"}
-    obj(receipt, fields | {"validator_sets", "history_proof"})
-    if receipt["receipt_version"] != 1:
+    fields |= {"validator_sets", "history_proof"}
+    if not isinstance(receipt, dict) or receipt.get("receipt_version") not in (1, 2):
         raise RejectError("MALFORMED", "version")
+    if receipt["receipt_version"] == 2:
+        fields.add("receipt_digest")
+    obj(receipt, fields)
+    if receipt["receipt_version"] == 2:
+        hexbytes(receipt["receipt_digest"], 32)
     hexbytes(receipt["retirement_id"], 32)
     tx = obj(receipt["tx"], {"signed_tx", "height", "index", "tx_proof", "result", "result_proof"})
     signed = obj(tx["signed_tx"], {"tx", "signatures"})
@@ -551,8 +557,21 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
             or court_key not in court["public_keys"]
         ):
             raise RejectError("COURT_ROLE_MISSING")
+    # 9. identity (§14.6)
+    identity = {
+        "block_hash": sha(TAG_HEADER + jcs(header)).hex(),
+        "result": result,
+        "retirement_id": t,
+        "signed_tx": signed,
+        "state": [{"key": e["key"], "value": e["value"]} for e in receipt["state"]],
+    }
+    digest = sha(TAG_RECEIPT + jcs(identity)).hex()
+    if receipt["receipt_version"] == 2 and receipt["receipt_digest"] != digest:
+        raise RejectError("DIGEST_MISMATCH")
     names = {m["public_key"]: m["name"] for m in vset["validators"]}
     return {
+        "receipt_version": receipt["receipt_version"],
+        "receipt_digest": digest,
         "court": None if court is None else court["name_zh"],
         "case_number": None if case is None else case["case_number"],
         "quantity_kg": r["quantity_kg"],

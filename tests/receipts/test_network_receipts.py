@@ -166,6 +166,7 @@ def both_accept(receipt: dict[str, Any], genesis: bytes) -> Any:
     code, independent = independent_verifier.verify(data, genesis)
     assert code is None
     assert independent["receipt_hash"] == facts.receipt_hash
+    assert independent["receipt_digest"] == facts.receipt_digest
     print(f"receipt verified in {elapsed_ms:.2f} ms ({len(data)} bytes)")
     return facts
 

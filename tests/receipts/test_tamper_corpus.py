@@ -86,6 +86,7 @@ def test_valid_receipts_verify_in_both(case_chain: CaseChain, which: str) -> Non
     code, independent = independent_verifier.verify(receipt, chain.genesis_bytes)
     assert code is None
     assert independent["receipt_hash"] == facts.receipt_hash
+    assert independent["receipt_digest"] == facts.receipt_digest
     assert facts.kind == which
     assert facts.quantity_kg == (422_500 if which == "judicial" else 1_000)
 

@@ -26,7 +26,9 @@
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "f.receipt_id": "Receipt id (retirement tx)",
-      "f.receipt_hash": "Receipt hash (SHA-256)",
+      "f.receipt_digest": "Receipt digest (the same for every copy)",
+      "f.receipt_version": "Receipt format",
+      "f.receipt_hash": "This file's hash (changes when newer proofs are attached)",
       "f.kind": "Kind",
       "f.court": "Court",
       "f.case_number": "Case number",
@@ -45,6 +47,7 @@
       "f.signed": "Signing institutions",
       "f.checkpoint": "Checkpoint size",
       "signed": "signed by $k of $n (quorum $q)",
+      "version": "version $v",
       "height_time": "height $h, $t (UTC+8)",
       "t.file": "Opened from a local file: this page needs no network and makes no requests.",
       "t.https": "Served over HTTPS by $host.",
@@ -72,7 +75,9 @@
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "f.receipt_id": "凭证编号（注销交易）",
-      "f.receipt_hash": "凭证哈希（SHA-256）",
+      "f.receipt_digest": "凭证摘要（各副本相同）",
+      "f.receipt_version": "凭证格式",
+      "f.receipt_hash": "本文件哈希（附上更新的证明后会变化）",
       "f.kind": "类别",
       "f.court": "法院",
       "f.case_number": "案号",
@@ -91,6 +96,7 @@
       "f.signed": "签署机构",
       "f.checkpoint": "检查点大小",
       "signed": "由 $n 个验证节点中的 $k 个签署（法定数 $q）",
+      "version": "第 $v 版",
       "height_time": "高度 $h，$t（北京时间）",
       "t.file": "从本地文件打开：本页无需网络，也不发出任何请求。",
       "t.https": "由 $host 通过 HTTPS 提供。",
@@ -177,6 +183,8 @@
   function factRows(f) {
     var rows = [
       ["f.receipt_id", f.receipt_id],
+      ["f.receipt_digest", f.receipt_digest],
+      ["f.receipt_version", t("version", { v: f.receipt_version })],
       ["f.receipt_hash", f.receipt_hash],
       ["f.kind", f.kind]
     ];

@@ -333,6 +333,7 @@
   var TAG_HEADER = tag("header");
   var TAG_VALIDATORS = tag("validators");
   var TAG_GENESIS = tag("genesis");
+  var TAG_RECEIPT = tag("receipt");
   var EMPTY = new Uint8Array(32);
 
   function Hasher(engine) {
@@ -510,8 +511,10 @@
 
   /* Step 1: the exact shape of §14.1. */
   function checkForm(r) {
-    obj(r, ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"], "receipt");
-    if (r.receipt_version !== 1) malformed("receipt_version", "expected 1");
+    if (!isObject(r) || (r.receipt_version !== 1 && r.receipt_version !== 2)) malformed("receipt_version", "expected 1 or 2");
+    var fields = ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"];
+    obj(r, r.receipt_version === 2 ? fields.concat(["receipt_digest"]) : fields, "receipt");
+    if (r.receipt_version === 2) hexField(r.receipt_digest, 32, "receipt_digest");
     hexField(r.retirement_id, 32, "retirement_id");
     obj(r.tx, ["signed_tx", "height", "index", "tx_proof", "result", "result_proof"], "tx");
     checkSignedTxForm(r.tx.signed_tx, "tx.signed_tx");
@@ -865,6 +868,18 @@
     };
   }
 
+  /* Step 9 (§14.6): the digest over the parts no node can change once the block is committed. */
+  async function receiptDigest(hasher, receipt) {
+    var identity = {
+      block_hash: hex(await hasher.tagged(TAG_HEADER, receipt.block.header)),
+      result: receipt.tx.result,
+      retirement_id: receipt.retirement_id,
+      signed_tx: receipt.tx.signed_tx,
+      state: receipt.state.map(function (e) { return { key: e.key, value: e.value }; })
+    };
+    return hex(await hasher.tagged(TAG_RECEIPT, identity));
+  }
+
   // ---------------------------------------------------------------- entry points
 
   /* The pinned genesis: its chain_id (= its hash, §2) and first validator set. */
@@ -908,7 +923,12 @@
       requiredKeys(ctx, receipt, records);
       checkMeaning(ctx, receipt, records);
       var receiptHash = hex(await hasher.h(canonical(receipt)));
-      return { valid: true, code: null, detail: null, facts: facts(ctx, receipt, records, receiptHash) };
+      var digest = await receiptDigest(hasher, receipt);
+      var shown = facts(ctx, receipt, records, receiptHash);
+      if (receipt.receipt_version === 2 && receipt.receipt_digest !== digest) fail("DIGEST_MISMATCH", "the fixed parts hash to " + digest);
+      shown.receipt_version = receipt.receipt_version;
+      shown.receipt_digest = digest;
+      return { valid: true, code: null, detail: null, facts: shown };
     } catch (e) {
       if (e instanceof ReceiptError) return { valid: false, code: e.code, detail: e.detail, facts: null };
       // A record of unexpected shape that got past its proof: refuse, never crash.

@@ -26,6 +26,8 @@ def xiangshan_facts() -> ReceiptFacts:
     return ReceiptFacts(
         receipt_id=sha256(b"example retirement tx").hex(),
         receipt_hash=sha256(b"example receipt file").hex(),
+        receipt_version=2,
+        receipt_digest=sha256(b"example receipt identity").hex(),
         chain_id=sha256(b"example chain").hex(),
         kind="judicial",
         court_id="xiangshan-court",

@@ -59,7 +59,7 @@ def xiangshan_pdf(cjk_font: FontChoice, tmp_path_factory: pytest.TempPathFactory
 
 def test_qr_text_names_the_receipt_id_and_hash():
     facts = xiangshan_facts()
-    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_hash}"
+    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_digest}"
 
 
 def test_time_is_shown_as_beijing_time_to_the_millisecond():
@@ -205,7 +205,7 @@ def test_pdftotext_finds_court_township_and_quantity(xiangshan_pdf: Path):
     for expected in ("象山县人民法院", "黄避岙", "422,500", "王某某", "signed by 3 of 3 (2)"):
         assert expected in text, expected
     assert facts.receipt_id in text
-    assert facts.receipt_hash in text
+    assert facts.receipt_digest in text
     assert "2023-11-15 06:15:23.456" in text
 
 
@@ -233,7 +233,7 @@ def test_many_serial_ranges_continue_on_a_second_page(cjk_font: FontChoice, tmp_
     assert "Pages:           2" in info
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(path), "-")
     assert f"{BATCH_ID}: 59001–59500 (500 kg)" in text
-    assert facts.receipt_hash in text
+    assert facts.receipt_digest in text
 
 
 def test_voluntary_receipt_renders(cjk_font: FontChoice):
