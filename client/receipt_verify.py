@@ -188,6 +188,10 @@ def _check_block(chain_id: Hash32, header: BlockHeader, tx: _Tx, history: SetHis
     same_height = history.header_at(header.height)
     if same_height is not None and same_height != header:
         raise ReceiptError(ReceiptCode.BAD_CHAIN, "two different headers at the block's height")
+    if same_height is None and header.next_validators_hash != header.validators_hash:
+        raise ReceiptError(
+            ReceiptCode.BAD_CHAIN, "the block changes the set; the change is unlisted"
+        )
 
 
 def _check_tx(chain_id: Hash32, retirement_id: Hash32, tx: _Tx, header: BlockHeader) -> SignedTx:
@@ -195,6 +199,14 @@ def _check_tx(chain_id: Hash32, retirement_id: Hash32, tx: _Tx, header: BlockHea
         raise ReceiptError(ReceiptCode.WRONG_RETIREMENT, "the tx is not the named retirement")
     if tx.unsigned.chain_id != chain_id:
         raise ReceiptError(ReceiptCode.WRONG_CHAIN, "the tx is for another chain")
+    # §4: a block holding a tx of another protocol version, or one expired at the block's
+    # time, is not a valid block, whatever its certificate says.
+    if tx.unsigned.protocol_version != PROTOCOL_VERSION:
+        raise ReceiptError(
+            ReceiptCode.BAD_CHAIN, f"tx protocol_version {tx.unsigned.protocol_version}"
+        )
+    if tx.unsigned.expires_at_ms < header.time_ms:
+        raise ReceiptError(ReceiptCode.BAD_CHAIN, "the tx had expired at the block's time")
     if tx.unsigned.type not in RETIREMENT_TX_TYPES:
         raise ReceiptError(ReceiptCode.NOT_A_RETIREMENT, f"tx type {tx.unsigned.type}")
     try:
