@@ -4,6 +4,7 @@ with WebCrypto, with its Ed25519 disabled, with crypto.subtle removed, with ever
 request aborted, from file://, and served over plain http to a non-localhost name.
 """
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def verdict(page: Any) -> tuple[str, str]:
 
 def run_in_page(page: Any, cases: list[TamperCase]) -> dict[str, str]:
     """Each case through the page's own verifier and pinned genesis: name -> code."""
-    payload = [{"name": c.name, "receipt": c.receipt.decode("utf-8")} for c in cases]
+    # Bytes, not text: some cases are not UTF-8 or start with a byte-order mark.
+    payload = [{"name": c.name, "receipt": base64.b64encode(c.receipt).decode()} for c in cases]
     results: dict[str, str] = page.evaluate(
         """async (cases) => {
         const engine = await LantanVerify.selectEngine();
@@ -66,7 +68,8 @@ def run_in_page(page: Any, cases: list[TamperCase]) -> dict[str, str]:
             document.getElementById('lantan-genesis').textContent, engine);
         const out = {};
         for (const c of cases) {
-            const r = await LantanVerify.verifyReceipt(c.receipt, genesis, engine);
+            const bytes = Uint8Array.from(atob(c.receipt), (ch) => ch.charCodeAt(0));
+            const r = await LantanVerify.verifyReceiptBytes(bytes, genesis, engine);
             out[c.name] = r.valid ? '' : r.code;
         }
         return out;

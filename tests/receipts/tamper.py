@@ -30,6 +30,9 @@ class TamperCase:
     name: str
     receipt: bytes
     code: str
+    """The §14.4 code every verifier must give; "" for a receipt that must verify."""
+    rule: str = ""
+    """The PROTOCOL.md sentence that decides the case; empty: the code's own step decides."""
 
 
 def flip_hex(text: str, position: int = -1) -> str:
@@ -456,10 +459,12 @@ def _add_precommit(x: Receipt, key: SigningKey) -> None:
 def reseal(
     receipt: Receipt,
     validator_keys: list[tuple[str, SigningKey]],
-    edit: Callable[[dict[str, Any]], None],
+    edit: Callable[[dict[str, Any]], object],
+    *,
+    header_edit: Callable[[dict[str, Any]], None] | None = None,
 ) -> Receipt:
-    """Edit the records, then rebuild state proofs, header, certificate and checkpoint so
-    that every signature and proof is valid again (the validators' keys sign it all)."""
+    """Edit the records (and the header), then rebuild state proofs, header, certificate and
+    checkpoint so that every signature and proof is valid again (the validators sign it all)."""
     forged = copy.deepcopy(receipt)
     records = {e["key"]: e["value"] for e in forged["state"]}
     edit(records)
@@ -471,6 +476,8 @@ def reseal(
     ]
     header = forged["block"]["header"]
     header["state_root"] = root.hex()
+    if header_edit is not None:
+        header_edit(header)
     block_hash = tagged_hash(TAG_HEADER, encode(header))
     chain_id = Hash32(bytes.fromhex(header["chain_id"]))
     vote = Vote(

@@ -1,6 +1,8 @@
 """The tamper corpus on in-process receipts: each case fails with its own §14.4 code in our
 verifier and is rejected (with the same code) by the independent verifier."""
 
+import json
+
 import pytest
 
 from client.receipt_codes import ReceiptError
@@ -11,6 +13,7 @@ from tests.receipts import independent_verifier
 from tests.receipts.chain import key_of
 from tests.receipts.conftest import CaseChain
 from tests.receipts.tamper import TamperCase, field_cases, reseal_cases, splice_cases
+from tests.receipts.tamper_holes import hole_cases
 
 
 def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
@@ -30,6 +33,7 @@ def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
         quorum=validators.quorum,
     )
     cases += list(reseal_cases(receipt, keys))
+    cases += hole_cases(receipt, keys, json.loads(chain.genesis_bytes)["validators"])
     return cases
 
 

@@ -248,6 +248,27 @@
     });
   }
 
+  /* A receipt file as bytes: readAsText would drop a byte-order mark and replace bad UTF-8,
+   * so the page would accept files the other verifiers refuse. */
+  function readBytes(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(new Uint8Array(reader.result)); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsArrayBuffer(file);
+    });
+  }
+
+  async function verifyBytes(bytes) {
+    if (!state.genesis) return;
+    var box = byId("result");
+    box.textContent = t("busy");
+    box.setAttribute("data-busy", "1");
+    var result = await LantanVerify.verifyReceiptBytes(bytes, state.genesis, state.engine);
+    box.removeAttribute("data-busy");
+    showResult(result);
+  }
+
   function wireInputs() {
     var drop = byId("drop-zone");
     drop.addEventListener("dragover", function (event) { event.preventDefault(); drop.classList.add("over"); });
@@ -256,11 +277,11 @@
       event.preventDefault();
       drop.classList.remove("over");
       var file = event.dataTransfer.files[0];
-      if (file) readFile(file).then(verifyText);
+      if (file) readBytes(file).then(verifyBytes);
     });
     byId("receipt-file").addEventListener("change", function (event) {
       var file = event.target.files[0];
-      if (file) readFile(file).then(verifyText);
+      if (file) readBytes(file).then(verifyBytes);
     });
     byId("verify-button").addEventListener("click", function () { verifyText(byId("receipt-text").value); });
     byId("checker-lang").addEventListener("click", function () {
