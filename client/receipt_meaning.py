@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts, SerialRange
+from client.receipt_facts import ReceiptFacts, ReceiptSigner, SerialRange
 from client.receipt_schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
@@ -74,6 +74,7 @@ def facts_of(
     receipt_version: int,
     receipt_digest: str,
     signed_by: tuple[str, ...],
+    signers: tuple[ReceiptSigner, ...],
     validators: ValidatorSet,
 ) -> ReceiptFacts:
     """Step 8: check what the records say, then return the judge's facts."""
@@ -118,6 +119,7 @@ def facts_of(
         height=header.height,
         time_ms=header.time_ms,
         signed_by=signed_by,
+        signers=signers,
         validator_count=validators.size,
         quorum=validators.quorum,
     )

@@ -19,6 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from client.code_names import bilingual_name
 from client.fonts import FontChoice, register_cjk_font
 from client.receipt_facts import ReceiptFacts
 
@@ -26,21 +27,6 @@ QR_PREFIX: Final = "lantan-receipt"
 """The QR code's text is "lantan-receipt:<receipt_id>:<receipt_digest>" (PROTOCOL.md §14.6):
 both stay the same whichever node served the receipt and however fresh its proofs."""
 BEIJING_TIME: Final = timezone(timedelta(hours=8))
-ECOSYSTEM_NAMES: Final = {
-    "salt_marsh": "盐沼 salt marsh",
-    "mudflat": "滩涂 mudflat",
-    "mangrove": "红树林 mangrove",
-    "seagrass": "海草床 seagrass",
-    "shellfish": "贝类 shellfish",
-    "algae": "藻类 algae",
-    "mariculture": "海水养殖 mariculture",
-}
-"""Bilingual names of contracts/credit_records.py ECOSYSTEMS; other codes print as they are."""
-PURPOSE_NAMES: Final = {
-    "alternative_restoration": "替代性生态修复 alternative ecological restoration",
-}
-"""Bilingual names of purpose codes (contracts/case_records.py); free text prints as it is."""
-
 PAGE_WIDTH_PT: Final[float] = A4[0]
 PAGE_HEIGHT_PT: Final[float] = A4[1]
 MARGIN_PT: Final = 40.0
@@ -145,7 +131,7 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="用途",
             label_en="Purpose",
-            lines=(PURPOSE_NAMES.get(facts.purpose, facts.purpose),),
+            lines=(bilingual_name(facts.purpose),),
         ),
         ReceiptRow(
             label_zh="项目",
@@ -156,7 +142,7 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="生态系统",
             label_en="Ecosystem",
-            lines=(ECOSYSTEM_NAMES.get(facts.ecosystem, facts.ecosystem),),
+            lines=(bilingual_name(facts.ecosystem),),
         ),
         ReceiptRow(
             label_zh="核算标准", label_en="Accounting standard", lines=(facts.accounting_standard,)
@@ -169,8 +155,14 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     )
 
 
+def signer_line(facts: ReceiptFacts) -> str:
+    """The signing institutions (Chinese names), each with its validator key name."""
+    return "、".join(
+        f"{s.name_zh}（{s.key_name}）" if s.name_zh else s.key_name for s in facts.signers
+    )
+
+
 def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
-    signers = len(facts.signed_by)
     return (
         ReceiptRow(
             label_zh="区块高度与时间",
@@ -180,11 +172,7 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="签署",
             label_en="Signed by",
-            lines=(
-                f"{facts.validator_count} 个验证节点中 {signers} 个签署（法定数 {facts.quorum}）",
-                facts.signed_summary,
-                ", ".join(facts.signed_by),
-            ),
+            lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts)),
         ),
         ReceiptRow(
             label_zh="链标识", label_en="Chain id", lines=(facts.chain_id,), unbreakable=True
@@ -197,11 +185,6 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_en="Receipt digest",
             lines=(facts.receipt_digest,),
             unbreakable=True,
-        ),
-        ReceiptRow(
-            label_zh="凭证格式",
-            label_en="Receipt format",
-            lines=(f"第 {facts.receipt_version} 版 version {facts.receipt_version}",),
         ),
     )
 

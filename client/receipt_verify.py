@@ -5,12 +5,12 @@ the ReceiptFacts a judge reads, or raises ReceiptError with the first failing st
 No I/O: the CLI (client/verify_cli.py) reads the files and prints the result.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts
+from client.receipt_facts import ReceiptFacts, ReceiptSigner
 from client.receipt_history import (
     RawCertificate,
     SetChange,
@@ -19,6 +19,7 @@ from client.receipt_history import (
     verify_history_proof,
 )
 from client.receipt_meaning import StateRecords, facts_of, require_records
+from contracts.records import Institution
 from genesis.document import parse_genesis
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode, encode
@@ -117,11 +118,26 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         receipt_version=version,
         receipt_digest=digest.hex(),
         signed_by=tuple(v.name for v in validators.validators if v.public_key in signers),
+        signers=tuple(
+            _signer(v.name, v.public_key, document.institutions)
+            for v in validators.validators
+            if v.public_key in signers
+        ),
         validators=validators,
     )
     if stored_digest is not None and stored_digest != digest:
         raise ReceiptError(ReceiptCode.DIGEST_MISMATCH, f"the fixed parts hash to {digest.hex()}")
     return facts
+
+
+def _signer(key_name: str, key: bytes, institutions: Sequence[Institution]) -> ReceiptSigner:
+    """The institution that holds key in the genesis document, for the court to read."""
+    for institution in institutions:
+        if key in institution.public_keys:
+            return ReceiptSigner(
+                key_name=key_name, name_zh=institution.name_zh, name_en=institution.name_en
+            )
+    return ReceiptSigner(key_name=key_name, name_zh=None, name_en=None)
 
 
 def _version(value: JsonValue) -> int:

@@ -109,7 +109,10 @@ def test_case_receipt_is_valid_from_the_retirement_page(page: Any, network: Case
     facts = page.inner_text("#facts")
     assert CASE_NUMBER in facts and "422,500 kg (422.5 t CO2e)" in facts
     assert "huangbiao-mariculture-2022-v1 1–422,500" in facts
-    assert "signed by 2 of 3 (quorum 2)" in facts or "signed by 3 of 3 (quorum 2)" in facts
+    assert (
+        "2 of 3 validators signed (quorum 2)" in facts
+        or "3 of 3 validators signed (quorum 2)" in facts
+    )
     assert "Xiangshan County People's Court" in facts and "王某某" in facts
     assert page.get_attribute("#transport", "data-transport") == "local"
     assert engine_labels(page) == ("webcrypto", "webcrypto")
@@ -277,7 +280,6 @@ def test_checker_switches_language_in_page(
     assert verdict(page) == ("VALID", "")
     page.click("#checker-lang")
     assert page.inner_text("#verdict") == "有效"
-    assert "签署机构" in page.inner_text("#facts") and "由 3 个验证节点中的" in page.inner_text(
-        "#facts"
-    )
+    assert "签署机构" in page.inner_text("#facts") and "3 个验证节点中" in page.inner_text("#facts")
+    assert "司法注销" in page.inner_text("#facts") and "海水养殖" in page.inner_text("#facts")
     screenshot(page, "checker-valid-zh")

@@ -925,6 +925,8 @@
       height: receipt.tx.height,
       time_ms: receipt.block.header.time_ms,
       signed_by: ctx.signers,
+      signer_keys: ctx.blockSet.validators.filter(function (v) { return ctx.signers.indexOf(v.name) >= 0; })
+        .map(function (v) { return v.public_key; }),
       validator_count: ctx.blockSet.validators.length,
       quorum: ctx.blockSet.quorum,
       checkpoint_size: ctx.checkpointSize
