@@ -353,6 +353,28 @@ def _note_cases(r: Receipt) -> list[TamperCase]:
     ]
 
 
+def relabelled_index_case(receipt: Receipt) -> TamperCase:
+    """A tx at index 2 of 3 shown as index 1 of 2 with the same path: it still verifies,
+    because headers do not commit to the tx count; §14.6 keeps the index out of the facts
+    and out of the digest, so the receipt keeps its identity."""
+    tx = receipt["tx"]
+    assert (tx["index"], tx["tx_proof"]["tree_size"]) == (2, 3), "needs the last of 3 txs"
+
+    def relabel(x: Receipt) -> None:
+        x["tx"]["index"] = 1
+        for part in ("tx_proof", "result_proof"):
+            x["tx"][part].update(leaf_index=1, tree_size=2)
+
+    return _edited(
+        "a tx at index 2 of 3 relabelled as index 1 of 2",
+        receipt,
+        "",
+        "§14.6: headers do not commit to the tx count; the index is no fact and no part of "
+        "the digest",
+        relabel,
+    )
+
+
 def _pad_signatures(signatures: list[dict[str, str]], count: int) -> None:
     signatures.extend([signatures[0]] * (count - len(signatures)))
 

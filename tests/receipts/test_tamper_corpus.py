@@ -13,7 +13,7 @@ from tests.receipts import independent_verifier
 from tests.receipts.chain import key_of
 from tests.receipts.conftest import CaseChain
 from tests.receipts.tamper import TamperCase, field_cases, reseal_cases, splice_cases
-from tests.receipts.tamper_holes import hole_cases
+from tests.receipts.tamper_holes import hole_cases, relabelled_index_case
 
 
 def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
@@ -34,6 +34,7 @@ def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
     )
     cases += list(reseal_cases(receipt, keys))
     cases += hole_cases(receipt, keys, json.loads(chain.genesis_bytes)["validators"])
+    cases.append(relabelled_index_case(chain.receipt(case_chain.voluntary)))
     return cases
 
 
@@ -103,3 +104,16 @@ def test_a_receipt_against_another_genesis_is_refused(
         verify_receipt(receipt, other_chain.chain.genesis_bytes)
     assert raised.value.code.value == "WRONG_CHAIN"
     assert independent_verifier.verify(receipt, other_chain.chain.genesis_bytes)[0] == "WRONG_CHAIN"
+
+
+def test_a_relabelled_index_keeps_the_receipt_digest(case_chain: CaseChain) -> None:
+    receipt = case_chain.chain.receipt(case_chain.voluntary)
+    relabelled = relabelled_index_case(receipt).receipt
+    assert relabelled != encode(receipt)
+    original = verify_receipt(encode(receipt), case_chain.chain.genesis_bytes)
+    shown = verify_receipt(relabelled, case_chain.chain.genesis_bytes)
+    assert shown.receipt_digest == original.receipt_digest == receipt["receipt_digest"]
+    assert (
+        independent_verifier.verify(relabelled, case_chain.chain.genesis_bytes)[1]["receipt_digest"]
+        == original.receipt_digest
+    )
