@@ -49,6 +49,7 @@
       "signed": "$k of $n validators signed (quorum $q)",
       "reason.code": "code",
       "version": "version $v",
+      "quorum": "each block needs $q of these $n",
       "height_time": "height $h, $t (UTC+8)",
       "t.file": "Opened from a local file: this page needs no network and makes no requests.",
       "t.https": "Served over HTTPS by $host.",
@@ -128,6 +129,7 @@
       "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
       "reason.code": "代码",
       "version": "第 $v 版",
+      "quorum": "每个区块需其中 $q 个签名（共 $n 个）",
       "height_time": "高度 $h，$t（北京时间）",
       "t.file": "从本地文件打开：本页无需网络，也不发出任何请求。",
       "t.https": "由 $host 通过 HTTPS 提供。",
@@ -224,8 +226,10 @@
     if (!g) return;
     byId("genesis-name").textContent = g.chainName + (state.genesisSource ? " (" + t("genesis.loaded") + " " + state.genesisSource + ")" : "");
     byId("genesis-chain-id").textContent = g.chainId;
-    byId("genesis-validators").textContent = g.validators.validators.map(function (v) { return v.name; }).join(", ") +
-      " · q = " + g.validators.quorum + " / " + g.validators.validators.length;
+    byId("genesis-validators").textContent = g.validators.validators.map(function (v) {
+      var institution = institutionOf(v.public_key);
+      return institution ? (lang === "zh" ? institution.name_zh : institution.name_en) + " (" + v.name + ")" : v.name;
+    }).join(lang === "zh" ? "、" : "; ") + " · " + t("quorum", { q: g.validators.quorum, n: g.validators.validators.length });
     var labels = state.engine.labels;
     var crypto = byId("crypto-engine");
     crypto.textContent = "SHA-256: " + labels.sha256 + " · Ed25519: " + labels.ed25519;
