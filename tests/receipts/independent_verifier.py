@@ -243,6 +243,14 @@ def note_key_id(name: str, public_key: bytes) -> bytes:
 
 
 def check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
+    """§7, for step 2: any way the set is wrong, its shape included, is BAD_SET_CHANGE."""
+    try:
+        return _check_set(value)
+    except RejectError as error:
+        raise RejectError("BAD_SET_CHANGE", str(error)) from None
+
+
+def _check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
     obj(value, {"validators", "quorum"})
     members = value["validators"]
     if not isinstance(members, list) or not members:

@@ -182,6 +182,12 @@ def _chain_cases(r: Receipt, keys: Keys, genesis_set: dict[str, Any]) -> list[Ta
             "§14.4 step 3: a header that changes the set has its change listed",
         ),
         TamperCase(
+            "a set change whose next_validators has no quorum",
+            encode(_change_beyond(r, keys, genesis_set, drop_quorum=True)),
+            "BAD_SET_CHANGE",
+            "§14.4 steps 1-2: next_validators is an object (step 1); a valid set is step 2's",
+        ),
+        TamperCase(
             "a set change with a repeated validator name",
             encode(_change_beyond(r, keys, genesis_set, same_names=True)),
             "BAD_SET_CHANGE",
@@ -406,7 +412,12 @@ def _signed_change(header: dict[str, Any], keys: Keys, next_set: dict[str, Any])
 
 
 def _change_beyond(
-    r: Receipt, keys: Keys, genesis_set: dict[str, Any], *, same_names: bool = False
+    r: Receipt,
+    keys: Keys,
+    genesis_set: dict[str, Any],
+    *,
+    same_names: bool = False,
+    drop_quorum: bool = False,
 ) -> Receipt:
     """A set change, certified by every validator, at a height past the checkpoint."""
     x = copy.deepcopy(r)
@@ -420,6 +431,8 @@ def _change_beyond(
         key_id = sha256(renamed["name"].encode() + b"\n\x01" + public_key)[:4]
         key_data = base64.b64encode(b"\x01" + public_key).decode()
         renamed["note_verifier_key"] = f"{renamed['name']}+{key_id.hex()}+{key_data}"
+    if drop_quorum:
+        del next_set["quorum"]
     size = int(x["history_proof"].partition("\n\n")[2].split("\n")[1])
     header = copy.deepcopy(x["block"]["header"])
     header.update(

@@ -546,7 +546,7 @@
       obj(c, ["header", "certificate", "next_validators"], at);
       checkHeader(c.header, at + ".header");
       checkCertificateForm(c.certificate, at + ".certificate");
-      checkSetForm(c.next_validators, at + ".next_validators");
+      if (!isObject(c.next_validators)) malformed(at + ".next_validators", "expected an object"); // its content is step 2's
     });
     text(r.history_proof, 1048576, "history_proof");
   }
@@ -633,6 +633,12 @@
       if (h.chain_id !== ctx.chainId) fail("BAD_SET_CHANGE", where + " is on another chain");
       if (h.validators_hash !== hex(await setHash(ctx.hasher, set))) fail("BAD_SET_CHANGE", where + ": validators_hash is not the set in force");
       if (h.next_validators_hash === h.validators_hash) fail("BAD_SET_CHANGE", where + " changes nothing");
+      try {
+        checkSetForm(c.next_validators, where + ": next_validators");
+      } catch (e) {
+        if (e instanceof ReceiptError) fail("BAD_SET_CHANGE", e.detail);
+        throw e;
+      }
       var problem = await setProblem(ctx.hasher, c.next_validators);
       if (problem !== null) fail("BAD_SET_CHANGE", where + ": " + problem);
       if (hex(await setHash(ctx.hasher, c.next_validators)) !== h.next_validators_hash) fail("BAD_SET_CHANGE", where + ": next_validators is not the preimage of next_validators_hash");
