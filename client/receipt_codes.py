@@ -40,6 +40,8 @@ class ReceiptCode(enum.Enum):
     RECORD_MISMATCH = "RECORD_MISMATCH"
     CASE_MISMATCH = "CASE_MISMATCH"
     COURT_ROLE_MISSING = "COURT_ROLE_MISSING"
+    DIGEST_MISMATCH = "DIGEST_MISMATCH"
+    """A version-2 receipt whose receipt_digest is not the hash of its fixed parts (§14.6)."""
 
 
 class ReceiptError(ClientError):

@@ -20,11 +20,27 @@ class SerialRange:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptSigner:
+    """A validator whose precommit certifies the block, as a court should read it."""
+
+    key_name: str
+    """The validator's note key name (e.g. xiamen-ptc): small print under the institution."""
+    name_zh: str | None
+    name_en: str | None
+    """The institution holding the key in the genesis document; None when it is not there."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptFacts:
     receipt_id: str
     """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
     receipt_hash: str
-    """Hex SHA-256 of the receipt file's canonical JSON bytes."""
+    """Hex SHA-256 of the receipt file's canonical JSON bytes: it changes whenever a node
+    attaches a fresher checkpoint or certificate, so it names a file, not the receipt."""
+    receipt_version: int
+    """1 or 2 (PROTOCOL.md §14.1)."""
+    receipt_digest: str
+    """Hex receipt digest (§14.6): the same for every file of this retirement, any version."""
     chain_id: str
     kind: str
     """"judicial" or "voluntary"."""
@@ -51,7 +67,9 @@ class ReceiptFacts:
     height: int
     time_ms: int
     signed_by: tuple[str, ...]
-    """Names of the validators whose precommits certify the block."""
+    """Key names of the validators whose precommits certify the block."""
+    signers: tuple[ReceiptSigner, ...]
+    """The same validators as institutions, in the same order."""
     validator_count: int
     quorum: int
 
@@ -63,5 +81,16 @@ class ReceiptFacts:
 
     @property
     def signed_summary(self) -> str:
-        """ "signed by k of n (q)"."""
-        return f"signed by {len(self.signed_by)} of {self.validator_count} ({self.quorum})"
+        """ "2 of 3 validators signed (quorum 2)"."""
+        return (
+            f"{len(self.signed_by)} of {self.validator_count} validators signed"
+            f" (quorum {self.quorum})"
+        )
+
+    @property
+    def signed_summary_zh(self) -> str:
+        """ "3 个验证节点中 2 个签署（法定数 2）"."""
+        return (
+            f"{self.validator_count} 个验证节点中 {len(self.signed_by)} 个签署"
+            f"（法定数 {self.quorum}）"
+        )

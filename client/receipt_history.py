@@ -113,6 +113,10 @@ class SetHistory:
                 current = new_set
         return current
 
+    def last_change_height(self) -> int:
+        """Height of the last listed change; -1 when none is listed."""
+        return self._changes[-1][0].height if self._changes else -1
+
     def header_at(self, height: int) -> BlockHeader | None:
         for header, _ in self._changes:
             if header.height == height:
@@ -167,6 +171,8 @@ def verify_history_proof(
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
     if checkpoint.origin != checkpoint_origin(chain_id):
         raise ReceiptError(ReceiptCode.CHECKPOINT_WRONG_CHAIN, checkpoint.origin[:100])
+    if history.last_change_height() >= checkpoint.size:
+        raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, "a listed change is beyond the checkpoint")
     validators = history.set_at(checkpoint.size - 1)
     verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
     try:

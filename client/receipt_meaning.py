@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts, SerialRange
-from contracts.case_records import Case, Retirement
+from client.receipt_facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt_schema import check_record
+from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
 from contracts.records import Institution, KeyRecord, Role
 from contracts.state_keys import (
@@ -33,7 +34,8 @@ JUDICIAL_TX_TYPE = "credits.retire_judicial"
 
 
 def require_records(records: StateRecords, signed: SignedTx, retirement_id: Hash32) -> None:
-    """Step 7: the receipt holds exactly the records §14.4 names, and the required ones."""
+    """Step 7: the receipt holds exactly the records §14.4 names, read in the order the step
+    gives, each checked against its schema (§14.7) before any of its fields is used."""
     required: set[str] = set()
     optional: set[str] = set()
     retirement = _need(records, retirement_key(retirement_id), Retirement.from_json, required)
@@ -48,9 +50,12 @@ def require_records(records: StateRecords, signed: SignedTx, retirement_id: Hash
         optional.add(key)
         if key not in records:
             raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
-        if records[key] is not None:
-            record = _parse(KeyRecord.from_json, records[key], key)
+        value = records[key]
+        if value is not None:
+            record = _parse(KeyRecord.from_json, check_record("key", key, value), key)
             _need(records, institution_key(record.institution_id), Institution.from_json, required)
+    # "The retirement's case_id" is the record's (R.case_id), never the tx body's: whether
+    # the two agree is step 8's RETIREMENT_MISMATCH.
     if retirement.case_id is not None:
         case = _need(records, case_key(retirement.case_id), Case.from_json, required)
         _need(records, institution_key(case.court), Institution.from_json, required)
@@ -66,17 +71,21 @@ def facts_of(
     retirement_id: Hash32,
     header: BlockHeader,
     receipt_hash: str,
+    receipt_version: int,
+    receipt_digest: str,
     signed_by: tuple[str, ...],
+    signers: tuple[ReceiptSigner, ...],
     validators: ValidatorSet,
 ) -> ReceiptFacts:
     """Step 8: check what the records say, then return the judge's facts."""
     retirement = _get(records, retirement_key(retirement_id), Retirement.from_json)
-    _check_retirement(retirement, signed, retirement_id, header.height)
+    _check_retirement(retirement, signed, retirement_id, header)
     serials = _check_serials(records, retirement, retirement_id)
     batch = _get(records, batch_key(retirement.batch_id), IssuanceBatch.from_json)
     project = _get(records, project_key(batch.project_id), Project.from_json)
     if batch.batch_id != retirement.batch_id or project.project_id != batch.project_id:
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
+    _check_named_records(records)
     case, court = None, None
     if retirement.case_id is not None:
         case = _get(records, case_key(retirement.case_id), Case.from_json)
@@ -84,6 +93,8 @@ def facts_of(
     return ReceiptFacts(
         receipt_id=retirement_id.hex(),
         receipt_hash=receipt_hash,
+        receipt_version=receipt_version,
+        receipt_digest=receipt_digest,
         chain_id=header.chain_id.hex(),
         kind=retirement.kind,
         court_id=None if court is None else court.institution_id,
@@ -108,19 +119,30 @@ def facts_of(
         height=header.height,
         time_ms=header.time_ms,
         signed_by=signed_by,
+        signers=signers,
         validator_count=validators.size,
         quorum=validators.quorum,
     )
 
 
 def _check_retirement(
-    retirement: Retirement, signed: SignedTx, retirement_id: Hash32, height: int
+    retirement: Retirement, signed: SignedTx, retirement_id: Hash32, header: BlockHeader
 ) -> None:
     body = signed.tx.body
     judicial = signed.tx.type == JUDICIAL_TX_TYPE
+    # What the judge reads (time, beneficiary, purpose, reason) must be what was signed:
+    # the header's time, the tx body's words (a judicial retirement's purpose is fixed).
+    shown = (retirement.time_ms, retirement.beneficiary, retirement.purpose)
+    signed_words = (
+        header.time_ms,
+        body.get("beneficiary"),
+        JUDICIAL_PURPOSE if judicial else body.get("purpose"),
+    )
+    if shown != signed_words or (not judicial and retirement.reason != body.get("reason")):
+        raise ReceiptError(ReceiptCode.RETIREMENT_MISMATCH, "the record says other than the tx")
     expected = (
         retirement_id,
-        height,
+        header.height,
         "judicial" if judicial else "voluntary",
         body.get("account_id"),
         body.get("batch_id"),
@@ -155,10 +177,26 @@ def _check_serials(
         block = _get(records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json)
         expected = (retirement.batch_id, first, last, SerialStatus.RETIRED, retirement_id)
         found = (block.batch_id, block.first_serial, block.last_serial, block.status)
-        if (*found, block.retirement_id) != expected or block.case_id != retirement.case_id:
+        if (
+            (*found, block.retirement_id) != expected
+            or block.case_id != retirement.case_id
+            or block.account_id != retirement.account_id
+            or block.frozen_by is not None
+        ):
             raise ReceiptError(ReceiptCode.SERIALS_MISMATCH, f"serial block {first} differs")
         ranges.append(SerialRange(batch_id=block.batch_id, first_serial=first, last_serial=last))
     return tuple(ranges)
+
+
+def _check_named_records(records: StateRecords) -> None:
+    """Each key and institution record is the one its state key names."""
+    for key, value in records.items():
+        if value is None:
+            continue
+        kind, _, name = key.partition("/")
+        field = {"key": "public_key", "institution": "institution_id"}.get(kind)
+        if field is not None and value.get(field) != name:
+            raise ReceiptError(ReceiptCode.RECORD_MISMATCH, f"{key} holds another {field}")
 
 
 def _check_court(
@@ -189,7 +227,7 @@ def _need(records: StateRecords, key: str, parse: Callable[[object], R], require
     value = records.get(key)
     if value is None:
         raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
-    return _parse(parse, value, key)
+    return _parse(parse, check_record(key.partition("/")[0], key, value), key)
 
 
 def _get(records: StateRecords, key: str, parse: Callable[[object], R]) -> R:

@@ -19,27 +19,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from client.code_names import bilingual_name
 from client.fonts import FontChoice, register_cjk_font
 from client.receipt_facts import ReceiptFacts
 
 QR_PREFIX: Final = "lantan-receipt"
-"""The QR code's text is "lantan-receipt:<receipt_id>:<receipt_hash>"."""
+"""The QR code's text is "lantan-receipt:<receipt_id>:<receipt_digest>" (PROTOCOL.md §14.6):
+both stay the same whichever node served the receipt and however fresh its proofs."""
 BEIJING_TIME: Final = timezone(timedelta(hours=8))
-ECOSYSTEM_NAMES: Final = {
-    "salt_marsh": "盐沼 salt marsh",
-    "mudflat": "滩涂 mudflat",
-    "mangrove": "红树林 mangrove",
-    "seagrass": "海草床 seagrass",
-    "shellfish": "贝类 shellfish",
-    "algae": "藻类 algae",
-    "mariculture": "海水养殖 mariculture",
-}
-"""Bilingual names of contracts/credit_records.py ECOSYSTEMS; other codes print as they are."""
-PURPOSE_NAMES: Final = {
-    "alternative_restoration": "替代性生态修复 alternative ecological restoration",
-}
-"""Bilingual names of purpose codes (contracts/case_records.py); free text prints as it is."""
-
 PAGE_WIDTH_PT: Final[float] = A4[0]
 PAGE_HEIGHT_PT: Final[float] = A4[1]
 MARGIN_PT: Final = 40.0
@@ -69,8 +56,8 @@ class ReceiptRow:
 
 
 def qr_text(facts: ReceiptFacts) -> str:
-    """The QR code's payload: enough to find the receipt and check its bytes."""
-    return f"{QR_PREFIX}:{facts.receipt_id}:{facts.receipt_hash}"
+    """The QR code's payload: the retirement to fetch and the digest any copy must show."""
+    return f"{QR_PREFIX}:{facts.receipt_id}:{facts.receipt_digest}"
 
 
 def beijing_time_text(time_ms: int) -> str:
@@ -144,7 +131,7 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="用途",
             label_en="Purpose",
-            lines=(PURPOSE_NAMES.get(facts.purpose, facts.purpose),),
+            lines=(bilingual_name(facts.purpose),),
         ),
         ReceiptRow(
             label_zh="项目",
@@ -155,7 +142,7 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="生态系统",
             label_en="Ecosystem",
-            lines=(ECOSYSTEM_NAMES.get(facts.ecosystem, facts.ecosystem),),
+            lines=(bilingual_name(facts.ecosystem),),
         ),
         ReceiptRow(
             label_zh="核算标准", label_en="Accounting standard", lines=(facts.accounting_standard,)
@@ -168,8 +155,14 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     )
 
 
+def signer_line(facts: ReceiptFacts) -> str:
+    """The signing institutions (Chinese names), each with its validator key name."""
+    return "、".join(
+        f"{s.name_zh}（{s.key_name}）" if s.name_zh else s.key_name for s in facts.signers
+    )
+
+
 def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
-    signers = len(facts.signed_by)
     return (
         ReceiptRow(
             label_zh="区块高度与时间",
@@ -179,11 +172,7 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="签署",
             label_en="Signed by",
-            lines=(
-                f"{facts.validator_count} 个验证节点中 {signers} 个签署（法定数 {facts.quorum}）",
-                facts.signed_summary,
-                ", ".join(facts.signed_by),
-            ),
+            lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts)),
         ),
         ReceiptRow(
             label_zh="链标识", label_en="Chain id", lines=(facts.chain_id,), unbreakable=True
@@ -192,9 +181,9 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_zh="凭证编号", label_en="Receipt id", lines=(facts.receipt_id,), unbreakable=True
         ),
         ReceiptRow(
-            label_zh="凭证哈希",
-            label_en="Receipt hash",
-            lines=(facts.receipt_hash,),
+            label_zh="凭证摘要",
+            label_en="Receipt digest",
+            lines=(facts.receipt_digest,),
             unbreakable=True,
         ),
     )
@@ -262,9 +251,9 @@ def _set_metadata(canvas: Canvas, facts: ReceiptFacts) -> None:
 
 def _seed_document_id(canvas: Canvas, facts: ReceiptFacts) -> None:
     # reportlab seeds the PDF /ID from $SOURCE_DATE_EPOCH when that is set, even in invariant
-    # mode; seeding it from the receipt hash makes the bytes depend on the input alone.
+    # mode; seeding it from the receipt digest makes the bytes depend on the input alone.
     seed = hashlib.md5(usedforsecurity=False)
-    seed.update(b"lantan receipt pdf " + facts.receipt_hash.encode())
+    seed.update(b"lantan receipt pdf " + facts.receipt_digest.encode())
     canvas._doc.signature = seed
 
 
@@ -287,7 +276,7 @@ def _draw_header(canvas: Canvas, facts: ReceiptFacts, font_name: str) -> float:
     _draw_qr(canvas, qr_text(facts), font_name, qr_x, top - QR_SIZE_PT)
     canvas.setFont(font_name, 7)
     canvas.drawCentredString(
-        qr_x + QR_SIZE_PT / 2, top - QR_SIZE_PT - 8, "凭证编号与哈希 receipt id and hash"
+        qr_x + QR_SIZE_PT / 2, top - QR_SIZE_PT - 8, "凭证编号与摘要 receipt id and digest"
     )
     canvas.setFillColor(Color(0, 0, 0))
     rule_y = top - QR_SIZE_PT - 16

@@ -70,10 +70,11 @@ def _run_pdf(args: argparse.Namespace) -> int:
                 "pdf_sha256": pdf_sha256,
                 "font": str(font.path),
                 "receipt_id": facts.receipt_id,
+                "receipt_digest": facts.receipt_digest,
                 "receipt_hash": facts.receipt_hash,
             }
         )
     else:
-        print(f"VALID receipt {facts.receipt_id}")
+        print(f"VALID receipt {facts.receipt_id} (digest {facts.receipt_digest})")
         print(f"wrote {out_path} (sha256 {pdf_sha256}, font {font.path})")
     return EXIT_OK

@@ -3,6 +3,7 @@
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
+from client.code_names import code_name
 from client.receipt_facts import ReceiptFacts
 from protocol.encoding import JsonObject
 
@@ -18,7 +19,12 @@ def time_text(time_ms: int) -> str:
 
 def summary_lines(facts: ReceiptFacts) -> list[str]:
     """What `lantan verify receipt` prints above VALID."""
-    lines = [f"receipt      {facts.receipt_id}", f"receipt hash {facts.receipt_hash}"]
+    lines = [
+        f"receipt      {facts.receipt_id}",
+        f"digest       {facts.receipt_digest} (the same for every copy of this receipt)",
+        f"format       version {facts.receipt_version}",
+        f"file hash    {facts.receipt_hash} (this file; changes with fresher proofs)",
+    ]
     if facts.kind == "judicial":
         lines += [
             f"court        {facts.court_name_zh} ({facts.court_name_en})",
@@ -28,22 +34,24 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
         ]
     lines += [
         f"retired      {facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg"
-        f" ({facts.kind})",
+        f" ({code_name(facts.kind, 'en')})",
         *(
             f"serials      {r.batch_id} {r.first_serial:,}-{r.last_serial:,} ({r.quantity_kg:,} kg)"
             for r in facts.serial_ranges
         ),
         f"beneficiary  {facts.beneficiary}",
-        f"purpose      {facts.purpose}",
+        f"purpose      {code_name(facts.purpose, 'en')}",
         f"project      {facts.project_name_zh} ({facts.project_name_en})",
         f"location     {facts.location}",
-        f"ecosystem    {facts.ecosystem}",
+        f"ecosystem    {code_name(facts.ecosystem, 'en')}",
         f"standard     {facts.accounting_standard}",
         f"vintage      {facts.vintage} (batch {facts.batch_id})",
         f"height       {facts.height}",
         f"time         {time_text(facts.time_ms)}",
-        f"signed by    {len(facts.signed_by)} of {facts.validator_count}, q = {facts.quorum}: "
-        + ", ".join(facts.signed_by),
+        f"signed       {facts.signed_summary}: "
+        + "; ".join(
+            f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
+        ),
     ]
     return lines
 
@@ -54,6 +62,7 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
     value["serial_ranges"] = [asdict(r) for r in facts.serial_ranges]
     value["obligors_masked"] = list(facts.obligors_masked)
     value["signed_by"] = list(facts.signed_by)
+    value["signers"] = [asdict(s) for s in facts.signers]
     value["quantity_tonnes"] = facts.quantity_tonnes_text
     value["signed_summary"] = facts.signed_summary
     value["valid"] = True

@@ -5,12 +5,12 @@ the ReceiptFacts a judge reads, or raises ReceiptError with the first failing st
 No I/O: the CLI (client/verify_cli.py) reads the files and prints the result.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts
+from client.receipt_facts import ReceiptFacts, ReceiptSigner
 from client.receipt_history import (
     RawCertificate,
     SetChange,
@@ -19,6 +19,7 @@ from client.receipt_history import (
     verify_history_proof,
 )
 from client.receipt_meaning import StateRecords, facts_of, require_records
+from contracts.records import Institution
 from genesis.document import parse_genesis
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode, encode
@@ -27,12 +28,15 @@ from protocol.fields import expect_object, read_hex, read_int, read_list, read_o
 from protocol.hashing import HASH_SIZE, Hash32, sha256
 from protocol.merkle import hash_leaf
 from protocol.proofs import InclusionProof
+from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.results import TxResult, TxStatus
 from protocol.smt_proof import SmtProof, verify_inclusion, verify_non_inclusion
 from protocol.tx import SignedTx, TxSignature, UnsignedTx, verify_tx_signatures
 
-RECEIPT_VERSION = 1
-RECEIPT_FIELDS = (
+RECEIPT_VERSIONS = (1, 2)
+"""Version 1 has no stored digest; version 2 carries receipt_digest (PROTOCOL.md §14.6)."""
+PROTOCOL_VERSION = 1
+RECEIPT_FIELDS_V1 = (
     "receipt_version",
     "retirement_id",
     "tx",
@@ -41,6 +45,7 @@ RECEIPT_FIELDS = (
     "validator_sets",
     "history_proof",
 )
+RECEIPT_FIELDS = {1: RECEIPT_FIELDS_V1, 2: (*RECEIPT_FIELDS_V1, "receipt_digest")}
 TX_FIELDS = ("signed_tx", "height", "index", "tx_proof", "result", "result_proof")
 RETIREMENT_TX_TYPES = ("credits.retire_judicial", "credits.retire")
 T = TypeVar("T")
@@ -73,9 +78,13 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         raise ReceiptError(ReceiptCode.BAD_GENESIS, str(error)) from None
     chain_id = document.chain_id()
     value = _form(lambda: decode(receipt_bytes))
-    receipt = _form(lambda: expect_object(value, "receipt", RECEIPT_FIELDS))
-    if _form(lambda: read_int(receipt, "receipt_version")) != RECEIPT_VERSION:
-        raise ReceiptError(ReceiptCode.MALFORMED, "receipt_version is not 1")
+    version = _form(lambda: _version(value))
+    if version not in RECEIPT_VERSIONS:
+        raise ReceiptError(ReceiptCode.MALFORMED, f"receipt_version {version} is not 1 or 2")
+    receipt = _form(lambda: expect_object(value, "receipt", RECEIPT_FIELDS[version]))
+    stored_digest = (
+        _form(lambda: read_hex(receipt, "receipt_digest", size=HASH_SIZE)) if version == 2 else None
+    )
     retirement_id = _form(lambda: Hash32(read_hex(receipt, "retirement_id", size=HASH_SIZE)))
     tx = _form(lambda: _parse_tx(read_object(receipt, "tx")))
     header, certificate = _form(lambda: _parse_block(read_object(receipt, "block")))
@@ -91,15 +100,50 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     verify_history_proof(history_text, chain_id, header, history)
     records = _check_state(entries, header)
     require_records(records, signed, retirement_id)
-    return facts_of(
+    digest = receipt_digest(
+        receipt_identity(
+            retirement_id=retirement_id,
+            block_hash=header.block_hash(),
+            signed_tx=tx.raw,
+            result=tx.result.to_json(),
+            records=[(entry.key, entry.value) for entry in entries],
+        )
+    )
+    facts = facts_of(
         records,
         signed=signed,
         retirement_id=retirement_id,
         header=header,
         receipt_hash=sha256(encode(receipt)).hex(),
+        receipt_version=version,
+        receipt_digest=digest.hex(),
         signed_by=tuple(v.name for v in validators.validators if v.public_key in signers),
+        signers=tuple(
+            _signer(v.name, v.public_key, document.institutions)
+            for v in validators.validators
+            if v.public_key in signers
+        ),
         validators=validators,
     )
+    if stored_digest is not None and stored_digest != digest:
+        raise ReceiptError(ReceiptCode.DIGEST_MISMATCH, f"the fixed parts hash to {digest.hex()}")
+    return facts
+
+
+def _signer(key_name: str, key: bytes, institutions: Sequence[Institution]) -> ReceiptSigner:
+    """The institution that holds key in the genesis document, for the court to read."""
+    for institution in institutions:
+        if key in institution.public_keys:
+            return ReceiptSigner(
+                key_name=key_name, name_zh=institution.name_zh, name_en=institution.name_en
+            )
+    return ReceiptSigner(key_name=key_name, name_zh=None, name_en=None)
+
+
+def _version(value: JsonValue) -> int:
+    if not isinstance(value, dict):
+        raise FieldTypeError("receipt: expected an object")
+    return read_int(value, "receipt_version")
 
 
 def _form(read: Callable[[], T]) -> T:
@@ -153,13 +197,17 @@ def _parse_state(value: JsonValue) -> list[_StateEntry]:
 def _check_block(chain_id: Hash32, header: BlockHeader, tx: _Tx, history: SetHistory) -> None:
     if header.chain_id != chain_id:
         raise ReceiptError(ReceiptCode.WRONG_CHAIN, "the block is not on this genesis's chain")
-    if header.protocol_version != RECEIPT_VERSION or header.height != tx.height:
+    if header.protocol_version != PROTOCOL_VERSION or header.height != tx.height:
         raise ReceiptError(ReceiptCode.BAD_CHAIN, f"header height {header.height} != {tx.height}")
     if header.validators_hash != history.set_at(header.height).hash():
         raise ReceiptError(ReceiptCode.BAD_CHAIN, "header is not certified by the set in force")
     same_height = history.header_at(header.height)
     if same_height is not None and same_height != header:
         raise ReceiptError(ReceiptCode.BAD_CHAIN, "two different headers at the block's height")
+    if same_height is None and header.next_validators_hash != header.validators_hash:
+        raise ReceiptError(
+            ReceiptCode.BAD_CHAIN, "the block changes the set; the change is unlisted"
+        )
 
 
 def _check_tx(chain_id: Hash32, retirement_id: Hash32, tx: _Tx, header: BlockHeader) -> SignedTx:
@@ -167,6 +215,14 @@ def _check_tx(chain_id: Hash32, retirement_id: Hash32, tx: _Tx, header: BlockHea
         raise ReceiptError(ReceiptCode.WRONG_RETIREMENT, "the tx is not the named retirement")
     if tx.unsigned.chain_id != chain_id:
         raise ReceiptError(ReceiptCode.WRONG_CHAIN, "the tx is for another chain")
+    # §4: a block holding a tx of another protocol version, or one expired at the block's
+    # time, is not a valid block, whatever its certificate says.
+    if tx.unsigned.protocol_version != PROTOCOL_VERSION:
+        raise ReceiptError(
+            ReceiptCode.BAD_CHAIN, f"tx protocol_version {tx.unsigned.protocol_version}"
+        )
+    if tx.unsigned.expires_at_ms < header.time_ms:
+        raise ReceiptError(ReceiptCode.BAD_CHAIN, "the tx had expired at the block's time")
     if tx.unsigned.type not in RETIREMENT_TX_TYPES:
         raise ReceiptError(ReceiptCode.NOT_A_RETIREMENT, f"tx type {tx.unsigned.type}")
     try:

@@ -28,11 +28,12 @@ from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.merkle import hash_leaf, inclusion_proof, subtree_hash_over
 from protocol.proofs import ConsistencyProof, InclusionProof
+from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.signing import PublicKey
 from protocol.smt import SparseMerkleTree
 from protocol.tx import SignedTx
 
-RECEIPT_VERSION = 1
+RECEIPT_VERSION = 2
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
 
@@ -210,8 +211,20 @@ def build_receipt(
         )
     hashes = MerkleLog(ledger.store.log).inclusion_proof(height, checkpoint.size)
     header_proof = InclusionProof(leaf_index=height, tree_size=checkpoint.size, hashes=hashes)
+    state = [
+        state_entry(ledger, key, height)
+        for key in receipt_state_keys(ledger, signed, retirement_id, height)
+    ]
+    identity = receipt_identity(
+        retirement_id=retirement_id,
+        block_hash=_header(ledger, height).block_hash(),
+        signed_tx=_object(found["signed_tx"]),
+        result=_object(found["result"]),
+        records=[(str(entry["key"]), _record_value(entry["value"])) for entry in state],
+    )
     return {
         "receipt_version": RECEIPT_VERSION,
+        "receipt_digest": receipt_digest(identity).hex(),
         "retirement_id": retirement_id.hex(),
         "tx": {
             "signed_tx": found["signed_tx"],
@@ -222,10 +235,7 @@ def build_receipt(
             "result_proof": found["result_proof"],
         },
         "block": {"header": found["header"], "certificate": found["certificate"]},
-        "state": list[JsonValue](
-            state_entry(ledger, key, height)
-            for key in receipt_state_keys(ledger, signed, retirement_id, height)
-        ),
+        "state": list[JsonValue](state),
         "validator_sets": validator_set_changes(ledger, checkpoint.size - 1),
         "history_proof": tlog_proof_text(header_proof, checkpoint.note),
     }
@@ -289,6 +299,10 @@ def _header(ledger: Ledger, height: int) -> BlockHeader:
 def _object(value: JsonValue) -> JsonObject:
     assert isinstance(value, dict), value
     return value
+
+
+def _record_value(value: JsonValue) -> JsonObject | None:
+    return None if value is None else _object(value)
 
 
 def _int(value: JsonValue) -> int:

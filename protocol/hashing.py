@@ -29,6 +29,8 @@ TAG_GENESIS: Final = b"lantan/v1/genesis\x00"
 """chain_id = SHA-256(TAG_GENESIS || JCS(genesis document))."""
 TAG_PEER: Final = b"lantan/v1/peer\x00"
 """Prefix of a signed peer-to-peer envelope."""
+TAG_RECEIPT: Final = b"lantan/v1/receipt\x00"
+"""receipt_digest = SHA-256(TAG_RECEIPT || JCS(receipt identity)) (PROTOCOL.md §14.6)."""
 
 DOMAIN_TAGS: Final = (
     TAG_TX,
@@ -39,6 +41,7 @@ DOMAIN_TAGS: Final = (
     TAG_VALIDATORS,
     TAG_GENESIS,
     TAG_PEER,
+    TAG_RECEIPT,
 )
 
 ZERO_HASH: Final = Hash32(bytes(HASH_SIZE))

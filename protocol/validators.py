@@ -59,6 +59,10 @@ class ValidatorSet:
         keys = [v.public_key for v in self.validators]
         if keys != sorted(set(keys)):
             raise FieldTypeError("validators must be sorted by public_key, each key once")
+        names = [v.name for v in self.validators]
+        if len(set(names)) != len(names):
+            # A note line names its key by name; a court reads signers by name.
+            raise FieldTypeError("validator names must be unique within a set")
         size = len(self.validators)
         # n/2 < q <= n: two quorums always share a validator (DESIGN.md §4).
         if not (size > 0 and size < 2 * self.quorum and self.quorum <= size):

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from client.code_names import CODE_NAMES
 from node.web.i18n import Lang
 from node.web.layout import Context, Page, template
 from node.web.markup import Html, element, join, render
@@ -44,7 +45,14 @@ def genesis_json_for_script(genesis: dict[str, Any]) -> Html:
 
 
 def checker_body(genesis: dict[str, Any]) -> Html:
-    return render(template("checker_body.html"), genesis_json=genesis_json_for_script(genesis))
+    # The code names (client/code_names.py) travel with the page, so the checker names
+    # codes exactly as the PDF and the registry pages do, offline too.
+    names = {code: list(names) for code, names in CODE_NAMES.items()}
+    return render(
+        template("checker_body.html"),
+        genesis_json=genesis_json_for_script(genesis),
+        names_json=genesis_json_for_script(names),
+    )
 
 
 def checker_page(ctx: Context, genesis: dict[str, Any]) -> Page:

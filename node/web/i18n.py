@@ -70,6 +70,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "尚无达到法定签名数的检查点。",
     ),
     "dash.quorum": ("Quorum", "法定签名数"),
+    "dash.latest_retirements": ("Latest retirements", "最新注销"),
+    "dash.no_retirements": ("No retirement yet.", "尚无注销。"),
+    "dash.busy_blocks": ("Latest blocks with transactions", "最新含交易的区块"),
+    "dash.no_busy_blocks": (
+        "No transactions among the latest $count blocks.",
+        "最近 $count 个区块中没有交易。",
+    ),
+    "dash.all_blocks": (
+        "All latest $count blocks, empty ones included ($empty empty: the validators keep"
+        " signing a block every few seconds even when nobody sends a transaction)",
+        "最近 $count 个区块，含空区块（$empty 个为空："
+        "即使无人提交交易，验证节点也每隔几秒签署一个区块）",
+    ),
+    "dash.quorum_words": (
+        "Each block needs the signatures of $q of the $n validators.",
+        "每个区块需要 $n 个验证节点中 $q 个签名。",
+    ),
+    "dash.liveness_words": (
+        "The registry keeps working while up to $f_l validators are offline.",
+        "最多 $f_l 个验证节点离线时，登记簿仍可继续运行。",
+    ),
+    "dash.liveness_none": (
+        "Every validator must be online for new blocks.",
+        "所有验证节点都须在线才能产生新区块。",
+    ),
+    "dash.safety_words": (
+        "Its history cannot be forked unless more than $f_s validators sign conflicting blocks.",
+        "除非超过 $f_s 个验证节点签署相互冲突的区块，其历史不会分叉。",
+    ),
+    "dash.safety_none": (
+        "With this quorum a single validator that signs two conflicting blocks could fork the"
+        " history; its two signatures are the evidence against it.",
+        "在此法定数下，一个验证节点签署两个相互冲突的区块即可能使历史分叉；它的两个签名就是对它的证据。",
+    ),
+    "dash.signed_share": (
+        "$count of $blocks ($expected expected)",
+        "$blocks 个中 $count 个（预期约 $expected 个）",
+    ),
+    "dash.signed_note": (
+        "A block's certificate carries the first $q signatures that reach the proposer, so a"
+        " healthy validator appears in about $q of every $n certificates: about $expected of"
+        " the latest $blocks blocks. Far fewer means it is offline or slow.",
+        "区块证书只收录最先到达的 $q 个签名，因此正常的验证节点约出现在每 $n 个证书中的"
+        " $q 个：最近 $blocks 个区块中约 $expected 个。明显少于此数说明该节点离线或过慢。",
+    ),
     # common fields
     "f.name": ("Name", "名称"),
     "f.institution": ("Institution", "机构"),

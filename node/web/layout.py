@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from client.code_names import code_name
 from node.web.i18n import Lang, text
 from node.web.markup import Html, element, esc, join, render, url
 
@@ -46,6 +47,10 @@ class Context:
         return string.Template(text(self.lang, key)).safe_substitute(
             {k: str(v) for k, v in values.items()}
         )
+
+    def code(self, value: object) -> str:
+        """A stored code (judicial, mariculture, retired, court, …) named in this language."""
+        return "—" if value is None else code_name(str(value), self.lang.value)
 
     def href(self, path: str, **query: str | int | None) -> str:
         return url(path, {**query, "lang": self.lang.value})

@@ -105,7 +105,7 @@ def retirements_table(ctx: Context, retirements: list[Record]) -> Html:
     rows = [
         [
             retirement_link(ctx, str(r["retirement_id"])),
-            r.get("kind"),
+            ctx.code(r.get("kind")),
             kg_text(int(r.get("quantity_kg", 0))),
             batch_link(ctx, str(r.get("batch_id"))),
             optional(None if r.get("case_id") is None else case_link(ctx, str(r["case_id"]))),
@@ -159,7 +159,7 @@ def retirement_page(
     fields = definitions(
         [
             (ctx.t("f.retirement"), mono(retirement_id)),
-            (ctx.t("f.kind"), retirement.get("kind")),
+            (ctx.t("f.kind"), ctx.code(retirement.get("kind"))),
             (
                 ctx.t("f.quantity"),
                 element(
@@ -184,7 +184,7 @@ def retirement_page(
             ),
             (ctx.t("f.account"), account_link(ctx, str(retirement.get("account_id")))),
             (ctx.t("f.beneficiary"), retirement.get("beneficiary")),
-            (ctx.t("f.purpose"), retirement.get("purpose")),
+            (ctx.t("f.purpose"), ctx.code(retirement.get("purpose"))),
             (ctx.t("f.reason"), retirement.get("reason")),
             (
                 ctx.t("f.case"),

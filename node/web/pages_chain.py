@@ -19,9 +19,13 @@ from node.web.links import (
 )
 from node.web.markup import Html, definitions, element, join, table
 from protocol.block import BlockHeader
+from protocol.validators import ValidatorSet
 
 SIGNING_WINDOW_BLOCKS = 50
 LATEST_BLOCKS = 10
+LATEST_RETIREMENTS = 5
+BUSY_SCAN_BLOCKS = 1000
+"""How far back the dashboard looks for blocks that hold txs."""
 LATEST_CHECKPOINTS = 5
 BLOCKS_PER_PAGE = 25
 
@@ -41,21 +45,60 @@ def dashboard_page(ctx: Context, view: ChainView) -> Page:
                 ctx.t("dash.head"),
                 mono(short_hex(head.block_hash().hex(), 24), head.block_hash().hex()),
             ),
-            (ctx.t("dash.node"), f"{view.service.name} ({view.service.role})"),
+            (ctx.t("dash.node"), f"{view.service.name} ({ctx.code(view.service.role)})"),
         ]
     )
+    # What the registry holds comes first; chain health (validators, checkpoints) after it.
     body = join(
         [
             summary,
-            section(ctx.t("dash.validators"), validators_table(ctx, view)),
-            section(
-                ctx.t("dash.latest_blocks"), blocks_table(ctx, view, view.height, LATEST_BLOCKS)
-            ),
-            section(ctx.t("dash.checkpoints"), checkpoints_table(ctx, view)),
             section(ctx.t("dash.totals"), totals_table(ctx, view)),
+            section(ctx.t("dash.latest_retirements"), latest_retirements(ctx, view)),
+            section(ctx.t("dash.busy_blocks"), busy_blocks(ctx, view)),
+            section(ctx.t("dash.validators"), validators_table(ctx, view)),
+            section(ctx.t("dash.checkpoints"), checkpoints_table(ctx, view)),
         ]
     )
     return Page(title=ctx.t("dash.title"), body=body)
+
+
+def latest_retirements(ctx: Context, view: ChainView) -> Html:
+    from node.web.pages_cases import retirements_table
+
+    retirements, _ = view.records("retirement/")
+    if not retirements:
+        return element("p", ctx.t("dash.no_retirements"))
+    retirements.sort(key=lambda r: (-int(r.get("height", 0)), str(r.get("retirement_id"))))
+    return retirements_table(ctx, retirements[:LATEST_RETIREMENTS])
+
+
+def busy_blocks(ctx: Context, view: ChainView) -> Html:
+    """The latest blocks that hold txs; the empty heartbeat blocks folded away below."""
+    busy = []
+    for height in range(view.height, max(0, view.height - BUSY_SCAN_BLOCKS), -1):
+        block = view.block(height)
+        if block is not None and block.txs:
+            busy.append(height)
+            if len(busy) == LATEST_BLOCKS:
+                break
+    shown = (
+        blocks_table_of(ctx, view, busy, id="busy-blocks")
+        if busy
+        else element("p", ctx.t("dash.no_busy_blocks", count=BUSY_SCAN_BLOCKS))
+    )
+    latest = range(view.height, max(-1, view.height - LATEST_BLOCKS), -1)
+    empty = sum(1 for h in latest if (b := view.block(h)) is not None and not b.txs)
+    folded = element(
+        "details",
+        join(
+            [
+                element("summary", ctx.t("dash.all_blocks", count=len(latest), empty=empty)),
+                blocks_table(ctx, view, view.height, LATEST_BLOCKS),
+            ]
+        ),
+        id="all-blocks",
+    )
+    return join([shown, folded])
 
 
 def signing_record(view: ChainView, window: int) -> tuple[Counter[bytes], dict[bytes, int], int]:
@@ -75,6 +118,8 @@ def signing_record(view: ChainView, window: int) -> tuple[Counter[bytes], dict[b
 def validators_table(ctx: Context, view: ChainView) -> Html:
     validators = view.current_validators()
     counts, last, blocks = signing_record(view, SIGNING_WINDOW_BLOCKS)
+    # A certificate holds q signatures, not n: a healthy validator is in about q/n of them.
+    expected = round(blocks * validators.quorum / validators.size)
     rows = []
     for validator in validators.validators:
         key = bytes(validator.public_key)
@@ -85,11 +130,23 @@ def validators_table(ctx: Context, view: ChainView) -> Html:
                 institution_link(ctx, validator.name),
                 name,
                 mono(short_hex(key.hex(), 16), key.hex()),
-                element("span", f"{counts[key]} / {blocks}", class_="signed-count"),
+                element(
+                    "span",
+                    ctx.t("dash.signed_share", count=counts[key], blocks=blocks, expected=expected),
+                    class_="signed-count",
+                    data_count=str(counts[key]),
+                    data_window=str(blocks),
+                ),
                 block_link(ctx, last[key]) if key in last else "—",
             ]
         )
-    caption = ctx.t("dash.signed_window", count=blocks)
+    caption = ctx.t(
+        "dash.signed_note",
+        q=validators.quorum,
+        n=validators.size,
+        blocks=blocks,
+        expected=expected,
+    )
     headers = [
         ctx.t("f.name"),
         ctx.t("f.institution"),
@@ -97,17 +154,31 @@ def validators_table(ctx: Context, view: ChainView) -> Html:
         ctx.t("dash.signed"),
         ctx.t("dash.last_signed"),
     ]
-    quorum = element(
-        "p",
-        f"{ctx.t('dash.quorum')}: {validators.quorum} / {validators.size} · "
-        f"f_S = {validators.max_safety_faults}, f_L = {validators.max_liveness_faults}",
+    return join(
+        [fault_tolerance(ctx, validators), table(headers, rows, id="validators"), muted(caption)]
     )
-    return join([table(headers, rows, id="validators"), muted(caption), quorum])
+
+
+def fault_tolerance(ctx: Context, validators: ValidatorSet) -> Html:
+    """The quorum and what it tolerates, in words (f_S and f_L of PROTOCOL.md §7)."""
+    f_l, f_s = validators.max_liveness_faults, validators.max_safety_faults
+    sentences = [
+        ctx.t("dash.quorum_words", q=validators.quorum, n=validators.size),
+        ctx.t("dash.liveness_words", f_l=f_l) if f_l > 0 else ctx.t("dash.liveness_none"),
+        ctx.t("dash.safety_words", f_s=f_s) if f_s > 0 else ctx.t("dash.safety_none"),
+    ]
+    return element("p", " ".join(sentences), id="fault-tolerance")
 
 
 def blocks_table(ctx: Context, view: ChainView, top: int, count: int) -> Html:
+    return blocks_table_of(ctx, view, list(range(top, max(-1, top - count), -1)))
+
+
+def blocks_table_of(
+    ctx: Context, view: ChainView, heights: list[int], *, id: str | None = None
+) -> Html:
     rows = []
-    for height in range(top, max(-1, top - count), -1):
+    for height in heights:
         block = view.block(height)
         if block is None:
             continue
@@ -129,7 +200,7 @@ def blocks_table(ctx: Context, view: ChainView, top: int, count: int) -> Html:
         ctx.t("f.proposer"),
         ctx.t("f.signatures"),
     ]
-    return table(headers, rows, class_="blocks")
+    return table(headers, rows, class_="blocks", id=id)
 
 
 def checkpoints_table(ctx: Context, view: ChainView) -> Html:
@@ -194,9 +265,9 @@ def block_page(ctx: Context, view: ChainView, height_text: str) -> Page:
             [
                 index,
                 tx_link(ctx, signed.tx_id.hex()),
-                signed.tx.type,
+                ctx.code(signed.tx.type),
                 key_link(ctx, view, signed.tx.sender.hex()),
-                _status(result),
+                _status(ctx, result),
             ]
         )
     headers = [
@@ -260,10 +331,10 @@ def _certificate(ctx: Context, view: ChainView, header: BlockHeader) -> Html:
     )
 
 
-def _status(result: dict[str, object]) -> Html:
+def _status(ctx: Context, result: dict[str, object]) -> Html:
     status = str(result.get("status", "?"))
     reason = result.get("reason")
-    label = status if reason is None else f"{status} ({reason})"
+    label = ctx.code(status) if reason is None else f"{ctx.code(status)} ({reason})"
     return element("span", label, class_=f"status status-{status}")
 
 
@@ -281,7 +352,7 @@ def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
             ctx.t("f.status"),
             join(
                 [
-                    _status(committed.result),
+                    _status(ctx, committed.result),
                     " ",
                     ctx.t("tx.committed", height=committed.height, index=committed.index),
                 ]
@@ -289,7 +360,7 @@ def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
         ),
         (ctx.t("f.block"), block_link(ctx, committed.height)),
         (ctx.t("f.time"), time_text(committed.time_ms)),
-        (ctx.t("f.type"), element("strong", tx["type"])),
+        (ctx.t("f.type"), element("strong", ctx.code(tx["type"]))),
         (ctx.t("f.sender"), key_link(ctx, view, str(tx["sender"]))),
         (ctx.t("f.nonce"), tx["nonce"]),
         (ctx.t("f.expires"), time_text(int(tx["expires_at_ms"]))),
@@ -304,9 +375,16 @@ def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
             definitions(pairs),
             _related(ctx, view, committed),
             section(ctx.t("f.body"), body_fields(ctx, tx["body"])),
-            section(
-                ctx.t("tx.raw"),
-                element("pre", json.dumps(committed.signed, ensure_ascii=False, indent=2)),
+            # The signed bytes' JSON is for auditors: folded, so a clerk reads names, not codes.
+            element(
+                "details",
+                join(
+                    [
+                        element("summary", ctx.t("tx.raw")),
+                        element("pre", json.dumps(committed.signed, ensure_ascii=False, indent=2)),
+                    ]
+                ),
+                id="tx-raw",
             ),
         ]
     )

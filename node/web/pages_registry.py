@@ -53,7 +53,7 @@ def projects_page(ctx: Context, view: ChainView) -> Page:
         [
             project_link(ctx, str(p["project_id"])),
             name_in(ctx, p),
-            p.get("ecosystem"),
+            ctx.code(p.get("ecosystem")),
             p.get("accounting_standard"),
             p.get("location"),
         ]
@@ -93,7 +93,7 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
                 ctx.t("f.name"),
                 join([project.get("name_zh", ""), element("br"), project.get("name_en", "")]),
             ),
-            (ctx.t("f.ecosystem"), project.get("ecosystem")),
+            (ctx.t("f.ecosystem"), ctx.code(project.get("ecosystem"))),
             (ctx.t("f.location"), project.get("location")),
             (ctx.t("f.standard"), project.get("accounting_standard")),
             (ctx.t("f.owner"), project.get("owner")),
@@ -194,7 +194,7 @@ def serial_blocks_table(ctx: Context, blocks: list[Record]) -> Html:
         [
             range_link(ctx, str(b["batch_id"]), int(b["first_serial"]), int(b["last_serial"])),
             kg_text(int(b["last_serial"]) - int(b["first_serial"]) + 1),
-            element("span", b.get("status"), class_=f"status status-{b.get('status')}"),
+            element("span", ctx.code(b.get("status")), class_=f"status status-{b.get('status')}"),
             optional(
                 None if b.get("account_id") is None else account_link(ctx, str(b["account_id"]))
             ),
@@ -269,7 +269,7 @@ def history_table(ctx: Context, events: list[SerialEvent], first: int, last: int
     rows = []
     for event in events:
         changes = join(
-            element("li", _change_text(write.before, write.after, first, last))
+            element("li", _change_text(ctx, write.before, write.after, first, last))
             for write in event.writes
             if write.overlaps(first, last)
         )
@@ -278,7 +278,7 @@ def history_table(ctx: Context, events: list[SerialEvent], first: int, last: int
                 block_link(ctx, event.height),
                 time_text(event.time_ms),
                 tx_link(ctx, event.tx_id),
-                event.tx_type,
+                ctx.code(event.tx_type),
                 element("ul", changes, class_="changes"),
             ]
         )
@@ -292,19 +292,19 @@ def history_table(ctx: Context, events: list[SerialEvent], first: int, last: int
     return table(headers, rows, id="range-history")
 
 
-def _block_text(block: dict[str, Any] | None) -> str:
+def _block_text(ctx: Context, block: dict[str, Any] | None) -> str:
     if block is None:
         return "∅"
-    holder = block.get("account_id") or "buffer"
+    holder = block.get("account_id") or ctx.code("buffer")
     serials = range_text(int(block["first_serial"]), int(block["last_serial"]))
-    return f"{serials} {block.get('status')} @ {holder}"
+    return f"{serials} {ctx.code(block.get('status'))} @ {holder}"
 
 
 def _change_text(
-    before: dict[str, Any] | None, after: dict[str, Any] | None, first: int, last: int
+    ctx: Context, before: dict[str, Any] | None, after: dict[str, Any] | None, first: int, last: int
 ) -> str:
     del first, last  # the rows already keep only the writes that touch the range
-    return f"{_block_text(before)} → {_block_text(after)}"
+    return f"{_block_text(ctx, before)} → {_block_text(ctx, after)}"
 
 
 def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
@@ -313,7 +313,7 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
         [
             (ctx.t("f.account"), account_id),
             (ctx.t("f.name"), account.get("display_name")),
-            (ctx.t("f.kind"), account.get("kind")),
+            (ctx.t("f.kind"), ctx.code(account.get("kind"))),
             (ctx.t("f.custodian"), institution_link(ctx, str(account.get("custodian")))),
             (ctx.t("f.holder"), key_link(ctx, view, str(account.get("holder_key")))),
         ]
@@ -333,7 +333,7 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
                     [
                         range_link(ctx, batch_id, int(b["first_serial"]), int(b["last_serial"])),
                         " ",
-                        b.get("status"),
+                        ctx.code(b.get("status")),
                     ]
                 ),
             )
@@ -375,7 +375,7 @@ def institution_page(ctx: Context, view: ChainView, institution_id: str) -> Page
             ctx.t("f.name"),
             join([institution.get("name_zh", ""), element("br"), institution.get("name_en", "")]),
         ),
-        (ctx.t("f.roles"), ", ".join(str(r) for r in institution.get("roles", []))),
+        (ctx.t("f.roles"), "、".join(ctx.code(r) for r in institution.get("roles", []))),
         (ctx.t("f.public_key"), keys),
     ]
     if institution_id in validator_names:

@@ -22,10 +22,8 @@ import httpx
 import pytest
 
 from node.net import net_down, net_up
-from tests.receipts.chain import ReceiptChain
-from tests.receipts.conftest import run_full_case
+from tests.receipts import corpus_file
 from tests.receipts.tamper import TamperCase
-from tests.receipts.test_tamper_corpus import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("LANTAN_CHROMIUM", "/usr/bin/chromium"))
@@ -181,13 +179,8 @@ class Corpus:
 
 
 @pytest.fixture(scope="session")
-def tamper_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
-    """The receipts engineer's corpus (valid and tampered), on its in-process chains."""
-    first = ReceiptChain(tmp_path_factory.mktemp("corpus-chain"))
-    second = ReceiptChain(tmp_path_factory.mktemp("corpus-other"), chain_name="another-network")
-    try:
-        cases = corpus(run_full_case(first), run_full_case(second))
-        yield Corpus(genesis=json.loads(first.genesis_bytes), cases=cases)
-    finally:
-        first.close()
-        second.close()
+def tamper_corpus() -> Corpus:
+    """The shared corpus file (tests/vectors/receipt-corpus.jsonl), valid and tampered
+    receipts with the code each verifier must give; tests/receipts checks it is current."""
+    genesis, cases = corpus_file.load()
+    return Corpus(genesis=json.loads(genesis), cases=cases)

@@ -35,12 +35,26 @@ def test_dashboard_shows_height_validators_blocks_and_checkpoints(
     assert rows.count() == 3
     names = {rows.nth(i).locator("td").first.inner_text() for i in range(3)}
     assert names == {"xiangshan-county", "ningbo-ptc", "xiamen-ptc"}
-    signed = [rows.nth(i).locator(".signed-count").inner_text() for i in range(3)]
+    counts = [rows.nth(i).locator(".signed-count") for i in range(3)]
     # Each certificate holds at least q = 2 precommits, so the counts add up to >= 2 per block.
-    total = sum(int(s.split(" / ")[0]) for s in signed)
-    window = int(signed[0].split(" / ")[1])
+    total = sum(int(c.get_attribute("data-count")) for c in counts)
+    window = int(counts[0].get_attribute("data-window"))
     assert total >= 2 * window
-    assert page.locator("table.blocks tbody tr").count() == 10
+    assert "expected" in counts[0].inner_text()
+    words = page.inner_text("#fault-tolerance")
+    assert "2 of the 3 validators" in words and "up to 1 validators are offline" in words
+    assert "f_S" not in page.inner_text("main")
+    # What the registry holds comes first: totals, retirements, blocks that hold txs.
+    headings = page.locator("main h2").all_inner_texts()
+    assert headings[:3] == [
+        "Registry totals",
+        "Latest retirements",
+        "Latest blocks with transactions",
+    ]
+    busy = page.locator("#busy-blocks tbody tr td:nth-child(3)").all_inner_texts()
+    assert busy and all(int(n) > 0 for n in busy)
+    assert not page.locator("#all-blocks").get_attribute("open")  # empty blocks folded away
+    assert page.locator("#all-blocks table.blocks tbody tr").count() == 10
     assert page.locator("#checkpoints tbody tr").count() >= 1
     screenshot(page, "dashboard")
 
@@ -57,8 +71,8 @@ def test_every_record_page_renders_chain_data(page: Any, network: CaseNetwork) -
         "/cases": CASE_NUMBER,
         f"/cases/{CASE_ID}": "王某某, 李某某",
         "/retirements": "judicial",
-        f"/retirements/{retirement}": "alternative_restoration",
-        f"/txs/{retirement}": "credits.retire_judicial",
+        f"/retirements/{retirement}": "alternative ecological restoration",
+        f"/txs/{retirement}": "judicial retirement",
         "/institutions/xiangshan-court": "Xiangshan County People's Court",
     }
     for path, text in expectations.items():
@@ -66,7 +80,7 @@ def test_every_record_page_renders_chain_data(page: Any, network: CaseNetwork) -
         assert text in page.inner_text("main"), path
     tx_height = int(page.context.request.get(f"{network.url}/v1/txs/{retirement}").json()["height"])
     open_page(page, f"{network.url}/blocks/{tx_height}?lang=en")
-    assert "credits.retire_judicial" in page.inner_text("#block-txs")
+    assert "judicial retirement" in page.inner_text("#block-txs")
     assert "signed by" in page.inner_text(".signed-by")
     open_page(page, f"{network.url}/retirements/{retirement}?lang=en")
     assert page.locator("#receipt-json").get_attribute("href") == f"/v1/receipts/{retirement}"
@@ -81,12 +95,12 @@ def test_every_record_page_renders_chain_data(page: Any, network: CaseNetwork) -
 def test_serial_range_page_shows_the_full_history(page: Any, network: CaseNetwork) -> None:
     open_page(page, f"{network.url}/batches/{BATCH_ID}/serials/1-422500?lang=en")
     types = page.locator("#range-history tbody tr td:nth-child(4)").all_inner_texts()
-    assert types == ["credits.issue", "credits.transfer", "credits.retire_judicial"]
+    assert types == ["credit issuance", "credit transfer", "judicial retirement"]
     assert "retired @ xiangshan-eco-account" in page.inner_text("#range-history")
     # The township's remainder was touched by the issue and the transfer's split only.
     open_page(page, f"{network.url}/batches/{BATCH_ID}/serials/422501-450000?lang=en")
     types = page.locator("#range-history tbody tr td:nth-child(4)").all_inner_texts()
-    assert types == ["credits.issue", "credits.transfer"]
+    assert types == ["credit issuance", "credit transfer"]
 
 
 def test_search_finds_tx_serial_case_number_and_project(page: Any, network: CaseNetwork) -> None:

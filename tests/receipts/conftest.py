@@ -51,7 +51,21 @@ def run_full_case(chain: ReceiptChain) -> CaseChain:
         },
         ("xiangshan-court",),
     )
-    chain.commit((voluntary, rejected))
+    # A second rejected retirement puts the voluntary one at index 2 of 3: the block the
+    # corpus relabels as index 1 of 2 (PROTOCOL.md §14.6, hole 10 of issue 14).
+    also_rejected = chain.tx(
+        "xiangshan-county",
+        "credits.retire_judicial",
+        {
+            "case_id": CASE_ID,
+            "account_id": ECOLOGICAL_ACCOUNT_ID,
+            "batch_id": BATCH_ID,
+            "quantity_kg": 2,
+            "beneficiary": "象山县蓝碳生态碳账户",
+        },
+        ("xiangshan-court",),
+    )
+    chain.commit((rejected, also_rejected, voluntary))
     chain.commit()
     return CaseChain(
         chain=chain,

@@ -10,6 +10,7 @@ every tampered one, and it reports the §14.4 code of the first failing step.
 import base64
 import hashlib
 import json
+import re
 from typing import Any
 
 import nacl.exceptions
@@ -20,6 +21,7 @@ TAG_VOTE = b"lantan/v1/vote\x00"
 TAG_HEADER = b"lantan/v1/header\x00"
 TAG_VALIDATORS = b"lantan/v1/validators\x00"
 TAG_GENESIS = b"lantan/v1/genesis\x00"
+TAG_RECEIPT = b"lantan/v1/receipt\x00"
 EMPTY = bytes(32)
 HEADER_FIELDS = {
     "protocol_version", "chain_id", "height", "time_ms", "prev_hash", "history_root",
@@ -57,6 +59,16 @@ def _jcs(value: Any) -> str:
     raise TypeError(type(value))
 
 
+def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
 def sha(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
@@ -86,6 +98,10 @@ def integer(value: Any) -> int:
     return value
 
 
+def text(value: Any, max_code_points: int) -> bool:
+    return isinstance(value, str) and len(value) <= max_code_points
+
+
 def hexbytes(value: Any, size: int) -> bytes:
     if not isinstance(value, str) or len(value) != 2 * size or value != value.lower():
         raise RejectError("MALFORMED", "expected lowercase hex")
@@ -109,7 +125,7 @@ def certificate_form(value: Any) -> dict[str, Any]:
     integer(cert["height"])
     integer(cert["round"])
     hexbytes(cert["block_hash"], 32)
-    if not isinstance(cert["signatures"], list):
+    if not isinstance(cert["signatures"], list) or len(cert["signatures"]) > 1000:
         raise RejectError("MALFORMED", "signatures")
     for entry in cert["signatures"]:
         obj(entry, {"validator", "signature"})
@@ -130,9 +146,14 @@ def proof_form(value: Any) -> dict[str, Any]:
 
 def form(receipt: Any) -> None:
     fields = {"receipt_version", "retirement_id", "tx", "block", "state"}
-    obj(receipt, fields | {"validator_sets", "history_proof"})
-    if receipt["receipt_version"] != 1:
+    fields |= {"validator_sets", "history_proof"}
+    if not isinstance(receipt, dict) or receipt.get("receipt_version") not in (1, 2):
         raise RejectError("MALFORMED", "version")
+    if receipt["receipt_version"] == 2:
+        fields.add("receipt_digest")
+    obj(receipt, fields)
+    if receipt["receipt_version"] == 2:
+        hexbytes(receipt["receipt_digest"], 32)
     hexbytes(receipt["retirement_id"], 32)
     tx = obj(receipt["tx"], {"signed_tx", "height", "index", "tx_proof", "result", "result_proof"})
     signed = obj(tx["signed_tx"], {"tx", "signatures"})
@@ -140,9 +161,13 @@ def form(receipt: Any) -> None:
         "expires_at_ms", "body"})  # fmt: skip
     hexbytes(unsigned["chain_id"], 32)
     hexbytes(unsigned["sender"], 32)
-    if not isinstance(unsigned["body"], dict) or not isinstance(unsigned["type"], str):
+    integer(unsigned["protocol_version"])
+    integer(unsigned["expires_at_ms"])
+    if integer(unsigned["nonce"]) < 1:
+        raise RejectError("MALFORMED", "nonce")
+    if not isinstance(unsigned["body"], dict) or not text(unsigned["type"], 64):
         raise RejectError("MALFORMED", "tx body/type")
-    if not isinstance(signed["signatures"], list):
+    if not isinstance(signed["signatures"], list) or len(signed["signatures"]) > 16:
         raise RejectError("MALFORMED", "tx signatures")
     for entry in signed["signatures"]:
         obj(entry, {"public_key", "signature"})
@@ -156,6 +181,10 @@ def form(receipt: Any) -> None:
     hexbytes(result["tx_id"], 32)
     if result["status"] not in ("accepted", "rejected"):
         raise RejectError("MALFORMED", "status")
+    if (result["status"] == "accepted") != (result["reason"] is None) or not (
+        result["reason"] is None or text(result["reason"], 128)
+    ):
+        raise RejectError("MALFORMED", "reason")
     block = obj(receipt["block"], {"header", "certificate"})
     header_form(block["header"])
     certificate_form(block["certificate"])
@@ -163,7 +192,7 @@ def form(receipt: Any) -> None:
         raise RejectError("MALFORMED", "lists")
     for entry in receipt["state"]:
         obj(entry, {"key", "value", "proof"})
-        if not isinstance(entry["key"], str):
+        if not text(entry["key"], 512):
             raise RejectError("MALFORMED", "key")
         if entry["value"] is not None and not isinstance(entry["value"], dict):
             raise RejectError("MALFORMED", "value")
@@ -182,7 +211,7 @@ def form(receipt: Any) -> None:
         certificate_form(change["certificate"])
         if not isinstance(change["next_validators"], dict):
             raise RejectError("MALFORMED", "next_validators")
-    if not isinstance(receipt["history_proof"], str):
+    if not text(receipt["history_proof"], 1 << 20):
         raise RejectError("MALFORMED", "history_proof")
 
 
@@ -214,6 +243,14 @@ def note_key_id(name: str, public_key: bytes) -> bytes:
 
 
 def check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
+    """§7, for step 2: any way the set is wrong, its shape included, is BAD_SET_CHANGE."""
+    try:
+        return _check_set(value)
+    except RejectError as error:
+        raise RejectError("BAD_SET_CHANGE", str(error)) from None
+
+
+def _check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
     obj(value, {"validators", "quorum"})
     members = value["validators"]
     if not isinstance(members, list) or not members:
@@ -230,6 +267,8 @@ def check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
         keys.append(key)
     if keys != sorted(set(keys)):
         raise RejectError("BAD_SET_CHANGE", "order")
+    if len({m["name"] for m in members}) != len(members):
+        raise RejectError("BAD_SET_CHANGE", "names repeat")
     quorum = value["quorum"]
     if not isinstance(quorum, int) or not len(keys) / 2 < quorum <= len(keys):
         raise RejectError("BAD_SET_CHANGE", "quorum")
@@ -351,6 +390,8 @@ def check_history(
         raise RejectError("BAD_CHECKPOINT", str(error)) from None
     if origin != "lantan/" + chain:
         raise RejectError("CHECKPOINT_WRONG_CHAIN")
+    if any(c["header"]["height"] >= size for c in changes):
+        raise RejectError("BAD_SET_CHANGE", "a change beyond the checkpoint")
     vset = set_in_force(v0, changes, size - 1)
     known = {
         (m["name"], note_key_id(m["name"], bytes.fromhex(m["public_key"]))): m["public_key"]
@@ -373,6 +414,97 @@ def check_history(
         raise RejectError("BAD_HISTORY_PROOF", "root")
 
 
+# --- §14.7 record schemas ---------------------------------------------------------------------
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+HASH_RE = re.compile(r"[0-9a-f]{64}")
+ROLES = {"issuer", "trading_centre", "court", "procuratorate", "auditor", "validator"}
+
+
+def is_int(v: Any, minimum: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and minimum <= v < 2**53
+
+
+def is_slug(v: Any) -> bool:
+    return isinstance(v, str) and SLUG_RE.fullmatch(v) is not None
+
+
+def is_hash(v: Any) -> bool:
+    return isinstance(v, str) and HASH_RE.fullmatch(v) is not None
+
+
+def is_list(v: Any, item: Any, most: int = 100_000) -> bool:
+    return isinstance(v, list) and len(v) <= most and all(item(i) for i in v)
+
+
+def is_range(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(is_int(x, 1) for x in v) and (v[0] <= v[1])
+
+
+def is_obligor(v: Any) -> bool:
+    return (
+        isinstance(v, dict)
+        and set(v) == {"masked_name", "id_hash"}
+        and text(v["masked_name"], 32)
+        and is_hash(v["id_hash"])
+    )
+
+
+def txt(v: Any) -> bool:
+    return text(v, 4096)
+
+
+def maybe(check: Any) -> Any:
+    return lambda v: v is None or check(v)
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "retirement": {
+        "retirement_id": is_hash, "kind": txt, "account_id": is_slug, "batch_id": is_slug,
+        "quantity_kg": lambda v: is_int(v, 1), "ranges": lambda v: is_list(v, is_range),
+        "beneficiary": txt, "purpose": txt, "reason": txt, "case_id": maybe(is_slug),
+        "confirmed_by": maybe(is_hash), "height": is_int, "time_ms": is_int,
+    },
+    "serials": {
+        "batch_id": is_slug, "first_serial": lambda v: is_int(v, 1),
+        "last_serial": lambda v: is_int(v, 1),
+        "status": lambda v: v in ("active", "frozen", "retired", "cancelled", "buffer"),
+        "account_id": maybe(is_slug), "frozen_by": maybe(is_slug),
+        "retirement_id": maybe(is_hash), "case_id": maybe(is_slug),
+    },
+    "batch": {
+        "batch_id": is_slug, "project_id": is_slug, "verification_id": is_slug,
+        "vintage": is_int, "quantity_kg": is_int, "buffer_kg": is_int, "retired_kg": is_int,
+        "cancelled_kg": is_int, "tx_id": is_hash,
+    },
+    "project": {
+        "project_id": is_slug, "name_zh": txt, "name_en": txt, "ecosystem": txt,
+        "location": txt, "accounting_standard": txt, "owner": txt, "issuer": is_slug,
+        "document_hashes": lambda v: is_list(v, is_hash),
+    },
+    "key": {"public_key": is_hash, "institution_id": is_slug},
+    "institution": {
+        "institution_id": is_slug, "name_zh": txt, "name_en": txt,
+        "roles": lambda v: is_list(v, lambda r: r in ROLES, 6),
+        "public_keys": lambda v: is_list(v, is_hash, 16),
+    },
+    "case": {
+        "case_id": is_slug, "court": is_slug, "case_number": txt, "case_type": txt,
+        "plaintiff": maybe(is_slug), "registered_by": is_slug,
+        "obligors": lambda v: is_list(v, is_obligor), "required_kg": is_int,
+        "retired_kg": is_int, "document_hash": is_hash,
+        "retirement_ids": lambda v: is_list(v, is_hash),
+    },
+}  # fmt: skip
+
+
+def schema_checked(key: str, record: dict[str, Any]) -> dict[str, Any]:
+    schema = SCHEMAS[key.partition("/")[0]]
+    if set(record) != set(schema) or not all(ok(record[f]) for f, ok in schema.items()):
+        raise RejectError("MALFORMED", f"{key} breaks its schema")
+    return record
+
+
 # --- §14.4 -------------------------------------------------------------------------------------
 
 
@@ -388,7 +520,12 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
     chain = sha(TAG_GENESIS + jcs(genesis)).hex()
     v0 = genesis["validators"]
     try:
-        receipt = json.loads(receipt_bytes)
+        # Strict UTF-8 without a byte-order mark (json.loads(bytes) would strip one).
+        receipt = json.loads(
+            receipt_bytes.decode("utf-8"),
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constant,
+        )
         receipt_hash = sha(jcs(receipt)).hex()
     except (ValueError, AssertionError, TypeError):
         raise RejectError("MALFORMED", "not JSON of the protocol's value domain") from None
@@ -424,6 +561,9 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         raise RejectError("BAD_CHAIN", "set")
     if any(c["header"]["height"] == header["height"] and c["header"] != header for c in changes):
         raise RejectError("BAD_CHAIN", "two headers")
+    listed = any(c["header"]["height"] == header["height"] for c in changes)
+    if header["next_validators_hash"] != header["validators_hash"] and not listed:
+        raise RejectError("BAD_CHAIN", "the block's own set change is not listed")
     signers = check_certificate(cert, header, chain, vset)
 
     # 4. transaction
@@ -434,6 +574,8 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         raise RejectError("WRONG_RETIREMENT")
     if unsigned["chain_id"] != chain:
         raise RejectError("WRONG_CHAIN", "tx")
+    if unsigned["protocol_version"] != 1 or unsigned["expires_at_ms"] < header["time_ms"]:
+        raise RejectError("BAD_CHAIN", "a block may not hold this tx (§4)")
     if unsigned["type"] not in ("credits.retire_judicial", "credits.retire"):
         raise RejectError("NOT_A_RETIREMENT")
     keys = [s["public_key"] for s in signed["signatures"]]
@@ -483,7 +625,7 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         if records.get(key) is None:
             raise RejectError("MISSING_RECORD", key)
         record: dict[str, Any] = records[key]
-        return record
+        return schema_checked(key, record)
 
     r = need(f"retirement/{t}")
     for first, _last in r["ranges"]:
@@ -495,7 +637,8 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         if f"key/{key}" not in records:
             raise RejectError("MISSING_RECORD", f"key/{key}")
         if records[f"key/{key}"] is not None:
-            need(f"institution/{records[f'key/{key}']['institution_id']}")
+            key_record = schema_checked(f"key/{key}", records[f"key/{key}"])
+            need(f"institution/{key_record['institution_id']}")
     case = court = None
     if r["case_id"] is not None:
         case = need(f"case/{r['case_id']}")
@@ -515,6 +658,10 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         or r["quantity_kg"] != body.get("quantity_kg")
         or (judicial and r["case_id"] != body.get("case_id"))
         or (not judicial and (r["case_id"] is not None or r["confirmed_by"] is not None))
+        or r["time_ms"] != header["time_ms"]
+        or r["beneficiary"] != body.get("beneficiary")
+        or r["purpose"] != ("alternative_restoration" if judicial else body.get("purpose"))
+        or (not judicial and r["reason"] != body.get("reason"))
     ):
         raise RejectError("RETIREMENT_MISMATCH")
     previous, total = 0, 0
@@ -533,26 +680,46 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
             "status": "retired",
             "retirement_id": t,
             "case_id": r["case_id"],
+            "account_id": r["account_id"],
+            "frozen_by": None,
         }
         if any(block_record.get(name) != value for name, value in expected.items()):
             raise RejectError("SERIALS_MISMATCH")
     if batch["batch_id"] != r["batch_id"] or project["project_id"] != batch["project_id"]:
         raise RejectError("RECORD_MISMATCH")
+    for key, value in records.items():
+        kind, _, name = key.partition("/")
+        field = {"key": "public_key", "institution": "institution_id"}.get(kind)
+        if value is not None and field is not None and value[field] != name:
+            raise RejectError("RECORD_MISMATCH", key)
     if case is not None and court is not None:
         if case["case_id"] != r["case_id"] or t not in case["retirement_ids"]:
             raise RejectError("CASE_MISMATCH")
         court_key = r["confirmed_by"]
-        key_record = records.get(f"key/{court_key}")
+        court_record = records.get(f"key/{court_key}")
         if (
             court_key not in keys
-            or key_record is None
-            or key_record["institution_id"] != case["court"]
+            or court_record is None
+            or court_record["institution_id"] != case["court"]
             or "court" not in court["roles"]
             or court_key not in court["public_keys"]
         ):
             raise RejectError("COURT_ROLE_MISSING")
+    # 9. identity (§14.6)
+    identity = {
+        "block_hash": sha(TAG_HEADER + jcs(header)).hex(),
+        "result": result,
+        "retirement_id": t,
+        "signed_tx": signed,
+        "state": [{"key": e["key"], "value": e["value"]} for e in receipt["state"]],
+    }
+    digest = sha(TAG_RECEIPT + jcs(identity)).hex()
+    if receipt["receipt_version"] == 2 and receipt["receipt_digest"] != digest:
+        raise RejectError("DIGEST_MISMATCH")
     names = {m["public_key"]: m["name"] for m in vset["validators"]}
     return {
+        "receipt_version": receipt["receipt_version"],
+        "receipt_digest": digest,
         "court": None if court is None else court["name_zh"],
         "case_number": None if case is None else case["case_number"],
         "quantity_kg": r["quantity_kg"],

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from protocol.encoding import encode
-from protocol.hashing import TAG_GENESIS, TAG_HEADER, TAG_TX, TAG_VALIDATORS, TAG_VOTE, sha256
+from protocol.hashing import (
+    TAG_GENESIS,
+    TAG_HEADER,
+    TAG_RECEIPT,
+    TAG_TX,
+    TAG_VALIDATORS,
+    TAG_VOTE,
+    sha256,
+)
 from protocol.merkle import hash_children, hash_leaf
 from protocol.smt_proof import hash_leaf as smt_leaf
 from protocol.smt_proof import hash_node as smt_node
@@ -26,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "PROTOCOL.md"
 RECEIPT_FILE = ROOT / "tests" / "vectors" / "receipt-v1.json"
 GENESIS_FILE = ROOT / "tests" / "vectors" / "receipt-v1-genesis.json"
+FORMAT_1_FILE = ROOT / "tests" / "vectors" / "receipt-v1-format1.json"
+"""The same receipt in receipt format 1, as served before format 2; kept unchanged."""
 BEGIN, END = "<!-- receipt-example:begin -->", "<!-- receipt-example:end -->"
 
 
@@ -150,7 +160,18 @@ def render(receipt: dict[str, Any], genesis_bytes: bytes) -> str:
         if entry["value"] is not None:
             fold_smt(out, entry)
     out.add("state_root of the header", header["state_root"])
-    out.add("receipt hash = H(JCS(receipt))", sha256(encode(receipt)))
+    identity = {
+        "block_hash": sha256(TAG_HEADER + encode(header)).hex(),
+        "result": tx["result"],
+        "retirement_id": receipt["retirement_id"],
+        "signed_tx": tx["signed_tx"],
+        "state": [{"key": e["key"], "value": e["value"]} for e in receipt["state"]],
+    }
+    out.add("receipt identity (§14.6), JCS", encode(identity).decode())
+    out.add(
+        "receipt_digest = H(TAG_RECEIPT || JCS(identity))", sha256(TAG_RECEIPT + encode(identity))
+    )
+    out.add("receipt file hash = H(JCS(receipt))", sha256(encode(receipt)))
     intro = (
         "Every value below is recomputed by the test from the receipt file, whose inputs (path "
         "hashes, SMT siblings, signatures, the note) are in tests/vectors/receipt-v1.json; "

@@ -17,6 +17,7 @@ from protocol.encoding import encode
 from protocol.hashing import TAG_HEADER, Hash32, sha256, tagged_hash
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
+from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.signing import SigningKey
 from protocol.smt import MemorySmtStore, SparseMerkleTree
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
@@ -29,6 +30,9 @@ class TamperCase:
     name: str
     receipt: bytes
     code: str
+    """The §14.4 code every verifier must give; "" for a receipt that must verify."""
+    rule: str = ""
+    """The PROTOCOL.md sentence that decides the case; empty: the code's own step decides."""
 
 
 def flip_hex(text: str, position: int = -1) -> str:
@@ -194,7 +198,37 @@ def field_cases(receipt: Receipt, *, checkpoint_quorum: int) -> list[TamperCase]
     cases += _proof_hash_cases(r)
     cases += _checkpoint_cases(r, checkpoint_quorum)
     cases += _set_change_cases(r)
+    cases += identity_cases(r)
     return cases
+
+
+def _as_version_1(x: Receipt) -> None:
+    x["receipt_version"] = 1
+    del x["receipt_digest"]
+
+
+def identity_cases(r: Receipt) -> list[TamperCase]:
+    """Receipt versions and the digest of §14.1 and §14.6."""
+    return [
+        _case("version 1: the same receipt without its digest", r, "", _as_version_1),
+        _case("receipt_digest changed", r, "DIGEST_MISMATCH", _flip_at("receipt_digest")),
+        _case("receipt_version 3", r, "MALFORMED", lambda x: _set(x, "receipt_version", 3)),
+        _case(
+            "version 2 without receipt_digest", r, "MALFORMED", lambda x: x.pop("receipt_digest")
+        ),
+        _case(
+            "version 1 with a receipt_digest",
+            r,
+            "MALFORMED",
+            lambda x: _set(x, "receipt_version", 1),
+        ),
+        _case(
+            "receipt_digest in upper case",
+            r,
+            "MALFORMED",
+            lambda x: _set(x, "receipt_digest", x["receipt_digest"].upper()),
+        ),
+    ]
 
 
 def _header_root_cases(r: Receipt) -> list[TamperCase]:
@@ -425,10 +459,12 @@ def _add_precommit(x: Receipt, key: SigningKey) -> None:
 def reseal(
     receipt: Receipt,
     validator_keys: list[tuple[str, SigningKey]],
-    edit: Callable[[dict[str, Any]], None],
+    edit: Callable[[dict[str, Any]], object],
+    *,
+    header_edit: Callable[[dict[str, Any]], None] | None = None,
 ) -> Receipt:
-    """Edit the records, then rebuild state proofs, header, certificate and checkpoint so
-    that every signature and proof is valid again (the validators' keys sign it all)."""
+    """Edit the records (and the header), then rebuild state proofs, header, certificate and
+    checkpoint so that every signature and proof is valid again (the validators sign it all)."""
     forged = copy.deepcopy(receipt)
     records = {e["key"]: e["value"] for e in forged["state"]}
     edit(records)
@@ -440,6 +476,8 @@ def reseal(
     ]
     header = forged["block"]["header"]
     header["state_root"] = root.hex()
+    if header_edit is not None:
+        header_edit(header)
     block_hash = tagged_hash(TAG_HEADER, encode(header))
     chain_id = Hash32(bytes.fromhex(header["chain_id"]))
     vote = Vote(
@@ -452,7 +490,22 @@ def reseal(
     certificate = CommitCertificate.from_votes([sign_vote(vote, key) for _, key in validator_keys])
     forged["block"]["certificate"] = certificate.to_json()
     forged["history_proof"] = _forged_history(header, chain_id, validator_keys)
-    return forged
+    return redigest(forged)
+
+
+def redigest(receipt: Receipt) -> Receipt:
+    """Set a version-2 receipt's receipt_digest to the digest of its parts (§14.6): a forger
+    who re-signs the block would do the same, so the digest check is not what stops them."""
+    if receipt.get("receipt_version") == 2:
+        identity = receipt_identity(
+            retirement_id=Hash32(bytes.fromhex(receipt["retirement_id"])),
+            block_hash=tagged_hash(TAG_HEADER, encode(receipt["block"]["header"])),
+            signed_tx=receipt["tx"]["signed_tx"],
+            result=receipt["tx"]["result"],
+            records=[(e["key"], e["value"]) for e in receipt["state"]],
+        )
+        receipt["receipt_digest"] = receipt_digest(identity).hex()
+    return receipt
 
 
 def _forged_history(

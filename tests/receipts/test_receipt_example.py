@@ -25,3 +25,18 @@ def test_the_published_receipt_verifies() -> None:
     code, independent = independent_verifier.verify(receipt, genesis)
     assert code is None
     assert independent["receipt_hash"] == facts.receipt_hash
+    assert independent["receipt_digest"] == facts.receipt_digest
+
+
+def test_a_version_1_receipt_still_verifies_with_the_same_digest() -> None:
+    """The example as nodes served it before version 2 (tests/vectors/receipt-v1-format1.json,
+    committed unchanged): VALID, says version 1, and has the version-2 file's digest."""
+    genesis = example.GENESIS_FILE.read_bytes()
+    old = verify_receipt(example.FORMAT_1_FILE.read_bytes(), genesis)
+    new = verify_receipt(example.RECEIPT_FILE.read_bytes(), genesis)
+    assert (old.receipt_version, new.receipt_version) == (1, 2)
+    assert old.receipt_digest == new.receipt_digest
+    assert old.receipt_hash != new.receipt_hash
+    code, independent = independent_verifier.verify(example.FORMAT_1_FILE.read_bytes(), genesis)
+    assert code is None and independent["receipt_digest"] == old.receipt_digest
+    assert independent["receipt_version"] == 1

@@ -48,11 +48,11 @@ def test_the_xiangshan_receipt_prints_and_reads_back(
     assert all(line.split()[1] == "TrueType" and line.split()[-5] == "yes" for line in fonts)
 
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
-    for expected in ("象山县人民法院", "黄避岙", "422,500", facts.receipt_id, facts.receipt_hash):
+    for expected in ("象山县人民法院", "黄避岙", "422,500", facts.receipt_id, facts.receipt_digest):
         assert expected in text, expected
 
     assert decode_qr_codes(out, tmp_path) == [qr_text(facts)]
-    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_hash}"
+    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_digest}"
 
 
 def test_the_same_receipt_gives_the_same_pdf_bytes(

@@ -1,6 +1,8 @@
 """The tamper corpus on in-process receipts: each case fails with its own §14.4 code in our
 verifier and is rejected (with the same code) by the independent verifier."""
 
+import json
+
 import pytest
 
 from client.receipt_codes import ReceiptError
@@ -11,6 +13,7 @@ from tests.receipts import independent_verifier
 from tests.receipts.chain import key_of
 from tests.receipts.conftest import CaseChain
 from tests.receipts.tamper import TamperCase, field_cases, reseal_cases, splice_cases
+from tests.receipts.tamper_holes import hole_cases, relabelled_index_case
 
 
 def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
@@ -30,6 +33,8 @@ def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
         quorum=validators.quorum,
     )
     cases += list(reseal_cases(receipt, keys))
+    cases += hole_cases(receipt, keys, json.loads(chain.genesis_bytes)["validators"])
+    cases.append(relabelled_index_case(chain.receipt(case_chain.voluntary)))
     return cases
 
 
@@ -86,6 +91,7 @@ def test_valid_receipts_verify_in_both(case_chain: CaseChain, which: str) -> Non
     code, independent = independent_verifier.verify(receipt, chain.genesis_bytes)
     assert code is None
     assert independent["receipt_hash"] == facts.receipt_hash
+    assert independent["receipt_digest"] == facts.receipt_digest
     assert facts.kind == which
     assert facts.quantity_kg == (422_500 if which == "judicial" else 1_000)
 
@@ -98,3 +104,16 @@ def test_a_receipt_against_another_genesis_is_refused(
         verify_receipt(receipt, other_chain.chain.genesis_bytes)
     assert raised.value.code.value == "WRONG_CHAIN"
     assert independent_verifier.verify(receipt, other_chain.chain.genesis_bytes)[0] == "WRONG_CHAIN"
+
+
+def test_a_relabelled_index_keeps_the_receipt_digest(case_chain: CaseChain) -> None:
+    receipt = case_chain.chain.receipt(case_chain.voluntary)
+    relabelled = relabelled_index_case(receipt).receipt
+    assert relabelled != encode(receipt)
+    original = verify_receipt(encode(receipt), case_chain.chain.genesis_bytes)
+    shown = verify_receipt(relabelled, case_chain.chain.genesis_bytes)
+    assert shown.receipt_digest == original.receipt_digest == receipt["receipt_digest"]
+    assert (
+        independent_verifier.verify(relabelled, case_chain.chain.genesis_bytes)[1]["receipt_digest"]
+        == original.receipt_digest
+    )

@@ -26,7 +26,9 @@
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "f.receipt_id": "Receipt id (retirement tx)",
-      "f.receipt_hash": "Receipt hash (SHA-256)",
+      "f.receipt_digest": "Receipt digest (the same for every copy)",
+      "f.receipt_version": "Receipt format",
+      "f.receipt_hash": "This file's hash (changes when newer proofs are attached)",
       "f.kind": "Kind",
       "f.court": "Court",
       "f.case_number": "Case number",
@@ -44,14 +46,46 @@
       "f.block": "Block",
       "f.signed": "Signing institutions",
       "f.checkpoint": "Checkpoint size",
-      "signed": "signed by $k of $n (quorum $q)",
+      "signed": "$k of $n validators signed (quorum $q)",
+      "reason.code": "code",
+      "version": "version $v",
+      "quorum": "each block needs $q of these $n",
       "height_time": "height $h, $t (UTC+8)",
       "t.file": "Opened from a local file: this page needs no network and makes no requests.",
       "t.https": "Served over HTTPS by $host.",
       "t.local": "Served by this computer ($host).",
       "t.http": "Warning: this page was served over plain HTTP by $host, not localhost. Anyone on the network path could have altered it, including the pinned genesis, and the browser withholds WebCrypto here. Check receipts with the offline checker file, or over HTTPS.",
       "fetch.failed": "Could not fetch receipt $id: $why",
-      "genesis.bad": "The pinned genesis does not load:"
+      "genesis.bad": "The pinned genesis does not load:",
+      "code.MALFORMED": "The file is not a receipt of the specified form.",
+      "code.BAD_GENESIS": "The genesis file does not load.",
+      "code.BAD_SET_CHANGE": "A change of the validator set in the receipt is not valid.",
+      "code.WRONG_CHAIN": "The receipt belongs to another registry chain.",
+      "code.BAD_CHAIN": "The block is not a valid block of this chain.",
+      "code.BAD_CERTIFICATE": "The validators' signatures do not match this block.",
+      "code.DUPLICATE_SIGNER": "One validator is counted twice among the signatures.",
+      "code.NOT_A_VALIDATOR": "A signature is from a key that is not a validator.",
+      "code.QUORUM_NOT_REACHED": "Too few validators signed the block.",
+      "code.WRONG_RETIREMENT": "The transaction in the receipt is not the retirement it names.",
+      "code.NOT_A_RETIREMENT": "The transaction is not a retirement.",
+      "code.BAD_TX_SIGNATURE": "A signature on the retirement transaction does not verify.",
+      "code.BAD_TX_PROOF": "The transaction is not proven to be in the block.",
+      "code.BAD_RESULT_PROOF": "The transaction's result is not proven to be in the block.",
+      "code.TX_NOT_ACCEPTED": "The registry recorded this transaction as rejected.",
+      "code.BAD_CHECKPOINT": "The signed checkpoint is not valid.",
+      "code.CHECKPOINT_WRONG_CHAIN": "The checkpoint belongs to another registry chain.",
+      "code.CHECKPOINT_QUORUM": "Too few validators signed the checkpoint.",
+      "code.BAD_HISTORY_PROOF": "The block is not proven to be in the signed history.",
+      "code.BAD_STATE_PROOF": "A registry record is not proven to be in the block's state.",
+      "code.MISSING_RECORD": "A record the retirement needs is missing.",
+      "code.UNEXPECTED_RECORD": "The receipt holds a record that does not belong to it.",
+      "code.RETIREMENT_MISMATCH": "The retirement record does not match the signed transaction.",
+      "code.QUANTITY_MISMATCH": "The serial ranges do not add up to the quantity retired.",
+      "code.SERIALS_MISMATCH": "The serial numbers are not retired by this retirement.",
+      "code.RECORD_MISMATCH": "The batch, project, key or institution records do not match.",
+      "code.CASE_MISMATCH": "The case record does not list this retirement.",
+      "code.COURT_ROLE_MISSING": "The retirement is not confirmed by the case's court.",
+      "code.DIGEST_MISMATCH": "The receipt digest does not match the receipt's content."
     },
     zh: {
       "genesis.title": "固定的创世文件",
@@ -72,7 +106,9 @@
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "f.receipt_id": "凭证编号（注销交易）",
-      "f.receipt_hash": "凭证哈希（SHA-256）",
+      "f.receipt_digest": "凭证摘要（各副本相同）",
+      "f.receipt_version": "凭证格式",
+      "f.receipt_hash": "本文件哈希（附上更新的证明后会变化）",
       "f.kind": "类别",
       "f.court": "法院",
       "f.case_number": "案号",
@@ -90,18 +126,57 @@
       "f.block": "区块",
       "f.signed": "签署机构",
       "f.checkpoint": "检查点大小",
-      "signed": "由 $n 个验证节点中的 $k 个签署（法定数 $q）",
+      "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
+      "reason.code": "代码",
+      "version": "第 $v 版",
+      "quorum": "每个区块需其中 $q 个签名（共 $n 个）",
       "height_time": "高度 $h，$t（北京时间）",
       "t.file": "从本地文件打开：本页无需网络，也不发出任何请求。",
       "t.https": "由 $host 通过 HTTPS 提供。",
       "t.local": "由本机（$host）提供。",
       "t.http": "警告：本页由 $host 通过未加密的 HTTP 提供，而非本机。网络途中任何人都可能篡改本页（包括固定的创世文件），且浏览器在此不提供 WebCrypto。请使用离线核验文件或 HTTPS 核验凭证。",
       "fetch.failed": "无法获取凭证 $id：$why",
-      "genesis.bad": "固定的创世文件无法载入："
+      "genesis.bad": "固定的创世文件无法载入：",
+      "code.MALFORMED": "该文件不是规定格式的凭证。",
+      "code.BAD_GENESIS": "创世文件无法载入。",
+      "code.BAD_SET_CHANGE": "凭证中的验证节点变更无效。",
+      "code.WRONG_CHAIN": "该凭证属于另一条登记链。",
+      "code.BAD_CHAIN": "该区块不是本链的有效区块。",
+      "code.BAD_CERTIFICATE": "验证节点的签名与该区块不符。",
+      "code.DUPLICATE_SIGNER": "同一验证节点的签名被重复计入。",
+      "code.NOT_A_VALIDATOR": "有签名来自非验证节点的密钥。",
+      "code.QUORUM_NOT_REACHED": "签署该区块的验证节点不足法定数。",
+      "code.WRONG_RETIREMENT": "凭证中的交易不是其所称的注销。",
+      "code.NOT_A_RETIREMENT": "该交易不是注销交易。",
+      "code.BAD_TX_SIGNATURE": "注销交易上的签名无法核验。",
+      "code.BAD_TX_PROOF": "无法证明该交易在区块中。",
+      "code.BAD_RESULT_PROOF": "无法证明该交易的结果在区块中。",
+      "code.TX_NOT_ACCEPTED": "登记链已将该交易记录为拒绝。",
+      "code.BAD_CHECKPOINT": "签名检查点无效。",
+      "code.CHECKPOINT_WRONG_CHAIN": "检查点属于另一条登记链。",
+      "code.CHECKPOINT_QUORUM": "签署检查点的验证节点不足法定数。",
+      "code.BAD_HISTORY_PROOF": "无法证明该区块在已签名的历史中。",
+      "code.BAD_STATE_PROOF": "无法证明某登记记录在该区块的状态中。",
+      "code.MISSING_RECORD": "缺少注销所需的记录。",
+      "code.UNEXPECTED_RECORD": "凭证含有不属于它的记录。",
+      "code.RETIREMENT_MISMATCH": "注销记录与已签名的交易不符。",
+      "code.QUANTITY_MISMATCH": "序列号区间之和与注销数量不符。",
+      "code.SERIALS_MISMATCH": "这些序列号并非由本次注销所注销。",
+      "code.RECORD_MISMATCH": "批次、项目、密钥或机构记录不符。",
+      "code.CASE_MISMATCH": "案件记录未列入本次注销。",
+      "code.COURT_ROLE_MISSING": "本次注销未经该案法院确认。",
+      "code.DIGEST_MISMATCH": "凭证摘要与凭证内容不符。"
     }
   };
 
   var lang = document.documentElement.lang.indexOf("zh") === 0 ? "zh" : "en";
+  var NAMES = JSON.parse(document.getElementById("lantan-names").textContent);
+
+  /* A stored code (judicial, mariculture, …) in the page's language; free text as it is. */
+  function codeName(code) {
+    var names = NAMES[code];
+    return names ? names[lang === "zh" ? 1 : 0] : code;
+  }
   var state = { engine: null, genesis: null, genesisSource: null, last: null };
 
   function t(key, values) {
@@ -151,8 +226,10 @@
     if (!g) return;
     byId("genesis-name").textContent = g.chainName + (state.genesisSource ? " (" + t("genesis.loaded") + " " + state.genesisSource + ")" : "");
     byId("genesis-chain-id").textContent = g.chainId;
-    byId("genesis-validators").textContent = g.validators.validators.map(function (v) { return v.name; }).join(", ") +
-      " · q = " + g.validators.quorum + " / " + g.validators.validators.length;
+    byId("genesis-validators").textContent = g.validators.validators.map(function (v) {
+      var institution = institutionOf(v.public_key);
+      return institution ? (lang === "zh" ? institution.name_zh : institution.name_en) + " (" + v.name + ")" : v.name;
+    }).join(lang === "zh" ? "、" : "; ") + " · " + t("quorum", { q: g.validators.quorum, n: g.validators.validators.length });
     var labels = state.engine.labels;
     var crypto = byId("crypto-engine");
     crypto.textContent = "SHA-256: " + labels.sha256 + " · Ed25519: " + labels.ed25519;
@@ -174,11 +251,34 @@
     return first && second && first !== second ? first + " / " + second : first || second || "";
   }
 
+  /* The institution holding a validator key in the pinned genesis, or null. */
+  function institutionOf(publicKey) {
+    var list = (state.genesis && state.genesis.document.institutions) || [];
+    for (var i = 0; i < list.length; i++) if ((list[i].public_keys || []).indexOf(publicKey) >= 0) return list[i];
+    return null;
+  }
+
+  /* "2 of 3 validators signed (quorum 2)", then each signer as an institution, its
+   * validator key name in small print. */
+  function signerCell(f) {
+    var items = f.signer_keys.map(function (key, i) {
+      var institution = institutionOf(key);
+      var name = institution ? (lang === "zh" ? institution.name_zh : institution.name_en) : f.signed_by[i];
+      return el("li", {}, [name, " ", el("small", { class: "key-name" }, [f.signed_by[i]])]);
+    });
+    return el("div", {}, [
+      el("p", { class: "signed-summary" }, [t("signed", { k: f.signed_by.length, n: f.validator_count, q: f.quorum })]),
+      el("ul", { class: "signers" }, items)
+    ]);
+  }
+
   function factRows(f) {
     var rows = [
       ["f.receipt_id", f.receipt_id],
+      ["f.receipt_digest", f.receipt_digest],
+      ["f.receipt_version", t("version", { v: f.receipt_version })],
       ["f.receipt_hash", f.receipt_hash],
-      ["f.kind", f.kind]
+      ["f.kind", codeName(f.kind)]
     ];
     if (f.kind === "judicial") {
       rows.push(["f.court", both(f.court_name_zh, f.court_name_en) + " (" + f.court_id + ")"]);
@@ -192,13 +292,13 @@
     }).join("; ")]);
     rows.push(["f.project", both(f.project_name_zh, f.project_name_en) + " (" + f.project_id + ")"]);
     rows.push(["f.location", f.location]);
-    rows.push(["f.ecosystem", f.ecosystem]);
+    rows.push(["f.ecosystem", codeName(f.ecosystem)]);
     rows.push(["f.standard", f.accounting_standard]);
     rows.push(["f.vintage", String(f.vintage) + " · " + f.batch_id]);
     rows.push(["f.beneficiary", f.beneficiary]);
-    rows.push(["f.purpose", f.purpose]);
+    rows.push(["f.purpose", codeName(f.purpose)]);
     rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
-    rows.push(["f.signed", t("signed", { k: f.signed_by.length, n: f.validator_count, q: f.quorum }) + ": " + f.signed_by.join(", ")]);
+    rows.push(["f.signed", signerCell(f)]);
     rows.push(["f.checkpoint", String(f.checkpoint_size)]);
     return rows;
   }
@@ -210,13 +310,15 @@
     var verdict = el("p", { id: "verdict", class: "verdict " + (result.valid ? "valid" : "invalid"), "data-verdict": result.valid ? "VALID" : "INVALID", "data-code": result.code || "" }, [t(result.valid ? "valid" : "invalid")]);
     box.appendChild(verdict);
     if (!result.valid) {
-      box.appendChild(el("p", { class: "reason" }, [t("invalid.note") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])]));
+      box.appendChild(el("p", { class: "reason" }, [t("invalid.note") + " ", el("strong", { id: "reason-text" }, [t("code." + result.code)])]));
+      box.appendChild(el("p", { class: "muted" }, [el("small", {}, [t("reason.code") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])])]));
       return;
     }
     box.appendChild(el("p", {}, [t("valid.note")]));
     var body = el("tbody");
     factRows(result.facts).forEach(function (row) {
-      body.appendChild(el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [row[1] == null ? "—" : String(row[1])])]));
+      var value = row[1] instanceof Node ? row[1] : row[1] == null ? "—" : String(row[1]);
+      body.appendChild(el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [value])]));
     });
     box.appendChild(el("table", { class: "fields", id: "facts" }, [body]));
   }
@@ -240,6 +342,27 @@
     });
   }
 
+  /* A receipt file as bytes: readAsText would drop a byte-order mark and replace bad UTF-8,
+   * so the page would accept files the other verifiers refuse. */
+  function readBytes(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(new Uint8Array(reader.result)); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsArrayBuffer(file);
+    });
+  }
+
+  async function verifyBytes(bytes) {
+    if (!state.genesis) return;
+    var box = byId("result");
+    box.textContent = t("busy");
+    box.setAttribute("data-busy", "1");
+    var result = await LantanVerify.verifyReceiptBytes(bytes, state.genesis, state.engine);
+    box.removeAttribute("data-busy");
+    showResult(result);
+  }
+
   function wireInputs() {
     var drop = byId("drop-zone");
     drop.addEventListener("dragover", function (event) { event.preventDefault(); drop.classList.add("over"); });
@@ -248,11 +371,11 @@
       event.preventDefault();
       drop.classList.remove("over");
       var file = event.dataTransfer.files[0];
-      if (file) readFile(file).then(verifyText);
+      if (file) readBytes(file).then(verifyBytes);
     });
     byId("receipt-file").addEventListener("change", function (event) {
       var file = event.target.files[0];
-      if (file) readFile(file).then(verifyText);
+      if (file) readBytes(file).then(verifyBytes);
     });
     byId("verify-button").addEventListener("click", function () { verifyText(byId("receipt-text").value); });
     byId("checker-lang").addEventListener("click", function () {

@@ -333,6 +333,7 @@
   var TAG_HEADER = tag("header");
   var TAG_VALIDATORS = tag("validators");
   var TAG_GENESIS = tag("genesis");
+  var TAG_RECEIPT = tag("receipt");
   var EMPTY = new Uint8Array(32);
 
   function Hasher(engine) {
@@ -433,6 +434,12 @@
     if (typeof v !== "string") malformed(where, "expected a string");
     return v;
   }
+  /* A string of at most `most` Unicode code points (not UTF-16 units, which JS counts). */
+  function text(v, most, where) {
+    str(v, where);
+    if (v.length > most && Array.from(v).length > most) malformed(where, "longer than " + most + " characters");
+    return v;
+  }
   function list(v, where) {
     if (!Array.isArray(v)) malformed(where, "expected a list");
     return v;
@@ -454,7 +461,8 @@
     int(c.height, where + ".height");
     int(c.round, where + ".round");
     hexField(c.block_hash, 32, where + ".block_hash");
-    list(c.signatures, where + ".signatures").forEach(function (s, i) {
+    if (list(c.signatures, where + ".signatures").length > 1000) malformed(where + ".signatures", "more than 1000");
+    c.signatures.forEach(function (s, i) {
       obj(s, ["validator", "signature"], where + ".signatures[" + i + "]");
       hexField(s.validator, 32, where + ".signatures[" + i + "].validator");
       hexField(s.signature, 64, where + ".signatures[" + i + "].signature");
@@ -482,12 +490,13 @@
     var tx = obj(s.tx, ["chain_id", "protocol_version", "type", "sender", "nonce", "expires_at_ms", "body"], where + ".tx");
     hexField(tx.chain_id, 32, where + ".tx.chain_id");
     int(tx.protocol_version, where + ".tx.protocol_version");
-    str(tx.type, where + ".tx.type");
+    text(tx.type, 64, where + ".tx.type");
     hexField(tx.sender, 32, where + ".tx.sender");
-    int(tx.nonce, where + ".tx.nonce");
+    if (int(tx.nonce, where + ".tx.nonce") < 1) malformed(where + ".tx.nonce", "expected an integer >= 1");
     int(tx.expires_at_ms, where + ".tx.expires_at_ms");
     if (!isObject(tx.body)) malformed(where + ".tx.body", "expected an object");
-    list(s.signatures, where + ".signatures").forEach(function (sig, i) {
+    if (list(s.signatures, where + ".signatures").length > 16) malformed(where + ".signatures", "more than 16");
+    s.signatures.forEach(function (sig, i) {
       obj(sig, ["public_key", "signature"], where + ".signatures[" + i + "]");
       hexField(sig.public_key, 32, where + ".signatures[" + i + "].public_key");
       hexField(sig.signature, 64, where + ".signatures[" + i + "].signature");
@@ -495,7 +504,7 @@
   }
   function checkStateEntryForm(e, where) {
     obj(e, ["key", "value", "proof"], where);
-    str(e.key, where + ".key");
+    text(e.key, 512, where + ".key");
     if (e.value !== null && !isObject(e.value)) malformed(where + ".value", "expected an object or null");
     obj(e.proof, ["siblings", "leaf"], where + ".proof");
     var siblings = list(e.proof.siblings, where + ".proof.siblings");
@@ -510,8 +519,10 @@
 
   /* Step 1: the exact shape of §14.1. */
   function checkForm(r) {
-    obj(r, ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"], "receipt");
-    if (r.receipt_version !== 1) malformed("receipt_version", "expected 1");
+    if (!isObject(r) || (r.receipt_version !== 1 && r.receipt_version !== 2)) malformed("receipt_version", "expected 1 or 2");
+    var fields = ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"];
+    obj(r, r.receipt_version === 2 ? fields.concat(["receipt_digest"]) : fields, "receipt");
+    if (r.receipt_version === 2) hexField(r.receipt_digest, 32, "receipt_digest");
     hexField(r.retirement_id, 32, "retirement_id");
     obj(r.tx, ["signed_tx", "height", "index", "tx_proof", "result", "result_proof"], "tx");
     checkSignedTxForm(r.tx.signed_tx, "tx.signed_tx");
@@ -521,7 +532,8 @@
     obj(r.tx.result, ["tx_id", "status", "reason"], "tx.result");
     hexField(r.tx.result.tx_id, 32, "tx.result.tx_id");
     if (r.tx.result.status !== "accepted" && r.tx.result.status !== "rejected") malformed("tx.result.status", "expected accepted or rejected");
-    if (r.tx.result.reason !== null) str(r.tx.result.reason, "tx.result.reason");
+    if (r.tx.result.reason !== null) text(r.tx.result.reason, 128, "tx.result.reason");
+    if ((r.tx.result.status === "accepted") !== (r.tx.result.reason === null)) malformed("tx.result.reason", "null exactly when the status is accepted");
     checkProofForm(r.tx.result_proof, "tx.result_proof");
     obj(r.block, ["header", "certificate"], "block");
     checkHeader(r.block.header, "block.header");
@@ -534,9 +546,9 @@
       obj(c, ["header", "certificate", "next_validators"], at);
       checkHeader(c.header, at + ".header");
       checkCertificateForm(c.certificate, at + ".certificate");
-      checkSetForm(c.next_validators, at + ".next_validators");
+      if (!isObject(c.next_validators)) malformed(at + ".next_validators", "expected an object"); // its content is step 2's
     });
-    str(r.history_proof, "history_proof");
+    text(r.history_proof, 1048576, "history_proof");
   }
 
   // ---------------------------------------------------------------- sets and certificates (§7, §8.2)
@@ -553,6 +565,7 @@
       var v = set.validators[i];
       if (i > 0 && !(v.public_key > set.validators[i - 1].public_key)) return "validators not sorted by key, each once";
       if (v.name.length === 0 || /[\s+]/.test(v.name)) return "bad note name " + JSON.stringify(v.name);
+      for (var j = 0; j < i; j++) if (set.validators[j].name === v.name) return "validator name " + JSON.stringify(v.name) + " twice";
       var pk = unhex(v.public_key);
       var id = await keyId(hasher, v.name, pk);
       var expected = v.name + "+" + hex(id) + "+" + base64(concat(new Uint8Array([1]), pk));
@@ -620,6 +633,12 @@
       if (h.chain_id !== ctx.chainId) fail("BAD_SET_CHANGE", where + " is on another chain");
       if (h.validators_hash !== hex(await setHash(ctx.hasher, set))) fail("BAD_SET_CHANGE", where + ": validators_hash is not the set in force");
       if (h.next_validators_hash === h.validators_hash) fail("BAD_SET_CHANGE", where + " changes nothing");
+      try {
+        checkSetForm(c.next_validators, where + ": next_validators");
+      } catch (e) {
+        if (e instanceof ReceiptError) fail("BAD_SET_CHANGE", e.detail);
+        throw e;
+      }
       var problem = await setProblem(ctx.hasher, c.next_validators);
       if (problem !== null) fail("BAD_SET_CHANGE", where + ": " + problem);
       if (hex(await setHash(ctx.hasher, c.next_validators)) !== h.next_validators_hash) fail("BAD_SET_CHANGE", where + ": next_validators is not the preimage of next_validators_hash");
@@ -638,6 +657,8 @@
     ctx.changes.forEach(function (c) {
       if (c.header.height === header.height && jcs(c.header) !== jcs(header)) fail("BAD_CHAIN", "a set change at this height has another header");
     });
+    var listed = ctx.changes.some(function (c) { return c.header.height === header.height; });
+    if (header.next_validators_hash !== header.validators_hash && !listed) fail("BAD_CHAIN", "the block changes the validator set, and the receipt does not list the change");
     ctx.signers = await checkCertificate(ctx, receipt.block.certificate, header, set);
     ctx.blockSet = set;
   }
@@ -647,6 +668,8 @@
     var signingBytes = concat(TAG_TX, canonical(tx));
     if (hex(await ctx.hasher.h(signingBytes)) !== receipt.retirement_id) fail("WRONG_RETIREMENT", "the tx's id is not retirement_id");
     if (tx.chain_id !== ctx.chainId) fail("WRONG_CHAIN", "the tx is for another chain");
+    if (tx.protocol_version !== 1) fail("BAD_CHAIN", "a block may not hold a tx of protocol_version " + tx.protocol_version);
+    if (tx.expires_at_ms < header.time_ms) fail("BAD_CHAIN", "the tx had expired at the block's time");
     if (tx.type !== "credits.retire_judicial" && tx.type !== "credits.retire") fail("NOT_A_RETIREMENT", "tx type " + tx.type);
     var keys = signed.signatures.map(function (s) { return s.public_key; });
     for (var i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) fail("BAD_TX_SIGNATURE", "signatures not sorted by key, each once");
@@ -686,7 +709,7 @@
   }
 
   function parseNote(note) {
-    var split = note.indexOf("\n\n");
+    var split = note.lastIndexOf("\n\n"); // §10: the last empty line opens the signatures
     if (split < 0 || !note.endsWith("\n")) fail("BAD_CHECKPOINT", "the checkpoint is not a signed note");
     var body = note.slice(0, split + 1);
     var bodyLines = body.split("\n");
@@ -709,6 +732,7 @@
     if (root === null || root.length !== 32) fail("BAD_CHECKPOINT", "checkpoint root is not a base64 hash");
     if (note.origin !== "lantan/" + ctx.chainId) fail("CHECKPOINT_WRONG_CHAIN", "checkpoint origin " + JSON.stringify(note.origin));
     var size = Number(note.size);
+    ctx.changes.forEach(function (c) { if (c.header.height >= size) fail("BAD_SET_CHANGE", "a set change at height " + c.header.height + " is beyond the checkpoint"); });
     var set = setInForce(ctx, size - 1);
     var signed = new Set();
     var bodyBytes = utf8(note.body);
@@ -755,33 +779,73 @@
     return s;
   }
 
-  function need(records, key) {
-    var value = records.get(key);
-    if (value === undefined || value === null) fail("MISSING_RECORD", "the receipt lacks " + key);
-    return value;
+  /* §14.7: the schema of each record step 7 reads, checked before any field is used. */
+  var SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/, HASH = /^[0-9a-f]{64}$/;
+  var ROLES = ["issuer", "trading_centre", "court", "procuratorate", "auditor", "validator"];
+  var STATUSES = ["active", "frozen", "retired", "cancelled", "buffer"];
+  function isInt(v, min) { return typeof v === "number" && Number.isInteger(v) && v >= (min || 0) && v < INTEGER_LIMIT; }
+  function isText(v, most) { return typeof v === "string" && (v.length <= most || Array.from(v).length <= most); }
+  function isSlug(v) { return typeof v === "string" && SLUG.test(v); }
+  function isHash(v) { return typeof v === "string" && HASH.test(v); }
+  function isList(item, most) {
+    return function (v) { return Array.isArray(v) && v.length <= (most || 100000) && v.every(function (x) { return item(x); }); };
+  }
+  function maybe(check) { return function (v) { return v === null || check(v); }; }
+  function oneOf(choices) { return function (v) { return typeof v === "string" && choices.indexOf(v) >= 0; }; }
+  var INT = function (v) { return isInt(v, 0); }, INT1 = function (v) { return isInt(v, 1); };
+  var TEXT = function (v) { return isText(v, 4096); };
+  function isRange(v) { return Array.isArray(v) && v.length === 2 && INT1(v[0]) && INT1(v[1]) && v[0] <= v[1]; }
+  function isObligor(v) {
+    return isObject(v) && Object.keys(v).length === 2 && isText(v.masked_name, 32) && isHash(v.id_hash);
+  }
+  var SCHEMAS = {
+    retirement: { retirement_id: isHash, kind: TEXT, account_id: isSlug, batch_id: isSlug, quantity_kg: INT1,
+      ranges: isList(isRange), beneficiary: TEXT, purpose: TEXT, reason: TEXT, case_id: maybe(isSlug),
+      confirmed_by: maybe(isHash), height: INT, time_ms: INT },
+    serials: { batch_id: isSlug, first_serial: INT1, last_serial: INT1, status: oneOf(STATUSES), account_id: maybe(isSlug),
+      frozen_by: maybe(isSlug), retirement_id: maybe(isHash), case_id: maybe(isSlug) },
+    batch: { batch_id: isSlug, project_id: isSlug, verification_id: isSlug, vintage: INT, quantity_kg: INT, buffer_kg: INT,
+      retired_kg: INT, cancelled_kg: INT, tx_id: isHash },
+    project: { project_id: isSlug, name_zh: TEXT, name_en: TEXT, ecosystem: TEXT, location: TEXT, accounting_standard: TEXT,
+      owner: TEXT, issuer: isSlug, document_hashes: isList(isHash) },
+    key: { public_key: isHash, institution_id: isSlug },
+    institution: { institution_id: isSlug, name_zh: TEXT, name_en: TEXT, roles: isList(oneOf(ROLES), 6), public_keys: isList(isHash, 16) },
+    "case": { case_id: isSlug, court: isSlug, case_number: TEXT, case_type: TEXT, plaintiff: maybe(isSlug), registered_by: isSlug,
+      obligors: isList(isObligor), required_kg: INT, retired_kg: INT, document_hash: isHash, retirement_ids: isList(isHash) }
+  };
+  function schemaChecked(key, record) {
+    var schema = SCHEMAS[key.slice(0, key.indexOf("/"))];
+    var fields = Object.keys(schema), keys = Object.keys(record);
+    var ok = keys.length === fields.length && fields.every(function (f) {
+      return Object.prototype.hasOwnProperty.call(record, f) && schema[f](record[f]);
+    });
+    if (!ok) fail("MALFORMED", key + " does not have the schema of its record type");
+    return record;
   }
 
+  /* Step 7: read the records in the order §14.4 gives, each schema-checked when first read. */
   function requiredKeys(ctx, receipt, records) {
     var T = receipt.retirement_id, tx = receipt.tx.signed_tx;
-    var r = need(records, "retirement/" + T);
-    var keys = new Map([["retirement/" + T, true]]);
-    (r.ranges || []).forEach(function (range) { keys.set("serials/" + r.batch_id + "/" + pad16(range[0]), true); });
-    keys.set("batch/" + r.batch_id, true);
-    keys.set("project/" + need(records, "batch/" + r.batch_id).project_id, true);
+    var keys = new Map();
+    function need(key) {
+      keys.set(key, true);
+      var value = records.get(key);
+      if (value === undefined || value === null) fail("MISSING_RECORD", "the receipt lacks " + key);
+      return schemaChecked(key, value);
+    }
+    var r = need("retirement/" + T);
+    r.ranges.forEach(function (range) { need("serials/" + r.batch_id + "/" + pad16(range[0])); });
+    var batch = need("batch/" + r.batch_id);
+    need("project/" + batch.project_id);
     tx.signatures.forEach(function (s) {
       var key = "key/" + s.public_key;
-      keys.set(key, false);
-      var record = records.get(key);
-      if (record) keys.set("institution/" + record.institution_id, true);
-    });
-    if (tx.tx.type === "credits.retire_judicial") {
-      keys.set("case/" + r.case_id, true);
-      keys.set("institution/" + need(records, "case/" + r.case_id).court, true);
-    }
-    keys.forEach(function (required, key) {
+      if (!keys.has(key)) keys.set(key, false);
       if (!records.has(key)) fail("MISSING_RECORD", "the receipt lacks " + key);
-      if (required && records.get(key) === null) fail("MISSING_RECORD", key + " is absent from the state");
+      var record = records.get(key);
+      if (record !== null) need("institution/" + schemaChecked(key, record).institution_id);
     });
+    // "The retirement's case_id" is the record's, never the tx body's (step 8 compares them).
+    if (r.case_id !== null) need("institution/" + need("case/" + r.case_id).court);
     records.forEach(function (_value, key) {
       if (!keys.has(key)) fail("UNEXPECTED_RECORD", "the receipt holds " + key + ", which it does not need");
     });
@@ -795,9 +859,13 @@
       r.account_id === body.account_id && r.batch_id === body.batch_id && r.quantity_kg === body.quantity_kg &&
       (!judicial || r.case_id === body.case_id);
     if (!same) fail("RETIREMENT_MISMATCH", "the retirement record does not match the tx");
+    if (!judicial && (r.case_id !== null || r.confirmed_by !== null)) fail("RETIREMENT_MISMATCH", "a voluntary retirement names a case or a court");
+    var signedWords = r.time_ms === receipt.block.header.time_ms && r.beneficiary === body.beneficiary &&
+      r.purpose === (judicial ? "alternative_restoration" : body.purpose) && (judicial || r.reason === body.reason);
+    if (!signedWords) fail("RETIREMENT_MISMATCH", "the record's time, beneficiary, purpose or reason is not what was signed");
     var total = 0, previousLast = 0;
-    (r.ranges || []).forEach(function (range) {
-      if (!(range[0] <= range[1]) || !(range[0] > previousLast)) fail("QUANTITY_MISMATCH", "serial ranges not ascending and disjoint");
+    r.ranges.forEach(function (range) {
+      if (!(range[0] > previousLast)) fail("QUANTITY_MISMATCH", "serial ranges not ascending and disjoint");
       previousLast = range[1];
       total += range[1] - range[0] + 1;
     });
@@ -805,23 +873,27 @@
     r.ranges.forEach(function (range) {
       var b = records.get("serials/" + r.batch_id + "/" + pad16(range[0]));
       var ok = b.batch_id === r.batch_id && b.first_serial === range[0] && b.last_serial === range[1] &&
-        b.status === "retired" && b.retirement_id === T && b.case_id === r.case_id;
+        b.status === "retired" && b.retirement_id === T && b.case_id === r.case_id &&
+        b.account_id === r.account_id && b.frozen_by === null;
       if (!ok) fail("SERIALS_MISMATCH", "serial block " + range[0] + "-" + range[1] + " is not retired by this retirement");
     });
     var batch = records.get("batch/" + r.batch_id);
     var project = records.get("project/" + batch.project_id);
     if (batch.batch_id !== r.batch_id || project.project_id !== batch.project_id) fail("RECORD_MISMATCH", "batch or project record does not match");
-    if (judicial) {
+    records.forEach(function (value, key) {
+      var kind = key.slice(0, key.indexOf("/")), name = key.slice(key.indexOf("/") + 1);
+      var field = kind === "key" ? "public_key" : kind === "institution" ? "institution_id" : null;
+      if (value !== null && field !== null && value[field] !== name) fail("RECORD_MISMATCH", key + " holds another " + field);
+    });
+    if (r.case_id !== null) {
       var c = records.get("case/" + r.case_id);
-      if (c.case_id !== r.case_id || (c.retirement_ids || []).indexOf(T) < 0) fail("CASE_MISMATCH", "the case does not list this retirement");
+      if (c.case_id !== r.case_id || c.retirement_ids.indexOf(T) < 0) fail("CASE_MISMATCH", "the case does not list this retirement");
       var signers = signed.signatures.map(function (s) { return s.public_key; });
       var keyRecord = records.get("key/" + r.confirmed_by);
       var court = records.get("institution/" + c.court);
       var ok = signers.indexOf(r.confirmed_by) >= 0 && keyRecord && keyRecord.institution_id === c.court &&
-        court && (court.roles || []).indexOf("court") >= 0 && (court.public_keys || []).indexOf(r.confirmed_by) >= 0;
+        court.roles.indexOf("court") >= 0 && court.public_keys.indexOf(r.confirmed_by) >= 0;
       if (!ok) fail("COURT_ROLE_MISSING", "the retirement is not confirmed by a key of the case's court");
-    } else if (r.case_id !== null || r.confirmed_by !== null) {
-      fail("RETIREMENT_MISMATCH", "a voluntary retirement names a case or a court");
     }
   }
 
@@ -859,10 +931,24 @@
       height: receipt.tx.height,
       time_ms: receipt.block.header.time_ms,
       signed_by: ctx.signers,
+      signer_keys: ctx.blockSet.validators.filter(function (v) { return ctx.signers.indexOf(v.name) >= 0; })
+        .map(function (v) { return v.public_key; }),
       validator_count: ctx.blockSet.validators.length,
       quorum: ctx.blockSet.quorum,
       checkpoint_size: ctx.checkpointSize
     };
+  }
+
+  /* Step 9 (§14.6): the digest over the parts no node can change once the block is committed. */
+  async function receiptDigest(hasher, receipt) {
+    var identity = {
+      block_hash: hex(await hasher.tagged(TAG_HEADER, receipt.block.header)),
+      result: receipt.tx.result,
+      retirement_id: receipt.retirement_id,
+      signed_tx: receipt.tx.signed_tx,
+      state: receipt.state.map(function (e) { return { key: e.key, value: e.value }; })
+    };
+    return hex(await hasher.tagged(TAG_RECEIPT, identity));
   }
 
   // ---------------------------------------------------------------- entry points
@@ -908,7 +994,12 @@
       requiredKeys(ctx, receipt, records);
       checkMeaning(ctx, receipt, records);
       var receiptHash = hex(await hasher.h(canonical(receipt)));
-      return { valid: true, code: null, detail: null, facts: facts(ctx, receipt, records, receiptHash) };
+      var digest = await receiptDigest(hasher, receipt);
+      var shown = facts(ctx, receipt, records, receiptHash);
+      if (receipt.receipt_version === 2 && receipt.receipt_digest !== digest) fail("DIGEST_MISMATCH", "the fixed parts hash to " + digest);
+      shown.receipt_version = receipt.receipt_version;
+      shown.receipt_digest = digest;
+      return { valid: true, code: null, detail: null, facts: shown };
     } catch (e) {
       if (e instanceof ReceiptError) return { valid: false, code: e.code, detail: e.detail, facts: null };
       // A record of unexpected shape that got past its proof: refuse, never crash.
@@ -916,7 +1007,20 @@
     }
   }
 
+  /* Verify a receipt file's bytes: strict UTF-8, and a byte-order mark is kept so that it
+   * fails as JSON (§14.1: a receipt file is UTF-8 JSON text without one). */
+  async function verifyReceiptBytes(bytes, genesis, engine) {
+    var text;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch (e) {
+      return { valid: false, code: "MALFORMED", detail: "the receipt file is not UTF-8", facts: null };
+    }
+    return verifyReceipt(text, genesis, engine);
+  }
+
   root.LantanVerify = {
+    verifyReceiptBytes: verifyReceiptBytes,
     parseJson: parseJson,
     jcs: jcs,
     selectEngine: selectEngine,

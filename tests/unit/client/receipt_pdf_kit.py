@@ -15,7 +15,7 @@ import pytest
 
 from client.errors import FontError
 from client.fonts import FontChoice, find_cjk_font
-from client.receipt_facts import ReceiptFacts, SerialRange
+from client.receipt_facts import ReceiptFacts, ReceiptSigner, SerialRange
 from protocol.hashing import sha256
 
 BATCH_ID = "huangbiao-mariculture-2022-v1"
@@ -26,6 +26,8 @@ def xiangshan_facts() -> ReceiptFacts:
     return ReceiptFacts(
         receipt_id=sha256(b"example retirement tx").hex(),
         receipt_hash=sha256(b"example receipt file").hex(),
+        receipt_version=2,
+        receipt_digest=sha256(b"example receipt identity").hex(),
         chain_id=sha256(b"example chain").hex(),
         kind="judicial",
         court_id="xiangshan-court",
@@ -50,6 +52,15 @@ def xiangshan_facts() -> ReceiptFacts:
         height=7,
         time_ms=1_700_000_123_456,
         signed_by=("xiangshan-county", "ningbo-ptc", "xiamen-ptc"),
+        signers=(
+            ReceiptSigner(
+                key_name="xiangshan-county",
+                name_zh="象山县发展和改革局",
+                name_en="Xiangshan County Development and Reform Bureau",
+            ),
+            ReceiptSigner(key_name="ningbo-ptc", name_zh="宁波市公证处", name_en="Ningbo PTC"),
+            ReceiptSigner(key_name="xiamen-ptc", name_zh=None, name_en=None),
+        ),
         validator_count=3,
         quorum=2,
     )

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from client.code_names import CODE_NAMES
 from client.errors import FontError
 from client.fonts import FontChoice, find_cjk_font
 from client.receipt_facts import SerialRange
 from client.receipt_pdf import (
-    ECOSYSTEM_NAMES,
     VALUE_SIZE_MIN_PT,
     VALUE_SIZE_PT,
     beijing_time_text,
@@ -29,7 +29,9 @@ from client.receipt_pdf import (
     wrap_text,
 )
 from contracts.case_records import JUDICIAL_PURPOSE
-from contracts.credit_records import ECOSYSTEMS
+from contracts.credit_records import ECOSYSTEMS, SerialStatus
+from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
+from contracts.tx_types import TX_TYPE_NAMES
 from tests.unit.client.receipt_pdf_kit import (
     BATCH_ID,
     cjk_font_or_skip,
@@ -59,7 +61,7 @@ def xiangshan_pdf(cjk_font: FontChoice, tmp_path_factory: pytest.TempPathFactory
 
 def test_qr_text_names_the_receipt_id_and_hash():
     facts = xiangshan_facts()
-    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_hash}"
+    assert qr_text(facts) == f"lantan-receipt:{facts.receipt_id}:{facts.receipt_digest}"
 
 
 def test_time_is_shown_as_beijing_time_to_the_millisecond():
@@ -76,7 +78,11 @@ def test_judicial_rows_carry_court_case_obligors_and_quantity_in_t_and_kg():
     assert rows["Obligors (masked)"] == ("王某某、李某某",)
     assert rows["Quantity retired"] == ("422.5 t CO2e = 422,500 kg CO2e",)
     assert rows["Serial ranges"] == (f"{BATCH_ID}: 1–422500 (422,500 kg)",)
-    assert rows["Signed by"][1] == "signed by 3 of 3 (2)"
+    assert rows["Signed by"] == (
+        "3 个验证节点中 3 个签署（法定数 2） 3 of 3 validators signed (quorum 2)",
+        # institutions, each with its key name; a key outside the genesis shows its name only
+        "象山县发展和改革局（xiangshan-county）、宁波市公证处（ningbo-ptc）、xiamen-ptc",
+    )
     assert rows["Vintage and batch"] == (f"2022 · {BATCH_ID}",)
 
 
@@ -91,8 +97,11 @@ def test_codes_print_with_bilingual_names_and_free_text_as_it_is():
     assert rows["Ecosystem"] == ("kelp",)
 
 
-def test_every_ecosystem_the_contracts_accept_has_a_bilingual_name():
-    assert set(ECOSYSTEM_NAMES) == set(ECOSYSTEMS)
+def test_every_code_the_contracts_store_has_a_bilingual_name():
+    codes = set(ECOSYSTEMS) | ROLE_NAMES | ACCOUNT_KINDS | TX_TYPE_NAMES
+    codes |= {status.value for status in SerialStatus} | {"judicial", "voluntary"}
+    codes |= {JUDICIAL_PURPOSE, "accepted", "rejected"}
+    assert codes <= set(CODE_NAMES)
 
 
 def test_voluntary_rows_leave_out_court_case_and_obligors():
@@ -202,10 +211,16 @@ def test_pdffonts_shows_the_cjk_font_embedded_and_nothing_unembedded(
 def test_pdftotext_finds_court_township_and_quantity(xiangshan_pdf: Path):
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-")
     facts = xiangshan_facts()
-    for expected in ("象山县人民法院", "黄避岙", "422,500", "王某某", "signed by 3 of 3 (2)"):
+    for expected in (
+        "象山县人民法院",
+        "黄避岙",
+        "422,500",
+        "王某某",
+        "3 of 3 validators signed (quorum 2)",
+    ):
         assert expected in text, expected
     assert facts.receipt_id in text
-    assert facts.receipt_hash in text
+    assert facts.receipt_digest in text
     assert "2023-11-15 06:15:23.456" in text
 
 
@@ -233,7 +248,7 @@ def test_many_serial_ranges_continue_on_a_second_page(cjk_font: FontChoice, tmp_
     assert "Pages:           2" in info
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(path), "-")
     assert f"{BATCH_ID}: 59001–59500 (500 kg)" in text
-    assert facts.receipt_hash in text
+    assert facts.receipt_digest in text
 
 
 def test_voluntary_receipt_renders(cjk_font: FontChoice):

@@ -1,0 +1,76 @@
+"""Chinese and English names of the codes the chain stores, for court-facing text. Pure data.
+
+Records hold machine codes (`judicial`, `alternative_restoration`, `mariculture`,
+`retired`, `court`, `credits.retire_judicial`); a clerk must never have to read one. The
+PDF, the CLI summary, the web pages and the receipt checker page all name codes from this
+one table (the checker gets it embedded as JSON). A code not in the table is free text
+(a voluntary retirement's purpose, say) and is shown as it is.
+"""
+
+from typing import Final
+
+CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
+    # retirement kinds and purposes (contracts/case_records.py)
+    "judicial": ("judicial retirement", "司法注销"),
+    "voluntary": ("voluntary retirement", "自愿注销"),
+    "alternative_restoration": ("alternative ecological restoration", "替代性生态修复"),
+    "voluntary_offset": ("voluntary offset", "自愿抵消"),
+    # ecosystems (contracts/credit_records.py ECOSYSTEMS)
+    "salt_marsh": ("salt marsh", "盐沼"),
+    "mudflat": ("mudflat", "滩涂"),
+    "mangrove": ("mangrove", "红树林"),
+    "seagrass": ("seagrass", "海草床"),
+    "shellfish": ("shellfish", "贝类"),
+    "algae": ("algae", "藻类"),
+    "mariculture": ("mariculture", "海水养殖"),
+    # serial block statuses (contracts/credit_records.py SerialStatus)
+    "active": ("active", "有效"),
+    "frozen": ("frozen", "已冻结"),
+    "retired": ("retired", "已注销"),
+    "cancelled": ("cancelled", "已作废"),
+    "buffer": ("buffer reserve", "缓冲储备"),
+    # tx results
+    "accepted": ("accepted", "已接受"),
+    "rejected": ("rejected", "已拒绝"),
+    # institution roles (contracts/records.py Role)
+    "issuer": ("issuer", "签发机构"),
+    "trading_centre": ("trading centre", "交易中心"),
+    "court": ("court", "法院"),
+    "procuratorate": ("procuratorate", "检察院"),
+    "auditor": ("auditor", "审计机构"),
+    "validator": ("validator", "验证节点"),
+    "observer": ("observer", "观察节点"),
+    # account kinds (contracts/records.py ACCOUNT_KINDS)
+    "enterprise": ("enterprise", "企业"),
+    "person": ("person", "个人"),
+    "government": ("government", "政府"),
+    "ecological": ("ecological account", "生态账户"),
+    # tx types (contracts/tx_types.py TxType)
+    "institution.register": ("institution registration", "机构登记"),
+    "key.register": ("key registration", "密钥登记"),
+    "validators.update": ("validator set change", "验证节点变更"),
+    "account.open": ("account opening", "开立账户"),
+    "project.register": ("project registration", "项目登记"),
+    "verification.record": ("verification record", "核证记录"),
+    "credits.issue": ("credit issuance", "碳汇签发"),
+    "credits.transfer": ("credit transfer", "碳汇转让"),
+    "credits.retire": ("voluntary retirement", "自愿注销"),
+    "case.register": ("case registration", "案件登记"),
+    "credits.retire_judicial": ("judicial retirement", "司法注销"),
+    "credits.freeze": ("credit freeze", "碳汇冻结"),
+    "credits.unfreeze": ("credit unfreeze", "碳汇解冻"),
+    "credits.cancel": ("credit cancellation", "碳汇作废"),
+    "insurance.attest": ("insurance attestation", "保险证明"),
+}
+
+
+def code_name(code: str, lang: str) -> str:
+    """The name of code in "en" or "zh"; a code outside the table is free text, as it is."""
+    names = CODE_NAMES.get(code)
+    return code if names is None else names[1 if lang == "zh" else 0]
+
+
+def bilingual_name(code: str) -> str:
+    """ "海水养殖 mariculture" for print, where both languages stand side by side."""
+    names = CODE_NAMES.get(code)
+    return code if names is None else f"{names[1]} {names[0]}"
