@@ -72,7 +72,7 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if not state.validators.contains(signed.validator):
         return state
-    if state.votes.contains(signed):
+    if state.votes.contains(signed) or not _future_round_free(state, signed):
         return state
     if not state.config.verify(signed.validator, vote.sign_bytes(), signed.signature):
         return state
@@ -119,6 +119,8 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
     proposal = message.signed.proposal
     if proposal.chain_id != state.config.chain_id or not _round_in_window(state, proposal.round):
         return state
+    if proposal.round > state.round + 1:
+        return state  # its proposer retransmits it; kept now it would only hold memory
     if state.proposals.get(proposal.round) == message or not _proposal_is_authentic(state, message):
         return state
     blocks = {**state.blocks, proposal.block_hash: message.payload}
@@ -176,6 +178,21 @@ def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
         certificate=certificate,
         blocks={**state.blocks, certificate.block_hash: message.payload},
     )
+
+
+FUTURE_ROUNDS_PER_VALIDATOR = 2
+"""Rounds above ours in which one validator's votes are kept (CometBFT's peer catch-up
+rounds). Without a bound, one Byzantine validator could store votes for every round of the
+window, and each later step would cost more as they piled up (issue 10)."""
+
+
+def _future_round_free(state: ReplicaState, signed: SignedVote) -> bool:
+    """A vote of a round above ours is kept only within its sender's future-round budget."""
+    round_number = signed.vote.round
+    if round_number <= state.round:
+        return True
+    held = state.votes.rounds_of(signed.validator, above=state.round)
+    return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
 
 
 def _round_in_window(state: ReplicaState, round_number: int) -> bool:

@@ -98,11 +98,15 @@ class ReplicaState:
 
     @property
     def skip_threshold(self) -> int:
-        """The paper's f+1 with f = f_S = 2q-n-1, so at least one honest sender (line 55).
+        """The paper's f+1 (line 55) with f = max(f_S, f_L): never one Byzantine sender alone.
 
-        n/2 < q gives f_S >= 0, so the threshold is at least 1 (docs/CONSENSUS.md).
+        With f = f_S alone, n=3 (f_S = 0) skipped on one message, so one Byzantine validator
+        could drag the honest ones from round to round and stall the chain (issue 10). A
+        replica left behind in a round without a skip is moved on by its ROUND timeout
+        (docs/CONSENSUS.md, "Round skipping").
         """
-        return self.validators.max_safety_faults + 1
+        validators = self.validators
+        return max(validators.max_safety_faults, validators.max_liveness_faults) + 1
 
     @property
     def can_sign(self) -> bool:

@@ -104,6 +104,10 @@ class VoteTally:
             voters.update(self.slots.get((round_number, vote_type), {}))
         return frozenset(voters)
 
+    def rounds_of(self, validator: PublicKey, above: int) -> set[int]:
+        """Rounds above `above` in which validator has any vote."""
+        return {r for (r, _), inner in self.slots.items() if r > above and validator in inner}
+
     def rounds(self, vote_type: VoteType) -> list[int]:
         """Rounds holding at least one vote of vote_type, ascending."""
         return sorted(r for (r, t) in self.slots if t is vote_type)

@@ -229,13 +229,28 @@ def test_lines_55_56_skip_to_round_with_f_plus_one_messages():
     assert state.round == 5
 
 
-def test_line_55_one_message_suffices_when_f_s_is_zero():
-    h = Harness(n=3, quorum=2)  # f_S = 0: n=3 tolerates crashes, not equivocation
+def test_line_55_one_byzantine_sender_never_moves_n3_alone():
+    # f_S = 0 but f_L = 1 at n=3: with f = f_S one message skipped, so one Byzantine
+    # validator could drag the honest pair from round to round (issue 10). f = max(f_S, f_L).
+    h = Harness(n=3, quorum=2)
     me = h.non_proposer(1, 0)
     state = _at_propose(h, me)
-    other = next(i for i in range(3) if i != me)
-    state, _ = h.receive(state, h.vote(other, PRE, 3, None))
-    assert state.round == 3
+    first, second = (i for i in range(3) if i != me)
+    for round_number in (3, 4, 7):
+        state, _ = h.receive(state, h.vote(first, PRE, round_number, None))
+    assert state.round == 0
+    state, _ = h.receive(state, h.vote(second, COM, 4, None))
+    assert state.round == 4
+
+
+def test_a_validators_votes_are_kept_for_two_rounds_ahead_at_most():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state = _at_propose(h, me)
+    flooder = next(i for i in range(4) if i != me)
+    for round_number in range(1, 50):
+        state, _ = h.receive(state, h.vote(flooder, PRE, round_number, None))
+    assert state.votes.rounds_of(h.key(flooder), above=0) == {1, 2}
 
 
 def test_lines_57_to_60_propose_timeout_prevotes_nil():
