@@ -95,8 +95,10 @@ def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed:
             }
             assert heights > 0, (name, validator)
             assert sum(outcomes.values()) == heights, (name, validator, outcomes)
-            # Every validator is up and connected: its precommit reaches everyone.
-            assert outcomes.get("missing", 0) == 0, (name, validator, outcomes)
+            # Every validator is up and connected: its precommit reaches everyone, except
+            # perhaps at height 1, which a node started last can miss while the first two
+            # decide. "Not in the certificate", the old rule, would count a third of them.
+            assert outcomes.get("missing", 0) <= 1, (name, validator, outcomes)
         signed = metrics["lantan_signer_heights_precommitted_total"]
         assert signed == metrics["lantan_signer_heights_in_set_total"] > 0
 
