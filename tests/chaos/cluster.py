@@ -27,9 +27,14 @@ from tests.integration.network import LocalNet, wait_for
 
 OBSERVER = "observer"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FAKETIME_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 HTTP_TIMEOUT_S = 4.0
 """Short: a partitioned node's packets are dropped, and a probe must not hang for 30 s."""
+
+
+def faketime_library() -> Path | None:
+    """Debian's libfaketime (package faketime), whatever the architecture's lib directory."""
+    found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    return found[0] if found else None
 
 
 class ChaosNet(LocalNet):
@@ -119,11 +124,13 @@ class ChaosNet(LocalNet):
         assert running is None, f"{name} is already running (pid {running})"
         prefix = ["ip", "netns", "exec", self.hosts[name].namespace]
         if clock_offset_s:
+            library = faketime_library()
+            assert library is not None, "clock skew needs libfaketime (apt-get install faketime)"
             # The wall clock only: asyncio's timers run on the monotonic clock, as on a
             # real host whose NTP is off.
             prefix += [
                 "env",
-                f"LD_PRELOAD={FAKETIME_LIBRARY}",
+                f"LD_PRELOAD={library}",
                 f"FAKETIME={clock_offset_s:+d}",
                 "FAKETIME_DONT_FAKE_MONOTONIC=1",
             ]

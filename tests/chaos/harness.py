@@ -1,8 +1,8 @@
 """Making and always removing a chaos run's namespaces, mounts, processes and directories.
 
 `chaos_run` removes namespaces left by runs that died (their owner pid is gone), builds a
-fresh fabric and enters it; on exit, on an exception, on SIGINT/SIGTERM (turned into
-SystemExit so every `finally` runs) and at interpreter exit (atexit) it kills the nodes,
+fresh fabric and enters it; on exit, on an exception, on SIGINT/SIGTERM/SIGHUP (turned
+into KeyboardInterrupt so every `finally` runs) and at interpreter exit (atexit) it kills the nodes,
 unmounts the tmpfs, deletes the namespaces and the network directories.
 """
 
@@ -52,8 +52,9 @@ class ChaosRun:
         self.directories.clear()
 
 
-def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
+def _interrupt_on_signal(signum: int, frame: FrameType | None) -> None:
+    # As Ctrl-C does: pytest then stops the session and still runs every fixture teardown.
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @contextlib.contextmanager
@@ -64,7 +65,8 @@ def chaos_run() -> Iterator[ChaosRun]:
     run.stale_removed = stale
     atexit.register(run.close)
     previous = {
-        signum: signal.signal(signum, _exit_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)
+        signum: signal.signal(signum, _interrupt_on_signal)
+        for signum in (signal.SIGTERM, signal.SIGHUP)
     }
     try:
         fabric.create()

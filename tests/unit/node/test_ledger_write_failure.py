@@ -44,9 +44,7 @@ def file_size_limit(directory: Path) -> Iterator[None]:
 
 def test_a_refused_block_is_not_applied_and_the_node_is_told(tmp_path: Path) -> None:
     failures: list[StoreWriteError] = []
-    ledger = Ledger(
-        LevelDbStore.open(tmp_path / "data"), GENESIS, on_write_failure=failures.append
-    )
+    ledger = Ledger(LevelDbStore.open(tmp_path / "data"), GENESIS, on_write_failure=failures.append)
     build_and_commit(ledger, (account_open(1),))
     head = ledger.head()
     txs = tuple(account_open(nonce) for nonce in range(2, 12))
