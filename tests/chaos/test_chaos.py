@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.chaos import scenarios
+from tests.chaos import byzantine, scenarios
 from tests.chaos.cluster import ChaosNet, faketime_library
 from tests.chaos.harness import ChaosRun
 from tests.chaos.load import Load
@@ -91,8 +91,23 @@ def test_split_2_2(chaos: ChaosRun, records: list[Record]) -> None:
         net.close()
 
 
-def test_byzantine_with_partitions() -> None:
-    pytest.skip(
-        "needs the Byzantine validator process of the hardening issue "
-        "(tests/adversary on branch wt-adversary), not on this branch yet"
-    )
+def test_byzantine_with_partitions(chaos: ChaosRun, records: list[Record]) -> None:
+    if not byzantine.available():
+        pytest.skip(
+            "needs the Byzantine validator process of the hardening issue "
+            f"({byzantine.MODULE}, branch wt-adversary), not on this branch yet"
+        )
+    net = chaos.network("byz", validators=4)
+    liar = net.validators[-1]
+    net.names.remove(liar)  # the harness starts, loads and checks only the honest nodes
+    load = Load(net)
+    process = None
+    try:
+        net.up()
+        process = byzantine.ByzantineInNamespace(net, liar)
+        check(byzantine.byzantine_with_partitions(net, load, LENGTHS, process), records)
+    finally:
+        if process is not None:
+            process.close()
+        load.close()
+        net.close()
