@@ -256,22 +256,18 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
     """Fill the tmpfs under victim's data directory, hold, free it, let it recover."""
     with Scenario(net, load, "full disk") as scenario:
         filler = net.data_dir(victim) / FILLER
-        _fill(filler)
-        scenario.record.faults += 1
         start = net.height(victim)
         others_start = _top(net)
-        time.sleep(lengths.disk_full_s)
-        alive = net.exited(victim) is None
-        victim_height = _height_or_none(net, victim)
-        others_end = _top(net)
-        filler.unlink()
-        restarted = False
-        if net.exited(victim) is not None:
-            # The node stopped itself: a supervisor (systemd Restart=on-failure) starts it
-            # again; no file of its data directory is touched by hand.
-            (net.directory / victim / "node.pid").unlink(missing_ok=True)
-            net.start(victim)
-            restarted = True
+        try:
+            _fill(filler)
+            scenario.record.faults += 1
+            time.sleep(lengths.disk_full_s)
+            alive = net.exited(victim) is None
+            victim_height = _height_or_none(net, victim)  # it may have stopped itself
+            others_end = _top(net)
+        finally:
+            filler.unlink(missing_ok=True)
+            restarted = _restart_if_exited(net, victim)
         net.wait_ready(victim, timeout_s=120)
         scenario.record.notes |= {
             "victim": victim,
@@ -283,6 +279,16 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
         }
         scenario.healed()
     return scenario.record
+
+
+def _restart_if_exited(net: ChaosNet, name: str) -> bool:
+    """What a supervisor (systemd Restart=on-failure) does for a node that stopped itself;
+    no file of its data directory is touched by hand."""
+    if net.exited(name) is None:
+        return False
+    (net.directory / name / "node.pid").unlink(missing_ok=True)
+    net.start(name)
+    return True
 
 
 def _fill(path: Path) -> None:
