@@ -17,6 +17,7 @@ from contracts.execution import apply_block
 from contracts.validator_sets import current_validator_set, next_validator_set
 from genesis.document import Genesis
 from node.metrics.registry import NodeMetrics
+from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
@@ -98,9 +99,13 @@ class Ledger:
         *,
         verify: Callable[[bytes, bytes, bytes], bool] = verify_signature,
         metrics: NodeMetrics | None = None,
+        on_write_failure: Callable[[StoreWriteError], None] | None = None,
     ) -> None:
         self.store = store
         self.verify = verify
+        self.on_write_failure = on_write_failure
+        """Called when LevelDB refuses a block (a full disk); node/server.py stops the process
+        there, since the handle refuses every later write. Without it the error propagates."""
         """Signature check used in execution: node/signature_cache.py in a running node."""
         self.metrics = metrics or NodeMetrics()
         self.genesis = genesis
@@ -339,7 +344,16 @@ class Ledger:
             results=[r.canonical_bytes() for r in prepared.results],
             tx_ids=[tx.tx_id for tx in prepared.block.txs],
         )
-        self.store.commit(overlay)
+        try:
+            self.store.commit(overlay)
+        except StoreWriteError as error:
+            # The overlay now holds this block's log entry and records: it cannot be
+            # committed again, so no retry may find it among the prepared blocks.
+            with self._lock:
+                self._prepared.clear()
+            if self.on_write_failure is not None:
+                self.on_write_failure(error)
+            raise
         with self._lock:
             self._prepared.clear()
         self.metrics.block_committed(

@@ -8,6 +8,7 @@ blocking happens on worker threads; the event loop serves HTTP.
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ from node.service import NodeService
 from node.signature_cache import SignatureCache
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.startup_check import run_startup_check
+from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import SYNC_INTERVAL_S, BlockSync
 from node.transport import Peer, PeerTransport
@@ -48,6 +50,18 @@ from protocol.signing import SigningKey
 log = logging.getLogger("lantan.node")
 T = TypeVar("T")
 PASSPHRASE_FILE = "passphrase"
+EXIT_STORE_WRITE = 4
+"""The exit status after LevelDB refused a block (a full disk): restart once there is room."""
+
+
+def stop_on_write_failure(error: StoreWriteError) -> None:
+    """Fail-stop: LevelDB refuses every write after one failed, so the node cannot commit,
+    vote usefully or sync again in this process. It leaves now, without another vote; the
+    batch was not applied, and a restart (systemd Restart=on-failure) reopens the store at
+    the last whole block and catches up by block sync once the disk has room."""
+    log.critical("%s; stopping (exit %d): free disk space, then restart", error, EXIT_STORE_WRITE)
+    logging.shutdown()
+    os._exit(EXIT_STORE_WRITE)
 
 
 class SystemClock:
@@ -77,7 +91,13 @@ def build_node(config: NodeConfig) -> Node:
     store = LevelDbStore.open(config.resolve(config.data_dir))
     metrics = NodeMetrics()
     metrics.peer_names = {peer.url: peer.name for peer in config.peers}
-    ledger = Ledger(store, genesis, verify=SignatureCache().verify, metrics=metrics)
+    ledger = Ledger(
+        store,
+        genesis,
+        verify=SignatureCache().verify,
+        metrics=metrics,
+        on_write_failure=stop_on_write_failure,
+    )
     run_startup_check(ledger)
     clock, events = SystemClock(), ChainEvents()
     mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)

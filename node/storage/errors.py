@@ -3,6 +3,7 @@
 StorageError
 ├── StoreLockedError      another process (or another handle) holds the database's LOCK
 ├── StoreOpenError        the database could not be opened for another reason
+├── StoreWriteError       LevelDB refused a block's batch (a full disk, an I/O error)
 ├── StaleOverlayError     an overlay built on a head that is no longer the head
 └── ReadOnlyViewError     a write through a view of committed data
 """
@@ -31,6 +32,14 @@ class StoreOpenError(StorageError):
     def __init__(self, directory: Path, reason: str) -> None:
         super().__init__(f"cannot open the store at {directory}: {reason}")
         self.directory = directory
+
+
+class StoreWriteError(StorageError):
+    """LevelDB refused to write a block's batch (No space left on device, an I/O error).
+
+    Nothing of the batch is applied, but LevelDB keeps the error and refuses every later
+    write of this handle: only reopening the store (restarting the process) clears it.
+    """
 
 
 class StaleOverlayError(StorageError):

@@ -19,6 +19,7 @@ from node.storage.errors import (
     StaleOverlayError,
     StoreLockedError,
     StoreOpenError,
+    StoreWriteError,
 )
 from node.storage.overlay import Overlay
 from node.storage.views import LogNodes, SmtNodes, StateRecords
@@ -126,7 +127,12 @@ class LevelDbStore:
                     batch.delete(key)
                 else:
                     batch.put(key, value)
-            batch.write()
+            try:
+                batch.write()
+            except plyvel.IOError as error:
+                raise StoreWriteError(
+                    f"block {overlay.block_height} not written: {error}"
+                ) from None
             overlay.seal()
 
     def head_height(self) -> int | None:

@@ -1,0 +1,210 @@
+"""A network whose nodes each live in their own namespace, configured like separate offices.
+
+Every validator (and one observer) gets a node.toml with its own address 10.77.0.x, port
+7100 and its peers' real addresses, exactly what an operator in each province writes; the
+process starts with `ip netns exec <its namespace> python -m node.main <dir>`. The HTTP
+helpers of tests/integration/network.py (LocalNet) work unchanged once the harness sits in
+the bridge namespace (Fabric.enter).
+"""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from genesis.network import GENESIS_FILE, init_local_network
+from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
+from node.net import LOCAL_HEARTBEAT_MS, LOG_FILE, PID_FILE, read_pid, validator_names
+from tests.chaos.namespaces import NODE_PORT, Fabric, Host, run
+from tests.integration.network import LocalNet, wait_for
+
+OBSERVER = "observer"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HTTP_TIMEOUT_S = 4.0
+"""Short: a partitioned node's packets are dropped, and a probe must not hang for 30 s."""
+
+
+def faketime_library() -> Path | None:
+    """Debian's libfaketime (package faketime), whatever the architecture's lib directory."""
+    found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    return found[0] if found else None
+
+
+class ChaosNet(LocalNet):
+    """n validators and one observer, each in its own namespace of fabric."""
+
+    def __init__(
+        self,
+        directory: Path,
+        fabric: Fabric,
+        *,
+        validators: int,
+        tmpfs_mib: Mapping[str, int] = {},
+    ) -> None:
+        super().__init__(directory)
+        self.http.close()
+        self.http = httpx.Client(timeout=HTTP_TIMEOUT_S, limits=httpx.Limits(max_connections=32))
+        self.fabric = fabric
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.mounts: list[Path] = []
+        document = init_local_network(
+            self.directory, validator_count=validators, genesis_time_ms=time.time_ns() // 10**6
+        )
+        (self.directory / GENESIS_FILE).write_text(json.dumps(document.to_json(), indent=2))
+        self.names = [*validator_names(self.directory), OBSERVER]
+        self.hosts: dict[str, Host] = {name: fabric.add_host(name) for name in self.names}
+        for name in self.names:
+            self._write_node_toml(name)
+        for name, size in tmpfs_mib.items():
+            self.mount_tmpfs(name, size)
+
+    @property
+    def validators(self) -> list[str]:
+        return self.names[:-1]
+
+    def _write_node_toml(self, name: str) -> None:
+        observer = name == OBSERVER
+        peers = [other for other in self.validators if other != name]
+        config = NodeConfig(
+            name=name,
+            node_dir=self.directory / name,
+            genesis=Path("..") / GENESIS_FILE,
+            host=self.hosts[name].address,
+            port=NODE_PORT,
+            observer=observer,
+            heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
+            peers=tuple(
+                PeerConfig(name=peer, url=f"http://{self.hosts[peer].address}:{NODE_PORT}")
+                for peer in peers
+            ),
+        )
+        (self.directory / name).mkdir(exist_ok=True)
+        (self.directory / name / CONFIG_FILE).write_text(render_config(config))
+
+    # --- disks ---------------------------------------------------------------------------
+
+    def data_dir(self, name: str) -> Path:
+        return self.directory / name / "data"
+
+    def mount_tmpfs(self, name: str, size_mib: int) -> None:
+        """A small tmpfs as the node's data directory (before its first start)."""
+        path = self.data_dir(name)
+        path.mkdir(parents=True, exist_ok=True)
+        run("mount", "-t", "tmpfs", "-o", f"size={size_mib}m,mode=0700", "tmpfs", str(path))
+        self.mounts.append(path)
+
+    def data_bytes(self, name: str) -> int:
+        total = 0
+        for path in self.data_dir(name).rglob("*"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and not path.name.startswith("filler"):
+                    total += path.stat().st_size
+        return total
+
+    # --- processes -----------------------------------------------------------------------
+
+    def up(self, *, validators: int = 0) -> None:
+        for name in self.names:
+            self.start(name)
+        for name in self.names:
+            self.wait_ready(name, timeout_s=120)
+        self.wait_heights(self.names, 1, timeout_s=120)
+
+    def start(self, name: str, *, clock_offset_s: int = 0) -> int:
+        """Start the node in its namespace; clock_offset_s != 0 runs it under libfaketime."""
+        node_dir = self.directory / name
+        running = read_pid(node_dir)
+        assert running is None, f"{name} is already running (pid {running})"
+        prefix = ["ip", "netns", "exec", self.hosts[name].namespace]
+        if clock_offset_s:
+            library = faketime_library()
+            assert library is not None, "clock skew needs libfaketime (apt-get install faketime)"
+            # The wall clock only: asyncio's timers run on the monotonic clock, as on a
+            # real host whose NTP is off.
+            prefix += [
+                "env",
+                f"LD_PRELOAD={library}",
+                f"FAKETIME={clock_offset_s:+d}",
+                "FAKETIME_DONT_FAKE_MONOTONIC=1",
+            ]
+        with (node_dir / LOG_FILE).open("ab") as log:
+            process = subprocess.Popen(
+                [*prefix, sys.executable, "-m", "node.main", str(node_dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=node_dir,
+                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            )
+        self.processes[name] = process
+        self.started_pids.add(process.pid)
+        (node_dir / PID_FILE).write_text(f"{process.pid}\n")
+        return process.pid
+
+    def pid(self, name: str) -> int:
+        pid = read_pid(self.directory / name)
+        assert pid is not None, f"{name} is not running"
+        return pid
+
+    def kill(self, name: str) -> None:
+        os.kill(self.pid(name), signal.SIGKILL)
+        self.processes[name].wait(timeout=20)
+        (self.directory / name / PID_FILE).unlink(missing_ok=True)
+
+    def stop(self, name: str) -> None:
+        """SIGTERM, then SIGKILL after 15 s."""
+        process = self.processes[name]
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+        (self.directory / name / PID_FILE).unlink(missing_ok=True)
+
+    def exited(self, name: str) -> int | None:
+        return self.processes[name].poll()
+
+    def rss_kib(self, name: str) -> int:
+        with contextlib.suppress(OSError, AssertionError):
+            for line in Path(f"/proc/{self.pid(name)}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def proposer(self) -> str:
+        """The proposer that a majority of reachable validators names for the current round."""
+
+        def named() -> str | None:
+            votes: dict[str, int] = {}
+            for name in self.validators:
+                with contextlib.suppress(httpx.HTTPError, AssertionError):
+                    proposer = self.status(name)["proposer"]
+                    if proposer:
+                        votes[proposer] = votes.get(proposer, 0) + 1
+            return max(votes, key=lambda p: votes[p]) if votes else None
+
+        return wait_for(named, 30, "a proposer")
+
+    def close(self) -> None:
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGCONT)
+                process.kill()
+        for process in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=20)
+        for name in self.names:
+            (self.directory / name / PID_FILE).unlink(missing_ok=True)
+        for path in self.mounts:
+            run("umount", "-l", str(path), check=False)
+        self.mounts.clear()
+        self.http.close()
