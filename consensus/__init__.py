@@ -9,6 +9,7 @@ from consensus.actions import (
     Broadcast,
     CommitBlock,
     EvidenceFound,
+    PersistPayload,
     PersistSignerState,
     RequestProposal,
     ScheduleTimeout,
@@ -17,7 +18,7 @@ from consensus.actions import (
 )
 from consensus.canary import NO_CANARY, Canary
 from consensus.config import EngineConfig, TimeoutConfig, TimeoutKind
-from consensus.engine import start_replica, step
+from consensus.engine import held_blocks, start_replica, step
 from consensus.events import (
     CommitApplied,
     Event,
@@ -27,6 +28,8 @@ from consensus.events import (
     Tick,
 )
 from consensus.messages import (
+    BlockPayload,
+    BlockRequest,
     CommitMessage,
     Message,
     ProposalMessage,
@@ -53,6 +56,8 @@ from consensus.state import ReplicaState, Step
 __all__ = [
     "NO_CANARY",
     "Action",
+    "BlockPayload",
+    "BlockRequest",
     "Broadcast",
     "Canary",
     "CommitApplied",
@@ -65,6 +70,7 @@ __all__ = [
     "Message",
     "MessageReceived",
     "PayloadHasher",
+    "PersistPayload",
     "PersistSignerState",
     "ProposalMessage",
     "ProposalSubmitted",
@@ -86,6 +92,7 @@ __all__ = [
     "VerifySignature",
     "decode_signer_state",
     "encode_signer_state",
+    "held_blocks",
     "initial_signer_state",
     "may_sign",
     "may_sign_checkpoint",

@@ -12,12 +12,14 @@ from consensus.catchup import ask_for_commits, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
 from consensus.messages import (
+    BlockPayload,
     BlockRequest,
     CommitMessage,
     ProposalMessage,
     StatusMessage,
     message_height,
 )
+from consensus.rounds import missing_blocks
 from consensus.state import ReplicaState, Step
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
@@ -49,6 +51,8 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
     if isinstance(message, BlockRequest):
         _answer_block_request(state, received, message, out)
         return state
+    if isinstance(message, BlockPayload):
+        return on_block_payload(state, message, out)
     assert isinstance(message, StatusMessage)
     return state
 
@@ -56,13 +60,34 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
 def _answer_block_request(
     state: ReplicaState, received: MessageReceived, request: BlockRequest, out: list[Action]
 ) -> None:
-    """Send back a signed proposal carrying the block, if we hold one."""
+    """Send back a signed proposal carrying the block, else the bare payload if we hold it.
+
+    After a restart we hold our locked and valid payloads (PersistPayload) but no proposal.
+    """
     if received.sender == state.public_key:
         return
     for message in state.proposals.values():
         if message.signed.proposal.block_hash == request.block_hash:
             out.append(Send(to=received.sender, message=message))
             return
+    payload = state.blocks.get(request.block_hash)
+    if payload is not None:
+        answer = BlockPayload(height=state.height, block_hash=request.block_hash, payload=payload)
+        out.append(Send(to=received.sender, message=answer))
+
+
+def on_block_payload(state: ReplicaState, message: BlockPayload, out: list[Action]) -> ReplicaState:
+    """Keep a payload we asked for (see rounds.missing_blocks); its hash authenticates it.
+
+    Only blocks we miss are accepted, so a peer cannot fill our memory with payloads.
+    """
+    block = message.block_hash
+    if block in state.blocks or block not in missing_blocks(state):
+        return state
+    if state.config.hash_payload(message.payload) != block:
+        return state
+    state = replace(state, blocks={**state.blocks, block: message.payload})
+    return request_validation(state, block, state.round, out)
 
 
 def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:

@@ -4,7 +4,8 @@ Votes travel as protocol.votes.SignedVote. A proposal carries the opaque block p
 when it re-proposes a valid value (pol_round >= 0), the q prevotes that justify it, so a
 replica that missed that round can still apply Alg. 1 line 28. A CommitMessage lets a
 lagging replica commit from a certificate; a StatusMessage announces the height a replica
-is working on, so peers ahead of it push commits; a BlockRequest asks for a payload.
+is working on, so peers ahead of it push commits; a BlockRequest asks for a payload, and a
+BlockPayload answers it.
 """
 
 from dataclasses import dataclass
@@ -111,7 +112,30 @@ class BlockRequest:
         return {"kind": "block_request", "height": self.height, "block_hash": self.block_hash.hex()}
 
 
-Message: TypeAlias = ProposalMessage | SignedVote | CommitMessage | StatusMessage | BlockRequest
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockPayload:
+    """Answers a BlockRequest with the bare payload, authenticated by its hash alone.
+
+    A replica that restarted holds its locked and valid payloads (PersistPayload) but no
+    signed proposal carrying them, so it serves the bytes themselves.
+    """
+
+    height: int
+    block_hash: Hash32
+    payload: bytes
+
+    def to_json(self) -> JsonObject:
+        return {
+            "kind": "block_payload",
+            "height": self.height,
+            "block_hash": self.block_hash.hex(),
+            "payload": self.payload.hex(),
+        }
+
+
+Message: TypeAlias = (
+    ProposalMessage | SignedVote | CommitMessage | StatusMessage | BlockRequest | BlockPayload
+)
 
 
 def message_height(message: Message) -> int:
@@ -154,6 +178,13 @@ def message_from_json(value: object) -> Message:
         return BlockRequest(
             height=read_int(obj, "height"),
             block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
+        )
+    if kind == "block_payload":
+        obj = expect_object(value, "block payload", ("kind", "height", "block_hash", "payload"))
+        return BlockPayload(
+            height=read_int(obj, "height"),
+            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
+            payload=_read_payload(obj),
         )
     if kind == "status":
         obj = expect_object(value, "status message", ("kind", "height"))

@@ -29,6 +29,10 @@ class SimOptions:
     check_certificates: bool = True
     """Off for canary runs that must show a real fork rather than a short certificate."""
     liveness_bound_ms: int = 30_000
+    check_payloads: bool = True
+    """After every step: every lock and valid value names a payload someone can serve."""
+    drop_persisted_payload: bool = False
+    """Canary: a restart forgets the persisted payloads (keeps the signer state)."""
 
 
 @dataclass

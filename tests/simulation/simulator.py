@@ -21,6 +21,7 @@ from consensus import (
     EvidenceFound,
     Message,
     MessageReceived,
+    PersistPayload,
     PersistSignerState,
     ProposalSubmitted,
     ProposalValidated,
@@ -32,6 +33,7 @@ from consensus import (
     SignerState,
     Tick,
     ValidateProposal,
+    held_blocks,
     initial_signer_state,
     start_replica,
     step,
@@ -41,6 +43,7 @@ from protocol.validators import ValidatorSet
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
+from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError
 from tests.simulation.scenario import Kind, Scenario, make_scenario
 from tests.simulation.sim_config import (
@@ -64,6 +67,8 @@ class Replica:
     clock: LocalClock
     honest: bool
     persisted: SignerState
+    persisted_payloads: dict[Hash32, bytes] = field(default_factory=dict)
+    """Payloads written on PersistPayload, beside the signer state (and lost with it)."""
     state: ReplicaState | None = None
     chain: list[Hash32] = field(default_factory=list)
     stored: dict[int, CommitMessage] = field(default_factory=dict)
@@ -160,7 +165,12 @@ class Simulation:
         )
         if lose_signer_state:
             signer_state = None
+            replica.persisted_payloads = {}
             self.stats.restarts_without_signer_state += 1
+        if self.options.drop_persisted_payload:
+            # The canary of the payload invariant: the bug of issue 21, a lock kept
+            # across a crash without the block it names.
+            replica.persisted_payloads = {}
         self._start(replica, signer_state, reported)
 
     def _start(self, replica: Replica, signer_state: SignerState | None, reported: int) -> None:
@@ -173,6 +183,7 @@ class Simulation:
             now_ms=replica.clock.now_ms,
             highest_reported_height=reported,
             recent_commits=replica.stored,
+            held_payloads=replica.persisted_payloads,
         )
         replica.state = state
         for answer in self._perform(replica, actions):
@@ -249,13 +260,21 @@ class Simulation:
             replica.state = state
             self.stats.steps += 1
             pending.extend(self._perform(replica, actions))
+            if self.options.check_payloads:
+                check_payloads_obtainable(self.replicas.values())
 
     def _perform(self, replica: Replica, actions: list[Action]) -> list[Event]:
         """Carry out actions in order; return the node's answers as follow-up events."""
         answers: list[Event] = []
         for action in actions:
-            if isinstance(action, PersistSignerState):
+            if isinstance(action, PersistPayload):
+                replica.persisted_payloads[action.block_hash] = action.payload
+            elif isinstance(action, PersistSignerState):
                 replica.persisted = action.signer_state
+                # Like the node: payloads the signer state on disk no longer names go.
+                keep = held_blocks(action.signer_state)
+                for block in [b for b in replica.persisted_payloads if b not in keep]:
+                    del replica.persisted_payloads[block]
             elif isinstance(action, Send | Broadcast):
                 self._transmit(replica, action)
             elif isinstance(action, ScheduleTimeout):

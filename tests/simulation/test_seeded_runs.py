@@ -58,3 +58,12 @@ def test_real_ed25519(request, replay_seed):
     twins = seeds_to_run(range(4010, 4020), replay_seed)
     run_checked(_test_id(request), crash, Kind.CRASH3, max_height=3, options=options)
     run_checked(_test_id(request), twins, Kind.BYZANTINE4, max_height=3, options=options)
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"), [(Kind.CRASH3, 100448), (Kind.BYZANTINE4, 200006)], ids=["crash3", "byz4"]
+)
+def test_a_lock_kept_across_a_crash_keeps_its_payload(request, kind, seed):
+    """Issue 21: replicas restarted locked on a block whose payload nobody held any more and
+    never decided again. With PersistPayload the locked replica re-proposes it."""
+    run_checked(_test_id(request), [seed], kind, max_height=5)
