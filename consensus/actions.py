@@ -101,6 +101,19 @@ class EvidenceFound:
     evidence: DuplicateVoteEvidence
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForkDetected:
+    """A verified certificate of a height we decided names another block: halt.
+
+    The replica signs nothing more; evidence naming the double-signers derivable from the
+    two certificates (and our own votes of that height) comes as EvidenceFound.
+    """
+
+    height: int
+    ours: CommitCertificate
+    theirs: CommitCertificate
+
+
 Action: TypeAlias = (
     PersistPayload
     | PersistSignerState
@@ -111,4 +124,5 @@ Action: TypeAlias = (
     | ScheduleTimeout
     | CommitBlock
     | EvidenceFound
+    | ForkDetected
 )

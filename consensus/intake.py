@@ -7,13 +7,16 @@ heights trigger catch-up. Duplicates are recognised before any signature is chec
 
 from dataclasses import replace
 
-from consensus.actions import Action, EvidenceFound, Send, ValidateProposal
+from consensus.actions import Action, EvidenceFound, ForkDetected, Send, ValidateProposal
 from consensus.catchup import ask_for_commits, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
+from consensus.fork_evidence import fork_evidence
 from consensus.messages import (
+    CERTIFICATES_MAX,
     BlockPayload,
     BlockRequest,
+    CertificatesMessage,
     CommitMessage,
     ProposalMessage,
     StatusMessage,
@@ -23,12 +26,14 @@ from consensus.rounds import missing_blocks
 from consensus.state import ReplicaState, Step
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
-from protocol.votes import SignedVote, VoteType
+from protocol.votes import CommitCertificate, SignedVote, VoteType
 
 
 def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]) -> ReplicaState:
     """Route one received message by its height and kind."""
     message = received.message
+    if isinstance(message, CertificatesMessage):
+        return on_certificates(state, received, message, out)
     height = message_height(message)
     if height < state.height:
         # A commit says nothing about its sender's height (it is a push), so only
@@ -201,6 +206,74 @@ def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
         certificate=certificate,
         blocks={**state.blocks, certificate.block_hash: message.payload},
     )
+
+
+def on_certificates(
+    state: ReplicaState, received: MessageReceived, message: CertificatesMessage, out: list[Action]
+) -> ReplicaState:
+    """Compare a peer's recent certificates with our decisions; a conflict is a fork."""
+    for theirs in message.certificates[:CERTIFICATES_MAX]:
+        decided = state.decisions.get(theirs.height)
+        validators = state.decided_validators.get(theirs.height)
+        if decided is None or validators is None:
+            continue
+        ours = decided.certificate
+        if ours.block_hash == theirs.block_hash:
+            continue
+        config = state.config
+        # A forged certificate must not halt us: it needs a quorum of that height's set.
+        if not certificate_is_valid(
+            theirs, config.chain_id, validators, validators.quorum, config.verify
+        ):
+            continue
+        state = _on_fork(state, received, ours, theirs, their_votes=message.votes, out=out)
+    return state
+
+
+def _on_fork(
+    state: ReplicaState,
+    received: MessageReceived,
+    ours: CommitCertificate,
+    theirs: CommitCertificate,
+    *,
+    their_votes: tuple[SignedVote, ...],
+    out: list[Action],
+) -> ReplicaState:
+    """Report the double-signers we can prove, halt, and show the peer what we saw."""
+    seen = _votes_of_height(state, theirs.height)
+    config = state.config
+    shown = [
+        v
+        for v in their_votes
+        if (v.vote.chain_id, v.vote.height) == (config.chain_id, theirs.height)
+        and config.verify(v.validator, v.vote.sign_bytes(), v.signature)
+    ]
+    found = fork_evidence(config.chain_id, config.verify, ours, theirs, seen=seen, shown=shown)
+    for evidence in found:
+        vote = evidence.vote_a.vote
+        slot = (evidence.offender, vote.height, vote.round, vote.type)
+        if slot not in state.evidence_slots:
+            out.append(EvidenceFound(evidence=evidence))
+            state = replace(state, evidence_slots=state.evidence_slots | {slot})
+    if state.fork_height is not None:
+        return state
+    out.append(ForkDetected(height=theirs.height, ours=ours, theirs=theirs))
+    answer = CertificatesMessage(certificates=(ours,), votes=tuple(seen))
+    out.append(Send(to=received.sender, message=answer))
+    return replace(state, fork_height=theirs.height)
+
+
+def _votes_of_height(state: ReplicaState, height: int) -> list[SignedVote]:
+    """Every vote we still hold of height (this one or the previous), else none."""
+    if height not in (state.height, state.height - 1):
+        return []
+    tally = state.votes if height == state.height else state.previous_votes
+    return [
+        vote
+        for vote_type in VoteType
+        for round_number in tally.rounds(vote_type)
+        for vote in tally.in_round(round_number, vote_type)
+    ]
 
 
 def _round_in_window(state: ReplicaState, round_number: int) -> bool:

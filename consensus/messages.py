@@ -20,6 +20,8 @@ from protocol.votes import CommitCertificate, Proposal, SignedVote
 
 PAYLOAD_HEX_MAX = 1 << 27
 """Largest payload accepted from JSON, in hex characters (64 MiB of block)."""
+CERTIFICATES_MAX = 16
+"""Most certificates one CertificatesMessage may carry (EngineConfig.decisions_kept)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,8 +135,40 @@ class BlockPayload:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertificatesMessage:
+    """The certificates of the sender's recent decisions, gossiped with its retransmissions.
+
+    Certificates of conflicting decisions must meet for a fork to be noticed: replicas on
+    either side of a fork go on at equal heights and never ask each other for commits.
+    """
+
+    certificates: tuple[CommitCertificate, ...]
+    votes: tuple[SignedVote, ...] = ()
+    """After a fork: the votes the sender saw at the fork height, so the receiver can find
+    an equivocation that neither certificate shows alone (certificates of different rounds)."""
+
+    @property
+    def height(self) -> int:
+        """The highest height carried (0 if none); routing does not use it."""
+        return max((c.height for c in self.certificates), default=0)
+
+    def to_json(self) -> JsonObject:
+        return {
+            "kind": "certificates",
+            "certificates": [c.to_json() for c in self.certificates],
+            "votes": [v.to_json() for v in self.votes],
+        }
+
+
 Message: TypeAlias = (
-    ProposalMessage | SignedVote | CommitMessage | StatusMessage | BlockRequest | BlockPayload
+    ProposalMessage
+    | SignedVote
+    | CommitMessage
+    | StatusMessage
+    | BlockRequest
+    | BlockPayload
+    | CertificatesMessage
 )
 
 
@@ -185,6 +219,13 @@ def message_from_json(value: object) -> Message:
             height=read_int(obj, "height"),
             block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
             payload=_read_payload(obj),
+        )
+    if kind == "certificates":
+        obj = expect_object(value, "certificates message", ("kind", "certificates", "votes"))
+        items = read_list(obj, "certificates", max_items=CERTIFICATES_MAX)
+        return CertificatesMessage(
+            certificates=tuple(CommitCertificate.from_json(c) for c in items),
+            votes=tuple(SignedVote.from_json(v) for v in read_list(obj, "votes")),
         )
     if kind == "status":
         obj = expect_object(value, "status message", ("kind", "height"))

@@ -20,3 +20,16 @@ def test_equivocation_yields_evidence_against_exactly_that_key(request, replay_s
         result = run_seed(seed, Kind.EQUIVOCATE3, 3, options)
         hint = replay_hint(request.node.nodeid, seed, Kind.EQUIVOCATE3)
         assert result.evidence_offenders == {2}, f"offenders {result.evidence_offenders}\n{hint}"
+        # A fork must end with both sides halted and holding evidence (issue 21).
+        assert result.violation is None, f"{result.violation}\n{hint}"
+
+
+@pytest.mark.parametrize("seed", [500299, 500409])
+def test_a_fork_ends_with_both_sides_halted_and_the_equivocator_named(request, seed):
+    """Issue 21: these runs forked with nobody named; certificates now meet by gossip,
+    both sides halt, and the evidence (found or gossiped) names key 2 on each of them."""
+    options = SimOptions(check_safety=False, check_liveness=False, liveness_bound_ms=10_000)
+    for max_height in (5, 6, 8):
+        result = run_seed(seed, Kind.EQUIVOCATE3, max_height, options)
+        hint = replay_hint(request.node.nodeid, seed, Kind.EQUIVOCATE3)
+        assert result.violation is None, f"{result.violation}\n{hint}"

@@ -7,9 +7,12 @@ from consensus import (
     BlockPayload,
     BlockRequest,
     Broadcast,
+    CertificatesMessage,
+    CommitApplied,
     CommitBlock,
     CommitMessage,
     EvidenceFound,
+    ForkDetected,
     PersistPayload,
     PersistSignerState,
     ScheduleTimeout,
@@ -105,8 +108,6 @@ def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
     others = [i for i in range(3) if i != me]
     for i in others:
         state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
-    from consensus import CommitApplied
-
     state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
     _, actions = h.receive(state, h.vote(others[0], COM, 0, block_hash(Y)))
     assert [a.evidence.offender for a in actions if isinstance(a, EvidenceFound)] == [
@@ -235,3 +236,44 @@ def test_a_replica_serves_a_reloaded_payload_and_a_peer_that_misses_it_takes_it(
     peer, actions = h.receive(peer, served, me)
     assert peer.blocks == {block_hash(X): X}
     assert any(isinstance(a, ValidateProposal) for a in actions)
+
+
+def _decided(h: Harness, me: int, payload: bytes, signers: list[int]):
+    """Replica me decided payload at height 1 from signers' precommits, now at height 2."""
+    state, _ = h.start(me)
+    certificate = _certificate(h, signers, payload)
+    state, _ = h.receive(state, CommitMessage(certificate=certificate, payload=payload))
+    state, actions = feed(state, validated(h.proposal(0, payload)))
+    commit = next(a for a in actions if isinstance(a, CommitBlock))
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    return state, commit.certificate
+
+
+def test_a_conflicting_certificate_halts_and_names_the_validators_in_both():
+    h = Harness()
+    me = 3
+    state, ours = _decided(h, me, X, [0, 1, 3])
+    assert state.height == 2
+    theirs = _certificate(h, [0, 1, 2], Y)  # 0 and 1 signed both blocks at round 0
+    state, actions = h.receive(state, CertificatesMessage(certificates=(theirs,)), 2)
+    named = sorted(a.evidence.offender for a in actions if isinstance(a, EvidenceFound))
+    assert named == sorted([h.key(0), h.key(1)])
+    fork = [a for a in actions if isinstance(a, ForkDetected)]
+    assert fork == [ForkDetected(height=1, ours=ours, theirs=theirs)]
+    assert not state.can_sign
+    answers = [a for a in actions if isinstance(a, Send)]
+    answer = answers[0].message
+    assert isinstance(answer, CertificatesMessage) and answer.certificates == (ours,)
+
+
+def test_a_certificate_below_quorum_or_for_our_block_changes_nothing():
+    h = Harness()
+    state, _ = _decided(h, 3, X, [0, 1, 3])
+    short = _certificate(h, [0, 2], Y)
+    same = _certificate(h, [0, 1, 2], X)
+    for message in (
+        CertificatesMessage(certificates=(short,)),
+        CertificatesMessage(certificates=(same,)),
+    ):
+        after, actions = h.receive(state, message, 2)
+        assert after.can_sign and not [a for a in actions if isinstance(a, ForkDetected)]
