@@ -38,7 +38,7 @@ def _first_fork(canary: Canary, kind: Kind, seeds: list[int]) -> tuple[int, str]
     ],
 )
 def test_canary_is_caught(name, canary, kind, replay_seed):
-    seeds = seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed)
+    seeds = seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed, daily=False)
     caught = _first_fork(canary, kind, seeds)
     REPORT.canaries[name] = "NOT CAUGHT" if caught is None else f"fork at seed {caught[0]}"
     assert caught is not None, f"canary '{name}' survived {len(seeds)} seeds of {kind.value}"
@@ -49,7 +49,7 @@ def test_dropped_payload_canary_is_caught(replay_seed):
     the payload invariant (tests/simulation/payloads.py) must name it."""
     options = SimOptions(drop_persisted_payload=True, check_liveness=False)
     caught = None
-    for seed in seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed):
+    for seed in seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed, daily=False):
         violation = run_seed(seed, Kind.CRASH3, 3, options).violation
         if violation is not None and violation.kind == "payload-lost":
             caught = seed

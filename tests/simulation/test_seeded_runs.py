@@ -1,7 +1,8 @@
 """Seeded fault simulations: safety after every step, liveness after GST (issue 4).
 
-CI runs about 900 seeds: n=3 with crash faults, n=4 with one Twins Byzantine key, a
-validator-set change 3 -> 4 (q 2 -> 3), the lock trap, and 20 seeds with real Ed25519.
+CI runs about 900 seeds, a different range each day (tests/simulation/seeds.py): n=3 with
+crash faults, n=4 with one Twins Byzantine key, a validator-set change 3 -> 4 (q 2 -> 3),
+the lock trap, and 20 seeds with real Ed25519.
 """
 
 import pytest
