@@ -23,6 +23,7 @@ from client.audit_block import (
 from client.audit_certificate import SignatureCache, check_certificate
 from client.audit_checkpoint import SavedCheckpoint
 from client.audit_findings import Finding, FindingCode, has_errors
+from client.audit_fork import double_signers
 from client.audit_history import CheckpointBook
 from client.audit_replay import Execution, ReplayState
 from genesis.document import Genesis
@@ -239,7 +240,17 @@ class ChainAudit:
             nodes = [node for c in certified for node in c.nodes]
             hashes = ", ".join(c.block_hash.hex()[:16] for c in certified)
             detail = f"{len(certified)} validly certified blocks at one height: {hashes}"
-            self.add_finding(FindingCode.FORK, height, nodes, detail, _fork_evidence(certified))
+            evidence = _fork_evidence(certified)
+            signers = double_signers(
+                self.chain_id,
+                self.validators_at(height),
+                [cert for c in certified for cert in c.certificates.values()],
+            )
+            evidence["double_signers"] = list(signers)
+            if signers:
+                names = ", ".join(str(s["name"] or s["public_key"]) for s in signers)
+                detail += f"; double-signed by {names}"
+            self.add_finding(FindingCode.FORK, height, nodes, detail, evidence)
         for candidate in candidates:
             if candidate is chosen:
                 continue

@@ -89,6 +89,12 @@ def test_two_certified_blocks_at_one_height_are_a_fork_with_both_certificates() 
     assert all(isinstance(b, dict) and b["certificate"] for b in blocks)
     assert audit.diverged == {"http://c": 4}
     assert not audit.report().clean
+    # Issue 21: validators whose precommits are in both certificates (same round) are named.
+    signers = fork.evidence["double_signers"]
+    assert isinstance(signers, list) and signers
+    names = [s["name"] for s in signers if isinstance(s, dict)]
+    assert all(isinstance(n, str) and n in fork.detail for n in names)
+    assert "double-signed by" in fork.detail
 
 
 def test_a_certificate_below_quorum_is_named_with_its_node_and_height(honest: ChainForge) -> None:
