@@ -15,7 +15,7 @@ pytestmark = pytest.mark.simulation
 
 
 def test_equivocation_yields_evidence_against_exactly_that_key(request, replay_seed):
-    options = SimOptions(check_safety=False, check_liveness=False, liveness_bound_ms=3000)
+    options = SimOptions(check_safety=False, check_liveness=False, liveness_bound_ms=10_000)
     for seed in seeds_to_run(range(6000, 6010), replay_seed):
         result = run_seed(seed, Kind.EQUIVOCATE3, 3, options)
         hint = replay_hint(request.node.nodeid, seed, Kind.EQUIVOCATE3)
