@@ -23,7 +23,7 @@ from client.audit_block import (
 from client.audit_certificate import SignatureCache, check_certificate
 from client.audit_checkpoint import SavedCheckpoint
 from client.audit_findings import Finding, FindingCode, has_errors
-from client.audit_fork import double_signers
+from client.audit_fork import double_signers, signed_both
 from client.audit_history import CheckpointBook
 from client.audit_replay import Execution, ReplayState
 from genesis.document import Genesis
@@ -241,15 +241,17 @@ class ChainAudit:
             hashes = ", ".join(c.block_hash.hex()[:16] for c in certified)
             detail = f"{len(certified)} validly certified blocks at one height: {hashes}"
             evidence = _fork_evidence(certified)
-            signers = double_signers(
-                self.chain_id,
-                self.validators_at(height),
-                [cert for c in certified for cert in c.certificates.values()],
-            )
+            validators = self.validators_at(height)
+            raw = [cert for c in certified for cert in c.certificates.values()]
+            signers = double_signers(self.chain_id, validators, raw)
+            suspects = signed_both(validators, raw)
             evidence["double_signers"] = list(signers)
+            evidence["signed_both"] = list(suspects)
             if signers:
                 names = ", ".join(str(s["name"] or s["public_key"]) for s in signers)
                 detail += f"; double-signed by {names}"
+            elif suspects:
+                detail += f"; signed both at different rounds (no proof): {', '.join(suspects)}"
             self.add_finding(FindingCode.FORK, height, nodes, detail, evidence)
         for candidate in candidates:
             if candidate is chosen:

@@ -17,16 +17,29 @@ from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
 
+def signed_both(validators: ValidatorSet, certificates: list[JsonValue]) -> list[str]:
+    """Names (or key hex) of validators with a precommit in two conflicting certificates.
+
+    At different rounds this is no proof (the lock may have been released by a POL), but
+    one of them broke the rules: the auditor's list of suspects when nobody double-signed.
+    """
+    parsed = _parsed(certificates)
+    keys: set[bytes] = set()
+    for a, b in combinations(parsed, 2):
+        if a.height == b.height and a.block_hash != b.block_hash:
+            keys |= {s.validator for s in a.signatures} & {s.validator for s in b.signatures}
+    names = []
+    for key in sorted(keys):
+        member = validators.by_key(key)
+        names.append(key.hex() if member is None else member.name)
+    return names
+
+
 def double_signers(
     chain_id: Hash32, validators: ValidatorSet, certificates: list[JsonValue]
 ) -> list[JsonObject]:
     """Evidence per double-signer, with its name, from raw certificates of one height."""
-    parsed: list[CommitCertificate] = []
-    for raw in certificates:
-        try:
-            parsed.append(CommitCertificate.from_json(raw))
-        except ProtocolError:
-            continue
+    parsed = _parsed(certificates)
     named: dict[bytes, JsonObject] = {}
     for a, b in combinations(parsed, 2):
         if a.height != b.height or a.block_hash == b.block_hash:
@@ -42,3 +55,14 @@ def double_signers(
                 },
             )
     return [named[key] for key in sorted(named)]
+
+
+def _parsed(certificates: list[JsonValue]) -> list[CommitCertificate]:
+    """The certificates that parse (the audit has verified them already)."""
+    parsed: list[CommitCertificate] = []
+    for raw in certificates:
+        try:
+            parsed.append(CommitCertificate.from_json(raw))
+        except ProtocolError:
+            continue
+    return parsed

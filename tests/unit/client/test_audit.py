@@ -6,6 +6,7 @@ import pytest
 
 from client.audit import ChainAudit, ServedBlock
 from client.audit_findings import Finding, FindingCode
+from contracts.validator_sets import next_validator_set
 from protocol.encoding import JsonObject, encode
 from protocol.validators import ValidatorSet
 from tests.unit.client.audit_kit import ChainForge, key_of
@@ -348,3 +349,30 @@ def test_consistency_proofs_from_the_saved_checkpoint(honest: ChainForge) -> Non
     audit.checkpoints.check_consistency(NODES[1], saved, bad)
     finding = only(audit, FindingCode.CONSISTENCY_PROOF_INVALID)
     assert finding.nodes == (NODES[1],) and finding.evidence is not None
+
+
+def test_a_fork_at_different_rounds_names_the_suspects_without_proof() -> None:
+    """Issue 21: nobody signed two votes in one round, so there is no duplicate-vote
+    evidence; the validator in both certificates is listed as the suspect."""
+    forge = ChainForge()
+    forge.grow(3, txs_per_block=1)
+    honest_next = forge.build([forge.attest("honest")])
+    forged_next = forge.build(time_step_ms=7)
+    members = next_validator_set(forge.replay.state).validators
+    by_key = sorted(members, key=lambda m: key_of(m.name).public_key)
+    keys = [key_of(m.name) for m in by_key]
+    ours = forge.certify(honest_next.block, keys[0:2], round_number=0)
+    theirs = forge.certify(forged_next.block, keys[1:3], round_number=1)
+    per_height = forge.served(NODES)
+    per_height.append(
+        [
+            honest_next.served(NODES[0], ours),
+            honest_next.served(NODES[1], ours),
+            forged_next.served(NODES[2], theirs),
+        ]
+    )
+    fork = only(run(forge, per_height, replay=True), FindingCode.FORK)
+    assert fork.evidence is not None
+    assert fork.evidence["double_signers"] == []
+    assert fork.evidence["signed_both"] == [by_key[1].name]
+    assert by_key[1].name in fork.detail and "no proof" in fork.detail
