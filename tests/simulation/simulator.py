@@ -82,6 +82,8 @@ class Replica:
     """It saw a conflicting certificate (ForkDetected) and signs nothing more."""
     evidence_against: set[int] = field(default_factory=set)
     """Keys named by evidence this replica found or received by evidence gossip."""
+    served_fork: set[tuple[bytes, int]] = field(default_factory=set)
+    """(peer, height) pairs a halted replica has already answered with its certificate."""
 
 
 class Simulation:
@@ -353,7 +355,11 @@ class Simulation:
             for c in message.certificates
             if c.height in replica.stored
             and replica.stored[c.height].certificate.block_hash != c.block_hash
+            and (sender, c.height) not in replica.served_fork
         )
+        # Once per peer and height: two halted replicas would otherwise answer each other
+        # forever (and duplication would multiply the exchange).
+        replica.served_fork.update((sender, c.height) for c in mine)
         if mine:
             answer = (replica.signer.public_key, CertificatesMessage(certificates=mine))
             for destination in self.names_by_key.get(sender, []):
