@@ -82,8 +82,6 @@ class Replica:
     """It saw a conflicting certificate (ForkDetected) and signs nothing more."""
     evidence_against: set[int] = field(default_factory=set)
     """Keys named by evidence this replica found or received by evidence gossip."""
-    served_fork: set[tuple[bytes, int]] = field(default_factory=set)
-    """(peer, height) pairs a halted replica has already answered with its certificate."""
 
 
 class Simulation:
@@ -280,7 +278,7 @@ class Simulation:
             _, _, kind, detail = heapq.heappop(self.faults)
             self._apply_fault(kind, detail)
         while (due := self.network.pop_due(now)) is not None:
-            _sender, destination, payload = due
+            sender, destination, payload = due
             replica = self.replicas[destination]
             if replica.state is not None:
                 assert isinstance(payload, tuple)
@@ -288,7 +286,10 @@ class Simulation:
                 if isinstance(message, DuplicateVoteEvidence):
                     self._note_evidence(replica, message)
                 elif replica.halted:
-                    self._serve_halted(replica, key, message)
+                    # Halted replicas answer live ones only: two halted replicas would
+                    # answer each other forever (duplication multiplying the exchange).
+                    if not self.replicas[sender].halted:
+                        self._serve_halted(replica, key, message)
                 else:
                     self._step(replica, MessageReceived(sender=key, message=message))
         for replica in self.replicas.values():
@@ -355,11 +356,7 @@ class Simulation:
             for c in message.certificates
             if c.height in replica.stored
             and replica.stored[c.height].certificate.block_hash != c.block_hash
-            and (sender, c.height) not in replica.served_fork
         )
-        # Once per peer and height: two halted replicas would otherwise answer each other
-        # forever (and duplication would multiply the exchange).
-        replica.served_fork.update((sender, c.height) for c in mine)
         if mine:
             answer = (replica.signer.public_key, CertificatesMessage(certificates=mine))
             for destination in self.names_by_key.get(sender, []):
