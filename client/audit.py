@@ -23,6 +23,7 @@ from client.audit_block import (
 from client.audit_certificate import SignatureCache, check_certificate
 from client.audit_checkpoint import SavedCheckpoint
 from client.audit_findings import Finding, FindingCode, has_errors
+from client.audit_fork import double_signers, signed_both
 from client.audit_history import CheckpointBook
 from client.audit_replay import Execution, ReplayState
 from genesis.document import Genesis
@@ -295,7 +296,19 @@ class ChainAudit:
             nodes = [node for c in certified for node in c.nodes]
             hashes = ", ".join(c.block_hash.hex()[:16] for c in certified)
             detail = f"{len(certified)} validly certified blocks at one height: {hashes}"
-            self.add_finding(FindingCode.FORK, height, nodes, detail, _fork_evidence(certified))
+            evidence = _fork_evidence(certified)
+            validators = self.validators_at(height)
+            raw = [cert for c in certified for cert in c.certificates.values()]
+            signers = double_signers(self.chain_id, validators, raw)
+            suspects = signed_both(validators, raw)
+            evidence["double_signers"] = list(signers)
+            evidence["signed_both"] = list(suspects)
+            if signers:
+                names = ", ".join(str(s["name"] or s["public_key"]) for s in signers)
+                detail += f"; double-signed by {names}"
+            elif suspects:
+                detail += f"; signed both at different rounds (no proof): {', '.join(suspects)}"
+            self.add_finding(FindingCode.FORK, height, nodes, detail, evidence)
         for candidate in candidates:
             if candidate is chosen:
                 continue

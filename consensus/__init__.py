@@ -9,6 +9,8 @@ from consensus.actions import (
     Broadcast,
     CommitBlock,
     EvidenceFound,
+    ForkDetected,
+    PersistPayload,
     PersistSignerState,
     RequestProposal,
     ScheduleTimeout,
@@ -17,7 +19,7 @@ from consensus.actions import (
 )
 from consensus.canary import NO_CANARY, Canary
 from consensus.config import EngineConfig, TimeoutConfig, TimeoutKind
-from consensus.engine import start_replica, step
+from consensus.engine import held_blocks, start_replica, step
 from consensus.events import (
     CommitApplied,
     Event,
@@ -27,6 +29,9 @@ from consensus.events import (
     Tick,
 )
 from consensus.messages import (
+    BlockPayload,
+    BlockRequest,
+    CertificatesMessage,
     CommitMessage,
     Message,
     ProposalMessage,
@@ -53,8 +58,11 @@ from consensus.state import ReplicaState, Step
 __all__ = [
     "NO_CANARY",
     "Action",
+    "BlockPayload",
+    "BlockRequest",
     "Broadcast",
     "Canary",
+    "CertificatesMessage",
     "CommitApplied",
     "CommitBlock",
     "CommitMessage",
@@ -62,9 +70,11 @@ __all__ = [
     "EngineConfig",
     "Event",
     "EvidenceFound",
+    "ForkDetected",
     "Message",
     "MessageReceived",
     "PayloadHasher",
+    "PersistPayload",
     "PersistSignerState",
     "ProposalMessage",
     "ProposalSubmitted",
@@ -86,6 +96,7 @@ __all__ = [
     "VerifySignature",
     "decode_signer_state",
     "encode_signer_state",
+    "held_blocks",
     "initial_signer_state",
     "may_sign",
     "may_sign_checkpoint",

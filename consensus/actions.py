@@ -1,9 +1,10 @@
 """Outputs of step(): what the node must persist, send, build, validate, commit. Pure.
 
-Order matters: the node performs actions in list order, and PersistSignerState always
-comes before any Send or Broadcast of something signed in the same list (etcd-raft Ready
-order: persist, then send), so a crash can never leave a signature out in the world that
-the signer state does not know about.
+Order matters: the node performs actions in list order. PersistPayload comes before the
+PersistSignerState that locks on that payload, and PersistSignerState always comes before
+any Send or Broadcast of something signed in the same list (etcd-raft Ready order:
+persist, then send), so a crash can never leave a signature out in the world that the
+signer state does not know about, nor a lock on bytes that exist nowhere.
 """
 
 from dataclasses import dataclass
@@ -23,6 +24,21 @@ class PersistSignerState:
     """Write signer_state durably (fsync) before performing the actions after it."""
 
     signer_state: SignerState
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersistPayload:
+    """Write the payload of a block we lock on or hold as valid value durably (fsync).
+
+    It comes before the PersistSignerState that first names block_hash as locked_block or
+    valid_block, so a lock on disk never points at bytes that exist nowhere
+    (docs/adr/0010-persist-locked-payload.md). Payloads the signer state no longer names
+    may be deleted once that signer state is on disk.
+    """
+
+    height: int
+    block_hash: Hash32
+    payload: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,8 +101,22 @@ class EvidenceFound:
     evidence: DuplicateVoteEvidence
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForkDetected:
+    """A verified certificate of a height we decided names another block: halt.
+
+    The replica signs nothing more; evidence naming the double-signers derivable from the
+    two certificates (and our own votes of that height) comes as EvidenceFound.
+    """
+
+    height: int
+    ours: CommitCertificate
+    theirs: CommitCertificate
+
+
 Action: TypeAlias = (
-    PersistSignerState
+    PersistPayload
+    | PersistSignerState
     | Send
     | Broadcast
     | RequestProposal
@@ -94,4 +124,5 @@ Action: TypeAlias = (
     | ScheduleTimeout
     | CommitBlock
     | EvidenceFound
+    | ForkDetected
 )

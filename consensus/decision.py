@@ -67,7 +67,9 @@ def _commit(
         h: d for h, d in state.decisions.items() if h > state.height - state.config.decisions_kept
     }
     kept[state.height] = CommitMessage(certificate=certificate, payload=payload)
-    return replace(state, step=Step.COMMITTING, decisions=kept)
+    sets = {h: v for h, v in state.decided_validators.items() if h in kept}
+    sets[state.height] = state.validators
+    return replace(state, step=Step.COMMITTING, decisions=kept, decided_validators=sets)
 
 
 def enter_next_height(

@@ -9,7 +9,7 @@ in that step leaves (DESIGN.md §4).
 from collections.abc import Mapping
 from dataclasses import replace
 
-from consensus.actions import Action, Broadcast, PersistSignerState
+from consensus.actions import Action, Broadcast, PersistPayload, PersistSignerState
 from consensus.casting import cast_proposal, cast_vote
 from consensus.config import EngineConfig
 from consensus.decision import enter_next_height
@@ -27,6 +27,7 @@ from consensus.rounds import fire_due_timeouts, start_round
 from consensus.rules import apply_rules
 from consensus.signer_state import SignedStep, SignerState, initial_signer_state
 from consensus.state import ReplicaState, Step
+from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 from protocol.votes import VoteType
 
@@ -84,9 +85,23 @@ def _on_proposal_validated(state: ReplicaState, event: ProposalValidated) -> Rep
 def _with_persist_first(
     state: ReplicaState, signer_before: SignerState, out: list[Action]
 ) -> list[Action]:
+    """Payloads the new lock or valid value names, then the signer state, then the rest."""
     if state.signer == signer_before or state.config.canary.skip_signer_state_persist:
         return out
-    return [PersistSignerState(signer_state=state.signer), *out]
+    first: list[Action] = [
+        PersistPayload(height=state.height, block_hash=block, payload=state.blocks[block])
+        for block in sorted(held_blocks(state.signer) - held_blocks(signer_before))
+    ]
+    return [*first, PersistSignerState(signer_state=state.signer), *out]
+
+
+def held_blocks(signer: SignerState) -> frozenset[Hash32]:
+    """The blocks whose payloads must be durable while this signer state is: lock and valid.
+
+    Lines 36-43 lock only on a proposal we hold, so the payload is always in state.blocks
+    when the signer state first names it (docs/adr/0010-persist-locked-payload.md).
+    """
+    return frozenset(b for b in (signer.locked_block, signer.valid_block) if b is not None)
 
 
 def start_replica(
@@ -98,6 +113,7 @@ def start_replica(
     now_ms: int,
     highest_reported_height: int = 0,
     recent_commits: Mapping[int, CommitMessage] | None = None,
+    held_payloads: Mapping[Hash32, bytes] | None = None,
 ) -> tuple[ReplicaState, list[Action]]:
     """Start (or restart) at height, the node's last committed height + 1. Line 10.
 
@@ -105,6 +121,9 @@ def start_replica(
     highest_reported_height (the highest height any peer reported working on), i.e. it
     signs only from highest_reported_height + 2 on (DESIGN.md §4). recent_commits are the
     node's stored blocks and certificates of the last heights, to push to lagging peers.
+    held_payloads are the payloads the node persisted on PersistPayload: the ones the
+    resumed lock and valid value name are kept, so the replica can re-propose its valid
+    value (line 16) and serve it to peers.
     """
     sign_from = 0
     if signer_state is None:
@@ -124,6 +143,7 @@ def start_replica(
         now_ms=now_ms,
         sign_from_height=sign_from,
         decisions=_recent(recent_commits or {}, height, config.decisions_kept),
+        blocks=_held(config, held_payloads or {}, held_blocks(signer_state)),
     )
     out: list[Action] = [Broadcast(message=StatusMessage(height=height))]
     state = start_round(state, signer_state.round if resumes else 0, out)
@@ -137,6 +157,13 @@ def _recent(
     commits: Mapping[int, CommitMessage], height: int, kept: int
 ) -> dict[int, CommitMessage]:
     return {h: c for h, c in commits.items() if height - kept <= h < height}
+
+
+def _held(
+    config: EngineConfig, payloads: Mapping[Hash32, bytes], wanted: frozenset[Hash32]
+) -> dict[Hash32, bytes]:
+    """The reloaded payloads the signer state names and whose bytes hash right."""
+    return {b: p for b, p in payloads.items() if b in wanted and config.hash_payload(p) == b}
 
 
 def _resend_last_vote(state: ReplicaState, out: list[Action]) -> ReplicaState:

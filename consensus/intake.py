@@ -7,26 +7,33 @@ heights trigger catch-up. Duplicates are recognised before any signature is chec
 
 from dataclasses import replace
 
-from consensus.actions import Action, EvidenceFound, Send, ValidateProposal
+from consensus.actions import Action, EvidenceFound, ForkDetected, Send, ValidateProposal
 from consensus.catchup import ask_for_commits, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
+from consensus.fork_evidence import fork_evidence
 from consensus.messages import (
+    CERTIFICATES_MAX,
+    BlockPayload,
     BlockRequest,
+    CertificatesMessage,
     CommitMessage,
     ProposalMessage,
     StatusMessage,
     message_height,
 )
+from consensus.rounds import missing_blocks
 from consensus.state import ReplicaState, Step
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
-from protocol.votes import SignedVote, VoteType
+from protocol.votes import CommitCertificate, SignedVote, VoteType
 
 
 def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]) -> ReplicaState:
     """Route one received message by its height and kind."""
     message = received.message
+    if isinstance(message, CertificatesMessage):
+        return on_certificates(state, received, message, out)
     height = message_height(message)
     if height < state.height:
         # A commit says nothing about its sender's height (it is a push), so only
@@ -49,6 +56,8 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
     if isinstance(message, BlockRequest):
         _answer_block_request(state, received, message, out)
         return state
+    if isinstance(message, BlockPayload):
+        return on_block_payload(state, message, out)
     assert isinstance(message, StatusMessage)
     return state
 
@@ -56,13 +65,34 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
 def _answer_block_request(
     state: ReplicaState, received: MessageReceived, request: BlockRequest, out: list[Action]
 ) -> None:
-    """Send back a signed proposal carrying the block, if we hold one."""
+    """Send back a signed proposal carrying the block, else the bare payload if we hold it.
+
+    After a restart we hold our locked and valid payloads (PersistPayload) but no proposal.
+    """
     if received.sender == state.public_key:
         return
     for message in state.proposals.values():
         if message.signed.proposal.block_hash == request.block_hash:
             out.append(Send(to=received.sender, message=message))
             return
+    payload = state.blocks.get(request.block_hash)
+    if payload is not None:
+        answer = BlockPayload(height=state.height, block_hash=request.block_hash, payload=payload)
+        out.append(Send(to=received.sender, message=answer))
+
+
+def on_block_payload(state: ReplicaState, message: BlockPayload, out: list[Action]) -> ReplicaState:
+    """Keep a payload we asked for (see rounds.missing_blocks); its hash authenticates it.
+
+    Only blocks we miss are accepted, so a peer cannot fill our memory with payloads.
+    """
+    block = message.block_hash
+    if block in state.blocks or block not in missing_blocks(state):
+        return state
+    if state.config.hash_payload(message.payload) != block:
+        return state
+    state = replace(state, blocks={**state.blocks, block: message.payload})
+    return request_validation(state, block, state.round, out)
 
 
 def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
@@ -125,6 +155,9 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         return state
     blocks = {**state.blocks, proposal.block_hash: message.payload}
     if proposal.round in state.proposals:
+        # Only a payload we need: else an equivocating proposer could store any number.
+        if not _payload_wanted(state, proposal.block_hash):
+            return state
         return replace(state, blocks=blocks)
     state = replace(state, proposals={**state.proposals, proposal.round: message}, blocks=blocks)
     for signed in message.pol_votes:
@@ -177,6 +210,86 @@ def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
         state,
         certificate=certificate,
         blocks={**state.blocks, certificate.block_hash: message.payload},
+    )
+
+
+def on_certificates(
+    state: ReplicaState, received: MessageReceived, message: CertificatesMessage, out: list[Action]
+) -> ReplicaState:
+    """Compare a peer's recent certificates with our decisions; a conflict is a fork."""
+    for theirs in message.certificates[:CERTIFICATES_MAX]:
+        decided = state.decisions.get(theirs.height)
+        validators = state.decided_validators.get(theirs.height)
+        if decided is None or validators is None:
+            continue
+        ours = decided.certificate
+        if ours.block_hash == theirs.block_hash:
+            continue
+        config = state.config
+        # A forged certificate must not halt us: it needs a quorum of that height's set.
+        if not certificate_is_valid(
+            theirs, config.chain_id, validators, validators.quorum, config.verify
+        ):
+            continue
+        state = _on_fork(state, received, ours, theirs, their_votes=message.votes, out=out)
+    return state
+
+
+def _on_fork(
+    state: ReplicaState,
+    received: MessageReceived,
+    ours: CommitCertificate,
+    theirs: CommitCertificate,
+    *,
+    their_votes: tuple[SignedVote, ...],
+    out: list[Action],
+) -> ReplicaState:
+    """Report the double-signers we can prove, halt, and show the peer what we saw."""
+    seen = _votes_of_height(state, theirs.height)
+    config = state.config
+    shown = [
+        v
+        for v in their_votes
+        if (v.vote.chain_id, v.vote.height) == (config.chain_id, theirs.height)
+        and config.verify(v.validator, v.vote.sign_bytes(), v.signature)
+    ]
+    found = fork_evidence(config.chain_id, config.verify, ours, theirs, seen=seen, shown=shown)
+    for evidence in found:
+        vote = evidence.vote_a.vote
+        slot = (evidence.offender, vote.height, vote.round, vote.type)
+        if slot not in state.evidence_slots:
+            out.append(EvidenceFound(evidence=evidence))
+            state = replace(state, evidence_slots=state.evidence_slots | {slot})
+    if state.fork_height is not None:
+        return state
+    out.append(ForkDetected(height=theirs.height, ours=ours, theirs=theirs))
+    answer = CertificatesMessage(certificates=(ours,), votes=tuple(seen))
+    out.append(Send(to=received.sender, message=answer))
+    return replace(state, fork_height=theirs.height)
+
+
+def _votes_of_height(state: ReplicaState, height: int) -> list[SignedVote]:
+    """Every vote we still hold of height (this one or the previous), else none."""
+    if height not in (state.height, state.height - 1):
+        return []
+    tally = state.votes if height == state.height else state.previous_votes
+    return [
+        vote
+        for vote_type in VoteType
+        for round_number in tally.rounds(vote_type)
+        for vote in tally.in_round(round_number, vote_type)
+    ]
+
+
+def _payload_wanted(state: ReplicaState, block: Hash32) -> bool:
+    """Not held, and locked, valid, or named by a quorum of prevotes or precommits."""
+    if block in state.blocks:
+        return False
+    if block in missing_blocks(state):
+        return True
+    return any(
+        state.votes.count(round_number, VoteType.PREVOTE, block) >= state.quorum
+        for round_number in state.votes.rounds(VoteType.PREVOTE)
     )
 
 

@@ -4,7 +4,8 @@ Votes travel as protocol.votes.SignedVote. A proposal carries the opaque block p
 when it re-proposes a valid value (pol_round >= 0), the q prevotes that justify it, so a
 replica that missed that round can still apply Alg. 1 line 28. A CommitMessage lets a
 lagging replica commit from a certificate; a StatusMessage announces the height a replica
-is working on, so peers ahead of it push commits; a BlockRequest asks for a payload.
+is working on, so peers ahead of it push commits; a BlockRequest asks for a payload, and a
+BlockPayload answers it.
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from protocol.votes import CommitCertificate, Proposal, SignedVote
 
 PAYLOAD_HEX_MAX = 1 << 27
 """Largest payload accepted from JSON, in hex characters (64 MiB of block)."""
+CERTIFICATES_MAX = 16
+"""Most certificates one CertificatesMessage may carry (EngineConfig.decisions_kept)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +114,62 @@ class BlockRequest:
         return {"kind": "block_request", "height": self.height, "block_hash": self.block_hash.hex()}
 
 
-Message: TypeAlias = ProposalMessage | SignedVote | CommitMessage | StatusMessage | BlockRequest
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockPayload:
+    """Answers a BlockRequest with the bare payload, authenticated by its hash alone.
+
+    A replica that restarted holds its locked and valid payloads (PersistPayload) but no
+    signed proposal carrying them, so it serves the bytes themselves.
+    """
+
+    height: int
+    block_hash: Hash32
+    payload: bytes
+
+    def to_json(self) -> JsonObject:
+        return {
+            "kind": "block_payload",
+            "height": self.height,
+            "block_hash": self.block_hash.hex(),
+            "payload": self.payload.hex(),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertificatesMessage:
+    """The certificates of the sender's recent decisions, gossiped with its retransmissions.
+
+    Certificates of conflicting decisions must meet for a fork to be noticed: replicas on
+    either side of a fork go on at equal heights and never ask each other for commits.
+    """
+
+    certificates: tuple[CommitCertificate, ...]
+    votes: tuple[SignedVote, ...] = ()
+    """After a fork: the votes the sender saw at the fork height, so the receiver can find
+    an equivocation that neither certificate shows alone (certificates of different rounds)."""
+
+    @property
+    def height(self) -> int:
+        """The highest height carried (0 if none); routing does not use it."""
+        return max((c.height for c in self.certificates), default=0)
+
+    def to_json(self) -> JsonObject:
+        return {
+            "kind": "certificates",
+            "certificates": [c.to_json() for c in self.certificates],
+            "votes": [v.to_json() for v in self.votes],
+        }
+
+
+Message: TypeAlias = (
+    ProposalMessage
+    | SignedVote
+    | CommitMessage
+    | StatusMessage
+    | BlockRequest
+    | BlockPayload
+    | CertificatesMessage
+)
 
 
 def message_height(message: Message) -> int:
@@ -154,6 +212,20 @@ def message_from_json(value: object) -> Message:
         return BlockRequest(
             height=read_int(obj, "height"),
             block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
+        )
+    if kind == "block_payload":
+        obj = expect_object(value, "block payload", ("kind", "height", "block_hash", "payload"))
+        return BlockPayload(
+            height=read_int(obj, "height"),
+            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
+            payload=_read_payload(obj),
+        )
+    if kind == "certificates":
+        obj = expect_object(value, "certificates message", ("kind", "certificates", "votes"))
+        items = read_list(obj, "certificates", max_items=CERTIFICATES_MAX)
+        return CertificatesMessage(
+            certificates=tuple(CommitCertificate.from_json(c) for c in items),
+            votes=tuple(SignedVote.from_json(v) for v in read_list(obj, "votes")),
         )
     if kind == "status":
         obj = expect_object(value, "status message", ("kind", "height"))

@@ -10,7 +10,12 @@ from dataclasses import replace
 from consensus.actions import Action, Broadcast, RequestProposal, ScheduleTimeout
 from consensus.casting import cast_proposal, cast_vote
 from consensus.config import TimeoutKind
-from consensus.messages import BlockRequest, StatusMessage
+from consensus.messages import (
+    CERTIFICATES_MAX,
+    BlockRequest,
+    CertificatesMessage,
+    StatusMessage,
+)
 from consensus.state import PendingTimeout, ReplicaState, Step
 from protocol.hashing import Hash32
 from protocol.votes import VoteType
@@ -110,6 +115,11 @@ def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
             sent = True
     if not sent:
         out.append(Broadcast(message=StatusMessage(height=state.height)))
+    if state.decisions:
+        # So that certificates of conflicting decisions meet (consensus/fork_evidence.py).
+        recent = sorted(state.decisions)[-CERTIFICATES_MAX:]
+        certificates = tuple(state.decisions[h].certificate for h in recent)
+        out.append(Broadcast(message=CertificatesMessage(certificates=certificates)))
     for block in missing_blocks(state):
         out.append(Broadcast(message=BlockRequest(height=state.height, block_hash=block)))
     return schedule_timeout(state, TimeoutKind.RETRANSMIT, out)

@@ -84,6 +84,10 @@ class ReplicaState:
     previous_votes: VoteTally = field(default_factory=VoteTally)
     """The votes of height - 1, kept so a late conflicting vote still becomes evidence."""
     previous_validators: ValidatorSet | None = None
+    decided_validators: Mapping[int, ValidatorSet] = field(default_factory=dict)
+    """The validator sets of the heights in decisions, to verify a peer's certificate."""
+    fork_height: int | None = None
+    """A height for which a conflicting certificate arrived: from then on we sign nothing."""
 
     @property
     def public_key(self) -> PublicKey:
@@ -110,8 +114,10 @@ class ReplicaState:
 
     @property
     def can_sign(self) -> bool:
-        """A member of this height's set that is not syncing after losing its signer state."""
-        return self.height >= self.sign_from_height and self.validators.contains(self.public_key)
+        """A member of this height's set, not syncing after losing its signer state, no fork."""
+        if self.fork_height is not None or self.height < self.sign_from_height:
+            return False
+        return self.validators.contains(self.public_key)
 
     def is_proposer(self, round_number: int) -> bool:
         return self.validators.proposer(self.height, round_number).public_key == self.public_key

@@ -108,6 +108,11 @@ class VoteTally:
         """Rounds above `above` in which validator has any vote."""
         return {r for (r, _), inner in self.slots.items() if r > above and validator in inner}
 
+    def in_round(self, round_number: int, vote_type: VoteType) -> tuple[SignedVote, ...]:
+        """Every vote kept in the slot, equivocators' second votes included."""
+        inner = self.slots.get((round_number, vote_type), {})
+        return tuple(v for validator in sorted(inner) for v in inner[validator])
+
     def rounds(self, vote_type: VoteType) -> list[int]:
         """Rounds holding at least one vote of vote_type, ascending."""
         return sorted(r for (r, t) in self.slots if t is vote_type)

@@ -22,7 +22,9 @@ from consensus import (
     EngineConfig,
     Event,
     EvidenceFound,
+    ForkDetected,
     MessageReceived,
+    PersistPayload,
     PersistSignerState,
     ProposalSubmitted,
     ProposalValidated,
@@ -47,6 +49,7 @@ from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
 from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
+from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
@@ -252,8 +255,11 @@ class NodeRuntime:
             await self._perform(action)
 
     async def _perform(self, action: Action) -> None:
-        if isinstance(action, PersistSignerState):
+        if isinstance(action, PersistPayload):
+            await self._in_worker(self.signer_file.write_payload, action.block_hash, action.payload)
+        elif isinstance(action, PersistSignerState):
             await self._in_worker(self.signer_file.write, action.signer_state)
+            exit_after_precommit_hook(self.ledger.height, action.signer_state)
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, Broadcast):
@@ -268,6 +274,10 @@ class NodeRuntime:
             await self._commit(action)
         elif isinstance(action, EvidenceFound):
             self.add_evidence(action.evidence)
+        elif isinstance(action, ForkDetected):
+            # Not raised: the rest of this step still answers the peer with our certificate.
+            self.halted = f"conflicting certificate for height {action.height}"
+            log.critical("consensus halted: %s", self.halted)
 
     def _log_round_change(self, before: ReplicaState, round_number: int) -> None:
         """A round ended without a decision: say so, and whose proposal it was."""
@@ -482,6 +492,7 @@ class NodeRuntime:
             signer_state=signer_state,
             now_ms=self.clock.now_ms(),
             highest_reported_height=highest_reported_height,
+            held_payloads=self.signer_file.load_payloads(),
         )
         self.replica = state
         self._held_start = None

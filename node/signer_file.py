@@ -4,17 +4,24 @@ DESIGN.md §4: the file lives in DIR/<name>/signer_state.json, NOT in the LevelD
 so wiping or restoring data never resets it. Writes go to a temporary file that is fsynced
 and renamed over the old one, then the directory is fsynced: a crash leaves the old or the
 new state, never a torn one.
+
+Beside it, DIR/<name>/locked_payloads/<block hash hex> holds the payloads the signer state
+names as locked or valid block (ADR 0010): each is written durably before the signer state
+that first names it, so a lock on disk never points at bytes that exist nowhere; files the
+signer state on disk no longer names are removed after it is written.
 """
 
 import os
 from dataclasses import replace
 from pathlib import Path
 
+from consensus.engine import held_blocks
 from consensus.signer_state import SignerState, decode_signer_state, encode_signer_state
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 
 SIGNER_STATE_FILE = "signer_state.json"
+PAYLOADS_DIR = "locked_payloads"
 
 
 class SignerStateFileError(Exception):
@@ -58,6 +65,35 @@ class SignerStateFile:
             )
         self._checkpoint = (state.checkpoint_size, state.checkpoint_root)
         _write_durably(self.path, encode_signer_state(state))
+        self._prune_payloads(held_blocks(state))
+
+    @property
+    def payloads_dir(self) -> Path:
+        return self.path.parent / PAYLOADS_DIR
+
+    def write_payload(self, block_hash: Hash32, payload: bytes) -> None:
+        """Durably store a payload the next signer state will name (PersistPayload)."""
+        self.payloads_dir.mkdir(mode=0o700, exist_ok=True)
+        _write_durably(self.payloads_dir / block_hash.hex(), payload)
+
+    def load_payloads(self) -> dict[Hash32, bytes]:
+        """The stored payloads by block hash (the engine keeps those that hash right)."""
+        found: dict[Hash32, bytes] = {}
+        if not self.payloads_dir.is_dir():
+            return found
+        for entry in self.payloads_dir.iterdir():
+            try:
+                found[Hash32(bytes.fromhex(entry.name))] = entry.read_bytes()
+            except (ValueError, OSError):
+                continue  # a stray or half-written file: never named by a signer state
+        return found
+
+    def _prune_payloads(self, keep: frozenset[Hash32]) -> None:
+        if not self.payloads_dir.is_dir():
+            return
+        for entry in self.payloads_dir.iterdir():
+            if entry.name not in {b.hex() for b in keep}:
+                entry.unlink(missing_ok=True)
 
     def record_checkpoint(self, engine_state: SignerState, size: int, root: Hash32) -> bool:
         """Durably record that this key signs checkpoint (size, root); False if it may not.

@@ -17,10 +17,13 @@ from typing import Any, TypeVar
 
 import httpx
 
+from consensus.fork_evidence import fork_evidence
+from consensus.ports import verify_ed25519
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
-from protocol.encoding import decode, encode
+from protocol.encoding import JsonObject, decode, encode
 from protocol.errors import ProtocolError
+from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, verify_certificate
 
@@ -226,9 +229,25 @@ class BlockSync:
                 "certificate": certificate.to_json(),
             },
         }
+        if mine is not None:
+            self.state.fork_evidence["double_signers"] = double_sign_evidence(
+                self.ledger.chain_id, mine, certificate
+            )
         log.critical(self.state.fork)
 
     def _set_for(self, height: int) -> ValidatorSet:
         """The set that certified our head (state's current set after applying it)."""
         assert height == self.ledger.height
         return current_validator_set(self.ledger.store.state)
+
+
+def double_sign_evidence(
+    chain_id: Hash32, ours: CommitCertificate, theirs: CommitCertificate
+) -> list[JsonObject]:
+    """Duplicate-vote evidence from two certificates of one height for different blocks.
+
+    A validator with a precommit in both, in the same round, signed two conflicting votes
+    (consensus/fork_evidence.py); /v1/fork serves it and `lantan audit` derives the same.
+    """
+    found = fork_evidence(chain_id, verify_ed25519, ours, theirs)
+    return [{"offender": e.offender.hex(), "evidence": e.to_json()} for e in found]

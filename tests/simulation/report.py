@@ -20,6 +20,8 @@ class FaultReport:
     multi_round_heights: int = 0
     evidence: int = 0
     canaries: dict[str, str] = field(default_factory=dict)
+    seed_base: int | None = None
+    ranges: list[str] = field(default_factory=list)
 
     def add(self, result: SimResult) -> None:
         self.seeds += 1
@@ -39,9 +41,15 @@ class FaultReport:
             setattr(self, name, getattr(self, name) + getattr(stats, name))
 
     def lines(self) -> list[str]:
-        counts = [f"{f.name}={getattr(self, f.name)}" for f in fields(self) if f.name != "canaries"]
+        skip = {"canaries", "seed_base", "ranges"}
+        counts = [f"{f.name}={getattr(self, f.name)}" for f in fields(self) if f.name not in skip]
         rate = self.steps * 1000 // max(self.wall_ms, 1)
         out = [" ".join(counts), f"simulator speed: {rate} steps/s"]
+        if self.seed_base is not None:
+            out.append(
+                f"seed ranges today: {', '.join(self.ranges)} "
+                f"(LANTAN_SIM_SEED_BASE={self.seed_base} draws them again)"
+            )
         out += [f"canary {name}: {verdict}" for name, verdict in sorted(self.canaries.items())]
         return out
 

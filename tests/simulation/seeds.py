@@ -1,5 +1,13 @@
-"""Running a range of seeds with replay instructions on failure."""
+"""Running a range of seeds with replay instructions on failure.
 
+The seeded runs draw a different range every day (issue 21): the base is derived from the
+UTC date, or taken from LANTAN_SIM_SEED_BASE, and printed in the simulation summary. A
+failure prints its absolute seed, which --seed replays on any day. Canary tests keep their
+fixed seeds: they measure the simulator's teeth, not the engine.
+"""
+
+import datetime
+import os
 import time
 from collections.abc import Iterable
 
@@ -8,9 +16,32 @@ from tests.simulation.scenario import Kind
 from tests.simulation.sim_config import SimOptions, SimResult
 from tests.simulation.simulator import run_seed
 
+SEED_BASE_ENV = "LANTAN_SIM_SEED_BASE"
 
-def seeds_to_run(default: Iterable[int], replay_seed: int | None) -> list[int]:
-    return [replay_seed] if replay_seed is not None else list(default)
+
+def seed_base() -> int:
+    """Today's offset for the seeded runs: 10,000,000 + 10,000 per day, or the env value."""
+    text = os.environ.get(SEED_BASE_ENV)
+    if text:
+        return int(text)
+    today = datetime.datetime.now(datetime.UTC).date()
+    return 10_000_000 + (today.toordinal() % 100_000) * 10_000
+
+
+def seeds_to_run(
+    default: Iterable[int], replay_seed: int | None, *, daily: bool = True
+) -> list[int]:
+    """The seeds of a test: default shifted by today's base (unless fixed), or the replay."""
+    if replay_seed is not None:
+        return [replay_seed]
+    if not daily:
+        return list(default)
+    base = seed_base()
+    seeds = [base + s for s in default]
+    if seeds:
+        REPORT.ranges.append(f"{seeds[0]}..{seeds[-1]}")
+        REPORT.seed_base = base
+    return seeds
 
 
 def replay_hint(test_id: str, seed: int, kind: Kind) -> str:

@@ -29,6 +29,13 @@ class SimOptions:
     check_certificates: bool = True
     """Off for canary runs that must show a real fork rather than a short certificate."""
     liveness_bound_ms: int = 30_000
+    check_payloads: bool = True
+    """After every step: every lock and valid value names a payload someone can serve."""
+    check_accountability: bool = True
+    """A run in which honest replicas forked must end with every honest replica halted and
+    holding evidence naming the equivocating key (n=3 runs, where f_S = 0)."""
+    drop_persisted_payload: bool = False
+    """Canary: a restart forgets the persisted payloads (keeps the signer state)."""
 
 
 @dataclass
@@ -54,6 +61,10 @@ class SimResult:
     violation: Violation | None = None
     liveness_failure: str | None = None
     evidence_offenders: set[int] = field(default_factory=set)
+    forked: bool = False
+    """Two honest replicas committed different blocks at one height (EQUIVOCATE3 only)."""
+    fork_accounted: bool = True
+    """Every honest replica of a forked run holds evidence naming the equivocating key."""
 
 
 def payload_hash(payload: bytes) -> Hash32:

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from consensus import (
     Action,
     Broadcast,
+    CertificatesMessage,
     CommitApplied,
     CommitBlock,
     CommitMessage,
     EngineConfig,
     Event,
     EvidenceFound,
+    ForkDetected,
     Message,
     MessageReceived,
+    PersistPayload,
     PersistSignerState,
     ProposalSubmitted,
     ProposalValidated,
@@ -32,16 +35,19 @@ from consensus import (
     SignerState,
     Tick,
     ValidateProposal,
+    held_blocks,
     initial_signer_state,
     start_replica,
     step,
 )
+from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
-from tests.simulation.safety import SafetyChecker, SafetyViolationError
+from tests.simulation.payloads import check_payloads_obtainable
+from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
 from tests.simulation.scenario import Kind, Scenario, make_scenario
 from tests.simulation.sim_config import (
     CALM_DELAY_MAX_MS,
@@ -64,12 +70,18 @@ class Replica:
     clock: LocalClock
     honest: bool
     persisted: SignerState
+    persisted_payloads: dict[Hash32, bytes] = field(default_factory=dict)
+    """Payloads written on PersistPayload, beside the signer state (and lost with it)."""
     state: ReplicaState | None = None
     chain: list[Hash32] = field(default_factory=list)
     stored: dict[int, CommitMessage] = field(default_factory=dict)
     """The node's block store: certificate and payload per committed height."""
     timers: list[int] = field(default_factory=list)
     built: int = 0
+    halted: bool = False
+    """It saw a conflicting certificate (ForkDetected) and signs nothing more."""
+    evidence_against: set[int] = field(default_factory=set)
+    """Keys named by evidence this replica found or received by evidence gossip."""
 
 
 class Simulation:
@@ -160,7 +172,12 @@ class Simulation:
         )
         if lose_signer_state:
             signer_state = None
+            replica.persisted_payloads = {}
             self.stats.restarts_without_signer_state += 1
+        if self.options.drop_persisted_payload:
+            # The canary of the payload invariant: the bug of issue 21, a lock kept
+            # across a crash without the block it names.
+            replica.persisted_payloads = {}
         self._start(replica, signer_state, reported)
 
     def _start(self, replica: Replica, signer_state: SignerState | None, reported: int) -> None:
@@ -173,6 +190,7 @@ class Simulation:
             now_ms=replica.clock.now_ms,
             highest_reported_height=reported,
             recent_commits=replica.stored,
+            held_payloads=replica.persisted_payloads,
         )
         replica.state = state
         for answer in self._perform(replica, actions):
@@ -190,7 +208,34 @@ class Simulation:
             result.liveness_failure = str(error)
         self._finish_stats()
         result.evidence_offenders = self.evidence_offenders
+        result.forked = self._forked()
+        result.fork_accounted = not result.forked or self._fork_accounted()
+        unaccounted = not result.fork_accounted and result.violation is None
+        if self.options.check_accountability and unaccounted:
+            result.violation = Violation("fork-unaccounted", self._accountability_report())
         return result
+
+    def _honest(self) -> list[Replica]:
+        return [r for r in self.replicas.values() if r.honest]
+
+    def _forked(self) -> bool:
+        """Two honest replicas committed different blocks at one height."""
+        seen: dict[int, Hash32] = {}
+        for replica in self._honest():
+            for height, block in enumerate(replica.chain, start=1):
+                if seen.setdefault(height, block) != block:
+                    return True
+        return False
+
+    def _fork_accounted(self) -> bool:
+        """Every honest replica halted and holds evidence naming every equivocating key."""
+        named = set(self.scenario.byzantine_keys)
+        return all(r.halted and named <= r.evidence_against for r in self._honest())
+
+    def _accountability_report(self) -> str:
+        return "fork without evidence on every honest replica: " + ", ".join(
+            f"{r.name} halted={r.halted} names={sorted(r.evidence_against)}" for r in self._honest()
+        )
 
     def _run(self) -> None:
         for replica in self.replicas.values():
@@ -209,6 +254,9 @@ class Simulation:
     def _done(self) -> bool:
         if self.clock.now_ms < self.scenario.network.gst_ms:
             return False
+        if self.options.check_accountability and self._forked():
+            # A forked run ends when both sides noticed it and hold the evidence.
+            return self._fork_accounted()
         target = self.scenario.max_height
         return all(
             r.state is not None and len(r.chain) >= target
@@ -230,13 +278,23 @@ class Simulation:
             _, _, kind, detail = heapq.heappop(self.faults)
             self._apply_fault(kind, detail)
         while (due := self.network.pop_due(now)) is not None:
-            _sender, destination, payload = due
+            sender, destination, payload = due
             replica = self.replicas[destination]
             if replica.state is not None:
                 assert isinstance(payload, tuple)
                 key, message = payload
-                self._step(replica, MessageReceived(sender=key, message=message))
+                if isinstance(message, DuplicateVoteEvidence):
+                    self._note_evidence(replica, message)
+                elif replica.halted:
+                    # Halted replicas answer live ones only: two halted replicas would
+                    # answer each other forever (duplication multiplying the exchange).
+                    if not self.replicas[sender].halted:
+                        self._serve_halted(replica, key, message)
+                else:
+                    self._step(replica, MessageReceived(sender=key, message=message))
         for replica in self.replicas.values():
+            if replica.halted:
+                replica.timers = []
             if replica.timers and replica.timers[0] <= now:
                 while replica.timers and replica.timers[0] <= now:
                     heapq.heappop(replica.timers)
@@ -244,18 +302,26 @@ class Simulation:
 
     def _step(self, replica: Replica, event: Event) -> None:
         pending: deque[Event] = deque([event])
-        while pending and replica.state is not None:
+        while pending and replica.state is not None and not replica.halted:
             state, actions = step(replica.state, pending.popleft())
             replica.state = state
             self.stats.steps += 1
             pending.extend(self._perform(replica, actions))
+            if self.options.check_payloads:
+                check_payloads_obtainable(self.replicas.values())
 
     def _perform(self, replica: Replica, actions: list[Action]) -> list[Event]:
         """Carry out actions in order; return the node's answers as follow-up events."""
         answers: list[Event] = []
         for action in actions:
-            if isinstance(action, PersistSignerState):
+            if isinstance(action, PersistPayload):
+                replica.persisted_payloads[action.block_hash] = action.payload
+            elif isinstance(action, PersistSignerState):
                 replica.persisted = action.signer_state
+                # Like the node: payloads the signer state on disk no longer names go.
+                keep = held_blocks(action.signer_state)
+                for block in [b for b in replica.persisted_payloads if b not in keep]:
+                    del replica.persisted_payloads[block]
             elif isinstance(action, Send | Broadcast):
                 self._transmit(replica, action)
             elif isinstance(action, ScheduleTimeout):
@@ -274,10 +340,32 @@ class Simulation:
                 )
             elif isinstance(action, CommitBlock):
                 answers.append(self._commit(replica, action))
+            elif isinstance(action, ForkDetected):
+                replica.halted = True  # Like the node: stop, keep the data, serve it.
             else:
                 assert isinstance(action, EvidenceFound)
                 self._evidence(replica, action)
         return answers
+
+    def _serve_halted(self, replica: Replica, sender: bytes, message: Message) -> None:
+        """A halted node still serves its blocks (sync, /v1/fork): answer certificates."""
+        if not isinstance(message, CertificatesMessage):
+            return
+        mine = tuple(
+            replica.stored[c.height].certificate
+            for c in message.certificates
+            if c.height in replica.stored
+            and replica.stored[c.height].certificate.block_hash != c.block_hash
+        )
+        if mine:
+            answer = (replica.signer.public_key, CertificatesMessage(certificates=mine))
+            for destination in self.names_by_key.get(sender, []):
+                self.network.send(replica.name, destination, answer, self.clock.now_ms)
+
+    def _note_evidence(self, replica: Replica, evidence: DuplicateVoteEvidence) -> None:
+        for index, key in self.public_keys.items():
+            if key == evidence.offender:
+                replica.evidence_against.add(index)
 
     def _transmit(self, replica: Replica, action: Send | Broadcast) -> None:
         message: Message = action.message
@@ -331,6 +419,13 @@ class Simulation:
 
     def _evidence(self, replica: Replica, found: EvidenceFound) -> None:
         self.stats.evidence += 1
+        self._note_evidence(replica, found.evidence)
+        if replica.honest:
+            # The node gossips evidence to its peers (runtime.add_evidence).
+            payload = (replica.signer.public_key, found.evidence)
+            for destination in self.replicas:
+                if destination != replica.name:
+                    self.network.send(replica.name, destination, payload, self.clock.now_ms)
         offender = found.evidence.offender
         for index, key in self.public_keys.items():
             if key == offender:

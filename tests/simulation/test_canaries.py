@@ -38,7 +38,22 @@ def _first_fork(canary: Canary, kind: Kind, seeds: list[int]) -> tuple[int, str]
     ],
 )
 def test_canary_is_caught(name, canary, kind, replay_seed):
-    seeds = seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed)
+    seeds = seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed, daily=False)
     caught = _first_fork(canary, kind, seeds)
     REPORT.canaries[name] = "NOT CAUGHT" if caught is None else f"fork at seed {caught[0]}"
     assert caught is not None, f"canary '{name}' survived {len(seeds)} seeds of {kind.value}"
+
+
+def test_dropped_payload_canary_is_caught(replay_seed):
+    """The simulator forgets the persisted payloads at every restart (the bug of issue 21);
+    the payload invariant (tests/simulation/payloads.py) must name it."""
+    options = SimOptions(drop_persisted_payload=True, check_liveness=False)
+    caught = None
+    for seed in seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed, daily=False):
+        violation = run_seed(seed, Kind.CRASH3, 3, options).violation
+        if violation is not None and violation.kind == "payload-lost":
+            caught = seed
+            break
+    name = "persisted payload dropped"
+    REPORT.canaries[name] = "NOT CAUGHT" if caught is None else f"payload lost at seed {caught}"
+    assert caught is not None, f"canary '{name}' survived {SEEDS_PER_CANARY} seeds of crash3"

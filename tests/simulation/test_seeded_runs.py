@@ -1,7 +1,8 @@
 """Seeded fault simulations: safety after every step, liveness after GST (issue 4).
 
-CI runs about 900 seeds: n=3 with crash faults, n=4 with one Twins Byzantine key, a
-validator-set change 3 -> 4 (q 2 -> 3), the lock trap, and 20 seeds with real Ed25519.
+CI runs about 900 seeds, a different range each day (tests/simulation/seeds.py): n=3 with
+crash faults, n=4 with one Twins Byzantine key, a validator-set change 3 -> 4 (q 2 -> 3),
+the lock trap, and 20 seeds with real Ed25519.
 """
 
 import pytest
@@ -58,3 +59,12 @@ def test_real_ed25519(request, replay_seed):
     twins = seeds_to_run(range(4010, 4020), replay_seed)
     run_checked(_test_id(request), crash, Kind.CRASH3, max_height=3, options=options)
     run_checked(_test_id(request), twins, Kind.BYZANTINE4, max_height=3, options=options)
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"), [(Kind.CRASH3, 100448), (Kind.BYZANTINE4, 200006)], ids=["crash3", "byz4"]
+)
+def test_a_lock_kept_across_a_crash_keeps_its_payload(request, kind, seed):
+    """Issue 21: replicas restarted locked on a block whose payload nobody held any more and
+    never decided again. With PersistPayload the locked replica re-proposes it."""
+    run_checked(_test_id(request), [seed], kind, max_height=5)

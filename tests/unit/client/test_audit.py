@@ -6,6 +6,7 @@ import pytest
 
 from client.audit import ChainAudit, ServedBlock, recorded_misbehaviour
 from client.audit_findings import Finding, FindingCode
+from contracts.validator_sets import next_validator_set
 from protocol.encoding import JsonObject, encode
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
@@ -92,6 +93,12 @@ def test_two_certified_blocks_at_one_height_are_a_fork_with_both_certificates() 
     assert all(isinstance(b, dict) and b["certificate"] for b in blocks)
     assert audit.diverged == {"http://c": 4}
     assert not audit.report().clean
+    # Issue 21: validators whose precommits are in both certificates (same round) are named.
+    signers = fork.evidence["double_signers"]
+    assert isinstance(signers, list) and signers
+    names = [s["name"] for s in signers if isinstance(s, dict)]
+    assert all(isinstance(n, str) and n in fork.detail for n in names)
+    assert "double-signed by" in fork.detail
 
 
 def test_a_certificate_below_quorum_is_named_with_its_node_and_height(honest: ChainForge) -> None:
@@ -373,3 +380,30 @@ def test_recorded_evidence_names_the_validator_and_what_it_signed(honest: ChainF
     assert evidence.hash().hex()[:16] in text and name.name in text
     assert "two precommits at height 4 round 2" in text
     assert item.to_json()["evidence_hash"] == evidence.hash().hex()
+
+
+def test_a_fork_at_different_rounds_names_the_suspects_without_proof() -> None:
+    """Issue 21: nobody signed two votes in one round, so there is no duplicate-vote
+    evidence; the validator in both certificates is listed as the suspect."""
+    forge = ChainForge()
+    forge.grow(3, txs_per_block=1)
+    honest_next = forge.build([forge.attest("honest")])
+    forged_next = forge.build(time_step_ms=7)
+    members = next_validator_set(forge.replay.state).validators
+    by_key = sorted(members, key=lambda m: key_of(m.name).public_key)
+    keys = [key_of(m.name) for m in by_key]
+    ours = forge.certify(honest_next.block, keys[0:2], round_number=0)
+    theirs = forge.certify(forged_next.block, keys[1:3], round_number=1)
+    per_height = forge.served(NODES)
+    per_height.append(
+        [
+            honest_next.served(NODES[0], ours),
+            honest_next.served(NODES[1], ours),
+            forged_next.served(NODES[2], theirs),
+        ]
+    )
+    fork = only(run(forge, per_height, replay=True), FindingCode.FORK)
+    assert fork.evidence is not None
+    assert fork.evidence["double_signers"] == []
+    assert fork.evidence["signed_both"] == [by_key[1].name]
+    assert by_key[1].name in fork.detail and "no proof" in fork.detail

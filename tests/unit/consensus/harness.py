@@ -85,6 +85,7 @@ class Harness:
         height: int = 1,
         signer_state: SignerState | None = None,
         reported: int = 0,
+        held_payloads: dict[Hash32, bytes] | None = None,
         **config: object,
     ) -> tuple[ReplicaState, list[Action]]:
         from consensus import initial_signer_state
@@ -99,6 +100,7 @@ class Harness:
             signer_state=state_in,
             now_ms=0,
             highest_reported_height=reported,
+            held_payloads=held_payloads,
         )
 
     def vote(

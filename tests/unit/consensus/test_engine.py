@@ -3,15 +3,24 @@
 from dataclasses import replace
 
 from consensus import (
+    Action,
+    BlockPayload,
+    BlockRequest,
     Broadcast,
+    CertificatesMessage,
+    CommitApplied,
     CommitBlock,
     CommitMessage,
     EvidenceFound,
+    ForkDetected,
+    PersistPayload,
     PersistSignerState,
+    ScheduleTimeout,
     Send,
     SignedStep,
     StatusMessage,
     Tick,
+    ValidateProposal,
 )
 from protocol.votes import CommitCertificate, SignedVote, VoteType
 from tests.unit.consensus.harness import Harness, block_hash, broadcast_votes, feed, validated
@@ -99,8 +108,6 @@ def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
     others = [i for i in range(3) if i != me]
     for i in others:
         state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
-    from consensus import CommitApplied
-
     state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
     _, actions = h.receive(state, h.vote(others[0], COM, 0, block_hash(Y)))
     assert [a.evidence.offender for a in actions if isinstance(a, EvidenceFound)] == [
@@ -160,3 +167,113 @@ def test_a_replica_outside_the_set_never_signs():
     )
     state, more = feed(state, Tick(now_ms=10_000))
     assert not broadcast_votes(actions + more)
+
+
+def _locked_on_x(h: Harness, me: int):
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    actions: list[Action] = []
+    for i in (i for i in range(4) if i != me):
+        state, more = h.receive(state, h.vote(i, PRE, 0, block_hash(X)))
+        actions += more
+    assert state.signer.locked_block == block_hash(X)
+    return state, actions
+
+
+def test_the_locked_payload_is_persisted_before_the_lock_and_the_precommit():
+    h = Harness()
+    _, actions = _locked_on_x(h, h.non_proposer(1, 0))
+    kinds = [type(a).__name__ for a in actions if not isinstance(a, ScheduleTimeout)]
+    first = kinds.index("PersistPayload")
+    assert kinds[first : first + 2] == ["PersistPayload", "PersistSignerState"]
+    payload = actions[[type(a).__name__ for a in actions].index("PersistPayload")]
+    assert isinstance(payload, PersistPayload)
+    assert (payload.block_hash, payload.payload) == (block_hash(X), X)
+    sent = [i for i, a in enumerate(actions) if isinstance(a, Broadcast)]
+    assert sent and min(sent) > actions.index(payload)
+
+
+def test_a_restarted_proposer_re_proposes_its_reloaded_locked_block():
+    h = Harness()
+    me = h.proposer_index(1, 1)
+    state, _ = _locked_on_x(h, me)
+    saved = state.signer
+    # Without the payload the restarted proposer of round 1 cannot re-propose X (issue 21).
+    lost, _ = h.start(me, signer_state=replace(saved, round=1, step=None, block_hash=None))
+    assert block_hash(X) not in lost.blocks
+    restarted, actions = h.start(
+        me,
+        signer_state=replace(saved, round=1, step=None, block_hash=None),
+        held_payloads={block_hash(X): X, block_hash(Y): Y},
+    )
+    assert restarted.blocks == {block_hash(X): X}  # only what the signer state names
+    proposals = [a.message for a in actions if isinstance(a, Broadcast)]
+    assert any(getattr(m, "payload", None) == X for m in proposals)
+
+
+def test_a_replica_serves_a_reloaded_payload_and_a_peer_that_misses_it_takes_it():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = _locked_on_x(h, me)
+    holder, _ = h.start(me, signer_state=state.signer, held_payloads={block_hash(X): X})
+    other = (me + 1) % 4
+    _, answer = h.receive(holder, BlockRequest(height=1, block_hash=block_hash(X)), other)
+    sent = [a for a in answer if isinstance(a, Send)]
+    assert sent and sent[0].to == h.key(other)
+    served = sent[0].message
+    assert served == BlockPayload(height=1, block_hash=block_hash(X), payload=X)
+    # A peer that lost the payload of its own lock takes the answer, and nothing else.
+    peer_state, _ = _locked_on_x(h, other)
+    peer, _ = h.start(other, signer_state=peer_state.signer)
+    assert block_hash(X) not in peer.blocks
+    forged = BlockPayload(height=1, block_hash=block_hash(X), payload=Y)
+    unasked = BlockPayload(height=1, block_hash=block_hash(Y), payload=Y)
+    peer, _ = h.receive(peer, forged, me)
+    peer, _ = h.receive(peer, unasked, me)
+    assert peer.blocks == {}
+    peer, actions = h.receive(peer, served, me)
+    assert peer.blocks == {block_hash(X): X}
+    assert any(isinstance(a, ValidateProposal) for a in actions)
+
+
+def _decided(h: Harness, me: int, payload: bytes, signers: list[int]):
+    """Replica me decided payload at height 1 from signers' precommits, now at height 2."""
+    state, _ = h.start(me)
+    certificate = _certificate(h, signers, payload)
+    state, _ = h.receive(state, CommitMessage(certificate=certificate, payload=payload))
+    state, actions = feed(state, validated(h.proposal(0, payload)))
+    commit = next(a for a in actions if isinstance(a, CommitBlock))
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    return state, commit.certificate
+
+
+def test_a_conflicting_certificate_halts_and_names_the_validators_in_both():
+    h = Harness()
+    me = 3
+    state, ours = _decided(h, me, X, [0, 1, 3])
+    assert state.height == 2
+    theirs = _certificate(h, [0, 1, 2], Y)  # 0 and 1 signed both blocks at round 0
+    state, actions = h.receive(state, CertificatesMessage(certificates=(theirs,)), 2)
+    named = sorted(a.evidence.offender for a in actions if isinstance(a, EvidenceFound))
+    assert named == sorted([h.key(0), h.key(1)])
+    fork = [a for a in actions if isinstance(a, ForkDetected)]
+    assert fork == [ForkDetected(height=1, ours=ours, theirs=theirs)]
+    assert not state.can_sign
+    answers = [a for a in actions if isinstance(a, Send)]
+    answer = answers[0].message
+    assert isinstance(answer, CertificatesMessage) and answer.certificates == (ours,)
+
+
+def test_a_certificate_below_quorum_or_for_our_block_changes_nothing():
+    h = Harness()
+    state, _ = _decided(h, 3, X, [0, 1, 3])
+    short = _certificate(h, [0, 2], Y)
+    same = _certificate(h, [0, 1, 2], X)
+    for message in (
+        CertificatesMessage(certificates=(short,)),
+        CertificatesMessage(certificates=(same,)),
+    ):
+        after, actions = h.receive(state, message, 2)
+        assert after.can_sign and not [a for a in actions if isinstance(a, ForkDetected)]

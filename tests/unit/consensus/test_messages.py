@@ -3,7 +3,7 @@
 import pytest
 
 from consensus import CommitMessage, StatusMessage, message_from_json, message_to_json
-from consensus.messages import BlockRequest
+from consensus.messages import BlockPayload, BlockRequest, CertificatesMessage
 from protocol.encoding import decode, encode
 from protocol.errors import SchemaError
 from protocol.votes import CommitCertificate, VoteType
@@ -21,6 +21,8 @@ def _messages(h: Harness) -> list[object]:
         CommitMessage(certificate=certificate, payload=b"x"),
         StatusMessage(height=9),
         BlockRequest(height=2, block_hash=block_hash(b"x")),
+        BlockPayload(height=2, block_hash=block_hash(b"x"), payload=b"x"),
+        CertificatesMessage(certificates=(certificate,), votes=pol),
     ]
 
 

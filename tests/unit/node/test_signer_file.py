@@ -183,3 +183,16 @@ def test_an_engine_write_with_a_newer_checkpoint_is_kept(path: Path) -> None:
     signer.write(newer)
     assert stored(path) == newer
     assert signer.checkpoint == (7, ROOT_B)
+
+
+def test_locked_payloads_survive_a_restart_and_go_when_no_longer_named(path: Path) -> None:
+    """Issue 21 / ADR 0010: the payload of the lock is on disk beside the signer state."""
+    writer = SignerStateFile(path)
+    other = Hash32(sha256(b"other"))
+    writer.write_payload(BLOCK, b"block")
+    writer.write_payload(other, b"other")
+    writer.write(engine_state())  # names BLOCK as locked: the other payload goes
+    assert SignerStateFile(path).load_payloads() == {BLOCK: b"block"}
+    assert stat.S_IMODE(os.stat(writer.payloads_dir).st_mode) == 0o700
+    writer.write(replace(engine_state(height=4), locked_round=-1, locked_block=None))
+    assert SignerStateFile(path).load_payloads() == {}

@@ -12,6 +12,7 @@ import httpx
 from node.ledger import Ledger
 from node.sync import BlockSync, SyncState
 from protocol.encoding import decode, encode
+from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
     VALIDATOR_KEYS,
@@ -165,3 +166,27 @@ def one_signature_certificate(ledger: Ledger, height: int) -> CommitCertificate:
         block_hash=certificate.block_hash,
         signatures=certificate.signatures[:1],
     )
+
+
+def test_a_fork_names_the_validator_whose_precommits_are_in_both_certificates(
+    tmp_path: Path,
+) -> None:
+    """Issue 21: ours is signed by keys 0 and 1, theirs by 1 and 2: key 1 signed both."""
+    ours = open_ledger(tmp_path / "ours")
+    theirs = open_ledger(tmp_path / "theirs")
+    try:
+        build_and_commit(ours, (account_open(1),))
+        other = build_and_commit(theirs)
+        certificate = certify(other, VALIDATOR_KEYS[1:3])
+        state = check_fork_state(ours, {1: (other.payload, certificate)}, other.block_hash.hex())
+        evidence = state.fork_evidence
+        assert evidence is not None
+        named = evidence["double_signers"]
+        assert isinstance(named, list)
+        assert [e["offender"] for e in named] == [VALIDATOR_KEYS[1].public_key.hex()]
+        proof = evidence_from_json(named[0]["evidence"])
+        assert isinstance(proof, DuplicateVoteEvidence) and proof.is_valid()
+        assert proof.offender == VALIDATOR_KEYS[1].public_key
+    finally:
+        ours.store.close()
+        theirs.store.close()

@@ -1,0 +1,75 @@
+"""Evidence from two commit certificates of one height that name different blocks. Pure.
+
+A fork needs more than f_S validators that broke the rules (docs/CONSENSUS.md §6). When
+both certificates hold a precommit of one validator in the same round, that validator
+signed two conflicting votes in one slot: DuplicateVoteEvidence, checkable by anyone. A
+precommit in the other certificate that conflicts with a vote we saw ourselves in that
+slot (our tally of the height) proves the same. Used by the engine when certificates meet
+through gossip and by the node's block sync when it confirms a fork.
+"""
+
+from collections.abc import Iterable
+
+from consensus.ports import VerifySignature
+from protocol.evidence import DuplicateVoteEvidence
+from protocol.hashing import Hash32
+from protocol.votes import CommitCertificate, SignedVote
+
+
+def certificate_votes(
+    certificate: CommitCertificate, chain_id: Hash32, verify: VerifySignature
+) -> list[SignedVote]:
+    """The precommits a certificate carries whose signatures verify."""
+    vote = certificate.precommit(chain_id)
+    message = vote.sign_bytes()
+    return [
+        SignedVote(vote=vote, validator=s.validator, signature=s.signature)
+        for s in certificate.signatures
+        if verify(s.validator, message, s.signature)
+    ]
+
+
+def conflicting_votes_evidence(
+    ours: Iterable[SignedVote], theirs: Iterable[SignedVote]
+) -> list[DuplicateVoteEvidence]:
+    """One piece of evidence per validator and slot where ours and theirs disagree.
+
+    Requires every vote to be verified and of one chain and height.
+    """
+    by_slot: dict[tuple[bytes, int, str], list[SignedVote]] = {}
+    for vote in ours:
+        by_slot.setdefault(_slot(vote), []).append(vote)
+    found: dict[tuple[bytes, int, str], DuplicateVoteEvidence] = {}
+    for vote in theirs:
+        slot = _slot(vote)
+        mine = [v for v in by_slot.get(slot, ()) if v.vote.block_hash != vote.vote.block_hash]
+        if mine and slot not in found:
+            found[slot] = DuplicateVoteEvidence.create(mine[0], vote)
+    return [found[slot] for slot in sorted(found)]
+
+
+def _slot(vote: SignedVote) -> tuple[bytes, int, str]:
+    return (vote.validator, vote.vote.round, vote.vote.type.value)
+
+
+def fork_evidence(
+    chain_id: Hash32,
+    verify: VerifySignature,
+    ours: CommitCertificate,
+    theirs: CommitCertificate,
+    *,
+    seen: Iterable[SignedVote] = (),
+    shown: Iterable[SignedVote] = (),
+) -> list[DuplicateVoteEvidence]:
+    """Evidence naming double-signers from two certificates of one height and the votes
+    each side saw at that height (seen: ours, shown: the peer's; all verified).
+
+    Requires ours.height == theirs.height and ours.block_hash != theirs.block_hash. A
+    validator that signed no two votes in one slot (it precommitted one block and later
+    prevoted another against its lock) is not named: that needs lock-violation evidence,
+    which protocol v1 does not have.
+    """
+    assert ours.height == theirs.height and ours.block_hash != theirs.block_hash
+    mine = [*certificate_votes(ours, chain_id, verify), *seen]
+    other = [*certificate_votes(theirs, chain_id, verify), *shown]
+    return conflicting_votes_evidence(mine, other)

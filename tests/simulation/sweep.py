@@ -1,0 +1,129 @@
+"""A long seed sweep of the simulator, outside CI (scripts/sim-sweep; issue 21).
+
+CI runs about 900 fixed-range seeds at small heights; the sweep runs many fresh seeds of
+every kind at deeper heights, interleaving the kinds seed by seed so that a run cut short
+still covers all of them. Each failure is printed at once with its replay line; progress
+lines carry the running counts, so a partial run is still a result.
+"""
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tests.simulation.scenario import Kind
+from tests.simulation.sim_config import SimOptions, SimResult
+from tests.simulation.simulator import run_seed
+
+DEEP_HEIGHTS = {
+    Kind.CRASH3: 8,
+    Kind.BYZANTINE4: 6,
+    Kind.SET_CHANGE: 8,
+    Kind.EQUIVOCATE3: 6,
+    Kind.LOCK_TRAP: 5,
+}
+"""CI uses 5, 4, 5, 3 and 3."""
+
+
+def options_for(kind: Kind) -> SimOptions:
+    """EQUIVOCATE3 may fork by design (f_S = 0); there accountability is what is checked."""
+    if kind is Kind.EQUIVOCATE3:
+        return SimOptions(check_safety=False, check_liveness=False, liveness_bound_ms=10_000)
+    return SimOptions()
+
+
+@dataclass
+class Tally:
+    seeds: int = 0
+    steps: int = 0
+    violations: list[str] = field(default_factory=list)
+    liveness_failures: list[str] = field(default_factory=list)
+    forks: int = 0
+    forks_unnamed: list[int] = field(default_factory=list)
+
+    def add(self, kind: Kind, seed: int, result: SimResult) -> None:
+        self.seeds += 1
+        self.steps += result.stats.steps
+        where = f"{kind.value} seed {seed}"
+        if result.violation is not None and result.violation.kind != "fork-unaccounted":
+            self.violations.append(f"{where}: {result.violation.kind}: {result.violation.detail}")
+        if result.liveness_failure is not None:
+            self.liveness_failures.append(f"{where}: {result.liveness_failure}")
+        if result.forked:
+            self.forks += 1
+            if not result.fork_accounted:
+                self.forks_unnamed.append(seed)
+
+
+def _replay(kind: Kind, seed: int, height: int) -> str:
+    return (
+        f"  replay: .venv/bin/python -c 'from tests.simulation.simulator import run_seed; "
+        f"from tests.simulation.scenario import Kind; from tests.simulation.sweep import "
+        f"options_for; print(run_seed({seed}, Kind.{kind.name}, {height}, "
+        f"options_for(Kind.{kind.name})))'"
+    )
+
+
+def sweep(
+    first: int, count: int, kinds: Sequence[Kind], heights: dict[Kind, int], every: int
+) -> dict[Kind, Tally]:
+    tallies = {kind: Tally() for kind in kinds}
+    started = time.perf_counter()
+    print(f"sweep: seeds {first}..{first + count - 1} of {', '.join(k.value for k in kinds)}")
+    print("heights: " + ", ".join(f"{k.value}={heights[k]}" for k in kinds), flush=True)
+    for index in range(count):
+        seed = first + index
+        for kind in kinds:
+            tally = tallies[kind]
+            before = len(tally.violations) + len(tally.liveness_failures) + len(tally.forks_unnamed)
+            tally.add(kind, seed, run_seed(seed, kind, heights[kind], options_for(kind)))
+            after = len(tally.violations) + len(tally.liveness_failures) + len(tally.forks_unnamed)
+            if after > before:
+                problems = tally.violations + tally.liveness_failures
+                detail = problems[-1] if problems else f"{kind.value} seed {seed}: fork unnamed"
+                print(f"FAIL {detail}\n{_replay(kind, seed, heights[kind])}", flush=True)
+        if (index + 1) % every == 0 or index + 1 == count:
+            _summary(tallies, time.perf_counter() - started, final=index + 1 == count)
+    return tallies
+
+
+def _summary(tallies: dict[Kind, Tally], elapsed_s: float, *, final: bool) -> None:
+    total_seeds = sum(t.seeds for t in tallies.values())
+    total_steps = sum(t.steps for t in tallies.values())
+    rate = int(total_steps / max(elapsed_s, 1e-9))
+    head = "FINAL" if final else "progress"
+    print(
+        f"{head}: seeds={total_seeds} steps={total_steps} steps/s={rate} wall_s={int(elapsed_s)}",
+        flush=True,
+    )
+    for kind, t in tallies.items():
+        print(
+            f"  {kind.value:12} seeds={t.seeds} violations={len(t.violations)} "
+            f"liveness_failures={len(t.liveness_failures)} forks={t.forks} "
+            f"forks_unnamed={len(t.forks_unnamed)}",
+            flush=True,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/sim-sweep", description=__doc__)
+    parser.add_argument("--seeds", type=int, default=1000, help="seeds per kind")
+    parser.add_argument("--from", dest="first", type=int, default=1_000_000, help="first seed")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(k.value for k in Kind),
+        help="comma-separated kinds (default: all)",
+    )
+    parser.add_argument("--max-height", type=int, default=0, help="override every kind's height")
+    parser.add_argument("--every", type=int, default=500, help="progress line every N seeds")
+    args = parser.parse_args(argv)
+    kinds = [Kind(k) for k in args.kinds.split(",") if k]
+    heights = {k: args.max_height or DEEP_HEIGHTS[k] for k in kinds}
+    tallies = sweep(args.first, args.seeds, kinds, heights, max(args.every, 1))
+    failed = any(t.violations or t.liveness_failures or t.forks_unnamed for t in tallies.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
