@@ -149,14 +149,15 @@ def check_ports_free(ports: dict[str, int]) -> None:
             raise NetError(
                 f"port {port} (for {name}) is not a TCP port; choose another --base-port"
             )
-        if not _port_free(port):
+        if not port_free(port):
             raise NetError(
                 f"port {port} (for {name}) is already in use on 127.0.0.1 - another network? "
                 "Stop it, or choose another --base-port"
             )
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:port (a bind succeeds)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind(("127.0.0.1", port))

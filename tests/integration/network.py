@@ -11,7 +11,6 @@ import json
 import os
 import random
 import signal
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from node.net import (
     PID_FILE,
     net_up,
     node_names,
+    port_free,
     read_pid,
     start_process,
     validator_names,
@@ -45,18 +45,9 @@ def free_base_port(count: int) -> int:
     """A base port whose next count ports are free on 127.0.0.1 right now."""
     for _ in range(200):
         base = random.randrange(*PORT_RANGE)
-        if all(_port_free(base + offset) for offset in range(count)):
+        if all(port_free(base + offset) for offset in range(count)):
             return base
     raise RuntimeError(f"no {count} consecutive free ports found")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 class LocalNet:
