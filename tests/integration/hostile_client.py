@@ -161,16 +161,22 @@ class HealthProbe:
         finally:
             self._stop.set()
             thread.join(timeout=30)
+            # One more answer after the attack, so even an attack refused faster than the
+            # polling interval is bracketed by two answers.
+            self._probe_once()
 
     def _run(self, interval_s: float) -> None:
         while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                response = httpx.get(f"{self.url}/healthz", timeout=5.0)
-                if response.status_code == 200:
-                    self.latencies_s.append(time.monotonic() - started)
-                else:
-                    self.failures.append(f"{response.status_code}")
-            except httpx.HTTPError as error:
-                self.failures.append(type(error).__name__)
+            self._probe_once()
             self._stop.wait(interval_s)
+
+    def _probe_once(self) -> None:
+        started = time.monotonic()
+        try:
+            response = httpx.get(f"{self.url}/healthz", timeout=5.0)
+            if response.status_code == 200:
+                self.latencies_s.append(time.monotonic() - started)
+            else:
+                self.failures.append(f"{response.status_code}")
+        except httpx.HTTPError as error:
+            self.failures.append(type(error).__name__)

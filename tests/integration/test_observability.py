@@ -100,7 +100,8 @@ def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed:
             # decide. "Not in the certificate", the old rule, would count a third of them.
             assert outcomes.get("missing", 0) <= 1, (name, validator, outcomes)
         signed = metrics["lantan_signer_heights_precommitted_total"]
-        assert signed == metrics["lantan_signer_heights_in_set_total"] > 0
+        in_set = metrics["lantan_signer_heights_in_set_total"]
+        assert in_set > 0 and in_set - 1 <= signed <= in_set, (name, signed, in_set)
 
 
 @pytest.mark.skipif(
