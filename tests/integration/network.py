@@ -38,7 +38,9 @@ T = TypeVar("T")
 NETS_STASH = pytest.StashKey[list["LocalNet"]]()
 """The networks running now, so a failing test's report can show their nodes' logs."""
 WAIT_S_DEFAULT = 60.0
-PORT_RANGE = (20_000, 45_000)
+PORT_RANGE = (20_000, 32_000)
+"""Below Linux's ephemeral range (32768-60999): an outgoing connection's local port could
+otherwise take a port between the check here and the node's bind."""
 
 
 def free_base_port(count: int) -> int:

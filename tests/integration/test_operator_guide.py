@@ -122,13 +122,20 @@ class _Links(HTMLParser):
                 self.links.append(value)
 
 
-URL_PATTERN = re.compile(r"""(?:https?:)?//[^\s"'<>()\\]+""", re.IGNORECASE)
+URL_PATTERN = re.compile(r"""https?://[^\s"'<>()\\]+""", re.IGNORECASE)
+# A scheme-relative URL (//host/...) only where a page loads or links something: base64
+# data (keys, fonts) embedded in a page may contain "//" anywhere.
+RELATIVE_URL_PATTERN = re.compile(
+    r"""(?:(?:src|href|action|poster|srcset)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])"""
+    r"""(//[^\s"'<>()\\]+)""",
+    re.IGNORECASE,
+)
 
 
 def external_urls(html: str, origin: str) -> set[str]:
     """Absolute URLs in the page that point anywhere but the node itself."""
     found = set()
-    for match in URL_PATTERN.findall(html):
+    for match in [*URL_PATTERN.findall(html), *RELATIVE_URL_PATTERN.findall(html)]:
         host = urlsplit(match if ":" in match.split("//")[0] else "http:" + match).netloc
         if host and host != urlsplit(origin).netloc:
             found.add(match)
