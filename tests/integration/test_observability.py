@@ -84,6 +84,7 @@ def test_commit_latency_has_one_observation_per_committed_tx(
 
 
 def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed: int) -> None:
+    own: dict[str, tuple[float, float]] = {}
     for name in net.validators:
         metrics = net.metrics(name)
         for validator in net.validators:
@@ -101,7 +102,15 @@ def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed:
             assert outcomes.get("missing", 0) <= 1, (name, validator, outcomes)
         signed = metrics["lantan_signer_heights_precommitted_total"]
         in_set = metrics["lantan_signer_heights_in_set_total"]
-        assert in_set > 0 and in_set - 1 <= signed <= in_set, (name, signed, in_set)
+        assert 0 < signed <= in_set, (name, signed, in_set)
+        own[name] = (signed, in_set)
+    # With q = 2 of 3 the two quickest validators decide a height without waiting for the
+    # third, so on a loaded box one validator may decide some heights before its own
+    # precommit: how many is timing, not a rule. The rule is that every certificate holds a
+    # quorum of precommits, each signed before its signer decided: summed over the
+    # validators, the heights precommitted reach q per height decided everywhere.
+    heights = min(in_set for _, in_set in own.values())
+    assert sum(signed for signed, _ in own.values()) >= 2 * heights, own
 
 
 @pytest.mark.skipif(
