@@ -49,14 +49,21 @@ class CheckpointBook:
         self._chain_id = chain_id
         self._archive = archive
         self._lines: OrderedDict[int, dict[PublicKey, _Line]] = OrderedDict()
-        self._roots: dict[int, Hash32] = {}
+        self._roots: OrderedDict[int, Hash32] = OrderedDict()
 
     def checkpoint(self, size: int, root: Hash32) -> Checkpoint:
         return checkpoint_at_height(chain_id=self._chain_id, height=size - 1, root_hash=root)
 
     def set_committed_root(self, size: int, root: Hash32) -> None:
-        """Our own committed root at size: only lines over it are served."""
+        """Our own committed root at size: only lines over it are served.
+
+        Sizes come in ascending order (one per commit); only the newest SIZES_KEPT stay in
+        memory, so the book does not grow with the chain (older notes are in the archive).
+        """
         self._roots[size] = root
+        self._roots.move_to_end(size)
+        while len(self._roots) > SIZES_KEPT:
+            self._roots.popitem(last=False)
 
     def add(
         self, *, size: int, root: Hash32, line: str, validators: ValidatorSet

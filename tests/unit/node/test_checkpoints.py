@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from node import checkpoints
-from node.checkpoints import CheckpointBook
+from node.checkpoints import SIZES_KEPT, CheckpointBook
 from protocol.errors import NoteError
 from protocol.evidence import ConflictingCheckpointEvidence
 from protocol.hashing import Hash32, sha256
@@ -198,3 +198,11 @@ def test_old_sizes_are_forgotten(book: CheckpointBook, monkeypatch: pytest.Monke
     latest = book.latest_signed(QUORUM)
     assert latest is not None
     assert latest[0] == 5
+
+
+def test_the_book_keeps_a_bounded_window_of_committed_roots(book: CheckpointBook) -> None:
+    # A node commits for years: its own roots must not pile up in memory, one per height.
+    for size in range(1, SIZES_KEPT + 100):
+        book.set_committed_root(size, ROOT)
+    assert len(book._roots) == SIZES_KEPT
+    assert min(book._roots) == 100  # the oldest went first

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Scale: does a node stay the same size and speed as its chain grows? (issue 20)
+
+Starts a local 3-validator network on LevelDB (temp dir, removed afterwards unless --keep),
+then loads it with signed insurance.attest txs in waves that stay inside each sender's
+mempool quota, and after every --every committed txs reports, per validator, the resident
+memory (VmRSS), the LevelDB size on disk, and the committed tx/s of the last stretch.
+Signing happens before each wave's clock starts (it is the client's cost, not the chain's).
+
+The acceptance of issue 20 reads the last row against the first: RSS within 1.25x and tx/s
+within 0.8x. This is a benchmark, never a test; numbers go to docs/PERFORMANCE.md.
+Usage: .venv/bin/python scripts/bench_scale.py [--txs 100000] [--every 10000] [--json]
+"""
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from node.bench import SENDERS, TxFactory, run_batches
+from node.mempool import SENDER_TXS_MAX
+from node.net import net_down, net_status, net_up
+
+WAVE_PER_SENDER = SENDER_TXS_MAX * 3 // 4
+"""Txs per sender in one wave: below the mempool quota, so no submission meets a 429."""
+COMMIT_LIMIT_S = 900.0
+"""A wave is slow, not lost, on a loaded box: wait long before calling it a failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    committed: int
+    tx_per_s: float
+    rss_mib: dict[str, float]
+    leveldb_mib: dict[str, float]
+    chain_height: int
+
+
+def rss_mib(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tree_mib(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / (1024 * 1024)
+
+
+def measure(net: Path, committed: int, tx_per_s: float) -> Row:
+    views = net_status(net)
+    return Row(
+        committed=committed,
+        tx_per_s=round(tx_per_s, 1),
+        rss_mib={v.name: round(rss_mib(v.pid), 1) for v in views},
+        leveldb_mib={v.name: round(tree_mib(net / v.name), 1) for v in views},
+        chain_height=max(v.height or 0 for v in views),
+    )
+
+
+def load(net: Path, total: int, every: int, report: Callable[[Row], None]) -> list[Row]:
+    rows: list[Row] = []
+    urls = [view.url for view in net_status(net)]
+    factory = TxFactory(net)
+    wave = WAVE_PER_SENDER * len(SENDERS)
+    committed, stretch_txs, stretch_s = 0, 0, 0.0
+    with httpx.Client(timeout=120.0) as client:
+        while committed < total:
+            count = min(wave, total - committed, every - stretch_txs)
+            txs = factory.round_robin(count)
+            stretch_s += run_batches(client, urls, txs, commit_limit_s=COMMIT_LIMIT_S)
+            committed += count
+            stretch_txs += count
+            if stretch_txs == every or committed == total:
+                row = measure(net, committed, stretch_txs / stretch_s)
+                rows.append(row)
+                report(row)
+                stretch_txs, stretch_s = 0, 0.0
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--txs", type=int, default=100_000)
+    parser.add_argument("--every", type=int, default=10_000)
+    parser.add_argument("--base-port", type=int, default=27_400)
+    parser.add_argument("--keep", type=Path, default=None, help="network dir to keep")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    net = args.keep or Path(tempfile.mkdtemp(prefix="lantan-scale-"))
+
+    def report(row: Row) -> None:
+        if args.json:
+            return
+        rss = " ".join(f"{name}={mib:.0f}" for name, mib in sorted(row.rss_mib.items()))
+        disk = max(row.leveldb_mib.values())
+        print(
+            f"{row.committed:>8} txs  height {row.chain_height:>6}  {row.tx_per_s:>7.1f} tx/s"
+            f"  RSS MiB {rss}  LevelDB {disk:.0f} MiB",
+            flush=True,
+        )
+
+    started = time.perf_counter()
+    try:
+        net_up(net, validators=3, base_port=args.base_port)
+        try:
+            rows = load(net, args.txs, args.every, report)
+        finally:
+            net_down(net)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(net, ignore_errors=True)
+    first, last = rows[0], rows[-1]
+    summary = {
+        "rows": [asdict(row) for row in rows],
+        "rss_ratio_last_to_first": round(
+            max(last.rss_mib.values()) / max(first.rss_mib.values()), 3
+        ),
+        "tx_per_s_ratio_last_to_first": round(last.tx_per_s / first.tx_per_s, 3),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"RSS last/first {summary['rss_ratio_last_to_first']} (goal <= 1.25); "
+            f"tx/s last/first {summary['tx_per_s_ratio_last_to_first']} (goal >= 0.8); "
+            f"{summary['wall_seconds']} s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
