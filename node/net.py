@@ -157,8 +157,13 @@ def check_ports_free(ports: dict[str, int]) -> None:
 
 
 def port_free(port: int) -> bool:
-    """Nothing listens on 127.0.0.1:port (a bind succeeds)."""
+    """Nothing listens on 127.0.0.1:port (a bind succeeds).
+
+    SO_REUSEADDR, as uvicorn binds: connections of a node just stopped linger in TIME_WAIT
+    on its port for a minute, and without it `net down` then `net up` would be refused.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

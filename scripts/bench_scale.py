@@ -94,7 +94,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--txs", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=10_000)
-    parser.add_argument("--base-port", type=int, default=27_400)
+    parser.add_argument("--base-port", type=int, default=19_400)
     parser.add_argument("--keep", type=Path, default=None, help="network dir to keep")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
