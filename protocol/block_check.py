@@ -51,7 +51,7 @@ class BlockProblem:
     claimed: Claim = None
     """The block's value (a header field); None where the block claims nothing."""
     expected: Claim = None
-    """The value the check computed or the parent implies (the time limit for TIME_AHEAD)."""
+    """The value the check computed or the parent implies (the local clock for TIME_AHEAD)."""
     note: str = ""
     """Why, where no pair of values says it: the contract error of NOT_EXECUTABLE."""
 
@@ -62,8 +62,9 @@ class BlockProblem:
         if kind is BlockProblemKind.TIME_NOT_INCREASING:
             return f"time_ms does not increase: {claimed} <= previous {expected}"
         if kind is BlockProblemKind.TIME_AHEAD:
+            # Operators grep logs for this sentence (docs/RELIABILITY.md): keep its words.
             ahead_ms = int(self.claimed or 0) - int(self.expected or 0)
-            return f"time_ms {claimed} is {ahead_ms} ms ahead of the clock plus drift"
+            return f"time_ms is {ahead_ms} ms ahead"
         if kind is BlockProblemKind.PROPOSER_NOT_VALIDATOR:
             return f"proposer {claimed} is not a validator of this height"
         if kind is BlockProblemKind.NOT_EXECUTABLE:
@@ -110,8 +111,9 @@ def check_header(
             )
         )
     if now_ms is not None and header.time_ms > now_ms + drift_ms:
-        limit = now_ms + drift_ms
-        problems.append(BlockProblem(kind=kinds.TIME_AHEAD, claimed=header.time_ms, expected=limit))
+        problems.append(
+            BlockProblem(kind=kinds.TIME_AHEAD, claimed=header.time_ms, expected=now_ms)
+        )
     # Not "this round's proposer": Tendermint re-proposes a locked valid block in later
     # rounds (Alg. 1 line 16), and its header keeps the validator that first built it.
     if not parent.validators.contains(header.proposer):

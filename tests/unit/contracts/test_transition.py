@@ -155,7 +155,7 @@ def test_the_clock_check_is_inclusive_at_the_limit(forge: ChainForge) -> None:
     at_limit = Candidate(block=block, now_ms=block.header.time_ms)
     assert all_problems(forge, at_limit) == []
     (problem,) = all_problems(forge, Candidate(block=block, now_ms=block.header.time_ms - 5))
-    assert "5 ms ahead" in problem.detail
+    assert problem.detail == "time_ms is 5 ms ahead"
 
 
 # --- the transition itself ------------------------------------------------------------------
