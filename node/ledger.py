@@ -202,41 +202,31 @@ class Ledger:
     ) -> PreparedBlock:
         """Execute txs on top of the head and make the block. Requires admissible txs."""
         with self.metrics.block_build.time():
-            return self._build(txs=txs, evidence=evidence, time_ms=time_ms, proposer=proposer)
-
-    def _build(
-        self,
-        *,
-        txs: tuple[SignedTx, ...],
-        evidence: tuple[Evidence, ...],
-        time_ms: int,
-        proposer: PublicKey,
-    ) -> PreparedBlock:
-        previous = self.head()
-        overlay = self.store.begin()
-        height = previous.height + 1
-        ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
-        transition = execute_block(
-            overlay.state, ctx, txs, evidence, tree=overlay.smt, verify=self.verify
-        )
-        assert transition.state_root is not None
-        header = BlockHeader(
-            protocol_version=PROTOCOL_VERSION,
-            chain_id=self.chain_id,
-            height=height,
-            time_ms=time_ms,
-            prev_hash=previous.block_hash(),
-            history_root=MerkleLog(overlay.log).root(),
-            tx_root=tx_root(txs),
-            results_root=transition.results_root,
-            state_root=transition.state_root,
-            validators_hash=self.validators_for_next_height().hash(),
-            next_validators_hash=transition.next_validators.hash(),
-            evidence_root=evidence_root(evidence),
-            proposer=proposer,
-        )
-        block = Block(header=header, txs=txs, evidence=evidence)
-        return self._remember(block, transition, overlay)
+            previous = self.head()
+            overlay = self.store.begin()
+            height = previous.height + 1
+            ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
+            transition = execute_block(
+                overlay.state, ctx, txs, evidence, tree=overlay.smt, verify=self.verify
+            )
+            assert transition.state_root is not None
+            header = BlockHeader(
+                protocol_version=PROTOCOL_VERSION,
+                chain_id=self.chain_id,
+                height=height,
+                time_ms=time_ms,
+                prev_hash=previous.block_hash(),
+                history_root=MerkleLog(overlay.log).root(),
+                tx_root=tx_root(txs),
+                results_root=transition.results_root,
+                state_root=transition.state_root,
+                validators_hash=self.validators_for_next_height().hash(),
+                next_validators_hash=transition.next_validators.hash(),
+                evidence_root=evidence_root(evidence),
+                proposer=proposer,
+            )
+            block = Block(header=header, txs=txs, evidence=evidence)
+            return self._remember(block, transition, overlay)
 
     def validate(self, payload: bytes, *, now_ms: int | None, drift_ms: int) -> PreparedBlock:
         """Re-execute a proposed block and check every header field against the result.
