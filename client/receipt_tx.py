@@ -14,6 +14,7 @@ from client.receipt_history import (
     SetHistory,
     verify_certificate_strict,
 )
+from contracts.state_tree import state_tree_key
 from genesis.document import parse_genesis
 from protocol.block import BlockHeader
 from protocol.encoding import JsonValue, encode
@@ -140,10 +141,10 @@ def _signer(
             proof = SmtProof.from_json(item.get("proof"))
             value = item.get("value")
             if value is None:
-                verify_non_inclusion(header.state_root, state_key.encode(), proof)
+                verify_non_inclusion(header.state_root, state_tree_key(state_key), proof)
                 return TxSigner(public_key=key_hex, institution_id=None)
             record = read_object(item, "value")
-            verify_inclusion(header.state_root, state_key.encode(), encode(record), proof)
+            verify_inclusion(header.state_root, state_tree_key(state_key), encode(record), proof)
             return TxSigner(public_key=key_hex, institution_id=read_str(record, "institution_id"))
         except ProtocolError as error:
             raise ReceiptError(ReceiptCode.BAD_STATE_PROOF, f"{state_key}: {error}") from None

@@ -20,6 +20,7 @@ from client.receipt_history import (
 )
 from client.receipt_meaning import StateRecords, facts_of, require_records
 from contracts.records import Institution
+from contracts.state_tree import state_tree_key
 from genesis.document import parse_genesis
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode, encode
@@ -273,7 +274,7 @@ def _check_state(entries: list[_StateEntry], header: BlockHeader) -> StateRecord
         raise ReceiptError(ReceiptCode.MALFORMED, "state keys are not sorted and unique")
     records: StateRecords = {}
     for entry in entries:
-        key = entry.key.encode("utf-8")
+        key = state_tree_key(entry.key)
         try:
             if entry.value is None:
                 verify_non_inclusion(header.state_root, key, entry.proof)

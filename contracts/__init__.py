@@ -1,9 +1,11 @@
 """The blue-carbon state machine (DESIGN.md §5): admission, execution, genesis state. Pure.
 
-Public API: check_admissible (nodes, before the mempool), apply_block (proposers,
-validators and replaying auditors), genesis_state (genesis/), the validator-set readers
-(the node's next_validators_hash) and record_evidence's duplicate check for proposers.
-State keys and record schemas: contracts/state_keys.py and docs/STATE.md.
+Public API: check_admissible (nodes, before the mempool), the block transition
+(contracts/transition.py: the node's ledger) and the in-memory chain replay built on it
+(contracts/replay.py: auditors, the web's serial history), apply_block (the per-tx body
+of the transition; tests and benchmarks), genesis_state (genesis/), the validator-set
+readers and record_evidence's duplicate check for proposers. State keys and record
+schemas: contracts/state_keys.py, contracts/state_tree.py and docs/STATE.md.
 """
 
 from contracts.admission import admit_signed_tx, check_admissible, committed_nonce, parse_signed_tx

@@ -44,6 +44,9 @@ from protocol.tx import SignedTx
 StateWrites = dict[str, bytes | None]
 """Key -> new value (None deletes), in sorted key order."""
 
+TxChanges = dict[str, tuple[bytes | None, bytes | None]]
+"""What one tx of a block changed: key -> (value before the tx, value after; None: absent)."""
+
 HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.INSTITUTION_REGISTER: apply_institution_register,
     TxType.KEY_REGISTER: apply_key_register,
@@ -70,11 +73,14 @@ def apply_block(
     evidence: Sequence[Evidence] = (),
     *,
     verify: VerifySignature = verify_signature,
+    tx_changes: list[TxChanges] | None = None,
 ) -> tuple[StateWrites, tuple[TxResult, ...]]:
     """The writes and per-tx results of executing a block on state.
 
     Requires a state built from genesis_state. Raises InvalidBlockError when a tx is
     inadmissible at ctx (chain, time, nonces as of its position) or evidence is invalid.
+    When tx_changes is a list, each tx's changes are appended to it in block order.
+    Callers outside contracts/ execute blocks through contracts/transition.py.
     """
     assert ctx.height >= 1, ctx
     overlay = StateOverlay(state)
@@ -83,7 +89,16 @@ def apply_block(
         record_evidence(overlay, item, ctx)
     results = []
     for index, signed in enumerate(txs):
-        results.append(apply_tx(overlay, ctx, signed, index, verify))
+        if tx_changes is None:
+            results.append(apply_tx(overlay, ctx, signed, index, verify))
+            continue
+        # Traced (the web's serial history): the tx runs on its own overlay, so what it
+        # changed can be read off before it is merged. The writes are the same.
+        tx_overlay = overlay.child()
+        results.append(apply_tx(tx_overlay, ctx, signed, index, verify))
+        written = tx_overlay.writes()
+        tx_changes.append({key: (overlay.get(key), value) for key, value in written.items()})
+        overlay.merge(tx_overlay)
     return overlay.writes(), tuple(results)
 
 

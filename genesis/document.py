@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
+from contracts.state_tree import state_root_of
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject, decode, encode
 from protocol.fields import expect_object, read_int, read_list, read_object, read_str
 from protocol.hashing import TAG_GENESIS, ZERO_HASH, Hash32, tagged_hash
 from protocol.merkle import EMPTY_ROOT
 from protocol.signing import PublicKey
-from protocol.smt import MemorySmtStore, SparseMerkleTree
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import ValidatorSet
 
@@ -110,12 +110,6 @@ def build_genesis(document: GenesisDocument) -> Genesis:
         state=state,
         header=genesis_header(document, state_root_of(state)),
     )
-
-
-def state_root_of(state: dict[str, bytes]) -> Hash32:
-    """Sparse Merkle root over records; state keys are hashed as their UTF-8 bytes."""
-    tree = SparseMerkleTree(MemorySmtStore())
-    return tree.update(0, {key.encode(): value for key, value in state.items()})
 
 
 def genesis_header(document: GenesisDocument, state_root: Hash32) -> BlockHeader:

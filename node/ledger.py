@@ -1,9 +1,10 @@
 """The node's chain: build, validate and commit blocks on the LevelDB store (DESIGN.md §2).
 
-A proposal is executed on a discardable overlay (contracts.apply_block, then the SMT and
-the header roots); validators re-execute it the same way and compare every root before
-they vote. Commit appends the header to the history log and writes everything of the
-block in one synced batch. Blocking work: callers run these methods off the event loop.
+A proposal is executed on a discardable overlay by the one block transition
+(contracts/transition.py: execution, state tree and roots); validators re-execute it the
+same way and check the header (protocol/block_check.py), refusing at the first problem.
+Commit appends the header to the history log and writes everything of the block in one
+synced batch. Blocking work: callers run these methods off the event loop.
 """
 
 import threading
@@ -12,15 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts.context import BlockContext
-from contracts.errors import ContractError
-from contracts.execution import apply_block
+from contracts.state_tree import update_state_tree
+from contracts.transition import Transition, execute_block, verify_execution
 from contracts.validator_sets import current_validator_set, next_validator_set
 from genesis.document import Genesis
 from node.metrics.registry import NodeMetrics
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
-from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
+from protocol.block import Block, BlockHeader, evidence_root, tx_root
+from protocol.block_check import BlockParent, BlockProblem, check_body, check_header
 from protocol.encoding import decode, decode_canonical, encode
 from protocol.errors import ProtocolError
 from protocol.evidence import Evidence
@@ -28,7 +30,6 @@ from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.results import TxResult
 from protocol.signing import PublicKey, verify_signature
-from protocol.smt import SparseMerkleTree
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, verify_certificate
@@ -123,7 +124,7 @@ class Ledger:
     def _commit_genesis(self) -> None:
         overlay = self.store.begin()
         overlay.state.apply(dict(self.genesis.state))
-        SparseMerkleTree(overlay.smt).update(0, _smt_writes(self.genesis.state))
+        update_state_tree(overlay.smt, 0, self.genesis.state)
         header = self.genesis.header
         MerkleLog(overlay.log).append(header.canonical_bytes())
         block = Block(header=header, txs=(), evidence=())
@@ -201,51 +202,43 @@ class Ledger:
     ) -> PreparedBlock:
         """Execute txs on top of the head and make the block. Requires admissible txs."""
         with self.metrics.block_build.time():
-            return self._build(txs=txs, evidence=evidence, time_ms=time_ms, proposer=proposer)
-
-    def _build(
-        self,
-        *,
-        txs: tuple[SignedTx, ...],
-        evidence: tuple[Evidence, ...],
-        time_ms: int,
-        proposer: PublicKey,
-    ) -> PreparedBlock:
-        previous = self.head()
-        overlay = self.store.begin()
-        height = previous.height + 1
-        ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
-        writes, results = apply_block(overlay.state, ctx, txs, evidence, verify=self.verify)
-        roots = _apply_writes(overlay, height, writes)
-        header = BlockHeader(
-            protocol_version=PROTOCOL_VERSION,
-            chain_id=self.chain_id,
-            height=height,
-            time_ms=time_ms,
-            prev_hash=previous.block_hash(),
-            history_root=MerkleLog(overlay.log).root(),
-            tx_root=tx_root(txs),
-            results_root=results_root(results),
-            state_root=roots,
-            validators_hash=next_validator_set(self.store.state).hash(),
-            next_validators_hash=next_validator_set(overlay.state).hash(),
-            evidence_root=evidence_root(evidence),
-            proposer=proposer,
-        )
-        block = Block(header=header, txs=txs, evidence=evidence)
-        return self._remember(block, results, overlay)
+            previous = self.head()
+            overlay = self.store.begin()
+            height = previous.height + 1
+            ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
+            transition = execute_block(
+                overlay.state, ctx, txs, evidence, tree=overlay.smt, verify=self.verify
+            )
+            assert transition.state_root is not None
+            header = BlockHeader(
+                protocol_version=PROTOCOL_VERSION,
+                chain_id=self.chain_id,
+                height=height,
+                time_ms=time_ms,
+                prev_hash=previous.block_hash(),
+                history_root=MerkleLog(overlay.log).root(),
+                tx_root=tx_root(txs),
+                results_root=transition.results_root,
+                state_root=transition.state_root,
+                validators_hash=self.validators_for_next_height().hash(),
+                next_validators_hash=transition.next_validators.hash(),
+                evidence_root=evidence_root(evidence),
+                proposer=proposer,
+            )
+            block = Block(header=header, txs=txs, evidence=evidence)
+            return self._remember(block, transition, overlay)
 
     def validate(self, payload: bytes, *, now_ms: int | None, drift_ms: int) -> PreparedBlock:
         """Re-execute a proposed block and check every header field against the result.
 
         now_ms is checked when given (a live proposal); a synced block with a
-        certificate skips them. Raises InvalidProposalError with the first mismatch.
+        certificate skips them. Raises InvalidProposalError with the first problem.
         """
         try:
             block = Block.from_json(decode(payload))
-            block.check_body()
         except ProtocolError as error:
             raise InvalidProposalError(f"malformed block: {error}") from None
+        _refuse_first(check_body(block), prefix="malformed block: ")
         if block.canonical_bytes() != payload:
             raise InvalidProposalError("block payload is not in canonical form")
         known = self._prepared.get(block.header.block_hash())
@@ -264,57 +257,30 @@ class Ledger:
         return prepared
 
     def _execute(self, block: Block, *, now_ms: int | None, drift_ms: int) -> PreparedBlock:
-        previous = self.head()
-        self._check_header_links(block.header, previous, now_ms, drift_ms)
-        overlay = self.store.begin()
-        ctx = BlockContext(
-            chain_id=self.chain_id, height=block.header.height, time_ms=block.header.time_ms
+        parent = BlockParent(
+            header=self.head(),
+            history_root=self.history_root(),
+            validators=self.validators_for_next_height(),
+            chain_id=self.chain_id,
         )
-        try:
-            writes, results = apply_block(
-                overlay.state, ctx, block.txs, block.evidence, verify=self.verify
-            )
-        except ContractError as error:
-            raise InvalidProposalError(f"block does not execute: {error}") from None
-        state_root = _apply_writes(overlay, block.header.height, writes)
-        _expect("state_root", block.header.state_root, state_root)
-        _expect("results_root", block.header.results_root, results_root(results))
-        expected_next = next_validator_set(overlay.state).hash()
-        _expect("next_validators_hash", block.header.next_validators_hash, expected_next)
-        return self._remember(block, results, overlay)
+        _refuse_first(check_header(block.header, parent, now_ms=now_ms, drift_ms=drift_ms))
+        overlay = self.store.begin()
+        transition, problems = verify_execution(
+            overlay.state, block, chain_id=self.chain_id, tree=overlay.smt, verify=self.verify
+        )
+        _refuse_first(problems)
+        assert transition is not None
+        return self._remember(block, transition, overlay)
 
-    def _check_header_links(
-        self,
-        header: BlockHeader,
-        previous: BlockHeader,
-        now_ms: int | None,
-        drift_ms: int,
-    ) -> None:
-        _expect_value("protocol_version", header.protocol_version, PROTOCOL_VERSION)
-        _expect("chain_id", header.chain_id, self.chain_id)
-        _expect_value("height", header.height, previous.height + 1)
-        _expect("prev_hash", header.prev_hash, previous.block_hash())
-        _expect("history_root", header.history_root, self.history_root())
-        expected_set = self.validators_for_next_height().hash()
-        _expect("validators_hash", header.validators_hash, expected_set)
-        if header.time_ms <= previous.time_ms:
-            raise InvalidProposalError("time_ms does not increase")
-        if now_ms is not None and header.time_ms > now_ms + drift_ms:
-            raise InvalidProposalError(f"time_ms is {header.time_ms - now_ms} ms ahead")
-        # Not "this round's proposer": Tendermint re-proposes a locked valid block in later
-        # rounds (Alg. 1 line 16), and its header keeps the validator that first built it.
-        if not self.validators_for_next_height().contains(header.proposer):
-            raise InvalidProposalError("proposer is not a validator of this height")
-
-    def _remember(
-        self, block: Block, results: tuple[TxResult, ...], overlay: Overlay
-    ) -> PreparedBlock:
+    def _remember(self, block: Block, transition: Transition, overlay: Overlay) -> PreparedBlock:
+        # The overlay's state catches up with the tree the transition already wrote to it.
+        overlay.state.apply(transition.writes)
         prepared = PreparedBlock(
             block=block,
             payload=block.canonical_bytes(),
             block_hash=block.header.block_hash(),
-            results=results,
-            next_validators=next_validator_set(overlay.state),
+            results=transition.results,
+            next_validators=transition.next_validators,
             overlay=overlay,
         )
         with self._lock:
@@ -394,20 +360,7 @@ class Ledger:
         return True
 
 
-def _smt_writes(writes: dict[str, bytes] | dict[str, bytes | None]) -> dict[bytes, bytes | None]:
-    return {key.encode(): value for key, value in writes.items()}
-
-
-def _apply_writes(overlay: Overlay, height: int, writes: dict[str, bytes | None]) -> Hash32:
-    overlay.state.apply(writes)
-    return SparseMerkleTree(overlay.smt).update(height, _smt_writes(writes))
-
-
-def _expect(name: str, claimed: bytes, computed: bytes) -> None:
-    if claimed != computed:
-        raise InvalidProposalError(f"{name} {claimed.hex()} != computed {computed.hex()}")
-
-
-def _expect_value(name: str, claimed: int, expected: int) -> None:
-    if claimed != expected:
-        raise InvalidProposalError(f"{name} {claimed} != expected {expected}")
+def _refuse_first(problems: list[BlockProblem], *, prefix: str = "") -> None:
+    """A validator votes nil on any problem, so the first one is reason enough."""
+    if problems:
+        raise InvalidProposalError(prefix + problems[0].detail)

@@ -21,6 +21,7 @@ from contracts.state_keys import (
     serial_block_key,
     signing_key_key,
 )
+from contracts.state_tree import state_tree_key
 from node.ledger import Ledger
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode
@@ -134,8 +135,8 @@ def state_entry(ledger: Ledger, key: str, height: int) -> JsonObject:
     if not 0 <= height <= ledger.height:
         raise ProofUnavailableError("NOT_FOUND", f"no committed height {height}")
     tree = SparseMerkleTree(ledger.store.smt)
-    raw = tree.get(key.encode("utf-8"), version=height)
-    proof = tree.prove(key.encode("utf-8"), version=height)
+    raw = tree.get(state_tree_key(key), version=height)
+    proof = tree.prove(state_tree_key(key), version=height)
     value = None if raw is None else decode(raw)
     return {"key": key, "value": value, "proof": proof.to_json()}
 
@@ -173,7 +174,7 @@ def validator_set_changes(ledger: Ledger, up_to: int) -> list[JsonValue]:
     changes: list[JsonValue] = []
     tree = SparseMerkleTree(ledger.store.smt)
     for height in set_change_heights(ledger, up_to):
-        raw = tree.get(VALIDATORS_NEXT_KEY.encode(), version=height)
+        raw = tree.get(state_tree_key(VALIDATORS_NEXT_KEY), version=height)
         assert raw is not None, height
         certificate = ledger.certificate(height)
         assert certificate is not None, height
@@ -277,7 +278,7 @@ def _signer_institutions(ledger: Ledger, signers: tuple[PublicKey, ...], height:
 
 
 def _record(ledger: Ledger, key: str, height: int) -> JsonObject | None:
-    raw = SparseMerkleTree(ledger.store.smt).get(key.encode("utf-8"), version=height)
+    raw = SparseMerkleTree(ledger.store.smt).get(state_tree_key(key), version=height)
     return None if raw is None else _object(decode(raw))
 
 

@@ -1,7 +1,8 @@
 """The sparse Merkle state tree behind state_root (DESIGN.md §3), over a node-store port.
 
 Nodes are content-addressed and never pruned, so every version stays provable. A store
-holds each node's hash preimage keyed by its hash; MemorySmtStore is the in-memory one.
+holds each node's hash preimage keyed by its hash; the in-memory stores are in
+protocol/smt_store.py (MemorySmtStore is re-exported here for older importers).
 Hashing and proof verification live in protocol/smt_proof.py. Pure: no I/O.
 """
 
@@ -21,6 +22,9 @@ from protocol.smt_proof import (
     path_bit,
     shared_prefix_bits,
 )
+from protocol.smt_store import MemorySmtStore
+
+__all__ = ["MemorySmtStore", "SmtStore", "SparseMerkleTree"]
 
 _LEAF_BYTE = LEAF_PREFIX[0]
 
@@ -45,39 +49,6 @@ class SmtStore(Protocol):
     def get_value(self, value_hash: Hash32) -> bytes | None: ...
 
     def put_value(self, value_hash: Hash32, value: bytes) -> None: ...
-
-
-class MemorySmtStore:
-    """SmtStore in dicts, for genesis, client replay and tests."""
-
-    def __init__(self) -> None:
-        self.nodes: dict[Hash32, bytes] = {}
-        self.roots: dict[int, Hash32] = {}
-        self.values: dict[Hash32, bytes] = {}
-        self._latest_version: int | None = None
-
-    def get_node(self, node_hash: Hash32) -> bytes | None:
-        return self.nodes.get(node_hash)
-
-    def put_node(self, node_hash: Hash32, preimage: bytes) -> None:
-        self.nodes[node_hash] = preimage
-
-    def get_root(self, version: int) -> Hash32 | None:
-        return self.roots.get(version)
-
-    def put_root(self, version: int, root: Hash32) -> None:
-        self.roots[version] = root
-        if self._latest_version is None or version > self._latest_version:
-            self._latest_version = version
-
-    def latest_version(self) -> int | None:
-        return self._latest_version
-
-    def get_value(self, value_hash: Hash32) -> bytes | None:
-        return self.values.get(value_hash)
-
-    def put_value(self, value_hash: Hash32, value: bytes) -> None:
-        self.values[value_hash] = value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,11 +1,13 @@
 """The full history of a serial range: every committed tx that wrote one of its blocks.
 
 Serial blocks in state say only where credits are now. Their history comes from replaying
-the committed chain with the contracts themselves (contracts.execution.apply_tx), one tx
-at a time on its own overlay, and keeping each tx's writes to `serials/<batch>/...` with
-the block's value before and after. Replay is incremental (it resumes at the last height
-it saw) and trusts signatures, which every validator checked before the block committed;
-a replayed result that differs from the stored one stops the index with a message.
+the committed chain with the one block transition (contracts/replay.py over
+contracts/transition.py), traced so that each tx's changes are known, and keeping each
+tx's changes to `serials/<batch>/...` with the block's value before and after. Replay is
+incremental (it resumes at the last height it saw), keeps no state tree and trusts
+signatures, which every validator checked before the block committed; a block whose
+replay disagrees with its header (results_root, next_validators_hash) or does not execute
+stops the index with a message.
 """
 
 import threading
@@ -13,11 +15,9 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.context import BlockContext
-from contracts.evidence import record_evidence
-from contracts.execution import apply_tx
-from contracts.state import MemoryState, StateOverlay
-from contracts.validator_sets import promote_next_validator_set
+from contracts.errors import ContractError
+from contracts.execution import TxChanges
+from contracts.replay import ChainReplay
 from node.ledger import Ledger
 from node.service import NodeService
 from protocol.block import Block
@@ -67,8 +67,8 @@ class SerialHistory:
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._state = MemoryState(ledger.genesis.state)
-        self._height = 0
+        genesis = ledger.genesis
+        self._replay = ChainReplay(genesis.chain_id, genesis.state, with_tree=False, verify=_trust)
         self._events: dict[str, list[SerialEvent]] = {}
         self._lock = threading.Lock()
         self._broken: str | None = None
@@ -87,41 +87,29 @@ class SerialHistory:
         if self._broken is not None:
             raise HistoryUnavailableError(self._broken)
         head = self._ledger.height
-        while self._height < head:
-            block = self._ledger.block(self._height + 1)
+        while self._replay.height < head:
+            block = self._ledger.block(self._replay.height + 1)
             assert block is not None
             try:
-                self._replay(block)
-            except (AssertionError, HistoryUnavailableError) as error:
-                self._broken = f"replay of height {self._height + 1} failed: {error}"
+                self._replay_block(block)
+            except (AssertionError, ContractError, HistoryUnavailableError) as error:
+                self._broken = f"replay of height {self._replay.height + 1} failed: {error}"
                 raise HistoryUnavailableError(self._broken) from None
-            self._height += 1
 
-    def _replay(self, block: Block) -> None:
-        header = block.header
-        ctx = BlockContext(chain_id=header.chain_id, height=header.height, time_ms=header.time_ms)
-        overlay = StateOverlay(self._state)
-        promote_next_validator_set(overlay)
-        for item in block.evidence:
-            record_evidence(overlay, item, ctx)
-        stored = self._ledger.store.get_results(header.height)
-        for index, signed in enumerate(block.txs):
-            tx_overlay = StateOverlay(overlay)
-            result = apply_tx(tx_overlay, ctx, signed, index, _trust)
-            if index >= len(stored) or decode(stored[index]) != result.to_json():
-                raise HistoryUnavailableError(f"tx {index} replays to another result")
-            self._index(overlay, tx_overlay, block, index)
-            overlay.merge(tx_overlay)
-        self._state.apply(overlay.writes())
+    def _replay_block(self, block: Block) -> None:
+        execution, problems = self._replay.execute(block, trace=True)
+        if problems:
+            raise HistoryUnavailableError(problems[0].detail)
+        assert execution is not None
+        for index, changes in enumerate(execution.transition.tx_changes):
+            self._index(changes, block, index)
+        self._replay.adopt(execution)
 
-    def _index(
-        self, overlay: StateOverlay, tx_overlay: StateOverlay, block: Block, index: int
-    ) -> None:
+    def _index(self, changes: TxChanges, block: Block, index: int) -> None:
         writes_by_batch: dict[str, list[SerialWrite]] = {}
-        for key, value in tx_overlay.writes().items():
+        for key, (before, value) in changes.items():
             if not key.startswith(SERIALS_PREFIX):
                 continue
-            before = overlay.get(key)
             write = SerialWrite(
                 key=key,
                 before=None if before is None else _record(before),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from contracts.context import BlockContext
 from contracts.execution import apply_block
+from contracts.state_tree import update_state_tree
 from contracts.validator_sets import next_validator_set
 from genesis.document import build_genesis, parse_genesis
 from genesis.network import GENESIS_FILE
@@ -23,7 +24,6 @@ from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.signing import SigningKey
-from protocol.smt import SparseMerkleTree
 from protocol.tx import PROTOCOL_VERSION
 from protocol.votes import Vote, VoteType
 
@@ -64,9 +64,7 @@ def forge_next_block(
     writes, results = apply_block(overlay.state, ctx, (), ())
     writes = {**writes, **(extra_writes or {})}
     overlay.state.apply(writes)
-    state_root = SparseMerkleTree(overlay.smt).update(
-        height, {key.encode(): value for key, value in writes.items()}
-    )
+    state_root = update_state_tree(overlay.smt, height, writes)
     header = BlockHeader(
         protocol_version=PROTOCOL_VERSION,
         chain_id=ledger.chain_id,

@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from client.audit import ServedBlock
-from client.audit_replay import BranchSmtStore, ReplayState
+from client.audit_replay import ReplayState
 from contracts.records import Account
+from contracts.state_tree import update_state_tree
 from contracts.validator_sets import next_validator_set
 from genesis.document import Genesis, build_genesis
 from genesis.keystore import KeyIdentity
@@ -27,7 +28,7 @@ from protocol.log import MemoryLogStore, MerkleLog
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
 from protocol.results import TxResult
 from protocol.signing import PublicKey, SigningKey
-from protocol.smt import SparseMerkleTree
+from protocol.smt_store import BranchSmtStore
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 from protocol.votes import Vote, VoteType
 
@@ -168,12 +169,14 @@ class ChainForge:
             state_root=zero,
             next_validators_hash=zero,
         )
-        execution = self.replay.execute(Block(header=draft, txs=tuple(txs), evidence=()))
+        # The draft's zero roots are problems of course; only the execution is wanted.
+        execution, _ = self.replay.execute(Block(header=draft, txs=tuple(txs), evidence=()))
+        assert execution is not None and execution.state_root is not None
         state_root = execution.state_root
         if extra_writes:
-            writes = {k.encode(): v for k, v in {**execution.writes, **extra_writes}.items()}
+            assert self.replay.smt is not None
             branch = BranchSmtStore(self.replay.smt, self.head.height)
-            state_root = SparseMerkleTree(branch).update(height, writes)
+            state_root = update_state_tree(branch, height, {**execution.writes, **extra_writes})
         header = self._header(
             height=height,
             time_ms=time_ms,
@@ -238,8 +241,8 @@ class ChainForge:
 
     def append(self, forged: ForgedBlock) -> ForgedBlock:
         """Make forged the new head (re-executing it: forged must be an honest block)."""
-        execution = self.replay.execute(forged.block)
-        assert execution.state_root == forged.block.header.state_root
+        execution, problems = self.replay.execute(forged.block)
+        assert execution is not None and problems == [], problems
         self.replay.adopt(execution)
         self.log.append(forged.block.header.canonical_bytes())
         self.head = forged.block.header

@@ -194,6 +194,51 @@ def test_a_block_with_an_altered_history_root_is_named() -> None:
     assert codes(run(forge, per_height, replay=False)) == {(FindingCode.HISTORY_ROOT_MISMATCH, 3)}
 
 
+def test_one_block_with_several_problems_gets_a_finding_for_each() -> None:
+    # The validator refuses at the first problem; the audit must name every one.
+    forge = ChainForge()
+    forge.grow(2)
+    honest_next = forge.build([forge.attest("x")])
+    header = honest_next.block.header
+    forged_header = dataclasses.replace(
+        header,
+        history_root=header.tx_root,
+        time_ms=forge.head.time_ms,
+        state_root=header.tx_root,
+    )
+    forged_block = dataclasses.replace(honest_next.block, header=forged_header)
+    forged = dataclasses.replace(
+        honest_next,
+        block=forged_block,
+        certificate=forge.certify(forged_block, forge.validator_keys[:2]),
+    )
+    per_height = [*forge.served(NODES), [forged.served(node) for node in NODES]]
+    assert codes(run(forge, per_height, replay=True)) == {
+        (FindingCode.HISTORY_ROOT_MISMATCH, 3),
+        (FindingCode.TIME_NOT_INCREASING, 3),
+        (FindingCode.REPLAY_STATE_ROOT_MISMATCH, 3),
+    }
+
+
+def test_a_block_claiming_another_height_is_named_not_a_crash_of_the_replay() -> None:
+    forge = ChainForge()
+    forge.grow(2)
+    honest_next = forge.build()
+    forged_header = dataclasses.replace(honest_next.block.header, height=7)
+    forged_block = dataclasses.replace(honest_next.block, header=forged_header)
+    forged = dataclasses.replace(
+        honest_next,
+        block=forged_block,
+        certificate=forge.certify(forged_block, forge.validator_keys[:2]),
+    )
+    per_height = [*forge.served(NODES), [forged.served(node) for node in NODES]]
+    audit = run(forge, per_height, replay=True)
+    assert {(FindingCode.HEADER_FIELD_MISMATCH, 3), (FindingCode.BLOCK_NOT_EXECUTABLE, 3)} <= (
+        codes(audit)
+    )
+    assert audit.replay_stopped_at == 3
+
+
 # --- validator-set changes ----------------------------------------------------------------
 
 
