@@ -13,15 +13,12 @@ from dataclasses import dataclass
 
 from client.audit import ServedBlock
 from client.audit_replay import BranchSmtStore, ReplayState
-from contracts.records import Account
 from contracts.validator_sets import next_validator_set
 from genesis.document import Genesis, build_genesis
-from genesis.example.parties import party_key
-from genesis.example.txs import attest_body, signed_tx
+from genesis.example.parties import genesis_accounts, party_key
+from genesis.example.txs import CountingSigner, attest_body
 from genesis.keystore import KeyIdentity
 from genesis.network import (
-    ECOLOGICAL_ACCOUNT_ID,
-    ECOLOGICAL_ACCOUNT_NAME,
     document_from_plans,
     local_network_plan,
 )
@@ -31,7 +28,7 @@ from protocol.hashing import Hash32
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
 from protocol.results import TxResult
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.smt import SparseMerkleTree
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 from protocol.votes import Vote, VoteType
@@ -54,18 +51,11 @@ def make_genesis(validator_count: int = 3) -> Genesis:
         )
         for plan in plans
     ]
-    eco = Account(
-        account_id=ECOLOGICAL_ACCOUNT_ID,
-        holder_key=party_key("xiangshan-county").public_key,
-        custodian="ningbo-ptc",
-        display_name=ECOLOGICAL_ACCOUNT_NAME,
-        kind="ecological",
-    )
     document = document_from_plans(
         identities,
         chain_name=f"lantan-audit-tests-{validator_count}",
         genesis_time_ms=GENESIS_TIME_MS,
-        accounts=(eco,),
+        accounts=genesis_accounts(),
     )
     return build_genesis(document)
 
@@ -98,7 +88,7 @@ class ChainForge:
         self.log.append(self.genesis.header.canonical_bytes())
         self.head = self.genesis.header
         self.blocks: list[ForgedBlock] = []
-        self._nonces: dict[PublicKey, int] = {}
+        self._signer = CountingSigner(chain_id=self.chain_id, expires_at_ms=TX_EXPIRES_AT_MS)
 
     @property
     def validator_keys(self) -> list[SigningKey]:
@@ -116,18 +106,8 @@ class ChainForge:
         self, tx_type: str, sender: str, body: JsonObject, cosigners: Sequence[str] = ()
     ) -> SignedTx:
         """A signed tx with the sender's next nonce (counted locally)."""
-        key = party_key(sender)
-        nonce = self._nonces.get(key.public_key, 0) + 1
-        self._nonces[key.public_key] = nonce
-        return signed_tx(
-            chain_id=self.chain_id,
-            tx_type=tx_type,
-            sender=key,
-            nonce=nonce,
-            expires_at_ms=TX_EXPIRES_AT_MS,
-            body=body,
-            cosigners=[party_key(name) for name in cosigners],
-        )
+        cosigning = [party_key(name) for name in cosigners]
+        return self._signer.sign(tx_type, party_key(sender), body, cosigning)
 
     def build(
         self,

@@ -27,7 +27,7 @@ from genesis.example.parties import (
     genesis_writes,
     party_key,
 )
-from genesis.example.txs import signed_tx
+from genesis.example.txs import CountingSigner
 from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
@@ -35,7 +35,7 @@ from genesis.example.xiangshan_case import (
     xiangshan_case_steps,
 )
 from protocol.results import TxResult
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.tx import SignedTx
 
 COUNTY, NINGBO, COURT = (
@@ -49,11 +49,15 @@ KEY_INSTITUTIONS = 20
 
 @dataclass
 class BenchChain:
-    """The example network's state from genesis; nonces are counted here, not read back."""
+    """The example network's state from genesis; every tx built here must commit."""
 
     state: MemoryState = field(default_factory=lambda: MemoryState(genesis_writes()))
     height: int = 0
-    nonces: dict[PublicKey, int] = field(default_factory=dict)
+    signer: CountingSigner = field(
+        default_factory=lambda: CountingSigner(
+            chain_id=CHAIN_ID, expires_at_ms=GENESIS_TIME_MS + TX_LIFETIME_MS
+        )
+    )
 
     def context(self) -> BlockContext:
         """The next block's context: one block interval after the last."""
@@ -63,17 +67,7 @@ class BenchChain:
     def build(
         self, tx_type: str, sender: SigningKey, body: Any, cosigners: tuple[SigningKey, ...] = ()
     ) -> SignedTx:
-        nonce = self.nonces[sender.public_key] = self.nonces.get(sender.public_key, 0) + 1
-        expires_at_ms = self.context().time_ms + TX_LIFETIME_MS
-        return signed_tx(
-            chain_id=CHAIN_ID,
-            tx_type=tx_type,
-            sender=sender,
-            nonce=nonce,
-            expires_at_ms=expires_at_ms,
-            body=body,
-            cosigners=cosigners,
-        )
+        return self.signer.sign(tx_type, sender, body, cosigners)
 
     def apply(self, txs: list[SignedTx]) -> tuple[TxResult, ...]:
         writes, results = apply_block(self.state, self.context(), txs)

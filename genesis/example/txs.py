@@ -5,12 +5,13 @@ module only assembles the unsigned tx and adds the sender's and co-signers' sign
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from genesis.example.parties import ECO_ACCOUNT
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32, sha256
-from protocol.signing import SigningKey
+from protocol.signing import PublicKey, SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 
 
@@ -38,6 +39,34 @@ def signed_tx(
     for cosigner in cosigners:
         signed = sign_tx(signed, cosigner)
     return signed
+
+
+@dataclass
+class CountingSigner:
+    """Signs txs for one chain built from genesis in one process, where every tx commits:
+    each sender's nonces are counted here from 1, and every tx expires at one time."""
+
+    chain_id: Hash32
+    expires_at_ms: int
+    nonces: dict[PublicKey, int] = field(default_factory=dict)
+
+    def sign(
+        self,
+        tx_type: str,
+        sender: SigningKey,
+        body: Mapping[str, Any],
+        cosigners: Iterable[SigningKey] = (),
+    ) -> SignedTx:
+        nonce = self.nonces[sender.public_key] = self.nonces.get(sender.public_key, 0) + 1
+        return signed_tx(
+            chain_id=self.chain_id,
+            tx_type=tx_type,
+            sender=sender,
+            nonce=nonce,
+            expires_at_ms=self.expires_at_ms,
+            body=body,
+            cosigners=cosigners,
+        )
 
 
 def attest_body(policy_id: str, account_id: str = ECO_ACCOUNT) -> JsonObject:
