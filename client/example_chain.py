@@ -16,7 +16,7 @@ from client.audit_replay import BranchSmtStore, ReplayState
 from contracts.validator_sets import next_validator_set
 from genesis.document import Genesis, build_genesis
 from genesis.example.parties import genesis_accounts, party_key
-from genesis.example.txs import CountingSigner, attest_body
+from genesis.example.txs import TxSigner, attest_body
 from genesis.keystore import KeyIdentity
 from genesis.network import (
     document_from_plans,
@@ -88,7 +88,7 @@ class ChainForge:
         self.log.append(self.genesis.header.canonical_bytes())
         self.head = self.genesis.header
         self.blocks: list[ForgedBlock] = []
-        self._signer = CountingSigner(chain_id=self.chain_id, expires_at_ms=TX_EXPIRES_AT_MS)
+        self._signer = TxSigner(chain_id=self.chain_id, expires_at_ms=TX_EXPIRES_AT_MS)
 
     @property
     def validator_keys(self) -> list[SigningKey]:

@@ -27,7 +27,7 @@ from genesis.example.parties import (
     genesis_writes,
     party_key,
 )
-from genesis.example.txs import CountingSigner
+from genesis.example.txs import TxSigner
 from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
@@ -53,8 +53,8 @@ class BenchChain:
 
     state: MemoryState = field(default_factory=lambda: MemoryState(genesis_writes()))
     height: int = 0
-    signer: CountingSigner = field(
-        default_factory=lambda: CountingSigner(
+    signer: TxSigner = field(
+        default_factory=lambda: TxSigner(
             chain_id=CHAIN_ID, expires_at_ms=GENESIS_TIME_MS + TX_LIFETIME_MS
         )
     )

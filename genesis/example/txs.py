@@ -1,8 +1,5 @@
-"""Signed txs from keys in hand: the one builder behind every example and test chain driver.
-
-A driver decides the nonce and expiry (counted locally, asked of a node, or fixed); this
-module only assembles the unsigned tx and adds the sender's and co-signers' signatures.
-"""
+"""Signed txs from keys in hand: the one builder behind every example and test chain driver,
+and the cheap tx body that loads a chain."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,39 +12,15 @@ from protocol.signing import PublicKey, SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 
 
-def signed_tx(
-    *,
-    chain_id: Hash32,
-    tx_type: str,
-    sender: SigningKey,
-    nonce: int,
-    expires_at_ms: int,
-    body: Mapping[str, Any],
-    cosigners: Iterable[SigningKey] = (),
-) -> SignedTx:
-    """The tx signed by its sender, then by each co-signer in the order given."""
-    unsigned = UnsignedTx(
-        chain_id=chain_id,
-        protocol_version=PROTOCOL_VERSION,
-        type=tx_type,
-        sender=sender.public_key,
-        nonce=nonce,
-        expires_at_ms=expires_at_ms,
-        body=dict(body),
-    )
-    signed = sign_tx(unsigned, sender)
-    for cosigner in cosigners:
-        signed = sign_tx(signed, cosigner)
-    return signed
-
-
 @dataclass
-class CountingSigner:
-    """Signs txs for one chain built from genesis in one process, where every tx commits:
-    each sender's nonces are counted here from 1, and every tx expires at one time."""
+class TxSigner:
+    """Signs txs for one chain: the sender's signature, then each co-signer's in the order
+    given. Each sender's nonces are counted here from 1 unless the caller names one (a
+    node's or the chain's own count), and txs expire at expires_at_ms unless the caller
+    names another time."""
 
     chain_id: Hash32
-    expires_at_ms: int
+    expires_at_ms: int = 0
     nonces: dict[PublicKey, int] = field(default_factory=dict)
 
     def sign(
@@ -56,17 +29,26 @@ class CountingSigner:
         sender: SigningKey,
         body: Mapping[str, Any],
         cosigners: Iterable[SigningKey] = (),
+        *,
+        nonce: int | None = None,
+        expires_at_ms: int | None = None,
     ) -> SignedTx:
-        nonce = self.nonces[sender.public_key] = self.nonces.get(sender.public_key, 0) + 1
-        return signed_tx(
+        key = sender.public_key
+        if nonce is None:
+            nonce = self.nonces[key] = self.nonces.get(key, 0) + 1
+        unsigned = UnsignedTx(
             chain_id=self.chain_id,
-            tx_type=tx_type,
-            sender=sender,
+            protocol_version=PROTOCOL_VERSION,
+            type=tx_type,
+            sender=key,
             nonce=nonce,
-            expires_at_ms=self.expires_at_ms,
-            body=body,
-            cosigners=cosigners,
+            expires_at_ms=self.expires_at_ms if expires_at_ms is None else expires_at_ms,
+            body=dict(body),
         )
+        signed = sign_tx(unsigned, sender)
+        for cosigner in cosigners:
+            signed = sign_tx(signed, cosigner)
+        return signed
 
 
 def attest_body(policy_id: str, account_id: str = ECO_ACCOUNT) -> JsonObject:

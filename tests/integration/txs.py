@@ -18,7 +18,7 @@ import httpx
 from genesis.document import parse_genesis
 from genesis.example import xiangshan_case
 from genesis.example.parties import ECO_ACCOUNT
-from genesis.example.txs import attest_body, signed_tx
+from genesis.example.txs import TxSigner, attest_body
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import GENESIS_FILE, PASSPHRASE_FILE
 from protocol.encoding import JsonObject, encode
@@ -124,14 +124,13 @@ class TxBuilder:
         expires_at_ms: int | None = None,
     ) -> SignedTx:
         key = self.key(sender)
-        return signed_tx(
-            chain_id=self.chain_id,
-            tx_type=tx_type,
-            sender=key,
+        return TxSigner(self.chain_id).sign(
+            tx_type,
+            key,
+            body,
+            [self.key(cosigner) for cosigner in cosigners],
             nonce=self.next_nonce(key) if nonce is None else nonce,
             expires_at_ms=now_ms() + TX_LIFETIME_MS if expires_at_ms is None else expires_at_ms,
-            body=body,
-            cosigners=[self.key(cosigner) for cosigner in cosigners],
         )
 
     def attest(self, sender: str, policy_id: str) -> SignedTx:

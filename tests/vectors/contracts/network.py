@@ -18,7 +18,7 @@ from genesis.example.parties import (
     genesis_writes,
     party_key,
 )
-from genesis.example.txs import signed_tx
+from genesis.example.txs import TxSigner
 from genesis.example.xiangshan_case import CaseStep, xiangshan_case_steps
 from protocol.encoding import encode
 from protocol.hashing import sha256
@@ -38,6 +38,7 @@ class TestChain:
     time_ms: int = GENESIS_TIME_MS
     pending: dict[PublicKey, int] = field(default_factory=dict)
     log: list[tuple[SignedTx, ...]] = field(default_factory=list)
+    signer: TxSigner = field(default_factory=lambda: TxSigner(chain_id=CHAIN_ID))
 
     @classmethod
     def create(cls, params: Params | None = None) -> "TestChain":
@@ -57,14 +58,9 @@ class TestChain:
         if nonce is None:
             nonce = max(committed_nonce(self.state, key), self.pending.get(key, 0)) + 1
             self.pending[key] = nonce
-        return signed_tx(
-            chain_id=CHAIN_ID,
-            tx_type=tx_type,
-            sender=sender,
-            nonce=nonce,
-            expires_at_ms=self.time_ms + TX_LIFETIME_MS,
-            body=body,
-            cosigners=cosigners,
+        expires_at_ms = self.time_ms + TX_LIFETIME_MS
+        return self.signer.sign(
+            tx_type, sender, body, cosigners, nonce=nonce, expires_at_ms=expires_at_ms
         )
 
     def next_context(self) -> BlockContext:
