@@ -10,6 +10,7 @@ a fork: the canaries for the lock rule and for signer-state persistence fall int
 
 import enum
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -159,38 +160,46 @@ def _partitions(rng: random.Random, nodes: tuple[str, ...], gst_ms: int) -> tupl
     return tuple(epochs)
 
 
-def _crash3(rng: random.Random, seed: int, max_height: int) -> Scenario:
-    nodes = ("v0", "v1", "v2")
+def _crash_faults(
+    rng: random.Random,
+    seed: int,
+    max_height: int,
+    *,
+    kind: Kind,
+    nodes: tuple[str, ...],
+    plan: Callable[[], ValidatorPlan],
+) -> Scenario:
+    """Crashes and partitions on replicas that each hold their own key. plan draws from rng
+    after the network and before the faults (the order every seed was drawn in)."""
     net = _network(rng, nodes)
-    gst = net.gst_ms
+    validators = plan()
     return Scenario(
         seed=seed,
-        kind=Kind.CRASH3,
+        kind=kind,
         nodes=nodes,
         key_of=_own_keys(nodes),
-        validators=ValidatorPlan.fixed((0, 1, 2), 2),
+        validators=validators,
         max_height=max_height,
-        crashes=_crashes(rng, nodes, gst),
-        epochs=_partitions(rng, nodes, gst),
+        crashes=_crashes(rng, nodes, net.gst_ms),
+        epochs=_partitions(rng, nodes, net.gst_ms),
         network=net,
     )
+
+
+def _crash3(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    def plan() -> ValidatorPlan:
+        return ValidatorPlan.fixed((0, 1, 2), 2)
+
+    nodes = ("v0", "v1", "v2")
+    return _crash_faults(rng, seed, max_height, kind=Kind.CRASH3, nodes=nodes, plan=plan)
 
 
 def _set_change(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    def plan() -> ValidatorPlan:
+        return ValidatorPlan((0, 1, 2), 2, (0, 1, 2, 3), 3, rng.randint(1, max_height - 1))
+
     nodes = ("v0", "v1", "v2", "v3")
-    net = _network(rng, nodes)
-    gst = net.gst_ms
-    return Scenario(
-        seed=seed,
-        kind=Kind.SET_CHANGE,
-        nodes=nodes,
-        key_of=_own_keys(nodes),
-        validators=ValidatorPlan((0, 1, 2), 2, (0, 1, 2, 3), 3, rng.randint(1, max_height - 1)),
-        max_height=max_height,
-        crashes=_crashes(rng, nodes, gst),
-        epochs=_partitions(rng, nodes, gst),
-        network=net,
-    )
+    return _crash_faults(rng, seed, max_height, kind=Kind.SET_CHANGE, nodes=nodes, plan=plan)
 
 
 def _twin_epochs(
