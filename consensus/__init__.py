@@ -17,7 +17,6 @@ from consensus.actions import (
     Send,
     ValidateProposal,
 )
-from consensus.canary import NO_CANARY, Canary
 from consensus.config import EngineConfig, TimeoutConfig, TimeoutKind
 from consensus.engine import held_blocks, start_replica, step
 from consensus.events import (
@@ -56,12 +55,10 @@ from consensus.signer_state import (
 from consensus.state import ReplicaState, Step
 
 __all__ = [
-    "NO_CANARY",
     "Action",
     "BlockPayload",
     "BlockRequest",
     "Broadcast",
-    "Canary",
     "CertificatesMessage",
     "CommitApplied",
     "CommitBlock",

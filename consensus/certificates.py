@@ -1,7 +1,7 @@
 """Checking a commit certificate through the injected verify port. Pure.
 
 protocol.votes.verify_certificate always uses Ed25519; the engine must use its port so
-the simulator's fast fake signer works, and must apply the canary quorum.
+the simulator's fast fake signer works, and takes the replica's quorum as given.
 """
 
 from consensus.ports import VerifySignature

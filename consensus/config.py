@@ -1,4 +1,4 @@
-"""Static configuration of one replica: chain, ports, timeouts, canary. Pure: no I/O.
+"""Static configuration of one replica: chain, ports, timeouts. Pure: no I/O.
 
 Timeouts grow linearly per round and are capped (DESIGN.md §4), so after GST a round
 eventually lasts long enough for every message of it to arrive (Tendermint paper §4).
@@ -7,7 +7,6 @@ eventually lasts long enough for every message of it to arrive (Tendermint paper
 import enum
 from dataclasses import dataclass
 
-from consensus.canary import NO_CANARY, Canary
 from consensus.ports import PayloadHasher, Signer, VerifySignature
 from protocol.hashing import Hash32
 
@@ -60,7 +59,6 @@ class EngineConfig:
     verify: VerifySignature
     hash_payload: PayloadHasher
     timeouts: TimeoutConfig = TimeoutConfig()
-    canary: Canary = NO_CANARY
     round_window: int = 1 << 20
     """Messages more than this many rounds ahead are ignored, so a Byzantine validator
     cannot push round numbers toward the 2**53 limit of canonical JSON."""

@@ -86,7 +86,7 @@ def _with_persist_first(
     state: ReplicaState, signer_before: SignerState, out: list[Action]
 ) -> list[Action]:
     """Payloads the new lock or valid value names, then the signer state, then the rest."""
-    if state.signer == signer_before or state.config.canary.skip_signer_state_persist:
+    if state.signer == signer_before:
         return out
     first: list[Action] = [
         PersistPayload(height=state.height, block_hash=block, payload=state.blocks[block])

@@ -39,7 +39,7 @@ def prevote_on_proposal(state: ReplicaState, out: list[Action]) -> ReplicaState 
     locked_round, locked_block = state.signer.locked_round, state.signer.locked_block
     # Line 23: unlocked or locked on v. Line 29: locked no later than vr, or on v.
     unlocked = locked_round == -1 if pol_round < 0 else locked_round <= pol_round
-    lock_allows = unlocked or locked_block == block or state.config.canary.lock_rule_off
+    lock_allows = unlocked or locked_block == block
     choice = block if valid and lock_allows else None
     state = cast_vote(state, VoteType.PREVOTE, choice, out)
     return replace(state, step=Step.PREVOTE)

@@ -95,9 +95,7 @@ class ReplicaState:
 
     @property
     def quorum(self) -> int:
-        """q: the paper's 2f+1. The quorum canary lowers it by one."""
-        if self.config.canary.quorum_minus_one:
-            return self.validators.quorum - 1
+        """q: the paper's 2f+1."""
         return self.validators.quorum
 
     @property

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the auditor: replay tx/s against the Ed25519 verification bound.
 
-Builds an in-memory certified chain (tests/unit/client/audit_kit.py: fixed keys, real
+Builds an in-memory certified chain (client/example_chain.py: fixed keys, real
 roots, quorum certificates), then times client.audit.ChainAudit over it exactly as
 `lantan audit` feeds it (raw JSON per node), without HTTP. Reports:
   - Ed25519 verifications/s on one core (PyNaCl), and on all cores (a process pool);
@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from client.audit import ChainAudit, ServedBlock
+from client.example_chain import ChainForge
 from protocol.signing import SigningKey, verify_signature
-from tests.unit.client.audit_kit import ChainForge
 
 NODE = "http://bench"
 VERIFY_SAMPLE = 4000

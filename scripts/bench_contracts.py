@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark the contracts: apply time per tx by type, and apply_block with 1,000 txs.
 
-Runs in one process on MemoryState over the fixed test network of
-tests/vectors/contracts/network.py. Txs are built and signed before the clock starts, so
+Runs in one process on MemoryState over the example Xiangshan network of
+genesis/example/parties.py. Txs are built and signed before the clock starts, so
 the numbers cover admission (Ed25519 verification included) and execution only; no SMT,
 no storage. Usage: .venv/bin/python scripts/bench_contracts.py [--per-type N]
 """
@@ -11,20 +11,32 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contracts import apply_block
-from protocol.tx import SignedTx
-from tests.vectors.contracts.network import ECO_ACCOUNT, TestChain, party_key
-from tests.vectors.contracts.xiangshan_case import (
+from contracts import BlockContext, MemoryState, apply_block
+from genesis.example.parties import (
+    BLOCK_INTERVAL_MS,
+    CHAIN_ID,
+    ECO_ACCOUNT,
+    GENESIS_TIME_MS,
+    TX_LIFETIME_MS,
+    genesis_writes,
+    party_key,
+)
+from genesis.example.txs import TxSigner
+from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
     TOWNSHIP_ACCOUNT,
     xiangshan_case_steps,
 )
+from protocol.results import TxResult
+from protocol.signing import SigningKey
+from protocol.tx import SignedTx
 
 COUNTY, NINGBO, COURT = (
     party_key(n) for n in ("xiangshan-county", "ningbo-ptc", "xiangshan-court")
@@ -35,9 +47,44 @@ KEY_INSTITUTIONS = 20
 """Institutions that key.register adds keys to (each may hold at most 16 keys)."""
 
 
-def funded_chain() -> TestChain:
+@dataclass
+class BenchChain:
+    """The example network's state from genesis; every tx built here must commit."""
+
+    state: MemoryState = field(default_factory=lambda: MemoryState(genesis_writes()))
+    height: int = 0
+    signer: TxSigner = field(
+        default_factory=lambda: TxSigner(
+            chain_id=CHAIN_ID, expires_at_ms=GENESIS_TIME_MS + TX_LIFETIME_MS
+        )
+    )
+
+    def context(self) -> BlockContext:
+        """The next block's context: one block interval after the last."""
+        time_ms = GENESIS_TIME_MS + (self.height + 1) * BLOCK_INTERVAL_MS
+        return BlockContext(chain_id=CHAIN_ID, height=self.height + 1, time_ms=time_ms)
+
+    def build(
+        self, tx_type: str, sender: SigningKey, body: Any, cosigners: tuple[SigningKey, ...] = ()
+    ) -> SignedTx:
+        return self.signer.sign(tx_type, sender, body, cosigners)
+
+    def apply(self, txs: list[SignedTx]) -> tuple[TxResult, ...]:
+        writes, results = apply_block(self.state, self.context(), txs)
+        self.state.apply(writes)
+        self.height += 1
+        return results
+
+    def submit(
+        self, tx_type: str, sender: SigningKey, body: Any, cosigners: tuple[SigningKey, ...] = ()
+    ) -> TxResult:
+        (result,) = self.apply([self.build(tx_type, sender, body, cosigners)])
+        return result
+
+
+def funded_chain() -> BenchChain:
     """Genesis plus the case's first five steps: the township holds 450,000 kg."""
-    chain = TestChain.create()
+    chain = BenchChain()
     for step in xiangshan_case_steps()[:5]:
         cosigners = tuple(party_key(n) for n in step.cosigners)
         assert (
@@ -80,7 +127,7 @@ def hold(i: int) -> dict[str, Any]:
     }
 
 
-def drafts() -> dict[str, Callable[[TestChain, int], SignedTx]]:
+def drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
     """tx type -> a function building its i-th valid tx on a funded chain."""
     return {
         "account.open": lambda c, i: c.build(
@@ -123,7 +170,7 @@ def drafts() -> dict[str, Callable[[TestChain, int], SignedTx]]:
     } | credit_drafts()
 
 
-def credit_drafts() -> dict[str, Callable[[TestChain, int], SignedTx]]:
+def credit_drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
     transfer = {"from_account": TOWNSHIP_ACCOUNT, "to_account": ECO_ACCOUNT, "batch_id": BATCH_ID}
     return {
         "credits.issue": lambda c, i: c.build(
@@ -162,7 +209,7 @@ def credit_drafts() -> dict[str, Callable[[TestChain, int], SignedTx]]:
     } | case_drafts()
 
 
-def case_drafts() -> dict[str, Callable[[TestChain, int], SignedTx]]:
+def case_drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
     return {
         "case.register": lambda c, i: c.build(
             "case.register",
@@ -223,9 +270,9 @@ def case_drafts() -> dict[str, Callable[[TestChain, int], SignedTx]]:
     }
 
 
-def time_block(chain: TestChain, txs: list[SignedTx]) -> float:
+def time_block(chain: BenchChain, txs: list[SignedTx]) -> float:
     """Seconds to apply one block of txs (every tx must be accepted)."""
-    ctx = chain.next_context()
+    ctx = chain.context()
     start = time.perf_counter()
     _, results = apply_block(chain.state, ctx, txs)
     elapsed = time.perf_counter() - start

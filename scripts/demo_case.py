@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx
 
-from genesis.network import ECOLOGICAL_ACCOUNT_ID as ECO_ACCOUNT
-from tests.vectors.contracts.xiangshan_case import (
+from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
     SUBSCRIBED_KG,
@@ -25,6 +24,7 @@ from tests.vectors.contracts.xiangshan_case import (
     CaseStep,
     xiangshan_case_steps,
 )
+from genesis.network import ECOLOGICAL_ACCOUNT_ID as ECO_ACCOUNT
 
 LANTAN = [sys.executable, "-m", "client.cli"]
 

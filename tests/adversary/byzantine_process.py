@@ -1,8 +1,9 @@
 """The test's handle on a Byzantine validator process (tests/adversary/byzantine.py).
 
-The process is started with the venv's python, scripted over its stdin one JSON command per
-line, and answers one JSON line per command on its stdout. Its stderr goes to a log file in
-the network directory, shown when a test fails.
+The process is started with the venv's python (behind a launcher prefix such as `ip netns
+exec NS` in the chaos tier), scripted over its stdin one JSON command per line, and answers
+one JSON line per command on its stdout. Its stderr goes to a log file in the network
+directory, shown when a test fails.
 """
 
 import contextlib
@@ -11,6 +12,7 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,21 +20,31 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
 COMMAND_TIMEOUT_S = 120.0
 LOG_FILE = "byzantine.log"
+MODULE = "tests.adversary.byzantine"
 
 
 class ByzantineProcess:
     """One running Byzantine validator; every command waits for its one-line answer."""
 
-    def __init__(self, directory: Path, name: str) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        name: str,
+        *,
+        launcher: Sequence[str] = (),
+        log_file: str = LOG_FILE,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.name = name
-        self.log_path = directory / LOG_FILE
+        self.log_path = directory / log_file
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.adversary.byzantine", str(directory), name],
+            [*launcher, sys.executable, "-m", MODULE, str(directory), name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
             cwd=REPO_ROOT,
+            env=env,
         )
         self._lines: queue.Queue[bytes] = queue.Queue()
         assert self._process.stdout is not None
@@ -40,9 +52,9 @@ class ByzantineProcess:
         self.hello: dict[str, Any] = {}
         """Its first line: its name and public key (see wait_started)."""
 
-    def wait_started(self) -> None:
+    def wait_started(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Wait for the process to listen (it starts while the honest nodes do)."""
-        self.hello = self.receive(START_TIMEOUT_S)
+        self.hello = self.receive(timeout_s)
 
     @property
     def pid(self) -> int:
@@ -65,6 +77,13 @@ class ByzantineProcess:
         answer = self._answer(timeout_s)
         assert answer.get("ok") is True, f"byzantine process: {answer}"
         return answer
+
+    def ask(
+        self, op: str, *, timeout_s: float = COMMAND_TIMEOUT_S, **arguments: Any
+    ) -> dict[str, Any]:
+        """Run a command and return its answer as it is, refusals included."""
+        self.send(op, **arguments)
+        return self._answer(timeout_s)
 
     def command(
         self, op: str, *, timeout_s: float = COMMAND_TIMEOUT_S, **arguments: Any
@@ -95,7 +114,7 @@ class ByzantineProcess:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.wait()
+            self._process.wait(timeout=10)
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._log.close()

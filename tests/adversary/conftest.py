@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +21,13 @@ from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
 from node.net import LOCAL_HEARTBEAT_MS, start_process, validator_names, wait_ready
 from tests.adversary.byzantine_process import ByzantineProcess
+from tests.integration import failure_logs
+from tests.integration.failure_logs import PROCESSES_STASH
 from tests.integration.network import NETS_STASH, LocalNet, free_base_port
 from tests.integration.txs import NetKeys, TxBuilder
 
 BYZANTINE = {3: "xiamen-ptc", 4: "xiangshan-court"}
 """Which validator turns Byzantine: with n=4 the court, the fourth validator."""
-BYZANTINE_STASH = pytest.StashKey[list[ByzantineProcess]]()
 
 
 @dataclass
@@ -84,7 +85,7 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     try:
         honest = start_without(net, validator_count, byzantine_name)
         byzantine = ByzantineProcess(directory, byzantine_name)
-        request.config.stash.setdefault(BYZANTINE_STASH, []).append(byzantine)
+        request.config.stash.setdefault(PROCESSES_STASH, []).append(byzantine)
         wait_ready(directory, honest, minimum_height=1)
         byzantine.wait_started()
         yield AdversaryNet(
@@ -97,23 +98,12 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     finally:
         if byzantine is not None:
             byzantine.close()
-            request.config.stash[BYZANTINE_STASH].remove(byzantine)
+            request.config.stash[PROCESSES_STASH].remove(byzantine)
         net.close()
         request.config.stash[NETS_STASH].remove(net)
         if os.environ.get("LANTAN_KEEP_NETS") != "1":
             shutil.rmtree(directory, ignore_errors=True)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """On a failure, attach the tail of every honest node's log and the Byzantine's."""
-    report = yield
-    if report.failed:
-        for running in item.config.stash.get(NETS_STASH, []):
-            for name in sorted(p.parent.name for p in running.directory.glob("*/node.log")):
-                report.sections.append((f"node log {name}", running.log_tail(name, 25)))
-        for byzantine in item.config.stash.get(BYZANTINE_STASH, []):
-            report.sections.append((f"byzantine {byzantine.name}", byzantine.log_tail()))
-    return report
+pytest_runtest_makereport = failure_logs.pytest_runtest_makereport
+"""On a failure, the tail of every honest node's log and the Byzantine's go into the report."""

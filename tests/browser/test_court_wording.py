@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from client.code_names import CODE_NAMES, code_name
+from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, PROJECT_ID
 from tests.browser.conftest import CaseNetwork, screenshot
-from tests.vectors.contracts.xiangshan_case import BATCH_ID, CASE_ID, PROJECT_ID
 
 pytestmark = pytest.mark.browser
 # Codes that are also plain words of English text are found as codes only where they

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, PROJECT_ID
 from tests.browser.conftest import CJK_FONT, CaseNetwork, screenshot
-from tests.vectors.contracts.xiangshan_case import BATCH_ID, CASE_ID, PROJECT_ID
 
 pytestmark = pytest.mark.browser
 CASE_NUMBER = "（2023）浙0225刑初001号"

@@ -6,17 +6,12 @@ answer per stdout line); here it runs inside its namespace with the node.toml th
 wrote for that validator. Where that module is absent, the scenario is skipped.
 """
 
-import contextlib
 import importlib.util
-import json
 import os
-import queue
-import subprocess
-import sys
-import threading
 import time
-from typing import IO, Any
+from typing import Any
 
+from tests.adversary.byzantine_process import ByzantineProcess
 from tests.chaos.cluster import REPO_ROOT, ChaosNet
 from tests.chaos.load import Load
 from tests.chaos.scenarios import Lengths, Record, Scenario, _top
@@ -39,58 +34,18 @@ def available() -> bool:
         return False
 
 
-class ByzantineInNamespace:
+class ByzantineInNamespace(ByzantineProcess):
+    """The adversary tier's process, started inside the validator's namespace."""
+
     def __init__(self, net: ChaosNet, name: str) -> None:
-        self.log_path = net.directory / f"{name}.byzantine.log"
-        self._log = self.log_path.open("ab")
-        self._process = subprocess.Popen(
-            ["ip", "netns", "exec", net.hosts[name].namespace, sys.executable, "-m", MODULE,
-             str(net.directory), name],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            cwd=REPO_ROOT,
+        super().__init__(
+            net.directory,
+            name,
+            launcher=("ip", "netns", "exec", net.hosts[name].namespace),
+            log_file=f"{name}.byzantine.log",
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        )  # fmt: skip
-        self._lines: queue.Queue[bytes] = queue.Queue()
-        assert self._process.stdout is not None
-        threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True).start()
-        self.hello = self._answer()
-
-    def _read(self, stream: IO[bytes]) -> None:
-        for line in stream:
-            self._lines.put(line)
-        self._lines.put(b"")
-
-    def _answer(self) -> dict[str, Any]:
-        try:
-            line = self._lines.get(timeout=ANSWER_TIMEOUT_S)
-        except queue.Empty:
-            raise AssertionError("the Byzantine process is silent") from None
-        if not line:
-            raise AssertionError(f"the Byzantine process exited; see {self.log_path}")
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    def command(self, op: str, **arguments: Any) -> dict[str, Any]:
-        stdin = self._process.stdin
-        assert stdin is not None
-        stdin.write(json.dumps({"op": op, **arguments}).encode() + b"\n")
-        stdin.flush()
-        return self._answer()
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            assert self._process.stdin is not None
-            self._process.stdin.close()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=10)
-        if self._process.stdout is not None:
-            self._process.stdout.close()
-        self._log.close()
+        )
+        self.wait_started(ANSWER_TIMEOUT_S)
 
 
 def byzantine_with_partitions(
@@ -107,7 +62,7 @@ def byzantine_with_partitions(
             others = [net.hosts[n] for n in net.validators if n != victim]
             net.fabric.split([[net.hosts[victim]], others])
             scenario.record.faults += 2
-            answer = byzantine.command(op, **arguments)
+            answer = byzantine.ask(op, timeout_s=ANSWER_TIMEOUT_S, **arguments)
             answers.append({"op": op, "ok": answer.get("ok"), "error": answer.get("error")})
             time.sleep(lengths.split_s / 2)
             net.fabric.heal()

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from genesis.example.txs import attest_body
 from protocol.signing import PublicKey
 from tests.chaos.cluster import ChaosNet
-from tests.integration.txs import NetKeys, TxBuilder, attest_body, now_ms, wire
+from tests.integration.txs import NetKeys, TxBuilder, now_ms, wire
 
 SENDERS = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
 STALL_S = 40.0

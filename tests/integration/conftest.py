@@ -9,11 +9,12 @@ failure, the tail of every node's log is attached to the report either way.
 import os
 import shutil
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration import failure_logs
 from tests.integration.network import NETS_STASH, LocalNet, local_net
 from tests.integration.txs import NetKeys, TxBuilder
 
@@ -46,13 +47,5 @@ def builder(net: LocalNet, keys: NetKeys) -> TxBuilder:
     return TxBuilder(net, keys)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if report.failed:
-        for running in item.config.stash.get(NETS_STASH, []):
-            for name in sorted(p.parent.name for p in running.directory.glob("*/node.log")):
-                report.sections.append((f"node log {name}", running.log_tail(name, 25)))
-    return report
+pytest_runtest_makereport = failure_logs.pytest_runtest_makereport
+"""On a failure, the tail of every node's log goes into the report."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from genesis.example.txs import attest_body
 from node.net import read_pid
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx, sign_tx
@@ -26,7 +27,7 @@ from tests.integration.hostile_client import (
     rss_kib,
 )
 from tests.integration.network import NETS_STASH, LocalNet, local_net
-from tests.integration.txs import TxBuilder, attest_body, batch_wire, wait_committed, wire
+from tests.integration.txs import TxBuilder, batch_wire, wait_committed, wire
 
 pytestmark = pytest.mark.slow
 RSS_MAX_KIB = 300 * 1024

@@ -7,7 +7,6 @@ leave nothing running or behind; the directory commands name what they could not
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,21 +16,10 @@ import pytest
 from genesis.network import GENESIS_FILE
 from node.config import CONFIG_FILE
 from node.net import PID_FILE, NetError, node_names, read_pid, wait_ready
+from tests.integration.lantan_cli import lantan
 from tests.integration.network import LocalNet, free_base_port
 
 pytestmark = pytest.mark.slow
-LANTAN = str(Path(sys.executable).parent / "lantan")
-
-
-def lantan(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LANTAN, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture(scope="module")

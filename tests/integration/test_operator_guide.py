@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from genesis.network import GENESIS_FILE
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
+from tests.integration.lantan_cli import LANTAN, lantan
 from tests.integration.network import LocalNet, free_base_port
 from tests.integration.txs import (
     TxBuilder,
@@ -34,19 +34,7 @@ from tests.integration.txs import (
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-LANTAN = str(Path(sys.executable).parent / "lantan")
 PAGES_MAX = 120
-
-
-def lantan(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LANTAN, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 # --- the README ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from consensus import StatusMessage, message_to_json
 from contracts.reasons import AdmissionReason
 from genesis.document import parse_genesis
+from genesis.example.txs import attest_body
 from genesis.network import GENESIS_FILE
 from node.peer_envelope import PeerKind, seal_envelope
 from protocol.encoding import JsonObject, encode
@@ -26,7 +27,6 @@ from tests.integration.schema_fuzz import capped_schema, fuzz_every_operation
 from tests.integration.txs import (
     NetKeys,
     TxBuilder,
-    attest_body,
     batch_wire,
     tx_statuses,
     wait_committed,

@@ -1,6 +1,6 @@
 """Signed txs for the integration tier, made with the keys of a `lantan net` directory.
 
-The Xiangshan case reuses the step bodies of tests/vectors/contracts/xiangshan_case.py with
+The Xiangshan case reuses the step bodies of genesis/example/xiangshan_case.py with
 the network's names and keys in place of the fixed test keys. Streams of cheap txs use
 insurance.attest (an issuer or trading centre attests a policy on the Ecological Account):
 it is always accepted for a fresh policy id and moves no units.
@@ -16,15 +16,16 @@ from typing import Any
 import httpx
 
 from genesis.document import parse_genesis
+from genesis.example import xiangshan_case
+from genesis.example.parties import ECO_ACCOUNT
+from genesis.example.txs import TxSigner, attest_body
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import GENESIS_FILE, PASSPHRASE_FILE
 from protocol.encoding import JsonObject, encode
-from protocol.hashing import Hash32, sha256
+from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
-from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
+from protocol.tx import SignedTx
 from tests.integration.network import LocalNet, wait_for
-from tests.vectors.contracts import xiangshan_case
-from tests.vectors.contracts.network import ECO_ACCOUNT
 
 TX_LIFETIME_MS = 3_600_000
 CASE_ID = xiangshan_case.CASE_ID
@@ -123,41 +124,20 @@ class TxBuilder:
         expires_at_ms: int | None = None,
     ) -> SignedTx:
         key = self.key(sender)
-        unsigned = UnsignedTx(
-            chain_id=self.chain_id,
-            protocol_version=PROTOCOL_VERSION,
-            type=tx_type,
-            sender=key.public_key,
+        return TxSigner(self.chain_id).sign(
+            tx_type,
+            key,
+            body,
+            [self.key(cosigner) for cosigner in cosigners],
             nonce=self.next_nonce(key) if nonce is None else nonce,
             expires_at_ms=now_ms() + TX_LIFETIME_MS if expires_at_ms is None else expires_at_ms,
-            body=body,
         )
-        signed = sign_tx(unsigned, key)
-        for cosigner in cosigners:
-            signed = sign_tx(signed, self.key(cosigner))
-        return signed
 
     def attest(self, sender: str, policy_id: str) -> SignedTx:
         return self.build("insurance.attest", sender, attest_body(policy_id, self.eco.account_id))
 
     def attest_stream(self, sender: str, prefix: str, count: int) -> list[SignedTx]:
         return [self.attest(sender, f"{prefix}-{index}") for index in range(count)]
-
-
-def attest_body(policy_id: str, account_id: str) -> JsonObject:
-    """A cheap, always-accepted body: a policy on the Ecological Account."""
-    return {
-        "policy_id": policy_id,
-        "insurer": "integration test insurer",
-        "policyholder": "integration test policyholder",
-        "coverage": "carbon_account_comprehensive",
-        "subject_kind": "account",
-        "subject_id": account_id,
-        "sum_insured_fen": 100,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
-        "clause_hash": sha256(policy_id.encode()).hex(),
-    }
 
 
 # --- the Xiangshan case ------------------------------------------------------------------

@@ -20,15 +20,10 @@ from contracts import committed_nonce
 from contracts.case_records import Retirement
 from contracts.credit_records import Holding, IssuanceBatch, SerialBlock
 from contracts.tx_types import TxType
+from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
 from protocol.encoding import decode
 from tests.property.contracts_reference import Op, ReferenceLedger, Unit
-from tests.vectors.contracts.network import (
-    ECO_ACCOUNT,
-    INSTITUTIONS,
-    VALIDATOR_IDS,
-    TestChain,
-    party_key,
-)
+from tests.vectors.contracts.network import TestChain
 from tests.vectors.contracts.tx_generators import TxGenerator
 
 COUNTS: Counter[tuple[str, bool]] = Counter()

@@ -13,6 +13,7 @@ from typing import Any
 
 from contracts.records import Account
 from genesis.document import Genesis, build_genesis
+from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT, xiangshan_case_steps
 from genesis.keystore import KeyIdentity
 from genesis.network import (
     ECOLOGICAL_ACCOUNT_ID,
@@ -29,7 +30,6 @@ from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
-from tests.vectors.contracts.xiangshan_case import TOWNSHIP_ACCOUNT, xiangshan_case_steps
 
 GENESIS_TIME_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z, as PROTOCOL.md §13
 BLOCK_MS = 1_000

@@ -5,14 +5,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, TOWNSHIP_ACCOUNT
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from protocol.hashing import Hash32
 from tests.receipts.chain import ReceiptChain
-from tests.vectors.contracts.xiangshan_case import (
-    BATCH_ID,
-    CASE_ID,
-    TOWNSHIP_ACCOUNT,
-)
 
 
 @dataclass

@@ -10,6 +10,7 @@ a fork: the canaries for the lock rule and for signer-state persistence fall int
 
 import enum
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -47,6 +48,26 @@ class NetworkPlan:
     skew_ms: dict[str, int]
 
 
+NEVER = 1 << 30
+"""The change_height of a validator set that never changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorPlan:
+    """The validator keys and quorum up to change_height, and after it."""
+
+    keys_before: tuple[int, ...]
+    quorum_before: int
+    keys_after: tuple[int, ...]
+    quorum_after: int
+    change_height: int = NEVER
+    """Last height decided by the first set; the second set decides change_height + 1 on."""
+
+    @classmethod
+    def fixed(cls, keys: tuple[int, ...], quorum: int) -> "ValidatorPlan":
+        return cls(keys, quorum, keys, quorum)
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     seed: int
@@ -54,15 +75,10 @@ class Scenario:
     nodes: tuple[str, ...]
     """Replica instance names; Twins share a key: "v3a" and "v3b" both hold key 3."""
     key_of: dict[str, int]
-    byzantine_keys: frozenset[int]
-    validator_keys_before: tuple[int, ...]
-    validator_keys_after: tuple[int, ...]
-    quorum_before: int
-    quorum_after: int
-    change_height: int
-    """Last height decided by the first set; the second set decides change_height + 1 on."""
+    validators: ValidatorPlan
     max_height: int
     network: NetworkPlan
+    byzantine_keys: frozenset[int] = frozenset()
     crashes: tuple[Crash, ...] = ()
     epochs: tuple[LinkEpoch, ...] = ()
     byzantine_links_after_gst: frozenset[tuple[str, str]] = field(default_factory=frozenset)
@@ -70,12 +86,17 @@ class Scenario:
     """LOCK_TRAP only: when the committing replica is cut off and the locked one crashes."""
 
     def validator_keys(self, height: int) -> tuple[int, ...]:
-        if height <= self.change_height:
-            return self.validator_keys_before
-        return self.validator_keys_after
+        plan = self.validators
+        return plan.keys_before if height <= plan.change_height else plan.keys_after
 
     def quorum(self, height: int) -> int:
-        return self.quorum_before if height <= self.change_height else self.quorum_after
+        plan = self.validators
+        return plan.quorum_before if height <= plan.change_height else plan.quorum_after
+
+
+def _own_keys(nodes: tuple[str, ...]) -> dict[str, int]:
+    """Each replica holds its own key: no Twins."""
+    return {n: i for i, n in enumerate(nodes)}
 
 
 def make_scenario(seed: int, kind: Kind, max_height: int) -> Scenario:
@@ -139,48 +160,46 @@ def _partitions(rng: random.Random, nodes: tuple[str, ...], gst_ms: int) -> tupl
     return tuple(epochs)
 
 
-def _crash3(rng: random.Random, seed: int, max_height: int) -> Scenario:
-    nodes = ("v0", "v1", "v2")
+def _crash_faults(
+    rng: random.Random,
+    seed: int,
+    max_height: int,
+    *,
+    kind: Kind,
+    nodes: tuple[str, ...],
+    plan: Callable[[], ValidatorPlan],
+) -> Scenario:
+    """Crashes and partitions on replicas that each hold their own key. plan draws from rng
+    after the network and before the faults (the order every seed was drawn in)."""
     net = _network(rng, nodes)
-    gst = net.gst_ms
+    validators = plan()
     return Scenario(
         seed=seed,
-        kind=Kind.CRASH3,
+        kind=kind,
         nodes=nodes,
-        key_of={n: i for i, n in enumerate(nodes)},
-        byzantine_keys=frozenset(),
-        validator_keys_before=(0, 1, 2),
-        validator_keys_after=(0, 1, 2),
-        quorum_before=2,
-        quorum_after=2,
-        change_height=1 << 30,
+        key_of=_own_keys(nodes),
+        validators=validators,
         max_height=max_height,
-        crashes=_crashes(rng, nodes, gst),
-        epochs=_partitions(rng, nodes, gst),
+        crashes=_crashes(rng, nodes, net.gst_ms),
+        epochs=_partitions(rng, nodes, net.gst_ms),
         network=net,
     )
+
+
+def _crash3(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    def plan() -> ValidatorPlan:
+        return ValidatorPlan.fixed((0, 1, 2), 2)
+
+    nodes = ("v0", "v1", "v2")
+    return _crash_faults(rng, seed, max_height, kind=Kind.CRASH3, nodes=nodes, plan=plan)
 
 
 def _set_change(rng: random.Random, seed: int, max_height: int) -> Scenario:
+    def plan() -> ValidatorPlan:
+        return ValidatorPlan((0, 1, 2), 2, (0, 1, 2, 3), 3, rng.randint(1, max_height - 1))
+
     nodes = ("v0", "v1", "v2", "v3")
-    net = _network(rng, nodes)
-    gst = net.gst_ms
-    return Scenario(
-        seed=seed,
-        kind=Kind.SET_CHANGE,
-        nodes=nodes,
-        key_of={n: i for i, n in enumerate(nodes)},
-        byzantine_keys=frozenset(),
-        validator_keys_before=(0, 1, 2),
-        validator_keys_after=(0, 1, 2, 3),
-        quorum_before=2,
-        quorum_after=3,
-        change_height=rng.randint(1, max_height - 1),
-        max_height=max_height,
-        crashes=_crashes(rng, nodes, gst),
-        epochs=_partitions(rng, nodes, gst),
-        network=net,
-    )
+    return _crash_faults(rng, seed, max_height, kind=Kind.SET_CHANGE, nodes=nodes, plan=plan)
 
 
 def _twin_epochs(
@@ -215,11 +234,7 @@ def _byzantine4(rng: random.Random, seed: int, max_height: int) -> Scenario:
         nodes=nodes,
         key_of={"v0": 0, "v1": 1, "v2": 2, "v3a": 3, "v3b": 3},
         byzantine_keys=frozenset({3}),
-        validator_keys_before=(0, 1, 2, 3),
-        validator_keys_after=(0, 1, 2, 3),
-        quorum_before=3,
-        quorum_after=3,
-        change_height=1 << 30,
+        validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
         max_height=max_height,
         # A replica without signer state is silent until a commit: with the Byzantine
         # replica that would be two faults, more than f_L = n - q = 1.
@@ -239,11 +254,7 @@ def _equivocate3(rng: random.Random, seed: int, max_height: int) -> Scenario:
         nodes=nodes,
         key_of={"v0": 0, "v1": 1, "v2a": 2, "v2b": 2},
         byzantine_keys=frozenset({2}),
-        validator_keys_before=(0, 1, 2),
-        validator_keys_after=(0, 1, 2),
-        quorum_before=2,
-        quorum_after=2,
-        change_height=1 << 30,
+        validators=ValidatorPlan.fixed((0, 1, 2), 2),
         max_height=max_height,
         epochs=(LinkEpoch(0, frozenset({("v2a", "v2b")})),),
         byzantine_links_after_gst=frozenset({("v2a", "v2b")}),
@@ -266,13 +277,8 @@ def _lock_trap(rng: random.Random, seed: int, max_height: int) -> Scenario:
         seed=seed,
         kind=Kind.LOCK_TRAP,
         nodes=nodes,
-        key_of={n: i for i, n in enumerate(nodes)},
-        byzantine_keys=frozenset(),
-        validator_keys_before=(0, 1, 2),
-        validator_keys_after=(0, 1, 2),
-        quorum_before=2,
-        quorum_after=2,
-        change_height=1 << 30,
+        key_of=_own_keys(nodes),
+        validators=ValidatorPlan.fixed((0, 1, 2), 2),
         max_height=max_height,
         network=net,
         trap_ms=trap_ms,

@@ -3,8 +3,9 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from consensus import NO_CANARY, Canary, TimeoutConfig
+from consensus import TimeoutConfig
 from protocol.hashing import Hash32
+from tests.simulation.canaries import Canary
 from tests.simulation.safety import Violation
 from tests.simulation.scenario import Scenario
 
@@ -22,7 +23,8 @@ CALM_DELAY_MAX_MS = 40
 
 @dataclass(frozen=True, slots=True)
 class SimOptions:
-    canary: Canary = NO_CANARY
+    canary: Canary | None = None
+    """Every replica of the run broken this way (tests/simulation/canaries.py)."""
     real_crypto: bool = False
     check_safety: bool = True
     check_liveness: bool = True

@@ -37,14 +37,13 @@ from consensus import (
     ValidateProposal,
     held_blocks,
     initial_signer_state,
-    start_replica,
-    step,
 )
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
+from tests.simulation.canaries import engine_for
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
 from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
@@ -90,6 +89,7 @@ class Simulation:
     def __init__(self, scenario: Scenario, options: SimOptions) -> None:
         self.scenario = scenario
         self.options = options
+        self.engine = engine_for(options.canary)
         self.rng = random.Random(scenario.seed ^ 0x5EED)
         self.clock = ManualClock()
         self.stats = SimStats()
@@ -133,7 +133,6 @@ class Simulation:
             verify=self.verify,
             hash_payload=payload_hash,
             timeouts=SIM_TIMEOUTS,
-            canary=self.options.canary,
         )
 
     # ----------------------------------------------------------------- the fault plan
@@ -182,7 +181,7 @@ class Simulation:
 
     def _start(self, replica: Replica, signer_state: SignerState | None, reported: int) -> None:
         height = len(replica.chain) + 1
-        state, actions = start_replica(
+        state, actions = self.engine.start(
             self.engine_config(replica),
             height=height,
             validators=self.validators_at(height),
@@ -303,7 +302,7 @@ class Simulation:
     def _step(self, replica: Replica, event: Event) -> None:
         pending: deque[Event] = deque([event])
         while pending and replica.state is not None and not replica.halted:
-            state, actions = step(replica.state, pending.popleft())
+            state, actions = self.engine.step(replica.state, pending.popleft())
             replica.state = state
             self.stats.steps += 1
             pending.extend(self._perform(replica, actions))

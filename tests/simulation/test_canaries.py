@@ -1,4 +1,4 @@
-"""Canaries: three deliberately broken engines must each be caught by a fork (issue 4).
+"""Canaries: three deliberately broken replicas must each be caught by a fork (issue 4).
 
 If a canary survives, the simulator has lost the power to find that class of bug, and the
 suite fails. The lock trap (scenario.Kind.LOCK_TRAP) makes the lock and persistence
@@ -7,7 +7,7 @@ canaries fall fast; the quorum canary forks under ordinary n=3 faults.
 
 import pytest
 
-from consensus import Canary
+from tests.simulation.canaries import Canary
 from tests.simulation.report import REPORT
 from tests.simulation.scenario import Kind
 from tests.simulation.seeds import seeds_to_run
@@ -30,14 +30,15 @@ def _first_fork(canary: Canary, kind: Kind, seeds: list[int]) -> tuple[int, str]
 
 
 @pytest.mark.parametrize(
-    ("name", "canary", "kind"),
+    ("canary", "kind"),
     [
-        ("lock rule off", Canary(lock_rule_off=True), Kind.LOCK_TRAP),
-        ("quorum q-1", Canary(quorum_minus_one=True), Kind.CRASH3),
-        ("signer state not persisted", Canary(skip_signer_state_persist=True), Kind.LOCK_TRAP),
+        (Canary.LOCK_RULE_OFF, Kind.LOCK_TRAP),
+        (Canary.QUORUM_MINUS_ONE, Kind.CRASH3),
+        (Canary.SIGNER_STATE_NOT_PERSISTED, Kind.LOCK_TRAP),
     ],
 )
-def test_canary_is_caught(name, canary, kind, replay_seed):
+def test_canary_is_caught(canary, kind, replay_seed):
+    name = canary.value
     seeds = seeds_to_run(range(5000, 5000 + SEEDS_PER_CANARY), replay_seed, daily=False)
     caught = _first_fork(canary, kind, seeds)
     REPORT.canaries[name] = "NOT CAUGHT" if caught is None else f"fork at seed {caught[0]}"

@@ -43,7 +43,7 @@ def test_validator_set_change_3_to_4(request, replay_seed):
     results = run_checked(_test_id(request), seeds, Kind.SET_CHANGE, max_height=5)
     if replay_seed is None:
         # Every run commits past its change height, so the new set (q=3) decided blocks.
-        assert all(r.scenario.change_height < r.scenario.max_height for r in results)
+        assert all(r.scenario.validators.change_height < r.scenario.max_height for r in results)
 
 
 def test_lock_trap_is_safe_with_the_correct_engine(request, replay_seed):

@@ -1,8 +1,9 @@
 """What the receipt PDF tests share: hand-built Xiangshan facts, the font, poppler and zbar.
 
 The facts are built by hand, not by the verifier, so the PDF tests stand alone; the values
-follow tests/vectors/contracts/xiangshan_case.py and genesis/network.py. Where a font or a
-tool is missing the test is skipped, naming the Debian package scripts/system-deps installs.
+follow the Xiangshan case (genesis/example/xiangshan_case.py) and genesis/network.py. Where a
+font or a tool is missing the test is skipped, naming the Debian package scripts/system-deps
+installs.
 """
 
 import dataclasses
@@ -16,9 +17,9 @@ import pytest
 from client.errors import FontError
 from client.fonts import FontChoice, find_cjk_font
 from client.receipt_facts import ReceiptFacts, ReceiptSigner, SerialRange
+from genesis.example.parties import ECO_ACCOUNT_NAME
+from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, PROJECT_ID, SUBSCRIBED_KG
 from protocol.hashing import sha256
-
-BATCH_ID = "huangbiao-mariculture-2022-v1"
 
 
 def xiangshan_facts() -> ReceiptFacts:
@@ -33,15 +34,15 @@ def xiangshan_facts() -> ReceiptFacts:
         court_id="xiangshan-court",
         court_name_zh="象山县人民法院",
         court_name_en="Xiangshan County People's Court",
-        case_id="xiangshan-2023-marine-001",
+        case_id=CASE_ID,
         case_number="（2023）浙0225刑初001号（示例 illustrative）",
         case_type="刑事附带民事公益诉讼 criminal, incidental civil public-interest suit",
         obligors_masked=("王某某", "李某某"),
-        quantity_kg=422_500,
-        serial_ranges=(SerialRange(batch_id=BATCH_ID, first_serial=1, last_serial=422_500),),
-        beneficiary="象山县蓝碳生态碳账户 Xiangshan County Blue Carbon Ecological Carbon Account",
+        quantity_kg=SUBSCRIBED_KG,
+        serial_ranges=(SerialRange(batch_id=BATCH_ID, first_serial=1, last_serial=SUBSCRIBED_KG),),
+        beneficiary=ECO_ACCOUNT_NAME,
         purpose="alternative_restoration",
-        project_id="huangbiao-mariculture",
+        project_id=PROJECT_ID,
         project_name_zh="黄避岙乡海水养殖渔业碳汇项目",
         project_name_en="Huangbi'ao Township mariculture fishery carbon sink",
         ecosystem="mariculture",

@@ -6,13 +6,14 @@ import pytest
 
 from client.audit import ChainAudit, ServedBlock, recorded_misbehaviour
 from client.audit_findings import Finding, FindingCode
+from client.example_chain import ChainForge
 from contracts.validator_sets import next_validator_set
+from genesis.example.parties import party_key
 from protocol.encoding import JsonObject, encode
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 from protocol.votes import Vote, VoteType, sign_vote
-from tests.unit.client.audit_kit import ChainForge, key_of
 
 NODES = ("http://a", "http://b", "http://c")
 
@@ -104,7 +105,7 @@ def test_two_certified_blocks_at_one_height_are_a_fork_with_both_certificates() 
 def test_a_certificate_below_quorum_is_named_with_its_node_and_height(honest: ChainForge) -> None:
     per_height = honest.served(NODES)
     bad = honest.blocks[2]
-    short = honest.certify(bad.block, [key_of("ningbo-ptc")])
+    short = honest.certify(bad.block, [party_key("ningbo-ptc")])
     per_height[2][1] = bad.served(NODES[1], short)
     audit = run(honest, per_height, replay=False)
     assert codes(audit) == {(FindingCode.CERTIFICATE_BELOW_QUORUM, 3)}
@@ -142,7 +143,7 @@ def test_foreign_signers_and_bad_signatures(
     if signer is None:
         entries[0]["signature"] = "00" * 64
     else:
-        foreign = honest.certify(bad.block, [key_of(signer)])["signatures"]
+        foreign = honest.certify(bad.block, [party_key(signer)])["signatures"]
         assert isinstance(foreign, list)
         certificate["signatures"] = sorted([*entries[:2], foreign[0]], key=str)
     per_height[0][0] = bad.served(NODES[0], certificate)
@@ -435,8 +436,8 @@ def test_a_fork_at_different_rounds_names_the_suspects_without_proof() -> None:
     honest_next = forge.build([forge.attest("honest")])
     forged_next = forge.build(time_step_ms=7)
     members = next_validator_set(forge.replay.state).validators
-    by_key = sorted(members, key=lambda m: key_of(m.name).public_key)
-    keys = [key_of(m.name) for m in by_key]
+    by_key = sorted(members, key=lambda m: party_key(m.name).public_key)
+    keys = [party_key(m.name) for m in by_key]
     ours = forge.certify(honest_next.block, keys[0:2], round_number=0)
     theirs = forge.certify(forged_next.block, keys[1:3], round_number=1)
     per_height = forge.served(NODES)

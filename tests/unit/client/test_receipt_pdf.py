@@ -32,8 +32,8 @@ from contracts.case_records import JUDICIAL_PURPOSE
 from contracts.credit_records import ECOSYSTEMS, SerialStatus
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
 from contracts.tx_types import TX_TYPE_NAMES
+from genesis.example.xiangshan_case import BATCH_ID
 from tests.unit.client.receipt_pdf_kit import (
-    BATCH_ID,
     cjk_font_or_skip,
     decode_qr_codes,
     run_tool,

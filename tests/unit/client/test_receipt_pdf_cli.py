@@ -7,6 +7,7 @@ Xiangshan facts, so these tests check the command, not the verifier.
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, xiangshan_facts
 
 RECEIPT_BYTES = b'{"receipt": "stand-in bytes"}'
 GENESIS_BYTES = b'{"genesis": "stand-in bytes"}'
+Calls = list[tuple[bytes, bytes]]
+Capture = pytest.CaptureFixture[str]
 
 
 @pytest.fixture(scope="module")
@@ -27,19 +30,40 @@ def cjk_font() -> FontChoice:
     return cjk_font_or_skip()
 
 
+@dataclass(frozen=True)
+class PdfCommand:
+    """`lantan receipt pdf RECEIPT --genesis GENESIS --out OUT`, any of the three replaceable."""
+
+    receipt: Path
+    genesis: Path
+    out: Path
+
+    def run(self, *extra: str, receipt: Path | None = None, genesis: Path | None = None) -> int:
+        return run_receipt_cli(
+            "pdf",
+            str(receipt or self.receipt),
+            "--genesis",
+            str(genesis or self.genesis),
+            "--out",
+            str(self.out),
+            *extra,
+        )
+
+
 @pytest.fixture
-def files(tmp_path: Path) -> tuple[Path, Path]:
+def pdf(tmp_path: Path) -> PdfCommand:
+    """Stand-in receipt and genesis files; the PDF goes to tmp_path/receipt.pdf."""
     receipt = tmp_path / "receipt.json"
     receipt.write_bytes(RECEIPT_BYTES)
     genesis = tmp_path / "genesis.json"
     genesis.write_bytes(GENESIS_BYTES)
-    return receipt, genesis
+    return PdfCommand(receipt=receipt, genesis=genesis, out=tmp_path / "receipt.pdf")
 
 
 @pytest.fixture
-def verified(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+def verified(monkeypatch: pytest.MonkeyPatch) -> Calls:
     """Stub verifier: records what it was given and returns the Xiangshan facts."""
-    calls: list[tuple[bytes, bytes]] = []
+    calls: Calls = []
 
     def verify(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         calls.append((receipt_bytes, genesis_bytes))
@@ -60,48 +84,23 @@ def run_receipt_cli(*argv: str) -> int:
 
 
 def test_pdf_verifies_then_writes_the_rendered_bytes(
-    cjk_font: FontChoice,
-    files: tuple[Path, Path],
-    verified: list[tuple[bytes, bytes]],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    cjk_font: FontChoice, pdf: PdfCommand, verified: Calls, capsys: Capture
 ):
-    receipt, genesis = files
-    out = tmp_path / "receipt.pdf"
-    code = run_receipt_cli(
-        "pdf",
-        str(receipt),
-        "--genesis",
-        str(genesis),
-        "--out",
-        str(out),
-        "--font",
-        str(cjk_font.path),
-    )
-    assert code == 0
+    assert pdf.run("--font", str(cjk_font.path)) == 0
     assert verified == [(RECEIPT_BYTES, GENESIS_BYTES)]
     expected = FontChoice(path=cjk_font.path, subfont_index=0, source="--font")
-    assert out.read_bytes() == render_receipt_pdf(xiangshan_facts(), expected)
+    assert pdf.out.read_bytes() == render_receipt_pdf(xiangshan_facts(), expected)
     printed = capsys.readouterr().out
     assert f"VALID receipt {xiangshan_facts().receipt_id}" in printed
-    assert f"wrote {out}" in printed
+    assert f"wrote {pdf.out}" in printed
 
 
 def test_pdf_json_reports_the_file_font_and_ids(
-    cjk_font: FontChoice,
-    files: tuple[Path, Path],
-    verified: list[tuple[bytes, bytes]],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    cjk_font: FontChoice, pdf: PdfCommand, verified: Calls, capsys: Capture
 ):
-    receipt, genesis = files
-    out = tmp_path / "receipt.pdf"
-    code = run_receipt_cli(
-        "pdf", str(receipt), "--genesis", str(genesis), "--out", str(out), "--json"
-    )
-    assert code == 0
+    assert pdf.run("--json") == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["pdf"] == str(out)
+    assert report["pdf"] == str(pdf.out)
     assert report["font"] == str(cjk_font.path)
     assert report["receipt_id"] == xiangshan_facts().receipt_id
     assert report["receipt_hash"] == xiangshan_facts().receipt_hash
@@ -109,78 +108,54 @@ def test_pdf_json_reports_the_file_font_and_ids(
 
 
 def test_a_receipt_that_does_not_verify_is_never_rendered(
-    files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    pdf: PdfCommand, monkeypatch: pytest.MonkeyPatch, capsys: Capture
 ):
     def refuse(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         raise ReceiptError(ReceiptCode.QUORUM_NOT_REACHED, "1 of 3 validators signed")
 
     monkeypatch.setattr(receipt_pdf_cli, "verify_receipt", refuse)
-    receipt, genesis = files
-    out = tmp_path / "receipt.pdf"
-    code = run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out))
-    assert code == 1
-    assert not out.exists()
+    assert pdf.run() == 1
+    assert not pdf.out.exists()
     assert capsys.readouterr().err == (
         "lantan receipt pdf: error: QUORUM_NOT_REACHED: 1 of 3 validators signed\n"
     )
 
 
 def test_unreadable_input_files_are_usage_errors(
-    files: tuple[Path, Path],
-    verified: list[tuple[bytes, bytes]],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
 ):
-    receipt, genesis = files
-    out = str(tmp_path / "receipt.pdf")
-    missing = str(tmp_path / "missing.json")
-    assert run_receipt_cli("pdf", missing, "--genesis", str(genesis), "--out", out) == 2
+    missing = tmp_path / "missing.json"
+    assert pdf.run(receipt=missing) == 2
     assert f"cannot read the receipt {missing}" in capsys.readouterr().err
-    assert run_receipt_cli("pdf", str(receipt), "--genesis", missing, "--out", out) == 2
+    assert pdf.run(genesis=missing) == 2
     assert f"cannot read the genesis file {missing}" in capsys.readouterr().err
     assert verified == []
 
 
 def test_a_missing_font_is_a_clear_error(
-    files: tuple[Path, Path],
-    verified: list[tuple[bytes, bytes]],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
 ):
-    receipt, genesis = files
-    out = tmp_path / "receipt.pdf"
     font = str(tmp_path / "no-such-font.ttc")
-    code = run_receipt_cli(
-        "pdf", str(receipt), "--genesis", str(genesis), "--out", str(out), "--font", font
-    )
-    assert code == 1
+    assert pdf.run("--font", font) == 1
     assert capsys.readouterr().err == (
         f"lantan receipt pdf: error: --font {font}: no such font file\n"
     )
-    assert not out.exists()
+    assert not pdf.out.exists()
 
 
 def test_an_unwritable_output_is_a_one_line_error(
-    cjk_font: FontChoice,
-    files: tuple[Path, Path],
-    verified: list[tuple[bytes, bytes]],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    cjk_font: FontChoice, pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
 ):
-    receipt, genesis = files
-    out = tmp_path / "no-such-directory" / "receipt.pdf"
-    code = run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out))
-    assert code == 1
+    unwritable = PdfCommand(
+        receipt=pdf.receipt, genesis=pdf.genesis, out=tmp_path / "no-such-directory" / "x.pdf"
+    )
+    assert unwritable.run() == 1
     assert "cannot write the PDF" in capsys.readouterr().err
 
 
-def test_genesis_and_out_are_required(files: tuple[Path, Path]):
-    receipt, genesis = files
+def test_genesis_and_out_are_required(pdf: PdfCommand):
     with pytest.raises(SystemExit) as raised:
-        run_receipt_cli("pdf", str(receipt), "--out", "x.pdf")
+        run_receipt_cli("pdf", str(pdf.receipt), "--out", "x.pdf")
     assert raised.value.code == 2
     with pytest.raises(SystemExit):
-        run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis))
+        run_receipt_cli("pdf", str(pdf.receipt), "--genesis", str(pdf.genesis))

@@ -16,8 +16,8 @@ from client.tx_body import (
     validate_body,
 )
 from contracts.tx_types import TxType
+from genesis.example.xiangshan_case import xiangshan_case_steps
 from protocol.encoding import JsonObject
-from tests.vectors.contracts.xiangshan_case import xiangshan_case_steps
 
 TRANSFER: JsonObject = {
     "from_account": "huangbiao-township",

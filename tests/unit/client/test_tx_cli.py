@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from client.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
+from genesis.example.parties import ECO_ACCOUNT
+from genesis.example.xiangshan_case import xiangshan_case_steps
 from genesis.keystore import read_keystore
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from protocol.encoding import JsonObject
 from tests.unit.client.cli_runner import run_cli
 from tests.unit.client.conftest import TOWNSHIP, Network
 from tests.unit.client.fake_node import FakeNode, serve
-from tests.vectors.contracts.network import ECO_ACCOUNT
-from tests.vectors.contracts.xiangshan_case import xiangshan_case_steps
 
 Capture = pytest.CaptureFixture[str]
 

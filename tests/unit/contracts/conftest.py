@@ -2,15 +2,14 @@
 
 import pytest
 
-from tests.vectors.contracts.network import TestChain, party_key
-from tests.vectors.contracts.xiangshan_case import xiangshan_case_steps
+from genesis.example.xiangshan_case import xiangshan_case_steps
+from tests.vectors.contracts.network import TestChain
 
 
 def run_steps(chain: TestChain, count: int) -> TestChain:
     """Commit the first count steps of the Xiangshan case, each must be accepted."""
     for step in xiangshan_case_steps()[:count]:
-        cosigners = tuple(party_key(name) for name in step.cosigners)
-        result = chain.submit(step.tx_type, party_key(step.sender), step.body, cosigners)
+        result = chain.submit_step(step)
         assert result.reason is None, (step.label, result)
     return chain
 

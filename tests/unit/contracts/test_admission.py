@@ -13,11 +13,12 @@ from contracts import (
     apply_block,
     check_admissible,
 )
+from genesis.example.parties import CHAIN_ID, TX_LIFETIME_MS, party_key
 from protocol.encoding import encode
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx, TxSignature, sign_tx
-from tests.vectors.contracts.network import CHAIN_ID, TX_LIFETIME_MS, TestChain, party_key
+from tests.vectors.contracts.network import TestChain
 
 HOLD_BODY: dict[str, Any] = {"account_id": "xiangshan-eco-account", "batch_id": "b1"}
 HOLD_BODY |= {"quantity_kg": 5, "reason": "preservation"}

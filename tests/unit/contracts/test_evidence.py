@@ -10,12 +10,13 @@ import pytest
 
 from contracts import InvalidBlockError, apply_block
 from contracts.evidence import check_evidence
+from genesis.example.parties import CHAIN_ID, party_key
 from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32, sha256
 from protocol.note import Checkpoint, checkpoint_origin, format_signed_note, sign_note
 from protocol.signing import SigningKey
 from protocol.votes import Vote, VoteType, sign_vote
-from tests.vectors.contracts.network import CHAIN_ID, TestChain, party_key
+from tests.vectors.contracts.network import TestChain
 
 XIAMEN = party_key("xiamen-ptc")
 OTHER_CHAIN = Hash32(sha256(b"another chain"))

@@ -6,13 +6,8 @@ import pytest
 
 from contracts import GenesisStateError, Params, current_validator_set, genesis_state
 from contracts.state import MemoryState
+from genesis.example.parties import genesis_accounts, institutions, party_key, validator_set
 from protocol.encoding import decode
-from tests.vectors.contracts.network import (
-    genesis_accounts,
-    institutions,
-    party_key,
-    validator_set,
-)
 
 
 def test_genesis_writes_institutions_keys_accounts_and_sets() -> None:

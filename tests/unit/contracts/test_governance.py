@@ -12,12 +12,13 @@ from contracts import (
     is_evidence_recorded,
     next_validator_set,
 )
+from genesis.example.parties import CHAIN_ID, party_key, validator_set
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.note import verifier_key_string
 from protocol.results import TxStatus
 from protocol.votes import Vote, VoteType, sign_vote
-from tests.vectors.contracts.network import CHAIN_ID, TestChain, party_key, validator_set
+from tests.vectors.contracts.network import TestChain
 
 COUNTY, NINGBO, XIAMEN = (party_key(n) for n in ("xiangshan-county", "ningbo-ptc", "xiamen-ptc"))
 COURT = party_key("xiangshan-court")

@@ -6,10 +6,11 @@ from typing import Any
 import pytest
 
 from contracts import committed_nonce
+from genesis.example.parties import ECO_ACCOUNT, party_key
+from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, TOWNSHIP_ACCOUNT
 from protocol.results import TxStatus
 from protocol.signing import SigningKey
-from tests.vectors.contracts.network import ECO_ACCOUNT, TestChain, party_key
-from tests.vectors.contracts.xiangshan_case import BATCH_ID, CASE_ID, TOWNSHIP_ACCOUNT
+from tests.vectors.contracts.network import TestChain
 
 TOWNSHIP = party_key(TOWNSHIP_ACCOUNT)
 COUNTY = party_key("xiangshan-county")

@@ -7,15 +7,10 @@ import sys
 from pathlib import Path
 
 from contracts import BlockContext, MemoryState, apply_block
+from genesis.example.parties import BLOCK_INTERVAL_MS, CHAIN_ID, GENESIS_TIME_MS
 from protocol.encoding import encode
 from protocol.hashing import sha256
-from tests.vectors.contracts.network import (
-    BLOCK_INTERVAL_MS,
-    CHAIN_ID,
-    GENESIS_TIME_MS,
-    TestChain,
-)
-from tests.vectors.contracts.xiangshan_case import run_xiangshan_case
+from tests.vectors.contracts.network import TestChain, run_xiangshan_case
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = """

@@ -4,17 +4,11 @@ import itertools
 
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import IssuanceBatch, SerialBlock, SerialStatus
+from genesis.example.parties import ECO_ACCOUNT, party_key
+from genesis.example.xiangshan_case import BATCH_ID, BUFFER_KG, CASE_ID, ISSUED_KG, SUBSCRIBED_KG
 from protocol.encoding import decode
 from protocol.results import TxStatus
-from tests.vectors.contracts.network import ECO_ACCOUNT, TestChain, party_key
-from tests.vectors.contracts.xiangshan_case import (
-    BATCH_ID,
-    BUFFER_KG,
-    CASE_ID,
-    ISSUED_KG,
-    SUBSCRIBED_KG,
-    run_xiangshan_case,
-)
+from tests.vectors.contracts.network import TestChain, run_xiangshan_case
 
 
 def stored(chain: TestChain, key: str) -> bytes:

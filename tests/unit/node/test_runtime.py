@@ -25,6 +25,7 @@ from consensus import (
 from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignedStep
 from contracts.admission import committed_nonce
+from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
 from node.chain_events import ChainEvents
 from node.ledger import block_hash_of_payload
 from node.mempool import Mempool
@@ -50,7 +51,6 @@ from tests.unit.node.chain_kit import (
     make_tx,
     open_ledger,
 )
-from tests.vectors.contracts.xiangshan_case import XIANGSHAN_CASE_STEPS
 
 HEARTBEAT_MS = 60_000
 START_MS = GENESIS_TIME_MS + 10_000

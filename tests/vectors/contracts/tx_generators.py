@@ -10,10 +10,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from genesis.example.parties import party_key
 from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
-from tests.vectors.contracts.network import party_key
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
 HOLDERS = ("holder-0", "holder-1", "holder-2", "holder-3")

@@ -1,4 +1,4 @@
-"""The Xiangshan case of MISSION.md as a fixed tx sequence, reusable by tests and the demo.
+"""The Xiangshan case of MISSION.md as a fixed tx sequence, shared by tests, vectors and the demo.
 
 Huangbi'ao Township's mariculture sink (HY/T 0305-2021) is registered, verified and issued;
 the procuratorate files the case at the Xiangshan County Court; the obligors' subscription
@@ -9,15 +9,8 @@ The case number and document hashes are illustrative placeholders, not the real 
 
 from dataclasses import dataclass
 
+from genesis.example.parties import ECO_ACCOUNT, ECO_ACCOUNT_NAME, document_hash, party_key
 from protocol.encoding import JsonObject
-from protocol.results import TxResult
-from tests.vectors.contracts.network import (
-    ECO_ACCOUNT,
-    ECO_ACCOUNT_NAME,
-    TestChain,
-    document_hash,
-    party_key,
-)
 
 TOWNSHIP_ACCOUNT = "huangbiao-township"
 PROJECT_ID = "huangbiao-mariculture"
@@ -169,13 +162,3 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
 
 def xiangshan_case_steps() -> tuple[CaseStep, ...]:
     return XIANGSHAN_CASE_STEPS
-
-
-def run_xiangshan_case(chain: TestChain) -> tuple[tuple[CaseStep, TxResult], ...]:
-    """Commit each step in its own block; returns every step with its TxResult."""
-    outcomes = []
-    for step in xiangshan_case_steps():
-        cosigners = tuple(party_key(name) for name in step.cosigners)
-        result = chain.submit(step.tx_type, party_key(step.sender), step.body, cosigners)
-        outcomes.append((step, result))
-    return tuple(outcomes)

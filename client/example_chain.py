@@ -1,9 +1,11 @@
-"""In-memory certified chains for the audit tests and the replay benchmark.
+"""In-memory certified chains on the local network plan, for the audit tests and the replay
+benchmark (scripts/bench_audit.py).
 
-Keys come from fixed seeds, blocks are executed by the auditor's own replay code, and
-certificates are signed by the validators' keys, so honest chains verify and forged ones
-(another block at a height, altered state writes, short or duplicated certificates) are
-exactly as a dishonest node would serve them. Tests and benchmarks only.
+Keys come from the example seeds (genesis/example/parties.py), blocks are executed by the
+auditor's own replay code, and certificates are signed by the validators' keys, so honest
+chains verify and forged ones (another block at a height, altered state writes, short or
+duplicated certificates) are exactly as a dishonest node would serve them. Pure builders:
+no I/O, no clock; examples and tests only, never a real chain.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,34 +13,30 @@ from dataclasses import dataclass
 
 from client.audit import ServedBlock
 from client.audit_replay import ReplayState
-from contracts.records import Account
 from contracts.state_tree import update_state_tree
 from contracts.validator_sets import next_validator_set
 from genesis.document import Genesis, build_genesis
+from genesis.example.parties import genesis_accounts, party_key
+from genesis.example.txs import TxSigner, attest_body
 from genesis.keystore import KeyIdentity
 from genesis.network import (
-    ECOLOGICAL_ACCOUNT_ID,
     document_from_plans,
     local_network_plan,
 )
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
 from protocol.encoding import JsonObject
-from protocol.hashing import Hash32, sha256
+from protocol.hashing import Hash32
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
 from protocol.results import TxResult
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.smt_store import BranchSmtStore
-from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
+from protocol.tx import PROTOCOL_VERSION, SignedTx
 from protocol.votes import Vote, VoteType
 
 GENESIS_TIME_MS = 1_700_000_000_000
 BLOCK_MS = 1_000
 TX_EXPIRES_AT_MS = GENESIS_TIME_MS + 10**9
-
-
-def key_of(name: str) -> SigningKey:
-    return SigningKey(sha256(b"lantan audit test key: " + name.encode()))
 
 
 def make_genesis(validator_count: int = 3) -> Genesis:
@@ -49,41 +47,18 @@ def make_genesis(validator_count: int = 3) -> Genesis:
             KeyIdentity(
                 name=plan.name,
                 roles=tuple(sorted(plan.roles, key=lambda role: role.value)),
-                public_key=key_of(plan.name).public_key,
+                public_key=party_key(plan.name).public_key,
             ),
         )
         for plan in plans
     ]
-    eco = Account(
-        account_id=ECOLOGICAL_ACCOUNT_ID,
-        holder_key=key_of("xiangshan-county").public_key,
-        custodian="ningbo-ptc",
-        display_name="Ecological Account",
-        kind="ecological",
-    )
     document = document_from_plans(
         identities,
         chain_name=f"lantan-audit-tests-{validator_count}",
         genesis_time_ms=GENESIS_TIME_MS,
-        accounts=(eco,),
+        accounts=genesis_accounts(),
     )
     return build_genesis(document)
-
-
-def attest_body(policy_id: str) -> JsonObject:
-    """insurance.attest on the Ecological Account: always accepted for a new policy id."""
-    return {
-        "policy_id": policy_id,
-        "insurer": "audit test insurer",
-        "policyholder": "audit test policyholder",
-        "coverage": "carbon_account_comprehensive",
-        "subject_kind": "account",
-        "subject_id": ECOLOGICAL_ACCOUNT_ID,
-        "sum_insured_fen": 100,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
-        "clause_hash": sha256(policy_id.encode()).hex(),
-    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,12 +89,12 @@ class ChainForge:
         self.log.append(self.genesis.header.canonical_bytes())
         self.head = self.genesis.header
         self.blocks: list[ForgedBlock] = []
-        self._nonces: dict[PublicKey, int] = {}
+        self._signer = TxSigner(chain_id=self.chain_id, expires_at_ms=TX_EXPIRES_AT_MS)
 
     @property
     def validator_keys(self) -> list[SigningKey]:
         members = next_validator_set(self.replay.state).validators
-        return [key_of(member.name) for member in members]
+        return [party_key(member.name) for member in members]
 
     @property
     def quorum(self) -> int:
@@ -132,22 +107,8 @@ class ChainForge:
         self, tx_type: str, sender: str, body: JsonObject, cosigners: Sequence[str] = ()
     ) -> SignedTx:
         """A signed tx with the sender's next nonce (counted locally)."""
-        key = key_of(sender)
-        nonce = self._nonces.get(key.public_key, 0) + 1
-        self._nonces[key.public_key] = nonce
-        unsigned = UnsignedTx(
-            chain_id=self.chain_id,
-            protocol_version=PROTOCOL_VERSION,
-            type=tx_type,
-            sender=key.public_key,
-            nonce=nonce,
-            expires_at_ms=TX_EXPIRES_AT_MS,
-            body=body,
-        )
-        signed = sign_tx(unsigned, key)
-        for cosigner in cosigners:
-            signed = sign_tx(signed, key_of(cosigner))
-        return signed
+        cosigning = [party_key(name) for name in cosigners]
+        return self._signer.sign(tx_type, party_key(sender), body, cosigning)
 
     def build(
         self,
@@ -264,7 +225,7 @@ class ChainForge:
         members = next_validator_set(self.replay.state).validators
         chosen = members if signers is None else members[:signers]
         return format_signed_note(
-            text, [sign_note(text, member.name, key_of(member.name)) for member in chosen]
+            text, [sign_note(text, member.name, party_key(member.name)) for member in chosen]
         )
 
     def served(self, nodes: Sequence[str]) -> list[list[ServedBlock]]:

@@ -1,0 +1,145 @@
+"""Noise: votes far in the future, replays, malformed and oversized envelopes, and floods.
+The honest nodes must answer each with a status and keep deciding."""
+
+import os
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from node.peer_envelope import PeerKind, seal_envelope
+from protocol.encoding import JsonObject
+from protocol.hashing import Hash32, sha256
+from protocol.votes import VoteType
+from tests.adversary.byzantine_evidence import EvidenceAttacks
+from tests.adversary.byzantine_peer import FLOOD_THREADS, Reply, random_hash
+
+REPLAY_CAPTURED_MAX = 100
+REPLAY_OWN_MAX = 60
+
+
+class NoiseAttacks(EvidenceAttacks):
+    """Messages the honest nodes must refuse or ignore without stalling."""
+
+    def future_votes(self) -> Reply:
+        """Votes and proposals for heights and rounds far ahead, validly signed."""
+        height = self.working_height()
+        targets = [
+            (height, 1_000),
+            (height, 1 << 20),
+            (height, (1 << 20) + 1),
+            (height, (1 << 53) - 1),
+            (height + 1, 0),
+            (height + 2, 5),
+            (height + 1_000, 0),
+            (height + 1_000_000, 3),
+            ((1 << 53) - 1, (1 << 53) - 1),
+        ]
+        count = 0
+        for target_height, round_number in targets:
+            for kind in (VoteType.PREVOTE, VoteType.PRECOMMIT):
+                signed = self.vote(kind, target_height, round_number, random_hash())
+                self.send(PeerKind.CONSENSUS, self.vote_body(signed))
+                count += 1
+            payload = b'{"evidence":[],"header":{},"txs":[]}'
+            fake = self.proposal(target_height, round_number, payload, Hash32(sha256(payload)))
+            self.send(PeerKind.CONSENSUS, fake)
+            self.send(PeerKind.CONSENSUS, {"kind": "status", "height": target_height})
+            count += 2
+        return {"sent": count}
+
+    def replay(self) -> Reply:
+        """Send again what the honest nodes sent us (their signatures, untouched), to every
+        honest node, and everything we sent before; then old-height votes re-signed now."""
+        with self._lock:
+            captured = list(self.captured)
+            ours = list(self.sent)
+        jobs = [
+            (peer, PeerKind(path.rsplit("/", 1)[-1]), data)
+            for path, data in captured[-REPLAY_CAPTURED_MAX:]
+            for peer in self.peers
+        ]
+        jobs += [(peer, kind, data) for kind, data in ours[-REPLAY_OWN_MAX:] for peer in self.peers]
+        with ThreadPoolExecutor(FLOOD_THREADS) as pool:
+            list(pool.map(lambda job: self.post(*job), jobs))
+        count = len(jobs)
+        head = self.working_height() - 1
+        for height in range(max(1, head - 5), head + 1):
+            for kind_ in (VoteType.PREVOTE, VoteType.PRECOMMIT):
+                self.send(PeerKind.CONSENSUS, self.vote_body(self.vote(kind_, height, 0, None)))
+                count += 1
+        return {"sent": count, "captured": len(captured)}
+
+    def garbage(self, oversized_mib: list[int]) -> Reply:
+        """Malformed, truncated and oversized envelopes; the status each node answered."""
+        valid = self.seal(
+            PeerKind.CONSENSUS,
+            self.vote_body(self.vote(VoteType.PREVOTE, self.working_height(), 0, None)),
+        )
+        depth = 200_000
+        samples: dict[str, bytes] = {
+            "random_bytes": os.urandom(4096),
+            "empty": b"",
+            "not_json": b"\xff\xfe{{{",
+            "json_list": b"[1,2,3]",
+            "truncated": valid[: len(valid) // 2],
+            "truncated_one_byte": valid[:-1],
+            "trailing_garbage": valid + b"}}",
+            "deep_nesting": b"[" * depth + b"]" * depth,
+            "deep_nesting_signed": self.seal_raw(
+                PeerKind.CONSENSUS,
+                b'{"kind":"vote","vote":' + b"[" * depth + b"]" * depth + b"}",
+            ),
+            "wrong_kind": self.seal(PeerKind.EVIDENCE, {"kind": "status", "height": 1}),
+            "wrong_chain": seal_envelope(
+                self.key, random_hash(), PeerKind.CONSENSUS, {"kind": "status", "height": 1}
+            ),
+            "unknown_message": self.seal(PeerKind.CONSENSUS, {"kind": "teapot"}),
+        }
+        answers: dict[str, dict[str, int | str]] = {}
+        for label, data in samples.items():
+            answers[label] = {
+                peer: self.post(peer, PeerKind.CONSENSUS, data) for peer in self.peers
+            }
+        for mib in oversized_mib:
+            # A validly signed envelope of mib MiB: its signature is fine, its size is not.
+            padding = "a" * (mib * 1024 * 1024)
+            body: JsonObject = {"kind": "status", "height": 1, "pad": padding}
+            data = seal_envelope(self.key, self.chain_id, PeerKind.CONSENSUS, body)
+            label = f"oversized_{mib}_mib"
+            answers[label] = {
+                peer: self.post(peer, PeerKind.CONSENSUS, data) for peer in self.peers
+            }
+            del data, padding
+        return {"answers": answers}
+
+    def flood(self, count: int) -> Reply:
+        """count messages as fast as FLOOD_THREADS connections go: valid votes over many
+        rounds, bogus evidence, garbage; spread over the honest nodes."""
+        height = self.working_height()
+        peers = list(self.peers)
+        jobs: list[tuple[str, PeerKind, bytes]] = []
+        for index in range(count):
+            peer = peers[index % len(peers)]
+            choice = index % 4
+            if choice == 0:
+                signed = self.vote(VoteType.PREVOTE, height, 2 + index, random_hash())
+                data = seal_envelope(
+                    self.key, self.chain_id, PeerKind.CONSENSUS, self.vote_body(signed)
+                )
+                jobs.append((peer, PeerKind.CONSENSUS, data))
+            elif choice == 1:
+                evidence = self._forged_votes(
+                    "zero_signatures", height, 5000 + index, self.key.public_key
+                )
+                data = seal_envelope(self.key, self.chain_id, PeerKind.EVIDENCE, evidence.to_json())
+                jobs.append((peer, PeerKind.EVIDENCE, data))
+            elif choice == 2:
+                jobs.append((peer, PeerKind.CONSENSUS, os.urandom(256)))
+            else:
+                status: JsonObject = {"kind": "status", "height": height + index}
+                data = seal_envelope(self.key, self.chain_id, PeerKind.CONSENSUS, status)
+                jobs.append((peer, PeerKind.CONSENSUS, data))
+        started = time.monotonic()
+        with ThreadPoolExecutor(FLOOD_THREADS) as pool:
+            answers = Counter(str(a) for a in pool.map(lambda job: self.post(*job), jobs))
+        return {"sent": count, "answers": dict(answers), "seconds": time.monotonic() - started}

@@ -1,0 +1,97 @@
+"""The independent verifier's record schemas (docs/PROTOCOL.md §14.7). Imports nothing of
+Lantan."""
+
+import re
+from typing import Any
+
+from tests.receipts.independent_form import RejectError, text
+
+# --- §14.7 record schemas ---------------------------------------------------------------------
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+HASH_RE = re.compile(r"[0-9a-f]{64}")
+ROLES = {"issuer", "trading_centre", "court", "procuratorate", "auditor", "validator"}
+
+
+def is_int(v: Any, minimum: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and minimum <= v < 2**53
+
+
+def is_slug(v: Any) -> bool:
+    return isinstance(v, str) and SLUG_RE.fullmatch(v) is not None
+
+
+def is_hash(v: Any) -> bool:
+    return isinstance(v, str) and HASH_RE.fullmatch(v) is not None
+
+
+def is_list(v: Any, item: Any, most: int = 100_000) -> bool:
+    return isinstance(v, list) and len(v) <= most and all(item(i) for i in v)
+
+
+def is_range(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(is_int(x, 1) for x in v) and (v[0] <= v[1])
+
+
+def is_obligor(v: Any) -> bool:
+    return (
+        isinstance(v, dict)
+        and set(v) == {"masked_name", "id_hash"}
+        and text(v["masked_name"], 32)
+        and is_hash(v["id_hash"])
+    )
+
+
+def txt(v: Any) -> bool:
+    return text(v, 4096)
+
+
+def maybe(check: Any) -> Any:
+    return lambda v: v is None or check(v)
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "retirement": {
+        "retirement_id": is_hash, "kind": txt, "account_id": is_slug, "batch_id": is_slug,
+        "quantity_kg": lambda v: is_int(v, 1), "ranges": lambda v: is_list(v, is_range),
+        "beneficiary": txt, "purpose": txt, "reason": txt, "case_id": maybe(is_slug),
+        "confirmed_by": maybe(is_hash), "height": is_int, "time_ms": is_int,
+    },
+    "serials": {
+        "batch_id": is_slug, "first_serial": lambda v: is_int(v, 1),
+        "last_serial": lambda v: is_int(v, 1),
+        "status": lambda v: v in ("active", "frozen", "retired", "cancelled", "buffer"),
+        "account_id": maybe(is_slug), "frozen_by": maybe(is_slug),
+        "retirement_id": maybe(is_hash), "case_id": maybe(is_slug),
+    },
+    "batch": {
+        "batch_id": is_slug, "project_id": is_slug, "verification_id": is_slug,
+        "vintage": is_int, "quantity_kg": is_int, "buffer_kg": is_int, "retired_kg": is_int,
+        "cancelled_kg": is_int, "tx_id": is_hash,
+    },
+    "project": {
+        "project_id": is_slug, "name_zh": txt, "name_en": txt, "ecosystem": txt,
+        "location": txt, "accounting_standard": txt, "owner": txt, "issuer": is_slug,
+        "document_hashes": lambda v: is_list(v, is_hash),
+    },
+    "key": {"public_key": is_hash, "institution_id": is_slug},
+    "institution": {
+        "institution_id": is_slug, "name_zh": txt, "name_en": txt,
+        "roles": lambda v: is_list(v, lambda r: r in ROLES, 6),
+        "public_keys": lambda v: is_list(v, is_hash, 16),
+    },
+    "case": {
+        "case_id": is_slug, "court": is_slug, "case_number": txt, "case_type": txt,
+        "plaintiff": maybe(is_slug), "registered_by": is_slug,
+        "obligors": lambda v: is_list(v, is_obligor), "required_kg": is_int,
+        "retired_kg": is_int, "document_hash": is_hash,
+        "retirement_ids": lambda v: is_list(v, is_hash),
+    },
+}  # fmt: skip
+
+
+def schema_checked(key: str, record: dict[str, Any]) -> dict[str, Any]:
+    schema = SCHEMAS[key.partition("/")[0]]
+    if set(record) != set(schema) or not all(ok(record[f]) for f, ok in schema.items()):
+        raise RejectError("MALFORMED", f"{key} breaks its schema")
+    return record
