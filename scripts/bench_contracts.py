@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark the contracts: apply time per tx by type, and apply_block with 1,000 txs.
+"""Benchmark the contracts: apply time per tx by type, and a block of 1,000 txs (execute_block).
 
 Runs in one process on MemoryState over the example Xiangshan network of
 genesis/example/parties.py. Txs are built and signed before the clock starts, so
@@ -17,7 +17,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contracts import BlockContext, MemoryState, apply_block
+from contracts import BlockContext, MemoryState
+from contracts.transition import execute_block
 from genesis.example.parties import (
     BLOCK_INTERVAL_MS,
     CHAIN_ID,
@@ -70,10 +71,10 @@ class BenchChain:
         return self.signer.sign(tx_type, sender, body, cosigners)
 
     def apply(self, txs: list[SignedTx]) -> tuple[TxResult, ...]:
-        writes, results = apply_block(self.state, self.context(), txs)
-        self.state.apply(writes)
+        transition = execute_block(self.state, self.context(), txs, (), tree=None)
+        self.state.apply(transition.writes)
         self.height += 1
-        return results
+        return transition.results
 
     def submit(
         self, tx_type: str, sender: SigningKey, body: Any, cosigners: tuple[SigningKey, ...] = ()
@@ -274,7 +275,7 @@ def time_block(chain: BenchChain, txs: list[SignedTx]) -> float:
     """Seconds to apply one block of txs (every tx must be accepted)."""
     ctx = chain.context()
     start = time.perf_counter()
-    _, results = apply_block(chain.state, ctx, txs)
+    results = execute_block(chain.state, ctx, txs, (), tree=None).results
     elapsed = time.perf_counter() - start
     rejected = [r.reason for r in results if r.reason is not None]
     assert not rejected, rejected[:3]
@@ -296,13 +297,13 @@ def main() -> None:
     mixed = [builders[i % len(builders)](chain, i) for i in range(1_000)]
     seconds = time_block(chain, mixed)
     print(
-        f"apply_block, 1,000 mixed txs: {seconds * 1e3:.0f} ms ({seconds * 1e6 / 1000:.0f} us/tx)"
+        f"execute_block, 1,000 mixed txs: {seconds * 1e3:.0f} ms ({seconds * 1e6 / 1000:.0f} us/tx)"
     )
     chain = funded_chain()
     transfers = [drafts()["credits.transfer"](chain, i) for i in range(1_000)]
     seconds = time_block(chain, transfers)
     print(
-        f"apply_block, 1,000 transfers: {seconds * 1e3:.0f} ms ({seconds * 1e6 / 1000:.0f} us/tx)"
+        f"execute_block, 1,000 transfers: {seconds * 1e3:.0f} ms ({seconds * 1e6 / 1000:.0f} us/tx)"
     )
 
 
