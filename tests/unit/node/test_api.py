@@ -28,6 +28,7 @@ from node.mempool import Mempool
 from node.peer_envelope import PeerKind, seal_envelope
 from node.peering import PeerInbox
 from node.readiness import Readiness
+from node.server import build_chain_view
 from node.service import NodeService
 from node.sync import SyncState
 from protocol.encoding import encode
@@ -87,7 +88,8 @@ def make_api(ledger: Ledger) -> tuple[NodeService, PeerInbox, Any]:
         runtime=None,
     )
     inbox = PeerInbox(service, None)
-    app = create_app(service, inbox, None, Readiness(SyncState(), observer=True))
+    view = build_chain_view(service, {})
+    app = create_app(service, inbox, None, Readiness(SyncState(), observer=True), view=view)
     return service, inbox, app
 
 
