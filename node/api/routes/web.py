@@ -29,7 +29,7 @@ from node.web.pages_cases import (
     retirement_page,
     retirements_page,
 )
-from node.web.pages_chain import block_page, blocks_page, dashboard_page, tx_page
+from node.web.pages_chain import block_page, blocks_page, dashboard_page
 from node.web.pages_registry import (
     account_page,
     batch_page,
@@ -38,6 +38,7 @@ from node.web.pages_registry import (
     projects_page,
     serial_range_page,
 )
+from node.web.pages_tx import tx_page
 from node.web.search import search
 from protocol.encoding import encode
 from protocol.hashing import Hash32
