@@ -17,16 +17,22 @@ class CommittedStateCursor:
 
     apply() takes the writes of the next block and moves to it: the store committed those
     very writes at height + 1 (the replay checks its results against the stored ones), so
-    there is nothing to keep. Reads walk the tree from that height's root.
+    there is nothing to keep. Reads walk the tree from that height's root; the values read
+    at one height are remembered until apply() (the txs of a block read the same params,
+    institutions and holdings over and over), so memory is one block's reads at most.
     """
 
     def __init__(self, smt: SmtStore, height: int) -> None:
         self._tree = SparseMerkleTree(smt)
         self.height = height
+        self._read: dict[str, bytes | None] = {}
 
     def get(self, key: str) -> bytes | None:
-        return self._tree.get(key.encode("utf-8"), version=self.height)
+        if key not in self._read:
+            self._read[key] = self._tree.get(key.encode("utf-8"), version=self.height)
+        return self._read[key]
 
     def apply(self, writes: Mapping[str, bytes | None]) -> None:
         del writes  # already in the store at height + 1
         self.height += 1
+        self._read = {}
