@@ -28,7 +28,7 @@ from protocol.tx import SignedTx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
-__all__ = ["ChainView", "CommittedTx", "ReceiptPdfError", "SignedCheckpointView", "StoredBlock"]
+__all__ = ["BlockJson", "ChainView", "CommittedTx", "ReceiptPdfError", "SignedCheckpointView"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,7 +45,7 @@ class CommittedTx:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoredBlock:
+class BlockJson:
     """A committed block, its certificate and its results as the stored JSON (the API
     serves them as stored: canonical key order, no parse and re-encode)."""
 
@@ -126,12 +126,12 @@ class ChainView:
             return []
         return [TxResult.from_json(decode(stored)) for stored in self._store.get_results(height)]
 
-    def stored_block(self, height: int) -> StoredBlock | None:
+    def block_json(self, height: int) -> BlockJson | None:
         stored = self._store.get_block(height) if 0 <= height <= self.height else None
         if stored is None:
             return None
         certificate = self._store.get_certificate(height)
-        return StoredBlock(
+        return BlockJson(
             block=decode(stored),
             certificate=None if certificate is None else decode(certificate),
             results=[decode(result) for result in self._store.get_results(height)],

@@ -8,8 +8,8 @@ exactly what the chain holds.
 import csv
 import io
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from contracts.store import Record
 from node.chain_view import ChainView
 from node.web.formatting import time_text
 from protocol.encoding import JsonObject
@@ -56,6 +56,14 @@ RETIREMENT_COLUMNS = (
     "time_ms",
     "time_utc8",
 )
+
+
+class Record(Protocol):
+    """A typed record of contracts/; its to_json is the stored JSON."""
+
+    def to_json(self) -> JsonObject: ...
+
+
 Lister = Callable[[ChainView], Sequence[Record]]
 EXPORTS: dict[str, tuple[Lister, tuple[str, ...]]] = {
     "projects": (lambda view: view.records.projects(EXPORT_ROWS_MAX)[0], PROJECT_COLUMNS),

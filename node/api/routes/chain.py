@@ -47,11 +47,11 @@ def list_blocks(
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
 def get_block(height: int, view: ViewDep) -> BlockResponse:
     """A committed block, its commit certificate (null at height 0) and its TxResults."""
-    stored = view.stored_block(height)
-    if stored is None:
+    found = view.block_json(height)
+    if found is None:
         raise ApiError(404, "NOT_FOUND", f"no block at height {height}")
     return BlockResponse.model_validate(
-        {"block": stored.block, "certificate": stored.certificate, "results": stored.results},
+        {"block": found.block, "certificate": found.certificate, "results": found.results},
         strict=False,
     )
 
