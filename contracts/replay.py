@@ -10,6 +10,7 @@ for one height (a fork) can both be checked against the same parent state.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from contracts.admission import VerifySignature
 from contracts.execution import StateWrites
@@ -54,6 +55,14 @@ class Execution:
         return self.transition.next_validators
 
 
+class ReplayState(Protocol):
+    """The state a replay executes on, moved on by each adopted block's writes."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def apply(self, writes: Mapping[str, bytes | None]) -> None: ...
+
+
 class ChainReplay:
     """The state after the last adopted block of one chain, from its height-0 records."""
 
@@ -64,11 +73,14 @@ class ChainReplay:
         *,
         with_tree: bool = True,
         verify: VerifySignature = verify_signature,
+        state: ReplayState | None = None,
     ) -> None:
         """with_tree=False skips the state tree (state_root is then not checked); verify
-        checks tx signatures (a reader of blocks its own node committed may trust them)."""
+        checks tx signatures (a reader of blocks its own node committed may trust them);
+        state replaces the in-memory copy of records (e.g. a node's cursor over its stored
+        state tree, node/committed_state.py), which then must hold the same records."""
         self.chain_id = chain_id
-        self.state = MemoryState(records)
+        self.state: ReplayState = MemoryState(records) if state is None else state
         self.smt = MemorySmtStore() if with_tree else None
         self.genesis_state_root = (
             None if self.smt is None else update_state_tree(self.smt, 0, records)

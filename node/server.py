@@ -10,13 +10,15 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
 
+from client.errors import FontError
+from client.fonts import FontChoice, find_cjk_font
 from consensus import EngineConfig, TimeoutConfig
 from consensus.ports import Ed25519Signer, verify_ed25519
 from contracts.store import read_params
@@ -25,7 +27,9 @@ from genesis.keystore import read_keystore, unlock_keystore
 from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
+from node.chain_view import ChainView
 from node.checkpoints import CheckpointBook
+from node.committed_state import CommittedStateCursor
 from node.config import NodeConfig
 from node.http_server import guarded_protocol, raise_file_limit
 from node.ledger import Ledger, block_hash_of_payload
@@ -35,6 +39,7 @@ from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from node.readiness import Readiness
+from node.receipt_pdfs import ReceiptPdfs
 from node.runtime import NodeRuntime, RuntimeSettings
 from node.service import NodeService
 from node.signature_cache import SignatureCache
@@ -44,6 +49,7 @@ from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import SYNC_INTERVAL_S, BlockSync
 from node.transport import Peer, PeerTransport
+from node.web.serial_history import SerialHistory
 from protocol.note import checkpoint_at_height, sign_note
 from protocol.signing import SigningKey
 
@@ -77,6 +83,7 @@ class Node:
     store: LevelDbStore
     ledger: Ledger
     service: NodeService
+    view: ChainView
     runtime: NodeRuntime | None
     transport: PeerTransport | None
     sync: BlockSync
@@ -151,6 +158,7 @@ def build_node(config: NodeConfig) -> Node:
         store=store,
         ledger=ledger,
         service=service,
+        view=build_chain_view(service, os.environ),
         runtime=runtime,
         transport=transport,
         sync=sync,
@@ -161,6 +169,24 @@ def build_node(config: NodeConfig) -> Node:
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
     return node
+
+
+def build_chain_view(service: NodeService, environ: Mapping[str, str]) -> ChainView:
+    """The node's one read port, with its serial history and receipt PDF renderer.
+
+    The serial history replays on the committed state tree, not on a copy of the state;
+    the receipt font is found once here ($LANTAN_CJK_FONT, then the known Debian paths).
+    A node without a CJK font still starts: its PDF route answers with the font error.
+    """
+    ledger = service.ledger
+    history = SerialHistory(ledger, CommittedStateCursor(ledger.store.smt, 0))
+    font: FontChoice | FontError
+    try:
+        font = find_cjk_font(None, environ)
+    except FontError as error:
+        font = error
+    pdfs = ReceiptPdfs(ledger.genesis.document.canonical_bytes(), font)
+    return ChainView(service, serial_history=history, receipt_pdfs=pdfs)
 
 
 def _own_worker() -> Any:
@@ -317,6 +343,7 @@ def make_app(node: Node) -> FastAPI:
         node.transport,
         node.readiness,
         lifespan,
+        view=node.view,
         limits=http_limits(node.config),
     )
 

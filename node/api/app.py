@@ -9,6 +9,7 @@ from node.api.errors import install_error_handlers
 from node.api.limits import DEFAULT_LIMITS, HttpLimits, RequestLimits
 from node.api.observability import install_observability
 from node.api.routes import chain, docs, health, peer, proofs, records, txs, web
+from node.chain_view import ChainView
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
@@ -22,8 +23,11 @@ def create_app(
     readiness: Readiness,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     *,
+    view: ChainView,
     limits: HttpLimits = DEFAULT_LIMITS,
 ) -> FastAPI:
+    """The app of one node: service takes txs and peer messages; view is the one read port
+    of its committed chain that the read routes and web pages use (node/chain_view.py)."""
     app = FastAPI(
         title="Lantan node",
         version="1",
@@ -33,6 +37,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
+    app.state.view = view
     app.state.inbox = inbox
     app.state.transport = transport
     app.state.readiness = readiness

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from node.chain_view import ChainView
 from node.service import NodeService
 
 
@@ -12,4 +13,11 @@ def get_service(request: Request) -> NodeService:
     return service
 
 
+def get_view(request: Request) -> ChainView:
+    """The node's read port over its committed chain (node/chain_view.py)."""
+    view: ChainView = request.app.state.view
+    return view
+
+
 ServiceDep = Annotated[NodeService, Depends(get_service)]
+ViewDep = Annotated[ChainView, Depends(get_view)]

@@ -1,6 +1,6 @@
 """Links between registry pages, one helper per kind of record. Pure apart from name lookups."""
 
-from node.web.chain_view import ChainView
+from node.chain_view import ChainView
 from node.web.formatting import range_text, short_hex
 from node.web.layout import Context
 from node.web.markup import Html, element, join, segment
@@ -54,14 +54,20 @@ def range_link(ctx: Context, batch_id: str, first: int, last: int) -> Html:
 def key_link(ctx: Context, view: ChainView, public_key_hex: str) -> Html:
     """A key as the institution or accounts it signs for, with the key itself shortened."""
     key = element("code", short_hex(public_key_hex, 16), title=public_key_hex)
-    key_record = view.record(f"key/{public_key_hex}")
-    if key_record is not None:
-        return join([institution_link(ctx, str(key_record["institution_id"])), " ", key])
-    holder = view.record(f"holder/{public_key_hex}")
+    owner = view.records.key_owner(public_key_hex)
+    if owner is not None:
+        return join([institution_link(ctx, owner.institution_id), " ", key])
+    holder = view.records.holder(public_key_hex)
     if holder is not None:
-        accounts = join((account_link(ctx, str(a)) for a in holder.get("account_ids", [])), ", ")
+        accounts = join((account_link(ctx, a) for a in holder.account_ids), ", ")
         return join([accounts, " ", key])
     return key
+
+
+def institution_or_text(ctx: Context, view: ChainView, value: str) -> Html | str:
+    """A link when value is the id of an institution of this chain, else the text itself
+    (an insurer, for one, is free text: /institutions/<text> would only answer 400)."""
+    return institution_link(ctx, value) if view.records.institution(value) is not None else value
 
 
 def optional(value: Html | None) -> Html:

@@ -1,6 +1,7 @@
 """Case and retirement pages, and the lists of both."""
 
-from node.web.chain_view import ChainView, Record
+from contracts.case_records import Retirement
+from node.chain_view import ChainView
 from node.web.formatting import kg_text, time_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
@@ -21,14 +22,14 @@ from node.web.pages_registry import check_slug, list_note, name_in, require
 
 
 def cases_page(ctx: Context, view: ChainView) -> Page:
-    cases, truncated = view.records("case/")
+    cases, truncated = view.records.cases()
     rows = [
         [
-            case_link(ctx, str(c["case_id"])),
-            c.get("case_number"),
-            institution_link(ctx, str(c.get("court"))),
-            kg_text(int(c.get("required_kg", 0))),
-            kg_text(int(c.get("retired_kg", 0))),
+            case_link(ctx, c.case_id),
+            c.case_number,
+            institution_link(ctx, c.court),
+            kg_text(c.required_kg),
+            kg_text(c.retired_kg),
         ]
         for c in cases
     ]
@@ -49,19 +50,20 @@ def cases_page(ctx: Context, view: ChainView) -> Page:
 
 
 def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
-    case = require(view, f"case/{check_slug(case_id, 'case')}", "case")
-    court = view.record(f"institution/{case.get('court')}")
-    obligors = ", ".join(str(o.get("masked_name")) for o in case.get("obligors", []))
-    required, retired = int(case.get("required_kg", 0)), int(case.get("retired_kg", 0))
+    case = require(view.records.case(check_slug(case_id, "case")), "case", case_id)
+    court = view.records.institution(case.court)
+    obligors = ", ".join(o.masked_name for o in case.obligors)
+    required, retired = case.required_kg, case.retired_kg
+    plaintiff = case.plaintiff
     fields = definitions(
         [
-            (ctx.t("f.case_number"), element("strong", case.get("case_number"))),
-            (ctx.t("f.case_type"), case.get("case_type")),
+            (ctx.t("f.case_number"), element("strong", case.case_number)),
+            (ctx.t("f.case_type"), case.case_type),
             (
                 ctx.t("f.court"),
                 join(
                     [
-                        institution_link(ctx, str(case.get("court"))),
+                        institution_link(ctx, case.court),
                         " ",
                         "" if court is None else name_in(ctx, court),
                     ]
@@ -69,17 +71,13 @@ def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
             ),
             (
                 ctx.t("f.plaintiff"),
-                optional(
-                    None
-                    if case.get("plaintiff") is None
-                    else institution_link(ctx, str(case["plaintiff"]))
-                ),
+                optional(None if plaintiff is None else institution_link(ctx, plaintiff)),
             ),
-            (ctx.t("f.registered_by"), case.get("registered_by")),
+            (ctx.t("f.registered_by"), case.registered_by),
             (ctx.t("f.obligors"), obligors),
             (ctx.t("f.required"), kg_text(required)),
             (ctx.t("f.retired"), kg_text(retired)),
-            (ctx.t("f.document_hash"), mono(case.get("document_hash"))),
+            (ctx.t("f.document_hash"), mono(case.document_hash.hex())),
         ]
     )
     progress = element(
@@ -87,7 +85,7 @@ def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
         ctx.t("case.progress", retired=kg_text(retired), required=kg_text(required)),
         class_="progress",
     )
-    retirements = [view.record(f"retirement/{r}") for r in case.get("retirement_ids", [])]
+    retirements = [view.records.retirement(r.hex()) for r in case.retirement_ids]
     body = join(
         [
             fields,
@@ -101,16 +99,16 @@ def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
     return Page(title=ctx.t("case.title", id=case_id), body=body)
 
 
-def retirements_table(ctx: Context, retirements: list[Record]) -> Html:
+def retirements_table(ctx: Context, retirements: list[Retirement]) -> Html:
     rows = [
         [
-            retirement_link(ctx, str(r["retirement_id"])),
-            ctx.code(r.get("kind")),
-            kg_text(int(r.get("quantity_kg", 0))),
-            batch_link(ctx, str(r.get("batch_id"))),
-            optional(None if r.get("case_id") is None else case_link(ctx, str(r["case_id"]))),
-            block_link(ctx, int(r.get("height", 0))),
-            time_text(int(r.get("time_ms", 0))),
+            retirement_link(ctx, r.retirement_id.hex()),
+            ctx.code(r.kind),
+            kg_text(r.quantity_kg),
+            batch_link(ctx, r.batch_id),
+            optional(None if r.case_id is None else case_link(ctx, r.case_id)),
+            block_link(ctx, r.height),
+            time_text(r.time_ms),
         ]
         for r in retirements
     ]
@@ -127,8 +125,8 @@ def retirements_table(ctx: Context, retirements: list[Record]) -> Html:
 
 
 def retirements_page(ctx: Context, view: ChainView) -> Page:
-    retirements, truncated = view.records("retirement/")
-    retirements.sort(key=lambda r: (-int(r.get("height", 0)), str(r.get("retirement_id"))))
+    retirements, truncated = view.records.retirements()
+    retirements.sort(key=lambda r: (-r.height, r.retirement_id.hex()))
     body = join([retirements_table(ctx, retirements), list_note(ctx, truncated)])
     return Page(title=ctx.t("retirements.title"), body=body)
 
@@ -143,28 +141,28 @@ def retirement_page(
     ctx: Context, view: ChainView, retirement_id: str, *, pdf_available: bool
 ) -> Page:
     retirement = require(
-        view, f"retirement/{check_hex_id(retirement_id, 'retirement')}", "retirement"
+        view.records.retirement(check_hex_id(retirement_id, "retirement")),
+        "retirement",
+        retirement_id,
     )
-    batch = view.record(f"batch/{retirement.get('batch_id')}") or {}
-    project_id = str(batch.get("project_id", ""))
-    project = view.record(f"project/{project_id}") or {}
-    batch_id = str(retirement.get("batch_id"))
+    batch_id = retirement.batch_id
+    batch = view.records.batch(batch_id)
+    project_id = "" if batch is None else batch.project_id
+    project = view.records.project(project_id) if project_id else None
     ranges = join(
         (
-            element("div", range_link(ctx, batch_id, int(first), int(last)))
-            for first, last in retirement.get("ranges", [])
+            element("div", range_link(ctx, batch_id, first, last))
+            for first, last in retirement.ranges
         )
     )
-    confirmed = retirement.get("confirmed_by")
+    confirmed, case_id = retirement.confirmed_by, retirement.case_id
     fields = definitions(
         [
             (ctx.t("f.retirement"), mono(retirement_id)),
-            (ctx.t("f.kind"), ctx.code(retirement.get("kind"))),
+            (ctx.t("f.kind"), ctx.code(retirement.kind)),
             (
                 ctx.t("f.quantity"),
-                element(
-                    "strong", kg_text(int(retirement.get("quantity_kg", 0))), id="retired-quantity"
-                ),
+                element("strong", kg_text(retirement.quantity_kg), id="retired-quantity"),
             ),
             (ctx.t("f.serials"), ranges),
             (
@@ -172,34 +170,34 @@ def retirement_page(
                 join(
                     [
                         batch_link(ctx, batch_id),
-                        f" · {ctx.t('f.vintage')} {batch.get('vintage', '')}",
+                        f" · {ctx.t('f.vintage')} {'' if batch is None else batch.vintage}",
                     ]
                 ),
             ),
             (
                 ctx.t("f.project"),
                 join(
-                    [project_link(ctx, project_id), " ", name_in(ctx, project) if project else ""]
+                    [
+                        project_link(ctx, project_id),
+                        " ",
+                        "" if project is None else name_in(ctx, project),
+                    ]
                 ),
             ),
-            (ctx.t("f.account"), account_link(ctx, str(retirement.get("account_id")))),
-            (ctx.t("f.beneficiary"), retirement.get("beneficiary")),
-            (ctx.t("f.purpose"), ctx.code(retirement.get("purpose"))),
-            (ctx.t("f.reason"), retirement.get("reason")),
+            (ctx.t("f.account"), account_link(ctx, retirement.account_id)),
+            (ctx.t("f.beneficiary"), retirement.beneficiary),
+            (ctx.t("f.purpose"), ctx.code(retirement.purpose)),
+            (ctx.t("f.reason"), retirement.reason),
             (
                 ctx.t("f.case"),
-                optional(
-                    None
-                    if retirement.get("case_id") is None
-                    else case_link(ctx, str(retirement["case_id"]))
-                ),
+                optional(None if case_id is None else case_link(ctx, case_id)),
             ),
             (
                 ctx.t("f.confirmed_by"),
-                optional(None if confirmed is None else key_link(ctx, view, str(confirmed))),
+                optional(None if confirmed is None else key_link(ctx, view, confirmed.hex())),
             ),
-            (ctx.t("f.height"), block_link(ctx, int(retirement.get("height", 0)))),
-            (ctx.t("f.time"), time_text(int(retirement.get("time_ms", 0)))),
+            (ctx.t("f.height"), block_link(ctx, retirement.height)),
+            (ctx.t("f.time"), time_text(retirement.time_ms)),
             (ctx.t("f.tx_id"), tx_link(ctx, retirement_id, short=False)),
         ]
     )

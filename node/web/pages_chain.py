@@ -1,24 +1,21 @@
 """Dashboard, block list, block and transaction pages of the web registry."""
 
-import json
 from collections import Counter
 
-from node.web.chain_view import ChainView, CommittedTx
+from contracts.records import Institution
+from node.chain_view import ChainView
 from node.web.formatting import kg_text, short_hex, time_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
-    account_link,
-    batch_link,
     block_link,
-    case_link,
     institution_link,
     key_link,
-    project_link,
-    retirement_link,
     tx_link,
 )
 from node.web.markup import Html, definitions, element, join, table
+from node.web.pages_cases import retirements_table
 from protocol.block import BlockHeader
+from protocol.results import TxResult
 from protocol.validators import ValidatorSet
 
 SIGNING_WINDOW_BLOCKS = 50
@@ -45,7 +42,7 @@ def dashboard_page(ctx: Context, view: ChainView) -> Page:
                 ctx.t("dash.head"),
                 mono(short_hex(head.block_hash().hex(), 24), head.block_hash().hex()),
             ),
-            (ctx.t("dash.node"), f"{view.service.name} ({ctx.code(view.service.role)})"),
+            (ctx.t("dash.node"), f"{view.node_name} ({ctx.code(view.node_role)})"),
         ]
     )
     # What the registry holds comes first; chain health (validators, checkpoints) after it.
@@ -63,12 +60,10 @@ def dashboard_page(ctx: Context, view: ChainView) -> Page:
 
 
 def latest_retirements(ctx: Context, view: ChainView) -> Html:
-    from node.web.pages_cases import retirements_table
-
-    retirements, _ = view.records("retirement/")
+    retirements, _ = view.records.retirements()
     if not retirements:
         return element("p", ctx.t("dash.no_retirements"))
-    retirements.sort(key=lambda r: (-int(r.get("height", 0)), str(r.get("retirement_id"))))
+    retirements.sort(key=lambda r: (-r.height, r.retirement_id.hex()))
     return retirements_table(ctx, retirements[:LATEST_RETIREMENTS])
 
 
@@ -123,7 +118,7 @@ def validators_table(ctx: Context, view: ChainView) -> Html:
     rows = []
     for validator in validators.validators:
         key = bytes(validator.public_key)
-        institution = view.record(f"institution/{validator.name}")
+        institution = view.records.institution(validator.name)
         name = "" if institution is None else _name(ctx, institution)
         rows.append(
             [
@@ -215,12 +210,12 @@ def checkpoints_table(ctx: Context, view: ChainView) -> Html:
 
 
 def totals_table(ctx: Context, view: ChainView) -> Html:
-    batches, _ = view.records("batch/")
-    projects, _ = view.records("project/")
-    retirements, _ = view.records("retirement/")
-    cases, _ = view.records("case/")
-    issued = sum(int(b.get("quantity_kg", 0)) for b in batches)
-    retired = sum(int(b.get("retired_kg", 0)) for b in batches)
+    batches, _ = view.records.batches()
+    projects, _ = view.records.projects()
+    retirements, _ = view.records.retirements()
+    cases, _ = view.records.cases()
+    issued = sum(b.quantity_kg for b in batches)
+    retired = sum(b.retired_kg for b in batches)
     return definitions(
         [
             (ctx.t("nav.projects"), len(projects)),
@@ -260,14 +255,14 @@ def block_page(ctx: Context, view: ChainView, height_text: str) -> Page:
     results = view.results(height)
     rows = []
     for index, signed in enumerate(block.txs):
-        result = results[index] if index < len(results) else {}
+        result = results[index] if index < len(results) else None
         rows.append(
             [
                 index,
                 tx_link(ctx, signed.tx_id.hex()),
                 ctx.code(signed.tx.type),
                 key_link(ctx, view, signed.tx.sender.hex()),
-                _status(ctx, result),
+                tx_status(ctx, result),
             ]
         )
     headers = [
@@ -331,103 +326,12 @@ def _certificate(ctx: Context, view: ChainView, header: BlockHeader) -> Html:
     )
 
 
-def _status(ctx: Context, result: dict[str, object]) -> Html:
-    status = str(result.get("status", "?"))
-    reason = result.get("reason")
+def tx_status(ctx: Context, result: TxResult | None) -> Html:
+    status = "?" if result is None else result.status.value
+    reason = None if result is None else result.reason
     label = ctx.code(status) if reason is None else f"{ctx.code(status)} ({reason})"
     return element("span", label, class_=f"status status-{status}")
 
 
-def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
-    text = tx_id.strip().lower()
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
-        raise PageError(400, f"a tx id is 64 hex digits, not {tx_id!r}")
-    committed = view.find_tx(text)
-    if committed is None:
-        raise PageError(404, ctx.t("tx.unknown"))
-    tx = committed.signed["tx"]
-    pairs: list[tuple[object, object]] = [
-        (ctx.t("f.tx_id"), mono(text)),
-        (
-            ctx.t("f.status"),
-            join(
-                [
-                    _status(ctx, committed.result),
-                    " ",
-                    ctx.t("tx.committed", height=committed.height, index=committed.index),
-                ]
-            ),
-        ),
-        (ctx.t("f.block"), block_link(ctx, committed.height)),
-        (ctx.t("f.time"), time_text(committed.time_ms)),
-        (ctx.t("f.type"), element("strong", ctx.code(tx["type"]))),
-        (ctx.t("f.sender"), key_link(ctx, view, str(tx["sender"]))),
-        (ctx.t("f.nonce"), tx["nonce"]),
-        (ctx.t("f.expires"), time_text(int(tx["expires_at_ms"]))),
-    ]
-    signers = join(
-        element("li", key_link(ctx, view, str(s["public_key"])))
-        for s in committed.signed["signatures"]
-    )
-    pairs.append((ctx.t("f.signatures"), element("ul", signers)))
-    body = join(
-        [
-            definitions(pairs),
-            _related(ctx, view, committed),
-            section(ctx.t("f.body"), body_fields(ctx, tx["body"])),
-            # The signed bytes' JSON is for auditors: folded, so a clerk reads names, not codes.
-            element(
-                "details",
-                join(
-                    [
-                        element("summary", ctx.t("tx.raw")),
-                        element("pre", json.dumps(committed.signed, ensure_ascii=False, indent=2)),
-                    ]
-                ),
-                id="tx-raw",
-            ),
-        ]
-    )
-    return Page(title=f"{ctx.t('tx.title')} {short_hex(text, 16)}", body=body)
-
-
-def _related(ctx: Context, view: ChainView, committed: CommittedTx) -> Html:
-    if view.record(f"retirement/{committed.tx_id}") is None:
-        return Html("")
-    return element(
-        "p",
-        join([ctx.t("tx.see_retirement"), ": ", retirement_link(ctx, committed.tx_id)]),
-        class_="related",
-    )
-
-
-ACCOUNT_FIELDS = frozenset({"account_id", "from_account", "to_account"})
-INSTITUTION_FIELDS = frozenset({"court", "plaintiff", "broker", "custodian", "issuer", "insurer"})
-LINKED_FIELDS = {
-    "batch_id": batch_link,
-    "project_id": project_link,
-    "case_id": case_link,
-}
-
-
-def body_fields(ctx: Context, body: dict[str, object]) -> Html:
-    """A tx body as a field table; ids of records link to their pages."""
-    pairs: list[tuple[object, object]] = []
-    for name, value in body.items():
-        if name in LINKED_FIELDS and isinstance(value, str):
-            pairs.append((name, LINKED_FIELDS[name](ctx, value)))
-        elif name in ACCOUNT_FIELDS and isinstance(value, str):
-            pairs.append((name, account_link(ctx, value)))
-        elif name in INSTITUTION_FIELDS and isinstance(value, str):
-            pairs.append((name, institution_link(ctx, value)))
-        elif name.endswith("_kg") and isinstance(value, int):
-            pairs.append((name, kg_text(value)))
-        elif isinstance(value, (dict, list)):
-            pairs.append((name, element("code", json.dumps(value, ensure_ascii=False))))
-        else:
-            pairs.append((name, "null" if value is None else value))
-    return definitions(pairs)
-
-
-def _name(ctx: Context, record: dict[str, object]) -> str:
-    return str(record.get("name_zh") if ctx.lang.value == "zh" else record.get("name_en") or "")
+def _name(ctx: Context, institution: Institution) -> str:
+    return institution.name_zh if ctx.lang.value == "zh" else institution.name_en

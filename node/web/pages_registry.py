@@ -1,8 +1,10 @@
 """Project, issuance batch, serial range, account and institution pages."""
 
-from typing import Any
+from typing import Protocol, TypeVar
 
-from node.web.chain_view import LIST_LIMIT, ChainView, Record
+from contracts.credit_records import IssuanceBatch, SerialBlock
+from node.chain_view import ChainView
+from node.registry_records import LIST_LIMIT, SERIALS_LIMIT
 from node.web.formatting import kg_text, range_text, time_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
@@ -19,8 +21,9 @@ from node.web.links import (
     tx_link,
 )
 from node.web.markup import Html, definitions, element, join, table
-from node.web.serial_history import HistoryUnavailableError, SerialEvent, serial_history
+from node.web.serial_history import HistoryUnavailableError, SerialEvent
 
+R = TypeVar("R")
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -31,16 +34,26 @@ def check_slug(value: str, what: str) -> str:
     return value
 
 
-def require(view: ChainView, key: str, what: str) -> Record:
-    record = view.record(key)
+def require(record: R | None, what: str, record_id: str) -> R:
+    """The record a page is about, else a 404 page."""
     if record is None:
-        raise PageError(404, f"no {what} {key.split('/', 1)[1]!r} on this chain")
+        raise PageError(404, f"no {what} {record_id!r} on this chain")
     return record
 
 
-def name_in(ctx: Context, record: Record) -> str:
-    english, chinese = record.get("name_en") or "", record.get("name_zh") or ""
-    return str(chinese or english) if ctx.lang.value == "zh" else str(english or chinese)
+class Named(Protocol):
+    """A record with a Chinese and an English name (projects, institutions)."""
+
+    @property
+    def name_zh(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
+
+
+def name_in(ctx: Context, record: Named) -> str:
+    english, chinese = record.name_en, record.name_zh
+    return (chinese or english) if ctx.lang.value == "zh" else (english or chinese)
 
 
 def list_note(ctx: Context, truncated: bool) -> Html:
@@ -48,14 +61,14 @@ def list_note(ctx: Context, truncated: bool) -> Html:
 
 
 def projects_page(ctx: Context, view: ChainView) -> Page:
-    projects, truncated = view.records("project/")
+    projects, truncated = view.records.projects()
     rows = [
         [
-            project_link(ctx, str(p["project_id"])),
+            project_link(ctx, p.project_id),
             name_in(ctx, p),
-            ctx.code(p.get("ecosystem")),
-            p.get("accounting_standard"),
-            p.get("location"),
+            ctx.code(p.ecosystem),
+            p.accounting_standard,
+            p.location,
         ]
         for p in projects
     ]
@@ -85,39 +98,36 @@ def export_links(ctx: Context) -> Html:
 
 
 def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
-    project = require(view, f"project/{check_slug(project_id, 'project')}", "project")
+    project = require(
+        view.records.project(check_slug(project_id, "project")), "project", project_id
+    )
     fields = definitions(
         [
-            (ctx.t("f.project"), project["project_id"]),
-            (
-                ctx.t("f.name"),
-                join([project.get("name_zh", ""), element("br"), project.get("name_en", "")]),
-            ),
-            (ctx.t("f.ecosystem"), ctx.code(project.get("ecosystem"))),
-            (ctx.t("f.location"), project.get("location")),
-            (ctx.t("f.standard"), project.get("accounting_standard")),
-            (ctx.t("f.owner"), project.get("owner")),
-            (ctx.t("f.issuer"), institution_link(ctx, str(project.get("issuer")))),
+            (ctx.t("f.project"), project.project_id),
+            (ctx.t("f.name"), join([project.name_zh, element("br"), project.name_en])),
+            (ctx.t("f.ecosystem"), ctx.code(project.ecosystem)),
+            (ctx.t("f.location"), project.location),
+            (ctx.t("f.standard"), project.accounting_standard),
+            (ctx.t("f.owner"), project.owner),
+            (ctx.t("f.issuer"), institution_link(ctx, project.issuer)),
             (
                 ctx.t("f.documents"),
-                join(element("div", mono(h)) for h in project.get("document_hashes", [])),
+                join(element("div", mono(h.hex())) for h in project.document_hashes),
             ),
         ]
     )
-    verifications = [
-        v for v in view.records("verification/")[0] if v.get("project_id") == project_id
-    ]
+    verifications = [v for v in view.records.verifications()[0] if v.project_id == project_id]
     verification_rows = [
         [
-            v["verification_id"],
-            f"{v.get('period_start')} – {v.get('period_end')}",
-            v.get("verification_body"),
-            kg_text(int(v.get("verified_kg", 0))),
-            kg_text(int(v.get("issued_kg", 0))),
+            v.verification_id,
+            f"{v.period_start} – {v.period_end}",
+            v.verification_body,
+            kg_text(v.verified_kg),
+            kg_text(v.issued_kg),
         ]
         for v in verifications
     ]
-    batches = [b for b in view.records("batch/")[0] if b.get("project_id") == project_id]
+    batches = [b for b in view.records.batches()[0] if b.project_id == project_id]
     body = join(
         [
             fields,
@@ -140,14 +150,14 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
     return Page(title=ctx.t("project.title", id=project_id), body=body)
 
 
-def batches_table(ctx: Context, batches: list[Record]) -> Html:
+def batches_table(ctx: Context, batches: list[IssuanceBatch]) -> Html:
     rows = [
         [
-            batch_link(ctx, str(b["batch_id"])),
-            b.get("vintage"),
-            kg_text(int(b.get("quantity_kg", 0))),
-            kg_text(int(b.get("buffer_kg", 0))),
-            kg_text(int(b.get("retired_kg", 0))),
+            batch_link(ctx, b.batch_id),
+            b.vintage,
+            kg_text(b.quantity_kg),
+            kg_text(b.buffer_kg),
+            kg_text(b.retired_kg),
         ]
         for b in batches
     ]
@@ -162,23 +172,22 @@ def batches_table(ctx: Context, batches: list[Record]) -> Html:
 
 
 def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
-    batch = require(view, f"batch/{check_slug(batch_id, 'batch')}", "issuance batch")
-    quantity, buffer = int(batch.get("quantity_kg", 0)), int(batch.get("buffer_kg", 0))
+    batch = require(view.records.batch(check_slug(batch_id, "batch")), "issuance batch", batch_id)
     fields = definitions(
         [
             (ctx.t("f.batch"), batch_id),
-            (ctx.t("f.project"), project_link(ctx, str(batch.get("project_id")))),
-            (ctx.t("f.verification"), batch.get("verification_id")),
-            (ctx.t("f.vintage"), batch.get("vintage")),
-            (ctx.t("f.quantity"), kg_text(quantity)),
-            (ctx.t("f.buffer"), kg_text(buffer)),
-            (ctx.t("f.retired"), kg_text(int(batch.get("retired_kg", 0)))),
-            (ctx.t("f.cancelled"), kg_text(int(batch.get("cancelled_kg", 0)))),
-            (ctx.t("f.serials"), range_link(ctx, batch_id, 1, quantity + buffer)),
-            (ctx.t("batch.issued_by"), tx_link(ctx, str(batch.get("tx_id")), short=False)),
+            (ctx.t("f.project"), project_link(ctx, batch.project_id)),
+            (ctx.t("f.verification"), batch.verification_id),
+            (ctx.t("f.vintage"), batch.vintage),
+            (ctx.t("f.quantity"), kg_text(batch.quantity_kg)),
+            (ctx.t("f.buffer"), kg_text(batch.buffer_kg)),
+            (ctx.t("f.retired"), kg_text(batch.retired_kg)),
+            (ctx.t("f.cancelled"), kg_text(batch.cancelled_kg)),
+            (ctx.t("f.serials"), range_link(ctx, batch_id, 1, batch.last_serial)),
+            (ctx.t("batch.issued_by"), tx_link(ctx, batch.tx_id.hex(), short=False)),
         ]
     )
-    blocks, truncated = view.records(f"serials/{batch_id}/")
+    blocks, truncated = view.records.serial_blocks(batch_id)
     body = join(
         [
             fields,
@@ -189,21 +198,17 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
     return Page(title=ctx.t("batch.title", id=batch_id), body=body)
 
 
-def serial_blocks_table(ctx: Context, blocks: list[Record]) -> Html:
+def serial_blocks_table(ctx: Context, blocks: list[SerialBlock]) -> Html:
     rows = [
         [
-            range_link(ctx, str(b["batch_id"]), int(b["first_serial"]), int(b["last_serial"])),
-            kg_text(int(b["last_serial"]) - int(b["first_serial"]) + 1),
-            element("span", ctx.code(b.get("status")), class_=f"status status-{b.get('status')}"),
+            range_link(ctx, b.batch_id, b.first_serial, b.last_serial),
+            kg_text(b.quantity_kg),
+            element("span", ctx.code(b.status.value), class_=f"status status-{b.status.value}"),
+            optional(None if b.account_id is None else account_link(ctx, b.account_id)),
             optional(
-                None if b.get("account_id") is None else account_link(ctx, str(b["account_id"]))
+                None if b.retirement_id is None else retirement_link(ctx, b.retirement_id.hex())
             ),
-            optional(
-                None
-                if b.get("retirement_id") is None
-                else retirement_link(ctx, str(b["retirement_id"]))
-            ),
-            optional(None if b.get("case_id") is None else case_link(ctx, str(b["case_id"]))),
+            optional(None if b.case_id is None else case_link(ctx, b.case_id)),
         ]
         for b in blocks
     ]
@@ -229,26 +234,24 @@ def parse_range(text: str) -> tuple[int, int]:
 
 
 def serial_range_page(ctx: Context, view: ChainView, batch_id: str, range_text_: str) -> Page:
-    batch = require(view, f"batch/{check_slug(batch_id, 'batch')}", "issuance batch")
+    batch = require(view.records.batch(check_slug(batch_id, "batch")), "issuance batch", batch_id)
     first, last = parse_range(range_text_)
-    top = int(batch.get("quantity_kg", 0)) + int(batch.get("buffer_kg", 0))
+    top = batch.last_serial
     if last > top:
         raise PageError(404, f"batch {batch_id} has serials 1–{top:,} only")
     blocks = [
         b
-        for b in view.records(f"serials/{batch_id}/", limit=100_000)[0]
-        if int(b["first_serial"]) <= last and first <= int(b["last_serial"])
+        for b in view.records.serial_blocks(batch_id, limit=SERIALS_LIMIT)[0]
+        if b.first_serial <= last and first <= b.last_serial
     ]
     try:
-        history = history_table(
-            ctx, serial_history(view.service).events(batch_id, first, last), first, last
-        )
+        history = history_table(ctx, view.serial_events(batch_id, first, last), first, last)
     except HistoryUnavailableError as error:
         history = element("p", ctx.t("range.unavailable", detail=str(error)), class_="error")
     fields = definitions(
         [
             (ctx.t("f.batch"), batch_link(ctx, batch_id)),
-            (ctx.t("f.project"), project_link(ctx, str(batch.get("project_id")))),
+            (ctx.t("f.project"), project_link(ctx, batch.project_id)),
             (ctx.t("f.range"), range_text(first, last)),
             (ctx.t("f.quantity"), kg_text(last - first + 1)),
         ]
@@ -292,48 +295,47 @@ def history_table(ctx: Context, events: list[SerialEvent], first: int, last: int
     return table(headers, rows, id="range-history")
 
 
-def _block_text(ctx: Context, block: dict[str, Any] | None) -> str:
+def _block_text(ctx: Context, block: SerialBlock | None) -> str:
     if block is None:
         return "∅"
-    holder = block.get("account_id") or ctx.code("buffer")
-    serials = range_text(int(block["first_serial"]), int(block["last_serial"]))
-    return f"{serials} {ctx.code(block.get('status'))} @ {holder}"
+    holder = block.account_id or ctx.code("buffer")
+    serials = range_text(block.first_serial, block.last_serial)
+    return f"{serials} {ctx.code(block.status.value)} @ {holder}"
 
 
 def _change_text(
-    ctx: Context, before: dict[str, Any] | None, after: dict[str, Any] | None, first: int, last: int
+    ctx: Context, before: SerialBlock | None, after: SerialBlock | None, first: int, last: int
 ) -> str:
     del first, last  # the rows already keep only the writes that touch the range
     return f"{_block_text(ctx, before)} → {_block_text(ctx, after)}"
 
 
 def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
-    account = require(view, f"account/{check_slug(account_id, 'account')}", "account")
+    account = require(
+        view.records.account(check_slug(account_id, "account")), "account", account_id
+    )
     fields = definitions(
         [
             (ctx.t("f.account"), account_id),
-            (ctx.t("f.name"), account.get("display_name")),
-            (ctx.t("f.kind"), ctx.code(account.get("kind"))),
-            (ctx.t("f.custodian"), institution_link(ctx, str(account.get("custodian")))),
-            (ctx.t("f.holder"), key_link(ctx, view, str(account.get("holder_key")))),
+            (ctx.t("f.name"), account.display_name),
+            (ctx.t("f.kind"), ctx.code(account.kind)),
+            (ctx.t("f.custodian"), institution_link(ctx, account.custodian)),
+            (ctx.t("f.holder"), key_link(ctx, view, account.holder_key.hex())),
         ]
     )
-    holdings, _ = view.records(f"holding/{account_id}/")
+    holdings, _ = view.records.holdings(account_id)
     rows = []
     for holding in holdings:
-        batch_id = str(holding["batch_id"])
-        blocks = [
-            view.record(f"serials/{batch_id}/{int(f):016d}")
-            for f in holding.get("block_firsts", [])
-        ]
+        batch_id = holding.batch_id
+        blocks = [view.records.serial_block(batch_id, f) for f in holding.block_firsts]
         ranges = join(
             element(
                 "div",
                 join(
                     [
-                        range_link(ctx, batch_id, int(b["first_serial"]), int(b["last_serial"])),
+                        range_link(ctx, batch_id, b.first_serial, b.last_serial),
                         " ",
-                        ctx.code(b.get("status")),
+                        ctx.code(b.status.value),
                     ]
                 ),
             )
@@ -343,9 +345,9 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
         rows.append(
             [
                 batch_link(ctx, batch_id),
-                kg_text(int(holding.get("active_kg", 0))),
-                kg_text(int(holding.get("frozen_kg", 0))),
-                kg_text(int(holding.get("retired_kg", 0))),
+                kg_text(holding.active_kg),
+                kg_text(holding.frozen_kg),
+                kg_text(holding.retired_kg),
                 ranges,
             ]
         )
@@ -365,17 +367,16 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
 
 def institution_page(ctx: Context, view: ChainView, institution_id: str) -> Page:
     institution = require(
-        view, f"institution/{check_slug(institution_id, 'institution')}", "institution"
+        view.records.institution(check_slug(institution_id, "institution")),
+        "institution",
+        institution_id,
     )
     validator_names = {v.name for v in view.current_validators().validators}
-    keys = join(element("div", mono(k)) for k in institution.get("public_keys", []))
+    keys = join(element("div", mono(k.hex())) for k in institution.public_keys)
     pairs: list[tuple[object, object]] = [
         (ctx.t("f.institution"), institution_id),
-        (
-            ctx.t("f.name"),
-            join([institution.get("name_zh", ""), element("br"), institution.get("name_en", "")]),
-        ),
-        (ctx.t("f.roles"), "、".join(ctx.code(r) for r in institution.get("roles", []))),
+        (ctx.t("f.name"), join([institution.name_zh, element("br"), institution.name_en])),
+        (ctx.t("f.roles"), "、".join(ctx.code(r) for r in institution.roles)),
         (ctx.t("f.public_key"), keys),
     ]
     if institution_id in validator_names:

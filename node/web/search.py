@@ -1,12 +1,14 @@
 """Registry search: a tx id, a serial number, a case number, a project (and other ids).
 
 Each kind of query is tried in turn and every match is returned; the route redirects
-when exactly one matches. Lists are scanned up to chain_view.LIST_LIMIT records per kind.
+when exactly one matches. Lists are scanned up to registry_records.LIST_LIMIT records per
+kind.
 """
 
 from dataclasses import dataclass
 
-from node.web.chain_view import ChainView
+from node.chain_view import ChainView
+from node.registry_records import SERIALS_LIMIT
 from node.web.formatting import range_text
 from node.web.markup import segment
 
@@ -45,13 +47,13 @@ def _hex_hits(view: ChainView, value: str) -> list[SearchHit]:
     hits = []
     committed = view.find_tx(value)
     if committed is not None:
-        label = f"{committed.signed['tx']['type']} @ {committed.height}"
+        label = f"{committed.signed.tx.type} @ {committed.height}"
         hits.append(SearchHit(kind="f.tx_id", label=label, path=f"/txs/{value}"))
-    if view.record(f"retirement/{value}") is not None:
+    if view.records.retirement(value) is not None:
         hits.append(SearchHit(kind="f.retirement", label=value, path=f"/retirements/{value}"))
-    key_record = view.record(f"key/{value}")
-    if key_record is not None:
-        institution = str(key_record.get("institution_id"))
+    owner = view.records.key_owner(value)
+    if owner is not None:
+        institution = owner.institution_id
         hits.append(
             SearchHit(
                 kind="f.institution",
@@ -59,14 +61,10 @@ def _hex_hits(view: ChainView, value: str) -> list[SearchHit]:
                 path=f"/institutions/{segment(institution)}",
             )
         )
-    holder = view.record(f"holder/{value}")
-    for account_id in [] if holder is None else holder.get("account_ids", []):
+    holder = view.records.holder(value)
+    for account_id in () if holder is None else holder.account_ids:
         hits.append(
-            SearchHit(
-                kind="f.account",
-                label=str(account_id),
-                path=f"/accounts/{segment(str(account_id))}",
-            )
+            SearchHit(kind="f.account", label=account_id, path=f"/accounts/{segment(account_id)}")
         )
     return hits
 
@@ -76,15 +74,14 @@ def _number_hits(view: ChainView, number: int) -> list[SearchHit]:
     hits = []
     if number <= view.height:
         hits.append(SearchHit(kind="f.block", label=f"#{number:,}", path=f"/blocks/{number}"))
-    for batch in view.records("batch/")[0]:
-        top = int(batch.get("quantity_kg", 0)) + int(batch.get("buffer_kg", 0))
-        if not 1 <= number <= top:
+    for batch in view.records.batches()[0]:
+        if not 1 <= number <= batch.last_serial:
             continue
-        batch_id = str(batch["batch_id"])
-        for block in view.records(f"serials/{batch_id}/", limit=100_000)[0]:
-            first, last = int(block["first_serial"]), int(block["last_serial"])
+        batch_id = batch.batch_id
+        for block in view.records.serial_blocks(batch_id, limit=SERIALS_LIMIT)[0]:
+            first, last = block.first_serial, block.last_serial
             if first <= number <= last:
-                label = f"{batch_id} {range_text(first, last)} ({block.get('status')})"
+                label = f"{batch_id} {range_text(first, last)} ({block.status.value})"
                 path = f"/batches/{segment(batch_id)}/serials/{first}-{last}"
                 hits.append(SearchHit(kind="f.serials", label=label, path=path))
                 break
@@ -106,7 +103,7 @@ def _id_hits(view: ChainView, value: str) -> list[SearchHit]:
     return [
         SearchHit(kind=kind, label=value, path=path + segment(value))
         for prefix, kind, path in ID_KINDS
-        if view.record(prefix + value) is not None
+        if view.records.exists(prefix, value)
     ]
 
 
@@ -114,25 +111,16 @@ def _text_hits(view: ChainView, text: str) -> list[SearchHit]:
     """Case numbers and project names or ids that contain the text (case-insensitive)."""
     needle = text.casefold()
     hits = []
-    for case in view.records("case/")[0]:
-        if needle in str(case.get("case_number", "")).casefold() or needle == str(
-            case.get("case_id")
-        ):
-            label = f"{case.get('case_number')} ({case.get('case_id')})"
+    for case in view.records.cases()[0]:
+        if needle in case.case_number.casefold() or needle == case.case_id:
+            label = f"{case.case_number} ({case.case_id})"
             hits.append(
-                SearchHit(
-                    kind="f.case", label=label, path=f"/cases/{segment(str(case['case_id']))}"
-                )
+                SearchHit(kind="f.case", label=label, path=f"/cases/{segment(case.case_id)}")
             )
-    for project in view.records("project/")[0]:
-        names = (project.get("project_id"), project.get("name_zh"), project.get("name_en"))
-        if any(needle in str(name or "").casefold() for name in names):
-            label = f"{project.get('name_zh')} / {project.get('name_en')}"
-            hits.append(
-                SearchHit(
-                    kind="f.project",
-                    label=label,
-                    path=f"/projects/{segment(str(project['project_id']))}",
-                )
-            )
+    for project in view.records.projects()[0]:
+        names = (project.project_id, project.name_zh, project.name_en)
+        if any(needle in name.casefold() for name in names):
+            label = f"{project.name_zh} / {project.name_en}"
+            path = f"/projects/{segment(project.project_id)}"
+            hits.append(SearchHit(kind="f.project", label=label, path=path))
     return hits

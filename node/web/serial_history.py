@@ -8,18 +8,22 @@ incremental (it resumes at the last height it saw), keeps no state tree and trus
 signatures, which every validator checked before the block committed; a block whose
 replay disagrees with its header (results_root, next_validators_hash) or does not execute
 stops the index with a message.
+
+Memory: the index keeps only what the serial pages show (per batch, the txs that wrote its
+serial blocks, as typed SerialBlocks). The state each block is replayed on is not copied:
+the node passes a ReplayState that reads the committed state tree at the height being
+replayed (node/committed_state.py). One SerialHistory per node, made where the node is
+assembled (node/server.py) and reached through the read port (node/chain_view.py).
 """
 
 import threading
-import weakref
 from dataclasses import dataclass
-from typing import Any
 
+from contracts.credit_records import SerialBlock
 from contracts.errors import ContractError
 from contracts.execution import TxChanges
-from contracts.replay import ChainReplay
+from contracts.replay import ChainReplay, ReplayState
 from node.ledger import Ledger
-from node.service import NodeService
 from protocol.block import Block
 from protocol.encoding import decode
 
@@ -31,12 +35,12 @@ class SerialWrite:
     """One serial block written by a tx: its value before (None if new) and after."""
 
     key: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: SerialBlock | None
+    after: SerialBlock | None
 
     def overlaps(self, first: int, last: int) -> bool:
         return any(
-            block is not None and block["first_serial"] <= last and first <= block["last_serial"]
+            block is not None and block.first_serial <= last and first <= block.last_serial
             for block in (self.before, self.after)
         )
 
@@ -63,12 +67,18 @@ def _trust(_public_key: bytes, _message: bytes, _signature: bytes) -> bool:
 
 
 class SerialHistory:
-    """An incremental replay of one node's chain that indexes serial-block writes by batch."""
+    """An incremental replay of one node's chain that indexes serial-block writes by batch.
 
-    def __init__(self, ledger: Ledger) -> None:
+    state: the state after genesis, e.g. a CommittedStateCursor at height 0 (no copy) or a
+    MemoryState of the genesis state (a full copy that grows with the chain).
+    """
+
+    def __init__(self, ledger: Ledger, state: ReplayState) -> None:
         self._ledger = ledger
         genesis = ledger.genesis
-        self._replay = ChainReplay(genesis.chain_id, genesis.state, with_tree=False, verify=_trust)
+        self._replay = ChainReplay(
+            genesis.chain_id, genesis.state, with_tree=False, verify=_trust, state=state
+        )
         self._events: dict[str, list[SerialEvent]] = {}
         self._lock = threading.Lock()
         self._broken: str | None = None
@@ -131,21 +141,5 @@ class SerialHistory:
             )
 
 
-def _record(value: bytes) -> dict[str, Any]:
-    decoded = decode(value)
-    assert isinstance(decoded, dict), decoded
-    return decoded
-
-
-_HISTORIES: "weakref.WeakKeyDictionary[NodeService, SerialHistory]" = weakref.WeakKeyDictionary()
-_HISTORIES_LOCK = threading.Lock()
-
-
-def serial_history(service: NodeService) -> SerialHistory:
-    """The one SerialHistory of a node service (made on first use)."""
-    with _HISTORIES_LOCK:
-        history = _HISTORIES.get(service)
-        if history is None:
-            history = SerialHistory(service.ledger)
-            _HISTORIES[service] = history
-        return history
+def _record(value: bytes) -> SerialBlock:
+    return SerialBlock.from_json(decode(value))

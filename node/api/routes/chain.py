@@ -5,11 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from node.api.deps import ServiceDep
+from node.api.deps import ServiceDep, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
 from node.api.schemas import BlockResponse, ErrorResponse, NonceResponse, Page, StatusResponse
-from protocol.encoding import decode
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
@@ -29,16 +28,16 @@ def get_status(service: ServiceDep) -> StatusResponse:
 
 @router.get("/v1/blocks", response_model=Page, responses=NOT_FOUND)
 def list_blocks(
-    service: ServiceDep,
+    view: ViewDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 20,
 ) -> Page:
     """Headers from the newest down; next_cursor continues below the last one shown."""
-    top = service.ledger.height if cursor is None else decode_int_cursor(cursor) - 1
-    heights = range(min(top, service.ledger.height), max(-1, top - limit), -1)
+    top = view.height if cursor is None else decode_int_cursor(cursor) - 1
+    heights = range(min(top, view.height), max(-1, top - limit), -1)
     items = []
     for height in heights:
-        header = service.ledger.header(height)
+        header = view.header(height)
         assert header is not None
         items.append(header.to_json() | {"block_hash": header.block_hash().hex()})
     next_cursor = str(heights[-1]) if heights and heights[-1] > 0 else None
@@ -46,20 +45,13 @@ def list_blocks(
 
 
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
-def get_block(height: int, service: ServiceDep) -> BlockResponse:
+def get_block(height: int, view: ViewDep) -> BlockResponse:
     """A committed block, its commit certificate (null at height 0) and its TxResults."""
-    known = 0 <= height <= service.ledger.height  # the store keys heights as 8 bytes
-    stored = service.ledger.store.get_block(height) if known else None
-    if stored is None:
+    found = view.block_json(height)
+    if found is None:
         raise ApiError(404, "NOT_FOUND", f"no block at height {height}")
-    certificate = service.ledger.store.get_certificate(height)
-    results = [decode(r) for r in service.ledger.store.get_results(height)]
     return BlockResponse.model_validate(
-        {
-            "block": decode(stored),
-            "certificate": None if certificate is None else decode(certificate),
-            "results": results,
-        },
+        {"block": found.block, "certificate": found.certificate, "results": found.results},
         strict=False,
     )
 
@@ -69,12 +61,12 @@ def get_block(height: int, service: ServiceDep) -> BlockResponse:
     response_class=PlainTextResponse,
     responses=NOT_FOUND,
 )
-def get_latest_checkpoint(service: ServiceDep) -> PlainTextResponse:
+def get_latest_checkpoint(view: ViewDep) -> PlainTextResponse:
     """The newest C2SP checkpoint note with >= q validator signature lines."""
-    latest = service.latest_checkpoint()
+    latest = view.signed_checkpoint()
     if latest is None:
         raise ApiError(404, "NOT_FOUND", "no checkpoint has a quorum of signatures yet")
-    return PlainTextResponse(latest[1], media_type="text/plain; charset=utf-8")
+    return PlainTextResponse(latest.note, media_type="text/plain; charset=utf-8")
 
 
 @router.get(
@@ -82,9 +74,9 @@ def get_latest_checkpoint(service: ServiceDep) -> PlainTextResponse:
     response_class=PlainTextResponse,
     responses=NOT_FOUND,
 )
-def get_checkpoint(size: int, service: ServiceDep) -> PlainTextResponse:
+def get_checkpoint(size: int, view: ViewDep) -> PlainTextResponse:
     """The checkpoint note for a history size (height + 1), once it has >= q lines."""
-    note = service.checkpoint_note(size)
+    note = view.checkpoint_note(size)
     if note is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
     return PlainTextResponse(note, media_type="text/plain; charset=utf-8")

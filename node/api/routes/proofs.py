@@ -10,20 +10,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import ServiceDep
+from node.api.deps import ViewDep
 from node.api.errors import ApiError
 from node.api.schemas import ErrorResponse
-from node.proofs import (
-    ProofUnavailableError,
-    SignedCheckpoint,
-    build_receipt,
-    consistency,
-    header_inclusion,
-    state_entry,
-    tx_inclusion,
-    validator_set_changes,
-)
-from node.service import NodeService
+from node.chain_view import ChainView
+from node.proofs import ProofUnavailableError, SignedCheckpoint
 from protocol.encoding import encode
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
@@ -88,62 +79,62 @@ def _fail(error: ProofUnavailableError) -> ApiError:
     return ApiError(error.status_code, error.code, error.detail)
 
 
-def _latest_size(service: NodeService) -> int:
-    latest = service.latest_checkpoint()
+def _latest_size(view: ChainView) -> int:
+    latest = view.signed_checkpoint()
     # Before any checkpoint has a quorum, the committed history still answers proofs.
-    return service.ledger.height + 1 if latest is None else latest[0]
+    return view.height + 1 if latest is None else latest.size
 
 
 @router.get("/v1/proofs/header/{height}", response_model=HeaderProofResponse, responses=ERRORS)
 def get_header_proof(
-    height: int, service: ServiceDep, size: Annotated[int | None, Query(ge=1)] = None
+    height: int, view: ViewDep, size: Annotated[int | None, Query(ge=1)] = None
 ) -> HeaderProofResponse:
     """Header `height` and its inclusion proof in the history of `size` headers (default:
     the newest signed checkpoint's size), with that checkpoint note when this node has it."""
-    size = _latest_size(service) if size is None else size
+    size = _latest_size(view) if size is None else size
     try:
-        found = header_inclusion(service.ledger, height, size)
+        found = view.header_proof(height, size)
     except ProofUnavailableError as error:
         raise _fail(error) from None
-    note = service.checkpoint_note(size)
+    note = view.checkpoint_note(size)
     return HeaderProofResponse.model_validate(found | {"checkpoint": note})
 
 
 @router.get("/v1/proofs/consistency", response_model=ConsistencyResponse, responses=ERRORS)
 def get_consistency_proof(
-    service: ServiceDep,
+    view: ViewDep,
     first: Annotated[int, Query(ge=1)],
     second: Annotated[int, Query(ge=1)],
 ) -> ConsistencyResponse:
     """RFC 9162 consistency proof: the history of `second` headers extends that of `first`."""
     try:
-        return ConsistencyResponse.model_validate(consistency(service.ledger, first, second))
+        return ConsistencyResponse.model_validate(view.consistency_proof(first, second))
     except ProofUnavailableError as error:
         raise _fail(error) from None
 
 
 @router.get("/v1/proofs/tx/{tx_id}", response_model=TxProofResponse, responses=ERRORS)
-def get_tx_proof(tx_id: str, service: ServiceDep) -> TxProofResponse:
+def get_tx_proof(tx_id: str, view: ViewDep) -> TxProofResponse:
     """A committed tx, its TxResult, their paths to tx_root and results_root, the header
     and the commit certificate."""
     try:
-        return TxProofResponse.model_validate(tx_inclusion(service.ledger, _hash(tx_id)))
+        return TxProofResponse.model_validate(view.tx_proof(_hash(tx_id)))
     except ProofUnavailableError as error:
         raise _fail(error) from None
 
 
 @router.get("/v1/proofs/state/{key:path}", response_model=StateProofResponse, responses=ERRORS)
 def get_state_proof(
-    key: str, service: ServiceDep, height: Annotated[int | None, Query(ge=0)] = None
+    key: str, view: ViewDep, height: Annotated[int | None, Query(ge=0)] = None
 ) -> StateProofResponse:
     """A state record (or its absence) with a sparse Merkle proof against the state_root of
     header `height` (default: the head)."""
-    height = service.ledger.height if height is None else height
+    height = view.height if height is None else height
     try:
-        entry = state_entry(service.ledger, key, height)
+        entry = view.state_proof(key, height)
     except ProofUnavailableError as error:
         raise _fail(error) from None
-    header = service.ledger.header(height)
+    header = view.header(height)
     assert header is not None
     return StateProofResponse.model_validate(
         entry | {"height": height, "state_root": header.state_root.hex()}
@@ -151,16 +142,12 @@ def get_state_proof(
 
 
 @router.get("/v1/validator-sets", response_model=ValidatorSetsResponse, responses=ERRORS)
-def get_validator_sets(service: ServiceDep) -> ValidatorSetsResponse:
+def get_validator_sets(view: ViewDep) -> ValidatorSetsResponse:
     """Every validator-set change since genesis: the header whose next_validators_hash
     differs, its certificate, and the new set's preimage."""
-    ledger = service.ledger
     return ValidatorSetsResponse(
-        genesis=ledger.genesis.document.validators.to_json(),
-        changes=[
-            ValidatorSetChange.model_validate(c)
-            for c in validator_set_changes(ledger, ledger.height)
-        ],
+        genesis=view.genesis_validators().to_json(),
+        changes=[ValidatorSetChange.model_validate(c) for c in view.validator_set_changes()],
     )
 
 
@@ -174,28 +161,25 @@ def get_validator_sets(service: ServiceDep) -> ValidatorSetsResponse:
     response_class=Response,
 )
 def get_receipt(
-    retirement_id: str, service: ServiceDep, size: Annotated[int | None, Query(ge=1)] = None
+    retirement_id: str, view: ViewDep, size: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
     """The retirement receipt of PROTOCOL.md §14 as canonical JSON (its SHA-256 is the
     receipt hash), against the newest signed checkpoint or the one of `size`."""
-    checkpoint = _checkpoint(service, size)
+    checkpoint = _checkpoint(view, size)
     try:
-        receipt = build_receipt(service.ledger, _hash(retirement_id), checkpoint)
+        receipt = view.receipt(_hash(retirement_id), checkpoint)
     except ProofUnavailableError as error:
         raise _fail(error) from None
     return Response(content=encode(receipt), media_type="application/json")
 
 
-def _checkpoint(service: NodeService, size: int | None) -> SignedCheckpoint:
-    if size is None:
-        latest = service.latest_checkpoint()
-        if latest is None:
-            raise ApiError(409, "CHECKPOINT_PENDING", "no checkpoint has a quorum yet")
-        return SignedCheckpoint(size=latest[0], note=latest[1])
-    note = service.checkpoint_note(size)
-    if note is None:
+def _checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
+    checkpoint = view.signed_checkpoint(size)
+    if checkpoint is None and size is None:
+        raise ApiError(409, "CHECKPOINT_PENDING", "no checkpoint has a quorum yet")
+    if checkpoint is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
-    return SignedCheckpoint(size=size, note=note)
+    return checkpoint
 
 
 def _hash(text: str) -> Hash32:

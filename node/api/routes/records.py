@@ -4,12 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from node.api.deps import ServiceDep
+from node.api.deps import ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
 from node.api.schemas import ErrorResponse, Page, RecordResponse
-from node.service import NodeService
-from protocol.encoding import decode
+from node.chain_view import ChainView
 
 router = APIRouter(tags=["records"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -31,38 +30,36 @@ KINDS = {
 }
 
 
-def _page(service: NodeService, prefix: str, cursor: str | None, limit: int) -> Page:
+def _page(view: ChainView, prefix: str, cursor: str | None, limit: int) -> Page:
     after = None if cursor is None else decode_key_cursor(cursor)
-    records = service.ledger.store.list_state(prefix, after=after, limit=limit + 1)
+    records = view.state_page(prefix, after, limit + 1)
     shown = records[:limit]
     items: list[dict[str, Any]] = []
-    for key, value in shown:
-        record = decode(value)
+    for key, record in shown:
         items.append(record if isinstance(record, dict) else {"key": key, "value": record})
     more = len(records) > limit
     return Page(items=items, next_cursor=encode_key_cursor(shown[-1][0]) if more else None)
 
 
-def _record(service: NodeService, key: str) -> dict[str, Any]:
-    stored = service.ledger.store.state.get(key)
-    if stored is None:
+def _record(view: ChainView, key: str) -> dict[str, Any]:
+    value = view.state_json(key)
+    if value is None:
         raise ApiError(404, "NOT_FOUND", f"no record {key!r}")
-    value = decode(stored)
     return value if isinstance(value, dict) else {"value": value}
 
 
 @router.get("/v1/state/{key:path}", response_model=RecordResponse, responses=ERRORS)
-def get_state_record(key: str, service: ServiceDep) -> RecordResponse:
+def get_state_record(key: str, view: ViewDep) -> RecordResponse:
     """Any committed state record by its state key, e.g. account/<id>."""
-    return RecordResponse(key=key, value=_record(service, key), height=service.ledger.height)
+    return RecordResponse(key=key, value=_record(view, key), height=view.height)
 
 
 def _register_kind(kind: str, prefix: str) -> None:
-    def list_kind(service: ServiceDep, cursor: str | None = None, limit: Limit = 20) -> Page:
-        return _page(service, prefix, cursor, limit)
+    def list_kind(view: ViewDep, cursor: str | None = None, limit: Limit = 20) -> Page:
+        return _page(view, prefix, cursor, limit)
 
-    def get_kind(item_id: str, service: ServiceDep) -> dict[str, Any]:
-        return _record(service, prefix + item_id)
+    def get_kind(item_id: str, view: ViewDep) -> dict[str, Any]:
+        return _record(view, prefix + item_id)
 
     router.add_api_route(
         f"/v1/{kind}",
@@ -89,15 +86,15 @@ for _kind, _prefix in KINDS.items():
 
 @router.get("/v1/accounts/{account_id}/holdings", response_model=Page, responses=ERRORS)
 def list_holdings(
-    account_id: str, service: ServiceDep, cursor: str | None = None, limit: Limit = 20
+    account_id: str, view: ViewDep, cursor: str | None = None, limit: Limit = 20
 ) -> Page:
     """The account's holdings per batch (ACTIVE and FROZEN serial blocks)."""
-    return _page(service, f"holding/{account_id}/", cursor, limit)
+    return _page(view, f"holding/{account_id}/", cursor, limit)
 
 
 @router.get("/v1/batches/{batch_id}/serials", response_model=Page, responses=ERRORS)
 def list_serials(
-    batch_id: str, service: ServiceDep, cursor: str | None = None, limit: Limit = 20
+    batch_id: str, view: ViewDep, cursor: str | None = None, limit: Limit = 20
 ) -> Page:
     """Every serial block of an issuance batch, in serial order, with holder and status."""
-    return _page(service, f"serials/{batch_id}/", cursor, limit)
+    return _page(view, f"serials/{batch_id}/", cursor, limit)

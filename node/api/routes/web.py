@@ -1,12 +1,11 @@
 """The web registry and receipt checker (node/web): server-rendered HTML, CSV, static files.
 
-Every page reads committed data through node.web.chain_view and renders escaped HTML; bad
+Every page reads committed data through node.chain_view (the node's read port, made when
+the node is assembled) and renders escaped HTML; bad
 input gets a 400 or 404 page, never a 500. Language: ?lang=zh|en, else Accept-Language.
 The checker pages pin this node's genesis and verify receipts in the browser.
 """
 
-import importlib.util
-import os
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
@@ -14,9 +13,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from node.api.deps import ServiceDep
-from node.service import NodeService
-from node.web.chain_view import ChainView
+from node.api.deps import ViewDep
+from node.chain_view import ChainView, ReceiptPdfError
+from node.proofs import ProofUnavailableError
 from node.web.checker import CHECKER_CSP, checker_page, offline_checker_html, static_file
 from node.web.exports import export_csv
 from node.web.formatting import short_hex
@@ -30,7 +29,7 @@ from node.web.pages_cases import (
     retirement_page,
     retirements_page,
 )
-from node.web.pages_chain import block_page, blocks_page, dashboard_page, tx_page
+from node.web.pages_chain import block_page, blocks_page, dashboard_page
 from node.web.pages_registry import (
     account_page,
     batch_page,
@@ -39,8 +38,10 @@ from node.web.pages_registry import (
     projects_page,
     serial_range_page,
 )
-from node.web.pdf_cache import PdfCache
+from node.web.pages_tx import tx_page
 from node.web.search import search
+from protocol.encoding import encode
+from protocol.hashing import Hash32
 
 router = APIRouter(include_in_schema=False)
 LangQuery = Annotated[str | None, Query(alias="lang", max_length=8)]
@@ -59,15 +60,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": PAGE_CSP,
 }
-RECEIPT_PDFS = PdfCache()
-
-
-def pdf_renderer_available() -> bool:
-    """The receipt PDF needs client/receipt_pdf.py and the verifier that feeds it facts."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("client.receipt_pdf", "client.receipt_verify", "client.receipt_pdf_cli")
-    )
 
 
 def _context(request: Request, lang: str | None) -> Context:
@@ -79,9 +71,7 @@ def _context(request: Request, lang: str | None) -> Context:
 def _html(
     ctx: Context, view: ChainView, page: Page, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    chain_line = (
-        f"{view.chain_name} · chain_id {short_hex(view.chain_id, 16)} · {view.service.name}"
-    )
+    chain_line = f"{view.chain_name} · chain_id {short_hex(view.chain_id, 16)} · {view.node_name}"
     return HTMLResponse(
         render_document(ctx, page, chain_line),
         status_code=page.status,
@@ -92,11 +82,10 @@ def _html(
 def _show(
     request: Request,
     lang: str | None,
-    service: NodeService,
+    view: ChainView,
     build: Callable[[Context, ChainView], Page],
 ) -> HTMLResponse:
     ctx = _context(request, lang)
-    view = ChainView(service)
     try:
         page = build(ctx, view)
     except PageError as error:
@@ -105,105 +94,97 @@ def _show(
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, service, dashboard_page)
+def dashboard(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, dashboard_page)
 
 
 @router.get("/blocks", response_class=HTMLResponse)
 def blocks(
     request: Request,
-    service: ServiceDep,
+    view: ViewDep,
     lang: LangQuery = None,
     before: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: blocks_page(ctx, view, before))
+    return _show(request, lang, view, lambda ctx, view: blocks_page(ctx, view, before))
 
 
 @router.get("/blocks/{height}", response_class=HTMLResponse)
-def block(
-    request: Request, height: str, service: ServiceDep, lang: LangQuery = None
-) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: block_page(ctx, view, height))
+def block(request: Request, height: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, lambda ctx, view: block_page(ctx, view, height))
 
 
 @router.get("/txs/{tx_id}", response_class=HTMLResponse)
-def tx(request: Request, tx_id: str, service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: tx_page(ctx, view, tx_id))
+def tx(request: Request, tx_id: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, lambda ctx, view: tx_page(ctx, view, tx_id))
 
 
 @router.get("/projects", response_class=HTMLResponse)
-def projects(request: Request, service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, service, projects_page)
+def projects(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, projects_page)
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project(
-    request: Request, project_id: str, service: ServiceDep, lang: LangQuery = None
+    request: Request, project_id: str, view: ViewDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: project_page(ctx, view, project_id))
+    return _show(request, lang, view, lambda ctx, view: project_page(ctx, view, project_id))
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-def batch(
-    request: Request, batch_id: str, service: ServiceDep, lang: LangQuery = None
-) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: batch_page(ctx, view, batch_id))
+def batch(request: Request, batch_id: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, lambda ctx, view: batch_page(ctx, view, batch_id))
 
 
 @router.get("/batches/{batch_id}/serials/{serial_range}", response_class=HTMLResponse)
 def serial_range(
-    request: Request, batch_id: str, serial_range: str, service: ServiceDep, lang: LangQuery = None
+    request: Request, batch_id: str, serial_range: str, view: ViewDep, lang: LangQuery = None
 ) -> HTMLResponse:
     return _show(
         request,
         lang,
-        service,
+        view,
         lambda ctx, view: serial_range_page(ctx, view, batch_id, serial_range),
     )
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
 def account(
-    request: Request, account_id: str, service: ServiceDep, lang: LangQuery = None
+    request: Request, account_id: str, view: ViewDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: account_page(ctx, view, account_id))
+    return _show(request, lang, view, lambda ctx, view: account_page(ctx, view, account_id))
 
 
 @router.get("/institutions/{institution_id}", response_class=HTMLResponse)
 def institution(
-    request: Request, institution_id: str, service: ServiceDep, lang: LangQuery = None
+    request: Request, institution_id: str, view: ViewDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    return _show(
-        request, lang, service, lambda ctx, view: institution_page(ctx, view, institution_id)
-    )
+    return _show(request, lang, view, lambda ctx, view: institution_page(ctx, view, institution_id))
 
 
 @router.get("/cases", response_class=HTMLResponse)
-def cases(request: Request, service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, service, cases_page)
+def cases(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, cases_page)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case(
-    request: Request, case_id: str, service: ServiceDep, lang: LangQuery = None
-) -> HTMLResponse:
-    return _show(request, lang, service, lambda ctx, view: case_page(ctx, view, case_id))
+def case(request: Request, case_id: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, lambda ctx, view: case_page(ctx, view, case_id))
 
 
 @router.get("/retirements", response_class=HTMLResponse)
-def retirements(request: Request, service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, service, retirements_page)
+def retirements(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+    return _show(request, lang, view, retirements_page)
 
 
 @router.get("/retirements/{retirement_id}", response_class=HTMLResponse)
 def retirement(
-    request: Request, retirement_id: str, service: ServiceDep, lang: LangQuery = None
+    request: Request, retirement_id: str, view: ViewDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    available = pdf_renderer_available()
+    available = view.renders_receipt_pdfs
     return _show(
         request,
         lang,
-        service,
+        view,
         lambda ctx, view: retirement_page(ctx, view, retirement_id, pdf_available=available),
     )
 
@@ -211,12 +192,11 @@ def retirement(
 @router.get("/search", response_class=HTMLResponse, response_model=None)
 def search_page(
     request: Request,
-    service: ServiceDep,
+    view: ViewDep,
     lang: LangQuery = None,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     ctx = _context(request, lang)
-    view = ChainView(service)
     hits = search(view, q)
     if len(hits) == 1:
         return RedirectResponse(ctx.href(hits[0].path), status_code=303)
@@ -233,14 +213,14 @@ def search_page(
 
 
 @router.get("/export/{name}", response_model=None)
-def export(request: Request, name: str, service: ServiceDep, lang: LangQuery = None) -> Response:
+def export(request: Request, name: str, view: ViewDep, lang: LangQuery = None) -> Response:
     kind = name.removesuffix(".csv")
-    text = export_csv(ChainView(service), kind) if name.endswith(".csv") else None
+    text = export_csv(view, kind) if name.endswith(".csv") else None
     if text is None:
         return _show(
             request,
             lang,
-            service,
+            view,
             _raise(
                 PageError(
                     404, f"no export {name!r}; try projects.csv, issuances.csv, retirements.csv"
@@ -266,14 +246,14 @@ def _raise(error: PageError) -> Callable[[Context, ChainView], Page]:
 
 @router.get("/retirements/{retirement_id}/receipt.pdf", response_model=None)
 def receipt_pdf(
-    request: Request, retirement_id: str, service: ServiceDep, lang: LangQuery = None
+    request: Request, retirement_id: str, view: ViewDep, lang: LangQuery = None
 ) -> Response:
     """The printable receipt: built, verified against genesis, then rendered (client/)."""
     try:
         check_hex_id(retirement_id, "retirement")
-        pdf = _render_receipt_pdf(service, retirement_id)
+        pdf = _receipt_pdf(view, retirement_id)
     except PageError as error:
-        return _show(request, lang, service, _raise(error))
+        return _show(request, lang, view, _raise(error))
     filename = f"lantan-receipt-{retirement_id[:16]}.pdf"
     return Response(
         pdf,
@@ -282,54 +262,31 @@ def receipt_pdf(
     )
 
 
-def _render_receipt_pdf(service: NodeService, retirement_id: str) -> bytes:
-    if not pdf_renderer_available():
-        raise PageError(404, "this node has no receipt PDF renderer")
-    from client.errors import FontError
-    from client.fonts import find_cjk_font
-    from client.receipt_codes import ReceiptError
-    from client.receipt_pdf import render_receipt_pdf
-    from client.receipt_verify import verify_receipt
-    from node.proofs import ProofUnavailableError, SignedCheckpoint, build_receipt
-    from protocol.encoding import encode
-    from protocol.hashing import Hash32
-
-    latest = service.latest_checkpoint()
-    if latest is None:
+def _receipt_pdf(view: ChainView, retirement_id: str) -> bytes:
+    checkpoint = view.signed_checkpoint()
+    if checkpoint is None:
         raise PageError(404, "no checkpoint has a quorum yet; retry in a few seconds")
     try:
-        receipt = build_receipt(
-            service.ledger,
-            Hash32(bytes.fromhex(retirement_id)),
-            SignedCheckpoint(size=latest[0], note=latest[1]),
-        )
-        receipt_bytes = encode(receipt)
-        cached = RECEIPT_PDFS.get(receipt_bytes)
-        if cached is not None:
-            return cached
-        facts = verify_receipt(receipt_bytes, service.ledger.genesis.document.canonical_bytes())
-        pdf = render_receipt_pdf(facts, find_cjk_font(None, os.environ))
-        RECEIPT_PDFS.put(receipt_bytes, pdf)
-        return pdf
+        receipt = view.receipt(Hash32(bytes.fromhex(retirement_id)), checkpoint)
+        return view.receipt_pdf(encode(receipt))
     except ProofUnavailableError as error:
         raise PageError(404, f"{error.code}: {error.detail}") from None
-    except (ReceiptError, FontError) as error:
+    except ReceiptPdfError as error:
         raise PageError(404, str(error)) from None
 
 
 @router.get("/checker", response_class=HTMLResponse)
-def checker(request: Request, service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
+def checker(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
     ctx = _context(request, lang)
-    view = ChainView(service)
     return _html(
         ctx, view, checker_page(ctx, view.genesis_json()), {"Content-Security-Policy": CHECKER_CSP}
     )
 
 
 @router.get("/checker/offline.html", response_class=HTMLResponse)
-def checker_offline(service: ServiceDep, lang: LangQuery = None) -> HTMLResponse:
+def checker_offline(view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
     language = Lang.ZH if lang == "zh" else Lang.EN
-    html = offline_checker_html(ChainView(service).genesis_json(), language)
+    html = offline_checker_html(view.genesis_json(), language)
     return HTMLResponse(html, headers={**SECURITY_HEADERS, "Content-Security-Policy": OFFLINE_CSP})
 
 

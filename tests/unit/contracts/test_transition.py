@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from client.example_chain import ChainForge
 from contracts.errors import InvalidBlockError
 from contracts.execution import apply_block
 from contracts.replay import ChainReplay
@@ -15,6 +16,7 @@ from contracts.state import MemoryState
 from contracts.state_tree import state_root_of
 from contracts.transition import block_context, check_execution, execute_block, verify_execution
 from contracts.validator_sets import next_validator_set
+from genesis.example.parties import party_key
 from protocol.block import Block, tx_root
 from protocol.block_check import (
     BlockParent,
@@ -25,7 +27,6 @@ from protocol.block_check import (
 )
 from protocol.hashing import Hash32, sha256
 from protocol.smt_store import BranchSmtStore
-from tests.unit.client.audit_kit import ChainForge, key_of
 
 OTHER = Hash32(sha256(b"another value"))
 Kind = BlockProblemKind
@@ -87,7 +88,7 @@ def time_ahead(forge: ChainForge) -> Candidate:
 
 
 def proposer_not_validator(forge: ChainForge) -> Candidate:
-    return with_header(proposer=key_of("xiangshan-court").public_key)(forge)
+    return with_header(proposer=party_key("xiangshan-court").public_key)(forge)
 
 
 def not_executable(forge: ChainForge) -> Candidate:
@@ -170,6 +171,7 @@ def test_the_transition_gives_apply_blocks_writes_and_the_whole_states_root() ->
     tree = BranchSmtStore(forge.replay.smt, forge.head.height)
     transition = execute_block(state, ctx, block.txs, block.evidence, tree=tree)
     assert (transition.writes, transition.results) == apply_block(state, ctx, block.txs)
+    assert isinstance(state, MemoryState)
     after = MemoryState(dict(state.items()))
     after.apply(transition.writes)
     # The tree is history-independent: the incremental root is a fresh tree's root.

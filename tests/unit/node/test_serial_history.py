@@ -11,7 +11,11 @@ from typing import Any, cast
 
 import pytest
 
+from contracts.credit_records import SerialStatus
 from contracts.replay import ChainReplay
+from contracts.state import MemoryState
+from genesis.example.parties import BLOCK_INTERVAL_MS, CHAIN_ID, GENESIS_TIME_MS
+from genesis.example.xiangshan_case import BATCH_ID, SUBSCRIBED_KG
 from node.ledger import Ledger
 from node.web.serial_history import HistoryUnavailableError, SerialHistory
 from protocol.block import Block, BlockHeader, evidence_root, tx_root
@@ -19,8 +23,7 @@ from protocol.hashing import ZERO_HASH, Hash32, sha256
 from protocol.merkle import EMPTY_ROOT
 from protocol.signing import PublicKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx
-from tests.vectors.contracts.network import BLOCK_INTERVAL_MS, CHAIN_ID, GENESIS_TIME_MS, TestChain
-from tests.vectors.contracts.xiangshan_case import BATCH_ID, SUBSCRIBED_KG, run_xiangshan_case
+from tests.vectors.contracts.network import TestChain, run_xiangshan_case
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def case_chain() -> CommittedChain:
 
 
 def history_of(chain: CommittedChain) -> SerialHistory:
-    return SerialHistory(cast(Ledger, chain))
+    return SerialHistory(cast(Ledger, chain), MemoryState(chain.genesis.state))
 
 
 def test_the_subscribed_range_shows_issue_transfer_and_judicial_retirement() -> None:
@@ -100,7 +103,9 @@ def test_the_subscribed_range_shows_issue_transfer_and_judicial_retirement() -> 
     # The retirement changes blocks the transfer wrote: its "before" is the transfer's "after".
     transfer_after = {w.key: w.after for w in transfer.writes}
     assert any(transfer_after.get(w.key) == w.before for w in retire.writes)
-    assert any(w.after is not None and w.after["status"] == "retired" for w in retire.writes)
+    assert any(
+        w.after is not None and w.after.status is SerialStatus.RETIRED for w in retire.writes
+    )
 
 
 def test_the_remainder_was_touched_by_the_issue_and_the_split_only() -> None:

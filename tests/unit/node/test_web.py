@@ -3,11 +3,11 @@
 import json
 import re
 
+from node.receipt_pdfs import PdfCache
 from node.web.checker import genesis_json_for_script, offline_checker_html, static_file
 from node.web.exports import _cell
 from node.web.i18n import MESSAGES, Lang, pick_lang
 from node.web.markup import Html, definitions, element, esc, render
-from node.web.pdf_cache import PdfCache
 
 
 def test_markup_escapes_everything_that_is_not_html() -> None:

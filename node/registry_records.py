@@ -1,0 +1,113 @@
+"""Typed reads of the committed registry records, for web pages and API routes.
+
+Every record comes back as the frozen type contracts/ defines for it (Project,
+IssuanceBatch, Case, ...), parsed strictly by that type's codec: a page reads fields, never
+dict keys, and a corrupted store fails loudly instead of showing half a record. Lists scan
+one key prefix in key order and stop at a limit (a registry of this size pages).
+"""
+
+from collections.abc import Callable
+from typing import Final, TypeVar
+
+from contracts.case_records import Case, Retirement
+from contracts.credit_records import (
+    Holding,
+    IssuanceBatch,
+    Project,
+    SerialBlock,
+    Verification,
+)
+from contracts.records import Account, HolderRecord, Institution, KeyRecord
+from contracts.state import StateView
+from contracts.state_keys import SERIAL_DIGITS
+from protocol.encoding import decode
+
+R = TypeVar("R")
+LIST_LIMIT: Final = 500
+"""Most records a list page or search scans per kind."""
+SERIALS_LIMIT: Final = 100_000
+"""Most serial blocks a serial-range page or a serial search scans in one batch."""
+ListState = Callable[[str, int], list[tuple[str, bytes]]]
+"""(prefix, limit) -> up to limit (key, value) pairs whose key starts with prefix, in order."""
+Listing = tuple[list[R], bool]
+"""Records in key order, and True when more exist past the limit."""
+
+
+class RegistryRecords:
+    """The committed records of one node, typed. Ids are taken as given: a page checks the
+    shape of an id from a URL before asking, and an id that names nothing reads as None."""
+
+    def __init__(self, state: StateView, list_state: ListState) -> None:
+        self._state = state
+        self._list_state = list_state
+
+    # --- one record by id ----------------------------------------------------------------
+
+    def institution(self, institution_id: str) -> Institution | None:
+        return self._load(f"institution/{institution_id}", Institution.from_json)
+
+    def account(self, account_id: str) -> Account | None:
+        return self._load(f"account/{account_id}", Account.from_json)
+
+    def project(self, project_id: str) -> Project | None:
+        return self._load(f"project/{project_id}", Project.from_json)
+
+    def batch(self, batch_id: str) -> IssuanceBatch | None:
+        return self._load(f"batch/{batch_id}", IssuanceBatch.from_json)
+
+    def serial_block(self, batch_id: str, first_serial: int) -> SerialBlock | None:
+        key = f"serials/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"
+        return self._load(key, SerialBlock.from_json)
+
+    def case(self, case_id: str) -> Case | None:
+        return self._load(f"case/{case_id}", Case.from_json)
+
+    def retirement(self, retirement_id_hex: str) -> Retirement | None:
+        return self._load(f"retirement/{retirement_id_hex}", Retirement.from_json)
+
+    def key_owner(self, public_key_hex: str) -> KeyRecord | None:
+        """Which institution a signing key belongs to."""
+        return self._load(f"key/{public_key_hex}", KeyRecord.from_json)
+
+    def holder(self, public_key_hex: str) -> HolderRecord | None:
+        """The accounts a holder key controls."""
+        return self._load(f"holder/{public_key_hex}", HolderRecord.from_json)
+
+    def exists(self, prefix: str, record_id: str) -> bool:
+        """True when prefix + record_id (e.g. "batch/" + id) names a committed record."""
+        return self._state.get(prefix + record_id) is not None
+
+    # --- lists in key order --------------------------------------------------------------
+
+    def projects(self, limit: int = LIST_LIMIT) -> Listing[Project]:
+        return self._list("project/", Project.from_json, limit)
+
+    def verifications(self, limit: int = LIST_LIMIT) -> Listing[Verification]:
+        return self._list("verification/", Verification.from_json, limit)
+
+    def batches(self, limit: int = LIST_LIMIT) -> Listing[IssuanceBatch]:
+        return self._list("batch/", IssuanceBatch.from_json, limit)
+
+    def cases(self, limit: int = LIST_LIMIT) -> Listing[Case]:
+        return self._list("case/", Case.from_json, limit)
+
+    def retirements(self, limit: int = LIST_LIMIT) -> Listing[Retirement]:
+        return self._list("retirement/", Retirement.from_json, limit)
+
+    def serial_blocks(self, batch_id: str, limit: int = LIST_LIMIT) -> Listing[SerialBlock]:
+        """The serial blocks of a batch, in serial order."""
+        return self._list(f"serials/{batch_id}/", SerialBlock.from_json, limit)
+
+    def holdings(self, account_id: str, limit: int = LIST_LIMIT) -> Listing[Holding]:
+        """An account's holdings, one per batch."""
+        return self._list(f"holding/{account_id}/", Holding.from_json, limit)
+
+    # --- parsing -------------------------------------------------------------------------
+
+    def _load(self, key: str, parse: Callable[[object], R]) -> R | None:
+        raw = self._state.get(key)
+        return None if raw is None else parse(decode(raw))
+
+    def _list(self, prefix: str, parse: Callable[[object], R], limit: int) -> Listing[R]:
+        found = self._list_state(prefix, limit + 1)
+        return [parse(decode(value)) for _, value in found[:limit]], len(found) > limit

@@ -1,0 +1,128 @@
+"""/v1/status, /v1/blocks, /v1/checkpoints and /v1/nonces."""
+
+import pytest
+
+from protocol.note import sign_note
+from tests.unit.node.api.kit import (
+    Api,
+    assert_error,
+    post_tx,
+)
+from tests.unit.node.chain_kit import (
+    CHAIN_ID,
+    GENESIS,
+    KEYS,
+    VALIDATOR_NAMES,
+    account_open,
+    build_and_commit,
+)
+
+# --- status and blocks ---------------------------------------------------------------------
+
+
+def test_status(api: Api) -> None:
+    assert post_tx(api, account_open(1)).status_code == 202
+    body = api.client.get("/v1/status").json()
+    head = api.ledger.head()
+    assert body == {
+        "chain_id": CHAIN_ID.hex(),
+        "node": "ningbo-ptc",
+        "role": "observer",
+        "height": 0,
+        "round": None,
+        "proposer": None,
+        "head_hash": head.block_hash().hex(),
+        "state_root": head.state_root.hex(),
+        "history_root": api.ledger.history_root().hex(),
+        "validators": [v.to_json() for v in GENESIS.document.validators.validators],
+        "quorum": 2,
+        "f_S": 0,
+        "f_L": 1,
+        "mempool_txs": 1,
+        "halted": None,
+    }
+    assert sorted(v["name"] for v in body["validators"]) == sorted(VALIDATOR_NAMES)
+
+
+def test_blocks_page_from_the_newest_down(api: Api) -> None:
+    for _ in range(5):
+        build_and_commit(api.ledger)
+    seen: list[int] = []
+    pages = 0
+    url = "/v1/blocks?limit=2"
+    while True:
+        body = api.client.get(url).json()
+        pages += 1
+        seen += [item["height"] for item in body["items"]]
+        for item in body["items"]:
+            header = api.ledger.header(item["height"])
+            assert header is not None
+            assert item == header.to_json() | {"block_hash": header.block_hash().hex()}
+        if body["next_cursor"] is None:
+            break
+        url = f"/v1/blocks?limit=2&cursor={body['next_cursor']}"
+    assert seen == [5, 4, 3, 2, 1, 0]
+    assert pages == 3
+    default = api.client.get("/v1/blocks").json()
+    assert [item["height"] for item in default["items"]] == [5, 4, 3, 2, 1, 0]
+    assert default["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("limit=0", "BAD_REQUEST"),
+        ("limit=101", "BAD_REQUEST"),
+        ("limit=ten", "BAD_REQUEST"),
+        ("cursor=abc", "BAD_CURSOR"),
+        ("cursor=-1", "BAD_CURSOR"),
+        ("cursor=" + "9" * 17, "BAD_CURSOR"),
+    ],
+)
+def test_bad_block_page_queries_are_400(api: Api, query: str, code: str) -> None:
+    assert_error(api.client.get(f"/v1/blocks?{query}"), 400, code)
+
+
+def test_a_block_with_its_certificate_and_results(api: Api) -> None:
+    txs = (account_open(1), account_open(2, "account-1"))
+    prepared = build_and_commit(api.ledger, txs)
+    body = api.client.get("/v1/blocks/1").json()
+    assert body["block"] == prepared.block.to_json()
+    certificate = api.ledger.certificate(1)
+    assert certificate is not None
+    assert body["certificate"] == certificate.to_json()
+    assert body["results"] == [r.to_json() for r in prepared.results]
+    genesis = api.client.get("/v1/blocks/0").json()
+    assert genesis["certificate"] is None
+    assert genesis["results"] == []
+    assert genesis["block"]["header"] == GENESIS.header.to_json()
+
+
+@pytest.mark.parametrize("height", ["2", "-1", "18446744073709551616", "99999999999999999999"])
+def test_a_missing_block_is_404(api: Api, height: str) -> None:
+    assert_error(api.client.get(f"/v1/blocks/{height}"), 404, "NOT_FOUND")
+
+
+def test_a_non_numeric_height_is_400(api: Api) -> None:
+    assert_error(api.client.get("/v1/blocks/one"), 400, "BAD_REQUEST")
+
+
+def test_checkpoints_are_served_once_signed_by_a_quorum(api: Api) -> None:
+    assert_error(api.client.get("/v1/checkpoints/latest"), 404, "NOT_FOUND")
+    assert_error(api.client.get("/v1/checkpoints/1"), 404, "NOT_FOUND")
+    book, validators = api.service.checkpoints, api.ledger.validators_for_next_height()
+    size, root = 1, api.ledger.history_root()
+    book.set_committed_root(size, root)
+    for name in VALIDATOR_NAMES[:2]:
+        line = sign_note(book.checkpoint(size, root).body(), name, KEYS[name]).line()
+        book.add(size=size, root=root, line=line, validators=validators)
+    latest = api.client.get("/v1/checkpoints/latest")
+    assert latest.status_code == 200
+    assert latest.headers["content-type"].startswith("text/plain")
+    assert latest.text == api.client.get("/v1/checkpoints/1").text
+    assert latest.text.startswith(f"lantan/{CHAIN_ID.hex()}\n1\n")
+
+
+@pytest.mark.parametrize("key", ["zz", "00" * 31, "AB" * 32])
+def test_a_bad_public_key_is_400(api: Api, key: str) -> None:
+    assert_error(api.client.get(f"/v1/nonces/{key}"), 400, "BAD_PUBLIC_KEY")

@@ -1,0 +1,133 @@
+"""Unknown routes, health, metrics, OpenAPI, the peer routes, request ids, odd sizes."""
+
+import logging
+from pathlib import Path
+
+import nacl.pwhash
+import pytest
+
+from genesis.document import build_genesis
+from genesis.keystore import KdfLimits
+from genesis.network import init_local_network
+from node.logs import ContextFilter
+from node.peer_envelope import PeerKind, seal_envelope
+from tests.unit.node.api.kit import (
+    Api,
+    TestClient,
+    assert_error,
+    make_api,
+)
+from tests.unit.node.chain_kit import (
+    CHAIN_ID,
+    GENESIS_TIME_MS,
+    KEYS,
+    VALIDATOR_KEYS,
+    account_open,
+    open_ledger,
+)
+
+# --- HTTP errors, health, peers --------------------------------------------------------------
+
+
+def test_unknown_routes_and_methods(api: Api) -> None:
+    assert_error(api.client.get("/v1/nothing"), 404, "NOT_FOUND")
+    assert_error(api.client.delete("/v1/txs"), 405, "METHOD_NOT_ALLOWED")
+
+
+def test_health_readiness_and_metrics(api: Api) -> None:
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 503  # an observer with no reachable peer
+    assert ready.json()["ready"] is False
+    assert any("connected to 0 peers" in p for p in ready.json()["problems"])
+    metrics = api.client.get("/metrics", headers={"x-request-id": "scrape-1"})
+    assert metrics.status_code == 200
+    assert metrics.headers["x-request-id"] == "scrape-1"
+    assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
+    names = [line.split()[0] for line in metrics.text.splitlines() if not line.startswith("#")]
+    assert names
+    assert all(name.startswith(("lantan_", "process_", "python_")) for name in names)
+    assert "lantan_height 0.0" in metrics.text
+    assert "# TYPE lantan_blocks_committed_total counter" in metrics.text
+    assert "# TYPE lantan_tx_commit_latency_seconds histogram" in metrics.text
+    assert 'lantan_node_info{chain_id="' in metrics.text
+    assert 'node="ningbo-ptc"' in metrics.text
+    # Requests are labelled by route template and status.
+    assert (
+        'lantan_http_request_duration_seconds_count{method="GET",route="/readyz",status="503"} 1.0'
+        in metrics.text
+    )
+    # Without a client id, each request gets a fresh one.
+    first, second = (api.client.get("/healthz").headers["x-request-id"] for _ in range(2))
+    assert first != second
+
+
+def test_the_openapi_schema_is_served(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()
+    assert "/v1/txs" in schema["paths"]
+    assert not any(path.startswith("/peer/") for path in schema["paths"])
+
+
+def test_peer_messages_are_answered_202_and_refusals_counted(api: Api) -> None:
+    garbage = api.client.post("/peer/consensus", content=b"nonsense")
+    assert (garbage.status_code, garbage.json()) == (202, {"accepted": False})
+    assert api.inbox.dropped["malformed"] == 1
+    outsider = seal_envelope(KEYS["xiangshan-court"], CHAIN_ID, PeerKind.TXS, {"txs": []})
+    assert api.client.post("/peer/txs", content=outsider).json() == {"accepted": False}
+    assert api.inbox.dropped["unknown_key"] == 1
+    # A validator's envelope with a body that is no tx list is accepted, then dropped.
+    bad_body = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.TXS, {"tx": 1})
+    assert api.client.post("/peer/txs", content=bad_body).json() == {"accepted": True}
+    assert api.inbox.dropped["bad_body"] == 1
+    # Gossiped txs are admitted like submitted ones.
+    tx = account_open(1)
+    gossip = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.TXS, {"txs": [tx.to_json()]})
+    assert api.client.post("/peer/txs", content=gossip).json() == {"accepted": True}
+    assert tx.tx_id in api.service.mempool
+    assert "lantan_peer_messages_dropped_total" in api.client.get("/metrics").text
+
+
+# --- a genesis made by `genesis init` --------------------------------------------------------
+
+
+def test_the_api_over_a_local_network_genesis(tmp_path: Path) -> None:
+    limits = KdfLimits(
+        opslimit=nacl.pwhash.argon2id.OPSLIMIT_MIN, memlimit=nacl.pwhash.argon2id.MEMLIMIT_MIN
+    )
+    document = init_local_network(
+        tmp_path / "net", validator_count=4, genesis_time_ms=GENESIS_TIME_MS, limits=limits
+    )
+    genesis = build_genesis(document)
+    ledger = open_ledger(tmp_path / "net" / "xiangshan-court" / "data", genesis)
+    try:
+        _service, _inbox, app = make_api(ledger)
+        with TestClient(app) as client:
+            status = client.get("/v1/status").json()
+            assert status["chain_id"] == document.chain_id().hex()
+            assert (status["quorum"], status["f_S"], status["f_L"]) == (3, 1, 1)
+            assert len(status["validators"]) == 4
+            accounts = client.get("/v1/accounts").json()["items"]
+            assert [a["kind"] for a in accounts] == ["ecological"]
+    finally:
+        ledger.store.close()
+
+
+@pytest.mark.parametrize("size", [0, 2, 2**64, 152994564867802923008])
+def test_checkpoint_sizes_no_checkpoint_can_have_are_404_not_500(api: Api, size: int) -> None:
+    # schemathesis found /v1/receipts/{id}?size=<21 digits> raising in the 8-byte store key.
+    assert_error(api.client.get(f"/v1/checkpoints/{size}"), 404, "NOT_FOUND")
+    response = api.client.get(f"/v1/receipts/{'00' * 32}", params={"size": size})
+    assert 400 <= response.status_code < 500
+
+
+def test_a_requests_log_lines_carry_its_request_id(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(ContextFilter())
+    with caplog.at_level(logging.DEBUG, logger="lantan.http"):
+        api.client.get("/v1/status", headers={"x-request-id": "audit-42"})
+        api.client.get("/v1/status", headers={"x-request-id": "not a token!"})
+    first, second = (r for r in caplog.records if r.name == "lantan.http")
+    assert first.getMessage().startswith("GET /v1/status -> 200")
+    assert first.request_id == "audit-42"  # type: ignore[attr-defined]
+    assert len(second.request_id) == 16  # type: ignore[attr-defined]  # made by the node

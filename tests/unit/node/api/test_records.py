@@ -1,0 +1,66 @@
+"""/v1/state and the record lists per kind, with cursors."""
+
+import json
+
+import pytest
+
+from tests.unit.node.api.kit import (
+    NINGBO,
+    Api,
+    assert_error,
+    commit_pending,
+    post_tx,
+)
+from tests.unit.node.chain_kit import (
+    NAMES,
+    account_open,
+)
+
+# --- records -------------------------------------------------------------------------------
+
+
+def test_records_page_by_cursor_in_key_order(api: Api) -> None:
+    body = api.client.get("/v1/institutions").json()
+    ids = [item["institution_id"] for item in body["items"]]
+    assert ids == sorted(NAMES)
+    assert body["next_cursor"] is None
+    paged: list[str] = []
+    url = "/v1/institutions?limit=4"
+    while url:
+        page = api.client.get(url).json()
+        assert len(page["items"]) <= 4
+        paged += [item["institution_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        url = f"/v1/institutions?limit=4&cursor={cursor}" if cursor else ""
+    assert paged == ids
+    exact = api.client.get(f"/v1/institutions?limit={len(ids)}").json()
+    assert exact["next_cursor"] is None
+
+
+def test_one_record_by_id_and_by_state_key(api: Api) -> None:
+    record = api.client.get("/v1/institutions/ningbo-ptc").json()
+    assert record["institution_id"] == "ningbo-ptc"
+    assert NINGBO.hex() in json.dumps(record)
+    by_key = api.client.get("/v1/state/institution/ningbo-ptc").json()
+    assert by_key == {"key": "institution/ningbo-ptc", "value": record, "height": 0}
+    assert_error(api.client.get("/v1/institutions/nobody"), 404, "NOT_FOUND")
+    assert_error(api.client.get("/v1/state/institution/nobody"), 404, "NOT_FOUND")
+
+
+def test_committed_accounts_are_listed(api: Api) -> None:
+    assert api.client.get("/v1/accounts").json() == {"items": [], "next_cursor": None}
+    for n in (1, 2, 3):
+        assert post_tx(api, account_open(n, f"acct-{n}")).status_code == 202
+    commit_pending(api)
+    first = api.client.get("/v1/accounts?limit=2").json()
+    assert [item["account_id"] for item in first["items"]] == ["acct-1", "acct-2"]
+    rest = api.client.get(f"/v1/accounts?limit=2&cursor={first['next_cursor']}").json()
+    assert [item["account_id"] for item in rest["items"]] == ["acct-3"]
+    assert rest["next_cursor"] is None
+    holdings = api.client.get("/v1/accounts/acct-1/holdings").json()
+    assert holdings == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize("cursor", ["zz", "f", "ff"])
+def test_a_bad_record_cursor_is_400(api: Api, cursor: str) -> None:
+    assert_error(api.client.get(f"/v1/projects?cursor={cursor}"), 400, "BAD_CURSOR")

@@ -1,0 +1,345 @@
+"""POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from node.api.limits import DEFAULT_LIMITS
+from node.mempool import Mempool
+from protocol.encoding import encode
+from protocol.hashing import sha256
+from protocol.signing import SigningKey
+from protocol.tx import SignedTx, sign_tx
+from tests.unit.node.api.kit import (
+    NINGBO,
+    NOW_MS,
+    Api,
+    assert_error,
+    commit_pending,
+    post_tx,
+)
+from tests.unit.node.chain_kit import (
+    GENESIS,
+    KEYS,
+    VALIDATOR_KEYS,
+    account_open,
+    build_and_commit,
+    certify,
+    make_tx,
+)
+
+# --- submit and follow a tx ----------------------------------------------------------------
+
+
+def test_a_submitted_tx_is_pending_then_committed(api: Api) -> None:
+    tx = account_open(1, "township")
+    response = post_tx(api, tx)
+    assert response.status_code == 202
+    assert response.json() == {
+        "tx_id": tx.tx_id.hex(),
+        "status": "pending",
+        "reason": None,
+        "detail": None,
+        "height": None,
+        "index": None,
+    }
+    assert tx.tx_id in api.service.mempool
+    status = api.client.get(f"/v1/txs/{tx.tx_id.hex()}")
+    assert status.status_code == 200
+    assert status.json()["status"] == "pending"
+    assert api.client.get(f"/v1/nonces/{NINGBO.hex()}").json() == {
+        "public_key": NINGBO.hex(),
+        "committed": 0,
+        "pending": 1,
+    }
+
+    commit_pending(api)
+    body = api.client.get(f"/v1/txs/{tx.tx_id.hex()}").json()
+    assert body == {
+        "tx_id": tx.tx_id.hex(),
+        "status": "committed",
+        "height": 1,
+        "index": 0,
+        "result": {"tx_id": tx.tx_id.hex(), "status": "accepted", "reason": None},
+        "reason": None,
+    }
+    assert len(api.service.mempool) == 0
+    assert api.client.get(f"/v1/nonces/{NINGBO.hex()}").json()["committed"] == 1
+    # The same tx again is known, not a second submission, and answered as committed
+    # where it is (it was answered "pending" before).
+    again = post_tx(api, tx)
+    assert again.status_code == 202
+    assert again.json() == {
+        "tx_id": tx.tx_id.hex(),
+        "status": "committed",
+        "reason": None,
+        "detail": None,
+        "height": 1,
+        "index": 0,
+    }
+    assert len(api.service.mempool) == 0
+
+
+def test_a_committed_rejection_carries_its_reason(api: Api) -> None:
+    first, duplicate = account_open(1, "same"), account_open(2, "same")
+    assert post_tx(api, first).status_code == 202
+    assert post_tx(api, duplicate).status_code == 202
+    commit_pending(api)
+    body = api.client.get(f"/v1/txs/{duplicate.tx_id.hex()}").json()
+    assert (body["status"], body["height"], body["index"]) == ("committed", 1, 1)
+    assert body["result"] == {
+        "tx_id": duplicate.tx_id.hex(),
+        "status": "rejected",
+        "reason": "already_exists",
+    }
+
+
+def test_the_nonce_rule_uses_the_pending_sequence(api: Api) -> None:
+    assert post_tx(api, account_open(1)).status_code == 202
+    assert post_tx(api, account_open(2)).status_code == 202
+    refused = post_tx(api, account_open(4))
+    error = assert_error(refused, 400, "wrong_nonce")
+    assert "3" in error["detail"]
+    status = api.client.get(f"/v1/txs/{account_open(4).tx_id.hex()}").json()
+    assert status["status"] == "rejected_at_admission"
+    assert status["reason"] == "wrong_nonce"
+
+
+ADMISSION_REFUSALS = {
+    "wrong_chain_id": lambda: make_tx(
+        "ningbo-ptc", "account.open", {}, nonce=1, chain_id=GENESIS.header.state_root
+    ),
+    "expired": lambda: account_open(1, expires_at_ms=NOW_MS - 1),
+    "unknown_tx_type": lambda: make_tx("ningbo-ptc", "credits.print", {}, nonce=1),
+    "unknown_field": lambda: make_tx(
+        "ningbo-ptc",
+        "account.open",
+        dict(account_open(1).tx.body) | {"colour": "blue"},
+        nonce=1,
+    ),
+}
+
+
+@pytest.mark.parametrize("reason", ADMISSION_REFUSALS)
+def test_admission_refusals_are_400_with_the_reason(api: Api, reason: str) -> None:
+    tx = ADMISSION_REFUSALS[reason]()
+    assert_error(post_tx(api, tx), 400, reason)
+    assert len(api.service.mempool) == 0
+    assert api.client.get(f"/v1/txs/{tx.tx_id.hex()}").json()["status"] == ("rejected_at_admission")
+
+
+def test_a_bad_signature_is_refused(api: Api) -> None:
+    wire: Any = account_open(1).to_json()
+    signature = wire["signatures"][0]["signature"]
+    wire["signatures"][0]["signature"] = ("0" if signature[0] != "0" else "1") + signature[1:]
+    assert_error(api.client.post("/v1/txs", content=encode(wire)), 400, "bad_signature")
+
+
+def test_an_unknown_sender_and_a_missing_sender_signature_are_refused(api: Api) -> None:
+    stranger = SigningKey(sha256(b"not an institution"))
+    unsigned = replace(account_open(1).tx, sender=stranger.public_key)
+    assert_error(post_tx(api, sign_tx(unsigned, stranger)), 400, "unknown_sender")
+    cosigned_only = sign_tx(account_open(1).tx, KEYS["xiamen-ptc"])
+    assert_error(post_tx(api, cosigned_only), 400, "missing_signature")
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{", "malformed_json"),
+        (b"", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        (b'{"tx": {"nonce": 1.0}, "signatures": []}', "float_number"),
+        (b'{"txs": [{"nonce": 1e3}]}', "float_number"),
+        (b'{"a": 1, "a": 2}', "malformed_json"),
+        (b'{"tx": {}, "signatures": [], "x": 1}', "unknown_field"),
+        (b'{"tx": {}}', "missing_field"),
+        (b"[]", "field_type"),
+    ],
+)
+def test_malformed_bodies_are_400(api: Api, body: bytes, code: str) -> None:
+    assert_error(api.client.post("/v1/txs", content=body), 400, code)
+
+
+def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
+    good, bad = account_open(1), account_open(5)
+    body = {"txs": [good.to_json(), bad.to_json(), {"tx": 1}]}
+    response = api.client.post("/v1/txs", content=encode(body))
+    assert response.status_code == 202
+    results = response.json()["results"]
+    assert results[0] == {
+        "tx_id": good.tx_id.hex(),
+        "status": "pending",
+        "reason": None,
+        "detail": None,
+        "height": None,
+        "index": None,
+    }
+    assert results[1]["tx_id"] == bad.tx_id.hex()
+    assert (results[1]["status"], results[1]["reason"]) == ("rejected_at_admission", "wrong_nonce")
+    assert results[2]["tx_id"] is None
+    assert results[2]["status"] == "rejected_at_admission"
+    assert len(api.service.mempool) == 1
+
+
+def test_a_batch_admits_a_sender_sequence_in_order(api: Api) -> None:
+    txs = [account_open(n) for n in (1, 2, 3)]
+    response = api.client.post("/v1/txs", json={"txs": [t.to_json() for t in txs]})
+    assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
+    assert api.service.mempool.pending_nonce(NINGBO) == 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"txs": []}, {"txs": {}}, {"txs": "x"}, {"txs": [{}] * 1001}],
+    ids=["empty", "object", "string", "too many"],
+)
+def test_a_bad_batch_is_400(api: Api, body: Any) -> None:
+    assert_error(api.client.post("/v1/txs", content=encode(body)), 400, "BAD_BATCH")
+
+
+def test_a_body_over_the_limit_is_413(api: Api) -> None:
+    big = b" " * (DEFAULT_LIMITS.txs_request_bytes_max + 1)
+    assert_error(api.client.post("/v1/txs", content=big), 413, "TOO_LARGE")
+    assert_error(
+        api.client.post("/v1/txs", content=b"{}", headers={"content-length": "x1"}),
+        413,
+        "TOO_LARGE",
+    )
+    # Other routes take small bodies only.
+    assert_error(api.client.post("/v1/status", content=b" " * 100_000), 413, "TOO_LARGE")
+
+
+def test_a_chunked_body_is_counted_as_it_streams_whatever_content_length_claims(
+    api: Api,
+) -> None:
+    # The old limit trusted the header: "content-length: 10" let 17 MiB of chunks through
+    # to be read whole and parsed.
+    chunks_read = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal chunks_read
+        for _ in range(17):
+            chunks_read += 1
+            yield b" " * (1024 * 1024)
+
+    response = api.client.post("/v1/txs", content=chunks(), headers={"content-length": "10"})
+    assert_error(response, 413, "TOO_LARGE")
+    response = api.client.post("/v1/txs", content=chunks())
+    assert_error(response, 413, "TOO_LARGE")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"txs": [' + b",".join([b"[1]"] * 300_000) + b"]}",
+    ],
+)
+def test_deep_or_huge_json_is_refused_before_it_is_decoded(api: Api, body: bytes) -> None:
+    assert_error(api.client.post("/v1/txs", content=body), 413, "TOO_COMPLEX")
+
+
+def test_a_full_mempool_and_a_sender_over_its_quota_are_429_with_retry_after(
+    api: Api,
+) -> None:
+    api.service.mempool = Mempool(txs_max=100, sender_txs_max=2)
+    assert post_tx(api, account_open(1)).status_code == 202
+    assert post_tx(api, account_open(2)).status_code == 202
+    refused = post_tx(api, account_open(3))
+    assert_error(refused, 429, "sender_quota_exceeded")
+    assert refused.headers["retry-after"] == "2"
+    api.service.mempool = Mempool(txs_max=1)
+    assert post_tx(api, account_open(1)).status_code == 202
+    batch = {"txs": [account_open(2).to_json()]}
+    refused = api.client.post("/v1/txs", content=encode(batch))
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "2"
+    assert refused.json()["results"][0]["reason"] == "mempool_full"
+
+
+def validators_update(*cosigners: str) -> SignedTx:
+    """ningbo-ptc re-affirms the current validator set: it needs q=2 validator signatures."""
+    body = {
+        "validator_set": GENESIS.document.validators.to_json(),
+        "evidence_hashes": [],
+    }
+    return make_tx("ningbo-ptc", "validators.update", body, nonce=1, cosigners=cosigners)
+
+
+def test_a_copy_stripped_of_a_needed_cosignature_is_refused_and_the_full_copy_commits(
+    api: Api,
+) -> None:
+    # Before: the stripped copy was pending, committed as validator_quorum_missing and
+    # burned the nonce; the full copy (same tx_id) was answered "pending" and lost.
+    full = validators_update("xiamen-ptc")
+    stripped = validators_update()
+    assert full.tx_id == stripped.tx_id
+    error = assert_error(post_tx(api, stripped), 400, "validator_quorum_missing")
+    assert "co-signature" in error["detail"]
+    assert stripped.tx_id not in api.service.mempool
+    assert post_tx(api, full).json()["status"] == "pending"
+    commit_pending(api)
+    body = api.client.get(f"/v1/txs/{full.tx_id.hex()}").json()
+    assert body["result"]["status"] == "accepted"
+
+
+def test_a_copy_with_more_valid_cosignatures_replaces_the_pooled_one(api: Api) -> None:
+    fewer = validators_update("xiamen-ptc")
+    more = validators_update("xiamen-ptc", "xiangshan-county")
+    assert post_tx(api, fewer).status_code == 202
+    assert post_tx(api, more).status_code == 202
+    assert api.service.mempool.get(more.tx_id) == more
+    assert post_tx(api, fewer).status_code == 202  # a subset never replaces
+    assert api.service.mempool.get(more.tx_id) == more
+    forged: Any = validators_update("xiamen-ptc", "xiangshan-county", "xiangshan-court").to_json()
+    court = KEYS["xiangshan-court"].public_key.hex()
+    for entry in forged["signatures"]:
+        if entry["public_key"] == court:
+            entry["signature"] = "00" * 64
+    refused = api.client.post("/v1/txs", content=encode(forged))
+    assert refused.status_code == 400
+    assert api.service.mempool.get(more.tx_id) == more
+
+
+@pytest.mark.parametrize(
+    "tx_id",
+    ["zz", "00" * 31, "00" * 33, "AB" * 32, "0" * 63, "%20" + "00" * 32],
+)
+def test_a_bad_tx_id_is_400(api: Api, tx_id: str) -> None:
+    assert_error(api.client.get(f"/v1/txs/{tx_id}"), 400, "BAD_TX_ID")
+
+
+def test_an_unknown_tx_is_unknown(api: Api) -> None:
+    body = api.client.get(f"/v1/txs/{'00' * 32}?wait_ms=0").json()
+    assert body == {
+        "tx_id": "00" * 32,
+        "status": "unknown",
+        "height": None,
+        "index": None,
+        "result": None,
+        "reason": None,
+    }
+
+
+@pytest.mark.parametrize("wait_ms", ["-1", "30001", "1.5", "soon"])
+def test_a_bad_wait_is_400(api: Api, wait_ms: str) -> None:
+    assert_error(api.client.get(f"/v1/txs/{'00' * 32}?wait_ms={wait_ms}"), 400, "BAD_REQUEST")
+
+
+def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
+    soon = account_open(1, expires_at_ms=NOW_MS + 100)
+    assert post_tx(api, soon).status_code == 202
+    build_and_commit(api.ledger)  # at GENESIS + 1 s: still pending
+    api.service.after_commit()
+    assert api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()["status"] == "pending"
+    prepared = api.ledger.build(
+        txs=(), evidence=(), time_ms=NOW_MS + 100, proposer=VALIDATOR_KEYS[0].public_key
+    )
+    api.ledger.commit(prepared, certify(prepared))
+    api.service.after_commit()
+    body = api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()
+    assert (body["status"], body["reason"]) == ("expired", "EXPIRED")
+    assert len(api.service.mempool) == 0

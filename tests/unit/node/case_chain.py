@@ -1,0 +1,133 @@
+"""Node-level chains with content, for the read port and the web pages: the Xiangshan case
+of tests/vectors/contracts committed on a real Ledger, and a trading chain of many small
+transfers (it writes a serial block per tx, which the serial history indexes).
+
+Institutions sign with the keys of chain_kit; accounts that are not institutions (the
+township) with their fixed party keys, as the case's bodies name them.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from genesis.example.parties import party_key
+from genesis.example.xiangshan_case import xiangshan_case_steps
+from genesis.network import ECOLOGICAL_ACCOUNT_ID
+from node.ledger import Ledger
+from node.service import NodeService
+from protocol.note import sign_note
+from protocol.signing import SigningKey
+from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
+from tests.unit.node.chain_kit import (
+    CHAIN_ID,
+    GENESIS_TIME_MS,
+    KEYS,
+    TX_LIFETIME_MS,
+    VALIDATOR_NAMES,
+    build_and_commit,
+)
+
+EXPIRES_AT_MS = GENESIS_TIME_MS + 100 * TX_LIFETIME_MS
+
+
+def key(name: str) -> SigningKey:
+    return KEYS[name] if name in KEYS else party_key(name)
+
+
+class Signer:
+    """Signs txs with each sender's next nonce."""
+
+    def __init__(self) -> None:
+        self.nonces: dict[str, int] = {}
+
+    def tx(
+        self, sender: str, tx_type: str, body: dict[str, Any], cosigners: tuple[str, ...] = ()
+    ) -> SignedTx:
+        self.nonces[sender] = self.nonces.get(sender, 0) + 1
+        unsigned = UnsignedTx(
+            chain_id=CHAIN_ID,
+            protocol_version=PROTOCOL_VERSION,
+            type=tx_type,
+            sender=key(sender).public_key,
+            nonce=self.nonces[sender],
+            expires_at_ms=EXPIRES_AT_MS,
+            body=body,
+        )
+        signed = sign_tx(unsigned, key(sender))
+        for name in cosigners:
+            signed = sign_tx(signed, key(name))
+        return signed
+
+
+@dataclass(frozen=True)
+class CaseTxs:
+    """tx ids (hex) of the case, by tx type."""
+
+    by_type: dict[str, str]
+
+
+def open_account(signer: Signer, account_id: str, holder: str, kind: str) -> SignedTx:
+    body = {
+        "account_id": account_id,
+        "holder_key": key(holder).public_key.hex(),
+        "display_name": f"{account_id} 账户",
+        "kind": kind,
+    }
+    return signer.tx("ningbo-ptc", "account.open", body)
+
+
+def run_case(ledger: Ledger, signer: Signer | None = None) -> CaseTxs:
+    """The Xiangshan case, one tx per block, after opening the Ecological Account (the
+    chain_kit genesis has none), then one empty block."""
+    signer = signer or Signer()
+    eco = open_account(signer, ECOLOGICAL_ACCOUNT_ID, "xiangshan-county", "ecological")
+    build_and_commit(ledger, (eco,))
+    by_type = {}
+    for step in xiangshan_case_steps():
+        signed = signer.tx(step.sender, step.tx_type, dict(step.body), step.cosigners)
+        prepared = build_and_commit(ledger, (signed,))
+        assert prepared.results[0].reason is None, (step.label, prepared.results[0])
+        by_type[step.tx_type] = signed.tx_id.hex()
+    build_and_commit(ledger)
+    return CaseTxs(by_type=by_type)
+
+
+def sign_checkpoint(service: NodeService) -> None:
+    """Two validators sign the checkpoint of the head (a quorum of the chain_kit set)."""
+    ledger = service.ledger
+    book, validators = service.checkpoints, ledger.validators_for_next_height()
+    size, root = ledger.height + 1, ledger.history_root()
+    book.set_committed_root(size, root)
+    for name in VALIDATOR_NAMES[:2]:
+        line = sign_note(book.checkpoint(size, root).body(), name, KEYS[name]).line()
+        book.add(size=size, root=root, line=line, validators=validators)
+
+
+def trading_chain(ledger: Ledger, transfers: int, per_block: int, accounts: int = 20) -> int:
+    """After the case: `transfers` transfers of 5 kg from the township to other accounts,
+    per_block txs a block. Returns the number of txs committed."""
+    signer = Signer()
+    run_case(ledger, signer)
+    ids = [f"trader-{n}" for n in range(accounts)]
+    opens = tuple(open_account(signer, a, a, "enterprise") for a in ids)
+    build_and_commit(ledger, opens)
+    sent = 0
+    while sent < transfers:
+        count = min(per_block, transfers - sent)
+        txs = tuple(
+            signer.tx(
+                "huangbiao-township",
+                "credits.transfer",
+                {
+                    "from_account": "huangbiao-township",
+                    "to_account": ids[(sent + n) % accounts],
+                    "batch_id": "huangbiao-mariculture-2022-v1",
+                    "quantity_kg": 5,
+                    "broker": None,
+                },
+            )
+            for n in range(count)
+        )
+        prepared = build_and_commit(ledger, txs)
+        assert all(r.reason is None for r in prepared.results), prepared.results[0]
+        sent += count
+    return sent + len(opens) + len(xiangshan_case_steps()) + 1
