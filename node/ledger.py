@@ -21,6 +21,7 @@ from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
+from protocol.certificate_check import verify_certificate
 from protocol.encoding import decode, decode_canonical, encode
 from protocol.errors import ProtocolError
 from protocol.evidence import Evidence
@@ -31,7 +32,7 @@ from protocol.signing import PublicKey, verify_signature
 from protocol.smt import SparseMerkleTree
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitCertificate, verify_certificate
+from protocol.votes import CommitCertificate
 
 PREPARED_CACHE_MAX = 16
 """Executed proposals kept for commit; a few rounds' worth is plenty."""

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,6 @@ from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.runtime import NodeRuntime, RuntimeSettings
 from node.service import NodeService
-from node.signature_cache import SignatureCache
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
@@ -45,6 +45,7 @@ from node.storage.leveldb import LevelDbStore
 from node.sync import SYNC_INTERVAL_S, BlockSync
 from node.transport import Peer, PeerTransport
 from protocol.note import checkpoint_at_height, sign_note
+from protocol.signature_cache import SignatureCache
 from protocol.signing import SigningKey
 
 log = logging.getLogger("lantan.node")
@@ -94,7 +95,9 @@ def build_node(config: NodeConfig) -> Node:
     ledger = Ledger(
         store,
         genesis,
-        verify=SignatureCache().verify,
+        # One cache for the signatures of txs and evidence, shared by the event loop,
+        # the worker and the request threads (protocol/signature_cache.py).
+        verify=SignatureCache(lock=threading.Lock()).verify,
         metrics=metrics,
         on_write_failure=stop_on_write_failure,
     )
