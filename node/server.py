@@ -23,6 +23,7 @@ from consensus.ports import Ed25519Signer, verify_ed25519
 from contracts.store import read_params
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
+from genesis.layout import PASSPHRASE_FILE, SIGNER_STATE_FILE
 from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
@@ -38,7 +39,7 @@ from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.runtime import NodeRuntime, RuntimeSettings
 from node.service import NodeService
-from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
+from node.signer_file import SignerStateFile
 from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
@@ -50,7 +51,6 @@ from protocol.signing import SigningKey
 
 log = logging.getLogger("lantan.node")
 T = TypeVar("T")
-PASSPHRASE_FILE = "passphrase"
 EXIT_STORE_WRITE = 4
 """The exit status after LevelDB refused a block (a full disk): restart once there is room."""
 
