@@ -20,7 +20,7 @@ from client.audit_block import (
     replay_codes,
     served_results_problem,
 )
-from client.audit_certificate import SignatureCache, check_certificate
+from client.audit_certificate import check_served_certificate
 from client.audit_checkpoint import SavedCheckpoint
 from client.audit_findings import Finding, FindingCode, has_errors
 from client.audit_fork import double_signers, signed_both
@@ -33,6 +33,7 @@ from protocol.errors import ProtocolError
 from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
 from protocol.log import MemoryLogStore, MerkleLog
+from protocol.signature_cache import SignatureCache
 from protocol.signing import PublicKey
 from protocol.validators import ValidatorSet
 
@@ -272,13 +273,13 @@ class ChainAudit:
     def _check_node_answer(
         self, height: int, candidate: _Candidate, answer: ServedBlock, validators: ValidatorSet
     ) -> None:
-        problem = check_certificate(
+        problem = check_served_certificate(
             answer.certificate,
             chain_id=self.chain_id,
             height=height,
             block_hash=candidate.block_hash,
             validators=validators,
-            cache=self._cache,
+            verify=self._cache.verify,
         )
         if problem is None:
             candidate.certificates[answer.node] = answer.certificate

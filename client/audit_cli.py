@@ -7,7 +7,6 @@ Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad a
 
 import argparse
 import json
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +39,7 @@ from client.errors import AuditFileError, NodeError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
 from client.progress import wanted
 from genesis.document import Genesis, build_genesis, parse_genesis
+from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
 from protocol.validators import ValidatorSet
@@ -264,10 +264,9 @@ def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport)
     new = report.new_checkpoint
     if path is None or new is None or (saved is not None and new.size < saved.size):
         return None
-    temporary = path.with_name(path.name + ".tmp")
+    text = json.dumps(new.to_json(), ensure_ascii=False, indent=2) + "\n"
     try:
-        temporary.write_text(json.dumps(new.to_json(), ensure_ascii=False, indent=2) + "\n")
-        os.replace(temporary, path)
+        write_durably(path, text.encode("utf-8"), overwrite=True, mode=None)
     except OSError as error:
         raise AuditFileError(str(path), error.strerror or str(error)) from None
     return path

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 
 from client.receipt_codes import ReceiptCode, ReceiptError
 from protocol.block import BlockHeader
+from protocol.certificate_check import (
+    CertificateFault,
+    CertificateProblem,
+    ExpectedBlock,
+    check_certificate,
+)
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import NoteError, ProtocolError
 from protocol.fields import expect_object, read_hex, read_int, read_list
@@ -23,9 +29,9 @@ from protocol.note import (
     parse_verifier_key,
     verified_signers,
 )
-from protocol.signing import PublicKey, verify_signature
+from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitSignature, Vote, VoteType
+from protocol.votes import CommitSignature
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 CERTIFICATE_FIELDS = ("height", "round", "block_hash", "signatures")
@@ -125,38 +131,39 @@ class SetHistory:
 
 
 def verify_certificate_strict(
-    certificate: RawCertificate, header: BlockHeader, chain_id: Hash32, validators: ValidatorSet
+    certificate: RawCertificate,
+    header: BlockHeader,
+    chain_id: Hash32,
+    validators: ValidatorSet,
+    verify: VerifySignature = verify_signature,
 ) -> frozenset[PublicKey]:
-    """The certificate rules of §14.4 step 3; returns the signers' keys."""
-    keys = [s.validator for s in certificate.signatures]
-    if len(set(keys)) != len(keys):
-        raise ReceiptError(ReceiptCode.DUPLICATE_SIGNER, "a validator signs the block twice")
-    if keys != sorted(keys):
-        raise ReceiptError(ReceiptCode.MALFORMED, "certificate signatures are not sorted")
-    for key in keys:
-        if not validators.contains(key):
-            raise ReceiptError(ReceiptCode.NOT_A_VALIDATOR, f"{key.hex()} is not a validator")
-    block_hash = header.block_hash()
-    if certificate.height != header.height or certificate.block_hash != block_hash:
-        raise ReceiptError(ReceiptCode.BAD_CERTIFICATE, "certificate is for another block")
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=chain_id,
-        height=certificate.height,
-        round=certificate.round,
-        block_hash=block_hash,
+    """The certificate rules of §14.4 step 3 (protocol.certificate_check, each problem its
+    own ReceiptCode); returns the signers' keys."""
+    expected = ExpectedBlock(height=header.height, block_hash=header.block_hash())
+    problem = check_certificate(
+        certificate, chain_id=chain_id, validators=validators, expected=expected, verify=verify
     )
-    message = vote.sign_bytes()
-    for entry in certificate.signatures:
-        if not verify_signature(entry.validator, message, entry.signature):
-            raise ReceiptError(
-                ReceiptCode.BAD_CERTIFICATE, f"bad precommit of {entry.validator.hex()}"
-            )
-    if len(keys) < validators.quorum:
-        raise ReceiptError(
-            ReceiptCode.QUORUM_NOT_REACHED, f"{len(keys)} precommits, quorum {validators.quorum}"
-        )
-    return frozenset(keys)
+    if problem is not None:
+        raise ReceiptError(*_receipt_error(problem))
+    return frozenset(entry.validator for entry in certificate.signatures)
+
+
+def _receipt_error(problem: CertificateProblem) -> tuple[ReceiptCode, str]:
+    key = problem.signers[0].hex() if problem.signers else ""
+    match problem.fault:
+        case CertificateFault.DUPLICATE_SIGNER:
+            return ReceiptCode.DUPLICATE_SIGNER, "a validator signs the block twice"
+        case CertificateFault.UNSORTED:
+            return ReceiptCode.MALFORMED, "certificate signatures are not sorted"
+        case CertificateFault.NOT_A_VALIDATOR:
+            return ReceiptCode.NOT_A_VALIDATOR, f"{key} is not a validator"
+        case CertificateFault.WRONG_BLOCK:
+            return ReceiptCode.BAD_CERTIFICATE, "certificate is for another block"
+        case CertificateFault.BAD_SIGNATURE:
+            return ReceiptCode.BAD_CERTIFICATE, f"bad precommit of {key}"
+        case CertificateFault.BELOW_QUORUM:
+            detail = f"{problem.valid} precommits, quorum {problem.quorum}"
+            return ReceiptCode.QUORUM_NOT_REACHED, detail
 
 
 def verify_history_proof(

@@ -13,7 +13,7 @@ from typing import Final
 
 from genesis.errors import KeystoreError, PassphraseRejectedError
 from genesis.keystore import read_keystore, unlock_keystore
-from genesis.network import PASSPHRASE_FILE
+from genesis.layout import PASSPHRASE_FILE
 from protocol.signing import SigningKey
 
 PASSPHRASE_FILE_SIZE_MAX: Final = 4096

@@ -7,13 +7,12 @@ does not matter. Writes go to a temporary file first, so a crash never leaves ha
 """
 
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from client.errors import TxFileError
+from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
 from protocol.signing import verify_signature
@@ -48,20 +47,13 @@ def read_tx_file(path: Path) -> SignedTx:
 
 def write_tx_file(path: Path, signed: SignedTx, *, overwrite: bool) -> None:
     """Write signed to path atomically; refuse to replace a file unless overwrite."""
-    if not overwrite and path.exists():
-        raise TxFileError(str(path), "exists; choose another --out or pass --force")
     text = json.dumps(signed.to_json(), indent=2, ensure_ascii=False) + "\n"
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with temporary.open("x", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        write_durably(path, text.encode("utf-8"), overwrite=overwrite, mode=None)
+    except FileExistsError:
+        raise TxFileError(str(path), "exists; choose another --out or pass --force") from None
     except OSError as error:
         raise TxFileError(str(path), f"cannot write: {error.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def check_signatures(signed: SignedTx) -> tuple[SignatureCheck, ...]:

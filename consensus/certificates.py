@@ -1,11 +1,12 @@
 """Checking a commit certificate through the injected verify port. Pure.
 
-protocol.votes.verify_certificate always uses Ed25519; the engine must use its port so
-the simulator's fast fake signer works, and takes the replica's quorum as given.
+The rule is protocol/certificate_check.py; the engine passes its verify port (so the
+simulator's fast fake signer works) and its quorum, and needs only a yes or no.
 """
 
-from consensus.ports import VerifySignature
+from protocol.certificate_check import check_certificate
 from protocol.hashing import Hash32
+from protocol.signing import VerifySignature
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
@@ -17,16 +18,8 @@ def certificate_is_valid(
     quorum: int,
     verify: VerifySignature,
 ) -> bool:
-    """True when >= quorum distinct members of validators signed the certified precommit.
-
-    Distinctness holds by construction: CommitCertificate refuses repeated signers.
-    """
-    message = certificate.precommit(chain_id).sign_bytes()
-    valid = 0
-    for entry in certificate.signatures:
-        if not validators.contains(entry.validator):
-            return False
-        if not verify(entry.validator, message, entry.signature):
-            return False
-        valid += 1
-    return valid >= quorum
+    """True when >= quorum distinct members of validators signed the certified precommit."""
+    problem = check_certificate(
+        certificate, chain_id=chain_id, validators=validators, quorum=quorum, verify=verify
+    )
+    return problem is None

@@ -9,7 +9,15 @@ from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
 from protocol.hashing import Hash32
-from protocol.signing import PublicKey, SigningKey, verify_signature
+from protocol.signing import PublicKey, SigningKey, VerifySignature, verify_signature
+
+__all__ = [
+    "Ed25519Signer",
+    "PayloadHasher",
+    "Signer",
+    "VerifySignature",  # the one verify port, defined in protocol.signing
+    "verify_ed25519",
+]
 
 
 class Signer(Protocol):
@@ -22,9 +30,6 @@ class Signer(Protocol):
         """Return the 64-byte signature of message."""
         ...
 
-
-VerifySignature: TypeAlias = Callable[[bytes, bytes, bytes], bool]
-"""verify(public_key, message, signature) -> True when the signature is valid."""
 
 PayloadHasher: TypeAlias = Callable[[bytes], Hash32 | None]
 """block_hash of an opaque block payload, or None when the payload does not parse."""

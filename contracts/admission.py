@@ -11,7 +11,7 @@ re-encoding. The size limit applies to the raw bytes at the edge and to the cano
 bytes in blocks. A sender must be a registered institution key or an account holder key.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from contracts.errors import AdmissionError
@@ -32,12 +32,18 @@ from protocol.errors import (
     UnknownFieldError,
 )
 from protocol.hashing import Hash32
-from protocol.signing import PublicKey, verify_signature
+from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 
-VerifySignature = Callable[[bytes, bytes, bytes], bool]
-"""verify(public_key, message, signature): a port, so a node can answer from a cache of
-signatures it already checked at admission; the answer must equal verify_signature's."""
+__all__ = [
+    "VerifySignature",  # the one verify port, defined in protocol.signing; kept importable here
+    "admission_reason_for",
+    "admit_signed_tx",
+    "check_admissible",
+    "check_signatures",
+    "committed_nonce",
+    "parse_signed_tx",
+]
 
 
 def check_admissible(

@@ -86,7 +86,7 @@ def apply_block(
     overlay = StateOverlay(state)
     promote_next_validator_set(overlay)
     for item in evidence:
-        record_evidence(overlay, item, ctx)
+        record_evidence(overlay, item, ctx, verify)
     results = []
     for index, signed in enumerate(txs):
         if tx_changes is None:

@@ -23,7 +23,6 @@ from genesis.keystore import (
     INTERACTIVE_LIMITS,
     MODERATE_LIMITS,
     SENSITIVE_LIMITS,
-    SIGNER_STATE_FILE,
     KdfLimits,
     Keystore,
     check_name,
@@ -34,9 +33,8 @@ from genesis.keystore import (
     unlock_keystore,
     write_new_file,
 )
+from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE, SIGNER_STATE_FILE
 from genesis.network import (
-    GENESIS_FILE,
-    PASSPHRASE_FILE,
     genesis_from_identities,
     identity_from_json,
     init_local_network,

@@ -22,6 +22,7 @@ from genesis.keystore import (
     parse_roles,
     write_new_file,
 )
+from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE
 from protocol.errors import ProtocolError
 from protocol.fields import expect_object, read_hex, read_list, read_str
 from protocol.note import verifier_key_string
@@ -29,8 +30,19 @@ from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import Validator, ValidatorSet
 
-PASSPHRASE_FILE = "passphrase"
-GENESIS_FILE = "genesis.json"
+__all__ = [
+    "ECOLOGICAL_ACCOUNT_ID",
+    "ECOLOGICAL_ACCOUNT_NAME",
+    "GENESIS_FILE",  # genesis/layout.py's, kept importable here
+    "PASSPHRASE_FILE",  # genesis/layout.py's, kept importable here
+    "InstitutionPlan",
+    "default_quorum",
+    "document_from_plans",
+    "genesis_from_identities",
+    "identity_from_json",
+    "init_local_network",
+    "local_network_plan",
+]
 ECOLOGICAL_ACCOUNT_ID = "xiangshan-eco-account"
 ECOLOGICAL_ACCOUNT_NAME = (
     "象山县蓝碳生态碳账户 Xiangshan County Blue Carbon Ecological Carbon Account"

@@ -21,7 +21,8 @@ import httpx
 
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
-from genesis.network import ECOLOGICAL_ACCOUNT_ID, GENESIS_FILE
+from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE
+from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from node.net import NetError, Progress, net_down, net_status, net_up
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32, sha256
@@ -125,7 +126,7 @@ def _policy_body(serial: int) -> JsonObject:
 
 
 def _unlock(directory: Path) -> SigningKey:
-    passphrase = (directory / "passphrase").read_bytes().rstrip(b"\n")
+    passphrase = (directory / PASSPHRASE_FILE).read_bytes().rstrip(b"\n")
     return unlock_keystore(read_keystore(directory), passphrase)
 
 

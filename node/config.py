@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from genesis.layout import node_genesis_path
+
 CONFIG_FILE = "node.toml"
 
 
@@ -110,7 +112,7 @@ def load_config(
             values[name] = _convert(variable, text, kind)
     values |= {k: v for k, v in overrides.items() if v is not None}
     if "genesis" not in values:
-        values["genesis"] = node_dir.parent / "genesis.json"
+        values["genesis"] = node_genesis_path(node_dir)
     try:
         return NodeConfig(**values)
     except TypeError as error:

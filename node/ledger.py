@@ -23,16 +23,17 @@ from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, tx_root
 from protocol.block_check import BlockParent, BlockProblem, check_body, check_header
+from protocol.certificate_check import verify_certificate
 from protocol.encoding import decode, decode_canonical, encode
 from protocol.errors import ProtocolError
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.results import TxResult
-from protocol.signing import PublicKey, verify_signature
+from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.tx import PROTOCOL_VERSION, SignedTx
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitCertificate, verify_certificate
+from protocol.votes import CommitCertificate
 
 PREPARED_CACHE_MAX = 16
 """Executed proposals kept for commit; a few rounds' worth is plenty."""
@@ -98,7 +99,7 @@ class Ledger:
         store: LevelDbStore,
         genesis: Genesis,
         *,
-        verify: Callable[[bytes, bytes, bytes], bool] = verify_signature,
+        verify: VerifySignature = verify_signature,
         metrics: NodeMetrics | None = None,
         on_write_failure: Callable[[StoreWriteError], None] | None = None,
     ) -> None:
@@ -107,7 +108,7 @@ class Ledger:
         self.on_write_failure = on_write_failure
         """Called when LevelDB refuses a block (a full disk); node/server.py stops the process
         there, since the handle refuses every later write. Without it the error propagates."""
-        """Signature check used in execution: node/signature_cache.py in a running node."""
+        """Signature check used in execution: protocol/signature_cache.py in a running node."""
         self.metrics = metrics or NodeMetrics()
         self.genesis = genesis
         self.chain_id = genesis.chain_id

@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 
 from genesis.document import build_genesis, parse_genesis
-from genesis.network import GENESIS_FILE, init_local_network
+from genesis.layout import GENESIS_FILE
+from genesis.network import init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 
 PID_FILE = "node.pid"

@@ -83,8 +83,10 @@ class PeerInbox:
     def evidence(self, body: JsonObject) -> Evidence | None:
         """Parse and check evidence from a peer; None (counted) unless it may be pooled.
 
-        Blocking (two signature checks): the route runs it off the event loop, then
-        hands what passes to the runtime's pool. Nothing unchecked is pooled or gossiped.
+        Blocking (two signature checks, the only Ed25519 work this evidence costs the
+        node: they go through the ledger's signature cache, which the proposer's re-check
+        and apply_block then hit): the route runs it off the event loop, then hands what
+        passes to the runtime's pool. Nothing unchecked is pooled or gossiped.
         """
         if self.runtime is None:
             return None

@@ -307,9 +307,11 @@ class NodeRuntime:
         time_ms = max(self.clock.now_ms(), self.ledger.head().time_ms + 1)
         taken = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
         txs = _unexpired(taken, time_ms)
-        evidence = self._evidence_for_block()
-        prepared, dropped = await self._in_worker(self._build, txs, evidence, time_ms)
+        pooled = tuple(self.evidence_pool.items())
+        prepared, dropped, stale = await self._in_worker(self._build_proposal, txs, pooled, time_ms)
         self.mempool.discard(dropped)
+        for key in stale:
+            self.evidence_pool.pop(key, None)
         self.submit(
             ProposalSubmitted(
                 height=action.height,
@@ -319,19 +321,34 @@ class NodeRuntime:
             )
         )
 
-    def _evidence_for_block(self) -> tuple[Evidence, ...]:
-        """Pooled evidence still recordable on the head, dropping what no longer is."""
-        state, chosen = self.ledger.store.state, []
-        for key, item in list(self.evidence_pool.items()):
+    def _build_proposal(
+        self, txs: tuple[SignedTx, ...], pooled: tuple[tuple[bytes, Evidence], ...], time_ms: int
+    ) -> tuple[PreparedBlock, list[Hash32], list[bytes]]:
+        """On the worker: choose the evidence, then build. Also returns the pool keys of
+        evidence no longer recordable, for the event loop to drop from the pool."""
+        evidence, stale = self._evidence_for_block(pooled)
+        prepared, dropped = self._build(txs, evidence, time_ms)
+        return prepared, dropped, stale
+
+    def _evidence_for_block(
+        self, pooled: tuple[tuple[bytes, Evidence], ...]
+    ) -> tuple[tuple[Evidence, ...], list[bytes]]:
+        """Pooled evidence still recordable on the head, and the keys of what no longer is.
+
+        Runs on the worker: check_evidence reads state, and its signatures come from the
+        ledger's signature cache (checked once, at intake), so this costs no Ed25519 work.
+        """
+        state, chosen, stale = self.ledger.store.state, [], []
+        for key, item in pooled:
             try:
-                check_evidence(state, item, self.ledger.chain_id)
+                check_evidence(state, item, self.ledger.chain_id, self.ledger.verify)
             except InvalidBlockError:
-                del self.evidence_pool[key]
+                stale.append(key)
                 continue
             chosen.append(item)
             if len(chosen) == self.settings.block_evidence_max:
                 break
-        return tuple(chosen)
+        return tuple(chosen), stale
 
     def _build(
         self, txs: tuple[SignedTx, ...], evidence: tuple[Evidence, ...], time_ms: int
@@ -434,10 +451,14 @@ class NodeRuntime:
     def evidence_problem(self, evidence: Evidence) -> str | None:
         """Why evidence may not be pooled now (check_evidence on the head), or None.
 
-        Reads committed state only, so the peer route runs it off the event loop.
+        Reads committed state only, so the peer route runs it off the event loop. Its
+        signature checks go through the ledger's signature cache, so the proposer's
+        re-check and apply_block find them verified.
         """
         try:
-            check_evidence(self.ledger.store.state, evidence, self.ledger.chain_id)
+            check_evidence(
+                self.ledger.store.state, evidence, self.ledger.chain_id, self.ledger.verify
+            )
         except InvalidBlockError as error:
             return error.reason
         return None

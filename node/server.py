@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from consensus.ports import Ed25519Signer, verify_ed25519
 from contracts.store import read_params
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
+from genesis.layout import PASSPHRASE_FILE, SIGNER_STATE_FILE
 from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
@@ -42,8 +44,7 @@ from node.readiness import Readiness
 from node.receipt_pdfs import ReceiptPdfs
 from node.runtime import NodeRuntime, RuntimeSettings
 from node.service import NodeService
-from node.signature_cache import SignatureCache
-from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
+from node.signer_file import SignerStateFile
 from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
@@ -51,11 +52,11 @@ from node.sync import SYNC_INTERVAL_S, BlockSync
 from node.transport import Peer, PeerTransport
 from node.web.serial_history import SerialHistory
 from protocol.note import checkpoint_at_height, sign_note
+from protocol.signature_cache import SignatureCache
 from protocol.signing import SigningKey
 
 log = logging.getLogger("lantan.node")
 T = TypeVar("T")
-PASSPHRASE_FILE = "passphrase"
 EXIT_STORE_WRITE = 4
 """The exit status after LevelDB refused a block (a full disk): restart once there is room."""
 
@@ -101,7 +102,9 @@ def build_node(config: NodeConfig) -> Node:
     ledger = Ledger(
         store,
         genesis,
-        verify=SignatureCache().verify,
+        # One cache for the signatures of txs and evidence, shared by the event loop,
+        # the worker and the request threads (protocol/signature_cache.py).
+        verify=SignatureCache(lock=threading.Lock()).verify,
         metrics=metrics,
         on_write_failure=stop_on_write_failure,
     )

@@ -1,9 +1,9 @@
 """The signer-state file beside the keystore, written durably before anything signed leaves.
 
 DESIGN.md §4: the file lives in DIR/<name>/signer_state.json, NOT in the LevelDB data dir,
-so wiping or restoring data never resets it. Writes go to a temporary file that is fsynced
-and renamed over the old one, then the directory is fsynced: a crash leaves the old or the
-new state, never a torn one.
+so wiping or restoring data never resets it. Writes go through genesis/durable.py (a
+temporary file fsynced and renamed over the old one, then the directory fsynced): a crash
+leaves the old or the new state, never a torn one. The file names are genesis/layout.py's.
 
 Beside it, DIR/<name>/locked_payloads/<block hash hex> holds the payloads the signer state
 names as locked or valid block (ADR 0010): each is written durably before the signer state
@@ -11,21 +11,23 @@ that first names it, so a lock on disk never points at bytes that exist nowhere;
 signer state on disk no longer names are removed after it is written.
 """
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
 from consensus.engine import held_blocks
 from consensus.signer_state import SignerState, decode_signer_state, encode_signer_state
+from genesis.durable import write_durably
+from genesis.errors import SignerStateFileError
+from genesis.layout import PAYLOADS_DIR, SIGNER_STATE_FILE
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 
-SIGNER_STATE_FILE = "signer_state.json"
-PAYLOADS_DIR = "locked_payloads"
-
-
-class SignerStateFileError(Exception):
-    """The signer-state file exists but cannot be read or parsed: refuse to sign."""
+__all__ = [
+    "PAYLOADS_DIR",  # genesis/layout.py's, kept importable here
+    "SIGNER_STATE_FILE",  # genesis/layout.py's, kept importable here
+    "SignerStateFile",
+    "SignerStateFileError",  # genesis/errors.py's: one error for a bad signer-state file
+]
 
 
 class SignerStateFile:
@@ -64,7 +66,7 @@ class SignerStateFile:
                 state, checkpoint_size=size, checkpoint_root=None if root is None else Hash32(root)
             )
         self._checkpoint = (state.checkpoint_size, state.checkpoint_root)
-        _write_durably(self.path, encode_signer_state(state))
+        write_durably(self.path, encode_signer_state(state), overwrite=True)
         self._prune_payloads(held_blocks(state))
 
     @property
@@ -74,7 +76,7 @@ class SignerStateFile:
     def write_payload(self, block_hash: Hash32, payload: bytes) -> None:
         """Durably store a payload the next signer state will name (PersistPayload)."""
         self.payloads_dir.mkdir(mode=0o700, exist_ok=True)
-        _write_durably(self.payloads_dir / block_hash.hex(), payload)
+        write_durably(self.payloads_dir / block_hash.hex(), payload, overwrite=True)
 
     def load_payloads(self) -> dict[Hash32, bytes]:
         """The stored payloads by block hash (the engine keeps those that hash right)."""
@@ -110,19 +112,3 @@ class SignerStateFile:
     def checkpoint(self) -> tuple[int, bytes | None]:
         """(size, root) of the last checkpoint this key signed."""
         return self._checkpoint
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(descriptor, data)
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

@@ -16,11 +16,12 @@ from collections.abc import Mapping
 
 from contracts.validator_sets import current_validator_set
 from node.ledger import Ledger
+from protocol.certificate_check import verify_certificate
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
 from protocol.log import MerkleLog
 from protocol.smt import SparseMerkleTree
-from protocol.votes import CommitCertificate, verify_certificate
+from protocol.votes import CommitCertificate
 
 SKIP_ENV = "LANTAN_TEST_SKIP_STARTUP_CHECK"
 EXIT_STARTUP_CHECK = 3

@@ -21,11 +21,12 @@ from consensus.fork_evidence import fork_evidence
 from consensus.ports import verify_ed25519
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
+from protocol.certificate_check import verify_certificate
 from protocol.encoding import JsonObject, decode, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitCertificate, verify_certificate
+from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.sync")
 T = TypeVar("T")

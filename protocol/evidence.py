@@ -11,7 +11,7 @@ from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError
 from protocol.fields import expect_object, read_hex, read_int, read_object, read_str
 from protocol.hashing import TAG_EVIDENCE, Hash32, tagged_hash
-from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+from protocol.signing import PUBLIC_KEY_SIZE, PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote
 
 
@@ -53,9 +53,10 @@ class DuplicateVoteEvidence:
     def height(self) -> int:
         return self.vote_a.vote.height
 
-    def is_valid(self) -> bool:
-        """Both signatures verify (the conflict itself is checked at construction)."""
-        return self.vote_a.verify() and self.vote_b.verify()
+    def is_valid(self, verify: VerifySignature = verify_signature) -> bool:
+        """Both signatures verify under the verify port (the node passes its cache); the
+        conflict itself is checked at construction."""
+        return self.vote_a.verify(verify) and self.vote_b.verify(verify)
 
     def to_json(self) -> JsonObject:
         return {

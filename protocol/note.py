@@ -14,7 +14,13 @@ from typing import Final
 from protocol.encoding import INTEGER_MAGNITUDE_LIMIT
 from protocol.errors import NoteError
 from protocol.hashing import HASH_SIZE, Hash32, sha256
-from protocol.signing import PUBLIC_KEY_SIZE, PublicKey, SigningKey, verify_signature
+from protocol.signing import (
+    PUBLIC_KEY_SIZE,
+    PublicKey,
+    SigningKey,
+    VerifySignature,
+    verify_signature,
+)
 
 ED25519_SIGNATURE_TYPE: Final = 0x01
 """Signature type byte of Ed25519 in key ids and verifier keys (signed-note §Signature types)."""
@@ -180,7 +186,11 @@ def parse_signed_note(data: str | bytes) -> SignedNote:
     return SignedNote(text=text, signatures=tuple(_parse_signature(line) for line in lines))
 
 
-def verified_signers(note: SignedNote, verifiers: Iterable[NoteVerifierKey]) -> tuple[str, ...]:
+def verified_signers(
+    note: SignedNote,
+    verifiers: Iterable[NoteVerifierKey],
+    verify: VerifySignature = verify_signature,
+) -> tuple[str, ...]:
     """Sorted names of the known keys with a valid line; may be empty.
 
     Lines of unknown keys are ignored, as the spec requires; a line of a known key that does
@@ -194,16 +204,20 @@ def verified_signers(note: SignedNote, verifiers: Iterable[NoteVerifierKey]) -> 
         verifier = known.get((signature.name, signature.key_id))
         if verifier is None or signature in checked:
             continue
-        if not verify_signature(verifier.public_key, message, signature.signature):
+        if not verify(verifier.public_key, message, signature.signature):
             raise NoteError(f"signature of {signature.name} ({signature.key_id.hex()}) is invalid")
         checked.add(signature)
         signers.add(signature.name)
     return tuple(sorted(signers))
 
 
-def verify_signed_note(note: SignedNote, verifiers: Iterable[NoteVerifierKey]) -> tuple[str, ...]:
+def verify_signed_note(
+    note: SignedNote,
+    verifiers: Iterable[NoteVerifierKey],
+    verify: VerifySignature = verify_signature,
+) -> tuple[str, ...]:
     """Like verified_signers, but a note with no valid line of a known key raises NoteError."""
-    signers = verified_signers(note, verifiers)
+    signers = verified_signers(note, verifiers, verify)
     if not signers:
         raise NoteError("no signature of a known key in the note")
     return signers

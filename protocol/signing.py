@@ -4,8 +4,9 @@ Key generation needs entropy, so it lives in genesis/keystore.py; here a key is 
 made from a given 32-byte seed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, NewType
+from typing import Final, NewType, TypeAlias
 
 import nacl.exceptions
 import nacl.signing
@@ -18,6 +19,13 @@ PublicKey = NewType("PublicKey", bytes)
 PUBLIC_KEY_SIZE: Final = 32
 SIGNATURE_SIZE: Final = 64
 SEED_SIZE: Final = 32
+
+VerifySignature: TypeAlias = Callable[[bytes, bytes, bytes], bool]
+"""The one verify port: verify(public_key, message, signature) -> True when valid.
+
+Consensus, the contracts and the certificate check take it as an argument, so the node can
+answer from its SignatureCache (protocol/signature_cache.py) and the simulator with a fake.
+"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,15 @@
 """Votes, proposals and commit certificates: what validators sign in consensus. Pure.
 
 Sign bytes are TAG || JCS(object) (DESIGN.md §3, docs/PROTOCOL.md §6). A nil vote has
-block_hash null. A CommitCertificate is q precommits for one block hash in one round.
+block_hash null. A CommitCertificate is q precommits for one block hash in one round;
+protocol/certificate_check.py is the one check that it certifies its block.
 """
 
 import enum
 from dataclasses import dataclass
 
 from protocol.encoding import JsonObject, encode
-from protocol.errors import FieldTypeError, SignatureError
+from protocol.errors import FieldTypeError
 from protocol.fields import (
     expect_object,
     read_hex,
@@ -24,9 +25,9 @@ from protocol.signing import (
     SIGNATURE_SIZE,
     PublicKey,
     SigningKey,
+    VerifySignature,
     verify_signature,
 )
-from protocol.validators import ValidatorSet
 
 
 class VoteType(enum.Enum):
@@ -95,8 +96,9 @@ class SignedVote:
             signature=read_hex(obj, "signature", size=SIGNATURE_SIZE),
         )
 
-    def verify(self) -> bool:
-        return verify_signature(self.validator, self.vote.sign_bytes(), self.signature)
+    def verify(self, verify: VerifySignature = verify_signature) -> bool:
+        """The signature verifies under the verify port (a node passes its cache)."""
+        return verify(self.validator, self.vote.sign_bytes(), self.signature)
 
 
 def sign_vote(vote: Vote, key: SigningKey) -> SignedVote:
@@ -220,19 +222,3 @@ class CommitCertificate:
             block_hash=first.block_hash,
             signatures=tuple(signatures),
         )
-
-
-def verify_certificate(
-    certificate: CommitCertificate, chain_id: Hash32, validators: ValidatorSet
-) -> None:
-    """Raise SignatureError unless >= q distinct members of validators signed the precommit."""
-    message = certificate.precommit(chain_id).sign_bytes()
-    valid = 0
-    for entry in certificate.signatures:
-        if not validators.contains(entry.validator):
-            raise SignatureError(f"certificate signer {entry.validator.hex()} is not a validator")
-        if not verify_signature(entry.validator, message, entry.signature):
-            raise SignatureError(f"certificate signature by {entry.validator.hex()} is invalid")
-        valid += 1
-    if valid < validators.quorum:
-        raise SignatureError(f"certificate has {valid} signatures, quorum is {validators.quorum}")

@@ -16,8 +16,8 @@ from node.logs import LOG_RATE_LIMIT
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
-from node.signature_cache import SignatureCache
 from node.transport import PeerTransport
+from protocol.signature_cache import SignatureCache
 
 
 class NodeStateCollector(Collector):
@@ -49,7 +49,7 @@ class NodeStateCollector(Collector):
         if isinstance(verifier, SignatureCache):
             yield CounterMetricFamily(
                 "lantan_tx_signature_verifications",
-                "Ed25519 verifications of tx signatures (signature cache misses).",
+                "Ed25519 verifications of tx and evidence signatures (signature cache misses).",
                 value=verifier.misses,
             )
         yield CounterMetricFamily(

@@ -10,11 +10,16 @@ import asyncio
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import nacl.signing
+import pytest
 
 from consensus import CommitBlock, ProposalSubmitted, RequestProposal
 from node.runtime import NodeRuntime, _Deferred, _StartCheck
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
+from protocol.signature_cache import SignatureCache
 from protocol.votes import Vote, VoteType, sign_vote
 from tests.unit.node.chain_kit import VALIDATOR_KEYS, account_open, build_and_commit, certify
 from tests.unit.node.test_runtime import (
@@ -99,6 +104,33 @@ def test_a_bad_item_in_the_pools_never_stops_a_proposal(tmp_path: Path) -> None:
         assert block.block.txs == (good,)
         assert runtime.evidence_pool == {}
         assert stale.tx_id not in runtime.mempool
+
+    run_single(tmp_path, body)
+
+
+def test_each_evidence_signature_is_verified_once_from_intake_to_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: peer intake, the proposer's re-check (on the event loop) and apply_block each
+    # ran both Ed25519 checks; now intake fills the node's cache and the others hit it.
+    checked: list[bytes] = []
+    real_verify = nacl.signing.VerifyKey.verify
+
+    def counting(self: nacl.signing.VerifyKey, *args: Any, **kwargs: Any) -> Any:
+        checked.append(bytes(self))
+        return real_verify(self, *args, **kwargs)
+
+    async def body(runtime: NodeRuntime) -> None:
+        runtime.ledger.verify = SignatureCache().verify  # what build_node wires
+        monkeypatch.setattr(nacl.signing.VerifyKey, "verify", counting)
+        evidence = duplicate_vote()
+        assert runtime.evidence_problem(evidence) is None  # the peer route's check
+        assert runtime.pool_evidence(evidence)
+        await runtime._propose(RequestProposal(height=1, round=0))
+        (submitted,) = [e for e in queued(runtime) if isinstance(e, ProposalSubmitted)]
+        block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
+        assert block.block.evidence == (evidence,)
+        assert len(checked) == 2, checked
 
     run_single(tmp_path, body)
 
