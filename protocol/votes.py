@@ -6,27 +6,22 @@ block_hash null. A CommitCertificate is q precommits for one block hash in one r
 
 import enum
 from dataclasses import dataclass
+from typing import Annotated, ClassVar
 
-from protocol.encoding import JsonObject, encode
+from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items
+from protocol.encoding import encode
 from protocol.errors import FieldTypeError, SignatureError
-from protocol.fields import (
-    expect_object,
-    read_hex,
-    read_int,
-    read_list,
-    read_object,
-    read_optional_hex,
-    read_str,
-)
-from protocol.hashing import HASH_SIZE, TAG_PROPOSAL, TAG_VOTE, Hash32
+from protocol.hashing import TAG_PROPOSAL, TAG_VOTE, Hash32
 from protocol.signing import (
-    PUBLIC_KEY_SIZE,
     SIGNATURE_SIZE,
     PublicKey,
     SigningKey,
     verify_signature,
 )
 from protocol.validators import ValidatorSet
+
+Signature = Annotated[bytes, hex_bytes(SIGNATURE_SIZE)]
+"""An Ed25519 signature, as lowercase hex on the wire."""
 
 
 class VoteType(enum.Enum):
@@ -35,38 +30,15 @@ class VoteType(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Vote:
+class Vote(JsonCodec):
     """A prevote or precommit for block_hash (None = nil) at (height, round)."""
 
+    json_what: ClassVar[str] = "vote"
     type: VoteType
     chain_id: Hash32
     height: int
     round: int
     block_hash: Hash32 | None
-
-    def to_json(self) -> JsonObject:
-        return {
-            "type": self.type.value,
-            "chain_id": self.chain_id.hex(),
-            "height": self.height,
-            "round": self.round,
-            "block_hash": None if self.block_hash is None else self.block_hash.hex(),
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "Vote":
-        obj = expect_object(value, "vote", ("type", "chain_id", "height", "round", "block_hash"))
-        kind = read_str(obj, "type")
-        if kind not in {t.value for t in VoteType}:
-            raise FieldTypeError(f"type: unknown vote type {kind!r}")
-        block_hash = read_optional_hex(obj, "block_hash", size=HASH_SIZE)
-        return cls(
-            type=VoteType(kind),
-            chain_id=Hash32(read_hex(obj, "chain_id", size=HASH_SIZE)),
-            height=read_int(obj, "height"),
-            round=read_int(obj, "round"),
-            block_hash=None if block_hash is None else Hash32(block_hash),
-        )
 
     def sign_bytes(self) -> bytes:
         """TAG_VOTE || JCS(vote): the bytes a validator signs."""
@@ -74,26 +46,11 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignedVote:
+class SignedVote(JsonCodec):
+    json_what: ClassVar[str] = "signed vote"
     vote: Vote
     validator: PublicKey
-    signature: bytes
-
-    def to_json(self) -> JsonObject:
-        return {
-            "vote": self.vote.to_json(),
-            "validator": self.validator.hex(),
-            "signature": self.signature.hex(),
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "SignedVote":
-        obj = expect_object(value, "signed vote", ("vote", "validator", "signature"))
-        return cls(
-            vote=Vote.from_json(read_object(obj, "vote")),
-            validator=PublicKey(read_hex(obj, "validator", size=PUBLIC_KEY_SIZE)),
-            signature=read_hex(obj, "signature", size=SIGNATURE_SIZE),
-        )
+    signature: Signature
 
     def verify(self) -> bool:
         return verify_signature(self.validator, self.vote.sign_bytes(), self.signature)
@@ -104,35 +61,15 @@ def sign_vote(vote: Vote, key: SigningKey) -> SignedVote:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Proposal:
+class Proposal(JsonCodec):
     """The proposer's claim for (height, round): block_hash, and the POL round or -1."""
 
+    json_what: ClassVar[str] = "proposal"
     chain_id: Hash32
     height: int
     round: int
     block_hash: Hash32
-    pol_round: int
-
-    def to_json(self) -> JsonObject:
-        return {
-            "chain_id": self.chain_id.hex(),
-            "height": self.height,
-            "round": self.round,
-            "block_hash": self.block_hash.hex(),
-            "pol_round": self.pol_round,
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "Proposal":
-        fields = ("chain_id", "height", "round", "block_hash", "pol_round")
-        obj = expect_object(value, "proposal", fields)
-        return cls(
-            chain_id=Hash32(read_hex(obj, "chain_id", size=HASH_SIZE)),
-            height=read_int(obj, "height"),
-            round=read_int(obj, "round"),
-            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
-            pol_round=read_int(obj, "pol_round", minimum=-1),
-        )
+    pol_round: Annotated[int, integer(minimum=-1)]
 
     def sign_bytes(self) -> bytes:
         """TAG_PROPOSAL || JCS(proposal)."""
@@ -140,30 +77,23 @@ class Proposal:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitSignature:
+class CommitSignature(JsonCodec):
+    json_what: ClassVar[str] = "commit signature"
     validator: PublicKey
-    signature: bytes
-
-    def to_json(self) -> JsonObject:
-        return {"validator": self.validator.hex(), "signature": self.signature.hex()}
-
-    @classmethod
-    def from_json(cls, value: object) -> "CommitSignature":
-        obj = expect_object(value, "commit signature", ("validator", "signature"))
-        return cls(
-            validator=PublicKey(read_hex(obj, "validator", size=PUBLIC_KEY_SIZE)),
-            signature=read_hex(obj, "signature", size=SIGNATURE_SIZE),
-        )
+    signature: Signature
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitCertificate:
+class CommitCertificate(JsonCodec):
     """Precommits for block_hash at (height, round), one per validator, sorted by key."""
 
+    json_what: ClassVar[str] = "commit certificate"
     height: int
     round: int
     block_hash: Hash32
-    signatures: tuple[CommitSignature, ...]
+    signatures: Annotated[
+        tuple[CommitSignature, ...], items(codec_wire(CommitSignature), max_items=1000)
+    ]
 
     def __post_init__(self) -> None:
         keys = [s.validator for s in self.signatures]
@@ -178,27 +108,6 @@ class CommitCertificate:
             height=self.height,
             round=self.round,
             block_hash=self.block_hash,
-        )
-
-    def to_json(self) -> JsonObject:
-        return {
-            "height": self.height,
-            "round": self.round,
-            "block_hash": self.block_hash.hex(),
-            "signatures": [s.to_json() for s in self.signatures],
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "CommitCertificate":
-        fields = ("height", "round", "block_hash", "signatures")
-        obj = expect_object(value, "commit certificate", fields)
-        return cls(
-            height=read_int(obj, "height"),
-            round=read_int(obj, "round"),
-            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
-            signatures=tuple(
-                CommitSignature.from_json(s) for s in read_list(obj, "signatures", max_items=1000)
-            ),
         )
 
     @classmethod
