@@ -174,10 +174,11 @@ def _wire_name(attribute: str, hint: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """A type's fields as (attribute, wire name, rule), in declaration order."""
+    """A type's fields as (attribute, wire name, rule), in declaration order, and its tag."""
 
     fields: tuple[tuple[str, str, Wire], ...]
     names: tuple[str, ...]
+    tag: tuple[str, str] | None
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -193,7 +194,9 @@ def _plan(cls: type) -> _Plan:
             for f in fields(cls)
             if f.init
         )
-        plan = _Plan(fields=entries, names=tuple(name for _, name, _ in entries))
+        tag = getattr(cls, "json_tag", None)
+        names = tuple(name for _, name, _ in entries)
+        plan = _Plan(fields=entries, names=names if tag is None else (tag[0], *names), tag=tag)
         _PLANS[cls] = plan
     return plan
 
@@ -204,10 +207,14 @@ class JsonCodec:
     __slots__ = ()
     json_what: ClassVar[str] = "object"
     """What error messages call an object of this type ("body", "vote", ...)."""
+    json_tag: ClassVar[tuple[str, str] | None] = None
+    """(key, value) of a member of a tagged union, e.g. ("kind", "commit"): written first,
+    required and checked on reading (decode_tagged picks the type by it)."""
 
     def to_json(self) -> JsonObject:
-        out: JsonObject = {}
-        for attr, name, wire in _plan(type(self)).fields:
+        plan = _plan(type(self))
+        out: JsonObject = {} if plan.tag is None else {plan.tag[0]: plan.tag[1]}
+        for attr, name, wire in plan.fields:
             value, write = getattr(self, attr), wire.write
             out[name] = value if write is None else write(value)
         return out
@@ -216,6 +223,8 @@ class JsonCodec:
     def from_json(cls, value: object) -> Self:
         plan = _plan(cls)
         obj = expect_object(value, cls.json_what, plan.names)
+        if plan.tag is not None and obj[plan.tag[0]] != plan.tag[1]:
+            raise FieldTypeError(f"{cls.json_what}: {plan.tag[0]} is not {plan.tag[1]!r}")
         item = cls(**{attr: wire.read(obj, name) for attr, name, wire in plan.fields})
         item.check()
         return item
@@ -227,3 +236,22 @@ class JsonCodec:
 def field_names(cls: type[JsonCodec]) -> tuple[str, ...]:
     """The wire names of cls's fields, in declaration order (CSV columns, docs)."""
     return _plan(cls).names
+
+
+_T = typing.TypeVar("_T", bound=JsonCodec)
+
+
+def decode_tagged(value: object, what: str, key: str, members: Mapping[str, type[_T]]) -> _T:
+    """Decode a member of a tagged union: the string at key selects the type."""
+    if not isinstance(value, dict):
+        raise FieldTypeError(f"{what}: expected an object")
+    tag = read_str(value, key) if key in value else None
+    member = members.get(tag) if tag is not None else None
+    if member is None:
+        raise FieldTypeError(f"{what}: unknown {key} {tag!r}")
+    return member.from_json(value)
+
+
+def tag_table(*members: type[_T]) -> dict[str, type[_T]]:
+    """{tag value: type} for decode_tagged, from each member's json_tag."""
+    return {m.json_tag[1]: m for m in members if m.json_tag is not None}
