@@ -1,56 +1,25 @@
 """CSV exports of projects, issuances and retirements (UTF-8 with BOM, so Excel reads 中文).
 
-Columns are the records' fields as docs/STATE.md names them; amounts stay integer kg.
+Columns are the records' fields, taken from the record types themselves (so a field added
+to a record appears here too); amounts stay integer kg.
 """
 
 import csv
 import io
 
+from contracts.case_records import Retirement
+from contracts.credit_records import IssuanceBatch, Project
 from node.web.chain_view import ChainView, Record
 from node.web.formatting import time_text
+from protocol.codec import field_names
 
 EXPORT_ROWS_MAX = 100_000
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 """= + - @ tab CR, and their fullwidth forms (＝＋－＠), which spreadsheets also evaluate."""
 
-PROJECT_COLUMNS = (
-    "project_id",
-    "name_zh",
-    "name_en",
-    "ecosystem",
-    "location",
-    "accounting_standard",
-    "owner",
-    "issuer",
-    "document_hashes",
-)
-ISSUANCE_COLUMNS = (
-    "batch_id",
-    "project_id",
-    "verification_id",
-    "vintage",
-    "quantity_kg",
-    "buffer_kg",
-    "retired_kg",
-    "cancelled_kg",
-    "tx_id",
-)
-RETIREMENT_COLUMNS = (
-    "retirement_id",
-    "kind",
-    "account_id",
-    "batch_id",
-    "quantity_kg",
-    "ranges",
-    "beneficiary",
-    "purpose",
-    "reason",
-    "case_id",
-    "confirmed_by",
-    "height",
-    "time_ms",
-    "time_utc8",
-)
+PROJECT_COLUMNS = field_names(Project)
+ISSUANCE_COLUMNS = field_names(IssuanceBatch)
+RETIREMENT_COLUMNS = (*field_names(Retirement), "time_utc8")
 EXPORTS = {
     "projects": ("project/", PROJECT_COLUMNS),
     "issuances": ("batch/", ISSUANCE_COLUMNS),
