@@ -179,6 +179,10 @@ class _Plan:
     fields: tuple[tuple[str, str, Wire], ...]
     names: tuple[str, ...]
     tag: tuple[str, str] | None
+    reads: tuple[tuple[str, str, Reader], ...]
+    writes: tuple[tuple[str, str, Writer | None], ...]
+    name_set: frozenset[str]
+    """The keys a well-formed object has exactly (the fast path skips expect_object)."""
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -196,7 +200,15 @@ def _plan(cls: type) -> _Plan:
         )
         tag = getattr(cls, "json_tag", None)
         names = tuple(name for _, name, _ in entries)
-        plan = _Plan(fields=entries, names=names if tag is None else (tag[0], *names), tag=tag)
+        names = names if tag is None else (tag[0], *names)
+        plan = _Plan(
+            fields=entries,
+            names=names,
+            tag=tag,
+            reads=tuple((attr, name, wire.read) for attr, name, wire in entries),
+            writes=tuple((attr, name, wire.write) for attr, name, wire in entries),
+            name_set=frozenset(names),
+        )
         _PLANS[cls] = plan
     return plan
 
@@ -214,18 +226,21 @@ class JsonCodec:
     def to_json(self) -> JsonObject:
         plan = _plan(type(self))
         out: JsonObject = {} if plan.tag is None else {plan.tag[0]: plan.tag[1]}
-        for attr, name, wire in plan.fields:
-            value, write = getattr(self, attr), wire.write
+        for attr, name, write in plan.writes:
+            value = getattr(self, attr)
             out[name] = value if write is None else write(value)
         return out
 
     @classmethod
     def from_json(cls, value: object) -> Self:
         plan = _plan(cls)
-        obj = expect_object(value, cls.json_what, plan.names)
+        if isinstance(value, dict) and value.keys() == plan.name_set:
+            obj = value
+        else:
+            obj = expect_object(value, cls.json_what, plan.names)
         if plan.tag is not None and obj[plan.tag[0]] != plan.tag[1]:
             raise FieldTypeError(f"{cls.json_what}: {plan.tag[0]} is not {plan.tag[1]!r}")
-        item = cls(**{attr: wire.read(obj, name) for attr, name, wire in plan.fields})
+        item = cls(**{attr: read(obj, name) for attr, name, read in plan.reads})
         item.check()
         return item
 

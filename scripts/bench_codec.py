@@ -10,12 +10,12 @@ import timeit
 from collections.abc import Callable
 
 from contracts.bodies_credits import CreditsRetireJudicialBody
-from protocol.encoding import decode, encode
+from protocol.encoding import JsonObject, decode, encode
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 
-BODY = {
+BODY: JsonObject = {
     "case_id": "xiangshan-2023-0225-xing-chu-123",
     "account_id": "xiangshan-eco-account",
     "batch_id": "hb-xiangshan-2023-01",
@@ -39,7 +39,7 @@ def judicial_tx() -> SignedTx:
 
 
 def report(label: str, count: int, operation: Callable[[], object]) -> None:
-    best = min(timeit.repeat(operation, number=count, repeat=5))
+    best = min(timeit.repeat(operation, number=count, repeat=7))
     print(f"{label:<40} {best * 1e6 / count:8.2f} us/op")
 
 
@@ -62,6 +62,8 @@ def main() -> None:
         tx = SignedTx.from_json(decode(data))
         return CreditsRetireJudicialBody.from_json(tx.tx.body)
 
+    report("body from_json", count, lambda: CreditsRetireJudicialBody.from_json(BODY))
+    report("body to_json", count, body.to_json)
     report("typed decode (from_json tx + body)", count, typed_decode)
     report("typed encode (to_json tx + body)", count, typed_encode)
     report("bytes -> typed (decode + from_json)", count, bytes_decode)
