@@ -11,7 +11,7 @@ BlockPayload answers it.
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 from protocol.codec import JsonCodec, Wire, codec_wire, decode_tagged, items, tag_table
 from protocol.encoding import JsonObject
@@ -39,21 +39,18 @@ Payload = Annotated[bytes, Wire(_read_payload, bytes.hex)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignedProposal(JsonCodec):
+class SignedProposal(JsonCodec, what="signed proposal"):
     """A proposal and the proposer's signature over proposal.sign_bytes()."""
 
-    json_what: ClassVar[str] = "signed proposal"
     proposal: Proposal
     proposer: PublicKey
     signature: Signature
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProposalMessage(JsonCodec):
+class ProposalMessage(JsonCodec, what="proposal message", tag=("kind", "proposal")):
     """A signed proposal, its block payload and the prevotes of its POL round (if any)."""
 
-    json_what: ClassVar[str] = "proposal message"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "proposal")
     signed: SignedProposal
     payload: Payload
     pol_votes: tuple[SignedVote, ...] = ()
@@ -64,11 +61,9 @@ class ProposalMessage(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitMessage(JsonCodec):
+class CommitMessage(JsonCodec, what="commit message", tag=("kind", "commit")):
     """A decided block: its certificate and payload, for a replica that is behind."""
 
-    json_what: ClassVar[str] = "commit message"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "commit")
     certificate: CommitCertificate
     payload: Payload
 
@@ -78,53 +73,45 @@ class CommitMessage(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StatusMessage(JsonCodec):
+class StatusMessage(JsonCodec, what="status message", tag=("kind", "status")):
     """The height the sender is working on (its last commit + 1)."""
 
-    json_what: ClassVar[str] = "status message"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "status")
     height: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BlockRequest(JsonCodec):
+class BlockRequest(JsonCodec, what="block request", tag=("kind", "block_request")):
     """Asks peers for the proposal carrying block_hash at height.
 
     A replica that restarted keeps its lock (signer state) but not the payload it locked
     on; without the payload it can neither re-propose nor commit that block.
     """
 
-    json_what: ClassVar[str] = "block request"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "block_request")
     height: int
     block_hash: Hash32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BlockPayload(JsonCodec):
+class BlockPayload(JsonCodec, what="block payload", tag=("kind", "block_payload")):
     """Answers a BlockRequest with the bare payload, authenticated by its hash alone.
 
     A replica that restarted holds its locked and valid payloads (PersistPayload) but no
     signed proposal carrying them, so it serves the bytes themselves.
     """
 
-    json_what: ClassVar[str] = "block payload"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "block_payload")
     height: int
     block_hash: Hash32
     payload: Payload
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CertificatesMessage(JsonCodec):
+class CertificatesMessage(JsonCodec, what="certificates message", tag=("kind", "certificates")):
     """The certificates of the sender's recent decisions, gossiped with its retransmissions.
 
     Certificates of conflicting decisions must meet for a fork to be noticed: replicas on
     either side of a fork go on at equal heights and never ask each other for commits.
     """
 
-    json_what: ClassVar[str] = "certificates message"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "certificates")
     certificates: Annotated[
         tuple[CommitCertificate, ...],
         items(codec_wire(CommitCertificate), max_items=CERTIFICATES_MAX),

@@ -12,7 +12,7 @@ height, which it does only after the node durably applied the previous block.
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from protocol.codec import JsonCodec, Wire, integer
 from protocol.encoding import JsonValue, decode_canonical, encode
@@ -49,10 +49,9 @@ _STEP_ORDER = {None: -1, SignedStep.PROPOSAL: 0, SignedStep.PREVOTE: 1, SignedSt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignerState(JsonCodec):
+class SignerState(JsonCodec, what="signer state"):
     """Persisted per validator key. round/locked_round/valid_round use -1 for "none"."""
 
-    json_what: ClassVar[str] = "signer state"
     height: int
     """Height of the last signature."""
     round: int

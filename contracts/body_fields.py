@@ -9,7 +9,7 @@ bodies are parsed only at admission.
 import re
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Any, ClassVar, Final
+from typing import Annotated, Any, Final
 
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
@@ -131,8 +131,7 @@ DocumentHashes = Annotated[tuple[Hash32, ...], Wire(read_hashes, _hexes)]
 """1..HASHES_MAX distinct document hashes, in the given order."""
 
 
-class Body(JsonCodec):
+class Body(JsonCodec, what="body"):
     """Base of every tx body: errors call it "body"."""
 
     __slots__ = ()
-    json_what: ClassVar[str] = "body"

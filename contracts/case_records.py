@@ -7,7 +7,7 @@ Each record names its fields once; protocol/codec.py reads (strictly) and writes
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from contracts.body_fields import Slug
 from protocol.codec import JsonCodec, Wire, integer, string
@@ -22,8 +22,7 @@ JUDICIAL_PURPOSE = "alternative_restoration"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Obligor(JsonCodec):
-    json_what: ClassVar[str] = "obligor"
+class Obligor(JsonCodec, what="obligor"):
     masked_name: Annotated[str, string(max_length=32)]
     """E.g. 王某某: never the clear name."""
     id_hash: Hash32
@@ -31,10 +30,9 @@ class Obligor(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Case(JsonCodec):
+class Case(JsonCodec, what="case"):
     """`case/<id>`: a court case whose obligors may restore ecology by judicial retirement."""
 
-    json_what: ClassVar[str] = "case"
     case_id: Slug
     court: Slug
     """Institution id of the court (role court); only its keys confirm retirements."""
@@ -60,10 +58,9 @@ def _write_ranges(ranges: tuple[tuple[int, int], ...]) -> JsonValue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Retirement(JsonCodec):
+class Retirement(JsonCodec, what="retirement"):
     """`retirement/<tx_id>`: credits ended for good, and for whom."""
 
-    json_what: ClassVar[str] = "retirement"
     retirement_id: Hash32
     """The tx_id of the retiring tx."""
     kind: str

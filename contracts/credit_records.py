@@ -8,7 +8,7 @@ names its fields once; protocol/codec.py reads (strictly) and writes them.
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from contracts.body_fields import Date, Slug
 from protocol.codec import JsonCodec, integer
@@ -31,10 +31,9 @@ class SerialStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Project(JsonCodec):
+class Project(JsonCodec, what="project"):
     """`project/<id>`: a verified blue carbon sink registered by an issuer."""
 
-    json_what: ClassVar[str] = "project"
     project_id: Slug
     name_zh: str
     name_en: str
@@ -49,10 +48,9 @@ class Project(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Verification(JsonCodec):
+class Verification(JsonCodec, what="verification"):
     """`verification/<id>`: a monitoring period's verified sink, and how much of it is issued."""
 
-    json_what: ClassVar[str] = "verification"
     verification_id: Slug
     project_id: Slug
     period_start: Date
@@ -65,10 +63,9 @@ class Verification(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class IssuanceBatch(JsonCodec):
+class IssuanceBatch(JsonCodec, what="issuance batch"):
     """`batch/<id>`: a vintage batch; serials 1..quantity_kg are issued, the rest is BUFFER."""
 
-    json_what: ClassVar[str] = "issuance batch"
     batch_id: Slug
     project_id: Slug
     verification_id: Slug
@@ -87,10 +84,9 @@ class IssuanceBatch(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SerialBlock(JsonCodec):
+class SerialBlock(JsonCodec, what="serial block"):
     """`serials/<batch>/<first>`: the closed serial range first..last with one holder and status."""
 
-    json_what: ClassVar[str] = "serial block"
     batch_id: Slug
     first_serial: Serial
     last_serial: Serial
@@ -110,7 +106,7 @@ class SerialBlock(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Holding(JsonCodec):
+class Holding(JsonCodec, what="holding"):
     """`holding/<account>/<batch>`: the ACTIVE and FROZEN blocks an account holds in a batch.
 
     The index exists because the state map has no range scan: a transfer finds its lowest
@@ -118,7 +114,6 @@ class Holding(JsonCodec):
     never held. Deleted when it holds nothing and retired nothing.
     """
 
-    json_what: ClassVar[str] = "holding"
     account_id: Slug
     batch_id: Slug
     active_kg: int

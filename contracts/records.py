@@ -9,7 +9,7 @@ loudly instead of being silently reinterpreted. Both come from the field declara
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from contracts.body_fields import Slug, choice
 from protocol.codec import PUBLIC_KEY, JsonCodec, integer, items
@@ -36,10 +36,9 @@ ACCOUNT_KINDS = frozenset({"enterprise", "person", "government", "ecological"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Params(JsonCodec):
+class Params(JsonCodec, what="params"):
     """Chain parameters fixed at genesis (`params`); every field is required on the wire."""
 
-    json_what: ClassVar[str] = "params"
     tx_size_max_bytes: Annotated[int, integer(minimum=1024)] = 16_384
     """Largest canonical signed tx admitted."""
     max_clock_drift_ms: int = 2_000
@@ -49,10 +48,9 @@ class Params(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Institution(JsonCodec):
+class Institution(JsonCodec, what="institution"):
     """A member organisation (`institution/<id>`): its names, roles and keys."""
 
-    json_what: ClassVar[str] = "institution"
     institution_id: Slug
     name_zh: str
     name_en: str
@@ -66,37 +64,33 @@ class Institution(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class KeyRecord(JsonCodec):
+class KeyRecord(JsonCodec, what="key record"):
     """`key/<hex>`: the institution a signing key belongs to."""
 
-    json_what: ClassVar[str] = "key record"
     public_key: PublicKey
     institution_id: Slug
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class HolderRecord(JsonCodec):
+class HolderRecord(JsonCodec, what="holder record"):
     """`holder/<hex>`: the accounts a holder key controls, sorted."""
 
-    json_what: ClassVar[str] = "holder record"
     public_key: PublicKey
     account_ids: tuple[Slug, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NonceRecord(JsonCodec):
+class NonceRecord(JsonCodec, what="nonce record"):
     """`nonce/<hex>`: the sender's last committed nonce (absent = 0)."""
 
-    json_what: ClassVar[str] = "nonce record"
     public_key: PublicKey
     nonce: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Account(JsonCodec):
+class Account(JsonCodec, what="account"):
     """`account/<id>`: a holder key bound by a trading centre acting as custodian."""
 
-    json_what: ClassVar[str] = "account"
     account_id: Slug
     holder_key: PublicKey
     custodian: Slug
@@ -107,10 +101,9 @@ class Account(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EvidenceRecord(JsonCodec):
+class EvidenceRecord(JsonCodec, what="evidence record"):
     """`evidence/<hash>`: misbehaviour by a validator key, recorded from a block."""
 
-    json_what: ClassVar[str] = "evidence record"
     evidence_hash: Hash32
     offender: PublicKey
     height: int

@@ -7,7 +7,7 @@ written only by genesis/cli.py.
 """
 
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
@@ -23,10 +23,9 @@ from protocol.validators import ValidatorSet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GenesisDocument(JsonCodec):
+class GenesisDocument(JsonCodec, what="genesis"):
     """Everything the network agrees on before height 1."""
 
-    json_what: ClassVar[str] = "genesis"
     protocol_version: int
     chain_name: Annotated[str, string(max_length=128)]
     """Human label, e.g. "lantan-xiangshan-local"; two networks differ in chain_id anyway."""

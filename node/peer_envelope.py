@@ -14,7 +14,6 @@ checked (its sender must be the line's). Anything refused is counted by reason.
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar
 
 from protocol.codec import JsonCodec
 from protocol.encoding import JsonObject, decode, encode
@@ -61,8 +60,7 @@ class PeerMessageDroppedError(Exception):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PeerEnvelope(JsonCodec):
-    json_what: ClassVar[str] = "envelope"
+class PeerEnvelope(JsonCodec, what="envelope"):
     chain_id: Hash32
     kind: PeerKind
     sender: PublicKey

@@ -7,7 +7,7 @@ the history-log leaf; block_hash = SHA-256(TAG_HEADER || JCS(header)) is what vo
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from protocol.codec import JsonCodec, Wire, codec_wire, items
 from protocol.encoding import JsonValue, encode
@@ -24,8 +24,7 @@ BLOCK_TXS_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BlockHeader(JsonCodec):
-    json_what: ClassVar[str] = "header"
+class BlockHeader(JsonCodec, what="header"):
     protocol_version: int
     chain_id: Hash32
     height: int
@@ -83,10 +82,9 @@ def _write_evidence(evidence: tuple[Evidence, ...]) -> JsonValue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Block(JsonCodec):
+class Block(JsonCodec, what="block"):
     """A header and the txs and evidence its tx_root and evidence_root commit to."""
 
-    json_what: ClassVar[str] = "block"
     header: BlockHeader
     txs: Annotated[tuple[SignedTx, ...], items(codec_wire(SignedTx), max_items=BLOCK_TXS_MAX)]
     evidence: Annotated[tuple[Evidence, ...], Wire(_read_evidence, _write_evidence)]

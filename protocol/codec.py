@@ -214,7 +214,11 @@ def _plan(cls: type) -> _Plan:
 
 
 class JsonCodec:
-    """Base of every frozen dataclass with a JSON form: to_json and from_json, written once."""
+    """Base of every frozen dataclass with a JSON form: to_json and from_json, written once.
+
+    Subclass as `class Vote(JsonCodec, what="vote")`; a member of a tagged union adds
+    `tag=("kind", "commit")`.
+    """
 
     __slots__ = ()
     json_what: ClassVar[str] = "object"
@@ -222,6 +226,17 @@ class JsonCodec:
     json_tag: ClassVar[tuple[str, str] | None] = None
     """(key, value) of a member of a tagged union, e.g. ("kind", "commit"): written first,
     required and checked on reading (decode_tagged picks the type by it)."""
+
+    def __init_subclass__(
+        cls, what: str | None = None, tag: tuple[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        # dataclass(slots=True) builds the class again without these arguments: keep what
+        # the first build set (it is in the copied class dict).
+        if what is not None:
+            cls.json_what = what
+        if tag is not None:
+            cls.json_tag = tag
 
     def to_json(self) -> JsonObject:
         plan = _plan(type(self))

@@ -5,7 +5,7 @@ them a strict JSON shape (docs/PROTOCOL.md §6).
 """
 
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from protocol.codec import HASH, JsonCodec, items
 from protocol.hashing import Hash32
@@ -17,10 +17,9 @@ ProofHashes = Annotated[tuple[Hash32, ...], items(HASH, max_items=2 * PROOF_HASH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class InclusionProof(JsonCodec):
+class InclusionProof(JsonCodec, what="inclusion proof"):
     """Leaf leaf_index is in the tree of tree_size leaves (RFC 9162 §2.1.3)."""
 
-    json_what: ClassVar[str] = "inclusion proof"
     leaf_index: int
     tree_size: int
     hashes: ProofHashes
@@ -31,10 +30,9 @@ class InclusionProof(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConsistencyProof(JsonCodec):
+class ConsistencyProof(JsonCodec, what="consistency proof"):
     """The tree of size2 leaves extends the tree of size1 leaves (RFC 9162 §2.1.4)."""
 
-    json_what: ClassVar[str] = "consistency proof"
     size1: int
     size2: int
     hashes: ProofHashes

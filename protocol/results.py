@@ -6,7 +6,7 @@ can prove a retirement was ACCEPTED, not merely included.
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from protocol.codec import JsonCodec, optional, string
 from protocol.encoding import encode
@@ -20,8 +20,7 @@ class TxStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TxResult(JsonCodec):
-    json_what: ClassVar[str] = "tx result"
+class TxResult(JsonCodec, what="tx result"):
     tx_id: Hash32
     status: TxStatus
     reason: Annotated[str | None, optional(string(max_length=128))]

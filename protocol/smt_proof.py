@@ -7,7 +7,7 @@ protocol/smt.py; this module does not depend on it.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Final
+from typing import Annotated, Final
 
 from protocol.codec import HASH, JsonCodec, items
 from protocol.errors import RootMismatchError, SmtProofError
@@ -51,10 +51,9 @@ def shared_prefix_bits(first: bytes, second: bytes) -> int:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SmtLeaf(JsonCodec):
+class SmtLeaf(JsonCodec, what="smt leaf"):
     """A leaf as a proof carries it: enough to recompute its hash."""
 
-    json_what: ClassVar[str] = "smt leaf"
     key_hash: Hash32
     """SHA-256 of the state key's UTF-8 bytes; its bits are the leaf's path."""
     value_hash: Hash32
@@ -62,10 +61,9 @@ class SmtLeaf(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SmtProof(JsonCodec):
+class SmtProof(JsonCodec, what="smt proof"):
     """The path from a root to where a key's leaf is, or would be."""
 
-    json_what: ClassVar[str] = "smt proof"
     siblings: Annotated[tuple[Hash32, ...], items(HASH, max_items=SMT_DEPTH)]
     """Sibling hashes from the root downward (depth 0 first), EMPTY_HASH included."""
     leaf: SmtLeaf | None

@@ -6,7 +6,7 @@ per key, sorted by public key, so its canonical bytes (the tx_root leaf) are uni
 """
 
 from dataclasses import dataclass, field, replace
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items, string
 from protocol.encoding import JsonObject, encode
@@ -26,10 +26,9 @@ COSIGNATURES_MAX = 16
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UnsignedTx(JsonCodec):
+class UnsignedTx(JsonCodec, what="tx"):
     """What every signer of a transaction signs."""
 
-    json_what: ClassVar[str] = "tx"
     chain_id: Hash32
     """The chain this tx is valid on: SHA-256(TAG_GENESIS || JCS(genesis))."""
     protocol_version: int
@@ -58,17 +57,15 @@ class UnsignedTx(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TxSignature(JsonCodec):
-    json_what: ClassVar[str] = "signature"
+class TxSignature(JsonCodec, what="signature"):
     public_key: PublicKey
     signature: Annotated[bytes, hex_bytes(SIGNATURE_SIZE)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignedTx(JsonCodec):
+class SignedTx(JsonCodec, what="signed tx"):
     """An unsigned tx and its signatures, one per key, sorted by public key."""
 
-    json_what: ClassVar[str] = "signed tx"
     tx: UnsignedTx
     signatures: Annotated[
         tuple[TxSignature, ...], items(codec_wire(TxSignature), max_items=COSIGNATURES_MAX)

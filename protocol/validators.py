@@ -1,7 +1,7 @@
 """The validator set and its commitment, validators_hash (DESIGN.md §3). Pure: no I/O."""
 
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from protocol.codec import JsonCodec, integer, string
 from protocol.encoding import encode
@@ -12,10 +12,9 @@ from protocol.signing import PublicKey
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Validator(JsonCodec):
+class Validator(JsonCodec, what="validator"):
     """One validator of the set."""
 
-    json_what: ClassVar[str] = "validator"
     name: Annotated[str, string(max_length=128)]
     """Institution's note name: no spaces, no '+', e.g. "xiangshan-county"."""
     public_key: PublicKey
@@ -35,10 +34,9 @@ class Validator(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ValidatorSet(JsonCodec):
+class ValidatorSet(JsonCodec, what="validator set"):
     """Validators sorted by public key, and the quorum q of precommits a block needs."""
 
-    json_what: ClassVar[str] = "validator set"
     validators: tuple[Validator, ...]
     quorum: Annotated[int, integer(minimum=1)]
 

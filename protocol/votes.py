@@ -6,7 +6,7 @@ block_hash null. A CommitCertificate is q precommits for one block hash in one r
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items
 from protocol.encoding import encode
@@ -30,10 +30,9 @@ class VoteType(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Vote(JsonCodec):
+class Vote(JsonCodec, what="vote"):
     """A prevote or precommit for block_hash (None = nil) at (height, round)."""
 
-    json_what: ClassVar[str] = "vote"
     type: VoteType
     chain_id: Hash32
     height: int
@@ -46,8 +45,7 @@ class Vote(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignedVote(JsonCodec):
-    json_what: ClassVar[str] = "signed vote"
+class SignedVote(JsonCodec, what="signed vote"):
     vote: Vote
     validator: PublicKey
     signature: Signature
@@ -61,10 +59,9 @@ def sign_vote(vote: Vote, key: SigningKey) -> SignedVote:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Proposal(JsonCodec):
+class Proposal(JsonCodec, what="proposal"):
     """The proposer's claim for (height, round): block_hash, and the POL round or -1."""
 
-    json_what: ClassVar[str] = "proposal"
     chain_id: Hash32
     height: int
     round: int
@@ -77,17 +74,15 @@ class Proposal(JsonCodec):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitSignature(JsonCodec):
-    json_what: ClassVar[str] = "commit signature"
+class CommitSignature(JsonCodec, what="commit signature"):
     validator: PublicKey
     signature: Signature
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitCertificate(JsonCodec):
+class CommitCertificate(JsonCodec, what="commit certificate"):
     """Precommits for block_hash at (height, round), one per validator, sorted by key."""
 
-    json_what: ClassVar[str] = "commit certificate"
     height: int
     round: int
     block_hash: Hash32

@@ -2,7 +2,7 @@
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 import pytest
 
@@ -28,14 +28,12 @@ class Colour(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Inner(JsonCodec):
-    json_what: ClassVar[str] = "inner"
+class Inner(JsonCodec, what="inner"):
     digest: Hash32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Sample(JsonCodec):
-    json_what: ClassVar[str] = "sample"
+class Sample(JsonCodec, what="sample"):
     count: int
     small: Annotated[int, integer(minimum=-1, maximum=9)]
     colour: Colour
@@ -140,16 +138,12 @@ def test_bounded_integer_names_its_field() -> None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Ping(JsonCodec):
-    json_what: ClassVar[str] = "ping"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "ping")
+class Ping(JsonCodec, what="ping", tag=("kind", "ping")):
     height: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Pong(JsonCodec):
-    json_what: ClassVar[str] = "pong"
-    json_tag: ClassVar[tuple[str, str] | None] = ("kind", "pong")
+class Pong(JsonCodec, what="pong", tag=("kind", "pong")):
     height: int
 
 
