@@ -17,6 +17,7 @@ from contracts.admission import admission_reason_for
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from contracts.tx_types import BODY_PARSERS, TxType
+from protocol.codec import field_names
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.errors import (
     EncodingError,
@@ -25,8 +26,6 @@ from protocol.errors import (
 )
 
 BODY_FILE_SIZE_MAX: Final = 1024 * 1024
-# Body dataclass fields whose JSON name differs from the attribute name.
-_WIRE_NAMES: Final = {(TxType.VALIDATORS_UPDATE, "validators"): "validator_set"}
 
 
 def tx_type_of(name: str) -> TxType:
@@ -43,12 +42,10 @@ def body_fields(tx_type: TxType) -> tuple[tuple[str, bool], ...]:
     """(JSON field name, may be null) for every field of tx_type's body, in class order."""
     body_class = BODY_PARSERS[tx_type].__self__  # type: ignore[attr-defined]
     hints = typing.get_type_hints(body_class)
+    # field_names gives the wire names (validators.update calls `validators` validator_set).
     return tuple(
-        (
-            _WIRE_NAMES.get((tx_type, field.name), field.name),
-            type(None) in typing.get_args(hints[field.name]),
-        )
-        for field in dataclasses.fields(body_class)
+        (name, type(None) in typing.get_args(hints[field.name]))
+        for name, field in zip(field_names(body_class), dataclasses.fields(body_class), strict=True)
     )
 
 

@@ -10,12 +10,15 @@ height, which it does only after the node durably applied the previous block.
 """
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
-from protocol.encoding import JsonObject, decode_canonical, encode
+from protocol.codec import JsonCodec, Wire, integer
+from protocol.encoding import JsonValue, decode_canonical, encode
 from protocol.errors import FieldTypeError
-from protocol.fields import expect_object, read_int, read_optional_hex, read_str
-from protocol.hashing import HASH_SIZE, Hash32
+from protocol.fields import read_str
+from protocol.hashing import Hash32
 
 
 class SignedStep(enum.Enum):
@@ -26,62 +29,43 @@ class SignedStep(enum.Enum):
     PRECOMMIT = "precommit"
 
 
+def _read_step(obj: Mapping[str, Any], name: str) -> SignedStep | None:
+    text = read_str(obj, name)
+    steps = {s.value: s for s in SignedStep}
+    if text != "none" and text not in steps:
+        raise FieldTypeError(f"{name}: unknown signed step {text!r}")
+    return steps.get(text)
+
+
+def _write_step(step: SignedStep | None) -> JsonValue:
+    return "none" if step is None else step.value
+
+
+Step = Annotated[SignedStep | None, Wire(_read_step, _write_step)]
+"""A SignedStep, or "none" on the wire when nothing is signed yet."""
+RoundOrNone = Annotated[int, integer(minimum=-1)]
+
 _STEP_ORDER = {None: -1, SignedStep.PROPOSAL: 0, SignedStep.PREVOTE: 1, SignedStep.PRECOMMIT: 2}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignerState:
+class SignerState(JsonCodec, what="signer state"):
     """Persisted per validator key. round/locked_round/valid_round use -1 for "none"."""
 
     height: int
     """Height of the last signature."""
     round: int
-    step: SignedStep | None
+    step: Step
     """Kind of the last signature; None when the key has signed nothing yet."""
     block_hash: Hash32 | None
     """Block of the last signature (None for a nil vote or nothing signed)."""
-    locked_round: int = -1
+    locked_round: RoundOrNone = -1
     locked_block: Hash32 | None = None
-    valid_round: int = -1
+    valid_round: RoundOrNone = -1
     valid_block: Hash32 | None = None
     checkpoint_size: int = 0
     """Size of the last checkpoint this key signed (0: none)."""
     checkpoint_root: Hash32 | None = None
-
-    def to_json(self) -> JsonObject:
-        return {
-            "height": self.height,
-            "round": self.round,
-            "step": "none" if self.step is None else self.step.value,
-            "block_hash": _hex_or_none(self.block_hash),
-            "locked_round": self.locked_round,
-            "locked_block": _hex_or_none(self.locked_block),
-            "valid_round": self.valid_round,
-            "valid_block": _hex_or_none(self.valid_block),
-            "checkpoint_size": self.checkpoint_size,
-            "checkpoint_root": _hex_or_none(self.checkpoint_root),
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "SignerState":
-        fields = tuple(initial_signer_state().to_json())
-        obj = expect_object(value, "signer state", fields)
-        step_text = read_str(obj, "step")
-        steps = {s.value: s for s in SignedStep}
-        if step_text != "none" and step_text not in steps:
-            raise FieldTypeError(f"step: unknown signed step {step_text!r}")
-        return cls(
-            height=read_int(obj, "height"),
-            round=read_int(obj, "round"),
-            step=steps.get(step_text),
-            block_hash=_read_hash(obj, "block_hash"),
-            locked_round=read_int(obj, "locked_round", minimum=-1),
-            locked_block=_read_hash(obj, "locked_block"),
-            valid_round=read_int(obj, "valid_round", minimum=-1),
-            valid_block=_read_hash(obj, "valid_block"),
-            checkpoint_size=read_int(obj, "checkpoint_size"),
-            checkpoint_root=_read_hash(obj, "checkpoint_root"),
-        )
 
 
 def initial_signer_state() -> SignerState:
@@ -134,12 +118,3 @@ def record_checkpoint(state: SignerState, size: int, root: Hash32) -> SignerStat
     """The state after signing checkpoint (size, root). Requires may_sign_checkpoint."""
     assert may_sign_checkpoint(state, size, root)
     return replace(state, checkpoint_size=size, checkpoint_root=root)
-
-
-def _hex_or_none(value: bytes | None) -> str | None:
-    return None if value is None else value.hex()
-
-
-def _read_hash(obj: JsonObject, name: str) -> Hash32 | None:
-    raw = read_optional_hex(obj, name, size=HASH_SIZE)
-    return None if raw is None else Hash32(raw)

@@ -8,11 +8,14 @@ bodies are parsed only at admission.
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from functools import partial
+from typing import Annotated, Any, Final
 
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from contracts.state_keys import is_slug
+from protocol.codec import JsonCodec, Wire
+from protocol.encoding import JsonValue
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex, read_list, read_str
 from protocol.hashing import HASH_SIZE, Hash32
@@ -98,3 +101,37 @@ def read_slugs(obj: Mapping[str, Any], name: str, *, max_items: int = 16) -> tup
     if not values or len(set(values)) != len(values):
         raise FieldTypeError(f"{name}: expected distinct values, at least one")
     return tuple(sorted(values))
+
+
+# --- Field types for declarative codecs (protocol/codec.py): each names its reader once. ---
+
+
+def text(max_length: int = TEXT_LENGTH_MAX) -> Wire:
+    """A non-empty string of at most max_length code points."""
+    return Wire(lambda obj, name: read_text(obj, name, max_length=max_length))
+
+
+def choice(choices: frozenset[str]) -> Wire:
+    """A string from a closed set."""
+    return Wire(lambda obj, name: read_choice(obj, name, choices))
+
+
+def _hexes(values: tuple[bytes, ...]) -> JsonValue:
+    return [value.hex() for value in values]
+
+
+Slug = Annotated[str, Wire(read_slug)]
+"""An identifier that may appear in a state key."""
+Text = Annotated[str, text()]
+Date = Annotated[str, Wire(read_date)]
+Amount = Annotated[int, Wire(read_amount)]
+"""A positive number of kg CO2e (or fen) <= AMOUNT_KG_MAX; problems carry their own reason."""
+AmountOrZero = Annotated[int, Wire(partial(read_amount, allow_zero=True))]
+DocumentHashes = Annotated[tuple[Hash32, ...], Wire(read_hashes, _hexes)]
+"""1..HASHES_MAX distinct document hashes, in the given order."""
+
+
+class Body(JsonCodec, what="body"):
+    """Base of every tx body: errors call it "body"."""
+
+    __slots__ = ()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from contracts.accounts import require_account
 from contracts.bodies_registry import InsuranceAttestBody
-from contracts.body_fields import read_date, read_hash, read_slug
+from contracts.body_fields import read_slug
 from contracts.context import TxEnv
 from contracts.credit_records import Project
 from contracts.reasons import RejectReason
@@ -16,8 +16,9 @@ from contracts.records import Role
 from contracts.roles import require_sender_role
 from contracts.state_keys import insurance_key, project_key
 from contracts.store import require, require_absent, save
+from protocol.codec import field_names
 from protocol.encoding import JsonObject
-from protocol.fields import expect_object, read_int, read_str
+from protocol.fields import expect_object
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,34 +34,12 @@ class InsurancePolicy:
 
     @classmethod
     def from_json(cls, value: object) -> "InsurancePolicy":
-        obj = expect_object(value, "insurance policy", (*POLICY_FIELDS, "attested_by"))
-        body = InsuranceAttestBody(
-            policy_id=read_slug(obj, "policy_id"),
-            insurer=read_str(obj, "insurer"),
-            policyholder=read_str(obj, "policyholder"),
-            coverage=read_str(obj, "coverage"),
-            subject_kind=read_str(obj, "subject_kind"),
-            subject_id=read_slug(obj, "subject_id"),
-            sum_insured_fen=read_int(obj, "sum_insured_fen"),
-            period_start=read_date(obj, "period_start"),
-            period_end=read_date(obj, "period_end"),
-            clause_hash=read_hash(obj, "clause_hash"),
+        """The body's fields, read by the body's own rules, plus attested_by."""
+        obj = expect_object(
+            value, "insurance policy", (*field_names(InsuranceAttestBody), "attested_by")
         )
+        body = InsuranceAttestBody.from_json({k: v for k, v in obj.items() if k != "attested_by"})
         return cls(body=body, attested_by=read_slug(obj, "attested_by"))
-
-
-POLICY_FIELDS = (
-    "policy_id",
-    "insurer",
-    "policyholder",
-    "coverage",
-    "subject_kind",
-    "subject_id",
-    "sum_insured_fen",
-    "period_start",
-    "period_end",
-    "clause_hash",
-)
 
 
 def apply_insurance_attest(env: TxEnv, body: InsuranceAttestBody) -> None:

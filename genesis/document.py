@@ -7,36 +7,27 @@ written only by genesis/cli.py.
 """
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
 from contracts.state_tree import state_root_of
 from protocol.block import BlockHeader
-from protocol.encoding import JsonObject, decode, encode
-from protocol.fields import expect_object, read_int, read_list, read_object, read_str
+from protocol.codec import JsonCodec, string
+from protocol.encoding import decode, encode
 from protocol.hashing import TAG_GENESIS, ZERO_HASH, Hash32, tagged_hash
 from protocol.merkle import EMPTY_ROOT
 from protocol.signing import PublicKey
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import ValidatorSet
 
-GENESIS_FIELDS = (
-    "protocol_version",
-    "chain_name",
-    "genesis_time_ms",
-    "params",
-    "institutions",
-    "accounts",
-    "validators",
-)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GenesisDocument:
+class GenesisDocument(JsonCodec, what="genesis"):
     """Everything the network agrees on before height 1."""
 
     protocol_version: int
-    chain_name: str
+    chain_name: Annotated[str, string(max_length=128)]
     """Human label, e.g. "lantan-xiangshan-local"; two networks differ in chain_id anyway."""
     genesis_time_ms: int
     """time_ms of the height-0 header; block 1 must be later."""
@@ -45,30 +36,6 @@ class GenesisDocument:
     accounts: tuple[Account, ...]
     validators: ValidatorSet
     """The first validator set, with each validator's C2SP note verifier key."""
-
-    def to_json(self) -> JsonObject:
-        return {
-            "protocol_version": self.protocol_version,
-            "chain_name": self.chain_name,
-            "genesis_time_ms": self.genesis_time_ms,
-            "params": self.params.to_json(),
-            "institutions": [i.to_json() for i in self.institutions],
-            "accounts": [a.to_json() for a in self.accounts],
-            "validators": self.validators.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "GenesisDocument":
-        obj = expect_object(value, "genesis", GENESIS_FIELDS)
-        return cls(
-            protocol_version=read_int(obj, "protocol_version"),
-            chain_name=read_str(obj, "chain_name", max_length=128),
-            genesis_time_ms=read_int(obj, "genesis_time_ms"),
-            params=Params.from_json(read_object(obj, "params")),
-            institutions=tuple(Institution.from_json(i) for i in read_list(obj, "institutions")),
-            accounts=tuple(Account.from_json(a) for a in read_list(obj, "accounts")),
-            validators=ValidatorSet.from_json(read_object(obj, "validators")),
-        )
 
     def canonical_bytes(self) -> bytes:
         return encode(self.to_json())

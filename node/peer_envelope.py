@@ -15,10 +15,10 @@ checked (its sender must be the line's). Anything refused is counted by reason.
 import enum
 from dataclasses import dataclass
 
+from protocol.codec import JsonCodec
 from protocol.encoding import JsonObject, decode, encode
 from protocol.errors import ProtocolError
-from protocol.fields import expect_object, read_hex, read_object, read_str
-from protocol.hashing import HASH_SIZE, TAG_PEER, Hash32
+from protocol.hashing import TAG_PEER, Hash32
 from protocol.signing import (
     PUBLIC_KEY_SIZE,
     SIGNATURE_SIZE,
@@ -60,19 +60,11 @@ class PeerMessageDroppedError(Exception):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PeerEnvelope:
+class PeerEnvelope(JsonCodec, what="envelope"):
     chain_id: Hash32
     kind: PeerKind
     sender: PublicKey
     body: JsonObject
-
-    def to_json(self) -> JsonObject:
-        return {
-            "chain_id": self.chain_id.hex(),
-            "kind": self.kind.value,
-            "sender": self.sender.hex(),
-            "body": self.body,
-        }
 
 
 def seal_envelope(key: SigningKey, chain_id: Hash32, kind: PeerKind, body: JsonObject) -> bytes:
@@ -99,13 +91,7 @@ def open_envelope(
     if not verify_signature(sender, TAG_PEER + raw, signature):
         raise PeerMessageDroppedError(DropReason.BAD_SIGNATURE, sender.hex()[:16])
     try:
-        inner = expect_object(decode(raw), "envelope", ("chain_id", "kind", "sender", "body"))
-        envelope = PeerEnvelope(
-            chain_id=Hash32(read_hex(inner, "chain_id", size=HASH_SIZE)),
-            kind=PeerKind(read_str(inner, "kind", max_length=32)),
-            sender=PublicKey(read_hex(inner, "sender", size=PUBLIC_KEY_SIZE)),
-            body=read_object(inner, "body"),
-        )
+        envelope = PeerEnvelope.from_json(decode(raw))
     except (ProtocolError, ValueError) as error:
         raise PeerMessageDroppedError(DropReason.MALFORMED, str(error)) from None
     if envelope.sender != sender:

@@ -5,40 +5,26 @@ txs, their results, the state after the block and the validator sets. Its JCS by
 the history-log leaf; block_hash = SHA-256(TAG_HEADER || JCS(header)) is what votes name.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-from protocol.encoding import JsonObject, encode
+from protocol.codec import JsonCodec, Wire, codec_wire, items
+from protocol.encoding import JsonValue, encode
 from protocol.errors import FieldTypeError
 from protocol.evidence import Evidence, evidence_from_json
-from protocol.fields import expect_object, read_hex, read_int, read_list, read_object
-from protocol.hashing import HASH_SIZE, TAG_HEADER, Hash32, tagged_hash
+from protocol.fields import read_list
+from protocol.hashing import TAG_HEADER, Hash32, tagged_hash
 from protocol.merkle import hash_leaf, root_from_leaf_hashes
 from protocol.results import TxResult
-from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+from protocol.signing import PublicKey
 from protocol.tx import SignedTx
 
-HEADER_FIELDS = (
-    "protocol_version",
-    "chain_id",
-    "height",
-    "time_ms",
-    "prev_hash",
-    "history_root",
-    "tx_root",
-    "results_root",
-    "state_root",
-    "validators_hash",
-    "next_validators_hash",
-    "evidence_root",
-    "proposer",
-)
-_HASH_FIELDS = HEADER_FIELDS[4:12]
 BLOCK_TXS_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BlockHeader:
+class BlockHeader(JsonCodec, what="header"):
     protocol_version: int
     chain_id: Hash32
     height: int
@@ -64,29 +50,6 @@ class BlockHeader:
     proposer: PublicKey
     """Key of the validator that proposed the block (32 zero bytes at height 0)."""
 
-    def to_json(self) -> JsonObject:
-        obj: JsonObject = {
-            "protocol_version": self.protocol_version,
-            "height": self.height,
-            "time_ms": self.time_ms,
-        }
-        for name in ("chain_id", *_HASH_FIELDS, "proposer"):
-            obj[name] = getattr(self, name).hex()
-        return obj
-
-    @classmethod
-    def from_json(cls, value: object) -> "BlockHeader":
-        obj = expect_object(value, "header", HEADER_FIELDS)
-        hashes = {name: Hash32(read_hex(obj, name, size=HASH_SIZE)) for name in _HASH_FIELDS}
-        return cls(
-            protocol_version=read_int(obj, "protocol_version"),
-            chain_id=Hash32(read_hex(obj, "chain_id", size=HASH_SIZE)),
-            height=read_int(obj, "height"),
-            time_ms=read_int(obj, "time_ms"),
-            proposer=PublicKey(read_hex(obj, "proposer", size=PUBLIC_KEY_SIZE)),
-            **hashes,
-        )
-
     def canonical_bytes(self) -> bytes:
         """JCS(header): the history-log leaf of this height."""
         return encode(self.to_json())
@@ -110,31 +73,21 @@ def evidence_root(evidence: Sequence[Evidence]) -> Hash32:
     return root_from_leaf_hashes([hash_leaf(encode(e.to_json())) for e in evidence])
 
 
+def _read_evidence(obj: Mapping[str, Any], name: str) -> tuple[Evidence, ...]:
+    return tuple(evidence_from_json(e) for e in read_list(obj, name))
+
+
+def _write_evidence(evidence: tuple[Evidence, ...]) -> JsonValue:
+    return [e.to_json() for e in evidence]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Block:
+class Block(JsonCodec, what="block"):
     """A header and the txs and evidence its tx_root and evidence_root commit to."""
 
     header: BlockHeader
-    txs: tuple[SignedTx, ...]
-    evidence: tuple[Evidence, ...]
-
-    def to_json(self) -> JsonObject:
-        return {
-            "header": self.header.to_json(),
-            "txs": [tx.to_json() for tx in self.txs],
-            "evidence": [e.to_json() for e in self.evidence],
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "Block":
-        obj = expect_object(value, "block", ("header", "txs", "evidence"))
-        return cls(
-            header=BlockHeader.from_json(read_object(obj, "header")),
-            txs=tuple(
-                SignedTx.from_json(t) for t in read_list(obj, "txs", max_items=BLOCK_TXS_MAX)
-            ),
-            evidence=tuple(evidence_from_json(e) for e in read_list(obj, "evidence")),
-        )
+    txs: Annotated[tuple[SignedTx, ...], items(codec_wire(SignedTx), max_items=BLOCK_TXS_MAX)]
+    evidence: Annotated[tuple[Evidence, ...], Wire(_read_evidence, _write_evidence)]
 
     def canonical_bytes(self) -> bytes:
         """JCS(block), assembled from the parts' cached canonical bytes (keys in JCS order:

@@ -7,11 +7,10 @@ protocol/smt.py; this module does not depend on it.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Annotated, Final
 
-from protocol.encoding import JsonObject
+from protocol.codec import HASH, JsonCodec, items
 from protocol.errors import RootMismatchError, SmtProofError
-from protocol.fields import expect_object, parse_hex, read_list
 from protocol.hashing import HASH_SIZE, ZERO_HASH, Hash32, sha256
 
 SMT_DEPTH: Final = 256
@@ -52,7 +51,7 @@ def shared_prefix_bits(first: bytes, second: bytes) -> int:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SmtLeaf:
+class SmtLeaf(JsonCodec, what="smt leaf"):
     """A leaf as a proof carries it: enough to recompute its hash."""
 
     key_hash: Hash32
@@ -60,41 +59,16 @@ class SmtLeaf:
     value_hash: Hash32
     """SHA-256 of the record's canonical JSON bytes."""
 
-    def to_json(self) -> JsonObject:
-        return {"key_hash": self.key_hash.hex(), "value_hash": self.value_hash.hex()}
-
-    @classmethod
-    def from_json(cls, value: object) -> "SmtLeaf":
-        obj = expect_object(value, "smt leaf", ("key_hash", "value_hash"))
-        return cls(
-            key_hash=Hash32(parse_hex(obj["key_hash"], "key_hash", size=HASH_SIZE)),
-            value_hash=Hash32(parse_hex(obj["value_hash"], "value_hash", size=HASH_SIZE)),
-        )
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SmtProof:
+class SmtProof(JsonCodec, what="smt proof"):
     """The path from a root to where a key's leaf is, or would be."""
 
-    siblings: tuple[Hash32, ...]
+    siblings: Annotated[tuple[Hash32, ...], items(HASH, max_items=SMT_DEPTH)]
     """Sibling hashes from the root downward (depth 0 first), EMPTY_HASH included."""
     leaf: SmtLeaf | None
     """The leaf at the end of the path: the key's own (inclusion), another key's
     (non-inclusion), or None when the path ends at an empty subtree (non-inclusion)."""
-
-    def to_json(self) -> JsonObject:
-        return {
-            "siblings": [sibling.hex() for sibling in self.siblings],
-            "leaf": None if self.leaf is None else self.leaf.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "SmtProof":
-        obj = expect_object(value, "smt proof", ("siblings", "leaf"))
-        items = read_list(obj, "siblings", max_items=SMT_DEPTH)
-        siblings = tuple(Hash32(parse_hex(item, "siblings", size=HASH_SIZE)) for item in items)
-        leaf = None if obj["leaf"] is None else SmtLeaf.from_json(obj["leaf"])
-        return cls(siblings=siblings, leaf=leaf)
 
 
 def root_from_proof(key_hash: bytes, bottom_hash: bytes, siblings: Sequence[bytes]) -> Hash32:

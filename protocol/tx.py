@@ -6,20 +6,13 @@ per key, sorted by public key, so its canonical bytes (the tx_root leaf) are uni
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Annotated
 
+from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items, string
 from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError, SignatureError
-from protocol.fields import (
-    expect_object,
-    read_hex,
-    read_int,
-    read_list,
-    read_object,
-    read_str,
-)
-from protocol.hashing import HASH_SIZE, TAG_TX, Hash32, tagged_hash
+from protocol.hashing import TAG_TX, Hash32, tagged_hash
 from protocol.signing import (
-    PUBLIC_KEY_SIZE,
     SIGNATURE_SIZE,
     PublicKey,
     SigningKey,
@@ -31,29 +24,19 @@ PROTOCOL_VERSION = 1
 COSIGNATURES_MAX = 16
 """More signatures than any rule asks for (q validators plus a few co-signers)."""
 
-UNSIGNED_TX_FIELDS = (
-    "chain_id",
-    "protocol_version",
-    "type",
-    "sender",
-    "nonce",
-    "expires_at_ms",
-    "body",
-)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UnsignedTx:
+class UnsignedTx(JsonCodec, what="tx"):
     """What every signer of a transaction signs."""
 
     chain_id: Hash32
     """The chain this tx is valid on: SHA-256(TAG_GENESIS || JCS(genesis))."""
     protocol_version: int
-    type: str
+    type: Annotated[str, string(max_length=64)]
     """Transaction type, e.g. "credits.transfer"; contracts/ defines the bodies."""
     sender: PublicKey
     """The key whose nonce this tx consumes."""
-    nonce: int
+    nonce: Annotated[int, integer(minimum=1)]
     """Must equal the sender's last committed nonce + 1 (the first tx uses 1)."""
     expires_at_ms: int
     """Unix milliseconds; a block whose time_ms is later may not include it."""
@@ -65,30 +48,6 @@ class UnsignedTx:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_canonical", encode(self.to_json()))
 
-    def to_json(self) -> JsonObject:
-        return {
-            "chain_id": self.chain_id.hex(),
-            "protocol_version": self.protocol_version,
-            "type": self.type,
-            "sender": self.sender.hex(),
-            "nonce": self.nonce,
-            "expires_at_ms": self.expires_at_ms,
-            "body": self.body,
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "UnsignedTx":
-        obj = expect_object(value, "tx", UNSIGNED_TX_FIELDS)
-        return cls(
-            chain_id=Hash32(read_hex(obj, "chain_id", size=HASH_SIZE)),
-            protocol_version=read_int(obj, "protocol_version"),
-            type=read_str(obj, "type", max_length=64),
-            sender=PublicKey(read_hex(obj, "sender", size=PUBLIC_KEY_SIZE)),
-            nonce=read_int(obj, "nonce", minimum=1),
-            expires_at_ms=read_int(obj, "expires_at_ms"),
-            body=read_object(obj, "body"),
-        )
-
     def signing_bytes(self) -> bytes:
         """TAG_TX || JCS(unsigned tx): signed by every party, hashed into tx_id."""
         return TAG_TX + self._canonical
@@ -98,28 +57,19 @@ class UnsignedTx:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TxSignature:
+class TxSignature(JsonCodec, what="signature"):
     public_key: PublicKey
-    signature: bytes
-
-    def to_json(self) -> JsonObject:
-        return {"public_key": self.public_key.hex(), "signature": self.signature.hex()}
-
-    @classmethod
-    def from_json(cls, value: object) -> "TxSignature":
-        obj = expect_object(value, "signature", ("public_key", "signature"))
-        return cls(
-            public_key=PublicKey(read_hex(obj, "public_key", size=PUBLIC_KEY_SIZE)),
-            signature=read_hex(obj, "signature", size=SIGNATURE_SIZE),
-        )
+    signature: Annotated[bytes, hex_bytes(SIGNATURE_SIZE)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignedTx:
+class SignedTx(JsonCodec, what="signed tx"):
     """An unsigned tx and its signatures, one per key, sorted by public key."""
 
     tx: UnsignedTx
-    signatures: tuple[TxSignature, ...]
+    signatures: Annotated[
+        tuple[TxSignature, ...], items(codec_wire(TxSignature), max_items=COSIGNATURES_MAX)
+    ]
 
     _tx_id: Hash32 = field(init=False, repr=False, compare=False)
     _canonical: bytes = field(init=False, repr=False, compare=False)
@@ -145,18 +95,6 @@ class SignedTx:
     @property
     def signers(self) -> tuple[PublicKey, ...]:
         return tuple(s.public_key for s in self.signatures)
-
-    def to_json(self) -> JsonObject:
-        return {"tx": self.tx.to_json(), "signatures": [s.to_json() for s in self.signatures]}
-
-    @classmethod
-    def from_json(cls, value: object) -> "SignedTx":
-        obj = expect_object(value, "signed tx", ("tx", "signatures"))
-        signatures = read_list(obj, "signatures", max_items=COSIGNATURES_MAX)
-        return cls(
-            tx=UnsignedTx.from_json(read_object(obj, "tx")),
-            signatures=tuple(TxSignature.from_json(s) for s in signatures),
-        )
 
     def canonical_bytes(self) -> bytes:
         """JCS(signed tx): the tx_root leaf (equal to encode(self.to_json()))."""

@@ -1,24 +1,25 @@
 """The validator set and its commitment, validators_hash (DESIGN.md §3). Pure: no I/O."""
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from protocol.encoding import JsonObject, encode
+from protocol.codec import JsonCodec, integer, string
+from protocol.encoding import encode
 from protocol.errors import FieldTypeError, NoteError
-from protocol.fields import expect_object, read_hex, read_int, read_list, read_str
 from protocol.hashing import TAG_VALIDATORS, Hash32, tagged_hash
 from protocol.note import parse_verifier_key
-from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+from protocol.signing import PublicKey
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Validator:
+class Validator(JsonCodec, what="validator"):
     """One validator of the set."""
 
-    name: str
+    name: Annotated[str, string(max_length=128)]
     """Institution's note name: no spaces, no '+', e.g. "xiangshan-county"."""
     public_key: PublicKey
     """Ed25519 key that signs votes, proposals and checkpoint notes."""
-    note_verifier_key: str
+    note_verifier_key: Annotated[str, string(max_length=512)]
     """C2SP verifier key string `<name>+<8 hex key id>+<base64(0x01 || public_key)>`."""
 
     def __post_init__(self) -> None:
@@ -31,29 +32,13 @@ class Validator:
         if parsed.name != self.name or parsed.public_key != self.public_key:
             raise FieldTypeError("note_verifier_key does not match the name and public_key")
 
-    def to_json(self) -> JsonObject:
-        return {
-            "name": self.name,
-            "public_key": self.public_key.hex(),
-            "note_verifier_key": self.note_verifier_key,
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "Validator":
-        obj = expect_object(value, "validator", ("name", "public_key", "note_verifier_key"))
-        return cls(
-            name=read_str(obj, "name", max_length=128),
-            public_key=PublicKey(read_hex(obj, "public_key", size=PUBLIC_KEY_SIZE)),
-            note_verifier_key=read_str(obj, "note_verifier_key", max_length=512),
-        )
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ValidatorSet:
+class ValidatorSet(JsonCodec, what="validator set"):
     """Validators sorted by public key, and the quorum q of precommits a block needs."""
 
     validators: tuple[Validator, ...]
-    quorum: int
+    quorum: Annotated[int, integer(minimum=1)]
 
     def __post_init__(self) -> None:
         keys = [v.public_key for v in self.validators]
@@ -94,15 +79,6 @@ class ValidatorSet:
     def proposer(self, height: int, round_number: int) -> Validator:
         """Round-robin by height + round (DESIGN.md §4); no randomness needed."""
         return self.validators[(height + round_number) % self.size]
-
-    def to_json(self) -> JsonObject:
-        return {"validators": [v.to_json() for v in self.validators], "quorum": self.quorum}
-
-    @classmethod
-    def from_json(cls, value: object) -> "ValidatorSet":
-        obj = expect_object(value, "validator set", ("validators", "quorum"))
-        members = tuple(Validator.from_json(v) for v in read_list(obj, "validators"))
-        return cls(validators=members, quorum=read_int(obj, "quorum", minimum=1))
 
     @classmethod
     def create(cls, validators: list[Validator], quorum: int) -> "ValidatorSet":

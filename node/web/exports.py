@@ -1,8 +1,8 @@
 """CSV exports of projects, issuances and retirements (UTF-8 with BOM, so Excel reads 中文).
 
-Columns are the records' fields as docs/STATE.md names them; amounts stay integer kg. Rows
-are the typed records of contracts/ in their stored JSON form (to_json), so a cell shows
-exactly what the chain holds.
+Columns are the records' fields, taken from the record types themselves (so a field added
+to a record appears here too); amounts stay integer kg. Rows are the typed records of
+contracts/ in their stored JSON form (to_json), so a cell shows exactly what the chain holds.
 """
 
 import csv
@@ -10,52 +10,20 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from contracts.case_records import Retirement
+from contracts.credit_records import IssuanceBatch, Project
 from node.chain_view import ChainView
 from node.web.formatting import time_text
+from protocol.codec import field_names
 from protocol.encoding import JsonObject
 
 EXPORT_ROWS_MAX = 100_000
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 """= + - @ tab CR, and their fullwidth forms (＝＋－＠), which spreadsheets also evaluate."""
 
-PROJECT_COLUMNS = (
-    "project_id",
-    "name_zh",
-    "name_en",
-    "ecosystem",
-    "location",
-    "accounting_standard",
-    "owner",
-    "issuer",
-    "document_hashes",
-)
-ISSUANCE_COLUMNS = (
-    "batch_id",
-    "project_id",
-    "verification_id",
-    "vintage",
-    "quantity_kg",
-    "buffer_kg",
-    "retired_kg",
-    "cancelled_kg",
-    "tx_id",
-)
-RETIREMENT_COLUMNS = (
-    "retirement_id",
-    "kind",
-    "account_id",
-    "batch_id",
-    "quantity_kg",
-    "ranges",
-    "beneficiary",
-    "purpose",
-    "reason",
-    "case_id",
-    "confirmed_by",
-    "height",
-    "time_ms",
-    "time_utc8",
-)
+PROJECT_COLUMNS = field_names(Project)
+ISSUANCE_COLUMNS = field_names(IssuanceBatch)
+RETIREMENT_COLUMNS = (*field_names(Retirement), "time_utc8")
 
 
 class Record(Protocol):
