@@ -32,11 +32,18 @@ class ChaosRun:
         self.stale_removed: list[str] = []
 
     def network(
-        self, label: str, *, validators: int, tmpfs_mib: Mapping[str, int] | None = None
+        self,
+        label: str,
+        *,
+        validators: int,
+        tmpfs_mib: Mapping[str, int] | None = None,
+        relay: bool = False,
     ) -> ChaosNet:
         directory = Path(tempfile.mkdtemp(prefix=f"lantan-chaos-{label}-"))
         self.directories.append(directory)
-        net = ChaosNet(directory, self.fabric, validators=validators, tmpfs_mib=tmpfs_mib or {})
+        net = ChaosNet(
+            directory, self.fabric, validators=validators, tmpfs_mib=tmpfs_mib or {}, relay=relay
+        )
         self.nets.append(net)
         return net
 
