@@ -23,7 +23,7 @@ from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
 from node.net import LOCAL_HEARTBEAT_MS, LOG_FILE, PID_FILE, read_pid, validator_names
 from tests.chaos.namespaces import NODE_PORT, Fabric, Host, run
-from tests.chaos.relay_control import RelayProcess, relay_url
+from tests.chaos.relay_control import RelayProcess, link_specs, relay_url
 from tests.integration.network import LocalNet, wait_for
 
 OBSERVER = "observer"
@@ -64,9 +64,9 @@ class ChaosNet(LocalNet):
         self.hosts: dict[str, Host] = {name: fabric.add_host(name) for name in self.names}
         self.relay: RelayProcess | None = None
         if relay:
-            self.relay = RelayProcess(
-                directory, fabric, self.hosts, sources=self.names, targets=self.validators
-            )
+            specs = link_specs(self.hosts, sources=self.names, targets=self.validators)
+            prefix = ["ip", "netns", "exec", fabric.bridge]
+            self.relay = RelayProcess(directory, specs, prefix=prefix)
         for name in self.names:
             self._write_node_toml(name)
         for name, size in tmpfs_mib.items():

@@ -17,7 +17,8 @@ stalls, bytes each way.
 
 Usage (the harness starts it inside the bridge namespace):
     python -m tests.chaos.relay CONTROL_SOCKET LINKS_JSON
-LINKS_JSON: [{"name": "a>b", "namespace": ..., "listen_port": ..., "target": [addr, port]}]
+LINKS_JSON: [{"name": "a>b", "namespace_path": "/var/run/netns/<a's>", "listen_port": ...,
+              "target": [address, port], "seed": ...}]
 """
 
 import asyncio
@@ -284,7 +285,7 @@ def main(argv: list[str]) -> int:
             links.append(
                 Link(
                     name=spec["name"],
-                    namespace_fd=os.open(f"/var/run/netns/{spec['namespace']}", os.O_RDONLY),
+                    namespace_fd=os.open(spec["namespace_path"], os.O_RDONLY),
                     listen_port=int(spec["listen_port"]),
                     target=(spec["target"][0], int(spec["target"][1])),
                     chooser=random.Random(int(spec.get("seed", 0)) * 1000 + index),

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tests.chaos.namespaces import NODE_PORT, Fabric, Host
+from tests.chaos.namespaces import NODE_PORT, Host
 from tests.chaos.relay import RELAY_PORT_BASE, LinkFaults
 
 READY_TIMEOUT_S = 60.0
@@ -31,39 +31,36 @@ def relay_url(target: Host) -> str:
     return f"http://127.0.0.1:{RELAY_PORT_BASE + target.index}"
 
 
-class RelayProcess:
-    """One relay for every directed link from `sources` to `targets`."""
+def link_specs(
+    hosts: Mapping[str, Host], *, sources: list[str], targets: list[str], seed: int = 0
+) -> list[dict[str, Any]]:
+    """One relay link from every source to every other target, as the relay reads them."""
+    return [
+        {
+            "name": link_name(source, target),
+            "namespace_path": f"/var/run/netns/{hosts[source].namespace}",
+            "listen_port": RELAY_PORT_BASE + hosts[target].index,
+            "target": [hosts[target].address, NODE_PORT],
+            "seed": seed,
+        }
+        for source in sources
+        for target in targets
+        if source != target
+    ]
 
-    def __init__(
-        self,
-        directory: Path,
-        fabric: Fabric,
-        hosts: Mapping[str, Host],
-        *,
-        sources: list[str],
-        targets: list[str],
-        seed: int = 0,
-    ) -> None:
+
+class RelayProcess:
+    """The relay for the given links, started with `prefix` (e.g. `ip netns exec BRIDGE`)."""
+
+    def __init__(self, directory: Path, specs: list[dict[str, Any]], *, prefix: list[str]) -> None:
         self.control_path = directory / "relay.sock"
-        specs: list[dict[str, Any]] = [
-            {
-                "name": link_name(source, target),
-                "namespace": hosts[source].namespace,
-                "listen_port": RELAY_PORT_BASE + hosts[target].index,
-                "target": [hosts[target].address, NODE_PORT],
-                "seed": seed,
-            }
-            for source in sources
-            for target in targets
-            if source != target
-        ]
         self.links: list[str] = [str(spec["name"]) for spec in specs]
         links_path = directory / "relay-links.json"
         links_path.write_text(json.dumps(specs, indent=2))
         self._log = (directory / "relay.log").open("ab")
         self._process = subprocess.Popen(
-            ["ip", "netns", "exec", fabric.bridge, sys.executable, "-m", "tests.chaos.relay",
-             str(self.control_path), str(links_path)],
+            [*prefix, sys.executable, "-m", "tests.chaos.relay", str(self.control_path),
+             str(links_path)],
             stdout=subprocess.PIPE,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
