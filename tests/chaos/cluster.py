@@ -23,6 +23,7 @@ from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
 from node.net import LOCAL_HEARTBEAT_MS, LOG_FILE, PID_FILE, read_pid, validator_names
 from tests.chaos.namespaces import NODE_PORT, Fabric, Host, run
+from tests.chaos.relay_control import RelayProcess, link_specs, relay_url
 from tests.integration.network import LocalNet, wait_for
 
 OBSERVER = "observer"
@@ -47,6 +48,7 @@ class ChaosNet(LocalNet):
         *,
         validators: int,
         tmpfs_mib: Mapping[str, int] = {},
+        relay: bool = False,
     ) -> None:
         super().__init__(directory)
         self.http.close()
@@ -60,6 +62,11 @@ class ChaosNet(LocalNet):
         (self.directory / GENESIS_FILE).write_text(json.dumps(document.to_json(), indent=2))
         self.names = [*validator_names(self.directory), OBSERVER]
         self.hosts: dict[str, Host] = {name: fabric.add_host(name) for name in self.names}
+        self.relay: RelayProcess | None = None
+        if relay:
+            specs = link_specs(self.hosts, sources=self.names, targets=self.validators)
+            prefix = ["ip", "netns", "exec", fabric.bridge]
+            self.relay = RelayProcess(directory, specs, prefix=prefix)
         for name in self.names:
             self._write_node_toml(name)
         for name, size in tmpfs_mib.items():
@@ -80,13 +87,16 @@ class ChaosNet(LocalNet):
             port=NODE_PORT,
             observer=observer,
             heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
-            peers=tuple(
-                PeerConfig(name=peer, url=f"http://{self.hosts[peer].address}:{NODE_PORT}")
-                for peer in peers
-            ),
+            peers=tuple(PeerConfig(name=peer, url=self._peer_url(peer)) for peer in peers),
         )
         (self.directory / name).mkdir(exist_ok=True)
         (self.directory / name / CONFIG_FILE).write_text(render_config(config))
+
+    def _peer_url(self, peer: str) -> str:
+        """The peer's real address, or the relay's listener for it on this host's loopback."""
+        if self.relay is not None:
+            return relay_url(self.hosts[peer])
+        return f"http://{self.hosts[peer].address}:{NODE_PORT}"
 
     # --- disks ---------------------------------------------------------------------------
 
@@ -195,6 +205,8 @@ class ChaosNet(LocalNet):
         return wait_for(named, 30, "a proposer")
 
     def close(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
         for process in self.processes.values():
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGCONT)

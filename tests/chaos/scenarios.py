@@ -32,10 +32,15 @@ class Lengths:
     skew_s: float
     disk_full_s: float
     kills: int
+    delay_loss_s: float
 
 
-FULL = Lengths(isolate_s=30, split_s=30, sigstop_s=20, skew_s=20, disk_full_s=20, kills=20)
-QUICK = Lengths(isolate_s=10, split_s=12, sigstop_s=8, skew_s=5, disk_full_s=6, kills=3)
+FULL = Lengths(
+    isolate_s=30, split_s=30, sigstop_s=20, skew_s=20, disk_full_s=20, kills=20, delay_loss_s=60
+)
+QUICK = Lengths(
+    isolate_s=10, split_s=12, sigstop_s=8, skew_s=5, disk_full_s=6, kills=3, delay_loss_s=20
+)
 
 
 @dataclass(slots=True)

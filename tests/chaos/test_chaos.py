@@ -11,13 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.chaos import byzantine, scenarios
+from tests.chaos import byzantine, delay_loss, scenarios
 from tests.chaos.cluster import ChaosNet, faketime_library
 from tests.chaos.harness import ChaosRun
 from tests.chaos.load import Load
 from tests.chaos.scenarios import FULL, QUICK, Record
 
 LENGTHS = FULL if os.environ.get("LANTAN_CHAOS_FULL") == "1" else QUICK
+RELAY_IN_QUICK = os.environ.get("LANTAN_CHAOS_RELAY") == "1"
 DISK_VICTIM = "xiamen-ptc"
 DISK_MIB = 24
 
@@ -109,5 +110,35 @@ def test_byzantine_with_partitions(chaos: ChaosRun, records: list[Record]) -> No
     finally:
         if process is not None:
             process.close()
+        load.close()
+        net.close()
+
+
+def test_delay_and_loss(chaos: ChaosRun, records: list[Record]) -> None:
+    if LENGTHS is QUICK and not RELAY_IN_QUICK:
+        pytest.skip(
+            "delay/loss through the userspace relay runs in scripts/chaos --full (its own "
+            "network does not fit the quick run's 4 minutes; LANTAN_CHAOS_RELAY=1 adds it)"
+        )
+    net = chaos.network("relay", validators=3, relay=True)
+    load = Load(net)
+    try:
+        net.up()
+        record = delay_loss.delay_and_loss(net, load, LENGTHS)
+        check(record, records)
+        stages = record.notes["stages"]
+        for label, stage in stages.items():
+            assert stage["heights"] > 0, f"the chain stopped in stage {label}: {stage}"
+            assert stage["acknowledged"] > 0, f"no tx committed in stage {label}: {stage}"
+        for side in ("lossy_links", "other_links"):
+            for label, low, high in (("wan_50ms", 40, 60), ("fault", 150, 250)):
+                seen = stages[label][side]
+                assert all(n > 0 for n in seen["delayed_chunks_per_link"].values()), seen
+                assert low <= seen["mean_delay_ms"] <= high, seen
+            assert stages["baseline"][side]["delayed_chunks"] == 0, stages["baseline"]
+        fault = stages["fault"]
+        assert fault["lossy_links"]["resets"] + fault["lossy_links"]["stalls"] > 0, fault
+        assert fault["other_links"]["resets"] + fault["other_links"]["stalls"] == 0, fault
+    finally:
         load.close()
         net.close()
