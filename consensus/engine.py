@@ -144,6 +144,7 @@ def start_replica(
         sign_from_height=sign_from,
         decisions=_recent(recent_commits or {}, height, config.decisions_kept),
         blocks=_held(config, held_payloads or {}, held_blocks(signer_state)),
+        own_votes_forgotten=(height, signer_state.round) if resumes else None,
     )
     out: list[Action] = [Broadcast(message=StatusMessage(height=height))]
     state = start_round(state, signer_state.round if resumes else 0, out)
