@@ -434,6 +434,8 @@ class Simulation:
 
     def _evidence(self, replica: Replica, found: EvidenceFound) -> None:
         self.stats.evidence += 1
+        if isinstance(found.evidence, LockViolationEvidence):
+            self.stats.lock_violations += 1
         self._note_evidence(replica, found.evidence)
         if replica.honest:
             # The node gossips evidence to its peers (runtime.add_evidence), then again
