@@ -4,10 +4,11 @@ from protocol.encoding import decode
 from protocol.evidence import evidence_from_json
 from protocol.lock_violation import LockViolationEvidence
 from tests.vectors import lock_violation_example as example
+from tests.vectors.protocol_examples import DOC
 
 
 def test_protocol_md_example_is_current() -> None:
-    document = example.DOC.read_text()
+    document = DOC.read_text()
     expected = example.document_with_example(document, example.build_section().markdown())
     assert document == expected, "run: python -m tests.vectors.lock_violation_example --rewrite"
 
