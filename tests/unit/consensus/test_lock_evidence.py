@@ -108,3 +108,24 @@ def test_certificates_of_different_rounds_name_the_validator_that_broke_its_lock
     # Reported once: the same certificates again add nothing.
     _, again = h.receive(state, message, sender=1)
     assert not [a for a in again if isinstance(a, EvidenceFound)]
+
+
+def test_a_decided_height_is_searched_for_broken_locks():
+    """No fork: 2 precommitted X in round 0, then helped decide Y in round 1 without a POL."""
+    h = Harness(n=3, quorum=2)
+    state, _ = h.start(0)
+    for vote in (h.vote(1, PRE, 0, X), h.vote(2, PRE, 0, X), h.vote(2, COM, 0, X)):
+        state, _ = h.receive(state, vote, sender=1)
+    proposal = h.proposal(1, b"block y")
+    state, _ = h.receive(state, proposal, sender=h.proposer_index(1, 1))
+    state, _ = feed(state, validated(proposal))
+    votes = (h.vote(1, PRE, 1, Y), h.vote(2, PRE, 1, Y), h.vote(1, COM, 1, Y), h.vote(2, COM, 1, Y))
+    committed = []
+    for vote in votes:
+        state, actions = h.receive(state, vote, sender=1)
+        committed += [a for a in actions if isinstance(a, CommitBlock)]
+    assert [c.block_hash for c in committed] == [Y]
+    state, actions = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    found = [a.evidence for a in actions if isinstance(a, EvidenceFound)]
+    assert [e.offender for e in found] == [h.key(2)]
+    assert isinstance(found[0], LockViolationEvidence) and list(found[0].window) == [0]
