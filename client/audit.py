@@ -32,6 +32,7 @@ from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import ProtocolError
 from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.signature_cache import SignatureCache
 from protocol.signing import PublicKey
@@ -104,6 +105,12 @@ def recorded_misbehaviour(
         what = (
             f"signed two {vote.type.value}s at height {vote.height} round {vote.round} "
             "for different blocks"
+        )
+    elif isinstance(evidence, LockViolationEvidence):
+        lock, later = evidence.precommit.vote, evidence.prevote.vote
+        what = (
+            f"broke its lock at height {lock.height}: precommitted a block in round "
+            f"{lock.round}, prevoted another in round {later.round} with no POL in between"
         )
     else:
         what = f"signed two checkpoint roots for log size {evidence.size}"

@@ -15,6 +15,7 @@ from consensus.messages import Message
 from consensus.signer_state import SignerState
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence
 from protocol.signing import PublicKey
 from protocol.votes import CommitCertificate
 
@@ -96,9 +97,12 @@ class CommitBlock:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvidenceFound:
-    """Two conflicting votes signed by one key: gossip and include it in a block."""
+    """Conflicting votes signed by one key: gossip and include it in a block.
 
-    evidence: DuplicateVoteEvidence
+    Two votes in one slot, or a prevote against the key's own lock (ADR 0012).
+    """
+
+    evidence: DuplicateVoteEvidence | LockViolationEvidence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,12 +11,13 @@ from dataclasses import replace
 from consensus.actions import Action, CommitBlock
 from consensus.events import CommitApplied
 from consensus.intake import on_message, request_validation
+from consensus.lock_evidence import report_lock_violations
 from consensus.messages import CommitMessage
 from consensus.rounds import start_round
 from consensus.state import ReplicaState, Step
 from consensus.votes_tally import VoteTally
 from protocol.hashing import Hash32
-from protocol.votes import CommitCertificate, VoteType
+from protocol.votes import CommitCertificate, SignedVote, VoteType
 
 
 def decide(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
@@ -78,6 +79,15 @@ def enter_next_height(
     """Lines 52-54 on CommitApplied: reset the per-height state and StartRound(0)."""
     if state.step is not Step.COMMITTING or applied.height != state.height:
         return state
+    # The decided height's votes are complete enough now to look for broken locks.
+    state = report_lock_violations(
+        state,
+        _all_votes(state.votes),
+        state.validators,
+        out,
+        height=state.height,
+        own_votes_held=True,
+    )
     height = state.height + 1
     signer = state.signer
     if signer.height != height:
@@ -106,8 +116,20 @@ def enter_next_height(
         timeouts=(),
         future=(),
         evidence_slots=frozenset(e for e in state.evidence_slots if e[1] >= state.height),
+        lock_evidence_reported=frozenset(
+            e for e in state.lock_evidence_reported if e[1] >= state.height
+        ),
     )
     state = start_round(state, 0, out)
     for received in future:
         state = on_message(state, received, out)
     return state
+
+
+def _all_votes(tally: VoteTally) -> list[SignedVote]:
+    return [
+        vote
+        for vote_type in VoteType
+        for round_number in tally.rounds(vote_type)
+        for vote in tally.in_round(round_number, vote_type)
+    ]

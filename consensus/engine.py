@@ -144,6 +144,7 @@ def start_replica(
         sign_from_height=sign_from,
         decisions=_recent(recent_commits or {}, height, config.decisions_kept),
         blocks=_held(config, held_payloads or {}, held_blocks(signer_state)),
+        own_votes_forgotten=_forgotten(signer_state, height),
     )
     out: list[Action] = [Broadcast(message=StatusMessage(height=height))]
     state = start_round(state, signer_state.round if resumes else 0, out)
@@ -151,6 +152,17 @@ def start_replica(
         state = _resend_last_vote(state, out)
     state = apply_rules(state, out)
     return state, _with_persist_first(state, signer_state, out)
+
+
+def _forgotten(signer: SignerState, height: int) -> tuple[int, int] | None:
+    """Rounds of height whose own votes a restart forgot: up to the last signed round, or
+    all of them when the signer state is ahead of the ledger (restored data)."""
+    if signer.height == height:
+        return (height, signer.round)
+    return (height, ROUND_FORGOTTEN_ALL) if signer.height > height else None
+
+
+ROUND_FORGOTTEN_ALL = 1 << 53
 
 
 def _recent(

@@ -66,8 +66,8 @@ def fork_evidence(
 
     Requires ours.height == theirs.height and ours.block_hash != theirs.block_hash. A
     validator that signed no two votes in one slot (it precommitted one block and later
-    prevoted another against its lock) is not named: that needs lock-violation evidence,
-    which protocol v1 does not have.
+    prevoted another against its lock) is not named here: that is lock-violation evidence
+    (consensus/lock_evidence.py, ADR 0012), which needs the prevotes of the rounds between.
     """
     assert ours.height == theirs.height and ours.block_hash != theirs.block_hash
     mine = [*certificate_votes(ours, chain_id, verify), *seen]

@@ -11,7 +11,8 @@ from consensus.actions import Action, EvidenceFound, ForkDetected, Send, Validat
 from consensus.catchup import ask_for_commits, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
-from consensus.fork_evidence import fork_evidence
+from consensus.fork_evidence import certificate_votes, fork_evidence
+from consensus.lock_evidence import report_lock_violations
 from consensus.messages import (
     CERTIFICATES_MAX,
     BlockPayload,
@@ -260,12 +261,34 @@ def _on_fork(
         if slot not in state.evidence_slots:
             out.append(EvidenceFound(evidence=evidence))
             state = replace(state, evidence_slots=state.evidence_slots | {slot})
+    # Certificates of different rounds: the validator in both may have voted against its
+    # lock without signing two votes in one slot (ADR 0012).
+    certified = [
+        *certificate_votes(ours, config.chain_id, config.verify),
+        *certificate_votes(theirs, config.chain_id, config.verify),
+    ]
+    state = report_lock_violations(
+        state,
+        [*certified, *seen, *shown],
+        state.decided_validators[theirs.height],
+        out,
+        height=theirs.height,
+        own_votes_held=_own_votes_held(state, theirs.height),
+    )
     if state.fork_height is not None:
         return state
     out.append(ForkDetected(height=theirs.height, ours=ours, theirs=theirs))
     answer = CertificatesMessage(certificates=(ours,), votes=tuple(seen))
     out.append(Send(to=received.sender, message=answer))
     return replace(state, fork_height=theirs.height)
+
+
+def _own_votes_held(state: ReplicaState, height: int) -> bool:
+    """Our tally of height holds our own votes: this height, or the previous one if we
+    went through it (after a restart the previous height's tally is empty)."""
+    if height == state.height:
+        return True
+    return height == state.height - 1 and state.previous_validators is not None
 
 
 def _votes_of_height(state: ReplicaState, height: int) -> list[SignedVote]:

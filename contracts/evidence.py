@@ -7,7 +7,9 @@ or already recorded evidence makes the whole block invalid, like an inadmissible
 check_evidence is the one rule: the node runs it before it pools or gossips evidence from
 a peer (a forged item must never reach a proposal), and record_evidence runs it again in
 every block. Evidence counts only for this chain: both votes name its chain_id, both
-checkpoint notes carry its origin.
+checkpoint notes carry its origin. Lock-violation evidence (ADR 0012) is counted against
+the set that holds the offender: each round of its window needs the non-B prevotes of
+q members.
 """
 
 from typing import NoReturn
@@ -22,6 +24,7 @@ from contracts.validator_sets import current_validator_set, next_validator_set
 from protocol.errors import NoteError
 from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence
 from protocol.note import (
     Checkpoint,
     checkpoint_origin,
@@ -30,7 +33,7 @@ from protocol.note import (
     verify_signed_note,
 )
 from protocol.signing import VerifySignature, verify_signature
-from protocol.validators import Validator
+from protocol.validators import Validator, ValidatorSet
 
 EVIDENCE_INDEX = -1
 """InvalidBlockError.index for a fault in the block's evidence list rather than a tx."""
@@ -54,19 +57,25 @@ def check_evidence(
     """Raise InvalidBlockError unless evidence may be recorded on view now.
 
     It must be new, name a validator of the current or next set, belong to chain_id and
-    carry two verifying signatures over conflicting statements. Signatures are checked
-    through verify, so a node that checked them at intake answers from its cache.
+    carry verifying signatures over conflicting statements; lock-violation evidence must
+    also rule out a POL in every round of its window (evidence_pol_not_excluded).
+    Signatures are checked through verify, so a node that checked them at intake answers
+    from its cache.
     """
     evidence_hash = evidence.hash()
     if is_evidence_recorded(view, evidence_hash):
         _invalid("evidence_duplicate", evidence_hash.hex())
-    validator = _offending_validator(view, evidence)
+    validators = _offender_set(view, evidence)
     if isinstance(evidence, DuplicateVoteEvidence):
         if evidence.vote_a.vote.chain_id != chain_id:
             _invalid("evidence_wrong_chain", evidence.vote_a.vote.chain_id.hex())
         if not evidence.is_valid(verify):
             _invalid("evidence_bad_signature", evidence_hash.hex())
+    elif isinstance(evidence, LockViolationEvidence):
+        _check_lock_violation(evidence, validators, chain_id, verify)
     else:
+        validator = validators.by_key(evidence.offender)
+        assert validator is not None
         _check_checkpoint_evidence(evidence, validator, checkpoint_origin(chain_id), verify)
 
 
@@ -89,12 +98,40 @@ def record_evidence(
     return record
 
 
-def _offending_validator(view: StateView, evidence: Evidence) -> Validator:
+def _offender_set(view: StateView, evidence: Evidence) -> ValidatorSet:
+    """The current set if it holds the offender, else the next one if it does."""
     for validators in (current_validator_set(view), next_validator_set(view)):
-        validator = validators.by_key(evidence.offender)
-        if validator is not None:
-            return validator
+        if validators.contains(evidence.offender):
+            return validators
     raise InvalidBlockError(EVIDENCE_INDEX, "evidence_not_a_validator", evidence.offender.hex())
+
+
+def _check_lock_violation(
+    evidence: LockViolationEvidence,
+    validators: ValidatorSet,
+    chain_id: Hash32,
+    verify: VerifySignature,
+) -> None:
+    """This chain's votes; in every window round, q members of the set prevoted something
+    other than the block the prevote named; every signature verifies.
+
+    Counted against the set holding the offender: the state keeps no older sets (ADR 0012).
+    """
+    if evidence.precommit.vote.chain_id != chain_id:
+        _invalid("evidence_wrong_chain", evidence.precommit.vote.chain_id.hex())
+    for signed in evidence.window_prevotes:
+        if not validators.contains(signed.validator):
+            _invalid("evidence_not_a_validator", signed.validator.hex())
+    needed = validators.quorum
+    for round_number in evidence.window:
+        found = len(evidence.voters_in(round_number))
+        if found < needed:
+            _invalid(
+                "evidence_pol_not_excluded",
+                f"round {round_number}: {found} prevotes not for the block, {needed} needed",
+            )
+    if not evidence.is_valid(verify):
+        _invalid("evidence_bad_signature", evidence.hash().hex())
 
 
 def _check_checkpoint_evidence(

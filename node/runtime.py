@@ -43,6 +43,7 @@ from consensus.signer_state import SignerState
 from contracts.errors import ContractError, InvalidBlockError
 from contracts.evidence import EVIDENCE_INDEX, check_evidence
 from node.chain_events import ChainEvents
+from node.evidence_gossip import EvidenceRegossip
 from node.ledger import ForkError, InvalidProposalError, Ledger, PreparedBlock
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
@@ -138,6 +139,8 @@ class NodeRuntime:
         self.replica: ReplicaState | None = None
         self.halted: str | None = None
         self.evidence_pool: dict[bytes, Evidence] = {}
+        self._regossip = EvidenceRegossip()
+        self._regossip_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-worker")
         self._held_start: CommitApplied | None = None
@@ -161,11 +164,13 @@ class NodeRuntime:
             extra={"height": self.ledger.height + 1},
         )
         self._loop_task = asyncio.create_task(self._run())
+        self._regossip_task = asyncio.create_task(self._regossip_loop())
 
     async def stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in (self._loop_task, self._regossip_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         self._worker.shutdown(wait=True)
 
     def submit(self, item: _Item) -> None:
@@ -476,8 +481,22 @@ class NodeRuntime:
             return False
         self.evidence_pool[key] = evidence
         self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
+        self._regossip.pooled(key, self.clock.now_ms())
         self.work_arrived()
         return True
+
+    def regossip_evidence(self) -> int:
+        """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
+        halted: after a fork no block records it, and the other side may have missed it."""
+        due = self._regossip.due(self.evidence_pool, self.clock.now_ms())
+        for evidence in due:
+            self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
+        return len(due)
+
+    async def _regossip_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.regossip_evidence()
 
     def stalled(self) -> str | None:
         """Why consensus is not live, for /readyz; None when it is. Sets the metric too.

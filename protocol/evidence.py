@@ -1,8 +1,9 @@
 """Evidence of misbehaviour: two conflicting statements signed by one validator key. Pure.
 
-Two kinds (DESIGN.md §4): conflicting votes (same type, height and round, different block)
-and conflicting checkpoint signatures (two roots for one log size). Both statements are
-stored in a canonical order, so one offence always yields one evidence_hash.
+Three kinds (DESIGN.md §4): conflicting votes (same type, height and round, different block),
+conflicting checkpoint signatures (two roots for one log size), and a prevote against a
+lock (protocol/lock_violation.py, ADR 0012). Statements are stored in a canonical order,
+so one offence always yields one evidence_hash.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError
 from protocol.fields import expect_object, read_hex, read_int, read_object, read_str
 from protocol.hashing import TAG_EVIDENCE, Hash32, tagged_hash
+from protocol.lock_violation import LockViolationEvidence
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote
 
@@ -102,11 +104,11 @@ class ConflictingCheckpointEvidence:
         return tagged_hash(TAG_EVIDENCE, encode(self.to_json()))
 
 
-Evidence = DuplicateVoteEvidence | ConflictingCheckpointEvidence
+Evidence = DuplicateVoteEvidence | ConflictingCheckpointEvidence | LockViolationEvidence
 
 
 def evidence_from_json(value: object) -> Evidence:
-    """Decode either kind of evidence; the type field selects it."""
+    """Decode any kind of evidence; the type field selects it."""
     if not isinstance(value, dict):
         raise FieldTypeError("evidence: expected an object")
     kind = value.get("type")
@@ -125,4 +127,6 @@ def evidence_from_json(value: object) -> Evidence:
             note_a=read_str(obj, "note_a", max_length=8192),
             note_b=read_str(obj, "note_b", max_length=8192),
         )
+    if kind == LockViolationEvidence.KIND:
+        return LockViolationEvidence.from_json(value)
     raise FieldTypeError(f"evidence: unknown type {kind!r}")

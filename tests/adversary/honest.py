@@ -15,6 +15,7 @@ from client.audit_cli import register_audit
 from genesis.network import GENESIS_FILE
 from protocol.evidence import ConflictingCheckpointEvidence, evidence_from_json
 from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence
 from protocol.note import Checkpoint, checkpoint_origin, parse_signed_note
 from tests.adversary.conftest import AdversaryNet
 from tests.integration.network import LocalNet, wait_for
@@ -137,7 +138,11 @@ def _evidence_problem(value: Any, chain_id: Hash32) -> str | None:
             if checkpoint.origin != origin:
                 return f"a note of another log: {checkpoint.origin[:80]}"
         return None
-    for signed in (evidence.vote_a, evidence.vote_b):
+    if isinstance(evidence, LockViolationEvidence):
+        signed_votes = (evidence.precommit, evidence.prevote, *evidence.window_prevotes)
+    else:
+        signed_votes = (evidence.vote_a, evidence.vote_b)
+    for signed in signed_votes:
         if signed.vote.chain_id != chain_id:
             return f"a vote of chain {signed.vote.chain_id.hex()[:16]}"
     if not evidence.is_valid():

@@ -48,6 +48,8 @@ class SimStats:
     partitions: int = 0
     multi_round_heights: int = 0
     evidence: int = 0
+    lock_violations: int = 0
+    """Lock-violation evidence found (ADR 0012): how amnesia forks are named."""
     dropped: int = 0
     partitioned: int = 0
     duplicated: int = 0

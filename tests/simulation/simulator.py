@@ -38,12 +38,14 @@ from consensus import (
     held_blocks,
     initial_signer_state,
 )
-from protocol.evidence import DuplicateVoteEvidence
+from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence
 from protocol.validators import ValidatorSet
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
 from tests.simulation.canaries import engine_for
+from tests.simulation.evidence_gossip import EvidencePools
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
 from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
@@ -117,6 +119,7 @@ class Simulation:
         byzantine = frozenset(self.public_keys[i] for i in scenario.byzantine_keys)
         self.checker = SafetyChecker(CHAIN_ID, verify, byzantine, options.check_certificates)
         self.evidence_offenders: set[int] = set()
+        self.evidence_pools = EvidencePools()
         self.faults = fault_timeline(scenario)
         if scenario.kind is Kind.LOCK_TRAP:
             self.network.drop_filter = add_lock_trap(
@@ -160,6 +163,7 @@ class Simulation:
             return
         replica.state = None
         replica.timers = []
+        self.evidence_pools.forget(replica.name)
         self.stats.crashes += 1
 
     def _restart(self, replica: Replica, *, lose_signer_state: bool) -> None:
@@ -267,22 +271,24 @@ class Simulation:
         times = [r.timers[0] for r in self.replicas.values() if r.timers]
         if self.faults:
             times.append(self.faults[0][0])
-        delivery = self.network.next_delivery_ms()
-        if delivery is not None:
-            times.append(delivery)
+        for later in (self.network.next_delivery_ms(), self.evidence_pools.next_ms()):
+            if later is not None:
+                times.append(later)
         return min(times) if times else None
 
     def _process_due(self, now: int) -> None:
         while self.faults and self.faults[0][0] <= now:
             _, _, kind, detail = heapq.heappop(self.faults)
             self._apply_fault(kind, detail)
+        for name, evidence in self.evidence_pools.due(now):
+            self._gossip(self.replicas[name], evidence)
         while (due := self.network.pop_due(now)) is not None:
             sender, destination, payload = due
             replica = self.replicas[destination]
             if replica.state is not None:
                 assert isinstance(payload, tuple)
                 key, message = payload
-                if isinstance(message, DuplicateVoteEvidence):
+                if isinstance(message, DuplicateVoteEvidence | LockViolationEvidence):
                     self._note_evidence(replica, message)
                 elif replica.halted:
                     # Halted replicas answer live ones only: two halted replicas would
@@ -361,10 +367,19 @@ class Simulation:
             for destination in self.names_by_key.get(sender, []):
                 self.network.send(replica.name, destination, answer, self.clock.now_ms)
 
-    def _note_evidence(self, replica: Replica, evidence: DuplicateVoteEvidence) -> None:
+    def _note_evidence(self, replica: Replica, evidence: Evidence) -> None:
+        """Received by gossip: the node checks and pools it, and re-gossips the pool."""
         for index, key in self.public_keys.items():
             if key == evidence.offender:
                 replica.evidence_against.add(index)
+        if replica.honest:
+            self.evidence_pools.add(replica.name, evidence, self.clock.now_ms)
+
+    def _gossip(self, replica: Replica, evidence: Evidence) -> None:
+        payload = (replica.signer.public_key, evidence)
+        for destination in self.replicas:
+            if destination != replica.name:
+                self.network.send(replica.name, destination, payload, self.clock.now_ms)
 
     def _transmit(self, replica: Replica, action: Send | Broadcast) -> None:
         message: Message = action.message
@@ -418,13 +433,13 @@ class Simulation:
 
     def _evidence(self, replica: Replica, found: EvidenceFound) -> None:
         self.stats.evidence += 1
+        if isinstance(found.evidence, LockViolationEvidence):
+            self.stats.lock_violations += 1
         self._note_evidence(replica, found.evidence)
         if replica.honest:
-            # The node gossips evidence to its peers (runtime.add_evidence).
-            payload = (replica.signer.public_key, found.evidence)
-            for destination in self.replicas:
-                if destination != replica.name:
-                    self.network.send(replica.name, destination, payload, self.clock.now_ms)
+            # The node gossips evidence to its peers (runtime.add_evidence), then again
+            # from its pool until it is recorded (evidence_pools).
+            self._gossip(replica, found.evidence)
         offender = found.evidence.offender
         for index, key in self.public_keys.items():
             if key == offender:

@@ -41,6 +41,8 @@ class Tally:
     liveness_failures: list[str] = field(default_factory=list)
     forks: int = 0
     forks_unnamed: list[int] = field(default_factory=list)
+    forks_named_by_lock_evidence: list[int] = field(default_factory=list)
+    """Forked runs in which lock-violation evidence was found (amnesia, ADR 0012)."""
 
     def add(self, kind: Kind, seed: int, result: SimResult) -> None:
         self.seeds += 1
@@ -54,6 +56,8 @@ class Tally:
             self.forks += 1
             if not result.fork_accounted:
                 self.forks_unnamed.append(seed)
+            elif result.stats.lock_violations:
+                self.forks_named_by_lock_evidence.append(seed)
 
 
 def _replay(kind: Kind, seed: int, height: int) -> str:
@@ -101,7 +105,8 @@ def _summary(tallies: dict[Kind, Tally], elapsed_s: float, *, final: bool) -> No
         print(
             f"  {kind.value:12} seeds={t.seeds} violations={len(t.violations)} "
             f"liveness_failures={len(t.liveness_failures)} forks={t.forks} "
-            f"forks_unnamed={len(t.forks_unnamed)}",
+            f"forks_unnamed={len(t.forks_unnamed)}"
+            + (f" named_by_lock_evidence={t.forks_named_by_lock_evidence}" if t.forks else ""),
             flush=True,
         )
 

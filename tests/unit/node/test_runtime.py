@@ -583,3 +583,33 @@ def _deferred(action: Any) -> Any:
     from node.runtime import _Deferred
 
     return _Deferred(action)
+
+
+def test_pooled_evidence_is_gossiped_again_until_recorded_and_bounded(tmp_path: Path) -> None:
+    """Issue 21 (seed 1021241): one lost broadcast must not lose the evidence."""
+
+    async def main() -> None:
+        router, clock = Router(), FakeClock()
+        runtime = make_runtime(tmp_path / "solo", VALIDATOR_KEYS[0], clock, router)
+        try:
+            evidence = duplicate_vote()
+            runtime.add_evidence(evidence)
+            assert runtime.regossip_evidence() == 0  # just broadcast
+            clock.now += 2_000
+            assert runtime.regossip_evidence() == 1
+            assert runtime.regossip_evidence() == 0  # next one after 4 s
+            sends = 2  # the broadcast and the first re-send
+            for _ in range(40):
+                clock.now += 60_000
+                sends += runtime.regossip_evidence()
+            assert sends == 17  # the broadcast and 16 re-sends, then it stops
+            other = duplicate_vote(VALIDATOR_KEYS[1])
+            runtime.add_evidence(other)
+            del runtime.evidence_pool[other.hash()]  # recorded by a block
+            clock.now += 2_000
+            assert runtime.regossip_evidence() == 0
+        finally:
+            await runtime.stop()
+            runtime.ledger.store.close()
+
+    asyncio.run(main())

@@ -1,0 +1,49 @@
+"""The simulated evidence pools re-send like the node's: doubling, bounded, lost in a crash."""
+
+import pytest
+
+from genesis.example.parties import party_key
+from protocol.evidence import DuplicateVoteEvidence
+from protocol.hashing import Hash32
+from protocol.votes import Vote, VoteType, sign_vote
+from tests.simulation.evidence_gossip import RESENDS_MAX, EvidencePools
+from tests.simulation.sim_config import CHAIN_ID
+
+pytestmark = pytest.mark.simulation
+
+
+def _evidence() -> DuplicateVoteEvidence:
+    key = party_key("xiamen-ptc")
+    votes = [
+        sign_vote(
+            Vote(
+                type=VoteType.PREVOTE,
+                chain_id=CHAIN_ID,
+                height=1,
+                round=0,
+                block_hash=Hash32(bytes([fill]) * 32),
+            ),
+            key,
+        )
+        for fill in (1, 2)
+    ]
+    return DuplicateVoteEvidence.create(*votes)
+
+
+def test_pooled_evidence_is_resent_with_a_doubling_interval_a_bounded_number_of_times():
+    pools, evidence = EvidencePools(), _evidence()
+    assert pools.add("v0", evidence, 0) and not pools.add("v0", evidence, 0)
+    times: list[int] = []
+    now = 0
+    while (later := pools.next_ms()) is not None:
+        now = later
+        times.extend(now for _ in pools.due(now))
+    assert times[:4] == [400, 1200, 2800, 6000]  # 400, 800, 1,600, 3,200 ms apart
+    assert len(times) == RESENDS_MAX
+
+
+def test_a_crash_forgets_the_pool():
+    pools = EvidencePools()
+    pools.add("v0", _evidence(), 0)
+    pools.forget("v0")
+    assert pools.due(10_000) == []
