@@ -12,7 +12,6 @@ import pytest
 
 from consensus import (
     CommitBlock,
-    EngineConfig,
     MessageReceived,
     ProposalSubmitted,
     ProposalValidated,
@@ -22,7 +21,6 @@ from consensus import (
     initial_signer_state,
     message_from_json,
 )
-from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignedStep
 from contracts.admission import committed_nonce
 from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
@@ -30,7 +28,7 @@ from node.chain_events import ChainEvents
 from node.ledger import block_hash_of_payload
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
-from node.runtime import NodeRuntime, RuntimeSettings, _StartCheck
+from node.runtime import NodeRuntime, RuntimeSettings, _StartCheck, validator_engine_config
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.transport import PeerTransport
 from protocol.encoding import JsonObject, decode, encode
@@ -123,13 +121,7 @@ def make_runtime(
     runtime = NodeRuntime(
         ledger=ledger,
         key=key,
-        engine_config=EngineConfig(
-            chain_id=ledger.chain_id,
-            signer=Ed25519Signer(key),
-            verify=verify_ed25519,
-            hash_payload=block_hash_of_payload,
-            timeouts=TIMEOUTS,
-        ),
+        engine_config=validator_engine_config(ledger.chain_id, key, TIMEOUTS),
         signer_file=signer_file,
         transport=cast(PeerTransport, FakeTransport(router or Router(), key)),
         mempool=mempool,
