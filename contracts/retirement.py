@@ -28,23 +28,15 @@ from protocol.signing import PublicKey
 def apply_credits_retire(env: TxEnv, body: CreditsRetireBody) -> None:
     account = require_account(env, body.account_id)
     require_account_holder(env, account)
-    ranges = retire_lowest(env, body.account_id, body.batch_id, body.quantity_kg, case_id=None)
-    retirement = Retirement(
-        retirement_id=env.tx_id,
+    write_retirement(
+        env,
+        body,
         kind="voluntary",
-        account_id=body.account_id,
-        batch_id=body.batch_id,
-        quantity_kg=body.quantity_kg,
-        ranges=ranges,
-        beneficiary=body.beneficiary,
         purpose=body.purpose,
         reason=body.reason,
-        case_id=None,
-        confirmed_by=None,
-        height=env.ctx.height,
-        time_ms=env.ctx.time_ms,
+        case=None,
+        court_key=None,
     )
-    save(env.state, retirement_key(env.tx_id), retirement)
 
 
 def apply_credits_retire_judicial(env: TxEnv, body: CreditsRetireJudicialBody) -> None:
@@ -55,30 +47,52 @@ def apply_credits_retire_judicial(env: TxEnv, body: CreditsRetireJudicialBody) -
     if case.retired_kg + body.quantity_kg > case.required_kg:
         left = case.required_kg - case.retired_kg
         raise TxRejectedError(RejectReason.EXCEEDS_CASE_REQUIREMENT, f"{left} kg left")
-    ranges = retire_lowest(
-        env, body.account_id, body.batch_id, body.quantity_kg, case_id=case.case_id
-    )
-    retirement = Retirement(
-        retirement_id=env.tx_id,
+    reason = f"{case.case_type}: {case.case_number}"
+    write_retirement(
+        env,
+        body,
         kind="judicial",
-        account_id=body.account_id,
-        batch_id=body.batch_id,
-        quantity_kg=body.quantity_kg,
-        ranges=ranges,
-        beneficiary=body.beneficiary,
         purpose=JUDICIAL_PURPOSE,
-        reason=f"{case.case_type}: {case.case_number}",
-        case_id=case.case_id,
-        confirmed_by=court_key,
-        height=env.ctx.height,
-        time_ms=env.ctx.time_ms,
+        reason=reason,
+        case=case,
+        court_key=court_key,
     )
-    save(env.state, retirement_key(env.tx_id), retirement)
     retired_kg = case.retired_kg + body.quantity_kg
     ids = (*case.retirement_ids, env.tx_id)
     save(
         env.state, case_key(case.case_id), replace(case, retired_kg=retired_kg, retirement_ids=ids)
     )
+
+
+def write_retirement(
+    env: TxEnv,
+    body: CreditsRetireBody | CreditsRetireJudicialBody,
+    *,
+    kind: str,
+    purpose: str,
+    reason: str,
+    case: Case | None,
+    court_key: PublicKey | None,
+) -> None:
+    """Retire the lowest ACTIVE serials and write `retirement/<tx_id>` (either kind)."""
+    case_id = None if case is None else case.case_id
+    ranges = retire_lowest(env, body.account_id, body.batch_id, body.quantity_kg, case_id=case_id)
+    retirement = Retirement(
+        retirement_id=env.tx_id,
+        kind=kind,
+        account_id=body.account_id,
+        batch_id=body.batch_id,
+        quantity_kg=body.quantity_kg,
+        ranges=ranges,
+        beneficiary=body.beneficiary,
+        purpose=purpose,
+        reason=reason,
+        case_id=case_id,
+        confirmed_by=court_key,
+        height=env.ctx.height,
+        time_ms=env.ctx.time_ms,
+    )
+    save(env.state, retirement_key(env.tx_id), retirement)
 
 
 def require_court_confirmation(env: TxEnv, case: Case) -> PublicKey:

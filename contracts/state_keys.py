@@ -8,6 +8,7 @@ keys of one batch sort in serial order.
 """
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from protocol.hashing import Hash32
@@ -26,38 +27,43 @@ def is_slug(value: str) -> bool:
     return SLUG_PATTERN.fullmatch(value) is not None
 
 
-def institution_key(institution_id: str) -> str:
-    return f"institution/{institution_id}"
+def _named_by_id(prefix: str) -> Callable[[str], str]:
+    """A key family `<prefix>/<slug>` for records named by an identifier."""
+
+    def key(identifier: str) -> str:
+        return f"{prefix}/{identifier}"
+
+    return key
 
 
-def signing_key_key(public_key: PublicKey) -> str:
-    """`key/<hex>`: which institution a key belongs to."""
-    return f"key/{public_key.hex()}"
+def _named_by_bytes(prefix: str) -> Callable[[bytes], str]:
+    """A key family `<prefix>/<hex>` for records named by a public key or a hash."""
+
+    def key(name: bytes) -> str:
+        return f"{prefix}/{name.hex()}"
+
+    return key
 
 
-def holder_key(public_key: PublicKey) -> str:
-    """`holder/<hex>`: the accounts a key holds."""
-    return f"holder/{public_key.hex()}"
+# Typed per family so a hash can never be passed where a public key names the record.
+ByPublicKey = Callable[[PublicKey], str]
+ByHash = Callable[[Hash32], str]
 
-
-def nonce_key(public_key: PublicKey) -> str:
-    return f"nonce/{public_key.hex()}"
-
-
-def account_key(account_id: str) -> str:
-    return f"account/{account_id}"
-
-
-def project_key(project_id: str) -> str:
-    return f"project/{project_id}"
-
-
-def verification_key(verification_id: str) -> str:
-    return f"verification/{verification_id}"
-
-
-def batch_key(batch_id: str) -> str:
-    return f"batch/{batch_id}"
+# One line a record family, as in docs/STATE.md.
+institution_key: Final = _named_by_id("institution")
+account_key: Final = _named_by_id("account")
+project_key: Final = _named_by_id("project")
+verification_key: Final = _named_by_id("verification")
+batch_key: Final = _named_by_id("batch")
+case_key: Final = _named_by_id("case")
+insurance_key: Final = _named_by_id("insurance")
+# key/: which institution a public key belongs to; holder/: the accounts it holds.
+signing_key_key: Final[ByPublicKey] = _named_by_bytes("key")
+holder_key: Final[ByPublicKey] = _named_by_bytes("holder")
+nonce_key: Final[ByPublicKey] = _named_by_bytes("nonce")
+# A retirement is named by the id of the tx that made it.
+retirement_key: Final[ByHash] = _named_by_bytes("retirement")
+evidence_key: Final[ByHash] = _named_by_bytes("evidence")
 
 
 def serial_block_key(batch_id: str, first_serial: int) -> str:
@@ -69,20 +75,3 @@ def serial_block_key(batch_id: str, first_serial: int) -> str:
 def holding_key(account_id: str, batch_id: str) -> str:
     """`holding/<account>/<batch>`: the ACTIVE and FROZEN blocks an account holds in a batch."""
     return f"holding/{account_id}/{batch_id}"
-
-
-def case_key(case_id: str) -> str:
-    return f"case/{case_id}"
-
-
-def retirement_key(retirement_id: Hash32) -> str:
-    """`retirement/<tx_id hex>`: a retirement is named by the tx that made it."""
-    return f"retirement/{retirement_id.hex()}"
-
-
-def evidence_key(evidence_hash: Hash32) -> str:
-    return f"evidence/{evidence_hash.hex()}"
-
-
-def insurance_key(policy_id: str) -> str:
-    return f"insurance/{policy_id}"

@@ -80,6 +80,18 @@ def _add_keys_new(actions: Subparsers) -> None:
     parser.add_argument("--name", required=True, help="key name: no spaces, no '+'")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
     parser.add_argument("--roles", default="", help="comma-separated, e.g. issuer,validator")
+    _add_secret_options(
+        parser, plaintext="write the key UNENCRYPTED (throwaway development networks only)"
+    )
+    parser.add_argument(
+        "--kdf", choices=sorted(KDF_PRESETS), default="moderate", help="Argon2id cost"
+    )
+    parser.add_argument("--json", action="store_true", help="print only the JSON public part")
+    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
+
+
+def _add_secret_options(parser: argparse.ArgumentParser, *, plaintext: str) -> None:
+    """--passphrase-file or --dev-plaintext (never both); plaintext says what the latter does."""
     secret = parser.add_mutually_exclusive_group()
     secret.add_argument(
         "--passphrase-file",
@@ -87,16 +99,7 @@ def _add_keys_new(actions: Subparsers) -> None:
         metavar="FILE",
         help="default: the `passphrase` file beside the keystore, else a prompt",
     )
-    secret.add_argument(
-        "--dev-plaintext",
-        action="store_true",
-        help="write the key UNENCRYPTED (throwaway development networks only)",
-    )
-    parser.add_argument(
-        "--kdf", choices=sorted(KDF_PRESETS), default="moderate", help="Argon2id cost"
-    )
-    parser.add_argument("--json", action="store_true", help="print only the JSON public part")
-    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
+    secret.add_argument("--dev-plaintext", action="store_true", help=plaintext)
 
 
 def _add_keys_show(actions: Subparsers) -> None:
@@ -109,16 +112,7 @@ def _add_keys_show(actions: Subparsers) -> None:
 def _add_keys_check(actions: Subparsers) -> None:
     parser = actions.add_parser("check", help="check that a passphrase unlocks a keystore")
     parser.add_argument("path", type=Path, metavar="DIR", help="key directory or keystore file")
-    secret = parser.add_mutually_exclusive_group()
-    secret.add_argument(
-        "--passphrase-file",
-        type=Path,
-        metavar="FILE",
-        help="default: the `passphrase` file beside the keystore, else a prompt",
-    )
-    secret.add_argument(
-        "--dev-plaintext", action="store_true", help="accept a plaintext development keystore"
-    )
+    _add_secret_options(parser, plaintext="accept a plaintext development keystore")
     parser.set_defaults(handler=_guarded("keys check", _run_keys_check))
 
 

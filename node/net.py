@@ -191,10 +191,18 @@ def _write_config(directory: Path, name: str, names: list[str], base_port: int) 
     node_dir = directory / name
     if (node_dir / CONFIG_FILE).exists():
         return
+    (node_dir / CONFIG_FILE).write_text(
+        render_config(local_config(directory, name, names, base_port))
+    )
+
+
+def local_config(directory: Path, name: str, names: list[str], base_port: int) -> NodeConfig:
+    """node.toml of one node of a local network: the nodes listen on base_port + position
+    in names, on 127.0.0.1, and each peers with all the others."""
     ports = {other: base_port + position for position, other in enumerate(names)}
-    config = NodeConfig(
+    return NodeConfig(
         name=name,
-        node_dir=node_dir,
+        node_dir=directory / name,
         genesis=Path("..") / GENESIS_FILE,
         port=ports[name],
         heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
@@ -204,7 +212,6 @@ def _write_config(directory: Path, name: str, names: list[str], base_port: int) 
             if other != name
         ),
     )
-    (node_dir / CONFIG_FILE).write_text(render_config(config))
 
 
 def start_process(directory: Path, name: str) -> int:

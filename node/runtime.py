@@ -33,18 +33,26 @@ from consensus import (
     ScheduleTimeout,
     Send,
     Tick,
+    TimeoutConfig,
     ValidateProposal,
     message_height,
     message_to_json,
     start_replica,
     step,
 )
+from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignerState
 from contracts.errors import ContractError, InvalidBlockError
 from contracts.evidence import EVIDENCE_INDEX, check_evidence
 from node.chain_events import ChainEvents
 from node.evidence_gossip import EvidenceRegossip
-from node.ledger import ForkError, InvalidProposalError, Ledger, PreparedBlock
+from node.ledger import (
+    ForkError,
+    InvalidProposalError,
+    Ledger,
+    PreparedBlock,
+    block_hash_of_payload,
+)
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
@@ -83,6 +91,19 @@ class RuntimeSettings:
     queue_peer_messages_max: int = 10_000
     """Peer messages waiting for the loop; beyond it they are dropped (consensus resends
     its current round), so a flooding peer cannot grow this node's memory."""
+
+
+def validator_engine_config(
+    chain_id: Hash32, key: SigningKey, timeouts: TimeoutConfig
+) -> EngineConfig:
+    """The consensus engine of a validator holding key: Ed25519 votes over ledger block hashes."""
+    return EngineConfig(
+        chain_id=chain_id,
+        signer=Ed25519Signer(key),
+        verify=verify_ed25519,
+        hash_payload=block_hash_of_payload,
+        timeouts=timeouts,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,7 @@ from fastapi import FastAPI
 
 from client.errors import FontError
 from client.fonts import FontChoice, find_cjk_font
-from consensus import EngineConfig, TimeoutConfig
-from consensus.ports import Ed25519Signer, verify_ed25519
+from consensus import TimeoutConfig
 from contracts.store import read_params
 from genesis.document import build_genesis, parse_genesis
 from genesis.keystore import read_keystore, unlock_keystore
@@ -34,7 +33,7 @@ from node.checkpoints import CheckpointBook
 from node.committed_state import CommittedStateCursor
 from node.config import NodeConfig
 from node.http_server import guarded_protocol, raise_file_limit
-from node.ledger import Ledger, block_hash_of_payload
+from node.ledger import Ledger
 from node.logs import configure_logging
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
@@ -42,7 +41,7 @@ from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.receipt_pdfs import ReceiptPdfs
-from node.runtime import NodeRuntime, RuntimeSettings
+from node.runtime import NodeRuntime, RuntimeSettings, validator_engine_config
 from node.service import NodeService
 from node.signer_file import SignerStateFile
 from node.startup_check import run_startup_check
@@ -125,12 +124,8 @@ def build_node(config: NodeConfig) -> Node:
         runtime = NodeRuntime(
             ledger=ledger,
             key=key,
-            engine_config=EngineConfig(
-                chain_id=ledger.chain_id,
-                signer=Ed25519Signer(key),
-                verify=verify_ed25519,
-                hash_payload=block_hash_of_payload,
-                timeouts=TimeoutConfig(propose_base_ms=config.propose_timeout_ms),
+            engine_config=validator_engine_config(
+                ledger.chain_id, key, TimeoutConfig(propose_base_ms=config.propose_timeout_ms)
             ),
             signer_file=SignerStateFile(config.node_dir / SIGNER_STATE_FILE),
             transport=transport,

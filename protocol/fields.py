@@ -6,12 +6,14 @@ was wrong. Unknown fields are an error (UnknownFieldError), never silently dropp
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, JsonObject, JsonValue
 from protocol.errors import FieldTypeError, MissingFieldError, UnknownFieldError
 
 _LOWER_HEX = re.compile("[0-9a-f]*")
+
+T = TypeVar("T")
 
 
 def expect_object(

@@ -1,7 +1,10 @@
 """Case and retirement pages, and the lists of both."""
 
-from contracts.case_records import Retirement
+from collections.abc import Sequence
+
+from contracts.case_records import Case, Retirement
 from node.chain_view import ChainView
+from node.web.columns import Column, record_table
 from node.web.formatting import kg_text, time_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
@@ -17,36 +20,22 @@ from node.web.links import (
     retirement_link,
     tx_link,
 )
-from node.web.markup import Html, definitions, element, join, segment, table
+from node.web.markup import Html, definitions, element, join, segment
 from node.web.pages_registry import check_slug, list_note, name_in, require
+
+CASE_COLUMNS: Sequence[Column[Case]] = (
+    ("f.case", lambda ctx, c: case_link(ctx, c.case_id)),
+    ("f.case_number", lambda ctx, c: c.case_number),
+    ("f.court", lambda ctx, c: institution_link(ctx, c.court)),
+    ("f.required", lambda ctx, c: kg_text(c.required_kg)),
+    ("f.retired", lambda ctx, c: kg_text(c.retired_kg)),
+)
 
 
 def cases_page(ctx: Context, view: ChainView) -> Page:
     cases, truncated = view.records.cases()
-    rows = [
-        [
-            case_link(ctx, c.case_id),
-            c.case_number,
-            institution_link(ctx, c.court),
-            kg_text(c.required_kg),
-            kg_text(c.retired_kg),
-        ]
-        for c in cases
-    ]
-    headers = [
-        ctx.t("f.case"),
-        ctx.t("f.case_number"),
-        ctx.t("f.court"),
-        ctx.t("f.required"),
-        ctx.t("f.retired"),
-    ]
-    body = join(
-        [
-            table(headers, rows, id="cases") if rows else element("p", ctx.t("list.none")),
-            list_note(ctx, truncated),
-        ]
-    )
-    return Page(title=ctx.t("cases.title"), body=body)
+    cases_html = record_table(ctx, CASE_COLUMNS, cases, empty="list.none", id="cases")
+    return Page(title=ctx.t("cases.title"), body=join([cases_html, list_note(ctx, truncated)]))
 
 
 def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
@@ -99,29 +88,21 @@ def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
     return Page(title=ctx.t("case.title", id=case_id), body=body)
 
 
+RETIREMENT_COLUMNS: Sequence[Column[Retirement]] = (
+    ("f.retirement", lambda ctx, r: retirement_link(ctx, r.retirement_id.hex())),
+    ("f.kind", lambda ctx, r: ctx.code(r.kind)),
+    ("f.quantity", lambda ctx, r: kg_text(r.quantity_kg)),
+    ("f.batch", lambda ctx, r: batch_link(ctx, r.batch_id)),
+    ("f.case", lambda ctx, r: optional(None if r.case_id is None else case_link(ctx, r.case_id))),
+    ("f.height", lambda ctx, r: block_link(ctx, r.height)),
+    ("f.time", lambda ctx, r: time_text(r.time_ms)),
+)
+
+
 def retirements_table(ctx: Context, retirements: list[Retirement]) -> Html:
-    rows = [
-        [
-            retirement_link(ctx, r.retirement_id.hex()),
-            ctx.code(r.kind),
-            kg_text(r.quantity_kg),
-            batch_link(ctx, r.batch_id),
-            optional(None if r.case_id is None else case_link(ctx, r.case_id)),
-            block_link(ctx, r.height),
-            time_text(r.time_ms),
-        ]
-        for r in retirements
-    ]
-    headers = [
-        ctx.t("f.retirement"),
-        ctx.t("f.kind"),
-        ctx.t("f.quantity"),
-        ctx.t("f.batch"),
-        ctx.t("f.case"),
-        ctx.t("f.height"),
-        ctx.t("f.time"),
-    ]
-    return table(headers, rows, class_="retirements") if rows else element("p", ctx.t("list.none"))
+    return record_table(
+        ctx, RETIREMENT_COLUMNS, retirements, empty="list.none", class_="retirements"
+    )
 
 
 def retirements_page(ctx: Context, view: ChainView) -> Page:

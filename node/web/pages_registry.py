@@ -1,10 +1,12 @@
 """Project, issuance batch, serial range, account and institution pages."""
 
+from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
-from contracts.credit_records import IssuanceBatch, SerialBlock
+from contracts.credit_records import IssuanceBatch, Project, SerialBlock, Verification
 from node.chain_view import ChainView
 from node.registry_records import LIST_LIMIT, SERIALS_LIMIT
+from node.web.columns import Column, record_table
 from node.web.formatting import kg_text, range_text, time_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
@@ -60,28 +62,20 @@ def list_note(ctx: Context, truncated: bool) -> Html:
     return muted(ctx.t("list.truncated", count=LIST_LIMIT)) if truncated else Html("")
 
 
+PROJECT_COLUMNS: Sequence[Column[Project]] = (
+    ("f.project", lambda ctx, p: project_link(ctx, p.project_id)),
+    ("f.name", name_in),
+    ("f.ecosystem", lambda ctx, p: ctx.code(p.ecosystem)),
+    ("f.standard", lambda ctx, p: p.accounting_standard),
+    ("f.location", lambda ctx, p: p.location),
+)
+
+
 def projects_page(ctx: Context, view: ChainView) -> Page:
     projects, truncated = view.records.projects()
-    rows = [
-        [
-            project_link(ctx, p.project_id),
-            name_in(ctx, p),
-            ctx.code(p.ecosystem),
-            p.accounting_standard,
-            p.location,
-        ]
-        for p in projects
-    ]
-    headers = [
-        ctx.t("f.project"),
-        ctx.t("f.name"),
-        ctx.t("f.ecosystem"),
-        ctx.t("f.standard"),
-        ctx.t("f.location"),
-    ]
     body = join(
         [
-            table(headers, rows, id="projects") if rows else element("p", ctx.t("list.none")),
+            record_table(ctx, PROJECT_COLUMNS, projects, empty="list.none", id="projects"),
             list_note(ctx, truncated),
             export_links(ctx),
         ]
@@ -117,32 +111,13 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
         ]
     )
     verifications = [v for v in view.records.verifications()[0] if v.project_id == project_id]
-    verification_rows = [
-        [
-            v.verification_id,
-            f"{v.period_start} – {v.period_end}",
-            v.verification_body,
-            kg_text(v.verified_kg),
-            kg_text(v.issued_kg),
-        ]
-        for v in verifications
-    ]
     batches = [b for b in view.records.batches()[0] if b.project_id == project_id]
     body = join(
         [
             fields,
             section(
                 ctx.t("project.verifications"),
-                table(
-                    [
-                        ctx.t("f.verification"),
-                        ctx.t("f.period"),
-                        ctx.t("f.verifier"),
-                        ctx.t("f.verified"),
-                        ctx.t("f.issued"),
-                    ],
-                    verification_rows,
-                ),
+                record_table(ctx, VERIFICATION_COLUMNS, verifications),
             ),
             section(ctx.t("project.batches"), batches_table(ctx, batches)),
         ]
@@ -150,25 +125,25 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
     return Page(title=ctx.t("project.title", id=project_id), body=body)
 
 
+VERIFICATION_COLUMNS: Sequence[Column[Verification]] = (
+    ("f.verification", lambda ctx, v: v.verification_id),
+    ("f.period", lambda ctx, v: f"{v.period_start} – {v.period_end}"),
+    ("f.verifier", lambda ctx, v: v.verification_body),
+    ("f.verified", lambda ctx, v: kg_text(v.verified_kg)),
+    ("f.issued", lambda ctx, v: kg_text(v.issued_kg)),
+)
+
+BATCH_COLUMNS: Sequence[Column[IssuanceBatch]] = (
+    ("f.batch", lambda ctx, b: batch_link(ctx, b.batch_id)),
+    ("f.vintage", lambda ctx, b: b.vintage),
+    ("f.quantity", lambda ctx, b: kg_text(b.quantity_kg)),
+    ("f.buffer", lambda ctx, b: kg_text(b.buffer_kg)),
+    ("f.retired", lambda ctx, b: kg_text(b.retired_kg)),
+)
+
+
 def batches_table(ctx: Context, batches: list[IssuanceBatch]) -> Html:
-    rows = [
-        [
-            batch_link(ctx, b.batch_id),
-            b.vintage,
-            kg_text(b.quantity_kg),
-            kg_text(b.buffer_kg),
-            kg_text(b.retired_kg),
-        ]
-        for b in batches
-    ]
-    headers = [
-        ctx.t("f.batch"),
-        ctx.t("f.vintage"),
-        ctx.t("f.quantity"),
-        ctx.t("f.buffer"),
-        ctx.t("f.retired"),
-    ]
-    return table(headers, rows, class_="batches")
+    return record_table(ctx, BATCH_COLUMNS, batches, class_="batches")
 
 
 def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
@@ -198,29 +173,31 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
     return Page(title=ctx.t("batch.title", id=batch_id), body=body)
 
 
+def _status(ctx: Context, block: SerialBlock) -> Html:
+    status = block.status.value
+    return element("span", ctx.code(status), class_=f"status status-{status}")
+
+
+def _block_retirement(ctx: Context, block: SerialBlock) -> Html:
+    retirement_id = block.retirement_id
+    return optional(None if retirement_id is None else retirement_link(ctx, retirement_id.hex()))
+
+
+SERIAL_BLOCK_COLUMNS: Sequence[Column[SerialBlock]] = (
+    ("f.range", lambda ctx, b: range_link(ctx, b.batch_id, b.first_serial, b.last_serial)),
+    ("f.quantity", lambda ctx, b: kg_text(b.quantity_kg)),
+    ("f.status", _status),
+    (
+        "f.account",
+        lambda ctx, b: optional(None if b.account_id is None else account_link(ctx, b.account_id)),
+    ),
+    ("f.retirement", _block_retirement),
+    ("f.case", lambda ctx, b: optional(None if b.case_id is None else case_link(ctx, b.case_id))),
+)
+
+
 def serial_blocks_table(ctx: Context, blocks: list[SerialBlock]) -> Html:
-    rows = [
-        [
-            range_link(ctx, b.batch_id, b.first_serial, b.last_serial),
-            kg_text(b.quantity_kg),
-            element("span", ctx.code(b.status.value), class_=f"status status-{b.status.value}"),
-            optional(None if b.account_id is None else account_link(ctx, b.account_id)),
-            optional(
-                None if b.retirement_id is None else retirement_link(ctx, b.retirement_id.hex())
-            ),
-            optional(None if b.case_id is None else case_link(ctx, b.case_id)),
-        ]
-        for b in blocks
-    ]
-    headers = [
-        ctx.t("f.range"),
-        ctx.t("f.quantity"),
-        ctx.t("f.status"),
-        ctx.t("f.account"),
-        ctx.t("f.retirement"),
-        ctx.t("f.case"),
-    ]
-    return table(headers, rows, class_="serial-blocks")
+    return record_table(ctx, SERIAL_BLOCK_COLUMNS, blocks, class_="serial-blocks")
 
 
 def parse_range(text: str) -> tuple[int, int]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from genesis.network import GENESIS_FILE, init_local_network
-from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
-from node.net import LOCAL_HEARTBEAT_MS, start_process, validator_names, wait_ready
+from node.config import CONFIG_FILE, render_config
+from node.net import local_config, start_process, validator_names, wait_ready
 from tests.adversary.byzantine_process import ByzantineProcess
 from tests.integration import failure_logs
 from tests.integration.failure_logs import PROCESSES_STASH
@@ -53,20 +53,8 @@ def start_without(net: LocalNet, validator_count: int, byzantine: str) -> list[s
     )
     names = validator_names(directory)
     base = free_base_port(len(names))
-    ports = {name: base + position for position, name in enumerate(names)}
     for name in names:
-        config = NodeConfig(
-            name=name,
-            node_dir=directory / name,
-            genesis=Path("..") / GENESIS_FILE,
-            port=ports[name],
-            heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
-            peers=tuple(
-                PeerConfig(name=other, url=f"http://127.0.0.1:{ports[other]}")
-                for other in names
-                if other != name
-            ),
-        )
+        config = local_config(directory, name, names, base)
         (directory / name / CONFIG_FILE).write_text(render_config(config))
     honest = [name for name in names if name != byzantine]
     for name in honest:

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.smt import MemorySmtStore, SparseMerkleTree
-from protocol.smt_proof import EMPTY_HASH, verify_inclusion, verify_non_inclusion
-from tests.property.smt_reference import reference_proof, reference_root
+from protocol.smt_proof import EMPTY_HASH
+from tests.property.smt_checks import check_proofs
+from tests.property.smt_reference import reference_root
 
 KEY_SPACE = [f"account/{index}".encode() for index in range(48)]
 
@@ -26,23 +27,6 @@ def apply_writes(state: dict[bytes, bytes], writes: dict[bytes, bytes | None]) -
             state.pop(key, None)
         else:
             state[key] = value
-
-
-def check_proofs(tree: SparseMerkleTree, state: dict[bytes, bytes], keys: list[bytes]) -> None:
-    root = tree.root()
-    for key in keys:
-        proof = tree.prove(key)
-        siblings, leaf = reference_proof(state, key)
-        assert list(proof.siblings) == siblings
-        assert (
-            None if proof.leaf is None else (proof.leaf.key_hash, proof.leaf.value_hash)
-        ) == leaf
-        if key in state:
-            assert tree.get(key) == state[key]
-            verify_inclusion(root, key, state[key], proof)
-        else:
-            assert tree.get(key) is None
-            verify_non_inclusion(root, key, proof)
 
 
 @settings(max_examples=150, deadline=None)

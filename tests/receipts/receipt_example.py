@@ -84,6 +84,11 @@ def fold_rfc9162(
         fn, sn = fn >> 1, sn >> 1
 
 
+def fold_block_proof(out: Lines, what: str, index: int, proof: dict[str, Any], leaf: bytes) -> None:
+    """fold_rfc9162 over a receipt's {tree_size, hashes} proof of a leaf under a block root."""
+    fold_rfc9162(out, what, index=index, size=proof["tree_size"], leaf=leaf, path=proof["hashes"])
+
+
 def fold_smt(out: Lines, entry: dict[str, Any]) -> None:
     key = entry["key"]
     key_hash = sha256(key.encode())
@@ -117,23 +122,9 @@ def render(receipt: dict[str, Any], genesis_bytes: bytes) -> str:
     out.add("tx_id = H(TAG_TX || JCS(tx)) = retirement_id", sha256(TAG_TX + encode(unsigned)))
     for signature in tx["signed_tx"]["signatures"]:
         out.add(f"tx signature by {signature['public_key'][:16]}…", signature["signature"])
-    fold_rfc9162(
-        out,
-        "tx_root",
-        index=tx["index"],
-        size=tx["tx_proof"]["tree_size"],
-        leaf=encode(tx["signed_tx"]),
-        path=tx["tx_proof"]["hashes"],
-    )
+    fold_block_proof(out, "tx_root", tx["index"], tx["tx_proof"], encode(tx["signed_tx"]))
     out.add("JCS(result)", encode(tx["result"]).decode())
-    fold_rfc9162(
-        out,
-        "results_root",
-        index=tx["index"],
-        size=tx["result_proof"]["tree_size"],
-        leaf=encode(tx["result"]),
-        path=tx["result_proof"]["hashes"],
-    )
+    fold_block_proof(out, "results_root", tx["index"], tx["result_proof"], encode(tx["result"]))
     header = receipt["block"]["header"]
     out.add("JCS(header)", encode(header).decode())
     block_hash = sha256(TAG_HEADER + encode(header))

@@ -62,14 +62,14 @@ def _set(obj: dict[str, Any], name: str, value: object) -> None:
     obj[name] = value
 
 
-def _flip_at(*path: str | int) -> Callable[[Receipt], None]:
-    """An edit that changes one hex digit of the string at path."""
+def _flip_at(*path: str | int, position: int = -1) -> Callable[[Receipt], None]:
+    """An edit that changes one hex digit (the last by default) of the string at path."""
 
     def edit(x: Receipt) -> None:
         parent: Any = x
         for step in path[:-1]:
             parent = parent[step]
-        parent[path[-1]] = flip_hex(parent[path[-1]])
+        parent[path[-1]] = flip_hex(parent[path[-1]], position)
 
     return edit
 
@@ -87,7 +87,7 @@ def field_cases(receipt: Receipt, *, checkpoint_quorum: int) -> list[TamperCase]
             "receipt names another retirement",
             r,
             "WRONG_RETIREMENT",
-            lambda x: _set(x, "retirement_id", flip_hex(x["retirement_id"])),
+            _flip_at("retirement_id"),
         ),
         _case(
             "quantity in the tx body",
@@ -135,39 +135,25 @@ def field_cases(receipt: Receipt, *, checkpoint_quorum: int) -> list[TamperCase]
             "header chain_id",
             r,
             "WRONG_CHAIN",
-            lambda x: _set(
-                x["block"]["header"], "chain_id", flip_hex(x["block"]["header"]["chain_id"])
-            ),
+            _flip_at("block", "header", "chain_id"),
         ),
         _case(
             "header validators_hash",
             r,
             "BAD_CHAIN",
-            lambda x: _set(
-                x["block"]["header"],
-                "validators_hash",
-                flip_hex(x["block"]["header"]["validators_hash"]),
-            ),
+            _flip_at("block", "header", "validators_hash"),
         ),
         _case(
             "a tx signature",
             r,
             "BAD_TX_SIGNATURE",
-            lambda x: _set(
-                x["tx"]["signed_tx"]["signatures"][0],
-                "signature",
-                flip_hex(x["tx"]["signed_tx"]["signatures"][0]["signature"], 10),
-            ),
+            _flip_at("tx", "signed_tx", "signatures", 0, "signature", position=10),
         ),
         _case(
             "a precommit signature",
             r,
             "BAD_CERTIFICATE",
-            lambda x: _set(
-                x["block"]["certificate"]["signatures"][0],
-                "signature",
-                flip_hex(x["block"]["certificate"]["signatures"][0]["signature"], 10),
-            ),
+            _flip_at("block", "certificate", "signatures", 0, "signature", position=10),
         ),
         _case(
             "the result's status",
@@ -354,11 +340,7 @@ def _set_change_cases(r: Receipt) -> list[TamperCase]:
             "set change certificate signature",
             r,
             "BAD_CERTIFICATE",
-            lambda x: _set(
-                x["validator_sets"][0]["certificate"]["signatures"][0],
-                "signature",
-                flip_hex(x["validator_sets"][0]["certificate"]["signatures"][0]["signature"], 9),
-            ),
+            _flip_at("validator_sets", 0, "certificate", "signatures", 0, "signature", position=9),
         ),
         _case("a skipped set change", r, "BAD_CHAIN", lambda x: x["validator_sets"].pop()),
     ]

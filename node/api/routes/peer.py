@@ -7,6 +7,7 @@ event loop.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 
@@ -24,55 +25,60 @@ def _inbox(request: Request) -> PeerInbox:
     return inbox
 
 
-Opened = tuple[PeerInbox, PublicKey, JsonObject]
+# What one kind of peer message does once its envelope is open: (inbox, sender, body).
+Handler = Callable[[PeerInbox, PublicKey, JsonObject], Awaitable[None]]
 
 
-async def _open(request: Request, kind: PeerKind) -> Opened | None:
+async def _receive(request: Request, kind: PeerKind, handle: Handler) -> PeerAccepted:
+    """Open the envelope off the event loop and hand it on; the answer is 202 either way."""
     # RequestLimits (node/api/limits.py) already refused a body over ENVELOPE_BYTES_MAX
     # while it streamed in; open_envelope checks the size again for its other callers.
     data = await request.body()
     inbox = _inbox(request)
     # Signature checks are CPU work: keep them off the event loop.
     opened = await asyncio.get_running_loop().run_in_executor(None, inbox.open, data, kind)
-    return None if opened is None else (inbox, opened[0], opened[1])
+    if opened is not None:
+        sender, body = opened
+        await handle(inbox, sender, body)
+    return PeerAccepted(accepted=opened is not None)
+
+
+async def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> None:
+    inbox.consensus(sender, body)
+
+
+async def _txs(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
+    payloads = inbox.tx_payloads(body)
+    if payloads:
+        await inbox.service.submit(payloads, gossip=False)
+
+
+async def _checkpoint(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
+    inbox.checkpoint(body)
+
+
+async def _evidence(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
+    loop = asyncio.get_running_loop()
+    evidence = await loop.run_in_executor(None, inbox.evidence, body)
+    if evidence is not None and inbox.runtime is not None:
+        inbox.runtime.pool_evidence(evidence)
 
 
 @router.post("/peer/consensus", status_code=202)
 async def peer_consensus(request: Request) -> PeerAccepted:
-    opened = await _open(request, PeerKind.CONSENSUS)
-    if opened is not None:
-        inbox, sender, body = opened
-        inbox.consensus(sender, body)
-    return PeerAccepted(accepted=opened is not None)
+    return await _receive(request, PeerKind.CONSENSUS, _consensus)
 
 
 @router.post("/peer/txs", status_code=202)
 async def peer_txs(request: Request) -> PeerAccepted:
-    opened = await _open(request, PeerKind.TXS)
-    if opened is not None:
-        inbox, _sender, body = opened
-        payloads = inbox.tx_payloads(body)
-        if payloads:
-            await inbox.service.submit(payloads, gossip=False)
-    return PeerAccepted(accepted=opened is not None)
+    return await _receive(request, PeerKind.TXS, _txs)
 
 
 @router.post("/peer/checkpoint", status_code=202)
 async def peer_checkpoint(request: Request) -> PeerAccepted:
-    opened = await _open(request, PeerKind.CHECKPOINT)
-    if opened is not None:
-        inbox, _sender, body = opened
-        inbox.checkpoint(body)
-    return PeerAccepted(accepted=opened is not None)
+    return await _receive(request, PeerKind.CHECKPOINT, _checkpoint)
 
 
 @router.post("/peer/evidence", status_code=202)
 async def peer_evidence(request: Request) -> PeerAccepted:
-    opened = await _open(request, PeerKind.EVIDENCE)
-    if opened is not None:
-        inbox, _sender, body = opened
-        loop = asyncio.get_running_loop()
-        evidence = await loop.run_in_executor(None, inbox.evidence, body)
-        if evidence is not None and inbox.runtime is not None:
-            inbox.runtime.pool_evidence(evidence)
-    return PeerAccepted(accepted=opened is not None)
+    return await _receive(request, PeerKind.EVIDENCE, _evidence)

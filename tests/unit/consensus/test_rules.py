@@ -35,10 +35,11 @@ def _at_propose(h: Harness, me: int, round_number: int = 0):
     return state
 
 
-def _prevote_step(h: Harness, me: int, proposal: ProposalMessage):
+def _prevote_step(h: Harness, me: int, proposal: ProposalMessage, *, valid: bool = True):
+    """me at round 0 receives proposal and has the node's verdict on it: now in prevote."""
     state = _at_propose(h, me)
     state, _ = h.receive(state, proposal)
-    state, actions = feed(state, validated(proposal))
+    state, actions = feed(state, validated(proposal, valid=valid))
     assert state.step is Step.PREVOTE
     return state, actions
 
@@ -91,11 +92,7 @@ def test_lines_22_to_27_prevote_valid_proposal_when_unlocked():
 
 def test_line_26_prevote_nil_for_an_invalid_proposal():
     h = Harness()
-    me = h.non_proposer(1, 0)
-    proposal = h.proposal(0, X)
-    state = _at_propose(h, me)
-    state, _ = h.receive(state, proposal)
-    _, actions = feed(state, validated(proposal, valid=False))
+    _, actions = _prevote_step(h, h.non_proposer(1, 0), h.proposal(0, X), valid=False)
     assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [None]
 
 
@@ -209,10 +206,7 @@ def test_lines_49_to_54_decide_then_start_next_height_without_lock():
 def test_line_50_never_decides_an_invalid_block():
     h = Harness()
     me = h.non_proposer(1, 0)
-    proposal = h.proposal(0, X)
-    state = _at_propose(h, me)
-    state, _ = h.receive(state, proposal)
-    state, _ = feed(state, validated(proposal, valid=False))
+    state, _ = _prevote_step(h, me, h.proposal(0, X), valid=False)
     for i in [i for i in range(4) if i != me][:3]:
         state, actions = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
         assert not any(isinstance(a, CommitBlock) for a in actions)

@@ -14,29 +14,11 @@ from genesis.example.parties import CHAIN_ID, party_key
 from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32, sha256
 from protocol.note import Checkpoint, checkpoint_origin, format_signed_note, sign_note
-from protocol.signing import SigningKey
-from protocol.votes import Vote, VoteType, sign_vote
+from tests.unit.contracts.evidence_kit import duplicate_votes
 from tests.vectors.contracts.network import TestChain
 
 XIAMEN = party_key("xiamen-ptc")
 OTHER_CHAIN = Hash32(sha256(b"another chain"))
-
-
-def duplicate_votes(chain_id: Hash32 = CHAIN_ID, key: SigningKey = XIAMEN) -> DuplicateVoteEvidence:
-    votes = [
-        sign_vote(
-            Vote(
-                type=VoteType.PREVOTE,
-                chain_id=chain_id,
-                height=3,
-                round=1,
-                block_hash=Hash32(bytes([fill]) * 32),
-            ),
-            key,
-        )
-        for fill in (1, 2)
-    ]
-    return DuplicateVoteEvidence.create(*votes)
 
 
 def conflicting_checkpoints(origins: tuple[str, str]) -> ConflictingCheckpointEvidence:
@@ -61,7 +43,7 @@ def zeroed(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
 
 def test_real_equivocation_is_accepted(chain: TestChain) -> None:
     origin = checkpoint_origin(CHAIN_ID)
-    for evidence in (duplicate_votes(), conflicting_checkpoints((origin, origin))):
+    for evidence in (duplicate_votes(XIAMEN), conflicting_checkpoints((origin, origin))):
         check_evidence(chain.state, evidence, CHAIN_ID)
 
 
@@ -79,8 +61,8 @@ def test_forged_or_foreign_evidence_is_refused_and_invalidates_a_block(
 ) -> None:
     ours, theirs = checkpoint_origin(CHAIN_ID), checkpoint_origin(OTHER_CHAIN)
     cases: dict[str, Evidence] = {
-        "zero signatures": zeroed(duplicate_votes()),
-        "votes of another chain": duplicate_votes(OTHER_CHAIN),
+        "zero signatures": zeroed(duplicate_votes(XIAMEN)),
+        "votes of another chain": duplicate_votes(XIAMEN, chain_id=OTHER_CHAIN),
         "second note of another chain": conflicting_checkpoints((ours, theirs)),
         "both notes of another chain": conflicting_checkpoints((theirs, theirs)),
     }

@@ -18,6 +18,7 @@ from protocol.hashing import Hash32
 from protocol.note import verifier_key_string
 from protocol.results import TxStatus
 from protocol.votes import Vote, VoteType, sign_vote
+from tests.unit.contracts.evidence_kit import duplicate_votes
 from tests.vectors.contracts.network import TestChain
 
 COUNTY, NINGBO, XIAMEN = (party_key(n) for n in ("xiangshan-county", "ningbo-ptc", "xiamen-ptc"))
@@ -98,20 +99,7 @@ def test_removal_needs_every_other_validator(chain: TestChain) -> None:
 
 
 def test_removal_with_recorded_evidence(chain: TestChain) -> None:
-    votes = [
-        sign_vote(
-            Vote(
-                type=VoteType.PRECOMMIT,
-                chain_id=CHAIN_ID,
-                height=1,
-                round=0,
-                block_hash=Hash32(bytes([fill]) * 32),
-            ),
-            XIAMEN,
-        )
-        for fill in (1, 2)
-    ]
-    evidence = DuplicateVoteEvidence.create(*votes)
+    evidence = duplicate_votes(XIAMEN, vote_type=VoteType.PRECOMMIT, height=1, round_number=0)
     ctx = chain.next_context()
     writes, _ = apply_block(chain.state, ctx, [], [evidence])
     chain.state.apply(writes)

@@ -12,7 +12,6 @@ import pytest
 
 from consensus import (
     CommitBlock,
-    EngineConfig,
     MessageReceived,
     ProposalSubmitted,
     ProposalValidated,
@@ -22,15 +21,14 @@ from consensus import (
     initial_signer_state,
     message_from_json,
 )
-from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignedStep
 from contracts.admission import committed_nonce
 from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
 from node.chain_events import ChainEvents
-from node.ledger import block_hash_of_payload
+from node.ledger import PreparedBlock, block_hash_of_payload
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
-from node.runtime import NodeRuntime, RuntimeSettings, _StartCheck
+from node.runtime import NodeRuntime, RuntimeSettings, _StartCheck, validator_engine_config
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.transport import PeerTransport
 from protocol.encoding import JsonObject, decode, encode
@@ -38,7 +36,7 @@ from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
-from protocol.votes import Vote, VoteType, sign_vote
+from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS_TIME_MS,
@@ -123,13 +121,7 @@ def make_runtime(
     runtime = NodeRuntime(
         ledger=ledger,
         key=key,
-        engine_config=EngineConfig(
-            chain_id=ledger.chain_id,
-            signer=Ed25519Signer(key),
-            verify=verify_ed25519,
-            hash_payload=block_hash_of_payload,
-            timeouts=TIMEOUTS,
-        ),
+        engine_config=validator_engine_config(ledger.chain_id, key, TIMEOUTS),
         signer_file=signer_file,
         transport=cast(PeerTransport, FakeTransport(router or Router(), key)),
         mempool=mempool,
@@ -504,12 +496,7 @@ def test_a_certified_block_that_does_not_execute_halts_the_node(tmp_path: Path) 
         finally:
             other.store.close()
         # Block 2 of another ledger: it does not follow this node's head.
-        action = CommitBlock(
-            height=1,
-            block_hash=bad.block_hash,
-            payload=bad.payload,
-            certificate=certify(bad, height=1),
-        )
+        action = _commit(1, bad, certify(bad, height=1))
         runtime.submit(_deferred(action))
         await until(lambda: runtime.halted is not None, "the halt")
         assert "does not execute" in (runtime.halted or "")
@@ -530,12 +517,7 @@ def test_asked_to_commit_above_the_ledger_halts(tmp_path: Path) -> None:
         prepared = runtime.ledger.build(
             txs=(), evidence=(), time_ms=START_MS, proposer=VALIDATOR_KEYS[0].public_key
         )
-        action = CommitBlock(
-            height=5,
-            block_hash=prepared.block_hash,
-            payload=prepared.payload,
-            certificate=certify(prepared),
-        )
+        action = _commit(5, prepared, certify(prepared))
         runtime.submit(_deferred(action))
         await until(lambda: runtime.halted is not None, "the halt")
         assert "above the ledger" in (runtime.halted or "")
@@ -547,12 +529,7 @@ def test_committing_a_height_already_synced_only_moves_on(tmp_path: Path) -> Non
     async def body(runtime: NodeRuntime) -> None:
         await runtime.start()
         prepared = build_and_commit(runtime.ledger)
-        action = CommitBlock(
-            height=1,
-            block_hash=prepared.block_hash,
-            payload=prepared.payload,
-            certificate=certify(prepared),
-        )
+        action = _commit(1, prepared, certify(prepared))
         runtime.submit(_deferred(action))
         await until(lambda: runtime.events.counters["commits"] == 1, "the commit event")
         assert runtime.ledger.height == 1
@@ -577,6 +554,16 @@ def test_evidence_is_kept_once_and_gossiped(tmp_path: Path) -> None:
             runtime.ledger.store.close()
 
     asyncio.run(main())
+
+
+def _commit(height: int, prepared: PreparedBlock, certificate: CommitCertificate) -> CommitBlock:
+    """The engine's CommitBlock for a prepared block (whatever height it claims)."""
+    return CommitBlock(
+        height=height,
+        block_hash=prepared.block_hash,
+        payload=prepared.payload,
+        certificate=certificate,
+    )
 
 
 def _deferred(action: Any) -> Any:

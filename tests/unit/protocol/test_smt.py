@@ -29,7 +29,8 @@ from protocol.smt_proof import (
     verify_inclusion,
     verify_non_inclusion,
 )
-from tests.property.smt_reference import reference_proof, reference_root, reference_root_hashed
+from tests.property.smt_checks import check_proofs
+from tests.property.smt_reference import reference_root, reference_root_hashed
 
 
 def h(data: bytes) -> Hash32:
@@ -237,19 +238,7 @@ def absent_keys_by_shape(tree: SparseMerkleTree) -> tuple[bytes, bytes]:
 
 def test_proofs_match_reference_and_verify() -> None:
     tree = tree_of(STATE)
-    root = tree.root()
-    for key, value in STATE.items():
-        proof = tree.prove(key)
-        assert list(proof.siblings) == reference_proof(STATE, key)[0]
-        verify_inclusion(root, key, value, proof)
-    for key in absent_keys_by_shape(tree):
-        proof = tree.prove(key)
-        siblings, leaf = reference_proof(STATE, key)
-        assert list(proof.siblings) == siblings
-        assert (
-            None if proof.leaf is None else (proof.leaf.key_hash, proof.leaf.value_hash)
-        ) == leaf
-        verify_non_inclusion(root, key, proof)
+    check_proofs(tree, STATE, [*STATE, *absent_keys_by_shape(tree)])
 
 
 def test_inclusion_rejects_every_flipped_bit() -> None:
