@@ -51,6 +51,18 @@ class _CommittedSpace:
         )
 
 
+LEVELDB_MEMORY = {
+    "write_buffer_size": 4 * 1024 * 1024,
+    "lru_cache_size": 8 * 1024 * 1024,
+    "max_open_files": 500,
+    "bloom_filter_bits": 10,
+}
+"""LevelDB's share of a node's memory, fixed whatever the chain's length (OPERATIONS.md
+"Memory"): two 4 MiB memtables, an 8 MiB block cache, at most 500 open tables (each holds
+its index and filter block). The bloom filters (10 bits a key) let a read of an absent key,
+the common case when a tx creates a record, skip the tables that cannot hold it."""
+
+
 class LevelDbStore:
     """One node's database. Ports over committed data: `log`, `smt`, `state` (read-only)."""
 
@@ -72,7 +84,7 @@ class LevelDbStore:
         """
         directory = Path(directory).resolve()
         try:
-            db = plyvel.DB(str(directory), create_if_missing=create)
+            db = plyvel.DB(str(directory), create_if_missing=create, **LEVELDB_MEMORY)
         except plyvel.IOError as error:
             # LevelDB reports a held lock as an IOError naming the LOCK file.
             if "LOCK" in str(error):
