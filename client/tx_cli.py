@@ -27,6 +27,7 @@ from client.tx_body import (
     apply_settings,
     fill_nullable_fields,
     read_body_argument,
+    string_fields,
     tx_type_of,
     validate_body,
 )
@@ -166,8 +167,8 @@ def _add_body_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="set one body field (JSON if it parses, else a string; "
-        "a.b=1 nests); repeatable, applied after --body",
+        help="set one body field (a string field takes VALUE as text; others take "
+        "JSON if it parses, else a string; a.b=1 nests); repeatable, applied after --body",
     )
 
 
@@ -209,7 +210,7 @@ def _add_submit_options(parser: argparse.ArgumentParser) -> None:
 def _read_body(args: argparse.Namespace) -> JsonObject:
     """--body then --set, nullable fields defaulted to null, checked like the node will."""
     tx_type = tx_type_of(args.tx_type)
-    body = apply_settings(read_body_argument(args.body), args.set)
+    body = apply_settings(read_body_argument(args.body), args.set, string_fields(tx_type))
     body = fill_nullable_fields(tx_type, body)
     validate_body(tx_type, body)
     return body

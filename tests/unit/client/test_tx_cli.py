@@ -179,6 +179,22 @@ def test_multi_party_file_round_trip(
     assert run_cli("tx", "submit", str(tx_file), "--node", node_url) == EXIT_OK
 
 
+def test_a_hex_key_that_looks_like_a_number_is_a_string(
+    network: Network, node_url: str, tmp_path: Path
+) -> None:
+    # "5e33..." read as JSON is a number with an exponent; random keys hit it now and then.
+    holder_key = "5e33" + "0123456789abcdef" * 3 + "0123456789ab"
+    tx_file = tmp_path / "tx.json"
+    assert run_cli("tx", "build", "account.open", "--sender-key",
+                   str(network.key("ningbo-ptc")), "--unsigned", "--nonce", "1",
+                   "--genesis", str(network.genesis_path), "--set", "account_id=2023",
+                   "--set", f"holder_key={holder_key}", "--set", "display_name=x",
+                   "--set", "kind=government", "--out", str(tx_file)) == EXIT_OK  # fmt: skip
+    body = json.loads(tx_file.read_text())["tx"]["body"]
+    assert body["holder_key"] == holder_key
+    assert body["account_id"] == "2023"
+
+
 def test_build_refuses_to_overwrite(
     network: Network, node_url: str, tmp_path: Path, capsys: Capture
 ) -> None:
