@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI
 
 from client.errors import FontError
-from client.fonts import FontChoice, find_cjk_font
+from client.receipt.fonts import FontChoice, find_cjk_font
 from consensus import EngineConfig, TimeoutConfig
 from consensus.ports import Ed25519Signer, verify_ed25519
 from contracts.store import read_params

@@ -1,4 +1,4 @@
-"""client/tx_body.py: --body and --set, nullable defaults, and local body checks."""
+"""client/tx/body.py: --body and --set, nullable defaults, and local body checks."""
 
 import json
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from client.errors import TxInputError, UsageError
-from client.tx_body import (
+from client.tx.body import (
     apply_settings,
     body_fields,
     fill_nullable_fields,

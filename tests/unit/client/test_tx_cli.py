@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from client.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
+from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
 from genesis.example.parties import ECO_ACCOUNT
 from genesis.example.xiangshan_case import xiangshan_case_steps
 from genesis.keystore import read_keystore
