@@ -1,6 +1,6 @@
 """Short ids as input: a unique prefix of a tx or retirement id (>= 8 hex digits).
 
-Tables print ids shortened (client/tables.py), so an operator copies a prefix; every
+Tables print ids shortened (client/cli/tables.py), so an operator copies a prefix; every
 command that takes a full id takes a prefix too. The nodes only answer full ids, so the
 prefix is matched here against what the node lists: retirements from /v1/retirements, tx
 ids from the committed blocks (newest first). No match and several matches are errors

@@ -1,6 +1,6 @@
 """A chain rebuilt in memory by execution alone, one adopted block at a time. Pure: no I/O.
 
-The auditor's replay (client/audit_replay.py) and the web's serial history
+The auditor's replay (client/audit/replay.py) and the web's serial history
 (node/web/serial_history.py) both follow a chain this way; the node itself executes on its
 LevelDB overlay (node/ledger.py). The state is a MemoryState and, unless turned off, the
 state tree a MemorySmtStore, with the tree version = height (contracts/state_tree.py). A

@@ -125,7 +125,7 @@ def _guarded(command: str, handler: Handler) -> Handler:
         except GenesisError as error:
             message = str(error)
         except BrokenPipeError:
-            raise  # the reader of stdout has gone: client/cli.py ends quietly
+            raise  # the reader of stdout has gone: client/cli/main.py ends quietly
         except OSError as error:
             message = f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
         except KeyboardInterrupt:

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import TypeAlias
 
-from client.progress import spinner
+from client.cli.progress import spinner
 from genesis.errors import GenesisError
 from node.bench import print_result, run_bench
 from node.extra import require_server_extra
@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
                 progress=shown.step,
             )
     except BrokenPipeError:
-        raise  # the reader of stdout has gone: client/cli.py ends quietly
+        raise  # the reader of stdout has gone: client/cli/main.py ends quietly
     except (NetError, GenesisError, OSError) as error:
         print(f"lantan bench: error: {error}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """Refuse to load the server's command groups when the `node` extra is not installed.
 
 `pip install lantan` (an auditor's or a court's install) has no FastAPI, uvicorn or plyvel;
-the `lantan node|net|bench` entry points import this first, and client/cli.py turns the
+the `lantan node|net|bench` entry points import this first, and client/cli/main.py turns the
 ImportError into a message on how to install the extra instead of a node that dies at start.
 """
 

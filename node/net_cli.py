@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeAlias
 
-from client.progress import spinner
+from client.cli.progress import spinner
 from genesis.errors import GenesisError
 from node.config import ConfigError
 from node.extra import require_server_extra
@@ -85,7 +85,7 @@ def _guard(handler: Handler) -> Handler:
         try:
             return int(handler(args))
         except BrokenPipeError:
-            raise  # the reader of stdout has gone: client/cli.py ends quietly
+            raise  # the reader of stdout has gone: client/cli/main.py ends quietly
         except (NetError, GenesisError, ConfigError, OSError) as error:
             print(f"lantan net {args.net_action}: error: {error}", file=sys.stderr)
             return 1

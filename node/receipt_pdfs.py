@@ -1,7 +1,7 @@
 """Printable receipts: verify a receipt against this node's genesis, then render its PDF.
 
-The node renders with the same code an auditor runs (client/receipt_verify.py feeds the
-facts to client/receipt_pdf.py), so the PDF shows only what the receipt proves. The CJK
+The node renders with the same code an auditor runs (client/receipt/verify.py feeds the
+facts to client/receipt/pdf.py), so the PDF shows only what the receipt proves. The CJK
 font is chosen once where the node is assembled (node/server.py: $LANTAN_CJK_FONT, then the
 known Debian paths); a node without one still serves pages and answers the PDF with the
 font error.
@@ -16,10 +16,10 @@ import threading
 from collections import OrderedDict
 
 from client.errors import FontError
-from client.fonts import FontChoice
-from client.receipt_codes import ReceiptError
-from client.receipt_pdf import render_receipt_pdf
-from client.receipt_verify import verify_receipt
+from client.receipt.codes import ReceiptError
+from client.receipt.fonts import FontChoice
+from client.receipt.pdf import render_receipt_pdf
+from client.receipt.verify import verify_receipt
 from protocol.hashing import Hash32, sha256
 
 PDF_CACHE_ENTRIES = 64

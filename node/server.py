@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI
 
 from client.errors import FontError
-from client.fonts import FontChoice, find_cjk_font
+from client.receipt.fonts import FontChoice, find_cjk_font
 from consensus import TimeoutConfig
 from contracts.store import read_params
 from genesis.document import build_genesis, parse_genesis

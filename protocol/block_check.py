@@ -1,7 +1,7 @@
 """The header and body checks of a block against its parent, as typed problems. Pure.
 
 PROTOCOL.md §11.1-§11.2 written once: a validator (node/ledger.py) refuses a proposal at
-the first problem, the auditor (client/audit_block.py) records every problem as a finding.
+the first problem, the auditor (client/audit/block.py) records every problem as a finding.
 Each check returns BlockProblems (a kind plus the claimed and expected values) and never
 raises; each caller maps the kinds to its own errors. The execution checks (results_root,
 state_root, next_validators_hash) use the same kinds and live in contracts/transition.py.

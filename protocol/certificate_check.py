@@ -27,7 +27,7 @@ from protocol.votes import CommitSignature, Vote, VoteType
 
 
 class CertificateLike(Protocol):
-    """What the check reads: CommitCertificate and client.receipt_history.RawCertificate."""
+    """What the check reads: CommitCertificate and client.receipt.history.RawCertificate."""
 
     @property
     def height(self) -> int: ...

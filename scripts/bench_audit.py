@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark the auditor: replay tx/s against the Ed25519 verification bound.
 
-Builds an in-memory certified chain (client/example_chain.py: fixed keys, real
-roots, quorum certificates), then times client.audit.ChainAudit over it exactly as
+Builds an in-memory certified chain (client/audit/example_chain.py: fixed keys, real
+roots, quorum certificates), then times client.audit.chain_audit.ChainAudit over it exactly as
 `lantan audit` feeds it (raw JSON per node), without HTTP. Reports:
   - Ed25519 verifications/s on one core (PyNaCl), and on all cores (a process pool);
   - audit with --replay (parse, certificates, links, execution, SMT) in tx/s, and its ratio
@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from client.audit import ChainAudit, ServedBlock
-from client.example_chain import ChainForge
+from client.audit.chain_audit import ChainAudit, ServedBlock
+from client.audit.example_chain import ChainForge
 from protocol.signing import SigningKey, verify_signature
 
 NODE = "http://bench"

@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from client.receipt_verify import verify_receipt
+from client.receipt.verify import verify_receipt
 
 VECTORS = Path(__file__).resolve().parents[1] / "tests" / "vectors"
 

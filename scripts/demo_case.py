@@ -26,7 +26,7 @@ from genesis.example.xiangshan_case import (
 )
 from genesis.network import ECOLOGICAL_ACCOUNT_ID as ECO_ACCOUNT
 
-LANTAN = [sys.executable, "-m", "client.cli"]
+LANTAN = [sys.executable, "-m", "client.cli.main"]
 
 
 def lantan(*args: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import itertools
 import threading
 from typing import Any
 
-from client.audit_cli import register_audit
+from client.cli.audit import register_audit
 from genesis.network import GENESIS_FILE
 from protocol.evidence import ConflictingCheckpointEvidence, evidence_from_json
 from protocol.hashing import Hash32

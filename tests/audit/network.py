@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from client.audit_cli import register_audit
+from client.cli.audit import register_audit
 from genesis.network import GENESIS_FILE
 from node.net import net_down, net_up, stop_process
 from node.startup_check import SKIP_ENV

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from client.receipt_codes import ReceiptError
-from client.receipt_verify import verify_receipt
+from client.receipt.codes import ReceiptError
+from client.receipt.verify import verify_receipt
 from node.web.checker import offline_checker_html
 from tests.browser.conftest import CaseNetwork, Corpus, screenshot
 from tests.receipts.tamper import TamperCase, field_cases
@@ -38,7 +38,7 @@ NO_SUBTLE = (
 
 
 def python_code(receipt: bytes, genesis: bytes) -> str:
-    """The code client/receipt_verify.py gives ("" for a valid receipt)."""
+    """The code client/receipt/verify.py gives ("" for a valid receipt)."""
     try:
         verify_receipt(receipt, genesis)
     except ReceiptError as error:

@@ -97,7 +97,7 @@ def audit_from_observer(net: ChaosNet) -> tuple[int, list[str]]:
     urls = ",".join(net.url(name) for name in net.names)
     command = [
         "ip", "netns", "exec", net.hosts[OBSERVER].namespace,
-        sys.executable, "-m", "client.cli", "audit", "--nodes", urls,
+        sys.executable, "-m", "client.cli.main", "audit", "--nodes", urls,
         "--genesis", str(net.directory / GENESIS_FILE), "--replay", "--json",
     ]  # fmt: skip
     done = subprocess.run(

@@ -15,10 +15,10 @@ from typing import Any
 import pymerkle
 import pytest
 
-from client.receipt_cli import register_receipt
-from client.receipt_codes import ReceiptError
-from client.receipt_verify import verify_receipt
-from client.verify_cli import register_verify
+from client.cli.receipt import register_receipt
+from client.cli.verify import register_verify
+from client.receipt.codes import ReceiptError
+from client.receipt.verify import verify_receipt
 from genesis.network import GENESIS_FILE
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256

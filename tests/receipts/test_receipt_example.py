@@ -1,7 +1,7 @@
 """docs/PROTOCOL.md §14.5 and tests/vectors/receipt-v1*.json match what the code computes,
 and the published receipt verifies in both verifiers."""
 
-from client.receipt_verify import verify_receipt
+from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from tests.receipts import independent_verifier
 from tests.receipts import receipt_example as example

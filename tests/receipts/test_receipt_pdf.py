@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from client.receipt_cli import register_receipt
-from client.receipt_pdf import qr_text
-from client.receipt_verify import verify_receipt
+from client.cli.receipt import register_receipt
+from client.receipt.pdf import qr_text
+from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from tests.receipts.conftest import CaseChain
 from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, decode_qr_codes, run_tool

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from client.receipt_codes import ReceiptError
-from client.receipt_verify import verify_receipt
+from client.receipt.codes import ReceiptError
+from client.receipt.verify import verify_receipt
 from node.proofs import state_entry
 from protocol.encoding import encode
 from tests.receipts import independent_verifier

@@ -2,7 +2,7 @@
  * §1 canonical JSON, §2 tags, §3 Ed25519, §6 RFC 9162 proofs, §7 validator sets,
  * §8.2 certificates, §9 sparse Merkle proofs, §10 C2SP notes and §14 receipts.
  * It trusts nothing but the genesis document it is given and reports the first failing
- * step with the code of §14.4, like client/receipt_verify.py. No network, no DOM.
+ * step with the code of §14.4, like client/receipt/verify.py. No network, no DOM.
  * Crypto comes from an engine: WebCrypto where the browser has it and it passes a
  * self-test, else the bundled JavaScript of vendor/sha2.js and vendor/ed25519.js.
  */

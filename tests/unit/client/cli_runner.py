@@ -2,8 +2,8 @@
 
 import argparse
 
-from client.query_cli import register_query
-from client.tx_cli import register_tx
+from client.cli.query import register_query
+from client.cli.tx import register_tx
 
 
 def run_cli(*argv: str) -> int:

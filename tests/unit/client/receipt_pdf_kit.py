@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from client.errors import FontError
-from client.fonts import FontChoice, find_cjk_font
-from client.receipt_facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt.fonts import FontChoice, find_cjk_font
 from genesis.example.parties import ECO_ACCOUNT_NAME
 from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, PROJECT_ID, SUBSCRIBED_KG
 from protocol.hashing import sha256

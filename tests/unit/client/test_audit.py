@@ -4,9 +4,9 @@ import dataclasses
 
 import pytest
 
-from client.audit import ChainAudit, ServedBlock, recorded_misbehaviour
-from client.audit_findings import Finding, FindingCode
-from client.example_chain import ChainForge
+from client.audit.chain_audit import ChainAudit, ServedBlock, recorded_misbehaviour
+from client.audit.example_chain import ChainForge
+from client.audit.findings import Finding, FindingCode
 from contracts.validator_sets import next_validator_set
 from genesis.example.parties import party_key
 from protocol.encoding import JsonObject, encode
@@ -332,7 +332,7 @@ def test_a_checkpoint_below_quorum_or_over_another_root_fails(honest: ChainForge
 
 
 def saved_at(forge: ChainForge, size: int) -> object:
-    from client.audit_checkpoint import SavedCheckpoint
+    from client.audit.checkpoint import SavedCheckpoint
 
     return SavedCheckpoint(
         chain_id=forge.chain_id,
@@ -343,7 +343,7 @@ def saved_at(forge: ChainForge, size: int) -> object:
 
 
 def test_a_node_behind_the_saved_checkpoint_is_a_rollback(honest: ChainForge) -> None:
-    from client.audit_checkpoint import SavedCheckpoint
+    from client.audit.checkpoint import SavedCheckpoint
 
     saved = saved_at(honest, 6)
     assert isinstance(saved, SavedCheckpoint)
@@ -358,7 +358,7 @@ def test_a_node_behind_the_saved_checkpoint_is_a_rollback(honest: ChainForge) ->
 
 
 def test_a_saved_checkpoint_of_another_history_is_a_fork_since_the_last_audit() -> None:
-    from client.audit_checkpoint import SavedCheckpoint
+    from client.audit.checkpoint import SavedCheckpoint
 
     forge = ChainForge()
     forge.grow(2)
@@ -376,7 +376,7 @@ def test_a_saved_checkpoint_of_another_history_is_a_fork_since_the_last_audit() 
 
 
 def test_consistency_proofs_from_the_saved_checkpoint(honest: ChainForge) -> None:
-    from client.audit_checkpoint import SavedCheckpoint
+    from client.audit.checkpoint import SavedCheckpoint
 
     saved = saved_at(honest, 3)
     assert isinstance(saved, SavedCheckpoint)

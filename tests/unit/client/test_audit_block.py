@@ -1,7 +1,7 @@
-"""client/audit_block.py maps the validator's typed block problems to audit findings."""
+"""client/audit/block.py maps the validator's typed block problems to audit findings."""
 
-from client.audit_block import FINDING_OF_PROBLEM, findings_of
-from client.audit_findings import FindingCode
+from client.audit.block import FINDING_OF_PROBLEM, findings_of
+from client.audit.findings import FindingCode
 from protocol.block_check import BlockProblem, BlockProblemKind
 
 

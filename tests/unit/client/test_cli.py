@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from client import cli
+from client.cli import main as cli
 
 
 def test_without_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,7 +28,10 @@ def test_missing_server_group_explains_the_extra(monkeypatch: pytest.MonkeyPatch
 
 def test_console_script_runs_as_module() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "client.cli", "--help"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "client.cli.main", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 0
     assert "Lantan" in completed.stdout

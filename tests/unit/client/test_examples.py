@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from client.tx_body import fill_nullable_fields, tx_type_of, validate_body
-from client.tx_help import example_body, field_lines
+from client.tx.body import fill_nullable_fields, tx_type_of, validate_body
+from client.tx.help import example_body, field_lines
 from contracts.tx_types import TxType
 
 ROOT = Path(__file__).resolve().parents[3]

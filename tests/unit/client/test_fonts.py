@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from client.errors import FontError
-from client.fonts import (
+from client.receipt.fonts import (
     FONT_ENV,
     KNOWN_FONTS,
     FontChoice,

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from client.progress import Spinner, spinner, wanted
+from client.cli.progress import Spinner, spinner, wanted
 
 
 class Terminal(io.StringIO):

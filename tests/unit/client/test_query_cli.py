@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from client.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from client.tables import display_width
+from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from client.cli.tables import display_width
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from tests.unit.client.cli_runner import run_cli
 from tests.unit.client.conftest import Network

@@ -15,9 +15,9 @@ import pytest
 
 from client.code_names import CODE_NAMES
 from client.errors import FontError
-from client.fonts import FontChoice, find_cjk_font
-from client.receipt_facts import SerialRange
-from client.receipt_pdf import (
+from client.receipt.facts import SerialRange
+from client.receipt.fonts import FontChoice, find_cjk_font
+from client.receipt.pdf import (
     VALUE_SIZE_MIN_PT,
     VALUE_SIZE_PT,
     beijing_time_text,
@@ -118,7 +118,7 @@ def test_voluntary_rows_leave_out_court_case_and_obligors():
 def test_chinese_text_wraps_between_characters_within_the_width(cjk_font: FontChoice):
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from client.fonts import register_cjk_font
+    from client.receipt.fonts import register_cjk_font
 
     name = register_cjk_font(cjk_font)
     text = "浙江省宁波市象山县黄避岙乡" * 6
@@ -129,7 +129,7 @@ def test_chinese_text_wraps_between_characters_within_the_width(cjk_font: FontCh
 
 
 def test_latin_text_wraps_at_spaces(cjk_font: FontChoice):
-    from client.fonts import register_cjk_font
+    from client.receipt.fonts import register_cjk_font
 
     name = register_cjk_font(cjk_font)
     text = "Huangbi'ao Township mariculture fishery carbon sink " * 4
@@ -140,7 +140,7 @@ def test_latin_text_wraps_at_spaces(cjk_font: FontChoice):
 
 
 def test_hex_identifiers_shrink_to_fit_but_not_below_the_minimum(cjk_font: FontChoice):
-    from client.fonts import register_cjk_font
+    from client.receipt.fonts import register_cjk_font
 
     name = register_cjk_font(cjk_font)
     assert fit_size_pt("short", name, 300) == VALUE_SIZE_PT
@@ -167,8 +167,8 @@ def test_bytes_do_not_depend_on_the_process_clock_zone_or_source_date_epoch(
     out = tmp_path / "again.pdf"
     script = (
         "import sys; from pathlib import Path\n"
-        "from client.fonts import FontChoice\n"
-        "from client.receipt_pdf import render_receipt_pdf\n"
+        "from client.receipt.fonts import FontChoice\n"
+        "from client.receipt.pdf import render_receipt_pdf\n"
         "from tests.unit.client.receipt_pdf_kit import xiangshan_facts\n"
         f"font = FontChoice(path=Path({str(cjk_font.path)!r}), "
         f"subfont_index={cjk_font.subfont_index}, source='test')\n"

@@ -1,6 +1,6 @@
 """`lantan receipt pdf`: verify first, then write the PDF; failures are one line and exit 1.
 
-Wired here through a tiny parser of its own: client/receipt_cli.py's `receipt` group adds the
+Wired here through a tiny parser of its own: client/cli/receipt.py's `receipt` group adds the
 command with add_pdf_command. The verifier is replaced by a stub returning the hand-built
 Xiangshan facts, so these tests check the command, not the verifier.
 """
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from client import receipt_pdf_cli
-from client.fonts import FontChoice
-from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts
-from client.receipt_pdf import render_receipt_pdf
+from client.cli import receipt_pdf as receipt_pdf_cli
+from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.facts import ReceiptFacts
+from client.receipt.fonts import FontChoice
+from client.receipt.pdf import render_receipt_pdf
 from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, xiangshan_facts
 
 RECEIPT_BYTES = b'{"receipt": "stand-in bytes"}'

@@ -1,10 +1,10 @@
-"""client/signing_keys.py: which passphrase unlocks a key, and the errors when none does."""
+"""client/tx/signing_keys.py: which passphrase unlocks a key, and the errors when none does."""
 
 from pathlib import Path
 
 import pytest
 
-from client.signing_keys import read_passphrase_file, unlock_key
+from client.tx.signing_keys import read_passphrase_file, unlock_key
 from genesis.errors import PassphraseRejectedError, PlaintextKeystoreError, WrongPassphraseError
 from genesis.keystore import create_key_directory, read_keystore
 from tests.unit.client.conftest import TEST_LIMITS, Network

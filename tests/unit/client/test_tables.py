@@ -1,6 +1,6 @@
-"""client/tables.py: widths of Chinese text, shortening, tables and records."""
+"""client/cli/tables.py: widths of Chinese text, shortening, tables and records."""
 
-from client.tables import display_width, format_cell, render_record, render_table, shorten
+from client.cli.tables import display_width, format_cell, render_record, render_table, shorten
 
 
 def test_wide_characters_take_two_columns() -> None:

@@ -1,4 +1,4 @@
-"""client/tx_body.py: --body and --set, nullable defaults, and local body checks."""
+"""client/tx/body.py: --body and --set, nullable defaults, and local body checks."""
 
 import json
 from pathlib import Path
@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 
 from client.errors import TxInputError, UsageError
-from client.tx_body import (
+from client.tx.body import (
     apply_settings,
     body_fields,
     fill_nullable_fields,
     parse_setting_value,
     read_body_argument,
+    string_fields,
     tx_type_of,
     validate_body,
 )
@@ -60,6 +61,49 @@ def test_set_overrides_body_and_nests_dotted_names() -> None:
         "a": {"b": {"c": 1}},
     }
     assert body == {"quantity_kg": 1, "nested": {"keep": True}}, "the input is not edited"
+
+
+# A random hex key starts with digits, an "e" and digits one time in a few hundred:
+# read as JSON it is a number with an exponent, which --set refused (a flaky CLI test).
+HEX_KEY = "5e33" + "0123456789abcdef" * 3 + "0123456789ab"
+DIGIT_KEY = "20230" * 12 + "1234"
+
+
+def test_string_fields_cover_ids_texts_dates_keys_and_hashes() -> None:
+    assert string_fields(TxType.ACCOUNT_OPEN) == {
+        "account_id",
+        "holder_key",
+        "display_name",
+        "kind",
+    }
+    assert "quantity_kg" not in string_fields(TxType.CREDITS_TRANSFER)
+    assert "broker" in string_fields(TxType.CREDITS_TRANSFER)
+    assert "document_hash" in string_fields(TxType.CASE_REGISTER)
+    assert "validator_set" not in string_fields(TxType.VALIDATORS_UPDATE)
+
+
+@pytest.mark.parametrize("key", [HEX_KEY, DIGIT_KEY])
+def test_hex_keys_stay_strings(key: str) -> None:
+    assert len(key) == 64
+    strings = string_fields(TxType.ACCOUNT_OPEN)
+    body = apply_settings({}, [f"holder_key={key}", "account_id=2023"], strings)
+    assert body == {"holder_key": key, "account_id": "2023"}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("null", None), ('"2022"', "2022"), ("42", "42"), ("1e3", "1e3"), ("true", "true"), ("", "")],
+)
+def test_string_fields_decode_only_null_and_quoted_strings(text: str, value: object) -> None:
+    assert parse_setting_value(text, string=True) == value
+
+
+def test_fields_not_declared_strings_keep_the_json_rule() -> None:
+    strings = string_fields(TxType.CREDITS_TRANSFER)
+    body = apply_settings({}, ["quantity_kg=422500", "nested.broker=7"], strings)
+    assert body == {"quantity_kg": 422500, "nested": {"broker": 7}}
+    with pytest.raises(UsageError):
+        apply_settings({}, ["quantity_kg=1e3"], strings)
 
 
 @pytest.mark.parametrize("setting", ["no-equals", "=value", "quantity_kg.x=1"])

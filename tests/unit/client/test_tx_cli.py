@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from client.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
+from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
 from genesis.example.parties import ECO_ACCOUNT
 from genesis.example.xiangshan_case import xiangshan_case_steps
 from genesis.keystore import read_keystore
@@ -177,6 +177,22 @@ def test_multi_party_file_round_trip(
     assert sorted(keys) == sorted([sender, public_key(network, "xiangshan-court")])
     assert all(s["valid"] for s in shown["signers"])
     assert run_cli("tx", "submit", str(tx_file), "--node", node_url) == EXIT_OK
+
+
+def test_a_hex_key_that_looks_like_a_number_is_a_string(
+    network: Network, node_url: str, tmp_path: Path
+) -> None:
+    # "5e33..." read as JSON is a number with an exponent; random keys hit it now and then.
+    holder_key = "5e33" + "0123456789abcdef" * 3 + "0123456789ab"
+    tx_file = tmp_path / "tx.json"
+    assert run_cli("tx", "build", "account.open", "--sender-key",
+                   str(network.key("ningbo-ptc")), "--unsigned", "--nonce", "1",
+                   "--genesis", str(network.genesis_path), "--set", "account_id=2023",
+                   "--set", f"holder_key={holder_key}", "--set", "display_name=x",
+                   "--set", "kind=government", "--out", str(tx_file)) == EXIT_OK  # fmt: skip
+    body = json.loads(tx_file.read_text())["tx"]["body"]
+    assert body["holder_key"] == holder_key
+    assert body["account_id"] == "2023"
 
 
 def test_build_refuses_to_overwrite(

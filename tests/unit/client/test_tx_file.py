@@ -1,4 +1,4 @@
-"""client/tx_file.py: tx files round-trip, never clobber by accident, and name bad content."""
+"""client/tx/file.py: tx files round-trip, never clobber by accident, and name bad content."""
 
 import json
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from client.errors import TxFileError
-from client.tx_file import check_signatures, read_tx_file, write_tx_file
+from client.tx.file import check_signatures, read_tx_file, write_tx_file
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx, UnsignedTx, sign_tx

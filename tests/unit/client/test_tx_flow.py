@@ -1,18 +1,18 @@
-"""client/tx_flow.py: building, signing order and the checks made before sending."""
+"""client/tx/flow.py: building, signing order and the checks made before sending."""
 
 from pathlib import Path
 
 import pytest
 
 from client.errors import TxInputError, UsageError
-from client.signing_keys import UnlockedKey
-from client.tx_flow import (
+from client.tx.flow import (
     build_tx,
     chain_id_from_genesis,
     check_before_submit,
     parse_public_key,
     sign_with,
 )
+from client.tx.signing_keys import UnlockedKey
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from client.example_chain import ChainForge
+from client.audit.example_chain import ChainForge
 from contracts.errors import InvalidBlockError
 from contracts.execution import apply_block
 from contracts.replay import ChainReplay

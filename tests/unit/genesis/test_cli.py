@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from client import cli
+from client.cli import main as cli
 from genesis.keystore import KEYSTORE_FILE, SIGNER_STATE_FILE
 from protocol.note import parse_verifier_key
 
@@ -18,7 +18,7 @@ PUBLIC_FIELDS = {"name", "roles", "public_key", "note_verifier_key"}
 def lantan(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     # stdin is a pipe, never a terminal, so no command can stop to prompt.
     return subprocess.run(
-        [sys.executable, "-m", "client.cli", *args],
+        [sys.executable, "-m", "client.cli.main", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ import pytest
 
 from genesis.document import build_genesis, parse_genesis
 
-LANTAN = [sys.executable, "-m", "client.cli"]
+LANTAN = [sys.executable, "-m", "client.cli.main"]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

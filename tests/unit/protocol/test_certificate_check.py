@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from client.audit_certificate import FINDING_OF_FAULT
-from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_history import RawCertificate, verify_certificate_strict
+from client.audit.certificate import FINDING_OF_FAULT
+from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.history import RawCertificate, verify_certificate_strict
 from protocol.block import BlockHeader
 from protocol.certificate_check import (
     CertificateFault,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from client.completion import SHELLS, completion_script
+from client.cli.completion import SHELLS, completion_script
 
 COMMAND_GROUP = "lantan.commands"
 SERVER_GROUPS = ("node", "net", "bench")

@@ -5,9 +5,9 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts, ReceiptSigner, SerialRange
-from client.receipt_schema import check_record
+from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt.schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
 from contracts.records import Institution, KeyRecord, Role

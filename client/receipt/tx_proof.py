@@ -7,8 +7,8 @@ the same steps as a receipt (PROTOCOL.md §14.4 steps 2-4) and raises ReceiptErr
 
 from dataclasses import dataclass
 
-from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_history import (
+from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.history import (
     RawCertificate,
     SetChange,
     SetHistory,

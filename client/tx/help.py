@@ -1,5 +1,5 @@
 """What `lantan tx <TYPE> --help` says about the body: each field's type, its allowed
-values, and a complete example body that the local check accepts (client/examples/).
+values, and a complete example body that the local check accepts (client/tx/examples/).
 
 Types come from the body dataclasses the node parses with (contracts/), so the help cannot
 drift from admission; the few closed vocabularies are the contracts' own frozensets.
@@ -19,7 +19,7 @@ from contracts.tx_types import BODY_PARSERS, TxType
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
-EXAMPLES_PACKAGE: Final = "client.examples"
+EXAMPLES_PACKAGE: Final = "client.tx.examples"
 ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "coverage": INSURANCE_COVERAGES,
     "subject_kind": INSURANCE_SUBJECTS,

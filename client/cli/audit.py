@@ -1,7 +1,8 @@
 """`lantan audit`: verify a whole chain from genesis against every given node.
 
-I/O only: reads the genesis and state files, fetches from the nodes (client/audit_fetch.py),
-feeds the pure checker (client/audit.py), prints the report and saves the new checkpoint.
+I/O only: reads the genesis and state files, fetches from the nodes (client/audit/fetch.py),
+feeds the pure checker (client/audit/chain_audit.py), prints the report and saves the new
+checkpoint.
 Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad arguments.
 """
 
@@ -15,9 +16,9 @@ from pathlib import Path
 from typing import Final
 
 from client.api import NodeClient
-from client.audit import AuditReport, ChainAudit, ServedBlock
-from client.audit_checkpoint import SavedCheckpoint
-from client.audit_fetch import (
+from client.audit.chain_audit import AuditReport, ChainAudit, ServedBlock
+from client.audit.checkpoint import SavedCheckpoint
+from client.audit.fetch import (
     FETCH_WORKERS,
     FetchFailure,
     NodeSnapshot,
@@ -26,8 +27,9 @@ from client.audit_fetch import (
     fetch_validator_sets,
     take_snapshot,
 )
-from client.audit_findings import FindingCode, Severity
-from client.cli_support import (
+from client.audit.findings import FindingCode, Severity
+from client.cli.progress import wanted
+from client.cli.support import (
     EXIT_FAILURE,
     EXIT_OK,
     Subparsers,
@@ -37,7 +39,6 @@ from client.cli_support import (
 )
 from client.errors import AuditFileError, NodeError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
-from client.progress import wanted
 from genesis.document import Genesis, build_genesis, parse_genesis
 from genesis.durable import write_durably
 from protocol.encoding import decode
@@ -50,7 +51,7 @@ PROGRESS_INTERVAL_S: Final = 0.2
 
 
 def register_audit(subparsers: Subparsers) -> None:
-    """Add `lantan audit` (entry point `audit = "client.audit_cli:register_audit"`)."""
+    """Add `lantan audit` (entry point `audit = "client.cli.audit:register_audit"`)."""
     parser = subparsers.add_parser(
         "audit",
         help="verify the chain from genesis on every node: certificates, links, forks",

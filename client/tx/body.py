@@ -74,8 +74,35 @@ def read_body_argument(argument: str | None) -> JsonObject:
     return value
 
 
-def apply_settings(body: JsonObject, settings: Sequence[str]) -> JsonObject:
-    """A copy of body with each "name=value" of --set applied; dotted names nest."""
+def string_fields(tx_type: TxType) -> frozenset[str]:
+    """The JSON names of tx_type's body fields that are strings on the wire.
+
+    Ids, names and dates are str; keys and hashes are bytes, written as hex strings.
+    """
+    body_class = BODY_PARSERS[tx_type].__self__  # type: ignore[attr-defined]
+    hints = typing.get_type_hints(body_class)
+    return frozenset(
+        name
+        for name, field in zip(field_names(body_class), dataclasses.fields(body_class), strict=True)
+        if _is_string_on_wire(hints[field.name])
+    )
+
+
+def _is_string_on_wire(hint: object) -> bool:
+    options = [option for option in typing.get_args(hint) if option is not type(None)]
+    base = options[0] if len(options) == 1 else hint
+    while hasattr(base, "__supertype__"):  # NewType: Hash32, PublicKey
+        base = base.__supertype__
+    return base in (str, bytes)
+
+
+def apply_settings(
+    body: JsonObject, settings: Sequence[str], strings: frozenset[str] = frozenset()
+) -> JsonObject:
+    """A copy of body with each "name=value" of --set applied; dotted names nest.
+
+    A top-level name in strings (string_fields of the tx type) always takes a string.
+    """
     # A deep copy, so --set never edits a body the caller still holds.
     result = copy.deepcopy(body)
     for setting in settings:
@@ -89,16 +116,22 @@ def apply_settings(body: JsonObject, settings: Sequence[str]) -> JsonObject:
             if not isinstance(child, dict):
                 raise UsageError(f"--set {name}: {parent!r} is not an object")
             target = child
-        target[leaf] = parse_setting_value(text)
+        string = not parents and leaf in strings
+        target[leaf] = parse_setting_value(text, string=string)
     return result
 
 
-def parse_setting_value(text: str) -> JsonValue:
+def parse_setting_value(text: str, *, string: bool = False) -> JsonValue:
     """The value as JSON when it parses (42, true, null, ["a"], "quoted"), else the string.
 
     Numbers with a fraction or exponent are refused rather than kept as strings: amounts
     are integer kilograms (DESIGN.md §5), and "1.5" would otherwise pass unnoticed.
+    A field declared a string (string=True) is never read as a number: a hex key such as
+    "5e33..." would otherwise be a number with an exponent, and "2023" an integer. There
+    only null and a "quoted" JSON string are decoded; any other text is the string itself.
     """
+    if string and text != "null" and not text.startswith('"'):
+        return text
     try:
         return decode(text.encode("utf-8"))
     except MalformedJsonError:

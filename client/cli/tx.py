@@ -2,14 +2,15 @@
 
 `lantan tx <type>` builds, signs (sender and --cosign keys), submits to every node and
 waits for the committed result. The multi-party flow moves a tx file between parties whose
-keys never leave their machines (DESIGN.md §2). Thin shell: the work is in tx_flow.py.
+keys never leave their machines (DESIGN.md §2). Thin shell: the work is in client/tx/flow.py.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from client.cli_support import (
+from client.cli.progress import spinner
+from client.cli.support import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_PENDING,
@@ -21,17 +22,16 @@ from client.cli_support import (
 )
 from client.errors import UsageError
 from client.node_pool import NodePool, node_urls
-from client.progress import spinner
-from client.signing_keys import UnlockedKey, unlock_key
-from client.tx_body import (
+from client.tx.body import (
     apply_settings,
     fill_nullable_fields,
     read_body_argument,
+    string_fields,
     tx_type_of,
     validate_body,
 )
-from client.tx_file import check_signatures, read_tx_file, write_tx_file
-from client.tx_flow import (
+from client.tx.file import check_signatures, read_tx_file, write_tx_file
+from client.tx.flow import (
     EXPIRES_IN_MS_DEFAULT,
     TIMEOUT_MS_DEFAULT,
     TxOutcome,
@@ -43,7 +43,8 @@ from client.tx_flow import (
     sign_with,
     submit_tx,
 )
-from client.tx_help import help_epilog
+from client.tx.help import help_epilog
+from client.tx.signing_keys import UnlockedKey, unlock_key
 from contracts.tx_types import TxType
 from genesis.keystore import read_keystore
 from protocol.encoding import JsonObject
@@ -166,8 +167,8 @@ def _add_body_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="set one body field (JSON if it parses, else a string; "
-        "a.b=1 nests); repeatable, applied after --body",
+        help="set one body field (a string field takes VALUE as text; others take "
+        "JSON if it parses, else a string; a.b=1 nests); repeatable, applied after --body",
     )
 
 
@@ -209,7 +210,7 @@ def _add_submit_options(parser: argparse.ArgumentParser) -> None:
 def _read_body(args: argparse.Namespace) -> JsonObject:
     """--body then --set, nullable fields defaulted to null, checked like the node will."""
     tx_type = tx_type_of(args.tx_type)
-    body = apply_settings(read_body_argument(args.body), args.set)
+    body = apply_settings(read_body_argument(args.body), args.set, string_fields(tx_type))
     body = fill_nullable_fields(tx_type, body)
     validate_body(tx_type, body)
     return body

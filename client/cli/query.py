@@ -2,7 +2,7 @@
 
 Each resource maps to one `/v1/...` path (DESIGN.md §7). Lists are cursor-paginated:
 one page by default, every page with --all. Reads go to the first node that answers.
-Thin shell over client/api.py and client/tables.py.
+Thin shell over client/api.py and client/cli/tables.py.
 """
 
 import argparse
@@ -13,7 +13,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from client.api import PAGE_LIMIT_MAX, WAIT_MS_MAX, NodeClient, Page, TxStatus
-from client.cli_support import (
+from client.cli.support import (
     EXIT_OK,
     Subparsers,
     add_json_option,
@@ -21,10 +21,10 @@ from client.cli_support import (
     guarded,
     print_json,
 )
+from client.cli.tables import render_record, render_table
 from client.errors import UsageError
 from client.id_prefix import resolve_retirement_id, resolve_tx_id
 from client.node_pool import NodePool, node_urls
-from client.tables import render_record, render_table
 
 SERIAL_COLUMNS: Final = (
     "batch_id",

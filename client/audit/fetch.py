@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from client.api import NodeClient
-from client.audit import ServedBlock
+from client.audit.chain_audit import ServedBlock
 from client.errors import NodeError, NodeRejectedError
 from protocol.encoding import JsonValue
 from protocol.errors import ProtocolError

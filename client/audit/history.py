@@ -7,23 +7,20 @@ a prefix of today's chain (a fork otherwise), and no node may serve less (a roll
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from client.audit_checkpoint import SavedCheckpoint, checkpoint_size, open_note, saved_from
-from client.audit_findings import FindingCode
+from client.audit.audited_chain import AuditedChain
+from client.audit.checkpoint import SavedCheckpoint, checkpoint_size, open_note, saved_from
+from client.audit.findings import FindingCode
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import NoteError, ProtocolError
 from protocol.note import Checkpoint
 from protocol.proofs import ConsistencyProof
 
-if TYPE_CHECKING:
-    from client.audit import ChainAudit
-
 
 class CheckpointBook:
     """The notes of one audit: verified ones by node, and which match the audited chain."""
 
-    def __init__(self, audit: "ChainAudit") -> None:
+    def __init__(self, audit: AuditedChain) -> None:
         self._audit = audit
         self._verified: dict[str, tuple[Checkpoint, str]] = {}
 

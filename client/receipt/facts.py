@@ -1,6 +1,6 @@
 """What a judge reads off a verified retirement receipt (DESIGN.md §6). Pure data.
 
-The receipt verifier (client/receipt_verify.py) produces ReceiptFacts only after every
+The receipt verifier (client/receipt/verify.py) produces ReceiptFacts only after every
 signature and proof checked out; the CLI, the PDF and the web checker display them.
 Quantities are integer kilograms; tonnes appear only as display text.
 """

@@ -1,6 +1,6 @@
 """`lantan verify receipt` (offline) and `lantan verify tx` (against a node). I/O shell.
 
-Verification itself is pure (client/receipt_verify.py, client/receipt_tx.py); this module
+Verification itself is pure (client/receipt/verify.py, client/receipt/tx_proof.py); this module
 reads files, fetches proofs over HTTP and prints the result. A receipt or tx that does not
 verify prints its reason code and exits 1.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from client.api import NodeClient, encode_path_segment
-from client.cli_support import (
+from client.cli.support import (
     EXIT_FAILURE,
     EXIT_OK,
     Subparsers,
@@ -23,10 +23,10 @@ from client.cli_support import (
 from client.errors import ClientError, NodeRejectedError, UsageError
 from client.id_prefix import resolve_tx_id
 from client.node_pool import node_urls
-from client.receipt_codes import ReceiptError
-from client.receipt_summary import facts_json, summary_lines, time_text
-from client.receipt_tx import TxFacts, verify_tx_proof
-from client.receipt_verify import verify_receipt
+from client.receipt.codes import ReceiptError
+from client.receipt.summary import facts_json, summary_lines, time_text
+from client.receipt.tx_proof import TxFacts, verify_tx_proof
+from client.receipt.verify import verify_receipt
 
 
 def register_verify(subparsers: Subparsers) -> None:

@@ -11,8 +11,8 @@ caller adds heights and nodes.
 
 from collections.abc import Sequence
 
-from client.audit_findings import FindingCode
-from client.audit_replay import Execution, ReplayState
+from client.audit.findings import FindingCode
+from client.audit.replay import Execution, ReplayState
 from protocol.block import Block, BlockHeader, results_root
 from protocol.block_check import (
     BlockParent,
@@ -28,7 +28,7 @@ from protocol.tx import verify_tx_signatures
 Problem = tuple[FindingCode, str]
 
 Parent = BlockParent
-"""The audited chain up to h-1 (kept under its old name for client/audit.py)."""
+"""The audited chain up to h-1 (kept under its old name for client/audit/chain_audit.py)."""
 
 FINDING_OF_PROBLEM: dict[BlockProblemKind, FindingCode] = {
     BlockProblemKind.PROTOCOL_VERSION: FindingCode.HEADER_FIELD_MISMATCH,

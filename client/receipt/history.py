@@ -9,7 +9,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from client.receipt_codes import ReceiptCode, ReceiptError
+from client.receipt.codes import ReceiptCode, ReceiptError
 from protocol.block import BlockHeader
 from protocol.certificate_check import (
     CertificateFault,

@@ -1,4 +1,4 @@
-"""`lantan receipt get` (and `receipt pdf`, from client/receipt_pdf_cli.py). I/O shell.
+"""`lantan receipt get` (and `receipt pdf`, from client/cli/receipt_pdf.py). I/O shell.
 
 `get` fetches GET /v1/receipts/{id} (retrying while the node has no checkpoint above the
 retirement yet), writes the canonical bytes, and with --genesis verifies them offline.
@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from client.api import NodeClient, encode_path_segment
-from client.cli_support import (
+from client.cli.progress import spinner
+from client.cli.support import (
     EXIT_OK,
     Subparsers,
     add_json_option,
@@ -17,11 +18,10 @@ from client.cli_support import (
     guarded,
     print_json,
 )
+from client.cli.verify import read_input, report_receipt
 from client.errors import ClientError, NodeRejectedError, UsageError
 from client.id_prefix import resolve_retirement_id
 from client.node_pool import NodePool, node_urls
-from client.progress import spinner
-from client.verify_cli import read_input, report_receipt
 from protocol.encoding import encode
 
 CHECKPOINT_WAIT_S = 15.0
@@ -49,7 +49,7 @@ def register_receipt(subparsers: Subparsers) -> None:
     add_json_option(get)
     get.set_defaults(handler=guarded("receipt get", run_receipt_get))
     try:
-        from client.receipt_pdf_cli import add_pdf_command
+        from client.cli.receipt_pdf import add_pdf_command
     except ImportError:  # the PDF renderer's libraries are missing: `get` still works
         return
     add_pdf_command(actions)
@@ -100,7 +100,7 @@ def run_receipt_get(args: argparse.Namespace) -> int:
 
 
 def _render_pdf(receipt_bytes: bytes, genesis_bytes: bytes, out: Path, font: str | None) -> None:
-    from client.receipt_pdf_cli import save_receipt_pdf
-    from client.receipt_verify import verify_receipt
+    from client.cli.receipt_pdf import save_receipt_pdf
+    from client.receipt.verify import verify_receipt
 
     save_receipt_pdf(verify_receipt(receipt_bytes, genesis_bytes), out, font)

@@ -11,8 +11,8 @@ no I/O, no clock; examples and tests only, never a real chain.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from client.audit import ServedBlock
-from client.audit_replay import ReplayState
+from client.audit.chain_audit import ServedBlock
+from client.audit.replay import ReplayState
 from contracts.state_tree import update_state_tree
 from contracts.validator_sets import next_validator_set
 from genesis.document import Genesis, build_genesis

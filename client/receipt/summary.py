@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
 from client.code_names import code_name
-from client.receipt_facts import ReceiptFacts
+from client.receipt.facts import ReceiptFacts
 from protocol.encoding import JsonObject
 
 BEIJING = timezone(timedelta(hours=8), "CST")

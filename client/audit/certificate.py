@@ -1,14 +1,14 @@
 """Checks one commit certificate as served, each way to fail its own FindingCode. Pure.
 
 The rule is protocol.certificate_check; here the served JSON is read for its shape only
-(client.receipt_history.RawCertificate keeps duplicated and unsorted signers), and each
+(client.receipt.history.RawCertificate keeps duplicated and unsorted signers), and each
 CertificateFault becomes a FindingCode of PROTOCOL.md §8.2 with a detail naming the signer.
 """
 
 from dataclasses import dataclass
 
-from client.audit_findings import FindingCode
-from client.receipt_history import RawCertificate
+from client.audit.findings import FindingCode
+from client.receipt.history import RawCertificate
 from protocol.certificate_check import (
     CertificateFault,
     CertificateProblem,

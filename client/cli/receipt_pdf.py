@@ -1,8 +1,8 @@
 """`lantan receipt pdf`: verify a receipt against the genesis file, then render it as a PDF.
 
-Thin I/O shell over client/receipt_verify.py and client/receipt_pdf.py: reads the files,
+Thin I/O shell over client/receipt/verify.py and client/receipt/pdf.py: reads the files,
 finds the font, writes the PDF. A receipt that does not verify is never rendered: the PDF
-prints only checked facts. client/receipt_cli.py adds the command through add_pdf_command.
+prints only checked facts. client/cli/receipt.py adds the command through add_pdf_command.
 """
 
 import argparse
@@ -10,13 +10,13 @@ import hashlib
 import os
 from pathlib import Path
 
-from client.cli_support import EXIT_OK, Subparsers, add_json_option, guarded, print_json
+from client.cli.support import EXIT_OK, Subparsers, add_json_option, guarded, print_json
+from client.cli.verify import read_input
 from client.errors import ClientError
-from client.fonts import FONT_ENV, FONT_PACKAGE, FontChoice, find_cjk_font
-from client.receipt_facts import ReceiptFacts
-from client.receipt_pdf import render_receipt_pdf
-from client.receipt_verify import verify_receipt
-from client.verify_cli import read_input
+from client.receipt.facts import ReceiptFacts
+from client.receipt.fonts import FONT_ENV, FONT_PACKAGE, FontChoice, find_cjk_font
+from client.receipt.pdf import render_receipt_pdf
+from client.receipt.verify import verify_receipt
 
 
 def add_pdf_command(actions: Subparsers) -> None:

@@ -2,7 +2,7 @@
 
 Pure apart from reading the font file: identical facts and font give identical bytes
 (reportlab's invariant mode, the block time as creation date, fixed metadata). The PDF only
-prints what client/receipt_verify.py checked; the JSON receipt stays the evidence.
+prints what client/receipt/verify.py checked; the JSON receipt stays the evidence.
 """
 
 import hashlib
@@ -20,8 +20,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from client.code_names import bilingual_name
-from client.fonts import FontChoice, register_cjk_font
-from client.receipt_facts import ReceiptFacts
+from client.receipt.facts import ReceiptFacts
+from client.receipt.fonts import FontChoice, register_cjk_font
 
 QR_PREFIX: Final = "lantan-receipt"
 """The QR code's text is "lantan-receipt:<receipt_id>:<receipt_digest>" (PROTOCOL.md §14.6):

@@ -13,8 +13,8 @@ from typing import Final
 from client.api import TxStatus
 from client.errors import TxInputError, UsageError
 from client.node_pool import NodePool, SubmitOutcome
-from client.signing_keys import UnlockedKey
-from client.tx_body import tx_type_of, validate_body
+from client.tx.body import tx_type_of, validate_body
+from client.tx.signing_keys import UnlockedKey
 from contracts.reasons import AdmissionReason
 from genesis.document import parse_genesis
 from protocol.encoding import JsonObject

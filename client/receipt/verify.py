@@ -2,23 +2,23 @@
 
 verify_receipt(receipt_bytes, genesis_bytes) runs the steps of §14.4 in order and returns
 the ReceiptFacts a judge reads, or raises ReceiptError with the first failing step's code.
-No I/O: the CLI (client/verify_cli.py) reads the files and prints the result.
+No I/O: the CLI (client/cli/verify.py) reads the files and prints the result.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from client.receipt_codes import ReceiptCode, ReceiptError
-from client.receipt_facts import ReceiptFacts, ReceiptSigner
-from client.receipt_history import (
+from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.facts import ReceiptFacts, ReceiptSigner
+from client.receipt.history import (
     RawCertificate,
     SetChange,
     SetHistory,
     verify_certificate_strict,
     verify_history_proof,
 )
-from client.receipt_meaning import StateRecords, facts_of, require_records
+from client.receipt.meaning import StateRecords, facts_of, require_records
 from contracts.records import Institution
 from contracts.state_tree import state_tree_key
 from genesis.document import parse_genesis

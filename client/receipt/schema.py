@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from client.receipt_codes import ReceiptCode, ReceiptError
+from client.receipt.codes import ReceiptCode, ReceiptError
 from protocol.encoding import JsonObject, JsonValue
 
 INTEGER_LIMIT: Final = 2**53

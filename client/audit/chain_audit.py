@@ -11,7 +11,7 @@ followed past h: the finding at h (a fork, a bad certificate) is the point.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from client.audit_block import (
+from client.audit.block import (
     Parent,
     Problem,
     body_problems,
@@ -20,12 +20,12 @@ from client.audit_block import (
     replay_codes,
     served_results_problem,
 )
-from client.audit_certificate import check_served_certificate
-from client.audit_checkpoint import SavedCheckpoint
-from client.audit_findings import Finding, FindingCode, has_errors
-from client.audit_fork import double_signers, signed_both
-from client.audit_history import CheckpointBook
-from client.audit_replay import Execution, ReplayState
+from client.audit.certificate import check_served_certificate
+from client.audit.checkpoint import SavedCheckpoint
+from client.audit.findings import Finding, FindingCode, has_errors
+from client.audit.fork import double_signers, signed_both
+from client.audit.history import CheckpointBook
+from client.audit.replay import Execution, ReplayState
 from genesis.document import Genesis
 from protocol.block import Block
 from protocol.encoding import JsonObject, JsonValue

@@ -1,6 +1,6 @@
 """Why a retirement receipt is refused: one machine-readable code per failure (PROTOCOL.md §14.4).
 
-ReceiptError(code, detail) is what client/receipt_verify.py raises; the CLI prints the code
+ReceiptError(code, detail) is what client/receipt/verify.py raises; the CLI prints the code
 and detail and exits 1. The codes are part of protocol v1: an independent verifier built
 from the specification reports the same ones.
 """

@@ -1,0 +1,1 @@
+"""The `lantan` commands: main.py dispatches, one module per command group (entry points)."""

@@ -1,0 +1,1 @@
+"""Retirement receipts and tx proofs: verify offline against genesis, summarise, print PDF."""
