@@ -105,13 +105,10 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if state.votes.contains(signed) or not _future_round_free(state, signed):
         return state
-    if not state.config.verify(signed.validator, vote.sign_bytes(), signed.signature):
+    if not _signature_holds(state, signed):
         return state
     votes, earlier = state.votes.add(signed)
-    state = replace(state, votes=votes)
-    if earlier is None:
-        return state
-    return _report_equivocation(state, earlier, signed, out)
+    return _report_equivocation(replace(state, votes=votes), earlier, signed, out)
 
 
 def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
@@ -121,18 +118,22 @@ def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action])
         return state
     if signed.vote.chain_id != state.config.chain_id or state.previous_votes.contains(signed):
         return state
-    if not state.config.verify(signed.validator, signed.vote.sign_bytes(), signed.signature):
+    if not _signature_holds(state, signed):
         return state
     votes, earlier = state.previous_votes.add(signed)
-    state = replace(state, previous_votes=votes)
-    if earlier is None:
-        return state
-    return _report_equivocation(state, earlier, signed, out)
+    return _report_equivocation(replace(state, previous_votes=votes), earlier, signed, out)
+
+
+def _signature_holds(state: ReplicaState, signed: SignedVote) -> bool:
+    return state.config.verify(signed.validator, signed.vote.sign_bytes(), signed.signature)
 
 
 def _report_equivocation(
-    state: ReplicaState, earlier: SignedVote, later: SignedVote, out: list[Action]
+    state: ReplicaState, earlier: SignedVote | None, later: SignedVote, out: list[Action]
 ) -> ReplicaState:
+    """later was just stored; earlier is the other vote the tally held for its slot, if any."""
+    if earlier is None:
+        return state
     vote = later.vote
     slot = (later.validator, vote.height, vote.round, vote.type)
     if slot in state.evidence_slots:

@@ -16,7 +16,7 @@ from consensus.messages import (
     CertificatesMessage,
     StatusMessage,
 )
-from consensus.state import PendingTimeout, ReplicaState, Step
+from consensus.state import ReplicaState, Step
 from protocol.hashing import Hash32
 from protocol.votes import VoteType
 
@@ -24,13 +24,11 @@ from protocol.votes import VoteType
 def schedule_timeout(state: ReplicaState, kind: TimeoutKind, out: list[Action]) -> ReplicaState:
     """Schedule kind for the current (height, round) after its linear, capped duration."""
     deadline = state.now_ms + state.config.timeouts.duration_ms(kind, state.round)
-    pending = PendingTimeout(
-        height=state.height, round=state.round, kind=kind, deadline_ms=deadline
+    timeout = ScheduleTimeout(
+        height=state.height, round=state.round, step=kind, deadline_ms=deadline
     )
-    out.append(
-        ScheduleTimeout(height=state.height, round=state.round, step=kind, deadline_ms=deadline)
-    )
-    return replace(state, timeouts=(*state.timeouts, pending))
+    out.append(timeout)
+    return replace(state, timeouts=(*state.timeouts, timeout))
 
 
 def start_round(state: ReplicaState, round_number: int, out: list[Action]) -> ReplicaState:
@@ -73,26 +71,26 @@ def fire_due_timeouts(state: ReplicaState, out: list[Action]) -> ReplicaState:
     return state
 
 
-def _fire(state: ReplicaState, timeout: PendingTimeout, out: list[Action]) -> ReplicaState:
+def _fire(state: ReplicaState, timeout: ScheduleTimeout, out: list[Action]) -> ReplicaState:
     current = timeout.height == state.height and timeout.round == state.round
     if not current or state.step is Step.COMMITTING:
         return state
-    if timeout.kind is TimeoutKind.PROPOSE and state.step is Step.PROPOSE:
+    if timeout.step is TimeoutKind.PROPOSE and state.step is Step.PROPOSE:
         # Lines 57-60: OnTimeoutPropose.
         state = cast_vote(state, VoteType.PREVOTE, None, out)
         return replace(state, step=Step.PREVOTE)
-    if timeout.kind is TimeoutKind.PREVOTE and state.step is Step.PREVOTE:
+    if timeout.step is TimeoutKind.PREVOTE and state.step is Step.PREVOTE:
         # Lines 61-64: OnTimeoutPrevote.
         state = cast_vote(state, VoteType.PRECOMMIT, None, out)
         return replace(state, step=Step.PRECOMMIT)
-    if timeout.kind is TimeoutKind.PRECOMMIT:
+    if timeout.step is TimeoutKind.PRECOMMIT:
         # Lines 65-67: OnTimeoutPrecommit.
         return start_round(state, state.round + 1, out)
-    if timeout.kind is TimeoutKind.ROUND:
+    if timeout.step is TimeoutKind.ROUND:
         # Not in Alg. 1: a round whose votes died with a crashed replica's memory would
         # never reach line 47. Starting the next round is always safe (docs/CONSENSUS.md).
         return start_round(state, state.round + 1, out)
-    if timeout.kind is TimeoutKind.RETRANSMIT:
+    if timeout.step is TimeoutKind.RETRANSMIT:
         return retransmit(state, out)
     return state
 

@@ -47,9 +47,9 @@ def prevote_on_proposal(state: ReplicaState, out: list[Action]) -> ReplicaState 
 
 def schedule_prevote_timeout(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     """Lines 34-35: q prevotes for anything, in step prevote, for the first time."""
-    if state.step is not Step.PREVOTE or state.prevote_timeout_round >= state.round:
+    if state.step is not Step.PREVOTE:
         return None
-    if state.votes.count_any(state.round, VoteType.PREVOTE) < state.quorum:
+    if not _first_quorum_of_any(state, VoteType.PREVOTE, state.prevote_timeout_round):
         return None
     state = replace(state, prevote_timeout_round=state.round)
     return schedule_timeout(state, TimeoutKind.PREVOTE, out)
@@ -90,12 +90,19 @@ def precommit_nil_on_nil_polka(state: ReplicaState, out: list[Action]) -> Replic
 
 def schedule_precommit_timeout(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     """Lines 47-48: q precommits for anything in this round, for the first time."""
-    if state.step is Step.COMMITTING or state.precommit_timeout_round >= state.round:
+    if state.step is Step.COMMITTING:
         return None
-    if state.votes.count_any(state.round, VoteType.PRECOMMIT) < state.quorum:
+    if not _first_quorum_of_any(state, VoteType.PRECOMMIT, state.precommit_timeout_round):
         return None
     state = replace(state, precommit_timeout_round=state.round)
     return schedule_timeout(state, TimeoutKind.PRECOMMIT, out)
+
+
+def _first_quorum_of_any(state: ReplicaState, vote_type: VoteType, acted_round: int) -> bool:
+    """q votes of vote_type for anything in this round, and no timeout for them yet."""
+    if acted_round >= state.round:
+        return False
+    return state.votes.count_any(state.round, vote_type) >= state.quorum
 
 
 def skip_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:

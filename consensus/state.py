@@ -9,7 +9,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from consensus.config import EngineConfig, TimeoutKind
+from consensus.actions import ScheduleTimeout
+from consensus.config import EngineConfig
 from consensus.events import MessageReceived
 from consensus.messages import CommitMessage, ProposalMessage
 from consensus.signer_state import SignerState
@@ -27,16 +28,6 @@ class Step(enum.Enum):
     PREVOTE = 1
     PRECOMMIT = 2
     COMMITTING = 3
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PendingTimeout:
-    """A timeout scheduled for (height, round); it fires on the first Tick at deadline_ms."""
-
-    height: int
-    round: int
-    kind: TimeoutKind
-    deadline_ms: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +61,8 @@ class ReplicaState:
     """Last round in which line 36 fired."""
     precommit_timeout_round: int = -1
     """Last round in which line 47 fired."""
-    timeouts: tuple[PendingTimeout, ...] = ()
+    timeouts: tuple[ScheduleTimeout, ...] = ()
+    """The timeouts scheduled and not yet fired; each fires on the first Tick at its deadline."""
     decisions: Mapping[int, CommitMessage] = field(default_factory=dict)
     """Recent decided heights, kept to push to lagging peers."""
     future: tuple[MessageReceived, ...] = ()

@@ -20,8 +20,7 @@ from pathlib import Path
 import httpx
 
 from genesis.network import GENESIS_FILE, init_local_network
-from node.config import CONFIG_FILE, NodeConfig, PeerConfig, render_config
-from node.net import LOCAL_HEARTBEAT_MS, LOG_FILE, PID_FILE, read_pid, validator_names
+from node.net import LOG_FILE, PID_FILE, read_pid, validator_names
 from tests.chaos.namespaces import NODE_PORT, Fabric, Host, run
 from tests.chaos.relay_control import RelayProcess, link_specs, relay_url
 from tests.integration.network import LocalNet, wait_for
@@ -77,20 +76,13 @@ class ChaosNet(LocalNet):
         return self.names[:-1]
 
     def _write_node_toml(self, name: str) -> None:
-        observer = name == OBSERVER
-        peers = [other for other in self.validators if other != name]
-        config = NodeConfig(
-            name=name,
-            node_dir=self.directory / name,
-            genesis=Path("..") / GENESIS_FILE,
+        self.write_config(
+            name,
             host=self.hosts[name].address,
             port=NODE_PORT,
-            observer=observer,
-            heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
-            peers=tuple(PeerConfig(name=peer, url=self._peer_url(peer)) for peer in peers),
+            peers=[other for other in self.validators if other != name],
+            observer=name == OBSERVER,
         )
-        (self.directory / name).mkdir(exist_ok=True)
-        (self.directory / name / CONFIG_FILE).write_text(render_config(config))
 
     def _peer_url(self, peer: str) -> str:
         """The peer's real address, or the relay's listener for it on this host's loopback."""

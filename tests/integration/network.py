@@ -129,20 +129,31 @@ class LocalNet:
         return load_config(self.directory / name)
 
     def write_config(
-        self, name: str, *, port: int, peers: list[str], observer: bool = False
+        self,
+        name: str,
+        *,
+        port: int,
+        peers: list[str],
+        observer: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
         """Write DIR/<name>/node.toml for a node joining this net (observer or new validator)."""
         config = NodeConfig(
             name=name,
             node_dir=self.directory / name,
             genesis=Path("..") / GENESIS_FILE,
+            host=host,
             port=port,
             observer=observer,
             heartbeat_interval_ms=LOCAL_HEARTBEAT_MS,
-            peers=tuple(PeerConfig(name=peer, url=self.url(peer)) for peer in peers),
+            peers=tuple(PeerConfig(name=peer, url=self._peer_url(peer)) for peer in peers),
         )
         (self.directory / name).mkdir(exist_ok=True)
         (self.directory / name / CONFIG_FILE).write_text(render_config(config))
+
+    def _peer_url(self, peer: str) -> str:
+        """Where a node.toml written by write_config tells its node to reach peer."""
+        return self.url(peer)
 
     def add_peer(self, name: str, peer: str) -> None:
         """Append peer to DIR/<name>/node.toml (read at start: the node must restart)."""

@@ -5,7 +5,7 @@ import pytest
 from genesis.example.parties import party_key
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
-from protocol.votes import Vote, VoteType, sign_vote
+from tests.fakes.evidence import duplicate_prevotes
 from tests.simulation.evidence_gossip import RESENDS_MAX, EvidencePools
 from tests.simulation.sim_config import CHAIN_ID
 
@@ -13,21 +13,8 @@ pytestmark = pytest.mark.simulation
 
 
 def _evidence() -> DuplicateVoteEvidence:
-    key = party_key("xiamen-ptc")
-    votes = [
-        sign_vote(
-            Vote(
-                type=VoteType.PREVOTE,
-                chain_id=CHAIN_ID,
-                height=1,
-                round=0,
-                block_hash=Hash32(bytes([fill]) * 32),
-            ),
-            key,
-        )
-        for fill in (1, 2)
-    ]
-    return DuplicateVoteEvidence.create(*votes)
+    blocks = (Hash32(bytes([1]) * 32), Hash32(bytes([2]) * 32))
+    return duplicate_prevotes(party_key("xiamen-ptc"), CHAIN_ID, blocks)
 
 
 def test_pooled_evidence_is_resent_with_a_doubling_interval_a_bounded_number_of_times():

@@ -14,6 +14,7 @@ from protocol.encoding import encode
 from protocol.hashing import TAG_EVIDENCE, Hash32, sha256
 from protocol.lock_violation import LockViolationEvidence
 from protocol.votes import SignedVote, Vote, VoteType, sign_vote
+from tests.vectors.doc_splice import print_or_rewrite
 from tests.vectors.protocol_examples import (
     DOC,
     ROOT,
@@ -24,7 +25,7 @@ from tests.vectors.protocol_examples import (
 )
 
 VECTORS = ROOT / "tests" / "vectors" / "lock-violation-v1.json"
-BEGIN, END = "<!-- lock-violation-example:begin -->", "<!-- lock-violation-example:end -->"
+MARKERS = ("<!-- lock-violation-example:begin -->", "<!-- lock-violation-example:end -->")
 BLOCK_A, BLOCK_B = Hash32(sha256(b"example block a")), Hash32(sha256(b"example block b"))
 
 
@@ -83,21 +84,12 @@ def render_json(section: Section) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-def document_with_example(document: str, example: str) -> str:
-    head, rest = document.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{example}{END}{tail}"
-
-
 def main(argv: list[str]) -> int:
     section = build_section()
-    if "--rewrite" not in argv:
-        print(section.markdown())
-        return 0
-    DOC.write_text(document_with_example(DOC.read_text(), section.markdown()))
-    VECTORS.write_text(render_json(section))
-    print(f"rewrote {DOC.relative_to(ROOT)} and {VECTORS.relative_to(ROOT)}")
-    return 0
+    example, json_text = section.markdown(), render_json(section)
+    return print_or_rewrite(
+        argv, doc=DOC, markers=MARKERS, example=example, vectors=VECTORS, json=json_text
+    )
 
 
 if __name__ == "__main__":

@@ -43,11 +43,12 @@ from protocol.smt_proof import verify_inclusion as smt_verify_inclusion
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
 from protocol.validators import Validator, ValidatorSet
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from tests.vectors.doc_splice import print_or_rewrite
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "PROTOCOL.md"
 VECTORS = ROOT / "tests" / "vectors" / "protocol-v1.json"
-BEGIN, END = "<!-- examples:begin -->", "<!-- examples:end -->"
+MARKERS = ("<!-- examples:begin -->", "<!-- examples:end -->")
 NAMES = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
 TIME_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z
 
@@ -343,21 +344,12 @@ def render_json(sections: list[Section]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-def document_with_examples(document: str, examples: str) -> str:
-    head, rest = document.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{examples}{END}{tail}"
-
-
 def main(argv: list[str]) -> int:
     sections = build_sections()
-    if "--rewrite" not in argv:
-        print(render_markdown(sections))
-        return 0
-    DOC.write_text(document_with_examples(DOC.read_text(), render_markdown(sections)))
-    VECTORS.write_text(render_json(sections))
-    print(f"rewrote {DOC.relative_to(ROOT)} and {VECTORS.relative_to(ROOT)}")
-    return 0
+    example, json_text = render_markdown(sections), render_json(sections)
+    return print_or_rewrite(
+        argv, doc=DOC, markers=MARKERS, example=example, vectors=VECTORS, json=json_text
+    )
 
 
 if __name__ == "__main__":

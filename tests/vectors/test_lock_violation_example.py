@@ -4,12 +4,13 @@ from protocol.encoding import decode
 from protocol.evidence import evidence_from_json
 from protocol.lock_violation import LockViolationEvidence
 from tests.vectors import lock_violation_example as example
+from tests.vectors.doc_splice import with_example
 from tests.vectors.protocol_examples import DOC
 
 
 def test_protocol_md_example_is_current() -> None:
     document = DOC.read_text()
-    expected = example.document_with_example(document, example.build_section().markdown())
+    expected = with_example(document, example.MARKERS, example.build_section().markdown())
     assert document == expected, "run: python -m tests.vectors.lock_violation_example --rewrite"
 
 

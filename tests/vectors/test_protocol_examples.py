@@ -1,12 +1,13 @@
 """docs/PROTOCOL.md §13 and tests/vectors/protocol-v1.json match what the code computes."""
 
 from tests.vectors import protocol_examples as examples
+from tests.vectors.doc_splice import with_example
 
 
 def test_protocol_md_examples_are_current() -> None:
     sections = examples.build_sections()
     document = examples.DOC.read_text()
-    expected = examples.document_with_examples(document, examples.render_markdown(sections))
+    expected = with_example(document, examples.MARKERS, examples.render_markdown(sections))
     assert document == expected, "run: python -m tests.vectors.protocol_examples --rewrite"
 
 

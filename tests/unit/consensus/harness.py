@@ -25,6 +25,9 @@ from protocol.validators import Validator, ValidatorSet
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.fakes.fake_signer import FakeKeyring, FakeSigner
 
+PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
+X, Y = b"block x", b"block y"
+"""Two payloads; their hashes are block_hash(X) and block_hash(Y)."""
 INITIAL = initial_signer_state()
 CHAIN_ID = Hash32(hashlib.sha256(b"unit chain").digest())
 TIMEOUTS = TimeoutConfig(

@@ -22,11 +22,18 @@ from consensus import (
     Tick,
     ValidateProposal,
 )
-from protocol.votes import CommitCertificate, SignedVote, VoteType
-from tests.unit.consensus.harness import Harness, block_hash, broadcast_votes, feed, validated
-
-PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
-X, Y = b"block x", b"block y"
+from protocol.votes import CommitCertificate, SignedVote
+from tests.unit.consensus.harness import (
+    COM,
+    PRE,
+    Harness,
+    X,
+    Y,
+    block_hash,
+    broadcast_votes,
+    feed,
+    validated,
+)
 
 
 def test_signer_state_is_persisted_before_anything_signed_is_sent():

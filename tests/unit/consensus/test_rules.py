@@ -14,18 +14,18 @@ from consensus import (
     TimeoutKind,
 )
 from consensus.messages import ProposalMessage
-from protocol.votes import VoteType
 from tests.unit.consensus.harness import (
+    COM,
+    PRE,
     Harness,
+    X,
+    Y,
     block_hash,
     broadcast_votes,
     feed,
     sent_proposals,
     validated,
 )
-
-PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
-X, Y = b"block x", b"block y"
 
 
 def _at_propose(h: Harness, me: int, round_number: int = 0):
@@ -42,6 +42,13 @@ def _prevote_step(h: Harness, me: int, proposal: ProposalMessage, *, valid: bool
     state, actions = feed(state, validated(proposal, valid=valid))
     assert state.step is Step.PREVOTE
     return state, actions
+
+
+def _prevoting_with_others(h: Harness):
+    """A non-proposer of round 0 in prevote on a valid proposal for X, and the other three."""
+    me = h.non_proposer(1, 0)
+    state, _ = _prevote_step(h, me, h.proposal(0, X))
+    return state, [i for i in range(4) if i != me]
 
 
 def test_lines_11_to_21_start_round_proposer_asks_node_and_others_wait_for_proposal():
@@ -132,9 +139,7 @@ def test_line_28_waits_for_the_pol_prevotes_before_prevoting():
 
 def test_lines_34_35_schedule_prevote_timeout_on_q_prevotes_of_anything_once():
     h = Harness()
-    me = h.non_proposer(1, 0)
-    state, _ = _prevote_step(h, me, h.proposal(0, X))
-    others = [i for i in range(4) if i != me]
+    state, others = _prevoting_with_others(h)
     state, actions = h.receive(state, h.vote(others[0], PRE, 0, None))
     assert not any(
         isinstance(a, ScheduleTimeout) and a.step is TimeoutKind.PREVOTE for a in actions
@@ -257,9 +262,7 @@ def test_lines_57_to_60_propose_timeout_prevotes_nil():
 
 def test_lines_61_to_64_prevote_timeout_precommits_nil():
     h = Harness()
-    me = h.non_proposer(1, 0)
-    state, _ = _prevote_step(h, me, h.proposal(0, X))
-    others = [i for i in range(4) if i != me]
+    state, others = _prevoting_with_others(h)
     state, _ = h.receive(state, h.vote(others[0], PRE, 0, None))
     state, _ = h.receive(state, h.vote(others[1], PRE, 0, block_hash(Y)))
     state, actions = feed(state, Tick(now_ms=500))

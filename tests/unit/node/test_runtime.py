@@ -36,7 +36,8 @@ from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
-from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.votes import CommitCertificate
+from tests.fakes.evidence import duplicate_prevotes
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS_TIME_MS,
@@ -346,20 +347,8 @@ def queued(runtime: NodeRuntime) -> list[Any]:
 
 
 def duplicate_vote(key: SigningKey = VALIDATOR_KEYS[2]) -> DuplicateVoteEvidence:
-    votes = [
-        sign_vote(
-            Vote(
-                type=VoteType.PREVOTE,
-                chain_id=CHAIN_ID,
-                height=1,
-                round=0,
-                block_hash=Hash32(sha256(label)),
-            ),
-            key,
-        )
-        for label in (b"one block", b"another block")
-    ]
-    return DuplicateVoteEvidence.create(*votes)
+    blocks = (Hash32(sha256(b"one block")), Hash32(sha256(b"another block")))
+    return duplicate_prevotes(key, CHAIN_ID, blocks)
 
 
 def test_a_proposal_takes_the_mempool_and_the_evidence(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from node.runtime import NodeRuntime, _Deferred, _StartCheck
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signature_cache import SignatureCache
-from protocol.votes import Vote, VoteType, sign_vote
+from tests.fakes.evidence import duplicate_prevotes
 from tests.unit.node.chain_kit import VALIDATOR_KEYS, account_open, build_and_commit, certify
 from tests.unit.node.test_runtime import (
     FakeClock,
@@ -46,14 +46,8 @@ def zero_signed(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
 
 def foreign_evidence() -> DuplicateVoteEvidence:
     """Finding 6: real signatures of a validator key, over votes of another chain."""
-    votes = [
-        sign_vote(
-            Vote(type=VoteType.PREVOTE, chain_id=OTHER_CHAIN, height=1, round=0, block_hash=h),
-            VALIDATOR_KEYS[2],
-        )
-        for h in (Hash32(sha256(b"a")), Hash32(sha256(b"b")))
-    ]
-    return DuplicateVoteEvidence.create(*votes)
+    blocks = (Hash32(sha256(b"a")), Hash32(sha256(b"b")))
+    return duplicate_prevotes(VALIDATOR_KEYS[2], OTHER_CHAIN, blocks)
 
 
 def errors(runtime: NodeRuntime, event: str) -> float:

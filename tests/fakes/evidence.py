@@ -1,0 +1,20 @@
+"""Real duplicate-vote evidence for tests that need some and do not care how it arose."""
+
+from protocol.evidence import DuplicateVoteEvidence
+from protocol.hashing import Hash32
+from protocol.signing import SigningKey
+from protocol.votes import Vote, VoteType, sign_vote
+
+
+def duplicate_prevotes(
+    key: SigningKey, chain_id: Hash32, blocks: tuple[Hash32, Hash32]
+) -> DuplicateVoteEvidence:
+    """key's two signed prevotes for different blocks at height 1, round 0."""
+    first, second = (
+        sign_vote(
+            Vote(type=VoteType.PREVOTE, chain_id=chain_id, height=1, round=0, block_hash=block),
+            key,
+        )
+        for block in blocks
+    )
+    return DuplicateVoteEvidence.create(first, second)
