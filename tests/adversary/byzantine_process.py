@@ -79,11 +79,14 @@ class ByzantineProcess:
         return answer
 
     def ask(
-        self, op: str, *, timeout_s: float = COMMAND_TIMEOUT_S, **arguments: Any
+        self, op: str, *, answer_timeout_s: float = COMMAND_TIMEOUT_S, **arguments: Any
     ) -> dict[str, Any]:
-        """Run a command and return its answer as it is, refusals included."""
+        """Run a command and return its answer as it is, refusals included.
+
+        The wait has its own name: an op may take a timeout_s argument of its own (the
+        double proposal waits inside the process for its round)."""
         self.send(op, **arguments)
-        return self._answer(timeout_s)
+        return self._answer(answer_timeout_s)
 
     def command(
         self, op: str, *, timeout_s: float = COMMAND_TIMEOUT_S, **arguments: Any

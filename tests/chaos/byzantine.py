@@ -62,7 +62,7 @@ def byzantine_with_partitions(
             others = [net.hosts[n] for n in net.validators if n != victim]
             net.fabric.split([[net.hosts[victim]], others])
             scenario.record.faults += 2
-            answer = byzantine.ask(op, timeout_s=ANSWER_TIMEOUT_S, **arguments)
+            answer = byzantine.ask(op, answer_timeout_s=ANSWER_TIMEOUT_S, **arguments)
             answers.append({"op": op, "ok": answer.get("ok"), "error": answer.get("error")})
             time.sleep(lengths.split_s / 2)
             net.fabric.heal()
