@@ -67,7 +67,7 @@ def test_sigstop(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
 def test_clock_skew(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
     if faketime_library() is None:
         pytest.skip("clock skew needs libfaketime: apt-get install faketime (scripts/system-deps)")
-    check(scenarios.clock_skew(net3, load3, LENGTHS, (5, -5, 300, -300)), records)
+    check(scenarios.clock_skew(net3, load3, LENGTHS, LENGTHS.skew_offsets_s), records)
 
 
 def test_full_disk(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
