@@ -517,7 +517,12 @@ class NodeRuntime:
     async def _regossip_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            self.regossip_evidence()
+            try:
+                self.regossip_evidence()
+            except Exception as error:
+                # One bad item or send must not end re-gossip for the rest (DESIGN.md §0.3).
+                self.metrics.event_error("EvidenceRegossip")
+                log.exception("evidence re-gossip failed: %s", error)
 
     def stalled(self) -> str | None:
         """Why consensus is not live, for /readyz; None when it is. Sets the metric too.

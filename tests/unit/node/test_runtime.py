@@ -589,3 +589,31 @@ def test_pooled_evidence_is_gossiped_again_until_recorded_and_bounded(tmp_path: 
             runtime.ledger.store.close()
 
     asyncio.run(main())
+
+
+def test_a_failing_regossip_round_does_not_end_the_regossip_loop(tmp_path: Path) -> None:
+    """DESIGN.md §0.3: one bad item or send is logged and counted; the next round runs."""
+
+    async def main() -> None:
+        router, clock = Router(), FakeClock()
+        runtime = make_runtime(tmp_path / "solo", VALIDATOR_KEYS[0], clock, router)
+        calls: list[int] = []
+
+        def flaky() -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("one bad round")
+            return 0
+
+        runtime.regossip_evidence = flaky  # type: ignore[method-assign]
+        task = asyncio.create_task(runtime._regossip_loop())
+        try:
+            await asyncio.sleep(2.3)
+            assert len(calls) >= 2  # the round after the failure ran
+            assert not task.done()
+        finally:
+            task.cancel()
+            await runtime.stop()
+            runtime.ledger.store.close()
+
+    asyncio.run(main())
