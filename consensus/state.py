@@ -74,9 +74,9 @@ class ReplicaState:
     evidence_slots: frozenset[tuple[PublicKey, int, int, VoteType]] = frozenset()
     """(validator, height, round, type) slots already reported as evidence."""
     lock_evidence_reported: frozenset[tuple[PublicKey, int]] = frozenset()
+    """(validator, height) pairs already reported as lock violations (one is enough)."""
     own_votes_forgotten: tuple[int, int] | None = None
     """(height, round): restarted at height, we forgot our votes of rounds <= round."""
-    """(validator, height) pairs already reported as lock violations (one is enough)."""
     previous_votes: VoteTally = field(default_factory=VoteTally)
     """The votes of height - 1, kept so a late conflicting vote still becomes evidence."""
     previous_validators: ValidatorSet | None = None

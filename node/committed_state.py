@@ -9,6 +9,7 @@ then what it indexes, not the size of the state.
 
 from collections.abc import Mapping
 
+from contracts.state_tree import state_tree_key
 from protocol.smt import SmtStore, SparseMerkleTree
 
 
@@ -29,7 +30,7 @@ class CommittedStateCursor:
 
     def get(self, key: str) -> bytes | None:
         if key not in self._read:
-            self._read[key] = self._tree.get(key.encode("utf-8"), version=self.height)
+            self._read[key] = self._tree.get(state_tree_key(key), version=self.height)
         return self._read[key]
 
     def apply(self, writes: Mapping[str, bytes | None]) -> None:

@@ -19,7 +19,14 @@ from contracts.credit_records import (
 )
 from contracts.records import Account, HolderRecord, Institution, KeyRecord
 from contracts.state import StateView
-from contracts.state_keys import SERIAL_DIGITS
+from contracts.state_keys import (
+    SERIAL_DIGITS,
+    account_key,
+    batch_key,
+    case_key,
+    institution_key,
+    project_key,
+)
 from protocol.encoding import decode
 
 R = TypeVar("R")
@@ -44,23 +51,23 @@ class RegistryRecords:
     # --- one record by id ----------------------------------------------------------------
 
     def institution(self, institution_id: str) -> Institution | None:
-        return self._load(f"institution/{institution_id}", Institution.from_json)
+        return self._load(institution_key(institution_id), Institution.from_json)
 
     def account(self, account_id: str) -> Account | None:
-        return self._load(f"account/{account_id}", Account.from_json)
+        return self._load(account_key(account_id), Account.from_json)
 
     def project(self, project_id: str) -> Project | None:
-        return self._load(f"project/{project_id}", Project.from_json)
+        return self._load(project_key(project_id), Project.from_json)
 
     def batch(self, batch_id: str) -> IssuanceBatch | None:
-        return self._load(f"batch/{batch_id}", IssuanceBatch.from_json)
+        return self._load(batch_key(batch_id), IssuanceBatch.from_json)
 
     def serial_block(self, batch_id: str, first_serial: int) -> SerialBlock | None:
         key = f"serials/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"
         return self._load(key, SerialBlock.from_json)
 
     def case(self, case_id: str) -> Case | None:
-        return self._load(f"case/{case_id}", Case.from_json)
+        return self._load(case_key(case_id), Case.from_json)
 
     def retirement(self, retirement_id_hex: str) -> Retirement | None:
         return self._load(f"retirement/{retirement_id_hex}", Retirement.from_json)

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from protocol.codec import JsonCodec, Wire, codec_wire, items
 from protocol.encoding import JsonValue, encode
-from protocol.errors import FieldTypeError
 from protocol.evidence import Evidence, evidence_from_json
 from protocol.fields import read_list
 from protocol.hashing import TAG_HEADER, Hash32, tagged_hash
@@ -103,10 +102,3 @@ class Block(JsonCodec, what="block"):
             + txs
             + b"]}"
         )
-
-    def check_body(self) -> None:
-        """Raise FieldTypeError unless tx_root and evidence_root match the body."""
-        if tx_root(self.txs) != self.header.tx_root:
-            raise FieldTypeError("block body does not match header tx_root")
-        if evidence_root(self.evidence) != self.header.evidence_root:
-            raise FieldTypeError("block evidence does not match header evidence_root")

@@ -64,7 +64,7 @@ def measure(net: Path, committed: int, tx_per_s: float) -> Row:
         committed=committed,
         tx_per_s=round(tx_per_s, 1),
         rss_mib={v.name: round(rss_mib(v.pid), 1) for v in views},
-        leveldb_mib={v.name: round(tree_mib(net / v.name), 1) for v in views},
+        leveldb_mib={v.name: round(tree_mib(net / v.name / "data"), 1) for v in views},
         chain_height=max(v.height or 0 for v in views),
     )
 

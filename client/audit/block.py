@@ -27,7 +27,6 @@ from protocol.tx import verify_tx_signatures
 
 Problem = tuple[FindingCode, str]
 
-Parent = BlockParent
 """The audited chain up to h-1 (kept under its old name for client/audit/chain_audit.py)."""
 
 FINDING_OF_PROBLEM: dict[BlockProblemKind, FindingCode] = {
@@ -55,7 +54,7 @@ def findings_of(problems: Sequence[BlockProblem]) -> list[Problem]:
     return [(FINDING_OF_PROBLEM[problem.kind], problem.detail) for problem in problems]
 
 
-def header_problems(header: BlockHeader, parent: Parent) -> list[Problem]:
+def header_problems(header: BlockHeader, parent: BlockParent) -> list[Problem]:
     """PROTOCOL.md §11.1 for one header, except its certificate."""
     return findings_of(check_header(header, parent))
 

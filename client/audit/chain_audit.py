@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from client.audit.block import (
-    Parent,
     Problem,
     body_problems,
     header_problems,
@@ -28,6 +27,7 @@ from client.audit.history import CheckpointBook
 from client.audit.replay import Execution, ReplayState
 from genesis.document import Genesis
 from protocol.block import Block
+from protocol.block_check import BlockParent
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import ProtocolError
 from protocol.evidence import DuplicateVoteEvidence, Evidence
@@ -231,7 +231,7 @@ class ChainAudit:
         if not candidates:
             self.halted = f"no node served a well-formed block at height {height}"
             return
-        parent = Parent(
+        parent = BlockParent(
             header=self._head,
             history_root=self._log.root(),
             validators=self.validators_at(height),
@@ -263,7 +263,7 @@ class ChainAudit:
         return list(by_hash.values())
 
     def _check_candidate(
-        self, height: int, candidate: _Candidate, served: Sequence[ServedBlock], parent: Parent
+        self, height: int, candidate: _Candidate, served: Sequence[ServedBlock], parent: BlockParent
     ) -> None:
         block = candidate.block
         candidate.problems += header_problems(block.header, parent)

@@ -3,14 +3,12 @@
 Execution and the state tree are contracts/replay.py's ChainReplay (the same transition
 the node validates with, contracts/transition.py); this module only starts it from a
 parsed genesis and checks that the genesis header commits to the genesis state.
-BranchSmtStore now lives in protocol/smt_store.py and is re-exported for older importers.
 """
 
 from contracts.replay import ChainReplay, Execution
 from genesis.document import Genesis
-from protocol.smt_store import BranchSmtStore
 
-__all__ = ["BranchSmtStore", "Execution", "ReplayState"]
+__all__ = ["Execution", "ReplayState"]
 
 
 class ReplayState(ChainReplay):

@@ -67,7 +67,7 @@ def key_link(ctx: Context, view: ChainView, public_key_hex: str) -> Html:
 def institution_or_text(ctx: Context, view: ChainView, value: str) -> Html | str:
     """A link when value is the id of an institution of this chain, else the text itself
     (an insurer, for one, is free text: /institutions/<text> would only answer 400)."""
-    return institution_link(ctx, value) if view.records.institution(value) is not None else value
+    return institution_link(ctx, value) if view.records.exists("institution/", value) else value
 
 
 def optional(value: Html | None) -> Html:
