@@ -8,14 +8,13 @@ so one offence always yields one evidence_hash.
 
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from protocol.codec import JsonCodec, decode_tagged, integer, string, tag_table
-from protocol.encoding import encode
 from protocol.errors import FieldTypeError
-from protocol.hashing import TAG_EVIDENCE, Hash32, tagged_hash
-from protocol.lock_violation import LockViolationEvidence
+from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence, cache_evidence_bytes
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote
 
@@ -29,6 +28,9 @@ class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_
 
     vote_a: SignedVote
     vote_b: SignedVote
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    """JCS(evidence), computed once: the evidence_root leaf, the block's bytes, the hash."""
+    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         a, b = self.vote_a, self.vote_b
@@ -44,6 +46,7 @@ class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_
             raise FieldTypeError("evidence votes do not conflict")
         if a.vote.sign_bytes() >= b.vote.sign_bytes():
             raise FieldTypeError("evidence votes must be ordered by their sign bytes")
+        cache_evidence_bytes(self, self.to_json())
 
     @classmethod
     def create(cls, first: SignedVote, second: SignedVote) -> "DuplicateVoteEvidence":
@@ -64,8 +67,13 @@ class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_
         conflict itself is checked at construction."""
         return self.vote_a.verify(verify) and self.vote_b.verify(verify)
 
+    def canonical_bytes(self) -> bytes:
+        """JCS(evidence): the evidence_root leaf."""
+        return self._canonical
+
     def hash(self) -> Hash32:
-        return tagged_hash(TAG_EVIDENCE, encode(self.to_json()))
+        """H(TAG_EVIDENCE || JCS(evidence))."""
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,17 +87,25 @@ class ConflictingCheckpointEvidence(
     note_a: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
     """First signed note, verbatim (body, blank line, the offender's signature line)."""
     note_b: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.note_a >= self.note_b:
             raise FieldTypeError("evidence notes must be ordered and distinct")
+        cache_evidence_bytes(self, self.to_json())
 
     @property
     def offender(self) -> PublicKey:
         return self.signer
 
+    def canonical_bytes(self) -> bytes:
+        """JCS(evidence): the evidence_root leaf."""
+        return self._canonical
+
     def hash(self) -> Hash32:
-        return tagged_hash(TAG_EVIDENCE, encode(self.to_json()))
+        """H(TAG_EVIDENCE || JCS(evidence))."""
+        return self._hash
 
 
 Evidence = DuplicateVoteEvidence | ConflictingCheckpointEvidence | LockViolationEvidence

@@ -12,7 +12,7 @@ more than f_S validators equivocated, the same number a fork needs
 contracts/evidence.py checks it; this type checks only what the votes alone say.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from protocol.codec import JsonCodec, codec_wire, items
@@ -44,6 +44,9 @@ class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLAT
     ]
     """Prevotes of rounds r .. r'-1 naming anything but B, sorted by (round, validator),
     at most one per validator and round."""
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    """JCS(evidence) with the window, computed once: the evidence_root leaf."""
+    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lock, later = self.precommit, self.prevote
@@ -60,6 +63,7 @@ class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLAT
         if not 0 < later.vote.round - lock.vote.round <= WINDOW_ROUNDS_MAX:
             raise FieldTypeError("the prevote must follow the precommit within 16 rounds")
         self._check_window()
+        cache_evidence_bytes(self, self.to_json(), self.offence_json())
 
     def _check_window(self) -> None:
         lock, later = self.precommit.vote, self.prevote.vote
@@ -110,6 +114,22 @@ class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLAT
             "prevote": self.prevote.to_json(),
         }
 
+    def canonical_bytes(self) -> bytes:
+        """JCS(evidence), window included: the evidence_root leaf."""
+        return self._canonical
+
     def hash(self) -> Hash32:
         """H(TAG_EVIDENCE || JCS(offence)): one offence, one hash, whatever window proves it."""
-        return tagged_hash(TAG_EVIDENCE, encode(self.offence_json()))
+        return self._hash
+
+
+def cache_evidence_bytes(
+    evidence: object, value: JsonObject, hashed: JsonObject | None = None
+) -> None:
+    """Set a frozen evidence item's _canonical = JCS(value) and _hash = H(TAG_EVIDENCE ||
+    JCS(hashed or value)) once, at construction: the pool, the proposer, evidence_root,
+    the block's bytes and check_evidence each ask for them (protocol/evidence.py)."""
+    canonical = encode(value)
+    digest = canonical if hashed is None else encode(hashed)
+    object.__setattr__(evidence, "_canonical", canonical)
+    object.__setattr__(evidence, "_hash", tagged_hash(TAG_EVIDENCE, digest))

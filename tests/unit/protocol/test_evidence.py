@@ -8,6 +8,7 @@ one kind while the node read another.
 import pytest
 
 from genesis.example.parties import CHAIN_ID, party_key
+from protocol.block import evidence_root
 from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError, MissingFieldError, SchemaError
 from protocol.evidence import (
@@ -17,6 +18,7 @@ from protocol.evidence import (
     evidence_from_json,
 )
 from protocol.lock_violation import LockViolationEvidence
+from protocol.merkle import hash_leaf, root_from_leaf_hashes
 from tests.unit.contracts.evidence_kit import duplicate_votes
 from tests.vectors.lock_violation_example import example_evidence
 
@@ -69,3 +71,25 @@ def test_the_lock_violation_hash_covers_the_offence_only() -> None:
     )
     assert shorter.hash() == evidence.hash()
     assert encode(shorter.to_json()) != encode(evidence.to_json())
+
+
+def test_bytes_and_hash_are_computed_once_per_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The block path asks for each item's bytes and hash many times (pool key, proposer
+    # check, evidence_root, the block's bytes, check_evidence): they are computed at
+    # construction, so none of these re-encodes the item.
+    items = samples()
+    expected = [(encode(e.to_json()), e.hash()) for e in items]
+    encoded: list[object] = []
+
+    def counting(self: object) -> JsonObject:
+        encoded.append(self)
+        raise AssertionError("evidence re-encoded after construction")
+
+    for kind in (DuplicateVoteEvidence, ConflictingCheckpointEvidence, LockViolationEvidence):
+        monkeypatch.setattr(kind, "to_json", counting)
+        monkeypatch.setattr(kind, "offence_json", counting, raising=False)
+    for _ in range(3):
+        assert [(e.canonical_bytes(), e.hash()) for e in items] == expected
+    root = evidence_root(items)
+    assert root == root_from_leaf_hashes([hash_leaf(leaf) for leaf, _ in expected])
+    assert encoded == []
