@@ -60,6 +60,7 @@ from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
+from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
@@ -86,11 +87,17 @@ class RuntimeSettings:
     """/readyz fails when there was work but no commit for this long (the watchdog)."""
     evidence_pool_max: int = 256
     """Evidence items kept for proposals; more are refused (and counted) until some commit."""
-    block_evidence_max: int = 64
-    """Evidence items one proposal carries, so evidence cannot crowd txs out of a block."""
+    block_evidence_max: int = BLOCK_EVIDENCE_MAX
+    """Evidence items one proposal carries: at most the protocol's BLOCK_EVIDENCE_MAX
+    (ADR 0016), which a validator refuses a block for passing."""
     queue_peer_messages_max: int = 10_000
     """Peer messages waiting for the loop; beyond it they are dropped (consensus resends
     its current round), so a flooding peer cannot grow this node's memory."""
+
+    def __post_init__(self) -> None:
+        # A proposal over the protocol bound would be refused by every validator.
+        if not 0 <= self.block_evidence_max <= BLOCK_EVIDENCE_MAX:
+            raise ValueError(f"block_evidence_max must be 0..{BLOCK_EVIDENCE_MAX}")
 
 
 def validator_engine_config(

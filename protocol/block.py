@@ -20,6 +20,10 @@ from protocol.signing import PublicKey
 from protocol.tx import SignedTx
 
 BLOCK_TXS_MAX = 10_000
+BLOCK_EVIDENCE_MAX = 8
+"""Most evidence items a valid block carries (protocol/block_check.py, ADR 0016): eight of
+the largest kind (lock violation with 1,024 window prevotes, about 445 KiB) fill at most
+half of a block's 8 MiB, so evidence can never crowd txs out of one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
