@@ -56,7 +56,7 @@ from node.ledger import (
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
-from node.peer_envelope import PeerKind
+from node.peer_envelope import PeerKind, seal_envelope
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
@@ -508,8 +508,11 @@ class NodeRuntime:
             self.metrics.evidence_refused_for("pool_full")
             return False
         self.evidence_pool[key] = evidence
-        self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
-        self._regossip.pooled(key, self.clock.now_ms())
+        sealed = seal_envelope(
+            self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
+        )
+        self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
+        self._regossip.pooled(key, self.clock.now_ms(), sealed)
         self.work_arrived()
         return True
 
@@ -517,8 +520,8 @@ class NodeRuntime:
         """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
         halted: after a fork no block records it, and the other side may have missed it."""
         due = self._regossip.due(self.evidence_pool, self.clock.now_ms())
-        for evidence in due:
-            self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
+        for sealed in due:
+            self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
         return len(due)
 
     async def _regossip_loop(self) -> None:
