@@ -10,9 +10,7 @@ import asyncio
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import nacl.signing
 import pytest
 
 from consensus import CommitBlock, ProposalSubmitted, RequestProposal
@@ -29,6 +27,7 @@ from tests.unit.node.chain_kit import (
     account_open,
     build_and_commit,
     certify,
+    count_ed25519_verifies,
 )
 from tests.unit.node.test_runtime import (
     FakeClock,
@@ -115,16 +114,9 @@ def test_each_evidence_signature_is_verified_once_from_intake_to_block(
 ) -> None:
     # Before: peer intake, the proposer's re-check (on the event loop) and apply_block each
     # ran both Ed25519 checks; now intake fills the node's cache and the others hit it.
-    checked: list[bytes] = []
-    real_verify = nacl.signing.VerifyKey.verify
-
-    def counting(self: nacl.signing.VerifyKey, *args: Any, **kwargs: Any) -> Any:
-        checked.append(bytes(self))
-        return real_verify(self, *args, **kwargs)
-
     async def body(runtime: NodeRuntime) -> None:
         runtime.ledger.verify = SignatureCache().verify  # what build_node wires
-        monkeypatch.setattr(nacl.signing.VerifyKey, "verify", counting)
+        checked = count_ed25519_verifies(monkeypatch)
         evidence = duplicate_vote()
         assert runtime.evidence_problem(evidence) is None  # the peer route's check
         assert runtime.pool_evidence(evidence)
