@@ -10,22 +10,21 @@ through gossip and by the node's block sync when it confirms a fork.
 
 from collections.abc import Iterable
 
-from consensus.ports import VerifySignature
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.votes import CommitCertificate, SignedVote
 
 
-def certificate_votes(
-    certificate: CommitCertificate, chain_id: Hash32, verify: VerifySignature
-) -> list[SignedVote]:
-    """The precommits a certificate carries whose signatures verify."""
+def certified_votes(certificate: CommitCertificate, chain_id: Hash32) -> list[SignedVote]:
+    """The precommits a certificate carries, as signed votes.
+
+    Requires certificate verified (protocol/certificate_check.py passed, so each of its
+    signatures verifies): a fork's certificates are checked once, not again per use.
+    """
     vote = certificate.precommit(chain_id)
-    message = vote.sign_bytes()
     return [
         SignedVote(vote=vote, validator=s.validator, signature=s.signature)
         for s in certificate.signatures
-        if verify(s.validator, message, s.signature)
     ]
 
 
@@ -54,7 +53,6 @@ def _slot(vote: SignedVote) -> tuple[bytes, int, str]:
 
 def fork_evidence(
     chain_id: Hash32,
-    verify: VerifySignature,
     ours: CommitCertificate,
     theirs: CommitCertificate,
     *,
@@ -62,14 +60,15 @@ def fork_evidence(
     shown: Iterable[SignedVote] = (),
 ) -> list[DuplicateVoteEvidence]:
     """Evidence naming double-signers from two certificates of one height and the votes
-    each side saw at that height (seen: ours, shown: the peer's; all verified).
+    each side saw at that height (seen: ours, shown: the peer's).
 
-    Requires ours.height == theirs.height and ours.block_hash != theirs.block_hash. A
-    validator that signed no two votes in one slot (it precommitted one block and later
-    prevoted another against its lock) is not named here: that is lock-violation evidence
+    Requires ours.height == theirs.height, ours.block_hash != theirs.block_hash, both
+    certificates verified and every vote verified; nothing is verified here. A validator
+    that signed no two votes in one slot (it precommitted one block and later prevoted
+    another against its lock) is not named here: that is lock-violation evidence
     (consensus/lock_evidence.py, ADR 0012), which needs the prevotes of the rounds between.
     """
     assert ours.height == theirs.height and ours.block_hash != theirs.block_hash
-    mine = [*certificate_votes(ours, chain_id, verify), *seen]
-    other = [*certificate_votes(theirs, chain_id, verify), *shown]
+    mine = [*certified_votes(ours, chain_id), *seen]
+    other = [*certified_votes(theirs, chain_id), *shown]
     return conflicting_votes_evidence(mine, other)

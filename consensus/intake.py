@@ -11,7 +11,7 @@ from consensus.actions import Action, EvidenceFound, ForkDetected, Send, Validat
 from consensus.catchup import ask_for_commits, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
-from consensus.fork_evidence import certificate_votes, fork_evidence
+from consensus.fork_evidence import certified_votes, fork_evidence
 from consensus.lock_evidence import report_lock_violations
 from consensus.messages import (
     CERTIFICATES_MAX,
@@ -255,7 +255,9 @@ def _on_fork(
         if (v.vote.chain_id, v.vote.height) == (config.chain_id, theirs.height)
         and config.verify(v.validator, v.vote.sign_bytes(), v.signature)
     ]
-    found = fork_evidence(config.chain_id, config.verify, ours, theirs, seen=seen, shown=shown)
+    # Both certificates are verified (ours when we decided, theirs by on_certificates), so
+    # their votes are used as they are: one Ed25519 check per signature on this path.
+    found = fork_evidence(config.chain_id, ours, theirs, seen=seen, shown=shown)
     for evidence in found:
         vote = evidence.vote_a.vote
         slot = (evidence.offender, vote.height, vote.round, vote.type)
@@ -265,8 +267,8 @@ def _on_fork(
     # Certificates of different rounds: the validator in both may have voted against its
     # lock without signing two votes in one slot (ADR 0012).
     certified = [
-        *certificate_votes(ours, config.chain_id, config.verify),
-        *certificate_votes(theirs, config.chain_id, config.verify),
+        *certified_votes(ours, config.chain_id),
+        *certified_votes(theirs, config.chain_id),
     ]
     state = report_lock_violations(
         state,

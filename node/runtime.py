@@ -56,10 +56,11 @@ from node.ledger import (
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
-from node.peer_envelope import PeerKind
+from node.peer_envelope import PeerKind, seal_envelope
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
+from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
@@ -86,11 +87,17 @@ class RuntimeSettings:
     """/readyz fails when there was work but no commit for this long (the watchdog)."""
     evidence_pool_max: int = 256
     """Evidence items kept for proposals; more are refused (and counted) until some commit."""
-    block_evidence_max: int = 64
-    """Evidence items one proposal carries, so evidence cannot crowd txs out of a block."""
+    block_evidence_max: int = BLOCK_EVIDENCE_MAX
+    """Evidence items one proposal carries: at most the protocol's BLOCK_EVIDENCE_MAX
+    (ADR 0016), which a validator refuses a block for passing."""
     queue_peer_messages_max: int = 10_000
     """Peer messages waiting for the loop; beyond it they are dropped (consensus resends
     its current round), so a flooding peer cannot grow this node's memory."""
+
+    def __post_init__(self) -> None:
+        # A proposal over the protocol bound would be refused by every validator.
+        if not 0 <= self.block_evidence_max <= BLOCK_EVIDENCE_MAX:
+            raise ValueError(f"block_evidence_max must be 0..{BLOCK_EVIDENCE_MAX}")
 
 
 def validator_engine_config(
@@ -501,8 +508,11 @@ class NodeRuntime:
             self.metrics.evidence_refused_for("pool_full")
             return False
         self.evidence_pool[key] = evidence
-        self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
-        self._regossip.pooled(key, self.clock.now_ms())
+        sealed = seal_envelope(
+            self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
+        )
+        self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
+        self._regossip.pooled(key, self.clock.now_ms(), sealed)
         self.work_arrived()
         return True
 
@@ -510,8 +520,8 @@ class NodeRuntime:
         """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
         halted: after a fork no block records it, and the other side may have missed it."""
         due = self._regossip.due(self.evidence_pool, self.clock.now_ms())
-        for evidence in due:
-            self.transport.broadcast(PeerKind.EVIDENCE, evidence.to_json())
+        for sealed in due:
+            self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
         return len(due)
 
     async def _regossip_loop(self) -> None:

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import httpx
 
 from consensus.fork_evidence import fork_evidence
-from consensus.ports import verify_ed25519
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from protocol.certificate_check import verify_certificate
@@ -249,6 +248,7 @@ def double_sign_evidence(
 
     A validator with a precommit in both, in the same round, signed two conflicting votes
     (consensus/fork_evidence.py); /v1/fork serves it and `lantan audit` derives the same.
+    Requires both verified: ours when it was committed, theirs by _confirm_fork.
     """
-    found = fork_evidence(chain_id, verify_ed25519, ours, theirs)
+    found = fork_evidence(chain_id, ours, theirs)
     return [{"offender": e.offender.hex(), "evidence": e.to_json()} for e in found]

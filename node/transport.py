@@ -96,7 +96,11 @@ class PeerTransport:
         self._enqueue(to, queue, kind, seal_envelope(self._key, self._chain_id, kind, body))
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
-        data = seal_envelope(self._key, self._chain_id, kind, body)
+        self.broadcast_sealed(kind, seal_envelope(self._key, self._chain_id, kind, body))
+
+    def broadcast_sealed(self, kind: PeerKind, data: bytes) -> None:
+        """Queue an envelope sealed earlier by this node's key (evidence re-gossip sends the
+        same bytes again without signing them again)."""
         for to, queue in self._queues.items():
             self._enqueue(to, queue, kind, data)
 

@@ -20,6 +20,10 @@ from protocol.signing import PublicKey
 from protocol.tx import SignedTx
 
 BLOCK_TXS_MAX = 10_000
+BLOCK_EVIDENCE_MAX = 8
+"""Most evidence items a valid block carries (protocol/block_check.py, ADR 0016): eight of
+the largest kind (lock violation with 1,024 window prevotes, about 445 KiB) fill at most
+half of a block's 8 MiB, so evidence can never crowd txs out of one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,7 +73,7 @@ def results_root(results: Sequence[TxResult]) -> Hash32:
 
 def evidence_root(evidence: Sequence[Evidence]) -> Hash32:
     """RFC 9162 root over JCS(evidence) in block order."""
-    return root_from_leaf_hashes([hash_leaf(encode(e.to_json())) for e in evidence])
+    return root_from_leaf_hashes([hash_leaf(e.canonical_bytes()) for e in evidence])
 
 
 def _read_evidence(obj: Mapping[str, Any], name: str) -> tuple[Evidence, ...]:
@@ -91,7 +95,7 @@ class Block(JsonCodec, what="block"):
     def canonical_bytes(self) -> bytes:
         """JCS(block), assembled from the parts' cached canonical bytes (keys in JCS order:
         evidence, header, txs), so a 1,000-tx block is not re-encoded field by field."""
-        evidence = b",".join(encode(e.to_json()) for e in self.evidence)
+        evidence = b",".join(e.canonical_bytes() for e in self.evidence)
         txs = b",".join(tx.canonical_bytes() for tx in self.txs)
         return (
             b'{"evidence":['

@@ -10,7 +10,7 @@ state_root, next_validators_hash) use the same kinds and live in contracts/trans
 import enum
 from dataclasses import dataclass
 
-from protocol.block import Block, BlockHeader, evidence_root, tx_root
+from protocol.block import BLOCK_EVIDENCE_MAX, Block, BlockHeader, evidence_root, tx_root
 from protocol.hashing import Hash32
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import ValidatorSet
@@ -33,6 +33,8 @@ class BlockProblemKind(enum.Enum):
     # Body (§11.2)
     TX_ROOT = "tx_root"
     EVIDENCE_ROOT = "evidence_root"
+    EVIDENCE_COUNT = "evidence_count"
+    """More evidence items than BLOCK_EVIDENCE_MAX (ADR 0016)."""
     # Execution (§11.3, contracts/transition.py)
     NOT_EXECUTABLE = "not_executable"
     RESULTS_ROOT = "results_root"
@@ -69,6 +71,8 @@ class BlockProblem:
             return f"proposer {claimed} is not a validator of this height"
         if kind is BlockProblemKind.NOT_EXECUTABLE:
             return f"block does not execute: {self.note}"
+        if kind is BlockProblemKind.EVIDENCE_COUNT:
+            return f"block carries {claimed} evidence items, more than {expected}"
         return f"{kind.value} {claimed} != expected {expected}"
 
 
@@ -122,14 +126,21 @@ def check_header(
 
 
 def check_body(block: Block) -> list[BlockProblem]:
-    """tx_root and evidence_root of block's header against its body (§11.2)."""
+    """tx_root and evidence_root of block's header against its body, and the evidence
+    bound (§11.2)."""
     header = block.header
-    return mismatches(
+    problems = mismatches(
         (
             (BlockProblemKind.TX_ROOT, header.tx_root, tx_root(block.txs)),
             (BlockProblemKind.EVIDENCE_ROOT, header.evidence_root, evidence_root(block.evidence)),
         )
     )
+    if len(block.evidence) > BLOCK_EVIDENCE_MAX:
+        kind = BlockProblemKind.EVIDENCE_COUNT
+        problems.append(
+            BlockProblem(kind=kind, claimed=len(block.evidence), expected=BLOCK_EVIDENCE_MAX)
+        )
+    return problems
 
 
 def mismatches(pairs: tuple[tuple[BlockProblemKind, Claim, Claim], ...]) -> list[BlockProblem]:

@@ -6,25 +6,31 @@ lock (protocol/lock_violation.py, ADR 0012). Statements are stored in a canonica
 so one offence always yields one evidence_hash.
 """
 
-from dataclasses import dataclass
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated
 
-from protocol.encoding import JsonObject, encode
+from protocol.codec import JsonCodec, decode_tagged, integer, string, tag_table
 from protocol.errors import FieldTypeError
-from protocol.fields import expect_object, read_hex, read_int, read_object, read_str
-from protocol.hashing import TAG_EVIDENCE, Hash32, tagged_hash
-from protocol.lock_violation import LockViolationEvidence
-from protocol.signing import PUBLIC_KEY_SIZE, PublicKey, VerifySignature, verify_signature
+from protocol.hashing import Hash32
+from protocol.lock_violation import LockViolationEvidence, cache_evidence_bytes
+from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote
+
+NOTE_LENGTH_MAX = 8192
+"""Longest signed checkpoint note that conflicting-checkpoint evidence may carry."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DuplicateVoteEvidence:
+class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_vote")):
     """Two valid votes by one validator for different blocks at one (type, height, round)."""
 
     vote_a: SignedVote
     vote_b: SignedVote
-
-    KIND = "duplicate_vote"
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    """JCS(evidence), computed once: the evidence_root leaf, the block's bytes, the hash."""
+    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         a, b = self.vote_a, self.vote_b
@@ -40,6 +46,7 @@ class DuplicateVoteEvidence:
             raise FieldTypeError("evidence votes do not conflict")
         if a.vote.sign_bytes() >= b.vote.sign_bytes():
             raise FieldTypeError("evidence votes must be ordered by their sign bytes")
+        cache_evidence_bytes(self, self.to_json())
 
     @classmethod
     def create(cls, first: SignedVote, second: SignedVote) -> "DuplicateVoteEvidence":
@@ -60,73 +67,54 @@ class DuplicateVoteEvidence:
         conflict itself is checked at construction."""
         return self.vote_a.verify(verify) and self.vote_b.verify(verify)
 
-    def to_json(self) -> JsonObject:
-        return {
-            "type": self.KIND,
-            "vote_a": self.vote_a.to_json(),
-            "vote_b": self.vote_b.to_json(),
-        }
+    def canonical_bytes(self) -> bytes:
+        """JCS(evidence): the evidence_root leaf."""
+        return self._canonical
 
     def hash(self) -> Hash32:
-        return tagged_hash(TAG_EVIDENCE, encode(self.to_json()))
+        """H(TAG_EVIDENCE || JCS(evidence))."""
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConflictingCheckpointEvidence:
+class ConflictingCheckpointEvidence(
+    JsonCodec, what="evidence", tag=("type", "conflicting_checkpoint")
+):
     """Two C2SP checkpoint signatures by one key over different roots for one size."""
 
     signer: PublicKey
-    size: int
-    note_a: str
+    size: Annotated[int, integer(minimum=1)]
+    note_a: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
     """First signed note, verbatim (body, blank line, the offender's signature line)."""
-    note_b: str
-
-    KIND = "conflicting_checkpoint"
+    note_b: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.note_a >= self.note_b:
             raise FieldTypeError("evidence notes must be ordered and distinct")
+        cache_evidence_bytes(self, self.to_json())
 
     @property
     def offender(self) -> PublicKey:
         return self.signer
 
-    def to_json(self) -> JsonObject:
-        return {
-            "type": self.KIND,
-            "signer": self.signer.hex(),
-            "size": self.size,
-            "note_a": self.note_a,
-            "note_b": self.note_b,
-        }
+    def canonical_bytes(self) -> bytes:
+        """JCS(evidence): the evidence_root leaf."""
+        return self._canonical
 
     def hash(self) -> Hash32:
-        return tagged_hash(TAG_EVIDENCE, encode(self.to_json()))
+        """H(TAG_EVIDENCE || JCS(evidence))."""
+        return self._hash
 
 
 Evidence = DuplicateVoteEvidence | ConflictingCheckpointEvidence | LockViolationEvidence
+EVIDENCE_TYPES: Mapping[str, type[JsonCodec]] = tag_table(
+    DuplicateVoteEvidence, ConflictingCheckpointEvidence, LockViolationEvidence
+)
+"""The evidence kinds by their "type" value."""
 
 
 def evidence_from_json(value: object) -> Evidence:
-    """Decode any kind of evidence; the type field selects it."""
-    if not isinstance(value, dict):
-        raise FieldTypeError("evidence: expected an object")
-    kind = value.get("type")
-    if kind == DuplicateVoteEvidence.KIND:
-        obj = expect_object(value, "evidence", ("type", "vote_a", "vote_b"))
-        return DuplicateVoteEvidence(
-            vote_a=SignedVote.from_json(read_object(obj, "vote_a")),
-            vote_b=SignedVote.from_json(read_object(obj, "vote_b")),
-        )
-    if kind == ConflictingCheckpointEvidence.KIND:
-        fields = ("type", "signer", "size", "note_a", "note_b")
-        obj = expect_object(value, "evidence", fields)
-        return ConflictingCheckpointEvidence(
-            signer=PublicKey(read_hex(obj, "signer", size=PUBLIC_KEY_SIZE)),
-            size=read_int(obj, "size", minimum=1),
-            note_a=read_str(obj, "note_a", max_length=8192),
-            note_b=read_str(obj, "note_b", max_length=8192),
-        )
-    if kind == LockViolationEvidence.KIND:
-        return LockViolationEvidence.from_json(value)
-    raise FieldTypeError(f"evidence: unknown type {kind!r}")
+    """Decode any kind of evidence; the type field selects it (FieldTypeError if unknown)."""
+    return typing.cast(Evidence, decode_tagged(value, "evidence", "type", EVIDENCE_TYPES))

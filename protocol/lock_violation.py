@@ -12,15 +12,18 @@ more than f_S validators equivocated, the same number a fork needs
 contracts/evidence.py checks it; this type checks only what the votes alone say.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated
 
+from protocol.codec import JsonCodec, codec_wire, items
 from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError
-from protocol.fields import expect_object, read_list, read_object
 from protocol.hashing import TAG_EVIDENCE, Hash32, tagged_hash
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote, VoteType
 
+LOCK_VIOLATION = "lock_violation"
+"""The evidence's type tag, inside the offence its hash covers."""
 WINDOW_ROUNDS_MAX = 16
 """Most rounds between the precommit and the prevote: bounds the evidence's size."""
 WINDOW_PREVOTES_MAX = 1024
@@ -28,7 +31,7 @@ WINDOW_PREVOTES_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LockViolationEvidence:
+class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLATION)):
     """A precommit for A at round r and a prevote for B != A at r' > r by one validator,
     with the prevotes of rounds r .. r'-1 showing that nobody had a POL for B."""
 
@@ -36,11 +39,14 @@ class LockViolationEvidence:
     """The lock: a precommit for a block (not nil) at (height, r)."""
     prevote: SignedVote
     """The violation: a prevote for another block (not nil) at (height, r'), r < r'."""
-    window_prevotes: tuple[SignedVote, ...]
+    window_prevotes: Annotated[
+        tuple[SignedVote, ...], items(codec_wire(SignedVote), max_items=WINDOW_PREVOTES_MAX)
+    ]
     """Prevotes of rounds r .. r'-1 naming anything but B, sorted by (round, validator),
     at most one per validator and round."""
-
-    KIND = "lock_violation"
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+    """JCS(evidence) with the window, computed once: the evidence_root leaf."""
+    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lock, later = self.precommit, self.prevote
@@ -57,6 +63,7 @@ class LockViolationEvidence:
         if not 0 < later.vote.round - lock.vote.round <= WINDOW_ROUNDS_MAX:
             raise FieldTypeError("the prevote must follow the precommit within 16 rounds")
         self._check_window()
+        cache_evidence_bytes(self, self.to_json(), self.offence_json())
 
     def _check_window(self) -> None:
         lock, later = self.precommit.vote, self.prevote.vote
@@ -102,28 +109,27 @@ class LockViolationEvidence:
     def offence_json(self) -> JsonObject:
         """The two votes that conflict: what the evidence hash covers."""
         return {
-            "type": self.KIND,
+            "type": LOCK_VIOLATION,
             "precommit": self.precommit.to_json(),
             "prevote": self.prevote.to_json(),
         }
 
-    def to_json(self) -> JsonObject:
-        return {
-            **self.offence_json(),
-            "window_prevotes": [v.to_json() for v in self.window_prevotes],
-        }
+    def canonical_bytes(self) -> bytes:
+        """JCS(evidence), window included: the evidence_root leaf."""
+        return self._canonical
 
     def hash(self) -> Hash32:
         """H(TAG_EVIDENCE || JCS(offence)): one offence, one hash, whatever window proves it."""
-        return tagged_hash(TAG_EVIDENCE, encode(self.offence_json()))
+        return self._hash
 
-    @classmethod
-    def from_json(cls, value: object) -> "LockViolationEvidence":
-        fields = ("type", "precommit", "prevote", "window_prevotes")
-        obj = expect_object(value, "evidence", fields)
-        items = read_list(obj, "window_prevotes", max_items=WINDOW_PREVOTES_MAX)
-        return cls(
-            precommit=SignedVote.from_json(read_object(obj, "precommit")),
-            prevote=SignedVote.from_json(read_object(obj, "prevote")),
-            window_prevotes=tuple(SignedVote.from_json(v) for v in items),
-        )
+
+def cache_evidence_bytes(
+    evidence: object, value: JsonObject, hashed: JsonObject | None = None
+) -> None:
+    """Set a frozen evidence item's _canonical = JCS(value) and _hash = H(TAG_EVIDENCE ||
+    JCS(hashed or value)) once, at construction: the pool, the proposer, evidence_root,
+    the block's bytes and check_evidence each ask for them (protocol/evidence.py)."""
+    canonical = encode(value)
+    digest = canonical if hashed is None else encode(hashed)
+    object.__setattr__(evidence, "_canonical", canonical)
+    object.__setattr__(evidence, "_hash", tagged_hash(TAG_EVIDENCE, digest))

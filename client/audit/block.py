@@ -42,6 +42,7 @@ FINDING_OF_PROBLEM: dict[BlockProblemKind, FindingCode] = {
     BlockProblemKind.PROPOSER_NOT_VALIDATOR: FindingCode.PROPOSER_NOT_VALIDATOR,
     BlockProblemKind.TX_ROOT: FindingCode.TX_ROOT_MISMATCH,
     BlockProblemKind.EVIDENCE_ROOT: FindingCode.EVIDENCE_ROOT_MISMATCH,
+    BlockProblemKind.EVIDENCE_COUNT: FindingCode.EVIDENCE_OVER_BOUND,
     BlockProblemKind.NOT_EXECUTABLE: FindingCode.BLOCK_NOT_EXECUTABLE,
     BlockProblemKind.RESULTS_ROOT: FindingCode.REPLAY_RESULTS_ROOT_MISMATCH,
     BlockProblemKind.STATE_ROOT: FindingCode.REPLAY_STATE_ROOT_MISMATCH,

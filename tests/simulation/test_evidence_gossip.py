@@ -6,7 +6,7 @@ from genesis.example.parties import party_key
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from tests.fakes.evidence import duplicate_prevotes
-from tests.simulation.evidence_gossip import RESENDS_MAX, EvidencePools
+from tests.simulation.evidence_gossip import RESEND, EvidencePools
 from tests.simulation.sim_config import CHAIN_ID
 
 pytestmark = pytest.mark.simulation
@@ -26,7 +26,7 @@ def test_pooled_evidence_is_resent_with_a_doubling_interval_a_bounded_number_of_
         now = later
         times.extend(now for _ in pools.due(now))
     assert times[:4] == [400, 1200, 2800, 6000]  # 400, 800, 1,600, 3,200 ms apart
-    assert len(times) == RESENDS_MAX
+    assert len(times) == RESEND.sends_max
 
 
 def test_a_crash_forgets_the_pool():

@@ -284,3 +284,17 @@ def test_a_certificate_below_quorum_or_for_our_block_changes_nothing():
     ):
         after, actions = h.receive(state, message, 2)
         assert after.can_sign and not [a for a in actions if isinstance(a, ForkDetected)]
+
+
+def test_a_peers_certificate_is_verified_once_on_the_fork_path():
+    # Each signature check here is one Ed25519 verification in a node (verify_ed25519).
+    # Before: the validity check, fork_evidence and the lock-violation search each
+    # verified the peer's certificate (3 x 3), and ours, decided long ago, twice (2 x 3).
+    h = Harness()
+    state, _ = _decided(h, 3, X, [0, 1, 3])
+    theirs = _certificate(h, [0, 1, 2], Y)
+    h.keyring.verify_calls = 0
+    state, actions = h.receive(state, CertificatesMessage(certificates=(theirs,)), 2)
+    assert [a for a in actions if isinstance(a, ForkDetected)]
+    assert len([a for a in actions if isinstance(a, EvidenceFound)]) == 2
+    assert h.keyring.verify_calls == len(theirs.signatures)

@@ -16,7 +16,7 @@ from contracts.state_tree import state_root_of
 from contracts.transition import block_context, check_execution, execute_block, verify_execution
 from contracts.validator_sets import next_validator_set
 from genesis.example.parties import party_key
-from protocol.block import Block, tx_root
+from protocol.block import BLOCK_EVIDENCE_MAX, Block, evidence_root, tx_root
 from protocol.block_check import (
     BlockParent,
     BlockProblem,
@@ -26,6 +26,7 @@ from protocol.block_check import (
 )
 from protocol.hashing import Hash32, sha256
 from protocol.smt_store import BranchSmtStore
+from tests.unit.contracts.evidence_kit import duplicate_votes
 
 OTHER = Hash32(sha256(b"another value"))
 Kind = BlockProblemKind
@@ -99,6 +100,28 @@ def not_executable(forge: ChainForge) -> Candidate:
     return Candidate(block=Block(header=header, txs=(gap,), evidence=()))
 
 
+def evidence_over_the_bound(forge: ChainForge) -> Candidate:
+    # BLOCK_EVIDENCE_MAX + 1 valid items, every root right: only the bound is broken.
+    key = forge.validator_keys[0]
+    items = tuple(
+        duplicate_votes(key, chain_id=forge.chain_id, round_number=r)
+        for r in range(BLOCK_EVIDENCE_MAX + 1)
+    )
+    block = honest(forge)
+    assert forge.replay.smt is not None
+    tree = BranchSmtStore(forge.replay.smt, forge.head.height)
+    ctx = block_context(forge.chain_id, block.header)
+    done = execute_block(forge.replay.state, ctx, block.txs, items, tree=tree)
+    assert done.state_root is not None
+    header = replace(
+        block.header,
+        evidence_root=evidence_root(items),
+        results_root=done.results_root,
+        state_root=done.state_root,
+    )
+    return Candidate(block=Block(header=header, txs=block.txs, evidence=items))
+
+
 TAMPERING: dict[BlockProblemKind, Callable[[ChainForge], Candidate]] = {
     Kind.PROTOCOL_VERSION: with_header(protocol_version=2),
     Kind.CHAIN_ID: with_header(chain_id=OTHER),
@@ -111,6 +134,7 @@ TAMPERING: dict[BlockProblemKind, Callable[[ChainForge], Candidate]] = {
     Kind.PROPOSER_NOT_VALIDATOR: proposer_not_validator,
     Kind.TX_ROOT: with_header(tx_root=OTHER),
     Kind.EVIDENCE_ROOT: with_header(evidence_root=OTHER),
+    Kind.EVIDENCE_COUNT: evidence_over_the_bound,
     Kind.NOT_EXECUTABLE: not_executable,
     Kind.RESULTS_ROOT: with_header(results_root=OTHER),
     Kind.STATE_ROOT: with_header(state_root=OTHER),

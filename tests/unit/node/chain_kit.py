@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import nacl.signing
+import pytest
+
 from genesis.document import Genesis, GenesisDocument, build_genesis
 from genesis.keystore import KeyIdentity
 from genesis.network import document_from_plans, local_network_plan
@@ -129,3 +132,16 @@ def build_and_commit(ledger: Ledger, txs: tuple[SignedTx, ...] = ()) -> Prepared
     prepared = ledger.build(txs=txs, evidence=(), time_ms=next_time(ledger), proposer=proposer)
     ledger.commit(prepared, certify(prepared))
     return prepared
+
+
+def count_ed25519_verifies(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """From now on, the public key of every Ed25519 verification PyNaCl runs, in order."""
+    checked: list[bytes] = []
+    real_verify = nacl.signing.VerifyKey.verify
+
+    def counting(self: nacl.signing.VerifyKey, *args: Any, **kwargs: Any) -> Any:
+        checked.append(bytes(self))
+        return real_verify(self, *args, **kwargs)
+
+    monkeypatch.setattr(nacl.signing.VerifyKey, "verify", counting)
+    return checked

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
+import nacl.signing
 import pytest
 
 from consensus import (
@@ -27,7 +28,7 @@ from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
 from node.chain_events import ChainEvents
 from node.ledger import PreparedBlock, block_hash_of_payload
 from node.mempool import Mempool
-from node.peer_envelope import PeerKind
+from node.peer_envelope import PeerKind, seal_envelope
 from node.runtime import NodeRuntime, RuntimeSettings, _StartCheck, validator_engine_config
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.transport import PeerTransport
@@ -78,6 +79,8 @@ class Router:
         self.runtimes: dict[PublicKey, NodeRuntime] = {}
         self.cut: set[PublicKey] = set()
         self.sent: list[tuple[PublicKey, PublicKey | None, PeerKind, JsonObject]] = []
+        self.sealed: list[bytes] = []
+        """Envelopes runtimes sealed themselves and broadcast (evidence), as bytes."""
 
     def deliver(self, sender: PublicKey, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         target = self.runtimes.get(to)
@@ -103,6 +106,14 @@ class FakeTransport:
         for to in list(self.router.runtimes):
             if to != self.key:
                 self.router.deliver(self.key, to, kind, body)
+
+    def broadcast_sealed(self, kind: PeerKind, data: bytes) -> None:
+        """Kept as bytes, and its body delivered like broadcast's (not verified here: tests
+        count this node's Ed25519 checks)."""
+        self.router.sealed.append(data)
+        envelope = decode(data.split(b"\n", 1)[1])
+        assert isinstance(envelope, dict) and isinstance(envelope["body"], dict)
+        self.broadcast(kind, envelope["body"])
 
 
 def make_runtime(
@@ -584,6 +595,42 @@ def test_pooled_evidence_is_gossiped_again_until_recorded_and_bounded(tmp_path: 
             del runtime.evidence_pool[other.hash()]  # recorded by a block
             clock.now += 2_000
             assert runtime.regossip_evidence() == 0
+        finally:
+            await runtime.stop()
+            runtime.ledger.store.close()
+
+    asyncio.run(main())
+
+
+def test_evidence_is_sealed_once_and_the_same_bytes_are_regossiped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: every re-gossip round encoded and signed each due item's envelope again
+    # (17 signatures for one item's 17 sends); the bytes were the same each time.
+    signed: list[bytes] = []
+    real_sign = nacl.signing.SigningKey.sign
+
+    def counting(self: nacl.signing.SigningKey, message: bytes, *args: Any) -> Any:
+        signed.append(message)
+        return real_sign(self, message, *args)
+
+    async def main() -> None:
+        router, clock = Router(), FakeClock()
+        runtime = make_runtime(tmp_path / "solo", VALIDATOR_KEYS[0], clock, router)
+        try:
+            evidence = duplicate_vote()
+            monkeypatch.setattr(nacl.signing.SigningKey, "sign", counting)
+            assert runtime.add_evidence(evidence)
+            for _ in range(20):
+                clock.now += 60_000
+                runtime.regossip_evidence()
+            monkeypatch.undo()
+            assert len(signed) == 1
+            assert len(router.sealed) == 17 and set(router.sealed) == {router.sealed[0]}
+            fresh = seal_envelope(
+                VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.EVIDENCE, evidence.to_json()
+            )
+            assert router.sealed[0] == fresh
         finally:
             await runtime.stop()
             runtime.ledger.store.close()

@@ -10,18 +10,25 @@ import asyncio
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import nacl.signing
 import pytest
 
 from consensus import CommitBlock, ProposalSubmitted, RequestProposal
-from node.runtime import NodeRuntime, _Deferred, _StartCheck
+from node.ledger import InvalidProposalError
+from node.runtime import NodeRuntime, RuntimeSettings, _Deferred, _StartCheck
+from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signature_cache import SignatureCache
 from tests.fakes.evidence import duplicate_prevotes
-from tests.unit.node.chain_kit import VALIDATOR_KEYS, account_open, build_and_commit, certify
+from tests.unit.node.chain_kit import (
+    CHAIN_ID,
+    VALIDATOR_KEYS,
+    account_open,
+    build_and_commit,
+    certify,
+    count_ed25519_verifies,
+)
 from tests.unit.node.test_runtime import (
     FakeClock,
     Router,
@@ -107,16 +114,9 @@ def test_each_evidence_signature_is_verified_once_from_intake_to_block(
 ) -> None:
     # Before: peer intake, the proposer's re-check (on the event loop) and apply_block each
     # ran both Ed25519 checks; now intake fills the node's cache and the others hit it.
-    checked: list[bytes] = []
-    real_verify = nacl.signing.VerifyKey.verify
-
-    def counting(self: nacl.signing.VerifyKey, *args: Any, **kwargs: Any) -> Any:
-        checked.append(bytes(self))
-        return real_verify(self, *args, **kwargs)
-
     async def body(runtime: NodeRuntime) -> None:
         runtime.ledger.verify = SignatureCache().verify  # what build_node wires
-        monkeypatch.setattr(nacl.signing.VerifyKey, "verify", counting)
+        checked = count_ed25519_verifies(monkeypatch)
         evidence = duplicate_vote()
         assert runtime.evidence_problem(evidence) is None  # the peer route's check
         assert runtime.pool_evidence(evidence)
@@ -223,3 +223,42 @@ def test_the_watchdog_reports_no_progress_with_work_and_a_dead_loop(tmp_path: Pa
         runtime.submit(_StartCheck())
 
     run_single(tmp_path, body)
+
+
+def many_duplicate_votes(count: int) -> list[DuplicateVoteEvidence]:
+    """count distinct, valid items: one validator's prevote pairs over different blocks."""
+    return [
+        duplicate_prevotes(
+            VALIDATOR_KEYS[2], CHAIN_ID, (Hash32(sha256(b"a%d" % i)), Hash32(sha256(b"b%d" % i)))
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_proposal_carries_at_most_the_protocols_evidence_bound(tmp_path: Path) -> None:
+    # ADR 0016: the proposer never passes BLOCK_EVIDENCE_MAX (its setting was 64, above the
+    # bound), and a validator refuses a block that does, whoever built it.
+    async def body(runtime: NodeRuntime) -> None:
+        items = many_duplicate_votes(BLOCK_EVIDENCE_MAX + 4)
+        for item in items:
+            assert runtime.pool_evidence(item)
+        await runtime._propose(RequestProposal(height=1, round=0))
+        (submitted,) = [e for e in queued(runtime) if isinstance(e, ProposalSubmitted)]
+        block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
+        assert len(block.block.evidence) == BLOCK_EVIDENCE_MAX
+        over = runtime.ledger.build(
+            txs=(),
+            evidence=tuple(items[: BLOCK_EVIDENCE_MAX + 1]),
+            time_ms=2,
+            proposer=VALIDATOR_KEYS[0].public_key,
+        )
+        with pytest.raises(InvalidProposalError, match="more than 8"):
+            runtime.ledger.validate(over.payload, now_ms=None, drift_ms=0)
+
+    run_single(tmp_path, body)
+
+
+def test_settings_cannot_pass_the_evidence_bound() -> None:
+    assert RuntimeSettings().block_evidence_max == BLOCK_EVIDENCE_MAX
+    with pytest.raises(ValueError, match="block_evidence_max"):
+        RuntimeSettings(block_evidence_max=BLOCK_EVIDENCE_MAX + 1)
