@@ -34,7 +34,8 @@ from protocol.signing import PublicKey
 from protocol.smt import SparseMerkleTree
 from protocol.tx import SignedTx
 
-RECEIPT_VERSION = 2
+RECEIPT_VERSION = 3
+"""Format 3 binds set changes to the checkpoint's log (PROTOCOL.md §14, ADR 0015)."""
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
 
@@ -237,9 +238,31 @@ def build_receipt(
         },
         "block": {"header": found["header"], "certificate": found["certificate"]},
         "state": list[JsonValue](state),
-        "validator_sets": validator_set_changes(ledger, checkpoint.size - 1),
+        "validator_sets": logged_set_changes(ledger, checkpoint.size),
         "history_proof": tlog_proof_text(header_proof, checkpoint.note),
+        "checkpoint_header": _logged_header(ledger, checkpoint.size - 1, checkpoint.size),
     }
+
+
+def logged_set_changes(ledger: Ledger, size: int) -> list[JsonValue]:
+    """The set changes of a checkpoint of `size`, each with its header's path in that tree."""
+    changes: list[JsonValue] = []
+    for change in validator_set_changes(ledger, size - 1):
+        assert isinstance(change, dict), change
+        height = _int(_object(change["header"])["height"])
+        changes.append({**change, "history_path": _history_path(ledger, height, size)})
+    return changes
+
+
+def _logged_header(ledger: Ledger, height: int, size: int) -> JsonObject:
+    return {
+        "header": _header(ledger, height).to_json(),
+        "history_path": _history_path(ledger, height, size),
+    }
+
+
+def _history_path(ledger: Ledger, height: int, size: int) -> list[JsonValue]:
+    return [h.hex() for h in MerkleLog(ledger.store.log).inclusion_proof(height, size)]
 
 
 def receipt_state_keys(
