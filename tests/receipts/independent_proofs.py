@@ -63,6 +63,8 @@ def _check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
         obj(member, {"name", "public_key", "note_verifier_key"})
         key = hexbytes(member["public_key"], 32)
         name = member["name"]
+        if not isinstance(name, str) or len(name) > 128:
+            raise RejectError("BAD_SET_CHANGE", "name longer than 128 code points")
         key_data = base64.b64encode(b"\x01" + key).decode()
         expected = f"{name}+{note_key_id(name, key).hex()}+{key_data}"
         if member["note_verifier_key"] != expected:

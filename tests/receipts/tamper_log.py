@@ -21,14 +21,23 @@ from tests.receipts.tamper_holes import Keys, set_hash, signed_change
 STEP5_V3 = "§14.4 step 5, version 3"
 
 
-def _log_receipt(r: Receipt, keys: Keys, genesis_set: dict[str, Any], *, logged: bool) -> Receipt:
+def _log_receipt(
+    r: Receipt,
+    keys: Keys,
+    genesis_set: dict[str, Any],
+    *,
+    logged: bool = True,
+    next_set: dict[str, Any] | None = None,
+) -> Receipt:
     """r with a forged log holding a set change after its block (logged=False: the change
-    is certified but the log holds another leaf at its height)."""
+    is certified but the log holds another leaf at its height). The new set is next_set,
+    by default V0 with quorum n."""
     x = copy.deepcopy(r)
     block = x["block"]["header"]
     h = block["height"]
-    next_set = copy.deepcopy(genesis_set)
-    next_set["quorum"] = len(next_set["validators"])
+    if next_set is None:
+        next_set = copy.deepcopy(genesis_set)
+        next_set["quorum"] = len(next_set["validators"])
     change_header = {
         **block,
         "height": h + 1,
@@ -63,6 +72,40 @@ def _log_receipt(r: Receipt, keys: Keys, genesis_set: dict[str, Any], *, logged:
 def _left_out_in_version_2(x: Receipt) -> None:
     x["validator_sets"] = []
     as_version_2(x)
+
+
+def renamed_set(genesis_set: dict[str, Any], name: str) -> dict[str, Any]:
+    """V0 with its first validator renamed (and its verifier key re-derived for the name)."""
+    renamed = copy.deepcopy(genesis_set)
+    member = renamed["validators"][0]
+    public_key = bytes.fromhex(member["public_key"])
+    key_id = sha256(name.encode() + b"\n\x01" + public_key)[:4]
+    key_data = base64.b64encode(b"\x01" + public_key).decode()
+    member.update(name=name, note_verifier_key=f"{name}+{key_id.hex()}+{key_data}")
+    return renamed
+
+
+def name_bound_cases(r: Receipt, keys: Keys, genesis_set: dict[str, Any]) -> list[TamperCase]:
+    """§7: a validator name has at most 128 code points (UTF-16 units do not count). The
+    renamed validator's checkpoint line no longer counts; the other two still make q = 2, so
+    only the bound tells the two cases apart."""
+    rule = "§7: a validator name has at most 128 Unicode code points"
+    longest = renamed_set(genesis_set, "\U0001d54f" * 128)
+    too_long = renamed_set(genesis_set, "x" * 129)
+    return [
+        TamperCase(
+            "a new set with a validator name of 128 code points outside the BMP",
+            encode(_log_receipt(r, keys, genesis_set, next_set=longest)),
+            "",
+            rule,
+        ),
+        TamperCase(
+            "a new set with a validator name of 129 characters",
+            encode(_log_receipt(r, keys, genesis_set, next_set=too_long)),
+            "BAD_SET_CHANGE",
+            rule,
+        ),
+    ]
 
 
 def log_binding_cases(r: Receipt, keys: Keys, genesis_set: dict[str, Any]) -> list[TamperCase]:

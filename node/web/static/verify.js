@@ -579,6 +579,8 @@
       var v = set.validators[i];
       if (i > 0 && !(v.public_key > set.validators[i - 1].public_key)) return "validators not sorted by key, each once";
       if (v.name.length === 0 || /[\s+]/.test(v.name)) return "bad note name " + JSON.stringify(v.name);
+      // §7: at most 128 code points, as the CLI's set reader (JS counts UTF-16 units).
+      if (Array.from(v.name).length > 128) return "validator name longer than 128 characters";
       for (var j = 0; j < i; j++) if (set.validators[j].name === v.name) return "validator name " + JSON.stringify(v.name) + " twice";
       var pk = unhex(v.public_key);
       var id = await keyId(hasher, v.name, pk);
