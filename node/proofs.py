@@ -200,10 +200,7 @@ def build_receipt(
     Raises ProofUnavailableError when the tx is unknown, not a retirement, or younger than
     the checkpoint (CHECKPOINT_PENDING: retry once the next checkpoint is signed).
     """
-    found = tx_inclusion(ledger, retirement_id)
-    signed = SignedTx.from_json(found["signed_tx"])
-    if signed.tx.type not in RETIREMENT_TX_TYPES:
-        raise ProofUnavailableError("NOT_A_RETIREMENT", f"tx type {signed.tx.type}")
+    found, signed = _retirement_tx(ledger, retirement_id)
     height = _int(found["height"])
     if checkpoint.size <= height:
         raise ProofUnavailableError(
@@ -217,16 +214,10 @@ def build_receipt(
         state_entry(ledger, key, height)
         for key in receipt_state_keys(ledger, signed, retirement_id, height)
     ]
-    identity = receipt_identity(
-        retirement_id=retirement_id,
-        block_hash=_header(ledger, height).block_hash(),
-        signed_tx=_object(found["signed_tx"]),
-        result=_object(found["result"]),
-        records=[(str(entry["key"]), _record_value(entry["value"])) for entry in state],
-    )
+    records = [(str(entry["key"]), _record_value(entry["value"])) for entry in state]
     return {
         "receipt_version": RECEIPT_VERSION,
-        "receipt_digest": receipt_digest(identity).hex(),
+        "receipt_digest": _digest(ledger, retirement_id, found, records).hex(),
         "retirement_id": retirement_id.hex(),
         "tx": {
             "signed_tx": found["signed_tx"],
@@ -242,6 +233,39 @@ def build_receipt(
         "history_proof": tlog_proof_text(header_proof, checkpoint.note),
         "checkpoint_header": _logged_header(ledger, checkpoint.size - 1, checkpoint.size),
     }
+
+
+def retirement_receipt_digest(ledger: Ledger, retirement_id: Hash32) -> Hash32:
+    """The receipt digest (§14.6) of a committed retirement: what every copy of its receipt
+    shows, whichever checkpoint it carries, so a page can show it without building one."""
+    found, signed = _retirement_tx(ledger, retirement_id)
+    height = _int(found["height"])
+    keys = receipt_state_keys(ledger, signed, retirement_id, height)
+    return _digest(ledger, retirement_id, found, [(k, _record(ledger, k, height)) for k in keys])
+
+
+def _retirement_tx(ledger: Ledger, retirement_id: Hash32) -> tuple[JsonObject, SignedTx]:
+    found = tx_inclusion(ledger, retirement_id)
+    signed = SignedTx.from_json(found["signed_tx"])
+    if signed.tx.type not in RETIREMENT_TX_TYPES:
+        raise ProofUnavailableError("NOT_A_RETIREMENT", f"tx type {signed.tx.type}")
+    return found, signed
+
+
+def _digest(
+    ledger: Ledger,
+    retirement_id: Hash32,
+    found: JsonObject,
+    records: list[tuple[str, JsonObject | None]],
+) -> Hash32:
+    identity = receipt_identity(
+        retirement_id=retirement_id,
+        block_hash=_header(ledger, _int(found["height"])).block_hash(),
+        signed_tx=_object(found["signed_tx"]),
+        result=_object(found["result"]),
+        records=records,
+    )
+    return receipt_digest(identity)
 
 
 def logged_set_changes(ledger: Ledger, size: int) -> list[JsonValue]:
