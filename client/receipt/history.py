@@ -18,7 +18,7 @@ from protocol.certificate_check import (
     check_certificate,
 )
 from protocol.encoding import JsonObject, JsonValue
-from protocol.errors import NoteError, ProtocolError
+from protocol.errors import NoteError, NoteQuorumError, ProtocolError
 from protocol.fields import expect_object, parse_hex, read_hex, read_int, read_list
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.merkle import hash_leaf, verify_inclusion
@@ -27,7 +27,7 @@ from protocol.note import (
     checkpoint_origin,
     parse_signed_note,
     parse_verifier_key,
-    verified_signers,
+    require_quorum,
 )
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.validators import ValidatorSet
@@ -196,13 +196,11 @@ def verify_history_proof(
     validators = history.set_at(checkpoint.size - 1)
     verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
     try:
-        signers = verified_signers(note, verifiers)
+        require_quorum(note, verifiers, validators.quorum)
+    except NoteQuorumError as error:
+        raise ReceiptError(ReceiptCode.CHECKPOINT_QUORUM, str(error)) from None
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
-    if len(signers) < validators.quorum:
-        raise ReceiptError(
-            ReceiptCode.CHECKPOINT_QUORUM, f"{len(signers)} lines, quorum {validators.quorum}"
-        )
     if index != header.height or not header.height < checkpoint.size:
         raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
     try:
