@@ -245,6 +245,10 @@ class ChainView:
         """The retirement receipt of PROTOCOL.md §14 against checkpoint."""
         return proofs.build_receipt(self._ledger, retirement_id, checkpoint)
 
+    def receipt_digest(self, retirement_id: Hash32) -> Hash32:
+        """The receipt digest every copy of the retirement's receipt shows (§14.6)."""
+        return proofs.retirement_receipt_digest(self._ledger, retirement_id)
+
     @property
     def renders_receipt_pdfs(self) -> bool:
         return self._pdfs is not None

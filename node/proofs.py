@@ -34,7 +34,8 @@ from protocol.signing import PublicKey
 from protocol.smt import SparseMerkleTree
 from protocol.tx import SignedTx
 
-RECEIPT_VERSION = 2
+RECEIPT_VERSION = 3
+"""Format 3 binds set changes to the checkpoint's log (PROTOCOL.md §14, ADR 0015)."""
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
 
@@ -199,10 +200,7 @@ def build_receipt(
     Raises ProofUnavailableError when the tx is unknown, not a retirement, or younger than
     the checkpoint (CHECKPOINT_PENDING: retry once the next checkpoint is signed).
     """
-    found = tx_inclusion(ledger, retirement_id)
-    signed = SignedTx.from_json(found["signed_tx"])
-    if signed.tx.type not in RETIREMENT_TX_TYPES:
-        raise ProofUnavailableError("NOT_A_RETIREMENT", f"tx type {signed.tx.type}")
+    found, signed = _retirement_tx(ledger, retirement_id)
     height = _int(found["height"])
     if checkpoint.size <= height:
         raise ProofUnavailableError(
@@ -216,16 +214,10 @@ def build_receipt(
         state_entry(ledger, key, height)
         for key in receipt_state_keys(ledger, signed, retirement_id, height)
     ]
-    identity = receipt_identity(
-        retirement_id=retirement_id,
-        block_hash=_header(ledger, height).block_hash(),
-        signed_tx=_object(found["signed_tx"]),
-        result=_object(found["result"]),
-        records=[(str(entry["key"]), _record_value(entry["value"])) for entry in state],
-    )
+    records = [(str(entry["key"]), _record_value(entry["value"])) for entry in state]
     return {
         "receipt_version": RECEIPT_VERSION,
-        "receipt_digest": receipt_digest(identity).hex(),
+        "receipt_digest": _digest(ledger, retirement_id, found, records).hex(),
         "retirement_id": retirement_id.hex(),
         "tx": {
             "signed_tx": found["signed_tx"],
@@ -237,9 +229,64 @@ def build_receipt(
         },
         "block": {"header": found["header"], "certificate": found["certificate"]},
         "state": list[JsonValue](state),
-        "validator_sets": validator_set_changes(ledger, checkpoint.size - 1),
+        "validator_sets": logged_set_changes(ledger, checkpoint.size),
         "history_proof": tlog_proof_text(header_proof, checkpoint.note),
+        "checkpoint_header": _logged_header(ledger, checkpoint.size - 1, checkpoint.size),
     }
+
+
+def retirement_receipt_digest(ledger: Ledger, retirement_id: Hash32) -> Hash32:
+    """The receipt digest (§14.6) of a committed retirement: what every copy of its receipt
+    shows, whichever checkpoint it carries, so a page can show it without building one."""
+    found, signed = _retirement_tx(ledger, retirement_id)
+    height = _int(found["height"])
+    keys = receipt_state_keys(ledger, signed, retirement_id, height)
+    return _digest(ledger, retirement_id, found, [(k, _record(ledger, k, height)) for k in keys])
+
+
+def _retirement_tx(ledger: Ledger, retirement_id: Hash32) -> tuple[JsonObject, SignedTx]:
+    found = tx_inclusion(ledger, retirement_id)
+    signed = SignedTx.from_json(found["signed_tx"])
+    if signed.tx.type not in RETIREMENT_TX_TYPES:
+        raise ProofUnavailableError("NOT_A_RETIREMENT", f"tx type {signed.tx.type}")
+    return found, signed
+
+
+def _digest(
+    ledger: Ledger,
+    retirement_id: Hash32,
+    found: JsonObject,
+    records: list[tuple[str, JsonObject | None]],
+) -> Hash32:
+    identity = receipt_identity(
+        retirement_id=retirement_id,
+        block_hash=_header(ledger, _int(found["height"])).block_hash(),
+        signed_tx=_object(found["signed_tx"]),
+        result=_object(found["result"]),
+        records=records,
+    )
+    return receipt_digest(identity)
+
+
+def logged_set_changes(ledger: Ledger, size: int) -> list[JsonValue]:
+    """The set changes of a checkpoint of `size`, each with its header's path in that tree."""
+    changes: list[JsonValue] = []
+    for change in validator_set_changes(ledger, size - 1):
+        assert isinstance(change, dict), change
+        height = _int(_object(change["header"])["height"])
+        changes.append({**change, "history_path": _history_path(ledger, height, size)})
+    return changes
+
+
+def _logged_header(ledger: Ledger, height: int, size: int) -> JsonObject:
+    return {
+        "header": _header(ledger, height).to_json(),
+        "history_path": _history_path(ledger, height, size),
+    }
+
+
+def _history_path(ledger: Ledger, height: int, size: int) -> list[JsonValue]:
+    return [h.hex() for h in MerkleLog(ledger.store.log).inclusion_proof(height, size)]
 
 
 def receipt_state_keys(

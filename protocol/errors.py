@@ -113,6 +113,15 @@ class NoteError(ProtocolError):
     """A C2SP signed note or checkpoint that does not parse or verify."""
 
 
+class NoteQuorumError(NoteError):
+    """A signed note whose lines verify, but from fewer than quorum known keys."""
+
+    def __init__(self, signers: int, quorum: int) -> None:
+        super().__init__(f"{signers} valid signatures of known keys, quorum is {quorum}")
+        self.signers = signers
+        self.quorum = quorum
+
+
 class InclusionProofError(ProofError):
     """An RFC 9162 inclusion proof that does not verify (wrong index, size or path)."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from protocol.encoding import INTEGER_MAGNITUDE_LIMIT
-from protocol.errors import NoteError
+from protocol.errors import NoteError, NoteQuorumError
 from protocol.hashing import HASH_SIZE, Hash32, sha256
 from protocol.signing import (
     PUBLIC_KEY_SIZE,
@@ -226,11 +226,13 @@ def verify_signed_note(
 def require_quorum(
     note: SignedNote, verifiers: Iterable[NoteVerifierKey], quorum: int
 ) -> tuple[str, ...]:
-    """The signer names when at least quorum known names signed validly. Requires quorum >= 1."""
+    """The signer names when at least quorum known names signed validly. Requires quorum >= 1.
+
+    Raises NoteQuorumError when too few signed, NoteError when a known key's line is bad."""
     assert quorum >= 1, quorum
     signers = verified_signers(note, verifiers)
     if len(signers) < quorum:
-        raise NoteError(f"{len(signers)} valid signatures of known keys, quorum is {quorum}")
+        raise NoteQuorumError(len(signers), quorum)
     return signers
 
 

@@ -18,8 +18,8 @@ from protocol.certificate_check import (
     check_certificate,
 )
 from protocol.encoding import JsonObject, JsonValue
-from protocol.errors import NoteError, ProtocolError
-from protocol.fields import expect_object, read_hex, read_int, read_list
+from protocol.errors import NoteError, NoteQuorumError, ProtocolError
+from protocol.fields import expect_object, parse_hex, read_hex, read_int, read_list
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.merkle import hash_leaf, verify_inclusion
 from protocol.note import (
@@ -27,7 +27,7 @@ from protocol.note import (
     checkpoint_origin,
     parse_signed_note,
     parse_verifier_key,
-    verified_signers,
+    require_quorum,
 )
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.validators import ValidatorSet
@@ -35,6 +35,9 @@ from protocol.votes import CommitSignature
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 CERTIFICATE_FIELDS = ("height", "round", "block_hash", "signatures")
+SET_CHANGE_FIELDS = ("header", "certificate", "next_validators")
+HISTORY_PATH_MAX = 64
+"""An RFC 9162 path in a log of fewer than 2^53 leaves has at most 53 hashes (§14.4 step 1)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,10 +67,13 @@ class SetChange:
     header: BlockHeader
     certificate: RawCertificate
     next_validators: JsonObject
+    history_path: tuple[bytes, ...] | None = None
+    """Receipt format 3: the header's RFC 9162 path in the checkpoint's log (ADR 0015)."""
 
     @classmethod
-    def from_json(cls, value: JsonValue) -> "SetChange":
-        obj = expect_object(value, "set change", ("header", "certificate", "next_validators"))
+    def from_json(cls, value: JsonValue, *, with_path: bool = False) -> "SetChange":
+        fields = (*SET_CHANGE_FIELDS, "history_path") if with_path else SET_CHANGE_FIELDS
+        obj = expect_object(value, "set change", fields)
         next_validators = obj["next_validators"]
         if not isinstance(next_validators, dict):
             raise ProtocolError("next_validators: expected an object")
@@ -75,7 +81,14 @@ class SetChange:
             header=BlockHeader.from_json(obj["header"]),
             certificate=RawCertificate.from_json(obj["certificate"]),
             next_validators=next_validators,
+            history_path=read_history_path(obj) if with_path else None,
         )
+
+
+def read_history_path(obj: JsonObject) -> tuple[bytes, ...]:
+    """A format-3 `history_path`: at most 64 hashes, each 32 bytes of lowercase hex."""
+    items = read_list(obj, "history_path", max_items=HISTORY_PATH_MAX)
+    return tuple(parse_hex(item, "history_path", size=HASH_SIZE) for item in items)
 
 
 class SetHistory:
@@ -168,8 +181,8 @@ def _receipt_error(problem: CertificateProblem) -> tuple[ReceiptCode, str]:
 
 def verify_history_proof(
     text: str, chain_id: Hash32, header: BlockHeader, history: SetHistory
-) -> tuple[str, ...]:
-    """Step 5: the checkpoint's quorum, then the header's inclusion; returns the signers."""
+) -> Checkpoint:
+    """Step 5: the checkpoint's quorum, then the header's inclusion; returns the checkpoint."""
     index, hashes, note_text = _parse_tlog_proof(text)
     try:
         note = parse_signed_note(note_text)
@@ -183,13 +196,11 @@ def verify_history_proof(
     validators = history.set_at(checkpoint.size - 1)
     verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
     try:
-        signers = verified_signers(note, verifiers)
+        require_quorum(note, verifiers, validators.quorum)
+    except NoteQuorumError as error:
+        raise ReceiptError(ReceiptCode.CHECKPOINT_QUORUM, str(error)) from None
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
-    if len(signers) < validators.quorum:
-        raise ReceiptError(
-            ReceiptCode.CHECKPOINT_QUORUM, f"{len(signers)} lines, quorum {validators.quorum}"
-        )
     if index != header.height or not header.height < checkpoint.size:
         raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
     try:
@@ -197,7 +208,7 @@ def verify_history_proof(
         verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root_hash)
     except ProtocolError as error:
         raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, str(error)) from None
-    return signers
+    return checkpoint
 
 
 def _parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:

@@ -18,6 +18,7 @@ from client.receipt.history import (
     verify_certificate_strict,
     verify_history_proof,
 )
+from client.receipt.log_binding import CheckpointHeader, verify_log_binding
 from client.receipt.meaning import StateRecords, facts_of, require_records
 from contracts.records import Institution
 from contracts.state_tree import state_tree_key
@@ -34,8 +35,9 @@ from protocol.results import TxResult, TxStatus
 from protocol.smt_proof import SmtProof, verify_inclusion, verify_non_inclusion
 from protocol.tx import SignedTx, TxSignature, UnsignedTx, verify_tx_signatures
 
-RECEIPT_VERSIONS = (1, 2)
-"""Version 1 has no stored digest; version 2 carries receipt_digest (PROTOCOL.md §14.6)."""
+RECEIPT_VERSIONS = (1, 2, 3)
+"""Version 1 has no stored digest; version 2 carries receipt_digest (PROTOCOL.md §14.6);
+version 3 also binds set changes to the checkpoint's log (§14.4 step 5, ADR 0015)."""
 PROTOCOL_VERSION = 1
 RECEIPT_FIELDS_V1 = (
     "receipt_version",
@@ -46,7 +48,11 @@ RECEIPT_FIELDS_V1 = (
     "validator_sets",
     "history_proof",
 )
-RECEIPT_FIELDS = {1: RECEIPT_FIELDS_V1, 2: (*RECEIPT_FIELDS_V1, "receipt_digest")}
+RECEIPT_FIELDS = {
+    1: RECEIPT_FIELDS_V1,
+    2: (*RECEIPT_FIELDS_V1, "receipt_digest"),
+    3: (*RECEIPT_FIELDS_V1, "receipt_digest", "checkpoint_header"),
+}
 TX_FIELDS = ("signed_tx", "height", "index", "tx_proof", "result", "result_proof")
 RETIREMENT_TX_TYPES = ("credits.retire_judicial", "credits.retire")
 T = TypeVar("T")
@@ -81,24 +87,36 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     value = _form(lambda: decode(receipt_bytes))
     version = _form(lambda: _version(value))
     if version not in RECEIPT_VERSIONS:
-        raise ReceiptError(ReceiptCode.MALFORMED, f"receipt_version {version} is not 1 or 2")
+        raise ReceiptError(ReceiptCode.MALFORMED, f"receipt_version {version} is not 1, 2 or 3")
     receipt = _form(lambda: expect_object(value, "receipt", RECEIPT_FIELDS[version]))
     stored_digest = (
-        _form(lambda: read_hex(receipt, "receipt_digest", size=HASH_SIZE)) if version == 2 else None
+        _form(lambda: read_hex(receipt, "receipt_digest", size=HASH_SIZE)) if version >= 2 else None
     )
     retirement_id = _form(lambda: Hash32(read_hex(receipt, "retirement_id", size=HASH_SIZE)))
     tx = _form(lambda: _parse_tx(read_object(receipt, "tx")))
     header, certificate = _form(lambda: _parse_block(read_object(receipt, "block")))
     entries = _form(lambda: _parse_state(receipt["state"]))
-    changes = _form(lambda: [SetChange.from_json(c) for c in read_list(receipt, "validator_sets")])
+    changes = _form(
+        lambda: [
+            SetChange.from_json(c, with_path=version == 3)
+            for c in read_list(receipt, "validator_sets")
+        ]
+    )
     history_text = _form(lambda: read_str(receipt, "history_proof", max_length=1 << 20))
+    last = (
+        _form(lambda: CheckpointHeader.from_json(receipt["checkpoint_header"]))
+        if version == 3
+        else None
+    )
 
     history = SetHistory.from_changes(chain_id, document.validators, changes)
     validators = history.set_at(header.height)
     _check_block(chain_id, header, tx, history)
     signers = verify_certificate_strict(certificate, header, chain_id, validators)
     signed = _check_tx(chain_id, retirement_id, tx, header)
-    verify_history_proof(history_text, chain_id, header, history)
+    checkpoint = verify_history_proof(history_text, chain_id, header, history)
+    if last is not None:
+        verify_log_binding(checkpoint, changes, last, history)
     records = _check_state(entries, header)
     require_records(records, signed, retirement_id)
     digest = receipt_digest(

@@ -233,6 +233,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retirements.title": ("Retirements", "注销"),
     "retirement.title": ("Retirement", "注销"),
     "retirement.receipt": ("Retirement receipt", "注销凭证"),
+    "retirement.receipt_id": ("Receipt id (retirement tx)", "凭证编号（注销交易）"),
+    "retirement.receipt_digest": (
+        "Receipt digest (the same for every copy)",
+        "凭证摘要（各副本相同）",
+    ),
     "retirement.receipt_json": ("Receipt (JSON)", "凭证（JSON）"),
     "retirement.receipt_pdf": ("Receipt (PDF, printable)", "凭证（PDF，可打印）"),
     "retirement.check": ("Verify it in this browser", "在本浏览器中核验"),

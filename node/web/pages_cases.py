@@ -22,6 +22,7 @@ from node.web.links import (
 )
 from node.web.markup import Html, definitions, element, join, segment
 from node.web.pages_registry import check_slug, list_note, name_in, require
+from protocol.hashing import Hash32
 
 CASE_COLUMNS: Sequence[Column[Case]] = (
     ("f.case", lambda ctx, c: case_link(ctx, c.case_id)),
@@ -187,11 +188,28 @@ def retirement_page(
             fields,
             section(
                 ctx.t("retirement.receipt"),
-                receipt_links(ctx, retirement_id, pdf_available=pdf_available),
+                join(
+                    [
+                        receipt_identity(ctx, view, retirement_id),
+                        receipt_links(ctx, retirement_id, pdf_available=pdf_available),
+                    ]
+                ),
             ),
         ]
     )
     return Page(title=ctx.t("retirement.title"), body=body)
+
+
+def receipt_identity(ctx: Context, view: ChainView, retirement_id: str) -> Html:
+    """The receipt id and digest, as the JSON, the PDF, its QR code and the checker show
+    them (PROTOCOL.md §14.6): a clerk compares these, not files."""
+    digest = view.receipt_digest(Hash32(bytes.fromhex(retirement_id))).hex()
+    return definitions(
+        [
+            (ctx.t("retirement.receipt_id"), element("code", retirement_id, id="receipt-id")),
+            (ctx.t("retirement.receipt_digest"), element("code", digest, id="receipt-digest")),
+        ]
+    )
 
 
 def receipt_links(ctx: Context, retirement_id: str, *, pdf_available: bool) -> Html:

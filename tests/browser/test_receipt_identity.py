@@ -1,7 +1,8 @@
 """One receipt identity (PROTOCOL.md §14.6): the case's receipt fetched from each of the
 three nodes, at two checkpoint sizes, shows one receipt id and one digest in its JSON, in
-the node's PDF (pdftotext), in that PDF's QR code (zbarimg) and in the checker page, while
-the files themselves differ (fresher checkpoints, other certificates).
+the node's PDF (pdftotext), in that PDF's QR code (zbarimg), in the checker page and on the
+retirement page (zh and en), while the files themselves differ (fresher checkpoints, other
+certificates).
 """
 
 import hashlib
@@ -97,7 +98,14 @@ def test_one_id_and_digest_from_every_node_at_two_heights(
         text, qr = pdf_text_and_qr(url, rid, directory)
         assert rid in text and digest in text, url
         assert qr == f"lantan-receipt:{rid}:{digest}", url
-    for url in network.urls:  # and as a clerk sees it: the checker page of each node
+    for url in network.urls:  # and the retirement page of each node, in both languages
+        for lang, label in (("zh", "凭证摘要"), ("en", "Receipt digest")):
+            page.goto(f"{url}/retirements/{rid}?lang={lang}")
+            assert page.inner_text("#receipt-id") == rid, (url, lang)
+            assert page.inner_text("#receipt-digest") == digest, (url, lang)
+            row = page.locator("tr", has=page.locator("#receipt-digest"))
+            assert label in row.inner_text(), (url, lang)
+    for url in network.urls:  # the checker page of each node, where checker_facts runs
         page.goto(f"{url}/checker?lang=en&receipt={rid}")
         page.wait_for_selector("#verdict[data-verdict='VALID']", timeout=30_000)
         assert page.inner_text("tr[data-fact='receipt_digest'] td") == digest
@@ -112,7 +120,7 @@ def test_one_id_and_digest_from_every_node_at_two_heights(
     assert {json.loads(r)["retirement_id"] for r in receipts} == {rid}
     facts = checker_facts(page, receipts)
     assert [(f.get("receipt_id"), f.get("receipt_digest")) for f in facts] == [(rid, digest)] * 6
-    assert {f["receipt_version"] for f in facts} == {2}
+    assert {f["receipt_version"] for f in facts} == {3}
     # and the PDF each node renders now, against its newer checkpoint
     for index, url in enumerate(network.urls):
         directory = tmp_path / f"later{index}"

@@ -136,16 +136,31 @@ def proof_form(value: Any) -> dict[str, Any]:
     return proof
 
 
+def path_form(value: Any) -> None:
+    """A format-3 history_path: at most 64 hex hashes."""
+    if not isinstance(value, list) or len(value) > 64:
+        raise RejectError("MALFORMED", "history_path")
+    for item in value:
+        hexbytes(item, 32)
+
+
 def form(receipt: Any) -> None:
     fields = {"receipt_version", "retirement_id", "tx", "block", "state"}
     fields |= {"validator_sets", "history_proof"}
-    if not isinstance(receipt, dict) or receipt.get("receipt_version") not in (1, 2):
+    version = receipt.get("receipt_version") if isinstance(receipt, dict) else None
+    if version not in (1, 2, 3) or isinstance(version, bool):
         raise RejectError("MALFORMED", "version")
-    if receipt["receipt_version"] == 2:
+    if version >= 2:
         fields.add("receipt_digest")
+    if version == 3:
+        fields.add("checkpoint_header")
     obj(receipt, fields)
-    if receipt["receipt_version"] == 2:
+    if version >= 2:
         hexbytes(receipt["receipt_digest"], 32)
+    if version == 3:
+        last = obj(receipt["checkpoint_header"], {"header", "history_path"})
+        header_form(last["header"])
+        path_form(last["history_path"])
     hexbytes(receipt["retirement_id"], 32)
     tx = obj(receipt["tx"], {"signed_tx", "height", "index", "tx_proof", "result", "result_proof"})
     signed = obj(tx["signed_tx"], {"tx", "signatures"})
@@ -198,7 +213,10 @@ def form(receipt: Any) -> None:
             hexbytes(leaf["key_hash"], 32)
             hexbytes(leaf["value_hash"], 32)
     for change in receipt["validator_sets"]:
-        obj(change, {"header", "certificate", "next_validators"})
+        obj(change, {"header", "certificate", "next_validators"} | (
+            {"history_path"} if version == 3 else set()))  # fmt: skip
+        if version == 3:
+            path_form(change["history_path"])
         header_form(change["header"])
         certificate_form(change["certificate"])
         if not isinstance(change["next_validators"], dict):

@@ -63,6 +63,8 @@ def _check_set(value: dict[str, Any]) -> list[dict[str, Any]]:
         obj(member, {"name", "public_key", "note_verifier_key"})
         key = hexbytes(member["public_key"], 32)
         name = member["name"]
+        if not isinstance(name, str) or len(name) > 128:
+            raise RejectError("BAD_SET_CHANGE", "name longer than 128 code points")
         key_data = base64.b64encode(b"\x01" + key).decode()
         expected = f"{name}+{note_key_id(name, key).hex()}+{key_data}"
         if member["note_verifier_key"] != expected:
@@ -158,7 +160,8 @@ def b64(text: str) -> bytes:
 
 def check_history(
     text: str, chain: str, header: dict[str, Any], v0: Any, changes: list[Any]
-) -> None:
+) -> tuple[int, bytes]:
+    """Step 5 up to the block header's inclusion; returns the checkpoint's size and root."""
     head, sep, note = text.partition("\n\n")
     lines = head.split("\n")
     try:
@@ -215,3 +218,25 @@ def check_history(
         raise RejectError("BAD_HISTORY_PROOF", "index")
     if merkle_root_from_path(index, size, jcs(header), path) != root:
         raise RejectError("BAD_HISTORY_PROOF", "root")
+    return size, root
+
+
+def check_log_binding(
+    receipt: dict[str, Any], size: int, root: bytes, v0: Any, changes: list[Any]
+) -> None:
+    """Step 5, version 3: change headers and header N - 1 are leaves of the checkpoint."""
+    for change in changes:
+        h = change["header"]
+        path = [bytes.fromhex(p) for p in change["history_path"]]
+        if merkle_root_from_path(h["height"], size, jcs(h), path) != root:
+            raise RejectError("BAD_HISTORY_PROOF", "set change not in the log")
+    last = receipt["checkpoint_header"]
+    h = last["header"]
+    path = [bytes.fromhex(p) for p in last["history_path"]]
+    if h["height"] != size - 1 or merkle_root_from_path(size - 1, size, jcs(h), path) != root:
+        raise RejectError("BAD_HISTORY_PROOF", "checkpoint_header")
+    if h["validators_hash"] != set_hash(set_in_force(v0, changes, size - 1)).hex():
+        raise RejectError("BAD_SET_CHANGE", "a change is missing")
+    listed = any(c["header"]["height"] == size - 1 for c in changes)
+    if h["next_validators_hash"] != h["validators_hash"] and not listed:
+        raise RejectError("BAD_SET_CHANGE", "the last header's change is missing")

@@ -27,6 +27,7 @@ from tests.receipts.independent_form import (
 from tests.receipts.independent_proofs import (
     check_certificate,
     check_history,
+    check_log_binding,
     check_set,
     merkle_root_from_path,
     set_hash,
@@ -134,7 +135,9 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         raise RejectError("TX_NOT_ACCEPTED", str(result["reason"]))
 
     # 5. checkpoint
-    check_history(receipt["history_proof"], chain, header, v0, changes)
+    size, checkpoint_root = check_history(receipt["history_proof"], chain, header, v0, changes)
+    if receipt["receipt_version"] == 3:
+        check_log_binding(receipt, size, checkpoint_root, v0, changes)
 
     # 6. state proofs
     state_keys = [e["key"].encode("utf-8") for e in receipt["state"]]
@@ -244,7 +247,7 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         "state": [{"key": e["key"], "value": e["value"]} for e in receipt["state"]],
     }
     digest = sha(TAG_RECEIPT + jcs(identity)).hex()
-    if receipt["receipt_version"] == 2 and receipt["receipt_digest"] != digest:
+    if receipt["receipt_version"] >= 2 and receipt["receipt_digest"] != digest:
         raise RejectError("DIGEST_MISMATCH")
     names = {m["public_key"]: m["name"] for m in vset["validators"]}
     return {

@@ -2,9 +2,11 @@
 
 `python -m tests.receipts.receipt_example --rewrite` builds the Xiangshan case on an
 in-process chain with fixed keys (tests/receipts/chain.py), takes the judicial retirement's
-receipt and writes every intermediate value of its verification into PROTOCOL.md, the
-receipt into tests/vectors/receipt-v1.json and its genesis into
-tests/vectors/receipt-v1-genesis.json. test_receipt_example.py fails when any is stale.
+receipt (format 3, as nodes serve it) and writes every intermediate value of its
+verification into PROTOCOL.md, the receipt into tests/vectors/receipt-v3.json, the same
+receipt in format 2 (without format 3's log paths) into tests/vectors/receipt-v1.json and
+its genesis into tests/vectors/receipt-v1-genesis.json. test_receipt_example.py fails when
+any is stale.
 """
 
 import base64
@@ -36,7 +38,20 @@ RECEIPT_FILE = ROOT / "tests" / "vectors" / "receipt-v1.json"
 GENESIS_FILE = ROOT / "tests" / "vectors" / "receipt-v1-genesis.json"
 FORMAT_1_FILE = ROOT / "tests" / "vectors" / "receipt-v1-format1.json"
 """The same receipt in receipt format 1, as served before format 2; kept unchanged."""
+FORMAT_3_FILE = ROOT / "tests" / "vectors" / "receipt-v3.json"
+"""The receipt in format 3 (ADR 0015); receipt-v1.json holds it in format 2."""
 BEGIN, END = "<!-- receipt-example:begin -->", "<!-- receipt-example:end -->"
+BEGIN_3, END_3 = "<!-- receipt-v3-example:begin -->", "<!-- receipt-v3-example:end -->"
+
+
+def as_format_2(receipt: dict[str, Any]) -> dict[str, Any]:
+    """A format-3 receipt without what format 3 added: the receipt as format 2 serves it."""
+    changes = [
+        {k: v for k, v in change.items() if k != "history_path"}
+        for change in receipt["validator_sets"]
+    ]
+    rest = {k: v for k, v in receipt.items() if k != "checkpoint_header"}
+    return {**rest, "receipt_version": 2, "validator_sets": changes}
 
 
 class Lines:
@@ -172,18 +187,53 @@ def render(receipt: dict[str, Any], genesis_bytes: bytes) -> str:
     return f"{intro}\n\n```\n{out.render()}\n```"
 
 
-def document_with_example(document: str, example: str) -> str:
-    start, end = document.index(BEGIN) + len(BEGIN), document.index(END)
-    return document[:start] + "\n" + example + "\n" + document[end:]
+def render_format_3(receipt: dict[str, Any]) -> str:
+    """What format 3 adds to the example: the checkpoint's last header and its path."""
+    out = Lines()
+    last = receipt["checkpoint_header"]
+    size = last["header"]["height"] + 1
+    out.add("JCS(checkpoint_header.header)", encode(last["header"]).decode())
+    fold_rfc9162(
+        out,
+        "checkpoint_header",
+        index=size - 1,
+        size=size,
+        leaf=encode(last["header"]),
+        path=last["history_path"],
+    )
+    out.add(
+        "its validators_hash (= V0 hash: no set change is listed)",
+        last["header"]["validators_hash"],
+    )
+    out.add("receipt file hash = H(JCS(receipt)), format 3", sha256(encode(receipt)))
+    intro = (
+        "The same receipt in format 3 (tests/vectors/receipt-v3.json) has `receipt_version` 3 "
+        "and the field `checkpoint_header`: header N - 1 of the checkpoint (size N) with its "
+        "path, which folds to the checkpoint root above. Its receipt digest is the one above."
+    )
+    return f"{intro}\n\n```\n{out.render()}\n```"
+
+
+def document_with_example(document: str, example: str, begin: str = BEGIN, end: str = END) -> str:
+    start, stop = document.index(begin) + len(begin), document.index(end)
+    return document[:start] + "\n" + example + "\n" + document[stop:]
+
+
+def current_document(document: str, receipt: dict[str, Any], genesis_bytes: bytes) -> str:
+    """PROTOCOL.md with both worked examples recomputed from the format-3 receipt."""
+    document = document_with_example(document, render(as_format_2(receipt), genesis_bytes))
+    return document_with_example(document, render_format_3(receipt), BEGIN_3, END_3)
 
 
 def main(argv: list[str]) -> int:
     receipt, genesis_bytes = build_example()
     if "--rewrite" not in argv:
-        print(render(receipt, genesis_bytes))
+        print(render(as_format_2(receipt), genesis_bytes))
+        print(render_format_3(receipt))
         return 0
-    DOC.write_text(document_with_example(DOC.read_text(), render(receipt, genesis_bytes)))
-    RECEIPT_FILE.write_bytes(encode(receipt))
+    DOC.write_text(current_document(DOC.read_text(), receipt, genesis_bytes))
+    RECEIPT_FILE.write_bytes(encode(as_format_2(receipt)))
+    FORMAT_3_FILE.write_bytes(encode(receipt))
     GENESIS_FILE.write_bytes(genesis_bytes)
     return 0
 

@@ -188,7 +188,21 @@ def field_cases(receipt: Receipt, *, checkpoint_quorum: int) -> list[TamperCase]
     return cases
 
 
+def as_version_2(x: Receipt) -> None:
+    """A format-3 receipt as format 2 carries it: no checkpoint_header, no history_path."""
+    x["receipt_version"] = 2
+    x.pop("checkpoint_header")
+    for change in x["validator_sets"]:
+        change.pop("history_path")
+
+
+def _version_2_with_flipped_digest(x: Receipt) -> None:
+    as_version_2(x)
+    _flip_at("receipt_digest")(x)
+
+
 def _as_version_1(x: Receipt) -> None:
+    as_version_2(x)
     x["receipt_version"] = 1
     del x["receipt_digest"]
 
@@ -197,10 +211,35 @@ def identity_cases(r: Receipt) -> list[TamperCase]:
     """Receipt versions and the digest of §14.1 and §14.6."""
     return [
         _case("version 1: the same receipt without its digest", r, "", _as_version_1),
+        _case("version 2: the same receipt without format 3's parts", r, "", as_version_2),
         _case("receipt_digest changed", r, "DIGEST_MISMATCH", _flip_at("receipt_digest")),
-        _case("receipt_version 3", r, "MALFORMED", lambda x: _set(x, "receipt_version", 3)),
         _case(
-            "version 2 without receipt_digest", r, "MALFORMED", lambda x: x.pop("receipt_digest")
+            "receipt_digest changed in version 2",
+            r,
+            "DIGEST_MISMATCH",
+            _version_2_with_flipped_digest,
+        ),
+        _case("receipt_version 4", r, "MALFORMED", lambda x: _set(x, "receipt_version", 4)),
+        _case(
+            "version 3 without receipt_digest", r, "MALFORMED", lambda x: x.pop("receipt_digest")
+        ),
+        _case(
+            "version 3 without checkpoint_header",
+            r,
+            "MALFORMED",
+            lambda x: x.pop("checkpoint_header"),
+        ),
+        _case(
+            "version 2 with a checkpoint_header",
+            r,
+            "MALFORMED",
+            lambda x: _set(x, "receipt_version", 2),
+        ),
+        _case(
+            "a checkpoint_header history_path of 65 hashes",
+            r,
+            "MALFORMED",
+            lambda x: _set(x["checkpoint_header"], "history_path", ["00" * 32] * 65),
         ),
         _case(
             "version 1 with a receipt_digest",
@@ -471,14 +510,17 @@ def reseal(
     )
     certificate = CommitCertificate.from_votes([sign_vote(vote, key) for _, key in validator_keys])
     forged["block"]["certificate"] = certificate.to_json()
-    forged["history_proof"] = _forged_history(header, chain_id, validator_keys)
+    forged["history_proof"], path = _forged_history(header, chain_id, validator_keys)
+    if "checkpoint_header" in forged:
+        # The forged log ends with the block: it is also the checkpoint's last header.
+        forged["checkpoint_header"] = {"header": copy.deepcopy(header), "history_path": path}
     return redigest(forged)
 
 
 def redigest(receipt: Receipt) -> Receipt:
-    """Set a version-2 receipt's receipt_digest to the digest of its parts (§14.6): a forger
+    """Set a version-2 or 3 receipt's receipt_digest to the digest of its parts (§14.6): a forger
     who re-signs the block would do the same, so the digest check is not what stops them."""
-    if receipt.get("receipt_version") == 2:
+    if receipt.get("receipt_version") in (2, 3):
         identity = receipt_identity(
             retirement_id=Hash32(bytes.fromhex(receipt["retirement_id"])),
             block_hash=tagged_hash(TAG_HEADER, encode(receipt["block"]["header"])),
@@ -492,7 +534,8 @@ def redigest(receipt: Receipt) -> Receipt:
 
 def _forged_history(
     header: dict[str, Any], chain_id: Hash32, validator_keys: list[tuple[str, SigningKey]]
-) -> str:
+) -> tuple[str, list[str]]:
+    """A signed log whose last leaf is header: the tlog-proof text and the header's path."""
     log = MerkleLog(MemoryLogStore())
     for height in range(header["height"]):
         log.append(sha256(b"forged history %d" % height))
@@ -503,7 +546,7 @@ def _forged_history(
     note = format_signed_note(text, [sign_note(text, name, key) for name, key in validator_keys])
     lines = ["c2sp.org/tlog-proof@v1", f"index {header['height']}"]
     lines += [base64.b64encode(h).decode() for h in hashes]
-    return "\n".join(lines) + "\n\n" + note
+    return "\n".join(lines) + "\n\n" + note, [h.hex() for h in hashes]
 
 
 def reseal_cases(

@@ -394,11 +394,11 @@ def _add_small_order_signature(key_hex: str) -> Callable[[Receipt], None]:
     return apply
 
 
-def _set_hash(value: dict[str, Any]) -> str:
+def set_hash(value: dict[str, Any]) -> str:
     return sha256(TAG_VALIDATORS + encode(value)).hex()
 
 
-def _signed_change(header: dict[str, Any], keys: Keys, next_set: dict[str, Any]) -> dict[str, Any]:
+def signed_change(header: dict[str, Any], keys: Keys, next_set: dict[str, Any]) -> dict[str, Any]:
     block_hash = tagged_hash(TAG_HEADER, encode(header))
     vote = Vote(
         type=VoteType.PRECOMMIT,
@@ -437,10 +437,13 @@ def _change_beyond(
     header = copy.deepcopy(x["block"]["header"])
     header.update(
         height=size + 5,
-        validators_hash=_set_hash(current),
-        next_validators_hash=_set_hash(next_set),
+        validators_hash=set_hash(current),
+        next_validators_hash=set_hash(next_set),
     )
-    x["validator_sets"].append(_signed_change(header, keys, next_set))
+    change = signed_change(header, keys, next_set)
+    if x["receipt_version"] == 3:
+        change["history_path"] = []  # step 5 refuses the height before it reads any path
+    x["validator_sets"].append(change)
     return redigest(x)
 
 
@@ -451,6 +454,6 @@ def _own_change_unlisted(r: Receipt, keys: Keys, genesis_set: dict[str, Any]) ->
         current = r["validator_sets"][-1]["next_validators"] if r["validator_sets"] else genesis_set
         next_set = copy.deepcopy(current)
         next_set["quorum"] = len(next_set["validators"])
-        x["next_validators_hash"] = _set_hash(next_set)
+        x["next_validators_hash"] = set_hash(next_set)
 
     return reseal(r, keys, lambda _records: None, header_edit=announce)

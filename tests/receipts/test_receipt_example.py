@@ -10,9 +10,11 @@ from tests.receipts import receipt_example as example
 def test_protocol_md_receipt_example_is_current() -> None:
     receipt, genesis = example.build_example()
     document = example.DOC.read_text()
-    expected = example.document_with_example(document, example.render(receipt, genesis))
+    expected = example.current_document(document, receipt, genesis)
     assert document == expected, "run: python -m tests.receipts.receipt_example --rewrite"
-    assert example.RECEIPT_FILE.read_bytes() == encode(receipt)
+    assert receipt["receipt_version"] == 3
+    assert example.RECEIPT_FILE.read_bytes() == encode(example.as_format_2(receipt))
+    assert example.FORMAT_3_FILE.read_bytes() == encode(receipt)
     assert example.GENESIS_FILE.read_bytes() == genesis
 
 
@@ -26,6 +28,19 @@ def test_the_published_receipt_verifies() -> None:
     assert code is None
     assert independent["receipt_hash"] == facts.receipt_hash
     assert independent["receipt_digest"] == facts.receipt_digest
+
+
+def test_format_2_and_3_files_verify_with_one_digest() -> None:
+    """receipt-v1.json (format 2, unchanged) and receipt-v3.json: VALID in both verifiers,
+    each says its version, one digest."""
+    genesis = example.GENESIS_FILE.read_bytes()
+    two = verify_receipt(example.RECEIPT_FILE.read_bytes(), genesis)
+    three = verify_receipt(example.FORMAT_3_FILE.read_bytes(), genesis)
+    assert (two.receipt_version, three.receipt_version) == (2, 3)
+    assert two.receipt_digest == three.receipt_digest
+    code, independent = independent_verifier.verify(example.FORMAT_3_FILE.read_bytes(), genesis)
+    assert code is None and independent["receipt_version"] == 3
+    assert independent["receipt_digest"] == three.receipt_digest
 
 
 def test_a_version_1_receipt_still_verifies_with_the_same_digest() -> None:

@@ -485,6 +485,11 @@
     int(p.tree_size, where + ".tree_size");
     list(p.hashes, where + ".hashes").forEach(function (h, i) { hexField(h, 32, where + ".hashes[" + i + "]"); });
   }
+  /* Format 3: a history_path is at most 64 hex hashes (§14.1). */
+  function checkPathForm(p, where) {
+    if (list(p, where).length > 64) malformed(where, "more than 64 hashes");
+    p.forEach(function (h, i) { hexField(h, 32, where + "[" + i + "]"); });
+  }
   function checkSignedTxForm(s, where) {
     obj(s, ["tx", "signatures"], where);
     var tx = obj(s.tx, ["chain_id", "protocol_version", "type", "sender", "nonce", "expires_at_ms", "body"], where + ".tx");
@@ -519,10 +524,18 @@
 
   /* Step 1: the exact shape of §14.1. */
   function checkForm(r) {
-    if (!isObject(r) || (r.receipt_version !== 1 && r.receipt_version !== 2)) malformed("receipt_version", "expected 1 or 2");
+    if (!isObject(r) || [1, 2, 3].indexOf(r.receipt_version) < 0) malformed("receipt_version", "expected 1, 2 or 3");
+    var v3 = r.receipt_version === 3;
     var fields = ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"];
-    obj(r, r.receipt_version === 2 ? fields.concat(["receipt_digest"]) : fields, "receipt");
-    if (r.receipt_version === 2) hexField(r.receipt_digest, 32, "receipt_digest");
+    if (r.receipt_version >= 2) fields.push("receipt_digest");
+    if (v3) fields.push("checkpoint_header");
+    obj(r, fields, "receipt");
+    if (r.receipt_version >= 2) hexField(r.receipt_digest, 32, "receipt_digest");
+    if (v3) {
+      obj(r.checkpoint_header, ["header", "history_path"], "checkpoint_header");
+      checkHeader(r.checkpoint_header.header, "checkpoint_header.header");
+      checkPathForm(r.checkpoint_header.history_path, "checkpoint_header.history_path");
+    }
     hexField(r.retirement_id, 32, "retirement_id");
     obj(r.tx, ["signed_tx", "height", "index", "tx_proof", "result", "result_proof"], "tx");
     checkSignedTxForm(r.tx.signed_tx, "tx.signed_tx");
@@ -543,7 +556,8 @@
     if (changes.length > SET_CHANGES_MAX) malformed("validator_sets", "too many");
     changes.forEach(function (c, i) {
       var at = "validator_sets[" + i + "]";
-      obj(c, ["header", "certificate", "next_validators"], at);
+      obj(c, v3 ? ["header", "certificate", "next_validators", "history_path"] : ["header", "certificate", "next_validators"], at);
+      if (v3) checkPathForm(c.history_path, at + ".history_path");
       checkHeader(c.header, at + ".header");
       checkCertificateForm(c.certificate, at + ".certificate");
       if (!isObject(c.next_validators)) malformed(at + ".next_validators", "expected an object"); // its content is step 2's
@@ -565,6 +579,8 @@
       var v = set.validators[i];
       if (i > 0 && !(v.public_key > set.validators[i - 1].public_key)) return "validators not sorted by key, each once";
       if (v.name.length === 0 || /[\s+]/.test(v.name)) return "bad note name " + JSON.stringify(v.name);
+      // §7: at most 128 code points, as the CLI's set reader (JS counts UTF-16 units).
+      if (Array.from(v.name).length > 128) return "validator name longer than 128 characters";
       for (var j = 0; j < i; j++) if (set.validators[j].name === v.name) return "validator name " + JSON.stringify(v.name) + " twice";
       var pk = unhex(v.public_key);
       var id = await keyId(hasher, v.name, pk);
@@ -754,6 +770,28 @@
     var computed = proof.index === height && height < size ? await rootFromInclusion(ctx.hasher, leaf, height, size, proof.hashes) : null;
     if (computed === null || !equal(computed, root)) fail("BAD_HISTORY_PROOF", "header " + height + " is not in the checkpoint of size " + size);
     ctx.checkpointSize = size;
+    if (receipt.receipt_version === 3) await checkLogBinding(ctx, receipt, size, root, set);
+  }
+
+  /* Step 5, format 3 (ADR 0015): every set-change header and header N - 1 are leaves of the
+   * checkpoint's log, and header N - 1 names the set that the listed changes give. */
+  async function checkLogBinding(ctx, receipt, size, root, set) {
+    async function inLog(header, path) {
+      var leaf = await ctx.hasher.leaf(canonical(header));
+      var computed = header.height < size ? await rootFromInclusion(ctx.hasher, leaf, header.height, size, path.map(unhex)) : null;
+      return computed !== null && equal(computed, root);
+    }
+    for (var i = 0; i < ctx.changes.length; i++) {
+      var c = ctx.changes[i];
+      if (!(await inLog(c.header, c.history_path))) fail("BAD_HISTORY_PROOF", "the set change at height " + c.header.height + " is not in the checkpoint's log");
+    }
+    var last = receipt.checkpoint_header.header;
+    if (last.height !== size - 1 || !(await inLog(last, receipt.checkpoint_header.history_path))) {
+      fail("BAD_HISTORY_PROOF", "checkpoint_header is not header " + (size - 1) + " of the checkpoint's log");
+    }
+    if (last.validators_hash !== hex(await setHash(ctx.hasher, set))) fail("BAD_SET_CHANGE", "header " + (size - 1) + " is certified by a set no listed change gives");
+    var listed = ctx.changes.some(function (c) { return c.header.height === size - 1; });
+    if (last.next_validators_hash !== last.validators_hash && !listed) fail("BAD_SET_CHANGE", "the set change at height " + (size - 1) + " is not listed");
   }
 
   // ---------------------------------------------------------------- steps 6-8
@@ -996,7 +1034,7 @@
       var receiptHash = hex(await hasher.h(canonical(receipt)));
       var digest = await receiptDigest(hasher, receipt);
       var shown = facts(ctx, receipt, records, receiptHash);
-      if (receipt.receipt_version === 2 && receipt.receipt_digest !== digest) fail("DIGEST_MISMATCH", "the fixed parts hash to " + digest);
+      if (receipt.receipt_version >= 2 && receipt.receipt_digest !== digest) fail("DIGEST_MISMATCH", "the fixed parts hash to " + digest);
       shown.receipt_version = receipt.receipt_version;
       shown.receipt_digest = digest;
       return { valid: true, code: null, detail: null, facts: shown };

@@ -65,6 +65,18 @@ def test_the_retirement_page_shows_the_typed_record_in_both_languages(site: Site
     assert "Vintage 2022" in english and "2022" in chinese
 
 
+def test_the_retirement_page_shows_the_receipts_id_and_digest(site: Site) -> None:
+    retirement_id = site.txs.by_type["credits.retire_judicial"]
+    response = site.client.get(f"/v1/receipts/{retirement_id}")
+    assert response.status_code == 200, response.text[:200]
+    digest = response.json()["receipt_digest"]
+    for lang, label in (("en", "Receipt digest"), ("zh", "凭证摘要")):
+        page = site.page(f"/retirements/{retirement_id}", lang)
+        assert f'<code id="receipt-id">{retirement_id}</code>' in page
+        assert f'<code id="receipt-digest">{digest}</code>' in page
+        assert label in page
+
+
 def test_a_serial_range_lists_its_history_from_the_serial_history(site: Site) -> None:
     page = site.page(f"/batches/{BATCH}/serials/1-10")
     history = page[page.index('id="range-history"') :]

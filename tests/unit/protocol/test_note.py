@@ -7,7 +7,7 @@ import hashlib
 import nacl.signing
 import pytest
 
-from protocol.errors import NoteError
+from protocol.errors import NoteError, NoteQuorumError
 from protocol.hashing import Hash32
 from protocol.note import (
     SIGNATURE_COUNT_MAX,
@@ -351,8 +351,18 @@ def test_duplicate_lines_count_once() -> None:
     line = sign_note("a\n", NAMES[0], KEYS[0])
     note = parse_signed_note(format_signed_note("a\n", [line, line, line]))
     assert verified_signers(note, VERIFIERS) == (NAMES[0],)
-    with pytest.raises(NoteError, match="quorum is 2"):
+    with pytest.raises(NoteQuorumError, match="quorum is 2"):
         require_quorum(note, VERIFIERS, 2)
+
+
+def test_a_bad_known_line_is_not_a_quorum_shortfall() -> None:
+    """Receipts (§14.4 step 5) tell BAD_CHECKPOINT from CHECKPOINT_QUORUM by this type."""
+    good = sign_note("a\n", NAMES[0], KEYS[0])
+    bad = sign_note("b\n", NAMES[1], KEYS[1])
+    note = parse_signed_note(format_signed_note("a\n", [good, bad]))
+    with pytest.raises(NoteError) as raised:
+        require_quorum(note, VERIFIERS, 1)
+    assert not isinstance(raised.value, NoteQuorumError)
 
 
 def test_quorum_counts_distinct_known_signers() -> None:
