@@ -112,12 +112,7 @@ def _fetch_block(client: NodeClient, height: int) -> ServedBlock | FetchFailure:
     if not isinstance(answer, dict):
         detail = "block answer is not an object"
         return FetchFailure(node=client.url, height=height, missing=False, detail=detail)
-    return ServedBlock(
-        node=client.url,
-        block=answer.get("block"),
-        certificate=answer.get("certificate"),
-        results=answer.get("results"),
-    )
+    return ServedBlock.from_answer(client.url, answer)
 
 
 def fetch_consistency(client: NodeClient, first: int, second: int) -> JsonValue:
