@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from client.audit.chain_audit import ChainAudit, ServedBlock
+from client.audit.fetch import served_block
 from genesis.example.chain_forge import ChainForge
 from protocol.signing import SigningKey, verify_signature
 
@@ -87,7 +88,7 @@ def main() -> int:
     started = time.perf_counter()
     forge = build_chain(args.blocks, args.txs)
     build_s = time.perf_counter() - started
-    served = [[ServedBlock.from_answer(NODE, forged.answer())] for forged in forge.blocks]
+    served = [[served_block(NODE, forged.answer())] for forged in forge.blocks]
     tx_count = args.blocks * args.txs
     one_core, all_cores, cores = verify_rates()
     replay_s = time_audit(forge, served, replay=True)

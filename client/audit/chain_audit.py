@@ -48,16 +48,6 @@ class ServedBlock:
     certificate: JsonValue
     results: JsonValue
 
-    @classmethod
-    def from_answer(cls, node: str, answer: Mapping[str, JsonValue]) -> "ServedBlock":
-        """The answer's three parts as served; a part it lacks is None (a finding later)."""
-        return cls(
-            node=node,
-            block=answer.get("block"),
-            certificate=answer.get("certificate"),
-            results=answer.get("results"),
-        )
-
 
 @dataclass
 class _Candidate:

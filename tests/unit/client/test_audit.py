@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from client.audit.chain_audit import ChainAudit, ServedBlock, recorded_misbehaviour
+from client.audit.fetch import served_block
 from client.audit.findings import Finding, FindingCode
 from contracts.validator_sets import next_validator_set
 from genesis.example.chain_forge import ChainForge, ForgedBlock
@@ -19,7 +20,7 @@ NODES = ("http://a", "http://b", "http://c")
 
 
 def serve(forged: ForgedBlock, node: str, certificate: JsonObject | None = None) -> ServedBlock:
-    return ServedBlock.from_answer(node, forged.answer(certificate))
+    return served_block(node, forged.answer(certificate))
 
 
 def serve_chain(forge: ChainForge, nodes: tuple[str, ...]) -> list[list[ServedBlock]]:
