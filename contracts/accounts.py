@@ -12,13 +12,18 @@ from contracts.roles import require_sender_role
 from contracts.state import StateOverlay
 from contracts.state_keys import account_key, holder_key
 from contracts.store import load, require, require_absent, save
-from protocol.codec import field_values
 
 
 def apply_account_open(env: TxEnv, body: AccountOpenBody) -> None:
     custodian = require_sender_role(env, Role.TRADING_CENTRE)
     require_absent(env.state, account_key(body.account_id))
-    account = Account(**field_values(body), custodian=custodian.institution_id)
+    account = Account(
+        account_id=body.account_id,
+        holder_key=body.holder_key,
+        custodian=custodian.institution_id,
+        display_name=body.display_name,
+        kind=body.kind,
+    )
     write_account(env.state, account)
 
 

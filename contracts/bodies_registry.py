@@ -5,36 +5,73 @@ Each body names its fields once; protocol/codec.py reads them strictly (unknown 
 fields are admission errors) and writes what a client puts in UnsignedTx.body.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from contracts.body_fields import (
     Amount,
     Body,
     Date,
+    DocumentHashes,
     Slug,
     Text,
     choice,
+    read_choice,
+    read_slugs,
+    text,
 )
-from contracts.case_records import CaseDetails
-from contracts.credit_records import ProjectDetails, VerificationDetails, check_period
-from contracts.records import AccountDetails, Institution
+from contracts.case_records import Obligor
+from contracts.credit_records import ECOSYSTEMS
+from contracts.records import ACCOUNT_KINDS, INSTITUTION_KEYS_MAX, ROLE_NAMES
 from protocol.codec import HASH, Wire, WireName, items
+from protocol.encoding import JsonValue
 from protocol.errors import FieldTypeError
-from protocol.fields import read_object
+from protocol.fields import parse_hex, read_list, read_object
 from protocol.hashing import Hash32
 from protocol.note import verifier_key_string
-from protocol.signing import PublicKey
+from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 from protocol.validators import ValidatorSet
 
+OBLIGORS_MAX = 32
 INSURANCE_COVERAGES = frozenset({"project_excess_emission_loss", "carbon_account_comprehensive"})
 INSURANCE_SUBJECTS = frozenset({"project", "account"})
 
 
+def read_roles(obj: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """1..len(ROLE_NAMES) distinct role names, returned sorted."""
+    roles = read_slugs(obj, name, max_items=len(ROLE_NAMES))
+    for role in roles:
+        read_choice({name: role}, name, ROLE_NAMES)
+    return roles
+
+
+def read_key_list(obj: Mapping[str, Any], name: str) -> tuple[PublicKey, ...]:
+    """1..INSTITUTION_KEYS_MAX distinct public keys, returned sorted."""
+    items = read_list(obj, name, max_items=INSTITUTION_KEYS_MAX)
+    keys = tuple(PublicKey(parse_hex(item, name, size=PUBLIC_KEY_SIZE)) for item in items)
+    if not keys or len(set(keys)) != len(keys):
+        raise FieldTypeError(f"{name}: expected distinct keys, at least one")
+    return tuple(sorted(keys))
+
+
+def _sorted(values: tuple[str, ...]) -> JsonValue:
+    return [*sorted(values)]
+
+
+def _sorted_hex(keys: tuple[bytes, ...]) -> JsonValue:
+    return [*sorted(key.hex() for key in keys)]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class InstitutionRegisterBody(Body, Institution):
-    """institution.register: a new member, endorsed by q current validators. The body is
-    the institution record it writes (contracts/records.py Institution)."""
+class InstitutionRegisterBody(Body):
+    """institution.register: a new member, endorsed by q current validators."""
+
+    institution_id: Slug
+    name_zh: Text
+    name_en: Text
+    roles: Annotated[tuple[str, ...], Wire(read_roles, _sorted)]
+    public_keys: Annotated[tuple[PublicKey, ...], Wire(read_key_list, _sorted_hex)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,23 +106,75 @@ class ValidatorsUpdateBody(Body):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AccountOpenBody(Body, AccountDetails):
+class AccountOpenBody(Body):
     """account.open: a trading centre (the custodian) binds a holder key to an account."""
 
+    account_id: Slug
+    holder_key: PublicKey
+    display_name: Annotated[str, text(128)]
+    kind: Annotated[str, choice(ACCOUNT_KINDS)]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProjectRegisterBody(Body, ProjectDetails):
+class ProjectRegisterBody(Body):
     """project.register: a blue carbon sink, registered by an issuer."""
 
+    project_id: Slug
+    name_zh: Text
+    name_en: Text
+    ecosystem: Annotated[str, choice(ECOSYSTEMS)]
+    location: Text
+    accounting_standard: Annotated[str, text(64)]
+    owner: Text
+    document_hashes: DocumentHashes
+
+
+def _check_period(start: str, end: str) -> None:
+    if end < start:
+        raise FieldTypeError("period_end: before period_start")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerificationRecordBody(Body, VerificationDetails):
+class VerificationRecordBody(Body):
     """verification.record: a third-party verification of one monitoring period."""
 
+    verification_id: Slug
+    project_id: Slug
+    period_start: Date
+    period_end: Date
+    verification_body: Text
+    report_hashes: DocumentHashes
+    verified_kg: Amount
+
+    def check(self) -> None:
+        _check_period(self.period_start, self.period_end)
+
+
+def read_obligors(obj: Mapping[str, Any], name: str) -> tuple[Obligor, ...]:
+    """1..32 obligors, each MASKED: a clear name never reaches the chain (DESIGN.md §5)."""
+    obligors = tuple(Obligor.from_json(o) for o in read_list(obj, name, max_items=OBLIGORS_MAX))
+    if not obligors:
+        raise FieldTypeError(f"{name}: at least one")
+    for obligor in obligors:
+        if "某" not in obligor.masked_name and "*" not in obligor.masked_name:
+            raise FieldTypeError(f"{name}: masked_name must be masked (王某某 or 王**)")
+    return obligors
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CaseRegisterBody(Body, CaseDetails):
+class CaseRegisterBody(Body):
     """case.register: a court case, filed by the court or by the procuratorate as plaintiff."""
+
+    case_id: Slug
+    court: Slug
+    case_number: Annotated[str, text(128)]
+    case_type: Annotated[str, text(128)]
+    plaintiff: Slug | None
+    obligors: Annotated[
+        tuple[Obligor, ...], Wire(read_obligors, lambda os: [o.to_json() for o in os])
+    ]
+    required_kg: Amount
+    document_hash: Hash32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,4 +194,4 @@ class InsuranceAttestBody(Body):
     clause_hash: Hash32
 
     def check(self) -> None:
-        check_period(self.period_start, self.period_end)
+        _check_period(self.period_start, self.period_end)

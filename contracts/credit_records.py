@@ -10,9 +10,8 @@ import enum
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.body_fields import Amount, Date, DocumentHashes, Slug, Text, choice, text
+from contracts.body_fields import Date, Slug
 from protocol.codec import JsonCodec, integer
-from protocol.errors import FieldTypeError
 from protocol.hashing import Hash32
 
 ECOSYSTEMS = frozenset(
@@ -32,56 +31,35 @@ class SerialStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProjectDetails(JsonCodec, what="project"):
-    """A project as its project.register body states it; the record adds the issuer."""
-
-    project_id: Slug
-    name_zh: Text
-    name_en: Text
-    ecosystem: Annotated[str, choice(ECOSYSTEMS)]
-    location: Text
-    accounting_standard: Annotated[str, text(64)]
-    """E.g. "HY/T 0305-2021", "HY/T 0349-2022", "VM0033"."""
-    owner: Text
-    document_hashes: DocumentHashes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Project(ProjectDetails, what="project"):
+class Project(JsonCodec, what="project"):
     """`project/<id>`: a verified blue carbon sink registered by an issuer."""
 
+    project_id: Slug
+    name_zh: str
+    name_en: str
+    ecosystem: str
+    location: str
+    accounting_standard: str
+    """E.g. "HY/T 0305-2021", "HY/T 0349-2022", "VM0033"."""
+    owner: str
     issuer: Slug
     """Institution id of the issuer that registered it (only it may issue for it)."""
+    document_hashes: tuple[Hash32, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerificationDetails(JsonCodec, what="verification"):
-    """A verification as its verification.record body states it; the record adds issued_kg."""
+class Verification(JsonCodec, what="verification"):
+    """`verification/<id>`: a monitoring period's verified sink, and how much of it is issued."""
 
     verification_id: Slug
     project_id: Slug
     period_start: Date
     period_end: Date
-    verification_body: Text
-    report_hashes: DocumentHashes
-    verified_kg: Amount
-
-    def check(self) -> None:
-        check_period(self.period_start, self.period_end)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Verification(VerificationDetails, what="verification"):
-    """`verification/<id>`: a monitoring period's verified sink, and how much of it is issued."""
-
+    verification_body: str
+    report_hashes: tuple[Hash32, ...]
+    verified_kg: int
     issued_kg: int
     """Issued so far from this verification, buffer included; never above verified_kg."""
-
-
-def check_period(start: str, end: str) -> None:
-    """A period (YYYY-MM-DD dates) ends on or after its start."""
-    if end < start:
-        raise FieldTypeError("period_end: before period_start")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,6 @@ from contracts.roles import require_sender_role
 from contracts.serials import add_blocks, load_holding, save_blocks, save_holding
 from contracts.state_keys import account_key, batch_key, project_key, verification_key
 from contracts.store import read_params, require, require_absent, save
-from protocol.codec import field_values
 
 BPS = 10_000
 
@@ -27,7 +26,17 @@ BPS = 10_000
 def apply_project_register(env: TxEnv, body: ProjectRegisterBody) -> None:
     issuer = require_sender_role(env, Role.ISSUER)
     require_absent(env.state, project_key(body.project_id))
-    project = Project(**field_values(body), issuer=issuer.institution_id)
+    project = Project(
+        project_id=body.project_id,
+        name_zh=body.name_zh,
+        name_en=body.name_en,
+        ecosystem=body.ecosystem,
+        location=body.location,
+        accounting_standard=body.accounting_standard,
+        owner=body.owner,
+        issuer=issuer.institution_id,
+        document_hashes=body.document_hashes,
+    )
     save(env.state, project_key(body.project_id), project)
 
 
@@ -36,7 +45,16 @@ def apply_verification_record(env: TxEnv, body: VerificationRecordBody) -> None:
     project = _require_project(env, body.project_id)
     _require_project_issuer(project, issuer)
     require_absent(env.state, verification_key(body.verification_id))
-    verification = Verification(**field_values(body), issued_kg=0)
+    verification = Verification(
+        verification_id=body.verification_id,
+        project_id=body.project_id,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        verification_body=body.verification_body,
+        report_hashes=body.report_hashes,
+        verified_kg=body.verified_kg,
+        issued_kg=0,
+    )
     save(env.state, verification_key(body.verification_id), verification)
 
 

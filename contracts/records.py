@@ -8,17 +8,14 @@ loudly instead of being silently reinterpreted. Both come from the field declara
 """
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from contracts.body_fields import Slug, Text, choice, read_choice, read_slugs, text
-from protocol.codec import JsonCodec, Wire, integer
-from protocol.encoding import JsonObject, JsonValue
-from protocol.errors import FieldTypeError
-from protocol.fields import parse_hex, read_list
+from contracts.body_fields import Slug, choice
+from protocol.codec import PUBLIC_KEY, JsonCodec, integer, items
+from protocol.encoding import JsonObject
 from protocol.hashing import Hash32
-from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
+from protocol.signing import PublicKey
 
 
 class Role(enum.Enum):
@@ -50,42 +47,16 @@ class Params(JsonCodec, what="params"):
     """Least share of each issuance set aside as BUFFER, in basis points (1000 = 10%)."""
 
 
-def read_roles(obj: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    """1..len(ROLE_NAMES) distinct role names, returned sorted."""
-    roles = read_slugs(obj, name, max_items=len(ROLE_NAMES))
-    for role in roles:
-        read_choice({name: role}, name, ROLE_NAMES)
-    return roles
-
-
-def read_key_list(obj: Mapping[str, Any], name: str) -> tuple[PublicKey, ...]:
-    """1..INSTITUTION_KEYS_MAX distinct public keys, returned sorted."""
-    items = read_list(obj, name, max_items=INSTITUTION_KEYS_MAX)
-    keys = tuple(PublicKey(parse_hex(item, name, size=PUBLIC_KEY_SIZE)) for item in items)
-    if not keys or len(set(keys)) != len(keys):
-        raise FieldTypeError(f"{name}: expected distinct keys, at least one")
-    return tuple(sorted(keys))
-
-
-def _sorted(values: tuple[str, ...]) -> JsonValue:
-    return [*sorted(values)]
-
-
-def _sorted_hex(keys: tuple[bytes, ...]) -> JsonValue:
-    return [*sorted(key.hex() for key in keys)]
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Institution(JsonCodec, what="institution"):
-    """A member organisation (`institution/<id>`): its names, roles and keys. Its
-    institution.register body states exactly these fields."""
+    """A member organisation (`institution/<id>`): its names, roles and keys."""
 
     institution_id: Slug
-    name_zh: Text
-    name_en: Text
-    roles: Annotated[tuple[str, ...], Wire(read_roles, _sorted)]
+    name_zh: str
+    name_en: str
+    roles: Annotated[tuple[str, ...], items(choice(ROLE_NAMES), max_items=len(ROLE_NAMES))]
     """Sorted Role values."""
-    public_keys: Annotated[tuple[PublicKey, ...], Wire(read_key_list, _sorted_hex)]
+    public_keys: Annotated[tuple[PublicKey, ...], items(PUBLIC_KEY, max_items=INSTITUTION_KEYS_MAX)]
     """Sorted Ed25519 keys that sign for the institution."""
 
     def has_role(self, role: Role) -> bool:
@@ -117,22 +88,16 @@ class NonceRecord(JsonCodec, what="nonce record"):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AccountDetails(JsonCodec, what="account"):
-    """An account as its account.open body states it; the record adds the custodian."""
+class Account(JsonCodec, what="account"):
+    """`account/<id>`: a holder key bound by a trading centre acting as custodian."""
 
     account_id: Slug
     holder_key: PublicKey
-    display_name: Annotated[str, text(128)]
-    kind: Annotated[str, choice(ACCOUNT_KINDS)]
-    """One of ACCOUNT_KINDS; natural persons appear masked (e.g. 王某某)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Account(AccountDetails, what="account"):
-    """`account/<id>`: a holder key bound by a trading centre acting as custodian."""
-
     custodian: Slug
     """Institution id of the trading centre that opened the account."""
+    display_name: str
+    kind: Annotated[str, choice(ACCOUNT_KINDS)]
+    """One of ACCOUNT_KINDS; natural persons appear masked (e.g. 王某某)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -268,12 +268,6 @@ def field_names(cls: type[JsonCodec]) -> tuple[str, ...]:
     return _plan(cls).names
 
 
-def field_values(value: JsonCodec) -> dict[str, Any]:
-    """value's fields by attribute name: `Record(**field_values(details), extra=...)` builds
-    a record from the body that states its details (contracts/)."""
-    return {attr: getattr(value, attr) for attr, _, _ in _plan(type(value)).fields}
-
-
 @dataclass(frozen=True, slots=True)
 class WireField:
     """One field as the wire carries it (a CLI filling a body in needs no other rules)."""
