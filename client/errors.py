@@ -6,8 +6,9 @@ ClientError
 │   ├── NodeRejectedError       a 4xx/5xx answer: carries url, HTTP status, code and detail
 │   └── NodeResponseError       a 2xx answer that is not what the API promises
 ├── SubmitError               no node took the tx; carries every node's NodeError
-├── TxFileError               a tx file that cannot be read, parsed or written
-├── AuditFileError            a genesis or audit state file `lantan audit` cannot use
+├── LocalFileError            a local file that cannot be used (carries path)
+│   ├── TxFileError             a tx file that cannot be read, parsed or written
+│   └── AuditFileError          a genesis or audit state file `lantan audit` cannot use
 ├── TxInputError              a tx the client refuses to send: bad body, file or signature;
 │                             carries an AdmissionReason-style code, as the node would answer
 ├── FontError                 no TrueType CJK font for the receipt PDF, or an unusable one
@@ -68,24 +69,24 @@ class TxInputError(ClientError):
         self.detail = detail
 
 
-class TxFileError(ClientError):
-    """A tx file (build, sign, submit, show) that cannot be read, parsed or written."""
+class LocalFileError(ClientError):
+    """A local file that cannot be read, parsed or written; the message starts with its path."""
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+
+
+class TxFileError(LocalFileError):
+    """A tx file (build, sign, submit, show) that cannot be read, parsed or written."""
 
 
 class FontError(ClientError):
     """No TrueType CJK font was found for the receipt PDF, or the given one cannot be used."""
 
 
-class AuditFileError(ClientError):
+class AuditFileError(LocalFileError):
     """A genesis or saved-checkpoint file of `lantan audit` that cannot be read or written."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
 
 
 class UsageError(ClientError):

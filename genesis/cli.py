@@ -7,6 +7,7 @@ errors: 2), never a traceback.
 """
 
 import argparse
+import contextlib
 import getpass
 import json
 import stat
@@ -18,7 +19,7 @@ from typing import TypeAlias
 
 from contracts.errors import ContractError
 from genesis.document import GenesisDocument, build_genesis, parse_genesis
-from genesis.errors import GenesisError, KeystoreError, PassphraseRejectedError
+from genesis.errors import GenesisError, PassphraseRejectedError
 from genesis.keystore import (
     INTERACTIVE_LIMITS,
     MODERATE_LIMITS,
@@ -29,6 +30,7 @@ from genesis.keystore import (
     create_key_directory,
     parse_roles,
     read_keystore,
+    read_passphrase_file,
     read_signer_state,
     unlock_keystore,
     write_new_file,
@@ -43,7 +45,6 @@ from protocol.encoding import JsonObject, decode
 from protocol.errors import ProtocolError
 
 EXIT_FAILURE = 1
-PASSPHRASE_FILE_SIZE_MAX = 4096
 PASSPHRASE_LENGTH_ADVISED = 12
 KDF_PRESETS: dict[str, KdfLimits] = {
     "interactive": INTERACTIVE_LIMITS,
@@ -229,22 +230,14 @@ def _existing_passphrase(passphrase_file: Path | None) -> bytes:
 
 
 def _read_passphrase_file(path: Path) -> bytes:
-    """The file's bytes without one trailing newline (editors add one)."""
-    try:
-        with path.open("rb") as file:
-            data = file.read(PASSPHRASE_FILE_SIZE_MAX + 1)
-            mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError as error:
-        raise KeystoreError(f"cannot read passphrase file {path}: {error.strerror}") from None
-    if len(data) > PASSPHRASE_FILE_SIZE_MAX:
-        raise PassphraseRejectedError(
-            f"passphrase file {path} is over 4 KiB; is it the right file?"
-        )
-    if mode & 0o077:
-        print(f"warning: passphrase file {path} is readable by others (chmod 600)", file=sys.stderr)
-    if data.endswith(b"\n"):
-        data = data[:-2] if data.endswith(b"\r\n") else data[:-1]
-    return data
+    passphrase = read_passphrase_file(path)
+    with contextlib.suppress(OSError):
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            print(
+                f"warning: passphrase file {path} is readable by others (chmod 600)",
+                file=sys.stderr,
+            )
+    return passphrase
 
 
 def register_genesis(subparsers: Subparsers) -> None:

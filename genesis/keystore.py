@@ -16,7 +16,12 @@ from consensus.signer_state import (
 )
 from contracts.records import Role
 from genesis.durable import write_durably
-from genesis.errors import KeystoreError, KeystoreExistsError, SignerStateFileError
+from genesis.errors import (
+    KeystoreError,
+    KeystoreExistsError,
+    PassphraseRejectedError,
+    SignerStateFileError,
+)
 from genesis.keystore_format import (
     CIPHER_NAME,
     DEFAULT_LIMITS,
@@ -53,6 +58,7 @@ __all__ = [
     "KEYSTORE_VERSION",
     "KEY_NAME_LENGTH_MAX",
     "MODERATE_LIMITS",
+    "PASSPHRASE_FILE_SIZE_MAX",
     "SENSITIVE_LIMITS",
     "SIGNER_STATE_FILE",
     "KdfLimits",
@@ -67,6 +73,7 @@ __all__ = [
     "parse_roles",
     "plaintext_keystore",
     "read_keystore",
+    "read_passphrase_file",
     "read_signer_state",
     "seal_keystore",
     "unlock_keystore",
@@ -121,6 +128,25 @@ def read_keystore(path: Path) -> Keystore:
     except OSError as error:
         raise KeystoreError(f"cannot read keystore {path}: {error.strerror}") from None
     return parse_keystore(data, path)
+
+
+PASSPHRASE_FILE_SIZE_MAX = 4096
+
+
+def read_passphrase_file(path: Path) -> bytes:
+    """The file's bytes without one trailing newline (editors add one): `\n` or `\r\n`."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(PASSPHRASE_FILE_SIZE_MAX + 1)
+    except OSError as error:
+        raise KeystoreError(f"cannot read passphrase file {path}: {error.strerror}") from None
+    if len(data) > PASSPHRASE_FILE_SIZE_MAX:
+        raise PassphraseRejectedError(
+            f"passphrase file {path} is over 4 KiB; is it the right file?"
+        )
+    if data.endswith(b"\r\n"):
+        return data[:-2]
+    return data.removesuffix(b"\n")
 
 
 def read_signer_state(directory: Path) -> SignerState:

@@ -10,7 +10,6 @@ in node/server.py with the node's SerialHistory and receipt renderer. Blocking r
 routes run off the event loop.
 """
 
-import contextlib
 from dataclasses import dataclass
 
 from node import proofs
@@ -21,7 +20,6 @@ from node.service import NodeService
 from node.web.serial_history import SerialEvent, SerialHistory
 from protocol.block import Block, BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode
-from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 from protocol.results import TxResult
 from protocol.tx import SignedTx
@@ -107,27 +105,19 @@ class ChainView:
         return self._ledger.genesis.document.to_json()
 
     def block(self, height: int) -> Block | None:
-        if not 0 <= height <= self.height:  # the store keys heights as 8 bytes
-            return None
         return self._ledger.block(height)
 
     def header(self, height: int) -> BlockHeader | None:
-        if not 0 <= height <= self.height:
-            return None
         return self._ledger.header(height)
 
     def certificate(self, height: int) -> CommitCertificate | None:
-        if not 0 <= height <= self.height:
-            return None
         return self._ledger.certificate(height)
 
     def results(self, height: int) -> list[TxResult]:
-        if not 0 <= height <= self.height:
-            return []
         return [TxResult.from_json(decode(stored)) for stored in self._store.get_results(height)]
 
     def block_json(self, height: int) -> BlockJson | None:
-        stored = self._store.get_block(height) if 0 <= height <= self.height else None
+        stored = self._store.get_block(height)
         if stored is None:
             return None
         certificate = self._store.get_certificate(height)
@@ -163,13 +153,14 @@ class ChainView:
         return self._ledger.validators_for_next_height()
 
     def known_sets(self) -> list[ValidatorSet]:
-        """The current, the next and the genesis validator sets (for naming and counting)."""
-        sets = [self.current_validators(), self._ledger.genesis.document.validators]
-        stored = self._store.state.get("validators/current")
-        if stored is not None:
-            with contextlib.suppress(ProtocolError):
-                sets.insert(0, ValidatorSet.from_json(decode(stored)))
-        return sets
+        """The head's, the next and the genesis validator sets (for naming and counting); the
+        ledger decodes the first two once per committed height."""
+        ledger = self._ledger
+        return [
+            ledger.validators_of_head(),
+            ledger.validators_for_next_height(),
+            ledger.genesis.document.validators,
+        ]
 
     def set_for_hash(self, validators_hash: bytes) -> ValidatorSet | None:
         for candidate in self.known_sets():

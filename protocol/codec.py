@@ -268,6 +268,38 @@ def field_names(cls: type[JsonCodec]) -> tuple[str, ...]:
     return _plan(cls).names
 
 
+@dataclass(frozen=True, slots=True)
+class WireField:
+    """One field as the wire carries it (a CLI filling a body in needs no other rules)."""
+
+    name: str
+    nullable: bool
+    """May be JSON null (`X | None`)."""
+    string: bool
+    """Its value is a JSON string: text, or bytes as lowercase hex (a Hash32, a PublicKey)."""
+
+
+def wire_fields(cls: type[JsonCodec]) -> tuple[WireField, ...]:
+    """cls's fields by wire name, in declaration order, with the JSON shape the rules give."""
+    hints = typing.get_type_hints(cls, localns={"JsonValue": JsonValue}, include_extras=True)
+    return tuple(_wire_field(name, hints[attr]) for attr, name, _ in _plan(cls).fields)
+
+
+def _wire_field(name: str, hint: Any) -> WireField:
+    value = _without_annotations(hint)
+    args = get_args(value)
+    nullable = get_origin(value) in (Union, types.UnionType) and type(None) in args
+    if nullable:
+        (value,) = [arg for arg in args if arg is not type(None)]
+    # str is written as itself; bytes types are written by the hex rule (HASH, PUBLIC_KEY).
+    string = _without_annotations(value) is str or wire_for(value).write is _hex
+    return WireField(name=name, nullable=nullable, string=string)
+
+
+def _without_annotations(hint: Any) -> Any:
+    return get_args(hint)[0] if get_origin(hint) is Annotated else hint
+
+
 _T = typing.TypeVar("_T", bound=JsonCodec)
 
 

@@ -37,9 +37,7 @@ def expect_object(
 
 def read_int(obj: Mapping[str, Any], name: str, *, minimum: int = 0) -> int:
     """An integer field with minimum <= value < 2**53."""
-    value = obj[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldTypeError(f"{name}: expected an integer, got {_json_type(value)}")
+    value = _read_as(obj, name, int)
     if not minimum <= value < INTEGER_MAGNITUDE_LIMIT:
         raise FieldTypeError(f"{name}: {value} is below {minimum} or too large")
     return value
@@ -47,19 +45,14 @@ def read_int(obj: Mapping[str, Any], name: str, *, minimum: int = 0) -> int:
 
 def read_str(obj: Mapping[str, Any], name: str, *, max_length: int = 4096) -> str:
     """A string field of at most max_length code points."""
-    value = obj[name]
-    if not isinstance(value, str):
-        raise FieldTypeError(f"{name}: expected a string, got {_json_type(value)}")
+    value = _read_as(obj, name, str)
     if len(value) > max_length:
         raise FieldTypeError(f"{name}: longer than {max_length} characters")
     return value
 
 
 def read_bool(obj: Mapping[str, Any], name: str) -> bool:
-    value = obj[name]
-    if not isinstance(value, bool):
-        raise FieldTypeError(f"{name}: expected a boolean, got {_json_type(value)}")
-    return value
+    return _read_as(obj, name, bool)
 
 
 def read_hex(obj: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
@@ -88,22 +81,36 @@ def read_optional_hex(obj: Mapping[str, Any], name: str, *, size: int) -> bytes 
 
 
 def read_list(obj: Mapping[str, Any], name: str, *, max_items: int = 100_000) -> list[JsonValue]:
-    value = obj[name]
-    if not isinstance(value, list):
-        raise FieldTypeError(f"{name}: expected an array, got {_json_type(value)}")
+    value: list[JsonValue] = _read_as(obj, name, list)
     if len(value) > max_items:
         raise FieldTypeError(f"{name}: more than {max_items} items")
     return value
 
 
 def read_object(obj: Mapping[str, Any], name: str) -> JsonObject:
+    return _read_as(obj, name, dict)
+
+
+_JSON_TYPE_NAMES: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
+
+
+def _read_as(obj: Mapping[str, Any], name: str, kind: type[T]) -> T:
+    """obj[name] if it is a JSON `kind` (true and false are not integers), else an error
+    naming the field, the type wanted and the type found."""
     value = obj[name]
-    if not isinstance(value, dict):
-        raise FieldTypeError(f"{name}: expected an object, got {_json_type(value)}")
-    return value
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    wanted = _JSON_TYPE_NAMES[kind]
+    article = "an" if wanted[0] in "aeiou" else "a"
+    raise FieldTypeError(f"{name}: expected {article} {wanted}, got {_json_type(value)}")
 
 
 def _json_type(value: object) -> str:
-    names = {type(None): "null", bool: "boolean", int: "integer", str: "string"}
-    names |= {list: "array", dict: "object"}
-    return names.get(type(value), type(value).__name__)
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)

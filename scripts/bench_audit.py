@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the auditor: replay tx/s against the Ed25519 verification bound.
 
-Builds an in-memory certified chain (client/audit/example_chain.py: fixed keys, real
+Builds an in-memory certified chain (genesis/example/chain_forge.py: fixed keys, real
 roots, quorum certificates), then times client.audit.chain_audit.ChainAudit over it exactly as
 `lantan audit` feeds it (raw JSON per node), without HTTP. Reports:
   - Ed25519 verifications/s on one core (PyNaCl), and on all cores (a process pool);
@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from client.audit.chain_audit import ChainAudit, ServedBlock
-from client.audit.example_chain import ChainForge
+from client.audit.fetch import served_block
+from genesis.example.chain_forge import ChainForge
 from protocol.signing import SigningKey, verify_signature
 
 NODE = "http://bench"
@@ -87,7 +88,7 @@ def main() -> int:
     started = time.perf_counter()
     forge = build_chain(args.blocks, args.txs)
     build_s = time.perf_counter() - started
-    served = forge.served([NODE])
+    served = [[served_block(NODE, forged.answer())] for forged in forge.blocks]
     tx_count = args.blocks * args.txs
     one_core, all_cores, cores = verify_rates()
     replay_s = time_audit(forge, served, replay=True)

@@ -11,32 +11,20 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contracts import BlockContext, MemoryState
 from contracts.transition import execute_block
-from genesis.example.parties import (
-    BLOCK_INTERVAL_MS,
-    CHAIN_ID,
-    ECO_ACCOUNT,
-    GENESIS_TIME_MS,
-    TX_LIFETIME_MS,
-    genesis_writes,
-    party_key,
-)
-from genesis.example.txs import TxSigner
+from genesis.example.chain import ExampleChain
+from genesis.example.parties import ECO_ACCOUNT, party_key
 from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
     TOWNSHIP_ACCOUNT,
     xiangshan_case_steps,
 )
-from protocol.results import TxResult
-from protocol.signing import SigningKey
 from protocol.tx import SignedTx
 
 COUNTY, NINGBO, COURT = (
@@ -48,49 +36,11 @@ KEY_INSTITUTIONS = 20
 """Institutions that key.register adds keys to (each may hold at most 16 keys)."""
 
 
-@dataclass
-class BenchChain:
-    """The example network's state from genesis; every tx built here must commit."""
-
-    state: MemoryState = field(default_factory=lambda: MemoryState(genesis_writes()))
-    height: int = 0
-    signer: TxSigner = field(
-        default_factory=lambda: TxSigner(
-            chain_id=CHAIN_ID, expires_at_ms=GENESIS_TIME_MS + TX_LIFETIME_MS
-        )
-    )
-
-    def context(self) -> BlockContext:
-        """The next block's context: one block interval after the last."""
-        time_ms = GENESIS_TIME_MS + (self.height + 1) * BLOCK_INTERVAL_MS
-        return BlockContext(chain_id=CHAIN_ID, height=self.height + 1, time_ms=time_ms)
-
-    def build(
-        self, tx_type: str, sender: SigningKey, body: Any, cosigners: tuple[SigningKey, ...] = ()
-    ) -> SignedTx:
-        return self.signer.sign(tx_type, sender, body, cosigners)
-
-    def apply(self, txs: list[SignedTx]) -> tuple[TxResult, ...]:
-        transition = execute_block(self.state, self.context(), txs, (), tree=None)
-        self.state.apply(transition.writes)
-        self.height += 1
-        return transition.results
-
-    def submit(
-        self, tx_type: str, sender: SigningKey, body: Any, cosigners: tuple[SigningKey, ...] = ()
-    ) -> TxResult:
-        (result,) = self.apply([self.build(tx_type, sender, body, cosigners)])
-        return result
-
-
-def funded_chain() -> BenchChain:
+def funded_chain() -> ExampleChain:
     """Genesis plus the case's first five steps: the township holds 450,000 kg."""
-    chain = BenchChain()
+    chain = ExampleChain.create()
     for step in xiangshan_case_steps()[:5]:
-        cosigners = tuple(party_key(n) for n in step.cosigners)
-        assert (
-            chain.submit(step.tx_type, party_key(step.sender), step.body, cosigners).reason is None
-        )
+        assert chain.submit_step(step).reason is None
     # Move 100,000 kg to the Ecological Account for the judicial retirements.
     body: dict[str, Any] = {"from_account": TOWNSHIP_ACCOUNT, "to_account": ECO_ACCOUNT}
     body["batch_id"] = BATCH_ID
@@ -128,7 +78,7 @@ def hold(i: int) -> dict[str, Any]:
     }
 
 
-def drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
+def drafts() -> dict[str, Callable[[ExampleChain, int], SignedTx]]:
     """tx type -> a function building its i-th valid tx on a funded chain."""
     return {
         "account.open": lambda c, i: c.build(
@@ -171,7 +121,7 @@ def drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
     } | credit_drafts()
 
 
-def credit_drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
+def credit_drafts() -> dict[str, Callable[[ExampleChain, int], SignedTx]]:
     transfer = {"from_account": TOWNSHIP_ACCOUNT, "to_account": ECO_ACCOUNT, "batch_id": BATCH_ID}
     return {
         "credits.issue": lambda c, i: c.build(
@@ -210,7 +160,7 @@ def credit_drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
     } | case_drafts()
 
 
-def case_drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
+def case_drafts() -> dict[str, Callable[[ExampleChain, int], SignedTx]]:
     return {
         "case.register": lambda c, i: c.build(
             "case.register",
@@ -271,9 +221,9 @@ def case_drafts() -> dict[str, Callable[[BenchChain, int], SignedTx]]:
     }
 
 
-def time_block(chain: BenchChain, txs: list[SignedTx]) -> float:
+def time_block(chain: ExampleChain, txs: list[SignedTx]) -> float:
     """Seconds to apply one block of txs (every tx must be accepted)."""
-    ctx = chain.context()
+    ctx = chain.next_context()
     start = time.perf_counter()
     results = execute_block(chain.state, ctx, txs, (), tree=None).results
     elapsed = time.perf_counter() - start

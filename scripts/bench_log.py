@@ -5,19 +5,11 @@ per operation; never asserted by tests (speed is measured, not tested).
 """
 
 import argparse
-import time
-from collections.abc import Callable
+
+from bench_timing import per_op_us
 
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.merkle import verify_consistency, verify_inclusion
-
-
-def per_op_us(label: str, count: int, operation: Callable[[int], object]) -> None:
-    started = time.perf_counter()
-    for index in range(count):
-        operation(index)
-    elapsed = time.perf_counter() - started
-    print(f"{label:<44} {elapsed * 1e6 / count:9.2f} us/op   ({count} ops, {elapsed:.2f} s)")
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ operation; never asserted by tests (speed is measured, not tested).
 """
 
 import argparse
-import time
-from collections.abc import Callable
+
+from bench_timing import per_op_us
 
 from protocol.encoding import decode, encode
 from protocol.hashing import TAG_TX, sha256, tagged_hash
@@ -31,14 +31,6 @@ def sample_tx(index: int, sender: SigningKey, court: SigningKey) -> SignedTx:
         },
     )
     return sign_tx(sign_tx(unsigned, sender), court)
-
-
-def per_op_us(label: str, count: int, operation: Callable[[int], object]) -> None:
-    started = time.perf_counter()
-    for index in range(count):
-        operation(index)
-    elapsed = time.perf_counter() - started
-    print(f"{label:<44} {elapsed * 1e6 / count:9.1f} us/op   ({count} ops)")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ validator-set preimages, blocks in windows fetched in parallel, and consistency 
 Every failure is returned as data, so one broken node never stops the audit of the others.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
@@ -112,8 +112,14 @@ def _fetch_block(client: NodeClient, height: int) -> ServedBlock | FetchFailure:
     if not isinstance(answer, dict):
         detail = "block answer is not an object"
         return FetchFailure(node=client.url, height=height, missing=False, detail=detail)
+    return served_block(client.url, answer)
+
+
+def served_block(node: str, answer: Mapping[str, JsonValue]) -> ServedBlock:
+    """A node's GET /v1/blocks/{h} answer as served; a part it lacks is None (a finding
+    later)."""
     return ServedBlock(
-        node=client.url,
+        node=node,
         block=answer.get("block"),
         certificate=answer.get("certificate"),
         results=answer.get("results"),

@@ -6,8 +6,6 @@ code the node would answer with (contracts/reasons.py AdmissionReason values).
 """
 
 import copy
-import dataclasses
-import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -17,7 +15,7 @@ from contracts.admission import admission_reason_for
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from contracts.tx_types import BODY_PARSERS, TxType
-from protocol.codec import field_names
+from protocol.codec import WireField, wire_fields
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.errors import (
     EncodingError,
@@ -40,13 +38,12 @@ def tx_type_of(name: str) -> TxType:
 
 def body_fields(tx_type: TxType) -> tuple[tuple[str, bool], ...]:
     """(JSON field name, may be null) for every field of tx_type's body, in class order."""
-    body_class = BODY_PARSERS[tx_type].__self__  # type: ignore[attr-defined]
-    hints = typing.get_type_hints(body_class)
-    # field_names gives the wire names (validators.update calls `validators` validator_set).
-    return tuple(
-        (name, type(None) in typing.get_args(hints[field.name]))
-        for name, field in zip(field_names(body_class), dataclasses.fields(body_class), strict=True)
-    )
+    return tuple((field.name, field.nullable) for field in _wire_fields(tx_type))
+
+
+def _wire_fields(tx_type: TxType) -> tuple[WireField, ...]:
+    # Wire names: validators.update calls its `validators` field validator_set.
+    return wire_fields(BODY_PARSERS[tx_type].__self__)  # type: ignore[attr-defined]
 
 
 def read_body_argument(argument: str | None) -> JsonObject:
@@ -79,21 +76,7 @@ def string_fields(tx_type: TxType) -> frozenset[str]:
 
     Ids, names and dates are str; keys and hashes are bytes, written as hex strings.
     """
-    body_class = BODY_PARSERS[tx_type].__self__  # type: ignore[attr-defined]
-    hints = typing.get_type_hints(body_class)
-    return frozenset(
-        name
-        for name, field in zip(field_names(body_class), dataclasses.fields(body_class), strict=True)
-        if _is_string_on_wire(hints[field.name])
-    )
-
-
-def _is_string_on_wire(hint: object) -> bool:
-    options = [option for option in typing.get_args(hint) if option is not type(None)]
-    base = options[0] if len(options) == 1 else hint
-    while hasattr(base, "__supertype__"):  # NewType: Hash32, PublicKey
-        base = base.__supertype__
-    return base in (str, bytes)
+    return frozenset(field.name for field in _wire_fields(tx_type) if field.string)
 
 
 def apply_settings(

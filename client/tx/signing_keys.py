@@ -9,14 +9,11 @@ import getpass
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
-from genesis.errors import KeystoreError, PassphraseRejectedError
-from genesis.keystore import read_keystore, unlock_keystore
+from genesis.errors import PassphraseRejectedError
+from genesis.keystore import read_keystore, read_passphrase_file, unlock_keystore
 from genesis.layout import PASSPHRASE_FILE
 from protocol.signing import SigningKey
-
-PASSPHRASE_FILE_SIZE_MAX: Final = 4096
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,17 +52,3 @@ def _passphrase_for(keystore_path: Path, passphrase_file: Path | None) -> bytes:
     raise PassphraseRejectedError(
         f"{keystore_path} is encrypted: give --passphrase-file FILE or run at a terminal"
     )
-
-
-def read_passphrase_file(path: Path) -> bytes:
-    """The file's bytes without one trailing newline (editors add one)."""
-    try:
-        with path.open("rb") as file:
-            data = file.read(PASSPHRASE_FILE_SIZE_MAX + 1)
-    except OSError as error:
-        raise KeystoreError(f"cannot read passphrase file {path}: {error.strerror}") from None
-    if len(data) > PASSPHRASE_FILE_SIZE_MAX:
-        raise PassphraseRejectedError(f"passphrase file {path} is over 4 KiB")
-    if data.endswith(b"\r\n"):
-        return data[:-2]
-    return data.removesuffix(b"\n")

@@ -45,9 +45,14 @@ SMT_LATEST_KEY: Final = b"meta/smt_latest"
 _INT_LIMIT: Final = 1 << (8 * INT_SIZE)
 
 
+def fits_int(value: int) -> bool:
+    """Whether value has a key: 0 <= value < 2**64."""
+    return 0 <= value < _INT_LIMIT
+
+
 def encode_int(value: int) -> bytes:
-    """Big-endian fixed width. Requires 0 <= value < 2**64."""
-    if not 0 <= value < _INT_LIMIT:
+    """Big-endian fixed width. Requires fits_int(value)."""
+    if not fits_int(value):
         raise ValueError(f"{value} does not fit in {INT_SIZE} unsigned bytes")
     return value.to_bytes(INT_SIZE, "big")
 

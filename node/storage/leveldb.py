@@ -6,6 +6,7 @@ callers fill an Overlay through the ports and commit() writes it atomically and 
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -153,21 +154,25 @@ class LevelDbStore:
         return None if stored is None else keys.decode_int(stored)
 
     def get_block(self, height: int) -> bytes | None:
-        value: bytes | None = self._db.get(keys.block_key(height))
-        return value
+        return self._get(keys.block_key, height)
 
     def get_certificate(self, height: int) -> bytes | None:
-        value: bytes | None = self._db.get(keys.certificate_key(height))
-        return value
+        return self._get(keys.certificate_key, height)
 
     def get_result(self, height: int, index: int) -> bytes | None:
-        value: bytes | None = self._db.get(keys.result_key(height, index))
-        return value
+        return self._get(keys.result_key, height, index)
 
     def get_results(self, height: int) -> tuple[bytes, ...]:
         """Every TxResult of the block at height, in block order (empty if none)."""
-        prefix = keys.results_prefix(height)
+        prefix = _key(keys.results_prefix, height)
+        if prefix is None:
+            return ()
         return tuple(value for _, value in self._db.iterator(prefix=prefix))
+
+    def _get(self, make: Callable[..., bytes], *numbers: int) -> bytes | None:
+        key = _key(make, *numbers)
+        value: bytes | None = None if key is None else self._db.get(key)
+        return value
 
     def list_state(self, prefix: str, *, after: str | None, limit: int) -> list[tuple[str, bytes]]:
         """Up to limit committed state records whose key starts with prefix, in key order,
@@ -201,3 +206,10 @@ class LevelDbStore:
             return None
         height, index = keys.decode_tx_location(stored)
         return TxLocation(height=height, index=index)
+
+
+def _key(make: Callable[..., bytes], *numbers: int) -> bytes | None:
+    """The key of a height (and index), or None for a number no key can hold (negative, or
+    >= 2**64): routes pass what a URL says, and the store holds nothing there. The one height
+    guard of the committed reads."""
+    return make(*numbers) if all(keys.fits_int(number) for number in numbers) else None

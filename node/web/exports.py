@@ -1,14 +1,14 @@
 """CSV exports of projects, issuances and retirements (UTF-8 with BOM, so Excel reads 中文).
 
 Columns are the records' fields, taken from the record types themselves (so a field added
-to a record appears here too); amounts stay integer kg. Rows are the typed records of
-contracts/ in their stored JSON form (to_json), so a cell shows exactly what the chain holds.
+to a record appears here too); amounts stay integer kg. Rows are the records' stored JSON as
+the state map holds it (ChainView.state_page): a cell shows exactly what the chain holds, and
+no record is parsed into its type only to be written back to JSON.
 """
 
 import csv
 import io
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Sequence
 
 from contracts.case_records import Retirement
 from contracts.credit_records import IssuanceBatch, Project
@@ -26,21 +26,12 @@ ISSUANCE_COLUMNS = field_names(IssuanceBatch)
 RETIREMENT_COLUMNS = (*field_names(Retirement), "time_utc8")
 
 
-class Record(Protocol):
-    """A typed record of contracts/; its to_json is the stored JSON."""
-
-    def to_json(self) -> JsonObject: ...
-
-
-Lister = Callable[[ChainView], Sequence[Record]]
-EXPORTS: dict[str, tuple[Lister, tuple[str, ...]]] = {
-    "projects": (lambda view: view.records.projects(EXPORT_ROWS_MAX)[0], PROJECT_COLUMNS),
-    "issuances": (lambda view: view.records.batches(EXPORT_ROWS_MAX)[0], ISSUANCE_COLUMNS),
-    "retirements": (
-        lambda view: view.records.retirements(EXPORT_ROWS_MAX)[0],
-        RETIREMENT_COLUMNS,
-    ),
+EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "projects": ("project/", PROJECT_COLUMNS),
+    "issuances": ("batch/", ISSUANCE_COLUMNS),
+    "retirements": ("retirement/", RETIREMENT_COLUMNS),
 }
+"""Export kind -> (state key prefix of its records, CSV columns)."""
 
 
 def _cell(row: JsonObject, column: str) -> str:
@@ -65,14 +56,14 @@ def export_csv(view: ChainView, kind: str) -> str | None:
     """The CSV text of one export kind, or None for an unknown kind."""
     if kind not in EXPORTS:
         return None
-    list_records, columns = EXPORTS[kind]
-    records = list_records(view)
+    prefix, columns = EXPORTS[kind]
+    records = view.state_page(prefix, None, EXPORT_ROWS_MAX)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    for record in records:
-        row = record.to_json()
+    for _key, row in records:
+        assert isinstance(row, dict), f"stored {prefix} record is not an object"
         writer.writerow([_cell(row, column) for column in columns])
     return out.getvalue()
 

@@ -93,9 +93,48 @@ def _show(
     return _html(ctx, view, page)
 
 
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, dashboard_page)
+ListPage = Callable[[Context, ChainView], Page]
+RecordPage = Callable[[Context, ChainView, str], Page]
+LIST_PAGES: dict[str, ListPage] = {
+    "/": dashboard_page,
+    "/projects": projects_page,
+    "/cases": cases_page,
+    "/retirements": retirements_page,
+}
+RECORD_PAGES: dict[str, RecordPage] = {
+    "/blocks/{key}": block_page,
+    "/txs/{key}": tx_page,
+    "/projects/{key}": project_page,
+    "/batches/{key}": batch_page,
+    "/accounts/{key}": account_page,
+    "/institutions/{key}": institution_page,
+    "/cases/{key}": case_page,
+    "/retirements/{key}": lambda ctx, view, key: retirement_page(
+        ctx, view, key, pdf_available=view.renders_receipt_pdfs
+    ),
+}
+"""Pages of one record: the path's last segment names it (a height, an id); the page
+checks it and answers 400 or 404 itself."""
+
+
+def _list_route(build: ListPage) -> Callable[..., HTMLResponse]:
+    def route(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+        return _show(request, lang, view, build)
+
+    return route
+
+
+def _record_route(build: RecordPage) -> Callable[..., HTMLResponse]:
+    def route(request: Request, key: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+        return _show(request, lang, view, lambda ctx, view: build(ctx, view, key))
+
+    return route
+
+
+for _path, _list_page in LIST_PAGES.items():
+    router.add_api_route(_path, _list_route(_list_page), response_class=HTMLResponse)
+for _path, _record_page in RECORD_PAGES.items():
+    router.add_api_route(_path, _record_route(_record_page), response_class=HTMLResponse)
 
 
 @router.get("/blocks", response_class=HTMLResponse)
@@ -108,33 +147,6 @@ def blocks(
     return _show(request, lang, view, lambda ctx, view: blocks_page(ctx, view, before))
 
 
-@router.get("/blocks/{height}", response_class=HTMLResponse)
-def block(request: Request, height: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: block_page(ctx, view, height))
-
-
-@router.get("/txs/{tx_id}", response_class=HTMLResponse)
-def tx(request: Request, tx_id: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: tx_page(ctx, view, tx_id))
-
-
-@router.get("/projects", response_class=HTMLResponse)
-def projects(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, projects_page)
-
-
-@router.get("/projects/{project_id}", response_class=HTMLResponse)
-def project(
-    request: Request, project_id: str, view: ViewDep, lang: LangQuery = None
-) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: project_page(ctx, view, project_id))
-
-
-@router.get("/batches/{batch_id}", response_class=HTMLResponse)
-def batch(request: Request, batch_id: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: batch_page(ctx, view, batch_id))
-
-
 @router.get("/batches/{batch_id}/serials/{serial_range}", response_class=HTMLResponse)
 def serial_range(
     request: Request, batch_id: str, serial_range: str, view: ViewDep, lang: LangQuery = None
@@ -144,48 +156,6 @@ def serial_range(
         lang,
         view,
         lambda ctx, view: serial_range_page(ctx, view, batch_id, serial_range),
-    )
-
-
-@router.get("/accounts/{account_id}", response_class=HTMLResponse)
-def account(
-    request: Request, account_id: str, view: ViewDep, lang: LangQuery = None
-) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: account_page(ctx, view, account_id))
-
-
-@router.get("/institutions/{institution_id}", response_class=HTMLResponse)
-def institution(
-    request: Request, institution_id: str, view: ViewDep, lang: LangQuery = None
-) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: institution_page(ctx, view, institution_id))
-
-
-@router.get("/cases", response_class=HTMLResponse)
-def cases(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, cases_page)
-
-
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case(request: Request, case_id: str, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, lambda ctx, view: case_page(ctx, view, case_id))
-
-
-@router.get("/retirements", response_class=HTMLResponse)
-def retirements(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
-    return _show(request, lang, view, retirements_page)
-
-
-@router.get("/retirements/{retirement_id}", response_class=HTMLResponse)
-def retirement(
-    request: Request, retirement_id: str, view: ViewDep, lang: LangQuery = None
-) -> HTMLResponse:
-    available = view.renders_receipt_pdfs
-    return _show(
-        request,
-        lang,
-        view,
-        lambda ctx, view: retirement_page(ctx, view, retirement_id, pdf_available=available),
     )
 
 

@@ -5,9 +5,10 @@ import dataclasses
 import pytest
 
 from client.audit.chain_audit import ChainAudit, ServedBlock, recorded_misbehaviour
-from client.audit.example_chain import ChainForge
+from client.audit.fetch import served_block
 from client.audit.findings import Finding, FindingCode
 from contracts.validator_sets import next_validator_set
+from genesis.example.chain_forge import ChainForge, ForgedBlock
 from genesis.example.parties import party_key
 from protocol.encoding import JsonObject, encode
 from protocol.evidence import DuplicateVoteEvidence
@@ -16,6 +17,15 @@ from protocol.validators import ValidatorSet
 from protocol.votes import Vote, VoteType, sign_vote
 
 NODES = ("http://a", "http://b", "http://c")
+
+
+def serve(forged: ForgedBlock, node: str, certificate: JsonObject | None = None) -> ServedBlock:
+    return served_block(node, forged.answer(certificate))
+
+
+def serve_chain(forge: ChainForge, nodes: tuple[str, ...]) -> list[list[ServedBlock]]:
+    """Per height 1..head, what each node serves of this (honest) chain."""
+    return [[serve(forged, node) for node in nodes] for forged in forge.blocks]
 
 
 def run(forge: ChainForge, per_height: list[list[ServedBlock]], *, replay: bool) -> ChainAudit:
@@ -45,7 +55,7 @@ def honest() -> ChainForge:
 
 @pytest.mark.parametrize("replay", [False, True])
 def test_an_honest_chain_on_three_nodes_is_clean(honest: ChainForge, replay: bool) -> None:
-    audit = run(honest, honest.served(NODES), replay=replay)
+    audit = run(honest, serve_chain(honest, NODES), replay=replay)
     report = audit.report()
     assert report.findings == ()
     assert report.clean and report.height == 5 and report.tx_count == 9
@@ -55,16 +65,16 @@ def test_an_honest_chain_on_three_nodes_is_clean(honest: ChainForge, replay: boo
 def test_an_empty_chain_is_clean() -> None:
     forge = ChainForge()
     forge.grow(3)
-    assert run(forge, forge.served(NODES), replay=True).report().clean
+    assert run(forge, serve_chain(forge, NODES), replay=True).report().clean
 
 
 def test_four_validators_need_three_signatures() -> None:
     forge = ChainForge(validator_count=4)
     forge.grow(2, txs_per_block=1)
     short = forge.build(signers=forge.validator_keys[:2])
-    per_height = forge.served(NODES)
+    per_height = serve_chain(forge, NODES)
     full = forge.certify(short.block, forge.validator_keys[:3])
-    per_height.append([short.served(NODES[0]), *(short.served(n, full) for n in NODES[1:])])
+    per_height.append([serve(short, NODES[0]), *(serve(short, n, full) for n in NODES[1:])])
     audit = run(forge, per_height, replay=True)
     finding = only(audit, FindingCode.CERTIFICATE_BELOW_QUORUM)
     assert finding.height == 3 and finding.nodes == ("http://a",)
@@ -74,9 +84,9 @@ def test_four_validators_need_three_signatures() -> None:
 def fork_at_next_height(forge: ChainForge) -> tuple[list[list[ServedBlock]], ChainForge]:
     honest_next = forge.build([forge.attest("honest")])
     forged_next = forge.build(time_step_ms=7)
-    per_height = forge.served(NODES)
+    per_height = serve_chain(forge, NODES)
     per_height.append(
-        [honest_next.served(NODES[0]), honest_next.served(NODES[1]), forged_next.served(NODES[2])]
+        [serve(honest_next, NODES[0]), serve(honest_next, NODES[1]), serve(forged_next, NODES[2])]
     )
     return per_height, forge
 
@@ -103,10 +113,10 @@ def test_two_certified_blocks_at_one_height_are_a_fork_with_both_certificates() 
 
 
 def test_a_certificate_below_quorum_is_named_with_its_node_and_height(honest: ChainForge) -> None:
-    per_height = honest.served(NODES)
+    per_height = serve_chain(honest, NODES)
     bad = honest.blocks[2]
     short = honest.certify(bad.block, [party_key("ningbo-ptc")])
-    per_height[2][1] = bad.served(NODES[1], short)
+    per_height[2][1] = serve(bad, NODES[1], short)
     audit = run(honest, per_height, replay=False)
     assert codes(audit) == {(FindingCode.CERTIFICATE_BELOW_QUORUM, 3)}
     assert only(audit, FindingCode.CERTIFICATE_BELOW_QUORUM).nodes == ("http://b",)
@@ -115,10 +125,10 @@ def test_a_certificate_below_quorum_is_named_with_its_node_and_height(honest: Ch
 
 
 def test_a_duplicated_signer_is_named(honest: ChainForge) -> None:
-    per_height = honest.served(NODES)
+    per_height = serve_chain(honest, NODES)
     bad = honest.blocks[1]
     key = honest.validator_keys[0]
-    per_height[1][2] = bad.served(NODES[2], honest.certify(bad.block, [key, key]))
+    per_height[1][2] = serve(bad, NODES[2], honest.certify(bad.block, [key, key]))
     audit = run(honest, per_height, replay=False)
     assert codes(audit) == {(FindingCode.CERTIFICATE_DUPLICATE_SIGNER, 2)}
     assert "1 distinct signers" in only(audit, FindingCode.CERTIFICATE_DUPLICATE_SIGNER).detail
@@ -134,7 +144,7 @@ def test_a_duplicated_signer_is_named(honest: ChainForge) -> None:
 def test_foreign_signers_and_bad_signatures(
     honest: ChainForge, signer: str | None, code: FindingCode
 ) -> None:
-    per_height = honest.served(NODES)
+    per_height = serve_chain(honest, NODES)
     bad = honest.blocks[0]
     keys = honest.validator_keys
     certificate = honest.certify(bad.block, sorted(keys, key=lambda k: k.public_key))
@@ -146,15 +156,15 @@ def test_foreign_signers_and_bad_signatures(
         foreign = honest.certify(bad.block, [party_key(signer)])["signatures"]
         assert isinstance(foreign, list)
         certificate["signatures"] = sorted([*entries[:2], foreign[0]], key=str)
-    per_height[0][0] = bad.served(NODES[0], certificate)
+    per_height[0][0] = serve(bad, NODES[0], certificate)
     audit = run(honest, per_height, replay=False)
     assert codes(audit) == {(code, 1)}
 
 
 def test_a_missing_certificate_and_bad_results_are_findings(honest: ChainForge) -> None:
-    per_height = honest.served(NODES)
+    per_height = serve_chain(honest, NODES)
     block = honest.blocks[3]
-    served = block.served(NODES[0])
+    served = serve(block, NODES[0])
     per_height[3][0] = ServedBlock(
         node=served.node, block=served.block, certificate=None, results=[]
     )
@@ -170,7 +180,7 @@ def test_a_state_root_that_replay_does_not_reproduce() -> None:
     forge.grow(2, txs_per_block=2)
     minted = {"account/forged": encode({"forged": True})}
     bad = forge.build([forge.attest("x")], extra_writes=minted)
-    per_height = [*forge.served(NODES), [bad.served(node) for node in NODES]]
+    per_height = [*serve_chain(forge, NODES), [serve(bad, node) for node in NODES]]
     # Certificates and links are fine: only replay can see the altered state.
     assert run(forge, per_height, replay=False).report().clean
     audit = run(forge, per_height, replay=True)
@@ -191,7 +201,7 @@ def test_a_block_with_an_altered_history_root_is_named() -> None:
         results=(),
         certificate=forge.certify(forged_block, forge.validator_keys[:2]),
     )
-    per_height = [*forge.served(NODES), [forged.served(node) for node in NODES]]
+    per_height = [*serve_chain(forge, NODES), [serve(forged, node) for node in NODES]]
     assert codes(run(forge, per_height, replay=False)) == {(FindingCode.HISTORY_ROOT_MISMATCH, 3)}
 
 
@@ -213,7 +223,7 @@ def test_one_block_with_several_problems_gets_a_finding_for_each() -> None:
         block=forged_block,
         certificate=forge.certify(forged_block, forge.validator_keys[:2]),
     )
-    per_height = [*forge.served(NODES), [forged.served(node) for node in NODES]]
+    per_height = [*serve_chain(forge, NODES), [serve(forged, node) for node in NODES]]
     assert codes(run(forge, per_height, replay=True)) == {
         (FindingCode.HISTORY_ROOT_MISMATCH, 3),
         (FindingCode.TIME_NOT_INCREASING, 3),
@@ -232,7 +242,7 @@ def test_a_block_claiming_another_height_is_named_not_a_crash_of_the_replay() ->
         block=forged_block,
         certificate=forge.certify(forged_block, forge.validator_keys[:2]),
     )
-    per_height = [*forge.served(NODES), [forged.served(node) for node in NODES]]
+    per_height = [*serve_chain(forge, NODES), [serve(forged, node) for node in NODES]]
     audit = run(forge, per_height, replay=True)
     assert {(FindingCode.HEADER_FIELD_MISMATCH, 3), (FindingCode.BLOCK_NOT_EXECUTABLE, 3)} <= (
         codes(audit)
@@ -262,9 +272,9 @@ def test_a_set_change_is_followed_by_replay_or_by_served_preimages(
     set_change: tuple[ChainForge, ValidatorSet],
 ) -> None:
     forge, stricter = set_change
-    assert run(forge, forge.served(NODES), replay=True).report().findings == ()
+    assert run(forge, serve_chain(forge, NODES), replay=True).report().findings == ()
     audit = ChainAudit(forge.genesis, replay=False, known_sets=[stricter])
-    for served in forge.served(NODES):
+    for served in serve_chain(forge, NODES):
         audit.add_height(served)
     assert audit.report().findings == () and audit.validators_at(3).quorum == 3
 
@@ -274,7 +284,7 @@ def test_a_set_change_without_its_preimage_halts_the_audit(
 ) -> None:
     forge, _ = set_change
     audit = ChainAudit(forge.genesis, replay=False)
-    for served in forge.served(NODES)[:2]:
+    for served in serve_chain(forge, NODES)[:2]:
         audit.add_height(served)
     assert codes(audit) == {(FindingCode.VALIDATOR_SET_UNKNOWN, 2)}
     assert audit.halted is not None
@@ -284,10 +294,10 @@ def test_after_a_set_change_the_new_quorum_counts(
     set_change: tuple[ChainForge, ValidatorSet],
 ) -> None:
     forge, _ = set_change
-    per_height = forge.served(NODES)
+    per_height = serve_chain(forge, NODES)
     third = forge.blocks[2]
     two = forge.certify(third.block, forge.validator_keys[:2])  # enough under the old q
-    per_height[2][0] = third.served(NODES[0], two)
+    per_height[2][0] = serve(third, NODES[0], two)
     assert codes(run(forge, per_height, replay=True)) == {(FindingCode.CERTIFICATE_BELOW_QUORUM, 3)}
 
 
@@ -295,7 +305,7 @@ def test_after_a_set_change_the_new_quorum_counts(
 
 
 def test_node_checkpoints_verify_and_the_newest_is_saved(honest: ChainForge) -> None:
-    audit = run(honest, honest.served(NODES), replay=False)
+    audit = run(honest, serve_chain(honest, NODES), replay=False)
     notes: dict[str, str | None] = {
         NODES[0]: honest.checkpoint_note(),
         NODES[1]: honest.checkpoint_note(size=4, signers=2),
@@ -309,7 +319,7 @@ def test_node_checkpoints_verify_and_the_newest_is_saved(honest: ChainForge) -> 
 
 
 def test_a_checkpoint_below_quorum_or_over_another_root_fails(honest: ChainForge) -> None:
-    audit = run(honest, honest.served(NODES), replay=False)
+    audit = run(honest, serve_chain(honest, NODES), replay=False)
     fork = ChainForge()  # the same genesis, other blocks: a fork of the honest chain
     for _ in range(5):
         fork.append(fork.build(time_step_ms=3))
@@ -349,7 +359,7 @@ def test_a_node_behind_the_saved_checkpoint_is_a_rollback(honest: ChainForge) ->
     assert isinstance(saved, SavedCheckpoint)
     per_height = [
         [s for s in served if s.node != NODES[2] or index < 3]
-        for index, served in enumerate(honest.served(NODES))
+        for index, served in enumerate(serve_chain(honest, NODES))
     ]
     audit = run(honest, per_height, replay=False)
     audit.checkpoints.check_saved(saved, {NODES[0]: 5, NODES[1]: 5, NODES[2]: 3})
@@ -367,7 +377,7 @@ def test_a_saved_checkpoint_of_another_history_is_a_fork_since_the_last_audit() 
     fork.append(fork.build(time_step_ms=3))
     saved = saved_at(fork, 3)
     assert isinstance(saved, SavedCheckpoint)
-    audit = run(forge, forge.served(NODES), replay=False)
+    audit = run(forge, serve_chain(forge, NODES), replay=False)
     audit.checkpoints.check_nodes({NODES[0]: forge.checkpoint_note()})
     audit.checkpoints.check_saved(saved, dict.fromkeys(NODES, 2))
     finding = only(audit, FindingCode.SAVED_CHECKPOINT_NOT_EXTENDED)
@@ -380,7 +390,7 @@ def test_consistency_proofs_from_the_saved_checkpoint(honest: ChainForge) -> Non
 
     saved = saved_at(honest, 3)
     assert isinstance(saved, SavedCheckpoint)
-    audit = run(honest, honest.served(NODES), replay=False)
+    audit = run(honest, serve_chain(honest, NODES), replay=False)
     audit.checkpoints.check_nodes(
         {NODES[0]: honest.checkpoint_note(), NODES[1]: honest.checkpoint_note()}
     )
@@ -440,12 +450,12 @@ def test_a_fork_at_different_rounds_names_the_suspects_without_proof() -> None:
     keys = [party_key(m.name) for m in by_key]
     ours = forge.certify(honest_next.block, keys[0:2], round_number=0)
     theirs = forge.certify(forged_next.block, keys[1:3], round_number=1)
-    per_height = forge.served(NODES)
+    per_height = serve_chain(forge, NODES)
     per_height.append(
         [
-            honest_next.served(NODES[0], ours),
-            honest_next.served(NODES[1], ours),
-            forged_next.served(NODES[2], theirs),
+            serve(honest_next, NODES[0], ours),
+            serve(honest_next, NODES[1], ours),
+            serve(forged_next, NODES[2], theirs),
         ]
     )
     fork = only(run(forge, per_height, replay=True), FindingCode.FORK)

@@ -1,7 +1,7 @@
 """`lantan audit` lists recorded lock-violation evidence like duplicate votes (ADR 0012)."""
 
 from client.audit.chain_audit import recorded_misbehaviour
-from client.audit.example_chain import ChainForge
+from genesis.example.chain_forge import ChainForge
 from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
 from protocol.signing import SigningKey

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from client.tx.signing_keys import read_passphrase_file, unlock_key
+from client.tx.signing_keys import unlock_key
 from genesis.errors import PassphraseRejectedError, PlaintextKeystoreError, WrongPassphraseError
-from genesis.keystore import create_key_directory, read_keystore
+from genesis.keystore import create_key_directory, read_keystore, read_passphrase_file
 from tests.unit.client.conftest import TEST_LIMITS, Network
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from client.audit.example_chain import ChainForge
 from contracts.errors import InvalidBlockError
 from contracts.replay import ChainReplay
 from contracts.state import MemoryState
 from contracts.state_tree import state_root_of
 from contracts.transition import block_context, check_execution, execute_block, verify_execution
 from contracts.validator_sets import next_validator_set
+from genesis.example.chain_forge import ChainForge
 from genesis.example.parties import party_key
 from protocol.block import BLOCK_EVIDENCE_MAX, Block, evidence_root, tx_root
 from protocol.block_check import (

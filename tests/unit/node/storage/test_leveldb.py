@@ -71,6 +71,18 @@ def test_commit_makes_block_certificate_results_and_tx_index_readable(tmp_path: 
         assert store.find_tx(sha256(b"never submitted")) is None
 
 
+def test_a_height_no_key_can_hold_reads_as_absent(tmp_path: Path) -> None:
+    # Routes pass what a URL says; before the guard these raised ValueError (a 500).
+    with LevelDbStore.open(tmp_path / "db") as store:
+        chain.commit_block(store, 0)
+        for height in (-1, 2**64):
+            assert store.get_block(height) is None
+            assert store.get_certificate(height) is None
+            assert store.get_result(height, 0) is None
+            assert store.get_results(height) == ()
+        assert store.get_result(0, -1) is None
+
+
 def test_state_reads_see_committed_writes_and_deletions(tmp_path: Path) -> None:
     expected = chain.memory_state(5)
     with LevelDbStore.open(tmp_path / "db") as store:

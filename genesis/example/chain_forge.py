@@ -1,18 +1,18 @@
 """In-memory certified chains on the local network plan, for the audit tests and the replay
-benchmark (scripts/bench_audit.py).
+benchmark (scripts/bench_audit.py, which may not import tests/).
 
 Keys come from the example seeds (genesis/example/parties.py), blocks are executed by the
-auditor's own replay code, and certificates are signed by the validators' keys, so honest
-chains verify and forged ones (another block at a height, altered state writes, short or
-duplicated certificates) are exactly as a dishonest node would serve them. Pure builders:
+replay the auditor uses too (contracts/replay.py), and certificates are signed by the
+validators' keys, so honest chains verify and forged ones (another block at a height,
+altered state writes, short or duplicated certificates) are exactly as a dishonest node
+would serve them: ForgedBlock.answer is a node's GET /v1/blocks/{h} answer. Pure builders:
 no I/O, no clock; examples and tests only, never a real chain.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from client.audit.chain_audit import ServedBlock
-from client.audit.replay import ReplayState
+from contracts.replay import ChainReplay
 from contracts.state_tree import update_state_tree
 from contracts.validator_sets import next_validator_set
 from genesis.document import Genesis, build_genesis
@@ -69,13 +69,14 @@ class ForgedBlock:
     results: tuple[TxResult, ...]
     certificate: JsonObject
 
-    def served(self, node: str, certificate: JsonObject | None = None) -> ServedBlock:
-        return ServedBlock(
-            node=node,
-            block=self.block.to_json(),
-            certificate=self.certificate if certificate is None else certificate,
-            results=[r.to_json() for r in self.results],
-        )
+    def answer(self, certificate: JsonObject | None = None) -> JsonObject:
+        """What a node answers to GET /v1/blocks/{h} for it, with another certificate if
+        given."""
+        return {
+            "block": self.block.to_json(),
+            "certificate": self.certificate if certificate is None else certificate,
+            "results": [r.to_json() for r in self.results],
+        }
 
 
 class ChainForge:
@@ -84,7 +85,8 @@ class ChainForge:
     def __init__(self, validator_count: int = 3) -> None:
         self.genesis = make_genesis(validator_count)
         self.chain_id = self.genesis.chain_id
-        self.replay = ReplayState(self.genesis)
+        self.replay = ChainReplay(self.chain_id, self.genesis.state)
+        assert self.replay.genesis_state_root == self.genesis.header.state_root
         self.log = MerkleLog(MemoryLogStore())
         self.log.append(self.genesis.header.canonical_bytes())
         self.head = self.genesis.header
@@ -227,7 +229,3 @@ class ChainForge:
         return format_signed_note(
             text, [sign_note(text, member.name, party_key(member.name)) for member in chosen]
         )
-
-    def served(self, nodes: Sequence[str]) -> list[list[ServedBlock]]:
-        """Per height 1..head, what each node serves of this (honest) chain."""
-        return [[forged.served(node) for node in nodes] for forged in self.blocks]
