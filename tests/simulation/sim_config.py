@@ -1,23 +1,14 @@
 """Settings and results of a simulation run, and the fake block hashing and validation."""
 
-import hashlib
 from dataclasses import dataclass, field
 
-from consensus import TimeoutConfig
-from protocol.hashing import Hash32
+from tests.fakes.engine_config import named_chain_id, payload_hash, scaled_timeouts
 from tests.simulation.canaries import Canary
 from tests.simulation.safety import Violation
 from tests.simulation.scenario import Scenario
 
-SIM_TIMEOUTS = TimeoutConfig(
-    propose_base_ms=300,
-    prevote_base_ms=150,
-    precommit_base_ms=150,
-    delta_ms=100,
-    cap_ms=1500,
-    retransmit_ms=400,
-)
-CHAIN_ID = Hash32(hashlib.sha256(b"lantan simulated chain").digest())
+SIM_TIMEOUTS = scaled_timeouts(propose_ms=300, retransmit_ms=400)
+CHAIN_ID = named_chain_id(b"lantan simulated chain")
 CALM_DELAY_MAX_MS = 40
 
 
@@ -69,10 +60,6 @@ class SimResult:
     """Two honest replicas committed different blocks at one height (EQUIVOCATE3 only)."""
     fork_accounted: bool = True
     """Every honest replica of a forked run holds evidence naming the equivocating key."""
-
-
-def payload_hash(payload: bytes) -> Hash32:
-    return Hash32(hashlib.sha256(payload).digest())
 
 
 def payload_is_valid(payload: bytes) -> bool:

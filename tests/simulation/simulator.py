@@ -42,6 +42,7 @@ from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
 from protocol.validators import ValidatorSet
+from tests.fakes.engine_config import engine_config, payload_hash
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
 from tests.simulation.canaries import engine_for
@@ -57,7 +58,6 @@ from tests.simulation.sim_config import (
     SimOptions,
     SimResult,
     SimStats,
-    payload_hash,
     payload_is_valid,
 )
 from tests.simulation.sim_keys import SetSchedule, make_signers
@@ -130,13 +130,7 @@ class Simulation:
         return self.sets.validators_at(height)
 
     def engine_config(self, replica: Replica) -> EngineConfig:
-        return EngineConfig(
-            chain_id=CHAIN_ID,
-            signer=replica.signer,
-            verify=self.verify,
-            hash_payload=payload_hash,
-            timeouts=SIM_TIMEOUTS,
-        )
+        return engine_config(CHAIN_ID, replica.signer, self.verify, SIM_TIMEOUTS)
 
     # ----------------------------------------------------------------- the fault plan
 

@@ -1,6 +1,6 @@
 """A small hand-driven cluster for unit tests of the engine: keys, a set, signed inputs."""
 
-import hashlib
+from dataclasses import replace
 
 from consensus import (
     Action,
@@ -13,7 +13,6 @@ from consensus import (
     ReplicaState,
     SignedProposal,
     SignerState,
-    TimeoutConfig,
     initial_signer_state,
     start_replica,
     step,
@@ -23,25 +22,16 @@ from protocol.note import verifier_key_string
 from protocol.signing import PublicKey
 from protocol.validators import Validator, ValidatorSet
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
+from tests.fakes.engine_config import engine_config, named_chain_id, payload_hash, scaled_timeouts
 from tests.fakes.fake_signer import FakeKeyring, FakeSigner
 
 PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
 X, Y = b"block x", b"block y"
 """Two payloads; their hashes are block_hash(X) and block_hash(Y)."""
 INITIAL = initial_signer_state()
-CHAIN_ID = Hash32(hashlib.sha256(b"unit chain").digest())
-TIMEOUTS = TimeoutConfig(
-    propose_base_ms=1000,
-    prevote_base_ms=500,
-    precommit_base_ms=500,
-    delta_ms=100,
-    cap_ms=1500,
-    retransmit_ms=10_000,
-)
-
-
-def block_hash(payload: bytes) -> Hash32:
-    return Hash32(hashlib.sha256(payload).digest())
+CHAIN_ID = named_chain_id(b"unit chain")
+TIMEOUTS = scaled_timeouts(propose_ms=1000, retransmit_ms=10_000)
+block_hash = payload_hash
 
 
 class Harness:
@@ -65,14 +55,8 @@ class Harness:
         return self.signers[index].public_key
 
     def config(self, me: int, **changes: object) -> EngineConfig:
-        return EngineConfig(
-            chain_id=CHAIN_ID,
-            signer=self.signers[me],
-            verify=self.keyring.verify,
-            hash_payload=block_hash,
-            timeouts=TIMEOUTS,
-            **changes,  # type: ignore[arg-type]
-        )
+        config = engine_config(CHAIN_ID, self.signers[me], self.keyring.verify, TIMEOUTS)
+        return replace(config, **changes)  # type: ignore[arg-type]
 
     def proposer_index(self, height: int, round_number: int) -> int:
         proposer = self.validators.proposer(height, round_number).public_key
