@@ -41,8 +41,9 @@ from protocol.smt_proof import hash_node as smt_hash_node
 from protocol.smt_proof import path_bit
 from protocol.smt_proof import verify_inclusion as smt_verify_inclusion
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
-from protocol.validators import Validator, ValidatorSet
+from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from tests.fakes.validators import validator_set_of
 from tests.vectors.doc_splice import print_or_rewrite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,15 +91,7 @@ def keys_section(validators: ValidatorSet) -> Section:
 
 
 def validator_set() -> ValidatorSet:
-    members = [
-        Validator(
-            name=name,
-            public_key=example_key(name).public_key,
-            note_verifier_key=verifier_key_string(name, example_key(name).public_key),
-        )
-        for name in NAMES
-    ]
-    return ValidatorSet.create(members, quorum=2)
+    return validator_set_of([(name, example_key(name).public_key) for name in NAMES], quorum=2)
 
 
 def chain_id_section() -> tuple[Section, Hash32]:

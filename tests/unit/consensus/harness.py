@@ -18,12 +18,11 @@ from consensus import (
     step,
 )
 from protocol.hashing import Hash32
-from protocol.note import verifier_key_string
 from protocol.signing import PublicKey
-from protocol.validators import Validator, ValidatorSet
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.fakes.engine_config import engine_config, named_chain_id, payload_hash, scaled_timeouts
 from tests.fakes.fake_signer import FakeKeyring, FakeSigner
+from tests.fakes.validators import validator_set_of
 
 PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
 X, Y = b"block x", b"block y"
@@ -41,15 +40,8 @@ class Harness:
         self.keyring = FakeKeyring()
         signers = [self.keyring.new_signer(b"unit %d" % i) for i in range(n)]
         self.signers: list[FakeSigner] = sorted(signers, key=lambda s: s.public_key)
-        members = [
-            Validator(
-                name=f"v{i}",
-                public_key=s.public_key,
-                note_verifier_key=verifier_key_string(f"v{i}", s.public_key),
-            )
-            for i, s in enumerate(self.signers)
-        ]
-        self.validators = ValidatorSet.create(members, quorum)
+        members = [(f"v{i}", s.public_key) for i, s in enumerate(self.signers)]
+        self.validators = validator_set_of(members, quorum)
 
     def key(self, index: int) -> PublicKey:
         return self.signers[index].public_key
