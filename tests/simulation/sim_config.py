@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from tests.fakes.engine_config import named_chain_id, payload_hash, scaled_timeouts
+from tests.fakes.sim_network import NetworkCounters
 from tests.simulation.canaries import Canary
 from tests.simulation.safety import Violation
 from tests.simulation.scenario import Scenario
@@ -34,18 +35,19 @@ class SimOptions:
 @dataclass
 class SimStats:
     steps: int = 0
+    """Events stepped through a replica's engine."""
     crashes: int = 0
     restarts_without_signer_state: int = 0
+    """Restarts that lost the signer state file (the amnesia fault)."""
     partitions: int = 0
+    """Partitions the fault plan put in place (each heals later)."""
     multi_round_heights: int = 0
+    """Heights that needed more than round 0 somewhere."""
     evidence: int = 0
     lock_violations: int = 0
     """Lock-violation evidence found (ADR 0012): how amnesia forks are named."""
-    dropped: int = 0
-    partitioned: int = 0
-    duplicated: int = 0
-    reordered: int = 0
-    delivered: int = 0
+    network: NetworkCounters = field(default_factory=NetworkCounters)
+    """The simulated network's own counts at the end of the run."""
     end_ms: int = 0
 
 

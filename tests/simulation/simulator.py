@@ -8,7 +8,7 @@ after GST: every honest replica must commit max_height within liveness_bound_ms.
 import heapq
 import random
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from consensus import (
     Action,
@@ -442,12 +442,7 @@ class Simulation:
             self.checker.check_evidence(replica.name, offender)
 
     def _finish_stats(self) -> None:
-        counters = self.network.counters
-        self.stats.dropped = counters.dropped
-        self.stats.partitioned = counters.partitioned
-        self.stats.duplicated = counters.duplicated
-        self.stats.reordered = counters.reordered
-        self.stats.delivered = counters.delivered
+        self.stats.network = replace(self.network.counters)
         self.stats.end_ms = self.clock.now_ms
         rounds = self.checker.rounds_by_height.values()
         self.stats.multi_round_heights = sum(1 for r in rounds if r > 0)
