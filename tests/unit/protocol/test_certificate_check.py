@@ -20,6 +20,7 @@ from protocol.errors import SignatureError
 from protocol.hashing import Hash32, sha256
 from protocol.signing import PublicKey, SigningKey, VerifySignature, verify_signature
 from protocol.votes import CommitSignature
+from tests.fakes.headers import header_with
 from tests.fakes.validators import validator_set_of
 
 CHAIN_ID = Hash32(sha256(b"certificate check chain"))
@@ -148,19 +149,7 @@ def test_receipts_map_faults_to_their_codes(signers: tuple[int, ...], code: Rece
 
 
 def _header() -> BlockHeader:
-    zero = Hash32(bytes(32))
-    return BlockHeader(
-        protocol_version=1,
-        chain_id=CHAIN_ID,
-        height=5,
-        time_ms=1,
-        prev_hash=zero,
-        history_root=zero,
-        tx_root=zero,
-        results_root=zero,
-        state_root=zero,
-        validators_hash=VALIDATORS.hash(),
-        next_validators_hash=VALIDATORS.hash(),
-        evidence_root=zero,
-        proposer=PublicKey(KEYS[0].public_key),
+    proposer = PublicKey(KEYS[0].public_key)
+    return header_with(
+        chain_id=CHAIN_ID, height=5, time_ms=1, validators=VALIDATORS, proposer=proposer
     )
