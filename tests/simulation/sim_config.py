@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from tests.fakes.engine_config import named_chain_id, payload_hash, scaled_timeouts
 from tests.fakes.sim_network import NetworkCounters
+from tests.kit.engine_config import named_chain_id, payload_hash, scaled_timeouts
 from tests.simulation.canaries import Canary
 from tests.simulation.safety import Violation
 from tests.simulation.scenario import Scenario

@@ -6,7 +6,7 @@ from consensus import Ed25519Signer, Signer, VerifySignature, verify_ed25519
 from protocol.signing import PublicKey, SigningKey
 from protocol.validators import Validator, ValidatorSet
 from tests.fakes.fake_signer import FakeKeyring
-from tests.fakes.validators import named_validator
+from tests.kit.validators import named_validator
 from tests.simulation.scenario import Scenario
 
 

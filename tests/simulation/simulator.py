@@ -42,9 +42,9 @@ from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
 from protocol.validators import ValidatorSet
-from tests.fakes.engine_config import engine_config, payload_hash
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
+from tests.kit.engine_config import engine_config, payload_hash
 from tests.simulation.canaries import engine_for
 from tests.simulation.evidence_gossip import EvidencePools
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline

@@ -42,8 +42,8 @@ from protocol.smt_proof import verify_inclusion as smt_verify_inclusion
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
-from tests.fakes.headers import header_with
-from tests.fakes.validators import validator_set_of
+from tests.kit.headers import header_with
+from tests.kit.validators import validator_set_of
 from tests.vectors.doc_splice import print_or_rewrite
 
 ROOT = Path(__file__).resolve().parents[2]

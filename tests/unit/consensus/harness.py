@@ -20,9 +20,9 @@ from consensus import (
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
-from tests.fakes.engine_config import engine_config, named_chain_id, payload_hash, scaled_timeouts
 from tests.fakes.fake_signer import FakeKeyring, FakeSigner
-from tests.fakes.validators import validator_set_of
+from tests.kit.engine_config import engine_config, named_chain_id, payload_hash, scaled_timeouts
+from tests.kit.validators import validator_set_of
 
 PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
 X, Y = b"block x", b"block y"

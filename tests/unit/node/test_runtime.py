@@ -36,8 +36,8 @@ from protocol.hashing import Hash32, sha256
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
 from protocol.votes import CommitCertificate
-from tests.fakes.engine_config import scaled_timeouts
 from tests.fakes.evidence import duplicate_prevotes
+from tests.kit.engine_config import scaled_timeouts
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS_TIME_MS,

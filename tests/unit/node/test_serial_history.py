@@ -21,7 +21,7 @@ from node.web.serial_history import HistoryUnavailableError, SerialHistory
 from protocol.block import Block, BlockHeader, tx_root
 from protocol.hashing import Hash32, sha256
 from protocol.tx import SignedTx
-from tests.fakes.headers import header_with
+from tests.kit.headers import header_with
 from tests.vectors.contracts.network import TestChain, run_xiangshan_case
 
 

@@ -20,8 +20,8 @@ from protocol.errors import SignatureError
 from protocol.hashing import Hash32, sha256
 from protocol.signing import PublicKey, SigningKey, VerifySignature, verify_signature
 from protocol.votes import CommitSignature
-from tests.fakes.headers import header_with
-from tests.fakes.validators import validator_set_of
+from tests.kit.headers import header_with
+from tests.kit.validators import validator_set_of
 
 CHAIN_ID = Hash32(sha256(b"certificate check chain"))
 BLOCK = Hash32(sha256(b"the block"))
