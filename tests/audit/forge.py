@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from client.receipt.history import RawCertificate
 from contracts.context import BlockContext
 from contracts.execution import apply_block
 from contracts.state_tree import update_state_tree
@@ -20,12 +21,12 @@ from genesis.network import GENESIS_FILE
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
+from protocol.certificate_check import precommit_sign_bytes
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION
-from protocol.votes import Vote, VoteType
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,14 +99,10 @@ def certificate_json(
     chain_id: Hash32, header: BlockHeader, signers: Sequence[SigningKey]
 ) -> JsonObject:
     """A commit certificate as stored: one entry per signer given, in that order."""
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=chain_id,
-        height=header.height,
-        round=0,
-        block_hash=header.block_hash(),
+    unsigned = RawCertificate(
+        height=header.height, round=0, block_hash=header.block_hash(), signatures=()
     )
-    message = vote.sign_bytes()
+    message = precommit_sign_bytes(unsigned, chain_id)
     return {
         "height": header.height,
         "round": 0,

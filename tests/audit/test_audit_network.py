@@ -9,9 +9,10 @@ victim's data, taken once, while the two honest validators keep committing.
 
 import dataclasses
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,12 +113,18 @@ def stage(net: LocalNet, victim: Victim, forge: Callable[[Ledger], Forged]) -> F
     return forged
 
 
-def test_a_forked_block_is_named_with_both_certificates(net3: LocalNet, victim: Victim) -> None:
-    forged = stage(
-        net3, victim, lambda ledger: forge_next_block(ledger, victim.keys, victim.keys[:2])
-    )
-    code, report = run_audit(net3)
+def audit_a_forged_head(
+    net: LocalNet, victim: Victim, signers: Sequence[SigningKey]
+) -> tuple[Forged, dict[str, Any]]:
+    """Stage a forged next block certified by signers; the audit must fail on it."""
+    forged = stage(net, victim, lambda ledger: forge_next_block(ledger, victim.keys, signers))
+    code, report = run_audit(net)
     assert code != 0
+    return forged, report
+
+
+def test_a_forked_block_is_named_with_both_certificates(net3: LocalNet, victim: Victim) -> None:
+    forged, report = audit_a_forged_head(net3, victim, victim.keys[:2])
     assert ("FORK", forged.height) in findings(report), report["findings"]
     (fork,) = [f for f in report["findings"] if f["code"] == "FORK"]
     blocks = fork["evidence"]["blocks"]
@@ -129,21 +136,22 @@ def test_a_forked_block_is_named_with_both_certificates(net3: LocalNet, victim: 
     assert text.count('"certificate":') == 2 and "FAILED: 1 finding(s)" in text
 
 
-def test_a_certificate_below_quorum_is_named(net3: LocalNet, victim: Victim) -> None:
-    forged = stage(
-        net3, victim, lambda ledger: forge_next_block(ledger, victim.keys, victim.keys[:1])
-    )
-    code, report = run_audit(net3)
-    assert code != 0
-    assert ("CERTIFICATE_BELOW_QUORUM", forged.height) in findings(report), report["findings"]
-
-
-def test_a_duplicated_signer_is_named(net3: LocalNet, victim: Victim) -> None:
-    twice = [victim.keys[0], victim.keys[0]]
-    forged = stage(net3, victim, lambda ledger: forge_next_block(ledger, victim.keys, twice))
-    code, report = run_audit(net3)
-    assert code != 0
-    assert ("CERTIFICATE_DUPLICATE_SIGNER", forged.height) in findings(report), report["findings"]
+@pytest.mark.parametrize(
+    ("signers_of", "finding"),
+    [
+        (lambda keys: keys[:1], "CERTIFICATE_BELOW_QUORUM"),
+        (lambda keys: [keys[0], keys[0]], "CERTIFICATE_DUPLICATE_SIGNER"),
+    ],
+    ids=["below-quorum", "duplicated-signer"],
+)
+def test_a_bad_certificate_is_named(
+    net3: LocalNet,
+    victim: Victim,
+    signers_of: Callable[[list[SigningKey]], list[SigningKey]],
+    finding: str,
+) -> None:
+    forged, report = audit_a_forged_head(net3, victim, signers_of(victim.keys))
+    assert (finding, forged.height) in findings(report), report["findings"]
 
 
 def test_a_state_root_that_replay_does_not_reproduce_is_named(

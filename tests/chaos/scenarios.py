@@ -11,7 +11,7 @@ import os
 import random
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,22 +83,9 @@ class Record:
         return self.lost == 0 and self.divergent == 0 and self.audit_exit == 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "faults": self.faults,
-            "acknowledged": self.acknowledged,
-            "lost": self.lost,
-            "divergent": self.divergent,
-            "recover_s": round(self.recover_s, 1),
-            "audit_exit": self.audit_exit,
-            "audit_findings": self.audit_findings,
-            "rss_kib_before": self.rss_kib_before,
-            "rss_kib_after": self.rss_kib_after,
-            "leveldb_bytes_before": self.leveldb_bytes_before,
-            "leveldb_bytes_after": self.leveldb_bytes_after,
-            "notes": self.notes,
-            "wall_s": round(self.wall_s, 1),
-        }
+        """Every field, in field order, with the seconds rounded to tenths."""
+        rounded = {"recover_s": round(self.recover_s, 1), "wall_s": round(self.wall_s, 1)}
+        return asdict(self) | rounded
 
 
 class Scenario:

@@ -27,9 +27,13 @@ class NetworkCounters:
     sent: int = 0
     delivered: int = 0
     dropped: int = 0
+    """Lost to the loss rate or to a targeted drop filter."""
     partitioned: int = 0
+    """Cut by a blocked link, when sent or when due."""
     duplicated: int = 0
+    """Extra copies put in flight."""
     reordered: int = 0
+    """Delivered after a later message of the same link."""
 
 
 @dataclass(order=True, slots=True)

@@ -1,11 +1,16 @@
 """Fixtures of the integration tier: one real network per module, always torn down.
 
+A module that sets `SHARED_NET = "<name>"` shares a session network of that name with the
+other modules that name it, instead of starting its own: they take turns on it, leave every
+node running and measure what they changed (metric deltas, heights after their start).
+
 Networks live in their own temporary directories, not under pytest's basetemp: pytest
 deletes old basetemp folders when other sessions start, which would pull the LevelDB out
 from under running nodes. LANTAN_KEEP_NETS=1 keeps the directories for a post-mortem; on a
 failure, the tail of every node's log is attached to the report either way.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -14,27 +19,76 @@ from pathlib import Path
 
 import pytest
 
+from protocol.hashing import sha256
+from protocol.signing import SigningKey
 from tests.integration import failure_logs
 from tests.integration.network import NETS_STASH, LocalNet, local_net
-from tests.integration.txs import NetKeys, TxBuilder
+from tests.integration.txs import (
+    NetKeys,
+    TxBuilder,
+    submit_to,
+    wait_committed,
+    wire,
+    xiangshan_case_on_net,
+)
 
 
-@pytest.fixture(scope="module")
-def net_directory(request: pytest.FixtureRequest) -> Iterator[Path]:
-    module = request.module.__name__.rsplit(".", 1)[-1]
-    directory = Path(tempfile.mkdtemp(prefix=f"lantan-{module}-"))
+@contextlib.contextmanager
+def _net_directory(label: str) -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp(prefix=f"lantan-{label}-"))
     yield directory
     if os.environ.get("LANTAN_KEEP_NETS") != "1":
         shutil.rmtree(directory, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _logged_on_failure(config: pytest.Config, running: LocalNet) -> Iterator[None]:
+    """While a module uses the net, a failure report carries the tails of its node logs."""
+    config.stash.setdefault(NETS_STASH, []).append(running)
+    try:
+        yield
+    finally:
+        config.stash[NETS_STASH].remove(running)
+
+
+class SharedNets:
+    """Session networks by name, each started when a module first asks for it."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self._stack = stack
+        self._nets: dict[str, LocalNet] = {}
+
+    def get(self, name: str) -> LocalNet:
+        if name not in self._nets:
+            directory = self._stack.enter_context(_net_directory(f"shared-{name}"))
+            self._nets[name] = self._stack.enter_context(local_net(directory))
+        return self._nets[name]
+
+
+@pytest.fixture(scope="session")
+def shared_nets() -> Iterator[SharedNets]:
+    with contextlib.ExitStack() as stack:
+        yield SharedNets(stack)
+
+
 @pytest.fixture(scope="module")
-def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    """A running 3-validator network (`lantan net up`) shared by the tests of one module."""
-    with local_net(net_directory) as running:
-        request.config.stash.setdefault(NETS_STASH, []).append(running)
+def net_directory(request: pytest.FixtureRequest) -> Iterator[Path]:
+    with _net_directory(request.module.__name__.rsplit(".", 1)[-1]) as directory:
+        yield directory
+
+
+@pytest.fixture(scope="module")
+def net(request: pytest.FixtureRequest) -> Iterator[LocalNet]:
+    """A running 3-validator network (`lantan net up`) for the tests of one module, or the
+    session network the module names in SHARED_NET."""
+    shared: str | None = getattr(request.module, "SHARED_NET", None)
+    with contextlib.ExitStack() as stack:
+        if shared is None:
+            running = stack.enter_context(local_net(request.getfixturevalue("net_directory")))
+        else:
+            running = request.getfixturevalue("shared_nets").get(shared)
+        stack.enter_context(_logged_on_failure(request.config, running))
         yield running
-        request.config.stash[NETS_STASH].remove(running)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +99,25 @@ def keys(net: LocalNet) -> NetKeys:
 @pytest.fixture(scope="module")
 def builder(net: LocalNet, keys: NetKeys) -> TxBuilder:
     return TxBuilder(net, keys)
+
+
+@pytest.fixture(scope="session")
+def xiangshan_case(shared_nets: SharedNets) -> int:
+    """The Xiangshan case, committed and accepted on every validator of the shared "case"
+    network before anything else runs on it; returns the number of its txs."""
+    net = shared_nets.get("case")
+    builder = TxBuilder(net, NetKeys(net.directory))
+    township = SigningKey(sha256(b"integration: huangbiao township holder"))
+    count = 0
+    for step in xiangshan_case_on_net(township, builder.eco):
+        signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
+        answers = submit_to(net, net.validators, wire(signed))
+        assert all(a.status_code == 202 for a in answers.values()), step.label
+        for name in net.validators:
+            status = wait_committed(net, name, signed.tx_id)
+            assert status["result"]["status"] == "accepted", (step.label, status)
+        count += 1
+    return count
 
 
 pytest_runtest_makereport = failure_logs.pytest_runtest_makereport

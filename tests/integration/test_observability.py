@@ -13,16 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from protocol.hashing import sha256
-from protocol.signing import SigningKey
 from tests.integration.network import LocalNet
 from tests.integration.txs import (
-    TxBuilder,
     committed_locations,
-    submit_to,
-    wait_committed,
-    wire,
-    xiangshan_case_on_net,
 )
 from tests.monitoring_files import (
     FROM_PROMETHEUS,
@@ -33,6 +26,9 @@ from tests.monitoring_files import (
 )
 
 pytestmark = pytest.mark.slow
+SHARED_NET = "case"
+"""With test_operator_guide.py: the Xiangshan case committed once (conftest.py), then
+only read; no other module commits a tx on it, so the chain holds the case alone."""
 PROMTOOL = shutil.which("promtool")
 CASE_TXS = 8
 LABEL = re.compile(r'(\w+)="([^"]*)"')
@@ -45,27 +41,10 @@ def samples(metrics: dict[str, float], name: str) -> Iterator[tuple[dict[str, st
             yield dict(LABEL.findall(key[len(name) :])), value
 
 
-@pytest.fixture(scope="module")
-def case_committed(net: LocalNet, builder: TxBuilder) -> int:
-    """Run the case on all three validators; return the number of its txs."""
-    names = net.validators
-    township = SigningKey(sha256(b"observability: huangbiao township holder"))
-    count = 0
-    for step in xiangshan_case_on_net(township, builder.eco):
-        signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
-        answers = submit_to(net, names, wire(signed))
-        assert all(a.status_code == 202 for a in answers.values()), step.label
-        for name in names:
-            status = wait_committed(net, name, signed.tx_id)
-            assert status["result"]["status"] == "accepted", (step.label, status)
-        count += 1
-    return count
-
-
 def test_commit_latency_has_one_observation_per_committed_tx(
-    net: LocalNet, case_committed: int
+    net: LocalNet, xiangshan_case: int
 ) -> None:
-    assert case_committed == CASE_TXS
+    assert xiangshan_case == CASE_TXS
     for name in net.validators:
         height = net.height(name)
         committed = len(committed_locations(net, name, 1, height))
@@ -83,7 +62,7 @@ def test_commit_latency_has_one_observation_per_committed_tx(
         assert len(info) == 1 and f'node="{name}"' in info[0], info
 
 
-def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed: int) -> None:
+def test_signing_health_of_a_two_of_three_network(net: LocalNet, xiangshan_case: int) -> None:
     own: dict[str, tuple[float, float]] = {}
     certified: dict[str, float] = {}
     settled: dict[str, float] = {}
@@ -121,7 +100,7 @@ def test_signing_health_of_a_two_of_three_network(net: LocalNet, case_committed:
 @pytest.mark.skipif(
     PROMTOOL is None, reason="promtool not installed (scripts/system-deps installs prometheus)"
 )
-def test_promtool_finds_every_nodes_metrics_clean(net: LocalNet, case_committed: int) -> None:
+def test_promtool_finds_every_nodes_metrics_clean(net: LocalNet, xiangshan_case: int) -> None:
     assert PROMTOOL is not None
     for name in net.validators:
         text = net.get(name, "/metrics").text
@@ -137,7 +116,7 @@ def test_promtool_finds_every_nodes_metrics_clean(net: LocalNet, case_committed:
 
 
 def test_every_dashboard_and_alert_expression_reads_an_exported_metric(
-    net: LocalNet, case_committed: int
+    net: LocalNet, xiangshan_case: int
 ) -> None:
     text = net.get(net.validators[0], "/metrics").text
     families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}

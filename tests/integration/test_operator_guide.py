@@ -20,19 +20,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from genesis.network import GENESIS_FILE
-from protocol.hashing import sha256
-from protocol.signing import SigningKey
 from tests.integration.lantan_cli import LANTAN, lantan
 from tests.integration.network import LocalNet, free_base_port
-from tests.integration.txs import (
-    TxBuilder,
-    submit_to,
-    wait_committed,
-    wire,
-    xiangshan_case_on_net,
-)
 
 pytestmark = pytest.mark.slow
+SHARED_NET = "case"
+"""With test_observability.py: the net with the Xiangshan case committed (conftest.py)."""
 ROOT = Path(__file__).resolve().parents[2]
 PAGES_MAX = 120
 
@@ -84,15 +77,7 @@ def test_the_readme_using_it_block_runs_as_written() -> None:
 
 
 @pytest.fixture(scope="module")
-def case_net(net: LocalNet, builder: TxBuilder) -> LocalNet:
-    names = net.validators
-    township = SigningKey(sha256(b"operator guide: huangbiao township holder"))
-    for step in xiangshan_case_on_net(township, builder.eco):
-        signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
-        submit_to(net, names, wire(signed))
-        for name in names:
-            status = wait_committed(net, name, signed.tx_id)
-        assert status["result"]["status"] == "accepted", (step.label, status)
+def case_net(net: LocalNet, xiangshan_case: int) -> LocalNet:
     return net
 
 

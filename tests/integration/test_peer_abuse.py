@@ -19,6 +19,9 @@ from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
 from tests.integration.network import LocalNet
 from tests.integration.txs import NetKeys, TxBuilder, submit_to, wait_committed, wire
 
+SHARED_NET = "peer"
+"""Shared with test_public_and_peer_api.py: both send hostile peer bytes and count metric deltas,
+never totals."""
 RSS_LIMIT_KB = 300 * 1024
 PEER_BODY_BYTES = 60 * 1024 * 1024
 

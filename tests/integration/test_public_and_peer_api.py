@@ -35,6 +35,9 @@ from tests.integration.txs import (
 from tests.unit.protocol import independent_note_verifier as independent
 
 pytestmark = pytest.mark.slow
+SHARED_NET = "peer"
+"""Shared with test_peer_abuse.py: both send hostile peer bytes and count metric deltas,
+never totals."""
 DROP_METRIC = "lantan_peer_messages_dropped_total"
 CODE = re.compile(r"[A-Za-z][A-Za-z_]*")
 WRONG_NONCE = AdmissionReason.WRONG_NONCE.value

@@ -259,21 +259,23 @@ class ReferenceLedger:
         self._retire(op, body["account_id"], body["batch_id"], body["case_id"])
         self.cases[body["case_id"]][2] += body["quantity_kg"]
 
-    def _credits_freeze(self, op: Op) -> None:
+    def _freezer_and_units(self, op: Op) -> tuple[str, list[Unit]]:
+        """Freeze and unfreeze: the court or issuer acting, once the account and the batch
+        are known, and the batch's units."""
         institution = self._role(op, ROLE_COURT, ROLE_ISSUER)
+        self._account(op.body["account_id"])
+        self._batch(op.body["batch_id"])
+        return institution, self.units[op.body["batch_id"]]
+
+    def _credits_freeze(self, op: Op) -> None:
         body = op.body
-        self._account(body["account_id"])
-        self._batch(body["batch_id"])
-        units = self.units[body["batch_id"]]
+        institution, units = self._freezer_and_units(op)
         for i in self._take_active(op, body["account_id"], body["batch_id"], "units_retired"):
             units[i] = replace(units[i], status="frozen", frozen_by=institution)
 
     def _credits_unfreeze(self, op: Op) -> None:
-        institution = self._role(op, ROLE_COURT, ROLE_ISSUER)
         body = op.body
-        self._account(body["account_id"])
-        self._batch(body["batch_id"])
-        units = self.units[body["batch_id"]]
+        institution, units = self._freezer_and_units(op)
         picked = [
             i
             for i, u in enumerate(units)

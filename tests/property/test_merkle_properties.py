@@ -4,6 +4,8 @@ One MerkleLog of 256 distinct leaves serves every size. protocol/merkle.py is ch
 against the naive recursive RFC 6962 reference in merkle_reference.py.
 """
 
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -110,42 +112,36 @@ def test_consistency_proof_equals_the_reference(case: tuple[int, int]) -> None:
     assert list(LOG.consistency_proof(size1, size2)) == reference_proof(size1, ENTRIES[:size2])
 
 
+Flip = tuple[int, int]
+FLIPS = st.tuples(st.integers(min_value=0), st.integers(min_value=0))
+"""(which hash, which bit): reduced modulo the number of hashes and of bits."""
+
+
+def flip_one(hashes: Sequence[bytes], flip: Flip) -> list[bytes]:
+    """hashes with one bit flipped in the one hash that flip picks."""
+    which, bit = flip
+    target = which % len(hashes)
+    return [flip_bit(h, bit) if i == target else h for i, h in enumerate(hashes)]
+
+
 @settings(max_examples=300, deadline=None)
-@given(index_and_size(), st.integers(min_value=0), st.integers(min_value=0))
-def test_inclusion_rejects_a_flipped_bit_anywhere(
-    case: tuple[int, int], which: int, bit: int
-) -> None:
+@given(index_and_size(), FLIPS)
+def test_inclusion_rejects_a_flipped_bit_anywhere(case: tuple[int, int], flip: Flip) -> None:
     index, size = case
-    proof: list[bytes] = list(LOG.inclusion_proof(index, size))
-    leaf: bytes = LEAF_HASHES[index]
-    root: bytes = ROOTS[size]
-    # Positions 0..len-1 are proof hashes, then the leaf, then the root.
-    target = which % (len(proof) + 2)
-    if target < len(proof):
-        proof[target] = flip_bit(proof[target], bit)
-    elif target == len(proof):
-        leaf = flip_bit(leaf, bit)
-    else:
-        root = flip_bit(root, bit)
+    hashes = [*LOG.inclusion_proof(index, size), LEAF_HASHES[index], ROOTS[size]]
+    *proof, leaf, root = flip_one(hashes, flip)  # one of them altered
     with pytest.raises(RootMismatchError):
         verify_inclusion(index, size, leaf, proof, root)
 
 
 @settings(max_examples=300, deadline=None)
-@given(size_pair(), st.integers(min_value=0), st.integers(min_value=0))
-def test_consistency_rejects_a_flipped_bit_anywhere(
-    case: tuple[int, int], which: int, bit: int
-) -> None:
+@given(size_pair(), FLIPS)
+def test_consistency_rejects_a_flipped_bit_anywhere(case: tuple[int, int], flip: Flip) -> None:
     size1, size2 = case
-    proof: list[bytes] = list(LOG.consistency_proof(size1, size2))
-    roots: list[bytes] = [ROOTS[size1], ROOTS[size2]]
-    target = which % (len(proof) + 2)
-    if target < len(proof):
-        proof[target] = flip_bit(proof[target], bit)
-    else:
-        roots[target - len(proof)] = flip_bit(roots[target - len(proof)], bit)
+    hashes = [*LOG.consistency_proof(size1, size2), ROOTS[size1], ROOTS[size2]]
+    *proof, root1, root2 = flip_one(hashes, flip)
     with pytest.raises(RootMismatchError):
-        verify_consistency(size1, size2, roots[0], roots[1], proof)
+        verify_consistency(size1, size2, root1, root2, proof)
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,7 +16,12 @@ _SUMMED = (
     "multi_round_heights",
     "evidence",
 )
-"""The SimStats counters summed over seeds and printed, in print order."""
+"""The SimStats counters (or its network's) summed over seeds and printed, in print order."""
+
+
+def _holder(stats: SimStats, name: str) -> object:
+    """Where a counter lives: the network's counts, or SimStats itself."""
+    return stats.network if hasattr(stats.network, name) else stats
 
 
 @dataclass
@@ -31,10 +36,12 @@ class FaultReport:
     def add(self, result: SimResult) -> None:
         self.seeds += 1
         for name in _SUMMED:
-            setattr(self.totals, name, getattr(self.totals, name) + getattr(result.stats, name))
+            total = _holder(self.totals, name)
+            added = getattr(_holder(result.stats, name), name)
+            setattr(total, name, getattr(total, name) + added)
 
     def lines(self) -> list[str]:
-        summed = [f"{name}={getattr(self.totals, name)}" for name in _SUMMED]
+        summed = [f"{name}={getattr(_holder(self.totals, name), name)}" for name in _SUMMED]
         counts = [f"seeds={self.seeds}", summed[0], f"wall_ms={self.wall_ms}", *summed[1:]]
         rate = self.totals.steps * 1000 // max(self.wall_ms, 1)
         out = [" ".join(counts), f"simulator speed: {rate} steps/s"]

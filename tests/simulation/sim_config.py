@@ -1,23 +1,15 @@
 """Settings and results of a simulation run, and the fake block hashing and validation."""
 
-import hashlib
 from dataclasses import dataclass, field
 
-from consensus import TimeoutConfig
-from protocol.hashing import Hash32
+from tests.fakes.sim_network import NetworkCounters
+from tests.kit.engine_config import named_chain_id, payload_hash, scaled_timeouts
 from tests.simulation.canaries import Canary
 from tests.simulation.safety import Violation
 from tests.simulation.scenario import Scenario
 
-SIM_TIMEOUTS = TimeoutConfig(
-    propose_base_ms=300,
-    prevote_base_ms=150,
-    precommit_base_ms=150,
-    delta_ms=100,
-    cap_ms=1500,
-    retransmit_ms=400,
-)
-CHAIN_ID = Hash32(hashlib.sha256(b"lantan simulated chain").digest())
+SIM_TIMEOUTS = scaled_timeouts(propose_ms=300, retransmit_ms=400)
+CHAIN_ID = named_chain_id(b"lantan simulated chain")
 CALM_DELAY_MAX_MS = 40
 
 
@@ -43,18 +35,19 @@ class SimOptions:
 @dataclass
 class SimStats:
     steps: int = 0
+    """Events stepped through a replica's engine."""
     crashes: int = 0
     restarts_without_signer_state: int = 0
+    """Restarts that lost the signer state file (the amnesia fault)."""
     partitions: int = 0
+    """Partitions the fault plan put in place (each heals later)."""
     multi_round_heights: int = 0
+    """Heights that needed more than round 0 somewhere."""
     evidence: int = 0
     lock_violations: int = 0
     """Lock-violation evidence found (ADR 0012): how amnesia forks are named."""
-    dropped: int = 0
-    partitioned: int = 0
-    duplicated: int = 0
-    reordered: int = 0
-    delivered: int = 0
+    network: NetworkCounters = field(default_factory=NetworkCounters)
+    """The simulated network's own counts at the end of the run."""
     end_ms: int = 0
 
 
@@ -69,10 +62,6 @@ class SimResult:
     """Two honest replicas committed different blocks at one height (EQUIVOCATE3 only)."""
     fork_accounted: bool = True
     """Every honest replica of a forked run holds evidence naming the equivocating key."""
-
-
-def payload_hash(payload: bytes) -> Hash32:
-    return Hash32(hashlib.sha256(payload).digest())
 
 
 def payload_is_valid(payload: bytes) -> bool:

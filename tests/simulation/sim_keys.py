@@ -3,10 +3,10 @@
 import hashlib
 
 from consensus import Ed25519Signer, Signer, VerifySignature, verify_ed25519
-from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from protocol.validators import Validator, ValidatorSet
 from tests.fakes.fake_signer import FakeKeyring
+from tests.kit.validators import named_validator
 from tests.simulation.scenario import Scenario
 
 
@@ -43,7 +43,4 @@ class SetSchedule:
         return cached
 
     def _validator(self, index: int) -> Validator:
-        name, key = f"v{index}", self._public_keys[index]
-        return Validator(
-            name=name, public_key=key, note_verifier_key=verifier_key_string(name, key)
-        )
+        return named_validator(f"v{index}", self._public_keys[index])

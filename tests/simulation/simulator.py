@@ -8,7 +8,7 @@ after GST: every honest replica must commit max_height within liveness_bound_ms.
 import heapq
 import random
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from consensus import (
     Action,
@@ -44,6 +44,7 @@ from protocol.lock_violation import LockViolationEvidence
 from protocol.validators import ValidatorSet
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
+from tests.kit.engine_config import engine_config, payload_hash
 from tests.simulation.canaries import engine_for
 from tests.simulation.evidence_gossip import EvidencePools
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
@@ -57,7 +58,6 @@ from tests.simulation.sim_config import (
     SimOptions,
     SimResult,
     SimStats,
-    payload_hash,
     payload_is_valid,
 )
 from tests.simulation.sim_keys import SetSchedule, make_signers
@@ -130,13 +130,7 @@ class Simulation:
         return self.sets.validators_at(height)
 
     def engine_config(self, replica: Replica) -> EngineConfig:
-        return EngineConfig(
-            chain_id=CHAIN_ID,
-            signer=replica.signer,
-            verify=self.verify,
-            hash_payload=payload_hash,
-            timeouts=SIM_TIMEOUTS,
-        )
+        return engine_config(CHAIN_ID, replica.signer, self.verify, SIM_TIMEOUTS)
 
     # ----------------------------------------------------------------- the fault plan
 
@@ -448,12 +442,7 @@ class Simulation:
             self.checker.check_evidence(replica.name, offender)
 
     def _finish_stats(self) -> None:
-        counters = self.network.counters
-        self.stats.dropped = counters.dropped
-        self.stats.partitioned = counters.partitioned
-        self.stats.duplicated = counters.duplicated
-        self.stats.reordered = counters.reordered
-        self.stats.delivered = counters.delivered
+        self.stats.network = replace(self.network.counters)
         self.stats.end_ms = self.clock.now_ms
         rounds = self.checker.rounds_by_height.values()
         self.stats.multi_round_heights = sum(1 for r in rounds if r > 0)

@@ -25,7 +25,7 @@ def test_n3_crash_faults(request, replay_seed):
         assert sum(r.stats.crashes for r in results) > 0
         assert sum(r.stats.restarts_without_signer_state for r in results) > 0
         assert sum(r.stats.multi_round_heights for r in results) > 0
-        assert sum(r.stats.dropped + r.stats.partitioned for r in results) > 0
+        assert sum(r.stats.network.dropped + r.stats.network.partitioned for r in results) > 0
 
 
 def test_n4_one_byzantine_twins(request, replay_seed):

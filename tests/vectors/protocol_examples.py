@@ -9,7 +9,7 @@ deterministic (RFC 8032 §5.1.6).
 import base64
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from protocol.block import BlockHeader, evidence_root, results_root, tx_root
@@ -19,13 +19,12 @@ from protocol.hashing import (
     TAG_HEADER,
     TAG_TX,
     TAG_VOTE,
-    ZERO_HASH,
     Hash32,
     sha256,
     tagged_hash,
 )
 from protocol.log import MemoryLogStore, MerkleLog
-from protocol.merkle import EMPTY_ROOT, hash_children, hash_leaf, verify_inclusion
+from protocol.merkle import hash_children, hash_leaf, verify_inclusion
 from protocol.note import (
     checkpoint_at_height,
     format_signed_note,
@@ -34,15 +33,17 @@ from protocol.note import (
     verifier_key_string,
 )
 from protocol.results import TxResult, TxStatus
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.smt import MemorySmtStore, SparseMerkleTree
 from protocol.smt_proof import hash_leaf as smt_hash_leaf
 from protocol.smt_proof import hash_node as smt_hash_node
 from protocol.smt_proof import path_bit
 from protocol.smt_proof import verify_inclusion as smt_verify_inclusion
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
-from protocol.validators import Validator, ValidatorSet
+from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from tests.kit.headers import header_with
+from tests.kit.validators import validator_set_of
 from tests.vectors.doc_splice import print_or_rewrite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,15 +91,7 @@ def keys_section(validators: ValidatorSet) -> Section:
 
 
 def validator_set() -> ValidatorSet:
-    members = [
-        Validator(
-            name=name,
-            public_key=example_key(name).public_key,
-            note_verifier_key=verifier_key_string(name, example_key(name).public_key),
-        )
-        for name in NAMES
-    ]
-    return ValidatorSet.create(members, quorum=2)
+    return validator_set_of([(name, example_key(name).public_key) for name in NAMES], quorum=2)
 
 
 def chain_id_section() -> tuple[Section, Hash32]:
@@ -190,36 +183,19 @@ def header_section(
     result: TxResult,
     state_root: Hash32,
 ) -> tuple[Section, BlockHeader, BlockHeader]:
-    genesis = BlockHeader(
-        protocol_version=PROTOCOL_VERSION,
-        chain_id=chain_id,
-        height=0,
-        time_ms=TIME_MS,
-        prev_hash=ZERO_HASH,
-        history_root=EMPTY_ROOT,
-        tx_root=EMPTY_ROOT,
-        results_root=EMPTY_ROOT,
-        state_root=state_root,
-        validators_hash=validators.hash(),
-        next_validators_hash=validators.hash(),
-        evidence_root=EMPTY_ROOT,
-        proposer=PublicKey(ZERO_HASH),
+    genesis = header_with(
+        chain_id=chain_id, height=0, time_ms=TIME_MS, validators=validators, state_root=state_root
     )
-    proposer = validators.proposer(1, 0).public_key
-    first = BlockHeader(
-        protocol_version=PROTOCOL_VERSION,
-        chain_id=chain_id,
+    first = replace(
+        genesis,
         height=1,
         time_ms=TIME_MS + 1000,
         prev_hash=genesis.block_hash(),
         history_root=hash_leaf(genesis.canonical_bytes()),
         tx_root=root_of(txs),
         results_root=results_root([result]),
-        state_root=state_root,
-        validators_hash=validators.hash(),
-        next_validators_hash=validators.hash(),
         evidence_root=evidence_root([]),
-        proposer=proposer,
+        proposer=validators.proposer(1, 0).public_key,
     )
     section = Section(
         "13.4 Headers",

@@ -188,19 +188,22 @@ def test_a_state_root_that_replay_does_not_reproduce() -> None:
     assert audit.replay_stopped_at == 3
 
 
+def recertified(forge: ChainForge, built: ForgedBlock, **header_changes: object) -> ForgedBlock:
+    """built with header_changes in its header, certified by a quorum (two of three)."""
+    header = dataclasses.replace(built.block.header, **header_changes)  # type: ignore[arg-type]
+    block = dataclasses.replace(built.block, header=header)
+    return dataclasses.replace(
+        built, block=block, certificate=forge.certify(block, forge.validator_keys[:2])
+    )
+
+
 def test_a_block_with_an_altered_history_root_is_named() -> None:
     forge = ChainForge()
     forge.grow(2)
     honest_next = forge.build()
     header = honest_next.block.header
-    forged_header = dataclasses.replace(header, history_root=header.tx_root)
-    forged_block = dataclasses.replace(honest_next.block, header=forged_header)
-    forged = dataclasses.replace(
-        honest_next,
-        block=forged_block,
-        results=(),
-        certificate=forge.certify(forged_block, forge.validator_keys[:2]),
-    )
+    altered = recertified(forge, honest_next, history_root=header.tx_root)
+    forged = dataclasses.replace(altered, results=())
     per_height = [*serve_chain(forge, NODES), [serve(forged, node) for node in NODES]]
     assert codes(run(forge, per_height, replay=False)) == {(FindingCode.HISTORY_ROOT_MISMATCH, 3)}
 
@@ -211,17 +214,12 @@ def test_one_block_with_several_problems_gets_a_finding_for_each() -> None:
     forge.grow(2)
     honest_next = forge.build([forge.attest("x")])
     header = honest_next.block.header
-    forged_header = dataclasses.replace(
-        header,
+    forged = recertified(
+        forge,
+        honest_next,
         history_root=header.tx_root,
         time_ms=forge.head.time_ms,
         state_root=header.tx_root,
-    )
-    forged_block = dataclasses.replace(honest_next.block, header=forged_header)
-    forged = dataclasses.replace(
-        honest_next,
-        block=forged_block,
-        certificate=forge.certify(forged_block, forge.validator_keys[:2]),
     )
     per_height = [*serve_chain(forge, NODES), [serve(forged, node) for node in NODES]]
     assert codes(run(forge, per_height, replay=True)) == {
@@ -234,14 +232,7 @@ def test_one_block_with_several_problems_gets_a_finding_for_each() -> None:
 def test_a_block_claiming_another_height_is_named_not_a_crash_of_the_replay() -> None:
     forge = ChainForge()
     forge.grow(2)
-    honest_next = forge.build()
-    forged_header = dataclasses.replace(honest_next.block.header, height=7)
-    forged_block = dataclasses.replace(honest_next.block, header=forged_header)
-    forged = dataclasses.replace(
-        honest_next,
-        block=forged_block,
-        certificate=forge.certify(forged_block, forge.validator_keys[:2]),
-    )
+    forged = recertified(forge, forge.build(), height=7)
     per_height = [*serve_chain(forge, NODES), [serve(forged, node) for node in NODES]]
     audit = run(forge, per_height, replay=True)
     assert {(FindingCode.HEADER_FIELD_MISMATCH, 3), (FindingCode.BLOCK_NOT_EXECUTABLE, 3)} <= (

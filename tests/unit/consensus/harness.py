@@ -1,6 +1,6 @@
 """A small hand-driven cluster for unit tests of the engine: keys, a set, signed inputs."""
 
-import hashlib
+from dataclasses import replace
 
 from consensus import (
     Action,
@@ -13,35 +13,24 @@ from consensus import (
     ReplicaState,
     SignedProposal,
     SignerState,
-    TimeoutConfig,
     initial_signer_state,
     start_replica,
     step,
 )
 from protocol.hashing import Hash32
-from protocol.note import verifier_key_string
 from protocol.signing import PublicKey
-from protocol.validators import Validator, ValidatorSet
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.fakes.fake_signer import FakeKeyring, FakeSigner
+from tests.kit.engine_config import engine_config, named_chain_id, payload_hash, scaled_timeouts
+from tests.kit.validators import validator_set_of
 
 PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
 X, Y = b"block x", b"block y"
 """Two payloads; their hashes are block_hash(X) and block_hash(Y)."""
 INITIAL = initial_signer_state()
-CHAIN_ID = Hash32(hashlib.sha256(b"unit chain").digest())
-TIMEOUTS = TimeoutConfig(
-    propose_base_ms=1000,
-    prevote_base_ms=500,
-    precommit_base_ms=500,
-    delta_ms=100,
-    cap_ms=1500,
-    retransmit_ms=10_000,
-)
-
-
-def block_hash(payload: bytes) -> Hash32:
-    return Hash32(hashlib.sha256(payload).digest())
+CHAIN_ID = named_chain_id(b"unit chain")
+TIMEOUTS = scaled_timeouts(propose_ms=1000, retransmit_ms=10_000)
+block_hash = payload_hash
 
 
 class Harness:
@@ -51,28 +40,15 @@ class Harness:
         self.keyring = FakeKeyring()
         signers = [self.keyring.new_signer(b"unit %d" % i) for i in range(n)]
         self.signers: list[FakeSigner] = sorted(signers, key=lambda s: s.public_key)
-        members = [
-            Validator(
-                name=f"v{i}",
-                public_key=s.public_key,
-                note_verifier_key=verifier_key_string(f"v{i}", s.public_key),
-            )
-            for i, s in enumerate(self.signers)
-        ]
-        self.validators = ValidatorSet.create(members, quorum)
+        members = [(f"v{i}", s.public_key) for i, s in enumerate(self.signers)]
+        self.validators = validator_set_of(members, quorum)
 
     def key(self, index: int) -> PublicKey:
         return self.signers[index].public_key
 
     def config(self, me: int, **changes: object) -> EngineConfig:
-        return EngineConfig(
-            chain_id=CHAIN_ID,
-            signer=self.signers[me],
-            verify=self.keyring.verify,
-            hash_payload=block_hash,
-            timeouts=TIMEOUTS,
-            **changes,  # type: ignore[arg-type]
-        )
+        config = engine_config(CHAIN_ID, self.signers[me], self.keyring.verify, TIMEOUTS)
+        return replace(config, **changes)  # type: ignore[arg-type]
 
     def proposer_index(self, height: int, round_number: int) -> int:
         proposer = self.validators.proposer(height, round_number).public_key

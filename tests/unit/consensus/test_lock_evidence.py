@@ -7,23 +7,25 @@ prevoted Y in round 1, with no POL for Y in round 0.
 
 from consensus import CertificatesMessage, CommitApplied, CommitBlock, EvidenceFound
 from consensus.lock_evidence import lock_violations
+from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
-from protocol.votes import CommitCertificate, VoteType
+from protocol.votes import CommitCertificate, SignedVote, VoteType
 from tests.unit.consensus.harness import Harness, block_hash, feed, validated
 
 PRE, COM = VoteType.PREVOTE, VoteType.PRECOMMIT
 X, Y = block_hash(b"block x"), block_hash(b"block y")
 
 
+def signed(h: Harness, *votes: tuple[int, VoteType, int, Hash32 | None]) -> list[SignedVote]:
+    """Each (validator index, type, round, block hash) signed at height 1, in the order given."""
+    return [h.vote(*vote) for vote in votes]
+
+
 def test_a_prevote_against_the_lock_without_a_pol_is_found():
     h = Harness(n=3, quorum=2)
-    votes = [
-        h.vote(2, COM, 0, X),
-        h.vote(2, PRE, 1, Y),
-        h.vote(0, PRE, 0, X),
-        h.vote(2, PRE, 0, X),
-        h.vote(1, PRE, 0, None),
-    ]
+    votes = signed(
+        h, (2, COM, 0, X), (2, PRE, 1, Y), (0, PRE, 0, X), (2, PRE, 0, X), (1, PRE, 0, None)
+    )
     [evidence] = lock_violations(votes, h.validators)
     assert evidence.offender == h.key(2)
     assert (evidence.precommit, evidence.prevote) == (votes[0], votes[1])
@@ -57,25 +59,16 @@ def test_a_byzantine_validator_alone_cannot_make_a_member_name_an_honest_one():
     detector 1 saw 2's nil prevote, not its Y prevote: two signed non-Y prevotes (0 and 2)
     are q, but 1 prevoted Y itself, so only two validators are known not to have."""
     h = Harness(n=3, quorum=2)
-    votes = [
-        h.vote(0, COM, 0, X),
-        h.vote(0, PRE, 2, Y),
-        *(h.vote(i, PRE, 0, X) for i in range(3)),
-        h.vote(0, PRE, 1, None),
-        h.vote(2, PRE, 1, None),
-        h.vote(1, PRE, 1, Y),
-    ]
+    round0 = [(i, PRE, 0, X) for i in range(3)]
+    round1 = [(0, PRE, 1, None), (2, PRE, 1, None), (1, PRE, 1, Y)]
+    votes = signed(h, (0, COM, 0, X), (0, PRE, 2, Y), *round0, *round1)
     assert lock_violations(votes, h.validators, me=h.key(1)) == []
 
 
 def test_the_shortest_window_is_reported_once_per_validator():
     h = Harness(n=3, quorum=2)
-    votes = [
-        h.vote(2, COM, 0, X),
-        h.vote(2, COM, 1, X),
-        h.vote(2, PRE, 2, Y),
-        *(h.vote(i, PRE, r, X) for i in range(3) for r in (0, 1)),
-    ]
+    prevotes = [(i, PRE, r, X) for i in range(3) for r in (0, 1)]
+    votes = signed(h, (2, COM, 0, X), (2, COM, 1, X), (2, PRE, 2, Y), *prevotes)
     [evidence] = lock_violations(votes, h.validators)
     assert evidence.precommit.vote.round == 1 and list(evidence.window) == [1]
 

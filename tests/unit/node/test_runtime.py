@@ -17,7 +17,6 @@ from consensus import (
     ProposalSubmitted,
     ProposalValidated,
     RequestProposal,
-    TimeoutConfig,
     ValidateProposal,
     initial_signer_state,
     message_from_json,
@@ -39,6 +38,7 @@ from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
 from protocol.votes import CommitCertificate
 from tests.fakes.evidence import duplicate_prevotes
+from tests.kit.engine_config import scaled_timeouts
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS_TIME_MS,
@@ -54,13 +54,7 @@ from tests.unit.node.chain_kit import (
 
 HEARTBEAT_MS = 60_000
 START_MS = GENESIS_TIME_MS + 10_000
-TIMEOUTS = TimeoutConfig(
-    propose_base_ms=400,
-    prevote_base_ms=200,
-    precommit_base_ms=200,
-    delta_ms=100,
-    retransmit_ms=500,
-)
+TIMEOUTS = scaled_timeouts(propose_ms=400, retransmit_ms=500, cap_ms=10_000)
 WAIT_S = 15.0
 
 

@@ -18,11 +18,10 @@ from genesis.example.parties import BLOCK_INTERVAL_MS, CHAIN_ID, GENESIS_TIME_MS
 from genesis.example.xiangshan_case import BATCH_ID, SUBSCRIBED_KG
 from node.ledger import Ledger
 from node.web.serial_history import HistoryUnavailableError, SerialHistory
-from protocol.block import Block, BlockHeader, evidence_root, tx_root
-from protocol.hashing import ZERO_HASH, Hash32, sha256
-from protocol.merkle import EMPTY_ROOT
-from protocol.signing import PublicKey
-from protocol.tx import PROTOCOL_VERSION, SignedTx
+from protocol.block import Block, BlockHeader, tx_root
+from protocol.hashing import Hash32, sha256
+from protocol.tx import SignedTx
+from tests.kit.headers import header_with
 from tests.vectors.contracts.network import TestChain, run_xiangshan_case
 
 
@@ -50,21 +49,8 @@ class CommittedChain:
 def header_for(replay: ChainReplay, txs: tuple[SignedTx, ...]) -> BlockHeader:
     """A header for the next block whose execution roots are what execution gives."""
     height = replay.height + 1
-    draft = BlockHeader(
-        protocol_version=PROTOCOL_VERSION,
-        chain_id=CHAIN_ID,
-        height=height,
-        time_ms=GENESIS_TIME_MS + height * BLOCK_INTERVAL_MS,
-        prev_hash=ZERO_HASH,
-        history_root=EMPTY_ROOT,
-        tx_root=tx_root(txs),
-        results_root=EMPTY_ROOT,
-        state_root=ZERO_HASH,
-        validators_hash=ZERO_HASH,
-        next_validators_hash=ZERO_HASH,
-        evidence_root=evidence_root(()),
-        proposer=PublicKey(ZERO_HASH),
-    )
+    time_ms = GENESIS_TIME_MS + height * BLOCK_INTERVAL_MS
+    draft = header_with(chain_id=CHAIN_ID, height=height, time_ms=time_ms, tx_root=tx_root(txs))
     execution, _ = replay.execute(Block(header=draft, txs=txs, evidence=()))
     assert execution is not None
     replay.adopt(execution)

@@ -18,25 +18,15 @@ from protocol.certificate_check import (
 )
 from protocol.errors import SignatureError
 from protocol.hashing import Hash32, sha256
-from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey, VerifySignature, verify_signature
-from protocol.validators import Validator, ValidatorSet
 from protocol.votes import CommitSignature
+from tests.kit.headers import header_with
+from tests.kit.validators import validator_set_of
 
 CHAIN_ID = Hash32(sha256(b"certificate check chain"))
 BLOCK = Hash32(sha256(b"the block"))
 KEYS = sorted((SigningKey(sha256(bytes([n]))) for n in range(4)), key=lambda k: k.public_key)
-VALIDATORS = ValidatorSet(
-    validators=tuple(
-        Validator(
-            name=f"v{n}",
-            public_key=key.public_key,
-            note_verifier_key=verifier_key_string(f"v{n}", key.public_key),
-        )
-        for n, key in enumerate(KEYS[:3])
-    ),
-    quorum=2,
-)
+VALIDATORS = validator_set_of([(f"v{n}", key.public_key) for n, key in enumerate(KEYS[:3])], 2)
 OUTSIDER = KEYS[3]
 
 
@@ -159,19 +149,7 @@ def test_receipts_map_faults_to_their_codes(signers: tuple[int, ...], code: Rece
 
 
 def _header() -> BlockHeader:
-    zero = Hash32(bytes(32))
-    return BlockHeader(
-        protocol_version=1,
-        chain_id=CHAIN_ID,
-        height=5,
-        time_ms=1,
-        prev_hash=zero,
-        history_root=zero,
-        tx_root=zero,
-        results_root=zero,
-        state_root=zero,
-        validators_hash=VALIDATORS.hash(),
-        next_validators_hash=VALIDATORS.hash(),
-        evidence_root=zero,
-        proposer=PublicKey(KEYS[0].public_key),
+    proposer = PublicKey(KEYS[0].public_key)
+    return header_with(
+        chain_id=CHAIN_ID, height=5, time_ms=1, validators=VALIDATORS, proposer=proposer
     )

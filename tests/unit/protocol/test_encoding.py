@@ -136,22 +136,15 @@ def test_rfc8785_sorting_example() -> None:
 # --- malformed input: each class its own error ----------------------------------------------
 
 
-@pytest.mark.parametrize("data", [b"NaN", b"Infinity", b"-Infinity", b'{"a": [NaN]}'])
-def test_non_finite_numbers(data: bytes) -> None:
-    raises_exactly(NonFiniteNumberError, decode, data)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [b'{"a":1,"a":1}', b'{"a":1,"b":{"c":1,"c":2}}', b'{"a":1,"\\u0061":2}', b'[{"x":0,"x":0}]'],
-)
-def test_duplicate_keys(data: bytes) -> None:
-    raises_exactly(DuplicateKeyError, decode, data)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
+MALFORMED: dict[type[EncodingError], list[bytes]] = {
+    NonFiniteNumberError: [b"NaN", b"Infinity", b"-Infinity", b'{"a": [NaN]}'],
+    DuplicateKeyError: [
+        b'{"a":1,"a":1}',
+        b'{"a":1,"b":{"c":1,"c":2}}',
+        b'{"a":1,"\\u0061":2}',
+        b'[{"x":0,"x":0}]',
+    ],
+    LoneSurrogateError: [
         b'"\\ud800"',
         b'"\\udfff"',
         b'"a\\ud83dz"',
@@ -159,9 +152,51 @@ def test_duplicate_keys(data: bytes) -> None:
         b'{"\\udc00":1}',
         b'["ok", {"k": "\\ud800"}]',
     ],
+    InvalidUtf8Error: [
+        b'"\xff"',
+        b'"\xc3"',  # truncated sequence
+        b'"\xc0\xaf"',  # overlong '/'
+        b'"\xed\xa0\x80"',  # a surrogate encoded as UTF-8
+        b'"\xf4\x90\x80\x80"',  # beyond U+10FFFF
+        b'{"a":"ok"}\x80',
+    ],
+    MalformedJsonError: [
+        b"",
+        b" ",
+        b"{",
+        b"[1,]",
+        b'{"a" 1}',
+        b"{'a': 1}",
+        b"[1] [2]",
+        b'{"a":1}x',
+        b"01",
+        b"+1",
+        b".5",
+        b"0x10",
+        b'"a\x01b"',  # raw control character in a string
+        b'"\\x41"',
+        b'"unterminated',
+        b"\xef\xbb\xbf1",  # byte order mark
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+}
+"""Malformed input by the error it must raise: that class itself, no sibling."""
+
+
+def _case_id(value: object) -> str:
+    if isinstance(value, type):
+        return value.__name__
+    text = repr(value)
+    return text if len(text) <= 40 else f"{len(text)}-chars"
+
+
+@pytest.mark.parametrize(
+    ("error_type", "data"),
+    [(error, data) for error, inputs in MALFORMED.items() for data in inputs],
+    ids=_case_id,
 )
-def test_lone_surrogate_escapes(data: bytes) -> None:
-    raises_exactly(LoneSurrogateError, decode, data)
+def test_malformed_input_raises_its_own_error(error_type: type[EncodingError], data: bytes) -> None:
+    raises_exactly(error_type, decode, data)
 
 
 def test_surrogate_pair_escape_is_one_character() -> None:
@@ -200,47 +235,6 @@ def test_integers_out_of_range_on_decode(literal: bytes) -> None:
 def test_integer_limits_are_exact() -> None:
     for number in (2**53 - 1, -(2**53 - 1), 0):
         assert decode_canonical(encode(number)) == number
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b'"\xff"',
-        b'"\xc3"',  # truncated sequence
-        b'"\xc0\xaf"',  # overlong '/'
-        b'"\xed\xa0\x80"',  # a surrogate encoded as UTF-8
-        b'"\xf4\x90\x80\x80"',  # beyond U+10FFFF
-        b'{"a":"ok"}\x80',
-    ],
-)
-def test_invalid_utf8(data: bytes) -> None:
-    raises_exactly(InvalidUtf8Error, decode, data)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"",
-        b" ",
-        b"{",
-        b"[1,]",
-        b'{"a" 1}',
-        b"{'a': 1}",
-        b"[1] [2]",
-        b'{"a":1}x',
-        b"01",
-        b"+1",
-        b".5",
-        b"0x10",
-        b'"a\x01b"',  # raw control character in a string
-        b'"\\x41"',
-        b'"unterminated',
-        b"\xef\xbb\xbf1",  # byte order mark
-        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="nesting-100000"),
-    ],
-)
-def test_malformed_json(data: bytes) -> None:
-    raises_exactly(MalformedJsonError, decode, data)
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,15 @@ from tests.unit.node.chain_kit import (
     make_tx,
 )
 
+
+def accepted(
+    tx: SignedTx, status: str, *, height: int | None = None, index: int | None = None
+) -> dict[str, Any]:
+    """The 202 answer to a submission: no refusal, and where the tx is if committed."""
+    where = {"height": height, "index": index}
+    return {"tx_id": tx.tx_id.hex(), "status": status, "reason": None, "detail": None, **where}
+
+
 # --- submit and follow a tx ----------------------------------------------------------------
 
 
@@ -37,14 +46,7 @@ def test_a_submitted_tx_is_pending_then_committed(api: Api) -> None:
     tx = account_open(1, "township")
     response = post_tx(api, tx)
     assert response.status_code == 202
-    assert response.json() == {
-        "tx_id": tx.tx_id.hex(),
-        "status": "pending",
-        "reason": None,
-        "detail": None,
-        "height": None,
-        "index": None,
-    }
+    assert response.json() == accepted(tx, "pending")
     assert tx.tx_id in api.service.mempool
     status = api.client.get(f"/v1/txs/{tx.tx_id.hex()}")
     assert status.status_code == 200
@@ -71,14 +73,7 @@ def test_a_submitted_tx_is_pending_then_committed(api: Api) -> None:
     # where it is (it was answered "pending" before).
     again = post_tx(api, tx)
     assert again.status_code == 202
-    assert again.json() == {
-        "tx_id": tx.tx_id.hex(),
-        "status": "committed",
-        "reason": None,
-        "detail": None,
-        "height": 1,
-        "index": 0,
-    }
+    assert again.json() == accepted(tx, "committed", height=1, index=0)
     assert len(api.service.mempool) == 0
 
 
