@@ -9,6 +9,7 @@ big integer, NaN, whitespace, needless escape, key order, trailing data, truncat
 """
 
 import enum
+import json
 from typing import Any
 
 import rfc8785
@@ -201,8 +202,6 @@ def test_decoders_agree_on_malformed_bytes(value: Any, fault: str, position: int
 @given(values)
 def test_decoders_agree_on_other_spellings(value: Any) -> None:
     """Valid JSON in another key order or with escapes: decode agrees, the check refuses."""
-    import json
-
     for data in (
         jcs_reference.encode(reversed_keys(value)),
         json.dumps(reversed_keys(value), ensure_ascii=True).encode(),
