@@ -14,10 +14,11 @@ Why the C path is exact on its domain (issue 13; tests/property/test_encoding_fa
 - The C path takes only exact dict, list, tuple, str, int (|n| < 2**53), bool and None, at
   most NESTING_DEPTH_MAX deep; floats, bytes (hex here, base64 in msgspec), sets, subclasses
   and anything else go to the reference, which encodes them or raises its typed error.
-- The strict canonical check decodes in C, checks the value is in that domain, re-encodes
-  in C and compares the bytes. Equal bytes cannot hide a duplicate key (the re-encoded
-  object has one member fewer per duplicate), a float, whitespace or a needless escape.
-  Any difference, or any input msgspec refuses, goes to the reference, which names it.
+- The strict canonical check decodes in C, checks the value is in that domain (no float,
+  no integer out of range, not too deep), re-encodes in C and compares the bytes. Equal
+  bytes cannot hide a duplicate key (the re-encoded object has one member fewer per
+  duplicate), whitespace, another key order or a needless escape. Any difference, or any
+  input msgspec refuses, goes to the reference, which names it.
 """
 
 from collections.abc import Iterable
