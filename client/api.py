@@ -14,7 +14,8 @@ from urllib.parse import quote
 import httpx
 
 from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
-from protocol.encoding import JsonObject
+from protocol.encoding import JsonObject, encode
+from protocol.errors import EncodingError
 
 WAIT_MS_MAX: Final = 30_000
 """The longest wait_ms a node honours on GET /v1/txs/{tx_id}."""
@@ -121,7 +122,7 @@ class NodeClient:
 
     def submit(self, signed_tx: JsonObject) -> str:
         """POST one signed tx; returns the node's tx_id. Admission failures raise."""
-        answer = _expect_dict(self.url, self._send("POST", "/v1/txs", json=signed_tx), "submit")
+        answer = _expect_dict(self.url, self._send("POST", "/v1/txs", **_body(signed_tx)), "submit")
         tx_id = answer.get("tx_id")
         if not isinstance(tx_id, str):
             raise NodeResponseError(self.url, "submit answer without a tx_id")
@@ -129,7 +130,7 @@ class NodeClient:
 
     def submit_batch(self, signed_txs: list[JsonObject]) -> list[JsonObject]:
         """POST {"txs": [...]}; one result object per tx, in order."""
-        answer = self._send("POST", "/v1/txs", json={"txs": signed_txs})
+        answer = self._send("POST", "/v1/txs", **_body({"txs": signed_txs}))
         results = _expect_dict(self.url, answer, "batch submit").get("results")
         if not isinstance(results, list) or len(results) != len(signed_txs):
             raise NodeResponseError(self.url, "batch answer without one result per tx")
@@ -213,7 +214,9 @@ class NodeClient:
         """
         for attempt in range(READ_RETRIES + 1):
             try:
-                return self._http.request(method, path, headers={"accept": accept}, **kwargs)
+                headers = {"accept": accept, **kwargs.get("headers", {})}
+                sent = {name: value for name, value in kwargs.items() if name != "headers"}
+                return self._http.request(method, path, headers=headers, **sent)
             except (httpx.TimeoutException, httpx.ConnectError) as error:
                 retry = isinstance(error, httpx.ConnectError) and "reset" in str(error).lower()
                 if not retry or method != "GET" or attempt == READ_RETRIES:
@@ -223,6 +226,16 @@ class NodeClient:
                     raise
             self._sleep(RETRY_BACKOFF_S * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def _body(value: object) -> dict[str, Any]:
+    """Request arguments sending value as its canonical bytes: the spelling a node parses
+    in C (protocol/encoding.py); any other goes through the pure reference parser. A value
+    outside the canonical domain is sent as httpx spells it, for the node to refuse."""
+    try:
+        return {"content": encode(value), "headers": {"content-type": "application/json"}}
+    except EncodingError:
+        return {"json": value}
 
 
 def encode_path_segment(value: str) -> str:

@@ -6,24 +6,22 @@ SMT hashes) identical bytes for identical state.
 
 import functools
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from contracts.errors import TxRejectedError
 from contracts.reasons import RejectReason
 from contracts.records import Params
-from contracts.state import StateOverlay, StateView
+from contracts.state import Record, StateOverlay, StateView
 from contracts.state_keys import PARAMS_KEY
-from protocol.encoding import JsonObject, decode, encode
+from protocol.encoding import decode
 
 R = TypeVar("R")
 
 
-class Record(Protocol):
-    def to_json(self) -> JsonObject: ...
-
-
 def load(view: StateView, key: str, parse: Callable[[object], R]) -> R | None:
-    """The record at key, or None when absent."""
+    """The record at key, or None when absent (decoded once per block on an overlay)."""
+    if isinstance(view, StateOverlay):
+        return view.load_record(key, parse)
     raw = view.get(key)
     return None if raw is None else parse(decode(raw))
 
@@ -43,7 +41,8 @@ def require_absent(view: StateView, key: str) -> None:
 
 
 def save(overlay: StateOverlay, key: str, record: Record) -> None:
-    overlay.set(key, encode(record.to_json()))
+    """Write record at key; its canonical bytes are made once, when the block's writes are."""
+    overlay.save_record(key, record)
 
 
 def read_params(view: StateView) -> Params:

@@ -307,7 +307,7 @@ class Ledger:
         overlay.record_block(
             height=header.height,
             block=prepared.payload,
-            certificate=encode(certificate.to_json()),
+            certificate=certificate.canonical_bytes(),
             results=[r.canonical_bytes() for r in prepared.results],
             tx_ids=[tx.tx_id for tx in prepared.block.txs],
         )

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from protocol.codec import JsonCodec, Wire, codec_wire, items
+from protocol.codec import CachedJsonCodec, JsonCodec, Wire, codec_wire, items
 from protocol.encoding import JsonValue, encode
 from protocol.evidence import Evidence, evidence_from_json
 from protocol.fields import read_list
@@ -27,7 +27,7 @@ half of a block's 8 MiB, so evidence can never crowd txs out of one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BlockHeader(JsonCodec, what="header"):
+class BlockHeader(CachedJsonCodec, what="header"):
     protocol_version: int
     chain_id: Hash32
     height: int
@@ -53,9 +53,7 @@ class BlockHeader(JsonCodec, what="header"):
     proposer: PublicKey
     """Key of the validator that proposed the block (32 zero bytes at height 0)."""
 
-    def canonical_bytes(self) -> bytes:
-        """JCS(header): the history-log leaf of this height."""
-        return encode(self.to_json())
+    # canonical_bytes() (CachedJsonCodec): JCS(header), the history-log leaf of this height.
 
     def block_hash(self) -> Hash32:
         return tagged_hash(TAG_HEADER, self.canonical_bytes())

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, ClassVar, Self, Union, get_args, get_origin
 
-from protocol.encoding import JsonObject, JsonValue
+from protocol.encoding import JsonObject, JsonValue, encode
 from protocol.errors import FieldTypeError
 from protocol.fields import (
     expect_object,
@@ -261,6 +261,27 @@ class JsonCodec:
 
     def check(self) -> None:
         """Rules that span fields (e.g. period_end >= period_start); raise a SchemaError."""
+
+
+class CachedJsonCodec(JsonCodec):
+    """A JsonCodec whose canonical bytes are encoded once, on first use, and kept.
+
+    For frozen types whose bytes are asked for again and again (a header's block_hash, a
+    result's leaf at execution and at commit, a vote's sign bytes). The cache is a slot
+    outside the dataclass fields, so equality, replace() and the JSON form ignore it.
+    """
+
+    __slots__ = ("_canonical_bytes",)
+    _canonical_bytes: bytes
+
+    def canonical_bytes(self) -> bytes:
+        """JCS(self): protocol/encoding.py's bytes of to_json()."""
+        try:
+            return self._canonical_bytes
+        except AttributeError:
+            data = encode(self.to_json())
+            object.__setattr__(self, "_canonical_bytes", data)
+            return data
 
 
 def field_names(cls: type[JsonCodec]) -> tuple[str, ...]:

@@ -1,38 +1,57 @@
-"""RFC 8785 (JCS) canonical JSON for the protocol-v1 value domain. Pure: no I/O.
+"""RFC 8785 canonical JSON: the one entry point for bytes that are hashed, signed, stored or sent.
 
-The domain is JSON without floats: null, booleans, integers with |n| < 2**53, strings,
-arrays and objects with string keys. Python `bytes` encode as lowercase hex strings
-(ADR 0002). Objects are sorted by the UTF-16 code units of their keys, as RFC 8785 §3.2.3
-requires; Python's default sort orders by code points, which differs above U+FFFF.
+Pure: no I/O. The work is done in C (msgspec) wherever that provably gives the bytes of the
+pure reference, protocol/jcs_reference.py; everything else goes to the reference, which
+therefore decides every error (each malformed class keeps its typed EncodingError).
+
+Why the C path is exact on its domain (issue 13; tests/property/test_encoding_fast.py):
+- msgspec's sorted order compares keys by UTF-8 bytes, i.e. by code points. RFC 8785 sorts
+  by UTF-16 code units; the two orders differ only between a non-BMP character (a surrogate
+  pair, D800-DBFF first) and one in U+E000-U+FFFF. So an object whose keys all lie below
+  U+D800 takes the C path, any other goes to the reference.
+- String escaping is RFC 8785's (the short escapes, other controls as lowercase \\u00xx,
+  everything else raw UTF-8); integers are plain decimal.
+- The C path takes only exact dict, list, tuple, str, int (|n| < 2**53), bool and None, at
+  most NESTING_DEPTH_MAX deep; floats, bytes (hex here, base64 in msgspec), sets, subclasses
+  and anything else go to the reference, which encodes them or raises its typed error.
+- The strict canonical check decodes in C, checks the value is in that domain (no float,
+  no integer out of range, not too deep), re-encodes in C and compares the bytes. Equal
+  bytes cannot hide a duplicate key (the re-encoded object has one member fewer per
+  duplicate), whitespace, another key order or a needless escape. Any difference, or any
+  input msgspec refuses, goes to the reference, which names it.
 """
 
-import json
-import json.encoder
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterable
+from typing import Any
 
-from protocol.errors import (
-    DuplicateKeyError,
-    ExponentNotAllowedError,
-    FloatNotAllowedError,
-    IntegerOutOfRangeError,
-    InvalidUtf8Error,
-    LoneSurrogateError,
-    MalformedJsonError,
-    NonCanonicalError,
-    NonFiniteNumberError,
-    UnsupportedTypeError,
+import msgspec
+
+from protocol import jcs_reference as reference
+from protocol.jcs_reference import (
+    INTEGER_MAGNITUDE_LIMIT,
+    NESTING_DEPTH_MAX,
+    JsonObject,
+    JsonValue,
+    utf16_sort_key,
 )
 
-JsonValue: TypeAlias = bool | int | str | list["JsonValue"] | dict[str, "JsonValue"] | None
-JsonObject: TypeAlias = dict[str, JsonValue]
+__all__ = [
+    "INTEGER_MAGNITUDE_LIMIT",
+    "NESTING_DEPTH_MAX",
+    "JsonObject",
+    "JsonValue",
+    "decode",
+    "decode_canonical",
+    "encode",
+    "utf16_sort_key",
+]
 
-INTEGER_MAGNITUDE_LIMIT = 2**53
-"""Integers must satisfy |n| < 2**53 so every IEEE-754 double verifier reads them exactly."""
-NESTING_DEPTH_MAX = 64
-"""Arrays and objects nest at most this deep; no protocol structure comes close."""
-
-_escape_string: Callable[[str], str] = json.encoder.encode_basestring
+_ENCODER = msgspec.json.Encoder(order="sorted")
+_DECODER = msgspec.json.Decoder()
+_LOW = -INTEGER_MAGNITUDE_LIMIT
+_HIGH = INTEGER_MAGNITUDE_LIMIT
+_FIRST_SURROGATE = "\ud800"
+_SCALARS = frozenset({str, bool, type(None)})
 
 
 def encode(value: object) -> bytes:
@@ -41,83 +60,12 @@ def encode(value: object) -> bytes:
     Raises UnsupportedTypeError for floats and non-JSON types, IntegerOutOfRangeError for
     |n| >= 2**53 and LoneSurrogateError for strings without a UTF-8 form.
     """
-    parts: list[str] = []
-    _encode_into(value, parts, 0)
-    try:
-        return "".join(parts).encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise LoneSurrogateError(f"lone surrogate U+{ord(error.object[error.start]):04X}") from None
-
-
-def _encode_into(value: object, parts: list[str], depth: int) -> None:
-    # bool first: in Python, bool is a subclass of int.
-    if value is None:
-        parts.append("null")
-    elif value is True:
-        parts.append("true")
-    elif value is False:
-        parts.append("false")
-    elif isinstance(value, int):
-        parts.append(_encode_integer(value))
-    elif isinstance(value, str):
-        parts.append(_encode_string(value))
-    elif isinstance(value, bytes):
-        parts.append('"' + value.hex() + '"')
-    elif isinstance(value, Mapping):
-        _encode_object(value, parts, _deeper(depth))
-    elif isinstance(value, list | tuple):
-        _encode_array(value, parts, _deeper(depth))
-    elif isinstance(value, float):
-        raise FloatNotAllowedError(f"float {value!r} has no place in protocol v1")
-    else:
-        raise UnsupportedTypeError(f"cannot encode {type(value).__name__}")
-
-
-def _encode_integer(value: int) -> str:
-    if not -INTEGER_MAGNITUDE_LIMIT < value < INTEGER_MAGNITUDE_LIMIT:
-        raise IntegerOutOfRangeError(f"integer of {value.bit_length()} bits is outside |n| < 2**53")
-    return str(value)
-
-
-def _encode_string(value: str) -> str:
-    # The standard library's escaper (C-accelerated) escapes exactly the RFC 8785 §3.2.2.2
-    # set: '"', '\\', the five short escapes and other U+0000..U+001F as lowercase \u00xx.
-    # Lone surrogates pass through it; encode() rejects them when producing UTF-8.
-    return _escape_string(value)
-
-
-def utf16_sort_key(key: str) -> bytes:
-    """Order of RFC 8785 §3.2.3: by UTF-16 code units, which big-endian bytes preserve."""
-    return key.encode("utf-16-be", errors="surrogatepass")
-
-
-def _deeper(depth: int) -> int:
-    if depth >= NESTING_DEPTH_MAX:
-        raise MalformedJsonError(f"nesting deeper than {NESTING_DEPTH_MAX}")
-    return depth + 1
-
-
-def _encode_object(value: Mapping[Any, Any], parts: list[str], depth: int) -> None:
-    for key in value:
-        if not isinstance(key, str):
-            raise UnsupportedTypeError(f"object key {key!r} is not a string")
-    parts.append("{")
-    for index, key in enumerate(sorted(value, key=utf16_sort_key)):
-        if index:
-            parts.append(",")
-        parts.append(_encode_string(key))
-        parts.append(":")
-        _encode_into(value[key], parts, depth)
-    parts.append("}")
-
-
-def _encode_array(value: Sequence[Any], parts: list[str], depth: int) -> None:
-    parts.append("[")
-    for index, item in enumerate(value):
-        if index:
-            parts.append(",")
-        _encode_into(item, parts, depth)
-    parts.append("]")
+    if _in_c_domain(value, 0):
+        try:
+            return _ENCODER.encode(value)
+        except UnicodeEncodeError:
+            pass  # a lone surrogate in a string: the reference raises LoneSurrogateError
+    return reference.encode(value)
 
 
 def decode(data: bytes) -> JsonValue:
@@ -125,77 +73,68 @@ def decode(data: bytes) -> JsonValue:
 
     Whitespace and key order are free; every other departure raises its own EncodingError.
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidUtf8Error(f"invalid UTF-8 at byte {error.start}") from None
-    try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_object_without_duplicates,
-            parse_float=_reject_float,
-            parse_int=_parse_integer,
-            parse_constant=_reject_constant,
-        )
-    except json.JSONDecodeError as error:
-        raise MalformedJsonError(f"malformed JSON: {error.msg} at offset {error.pos}") from None
-    except RecursionError:
-        raise MalformedJsonError("malformed JSON: nesting too deep") from None
-    _check_strings(value, 0)
-    return value  # type: ignore[no-any-return]
+    value = _decode_canonical_in_c(data)
+    # Canonical bytes (what nodes store, sign and send) end here; any other spelling is
+    # parsed by the reference, which also finds duplicate keys in it.
+    return reference.decode(data) if value is _NOT_CANONICAL else value
 
 
 def decode_canonical(data: bytes) -> JsonValue:
     """Parse bytes that must already be canonical: decode, then re-encode and compare."""
-    value = decode(data)
-    if encode(value) != data:
-        raise NonCanonicalError("bytes are valid JSON but not RFC 8785 canonical")
-    return value
+    value = _decode_canonical_in_c(data)
+    return reference.decode_canonical(data) if value is _NOT_CANONICAL else value
 
 
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, item in pairs:
-        if key in result:
-            raise DuplicateKeyError(f"duplicate key {key!r}")
-        result[key] = item
-    return result
+_NOT_CANONICAL: JsonValue = ["not canonical"]
+"""A sentinel, told apart by identity: no decoded value is this very list."""
 
 
-def _reject_float(literal: str) -> float:
-    if "e" in literal or "E" in literal:
-        raise ExponentNotAllowedError(f"number {literal} uses an exponent")
-    raise FloatNotAllowedError(f"number {literal} has a fraction part")
-
-
-def _parse_integer(literal: str) -> int:
-    # Check the length before int(): Python refuses > 4300 digits with a bare ValueError.
-    digits = literal.lstrip("-")
-    if len(digits) > 16 or not -INTEGER_MAGNITUDE_LIMIT < int(literal) < INTEGER_MAGNITUDE_LIMIT:
-        raise IntegerOutOfRangeError(f"integer {literal[:40]} is outside |n| < 2**53")
-    return int(literal)
-
-
-def _reject_constant(literal: str) -> float:
-    raise NonFiniteNumberError(f"{literal} is not a JSON number")
-
-
-def _check_strings(value: Any, depth: int) -> None:
-    """Reject lone surrogates that JSON escapes such as \\ud800 can smuggle in, and nesting
-    deeper than NESTING_DEPTH_MAX."""
-    if isinstance(value, str):
-        _check_string(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_string(key)
-            _check_strings(item, _deeper(depth))
-    elif isinstance(value, list):
-        for item in value:
-            _check_strings(item, _deeper(depth))
-
-
-def _check_string(value: str) -> None:
+def _decode_canonical_in_c(data: bytes) -> JsonValue:
+    """The value of data when data is canonical and in the C domain, else _NOT_CANONICAL."""
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise LoneSurrogateError(f"lone surrogate at index {error.start}") from None
+        value = _DECODER.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return _NOT_CANONICAL
+    if not _in_c_domain(value, 0):
+        return _NOT_CANONICAL
+    try:
+        canonical = _ENCODER.encode(value) == data
+    except UnicodeEncodeError:  # msgspec refuses lone surrogate escapes already; if a
+        return _NOT_CANONICAL  # release did not, the reference names them
+    return value if canonical else _NOT_CANONICAL
+
+
+def _in_c_domain(value: Any, depth: int) -> bool:
+    """Whether msgspec's sorted encoding of value is the reference's (module docstring).
+
+    Lone surrogates in strings are left to msgspec, which refuses them (UnicodeEncodeError).
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is int:
+        return bool(_LOW < value < _HIGH)
+    if kind is dict:
+        if depth >= NESTING_DEPTH_MAX:
+            return False
+        for key in value:
+            if type(key) is not str or not (key.isascii() or max(key) < _FIRST_SURROGATE):
+                return False
+        return _items_in_c_domain(value.values(), depth + 1)
+    if kind is list or kind is tuple:
+        return depth < NESTING_DEPTH_MAX and _items_in_c_domain(value, depth + 1)
+    return False
+
+
+def _items_in_c_domain(items: Iterable[Any], depth: int) -> bool:
+    # Scalars are checked inline: a call per string or small integer would double the cost.
+    for item in items:
+        kind = type(item)
+        if kind in _SCALARS:
+            continue
+        if kind is int:
+            if not _LOW < item < _HIGH:
+                return False
+        elif not _in_c_domain(item, depth):
+            return False
+    return True

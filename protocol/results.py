@@ -8,8 +8,7 @@ import enum
 from dataclasses import dataclass
 from typing import Annotated
 
-from protocol.codec import JsonCodec, optional, string
-from protocol.encoding import encode
+from protocol.codec import CachedJsonCodec, optional, string
 from protocol.errors import FieldTypeError
 from protocol.hashing import Hash32
 
@@ -20,7 +19,7 @@ class TxStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TxResult(JsonCodec, what="tx result"):
+class TxResult(CachedJsonCodec, what="tx result"):
     tx_id: Hash32
     status: TxStatus
     reason: Annotated[str | None, optional(string(max_length=128))]
@@ -30,6 +29,4 @@ class TxResult(JsonCodec, what="tx result"):
         if (self.status is TxStatus.ACCEPTED) != (self.reason is None):
             raise FieldTypeError("reason must be null exactly when the status is accepted")
 
-    def canonical_bytes(self) -> bytes:
-        """JCS(result): the results_root leaf."""
-        return encode(self.to_json())
+    # canonical_bytes() (CachedJsonCodec): JCS(result), the results_root leaf.

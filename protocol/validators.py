@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from protocol.codec import JsonCodec, integer, string
-from protocol.encoding import encode
+from protocol.codec import CachedJsonCodec, JsonCodec, integer, string
 from protocol.errors import FieldTypeError, NoteError
 from protocol.hashing import TAG_VALIDATORS, Hash32, tagged_hash
 from protocol.note import parse_verifier_key
@@ -34,7 +33,7 @@ class Validator(JsonCodec, what="validator"):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ValidatorSet(JsonCodec, what="validator set"):
+class ValidatorSet(CachedJsonCodec, what="validator set"):
     """Validators sorted by public key, and the quorum q of precommits a block needs."""
 
     validators: tuple[Validator, ...]
@@ -85,9 +84,6 @@ class ValidatorSet(JsonCodec, what="validator set"):
         """Build a set from validators in any order."""
         ordered = tuple(sorted(validators, key=lambda v: v.public_key))
         return cls(validators=ordered, quorum=quorum)
-
-    def canonical_bytes(self) -> bytes:
-        return encode(self.to_json())
 
     def hash(self) -> Hash32:
         """validators_hash = SHA-256(TAG_VALIDATORS || JCS(set))."""

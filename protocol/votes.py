@@ -9,8 +9,7 @@ import enum
 from dataclasses import dataclass
 from typing import Annotated
 
-from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items
-from protocol.encoding import encode
+from protocol.codec import CachedJsonCodec, JsonCodec, codec_wire, hex_bytes, integer, items
 from protocol.errors import FieldTypeError
 from protocol.hashing import TAG_PROPOSAL, TAG_VOTE, Hash32
 from protocol.signing import (
@@ -31,7 +30,7 @@ class VoteType(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Vote(JsonCodec, what="vote"):
+class Vote(CachedJsonCodec, what="vote"):
     """A prevote or precommit for block_hash (None = nil) at (height, round)."""
 
     type: VoteType
@@ -42,7 +41,7 @@ class Vote(JsonCodec, what="vote"):
 
     def sign_bytes(self) -> bytes:
         """TAG_VOTE || JCS(vote): the bytes a validator signs."""
-        return TAG_VOTE + encode(self.to_json())
+        return TAG_VOTE + self.canonical_bytes()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +60,7 @@ def sign_vote(vote: Vote, key: SigningKey) -> SignedVote:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Proposal(JsonCodec, what="proposal"):
+class Proposal(CachedJsonCodec, what="proposal"):
     """The proposer's claim for (height, round): block_hash, and the POL round or -1."""
 
     chain_id: Hash32
@@ -72,7 +71,7 @@ class Proposal(JsonCodec, what="proposal"):
 
     def sign_bytes(self) -> bytes:
         """TAG_PROPOSAL || JCS(proposal)."""
-        return TAG_PROPOSAL + encode(self.to_json())
+        return TAG_PROPOSAL + self.canonical_bytes()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,8 +81,10 @@ class CommitSignature(JsonCodec, what="commit signature"):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitCertificate(JsonCodec, what="commit certificate"):
-    """Precommits for block_hash at (height, round), one per validator, sorted by key."""
+class CommitCertificate(CachedJsonCodec, what="commit certificate"):
+    """Precommits for block_hash at (height, round), one per validator, sorted by key.
+
+    canonical_bytes() (CachedJsonCodec) is what the store keeps at commit."""
 
     height: int
     round: int

@@ -1,7 +1,8 @@
 """Protocol-core micro-benchmarks: canonical encoding, tx signing and verification.
 
 Run: .venv/bin/python scripts/bench_protocol.py [--count N]. Prints microseconds per
-operation; never asserted by tests (speed is measured, not tested).
+operation, elapsed and this process's CPU time (the CPU column is the steadier one on a
+shared box); never asserted by tests (speed is measured, not tested).
 """
 
 import argparse

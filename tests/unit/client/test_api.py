@@ -11,6 +11,7 @@ import pytest
 
 from client.api import NodeClient, parse_tx_status
 from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
+from protocol.encoding import JsonObject
 
 URL = "http://node.test:7101"
 
@@ -257,3 +258,23 @@ def test_a_post_is_never_sent_twice() -> None:
     finally:
         server.close()
     assert server.connections == 1
+
+
+def test_submit_sends_canonical_bytes() -> None:
+    """The node parses canonical bytes in C; any other spelling takes its pure parser."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if json.loads(request.content).get("txs") is not None:
+            return json_response(202, {"results": [{"tx_id": "ab"}]})
+        return json_response(202, {"tx_id": "ab"})
+
+    signed: JsonObject = {"tx": {"b": 1, "a": "€"}, "signatures": []}
+    with client_answering(answer) as client:
+        assert client.submit(signed) == "ab"
+        client.submit_batch([signed])
+    assert seen[0].content == '{"signatures":[],"tx":{"a":"€","b":1}}'.encode()
+    assert seen[1].content == b'{"txs":[' + seen[0].content + b"]}"
+    assert all(r.headers["content-type"] == "application/json" for r in seen)
+    assert all(r.headers["accept"] == "application/json" for r in seen)

@@ -1,7 +1,7 @@
 """protocol/codec.py: a type's field declarations give its JSON form and its typed errors."""
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 import pytest
@@ -10,6 +10,7 @@ from contracts.bodies_credits import CreditsIssueBody, CreditsRetireJudicialBody
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from protocol.codec import (
+    CachedJsonCodec,
     JsonCodec,
     WireName,
     decode_tagged,
@@ -17,7 +18,7 @@ from protocol.codec import (
     integer,
     tag_table,
 )
-from protocol.encoding import JsonObject
+from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError, MissingFieldError, UnknownFieldError
 from protocol.hashing import Hash32, sha256
 
@@ -158,3 +159,23 @@ def test_tagged_union_writes_and_checks_its_tag() -> None:
         Ping.from_json({"kind": "pong", "height": 4})
     with pytest.raises(MissingFieldError, match="'kind'"):
         Ping.from_json({"height": 4})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cached(CachedJsonCodec, what="cached"):
+    name: str
+    count: int
+
+
+def test_cached_canonical_bytes_are_the_encoding_and_kept() -> None:
+    item = Cached(name="b", count=1)
+    first = item.canonical_bytes()
+    assert first == encode(item.to_json()) == b'{"count":1,"name":"b"}'
+    assert item.canonical_bytes() is first
+    # The cache is no field: equality, replace() and the JSON form ignore it.
+    again = Cached(name="b", count=1)
+    assert again == item and again.to_json() == item.to_json()
+    changed = replace(item, count=2)
+    assert changed.canonical_bytes() == b'{"count":2,"name":"b"}'
+    with pytest.raises(AttributeError):
+        item.name = "c"  # type: ignore[misc]
