@@ -15,6 +15,7 @@ from client.receipt.codes import ReceiptError
 from client.receipt.verify import verify_receipt
 from node.web.checker import offline_checker_html
 from tests.browser.conftest import CaseNetwork, Corpus, screenshot
+from tests.receipts import network_vector
 from tests.receipts.tamper import TamperCase, field_cases
 
 pytestmark = pytest.mark.browser
@@ -220,6 +221,23 @@ def test_corpus_from_file_with_all_requests_aborted(
     assert len(codes) >= 60 and "re-sealed unchanged (control)" in codes
     context.close()
     assert aborted == []  # the offline file asks for nothing beyond itself
+
+
+def test_real_set_change_receipts_from_file(page: Any, tmp_path: Path) -> None:
+    """Receipts real nodes served across a real validators.update (the vector file that
+    test_network_receipts.py writes): VALID in the page, offline under their own genesis,
+    and with the change stripped the code both Python verifiers give."""
+    genesis, receipts = network_vector.load()
+    page.goto(offline_file(tmp_path, json.loads(genesis), "checker.html"))
+    wait_ready(page)
+    cases = network_vector.cases(receipts)
+    codes = run_in_page(page, cases)
+    assert codes == {c.name: python_code(c.receipt, genesis) for c in cases}
+    assert codes == {c.name: c.code for c in cases}
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_bytes(cases[0].receipt)  # before the change: listed, in the log
+    page.set_input_files("#receipt-file", str(receipt_file))
+    assert verdict(page) == ("VALID", "")
 
 
 @pytest.mark.parametrize(

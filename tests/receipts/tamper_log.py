@@ -28,10 +28,12 @@ def _log_receipt(
     *,
     logged: bool = True,
     next_set: dict[str, Any] | None = None,
+    change_at_top: bool = False,
 ) -> Receipt:
     """r with a forged log holding a set change after its block (logged=False: the change
     is certified but the log holds another leaf at its height). The new set is next_set,
-    by default V0 with quorum n."""
+    by default V0 with quorum n. change_at_top: the log ends at the change, so the change
+    header is header N - 1 (checkpoint_header) and the checkpoint is still V0's."""
     x = copy.deepcopy(r)
     block = x["block"]["header"]
     h = block["height"]
@@ -51,8 +53,11 @@ def _log_receipt(
         log.append(sha256(b"forged history %d" % height))
     log.append(encode(block))
     log.append(encode(change_header) if logged else sha256(b"another header"))
-    log.append(encode(last))
-    size = h + 3
+    if change_at_top:
+        last = change_header
+    else:
+        log.append(encode(last))
+    size = last["height"] + 1
     chain_id = Hash32(bytes.fromhex(block["chain_id"]))
     text = checkpoint_at_height(chain_id=chain_id, height=size - 1, root_hash=log.root()).body()
     note = format_signed_note(text, [sign_note(text, name, key) for name, key in keys])
@@ -64,7 +69,7 @@ def _log_receipt(
     x["validator_sets"] = [change]
     x["checkpoint_header"] = {
         "header": last,
-        "history_path": [p.hex() for p in log.inclusion_proof(h + 2, size)],
+        "history_path": [p.hex() for p in log.inclusion_proof(size - 1, size)],
     }
     return redigest(x)
 
@@ -104,6 +109,31 @@ def name_bound_cases(r: Receipt, keys: Keys, genesis_set: dict[str, Any]) -> lis
             encode(_log_receipt(r, keys, genesis_set, next_set=too_long)),
             "BAD_SET_CHANGE",
             rule,
+        ),
+    ]
+
+
+def announced_at_top_cases(r: Receipt, keys: Keys, genesis_set: dict[str, Any]) -> list[TamperCase]:
+    """Hole 4 at the checkpoint's end: header N - 1 changes the set itself
+    (next_validators_hash != validators_hash). The change takes effect at N, so the set in
+    force at N - 1 is still V0, the checkpoint's quorum and header N - 1's validators_hash
+    both check out, and only step 5's last sentence sees the change left out."""
+    listed = _log_receipt(r, keys, genesis_set, change_at_top=True)
+    unlisted = copy.deepcopy(listed)
+    unlisted["validator_sets"] = []
+    return [
+        TamperCase(
+            "format 3: header N - 1 changes the set and the change is listed (control)",
+            encode(listed),
+            "",
+            f"{STEP5_V3}: a listed set change at N - 1 is below N, so it may be listed",
+        ),
+        TamperCase(
+            "format 3: header N - 1 announces a set change that is not listed",
+            encode(unlisted),
+            "BAD_SET_CHANGE",
+            f"{STEP5_V3}: when checkpoint_header's next_validators_hash differs from its "
+            "validators_hash a set change at height N - 1 is listed",
         ),
     ]
 

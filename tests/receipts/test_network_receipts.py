@@ -35,7 +35,7 @@ from tests.integration.txs import (
     wait_committed,
     xiangshan_case_on_net,
 )
-from tests.receipts import independent_verifier
+from tests.receipts import independent_verifier, network_vector
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.tamper import TamperCase, field_cases, splice_cases
 
@@ -293,6 +293,7 @@ def test_receipts_verify_after_a_validator_set_change(case3: RunningCase) -> Non
     # Format 3 (ADR 0015): the real change comes with its path in the checkpoint's log.
     assert receipt["receipt_version"] == 3 and receipt["validator_sets"][0]["history_path"]
     both_accept(receipt, case3.genesis)
+    before_change = receipt
     later, _ = commit(
         net,
         builder,
@@ -307,10 +308,38 @@ def test_receipts_verify_after_a_validator_set_change(case3: RunningCase) -> Non
             "reason": "after the set change",
         },
     )
-    facts = both_accept(case3.receipt(later), case3.genesis)
+    after_change = case3.receipt(later)
+    facts = both_accept(after_change, case3.genesis)
     assert (facts.validator_count, facts.quorum, len(facts.signed_by)) == (3, 3, 3)
-    for case in field_cases(case3.receipt(later), checkpoint_quorum=3):
+    for case in field_cases(after_change, checkpoint_quorum=3):
         check(case, case3.genesis)
+    fresh = {"before_change": before_change, "after_change": after_change}
+    if network_vector.rewriting():
+        network_vector.write(case3.genesis, fresh)
+    check_network_vector(fresh)
+
+
+def shape(value: Any) -> Any:
+    """A JSON value with its strings and numbers left out: field names, nesting and which
+    lists are empty, what a real receipt of the same situation must share."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def check_network_vector(fresh: dict[str, Any]) -> None:
+    """The committed vector (the checker page's real set-change receipts) is canonical, has
+    the shape of what this network served, and verifies in both Python verifiers; with the
+    change stripped both give the code network_vector.cases states."""
+    data = network_vector.VECTOR_FILE.read_bytes()
+    genesis, receipts = network_vector.load()
+    assert network_vector.render(genesis, receipts) == data, f"set {network_vector.REWRITE_ENV}=1"
+    for name in network_vector.RECEIPT_NAMES:
+        assert shape(receipts[name]) == shape(fresh[name]), name
+    for case in network_vector.cases(receipts):
+        check(case, genesis)
 
 
 def test_the_case_receipt_verifies_on_four_validators(case4: RunningCase) -> None:

@@ -14,7 +14,7 @@ from tests.receipts.chain import key_of
 from tests.receipts.conftest import CaseChain
 from tests.receipts.tamper import TamperCase, field_cases, reseal_cases, splice_cases
 from tests.receipts.tamper_holes import hole_cases, relabelled_index_case
-from tests.receipts.tamper_log import log_binding_cases, name_bound_cases
+from tests.receipts.tamper_log import announced_at_top_cases, log_binding_cases, name_bound_cases
 from tests.receipts.tamper_signatures import weak_r_cases
 
 
@@ -38,6 +38,7 @@ def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
     genesis_set = json.loads(chain.genesis_bytes)["validators"]
     cases += hole_cases(receipt, keys, genesis_set)
     cases += log_binding_cases(receipt, keys, genesis_set)
+    cases += announced_at_top_cases(receipt, keys, genesis_set)
     cases += name_bound_cases(receipt, keys, genesis_set)
     cases += weak_r_cases(receipt, keys)
     cases.append(relabelled_index_case(chain.receipt(case_chain.voluntary)))
