@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from protocol.codec import CachedJsonCodec, JsonCodec, Wire, codec_wire, items
-from protocol.encoding import JsonValue, encode
+from protocol.encoding import JsonValue
 from protocol.evidence import Evidence, evidence_from_json
 from protocol.fields import read_list
 from protocol.hashing import TAG_HEADER, Hash32, tagged_hash
