@@ -30,7 +30,7 @@ class _WriteSet:
     dead blocks' write sets between two full collections was most of the node's growth).
     """
 
-    __slots__ = ("base", "writes", "sealed")
+    __slots__ = ("base", "sealed", "writes")
 
     def __init__(self, base: SnapshotReader) -> None:
         self.base = base
