@@ -41,15 +41,17 @@ class Row:
     committed: int
     tx_per_s: float
     rss_mib: dict[str, float]
+    rss_anon_mib: dict[str, float]
+    """Of rss_mib, the anonymous part (heap, arenas); the rest maps files (libraries)."""
     leveldb_mib: dict[str, float]
     chain_height: int
 
 
-def rss_mib(pid: int | None) -> float:
+def rss_mib(pid: int | None, field: str = "VmRSS") -> float:
     if pid is None:
         return 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -64,6 +66,7 @@ def measure(net: Path, committed: int, tx_per_s: float) -> Row:
         committed=committed,
         tx_per_s=round(tx_per_s, 1),
         rss_mib={v.name: round(rss_mib(v.pid), 1) for v in views},
+        rss_anon_mib={v.name: round(rss_mib(v.pid, "RssAnon"), 1) for v in views},
         leveldb_mib={v.name: round(tree_mib(net / v.name / "data"), 1) for v in views},
         chain_height=max(v.height or 0 for v in views),
     )
@@ -104,10 +107,11 @@ def main() -> int:
         if args.json:
             return
         rss = " ".join(f"{name}={mib:.0f}" for name, mib in sorted(row.rss_mib.items()))
+        anon = "/".join(f"{mib:.0f}" for _, mib in sorted(row.rss_anon_mib.items()))
         disk = max(row.leveldb_mib.values())
         print(
             f"{row.committed:>8} txs  height {row.chain_height:>6}  {row.tx_per_s:>7.1f} tx/s"
-            f"  RSS MiB {rss}  LevelDB {disk:.0f} MiB",
+            f"  RSS MiB {rss} (anon {anon})  LevelDB {disk:.0f} MiB",
             flush=True,
         )
 

@@ -5,6 +5,7 @@ that and a second open raises StoreLockedError. Nothing here decides what a bloc
 callers fill an Overlay through the ports and commit() writes it atomically and durably.
 """
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 import plyvel
 
-from node.storage import keys
+from node.storage import keys, native_memory
 from node.storage.errors import (
     ReadOnlyViewError,
     StaleOverlayError,
@@ -61,7 +62,19 @@ LEVELDB_MEMORY = {
 """LevelDB's share of a node's memory, fixed whatever the chain's length (OPERATIONS.md
 "Memory"): two 4 MiB memtables, an 8 MiB block cache, at most 500 open tables (each holds
 its index and filter block). The bloom filters (10 bits a key) let a read of an absent key,
-the common case when a tx creates a record, skip the tables that cannot hold it."""
+the common case when a tx creates a record, skip the tables that cannot hold it. Tables are
+read with pread(), not mapped (node/storage/native_memory.py): mapped pages a read touched
+stayed in the process and its resident size followed the database's size on disk."""
+
+TRIM_EVERY_COMMITS = 8
+"""Every this many committed blocks glibc's free pages go back to the system (a trim costs
+about 10 ms; a block's buffers are freed after its commit, so that is when they are free)."""
+
+
+@functools.cache
+def _tables_unmapped() -> bool:
+    # Once per process, before its first LevelDB Env starts (the limit is read then).
+    return native_memory.disable_table_mmap()
 
 
 class LevelDbStore:
@@ -71,6 +84,7 @@ class LevelDbStore:
         """Use LevelDbStore.open(); this wraps an already open plyvel.DB."""
         self._db = db
         self._commit_lock = threading.Lock()
+        self._commits = 0
         self.directory = directory
         committed = _CommittedSpace(db)
         self.log = LogNodes(committed)
@@ -84,6 +98,7 @@ class LevelDbStore:
         Raises StoreLockedError if any handle already holds it, StoreOpenError otherwise.
         """
         directory = Path(directory).resolve()
+        _tables_unmapped()
         try:
             db = plyvel.DB(str(directory), create_if_missing=create, **LEVELDB_MEMORY)
         except plyvel.IOError as error:
@@ -147,6 +162,10 @@ class LevelDbStore:
                     f"block {overlay.block_height} not written: {error}"
                 ) from None
             overlay.seal()
+            self._commits += 1
+            trim = self._commits % TRIM_EVERY_COMMITS == 0
+        if trim:
+            native_memory.trim_heap()
 
     def head_height(self) -> int | None:
         """Height of the last committed block, or None before genesis is committed."""

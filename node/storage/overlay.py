@@ -20,6 +20,37 @@ class SnapshotReader(Protocol):
     def get(self, key: bytes) -> bytes | None: ...
 
 
+class _WriteSet:
+    """The buffered writes over a snapshot: what the overlay's ports read and write.
+
+    A separate object so that the ports (which hold it) do not point back at the Overlay
+    (which holds them): without that cycle a dropped overlay, its write set of a whole
+    block and its LevelDB snapshot are freed at once by reference counting, not whenever
+    the cyclic garbage collector next reaches the oldest generation (issue 20: in a loop of
+    SMT and LevelDB commits, dead write sets piled up between two full collections).
+    """
+
+    __slots__ = ("base", "sealed", "writes")
+
+    def __init__(self, base: SnapshotReader) -> None:
+        self.base = base
+        self.writes: dict[bytes, bytes | None] = {}
+        self.sealed = False
+
+    def get(self, key: bytes) -> bytes | None:
+        """The buffered value (None if deleted here), else the snapshot's."""
+        if key in self.writes:
+            return self.writes[key]
+        return self.base.get(key)
+
+    def put(self, key: bytes, value: bytes | None) -> None:
+        """Buffer a write; None deletes the key when committed."""
+        if self.sealed:
+            # A write after commit would be silently lost: it is a bug in the caller.
+            raise StaleOverlayError("this overlay was committed already; begin a new one")
+        self.writes[key] = value
+
+
 class Overlay:
     """The writes of one proposed block over the committed state it was built on.
 
@@ -28,29 +59,22 @@ class Overlay:
     """
 
     def __init__(self, base: SnapshotReader, base_head: int | None) -> None:
-        self._base = base
-        self._writes: dict[bytes, bytes | None] = {}
-        self._sealed = False
+        self._space = _WriteSet(base)
         self.base_head = base_head
         """Height of the committed head this overlay was built on; None for an empty store."""
         self.block_height: int | None = None
         """Height of the block recorded with record_block(), once it was called."""
-        self.log = LogNodes(self)
-        self.smt = SmtNodes(self)
-        self.state = StateRecords(self)
+        self.log = LogNodes(self._space)
+        self.smt = SmtNodes(self._space)
+        self.state = StateRecords(self._space)
 
     def get(self, key: bytes) -> bytes | None:
         """The buffered value (None if deleted here), else the snapshot's."""
-        if key in self._writes:
-            return self._writes[key]
-        return self._base.get(key)
+        return self._space.get(key)
 
     def put(self, key: bytes, value: bytes | None) -> None:
         """Buffer a write; None deletes the key when committed."""
-        if self._sealed:
-            # A write after commit would be silently lost: it is a bug in the caller.
-            raise StaleOverlayError("this overlay was committed already; begin a new one")
-        self._writes[key] = value
+        self._space.put(key, value)
 
     def record_block(
         self,
@@ -86,16 +110,16 @@ class Overlay:
 
     def write_count(self) -> int:
         """How many keys a commit of this overlay writes or deletes."""
-        return len(self._writes)
+        return len(self._space.writes)
 
     def buffered_writes(self) -> Iterator[tuple[bytes, bytes | None]]:
         """Every buffered write, for the store's commit batch."""
-        return iter(self._writes.items())
+        return iter(self._space.writes.items())
 
     def seal(self) -> None:
         """Refuse further writes and commits: called by the store once it has committed."""
-        self._sealed = True
+        self._space.sealed = True
 
     @property
     def sealed(self) -> bool:
-        return self._sealed
+        return self._space.sealed

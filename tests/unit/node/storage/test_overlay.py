@@ -1,5 +1,7 @@
 """node/storage/overlay.py: discardable per-proposal write sets over real LevelDB."""
 
+import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,3 +144,18 @@ def test_genesis_overlay_on_an_empty_store_records_height_zero(tmp_path: Path) -
         store.commit(overlay)
         assert store.head_height() == 0
         assert store.get_block(0) == b"genesis"
+
+
+def test_a_dropped_overlay_is_freed_without_the_cycle_collector(store: LevelDbStore) -> None:
+    # A block's write set and its LevelDB snapshot must go when the last reference does,
+    # not at the next full collection (issue 20: dead write sets piled up between them).
+    overlay = store.begin()
+    overlay.put(b"state/k", b"v" * 1000)
+    SparseMerkleTree(overlay.smt).update(4, {b"k": b"v"})
+    dropped = weakref.ref(overlay)
+    gc.disable()
+    try:
+        del overlay
+        assert dropped() is None
+    finally:
+        gc.enable()

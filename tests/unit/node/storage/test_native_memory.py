@@ -1,0 +1,111 @@
+"""node/storage/native_memory.py: LevelDB reads tables without mapping them; malloc trims.
+
+Which tables a process maps is decided when its first LevelDB database opens, so each case
+runs in a fresh interpreter.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import plyvel
+import pytest
+
+from node.storage import native_memory
+from node.storage.leveldb import TRIM_EVERY_COMMITS, LevelDbStore
+
+ROOT = Path(__file__).resolve().parents[4]
+
+FILL_AND_READ = """
+import json, os, sys
+from pathlib import Path
+directory = Path(sys.argv[1])
+{open_db}
+for i in range(60_000):
+    db.put(b"state/%08d" % i, os.urandom(64))
+db.compact_range()
+assert sum(1 for _ in db.iterator()) == 60_000
+tables = [p for p in directory.iterdir() if p.suffix == ".ldb"]
+from node.storage.native_memory import mapped_table_files
+print(json.dumps({{"tables": len(tables), "mapped": mapped_table_files()}}))
+"""
+
+OPEN_STORE = """
+from node.storage.leveldb import LevelDbStore
+db = LevelDbStore.open(directory)._db
+"""
+
+OPEN_PLAIN = """
+import plyvel
+db = plyvel.DB(str(directory), create_if_missing=True, write_buffer_size=64 * 1024)
+"""
+
+
+def fill_and_read(directory: Path, open_db: str) -> dict[str, object]:
+    script = FILL_AND_READ.format(open_db=open_db)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(directory)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    outcome: dict[str, object] = json.loads(done.stdout)
+    return outcome
+
+
+def test_a_store_reads_its_tables_without_mapping_them(tmp_path: Path) -> None:
+    outcome = fill_and_read(tmp_path / "db", OPEN_STORE)
+    assert outcome["tables"] != 0
+    assert outcome["mapped"] == []
+
+
+def test_plain_leveldb_maps_the_tables_it_reads(tmp_path: Path) -> None:
+    # The control: without the limit the same reads leave the table files mapped.
+    outcome = fill_and_read(tmp_path / "db", OPEN_PLAIN)
+    mapped = outcome["mapped"]
+    assert isinstance(mapped, list) and mapped
+    assert all(str(tmp_path) in path for path in mapped)
+
+
+def test_the_limit_symbol_is_found_in_the_loaded_leveldb() -> None:
+    assert plyvel.__version__  # the library is loaded
+    loaded = native_memory._loaded_leveldb()
+    assert loaded is not None
+    path, _ = loaded
+    assert native_memory._symbol_value(path.read_bytes(), native_memory.MMAP_LIMIT_SYMBOL)
+    assert native_memory._symbol_value(path.read_bytes(), b"no_such_symbol") is None
+
+
+def test_a_file_that_is_not_elf_has_no_symbols() -> None:
+    assert native_memory._symbol_value(b"#!/bin/sh\n" * 20, b"x") is None
+
+
+def test_the_store_trims_the_heap_every_few_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims: list[None] = []
+
+    def counted_trim() -> bool:
+        trims.append(None)
+        return True
+
+    monkeypatch.setattr(native_memory, "trim_heap", counted_trim)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(2 * TRIM_EVERY_COMMITS + 1):
+            overlay = store.begin()
+            overlay.record_block(
+                height=height,
+                block=b"block",
+                certificate=None if height == 0 else b"cert",
+                results=(),
+                tx_ids=(),
+            )
+            store.commit(overlay)
+    assert len(trims) == 2
+
+
+def test_trim_heap_calls_malloc_trim() -> None:
+    assert native_memory.trim_heap()
