@@ -76,6 +76,10 @@ class Mempool:
         """The highest nonce the sender has pending, for admission's nonce rule."""
         return self._highest_nonce.get(sender)
 
+    def pending_nonces(self) -> dict[PublicKey, int]:
+        """A copy of every sender's highest pending nonce (admission checks against it)."""
+        return dict(self._highest_nonce)
+
     def get(self, tx_id: Hash32) -> SignedTx | None:
         pending = self._txs.get(tx_id)
         return None if pending is None else pending.signed

@@ -1,0 +1,71 @@
+"""Flame graph of one validator under `lantan bench` (docs/PERFORMANCE.md, docs/perf/).
+
+Runs `lantan bench --json` on a kept network directory, attaches py-spy (a dev
+dependency) to the first validator as soon as its pid file appears, and records until the
+bench stops the network. py-spy samples from outside the process (--nonblocking: it never
+pauses the node), so the node carries no profiling code. Prints the bench's JSON line.
+
+    python scripts/profile_bench.py --out docs/perf/validator.svg [--txs 5000 --singles 60]
+    python scripts/profile_bench.py --format raw --out /tmp/validator.txt   (then add up)
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PID_WAIT_S = 120.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="SVG flame graph to write")
+    parser.add_argument("--txs", type=int, default=5000)
+    parser.add_argument("--singles", type=int, default=60)
+    parser.add_argument("--base-port", type=int, default=7301)
+    parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
+    parser.add_argument(
+        "--format",
+        default="flamegraph",
+        choices=("flamegraph", "raw"),
+        help="an SVG flame graph, or collapsed stacks (one line per stack) to add up",
+    )
+    args = parser.parse_args()
+    net = Path(tempfile.mkdtemp(prefix="lantan-profile-"))
+    bench_cmd = [
+        *("lantan", "bench", "--json", "--dir", str(net)),
+        *("--txs", str(args.txs), "--singles", str(args.singles)),
+        *("--base-port", str(args.base_port)),
+    ]
+    try:
+        bench = subprocess.Popen(bench_cmd, stdout=subprocess.PIPE)
+        pid = _first_validator_pid(net, bench)
+        spy = subprocess.Popen(
+            [
+                *("py-spy", "record", "--nonblocking", "--pid", str(pid)),
+                *("--rate", str(args.rate), "--format", args.format, "-o", str(args.out)),
+            ]
+        )
+        out, _ = bench.communicate()
+        spy.wait(timeout=60)
+        sys.stdout.write(out.decode())
+        return bench.returncode or spy.returncode
+    finally:
+        shutil.rmtree(net, ignore_errors=True)
+
+
+def _first_validator_pid(net: Path, bench: "subprocess.Popen[bytes]") -> int:
+    """The pid of the first validator whose pid file appears under net."""
+    deadline = time.monotonic() + PID_WAIT_S
+    while time.monotonic() < deadline and bench.poll() is None:
+        for pid_file in sorted(net.glob("*/node.pid")):
+            return int(pid_file.read_text())
+        time.sleep(0.1)
+    raise SystemExit("no validator started")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
