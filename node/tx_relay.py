@@ -30,6 +30,11 @@ IDS_PER_MESSAGE_MAX = 5_000
 """Ids in one announcement or request (~340 KB of JSON): a client batch of 1,000 fits."""
 ANSWER_BYTES_MAX = 2 * 1024 * 1024
 """Tx bytes in one answer to a request, well under the 8 MiB envelope bound."""
+SERVE_TXS_PER_S = 5_000
+SERVE_TXS_BURST = IDS_PER_MESSAGE_MAX
+"""Txs served to one peer: a burst of one full request, then SERVE_TXS_PER_S. Fetching is
+the fallback for txs a client did not send to every validator, so an honest peer asks for
+few; one asking without end gets this rate, and the rest of its ids are not served."""
 ASK_INTERVAL_S = 0.1
 log = logging.getLogger("lantan.tx_relay")
 
@@ -63,6 +68,8 @@ class TxRelay:
         self.clock = clock
         self.wants = wants or TxWants()
         self.served = 0
+        self._spent: dict[PublicKey, tuple[float, int]] = {}
+        """Per peer: serving tokens left and when they were counted (ms)."""
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -89,23 +96,52 @@ class TxRelay:
     def arrived(self, tx_ids: Iterable[Hash32]) -> None:
         self.wants.arrived(tx_ids)
 
-    def wanted(self, peer: PublicKey, tx_ids: Iterable[Hash32]) -> None:
-        """A peer asks for txs: send those still pending here, in answers of bounded size."""
+    async def wanted(self, peer: PublicKey, tx_ids: Sequence[Hash32]) -> int:
+        """A peer asks for txs: send those still pending here, within the peer's serving
+        budget, in answers of bounded size sealed off the event loop. How many were sent."""
+        budget = self._budget(peer)
+        txs: list[SignedTx] = []
+        for tx_id in tx_ids:
+            if len(txs) >= budget:
+                break
+            signed = self.mempool.get(tx_id)
+            if signed is not None:  # else committed or dropped: not needed any more
+                txs.append(signed)
+        if not txs:
+            return 0
+        self._spent[peer] = (self._spent[peer][0] - len(txs), self._spent[peer][1])
+        loop = asyncio.get_running_loop()
+        answers = await loop.run_in_executor(None, self._seal_answers, txs)
+        for data in answers:
+            self.transport.send_sealed(peer, PeerKind.TXS, data)
+        self.served += len(txs)
+        return len(txs)
+
+    def _budget(self, peer: PublicKey) -> int:
+        """Txs peer may be served now: a bucket of SERVE_TXS_BURST refilled at
+        SERVE_TXS_PER_S, so asking without end costs this node a bounded rate of work."""
+        now_ms = self.clock.now_ms()
+        tokens, last_ms = self._spent.get(peer, (float(SERVE_TXS_BURST), now_ms))
+        refill = max(0, now_ms - last_ms) * SERVE_TXS_PER_S / 1000
+        tokens = min(float(SERVE_TXS_BURST), tokens + refill)
+        self._spent[peer] = (tokens, now_ms)
+        return int(tokens)
+
+    def _seal_answers(self, txs: list[SignedTx]) -> list[bytes]:
+        """Envelopes of at most ANSWER_BYTES_MAX tx bytes each (on a worker thread)."""
+        answers: list[bytes] = []
         chunk: list[JsonValue] = []
         size = 0
-        for tx_id in tx_ids:
-            signed = self.mempool.get(tx_id)
-            if signed is None:
-                continue  # committed or dropped meanwhile: the peer has or no longer needs it
+        for signed in txs:
             tx_bytes = len(signed.canonical_bytes())
             if chunk and size + tx_bytes > ANSWER_BYTES_MAX:
-                self.transport.send(peer, PeerKind.TXS, {"txs": chunk})
+                answers.append(self.transport.seal(PeerKind.TXS, {"txs": chunk}))
                 chunk, size = [], 0
             chunk.append(signed.to_json())
             size += tx_bytes
-            self.served += 1
         if chunk:
-            self.transport.send(peer, PeerKind.TXS, {"txs": chunk})
+            answers.append(self.transport.seal(PeerKind.TXS, {"txs": chunk}))
+        return answers
 
     def ask_due(self) -> int:
         """Ask announcers for the ids past their grace that are still missing; how many."""

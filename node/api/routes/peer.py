@@ -102,7 +102,7 @@ async def _announced(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) 
 
 async def _wanted(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> None:
     if inbox.service.relay is not None:
-        inbox.service.relay.wanted(sender, tx_ids)
+        await inbox.service.relay.wanted(sender, tx_ids)
 
 
 def _body(_inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> JsonObject:

@@ -12,7 +12,7 @@ import pytest
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.mempool import Mempool
-from node.peer_envelope import PeerKind, seal_envelope
+from node.peer_envelope import PeerKind, open_envelope
 from node.peering import PeerInbox
 from node.service import NodeService
 from node.transport import PeerTransport
@@ -50,15 +50,15 @@ class Sent:
 
 
 class Wire(PeerTransport):
-    """Records every envelope (sealed for real, to count its bytes) for Net to deliver."""
+    """Records every envelope (sealed and opened for real, to count its bytes) for Net."""
 
     def __init__(self, key: SigningKey, net: "Net") -> None:
         super().__init__(key, CHAIN_ID, [])
         self.me, self.net = key, net
 
-    def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
-        data = seal_envelope(self.me, CHAIN_ID, kind, body)
-        self.net.sent.append(Sent(self.me.public_key, to, kind, body, len(data)))
+    def send_sealed(self, to: PublicKey, kind: PeerKind, data: bytes) -> None:
+        envelope = open_envelope(data, CHAIN_ID, kind, frozenset({self.me.public_key}))
+        self.net.sent.append(Sent(self.me.public_key, to, kind, envelope.body, len(data)))
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
         for to in self.net.nodes:
@@ -93,7 +93,7 @@ class Net:
             if message.kind is PeerKind.TX_IDS:
                 self.relay(message.to).announced(message.sender, tx_ids)
             else:
-                self.relay(message.to).wanted(message.sender, tx_ids)
+                await self.relay(message.to).wanted(message.sender, tx_ids)
 
 
 @pytest.fixture
@@ -196,9 +196,29 @@ def test_a_request_is_answered_with_pending_txs_only_in_bounded_answers(
         await net.nodes[A].submit(payloads(txs))
         net.sent.clear()
         unknown = client_txs(8)[-1].tx_id
-        net.relay(A).wanted(B, [tx.tx_id for tx in txs] + [unknown])
+        assert await net.relay(A).wanted(B, [tx.tx_id for tx in txs] + [unknown]) == len(txs)
         answers = [sent for sent in net.sent if sent.kind is PeerKind.TXS]
         assert [len(sent.body["txs"]) for sent in answers] == [2, 2, 2]  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+
+
+def test_a_peer_asking_without_end_is_served_at_a_bounded_rate(
+    net: Net, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("node.tx_relay.SERVE_TXS_BURST", 3)
+    monkeypatch.setattr("node.tx_relay.SERVE_TXS_PER_S", 1_000)
+    txs = client_txs(6)
+    wanted = [tx.tx_id for tx in txs]
+
+    async def scenario() -> None:
+        await net.nodes[A].submit(payloads(txs))
+        relay = net.relay(A)
+        assert await relay.wanted(B, wanted) == 3  # the burst
+        assert await relay.wanted(B, wanted) == 0  # nothing left until it refills
+        net.clock.now += 2  # 2 ms at 1,000 txs/s
+        assert await relay.wanted(B, wanted) == 2
+        assert relay.served == 5
 
     asyncio.run(scenario())
 
