@@ -12,9 +12,12 @@ import pytest
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.mempool import Mempool
+from node.metrics.scrape import NodeStateCollector
 from node.peer_envelope import PeerKind, open_envelope
 from node.peering import PeerInbox
+from node.readiness import Readiness
 from node.service import NodeService
+from node.sync import SyncState
 from node.transport import PeerTransport
 from node.tx_relay import TxRelay, ids_body
 from node.tx_wants import GRACE_MS
@@ -184,6 +187,13 @@ def test_ids_announced_and_never_served_are_given_up_without_holding_anything(
         assert relay.wants.stats.forgotten == len(bogus)
 
     asyncio.run(scenario())
+    service = net.nodes[B]
+    collector = NodeStateCollector(
+        service, PeerInbox(service, None), None, Readiness(SyncState(), observer=False)
+    )
+    families = {family.name: family for family in collector.collect()}
+    samples = {s.labels["event"]: s.value for s in families["lantan_tx_relay"].samples}
+    assert samples["forgotten"] == samples["asked"] == samples["timed_out"] == 30
 
 
 def test_a_request_is_answered_with_pending_txs_only_in_bounded_answers(
