@@ -77,8 +77,10 @@ class Mempool:
         return self._highest_nonce.get(sender)
 
     def pending_nonces(self) -> dict[PublicKey, int]:
-        """A copy of every sender's highest pending nonce (admission checks against it)."""
-        return dict(self._highest_nonce)
+        """The highest pending nonce of every sender with txs here (admission checks against
+        it); a sender whose txs were all discarded has none until the next recount."""
+        per_sender = self._per_sender
+        return {s: nonce for s, nonce in self._highest_nonce.items() if s in per_sender}
 
     def get(self, tx_id: Hash32) -> SignedTx | None:
         pending = self._txs.get(tx_id)
