@@ -140,8 +140,10 @@ async def peer_checkpoint(request: Request) -> PeerAccepted:
 
 @router.post("/peer/evidence", status_code=202)
 async def peer_evidence(request: Request) -> PeerAccepted:
-    # Evidence is a union, from which mypy cannot infer T: named here.
-    return await _receive(request, PeerKind.EVIDENCE, _Handler[Evidence](_evidence, _pool_evidence))
+    # Evidence is a union, from which mypy cannot infer T: named by the annotation (not by
+    # _Handler[Evidence](...), whose call sets __orig_class__ and fails on a slotted class).
+    handler: _Handler[Evidence] = _Handler(_evidence, _pool_evidence)
+    return await _receive(request, PeerKind.EVIDENCE, handler)
 
 
 @router.post("/peer/tx_ids", status_code=202)

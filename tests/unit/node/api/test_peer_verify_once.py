@@ -52,7 +52,17 @@ def test_each_envelope_is_verified_once_and_each_tx_signature_once_per_node(
         assert client.post("/peer/txs", content=envelope).json() == {"accepted": True}
         # The envelope, plus the tx's one signature the first time only.
         assert verifications[0] - before == (2 if copy == 0 else 1)
-    announce = seal_envelope(VALIDATOR_KEYS[2], CHAIN_ID, PeerKind.TX_IDS, {"tx_ids": []})
-    before = verifications[0]
-    assert client.post("/peer/tx_ids", content=announce).json() == {"accepted": True}
-    assert verifications[0] - before == 1
+    # Every other kind, bodies valid or not: still one check each, and a 202.
+    others: list[tuple[PeerKind, JsonObject]] = [
+        (PeerKind.TX_IDS, {"tx_ids": []}),
+        (PeerKind.TX_WANT, {"tx_ids": [tx.tx_id.hex()]}),
+        (PeerKind.EVIDENCE, {"kind": "nothing"}),
+        (PeerKind.CHECKPOINT, {"size": 0}),
+        (PeerKind.CONSENSUS, {"kind": "status", "height": 1}),
+    ]
+    for kind, other in others:
+        envelope = seal_envelope(VALIDATOR_KEYS[2], CHAIN_ID, kind, other)
+        before = verifications[0]
+        answer = client.post(f"/peer/{kind.value}", content=envelope)
+        assert (answer.status_code, answer.json()) == (202, {"accepted": True}), kind
+        assert verifications[0] - before == 1, kind
