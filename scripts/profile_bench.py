@@ -23,7 +23,7 @@ from pathlib import Path
 PID_WAIT_S = 120.0
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="profile to write (default: no profile)")
     parser.add_argument("--txs", type=int, default=5000)
@@ -36,7 +36,11 @@ def main() -> int:
         choices=("flamegraph", "raw"),
         help="an SVG flame graph, or collapsed stacks (one line per stack) to add up",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
     net = Path(tempfile.mkdtemp(prefix="lantan-profile-"))
     bench_cmd = [
         *("lantan", "bench", "--json", "--dir", str(net)),
