@@ -115,7 +115,13 @@ class NodeService:
         self.runtime = runtime
         self.relay = None
         if transport is not None:
-            self.relay = TxRelay(transport=transport, mempool=mempool, ledger=ledger, clock=clock)
+            self.relay = TxRelay(
+                transport=transport,
+                mempool=mempool,
+                ledger=ledger,
+                clock=clock,
+                admitting=lambda: self._backlog > 0,
+            )
         self.metrics = ledger.metrics
         self.metrics.identify(node=name, chain_id=ledger.chain_id.hex(), role=self.role)
         self._admission = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")

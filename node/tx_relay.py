@@ -12,7 +12,7 @@ the event loop without blocking, and one failing round never ends the loop.
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from node.ledger import Ledger
 from node.mempool import Mempool
@@ -60,12 +60,15 @@ class TxRelay:
         mempool: Mempool,
         ledger: Ledger,
         clock: Clock,
+        admitting: Callable[[], bool] = lambda: False,
         wants: TxWants | None = None,
     ) -> None:
         self.transport = transport
         self.mempool = mempool
         self.ledger = ledger
         self.clock = clock
+        self._admitting = admitting
+        """True while this node's admission has submissions queued or in progress."""
         self.wants = wants or TxWants()
         self.served = 0
         self._spent: dict[PublicKey, tuple[float, int]] = {}
@@ -145,7 +148,8 @@ class TxRelay:
 
     def ask_due(self) -> int:
         """Ask announcers for the ids past their grace that are still missing; how many."""
-        asks = self.wants.due(self.clock.now_ms(), self._still_missing)
+        now_ms, admitting = self.clock.now_ms(), self._admitting()
+        asks = self.wants.due(now_ms, self._still_missing, admitting=admitting)
         for peer, ids in asks.items():
             for start in range(0, len(ids), IDS_PER_MESSAGE_MAX):
                 chunk = ids[start : start + IDS_PER_MESSAGE_MAX]

@@ -3,7 +3,8 @@
 A validator announces the ids of txs it admitted from a client instead of gossiping the
 txs: a client sends each tx to every validator (DESIGN.md §2 step 1), so a peer nearly
 always holds it already. A peer that does not asks for the missing ones after a grace
-period (its own copy from the client may still be in admission), from one announcer at
+period (its own copy from the client may still be in admission: a longer grace while its
+admission has work queued), from one announcer at
 a time; an announcer that does not answer within the fetch timeout is passed over for
 the next one, and an id nobody serves is forgotten. Nothing waits on a fetch: a proposal
 carries its txs in full, so a missing tx delays no block, it only cannot be proposed by
@@ -20,6 +21,10 @@ from protocol.signing import PublicKey
 GRACE_MS = 250
 """How long an announced id may stay missing before it is asked for: the client's own copy
 is usually in admission here at the same time (batches of 500 take ~100 ms to admit)."""
+BUSY_GRACE_MS = 2_000
+"""The grace while this node's admission has work queued (its own copy may be in there):
+under load a batch can wait here longer than GRACE_MS, and fetching it then would only
+bring copies to refuse as known."""
 FETCH_TIMEOUT_MS = 2_000
 """How long an asked peer has to answer before the next announcer is asked."""
 PEER_WANTS_MAX = 20_000
@@ -54,11 +59,13 @@ class TxWants:
         self,
         *,
         grace_ms: int = GRACE_MS,
+        busy_grace_ms: int = BUSY_GRACE_MS,
         fetch_timeout_ms: int = FETCH_TIMEOUT_MS,
         peer_wants_max: int = PEER_WANTS_MAX,
     ) -> None:
         self._wants: dict[Hash32, _Want] = {}
         self._grace_ms = grace_ms
+        self._busy_grace_ms = busy_grace_ms
         self._timeout_ms = fetch_timeout_ms
         self._peer_max = peer_wants_max
         self.stats = WantStats()
@@ -94,11 +101,19 @@ class TxWants:
                 self._release(want.announcers)
 
     def due(
-        self, now_ms: int, still_missing: Callable[[list[Hash32]], set[Hash32]]
+        self,
+        now_ms: int,
+        still_missing: Callable[[list[Hash32]], set[Hash32]],
+        *,
+        admitting: bool = False,
     ) -> dict[PublicKey, list[Hash32]]:
-        """Whom to ask for what now: ids past their grace (or whose asked peer timed out)
-        that still_missing confirms are missing, grouped by the announcer to ask."""
-        ready = [tx_id for tx_id, want in self._wants.items() if self._is_ready(want, now_ms)]
+        """Whom to ask for what now: ids past their grace (the longer one while this node is
+        admitting) or whose asked peer timed out, that still_missing confirms are missing,
+        grouped by the announcer to ask."""
+        grace_ms = self._busy_grace_ms if admitting else self._grace_ms
+        ready = [
+            tx_id for tx_id, want in self._wants.items() if self._is_ready(want, now_ms, grace_ms)
+        ]
         if not ready:
             return {}
         missing = still_missing(ready)
@@ -115,9 +130,9 @@ class TxWants:
                 self.stats.asked += 1
         return asks
 
-    def _is_ready(self, want: _Want, now_ms: int) -> bool:
+    def _is_ready(self, want: _Want, now_ms: int, grace_ms: int) -> bool:
         if want.asked is None:
-            return now_ms - want.first_ms >= self._grace_ms
+            return now_ms - want.first_ms >= grace_ms
         return now_ms - want.asked_ms >= self._timeout_ms
 
     def _next_announcer(self, tx_id: Hash32, want: _Want) -> PublicKey | None:

@@ -8,7 +8,7 @@ from protocol.signing import PublicKey
 
 A = PublicKey(b"\x01" * 32)
 B = PublicKey(b"\x02" * 32)
-GRACE_MS, TIMEOUT_MS = 100, 1_000
+GRACE_MS, BUSY_GRACE_MS, TIMEOUT_MS = 100, 500, 1_000
 
 
 def ids(count: int, tag: str = "tx") -> list[Hash32]:
@@ -20,7 +20,12 @@ def none_here(tx_ids: list[Hash32]) -> set[Hash32]:
 
 
 def wants(peer_max: int = 1_000) -> TxWants:
-    return TxWants(grace_ms=GRACE_MS, fetch_timeout_ms=TIMEOUT_MS, peer_wants_max=peer_max)
+    return TxWants(
+        grace_ms=GRACE_MS,
+        busy_grace_ms=BUSY_GRACE_MS,
+        fetch_timeout_ms=TIMEOUT_MS,
+        peer_wants_max=peer_max,
+    )
 
 
 def test_an_id_is_asked_for_only_after_the_grace_and_only_while_missing() -> None:
@@ -32,6 +37,14 @@ def test_an_id_is_asked_for_only_after_the_grace_and_only_while_missing() -> Non
     assert table.due(GRACE_MS, lambda tx_ids: {second}) == {A: [second]}
     assert first not in table
     assert table.due(GRACE_MS + 1, none_here) == {}  # asked, not timed out yet
+
+
+def test_while_this_node_is_admitting_the_grace_is_the_longer_one() -> None:
+    table = wants()
+    (tx_id,) = ids(1)
+    table.announced(A, [tx_id], now_ms=0)
+    assert table.due(GRACE_MS, none_here, admitting=True) == {}
+    assert table.due(BUSY_GRACE_MS, none_here, admitting=True) == {A: [tx_id]}
 
 
 def test_a_peer_that_never_answers_is_passed_over_then_the_id_forgotten() -> None:
