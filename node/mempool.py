@@ -76,6 +76,12 @@ class Mempool:
         """The highest nonce the sender has pending, for admission's nonce rule."""
         return self._highest_nonce.get(sender)
 
+    def pending_nonces(self) -> dict[PublicKey, int]:
+        """The highest pending nonce of every sender with txs here (admission checks against
+        it); a sender whose txs were all discarded has none until the next recount."""
+        per_sender = self._per_sender
+        return {s: nonce for s, nonce in self._highest_nonce.items() if s in per_sender}
+
     def get(self, tx_id: Hash32) -> SignedTx | None:
         pending = self._txs.get(tx_id)
         return None if pending is None else pending.signed

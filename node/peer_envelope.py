@@ -38,6 +38,10 @@ _HEX = frozenset(b"0123456789abcdef")
 class PeerKind(enum.Enum):
     CONSENSUS = "consensus"
     TXS = "txs"
+    TX_IDS = "tx_ids"
+    """Ids of txs the sender admitted from a client (node/tx_relay.py)."""
+    TX_WANT = "tx_want"
+    """Ids of announced txs the sender lacks; answered with TXS."""
     CHECKPOINT = "checkpoint"
     EVIDENCE = "evidence"
 

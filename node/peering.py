@@ -14,6 +14,7 @@ from node.ledger import Ledger
 from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
 from node.runtime import NodeRuntime
 from node.service import NodeService
+from node.tx_relay import parse_tx_ids
 from protocol.encoding import JsonObject, encode
 from protocol.errors import ProtocolError
 from protocol.evidence import Evidence, evidence_from_json
@@ -50,15 +51,18 @@ class PeerInbox:
         self.received[kind.value] += 1
         return envelope.sender, envelope.body
 
-    def consensus(self, sender: PublicKey, body: JsonObject) -> None:
-        if self.runtime is None:
-            return
+    def consensus_message(self, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
+        """Decode a consensus message (off the event loop); None (counted) when malformed."""
         try:
             message = message_from_json(body)
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
-            return
-        if not self.runtime.deliver(MessageReceived(sender=sender, message=message)):
+            return None
+        return MessageReceived(sender=sender, message=message)
+
+    def deliver(self, received: MessageReceived) -> None:
+        """Hand a decoded consensus message to the runtime (on the event loop)."""
+        if self.runtime is not None and not self.runtime.deliver(received):
             self._drop(DropReason.QUEUE_FULL, "consensus queue full")
 
     def checkpoint(self, body: JsonObject) -> None:
@@ -106,6 +110,14 @@ class PeerInbox:
         try:
             obj = expect_object(body, "txs", ("txs",))
             return [encode(item) for item in read_list(obj, "txs", max_items=10_000)]
+        except ProtocolError as error:
+            self._drop(DropReason.BAD_BODY, str(error))
+            return None
+
+    def tx_ids(self, body: JsonObject) -> list[Hash32] | None:
+        """The ids of an announcement or a request (node/tx_relay.py); None when malformed."""
+        try:
+            return parse_tx_ids(body)
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
             return None

@@ -310,6 +310,8 @@ async def _catch_up_then_run(node: Node) -> None:
 async def lifespan_of(node: Node) -> AsyncIterator[None]:
     if node.transport is not None:
         node.transport.start()
+    if node.service.relay is not None:
+        node.service.relay.start()
     run_task = asyncio.create_task(_catch_up_then_run(node))
     lag_task = asyncio.create_task(_watch_loop_lag(node))
     log.info(
@@ -321,6 +323,8 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         run_task.cancel()
         lag_task.cancel()
         await asyncio.gather(run_task, lag_task, return_exceptions=True)
+        if node.service.relay is not None:
+            await node.service.relay.stop()
         if node.runtime is not None:
             await node.runtime.stop()
         if node.transport is not None:

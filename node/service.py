@@ -2,8 +2,9 @@
 
 Admission (contracts.check_admissible: signatures, nonce, expiry) runs on a small thread
 pool against committed state, then admitted txs enter the mempool on the event loop and
-are gossiped to the other validators. Each tx's fate is answerable: pending, committed,
-rejected_at_admission (with its reason), expired or unknown.
+their ids are announced to the other validators, which fetch what they lack (a client sends
+each tx to every validator, so they seldom lack any). Each tx's fate is answerable:
+pending, committed, rejected_at_admission (with its reason), expired or unknown.
 
 Intake refuses more than block validity does, never less: a co-signed type whose
 co-signatures are missing is refused (a stripped copy shares the full copy's tx_id), and
@@ -34,9 +35,9 @@ from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
 from node.mempool import Mempool, MempoolFullError, SenderQuotaError
-from node.peer_envelope import PeerKind
 from node.runtime import Clock, NodeRuntime
 from node.transport import PeerTransport
+from node.tx_relay import TxRelay
 from protocol.encoding import decode
 from protocol.hashing import Hash32
 from protocol.results import TxResult
@@ -50,6 +51,12 @@ MEMPOOL_FULL = "mempool_full"
 SENDER_QUOTA = "sender_quota_exceeded"
 BUSY_REASONS = frozenset({MEMPOOL_FULL, SENDER_QUOTA})
 """Refusals for lack of room, not for the tx itself: HTTP 429 with Retry-After."""
+ADMISSION_BUSY = "admission_busy"
+"""Refused before parsing: the admission backlog is full (HTTP 503 with Retry-After)."""
+ADMISSION_BACKLOG_MAX = 20_000
+"""Txs waiting for or in admission at once, from clients and peers together: twenty full
+client batches, ~30 s of admission on a busy 2-core box. Beyond it a whole submission is
+refused unparsed, so a flood costs the node memory for this many txs at most."""
 _KNOWN, _COMMITTED, _REPLACES = "KNOWN", "COMMITTED", "REPLACES"
 
 
@@ -106,9 +113,20 @@ class NodeService:
         self.clock = clock
         self.transport = transport
         self.runtime = runtime
+        self.relay = None
+        if transport is not None:
+            self.relay = TxRelay(
+                transport=transport,
+                mempool=mempool,
+                ledger=ledger,
+                clock=clock,
+                admitting=lambda: self._backlog > 0,
+            )
         self.metrics = ledger.metrics
         self.metrics.identify(node=name, chain_id=ledger.chain_id.hex(), role=self.role)
         self._admission = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")
+        self._backlog = 0
+        """Txs handed to submit and not answered yet (bounded by ADMISSION_BACKLOG_MAX)."""
         self._rejected: OrderedDict[Hash32, str] = OrderedDict()
         self._expired: OrderedDict[Hash32, None] = OrderedDict()
 
@@ -119,30 +137,42 @@ class NodeService:
     # --- submission ----------------------------------------------------------------------
 
     async def submit(self, payloads: list[bytes], *, gossip: bool = True) -> list[SubmitOutcome]:
-        """Admit each payload in order; admitted txs enter the mempool and are gossiped."""
+        """Admit each payload in order; admitted txs enter the mempool, and the ids of those
+        a client sent (gossip) are announced to the peers (node/tx_relay.py)."""
+        if self._backlog + len(payloads) > ADMISSION_BACKLOG_MAX:
+            self.metrics.txs_submitted.labels(outcome=ADMISSION_BUSY).inc(len(payloads))
+            detail = f"{self._backlog} txs wait for admission; retry later"
+            busy = SubmitOutcome(tx_id=None, accepted=False, reason=ADMISSION_BUSY, detail=detail)
+            return [busy] * len(payloads)
+        self._backlog += len(payloads)
+        try:
+            return await self._submit(payloads, gossip)
+        finally:
+            self._backlog -= len(payloads)
+
+    async def _submit(self, payloads: list[bytes], gossip: bool) -> list[SubmitOutcome]:
         loop = asyncio.get_running_loop()
-        pending = {
-            sender: nonce
-            for sender in self.mempool.senders()
-            if (nonce := self.mempool.pending_nonce(sender)) is not None
-        }
+        pending = self.mempool.pending_nonces()
         checked = await loop.run_in_executor(
             self._admission, self._admit_all, payloads, pending, self.clock.now_ms()
         )
         outcomes, admitted = [], []
+        floors: dict[PublicKey, int] = {}
         for checked_outcome, signed in checked:
             outcome = checked_outcome
             if signed is not None and outcome.tx_id is not None:
                 replaces = outcome.reason == _REPLACES
-                outcome = self._enter_mempool(signed, outcome.tx_id, replaces)
+                outcome = self._enter_mempool(signed, outcome.tx_id, replaces, floors)
                 if outcome.accepted and outcome.reason is None:
                     admitted.append(signed)
             outcomes.append(outcome)
             self.metrics.txs_submitted.labels(outcome=outcome.reason or "pending").inc()
         if admitted:
             self.metrics.txs_seen(signed.tx_id for signed in admitted)
-            if gossip and self.transport is not None:
-                self.transport.broadcast(PeerKind.TXS, {"txs": [t.to_json() for t in admitted]})
+            if self.relay is not None:
+                self.relay.arrived(signed.tx_id for signed in admitted)
+                if gossip:
+                    self.relay.announce(admitted)
             if self.runtime is not None:
                 self.runtime.work_arrived()
         return outcomes
@@ -236,7 +266,13 @@ class NodeService:
         reason = RejectReason(result.reason)
         return reason if reason in COSIGNATURE_MISSING else None
 
-    def _enter_mempool(self, signed: SignedTx, tx_id: Hash32, replaces: bool) -> SubmitOutcome:
+    def _enter_mempool(
+        self, signed: SignedTx, tx_id: Hash32, replaces: bool, floors: dict[PublicKey, int]
+    ) -> SubmitOutcome:
+        """Pool an admitted tx if its nonce still fits. floors caches each sender's lowest
+        poolable nonce for one batch (one state read per sender, not per tx, on the event
+        loop); a commit landing meanwhile only makes it low, and the commit's mempool
+        cleanup then drops what it let in."""
         size = len(signed.canonical_bytes())
         if replaces:
             pooled = self.mempool.get(tx_id)
@@ -248,7 +284,10 @@ class NodeService:
             # The same tx was admitted concurrently (a client's copy and a peer's gossip).
             return SubmitOutcome(tx_id=tx_id, accepted=True, reason=_KNOWN)
         expected = (self.mempool.pending_nonce(signed.tx.sender) or 0) + 1
-        floor = committed_nonce(self.ledger.store.state, signed.tx.sender) + 1
+        sender = signed.tx.sender
+        floor = floors.get(sender)
+        if floor is None:
+            floor = floors[sender] = committed_nonce(self.ledger.store.state, sender) + 1
         if signed.tx.nonce != max(expected, floor):
             return SubmitOutcome(
                 tx_id=tx_id,

@@ -89,11 +89,20 @@ class PeerTransport:
             await self._client.aclose()
 
     def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
+        self.send_sealed(to, kind, self.seal(kind, body))
+
+    def seal(self, kind: PeerKind, body: JsonObject) -> bytes:
+        """The signed envelope of body: CPU work, safe on any thread (a large body can be
+        sealed off the event loop, then queued with send_sealed)."""
+        return seal_envelope(self._key, self._chain_id, kind, body)
+
+    def send_sealed(self, to: PublicKey, kind: PeerKind, data: bytes) -> None:
+        """Queue an envelope made by seal for one peer."""
         queue = self._queues.get(to)
         if queue is None:
             self._metrics.peer_sends.labels(peer="unknown", outcome="unknown_peer").inc()
             return
-        self._enqueue(to, queue, kind, seal_envelope(self._key, self._chain_id, kind, body))
+        self._enqueue(to, queue, kind, data)
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
         self.broadcast_sealed(kind, seal_envelope(self._key, self._chain_id, kind, body))

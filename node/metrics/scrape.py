@@ -109,6 +109,25 @@ class NodeStateCollector(Collector):
         yield _gauge(
             "lantan_evidence_pending", "Evidence waiting to be included in a block.", pending
         )
+        relay = self._service.relay
+        if relay is not None:
+            stats = relay.wants.stats
+            counts = {
+                "announced": stats.announced,
+                "refused_over_quota": stats.refused_over_quota,
+                "asked": stats.asked,
+                "timed_out": stats.timed_out,
+                "forgotten": stats.forgotten,
+                "served": relay.served,
+            }
+            yield _counters(
+                "lantan_tx_relay",
+                "Announced tx ids (node/tx_relay.py): tracked, refused over a peer's quota, "
+                "asked for, not answered in time, given up; txs served to peers asking.",
+                "event",
+                counts,
+            )
+            yield _gauge("lantan_tx_wants", "Announced tx ids missing here.", len(relay.wants))
 
     def _peers(self) -> Iterator[Metric]:
         names = self._service.metrics.peer_names

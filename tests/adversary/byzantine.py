@@ -78,6 +78,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "replay": lambda c: byzantine.replay(),
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),
         "flood": lambda c: byzantine.flood(int(c["count"])),
+        "announce_flood": lambda c: byzantine.announce_flood(int(c["messages"])),
     }
 
 

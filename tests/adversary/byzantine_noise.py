@@ -15,6 +15,8 @@ from tests.adversary.byzantine_peer import FLOOD_THREADS, Reply, random_hash
 
 REPLAY_CAPTURED_MAX = 100
 REPLAY_OWN_MAX = 60
+ANNOUNCED_IDS = 5_000
+"""Ids per announcement: node/tx_relay.py's IDS_PER_MESSAGE_MAX."""
 
 
 class NoiseAttacks(EvidenceAttacks):
@@ -143,3 +145,24 @@ class NoiseAttacks(EvidenceAttacks):
         with ThreadPoolExecutor(FLOOD_THREADS) as pool:
             answers = Counter(str(a) for a in pool.map(lambda job: self.post(*job), jobs))
         return {"sent": count, "answers": dict(answers), "seconds": time.monotonic() - started}
+
+    def announce_flood(self, messages: int) -> Reply:
+        """Tx ids it never serves, far past each honest node's share of its want table,
+        requests for ids nobody holds, and malformed id lists (node/tx_relay.py)."""
+        jobs: list[tuple[str, PeerKind, bytes]] = []
+        for index in range(messages):
+            kind = PeerKind.TX_WANT if index % 3 == 0 else PeerKind.TX_IDS
+            body: JsonObject = {"tx_ids": [random_hash().hex() for _ in range(ANNOUNCED_IDS)]}
+            data = seal_envelope(self.key, self.chain_id, kind, body)
+            jobs.extend((peer, kind, data) for peer in self.peers)
+        malformed: list[JsonObject] = [
+            {"tx_ids": ["zz"]},
+            {"tx_ids": [random_hash().hex()] * (ANNOUNCED_IDS + 1)},
+            {"tx_ids": "00"},
+        ]
+        for body in malformed:
+            data = seal_envelope(self.key, self.chain_id, PeerKind.TX_IDS, body)
+            jobs.extend((peer, PeerKind.TX_IDS, data) for peer in self.peers)
+        with ThreadPoolExecutor(FLOOD_THREADS) as pool:
+            answers = Counter(str(a) for a in pool.map(lambda job: self.post(*job), jobs))
+        return {"sent": len(jobs), "answers": dict(answers)}

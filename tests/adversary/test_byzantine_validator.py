@@ -162,6 +162,17 @@ def test_bounded_flood(adversary: AdversaryNet) -> None:
     assert_evidence_sound(adversary)
 
 
+def test_announced_ids_it_never_serves_stall_nothing(adversary: AdversaryNet) -> None:
+    """40,000 tx ids announced to each honest node (twice its table's share for one peer)
+    and never served, requests for ids nobody holds, malformed id lists: each envelope is
+    answered 202, a client tx commits meanwhile, and the chain goes on."""
+    answer = during_attack(adversary, "announce-flood", "announce_flood", messages=12)
+    assert set(answer["answers"]) == {"202"}, answer["answers"]
+    assert_healthy(adversary)
+    wait_more_blocks(adversary, 2)
+    assert_agree(adversary)
+
+
 def test_bogus_evidence_is_never_recorded(adversary: AdversaryNet) -> None:
     """Duplicate-vote evidence with zero-byte or garbage signatures, and evidence framing an
     honest validator: sent once in a validly signed envelope it froze the proposer

@@ -2,19 +2,25 @@
 
 Refused messages are answered 202 like accepted ones (a sender learns nothing from
 probing) and counted in /metrics; only a body over the size limit gets a 413, sent by
-RequestLimits as soon as the streamed bytes pass it. Authentication and parsing run off the
-event loop.
+RequestLimits as soon as the streamed bytes pass it. Authentication (one Ed25519 check per
+envelope) and the decoding of the body run in one trip off the event loop; only handing
+the result on runs on it.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from fastapi import APIRouter, Request
 
+from consensus import MessageReceived
 from node.api.schemas import PeerAccepted
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from protocol.encoding import JsonObject
+from protocol.evidence import Evidence
+from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
 router = APIRouter(tags=["peer"], include_in_schema=False)
@@ -25,60 +31,126 @@ def _inbox(request: Request) -> PeerInbox:
     return inbox
 
 
-# What one kind of peer message does once its envelope is open: (inbox, sender, body).
-Handler = Callable[[PeerInbox, PublicKey, JsonObject], Awaitable[None]]
+T = TypeVar("T")
+# What one kind of peer message does once its envelope is open: parse is CPU work and runs
+# off the event loop right after the envelope's one signature check (None: dropped, and
+# counted by the inbox); apply runs on the event loop with what parse returned.
+Parse = Callable[[PeerInbox, PublicKey, JsonObject], T | None]
+Apply = Callable[[PeerInbox, PublicKey, T], Awaitable[None]]
 
 
-async def _receive(request: Request, kind: PeerKind, handle: Handler) -> PeerAccepted:
-    """Open the envelope off the event loop and hand it on; the answer is 202 either way."""
+@dataclass(frozen=True, slots=True)
+class _Handler(Generic[T]):
+    parse: Parse[T]
+    apply: Apply[T]
+
+
+async def _receive(request: Request, kind: PeerKind, handler: _Handler[T]) -> PeerAccepted:
+    """Open and parse off the event loop, then apply; the answer is 202 either way."""
     # RequestLimits (node/api/limits.py) already refused a body over ENVELOPE_BYTES_MAX
     # while it streamed in; open_envelope checks the size again for its other callers.
     data = await request.body()
     inbox = _inbox(request)
-    # Signature checks are CPU work: keep them off the event loop.
-    opened = await asyncio.get_running_loop().run_in_executor(None, inbox.open, data, kind)
-    if opened is not None:
-        sender, body = opened
-        await handle(inbox, sender, body)
-    return PeerAccepted(accepted=opened is not None)
+    loop = asyncio.get_running_loop()
+    opened = await loop.run_in_executor(
+        None, lambda: _open_and_parse(inbox, data, kind, handler.parse)
+    )
+    if opened is None:
+        return PeerAccepted(accepted=False)
+    sender, parsed = opened
+    if parsed is not None:
+        await handler.apply(inbox, sender, parsed)
+    return PeerAccepted(accepted=True)
 
 
-async def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> None:
-    inbox.consensus(sender, body)
+def _open_and_parse(
+    inbox: PeerInbox, data: bytes, kind: PeerKind, parse: Parse[T]
+) -> tuple[PublicKey, T | None] | None:
+    """One trip to a worker thread: the signature check, then the body's decoding."""
+    opened = inbox.open(data, kind)
+    if opened is None:
+        return None
+    sender, body = opened
+    return sender, parse(inbox, sender, body)
 
 
-async def _txs(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
-    payloads = inbox.tx_payloads(body)
+def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
+    return inbox.consensus_message(sender, body)
+
+
+async def _deliver(inbox: PeerInbox, _sender: PublicKey, received: MessageReceived) -> None:
+    inbox.deliver(received)
+
+
+def _txs(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> list[bytes] | None:
+    return inbox.tx_payloads(body)
+
+
+async def _admit(inbox: PeerInbox, _sender: PublicKey, payloads: list[bytes]) -> None:
     if payloads:
         await inbox.service.submit(payloads, gossip=False)
 
 
+def _tx_ids(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> list[Hash32] | None:
+    return inbox.tx_ids(body)
+
+
+async def _announced(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> None:
+    if inbox.service.relay is not None:
+        inbox.service.relay.announced(sender, tx_ids)
+
+
+async def _wanted(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> None:
+    if inbox.service.relay is not None:
+        await inbox.service.relay.wanted(sender, tx_ids)
+
+
+def _body(_inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> JsonObject:
+    return body
+
+
 async def _checkpoint(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
+    # On the event loop: the checkpoint book is the loop's (after_commit writes it too).
     inbox.checkpoint(body)
 
 
-async def _evidence(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
-    loop = asyncio.get_running_loop()
-    evidence = await loop.run_in_executor(None, inbox.evidence, body)
-    if evidence is not None and inbox.runtime is not None:
+def _evidence(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> Evidence | None:
+    return inbox.evidence(body)
+
+
+async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidence) -> None:
+    if inbox.runtime is not None:
         inbox.runtime.pool_evidence(evidence)
 
 
 @router.post("/peer/consensus", status_code=202)
 async def peer_consensus(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.CONSENSUS, _consensus)
+    return await _receive(request, PeerKind.CONSENSUS, _Handler(_consensus, _deliver))
 
 
 @router.post("/peer/txs", status_code=202)
 async def peer_txs(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.TXS, _txs)
+    return await _receive(request, PeerKind.TXS, _Handler(_txs, _admit))
 
 
 @router.post("/peer/checkpoint", status_code=202)
 async def peer_checkpoint(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.CHECKPOINT, _checkpoint)
+    return await _receive(request, PeerKind.CHECKPOINT, _Handler(_body, _checkpoint))
 
 
 @router.post("/peer/evidence", status_code=202)
 async def peer_evidence(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.EVIDENCE, _evidence)
+    # Evidence is a union, from which mypy cannot infer T: named by the annotation (not by
+    # _Handler[Evidence](...), whose call sets __orig_class__ and fails on a slotted class).
+    handler: _Handler[Evidence] = _Handler(_evidence, _pool_evidence)
+    return await _receive(request, PeerKind.EVIDENCE, handler)
+
+
+@router.post("/peer/tx_ids", status_code=202)
+async def peer_tx_ids(request: Request) -> PeerAccepted:
+    return await _receive(request, PeerKind.TX_IDS, _Handler(_tx_ids, _announced))
+
+
+@router.post("/peer/tx_want", status_code=202)
+async def peer_tx_want(request: Request) -> PeerAccepted:
+    return await _receive(request, PeerKind.TX_WANT, _Handler(_tx_ids, _wanted))

@@ -12,7 +12,7 @@ from node.api.errors import ApiError
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
 from node.api.limits import HttpLimits
 from node.api.schemas import BatchSubmitResponse, ErrorResponse, SubmitResult, TxStatusResponse
-from node.service import BUSY_REASONS, WAIT_MS_MAX, SubmitOutcome, TxStatus
+from node.service import ADMISSION_BUSY, BUSY_REASONS, WAIT_MS_MAX, SubmitOutcome, TxStatus
 from protocol.encoding import decode, encode
 from protocol.errors import EncodingError, FieldTypeError
 from protocol.fields import parse_hex
@@ -51,6 +51,7 @@ _TX_BODY_SCHEMA = {
         400: {"model": ErrorResponse},
         413: {"model": ErrorResponse},
         429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
+        503: {"model": ErrorResponse, "description": "admission backlog full; Retry-After"},
         202: {"model": SubmitResult | BatchSubmitResponse},
     },
     summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',
@@ -62,6 +63,9 @@ async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
     # and everyone else's requests keep being answered meanwhile.
     payloads, batch = await run_in_threadpool(_split_submission, body, limits.json_elements_max)
     outcomes = await service.submit(payloads)
+    if outcomes and outcomes[0].reason == ADMISSION_BUSY:
+        # All or none: the backlog refuses a whole submission before parsing any of it.
+        raise ApiError(503, ADMISSION_BUSY, outcomes[0].detail or "", RETRY_AFTER)
     if batch:
         results = {"results": [_outcome_json(o) for o in outcomes]}
         if any(o.reason in BUSY_REASONS for o in outcomes):

@@ -173,3 +173,12 @@ def test_a_committed_block_from_elsewhere_leaves_the_rest_in_order() -> None:
     assert pool.remove_stale({key(A): 2}, NOW_MS) == []
     assert nonces(pool.take(10, 10_000)) == [(A, 3), (A, 4)]
     assert pool.pending_nonce(key(A)) == 4
+
+
+def test_pending_nonces_name_only_senders_with_txs_here() -> None:
+    pool = Mempool()
+    add(pool, tx(A, 1), tx(A, 2), tx(B, 7))
+    assert pool.pending_nonces() == {key(A): 2, key(B): 7}
+    pool.discard([tx(B, 7).tx_id])
+    # B's txs are all gone: admission checks B against its committed nonce again.
+    assert pool.pending_nonces() == {key(A): 2}

@@ -1,0 +1,170 @@
+"""Tx gossip by announcement: send ids, serve the txs a peer asks for, ask for what we lack.
+
+A validator that admits txs from a client broadcasts their ids (/peer/tx_ids, 64 hex
+digits each) instead of the txs (~700 bytes each): the client sent them to every validator
+already, so a full copy would cost each peer an envelope, a parse and a lookup for nothing.
+A peer missing some asks the announcer for them (/peer/tx_want) after node/tx_wants.py's
+grace period, and the announcer answers with the txs on /peer/txs, which enter admission
+like any other (signatures checked before the pool; fetched txs are not announced again).
+Every step is bounded (ids per message, ids tracked per peer, bytes per answer), runs on
+the event loop without blocking, and one failing round never ends the loop.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from node.ledger import Ledger
+from node.mempool import Mempool
+from node.peer_envelope import PeerKind
+from node.runtime import Clock
+from node.transport import PeerTransport
+from node.tx_wants import TxWants
+from protocol.encoding import JsonObject, JsonValue
+from protocol.fields import expect_object, parse_hex, read_list
+from protocol.hashing import HASH_SIZE, Hash32
+from protocol.signing import PublicKey
+from protocol.tx import SignedTx
+
+IDS_PER_MESSAGE_MAX = 5_000
+"""Ids in one announcement or request (~340 KB of JSON): a client batch of 1,000 fits."""
+ANSWER_BYTES_MAX = 2 * 1024 * 1024
+"""Tx bytes in one answer to a request, well under the 8 MiB envelope bound."""
+SERVE_TXS_PER_S = 5_000
+SERVE_TXS_BURST = IDS_PER_MESSAGE_MAX
+"""Txs served to one peer: a burst of one full request, then SERVE_TXS_PER_S. Fetching is
+the fallback for txs a client did not send to every validator, so an honest peer asks for
+few; one asking without end gets this rate, and the rest of its ids are not served."""
+ASK_INTERVAL_S = 0.1
+log = logging.getLogger("lantan.tx_relay")
+
+
+def parse_tx_ids(body: JsonObject) -> list[Hash32]:
+    """The ids of an announcement or a request; raises ProtocolError when malformed."""
+    obj = expect_object(body, "tx ids", ("tx_ids",))
+    items = read_list(obj, "tx_ids", max_items=IDS_PER_MESSAGE_MAX)
+    return [Hash32(parse_hex(item, "tx_id", size=HASH_SIZE)) for item in items]
+
+
+def ids_body(tx_ids: Sequence[Hash32]) -> JsonObject:
+    return {"tx_ids": [tx_id.hex() for tx_id in tx_ids]}
+
+
+class TxRelay:
+    """One validator's side of announce-and-fetch, over its transport and mempool."""
+
+    def __init__(
+        self,
+        *,
+        transport: PeerTransport,
+        mempool: Mempool,
+        ledger: Ledger,
+        clock: Clock,
+        admitting: Callable[[], bool] = lambda: False,
+        wants: TxWants | None = None,
+    ) -> None:
+        self.transport = transport
+        self.mempool = mempool
+        self.ledger = ledger
+        self.clock = clock
+        self._admitting = admitting
+        """True while this node's admission has submissions queued or in progress."""
+        self.wants = wants or TxWants()
+        self.served = 0
+        self._spent: dict[PublicKey, tuple[float, int]] = {}
+        """Per peer: serving tokens left and when they were counted (ms)."""
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._ask_loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def announce(self, txs: Sequence[SignedTx]) -> None:
+        """Tell every peer the ids of txs this node admitted from a client."""
+        ids = [signed.tx_id for signed in txs]
+        for start in range(0, len(ids), IDS_PER_MESSAGE_MAX):
+            chunk = ids[start : start + IDS_PER_MESSAGE_MAX]
+            self.transport.broadcast(PeerKind.TX_IDS, ids_body(chunk))
+
+    def announced(self, peer: PublicKey, tx_ids: Iterable[Hash32]) -> None:
+        """A peer holds these txs: remember the ones the mempool lacks."""
+        unknown = [tx_id for tx_id in tx_ids if tx_id not in self.mempool]
+        if unknown:
+            self.wants.announced(peer, unknown, self.clock.now_ms())
+
+    def arrived(self, tx_ids: Iterable[Hash32]) -> None:
+        self.wants.arrived(tx_ids)
+
+    async def wanted(self, peer: PublicKey, tx_ids: Sequence[Hash32]) -> int:
+        """A peer asks for txs: send those still pending here, within the peer's serving
+        budget, in answers of bounded size sealed off the event loop. How many were sent."""
+        budget = self._budget(peer)
+        txs: list[SignedTx] = []
+        for tx_id in tx_ids:
+            if len(txs) >= budget:
+                break
+            signed = self.mempool.get(tx_id)
+            if signed is not None:  # else committed or dropped: not needed any more
+                txs.append(signed)
+        if not txs:
+            return 0
+        self._spent[peer] = (self._spent[peer][0] - len(txs), self._spent[peer][1])
+        loop = asyncio.get_running_loop()
+        answers = await loop.run_in_executor(None, self._seal_answers, txs)
+        for data in answers:
+            self.transport.send_sealed(peer, PeerKind.TXS, data)
+        self.served += len(txs)
+        return len(txs)
+
+    def _budget(self, peer: PublicKey) -> int:
+        """Txs peer may be served now: a bucket of SERVE_TXS_BURST refilled at
+        SERVE_TXS_PER_S, so asking without end costs this node a bounded rate of work."""
+        now_ms = self.clock.now_ms()
+        tokens, last_ms = self._spent.get(peer, (float(SERVE_TXS_BURST), now_ms))
+        refill = max(0, now_ms - last_ms) * SERVE_TXS_PER_S / 1000
+        tokens = min(float(SERVE_TXS_BURST), tokens + refill)
+        self._spent[peer] = (tokens, now_ms)
+        return int(tokens)
+
+    def _seal_answers(self, txs: list[SignedTx]) -> list[bytes]:
+        """Envelopes of at most ANSWER_BYTES_MAX tx bytes each (on a worker thread)."""
+        answers: list[bytes] = []
+        chunk: list[JsonValue] = []
+        size = 0
+        for signed in txs:
+            tx_bytes = len(signed.canonical_bytes())
+            if chunk and size + tx_bytes > ANSWER_BYTES_MAX:
+                answers.append(self.transport.seal(PeerKind.TXS, {"txs": chunk}))
+                chunk, size = [], 0
+            chunk.append(signed.to_json())
+            size += tx_bytes
+        if chunk:
+            answers.append(self.transport.seal(PeerKind.TXS, {"txs": chunk}))
+        return answers
+
+    def ask_due(self) -> int:
+        """Ask announcers for the ids past their grace that are still missing; how many."""
+        now_ms, admitting = self.clock.now_ms(), self._admitting()
+        asks = self.wants.due(now_ms, self._still_missing, admitting=admitting)
+        for peer, ids in asks.items():
+            for start in range(0, len(ids), IDS_PER_MESSAGE_MAX):
+                chunk = ids[start : start + IDS_PER_MESSAGE_MAX]
+                self.transport.send(peer, PeerKind.TX_WANT, ids_body(chunk))
+        return sum(len(ids) for ids in asks.values())
+
+    def _still_missing(self, tx_ids: list[Hash32]) -> set[Hash32]:
+        store = self.ledger.store
+        return {i for i in tx_ids if i not in self.mempool and store.find_tx(i) is None}
+
+    async def _ask_loop(self) -> None:
+        while True:
+            await asyncio.sleep(ASK_INTERVAL_S)
+            try:
+                self.ask_due()
+            except Exception as error:
+                # One bad round must not end fetching for good (DESIGN.md §0.3).
+                log.exception("asking peers for announced txs failed: %s", error)
