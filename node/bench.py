@@ -32,6 +32,8 @@ from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 SENDERS = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
 BATCH_SIZE = 500
 TX_LIFETIME_MS = 30 * 60 * 1000
+POST_RETRIES = 3
+"""Times a batch is sent again after its connection broke (see _post)."""
 
 
 class BenchError(NetError):
@@ -152,9 +154,22 @@ def _post_all(client: httpx.Client, url: str, bodies: list[bytes]) -> None:
 
 
 def _post(client: httpx.Client, url: str, body: bytes) -> None:
-    response = client.post(
-        f"{url}/v1/txs", content=body, headers={"content-type": "application/json"}
-    )
+    """POST one batch; sent again (at most POST_RETRIES times) if the connection broke.
+
+    Sending a batch twice is safe: a node answers a tx it already holds or has committed
+    as accepted (node/service.py). A keep-alive connection the node closed as idle can
+    break under the next request (connection reset), which once ended a 100,000-tx scale run.
+    """
+    for attempt in range(POST_RETRIES + 1):
+        try:
+            response = client.post(
+                f"{url}/v1/txs", content=body, headers={"content-type": "application/json"}
+            )
+            break
+        except httpx.TransportError:
+            if attempt == POST_RETRIES:
+                raise
+            time.sleep(0.1 * 2**attempt)
     if response.status_code >= 400:
         raise BenchError(f"{url} refused a submission: {response.text[:300]}")
 
