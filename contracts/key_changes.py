@@ -28,8 +28,10 @@ def apply_key_rotate(env: TxEnv, body: KeyRotateBody) -> None:
     if body.new_public_key not in env.signers:
         raise TxRejectedError(RejectReason.NEW_KEY_SIGNATURE_MISSING, body.new_public_key.hex())
     record, institution = _require_changeable(env, body.public_key)
+    # The new key is new: registered to no institution (this one included), in no status.
+    if env.state.get(signing_key_key(body.new_public_key)) is not None:
+        raise TxRejectedError(RejectReason.KEY_IN_USE, body.new_public_key.hex())
     keys = tuple(sorted({*institution.public_keys, body.new_public_key} - {body.public_key}))
-    # write_institution refuses a new key already registered (key_in_use), in any status.
     write_institution(env.state, replace(institution, public_keys=keys))
     _retire(env, record, KeyStatus.ROTATED)
 

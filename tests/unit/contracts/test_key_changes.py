@@ -85,6 +85,12 @@ def test_rotation_refusals(chain: TestChain) -> None:
     assert chain.submit("key.rotate", COURT, rotate(COURT, COUNTY), (COUNTY,)).reason == (
         "key_in_use"
     )
+    # A key the institution holds already is not new either.
+    second = {"institution_id": "xiangshan-court", "public_key": NEW_COURT.public_key.hex()}
+    assert chain.submit("key.register", COUNTY, second, (NINGBO,)).reason is None
+    assert chain.submit("key.rotate", COURT, rotate(COURT, NEW_COURT), (NEW_COURT,)).reason == (
+        "key_in_use"
+    )
     # A validator key: votes are checked against the set, so the set must change first.
     body = rotate(XIAMEN, NEW_COURT)
     assert chain.submit("key.rotate", XIAMEN, body, (NEW_COURT,)).reason == ("key_in_validator_set")
