@@ -11,6 +11,7 @@ from genesis.example.xiangshan_case import xiangshan_case_steps
 from protocol.encoding import JsonObject, decode
 from protocol.results import TxStatus
 from protocol.signing import SigningKey
+from tests.unit.contracts.test_governance import set_body
 from tests.vectors.contracts.network import TestChain
 
 COUNTY, NINGBO, XIAMEN = (party_key(n) for n in ("xiangshan-county", "ningbo-ptc", "xiamen-ptc"))
@@ -166,3 +167,14 @@ def test_active_key_records_keep_their_bytes(chain: TestChain) -> None:
     value = as_object(decode(raw))
     assert value["status"] == "revoked" and value["status_height"] == chain.height
     assert KeyRecord.from_json(value).to_json() == value
+
+
+def test_a_revoked_key_cannot_join_the_validator_set(chain: TestChain) -> None:
+    grant = {"institution_id": "xiangshan-court", "role": "validator"}
+    assert chain.submit("role.grant", COUNTY, grant, (NINGBO,)).reason is None
+    assert chain.submit("key.revoke", COUNTY, revoke(COURT), (NINGBO,)).reason is None
+    four = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc", "xiangshan-court")
+    update = set_body(four, 3)
+    assert chain.submit("validators.update", COUNTY, update, (XIAMEN,)).reason == (
+        "validator_not_registered"
+    )
