@@ -9,6 +9,7 @@ from contracts.store import load
 from genesis.example.parties import CHAIN_ID, party_key
 from genesis.example.xiangshan_case import xiangshan_case_steps
 from protocol.encoding import JsonObject, decode
+from protocol.errors import FieldTypeError, MissingFieldError
 from protocol.results import TxStatus
 from protocol.signing import SigningKey
 from tests.unit.contracts.test_governance import set_body
@@ -178,3 +179,14 @@ def test_a_revoked_key_cannot_join_the_validator_set(chain: TestChain) -> None:
     assert chain.submit("validators.update", COUNTY, update, (XIAMEN,)).reason == (
         "validator_not_registered"
     )
+
+
+def test_a_key_record_has_one_encoding_per_state() -> None:
+    base: JsonObject = {"public_key": COURT.public_key.hex(), "institution_id": "xiangshan-court"}
+    with pytest.raises(FieldTypeError, match="status active"):
+        KeyRecord.from_json({**base, "status": "active", "status_height": 3})
+    with pytest.raises(MissingFieldError):
+        KeyRecord.from_json({**base, "status": "revoked"})
+    with pytest.raises(FieldTypeError):
+        KeyRecord.from_json({**base, "status": "revoked", "status_height": 0})
+    assert KeyRecord.from_json(base).to_json() == base
