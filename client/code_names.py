@@ -61,6 +61,10 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "credits.unfreeze": ("credit unfreeze", "碳汇解冻"),
     "credits.cancel": ("credit cancellation", "碳汇作废"),
     "insurance.attest": ("insurance attestation", "保险证明"),
+    "role.grant": ("role grant", "角色授予"),
+    "role.revoke": ("role revocation", "角色撤销"),
+    "key.rotate": ("key rotation", "密钥轮换"),
+    "key.revoke": ("key revocation", "密钥吊销"),
 }
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
-from contracts.records import NonceRecord
+from contracts.records import KeyRecord, KeyStatus, NonceRecord
 from contracts.state import StateView
 from contracts.state_keys import holder_key, nonce_key, signing_key_key
 from contracts.store import load, read_params
@@ -101,6 +101,7 @@ def admit_signed_tx(
     # 16 signatures each, must cost a node lookups, not 16 verifications per tx. (Which
     # check fails first changes only the reason code; any failure invalidates a block.)
     _check_sender_known(state, tx.sender)
+    _check_signer_keys_active(state, signed)
     if tx.expires_at_ms < now_ms:
         raise AdmissionError(AdmissionReason.EXPIRED, f"{tx.expires_at_ms} < {now_ms}")
     expected = max(committed_nonce(state, tx.sender), pending_nonce or 0) + 1
@@ -148,6 +149,25 @@ def _check_sender_known(state: StateView, sender: PublicKey) -> None:
     """Unknown keys may not send: their rejected txs would still cost every node a nonce."""
     if state.get(signing_key_key(sender)) is None and state.get(holder_key(sender)) is None:
         raise AdmissionError(AdmissionReason.UNKNOWN_SENDER, sender.hex())
+
+
+def _check_signer_keys_active(state: StateView, signed: SignedTx) -> None:
+    """No signer's key was rotated or revoked before this tx (ADR 0019): from the tx that
+    changed it on, a key's signatures are refused, so a stolen key cannot burn nonces."""
+    for public_key in signed.signers:
+        raw = state.get(signing_key_key(public_key))
+        # An active key's record is {institution_id, public_key} (a slug and hex): the
+        # bytes '"status"' appear only in a changed one, so the common case decodes nothing.
+        if raw is None or b'"status"' not in raw:
+            continue
+        record = KeyRecord.from_json(decode(raw))
+        assert not record.active, record
+        reason = (
+            AdmissionReason.KEY_ROTATED
+            if record.status is KeyStatus.ROTATED
+            else AdmissionReason.KEY_REVOKED
+        )
+        raise AdmissionError(reason, f"{public_key.hex()} at height {record.status_height}")
 
 
 @contextmanager

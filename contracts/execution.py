@@ -28,8 +28,10 @@ from contracts.issuance import (
     apply_project_register,
     apply_verification_record,
 )
+from contracts.key_changes import apply_key_revoke, apply_key_rotate
 from contracts.records import NonceRecord
 from contracts.retirement import apply_credits_retire, apply_credits_retire_judicial
+from contracts.role_changes import apply_role_grant, apply_role_revoke
 from contracts.state import StateOverlay, StateView
 from contracts.state_keys import nonce_key
 from contracts.store import save
@@ -63,6 +65,10 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.CREDITS_UNFREEZE: apply_credits_unfreeze,
     TxType.CREDITS_CANCEL: apply_credits_cancel,
     TxType.INSURANCE_ATTEST: apply_insurance_attest,
+    TxType.ROLE_GRANT: apply_role_grant,
+    TxType.ROLE_REVOKE: apply_role_revoke,
+    TxType.KEY_ROTATE: apply_key_rotate,
+    TxType.KEY_REVOKE: apply_key_revoke,
 }
 
 
@@ -136,6 +142,10 @@ COSIGNED_TX_TYPES = frozenset(
         TxType.CREDITS_CANCEL,
         TxType.CREDITS_TRANSFER,
         TxType.CREDITS_RETIRE_JUDICIAL,
+        TxType.ROLE_GRANT,
+        TxType.ROLE_REVOKE,
+        TxType.KEY_ROTATE,
+        TxType.KEY_REVOKE,
     }
 )
 """The types whose handlers require signatures beyond the sender's (validator quorum,

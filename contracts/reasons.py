@@ -31,6 +31,10 @@ class AdmissionReason(enum.Enum):
     UNKNOWN_SENDER = "unknown_sender"
     EXPIRED = "expired"
     WRONG_NONCE = "wrong_nonce"
+    KEY_ROTATED = "key_rotated"
+    """A signer's key was replaced by key.rotate before this tx (ADR 0019)."""
+    KEY_REVOKED = "key_revoked"
+    """A signer's key was revoked by key.revoke before this tx (ADR 0019)."""
 
 
 class RejectReason(enum.Enum):
@@ -66,6 +70,18 @@ class RejectReason(enum.Enum):
     ALREADY_RETIRED = "already_retired"
     INSUFFICIENT_FROZEN = "insufficient_frozen"
     EXCEEDS_CASE_REQUIREMENT = "exceeds_case_requirement"
+    # Governance of roles and keys (ADR 0019).
+    ROLE_ALREADY_HELD = "role_already_held"
+    ROLE_NOT_HELD = "role_not_held"
+    VALIDATOR_ROLE_IN_USE = "validator_role_in_use"
+    """role.revoke of validator while a key of the institution is in the current or next set."""
+    UNKNOWN_KEY = "unknown_key"
+    """The key is no institution's signing key (`key/<hex>` absent)."""
+    KEY_NOT_ACTIVE = "key_not_active"
+    KEY_IN_VALIDATOR_SET = "key_in_validator_set"
+    """The key is in the current or next validator set: take it out with validators.update first."""
+    OLD_KEY_SIGNATURE_MISSING = "old_key_signature_missing"
+    NEW_KEY_SIGNATURE_MISSING = "new_key_signature_missing"
 
 
 COSIGNATURE_MISSING = frozenset(
@@ -75,6 +91,8 @@ COSIGNATURE_MISSING = frozenset(
         RejectReason.BROKER_SIGNATURE_MISSING,
         RejectReason.COURT_SIGNATURE_MISSING,
         RejectReason.COSIGNER_NOT_COURT,
+        RejectReason.OLD_KEY_SIGNATURE_MISSING,
+        RejectReason.NEW_KEY_SIGNATURE_MISSING,
     }
 )
 """Rejections that mean a co-signature the tx needs is absent. A copy of a tx stripped of

@@ -9,11 +9,12 @@ loudly instead of being silently reinterpreted. Both come from the field declara
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Self
 
 from contracts.body_fields import Slug, choice
 from protocol.codec import PUBLIC_KEY, JsonCodec, integer, items
 from protocol.encoding import JsonObject
+from protocol.errors import FieldTypeError
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
@@ -63,12 +64,86 @@ class Institution(JsonCodec, what="institution"):
         return role.value in self.roles
 
 
+class KeyStatus(enum.Enum):
+    """Whether a registered key still signs for its institution (ADR 0019)."""
+
+    ACTIVE = "active"
+    ROTATED = "rotated"
+    """Replaced by key.rotate: the new key signs instead."""
+    REVOKED = "revoked"
+    """Withdrawn by key.revoke (its holder or a validator quorum)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class KeyRecord(JsonCodec, what="key record"):
-    """`key/<hex>`: the institution a signing key belongs to."""
+class _ActiveKeyWire(JsonCodec, what="key record"):
+    """The wire form of an active key: the two fields every record had before ADR 0019."""
 
     public_key: PublicKey
     institution_id: Slug
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ChangedKeyWire(JsonCodec, what="key record"):
+    """The wire form of a rotated or revoked key: two fields more."""
+
+    public_key: PublicKey
+    institution_id: Slug
+    status: KeyStatus
+    status_height: Annotated[int, integer(minimum=1)]
+
+    def check(self) -> None:
+        if self.status is KeyStatus.ACTIVE:
+            # An active key has one form only (without status), so one state has one root.
+            raise FieldTypeError("key record: status active is written without status")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyRecord(JsonCodec, what="key record"):
+    """`key/<hex>`: the institution a signing key belongs to, and whether it still signs.
+
+    An active key is written as {public_key, institution_id}, byte for byte as before
+    ADR 0019; a rotated or revoked one adds status and status_height (the height of the
+    block whose tx changed it). Signatures in txs executed after that tx are refused;
+    earlier ones stay valid.
+    """
+
+    public_key: PublicKey
+    institution_id: Slug
+    status: KeyStatus = KeyStatus.ACTIVE
+    status_height: int | None = None
+    """Height at which status became ROTATED or REVOKED; None while ACTIVE."""
+
+    @property
+    def active(self) -> bool:
+        return self.status is KeyStatus.ACTIVE
+
+    def to_json(self) -> JsonObject:
+        if self.active:
+            wire: JsonCodec = _ActiveKeyWire(
+                public_key=self.public_key, institution_id=self.institution_id
+            )
+        else:
+            assert self.status_height is not None, self
+            wire = _ChangedKeyWire(
+                public_key=self.public_key,
+                institution_id=self.institution_id,
+                status=self.status,
+                status_height=self.status_height,
+            )
+        return wire.to_json()
+
+    @classmethod
+    def from_json(cls, value: object) -> Self:
+        if isinstance(value, dict) and "status" in value:
+            changed = _ChangedKeyWire.from_json(value)
+            return cls(
+                public_key=changed.public_key,
+                institution_id=changed.institution_id,
+                status=changed.status,
+                status_height=changed.status_height,
+            )
+        active = _ActiveKeyWire.from_json(value)
+        return cls(public_key=active.public_key, institution_id=active.institution_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

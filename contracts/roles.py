@@ -17,9 +17,10 @@ from protocol.signing import PublicKey
 
 
 def institution_of_key(view: StateView, public_key: PublicKey) -> Institution | None:
-    """The institution public_key signs for, or None for a holder or unknown key."""
+    """The institution public_key signs for, or None for a holder, unknown, rotated or
+    revoked key (a key that no longer signs holds no role: ADR 0019)."""
     record = load(view, signing_key_key(public_key), KeyRecord.from_json)
-    if record is None:
+    if record is None or not record.active:
         return None
     institution = load(view, institution_key(record.institution_id), Institution.from_json)
     assert institution is not None, record

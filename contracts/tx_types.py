@@ -14,6 +14,7 @@ from contracts.bodies_credits import (
     CreditsRetireJudicialBody,
     CreditsTransferBody,
 )
+from contracts.bodies_governance import KeyRevokeBody, KeyRotateBody, RoleChangeBody
 from contracts.bodies_registry import (
     AccountOpenBody,
     CaseRegisterBody,
@@ -40,6 +41,9 @@ TxBody = (
     | CreditsRetireBody
     | CreditsRetireJudicialBody
     | CreditsHoldBody
+    | RoleChangeBody
+    | KeyRotateBody
+    | KeyRevokeBody
 )
 
 
@@ -59,6 +63,10 @@ class TxType(enum.Enum):
     CREDITS_UNFREEZE = "credits.unfreeze"
     CREDITS_CANCEL = "credits.cancel"
     INSURANCE_ATTEST = "insurance.attest"
+    ROLE_GRANT = "role.grant"
+    ROLE_REVOKE = "role.revoke"
+    KEY_ROTATE = "key.rotate"
+    KEY_REVOKE = "key.revoke"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -77,5 +85,9 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.CREDITS_UNFREEZE: CreditsHoldBody.from_json,
     TxType.CREDITS_CANCEL: CreditsHoldBody.from_json,
     TxType.INSURANCE_ATTEST: InsuranceAttestBody.from_json,
+    TxType.ROLE_GRANT: RoleChangeBody.from_json,
+    TxType.ROLE_REVOKE: RoleChangeBody.from_json,
+    TxType.KEY_ROTATE: KeyRotateBody.from_json,
+    TxType.KEY_REVOKE: KeyRevokeBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

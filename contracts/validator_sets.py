@@ -9,6 +9,7 @@ next height and the header's next_validators_hash is next_validator_set(state).h
 from contracts.state import StateOverlay, StateView
 from contracts.state_keys import VALIDATORS_CURRENT_KEY, VALIDATORS_NEXT_KEY
 from protocol.encoding import decode, encode
+from protocol.signing import PublicKey
 from protocol.validators import ValidatorSet
 
 
@@ -38,3 +39,10 @@ def _read(view: StateView, key: str) -> ValidatorSet:
     raw = view.get(key)
     assert raw is not None, f"state has no {key}: was genesis_state applied?"
     return ValidatorSet.from_json(decode(raw))
+
+
+def in_validator_sets(view: StateView, public_key: PublicKey) -> bool:
+    """True when public_key is in the current or the next validator set (ADR 0019)."""
+    return current_validator_set(view).contains(public_key) or next_validator_set(view).contains(
+        public_key
+    )

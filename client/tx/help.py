@@ -26,6 +26,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "ecosystem": ECOSYSTEMS,
     "kind": ACCOUNT_KINDS,
     "roles": ROLE_NAMES,
+    "role": ROLE_NAMES,
 }
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}

@@ -48,6 +48,9 @@ class Op:
 class ReferenceLedger:
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
+    """Active institution keys (a rotated or revoked key signs for nobody)."""
+    retired_keys: dict[PublicKey, str] = field(default_factory=dict)
+    """Rotated or revoked keys: never registered again (ADR 0019)."""
     holders: dict[PublicKey, set[str]] = field(default_factory=dict)
     accounts: dict[str, tuple[PublicKey, str]] = field(default_factory=dict)
     projects: dict[str, str] = field(default_factory=dict)
@@ -135,7 +138,8 @@ class ReferenceLedger:
         keys = [PublicKey(bytes.fromhex(k)) for k in body["public_keys"]]
         for key in keys:
             self._require(
-                self.key_owner.get(key, body["institution_id"]) == body["institution_id"],
+                self.key_owner.get(key, body["institution_id"]) == body["institution_id"]
+                and key not in self.retired_keys,
                 "key_in_use",
             )
         self.roles[body["institution_id"]] = set(body["roles"])
@@ -147,9 +151,10 @@ class ReferenceLedger:
         institution = op.body["institution_id"]
         self._require(institution in self.roles, "unknown_institution")
         key = PublicKey(bytes.fromhex(op.body["public_key"]))
-        self._require(self.key_owner.get(key, institution) == institution, "key_in_use")
         keys = {k for k, owner in self.key_owner.items() if owner == institution} | {key}
         self._require(len(keys) <= KEYS_PER_INSTITUTION_MAX, "too_many_keys")
+        self._require(self.key_owner.get(key, institution) == institution, "key_in_use")
+        self._require(key not in self.retired_keys, "key_in_use")
         self.key_owner[key] = institution
 
     def _validators_update(self, op: Op) -> None:
@@ -310,3 +315,50 @@ class ReferenceLedger:
             self._account(body["subject_id"])
         self._require(body["policy_id"] not in self.policies, "already_exists")
         self.policies.add(body["policy_id"])
+
+    # --- governance of roles and keys (ADR 0019) ---------------------------------------
+
+    def _in_sets(self, key: PublicKey) -> bool:
+        return key in self.validators[0] or key in self.next_validators[0]
+
+    def _role_grant(self, op: Op) -> None:
+        self._quorum(op)
+        institution, role = op.body["institution_id"], op.body["role"]
+        self._require(institution in self.roles, "unknown_institution")
+        self._require(role not in self.roles[institution], "role_already_held")
+        self.roles[institution].add(role)
+
+    def _role_revoke(self, op: Op) -> None:
+        self._quorum(op)
+        institution, role = op.body["institution_id"], op.body["role"]
+        self._require(institution in self.roles, "unknown_institution")
+        self._require(role in self.roles[institution], "role_not_held")
+        if role == ROLE_VALIDATOR:
+            keys = [k for k, owner in self.key_owner.items() if owner == institution]
+            self._require(not any(self._in_sets(k) for k in keys), "validator_role_in_use")
+        self.roles[institution].discard(role)
+
+    def _changeable(self, key: PublicKey) -> str:
+        """The institution of an active key outside the validator sets."""
+        self._require(key in self.key_owner or key in self.retired_keys, "unknown_key")
+        self._require(key in self.key_owner, "key_not_active")
+        self._require(not self._in_sets(key), "key_in_validator_set")
+        return self.key_owner[key]
+
+    def _key_rotate(self, op: Op) -> None:
+        old = PublicKey(bytes.fromhex(op.body["public_key"]))
+        new = PublicKey(bytes.fromhex(op.body["new_public_key"]))
+        self._require(old in op.signers, "old_key_signature_missing")
+        self._require(new in op.signers, "new_key_signature_missing")
+        institution = self._changeable(old)
+        self._require(new not in self.key_owner and new not in self.retired_keys, "key_in_use")
+        self.retired_keys[old] = self.key_owner.pop(old)
+        self.key_owner[new] = institution
+
+    def _key_revoke(self, op: Op) -> None:
+        key = PublicKey(bytes.fromhex(op.body["public_key"]))
+        self._require(key in self.key_owner or key in self.retired_keys, "unknown_key")
+        if key not in op.signers:
+            self._quorum(op)
+        self._changeable(key)
+        self.retired_keys[key] = self.key_owner.pop(key)

@@ -7,13 +7,14 @@ txs are accepted while every rejection path keeps being exercised.
 
 import random
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from genesis.example.parties import party_key
 from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
+from tests.vectors.contracts.drafts import Draft
+from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
 HOLDERS = ("holder-0", "holder-1", "holder-2", "holder-3")
@@ -37,18 +38,14 @@ WEIGHTS = {
     "institution.register": 2,
     "key.register": 2,
     "validators.update": 2,
+    "role.grant": 2,
+    "role.revoke": 2,
+    "key.rotate": 2,
+    "key.revoke": 2,
 }
 
 
-@dataclass(frozen=True)
-class Draft:
-    tx_type: str
-    sender: SigningKey
-    cosigners: tuple[SigningKey, ...]
-    body: dict[str, Any]
-
-
-class TxGenerator:
+class TxGenerator(GovernanceDrafts):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
