@@ -1,7 +1,8 @@
 """Adding the court as a 4th validator (q 2 -> 3) on a running network (issue 5 acceptance).
 
 Genesis registers the court with the validator role but starts with the three validators of
-`net up` (no tx grants a role to an existing institution, see the report). node.toml peers
+`net up` (role.grant can give it the role since ADR 0019; this test keeps the genesis
+role so it tests the set change alone). node.toml peers
 are read at start only, so the court joins as a peer by restarting each validator in turn
 before the set change; then validators.update, signed by q = 2 current validators, commits
 and from the next height the court votes, its checkpoint lines count, and blocks go on.
