@@ -43,9 +43,9 @@ from consensus import (
 from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignerState
 from contracts.errors import ContractError, InvalidBlockError
-from contracts.evidence import EVIDENCE_INDEX, check_evidence
+from contracts.evidence import EVIDENCE_INDEX
 from node.chain_events import ChainEvents
-from node.evidence_gossip import EvidenceRegossip
+from node.evidence_pool import EvidencePool, Pooled
 from node.ledger import (
     ForkError,
     InvalidProposalError,
@@ -56,7 +56,7 @@ from node.ledger import (
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
-from node.peer_envelope import PeerKind, seal_envelope
+from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
@@ -166,8 +166,15 @@ class NodeRuntime:
         self._observer = ConsensusObserver(self.metrics)
         self.replica: ReplicaState | None = None
         self.halted: str | None = None
-        self.evidence_pool: dict[bytes, Evidence] = {}
-        self._regossip = EvidenceRegossip()
+        self.evidence_pool = EvidencePool(
+            ledger=ledger,
+            key=key,
+            transport=transport,
+            now_ms=clock.now_ms,
+            items_max=settings.evidence_pool_max,
+            block_items_max=settings.block_evidence_max,
+            on_pooled=self.work_arrived,
+        )
         self._regossip_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-worker")
@@ -192,7 +199,7 @@ class NodeRuntime:
             extra={"height": self.ledger.height + 1},
         )
         self._loop_task = asyncio.create_task(self._run())
-        self._regossip_task = asyncio.create_task(self._regossip_loop())
+        self._regossip_task = asyncio.create_task(self.evidence_pool.regossip_loop())
 
     async def stop(self) -> None:
         for task in (self._loop_task, self._regossip_task):
@@ -340,11 +347,10 @@ class NodeRuntime:
         time_ms = max(self.clock.now_ms(), self.ledger.head().time_ms + 1)
         taken = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
         txs = _unexpired(taken, time_ms)
-        pooled = tuple(self.evidence_pool.items())
+        pooled = self.evidence_pool.items()
         prepared, dropped, stale = await self._in_worker(self._build_proposal, txs, pooled, time_ms)
         self.mempool.discard(dropped)
-        for key in stale:
-            self.evidence_pool.pop(key, None)
+        self.evidence_pool.drop(stale)
         self.submit(
             ProposalSubmitted(
                 height=action.height,
@@ -355,33 +361,13 @@ class NodeRuntime:
         )
 
     def _build_proposal(
-        self, txs: tuple[SignedTx, ...], pooled: tuple[tuple[bytes, Evidence], ...], time_ms: int
+        self, txs: tuple[SignedTx, ...], pooled: Pooled, time_ms: int
     ) -> tuple[PreparedBlock, list[Hash32], list[bytes]]:
         """On the worker: choose the evidence, then build. Also returns the pool keys of
         evidence no longer recordable, for the event loop to drop from the pool."""
-        evidence, stale = self._evidence_for_block(pooled)
+        evidence, stale = self.evidence_pool.for_block(pooled)
         prepared, dropped = self._build(txs, evidence, time_ms)
         return prepared, dropped, stale
-
-    def _evidence_for_block(
-        self, pooled: tuple[tuple[bytes, Evidence], ...]
-    ) -> tuple[tuple[Evidence, ...], list[bytes]]:
-        """Pooled evidence still recordable on the head, and the keys of what no longer is.
-
-        Runs on the worker: check_evidence reads state, and its signatures come from the
-        ledger's signature cache (checked once, at intake), so this costs no Ed25519 work.
-        """
-        state, chosen, stale = self.ledger.store.state, [], []
-        for key, item in pooled:
-            try:
-                check_evidence(state, item, self.ledger.chain_id, self.ledger.verify)
-            except InvalidBlockError:
-                stale.append(key)
-                continue
-            chosen.append(item)
-            if len(chosen) == self.settings.block_evidence_max:
-                break
-        return tuple(chosen), stale
 
     def _build(
         self, txs: tuple[SignedTx, ...], evidence: tuple[Evidence, ...], time_ms: int
@@ -458,8 +444,8 @@ class NodeRuntime:
         except (InvalidProposalError, ContractError) as error:
             raise ConsensusHaltedError(f"certified block does not execute: {error}") from None
         block = self.ledger.block(certificate.height)
-        for evidence in () if block is None else block.evidence:
-            self.evidence_pool.pop(evidence.hash(), None)
+        if block is not None:  # what it records leaves the pool
+            self.evidence_pool.drop(evidence.hash() for evidence in block.evidence)
 
     async def _maybe_start_height(self, *, force: bool) -> None:
         held = self._held_start
@@ -471,68 +457,19 @@ class NodeRuntime:
             self._held_start = None
             await self._step(held)
 
+    # The peer intake (node/peering.py, node/api/routes/peer.py) reaches the pool here.
+
     def add_evidence(self, evidence: Evidence) -> bool:
-        """Check evidence found here (engine, checkpoint conflict), then pool it."""
-        if evidence.hash() in self.evidence_pool:
-            return False
-        reason = self.evidence_problem(evidence)
-        if reason is not None:
-            self.metrics.evidence_refused_for(reason)
-            return False
-        return self.pool_evidence(evidence)
+        """Check evidence found here, then pool it (EvidencePool.add)."""
+        return self.evidence_pool.add(evidence)
 
     def evidence_problem(self, evidence: Evidence) -> str | None:
-        """Why evidence may not be pooled now (check_evidence on the head), or None.
-
-        Reads committed state only, so the peer route runs it off the event loop. Its
-        signature checks go through the ledger's signature cache, so the proposer's
-        re-check and apply_block find them verified.
-        """
-        try:
-            check_evidence(
-                self.ledger.store.state, evidence, self.ledger.chain_id, self.ledger.verify
-            )
-        except InvalidBlockError as error:
-            return error.reason
-        return None
+        """Why evidence may not be pooled now, or None (EvidencePool.problem)."""
+        return self.evidence_pool.problem(evidence)
 
     def pool_evidence(self, evidence: Evidence) -> bool:
-        """Keep checked evidence for the next block this node proposes; tell the peers.
-
-        Requires evidence_problem(evidence) is None. False when already pooled or full.
-        """
-        key = evidence.hash()
-        if key in self.evidence_pool:
-            return False
-        if len(self.evidence_pool) >= self.settings.evidence_pool_max:
-            self.metrics.evidence_refused_for("pool_full")
-            return False
-        self.evidence_pool[key] = evidence
-        sealed = seal_envelope(
-            self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
-        )
-        self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
-        self._regossip.pooled(key, self.clock.now_ms(), sealed)
-        self.work_arrived()
-        return True
-
-    def regossip_evidence(self) -> int:
-        """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
-        halted: after a fork no block records it, and the other side may have missed it."""
-        due = self._regossip.due(self.evidence_pool, self.clock.now_ms())
-        for sealed in due:
-            self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
-        return len(due)
-
-    async def _regossip_loop(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            try:
-                self.regossip_evidence()
-            except Exception as error:
-                # One bad item or send must not end re-gossip for the rest (DESIGN.md §0.3).
-                self.metrics.event_error("EvidenceRegossip")
-                log.exception("evidence re-gossip failed: %s", error)
+        """Pool checked evidence and tell the peers (EvidencePool.pool)."""
+        return self.evidence_pool.pool(evidence)
 
     def stalled(self) -> str | None:
         """Why consensus is not live, for /readyz; None when it is. Sets the metric too.

@@ -34,6 +34,7 @@ from tests.unit.node.test_runtime import (
     Router,
     duplicate_vote,
     make_runtime,
+    plant,
     queued,
     run_single,
     until,
@@ -71,7 +72,7 @@ def test_forged_or_foreign_evidence_is_neither_pooled_nor_gossiped(tmp_path: Pat
             for bad in (zero_signed(duplicate_vote()), foreign_evidence()):
                 assert runtime.evidence_problem(bad) is not None
                 assert not runtime.add_evidence(bad)
-            assert runtime.evidence_pool == {}
+            assert len(runtime.evidence_pool) == 0
             assert router.sent == []
             for reason in ("evidence_bad_signature", "evidence_wrong_chain"):
                 sample = runtime.metrics.registry.get_sample_value(
@@ -92,7 +93,7 @@ def test_a_bad_item_in_the_pools_never_stops_a_proposal(tmp_path: Path) -> None:
     # the check existed), the proposer leaves it out and still proposes.
     async def body(runtime: NodeRuntime) -> None:
         forged = zero_signed(duplicate_vote())
-        runtime.evidence_pool[forged.hash()] = forged
+        plant(runtime.evidence_pool, forged)
         stale = account_open(5)  # nonce 5 with nothing before it: inadmissible
         good = account_open(1, "kept")
         for tx in (good, stale):
@@ -103,7 +104,7 @@ def test_a_bad_item_in_the_pools_never_stops_a_proposal(tmp_path: Path) -> None:
         block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
         assert block.block.evidence == ()
         assert block.block.txs == (good,)
-        assert runtime.evidence_pool == {}
+        assert len(runtime.evidence_pool) == 0
         assert stale.tx_id not in runtime.mempool
 
     run_single(tmp_path, body)

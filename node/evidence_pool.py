@@ -1,0 +1,152 @@
+"""The evidence a validator holds for its next proposals: checked, bounded, re-gossiped.
+
+An item enters only once check_evidence passes on the head (DESIGN.md §0.3: verify before
+pooling or gossiping), so its signatures sit in the ledger's signature cache and the
+proposer's re-check costs no Ed25519 work. The pool holds at most items_max items; each is
+sealed and broadcast once when pooled and re-gossiped (node/evidence_gossip.py) until a
+committed block records it. The event loop owns it; the worker thread only chooses from a
+snapshot (for_block) and drops what a committed block records.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+from contracts.errors import InvalidBlockError
+from contracts.evidence import check_evidence
+from node.evidence_gossip import EvidenceRegossip
+from node.ledger import Ledger
+from node.peer_envelope import PeerKind, seal_envelope
+from node.transport import PeerTransport
+from protocol.evidence import Evidence
+from protocol.signing import SigningKey
+
+log = logging.getLogger("lantan.runtime")
+
+Pooled = tuple[tuple[bytes, Evidence], ...]
+"""A snapshot of the pool: (evidence hash, evidence) in the order the items arrived."""
+
+
+class EvidencePool:
+    """Pending evidence keyed by its hash, for the blocks this node proposes."""
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        key: SigningKey,
+        transport: PeerTransport,
+        now_ms: Callable[[], int],
+        items_max: int,
+        block_items_max: int,
+        on_pooled: Callable[[], None],
+    ) -> None:
+        self.ledger = ledger
+        self.key = key
+        self.transport = transport
+        self.now_ms = now_ms
+        self.items_max = items_max
+        """Items kept; more are refused (and counted) until some commit."""
+        self.block_items_max = block_items_max
+        """Items one proposal carries (RuntimeSettings.block_evidence_max)."""
+        self.on_pooled = on_pooled
+        """Called when an item entered: work arrived for the held height."""
+        self._held: dict[bytes, Evidence] = {}
+        self._regossip = EvidenceRegossip()
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._held
+
+    def items(self) -> Pooled:
+        """A snapshot to hand to the worker thread."""
+        return tuple(self._held.items())
+
+    def add(self, evidence: Evidence) -> bool:
+        """Check evidence found here (engine, checkpoint conflict), then pool it."""
+        if evidence.hash() in self._held:
+            return False
+        reason = self.problem(evidence)
+        if reason is not None:
+            self.ledger.metrics.evidence_refused_for(reason)
+            return False
+        return self.pool(evidence)
+
+    def problem(self, evidence: Evidence) -> str | None:
+        """Why evidence may not be pooled now (check_evidence on the head), or None.
+
+        Reads committed state only, so the peer route runs it off the event loop. Its
+        signature checks go through the ledger's signature cache, so the proposer's
+        re-check and apply_block find them verified.
+        """
+        try:
+            check_evidence(
+                self.ledger.store.state, evidence, self.ledger.chain_id, self.ledger.verify
+            )
+        except InvalidBlockError as error:
+            return error.reason
+        return None
+
+    def pool(self, evidence: Evidence) -> bool:
+        """Keep checked evidence for the next block this node proposes; tell the peers.
+
+        Requires problem(evidence) is None. False when already pooled or full.
+        """
+        key = evidence.hash()
+        if key in self._held:
+            return False
+        if len(self._held) >= self.items_max:
+            self.ledger.metrics.evidence_refused_for("pool_full")
+            return False
+        self._held[key] = evidence
+        sealed = seal_envelope(
+            self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
+        )
+        self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
+        self._regossip.pooled(key, self.now_ms(), sealed)
+        self.on_pooled()
+        return True
+
+    def for_block(self, pooled: Pooled) -> tuple[tuple[Evidence, ...], list[bytes]]:
+        """Pooled evidence still recordable on the head, and the keys of what no longer is.
+
+        Runs on the worker: check_evidence reads state, and its signatures come from the
+        ledger's signature cache (checked once, at intake), so this costs no Ed25519 work.
+        """
+        state, chosen, stale = self.ledger.store.state, [], []
+        for key, item in pooled:
+            try:
+                check_evidence(state, item, self.ledger.chain_id, self.ledger.verify)
+            except InvalidBlockError:
+                stale.append(key)
+                continue
+            chosen.append(item)
+            if len(chosen) == self.block_items_max:
+                break
+        return tuple(chosen), stale
+
+    def drop(self, keys: Iterable[bytes]) -> None:
+        """Forget these items (recorded by a block, or no longer recordable)."""
+        for key in keys:
+            self._held.pop(key, None)
+
+    def regossip(self) -> int:
+        """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
+        halted: after a fork no block records it, and the other side may have missed it."""
+        due = self._regossip.due(self._held, self.now_ms())
+        for sealed in due:
+            self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
+        return len(due)
+
+    async def regossip_loop(self) -> None:
+        """Re-gossip once a second until cancelled."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.regossip()
+            except Exception as error:
+                # One bad item or send must not end re-gossip for the rest (DESIGN.md §0.3).
+                self.ledger.metrics.event_error("EvidenceRegossip")
+                log.exception("evidence re-gossip failed: %s", error)

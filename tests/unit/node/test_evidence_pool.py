@@ -1,0 +1,163 @@
+"""node/evidence_pool.py over a real ledger (LevelDB in tmp_path): evidence is checked before
+it is pooled, the pool is bounded, each item is sealed once and re-gossiped until recorded.
+"""
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import nacl.signing
+import pytest
+
+from node.evidence_pool import EvidencePool
+from node.peer_envelope import PeerKind, seal_envelope
+from node.transport import PeerTransport
+from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS, open_ledger
+from tests.unit.node.test_runtime import FakeClock, FakeTransport, Router, duplicate_vote, plant
+from tests.unit.node.test_runtime_hardening import many_duplicate_votes, zero_signed
+
+
+@dataclass
+class PoolKit:
+    pool: EvidencePool
+    router: Router
+    clock: FakeClock
+    pooled_calls: list[None] = field(default_factory=list)
+    """One entry per on_pooled call (work arrived)."""
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Iterator[PoolKit]:
+    router, clock = Router(), FakeClock()
+    ledger = open_ledger(tmp_path / "data")
+    key = VALIDATOR_KEYS[0]
+    calls: list[None] = []
+    pool = EvidencePool(
+        ledger=ledger,
+        key=key,
+        transport=cast(PeerTransport, FakeTransport(router, key)),
+        now_ms=clock.now_ms,
+        items_max=3,
+        block_items_max=2,
+        on_pooled=lambda: calls.append(None),
+    )
+    try:
+        yield PoolKit(pool=pool, router=router, clock=clock, pooled_calls=calls)
+    finally:
+        ledger.store.close()
+
+
+def refused(kit: PoolKit, reason: str) -> float:
+    """lantan_evidence_refused_total{reason} of the pool's ledger metrics."""
+    registry = kit.pool.ledger.metrics.registry
+    value = registry.get_sample_value("lantan_evidence_refused_total", {"reason": reason})
+    return value or 0.0
+
+
+def test_evidence_is_kept_once_and_gossiped(kit: PoolKit) -> None:
+    evidence = duplicate_vote()
+    assert kit.pool.add(evidence)
+    assert not kit.pool.add(evidence)
+    assert [key for key, _ in kit.pool.items()] == [evidence.hash()]
+    assert evidence.hash() in kit.pool
+    gossip = [(kind, body) for _, _, kind, body in kit.router.sent]
+    assert gossip == [(PeerKind.EVIDENCE, evidence.to_json())]
+    assert len(kit.pooled_calls) == 1
+
+
+def test_a_full_pool_refuses_and_counts_it(kit: PoolKit) -> None:
+    items = many_duplicate_votes(4)
+    assert all(kit.pool.pool(item) for item in items[:3])
+    assert not kit.pool.pool(items[3])
+    assert len(kit.pool) == 3
+    assert refused(kit, "pool_full") == 1
+    kit.pool.drop([items[0].hash()])  # a block recorded one: room again
+    assert kit.pool.pool(items[3])
+
+
+def test_a_block_takes_recordable_evidence_up_to_its_bound(kit: PoolKit) -> None:
+    forged = zero_signed(duplicate_vote())
+    plant(kit.pool, forged)
+    items = many_duplicate_votes(3)
+    for item in items:
+        plant(kit.pool, item)
+    chosen, stale = kit.pool.for_block(kit.pool.items())
+    assert chosen == (items[0], items[1])
+    assert stale == [forged.hash()]
+    assert kit.pool.problem(forged) is not None
+    assert kit.pool.problem(items[2]) is None
+
+
+def test_pooled_evidence_is_gossiped_again_until_recorded_and_bounded(kit: PoolKit) -> None:
+    """Issue 21 (seed 1021241): one lost broadcast must not lose the evidence."""
+    pool, clock = kit.pool, kit.clock
+    assert pool.add(duplicate_vote())
+    assert pool.regossip() == 0  # just broadcast
+    clock.now += 2_000
+    assert pool.regossip() == 1
+    assert pool.regossip() == 0  # next one after 4 s
+    sends = 2  # the broadcast and the first re-send
+    for _ in range(40):
+        clock.now += 60_000
+        sends += pool.regossip()
+    assert sends == 17  # the broadcast and 16 re-sends, then it stops
+    other = duplicate_vote(VALIDATOR_KEYS[1])
+    assert pool.add(other)
+    pool.drop([other.hash()])  # recorded by a block
+    clock.now += 2_000
+    assert pool.regossip() == 0
+
+
+def test_evidence_is_sealed_once_and_the_same_bytes_are_regossiped(
+    kit: PoolKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: every re-gossip round encoded and signed each due item's envelope again
+    # (17 signatures for one item's 17 sends); the bytes were the same each time.
+    signed: list[bytes] = []
+    real_sign = nacl.signing.SigningKey.sign
+
+    def counting(self: nacl.signing.SigningKey, message: bytes, *args: Any) -> Any:
+        signed.append(message)
+        return real_sign(self, message, *args)
+
+    evidence = duplicate_vote()
+    monkeypatch.setattr(nacl.signing.SigningKey, "sign", counting)
+    assert kit.pool.add(evidence)
+    for _ in range(20):
+        kit.clock.now += 60_000
+        kit.pool.regossip()
+    monkeypatch.undo()
+    sealed = kit.router.sealed
+    assert len(signed) == 1
+    assert len(sealed) == 17 and set(sealed) == {sealed[0]}
+    fresh = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.EVIDENCE, evidence.to_json())
+    assert sealed[0] == fresh
+
+
+def test_a_failing_regossip_round_does_not_end_the_regossip_loop(kit: PoolKit) -> None:
+    """DESIGN.md §0.3: one bad item or send is logged and counted; the next round runs."""
+    calls: list[int] = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("one bad round")
+        return 0
+
+    async def main() -> None:
+        task = asyncio.create_task(kit.pool.regossip_loop())
+        try:
+            await asyncio.sleep(2.3)
+            assert len(calls) >= 2  # the round after the failure ran
+            assert not task.done()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    kit.pool.regossip = flaky  # type: ignore[method-assign]
+    asyncio.run(main())
+    registry = kit.pool.ledger.metrics.registry
+    sample = registry.get_sample_value("lantan_event_errors_total", {"event": "EvidenceRegossip"})
+    assert sample == 1
