@@ -15,6 +15,7 @@ from consensus.signer_state import (
     initial_signer_state,
 )
 from contracts.records import Role
+from genesis.bounded_read import read_bounded
 from genesis.durable import write_durably
 from genesis.errors import (
     KeystoreError,
@@ -136,11 +137,10 @@ PASSPHRASE_FILE_SIZE_MAX = 4096
 def read_passphrase_file(path: Path) -> bytes:
     """The file's bytes without one trailing newline (editors add one): `\n` or `\r\n`."""
     try:
-        with path.open("rb") as file:
-            data = file.read(PASSPHRASE_FILE_SIZE_MAX + 1)
+        data = read_bounded(path, PASSPHRASE_FILE_SIZE_MAX)
     except OSError as error:
         raise KeystoreError(f"cannot read passphrase file {path}: {error.strerror}") from None
-    if len(data) > PASSPHRASE_FILE_SIZE_MAX:
+    if data is None:
         raise PassphraseRejectedError(
             f"passphrase file {path} is over 4 KiB; is it the right file?"
         )

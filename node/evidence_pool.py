@@ -11,6 +11,7 @@ snapshot (for_block) and drops what a committed block records.
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from contracts.errors import InvalidBlockError
 from contracts.evidence import check_evidence
@@ -27,32 +28,22 @@ Pooled = tuple[tuple[bytes, Evidence], ...]
 """A snapshot of the pool: (evidence hash, evidence) in the order the items arrived."""
 
 
+@dataclass(eq=False, kw_only=True)
 class EvidencePool:
     """Pending evidence keyed by its hash, for the blocks this node proposes."""
 
-    def __init__(
-        self,
-        *,
-        ledger: Ledger,
-        key: SigningKey,
-        transport: PeerTransport,
-        now_ms: Callable[[], int],
-        items_max: int,
-        block_items_max: int,
-        on_pooled: Callable[[], None],
-    ) -> None:
-        self.ledger = ledger
-        self.key = key
-        self.transport = transport
-        self.now_ms = now_ms
-        self.items_max = items_max
-        """Items kept; more are refused (and counted) until some commit."""
-        self.block_items_max = block_items_max
-        """Items one proposal carries (RuntimeSettings.block_evidence_max)."""
-        self.on_pooled = on_pooled
-        """Called when an item entered: work arrived for the held height."""
-        self._held: dict[bytes, Evidence] = {}
-        self._regossip = EvidenceRegossip()
+    ledger: Ledger
+    key: SigningKey
+    transport: PeerTransport
+    now_ms: Callable[[], int]
+    items_max: int
+    """Items kept; more are refused (and counted) until some commit."""
+    block_items_max: int
+    """Items one proposal carries (RuntimeSettings.block_evidence_max)."""
+    on_pooled: Callable[[], None]
+    """Called when an item entered: work arrived for the held height."""
+    _held: dict[bytes, Evidence] = field(default_factory=dict, init=False)
+    _regossip: EvidenceRegossip = field(default_factory=EvidenceRegossip, init=False)
 
     def __len__(self) -> int:
         return len(self._held)

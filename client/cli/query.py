@@ -40,68 +40,64 @@ SERIAL_COLUMNS: Final = (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListResource:
-    """A list endpoint; with item_noun, `query NAME ID` reads one record at path/ID."""
+    """A list endpoint at /v1/NAME; with item_noun, `query NAME ID` reads one record at
+    /v1/NAME/ID."""
 
     name: str
-    path: str
     columns: tuple[str, ...]
     item_noun: str | None
     help: str
+
+    @property
+    def path(self) -> str:
+        return f"/v1/{self.name}"
 
 
 LIST_RESOURCES: Final = (
     ListResource(
         name="institutions",
-        path="/v1/institutions",
         columns=("institution_id", "name_zh", "name_en", "roles"),
         item_noun="INSTITUTION_ID",
         help="member institutions, their roles and keys",
     ),
     ListResource(
         name="accounts",
-        path="/v1/accounts",
         columns=("account_id", "display_name", "kind", "custodian"),
         item_noun="ACCOUNT_ID",
         help="accounts and their custodians",
     ),
     ListResource(
         name="projects",
-        path="/v1/projects",
         columns=("project_id", "name_zh", "ecosystem", "accounting_standard", "issuer"),
         item_noun="PROJECT_ID",
         help="registered blue carbon projects",
     ),
     ListResource(
         name="batches",
-        path="/v1/batches",
         columns=("batch_id", "project_id", "vintage", "quantity_kg", "buffer_kg", "retired_kg"),
         item_noun="BATCH_ID",
         help="issuance batches",
     ),
     ListResource(
         name="cases",
-        path="/v1/cases",
         columns=("case_id", "court", "case_number", "required_kg", "retired_kg"),
         item_noun="CASE_ID",
         help="judicial cases",
     ),
     ListResource(
         name="retirements",
-        path="/v1/retirements",
         columns=("retirement_id", "kind", "account_id", "batch_id", "quantity_kg", "case_id"),
         item_noun="RETIREMENT_ID",
         help="retirements, voluntary and judicial",
     ),
     ListResource(
         name="evidence",
-        path="/v1/evidence",
         columns=("evidence_hash", "offender", "height"),
         item_noun=None,
         help="recorded evidence of validator misbehaviour",
     ),
     ListResource(
         name="blocks",
-        path="/v1/blocks",
         columns=("height", "time_ms", "proposer", "tx_root", "state_root"),
         item_noun=None,
         help="block headers",

@@ -15,6 +15,7 @@ from contracts.admission import admission_reason_for
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from contracts.tx_types import BODY_PARSERS, TxType
+from genesis.bounded_read import read_bounded
 from protocol.codec import WireField, wire_fields
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.errors import (
@@ -53,13 +54,12 @@ def read_body_argument(argument: str | None) -> JsonObject:
     if argument.startswith("@"):
         path = Path(argument[1:])
         try:
-            with path.open("rb") as file:
-                data = file.read(BODY_FILE_SIZE_MAX + 1)
+            bounded = read_bounded(path, BODY_FILE_SIZE_MAX)
         except OSError as error:
             raise UsageError(f"--body {argument}: cannot read: {error.strerror}") from None
-        if len(data) > BODY_FILE_SIZE_MAX:
+        if bounded is None:
             raise UsageError(f"--body {argument}: larger than {BODY_FILE_SIZE_MAX} bytes")
-        source = str(path)
+        data, source = bounded, str(path)
     else:
         data, source = argument.encode("utf-8"), "--body"
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Final
 
 from client.errors import TxFileError
+from genesis.bounded_read import read_bounded
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -33,11 +34,10 @@ class SignatureCheck:
 def read_tx_file(path: Path) -> SignedTx:
     """Parse a tx file; raises TxFileError naming what is wrong."""
     try:
-        with path.open("rb") as file:
-            data = file.read(TX_FILE_SIZE_MAX + 1)
+        data = read_bounded(path, TX_FILE_SIZE_MAX)
     except OSError as error:
         raise TxFileError(str(path), f"cannot read: {error.strerror}") from None
-    if len(data) > TX_FILE_SIZE_MAX:
+    if data is None:
         raise TxFileError(str(path), f"larger than {TX_FILE_SIZE_MAX} bytes; not a tx file")
     try:
         return SignedTx.from_json(decode(data))

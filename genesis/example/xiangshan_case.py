@@ -32,8 +32,9 @@ class CaseStep:
     tx_type: str
     sender: str
     """Name whose party_key signs and whose nonce the tx uses."""
-    cosigners: tuple[str, ...]
     body: JsonObject
+    cosigners: tuple[str, ...] = ()
+    """Names whose keys sign beside the sender's (a broker, the court); most txs have none."""
 
 
 XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
@@ -41,7 +42,6 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
         label="Ningbo PTC opens the Huangbi'ao Township account",
         tx_type="account.open",
         sender="ningbo-ptc",
-        cosigners=(),
         body={
             "account_id": TOWNSHIP_ACCOUNT,
             "holder_key": party_key(TOWNSHIP_ACCOUNT).public_key.hex(),
@@ -53,7 +53,6 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
         label="Xiangshan County registers the Huangbi'ao mariculture project",
         tx_type="project.register",
         sender="xiangshan-county",
-        cosigners=(),
         body={
             "project_id": PROJECT_ID,
             "name_zh": "黄避岙乡海水养殖渔业碳汇项目",
@@ -69,7 +68,6 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
         label="Xiangshan County records the 2022 verification",
         tx_type="verification.record",
         sender="xiangshan-county",
-        cosigners=(),
         body={
             "verification_id": VERIFICATION_ID,
             "project_id": PROJECT_ID,
@@ -84,7 +82,6 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
         label="Xiangshan County issues the 2022 vintage batch (10% buffer)",
         tx_type="credits.issue",
         sender="xiangshan-county",
-        cosigners=(),
         body={
             "batch_id": BATCH_ID,
             "verification_id": VERIFICATION_ID,
@@ -98,7 +95,6 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
         label="The procuratorate registers the case at the Xiangshan County Court",
         tx_type="case.register",
         sender="xiangshan-procuratorate",
-        cosigners=(),
         body={
             "case_id": CASE_ID,
             "court": "xiangshan-court",
@@ -117,7 +113,6 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
         label="Obligors subscribe 422,500 kg into the Ecological Account via Ningbo PTC",
         tx_type="credits.transfer",
         sender=TOWNSHIP_ACCOUNT,
-        cosigners=("ningbo-ptc",),
         body={
             "from_account": TOWNSHIP_ACCOUNT,
             "to_account": ECO_ACCOUNT,
@@ -125,12 +120,12 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
             "quantity_kg": SUBSCRIBED_KG,
             "broker": "ningbo-ptc",
         },
+        cosigners=("ningbo-ptc",),
     ),
     CaseStep(
         label="Judicial retirement for the case, confirmed by the court",
         tx_type="credits.retire_judicial",
         sender="xiangshan-county",
-        cosigners=("xiangshan-court",),
         body={
             "case_id": CASE_ID,
             "account_id": ECO_ACCOUNT,
@@ -138,12 +133,12 @@ XIANGSHAN_CASE_STEPS: tuple[CaseStep, ...] = (
             "quantity_kg": SUBSCRIBED_KG,
             "beneficiary": ECO_ACCOUNT_NAME,
         },
+        cosigners=("xiangshan-court",),
     ),
     CaseStep(
         label="Ningbo PTC attests the Ecological Account's comprehensive insurance",
         tx_type="insurance.attest",
         sender="ningbo-ptc",
-        cosigners=(),
         body={
             "policy_id": "eco-account-comprehensive-2023",
             "insurer": "保险公司（示例） insurer (illustrative)",

@@ -117,13 +117,18 @@ def certificate_form(value: Any) -> dict[str, Any]:
     integer(cert["height"])
     integer(cert["round"])
     hexbytes(cert["block_hash"], 32)
-    if not isinstance(cert["signatures"], list) or len(cert["signatures"]) > 1000:
-        raise RejectError("MALFORMED", "signatures")
-    for entry in cert["signatures"]:
-        obj(entry, {"validator", "signature"})
-        hexbytes(entry["validator"], 32)
-        hexbytes(entry["signature"], 64)
+    signatures_form(cert["signatures"], "validator", 1000, "signatures")
     return cert
+
+
+def signatures_form(value: Any, key_field: str, count_max: int, what: str) -> None:
+    """A list of at most count_max {key_field: 32-byte key, "signature": 64 bytes}."""
+    if not isinstance(value, list) or len(value) > count_max:
+        raise RejectError("MALFORMED", what)
+    for entry in value:
+        obj(entry, {key_field, "signature"})
+        hexbytes(entry[key_field], 32)
+        hexbytes(entry["signature"], 64)
 
 
 def proof_form(value: Any) -> dict[str, Any]:
@@ -174,12 +179,7 @@ def form(receipt: Any) -> None:
         raise RejectError("MALFORMED", "nonce")
     if not isinstance(unsigned["body"], dict) or not text(unsigned["type"], 64):
         raise RejectError("MALFORMED", "tx body/type")
-    if not isinstance(signed["signatures"], list) or len(signed["signatures"]) > 16:
-        raise RejectError("MALFORMED", "tx signatures")
-    for entry in signed["signatures"]:
-        obj(entry, {"public_key", "signature"})
-        hexbytes(entry["public_key"], 32)
-        hexbytes(entry["signature"], 64)
+    signatures_form(signed["signatures"], "public_key", 16, "tx signatures")
     integer(tx["height"])
     integer(tx["index"])
     proof_form(tx["tx_proof"])
