@@ -19,9 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from contracts.transition import execute_block
 from genesis.example.chain import ExampleChain
 from genesis.example.parties import ECO_ACCOUNT, party_key
+from genesis.example.txs import attest_body
 from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
+    PROJECT_ID,
     TOWNSHIP_ACCOUNT,
     xiangshan_case_steps,
 )
@@ -46,12 +48,7 @@ def funded_chain() -> ExampleChain:
     body["batch_id"] = BATCH_ID
     body |= {"quantity_kg": 100_000, "broker": None}
     assert chain.submit("credits.transfer", TOWNSHIP, body).reason is None
-    verification: dict[str, Any] = {
-        "verification_id": "bench",
-        "project_id": "huangbiao-mariculture",
-    }
-    verification |= {"period_start": "2023-01-01", "period_end": "2023-12-31"}
-    verification |= {"verification_body": "x", "report_hashes": [HASH], "verified_kg": 10**9}
+    verification = verification_body("bench", verified_kg=10**9)
     assert chain.submit("verification.record", COUNTY, verification).reason is None
     members = [institution_body(f"i{i}") for i in range(KEY_INSTITUTIONS)]
     block = [chain.build("institution.register", COUNTY, b, (NINGBO,)) for b in members]
@@ -66,6 +63,20 @@ def institution_body(institution_id: str) -> dict[str, Any]:
         "name_en": "institution",
         "roles": ["auditor"],
         "public_keys": [party_key(institution_id).public_key.hex()],
+    }
+
+
+def verification_body(verification_id: str, *, verified_kg: int) -> dict[str, Any]:
+    """A 2023 verification of the case's project (credits.issue in the drafts issues from
+    the funded chain's one of 10**9 kg)."""
+    return {
+        "verification_id": verification_id,
+        "project_id": PROJECT_ID,
+        "period_start": "2023-01-01",
+        "period_end": "2023-12-31",
+        "verification_body": "x",
+        "report_hashes": [HASH],
+        "verified_kg": verified_kg,
     }
 
 
@@ -106,17 +117,7 @@ def drafts() -> dict[str, Callable[[ExampleChain, int], SignedTx]]:
             },
         ),
         "verification.record": lambda c, i: c.build(
-            "verification.record",
-            COUNTY,
-            {
-                "verification_id": f"v{i}",
-                "project_id": "huangbiao-mariculture",
-                "period_start": "2023-01-01",
-                "period_end": "2023-12-31",
-                "verification_body": "x",
-                "report_hashes": [HASH],
-                "verified_kg": 1000,
-            },
+            "verification.record", COUNTY, verification_body(f"v{i}", verified_kg=1000)
         ),
     } | credit_drafts()
 
@@ -191,20 +192,7 @@ def case_drafts() -> dict[str, Callable[[ExampleChain, int], SignedTx]]:
         "credits.freeze": lambda c, i: c.build("credits.freeze", COURT, hold(i)),
         "credits.cancel": lambda c, i: c.build("credits.cancel", COUNTY, hold(i), (NINGBO,)),
         "insurance.attest": lambda c, i: c.build(
-            "insurance.attest",
-            NINGBO,
-            {
-                "policy_id": f"pol{i}",
-                "insurer": "i",
-                "policyholder": "h",
-                "coverage": "carbon_account_comprehensive",
-                "subject_kind": "account",
-                "subject_id": ECO_ACCOUNT,
-                "sum_insured_fen": 100,
-                "period_start": "2023-01-01",
-                "period_end": "2023-12-31",
-                "clause_hash": HASH,
-            },
+            "insurance.attest", NINGBO, attest_body(f"pol{i}")
         ),
         "institution.register": lambda c, i: c.build(
             "institution.register", COUNTY, institution_body(f"n{i}"), (NINGBO,)

@@ -557,37 +557,34 @@ def reseal_cases(
     def one(name: str, code: str, edit: Callable[[dict[str, Any]], None]) -> TamperCase:
         return TamperCase(name, encode(reseal(receipt, validator_keys, edit)), code)
 
-    def rec(records: dict[str, Any], prefix: str) -> dict[str, Any]:
-        return next(v for k, v in records.items() if k.startswith(prefix))
+    def lie(prefix: str, name: str, value: object) -> Callable[[dict[str, Any]], None]:
+        """The first record whose key starts with prefix says value for name."""
+
+        def edit(records: dict[str, Any]) -> None:
+            _set(next(v for k, v in records.items() if k.startswith(prefix)), name, value)
+
+        return edit
 
     yield one("re-sealed unchanged (control)", "", lambda _records: None)
     yield one(
         "a court signature from a key without the court role",
         "COURT_ROLE_MISSING",
-        lambda rs: _set(rs["institution/xiangshan-court"], "roles", ["procuratorate"]),
+        lie("institution/xiangshan-court", "roles", ["procuratorate"]),
     )
     yield one(
         "retirement quantity differs from the tx",
         "RETIREMENT_MISMATCH",
-        lambda rs: _set(rec(rs, "retirement/"), "account_id", "someone-else"),
+        lie("retirement/", "account_id", "someone-else"),
     )
     yield one(
         "ranges do not add up to the quantity",
         "QUANTITY_MISMATCH",
-        lambda rs: _set(rec(rs, "retirement/"), "ranges", [[1, 100]]),
+        lie("retirement/", "ranges", [[1, 100]]),
+    )
+    yield one("a serial block not retired", "SERIALS_MISMATCH", lie("serials/", "status", "active"))
+    yield one(
+        "the case does not list the retirement", "CASE_MISMATCH", lie("case/", "retirement_ids", [])
     )
     yield one(
-        "a serial block not retired",
-        "SERIALS_MISMATCH",
-        lambda rs: _set(rec(rs, "serials/"), "status", "active"),
-    )
-    yield one(
-        "the case does not list the retirement",
-        "CASE_MISMATCH",
-        lambda rs: _set(rec(rs, "case/"), "retirement_ids", []),
-    )
-    yield one(
-        "batch of another project",
-        "MISSING_RECORD",
-        lambda rs: _set(rec(rs, "batch/"), "project_id", "another-project"),
+        "batch of another project", "MISSING_RECORD", lie("batch/", "project_id", "another-project")
     )

@@ -202,116 +202,82 @@ def _record_cases(r: Receipt, keys: Keys) -> list[TamperCase]:
     ) -> TamperCase:
         return TamperCase(name, encode(reseal(r, keys, edit)), code, rule)
 
+    def lie(prefix: str, name: str, value: object) -> Callable[[dict[str, Any]], None]:
+        """The first record under prefix says value for name."""
+        return lambda records: _set(_record(records, prefix), name, value)
+
     schema = "§14.4 step 7 and §14.7: each record read is checked against its schema"
     meaning = "§14.4 step 8"
+
+    def malformed(name: str, edit: Callable[[dict[str, Any]], object]) -> TamperCase:
+        return sealed(name, "MALFORMED", schema, edit)
+
+    def mismatch(
+        name: str, code: str, what: str, edit: Callable[[dict[str, Any]], object]
+    ) -> TamperCase:
+        return sealed(name, code, f"{meaning}: {what}", edit)
+
     return [
-        sealed(
-            "retirement record with an extra field",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "retirement/"), "note", "x"),
-        ),
-        sealed(
-            "retirement quantity 0",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "retirement/"), "quantity_kg", 0),
-        ),
-        sealed(
-            "retirement range reversed",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "retirement/"), "ranges", [[422_500, 1]]),
-        ),
-        sealed(
-            "retirement range from serial 0",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "retirement/"), "ranges", [[0, 422_499]]),
-        ),
-        sealed(
-            "retirement ranges unreadable",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "retirement/"), "ranges", "1-422500"),
-        ),
-        sealed(
-            "serial block first_serial 0",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "serials/"), "first_serial", 0),
-        ),
-        sealed(
-            "batch vintage as text",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "batch/"), "vintage", "2022"),
-        ),
-        sealed(
-            "project without its owner",
-            "MALFORMED",
-            schema,
-            lambda rs: _record(rs, "project/").pop("owner"),
-        ),
-        sealed(
-            "case court not a slug",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(_record(rs, "case/"), "court", "Xiangshan Court"),
-        ),
-        sealed(
+        malformed("retirement record with an extra field", lie("retirement/", "note", "x")),
+        malformed("retirement quantity 0", lie("retirement/", "quantity_kg", 0)),
+        malformed("retirement range reversed", lie("retirement/", "ranges", [[422_500, 1]])),
+        malformed("retirement range from serial 0", lie("retirement/", "ranges", [[0, 422_499]])),
+        malformed("retirement ranges unreadable", lie("retirement/", "ranges", "1-422500")),
+        malformed("serial block first_serial 0", lie("serials/", "first_serial", 0)),
+        malformed("batch vintage as text", lie("batch/", "vintage", "2022")),
+        malformed("project without its owner", lambda rs: _record(rs, "project/").pop("owner")),
+        malformed("case court not a slug", lie("case/", "court", "Xiangshan Court")),
+        malformed(
             "institution with an unknown role",
-            "MALFORMED",
-            schema,
-            lambda rs: _set(rs["institution/xiangshan-court"], "roles", ["judge"]),
+            lie("institution/xiangshan-court", "roles", ["judge"]),
         ),
         sealed(
             "retirement case_id null for a judicial tx",
             "UNEXPECTED_RECORD",
             "§14.4 step 7: the retirement's case_id is R.case_id, the record's",
-            lambda rs: _set(_record(rs, "retirement/"), "case_id", None),
+            lie("retirement/", "case_id", None),
         ),
-        sealed(
+        mismatch(
             "retirement time is not the block's",
             "RETIREMENT_MISMATCH",
-            f"{meaning}: R.time_ms",
-            lambda rs: _set(_record(rs, "retirement/"), "time_ms", 1),
+            "R.time_ms",
+            lie("retirement/", "time_ms", 1),
         ),
-        sealed(
+        mismatch(
             "retirement beneficiary is not the signed one",
             "RETIREMENT_MISMATCH",
-            f"{meaning}: R.beneficiary",
-            lambda rs: _set(_record(rs, "retirement/"), "beneficiary", "me"),
+            "R.beneficiary",
+            lie("retirement/", "beneficiary", "me"),
         ),
-        sealed(
+        mismatch(
             "judicial purpose is not alternative_restoration",
             "RETIREMENT_MISMATCH",
-            f"{meaning}: R.purpose",
-            lambda rs: _set(_record(rs, "retirement/"), "purpose", "offset"),
+            "R.purpose",
+            lie("retirement/", "purpose", "offset"),
         ),
-        sealed(
+        mismatch(
             "serial block of another account",
             "SERIALS_MISMATCH",
-            f"{meaning}: account_id",
-            lambda rs: _set(_record(rs, "serials/"), "account_id", "someone-else"),
+            "account_id",
+            lie("serials/", "account_id", "someone-else"),
         ),
-        sealed(
+        mismatch(
             "a retired serial block frozen by someone",
             "SERIALS_MISMATCH",
-            f"{meaning}: frozen_by",
-            lambda rs: _set(_record(rs, "serials/"), "frozen_by", "xiangshan-court"),
+            "frozen_by",
+            lie("serials/", "frozen_by", "xiangshan-court"),
         ),
-        sealed(
+        mismatch(
             "a key record for another key",
             "RECORD_MISMATCH",
-            f"{meaning}: key records",
-            lambda rs: _set(_record(rs, "key/"), "public_key", "ab" * 32),
+            "key records",
+            lie("key/", "public_key", "ab" * 32),
         ),
-        sealed(
+        mismatch(
             "an institution record under another id",
             "RECORD_MISMATCH",
-            f"{meaning}: institution records",
-            lambda rs: _set(rs["institution/xiangshan-court"], "institution_id", "another-court"),
+            "institution records",
+            lie("institution/xiangshan-court", "institution_id", "another-court"),
         ),
     ]
 
