@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from contracts import BlockContext, MemoryState, Params, apply_block, committed_nonce
+from contracts import BlockContext, MemoryState, Params, committed_nonce
+from contracts.transition import execute_block
 from genesis.example.parties import (
     BLOCK_INTERVAL_MS,
     CHAIN_ID,
@@ -71,12 +72,12 @@ class ExampleChain:
     def apply(self, txs: Sequence[SignedTx]) -> tuple[TxResult, ...]:
         """Execute one block of txs and commit its writes."""
         ctx = self.next_context()
-        writes, results = apply_block(self.state, ctx, txs)
-        self.state.apply(writes)
+        transition = execute_block(self.state, ctx, txs, (), tree=None)
+        self.state.apply(transition.writes)
         self.height, self.time_ms = ctx.height, ctx.time_ms
         self.pending.clear()
         self.log.append(tuple(txs))
-        return results
+        return transition.results
 
     def submit(
         self,

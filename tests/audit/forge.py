@@ -13,14 +13,14 @@ from pathlib import Path
 
 from client.receipt.history import RawCertificate
 from contracts.context import BlockContext
-from contracts.execution import apply_block
 from contracts.state_tree import update_state_tree
+from contracts.transition import execute_block
 from contracts.validator_sets import next_validator_set
 from genesis.document import build_genesis, parse_genesis
 from genesis.network import GENESIS_FILE
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
-from protocol.block import Block, BlockHeader, evidence_root, results_root, tx_root
+from protocol.block import Block, BlockHeader, evidence_root, tx_root
 from protocol.certificate_check import precommit_sign_bytes
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32
@@ -62,8 +62,8 @@ def forge_next_block(
     height, time_ms = previous.height + 1, previous.time_ms + time_step_ms
     overlay = ledger.store.begin()
     ctx = BlockContext(chain_id=ledger.chain_id, height=height, time_ms=time_ms)
-    writes, results = apply_block(overlay.state, ctx, (), ())
-    writes = {**writes, **(extra_writes or {})}
+    transition = execute_block(overlay.state, ctx, (), (), tree=None)
+    writes = {**transition.writes, **(extra_writes or {})}
     overlay.state.apply(writes)
     state_root = update_state_tree(overlay.smt, height, writes)
     header = BlockHeader(
@@ -74,7 +74,7 @@ def forge_next_block(
         prev_hash=previous.block_hash(),
         history_root=MerkleLog(overlay.log).root(),
         tx_root=tx_root(()),
-        results_root=results_root(results),
+        results_root=transition.results_root,
         state_root=state_root if claimed_state_root is None else claimed_state_root,
         validators_hash=next_validator_set(ledger.store.state).hash(),
         next_validators_hash=next_validator_set(overlay.state).hash(),
@@ -88,7 +88,7 @@ def forge_next_block(
         height=height,
         block=block.canonical_bytes(),
         certificate=encode(certificate),
-        results=[r.canonical_bytes() for r in results],
+        results=[r.canonical_bytes() for r in transition.results],
         tx_ids=[],
     )
     ledger.store.commit(overlay)

@@ -1,6 +1,6 @@
 """A fake node for client tests: the public API contract over the real contracts.
 
-Admission is contracts' check_admissible and a block is contracts' apply_block, so the
+Admission is contracts' check_admissible and a block is contracts' execute_block, so the
 client sees the node's real reason codes and results. There is no consensus: `commit()`
 executes every pending tx in one block (at once when auto_commit is set). It serves over
 real HTTP on 127.0.0.1 (`serve`) or as an httpx.MockTransport (`transport`). Tests only.
@@ -18,8 +18,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
-from contracts import AdmissionError, BlockContext, MemoryState, apply_block, check_admissible
+from contracts import AdmissionError, BlockContext, MemoryState, check_admissible
 from contracts.admission import committed_nonce, parse_signed_tx
+from contracts.transition import execute_block
 from genesis.document import Genesis
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
@@ -174,8 +175,9 @@ class FakeNode:
         ctx = BlockContext(
             chain_id=self.chain_id, height=height, time_ms=max(now_ms(), previous + 1)
         )
-        writes, results = apply_block(self.state, ctx, self.pending)
-        self.state.apply(writes)
+        transition = execute_block(self.state, ctx, self.pending, (), tree=None)
+        results = transition.results
+        self.state.apply(transition.writes)
         for index, result in enumerate(results):
             self.statuses[result.tx_id.hex()] = {
                 "tx_id": result.tx_id.hex(),
