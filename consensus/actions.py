@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from consensus.config import TimeoutKind
+from consensus.events import ProposedBlock
 from consensus.messages import Message
 from consensus.signer_state import SignerState
 from protocol.evidence import DuplicateVoteEvidence
@@ -66,13 +67,8 @@ class RequestProposal:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ValidateProposal:
+class ValidateProposal(ProposedBlock):
     """Execute payload and answer with ProposalValidated."""
-
-    height: int
-    round: int
-    block_hash: Hash32
-    payload: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,13 +31,22 @@ class MessageReceived:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProposalSubmitted:
-    """The node built the block for (height, round) that RequestProposal asked for."""
+class ProposedBlock:
+    """A block for (height, round): its hash and the opaque payload it was computed from.
+
+    The engine asks the node to build one (RequestProposal, answered by ProposalSubmitted)
+    and to execute one (ValidateProposal, an action): both carry exactly these fields.
+    """
 
     height: int
     round: int
     block_hash: Hash32
     payload: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposalSubmitted(ProposedBlock):
+    """The node built the block for (height, round) that RequestProposal asked for."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

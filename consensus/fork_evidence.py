@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
-from protocol.votes import CommitCertificate, SignedVote
+from protocol.votes import CommitCertificate, SignedVote, precommit_of
 
 
 def certified_votes(certificate: CommitCertificate, chain_id: Hash32) -> list[SignedVote]:
@@ -21,7 +21,7 @@ def certified_votes(certificate: CommitCertificate, chain_id: Hash32) -> list[Si
     Requires certificate verified (protocol/certificate_check.py passed, so each of its
     signatures verifies): a fork's certificates are checked once, not again per use.
     """
-    vote = certificate.precommit(chain_id)
+    vote = precommit_of(certificate, chain_id)
     return [
         SignedVote(vote=vote, validator=s.validator, signature=s.signature)
         for s in certificate.signatures

@@ -12,18 +12,13 @@ from contracts.roles import require_sender_role
 from contracts.state import StateOverlay
 from contracts.state_keys import account_key, holder_key
 from contracts.store import load, require, require_absent, save
+from protocol.codec import copy_fields
 
 
 def apply_account_open(env: TxEnv, body: AccountOpenBody) -> None:
     custodian = require_sender_role(env, Role.TRADING_CENTRE)
     require_absent(env.state, account_key(body.account_id))
-    account = Account(
-        account_id=body.account_id,
-        holder_key=body.holder_key,
-        custodian=custodian.institution_id,
-        display_name=body.display_name,
-        kind=body.kind,
-    )
+    account = copy_fields(Account, body, custodian=custodian.institution_id)
     write_account(env.state, account)
 
 

@@ -13,6 +13,7 @@ from contracts.records import Institution, Role
 from contracts.roles import require_sender_role
 from contracts.state_keys import case_key, institution_key
 from contracts.store import require, require_absent, save
+from protocol.codec import copy_fields
 
 
 def apply_case_register(env: TxEnv, body: CaseRegisterBody) -> None:
@@ -25,18 +26,8 @@ def apply_case_register(env: TxEnv, body: CaseRegisterBody) -> None:
     if body.plaintiff is not None:
         _require_institution(env, body.plaintiff)
     require_absent(env.state, case_key(body.case_id))
-    case = Case(
-        case_id=body.case_id,
-        court=body.court,
-        case_number=body.case_number,
-        case_type=body.case_type,
-        plaintiff=body.plaintiff,
-        registered_by=registrar.institution_id,
-        obligors=body.obligors,
-        required_kg=body.required_kg,
-        retired_kg=0,
-        document_hash=body.document_hash,
-        retirement_ids=(),
+    case = copy_fields(
+        Case, body, registered_by=registrar.institution_id, retired_kg=0, retirement_ids=()
     )
     save(env.state, case_key(body.case_id), case)
 

@@ -10,20 +10,28 @@ ContractError
 Broken invariants are bugs and use `assert` (STYLE.md §7).
 """
 
+from typing import Generic, TypeVar
+
 from contracts.reasons import AdmissionReason, RejectReason
+
+_Reason = TypeVar("_Reason", AdmissionReason, RejectReason)
 
 
 class ContractError(Exception):
     """Base of every error the contracts raise."""
 
 
-class AdmissionError(ContractError):
-    """A tx fails admission (DESIGN.md §2 step 2): never in a block."""
+class _RefusalError(ContractError, Generic[_Reason]):
+    """A tx refused for a reason code, with a detail naming what was refused."""
 
-    def __init__(self, reason: AdmissionReason, detail: str) -> None:
-        super().__init__(f"{reason.value}: {detail}")
-        self.reason = reason
+    def __init__(self, reason: _Reason, detail: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason: _Reason = reason
         self.detail = detail
+
+
+class AdmissionError(_RefusalError[AdmissionReason]):
+    """A tx fails admission (DESIGN.md §2 step 2): never in a block."""
 
 
 class InvalidBlockError(ContractError):
@@ -37,13 +45,8 @@ class InvalidBlockError(ContractError):
         self.detail = detail
 
 
-class TxRejectedError(ContractError):
+class TxRejectedError(_RefusalError[RejectReason]):
     """A business rule refuses the tx; the block stays valid and records the reason."""
-
-    def __init__(self, reason: RejectReason, detail: str = "") -> None:
-        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
-        self.reason = reason
-        self.detail = detail
 
 
 class GenesisStateError(ContractError):

@@ -18,6 +18,7 @@ from contracts.state import StateOverlay
 from contracts.state_keys import institution_key, signing_key_key
 from contracts.store import load, require, require_absent, save
 from contracts.validator_sets import current_validator_set, write_next_validator_set
+from protocol.codec import copy_fields
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.validators import Validator, ValidatorSet
@@ -26,14 +27,7 @@ from protocol.validators import Validator, ValidatorSet
 def apply_institution_register(env: TxEnv, body: InstitutionRegisterBody) -> None:
     require_validator_quorum(env)
     require_absent(env.state, institution_key(body.institution_id))
-    institution = Institution(
-        institution_id=body.institution_id,
-        name_zh=body.name_zh,
-        name_en=body.name_en,
-        roles=body.roles,
-        public_keys=body.public_keys,
-    )
-    write_institution(env.state, institution)
+    write_institution(env.state, copy_fields(Institution, body))
 
 
 def apply_key_register(env: TxEnv, body: KeyRegisterBody) -> None:

@@ -19,6 +19,7 @@ from contracts.roles import require_sender_role
 from contracts.serials import add_blocks, load_holding, save_blocks, save_holding
 from contracts.state_keys import account_key, batch_key, project_key, verification_key
 from contracts.store import read_params, require, require_absent, save
+from protocol.codec import copy_fields
 
 BPS = 10_000
 
@@ -26,17 +27,7 @@ BPS = 10_000
 def apply_project_register(env: TxEnv, body: ProjectRegisterBody) -> None:
     issuer = require_sender_role(env, Role.ISSUER)
     require_absent(env.state, project_key(body.project_id))
-    project = Project(
-        project_id=body.project_id,
-        name_zh=body.name_zh,
-        name_en=body.name_en,
-        ecosystem=body.ecosystem,
-        location=body.location,
-        accounting_standard=body.accounting_standard,
-        owner=body.owner,
-        issuer=issuer.institution_id,
-        document_hashes=body.document_hashes,
-    )
+    project = copy_fields(Project, body, issuer=issuer.institution_id)
     save(env.state, project_key(body.project_id), project)
 
 
@@ -45,16 +36,7 @@ def apply_verification_record(env: TxEnv, body: VerificationRecordBody) -> None:
     project = _require_project(env, body.project_id)
     _require_project_issuer(project, issuer)
     require_absent(env.state, verification_key(body.verification_id))
-    verification = Verification(
-        verification_id=body.verification_id,
-        project_id=body.project_id,
-        period_start=body.period_start,
-        period_end=body.period_end,
-        verification_body=body.verification_body,
-        report_hashes=body.report_hashes,
-        verified_kg=body.verified_kg,
-        issued_kg=0,
-    )
+    verification = copy_fields(Verification, body, issued_kg=0)
     save(env.state, verification_key(body.verification_id), verification)
 
 
@@ -72,13 +54,10 @@ def apply_credits_issue(env: TxEnv, body: CreditsIssueBody) -> None:
     _require_within_verified(env, verification, body)
     issued = verification.issued_kg + body.quantity_kg + body.buffer_kg
     save(env.state, key, replace(verification, issued_kg=issued))
-    batch = IssuanceBatch(
-        batch_id=body.batch_id,
+    batch = copy_fields(
+        IssuanceBatch,
+        body,
         project_id=verification.project_id,
-        verification_id=body.verification_id,
-        vintage=body.vintage,
-        quantity_kg=body.quantity_kg,
-        buffer_kg=body.buffer_kg,
         retired_kg=0,
         cancelled_kg=0,
         tx_id=env.tx_id,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Self
 
 from contracts.body_fields import Slug, choice
-from protocol.codec import PUBLIC_KEY, JsonCodec, integer, items
+from protocol.codec import PUBLIC_KEY, JsonCodec, copy_fields, integer, items
 from protocol.encoding import JsonObject
 from protocol.errors import FieldTypeError
 from protocol.hashing import Hash32
@@ -83,11 +83,9 @@ class _ActiveKeyWire(JsonCodec, what="key record"):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _ChangedKeyWire(JsonCodec, what="key record"):
+class _ChangedKeyWire(_ActiveKeyWire):
     """The wire form of a rotated or revoked key: two fields more."""
 
-    public_key: PublicKey
-    institution_id: Slug
     status: KeyStatus
     status_height: Annotated[int, integer(minimum=1)]
 
@@ -118,32 +116,16 @@ class KeyRecord(JsonCodec, what="key record"):
         return self.status is KeyStatus.ACTIVE
 
     def to_json(self) -> JsonObject:
-        if self.active:
-            wire: JsonCodec = _ActiveKeyWire(
-                public_key=self.public_key, institution_id=self.institution_id
-            )
-        else:
-            assert self.status_height is not None, self
-            wire = _ChangedKeyWire(
-                public_key=self.public_key,
-                institution_id=self.institution_id,
-                status=self.status,
-                status_height=self.status_height,
-            )
-        return wire.to_json()
+        assert self.active or self.status_height is not None, self
+        wire = _ActiveKeyWire if self.active else _ChangedKeyWire
+        return copy_fields(wire, self).to_json()
 
     @classmethod
     def from_json(cls, value: object) -> Self:
         if isinstance(value, dict) and "status" in value:
-            changed = _ChangedKeyWire.from_json(value)
-            return cls(
-                public_key=changed.public_key,
-                institution_id=changed.institution_id,
-                status=changed.status,
-                status_height=changed.status_height,
-            )
+            return copy_fields(cls, _ChangedKeyWire.from_json(value))
         active = _ActiveKeyWire.from_json(value)
-        return cls(public_key=active.public_key, institution_id=active.institution_id)
+        return copy_fields(cls, active, status=KeyStatus.ACTIVE, status_height=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

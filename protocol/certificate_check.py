@@ -15,31 +15,13 @@ below quorum (the order of PROTOCOL.md §14.4 step 3).
 
 import enum
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from protocol.errors import SignatureError
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitSignature, Vote, VoteType
-
-
-class CertificateLike(Protocol):
-    """What the check reads: CommitCertificate and client.receipt.history.RawCertificate."""
-
-    @property
-    def height(self) -> int: ...
-
-    @property
-    def round(self) -> int: ...
-
-    @property
-    def block_hash(self) -> Hash32: ...
-
-    @property
-    def signatures(self) -> Sequence[CommitSignature]: ...
+from protocol.votes import CertificateLike, precommit_of
 
 
 class CertificateFault(enum.Enum):
@@ -113,14 +95,7 @@ def check_certificate(
 
 def precommit_sign_bytes(certificate: CertificateLike, chain_id: Hash32) -> bytes:
     """The bytes every signature of certificate signs: its precommit's sign bytes."""
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=chain_id,
-        height=certificate.height,
-        round=certificate.round,
-        block_hash=certificate.block_hash,
-    )
-    return vote.sign_bytes()
+    return precommit_of(certificate, chain_id).sign_bytes()
 
 
 def verify_certificate(

@@ -284,6 +284,21 @@ class CachedJsonCodec(JsonCodec):
             return data
 
 
+_C = typing.TypeVar("_C", bound=JsonCodec)
+
+
+def copy_fields(cls: type[_C], source: object, **given: Any) -> _C:
+    """A cls whose fields are the given values, or else source's attributes of the same names.
+
+    For a type that restates another's fields (a record built from its tx body, a record
+    from its wire form): the shared fields are named once, by cls's declaration, and a field
+    source lacks fails at once (AttributeError) unless it is given.
+    """
+    names = (attr for attr, _, _ in _plan(cls).fields if attr not in given)
+    values = {attr: getattr(source, attr) for attr in names}
+    return cls(**values, **given)
+
+
 def field_names(cls: type[JsonCodec]) -> tuple[str, ...]:
     """The wire names of cls's fields, in declaration order (CSV columns, docs)."""
     return _plan(cls).names

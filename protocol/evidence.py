@@ -8,13 +8,13 @@ so one offence always yields one evidence_hash.
 
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from protocol.codec import JsonCodec, decode_tagged, integer, string, tag_table
 from protocol.errors import FieldTypeError
-from protocol.hashing import Hash32
-from protocol.lock_violation import LockViolationEvidence, cache_evidence_bytes
+from protocol.evidence_codec import EvidenceCodec
+from protocol.lock_violation import LockViolationEvidence
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote
 
@@ -23,14 +23,11 @@ NOTE_LENGTH_MAX = 8192
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_vote")):
+class DuplicateVoteEvidence(EvidenceCodec, what="evidence", tag=("type", "duplicate_vote")):
     """Two valid votes by one validator for different blocks at one (type, height, round)."""
 
     vote_a: SignedVote
     vote_b: SignedVote
-    _canonical: bytes = field(init=False, repr=False, compare=False)
-    """JCS(evidence), computed once: the evidence_root leaf, the block's bytes, the hash."""
-    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         a, b = self.vote_a, self.vote_b
@@ -46,7 +43,7 @@ class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_
             raise FieldTypeError("evidence votes do not conflict")
         if a.vote.sign_bytes() >= b.vote.sign_bytes():
             raise FieldTypeError("evidence votes must be ordered by their sign bytes")
-        cache_evidence_bytes(self, self.to_json())
+        self._cache_bytes()
 
     @classmethod
     def create(cls, first: SignedVote, second: SignedVote) -> "DuplicateVoteEvidence":
@@ -67,18 +64,10 @@ class DuplicateVoteEvidence(JsonCodec, what="evidence", tag=("type", "duplicate_
         conflict itself is checked at construction."""
         return self.vote_a.verify(verify) and self.vote_b.verify(verify)
 
-    def canonical_bytes(self) -> bytes:
-        """JCS(evidence): the evidence_root leaf."""
-        return self._canonical
-
-    def hash(self) -> Hash32:
-        """H(TAG_EVIDENCE || JCS(evidence))."""
-        return self._hash
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConflictingCheckpointEvidence(
-    JsonCodec, what="evidence", tag=("type", "conflicting_checkpoint")
+    EvidenceCodec, what="evidence", tag=("type", "conflicting_checkpoint")
 ):
     """Two C2SP checkpoint signatures by one key over different roots for one size."""
 
@@ -87,25 +76,15 @@ class ConflictingCheckpointEvidence(
     note_a: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
     """First signed note, verbatim (body, blank line, the offender's signature line)."""
     note_b: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
-    _canonical: bytes = field(init=False, repr=False, compare=False)
-    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.note_a >= self.note_b:
             raise FieldTypeError("evidence notes must be ordered and distinct")
-        cache_evidence_bytes(self, self.to_json())
+        self._cache_bytes()
 
     @property
     def offender(self) -> PublicKey:
         return self.signer
-
-    def canonical_bytes(self) -> bytes:
-        """JCS(evidence): the evidence_root leaf."""
-        return self._canonical
-
-    def hash(self) -> Hash32:
-        """H(TAG_EVIDENCE || JCS(evidence))."""
-        return self._hash
 
 
 Evidence = DuplicateVoteEvidence | ConflictingCheckpointEvidence | LockViolationEvidence

@@ -12,13 +12,13 @@ more than f_S validators equivocated, the same number a fork needs
 contracts/evidence.py checks it; this type checks only what the votes alone say.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
-from protocol.codec import JsonCodec, codec_wire, items
-from protocol.encoding import JsonObject, encode
+from protocol.codec import codec_wire, items
+from protocol.encoding import JsonObject
 from protocol.errors import FieldTypeError
-from protocol.hashing import TAG_EVIDENCE, Hash32, tagged_hash
+from protocol.evidence_codec import EvidenceCodec
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.votes import SignedVote, VoteType
 
@@ -31,7 +31,7 @@ WINDOW_PREVOTES_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLATION)):
+class LockViolationEvidence(EvidenceCodec, what="evidence", tag=("type", LOCK_VIOLATION)):
     """A precommit for A at round r and a prevote for B != A at r' > r by one validator,
     with the prevotes of rounds r .. r'-1 showing that nobody had a POL for B."""
 
@@ -44,9 +44,6 @@ class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLAT
     ]
     """Prevotes of rounds r .. r'-1 naming anything but B, sorted by (round, validator),
     at most one per validator and round."""
-    _canonical: bytes = field(init=False, repr=False, compare=False)
-    """JCS(evidence) with the window, computed once: the evidence_root leaf."""
-    _hash: Hash32 = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lock, later = self.precommit, self.prevote
@@ -63,7 +60,7 @@ class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLAT
         if not 0 < later.vote.round - lock.vote.round <= WINDOW_ROUNDS_MAX:
             raise FieldTypeError("the prevote must follow the precommit within 16 rounds")
         self._check_window()
-        cache_evidence_bytes(self, self.to_json(), self.offence_json())
+        self._cache_bytes(hashed=self.offence_json())
 
     def _check_window(self) -> None:
         lock, later = self.precommit.vote, self.prevote.vote
@@ -107,29 +104,10 @@ class LockViolationEvidence(JsonCodec, what="evidence", tag=("type", LOCK_VIOLAT
         return all(v.verify(verify) for v in votes)
 
     def offence_json(self) -> JsonObject:
-        """The two votes that conflict: what the evidence hash covers."""
+        """The two votes that conflict: what hash() covers, so one offence has one hash
+        whatever window proves it (canonical_bytes(), the evidence_root leaf, has the window)."""
         return {
             "type": LOCK_VIOLATION,
             "precommit": self.precommit.to_json(),
             "prevote": self.prevote.to_json(),
         }
-
-    def canonical_bytes(self) -> bytes:
-        """JCS(evidence), window included: the evidence_root leaf."""
-        return self._canonical
-
-    def hash(self) -> Hash32:
-        """H(TAG_EVIDENCE || JCS(offence)): one offence, one hash, whatever window proves it."""
-        return self._hash
-
-
-def cache_evidence_bytes(
-    evidence: object, value: JsonObject, hashed: JsonObject | None = None
-) -> None:
-    """Set a frozen evidence item's _canonical = JCS(value) and _hash = H(TAG_EVIDENCE ||
-    JCS(hashed or value)) once, at construction: the pool, the proposer, evidence_root,
-    the block's bytes and check_evidence each ask for them (protocol/evidence.py)."""
-    canonical = encode(value)
-    digest = canonical if hashed is None else encode(hashed)
-    object.__setattr__(evidence, "_canonical", canonical)
-    object.__setattr__(evidence, "_hash", tagged_hash(TAG_EVIDENCE, digest))

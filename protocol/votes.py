@@ -6,8 +6,9 @@ protocol/certificate_check.py is the one check that it certifies its block.
 """
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, ClassVar, Protocol
 
 from protocol.codec import CachedJsonCodec, JsonCodec, codec_wire, hex_bytes, integer, items
 from protocol.errors import FieldTypeError
@@ -29,19 +30,28 @@ class VoteType(enum.Enum):
     PRECOMMIT = "precommit"
 
 
+class _Signed(CachedJsonCodec):
+    """A statement a validator signs: its sign bytes are sign_tag || JCS(statement)."""
+
+    __slots__ = ()
+    sign_tag: ClassVar[bytes]
+
+    def sign_bytes(self) -> bytes:
+        """The bytes a validator signs."""
+        return self.sign_tag + self.canonical_bytes()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Vote(CachedJsonCodec, what="vote"):
+class Vote(_Signed, what="vote"):
     """A prevote or precommit for block_hash (None = nil) at (height, round)."""
+
+    sign_tag = TAG_VOTE
 
     type: VoteType
     chain_id: Hash32
     height: int
     round: int
     block_hash: Hash32 | None
-
-    def sign_bytes(self) -> bytes:
-        """TAG_VOTE || JCS(vote): the bytes a validator signs."""
-        return TAG_VOTE + self.canonical_bytes()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,8 +70,10 @@ def sign_vote(vote: Vote, key: SigningKey) -> SignedVote:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Proposal(CachedJsonCodec, what="proposal"):
+class Proposal(_Signed, what="proposal"):
     """The proposer's claim for (height, round): block_hash, and the POL round or -1."""
+
+    sign_tag = TAG_PROPOSAL
 
     chain_id: Hash32
     height: int
@@ -69,15 +81,39 @@ class Proposal(CachedJsonCodec, what="proposal"):
     block_hash: Hash32
     pol_round: Annotated[int, integer(minimum=-1)]
 
-    def sign_bytes(self) -> bytes:
-        """TAG_PROPOSAL || JCS(proposal)."""
-        return TAG_PROPOSAL + self.canonical_bytes()
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommitSignature(JsonCodec, what="commit signature"):
     validator: PublicKey
     signature: Signature
+
+
+class CertificateLike(Protocol):
+    """A certificate as served, before any type refused its shape: CommitCertificate and
+    client.receipt.history.RawCertificate (protocol/certificate_check.py reads either)."""
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def round(self) -> int: ...
+
+    @property
+    def block_hash(self) -> Hash32: ...
+
+    @property
+    def signatures(self) -> Sequence[CommitSignature]: ...
+
+
+def precommit_of(certificate: CertificateLike, chain_id: Hash32) -> Vote:
+    """The precommit every signature of certificate signs."""
+    return Vote(
+        type=VoteType.PRECOMMIT,
+        chain_id=chain_id,
+        height=certificate.height,
+        round=certificate.round,
+        block_hash=certificate.block_hash,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,16 +133,6 @@ class CommitCertificate(CachedJsonCodec, what="commit certificate"):
         keys = [s.validator for s in self.signatures]
         if keys != sorted(set(keys)):
             raise FieldTypeError("certificate signatures must be sorted by validator, each once")
-
-    def precommit(self, chain_id: Hash32) -> Vote:
-        """The precommit every signature in this certificate signs."""
-        return Vote(
-            type=VoteType.PRECOMMIT,
-            chain_id=chain_id,
-            height=self.height,
-            round=self.round,
-            block_hash=self.block_hash,
-        )
 
     @classmethod
     def from_votes(cls, votes: list[SignedVote]) -> "CommitCertificate":
