@@ -75,7 +75,7 @@ def measure(net: Path, committed: int, tx_per_s: float) -> Row:
 def load(net: Path, total: int, every: int, report: Callable[[Row], None]) -> list[Row]:
     rows: list[Row] = []
     urls = [view.url for view in net_status(net)]
-    factory = TxFactory(net)
+    factory = TxFactory.of_network(net)
     wave = WAVE_PER_SENDER * len(SENDERS)
     committed, stretch_txs, stretch_s = 0, 0, 0.0
     with httpx.Client(timeout=120.0) as client:
