@@ -184,6 +184,8 @@ class CatchUp:
     blocks: int
     txs: int
     rss_mib: float
+    cpu_s: float
+    """CPU seconds of the validator's process by then (start-up included)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,6 +245,10 @@ class ChainBenchResult:
                 "catchup_tx_per_s": round(catchup_tx_per_s),
                 "catchup_blocks_per_s": round(self.catchup.blocks / self.catchup.seconds, 1),
                 "catchup_ratio_to_bound": round(catchup_tx_per_s / self.bound, 3),
+                "catchup_tx_per_cpu_s": round(self.catchup.txs / self.catchup.cpu_s),
+                "catchup_ratio_per_cpu_s": round(
+                    self.catchup.txs / self.catchup.cpu_s / self.verify_per_cpu_s, 3
+                ),
             }
         return data | {"rss_max_mib": round(self.rss_max_mib, 1)}
 
@@ -332,7 +338,9 @@ class ChainBenchResult:
                     "catch-up of a wiped validator",
                     f"{self.catchup.seconds:,.1f} s = {figures['catchup_tx_per_s']:,} tx/s, "
                     f"{figures['catchup_blocks_per_s']} blocks/s, ratio "
-                    f"{figures['catchup_ratio_to_bound']}; RSS {self.catchup.rss_mib:.0f} MiB",
+                    f"{figures['catchup_ratio_to_bound']}; {figures['catchup_tx_per_cpu_s']:,} tx"
+                    f" per CPU s, ratio {figures['catchup_ratio_per_cpu_s']} (per CPU s); "
+                    f"RSS {self.catchup.rss_mib:.0f} MiB",
                 )
             )
         rows += [

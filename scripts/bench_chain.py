@@ -34,7 +34,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_audit import verify_rates
-from bench_scale import rss_mib, tree_mib
+from bench_scale import cpu_s, rss_mib, tree_mib
 
 from genesis.document import build_genesis, parse_genesis
 from genesis.layout import GENESIS_FILE
@@ -172,14 +172,14 @@ def audit(net: Path, url: str, profile: Path | None) -> AuditRun:
 def catch_up(net: Path, name: str, target: int, txs: int, profile: Path | None) -> CatchUp:
     """The wiped validator, from starting its process to it holding height target."""
     started = time.perf_counter()
-    spy = profiled(start_process(net, name), profile)
+    pid = start_process(net, name)
+    spy = profiled(pid, profile)
     try:
         wait_ready(net, [name], minimum_height=target, timeout_s=CATCHUP_TIMEOUT_S)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_s(pid)
     finally:
         stop_profile(spy)
-    rss = rss_mib(node_view(net, name).pid)
-    return CatchUp(seconds=seconds, blocks=target, txs=txs, rss_mib=rss)
+    return CatchUp(seconds=seconds, blocks=target, txs=txs, rss_mib=rss_mib(pid), cpu_s=cpu)
 
 
 def run(args: argparse.Namespace, net: Path) -> ChainBenchResult:

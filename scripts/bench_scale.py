@@ -14,6 +14,7 @@ Usage: .venv/bin/python scripts/bench_scale.py [--txs 100000] [--every 10000] [-
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -54,6 +55,15 @@ def rss_mib(pid: int | None, field: str = "VmRSS") -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a live process: on a shared box steadier than its
+    elapsed time, which depends on what else runs."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # utime and stime are fields 14 and 15; the name (field 2) may hold spaces.
+    after_name = stat.rpartition(")")[2].split()
+    return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_mib(path: Path) -> float:

@@ -65,7 +65,7 @@ def result(
         rss_after_proofs_mib={"a": rss, "b": 130.0},
         proofs={"state": Latency.of([float(ms) for ms in range(1, 101)])},
         audit=AuditRun(seconds=audit_s, cpu_s=audit_s / 2),
-        catchup=CatchUp(seconds=catchup_s, blocks=400, txs=100_000, rss_mib=140.0),
+        catchup=CatchUp(seconds=catchup_s, blocks=400, txs=100_000, rss_mib=140.0, cpu_s=25.0),
         verify_per_s_one_core=10_000.0,
         verify_per_s_all_cores=20_000.0,
         verify_per_cpu_s=12_500.0,
@@ -83,6 +83,8 @@ def test_the_report_derives_rates_and_their_ratios_to_the_bound() -> None:
     assert figures["catchup_tx_per_s"] == 2_000
     assert figures["catchup_blocks_per_s"] == 8.0
     assert figures["catchup_ratio_to_bound"] == 0.1
+    assert figures["catchup_tx_per_cpu_s"] == 4_000
+    assert figures["catchup_ratio_per_cpu_s"] == 0.32
     assert figures["rss_max_mib"] == 250.0
     assert Latency.of([float(ms) for ms in range(1, 101)]) == Latency(
         p50_ms=50.5, p99_ms=100.0, samples=100
