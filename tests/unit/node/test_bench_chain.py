@@ -80,6 +80,7 @@ def test_the_report_derives_rates_and_their_ratios_to_the_bound() -> None:
     assert figures["audit_replay_ratio_to_bound"] == 0.05  # of 20,000 verify/s
     assert figures["audit_replay_tx_per_cpu_s"] == 2_000
     assert figures["audit_replay_ratio_per_cpu_s"] == 0.16  # 2,000 / 12,500
+    assert figures["audit_replay_ratio_to_bound_per_cpu_s"] == 0.08  # ... / 2 cores
     assert figures["catchup_tx_per_s"] == 2_000
     assert figures["catchup_blocks_per_s"] == 8.0
     assert figures["catchup_ratio_to_bound"] == 0.1
