@@ -345,8 +345,8 @@ class ChainBenchResult:
                     f"{self.catchup.seconds:,.1f} s = {figures['catchup_tx_per_s']:,} tx/s, "
                     f"{figures['catchup_blocks_per_s']} blocks/s, ratio "
                     f"{figures['catchup_ratio_to_bound']}; {figures['catchup_tx_per_cpu_s']:,} tx"
-                    f" per CPU s, ratio {figures['catchup_ratio_per_cpu_s']} (per CPU s); "
-                    f"RSS {self.catchup.rss_mib:.0f} MiB",
+                    f" per CPU s, ratio {figures['catchup_ratio_per_cpu_s']} to one core's "
+                    f"(per CPU s); RSS {self.catchup.rss_mib:.0f} MiB",
                 )
             )
         rows += [
