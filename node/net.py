@@ -101,17 +101,7 @@ def net_up(
             f"see lantan net status --dir {directory}"
         )
     check_ports_free(planned)
-    if not (directory / GENESIS_FILE).exists():
-        progress(f"making genesis and encrypted keystores in {directory}")
-        document = init_local_network(
-            directory, validator_count=validators, genesis_time_ms=time.time_ns() // 1_000_000
-        )
-        (directory / GENESIS_FILE).write_text(
-            json.dumps(document.to_json(), indent=2, ensure_ascii=False)
-        )
-    names = validator_names(directory)
-    for name in names:
-        _write_config(directory, name, names, base_port)
+    names = net_create(directory, validators=validators, base_port=base_port, progress=progress)
     started: list[str] = []
     try:
         for name in names:
@@ -124,6 +114,28 @@ def net_up(
             stop_process(directory, name)
         raise
     return net_status(directory)
+
+
+def net_create(
+    directory: Path, *, validators: int, base_port: int = BASE_PORT, progress: Progress = _silent
+) -> list[str]:
+    """Make genesis, keys and each validator's node.toml where missing; start nothing.
+
+    Returns the validators' names. scripts/bench_chain.py fills their stores before the
+    first start.
+    """
+    if not (directory / GENESIS_FILE).exists():
+        progress(f"making genesis and encrypted keystores in {directory}")
+        document = init_local_network(
+            directory, validator_count=validators, genesis_time_ms=time.time_ns() // 1_000_000
+        )
+        (directory / GENESIS_FILE).write_text(
+            json.dumps(document.to_json(), indent=2, ensure_ascii=False)
+        )
+    names = validator_names(directory)
+    for name in names:
+        _write_config(directory, name, names, base_port)
+    return names
 
 
 def planned_ports(directory: Path, *, validators: int, base_port: int) -> dict[str, int]:

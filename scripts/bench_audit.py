@@ -9,8 +9,9 @@ roots, quorum certificates), then times client.audit.chain_audit.ChainAudit over
     to the Ed25519 bound (each tx carries one signature, so the bound in tx/s is the
     verification rate);
   - audit without replay (parse, certificates, links, tx signatures) in tx/s.
-The target (issue 6) is >= 10,000 tx/s audit replay on the 2-core machine: a goal, not a
-test. Usage: .venv/bin/python scripts/bench_audit.py [--blocks N] [--txs N] [--json]
+The target (issues 6 and 13) is >= 10,000 tx/s audit replay on the 2-core machine and
+>= 0.35 of the all-cores verification rate: a goal, not a test.
+Usage: .venv/bin/python scripts/bench_audit.py [--blocks N] [--txs N] [--json]
 """
 
 import argparse
@@ -113,7 +114,13 @@ def main() -> int:
         # The same ratio in CPU time of this process: what the box's load does not move.
         "audit_replay_tx_per_cpu_s": round(tx_count / replay_cpu_s),
         "replay_ratio_to_ed25519_per_cpu_s": round(tx_count / replay_cpu_s / verify_per_cpu_s, 3),
+        # The target's ratio (to all cores) from CPU time: the replay runs on one core, so on
+        # an idle box this is what its elapsed ratio would be.
+        "replay_ratio_to_all_cores_per_cpu_s": round(
+            tx_count / replay_cpu_s / verify_per_cpu_s / cores, 3
+        ),
         "target_audit_replay_tx_per_s": 10_000,
+        "target_replay_ratio_to_ed25519_all_cores": 0.35,
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
     if args.json:

@@ -14,6 +14,7 @@ Usage: .venv/bin/python scripts/bench_scale.py [--txs 100000] [--every 10000] [-
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -56,6 +57,15 @@ def rss_mib(pid: int | None, field: str = "VmRSS") -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a live process: on a shared box steadier than its
+    elapsed time, which depends on what else runs."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # utime and stime are fields 14 and 15; the name (field 2) may hold spaces.
+    after_name = stat.rpartition(")")[2].split()
+    return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / (1024 * 1024)
 
@@ -75,7 +85,7 @@ def measure(net: Path, committed: int, tx_per_s: float) -> Row:
 def load(net: Path, total: int, every: int, report: Callable[[Row], None]) -> list[Row]:
     rows: list[Row] = []
     urls = [view.url for view in net_status(net)]
-    factory = TxFactory(net)
+    factory = TxFactory.of_network(net)
     wave = WAVE_PER_SENDER * len(SENDERS)
     committed, stretch_txs, stretch_s = 0, 0, 0.0
     with httpx.Client(timeout=120.0) as client:

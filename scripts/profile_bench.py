@@ -12,13 +12,14 @@ then one with each validator's CPU seconds and their sum per committed tx.
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_scale import cpu_s
 
 PID_WAIT_S = 120.0
 
@@ -74,17 +75,13 @@ def main() -> int:
 def _follow_cpu(net: Path, bench: "subprocess.Popen[bytes]") -> dict[str, float]:
     """Each validator's CPU seconds (user + system), as last read before it exited: on a
     shared box this is steadier than tx/s, which depends on what else runs."""
-    ticks = os.sysconf("SC_CLK_TCK")
     seen: dict[str, float] = {}
     while bench.poll() is None:
         for pid_file in net.glob("*/node.pid"):
             try:
-                stat = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text()
+                seen[pid_file.parent.name] = cpu_s(int(pid_file.read_text()))
             except (OSError, ValueError):
                 continue
-            # utime and stime are fields 14 and 15; the name (field 2) may hold spaces.
-            after_name = stat.rpartition(")")[2].split()
-            seen[pid_file.parent.name] = (int(after_name[11]) + int(after_name[12])) / ticks
         time.sleep(0.25)
     return {name: round(cpu, 1) for name, cpu in sorted(seen.items())}
 

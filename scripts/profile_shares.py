@@ -1,7 +1,7 @@
 """Where a validator's CPU went: shares of a py-spy raw profile (scripts/profile_bench.py
 --format raw), by the first matching kind of work on each sampled stack.
 
-    python scripts/profile_shares.py before.txt [after.txt]
+    python scripts/profile_shares.py before.txt [after.txt] [--anywhere FRAME ...]
 
 Samples while the process imported its modules (startup), and samples of waiting threads,
 are left out of the total. A
@@ -10,7 +10,7 @@ the shares add up to 100 %; "anywhere" lines count every stack holding the frame
 overlap the others), to show a cost spread over several kinds of work.
 """
 
-import sys
+import argparse
 from pathlib import Path
 
 RULES = (
@@ -36,7 +36,9 @@ ANYWHERE = (
 )
 
 
-def shares(path: Path) -> tuple[int, dict[str, int], dict[str, int]]:
+def shares(
+    path: Path, anywhere_marks: tuple[tuple[str, str], ...] = ANYWHERE
+) -> tuple[int, dict[str, int], dict[str, int]]:
     kinds: dict[str, int] = {}
     anywhere: dict[str, int] = {}
     total = 0
@@ -50,16 +52,28 @@ def shares(path: Path) -> tuple[int, dict[str, int], dict[str, int]]:
         total += count
         kind = next((name for name, marks in RULES if any(m in stack for m in marks)), "other")
         kinds[kind] = kinds.get(kind, 0) + count
-        for name, mark in ANYWHERE:
+        for name, mark in anywhere_marks:
             if mark in stack:
                 anywhere[name] = anywhere.get(name, 0) + count
     return total, kinds, anywhere
 
 
 def main() -> None:
-    for name in sys.argv[1:]:
-        total, kinds, anywhere = shares(Path(name))
-        print(f"{name}: {total} samples (startup imports and waiting threads left out)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("profiles", nargs="+", type=Path)
+    parser.add_argument(
+        "--anywhere",
+        action="append",
+        default=[],
+        metavar="FRAME",
+        help="count stacks holding FRAME instead of the default 'anywhere' lines "
+        "(repeatable; for the audit and catch-up profiles of scripts/bench_chain.py)",
+    )
+    args = parser.parse_args()
+    marks = tuple((mark, mark) for mark in args.anywhere) or ANYWHERE
+    for path in args.profiles:
+        total, kinds, anywhere = shares(path, marks)
+        print(f"{path}: {total} samples (startup imports and waiting threads left out)")
         for kind, count in sorted(kinds.items(), key=lambda item: -item[1]):
             print(f"  {100 * count / total:5.1f} %  {kind}")
         for kind, count in anywhere.items():
