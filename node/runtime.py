@@ -155,11 +155,14 @@ class NodeRuntime:
         clock: Clock,
         settings: RuntimeSettings,
         keys: ValidatorKeys | None = None,
+        reload_keys: Callable[[], ValidatorKeys] | None = None,
     ) -> None:
         self.ledger = ledger
         self.key = key
         self.keys = keys or ValidatorKeys((key,))
         """key is the one of keys that signs the height being decided (ADR 0022)."""
+        self.reload_keys = reload_keys
+        """Reads the keystores again: a pending key written while the node runs."""
         self.config = engine_config
         self.signer_file = signer_file
         self.transport = transport
@@ -446,10 +449,10 @@ class NodeRuntime:
         # The height check happens in the worker, beside the write: block sync may have
         # committed this height in between, which makes this commit a no-op.
         await self._in_worker(self._commit_block, action.payload, action.certificate)
-        self._held_start = CommitApplied(
-            height=action.height, next_validators=self.ledger.validators_for_next_height()
-        )
-        self._adopt_key_for(self._held_start.next_validators)
+        next_validators = self.ledger.validators_for_next_height()
+        await self._reload_keys_if_rotated(next_validators)
+        self._held_start = CommitApplied(height=action.height, next_validators=next_validators)
+        self._adopt_key_for(next_validators)
         self._last_commit_ms = self.clock.now_ms()
         self.events.committed(self.ledger.height)
         for hook in self.commit_hooks:
@@ -582,6 +585,22 @@ class NodeRuntime:
         self._held_start = None
         for action in actions:
             self._queue.put_nowait(_Deferred(action))
+
+    async def _reload_keys_if_rotated(self, next_validators: ValidatorSet) -> None:
+        """This node's key was in the set of the height just committed and none of its keys
+        is in the next one: its key was rotated (or removed). Read the keystores again, so
+        a pending key the operator wrote after the node started is used (ADR 0022)."""
+        replica = self.replica
+        if self.reload_keys is None or replica is None:
+            return
+        if not replica.validators.contains(self.key.public_key):
+            return
+        if any(next_validators.contains(key) for key in self.keys.public_keys):
+            return
+        try:
+            self.keys = await self._in_worker(self.reload_keys)
+        except Exception as error:
+            log.error("cannot read the pending keystore: %s", error)
 
     def _adopt_key_for(self, validators: ValidatorSet) -> None:
         """Sign the next height with the key its set holds (a rotation: ADR 0022).

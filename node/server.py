@@ -128,6 +128,7 @@ def build_node(config: NodeConfig) -> Node:
             ledger=ledger,
             key=key,
             keys=keys,
+            reload_keys=lambda: unlock_validator_keys(config),
             engine_config=validator_engine_config(
                 ledger.chain_id, key, TimeoutConfig(propose_base_ms=config.propose_timeout_ms)
             ),
