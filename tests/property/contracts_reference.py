@@ -62,6 +62,7 @@ class ReferenceLedger:
     validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
     next_validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
     nonces: dict[PublicKey, int] = field(default_factory=dict)
+    addresses: dict[PublicKey, str] = field(default_factory=dict)
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -365,3 +366,9 @@ class ReferenceLedger:
             self._quorum(op)
         self._changeable(key)
         self.retired_keys[key] = self.key_owner.pop(key)
+
+    def _node_announce(self, op: Op) -> None:
+        key = PublicKey(bytes.fromhex(op.body["public_key"]))
+        self._require(key == op.sender, "announcer_not_sender")
+        self._role(op, ROLE_VALIDATOR)
+        self.addresses[key] = op.body["address"]

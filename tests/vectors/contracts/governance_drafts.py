@@ -109,6 +109,20 @@ class GovernanceDrafts:
             return Draft("key.revoke", target, (), _revocation(target))
         return self._quorum_draft(rng, "key.revoke", _revocation(target))
 
+    def _node_announce(self, rng: random.Random, mistake: bool) -> Draft:
+        key = self.a_validator(rng)
+        body = {
+            "public_key": key.public_key.hex(),
+            "address": f"http://node-{rng.randrange(9)}:7101",
+        }
+        variant = rng.randrange(2) if mistake else -1
+        if variant == 0:  # announcer_not_sender: one key announcing for another
+            return Draft("node.announce", self.key(COURT), (), body)
+        if variant == 1:  # signer_lacks_role: the court holds no validator role here
+            court = self.key(COURT)
+            return Draft("node.announce", court, (), {**body, "public_key": court.public_key.hex()})
+        return Draft("node.announce", key, (), body)
+
 
 def _rotation(old: SigningKey, new: SigningKey) -> dict[str, Any]:
     return {"public_key": old.public_key.hex(), "new_public_key": new.public_key.hex()}
