@@ -36,7 +36,7 @@ from node.ledger import Ledger
 from node.logs import configure_logging
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
-from node.peer_directory import bootstrap_peers
+from node.peer_directory import chain_peers
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from node.readiness import Readiness
@@ -119,7 +119,7 @@ def build_node(config: NodeConfig) -> Node:
         transport = PeerTransport(
             key,
             ledger.chain_id,
-            bootstrap_peers(store.state, config.peers),
+            chain_peers(store.state, config.peers),
             verify=config.peer_tls_verify,
             metrics=metrics,
             own_keys=keys.public_keys,
@@ -202,12 +202,13 @@ def _own_worker() -> Any:
 
 
 async def refresh_peers(node: Node) -> None:
-    """The peer list as the committed chain has it now (keys rotate: ADR 0022)."""
+    """The peer list as the committed chain has it now: keys rotate (ADR 0022), validators
+    announce addresses (ADR 0023)."""
     runtime = node.runtime
     if runtime is None:
         return
     state, configured = node.ledger.store.state, node.config.peers
-    peers = await runtime.run_in_worker(bootstrap_peers, state, configured)
+    peers = await runtime.run_in_worker(chain_peers, state, configured)
     if runtime.transport.set_peers(peers):
         log.info("peers now %s", sorted({f"{p.name}={p.url}" for p in peers}))
 
