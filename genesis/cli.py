@@ -76,19 +76,13 @@ def _add_keys_rotate(actions: Subparsers) -> None:
     parser = actions.add_parser(
         "rotate",
         help="generate the key a key.rotate switches a validator to: DIR/pending_keystore.json",
-        description="Generate a new key beside DIR/keystore.json, sealed under the same kind "
-        "of passphrase. The node loads it at start and signs with it from the height the "
-        "validator set holds it (ADR 0022). Prints the new public part; then submit "
-        "key.rotate signed by both keystores (`lantan tx`).",
+        description="Generate a new key beside DIR/keystore.json, sealed under the node's "
+        "passphrase. The node reads it (at start, or when its key leaves the validator set) "
+        "and signs with it from the height the set holds it (ADR 0022). Prints the new "
+        "public part; then submit key.rotate signed by both keystores (`lantan tx`).",
     )
     parser.add_argument("path", type=Path, metavar="DIR", help="the node's key directory")
-    _add_secret_options(
-        parser, plaintext="write the key UNENCRYPTED (throwaway development networks only)"
-    )
-    parser.add_argument(
-        "--kdf", choices=sorted(KDF_PRESETS), default="moderate", help="Argon2id cost"
-    )
-    parser.add_argument("--json", action="store_true", help="print only the JSON public part")
+    _add_new_key_options(parser)
     parser.set_defaults(handler=_guarded("keys rotate", _run_keys_rotate))
 
 
@@ -103,6 +97,12 @@ def _add_keys_new(actions: Subparsers) -> None:
     parser.add_argument("--name", required=True, help="key name: no spaces, no '+'")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
     parser.add_argument("--roles", default="", help="comma-separated, e.g. issuer,validator")
+    _add_new_key_options(parser)
+    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
+
+
+def _add_new_key_options(parser: argparse.ArgumentParser) -> None:
+    """How a new keystore is protected, and how its public part is printed."""
     _add_secret_options(
         parser, plaintext="write the key UNENCRYPTED (throwaway development networks only)"
     )
@@ -110,7 +110,6 @@ def _add_keys_new(actions: Subparsers) -> None:
         "--kdf", choices=sorted(KDF_PRESETS), default="moderate", help="Argon2id cost"
     )
     parser.add_argument("--json", action="store_true", help="print only the JSON public part")
-    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
 
 
 def _add_secret_options(parser: argparse.ArgumentParser, *, plaintext: str) -> None:
