@@ -65,6 +65,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "role.revoke": ("role revocation", "角色撤销"),
     "key.rotate": ("key rotation", "密钥轮换"),
     "key.revoke": ("key revocation", "密钥吊销"),
+    "node.announce": ("node address announcement", "节点地址公告"),
 }
 
 

@@ -1,5 +1,5 @@
-"""Bodies of the governance txs of ADR 0019: role.grant, role.revoke, key.rotate, key.revoke.
-Pure.
+"""Bodies of the governance txs of ADR 0019: role.grant, role.revoke, key.rotate, key.revoke;
+and of ADR 0023: node.announce. Pure.
 
 Declared like contracts/bodies_registry.py: protocol/codec.py reads each strictly.
 """
@@ -7,8 +7,8 @@ Declared like contracts/bodies_registry.py: protocol/codec.py reads each strictl
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.body_fields import Body, Slug, choice
-from contracts.records import ROLE_NAMES
+from contracts.body_fields import Body, Slug, choice, text
+from contracts.records import NODE_ADDRESS_LENGTH_MAX, ROLE_NAMES, check_node_address
 from protocol.errors import FieldTypeError
 from protocol.signing import PublicKey
 
@@ -38,3 +38,14 @@ class KeyRevokeBody(Body):
     """key.revoke: public_key signs no more; signed by it, or by q validators if it is lost."""
 
     public_key: PublicKey
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeAnnounceBody(Body):
+    """node.announce: the address other nodes dial to reach public_key's node (ADR 0023)."""
+
+    public_key: PublicKey
+    address: Annotated[str, text(NODE_ADDRESS_LENGTH_MAX)]
+
+    def check(self) -> None:
+        check_node_address(self.address)

@@ -11,6 +11,7 @@ from typing import Any
 
 from contracts.accounts import apply_account_open
 from contracts.admission import VerifySignature, admit_signed_tx
+from contracts.announcements import apply_node_announce
 from contracts.cancellation import apply_credits_cancel
 from contracts.cases import apply_case_register
 from contracts.context import BlockContext, TxEnv
@@ -69,6 +70,7 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.ROLE_REVOKE: apply_role_revoke,
     TxType.KEY_ROTATE: apply_key_rotate,
     TxType.KEY_REVOKE: apply_key_revoke,
+    TxType.NODE_ANNOUNCE: apply_node_announce,
 }
 
 

@@ -2,7 +2,8 @@
 
 Each needs q signatures of the current validator set. Removing a validator needs, in
 addition, the signature of every other current validator or recorded evidence against it.
-The new set is written to `validators/next` and certifies blocks from the next height on.
+The new set is written to `validators/next` and certifies blocks from the next height on;
+key.rotate of a validator key writes it by the same path (replace_validator_key, ADR 0022).
 """
 
 from dataclasses import replace
@@ -17,9 +18,14 @@ from contracts.roles import institution_of_key, require_validator_quorum
 from contracts.state import StateOverlay
 from contracts.state_keys import institution_key, signing_key_key
 from contracts.store import load, require, require_absent, save
-from contracts.validator_sets import current_validator_set, write_next_validator_set
+from contracts.validator_sets import (
+    current_validator_set,
+    next_validator_set,
+    write_next_validator_set,
+)
 from protocol.codec import copy_fields
 from protocol.hashing import Hash32
+from protocol.note import verifier_key_string
 from protocol.signing import PublicKey
 from protocol.validators import Validator, ValidatorSet
 
@@ -58,12 +64,38 @@ def write_institution(overlay: StateOverlay, institution: Institution) -> None:
 def apply_validators_update(env: TxEnv, body: ValidatorsUpdateBody) -> None:
     current = current_validator_set(env.state)
     require_validator_quorum(env)
-    for validator in body.validators.validators:
-        _require_registered_validator(env, validator)
+    _require_registered_validators(env, body.validators)
     offenders = {_evidence_offender(env, h) for h in body.evidence_hashes}
     for removed in _removed(current, body.validators):
         _require_removal_endorsed(env, current, removed, offenders)
     write_next_validator_set(env.state, body.validators)
+
+
+def replace_validator_key(env: TxEnv, old: PublicKey, new: PublicKey) -> None:
+    """key.rotate of a validator key (ADR 0022): the next set holds new where it held old.
+
+    The same name, the same quorum, the verifier key derived anew; written by the one
+    set-change path of validators.update, so the header's next_validators_hash announces
+    it and consensus switches keys at the next height. A no-op when old is not in the next
+    set (a key leaving the set at the next height signs nothing there).
+    Requires new to be an active key of old's institution already.
+    """
+    scheduled = next_validator_set(env.state)
+    member = scheduled.by_key(old)
+    if member is None:
+        return
+    replacement = Validator(
+        name=member.name, public_key=new, note_verifier_key=verifier_key_string(member.name, new)
+    )
+    others = [v for v in scheduled.validators if v.public_key != old]
+    validators = ValidatorSet.create([*others, replacement], scheduled.quorum)
+    _require_registered_validators(env, validators)
+    write_next_validator_set(env.state, validators)
+
+
+def _require_registered_validators(env: TxEnv, validators: ValidatorSet) -> None:
+    for validator in validators.validators:
+        _require_registered_validator(env, validator)
 
 
 def _require_registered_validator(env: TxEnv, validator: Validator) -> None:

@@ -3,8 +3,10 @@
 Both keep `key/<old hex>` with status ROTATED or REVOKED and the height of the block that
 changed it, and take the key off `institution/<id>`. From the next tx on, admission
 refuses any tx the key signs (key_rotated, key_revoked); txs it signed before stay valid.
-A key in the current or next validator set is refused (key_in_validator_set): consensus
-votes are checked against the set, not `key/`, so the set must drop it first.
+key.revoke of a key in the current or next validator set is refused (key_in_validator_set):
+consensus votes are checked against the set, not `key/`, so the set must drop it first.
+key.rotate of a validator key replaces it in the next set instead (ADR 0022): the node
+holding it switches keys at the height that set takes effect.
 """
 
 from dataclasses import replace
@@ -12,7 +14,7 @@ from dataclasses import replace
 from contracts.bodies_governance import KeyRevokeBody, KeyRotateBody
 from contracts.context import TxEnv
 from contracts.errors import TxRejectedError
-from contracts.governance import write_institution
+from contracts.governance import replace_validator_key, write_institution
 from contracts.reasons import RejectReason
 from contracts.records import Institution, KeyRecord, KeyStatus
 from contracts.roles import require_validator_quorum
@@ -27,13 +29,14 @@ def apply_key_rotate(env: TxEnv, body: KeyRotateBody) -> None:
         raise TxRejectedError(RejectReason.OLD_KEY_SIGNATURE_MISSING, body.public_key.hex())
     if body.new_public_key not in env.signers:
         raise TxRejectedError(RejectReason.NEW_KEY_SIGNATURE_MISSING, body.new_public_key.hex())
-    record, institution = _require_changeable(env, body.public_key)
+    record, institution = _require_changeable(env, body.public_key, in_sets_allowed=True)
     # The new key is new: registered to no institution (this one included), in no status.
     if env.state.get(signing_key_key(body.new_public_key)) is not None:
         raise TxRejectedError(RejectReason.KEY_IN_USE, body.new_public_key.hex())
     keys = tuple(sorted({*institution.public_keys, body.new_public_key} - {body.public_key}))
     write_institution(env.state, replace(institution, public_keys=keys))
     _retire(env, record, KeyStatus.ROTATED)
+    replace_validator_key(env, body.public_key, body.new_public_key)
 
 
 def apply_key_revoke(env: TxEnv, body: KeyRevokeBody) -> None:
@@ -53,15 +56,20 @@ def _require_key(env: TxEnv, public_key: PublicKey) -> KeyRecord:
 
 
 def _require_changeable(
-    env: TxEnv, public_key: PublicKey, record: KeyRecord | None = None
+    env: TxEnv,
+    public_key: PublicKey,
+    record: KeyRecord | None = None,
+    *,
+    in_sets_allowed: bool = False,
 ) -> tuple[KeyRecord, Institution]:
-    """An active institution key outside the validator sets, with its institution."""
+    """An active institution key (outside the validator sets unless in_sets_allowed), with
+    its institution."""
     record = record or _require_key(env, public_key)
     if not record.active:
         raise TxRejectedError(
             RejectReason.KEY_NOT_ACTIVE, f"{public_key.hex()} {record.status.value}"
         )
-    if in_validator_sets(env.state, public_key):
+    if not in_sets_allowed and in_validator_sets(env.state, public_key):
         raise TxRejectedError(RejectReason.KEY_IN_VALIDATOR_SET, public_key.hex())
     institution = load(env.state, institution_key(record.institution_id), Institution.from_json)
     assert institution is not None, record

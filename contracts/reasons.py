@@ -82,6 +82,9 @@ class RejectReason(enum.Enum):
     """The key is in the current or next validator set: take it out with validators.update first."""
     OLD_KEY_SIGNATURE_MISSING = "old_key_signature_missing"
     NEW_KEY_SIGNATURE_MISSING = "new_key_signature_missing"
+    # Node addresses (ADR 0023).
+    ANNOUNCER_NOT_SENDER = "announcer_not_sender"
+    """node.announce names a key other than its sender's: a key announces only itself."""
 
 
 COSIGNATURE_MISSING = frozenset(

@@ -8,6 +8,7 @@ loudly instead of being silently reinterpreted. Both come from the field declara
 """
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Annotated, Self
 
@@ -167,3 +168,36 @@ class EvidenceRecord(JsonCodec, what="evidence record"):
     """Height of the block that recorded it."""
     evidence: JsonObject
     """The evidence itself (protocol/evidence.py JSON), so a proof carries the content."""
+
+
+NODE_ADDRESS_LENGTH_MAX = 128
+"""The longest node address a node.announce may carry (ADR 0023)."""
+_NODE_ADDRESS = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*):(?P<port>[1-9][0-9]{0,4})"
+)
+
+
+def check_node_address(address: str) -> None:
+    """Raise FieldTypeError unless address is `http[s]://<host>:<port>` exactly: lowercase
+    DNS name or IPv4 host, port 1..65535 without leading zeros, no path, user or query,
+    at most NODE_ADDRESS_LENGTH_MAX characters. One spelling per address (ADR 0023)."""
+    match = _NODE_ADDRESS.fullmatch(address)
+    if len(address) > NODE_ADDRESS_LENGTH_MAX or match is None:
+        raise FieldTypeError(f"address: expected http[s]://<host>:<port>, got {address[:80]!r}")
+    if int(match["port"]) > 65_535:
+        raise FieldTypeError(f"address: port {match['port']} is over 65535")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeAddress(JsonCodec, what="node address"):
+    """`node_address/<key hex>`: where the node of a validator key listens (ADR 0023)."""
+
+    public_key: PublicKey
+    address: str
+    """`http[s]://<host>:<port>`, as check_node_address accepts it."""
+    height: Annotated[int, integer(minimum=1)]
+    """The height of the block whose node.announce wrote it."""
+
+    def __post_init__(self) -> None:
+        check_node_address(self.address)

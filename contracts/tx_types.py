@@ -14,7 +14,12 @@ from contracts.bodies_credits import (
     CreditsRetireJudicialBody,
     CreditsTransferBody,
 )
-from contracts.bodies_governance import KeyRevokeBody, KeyRotateBody, RoleChangeBody
+from contracts.bodies_governance import (
+    KeyRevokeBody,
+    KeyRotateBody,
+    NodeAnnounceBody,
+    RoleChangeBody,
+)
 from contracts.bodies_registry import (
     AccountOpenBody,
     CaseRegisterBody,
@@ -44,6 +49,7 @@ TxBody = (
     | RoleChangeBody
     | KeyRotateBody
     | KeyRevokeBody
+    | NodeAnnounceBody
 )
 
 
@@ -67,6 +73,7 @@ class TxType(enum.Enum):
     ROLE_REVOKE = "role.revoke"
     KEY_ROTATE = "key.rotate"
     KEY_REVOKE = "key.revoke"
+    NODE_ANNOUNCE = "node.announce"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -89,5 +96,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.ROLE_REVOKE: RoleChangeBody.from_json,
     TxType.KEY_ROTATE: KeyRotateBody.from_json,
     TxType.KEY_REVOKE: KeyRevokeBody.from_json,
+    TxType.NODE_ANNOUNCE: NodeAnnounceBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

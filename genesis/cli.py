@@ -28,6 +28,7 @@ from genesis.keystore import (
     Keystore,
     check_name,
     create_key_directory,
+    create_pending_key,
     parse_roles,
     read_keystore,
     read_passphrase_file,
@@ -68,6 +69,21 @@ def register_keys(subparsers: Subparsers) -> None:
     _add_keys_new(actions)
     _add_keys_show(actions)
     _add_keys_check(actions)
+    _add_keys_rotate(actions)
+
+
+def _add_keys_rotate(actions: Subparsers) -> None:
+    parser = actions.add_parser(
+        "rotate",
+        help="generate the key a key.rotate switches a validator to: DIR/pending_keystore.json",
+        description="Generate a new key beside DIR/keystore.json, sealed under the node's "
+        "passphrase. The node reads it (at start, or when its key leaves the validator set) "
+        "and signs with it from the height the set holds it (ADR 0022). Prints the new "
+        "public part; then submit key.rotate signed by both keystores (`lantan tx`).",
+    )
+    parser.add_argument("path", type=Path, metavar="DIR", help="the node's key directory")
+    _add_new_key_options(parser)
+    parser.set_defaults(handler=_guarded("keys rotate", _run_keys_rotate))
 
 
 def _add_keys_new(actions: Subparsers) -> None:
@@ -81,6 +97,12 @@ def _add_keys_new(actions: Subparsers) -> None:
     parser.add_argument("--name", required=True, help="key name: no spaces, no '+'")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
     parser.add_argument("--roles", default="", help="comma-separated, e.g. issuer,validator")
+    _add_new_key_options(parser)
+    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
+
+
+def _add_new_key_options(parser: argparse.ArgumentParser) -> None:
+    """How a new keystore is protected, and how its public part is printed."""
     _add_secret_options(
         parser, plaintext="write the key UNENCRYPTED (throwaway development networks only)"
     )
@@ -88,7 +110,6 @@ def _add_keys_new(actions: Subparsers) -> None:
         "--kdf", choices=sorted(KDF_PRESETS), default="moderate", help="Argon2id cost"
     )
     parser.add_argument("--json", action="store_true", help="print only the JSON public part")
-    parser.set_defaults(handler=_guarded("keys new", _run_keys_new))
 
 
 def _add_secret_options(parser: argparse.ArgumentParser, *, plaintext: str) -> None:
@@ -152,6 +173,20 @@ def _run_keys_new(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"wrote {keystore.path} ({_protection(keystore)})")
         print(f"wrote {keystore.path.parent / SIGNER_STATE_FILE} (initial signer state)")
+    _print_public_part(keystore.identity.to_json(), compact=args.json)
+    return 0
+
+
+def _run_keys_rotate(args: argparse.Namespace) -> int:
+    passphrase = None
+    if not args.dev_plaintext:
+        beside = args.path / PASSPHRASE_FILE
+        passphrase = _existing_passphrase(
+            args.passphrase_file or (beside if beside.is_file() else None)
+        )
+    keystore = create_pending_key(args.path, passphrase, limits=KDF_PRESETS[args.kdf])
+    if not args.json:
+        print(f"wrote {keystore.path} ({_protection(keystore)})")
     _print_public_part(keystore.identity.to_json(), compact=args.json)
     return 0
 

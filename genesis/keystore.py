@@ -46,7 +46,7 @@ from genesis.keystore_format import (
     seal_keystore,
     unlock_keystore,
 )
-from genesis.layout import KEYSTORE_FILE, SIGNER_STATE_FILE
+from genesis.layout import KEYSTORE_FILE, PENDING_KEYSTORE_FILE, SIGNER_STATE_FILE
 from protocol.errors import ProtocolError
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "KEY_NAME_LENGTH_MAX",
     "MODERATE_LIMITS",
     "PASSPHRASE_FILE_SIZE_MAX",
+    "PENDING_KEYSTORE_FILE",
     "SENSITIVE_LIMITS",
     "SIGNER_STATE_FILE",
     "KdfLimits",
@@ -68,6 +69,7 @@ __all__ = [
     "SealedSeed",
     "check_name",
     "create_key_directory",
+    "create_pending_key",
     "generate_signing_key",
     "keystore_bytes",
     "parse_keystore",
@@ -114,6 +116,33 @@ def create_key_directory(
         sealed=keystore.sealed,
         plain_seed=keystore.plain_seed,
         path=keystore_path,
+    )
+
+
+def create_pending_key(
+    directory: Path, passphrase: bytes | None, *, limits: KdfLimits = DEFAULT_LIMITS
+) -> Keystore:
+    """Generate the key a key.rotate will switch this validator to (ADR 0022).
+
+    Writes DIR/pending_keystore.json with the name and roles of DIR/keystore.json, sealed
+    under passphrase (None: plaintext, development only). The signer state is the node's,
+    not the key's, and stays as it is. Raises KeystoreExistsError if a pending key exists.
+    """
+    current = read_keystore(directory)
+    path = directory / PENDING_KEYSTORE_FILE
+    if path.exists():
+        raise KeystoreExistsError(path)
+    key, identity = generate_signing_key(), current.identity
+    if passphrase is None:
+        keystore = plaintext_keystore(key, identity.name, identity.roles)
+    else:
+        keystore = seal_keystore(key, identity.name, identity.roles, passphrase, limits=limits)
+    write_new_file(path, keystore_bytes(keystore))
+    return Keystore(
+        identity=keystore.identity,
+        sealed=keystore.sealed,
+        plain_seed=keystore.plain_seed,
+        path=path,
     )
 
 

@@ -2,6 +2,7 @@
 
     NET/genesis.json                the genesis document of the network
     NET/<name>/keystore.json        the validator's sealed key (genesis/keystore_format.py)
+    NET/<name>/pending_keystore.json  the key a key.rotate will replace it with (ADR 0022)
     NET/<name>/signer_state.json    what the key last signed (consensus/signer_state.py)
     NET/<name>/locked_payloads/     payloads the key precommitted to, by block hash
     NET/<name>/passphrase           the keystore's passphrase (local test networks only)
@@ -18,6 +19,7 @@ from typing import Final
 
 GENESIS_FILE: Final = "genesis.json"
 KEYSTORE_FILE: Final = "keystore.json"
+PENDING_KEYSTORE_FILE: Final = "pending_keystore.json"
 SIGNER_STATE_FILE: Final = "signer_state.json"
 PAYLOADS_DIR: Final = "locked_payloads"
 PASSPHRASE_FILE: Final = "passphrase"

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from consensus import (
@@ -60,11 +60,13 @@ from node.peer_envelope import PeerKind
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
+from node.validator_keys import ValidatorKeys
 from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
+from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.runtime")
@@ -152,9 +154,15 @@ class NodeRuntime:
         events: ChainEvents,
         clock: Clock,
         settings: RuntimeSettings,
+        keys: ValidatorKeys | None = None,
+        reload_keys: Callable[[], ValidatorKeys] | None = None,
     ) -> None:
         self.ledger = ledger
         self.key = key
+        self.keys = keys or ValidatorKeys((key,))
+        """key is the one of keys that signs the height being decided (ADR 0022)."""
+        self.reload_keys = reload_keys
+        """Reads the keystores again: a pending key written while the node runs."""
         self.config = engine_config
         self.signer_file = signer_file
         self.transport = transport
@@ -427,9 +435,10 @@ class NodeRuntime:
         # The height check happens in the worker, beside the write: block sync may have
         # committed this height in between, which makes this commit a no-op.
         await self._in_worker(self._commit_block, action.payload, action.certificate)
-        self._held_start = CommitApplied(
-            height=action.height, next_validators=self.ledger.validators_for_next_height()
-        )
+        next_validators = self.ledger.validators_for_next_height()
+        await self._reload_keys_if_rotated(next_validators)
+        self._held_start = CommitApplied(height=action.height, next_validators=next_validators)
+        self._adopt_key_for(next_validators)
         self._last_commit_ms = self.clock.now_ms()
         self.events.committed(self.ledger.height)
         for hook in self.commit_hooks:
@@ -498,10 +507,12 @@ class NodeRuntime:
     def _restart_replica_sync(
         self, signer_state: SignerState | None, highest_reported_height: int
     ) -> None:
+        validators = self.ledger.validators_for_next_height()
+        self._adopt_key_for(validators)
         state, actions = start_replica(
             self.config,
             height=self.ledger.height + 1,
-            validators=self.ledger.validators_for_next_height(),
+            validators=validators,
             signer_state=signer_state,
             now_ms=self.clock.now_ms(),
             highest_reported_height=highest_reported_height,
@@ -511,6 +522,43 @@ class NodeRuntime:
         self._held_start = None
         for action in actions:
             self._queue.put_nowait(_Deferred(action))
+
+    async def _reload_keys_if_rotated(self, next_validators: ValidatorSet) -> None:
+        """This node's key was in the set of the height just committed and none of its keys
+        is in the next one: its key was rotated (or removed). Read the keystores again, so
+        a pending key the operator wrote after the node started is used (ADR 0022)."""
+        replica = self.replica
+        if self.reload_keys is None or replica is None:
+            return
+        if not replica.validators.contains(self.key.public_key):
+            return
+        if any(next_validators.contains(key) for key in self.keys.public_keys):
+            return
+        try:
+            self.keys = await self._in_worker(self.reload_keys)
+        except Exception as error:
+            log.error("cannot read the pending keystore: %s", error)
+
+    def _adopt_key_for(self, validators: ValidatorSet) -> None:
+        """Sign the next height with the key its set holds (a rotation: ADR 0022).
+
+        The signer state is the node's and carries over: its heights only grow, so the old
+        key signs nothing at or above the swap height and the new key nothing below it.
+        """
+        key = self.keys.for_set(validators)
+        if key.public_key == self.key.public_key:
+            return
+        log.warning(
+            "validator key rotated: signing with %s from height %d (was %s)",
+            key.public_key.hex()[:16],
+            self.ledger.height + 1,
+            self.key.public_key.hex()[:16],
+        )
+        self.key = key
+        self.config = replace(self.config, signer=Ed25519Signer(key))
+        if self.replica is not None:
+            self.replica = replace(self.replica, config=self.config)
+        self.transport.use_key(key)
 
     async def run_in_worker(self, function: Callable[..., T], *args: object) -> T:
         """Run blocking ledger work on the single worker thread, after queued work."""

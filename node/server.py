@@ -23,8 +23,7 @@ from client.receipt.fonts import FontChoice, find_cjk_font
 from consensus import TimeoutConfig
 from contracts.store import read_params
 from genesis.document import build_genesis, parse_genesis
-from genesis.keystore import read_keystore, unlock_keystore
-from genesis.layout import PASSPHRASE_FILE, SIGNER_STATE_FILE
+from genesis.layout import SIGNER_STATE_FILE
 from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
@@ -37,6 +36,7 @@ from node.ledger import Ledger
 from node.logs import configure_logging
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
+from node.peer_directory import chain_peers
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from node.readiness import Readiness
@@ -48,7 +48,8 @@ from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import SYNC_INTERVAL_S, BlockSync
-from node.transport import Peer, PeerTransport
+from node.transport import PeerTransport
+from node.validator_keys import unlock_validator_keys
 from node.web.serial_history import SerialHistory
 from protocol.note import checkpoint_at_height, sign_note
 from protocol.signature_cache import SignatureCache
@@ -111,19 +112,23 @@ def build_node(config: NodeConfig) -> Node:
     clock, events = SystemClock(), ChainEvents()
     mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
     book = CheckpointBook(ledger.chain_id, store)
-    key = None if config.observer else unlock_validator_key(config)
+    keys = None if config.observer else unlock_validator_keys(config)
+    key = None if keys is None else keys.for_set(ledger.validators_for_next_height())
     transport = runtime = None
-    if key is not None:
+    if keys is not None and key is not None:
         transport = PeerTransport(
             key,
             ledger.chain_id,
-            _peers(config, ledger),
+            chain_peers(store.state, config.peers),
             verify=config.peer_tls_verify,
             metrics=metrics,
+            own_keys=keys.public_keys,
         )
         runtime = NodeRuntime(
             ledger=ledger,
             key=key,
+            keys=keys,
+            reload_keys=lambda: unlock_validator_keys(config),
             engine_config=validator_engine_config(
                 ledger.chain_id, key, TimeoutConfig(propose_base_ms=config.propose_timeout_ms)
             ),
@@ -196,41 +201,32 @@ def _own_worker() -> Any:
     return run
 
 
-def unlock_validator_key(config: NodeConfig) -> SigningKey:
-    keystore = read_keystore(config.node_dir)
-    passphrase_file = config.passphrase_file or config.node_dir / PASSPHRASE_FILE
-    passphrase = None
-    if not keystore.plaintext:
-        passphrase = passphrase_file.read_bytes().rstrip(b"\r\n")
-    # OPERATIONS.md: a validator key is encrypted at rest; a plaintext development
-    # keystore is refused (PlaintextKeystoreError) unless node.toml opts in explicitly.
-    return unlock_keystore(keystore, passphrase, allow_plaintext=config.dev_plaintext_keystore)
-
-
-def _peers(config: NodeConfig, ledger: Ledger) -> list[Peer]:
-    """Peers named in node.toml, with keys from the chain's institutions."""
-    institutions = {i.institution_id: i for i in ledger.genesis.document.institutions}
-    peers = []
-    for peer in config.peers:
-        institution = institutions.get(peer.name)
-        if institution is None:
-            log.warning("peer %s is no institution of this chain; ignored", peer.name)
-            continue
-        for public_key in institution.public_keys:
-            peers.append(Peer(name=peer.name, public_key=public_key, url=peer.url))
-    return peers
+async def refresh_peers(node: Node) -> None:
+    """The peer list as the committed chain has it now: keys rotate (ADR 0022), validators
+    announce addresses (ADR 0023)."""
+    runtime = node.runtime
+    if runtime is None:
+        return
+    state, configured = node.ledger.store.state, node.config.peers
+    peers = await runtime.run_in_worker(chain_peers, state, configured)
+    if runtime.transport.set_peers(peers):
+        log.info("peers now %s", sorted({f"{p.name}={p.url}" for p in peers}))
 
 
 async def _after_commit(node: Node) -> None:
-    """Mempool cleanup, then sign and gossip the checkpoint of the new head."""
+    """Mempool cleanup, the peer list as the chain has it now, then sign and gossip the
+    checkpoint of the new head."""
     node.service.after_commit()
     ledger, runtime = node.ledger, node.runtime
     size, root = ledger.height + 1, ledger.history_root()
     node.service.checkpoints.set_committed_root(size, root)
-    if runtime is None or runtime.replica is None or node.key is None:
+    if runtime is None or runtime.replica is None:
         return
+    await refresh_peers(node)
     validators = ledger.validators_of_head()
-    me = validators.by_key(node.key.public_key)
+    # The checkpoint of head h is signed by the key of set(h) (ADR 0022).
+    key = runtime.keys.for_set(validators)
+    me = validators.by_key(key.public_key)
     if me is None:
         return
     recorded = await runtime.run_in_worker(
@@ -240,7 +236,7 @@ async def _after_commit(node: Node) -> None:
         log.error("refusing to sign a second root for checkpoint size %d", size)
         return
     text = checkpoint_at_height(chain_id=ledger.chain_id, height=size - 1, root_hash=root).body()
-    line = sign_note(text, me.name, node.key).line()
+    line = sign_note(text, me.name, key).line()
     node.service.checkpoints.add(size=size, root=root, line=line, validators=validators)
     assert node.transport is not None
     node.transport.broadcast(PeerKind.CHECKPOINT, {"size": size, "root": root.hex(), "line": line})
@@ -256,6 +252,7 @@ async def _sync_loop(node: Node) -> None:
                 log.info("synced %d blocks; height %d", applied, node.ledger.height)
                 node.service.after_commit()
                 if node.runtime is not None:
+                    await refresh_peers(node)
                     node.runtime.ledger_advanced()
             await node.sync.check_fork()
             if node.sync.state.fork is not None and node.runtime is not None:

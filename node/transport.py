@@ -9,7 +9,7 @@ import asyncio
 import logging
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -20,6 +20,10 @@ from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
 
 QUEUE_MESSAGES_MAX = 2000
+PEER_LINKS_MAX = 64
+"""Peer addresses one node posts to: peers come from node.toml and the chain's validator
+sets (ADR 0023), both small; the bound keeps a mistaken list from opening sockets without
+end."""
 POST_TIMEOUT_S = 5.0
 SENDERS_PER_PEER = 4
 """Posts in flight per peer. With one, a link carries one message per round trip and a
@@ -39,7 +43,12 @@ class Peer:
 
 
 class PeerTransport:
-    """Signed, queued, best-effort delivery to the other validators."""
+    """Signed, queued, best-effort delivery to the other validators.
+
+    One link (a queue and its sender tasks) per peer address; peer keys map to addresses.
+    The peer list can change while running (set_peers: a rotated key, an announced
+    validator, ADR 0022/0023), and so can this node's own key (use_key).
+    """
 
     def __init__(
         self,
@@ -49,15 +58,17 @@ class PeerTransport:
         *,
         verify: ssl.SSLContext | bool = True,
         metrics: NodeMetrics | None = None,
+        own_keys: frozenset[PublicKey] = frozenset(),
     ) -> None:
         self._verify = verify
         self._metrics = metrics or NodeMetrics()
         self._key = key
+        self._own_keys = own_keys | {key.public_key}
         self._chain_id = chain_id
-        self._peers = {peer.public_key: peer for peer in peers if peer.public_key != key.public_key}
-        self._queues: dict[PublicKey, asyncio.Queue[tuple[PeerKind, bytes]]] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._peers: dict[PublicKey, Peer] = {}
+        self._links: dict[str, _Link] = {}
         self._client: httpx.AsyncClient | None = None
+        self.set_peers(peers)
 
     @property
     def peers(self) -> list[Peer]:
@@ -65,28 +76,60 @@ class PeerTransport:
 
     def queue_depths(self) -> dict[str, int]:
         """Peer name -> messages waiting to be posted."""
-        depths: dict[str, int] = {}
-        for key, queue in self._queues.items():
-            name = self._peers[key].name
-            depths[name] = depths.get(name, 0) + queue.qsize()
-        return depths
+        return {link.name: link.queue.qsize() for link in self._links.values()}
 
     def start(self) -> None:
-        connections = SENDERS_PER_PEER * max(1, len(self._peers))
+        connections = SENDERS_PER_PEER * PEER_LINKS_MAX
         limits = httpx.Limits(max_keepalive_connections=connections, max_connections=connections)
         self._client = httpx.AsyncClient(timeout=POST_TIMEOUT_S, limits=limits, verify=self._verify)
-        for key, peer in self._peers.items():
-            queue: asyncio.Queue[tuple[PeerKind, bytes]] = asyncio.Queue(QUEUE_MESSAGES_MAX)
-            self._queues[key] = queue
-            for _ in range(SENDERS_PER_PEER):
-                self._tasks.append(asyncio.create_task(self._deliver(peer, queue)))
+        for link in self._links.values():
+            self._start_link(link)
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [task for link in self._links.values() for task in link.tasks]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
+
+    def use_key(self, key: SigningKey) -> None:
+        """Seal from now on with key (a rotated validator key, ADR 0022)."""
+        self._key = key
+        self._own_keys = self._own_keys | {key.public_key}
+
+    def set_peers(self, peers: list[Peer]) -> bool:
+        """Make peers the peer list; True when it changed. Requires at most PEER_LINKS_MAX
+        addresses (more are ignored and logged). A new address gets a link (its senders
+        start now if the transport runs); a link whose address left is stopped."""
+        wanted: dict[PublicKey, Peer] = {}
+        for peer in peers:
+            if peer.public_key in self._own_keys or peer.public_key in wanted:
+                continue
+            known = {p.url for p in wanted.values()}
+            if peer.url not in known and len(known) >= PEER_LINKS_MAX:
+                log.warning("more than %d peer addresses; %s ignored", PEER_LINKS_MAX, peer.url)
+                continue
+            wanted[peer.public_key] = peer
+        if wanted == self._peers:
+            return False
+        self._peers = wanted
+        urls = {peer.url: peer.name for peer in wanted.values()}
+        for url in [u for u in self._links if u not in urls]:
+            for task in self._links.pop(url).tasks:
+                task.cancel()
+        for url, name in urls.items():
+            if url not in self._links:
+                self._links[url] = _Link(
+                    name=name, url=url, queue=asyncio.Queue(QUEUE_MESSAGES_MAX)
+                )
+                if self._client is not None:
+                    self._start_link(self._links[url])
+        return True
+
+    def _start_link(self, link: "_Link") -> None:
+        for _ in range(SENDERS_PER_PEER):
+            link.tasks.append(asyncio.create_task(self._deliver(link)))
 
     def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         self.send_sealed(to, kind, self.seal(kind, body))
@@ -98,56 +141,61 @@ class PeerTransport:
 
     def send_sealed(self, to: PublicKey, kind: PeerKind, data: bytes) -> None:
         """Queue an envelope made by seal for one peer."""
-        queue = self._queues.get(to)
-        if queue is None:
+        peer = self._peers.get(to)
+        link = None if peer is None else self._links.get(peer.url)
+        if link is None:
             self._metrics.peer_sends.labels(peer="unknown", outcome="unknown_peer").inc()
             return
-        self._enqueue(to, queue, kind, data)
+        self._enqueue(link, kind, data)
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
         self.broadcast_sealed(kind, seal_envelope(self._key, self._chain_id, kind, body))
 
     def broadcast_sealed(self, kind: PeerKind, data: bytes) -> None:
         """Queue an envelope sealed earlier by this node's key (evidence re-gossip sends the
-        same bytes again without signing them again)."""
-        for to, queue in self._queues.items():
-            self._enqueue(to, queue, kind, data)
+        same bytes again without signing them again). Each address gets it once."""
+        for link in self._links.values():
+            self._enqueue(link, kind, data)
 
-    def _enqueue(
-        self,
-        to: PublicKey,
-        queue: "asyncio.Queue[tuple[PeerKind, bytes]]",
-        kind: PeerKind,
-        data: bytes,
-    ) -> None:
-        if queue.full():
-            queue.get_nowait()
-            self._count(self._peers[to], "dropped_queue_full")
-        queue.put_nowait((kind, data))
+    def _enqueue(self, link: "_Link", kind: PeerKind, data: bytes) -> None:
+        if link.queue.full():
+            link.queue.get_nowait()
+            self._count(link.name, "dropped_queue_full")
+        link.queue.put_nowait((kind, data))
 
-    def _count(self, peer: Peer, outcome: str) -> None:
-        self._metrics.peer_sends.labels(peer=peer.name, outcome=outcome).inc()
+    def _count(self, name: str, outcome: str) -> None:
+        self._metrics.peer_sends.labels(peer=name, outcome=outcome).inc()
 
-    async def _deliver(self, peer: Peer, queue: "asyncio.Queue[tuple[PeerKind, bytes]]") -> None:
+    async def _deliver(self, link: "_Link") -> None:
         assert self._client is not None
         while True:
-            kind, data = await queue.get()
-            url = f"{peer.url}/peer/{kind.value}"
+            kind, data = await link.queue.get()
+            url = f"{link.url}/peer/{kind.value}"
             started = time.monotonic()
             try:
                 response = await self._client.post(
                     url, content=data, headers={"content-type": "application/octet-stream"}
                 )
             except httpx.HTTPError as error:
-                self._sent(peer, "failed", started)
-                log.debug("peer %s unreachable: %s", peer.name, error)
+                self._sent(link.name, "failed", started)
+                log.debug("peer %s unreachable: %s", link.name, error)
                 continue
             if response.status_code >= 400:
-                self._sent(peer, "refused", started)
-                log.warning("peer %s refused %s: %s", peer.name, kind.value, response.text[:200])
+                self._sent(link.name, "refused", started)
+                log.warning("peer %s refused %s: %s", link.name, kind.value, response.text[:200])
             else:
-                self._sent(peer, "sent", started)
+                self._sent(link.name, "sent", started)
 
-    def _sent(self, peer: Peer, outcome: str, started: float) -> None:
-        self._metrics.peer_send.labels(peer=peer.name).observe(time.monotonic() - started)
-        self._count(peer, outcome)
+    def _sent(self, name: str, outcome: str, started: float) -> None:
+        self._metrics.peer_send.labels(peer=name).observe(time.monotonic() - started)
+        self._count(name, outcome)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Link:
+    """One peer address: its queue of sealed envelopes and the tasks that post them."""
+
+    name: str
+    url: str
+    queue: "asyncio.Queue[tuple[PeerKind, bytes]]"
+    tasks: list["asyncio.Task[None]"] = field(default_factory=list)

@@ -62,6 +62,7 @@ class ReferenceLedger:
     validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
     next_validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
     nonces: dict[PublicKey, int] = field(default_factory=dict)
+    addresses: dict[PublicKey, str] = field(default_factory=dict)
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -338,11 +339,11 @@ class ReferenceLedger:
             self._require(not any(self._in_sets(k) for k in keys), "validator_role_in_use")
         self.roles[institution].discard(role)
 
-    def _changeable(self, key: PublicKey) -> str:
-        """The institution of an active key outside the validator sets."""
+    def _changeable(self, key: PublicKey, *, in_sets_allowed: bool = False) -> str:
+        """The institution of an active key (outside the validator sets unless allowed)."""
         self._require(key in self.key_owner or key in self.retired_keys, "unknown_key")
         self._require(key in self.key_owner, "key_not_active")
-        self._require(not self._in_sets(key), "key_in_validator_set")
+        self._require(in_sets_allowed or not self._in_sets(key), "key_in_validator_set")
         return self.key_owner[key]
 
     def _key_rotate(self, op: Op) -> None:
@@ -350,10 +351,13 @@ class ReferenceLedger:
         new = PublicKey(bytes.fromhex(op.body["new_public_key"]))
         self._require(old in op.signers, "old_key_signature_missing")
         self._require(new in op.signers, "new_key_signature_missing")
-        institution = self._changeable(old)
+        institution = self._changeable(old, in_sets_allowed=True)
         self._require(new not in self.key_owner and new not in self.retired_keys, "key_in_use")
         self.retired_keys[old] = self.key_owner.pop(old)
         self.key_owner[new] = institution
+        members, quorum = self.next_validators
+        if old in members:  # ADR 0022: the next set holds the new key in its place
+            self.next_validators = ((members - {old}) | {new}, quorum)
 
     def _key_revoke(self, op: Op) -> None:
         key = PublicKey(bytes.fromhex(op.body["public_key"]))
@@ -362,3 +366,9 @@ class ReferenceLedger:
             self._quorum(op)
         self._changeable(key)
         self.retired_keys[key] = self.key_owner.pop(key)
+
+    def _node_announce(self, op: Op) -> None:
+        key = PublicKey(bytes.fromhex(op.body["public_key"]))
+        self._require(key == op.sender, "announcer_not_sender")
+        self._role(op, ROLE_VALIDATOR)
+        self.addresses[key] = op.body["address"]

@@ -6,12 +6,15 @@ from contracts import AdmissionError, Institution, InvalidBlockError, check_admi
 from contracts.records import KeyRecord, KeyStatus
 from contracts.state_keys import institution_key, signing_key_key
 from contracts.store import load
+from contracts.validator_sets import current_validator_set, next_validator_set
 from genesis.example.parties import CHAIN_ID, party_key
 from genesis.example.xiangshan_case import xiangshan_case_steps
 from protocol.encoding import JsonObject, decode
 from protocol.errors import FieldTypeError, MissingFieldError
+from protocol.note import verifier_key_string
 from protocol.results import TxStatus
 from protocol.signing import SigningKey
+from protocol.validators import Validator
 from tests.unit.contracts.test_governance import set_body
 from tests.vectors.contracts.network import TestChain
 
@@ -93,9 +96,6 @@ def test_rotation_refusals(chain: TestChain) -> None:
     assert chain.submit("key.rotate", COURT, rotate(COURT, NEW_COURT), (NEW_COURT,)).reason == (
         "key_in_use"
     )
-    # A validator key: votes are checked against the set, so the set must change first.
-    body = rotate(XIAMEN, NEW_COURT)
-    assert chain.submit("key.rotate", XIAMEN, body, (NEW_COURT,)).reason == ("key_in_validator_set")
     # A holder key is no institution's key.
     township = party_key("huangbiao-township")
     chain.submit_step(xiangshan_case_steps()[0])
@@ -190,3 +190,60 @@ def test_a_key_record_has_one_encoding_per_state() -> None:
     with pytest.raises(FieldTypeError):
         KeyRecord.from_json({**base, "status": "revoked", "status_height": 0})
     assert KeyRecord.from_json(base).to_json() == base
+
+
+NEW_NINGBO = party_key("ningbo-ptc-2027")
+
+
+def test_rotating_a_validator_key_replaces_it_in_the_next_set(chain: TestChain) -> None:
+    """ADR 0022: same name and quorum, the new key and its verifier key, from the next height."""
+    before = current_validator_set(chain.state)
+    body = rotate(NINGBO, NEW_NINGBO)
+    assert chain.submit("key.rotate", NINGBO, body, (NEW_NINGBO,)).reason is None
+    rotated_at = chain.height
+    # The block that rotated it is still certified by the old key's set ...
+    assert current_validator_set(chain.state) == before
+    scheduled = next_validator_set(chain.state)
+    assert scheduled.quorum == before.quorum and scheduled.size == before.size
+    assert not scheduled.contains(NINGBO.public_key)
+    assert scheduled.by_key(NEW_NINGBO.public_key) == Validator(
+        name="ningbo-ptc",
+        public_key=NEW_NINGBO.public_key,
+        note_verifier_key=verifier_key_string("ningbo-ptc", NEW_NINGBO.public_key),
+    )
+    others = {v for v in before.validators if v.public_key != NINGBO.public_key}
+    assert others <= set(scheduled.validators)
+    # ... and the next block by the new key's: the header's next_validators_hash said so.
+    assert chain.apply([]) == ()
+    assert chain.height == rotated_at + 1
+    assert current_validator_set(chain.state) == scheduled
+    old = key_record(chain, NINGBO)
+    assert old is not None and old.status is KeyStatus.ROTATED
+    assert old.status_height == rotated_at
+
+
+def test_a_rotated_validator_key_joins_governance_quorums(chain: TestChain) -> None:
+    """The new key counts toward q from the next height (require_validator_quorum reads the
+    current set), the old key signs nothing any more."""
+    body = rotate(NINGBO, NEW_NINGBO)
+    assert chain.submit("key.rotate", NINGBO, body, (NEW_NINGBO,)).reason is None
+    grant = {"institution_id": "xiangshan-court", "role": "auditor"}
+    assert chain.submit("role.grant", COUNTY, grant, (NEW_NINGBO,)).reason is None
+    assert refusal(chain, "role.grant", NINGBO, grant) == "key_rotated"
+
+
+def test_a_validator_key_leaving_the_set_is_rotated_without_a_set_change(
+    chain: TestChain,
+) -> None:
+    """A key in the current set but not the next signs nothing after this height."""
+    remove = set_body(("xiangshan-county", "xiamen-ptc"), 2)
+    assert chain.submit("validators.update", COUNTY, remove, (NINGBO, XIAMEN)).reason is None
+    scheduled = next_validator_set(chain.state)
+    assert current_validator_set(chain.state).contains(NINGBO.public_key)
+    body = rotate(NINGBO, NEW_NINGBO)
+    assert chain.submit("key.rotate", NINGBO, body, (NEW_NINGBO,)).reason is None
+    assert next_validator_set(chain.state) == scheduled
+
+
+def test_a_validator_key_is_still_not_revoked(chain: TestChain) -> None:
+    assert chain.submit("key.revoke", NINGBO, revoke(NINGBO)).reason == "key_in_validator_set"

@@ -201,15 +201,15 @@ def test_a_validator_refuses_a_plaintext_keystore_unless_node_toml_opts_in(
     # It was accepted silently before (OPERATIONS.md says a validator key is encrypted).
     from genesis.errors import PlaintextKeystoreError
     from genesis.keystore import create_key_directory
-    from node.server import unlock_validator_key
+    from node.validator_keys import unlock_validator_keys
 
     node_dir = tmp_path / "dev-node"
     keystore = create_key_directory(node_dir, "dev-node", (), None)
     config = NodeConfig(name="dev-node", node_dir=node_dir, genesis=tmp_path / "genesis.json")
     with pytest.raises(PlaintextKeystoreError):
-        unlock_validator_key(config)
+        unlock_validator_keys(config)
     (node_dir / "node.toml").write_text("dev_plaintext_keystore = true\n")
-    key = unlock_validator_key(load_config(node_dir))
+    (key,) = unlock_validator_keys(load_config(node_dir)).keys
     assert key.public_key == keystore.identity.public_key
 
 

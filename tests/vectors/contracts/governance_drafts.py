@@ -88,8 +88,9 @@ class GovernanceDrafts:
             return Draft("key.rotate", old, (), _rotation(old, new))
         if variant == 1:  # key_in_use
             new = self.key(COURT)
-        if variant == 2:  # key_in_validator_set
-            old = self.a_validator(rng)
+        if variant == 2:  # old_key_signature_missing (a validator key is rotatable since
+            # ADR 0022, but the drafts sign with fixed validator keys, so none is rotated)
+            return Draft("key.rotate", self.a_validator(rng), (new,), _rotation(old, new))
         return Draft("key.rotate", old, (new,), _rotation(old, new))
 
     def _key_revoke(self, rng: random.Random, mistake: bool) -> Draft:
@@ -107,6 +108,20 @@ class GovernanceDrafts:
         if variant != 2 and rng.randrange(2):
             return Draft("key.revoke", target, (), _revocation(target))
         return self._quorum_draft(rng, "key.revoke", _revocation(target))
+
+    def _node_announce(self, rng: random.Random, mistake: bool) -> Draft:
+        key = self.a_validator(rng)
+        body = {
+            "public_key": key.public_key.hex(),
+            "address": f"http://node-{rng.randrange(9)}:7101",
+        }
+        variant = rng.randrange(2) if mistake else -1
+        if variant == 0:  # announcer_not_sender: one key announcing for another
+            return Draft("node.announce", self.key(COURT), (), body)
+        if variant == 1:  # signer_lacks_role: the court holds no validator role here
+            court = self.key(COURT)
+            return Draft("node.announce", court, (), {**body, "public_key": court.public_key.hex()})
+        return Draft("node.announce", key, (), body)
 
 
 def _rotation(old: SigningKey, new: SigningKey) -> dict[str, Any]:

@@ -42,6 +42,7 @@ WEIGHTS = {
     "role.revoke": 2,
     "key.rotate": 2,
     "key.revoke": 2,
+    "node.announce": 2,
 }
 
 
