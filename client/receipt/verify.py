@@ -114,7 +114,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     _check_block(chain_id, header, tx, history)
     signers = verify_certificate_strict(certificate, header, chain_id, validators)
     signed = _check_tx(chain_id, retirement_id, tx, header)
-    checkpoint = verify_history_proof(history_text, chain_id, header, history)
+    checkpoint = verify_history_proof(history_text, chain_id, header, history, document.witnesses)
     if last is not None:
         verify_log_binding(checkpoint, changes, last, history)
     records = _check_state(entries, header)
