@@ -7,6 +7,7 @@ A refused checkpoint leaves an evidence file with both signed notes. File and HT
 """
 
 import json
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,9 @@ def write_evidence(
         "last_cosigned_note": previous_note,
         "offered_note": offered_note,
     }
-    path = state_dir / f"{EVIDENCE_PREFIX}{int(time.time() * 1000)}.json"
+    # Milliseconds first so a listing sorts by time; a random part so that two refusals in
+    # one millisecond (one per node) never collide.
+    path = state_dir / f"{EVIDENCE_PREFIX}{int(time.time() * 1000)}-{secrets.token_hex(4)}.json"
     data = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
     write_durably(path, data, overwrite=False, mode=None)
     return path
