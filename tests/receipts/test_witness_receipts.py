@@ -15,6 +15,7 @@ from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
+from tests.receipts import independent_verifier as independent
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import CaseChain, run_full_case
 
@@ -36,11 +37,16 @@ def witnessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseChain]:
 
 
 def code_of(chain: ReceiptChain, receipt: dict[str, object]) -> ReceiptCode | None:
+    """The verifier's code, after checking the spec-only verifier gives the same one."""
     try:
         verify_receipt(encode(receipt), chain.genesis_bytes)
     except ReceiptError as error:
-        return error.code
-    return None
+        code: ReceiptCode | None = error.code
+    else:
+        code = None
+    spec_only, _facts = independent.verify(encode(receipt), chain.genesis_bytes)
+    assert spec_only == (None if code is None else code.value)
+    return code
 
 
 def test_cosigned_checkpoint_verifies(witnessed: CaseChain) -> None:

@@ -33,6 +33,7 @@ from protocol.note import (
 )
 from protocol.signing import PublicKey, SigningKey
 from protocol.witnesses import Witness, WitnessSet
+from tests.unit.protocol import independent_note_verifier as independent
 
 # The worked example of PROTOCOL.md §10.1: seeds H("lantan cosignature example key: " || name).
 CHAIN_ID = sha256(b"lantan cosignature example chain")
@@ -216,3 +217,17 @@ EXAMPLE = {
     "line": "\u2014 xiangshan-court-witness BWvVxAAAAABpJkMKYbRzFYZOh7JN7lllMV4jBvWX5V6hGMCHab"
     "xBC3yUfmyg4CxciEovre/9xOD7oCCeE/gaaqy5utYdPzVjKQe7BA==\n",
 }
+
+
+def test_independent_note_verifier_ignores_cosignature_lines() -> None:
+    """Go's sumdb/note rules (tests/unit/protocol/independent_note_verifier.py): a cosigned
+    checkpoint verifies under the validator's key; the cosignature lines are unknown keys."""
+    note = cosigned_note(
+        cosign(TEXT, "xiangshan-court-witness", COURT, 7),
+        cosign(TEXT, "zhejiang-auditor-witness", AUDITOR, 8),
+    )
+    verifier_key = NoteVerifierKey(name="xiangshan-county", public_key=VALIDATOR.public_key)
+    origin, size, _root = independent.verify_checkpoint(
+        note.encode(), [verifier_key.to_string()], 1
+    )
+    assert (origin, size) == (TEXT.split("\n")[0], 5)
