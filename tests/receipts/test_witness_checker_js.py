@@ -16,8 +16,14 @@ from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
-from tests.receipts.conftest import CaseChain
-from tests.receipts.test_witness_receipts import COURT_WITNESS, witnessed  # noqa: F401
+from tests.receipts.chain import ReceiptChain
+from tests.receipts.conftest import CaseChain, run_full_case
+from tests.receipts.test_witness_receipts import (  # noqa: F401
+    COURT_WITNESS,
+    downgraded_and_stripped,
+    raise_quorum,
+    witnessed,
+)
 
 ROOT = Path(__file__).parents[2]
 RUNNER = Path(__file__).parent / "js" / "run_verify.js"
@@ -95,3 +101,25 @@ def test_checker_refuses_a_null_witnesses_field(case_chain: CaseChain) -> None:
     value = json.loads(case_chain.chain.genesis_bytes)
     broken = json.dumps({**value, "witnesses": None}).encode()
     assert js_codes(broken, {}) == {"genesis": "BAD_GENESIS"}
+
+
+def test_checker_refuses_the_rewritten_history_receipt(tmp_path: Path) -> None:
+    """The issue-16 receipt (format 2, set change stripped, two old-quorum lines) on a
+    witnessed chain: the checker page says WITNESS_QUORUM, as the CLI's verifier does."""
+    chain = ReceiptChain(
+        tmp_path / "chain", chain_name="lantan-rewritten-js", witnesses=(COURT_WITNESS,)
+    )
+    try:
+        case = run_full_case(chain)
+        raise_quorum(chain)
+        note = chain.cosign(chain.ledger.height + 1, COURT_WITNESS)
+        real = chain.receipt(case.judicial, note=note)
+        receipts = {
+            "real": encode(real),
+            "rewritten": encode(downgraded_and_stripped(real, note)),
+        }
+        expected = {"real": "", "rewritten": "WITNESS_QUORUM"}
+        assert {k: python_code(r, chain.genesis_bytes) for k, r in receipts.items()} == expected
+        assert js_codes(chain.genesis_bytes, receipts) == expected
+    finally:
+        chain.close()

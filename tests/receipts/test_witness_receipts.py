@@ -5,6 +5,7 @@ required: a receipt verifies only when its checkpoint carries a valid cosignatur
 checkpoint over a rewritten history signed by an old quorum cannot borrow one.
 """
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +106,54 @@ def test_witness_genesis_file_is_what_the_chain_id_hashes(
 ) -> None:
     chain = witnessed.chain
     assert b'"witnesses":{"quorum":1,"witnesses":[' in chain.genesis_bytes
+
+
+def downgraded_and_stripped(receipt: dict[str, object], note: str) -> dict[str, object]:
+    """The issue-16 attack: the receipt as format 2 (no log binding), its set change left
+    out, and its checkpoint cut to the first two validator lines (an old-quorum note)."""
+    forged = json.loads(json.dumps(receipt))
+    forged["receipt_version"] = 2
+    del forged["checkpoint_header"]
+    forged["validator_sets"] = []
+    proof, _, _ = forged["history_proof"].partition("\n\n")
+    parsed = parse_signed_note(note)
+    forged["history_proof"] = f"{proof}\n\n{format_signed_note(parsed.text, parsed.signatures[:2])}"
+    return forged
+
+
+def raise_quorum(chain: ReceiptChain) -> None:
+    """validators.update q 2 -> 3 (same three validators), then two more blocks."""
+    current = chain.ledger.validators_for_next_height().to_json()
+    update = chain.tx(
+        "xiangshan-county",
+        "validators.update",
+        {"validator_set": dict(current, quorum=3), "evidence_hashes": []},
+        ("ningbo-ptc",),
+    )
+    chain.commit((update,))
+    chain.commit()
+    chain.commit()
+
+
+@pytest.mark.parametrize("with_witnesses", [False, True])
+def test_rewritten_history_receipt_needs_the_witness(tmp_path: Path, with_witnesses: bool) -> None:
+    """Without witnesses the stripped, cut receipt still verifies (the hole of issue 16);
+    with them it is WITNESS_QUORUM in both Python verifiers."""
+    chain = ReceiptChain(
+        tmp_path / "chain",
+        chain_name="lantan-rewritten",
+        witnesses=(COURT_WITNESS,) if with_witnesses else (),
+    )
+    try:
+        case = run_full_case(chain)
+        raise_quorum(chain)
+        size = chain.ledger.height + 1
+        note = chain.cosign(size, COURT_WITNESS) if with_witnesses else chain.notes[size]
+        real = chain.receipt(case.judicial, note=note)
+        assert [c["header"]["height"] for c in real["validator_sets"]]  # type: ignore[union-attr]
+        assert code_of(chain, real) is None
+        forged = downgraded_and_stripped(real, note)
+        expected = ReceiptCode.WITNESS_QUORUM if with_witnesses else None
+        assert code_of(chain, forged) is expected
+    finally:
+        chain.close()
