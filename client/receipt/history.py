@@ -187,12 +187,14 @@ def verify_history_proof(
     header: BlockHeader,
     history: SetHistory,
     witnesses: WitnessSet | None = None,
-) -> Checkpoint:
-    """Step 5: the checkpoint's quorums, then the header's inclusion; returns the checkpoint."""
+) -> tuple[Checkpoint, tuple[str, ...]]:
+    """Step 5: the checkpoint's quorums, then the header's inclusion; returns the checkpoint
+    and the names of the witnesses that cosigned it (none when genesis names none)."""
     index, hashes, note_text = _parse_tlog_proof(text)
     checkpoint = verify_checkpoint_note(note_text, chain_id, history)
+    cosigners: tuple[str, ...] = ()
     if witnesses is not None:
-        verify_witness_cosignatures(note_text, witnesses)
+        cosigners = verify_witness_cosignatures(note_text, witnesses)
     if index != header.height or not header.height < checkpoint.size:
         raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
     try:
@@ -200,7 +202,7 @@ def verify_history_proof(
         verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root_hash)
     except ProtocolError as error:
         raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, str(error)) from None
-    return checkpoint
+    return checkpoint, cosigners
 
 
 def verify_checkpoint_note(note_text: str, chain_id: Hash32, history: SetHistory) -> Checkpoint:

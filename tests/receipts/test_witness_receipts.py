@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.summary import summary_lines
 from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
@@ -56,7 +57,12 @@ def test_cosigned_checkpoint_verifies(witnessed: CaseChain) -> None:
     receipt = chain.receipt(witnessed.judicial, note=chain.cosign(size, COURT_WITNESS))
     assert code_of(chain, receipt) is None
     both = chain.cosign(size, COURT_WITNESS, AUDITOR_WITNESS)
-    assert code_of(chain, chain.receipt(witnessed.judicial, note=both)) is None
+    receipt = chain.receipt(witnessed.judicial, note=both)
+    assert code_of(chain, receipt) is None
+    facts = verify_receipt(encode(receipt), chain.genesis_bytes)
+    assert (facts.witnessed_by, facts.witness_quorum) == ((COURT_WITNESS, AUDITOR_WITNESS), 1)
+    shown = summary_lines(facts)[-1]
+    assert shown.startswith("witnessed    2 witnesses cosigned") and COURT_WITNESS in shown
 
 
 def test_checkpoint_without_cosignature_is_witness_quorum(witnessed: CaseChain) -> None:
