@@ -182,6 +182,11 @@ class NodeClient:
     def get_text(self, path: str) -> str:
         return self._request("GET", path, accept="text/plain").text
 
+    def post_text(self, path: str, text: str) -> Any:
+        """POST a text/plain body (a cosignature line); the answer is JSON."""
+        headers = {"content-type": "text/plain; charset=utf-8"}
+        return self._send("POST", path, content=text.encode("utf-8"), headers=headers)
+
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._request(method, path, **kwargs)
         try:

@@ -7,19 +7,23 @@ written only by genesis/cli.py.
 """
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Self
 
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
 from contracts.state_tree import state_root_of
 from protocol.block import BlockHeader
 from protocol.codec import JsonCodec, string
-from protocol.encoding import decode, encode
+from protocol.encoding import JsonObject, decode, encode
+from protocol.errors import FieldTypeError
 from protocol.hashing import TAG_GENESIS, ZERO_HASH, Hash32, tagged_hash
 from protocol.merkle import EMPTY_ROOT
 from protocol.signing import PublicKey
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import ValidatorSet
+from protocol.witnesses import WitnessSet
+
+WITNESSES_FIELD = "witnesses"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +40,26 @@ class GenesisDocument(JsonCodec, what="genesis"):
     accounts: tuple[Account, ...]
     validators: ValidatorSet
     """The first validator set, with each validator's C2SP note verifier key."""
+    witnesses: WitnessSet | None = None
+    """Optional (ADR 0021): the witnesses and how many must cosign a checkpoint. Absent,
+    the field is not written at all, so every genesis made before it hashes as it did."""
+
+    def to_json(self) -> JsonObject:
+        # JsonCodec's methods by name: zero-argument super() fails in a slots dataclass.
+        out = JsonCodec.to_json(self)
+        if self.witnesses is None:
+            del out[WITNESSES_FIELD]
+        return out
+
+    @classmethod
+    def from_json(cls, value: object) -> Self:
+        # An explicit null would be a second spelling of "no witnesses" with another
+        # chain_id; only absence means none.
+        if isinstance(value, dict) and WITNESSES_FIELD not in value:
+            value = {**value, WITNESSES_FIELD: None}
+        elif isinstance(value, dict) and value[WITNESSES_FIELD] is None:
+            raise FieldTypeError("genesis: witnesses is an object, or absent")
+        return super(GenesisDocument, cls).from_json(value)
 
     def canonical_bytes(self) -> bytes:
         return encode(self.to_json())

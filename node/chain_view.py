@@ -189,6 +189,11 @@ class ChainView:
         note = self.checkpoint_note(size)
         return None if note is None else SignedCheckpoint(size=size, note=note)
 
+    def receipt_checkpoint(self) -> SignedCheckpoint | None:
+        """The newest checkpoint with the witness cosignatures genesis asks for (ADR 0021)."""
+        found = self._service.receipt_checkpoint()
+        return None if found is None else SignedCheckpoint(size=found[0], note=found[1])
+
     def latest_checkpoints(self, count: int, scan_max: int = 64) -> list[SignedCheckpointView]:
         """Up to count signed checkpoints (>= q lines), newest first."""
         found: list[SignedCheckpointView] = []

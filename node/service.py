@@ -33,6 +33,7 @@ from contracts.store import read_params
 from contracts.tx_types import TxBody, TxType
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
+from node.cosignatures import CheckpointUnknownError, CosignatureBook, CosignatureRefusedError
 from node.ledger import Ledger
 from node.mempool import Mempool, MempoolFullError, SenderQuotaError
 from node.runtime import Clock, NodeRuntime
@@ -40,6 +41,7 @@ from node.transport import PeerTransport
 from node.tx_relay import TxRelay
 from protocol.encoding import decode
 from protocol.hashing import Hash32
+from protocol.note import parse_signed_note
 from protocol.results import TxResult
 from protocol.signing import PublicKey
 from protocol.tx import SignedTx
@@ -110,6 +112,8 @@ class NodeService:
         self.mempool = mempool
         self.events = events
         self.checkpoints = checkpoints
+        witnesses = ledger.genesis.document.witnesses
+        self.cosignatures = None if witnesses is None else CosignatureBook(witnesses)
         self.clock = clock
         self.transport = transport
         self.runtime = runtime
@@ -338,10 +342,44 @@ class NodeService:
         # The quorum of the current set: a checkpoint signed before a set change still needs
         # the (older) q lines it had, which the current q of a grown set may exceed; such a
         # note is then served only once the new validators' lines arrive too.
-        return self.checkpoints.signed_note(size, self._quorum())
+        note = self.checkpoints.signed_note(size, self._quorum())
+        return None if note is None else self._with_cosignatures(size, note)
 
     def latest_checkpoint(self) -> tuple[int, str] | None:
-        return self.checkpoints.latest_signed(self._quorum())
+        """The newest note with >= q lines, with the cosignatures it has so far (a witness
+        reads this one to cosign it, so it must not wait for cosignatures)."""
+        latest = self.checkpoints.latest_signed(self._quorum())
+        return None if latest is None else (latest[0], self._with_cosignatures(*latest))
+
+    def receipt_checkpoint(self) -> tuple[int, str] | None:
+        """The newest checkpoint a receipt may carry: with the witness cosignatures genesis
+        asks for (ADR 0021), or the newest quorum note when genesis names no witnesses."""
+        if self.cosignatures is None:
+            return self.latest_checkpoint()
+        for size in self.cosignatures.sizes_with_quorum():
+            note = self.checkpoint_note(size)
+            if note is not None:
+                return size, note
+        return None
+
+    def add_cosignature(self, size: int, line: bytes) -> str:
+        """Verify and keep a witness's cosignature of the checkpoint of size that this node
+        serves; returns the witness name. Raises CosignatureRefusedError, or
+        CheckpointUnknownError when this node holds no signed checkpoint of size."""
+        if self.cosignatures is None:
+            raise CosignatureRefusedError("this network's genesis names no witnesses")
+        note = None
+        if 0 < size <= self.ledger.height + 1:
+            note = self.checkpoints.signed_note(size, self._quorum())
+        if note is None:
+            raise CheckpointUnknownError(size)
+        text = parse_signed_note(note).text
+        now_s = self.clock.now_ms() // 1000
+        return self.cosignatures.add(size=size, text=text, line=line, now_s=now_s)
+
+    def _with_cosignatures(self, size: int, note: str) -> str:
+        lines = () if self.cosignatures is None else self.cosignatures.lines(size)
+        return note + "".join(line.line() for line in lines)
 
     def _quorum(self) -> int:
         return self.ledger.validators_of_head().quorum

@@ -23,6 +23,8 @@ ProtocolError
 │   ├── ConsistencyProofError       RFC 9162 consistency proof
 │   └── SmtProofError               sparse Merkle (non-)inclusion proof
 └── NoteError                     a C2SP signed note that does not parse or verify
+    ├── NoteQuorumError             fewer than q validator lines verify
+    └── CosignatureQuorumError      fewer witness cosignatures than genesis asks (ADR 0021)
 """
 
 
@@ -119,6 +121,15 @@ class NoteQuorumError(NoteError):
     def __init__(self, signers: int, quorum: int) -> None:
         super().__init__(f"{signers} valid signatures of known keys, quorum is {quorum}")
         self.signers = signers
+        self.quorum = quorum
+
+
+class CosignatureQuorumError(NoteError):
+    """A checkpoint whose cosignature lines verify, but from fewer witnesses than it needs."""
+
+    def __init__(self, cosigners: int, quorum: int) -> None:
+        super().__init__(f"{cosigners} valid witness cosignatures, the genesis asks {quorum}")
+        self.cosigners = cosigners
         self.quorum = quorum
 
 

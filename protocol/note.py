@@ -57,9 +57,17 @@ def check_note_text(text: str) -> None:
 
 def note_key_id(name: str, public_key: bytes) -> bytes:
     """SHA-256(name || 0x0A || 0x01 || public_key)[:4]. Requires a valid name, a 32-byte key."""
+    return typed_key_id(name, ED25519_SIGNATURE_TYPE, public_key)
+
+
+def typed_key_id(name: str, signature_type: int, public_key: bytes) -> bytes:
+    """SHA-256(name || 0x0A || signature type || public_key)[:4] (signed-note §Key IDs).
+
+    The type byte keeps one key's ids apart across uses: 0x01 for note signatures, 0x04
+    for cosignatures (protocol/cosignature.py). Requires a valid name, a 32-byte key."""
     check_key_name(name)
     _check_public_key(public_key)
-    preimage = name.encode("utf-8") + b"\n" + bytes([ED25519_SIGNATURE_TYPE]) + public_key
+    preimage = name.encode("utf-8") + b"\n" + bytes([signature_type]) + public_key
     return bytes(sha256(preimage)[:KEY_ID_SIZE])
 
 
@@ -80,7 +88,7 @@ class NoteVerifierKey:
     def to_string(self) -> str:
         """`<name>+<8 lowercase hex key id>+<base64(0x01 || public key)>`."""
         key_data = bytes([ED25519_SIGNATURE_TYPE]) + self.public_key
-        return f"{self.name}+{self.key_id.hex()}+{_encode_base64(key_data)}"
+        return f"{self.name}+{self.key_id.hex()}+{encode_base64(key_data)}"
 
 
 def verifier_key_string(name: str, public_key: bytes) -> str:
@@ -96,7 +104,7 @@ def parse_verifier_key(text: str) -> NoteVerifierKey:
         raise NoteError(f"verifier key {text[:80]!r} is not <name>+<key id>+<key data>")
     if not _KEY_ID_HEX.fullmatch(key_id_hex):
         raise NoteError(f"verifier key id {key_id_hex[:16]!r} is not 8 lowercase hex digits")
-    key_data = _decode_base64(key_data_text, "verifier key data")
+    key_data = decode_base64(key_data_text, "verifier key data")
     if len(key_data) != 1 + PUBLIC_KEY_SIZE or key_data[0] != ED25519_SIGNATURE_TYPE:
         raise NoteError("verifier key data is not 0x01 followed by a 32-byte Ed25519 key")
     verifier = NoteVerifierKey(name=name, public_key=PublicKey(key_data[1:]))
@@ -125,7 +133,7 @@ class NoteSignature:
 
     def line(self) -> str:
         """The signature line, ending in a newline."""
-        encoded = _encode_base64(self.key_id + self.signature)
+        encoded = encode_base64(self.key_id + self.signature)
         return f"{SIGNATURE_LINE_PREFIX}{self.name} {encoded}\n"
 
 
@@ -258,7 +266,7 @@ class Checkpoint:
 
     def body(self) -> str:
         """The note text to sign: `<origin>\\n<size>\\n<base64 root>\\n`."""
-        return f"{self.origin}\n{self.size}\n{_encode_base64(self.root_hash)}\n"
+        return f"{self.origin}\n{self.size}\n{encode_base64(self.root_hash)}\n"
 
     @classmethod
     def parse(cls, text: str) -> "Checkpoint":
@@ -268,7 +276,7 @@ class Checkpoint:
         if len(lines) != 3:
             raise NoteError(f"a checkpoint has 3 lines, not {len(lines)}")
         origin, size_text, root_text = lines
-        root_hash = _decode_base64(root_text, "checkpoint root")
+        root_hash = decode_base64(root_text, "checkpoint root")
         return cls(origin=origin, size=_parse_tree_size(size_text), root_hash=Hash32(root_hash))
 
 
@@ -311,7 +319,7 @@ def _parse_signature(line: str) -> NoteSignature:
     name, separator, encoded = line[len(SIGNATURE_LINE_PREFIX) :].partition(" ")
     if not separator:
         raise NoteError("signature line has no space between name and signature")
-    raw = _decode_base64(encoded, "signature")
+    raw = decode_base64(encoded, "signature")
     if len(raw) <= KEY_ID_SIZE:
         raise NoteError("signature line is shorter than a key id and a signature")
     return NoteSignature(name=name, key_id=raw[:KEY_ID_SIZE], signature=raw[KEY_ID_SIZE:])
@@ -360,17 +368,17 @@ def _decode_utf8(data: bytes) -> str:
         raise NoteError(f"signed note is not UTF-8 at byte {error.start}") from None
 
 
-def _encode_base64(data: bytes) -> str:
+def encode_base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _decode_base64(text: str, what: str) -> bytes:
+def decode_base64(text: str, what: str) -> bytes:
     # Standard alphabet with padding (RFC 4648 §4), and only its canonical form: re-encoding
     # must give the same text, so no line can be re-spelled with other trailing bits.
     try:
         raw = base64.b64decode(text, validate=True)
     except ValueError:
         raise NoteError(f"{what} is not base64") from None
-    if _encode_base64(raw) != text:
+    if encode_base64(raw) != text:
         raise NoteError(f"{what} is not canonical base64")
     return raw

@@ -30,6 +30,9 @@ class ReceiptCode(enum.Enum):
     BAD_CHECKPOINT = "BAD_CHECKPOINT"
     CHECKPOINT_WRONG_CHAIN = "CHECKPOINT_WRONG_CHAIN"
     CHECKPOINT_QUORUM = "CHECKPOINT_QUORUM"
+    WITNESS_QUORUM = "WITNESS_QUORUM"
+    """The genesis names witnesses, and fewer of them cosigned the checkpoint than it asks
+    (ADR 0021): a history no independent witness vouched for."""
     BAD_HISTORY_PROOF = "BAD_HISTORY_PROOF"
     BAD_STATE_PROOF = "BAD_STATE_PROOF"
     MISSING_RECORD = "MISSING_RECORD"

@@ -72,6 +72,11 @@ class ReceiptFacts:
     """The same validators as institutions, in the same order."""
     validator_count: int
     quorum: int
+    witnessed_by: tuple[str, ...] = ()
+    """Names of the genesis's witnesses whose cosignature of the checkpoint verified
+    (ADR 0021); empty when the genesis names no witnesses."""
+    witness_quorum: int = 0
+    """Cosignatures the genesis asks for; 0 when it names no witnesses."""
 
     @property
     def quantity_tonnes_text(self) -> str:

@@ -17,8 +17,9 @@ from protocol.certificate_check import (
     ExpectedBlock,
     check_certificate,
 )
+from protocol.cosignature import require_cosignatures
 from protocol.encoding import JsonObject, JsonValue
-from protocol.errors import NoteError, NoteQuorumError, ProtocolError
+from protocol.errors import CosignatureQuorumError, NoteError, NoteQuorumError, ProtocolError
 from protocol.fields import expect_object, parse_hex, read_hex, read_int, read_list
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.merkle import hash_leaf, verify_inclusion
@@ -32,6 +33,7 @@ from protocol.note import (
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitSignature
+from protocol.witnesses import WitnessSet
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 CERTIFICATE_FIELDS = ("height", "round", "block_hash", "signatures")
@@ -180,10 +182,33 @@ def _receipt_error(problem: CertificateProblem) -> tuple[ReceiptCode, str]:
 
 
 def verify_history_proof(
-    text: str, chain_id: Hash32, header: BlockHeader, history: SetHistory
-) -> Checkpoint:
-    """Step 5: the checkpoint's quorum, then the header's inclusion; returns the checkpoint."""
+    text: str,
+    chain_id: Hash32,
+    header: BlockHeader,
+    history: SetHistory,
+    witnesses: WitnessSet | None = None,
+) -> tuple[Checkpoint, tuple[str, ...]]:
+    """Step 5: the checkpoint's quorums, then the header's inclusion; returns the checkpoint
+    and the names of the witnesses that cosigned it (none when genesis names none)."""
     index, hashes, note_text = _parse_tlog_proof(text)
+    checkpoint = verify_checkpoint_note(note_text, chain_id, history)
+    cosigners: tuple[str, ...] = ()
+    if witnesses is not None:
+        cosigners = verify_witness_cosignatures(note_text, witnesses)
+    if index != header.height or not header.height < checkpoint.size:
+        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
+    try:
+        leaf = hash_leaf(header.canonical_bytes())
+        verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root_hash)
+    except ProtocolError as error:
+        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, str(error)) from None
+    return checkpoint, cosigners
+
+
+def verify_checkpoint_note(note_text: str, chain_id: Hash32, history: SetHistory) -> Checkpoint:
+    """Step 5's checkpoint checks: it parses, is this chain's, no listed change lies beyond
+    it, and q validators of the set in force at size - 1 signed it. The witness
+    (client/witness/) runs this same check before it cosigns."""
     try:
         note = parse_signed_note(note_text)
         checkpoint = Checkpoint.parse(note.text)
@@ -201,14 +226,20 @@ def verify_history_proof(
         raise ReceiptError(ReceiptCode.CHECKPOINT_QUORUM, str(error)) from None
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
-    if index != header.height or not header.height < checkpoint.size:
-        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
-    try:
-        leaf = hash_leaf(header.canonical_bytes())
-        verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root_hash)
-    except ProtocolError as error:
-        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, str(error)) from None
     return checkpoint
+
+
+def verify_witness_cosignatures(note_text: str, witnesses: WitnessSet) -> tuple[str, ...]:
+    """The witness policy of genesis (ADR 0021): a cosignature line of a witness that does
+    not verify is BAD_CHECKPOINT; fewer valid cosigners than its quorum, WITNESS_QUORUM.
+    Requires verify_checkpoint_note to have passed (the note parses)."""
+    note = parse_signed_note(note_text)
+    try:
+        return require_cosignatures(note, witnesses)
+    except CosignatureQuorumError as error:
+        raise ReceiptError(ReceiptCode.WITNESS_QUORUM, str(error)) from None
+    except NoteError as error:
+        raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
 
 
 def _parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:

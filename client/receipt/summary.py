@@ -53,6 +53,11 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
         ),
     ]
+    if facts.witness_quorum:
+        lines.append(
+            f"witnessed    {len(facts.witnessed_by)} witnesses cosigned the checkpoint"
+            f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
+        )
     return lines
 
 
@@ -63,6 +68,7 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
     value["obligors_masked"] = list(facts.obligors_masked)
     value["signed_by"] = list(facts.signed_by)
     value["signers"] = [asdict(s) for s in facts.signers]
+    value["witnessed_by"] = list(facts.witnessed_by)
     value["quantity_tonnes"] = facts.quantity_tonnes_text
     value["signed_summary"] = facts.signed_summary
     value["valid"] = True

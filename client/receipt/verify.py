@@ -5,6 +5,7 @@ the ReceiptFacts a judge reads, or raises ReceiptError with the first failing st
 No I/O: the CLI (client/cli/verify.py) reads the files and prints the result.
 """
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -114,7 +115,9 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     _check_block(chain_id, header, tx, history)
     signers = verify_certificate_strict(certificate, header, chain_id, validators)
     signed = _check_tx(chain_id, retirement_id, tx, header)
-    checkpoint = verify_history_proof(history_text, chain_id, header, history)
+    checkpoint, cosigners = verify_history_proof(
+        history_text, chain_id, header, history, document.witnesses
+    )
     if last is not None:
         verify_log_binding(checkpoint, changes, last, history)
     records = _check_state(entries, header)
@@ -144,6 +147,10 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         ),
         validators=validators,
     )
+    if document.witnesses is not None:
+        facts = dataclasses.replace(
+            facts, witnessed_by=cosigners, witness_quorum=document.witnesses.quorum
+        )
     if stored_digest is not None and stored_digest != digest:
         raise ReceiptError(ReceiptCode.DIGEST_MISMATCH, f"the fixed parts hash to {digest.hex()}")
     return facts

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.hashing import sha256
+from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from tests.integration import failure_logs
 from tests.integration.network import NETS_STASH, LocalNet, local_net
@@ -105,10 +105,14 @@ def builder(net: LocalNet, keys: NetKeys) -> TxBuilder:
 def xiangshan_case(shared_nets: SharedNets) -> int:
     """The Xiangshan case, committed and accepted on every validator of the shared "case"
     network before anything else runs on it; returns the number of its txs."""
-    net = shared_nets.get("case")
+    return len(commit_xiangshan_case(shared_nets.get("case")))
+
+
+def commit_xiangshan_case(net: LocalNet) -> dict[str, Hash32]:
+    """Commit the case's txs in order, each accepted on every validator; tx ids by type."""
     builder = TxBuilder(net, NetKeys(net.directory))
     township = SigningKey(sha256(b"integration: huangbiao township holder"))
-    count = 0
+    ids = {}
     for step in xiangshan_case_on_net(township, builder.eco):
         signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
         answers = submit_to(net, net.validators, wire(signed))
@@ -116,8 +120,8 @@ def xiangshan_case(shared_nets: SharedNets) -> int:
         for name in net.validators:
             status = wait_committed(net, name, signed.tx_id)
             assert status["result"]["status"] == "accepted", (step.label, status)
-        count += 1
-    return count
+        ids[step.tx_type] = signed.tx_id
+    return ids
 
 
 pytest_runtest_makereport = failure_logs.pytest_runtest_makereport

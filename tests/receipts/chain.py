@@ -7,6 +7,7 @@ gets a checkpoint note signed by every validator of its set. Receipts come from
 node.proofs.build_receipt, the code the node serves them with.
 """
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,14 @@ from genesis.network import (
 from node.ledger import Ledger, PreparedBlock
 from node.proofs import SignedCheckpoint, build_receipt
 from node.storage.leveldb import LevelDbStore
+from protocol.cosignature import cosign
 from protocol.hashing import Hash32, sha256
-from protocol.note import checkpoint_at_height, format_signed_note, sign_note
+from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
 from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.witnesses import Witness, WitnessSet
 
 GENESIS_TIME_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z, as PROTOCOL.md §13
 BLOCK_MS = 1_000
@@ -43,7 +46,15 @@ def key_of(name: str) -> SigningKey:
 class ReceiptChain:
     """One chain on a LevelDB directory; close() releases it."""
 
-    def __init__(self, directory: Path, *, validator_count: int = 3, chain_name: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        validator_count: int = 3,
+        chain_name: str = "",
+        witnesses: tuple[str, ...] = (),
+        witness_quorum: int = 1,
+    ) -> None:
         plans = local_network_plan(validator_count)
         self.keys = {plan.name: key_of(plan.name) for plan in plans}
         self.keys[TOWNSHIP_ACCOUNT] = key_of(TOWNSHIP_ACCOUNT)
@@ -71,6 +82,15 @@ class ReceiptChain:
             genesis_time_ms=GENESIS_TIME_MS,
             accounts=(eco,),
         )
+        if witnesses:
+            # ADR 0021: the witnesses' keys come from the same seeds as everyone's.
+            self.keys.update((name, key_of(name)) for name in witnesses)
+            listed = sorted(
+                (Witness(name=name, public_key=self.keys[name].public_key) for name in witnesses),
+                key=lambda witness: witness.public_key,
+            )
+            policy = WitnessSet(witnesses=tuple(listed), quorum=witness_quorum)
+            document = dataclasses.replace(document, witnesses=policy)
         self.genesis: Genesis = build_genesis(document)
         self.genesis_bytes = document.canonical_bytes()
         self.ledger = Ledger(LevelDbStore.open(directory), self.genesis)
@@ -135,6 +155,14 @@ class ReceiptChain:
         lines = [sign_note(text, v.name, self.keys[v.name]) for v in validators.validators]
         return format_signed_note(text, lines)
 
+    def cosign(self, size: int, *names: str, timestamp_s: int = 1_764_115_300) -> str:
+        """The checkpoint note of size with cosignature lines of the named witnesses
+        appended (c2sp.org/tlog-cosignature), as a node serves it."""
+        note = self.notes[size]
+        text = parse_signed_note(note).text
+        lines = [cosign(text, name, self.keys[name], timestamp_s) for name in names]
+        return note + "".join(c.note_signature().line() for c in lines)
+
     def run_case(self) -> dict[str, Hash32]:
         """The Xiangshan case, one block per step; returns tx ids by tx type."""
         ids = {}
@@ -147,7 +175,9 @@ class ReceiptChain:
             ids[step.tx_type] = signed.tx_id
         return ids
 
-    def receipt(self, retirement_id: Hash32, size: int | None = None) -> dict[str, Any]:
+    def receipt(
+        self, retirement_id: Hash32, size: int | None = None, note: str | None = None
+    ) -> dict[str, Any]:
         size = self.ledger.height + 1 if size is None else size
-        checkpoint = SignedCheckpoint(size=size, note=self.notes[size])
+        checkpoint = SignedCheckpoint(size=size, note=self.notes[size] if note is None else note)
         return build_receipt(self.ledger, retirement_id, checkpoint)

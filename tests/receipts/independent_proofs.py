@@ -159,7 +159,13 @@ def b64(text: str) -> bytes:
 
 
 def check_history(
-    text: str, chain: str, header: dict[str, Any], v0: Any, changes: list[Any]
+    text: str,
+    chain: str,
+    header: dict[str, Any],
+    v0: Any,
+    changes: list[Any],
+    *,
+    witnesses: dict[str, Any] | None = None,
 ) -> tuple[int, bytes]:
     """Step 5 up to the block header's inclusion; returns the checkpoint's size and root."""
     head, sep, note = text.partition("\n\n")
@@ -213,6 +219,8 @@ def check_history(
         good.add(key)
     if len(good) < vset["quorum"]:
         raise RejectError("CHECKPOINT_QUORUM")
+    if witnesses is not None:
+        check_cosignatures(body, signatures, witnesses)
     index = int(index_text)
     if index != header["height"] or index >= size:
         raise RejectError("BAD_HISTORY_PROOF", "index")
@@ -240,3 +248,29 @@ def check_log_binding(
     listed = any(c["header"]["height"] == size - 1 for c in changes)
     if h["next_validators_hash"] != h["validators_hash"] and not listed:
         raise RejectError("BAD_SET_CHANGE", "the last header's change is missing")
+
+
+def check_cosignatures(
+    body: str, signatures: list[tuple[str, bytes, bytes]], witnesses: dict[str, Any]
+) -> None:
+    """c2sp.org/tlog-cosignature, Ed25519: key id SHA-256(name || 0x0A || 0x04 || key)[:4];
+    line bytes = 8-byte big-endian timestamp || signature over
+    "cosignature/v1\\ntime <t>\\n" || note text; the genesis asks `quorum` witnesses."""
+    known = {
+        (w["name"], sha(w["name"].encode() + b"\n\x04" + bytes.fromhex(w["public_key"]))[:4]): w
+        for w in witnesses["witnesses"]
+    }
+    good = set()
+    for name, key_id, raw in signatures:
+        witness = known.get((name, key_id))
+        if witness is None:
+            continue
+        stamp = int.from_bytes(raw[:8], "big")
+        message = b"cosignature/v1\ntime %d\n" % stamp + body.encode("utf-8")
+        if len(raw) != 72 or stamp >= 1 << 63:
+            raise RejectError("BAD_CHECKPOINT", "cosignature line shape")
+        if not ed25519_ok(bytes.fromhex(witness["public_key"]), message, raw[8:]):
+            raise RejectError("BAD_CHECKPOINT", "cosignature does not verify")
+        good.add(name)
+    if len(good) < witnesses["quorum"]:
+        raise RejectError("WITNESS_QUORUM")

@@ -135,7 +135,9 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         raise RejectError("TX_NOT_ACCEPTED", str(result["reason"]))
 
     # 5. checkpoint
-    size, checkpoint_root = check_history(receipt["history_proof"], chain, header, v0, changes)
+    size, checkpoint_root = check_history(
+        receipt["history_proof"], chain, header, v0, changes, witnesses=genesis.get("witnesses")
+    )
     if receipt["receipt_version"] == 3:
         check_log_binding(receipt, size, checkpoint_root, v0, changes)
 

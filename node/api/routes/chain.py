@@ -2,13 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
 
 from node.api.deps import ServiceDep, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
 from node.api.schemas import BlockResponse, ErrorResponse, NonceResponse, Page, StatusResponse
+from node.cosignatures import LINE_BYTES_MAX, CheckpointUnknownError, CosignatureRefusedError
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
@@ -80,6 +82,38 @@ def get_checkpoint(size: int, view: ViewDep) -> PlainTextResponse:
     if note is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
     return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
+class CosignatureAccepted(BaseModel):
+    witness: str = Field(description="The witness of genesis whose cosignature was kept")
+    size: int = Field(description="The checkpoint size it cosigns")
+
+
+@router.post(
+    "/v1/checkpoints/{size}/cosignatures",
+    response_model=CosignatureAccepted,
+    status_code=202,
+    responses=NOT_FOUND,
+)
+async def post_cosignature(size: int, request: Request, service: ServiceDep) -> CosignatureAccepted:
+    """A witness's c2sp.org/tlog-cosignature line (text/plain, one line ending in a newline)
+    for the checkpoint of size this node serves (ADR 0021). It is bounded, then decoded,
+    then verified, and only then kept; the checkpoint routes serve it after the validators'
+    lines. On the event loop, where the books are written."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > LINE_BYTES_MAX:
+            raise ApiError(
+                413, "TOO_LARGE", f"a cosignature line has at most {LINE_BYTES_MAX} bytes"
+            )
+    try:
+        witness = service.add_cosignature(size, body)
+    except CheckpointUnknownError as error:
+        raise ApiError(404, "NOT_FOUND", str(error)) from None
+    except CosignatureRefusedError as error:
+        raise ApiError(400, "BAD_COSIGNATURE", str(error)) from None
+    return CosignatureAccepted(witness=witness, size=size)
 
 
 @router.get("/v1/nonces/{public_key}", response_model=NonceResponse, responses=NOT_FOUND)

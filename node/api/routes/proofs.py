@@ -174,9 +174,13 @@ def get_receipt(
 
 
 def _checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
-    checkpoint = view.signed_checkpoint(size)
+    checkpoint = view.receipt_checkpoint() if size is None else view.signed_checkpoint(size)
     if checkpoint is None and size is None:
-        raise ApiError(409, "CHECKPOINT_PENDING", "no checkpoint has a quorum yet")
+        raise ApiError(
+            409,
+            "CHECKPOINT_PENDING",
+            "no checkpoint has its validator quorum and the witness cosignatures genesis asks",
+        )
     if checkpoint is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
     return checkpoint

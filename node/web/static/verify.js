@@ -567,8 +567,46 @@
 
   // ---------------------------------------------------------------- sets and certificates (§7, §8.2)
 
-  async function keyId(hasher, name, publicKey) {
-    return (await hasher.h(utf8(name), new Uint8Array([0x0a, 0x01]), publicKey)).subarray(0, 4);
+  async function keyId(hasher, name, publicKey, type) {
+    return (await hasher.h(utf8(name), new Uint8Array([0x0a, type || 0x01]), publicKey)).subarray(0, 4);
+  }
+
+  /* ADR 0021: the genesis's optional witnesses {witnesses: [{name, public_key}], quorum},
+   * sorted by key, names unique, 1 <= quorum <= n. */
+  function witnessProblem(w) {
+    if (!isObject(w) || Object.keys(w).sort().join() !== "quorum,witnesses" || !Array.isArray(w.witnesses)) return "witnesses is not {witnesses, quorum}";
+    var n = w.witnesses.length;
+    if (!isInt(w.quorum, 1) || w.quorum > n || n > 32) return "witness quorum " + w.quorum + " of " + n;
+    for (var i = 0; i < n; i++) {
+      var x = w.witnesses[i];
+      if (!isObject(x) || Object.keys(x).sort().join() !== "name,public_key" || !isHash(x.public_key)) return "witness " + i + " is not {name, public_key}";
+      if (typeof x.name !== "string" || x.name.length === 0 || /[\s+]/.test(x.name) || Array.from(x.name).length > 128) return "bad witness name " + JSON.stringify(x.name);
+      if (i > 0 && !(x.public_key > w.witnesses[i - 1].public_key)) return "witnesses not sorted by key, each once";
+      for (var j = 0; j < i; j++) if (w.witnesses[j].name === x.name) return "witness name " + JSON.stringify(x.name) + " twice";
+    }
+    return null;
+  }
+
+  /* §14.4 step 5, the witness policy (c2sp.org/tlog-cosignature, Ed25519): a line of a
+   * witness (name and key id of type 0x04) carries an 8-byte big-endian timestamp and a
+   * signature over "cosignature/v1\ntime <t>\n" || the note text. */
+  async function checkCosignatures(ctx, note) {
+    var policy = ctx.witnesses, cosigners = new Set();
+    for (var i = 0; i < note.signatures.length; i++) {
+      var line = note.signatures[i];
+      for (var j = 0; j < policy.witnesses.length; j++) {
+        var w = policy.witnesses[j], pk = unhex(w.public_key);
+        if (w.name !== line.name || !equal(await keyId(ctx.hasher, w.name, pk, 0x04), line.keyId)) continue;
+        var raw = line.signature;
+        if (raw.length !== 72 || raw[0] >= 0x80) fail("BAD_CHECKPOINT", "the cosignature line of " + w.name + " is not timestamp || signature");
+        var t = BigInt(0);
+        for (var k = 0; k < 8; k++) t = t * BigInt(256) + BigInt(raw[k]);
+        var message = concat(utf8("cosignature/v1\ntime " + t.toString() + "\n"), utf8(note.body));
+        if (!(await ctx.engine.ed25519(pk, message, raw.subarray(8)))) fail("BAD_CHECKPOINT", "the cosignature of witness " + w.name + " does not verify");
+        cosigners.add(w.name);
+      }
+    }
+    if (cosigners.size < policy.quorum) fail("WITNESS_QUORUM", cosigners.size + " valid witness cosignatures, the genesis asks " + policy.quorum);
   }
 
   /* §7: sorted unique keys, n/2 < q <= n, note names and verifier keys that match. */
@@ -765,6 +803,7 @@
       }
     }
     if (signed.size < set.quorum) fail("CHECKPOINT_QUORUM", signed.size + " valid checkpoint signatures, quorum is " + set.quorum);
+    if (ctx.witnesses) await checkCosignatures(ctx, note);
     var height = receipt.tx.height;
     var leaf = await ctx.hasher.leaf(canonical(receipt.block.header));
     var computed = proof.index === height && height < size ? await rootFromInclusion(ctx.hasher, leaf, height, size, proof.hashes) : null;
@@ -1004,11 +1043,16 @@
     }
     var problem = await setProblem(hasher, genesis.validators);
     if (problem !== null) fail("BAD_GENESIS", "genesis validators: " + problem);
+    // Absent means no witnesses; an explicit null is refused, as the CLI refuses it.
+    var witnesses = "witnesses" in genesis ? genesis.witnesses : null;
+    problem = "witnesses" in genesis ? witnessProblem(witnesses) : null;
+    if (problem !== null) fail("BAD_GENESIS", "genesis witnesses: " + problem);
     return {
       document: genesis,
       chainId: hex(await hasher.tagged(TAG_GENESIS, genesis)),
       chainName: typeof genesis.chain_name === "string" ? genesis.chain_name : "",
-      validators: genesis.validators
+      validators: genesis.validators,
+      witnesses: witnesses
     };
   }
 
@@ -1023,7 +1067,7 @@
         fail("MALFORMED", "not a JSON receipt: " + e.message);
       }
       checkForm(receipt);
-      var ctx = { engine: engine, hasher: hasher, chainId: genesis.chainId, genesisSet: genesis.validators, changes: receipt.validator_sets };
+      var ctx = { engine: engine, hasher: hasher, chainId: genesis.chainId, genesisSet: genesis.validators, witnesses: genesis.witnesses, changes: receipt.validator_sets };
       await checkSetChanges(ctx, receipt.validator_sets);
       await checkBlock(ctx, receipt);
       await checkTransaction(ctx, receipt);

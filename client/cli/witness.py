@@ -1,0 +1,81 @@
+"""`lantan witness`: run a witness against the nodes' public API (ADR 0021). I/O shell.
+
+Each round reads every node's newest checkpoint, checks it (client/witness/check.py), keeps
+it durably as the last cosigned checkpoint, and posts the cosignature to every node. A
+refused checkpoint is an error line on stderr naming its evidence file; `--once` then
+exits 1. The loop keeps running after a refusal (it never cosigns that tree, and the other
+nodes may still serve the honest one).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from client.api import NodeClient
+from client.cli.support import EXIT_FAILURE, EXIT_OK, Subparsers, add_node_option, guarded
+from client.errors import ClientError
+from client.node_pool import node_urls
+from client.tx.signing_keys import unlock_key
+from client.witness.rounds import RoundOutcome, find_identity, run_round
+from genesis.document import parse_genesis
+from protocol.errors import ProtocolError
+
+INTERVAL_S_DEFAULT = 5.0
+
+
+def register_witness(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "witness", help="cosign checkpoints after checking they extend those seen before"
+    )
+    parser.add_argument("--genesis", metavar="FILE", required=True, type=Path)
+    parser.add_argument(
+        "--key",
+        metavar="DIR|FILE",
+        required=True,
+        type=Path,
+        help="the witness's keystore (its public key is in genesis)",
+    )
+    parser.add_argument("--passphrase-file", metavar="FILE", type=Path)
+    parser.add_argument(
+        "--state",
+        metavar="DIR",
+        required=True,
+        type=Path,
+        help="keeps the last cosigned checkpoint and any evidence files",
+    )
+    add_node_option(parser)
+    parser.add_argument("--once", action="store_true", help="one round, then exit")
+    parser.add_argument("--interval-s", type=float, default=INTERVAL_S_DEFAULT, metavar="S")
+    parser.set_defaults(handler=guarded("witness", run_witness))
+
+
+def run_witness(args: argparse.Namespace) -> int:
+    try:
+        document = parse_genesis(args.genesis.read_bytes())
+    except (OSError, ProtocolError, ValueError) as error:
+        raise ClientError(f"genesis {args.genesis}: {error}") from None
+    unlocked = unlock_key(args.key, passphrase_file=args.passphrase_file)
+    identity = find_identity(document, unlocked.key)
+    args.state.mkdir(parents=True, exist_ok=True)
+    nodes = [NodeClient(url) for url in node_urls(args.node)]
+    try:
+        while True:
+            outcome = run_round(nodes, document=document, identity=identity, state_dir=args.state)
+            _report(identity.witness.name, outcome)
+            if args.once:
+                return EXIT_FAILURE if outcome.refused or not outcome.cosigned else EXIT_OK
+            time.sleep(args.interval_s)
+    finally:
+        for node in nodes:
+            node.close()
+
+
+def _report(name: str, outcome: RoundOutcome) -> None:
+    for line in outcome.refused:
+        print(f"lantan witness: error: refused {line}", file=sys.stderr, flush=True)
+    for line in outcome.errors:
+        print(f"lantan witness: warning: {line}", file=sys.stderr, flush=True)
+    if outcome.cosigned:
+        sizes = ", ".join(str(size) for size in outcome.cosigned)
+        print(f"{name} cosigned size {sizes}", flush=True)

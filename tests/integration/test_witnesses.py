@@ -1,0 +1,194 @@
+"""Witnesses on real processes (issue 16 items 2-3, ADR 0021).
+
+A 3-validator network whose genesis names two witnesses (the Xiangshan court's and an
+auditor's), one cosignature required. Receipts wait for a cosigned checkpoint; `lantan
+witness --once` checks and cosigns; the nodes refuse bad cosignatures; `lantan verify
+receipt` refuses a receipt whose checkpoint lost its cosignature; a witness whose last
+cosigned checkpoint the nodes contradict refuses and writes the evidence.
+"""
+
+import dataclasses
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from client.witness.check import checkpoint_of
+from genesis.document import GenesisDocument
+from genesis.keystore import INTERACTIVE_LIMITS, create_key_directory, write_new_file
+from genesis.layout import PASSPHRASE_FILE
+from genesis.network import GENESIS_FILE, init_local_network
+from protocol.cosignature import cosign, require_cosignatures
+from protocol.hashing import Hash32, sha256
+from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
+from protocol.witnesses import Witness, WitnessSet
+from tests.integration.conftest import commit_xiangshan_case
+from tests.integration.lantan_cli import lantan
+from tests.integration.network import NETS_STASH, LocalNet, local_net, wait_for
+from tests.integration.txs import NetKeys
+from tests.unit.protocol import independent_note_verifier as independent
+
+pytestmark = pytest.mark.slow
+COURT_WITNESS = "xiangshan-court-witness"
+AUDITOR_WITNESS = "zhejiang-auditor-witness"
+
+
+def witness_dir(directory: Path, name: str) -> Path:
+    # Beside the network directory, not in it: `net up` reads that directory's layout.
+    return directory.parent / f"{directory.name}-witnesses" / name
+
+
+def genesis_with_witnesses(directory: Path) -> None:
+    document: GenesisDocument = init_local_network(
+        directory, validator_count=3, genesis_time_ms=time.time_ns() // 1_000_000
+    )
+    listed = []
+    for name in (COURT_WITNESS, AUDITOR_WITNESS):
+        passphrase = secrets.token_urlsafe(16).encode()
+        key_dir = witness_dir(directory, name)
+        made = create_key_directory(key_dir, name, (), passphrase, limits=INTERACTIVE_LIMITS)
+        write_new_file(key_dir / PASSPHRASE_FILE, passphrase + b"\n")
+        listed.append(Witness(name=name, public_key=made.identity.public_key))
+    listed.sort(key=lambda witness: witness.public_key)
+    policy = WitnessSet(witnesses=tuple(listed), quorum=1)
+    document = dataclasses.replace(document, witnesses=policy)
+    text = json.dumps(document.to_json(), indent=2, ensure_ascii=False)
+    (directory / GENESIS_FILE).write_text(text)
+
+
+@pytest.fixture(scope="module")
+def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
+    with local_net(net_directory, prepare=genesis_with_witnesses) as running:
+        request.config.stash.setdefault(NETS_STASH, []).append(running)
+        yield running
+        request.config.stash[NETS_STASH].remove(running)
+
+
+def run_witness(net: LocalNet, name: str, state: Path) -> tuple[int, str, str]:
+    done = lantan(
+        "witness",
+        "--once",
+        "--genesis",
+        str(net.directory / GENESIS_FILE),
+        "--key",
+        str(witness_dir(net.directory, name)),
+        "--state",
+        str(state),
+        "--node",
+        ",".join(net.url(v) for v in net.validators),
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def policy(net: LocalNet) -> WitnessSet:
+    document = json.loads((net.directory / GENESIS_FILE).read_text())
+    return WitnessSet.from_json(document["witnesses"])
+
+
+def test_receipts_wait_for_a_cosigned_checkpoint(net: LocalNet, tmp_path: Path) -> None:
+    ids = commit_xiangshan_case(net)
+    first = net.validators[0]
+    retirement = ids["credits.retire_judicial"].hex()
+    pending = net.get(first, f"/v1/receipts/{retirement}")
+    assert pending.status_code == 409, pending.text
+    assert pending.json()["error"]["code"] == "CHECKPOINT_PENDING"
+
+    code, out, err = run_witness(net, COURT_WITNESS, tmp_path / "court")
+    assert code == 0, (out, err)
+    size = int(out.rsplit(" ", 1)[1])
+    note = net.get(first, f"/v1/checkpoints/{size}").text
+    assert require_cosignatures(parse_signed_note(note), policy(net)) == (COURT_WITNESS,)
+    # Go's sumdb/note rules (the independent reading) accept the validator lines and
+    # ignore the cosignature line.
+    status = net.status(first)
+    verifier_keys = [str(v["note_verifier_key"]) for v in status["validators"]]
+    _origin, verified_size, _root = independent.verify_checkpoint(
+        note.encode(), verifier_keys, status["quorum"]
+    )
+    assert verified_size == size
+
+    def served_receipt() -> bytes | None:
+        answer = net.get(first, f"/v1/receipts/{retirement}")
+        return answer.content if answer.status_code == 200 else None
+
+    receipt = wait_for(served_receipt, 30, "a receipt on the cosigned checkpoint")
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_bytes(receipt)
+    genesis = str(net.directory / GENESIS_FILE)
+    valid = lantan("verify", "receipt", str(receipt_file), "--genesis", genesis)
+    assert valid.returncode == 0, (valid.stdout, valid.stderr)
+
+    # The same receipt with the checkpoint cut to two validator lines and no cosignature:
+    # what two validators alone could sign. Refused for lacking the witness.
+    value = json.loads(receipt)
+    proof, _, signed = value["history_proof"].partition("\n\n")
+    parsed = parse_signed_note(signed)
+    cut = format_signed_note(parsed.text, parsed.signatures[:2])
+    value["history_proof"] = f"{proof}\n\n{cut}"
+    cut_file = tmp_path / "cut.json"
+    cut_file.write_text(json.dumps(value, ensure_ascii=False))
+    refused = lantan("verify", "receipt", str(cut_file), "--genesis", genesis)
+    assert refused.returncode == 1 and "WITNESS_QUORUM" in refused.stdout + refused.stderr
+
+
+def test_second_round_extends_by_consistency(net: LocalNet, tmp_path: Path) -> None:
+    state = tmp_path / "auditor"
+    code, out, err = run_witness(net, AUDITOR_WITNESS, state)
+    assert code == 0, (out, err)
+    first_size = int(out.rsplit(" ", 1)[1])
+    net.wait_heights(net.validators, first_size + 2)
+    code, out, err = run_witness(net, AUDITOR_WITNESS, state)
+    assert code == 0, (out, err)
+    assert int(out.rsplit(" ", 1)[1]) > first_size
+
+
+def test_nodes_refuse_bad_cosignatures(net: LocalNet) -> None:
+    first = net.validators[0]
+    note = net.get(first, "/v1/checkpoints/latest").text
+    checkpoint = checkpoint_of(note)
+    text = checkpoint.body()
+    keys = NetKeys(net.directory)
+    stranger = cosign(text, COURT_WITNESS, keys["xiamen-ptc"], int(time.time()))
+    answer = net.post(
+        first,
+        f"/v1/checkpoints/{checkpoint.size}/cosignatures",
+        stranger.note_signature().line().encode(),
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "BAD_COSIGNATURE"
+    beyond = net.post(first, "/v1/checkpoints/999999/cosignatures", b"x\n")
+    assert beyond.status_code == 404
+    huge = net.post(first, f"/v1/checkpoints/{checkpoint.size}/cosignatures", b"x" * 4096)
+    assert huge.status_code == 413
+
+
+def test_witness_refuses_an_inconsistent_checkpoint(net: LocalNet, tmp_path: Path) -> None:
+    """The witness last cosigned a checkpoint the nodes now contradict (two validators
+    signed another root at a size it saw): it refuses, exits 1 and keeps both notes."""
+    first = net.validators[0]
+    served = checkpoint_of(net.get(first, "/v1/checkpoints/latest").text)
+    keys = NetKeys(net.directory)
+    forged_root = Hash32(sha256(b"a history the nodes do not serve"))
+    body = checkpoint_at_height(
+        chain_id=net.chain_id, height=served.size - 2, root_hash=forged_root
+    ).body()
+    signers = net.validators[:2]
+    forged = format_signed_note(body, [sign_note(body, n, keys[n]) for n in signers])
+    state = tmp_path / "court"
+    state.mkdir()
+    (state / "last-cosigned.note").write_text(forged)
+
+    code, out, err = run_witness(net, COURT_WITNESS, state)
+    assert code == 1, (out, err)
+    assert "INCONSISTENT" in err and "evidence" in err
+    # One evidence file per node that offered a contradicting checkpoint: all three.
+    evidence_files = sorted(state.glob("evidence-*.json"))
+    assert len(evidence_files) == len(net.validators), err
+    for evidence_file in evidence_files:
+        evidence = json.loads(evidence_file.read_text())
+        assert evidence["refusal"] == "INCONSISTENT"
+        assert evidence["last_cosigned_note"] == forged
+        assert checkpoint_of(evidence["offered_note"]).size >= served.size
+    assert (state / "last-cosigned.note").read_text() == forged

@@ -1,0 +1,18 @@
+/* Runs node/web/static/verify.js (the checker page's verifier) under Node.js: reads
+ * {genesis, receipts: {name: text}} on stdin, prints {name: code or ""}. Test-only. */
+const fs = require("fs"), vm = require("vm"), path = require("path");
+const dir = process.argv[2];
+for (const f of ["vendor/sha2.js", "vendor/ed25519.js", "verify.js"]) vm.runInThisContext(fs.readFileSync(path.join(dir, f), "utf8"), { filename: f });
+const input = JSON.parse(fs.readFileSync(0, "utf8"));
+(async () => {
+  const engine = await LantanVerify.selectEngine();
+  const out = {};
+  let genesis;
+  try { genesis = await LantanVerify.loadGenesis(input.genesis, engine); }
+  catch (e) { console.log(JSON.stringify({ genesis: e.code || String(e) })); return; }
+  for (const [name, receipt] of Object.entries(input.receipts)) {
+    const r = await LantanVerify.verifyReceipt(receipt, genesis, engine);
+    out[name] = r.valid ? "" : r.code;
+  }
+  console.log(JSON.stringify(out));
+})();

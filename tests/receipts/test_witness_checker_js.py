@@ -1,0 +1,125 @@
+"""The checker page's verifier (node/web/static/verify.js) applies the witness policy too.
+
+Run under Node.js (no browser needed): the same receipts as test_witness_receipts.py get
+the same codes as client/receipt/verify.py. Skipped, with the reason, where `node` is absent.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from client.receipt.codes import ReceiptError
+from client.receipt.verify import verify_receipt
+from protocol.encoding import encode
+from protocol.hashing import Hash32, sha256
+from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
+from tests.receipts.chain import ReceiptChain
+from tests.receipts.conftest import CaseChain, run_full_case
+from tests.receipts.test_witness_receipts import (  # noqa: F401
+    COURT_WITNESS,
+    downgraded_and_stripped,
+    raise_quorum,
+    witnessed,
+)
+
+ROOT = Path(__file__).parents[2]
+RUNNER = Path(__file__).parent / "js" / "run_verify.js"
+STATIC = ROOT / "node" / "web" / "static"
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(
+    NODE is None, reason="Node.js is not installed (apt-get install nodejs)"
+)
+
+
+def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
+    assert NODE is not None
+    payload = {
+        "genesis": genesis.decode(),
+        "receipts": {name: receipt.decode() for name, receipt in receipts.items()},
+    }
+    done = subprocess.run(
+        [NODE, str(RUNNER), str(STATIC)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result: dict[str, str] = json.loads(done.stdout)
+    return result
+
+
+def python_code(receipt: bytes, genesis: bytes) -> str:
+    try:
+        verify_receipt(receipt, genesis)
+    except ReceiptError as error:
+        return error.code.value
+    return ""
+
+
+def test_checker_applies_the_witness_policy(witnessed: CaseChain) -> None:  # noqa: F811
+    chain = witnessed.chain
+    size = chain.ledger.height + 1
+    cosigned = chain.cosign(size, COURT_WITNESS)
+    head, _, last = cosigned[:-1].rpartition("\n")
+    name, encoded = last.rsplit(" ", 1)
+    flipped = encoded[:30] + ("A" if encoded[30] != "A" else "B") + encoded[31:]
+    text = checkpoint_at_height(
+        chain_id=chain.chain_id, height=size - 1, root_hash=Hash32(sha256(b"rewritten"))
+    ).body()
+    two = [sign_note(text, n, chain.keys[n]) for n in ("xiangshan-county", "ningbo-ptc")]
+    borrowed = format_signed_note(text, [*two, parse_signed_note(cosigned).signatures[-1]])
+    notes = {
+        "cosigned": cosigned,
+        "plain": chain.notes[size],
+        "tampered": f"{head}\n{name} {flipped}\n",
+        "rewritten": format_signed_note(text, two),
+        "borrowed": borrowed,
+    }
+    receipts = {k: encode(chain.receipt(witnessed.judicial, note=v)) for k, v in notes.items()}
+    expected = {k: python_code(r, chain.genesis_bytes) for k, r in receipts.items()}
+    assert expected == {
+        "cosigned": "",
+        "plain": "WITNESS_QUORUM",
+        "tampered": "BAD_CHECKPOINT",
+        "rewritten": "WITNESS_QUORUM",
+        "borrowed": "BAD_CHECKPOINT",
+    }
+    assert js_codes(chain.genesis_bytes, receipts) == expected
+
+
+def test_checker_still_verifies_without_witnesses(case_chain: CaseChain) -> None:
+    chain = case_chain.chain
+    receipt = encode(chain.receipt(case_chain.judicial))
+    assert js_codes(chain.genesis_bytes, {"plain": receipt}) == {"plain": ""}
+
+
+def test_checker_refuses_a_null_witnesses_field(case_chain: CaseChain) -> None:
+    value = json.loads(case_chain.chain.genesis_bytes)
+    broken = json.dumps({**value, "witnesses": None}).encode()
+    assert js_codes(broken, {}) == {"genesis": "BAD_GENESIS"}
+
+
+def test_checker_refuses_the_rewritten_history_receipt(tmp_path: Path) -> None:
+    """The issue-16 receipt (format 2, set change stripped, two old-quorum lines) on a
+    witnessed chain: the checker page says WITNESS_QUORUM, as the CLI's verifier does."""
+    chain = ReceiptChain(
+        tmp_path / "chain", chain_name="lantan-rewritten-js", witnesses=(COURT_WITNESS,)
+    )
+    try:
+        case = run_full_case(chain)
+        raise_quorum(chain)
+        note = chain.cosign(chain.ledger.height + 1, COURT_WITNESS)
+        real = chain.receipt(case.judicial, note=note)
+        receipts = {
+            "real": encode(real),
+            "rewritten": encode(downgraded_and_stripped(real, note)),
+        }
+        expected = {"real": "", "rewritten": "WITNESS_QUORUM"}
+        assert {k: python_code(r, chain.genesis_bytes) for k, r in receipts.items()} == expected
+        assert js_codes(chain.genesis_bytes, receipts) == expected
+    finally:
+        chain.close()

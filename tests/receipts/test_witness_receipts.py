@@ -1,0 +1,165 @@
+"""Receipts under a genesis that names witnesses (ADR 0021, PROTOCOL.md §14.4 step 5).
+
+A chain whose genesis names the court's and an auditor's witnesses, one cosignature
+required: a receipt verifies only when its checkpoint carries a valid cosignature, and a
+checkpoint over a rewritten history signed by an old quorum cannot borrow one.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.summary import summary_lines
+from client.receipt.verify import verify_receipt
+from protocol.encoding import encode
+from protocol.hashing import Hash32, sha256
+from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
+from tests.receipts import independent_verifier as independent
+from tests.receipts.chain import ReceiptChain
+from tests.receipts.conftest import CaseChain, run_full_case
+
+COURT_WITNESS = "xiangshan-court-witness"
+AUDITOR_WITNESS = "zhejiang-auditor-witness"
+
+
+@pytest.fixture(scope="module")
+def witnessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseChain]:
+    chain = ReceiptChain(
+        tmp_path_factory.mktemp("witnessed-chain"),
+        chain_name="lantan-witnessed",
+        witnesses=(COURT_WITNESS, AUDITOR_WITNESS),
+    )
+    try:
+        yield run_full_case(chain)
+    finally:
+        chain.close()
+
+
+def code_of(chain: ReceiptChain, receipt: dict[str, object]) -> ReceiptCode | None:
+    """The verifier's code, after checking the spec-only verifier gives the same one."""
+    try:
+        verify_receipt(encode(receipt), chain.genesis_bytes)
+    except ReceiptError as error:
+        code: ReceiptCode | None = error.code
+    else:
+        code = None
+    spec_only, _facts = independent.verify(encode(receipt), chain.genesis_bytes)
+    assert spec_only == (None if code is None else code.value)
+    return code
+
+
+def test_cosigned_checkpoint_verifies(witnessed: CaseChain) -> None:
+    chain = witnessed.chain
+    size = chain.ledger.height + 1
+    receipt = chain.receipt(witnessed.judicial, note=chain.cosign(size, COURT_WITNESS))
+    assert code_of(chain, receipt) is None
+    both = chain.cosign(size, COURT_WITNESS, AUDITOR_WITNESS)
+    receipt = chain.receipt(witnessed.judicial, note=both)
+    assert code_of(chain, receipt) is None
+    facts = verify_receipt(encode(receipt), chain.genesis_bytes)
+    assert (facts.witnessed_by, facts.witness_quorum) == ((COURT_WITNESS, AUDITOR_WITNESS), 1)
+    shown = summary_lines(facts)[-1]
+    assert shown.startswith("witnessed    2 witnesses cosigned") and COURT_WITNESS in shown
+
+
+def test_checkpoint_without_cosignature_is_witness_quorum(witnessed: CaseChain) -> None:
+    chain = witnessed.chain
+    assert code_of(chain, chain.receipt(witnessed.judicial)) is ReceiptCode.WITNESS_QUORUM
+
+
+def test_tampered_cosignature_is_bad_checkpoint(witnessed: CaseChain) -> None:
+    chain = witnessed.chain
+    size = chain.ledger.height + 1
+    note = chain.cosign(size, COURT_WITNESS)
+    head, _, last = note[:-1].rpartition("\n")
+    name, encoded = last.rsplit(" ", 1)
+    flipped = encoded[:20] + ("A" if encoded[20] != "A" else "B") + encoded[21:]
+    tampered = f"{head}\n{name} {flipped}\n"
+    assert code_of(chain, chain.receipt(witnessed.judicial, note=tampered)) in (
+        ReceiptCode.BAD_CHECKPOINT,
+    )
+
+
+def test_rewritten_history_cannot_borrow_a_cosignature(witnessed: CaseChain) -> None:
+    """Two validators sign another root for the same size: the real cosignature does not
+    verify over it (BAD_CHECKPOINT), and without it the witness quorum is missing."""
+    chain = witnessed.chain
+    size = chain.ledger.height + 1
+    real = parse_signed_note(chain.cosign(size, COURT_WITNESS))
+    forged_root = Hash32(sha256(b"a rewritten history"))
+    text = checkpoint_at_height(chain_id=chain.chain_id, height=size - 1, root_hash=forged_root)
+    signers = ("xiangshan-county", "ningbo-ptc")
+    lines = [sign_note(text.body(), name, chain.keys[name]) for name in signers]
+    forged = format_signed_note(text.body(), lines)
+    receipt = chain.receipt(witnessed.judicial, note=forged)
+    # The inclusion proof would fail too, later; the witness check comes first.
+    assert code_of(chain, receipt) is ReceiptCode.WITNESS_QUORUM
+    borrowed = format_signed_note(text.body(), [*lines, real.signatures[-1]])
+    receipt = chain.receipt(witnessed.judicial, note=borrowed)
+    assert code_of(chain, receipt) is ReceiptCode.BAD_CHECKPOINT
+
+
+def test_genesis_without_witnesses_still_needs_none(case_chain: CaseChain) -> None:
+    chain = case_chain.chain
+    assert code_of(chain, chain.receipt(case_chain.judicial)) is None
+
+
+def test_witness_genesis_file_is_what_the_chain_id_hashes(
+    witnessed: CaseChain, tmp_path: Path
+) -> None:
+    chain = witnessed.chain
+    assert b'"witnesses":{"quorum":1,"witnesses":[' in chain.genesis_bytes
+
+
+def downgraded_and_stripped(receipt: dict[str, object], note: str) -> dict[str, object]:
+    """The issue-16 attack: the receipt as format 2 (no log binding), its set change left
+    out, and its checkpoint cut to the first two validator lines (an old-quorum note)."""
+    forged = json.loads(json.dumps(receipt))
+    forged["receipt_version"] = 2
+    del forged["checkpoint_header"]
+    forged["validator_sets"] = []
+    proof, _, _ = forged["history_proof"].partition("\n\n")
+    parsed = parse_signed_note(note)
+    forged["history_proof"] = f"{proof}\n\n{format_signed_note(parsed.text, parsed.signatures[:2])}"
+    return forged
+
+
+def raise_quorum(chain: ReceiptChain) -> None:
+    """validators.update q 2 -> 3 (same three validators), then two more blocks."""
+    current = chain.ledger.validators_for_next_height().to_json()
+    update = chain.tx(
+        "xiangshan-county",
+        "validators.update",
+        {"validator_set": dict(current, quorum=3), "evidence_hashes": []},
+        ("ningbo-ptc",),
+    )
+    chain.commit((update,))
+    chain.commit()
+    chain.commit()
+
+
+@pytest.mark.parametrize("with_witnesses", [False, True])
+def test_rewritten_history_receipt_needs_the_witness(tmp_path: Path, with_witnesses: bool) -> None:
+    """Without witnesses the stripped, cut receipt still verifies (the hole of issue 16);
+    with them it is WITNESS_QUORUM in both Python verifiers."""
+    chain = ReceiptChain(
+        tmp_path / "chain",
+        chain_name="lantan-rewritten",
+        witnesses=(COURT_WITNESS,) if with_witnesses else (),
+    )
+    try:
+        case = run_full_case(chain)
+        raise_quorum(chain)
+        size = chain.ledger.height + 1
+        note = chain.cosign(size, COURT_WITNESS) if with_witnesses else chain.notes[size]
+        real = chain.receipt(case.judicial, note=note)
+        assert [c["header"]["height"] for c in real["validator_sets"]]  # type: ignore[union-attr]
+        assert code_of(chain, real) is None
+        forged = downgraded_and_stripped(real, note)
+        expected = ReceiptCode.WITNESS_QUORUM if with_witnesses else None
+        assert code_of(chain, forged) is expected
+    finally:
+        chain.close()

@@ -1,0 +1,85 @@
+"""node/cosignatures.py: a cosignature is bounded, decoded, verified, then kept (ADR 0021)."""
+
+import dataclasses
+
+import pytest
+
+from node.cosignatures import (
+    FUTURE_SKEW_S,
+    LINE_BYTES_MAX,
+    SIZES_KEPT,
+    CosignatureBook,
+    CosignatureRefusedError,
+)
+from protocol.cosignature import Cosignature, cosign
+from protocol.hashing import Hash32, sha256
+from protocol.note import checkpoint_at_height, parse_signature_line
+from protocol.signing import SigningKey
+from protocol.witnesses import Witness, WitnessSet
+
+CHAIN_ID = sha256(b"cosignature book chain")
+COURT = SigningKey(sha256(b"court witness"))
+STRANGER = SigningKey(sha256(b"not a witness"))
+NOW_S = 1_800_000_000
+
+
+def text(size: int) -> str:
+    root = Hash32(sha256(b"root %d" % size))
+    return checkpoint_at_height(chain_id=CHAIN_ID, height=size - 1, root_hash=root).body()
+
+
+def line(size: int, key: SigningKey = COURT, name: str = "court", at: int = NOW_S) -> bytes:
+    return cosign(text(size), name, key, at).note_signature().line().encode()
+
+
+def tampered(good: bytes) -> bytes:
+    cosignature = Cosignature.from_note_signature(parse_signature_line(good.decode()))
+    signature = bytes([cosignature.signature[0] ^ 1]) + cosignature.signature[1:]
+    bad = dataclasses.replace(cosignature, signature=signature)
+    return bad.note_signature().line().encode()
+
+
+@pytest.fixture
+def book() -> CosignatureBook:
+    witness = Witness(name="court", public_key=COURT.public_key)
+    return CosignatureBook(WitnessSet(witnesses=(witness,), quorum=1))
+
+
+def test_valid_line_is_kept_and_served(book: CosignatureBook) -> None:
+    assert not book.has_quorum(5)
+    assert book.add(size=5, text=text(5), line=line(5), now_s=NOW_S) == "court"
+    assert book.has_quorum(5) and book.sizes_with_quorum() == [5]
+    assert book.lines(5)[0].line().encode() == line(5)
+
+
+def test_newest_line_of_a_witness_replaces_an_older_one(book: CosignatureBook) -> None:
+    book.add(size=5, text=text(5), line=line(5, at=NOW_S - 10), now_s=NOW_S)
+    book.add(size=5, text=text(5), line=line(5), now_s=NOW_S)
+    book.add(size=5, text=text(5), line=line(5, at=NOW_S - 20), now_s=NOW_S)
+    assert [entry.line().encode() for entry in book.lines(5)] == [line(5)]
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (line(5, key=STRANGER, name="stranger"), "not a witness"),
+        (line(5, key=STRANGER), "not a witness"),
+        (tampered(line(5)), "does not verify"),
+        (line(6), "does not verify"),
+        (line(5, at=NOW_S + FUTURE_SKEW_S + 1), "future"),
+        (b"\xff\n", "not a cosignature line"),
+        (b"x" * (LINE_BYTES_MAX + 1), "at most"),
+        (line(5)[:-1], "not a cosignature line"),
+    ],
+)
+def test_bad_lines_are_refused_and_not_kept(book: CosignatureBook, bad: bytes, reason: str) -> None:
+    with pytest.raises(CosignatureRefusedError, match=reason):
+        book.add(size=5, text=text(5), line=bad, now_s=NOW_S)
+    assert book.lines(5) == ()
+
+
+def test_storage_is_bounded(book: CosignatureBook) -> None:
+    for size in range(1, SIZES_KEPT + 3):
+        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+    kept = book.sizes_with_quorum()
+    assert len(kept) == SIZES_KEPT and kept[0] == SIZES_KEPT + 2 and book.lines(1) == ()
