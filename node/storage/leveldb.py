@@ -72,9 +72,17 @@ TRIM_EVERY_COMMITS = 8
 about 10 ms; a block's buffers are freed after its commit, so that is when they are free)."""
 
 
+MALLOC_ARENAS_MAX = 2
+"""glibc arenas the node's threads share (the default is 8 per core): fewer arenas, less
+free memory stranded in them (native_memory.py). Python objects come from pymalloc under
+the GIL, so threads rarely wait for an arena's lock."""
+
+
 @functools.cache
 def _tables_unmapped() -> bool:
-    # Once per process, before its first LevelDB Env starts (the limit is read then).
+    # Once per process, before its first LevelDB Env starts (the limit is read then) and
+    # before the node starts its threads (an arena limit applies to arenas made later).
+    native_memory.limit_malloc_arenas(MALLOC_ARENAS_MAX)
     return native_memory.disable_table_mmap()
 
 
