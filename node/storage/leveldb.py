@@ -24,6 +24,7 @@ from node.storage.errors import (
     StoreWriteError,
 )
 from node.storage.overlay import Overlay
+from node.storage.smt_top import SmtTopLevels
 from node.storage.views import LogNodes, SmtNodes, StateRecords
 
 
@@ -71,28 +72,40 @@ TRIM_EVERY_COMMITS = 8
 about 10 ms; a block's buffers are freed after its commit, so that is when they are free)."""
 
 
+MALLOC_ARENAS_MAX = 2
+"""glibc arenas the node's threads share (the default is 8 per core): fewer arenas, less
+free memory stranded in them (native_memory.py). Python objects come from pymalloc under
+the GIL, so threads rarely wait for an arena's lock."""
+
+
 @functools.cache
 def _tables_unmapped() -> bool:
-    # Once per process, before its first LevelDB Env starts (the limit is read then).
+    # Once per process, before its first LevelDB Env starts (the limit is read then) and
+    # before the node starts its threads (an arena limit applies to arenas made later).
+    native_memory.limit_malloc_arenas(MALLOC_ARENAS_MAX)
     return native_memory.disable_table_mmap()
 
 
 class LevelDbStore:
     """One node's database. Ports over committed data: `log`, `smt`, `state` (read-only)."""
 
-    def __init__(self, db: Any, directory: Path) -> None:
-        """Use LevelDbStore.open(); this wraps an already open plyvel.DB."""
+    def __init__(self, db: Any, directory: Path, smt_top: SmtTopLevels | None = None) -> None:
+        """Use LevelDbStore.open(); this wraps an already open plyvel.DB. smt_top: where the
+        committed tree's upper levels are kept (default: TOP_LEVELS of them)."""
         self._db = db
         self._commit_lock = threading.Lock()
         self._commits = 0
         self.directory = directory
         committed = _CommittedSpace(db)
+        self._smt_top = SmtTopLevels() if smt_top is None else smt_top
         self.log = LogNodes(committed)
-        self.smt = SmtNodes(committed)
+        self.smt = SmtNodes(committed, self._smt_top)
         self.state = StateRecords(committed)
 
     @classmethod
-    def open(cls, directory: Path, *, create: bool = True) -> "LevelDbStore":
+    def open(
+        cls, directory: Path, *, create: bool = True, smt_top: SmtTopLevels | None = None
+    ) -> "LevelDbStore":
         """Open (by default creating) the store in directory.
 
         Raises StoreLockedError if any handle already holds it, StoreOpenError otherwise.
@@ -108,7 +121,7 @@ class LevelDbStore:
             raise StoreOpenError(directory, str(error)) from None
         except plyvel.Error as error:
             raise StoreOpenError(directory, str(error)) from None
-        return cls(db, directory)
+        return cls(db, directory, smt_top)
 
     def close(self) -> None:
         """Release the database and its lock; idempotent."""
@@ -129,7 +142,8 @@ class LevelDbStore:
         """A new overlay over a consistent snapshot of the current head."""
         snapshot = self._db.snapshot()
         stored = snapshot.get(keys.HEAD_KEY)
-        return Overlay(snapshot, None if stored is None else keys.decode_int(stored))
+        head = None if stored is None else keys.decode_int(stored)
+        return Overlay(snapshot, head, self._smt_top)
 
     def commit(self, overlay: Overlay) -> None:
         """Write every buffered write of overlay in ONE synced LevelDB batch, then seal it.
@@ -162,10 +176,21 @@ class LevelDbStore:
                     f"block {overlay.block_height} not written: {error}"
                 ) from None
             overlay.seal()
+            self._hold_smt_top(overlay)
             self._commits += 1
             trim = self._commits % TRIM_EVERY_COMMITS == 0
         if trim:
             native_memory.trim_heap()
+
+    def _hold_smt_top(self, overlay: Overlay) -> None:
+        """Keep the upper levels of the state tree overlay just committed (if it wrote one):
+        the next block's inserts read them (node/storage/smt_top.py)."""
+        version = overlay.written(keys.SMT_LATEST_KEY)
+        if version is None:
+            return
+        root = overlay.get(keys.smt_root_key(keys.decode_int(version)))
+        assert root is not None, "an overlay recorded a tree version without its root"
+        self._smt_top.advance(root, lambda node_hash: overlay.get(keys.smt_node_key(node_hash)))
 
     def head_height(self) -> int | None:
         """Height of the last committed block, or None before genesis is committed."""

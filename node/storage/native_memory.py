@@ -12,6 +12,9 @@ did not (docs/PERFORMANCE.md "Scale"):
   not counted in the process) keeps the hot files.
 - glibc's malloc keeps freed memory of the block-sized buffers (proposals, batches,
   responses) in its arenas. `trim_heap()` hands the free pages back (malloc_trim(0)).
+  Each thread that allocates gets its own arena (up to 8 per core), and free space in one
+  arena serves no other: at 50,000 txs 44 of a validator's 85 MiB of arenas were free, in
+  pieces across 12 arenas. `limit_malloc_arenas()` caps their number (M_ARENA_MAX).
 
 The vendored LevelDB (plyvel's wheel) offers no option for the mmap limit: it is a static
 int, `leveldb::(anonymous)::g_mmap_limit`, found here through the library's ELF symbol
@@ -68,6 +71,23 @@ def trim_heap() -> bool:
     trim.restype = ctypes.c_int
     trim(0)
     return True
+
+
+M_ARENA_MAX: Final = -8
+"""glibc's mallopt() parameter for the most arenas malloc creates (malloc.h)."""
+
+
+def limit_malloc_arenas(count: int) -> bool:
+    """Let glibc's malloc create at most count arenas from now on (threads then share them).
+    Call before the node starts its threads. False where there is no mallopt (not glibc)."""
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_ARENA_MAX, count))
 
 
 def _mmap_limit_address() -> int | None:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from node.storage import keys
 from node.storage.errors import StaleOverlayError
+from node.storage.smt_top import SmtTopLevels
 from node.storage.views import LogNodes, SmtNodes, StateRecords
 
 
@@ -58,14 +59,17 @@ class Overlay:
     (contracts.state.StateView plus apply()). Several overlays may exist at once.
     """
 
-    def __init__(self, base: SnapshotReader, base_head: int | None) -> None:
+    def __init__(
+        self, base: SnapshotReader, base_head: int | None, smt_top: SmtTopLevels | None = None
+    ) -> None:
+        """smt_top: the store's upper tree levels, read before the snapshot (never written)."""
         self._space = _WriteSet(base)
         self.base_head = base_head
         """Height of the committed head this overlay was built on; None for an empty store."""
         self.block_height: int | None = None
         """Height of the block recorded with record_block(), once it was called."""
         self.log = LogNodes(self._space)
-        self.smt = SmtNodes(self._space)
+        self.smt = SmtNodes(self._space, smt_top)
         self.state = StateRecords(self._space)
 
     def get(self, key: bytes) -> bytes | None:
@@ -107,6 +111,10 @@ class Overlay:
             self.put(keys.tx_key(tx_id), keys.encode_tx_location(height, index))
         self.put(keys.HEAD_KEY, keys.encode_int(height))
         self.block_height = height
+
+    def written(self, key: bytes) -> bytes | None:
+        """The value this overlay wrote under key; None if it did not write it (or deletes it)."""
+        return self._space.writes.get(key)
 
     def write_count(self) -> int:
         """How many keys a commit of this overlay writes or deletes."""

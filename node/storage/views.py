@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from node.storage import keys
+from node.storage.smt_top import SmtTopLevels
 from protocol.hashing import Hash32
 
 
@@ -43,14 +44,23 @@ class LogNodes:
 
 
 class SmtNodes:
-    """protocol.smt.SmtStore over a key-value space; the latest version is a counter key."""
+    """protocol.smt.SmtStore over a key-value space; the latest version is a counter key.
 
-    __slots__ = ("_space",)
+    Node reads look in `top` first (the committed tree's upper levels, node/storage/smt_top.py):
+    a node's bytes are fixed by its hash, so it answers as the space would.
+    """
 
-    def __init__(self, space: KeyValueSpace) -> None:
+    __slots__ = ("_space", "_top")
+
+    def __init__(self, space: KeyValueSpace, top: SmtTopLevels | None = None) -> None:
         self._space = space
+        self._top = top
 
     def get_node(self, node_hash: Hash32) -> bytes | None:
+        if self._top is not None:
+            preimage = self._top.get(node_hash)
+            if preimage is not None:
+                return preimage
         return self._space.get(keys.smt_node_key(node_hash))
 
     def put_node(self, node_hash: Hash32, preimage: bytes) -> None:

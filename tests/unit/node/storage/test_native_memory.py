@@ -109,3 +109,52 @@ def test_the_store_trims_the_heap_every_few_commits(
 
 def test_trim_heap_calls_malloc_trim() -> None:
     assert native_memory.trim_heap()
+
+
+THREADS_ALLOCATE = """
+import ctypes, sys, threading
+from pathlib import Path
+from node.storage import native_memory
+if sys.argv[1] == "limited":
+    assert native_memory.limit_malloc_arenas(1)
+def heaps():
+    # A thread's arena is a heap glibc aligns to 64 MiB; the main arena is the brk heap.
+    count = 0
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split()
+        start = int(fields[0].split("-")[0], 16)
+        count += len(fields) == 5 and fields[1] == "rw-p" and start % (64 << 20) == 0
+    return count
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+together = threading.Barrier(4)
+def allocate():
+    together.wait()
+    for _ in range(100):
+        libc.free(ctypes.c_void_p(libc.malloc(1000)))
+    together.wait()
+threads = [threading.Thread(target=allocate) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(heaps())
+"""
+
+
+def thread_heaps(mode: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS_ALLOCATE, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+def test_limited_arenas_keep_threads_in_the_main_heap() -> None:
+    # Four threads allocating at once get arenas of their own unless the limit holds them.
+    assert thread_heaps("default") >= 1
+    assert thread_heaps("limited") == 0

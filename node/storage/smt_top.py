@@ -1,0 +1,87 @@
+"""The top levels of the committed state tree, kept in memory (issue 20, OPERATIONS.md "Memory").
+
+Every insert walks the state tree from its root; below the levels one block's writes share,
+each walk reads its own path, one LevelDB get per level, and the tree grows a level each
+time the state doubles (4.7 node reads per insert at 10,000 records, 9.4 at 100,000,
+docs/PERFORMANCE.md "Scale"). The upper levels are rewritten by every block, so a cache
+filled by reads never hits: the node a walk reads is replaced by the block that read it.
+This one is filled at commit with the new tree's upper nodes, which the next block reads.
+
+Nodes are content-addressed, so an entry is never stale, only unreachable: a read that
+finds a node here gets the same bytes LevelDB holds, and one that misses reads LevelDB. No
+state root, proof or stored byte depends on what this holds.
+"""
+
+from collections.abc import Callable
+
+from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
+
+TOP_LEVELS = 14
+"""Depths 0-13 of the tree: at most 2**14 - 1 nodes in one version, all of a tree's
+interior nodes up to ~10,000 records; about 3.5 node reads per insert stay at 100,000."""
+ENTRIES_MAX = 2 * 2**TOP_LEVELS
+"""Past this many entries the nodes no longer reachable from the committed root are
+dropped (every ~8 blocks of 250 new records: each block leaves ~2,000 unreachable)."""
+
+_NODE_BYTE = NODE_PREFIX[0]
+
+
+class SmtTopLevels:
+    """Preimages by hash of the nodes at depth < `levels` of the last committed tree.
+
+    Invariant: a node held here has every descendant at depth < `levels` held too, so a
+    fill stops at the first node it already holds (an unchanged subtree). At most
+    `entries_max` entries plus one block's new nodes (< 2**levels).
+    """
+
+    __slots__ = ("_nodes", "entries_max", "levels")
+
+    def __init__(self, *, levels: int = TOP_LEVELS, entries_max: int = ENTRIES_MAX) -> None:
+        assert levels >= 1 and entries_max >= 2**levels
+        self.levels = levels
+        self.entries_max = entries_max
+        self._nodes: dict[bytes, bytes] = {}
+
+    def get(self, node_hash: bytes) -> bytes | None:
+        """The preimage of node_hash if held (the bytes the store holds under it)."""
+        return self._nodes.get(node_hash)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def advance(self, root: bytes, read: Callable[[bytes], bytes | None]) -> None:
+        """Hold the upper levels of the tree under root, just committed. `read` gives a
+        node's preimage (the committed overlay's writes, then LevelDB) for what is not held.
+
+        Once over entries_max, the unreachable entries are dropped: the held set is
+        rebuilt from root, reading only what it already holds.
+        """
+        if len(self._nodes) > self.entries_max:
+            held = self._nodes
+            fresh: dict[bytes, bytes] = {}
+            self._fill(fresh, root, lambda node_hash: held.get(node_hash) or read(node_hash))
+            # One assignment: a reader on another thread sees the old dict or the new one.
+            self._nodes = fresh
+        else:
+            self._fill(self._nodes, root, read)
+
+    def _fill(
+        self, nodes: dict[bytes, bytes], root: bytes, read: Callable[[bytes], bytes | None]
+    ) -> None:
+        # Children go in before their parent, so an interrupted fill never leaves a held
+        # node above a missing one (the invariant the early stop relies on).
+        levels = self.levels
+        pending: list[tuple[bytes, int, bytes | None]] = [(root, 0, None)]
+        while pending:
+            node_hash, depth, preimage = pending.pop()
+            if preimage is not None:
+                nodes[node_hash] = preimage
+                continue
+            if node_hash == EMPTY_HASH or node_hash in nodes:
+                continue
+            preimage = read(node_hash)
+            assert preimage is not None, f"store lost node {node_hash.hex()}"
+            pending.append((node_hash, depth, preimage))
+            if preimage[0] == _NODE_BYTE and depth + 1 < levels:
+                pending.append((preimage[1:33], depth + 1, None))
+                pending.append((preimage[33:65], depth + 1, None))

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The state tree on a node's LevelDB store as the state grows, without the network (issue 20).
+
+Commits blocks of --per-block new records (random keys, as insurance.attest creates) plus
+three account updates, the way a validator does: overlay, tree update, one batch. After every
+--every records it prints, per block: the tree update's CPU time, the LevelDB node reads per
+insert that missed the held upper levels (node/storage/smt_top.py), the commit's CPU time,
+and the CPU seconds of the main thread against LevelDB's background threads (compaction).
+--top-levels 1 holds only the root: the store as it was before the held levels.
+
+Usage: .venv/bin/python scripts/bench_smt_leveldb.py [--records 100000] [--top-levels 14]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from contracts.state_tree import update_state_tree
+from node.storage import LevelDbStore
+from node.storage.smt_top import ENTRIES_MAX, TOP_LEVELS, SmtTopLevels
+
+RECORD = b'{"policy":"' + b"p" * 240 + b'","serial":'
+
+
+class CountedTopLevels(SmtTopLevels):
+    """The held levels, counting the node reads they do not answer (those go to LevelDB)."""
+
+    misses = 0
+
+    def get(self, node_hash: bytes) -> bytes | None:
+        preimage = super().get(node_hash)
+        if preimage is None:
+            self.misses += 1
+        return preimage
+
+
+def thread_cpu_s() -> tuple[float, float]:
+    """CPU seconds of this process's main thread and of all its other threads."""
+    tick = os.sysconf("SC_CLK_TCK")
+    main, other = 0.0, 0.0
+    for tid in os.listdir("/proc/self/task"):
+        fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(tid) == os.getpid():
+            main += seconds
+        else:
+            other += seconds
+    return main, other
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--every", type=int, default=10_000)
+    parser.add_argument("--per-block", type=int, default=250)
+    parser.add_argument("--top-levels", type=int, default=TOP_LEVELS)
+    args = parser.parse_args()
+    held = CountedTopLevels(
+        levels=args.top_levels, entries_max=max(ENTRIES_MAX, 2**args.top_levels)
+    )
+    directory = Path(tempfile.mkdtemp(prefix="lantan-smt-bench-"))
+    rng = random.Random(20)
+    blocks_per_row = args.every // args.per_block
+    try:
+        with LevelDbStore.open(directory / "data", smt_top=held) as store:
+            update_s = commit_s = 0.0
+            cpu_before = thread_cpu_s()
+            for height in range(args.records // args.per_block):
+                writes: dict[str, bytes | None] = {
+                    f"insurance/{rng.getrandbits(64):016x}": RECORD + str(height).encode()
+                    for _ in range(args.per_block)
+                }
+                writes.update({f"account/{sender}": str(height).encode() for sender in "abc"})
+                overlay = store.begin()
+                started = time.thread_time()
+                update_state_tree(overlay.smt, height, writes)
+                overlay.state.apply(writes)
+                update_s += time.thread_time() - started
+                overlay.record_block(
+                    height=height,
+                    block=b"block" * 200,
+                    certificate=None if height == 0 else b"certificate",
+                    results=[b"result"] * args.per_block,
+                    tx_ids=[rng.randbytes(32) for _ in range(args.per_block)],
+                )
+                started = time.thread_time()
+                store.commit(overlay)
+                commit_s += time.thread_time() - started
+                if (height + 1) % blocks_per_row == 0:
+                    cpu_now = thread_cpu_s()
+                    print(
+                        f"{(height + 1) * args.per_block:>8} records"
+                        f"  update {update_s * 1000 / blocks_per_row:6.1f} ms/block"
+                        f"  reads/insert {held.misses / args.every:4.1f}"
+                        f"  commit {commit_s * 1000 / blocks_per_row:5.1f} ms/block"
+                        f"  CPU s main {cpu_now[0] - cpu_before[0]:5.2f}"
+                        f" other threads {cpu_now[1] - cpu_before[1]:5.2f}"
+                        f"  held {len(held):,}",
+                        flush=True,
+                    )
+                    update_s = commit_s = 0.0
+                    held.misses = 0
+                    cpu_before = cpu_now
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

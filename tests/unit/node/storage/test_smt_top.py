@@ -1,0 +1,149 @@
+"""node/storage/smt_top.py: the committed state tree's upper levels, held in memory.
+
+The roots a tree computes through the held levels must equal the roots without them
+(hypothesis histories with inserts, updates and deletes, and seeded LevelDB chains), every
+held entry must be a node's true preimage, and the held set must stay bounded.
+"""
+
+import random
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from node.storage import LevelDbStore
+from node.storage.smt_top import SmtTopLevels
+from protocol.hashing import Hash32, sha256
+from protocol.smt import MemorySmtStore, SparseMerkleTree
+from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
+
+KEY_SPACE = [f"record/{index}".encode() for index in range(64)]
+
+writes_strategy = st.dictionaries(
+    st.sampled_from(KEY_SPACE), st.none() | st.binary(min_size=0, max_size=3), max_size=32
+)
+
+
+class TopFirstStore(MemorySmtStore):
+    """A MemorySmtStore whose node reads look in the held levels first, counting misses."""
+
+    def __init__(self, top: SmtTopLevels) -> None:
+        super().__init__()
+        self.top = top
+        self.misses = 0
+
+    def get_node(self, node_hash: Hash32) -> bytes | None:
+        held = self.top.get(node_hash)
+        if held is not None:
+            return held
+        self.misses += 1
+        return super().get_node(node_hash)
+
+    def read_stored(self, node_hash: bytes) -> bytes | None:
+        """A read for advance(), which the count leaves out (it is the commit's, not a walk's)."""
+        return super().get_node(Hash32(node_hash))
+
+
+def upper_nodes(store: MemorySmtStore, root: bytes, levels: int) -> set[bytes]:
+    """Hashes of the nodes at depth < levels under root, walked without the held set."""
+    found: set[bytes] = set()
+    pending = [(root, 0)]
+    while pending:
+        node_hash, depth = pending.pop()
+        if node_hash == EMPTY_HASH or depth >= levels:
+            continue
+        found.add(node_hash)
+        preimage = MemorySmtStore.get_node(store, Hash32(node_hash))
+        assert preimage is not None
+        if preimage[:1] == NODE_PREFIX:
+            pending += [(preimage[1:33], depth + 1), (preimage[33:65], depth + 1)]
+    return found
+
+
+def check_held(top: SmtTopLevels, store: MemorySmtStore, root: bytes) -> None:
+    wanted = upper_nodes(store, root, top.levels)
+    held = dict(top._nodes)
+    assert wanted <= held.keys()
+    assert all(sha256(preimage) == node_hash for node_hash, preimage in held.items())
+    assert len(held) <= top.entries_max + 2**top.levels
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(writes_strategy, min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=5),
+)
+def test_roots_with_held_levels_equal_roots_without(
+    history: list[dict[bytes, bytes | None]], levels: int
+) -> None:
+    plain = SparseMerkleTree(MemorySmtStore())
+    top = SmtTopLevels(levels=levels, entries_max=2**levels)
+    store = TopFirstStore(top)
+    held = SparseMerkleTree(store)
+    for version, writes in enumerate(history):
+        root = held.update(version, writes)
+        assert root == plain.update(version, writes)
+        top.advance(root, store.read_stored)
+        check_held(top, store, root)
+        for key in KEY_SPACE[:8]:
+            assert held.prove(key) == plain.prove(key)
+
+
+def test_held_levels_spare_reads_and_drop_unreachable_nodes() -> None:
+    rng = random.Random(20)
+    top = SmtTopLevels(levels=8, entries_max=2**8)
+    store, bare = TopFirstStore(top), TopFirstStore(SmtTopLevels(levels=1, entries_max=2))
+    held, plain = SparseMerkleTree(store), SparseMerkleTree(bare)
+    for version in range(30):
+        writes: dict[bytes, bytes | None] = {
+            f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(40)
+        }
+        root = held.update(version, writes)
+        assert root == plain.update(version, writes)
+        top.advance(root, store.read_stored)
+        check_held(top, store, root)
+    # 1,200 records: the top 8 levels are full, and each insert reads them no more.
+    assert store.misses < bare.misses * 0.6
+    assert len(top) <= top.entries_max + 2**top.levels
+
+
+def test_leveldb_store_roots_and_reads_with_held_levels(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    memory = SparseMerkleTree(MemorySmtStore())
+    top = SmtTopLevels(levels=5, entries_max=2**5)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        for height in range(12):
+            writes: dict[bytes, bytes | None] = {
+                f"record/{rng.randrange(300)}".encode(): bytes([height]) for _ in range(25)
+            }
+            if height % 3 == 2:
+                writes[f"record/{rng.randrange(300)}".encode()] = None
+            overlay = store.begin()
+            root = SparseMerkleTree(overlay.smt).update(height, writes)
+            assert root == memory.update(height, writes)
+            overlay.record_block(
+                height=height,
+                block=b"b",
+                certificate=None if height == 0 else b"c",
+                results=[],
+                tx_ids=[],
+            )
+            store.commit(overlay)
+            assert top.get(root) is not None
+            assert SparseMerkleTree(store.smt).prove(b"record/5") == memory.prove(b"record/5")
+        assert len(top) <= top.entries_max + 2**top.levels
+
+
+def test_a_dropped_overlay_leaves_the_held_levels_alone(tmp_path: Path) -> None:
+    top = SmtTopLevels(levels=4, entries_max=2**4)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        overlay = store.begin()
+        root = SparseMerkleTree(overlay.smt).update(0, {b"a": b"1", b"b": b"2", b"c": b"3"})
+        overlay.record_block(height=0, block=b"g", certificate=None, results=[], tx_ids=[])
+        store.commit(overlay)
+        held = dict(top._nodes)
+        assert top.get(root) is not None
+        dropped = store.begin()
+        SparseMerkleTree(dropped.smt).update(1, {b"d": b"4", b"a": None})
+        del dropped
+        assert dict(top._nodes) == held
