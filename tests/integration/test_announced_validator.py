@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -22,7 +23,7 @@ from genesis.document import GenesisDocument
 from genesis.keystore import INTERACTIVE_LIMITS
 from genesis.network import GENESIS_FILE, init_local_network
 from node.net import read_pid
-from protocol.encoding import JsonObject
+from protocol.encoding import JsonObject, JsonValue
 from protocol.hashing import sha256
 from protocol.note import verifier_key_string
 from protocol.signing import SigningKey
@@ -107,10 +108,10 @@ def test_court_joins_by_announcement_without_restarts(
             judicial_id = signed.tx_id.hex()
             judicial_step = step
 
-    grant = {"institution_id": COURT, "role": "validator"}
+    grant: JsonObject = {"institution_id": COURT, "role": "validator"}
     commit(net, three, builder.build("role.grant", three[0], grant, cosigners=[three[1]]))
     for name in three:
-        body = {"public_key": keys.public(name).hex(), "address": net.url(name)}
+        body: JsonObject = {"public_key": keys.public(name).hex(), "address": net.url(name)}
         commit(net, three, builder.build("node.announce", name, body))
 
     # The court's node: the genesis and one peer address; it syncs, then announces.
@@ -134,14 +135,16 @@ def test_court_joins_by_announcement_without_restarts(
     shown = json.loads(completed.stdout)
     assert "accepted" in json.dumps(shown), shown
 
-    members = net.status(three[0])["validators"]
-    court_entry = {
+    members = cast(list[JsonObject], net.status(three[0])["validators"])
+    court_entry: JsonObject = {
         "name": COURT,
         "public_key": court_key,
         "note_verifier_key": verifier_key_string(COURT, keys.public(COURT)),
     }
+    ordered = sorted([*members, court_entry], key=lambda v: str(v["public_key"]))
+    validators: list[JsonValue] = list(ordered)
     four: JsonObject = {
-        "validators": sorted([*members, court_entry], key=lambda v: str(v["public_key"])),
+        "validators": validators,
         "quorum": 3,
     }
     update = builder.build(
@@ -188,7 +191,8 @@ def test_court_joins_by_announcement_without_restarts(
     before = net.get(three[0], f"/v1/receipts/{judicial_id}")
     assert before.status_code == 200, before.text
     verify_receipt(before.content, genesis)
-    back: JsonObject = {"validators": members, "quorum": 2}
+    old_members: list[JsonValue] = list(members)
+    back: JsonObject = {"validators": old_members, "quorum": 2}
     removal = builder.build(
         "validators.update",
         three[0],

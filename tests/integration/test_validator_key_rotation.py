@@ -17,6 +17,7 @@ import pytest
 from client.receipt.verify import verify_receipt
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE, PENDING_KEYSTORE_FILE
+from protocol.encoding import JsonObject
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx
@@ -113,7 +114,10 @@ def test_ningbo_rotates_its_validator_key_while_txs_commit(
     streamer = threading.Thread(target=stream, daemon=True)
     streamer.start()
     try:
-        body = {"public_key": old.public_key.hex(), "new_public_key": new.public_key.hex()}
+        body: JsonObject = {
+            "public_key": old.public_key.hex(),
+            "new_public_key": new.public_key.hex(),
+        }
         rotated_at = commit(net, builder.build("key.rotate", old, body, cosigners=[new]))
         net.wait_heights(names, rotated_at + 3, timeout_s=60)
     finally:

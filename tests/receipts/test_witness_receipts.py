@@ -8,6 +8,7 @@ checkpoint over a rewritten history signed by an old quorum cannot borrow one.
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,7 +118,7 @@ def test_witness_genesis_file_is_what_the_chain_id_hashes(
 def downgraded_and_stripped(receipt: dict[str, object], note: str) -> dict[str, object]:
     """The issue-16 attack: the receipt as format 2 (no log binding), its set change left
     out, and its checkpoint cut to the first two validator lines (an old-quorum note)."""
-    forged = json.loads(json.dumps(receipt))
+    forged: dict[str, Any] = json.loads(json.dumps(receipt))
     forged["receipt_version"] = 2
     del forged["checkpoint_header"]
     forged["validator_sets"] = []
@@ -156,7 +157,7 @@ def test_rewritten_history_receipt_needs_the_witness(tmp_path: Path, with_witnes
         size = chain.ledger.height + 1
         note = chain.cosign(size, COURT_WITNESS) if with_witnesses else chain.notes[size]
         real = chain.receipt(case.judicial, note=note)
-        assert [c["header"]["height"] for c in real["validator_sets"]]  # type: ignore[union-attr]
+        assert [c["header"]["height"] for c in real["validator_sets"]]
         assert code_of(chain, real) is None
         forged = downgraded_and_stripped(real, note)
         expected = ReceiptCode.WITNESS_QUORUM if with_witnesses else None

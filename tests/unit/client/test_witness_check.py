@@ -37,7 +37,7 @@ def offered(chain: ReceiptChain, size: int, previous: int = 0, note: str = "") -
             SetChange.from_json(c, with_path=True) for c in proofs.logged_set_changes(ledger, size)
         ),
         last=CheckpointHeader.from_json(
-            {"header": last["header"], "history_path": last["proof"]["hashes"]}  # type: ignore[index]
+            {"header": last["header"], "history_path": last["proof"]["hashes"]}  # type: ignore[index,call-overload]
         ),
         consistency=tuple(parse_hex(h, "hash", size=32) for h in consistency),
     )
