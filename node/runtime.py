@@ -469,6 +469,10 @@ class NodeRuntime:
         has_work = len(self.mempool) > 0 or bool(self.evidence_pool)
         if force or has_work or quiet_ms >= self.settings.heartbeat_interval_ms:
             self._held_start = None
+            # The engine's clock moves only on a Tick, and a decided height has no timer
+            # left to tick: without this one, a height started after a quiet spell would
+            # schedule round 0's timeouts in the past, and every node would skip round 0.
+            await self._step(Tick(now_ms=self.clock.now_ms()))
             await self._step(held)
 
     def add_evidence(self, evidence: Evidence) -> bool:

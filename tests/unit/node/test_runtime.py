@@ -274,6 +274,24 @@ def test_a_quiet_chain_gets_a_heartbeat_block(tmp_path: Path) -> None:
     run_network(tmp_path, scenario)
 
 
+def test_a_height_started_after_a_quiet_spell_gets_its_whole_round_zero(tmp_path: Path) -> None:
+    # The engine's clock moves only on a Tick, and a decided height has no timers left to
+    # tick: a height started a minute later scheduled round 0's timeouts a minute in the
+    # past, so they fired at once. The proposer prevoted nil on its own proposal and every
+    # node went to round 1 (after a partition healed, round 0 of every height was lost).
+    async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
+        await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
+        clock.now += 60_000  # quiet: nothing to do, no timer left
+        give_work(proposer_of(runtimes, 2), account_open(1))
+        await until(lambda: heights(runtimes) == [2, 2, 2], "height 2 everywhere")
+        alive(runtimes)
+        certificate = runtimes[0].ledger.certificate(2)
+        assert certificate is not None
+        assert certificate.round == 0
+
+    run_network(tmp_path, scenario)
+
+
 def test_a_node_behind_restarts_at_its_synced_head(tmp_path: Path) -> None:
     async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
         await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
