@@ -79,14 +79,15 @@ def _node_state(net: LocalNet, http: httpx.Client, name: str) -> str:
     except Exception as error:  # a stopped or partitioned node: say so and go on
         return f"no answer to /v1/status ({type(error).__name__})"
     keys = ("height", "round", "step", "proposer", "halted", "mempool_txs")
-    parts = [f"{key}={status.get(key)}" for key in keys]
+    position = " ".join(f"{key}={status.get(key)}" for key in keys)
     with contextlib.suppress(Exception):
         ready = http.get(f"{base}/readyz").json()
-        parts.append(f"ready={ready.get('ready')} {ready.get('problems') or ''}".rstrip())
+        position += f" ready={ready.get('ready')} {ready.get('problems') or ''}".rstrip()
+    gauges: list[str] = []
     with contextlib.suppress(Exception):
         text = http.get(f"{base}/metrics").text
-        parts += [line for line in text.splitlines() if line.startswith(GAUGES)]
-    return "\n  ".join(parts)
+        gauges = [line for line in text.splitlines() if line.startswith(GAUGES)]
+    return "\n  ".join([position, *gauges])
 
 
 def log_excerpt(path: Path, warnings: int = LOG_WARNINGS, lines: int = LOG_LINES) -> str:
