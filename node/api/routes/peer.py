@@ -44,7 +44,7 @@ Apply = Callable[[PeerInbox, PublicKey, T], Awaitable[None]]
 # every tx batch parse, evidence check and want answer queued before them (peers, a
 # Byzantine one too, can queue those without bound), and with several threads they
 # overtook one another. One thread keeps them in arrival order; opening one is an Ed25519
-# check and a small decode (a proposal's payload at most ENVELOPE_BYTES_MAX).
+# check and a decode (a vote's few hundred bytes, a proposal's block).
 CONSENSUS_OPENER: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peer-consensus")
 
 
