@@ -32,6 +32,7 @@ from consensus import (
     RequestProposal,
     ScheduleTimeout,
     Send,
+    Step,
     Tick,
     TimeoutConfig,
     ValidateProposal,
@@ -271,6 +272,22 @@ class NodeRuntime:
             self.metrics.event_error(name)
             # The node's log filter (node/logs.py) keeps a flood of these to a few lines.
             log.exception("event %s failed: %s", name, error)
+            self._restart_if_commit_lost()
+
+    def _restart_if_commit_lost(self) -> None:
+        """After a failed event: if it was the commit of a decided block, restart the replica
+        at the ledger's head, signer state kept, so it decides that height again.
+
+        A replica in COMMITTING takes no certificate and starts nothing until CommitApplied;
+        block sync only moves a node two heights behind a peer. With q = n - 1 (n=4 with one
+        silent validator) nobody gets two heights ahead of it, so the network would stop.
+        """
+        replica = self.replica
+        if replica is None or replica.step is not Step.COMMITTING:
+            return
+        if replica.height > self.ledger.height:
+            log.warning("height %d: the commit failed; deciding it again", replica.height)
+            self.submit(_Restart())
 
     async def _process(self, item: _Item) -> None:
         if isinstance(item, _StartCheck):
@@ -464,6 +481,10 @@ class NodeRuntime:
         has_work = len(self.mempool) > 0 or bool(self.evidence_pool)
         if force or has_work or quiet_ms >= self.settings.heartbeat_interval_ms:
             self._held_start = None
+            # The engine's clock moves only on a Tick, and a decided height has no timer
+            # left to tick: without this one, a height started after a quiet spell would
+            # schedule round 0's timeouts in the past, and every node would skip round 0.
+            await self._step(Tick(now_ms=self.clock.now_ms()))
             await self._step(held)
 
     # The peer intake (node/peering.py, node/api/routes/peer.py) reaches the pool here.

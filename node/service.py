@@ -322,6 +322,9 @@ class NodeService:
             "role": self.role,
             "height": head.height,
             "round": None if replica is None else replica.round,
+            # Which step of the round it waits in ("committing" also while a decided height
+            # waits for work to start the next): the first thing to read when a chain stalls.
+            "step": None if replica is None else replica.step.name.lower(),
             "proposer": proposer,
             "head_hash": head.block_hash().hex(),
             "state_root": head.state_root.hex(),

@@ -63,6 +63,7 @@ class StatusResponse(Strict):
     role: Literal["validator", "observer"]
     height: int
     round: int | None
+    step: Literal["propose", "prevote", "precommit", "committing"] | None
     proposer: str | None
     head_hash: str
     state_root: str

@@ -22,7 +22,6 @@ from node.config import CONFIG_FILE, render_config
 from node.net import local_config, start_process, validator_names, wait_ready
 from tests.adversary.byzantine_process import ByzantineProcess
 from tests.integration import failure_logs
-from tests.integration.failure_logs import PROCESSES_STASH
 from tests.integration.network import NETS_STASH, LocalNet, free_base_port
 from tests.integration.txs import NetKeys, TxBuilder
 
@@ -73,7 +72,6 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     try:
         honest = start_without(net, validator_count, byzantine_name)
         byzantine = ByzantineProcess(directory, byzantine_name)
-        request.config.stash.setdefault(PROCESSES_STASH, []).append(byzantine)
         wait_ready(directory, honest, minimum_height=1)
         byzantine.wait_started()
         yield AdversaryNet(
@@ -86,7 +84,6 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     finally:
         if byzantine is not None:
             byzantine.close()
-            request.config.stash[PROCESSES_STASH].remove(byzantine)
         net.close()
         request.config.stash[NETS_STASH].remove(net)
         if os.environ.get("LANTAN_KEEP_NETS") != "1":
@@ -94,4 +91,5 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
 
 
 pytest_runtest_makereport = failure_logs.pytest_runtest_makereport
-"""On a failure, the tail of every honest node's log and the Byzantine's go into the report."""
+"""On a failure, every honest node's state and log, and the Byzantine's log (it writes it into
+the network's directory), go into the report."""

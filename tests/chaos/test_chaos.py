@@ -16,6 +16,7 @@ from tests.chaos.cluster import ChaosNet, faketime_library
 from tests.chaos.harness import ChaosRun
 from tests.chaos.load import Load
 from tests.chaos.scenarios import FULL, QUICK, Record
+from tests.integration.failure_logs import watch_net
 
 LENGTHS = FULL if os.environ.get("LANTAN_CHAOS_FULL") == "1" else QUICK
 RELAY_IN_QUICK = os.environ.get("LANTAN_CHAOS_RELAY") == "1"
@@ -24,11 +25,14 @@ DISK_MIB = 24
 
 
 @pytest.fixture(scope="module")
-def net3(chaos: ChaosRun) -> Iterator[ChaosNet]:
+def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
     net = chaos.network("n3", validators=3, tmpfs_mib={DISK_VICTIM: DISK_MIB})
-    net.up()
-    yield net
-    net.close()
+    try:
+        with watch_net(pytestconfig, net):
+            net.up()
+            yield net
+    finally:
+        net.close()
 
 
 @pytest.fixture(scope="module")
@@ -80,19 +84,22 @@ def test_kill_mid_commit(net3: ChaosNet, load3: Load, records: list[Record]) -> 
     check(scenarios.kill_mid_commit(net3, load3, LENGTHS), records)
 
 
-def test_split_2_2(chaos: ChaosRun, records: list[Record]) -> None:
+def test_split_2_2(chaos: ChaosRun, records: list[Record], pytestconfig: pytest.Config) -> None:
     net = chaos.network("n4", validators=4)
     load = Load(net)
     try:
-        net.up()
-        groups = [net.validators[:2], net.validators[2:]]
-        check(scenarios.split(net, load, LENGTHS, groups), records)
+        with watch_net(pytestconfig, net):
+            net.up()
+            groups = [net.validators[:2], net.validators[2:]]
+            check(scenarios.split(net, load, LENGTHS, groups), records)
     finally:
         load.close()
         net.close()
 
 
-def test_byzantine_with_partitions(chaos: ChaosRun, records: list[Record]) -> None:
+def test_byzantine_with_partitions(
+    chaos: ChaosRun, records: list[Record], pytestconfig: pytest.Config
+) -> None:
     if not byzantine.available():
         pytest.skip(
             "needs the Byzantine validator process of the hardening issue "
@@ -104,9 +111,10 @@ def test_byzantine_with_partitions(chaos: ChaosRun, records: list[Record]) -> No
     load = Load(net)
     process = None
     try:
-        net.up()
-        process = byzantine.ByzantineInNamespace(net, liar)
-        check(byzantine.byzantine_with_partitions(net, load, LENGTHS, process), records)
+        with watch_net(pytestconfig, net):
+            net.up()
+            process = byzantine.ByzantineInNamespace(net, liar)
+            check(byzantine.byzantine_with_partitions(net, load, LENGTHS, process), records)
     finally:
         if process is not None:
             process.close()
@@ -114,7 +122,9 @@ def test_byzantine_with_partitions(chaos: ChaosRun, records: list[Record]) -> No
         net.close()
 
 
-def test_delay_and_loss(chaos: ChaosRun, records: list[Record]) -> None:
+def test_delay_and_loss(
+    chaos: ChaosRun, records: list[Record], pytestconfig: pytest.Config
+) -> None:
     if LENGTHS is QUICK and not RELAY_IN_QUICK:
         pytest.skip(
             "delay/loss through the userspace relay runs in scripts/chaos --full (its own "
@@ -123,22 +133,23 @@ def test_delay_and_loss(chaos: ChaosRun, records: list[Record]) -> None:
     net = chaos.network("relay", validators=3, relay=True)
     load = Load(net)
     try:
-        net.up()
-        record = delay_loss.delay_and_loss(net, load, LENGTHS)
-        check(record, records)
-        stages = record.notes["stages"]
-        for label, stage in stages.items():
-            assert stage["heights"] > 0, f"the chain stopped in stage {label}: {stage}"
-            assert stage["acknowledged"] > 0, f"no tx committed in stage {label}: {stage}"
-        for side in ("lossy_links", "other_links"):
-            for label, low, high in (("wan_50ms", 40, 60), ("fault", 150, 250)):
-                seen = stages[label][side]
-                assert all(n > 0 for n in seen["delayed_chunks_per_link"].values()), seen
-                assert low <= seen["mean_delay_ms"] <= high, seen
-            assert stages["baseline"][side]["delayed_chunks"] == 0, stages["baseline"]
-        fault = stages["fault"]
-        assert fault["lossy_links"]["resets"] + fault["lossy_links"]["stalls"] > 0, fault
-        assert fault["other_links"]["resets"] + fault["other_links"]["stalls"] == 0, fault
+        with watch_net(pytestconfig, net):
+            net.up()
+            record = delay_loss.delay_and_loss(net, load, LENGTHS)
+            check(record, records)
+            stages = record.notes["stages"]
+            for label, stage in stages.items():
+                assert stage["heights"] > 0, f"the chain stopped in stage {label}: {stage}"
+                assert stage["acknowledged"] > 0, f"no tx committed in stage {label}: {stage}"
+            for side in ("lossy_links", "other_links"):
+                for label, low, high in (("wan_50ms", 40, 60), ("fault", 150, 250)):
+                    seen = stages[label][side]
+                    assert all(n > 0 for n in seen["delayed_chunks_per_link"].values()), seen
+                    assert low <= seen["mean_delay_ms"] <= high, seen
+                assert stages["baseline"][side]["delayed_chunks"] == 0, stages["baseline"]
+            fault = stages["fault"]
+            assert fault["lossy_links"]["resets"] + fault["lossy_links"]["stalls"] > 0, fault
+            assert fault["other_links"]["resets"] + fault["other_links"]["stalls"] == 0, fault
     finally:
         load.close()
         net.close()

@@ -4,11 +4,12 @@ Refused messages are answered 202 like accepted ones (a sender learns nothing fr
 probing) and counted in /metrics; only a body over the size limit gets a 413, sent by
 RequestLimits as soon as the streamed bytes pass it. Authentication (one Ed25519 check per
 envelope) and the decoding of the body run in one trip off the event loop; only handing
-the result on runs on it.
+the result on runs on it. Consensus envelopes take that trip on a thread of their own.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -39,10 +40,20 @@ Parse = Callable[[PeerInbox, PublicKey, JsonObject], T | None]
 Apply = Callable[[PeerInbox, PublicKey, T], Awaitable[None]]
 
 
+# Votes and proposals must not queue behind tx work: in the default pool they waited for
+# every tx batch parse, evidence check and want answer queued before them (peers, a
+# Byzantine one too, can queue those without bound), and with several threads they
+# overtook one another. One thread keeps them in arrival order; opening one is an Ed25519
+# check and a decode (a vote's few hundred bytes, a proposal's block).
+CONSENSUS_OPENER: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peer-consensus")
+
+
 @dataclass(frozen=True, slots=True)
 class _Handler(Generic[T]):
     parse: Parse[T]
     apply: Apply[T]
+    executor: Executor | None = None
+    """Where parse runs: None is the event loop's default pool."""
 
 
 async def _receive(request: Request, kind: PeerKind, handler: _Handler[T]) -> PeerAccepted:
@@ -53,7 +64,7 @@ async def _receive(request: Request, kind: PeerKind, handler: _Handler[T]) -> Pe
     inbox = _inbox(request)
     loop = asyncio.get_running_loop()
     opened = await loop.run_in_executor(
-        None, lambda: _open_and_parse(inbox, data, kind, handler.parse)
+        handler.executor, lambda: _open_and_parse(inbox, data, kind, handler.parse)
     )
     if opened is None:
         return PeerAccepted(accepted=False)
@@ -125,7 +136,8 @@ async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidenc
 
 @router.post("/peer/consensus", status_code=202)
 async def peer_consensus(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.CONSENSUS, _Handler(_consensus, _deliver))
+    handler = _Handler(_consensus, _deliver, CONSENSUS_OPENER)
+    return await _receive(request, PeerKind.CONSENSUS, handler)
 
 
 @router.post("/peer/txs", status_code=202)

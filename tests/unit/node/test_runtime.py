@@ -274,6 +274,59 @@ def test_a_quiet_chain_gets_a_heartbeat_block(tmp_path: Path) -> None:
     run_network(tmp_path, scenario)
 
 
+def test_a_height_started_after_a_quiet_spell_gets_its_whole_round_zero(tmp_path: Path) -> None:
+    # The engine's clock moves only on a Tick, and a decided height has no timers left to
+    # tick: a height started a minute later scheduled round 0's timeouts a minute in the
+    # past, so they fired at once. The proposer prevoted nil on its own proposal and every
+    # node went to round 1 (after a partition healed, round 0 of every height was lost).
+    async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
+        await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
+        clock.now += 60_000  # quiet: nothing to do, no timer left
+        give_work(proposer_of(runtimes, 2), account_open(1))
+        await until(lambda: heights(runtimes) == [2, 2, 2], "height 2 everywhere")
+        alive(runtimes)
+        certificate = runtimes[0].ledger.certificate(2)
+        assert certificate is not None
+        assert certificate.round == 0
+
+    run_network(tmp_path, scenario)
+
+
+def test_a_commit_that_failed_is_taken_again_not_waited_for_forever(tmp_path: Path) -> None:
+    # A commit that raised (not a halt: an unexpected error, contained like any event's)
+    # left the replica in COMMITTING with the ledger a height behind: every certificate
+    # pushed to it was ignored, and block sync waits for a peer two heights ahead, which
+    # with n=4, q=3 and one silent validator never comes. The whole network stopped.
+    async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
+        await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
+        victim = next(r for r in runtimes if r is not proposer_of(runtimes, 2))
+        others = [r for r in runtimes if r is not victim]
+        commit_certified = victim.ledger.commit_certified
+        failed: list[int] = []
+
+        def fails_once(payload: bytes, certificate: CommitCertificate, **options: Any) -> bool:
+            if not failed:
+                failed.append(certificate.height)
+                raise OSError("a passing I/O error")
+            return commit_certified(payload, certificate, **options)
+
+        victim.ledger.commit_certified = fails_once  # type: ignore[method-assign]
+        tx = account_open(1)
+        for runtime in runtimes:
+            give_work(runtime, tx)
+        await until(lambda: [r.ledger.height for r in others] == [2, 2], "height 2 at the others")
+        assert failed == [2]
+        for runtime in others:  # height 3 starts; its messages reach the victim
+            give_work(runtime, account_open(2, "after-failure"))
+        await until(lambda: victim.ledger.height >= 2, "the victim's height 2")
+        alive(runtimes)
+        block = victim.ledger.block(2)
+        assert block is not None
+        assert block.txs == (tx,)
+
+    run_network(tmp_path, scenario)
+
+
 def test_a_node_behind_restarts_at_its_synced_head(tmp_path: Path) -> None:
     async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
         await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")

@@ -30,6 +30,7 @@ def test_status(api: Api) -> None:
         "role": "observer",
         "height": 0,
         "round": None,
+        "step": None,
         "proposer": None,
         "head_hash": head.block_hash().hex(),
         "state_root": head.state_root.hex(),
