@@ -1,0 +1,70 @@
+"""GuardedH11Protocol on a real asyncio server and real sockets: which connection goes when
+connections_max is passed."""
+
+import asyncio
+
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from node.api.limits import HttpLimits
+from node.http_server import GuardedH11Protocol, guarded_protocol
+
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n"
+
+
+async def ok_app(scope: dict[str, object], receive: object, send: object) -> None:
+    assert scope["type"] == "http"
+    await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+    await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+
+async def closed(reader: asyncio.StreamReader) -> bool:
+    """The node closed this connection (EOF), within a short wait."""
+    try:
+        return await asyncio.wait_for(reader.read(4096), 0.5) == b""
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        return True
+
+
+async def served_then_flooded() -> tuple[bool, list[bool]]:
+    config = Config(app=ok_app, lifespan="off", log_config=None)
+    config.load()
+    state = ServerState()
+    protocol = guarded_protocol(HttpLimits(connections_max=3, header_timeout_s=30.0))
+
+    def make() -> GuardedH11Protocol:
+        return protocol(config=config, server_state=state, app_state={})
+
+    server = await asyncio.get_running_loop().create_server(make, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        served = await asyncio.open_connection("127.0.0.1", port)
+        served[1].write(HEALTHZ)
+        await served[1].drain()
+        assert (await served[0].readuntil(b"ok")).startswith(b"HTTP/1.1 200")
+        # Two connections that never finish their headers, opened after the served one went idle.
+        slow = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
+        for _, writer in slow:
+            writer.write(b"POST /v1/txs HTTP/1.1\r\nX-Slow: ")
+            await writer.drain()
+        await asyncio.sleep(0.1)
+        # A fourth connection passes connections_max=3: one waiting connection must go.
+        extra = await asyncio.open_connection("127.0.0.1", port)
+        await asyncio.sleep(0.1)
+        served_closed = await closed(served[0])
+        slow_closed = [await closed(reader) for reader, _ in slow]
+        for _, writer in [served, *slow, extra]:
+            writer.close()
+        return served_closed, slow_closed
+    finally:
+        server.close()
+
+
+def test_past_connections_max_a_never_served_connection_goes_before_an_idle_served_one() -> None:
+    # The served connection has waited for its next headers the longest; before, it was the
+    # one closed, and a client's next request on it met a reset (CI, stop 25).
+    served_closed, slow_closed = asyncio.run(served_then_flooded())
+    assert not served_closed
+    assert slow_closed == [True, False]
