@@ -1,6 +1,8 @@
 """What the example generators share: generated text spliced between two markers of a doc,
 and their command line (print the text, or with --rewrite write the doc and the vectors)."""
 
+import json as json_module
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -22,3 +24,31 @@ def print_or_rewrite(
     vectors.write_text(json)
     print(f"rewrote {doc.name} and {vectors.name}")
     return 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SingleExample:
+    """Where a one-section example goes: a doc between markers, and a JSON vector file."""
+
+    doc: Path
+    markers: tuple[str, str]
+    vectors: Path
+    source: str
+    """The vector file's "source": the doc section and the module that generates it."""
+
+    def render_json(self, lines: list[tuple[str, str]]) -> str:
+        """The vector file's text: source, then the section's (label, value) lines."""
+        values = [{"label": k, "value": v} for k, v in lines]
+        document = {"source": self.source, "values": values}
+        return json_module.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+    def main(self, argv: list[str], markdown: str, lines: list[tuple[str, str]]) -> int:
+        json = self.render_json(lines)
+        return print_or_rewrite(
+            argv,
+            doc=self.doc,
+            markers=self.markers,
+            example=markdown,
+            vectors=self.vectors,
+            json=json,
+        )

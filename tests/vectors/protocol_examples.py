@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from protocol.block import BlockHeader, evidence_root, results_root, tx_root
-from protocol.encoding import encode
+from protocol.encoding import JsonObject, encode
 from protocol.hashing import (
     TAG_GENESIS,
     TAG_HEADER,
@@ -90,6 +90,21 @@ def keys_section(validators: ValidatorSet) -> Section:
     return section
 
 
+def example_unsigned_tx(
+    chain_id: Hash32, tx_type: str, sender: SigningKey, nonce: int, body: JsonObject
+) -> UnsignedTx:
+    """An example tx of the current protocol version that expires an hour after TIME_MS."""
+    return UnsignedTx(
+        chain_id=chain_id,
+        protocol_version=PROTOCOL_VERSION,
+        type=tx_type,
+        sender=sender.public_key,
+        nonce=nonce,
+        expires_at_ms=TIME_MS + 3_600_000,
+        body=body,
+    )
+
+
 def validator_set() -> ValidatorSet:
     return validator_set_of([(name, example_key(name).public_key) for name in NAMES], quorum=2)
 
@@ -109,15 +124,8 @@ def chain_id_section() -> tuple[Section, Hash32]:
 
 def tx_section(chain_id: Hash32) -> tuple[Section, list[bytes], TxResult]:
     sender, cosigner = example_key("ningbo-ptc"), example_key("xiangshan-county")
-    unsigned = UnsignedTx(
-        chain_id=chain_id,
-        protocol_version=PROTOCOL_VERSION,
-        type="example.note",
-        sender=sender.public_key,
-        nonce=1,
-        expires_at_ms=TIME_MS + 3_600_000,
-        body={"memo": "蓝碳 422.5 t = 422500 kg", "quantity_kg": 422_500},
-    )
+    body: JsonObject = {"memo": "蓝碳 422.5 t = 422500 kg", "quantity_kg": 422_500}
+    unsigned = example_unsigned_tx(chain_id, "example.note", sender, 1, body)
     signed = sign_tx(sign_tx(unsigned, sender), cosigner)
     section = Section(
         "13.3 A transaction",

@@ -1,21 +1,10 @@
-"""docs/PROTOCOL.md §8.4 and tests/vectors/lock-violation-v1.json match the code (ADR 0012)."""
+"""The bytes of docs/PROTOCOL.md §8.4 decode to valid lock-violation evidence (ADR 0012);
+test_single_examples.py checks that the example and its vector are current."""
 
 from protocol.encoding import decode
 from protocol.evidence import evidence_from_json
 from protocol.lock_violation import LockViolationEvidence
 from tests.vectors import lock_violation_example as example
-from tests.vectors.doc_splice import with_example
-from tests.vectors.protocol_examples import DOC
-
-
-def test_protocol_md_example_is_current() -> None:
-    document = DOC.read_text()
-    expected = with_example(document, example.MARKERS, example.build_section().markdown())
-    assert document == expected, "run: python -m tests.vectors.lock_violation_example --rewrite"
-
-
-def test_json_vector_is_current() -> None:
-    assert example.VECTORS.read_text() == example.render_json(example.build_section())
 
 
 def test_the_documented_bytes_decode_to_valid_evidence() -> None:

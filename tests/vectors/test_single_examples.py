@@ -1,0 +1,25 @@
+"""The one-section worked examples (docs/STATE.md node.announce, ADR 0023; docs/PROTOCOL.md
+§8.4 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
+
+from types import ModuleType
+
+import pytest
+
+from tests.vectors import announcement_example, lock_violation_example
+from tests.vectors.doc_splice import with_example
+
+GENERATORS = [announcement_example, lock_violation_example]
+
+
+@pytest.mark.parametrize("generator", GENERATORS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_doc_example_is_current(generator: ModuleType) -> None:
+    example = generator.EXAMPLE
+    document = example.doc.read_text()
+    expected = with_example(document, example.markers, generator.build_section().markdown())
+    assert document == expected, f"run: python -m {generator.__name__} --rewrite"
+
+
+@pytest.mark.parametrize("generator", GENERATORS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_json_vector_is_current(generator: ModuleType) -> None:
+    example = generator.EXAMPLE
+    assert example.vectors.read_text() == example.render_json(generator.build_section().lines)
