@@ -11,12 +11,10 @@ from typing import Any
 
 import pytest
 
-from client.receipt.codes import ReceiptError
-from client.receipt.verify import verify_receipt
 from node.web.checker import offline_checker_html
 from tests.browser.conftest import CaseNetwork, Corpus, screenshot
 from tests.receipts import network_vector
-from tests.receipts.tamper import TamperCase, field_cases
+from tests.receipts.tamper import TamperCase, field_cases, python_code
 
 pytestmark = pytest.mark.browser
 CASE_NUMBER = "（2023）浙0225刑初001号"
@@ -36,15 +34,6 @@ NO_ED25519 = """(() => {
 NO_SUBTLE = (
     """Object.defineProperty(Crypto.prototype, 'subtle', { get() { return undefined; } });"""
 )
-
-
-def python_code(receipt: bytes, genesis: bytes) -> str:
-    """The code client/receipt/verify.py gives ("" for a valid receipt)."""
-    try:
-        verify_receipt(receipt, genesis)
-    except ReceiptError as error:
-        return error.code.value
-    return ""
 
 
 def wait_ready(page: Any) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from client.receipt.codes import ReceiptError
+from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import TAG_HEADER, Hash32, sha256, tagged_hash
 from protocol.log import MemoryLogStore, MerkleLog
@@ -40,6 +42,24 @@ def flip_hex(text: str, position: int = -1) -> str:
     chars = list(text)
     chars[position] = "0" if chars[position] != "0" else "1"
     return "".join(chars)
+
+
+def python_code(receipt: bytes, genesis: bytes) -> str:
+    """The code client/receipt/verify.py gives ("" for a valid receipt): what the JS
+    checker must give too."""
+    try:
+        verify_receipt(receipt, genesis)
+    except ReceiptError as error:
+        return error.code.value
+    return ""
+
+
+def with_last_line_flipped(note: str, position: int) -> str:
+    """note with one base64 character (at position) of its last signature line changed."""
+    head, _, last = note[:-1].rpartition("\n")
+    name, encoded = last.rsplit(" ", 1)
+    other = "A" if encoded[position] != "A" else "B"
+    return f"{head}\n{name} {encoded[:position]}{other}{encoded[position + 1 :]}\n"
 
 
 def flip_b64(text: str) -> str:

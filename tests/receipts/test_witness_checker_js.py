@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from client.receipt.codes import ReceiptError
-from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import CaseChain, run_full_case
+from tests.receipts.tamper import python_code, with_last_line_flipped
 from tests.receipts.test_witness_receipts import (  # noqa: F401
     COURT_WITNESS,
     downgraded_and_stripped,
@@ -52,21 +51,10 @@ def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
     return result
 
 
-def python_code(receipt: bytes, genesis: bytes) -> str:
-    try:
-        verify_receipt(receipt, genesis)
-    except ReceiptError as error:
-        return error.code.value
-    return ""
-
-
 def test_checker_applies_the_witness_policy(witnessed: CaseChain) -> None:  # noqa: F811
     chain = witnessed.chain
     size = chain.ledger.height + 1
     cosigned = chain.cosign(size, COURT_WITNESS)
-    head, _, last = cosigned[:-1].rpartition("\n")
-    name, encoded = last.rsplit(" ", 1)
-    flipped = encoded[:30] + ("A" if encoded[30] != "A" else "B") + encoded[31:]
     text = checkpoint_at_height(
         chain_id=chain.chain_id, height=size - 1, root_hash=Hash32(sha256(b"rewritten"))
     ).body()
@@ -75,7 +63,7 @@ def test_checker_applies_the_witness_policy(witnessed: CaseChain) -> None:  # no
     notes = {
         "cosigned": cosigned,
         "plain": chain.notes[size],
-        "tampered": f"{head}\n{name} {flipped}\n",
+        "tampered": with_last_line_flipped(cosigned, 30),
         "rewritten": format_signed_note(text, two),
         "borrowed": borrowed,
     }

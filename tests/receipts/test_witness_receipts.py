@@ -21,6 +21,7 @@ from protocol.note import checkpoint_at_height, format_signed_note, parse_signed
 from tests.receipts import independent_verifier as independent
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import CaseChain, run_full_case
+from tests.receipts.tamper import with_last_line_flipped
 
 COURT_WITNESS = "xiangshan-court-witness"
 AUDITOR_WITNESS = "zhejiang-auditor-witness"
@@ -74,11 +75,7 @@ def test_checkpoint_without_cosignature_is_witness_quorum(witnessed: CaseChain) 
 def test_tampered_cosignature_is_bad_checkpoint(witnessed: CaseChain) -> None:
     chain = witnessed.chain
     size = chain.ledger.height + 1
-    note = chain.cosign(size, COURT_WITNESS)
-    head, _, last = note[:-1].rpartition("\n")
-    name, encoded = last.rsplit(" ", 1)
-    flipped = encoded[:20] + ("A" if encoded[20] != "A" else "B") + encoded[21:]
-    tampered = f"{head}\n{name} {flipped}\n"
+    tampered = with_last_line_flipped(chain.cosign(size, COURT_WITNESS), 20)
     assert code_of(chain, chain.receipt(witnessed.judicial, note=tampered)) in (
         ReceiptCode.BAD_CHECKPOINT,
     )
