@@ -3,7 +3,8 @@ validator sets and certificates (§7, §8.2), sparse Merkle proofs (§9), notes 
 tlog-proof (§10, §14.3). Imports nothing of Lantan."""
 
 import base64
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from tests.receipts.independent_form import (
     EMPTY,
@@ -17,6 +18,8 @@ from tests.receipts.independent_form import (
     obj,
     sha,
 )
+
+T = TypeVar("T")
 
 # --- §6 RFC 9162 inclusion ----------------------------------------------------------------
 
@@ -210,10 +213,7 @@ def check_history(
         for m in vset["validators"]
     }
     good = set()
-    for name, key_id, signature in signatures:
-        key = known.get((name, key_id))
-        if key is None:
-            continue
+    for key, signature in lines_of_known_keys(signatures, known):
         if not ed25519_ok(bytes.fromhex(key), body.encode("utf-8"), signature):
             raise RejectError("BAD_CHECKPOINT", "line does not verify")
         good.add(key)
@@ -250,6 +250,17 @@ def check_log_binding(
         raise RejectError("BAD_SET_CHANGE", "the last header's change is missing")
 
 
+def lines_of_known_keys(
+    signatures: list[tuple[str, bytes, bytes]], known: dict[tuple[str, bytes], T]
+) -> Iterator[tuple[T, bytes]]:
+    """(known[name, key id], signature bytes) per line; a line of an unknown key is
+    skipped, not refused (c2sp.org/signed-note)."""
+    for name, key_id, raw in signatures:
+        entry = known.get((name, key_id))
+        if entry is not None:
+            yield entry, raw
+
+
 def check_cosignatures(
     body: str, signatures: list[tuple[str, bytes, bytes]], witnesses: dict[str, Any]
 ) -> None:
@@ -261,16 +272,13 @@ def check_cosignatures(
         for w in witnesses["witnesses"]
     }
     good = set()
-    for name, key_id, raw in signatures:
-        witness = known.get((name, key_id))
-        if witness is None:
-            continue
+    for witness, raw in lines_of_known_keys(signatures, known):
         stamp = int.from_bytes(raw[:8], "big")
         message = b"cosignature/v1\ntime %d\n" % stamp + body.encode("utf-8")
         if len(raw) != 72 or stamp >= 1 << 63:
             raise RejectError("BAD_CHECKPOINT", "cosignature line shape")
         if not ed25519_ok(bytes.fromhex(witness["public_key"]), message, raw[8:]):
             raise RejectError("BAD_CHECKPOINT", "cosignature does not verify")
-        good.add(name)
+        good.add(witness["name"])
     if len(good) < witnesses["quorum"]:
         raise RejectError("WITNESS_QUORUM")

@@ -31,9 +31,8 @@ from protocol.smt_proof import hash_leaf as smt_leaf
 from protocol.smt_proof import hash_node as smt_node
 from protocol.smt_proof import path_bit
 from tests.receipts.chain import ReceiptChain
+from tests.vectors.protocol_examples import DOC, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "PROTOCOL.md"
 RECEIPT_FILE = ROOT / "tests" / "vectors" / "receipt-v1.json"
 GENESIS_FILE = ROOT / "tests" / "vectors" / "receipt-v1-genesis.json"
 FORMAT_1_FILE = ROOT / "tests" / "vectors" / "receipt-v1-format1.json"
