@@ -7,6 +7,7 @@ outlives its fixture, whatever the test did.
 """
 
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -19,8 +20,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from genesis.document import build_genesis, parse_genesis
-from genesis.network import GENESIS_FILE
+from genesis.document import GenesisDocument, build_genesis, parse_genesis
+from genesis.keystore import INTERACTIVE_LIMITS
+from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 from node.net import (
     LOCAL_HEARTBEAT_MS,
@@ -33,6 +35,7 @@ from node.net import (
     validator_names,
 )
 from protocol.hashing import Hash32
+from protocol.validators import ValidatorSet
 
 T = TypeVar("T")
 NETS_STASH = pytest.StashKey[list["LocalNet"]]()
@@ -290,6 +293,35 @@ def local_net(
         yield net
     finally:
         net.close()
+
+
+@contextlib.contextmanager
+def logged_local_net(
+    directory: Path, config: pytest.Config, *, prepare: Callable[[Path], None]
+) -> Iterator[LocalNet]:
+    """local_net, registered in NETS_STASH so a failure report shows its node logs."""
+    with local_net(directory, prepare=prepare) as running:
+        config.stash.setdefault(NETS_STASH, []).append(running)
+        yield running
+        config.stash[NETS_STASH].remove(running)
+
+
+def write_genesis(directory: Path, document: GenesisDocument) -> None:
+    """Replace the genesis.json of a prepared net directory (a prepare= step)."""
+    text = json.dumps(document.to_json(), indent=2, ensure_ascii=False)
+    (directory / GENESIS_FILE).write_text(text)
+
+
+def init_four_seat_three(directory: Path, left_out: str) -> GenesisDocument:
+    """Keys for a 4-validator plan, but a genesis whose first set (q 2) leaves out left_out."""
+    document: GenesisDocument = init_local_network(
+        directory,
+        validator_count=4,
+        genesis_time_ms=time.time_ns() // 1_000_000,
+        limits=INTERACTIVE_LIMITS,
+    )
+    three = [v for v in document.validators.validators if v.name != left_out]
+    return dataclasses.replace(document, validators=ValidatorSet.create(three, 2))
 
 
 def dump_json(value: object) -> bytes:

@@ -11,7 +11,6 @@ is refused with `key_revoked`, while the receipt of the one it confirmed before 
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -19,24 +18,27 @@ from typing import cast
 import pytest
 
 from client.receipt.verify import verify_receipt
-from genesis.document import GenesisDocument
-from genesis.keystore import INTERACTIVE_LIMITS
-from genesis.network import GENESIS_FILE, init_local_network
+from genesis.network import GENESIS_FILE
 from node.net import read_pid
 from protocol.encoding import JsonObject, JsonValue
 from protocol.hashing import sha256
-from protocol.note import verifier_key_string
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx
-from protocol.validators import ValidatorSet
 from tests.integration.lantan_cli import lantan
-from tests.integration.network import NETS_STASH, LocalNet, free_base_port, local_net, wait_for
+from tests.integration.network import (
+    LocalNet,
+    free_base_port,
+    init_four_seat_three,
+    logged_local_net,
+    write_genesis,
+)
 from tests.integration.txs import (
     NetKeys,
     TxBuilder,
-    submit_batch,
+    set_with_member,
     submit_to,
     wait_committed,
+    wait_precommit_of,
     wire,
     xiangshan_case_on_net,
 )
@@ -47,32 +49,22 @@ COURT = "xiangshan-court"
 
 def genesis_with_court_outside(directory: Path) -> None:
     """Keys for four, a first set of three, and a court without the validator role."""
-    document: GenesisDocument = init_local_network(
-        directory,
-        validator_count=4,
-        genesis_time_ms=time.time_ns() // 1_000_000,
-        limits=INTERACTIVE_LIMITS,
-    )
-    three = [v for v in document.validators.validators if v.name != COURT]
+    document = init_four_seat_three(directory, COURT)
     institutions = tuple(
         dataclasses.replace(i, roles=tuple(r for r in i.roles if r != "validator"))
         if i.institution_id == COURT
         else i
         for i in document.institutions
     )
-    document = dataclasses.replace(
-        document, validators=ValidatorSet.create(three, 2), institutions=institutions
-    )
-    text = json.dumps(document.to_json(), indent=2, ensure_ascii=False)
-    (directory / GENESIS_FILE).write_text(text)
+    write_genesis(directory, dataclasses.replace(document, institutions=institutions))
 
 
 @pytest.fixture(scope="module")
 def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    with local_net(net_directory, prepare=genesis_with_court_outside) as running:
-        request.config.stash.setdefault(NETS_STASH, []).append(running)
+    with logged_local_net(
+        net_directory, request.config, prepare=genesis_with_court_outside
+    ) as running:
         yield running
-        request.config.stash[NETS_STASH].remove(running)
 
 
 def commit(net: LocalNet, names: list[str], signed: SignedTx) -> int:
@@ -83,10 +75,6 @@ def commit(net: LocalNet, names: list[str], signed: SignedTx) -> int:
     status = wait_committed(net, names[0], signed.tx_id, timeout_s=60)
     assert status["result"]["status"] == "accepted", status
     return int(status["height"])
-
-
-def signers(net: LocalNet, name: str, height: int) -> set[str]:
-    return {s["validator"] for s in net.block(name, height)["certificate"]["signatures"]}
 
 
 def test_court_joins_by_announcement_without_restarts(
@@ -136,17 +124,7 @@ def test_court_joins_by_announcement_without_restarts(
     assert "accepted" in json.dumps(shown), shown
 
     members = cast(list[JsonObject], net.status(three[0])["validators"])
-    court_entry: JsonObject = {
-        "name": COURT,
-        "public_key": court_key,
-        "note_verifier_key": verifier_key_string(COURT, keys.public(COURT)),
-    }
-    ordered = sorted([*members, court_entry], key=lambda v: str(v["public_key"]))
-    validators: list[JsonValue] = list(ordered)
-    four: JsonObject = {
-        "validators": validators,
-        "quorum": 3,
-    }
+    four = set_with_member(members, keys, COURT, 3)
     update = builder.build(
         "validators.update",
         three[0],
@@ -160,18 +138,15 @@ def test_court_joins_by_announcement_without_restarts(
         assert net.status(name)["quorum"] == 3, name
 
     # Commits after the change carry the court's precommit: the others dial it.
-    def court_votes() -> int | None:
-        txs = builder.attest_stream("xiamen-ptc", f"announced-{time.monotonic_ns()}", 10)
-        submit_batch(net, three, txs)
-        status = wait_committed(net, three[0], txs[-1].tx_id, timeout_s=60)
-        for height in range(changed_at + 1, status["height"] + 1):
-            found = signers(net, three[0], height)
-            assert len(found) >= 3, (height, found)
-            if court_key in found:
-                return height
-        return None
-
-    voted_at = wait_for(court_votes, 90, "the court's precommit in a certificate")
+    voted_at = wait_precommit_of(
+        net,
+        three,
+        builder,
+        court_key,
+        after_height=changed_at,
+        stream=("announced", 10),
+        timeout_s=90,
+    )
     assert voted_at > changed_at
     # Each of the three posts to the court (none has it in node.toml), and none restarted.
     for name in three:

@@ -26,6 +26,7 @@ from tests.integration.network import LocalNet, wait_for
 from tests.integration.txs import (
     NetKeys,
     TxBuilder,
+    certificate_signers,
     submit_batch,
     submit_to,
     wait_committed,
@@ -50,11 +51,6 @@ def commit(net: LocalNet, signed: SignedTx, *, timeout_s: float = 60) -> int:
         heights.add(status["height"])
     (height,) = heights
     return int(height)
-
-
-def signers(net: LocalNet, name: str, height: int) -> set[str]:
-    certificate = net.block(name, height)["certificate"]
-    return {entry["validator"] for entry in certificate["signatures"]}
 
 
 def receipt(net: LocalNet, name: str, retirement_id: str, after_height: int) -> bytes:
@@ -135,7 +131,7 @@ def test_ningbo_rotates_its_validator_key_while_txs_commit(
     def new_key_voted() -> int | None:
         last = net.height(names[0])
         for height in range(rotated_at + 1, last + 1):
-            if new.public_key.hex() in signers(net, names[0], height):
+            if new.public_key.hex() in certificate_signers(net, names[0], height):
                 return height
         builder.forget_nonce("xiamen-ptc")
         submit_batch(net, names, builder.attest_stream("xiamen-ptc", f"vote-{last}", 5))
@@ -147,7 +143,7 @@ def test_ningbo_rotates_its_validator_key_while_txs_commit(
     assert all(h == hashes[0] for h in hashes[1:])
     assert sorted(hashes[0]) == list(range(started_at, last + 1))
     for height in range(started_at, last + 1):
-        found = signers(net, names[0], height)
+        found = certificate_signers(net, names[0], height)
         assert len(found) >= 2, (height, found)
         if height > rotated_at:
             assert old.public_key.hex() not in found, height

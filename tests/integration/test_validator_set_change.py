@@ -8,23 +8,34 @@ before the set change; then validators.update, signed by q = 2 current validator
 and from the next height the court votes, its checkpoint lines count, and blocks go on.
 """
 
-import dataclasses
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from genesis.document import GenesisDocument
-from genesis.keystore import INTERACTIVE_LIMITS
-from genesis.network import GENESIS_FILE, init_local_network
+from genesis.network import GENESIS_FILE
 from node.net import stop_process
 from protocol.encoding import JsonObject
-from protocol.note import verifier_key_string
-from protocol.validators import ValidatorSet
-from tests.integration.network import NETS_STASH, LocalNet, free_base_port, local_net, wait_for
-from tests.integration.txs import NetKeys, TxBuilder, submit_batch, submit_to, wait_committed, wire
+from tests.integration.network import (
+    LocalNet,
+    free_base_port,
+    init_four_seat_three,
+    logged_local_net,
+    wait_for,
+    write_genesis,
+)
+from tests.integration.txs import (
+    NetKeys,
+    TxBuilder,
+    certificate_signers,
+    set_with_member,
+    submit_to,
+    wait_committed,
+    wait_precommit_of,
+    wire,
+)
 from tests.unit.protocol import independent_note_verifier as independent
 
 pytestmark = pytest.mark.slow
@@ -33,29 +44,15 @@ COURT = "xiangshan-court"
 
 def genesis_with_court_eligible(directory: Path) -> None:
     """Keys for a 4-validator plan, but a genesis whose first set is the other three."""
-    document: GenesisDocument = init_local_network(
-        directory,
-        validator_count=4,
-        genesis_time_ms=time.time_ns() // 1_000_000,
-        limits=INTERACTIVE_LIMITS,
-    )
-    three = [v for v in document.validators.validators if v.name != COURT]
-    document = dataclasses.replace(document, validators=ValidatorSet.create(three, 2))
-    text = json.dumps(document.to_json(), indent=2, ensure_ascii=False)
-    (directory / GENESIS_FILE).write_text(text)
+    write_genesis(directory, init_four_seat_three(directory, COURT))
 
 
 @pytest.fixture(scope="module")
 def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    with local_net(net_directory, prepare=genesis_with_court_eligible) as running:
-        request.config.stash.setdefault(NETS_STASH, []).append(running)
+    with logged_local_net(
+        net_directory, request.config, prepare=genesis_with_court_eligible
+    ) as running:
         yield running
-        request.config.stash[NETS_STASH].remove(running)
-
-
-def certificate_signers(net: LocalNet, name: str, height: int) -> set[str]:
-    certificate = net.block(name, height)["certificate"]
-    return {entry["validator"] for entry in certificate["signatures"]}
 
 
 def test_court_joins_as_fourth_validator(net: LocalNet, keys: NetKeys, builder: TxBuilder) -> None:
@@ -80,13 +77,8 @@ def test_court_joins_as_fourth_validator(net: LocalNet, keys: NetKeys, builder: 
     document = json.loads((net.directory / GENESIS_FILE).read_text())
     (court,) = [i for i in document["institutions"] if i["institution_id"] == COURT]
     assert "validator" in court["roles"]
-    court_entry = {
-        "name": COURT,
-        "public_key": court_key,
-        "note_verifier_key": verifier_key_string(COURT, keys.public(COURT)),
-    }
-    new_validators = sorted([*members, court_entry], key=lambda v: str(v["public_key"]))
-    new_set: JsonObject = {"validators": new_validators, "quorum": 3}
+    new_set = set_with_member(members, keys, COURT, 3)
+    new_validators = cast(list[JsonObject], new_set["validators"])
     update = builder.build(
         "validators.update",
         "xiangshan-county",
@@ -110,18 +102,15 @@ def test_court_joins_as_fourth_validator(net: LocalNet, keys: NetKeys, builder: 
         assert court_key in {v["public_key"] for v in shown["validators"]}
 
     # The network keeps committing, and the court's precommits land in certificates.
-    def court_votes() -> int | None:
-        txs = builder.attest_stream("xiamen-ptc", f"after-set-change-{time.monotonic_ns()}", 20)
-        submit_batch(net, first_three, txs)
-        status = wait_committed(net, first_three[0], txs[-1].tx_id, timeout_s=60)
-        for height in range(changed_at + 1, status["height"] + 1):
-            signers = certificate_signers(net, first_three[0], height)
-            assert len(signers) >= 3, (height, signers)
-            if court_key in signers:
-                return height
-        return None
-
-    voted_at = wait_for(court_votes, 60, "the court's precommit in a certificate")
+    voted_at = wait_precommit_of(
+        net,
+        first_three,
+        builder,
+        court_key,
+        after_height=changed_at,
+        stream=("after-set-change", 20),
+        timeout_s=60,
+    )
     assert voted_at > changed_at
     assert court_key not in certificate_signers(net, first_three[0], changed_at)
 

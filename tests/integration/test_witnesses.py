@@ -27,7 +27,7 @@ from protocol.note import checkpoint_at_height, format_signed_note, parse_signed
 from protocol.witnesses import Witness, WitnessSet
 from tests.integration.conftest import commit_xiangshan_case
 from tests.integration.lantan_cli import lantan
-from tests.integration.network import NETS_STASH, LocalNet, local_net, wait_for
+from tests.integration.network import LocalNet, logged_local_net, wait_for, write_genesis
 from tests.integration.txs import NetKeys
 from tests.unit.protocol import independent_note_verifier as independent
 
@@ -54,17 +54,13 @@ def genesis_with_witnesses(directory: Path) -> None:
         listed.append(Witness(name=name, public_key=made.identity.public_key))
     listed.sort(key=lambda witness: witness.public_key)
     policy = WitnessSet(witnesses=tuple(listed), quorum=1)
-    document = dataclasses.replace(document, witnesses=policy)
-    text = json.dumps(document.to_json(), indent=2, ensure_ascii=False)
-    (directory / GENESIS_FILE).write_text(text)
+    write_genesis(directory, dataclasses.replace(document, witnesses=policy))
 
 
 @pytest.fixture(scope="module")
 def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    with local_net(net_directory, prepare=genesis_with_witnesses) as running:
-        request.config.stash.setdefault(NETS_STASH, []).append(running)
+    with logged_local_net(net_directory, request.config, prepare=genesis_with_witnesses) as running:
         yield running
-        request.config.stash[NETS_STASH].remove(running)
 
 
 def run_witness(net: LocalNet, name: str, state: Path) -> tuple[int, str, str]:

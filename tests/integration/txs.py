@@ -21,8 +21,9 @@ from genesis.example.parties import ECO_ACCOUNT
 from genesis.example.txs import TxSigner, attest_body
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import GENESIS_FILE, PASSPHRASE_FILE
-from protocol.encoding import JsonObject, encode
+from protocol.encoding import JsonObject, JsonValue, encode
 from protocol.hashing import Hash32
+from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
 from tests.integration.network import LocalNet, wait_for
@@ -237,6 +238,54 @@ def wait_committed(
         return status if status["status"] == "committed" else None
 
     return wait_for(committed, timeout_s, f"tx {tx_id.hex()[:16]} committed on {name}")
+
+
+def set_with_member(
+    members: Sequence[JsonObject], keys: NetKeys, name: str, quorum: int
+) -> JsonObject:
+    """A validators.update validator_set: members and name's entry, sorted by public key."""
+    entry: JsonObject = {
+        "name": name,
+        "public_key": keys.public(name).hex(),
+        "note_verifier_key": verifier_key_string(name, keys.public(name)),
+    }
+    ordered = sorted([*members, entry], key=lambda v: str(v["public_key"]))
+    validators: list[JsonValue] = list(ordered)
+    return {"validators": validators, "quorum": quorum}
+
+
+def certificate_signers(net: LocalNet, name: str, height: int) -> set[str]:
+    """The validator keys (hex) whose precommits certify node name's block at height."""
+    certificate = net.block(name, height)["certificate"]
+    return {entry["validator"] for entry in certificate["signatures"]}
+
+
+def wait_precommit_of(
+    net: LocalNet,
+    names: Sequence[str],
+    builder: "TxBuilder",
+    key_hex: str,
+    *,
+    after_height: int,
+    stream: tuple[str, int],
+    timeout_s: float,
+) -> int:
+    """Commit attest streams (label, count) through names until a certificate above
+    after_height holds key_hex's precommit; each has >= 3 signers. Returns its height."""
+    label, count = stream
+
+    def precommitted() -> int | None:
+        txs = builder.attest_stream("xiamen-ptc", f"{label}-{time.monotonic_ns()}", count)
+        submit_batch(net, names, txs)
+        status = wait_committed(net, names[0], txs[-1].tx_id, timeout_s=60)
+        for height in range(after_height + 1, status["height"] + 1):
+            found = certificate_signers(net, names[0], height)
+            assert len(found) >= 3, (height, found)
+            if key_hex in found:
+                return height
+        return None
+
+    return wait_for(precommitted, timeout_s, "the court's precommit in a certificate")
 
 
 def committed_locations(
