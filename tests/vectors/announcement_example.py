@@ -63,10 +63,5 @@ def build_section() -> Section:
     return section
 
 
-def main(argv: list[str]) -> int:
-    section = build_section()
-    return EXAMPLE.main(argv, section.markdown(), section.lines)
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(EXAMPLE.main(sys.argv[1:], build_section()))

@@ -4,6 +4,7 @@ and their command line (print the text, or with --rewrite write the doc and the 
 import json as json_module
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 
 def with_example(document: str, markers: tuple[str, str], example: str) -> str:
@@ -26,6 +27,15 @@ def print_or_rewrite(
     return 0
 
 
+class ExampleSection(Protocol):
+    """A generated section: (label, value) lines and their markdown."""
+
+    @property
+    def lines(self) -> list[tuple[str, str]]: ...
+
+    def markdown(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SingleExample:
     """Where a one-section example goes: a doc between markers, and a JSON vector file."""
@@ -42,13 +52,10 @@ class SingleExample:
         document = {"source": self.source, "values": values}
         return json_module.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
-    def main(self, argv: list[str], markdown: str, lines: list[tuple[str, str]]) -> int:
-        json = self.render_json(lines)
+    def main(self, argv: list[str], section: ExampleSection) -> int:
+        """The generator's command line: print the section, or --rewrite the doc and vectors."""
+        json, markdown = self.render_json(section.lines), section.markdown()
+        doc, markers, vectors = self.doc, self.markers, self.vectors
         return print_or_rewrite(
-            argv,
-            doc=self.doc,
-            markers=self.markers,
-            example=markdown,
-            vectors=self.vectors,
-            json=json,
+            argv, doc=doc, markers=markers, example=markdown, vectors=vectors, json=json
         )
