@@ -6,7 +6,6 @@ the same codes as client/receipt/verify.py. Skipped, with the reason, where `nod
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
+from tests.kit.processes import json_output_of
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import CaseChain, run_full_case
 from tests.receipts.tamper import python_code, with_last_line_flipped
@@ -39,15 +39,8 @@ def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
         "genesis": genesis.decode(),
         "receipts": {name: receipt.decode() for name, receipt in receipts.items()},
     }
-    done = subprocess.run(
-        [NODE, str(RUNNER), str(STATIC)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    result: dict[str, str] = json.loads(done.stdout)
+    command = [NODE, str(RUNNER), str(STATIC)]
+    result: dict[str, str] = json_output_of(command, input_text=json.dumps(payload), timeout_s=300)
     return result
 
 

@@ -5,11 +5,11 @@ hash seed, so the two processes insert keys in different orders (checked below);
 canonical bytes and their hashes must still agree to the bit.
 """
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.kit.processes import json_output_of
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -40,16 +40,8 @@ print(json.dumps({
 
 def run_with_hash_seed(seed: str) -> dict[str, list[str]]:
     environment = dict(os.environ, PYTHONHASHSEED=seed)
-    completed = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    result: dict[str, list[str]] = json.loads(completed.stdout)
+    command = [sys.executable, "-c", SCRIPT]
+    result: dict[str, list[str]] = json_output_of(command, cwd=ROOT, env=environment, timeout_s=60)
     return result
 
 

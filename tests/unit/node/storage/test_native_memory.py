@@ -4,7 +4,6 @@ Which tables a process maps is decided when its first LevelDB database opens, so
 runs in a fresh interpreter.
 """
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from node.storage import native_memory
 from node.storage.leveldb import TRIM_EVERY_COMMITS, LevelDbStore
+from tests.kit.processes import json_output_of
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -44,15 +44,8 @@ db = plyvel.DB(str(directory), create_if_missing=True, write_buffer_size=64 * 10
 
 def fill_and_read(directory: Path, open_db: str) -> dict[str, object]:
     script = FILL_AND_READ.format(open_db=open_db)
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(directory)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    outcome: dict[str, object] = json.loads(done.stdout)
+    command = [sys.executable, "-c", script, str(directory)]
+    outcome: dict[str, object] = json_output_of(command, cwd=ROOT, timeout_s=120)
     return outcome
 
 
