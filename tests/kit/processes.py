@@ -15,17 +15,10 @@ def json_output_of(
     env: Mapping[str, str] | None = None,
     input_text: str | None = None,
 ) -> Any:
-    """Run command to completion and parse its stdout as JSON.
+    """Run command to completion and parse its stdout as JSON (its stderr is not captured).
 
     CalledProcessError when it exits non-zero, TimeoutExpired after timeout_s."""
-    done = subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        input=input_text,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=True,
+    output = subprocess.check_output(
+        command, cwd=cwd, env=env, input=input_text, text=True, timeout=timeout_s
     )
-    return json.loads(done.stdout)
+    return json.loads(output)
