@@ -9,15 +9,22 @@ ClientError
 ├── LocalFileError            a local file that cannot be used (carries path)
 │   ├── TxFileError             a tx file that cannot be read, parsed or written
 │   └── AuditFileError          a genesis or audit state file `lantan audit` cannot use
-├── TxInputError              a tx the client refuses to send: bad body, file or signature;
-│                             carries an AdmissionReason-style code, as the node would answer
+├── CodedError                a failure callers tell apart by code (carries code and detail)
+│   ├── TxInputError            a tx the client refuses to send: bad body, file or signature;
+│   │                           code is an AdmissionReason-style name, as the node would answer
+│   ├── ReceiptError            a receipt that does not verify (client/receipt/codes.py)
+│   └── WitnessRefusedError     a checkpoint the witness does not cosign (client/witness/)
 ├── FontError                 no TrueType CJK font for the receipt PDF, or an unusable one
 └── UsageError                arguments that contradict each other (exit code 2)
 
 The CLI turns every ClientError into one line on stderr and a non-zero exit code.
 """
 
+import enum
 from collections.abc import Mapping
+from typing import Generic, TypeVar
+
+Code = TypeVar("Code", bound=enum.Enum | str)
 
 
 class ClientError(Exception):
@@ -60,13 +67,18 @@ class SubmitError(ClientError):
         self.failures = dict(failures)
 
 
-class TxInputError(ClientError):
-    """A tx refused before sending; code is the reason the node would have given."""
+class CodedError(ClientError, Generic[Code]):
+    """A failure its callers tell apart by code (an enum member or a reason name); detail
+    says how. The message is "CODE: detail"."""
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
+    def __init__(self, code: Code, detail: str) -> None:
+        super().__init__(f"{code.value if isinstance(code, enum.Enum) else code}: {detail}")
         self.code = code
         self.detail = detail
+
+
+class TxInputError(CodedError[str]):
+    """A tx refused before sending; code is the reason the node would have given."""
 
 
 class LocalFileError(ClientError):

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Final, TypeVar
+from typing import Final, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,6 +32,7 @@ POLL_PAUSE_S: Final = 0.05
 FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expired"})
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
@@ -110,7 +111,7 @@ class NodePool:
     def submit(self, signed_tx: JsonObject, expected_tx_id: str) -> SubmitOutcome:
         """Send to every node in parallel; raises SubmitError when none accepts."""
         with ThreadPoolExecutor(max_workers=len(self.clients)) as executor:
-            answers = list(executor.map(lambda c: _try_submit(c, signed_tx), self.clients))
+            answers = list(executor.map(lambda c: _attempt(c.submit, signed_tx), self.clients))
         accepted, failures = [], {}
         for client, answer in zip(self.clients, answers, strict=True):
             if isinstance(answer, NodeError):
@@ -137,7 +138,7 @@ class NodePool:
         while True:
             remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
             client = order[position % len(order)]
-            last = _try_status(client, tx_id, min(remaining_ms, WAIT_MS_MAX))
+            last = _attempt(client.tx_status, tx_id, wait_ms=min(remaining_ms, WAIT_MS_MAX))
             if isinstance(last, TxStatus) and last.status in FINAL_STATUSES:
                 return last
             moving_on = not isinstance(last, TxStatus) or last.status == "unknown"
@@ -151,15 +152,9 @@ class NodePool:
         return last
 
 
-def _try_submit(client: NodeClient, signed_tx: JsonObject) -> str | NodeError:
+def _attempt(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | NodeError:
+    """call's answer, or the NodeError it raised: one node's failure is kept, not final."""
     try:
-        return client.submit(signed_tx)
-    except NodeError as error:
-        return error
-
-
-def _try_status(client: NodeClient, tx_id: str, wait_ms: int) -> TxStatus | NodeError:
-    try:
-        return client.tx_status(tx_id, wait_ms=wait_ms)
+        return call(*args, **kwargs)
     except NodeError as error:
         return error

@@ -170,33 +170,28 @@ def _run_keys_new(args: argparse.Namespace) -> int:
     if keystore.plaintext:
         warning = _DEV_PLAINTEXT_WARNING.format(path=keystore.path, name=args.name)
         print(warning, file=sys.stderr)
-    if not args.json:
-        print(f"wrote {keystore.path} ({_protection(keystore)})")
-        print(f"wrote {keystore.path.parent / SIGNER_STATE_FILE} (initial signer state)")
-    _print_public_part(keystore.identity.to_json(), compact=args.json)
-    return 0
+    return _report_keystore(
+        keystore,
+        f"wrote {keystore.path} ({_protection(keystore)})",
+        f"wrote {keystore.path.parent / SIGNER_STATE_FILE} (initial signer state)",
+        compact=args.json,
+    )
 
 
 def _run_keys_rotate(args: argparse.Namespace) -> int:
     passphrase = None
     if not args.dev_plaintext:
-        beside = args.path / PASSPHRASE_FILE
-        passphrase = _existing_passphrase(
-            args.passphrase_file or (beside if beside.is_file() else None)
-        )
+        passphrase = _passphrase_beside(args.path, args.passphrase_file)
     keystore = create_pending_key(args.path, passphrase, limits=KDF_PRESETS[args.kdf])
-    if not args.json:
-        print(f"wrote {keystore.path} ({_protection(keystore)})")
-    _print_public_part(keystore.identity.to_json(), compact=args.json)
-    return 0
+    line = f"wrote {keystore.path} ({_protection(keystore)})"
+    return _report_keystore(keystore, line, compact=args.json)
 
 
 def _run_keys_show(args: argparse.Namespace) -> int:
     keystore = read_keystore(args.path)
-    if not args.json:
-        print(f"{keystore.path}: {_protection(keystore)}")
-    _print_public_part(keystore.identity.to_json(), compact=args.json)
-    return 0
+    return _report_keystore(
+        keystore, f"{keystore.path}: {_protection(keystore)}", compact=args.json
+    )
 
 
 def _run_keys_check(args: argparse.Namespace) -> int:
@@ -204,10 +199,7 @@ def _run_keys_check(args: argparse.Namespace) -> int:
     passphrase = None
     if not keystore.plaintext:
         assert keystore.path is not None
-        # As `lantan tx` does: a local network keeps the passphrase beside the keystore.
-        beside = keystore.path.parent / PASSPHRASE_FILE
-        default = beside if beside.is_file() else None
-        passphrase = _existing_passphrase(args.passphrase_file or default)
+        passphrase = _passphrase_beside(keystore.path.parent, args.passphrase_file)
     unlock_keystore(keystore, passphrase, allow_plaintext=args.dev_plaintext)
     print(f"{keystore.path}: unlocked key {keystore.identity.name!r} ({_protection(keystore)})")
     assert keystore.path is not None
@@ -229,8 +221,13 @@ def _protection(keystore: Keystore) -> str:
     return f"encrypted, argon2id opslimit {limits.opslimit} memlimit {memory_mib} MiB"
 
 
-def _print_public_part(public_part: JsonObject, *, compact: bool) -> None:
+def _report_keystore(keystore: Keystore, *lines: str, compact: bool) -> int:
+    """Print lines (not when compact), then the keystore's public part; exit code 0."""
+    if not compact:
+        print("\n".join(lines))
+    public_part = keystore.identity.to_json()
     print(json.dumps(public_part) if compact else json.dumps(public_part, indent=2))
+    return 0
 
 
 def _new_passphrase(passphrase_file: Path | None) -> bytes:
@@ -254,6 +251,13 @@ def _new_passphrase(passphrase_file: Path | None) -> bytes:
             file=sys.stderr,
         )
     return passphrase
+
+
+def _passphrase_beside(directory: Path, passphrase_file: Path | None) -> bytes:
+    """--passphrase-file, else the `passphrase` file in the key directory (where a local
+    network keeps it, as `lantan tx` reads it), else a prompt."""
+    beside = directory / PASSPHRASE_FILE
+    return _existing_passphrase(passphrase_file or (beside if beside.is_file() else None))
 
 
 def _existing_passphrase(passphrase_file: Path | None) -> bytes:

@@ -11,6 +11,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+from client.receipt.history import TLOG_PROOF_HEADER
 from contracts.state_keys import (
     VALIDATORS_NEXT_KEY,
     batch_key,
@@ -36,7 +37,6 @@ from protocol.tx import SignedTx
 
 RECEIPT_VERSION = 3
 """Format 3 binds set changes to the checkpoint's log (PROTOCOL.md §14, ADR 0015)."""
-TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
 
 

@@ -7,10 +7,10 @@ the file is itself transferable evidence of what the validators signed.
 """
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from protocol.encoding import JsonObject
-from protocol.fields import expect_object, read_hex, read_int, read_str
-from protocol.hashing import HASH_SIZE, Hash32
+from protocol.codec import JsonCodec, integer, string
+from protocol.hashing import Hash32
 from protocol.note import (
     Checkpoint,
     NoteVerifierKey,
@@ -20,38 +20,19 @@ from protocol.note import (
 )
 from protocol.validators import ValidatorSet
 
-SAVED_FIELDS = ("chain_id", "size", "root", "note")
 NOTE_LENGTH_MAX = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SavedCheckpoint:
+class SavedCheckpoint(JsonCodec, what="saved checkpoint"):
     """A checkpoint the auditor verified: >= q validator lines over (size, root)."""
 
     chain_id: Hash32
-    size: int
+    size: Annotated[int, integer(minimum=1)]
     """History size: the checkpoint covers headers 0 .. size-1."""
     root: Hash32
-    note: str
+    note: Annotated[str, string(max_length=NOTE_LENGTH_MAX)]
     """The signed note exactly as a node served it."""
-
-    def to_json(self) -> JsonObject:
-        return {
-            "chain_id": self.chain_id.hex(),
-            "size": self.size,
-            "root": self.root.hex(),
-            "note": self.note,
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> "SavedCheckpoint":
-        obj = expect_object(value, "saved checkpoint", SAVED_FIELDS)
-        return cls(
-            chain_id=Hash32(read_hex(obj, "chain_id", size=HASH_SIZE)),
-            size=read_int(obj, "size", minimum=1),
-            root=Hash32(read_hex(obj, "root", size=HASH_SIZE)),
-            note=read_str(obj, "note", max_length=NOTE_LENGTH_MAX),
-        )
 
     @property
     def height(self) -> int:

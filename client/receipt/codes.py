@@ -7,7 +7,7 @@ from the specification reports the same ones.
 
 import enum
 
-from client.errors import ClientError
+from client.errors import CodedError
 
 
 class ReceiptCode(enum.Enum):
@@ -47,10 +47,5 @@ class ReceiptCode(enum.Enum):
     """A version-2 receipt whose receipt_digest is not the hash of its fixed parts (§14.6)."""
 
 
-class ReceiptError(ClientError):
+class ReceiptError(CodedError[ReceiptCode]):
     """A receipt that does not verify: code says which check failed, detail how."""
-
-    def __init__(self, code: ReceiptCode, detail: str) -> None:
-        super().__init__(f"{code.value}: {detail}")
-        self.code = code
-        self.detail = detail

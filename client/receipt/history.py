@@ -8,6 +8,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated, Final
 
 from client.receipt.codes import ReceiptCode, ReceiptError
 from protocol.block import BlockHeader
@@ -17,10 +18,11 @@ from protocol.certificate_check import (
     ExpectedBlock,
     check_certificate,
 )
+from protocol.codec import JsonCodec, codec_wire, hex_bytes, items
 from protocol.cosignature import require_cosignatures
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import CosignatureQuorumError, NoteError, NoteQuorumError, ProtocolError
-from protocol.fields import expect_object, parse_hex, read_hex, read_int, read_list
+from protocol.fields import expect_object
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.merkle import hash_leaf, verify_inclusion
 from protocol.note import (
@@ -36,32 +38,24 @@ from protocol.votes import CommitSignature
 from protocol.witnesses import WitnessSet
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
-CERTIFICATE_FIELDS = ("height", "round", "block_hash", "signatures")
 SET_CHANGE_FIELDS = ("header", "certificate", "next_validators")
 HISTORY_PATH_MAX = 64
 """An RFC 9162 path in a log of fewer than 2^53 leaves has at most 53 hashes (§14.4 step 1)."""
+HISTORY_PATH: Final = items(hex_bytes(HASH_SIZE), max_items=HISTORY_PATH_MAX)
+"""A format-3 `history_path`: at most 64 hashes, each 32 bytes of lowercase hex."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RawCertificate:
-    """A commit certificate read for its shape only: order and duplicates are checked later."""
+class RawCertificate(JsonCodec, what="certificate"):
+    """A commit certificate read for its shape only: order and duplicates are checked later
+    (CommitCertificate's fields and wire rules, without its sortedness check)."""
 
     height: int
     round: int
     block_hash: Hash32
-    signatures: tuple[CommitSignature, ...]
-
-    @classmethod
-    def from_json(cls, value: JsonValue) -> "RawCertificate":
-        obj = expect_object(value, "certificate", CERTIFICATE_FIELDS)
-        return cls(
-            height=read_int(obj, "height"),
-            round=read_int(obj, "round"),
-            block_hash=Hash32(read_hex(obj, "block_hash", size=HASH_SIZE)),
-            signatures=tuple(
-                CommitSignature.from_json(s) for s in read_list(obj, "signatures", max_items=1000)
-            ),
-        )
+    signatures: Annotated[
+        tuple[CommitSignature, ...], items(codec_wire(CommitSignature), max_items=1000)
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,14 +77,8 @@ class SetChange:
             header=BlockHeader.from_json(obj["header"]),
             certificate=RawCertificate.from_json(obj["certificate"]),
             next_validators=next_validators,
-            history_path=read_history_path(obj) if with_path else None,
+            history_path=HISTORY_PATH.read(obj, "history_path") if with_path else None,
         )
-
-
-def read_history_path(obj: JsonObject) -> tuple[bytes, ...]:
-    """A format-3 `history_path`: at most 64 hashes, each 32 bytes of lowercase hex."""
-    items = read_list(obj, "history_path", max_items=HISTORY_PATH_MAX)
-    return tuple(parse_hex(item, "history_path", size=HASH_SIZE) for item in items)
 
 
 class SetHistory:

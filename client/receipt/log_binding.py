@@ -10,28 +10,23 @@ last header, whose validators_hash names the set that signed the checkpoint.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from client.receipt.codes import ReceiptCode, ReceiptError
-from client.receipt.history import SetChange, SetHistory, read_history_path
+from client.receipt.history import HISTORY_PATH, SetChange, SetHistory
 from protocol.block import BlockHeader
-from protocol.encoding import JsonValue
+from protocol.codec import JsonCodec
 from protocol.errors import ProtocolError
-from protocol.fields import expect_object
 from protocol.merkle import hash_leaf, verify_inclusion
 from protocol.note import Checkpoint
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CheckpointHeader:
+class CheckpointHeader(JsonCodec, what="checkpoint_header"):
     """Header N - 1 of a checkpoint of size N, with its path in that checkpoint's tree."""
 
     header: BlockHeader
-    history_path: tuple[bytes, ...]
-
-    @classmethod
-    def from_json(cls, value: JsonValue) -> "CheckpointHeader":
-        obj = expect_object(value, "checkpoint_header", ("header", "history_path"))
-        return cls(header=BlockHeader.from_json(obj["header"]), history_path=read_history_path(obj))
+    history_path: Annotated[tuple[bytes, ...], HISTORY_PATH]
 
 
 def verify_log_binding(

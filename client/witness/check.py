@@ -11,7 +11,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from client.errors import ClientError
+from client.errors import CodedError
 from client.receipt.codes import ReceiptError
 from client.receipt.history import SetChange, SetHistory, verify_checkpoint_note
 from client.receipt.log_binding import CheckpointHeader, verify_log_binding
@@ -31,13 +31,12 @@ class Refusal(enum.Enum):
     """Smaller than the last cosigned tree: a lagging node, not evidence; nothing to do."""
 
 
-class WitnessRefusedError(ClientError):
-    """The witness does not cosign; kind says why, detail how."""
+class WitnessRefusedError(CodedError[Refusal]):
+    """The witness does not cosign; kind (its code) says why, detail how."""
 
-    def __init__(self, kind: Refusal, detail: str) -> None:
-        super().__init__(f"{kind.value}: {detail}")
-        self.kind = kind
-        self.detail = detail
+    @property
+    def kind(self) -> Refusal:
+        return self.code
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

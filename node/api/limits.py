@@ -10,18 +10,13 @@ below ASGI, because an app only sees a request once its headers are complete.)
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node.api.errors import error_body
+from node.api.middleware import HttpMiddleware
 from node.peer_envelope import ENVELOPE_BYTES_MAX
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MIB = 1024 * 1024
 HEADER_BYTES_MAX = 16 * 1024
@@ -68,17 +63,14 @@ class _BodyTimeoutError(Exception):
     pass
 
 
-class RequestLimits:
+class RequestLimits(HttpMiddleware):
     """ASGI middleware: count body bytes per request as they stream in; time the body."""
 
-    def __init__(self, app: Asgi, limits: HttpLimits) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, limits: HttpLimits) -> None:
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limits.body_limit(scope["path"])
         claimed = _header(scope, b"content-length")
         if claimed is not None and (not claimed.isdigit() or int(claimed) > limit):

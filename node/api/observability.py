@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from node.api.middleware import HttpMiddleware
 from node.logs import request_id
 from node.metrics.registry import NodeMetrics
 from node.metrics.scrape import NodeStateCollector
@@ -39,15 +40,12 @@ def install_observability(app: FastAPI) -> None:
     app.add_middleware(RequestObserver, metrics=metrics)
 
 
-class RequestObserver:
+class RequestObserver(HttpMiddleware):
     def __init__(self, app: ASGIApp, metrics: NodeMetrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         current = _request_id_of(scope)
         token = request_id.set(current)
         status = 500  # what the client gets if the app raises before answering

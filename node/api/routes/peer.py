@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
 
@@ -134,35 +134,31 @@ async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidenc
         inbox.runtime.pool_evidence(evidence)
 
 
-@router.post("/peer/consensus", status_code=202)
-async def peer_consensus(request: Request) -> PeerAccepted:
-    handler = _Handler(_consensus, _deliver, CONSENSUS_OPENER)
-    return await _receive(request, PeerKind.CONSENSUS, handler)
+# One handler per kind; the path is /peer/<kind>, as node/transport.py posts it.
+_HANDLERS: dict[PeerKind, _Handler[Any]] = {
+    PeerKind.CONSENSUS: _Handler(_consensus, _deliver, CONSENSUS_OPENER),
+    PeerKind.TXS: _Handler(_txs, _admit),
+    PeerKind.CHECKPOINT: _Handler(_body, _checkpoint),
+    PeerKind.EVIDENCE: _Handler(_evidence, _pool_evidence),
+    PeerKind.TX_IDS: _Handler(_tx_ids, _announced),
+    PeerKind.TX_WANT: _Handler(_tx_ids, _wanted),
+}
 
 
-@router.post("/peer/txs", status_code=202)
-async def peer_txs(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.TXS, _Handler(_txs, _admit))
+def _endpoint(
+    kind: PeerKind, handler: _Handler[Any]
+) -> Callable[[Request], Awaitable[PeerAccepted]]:
+    async def receive(request: Request) -> PeerAccepted:
+        return await _receive(request, kind, handler)
+
+    return receive
 
 
-@router.post("/peer/checkpoint", status_code=202)
-async def peer_checkpoint(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.CHECKPOINT, _Handler(_body, _checkpoint))
-
-
-@router.post("/peer/evidence", status_code=202)
-async def peer_evidence(request: Request) -> PeerAccepted:
-    # Evidence is a union, from which mypy cannot infer T: named by the annotation (not by
-    # _Handler[Evidence](...), whose call sets __orig_class__ and fails on a slotted class).
-    handler: _Handler[Evidence] = _Handler(_evidence, _pool_evidence)
-    return await _receive(request, PeerKind.EVIDENCE, handler)
-
-
-@router.post("/peer/tx_ids", status_code=202)
-async def peer_tx_ids(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.TX_IDS, _Handler(_tx_ids, _announced))
-
-
-@router.post("/peer/tx_want", status_code=202)
-async def peer_tx_want(request: Request) -> PeerAccepted:
-    return await _receive(request, PeerKind.TX_WANT, _Handler(_tx_ids, _wanted))
+for _kind, _handler in _HANDLERS.items():
+    router.add_api_route(
+        f"/peer/{_kind.value}",
+        _endpoint(_kind, _handler),
+        methods=["POST"],
+        status_code=202,
+        name=f"peer_{_kind.value}",
+    )

@@ -325,44 +325,38 @@
     box.appendChild(el("table", { class: "fields", id: "facts" }, [body]));
   }
 
-  async function verifyText(text) {
+  /* verify is LantanVerify.verifyReceipt (pasted text) or verifyReceiptBytes (a file). */
+  async function verifyWith(verify, receipt) {
     if (!state.genesis) return;
     var box = byId("result");
     box.textContent = t("busy");
     box.setAttribute("data-busy", "1");
-    var result = await LantanVerify.verifyReceipt(text, state.genesis, state.engine);
+    var result = await verify(receipt, state.genesis, state.engine);
     box.removeAttribute("data-busy");
     showResult(result);
   }
 
-  function readFile(file) {
+  function verifyText(text) { return verifyWith(LantanVerify.verifyReceipt, text); }
+  function verifyBytes(bytes) { return verifyWith(LantanVerify.verifyReceiptBytes, bytes); }
+
+  /* start(reader) begins the read; the promise gives convert(reader.result). */
+  function readWith(file, start, convert) {
     return new Promise(function (resolve, reject) {
       var reader = new FileReader();
-      reader.onload = function () { resolve(String(reader.result)); };
+      reader.onload = function () { resolve(convert(reader.result)); };
       reader.onerror = function () { reject(reader.error); };
-      reader.readAsText(file, "utf-8");
+      start(reader, file);
     });
+  }
+
+  function readFile(file) {
+    return readWith(file, function (r, f) { r.readAsText(f, "utf-8"); }, String);
   }
 
   /* A receipt file as bytes: readAsText would drop a byte-order mark and replace bad UTF-8,
    * so the page would accept files the other verifiers refuse. */
   function readBytes(file) {
-    return new Promise(function (resolve, reject) {
-      var reader = new FileReader();
-      reader.onload = function () { resolve(new Uint8Array(reader.result)); };
-      reader.onerror = function () { reject(reader.error); };
-      reader.readAsArrayBuffer(file);
-    });
-  }
-
-  async function verifyBytes(bytes) {
-    if (!state.genesis) return;
-    var box = byId("result");
-    box.textContent = t("busy");
-    box.setAttribute("data-busy", "1");
-    var result = await LantanVerify.verifyReceiptBytes(bytes, state.genesis, state.engine);
-    box.removeAttribute("data-busy");
-    showResult(result);
+    return readWith(file, function (r, f) { r.readAsArrayBuffer(f); }, function (b) { return new Uint8Array(b); });
   }
 
   function wireInputs() {

@@ -461,11 +461,16 @@
     int(c.height, where + ".height");
     int(c.round, where + ".round");
     hexField(c.block_hash, 32, where + ".block_hash");
-    if (list(c.signatures, where + ".signatures").length > 1000) malformed(where + ".signatures", "more than 1000");
-    c.signatures.forEach(function (s, i) {
-      obj(s, ["validator", "signature"], where + ".signatures[" + i + "]");
-      hexField(s.validator, 32, where + ".signatures[" + i + "].validator");
-      hexField(s.signature, 64, where + ".signatures[" + i + "].signature");
+    checkSignatureList(c.signatures, "validator", 1000, where + ".signatures");
+  }
+  /* A certificate's or a signed tx's signatures: at most max objects {key, signature}. */
+  function checkSignatureList(signatures, key, max, where) {
+    if (list(signatures, where).length > max) malformed(where, "more than " + max);
+    signatures.forEach(function (s, i) {
+      var at = where + "[" + i + "]";
+      obj(s, [key, "signature"], at);
+      hexField(s[key], 32, at + "." + key);
+      hexField(s.signature, 64, at + ".signature");
     });
   }
   function checkSetForm(s, where) {
@@ -500,12 +505,7 @@
     if (int(tx.nonce, where + ".tx.nonce") < 1) malformed(where + ".tx.nonce", "expected an integer >= 1");
     int(tx.expires_at_ms, where + ".tx.expires_at_ms");
     if (!isObject(tx.body)) malformed(where + ".tx.body", "expected an object");
-    if (list(s.signatures, where + ".signatures").length > 16) malformed(where + ".signatures", "more than 16");
-    s.signatures.forEach(function (sig, i) {
-      obj(sig, ["public_key", "signature"], where + ".signatures[" + i + "]");
-      hexField(sig.public_key, 32, where + ".signatures[" + i + "].public_key");
-      hexField(sig.signature, 64, where + ".signatures[" + i + "].signature");
-    });
+    checkSignatureList(s.signatures, "public_key", 16, where + ".signatures");
   }
   function checkStateEntryForm(e, where) {
     obj(e, ["key", "value", "proof"], where);
