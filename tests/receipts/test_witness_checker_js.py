@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,11 +36,19 @@ pytestmark = pytest.mark.skipif(
 
 
 def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
+    result: dict[str, str] = run_js(genesis, receipts)
+    return result
+
+
+def run_js(genesis: bytes, receipts: dict[str, bytes], show: tuple[str, ...] = ()) -> Any:
+    """run_verify.js's answer: codes, or the facts named in show of the valid receipts."""
     assert NODE is not None
-    payload = {
+    payload: dict[str, Any] = {
         "genesis": genesis.decode(),
         "receipts": {name: receipt.decode() for name, receipt in receipts.items()},
     }
+    if show:
+        payload["show"] = list(show)
     done = subprocess.run(
         [NODE, str(RUNNER), str(STATIC)],
         input=json.dumps(payload),
@@ -48,8 +57,7 @@ def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
         timeout=300,
         check=True,
     )
-    result: dict[str, str] = json.loads(done.stdout)
-    return result
+    return json.loads(done.stdout)
 
 
 def python_code(receipt: bytes, genesis: bytes) -> str:
