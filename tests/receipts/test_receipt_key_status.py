@@ -10,9 +10,12 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from client.cli.verify import report_receipt
+from client.errors import ClientError
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, TxKey
 from client.receipt.key_status import check_later_record, later_status, later_text
@@ -27,6 +30,7 @@ from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.test_witness_checker_js import NODE, run_js
+from tests.unit.client.fake_node import FakeNode, serve
 
 COURT = "xiangshan-court"
 COUNTY = "xiangshan-county"
@@ -218,3 +222,43 @@ def test_the_checker_page_shows_the_same_signing_keys(revoked: RevokedCase) -> N
         for k in facts_of(revoked, revoked.receipt_before).signing_keys
     ]
     assert shown == expected
+
+
+class ProofNode:
+    """Serves the three answers `--key-status` asks for, from the chain's ledger."""
+
+    def __init__(self, case: RevokedCase, *, forge: bool = False) -> None:
+        self.case = case
+        self.forge = forge
+
+    def handle(self, _method: str, path: str, _body: bytes) -> tuple[int, str, bytes]:
+        height = self.case.chain.ledger.height
+        key = path.rsplit("/", 1)[-1]
+        proof, block, sets = node_answers(self.case, key, height)
+        if path.startswith("/v1/proofs/state/key/"):
+            answer = proof
+            if self.forge and isinstance(proof, dict) and isinstance(proof["value"], dict):
+                answer = {**proof, "value": {**proof["value"], "status_height": height}}
+        else:
+            answer = sets if path == "/v1/validator-sets" else block
+        return 200, "application/json", encode(answer)
+
+
+def test_verify_receipt_with_key_status_asks_a_node(
+    revoked: RevokedCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    receipt_bytes = encode(revoked.receipt_before)
+    with serve(cast(FakeNode, ProofNode(revoked))) as url:
+        code = report_receipt(
+            receipt_bytes, revoked.chain.genesis_bytes, as_json=False, key_status_node=url
+        )
+    out = capsys.readouterr().out
+    assert code == 0 and out.endswith("VALID\n")
+    height = revoked.revoked_at
+    assert f"revoked at height {height}: signatures before height {height} stay valid" in out
+    assert f"(node {url}, certified block {revoked.chain.ledger.height};" in out
+    forged = serve(cast(FakeNode, ProofNode(revoked, forge=True)))
+    with forged as url, pytest.raises(ClientError, match="the receipt verifies, but"):
+        report_receipt(
+            receipt_bytes, revoked.chain.genesis_bytes, as_json=False, key_status_node=url
+        )
