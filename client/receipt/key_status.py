@@ -14,6 +14,7 @@ sets, the same checks as `lantan verify tx`. It is labelled with the node and th
 
 from dataclasses import dataclass
 
+from client.code_names import code_name
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import LaterKeyStatus, TxKey
 from client.receipt.history import RawCertificate, SetChange, SetHistory, verify_certificate_strict
@@ -139,7 +140,7 @@ def key_status_lines(keys: tuple[TxKey, ...], height: int) -> list[str]:
     lines = []
     for key in keys:
         who = (
-            f"{key.name_en} ({key.name_zh}), roles {', '.join(key.roles) or 'none'}"
+            f"{key.name_en} ({key.name_zh}), roles {roles_text(key.roles, 'en') or 'none'}"
             if key.institution_id is not None
             else "account holder (no institution)"
         )
@@ -150,6 +151,11 @@ def key_status_lines(keys: tuple[TxKey, ...], height: int) -> list[str]:
         if key.later is not None:
             lines.append(f"             {later_text(key.later)}")
     return lines
+
+
+def roles_text(roles: tuple[str, ...], lang: str) -> str:
+    """Role codes by their names (client/code_names.py), never as codes."""
+    return ("、" if lang == "zh" else ", ").join(code_name(role, lang) for role in roles)
 
 
 def later_text(later: LaterKeyStatus) -> str:

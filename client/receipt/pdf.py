@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from client.code_names import bilingual_name
 from client.receipt.facts import ReceiptFacts, TxKey
 from client.receipt.fonts import FontChoice, register_cjk_font
+from client.receipt.key_status import roles_text
 
 QR_PREFIX: Final = "lantan-receipt"
 """The QR code's text is "lantan-receipt:<receipt_id>:<receipt_digest>" (PROTOCOL.md §14.6):
@@ -165,7 +166,7 @@ def signer_line(facts: ReceiptFacts) -> str:
 def key_line(key: TxKey, height: int) -> str:
     """One key that signed the tx: institution, roles and status at the tx's height."""
     who = (
-        f"{key.name_zh}（{'、'.join(key.roles)}）"
+        f"{key.name_zh}（{roles_text(key.roles, 'zh')}）"
         if key.institution_id is not None
         else "账户持有人 account holder"
     )

@@ -288,7 +288,7 @@
   function txKeyCell(f) {
     var items = f.tx_keys.map(function (k) {
       var who = k.institution_id === null ? t("key.holder")
-        : (lang === "zh" ? k.name_zh : k.name_en) + " (" + k.roles.join(", ") + ")";
+        : (lang === "zh" ? k.name_zh : k.name_en) + " (" + k.roles.map(codeName).join(lang === "zh" ? "、" : ", ") + ")";
       return el("li", {}, [who, " ", el("small", { class: "key-name" }, [k.public_key.slice(0, 16) + "…"]),
         " — " + t("key.in_force", { h: f.height })]);
     });
