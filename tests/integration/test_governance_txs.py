@@ -22,17 +22,11 @@ from genesis.layout import GENESIS_FILE
 from protocol.encoding import JsonObject
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx
+from tests.integration import txs
 from tests.integration.lantan_cli import lantan
 from tests.integration.network import LocalNet
 from tests.integration.test_validator_key_rotation import receipt
-from tests.integration.txs import (
-    NetKeys,
-    TxBuilder,
-    submit_to,
-    wait_committed,
-    wire,
-    xiangshan_case_on_net,
-)
+from tests.integration.txs import NetKeys, TxBuilder, submit_to, wait_committed, wire
 
 pytestmark = pytest.mark.slow
 COURT = "xiangshan-court"
@@ -95,7 +89,7 @@ def judicial_case_with(net: LocalNet, builder: TxBuilder, court_key: SigningKey)
     """The Xiangshan case, its judicial retirement confirmed by court_key; returns that tx."""
     township = SigningKey(sha256(b"integration: key status township").digest())
     judicial = None
-    for step in xiangshan_case_on_net(township, builder.eco):
+    for step in txs.xiangshan_case_on_net(township, builder.eco):
         cosigners = [court_key if c == COURT else c for c in step.cosigners]
         signed = builder.build(step.tx_type, step.sender, step.body, cosigners)
         commit(net, signed)
