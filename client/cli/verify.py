@@ -6,6 +6,7 @@ verify prints its reason code and exits 1.
 """
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,12 @@ from client.errors import ClientError, NodeRejectedError, UsageError
 from client.id_prefix import resolve_tx_id
 from client.node_pool import node_urls
 from client.receipt.codes import ReceiptError
+from client.receipt.facts import ReceiptFacts
+from client.receipt.key_status import later_status
 from client.receipt.summary import facts_json, summary_lines, time_text
 from client.receipt.tx_proof import TxFacts, verify_tx_proof
 from client.receipt.verify import verify_receipt
+from genesis.document import parse_genesis
 
 
 def register_verify(subparsers: Subparsers) -> None:
@@ -41,6 +45,12 @@ def register_verify(subparsers: Subparsers) -> None:
     )
     receipt.add_argument("receipt", metavar="FILE.json")
     receipt.add_argument("--genesis", metavar="FILE", required=True)
+    receipt.add_argument(
+        "--key-status",
+        metavar="URL",
+        help="also check on this node whether each signing key was rotated or revoked"
+        " after the tx (online; verified against a certified block, not part of the receipt)",
+    )
     add_json_option(receipt)
     receipt.set_defaults(handler=guarded("verify receipt", run_verify_receipt))
     tx = actions.add_parser(
@@ -66,10 +76,14 @@ def read_input(path: str, what: str) -> bytes:
 def run_verify_receipt(args: argparse.Namespace) -> int:
     receipt_bytes = read_input(args.receipt, "receipt")
     genesis_bytes = read_input(args.genesis, "genesis file")
-    return report_receipt(receipt_bytes, genesis_bytes, as_json=args.json)
+    return report_receipt(
+        receipt_bytes, genesis_bytes, as_json=args.json, key_status_node=args.key_status
+    )
 
 
-def report_receipt(receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool) -> int:
+def report_receipt(
+    receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool, key_status_node: str | None = None
+) -> int:
     """Verify and print; shared with `lantan receipt get --genesis`."""
     try:
         facts = verify_receipt(receipt_bytes, genesis_bytes)
@@ -79,12 +93,44 @@ def report_receipt(receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool)
         else:
             print(f"INVALID: {error.code.value}: {error.detail}")
         return EXIT_FAILURE
+    if key_status_node is not None:
+        facts = with_later_key_status(facts, genesis_bytes, node_urls(key_status_node)[0])
     if as_json:
         print_json(facts_json(facts))
     else:
         print("\n".join(summary_lines(facts)))
         print("VALID")
     return EXIT_OK
+
+
+def with_later_key_status(facts: ReceiptFacts, genesis_bytes: bytes, url: str) -> ReceiptFacts:
+    """facts with each institution key's later status, as the node at url proves it."""
+    document = parse_genesis(genesis_bytes)
+    keys = []
+    with NodeClient(url) as node:
+        sets = node.get_json("/v1/validator-sets")
+        for key in facts.signing_keys:
+            if key.institution_id is None:
+                keys.append(key)
+                continue
+            proof = node.get_json(f"/v1/proofs/state/key/{key.public_key}")
+            height = proof.get("height") if isinstance(proof, dict) else None
+            block = node.get_json(f"/v1/blocks/{height}")
+            try:
+                later = later_status(
+                    key,
+                    tx_height=facts.height,
+                    answers=(proof, block, sets),
+                    document=document,
+                    source=url,
+                )
+            except ReceiptError as error:
+                raise ClientError(
+                    f"the receipt verifies, but {url}'s answer on key {key.public_key[:16]}…"
+                    f" does not: {error}"
+                ) from None
+            keys.append(dataclasses.replace(key, later=later))
+    return dataclasses.replace(facts, signing_keys=tuple(keys))
 
 
 def run_verify_tx(args: argparse.Namespace) -> int:

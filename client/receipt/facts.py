@@ -31,6 +31,34 @@ class ReceiptSigner:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LaterKeyStatus:
+    """A key's status in a later block, as a node proved it (not part of the receipt)."""
+
+    status: str
+    """"active", "rotated" or "revoked" (contracts.records.KeyStatus)."""
+    status_height: int | None
+    """The height of the block whose tx rotated or revoked the key; None while active."""
+    at_height: int
+    """The certified block whose state_root proves the record."""
+    source: str
+    """The node that answered (its URL)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxKey:
+    """A key that signed the receipt's tx, read from the receipt's proven records."""
+
+    public_key: str
+    institution_id: str | None
+    """None for a key registered to no institution (an account holder's)."""
+    name_zh: str | None
+    name_en: str | None
+    roles: tuple[str, ...]
+    """The institution's roles at the tx's height."""
+    later: LaterKeyStatus | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptFacts:
     receipt_id: str
     """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
@@ -77,6 +105,8 @@ class ReceiptFacts:
     (ADR 0021); empty when the genesis names no witnesses."""
     witness_quorum: int = 0
     """Cosignatures the genesis asks for; 0 when it names no witnesses."""
+    signing_keys: tuple[TxKey, ...] = ()
+    """The keys that signed the tx, their institutions and roles at its height (ADR 0024)."""
 
     @property
     def quantity_tonnes_text(self) -> str:

@@ -20,8 +20,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from client.code_names import bilingual_name
-from client.receipt.facts import ReceiptFacts
+from client.receipt.facts import ReceiptFacts, TxKey
 from client.receipt.fonts import FontChoice, register_cjk_font
+from client.receipt.key_status import roles_text
 
 QR_PREFIX: Final = "lantan-receipt"
 """The QR code's text is "lantan-receipt:<receipt_id>:<receipt_digest>" (PROTOCOL.md §14.6):
@@ -162,6 +163,23 @@ def signer_line(facts: ReceiptFacts) -> str:
     )
 
 
+def key_line(key: TxKey, height: int) -> str:
+    """One key that signed the tx: institution, roles and status at the tx's height."""
+    who = (
+        f"{key.name_zh}（{roles_text(key.roles, 'zh')}）"
+        if key.institution_id is not None
+        else "账户持有人 account holder"
+    )
+    return f"{who} {key.public_key[:16]}…：高度 {height} 签署时有效 in force when it signed"
+
+
+def _key_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    if not facts.signing_keys:
+        return ()
+    lines = tuple(key_line(k, facts.height) for k in facts.signing_keys)
+    return (ReceiptRow(label_zh="签署密钥", label_en="Signing keys", lines=lines),)
+
+
 def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     return (
         ReceiptRow(
@@ -174,6 +192,7 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_en="Signed by",
             lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts)),
         ),
+        *_key_rows(facts),
         ReceiptRow(
             label_zh="链标识", label_en="Chain id", lines=(facts.chain_id,), unbreakable=True
         ),

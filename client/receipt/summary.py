@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from client.code_names import code_name
 from client.receipt.facts import ReceiptFacts
+from client.receipt.key_status import key_status_lines
 from protocol.encoding import JsonObject
 
 BEIJING = timezone(timedelta(hours=8), "CST")
@@ -53,6 +54,7 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
         ),
     ]
+    lines += key_status_lines(facts.signing_keys, facts.height)
     if facts.witness_quorum:
         lines.append(
             f"witnessed    {len(facts.witnessed_by)} witnesses cosigned the checkpoint"
@@ -69,6 +71,10 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
     value["signed_by"] = list(facts.signed_by)
     value["signers"] = [asdict(s) for s in facts.signers]
     value["witnessed_by"] = list(facts.witnessed_by)
+    value["signing_keys"] = [
+        asdict(k) | {"roles": list(k.roles), "later": None if k.later is None else asdict(k.later)}
+        for k in facts.signing_keys
+    ]
     value["quantity_tonnes"] = facts.quantity_tonnes_text
     value["signed_summary"] = facts.signed_summary
     value["valid"] = True

@@ -19,6 +19,7 @@ from client.receipt.history import (
     verify_certificate_strict,
     verify_history_proof,
 )
+from client.receipt.key_status import tx_keys
 from client.receipt.log_binding import CheckpointHeader, verify_log_binding
 from client.receipt.meaning import StateRecords, facts_of, require_records
 from contracts.records import Institution
@@ -147,6 +148,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         ),
         validators=validators,
     )
+    facts = dataclasses.replace(facts, signing_keys=tx_keys(records, signed))
     if document.witnesses is not None:
         facts = dataclasses.replace(
             facts, witnessed_by=cosigners, witness_quorum=document.witnesses.quorum

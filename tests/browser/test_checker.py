@@ -290,3 +290,20 @@ def test_checker_switches_language_in_page(
     assert "签署机构" in page.inner_text("#facts") and "3 个验证节点中" in page.inner_text("#facts")
     assert "司法注销" in page.inner_text("#facts") and "海水养殖" in page.inner_text("#facts")
     screenshot(page, "checker-valid-zh")
+
+
+def test_each_signing_key_is_shown_in_force_at_the_tx_height(page: Any, tmp_path: Path) -> None:
+    """ADR 0024: the worked example's two signers, their institutions and roles, in force."""
+    vectors = Path(__file__).parents[1] / "vectors"
+    genesis = json.loads((vectors / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, genesis, "checker.html"))
+    wait_ready(page)
+    page.set_input_files("#receipt-file", str(vectors / "receipt-v3.json"))
+    assert verdict(page) == ("VALID", "")
+    shown = page.inner_text("tr[data-fact='tx_keys'] td")
+    assert "Xiangshan County People's Court (court, validator)" in shown
+    assert "Xiangshan County Development and Reform Bureau (issuer, validator)" in shown
+    page.click("#checker-lang")
+    assert "象山县人民法院 (法院、验证节点)" in page.inner_text("tr[data-fact='tx_keys'] td")
+    assert shown.count("in force at height 7, when it signed") == 2
+    assert "--key-status" in shown

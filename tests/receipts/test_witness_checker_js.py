@@ -7,6 +7,7 @@ the same codes as client/receipt/verify.py. Skipped, with the reason, where `nod
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,14 +35,21 @@ pytestmark = pytest.mark.skipif(
 
 
 def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
+    result: dict[str, str] = run_js(genesis, receipts)
+    return result
+
+
+def run_js(genesis: bytes, receipts: dict[str, bytes], show: tuple[str, ...] = ()) -> Any:
+    """run_verify.js's answer: codes, or the facts named in show of the valid receipts."""
     assert NODE is not None
-    payload = {
+    payload: dict[str, Any] = {
         "genesis": genesis.decode(),
         "receipts": {name: receipt.decode() for name, receipt in receipts.items()},
     }
+    if show:
+        payload["show"] = list(show)
     command = [NODE, str(RUNNER), str(STATIC)]
-    result: dict[str, str] = json_output_of(command, input_text=json.dumps(payload), timeout_s=300)
-    return result
+    return json_output_of(command, input_text=json.dumps(payload), timeout_s=300)
 
 
 def test_checker_applies_the_witness_policy(witnessed: CaseChain) -> None:  # noqa: F811

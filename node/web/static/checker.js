@@ -47,6 +47,10 @@
       "f.signed": "Signing institutions",
       "f.checkpoint": "Checkpoint size",
       "signed": "$k of $n validators signed (quorum $q)",
+      "f.tx_keys": "Keys that signed the retirement",
+      "key.holder": "account holder (no institution)",
+      "key.in_force": "in force at height $h, when it signed (proven by the receipt)",
+      "key.later": "A key rotated or revoked later keeps its signatures before that height valid. Later status is not part of the receipt: check it with `lantan verify receipt --key-status URL`.",
       "reason.code": "code",
       "version": "version $v",
       "quorum": "each block needs $q of these $n",
@@ -128,6 +132,10 @@
       "f.signed": "签署机构",
       "f.checkpoint": "检查点大小",
       "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
+      "f.tx_keys": "签署该注销交易的密钥",
+      "key.holder": "账户持有人（非机构）",
+      "key.in_force": "签署时（高度 $h）有效（由本凭证证明）",
+      "key.later": "密钥此后被轮换或吊销的，此前的签名仍然有效。此后的状态不属于本凭证：请用 `lantan verify receipt --key-status URL` 查验。",
       "reason.code": "代码",
       "version": "第 $v 版",
       "quorum": "每个区块需其中 $q 个签名（共 $n 个）",
@@ -274,6 +282,19 @@
     ]);
   }
 
+  /* ADR 0024: each key that signed the retirement, its institution and roles, and its
+   * status at the tx's height (in force: the receipt proves it); a later rotation or
+   * revocation is not in the receipt, and the note says where to check it. */
+  function txKeyCell(f) {
+    var items = f.tx_keys.map(function (k) {
+      var who = k.institution_id === null ? t("key.holder")
+        : (lang === "zh" ? k.name_zh : k.name_en) + " (" + k.roles.map(codeName).join(lang === "zh" ? "、" : ", ") + ")";
+      return el("li", {}, [who, " ", el("small", { class: "key-name" }, [k.public_key.slice(0, 16) + "…"]),
+        " — " + t("key.in_force", { h: f.height })]);
+    });
+    return el("div", {}, [el("ul", { class: "signers" }, items), el("p", {}, [el("small", {}, [t("key.later")])])]);
+  }
+
   function factRows(f) {
     var rows = [
       ["f.receipt_id", f.receipt_id],
@@ -301,6 +322,7 @@
     rows.push(["f.purpose", codeName(f.purpose)]);
     rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
     rows.push(["f.signed", signerCell(f)]);
+    rows.push(["f.tx_keys", txKeyCell(f)]);
     rows.push(["f.checkpoint", String(f.checkpoint_size)]);
     return rows;
   }

@@ -1012,8 +1012,26 @@
         .map(function (v) { return v.public_key; }),
       validator_count: ctx.blockSet.validators.length,
       quorum: ctx.blockSet.quorum,
-      checkpoint_size: ctx.checkpointSize
+      checkpoint_size: ctx.checkpointSize,
+      tx_keys: txKeys(receipt, records)
     };
+  }
+
+  /* ADR 0024: each key that signed the tx, with the institution and roles its proven records
+   * name at the tx's height. An accepted tx in a certified block had every signer in force
+   * when it signed (admission refuses a rotated or revoked key), so that is its status. */
+  function txKeys(receipt, records) {
+    return receipt.tx.signed_tx.signatures.map(function (s) {
+      var key = records.get("key/" + s.public_key);
+      var holder = key ? records.get("institution/" + key.institution_id) : null;
+      return {
+        public_key: s.public_key,
+        institution_id: holder ? holder.institution_id : null,
+        name_zh: holder ? holder.name_zh : null,
+        name_en: holder ? holder.name_en : null,
+        roles: holder ? holder.roles.slice() : []
+      };
+    });
   }
 
   /* Step 9 (§14.6): the digest over the parts no node can change once the block is committed. */

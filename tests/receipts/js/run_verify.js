@@ -1,5 +1,6 @@
 /* Runs node/web/static/verify.js (the checker page's verifier) under Node.js: reads
- * {genesis, receipts: {name: text}} on stdin, prints {name: code or ""}. Test-only. */
+ * {genesis, receipts: {name: text}, show?: [fact names]} on stdin, prints {name: code or ""},
+ * or for a valid receipt the facts named in show when it is given. Test-only. */
 const fs = require("fs"), vm = require("vm"), path = require("path");
 const dir = process.argv[2];
 for (const f of ["vendor/sha2.js", "vendor/ed25519.js", "verify.js"]) vm.runInThisContext(fs.readFileSync(path.join(dir, f), "utf8"), { filename: f });
@@ -12,7 +13,7 @@ const input = JSON.parse(fs.readFileSync(0, "utf8"));
   catch (e) { console.log(JSON.stringify({ genesis: e.code || String(e) })); return; }
   for (const [name, receipt] of Object.entries(input.receipts)) {
     const r = await LantanVerify.verifyReceipt(receipt, genesis, engine);
-    out[name] = r.valid ? "" : r.code;
+    out[name] = !r.valid ? r.code : input.show ? Object.fromEntries(input.show.map((k) => [k, r.facts[k]])) : "";
   }
   console.log(JSON.stringify(out));
 })();
