@@ -18,6 +18,17 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def public_part(directory: Path, name: str, roles: str = "") -> dict[str, object]:
+    """`keys new` of a throwaway key in directory/name: its printed public part."""
+    made = run(
+        *("keys", "new", "--name", name, "--roles", roles, "--out", directory / name),
+        *("--dev-plaintext", "--json"),
+    )
+    assert made.returncode == 0, made.stderr
+    part: dict[str, object] = json.loads(made.stdout)
+    return part
+
+
 @pytest.fixture(scope="module")
 def local_net(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("net")
@@ -91,20 +102,7 @@ def test_from_pubkeys_builds_the_same_validator_set(tmp_path: Path) -> None:
         ("v-three", "validator,trading_centre"),
         ("judge", "court"),
     ):
-        completed = run(
-            "keys",
-            "new",
-            "--name",
-            name,
-            "--roles",
-            roles,
-            "--out",
-            tmp_path / name,
-            "--dev-plaintext",
-            "--json",
-        )
-        assert completed.returncode == 0, completed.stderr
-        public_parts.append(json.loads(completed.stdout))
+        public_parts.append(public_part(tmp_path, name, roles))
     (tmp_path / "pubkeys.json").write_text(json.dumps(public_parts))
     out = tmp_path / "genesis.json"
     completed = run("genesis", "init", "--from-pubkeys", tmp_path / "pubkeys.json", "--out", out)
@@ -172,22 +170,7 @@ def test_a_bad_witness_policy_makes_no_key(
 
 
 def test_from_pubkeys_names_the_witnesses_of_their_public_parts(tmp_path: Path) -> None:
-    parts = []
-    for name, roles in (("v-one", "validator"), ("auditor-witness", "")):
-        role_flags = ("--roles", roles) if roles else ()
-        made = run(
-            "keys",
-            "new",
-            "--name",
-            name,
-            *role_flags,
-            "--out",
-            tmp_path / name,
-            "--dev-plaintext",
-            "--json",
-        )
-        assert made.returncode == 0, made.stderr
-        parts.append(json.loads(made.stdout))
+    parts = [public_part(tmp_path, "v-one", "validator"), public_part(tmp_path, "auditor-witness")]
     (tmp_path / "validators.json").write_text(json.dumps(parts[:1]))
     (tmp_path / "witnesses.json").write_text(json.dumps(parts[1:]))
     out = tmp_path / "genesis.json"
