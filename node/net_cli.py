@@ -124,7 +124,8 @@ def _print(views: list[NodeView], as_json: bool, witnesses: dict[str, int | None
             f"height {v.height if v.height is not None else '-':<6} head {head}"
         )
     for name, pid in witnesses.items():
-        print(f"{name:<20} {'witness':<24} pid {pid or '-':<8} {'running' if pid else 'stopped'}")
+        state = "running" if pid else "stopped"
+        print(f"witness {name}: pid {pid or '-'}, {state}")
 
 
 def _run_up(args: argparse.Namespace) -> int:
