@@ -106,6 +106,13 @@ def net_up(
     directory = directory.resolve()
     if directory.exists() and not directory.is_dir():
         raise NetError(f"{directory} is not a directory")
+    if (directory / GENESIS_FILE).exists():
+        unnamed = [w for w in witnesses if w not in witness_names(directory)]
+        if unnamed:
+            raise NetError(
+                f"{directory} has a genesis already, without witness {', '.join(unnamed)}: "
+                "--witness makes a new network only (the witnesses change the chain id)"
+            )
     planned = planned_ports(directory, validators=validators, base_port=base_port)
     running = [name for name in planned if read_pid(directory / name) is not None]
     if running:

@@ -175,3 +175,11 @@ def test_net_up_runs_the_witness_it_names(first: tuple[LocalNet, int]) -> None:
     started = lantan("net", "start", WITNESS, "--dir", str(directory), "--json")
     assert started.returncode == 0, started.stderr
     assert read_pid(directory / WITNESS, WITNESS_PID_FILE) is not None
+
+
+def test_net_up_names_a_witness_for_a_new_network_only(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    refused = lantan("net", "up", "--dir", str(running.directory), "--witness", "court-witness")
+    assert refused.returncode == 1
+    assert "without witness court-witness" in refused.stderr, refused.stderr
+    assert not (running.directory / "court-witness").exists()
