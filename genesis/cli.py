@@ -13,7 +13,7 @@ import json
 import stat
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
@@ -41,9 +41,12 @@ from genesis.network import (
     genesis_from_identities,
     identity_from_json,
     init_local_network,
+    witness_from_json,
+    witness_set,
 )
 from protocol.encoding import JsonObject, decode
 from protocol.errors import ProtocolError
+from protocol.witnesses import WitnessSet
 
 EXIT_FAILURE = 1
 PASSPHRASE_LENGTH_ADVISED = 12
@@ -295,6 +298,22 @@ def register_genesis(subparsers: Subparsers) -> None:
     init.add_argument("--chain-name", default="lantan-xiangshan")
     init.add_argument("--quorum", type=int, help="q (default: n // 2 + 1)")
     init.add_argument("--time-ms", type=int, help="genesis time (default: now)")
+    init.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --dir: make a witness key DIR/NAME and name it in genesis (repeatable)",
+    )
+    init.add_argument(
+        "--witness-pubkeys",
+        type=Path,
+        metavar="FILE",
+        help="with --from-pubkeys: JSON list of the witnesses' `keys new` outputs",
+    )
+    init.add_argument(
+        "--witness-quorum", type=int, metavar="K", help="cosignatures a checkpoint needs (1)"
+    )
     init.add_argument("--json", action="store_true", help="print the summary as JSON")
     init.set_defaults(handler=_guarded("genesis init", _run_genesis_init))
     verify = actions.add_parser("verify", help="check a genesis file and print its chain id")
@@ -309,8 +328,14 @@ def _run_genesis_init(args: argparse.Namespace) -> int:
         target = args.dir / GENESIS_FILE
         if target.exists():
             raise GenesisError(f"{target} exists; remove the network directory first")
+        if args.witness_pubkeys is not None:
+            raise GenesisError("--witness-pubkeys goes with --from-pubkeys; with --dir: --witness")
         document = init_local_network(
-            args.dir, validator_count=args.validators, genesis_time_ms=time_ms
+            args.dir,
+            validator_count=args.validators,
+            genesis_time_ms=time_ms,
+            witnesses=args.witness,
+            witness_quorum=args.witness_quorum,
         )
     else:
         if args.out is None:
@@ -324,14 +349,8 @@ def _run_genesis_init(args: argparse.Namespace) -> int:
 
 
 def _document_from_pubkeys(path: Path, args: argparse.Namespace, time_ms: int) -> GenesisDocument:
-    try:
-        entries = decode(path.read_bytes())
-    except ProtocolError as error:
-        raise GenesisError(f"{path}: {error}") from None
-    if not isinstance(entries, list) or not entries:
-        raise GenesisError(f"{path}: expected a JSON list of `keys new` outputs")
     identities, names = [], {}
-    for entry in entries:
+    for entry in _json_list(path):
         identity = identity_from_json(entry)
         identities.append(identity)
         if isinstance(entry, dict) and "name_zh" in entry:
@@ -342,7 +361,29 @@ def _document_from_pubkeys(path: Path, args: argparse.Namespace, time_ms: int) -
         chain_name=args.chain_name,
         genesis_time_ms=time_ms,
         quorum=args.quorum,
+        witnesses=_witnesses_from_pubkeys(args),
     )
+
+
+def _witnesses_from_pubkeys(args: argparse.Namespace) -> WitnessSet | None:
+    if args.witness:
+        raise GenesisError("--witness NAME goes with --dir; with --from-pubkeys: --witness-pubkeys")
+    if args.witness_pubkeys is None:
+        if args.witness_quorum is not None:
+            raise GenesisError("--witness-quorum needs --witness-pubkeys")
+        return None
+    entries = _json_list(args.witness_pubkeys)
+    return witness_set([witness_from_json(entry) for entry in entries], args.witness_quorum)
+
+
+def _json_list(path: Path) -> Sequence[object]:
+    try:
+        entries = decode(path.read_bytes())
+    except ProtocolError as error:
+        raise GenesisError(f"{path}: {error}") from None
+    if not isinstance(entries, list) or not entries:
+        raise GenesisError(f"{path}: expected a JSON list of `keys new` outputs")
+    return entries
 
 
 def _run_genesis_verify(args: argparse.Namespace) -> int:
@@ -378,6 +419,17 @@ def _genesis_summary(document: GenesisDocument) -> JsonObject:
             for i in document.institutions
         ],
         "accounts": [a.account_id for a in document.accounts],
+        **_witness_summary(document),
+    }
+
+
+def _witness_summary(document: GenesisDocument) -> JsonObject:
+    """The witness policy, only when genesis names one (so older summaries stay as they were)."""
+    if document.witnesses is None:
+        return {}
+    return {
+        "witnesses": [w.to_json() for w in document.witnesses.witnesses],
+        "witness_quorum": document.witnesses.quorum,
     }
 
 
@@ -394,6 +446,13 @@ def _print_summary(summary: JsonObject, *, compact: bool, heading: str) -> None:
     for validator in validators:
         assert isinstance(validator, dict)
         print(f"  {validator['note_verifier_key']}")
+    witnesses = summary.get("witnesses", [])
+    assert isinstance(witnesses, list)
+    if witnesses:
+        print(f"witnesses      {len(witnesses)}, quorum {summary['witness_quorum']}")
+    for witness in witnesses:
+        assert isinstance(witness, dict)
+        print(f"  {witness['name']} {witness['public_key']}")
     institutions = summary["institutions"]
     assert isinstance(institutions, list)
     for institution in institutions:

@@ -1,7 +1,8 @@
 """Genesis documents for the Xiangshan network: a local test network, or gathered keys.
 
 `local_network_plan` lists the institutions of docs/../MISSION.md; `init_local_network`
-makes their keys in DIR/<name>/ (DESIGN.md §7) and returns the genesis document. For a
+makes their keys in DIR/<name>/ (DESIGN.md §7), and a key in DIR/<witness>/ for each
+witness named (ADR 0021), and returns the genesis document. For a
 real deployment, `genesis_from_identities` builds the document from the public parts that
 each institution's `lantan keys new` printed, so no private key ever leaves its owner.
 """
@@ -29,6 +30,7 @@ from protocol.note import verifier_key_string
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import Validator, ValidatorSet
+from protocol.witnesses import Witness, WitnessSet
 
 __all__ = [
     "ECOLOGICAL_ACCOUNT_ID",
@@ -42,6 +44,8 @@ __all__ = [
     "identity_from_json",
     "init_local_network",
     "local_network_plan",
+    "witness_from_json",
+    "witness_set",
 ]
 ECOLOGICAL_ACCOUNT_ID = "xiangshan-eco-account"
 ECOLOGICAL_ACCOUNT_NAME = (
@@ -120,12 +124,18 @@ def init_local_network(
     validator_count: int,
     genesis_time_ms: int,
     limits: KdfLimits = INTERACTIVE_LIMITS,
+    witnesses: Sequence[str] = (),
+    witness_quorum: int | None = None,
 ) -> GenesisDocument:
     """Make every institution's key under directory and return the genesis document.
 
-    Each key is encrypted with a random passphrase kept beside it in a 0600 file: a local
-    network only (DESIGN.md §7). Raises KeystoreExistsError if a key directory is in use.
+    Each name in witnesses gets its own witness key in directory/<name>/ (a cosigning key
+    is used for nothing else, ADR 0021) and genesis asks witness_quorum (default 1) of
+    them. Each key is encrypted with a random passphrase kept beside it in a 0600 file: a
+    local network only (DESIGN.md §7). Raises KeystoreExistsError if a key directory is
+    in use, GenesisError for a bad witness name or quorum (before any key is made).
     """
+    _check_witness_names(witnesses, witness_quorum)
     identities: list[tuple[InstitutionPlan, KeyIdentity]] = []
     for plan in local_network_plan(validator_count):
         identity = _make_local_key(directory / plan.name, plan.name, plan.roles, limits)
@@ -144,7 +154,47 @@ def init_local_network(
         chain_name="lantan-xiangshan-local",
         genesis_time_ms=genesis_time_ms,
         accounts=(account,),
+        witnesses=_local_witnesses(directory, witnesses, witness_quorum, limits),
     )
+
+
+def _check_witness_names(names: Sequence[str], quorum: int | None) -> None:
+    """The policy's rules on names and quorum, before any key is made (placeholder keys)."""
+    if names or quorum is not None:
+        keys = [PublicKey(n.to_bytes(PUBLIC_KEY_SIZE, "big")) for n in range(len(names))]
+        witness_set([_witness(name, key) for name, key in zip(names, keys, strict=True)], quorum)
+
+
+def _local_witnesses(
+    directory: Path, names: Sequence[str], quorum: int | None, limits: KdfLimits
+) -> WitnessSet | None:
+    if not names:
+        return None
+    made = [
+        _witness(name, _make_local_key(directory / name, name, (), limits).public_key)
+        for name in names
+    ]
+    return witness_set(made, quorum)
+
+
+def _witness(name: str, public_key: PublicKey) -> Witness:
+    try:
+        return Witness(name=name, public_key=public_key)
+    except ProtocolError as error:
+        raise GenesisError(f"witness {name!r}: {error}") from None
+
+
+def witness_set(witnesses: Sequence[Witness], quorum: int | None) -> WitnessSet:
+    """The genesis witness policy (ADR 0021): sorted by key, quorum 1 unless given."""
+    if not witnesses:
+        raise GenesisError("a witness quorum needs at least one witness")
+    try:
+        return WitnessSet(
+            witnesses=tuple(sorted(witnesses, key=lambda witness: witness.public_key)),
+            quorum=1 if quorum is None else quorum,
+        )
+    except ProtocolError as error:
+        raise GenesisError(f"witnesses: {error}") from None
 
 
 def _make_local_key(
@@ -163,6 +213,7 @@ def document_from_plans(
     genesis_time_ms: int,
     accounts: Sequence[Account] = (),
     quorum: int | None = None,
+    witnesses: WitnessSet | None = None,
 ) -> GenesisDocument:
     """The genesis document for these institutions; the first validator set holds those
     with the validator role that are marked in_first_set."""
@@ -195,6 +246,7 @@ def document_from_plans(
         institutions=institutions,
         accounts=tuple(accounts),
         validators=ValidatorSet.create(validators, quorum or default_quorum(len(validators))),
+        witnesses=witnesses,
     )
 
 
@@ -205,6 +257,7 @@ def genesis_from_identities(
     chain_name: str,
     genesis_time_ms: int,
     quorum: int | None = None,
+    witnesses: WitnessSet | None = None,
 ) -> GenesisDocument:
     """Genesis from gathered public parts; display_names maps name -> (zh, en)."""
     plans = [
@@ -221,7 +274,14 @@ def genesis_from_identities(
         chain_name=chain_name,
         genesis_time_ms=genesis_time_ms,
         quorum=quorum,
+        witnesses=witnesses,
     )
+
+
+def witness_from_json(value: object) -> Witness:
+    """A witness from its `keys new` public part (its name and public key)."""
+    identity = identity_from_json(value)
+    return _witness(identity.name, identity.public_key)
 
 
 def identity_from_json(value: object) -> KeyIdentity:

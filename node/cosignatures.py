@@ -3,11 +3,14 @@
 A witness POSTs one cosignature line for a checkpoint this node serves. The line is bounded
 before it is parsed, must name a witness of genesis, carry a sane timestamp and verify over
 that exact checkpoint text before it is kept; per size one line per witness (the newest),
-for the newest SIZES_KEPT sizes only. Lines live in memory: after a restart the witnesses'
-next round cosigns the newest checkpoint again (docs/OPERATIONS.md "Witnesses").
+so a size holds at most as many lines as genesis names witnesses. With an archive (the
+node's LevelDB) every size's lines are written durably, all at once, before they are
+served; a restarted node reloads the newest SIZES_KEPT sizes, so its receipts do not wait
+for the witnesses' next round. Older sizes are read from the archive when asked for.
 """
 
 from collections import OrderedDict
+from typing import Protocol
 
 from protocol.cosignature import Cosignature, cosignature_key_id, verify_cosignature
 from protocol.errors import NoteError
@@ -21,6 +24,16 @@ LINE_BYTES_MAX = 512
 FUTURE_SKEW_S = 300
 """A timestamp more than this ahead of our clock is refused (the spec allows refusing any
 future time; a little slack keeps a witness with a slightly fast clock useful)."""
+
+
+class CosignatureArchive(Protocol):
+    """Durable cosignature lines by size (node/storage/leveldb.py LevelDbStore implements it)."""
+
+    def put_cosignature_lines(self, size: int, lines: bytes) -> None: ...
+
+    def get_cosignature_lines(self, size: int) -> bytes | None: ...
+
+    def newest_cosignature_lines(self, count: int) -> list[tuple[int, bytes]]: ...
 
 
 class CosignatureRefusedError(Exception):
@@ -38,12 +51,16 @@ class CheckpointUnknownError(Exception):
 class CosignatureBook:
     """Verified cosignatures by checkpoint size, then by witness name."""
 
-    def __init__(self, witnesses: WitnessSet) -> None:
+    def __init__(self, witnesses: WitnessSet, archive: CosignatureArchive | None = None) -> None:
         self.witnesses = witnesses
+        self._archive = archive
         self._by_id = {
             (w.name, cosignature_key_id(w.name, w.public_key)): w for w in witnesses.witnesses
         }
         self._lines: OrderedDict[int, dict[str, Cosignature]] = OrderedDict()
+        if archive is not None:
+            for size, stored in reversed(archive.newest_cosignature_lines(SIZES_KEPT)):
+                self._lines[size] = self._decode_stored(stored)
 
     def add(self, *, size: int, text: str, line: bytes, now_s: int) -> str:
         """Verify line as a cosignature of checkpoint text (of size) and keep it.
@@ -55,10 +72,13 @@ class CosignatureBook:
             raise CosignatureRefusedError(f"timestamp {cosignature.timestamp_s} is in the future")
         if not verify_cosignature(text, cosignature, witness):
             raise CosignatureRefusedError(f"cosignature of {witness.name} does not verify")
-        by_name = self._lines.setdefault(size, {})
+        by_name = self._kept(size)
         earlier = by_name.get(witness.name)
         if earlier is None or earlier.timestamp_s < cosignature.timestamp_s:
-            by_name[witness.name] = cosignature
+            by_name = {**by_name, witness.name: cosignature}
+            if self._archive is not None:  # durable before served (a failed write keeps none)
+                self._archive.put_cosignature_lines(size, _encode_lines(by_name))
+        self._lines[size] = by_name
         self._lines.move_to_end(size)
         while len(self._lines) > SIZES_KEPT:
             self._lines.popitem(last=False)
@@ -67,7 +87,7 @@ class CosignatureBook:
     def lines(self, size: int) -> tuple[NoteSignature, ...]:
         """The kept lines of size, by witness name."""
         # A copy: API threads read while the event loop adds (dict() of a dict is atomic).
-        by_name = dict(self._lines.get(size, {}))
+        by_name = dict(self._kept(size))
         return tuple(by_name[name].note_signature() for name in sorted(by_name))
 
     def has_quorum(self, size: int) -> bool:
@@ -76,6 +96,23 @@ class CosignatureBook:
     def sizes_with_quorum(self) -> list[int]:
         """Sizes with enough cosignatures, largest first."""
         return sorted((s for s in tuple(self._lines) if self.has_quorum(s)), reverse=True)
+
+    def _kept(self, size: int) -> dict[str, Cosignature]:
+        """The lines of size in memory, else in the archive (a size older than memory)."""
+        by_name = self._lines.get(size)
+        if by_name is None and self._archive is not None:
+            stored = self._archive.get_cosignature_lines(size)
+            by_name = None if stored is None else self._decode_stored(stored)
+        return {} if by_name is None else by_name
+
+    def _decode_stored(self, stored: bytes) -> dict[str, Cosignature]:
+        """Lines this book verified before storing them: each still names a witness of
+        genesis, and there is at most one line per witness (the bound on a stored value)."""
+        by_name: dict[str, Cosignature] = {}
+        for line in stored.splitlines(keepends=True)[: len(self.witnesses.witnesses)]:
+            cosignature, witness = self._decode(line)
+            by_name[witness.name] = cosignature
+        return by_name
 
     def _decode(self, line: bytes) -> tuple[Cosignature, Witness]:
         if len(line) > LINE_BYTES_MAX:
@@ -88,3 +125,7 @@ class CosignatureBook:
             return Cosignature.from_note_signature(parsed), witness
         except (UnicodeDecodeError, NoteError) as error:
             raise CosignatureRefusedError(f"not a cosignature line: {error}") from None
+
+
+def _encode_lines(by_name: dict[str, Cosignature]) -> bytes:
+    return "".join(by_name[name].note_signature().line() for name in sorted(by_name)).encode()

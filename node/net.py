@@ -4,6 +4,11 @@
 others as peers, starts one OS process per validator on 127.0.0.1 and waits until every
 node is ready at height >= 1. Processes are detached (own session) and recorded in
 DIR/<name>/node.pid, so `status`, `stop`, `start` and `down` work from any shell.
+
+A network made with witnesses (`up --witness NAME`, ADR 0021) has each witness's key in
+DIR/<witness>/; once the validators are ready, `up` starts one `lantan witness` process
+per such key (DIR/<witness>/witness.pid, witness.log, its state in witness-state/), and
+`down`, `stop` and `start` handle it like a node.
 """
 
 import atexit
@@ -21,12 +26,17 @@ from pathlib import Path
 import httpx
 
 from genesis.document import build_genesis, parse_genesis
-from genesis.layout import GENESIS_FILE
+from genesis.layout import GENESIS_FILE, KEYSTORE_FILE
 from genesis.network import init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 
 PID_FILE = "node.pid"
 LOG_FILE = "node.log"
+WITNESS_PID_FILE = "witness.pid"
+WITNESS_LOG_FILE = "witness.log"
+WITNESS_STATE_DIR = "witness-state"
+LOCAL_WITNESS_INTERVAL_S = 2.0
+"""A local witness's round: two heartbeats, so a fresh receipt waits a few seconds."""
 BASE_PORT = 7101
 LOCAL_HEARTBEAT_MS = 1000
 READY_TIMEOUT_S = 90.0
@@ -83,16 +93,26 @@ def net_up(
     validators: int,
     base_port: int = BASE_PORT,
     progress: Progress = _silent,
+    witnesses: tuple[str, ...] = (),
 ) -> list[NodeView]:
-    """Create the network if needed, start every validator, wait until all are ready.
+    """Create the network if needed, start every validator, wait until all are ready,
+    then start the witnesses whose keys the network directory holds.
 
     Every port is checked before anything is created or started, and every node must serve
     this network's chain id before it counts as ready: a port held by another network is
-    one NetError, with nothing of this network left running.
+    one NetError, with nothing of this network left running. witnesses names the witness
+    keys a new network makes (an existing network keeps its genesis).
     """
     directory = directory.resolve()
     if directory.exists() and not directory.is_dir():
         raise NetError(f"{directory} is not a directory")
+    if (directory / GENESIS_FILE).exists():
+        unnamed = [w for w in witnesses if w not in witness_names(directory)]
+        if unnamed:
+            raise NetError(
+                f"{directory} has a genesis already, without witness {', '.join(unnamed)}: "
+                "--witness makes a new network only (the witnesses change the chain id)"
+            )
     planned = planned_ports(directory, validators=validators, base_port=base_port)
     running = [name for name in planned if read_pid(directory / name) is not None]
     if running:
@@ -101,7 +121,13 @@ def net_up(
             f"see lantan net status --dir {directory}"
         )
     check_ports_free(planned)
-    names = net_create(directory, validators=validators, base_port=base_port, progress=progress)
+    names = net_create(
+        directory,
+        validators=validators,
+        base_port=base_port,
+        progress=progress,
+        witnesses=witnesses,
+    )
     started: list[str] = []
     try:
         for name in names:
@@ -109,15 +135,26 @@ def net_up(
             start_process(directory, name)
             started.append(name)
         wait_ready(directory, names, minimum_height=1, progress=progress)
+        for name in witness_names(directory):
+            if read_pid(directory / name, WITNESS_PID_FILE) is None:
+                progress(f"starting witness {name}")
+                start_witness(directory, name)
     except BaseException:
         for name in started:
             stop_process(directory, name)
+        for name in witness_names(directory):
+            stop_process(directory, name, pid_file=WITNESS_PID_FILE)
         raise
     return net_status(directory)
 
 
 def net_create(
-    directory: Path, *, validators: int, base_port: int = BASE_PORT, progress: Progress = _silent
+    directory: Path,
+    *,
+    validators: int,
+    base_port: int = BASE_PORT,
+    progress: Progress = _silent,
+    witnesses: tuple[str, ...] = (),
 ) -> list[str]:
     """Make genesis, keys and each validator's node.toml where missing; start nothing.
 
@@ -127,7 +164,10 @@ def net_create(
     if not (directory / GENESIS_FILE).exists():
         progress(f"making genesis and encrypted keystores in {directory}")
         document = init_local_network(
-            directory, validator_count=validators, genesis_time_ms=time.time_ns() // 1_000_000
+            directory,
+            validator_count=validators,
+            genesis_time_ms=time.time_ns() // 1_000_000,
+            witnesses=witnesses,
         )
         (directory / GENESIS_FILE).write_text(
             json.dumps(document.to_json(), indent=2, ensure_ascii=False)
@@ -194,6 +234,16 @@ def validator_names(directory: Path) -> list[str]:
     return [v.name for v in document.validators.validators]
 
 
+def witness_names(directory: Path) -> list[str]:
+    """The witnesses of genesis whose key is in the network directory (a local network
+    made them), in genesis order."""
+    document = parse_genesis((directory / GENESIS_FILE).read_bytes())
+    if document.witnesses is None:
+        return []
+    listed = document.witnesses.witnesses
+    return [w.name for w in listed if (directory / w.name / KEYSTORE_FILE).is_file()]
+
+
 def node_names(directory: Path) -> list[str]:
     """Every node directory of the network that has a node.toml, sorted."""
     return sorted(p.parent.name for p in directory.glob(f"*/{CONFIG_FILE}"))
@@ -229,12 +279,30 @@ def local_config(directory: Path, name: str, names: list[str], base_port: int) -
 def start_process(directory: Path, name: str) -> int:
     """Start the node of DIR/<name> detached; return its pid. Refuses a running node."""
     node_dir = directory / name
-    running = read_pid(node_dir)
+    return _spawn(node_dir, [sys.executable, "-m", "node.main", str(node_dir)], PID_FILE, LOG_FILE)
+
+
+def start_witness(directory: Path, name: str) -> int:
+    """Start `lantan witness` with the key DIR/<name> against every validator; return its
+    pid. It runs in rounds until stopped; it cosigns once the nodes serve checkpoints."""
+    witness_dir = directory / name
+    urls = [load_config(directory / node).url for node in node_names(directory)]
+    command = [
+        *(sys.executable, "-m", "client.cli.main", "witness"),
+        *("--genesis", str(directory / GENESIS_FILE), "--key", str(witness_dir)),
+        *("--state", str(witness_dir / WITNESS_STATE_DIR), "--node", ",".join(urls)),
+        *("--interval-s", str(LOCAL_WITNESS_INTERVAL_S)),
+    ]
+    return _spawn(witness_dir, command, WITNESS_PID_FILE, WITNESS_LOG_FILE)
+
+
+def _spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> int:
+    running = read_pid(node_dir, pid_file)
     if running is not None:
-        raise NetError(f"{name} is already running (pid {running})")
-    with (node_dir / LOG_FILE).open("ab") as log:
+        raise NetError(f"{node_dir.name} is already running (pid {running})")
+    with (node_dir / log_file).open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "node.main", str(node_dir)],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -244,30 +312,31 @@ def start_process(directory: Path, name: str) -> int:
     # Keep the Popen: dropping it while the node runs warns (ResourceWarning), and polling
     # it later reaps the exit status, so a killed child never lingers as a zombie.
     _children[process.pid] = process
-    (node_dir / PID_FILE).write_text(f"{process.pid}\n")
+    (node_dir / pid_file).write_text(f"{process.pid}\n")
     return process.pid
 
 
-def read_pid(node_dir: Path) -> int | None:
-    """The pid of a live node process of node_dir, or None (a stale pid file is removed)."""
+def read_pid(node_dir: Path, pid_file: str = PID_FILE) -> int | None:
+    """The pid of a live node (or witness) process of node_dir, or None (a stale pid file
+    is removed)."""
     try:
-        pid = int((node_dir / PID_FILE).read_text().strip())
+        pid = int((node_dir / pid_file).read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
         del _children[pid]
-        (node_dir / PID_FILE).unlink(missing_ok=True)
+        (node_dir / pid_file).unlink(missing_ok=True)
         return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        (node_dir / PID_FILE).unlink(missing_ok=True)
+        (node_dir / pid_file).unlink(missing_ok=True)
         return None
     except PermissionError:
         return pid
     if _is_zombie(pid):
-        (node_dir / PID_FILE).unlink(missing_ok=True)
+        (node_dir / pid_file).unlink(missing_ok=True)
         return None
     return pid
 
@@ -280,21 +349,24 @@ def _is_zombie(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
-def stop_process(directory: Path, name: str, *, timeout_s: float = 10.0) -> bool:
-    """SIGTERM the node, then SIGKILL after timeout_s; False if it was not running."""
+def stop_process(
+    directory: Path, name: str, *, timeout_s: float = 10.0, pid_file: str = PID_FILE
+) -> bool:
+    """SIGTERM the node (or, with WITNESS_PID_FILE, the witness), then SIGKILL after
+    timeout_s; False if it was not running."""
     node_dir = directory / name
-    pid = read_pid(node_dir)
+    pid = read_pid(node_dir, pid_file)
     if pid is None:
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and read_pid(node_dir) is not None:
+    while time.monotonic() < deadline and read_pid(node_dir, pid_file) is not None:
         time.sleep(0.05)
-    if read_pid(node_dir) is not None:
+    if read_pid(node_dir, pid_file) is not None:
         os.kill(pid, signal.SIGKILL)
-        while read_pid(node_dir) is not None:
+        while read_pid(node_dir, pid_file) is not None:
             time.sleep(0.05)
-    (node_dir / PID_FILE).unlink(missing_ok=True)
+    (node_dir / pid_file).unlink(missing_ok=True)
     return True
 
 
@@ -411,5 +483,23 @@ def require_node(directory: Path, name: str) -> None:
 
 
 def net_down(directory: Path) -> list[str]:
+    """Stop the witnesses, then every node; the names of those that were running."""
     require_network(directory)
-    return [name for name in node_names(directory) if stop_process(directory, name)]
+    witnesses = _witnesses_of(directory)
+    stopped = [w for w in witnesses if stop_process(directory, w, pid_file=WITNESS_PID_FILE)]
+    return stopped + [name for name in node_names(directory) if stop_process(directory, name)]
+
+
+def _witnesses_of(directory: Path) -> list[str]:
+    # A directory with node folders but no genesis (net down after a failed create) has none.
+    return witness_names(directory) if (directory / GENESIS_FILE).exists() else []
+
+
+def is_witness(directory: Path, name: str) -> bool:
+    """Whether name is a witness this network directory runs (see witness_names)."""
+    return name in _witnesses_of(directory)
+
+
+def witness_pids(directory: Path) -> dict[str, int | None]:
+    """Each local witness and the pid of its running process (None when stopped)."""
+    return {w: read_pid(directory / w, WITNESS_PID_FILE) for w in _witnesses_of(directory)}

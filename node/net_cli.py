@@ -13,15 +13,20 @@ from node.config import ConfigError
 from node.extra import require_server_extra
 from node.net import (
     BASE_PORT,
+    PID_FILE,
+    WITNESS_PID_FILE,
     NetError,
     NodeView,
+    is_witness,
     net_down,
     net_start,
     net_status,
     net_up,
     require_network,
     require_node,
+    start_witness,
     stop_process,
+    witness_pids,
 )
 
 require_server_extra()  # these commands run the server: refuse without the node extra
@@ -60,15 +65,26 @@ def register_net(subparsers: Subparsers) -> None:
         default=BASE_PORT,
         help="the first validator's port; the others follow (a new network only)",
     )
+    up.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a new network only: make witness NAME's key (DIR/NAME), name it in genesis "
+        "(one cosignature required) and run `lantan witness` with it (repeatable)",
+    )
     up.add_argument("--json", action="store_true", help=JSON_HELP)
     up.set_defaults(handler=_guard(_run_up))
     status = actions.add_parser("status", help="height, head and state root of every node")
     status.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     status.add_argument("--json", action="store_true", help=JSON_HELP)
     status.set_defaults(handler=_guard(_run_status))
-    for name, helptext in (("stop", "stop one node"), ("start", "start one node, wait for it")):
+    for name, helptext in (
+        ("stop", "stop one node or witness"),
+        ("start", "start one node (wait for it) or witness"),
+    ):
         action = actions.add_parser(name, help=helptext)
-        action.add_argument("node", help="the node's name (its folder in DIR)")
+        action.add_argument("node", help="the node's or witness's name (its folder in DIR)")
         action.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
         action.add_argument("--json", action="store_true", help=JSON_HELP)
         action.set_defaults(handler=_guard(_run_stop if name == "stop" else _run_start))
@@ -93,9 +109,12 @@ def _guard(handler: Handler) -> Handler:
     return run
 
 
-def _print(views: list[NodeView], as_json: bool) -> None:
+def _print(views: list[NodeView], as_json: bool, witnesses: dict[str, int | None]) -> None:
     if as_json:
-        print(json.dumps({"nodes": [v.to_json() for v in views]}))
+        shown: dict[str, object] = {"nodes": [v.to_json() for v in views]}
+        if witnesses:
+            shown["witnesses"] = [{"name": w, "pid": pid} for w, pid in witnesses.items()]
+        print(json.dumps(shown))
         return
     for v in views:
         state = "ready" if v.ready else ("running" if v.pid else "stopped")
@@ -104,37 +123,54 @@ def _print(views: list[NodeView], as_json: bool) -> None:
             f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {state:<8} "
             f"height {v.height if v.height is not None else '-':<6} head {head}"
         )
+    for name, pid in witnesses.items():
+        state = "running" if pid else "stopped"
+        print(f"witness {name}: pid {pid or '-'}, {state}")
 
 
 def _run_up(args: argparse.Namespace) -> int:
     with spinner("checking ports", as_json=args.json) as shown:
         views = net_up(
-            args.dir, validators=args.validators, base_port=args.base_port, progress=shown.step
+            args.dir,
+            validators=args.validators,
+            base_port=args.base_port,
+            progress=shown.step,
+            witnesses=tuple(args.witness),
         )
-    _print(views, args.json)
+    _print(views, args.json, witness_pids(args.dir.resolve()))
     if not args.json:
         print(f"stop with: lantan net down --dir {args.dir}")
     return 0
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    require_network(args.dir.resolve())
-    _print(net_status(args.dir.resolve()), args.json)
+    directory = args.dir.resolve()
+    require_network(directory)
+    _print(net_status(directory), args.json, witness_pids(directory))
     return 0
 
 
 def _run_stop(args: argparse.Namespace) -> int:
-    require_node(args.dir.resolve(), args.node)
-    if not stop_process(args.dir.resolve(), args.node):
+    directory = args.dir.resolve()
+    witness = is_witness(directory, args.node)
+    if not witness:
+        require_node(directory, args.node)
+    pid_file = WITNESS_PID_FILE if witness else PID_FILE
+    if not stop_process(directory, args.node, pid_file=pid_file):
         raise NetError(f"{args.node} is not running")
     print(f"stopped {args.node}")
     return 0
 
 
 def _run_start(args: argparse.Namespace) -> int:
+    directory = args.dir.resolve()
+    if is_witness(directory, args.node):
+        pid = start_witness(directory, args.node)
+        _print([], args.json, {args.node: pid})
+        return 0
     with spinner(f"starting {args.node}", as_json=args.json) as shown:
-        view = net_start(args.dir.resolve(), args.node, progress=shown.step)
-    _print([view], args.json)
+        view = net_start(directory, args.node, progress=shown.step)
+    _print([view], args.json, {})
     return 0
 
 

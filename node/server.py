@@ -151,6 +151,7 @@ def build_node(config: NodeConfig) -> Node:
         clock=clock,
         transport=transport,
         runtime=runtime,
+        cosignature_archive=store,
     )
     worker = runtime.run_in_worker if runtime is not None else _own_worker()
     sync = BlockSync(

@@ -33,7 +33,12 @@ from contracts.store import read_params
 from contracts.tx_types import TxBody, TxType
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
-from node.cosignatures import CheckpointUnknownError, CosignatureBook, CosignatureRefusedError
+from node.cosignatures import (
+    CheckpointUnknownError,
+    CosignatureArchive,
+    CosignatureBook,
+    CosignatureRefusedError,
+)
 from node.ledger import Ledger
 from node.mempool import Mempool, MempoolFullError, SenderQuotaError
 from node.runtime import Clock, NodeRuntime
@@ -106,6 +111,7 @@ class NodeService:
         clock: Clock,
         transport: PeerTransport | None,
         runtime: NodeRuntime | None,
+        cosignature_archive: CosignatureArchive | None = None,
     ) -> None:
         self.name = name
         self.ledger = ledger
@@ -113,7 +119,9 @@ class NodeService:
         self.events = events
         self.checkpoints = checkpoints
         witnesses = ledger.genesis.document.witnesses
-        self.cosignatures = None if witnesses is None else CosignatureBook(witnesses)
+        self.cosignatures = None
+        if witnesses is not None:
+            self.cosignatures = CosignatureBook(witnesses, cosignature_archive)
         self.clock = clock
         self.transport = transport
         self.runtime = runtime

@@ -14,6 +14,7 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     result/<height:8>/<index:8>        TxResult bytes
     tx/<tx_id:32>                      <height:8><index:8>
     checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
+    cosignature/<size:8>               the verified witness cosignature lines of a size, UTF-8
     meta/head, meta/log_size, meta/smt_latest   8-byte counters
 """
 
@@ -36,6 +37,7 @@ CERTIFICATE_PREFIX: Final = b"cert/"
 RESULT_PREFIX: Final = b"result/"
 TX_PREFIX: Final = b"tx/"
 CHECKPOINT_PREFIX: Final = b"checkpoint/"
+COSIGNATURE_PREFIX: Final = b"cosignature/"
 
 HEAD_KEY: Final = b"meta/head"
 """Height of the last committed block; absent until the first (genesis) commit."""
@@ -108,6 +110,10 @@ def tx_key(tx_id: bytes) -> bytes:
 
 def checkpoint_key(size: int) -> bytes:
     return CHECKPOINT_PREFIX + encode_int(size)
+
+
+def cosignature_key(size: int) -> bytes:
+    return COSIGNATURE_PREFIX + encode_int(size)
 
 
 def encode_tx_location(height: int, index: int) -> bytes:

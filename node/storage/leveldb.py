@@ -243,6 +243,24 @@ class LevelDbStore:
             return keys.decode_int(key[len(keys.CHECKPOINT_PREFIX) :]), value
         return None
 
+    def put_cosignature_lines(self, size: int, lines: bytes) -> None:
+        """Keep every verified witness line of a checkpoint size at once (one synced put,
+        so a crash leaves the old lines or the new ones; replaces the older value)."""
+        self._db.put(keys.cosignature_key(size), lines, sync=True)
+
+    def get_cosignature_lines(self, size: int) -> bytes | None:
+        key = _key(keys.cosignature_key, size)
+        return None if key is None else self._db.get(key)
+
+    def newest_cosignature_lines(self, count: int) -> list[tuple[int, bytes]]:
+        """The kept lines of the count largest sizes, largest first."""
+        found: list[tuple[int, bytes]] = []
+        for key, value in self._db.iterator(prefix=keys.COSIGNATURE_PREFIX, reverse=True):
+            if len(found) >= count:
+                break
+            found.append((keys.decode_int(key[len(keys.COSIGNATURE_PREFIX) :]), value))
+        return found
+
     def find_tx(self, tx_id: bytes) -> TxLocation | None:
         """Where the committed tx with this id sits, or None if no block holds it."""
         stored = self._db.get(keys.tx_key(tx_id))

@@ -33,6 +33,7 @@ from node.net import (
     read_pid,
     start_process,
     validator_names,
+    witness_pids,
 )
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
@@ -117,6 +118,8 @@ class LocalNet:
             pid = read_pid(self.directory / name)
             if pid is not None:
                 self.started_pids.add(pid)
+        # The witnesses `net up --witness` started.
+        self.started_pids.update(pid for pid in witness_pids(self.directory).values() if pid)
         for pid in sorted(self.started_pids):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)

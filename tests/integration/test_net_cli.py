@@ -2,6 +2,8 @@
 
 A second network on ports already in use must fail with one error naming the port and
 leave nothing running or behind; the directory commands name what they could not find.
+The first network runs a witness (`net up --witness`): its cosignatures reach the nodes,
+and `net stop` / `net start` handle it by name.
 """
 
 import json
@@ -13,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from genesis.document import parse_genesis
 from genesis.network import GENESIS_FILE
 from node.config import CONFIG_FILE
-from node.net import PID_FILE, NetError, node_names, read_pid, wait_ready
+from node.net import PID_FILE, WITNESS_PID_FILE, NetError, node_names, read_pid, wait_ready
 from tests.integration.lantan_cli import lantan
-from tests.integration.network import LocalNet, free_base_port
+from tests.integration.network import LocalNet, free_base_port, wait_for
 
 pytestmark = pytest.mark.slow
+WITNESS = "blue-carbon-auditor-witness"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +32,10 @@ def first(net_directory: Path) -> Iterator[tuple[LocalNet, int]]:
     running = LocalNet(net_directory)
     base = free_base_port(3)
     try:
-        completed = lantan("net", "up", "--dir", str(net_directory), "--base-port", str(base))
+        completed = lantan(
+            *("net", "up", "--dir", str(net_directory), "--base-port", str(base)),
+            *("--witness", WITNESS),
+        )
         assert completed.returncode == 0, completed.stderr
         yield running, base
     finally:
@@ -146,3 +153,33 @@ def test_a_node_url_answering_for_another_chain_is_not_ready(
         for sleeper in sleepers:
             sleeper.kill()
             sleeper.wait()
+
+
+def test_net_up_runs_the_witness_it_names(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    directory = running.directory
+    policy = parse_genesis((directory / GENESIS_FILE).read_bytes()).witnesses
+    assert policy is not None and [w.name for w in policy.witnesses] == [WITNESS]
+    status = json.loads(lantan("net", "status", "--dir", str(directory), "--json").stdout)
+    assert [w["name"] for w in status["witnesses"] if w["pid"]] == [WITNESS]
+
+    def cosigned() -> str | None:
+        note = running.get(running.validators[0], "/v1/checkpoints/latest").text
+        return note if f"\u2014 {WITNESS} " in note else None
+
+    wait_for(cosigned, 60, "the witness's cosignature on the newest checkpoint")
+    stopped = lantan("net", "stop", WITNESS, "--dir", str(directory))
+    assert stopped.returncode == 0, stopped.stderr
+    assert read_pid(directory / WITNESS, WITNESS_PID_FILE) is None
+    assert not [p for p in processes_under(directory) if " witness " in p]
+    started = lantan("net", "start", WITNESS, "--dir", str(directory), "--json")
+    assert started.returncode == 0, started.stderr
+    assert read_pid(directory / WITNESS, WITNESS_PID_FILE) is not None
+
+
+def test_net_up_names_a_witness_for_a_new_network_only(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    refused = lantan("net", "up", "--dir", str(running.directory), "--witness", "court-witness")
+    assert refused.returncode == 1
+    assert "without witness court-witness" in refused.stderr, refused.stderr
+    assert not (running.directory / "court-witness").exists()

@@ -2,7 +2,8 @@
 
 A 3-validator network whose genesis names two witnesses (the Xiangshan court's and an
 auditor's), one cosignature required. Receipts wait for a cosigned checkpoint; `lantan
-witness --once` checks and cosigns; the nodes refuse bad cosignatures; `lantan verify
+witness --once` checks and cosigns; a node killed and restarted still serves the receipt
+(its cosignatures are in its LevelDB); the nodes refuse bad cosignatures; `lantan verify
 receipt` refuses a receipt whose checkpoint lost its cosignature; a witness whose last
 cosigned checkpoint the nodes contradict refuses and writes the evidence.
 """
@@ -84,10 +85,16 @@ def policy(net: LocalNet) -> WitnessSet:
     return WitnessSet.from_json(document["witnesses"])
 
 
-def test_receipts_wait_for_a_cosigned_checkpoint(net: LocalNet, tmp_path: Path) -> None:
-    ids = commit_xiangshan_case(net)
+@pytest.fixture(scope="module")
+def retirement(net: LocalNet) -> str:
+    """The court's judicial retirement of the Xiangshan case, committed once."""
+    return commit_xiangshan_case(net)["credits.retire_judicial"].hex()
+
+
+def test_receipts_wait_for_a_cosigned_checkpoint(
+    net: LocalNet, retirement: str, tmp_path: Path
+) -> None:
     first = net.validators[0]
-    retirement = ids["credits.retire_judicial"].hex()
     pending = net.get(first, f"/v1/receipts/{retirement}")
     assert pending.status_code == 409, pending.text
     assert pending.json()["error"]["code"] == "CHECKPOINT_PENDING"
@@ -128,6 +135,21 @@ def test_receipts_wait_for_a_cosigned_checkpoint(net: LocalNet, tmp_path: Path) 
     cut_file.write_text(json.dumps(value, ensure_ascii=False))
     refused = lantan("verify", "receipt", str(cut_file), "--genesis", genesis)
     assert refused.returncode == 1 and "WITNESS_QUORUM" in refused.stdout + refused.stderr
+
+
+def test_a_restarted_node_keeps_its_cosignatures(net: LocalNet, retirement: str) -> None:
+    """No witness runs between the kill and the request: the receipt's cosignature can
+    only come from the node's own LevelDB."""
+    name = net.validators[1]
+    before = net.get(name, f"/v1/receipts/{retirement}")
+    assert before.status_code == 200, before.text
+    net.kill(name)
+    net.start(name)
+    net.wait_ready(name)
+    after = net.get(name, f"/v1/receipts/{retirement}")
+    assert after.status_code == 200, after.text
+    note = json.loads(after.content)["history_proof"].partition("\n\n")[2]
+    assert require_cosignatures(parse_signed_note(note), policy(net)) == (COURT_WITNESS,)
 
 
 def test_second_round_extends_by_consistency(net: LocalNet, tmp_path: Path) -> None:

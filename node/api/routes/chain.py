@@ -98,8 +98,9 @@ class CosignatureAccepted(BaseModel):
 async def post_cosignature(size: int, request: Request, service: ServiceDep) -> CosignatureAccepted:
     """A witness's c2sp.org/tlog-cosignature line (text/plain, one line ending in a newline)
     for the checkpoint of size this node serves (ADR 0021). It is bounded, then decoded,
-    then verified, and only then kept; the checkpoint routes serve it after the validators'
-    lines. On the event loop, where the books are written."""
+    then verified, and only then kept (in the node's LevelDB, so it survives a restart);
+    the checkpoint routes serve it after the validators' lines. On the event loop, where
+    the books are written."""
     body = b""
     async for chunk in request.stream():
         body += chunk

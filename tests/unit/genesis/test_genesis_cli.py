@@ -18,6 +18,17 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def public_part(directory: Path, name: str, roles: str = "") -> dict[str, object]:
+    """`keys new` of a throwaway key in directory/name: its printed public part."""
+    made = run(
+        *("keys", "new", "--name", name, "--roles", roles, "--out", directory / name),
+        *("--dev-plaintext", "--json"),
+    )
+    assert made.returncode == 0, made.stderr
+    part: dict[str, object] = json.loads(made.stdout)
+    return part
+
+
 @pytest.fixture(scope="module")
 def local_net(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("net")
@@ -91,20 +102,7 @@ def test_from_pubkeys_builds_the_same_validator_set(tmp_path: Path) -> None:
         ("v-three", "validator,trading_centre"),
         ("judge", "court"),
     ):
-        completed = run(
-            "keys",
-            "new",
-            "--name",
-            name,
-            "--roles",
-            roles,
-            "--out",
-            tmp_path / name,
-            "--dev-plaintext",
-            "--json",
-        )
-        assert completed.returncode == 0, completed.stderr
-        public_parts.append(json.loads(completed.stdout))
+        public_parts.append(public_part(tmp_path, name, roles))
     (tmp_path / "pubkeys.json").write_text(json.dumps(public_parts))
     out = tmp_path / "genesis.json"
     completed = run("genesis", "init", "--from-pubkeys", tmp_path / "pubkeys.json", "--out", out)
@@ -123,3 +121,72 @@ def test_from_pubkeys_builds_the_same_validator_set(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1
     assert "does not match" in completed.stderr
+
+
+def test_the_local_genesis_names_no_witnesses_unless_asked(local_net: Path) -> None:
+    # Absent, not null: a genesis made before ADR 0021 hashes as it did.
+    assert "witnesses" not in json.loads((local_net / "genesis.json").read_text())
+
+
+def test_init_with_witnesses_makes_their_keys_and_names_them(tmp_path: Path) -> None:
+    completed = run(
+        "genesis",
+        "init",
+        "--dir",
+        tmp_path,
+        "--witness",
+        "blue-carbon-auditor-witness",
+        "--witness",
+        "xiangshan-court-witness",
+        "--witness-quorum",
+        "2",
+        "--json",
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis((tmp_path / "genesis.json").read_bytes())
+    assert document.witnesses is not None and document.witnesses.quorum == 2
+    for witness in document.witnesses.witnesses:
+        keystore = json.loads((tmp_path / witness.name / "keystore.json").read_text())
+        assert keystore["public_key"] == witness.public_key.hex()
+        assert (tmp_path / witness.name / "passphrase").stat().st_mode & 0o077 == 0
+    names = sorted(w["name"] for w in json.loads(completed.stdout)["witnesses"])
+    assert names == ["blue-carbon-auditor-witness", "xiangshan-court-witness"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--witness", "a-witness", "--witness-quorum", "2"), "exceeds"),
+        (("--witness-quorum", "1"), "at least one witness"),
+        (("--witness", "a witness"), "witness 'a witness'"),
+    ],
+)
+def test_a_bad_witness_policy_makes_no_key(
+    tmp_path: Path, flags: tuple[str, ...], message: str
+) -> None:
+    completed = run("genesis", "init", "--dir", tmp_path / "net", *flags)
+    assert completed.returncode == 1 and message in completed.stderr, completed.stderr
+    assert not (tmp_path / "net").exists()
+
+
+def test_from_pubkeys_names_the_witnesses_of_their_public_parts(tmp_path: Path) -> None:
+    parts = [public_part(tmp_path, "v-one", "validator"), public_part(tmp_path, "auditor-witness")]
+    (tmp_path / "validators.json").write_text(json.dumps(parts[:1]))
+    (tmp_path / "witnesses.json").write_text(json.dumps(parts[1:]))
+    out = tmp_path / "genesis.json"
+    completed = run(
+        "genesis",
+        "init",
+        "--from-pubkeys",
+        tmp_path / "validators.json",
+        "--witness-pubkeys",
+        tmp_path / "witnesses.json",
+        "--out",
+        out,
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis(out.read_bytes())
+    assert document.witnesses is not None and document.witnesses.quorum == 1
+    assert [w.to_json() for w in document.witnesses.witnesses] == [
+        {"name": "auditor-witness", "public_key": parts[1]["public_key"]}
+    ]

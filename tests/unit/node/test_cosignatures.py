@@ -1,9 +1,11 @@
 """node/cosignatures.py: a cosignature is bounded, decoded, verified, then kept (ADR 0021)."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
+from node import cosignatures
 from node.cosignatures import (
     FUTURE_SKEW_S,
     LINE_BYTES_MAX,
@@ -11,6 +13,7 @@ from node.cosignatures import (
     CosignatureBook,
     CosignatureRefusedError,
 )
+from node.storage.leveldb import LevelDbStore
 from protocol.cosignature import Cosignature, cosign
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, parse_signature_line
@@ -83,3 +86,60 @@ def test_storage_is_bounded(book: CosignatureBook) -> None:
         book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
     kept = book.sizes_with_quorum()
     assert len(kept) == SIZES_KEPT and kept[0] == SIZES_KEPT + 2 and book.lines(1) == ()
+
+
+AUDITOR = SigningKey(sha256(b"auditor witness"))
+
+
+def two_witnesses() -> WitnessSet:
+    listed = sorted(
+        (
+            Witness(name="court", public_key=COURT.public_key),
+            Witness(name="auditor", public_key=AUDITOR.public_key),
+        ),
+        key=lambda witness: witness.public_key,
+    )
+    return WitnessSet(witnesses=tuple(listed), quorum=2)
+
+
+def test_kept_lines_survive_a_restart(tmp_path: Path) -> None:
+    """ADR 0021's follow-up: a restarted node still serves what its witnesses cosigned."""
+    court, auditor = line(5), line(5, key=AUDITOR, name="auditor")
+    with LevelDbStore.open(tmp_path / "db") as store:
+        book = CosignatureBook(two_witnesses(), store)
+        book.add(size=5, text=text(5), line=court, now_s=NOW_S)
+        book.add(size=5, text=text(5), line=auditor, now_s=NOW_S)
+        book.add(size=6, text=text(6), line=line(6), now_s=NOW_S)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        again = CosignatureBook(two_witnesses(), store)
+        assert again.sizes_with_quorum() == [5] and not again.has_quorum(6)
+        assert [entry.line().encode() for entry in again.lines(5)] == [auditor, court]
+        assert [entry.line().encode() for entry in again.lines(6)] == [line(6)]
+
+
+def test_only_verified_lines_are_stored_one_per_witness(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        book = CosignatureBook(two_witnesses(), store)
+        for bad in (tampered(line(5)), line(5, key=STRANGER, name="stranger"), line(6)):
+            with pytest.raises(CosignatureRefusedError):
+                book.add(size=5, text=text(5), line=bad, now_s=NOW_S)
+        assert store.get_cosignature_lines(5) is None
+        for at in (NOW_S - 20, NOW_S, NOW_S - 10):
+            book.add(size=5, text=text(5), line=line(5, at=at), now_s=NOW_S)
+        assert store.get_cosignature_lines(5) == line(5)
+
+
+def test_a_restart_reloads_the_newest_sizes_and_reads_older_ones_on_demand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cosignatures, "SIZES_KEPT", 2)
+    witness = WitnessSet(witnesses=(Witness(name="court", public_key=COURT.public_key),), quorum=1)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        book = CosignatureBook(witness, store)
+        for size in (1, 2, 3, 4):
+            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        again = CosignatureBook(witness, store)
+        assert again.sizes_with_quorum() == [4, 3]
+        assert [entry.line().encode() for entry in again.lines(1)] == [line(1)]
+        assert again.lines(7) == ()
