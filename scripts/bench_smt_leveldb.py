@@ -32,6 +32,19 @@ from node.storage import LevelDbStore, leveldb
 from node.storage.smt_top import ENTRIES_MAX, TOP_LEVELS, SmtTopLevels
 
 RECORD = b'{"policy":"' + b"p" * 240 + b'","serial":'
+"""--record padded: 240 repeated bytes (snappy shrinks it ~10x; the figures before 2026-12-03)."""
+
+
+def policy_record(rng: random.Random, height: int) -> bytes:
+    """--record policy: shaped like an insurance.attest record (contracts/insurance.py), with
+    random ids, so it compresses about as a node's records do."""
+    return (
+        b'{"attested_by":"inst-' + rng.randbytes(8).hex().encode() + b'","body":{'
+        b'"coverage":"carbon_account_comprehensive","insurer":"bench insurer",'
+        b'"policy_id":"bench-policy-' + str(rng.getrandbits(40)).encode() + b'",'
+        b'"policyholder":"bench","subject_id":"acct-' + rng.randbytes(16).hex().encode() + b'",'
+        b'"subject_kind":"account"},"height":' + str(height).encode() + b"}"
+    )
 
 
 class CountedTopLevels(SmtTopLevels):
@@ -78,6 +91,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10_000)
     parser.add_argument("--per-block", type=int, default=250)
     parser.add_argument("--top-levels", type=int, default=TOP_LEVELS)
+    parser.add_argument("--record", choices=("padded", "policy"), default="padded")
     parser.add_argument("--leveldb", type=leveldb_option, action="append", default=[])
     args = parser.parse_args()
     leveldb.LEVELDB_MEMORY.update(dict(args.leveldb))
@@ -93,7 +107,11 @@ def main() -> None:
             cpu_before = thread_cpu_s()
             for height in range(args.records // args.per_block):
                 writes: dict[str, bytes | None] = {
-                    f"insurance/{rng.getrandbits(64):016x}": RECORD + str(height).encode()
+                    f"insurance/{rng.getrandbits(64):016x}": (
+                        RECORD + str(height).encode()
+                        if args.record == "padded"
+                        else policy_record(rng, height)
+                    )
                     for _ in range(args.per_block)
                 }
                 writes.update({f"account/{sender}": str(height).encode() for sender in "abc"})
