@@ -54,27 +54,18 @@ class _CommittedSpace:
         )
 
 
-LEVELDB_MEMORY: dict[str, int | None] = {
+LEVELDB_MEMORY = {
     "write_buffer_size": 4 * 1024 * 1024,
     "lru_cache_size": 8 * 1024 * 1024,
     "max_open_files": 500,
     "bloom_filter_bits": 10,
-    "compression": None,
 }
 """LevelDB's share of a node's memory, fixed whatever the chain's length (OPERATIONS.md
 "Memory"): two 4 MiB memtables, an 8 MiB block cache, at most 500 open tables (each holds
 its index and filter block). The bloom filters (10 bits a key) let a read of an absent key,
 the common case when a tx creates a record, skip the tables that cannot hold it. Tables are
 read with pread(), not mapped (node/storage/native_memory.py): mapped pages a read touched
-stayed in the process and its resident size followed the database's size on disk.
-
-Tables are written uncompressed (issue 20, PERFORMANCE.md "Scale"): a node's data is state-
-tree nodes (32-byte hashes), signed txs and hashes, which snappy shrinks by ~1 % (a 20,000-tx
-validator's tables: 25.1 MiB with snappy, 25.4 without). LevelDB still tried it on every
-block at every compaction (~55 % of the compaction thread's CPU, profiled at 100,000
-records), and compaction is the part of a commit's cost that grows with the chain. A store
-written with snappy opens and reads as before: each block says how it is stored, and
-compaction rewrites old blocks uncompressed (no migration)."""
+stayed in the process and its resident size followed the database's size on disk."""
 
 TRIM_EVERY_COMMITS = 8
 """Every this many committed blocks glibc's free pages go back to the system (a trim costs

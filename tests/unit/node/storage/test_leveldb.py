@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import plyvel
 import pytest
 
 from contracts.state import StateView
@@ -80,36 +79,6 @@ def test_leveldb_stats_is_the_compaction_table_per_level(tmp_path: Path) -> None
         lines = store.leveldb_stats().splitlines()
     assert "Compactions" in lines[0]
     assert lines[1].split() == ["Level", "Files", "Size(MB)", "Time(sec)", "Read(MB)", "Write(MB)"]
-
-
-def test_tables_are_written_uncompressed(tmp_path: Path) -> None:
-    # 3 MB of one repeated byte: snappy would store it in a few KB. Reopening turns the
-    # write-ahead log into a table, written with the store's options.
-    with LevelDbStore.open(tmp_path / "db") as store:
-        overlay = store.begin()
-        overlay.state.apply({f"padded/{index}": b"p" * 3000 for index in range(1000)})
-        overlay.record_block(height=0, block=b"genesis", certificate=None, results=[], tx_ids=[])
-        store.commit(overlay)
-    with LevelDbStore.open(tmp_path / "db") as store:
-        assert store.state.get("padded/999") == b"p" * 3000
-    tables = sum(path.stat().st_size for path in (tmp_path / "db").glob("*.ldb"))
-    assert tables > 3_000_000
-
-
-def test_a_store_written_with_snappy_reads_the_same(tmp_path: Path) -> None:
-    with LevelDbStore.open(tmp_path / "db") as store:
-        for height in range(3):
-            chain.commit_block(store, height)
-        roots = chain.stored_roots(store)
-    # Rewrite every table with snappy, as a store from before 2026-12-03 holds them.
-    old = plyvel.DB(str(tmp_path / "db"), compression="snappy")
-    old.compact_range()
-    old.close()
-    with LevelDbStore.open(tmp_path / "db") as store:
-        assert chain.stored_roots(store) == roots
-        assert store.get_block(1) == chain.header_bytes(1)
-        chain.commit_block(store, 3)
-        assert store.head_height() == 3
 
 
 def test_a_height_no_key_can_hold_reads_as_absent(tmp_path: Path) -> None:
