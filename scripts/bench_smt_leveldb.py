@@ -6,9 +6,14 @@ three account updates, the way a validator does: overlay, tree update, one batch
 --every records it prints, per block: the tree update's CPU time, the LevelDB node reads per
 insert that missed the held upper levels (node/storage/smt_top.py), the commit's CPU time,
 and the CPU seconds of the main thread against LevelDB's background threads (compaction).
---top-levels 1 holds only the root: the store as it was before the held levels.
+--top-levels 1 holds only the root: the store as it was before the held levels. Each row
+also gives the CPU ms per record of the whole process (all threads: the figure to compare
+between 10,000 and 100,000 records), the database's size on disk, and at the end LevelDB's
+own compaction table (bytes read and written per level). --leveldb NAME=VALUE overrides one
+of node/storage/leveldb.py's LEVELDB_MEMORY options (or adds a plyvel.DB option) to measure it.
 
 Usage: .venv/bin/python scripts/bench_smt_leveldb.py [--records 100000] [--top-levels 14]
+       [--leveldb compression=none] [--leveldb write_buffer_size=16777216]
 """
 
 import argparse
@@ -23,10 +28,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contracts.state_tree import update_state_tree
-from node.storage import LevelDbStore
+from node.storage import LevelDbStore, leveldb
 from node.storage.smt_top import ENTRIES_MAX, TOP_LEVELS, SmtTopLevels
 
 RECORD = b'{"policy":"' + b"p" * 240 + b'","serial":'
+"""--record padded: 240 repeated bytes (snappy shrinks it ~10x; the figures before 2026-12-03)."""
+
+
+def policy_record(rng: random.Random, height: int) -> bytes:
+    """--record policy: shaped like an insurance.attest record (contracts/insurance.py), with
+    random ids, so it compresses about as a node's records do."""
+    return (
+        b'{"attested_by":"inst-' + rng.randbytes(8).hex().encode() + b'","body":{'
+        b'"coverage":"carbon_account_comprehensive","insurer":"bench insurer",'
+        b'"policy_id":"bench-policy-' + str(rng.getrandbits(40)).encode() + b'",'
+        b'"policyholder":"bench","subject_id":"acct-' + rng.randbytes(16).hex().encode() + b'",'
+        b'"subject_kind":"account"},"height":' + str(height).encode() + b"}"
+    )
 
 
 class CountedTopLevels(SmtTopLevels):
@@ -55,15 +73,30 @@ def thread_cpu_s() -> tuple[float, float]:
     return main, other
 
 
+def leveldb_option(text: str) -> tuple[str, object]:
+    """NAME=VALUE: an integer, none (compression off) or snappy."""
+    name, _, value = text.partition("=")
+    if value in ("none", "snappy"):
+        return name, None if value == "none" else value
+    return name, int(value)
+
+
+def directory_mib(directory: Path) -> float:
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=10_000)
     parser.add_argument("--per-block", type=int, default=250)
     parser.add_argument("--top-levels", type=int, default=TOP_LEVELS)
+    parser.add_argument("--record", choices=("padded", "policy"), default="padded")
+    parser.add_argument("--leveldb", type=leveldb_option, action="append", default=[])
     args = parser.parse_args()
+    leveldb.LEVELDB_MEMORY.update(dict(args.leveldb))
     held = CountedTopLevels(
-        levels=args.top_levels, entries_max=max(ENTRIES_MAX, 2**args.top_levels)
+        levels=args.top_levels, entries_max=max(ENTRIES_MAX, 2 * 2**args.top_levels)
     )
     directory = Path(tempfile.mkdtemp(prefix="lantan-smt-bench-"))
     rng = random.Random(20)
@@ -74,7 +107,11 @@ def main() -> None:
             cpu_before = thread_cpu_s()
             for height in range(args.records // args.per_block):
                 writes: dict[str, bytes | None] = {
-                    f"insurance/{rng.getrandbits(64):016x}": RECORD + str(height).encode()
+                    f"insurance/{rng.getrandbits(64):016x}": (
+                        RECORD + str(height).encode()
+                        if args.record == "padded"
+                        else policy_record(rng, height)
+                    )
                     for _ in range(args.per_block)
                 }
                 writes.update({f"account/{sender}": str(height).encode() for sender in "abc"})
@@ -95,6 +132,7 @@ def main() -> None:
                 commit_s += time.thread_time() - started
                 if (height + 1) % blocks_per_row == 0:
                     cpu_now = thread_cpu_s()
+                    cpu_s = sum(cpu_now) - sum(cpu_before)
                     print(
                         f"{(height + 1) * args.per_block:>8} records"
                         f"  update {update_s * 1000 / blocks_per_row:6.1f} ms/block"
@@ -102,12 +140,15 @@ def main() -> None:
                         f"  commit {commit_s * 1000 / blocks_per_row:5.1f} ms/block"
                         f"  CPU s main {cpu_now[0] - cpu_before[0]:5.2f}"
                         f" other threads {cpu_now[1] - cpu_before[1]:5.2f}"
-                        f"  held {len(held):,}",
+                        f"  held {len(held):,}"
+                        f"  CPU ms/record {cpu_s * 1000 / args.every:5.3f}"
+                        f"  disk {directory_mib(directory / 'data'):6.1f} MiB",
                         flush=True,
                     )
                     update_s = commit_s = 0.0
                     held.misses = 0
                     cpu_before = cpu_now
+            print(store.leveldb_stats())
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

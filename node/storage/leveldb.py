@@ -192,6 +192,11 @@ class LevelDbStore:
         assert root is not None, "an overlay recorded a tree version without its root"
         self._smt_top.advance(root, lambda node_hash: overlay.get(keys.smt_node_key(node_hash)))
 
+    def leveldb_stats(self) -> str:
+        """LevelDB's own table of files, sizes and compaction bytes per level (for benches)."""
+        stats: bytes | None = self._db.get_property(b"leveldb.stats")
+        return "" if stats is None else stats.decode("ascii", "replace")
+
     def head_height(self) -> int | None:
         """Height of the last committed block, or None before genesis is committed."""
         stored = self._db.get(keys.HEAD_KEY)

@@ -71,6 +71,16 @@ def test_commit_makes_block_certificate_results_and_tx_index_readable(tmp_path: 
         assert store.find_tx(sha256(b"never submitted")) is None
 
 
+def test_leveldb_stats_is_the_compaction_table_per_level(tmp_path: Path) -> None:
+    # scripts/bench_smt_leveldb.py prints it: bytes LevelDB's compaction read and wrote.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(3):
+            chain.commit_block(store, height)
+        lines = store.leveldb_stats().splitlines()
+    assert "Compactions" in lines[0]
+    assert lines[1].split() == ["Level", "Files", "Size(MB)", "Time(sec)", "Read(MB)", "Write(MB)"]
+
+
 def test_a_height_no_key_can_hold_reads_as_absent(tmp_path: Path) -> None:
     # Routes pass what a URL says; before the guard these raised ValueError (a 500).
     with LevelDbStore.open(tmp_path / "db") as store:
