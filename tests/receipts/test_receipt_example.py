@@ -5,11 +5,12 @@ from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from tests.receipts import independent_verifier
 from tests.receipts import receipt_example as example
+from tests.vectors.protocol_examples import DOC
 
 
 def test_protocol_md_receipt_example_is_current() -> None:
     receipt, genesis = example.build_example()
-    document = example.DOC.read_text()
+    document = DOC.read_text()
     expected = example.current_document(document, receipt, genesis)
     assert document == expected, "run: python -m tests.receipts.receipt_example --rewrite"
     assert receipt["receipt_version"] == 3

@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+from starlette.types import Message
 
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
-from node.api.limits import HttpLimits, Message, RequestLimits
+from node.api.limits import HttpLimits, RequestLimits
 from node.logs import RateLimitFilter
 
 
