@@ -1,6 +1,6 @@
 """Generated requests for every operation of a node's OpenAPI schema (hypothesis only).
 
-A stand-in for schemathesis while it is not a dev dependency: for each operation it draws
+Beside schemathesis (test_public_and_peer_api.py runs both): for each operation it draws
 path and query parameters from the parameter schemas (in range and out of range) and, for
 request bodies, arbitrary JSON or bytes, and records every 5xx answer. /readyz may answer
 503 by design (not ready), so only its other 5xx count.

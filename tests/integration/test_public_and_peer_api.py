@@ -343,7 +343,8 @@ def test_schemathesis_finds_no_server_errors(net: LocalNet) -> None:
 
 
 def test_every_operation_answers_generated_input_without_5xx(net: LocalNet) -> None:
-    """Until schemathesis is installed: hypothesis drives every operation of the schema."""
-    report = fuzz_every_operation(net.url(net.validators[0]), examples=50, wait_ms_max=100)
+    """Beside schemathesis: our own strategies add the numeric-looking strings (TRICKY) it
+    does not draw. 15 derandomized examples per operation: schemathesis does the bulk."""
+    report = fuzz_every_operation(net.url(net.validators[0]), examples=15, wait_ms_max=100)
     assert report.server_errors == [], report.server_errors[:10]
     assert report.operations >= 20, report
