@@ -23,7 +23,6 @@ from node.net import read_pid
 from protocol.encoding import JsonObject, JsonValue
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
-from protocol.tx import SignedTx
 from tests.integration.lantan_cli import lantan
 from tests.integration.network import (
     LocalNet,
@@ -35,9 +34,9 @@ from tests.integration.network import (
 from tests.integration.txs import (
     NetKeys,
     TxBuilder,
+    commit_everywhere,
     set_with_member,
     submit_to,
-    wait_committed,
     wait_precommit_of,
     wire,
     xiangshan_case_on_net,
@@ -67,16 +66,6 @@ def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNe
         yield running
 
 
-def commit(net: LocalNet, names: list[str], signed: SignedTx) -> int:
-    answers = submit_to(net, names, wire(signed))
-    assert any(a.status_code == 202 for a in answers.values()), {
-        n: a.text for n, a in answers.items()
-    }
-    status = wait_committed(net, names[0], signed.tx_id, timeout_s=60)
-    assert status["result"]["status"] == "accepted", status
-    return int(status["height"])
-
-
 def test_court_joins_by_announcement_without_restarts(
     net: LocalNet, keys: NetKeys, builder: TxBuilder
 ) -> None:
@@ -91,16 +80,18 @@ def test_court_joins_by_announcement_without_restarts(
     judicial_id = ""
     for step in xiangshan_case_on_net(township, builder.eco):
         signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
-        commit(net, three, signed)
+        commit_everywhere(net, three, signed)
         if step.tx_type == "credits.retire_judicial":
             judicial_id = signed.tx_id.hex()
             judicial_step = step
 
     grant: JsonObject = {"institution_id": COURT, "role": "validator"}
-    commit(net, three, builder.build("role.grant", three[0], grant, cosigners=[three[1]]))
+    commit_everywhere(
+        net, three, builder.build("role.grant", three[0], grant, cosigners=[three[1]])
+    )
     for name in three:
         body: JsonObject = {"public_key": keys.public(name).hex(), "address": net.url(name)}
-        commit(net, three, builder.build("node.announce", name, body))
+        commit_everywhere(net, three, builder.build("node.announce", name, body))
 
     # The court's node: the genesis and one peer address; it syncs, then announces.
     net.write_config(COURT, port=free_base_port(1), peers=[three[0]])
@@ -131,7 +122,7 @@ def test_court_joins_by_announcement_without_restarts(
         {"validator_set": four, "evidence_hashes": []},
         cosigners=[three[1]],
     )
-    changed_at = commit(net, three, update)
+    changed_at = commit_everywhere(net, three, update)
     all_four = [*three, COURT]
     net.wait_heights(all_four, changed_at + 1, timeout_s=60)
     for name in all_four:
@@ -174,9 +165,9 @@ def test_court_joins_by_announcement_without_restarts(
         {"validator_set": back, "evidence_hashes": []},
         cosigners=[three[1], three[2], COURT],
     )
-    commit(net, three, removal)
+    commit_everywhere(net, three, removal)
     revoke = builder.build("key.revoke", COURT, {"public_key": court_key})
-    commit(net, three, revoke)
+    commit_everywhere(net, three, revoke)
     late = builder.build(
         judicial_step.tx_type, judicial_step.sender, judicial_step.body, judicial_step.cosigners
     )

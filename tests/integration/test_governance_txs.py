@@ -26,25 +26,17 @@ from tests.integration import txs
 from tests.integration.lantan_cli import lantan
 from tests.integration.network import LocalNet
 from tests.integration.test_validator_key_rotation import receipt
-from tests.integration.txs import NetKeys, TxBuilder, submit_to, wait_committed, wire
+from tests.integration.txs import (
+    NetKeys,
+    TxBuilder,
+    commit_everywhere,
+    submit_to,
+    wait_committed,
+    wire,
+)
 
 pytestmark = pytest.mark.slow
 COURT = "xiangshan-court"
-
-
-def commit(net: LocalNet, signed: SignedTx) -> int:
-    """Submit to every validator; the tx must be accepted on each. Returns its height."""
-    answers = submit_to(net, net.validators, wire(signed))
-    assert any(a.status_code == 202 for a in answers.values()), {
-        n: a.text for n, a in answers.items()
-    }
-    heights = set()
-    for name in net.validators:
-        status = wait_committed(net, name, signed.tx_id)
-        assert status["result"]["status"] == "accepted", (name, status)
-        heights.add(status["height"])
-    (height,) = heights
-    return int(height)
 
 
 def refusals(answers: dict[str, httpx.Response]) -> set[tuple[int, str]]:
@@ -65,17 +57,19 @@ def test_grant_rotate_revoke(net: LocalNet, keys: NetKeys, builder: TxBuilder) -
         {"institution_id": COURT, "role": "auditor"},
         cosigners=["ningbo-ptc"],
     )
-    commit(net, grant)
+    commit_everywhere(net, net.validators, grant)
 
     old, new = keys[COURT], SigningKey(sha256(b"integration: court key 2027").digest())
     body: JsonObject = {"public_key": old.public_key.hex(), "new_public_key": new.public_key.hex()}
     rotation = builder.build("key.rotate", old, body, cosigners=[new])
-    rotated_at = commit(net, rotation)
+    rotated_at = commit_everywhere(net, net.validators, rotation)
 
     # The old key signs no more, on any validator; the new one does.
     stale = builder.build("key.revoke", old, {"public_key": old.public_key.hex()})
     assert refused_everywhere(net, stale, net.validators) == {"key_rotated"}
-    revoked_at = commit(net, builder.build("key.revoke", new, {"public_key": new.public_key.hex()}))
+    revoked_at = commit_everywhere(
+        net, net.validators, builder.build("key.revoke", new, {"public_key": new.public_key.hex()})
+    )
     assert revoked_at > rotated_at
     late = builder.build("key.revoke", new, {"public_key": new.public_key.hex()})
     assert refused_everywhere(net, late, net.validators) == {"key_revoked"}
@@ -92,7 +86,7 @@ def judicial_case_with(net: LocalNet, builder: TxBuilder, court_key: SigningKey)
     for step in txs.xiangshan_case_on_net(township, builder.eco):
         cosigners = [court_key if c == COURT else c for c in step.cosigners]
         signed = builder.build(step.tx_type, step.sender, step.body, cosigners)
-        commit(net, signed)
+        commit_everywhere(net, net.validators, signed)
         if step.tx_type == "credits.retire_judicial":
             judicial = signed
     assert judicial is not None
@@ -112,14 +106,20 @@ def test_receipt_shows_the_revoked_court_key(
 ) -> None:
     court = SigningKey(sha256(b"integration: court key for the case").digest())
     register: JsonObject = {"institution_id": COURT, "public_key": court.public_key.hex()}
-    commit(net, builder.build("key.register", "xiangshan-county", register, ["ningbo-ptc"]))
+    commit_everywhere(
+        net,
+        net.validators,
+        builder.build("key.register", "xiangshan-county", register, ["ningbo-ptc"]),
+    )
     judicial = judicial_case_with(net, builder, court)
     retired_at = wait_committed(net, net.validators[0], judicial.tx_id)["height"]
     receipt_file = tmp_path / "receipt.json"
     receipt_file.write_bytes(receipt(net, net.validators[0], judicial.tx_id.hex(), retired_at))
 
-    revoked_at = commit(
-        net, builder.build("key.revoke", court, {"public_key": register["public_key"]})
+    revoked_at = commit_everywhere(
+        net,
+        net.validators,
+        builder.build("key.revoke", court, {"public_key": register["public_key"]}),
     )
     late = builder.build("credits.retire_judicial", builder.eco.holder, judicial.tx.body, [court])
     assert refused_everywhere(net, late, net.validators) == {"key_revoked"}

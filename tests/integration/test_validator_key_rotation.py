@@ -20,37 +20,19 @@ from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE, PENDING_KEYSTORE_FILE
 from protocol.encoding import JsonObject
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
-from protocol.tx import SignedTx
 from tests.integration.lantan_cli import lantan
 from tests.integration.network import LocalNet, wait_for
 from tests.integration.txs import (
     NetKeys,
     TxBuilder,
     certificate_signers,
+    commit_everywhere,
     submit_batch,
-    submit_to,
-    wait_committed,
-    wire,
     xiangshan_case_on_net,
 )
 
 pytestmark = pytest.mark.slow
 NINGBO = "ningbo-ptc"
-
-
-def commit(net: LocalNet, signed: SignedTx, *, timeout_s: float = 60) -> int:
-    """Submit to every validator; accepted everywhere. Returns its height."""
-    answers = submit_to(net, net.validators, wire(signed))
-    assert any(a.status_code == 202 for a in answers.values()), {
-        n: a.text for n, a in answers.items()
-    }
-    heights = set()
-    for name in net.validators:
-        status = wait_committed(net, name, signed.tx_id, timeout_s=timeout_s)
-        assert status["result"]["status"] == "accepted", (name, status)
-        heights.add(status["height"])
-    (height,) = heights
-    return int(height)
 
 
 def receipt(net: LocalNet, name: str, retirement_id: str, after_height: int) -> bytes:
@@ -83,7 +65,7 @@ def test_ningbo_rotates_its_validator_key_while_txs_commit(
     judicial_id = ""
     for step in xiangshan_case_on_net(township, builder.eco):
         signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
-        commit(net, signed)
+        commit_everywhere(net, net.validators, signed)
         if step.tx_type == "credits.retire_judicial":
             judicial_id = signed.tx_id.hex()
     started_at = net.height(names[0])
@@ -114,7 +96,9 @@ def test_ningbo_rotates_its_validator_key_while_txs_commit(
             "public_key": old.public_key.hex(),
             "new_public_key": new.public_key.hex(),
         }
-        rotated_at = commit(net, builder.build("key.rotate", old, body, cosigners=[new]))
+        rotated_at = commit_everywhere(
+            net, net.validators, builder.build("key.rotate", old, body, cosigners=[new])
+        )
         net.wait_heights(names, rotated_at + 3, timeout_s=60)
     finally:
         stop.set()
@@ -165,7 +149,7 @@ def test_ningbo_rotates_its_validator_key_while_txs_commit(
             "reason": "after the key rotation",
         },
     )
-    retired_at = commit(net, retire)
+    retired_at = commit_everywhere(net, net.validators, retire)
     verify_receipt(receipt(net, names[1], judicial_id, retired_at), genesis)
     after = receipt(net, names[2], retire.tx_id.hex(), retired_at)
     verify_receipt(after, genesis)

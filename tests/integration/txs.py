@@ -240,6 +240,24 @@ def wait_committed(
     return wait_for(committed, timeout_s, f"tx {tx_id.hex()[:16]} committed on {name}")
 
 
+def commit_everywhere(
+    net: LocalNet, names: Sequence[str], signed: SignedTx, *, timeout_s: float = 60.0
+) -> int:
+    """Submit to every named node; the tx must be committed and accepted on each (so the next
+    step sees its effects wherever it asks). Returns its height."""
+    answers = submit_to(net, names, wire(signed))
+    assert any(a.status_code == 202 for a in answers.values()), {
+        n: a.text for n, a in answers.items()
+    }
+    heights = set()
+    for name in names:
+        status = wait_committed(net, name, signed.tx_id, timeout_s=timeout_s)
+        assert status["result"]["status"] == "accepted", (name, status)
+        heights.add(status["height"])
+    (height,) = heights
+    return int(height)
+
+
 def set_with_member(
     members: Sequence[JsonObject], keys: NetKeys, name: str, quorum: int
 ) -> JsonObject:
