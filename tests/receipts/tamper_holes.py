@@ -15,7 +15,8 @@ from protocol.encoding import encode
 from protocol.hashing import TAG_HEADER, TAG_TX, TAG_VALIDATORS, Hash32, sha256, tagged_hash
 from protocol.signing import SigningKey
 from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
-from tests.receipts.tamper import Receipt, TamperCase, _edit_note, _set, redigest, reseal
+from tests.receipts.tamper import Receipt, TamperCase, _edit_note, _set
+from tests.receipts.tamper_reseal import redigest, reseal
 
 Keys = list[tuple[str, SigningKey]]
 SMALL_ORDER_KEYS = {

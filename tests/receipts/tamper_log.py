@@ -15,8 +15,9 @@ from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
-from tests.receipts.tamper import Receipt, TamperCase, as_version_2, flip_hex, redigest
+from tests.receipts.tamper import Receipt, TamperCase, as_version_2, flip_hex
 from tests.receipts.tamper_holes import Keys, set_hash, signed_change
+from tests.receipts.tamper_reseal import redigest
 
 STEP5_V3 = "§14.4 step 5, version 3"
 

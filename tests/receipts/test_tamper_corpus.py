@@ -12,9 +12,10 @@ from protocol.encoding import encode
 from tests.receipts import independent_verifier
 from tests.receipts.chain import key_of
 from tests.receipts.conftest import CaseChain
-from tests.receipts.tamper import TamperCase, field_cases, reseal_cases, splice_cases
+from tests.receipts.tamper import TamperCase, field_cases, splice_cases
 from tests.receipts.tamper_holes import hole_cases, relabelled_index_case
 from tests.receipts.tamper_log import announced_at_top_cases, log_binding_cases, name_bound_cases
+from tests.receipts.tamper_reseal import reseal_cases
 from tests.receipts.tamper_signatures import weak_r_cases
 
 
