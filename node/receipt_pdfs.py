@@ -18,7 +18,6 @@ from collections import OrderedDict
 from client.errors import FontError
 from client.receipt.codes import ReceiptError
 from client.receipt.fonts import FontChoice
-from client.receipt.pdf import render_receipt_pdf
 from client.receipt.verify import verify_receipt
 from protocol.hashing import Hash32, sha256
 
@@ -72,6 +71,10 @@ class ReceiptPdfs:
             facts = verify_receipt(receipt, self._genesis_bytes)
             if isinstance(self._font, FontError):
                 raise self._font
+            # Imported here, not at the top: reportlab costs every node start about a
+            # quarter of a CPU second, and most nodes never print a receipt.
+            from client.receipt.pdf import render_receipt_pdf
+
             pdf = render_receipt_pdf(facts, self._font)
         except (ReceiptError, FontError) as error:
             raise ReceiptPdfError(str(error)) from None

@@ -2,17 +2,15 @@
 
 Search order: the --font PATH argument, then $LANTAN_CJK_FONT, then known Debian paths.
 Only TrueType outlines qualify: reportlab cannot embed CFF (PostScript-outline) fonts such as
-Noto Sans CJK. Reads the file system and the environment it is given; renders nothing.
+Noto Sans CJK. Reads the file system and the environment it is given; renders nothing and
+imports no reportlab (a node picks its font at start; loading it is client/receipt/pdf.py's
+job, at the first PDF).
 """
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from client.errors import FontError
 
@@ -85,28 +83,3 @@ def find_cjk_font(
         f"or pass --font PATH or set ${FONT_ENV} to a TrueType .ttf/.ttc file "
         "(CFF/OpenType-PS fonts such as Noto Sans CJK cannot be embedded)"
     )
-
-
-def register_cjk_font(choice: FontChoice) -> str:
-    """Load the font into reportlab and return its registered name.
-
-    Raises FontError if the file is not TrueType or lacks the Chinese characters receipts print.
-    """
-    key = f"{choice.path.resolve()}#{choice.subfont_index}".encode()
-    name = "LantanCJK-" + hashlib.sha256(key).hexdigest()[:12]
-    if name in pdfmetrics.getRegisteredFontNames():
-        return name
-    try:
-        font = TTFont(name, str(choice.path), subfontIndex=choice.subfont_index)
-    except (TTFError, OSError) as error:
-        raise FontError(
-            f"{choice.source} {choice.path}: not a TrueType font reportlab can embed ({error})"
-        ) from error
-    missing = sorted({char for char in REQUIRED_TEXT if ord(char) not in font.face.charToGlyph})
-    if missing:
-        raise FontError(
-            f"{choice.source} {choice.path}: not a CJK font (no glyph for {''.join(missing)}); "
-            f"use a Chinese TrueType font such as {FONT_PACKAGE}"
-        )
-    pdfmetrics.registerFont(font)
-    return name

@@ -16,12 +16,15 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from client.code_names import bilingual_name
+from client.errors import FontError
 from client.receipt.facts import ReceiptFacts, TxKey
-from client.receipt.fonts import FontChoice, register_cjk_font
+from client.receipt.fonts import FONT_PACKAGE, REQUIRED_TEXT, FontChoice
 from client.receipt.key_status import roles_text
 
 QR_PREFIX: Final = "lantan-receipt"
@@ -239,6 +242,31 @@ def fit_size_pt(text: str, font_name: str, width_pt: float) -> float:
     if width_at_one_pt == 0:
         return VALUE_SIZE_PT
     return max(VALUE_SIZE_MIN_PT, min(VALUE_SIZE_PT, width_pt / width_at_one_pt))
+
+
+def register_cjk_font(choice: FontChoice) -> str:
+    """Load the font into reportlab and return its registered name.
+
+    Raises FontError if the file is not TrueType or lacks the Chinese characters receipts print.
+    """
+    key = f"{choice.path.resolve()}#{choice.subfont_index}".encode()
+    name = "LantanCJK-" + hashlib.sha256(key).hexdigest()[:12]
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
+    try:
+        font = TTFont(name, str(choice.path), subfontIndex=choice.subfont_index)
+    except (TTFError, OSError) as error:
+        raise FontError(
+            f"{choice.source} {choice.path}: not a TrueType font reportlab can embed ({error})"
+        ) from error
+    missing = sorted({char for char in REQUIRED_TEXT if ord(char) not in font.face.charToGlyph})
+    if missing:
+        raise FontError(
+            f"{choice.source} {choice.path}: not a CJK font (no glyph for {''.join(missing)}); "
+            f"use a Chinese TrueType font such as {FONT_PACKAGE}"
+        )
+    pdfmetrics.registerFont(font)
+    return name
 
 
 def render_receipt_pdf(facts: ReceiptFacts, font: FontChoice) -> bytes:

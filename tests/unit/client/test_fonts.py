@@ -11,8 +11,8 @@ from client.receipt.fonts import (
     FontChoice,
     KnownFont,
     find_cjk_font,
-    register_cjk_font,
 )
+from client.receipt.pdf import register_cjk_font
 from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

@@ -118,7 +118,7 @@ def test_voluntary_rows_leave_out_court_case_and_obligors():
 def test_chinese_text_wraps_between_characters_within_the_width(cjk_font: FontChoice):
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from client.receipt.fonts import register_cjk_font
+    from client.receipt.pdf import register_cjk_font
 
     name = register_cjk_font(cjk_font)
     text = "浙江省宁波市象山县黄避岙乡" * 6
@@ -129,7 +129,7 @@ def test_chinese_text_wraps_between_characters_within_the_width(cjk_font: FontCh
 
 
 def test_latin_text_wraps_at_spaces(cjk_font: FontChoice):
-    from client.receipt.fonts import register_cjk_font
+    from client.receipt.pdf import register_cjk_font
 
     name = register_cjk_font(cjk_font)
     text = "Huangbi'ao Township mariculture fishery carbon sink " * 4
@@ -140,7 +140,7 @@ def test_latin_text_wraps_at_spaces(cjk_font: FontChoice):
 
 
 def test_hex_identifiers_shrink_to_fit_but_not_below_the_minimum(cjk_font: FontChoice):
-    from client.receipt.fonts import register_cjk_font
+    from client.receipt.pdf import register_cjk_font
 
     name = register_cjk_font(cjk_font)
     assert fit_size_pt("short", name, 300) == VALUE_SIZE_PT
