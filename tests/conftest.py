@@ -4,7 +4,11 @@
 a failing simulation prints the command that does so.
 """
 
+import functools
 import os
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +30,39 @@ def replay_seed(request: pytest.FixtureRequest) -> int | None:
     if seed is None and os.environ.get("LANTAN_SIM_SEED"):
         seed = int(os.environ["LANTAN_SIM_SEED"])
     return seed  # type: ignore[no-any-return]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `--dist loadscope` (the multi-node tiers in scripts/test), tests that share a
+    network run on one worker, in file order, so the network starts once: a module's tests,
+    and the modules that name one session network (SHARED_NET = "..."). A module that sets
+    NETWORK_PER_PARAM = True is split by the first part of its test ids instead (the
+    adversary tier: its 3- and 4-validator networks run side by side). xdist's own
+    `loadgroup` would do the grouping, but it does not keep file order within a group, and
+    some modules build on their earlier tests."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class NetworkScheduling(LoadScopeScheduling):  # type: ignore[misc]  # only under xdist
+        def _split_scope(self, nodeid: str) -> str:
+            return network_group(config.rootpath, nodeid)
+
+    return NetworkScheduling(config, log)
+
+
+@functools.cache
+def _module_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def network_group(root: Path, nodeid: str) -> str:
+    """The name of the network a test runs on, from its node id and its module's source."""
+    module, _, rest = nodeid.partition("::")
+    text = _module_text(root / module)
+    shared = re.search(r'^SHARED_NET = "([^"]+)"$', text, re.MULTILINE)
+    if shared is not None:
+        return shared.group(1)
+    if "[" in rest and re.search(r"^NETWORK_PER_PARAM = True$", text, re.MULTILINE):
+        return f"{module}[{rest.split('[', 1)[1].split('-', 1)[0].rstrip(']')}]"
+    return module

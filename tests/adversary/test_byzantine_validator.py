@@ -29,6 +29,8 @@ from tests.adversary.honest import (
 )
 
 pytestmark = pytest.mark.slow
+NETWORK_PER_PARAM = True
+"""One network per parameter (n3, n4): under xdist they run side by side (tests/conftest.py)."""
 PEER_ENVELOPE_BYTES_MAX = 8 * 1024 * 1024
 """Issue 10 Deliver 4: no peer envelope above 8 MiB is read, signed or not."""
 OVERSIZED_MIB = [9, 60]
