@@ -29,6 +29,9 @@ class Role(enum.Enum):
     PROCURATORATE = "procuratorate"
     AUDITOR = "auditor"
     VALIDATOR = "validator"
+    WITNESS = "witness"
+    """Cosigns checkpoints (ADR 0021) and may announce its address (ADR 0025); it signs no
+    other tx and is never dialled by validators."""
 
 
 ROLE_NAMES = frozenset(role.value for role in Role)

@@ -47,3 +47,26 @@ def test_announced_set_members_are_dialled_and_nobody_else() -> None:
     assert chain.submit("validators.update", COUNTY, update, (NINGBO,)).reason is None
     urls = {p.name: p.url for p in chain_peers(chain.state, BOOTSTRAP)}
     assert urls["xiangshan-court"] == "http://court:7104"
+
+
+def test_a_witness_announcement_is_never_dialled() -> None:
+    """A witness (ADR 0025) announces an address for auditors; nodes never dial it, not
+    even when its institution also holds the validator role but its key is in no set."""
+    chain = TestChain.create()
+    witness = party_key("zhejiang-witness")
+    body = {
+        "institution_id": "zhejiang-witness",
+        "name_zh": "浙江见证方",
+        "name_en": "Zhejiang Witness",
+        "roles": ["witness"],
+        "public_keys": [witness.public_key.hex()],
+    }
+    assert chain.submit("institution.register", COUNTY, body, (NINGBO,)).reason is None
+    announce(chain, "zhejiang-witness", "http://witness:7200")
+    announce(chain, "xiamen-ptc", "http://xiamen:7103")
+    peers = chain_peers(chain.state, BOOTSTRAP)
+    assert {p.url for p in peers} == {"http://ningbo:7102", "http://xiamen:7103"}
+    assert witness.public_key not in {p.public_key for p in peers}
+    grant = {"institution_id": "zhejiang-witness", "role": "validator"}
+    assert chain.submit("role.grant", COUNTY, grant, (NINGBO,)).reason is None
+    assert "http://witness:7200" not in {p.url for p in chain_peers(chain.state, BOOTSTRAP)}

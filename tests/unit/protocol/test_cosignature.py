@@ -9,6 +9,8 @@ import hashlib
 
 import nacl.signing
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocol.cosignature import (
     Cosignature,
@@ -21,7 +23,7 @@ from protocol.cosignature import (
     verify_cosignature,
 )
 from protocol.errors import CosignatureQuorumError, FieldTypeError, NoteError
-from protocol.hashing import Hash32, sha256
+from protocol.hashing import TAG_TX, Hash32, sha256
 from protocol.note import (
     NoteSignature,
     NoteVerifierKey,
@@ -31,7 +33,8 @@ from protocol.note import (
     sign_note,
     verified_signers,
 )
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import PublicKey, SigningKey, verify_signature
+from protocol.tx import UnsignedTx
 from protocol.witnesses import Witness, WitnessSet
 from tests.unit.protocol import independent_note_verifier as independent
 
@@ -231,3 +234,29 @@ def test_independent_note_verifier_ignores_cosignature_lines() -> None:
         note.encode(), [verifier_key.to_string()], 1
     )
     assert (origin, size) == (TEXT.split("\n")[0], 5)
+
+
+@given(st.integers(0, 2**40), st.binary(min_size=32, max_size=32), st.integers(0, 2**63 - 1))
+def test_no_cosigned_message_is_tx_signing_bytes(height: int, root: bytes, time_s: int) -> None:
+    """ADR 0025: a witness's cosigning key also signs its institution's txs. Every tx's
+    signing bytes begin with TAG_TX ("lantan/v1/tx" 0x00) and every cosignature/v1 message
+    with "cosignature/v1\\n" and has no 0x00 (note texts have none): no message is both,
+    so neither signature can be replayed as the other."""
+    key = SigningKey(sha256(b"lantan cosignature example key: xiangshan-court-witness"))
+    tx = UnsignedTx(
+        chain_id=Hash32(sha256(b"lantan cosignature example chain")),
+        protocol_version=1,
+        type="node.announce",
+        sender=key.public_key,
+        nonce=1,
+        expires_at_ms=1764118800000,
+        body={"public_key": key.public_key.hex(), "address": "https://witness.example.cn:443"},
+    )
+    signing = tx.signing_bytes()
+    text = checkpoint_at_height(chain_id=tx.chain_id, height=height, root_hash=Hash32(root)).body()
+    message = cosigned_message(text, time_s)
+    assert signing.startswith(TAG_TX) and b"\x00" in signing
+    assert message.startswith(b"cosignature/v1\n") and b"\x00" not in message
+    assert signing[:1] != message[:1]
+    signature = key.sign(signing)
+    assert not verify_signature(key.public_key, message, signature)
