@@ -5,7 +5,10 @@ auditor's), one cosignature required. Receipts wait for a cosigned checkpoint; `
 witness --once` checks and cosigns; a node killed and restarted still serves the receipt
 (its cosignatures are in its LevelDB); the nodes refuse bad cosignatures; `lantan verify
 receipt` refuses a receipt whose checkpoint lost its cosignature; a witness whose last
-cosigned checkpoint the nodes contradict refuses and writes the evidence.
+cosigned checkpoint the nodes contradict refuses and writes the evidence. Each witness is
+also an institution holding its key (role witness, ADR 0025): `lantan witness --announce`
+puts its address on chain, every validator's `GET /v1/witnesses` shows it, and no
+validator dials it.
 """
 
 import dataclasses
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from client.witness.check import checkpoint_of
+from contracts.records import Institution
 from genesis.document import GenesisDocument
 from genesis.keystore import INTERACTIVE_LIMITS, create_key_directory, write_new_file
 from genesis.layout import PASSPHRASE_FILE
@@ -28,7 +32,13 @@ from protocol.note import checkpoint_at_height, format_signed_note, parse_signed
 from protocol.witnesses import Witness, WitnessSet
 from tests.integration.conftest import commit_xiangshan_case
 from tests.integration.lantan_cli import lantan
-from tests.integration.network import LocalNet, logged_local_net, wait_for, write_genesis
+from tests.integration.network import (
+    LocalNet,
+    free_base_port,
+    logged_local_net,
+    wait_for,
+    write_genesis,
+)
 from tests.integration.txs import NetKeys
 from tests.unit.protocol import independent_note_verifier as independent
 
@@ -55,7 +65,21 @@ def genesis_with_witnesses(directory: Path) -> None:
         listed.append(Witness(name=name, public_key=made.identity.public_key))
     listed.sort(key=lambda witness: witness.public_key)
     policy = WitnessSet(witnesses=tuple(listed), quorum=1)
-    write_genesis(directory, dataclasses.replace(document, witnesses=policy))
+    # As `genesis init --witness` writes them (ADR 0025): each an institution with its key.
+    institutions = tuple(
+        Institution(
+            institution_id=w.name,
+            name_zh=w.name,
+            name_en=w.name,
+            roles=("witness",),
+            public_keys=(w.public_key,),
+        )
+        for w in listed
+    )
+    document = dataclasses.replace(
+        document, institutions=document.institutions + institutions, witnesses=policy
+    )
+    write_genesis(directory, document)
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +88,11 @@ def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNe
         yield running
 
 
-def run_witness(net: LocalNet, name: str, state: Path) -> tuple[int, str, str]:
+def run_witness(net: LocalNet, name: str, state: Path, *extra: str) -> tuple[int, str, str]:
     done = lantan(
         "witness",
         "--once",
+        *extra,
         "--genesis",
         str(net.directory / GENESIS_FILE),
         "--key",
@@ -210,3 +235,51 @@ def test_witness_refuses_an_inconsistent_checkpoint(net: LocalNet, tmp_path: Pat
         assert evidence["last_cosigned_note"] == forged
         assert checkpoint_of(evidence["offered_note"]).size >= served.size
     assert (state / "last-cosigned.note").read_text() == forged
+
+
+def test_a_witness_announces_its_address_for_auditors_and_is_not_dialled(
+    net: LocalNet, tmp_path: Path
+) -> None:
+    """`lantan witness --announce` sends node.announce signed by the cosigning key once;
+    every validator serves the address in GET /v1/witnesses; none adds it to its peers."""
+    address = f"http://127.0.0.1:{free_base_port(1)}"
+    state = tmp_path / "court-announcing"
+    code, out, err = run_witness(net, COURT_WITNESS, state, "--announce", address)
+    assert code == 0, (out, err)
+    assert f"lantan witness: announced {address} at height" in out, (out, err)
+    height = int(out.split(f"announced {address} at height ", 1)[1].split()[0])
+    # A second start reads the chain and does not send it again.
+    code, out, err = run_witness(net, COURT_WITNESS, state, "--announce", address)
+    assert code == 0 and f"address {address} announced at height {height}" in out, (out, err)
+
+    # Two commits later every node has recomputed its peers (after each commit).
+    net.wait_heights(net.validators, height + 2)
+    court_key = keys_of_policy(net)[COURT_WITNESS]
+    for name in net.validators:
+        answer = net.get_json(name, "/v1/witnesses")
+        assert answer["quorum"] == 1
+        seen = {w["name"]: w for w in answer["witnesses"]}
+        assert seen[COURT_WITNESS] == {
+            "name": COURT_WITNESS,
+            "public_key": court_key,
+            "institution_id": COURT_WITNESS,
+            "key_status": "active",
+            "announced": {"address": address, "height": height},
+            "cosigned_size": seen[COURT_WITNESS]["cosigned_size"],
+        }
+        assert seen[COURT_WITNESS]["cosigned_size"] >= 1
+        assert seen[AUDITOR_WITNESS]["announced"] is None
+        # Its peer links (one queue per dialled peer) are the two other validators only.
+        metrics = net.metrics(name)
+        linked = {
+            key.split('peer="', 1)[1].split('"', 1)[0]
+            for key in metrics
+            if key.startswith("lantan_peer_send_queue_messages{")
+        }
+        assert linked == set(net.validators) - {name}, (name, linked)
+        dialled = [k for k in metrics if COURT_WITNESS in k or address in k]
+        assert dialled == [], (name, dialled)
+
+
+def keys_of_policy(net: LocalNet) -> dict[str, str]:
+    return {w.name: w.public_key.hex() for w in policy(net).witnesses}
