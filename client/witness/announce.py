@@ -41,9 +41,14 @@ class Announced(enum.Enum):
     REFUSED = "refused"
     RETRY = "retry"
 
+    def said(self, message: str) -> "AnnounceOutcome":
+        return AnnounceOutcome(result=self, message=message)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnnounceOutcome:
+    """The outcome and the line the witness prints about it."""
+
     result: Announced
     message: str
 
@@ -73,14 +78,12 @@ def announce_once(
     try:
         held = announced_address(pool, key.key.public_key)
         if held is not None and held[0] == address:
-            return AnnounceOutcome(
-                result=Announced.DONE, message=f"address {address} announced at height {held[1]}"
-            )
+            return Announced.DONE.said(f"address {address} announced at height {held[1]}")
         return _send(pool, key=key, address=address, chain_id=chain_id)
     except SubmitError as error:
         return _refused_at_admission(error)
     except ClientError as error:
-        return AnnounceOutcome(result=Announced.RETRY, message=f"announce: {error}")
+        return Announced.RETRY.said(f"announce: {error}")
 
 
 def _send(pool: NodePool, *, key: UnlockedKey, address: str, chain_id: Hash32) -> AnnounceOutcome:
@@ -97,19 +100,13 @@ def _send(pool: NodePool, *, key: UnlockedKey, address: str, chain_id: Hash32) -
     status = outcome.status
     assert status is not None
     if status.accepted:
-        return AnnounceOutcome(
-            result=Announced.DONE, message=f"announced {address} at height {status.height}"
-        )
+        return Announced.DONE.said(f"announced {address} at height {status.height}")
     if status.status == "committed":
         reason = status.result_reason or "rejected"
         hint = f": {ROLE_HINT}" if reason == "signer_lacks_role" else ""
-        return AnnounceOutcome(
-            result=Announced.REFUSED, message=f"node.announce refused: {reason}{hint}"
-        )
+        return Announced.REFUSED.said(f"node.announce refused: {reason}{hint}")
     detail = f" ({status.reason})" if status.reason else ""
-    return AnnounceOutcome(
-        result=Announced.RETRY, message=f"node.announce not committed: {status.status}{detail}"
-    )
+    return Announced.RETRY.said(f"node.announce not committed: {status.status}{detail}")
 
 
 def _refused_at_admission(error: SubmitError) -> AnnounceOutcome:
@@ -122,9 +119,9 @@ def _refused_at_admission(error: SubmitError) -> AnnounceOutcome:
         if isinstance(e, NodeRejectedError) and e.status_code == 400 and e.code not in RETRIED
     ]
     if not refusals:
-        return AnnounceOutcome(result=Announced.RETRY, message=f"announce: {error}")
+        return Announced.RETRY.said(f"announce: {error}")
     codes = sorted({refusal.code for refusal in refusals})
-    return AnnounceOutcome(
-        result=Announced.REFUSED,
-        message=f"node.announce refused at admission ({', '.join(codes)}): {error}; {ROLE_HINT}",
+    codes_text = ", ".join(codes)
+    return Announced.REFUSED.said(
+        f"node.announce refused at admission ({codes_text}): {error}; {ROLE_HINT}"
     )

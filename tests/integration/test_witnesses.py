@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from client.witness.check import checkpoint_of
-from contracts.records import Institution
 from genesis.document import GenesisDocument
 from genesis.keystore import INTERACTIVE_LIMITS, create_key_directory, write_new_file
 from genesis.layout import PASSPHRASE_FILE
@@ -40,6 +39,7 @@ from tests.integration.network import (
     write_genesis,
 )
 from tests.integration.txs import NetKeys
+from tests.unit.contracts.test_announcements import witness_institution
 from tests.unit.protocol import independent_note_verifier as independent
 
 pytestmark = pytest.mark.slow
@@ -66,16 +66,7 @@ def genesis_with_witnesses(directory: Path) -> None:
     listed.sort(key=lambda witness: witness.public_key)
     policy = WitnessSet(witnesses=tuple(listed), quorum=1)
     # As `genesis init --witness` writes them (ADR 0025): each an institution with its key.
-    institutions = tuple(
-        Institution(
-            institution_id=w.name,
-            name_zh=w.name,
-            name_en=w.name,
-            roles=("witness",),
-            public_keys=(w.public_key,),
-        )
-        for w in listed
-    )
+    institutions = tuple(witness_institution(w.name, w.public_key) for w in listed)
     document = dataclasses.replace(
         document, institutions=document.institutions + institutions, witnesses=policy
     )

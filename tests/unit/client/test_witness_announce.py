@@ -1,7 +1,6 @@
 """`lantan witness --announce` (ADR 0025): node.announce once, skipped when the chain has it,
 refusals reported without stopping the witness. Against the fake node (real contracts)."""
 
-import argparse
 import dataclasses
 import json
 from collections.abc import Iterator
@@ -10,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client.cli.witness import register_witness
 from client.node_pool import NodePool
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once, announced_address
@@ -18,6 +16,7 @@ from genesis.document import Genesis, build_genesis
 from genesis.network import init_local_network
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
+from tests.unit.client.cli_runner import run_cli
 from tests.unit.client.conftest import GENESIS_TIME_MS, TEST_LIMITS
 from tests.unit.client.fake_node import FakeNode, serve
 
@@ -113,11 +112,7 @@ def test_unreachable_nodes_are_tried_again(witnessed: tuple[Path, Genesis]) -> N
 
 
 def run_witness_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="lantan")
-    register_witness(parser.add_subparsers(dest="group", required=True))
-    args = parser.parse_args(["witness", *argv])
-    result: int = args.handler(args)
-    return result
+    return run_cli("witness", *argv)
 
 
 def test_the_cli_announces_before_its_round_once(

@@ -7,12 +7,18 @@ from hypothesis import strategies as st
 
 from contracts.announcements import announced_address
 from contracts.bodies_governance import NodeAnnounceBody
-from contracts.records import NODE_ADDRESS_LENGTH_MAX, NodeAddress, check_node_address
+from contracts.records import (
+    NODE_ADDRESS_LENGTH_MAX,
+    Institution,
+    NodeAddress,
+    check_node_address,
+)
 from contracts.roles import institution_of_key
 from contracts.state_keys import node_address_key
 from contracts.store import load
 from genesis.example.parties import party_key
 from protocol.errors import FieldTypeError
+from protocol.signing import PublicKey
 from tests.vectors.contracts.network import TestChain
 
 COUNTY, NINGBO = party_key("xiangshan-county"), party_key("ningbo-ptc")
@@ -69,16 +75,25 @@ def test_a_witness_role_key_announces(chain: TestChain) -> None:
     assert announced_address(chain.state, AUDITOR.public_key) == auditor["address"]
 
 
-def test_a_registered_witness_institution_announces(chain: TestChain) -> None:
-    """An institution registered with only the witness role, as genesis writes one."""
-    body = {
-        "institution_id": "zhejiang-witness",
-        "name_zh": "浙江见证方",
-        "name_en": "Zhejiang Witness",
-        "roles": ["witness"],
-        "public_keys": [WITNESS.public_key.hex()],
-    }
+def witness_institution(name: str, public_key: PublicKey) -> Institution:
+    """An institution with only the witness role and one key, as genesis writes one."""
+    return Institution(
+        institution_id=name,
+        name_zh=name,
+        name_en=name,
+        roles=("witness",),
+        public_keys=(public_key,),
+    )
+
+
+def register_witness(chain: TestChain) -> None:
+    """zhejiang-witness, registered by a validator quorum."""
+    body = witness_institution("zhejiang-witness", WITNESS.public_key).to_json()
     assert chain.submit("institution.register", COUNTY, body, (NINGBO,)).reason is None
+
+
+def test_a_registered_witness_institution_announces(chain: TestChain) -> None:
+    register_witness(chain)
     own = announce(WITNESS.public_key.hex(), "http://witness.example.cn:7200")
     assert chain.submit("node.announce", WITNESS, own).reason is None
     record = load(chain.state, node_address_key(WITNESS.public_key), NodeAddress.from_json)

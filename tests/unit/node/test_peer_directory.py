@@ -4,6 +4,7 @@ from genesis.example.parties import party_key
 from node.config import PeerConfig
 from node.peer_directory import chain_peers
 from node.transport import Peer
+from tests.unit.contracts.test_announcements import register_witness
 from tests.unit.contracts.test_governance import set_body
 from tests.vectors.contracts.network import TestChain
 
@@ -54,14 +55,7 @@ def test_a_witness_announcement_is_never_dialled() -> None:
     even when its institution also holds the validator role but its key is in no set."""
     chain = TestChain.create()
     witness = party_key("zhejiang-witness")
-    body = {
-        "institution_id": "zhejiang-witness",
-        "name_zh": "浙江见证方",
-        "name_en": "Zhejiang Witness",
-        "roles": ["witness"],
-        "public_keys": [witness.public_key.hex()],
-    }
-    assert chain.submit("institution.register", COUNTY, body, (NINGBO,)).reason is None
+    register_witness(chain)
     announce(chain, "zhejiang-witness", "http://witness:7200")
     announce(chain, "xiamen-ptc", "http://xiamen:7103")
     peers = chain_peers(chain.state, BOOTSTRAP)

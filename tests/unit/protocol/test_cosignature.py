@@ -22,6 +22,7 @@ from protocol.cosignature import (
     verified_cosigners,
     verify_cosignature,
 )
+from protocol.encoding import JsonObject
 from protocol.errors import CosignatureQuorumError, FieldTypeError, NoteError
 from protocol.hashing import TAG_TX, Hash32, sha256
 from protocol.note import (
@@ -34,9 +35,9 @@ from protocol.note import (
     verified_signers,
 )
 from protocol.signing import PublicKey, SigningKey, verify_signature
-from protocol.tx import UnsignedTx
 from protocol.witnesses import Witness, WitnessSet
 from tests.unit.protocol import independent_note_verifier as independent
+from tests.vectors.protocol_examples import example_unsigned_tx
 
 # The worked example of PROTOCOL.md §10.1: seeds H("lantan cosignature example key: " || name).
 CHAIN_ID = sha256(b"lantan cosignature example chain")
@@ -243,15 +244,9 @@ def test_no_cosigned_message_is_tx_signing_bytes(height: int, root: bytes, time_
     with "cosignature/v1\\n" and has no 0x00 (note texts have none): no message is both,
     so neither signature can be replayed as the other."""
     key = SigningKey(sha256(b"lantan cosignature example key: xiangshan-court-witness"))
-    tx = UnsignedTx(
-        chain_id=Hash32(sha256(b"lantan cosignature example chain")),
-        protocol_version=1,
-        type="node.announce",
-        sender=key.public_key,
-        nonce=1,
-        expires_at_ms=1764118800000,
-        body={"public_key": key.public_key.hex(), "address": "https://witness.example.cn:443"},
-    )
+    body: JsonObject = {"public_key": key.public_key.hex(), "address": "https://w.example:443"}
+    chain_id = Hash32(sha256(b"lantan cosignature example chain"))
+    tx = example_unsigned_tx(chain_id, "node.announce", key, 1, body)
     signing = tx.signing_bytes()
     text = checkpoint_at_height(chain_id=tx.chain_id, height=height, root_hash=Hash32(root)).body()
     message = cosigned_message(text, time_s)

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from contracts.records import Institution
 from genesis.document import Genesis, build_genesis
 from genesis.network import witness_set
 from protocol.cosignature import cosign
 from protocol.note import sign_note
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
 from protocol.witnesses import Witness
+from tests.unit.contracts.test_announcements import witness_institution
 from tests.unit.node.api.kit import NOW_MS, Api, TestClient, make_api
 from tests.unit.node.chain_kit import (
     GENESIS_TIME_MS,
@@ -44,13 +44,7 @@ def witnessed_genesis() -> Genesis:
         1,
     )
     document = make_document()
-    institution = Institution(
-        institution_id="court-witness",
-        name_zh="法院见证方",
-        name_en="Court Witness",
-        roles=("witness",),
-        public_keys=(COURT_WITNESS.public_key,),
-    )
+    institution = witness_institution("court-witness", COURT_WITNESS.public_key)
     institutions = (*document.institutions, institution)
     return build_genesis(dataclasses.replace(document, institutions=institutions, witnesses=policy))
 
