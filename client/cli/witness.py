@@ -9,7 +9,8 @@ nodes may still serve the honest one).
 With `--announce URL` the witness first sends node.announce for its own key (ADR 0025),
 unless the chain already holds that address for it (client/witness/announce.py). A refusal
 is one warning line and the rounds go on; a node that could not be reached or a tx not yet
-committed is tried again before the next round.
+committed is tried again before the next round. With `--learn-validators` each round also
+follows the nodes the current validators announced on chain (client/witness/discovery.py).
 """
 
 import argparse
@@ -22,6 +23,7 @@ from client.errors import ClientError, UsageError
 from client.node_pool import NodePool, node_urls
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once
+from client.witness.discovery import LearnedNodes, announced_validator_urls
 from client.witness.rounds import RoundOutcome, find_identity, run_round
 from contracts.records import check_node_address
 from genesis.document import GenesisDocument, parse_genesis
@@ -59,6 +61,12 @@ def register_witness(subparsers: Subparsers) -> None:
         help="announce this witness's address on chain once (node.announce signed by its key; "
         "http[s]://host:port); skipped when the chain already has it",
     )
+    parser.add_argument(
+        "--learn-validators",
+        action="store_true",
+        help="also follow the node addresses the current validators announced on chain, "
+        "so a validator added later is cosigned for without a restart",
+    )
     parser.set_defaults(handler=guarded("witness", run_witness))
 
 
@@ -76,16 +84,32 @@ def run_witness(args: argparse.Namespace) -> int:
     identity = find_identity(document, unlocked.key)
     args.state.mkdir(parents=True, exist_ok=True)
     with NodePool(node_urls(args.node)) as pool:
-        nodes = pool.clients
+        followed = LearnedNodes(pool.clients)
         announcing = args.announce is not None
-        while True:
-            if announcing:
-                announcing = _announce(pool, unlocked, args.announce, document)
-            outcome = run_round(nodes, document=document, identity=identity, state_dir=args.state)
-            _report(identity.witness.name, outcome)
-            if args.once:
-                return EXIT_FAILURE if outcome.refused or not outcome.cosigned else EXIT_OK
-            time.sleep(args.interval_s)
+        try:
+            while True:
+                if announcing:
+                    announcing = _announce(pool, unlocked, args.announce, document)
+                if args.learn_validators:
+                    _learn(followed)
+                outcome = run_round(
+                    followed.nodes, document=document, identity=identity, state_dir=args.state
+                )
+                _report(identity.witness.name, outcome)
+                if args.once:
+                    return EXIT_FAILURE if outcome.refused or not outcome.cosigned else EXIT_OK
+                time.sleep(args.interval_s)
+        finally:
+            followed.close()
+
+
+def _learn(followed: LearnedNodes) -> None:
+    urls = announced_validator_urls(followed.nodes)
+    if urls is not None:
+        for url in followed.update(urls):
+            print(
+                f"lantan witness: following validator node {url} (announced on chain)", flush=True
+            )
 
 
 def _announce(pool: NodePool, key: UnlockedKey, url: str, document: GenesisDocument) -> bool:

@@ -11,12 +11,15 @@ import enum
 from dataclasses import dataclass
 from typing import Final
 
-from client.errors import ClientError, NodeError, NodeRejectedError, SubmitError
+from client.api import NodeClient
+from client.errors import ClientError, NodeRejectedError, NodeResponseError, SubmitError
 from client.node_pool import NodePool
 from client.tx.flow import build_tx, now_ms, sign_with, submit_tx
 from client.tx.signing_keys import UnlockedKey
+from contracts.records import check_node_address
 from contracts.state_keys import node_address_key
 from protocol.encoding import JsonObject
+from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
@@ -56,18 +59,25 @@ class AnnounceOutcome:
 def announced_address(pool: NodePool, public_key: PublicKey) -> tuple[str, int] | None:
     """The (address, height) the chain holds for public_key, from the first node that
     answers; None when it holds none. Raises NodeError."""
+    return pool.first_answer(lambda client: node_address_of(client, public_key))
+
+
+def node_address_of(node: NodeClient, public_key: PublicKey) -> tuple[str, int] | None:
+    """The (address, height) node says public_key announced last, or None. The address
+    is checked as node.announce checks it. Raises NodeError."""
     path = f"/v1/state/{node_address_key(public_key)}"
     try:
-        answer = pool.first_answer(lambda client: client.get_json(path))
+        answer = node.get_json(path)
     except NodeRejectedError as error:
         if error.status_code == 404:
             return None
         raise
     try:
-        value = answer["value"]
-        return str(value["address"]), int(value["height"])
-    except (KeyError, TypeError, ValueError):
-        raise NodeError(pool.clients[0].url, f"{path}: not a node address record") from None
+        address, height = answer["value"]["address"], answer["value"]["height"]
+        check_node_address(address)
+        return str(address), int(height)
+    except (KeyError, TypeError, ValueError, ProtocolError):
+        raise NodeResponseError(node.url, f"{path}: not a node address record") from None
 
 
 def announce_once(

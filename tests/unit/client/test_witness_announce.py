@@ -9,9 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from client.api import NodeClient
 from client.node_pool import NodePool
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once, announced_address
+from client.witness.discovery import LearnedNodes, announced_validator_urls
 from genesis.document import Genesis, build_genesis
 from genesis.network import init_local_network
 from protocol.hashing import sha256
@@ -175,3 +177,67 @@ def test_a_malformed_address_is_refused_before_anything_is_sent(
             *("--announce", "http://witness.example.cn/cosign"),
         )
     assert code != 0 and node.requests == []
+
+
+# --- --learn-validators: the nodes the validators announced --------------------------------
+
+
+def test_learns_the_validators_announced_nodes_and_drops_those_gone(
+    witnessed: tuple[Path, Genesis], node: FakeNode
+) -> None:
+    directory, genesis = witnessed
+    other = FakeNode(genesis, name="ningbo-ptc")
+    with serve(node) as named_url, serve(other) as other_url, NodeClient(named_url) as named:
+        with NodePool([named_url]) as pool:
+            ningbo = unlock_key(directory / "ningbo-ptc")
+            announced = announce_once(
+                pool, key=ningbo, address=other_url, chain_id=genesis.chain_id
+            )
+            assert announced.result is Announced.DONE, announced.message
+            # The witness's own announcement (not a validator) is not followed.
+            assert (
+                announce_once(
+                    pool, key=key(witnessed), address=URL, chain_id=genesis.chain_id
+                ).result
+                is Announced.DONE
+            )
+            # A validator announcing the named node's own address adds nothing.
+            county = unlock_key(directory / "xiangshan-county")
+            announce_once(pool, key=county, address=named_url, chain_id=genesis.chain_id)
+        followed = LearnedNodes([named])
+        urls = announced_validator_urls(followed.nodes)
+        assert urls is not None and sorted(urls) == sorted([named_url, other_url])
+        assert followed.update(urls) == [other_url]
+        assert [n.url for n in followed.nodes] == [named_url, other_url]
+        assert followed.update(urls) == []
+        followed.update([named_url])
+        assert [n.url for n in followed.nodes] == [named_url]
+        followed.close()
+
+
+def test_no_node_answering_keeps_what_was_learned() -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with NodeClient("http://node-1:7101", transport=httpx.MockTransport(down)) as node:
+        assert announced_validator_urls([node]) is None
+
+
+def test_the_cli_follows_an_announced_validator_node(
+    witnessed: tuple[Path, Genesis], node: FakeNode, tmp_path: Path
+) -> None:
+    directory, genesis = witnessed
+    later = FakeNode(genesis, name="xiamen-ptc")
+    with serve(node) as url, serve(later) as later_url:
+        with NodePool([url]) as pool:
+            xiamen = unlock_key(directory / "xiamen-ptc")
+            announce_once(pool, key=xiamen, address=later_url, chain_id=genesis.chain_id)
+        argv = (
+            *("--genesis", str(directory / "genesis.json"), "--state", str(tmp_path)),
+            *("--key", str(directory / WITNESS), "--node", url, "--once"),
+        )
+        run_witness_cli(*argv)
+        assert ("GET", "/v1/checkpoints/latest") not in later.requests
+        run_witness_cli(*argv, "--learn-validators")
+    # The round read the node no one named at start.
+    assert ("GET", "/v1/checkpoints/latest") in later.requests
