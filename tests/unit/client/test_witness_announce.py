@@ -241,3 +241,22 @@ def test_the_cli_follows_an_announced_validator_node(
         run_witness_cli(*argv, "--learn-validators")
     # The round read the node no one named at start.
     assert ("GET", "/v1/checkpoints/latest") in later.requests
+
+
+def test_query_witnesses_shows_the_announced_address(
+    capsys: pytest.CaptureFixture[str],
+    pool: NodePool,
+    node: FakeNode,
+    witnessed: tuple[Path, Genesis],
+) -> None:
+
+    announce_once(pool, key=key(witnessed), address=URL, chain_id=node.chain_id)
+    with serve(node) as url:
+        assert run_cli("query", "witnesses", "--node", url) == 0
+        table = capsys.readouterr().out
+        assert run_cli("query", "witnesses", "--node", url, "--json") == 0
+        answer = json.loads(capsys.readouterr().out)
+    row = next(line for line in table.splitlines() if line.startswith(f"{WITNESS} "))
+    assert row.split() == [WITNESS, WITNESS, "active", URL, "1", "-"]
+    assert answer["quorum"] == 1
+    assert answer["witnesses"][0]["announced"] == {"address": URL, "height": 1}
