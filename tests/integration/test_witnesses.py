@@ -26,6 +26,7 @@ from genesis.keystore import INTERACTIVE_LIMITS, create_key_directory, write_new
 from genesis.layout import PASSPHRASE_FILE
 from genesis.network import GENESIS_FILE, init_local_network
 from protocol.cosignature import cosign, require_cosignatures
+from protocol.encoding import JsonObject
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
 from protocol.witnesses import Witness, WitnessSet
@@ -38,7 +39,7 @@ from tests.integration.network import (
     wait_for,
     write_genesis,
 )
-from tests.integration.txs import NetKeys
+from tests.integration.txs import NetKeys, TxBuilder, commit_everywhere
 from tests.unit.contracts.test_announcements import witness_institution
 from tests.unit.protocol import independent_note_verifier as independent
 
@@ -274,3 +275,33 @@ def test_a_witness_announces_its_address_for_auditors_and_is_not_dialled(
 
 def keys_of_policy(net: LocalNet) -> dict[str, str]:
     return {w.name: w.public_key.hex() for w in policy(net).witnesses}
+
+
+def test_a_learning_witness_cosigns_for_validators_it_was_not_given(
+    net: LocalNet, builder: TxBuilder, tmp_path: Path
+) -> None:
+    """`--learn-validators`: the witness is given one node; the validators' announced
+    addresses (node.announce) bring it to the other two, which then keep its cosignature,
+    as a validator added later would, without a restart of the witness."""
+    first, *others = net.validators
+    for name in net.validators:
+        body: JsonObject = {"public_key": builder.keys.public(name).hex(), "address": net.url(name)}
+        commit_everywhere(net, net.validators, builder.build("node.announce", name, body))
+
+    def auditor_size(name: str) -> int:
+        seen = {w["name"]: w for w in net.get_json(name, "/v1/witnesses")["witnesses"]}
+        return int(seen[AUDITOR_WITNESS]["cosigned_size"] or 0)
+
+    before = {name: auditor_size(name) for name in others}
+    done = lantan(
+        *("witness", "--once", "--learn-validators"),
+        *("--genesis", str(net.directory / GENESIS_FILE)),
+        *("--key", str(witness_dir(net.directory, AUDITOR_WITNESS))),
+        *("--state", str(tmp_path / "auditor-learning"), "--node", net.url(first)),
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    for name in others:
+        # Each learned node was read in the round and got the cosignature of its own newest
+        # checkpoint: newer than any it kept before.
+        assert auditor_size(name) > before[name], (name, before, done.stdout)
+        assert f"following validator node {net.url(name)} (announced on chain)" in done.stdout
