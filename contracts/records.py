@@ -30,8 +30,8 @@ class Role(enum.Enum):
     AUDITOR = "auditor"
     VALIDATOR = "validator"
     WITNESS = "witness"
-    """Cosigns checkpoints (ADR 0021) and may announce its address (ADR 0025); it signs no
-    other tx and is never dialled by validators."""
+    """Runs a witness (ADR 0021): its keys may announce their node address (ADR 0025).
+    Who cosigns is genesis's witness policy, not this role; validators never dial it."""
 
 
 ROLE_NAMES = frozenset(role.value for role in Role)
