@@ -39,6 +39,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "procuratorate": ("procuratorate", "检察院"),
     "auditor": ("auditor", "审计机构"),
     "validator": ("validator", "验证节点"),
+    "witness": ("witness", "见证方"),
     "observer": ("observer", "观察节点"),
     # account kinds (contracts/records.py ACCOUNT_KINDS)
     "enterprise": ("enterprise", "企业"),

@@ -1,11 +1,12 @@
-"""node.announce: a validator's node address, signed by its key and kept on chain (ADR 0023).
-Pure.
+"""node.announce: a validator's or witness's node address, signed by its key and kept on
+chain (ADR 0023, ADR 0025). Pure.
 
 The sender announces its own key's address: the key must be an active key of an
-institution holding the validator role. `node_address/<key hex>` keeps the newest address
-and the height it was announced at. Nodes dial the addresses of the keys of the current
-and next validator sets (node/peer_directory.py); the address format is bounded where the
-body is read (contracts/bodies_governance.py NodeAnnounceBody).
+institution holding the validator or the witness role. `node_address/<key hex>` keeps the
+newest address and the height it was announced at. Nodes dial the addresses of the keys
+of the current and next validator sets only (node/peer_directory.py), never a witness's:
+a witness's address is for auditors (GET /v1/witnesses). The address format is bounded
+where the body is read (contracts/bodies_governance.py NodeAnnounceBody).
 """
 
 from contracts.bodies_governance import NodeAnnounceBody
@@ -19,9 +20,8 @@ from contracts.state_keys import node_address_key
 from contracts.store import load, save
 from protocol.signing import PublicKey
 
-ANNOUNCING_ROLES = (Role.VALIDATOR,)
-"""Roles whose keys may announce an address. Witnesses (issue 16 item 2) join this tuple
-when their role exists."""
+ANNOUNCING_ROLES = (Role.VALIDATOR, Role.WITNESS)
+"""Roles whose keys may announce an address (a witness's since ADR 0025)."""
 
 
 def apply_node_announce(env: TxEnv, body: NodeAnnounceBody) -> None:
@@ -29,7 +29,7 @@ def apply_node_announce(env: TxEnv, body: NodeAnnounceBody) -> None:
         raise TxRejectedError(RejectReason.ANNOUNCER_NOT_SENDER, body.public_key.hex())
     institution = institution_of_key(env.state, body.public_key)
     if institution is None or not any(institution.has_role(r) for r in ANNOUNCING_ROLES):
-        raise TxRejectedError(RejectReason.SIGNER_LACKS_ROLE, "sender is not validator")
+        raise TxRejectedError(RejectReason.SIGNER_LACKS_ROLE, "sender is not validator/witness")
     record = NodeAddress(public_key=body.public_key, address=body.address, height=env.ctx.height)
     save(env.state, node_address_key(body.public_key), record)
 

@@ -29,6 +29,9 @@ class Role(enum.Enum):
     PROCURATORATE = "procuratorate"
     AUDITOR = "auditor"
     VALIDATOR = "validator"
+    WITNESS = "witness"
+    """Runs a witness (ADR 0021): its keys may announce their node address (ADR 0025).
+    Who cosigns is genesis's witness policy, not this role; validators never dial it."""
 
 
 ROLE_NAMES = frozenset(role.value for role in Role)

@@ -303,13 +303,15 @@ def register_genesis(subparsers: Subparsers) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="with --dir: make a witness key DIR/NAME and name it in genesis (repeatable)",
+        help="with --dir: make a witness key DIR/NAME, name it in genesis and register it "
+        "as institution NAME with role witness (repeatable)",
     )
     init.add_argument(
         "--witness-pubkeys",
         type=Path,
         metavar="FILE",
-        help="with --from-pubkeys: JSON list of the witnesses' `keys new` outputs",
+        help="with --from-pubkeys: JSON list of the witnesses' `keys new` outputs (each "
+        "also an institution with role witness)",
     )
     init.add_argument(
         "--witness-quorum", type=int, metavar="K", help="cosignatures a checkpoint needs (1)"
@@ -349,23 +351,32 @@ def _run_genesis_init(args: argparse.Namespace) -> int:
 
 
 def _document_from_pubkeys(path: Path, args: argparse.Namespace, time_ms: int) -> GenesisDocument:
-    identities, names = [], {}
-    for entry in _json_list(path):
-        identity = identity_from_json(entry)
-        identities.append(identity)
-        if isinstance(entry, dict) and "name_zh" in entry:
-            names[identity.name] = (str(entry["name_zh"]), str(entry.get("name_en", "")))
+    names: dict[str, tuple[str, str]] = {}
+    entries = _json_list(path)
+    identities = [identity_from_json(entry) for entry in entries]
+    _display_names(entries, names)
     return genesis_from_identities(
         identities,
         display_names=names,
         chain_name=args.chain_name,
         genesis_time_ms=time_ms,
         quorum=args.quorum,
-        witnesses=_witnesses_from_pubkeys(args),
+        witnesses=_witnesses_from_pubkeys(args, names),
     )
 
 
-def _witnesses_from_pubkeys(args: argparse.Namespace) -> WitnessSet | None:
+def _display_names(entries: Sequence[object], names: dict[str, tuple[str, str]]) -> None:
+    """Add each entry's optional name_zh/name_en to names, by key name."""
+    for entry in entries:
+        if isinstance(entry, dict) and "name_zh" in entry:
+            names[str(entry["name"])] = (str(entry["name_zh"]), str(entry.get("name_en", "")))
+
+
+def _witnesses_from_pubkeys(
+    args: argparse.Namespace, names: dict[str, tuple[str, str]]
+) -> WitnessSet | None:
+    """The witness policy of --witness-pubkeys; their display names are added to names
+    (each witness is an institution too, ADR 0025)."""
     if args.witness:
         raise GenesisError("--witness NAME goes with --dir; with --from-pubkeys: --witness-pubkeys")
     if args.witness_pubkeys is None:
@@ -373,7 +384,9 @@ def _witnesses_from_pubkeys(args: argparse.Namespace) -> WitnessSet | None:
             raise GenesisError("--witness-quorum needs --witness-pubkeys")
         return None
     entries = _json_list(args.witness_pubkeys)
-    return witness_set([witness_from_json(entry) for entry in entries], args.witness_quorum)
+    policy = witness_set([witness_from_json(entry) for entry in entries], args.witness_quorum)
+    _display_names(entries, names)
+    return policy
 
 
 def _json_list(path: Path) -> Sequence[object]:

@@ -2,9 +2,11 @@
 
 `local_network_plan` lists the institutions of docs/../MISSION.md; `init_local_network`
 makes their keys in DIR/<name>/ (DESIGN.md §7), and a key in DIR/<witness>/ for each
-witness named (ADR 0021), and returns the genesis document. For a
-real deployment, `genesis_from_identities` builds the document from the public parts that
-each institution's `lantan keys new` printed, so no private key ever leaves its owner.
+witness named (ADR 0021), and returns the genesis document. Each witness is also an
+institution of its own name with the role `witness` and its key (ADR 0025), so it can
+announce its address on chain. For a real deployment, `genesis_from_identities` builds
+the document from the public parts that each institution's `lantan keys new` printed, so
+no private key ever leaves its owner.
 """
 
 import secrets
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.records import Account, Institution, Params, Role
+from contracts.state_keys import is_slug
 from genesis.document import GenesisDocument
 from genesis.errors import GenesisError
 from genesis.keystore import (
@@ -45,6 +48,7 @@ __all__ = [
     "init_local_network",
     "local_network_plan",
     "witness_from_json",
+    "witness_plans",
     "witness_set",
 ]
 ECOLOGICAL_ACCOUNT_ID = "xiangshan-eco-account"
@@ -129,17 +133,25 @@ def init_local_network(
 ) -> GenesisDocument:
     """Make every institution's key under directory and return the genesis document.
 
-    Each name in witnesses gets its own witness key in directory/<name>/ (a cosigning key
-    is used for nothing else, ADR 0021) and genesis asks witness_quorum (default 1) of
-    them. Each key is encrypted with a random passphrase kept beside it in a 0600 file: a
-    local network only (DESIGN.md §7). Raises KeystoreExistsError if a key directory is
-    in use, GenesisError for a bad witness name or quorum (before any key is made).
+    Each name in witnesses gets its own witness key in directory/<name>/ (ADR 0021), an
+    institution of that name with the role `witness` holding the key (ADR 0025: it signs
+    cosignatures and its own node.announce, nothing else), and genesis asks
+    witness_quorum (default 1) of them. Each key is encrypted with a random passphrase
+    kept beside it in a 0600 file: a local network only (DESIGN.md §7). Raises
+    KeystoreExistsError if a key directory is in use, GenesisError for a bad witness name
+    or quorum (before any key is made).
     """
-    _check_witness_names(witnesses, witness_quorum)
+    plans = local_network_plan(validator_count)
+    _check_witness_names(witnesses, witness_quorum, taken={plan.name for plan in plans})
     identities: list[tuple[InstitutionPlan, KeyIdentity]] = []
-    for plan in local_network_plan(validator_count):
+    for plan in plans:
         identity = _make_local_key(directory / plan.name, plan.name, plan.roles, limits)
         identities.append((plan, identity))
+    made = [_make_local_key(directory / name, name, (Role.WITNESS,), limits) for name in witnesses]
+    policy = None
+    if made:
+        policy = witness_set([_witness(m.name, m.public_key) for m in made], witness_quorum)
+        identities.extend(zip(witness_plans(policy), _in_policy_order(made, policy), strict=True))
     # MISSION.md: Xiangshan County holds the Ecological Account; Ningbo PTC is custodian.
     county = next(identity for plan, identity in identities if plan.name == "xiangshan-county")
     account = Account(
@@ -154,27 +166,52 @@ def init_local_network(
         chain_name="lantan-xiangshan-local",
         genesis_time_ms=genesis_time_ms,
         accounts=(account,),
-        witnesses=_local_witnesses(directory, witnesses, witness_quorum, limits),
+        witnesses=policy,
     )
 
 
-def _check_witness_names(names: Sequence[str], quorum: int | None) -> None:
-    """The policy's rules on names and quorum, before any key is made (placeholder keys)."""
+def _check_witness_names(names: Sequence[str], quorum: int | None, *, taken: set[str]) -> None:
+    """The policy's rules on names and quorum, before any key is made (placeholder keys);
+    each name is also a new institution id (ADR 0025)."""
     if names or quorum is not None:
         keys = [PublicKey(n.to_bytes(PUBLIC_KEY_SIZE, "big")) for n in range(len(names))]
         witness_set([_witness(name, key) for name, key in zip(names, keys, strict=True)], quorum)
+    for name in names:
+        _check_institution_id(name)
+        if name in taken:
+            raise GenesisError(f"witness {name!r}: an institution of the network has that name")
 
 
-def _local_witnesses(
-    directory: Path, names: Sequence[str], quorum: int | None, limits: KdfLimits
-) -> WitnessSet | None:
-    if not names:
-        return None
-    made = [
-        _witness(name, _make_local_key(directory / name, name, (), limits).public_key)
-        for name in names
-    ]
-    return witness_set(made, quorum)
+def _check_institution_id(name: str) -> None:
+    if not is_slug(name):
+        raise GenesisError(
+            f"witness {name!r}: its name is also its institution id: lowercase letters, digits, "
+            "'.', '_' and '-', at most 64 characters"
+        )
+
+
+def witness_plans(
+    witnesses: WitnessSet, display_names: dict[str, tuple[str, str]] | None = None
+) -> tuple[InstitutionPlan, ...]:
+    """One institution per witness, in policy order (ADR 0025): its id is the witness's
+    name, its only role `witness`, and its key (document_from_plans) the cosigning key, so
+    the witness can sign its own node.announce. display_names maps name -> (zh, en)."""
+    names = display_names or {}
+    plans = []
+    for witness in witnesses.witnesses:
+        _check_institution_id(witness.name)
+        name_zh, name_en = names.get(witness.name, (witness.name, witness.name))
+        plans.append(
+            InstitutionPlan(
+                name=witness.name, name_zh=name_zh, name_en=name_en, roles=(Role.WITNESS,)
+            )
+        )
+    return tuple(plans)
+
+
+def _in_policy_order(made: Sequence[KeyIdentity], policy: WitnessSet) -> list[KeyIdentity]:
+    by_key = {identity.public_key: identity for identity in made}
+    return [by_key[witness.public_key] for witness in policy.witnesses]
 
 
 def _witness(name: str, public_key: PublicKey) -> Witness:
@@ -259,7 +296,10 @@ def genesis_from_identities(
     quorum: int | None = None,
     witnesses: WitnessSet | None = None,
 ) -> GenesisDocument:
-    """Genesis from gathered public parts; display_names maps name -> (zh, en)."""
+    """Genesis from gathered public parts; display_names maps name -> (zh, en).
+
+    Each witness becomes an institution with the role `witness` (witness_plans), unless
+    its key is one of identities already (that entry's roles stand)."""
     plans = [
         InstitutionPlan(
             name=identity.name,
@@ -269,8 +309,17 @@ def genesis_from_identities(
         )
         for identity in identities
     ]
+    listed = list(zip(plans, identities, strict=True))
+    if witnesses is not None:
+        known = {identity.public_key for identity in identities}
+        for plan, witness in zip(
+            witness_plans(witnesses, display_names), witnesses.witnesses, strict=True
+        ):
+            if witness.public_key not in known:
+                key = KeyIdentity(name=plan.name, roles=plan.roles, public_key=witness.public_key)
+                listed.append((plan, key))
     return document_from_plans(
-        list(zip(plans, identities, strict=True)),
+        listed,
         chain_name=chain_name,
         genesis_time_ms=genesis_time_ms,
         quorum=quorum,

@@ -12,6 +12,7 @@ routes run off the event loop.
 
 from dataclasses import dataclass
 
+from contracts.records import KeyRecord, NodeAddress
 from node import proofs
 from node.proofs import SignedCheckpoint
 from node.receipt_pdfs import ReceiptPdfError, ReceiptPdfs
@@ -25,8 +26,17 @@ from protocol.results import TxResult
 from protocol.tx import SignedTx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
+from protocol.witnesses import Witness
 
-__all__ = ["BlockJson", "ChainView", "CommittedTx", "ReceiptPdfError", "SignedCheckpointView"]
+__all__ = [
+    "BlockJson",
+    "ChainView",
+    "CommittedTx",
+    "ReceiptPdfError",
+    "SignedCheckpointView",
+    "WitnessPolicyView",
+    "WitnessView",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +67,25 @@ class SignedCheckpointView:
     size: int
     root_b64: str
     lines: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessView:
+    """A witness of genesis as this node sees it (ADR 0025)."""
+
+    witness: Witness
+    key: KeyRecord | None
+    """The committed `key/` record of its cosigning key: its institution and status."""
+    announced: NodeAddress | None
+    """Its last node.announce, or None."""
+    cosigned_size: int | None
+    """The newest checkpoint size whose cosignature of it this node keeps, or None."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessPolicyView:
+    quorum: int
+    witnesses: list[WitnessView]
 
 
 class ChainView:
@@ -193,6 +222,26 @@ class ChainView:
         """The newest checkpoint with the witness cosignatures genesis asks for (ADR 0021)."""
         found = self._service.receipt_checkpoint()
         return None if found is None else SignedCheckpoint(size=found[0], note=found[1])
+
+    def witness_policy(self) -> WitnessPolicyView | None:
+        """Genesis's witnesses with their keys' records, announced addresses and newest kept
+        cosignatures; None when genesis names no witnesses."""
+        policy = self._ledger.genesis.document.witnesses
+        if policy is None:
+            return None
+        sizes = self._service.newest_cosigned_sizes()
+        return WitnessPolicyView(
+            quorum=policy.quorum,
+            witnesses=[
+                WitnessView(
+                    witness=witness,
+                    key=self.records.key_owner(witness.public_key.hex()),
+                    announced=self.records.node_address(witness.public_key),
+                    cosigned_size=sizes.get(witness.name),
+                )
+                for witness in policy.witnesses
+            ],
+        )
 
     def latest_checkpoints(self, count: int, scan_max: int = 64) -> list[SignedCheckpointView]:
         """Up to count signed checkpoints (>= q lines), newest first."""

@@ -90,6 +90,16 @@ class CosignatureBook:
         by_name = dict(self._kept(size))
         return tuple(by_name[name].note_signature() for name in sorted(by_name))
 
+    def newest_sizes(self) -> dict[str, int]:
+        """Per witness name, the largest size with a kept line of that witness (among the
+        newest SIZES_KEPT sizes, those in memory); a witness with none is absent."""
+        newest: dict[str, int] = {}
+        # Copies, as in lines(): each size's dict is replaced on add, never changed in place.
+        for size, by_name in tuple(self._lines.items()):
+            for name in tuple(by_name):
+                newest[name] = max(size, newest.get(name, 0))
+        return newest
+
     def has_quorum(self, size: int) -> bool:
         return len(self._lines.get(size, {})) >= self.witnesses.quorum
 

@@ -17,7 +17,7 @@ from contracts.credit_records import (
     SerialBlock,
     Verification,
 )
-from contracts.records import Account, HolderRecord, Institution, KeyRecord
+from contracts.records import Account, HolderRecord, Institution, KeyRecord, NodeAddress
 from contracts.state import StateView
 from contracts.state_keys import (
     SERIAL_DIGITS,
@@ -25,9 +25,11 @@ from contracts.state_keys import (
     batch_key,
     case_key,
     institution_key,
+    node_address_key,
     project_key,
 )
 from protocol.encoding import decode
+from protocol.signing import PublicKey
 
 R = TypeVar("R")
 LIST_LIMIT: Final = 500
@@ -79,6 +81,10 @@ class RegistryRecords:
     def holder(self, public_key_hex: str) -> HolderRecord | None:
         """The accounts a holder key controls."""
         return self._load(f"holder/{public_key_hex}", HolderRecord.from_json)
+
+    def node_address(self, public_key: PublicKey) -> NodeAddress | None:
+        """The address a key announced last (node.announce, ADR 0023 and 0025)."""
+        return self._load(node_address_key(public_key), NodeAddress.from_json)
 
     def exists(self, prefix: str, record_id: str) -> bool:
         """True when prefix + record_id (e.g. "batch/" + id) names a committed record."""

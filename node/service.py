@@ -388,6 +388,10 @@ class NodeService:
         now_s = self.clock.now_ms() // 1000
         return self.cosignatures.add(size=size, text=text, line=line, now_s=now_s)
 
+    def newest_cosigned_sizes(self) -> dict[str, int]:
+        """Per witness name, the newest checkpoint size whose cosignature this node keeps."""
+        return {} if self.cosignatures is None else self.cosignatures.newest_sizes()
+
     def _with_cosignatures(self, size: int, note: str) -> str:
         lines = () if self.cosignatures is None else self.cosignatures.lines(size)
         return note + "".join(line.line() for line in lines)

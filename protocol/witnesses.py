@@ -24,8 +24,12 @@ class Witness(JsonCodec, what="witness"):
     name: Annotated[str, string(max_length=128)]
     """Cosigner key name, e.g. "xiangshan-court-witness": no spaces, no '+'."""
     public_key: PublicKey
-    """Ed25519 key that signs cosignature/v1 messages; used for nothing else (the spec
-    asks one key per cosigner, since the signed message does not name the cosigner)."""
+    """Ed25519 key that signs cosignature/v1 messages, for this one cosigner only (the spec
+    asks one key per cosigner, since the signed message does not name the cosigner). Since
+    ADR 0025 it may also be the registered key of the witness's institution (role
+    `witness`) and sign that institution's txs, i.e. its own node.announce: tx signing
+    bytes begin with TAG_TX, "lantan/v1/tx" 0x00, and cosignature/v1 messages with
+    "cosignature/v1\n", so no signed message is both."""
 
     def __post_init__(self) -> None:
         try:

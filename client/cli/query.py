@@ -115,6 +115,12 @@ def register_query(subparsers: Subparsers) -> None:
     _add_single(actions, "block", "one block and its commit certificate", "HEIGHT")
     _add_single(actions, "state", "one state record by key, e.g. account/<id>", "KEY")
     _add_single(actions, "checkpoint", "the latest signed checkpoint note (C2SP)", None)
+    _add_single(
+        actions,
+        "witnesses",
+        "the genesis witnesses: key, institution, address, last cosigned",
+        None,
+    )
     tx = _add_single(actions, "tx", "where a tx stands: pending, committed, ...", "TX_ID")
     tx.add_argument(
         "--wait-ms", type=int, default=0, help=f"wait for the commit (<= {WAIT_MS_MAX})"
@@ -226,6 +232,36 @@ def _run_checkpoint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+WITNESS_COLUMNS: Final = (
+    "name",
+    "institution_id",
+    "key_status",
+    "address",
+    "announced_at",
+    "cosigned_size",
+)
+
+
+def _run_witnesses(args: argparse.Namespace) -> int:
+    """GET /v1/witnesses (ADR 0025): the policy, then one row per witness."""
+    answer = _read(args, lambda client: client.get_json("/v1/witnesses"))
+    if args.json:
+        return _show(answer, as_json=True)
+    rows = []
+    for witness in answer.get("witnesses", []):
+        announced = witness.get("announced") or {}
+        rows.append(
+            {
+                **witness,
+                "address": announced.get("address"),
+                "announced_at": announced.get("height"),
+            }
+        )
+    print(render_record({"height": answer.get("height"), "quorum": answer.get("quorum")}))
+    print(render_table(rows, WITNESS_COLUMNS))
+    return EXIT_OK
+
+
 def _run_tx(args: argparse.Namespace) -> int:
     if not 0 <= args.wait_ms <= WAIT_MS_MAX:
         raise UsageError(f"--wait-ms must be between 0 and {WAIT_MS_MAX}")
@@ -242,6 +278,7 @@ _SINGLE_HANDLERS: Final = {
     "block": _run_block,
     "state": _run_state,
     "checkpoint": _run_checkpoint,
+    "witnesses": _run_witnesses,
     "tx": _run_tx,
 }
 

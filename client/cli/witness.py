@@ -5,6 +5,12 @@ it durably as the last cosigned checkpoint, and posts the cosignature to every n
 refused checkpoint is an error line on stderr naming its evidence file; `--once` then
 exits 1. The loop keeps running after a refusal (it never cosigns that tree, and the other
 nodes may still serve the honest one).
+
+With `--announce URL` the witness first sends node.announce for its own key (ADR 0025),
+unless the chain already holds that address for it (client/witness/announce.py). A refusal
+is one warning line and the rounds go on; a node that could not be reached or a tx not yet
+committed is tried again before the next round. With `--learn-validators` each round also
+follows the nodes the current validators announced on chain (client/witness/discovery.py).
 """
 
 import argparse
@@ -12,13 +18,15 @@ import sys
 import time
 from pathlib import Path
 
-from client.api import NodeClient
 from client.cli.support import EXIT_FAILURE, EXIT_OK, Subparsers, add_node_option, guarded
-from client.errors import ClientError
-from client.node_pool import node_urls
-from client.tx.signing_keys import unlock_key
+from client.errors import ClientError, UsageError
+from client.node_pool import NodePool, node_urls
+from client.tx.signing_keys import UnlockedKey, unlock_key
+from client.witness.announce import Announced, announce_once
+from client.witness.discovery import LearnedNodes, announced_validator_urls
 from client.witness.rounds import RoundOutcome, find_identity, run_round
-from genesis.document import parse_genesis
+from contracts.records import check_node_address
+from genesis.document import GenesisDocument, parse_genesis
 from protocol.errors import ProtocolError
 
 INTERVAL_S_DEFAULT = 5.0
@@ -47,6 +55,18 @@ def register_witness(subparsers: Subparsers) -> None:
     add_node_option(parser)
     parser.add_argument("--once", action="store_true", help="one round, then exit")
     parser.add_argument("--interval-s", type=float, default=INTERVAL_S_DEFAULT, metavar="S")
+    parser.add_argument(
+        "--announce",
+        metavar="URL",
+        help="announce this witness's address on chain once (node.announce signed by its key; "
+        "http[s]://host:port); skipped when the chain already has it",
+    )
+    parser.add_argument(
+        "--learn-validators",
+        action="store_true",
+        help="also follow the node addresses the current validators announced on chain, "
+        "so a validator added later is cosigned for without a restart",
+    )
     parser.set_defaults(handler=guarded("witness", run_witness))
 
 
@@ -55,20 +75,51 @@ def run_witness(args: argparse.Namespace) -> int:
         document = parse_genesis(args.genesis.read_bytes())
     except (OSError, ProtocolError, ValueError) as error:
         raise ClientError(f"genesis {args.genesis}: {error}") from None
+    if args.announce is not None:
+        try:
+            check_node_address(args.announce)
+        except ProtocolError as error:
+            raise UsageError(f"--announce {args.announce!r}: {error}") from None
     unlocked = unlock_key(args.key, passphrase_file=args.passphrase_file)
     identity = find_identity(document, unlocked.key)
     args.state.mkdir(parents=True, exist_ok=True)
-    nodes = [NodeClient(url) for url in node_urls(args.node)]
-    try:
-        while True:
-            outcome = run_round(nodes, document=document, identity=identity, state_dir=args.state)
-            _report(identity.witness.name, outcome)
-            if args.once:
-                return EXIT_FAILURE if outcome.refused or not outcome.cosigned else EXIT_OK
-            time.sleep(args.interval_s)
-    finally:
-        for node in nodes:
-            node.close()
+    with NodePool(node_urls(args.node)) as pool:
+        followed = LearnedNodes(pool.clients)
+        announcing = args.announce is not None
+        try:
+            while True:
+                if announcing:
+                    announcing = _announce(pool, unlocked, args.announce, document)
+                if args.learn_validators:
+                    _learn(followed)
+                outcome = run_round(
+                    followed.nodes, document=document, identity=identity, state_dir=args.state
+                )
+                _report(identity.witness.name, outcome)
+                if args.once:
+                    return EXIT_FAILURE if outcome.refused or not outcome.cosigned else EXIT_OK
+                time.sleep(args.interval_s)
+        finally:
+            followed.close()
+
+
+def _learn(followed: LearnedNodes) -> None:
+    urls = announced_validator_urls(followed.nodes)
+    if urls is not None:
+        for url in followed.update(urls):
+            print(
+                f"lantan witness: following validator node {url} (announced on chain)", flush=True
+            )
+
+
+def _announce(pool: NodePool, key: UnlockedKey, url: str, document: GenesisDocument) -> bool:
+    """One attempt at node.announce; True when the next round should try again."""
+    outcome = announce_once(pool, key=key, address=url, chain_id=document.chain_id())
+    if outcome.result is Announced.DONE:
+        print(f"lantan witness: {outcome.message}", flush=True)
+        return False
+    print(f"lantan witness: warning: {outcome.message}", file=sys.stderr, flush=True)
+    return outcome.result is Announced.RETRY
 
 
 def _report(name: str, outcome: RoundOutcome) -> None:

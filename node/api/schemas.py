@@ -101,3 +101,33 @@ class RecordResponse(Strict):
 
 class PeerAccepted(Strict):
     accepted: bool
+
+
+class AnnouncedAddressModel(Strict):
+    address: str = Field(description="http[s]://host:port, as node.announce wrote it")
+    height: int = Field(description="The height of the block whose node.announce wrote it")
+
+
+class WitnessStatusModel(Strict):
+    name: str = Field(description="Its cosigner name in genesis")
+    public_key: str = Field(description="Its cosigning key (hex), as genesis names it")
+    institution_id: str | None = Field(
+        description="The institution the key is registered to on chain, or null"
+    )
+    key_status: Literal["active", "rotated", "revoked"] | None = Field(
+        description="The key's status on chain, null when it is not registered"
+    )
+    announced: AnnouncedAddressModel | None = Field(
+        description="Its last node.announce, null before any (nodes never dial it)"
+    )
+    cosigned_size: int | None = Field(
+        description="The newest checkpoint size whose cosignature of it this node keeps"
+    )
+
+
+class WitnessesResponse(Strict):
+    height: int = Field(description="The committed height the chain records were read at")
+    quorum: int | None = Field(
+        description="Cosignatures a checkpoint needs; null when genesis names no witnesses"
+    )
+    witnesses: list[WitnessStatusModel]

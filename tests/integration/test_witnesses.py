@@ -5,7 +5,10 @@ auditor's), one cosignature required. Receipts wait for a cosigned checkpoint; `
 witness --once` checks and cosigns; a node killed and restarted still serves the receipt
 (its cosignatures are in its LevelDB); the nodes refuse bad cosignatures; `lantan verify
 receipt` refuses a receipt whose checkpoint lost its cosignature; a witness whose last
-cosigned checkpoint the nodes contradict refuses and writes the evidence.
+cosigned checkpoint the nodes contradict refuses and writes the evidence. Each witness is
+also an institution holding its key (role witness, ADR 0025): `lantan witness --announce`
+puts its address on chain, every validator's `GET /v1/witnesses` shows it, and no
+validator dials it.
 """
 
 import dataclasses
@@ -23,13 +26,21 @@ from genesis.keystore import INTERACTIVE_LIMITS, create_key_directory, write_new
 from genesis.layout import PASSPHRASE_FILE
 from genesis.network import GENESIS_FILE, init_local_network
 from protocol.cosignature import cosign, require_cosignatures
+from protocol.encoding import JsonObject
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
 from protocol.witnesses import Witness, WitnessSet
 from tests.integration.conftest import commit_xiangshan_case
 from tests.integration.lantan_cli import lantan
-from tests.integration.network import LocalNet, logged_local_net, wait_for, write_genesis
-from tests.integration.txs import NetKeys
+from tests.integration.network import (
+    LocalNet,
+    free_base_port,
+    logged_local_net,
+    wait_for,
+    write_genesis,
+)
+from tests.integration.txs import NetKeys, TxBuilder, commit_everywhere
+from tests.unit.contracts.test_announcements import witness_institution
 from tests.unit.protocol import independent_note_verifier as independent
 
 pytestmark = pytest.mark.slow
@@ -55,7 +66,12 @@ def genesis_with_witnesses(directory: Path) -> None:
         listed.append(Witness(name=name, public_key=made.identity.public_key))
     listed.sort(key=lambda witness: witness.public_key)
     policy = WitnessSet(witnesses=tuple(listed), quorum=1)
-    write_genesis(directory, dataclasses.replace(document, witnesses=policy))
+    # As `genesis init --witness` writes them (ADR 0025): each an institution with its key.
+    institutions = tuple(witness_institution(w.name, w.public_key) for w in listed)
+    document = dataclasses.replace(
+        document, institutions=document.institutions + institutions, witnesses=policy
+    )
+    write_genesis(directory, document)
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +80,11 @@ def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNe
         yield running
 
 
-def run_witness(net: LocalNet, name: str, state: Path) -> tuple[int, str, str]:
+def run_witness(net: LocalNet, name: str, state: Path, *extra: str) -> tuple[int, str, str]:
     done = lantan(
         "witness",
         "--once",
+        *extra,
         "--genesis",
         str(net.directory / GENESIS_FILE),
         "--key",
@@ -210,3 +227,81 @@ def test_witness_refuses_an_inconsistent_checkpoint(net: LocalNet, tmp_path: Pat
         assert evidence["last_cosigned_note"] == forged
         assert checkpoint_of(evidence["offered_note"]).size >= served.size
     assert (state / "last-cosigned.note").read_text() == forged
+
+
+def test_a_witness_announces_its_address_for_auditors_and_is_not_dialled(
+    net: LocalNet, tmp_path: Path
+) -> None:
+    """`lantan witness --announce` sends node.announce signed by the cosigning key once;
+    every validator serves the address in GET /v1/witnesses; none adds it to its peers."""
+    address = f"http://127.0.0.1:{free_base_port(1)}"
+    state = tmp_path / "court-announcing"
+    code, out, err = run_witness(net, COURT_WITNESS, state, "--announce", address)
+    assert code == 0, (out, err)
+    assert f"lantan witness: announced {address} at height" in out, (out, err)
+    height = int(out.split(f"announced {address} at height ", 1)[1].split()[0])
+    # A second start reads the chain and does not send it again.
+    code, out, err = run_witness(net, COURT_WITNESS, state, "--announce", address)
+    assert code == 0 and f"address {address} announced at height {height}" in out, (out, err)
+
+    # Two commits later every node has recomputed its peers (after each commit).
+    net.wait_heights(net.validators, height + 2)
+    court_key = keys_of_policy(net)[COURT_WITNESS]
+    for name in net.validators:
+        answer = net.get_json(name, "/v1/witnesses")
+        assert answer["quorum"] == 1
+        seen = {w["name"]: w for w in answer["witnesses"]}
+        assert seen[COURT_WITNESS] == {
+            "name": COURT_WITNESS,
+            "public_key": court_key,
+            "institution_id": COURT_WITNESS,
+            "key_status": "active",
+            "announced": {"address": address, "height": height},
+            "cosigned_size": seen[COURT_WITNESS]["cosigned_size"],
+        }
+        assert seen[COURT_WITNESS]["cosigned_size"] >= 1
+        assert seen[AUDITOR_WITNESS]["announced"] is None
+        # Its peer links (one queue per dialled peer) are the two other validators only.
+        metrics = net.metrics(name)
+        linked = {
+            key.split('peer="', 1)[1].split('"', 1)[0]
+            for key in metrics
+            if key.startswith("lantan_peer_send_queue_messages{")
+        }
+        assert linked == set(net.validators) - {name}, (name, linked)
+        dialled = [k for k in metrics if COURT_WITNESS in k or address in k]
+        assert dialled == [], (name, dialled)
+
+
+def keys_of_policy(net: LocalNet) -> dict[str, str]:
+    return {w.name: w.public_key.hex() for w in policy(net).witnesses}
+
+
+def test_a_learning_witness_cosigns_for_validators_it_was_not_given(
+    net: LocalNet, builder: TxBuilder, tmp_path: Path
+) -> None:
+    """`--learn-validators`: the witness is given one node; the validators' announced
+    addresses (node.announce) bring it to the other two, which then keep its cosignature,
+    as a validator added later would, without a restart of the witness."""
+    first, *others = net.validators
+    for name in net.validators:
+        body: JsonObject = {"public_key": builder.keys.public(name).hex(), "address": net.url(name)}
+        commit_everywhere(net, net.validators, builder.build("node.announce", name, body))
+
+    def auditor_size(name: str) -> int:
+        seen = {w["name"]: w for w in net.get_json(name, "/v1/witnesses")["witnesses"]}
+        return int(seen[AUDITOR_WITNESS]["cosigned_size"] or 0)
+
+    before = {name: auditor_size(name) for name in others}
+    done = lantan(
+        *("witness", "--once", "--learn-validators"),
+        *("--genesis", str(net.directory / GENESIS_FILE)),
+        *("--key", str(witness_dir(net.directory, AUDITOR_WITNESS))),
+        *("--state", str(tmp_path / "auditor-learning"), "--node", net.url(first)),
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    for name in others:
+        # Each learned node was read in the round and got the cosignature of its own newest
+        # checkpoint: newer than any it kept before.
+        assert auditor_size(name) > before[name], (name, before, done.stdout)
+        assert f"following validator node {net.url(name)} (announced on chain)" in done.stdout

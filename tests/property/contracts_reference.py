@@ -12,7 +12,7 @@ from typing import Any
 from protocol.signing import PublicKey
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
-ROLE_PROCURATORATE, ROLE_VALIDATOR = "procuratorate", "validator"
+ROLE_PROCURATORATE, ROLE_VALIDATOR, ROLE_WITNESS = "procuratorate", "validator", "witness"
 KEYS_PER_INSTITUTION_MAX = 16
 
 
@@ -370,5 +370,5 @@ class ReferenceLedger:
     def _node_announce(self, op: Op) -> None:
         key = PublicKey(bytes.fromhex(op.body["public_key"]))
         self._require(key == op.sender, "announcer_not_sender")
-        self._role(op, ROLE_VALIDATOR)
+        self._role(op, ROLE_VALIDATOR, ROLE_WITNESS)
         self.addresses[key] = op.body["address"]

@@ -10,7 +10,7 @@ from tests.receipts.independent_form import RejectError, text
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 HASH_RE = re.compile(r"[0-9a-f]{64}")
-ROLES = {"issuer", "trading_centre", "court", "procuratorate", "auditor", "validator"}
+ROLES = {"issuer", "trading_centre", "court", "procuratorate", "auditor", "validator", "witness"}
 
 
 def is_int(v: Any, minimum: int = 0) -> bool:
@@ -77,7 +77,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "key": {"public_key": is_hash, "institution_id": is_slug},
     "institution": {
         "institution_id": is_slug, "name_zh": txt, "name_en": txt,
-        "roles": lambda v: is_list(v, lambda r: r in ROLES, 6),
+        "roles": lambda v: is_list(v, lambda r: r in ROLES, 7),
         "public_keys": lambda v: is_list(v, is_hash, 16),
     },
     "case": {

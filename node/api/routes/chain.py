@@ -1,4 +1,4 @@
-"""Status, blocks with certificates and results, checkpoints and sender nonces."""
+"""Status, blocks with certificates and results, checkpoints, witnesses and sender nonces."""
 
 from typing import Annotated, Any
 
@@ -9,7 +9,17 @@ from pydantic import BaseModel, Field
 from node.api.deps import ServiceDep, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
-from node.api.schemas import BlockResponse, ErrorResponse, NonceResponse, Page, StatusResponse
+from node.api.schemas import (
+    AnnouncedAddressModel,
+    BlockResponse,
+    ErrorResponse,
+    NonceResponse,
+    Page,
+    StatusResponse,
+    WitnessesResponse,
+    WitnessStatusModel,
+)
+from node.chain_view import WitnessView
 from node.cosignatures import LINE_BYTES_MAX, CheckpointUnknownError, CosignatureRefusedError
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
@@ -115,6 +125,36 @@ async def post_cosignature(size: int, request: Request, service: ServiceDep) -> 
     except CosignatureRefusedError as error:
         raise ApiError(400, "BAD_COSIGNATURE", str(error)) from None
     return CosignatureAccepted(witness=witness, size=size)
+
+
+@router.get("/v1/witnesses", response_model=WitnessesResponse)
+def get_witnesses(view: ViewDep) -> WitnessesResponse:
+    """The genesis witness policy for auditors (ADR 0025): the quorum and each witness's
+    name and key, with the institution its key is registered to, the address it announced
+    (nodes never dial it) and the newest checkpoint size whose cosignature of it this node
+    keeps. An empty list and a null quorum when genesis names no witnesses."""
+    height = view.height
+    policy = view.witness_policy()
+    if policy is None:
+        return WitnessesResponse(height=height, quorum=None, witnesses=[])
+    listed = [_witness_model(witness) for witness in policy.witnesses]
+    return WitnessesResponse(height=height, quorum=policy.quorum, witnesses=listed)
+
+
+def _witness_model(seen: WitnessView) -> WitnessStatusModel:
+    announced = None
+    if seen.announced is not None:
+        announced = AnnouncedAddressModel(
+            address=seen.announced.address, height=seen.announced.height
+        )
+    return WitnessStatusModel(
+        name=seen.witness.name,
+        public_key=seen.witness.public_key.hex(),
+        institution_id=None if seen.key is None else seen.key.institution_id,
+        key_status=None if seen.key is None else seen.key.status.value,
+        announced=announced,
+        cosigned_size=seen.cosigned_size,
+    )
 
 
 @router.get("/v1/nonces/{public_key}", response_model=NonceResponse, responses=NOT_FOUND)

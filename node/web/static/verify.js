@@ -858,7 +858,7 @@
 
   /* §14.7: the schema of each record step 7 reads, checked before any field is used. */
   var SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/, HASH = /^[0-9a-f]{64}$/;
-  var ROLES = ["issuer", "trading_centre", "court", "procuratorate", "auditor", "validator"];
+  var ROLES = ["issuer", "trading_centre", "court", "procuratorate", "auditor", "validator", "witness"];
   var STATUSES = ["active", "frozen", "retired", "cancelled", "buffer"];
   function isInt(v, min) { return typeof v === "number" && Number.isInteger(v) && v >= (min || 0) && v < INTEGER_LIMIT; }
   function isText(v, most) { return typeof v === "string" && (v.length <= most || Array.from(v).length <= most); }
@@ -886,7 +886,7 @@
     project: { project_id: isSlug, name_zh: TEXT, name_en: TEXT, ecosystem: TEXT, location: TEXT, accounting_standard: TEXT,
       owner: TEXT, issuer: isSlug, document_hashes: isList(isHash) },
     key: { public_key: isHash, institution_id: isSlug },
-    institution: { institution_id: isSlug, name_zh: TEXT, name_en: TEXT, roles: isList(oneOf(ROLES), 6), public_keys: isList(isHash, 16) },
+    institution: { institution_id: isSlug, name_zh: TEXT, name_en: TEXT, roles: isList(oneOf(ROLES), ROLES.length), public_keys: isList(isHash, 16) },
     "case": { case_id: isSlug, court: isSlug, case_number: TEXT, case_type: TEXT, plaintiff: maybe(isSlug), registered_by: isSlug,
       obligors: isList(isObligor), required_kg: INT, retired_kg: INT, document_hash: isHash, retirement_ids: isList(isHash) }
   };

@@ -99,6 +99,8 @@ class FakeNode:
             return ok({"block": self.blocks[height - 1], "certificate": None})
         if segments == ["checkpoints", "latest"]:
             return 200, "text/plain; charset=utf-8", CHECKPOINT.encode()
+        if segments == ["witnesses"]:
+            return ok(self.witnesses())
         return error(404, "NOT_FOUND", "no such route")
 
     def status(self) -> dict[str, Any]:
@@ -117,6 +119,29 @@ class FakeNode:
             "f_L": validators.max_liveness_faults,
             "role": "validator",
         }
+
+    def witnesses(self) -> dict[str, Any]:
+        """GET /v1/witnesses from genesis and state (a fake keeps no cosignatures)."""
+        policy = self.genesis.document.witnesses
+        listed = []
+        for witness in () if policy is None else policy.witnesses:
+            key_hex = witness.public_key.hex()
+            key = json.loads(self.state.get(f"key/{key_hex}") or "null")
+            address = json.loads(self.state.get(f"node_address/{key_hex}") or "null")
+            listed.append(
+                {
+                    "name": witness.name,
+                    "public_key": key_hex,
+                    "institution_id": None if key is None else key["institution_id"],
+                    "key_status": None if key is None else key.get("status", "active"),
+                    "announced": None
+                    if address is None
+                    else {"address": address["address"], "height": address["height"]},
+                    "cosigned_size": None,
+                }
+            )
+        quorum = None if policy is None else policy.quorum
+        return {"height": len(self.blocks), "quorum": quorum, "witnesses": listed}
 
     def _nonces(self, key_hex: str) -> dict[str, Any]:
         return {

@@ -1,4 +1,5 @@
-"""node.announce (ADR 0023): a validator key's node address, signed by the key itself."""
+"""node.announce (ADR 0023, ADR 0025): a validator's or witness's node address, signed by
+the key itself."""
 
 import pytest
 from hypothesis import given
@@ -6,15 +7,23 @@ from hypothesis import strategies as st
 
 from contracts.announcements import announced_address
 from contracts.bodies_governance import NodeAnnounceBody
-from contracts.records import NODE_ADDRESS_LENGTH_MAX, NodeAddress, check_node_address
+from contracts.records import (
+    NODE_ADDRESS_LENGTH_MAX,
+    Institution,
+    NodeAddress,
+    check_node_address,
+)
+from contracts.roles import institution_of_key
 from contracts.state_keys import node_address_key
 from contracts.store import load
 from genesis.example.parties import party_key
 from protocol.errors import FieldTypeError
+from protocol.signing import PublicKey
 from tests.vectors.contracts.network import TestChain
 
 COUNTY, NINGBO = party_key("xiangshan-county"), party_key("ningbo-ptc")
-COURT = party_key("xiangshan-court")
+COURT, AUDITOR = party_key("xiangshan-court"), party_key("zhejiang-auditor")
+WITNESS = party_key("zhejiang-witness")
 
 
 def announce(key_hex: str, address: str) -> dict[str, str]:
@@ -45,6 +54,53 @@ def test_only_the_key_itself_and_only_a_validator(chain: TestChain) -> None:
     assert chain.submit("role.grant", COUNTY, grant, (NINGBO,)).reason is None
     assert chain.submit("node.announce", COURT, court).reason is None
     assert announced_address(chain.state, NINGBO.public_key) is None
+
+
+def test_a_witness_role_key_announces(chain: TestChain) -> None:
+    """An institution granted `witness` (by the validator quorum of role.grant) may announce
+    its key's address; the auditor, holding neither validator nor witness, may not."""
+    auditor = announce(AUDITOR.public_key.hex(), "https://audit.example.cn:8443")
+    assert chain.submit("node.announce", AUDITOR, auditor).reason == "signer_lacks_role"
+    grant = {"institution_id": "zhejiang-auditor", "role": "witness"}
+    assert chain.submit("role.grant", COUNTY, grant).reason == "validator_quorum_missing"
+    assert chain.submit("role.grant", COUNTY, grant, (NINGBO,)).reason is None
+    institution = institution_of_key(chain.state, AUDITOR.public_key)
+    assert institution is not None and institution.roles == ("auditor", "witness")
+    assert chain.submit("node.announce", AUDITOR, auditor).reason is None
+    assert announced_address(chain.state, AUDITOR.public_key) == auditor["address"]
+    # Revoked again, the role no longer lets the key announce (the old record stays).
+    assert chain.submit("role.revoke", COUNTY, grant, (NINGBO,)).reason is None
+    moved = announce(AUDITOR.public_key.hex(), "https://audit2.example.cn:8443")
+    assert chain.submit("node.announce", AUDITOR, moved).reason == "signer_lacks_role"
+    assert announced_address(chain.state, AUDITOR.public_key) == auditor["address"]
+
+
+def witness_institution(name: str, public_key: PublicKey) -> Institution:
+    """An institution with only the witness role and one key, as genesis writes one."""
+    return Institution(
+        institution_id=name,
+        name_zh=name,
+        name_en=name,
+        roles=("witness",),
+        public_keys=(public_key,),
+    )
+
+
+def register_witness(chain: TestChain) -> None:
+    """zhejiang-witness, registered by a validator quorum."""
+    body = witness_institution("zhejiang-witness", WITNESS.public_key).to_json()
+    assert chain.submit("institution.register", COUNTY, body, (NINGBO,)).reason is None
+
+
+def test_a_registered_witness_institution_announces(chain: TestChain) -> None:
+    register_witness(chain)
+    own = announce(WITNESS.public_key.hex(), "http://witness.example.cn:7200")
+    assert chain.submit("node.announce", WITNESS, own).reason is None
+    record = load(chain.state, node_address_key(WITNESS.public_key), NodeAddress.from_json)
+    assert record is not None and record.address == own["address"]
+    # Still only for itself.
+    other = announce(NINGBO.public_key.hex(), "http://witness.example.cn:7200")
+    assert chain.submit("node.announce", WITNESS, other).reason == "announcer_not_sender"
 
 
 @pytest.mark.parametrize(

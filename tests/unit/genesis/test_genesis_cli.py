@@ -153,12 +153,37 @@ def test_init_with_witnesses_makes_their_keys_and_names_them(tmp_path: Path) -> 
     assert names == ["blue-carbon-auditor-witness", "xiangshan-court-witness"]
 
 
+def test_each_witness_is_an_institution_holding_its_key(tmp_path: Path) -> None:
+    """ADR 0025: `--witness NAME` also writes institution NAME, role witness, whose one key
+    is the witness's cosigning key, so the witness can sign its own node.announce."""
+    completed = run("genesis", "init", "--dir", tmp_path, "--witness", "court-witness")
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis((tmp_path / "genesis.json").read_bytes())
+    assert document.witnesses is not None
+    (witness,) = document.witnesses.witnesses
+    institutions = {i.institution_id: i for i in document.institutions}
+    assert institutions["court-witness"].roles == ("witness",)
+    assert institutions["court-witness"].public_keys == (witness.public_key,)
+    assert [i.institution_id for i in document.institutions][-1] == "court-witness"
+    keystore = json.loads((tmp_path / "court-witness" / "keystore.json").read_text())
+    assert keystore["roles"] == ["witness"]
+    state = build_genesis(document).state
+    assert json.loads(state[f"key/{witness.public_key.hex()}"]) == {
+        "institution_id": "court-witness",
+        "public_key": witness.public_key.hex(),
+    }
+    # No other institution gained a role or a key.
+    assert sum(1 for i in document.institutions if "witness" in i.roles) == 1
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
         (("--witness", "a-witness", "--witness-quorum", "2"), "exceeds"),
         (("--witness-quorum", "1"), "at least one witness"),
         (("--witness", "a witness"), "witness 'a witness'"),
+        (("--witness", "Court-Witness"), "institution id"),
+        (("--witness", "xiangshan-court"), "an institution of the network has that name"),
     ],
 )
 def test_a_bad_witness_policy_makes_no_key(
@@ -189,4 +214,9 @@ def test_from_pubkeys_names_the_witnesses_of_their_public_parts(tmp_path: Path) 
     assert document.witnesses is not None and document.witnesses.quorum == 1
     assert [w.to_json() for w in document.witnesses.witnesses] == [
         {"name": "auditor-witness", "public_key": parts[1]["public_key"]}
+    ]
+    institutions = {i.institution_id: i for i in document.institutions}
+    assert institutions["auditor-witness"].roles == ("witness",)
+    assert [k.hex() for k in institutions["auditor-witness"].public_keys] == [
+        parts[1]["public_key"]
     ]

@@ -62,6 +62,15 @@ def test_newest_line_of_a_witness_replaces_an_older_one(book: CosignatureBook) -
     assert [entry.line().encode() for entry in book.lines(5)] == [line(5)]
 
 
+def test_newest_sizes_per_witness(book: CosignatureBook) -> None:
+    """GET /v1/witnesses shows each witness's newest kept size (ADR 0025), whatever the
+    order the sizes arrived in."""
+    assert book.newest_sizes() == {}
+    for size in (7, 9, 8):
+        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+    assert book.newest_sizes() == {"court": 9}
+
+
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [

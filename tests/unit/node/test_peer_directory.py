@@ -4,6 +4,7 @@ from genesis.example.parties import party_key
 from node.config import PeerConfig
 from node.peer_directory import chain_peers
 from node.transport import Peer
+from tests.unit.contracts.test_announcements import register_witness
 from tests.unit.contracts.test_governance import set_body
 from tests.vectors.contracts.network import TestChain
 
@@ -47,3 +48,19 @@ def test_announced_set_members_are_dialled_and_nobody_else() -> None:
     assert chain.submit("validators.update", COUNTY, update, (NINGBO,)).reason is None
     urls = {p.name: p.url for p in chain_peers(chain.state, BOOTSTRAP)}
     assert urls["xiangshan-court"] == "http://court:7104"
+
+
+def test_a_witness_announcement_is_never_dialled() -> None:
+    """A witness (ADR 0025) announces an address for auditors; nodes never dial it, not
+    even when its institution also holds the validator role but its key is in no set."""
+    chain = TestChain.create()
+    witness = party_key("zhejiang-witness")
+    register_witness(chain)
+    announce(chain, "zhejiang-witness", "http://witness:7200")
+    announce(chain, "xiamen-ptc", "http://xiamen:7103")
+    peers = chain_peers(chain.state, BOOTSTRAP)
+    assert {p.url for p in peers} == {"http://ningbo:7102", "http://xiamen:7103"}
+    assert witness.public_key not in {p.public_key for p in peers}
+    grant = {"institution_id": "zhejiang-witness", "role": "validator"}
+    assert chain.submit("role.grant", COUNTY, grant, (NINGBO,)).reason is None
+    assert "http://witness:7200" not in {p.url for p in chain_peers(chain.state, BOOTSTRAP)}

@@ -9,6 +9,8 @@ import hashlib
 
 import nacl.signing
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocol.cosignature import (
     Cosignature,
@@ -20,8 +22,9 @@ from protocol.cosignature import (
     verified_cosigners,
     verify_cosignature,
 )
+from protocol.encoding import JsonObject
 from protocol.errors import CosignatureQuorumError, FieldTypeError, NoteError
-from protocol.hashing import Hash32, sha256
+from protocol.hashing import TAG_TX, Hash32, sha256
 from protocol.note import (
     NoteSignature,
     NoteVerifierKey,
@@ -31,9 +34,10 @@ from protocol.note import (
     sign_note,
     verified_signers,
 )
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import PublicKey, SigningKey, verify_signature
 from protocol.witnesses import Witness, WitnessSet
 from tests.unit.protocol import independent_note_verifier as independent
+from tests.vectors.protocol_examples import example_unsigned_tx
 
 # The worked example of PROTOCOL.md §10.1: seeds H("lantan cosignature example key: " || name).
 CHAIN_ID = sha256(b"lantan cosignature example chain")
@@ -231,3 +235,23 @@ def test_independent_note_verifier_ignores_cosignature_lines() -> None:
         note.encode(), [verifier_key.to_string()], 1
     )
     assert (origin, size) == (TEXT.split("\n")[0], 5)
+
+
+@given(st.integers(0, 2**40), st.binary(min_size=32, max_size=32), st.integers(0, 2**63 - 1))
+def test_no_cosigned_message_is_tx_signing_bytes(height: int, root: bytes, time_s: int) -> None:
+    """ADR 0025: a witness's cosigning key also signs its institution's txs. Every tx's
+    signing bytes begin with TAG_TX ("lantan/v1/tx" 0x00) and every cosignature/v1 message
+    with "cosignature/v1\\n" and has no 0x00 (note texts have none): no message is both,
+    so neither signature can be replayed as the other."""
+    key = SigningKey(sha256(b"lantan cosignature example key: xiangshan-court-witness"))
+    body: JsonObject = {"public_key": key.public_key.hex(), "address": "https://w.example:443"}
+    chain_id = Hash32(sha256(b"lantan cosignature example chain"))
+    tx = example_unsigned_tx(chain_id, "node.announce", key, 1, body)
+    signing = tx.signing_bytes()
+    text = checkpoint_at_height(chain_id=tx.chain_id, height=height, root_hash=Hash32(root)).body()
+    message = cosigned_message(text, time_s)
+    assert signing.startswith(TAG_TX) and b"\x00" in signing
+    assert message.startswith(b"cosignature/v1\n") and b"\x00" not in message
+    assert signing[:1] != message[:1]
+    signature = key.sign(signing)
+    assert not verify_signature(key.public_key, message, signature)
