@@ -13,16 +13,16 @@ from contracts.body_fields import (
     Amount,
     Body,
     Date,
-    DocumentHashes,
     Slug,
     Text,
+    check_period,
     choice,
     read_choice,
     read_slugs,
     text,
 )
 from contracts.case_records import Obligor
-from contracts.credit_records import ECOSYSTEMS
+from contracts.credit_records import ProjectFields, VerificationFields
 from contracts.records import ACCOUNT_KINDS, INSTITUTION_KEYS_MAX, ROLE_NAMES
 from protocol.codec import HASH, Wire, WireName, items
 from protocol.encoding import JsonValue
@@ -116,38 +116,13 @@ class AccountOpenBody(Body):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProjectRegisterBody(Body):
+class ProjectRegisterBody(ProjectFields, Body):
     """project.register: a blue carbon sink, registered by an issuer."""
-
-    project_id: Slug
-    name_zh: Text
-    name_en: Text
-    ecosystem: Annotated[str, choice(ECOSYSTEMS)]
-    location: Text
-    accounting_standard: Annotated[str, text(64)]
-    owner: Text
-    document_hashes: DocumentHashes
-
-
-def _check_period(start: str, end: str) -> None:
-    if end < start:
-        raise FieldTypeError("period_end: before period_start")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerificationRecordBody(Body):
+class VerificationRecordBody(VerificationFields, Body):
     """verification.record: a third-party verification of one monitoring period."""
-
-    verification_id: Slug
-    project_id: Slug
-    period_start: Date
-    period_end: Date
-    verification_body: Text
-    report_hashes: DocumentHashes
-    verified_kg: Amount
-
-    def check(self) -> None:
-        _check_period(self.period_start, self.period_end)
 
 
 def read_obligors(obj: Mapping[str, Any], name: str) -> tuple[Obligor, ...]:
@@ -194,4 +169,4 @@ class InsuranceAttestBody(Body):
     clause_hash: Hash32
 
     def check(self) -> None:
-        _check_period(self.period_start, self.period_end)
+        check_period(self.period_start, self.period_end)
