@@ -13,16 +13,16 @@ from contracts.body_fields import (
     Amount,
     Body,
     Date,
-    DocumentHashes,
     Slug,
     Text,
+    check_period,
     choice,
     read_choice,
     read_slugs,
     text,
 )
-from contracts.case_records import Obligor
-from contracts.credit_records import ECOSYSTEMS
+from contracts.case_records import CaseFields
+from contracts.credit_records import ProjectFields, VerificationFields
 from contracts.records import ACCOUNT_KINDS, INSTITUTION_KEYS_MAX, ROLE_NAMES
 from protocol.codec import HASH, Wire, WireName, items
 from protocol.encoding import JsonValue
@@ -33,7 +33,6 @@ from protocol.note import verifier_key_string
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 from protocol.validators import ValidatorSet
 
-OBLIGORS_MAX = 32
 INSURANCE_COVERAGES = frozenset({"project_excess_emission_loss", "carbon_account_comprehensive"})
 INSURANCE_SUBJECTS = frozenset({"project", "account"})
 
@@ -116,65 +115,18 @@ class AccountOpenBody(Body):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProjectRegisterBody(Body):
+class ProjectRegisterBody(ProjectFields, Body):
     """project.register: a blue carbon sink, registered by an issuer."""
 
-    project_id: Slug
-    name_zh: Text
-    name_en: Text
-    ecosystem: Annotated[str, choice(ECOSYSTEMS)]
-    location: Text
-    accounting_standard: Annotated[str, text(64)]
-    owner: Text
-    document_hashes: DocumentHashes
-
-
-def _check_period(start: str, end: str) -> None:
-    if end < start:
-        raise FieldTypeError("period_end: before period_start")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerificationRecordBody(Body):
+class VerificationRecordBody(VerificationFields, Body):
     """verification.record: a third-party verification of one monitoring period."""
 
-    verification_id: Slug
-    project_id: Slug
-    period_start: Date
-    period_end: Date
-    verification_body: Text
-    report_hashes: DocumentHashes
-    verified_kg: Amount
-
-    def check(self) -> None:
-        _check_period(self.period_start, self.period_end)
-
-
-def read_obligors(obj: Mapping[str, Any], name: str) -> tuple[Obligor, ...]:
-    """1..32 obligors, each MASKED: a clear name never reaches the chain (DESIGN.md §5)."""
-    obligors = tuple(Obligor.from_json(o) for o in read_list(obj, name, max_items=OBLIGORS_MAX))
-    if not obligors:
-        raise FieldTypeError(f"{name}: at least one")
-    for obligor in obligors:
-        if "某" not in obligor.masked_name and "*" not in obligor.masked_name:
-            raise FieldTypeError(f"{name}: masked_name must be masked (王某某 or 王**)")
-    return obligors
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CaseRegisterBody(Body):
+class CaseRegisterBody(CaseFields, Body):
     """case.register: a court case, filed by the court or by the procuratorate as plaintiff."""
-
-    case_id: Slug
-    court: Slug
-    case_number: Annotated[str, text(128)]
-    case_type: Annotated[str, text(128)]
-    plaintiff: Slug | None
-    obligors: Annotated[
-        tuple[Obligor, ...], Wire(read_obligors, lambda os: [o.to_json() for o in os])
-    ]
-    required_kg: Amount
-    document_hash: Hash32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,4 +146,4 @@ class InsuranceAttestBody(Body):
     clause_hash: Hash32
 
     def check(self) -> None:
-        _check_period(self.period_start, self.period_end)
+        check_period(self.period_start, self.period_end)

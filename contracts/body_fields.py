@@ -94,6 +94,12 @@ def read_choice(obj: Mapping[str, Any], name: str, choices: frozenset[str]) -> s
     return value
 
 
+def check_period(start: str, end: str) -> None:
+    """A period of two Date fields ends on or after its start (ISO dates compare as strings)."""
+    if end < start:
+        raise FieldTypeError("period_end: before period_start")
+
+
 def read_slugs(obj: Mapping[str, Any], name: str, *, max_items: int = 16) -> tuple[str, ...]:
     """A non-empty list of distinct slugs, returned sorted (order carries no meaning)."""
     items = read_list(obj, name, max_items=max_items)

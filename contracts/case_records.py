@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from contracts.body_fields import Slug
+from contracts.body_fields import Amount, Slug, text
 from protocol.codec import JsonCodec, Wire, integer, string
 from protocol.encoding import JsonValue
+from protocol.errors import FieldTypeError
 from protocol.fields import read_int, read_list
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
+OBLIGORS_MAX = 32
 RETIREMENT_KINDS = frozenset({"voluntary", "judicial"})
 JUDICIAL_PURPOSE = "alternative_restoration"
 """The purpose every judicial retirement records: alternative ecological restoration."""
@@ -29,22 +31,41 @@ class Obligor(JsonCodec, what="obligor"):
     """SHA-256(salt || identity document number); the salt stays off chain with the court."""
 
 
+def read_obligors(obj: Mapping[str, Any], name: str) -> tuple[Obligor, ...]:
+    """1..32 obligors, each MASKED: a clear name never reaches the chain (DESIGN.md §5)."""
+    obligors = tuple(Obligor.from_json(o) for o in read_list(obj, name, max_items=OBLIGORS_MAX))
+    if not obligors:
+        raise FieldTypeError(f"{name}: at least one")
+    for obligor in obligors:
+        if "某" not in obligor.masked_name and "*" not in obligor.masked_name:
+            raise FieldTypeError(f"{name}: masked_name must be masked (王某某 or 王**)")
+    return obligors
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Case(JsonCodec, what="case"):
-    """`case/<id>`: a court case whose obligors may restore ecology by judicial retirement."""
+class CaseFields(JsonCodec):
+    """A case as case.register names it: the body's fields and the record's, once."""
 
     case_id: Slug
     court: Slug
     """Institution id of the court (role court); only its keys confirm retirements."""
-    case_number: str
-    case_type: str
+    case_number: Annotated[str, text(128)]
+    case_type: Annotated[str, text(128)]
     plaintiff: Slug | None
     """Institution id of the procuratorate when it sues, else None."""
-    registered_by: Slug
-    obligors: tuple[Obligor, ...]
-    required_kg: int
-    retired_kg: int
+    obligors: Annotated[
+        tuple[Obligor, ...], Wire(read_obligors, lambda os: [o.to_json() for o in os])
+    ]
+    required_kg: Amount
     document_hash: Hash32
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case(CaseFields, what="case"):
+    """`case/<id>`: a court case whose obligors may restore ecology by judicial retirement."""
+
+    registered_by: Slug
+    retired_kg: int
     retirement_ids: tuple[Hash32, ...]
     """The judicial retirements made for this case, in commit order."""
 

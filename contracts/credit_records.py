@@ -10,7 +10,16 @@ import enum
 from dataclasses import dataclass
 from typing import Annotated
 
-from contracts.body_fields import Date, Slug
+from contracts.body_fields import (
+    Amount,
+    Date,
+    DocumentHashes,
+    Slug,
+    Text,
+    check_period,
+    choice,
+    text,
+)
 from protocol.codec import JsonCodec, integer
 from protocol.hashing import Hash32
 
@@ -31,33 +40,48 @@ class SerialStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Project(JsonCodec, what="project"):
-    """`project/<id>`: a verified blue carbon sink registered by an issuer."""
+class ProjectFields(JsonCodec):
+    """A project as project.register names it: the body's fields and the record's, once."""
 
     project_id: Slug
-    name_zh: str
-    name_en: str
-    ecosystem: str
-    location: str
-    accounting_standard: str
+    name_zh: Text
+    name_en: Text
+    ecosystem: Annotated[str, choice(ECOSYSTEMS)]
+    location: Text
+    accounting_standard: Annotated[str, text(64)]
     """E.g. "HY/T 0305-2021", "HY/T 0349-2022", "VM0033"."""
-    owner: str
-    issuer: Slug
-    """Institution id of the issuer that registered it (only it may issue for it)."""
-    document_hashes: tuple[Hash32, ...]
+    owner: Text
+    document_hashes: DocumentHashes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Verification(JsonCodec, what="verification"):
-    """`verification/<id>`: a monitoring period's verified sink, and how much of it is issued."""
+class Project(ProjectFields, what="project"):
+    """`project/<id>`: a verified blue carbon sink registered by an issuer."""
+
+    issuer: Slug
+    """Institution id of the issuer that registered it (only it may issue for it)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationFields(JsonCodec):
+    """A verification as verification.record names it: the body's fields and the record's."""
 
     verification_id: Slug
     project_id: Slug
     period_start: Date
     period_end: Date
-    verification_body: str
-    report_hashes: tuple[Hash32, ...]
-    verified_kg: int
+    verification_body: Text
+    report_hashes: DocumentHashes
+    verified_kg: Amount
+
+    def check(self) -> None:
+        check_period(self.period_start, self.period_end)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verification(VerificationFields, what="verification"):
+    """`verification/<id>`: a monitoring period's verified sink, and how much of it is issued."""
+
     issued_kg: int
     """Issued so far from this verification, buffer included; never above verified_kg."""
 

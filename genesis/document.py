@@ -12,13 +12,11 @@ from typing import Annotated, Self
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
 from contracts.state_tree import state_root_of
-from protocol.block import BlockHeader
+from protocol.block import BlockHeader, parentless_header
 from protocol.codec import JsonCodec, string
 from protocol.encoding import JsonObject, decode, encode
 from protocol.errors import FieldTypeError
-from protocol.hashing import TAG_GENESIS, ZERO_HASH, Hash32, tagged_hash
-from protocol.merkle import EMPTY_ROOT
-from protocol.signing import PublicKey
+from protocol.hashing import TAG_GENESIS, Hash32, tagged_hash
 from protocol.tx import PROTOCOL_VERSION
 from protocol.validators import ValidatorSet
 from protocol.witnesses import WitnessSet
@@ -105,19 +103,10 @@ def build_genesis(document: GenesisDocument) -> Genesis:
 
 def genesis_header(document: GenesisDocument, state_root: Hash32) -> BlockHeader:
     """The height-0 header: empty roots, zero prev_hash and proposer (PROTOCOL.md §5)."""
-    validators_hash = document.validators.hash()
-    return BlockHeader(
-        protocol_version=PROTOCOL_VERSION,
+    return parentless_header(
         chain_id=document.chain_id(),
         height=0,
         time_ms=document.genesis_time_ms,
-        prev_hash=ZERO_HASH,
-        history_root=EMPTY_ROOT,
-        tx_root=EMPTY_ROOT,
-        results_root=EMPTY_ROOT,
         state_root=state_root,
-        validators_hash=validators_hash,
-        next_validators_hash=validators_hash,
-        evidence_root=EMPTY_ROOT,
-        proposer=PublicKey(ZERO_HASH),
+        validators_hash=document.validators.hash(),
     )

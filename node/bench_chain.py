@@ -26,7 +26,7 @@ from node.ledger import Ledger, PreparedBlock
 from protocol.block import BLOCK_TXS_MAX
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
-from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.votes import CommitCertificate, sign_certificate
 
 BLOCK_STEP_MS = 1
 """Forged blocks are 1 ms apart, so the head stays behind the clock however long the chain:
@@ -144,14 +144,8 @@ def certify(
     validators = ledger.validators_for_next_height()
     members = {validator.public_key for validator in validators.validators}
     signers = [key for key in validator_keys if key.public_key in members][: validators.quorum]
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=ledger.chain_id,
-        height=prepared.block.header.height,
-        round=0,
-        block_hash=prepared.block_hash,
-    )
-    return CommitCertificate.from_votes([sign_vote(vote, key) for key in signers])
+    height = prepared.block.header.height
+    return sign_certificate(ledger.chain_id, height, prepared.block_hash, signers)
 
 
 # --- the report --------------------------------------------------------------------------

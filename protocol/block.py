@@ -13,11 +13,11 @@ from protocol.codec import CachedJsonCodec, JsonCodec, Wire, codec_wire, items
 from protocol.encoding import JsonValue
 from protocol.evidence import Evidence, evidence_from_json
 from protocol.fields import read_list
-from protocol.hashing import TAG_HEADER, Hash32, tagged_hash
-from protocol.merkle import hash_leaf, root_from_leaf_hashes
+from protocol.hashing import TAG_HEADER, ZERO_HASH, Hash32, tagged_hash
+from protocol.merkle import EMPTY_ROOT, hash_leaf, root_from_leaf_hashes
 from protocol.results import TxResult
 from protocol.signing import PublicKey
-from protocol.tx import SignedTx
+from protocol.tx import PROTOCOL_VERSION, SignedTx
 
 BLOCK_TXS_MAX = 10_000
 BLOCK_EVIDENCE_MAX = 8
@@ -57,6 +57,29 @@ class BlockHeader(CachedJsonCodec, what="header"):
 
     def block_hash(self) -> Hash32:
         return tagged_hash(TAG_HEADER, self.canonical_bytes())
+
+
+def parentless_header(
+    *, chain_id: Hash32, height: int, time_ms: int, state_root: Hash32, validators_hash: Hash32
+) -> BlockHeader:
+    """A header with nothing before or in it: zero prev_hash and proposer, empty history,
+    tx, result and evidence roots, and the next validator set the same as this one. The
+    genesis header is one at height 0 (PROTOCOL.md §5)."""
+    return BlockHeader(
+        protocol_version=PROTOCOL_VERSION,
+        chain_id=chain_id,
+        height=height,
+        time_ms=time_ms,
+        prev_hash=ZERO_HASH,
+        history_root=EMPTY_ROOT,
+        tx_root=EMPTY_ROOT,
+        results_root=EMPTY_ROOT,
+        state_root=state_root,
+        validators_hash=validators_hash,
+        next_validators_hash=validators_hash,
+        evidence_root=EMPTY_ROOT,
+        proposer=PublicKey(ZERO_HASH),
+    )
 
 
 def tx_root(txs: Sequence[SignedTx]) -> Hash32:

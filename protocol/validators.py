@@ -1,13 +1,35 @@
 """The validator set and its commitment, validators_hash (DESIGN.md §3). Pure: no I/O."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from protocol.codec import CachedJsonCodec, JsonCodec, integer, string
 from protocol.errors import FieldTypeError, NoteError
 from protocol.hashing import TAG_VALIDATORS, Hash32, tagged_hash
 from protocol.note import parse_verifier_key
 from protocol.signing import PublicKey
+
+
+class NamedKey(Protocol):
+    """A member of a signing set: a validator or a witness."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def public_key(self) -> PublicKey: ...
+
+
+def check_named_keys(members: Sequence[NamedKey], plural: str, singular: str) -> None:
+    """Members sorted by public_key, each key once, and each name once: a note line names
+    its key by name, and a court reads signers by name. Raises FieldTypeError."""
+    keys = [member.public_key for member in members]
+    if keys != sorted(set(keys)):
+        raise FieldTypeError(f"{plural} must be sorted by public_key, each key once")
+    names = [member.name for member in members]
+    if len(set(names)) != len(names):
+        raise FieldTypeError(f"{singular} names must be unique within a set")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,13 +62,7 @@ class ValidatorSet(CachedJsonCodec, what="validator set"):
     quorum: Annotated[int, integer(minimum=1)]
 
     def __post_init__(self) -> None:
-        keys = [v.public_key for v in self.validators]
-        if keys != sorted(set(keys)):
-            raise FieldTypeError("validators must be sorted by public_key, each key once")
-        names = [v.name for v in self.validators]
-        if len(set(names)) != len(names):
-            # A note line names its key by name; a court reads signers by name.
-            raise FieldTypeError("validator names must be unique within a set")
+        check_named_keys(self.validators, "validators", "validator")
         size = len(self.validators)
         # n/2 < q <= n: two quorums always share a validator (DESIGN.md §4).
         if not (size > 0 and size < 2 * self.quorum and self.quorum <= size):

@@ -6,7 +6,7 @@ protocol/certificate_check.py is the one check that it certifies its block.
 """
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Protocol
 
@@ -105,15 +105,21 @@ class CertificateLike(Protocol):
     def signatures(self) -> Sequence[CommitSignature]: ...
 
 
-def precommit_of(certificate: CertificateLike, chain_id: Hash32) -> Vote:
-    """The precommit every signature of certificate signs."""
+def precommit(chain_id: Hash32, height: int, round_number: int, block_hash: Hash32) -> Vote:
+    """The precommit for block_hash at (height, round_number): what a certificate's
+    signatures sign."""
     return Vote(
         type=VoteType.PRECOMMIT,
         chain_id=chain_id,
-        height=certificate.height,
-        round=certificate.round,
-        block_hash=certificate.block_hash,
+        height=height,
+        round=round_number,
+        block_hash=block_hash,
     )
+
+
+def precommit_of(certificate: CertificateLike, chain_id: Hash32) -> Vote:
+    """The precommit every signature of certificate signs."""
+    return precommit(chain_id, certificate.height, certificate.round, certificate.block_hash)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,3 +159,18 @@ class CommitCertificate(CachedJsonCodec, what="commit certificate"):
             block_hash=first.block_hash,
             signatures=tuple(signatures),
         )
+
+
+def sign_certificate(
+    chain_id: Hash32,
+    height: int,
+    block_hash: Hash32,
+    keys: Iterable[SigningKey],
+    *,
+    round_number: int = 0,
+) -> CommitCertificate:
+    """A certificate of precommits for block_hash at (height, round_number), one per key.
+
+    For those that hold the validators' keys: a forge, a benchmark, a test chain."""
+    vote = precommit(chain_id, height, round_number, block_hash)
+    return CommitCertificate.from_votes([sign_vote(vote, key) for key in keys])

@@ -12,6 +12,7 @@ from protocol.codec import JsonCodec, integer, string
 from protocol.errors import FieldTypeError, NoteError
 from protocol.note import check_key_name
 from protocol.signing import PublicKey
+from protocol.validators import check_named_keys
 
 WITNESS_COUNT_MAX = 32
 """A cap on the set: each witness costs every verifier one signature check per receipt."""
@@ -48,12 +49,7 @@ class WitnessSet(JsonCodec, what="witness set"):
     validators' q it needs no majority: any one honest witness that saw a fork refuses."""
 
     def __post_init__(self) -> None:
-        keys = [w.public_key for w in self.witnesses]
-        if keys != sorted(set(keys)):
-            raise FieldTypeError("witnesses must be sorted by public_key, each key once")
-        names = [w.name for w in self.witnesses]
-        if len(set(names)) != len(names):
-            raise FieldTypeError("witness names must be unique")
+        check_named_keys(self.witnesses, "witnesses", "witness")
         if len(self.witnesses) > WITNESS_COUNT_MAX:
             raise FieldTypeError(f"at most {WITNESS_COUNT_MAX} witnesses")
         if not self.quorum <= len(self.witnesses):

@@ -32,11 +32,29 @@ from protocol.results import TxResult
 from protocol.signing import SigningKey
 from protocol.smt_store import BranchSmtStore
 from protocol.tx import PROTOCOL_VERSION, SignedTx
-from protocol.votes import Vote, VoteType
+from protocol.votes import precommit
 
 GENESIS_TIME_MS = 1_700_000_000_000
 BLOCK_MS = 1_000
 TX_EXPIRES_AT_MS = GENESIS_TIME_MS + 10**9
+
+
+def raw_certificate(
+    chain_id: Hash32, header: BlockHeader, keys: Sequence[SigningKey], *, round_number: int = 0
+) -> JsonObject:
+    """A commit certificate's JSON as a node would serve it, one signature per key in the
+    order given (duplicates kept): it may break the rules a CommitCertificate enforces."""
+    vote = precommit(chain_id, header.height, round_number, header.block_hash())
+    message = vote.sign_bytes()
+    return {
+        "height": header.height,
+        "round": round_number,
+        "block_hash": header.block_hash().hex(),
+        "signatures": [
+            {"validator": key.public_key.hex(), "signature": key.sign(message).hex()}
+            for key in keys
+        ],
+    }
 
 
 def make_genesis(validator_count: int = 3) -> Genesis:
@@ -184,23 +202,7 @@ class ChainForge:
         self, block: Block, keys: Sequence[SigningKey], *, round_number: int = 0
     ) -> JsonObject:
         """Certificate JSON signed by keys in the order given (duplicates allowed)."""
-        vote = Vote(
-            type=VoteType.PRECOMMIT,
-            chain_id=self.chain_id,
-            height=block.header.height,
-            round=round_number,
-            block_hash=block.header.block_hash(),
-        )
-        message = vote.sign_bytes()
-        return {
-            "height": block.header.height,
-            "round": round_number,
-            "block_hash": block.header.block_hash().hex(),
-            "signatures": [
-                {"validator": key.public_key.hex(), "signature": key.sign(message).hex()}
-                for key in keys
-            ],
-        }
+        return raw_certificate(self.chain_id, block.header, keys, round_number=round_number)
 
     def append(self, forged: ForgedBlock) -> ForgedBlock:
         """Make forged the new head (re-executing it: forged must be an honest block)."""

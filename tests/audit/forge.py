@@ -11,18 +11,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.receipt.history import RawCertificate
 from contracts.context import BlockContext
 from contracts.state_tree import update_state_tree
 from contracts.transition import execute_block
 from contracts.validator_sets import next_validator_set
 from genesis.document import build_genesis, parse_genesis
+from genesis.example.chain_forge import raw_certificate
 from genesis.network import GENESIS_FILE
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from protocol.block import Block, BlockHeader, evidence_root, tx_root
-from protocol.certificate_check import precommit_sign_bytes
-from protocol.encoding import JsonObject, encode
+from protocol.encoding import encode
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
 from protocol.signing import SigningKey
@@ -82,7 +81,7 @@ def forge_next_block(
         proposer=validator_keys[0].public_key,
     )
     block = Block(header=header, txs=(), evidence=())
-    certificate = certificate_json(ledger.chain_id, header, signers)
+    certificate = raw_certificate(ledger.chain_id, header, signers)
     MerkleLog(overlay.log).append(header.canonical_bytes())
     overlay.record_block(
         height=height,
@@ -93,25 +92,6 @@ def forge_next_block(
     )
     ledger.store.commit(overlay)
     return Forged(height=height, block_hash=header.block_hash())
-
-
-def certificate_json(
-    chain_id: Hash32, header: BlockHeader, signers: Sequence[SigningKey]
-) -> JsonObject:
-    """A commit certificate as stored: one entry per signer given, in that order."""
-    unsigned = RawCertificate(
-        height=header.height, round=0, block_hash=header.block_hash(), signatures=()
-    )
-    message = precommit_sign_bytes(unsigned, chain_id)
-    return {
-        "height": header.height,
-        "round": 0,
-        "block_hash": header.block_hash().hex(),
-        "signatures": [
-            {"validator": key.public_key.hex(), "signature": key.sign(message).hex()}
-            for key in signers
-        ],
-    }
 
 
 def sorted_keys(keys: Sequence[SigningKey]) -> list[SigningKey]:

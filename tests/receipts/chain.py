@@ -31,7 +31,7 @@ from protocol.note import checkpoint_at_height, format_signed_note, parse_signed
 from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.votes import CommitCertificate, sign_certificate
 from protocol.witnesses import Witness, WitnessSet
 
 GENESIS_TIME_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z, as PROTOCOL.md §13
@@ -139,15 +139,9 @@ class ReceiptChain:
         return prepared
 
     def certify(self, prepared: PreparedBlock, validators: ValidatorSet) -> CommitCertificate:
-        vote = Vote(
-            type=VoteType.PRECOMMIT,
-            chain_id=self.chain_id,
-            height=prepared.block.header.height,
-            round=0,
-            block_hash=prepared.block_hash,
-        )
         keys = [self.keys[v.name] for v in validators.validators]
-        return CommitCertificate.from_votes([sign_vote(vote, key) for key in keys])
+        height = prepared.block.header.height
+        return sign_certificate(self.chain_id, height, prepared.block_hash, keys)
 
     def sign_checkpoint(self, size: int, validators: ValidatorSet) -> str:
         root = self.ledger.history_root(size)

@@ -16,7 +16,7 @@ from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
-from protocol.votes import Vote, VoteType, sign_vote
+from protocol.votes import precommit, sign_vote
 
 Receipt = dict[str, Any]
 
@@ -474,12 +474,11 @@ def _insert_entry(x: Receipt, entry: dict[str, Any]) -> None:
 def _add_precommit(x: Receipt, key: SigningKey) -> None:
     certificate = x["block"]["certificate"]
     header = x["block"]["header"]
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=Hash32(bytes.fromhex(header["chain_id"])),
-        height=certificate["height"],
-        round=certificate["round"],
-        block_hash=Hash32(bytes.fromhex(certificate["block_hash"])),
+    vote = precommit(
+        Hash32(bytes.fromhex(header["chain_id"])),
+        certificate["height"],
+        certificate["round"],
+        Hash32(bytes.fromhex(certificate["block_hash"])),
     )
     signed = sign_vote(vote, key)
     certificate["signatures"].append(

@@ -14,7 +14,7 @@ from typing import Any
 from protocol.encoding import encode
 from protocol.hashing import TAG_HEADER, TAG_TX, TAG_VALIDATORS, Hash32, sha256, tagged_hash
 from protocol.signing import SigningKey
-from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.votes import sign_certificate
 from tests.receipts.tamper import Receipt, TamperCase, _edit_note, _set
 from tests.receipts.tamper_reseal import redigest, reseal
 
@@ -367,14 +367,9 @@ def set_hash(value: dict[str, Any]) -> str:
 
 def signed_change(header: dict[str, Any], keys: Keys, next_set: dict[str, Any]) -> dict[str, Any]:
     block_hash = tagged_hash(TAG_HEADER, encode(header))
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=Hash32(bytes.fromhex(header["chain_id"])),
-        height=header["height"],
-        round=0,
-        block_hash=block_hash,
-    )
-    certificate = CommitCertificate.from_votes([sign_vote(vote, key) for _, key in keys])
+    chain_id = Hash32(bytes.fromhex(header["chain_id"]))
+    signers = [key for _, key in keys]
+    certificate = sign_certificate(chain_id, header["height"], block_hash, signers)
     return {"header": header, "certificate": certificate.to_json(), "next_validators": next_set}
 
 

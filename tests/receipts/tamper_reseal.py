@@ -14,7 +14,7 @@ from protocol.note import checkpoint_at_height, format_signed_note, sign_note
 from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.signing import SigningKey
 from protocol.smt import MemorySmtStore, SparseMerkleTree
-from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.votes import sign_certificate
 from tests.receipts.tamper import Receipt, TamperCase, _set
 
 
@@ -42,14 +42,8 @@ def reseal(
         header_edit(header)
     block_hash = tagged_hash(TAG_HEADER, encode(header))
     chain_id = Hash32(bytes.fromhex(header["chain_id"]))
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=chain_id,
-        height=header["height"],
-        round=0,
-        block_hash=block_hash,
-    )
-    certificate = CommitCertificate.from_votes([sign_vote(vote, key) for _, key in validator_keys])
+    keys = [key for _, key in validator_keys]
+    certificate = sign_certificate(chain_id, header["height"], block_hash, keys)
     forged["block"]["certificate"] = certificate.to_json()
     forged["history_proof"], path = _forged_history(header, chain_id, validator_keys)
     if "checkpoint_header" in forged:

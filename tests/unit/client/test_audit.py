@@ -14,7 +14,7 @@ from protocol.encoding import JsonObject, encode
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
-from protocol.votes import Vote, VoteType, sign_vote
+from protocol.votes import precommit, sign_vote
 
 NODES = ("http://a", "http://b", "http://c")
 
@@ -404,17 +404,9 @@ def test_consistency_proofs_from_the_saved_checkpoint(honest: ChainForge) -> Non
 def test_recorded_evidence_names_the_validator_and_what_it_signed(honest: ChainForge) -> None:
     # Issue 10: the audit must show what the chain recorded against a validator.
     offender = honest.validator_keys[1]
+    chain_id = honest.genesis.chain_id
     votes = [
-        sign_vote(
-            Vote(
-                type=VoteType.PRECOMMIT,
-                chain_id=honest.genesis.chain_id,
-                height=4,
-                round=2,
-                block_hash=Hash32(bytes([fill]) * 32),
-            ),
-            offender,
-        )
+        sign_vote(precommit(chain_id, 4, 2, Hash32(bytes([fill]) * 32)), offender)
         for fill in (1, 2)
     ]
     evidence = DuplicateVoteEvidence.create(*votes)

@@ -20,7 +20,7 @@ from node.storage.leveldb import LevelDbStore
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
-from protocol.votes import CommitCertificate, Vote, VoteType, sign_vote
+from protocol.votes import CommitCertificate, sign_certificate
 
 GENESIS_TIME_MS = 1_700_000_000_000
 BLOCK_MS = 1_000
@@ -112,14 +112,10 @@ def certify(
     chain_id: Hash32 = CHAIN_ID,
     height: int | None = None,
 ) -> CommitCertificate:
-    vote = Vote(
-        type=VoteType.PRECOMMIT,
-        chain_id=chain_id,
-        height=prepared.block.header.height if height is None else height,
-        round=round_number,
-        block_hash=prepared.block_hash,
+    height = prepared.block.header.height if height is None else height
+    return sign_certificate(
+        chain_id, height, prepared.block_hash, signers, round_number=round_number
     )
-    return CommitCertificate.from_votes([sign_vote(vote, key) for key in signers])
 
 
 def next_time(ledger: Ledger) -> int:
