@@ -4,13 +4,12 @@
 a failing simulation prints the command that does so.
 """
 
-import functools
 import os
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.kit.network_groups import network_group
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,20 +48,3 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return network_group(config.rootpath, nodeid)
 
     return NetworkScheduling(config, log)
-
-
-@functools.cache
-def _module_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
-
-
-def network_group(root: Path, nodeid: str) -> str:
-    """The name of the network a test runs on, from its node id and its module's source."""
-    module, _, rest = nodeid.partition("::")
-    text = _module_text(root / module)
-    shared = re.search(r'^SHARED_NET = "([^"]+)"$', text, re.MULTILINE)
-    if shared is not None:
-        return shared.group(1)
-    if "[" in rest and re.search(r"^NETWORK_PER_PARAM = True$", text, re.MULTILINE):
-        return f"{module}[{rest.split('[', 1)[1].split('-', 1)[0].rstrip(']')}]"
-    return module
