@@ -57,25 +57,6 @@ def test_server_groups_without_the_extra_explain_instead_of_failing(
     assert "pip install 'lantan[node]'" in capsys.readouterr().err
 
 
-def test_a_group_loads_only_its_own_stack() -> None:
-    """`lantan genesis ...` must not pay for the receipt PDF, the audit replay or the node."""
-    script = (
-        "import sys\n"
-        "from client.cli.main import main\n"
-        "try:\n"
-        "    main(['genesis', '--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = ('reportlab', 'client.audit', 'node.server', 'fastapi')\n"
-        "print(sorted({m for m in sys.modules if m.startswith(heavy)}))\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert completed.stdout.splitlines()[-1] == "[]", completed.stdout[-400:]
-    assert "usage: lantan genesis" in completed.stdout
-
-
 def test_an_unknown_group_is_refused_with_every_group_listed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
