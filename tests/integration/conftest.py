@@ -51,24 +51,55 @@ def _logged_on_failure(config: pytest.Config, running: LocalNet) -> Iterator[Non
         config.stash[NETS_STASH].remove(running)
 
 
-class SharedNets:
-    """Session networks by name, each started when a module first asks for it."""
+SHARED_NET_USERS = pytest.StashKey[dict[str, int]]()
+"""How many collected modules name each session network (SHARED_NET)."""
 
-    def __init__(self, stack: contextlib.ExitStack) -> None:
-        self._stack = stack
-        self._nets: dict[str, LocalNet] = {}
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    modules = {item.module for item in items if isinstance(item, pytest.Function)}
+    users: dict[str, int] = {}
+    for module in modules:
+        name = getattr(module, "SHARED_NET", None)
+        if name is not None:
+            users[name] = users.get(name, 0) + 1
+    config.stash[SHARED_NET_USERS] = users
+
+
+class SharedNets:
+    """Session networks by name, each started when a module first asks for it and stopped
+    when the last module that names it is done (an idle network still costs CPU: a block
+    per heartbeat and the peers' sync polls), or at the end of the session."""
+
+    def __init__(self, users: dict[str, int]) -> None:
+        self._users = dict(users)
+        self._nets: dict[str, tuple[LocalNet, contextlib.ExitStack]] = {}
 
     def get(self, name: str) -> LocalNet:
         if name not in self._nets:
-            directory = self._stack.enter_context(_net_directory(f"shared-{name}"))
-            self._nets[name] = self._stack.enter_context(local_net(directory))
-        return self._nets[name]
+            with contextlib.ExitStack() as stack:
+                directory = stack.enter_context(_net_directory(f"shared-{name}"))
+                running = stack.enter_context(local_net(directory))
+                self._nets[name] = (running, stack.pop_all())
+        return self._nets[name][0]
+
+    def release(self, name: str) -> None:
+        """A module that named this network is done; the last one stops it."""
+        self._users[name] = self._users.get(name, 1) - 1
+        if self._users[name] <= 0 and name in self._nets:
+            self._nets.pop(name)[1].close()
+
+    def close(self) -> None:
+        while self._nets:
+            self._nets.popitem()[1][1].close()
 
 
 @pytest.fixture(scope="session")
-def shared_nets() -> Iterator[SharedNets]:
-    with contextlib.ExitStack() as stack:
-        yield SharedNets(stack)
+def shared_nets(request: pytest.FixtureRequest) -> Iterator[SharedNets]:
+    nets = SharedNets(request.config.stash.get(SHARED_NET_USERS, {}))
+    try:
+        yield nets
+    finally:
+        nets.close()
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +117,9 @@ def net(request: pytest.FixtureRequest) -> Iterator[LocalNet]:
         if shared is None:
             running = stack.enter_context(local_net(request.getfixturevalue("net_directory")))
         else:
-            running = request.getfixturevalue("shared_nets").get(shared)
+            nets: SharedNets = request.getfixturevalue("shared_nets")
+            running = nets.get(shared)
+            stack.callback(nets.release, shared)
         stack.enter_context(_logged_on_failure(request.config, running))
         yield running
 
