@@ -20,6 +20,7 @@ from protocol.note import (
     checkpoint_at_height,
     format_signed_note,
     parse_signature_line,
+    parse_signed_note,
     parse_verifier_key,
 )
 from protocol.signing import PublicKey, verify_signature
@@ -105,6 +106,20 @@ class CheckpointBook:
             kept = self._archive.get_checkpoint_note(size)
             note = None if kept is None else kept[1].decode("utf-8")
         return note
+
+    def text(self, size: int) -> str | None:
+        """The checkpoint body of size over our committed root (from memory, else from the
+        archived note); None when neither holds size or the archived note does not parse."""
+        root = self._roots.get(size)
+        if root is not None:
+            return self.checkpoint(size, root).body()
+        kept = None if self._archive is None else self._archive.get_checkpoint_note(size)
+        if kept is None:
+            return None
+        try:
+            return parse_signed_note(kept[1]).text
+        except NoteError:
+            return None
 
     def _memory_note(self, size: int, quorum: int) -> str | None:
         root = self._roots.get(size)

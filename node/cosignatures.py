@@ -7,9 +7,17 @@ so a size holds at most as many lines as genesis names witnesses. With an archiv
 node's LevelDB) every size's lines are written durably, all at once, before they are
 served; a restarted node reloads the newest SIZES_KEPT sizes, so its receipts do not wait
 for the witnesses' next round. Older sizes are read from the archive when asked for.
+
+A stored value is re-bounded on read like a posted line (at most one line per witness of
+genesis, each decoding and naming one, and verifying over the stored checkpoint text when
+the book is given it). A corrupt value does not stop the node: it is skipped (that size
+has no cosignatures here until the witnesses post again), with one warning naming the size
+and the reason, counted by the `skipped` callback (lantan_cosignatures_skipped_total).
 """
 
+import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 from protocol.cosignature import Cosignature, cosignature_key_id, verify_cosignature
@@ -24,6 +32,9 @@ LINE_BYTES_MAX = 512
 FUTURE_SKEW_S = 300
 """A timestamp more than this ahead of our clock is refused (the spec allows refusing any
 future time; a little slack keeps a witness with a slightly fast clock useful)."""
+
+
+log = logging.getLogger("lantan.node")
 
 
 class CosignatureArchive(Protocol):
@@ -51,16 +62,29 @@ class CheckpointUnknownError(Exception):
 class CosignatureBook:
     """Verified cosignatures by checkpoint size, then by witness name."""
 
-    def __init__(self, witnesses: WitnessSet, archive: CosignatureArchive | None = None) -> None:
+    def __init__(
+        self,
+        witnesses: WitnessSet,
+        archive: CosignatureArchive | None = None,
+        *,
+        checkpoint_text: Callable[[int], str | None] | None = None,
+        skipped: Callable[[], None] | None = None,
+    ) -> None:
+        """checkpoint_text(size): the body of the checkpoint this node serves at size (or
+        None), to verify stored lines again; skipped: called for each stored value skipped."""
         self.witnesses = witnesses
         self._archive = archive
+        self._checkpoint_text = checkpoint_text
+        self._skipped = skipped
         self._by_id = {
             (w.name, cosignature_key_id(w.name, w.public_key)): w for w in witnesses.witnesses
         }
         self._lines: OrderedDict[int, dict[str, Cosignature]] = OrderedDict()
         if archive is not None:
             for size, stored in reversed(archive.newest_cosignature_lines(SIZES_KEPT)):
-                self._lines[size] = self._decode_stored(stored)
+                by_name = self._decode_stored(size, stored)
+                if by_name is not None:
+                    self._lines[size] = by_name
 
     def add(self, *, size: int, text: str, line: bytes, now_s: int) -> str:
         """Verify line as a cosignature of checkpoint text (of size) and keep it.
@@ -112,15 +136,43 @@ class CosignatureBook:
         by_name = self._lines.get(size)
         if by_name is None and self._archive is not None:
             stored = self._archive.get_cosignature_lines(size)
-            by_name = None if stored is None else self._decode_stored(stored)
+            by_name = None if stored is None else self._decode_stored(size, stored)
         return {} if by_name is None else by_name
 
-    def _decode_stored(self, stored: bytes) -> dict[str, Cosignature]:
-        """Lines this book verified before storing them: each still names a witness of
-        genesis, and there is at most one line per witness (the bound on a stored value)."""
+    def _decode_stored(self, size: int, stored: bytes) -> dict[str, Cosignature] | None:
+        """The lines of size as this book stored them, or None (logged and counted) when the
+        value is corrupt: more lines than witnesses, a line that does not decode or name a
+        witness of genesis, two lines of one witness, or one that does not verify."""
+        try:
+            return self._check_stored(size, stored)
+        except CosignatureRefusedError as error:
+            log.warning(
+                "skipping the stored cosignatures of size %d: %s",
+                size,
+                error,
+                extra={"size": size, "reason": str(error)},
+            )
+            if self._skipped is not None:
+                self._skipped()
+            return None
+
+    def _check_stored(self, size: int, stored: bytes) -> dict[str, Cosignature]:
+        count = len(self.witnesses.witnesses)
+        if len(stored) > count * LINE_BYTES_MAX:
+            raise CosignatureRefusedError(f"{len(stored)} bytes, more than {count} lines hold")
+        lines = stored.splitlines(keepends=True)
+        if len(lines) > count:
+            raise CosignatureRefusedError(f"{len(lines)} lines, more than the {count} witnesses")
+        text = None if self._checkpoint_text is None else self._checkpoint_text(size)
+        if self._checkpoint_text is not None and text is None:
+            raise CosignatureRefusedError("no checkpoint of this size here to verify them")
         by_name: dict[str, Cosignature] = {}
-        for line in stored.splitlines(keepends=True)[: len(self.witnesses.witnesses)]:
+        for line in lines:
             cosignature, witness = self._decode(line)
+            if witness.name in by_name:
+                raise CosignatureRefusedError(f"two lines of {witness.name}")
+            if text is not None and not verify_cosignature(text, cosignature, witness):
+                raise CosignatureRefusedError(f"cosignature of {witness.name} does not verify")
             by_name[witness.name] = cosignature
         return by_name
 

@@ -118,10 +118,16 @@ class NodeService:
         self.mempool = mempool
         self.events = events
         self.checkpoints = checkpoints
+        self.metrics = ledger.metrics
         witnesses = ledger.genesis.document.witnesses
         self.cosignatures = None
         if witnesses is not None:
-            self.cosignatures = CosignatureBook(witnesses, cosignature_archive)
+            self.cosignatures = CosignatureBook(
+                witnesses,
+                cosignature_archive,
+                checkpoint_text=checkpoints.text,
+                skipped=self.metrics.cosignatures_skipped.inc,
+            )
         self.clock = clock
         self.transport = transport
         self.runtime = runtime
@@ -134,7 +140,6 @@ class NodeService:
                 clock=clock,
                 admitting=lambda: self._backlog > 0,
             )
-        self.metrics = ledger.metrics
         self.metrics.identify(node=name, chain_id=ledger.chain_id.hex(), role=self.role)
         self._admission = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")
         self._backlog = 0

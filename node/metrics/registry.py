@@ -162,6 +162,11 @@ class NodeMetrics:
             ["reason"],
             registry=registry,
         )
+        self.cosignatures_skipped = Counter(
+            "lantan_cosignatures_skipped_total",
+            "Stored witness cosignature values skipped as corrupt (at start or when read).",
+            registry=registry,
+        )
         # --- admission, HTTP, peers, process ---------------------------------------------
         self.txs_submitted = Counter(
             "lantan_txs_submitted_total",

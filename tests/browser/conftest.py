@@ -4,7 +4,8 @@ Chromium is /usr/bin/chromium (scripts/system-deps installs it); Playwright neve
 a browser here. Where chromium, Playwright or the CJK font is missing, the tests that need
 them are skipped with the reason. The network is `node.net.net_up` with three validators on
 ports from 7901, the Xiangshan case is sent through the `lantan` CLI (scripts/demo_case.py)
-and the network is always taken down, whatever the tests did.
+and the network is always taken down, whatever the tests did (also when pytest is
+interrupted by Ctrl-C or SIGTERM: tests/browser/interrupts.py).
 """
 
 import json
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from node.net import net_down, net_up
+from tests.browser.interrupts import sigterm_interrupts
 from tests.receipts import corpus_file
 from tests.receipts.tamper import TamperCase
 
@@ -134,7 +136,17 @@ def _wait_receipt(url: str, retirement_id: str) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseNetwork]:
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt (as Ctrl-C does) while the networks exist, so their
+    teardown runs (tests/browser/interrupts.py); set up before, torn down after them."""
+    with sigterm_interrupts():
+        yield
+
+
+@pytest.fixture(scope="session")
+def network(
+    tmp_path_factory: pytest.TempPathFactory, sigterm_as_interrupt: None
+) -> Iterator[CaseNetwork]:
     """Three validators running the Xiangshan case; torn down with net_down."""
     if _missing_browser() is not None:
         pytest.skip(str(_missing_browser()))

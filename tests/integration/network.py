@@ -13,7 +13,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +42,8 @@ T = TypeVar("T")
 NETS_STASH = pytest.StashKey[list["LocalNet"]]()
 """The networks running now, so a failing test's report can show their nodes' logs."""
 WAIT_S_DEFAULT = 60.0
+REAP_S = 10.0
+"""How long close/kill wait for SIGKILLed processes to exit before giving up on reaping."""
 PORT_RANGE = (20_000, 32_000)
 """Below Linux's ephemeral range (32768-60999): an outgoing connection's local port could
 otherwise take a port between the check here and the node's bind."""
@@ -54,6 +56,27 @@ def free_base_port(count: int) -> int:
         if all(port_free(base + offset) for offset in range(count)):
             return base
     raise RuntimeError(f"no {count} consecutive free ports found")
+
+
+def reap(pids: Iterable[int], timeout_s: float = REAP_S) -> list[int]:
+    """Collect the exit status of each pid this process started once it exits, so none
+    stays a zombie until the session ends; waits at most timeout_s in all (never blocks:
+    os.waitpid with WNOHANG in a short loop). A pid that is not a child of this process
+    (or was reaped already, e.g. by node.net.read_pid) counts as done. Returns the pids
+    still running at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    left = set(pids)
+    while True:
+        for pid in sorted(left):
+            try:
+                exited, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                exited = pid
+            if exited == pid:
+                left.discard(pid)
+        if not left or time.monotonic() >= deadline:
+            return sorted(left)
+        time.sleep(0.02)
 
 
 class LocalNet:
@@ -96,11 +119,12 @@ class LocalNet:
         return pid
 
     def kill(self, name: str) -> None:
-        """kill -9 the node and wait until it is gone (its LevelDB lock released)."""
+        """kill -9 the node, reap it and wait until it is gone (its LevelDB lock released)."""
         node_dir = self.directory / name
         pid = read_pid(node_dir)
         assert pid is not None, f"{name} is not running"
         os.kill(pid, signal.SIGKILL)
+        reap([pid])
         self._wait_gone(node_dir)
 
     def _wait_gone(self, node_dir: Path) -> None:
@@ -123,6 +147,8 @@ class LocalNet:
         for pid in sorted(self.started_pids):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+        # Nodes and witnesses alike, found by name or not: none stays a zombie (<defunct>).
+        reap(self.started_pids)
         for name in node_names(self.directory):
             with contextlib.suppress(AssertionError):
                 self._wait_gone(self.directory / name)

@@ -6,6 +6,7 @@ import pytest
 
 from node import checkpoints
 from node.checkpoints import SIZES_KEPT, CheckpointBook
+from node.storage.leveldb import LevelDbStore
 from protocol.errors import NoteError
 from protocol.evidence import ConflictingCheckpointEvidence
 from protocol.hashing import Hash32, sha256
@@ -206,3 +207,20 @@ def test_the_book_keeps_a_bounded_window_of_committed_roots(book: CheckpointBook
         book.set_committed_root(size, ROOT)
     assert len(book._roots) == SIZES_KEPT
     assert min(book._roots) == 100  # the oldest went first
+
+
+def test_the_text_of_a_size_comes_from_memory_else_from_the_archived_note(
+    tmp_path: Path,
+) -> None:
+    """What the cosignature book verifies stored witness lines against after a restart."""
+    with LevelDbStore.open(tmp_path / "db") as store:
+        book = CheckpointBook(CHAIN_ID, store)
+        assert book.text(5) is None
+        book.set_committed_root(5, ROOT)
+        assert book.text(5) == book.checkpoint(5, ROOT).body()
+        add(book, NINGBO)
+        add(book, XIAMEN)
+        restarted = CheckpointBook(CHAIN_ID, store)
+        assert restarted.text(5) == book.checkpoint(5, ROOT).body()
+        store.put_checkpoint_note(6, b"\xff not a note")
+        assert restarted.text(6) is None and restarted.text(7) is None

@@ -1,6 +1,8 @@
 """node/cosignatures.py: a cosignature is bounded, decoded, verified, then kept (ADR 0021)."""
 
 import dataclasses
+import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from node.cosignatures import (
     CosignatureBook,
     CosignatureRefusedError,
 )
+from node.logs import JsonFormatter
 from node.storage.leveldb import LevelDbStore
 from protocol.cosignature import Cosignature, cosign
 from protocol.hashing import Hash32, sha256
@@ -152,3 +155,75 @@ def test_a_restart_reloads_the_newest_sizes_and_reads_older_ones_on_demand(
         assert again.sizes_with_quorum() == [4, 3]
         assert [entry.line().encode() for entry in again.lines(1)] == [line(1)]
         assert again.lines(7) == ()
+
+
+CORRUPT_VALUES = [
+    (b"\xff\xfe\n", "not a cosignature line"),
+    (line(5) + line(5, key=AUDITOR, name="auditor") + line(5), "3 lines, more than the 2"),
+    (b"no signature here\n", "not a cosignature line"),
+    (b"x" * (2 * LINE_BYTES_MAX + 1), "bytes, more than 2 lines hold"),
+    (line(5, key=STRANGER, name="stranger"), "not a witness"),
+    (line(5) + line(5, at=NOW_S - 1), "two lines of court"),
+    (tampered(line(5)), "cosignature of court does not verify"),
+    (line(6), "cosignature of court does not verify"),
+]
+
+
+@pytest.mark.parametrize(("corrupt", "reason"), CORRUPT_VALUES)
+def test_a_corrupt_stored_value_is_skipped_logged_and_counted_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, corrupt: bytes, reason: str
+) -> None:
+    """A node with one corrupt stored size starts and serves every other size."""
+    with LevelDbStore.open(tmp_path / "db") as store:
+        book = CosignatureBook(two_witnesses(), store)
+        for size in (4, 6):
+            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+        store.put_cosignature_lines(5, corrupt)
+    skipped: list[None] = []
+    caplog.set_level(logging.WARNING, logger="lantan.node")
+    with LevelDbStore.open(tmp_path / "db") as store:
+        again = CosignatureBook(
+            two_witnesses(), store, checkpoint_text=text, skipped=lambda: skipped.append(None)
+        )
+        assert [entry.line().encode() for entry in again.lines(4)] == [line(4)]
+        assert [entry.line().encode() for entry in again.lines(6)] == [line(6)]
+        assert again.sizes_with_quorum() == [] and not again.has_quorum(5)
+        skipped_at_start = len(skipped)
+        records = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(records) == 1 and skipped_at_start == 1
+        logged = json.loads(JsonFormatter().format(records[0]))
+        assert logged["size"] == 5 and reason in logged["reason"]
+        assert reason in logged["message"] and "size 5" in logged["message"]
+        # The skipped size takes new lines again (the witnesses post on their next round).
+        auditor = line(5, key=AUDITOR, name="auditor")
+        again.add(size=5, text=text(5), line=auditor, now_s=NOW_S)
+        assert [entry.line().encode() for entry in again.lines(5)] == [auditor]
+        assert store.get_cosignature_lines(5) == auditor
+
+
+def test_a_corrupt_older_value_read_on_demand_is_skipped_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cosignatures, "SIZES_KEPT", 2)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        book = CosignatureBook(two_witnesses(), store)
+        for size in (2, 3, 4):
+            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+        store.put_cosignature_lines(1, b"\xff\n")
+    caplog.set_level(logging.WARNING, logger="lantan.node")
+    with LevelDbStore.open(tmp_path / "db") as store:
+        again = CosignatureBook(two_witnesses(), store, checkpoint_text=text)
+        assert not caplog.records
+        assert again.lines(1) == ()
+        assert [entry.line().encode() for entry in again.lines(2)] == [line(2)]
+        assert [(r.levelname, getattr(r, "size", None)) for r in caplog.records] == [("WARNING", 1)]
+
+
+def test_stored_lines_without_a_checkpoint_to_verify_them_are_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        CosignatureBook(two_witnesses(), store).add(size=5, text=text(5), line=line(5), now_s=NOW_S)
+        again = CosignatureBook(two_witnesses(), store, checkpoint_text=lambda size: None)
+        assert again.lines(5) == ()
+        assert "no checkpoint of this size" in caplog.text
