@@ -199,7 +199,14 @@ class LocalNet:
         return self.config(name).url
 
     def get(self, name: str, path: str, **params: Any) -> httpx.Response:
-        return self.http.get(f"{self.url(name)}{path}", params=params)
+        url = f"{self.url(name)}{path}"
+        try:
+            return self.http.get(url, params=params)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A kept-alive connection the node closed as the request left (idle timeout,
+            # or a restarted node): a GET is idempotent, so ask once more on a new one
+            # (RFC 9110 9.2.2), as a browser would.
+            return self.http.get(url, params=params)
 
     def get_json(self, name: str, path: str, **params: Any) -> Any:
         response = self.get(name, path, **params)
