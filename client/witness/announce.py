@@ -16,7 +16,7 @@ from client.errors import ClientError, NodeRejectedError, NodeResponseError, Sub
 from client.node_pool import NodePool
 from client.tx.flow import build_tx, now_ms, sign_with, submit_tx
 from client.tx.signing_keys import UnlockedKey
-from contracts.records import check_node_address
+from contracts.records import NodeAddress
 from contracts.state_keys import node_address_key
 from protocol.encoding import JsonObject
 from protocol.errors import ProtocolError
@@ -73,11 +73,12 @@ def node_address_of(node: NodeClient, public_key: PublicKey) -> tuple[str, int] 
             return None
         raise
     try:
-        address, height = answer["value"]["address"], answer["value"]["height"]
-        check_node_address(address)
-        return str(address), int(height)
-    except (KeyError, TypeError, ValueError, ProtocolError):
+        record = NodeAddress.from_json(answer["value"])
+    except (KeyError, TypeError, ProtocolError):
         raise NodeResponseError(node.url, f"{path}: not a node address record") from None
+    if record.public_key != public_key:
+        raise NodeResponseError(node.url, f"{path}: the record of another key")
+    return record.address, record.height
 
 
 def announce_once(
