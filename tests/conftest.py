@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.kit.network_groups import network_group
+from tests.kit.network_groups import network_group, schedule_order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +41,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     some modules build on their earlier tests."""
     if config.getoption("dist") != "loadscope":
         return None
+    # The collection already comes in the order we want (pytest_collection_modifyitems);
+    # xdist's reorder would sort it by test count alone.
+    config.option.loadscopereorder = False
     from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
     class NetworkScheduling(LoadScopeScheduling):  # type: ignore[misc]  # only under xdist
@@ -48,3 +51,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return network_group(config.rootpath, nodeid)
 
     return NetworkScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Collect the network groups in the order the scheduler above should hand them out
+    (tests/kit/network_groups.py schedule_order). Done in every run, not only under
+    `--dist loadscope`: xdist's workers, which collect, are told `dist = "no"`, and
+    every worker must collect the same order. A module's tests keep their order."""
+    order = schedule_order(config.rootpath, [item.nodeid for item in items])
+    position = {nodeid: index for index, nodeid in enumerate(order)}
+    items.sort(key=lambda item: position[item.nodeid])

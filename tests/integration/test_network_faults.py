@@ -31,6 +31,8 @@ from tests.integration.txs import (
 )
 
 pytestmark = pytest.mark.slow
+# The tier's second longest module (kills, wipes): started first, not last.
+RUN_FIRST = True
 BATCH_TXS = 50
 WINDOW = 3
 

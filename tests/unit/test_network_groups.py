@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.kit.network_groups import network_group
+from tests.kit.network_groups import network_group, schedule_order
 
 ROOT = Path(__file__).resolve().parents[2]
 ADVERSARY = "tests/adversary/test_byzantine_validator.py"
@@ -26,3 +26,37 @@ def test_the_adversary_networks_split_by_their_first_parameter() -> None:
     n3 = network_group(ROOT, f"{ADVERSARY}::test_bounded_flood[n3]")
     assert n3 == network_group(ROOT, f"{ADVERSARY}::test_stale_evidence[n3-9]")
     assert n3 != network_group(ROOT, f"{ADVERSARY}::test_bounded_flood[n4]")
+
+
+def test_run_first_groups_lead_then_larger_groups_first_seen_first_in_file_order(
+    tmp_path: Path,
+) -> None:
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_small.py").write_text("RUN_FIRST = True\n")
+    (tests / "test_big.py").write_text("")
+    (tests / "test_mid.py").write_text("")
+    (tests / "test_shared_a.py").write_text('SHARED_NET = "s"\n')
+    (tests / "test_shared_b.py").write_text('SHARED_NET = "s"\n')
+    ids = [
+        "tests/test_big.py::a",
+        "tests/test_shared_a.py::a",
+        "tests/test_big.py::b",
+        "tests/test_mid.py::a",
+        "tests/test_small.py::a",
+        "tests/test_shared_b.py::a",
+        "tests/test_shared_b.py::b",
+        "tests/test_big.py::c",
+        "tests/test_mid.py::b",
+    ]
+    assert schedule_order(tmp_path, ids) == [
+        "tests/test_small.py::a",
+        "tests/test_big.py::a",
+        "tests/test_big.py::b",
+        "tests/test_big.py::c",
+        "tests/test_shared_a.py::a",
+        "tests/test_shared_b.py::a",
+        "tests/test_shared_b.py::b",
+        "tests/test_mid.py::a",
+        "tests/test_mid.py::b",
+    ]
