@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt.record_keys import read_receipt_records
 from client.receipt.schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
@@ -36,32 +37,37 @@ JUDICIAL_TX_TYPE = "credits.retire_judicial"
 def require_records(records: StateRecords, signed: SignedTx, retirement_id: Hash32) -> None:
     """Step 7: the receipt holds exactly the records §14.4 names, read in the order the step
     gives, each checked against its schema (§14.7) before any of its fields is used."""
-    required: set[str] = set()
-    optional: set[str] = set()
-    retirement = _need(records, retirement_key(retirement_id), Retirement.from_json, required)
-    for first, _last in retirement.ranges:
-        _need(
-            records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json, required
-        )
-    batch = _need(records, batch_key(retirement.batch_id), IssuanceBatch.from_json, required)
-    _need(records, project_key(batch.project_id), Project.from_json, required)
-    for signer in signed.signers:
-        key = signing_key_key(signer)
-        optional.add(key)
-        if key not in records:
-            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
-        value = records[key]
-        if value is not None:
-            record = _parse(KeyRecord.from_json, check_record("key", key, value), key)
-            _need(records, institution_key(record.institution_id), Institution.from_json, required)
-    # "The retirement's case_id" is the record's (R.case_id), never the tx body's: whether
-    # the two agree is step 8's RETIREMENT_MISMATCH.
-    if retirement.case_id is not None:
-        case = _need(records, case_key(retirement.case_id), Case.from_json, required)
-        _need(records, institution_key(case.court), Institution.from_json, required)
-    extra = set(records) - required - optional
+    reader = _ProvenRecords(records)
+    read_receipt_records(reader, signed.signers, retirement_id)
+    extra = set(records) - reader.named
     if extra:
         raise ReceiptError(ReceiptCode.UNEXPECTED_RECORD, ", ".join(sorted(extra)))
+
+
+class _ProvenRecords:
+    """The receipt's records as step 7 reads them: a named record must be there and present
+    (MISSING_RECORD), a signer's key record there (present or proven absent)."""
+
+    def __init__(self, records: StateRecords) -> None:
+        self.records = records
+        self.named: set[str] = set()
+
+    def required(self, key: str, parse: Callable[[object], R]) -> R:
+        self.named.add(key)
+        if self.records.get(key) is None:
+            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
+        return self._parse(key, parse)
+
+    def optional(self, key: str, parse: Callable[[object], R]) -> R | None:
+        self.named.add(key)
+        if key not in self.records:
+            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
+        return None if self.records[key] is None else self._parse(key, parse)
+
+    def _parse(self, key: str, parse: Callable[[object], R]) -> R:
+        value = self.records[key]
+        assert value is not None, key
+        return _parse(parse, check_record(key.partition("/")[0], key, value), key)
 
 
 def facts_of(
@@ -220,14 +226,6 @@ def _check_court(
     ):
         raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, f"{court_key.hex()} is not the court's")
     return court
-
-
-def _need(records: StateRecords, key: str, parse: Callable[[object], R], required: set[str]) -> R:
-    required.add(key)
-    value = records.get(key)
-    if value is None:
-        raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
-    return _parse(parse, check_record(key.partition("/")[0], key, value), key)
 
 
 def _get(records: StateRecords, key: str, parse: Callable[[object], R]) -> R:
