@@ -7,20 +7,11 @@ from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
-from client.receipt.record_keys import read_receipt_records
+from client.receipt.record_keys import ReceiptRecords, read_receipt_records
 from client.receipt.schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
-from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
-from contracts.records import Institution, KeyRecord, Role
-from contracts.state_keys import (
-    batch_key,
-    case_key,
-    institution_key,
-    project_key,
-    retirement_key,
-    serial_block_key,
-    signing_key_key,
-)
+from contracts.credit_records import SerialBlock, SerialStatus
+from contracts.records import Institution, Role
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject
 from protocol.errors import ProtocolError
@@ -34,14 +25,17 @@ R = TypeVar("R")
 JUDICIAL_TX_TYPE = "credits.retire_judicial"
 
 
-def require_records(records: StateRecords, signed: SignedTx, retirement_id: Hash32) -> None:
+def require_records(
+    records: StateRecords, signed: SignedTx, retirement_id: Hash32
+) -> ReceiptRecords:
     """Step 7: the receipt holds exactly the records §14.4 names, read in the order the step
     gives, each checked against its schema (§14.7) before any of its fields is used."""
     reader = _ProvenRecords(records)
-    read_receipt_records(reader, signed.signers, retirement_id)
+    proven = read_receipt_records(reader, signed.signers, retirement_id)
     extra = set(records) - reader.named
     if extra:
         raise ReceiptError(ReceiptCode.UNEXPECTED_RECORD, ", ".join(sorted(extra)))
+    return proven
 
 
 class _ProvenRecords:
@@ -72,6 +66,7 @@ class _ProvenRecords:
 
 def facts_of(
     records: StateRecords,
+    proven: ReceiptRecords,
     *,
     signed: SignedTx,
     retirement_id: Hash32,
@@ -83,19 +78,19 @@ def facts_of(
     signers: tuple[ReceiptSigner, ...],
     validators: ValidatorSet,
 ) -> ReceiptFacts:
-    """Step 8: check what the records say, then return the judge's facts."""
-    retirement = _get(records, retirement_key(retirement_id), Retirement.from_json)
+    """Step 8: check what the records say (proven: what require_records read of them), then
+    return the judge's facts."""
+    retirement, batch, project = proven.retirement, proven.batch, proven.project
+    assert retirement is not None and batch is not None and project is not None
     _check_retirement(retirement, signed, retirement_id, header)
-    serials = _check_serials(records, retirement, retirement_id)
-    batch = _get(records, batch_key(retirement.batch_id), IssuanceBatch.from_json)
-    project = _get(records, project_key(batch.project_id), Project.from_json)
+    serials = _check_serials(proven.serial_blocks, retirement, retirement_id)
     if batch.batch_id != retirement.batch_id or project.project_id != batch.project_id:
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
     _check_named_records(records)
     case, court = None, None
-    if retirement.case_id is not None:
-        case = _get(records, case_key(retirement.case_id), Case.from_json)
-        court = _check_court(records, retirement, case, signed, retirement_id)
+    if proven.case is not None:
+        case = proven.case
+        court = _check_court(proven, retirement, case, signed, retirement_id)
     return ReceiptFacts(
         receipt_id=retirement_id.hex(),
         receipt_hash=receipt_hash,
@@ -169,7 +164,7 @@ def _check_retirement(
 
 
 def _check_serials(
-    records: StateRecords, retirement: Retirement, retirement_id: Hash32
+    blocks: tuple[SerialBlock | None, ...], retirement: Retirement, retirement_id: Hash32
 ) -> tuple[SerialRange, ...]:
     previous_last, total = 0, 0
     for first, last in retirement.ranges:
@@ -179,8 +174,8 @@ def _check_serials(
     if total != retirement.quantity_kg:
         raise ReceiptError(ReceiptCode.QUANTITY_MISMATCH, f"{total} kg != {retirement.quantity_kg}")
     ranges = []
-    for first, last in retirement.ranges:
-        block = _get(records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json)
+    for (first, last), block in zip(retirement.ranges, blocks, strict=True):
+        assert block is not None, first  # require_records ran first
         expected = (retirement.batch_id, first, last, SerialStatus.RETIRED, retirement_id)
         found = (block.batch_id, block.first_serial, block.last_serial, block.status)
         if (
@@ -206,7 +201,7 @@ def _check_named_records(records: StateRecords) -> None:
 
 
 def _check_court(
-    records: StateRecords,
+    proven: ReceiptRecords,
     retirement: Retirement,
     case: Case,
     signed: SignedTx,
@@ -217,8 +212,8 @@ def _check_court(
     court_key = retirement.confirmed_by
     if court_key is None or court_key not in signed.signers:
         raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, "no court key signed the tx")
-    key_record = _get(records, signing_key_key(court_key), KeyRecord.from_json)
-    court = _get(records, institution_key(case.court), Institution.from_json)
+    key_record, court = proven.key_records[court_key], proven.court
+    assert key_record is not None and court is not None, court_key  # as step 7 read them
     if (
         key_record.institution_id != case.court
         or not court.has_role(Role.COURT)

@@ -6,7 +6,8 @@ reads them, each through its own RecordReader: the node's reads its state tree, 
 verifier's the receipt's proven records.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from contracts.case_records import Case, Retirement
@@ -39,24 +40,58 @@ class RecordReader(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptRecords:
+    """The records the walk read (None: absent), so step 8 reads them without deriving
+    their keys again."""
+
+    retirement: Retirement | None
+    serial_blocks: tuple[SerialBlock | None, ...]
+    """One per range of the retirement, in its order."""
+    batch: IssuanceBatch | None
+    project: Project | None
+    key_records: Mapping[PublicKey, KeyRecord | None]
+    """Each signer's key record."""
+    case: Case | None
+    """The retirement's case: R.case_id, never the tx body's (step 8 compares the two)."""
+    court: Institution | None
+    """The court the case names."""
+
+
 def read_receipt_records(
     reader: RecordReader, signers: Iterable[PublicKey], retirement_id: Hash32
-) -> None:
+) -> ReceiptRecords:
     """Read every record a receipt of retirement_id holds, in the order of §14.4 step 7:
     the retirement, its serial blocks, batch and project; each signer's key record and its
-    institution; the retirement's case (R.case_id) and that case's court."""
+    institution; the retirement's case and that case's court."""
     retirement = reader.required(retirement_key(retirement_id), Retirement.from_json)
+    blocks: tuple[SerialBlock | None, ...] = ()
+    batch, project = None, None
     if retirement is not None:
-        for first, _last in retirement.ranges:
+        blocks = tuple(
             reader.required(serial_block_key(retirement.batch_id, first), SerialBlock.from_json)
+            for first, _last in retirement.ranges
+        )
         batch = reader.required(batch_key(retirement.batch_id), IssuanceBatch.from_json)
         if batch is not None:
-            reader.required(project_key(batch.project_id), Project.from_json)
+            project = reader.required(project_key(batch.project_id), Project.from_json)
+    key_records: dict[PublicKey, KeyRecord | None] = {}
     for signer in signers:
         record = reader.optional(signing_key_key(signer), KeyRecord.from_json)
+        key_records[signer] = record
         if record is not None:
             reader.required(institution_key(record.institution_id), Institution.from_json)
+    case, court = None, None
     if retirement is not None and retirement.case_id is not None:
         case = reader.required(case_key(retirement.case_id), Case.from_json)
         if case is not None:
-            reader.required(institution_key(case.court), Institution.from_json)
+            court = reader.required(institution_key(case.court), Institution.from_json)
+    return ReceiptRecords(
+        retirement=retirement,
+        serial_blocks=blocks,
+        batch=batch,
+        project=project,
+        key_records=key_records,
+        case=case,
+        court=court,
+    )
