@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from client.receipt.history import TLOG_PROOF_HEADER
-from client.receipt.record_keys import read_receipt_records
+from client.receipt.records import read_receipt_records
 from contracts.state_keys import VALIDATORS_NEXT_KEY
 from contracts.state_tree import state_tree_key
 from node.ledger import Ledger

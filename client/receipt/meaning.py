@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
-from client.receipt.record_keys import ReceiptRecords, read_receipt_records
+from client.receipt.records import ReceiptRecords, read_receipt_records
 from client.receipt.schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.credit_records import SerialBlock, SerialStatus
