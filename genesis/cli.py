@@ -13,11 +13,11 @@ import json
 import stat
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeAlias
 
 from contracts.errors import ContractError
+from genesis.commands import Handler, Subparsers, add_group, failure_text, guarded
 from genesis.document import GenesisDocument, build_genesis, parse_genesis
 from genesis.errors import GenesisError, PassphraseRejectedError
 from genesis.keystore import (
@@ -48,16 +48,12 @@ from protocol.encoding import JsonObject, decode
 from protocol.errors import ProtocolError
 from protocol.witnesses import WitnessSet
 
-EXIT_FAILURE = 1
 PASSPHRASE_LENGTH_ADVISED = 12
 KDF_PRESETS: dict[str, KdfLimits] = {
     "interactive": INTERACTIVE_LIMITS,
     "moderate": MODERATE_LIMITS,
     "sensitive": SENSITIVE_LIMITS,
 }
-
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-Handler = Callable[[argparse.Namespace], int]
 
 _DEV_PLAINTEXT_WARNING = """\
 WARNING: --dev-plaintext writes the private key UNENCRYPTED to {path}.
@@ -67,8 +63,7 @@ WARNING: throwaway development network, never for a real institution's key."""
 
 def register_keys(subparsers: Subparsers) -> None:
     """Add `keys new`, `keys show` and `keys check` (the `keys` entry point)."""
-    group = subparsers.add_parser("keys", help="make and inspect an institution's keys")
-    actions = group.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
+    actions = add_group(subparsers, "keys", "make and inspect an institution's keys")
     _add_keys_new(actions)
     _add_keys_show(actions)
     _add_keys_check(actions)
@@ -142,23 +137,14 @@ def _add_keys_check(actions: Subparsers) -> None:
 
 
 def _guarded(command: str, handler: Handler) -> Handler:
-    """Run handler; expected failures become one line on stderr and EXIT_FAILURE."""
+    """Run handler; a GenesisError, an OSError or Ctrl-C becomes one line on stderr."""
+    return guarded(command, handler, (GenesisError, OSError, KeyboardInterrupt), describe=_failure)
 
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except GenesisError as error:
-            message = str(error)
-        except BrokenPipeError:
-            raise  # the reader of stdout has gone: client/cli/main.py ends quietly
-        except OSError as error:
-            message = f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
-        except KeyboardInterrupt:
-            message = "interrupted"
-        print(f"lantan {command}: error: {message}", file=sys.stderr)
-        return EXIT_FAILURE
 
-    return run
+def _failure(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
+    return failure_text(error)
 
 
 def _run_keys_new(args: argparse.Namespace) -> int:
@@ -284,8 +270,7 @@ def _read_passphrase_file(path: Path) -> bytes:
 
 def register_genesis(subparsers: Subparsers) -> None:
     """Add `genesis init` and `genesis verify` (the `genesis` entry point)."""
-    group = subparsers.add_parser("genesis", help="create and check a network's genesis file")
-    actions = group.add_subparsers(dest="genesis_action", metavar="ACTION", required=True)
+    actions = add_group(subparsers, "genesis", "create and check a network's genesis file")
     init = actions.add_parser(
         "init",
         help="a local network (--dir) or a genesis from gathered public keys (--from-pubkeys)",

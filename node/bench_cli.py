@@ -1,19 +1,16 @@
 """`lantan bench`: throughput and latency of a fresh local 3-validator network."""
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TypeAlias
 
 from client.cli.progress import spinner
+from genesis.commands import Subparsers, guarded
 from genesis.errors import GenesisError
 from node.bench import print_result, run_bench
 from node.extra import require_server_extra
 from node.net import NetError
 
 require_server_extra()  # these commands run the server: refuse without the node extra
-
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def register_bench(subparsers: Subparsers) -> None:
@@ -29,23 +26,17 @@ def register_bench(subparsers: Subparsers) -> None:
     bench.add_argument("--base-port", type=int, default=7301, help="the first node's port")
     bench.add_argument("--dir", type=Path, help="network directory to keep (default: a temp dir)")
     bench.add_argument("--json", action="store_true", help="print one JSON document")
-    bench.set_defaults(handler=_run)
+    bench.set_defaults(handler=guarded("bench", _run, (NetError, GenesisError, OSError)))
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        with spinner("starting", as_json=args.json) as shown:
-            result = run_bench(
-                txs=args.txs,
-                singles=args.singles,
-                base_port=args.base_port,
-                keep=args.dir,
-                progress=shown.step,
-            )
-    except BrokenPipeError:
-        raise  # the reader of stdout has gone: client/cli/main.py ends quietly
-    except (NetError, GenesisError, OSError) as error:
-        print(f"lantan bench: error: {error}", file=sys.stderr)
-        return 1
+    with spinner("starting", as_json=args.json) as shown:
+        result = run_bench(
+            txs=args.txs,
+            singles=args.singles,
+            base_port=args.base_port,
+            keep=args.dir,
+            progress=shown.step,
+        )
     print_result(result, args.json)
     return 0

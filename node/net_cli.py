@@ -2,12 +2,10 @@
 
 import argparse
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeAlias
 
 from client.cli.progress import spinner
+from genesis.commands import Handler, Subparsers, add_group, guarded
 from genesis.errors import GenesisError
 from node.config import ConfigError
 from node.extra import require_server_extra
@@ -31,21 +29,18 @@ from node.net import (
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
 DIR_HELP = "the network directory (genesis.json, one folder per node)"
 JSON_HELP = "print one JSON document"
 
 
 def register_net(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser(
+    actions = add_group(
+        subparsers,
         "net",
-        help="run a local network of validator processes",
+        "run a local network of validator processes",
         description="A local network on 127.0.0.1: one node process per validator, "
         "detached, recorded in DIR/<node>/node.pid.",
     )
-    actions = group.add_subparsers(dest="net_action", metavar="ACTION", required=True)
     defaults = argparse.ArgumentDefaultsHelpFormatter
     up = actions.add_parser(
         "up",
@@ -74,11 +69,11 @@ def register_net(subparsers: Subparsers) -> None:
         "(one cosignature required) and run `lantan witness` with it (repeatable)",
     )
     up.add_argument("--json", action="store_true", help=JSON_HELP)
-    up.set_defaults(handler=_guard(_run_up))
+    up.set_defaults(handler=_guard("up", _run_up))
     status = actions.add_parser("status", help="height, head and state root of every node")
     status.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     status.add_argument("--json", action="store_true", help=JSON_HELP)
-    status.set_defaults(handler=_guard(_run_status))
+    status.set_defaults(handler=_guard("status", _run_status))
     for name, helptext in (
         ("stop", "stop one node or witness"),
         ("start", "start one node (wait for it) or witness"),
@@ -87,26 +82,14 @@ def register_net(subparsers: Subparsers) -> None:
         action.add_argument("node", help="the node's or witness's name (its folder in DIR)")
         action.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
         action.add_argument("--json", action="store_true", help=JSON_HELP)
-        action.set_defaults(handler=_guard(_run_stop if name == "stop" else _run_start))
+        action.set_defaults(handler=_guard(name, _run_stop if name == "stop" else _run_start))
     down = actions.add_parser("down", help="stop every node (data is kept)")
     down.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
-    down.set_defaults(handler=_guard(_run_down))
+    down.set_defaults(handler=_guard("down", _run_down))
 
 
-Handler = Callable[[argparse.Namespace], int]
-
-
-def _guard(handler: Handler) -> Handler:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return int(handler(args))
-        except BrokenPipeError:
-            raise  # the reader of stdout has gone: client/cli/main.py ends quietly
-        except (NetError, GenesisError, ConfigError, OSError) as error:
-            print(f"lantan net {args.net_action}: error: {error}", file=sys.stderr)
-            return 1
-
-    return run
+def _guard(action: str, handler: Handler) -> Handler:
+    return guarded(f"net {action}", handler, (NetError, GenesisError, ConfigError, OSError))
 
 
 def _print(views: list[NodeView], as_json: bool, witnesses: dict[str, int | None]) -> None:

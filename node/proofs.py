@@ -9,19 +9,13 @@ routes call these off the event loop. Failures raise ProofUnavailableError with 
 import base64
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from client.receipt.history import TLOG_PROOF_HEADER
-from contracts.state_keys import (
-    VALIDATORS_NEXT_KEY,
-    batch_key,
-    case_key,
-    institution_key,
-    project_key,
-    retirement_key,
-    serial_block_key,
-    signing_key_key,
-)
+from client.receipt.records import read_receipt_records
+from contracts.state_keys import VALIDATORS_NEXT_KEY
 from contracts.state_tree import state_tree_key
 from node.ledger import Ledger
 from protocol.block import BlockHeader
@@ -31,10 +25,10 @@ from protocol.log import MerkleLog
 from protocol.merkle import hash_leaf, inclusion_proof, subtree_hash_over
 from protocol.proofs import ConsistencyProof, InclusionProof
 from protocol.receipt_digest import receipt_digest, receipt_identity
-from protocol.signing import PublicKey
 from protocol.smt import SparseMerkleTree
 from protocol.tx import SignedTx
 
+R = TypeVar("R")
 RECEIPT_VERSION = 3
 """Format 3 binds set changes to the checkpoint's log (PROTOCOL.md §14, ADR 0015)."""
 RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
@@ -294,48 +288,35 @@ def receipt_state_keys(
 ) -> list[str]:
     """The keys PROTOCOL.md §14.4 step 7 requires, sorted. For a rejected retirement (no
     record) only the signers' keys: the receipt then fails verification as TX_NOT_ACCEPTED."""
-    keys = {signing_key_key(signer) for signer in signed.signers}
-    keys |= {institution_key(i) for i in _signer_institutions(ledger, signed.signers, height)}
-    retirement = _record(ledger, retirement_key(retirement_id), height)
-    if retirement is not None:
-        keys.add(retirement_key(retirement_id))
-        batch_id = str(retirement["batch_id"])
-        for first, _last in _ranges(retirement["ranges"]):
-            keys.add(serial_block_key(batch_id, first))
-        keys.add(batch_key(batch_id))
-        batch = _record(ledger, batch_key(batch_id), height)
-        if batch is not None:
-            keys.add(project_key(str(batch["project_id"])))
-        case_id = retirement.get("case_id")
-        if isinstance(case_id, str):
-            keys.add(case_key(case_id))
-            case = _record(ledger, case_key(case_id), height)
-            if case is not None:
-                keys.add(institution_key(str(case["court"])))
-    return sorted(keys, key=lambda k: k.encode("utf-8"))
+    reader = _CommittedRecords(ledger, height)
+    read_receipt_records(reader, signed.signers, retirement_id)
+    return sorted(reader.keys, key=lambda k: k.encode("utf-8"))
 
 
-def _signer_institutions(ledger: Ledger, signers: tuple[PublicKey, ...], height: int) -> set[str]:
-    found = set()
-    for signer in signers:
-        record = _record(ledger, signing_key_key(signer), height)
-        if record is not None:
-            found.add(str(record["institution_id"]))
-    return found
+class _CommittedRecords:
+    """The records step 7 names, as committed at height: a named record's key is kept when
+    the record is there, a signer's key record's always (present or proven absent)."""
+
+    def __init__(self, ledger: Ledger, height: int) -> None:
+        self.ledger = ledger
+        self.height = height
+        self.keys: set[str] = set()
+
+    def required(self, key: str, parse: Callable[[object], R]) -> R | None:
+        value = _record(self.ledger, key, self.height)
+        if value is None:
+            return None
+        self.keys.add(key)
+        return parse(value)
+
+    def optional(self, key: str, parse: Callable[[object], R]) -> R | None:
+        self.keys.add(key)
+        return self.required(key, parse)
 
 
 def _record(ledger: Ledger, key: str, height: int) -> JsonObject | None:
     raw = SparseMerkleTree(ledger.store.smt).get(state_tree_key(key), version=height)
     return None if raw is None else _object(decode(raw))
-
-
-def _ranges(value: JsonValue) -> list[tuple[int, int]]:
-    assert isinstance(value, list), value
-    pairs = []
-    for item in value:
-        assert isinstance(item, list) and len(item) == 2, item
-        pairs.append((_int(item[0]), _int(item[1])))
-    return pairs
 
 
 def _header(ledger: Ledger, height: int) -> BlockHeader:

@@ -25,6 +25,7 @@ from client.cli.tables import render_record, render_table
 from client.errors import UsageError
 from client.id_prefix import resolve_retirement_id, resolve_tx_id
 from client.node_pool import NodePool, node_urls
+from genesis.commands import add_group
 
 SERIAL_COLUMNS: Final = (
     "batch_id",
@@ -107,10 +108,13 @@ LIST_RESOURCES: Final = (
 
 def register_query(subparsers: Subparsers) -> None:
     """Add `query <resource>` for every public read (the `query` entry point)."""
-    group = subparsers.add_parser(
-        "query", help="read a node's public API", description="Read any public resource."
+    actions = add_group(
+        subparsers,
+        "query",
+        "read a node's public API",
+        description="Read any public resource.",
+        metavar="RESOURCE",
     )
-    actions = group.add_subparsers(dest="query_resource", metavar="RESOURCE", required=True)
     _add_single(actions, "status", "the node's view: height, round, validators, quorum", None)
     _add_single(actions, "block", "one block and its commit certificate", "HEIGHT")
     _add_single(actions, "state", "one state record by key, e.g. account/<id>", "KEY")

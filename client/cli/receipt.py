@@ -22,6 +22,7 @@ from client.cli.verify import read_input, report_receipt
 from client.errors import ClientError, NodeRejectedError, UsageError
 from client.id_prefix import resolve_retirement_id
 from client.node_pool import NodePool, node_urls
+from genesis.commands import add_group
 from protocol.encoding import encode
 
 CHECKPOINT_WAIT_S = 15.0
@@ -29,8 +30,7 @@ RETRY_INTERVAL_S = 0.5
 
 
 def register_receipt(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser("receipt", help="fetch and render retirement receipts")
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = add_group(subparsers, "receipt", "fetch and render retirement receipts")
     get = actions.add_parser(
         "get",
         help="fetch a retirement's receipt from a node (verified when --genesis is given)",

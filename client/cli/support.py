@@ -9,43 +9,39 @@ import argparse
 import io
 import json
 import sys
-from collections.abc import Callable
 from typing import Any, Final, TypeAlias
 
 from client.errors import ClientError, UsageError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV
+from genesis import commands
+from genesis.commands import report_failure
 from genesis.errors import GenesisError
 
 EXIT_OK: Final = 0
-EXIT_FAILURE: Final = 1
+EXIT_FAILURE: Final = commands.EXIT_FAILURE
 """The tx was rejected, a node refused it, or something could not be done."""
 EXIT_USAGE: Final = 2
 """Arguments that cannot work (argparse uses 2 as well)."""
 EXIT_PENDING: Final = 3
 """Submitted, but not committed before --timeout-ms: it may still commit."""
 
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-Handler = Callable[[argparse.Namespace], int]
+Subparsers: TypeAlias = commands.Subparsers
+Handler: TypeAlias = commands.Handler
 
 
 def guarded(command: str, handler: Handler) -> Handler:
-    """Run handler; expected failures become one line on stderr and an exit code."""
+    """Run handler; expected failures become one line on stderr and an exit code: EXIT_USAGE
+    for arguments that cannot work, EXIT_FAILURE for the rest (and Ctrl-C)."""
 
     def run(args: argparse.Namespace) -> int:
         prepare_stdout()
         try:
             return handler(args)
         except UsageError as error:
-            print(f"lantan {command}: error: {error}", file=sys.stderr)
+            report_failure(command, error)
             return EXIT_USAGE
-        except (ClientError, GenesisError) as error:
-            message = str(error)
-        except KeyboardInterrupt:
-            message = "interrupted"
-        print(f"lantan {command}: error: {message}", file=sys.stderr)
-        return EXIT_FAILURE
 
-    return run
+    return commands.guarded(command, run, (ClientError, GenesisError, KeyboardInterrupt))
 
 
 def prepare_stdout() -> None:

@@ -46,6 +46,7 @@ from client.tx.flow import (
 from client.tx.help import help_epilog
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from contracts.tx_types import TxType
+from genesis.commands import add_group
 from genesis.keystore import read_keystore
 from protocol.encoding import JsonObject
 from protocol.signing import PublicKey
@@ -56,12 +57,13 @@ FLOW_COMMANDS = ("build", "sign", "submit", "show")
 
 def register_tx(subparsers: Subparsers) -> None:
     """Add `tx <type>` for every TxType and `tx build|sign|submit|show` (entry point `tx`)."""
-    group = subparsers.add_parser(
+    actions = add_group(
+        subparsers,
         "tx",
-        help="build, sign and submit transactions",
+        "build, sign and submit transactions",
         description="Send a transaction of any type, or pass a tx file between parties.",
+        metavar="TYPE|ACTION",
     )
-    actions = group.add_subparsers(dest="tx_action", metavar="TYPE|ACTION", required=True)
     for tx_type in TxType:
         _add_send(actions, tx_type)
     _add_build(actions)

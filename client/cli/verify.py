@@ -30,12 +30,12 @@ from client.receipt.key_status import later_status
 from client.receipt.summary import facts_json, summary_lines, time_text
 from client.receipt.tx_proof import TxFacts, verify_tx_proof
 from client.receipt.verify import verify_receipt
+from genesis.commands import add_group
 from genesis.document import parse_genesis
 
 
 def register_verify(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser("verify", help="verify a receipt offline, or a tx on a node")
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = add_group(subparsers, "verify", "verify a receipt offline, or a tx on a node")
     receipt = actions.add_parser(
         "receipt",
         help="verify a retirement receipt offline with the genesis file",

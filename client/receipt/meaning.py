@@ -7,19 +7,11 @@ from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt.records import ReceiptRecords, read_receipt_records
 from client.receipt.schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
-from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
-from contracts.records import Institution, KeyRecord, Role
-from contracts.state_keys import (
-    batch_key,
-    case_key,
-    institution_key,
-    project_key,
-    retirement_key,
-    serial_block_key,
-    signing_key_key,
-)
+from contracts.credit_records import SerialBlock, SerialStatus
+from contracts.records import Institution, Role
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject
 from protocol.errors import ProtocolError
@@ -33,39 +25,48 @@ R = TypeVar("R")
 JUDICIAL_TX_TYPE = "credits.retire_judicial"
 
 
-def require_records(records: StateRecords, signed: SignedTx, retirement_id: Hash32) -> None:
+def require_records(
+    records: StateRecords, signed: SignedTx, retirement_id: Hash32
+) -> ReceiptRecords:
     """Step 7: the receipt holds exactly the records §14.4 names, read in the order the step
     gives, each checked against its schema (§14.7) before any of its fields is used."""
-    required: set[str] = set()
-    optional: set[str] = set()
-    retirement = _need(records, retirement_key(retirement_id), Retirement.from_json, required)
-    for first, _last in retirement.ranges:
-        _need(
-            records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json, required
-        )
-    batch = _need(records, batch_key(retirement.batch_id), IssuanceBatch.from_json, required)
-    _need(records, project_key(batch.project_id), Project.from_json, required)
-    for signer in signed.signers:
-        key = signing_key_key(signer)
-        optional.add(key)
-        if key not in records:
-            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
-        value = records[key]
-        if value is not None:
-            record = _parse(KeyRecord.from_json, check_record("key", key, value), key)
-            _need(records, institution_key(record.institution_id), Institution.from_json, required)
-    # "The retirement's case_id" is the record's (R.case_id), never the tx body's: whether
-    # the two agree is step 8's RETIREMENT_MISMATCH.
-    if retirement.case_id is not None:
-        case = _need(records, case_key(retirement.case_id), Case.from_json, required)
-        _need(records, institution_key(case.court), Institution.from_json, required)
-    extra = set(records) - required - optional
+    reader = _ProvenRecords(records)
+    proven = read_receipt_records(reader, signed.signers, retirement_id)
+    extra = set(records) - reader.named
     if extra:
         raise ReceiptError(ReceiptCode.UNEXPECTED_RECORD, ", ".join(sorted(extra)))
+    return proven
+
+
+class _ProvenRecords:
+    """The receipt's records as step 7 reads them: a named record must be there and present
+    (MISSING_RECORD), a signer's key record there (present or proven absent)."""
+
+    def __init__(self, records: StateRecords) -> None:
+        self.records = records
+        self.named: set[str] = set()
+
+    def required(self, key: str, parse: Callable[[object], R]) -> R:
+        self.named.add(key)
+        if self.records.get(key) is None:
+            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
+        return self._parse(key, parse)
+
+    def optional(self, key: str, parse: Callable[[object], R]) -> R | None:
+        self.named.add(key)
+        if key not in self.records:
+            raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
+        return None if self.records[key] is None else self._parse(key, parse)
+
+    def _parse(self, key: str, parse: Callable[[object], R]) -> R:
+        value = self.records[key]
+        assert value is not None, key
+        return _parse(parse, check_record(key.partition("/")[0], key, value), key)
 
 
 def facts_of(
     records: StateRecords,
+    proven: ReceiptRecords,
     *,
     signed: SignedTx,
     retirement_id: Hash32,
@@ -77,19 +78,19 @@ def facts_of(
     signers: tuple[ReceiptSigner, ...],
     validators: ValidatorSet,
 ) -> ReceiptFacts:
-    """Step 8: check what the records say, then return the judge's facts."""
-    retirement = _get(records, retirement_key(retirement_id), Retirement.from_json)
+    """Step 8: check what the records say (proven: what require_records read of them), then
+    return the judge's facts."""
+    retirement, batch, project = proven.retirement, proven.batch, proven.project
+    assert retirement is not None and batch is not None and project is not None
     _check_retirement(retirement, signed, retirement_id, header)
-    serials = _check_serials(records, retirement, retirement_id)
-    batch = _get(records, batch_key(retirement.batch_id), IssuanceBatch.from_json)
-    project = _get(records, project_key(batch.project_id), Project.from_json)
+    serials = _check_serials(proven.serial_blocks, retirement, retirement_id)
     if batch.batch_id != retirement.batch_id or project.project_id != batch.project_id:
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
     _check_named_records(records)
     case, court = None, None
-    if retirement.case_id is not None:
-        case = _get(records, case_key(retirement.case_id), Case.from_json)
-        court = _check_court(records, retirement, case, signed, retirement_id)
+    if proven.case is not None:
+        case = proven.case
+        court = _check_court(proven, retirement, case, signed, retirement_id)
     return ReceiptFacts(
         receipt_id=retirement_id.hex(),
         receipt_hash=receipt_hash,
@@ -163,7 +164,7 @@ def _check_retirement(
 
 
 def _check_serials(
-    records: StateRecords, retirement: Retirement, retirement_id: Hash32
+    blocks: tuple[SerialBlock | None, ...], retirement: Retirement, retirement_id: Hash32
 ) -> tuple[SerialRange, ...]:
     previous_last, total = 0, 0
     for first, last in retirement.ranges:
@@ -173,8 +174,8 @@ def _check_serials(
     if total != retirement.quantity_kg:
         raise ReceiptError(ReceiptCode.QUANTITY_MISMATCH, f"{total} kg != {retirement.quantity_kg}")
     ranges = []
-    for first, last in retirement.ranges:
-        block = _get(records, serial_block_key(retirement.batch_id, first), SerialBlock.from_json)
+    for (first, last), block in zip(retirement.ranges, blocks, strict=True):
+        assert block is not None, first  # require_records ran first
         expected = (retirement.batch_id, first, last, SerialStatus.RETIRED, retirement_id)
         found = (block.batch_id, block.first_serial, block.last_serial, block.status)
         if (
@@ -200,7 +201,7 @@ def _check_named_records(records: StateRecords) -> None:
 
 
 def _check_court(
-    records: StateRecords,
+    proven: ReceiptRecords,
     retirement: Retirement,
     case: Case,
     signed: SignedTx,
@@ -211,8 +212,8 @@ def _check_court(
     court_key = retirement.confirmed_by
     if court_key is None or court_key not in signed.signers:
         raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, "no court key signed the tx")
-    key_record = _get(records, signing_key_key(court_key), KeyRecord.from_json)
-    court = _get(records, institution_key(case.court), Institution.from_json)
+    key_record, court = proven.key_records[court_key], proven.court
+    assert key_record is not None and court is not None, court_key  # as step 7 read them
     if (
         key_record.institution_id != case.court
         or not court.has_role(Role.COURT)
@@ -220,14 +221,6 @@ def _check_court(
     ):
         raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, f"{court_key.hex()} is not the court's")
     return court
-
-
-def _need(records: StateRecords, key: str, parse: Callable[[object], R], required: set[str]) -> R:
-    required.add(key)
-    value = records.get(key)
-    if value is None:
-        raise ReceiptError(ReceiptCode.MISSING_RECORD, key)
-    return _parse(parse, check_record(key.partition("/")[0], key, value), key)
 
 
 def _get(records: StateRecords, key: str, parse: Callable[[object], R]) -> R:

@@ -122,7 +122,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     if last is not None:
         verify_log_binding(checkpoint, changes, last, history)
     records = _check_state(entries, header)
-    require_records(records, signed, retirement_id)
+    proven = require_records(records, signed, retirement_id)
     digest = receipt_digest(
         receipt_identity(
             retirement_id=retirement_id,
@@ -134,6 +134,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     )
     facts = facts_of(
         records,
+        proven,
         signed=signed,
         retirement_id=retirement_id,
         header=header,

@@ -331,15 +331,19 @@ def local_net(
         net.close()
 
 
-@contextlib.contextmanager
-def logged_local_net(
-    directory: Path, config: pytest.Config, *, prepare: Callable[[Path], None]
-) -> Iterator[LocalNet]:
-    """local_net, registered in NETS_STASH so a failure report shows its node logs."""
-    with local_net(directory, prepare=prepare) as running:
-        config.stash.setdefault(NETS_STASH, []).append(running)
-        yield running
-        config.stash[NETS_STASH].remove(running)
+def prepared_net(prepare: Callable[[Path], None]) -> Any:
+    """A module's `net` fixture (`net = prepared_net(prepare)`): local_net on the module's
+    net_directory, which prepare edits before any node starts (a genesis of its own),
+    registered in NETS_STASH so a failure report shows its node logs."""
+
+    @pytest.fixture(scope="module")
+    def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
+        with local_net(net_directory, prepare=prepare) as running:
+            request.config.stash.setdefault(NETS_STASH, []).append(running)
+            yield running
+            request.config.stash[NETS_STASH].remove(running)
+
+    return net
 
 
 def write_genesis(directory: Path, document: GenesisDocument) -> None:

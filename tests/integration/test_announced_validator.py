@@ -11,7 +11,6 @@ is refused with `key_revoked`, while the receipt of the one it confirmed before 
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -28,7 +27,7 @@ from tests.integration.network import (
     LocalNet,
     free_base_port,
     init_four_seat_three,
-    logged_local_net,
+    prepared_net,
     write_genesis,
 )
 from tests.integration.txs import (
@@ -58,12 +57,7 @@ def genesis_with_court_outside(directory: Path) -> None:
     write_genesis(directory, dataclasses.replace(document, institutions=institutions))
 
 
-@pytest.fixture(scope="module")
-def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    with logged_local_net(
-        net_directory, request.config, prepare=genesis_with_court_outside
-    ) as running:
-        yield running
+net = prepared_net(genesis_with_court_outside)
 
 
 def test_court_joins_by_announcement_without_restarts(

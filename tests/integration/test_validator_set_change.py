@@ -9,7 +9,6 @@ and from the next height the court votes, its checkpoint lines count, and blocks
 """
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -22,7 +21,7 @@ from tests.integration.network import (
     LocalNet,
     free_base_port,
     init_four_seat_three,
-    logged_local_net,
+    prepared_net,
     wait_for,
     write_genesis,
 )
@@ -47,12 +46,7 @@ def genesis_with_court_eligible(directory: Path) -> None:
     write_genesis(directory, init_four_seat_three(directory, COURT))
 
 
-@pytest.fixture(scope="module")
-def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    with logged_local_net(
-        net_directory, request.config, prepare=genesis_with_court_eligible
-    ) as running:
-        yield running
+net = prepared_net(genesis_with_court_eligible)
 
 
 def test_court_joins_as_fourth_validator(net: LocalNet, keys: NetKeys, builder: TxBuilder) -> None:

@@ -15,7 +15,6 @@ import dataclasses
 import json
 import secrets
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ from tests.integration.lantan_cli import lantan
 from tests.integration.network import (
     LocalNet,
     free_base_port,
-    logged_local_net,
+    prepared_net,
     wait_for,
     write_genesis,
 )
@@ -74,10 +73,7 @@ def genesis_with_witnesses(directory: Path) -> None:
     write_genesis(directory, document)
 
 
-@pytest.fixture(scope="module")
-def net(net_directory: Path, request: pytest.FixtureRequest) -> Iterator[LocalNet]:
-    with logged_local_net(net_directory, request.config, prepare=genesis_with_witnesses) as running:
-        yield running
+net = prepared_net(genesis_with_witnesses)
 
 
 def run_witness(net: LocalNet, name: str, state: Path, *extra: str) -> tuple[int, str, str]:

@@ -1,0 +1,66 @@
+"""What every `lantan` command group shares, whichever package registers it (client/cli/,
+genesis/cli.py, node/cli.py, node/net_cli.py, node/bench_cli.py): the subparsers type, a
+group with its required ACTION, and the guard that ends an expected failure as one line on
+stderr, `lantan <command>: error: <message>`, with EXIT_FAILURE (STYLE.md §7).
+
+It lives in genesis/, the lowest package with commands, so that every group can import it.
+"""
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Final, TypeAlias
+
+EXIT_FAILURE: Final = 1
+"""The command could not do what was asked; the reason is the one line on stderr."""
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_group(
+    subparsers: Subparsers,
+    name: str,
+    summary: str,
+    *,
+    description: str | None = None,
+    metavar: str = "ACTION",
+) -> Subparsers:
+    """Add the command group `name` (summary: its line in `lantan --help`) and return the
+    subparsers of its actions, one of which must be given (args.<name>_action)."""
+    group = subparsers.add_parser(name, help=summary, description=description)
+    return group.add_subparsers(dest=f"{name}_action", metavar=metavar, required=True)
+
+
+def report_failure(command: str, message: object) -> int:
+    """Say on stderr why `lantan <command>` failed; returns EXIT_FAILURE."""
+    print(f"lantan {command}: error: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def failure_text(error: BaseException) -> str:
+    """The message of an expected failure: "interrupted" for Ctrl-C, else the error's text."""
+    return "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+
+
+def guarded(
+    command: str,
+    handler: Handler,
+    expected: tuple[type[BaseException], ...],
+    *,
+    describe: Callable[[BaseException], str] = failure_text,
+) -> Handler:
+    """Run handler; an expected failure becomes report_failure(command, describe(error)).
+
+    BrokenPipeError always passes through: the reader of stdout has gone, and
+    client/cli/main.py ends quietly."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except BrokenPipeError:
+            raise
+        except expected as error:
+            return report_failure(command, describe(error))
+
+    return run
