@@ -9,6 +9,7 @@ routes call these off the event loop. Failures raise ProofUnavailableError with 
 import base64
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from client.receipt.history import TLOG_PROOF_HEADER
@@ -23,12 +24,13 @@ from contracts.state_keys import (
     signing_key_key,
 )
 from contracts.state_tree import state_tree_key
-from node.ledger import Ledger
-from protocol.block import BlockHeader
+from node.ledger import Ledger, header_of_payload
+from node.storage.block_leaves import block_leaves
+from protocol.block import Block, BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
-from protocol.merkle import hash_leaf, inclusion_proof, subtree_hash_over
+from protocol.merkle import hash_leaf, inclusion_proof, root_from_leaf_hashes, subtree_hash_over
 from protocol.proofs import ConsistencyProof, InclusionProof
 from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.signing import PublicKey
@@ -99,31 +101,78 @@ def tlog_proof_text(header_proof: InclusionProof, note: str) -> str:
 
 
 def tx_inclusion(ledger: Ledger, tx_id: Hash32) -> JsonObject:
-    """A committed tx with its paths to tx_root and results_root, header and certificate."""
+    """A committed tx with its paths to tx_root and results_root, header and certificate.
+
+    Read from the block's leaves record (node/storage/block_leaves.py): the leaf hashes,
+    the one tx cut from the block bytes, its result. A block without a usable record
+    (stored before records were kept) is parsed whole, and its record written then.
+    """
     location = ledger.store.find_tx(tx_id)
     if location is None:
         raise ProofUnavailableError("NOT_FOUND", f"no committed tx {tx_id.hex()}")
-    block = ledger.block(location.height)
-    assert block is not None, location
-    tx_leaves = [hash_leaf(tx.canonical_bytes()) for tx in block.txs]
-    results = ledger.store.get_results(location.height)
-    result_leaves = [hash_leaf(result) for result in results]
-    index, size = location.index, len(tx_leaves)
+    height, index = location.height, location.index
+    found = _tx_from_leaves(ledger, height, index)
+    if found is None:
+        found = _tx_from_block(ledger, height, index)
+    signed, tx_leaves, result, result_leaves, header = found
+    size = len(tx_leaves)
     assert len(result_leaves) == size, (location, len(result_leaves))
-    certificate = ledger.certificate(location.height)
+    certificate = ledger.certificate(height)
     return {
-        "height": location.height,
+        "height": height,
         "index": index,
-        "signed_tx": block.txs[index].to_json(),
+        "signed_tx": signed.to_json(),
         "tx_proof": _block_proof(tx_leaves, index),
-        "result": _object(decode(results[index])),
+        "result": _object(decode(result)),
         "result_proof": _block_proof(result_leaves, index),
-        "header": block.header.to_json(),
+        "header": header.to_json(),
         "certificate": None if certificate is None else certificate.to_json(),
     }
 
 
-def _block_proof(leaves: list[Hash32], index: int) -> JsonObject:
+_TxFound = tuple[SignedTx, Sequence[Hash32], bytes, Sequence[Hash32], BlockHeader]
+"""The tx, the tx tree's leaves, its result's bytes, the results tree's leaves, the header."""
+
+
+def _tx_from_leaves(ledger: Ledger, height: int, index: int) -> _TxFound | None:
+    """From the leaves record: None when there is none, or it disagrees with the block
+    (a tx or result that does not hash to its leaf, leaves not under the header's roots)."""
+    leaves = ledger.store.get_block_leaves(height)
+    stored = ledger.store.get_block(height)
+    if leaves is None or stored is None or index >= len(leaves.tx_leaves):
+        return None
+    header = header_of_payload(stored)
+    tx = leaves.tx_bytes(stored, index)
+    result = ledger.store.get_result(height, index)
+    if header is None or tx is None or result is None:
+        return None
+    if hash_leaf(result) != leaves.result_leaves[index]:
+        return None
+    if root_from_leaf_hashes(leaves.tx_leaves) != header.tx_root:
+        return None
+    if root_from_leaf_hashes(leaves.result_leaves) != header.results_root:
+        return None
+    signed = SignedTx.from_json(decode(tx))
+    return signed, leaves.tx_leaves, result, leaves.result_leaves, header
+
+
+def _tx_from_block(ledger: Ledger, height: int, index: int) -> _TxFound:
+    """The slow path: parse the whole block and hash every tx and result; then keep the
+    block's leaves record, so the next proof in this block takes the fast path."""
+    stored = ledger.store.get_block(height)
+    assert stored is not None, height
+    block = Block.from_json(decode(stored))
+    txs = [tx.canonical_bytes() for tx in block.txs]
+    results = ledger.store.get_results(height)
+    leaves = block_leaves(stored, txs, results)
+    if leaves is not None:
+        ledger.store.put_block_leaves(height, leaves)
+    tx_leaves = [hash_leaf(tx) for tx in txs]
+    result_leaves = [hash_leaf(result) for result in results]
+    return block.txs[index], tx_leaves, results[index], result_leaves, block.header
+
+
+def _block_proof(leaves: Sequence[Hash32], index: int) -> JsonObject:
     hashes = inclusion_proof(index, len(leaves), subtree_hash_over(leaves))
     return InclusionProof(leaf_index=index, tree_size=len(leaves), hashes=hashes).to_json()
 
