@@ -458,6 +458,9 @@ class NodeRuntime:
         self._adopt_key_for(next_validators)
         self._last_commit_ms = self.clock.now_ms()
         self.events.committed(self.ledger.height)
+        # One turn of the loop first: the API's long-polls waiting on this commit answer
+        # now, not after the hooks' CPU work (mempool cleanup, the checkpoint's root).
+        await asyncio.sleep(0)
         for hook in self.commit_hooks:
             await hook()
         loop = asyncio.get_running_loop()

@@ -590,6 +590,32 @@ def test_committing_a_height_already_synced_only_moves_on(tmp_path: Path) -> Non
     run_single(tmp_path, body)
 
 
+def test_a_commit_wakes_its_waiters_before_the_commit_hooks_run(tmp_path: Path) -> None:
+    """GET /v1/txs/{id}?wait_ms= answers on the commit, not after the hooks' CPU work."""
+
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        order: list[str] = []
+
+        async def waiter() -> None:
+            assert await runtime.events.wait_commit(WAIT_S)
+            order.append("waiter")
+
+        async def hook() -> None:
+            order.append("hook")
+
+        runtime.commit_hooks.insert(0, hook)
+        waiting = asyncio.create_task(waiter())
+        await asyncio.sleep(0)  # the waiter now waits on the commit event
+        prepared = build_and_commit(runtime.ledger)
+        runtime.submit(_deferred(_commit(1, prepared, certify(prepared))))
+        await asyncio.wait_for(waiting, WAIT_S)
+        await until(lambda: "hook" in order, "the commit hook")
+        assert order == ["waiter", "hook"]
+
+    run_single(tmp_path, body)
+
+
 def _commit(height: int, prepared: PreparedBlock, certificate: CommitCertificate) -> CommitBlock:
     """The engine's CommitBlock for a prepared block (whatever height it claims)."""
     return CommitBlock(
