@@ -30,7 +30,7 @@ from protocol.block import Block, BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
-from protocol.merkle import hash_leaf, inclusion_proof, root_from_leaf_hashes, subtree_hash_over
+from protocol.merkle import hash_leaf, inclusion_proof, is_inclusion_valid, subtree_hash_over
 from protocol.proofs import ConsistencyProof, InclusionProof
 from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.signing import PublicKey
@@ -111,32 +111,32 @@ def tx_inclusion(ledger: Ledger, tx_id: Hash32) -> JsonObject:
     if location is None:
         raise ProofUnavailableError("NOT_FOUND", f"no committed tx {tx_id.hex()}")
     height, index = location.height, location.index
-    found = _tx_from_leaves(ledger, height, index)
-    if found is None:
-        found = _tx_from_block(ledger, height, index)
-    signed, tx_leaves, result, result_leaves, header = found
-    size = len(tx_leaves)
-    assert len(result_leaves) == size, (location, len(result_leaves))
+    found = _tx_from_leaves(ledger, height, index) or _tx_from_block(ledger, height, index)
     certificate = ledger.certificate(height)
     return {
         "height": height,
         "index": index,
-        "signed_tx": signed.to_json(),
-        "tx_proof": _block_proof(tx_leaves, index),
-        "result": _object(decode(result)),
-        "result_proof": _block_proof(result_leaves, index),
-        "header": header.to_json(),
+        "signed_tx": found.signed.to_json(),
+        "tx_proof": found.tx_proof.to_json(),
+        "result": _object(decode(found.result)),
+        "result_proof": found.result_proof.to_json(),
+        "header": found.header.to_json(),
         "certificate": None if certificate is None else certificate.to_json(),
     }
 
 
-_TxFound = tuple[SignedTx, Sequence[Hash32], bytes, Sequence[Hash32], BlockHeader]
-"""The tx, the tx tree's leaves, its result's bytes, the results tree's leaves, the header."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TxFound:
+    signed: SignedTx
+    tx_proof: InclusionProof
+    result: bytes
+    result_proof: InclusionProof
+    header: BlockHeader
 
 
 def _tx_from_leaves(ledger: Ledger, height: int, index: int) -> _TxFound | None:
-    """From the leaves record: None when there is none, or it disagrees with the block
-    (a tx or result that does not hash to its leaf, leaves not under the header's roots)."""
+    """From the leaves record: None when there is none, or when what it gives does not
+    hold (a tx or result that does not hash to its leaf, a path not to the header's root)."""
     leaves = ledger.store.get_block_leaves(height)
     stored = ledger.store.get_block(height)
     if leaves is None or stored is None or index >= len(leaves.tx_leaves):
@@ -146,14 +146,21 @@ def _tx_from_leaves(ledger: Ledger, height: int, index: int) -> _TxFound | None:
     result = ledger.store.get_result(height, index)
     if header is None or tx is None or result is None:
         return None
-    if hash_leaf(result) != leaves.result_leaves[index]:
+    result_leaf = hash_leaf(result)
+    if result_leaf != leaves.result_leaves[index]:
         return None
-    if root_from_leaf_hashes(leaves.tx_leaves) != header.tx_root:
-        return None
-    if root_from_leaf_hashes(leaves.result_leaves) != header.results_root:
+    tx_proof = _block_proof(leaves.tx_leaves, index)
+    result_proof = _block_proof(leaves.result_leaves, index)
+    # log2(size) hashes each: the paths served lead from these leaves to the header's roots.
+    if not (
+        _holds(tx_proof, leaves.tx_leaves[index], header.tx_root)
+        and _holds(result_proof, result_leaf, header.results_root)
+    ):
         return None
     signed = SignedTx.from_json(decode(tx))
-    return signed, leaves.tx_leaves, result, leaves.result_leaves, header
+    return _TxFound(
+        signed=signed, tx_proof=tx_proof, result=result, result_proof=result_proof, header=header
+    )
 
 
 def _tx_from_block(ledger: Ledger, height: int, index: int) -> _TxFound:
@@ -164,17 +171,26 @@ def _tx_from_block(ledger: Ledger, height: int, index: int) -> _TxFound:
     block = Block.from_json(decode(stored))
     txs = [tx.canonical_bytes() for tx in block.txs]
     results = ledger.store.get_results(height)
+    assert len(results) == len(txs), (height, len(results), len(txs))
     leaves = block_leaves(stored, txs, results)
     if leaves is not None:
         ledger.store.put_block_leaves(height, leaves)
-    tx_leaves = [hash_leaf(tx) for tx in txs]
-    result_leaves = [hash_leaf(result) for result in results]
-    return block.txs[index], tx_leaves, results[index], result_leaves, block.header
+    return _TxFound(
+        signed=block.txs[index],
+        tx_proof=_block_proof([hash_leaf(tx) for tx in txs], index),
+        result=results[index],
+        result_proof=_block_proof([hash_leaf(result) for result in results], index),
+        header=block.header,
+    )
 
 
-def _block_proof(leaves: Sequence[Hash32], index: int) -> JsonObject:
+def _holds(proof: InclusionProof, leaf: Hash32, root: Hash32) -> bool:
+    return is_inclusion_valid(proof.leaf_index, proof.tree_size, leaf, proof.hashes, root)
+
+
+def _block_proof(leaves: Sequence[Hash32], index: int) -> InclusionProof:
     hashes = inclusion_proof(index, len(leaves), subtree_hash_over(leaves))
-    return InclusionProof(leaf_index=index, tree_size=len(leaves), hashes=hashes).to_json()
+    return InclusionProof(leaf_index=index, tree_size=len(leaves), hashes=hashes)
 
 
 # --- state -------------------------------------------------------------------------------
