@@ -85,14 +85,28 @@ def _on_proposal_validated(state: ReplicaState, event: ProposalValidated) -> Rep
 def _with_persist_first(
     state: ReplicaState, signer_before: SignerState, out: list[Action]
 ) -> list[Action]:
-    """Payloads the new lock or valid value names, then the signer state, then the rest."""
-    if state.signer == signer_before:
+    """Payloads the new lock or valid value names, then the signer state, then the rest.
+
+    A change that only drops the lock and valid value of an earlier height (line 53, on
+    entering the next height) is not written on its own: a restart reads the older state
+    and start_replica drops the same fields, and the next write (before anything is
+    signed at the new height) carries the drop. That saves an fsync per height on the
+    way to the proposal.
+    """
+    if state.signer == signer_before or _only_drops_old_lock(signer_before, state):
         return out
     first: list[Action] = [
         PersistPayload(height=state.height, block_hash=block, payload=state.blocks[block])
         for block in sorted(held_blocks(state.signer) - held_blocks(signer_before))
     ]
     return [*first, PersistSignerState(signer_state=state.signer), *out]
+
+
+def _only_drops_old_lock(before: SignerState, state: ReplicaState) -> bool:
+    """The signer state changed from before only by dropping a lock and valid value that
+    belong to a height below the replica's (what start_replica drops on a restart too)."""
+    dropped = replace(before, locked_round=-1, locked_block=None, valid_round=-1, valid_block=None)
+    return state.signer == dropped and before.height < state.height
 
 
 def held_blocks(signer: SignerState) -> frozenset[Hash32]:

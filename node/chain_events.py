@@ -24,10 +24,15 @@ class ChainEvents:
         self._commit = asyncio.Event()
 
     async def wait_commit(self, timeout_s: float) -> bool:
-        """Wait for the next commit; False on timeout."""
+        """Wait for the next commit; False on timeout.
+
+        asyncio.timeout, not wait_for: wait_for runs the wait as a task of its own, so a
+        waiter resumed only a few loop turns after the commit, behind the commit hooks.
+        """
         event = self._commit
         try:
-            await asyncio.wait_for(event.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await event.wait()
         except TimeoutError:
             return False
         return True

@@ -18,6 +18,7 @@ from contracts.transition import Transition, execute_block, verify_execution
 from contracts.validator_sets import current_validator_set, next_validator_set
 from genesis.document import Genesis
 from node.metrics.registry import NodeMetrics
+from node.storage.block_leaves import block_leaves
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
@@ -304,12 +305,15 @@ class Ledger:
         interval_ms = header.time_ms - self.head().time_ms
         overlay = prepared.overlay
         MerkleLog(overlay.log).append(header.canonical_bytes())
+        txs = [tx.canonical_bytes() for tx in prepared.block.txs]
+        results = [r.canonical_bytes() for r in prepared.results]
         overlay.record_block(
             height=header.height,
             block=prepared.payload,
             certificate=certificate.canonical_bytes(),
-            results=[r.canonical_bytes() for r in prepared.results],
+            results=results,
             tx_ids=[tx.tx_id for tx in prepared.block.txs],
+            leaves=block_leaves(prepared.payload, txs, results),
         )
         try:
             self.store.commit(overlay)

@@ -9,7 +9,7 @@ routes call these off the event loop. Failures raise ProofUnavailableError with 
 import base64
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -17,12 +17,13 @@ from client.receipt.history import TLOG_PROOF_HEADER
 from client.receipt.records import read_receipt_records
 from contracts.state_keys import VALIDATORS_NEXT_KEY
 from contracts.state_tree import state_tree_key
-from node.ledger import Ledger
-from protocol.block import BlockHeader
+from node.ledger import Ledger, header_of_payload
+from node.storage.block_leaves import block_leaves
+from protocol.block import Block, BlockHeader
 from protocol.encoding import JsonObject, JsonValue, decode
 from protocol.hashing import Hash32
 from protocol.log import MerkleLog
-from protocol.merkle import hash_leaf, inclusion_proof, subtree_hash_over
+from protocol.merkle import hash_leaf, inclusion_proof, is_inclusion_valid, subtree_hash_over
 from protocol.proofs import ConsistencyProof, InclusionProof
 from protocol.receipt_digest import receipt_digest, receipt_identity
 from protocol.smt import SparseMerkleTree
@@ -93,33 +94,96 @@ def tlog_proof_text(header_proof: InclusionProof, note: str) -> str:
 
 
 def tx_inclusion(ledger: Ledger, tx_id: Hash32) -> JsonObject:
-    """A committed tx with its paths to tx_root and results_root, header and certificate."""
+    """A committed tx with its paths to tx_root and results_root, header and certificate.
+
+    Read from the block's leaves record (node/storage/block_leaves.py): the leaf hashes,
+    the one tx cut from the block bytes, its result. A block without a usable record
+    (stored before records were kept) is parsed whole, and its record written then.
+    """
     location = ledger.store.find_tx(tx_id)
     if location is None:
         raise ProofUnavailableError("NOT_FOUND", f"no committed tx {tx_id.hex()}")
-    block = ledger.block(location.height)
-    assert block is not None, location
-    tx_leaves = [hash_leaf(tx.canonical_bytes()) for tx in block.txs]
-    results = ledger.store.get_results(location.height)
-    result_leaves = [hash_leaf(result) for result in results]
-    index, size = location.index, len(tx_leaves)
-    assert len(result_leaves) == size, (location, len(result_leaves))
-    certificate = ledger.certificate(location.height)
+    height, index = location.height, location.index
+    found = _tx_from_leaves(ledger, height, index) or _tx_from_block(ledger, height, index)
+    certificate = ledger.certificate(height)
     return {
-        "height": location.height,
+        "height": height,
         "index": index,
-        "signed_tx": block.txs[index].to_json(),
-        "tx_proof": _block_proof(tx_leaves, index),
-        "result": _object(decode(results[index])),
-        "result_proof": _block_proof(result_leaves, index),
-        "header": block.header.to_json(),
+        "signed_tx": found.signed.to_json(),
+        "tx_proof": found.tx_proof.to_json(),
+        "result": _object(decode(found.result)),
+        "result_proof": found.result_proof.to_json(),
+        "header": found.header.to_json(),
         "certificate": None if certificate is None else certificate.to_json(),
     }
 
 
-def _block_proof(leaves: list[Hash32], index: int) -> JsonObject:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TxFound:
+    signed: SignedTx
+    tx_proof: InclusionProof
+    result: bytes
+    result_proof: InclusionProof
+    header: BlockHeader
+
+
+def _tx_from_leaves(ledger: Ledger, height: int, index: int) -> _TxFound | None:
+    """From the leaves record: None when there is none, or when what it gives does not
+    hold (a tx or result that does not hash to its leaf, a path not to the header's root)."""
+    leaves = ledger.store.get_block_leaves(height)
+    stored = ledger.store.get_block(height)
+    if leaves is None or stored is None or index >= len(leaves.tx_leaves):
+        return None
+    header = header_of_payload(stored)
+    tx = leaves.tx_bytes(stored, index)
+    result = ledger.store.get_result(height, index)
+    if header is None or tx is None or result is None:
+        return None
+    result_leaf = hash_leaf(result)
+    if result_leaf != leaves.result_leaves[index]:
+        return None
+    tx_proof = _block_proof(leaves.tx_leaves, index)
+    result_proof = _block_proof(leaves.result_leaves, index)
+    # log2(size) hashes each: the paths served lead from these leaves to the header's roots.
+    if not (
+        _holds(tx_proof, leaves.tx_leaves[index], header.tx_root)
+        and _holds(result_proof, result_leaf, header.results_root)
+    ):
+        return None
+    signed = SignedTx.from_json(decode(tx))
+    return _TxFound(
+        signed=signed, tx_proof=tx_proof, result=result, result_proof=result_proof, header=header
+    )
+
+
+def _tx_from_block(ledger: Ledger, height: int, index: int) -> _TxFound:
+    """The slow path: parse the whole block and hash every tx and result; then keep the
+    block's leaves record, so the next proof in this block takes the fast path."""
+    stored = ledger.store.get_block(height)
+    assert stored is not None, height
+    block = Block.from_json(decode(stored))
+    txs = [tx.canonical_bytes() for tx in block.txs]
+    results = ledger.store.get_results(height)
+    assert len(results) == len(txs), (height, len(results), len(txs))
+    leaves = block_leaves(stored, txs, results)
+    if leaves is not None:
+        ledger.store.put_block_leaves(height, leaves)
+    return _TxFound(
+        signed=block.txs[index],
+        tx_proof=_block_proof([hash_leaf(tx) for tx in txs], index),
+        result=results[index],
+        result_proof=_block_proof([hash_leaf(result) for result in results], index),
+        header=block.header,
+    )
+
+
+def _holds(proof: InclusionProof, leaf: Hash32, root: Hash32) -> bool:
+    return is_inclusion_valid(proof.leaf_index, proof.tree_size, leaf, proof.hashes, root)
+
+
+def _block_proof(leaves: Sequence[Hash32], index: int) -> InclusionProof:
     hashes = inclusion_proof(index, len(leaves), subtree_hash_over(leaves))
-    return InclusionProof(leaf_index=index, tree_size=len(leaves), hashes=hashes).to_json()
+    return InclusionProof(leaf_index=index, tree_size=len(leaves), hashes=hashes)
 
 
 # --- state -------------------------------------------------------------------------------

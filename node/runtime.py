@@ -311,7 +311,14 @@ class NodeRuntime:
     async def _step(self, event: Event) -> None:
         replica = self.replica
         assert replica is not None
-        state, actions = await self._in_worker(step, replica, event)
+        if isinstance(event, Tick) and not _timeout_due(replica, event):
+            # Most ticks are the timers of heights already decided: the step only moves
+            # the engine's clock (microseconds). Taken here, not on the worker, such a tick
+            # does not hold the events behind it (a proposal, a vote) for a worker trip
+            # queued behind a block's execution or an fsync.
+            state, actions = step(replica, event)
+        else:
+            state, actions = await self._in_worker(step, replica, event)
         self.replica = state
         if state.height == replica.height and state.round > replica.round:
             self._log_round_change(replica, state.round)
@@ -458,6 +465,9 @@ class NodeRuntime:
         self._adopt_key_for(next_validators)
         self._last_commit_ms = self.clock.now_ms()
         self.events.committed(self.ledger.height)
+        # One turn of the loop first: the API's long-polls waiting on this commit answer
+        # now, not after the hooks' CPU work (mempool cleanup, the checkpoint's root).
+        await asyncio.sleep(0)
         for hook in self.commit_hooks:
             await hook()
         loop = asyncio.get_running_loop()
@@ -588,6 +598,12 @@ class NodeRuntime:
     async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, function, *args)
+
+
+def _timeout_due(replica: ReplicaState, tick: Tick) -> bool:
+    """Whether tick fires any of the replica's scheduled timeouts."""
+    now_ms = max(replica.now_ms, tick.now_ms)
+    return any(timeout.deadline_ms <= now_ms for timeout in replica.timeouts)
 
 
 def _signed_so_far(signer: SignerState | None) -> str:

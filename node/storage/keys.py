@@ -12,6 +12,8 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     block/<height:8>                   block bytes
     cert/<height:8>                    commit certificate bytes
     result/<height:8>/<index:8>        TxResult bytes
+    leaves/<height:8>                  the block's tx and result leaf hashes, tx spans
+                                       (derived; node/storage/block_leaves.py)
     tx/<tx_id:32>                      <height:8><index:8>
     checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
     cosignature/<size:8>               the verified witness cosignature lines of a size, UTF-8
@@ -35,6 +37,7 @@ STATE_PREFIX: Final = b"state/"
 BLOCK_PREFIX: Final = b"block/"
 CERTIFICATE_PREFIX: Final = b"cert/"
 RESULT_PREFIX: Final = b"result/"
+LEAVES_PREFIX: Final = b"leaves/"
 TX_PREFIX: Final = b"tx/"
 CHECKPOINT_PREFIX: Final = b"checkpoint/"
 COSIGNATURE_PREFIX: Final = b"cosignature/"
@@ -102,6 +105,10 @@ def results_prefix(height: int) -> bytes:
 
 def result_key(height: int, index: int) -> bytes:
     return results_prefix(height) + encode_int(index)
+
+
+def leaves_key(height: int) -> bytes:
+    return LEAVES_PREFIX + encode_int(height)
 
 
 def tx_key(tx_id: bytes) -> bytes:

@@ -16,6 +16,7 @@ from typing import Any
 import plyvel
 
 from node.storage import keys, native_memory
+from node.storage.block_leaves import BlockLeaves
 from node.storage.errors import (
     ReadOnlyViewError,
     StaleOverlayError,
@@ -217,6 +218,16 @@ class LevelDbStore:
         if prefix is None:
             return ()
         return tuple(value for _, value in self._db.iterator(prefix=prefix))
+
+    def get_block_leaves(self, height: int) -> BlockLeaves | None:
+        """The leaves record of the block at height; None when it has none (older data)."""
+        stored = self._get(keys.leaves_key, height)
+        return None if stored is None else BlockLeaves.decode(stored)
+
+    def put_block_leaves(self, height: int, leaves: BlockLeaves) -> None:
+        """Keep the leaves record of a block stored without one. Not synced: it is derived
+        from the block, and one lost in a crash is made again when next needed."""
+        self._db.put(keys.leaves_key(height), leaves.encode())
 
     def _get(self, make: Callable[..., bytes], *numbers: int) -> bytes | None:
         key = _key(make, *numbers)

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from node.storage import keys
+from node.storage.block_leaves import BlockLeaves
 from node.storage.errors import StaleOverlayError
 from node.storage.smt_top import SmtTopLevels
 from node.storage.views import LogNodes, SmtNodes, StateRecords
@@ -88,8 +89,10 @@ class Overlay:
         certificate: bytes | None,
         results: Sequence[bytes],
         tx_ids: Sequence[bytes],
+        leaves: BlockLeaves | None = None,
     ) -> None:
-        """Buffer the block at height with its certificate, its txs' results and tx index.
+        """Buffer the block at height with its certificate, its txs' results and tx index,
+        and its leaves record when given (block_leaves.py).
 
         Requires height == base_head + 1 (0 on an empty store), one result per tx id in
         block order, and a certificate except for the genesis block (height 0).
@@ -109,6 +112,8 @@ class Overlay:
         for index, (result, tx_id) in enumerate(zip(results, tx_ids, strict=True)):
             self.put(keys.result_key(height, index), result)
             self.put(keys.tx_key(tx_id), keys.encode_tx_location(height, index))
+        if leaves is not None:
+            self.put(keys.leaves_key(height), leaves.encode())
         self.put(keys.HEAD_KEY, keys.encode_int(height))
         self.block_height = height
 

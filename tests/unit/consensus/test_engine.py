@@ -202,6 +202,28 @@ def test_the_locked_payload_is_persisted_before_the_lock_and_the_precommit():
     assert sent and min(sent) > actions.index(payload)
 
 
+def test_entering_the_next_height_drops_the_old_lock_without_a_write_of_its_own():
+    h = Harness()
+    me = h.non_proposer(2, 0)
+    state, _ = _locked_on_x(h, me)
+    on_disk = state.signer  # persisted with the precommit that took the lock
+    for i in (i for i in range(4) if i != me):
+        state, actions = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+        if any(isinstance(a, CommitBlock) for a in actions):
+            break
+    state, actions = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    assert state.height == 2 and state.signer.locked_block is None
+    assert not [a for a in actions if isinstance(a, PersistSignerState | PersistPayload)]
+    # A restart from what is on disk drops the same lock: nothing was lost by not writing.
+    restarted, _ = h.start(me, height=2, signer_state=on_disk)
+    assert restarted.signer == state.signer
+    # The first signature of height 2 (a nil prevote at the propose timeout) writes it.
+    state, actions = feed(state, Tick(now_ms=state.now_ms + 60_000))
+    persist = [a for a in actions if isinstance(a, PersistSignerState)]
+    assert persist and actions.index(persist[0]) == 0
+    assert persist[0].signer_state.height == 2 and persist[0].signer_state.locked_block is None
+
+
 def test_a_restarted_proposer_re_proposes_its_reloaded_locked_block():
     h = Harness()
     me = h.proposer_index(1, 1)

@@ -4,6 +4,7 @@ building, validation and the commit/halt paths are also driven one action at a t
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -16,6 +17,7 @@ from consensus import (
     ProposalSubmitted,
     ProposalValidated,
     RequestProposal,
+    Tick,
     ValidateProposal,
     initial_signer_state,
     message_from_json,
@@ -588,6 +590,61 @@ def test_committing_a_height_already_synced_only_moves_on(tmp_path: Path) -> Non
         assert runtime.halted is None
 
     run_single(tmp_path, body)
+
+
+def test_a_commit_wakes_its_waiters_before_the_commit_hooks_run(tmp_path: Path) -> None:
+    """GET /v1/txs/{id}?wait_ms= answers on the commit, not after the hooks' CPU work."""
+
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        order: list[str] = []
+
+        async def waiter() -> None:
+            assert await runtime.events.wait_commit(WAIT_S)
+            order.append("waiter")
+
+        async def hook() -> None:
+            order.append("hook")
+
+        runtime.commit_hooks.insert(0, hook)
+        waiting = asyncio.create_task(waiter())
+        await asyncio.sleep(0)  # the waiter now waits on the commit event
+        prepared = build_and_commit(runtime.ledger)
+        runtime.submit(_deferred(_commit(1, prepared, certify(prepared))))
+        await asyncio.wait_for(waiting, WAIT_S)
+        await until(lambda: "hook" in order, "the commit hook")
+        assert order == ["waiter", "hook"]
+
+    run_single(tmp_path, body)
+
+
+def test_a_tick_that_fires_no_timeout_does_not_wait_for_the_worker(tmp_path: Path) -> None:
+    """A decided height's timers still tick; such a tick must not queue the events behind
+    it behind the worker (a block's execution, an fsync). A due tick still takes the worker."""
+
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        await asyncio.sleep(0.2)  # start_replica's deferred actions are performed
+        replica = runtime.replica
+        assert replica is not None and replica.timeouts
+        quiet = min(t.deadline_ms for t in replica.timeouts) - 1
+        busy = asyncio.ensure_future(runtime.run_in_worker(time.sleep, 3.0))
+        await asyncio.sleep(0.05)  # the worker now sleeps
+        runtime.submit(Tick(now_ms=quiet))
+        await until(lambda: _engine_ms(runtime) == quiet, "the quiet tick", timeout_s=1.0)
+        due = quiet + 1
+        runtime.submit(Tick(now_ms=due))
+        await asyncio.sleep(0.3)
+        assert _engine_ms(runtime) == quiet  # behind the busy worker
+        await busy
+        await until(lambda: _engine_ms(runtime) == due, "the due tick")
+
+    run_single(tmp_path, body)
+
+
+def _engine_ms(runtime: NodeRuntime) -> int:
+    assert runtime.replica is not None
+    return runtime.replica.now_ms
 
 
 def _commit(height: int, prepared: PreparedBlock, certificate: CommitCertificate) -> CommitBlock:
