@@ -28,7 +28,7 @@ from protocol.certificate_check import verify_certificate
 from protocol.encoding import JsonObject, JsonValue, decode, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
-from protocol.signature_prefetch import block_signatures, verify_signatures
+from protocol.signature_prefetch import SignedTriple, block_signatures, verify_signatures
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
@@ -51,6 +51,10 @@ RANGE_RESPONSE_BYTES_MAX = BLOCK_RANGE_BYTES_MAX + 64 * 1024
 BLOCK_RANGE_LIMIT_MAX blocks; refused while it streams in once it passes this."""
 SYNC_RANGE_BLOCKS = 16
 """Blocks asked for per range request (about 3.5 MB of 250-tx blocks)."""
+VERIFY_AHEAD_BLOCKS = 2
+"""Blocks whose signatures are verified ahead of the one executing: the verifying thread
+stays ahead (Ed25519 is a third of execution) while the signature cache (60,000 entries)
+still holds them when execution asks, even for blocks of BLOCK_TXS_MAX txs."""
 
 
 class ResponseTooLargeError(Exception):
@@ -61,14 +65,16 @@ class RangeRefusedError(Exception):
     """A peer's range answer is not the blocks asked for (wrong heights, too many)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FetchedBlock:
     """A block as a peer served it, not yet checked, and its signatures' verification."""
 
     payload: bytes
     certificate: CommitCertificate
-    signatures: "Future[int] | None" = None
-    """Verifying its txs' signatures ahead of execution, into the ledger's cache."""
+    signatures: list[SignedTriple] = field(default_factory=list)
+    """Its txs' signatures as its JSON names them (protocol/signature_prefetch.py)."""
+    verified: "Future[int] | None" = None
+    """Verifying them into the ledger's cache, once started."""
 
 
 @dataclass
@@ -217,11 +223,13 @@ class BlockSync:
         """Commit the blocks in order on the worker: how many it wrote, and False if one
         was refused (the blocks after it are dropped, their verification cancelled)."""
         wrote_count = 0
-        for fetched in blocks:
+        for index, fetched in enumerate(blocks):
             height = fetched.certificate.height
-            if fetched.signatures is not None:
+            for ahead in blocks[index : index + 1 + VERIFY_AHEAD_BLOCKS]:
+                self._verify_ahead(ahead)
+            if fetched.verified is not None:
                 # Execution would verify what the other thread is still verifying.
-                await asyncio.wrap_future(fetched.signatures)
+                await asyncio.wrap_future(fetched.verified)
             try:
                 wrote = await self._run(self._commit, fetched.payload, fetched.certificate)
             except ForkError as error:
@@ -236,9 +244,15 @@ class BlockSync:
         else:
             return wrote_count, True
         for dropped in blocks:
-            if dropped.signatures is not None:
-                dropped.signatures.cancel()
+            if dropped.verified is not None:
+                dropped.verified.cancel()
         return wrote_count, False
+
+    def _verify_ahead(self, fetched: FetchedBlock) -> None:
+        """Start verifying the block's signatures on the thread ahead, once."""
+        if fetched.verified is None and fetched.signatures:
+            verify = self.ledger.verify
+            fetched.verified = self._ahead().submit(verify_signatures, verify, fetched.signatures)
 
     def _commit(self, payload: bytes, certificate: CommitCertificate) -> bool:
         return self.ledger.commit_certified(payload, certificate, check_certificate=True)
@@ -262,13 +276,11 @@ class BlockSync:
         except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, RangeRefusedError) as error:
             log.info("fetching blocks %d.. from %s failed: %s", first, view.url, error)
             return None
-        verify = self.ledger.verify
-        return [
-            FetchedBlock(
-                payload, certificate, self._ahead().submit(verify_signatures, verify, signed)
-            )
-            for payload, certificate, signed in parsed
-        ]
+        blocks = [FetchedBlock(*entry) for entry in parsed]
+        if blocks:
+            # Verified while the blocks before it execute.
+            self._verify_ahead(blocks[0])
+        return blocks
 
     async def _fetch_block(
         self, view: PeerView, height: int
@@ -347,7 +359,7 @@ class BlockSync:
 
 def parse_range(
     content: bytes, first: int, limit: int
-) -> list[tuple[bytes, CommitCertificate, list[tuple[bytes, bytes, bytes]]]]:
+) -> list[tuple[bytes, CommitCertificate, list[SignedTriple]]]:
     """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate, the
     txs' signatures) per block. Raises ProtocolError when it does not decode and
     RangeRefusedError when it holds more than limit blocks or a certificate for another
