@@ -7,29 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from client.audit.chain_audit import ServedBlock
 from client.audit.fetch import FetchFailure
 from client.cli.audit import VERIFY_AHEAD_HEIGHTS, SignaturesAhead
-from protocol.hashing import sha256
 from protocol.signature_cache import SignatureCache
-from protocol.signing import SigningKey
-from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx
-
-KEY = SigningKey(sha256(b"audit ahead"))
-
-
-def signed(nonce: int) -> SignedTx:
-    unsigned = UnsignedTx(
-        chain_id=sha256(b"chain"),
-        protocol_version=PROTOCOL_VERSION,
-        type="account.open",
-        sender=KEY.public_key,
-        nonce=nonce,
-        expires_at_ms=1,
-        body={},
-    )
-    return sign_tx(unsigned, KEY)
+from tests.unit.protocol.test_signature_prefetch import SENDER, signed_tx
 
 
 def test_signatures_are_verified_a_few_heights_ahead_and_no_further() -> None:
-    txs = {height: signed(height) for height in range(1, 7)}
+    txs = {height: signed_tx(height, SENDER) for height in range(1, 7)}
     answers: dict[tuple[str, int], ServedBlock | FetchFailure] = {
         ("http://a", h): ServedBlock(
             node="http://a", block={"txs": [tx.to_json()]}, certificate=None, results=None
