@@ -13,7 +13,13 @@ import pytest
 
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
-from node.sync import BlockSync, RangeRefusedError, SyncState, parse_range
+from node.sync import (
+    VERIFY_AHEAD_BLOCKS,
+    BlockSync,
+    RangeRefusedError,
+    SyncState,
+    parse_range,
+)
 from protocol.encoding import decode, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.signature_cache import SignatureCache
@@ -216,6 +222,36 @@ def test_catch_up_asks_for_ranges_and_finds_the_signatures_verified(
         assert (cache.hits, cache.misses) == (6, 6)
     finally:
         behind.store.close()
+
+
+def test_signatures_are_verified_at_most_two_blocks_ahead_of_execution(
+    ledger_at: LedgerAt, tmp_path: Path
+) -> None:
+    """So the cache (60,000 entries) still holds them when execution asks, even for blocks of
+    BLOCK_TXS_MAX txs in a range of 16."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 6)
+    block_of = {
+        tx.tx.signing_bytes(): height
+        for height in blocks
+        for tx in (source.block(height) or pytest.fail("no block")).txs
+    }
+    cache = SignatureCache(lock=threading.Lock())
+    gaps: list[int] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        if message in block_of:  # a tx signature: how far ahead of the executing block
+            gaps.append(block_of[message] - (behind.height + 1))
+        return cache.verify(public_key, message, signature)
+
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=verify)
+    try:
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 6)}) == 6
+    finally:
+        behind.store.close()
+    assert len(gaps) == 2 * 12  # each of the 12 verified ahead, then found by execution
+    assert max(gaps) == VERIFY_AHEAD_BLOCKS == 2
+    assert cache.hits == 12
 
 
 def test_a_range_of_other_heights_is_refused_and_the_next_peer_serves(
