@@ -156,6 +156,24 @@ class ChainView:
             results=[decode(result) for result in self._store.get_results(height)],
         )
 
+    def block_range_json(self, first: int, limit: int, bytes_max: int) -> bytes:
+        """{"blocks":[{"block":..,"certificate":..},..]}: committed blocks first, first+1, ..
+        as stored (canonical JSON, no parse), at most limit of them, and no more than
+        bytes_max of stored block and certificate bytes unless one block alone is larger
+        (then that block only). A height past the head ends the list. Requires first >= 1."""
+        parts: list[bytes] = []
+        total = 0
+        for height in range(first, first + limit):
+            stored = self._store.get_block(height)
+            certificate = self._store.get_certificate(height)
+            if stored is None or certificate is None:
+                break
+            total += len(stored) + len(certificate)
+            if parts and total > bytes_max:
+                break
+            parts.append(b'{"block":' + stored + b',"certificate":' + certificate + b"}")
+        return b'{"blocks":[' + b",".join(parts) + b"]}"
+
     def find_tx(self, tx_id_hex: str) -> CommittedTx | None:
         """The committed tx with this id (64 lowercase hex digits), or None."""
         try:

@@ -53,6 +53,7 @@ class DropReason(enum.Enum):
     BAD_SIGNATURE = "bad_signature"
     BAD_BODY = "bad_body"
     QUEUE_FULL = "queue_full"
+    FAR_AHEAD = "far_ahead"
 
 
 class PeerMessageDroppedError(Exception):

@@ -23,6 +23,11 @@ from protocol.hashing import HASH_SIZE, Hash32
 from protocol.signing import PublicKey
 
 log = logging.getLogger("lantan.peer")
+FAR_AHEAD_HEIGHTS = 8
+"""Votes and proposals for a height more than this above the one this node works on are
+dropped after their envelope is verified and before they are decoded: the engine keeps
+only the next height's (consensus/intake.py), and a node that far behind catches up by
+block sync, while its peers go on sending it every height's votes."""
 
 
 class PeerInbox:
@@ -52,7 +57,13 @@ class PeerInbox:
         return envelope.sender, envelope.body
 
     def consensus_message(self, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
-        """Decode a consensus message (off the event loop); None (counted) when malformed."""
+        """Decode a consensus message (off the event loop); None (counted) when malformed,
+        or a vote or proposal far above our height (counted, not logged: a lagging node
+        gets one per peer and vote)."""
+        height = vote_or_proposal_height(body)
+        if height is not None and height > self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
+            self.dropped[DropReason.FAR_AHEAD.value] += 1
+            return None
         try:
             message = message_from_json(body)
         except ProtocolError as error:
@@ -125,3 +136,19 @@ class PeerInbox:
     def _drop(self, reason: DropReason, detail: str) -> None:
         self.dropped[reason.value] += 1
         log.info("dropped peer message (%s): %s", reason.value, detail[:200])
+
+
+def vote_or_proposal_height(body: JsonObject) -> int | None:
+    """The height a vote's or proposal's JSON names, read without decoding it; None for the
+    other kinds and for any other shape (message_from_json names the problem then)."""
+    kind = body.get("kind")
+    if kind == "vote":
+        signed = body.get("vote")
+        inner = signed.get("vote") if isinstance(signed, dict) else None
+    elif kind == "proposal":
+        signed = body.get("signed")
+        inner = signed.get("proposal") if isinstance(signed, dict) else None
+    else:
+        return None
+    height = inner.get("height") if isinstance(inner, dict) else None
+    return height if isinstance(height, int) and not isinstance(height, bool) else None

@@ -3,7 +3,10 @@
 It reads peers' public /v1 API (so observers need no validator key), verifies each
 block's certificate against the validator set it tracks from genesis, re-executes it and
 commits it (Ledger.commit_certified: idempotent, since consensus may have committed it
-first). It also watches for a second valid certificate at a height this node committed: a
+first). Blocks come a range at a time (GET /v1/blocks/range): the next range is on its way,
+and its txs' signatures are being verified on a thread of their own (the signature cache
+of the ledger's verify port keeps them), while the worker executes the current one. It
+also watches for a second valid certificate at a height this node committed: a
 fork, after which the node halts (DESIGN.md §4). Responses are read with a byte bound as
 they stream in: a peer cannot make this node buffer more than one block's worth.
 """
@@ -12,6 +15,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,9 +25,10 @@ from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from protocol.certificate_check import verify_certificate
-from protocol.encoding import JsonObject, decode, encode
+from protocol.encoding import JsonObject, JsonValue, decode, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
+from protocol.signature_prefetch import SignedTriple, block_signatures, verify_signatures
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
@@ -36,10 +41,40 @@ RESPONSE_BYTES_MAX = 16 * 1024 * 1024
 """A block response is at most one block (8 MiB) plus its certificate, in JSON; a peer
 serving more is refused while the bytes stream in, not after they are all in memory."""
 STATUS_BYTES_MAX = 64 * 1024
+BLOCK_RANGE_LIMIT_MAX = 64
+"""GET /v1/blocks/range serves at most this many blocks per request..."""
+BLOCK_RANGE_BYTES_MAX = 16 * 1024 * 1024
+"""...and adds no block once the stored bytes of its blocks and certificates would pass
+this (a single block, at most 8 MiB, is always served)."""
+RANGE_RESPONSE_BYTES_MAX = BLOCK_RANGE_BYTES_MAX + 64 * 1024
+"""A range response: the stored bytes above plus the JSON around each of at most
+BLOCK_RANGE_LIMIT_MAX blocks; refused while it streams in once it passes this."""
+SYNC_RANGE_BLOCKS = 16
+"""Blocks asked for per range request (about 3.5 MB of 250-tx blocks)."""
+VERIFY_AHEAD_BLOCKS = 2
+"""Blocks whose signatures are verified ahead of the one executing: the verifying thread
+stays ahead (Ed25519 is a third of execution) while the signature cache (60,000 entries)
+still holds them when execution asks, even for blocks of BLOCK_TXS_MAX txs."""
 
 
 class ResponseTooLargeError(Exception):
     """A peer's response exceeded the bound for its kind."""
+
+
+class RangeRefusedError(Exception):
+    """A peer's range answer is not the blocks asked for (wrong heights, too many)."""
+
+
+@dataclass(slots=True)
+class FetchedBlock:
+    """A block as a peer served it, not yet checked, and its signatures' verification."""
+
+    payload: bytes
+    certificate: CommitCertificate
+    signatures: list[SignedTriple] = field(default_factory=list)
+    """Its txs' signatures as its JSON names them (protocol/signature_prefetch.py)."""
+    verified: "Future[int] | None" = None
+    """Verifying them into the ledger's cache, once started."""
 
 
 @dataclass
@@ -87,9 +122,20 @@ class BlockSync:
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
+        self._ahead_pool: ThreadPoolExecutor | None = None
+
+    def _ahead(self) -> ThreadPoolExecutor:
+        """The thread that parses fetched ranges and verifies their signatures, beside the
+        worker (made on first use)."""
+        if self._ahead_pool is None:
+            self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="lantan-sync-ahead")
+        return self._ahead_pool
 
     async def close(self) -> None:
         await self._client.aclose()
+        if self._ahead_pool is not None:
+            self._ahead_pool.shutdown(wait=False, cancel_futures=True)
+            self._ahead_pool = None
 
     async def poll_peers(self) -> None:
         await asyncio.gather(*(self._poll(view) for view in self.state.peers.values()))
@@ -141,17 +187,51 @@ class BlockSync:
         return applied
 
     async def _fetch_and_apply(self, view: PeerView) -> int:
+        """Apply up to SYNC_BATCH_BLOCKS of the peer's blocks, a range at a time, the next
+        range fetched while this one executes. A bad answer or block stops this peer's
+        round (catch_up goes on with the next peer); the blocks before it stay applied."""
+        first = self.ledger.height + 1
+        last = min(view.height, first + SYNC_BATCH_BLOCKS - 1)
         applied = 0
-        for _ in range(SYNC_BATCH_BLOCKS):
-            height = self.ledger.height + 1
-            if height > view.height:
-                break
-            fetched = await self._fetch_block(view, height)
-            if fetched is None:
-                break
-            payload, certificate = fetched
+        pending = self._fetch_ahead(view, first, last)
+        try:
+            while pending is not None:
+                blocks = await pending
+                pending = None
+                if not blocks:
+                    break
+                first += len(blocks)
+                pending = self._fetch_ahead(view, first, last)
+                wrote, whole = await self._apply_blocks(view, blocks)
+                applied += wrote
+                if not whole:
+                    break
+        finally:
+            if pending is not None:
+                pending.cancel()
+        return applied
+
+    def _fetch_ahead(
+        self, view: PeerView, first: int, last: int
+    ) -> "asyncio.Task[list[FetchedBlock] | None] | None":
+        """Start fetching blocks first..last (as many as one range holds); None if none."""
+        if first > last:
+            return None
+        return asyncio.create_task(self._fetch_range(view, first, last))
+
+    async def _apply_blocks(self, view: PeerView, blocks: list[FetchedBlock]) -> tuple[int, bool]:
+        """Commit the blocks in order on the worker: how many it wrote, and False if one
+        was refused (the blocks after it are dropped, their verification cancelled)."""
+        wrote_count = 0
+        for index, fetched in enumerate(blocks):
+            height = fetched.certificate.height
+            for ahead in blocks[index : index + 1 + VERIFY_AHEAD_BLOCKS]:
+                self._verify_ahead(ahead)
+            if fetched.verified is not None:
+                # Execution would verify what the other thread is still verifying.
+                await asyncio.wrap_future(fetched.verified)
             try:
-                wrote = await self._run(self._commit, payload, certificate)
+                wrote = await self._run(self._commit, fetched.payload, fetched.certificate)
             except ForkError as error:
                 # check_fork confirms it against the peer's certificate and halts the node.
                 log.critical("block %d from %s: %s", height, view.url, error)
@@ -160,11 +240,47 @@ class BlockSync:
                 log.warning("block %d from %s refused: %s", height, view.url, error)
                 view.reachable = False
                 break
-            applied += 1 if wrote else 0
-        return applied
+            wrote_count += 1 if wrote else 0
+        else:
+            return wrote_count, True
+        for dropped in blocks:
+            if dropped.verified is not None:
+                dropped.verified.cancel()
+        return wrote_count, False
+
+    def _verify_ahead(self, fetched: FetchedBlock) -> None:
+        """Start verifying the block's signatures on the thread ahead, once."""
+        if fetched.verified is None and fetched.signatures:
+            verify = self.ledger.verify
+            fetched.verified = self._ahead().submit(verify_signatures, verify, fetched.signatures)
 
     def _commit(self, payload: bytes, certificate: CommitCertificate) -> bool:
         return self.ledger.commit_certified(payload, certificate, check_certificate=True)
+
+    async def _fetch_range(
+        self, view: PeerView, first: int, last: int
+    ) -> list[FetchedBlock] | None:
+        """Blocks first.. (at most SYNC_RANGE_BLOCKS, none past last) from one request, parsed
+        off the event loop, each one's signatures queued for verification; None when the
+        peer failed or answered with other heights. A peer without the range route (an older
+        node) is asked for the first block alone."""
+        limit = min(SYNC_RANGE_BLOCKS, last - first + 1)
+        url = f"{view.url}/v1/blocks/range?from={first}&limit={limit}"
+        try:
+            status, content = await self._get(url, RANGE_RESPONSE_BYTES_MAX)
+            if status != 200:
+                single = await self._fetch_block(view, first)
+                return None if single is None else [FetchedBlock(*single)]
+            loop = asyncio.get_running_loop()
+            parsed = await loop.run_in_executor(self._ahead(), parse_range, content, first, limit)
+        except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, RangeRefusedError) as error:
+            log.info("fetching blocks %d.. from %s failed: %s", first, view.url, error)
+            return None
+        blocks = [FetchedBlock(*entry) for entry in parsed]
+        if blocks:
+            # Verified while the blocks before it execute.
+            self._verify_ahead(blocks[0])
+        return blocks
 
     async def _fetch_block(
         self, view: PeerView, height: int
@@ -239,6 +355,32 @@ class BlockSync:
         """The set that certified our head (state's current set after applying it)."""
         assert height == self.ledger.height
         return current_validator_set(self.ledger.store.state)
+
+
+def parse_range(
+    content: bytes, first: int, limit: int
+) -> list[tuple[bytes, CommitCertificate, list[SignedTriple]]]:
+    """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate, the
+    txs' signatures) per block. Raises ProtocolError when it does not decode and
+    RangeRefusedError when it holds more than limit blocks or a certificate for another
+    height than first, first + 1, ..; whether each block is sound is the ledger's to say."""
+    body = decode(content)
+    entries = body.get("blocks") if isinstance(body, dict) else None
+    if not isinstance(entries, list) or len(entries) > limit:
+        raise RangeRefusedError(f"not a list of at most {limit} blocks")
+    parsed = []
+    for offset, entry in enumerate(entries):
+        block, certificate = _range_entry(entry)
+        if certificate.height != first + offset:
+            raise RangeRefusedError(f"height {certificate.height} where {first + offset} was asked")
+        parsed.append((encode(block), certificate, block_signatures(block)))
+    return parsed
+
+
+def _range_entry(entry: JsonValue) -> tuple[JsonValue, CommitCertificate]:
+    if not isinstance(entry, dict) or "block" not in entry or "certificate" not in entry:
+        raise RangeRefusedError("a range entry is {block, certificate}")
+    return entry["block"], CommitCertificate.from_json(entry["certificate"])
 
 
 def double_sign_evidence(

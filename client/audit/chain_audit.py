@@ -165,8 +165,16 @@ class ChainAudit:
     """The chain as the auditor has verified it so far, and every finding on the way."""
 
     def __init__(
-        self, genesis: Genesis, *, replay: bool, known_sets: Iterable[ValidatorSet] = ()
+        self,
+        genesis: Genesis,
+        *,
+        replay: bool,
+        known_sets: Iterable[ValidatorSet] = (),
+        signatures: SignatureCache | None = None,
     ) -> None:
+        """signatures: the cache that certificate checks and replay verify through; a
+        caller that verifies blocks' signatures ahead of replay on another thread passes
+        the one it fills (with a lock)."""
         first = genesis.document.validators
         self.chain_id = genesis.chain_id
         self.findings: list[Finding] = []
@@ -179,9 +187,9 @@ class ChainAudit:
         self._log = MerkleLog(MemoryLogStore())
         self._log.append(genesis.header.canonical_bytes())
         self._head = genesis.header
-        self._replay = ReplayState(genesis) if replay else None
+        self._cache = SignatureCache() if signatures is None else signatures
+        self._replay = ReplayState(genesis, verify=self._cache.verify) if replay else None
         self._replayed = replay
-        self._cache = SignatureCache()
         self._tx_count = 0
         self._misbehaviour: list[RecordedMisbehaviour] = []
         self.checkpoints = CheckpointBook(self)
@@ -226,7 +234,6 @@ class ChainAudit:
         assert self.halted is None, self.halted
         assert served and all(self.follows(s.node) for s in served), served
         height = self.height + 1
-        self._cache.clear()
         candidates = self._group(height, served)
         if not candidates:
             self.halted = f"no node served a well-formed block at height {height}"

@@ -6,7 +6,7 @@ Every failure is returned as data, so one broken node never stops the audit of t
 """
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
@@ -90,15 +90,32 @@ def fetch_validator_sets(client: NodeClient) -> list[ValidatorSet] | None:
     return sets
 
 
+@dataclass(frozen=True, slots=True)
+class BlockFetch:
+    """GET /v1/blocks/{h} for every (client, h), running in parallel."""
+
+    jobs: list[tuple[NodeClient, int]]
+    futures: "list[Future[ServedBlock | FetchFailure]]"
+
+    def answers(self) -> dict[tuple[str, int], ServedBlock | FetchFailure]:
+        """Every answer, by (node URL, height), once all are in."""
+        return {
+            (client.url, height): future.result()
+            for (client, height), future in zip(self.jobs, self.futures, strict=True)
+        }
+
+    def cancel(self) -> None:
+        """Drop the requests not started yet (the audit stopped before their heights)."""
+        for future in self.futures:
+            future.cancel()
+
+
 def fetch_blocks(
     clients: Sequence[NodeClient], heights: range, executor: ThreadPoolExecutor
-) -> dict[tuple[str, int], ServedBlock | FetchFailure]:
-    """GET /v1/blocks/{h} for every (client, h), in parallel."""
+) -> BlockFetch:
+    """Start GET /v1/blocks/{h} for every (client, h) on the executor."""
     jobs = [(client, height) for height in heights for client in clients]
-    answers = list(executor.map(lambda job: _fetch_block(*job), jobs))
-    return {
-        (client.url, height): answer for (client, height), answer in zip(jobs, answers, strict=True)
-    }
+    return BlockFetch(jobs, [executor.submit(_fetch_block, *job) for job in jobs])
 
 
 def _fetch_block(client: NodeClient, height: int) -> ServedBlock | FetchFailure:

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from node.api.deps import ServiceDep, ViewDep
@@ -21,6 +21,7 @@ from node.api.schemas import (
 )
 from node.chain_view import WitnessView
 from node.cosignatures import LINE_BYTES_MAX, CheckpointUnknownError, CosignatureRefusedError
+from node.sync import BLOCK_RANGE_BYTES_MAX, BLOCK_RANGE_LIMIT_MAX
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
@@ -54,6 +55,29 @@ def list_blocks(
         items.append(header.to_json() | {"block_hash": header.block_hash().hex()})
     next_cursor = str(heights[-1]) if heights and heights[-1] > 0 else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/blocks/range",
+    response_class=Response,
+    responses={
+        **NOT_FOUND,
+        200: {
+            "content": {"application/json": {}},
+            "description": '{"blocks": [{"block", "certificate"}, ...]}, canonical JSON',
+        },
+    },
+)
+def get_block_range(
+    view: ViewDep,
+    first: Annotated[int, Query(alias="from", ge=1)],
+    limit: Annotated[int, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX)] = BLOCK_RANGE_LIMIT_MAX,
+) -> Response:
+    """Committed blocks from height `from` up, each with its commit certificate, for block
+    sync: at most `limit` blocks and about BLOCK_RANGE_BYTES_MAX of them (one block always),
+    an empty list past the head. Results are not included: /v1/blocks/{height} has them."""
+    body = view.block_range_json(first, limit, BLOCK_RANGE_BYTES_MAX)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)

@@ -222,4 +222,5 @@ def test_every_drop_reason_has_a_distinct_wire_name() -> None:
         "bad_signature",
         "bad_body",
         "queue_full",
+        "far_ahead",
     } == set(names)

@@ -3,6 +3,7 @@ and catch-up applies certified blocks from a peer. Peers are served by httpx.Moc
 """
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,20 @@ import httpx
 import pytest
 
 from node.ledger import Ledger
-from node.sync import BlockSync, SyncState
+from node.storage.leveldb import LevelDbStore
+from node.sync import (
+    VERIFY_AHEAD_BLOCKS,
+    BlockSync,
+    RangeRefusedError,
+    SyncState,
+    parse_range,
+)
 from protocol.encoding import decode, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
+from protocol.signature_cache import SignatureCache
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
+    GENESIS,
     VALIDATOR_KEYS,
     account_open,
     build_and_commit,
@@ -27,8 +37,28 @@ from tests.unit.node.chain_kit import (
 PEER = "http://peer.test"
 
 
-def serve_blocks(blocks: dict[int, tuple[bytes, CommitCertificate]]) -> httpx.MockTransport:
+def serve_blocks(
+    blocks: dict[int, tuple[bytes, CommitCertificate]],
+    *,
+    ranges: bool = True,
+    seen: list[str] | None = None,
+) -> httpx.MockTransport:
+    """GET /v1/blocks/{h} and (unless ranges is False, as on an older node) the range route;
+    seen collects the paths asked for."""
+
     def handler(request: httpx.Request) -> httpx.Response:
+        if seen is not None:
+            seen.append(request.url.path)
+        if request.url.path == "/v1/blocks/range":
+            if not ranges:
+                return httpx.Response(422, json={"error": {"code": "BAD_REQUEST", "detail": ""}})
+            first, limit = int(request.url.params["from"]), int(request.url.params["limit"])
+            entries = [
+                {"block": decode(blocks[h][0]), "certificate": blocks[h][1].to_json()}
+                for h in range(first, first + limit)
+                if h in blocks
+            ]
+            return httpx.Response(200, content=encode({"blocks": entries}))
         height = int(request.url.path.rsplit("/", 1)[1])
         if height not in blocks:
             return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "detail": ""}})
@@ -130,32 +160,133 @@ def test_a_certificate_of_another_height_is_no_fork(ledger_at: LedgerAt) -> None
     assert check_fork(ours, {2: (first.payload, certificate)}, "00" * 32) is None
 
 
-def test_catch_up_applies_certified_blocks_and_stops_at_a_bad_one(ledger_at: LedgerAt) -> None:
-    source = ledger_at("source")
-    behind = ledger_at("behind")
+def certified_chain(source: Ledger, count: int) -> dict[int, tuple[bytes, CommitCertificate]]:
+    """count blocks of two account.open txs each, built and committed on source."""
     blocks = {}
-    for n in (1, 2, 3):
-        prepared = build_and_commit(source, (account_open(n),))
+    for n in range(1, count + 1):
+        prepared = build_and_commit(source, (account_open(2 * n - 1), account_open(2 * n)))
         certificate = source.certificate(n)
         assert certificate is not None
         blocks[n] = (prepared.payload, certificate)
-    # Block 3 comes with a certificate signed by one validator only.
-    blocks[3] = (blocks[3][0], one_signature_certificate(source, 3))
+    return blocks
+
+
+def catch_up_from(behind: Ledger, peers: dict[str, tuple[httpx.MockTransport, int]]) -> int:
+    """BlockSync on behind with these peers (URL: transport, reported height), catch_up(0)."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        transport = peers[f"{request.url.scheme}://{request.url.host}"][0]
+        return transport.handle_request(request)
 
     async def main() -> int:
-        sync = BlockSync(behind, [PEER], direct)
+        sync = BlockSync(behind, list(peers), direct)
         await sync.close()
-        sync._client = httpx.AsyncClient(transport=serve_blocks(blocks))
-        view = sync.state.peers[PEER]
-        view.reachable, view.height = True, 3
+        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(route))
+        for url, (_, height) in peers.items():
+            view = sync.state.peers[url]
+            view.reachable, view.height = True, height
         try:
             return await sync.catch_up(0)
         finally:
             await sync.close()
 
-    assert asyncio.run(main()) == 2
+    return asyncio.run(main())
+
+
+def test_catch_up_applies_certified_blocks_and_stops_at_a_bad_one(ledger_at: LedgerAt) -> None:
+    source = ledger_at("source")
+    behind = ledger_at("behind")
+    blocks = certified_chain(source, 3)
+    # Block 3 comes with a certificate signed by one validator only.
+    blocks[3] = (blocks[3][0], one_signature_certificate(source, 3))
+    applied = catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)})
+    assert applied == 2
     assert behind.height == 2
     assert behind.head() == source.header(2)
+
+
+def test_catch_up_asks_for_ranges_and_finds_the_signatures_verified(
+    ledger_at: LedgerAt, tmp_path: Path
+) -> None:
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+    cache = SignatureCache(lock=threading.Lock())
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    try:
+        seen: list[str] = []
+        applied = catch_up_from(behind, {PEER: (serve_blocks(blocks, seen=seen), 3)})
+        assert (applied, behind.height) == (3, 3)
+        assert seen == ["/v1/blocks/range"]  # three blocks in one request
+        # Execution asked the cache for each of the 6 tx signatures and found it verified
+        # by the thread ahead of it.
+        assert (cache.hits, cache.misses) == (6, 6)
+    finally:
+        behind.store.close()
+
+
+def test_signatures_are_verified_at_most_two_blocks_ahead_of_execution(
+    ledger_at: LedgerAt, tmp_path: Path
+) -> None:
+    """So the cache (60,000 entries) still holds them when execution asks, even for blocks of
+    BLOCK_TXS_MAX txs in a range of 16."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 6)
+    block_of = {
+        tx.tx.signing_bytes(): height
+        for height in blocks
+        for tx in (source.block(height) or pytest.fail("no block")).txs
+    }
+    cache = SignatureCache(lock=threading.Lock())
+    gaps: list[int] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        if message in block_of:  # a tx signature: how far ahead of the executing block
+            gaps.append(block_of[message] - (behind.height + 1))
+        return cache.verify(public_key, message, signature)
+
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=verify)
+    try:
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 6)}) == 6
+    finally:
+        behind.store.close()
+    assert len(gaps) == 2 * 12  # each of the 12 verified ahead, then found by execution
+    assert max(gaps) == VERIFY_AHEAD_BLOCKS == 2
+    assert cache.hits == 12
+
+
+def test_a_range_of_other_heights_is_refused_and_the_next_peer_serves(
+    ledger_at: LedgerAt,
+) -> None:
+    source = ledger_at("source")
+    behind = ledger_at("behind")
+    blocks = certified_chain(source, 3)
+    shifted = {h - 1: blocks[h] for h in (2, 3)}  # answers "from=1" with blocks 2 and 3
+    liar, honest = "http://liar.test", "http://honest.test"
+    peers = {liar: (serve_blocks(shifted), 5), honest: (serve_blocks(blocks), 3)}
+    applied = catch_up_from(behind, peers)
+    assert (applied, behind.height) == (3, 3)
+    assert behind.head() == source.header(3)
+
+
+def test_an_oversized_range_is_refused_as_it_streams_in(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = ledger_at("source")
+    behind = ledger_at("behind")
+    blocks = certified_chain(source, 2)
+    monkeypatch.setattr("node.sync.RANGE_RESPONSE_BYTES_MAX", len(blocks[1][0]))
+    applied = catch_up_from(behind, {PEER: (serve_blocks(blocks), 2)})
+    assert (applied, behind.height) == (0, 0)
+
+
+def test_a_peer_without_the_range_route_is_asked_block_by_block(ledger_at: LedgerAt) -> None:
+    source = ledger_at("source")
+    behind = ledger_at("behind")
+    blocks = certified_chain(source, 2)
+    seen: list[str] = []
+    applied = catch_up_from(behind, {PEER: (serve_blocks(blocks, ranges=False, seen=seen), 2)})
+    assert (applied, behind.height) == (2, 2)
+    assert seen == ["/v1/blocks/range", "/v1/blocks/1", "/v1/blocks/range", "/v1/blocks/2"]
 
 
 def one_signature_certificate(ledger: Ledger, height: int) -> CommitCertificate:
@@ -192,3 +323,21 @@ def test_a_fork_names_the_validator_whose_precommits_are_in_both_certificates(
     proof = evidence_from_json(named[0]["evidence"])
     assert isinstance(proof, DuplicateVoteEvidence) and proof.is_valid()
     assert proof.offender == VALIDATOR_KEYS[1].public_key
+
+
+def test_a_range_answer_must_hold_the_heights_asked_for_and_no_more(ledger_at: LedgerAt) -> None:
+    blocks = certified_chain(ledger_at("source"), 3)
+
+    def answer(*heights: int) -> bytes:
+        entries = [
+            {"block": decode(blocks[h][0]), "certificate": blocks[h][1].to_json()} for h in heights
+        ]
+        return encode({"blocks": entries})
+
+    assert [c.height for _, c, _ in parse_range(answer(2, 3), 2, 2)] == [2, 3]
+    with pytest.raises(RangeRefusedError, match="height 3 where 2 was asked"):
+        parse_range(answer(3), 2, 2)
+    with pytest.raises(RangeRefusedError, match="at most 2 blocks"):
+        parse_range(answer(1, 2, 3), 1, 2)
+    with pytest.raises(RangeRefusedError, match="block, certificate"):
+        parse_range(encode({"blocks": [{"block": {}}]}), 1, 2)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from protocol.encoding import encode
 from protocol.note import sign_note
 from tests.unit.node.api.kit import (
     Api,
@@ -106,6 +107,37 @@ def test_a_missing_block_is_404(api: Api, height: str) -> None:
 
 def test_a_non_numeric_height_is_400(api: Api) -> None:
     assert_error(api.client.get("/v1/blocks/one"), 400, "BAD_REQUEST")
+
+
+def test_a_block_range_serves_stored_blocks_and_certificates_in_order(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared = [build_and_commit(api.ledger, (account_open(n),)) for n in (1, 2, 3)]
+
+    def served(query: str) -> list[int]:
+        response = api.client.get(f"/v1/blocks/range?{query}")
+        assert response.status_code == 200, response.text
+        entries = response.json()["blocks"]
+        for entry in entries:
+            height = entry["block"]["header"]["height"]
+            assert entry["block"] == prepared[height - 1].block.to_json()
+            certificate = api.ledger.certificate(height)
+            assert certificate is not None and entry["certificate"] == certificate.to_json()
+            # The stored canonical bytes, as they are: no parse and re-encode.
+            assert encode(entry["block"]) == prepared[height - 1].payload
+        return [entry["block"]["header"]["height"] for entry in entries]
+
+    assert served("from=2") == [2, 3]
+    assert served("from=1&limit=2") == [1, 2]
+    assert served("from=4") == []
+    # The byte bound: a second block is not added past it, the first always is.
+    monkeypatch.setattr("node.api.routes.chain.BLOCK_RANGE_BYTES_MAX", len(prepared[0].payload))
+    assert served("from=1") == [1]
+
+
+@pytest.mark.parametrize("query", ["from=0", "limit=2", "from=1&limit=0", "from=1&limit=65"])
+def test_bad_block_range_queries_are_400(api: Api, query: str) -> None:
+    assert_error(api.client.get(f"/v1/blocks/range?{query}"), 400, "BAD_REQUEST")
 
 
 def test_checkpoints_are_served_once_signed_by_a_quorum(api: Api) -> None:

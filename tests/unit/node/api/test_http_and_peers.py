@@ -6,11 +6,16 @@ from pathlib import Path
 import nacl.pwhash
 import pytest
 
+from consensus import message_to_json
 from genesis.document import build_genesis
 from genesis.keystore import KdfLimits
 from genesis.network import init_local_network
 from node.logs import ContextFilter
 from node.peer_envelope import PeerKind, seal_envelope
+from node.peering import FAR_AHEAD_HEIGHTS, vote_or_proposal_height
+from protocol.encoding import JsonObject
+from protocol.hashing import sha256
+from protocol.votes import precommit, sign_vote
 from tests.unit.node.api.kit import (
     Api,
     TestClient,
@@ -85,6 +90,41 @@ def test_peer_messages_are_answered_202_and_refusals_counted(api: Api) -> None:
     assert api.client.post("/peer/txs", content=gossip).json() == {"accepted": True}
     assert tx.tx_id in api.service.mempool
     assert "lantan_peer_messages_dropped_total" in api.client.get("/metrics").text
+
+
+def test_votes_far_above_our_height_are_dropped_before_decoding(api: Api) -> None:
+    def post_vote(height: int) -> bool:
+        vote = sign_vote(precommit(CHAIN_ID, height, 0, sha256(b"block")), VALIDATOR_KEYS[0])
+        body = message_to_json(vote)
+        data = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.CONSENSUS, body)
+        answer = api.client.post("/peer/consensus", content=data).json()
+        return bool(answer["accepted"])
+
+    far = api.ledger.height + 1 + FAR_AHEAD_HEIGHTS
+    assert post_vote(far) and post_vote(1)
+    assert api.inbox.dropped["far_ahead"] == 0
+    # Its envelope verifies (so it is accepted), then it is counted and dropped undecoded.
+    assert post_vote(far + 1)
+    assert api.inbox.dropped["far_ahead"] == 1
+    assert api.inbox.dropped["bad_body"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "height"),
+    [
+        ({"kind": "proposal", "signed": {"proposal": {"height": 7}}}, 7),
+        ({"kind": "vote", "vote": {"vote": {"height": 9}}}, 9),
+        ({"kind": "vote", "vote": {"vote": {"height": True}}}, None),
+        ({"kind": "vote", "vote": [1]}, None),
+        ({"kind": "proposal", "signed": None}, None),
+        ({"kind": "commit", "height": 99}, None),
+        ({"kind": "status", "height": 99}, None),
+    ],
+)
+def test_only_a_well_shaped_vote_or_proposal_names_a_height_to_drop_by(
+    body: JsonObject, height: int | None
+) -> None:
+    assert vote_or_proposal_height(body) == height
 
 
 # --- a genesis made by `genesis init` --------------------------------------------------------
