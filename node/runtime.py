@@ -194,6 +194,8 @@ class NodeRuntime:
         """The exception that ended the loop, if it ever ends: the watchdog reports it."""
         self.commit_hooks: list[Callable[[], Awaitable[None]]] = []
         """Run on the event loop after every commit (mempool cleanup, checkpoint signing)."""
+        self.heard_height = -1
+        """The highest height of a consensus message a peer sent (block sync's pace)."""
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -223,6 +225,7 @@ class NodeRuntime:
 
     def deliver(self, received: MessageReceived) -> bool:
         """Queue a peer's consensus message; False (dropped) when the queue is full."""
+        self.heard_height = max(self.heard_height, message_height(received.message))
         if self._queue.qsize() >= self.settings.queue_peer_messages_max:
             return False
         self._queue.put_nowait(received)

@@ -47,7 +47,8 @@ from node.signer_file import SignerStateFile
 from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
-from node.sync import SYNC_INTERVAL_S, BlockSync
+from node.sync import BlockSync
+from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, seen
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
 from node.web.serial_history import SerialHistory
@@ -245,7 +246,12 @@ async def _after_commit(node: Node) -> None:
 
 async def _sync_loop(node: Node) -> None:
     lag_allowed = 0 if node.runtime is None else 1
+    pace = Pace()
     while True:
+        due, pace = decide(pace, _seen(node, lag_allowed), time.monotonic())
+        if not due:
+            await asyncio.sleep(POLL_FAST_S)
+            continue
         try:
             await node.sync.poll_peers()
             applied = await node.sync.catch_up(lag_allowed)
@@ -260,7 +266,17 @@ async def _sync_loop(node: Node) -> None:
                 node.runtime.halted = node.sync.state.fork
         except Exception:
             log.exception("sync round failed")
-        await asyncio.sleep(SYNC_INTERVAL_S)
+        await asyncio.sleep(POLL_FAST_S)
+
+
+def _seen(node: Node, lag_allowed: int) -> Seen:
+    """What the sync loop's pace decides on (node/sync_pace.py)."""
+    return seen(
+        height=node.ledger.height,
+        peers=[(view.reachable, view.height) for view in node.sync.state.peers.values()],
+        heard_height=-1 if node.runtime is None else node.runtime.heard_height,
+        lag_allowed=lag_allowed,
+    )
 
 
 async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:

@@ -8,12 +8,13 @@ from node.chain_view import ChainView
 from node.service import NodeService
 
 
-def get_service(request: Request) -> NodeService:
+# async: a plain def dependency costs every request a trip to a worker thread and back.
+async def get_service(request: Request) -> NodeService:
     service: NodeService = request.app.state.service
     return service
 
 
-def get_view(request: Request) -> ChainView:
+async def get_view(request: Request) -> ChainView:
     """The node's read port over its committed chain (node/chain_view.py)."""
     view: ChainView = request.app.state.view
     return view

@@ -88,7 +88,9 @@ class RequestLimits(HttpMiddleware):
                 # After the body, receive() only waits for a disconnect: no deadline.
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+                # asyncio.timeout, not wait_for: no task per message on the hot path.
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError:
                 raise _BodyTimeoutError from None
             if message["type"] == "http.request":

@@ -661,3 +661,15 @@ def _deferred(action: Any) -> Any:
     from node.runtime import _Deferred
 
     return _Deferred(action)
+
+
+def test_the_highest_height_a_peer_spoke_of_is_kept_for_block_sync(tmp_path: Path) -> None:
+    # node/sync_pace.py polls at the fast rate when a peer's messages show it ahead.
+    async def body(runtime: NodeRuntime) -> None:
+        assert runtime.heard_height == -1
+        for height in (3, 9, 5):
+            message = message_from_json({"kind": "status", "height": height})
+            runtime.deliver(MessageReceived(sender=VALIDATOR_KEYS[1].public_key, message=message))
+        assert runtime.heard_height == 9
+
+    run_single(tmp_path, body)
