@@ -15,7 +15,6 @@ import httpx
 
 from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind, seal_envelope
-from node.peer_http import PeerConnection, PeerPostError
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
@@ -68,8 +67,7 @@ class PeerTransport:
         self._chain_id = chain_id
         self._peers: dict[PublicKey, Peer] = {}
         self._links: dict[str, _Link] = {}
-        self._started = False
-        self._ssl: ssl.SSLContext | None = None
+        self._client: httpx.AsyncClient | None = None
         self.set_peers(peers)
 
     @property
@@ -81,7 +79,9 @@ class PeerTransport:
         return {link.name: link.queue.qsize() for link in self._links.values()}
 
     def start(self) -> None:
-        self._started = True
+        connections = SENDERS_PER_PEER * PEER_LINKS_MAX
+        limits = httpx.Limits(max_keepalive_connections=connections, max_connections=connections)
+        self._client = httpx.AsyncClient(timeout=POST_TIMEOUT_S, limits=limits, verify=self._verify)
         for link in self._links.values():
             self._start_link(link)
 
@@ -90,6 +90,8 @@ class PeerTransport:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
 
     def use_key(self, key: SigningKey) -> None:
         """Seal from now on with key (a rotated validator key, ADR 0022)."""
@@ -121,24 +123,13 @@ class PeerTransport:
                 self._links[url] = _Link(
                     name=name, url=url, queue=asyncio.Queue(QUEUE_MESSAGES_MAX)
                 )
-                if self._started:
+                if self._client is not None:
                     self._start_link(self._links[url])
         return True
 
     def _start_link(self, link: "_Link") -> None:
         for _ in range(SENDERS_PER_PEER):
-            connection = PeerConnection(
-                link.url, ssl_context=self._ssl_context(link.url), timeout_s=POST_TIMEOUT_S
-            )
-            link.tasks.append(asyncio.create_task(self._deliver(link, connection)))
-
-    def _ssl_context(self, url: str) -> ssl.SSLContext | None:
-        """The one SSL context of every https link (made once: loading CAs costs ~70 ms)."""
-        if not url.startswith("https:"):
-            return None
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context(verify=self._verify)
-        return self._ssl
+            link.tasks.append(asyncio.create_task(self._deliver(link)))
 
     def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         self.send_sealed(to, kind, self.seal(kind, body))
@@ -175,27 +166,25 @@ class PeerTransport:
     def _count(self, name: str, outcome: str) -> None:
         self._metrics.peer_sends.labels(peer=name, outcome=outcome).inc()
 
-    async def _deliver(self, link: "_Link", connection: PeerConnection) -> None:
-        try:
-            while True:
-                kind, data = await link.queue.get()
-                started = time.monotonic()
-                try:
-                    status, answer = await connection.post(
-                        f"/peer/{kind.value}", data, "application/octet-stream"
-                    )
-                except PeerPostError as error:
-                    self._sent(link.name, "failed", started)
-                    log.debug("peer %s unreachable: %s", link.name, error)
-                    continue
-                if status >= 400:
-                    self._sent(link.name, "refused", started)
-                    text = answer.decode("utf-8", errors="replace")[:200]
-                    log.warning("peer %s refused %s: %s", link.name, kind.value, text)
-                else:
-                    self._sent(link.name, "sent", started)
-        finally:
-            connection.close()
+    async def _deliver(self, link: "_Link") -> None:
+        assert self._client is not None
+        while True:
+            kind, data = await link.queue.get()
+            url = f"{link.url}/peer/{kind.value}"
+            started = time.monotonic()
+            try:
+                response = await self._client.post(
+                    url, content=data, headers={"content-type": "application/octet-stream"}
+                )
+            except httpx.HTTPError as error:
+                self._sent(link.name, "failed", started)
+                log.debug("peer %s unreachable: %s", link.name, error)
+                continue
+            if response.status_code >= 400:
+                self._sent(link.name, "refused", started)
+                log.warning("peer %s refused %s: %s", link.name, kind.value, response.text[:200])
+            else:
+                self._sent(link.name, "sent", started)
 
     def _sent(self, name: str, outcome: str, started: float) -> None:
         self._metrics.peer_send.labels(peer=name).observe(time.monotonic() - started)
