@@ -31,7 +31,7 @@ WEIGHTS = {
     "credits.cancel": 4,
     "credits.issue": 8,
     "verification.record": 4,
-    "verification.attest": 4,
+    "verification.attest": 6,
     "project.register": 2,
     "account.open": 4,
     "case.register": 3,
@@ -170,7 +170,10 @@ class TxGenerator(GovernanceDrafts):
             "verifier": verifier,
         }
         sender = self.key(verifier)
-        variant = rng.randrange(4) if mistake else -1
+        variant = rng.randrange(5) if mistake else -1
+        if variant == 4:  # suspend it: its later attestations are refused
+            revoke = {"institution_id": verifier, "role": "verifier"}
+            return self._quorum_draft(rng, "role.revoke", revoke)
         if variant == 0:  # verifier_not_accredited: suspended (revoked) or never granted
             others = [i for i in ours if i not in verifiers]
             sender = self.key(rng.choice(others) if others else COURT)
