@@ -40,6 +40,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "auditor": ("auditor", "审计机构"),
     "validator": ("validator", "验证节点"),
     "witness": ("witness", "见证方"),
+    "verifier": ("accredited verifier", "核证机构"),
     "observer": ("observer", "观察节点"),
     # account kinds (contracts/records.py ACCOUNT_KINDS)
     "enterprise": ("enterprise", "企业"),
@@ -67,6 +68,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "key.rotate": ("key rotation", "密钥轮换"),
     "key.revoke": ("key revocation", "密钥吊销"),
     "node.announce": ("node address announcement", "节点地址公告"),
+    "verification.attest": ("accredited verification", "核证机构核证"),
 }
 
 

@@ -22,7 +22,7 @@ from contracts.body_fields import (
     text,
 )
 from contracts.case_records import CaseFields
-from contracts.credit_records import ProjectFields, VerificationFields
+from contracts.credit_records import AttestationFields, ProjectFields, VerificationFields
 from contracts.records import ACCOUNT_KINDS, INSTITUTION_KEYS_MAX, ROLE_NAMES
 from protocol.codec import HASH, Wire, WireName, items
 from protocol.encoding import JsonValue
@@ -122,6 +122,11 @@ class ProjectRegisterBody(ProjectFields, Body):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VerificationRecordBody(VerificationFields, Body):
     """verification.record: a third-party verification of one monitoring period."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationAttestBody(AttestationFields, Body):
+    """verification.attest: an accredited verifier's signed verification (ADR 0026)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

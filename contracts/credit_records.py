@@ -7,8 +7,10 @@ names its fields once; protocol/codec.py reads (strictly) and writes them.
 """
 
 import enum
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, Final
 
 from contracts.body_fields import (
     Amount,
@@ -20,8 +22,11 @@ from contracts.body_fields import (
     choice,
     text,
 )
-from protocol.codec import JsonCodec, integer
+from protocol.codec import JsonCodec, Wire, codec_wire, integer, items
+from protocol.errors import FieldTypeError
+from protocol.fields import read_str
 from protocol.hashing import Hash32
+from protocol.signing import PublicKey
 
 ECOSYSTEMS = frozenset(
     {"salt_marsh", "mudflat", "mangrove", "seagrass", "shellfish", "algae", "mariculture"}
@@ -84,6 +89,93 @@ class Verification(VerificationFields, what="verification"):
 
     issued_kg: int
     """Issued so far from this verification, buffer included; never above verified_kg."""
+
+
+REPORT_LABELS: Final = (
+    "monitoring_report",
+    "other",
+    "tenure_certificate",
+    "verification_report",
+)
+"""What a labelled report hash of verification.attest may be (ADR 0026), in wire order."""
+METHODOLOGY_PATTERN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ./_-]{0,46}[A-Za-z0-9])?")
+"""A methodology id or version: 1..48 characters of letters, digits, space, '.', '/', '_', '-',
+first and last a letter or digit (HY/T 0305-2021, CCER-14-002-V01, VM0033, v2.0)."""
+
+
+def read_methodology(obj: Mapping[str, Any], name: str) -> str:
+    value = read_str(obj, name, max_length=48)
+    if METHODOLOGY_PATTERN.fullmatch(value) is None:
+        raise FieldTypeError(f"{name}: {value!r} is not [A-Za-z0-9 ./_-], 1..48, alnum at ends")
+    return value
+
+
+Methodology = Annotated[str, Wire(read_methodology)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LabelledHash(JsonCodec, what="report"):
+    """One report of a verification.attest: what the document is and its SHA-256."""
+
+    label: Annotated[str, choice(frozenset(REPORT_LABELS))]
+    sha256: Hash32
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttestationFields(JsonCodec):
+    """A verification as verification.attest names it: the body's fields and the record's.
+
+    Signed by a key of the verifier institution (ADR 0026), not by the issuer.
+    """
+
+    verification_id: Slug
+    project_id: Slug
+    period_start: Date
+    period_end: Date
+    methodology_id: Methodology
+    """E.g. "HY/T 0349-2022", "CCER-14-002", "VM0033"."""
+    methodology_version: Methodology
+    """E.g. "2022", "V01", "v2.0"."""
+    net_sink_kg: Amount
+    """The verified net sink of the period, in kg CO2e: what issuance may draw on."""
+    reports: Annotated[
+        tuple[LabelledHash, ...], items(codec_wire(LabelledHash), max_items=len(REPORT_LABELS))
+    ]
+    """1..4 labelled hashes, labels strictly ascending (so distinct), one of them
+    verification_report."""
+    verifier: Slug
+    """Institution id of the verifier: the sender's institution."""
+
+    def check(self) -> None:
+        check_period(self.period_start, self.period_end)
+        labels = [report.label for report in self.reports]
+        if labels != sorted(set(labels)):
+            raise FieldTypeError("reports: labels must be distinct, in ascending order")
+        if "verification_report" not in labels:
+            raise FieldTypeError("reports: a verification_report is required")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttestedVerification(AttestationFields, what="attested verification"):
+    """`attested_verification/<id>`: a verifier's signed verification, and what is issued
+    from it (ADR 0026)."""
+
+    attested_by: PublicKey
+    """The verifier's key that sent the tx."""
+    height: int
+    """The block that recorded it: the verifier held its role at this tx (ADR 0026)."""
+    issued_kg: int
+    """Issued so far from this verification, buffer included; never above net_sink_kg."""
+
+    @property
+    def verified_kg(self) -> int:
+        """What issuance may draw on, named as Verification names it."""
+        return self.net_sink_kg
+
+    @property
+    def vintages(self) -> range:
+        """The vintage years a batch from it may carry: the years its period touches."""
+        return range(int(self.period_start[:4]), int(self.period_end[:4]) + 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

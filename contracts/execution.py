@@ -12,6 +12,7 @@ from typing import Any
 from contracts.accounts import apply_account_open
 from contracts.admission import VerifySignature, admit_signed_tx
 from contracts.announcements import apply_node_announce
+from contracts.attestation import apply_verification_attest
 from contracts.cancellation import apply_credits_cancel
 from contracts.cases import apply_case_register
 from contracts.context import BlockContext, TxEnv
@@ -71,6 +72,7 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.KEY_ROTATE: apply_key_rotate,
     TxType.KEY_REVOKE: apply_key_revoke,
     TxType.NODE_ANNOUNCE: apply_node_announce,
+    TxType.VERIFICATION_ATTEST: apply_verification_attest,
 }
 
 

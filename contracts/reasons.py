@@ -85,6 +85,17 @@ class RejectReason(enum.Enum):
     # Node addresses (ADR 0023).
     ANNOUNCER_NOT_SENDER = "announcer_not_sender"
     """node.announce names a key other than its sender's: a key announces only itself."""
+    # Accredited verification (ADR 0026).
+    VERIFIER_NOT_ACCREDITED = "verifier_not_accredited"
+    """verification.attest from a key that is not an active key of an institution holding
+    `verifier` (never granted, or suspended by role.revoke)."""
+    VERIFIER_NOT_SENDER = "verifier_not_sender"
+    """verification.attest names a verifier other than the sender's institution."""
+    VERIFIER_NOT_INDEPENDENT = "verifier_not_independent"
+    """verification.attest by the institution that registered the project (its issuer)."""
+    VINTAGE_OUTSIDE_PERIOD = "vintage_outside_period"
+    """credits.issue from an attested verification with a vintage year outside the years
+    of its monitoring period."""
 
 
 COSIGNATURE_MISSING = frozenset(

@@ -32,6 +32,9 @@ class Role(enum.Enum):
     WITNESS = "witness"
     """Runs a witness (ADR 0021): its keys may announce their node address (ADR 0025).
     Who cosigns is genesis's witness policy, not this role; validators never dial it."""
+    VERIFIER = "verifier"
+    """An accredited verification body (ADR 0026): its keys sign verification.attest.
+    Suspended by role.revoke; its earlier attestations stay valid."""
 
 
 ROLE_NAMES = frozenset(role.value for role in Role)

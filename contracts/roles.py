@@ -27,12 +27,14 @@ def institution_of_key(view: StateView, public_key: PublicKey) -> Institution | 
     return institution
 
 
-def require_sender_role(env: TxEnv, *roles: Role) -> Institution:
-    """The sender's institution, which must hold one of roles."""
+def require_sender_role(
+    env: TxEnv, *roles: Role, reason: RejectReason = RejectReason.SIGNER_LACKS_ROLE
+) -> Institution:
+    """The sender's institution, which must hold one of roles (else rejected with reason)."""
     institution = institution_of_key(env.state, env.sender)
     if institution is None or not any(institution.has_role(role) for role in roles):
         wanted = "/".join(role.value for role in roles)
-        raise TxRejectedError(RejectReason.SIGNER_LACKS_ROLE, f"sender is not {wanted}")
+        raise TxRejectedError(reason, f"sender is not {wanted}")
     return institution
 
 

@@ -54,6 +54,9 @@ institution_key: Final = _named_by_id("institution")
 account_key: Final = _named_by_id("account")
 project_key: Final = _named_by_id("project")
 verification_key: Final = _named_by_id("verification")
+# attested_verification/: a verification signed by a verifier (verification.attest, ADR 0026);
+# one verification id names a verification/ or an attested_verification/ record, never both.
+attested_verification_key: Final = _named_by_id("attested_verification")
 batch_key: Final = _named_by_id("batch")
 case_key: Final = _named_by_id("case")
 insurance_key: Final = _named_by_id("insurance")

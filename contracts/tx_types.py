@@ -28,6 +28,7 @@ from contracts.bodies_registry import (
     KeyRegisterBody,
     ProjectRegisterBody,
     ValidatorsUpdateBody,
+    VerificationAttestBody,
     VerificationRecordBody,
 )
 from protocol.encoding import JsonObject
@@ -50,6 +51,7 @@ TxBody = (
     | KeyRotateBody
     | KeyRevokeBody
     | NodeAnnounceBody
+    | VerificationAttestBody
 )
 
 
@@ -74,6 +76,7 @@ class TxType(enum.Enum):
     KEY_ROTATE = "key.rotate"
     KEY_REVOKE = "key.revoke"
     NODE_ANNOUNCE = "node.announce"
+    VERIFICATION_ATTEST = "verification.attest"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -97,5 +100,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.KEY_ROTATE: KeyRotateBody.from_json,
     TxType.KEY_REVOKE: KeyRevokeBody.from_json,
     TxType.NODE_ANNOUNCE: NodeAnnounceBody.from_json,
+    TxType.VERIFICATION_ATTEST: VerificationAttestBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

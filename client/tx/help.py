@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Final
 
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
-from contracts.credit_records import ECOSYSTEMS
+from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
 from contracts.tx_types import BODY_PARSERS, TxType
 from protocol.hashing import Hash32
@@ -31,9 +31,16 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}
 SLUG_FIELDS: Final = frozenset(
-    {"to_account", "from_account", "broker", "court", "plaintiff", "registered_by"}
+    {"to_account", "from_account", "broker", "court", "plaintiff", "registered_by", "verifier"}
 )
 """Id fields (read as slugs by contracts/) whose names do not end in _id."""
+SHAPES: Final[Mapping[str, str]] = {
+    "methodology_id": "text of A-Z a-z 0-9 space . / _ -, 1..48, letter or digit at both ends",
+    "methodology_version": "text of A-Z a-z 0-9 space . / _ -, 1..48, letter or digit at both ends",
+    "reports": "list of {label, sha256}, labels ascending, one verification_report; label "
+    f"one of {' | '.join(REPORT_LABELS)}",
+}
+"""Fields whose shape the generic type text would misstate (ADR 0026)."""
 
 
 def example_name(tx_type: TxType) -> str:
@@ -54,7 +61,7 @@ def field_lines(tx_type: TxType) -> list[str]:
     lines = []
     for field in dataclasses.fields(body_class):
         name = _WIRE_NAMES.get(field.name, field.name)
-        text = f"  {name}: {_type_text(name, hints[field.name])}"
+        text = f"  {name}: {SHAPES.get(name) or _type_text(name, hints[field.name])}"
         if name in ALLOWED:
             text += f", one of {' | '.join(sorted(ALLOWED[name]))}"
         lines.append(text)

@@ -13,6 +13,7 @@ from protocol.signing import PublicKey
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
 ROLE_PROCURATORATE, ROLE_VALIDATOR, ROLE_WITNESS = "procuratorate", "validator", "witness"
+ROLE_VERIFIER = "verifier"
 KEYS_PER_INSTITUTION_MAX = 16
 
 
@@ -55,6 +56,8 @@ class ReferenceLedger:
     accounts: dict[str, tuple[PublicKey, str]] = field(default_factory=dict)
     projects: dict[str, str] = field(default_factory=dict)
     verifications: dict[str, list[Any]] = field(default_factory=dict)
+    attested: dict[str, list[Any]] = field(default_factory=dict)
+    """verification.attest (ADR 0026): [project, net_sink_kg, issued_kg, first year, last year]."""
     batches: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     units: dict[str, list[Unit]] = field(default_factory=dict)
     cases: dict[str, list[Any]] = field(default_factory=dict)
@@ -101,8 +104,8 @@ class ReferenceLedger:
         if not condition:
             raise Rejected(reason)
 
-    def _role(self, op: Op, *roles: str) -> str:
-        self._require(self.has_role(op.sender, *roles), "signer_lacks_role")
+    def _role(self, op: Op, *roles: str, reason: str = "signer_lacks_role") -> str:
+        self._require(self.has_role(op.sender, *roles), reason)
         return self.key_owner[op.sender]
 
     def _quorum(self, op: Op) -> None:
@@ -189,17 +192,43 @@ class ReferenceLedger:
         body = op.body
         self._require(body["project_id"] in self.projects, "unknown_project")
         self._require(self.projects[body["project_id"]] == issuer, "not_project_issuer")
-        self._require(body["verification_id"] not in self.verifications, "already_exists")
+        self._verification_id_free(body["verification_id"])
         self.verifications[body["verification_id"]] = [body["project_id"], body["verified_kg"], 0]
+
+    def _verification_id_free(self, verification_id: str) -> None:
+        taken = verification_id in self.verifications or verification_id in self.attested
+        self._require(not taken, "already_exists")
+
+    def _verification_attest(self, op: Op) -> None:
+        verifier = self._role(op, ROLE_VERIFIER, reason="verifier_not_accredited")
+        body = op.body
+        self._require(body["verifier"] == verifier, "verifier_not_sender")
+        self._require(body["project_id"] in self.projects, "unknown_project")
+        self._require(self.projects[body["project_id"]] != verifier, "verifier_not_independent")
+        self._verification_id_free(body["verification_id"])
+        first, last = int(body["period_start"][:4]), int(body["period_end"][:4])
+        self.attested[body["verification_id"]] = [
+            body["project_id"],
+            body["net_sink_kg"],
+            0,
+            first,
+            last,
+        ]
 
     def _credits_issue(self, op: Op) -> None:
         issuer = self._role(op, ROLE_ISSUER)
         body = op.body
-        self._require(body["verification_id"] in self.verifications, "unknown_verification")
-        verification = self.verifications[body["verification_id"]]
+        verification = self.verifications.get(body["verification_id"])
+        attested = self.attested.get(body["verification_id"])
+        self._require(verification is not None or attested is not None, "unknown_verification")
+        verification = verification or attested
+        assert verification is not None
         self._require(self.projects[verification[0]] == issuer, "not_project_issuer")
         self._account(body["to_account"])
         self._require(body["batch_id"] not in self.batches, "already_exists")
+        if attested is not None:
+            inside = attested[3] <= body["vintage"] <= attested[4]
+            self._require(inside, "vintage_outside_period")
         quantity, buffer = body["quantity_kg"], body["buffer_kg"]
         self._require(verification[2] + quantity + buffer <= verification[1], "exceeds_verified")
         # At least 10% buffer (the default params): buffer >= total / 10, compared exactly.

@@ -5,7 +5,9 @@ Each rule draws a seed, drafts a block of 1-4 txs from it (tests/vectors/contrac
 tx_generators.py), predicts every result with the reference and compares. After each step:
 the state equals the reference kilogram by kilogram; tonnage is conserved and every batch
 is exactly partitioned; RETIRED and CANCELLED are terminal; no serial is retired twice;
-FROZEN and BUFFER units never move; holdings and nonces are exact.
+FROZEN and BUFFER units never move; holdings and nonces are exact; no batch draws more kg
+than its attested verification holds, and a verifier suspended by role.revoke has every later
+verification.attest refused until it is granted the role again (ADR 0026).
 """
 
 import random
@@ -18,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from contracts import committed_nonce
 from contracts.case_records import Retirement
-from contracts.credit_records import Holding, IssuanceBatch, SerialBlock
+from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
 from protocol.encoding import decode
@@ -92,6 +94,8 @@ class ContractsMachine(RuleBasedStateMachine):
         self.generator = TxGenerator(self.ref)
         self.previous: dict[str, list[KgState]] = {}
         self.unfrozen_in_block = False
+        self.suspended: set[str] = set()
+        """Institutions whose verifier role was revoked and not granted again."""
 
     @rule(seed=st.integers(min_value=0, max_value=2**32 - 1), size=st.integers(1, 4))
     def block(self, seed: int, size: int) -> None:
@@ -112,6 +116,19 @@ class ContractsMachine(RuleBasedStateMachine):
                 self.unfrozen_in_block = True
             COUNTS[(signed.tx.type, result.reason is None)] += 1
             assert result.reason == expected, (signed.tx.type, signed.tx.body, result)
+            self.track_suspensions(signed.tx.type, signed.tx.sender, signed.tx.body, result.reason)
+
+    def track_suspensions(
+        self, tx_type: str, sender: Any, body: dict[str, Any], reason: str | None
+    ) -> None:
+        """A suspended verifier's verification.attest is refused, whatever else it holds."""
+        if tx_type == "verification.attest" and self.ref.key_owner.get(sender) in self.suspended:
+            assert reason == "verifier_not_accredited", body
+        if reason is None and tx_type in ("role.grant", "role.revoke"):
+            if body["role"] == "verifier" and tx_type == "role.revoke":
+                self.suspended.add(body["institution_id"])
+            elif body["role"] == "verifier":
+                self.suspended.discard(body["institution_id"])
 
     @invariant()
     def state_matches_reference(self) -> None:
@@ -124,6 +141,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_retirements(current)
         self.check_holdings(current)
         self.check_nonces()
+        self.check_attested_kg()
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -186,6 +204,20 @@ class ContractsMachine(RuleBasedStateMachine):
             assert holding.retired_kg == expected[(*pair, "retired")]
         held = {(a, b) for (a, b, s), n in expected.items() if s != "cancelled" and n}
         assert held <= seen
+
+    def check_attested_kg(self) -> None:
+        """Per attested verification: its batches (buffer included) sum to issued_kg, which
+        never exceeds net_sink_kg, and equal the reference's count."""
+        drawn: Counter[str] = Counter()
+        for value in records(self.chain, "batch/"):
+            batch = IssuanceBatch.from_json(value)
+            drawn[batch.verification_id] += batch.quantity_kg + batch.buffer_kg
+        found = {}
+        for value in records(self.chain, "attested_verification/"):
+            record = AttestedVerification.from_json(value)
+            assert drawn[record.verification_id] == record.issued_kg <= record.net_sink_kg
+            found[record.verification_id] = [record.net_sink_kg, record.issued_kg]
+        assert found == {v: entry[1:3] for v, entry in self.ref.attested.items()}
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

@@ -50,6 +50,13 @@ def test_field_lines_give_types_and_allowed_values() -> None:
     )
 
 
+def test_field_lines_of_verification_attest_name_its_shapes() -> None:
+    lines = field_lines(TxType.VERIFICATION_ATTEST)
+    assert "  verifier: id [a-z0-9][a-z0-9._-]*" in lines
+    assert any(line.startswith("  methodology_id: text of A-Z") for line in lines)
+    assert any("tenure_certificate" in line for line in lines if "reports" in line)
+
+
 def test_tx_help_shows_fields_and_an_example() -> None:
     completed = subprocess.run(
         [LANTAN, "tx", "insurance.attest", "--help"],

@@ -15,7 +15,7 @@ from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
 from tests.vectors.contracts.drafts import Draft
 
-GRANTABLE = ("auditor", "issuer", "trading_centre", "validator")
+GRANTABLE = ("auditor", "issuer", "trading_centre", "validator", "verifier")
 COURT = "xiangshan-court"
 
 

@@ -31,6 +31,7 @@ WEIGHTS = {
     "credits.cancel": 4,
     "credits.issue": 8,
     "verification.record": 4,
+    "verification.attest": 6,
     "project.register": 2,
     "account.open": 4,
     "case.register": 3,
@@ -147,27 +148,80 @@ class TxGenerator(GovernanceDrafts):
         }
         return Draft("verification.record", self.key(ISSUER), (), body)
 
+    def _verification_attest(self, rng: random.Random, mistake: bool) -> Draft:
+        """A verifier institution (registered by the test, granted `verifier`) attests."""
+        ours = sorted(i for i in self.ref.roles if i.startswith("inst-"))
+        verifiers = [i for i in ours if "verifier" in self.ref.roles[i]]
+        if not self.ref.projects:
+            return self._project_register(rng, False)
+        if not verifiers:
+            return self._grant_verifier(rng, ours)
+        verifier = rng.choice(verifiers)
+        first = rng.randint(2020, 2023)
+        body: dict[str, Any] = {
+            "verification_id": self.fresh("att"),
+            "project_id": rng.choice(sorted(self.ref.projects)),
+            "period_start": f"{first}-07-01",
+            "period_end": rng.choice([f"{first}-12-31", f"{first + 1}-06-30"]),
+            "methodology_id": rng.choice(["HY/T 0349-2022", "CCER-14-002", "VM0033"]),
+            "methodology_version": rng.choice(["V01", "v2.0", "2022"]),
+            "net_sink_kg": rng.randint(200, 1_500),
+            "reports": [{"label": "verification_report", "sha256": bytes([5] * 32).hex()}],
+            "verifier": verifier,
+        }
+        sender = self.key(verifier)
+        variant = rng.randrange(5) if mistake else -1
+        if variant == 4:  # suspend it: its later attestations are refused
+            revoke = {"institution_id": verifier, "role": "verifier"}
+            return self._quorum_draft(rng, "role.revoke", revoke)
+        if variant == 0:  # verifier_not_accredited: suspended (revoked) or never granted
+            others = [i for i in ours if i not in verifiers]
+            sender = self.key(rng.choice(others) if others else COURT)
+        if variant == 1:  # verifier_not_sender
+            body["verifier"] = COURT
+        if variant == 2:  # unknown_project
+            body["project_id"] = "no-such-project"
+        taken = sorted({*self.ref.verifications, *self.ref.attested})
+        if variant == 3 and taken:  # already_exists, whichever kind holds the id
+            body["verification_id"] = rng.choice(taken)
+        return Draft("verification.attest", sender, (), body)
+
+    def _grant_verifier(self, rng: random.Random, ours: list[str]) -> Draft:
+        if not ours:
+            return self._institution_register(rng, False)
+        body = {"institution_id": rng.choice(ours), "role": "verifier"}
+        return self._quorum_draft(rng, "role.grant", body)
+
+    def _open_verifications(self) -> list[tuple[str, int, int, range | None]]:
+        """(id, kg, issued, vintage years or None) of both kinds with 2 kg or more left."""
+        found: list[tuple[str, int, int, range | None]] = [
+            (v, kg, issued, None) for v, (_, kg, issued) in self.ref.verifications.items()
+        ]
+        for v, (_, kg, issued, first, last) in self.ref.attested.items():
+            found.append((v, kg, issued, range(first, last + 1)))
+        return sorted((f for f in found if f[1] - f[2] >= 2), key=lambda f: f[0])
+
     def _credits_issue(self, rng: random.Random, mistake: bool) -> Draft:
-        open_ = sorted(
-            v
-            for v, (_, verified, issued) in self.ref.verifications.items()
-            if verified - issued >= 2
-        )
+        open_ = self._open_verifications()
         if not open_ or not self.ref.accounts:
             return self._verification_record(rng, False)
-        verification = rng.choice(open_)
-        _, verified, issued = self.ref.verifications[verification]
+        verification, verified, issued, years = rng.choice(open_)
         total = rng.randint(2, min(verified - issued, 400))
         buffer = (total + 9) // 10
         quantity = total - buffer
+        vintage = rng.choice(years or [2021, 2022, 2023])
         if mistake:
+            variant = rng.randrange(3 if years else 2)
             quantity, buffer = (
-                (verified - issued + 1, buffer) if rng.randrange(2) else (quantity + buffer, 0)
+                (verified - issued + 1, buffer) if variant == 0 else (quantity + buffer, 0)
             )
+            if variant == 2 and years:  # vintage_outside_period
+                quantity, buffer = total - (total + 9) // 10, (total + 9) // 10
+                vintage = rng.choice([years.start - 1, years.stop])
         body: dict[str, Any] = {
             "batch_id": self.fresh("batch"),
             "verification_id": verification,
-            "vintage": rng.choice([2021, 2022, 2023]),
+            "vintage": vintage,
             "quantity_kg": max(quantity, 1),
             "buffer_kg": buffer,
             "to_account": rng.choice(sorted(self.ref.accounts)),
@@ -300,7 +354,8 @@ class TxGenerator(GovernanceDrafts):
 
     def _institution_register(self, rng: random.Random, mistake: bool) -> Draft:
         institution = self.fresh("inst")
-        roles = sorted(rng.sample(["auditor", "trading_centre", "validator"], rng.randint(1, 3)))
+        choices = ["auditor", "trading_centre", "validator", "verifier"]
+        roles = sorted(rng.sample(choices, rng.randint(1, 3)))
         sender = self.a_validator(rng)
         cosigners = () if mistake else self.validator_signers(rng, sender)
         body: dict[str, Any] = {
