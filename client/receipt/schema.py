@@ -19,7 +19,16 @@ TEXT_LENGTH_MAX: Final = 4096
 SLUG: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 HASH: Final = re.compile(r"[0-9a-f]{64}")
 ROLES: Final = frozenset(
-    {"issuer", "trading_centre", "court", "procuratorate", "auditor", "validator", "witness"}
+    {
+        "issuer",
+        "trading_centre",
+        "court",
+        "procuratorate",
+        "auditor",
+        "validator",
+        "witness",
+        "verifier",
+    }
 )
 SERIAL_STATUSES: Final = frozenset({"active", "frozen", "retired", "cancelled", "buffer"})
 

@@ -10,7 +10,16 @@ from tests.receipts.independent_form import RejectError, text
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 HASH_RE = re.compile(r"[0-9a-f]{64}")
-ROLES = {"issuer", "trading_centre", "court", "procuratorate", "auditor", "validator", "witness"}
+ROLES = {
+    "issuer",
+    "trading_centre",
+    "court",
+    "procuratorate",
+    "auditor",
+    "validator",
+    "witness",
+    "verifier",
+}
 
 
 def is_int(v: Any, minimum: int = 0) -> bool:
