@@ -33,6 +33,10 @@ def batch_link(ctx: Context, batch_id: str) -> Html:
     return ctx.link(f"/batches/{segment(batch_id)}", batch_id)
 
 
+def attested_verification_link(ctx: Context, verification_id: str) -> Html:
+    return ctx.link(f"/attested-verifications/{segment(verification_id)}", verification_id)
+
+
 def case_link(ctx: Context, case_id: str) -> Html:
     return ctx.link(f"/cases/{segment(case_id)}", case_id)
 
