@@ -223,20 +223,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "attested.title": ("Accredited verification $id", "核证机构核证 $id"),
     "attested.note": (
-        "An accredited verification body signed this verification on the chain itself, not"
-        " the issuer. Credits issued from it can never exceed its verified net sink, and"
-        " their vintage year must fall within its monitoring period.",
-        "本核证由经认可的核证机构在链上亲自签署，而非由签发机构登记。据此签发的碳汇"
-        "总量不得超过核证净碳汇量，且其年份须在监测期之内。",
+        "An accredited verification body, not the issuer, signed this verification on the"
+        " chain. Credits issued from it never exceed its verified net sink; their vintage"
+        " year lies within its monitoring period.",
+        "本核证由经认可的核证机构（而非签发机构）在链上签署。据此签发的碳汇总量不超过核证净碳汇量，其年份在监测期之内。",
     ),
     "attested.batches": ("Issuance batches from this verification", "据此核证签发的批次"),
-    "report.monitoring_report": ("Monitoring report", "监测报告"),
-    "report.verification_report": ("Verification report", "核证报告"),
-    "report.tenure_certificate": (
-        "Sea or land use right certificate",
-        "海域或土地使用权证书",
-    ),
-    "report.other": ("Other document", "其他文件"),
     "batch.title": ("Issuance batch $id", "签发批次 $id"),
     "batch.blocks": ("Serial blocks", "序列号区块"),
     "batch.issued_by": ("Issuance transaction", "签发交易"),
@@ -289,6 +281,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
     "list.none": ("None yet.", "暂无。"),
     "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
+    # the labelled reports of verification.attest (contracts REPORT_LABELS)
+    "report.monitoring_report": ("Monitoring report", "监测报告"),
+    "report.verification_report": ("Verification report", "核证报告"),
+    "report.tenure_certificate": ("Sea or land use right certificate", "海域或土地使用权证书"),
+    "report.other": ("Other document", "其他文件"),
     # checker
     "checker.title": ("Retirement receipt checker", "注销凭证核验"),
     "checker.offline": ("Offline checker (one HTML file)", "离线核验（单个 HTML 文件）"),
