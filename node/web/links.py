@@ -74,5 +74,13 @@ def institution_or_text(ctx: Context, view: ChainView, value: str) -> Html | str
     return institution_link(ctx, value) if view.records.exists("institution/", value) else value
 
 
+def verification_or_text(ctx: Context, view: ChainView, verification_id: str) -> Html | str:
+    """A link when an accredited verifier signed this verification (ADR 0026), else its id
+    (an issuer-recorded verification has no page of its own)."""
+    if view.records.exists("attested_verification/", verification_id):
+        return attested_verification_link(ctx, verification_id)
+    return verification_id
+
+
 def optional(value: Html | None) -> Html:
     return value if value is not None else Html("—")

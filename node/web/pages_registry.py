@@ -32,6 +32,7 @@ from node.web.links import (
     range_link,
     retirement_link,
     tx_link,
+    verification_or_text,
 )
 from node.web.markup import Html, definitions, element, join, table
 from node.web.serial_history import HistoryUnavailableError, SerialEvent
@@ -67,6 +68,13 @@ class Named(Protocol):
 def name_in(ctx: Context, record: Named) -> str:
     english, chinese = record.name_en, record.name_zh
     return (chinese or english) if ctx.lang.value == "zh" else (english or chinese)
+
+
+def named_institution(ctx: Context, view: ChainView, institution_id: str) -> Html:
+    """An institution's name in this language, with a link by its id."""
+    institution = view.records.institution(institution_id)
+    link = institution_link(ctx, institution_id)
+    return link if institution is None else join([name_in(ctx, institution), " (", link, ")"])
 
 
 def list_note(ctx: Context, truncated: bool) -> Html:
@@ -191,7 +199,7 @@ def attested_verification_page(ctx: Context, view: ChainView, verification_id: s
         [
             (ctx.t("f.verification"), verification_id),
             (ctx.t("f.project"), project_link(ctx, attested.project_id)),
-            (ctx.t("f.accredited_verifier"), institution_link(ctx, attested.verifier)),
+            (ctx.t("f.accredited_verifier"), named_institution(ctx, view, attested.verifier)),
             (ctx.t("f.period"), period_text(ctx, attested)),
             (ctx.t("f.methodology"), attested.methodology_id),
             (ctx.t("f.methodology_version"), attested.methodology_version),
@@ -213,13 +221,6 @@ def attested_verification_page(ctx: Context, view: ChainView, verification_id: s
     return Page(title=ctx.t("attested.title", id=verification_id), body=body)
 
 
-def verification_cell(ctx: Context, view: ChainView, verification_id: str) -> Html | str:
-    """A batch's verification: a link when an accredited verifier signed it."""
-    if view.records.exists("attested_verification/", verification_id):
-        return attested_verification_link(ctx, verification_id)
-    return verification_id
-
-
 BATCH_COLUMNS: Sequence[Column[IssuanceBatch]] = (
     ("f.batch", lambda ctx, b: batch_link(ctx, b.batch_id)),
     ("f.vintage", lambda ctx, b: b.vintage),
@@ -239,7 +240,7 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
         [
             (ctx.t("f.batch"), batch_id),
             (ctx.t("f.project"), project_link(ctx, batch.project_id)),
-            (ctx.t("f.verification"), verification_cell(ctx, view, batch.verification_id)),
+            (ctx.t("f.verification"), verification_or_text(ctx, view, batch.verification_id)),
             (ctx.t("f.vintage"), batch.vintage),
             (ctx.t("f.quantity"), kg_text(batch.quantity_kg)),
             (ctx.t("f.buffer"), kg_text(batch.buffer_kg)),

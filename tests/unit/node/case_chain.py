@@ -118,11 +118,14 @@ def attestation_txs(signer: Signer) -> tuple[SignedTx, ...]:
     )
 
 
-def run_attestation(ledger: Ledger, signer: Signer) -> None:
+def run_attestation(ledger: Ledger, signer: Signer) -> CaseTxs:
     """attestation_txs, one a block, each accepted (run_case first, with the same signer)."""
+    by_type = {}
     for signed in attestation_txs(signer):
         prepared = build_and_commit(ledger, (signed,))
         assert prepared.results[0].reason is None, (signed.tx.type, prepared.results[0])
+        by_type[signed.tx.type] = signed.tx_id.hex()
+    return CaseTxs(by_type=by_type)
 
 
 def sign_checkpoint(service: NodeService) -> None:

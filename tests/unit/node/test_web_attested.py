@@ -16,6 +16,7 @@ from tests.unit.node.case_chain import (
     ATTESTED_BATCH,
     ATTESTED_ID,
     VERIFIER,
+    CaseTxs,
     Signer,
     run_attestation,
     run_case,
@@ -35,11 +36,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ledger = open_ledger(tmp_path_factory.mktemp("attested") / "data")
     signer = Signer()
     txs = run_case(ledger, signer)
-    run_attestation(ledger, signer)
+    attestation = run_attestation(ledger, signer)
     _service, _inbox, app = make_api(ledger)
     try:
         with TestClient(app) as client:
-            yield Site(client=client, txs=txs)
+            yield Site(client=client, txs=CaseTxs(by_type=txs.by_type | attestation.by_type))
     finally:
         ledger.store.close()
 
@@ -91,7 +92,8 @@ def test_the_attested_verification_page_shows_the_record_and_its_batches(site: S
         assert f"<div>{words} <code>{digest}</code></div>" in english
     auditor = KEYS[VERIFIER].public_key.hex()
     assert f'<code title="{auditor}">{auditor[:16]}…</code>' in english  # signed by its key
-    assert f'href="/institutions/{VERIFIER}?lang=en"' in english
+    auditor_name = "Blue Carbon Audit Office"
+    assert f'{auditor_name} (<a href="/institutions/{VERIFIER}?lang=en">' in english
     batches = english[english.index('class="batches"') :]
     assert f'href="/batches/{ATTESTED_BATCH}?lang=en"' in batches
     assert BATCH not in batches  # the 2022 batch came from the issuer-recorded verification
@@ -100,9 +102,19 @@ def test_the_attested_verification_page_shows_the_record_and_its_batches(site: S
     assert "监测期" in chinese and "480,000 kg (480 t)" in chinese
 
 
-def test_a_batch_links_to_its_attested_verification_only(site: Site) -> None:
-    attested = site.page(f"/batches/{ATTESTED_BATCH}", "zh")
-    assert f'href="{PAGE}?lang=zh">{ATTESTED_ID}</a>' in attested
+def test_search_finds_an_attested_verification_by_its_id(site: Site) -> None:
+    found = site.client.get("/search", params={"q": ATTESTED_ID}, follow_redirects=False)
+    assert found.status_code == 303
+    assert found.headers["location"] == f"{PAGE}?lang=en"
+
+
+def test_a_batch_and_the_txs_link_to_the_attested_verification_only(site: Site) -> None:
+    link = f'href="{PAGE}?lang=zh">{ATTESTED_ID}</a>'
+    assert link in site.page(f"/batches/{ATTESTED_BATCH}", "zh")
+    for tx_type in ("verification.attest", "credits.issue"):
+        assert link in site.page(f"/txs/{site.txs.by_type[tx_type]}", "zh")
+    attest = site.page(f"/txs/{site.txs.by_type['verification.attest']}")
+    assert f'href="/institutions/{VERIFIER}?lang=en">{VERIFIER}</a>' in attest
     recorded = site.page(f"/batches/{BATCH}")
     assert "/attested-verifications/" not in recorded
 
