@@ -11,6 +11,7 @@ from typing import Final, TypeVar
 
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import (
+    AttestedVerification,
     Holding,
     IssuanceBatch,
     Project,
@@ -22,6 +23,7 @@ from contracts.state import StateView
 from contracts.state_keys import (
     SERIAL_DIGITS,
     account_key,
+    attested_verification_key,
     batch_key,
     case_key,
     institution_key,
@@ -64,6 +66,12 @@ class RegistryRecords:
     def batch(self, batch_id: str) -> IssuanceBatch | None:
         return self._load(batch_key(batch_id), IssuanceBatch.from_json)
 
+    def attested_verification(self, verification_id: str) -> AttestedVerification | None:
+        """A verification an accredited verifier signed (ADR 0026)."""
+        return self._load(
+            attested_verification_key(verification_id), AttestedVerification.from_json
+        )
+
     def serial_block(self, batch_id: str, first_serial: int) -> SerialBlock | None:
         key = f"serials/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"
         return self._load(key, SerialBlock.from_json)
@@ -97,6 +105,9 @@ class RegistryRecords:
 
     def verifications(self, limit: int = LIST_LIMIT) -> Listing[Verification]:
         return self._list("verification/", Verification.from_json, limit)
+
+    def attested_verifications(self, limit: int = LIST_LIMIT) -> Listing[AttestedVerification]:
+        return self._list("attested_verification/", AttestedVerification.from_json, limit)
 
     def batches(self, limit: int = LIST_LIMIT) -> Listing[IssuanceBatch]:
         return self._list("batch/", IssuanceBatch.from_json, limit)

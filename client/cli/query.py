@@ -74,6 +74,22 @@ LIST_RESOURCES: Final = (
         help="registered blue carbon projects",
     ),
     ListResource(
+        name="attested-verifications",
+        columns=(
+            "verification_id",
+            "project_id",
+            "verifier",
+            "period_start",
+            "period_end",
+            "methodology_id",
+            "methodology_version",
+            "net_sink_kg",
+            "issued_kg",
+        ),
+        item_noun="VERIFICATION_ID",
+        help="verifications signed by an accredited verifier (ADR 0026)",
+    ),
+    ListResource(
         name="batches",
         columns=("batch_id", "project_id", "vintage", "quantity_kg", "buffer_kg", "retired_kg"),
         item_noun="BATCH_ID",

@@ -178,6 +178,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "f.verifier": ("Verification body", "核查机构"),
     "f.verified": ("Verified", "核证量"),
     "f.issued": ("Issued", "已签发"),
+    "f.accredited_verifier": ("Accredited verification body", "核证机构"),
+    "f.methodology": ("Methodology", "方法学"),
+    "f.methodology_version": ("Methodology version", "方法学版本"),
+    "f.net_sink": ("Verified net sink", "核证净碳汇量"),
+    "f.reports": ("Reports (SHA-256 fingerprint)", "报告（SHA-256 指纹）"),
+    "f.signed_by": ("Signed by", "签署方"),
+    "f.recorded_in": ("Recorded in block", "记录于区块"),
     "f.range": ("Serial range", "序列号区间"),
     "f.change": ("Change", "变化"),
     "f.chain_id": ("chain_id", "链标识 chain_id"),
@@ -210,6 +217,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "project.title": ("Project $id", "项目 $id"),
     "project.batches": ("Issuance batches", "签发批次"),
     "project.verifications": ("Verifications", "核查记录"),
+    "project.attested": (
+        "Verifications signed by an accredited verification body",
+        "核证机构签署的核证",
+    ),
+    "attested.title": ("Accredited verification $id", "核证机构核证 $id"),
+    "attested.note": (
+        "An accredited verification body, not the issuer, signed this verification on the"
+        " chain. Credits issued from it never exceed its verified net sink; their vintage"
+        " year lies within its monitoring period.",
+        "本核证由经认可的核证机构（而非签发机构）在链上签署。据此签发的碳汇总量不超过核证净碳汇量，其年份在监测期之内。",
+    ),
+    "attested.batches": ("Issuance batches from this verification", "据此核证签发的批次"),
     "batch.title": ("Issuance batch $id", "签发批次 $id"),
     "batch.blocks": ("Serial blocks", "序列号区块"),
     "batch.issued_by": ("Issuance transaction", "签发交易"),
@@ -254,10 +273,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "export.title": ("CSV export", "CSV 导出"),
     "export.projects": ("Projects (CSV)", "项目（CSV）"),
+    "export.attested-verifications": (
+        "Accredited verifications (CSV)",
+        "核证机构核证（CSV）",
+    ),
     "export.issuances": ("Issuances (CSV)", "签发（CSV）"),
     "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
     "list.none": ("None yet.", "暂无。"),
     "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
+    # the labelled reports of verification.attest (contracts REPORT_LABELS)
+    "report.monitoring_report": ("Monitoring report", "监测报告"),
+    "report.verification_report": ("Verification report", "核证报告"),
+    "report.tenure_certificate": ("Sea or land use right certificate", "海域或土地使用权证书"),
+    "report.other": ("Other document", "其他文件"),
     # checker
     "checker.title": ("Retirement receipt checker", "注销凭证核验"),
     "checker.offline": ("Offline checker (one HTML file)", "离线核验（单个 HTML 文件）"),

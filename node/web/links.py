@@ -33,6 +33,10 @@ def batch_link(ctx: Context, batch_id: str) -> Html:
     return ctx.link(f"/batches/{segment(batch_id)}", batch_id)
 
 
+def attested_verification_link(ctx: Context, verification_id: str) -> Html:
+    return ctx.link(f"/attested-verifications/{segment(verification_id)}", verification_id)
+
+
 def case_link(ctx: Context, case_id: str) -> Html:
     return ctx.link(f"/cases/{segment(case_id)}", case_id)
 
@@ -68,6 +72,14 @@ def institution_or_text(ctx: Context, view: ChainView, value: str) -> Html | str
     """A link when value is the id of an institution of this chain, else the text itself
     (an insurer, for one, is free text: /institutions/<text> would only answer 400)."""
     return institution_link(ctx, value) if view.records.exists("institution/", value) else value
+
+
+def verification_or_text(ctx: Context, view: ChainView, verification_id: str) -> Html | str:
+    """A link when an accredited verifier signed this verification (ADR 0026), else its id
+    (an issuer-recorded verification has no page of its own)."""
+    if view.records.exists("attested_verification/", verification_id):
+        return attested_verification_link(ctx, verification_id)
+    return verification_id
 
 
 def optional(value: Html | None) -> Html:

@@ -3,14 +3,25 @@
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
-from contracts.credit_records import IssuanceBatch, Project, SerialBlock, Verification
+from contracts.credit_records import (
+    AttestationFields,
+    AttestedVerification,
+    IssuanceBatch,
+    LabelledHash,
+    Project,
+    SerialBlock,
+    Verification,
+    VerificationFields,
+)
 from node.chain_view import ChainView
 from node.registry_records import LIST_LIMIT, SERIALS_LIMIT
 from node.web.columns import Column, record_table
-from node.web.formatting import kg_text, range_text, time_text
+from node.web.exports import EXPORTS
+from node.web.formatting import kg_text, range_text, short_hex, time_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
     account_link,
+    attested_verification_link,
     batch_link,
     block_link,
     case_link,
@@ -21,6 +32,7 @@ from node.web.links import (
     range_link,
     retirement_link,
     tx_link,
+    verification_or_text,
 )
 from node.web.markup import Html, definitions, element, join, table
 from node.web.serial_history import HistoryUnavailableError, SerialEvent
@@ -58,6 +70,13 @@ def name_in(ctx: Context, record: Named) -> str:
     return (chinese or english) if ctx.lang.value == "zh" else (english or chinese)
 
 
+def named_institution(ctx: Context, view: ChainView, institution_id: str) -> Html:
+    """An institution's name in this language, with a link by its id."""
+    institution = view.records.institution(institution_id)
+    link = institution_link(ctx, institution_id)
+    return link if institution is None else join([name_in(ctx, institution), " (", link, ")"])
+
+
 def list_note(ctx: Context, truncated: bool) -> Html:
     return muted(ctx.t("list.truncated", count=LIST_LIMIT)) if truncated else Html("")
 
@@ -73,10 +92,13 @@ PROJECT_COLUMNS: Sequence[Column[Project]] = (
 
 def projects_page(ctx: Context, view: ChainView) -> Page:
     projects, truncated = view.records.projects()
+    attested, attested_truncated = view.records.attested_verifications()
     body = join(
         [
             record_table(ctx, PROJECT_COLUMNS, projects, empty="list.none", id="projects"),
             list_note(ctx, truncated),
+            section(ctx.t("project.attested"), attested_table(ctx, attested)),
+            list_note(ctx, attested_truncated),
             export_links(ctx),
         ]
     )
@@ -86,7 +108,7 @@ def projects_page(ctx: Context, view: ChainView) -> Page:
 def export_links(ctx: Context) -> Html:
     items = [
         element("li", element("a", ctx.t(f"export.{kind}"), href=f"/export/{kind}.csv"))
-        for kind in ("projects", "issuances", "retirements")
+        for kind in EXPORTS
     ]
     return section(ctx.t("export.title"), element("ul", join(items), class_="exports"))
 
@@ -111,10 +133,12 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
         ]
     )
     verifications = [v for v in view.records.verifications()[0] if v.project_id == project_id]
+    attested = [a for a in view.records.attested_verifications()[0] if a.project_id == project_id]
     batches = [b for b in view.records.batches()[0] if b.project_id == project_id]
     body = join(
         [
             fields,
+            section(ctx.t("project.attested"), attested_table(ctx, attested)),
             section(
                 ctx.t("project.verifications"),
                 record_table(ctx, VERIFICATION_COLUMNS, verifications),
@@ -125,13 +149,77 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
     return Page(title=ctx.t("project.title", id=project_id), body=body)
 
 
+def period_text(_ctx: Context, record: VerificationFields | AttestationFields) -> str:
+    return f"{record.period_start} – {record.period_end}"
+
+
 VERIFICATION_COLUMNS: Sequence[Column[Verification]] = (
     ("f.verification", lambda ctx, v: v.verification_id),
-    ("f.period", lambda ctx, v: f"{v.period_start} – {v.period_end}"),
+    ("f.period", period_text),
     ("f.verifier", lambda ctx, v: v.verification_body),
     ("f.verified", lambda ctx, v: kg_text(v.verified_kg)),
     ("f.issued", lambda ctx, v: kg_text(v.issued_kg)),
 )
+
+
+def reports_list(ctx: Context, reports: Sequence[LabelledHash], *, short: bool) -> Html:
+    """Each report named in words, with its SHA-256 (shortened in tables, full in its title)."""
+    lines = []
+    for report in reports:
+        digest = report.sha256.hex()
+        shown = mono(short_hex(digest, 16), digest) if short else mono(digest)
+        lines.append(element("div", join([ctx.t(f"report.{report.label}"), " ", shown])))
+    return join(lines)
+
+
+ATTESTED_COLUMNS: Sequence[Column[AttestedVerification]] = (
+    ("f.verification", lambda ctx, a: attested_verification_link(ctx, a.verification_id)),
+    ("f.project", lambda ctx, a: project_link(ctx, a.project_id)),
+    ("f.period", period_text),
+    ("f.accredited_verifier", lambda ctx, a: institution_link(ctx, a.verifier)),
+    ("f.methodology", lambda ctx, a: a.methodology_id),
+    ("f.methodology_version", lambda ctx, a: a.methodology_version),
+    ("f.net_sink", lambda ctx, a: kg_text(a.net_sink_kg)),
+    ("f.issued", lambda ctx, a: kg_text(a.issued_kg)),
+    ("f.reports", lambda ctx, a: reports_list(ctx, a.reports, short=True)),
+)
+
+
+def attested_table(ctx: Context, attested: list[AttestedVerification]) -> Html:
+    return record_table(ctx, ATTESTED_COLUMNS, attested, empty="list.none", class_="attested")
+
+
+def attested_verification_page(ctx: Context, view: ChainView, verification_id: str) -> Page:
+    attested = require(
+        view.records.attested_verification(check_slug(verification_id, "verification")),
+        "accredited verification",
+        verification_id,
+    )
+    fields = definitions(
+        [
+            (ctx.t("f.verification"), verification_id),
+            (ctx.t("f.project"), project_link(ctx, attested.project_id)),
+            (ctx.t("f.accredited_verifier"), named_institution(ctx, view, attested.verifier)),
+            (ctx.t("f.period"), period_text(ctx, attested)),
+            (ctx.t("f.methodology"), attested.methodology_id),
+            (ctx.t("f.methodology_version"), attested.methodology_version),
+            (ctx.t("f.net_sink"), kg_text(attested.net_sink_kg)),
+            (ctx.t("f.issued"), kg_text(attested.issued_kg)),
+            (ctx.t("f.reports"), reports_list(ctx, attested.reports, short=False)),
+            (ctx.t("f.signed_by"), key_link(ctx, view, attested.attested_by.hex())),
+            (ctx.t("f.recorded_in"), block_link(ctx, attested.height)),
+        ]
+    )
+    batches = [b for b in view.records.batches()[0] if b.verification_id == verification_id]
+    body = join(
+        [
+            element("p", ctx.t("attested.note")),
+            fields,
+            section(ctx.t("attested.batches"), batches_table(ctx, batches)),
+        ]
+    )
+    return Page(title=ctx.t("attested.title", id=verification_id), body=body)
+
 
 BATCH_COLUMNS: Sequence[Column[IssuanceBatch]] = (
     ("f.batch", lambda ctx, b: batch_link(ctx, b.batch_id)),
@@ -152,7 +240,7 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
         [
             (ctx.t("f.batch"), batch_id),
             (ctx.t("f.project"), project_link(ctx, batch.project_id)),
-            (ctx.t("f.verification"), batch.verification_id),
+            (ctx.t("f.verification"), verification_or_text(ctx, view, batch.verification_id)),
             (ctx.t("f.vintage"), batch.vintage),
             (ctx.t("f.quantity"), kg_text(batch.quantity_kg)),
             (ctx.t("f.buffer"), kg_text(batch.buffer_kg)),

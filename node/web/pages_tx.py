@@ -14,6 +14,7 @@ from node.web.links import (
     key_link,
     project_link,
     retirement_link,
+    verification_or_text,
 )
 from node.web.markup import Html, definitions, element, join
 from node.web.pages_chain import tx_status
@@ -86,7 +87,9 @@ def _related(ctx: Context, view: ChainView, committed: CommittedTx) -> Html:
 
 
 ACCOUNT_FIELDS = frozenset({"account_id", "from_account", "to_account"})
-INSTITUTION_FIELDS = frozenset({"court", "plaintiff", "broker", "custodian", "issuer", "insurer"})
+INSTITUTION_FIELDS = frozenset(
+    {"court", "plaintiff", "broker", "custodian", "issuer", "insurer", "verifier"}
+)
 LINKED_FIELDS = {
     "batch_id": batch_link,
     "project_id": project_link,
@@ -102,6 +105,8 @@ def body_fields(ctx: Context, view: ChainView, body: JsonObject) -> Html:
             pairs.append((name, LINKED_FIELDS[name](ctx, value)))
         elif name in ACCOUNT_FIELDS and isinstance(value, str):
             pairs.append((name, account_link(ctx, value)))
+        elif name == "verification_id" and isinstance(value, str):
+            pairs.append((name, verification_or_text(ctx, view, value)))
         elif name in INSTITUTION_FIELDS and isinstance(value, str):
             pairs.append((name, institution_or_text(ctx, view, value)))
         elif name.endswith("_kg") and isinstance(value, int):

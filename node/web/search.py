@@ -90,6 +90,7 @@ def _number_hits(view: ChainView, number: int) -> list[SearchHit]:
 
 ID_KINDS = (
     ("project/", "f.project", "/projects/"),
+    ("attested_verification/", "f.verification", "/attested-verifications/"),
     ("batch/", "f.batch", "/batches/"),
     ("case/", "f.case", "/cases/"),
     ("account/", "f.account", "/accounts/"),

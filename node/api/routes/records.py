@@ -22,6 +22,7 @@ KINDS = {
     "accounts": "account/",
     "projects": "project/",
     "verifications": "verification/",
+    "attested-verifications": "attested_verification/",
     "batches": "batch/",
     "cases": "case/",
     "retirements": "retirement/",

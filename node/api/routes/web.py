@@ -17,7 +17,7 @@ from node.api.deps import ViewDep
 from node.chain_view import ChainView, ReceiptPdfError
 from node.proofs import ProofUnavailableError
 from node.web.checker import CHECKER_CSP, checker_page, offline_checker_html, static_file
-from node.web.exports import export_csv
+from node.web.exports import EXPORTS, export_csv
 from node.web.formatting import short_hex
 from node.web.i18n import Lang, pick_lang
 from node.web.layout import Context, Page, PageError, error_page, render_document
@@ -32,6 +32,7 @@ from node.web.pages_cases import (
 from node.web.pages_chain import block_page, blocks_page, dashboard_page
 from node.web.pages_registry import (
     account_page,
+    attested_verification_page,
     batch_page,
     institution_page,
     project_page,
@@ -105,6 +106,7 @@ RECORD_PAGES: dict[str, RecordPage] = {
     "/blocks/{key}": block_page,
     "/txs/{key}": tx_page,
     "/projects/{key}": project_page,
+    "/attested-verifications/{key}": attested_verification_page,
     "/batches/{key}": batch_page,
     "/accounts/{key}": account_page,
     "/institutions/{key}": institution_page,
@@ -192,9 +194,7 @@ def export(request: Request, name: str, view: ViewDep, lang: LangQuery = None) -
             lang,
             view,
             _raise(
-                PageError(
-                    404, f"no export {name!r}; try projects.csv, issuances.csv, retirements.csv"
-                )
+                PageError(404, f"no export {name!r}; try " + ", ".join(f"{k}.csv" for k in EXPORTS))
             ),
         )
     return Response(

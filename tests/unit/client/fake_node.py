@@ -31,6 +31,7 @@ LIST_PREFIXES = {
     "institutions": "institution/",
     "accounts": "account/",
     "projects": "project/",
+    "attested-verifications": "attested_verification/",
     "batches": "batch/",
     "cases": "case/",
     "retirements": "retirement/",

@@ -4,13 +4,18 @@ import json
 
 import pytest
 
+from client.cli.query import LIST_RESOURCES
 from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from client.cli.tables import display_width
+from genesis.example.xiangshan_case import xiangshan_case_steps
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
+from node.api.routes.records import KINDS
 from tests.unit.client.cli_runner import run_cli
 from tests.unit.client.conftest import Network
-from tests.unit.client.fake_node import FakeNode, serve
+from tests.unit.client.fake_node import LIST_PREFIXES, FakeNode, now_ms, serve
 from tests.unit.client.test_tx_cli import open_township_account
+from tests.unit.node.case_chain import ATTESTED_ID, VERIFIER, Signer, attestation_txs
+from tests.unit.node.chain_kit import GENESIS, TX_LIFETIME_MS
 
 Capture = pytest.CaptureFixture[str]
 
@@ -118,3 +123,50 @@ def test_second_node_answers_when_the_first_is_down(
     exit_code, out, _ = query(capsys, "status", "--node", f"{dead_url},{node_url}", "--json")
     assert exit_code == EXIT_OK
     assert json.loads(out)["node"] == "xiangshan-county"
+
+
+def attested_node() -> FakeNode:
+    """A fake node over the node tests' genesis: the case's account and project, then a
+    verifier accredited by the validator quorum attests a verification and the county
+    issues from it (tests/unit/node/case_chain.py), each tx its own block."""
+    fake = FakeNode(GENESIS)
+    signer = Signer(expires_at_ms=now_ms() + TX_LIFETIME_MS // 2)
+    account, project = xiangshan_case_steps()[:2]
+    steps = [signer.tx(s.sender, s.tx_type, dict(s.body), s.cosigners) for s in (account, project)]
+    for signed in (*steps, *attestation_txs(signer)):
+        fake.pending.append(signed)
+        fake.commit()
+        assert fake.tx_status(signed.tx_id.hex())["result"]["status"] == "accepted"
+    return fake
+
+
+def test_attested_verifications_are_listed_and_read_one_by_one(capsys: Capture) -> None:
+    fake = attested_node()
+    with serve(fake) as url:
+        exit_code, out, _ = query(capsys, "attested-verifications", "--node", url)
+        assert exit_code == EXIT_OK
+        header, _rule, row = out.splitlines()[:3]
+        assert header.split() == [
+            "verification_id", "project_id", "verifier", "period_start", "period_end",
+            "methodology_id", "methodology_version", "net_sink_kg", "issued_kg",
+        ]  # fmt: skip
+        assert row.startswith(f"{ATTESTED_ID} ") and row.split()[-2:] == ["480000", "200000"]
+        exit_code, out, _ = query(capsys, "attested-verifications", ATTESTED_ID, "--node", url,
+                                  "--json")  # fmt: skip
+        assert exit_code == EXIT_OK
+        record = json.loads(out)
+        assert record["verifier"] == VERIFIER and len(record["reports"]) == 3
+        exit_code, _, err = query(capsys, "attested-verifications", "nothing", "--node", url)
+        assert exit_code == EXIT_FAILURE and "NOT_FOUND" in err
+    paths = [path for _, path in fake.requests]
+    assert paths == [
+        "/v1/attested-verifications",
+        f"/v1/attested-verifications/{ATTESTED_ID}",
+        "/v1/attested-verifications/nothing",
+    ]
+
+
+def test_every_list_resource_is_a_list_the_node_serves() -> None:
+    served = {*KINDS, "blocks"}
+    assert {resource.name for resource in LIST_RESOURCES} <= served
+    assert set(LIST_PREFIXES) <= served

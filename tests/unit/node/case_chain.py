@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genesis.example.parties import party_key
-from genesis.example.xiangshan_case import xiangshan_case_steps
+from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT, xiangshan_case_steps
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from node.ledger import Ledger
 from node.service import NodeService
@@ -25,6 +25,7 @@ from tests.unit.node.chain_kit import (
     VALIDATOR_NAMES,
     build_and_commit,
 )
+from tests.vectors.attestation_example import BODY as ATTEST_BODY
 
 EXPIRES_AT_MS = GENESIS_TIME_MS + 100 * TX_LIFETIME_MS
 
@@ -36,8 +37,9 @@ def key(name: str) -> SigningKey:
 class Signer:
     """Signs txs with each sender's next nonce."""
 
-    def __init__(self) -> None:
+    def __init__(self, expires_at_ms: int = EXPIRES_AT_MS) -> None:
         self.nonces: dict[str, int] = {}
+        self.expires_at_ms = expires_at_ms
 
     def tx(
         self, sender: str, tx_type: str, body: dict[str, Any], cosigners: tuple[str, ...] = ()
@@ -49,7 +51,7 @@ class Signer:
             type=tx_type,
             sender=key(sender).public_key,
             nonce=self.nonces[sender],
-            expires_at_ms=EXPIRES_AT_MS,
+            expires_at_ms=self.expires_at_ms,
             body=body,
         )
         signed = sign_tx(unsigned, key(sender))
@@ -88,6 +90,41 @@ def run_case(ledger: Ledger, signer: Signer | None = None) -> CaseTxs:
         assert prepared.results[0].reason is None, (step.label, prepared.results[0])
         by_type[step.tx_type] = signed.tx_id.hex()
     build_and_commit(ledger)
+    return CaseTxs(by_type=by_type)
+
+
+VERIFIER = "blue-carbon-auditor"
+ATTESTED_ID = str(ATTEST_BODY["verification_id"])
+ATTESTED_BATCH = "huangbiao-mariculture-2023-v1"
+
+
+def attestation_txs(signer: Signer) -> tuple[SignedTx, ...]:
+    """After the case's project: the validator quorum accredits the auditor as a verifier
+    (ADR 0026), it attests the 2023 verification of the worked example of docs/STATE.md, and
+    the county issues a 2023 batch of 200,000 kg (10% buffer) from it."""
+    grant = {"institution_id": VERIFIER, "role": "verifier"}
+    issue = {
+        "batch_id": ATTESTED_BATCH,
+        "verification_id": ATTESTED_ID,
+        "vintage": 2023,
+        "quantity_kg": 180_000,
+        "buffer_kg": 20_000,
+        "to_account": TOWNSHIP_ACCOUNT,
+    }
+    return (
+        signer.tx("xiangshan-county", "role.grant", grant, ("ningbo-ptc",)),
+        signer.tx(VERIFIER, "verification.attest", {**ATTEST_BODY, "verifier": VERIFIER}),
+        signer.tx("xiangshan-county", "credits.issue", issue),
+    )
+
+
+def run_attestation(ledger: Ledger, signer: Signer) -> CaseTxs:
+    """attestation_txs, one a block, each accepted (run_case first, with the same signer)."""
+    by_type = {}
+    for signed in attestation_txs(signer):
+        prepared = build_and_commit(ledger, (signed,))
+        assert prepared.results[0].reason is None, (signed.tx.type, prepared.results[0])
+        by_type[signed.tx.type] = signed.tx_id.hex()
     return CaseTxs(by_type=by_type)
 
 
