@@ -8,11 +8,15 @@ import pytest
 
 from contracts.credit_records import Project
 from contracts.state_keys import project_key, project_tenure_key, tenure_claim_key
+from contracts.state_tree import state_tree_key
 from contracts.store import load
 from contracts.tenure_records import ProjectTenure, ProjectTenureBody, TenureClaim
 from genesis.example.parties import party_key
 from genesis.example.xiangshan_case import PROJECT_ID, VERIFICATION_ID, xiangshan_case_steps
-from protocol.errors import SchemaError
+from protocol.errors import SchemaError, SmtProofError
+from protocol.smt import SparseMerkleTree
+from protocol.smt_proof import verify_inclusion, verify_non_inclusion
+from protocol.smt_store import MemorySmtStore
 from tests.unit.contracts.conftest import run_steps
 from tests.vectors.contracts.network import TestChain
 
@@ -163,6 +167,31 @@ def test_issuance_stops_when_tenure_ends(verified: TestChain) -> None:
     assert verified.submit("credits.issue", COUNTY, issue("b-3")).reason == "tenure_ended"
     # Credits issued before stay: they move as before.
     assert verified.state.get("batch/b-2") is not None
+
+
+def state_tree(chain: TestChain) -> SparseMerkleTree:
+    tree = SparseMerkleTree(MemorySmtStore())
+    tree.update(0, {state_tree_key(key): value for key, value in chain.state.items()})
+    return tree
+
+
+def test_the_state_tree_proves_which_project_a_certificate_backs_or_none(
+    verified: TestChain,
+) -> None:
+    assert verified.submit("project.tenure", COUNTY, tenure_body()).reason is None
+    key = state_tree_key(tenure_claim_key("sea_area_use", CERTIFICATE))
+    unclaimed = state_tree_key(tenure_claim_key("land_tenure", CERTIFICATE))
+    tree = state_tree(verified)
+    value = verified.state.get(tenure_claim_key("sea_area_use", CERTIFICATE))
+    assert value is not None
+    verify_inclusion(tree.root(), key, value, tree.prove(key))
+    verify_non_inclusion(tree.root(), unclaimed, tree.prove(unclaimed))
+    with pytest.raises(SmtProofError):
+        verify_non_inclusion(tree.root(), key, tree.prove(key))
+    # Released: the same certificate now has a non-inclusion proof.
+    assert verified.submit("project.tenure_release", COUNTY, release()).reason is None
+    tree = state_tree(verified)
+    verify_non_inclusion(tree.root(), key, tree.prove(key))
 
 
 @pytest.mark.parametrize(
