@@ -7,14 +7,11 @@ to the one active project it backs, so the state tree proves both ways whether i
 """
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
-from contracts.body_fields import Body, Slug, choice
-from protocol.codec import JsonCodec, Wire, integer
-from protocol.errors import FieldTypeError
-from protocol.fields import read_str
+from contracts.body_fields import Body, Slug, choice, matching
+from protocol.codec import JsonCodec, integer
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
@@ -39,14 +36,9 @@ class TenureStatus:
     ENDED: Final = "ended"
 
 
-def read_certificate_number(obj: Mapping[str, Any], name: str) -> str:
-    value = read_str(obj, name, max_length=48)
-    if CERTIFICATE_NUMBER_PATTERN.fullmatch(value) is None:
-        raise FieldTypeError(f"{name}: {value!r} is not [0-9A-Z-], 1..48, alnum at ends")
-    return value
-
-
-CertificateNumber = Annotated[str, Wire(read_certificate_number)]
+CertificateNumber = Annotated[
+    str, matching(CERTIFICATE_NUMBER_PATTERN, 48, "[0-9A-Z-], 1..48, alnum at ends")
+]
 CertificateKind = Annotated[str, choice(CERTIFICATE_KINDS)]
 
 
