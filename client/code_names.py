@@ -69,6 +69,12 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "key.revoke": ("key revocation", "密钥吊销"),
     "node.announce": ("node address announcement", "节点地址公告"),
     "verification.attest": ("accredited verification", "核证机构核证"),
+    # project boundary and tenure (ADR 0027; contracts/tenure_records.py)
+    "project.tenure": ("project boundary and tenure", "项目边界与权属登记"),
+    "project.tenure_release": ("project tenure release", "项目权属终止"),
+    "sea_area_use": ("sea-area use right certificate", "海域使用权证书"),
+    "land_tenure": ("land tenure certificate", "不动产权证书"),
+    "ended": ("ended", "已终止"),
 }
 
 

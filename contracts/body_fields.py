@@ -122,6 +122,19 @@ def choice(choices: frozenset[str]) -> Wire:
     return Wire(lambda obj, name: read_choice(obj, name, choices))
 
 
+def matching(pattern: re.Pattern[str], max_length: int, shape: str) -> Wire:
+    """A string of at most max_length code points that pattern matches whole; errors name
+    the expected shape."""
+
+    def read(obj: Mapping[str, Any], name: str) -> str:
+        value = read_str(obj, name, max_length=max_length)
+        if pattern.fullmatch(value) is None:
+            raise FieldTypeError(f"{name}: {value!r} is not {shape}")
+        return value
+
+    return Wire(read)
+
+
 def _hexes(values: tuple[bytes, ...]) -> JsonValue:
     return [value.hex() for value in values]
 

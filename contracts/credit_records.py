@@ -8,9 +8,8 @@ names its fields once; protocol/codec.py reads (strictly) and writes them.
 
 import enum
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from contracts.body_fields import (
     Amount,
@@ -20,11 +19,11 @@ from contracts.body_fields import (
     Text,
     check_period,
     choice,
+    matching,
     text,
 )
-from protocol.codec import JsonCodec, Wire, codec_wire, integer, items
+from protocol.codec import JsonCodec, codec_wire, integer, items
 from protocol.errors import FieldTypeError
-from protocol.fields import read_str
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
@@ -102,15 +101,9 @@ METHODOLOGY_PATTERN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ./_-]{0,46}[A
 """A methodology id or version: 1..48 characters of letters, digits, space, '.', '/', '_', '-',
 first and last a letter or digit (HY/T 0305-2021, CCER-14-002-V01, VM0033, v2.0)."""
 
-
-def read_methodology(obj: Mapping[str, Any], name: str) -> str:
-    value = read_str(obj, name, max_length=48)
-    if METHODOLOGY_PATTERN.fullmatch(value) is None:
-        raise FieldTypeError(f"{name}: {value!r} is not [A-Za-z0-9 ./_-], 1..48, alnum at ends")
-    return value
-
-
-Methodology = Annotated[str, Wire(read_methodology)]
+Methodology = Annotated[
+    str, matching(METHODOLOGY_PATTERN, 48, "[A-Za-z0-9 ./_-], 1..48, alnum at ends")
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,6 +37,7 @@ from contracts.role_changes import apply_role_grant, apply_role_revoke
 from contracts.state import StateOverlay, StateView
 from contracts.state_keys import nonce_key
 from contracts.store import save
+from contracts.tenure import apply_project_tenure, apply_project_tenure_release
 from contracts.transfer import apply_credits_transfer
 from contracts.tx_types import TxBody, TxType
 from contracts.validator_sets import promote_next_validator_set
@@ -73,6 +74,8 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.KEY_REVOKE: apply_key_revoke,
     TxType.NODE_ANNOUNCE: apply_node_announce,
     TxType.VERIFICATION_ATTEST: apply_verification_attest,
+    TxType.PROJECT_TENURE: apply_project_tenure,
+    TxType.PROJECT_TENURE_RELEASE: apply_project_tenure_release,
 }
 
 

@@ -35,6 +35,7 @@ from contracts.state_keys import (
     verification_key,
 )
 from contracts.store import load, read_params, require, require_absent, save
+from contracts.tenure import require_tenure_not_ended
 from protocol.codec import copy_fields
 
 BPS = 10_000
@@ -60,6 +61,7 @@ def apply_credits_issue(env: TxEnv, body: CreditsIssueBody) -> None:
     issuer = require_sender_role(env, Role.ISSUER)
     key, verification = _issue_source(env, body.verification_id)
     _require_project_issuer(_require_project(env, verification.project_id), issuer)
+    require_tenure_not_ended(env.state, verification.project_id)
     require(
         env.state, account_key(body.to_account), Account.from_json, RejectReason.UNKNOWN_ACCOUNT
     )

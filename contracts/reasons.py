@@ -96,6 +96,16 @@ class RejectReason(enum.Enum):
     VINTAGE_OUTSIDE_PERIOD = "vintage_outside_period"
     """credits.issue from an attested verification with a vintage year outside the years
     of its monitoring period."""
+    # Project boundary and tenure (ADR 0027).
+    TENURE_ALREADY_RECORDED = "tenure_already_recorded"
+    """project.tenure for a project that already has a `project_tenure/` record (active or
+    ended): a project's tenure is recorded once."""
+    CERTIFICATE_CLAIMED = "certificate_claimed"
+    """project.tenure names a certificate that already backs another active project."""
+    NO_ACTIVE_TENURE = "no_active_tenure"
+    """project.tenure_release for a project whose tenure is not recorded or already ended."""
+    TENURE_ENDED = "tenure_ended"
+    """credits.issue for a project whose tenure was released."""
 
 
 COSIGNATURE_MISSING = frozenset(

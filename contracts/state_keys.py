@@ -58,6 +58,8 @@ verification_key: Final = _named_by_id("verification")
 # one verification id names a verification/ or an attested_verification/ record, never both.
 attested_verification_key: Final = _named_by_id("attested_verification")
 batch_key: Final = _named_by_id("batch")
+# project_tenure/: a project's boundary and tenure certificate (project.tenure, ADR 0027).
+project_tenure_key: Final = _named_by_id("project_tenure")
 case_key: Final = _named_by_id("case")
 insurance_key: Final = _named_by_id("insurance")
 # key/: which institution a public key belongs to; holder/: the accounts it holds.
@@ -80,3 +82,11 @@ def serial_block_key(batch_id: str, first_serial: int) -> str:
 def holding_key(account_id: str, batch_id: str) -> str:
     """`holding/<account>/<batch>`: the ACTIVE and FROZEN blocks an account holds in a batch."""
     return f"holding/{account_id}/{batch_id}"
+
+
+def tenure_claim_key(certificate_kind: str, certificate_number: str) -> str:
+    """`tenure/<kind>/<number>`: the active project a tenure certificate backs (ADR 0027).
+
+    kind is a slug and number is [0-9A-Z-] (contracts/tenure_records.py): neither holds '/'.
+    """
+    return f"tenure/{certificate_kind}/{certificate_number}"

@@ -31,6 +31,7 @@ from contracts.bodies_registry import (
     VerificationAttestBody,
     VerificationRecordBody,
 )
+from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
 
 TxBody = (
@@ -52,6 +53,8 @@ TxBody = (
     | KeyRevokeBody
     | NodeAnnounceBody
     | VerificationAttestBody
+    | ProjectTenureBody
+    | ProjectTenureReleaseBody
 )
 
 
@@ -77,6 +80,8 @@ class TxType(enum.Enum):
     KEY_REVOKE = "key.revoke"
     NODE_ANNOUNCE = "node.announce"
     VERIFICATION_ATTEST = "verification.attest"
+    PROJECT_TENURE = "project.tenure"
+    PROJECT_TENURE_RELEASE = "project.tenure_release"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -101,5 +106,7 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.KEY_REVOKE: KeyRevokeBody.from_json,
     TxType.NODE_ANNOUNCE: NodeAnnounceBody.from_json,
     TxType.VERIFICATION_ATTEST: VerificationAttestBody.from_json,
+    TxType.PROJECT_TENURE: ProjectTenureBody.from_json,
+    TxType.PROJECT_TENURE_RELEASE: ProjectTenureReleaseBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

@@ -15,6 +15,7 @@ from typing import Final
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
 from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
+from contracts.tenure_records import CERTIFICATE_KINDS
 from contracts.tx_types import BODY_PARSERS, TxType
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
@@ -27,6 +28,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "kind": ACCOUNT_KINDS,
     "roles": ROLE_NAMES,
     "role": ROLE_NAMES,
+    "certificate_kind": CERTIFICATE_KINDS,
 }
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}
@@ -41,6 +43,15 @@ SHAPES: Final[Mapping[str, str]] = {
     f"one of {' | '.join(REPORT_LABELS)}",
 }
 """Fields whose shape the generic type text would misstate (ADR 0026)."""
+TENURE_SHAPES: Final[Mapping[str, str]] = {
+    "boundary_sha256": "SHA-256 hex (64 digits) of the boundary GeoJSON file",
+    "centroid_lat_udeg": "integer micro-degrees, -90000000..90000000 (29.4225 N = 29422500)",
+    "centroid_lon_udeg": "integer micro-degrees, -180000000..180000000 (121.8575 E = 121857500)",
+    "area_m2": "integer m², 1..10^12",
+    "certificate_number": "text of A-Z 0-9 -, 1..48, letter or digit at both ends "
+    "(no Chinese prefix: 国海证2019B33022500123 is 2019B33022500123)",
+}
+"""The same for project.tenure (ADR 0027)."""
 
 
 def example_name(tx_type: TxType) -> str:
@@ -61,7 +72,8 @@ def field_lines(tx_type: TxType) -> list[str]:
     lines = []
     for field in dataclasses.fields(body_class):
         name = _WIRE_NAMES.get(field.name, field.name)
-        text = f"  {name}: {SHAPES.get(name) or _type_text(name, hints[field.name])}"
+        shape = SHAPES.get(name) or TENURE_SHAPES.get(name)
+        text = f"  {name}: {shape or _type_text(name, hints[field.name])}"
         if name in ALLOWED:
             text += f", one of {' | '.join(sorted(ALLOWED[name]))}"
         lines.append(text)

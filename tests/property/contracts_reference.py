@@ -66,6 +66,10 @@ class ReferenceLedger:
     next_validators: tuple[frozenset[PublicKey], int] = (frozenset(), 1)
     nonces: dict[PublicKey, int] = field(default_factory=dict)
     addresses: dict[PublicKey, str] = field(default_factory=dict)
+    tenures: dict[str, list[Any]] = field(default_factory=dict)
+    """project.tenure (ADR 0027): project -> [kind, number, active]."""
+    certificates: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, number) -> the one active project it backs (ADR 0027)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -224,6 +228,7 @@ class ReferenceLedger:
         verification = verification or attested
         assert verification is not None
         self._require(self.projects[verification[0]] == issuer, "not_project_issuer")
+        self._require(self.tenures.get(verification[0], [0, 0, True])[2], "tenure_ended")
         self._account(body["to_account"])
         self._require(body["batch_id"] not in self.batches, "already_exists")
         if attested is not None:
@@ -401,3 +406,28 @@ class ReferenceLedger:
         self._require(key == op.sender, "announcer_not_sender")
         self._role(op, ROLE_VALIDATOR, ROLE_WITNESS)
         self.addresses[key] = op.body["address"]
+
+    # --- project boundary and tenure (ADR 0027) ----------------------------------------
+
+    def _own_project(self, op: Op) -> str:
+        issuer = self._role(op, ROLE_ISSUER)
+        project = op.body["project_id"]
+        self._require(project in self.projects, "unknown_project")
+        self._require(self.projects[project] == issuer, "not_project_issuer")
+        return str(project)
+
+    def _project_tenure(self, op: Op) -> None:
+        project = self._own_project(op)
+        self._require(project not in self.tenures, "tenure_already_recorded")
+        certificate = (op.body["certificate_kind"], op.body["certificate_number"])
+        self._require(certificate not in self.certificates, "certificate_claimed")
+        self.tenures[project] = [*certificate, True]
+        self.certificates[certificate] = project
+
+    def _project_tenure_release(self, op: Op) -> None:
+        project = self._own_project(op)
+        tenure = self.tenures.get(project)
+        self._require(tenure is not None and tenure[2], "no_active_tenure")
+        assert tenure is not None
+        tenure[2] = False
+        del self.certificates[(tenure[0], tenure[1])]

@@ -7,7 +7,9 @@ the state equals the reference kilogram by kilogram; tonnage is conserved and ev
 is exactly partitioned; RETIRED and CANCELLED are terminal; no serial is retired twice;
 FROZEN and BUFFER units never move; holdings and nonces are exact; no batch draws more kg
 than its attested verification holds, and a verifier suspended by role.revoke has every later
-verification.attest refused until it is granted the role again (ADR 0026).
+verification.attest refused until it is granted the role again (ADR 0026); a tenure
+certificate is never claimed twice by active projects and its index key names exactly the
+active project it backs (ADR 0027).
 """
 
 import random
@@ -21,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from contracts import committed_nonce
 from contracts.case_records import Retirement
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
+from contracts.tenure_records import ProjectTenure, TenureClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
 from protocol.encoding import decode
@@ -142,6 +145,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_holdings(current)
         self.check_nonces()
         self.check_attested_kg()
+        self.check_tenure_claims()
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -218,6 +222,26 @@ class ContractsMachine(RuleBasedStateMachine):
             assert drawn[record.verification_id] == record.issued_kg <= record.net_sink_kg
             found[record.verification_id] = [record.net_sink_kg, record.issued_kg]
         assert found == {v: entry[1:3] for v, entry in self.ref.attested.items()}
+
+    def check_tenure_claims(self) -> None:
+        """A tenure certificate is never claimed twice by active projects (ADR 0027): each
+        `tenure/<kind>/<number>` names one project whose tenure is active with exactly that
+        certificate, each active tenure has its index key, and both match the reference."""
+        active: dict[tuple[str, str], str] = {}
+        statuses = {}
+        for value in records(self.chain, "project_tenure/"):
+            tenure = ProjectTenure.from_json(value)
+            statuses[tenure.project_id] = tenure.status == "active"
+            if tenure.status == "active":
+                certificate = (tenure.certificate_kind, tenure.certificate_number)
+                assert certificate not in active, ("claimed twice", certificate)
+                active[certificate] = tenure.project_id
+        index = {}
+        for value in records(self.chain, "tenure/"):
+            claim = TenureClaim.from_json(value)
+            index[(claim.certificate_kind, claim.certificate_number)] = claim.project_id
+        assert index == active == self.ref.certificates
+        assert statuses == {p: entry[2] for p, entry in self.ref.tenures.items()}
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

@@ -57,6 +57,14 @@ def test_field_lines_of_verification_attest_name_its_shapes() -> None:
     assert any("tenure_certificate" in line for line in lines if "reports" in line)
 
 
+def test_field_lines_of_project_tenure_name_its_shapes() -> None:
+    lines = field_lines(TxType.PROJECT_TENURE)
+    assert "  certificate_kind: text, one of land_tenure | sea_area_use" in lines
+    assert any(line.startswith("  centroid_lat_udeg: integer micro-degrees") for line in lines)
+    assert any(line.startswith("  certificate_number: text of A-Z 0-9 -") for line in lines)
+    assert field_lines(TxType.PROJECT_TENURE_RELEASE) == ["  project_id: id [a-z0-9][a-z0-9._-]*"]
+
+
 def test_tx_help_shows_fields_and_an_example() -> None:
     completed = subprocess.run(
         [LANTAN, "tx", "insurance.attest", "--help"],
