@@ -28,7 +28,13 @@ from protocol.certificate_check import verify_certificate
 from protocol.encoding import JsonObject, JsonValue, decode, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
-from protocol.signature_prefetch import SignedTriple, block_signatures, verify_signatures
+from protocol.signature_prefetch import (
+    SignedTriple,
+    block_signatures,
+    txs_match_header,
+    verify_signatures,
+)
+from protocol.signing import VerifySignature
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
 
@@ -249,10 +255,14 @@ class BlockSync:
         return wrote_count, False
 
     def _verify_ahead(self, fetched: FetchedBlock) -> None:
-        """Start verifying the block's signatures on the thread ahead, once."""
+        """Start verifying the block's signatures on the thread ahead, once, if the block
+        is certified by the set this node holds now (a set that changes inside the range
+        only costs the blocks after the change their head start)."""
         if fetched.verified is None and fetched.signatures:
-            verify = self.ledger.verify
-            fetched.verified = self._ahead().submit(verify_signatures, verify, fetched.signatures)
+            validators = current_validator_set(self.ledger.store.state)
+            fetched.verified = self._ahead().submit(
+                verify_if_certified, self.ledger.verify, self.ledger.chain_id, validators, fetched
+            )
 
     def _commit(self, payload: bytes, certificate: CommitCertificate) -> bool:
         return self.ledger.commit_certified(payload, certificate, check_certificate=True)
@@ -357,6 +367,23 @@ class BlockSync:
         return current_validator_set(self.ledger.store.state)
 
 
+def verify_if_certified(
+    verify: VerifySignature, chain_id: Hash32, validators: ValidatorSet, fetched: FetchedBlock
+) -> int:
+    """Verify the block's tx signatures (into verify's cache) only if its header hashes to
+    the certified block and the certificate holds for validators: a peer cannot make this
+    node verify signatures of a block nobody certified (parse_range already kept only the
+    signatures of txs the header's tx_root names). How many held; 0 when not certified."""
+    header = header_of_payload(fetched.payload)
+    if header is None or header.block_hash() != fetched.certificate.block_hash:
+        return 0
+    try:
+        verify_certificate(fetched.certificate, chain_id, validators, verify)
+    except ProtocolError:
+        return 0
+    return verify_signatures(verify, fetched.signatures)
+
+
 def parse_range(
     content: bytes, first: int, limit: int
 ) -> list[tuple[bytes, CommitCertificate, list[SignedTriple]]]:
@@ -373,7 +400,8 @@ def parse_range(
         block, certificate = _range_entry(entry)
         if certificate.height != first + offset:
             raise RangeRefusedError(f"height {certificate.height} where {first + offset} was asked")
-        parsed.append((encode(block), certificate, block_signatures(block)))
+        signatures = block_signatures(block) if txs_match_header(block) else []
+        parsed.append((encode(block), certificate, signatures))
     return parsed
 
 

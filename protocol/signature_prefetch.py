@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from protocol.encoding import JsonValue, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import TAG_TX
+from protocol.merkle import hash_leaf, root_from_leaf_hashes
 from protocol.signing import VerifySignature
 
 SignedTriple = tuple[bytes, bytes, bytes]
@@ -33,6 +34,23 @@ def block_signatures(block: JsonValue) -> list[SignedTriple]:
     for signed in txs:
         triples += _tx_signatures(signed)
     return triples
+
+
+def txs_match_header(block: JsonValue) -> bool:
+    """Whether the block's txs are the ones its header's tx_root commits to (RFC 9162 root
+    over JCS of each signed tx, PROTOCOL.md). With the header itself authenticated (its hash
+    certified), the txs are then the chain's, and verifying their signatures ahead is work
+    execution would do anyway, not work a peer can make up."""
+    if not isinstance(block, dict):
+        return False
+    header, txs = block.get("header"), block.get("txs")
+    if not isinstance(header, dict) or not isinstance(txs, list):
+        return False
+    try:
+        leaves = [hash_leaf(encode(signed)) for signed in txs]
+    except ProtocolError:
+        return False
+    return root_from_leaf_hashes(leaves).hex() == header.get("tx_root")
 
 
 def _tx_signatures(signed: JsonValue) -> list[SignedTriple]:

@@ -11,18 +11,23 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.validator_sets import current_validator_set
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from node.sync import (
     VERIFY_AHEAD_BLOCKS,
     BlockSync,
+    FetchedBlock,
     RangeRefusedError,
     SyncState,
     parse_range,
+    verify_if_certified,
 )
 from protocol.encoding import decode, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
+from protocol.hashing import TAG_TX
 from protocol.signature_cache import SignatureCache
+from protocol.signing import verify_signature
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
     GENESIS,
@@ -218,8 +223,9 @@ def test_catch_up_asks_for_ranges_and_finds_the_signatures_verified(
         assert (applied, behind.height) == (3, 3)
         assert seen == ["/v1/blocks/range"]  # three blocks in one request
         # Execution asked the cache for each of the 6 tx signatures and found it verified
-        # by the thread ahead of it.
-        assert (cache.hits, cache.misses) == (6, 6)
+        # by the thread ahead of it; the thread ahead also checked each block's certificate
+        # (2 signatures each) before it verified that block's txs.
+        assert (cache.hits, cache.misses) == (6, 12)
     finally:
         behind.store.close()
 
@@ -341,3 +347,39 @@ def test_a_range_answer_must_hold_the_heights_asked_for_and_no_more(ledger_at: L
         parse_range(answer(1, 2, 3), 1, 2)
     with pytest.raises(RangeRefusedError, match="block, certificate"):
         parse_range(encode({"blocks": [{"block": {}}]}), 1, 2)
+
+
+def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
+    ledger_at: LedgerAt,
+) -> None:
+    """A peer cannot make this node spend Ed25519 on txs before they are authenticated:
+    ahead of execution, only a block whose header the current set certified, with the txs
+    its tx_root names, has its signatures verified."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 1)
+    payload, certificate = blocks[1]
+    [(_, _, triples)] = parse_range(
+        encode({"blocks": [{"block": decode(payload), "certificate": certificate.to_json()}]}),
+        1,
+        1,
+    )
+    assert len(triples) == 2
+    validators = current_validator_set(source.store.state)
+    asked: list[bytes] = []
+
+    def verify(key: bytes, message: bytes, signature: bytes) -> bool:
+        asked.append(message)
+        return verify_signature(key, message, signature)
+
+    weak = FetchedBlock(payload, one_signature_certificate(source, 1), triples)
+    assert verify_if_certified(verify, source.chain_id, validators, weak) == 0
+    assert not [m for m in asked if m.startswith(TAG_TX)]
+    sound = FetchedBlock(payload, certificate, triples)
+    assert verify_if_certified(verify, source.chain_id, validators, sound) == 2
+    # txs that are not the ones the header names are not even read for signatures
+    forged = decode(payload)
+    assert isinstance(forged, dict) and isinstance(forged["txs"], list)
+    forged["txs"] = forged["txs"][:1]
+    entry = {"block": forged, "certificate": certificate.to_json()}
+    [(_, _, none)] = parse_range(encode({"blocks": [entry]}), 1, 1)
+    assert none == []
