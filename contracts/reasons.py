@@ -96,6 +96,13 @@ class RejectReason(enum.Enum):
     VINTAGE_OUTSIDE_PERIOD = "vintage_outside_period"
     """credits.issue from an attested verification with a vintage year outside the years
     of its monitoring period."""
+    # Batch labels and registry links (ADR 0028).
+    EXTERNAL_ID_CLAIMED = "external_id_claimed"
+    """batch.link names an external id that another batch already claims."""
+    TOO_MANY_LINKS = "too_many_links"
+    """batch.link would give the batch more than 8 labels or more than 8 external ids."""
+    LINKS_UNCHANGED = "links_unchanged"
+    """batch.link adds no label and no external id the batch does not already carry."""
 
 
 COSIGNATURE_MISSING = frozenset(

@@ -31,6 +31,7 @@ from contracts.bodies_registry import (
     VerificationAttestBody,
     VerificationRecordBody,
 )
+from contracts.link_records import BatchLinkBody
 from protocol.encoding import JsonObject
 
 TxBody = (
@@ -52,6 +53,7 @@ TxBody = (
     | KeyRevokeBody
     | NodeAnnounceBody
     | VerificationAttestBody
+    | BatchLinkBody
 )
 
 
@@ -77,6 +79,7 @@ class TxType(enum.Enum):
     KEY_REVOKE = "key.revoke"
     NODE_ANNOUNCE = "node.announce"
     VERIFICATION_ATTEST = "verification.attest"
+    BATCH_LINK = "batch.link"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -101,5 +104,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.KEY_REVOKE: KeyRevokeBody.from_json,
     TxType.NODE_ANNOUNCE: NodeAnnounceBody.from_json,
     TxType.VERIFICATION_ATTEST: VerificationAttestBody.from_json,
+    TxType.BATCH_LINK: BatchLinkBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)
