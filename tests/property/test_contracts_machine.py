@@ -7,7 +7,9 @@ the state equals the reference kilogram by kilogram; tonnage is conserved and ev
 is exactly partitioned; RETIRED and CANCELLED are terminal; no serial is retired twice;
 FROZEN and BUFFER units never move; holdings and nonces are exact; no batch draws more kg
 than its attested verification holds, and a verifier suspended by role.revoke has every later
-verification.attest refused until it is granted the role again (ADR 0026).
+verification.attest refused until it is granted the role again (ADR 0026); an external
+registry id, once claimed by a batch, is claimed by that batch forever and by no other, and
+batch_links/ and external_id/ agree both ways (ADR 0028).
 """
 
 import random
@@ -21,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from contracts import committed_nonce
 from contracts.case_records import Retirement
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
+from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
 from protocol.encoding import decode
@@ -96,6 +99,8 @@ class ContractsMachine(RuleBasedStateMachine):
         self.unfrozen_in_block = False
         self.suspended: set[str] = set()
         """Institutions whose verifier role was revoked and not granted again."""
+        self.first_claims: dict[tuple[str, str], str] = {}
+        """(registry, id) -> the batch that claimed it first (ADR 0028)."""
 
     @rule(seed=st.integers(min_value=0, max_value=2**32 - 1), size=st.integers(1, 4))
     def block(self, seed: int, size: int) -> None:
@@ -142,6 +147,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_holdings(current)
         self.check_nonces()
         self.check_attested_kg()
+        self.check_links()
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -218,6 +224,28 @@ class ContractsMachine(RuleBasedStateMachine):
             assert drawn[record.verification_id] == record.issued_kg <= record.net_sink_kg
             found[record.verification_id] = [record.net_sink_kg, record.issued_kg]
         assert found == {v: entry[1:3] for v, entry in self.ref.attested.items()}
+
+    def check_links(self) -> None:
+        """Each external id is claimed by one batch, the first one, forever; each claim is
+        listed on its batch's links and each listed id is claimed by that batch; both equal
+        the reference's."""
+        claims: dict[tuple[str, str], str] = {}
+        for value in records(self.chain, "external_id/"):
+            claim = ExternalIdClaim.from_json(value)
+            ref = (claim.registry, claim.id_)
+            assert self.first_claims.setdefault(ref, claim.batch_id) == claim.batch_id, ref
+            claims[ref] = claim.batch_id
+        assert set(self.first_claims) == set(claims)
+        listed: dict[tuple[str, str], str] = {}
+        labels: dict[str, set[str]] = {}
+        for value in records(self.chain, "batch_links/"):
+            links = BatchLinks.from_json(value)
+            labels[links.batch_id] = set(links.labels)
+            for external in links.external_ids:
+                assert (external.registry, external.id_) not in listed, external
+                listed[(external.registry, external.id_)] = links.batch_id
+        assert listed == claims == self.ref.linked.claims
+        assert labels == self.ref.linked.labels
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

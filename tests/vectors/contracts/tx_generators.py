@@ -15,6 +15,7 @@ from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
+from tests.vectors.contracts.link_drafts import LinkDrafts
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
 HOLDERS = ("holder-0", "holder-1", "holder-2", "holder-3")
@@ -44,10 +45,11 @@ WEIGHTS = {
     "key.rotate": 2,
     "key.revoke": 2,
     "node.announce": 2,
+    "batch.link": 4,
 }
 
 
-class TxGenerator(GovernanceDrafts):
+class TxGenerator(GovernanceDrafts, LinkDrafts):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
