@@ -69,6 +69,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "key.revoke": ("key revocation", "密钥吊销"),
     "node.announce": ("node address announcement", "节点地址公告"),
     "verification.attest": ("accredited verification", "核证机构核证"),
+    "batch.link": ("batch labels and registry links", "批次标签与外部登记关联"),
 }
 
 
