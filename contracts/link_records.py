@@ -99,6 +99,11 @@ class BatchLinkBody(LinkFields, Body):
 class BatchLinks(LinkFields, what="batch links"):
     """`batch_links/<batch_id>`: every label and external id batch.link gave the batch."""
 
+    @property
+    def over_limits(self) -> bool:
+        """More labels or external ids than a batch may carry (TOO_MANY_LINKS)."""
+        return len(self.labels) > LABELS_MAX or len(self.external_ids) > EXTERNAL_IDS_MAX
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExternalIdClaim(JsonCodec, what="external id claim"):

@@ -10,13 +10,7 @@ batches. A retired or cancelled batch may still be linked.
 from contracts.context import TxEnv
 from contracts.credit_records import IssuanceBatch, Project
 from contracts.errors import TxRejectedError
-from contracts.link_records import (
-    EXTERNAL_IDS_MAX,
-    LABELS_MAX,
-    BatchLinkBody,
-    BatchLinks,
-    ExternalIdClaim,
-)
+from contracts.link_records import BatchLinkBody, BatchLinks, ExternalIdClaim
 from contracts.reasons import RejectReason
 from contracts.records import Role
 from contracts.roles import require_sender_role
@@ -42,12 +36,15 @@ def apply_batch_link(env: TxEnv, body: BatchLinkBody) -> None:
         claim = load(env.state, claim_key, ExternalIdClaim.from_json)
         if claim is not None:
             raise TxRejectedError(RejectReason.EXTERNAL_ID_CLAIMED, f"{claim_key} {claim.batch_id}")
-    labels = tuple(sorted({*old.labels, *body.labels}))
-    external_ids = tuple(sorted({*old.external_ids, *new_ids}, key=lambda e: e.sort_key))
-    if len(labels) > LABELS_MAX or len(external_ids) > EXTERNAL_IDS_MAX:
-        detail = f"{len(labels)} labels, {len(external_ids)} external ids"
+    merged = BatchLinks(
+        batch_id=body.batch_id,
+        labels=tuple(sorted({*old.labels, *body.labels})),
+        external_ids=tuple(sorted({*old.external_ids, *new_ids}, key=lambda e: e.sort_key)),
+    )
+    if merged.over_limits:
+        detail = f"{len(merged.labels)} labels, {len(merged.external_ids)} external ids"
         raise TxRejectedError(RejectReason.TOO_MANY_LINKS, detail)
-    if labels == old.labels and not new_ids:
+    if merged.labels == old.labels and not new_ids:
         raise TxRejectedError(RejectReason.LINKS_UNCHANGED, body.batch_id)
     for external in new_ids:
         claim_key = external_id_key(external.registry, external.id_)
@@ -59,8 +56,4 @@ def apply_batch_link(env: TxEnv, body: BatchLinkBody) -> None:
             height=env.ctx.height,
         )
         save(env.state, claim_key, claim)
-    save(
-        env.state,
-        links_key,
-        BatchLinks(batch_id=body.batch_id, labels=labels, external_ids=external_ids),
-    )
+    save(env.state, links_key, merged)
