@@ -75,6 +75,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "sea_area_use": ("sea-area use right certificate", "海域使用权证书"),
     "land_tenure": ("land tenure certificate", "不动产权证书"),
     "ended": ("ended", "已终止"),
+    "batch.link": ("batch labels and registry links", "批次标签与外部登记关联"),
 }
 
 

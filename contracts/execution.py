@@ -31,6 +31,7 @@ from contracts.issuance import (
     apply_verification_record,
 )
 from contracts.key_changes import apply_key_revoke, apply_key_rotate
+from contracts.links import apply_batch_link
 from contracts.records import NonceRecord
 from contracts.retirement import apply_credits_retire, apply_credits_retire_judicial
 from contracts.role_changes import apply_role_grant, apply_role_revoke
@@ -76,6 +77,7 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.VERIFICATION_ATTEST: apply_verification_attest,
     TxType.PROJECT_TENURE: apply_project_tenure,
     TxType.PROJECT_TENURE_RELEASE: apply_project_tenure_release,
+    TxType.BATCH_LINK: apply_batch_link,
 }
 
 

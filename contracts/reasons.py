@@ -106,6 +106,13 @@ class RejectReason(enum.Enum):
     """project.tenure_release for a project whose tenure is not recorded or already ended."""
     TENURE_ENDED = "tenure_ended"
     """credits.issue for a project whose tenure was released."""
+    # Batch labels and registry links (ADR 0028).
+    EXTERNAL_ID_CLAIMED = "external_id_claimed"
+    """batch.link names an external id that another batch already claims."""
+    TOO_MANY_LINKS = "too_many_links"
+    """batch.link would give the batch more than 8 labels or more than 8 external ids."""
+    LINKS_UNCHANGED = "links_unchanged"
+    """batch.link adds no label and no external id the batch does not already carry."""
 
 
 COSIGNATURE_MISSING = frozenset(

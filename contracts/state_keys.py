@@ -73,6 +73,16 @@ retirement_key: Final[ByHash] = _named_by_bytes("retirement")
 evidence_key: Final[ByHash] = _named_by_bytes("evidence")
 
 
+# batch_links/: a batch's labels and external registry ids (batch.link, ADR 0028).
+batch_links_key: Final = _named_by_id("batch_links")
+
+
+def external_id_key(registry: str, external_id: str) -> str:
+    """`external_id/<registry>/<id>`: the one batch that claims an id of another registry
+    (ADR 0028). Neither part holds a '/', so one key has one reading."""
+    return f"external_id/{registry}/{external_id}"
+
+
 def serial_block_key(batch_id: str, first_serial: int) -> str:
     """`serials/<batch>/<first serial, 16 digits>`: one serial block."""
     assert 0 < first_serial < 10**SERIAL_DIGITS, first_serial

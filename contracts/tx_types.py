@@ -31,6 +31,7 @@ from contracts.bodies_registry import (
     VerificationAttestBody,
     VerificationRecordBody,
 )
+from contracts.link_records import BatchLinkBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
 
@@ -55,6 +56,7 @@ TxBody = (
     | VerificationAttestBody
     | ProjectTenureBody
     | ProjectTenureReleaseBody
+    | BatchLinkBody
 )
 
 
@@ -82,6 +84,7 @@ class TxType(enum.Enum):
     VERIFICATION_ATTEST = "verification.attest"
     PROJECT_TENURE = "project.tenure"
     PROJECT_TENURE_RELEASE = "project.tenure_release"
+    BATCH_LINK = "batch.link"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -108,5 +111,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.VERIFICATION_ATTEST: VerificationAttestBody.from_json,
     TxType.PROJECT_TENURE: ProjectTenureBody.from_json,
     TxType.PROJECT_TENURE_RELEASE: ProjectTenureReleaseBody.from_json,
+    TxType.BATCH_LINK: BatchLinkBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

@@ -14,6 +14,7 @@ from typing import Final
 
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
 from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
+from contracts.link_records import EXTERNAL_IDS_MAX, LABELS_MAX, LINK_LABELS, REGISTRIES
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
 from contracts.tenure_records import CERTIFICATE_KINDS
 from contracts.tx_types import BODY_PARSERS, TxType
@@ -36,11 +37,20 @@ SLUG_FIELDS: Final = frozenset(
     {"to_account", "from_account", "broker", "court", "plaintiff", "registered_by", "verifier"}
 )
 """Id fields (read as slugs by contracts/) whose names do not end in _id."""
+_LINK_SHAPES: Final[Mapping[str, str]] = {
+    "labels": f"list of 0..{LABELS_MAX} labels, ascending, each one of "
+    f"{' | '.join(sorted(LINK_LABELS))}",
+    "external_ids": f"list of 0..{EXTERNAL_IDS_MAX} {{registry, id}}, ascending by registry "
+    f"then id; registry one of {' | '.join(sorted(REGISTRIES))}; id of A-Z 0-9 . _ -, "
+    "1..96, upper case, letter or digit first",
+}
+"""batch.link's fields (ADR 0028)."""
 SHAPES: Final[Mapping[str, str]] = {
     "methodology_id": "text of A-Z a-z 0-9 space . / _ -, 1..48, letter or digit at both ends",
     "methodology_version": "text of A-Z a-z 0-9 space . / _ -, 1..48, letter or digit at both ends",
     "reports": "list of {label, sha256}, labels ascending, one verification_report; label "
     f"one of {' | '.join(REPORT_LABELS)}",
+    **_LINK_SHAPES,
 }
 """Fields whose shape the generic type text would misstate (ADR 0026)."""
 TENURE_SHAPES: Final[Mapping[str, str]] = {

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from protocol.signing import PublicKey
+from tests.property.links_reference import LinkIndex, LinksReference
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
 ROLE_PROCURATORATE, ROLE_VALIDATOR, ROLE_WITNESS = "procuratorate", "validator", "witness"
@@ -46,7 +47,7 @@ class Op:
 
 
 @dataclass
-class ReferenceLedger:
+class ReferenceLedger(LinksReference):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
     """Active institution keys (a rotated or revoked key signs for nobody)."""
@@ -70,6 +71,8 @@ class ReferenceLedger:
     """project.tenure (ADR 0027): project -> [kind, number, active]."""
     certificates: dict[tuple[str, str], str] = field(default_factory=dict)
     """(kind, number) -> the one active project it backs (ADR 0027)."""
+    linked: LinkIndex = field(default_factory=LinkIndex)
+    """batch.link (ADR 0028): labels, external ids and their claims."""
 
     # --- queries the generators and checks use ---------------------------------------
 

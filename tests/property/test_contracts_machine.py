@@ -9,7 +9,9 @@ FROZEN and BUFFER units never move; holdings and nonces are exact; no batch draw
 than its attested verification holds, and a verifier suspended by role.revoke has every later
 verification.attest refused until it is granted the role again (ADR 0026); a tenure
 certificate is never claimed twice by active projects and its index key names exactly the
-active project it backs (ADR 0027).
+active project it backs (ADR 0027); an external registry id, once claimed by a batch, is
+claimed by that batch forever and by no other, and batch_links/ and external_id/ agree
+both ways (ADR 0028).
 """
 
 import random
@@ -23,6 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from contracts import committed_nonce
 from contracts.case_records import Retirement
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
+from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.tenure_records import ProjectTenure, TenureClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
@@ -99,6 +102,8 @@ class ContractsMachine(RuleBasedStateMachine):
         self.unfrozen_in_block = False
         self.suspended: set[str] = set()
         """Institutions whose verifier role was revoked and not granted again."""
+        self.first_claims: dict[tuple[str, str], str] = {}
+        """(registry, id) -> the batch that claimed it first (ADR 0028)."""
 
     @rule(seed=st.integers(min_value=0, max_value=2**32 - 1), size=st.integers(1, 4))
     def block(self, seed: int, size: int) -> None:
@@ -146,6 +151,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_nonces()
         self.check_attested_kg()
         self.check_tenure_claims()
+        self.check_links()
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -242,6 +248,28 @@ class ContractsMachine(RuleBasedStateMachine):
             index[(claim.certificate_kind, claim.certificate_number)] = claim.project_id
         assert index == active == self.ref.certificates
         assert statuses == {p: entry[2] for p, entry in self.ref.tenures.items()}
+
+    def check_links(self) -> None:
+        """Each external id is claimed by one batch, the first one, forever; each claim is
+        listed on its batch's links and each listed id is claimed by that batch; both equal
+        the reference's."""
+        claims: dict[tuple[str, str], str] = {}
+        for value in records(self.chain, "external_id/"):
+            claim = ExternalIdClaim.from_json(value)
+            ref = (claim.registry, claim.id_)
+            assert self.first_claims.setdefault(ref, claim.batch_id) == claim.batch_id, ref
+            claims[ref] = claim.batch_id
+        assert set(self.first_claims) == set(claims)
+        listed: dict[tuple[str, str], str] = {}
+        labels: dict[str, set[str]] = {}
+        for value in records(self.chain, "batch_links/"):
+            links = BatchLinks.from_json(value)
+            labels[links.batch_id] = set(links.labels)
+            for external in links.external_ids:
+                assert (external.registry, external.id_) not in listed, external
+                listed[(external.registry, external.id_)] = links.batch_id
+        assert listed == claims == self.ref.linked.claims
+        assert labels == self.ref.linked.labels
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

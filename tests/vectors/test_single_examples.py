@@ -1,5 +1,6 @@
 """The one-section worked examples (docs/STATE.md node.announce, ADR 0023,
-verification.attest, ADR 0026, and project.tenure, ADR 0027; docs/PROTOCOL.md §8.4
+verification.attest, ADR 0026, project.tenure, ADR 0027, and batch.link, ADR 0028;
+docs/PROTOCOL.md §8.4
 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
 
 from types import ModuleType
@@ -9,12 +10,19 @@ import pytest
 from tests.vectors import (
     announcement_example,
     attestation_example,
+    links_example,
     lock_violation_example,
     tenure_example,
 )
 from tests.vectors.doc_splice import with_example
 
-GENERATORS = [announcement_example, attestation_example, lock_violation_example, tenure_example]
+GENERATORS = [
+    announcement_example,
+    attestation_example,
+    links_example,
+    lock_violation_example,
+    tenure_example,
+]
 
 
 @pytest.mark.parametrize("generator", GENERATORS, ids=lambda m: m.__name__.rsplit(".", 1)[1])

@@ -65,6 +65,14 @@ def test_field_lines_of_project_tenure_name_its_shapes() -> None:
     assert field_lines(TxType.PROJECT_TENURE_RELEASE) == ["  project_id: id [a-z0-9][a-z0-9._-]*"]
 
 
+def test_field_lines_of_batch_link_name_its_vocabularies() -> None:
+    lines = field_lines(TxType.BATCH_LINK)
+    assert "  batch_id: id [a-z0-9][a-z0-9._-]*" in lines
+    assert any("ccer_eligible" in line for line in lines if line.startswith("  labels:"))
+    ids = [line for line in lines if line.startswith("  external_ids:")]
+    assert len(ids) == 1 and "xiamen_ptc" in ids[0] and "upper case" in ids[0]
+
+
 def test_tx_help_shows_fields_and_an_example() -> None:
     completed = subprocess.run(
         [LANTAN, "tx", "insurance.attest", "--help"],

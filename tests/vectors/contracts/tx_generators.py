@@ -15,6 +15,7 @@ from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
+from tests.vectors.contracts.link_drafts import LinkDrafts
 from tests.vectors.contracts.tenure_drafts import TenureDrafts
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
@@ -47,10 +48,11 @@ WEIGHTS = {
     "node.announce": 2,
     "project.tenure": 4,
     "project.tenure_release": 3,
+    "batch.link": 4,
 }
 
 
-class TxGenerator(GovernanceDrafts, TenureDrafts):
+class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
