@@ -16,14 +16,11 @@ from contracts.state_keys import attested_verification_key
 from protocol.codec import copy_fields
 from protocol.encoding import JsonObject
 from protocol.hashing import sha256
-from protocol.tx import SignedTx, sign_tx
+from protocol.tx import SignedTx
 from tests.vectors.protocol_examples import (
     Section,
-    chain_id_section,
-    example_key,
-    example_unsigned_tx,
 )
-from tests.vectors.state_examples import add_state_record, state_example
+from tests.vectors.state_examples import add_state_record, signed_example_tx, state_example
 
 EXAMPLE = state_example("attestation", "Accredited verification")
 VERIFIER = "zhejiang-marine-monitoring"
@@ -46,9 +43,7 @@ BODY: JsonObject = {
 
 
 def example_tx() -> SignedTx:
-    _, chain_id = chain_id_section()
-    key = example_key(VERIFIER)
-    return sign_tx(example_unsigned_tx(chain_id, "verification.attest", key, 1, BODY), key)
+    return signed_example_tx(VERIFIER, "verification.attest", 1, BODY)
 
 
 def example_record() -> AttestedVerification:

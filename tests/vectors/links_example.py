@@ -13,14 +13,11 @@ from contracts.link_records import BatchLinkBody, BatchLinks, ExternalIdClaim
 from contracts.state_keys import batch_links_key, external_id_key
 from protocol.codec import copy_fields
 from protocol.encoding import JsonObject
-from protocol.tx import SignedTx, sign_tx
+from protocol.tx import SignedTx
 from tests.vectors.protocol_examples import (
     Section,
-    chain_id_section,
-    example_key,
-    example_unsigned_tx,
 )
-from tests.vectors.state_examples import add_state_record, state_example
+from tests.vectors.state_examples import add_state_record, signed_example_tx, state_example
 
 EXAMPLE = state_example("links", "Batch labels and registry links")
 ISSUER = "xiangshan-county"
@@ -35,9 +32,7 @@ BODY: JsonObject = {
 
 
 def example_tx() -> SignedTx:
-    _, chain_id = chain_id_section()
-    key = example_key(ISSUER)
-    return sign_tx(example_unsigned_tx(chain_id, "batch.link", key, 1, BODY), key)
+    return signed_example_tx(ISSUER, "batch.link", 1, BODY)
 
 
 def example_records() -> tuple[BatchLinks, ExternalIdClaim]:

@@ -5,8 +5,15 @@ from contracts.state_tree import state_tree_key
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import sha256
 from protocol.smt_proof import hash_leaf as smt_hash_leaf
+from protocol.tx import SignedTx, sign_tx
 from tests.vectors.doc_splice import SingleExample
-from tests.vectors.protocol_examples import ROOT, Section
+from tests.vectors.protocol_examples import (
+    ROOT,
+    Section,
+    chain_id_section,
+    example_key,
+    example_unsigned_tx,
+)
 
 
 def state_example(name: str, doc_section: str) -> SingleExample:
@@ -27,3 +34,11 @@ def add_state_record(section: Section, state_key: str, record: JsonObject) -> No
     key_hash = sha256(state_tree_key(state_key))
     section.add("tree key hash = SHA-256(state key)", key_hash)
     section.add("leaf = H(0x02 || key hash || H(value))", smt_hash_leaf(key_hash, sha256(value)))
+
+
+def signed_example_tx(signer: str, tx_type: str, nonce: int, body: JsonObject) -> SignedTx:
+    """The example tx of tx_type, sent and signed by the §13 example key named signer on the
+    example chain (PROTOCOL.md §13)."""
+    _, chain_id = chain_id_section()
+    key = example_key(signer)
+    return sign_tx(example_unsigned_tx(chain_id, tx_type, key, nonce, body), key)

@@ -15,14 +15,11 @@ from contracts.tenure_records import ProjectTenure, ProjectTenureBody, TenureCla
 from protocol.codec import copy_fields
 from protocol.encoding import JsonObject
 from protocol.hashing import sha256
-from protocol.tx import SignedTx, sign_tx
+from protocol.tx import SignedTx
 from tests.vectors.protocol_examples import (
     Section,
-    chain_id_section,
-    example_key,
-    example_unsigned_tx,
 )
-from tests.vectors.state_examples import add_state_record, state_example
+from tests.vectors.state_examples import add_state_record, signed_example_tx, state_example
 
 EXAMPLE = state_example("tenure", "Project boundary and tenure")
 ISSUER = "xiangshan-county"
@@ -45,9 +42,7 @@ BODY: JsonObject = {
 
 
 def example_tx() -> SignedTx:
-    _, chain_id = chain_id_section()
-    key = example_key(ISSUER)
-    return sign_tx(example_unsigned_tx(chain_id, "project.tenure", key, 5, BODY), key)
+    return signed_example_tx(ISSUER, "project.tenure", 5, BODY)
 
 
 def example_records() -> tuple[ProjectTenure, TenureClaim]:
