@@ -63,6 +63,9 @@ class PeerInbox:
         height = vote_or_proposal_height(body)
         if height is not None and height > self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
             self.dropped[DropReason.FAR_AHEAD.value] += 1
+            if self.runtime is not None:
+                # Dropped, but it still says a peer is ahead: block sync polls fast again.
+                self.runtime.note_heard(height)
             return None
         try:
             message = message_from_json(body)

@@ -223,9 +223,14 @@ class NodeRuntime:
         """Queue an event from the transport, a timer or the API."""
         self._queue.put_nowait(item)
 
+    def note_heard(self, height: int) -> None:
+        """A peer spoke of this height in an authenticated consensus message (block sync's
+        pace, node/sync_pace.py); also called for messages too far ahead to be queued."""
+        self.heard_height = max(self.heard_height, height)
+
     def deliver(self, received: MessageReceived) -> bool:
         """Queue a peer's consensus message; False (dropped) when the queue is full."""
-        self.heard_height = max(self.heard_height, message_height(received.message))
+        self.note_heard(message_height(received.message))
         if self._queue.qsize() >= self.settings.queue_peer_messages_max:
             return False
         self._queue.put_nowait(received)

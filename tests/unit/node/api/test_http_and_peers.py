@@ -2,6 +2,7 @@
 
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 
 import nacl.pwhash
 import pytest
@@ -103,9 +104,13 @@ def test_votes_far_above_our_height_are_dropped_before_decoding(api: Api) -> Non
     far = api.ledger.height + 1 + FAR_AHEAD_HEIGHTS
     assert post_vote(far) and post_vote(1)
     assert api.inbox.dropped["far_ahead"] == 0
-    # Its envelope verifies (so it is accepted), then it is counted and dropped undecoded.
+    # Its envelope verifies (so it is accepted), then it is counted and dropped undecoded;
+    # the height it names still tells block sync's pace that a peer is ahead.
+    heard: list[int] = []
+    api.inbox.runtime = SimpleNamespace(note_heard=heard.append)  # type: ignore[assignment]
     assert post_vote(far + 1)
     assert api.inbox.dropped["far_ahead"] == 1
+    assert heard == [far + 1]
     assert api.inbox.dropped["bad_body"] == 0
 
 
