@@ -82,19 +82,25 @@ def parentless_header(
     )
 
 
+def root_of_canonical(items: Sequence[bytes]) -> Hash32:
+    """The rule of a block's three trees: RFC 9162 root over each item's canonical bytes
+    (JCS), in block order."""
+    return root_from_leaf_hashes([hash_leaf(item) for item in items])
+
+
 def tx_root(txs: Sequence[SignedTx]) -> Hash32:
     """RFC 9162 root over JCS(signed tx) in block order."""
-    return root_from_leaf_hashes([hash_leaf(tx.canonical_bytes()) for tx in txs])
+    return root_of_canonical([tx.canonical_bytes() for tx in txs])
 
 
 def results_root(results: Sequence[TxResult]) -> Hash32:
     """RFC 9162 root over JCS({tx_id, status, reason}) in block order."""
-    return root_from_leaf_hashes([hash_leaf(r.canonical_bytes()) for r in results])
+    return root_of_canonical([r.canonical_bytes() for r in results])
 
 
 def evidence_root(evidence: Sequence[Evidence]) -> Hash32:
     """RFC 9162 root over JCS(evidence) in block order."""
-    return root_from_leaf_hashes([hash_leaf(e.canonical_bytes()) for e in evidence])
+    return root_of_canonical([e.canonical_bytes() for e in evidence])
 
 
 def _read_evidence(obj: Mapping[str, Any], name: str) -> tuple[Evidence, ...]:

@@ -14,10 +14,10 @@ message and signature together. Execution still decides every tx.
 
 from collections.abc import Sequence
 
+from protocol.block import root_of_canonical
 from protocol.encoding import JsonValue, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import TAG_TX
-from protocol.merkle import hash_leaf, root_from_leaf_hashes
 from protocol.signing import VerifySignature
 
 SignedTriple = tuple[bytes, bytes, bytes]
@@ -47,10 +47,9 @@ def txs_match_header(block: JsonValue) -> bool:
     if not isinstance(header, dict) or not isinstance(txs, list):
         return False
     try:
-        leaves = [hash_leaf(encode(signed)) for signed in txs]
+        return root_of_canonical([encode(signed) for signed in txs]).hex() == header.get("tx_root")
     except ProtocolError:
         return False
-    return root_from_leaf_hashes(leaves).hex() == header.get("tx_root")
 
 
 def _tx_signatures(signed: JsonValue) -> list[SignedTriple]:
