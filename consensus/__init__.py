@@ -18,7 +18,7 @@ from consensus.actions import (
     ValidateProposal,
 )
 from consensus.config import EngineConfig, TimeoutConfig, TimeoutKind
-from consensus.engine import held_blocks, start_replica, step
+from consensus.engine import held_blocks, start_replica, step, tick_fires
 from consensus.events import (
     CommitApplied,
     Event,
@@ -104,5 +104,6 @@ __all__ = [
     "record_signed",
     "start_replica",
     "step",
+    "tick_fires",
     "verify_ed25519",
 ]

@@ -43,8 +43,7 @@ def step(state: ReplicaState, event: Event) -> tuple[ReplicaState, list[Action]]
 
 def _dispatch(state: ReplicaState, event: Event, out: list[Action]) -> ReplicaState:
     if isinstance(event, Tick):
-        # A clock that steps backwards must not un-fire or re-order timeouts.
-        state = replace(state, now_ms=max(state.now_ms, event.now_ms))
+        state = replace(state, now_ms=_tick_now(state, event))
         return _fire_timeouts(state, out)
     if isinstance(event, MessageReceived):
         return on_message(state, event, out)
@@ -56,10 +55,25 @@ def _dispatch(state: ReplicaState, event: Event, out: list[Action]) -> ReplicaSt
     return enter_next_height(state, event, out)
 
 
+def tick_fires(state: ReplicaState, tick: Tick) -> bool:
+    """Whether step(state, tick) fires a timeout. When it does not, the step only moves the
+    replica's clock (the node may then take it without a trip to its worker thread)."""
+    return _has_due_timeout(state, _tick_now(state, tick))
+
+
+def _tick_now(state: ReplicaState, tick: Tick) -> int:
+    # A clock that steps backwards must not un-fire or re-order timeouts.
+    return max(state.now_ms, tick.now_ms)
+
+
+def _has_due_timeout(state: ReplicaState, now_ms: int) -> bool:
+    return any(t.deadline_ms <= now_ms for t in state.timeouts)
+
+
 def _fire_timeouts(state: ReplicaState, out: list[Action]) -> ReplicaState:
     # Rules run between timeouts: a fired timeout may enable a rule that a later timeout
     # of the same tick assumes has already run.
-    while any(t.deadline_ms <= state.now_ms for t in state.timeouts):
+    while _has_due_timeout(state, state.now_ms):
         state = apply_rules(fire_due_timeouts(state, out), out)
     return state
 

@@ -40,6 +40,7 @@ from consensus import (
     message_to_json,
     start_replica,
     step,
+    tick_fires,
 )
 from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignerState
@@ -319,7 +320,7 @@ class NodeRuntime:
     async def _step(self, event: Event) -> None:
         replica = self.replica
         assert replica is not None
-        if isinstance(event, Tick) and not _timeout_due(replica, event):
+        if isinstance(event, Tick) and not tick_fires(replica, event):
             # Most ticks are the timers of heights already decided: the step only moves
             # the engine's clock (microseconds). Taken here, not on the worker, such a tick
             # does not hold the events behind it (a proposal, a vote) for a worker trip
@@ -606,12 +607,6 @@ class NodeRuntime:
     async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, function, *args)
-
-
-def _timeout_due(replica: ReplicaState, tick: Tick) -> bool:
-    """Whether tick fires any of the replica's scheduled timeouts."""
-    now_ms = max(replica.now_ms, tick.now_ms)
-    return any(timeout.deadline_ms <= now_ms for timeout in replica.timeouts)
 
 
 def _signed_so_far(signer: SignerState | None) -> str:
