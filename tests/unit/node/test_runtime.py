@@ -637,7 +637,9 @@ def test_a_tick_that_fires_no_timeout_does_not_wait_for_the_worker(tmp_path: Pat
         await asyncio.sleep(0.3)
         assert _engine_ms(runtime) == quiet  # behind the busy worker
         await busy
-        await until(lambda: _engine_ms(runtime) == due, "the due tick")
+        # At least due: the runtime's own timers (real delays over the fake clock) may queue
+        # due ticks of their own behind ours, and the poll may first look after those.
+        await until(lambda: _engine_ms(runtime) >= due, "the due tick")
 
     run_single(tmp_path, body)
 
