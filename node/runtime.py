@@ -44,8 +44,7 @@ from consensus import (
 )
 from consensus.ports import Ed25519Signer, verify_ed25519
 from consensus.signer_state import SignerState
-from contracts.errors import ContractError, InvalidBlockError
-from contracts.evidence import EVIDENCE_INDEX
+from contracts.errors import ContractError
 from node.chain_events import ChainEvents
 from node.evidence_pool import EvidencePool, Pooled
 from node.ledger import (
@@ -59,6 +58,7 @@ from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
 from node.peer_envelope import PeerKind
+from node.proposal_builder import build_block, unexpired
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
@@ -66,7 +66,7 @@ from node.validator_keys import ValidatorKeys
 from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.tx import SignedTx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
@@ -387,7 +387,7 @@ class NodeRuntime:
             return
         time_ms = max(self.clock.now_ms(), self.ledger.head().time_ms + 1)
         taken = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
-        txs = _unexpired(taken, time_ms)
+        txs = unexpired(taken, time_ms)
         pooled = self.evidence_pool.items()
         prepared, dropped, stale = await self._in_worker(self._build_proposal, txs, pooled, time_ms)
         self.mempool.discard(dropped)
@@ -407,37 +407,10 @@ class NodeRuntime:
         """On the worker: choose the evidence, then build. Also returns the pool keys of
         evidence no longer recordable, for the event loop to drop from the pool."""
         evidence, stale = self.evidence_pool.for_block(pooled)
-        prepared, dropped = self._build(txs, evidence, time_ms)
-        return prepared, dropped, stale
-
-    def _build(
-        self, txs: tuple[SignedTx, ...], evidence: tuple[Evidence, ...], time_ms: int
-    ) -> tuple[PreparedBlock, list[Hash32]]:
-        """Build a block; an item that makes it invalid is dropped, never fatal.
-
-        Mempool txs were admitted against an earlier state and evidence is checked alone,
-        so a block can still fail (say, two items that conflict). Each retry leaves out
-        the named tx (and its sender's later ones) or all evidence; the last resort is an
-        empty block. Returns the block and the ids of txs to drop from the mempool.
-        """
-        dropped: list[Hash32] = []
-        for _ in range(3):
-            try:
-                prepared = self.ledger.build(
-                    txs=txs, evidence=evidence, time_ms=time_ms, proposer=self.key.public_key
-                )
-                return prepared, dropped
-            except InvalidBlockError as error:
-                log.warning("proposal item left out: %s", error)
-                if error.index == EVIDENCE_INDEX or error.index >= len(txs):
-                    evidence = ()
-                    continue
-                dropped.append(txs[error.index].tx_id)
-                txs = _without_sender_from(txs, error.index)
-        empty = self.ledger.build(
-            txs=(), evidence=(), time_ms=time_ms, proposer=self.key.public_key
+        prepared, dropped = build_block(
+            self.ledger, txs=txs, evidence=evidence, time_ms=time_ms, proposer=self.key.public_key
         )
-        return empty, dropped
+        return prepared, dropped, stale
 
     async def _validate(self, action: ValidateProposal) -> None:
         valid = False
@@ -617,21 +590,3 @@ def _signed_so_far(signer: SignerState | None) -> str:
         return "this key has signed nothing yet"
     locked = "" if signer.locked_block is None else f", locked in round {signer.locked_round}"
     return f"last signed {signer.step.value} at {signer.height}/{signer.round}{locked}"
-
-
-def _without_sender_from(txs: tuple[SignedTx, ...], index: int) -> tuple[SignedTx, ...]:
-    """txs without txs[index] and the later txs of its sender (their nonces now gap)."""
-    sender = txs[index].tx.sender
-    return txs[:index] + tuple(t for t in txs[index + 1 :] if t.tx.sender != sender)
-
-
-def _unexpired(txs: tuple[SignedTx, ...], time_ms: int) -> tuple[SignedTx, ...]:
-    """txs a block at time_ms may hold: none expired, nor any later nonce of its sender."""
-    cut: set[PublicKey] = set()
-    kept = []
-    for signed in txs:
-        if signed.tx.sender in cut or signed.tx.expires_at_ms < time_ms:
-            cut.add(signed.tx.sender)
-            continue
-        kept.append(signed)
-    return tuple(kept)
