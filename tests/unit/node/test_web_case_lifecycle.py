@@ -92,6 +92,12 @@ def test_the_case_page_shows_status_judgment_and_closure(
     assert f"<code>{CLOSE_BODY['document_hash']}</code>" in closure
 
 
+def test_the_judgment_tx_page_links_the_case_and_shows_yuan(site: Site) -> None:
+    page = site.page(f"/txs/{site.txs.by_type['case.judgment']}")
+    assert f'href="/cases/{CASE_ID}?lang=en">{CASE_ID}</a>' in page
+    assert "<td>¥122,366.00</td>" in page
+
+
 def test_a_case_without_judgment_or_closure_says_so(site: Site) -> None:
     english = site.page(f"/cases/{SECOND_CASE}")
     assert '<strong id="case-status">registered</strong>' in english
