@@ -170,8 +170,15 @@ class ReceiptChain:
         return ids
 
     def receipt(
-        self, retirement_id: Hash32, size: int | None = None, note: str | None = None
+        self,
+        retirement_id: Hash32,
+        size: int | None = None,
+        note: str | None = None,
+        version: int = 3,
     ) -> dict[str, Any]:
+        """The receipt in format `version`: 3 by default, the format of the committed
+        vectors and corpus (receipt-v3.json, receipt-corpus.jsonl), which stay
+        byte-identical; 4 is what nodes serve (ADR 0030)."""
         size = self.ledger.height + 1 if size is None else size
         checkpoint = SignedCheckpoint(size=size, note=self.notes[size] if note is None else note)
-        return build_receipt(self.ledger, retirement_id, checkpoint)
+        return build_receipt(self.ledger, retirement_id, checkpoint, version)
