@@ -14,7 +14,7 @@ from typing import Any
 
 from contracts.records import Account
 from genesis.document import Genesis, build_genesis
-from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT, xiangshan_case_steps
+from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT, CaseStep, xiangshan_case_steps
 from genesis.keystore import KeyIdentity
 from genesis.network import (
     ECOLOGICAL_ACCOUNT_ID,
@@ -157,10 +157,10 @@ class ReceiptChain:
         lines = [cosign(text, name, self.keys[name], timestamp_s) for name in names]
         return note + "".join(c.note_signature().line() for c in lines)
 
-    def run_case(self) -> dict[str, Hash32]:
-        """The Xiangshan case, one block per step; returns tx ids by tx type."""
+    def run_case(self, steps: tuple[CaseStep, ...] | None = None) -> dict[str, Hash32]:
+        """The Xiangshan case (or steps), one block per step; returns tx ids by tx type."""
         ids = {}
-        for step in xiangshan_case_steps():
+        for step in xiangshan_case_steps() if steps is None else steps:
             body = dict(step.body)
             if step.tx_type == "account.open":
                 body["holder_key"] = self.keys[TOWNSHIP_ACCOUNT].public_key.hex()
