@@ -92,6 +92,16 @@ class VerificationFacts:
     attested_height: int | None
     """The block that recorded the attestation; None for a recorded verification."""
 
+    def methodology_text(self, accounting_standard: str) -> str:
+        """ "HY/T 0305-2021 version 2021", or the project's standard for a recorded one."""
+        if self.methodology_id is None:
+            return f"{accounting_standard} (the project's accounting standard)"
+        return f"{self.methodology_id} version {self.methodology_version}"
+
+    @property
+    def net_sink_text(self) -> str:
+        return f"{self.net_sink_kg:,} kg CO2e"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptFacts:
