@@ -80,6 +80,15 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "monitoring_report": ("monitoring report", "监测报告"),
     "verification_report": ("verification report", "核证报告"),
     "tenure_certificate": ("tenure certificate", "权属证书"),
+    # case lifecycle (ADR 0029; contracts/case_lifecycle_records.py)
+    "case.judgment": ("case judgment", "案件判决登记"),
+    "case.close": ("case closure", "结案"),
+    "registered": ("registered", "已登记"),
+    "judgment": ("judgment entered", "已判决"),
+    "satisfied": ("satisfied", "已履行"),
+    "closed": ("closed", "已结案"),
+    "withdrawn": ("withdrawn", "已撤诉"),
+    "terminated": ("terminated", "已终结"),
 }
 
 
