@@ -59,6 +59,104 @@ class TxKey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportHash:
+    """A labelled report of a verification: monitoring_report, verification_report,
+    tenure_certificate, other; "report" for an issuer-recorded verification's hash."""
+
+    label: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationFacts:
+    """The verification behind the retired batch, as a format-4 receipt proves it (ADR 0030)."""
+
+    verification_id: str
+    attested: bool
+    """True: signed by an accredited verifier (attested_verification/, ADR 0026); False:
+    recorded by the issuer (verification/), its verifier named in free text."""
+    verifier_id: str | None
+    """The verifier institution (attested); None for an issuer-recorded verification."""
+    verifier_name_zh: str | None
+    verifier_name_en: str | None
+    verification_body: str | None
+    """The free-text verifier of an issuer-recorded verification; None when attested."""
+    period_start: str
+    period_end: str
+    methodology_id: str | None
+    methodology_version: str | None
+    """Attested only; an issuer-recorded verification stands on the project's standard."""
+    net_sink_kg: int
+    """net_sink_kg (attested) or verified_kg (recorded)."""
+    reports: tuple[ReportHash, ...]
+    attested_height: int | None
+    """The block that recorded the attestation; None for a recorded verification."""
+
+    def methodology_text(self, accounting_standard: str) -> str:
+        """ "HY/T 0305-2021 version 2021", or the project's standard for a recorded one."""
+        if self.methodology_id is None:
+            return f"{accounting_standard} (the project's accounting standard)"
+        return f"{self.methodology_id} version {self.methodology_version}"
+
+    @property
+    def net_sink_text(self) -> str:
+        """ "500,000 kg CO2e"."""
+        return f"{self.net_sink_kg:,} kg CO2e"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JudgmentFacts:
+    """The court's judgment in the case (case_judgment/<id>, ADR 0029), as a format-4
+    receipt proves it at the retirement's block."""
+
+    judgment_hash: str
+    """SHA-256 of the judgment document (判决书), hex."""
+    judgment_date: str
+    compensation_fen: int
+    """The compensation ordered, in fen (integer); shown as yuan."""
+    harm_site: str
+    ecosystem: str
+    height: int
+    """The block that recorded the judgment."""
+
+    @property
+    def compensation_yuan_text(self) -> str:
+        """12236600 fen -> "122,366.00" (exact: integer fen shown as yuan)."""
+        yuan, fen = divmod(self.compensation_fen, 100)
+        return f"{yuan:,}.{fen:02d}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseStatusFacts:
+    """The case's status as of the retirement's block, from the records a format-4 receipt
+    proves (case_status of ADR 0029: closed > satisfied > judgment > registered)."""
+
+    case_id: str
+    status: str
+    """registered, judgment, satisfied or closed."""
+    required_kg: int
+    retired_kg: int
+    retirement_ids: tuple[str, ...]
+    """Every judicial retirement of the case up to the block, in commit order."""
+    satisfies: bool
+    """The case is satisfied and this retirement is its last: the retirement that brought
+    retired_kg to required_kg (the case-satisfied receipt)."""
+    judgment: JudgmentFacts | None
+    closure_outcome: str | None
+    closure_document_hash: str | None
+    closure_height: int | None
+
+    @property
+    def status_line(self) -> str:
+        """ "case xiangshan-2023-marine-001: SATISFIED 422,500 of 422,500 kg"."""
+        closed = f" ({self.closure_outcome})" if self.closure_outcome is not None else ""
+        return (
+            f"case {self.case_id}: {self.status.upper()}{closed}"
+            f" {self.retired_kg:,} of {self.required_kg:,} kg"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptFacts:
     receipt_id: str
     """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
@@ -66,9 +164,10 @@ class ReceiptFacts:
     """Hex SHA-256 of the receipt file's canonical JSON bytes: it changes whenever a node
     attaches a fresher checkpoint or certificate, so it names a file, not the receipt."""
     receipt_version: int
-    """1 or 2 (PROTOCOL.md §14.1)."""
+    """1 to 4 (PROTOCOL.md §14.1)."""
     receipt_digest: str
-    """Hex receipt digest (§14.6): the same for every file of this retirement, any version."""
+    """Hex receipt digest (§14.6): the same for every file of this retirement in versions 1-3,
+    and for every version-4 file (which proves more records: another digest, ADR 0030)."""
     chain_id: str
     kind: str
     """"judicial" or "voluntary"."""
@@ -107,6 +206,10 @@ class ReceiptFacts:
     """Cosignatures the genesis asks for; 0 when it names no witnesses."""
     signing_keys: tuple[TxKey, ...] = ()
     """The keys that signed the tx, their institutions and roles at its height (ADR 0024)."""
+    verification: VerificationFacts | None = None
+    """Format 4 (ADR 0030): the verification behind the retired credits; None before."""
+    case_status: CaseStatusFacts | None = None
+    """Format 4, judicial: the case's status as of the retirement's block."""
 
     @property
     def quantity_tonnes_text(self) -> str:

@@ -6,11 +6,24 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
-from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
-from client.receipt.records import ReceiptRecords, read_receipt_records
+from client.receipt.facts import (
+    CaseStatusFacts,
+    JudgmentFacts,
+    ReceiptFacts,
+    ReceiptSigner,
+    ReportHash,
+    SerialRange,
+    VerificationFacts,
+)
+from client.receipt.records import (
+    PROVEN_VERIFICATION_FORMAT,
+    ReceiptRecords,
+    read_receipt_records,
+)
 from client.receipt.schema import check_record
+from contracts.case_lifecycle_records import case_status
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
-from contracts.credit_records import SerialBlock, SerialStatus
+from contracts.credit_records import IssuanceBatch, SerialBlock, SerialStatus
 from contracts.records import Institution, Role
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject
@@ -23,15 +36,17 @@ StateRecords = dict[str, JsonObject | None]
 """Proven state: key -> record, or None for a proven absence."""
 R = TypeVar("R")
 JUDICIAL_TX_TYPE = "credits.retire_judicial"
+_Pair = tuple[str | None, str | None]
 
 
 def require_records(
-    records: StateRecords, signed: SignedTx, retirement_id: Hash32
+    records: StateRecords, signed: SignedTx, retirement_id: Hash32, version: int
 ) -> ReceiptRecords:
-    """Step 7: the receipt holds exactly the records §14.4 names, read in the order the step
-    gives, each checked against its schema (§14.7) before any of its fields is used."""
+    """Step 7: the receipt holds exactly the records §14.4 names for its format, read in
+    the order the step gives, each checked against its schema (§14.7) before any of its
+    fields is used."""
     reader = _ProvenRecords(records)
-    proven = read_receipt_records(reader, signed.signers, retirement_id)
+    proven = read_receipt_records(reader, signed.signers, retirement_id, version)
     extra = set(records) - reader.named
     if extra:
         raise ReceiptError(ReceiptCode.UNEXPECTED_RECORD, ", ".join(sorted(extra)))
@@ -87,10 +102,13 @@ def facts_of(
     if batch.batch_id != retirement.batch_id or project.project_id != batch.project_id:
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
     _check_named_records(records)
-    case, court = None, None
+    verification = _check_verification(proven, batch)
+    case, court, status = None, None, None
     if proven.case is not None:
         case = proven.case
         court = _check_court(proven, retirement, case, signed, retirement_id)
+        if receipt_version >= PROVEN_VERIFICATION_FORMAT:
+            status = _check_case_status(proven, retirement, case, retirement_id)
     return ReceiptFacts(
         receipt_id=retirement_id.hex(),
         receipt_hash=receipt_hash,
@@ -123,6 +141,8 @@ def facts_of(
         signers=signers,
         validator_count=validators.size,
         quorum=validators.quorum,
+        verification=verification,
+        case_status=status,
     )
 
 
@@ -189,6 +209,47 @@ def _check_serials(
     return tuple(ranges)
 
 
+def _check_verification(proven: ReceiptRecords, batch: IssuanceBatch) -> VerificationFacts | None:
+    """Format 4: the verification step 7 read is the batch's (its id and project), else
+    RECORD_MISMATCH; then what a judge reads of it."""
+    recorded, attested = proven.verification, proven.attested
+    found = recorded or attested
+    if found is None:
+        return None  # format 1-3: not in the receipt
+    if (found.verification_id, found.project_id) != (batch.verification_id, batch.project_id):
+        raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "the verification is not the batch's")
+    names: _Pair = (None, None)
+    method: _Pair = (None, None)
+    verifier_id: str | None = None
+    body: str | None = None
+    height: int | None = None
+    if attested is None:
+        assert recorded is not None
+        reports = tuple(ReportHash(label="report", sha256=h.hex()) for h in recorded.report_hashes)
+        body = recorded.verification_body  # the verifier in free text, no methodology
+    else:
+        verifier = proven.verifier
+        assert verifier is not None  # as step 7 read it
+        reports = tuple(ReportHash(label=r.label, sha256=r.sha256.hex()) for r in attested.reports)
+        verifier_id, names, body = attested.verifier, (verifier.name_zh, verifier.name_en), None
+        method, height = (attested.methodology_id, attested.methodology_version), attested.height
+    return VerificationFacts(
+        verification_id=found.verification_id,
+        attested=attested is not None,
+        verifier_id=verifier_id,
+        verifier_name_zh=names[0],
+        verifier_name_en=names[1],
+        verification_body=body,
+        period_start=found.period_start,
+        period_end=found.period_end,
+        methodology_id=method[0],
+        methodology_version=method[1],
+        net_sink_kg=found.verified_kg,
+        reports=reports,
+        attested_height=height,
+    )
+
+
 def _check_named_records(records: StateRecords) -> None:
     """Each key and institution record is the one its state key names."""
     for key, value in records.items():
@@ -221,6 +282,43 @@ def _check_court(
     ):
         raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, f"{court_key.hex()} is not the court's")
     return court
+
+
+def _check_case_status(
+    proven: ReceiptRecords, retirement: Retirement, case: Case, retirement_id: Hash32
+) -> CaseStatusFacts:
+    """Format 4: the judgment and closure are this case's, and the case's total holds this
+    retirement and stays within its requirement, else CASE_MISMATCH; then its status as of
+    the block (case_status, ADR 0029)."""
+    judgment, closure = proven.judgment, proven.closure
+    if any(r is not None and r.case_id != case.case_id for r in (judgment, closure)):
+        raise ReceiptError(ReceiptCode.CASE_MISMATCH, "a judgment or closure of another case")
+    if not retirement.quantity_kg <= case.retired_kg <= case.required_kg:
+        raise ReceiptError(
+            ReceiptCode.CASE_MISMATCH, "the case's total cannot hold this retirement"
+        )
+    status = case_status(case, judgment, closure)
+    return CaseStatusFacts(
+        case_id=case.case_id,
+        status=status,
+        required_kg=case.required_kg,
+        retired_kg=case.retired_kg,
+        retirement_ids=tuple(r.hex() for r in case.retirement_ids),
+        satisfies=case.retired_kg == case.required_kg and case.retirement_ids[-1] == retirement_id,
+        judgment=None
+        if judgment is None
+        else JudgmentFacts(
+            judgment_hash=judgment.judgment_hash.hex(),
+            judgment_date=judgment.judgment_date,
+            compensation_fen=judgment.compensation_fen,
+            harm_site=judgment.harm_site,
+            ecosystem=judgment.ecosystem,
+            height=judgment.height,
+        ),
+        closure_outcome=None if closure is None else closure.outcome,
+        closure_document_hash=None if closure is None else closure.document_hash.hex(),
+        closure_height=None if closure is None else closure.height,
+    )
 
 
 def _get(records: StateRecords, key: str, parse: Callable[[object], R]) -> R:

@@ -90,7 +90,9 @@ def receipt_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     ]
     if judicial:
         rows.extend(_judicial_rows(facts))
+        rows.extend(_case_status_rows(facts))
     rows.extend(_credit_rows(facts))
+    rows.extend(_verification_rows(facts))
     rows.extend(_chain_rows(facts))
     return tuple(rows)
 
@@ -117,6 +119,47 @@ def _judicial_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             lines=("、".join(facts.obligors_masked) or "—",),
         ),
     )
+
+
+def _case_status_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    """Format 4 (ADR 0030): the case's status at the retirement's block, its judgment."""
+    case = facts.case_status
+    if case is None:
+        return ()
+    status: tuple[str, ...] = (
+        f"{bilingual_name(case.status)}：{case.retired_kg:,} / {case.required_kg:,} kg",
+        f"{case.status_line}（本注销所在区块 as of this retirement's block）",
+    )
+    if case.satisfies:
+        status += (
+            "本次注销使案件达到所需数量 this retirement brought the case to its required kg",
+        )
+    rows = [ReceiptRow(label_zh="案件状态", label_en="Case status", lines=status)]
+    if case.judgment is not None:
+        j = case.judgment
+        rows.append(
+            ReceiptRow(
+                label_zh="判决",
+                label_en="Judgment",
+                lines=(
+                    f"{j.judgment_date} · 赔偿 compensation {j.compensation_yuan_text} 元 yuan",
+                    f"{j.harm_site} · {bilingual_name(j.ecosystem)}",
+                    f"判决书 judgment sha256 {j.judgment_hash}",
+                ),
+            )
+        )
+    if case.closure_outcome is not None:
+        rows.append(
+            ReceiptRow(
+                label_zh="结案",
+                label_en="Closure",
+                lines=(
+                    f"{bilingual_name(case.closure_outcome)} · 高度 height {case.closure_height}",
+                    f"sha256 {case.closure_document_hash}",
+                ),
+            )
+        )
+    return tuple(rows)
 
 
 def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
@@ -156,6 +199,38 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_en="Vintage and batch",
             lines=(f"{facts.vintage} · {facts.batch_id}",),
         ),
+    )
+
+
+def _verification_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    """Format 4 (ADR 0030): the verification behind the retired credits."""
+    v = facts.verification
+    if v is None:
+        return ()
+    verifier: tuple[str, ...]
+    if v.attested:
+        verifier = (
+            _text(v.verifier_name_zh),
+            _text(v.verifier_name_en),
+            f"核证机构 accredited verifier {v.verifier_id} · 高度 height {v.attested_height}",
+        )
+    else:
+        verifier = (_text(v.verification_body), "签发方登记的核查 issuer-recorded verification")
+    methodology = (
+        f"{v.methodology_id} 第 {v.methodology_version} 版 version {v.methodology_version}"
+        if v.attested
+        else f"{facts.accounting_standard}（项目核算标准 the project's accounting standard）"
+    )
+    reports = tuple(f"{bilingual_name(r.label)}: {r.sha256}" for r in v.reports)
+    return (
+        ReceiptRow(label_zh="核证", label_en="Verification", lines=(v.verification_id, *verifier)),
+        ReceiptRow(
+            label_zh="监测期与方法学",
+            label_en="Period and methodology",
+            lines=(f"{v.period_start} – {v.period_end}", methodology),
+        ),
+        ReceiptRow(label_zh="核证净碳汇量", label_en="Verified net sink", lines=(v.net_sink_text,)),
+        ReceiptRow(label_zh="报告哈希", label_en="Report hashes", lines=reports),
     )
 
 

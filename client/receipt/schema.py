@@ -11,6 +11,13 @@ from collections.abc import Callable
 from typing import Final
 
 from client.receipt.codes import ReceiptCode, ReceiptError
+from contracts.body_fields import AMOUNT_KG_MAX, DATE_PATTERN
+from contracts.case_lifecycle_records import (
+    CASE_OUTCOMES,
+    COMPENSATION_FEN_MAX,
+    HARM_SITE_LENGTH_MAX,
+)
+from contracts.credit_records import ECOSYSTEMS, METHODOLOGY_PATTERN, REPORT_LABELS
 from protocol.encoding import JsonObject, JsonValue
 
 INTEGER_LIMIT: Final = 2**53
@@ -31,6 +38,8 @@ ROLES: Final = frozenset(
     }
 )
 SERIAL_STATUSES: Final = frozenset({"active", "frozen", "retired", "cancelled", "buffer"})
+# Format 4's record types (§14.7) take their bounds from the contracts that write them.
+DATE, METHODOLOGY = DATE_PATTERN, METHODOLOGY_PATTERN
 
 Check = Callable[[JsonValue], bool]
 
@@ -82,8 +91,30 @@ def _object(fields: dict[str, Check]) -> Check:
     return check
 
 
+def _amount(v: JsonValue) -> bool:
+    """kg (or fen): an integer 1 <= n <= 10^12."""
+    return _int(1)(v) and isinstance(v, int) and v <= AMOUNT_KG_MAX
+
+
+def _distinct_hashes(v: JsonValue) -> bool:
+    """1..32 distinct hashes."""
+    return _list(HASH_FIELD, 32)(v) and isinstance(v, list) and 0 < len(v) == len(set(v))
+
+
+def _reports(v: JsonValue) -> bool:
+    """1..4 {label, sha256}, labels strictly ascending, one of them verification_report."""
+    if not _list(_object({"label": _one_of(frozenset(REPORT_LABELS)), "sha256": HASH_FIELD}), 4)(v):
+        return False
+    assert isinstance(v, list)
+    labels = [item["label"] for item in v if isinstance(item, dict)]
+    return labels == sorted(set(labels), key=REPORT_LABELS.index) and (
+        "verification_report" in labels
+    )
+
+
 INT, INT1, TEXT = _int(0), _int(1), _text(TEXT_LENGTH_MAX)
 SLUG_FIELD, HASH_FIELD = _match(SLUG), _match(HASH)
+DATE_FIELD, METHODOLOGY_FIELD = _match(DATE), _match(METHODOLOGY)
 
 SCHEMAS: Final[dict[str, dict[str, Check]]] = {
     "retirement": {
@@ -154,7 +185,51 @@ SCHEMAS: Final[dict[str, dict[str, Check]]] = {
         "document_hash": HASH_FIELD,
         "retirement_ids": _list(HASH_FIELD),
     },
+    # Format 4 (ADR 0030): the verification behind the retired batch.
+    "verification": {
+        "verification_id": SLUG_FIELD,
+        "project_id": SLUG_FIELD,
+        "period_start": DATE_FIELD,
+        "period_end": DATE_FIELD,
+        "verification_body": TEXT,
+        "report_hashes": _distinct_hashes,
+        "verified_kg": _amount,
+        "issued_kg": INT,
+    },
+    "attested_verification": {
+        "verification_id": SLUG_FIELD,
+        "project_id": SLUG_FIELD,
+        "period_start": DATE_FIELD,
+        "period_end": DATE_FIELD,
+        "methodology_id": METHODOLOGY_FIELD,
+        "methodology_version": METHODOLOGY_FIELD,
+        "net_sink_kg": _amount,
+        "reports": _reports,
+        "verifier": SLUG_FIELD,
+        "attested_by": HASH_FIELD,
+        "height": INT,
+        "issued_kg": INT,
+    },
 }
+SCHEMAS["case_judgment"] = {
+    "case_id": SLUG_FIELD,
+    "judgment_hash": HASH_FIELD,
+    "judgment_date": DATE_FIELD,
+    "compensation_fen": lambda v: _int(0)(v) and isinstance(v, int) and v <= COMPENSATION_FEN_MAX,
+    "harm_site": lambda v: _text(HARM_SITE_LENGTH_MAX)(v) and v != "",
+    "ecosystem": _one_of(ECOSYSTEMS),
+    "judged_by": HASH_FIELD,
+    "height": INT,
+}
+SCHEMAS["case_closure"] = {
+    "case_id": SLUG_FIELD,
+    "outcome": _one_of(CASE_OUTCOMES),
+    "document_hash": HASH_FIELD,
+    "closed_by": HASH_FIELD,
+    "height": INT,
+}
+PERIOD_KINDS: Final = frozenset({"verification", "attested_verification"})
+"""Kinds whose period_end may not precede period_start (dates compare as strings)."""
 
 
 def check_record(kind: str, key: str, value: JsonObject) -> JsonObject:
@@ -165,4 +240,6 @@ def check_record(kind: str, key: str, value: JsonObject) -> JsonObject:
     for name, ok in fields.items():
         if not ok(value[name]):
             raise ReceiptError(ReceiptCode.MALFORMED, f"{key}: field {name} breaks its schema")
+    if kind in PERIOD_KINDS and str(value["period_end"]) < str(value["period_start"]):
+        raise ReceiptError(ReceiptCode.MALFORMED, f"{key}: period_end before period_start")
     return value

@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
 from client.code_names import code_name
-from client.receipt.facts import ReceiptFacts
+from client.receipt.facts import CaseStatusFacts, ReceiptFacts, VerificationFacts
 from client.receipt.key_status import key_status_lines
 from protocol.encoding import JsonObject
 
@@ -22,7 +22,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
     """What `lantan verify receipt` prints above VALID."""
     lines = [
         f"receipt      {facts.receipt_id}",
-        f"digest       {facts.receipt_digest} (the same for every copy of this receipt)",
+        f"digest       {facts.receipt_digest} (the same for every copy of this receipt"
+        f" in this format)",
         f"format       version {facts.receipt_version}",
         f"file hash    {facts.receipt_hash} (this file; changes with fresher proofs)",
     ]
@@ -33,6 +34,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f"case type    {facts.case_type}",
             f"obligors     {', '.join(facts.obligors_masked)}",
         ]
+        if facts.case_status is not None:
+            lines += case_status_lines(facts.case_status)
     lines += [
         f"retired      {facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg"
         f" ({code_name(facts.kind, 'en')})",
@@ -54,6 +57,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
         ),
     ]
+    if facts.verification is not None:
+        lines += verification_lines(facts.verification, facts.accounting_standard)
     lines += key_status_lines(facts.signing_keys, facts.height)
     if facts.witness_quorum:
         lines.append(
@@ -61,6 +66,45 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
         )
     return lines
+
+
+def case_status_lines(case: CaseStatusFacts) -> list[str]:
+    """The case's status as of the retirement's block and its judgment (format 4)."""
+    lines = [f"status       {case.status_line} (as of this retirement's block)"]
+    if case.satisfies:
+        lines.append("             this retirement brought the case to its required kg")
+    if case.judgment is not None:
+        j = case.judgment
+        lines += [
+            f"judgment     {j.judgment_date}: compensation {j.compensation_yuan_text} yuan,"
+            f" harm site {j.harm_site} ({code_name(j.ecosystem, 'en')})",
+            f"             judgment document sha256 {j.judgment_hash}",
+        ]
+    if case.closure_outcome is not None:
+        lines.append(
+            f"closed       {code_name(case.closure_outcome, 'en')} at height {case.closure_height},"
+            f" document sha256 {case.closure_document_hash}"
+        )
+    return lines
+
+
+def verification_lines(v: VerificationFacts, accounting_standard: str) -> list[str]:
+    """The verification behind the retired credits (format 4, ADR 0030)."""
+    if v.attested:
+        verifier = (
+            f"{v.verifier_name_zh} ({v.verifier_name_en}), accredited verifier"
+            f" {v.verifier_id}, attested at height {v.attested_height}"
+        )
+    else:
+        verifier = f"{v.verification_body} (named by the issuer: an issuer-recorded verification)"
+    return [
+        f"verification {v.verification_id}",
+        f"verifier     {verifier}",
+        f"period       {v.period_start} to {v.period_end}",
+        f"methodology  {v.methodology_text(accounting_standard)}",
+        f"net sink     {v.net_sink_text}",
+        *(f"report       {code_name(r.label, 'en')} sha256 {r.sha256}" for r in v.reports),
+    ]
 
 
 def facts_json(facts: ReceiptFacts) -> JsonObject:
@@ -75,6 +119,21 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
         asdict(k) | {"roles": list(k.roles), "later": None if k.later is None else asdict(k.later)}
         for k in facts.signing_keys
     ]
+    value["verification"] = (
+        None
+        if facts.verification is None
+        else asdict(facts.verification)
+        | {"reports": [asdict(r) for r in facts.verification.reports]}
+    )
+    value["case_status"] = (
+        None
+        if facts.case_status is None
+        else asdict(facts.case_status)
+        | {
+            "retirement_ids": list(facts.case_status.retirement_ids),
+            "status_line": facts.case_status.status_line,
+        }
+    )
     value["quantity_tonnes"] = facts.quantity_tonnes_text
     value["signed_summary"] = facts.signed_summary
     value["valid"] = True

@@ -138,7 +138,7 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
     size, checkpoint_root = check_history(
         receipt["history_proof"], chain, header, v0, changes, witnesses=genesis.get("witnesses")
     )
-    if receipt["receipt_version"] == 3:
+    if receipt["receipt_version"] in (3, 4):
         check_log_binding(receipt, size, checkpoint_root, v0, changes)
 
     # 6. state proofs
@@ -162,22 +162,36 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         record: dict[str, Any] = records[key]
         return schema_checked(key, record)
 
+    def present(key: str) -> dict[str, Any] | None:
+        """A key the receipt holds either way: a record, or null (proven absent)."""
+        needed.add(key)
+        if key not in records:
+            raise RejectError("MISSING_RECORD", key)
+        return None if records[key] is None else schema_checked(key, records[key])
+
     r = need(f"retirement/{t}")
     for first, _last in r["ranges"]:
         need(f"serials/{r['batch_id']}/{first:016d}")
     batch = need(f"batch/{r['batch_id']}")
     project = need(f"project/{batch['project_id']}")
+    verification = attested = verifier = None
+    if receipt["receipt_version"] == 4:
+        # Format 4: the verification behind the batch, recorded by the issuer or attested.
+        verification = present(f"verification/{batch['verification_id']}")
+        if verification is None:
+            attested = need(f"attested_verification/{batch['verification_id']}")
+            verifier = need(f"institution/{attested['verifier']}")
     for key in keys:
-        needed.add(f"key/{key}")
-        if f"key/{key}" not in records:
-            raise RejectError("MISSING_RECORD", f"key/{key}")
-        if records[f"key/{key}"] is not None:
-            key_record = schema_checked(f"key/{key}", records[f"key/{key}"])
+        key_record = present(f"key/{key}")
+        if key_record is not None:
             need(f"institution/{key_record['institution_id']}")
-    case = court = None
+    case = court = judgment = closure = None
     if r["case_id"] is not None:
         case = need(f"case/{r['case_id']}")
         court = need(f"institution/{case['court']}")
+        if receipt["receipt_version"] == 4:
+            judgment = present(f"case_judgment/{r['case_id']}")
+            closure = present(f"case_closure/{r['case_id']}")
     if set(records) - needed:
         raise RejectError("UNEXPECTED_RECORD", str(sorted(set(records) - needed)))
 
@@ -227,6 +241,12 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         field = {"key": "public_key", "institution": "institution_id"}.get(kind)
         if value is not None and field is not None and value[field] != name:
             raise RejectError("RECORD_MISMATCH", key)
+    proven = verification or attested
+    if proven is not None and (
+        proven["verification_id"] != batch["verification_id"]
+        or proven["project_id"] != batch["project_id"]
+    ):
+        raise RejectError("RECORD_MISMATCH", "the verification is not the batch's")
     if case is not None and court is not None:
         if case["case_id"] != r["case_id"] or t not in case["retirement_ids"]:
             raise RejectError("CASE_MISMATCH")
@@ -240,6 +260,12 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
             or court_key not in court["public_keys"]
         ):
             raise RejectError("COURT_ROLE_MISSING")
+        if any(x is not None and x["case_id"] != case["case_id"] for x in (judgment, closure)):
+            raise RejectError("CASE_MISMATCH", "a judgment or closure of another case")
+        if receipt["receipt_version"] == 4 and not (
+            r["quantity_kg"] <= case["retired_kg"] <= case["required_kg"]
+        ):
+            raise RejectError("CASE_MISMATCH", "the case's total cannot hold this retirement")
     # 9. identity (§14.6)
     identity = {
         "block_hash": sha(TAG_HEADER + jcs(header)).hex(),
@@ -264,4 +290,20 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         "validators": len(vset["validators"]),
         "quorum": vset["quorum"],
         "receipt_hash": receipt_hash,
-    }
+        "case_status": None if case is None or receipt["receipt_version"] < 4 else {
+            # PROTOCOL.md §14.4: closed > satisfied > judgment > registered.
+            "status": "closed" if closure else "satisfied"
+            if case["retired_kg"] >= case["required_kg"] else "judgment" if judgment
+            else "registered",
+            "retired_kg": case["retired_kg"], "required_kg": case["required_kg"],
+            "satisfies": case["retired_kg"] == case["required_kg"]
+            and case["retirement_ids"][-1] == t,
+            "compensation_fen": judgment["compensation_fen"] if judgment else None,
+        },
+        "verification": None if proven is None else {
+            "verification_id": proven["verification_id"],
+            "verifier": (verifier or {}).get("name_zh", proven.get("verification_body")),
+            "period": [proven["period_start"], proven["period_end"]],
+            "net_sink_kg": proven["net_sink_kg"] if attested else proven["verified_kg"],
+        },
+    }  # fmt: skip
