@@ -76,6 +76,15 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "land_tenure": ("land tenure certificate", "不动产权证书"),
     "ended": ("ended", "已终止"),
     "batch.link": ("batch labels and registry links", "批次标签与外部登记关联"),
+    # case lifecycle (ADR 0029; contracts/case_lifecycle_records.py)
+    "case.judgment": ("case judgment", "案件判决登记"),
+    "case.close": ("case closure", "结案"),
+    "registered": ("registered", "已登记"),
+    "judgment": ("judgment entered", "已判决"),
+    "satisfied": ("satisfied", "已履行"),
+    "closed": ("closed", "已结案"),
+    "withdrawn": ("withdrawn", "已撤诉"),
+    "terminated": ("terminated", "已终结"),
 }
 
 

@@ -14,6 +14,7 @@ from contracts.admission import VerifySignature, admit_signed_tx
 from contracts.announcements import apply_node_announce
 from contracts.attestation import apply_verification_attest
 from contracts.cancellation import apply_credits_cancel
+from contracts.case_lifecycle import apply_case_close, apply_case_judgment
 from contracts.cases import apply_case_register
 from contracts.context import BlockContext, TxEnv
 from contracts.errors import AdmissionError, InvalidBlockError, TxRejectedError
@@ -78,6 +79,8 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.PROJECT_TENURE: apply_project_tenure,
     TxType.PROJECT_TENURE_RELEASE: apply_project_tenure_release,
     TxType.BATCH_LINK: apply_batch_link,
+    TxType.CASE_JUDGMENT: apply_case_judgment,
+    TxType.CASE_CLOSE: apply_case_close,
 }
 
 

@@ -113,6 +113,14 @@ class RejectReason(enum.Enum):
     """batch.link would give the batch more than 8 labels or more than 8 external ids."""
     LINKS_UNCHANGED = "links_unchanged"
     """batch.link adds no label and no external id the batch does not already carry."""
+    # Case lifecycle (ADR 0029).
+    CASE_ALREADY_JUDGED = "case_already_judged"
+    """case.judgment for a case that already has a `case_judgment/` record."""
+    CASE_CLOSED = "case_closed"
+    """case.judgment, case.close or credits.retire_judicial for a case its court closed."""
+    CASE_NOT_SATISFIED = "case_not_satisfied"
+    """case.close with outcome satisfied while the case's judicial retirements fall short
+    of its required_kg."""
 
 
 COSIGNATURE_MISSING = frozenset(

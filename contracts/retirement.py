@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from contracts.accounts import require_account
 from contracts.bodies_credits import CreditsRetireBody, CreditsRetireJudicialBody
+from contracts.case_lifecycle import require_case_open
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.cases import require_case
 from contracts.context import TxEnv
@@ -41,6 +42,7 @@ def apply_credits_retire(env: TxEnv, body: CreditsRetireBody) -> None:
 
 def apply_credits_retire_judicial(env: TxEnv, body: CreditsRetireJudicialBody) -> None:
     case = require_case(env, body.case_id)
+    require_case_open(env.state, case.case_id)
     account = require_account(env, body.account_id)
     require_holder_or_custodian(env, account)
     court_key = require_court_confirmation(env, case)

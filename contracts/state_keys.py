@@ -61,6 +61,9 @@ batch_key: Final = _named_by_id("batch")
 # project_tenure/: a project's boundary and tenure certificate (project.tenure, ADR 0027).
 project_tenure_key: Final = _named_by_id("project_tenure")
 case_key: Final = _named_by_id("case")
+# case_judgment/, case_closure/: a case's judgment and closure by its court (ADR 0029).
+case_judgment_key: Final = _named_by_id("case_judgment")
+case_closure_key: Final = _named_by_id("case_closure")
 insurance_key: Final = _named_by_id("insurance")
 # key/: which institution a public key belongs to; holder/: the accounts it holds.
 signing_key_key: Final[ByPublicKey] = _named_by_bytes("key")

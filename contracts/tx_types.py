@@ -31,6 +31,7 @@ from contracts.bodies_registry import (
     VerificationAttestBody,
     VerificationRecordBody,
 )
+from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
 from contracts.link_records import BatchLinkBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
@@ -57,6 +58,8 @@ TxBody = (
     | ProjectTenureBody
     | ProjectTenureReleaseBody
     | BatchLinkBody
+    | CaseJudgmentBody
+    | CaseCloseBody
 )
 
 
@@ -85,6 +88,8 @@ class TxType(enum.Enum):
     PROJECT_TENURE = "project.tenure"
     PROJECT_TENURE_RELEASE = "project.tenure_release"
     BATCH_LINK = "batch.link"
+    CASE_JUDGMENT = "case.judgment"
+    CASE_CLOSE = "case.close"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -112,5 +117,7 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.PROJECT_TENURE: ProjectTenureBody.from_json,
     TxType.PROJECT_TENURE_RELEASE: ProjectTenureReleaseBody.from_json,
     TxType.BATCH_LINK: BatchLinkBody.from_json,
+    TxType.CASE_JUDGMENT: CaseJudgmentBody.from_json,
+    TxType.CASE_CLOSE: CaseCloseBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

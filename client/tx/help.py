@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Final
 
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
+from contracts.case_lifecycle_records import CASE_OUTCOMES, HARM_SITE_LENGTH_MAX
 from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
 from contracts.link_records import EXTERNAL_IDS_MAX, LABELS_MAX, LINK_LABELS, REGISTRIES
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
@@ -30,6 +31,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "roles": ROLE_NAMES,
     "role": ROLE_NAMES,
     "certificate_kind": CERTIFICATE_KINDS,
+    "outcome": CASE_OUTCOMES,
 }
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}
@@ -62,6 +64,11 @@ TENURE_SHAPES: Final[Mapping[str, str]] = {
     "(no Chinese prefix: 国海证2019B33022500123 is 2019B33022500123)",
 }
 """The same for project.tenure (ADR 0027)."""
+CASE_SHAPES: Final[Mapping[str, str]] = {
+    "compensation_fen": "integer CNY fen (1/100 yuan), 0..10^15 (122,366 yuan = 12236600)",
+    "harm_site": f"text, 1..{HARM_SITE_LENGTH_MAX} characters",
+}
+"""The same for case.judgment (ADR 0029)."""
 
 
 def example_name(tx_type: TxType) -> str:
@@ -82,7 +89,7 @@ def field_lines(tx_type: TxType) -> list[str]:
     lines = []
     for field in dataclasses.fields(body_class):
         name = _WIRE_NAMES.get(field.name, field.name)
-        shape = SHAPES.get(name) or TENURE_SHAPES.get(name)
+        shape = SHAPES.get(name) or TENURE_SHAPES.get(name) or CASE_SHAPES.get(name)
         text = f"  {name}: {shape or _type_text(name, hints[field.name])}"
         if name in ALLOWED:
             text += f", one of {' | '.join(sorted(ALLOWED[name]))}"
@@ -130,7 +137,7 @@ def _integer_text(name: str) -> str:
 
 
 def _string_text(name: str) -> str:
-    if name.startswith("period_"):
+    if name.startswith("period_") or name.endswith("_date"):
         return "date YYYY-MM-DD"
     if name.endswith("_id") or name in SLUG_FIELDS:
         return "id [a-z0-9][a-z0-9._-]*"

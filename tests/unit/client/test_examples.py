@@ -73,6 +73,15 @@ def test_field_lines_of_batch_link_name_its_vocabularies() -> None:
     assert len(ids) == 1 and "xiamen_ptc" in ids[0] and "upper case" in ids[0]
 
 
+def test_field_lines_of_the_case_lifecycle_name_their_shapes() -> None:
+    lines = field_lines(TxType.CASE_JUDGMENT)
+    assert "  judgment_date: date YYYY-MM-DD" in lines
+    assert any(line.startswith("  compensation_fen: integer CNY fen") for line in lines)
+    assert "  harm_site: text, 1..128 characters" in lines
+    closing = field_lines(TxType.CASE_CLOSE)
+    assert "  outcome: text, one of satisfied | terminated | withdrawn" in closing
+
+
 def test_tx_help_shows_fields_and_an_example() -> None:
     completed = subprocess.run(
         [LANTAN, "tx", "insurance.attest", "--help"],
