@@ -7,11 +7,14 @@ use certificate (ADR 0027); the centre attests the 2022 verification (monitoring
 HY/T 0305-2021, net sink, labelled report hashes) under the id the county issues from, so
 the batch is issued within the attested kg; the batch carries labels and a link to the
 Xiamen platform (ADR 0028); then the case, the subscription and the judicial retirement run
-exactly as in xiangshan_case.py. Every step that is identical there is taken from there.
+as in xiangshan_case.py, with the court's judgment (compensation, harm site, ecosystem; ADR
+0029) recorded before the judicial retirement that satisfies the case. Every step that is
+identical there is taken from there.
 
 Illustrative throughout, like xiangshan_case.py: the centre's role in this case, the
-certificate number, centroid, area, external id and document hashes are placeholders, not
-the real ones. Fixed inputs: the same bytes on every run.
+certificate number, centroid, area, external id, judgment date, compensation, harm site
+and document hashes are placeholders, not the real ones. Fixed inputs: the same bytes on
+every run.
 """
 
 from dataclasses import replace
@@ -19,6 +22,7 @@ from dataclasses import replace
 from genesis.example.parties import document_hash, party_key
 from genesis.example.xiangshan_case import (
     BATCH_ID,
+    CASE_ID,
     PROJECT_ID,
     VERIFICATION_ID,
     VERIFIED_KG,
@@ -36,6 +40,8 @@ CERTIFICATE_NUMBER = "2021B33022500017"
 """An illustrative sea-area use certificate number (330225 is Xiangshan's county code)."""
 XIAMEN_PLATFORM_ID = "EXAMPLE-HBA-2022-0001"
 """An illustrative id on the Xiamen platform, upper case as ADR 0028 asks."""
+COMPENSATION_FEN = 4_225_000
+"""42,250 yuan: illustrative, 422.5 t at 100 yuan a tonne (not the real order's amount)."""
 QUORUM_COSIGNER = "ningbo-ptc"
 """With the sender xiangshan-county, two of the three validators: the quorum of ADR 0019."""
 
@@ -112,6 +118,19 @@ BATCH_LINKED = CaseStep(
         "external_ids": [{"registry": "xiamen_ptc", "id": XIAMEN_PLATFORM_ID}],
     },
 )
+JUDGMENT_RECORDED = CaseStep(
+    label="The Xiangshan County Court records its judgment in the case",
+    tx_type="case.judgment",
+    sender="xiangshan-court",
+    body={
+        "case_id": CASE_ID,
+        "judgment_hash": document_hash("xiangshan court judgment").hex(),
+        "judgment_date": "2023-06-28",
+        "compensation_fen": COMPENSATION_FEN,
+        "harm_site": "象山港海域（示例） Xiangshan Harbour waters (illustrative)",
+        "ecosystem": "mariculture",
+    },
+)
 
 COURT_GRADE_STEPS: tuple[CaseStep, ...] = (
     case_step("account.open"),
@@ -125,6 +144,7 @@ COURT_GRADE_STEPS: tuple[CaseStep, ...] = (
     ),
     BATCH_LINKED,
     case_step("case.register"),
+    JUDGMENT_RECORDED,
     case_step("credits.transfer"),
     case_step("credits.retire_judicial"),
     case_step("insurance.attest"),
