@@ -7,14 +7,7 @@ judicial retirement. A closure with outcome "satisfied" needs the case's judicia
 retirements to reach its required_kg. The case record itself is never rewritten here.
 """
 
-from contracts.case_lifecycle_records import (
-    CaseCloseBody,
-    CaseClosure,
-    CaseJudgment,
-    CaseJudgmentBody,
-    CaseOutcome,
-    case_status,
-)
+from contracts import case_lifecycle_records as lifecycle
 from contracts.case_records import Case
 from contracts.cases import require_case
 from contracts.context import TxEnv
@@ -24,25 +17,27 @@ from contracts.records import Role
 from contracts.roles import require_sender_role
 from contracts.state import StateView
 from contracts.state_keys import case_closure_key, case_judgment_key
-from contracts.store import load, save
+from contracts.store import save
 from protocol.codec import copy_fields
 
 
-def apply_case_judgment(env: TxEnv, body: CaseJudgmentBody) -> None:
+def apply_case_judgment(env: TxEnv, body: lifecycle.CaseJudgmentBody) -> None:
     case = _require_open_case_of_sender(env, body.case_id)
     key = case_judgment_key(case.case_id)
     if env.state.get(key) is not None:
         raise TxRejectedError(RejectReason.CASE_ALREADY_JUDGED, key)
-    judgment = copy_fields(CaseJudgment, body, judged_by=env.sender, height=env.ctx.height)
+    judgment = copy_fields(
+        lifecycle.CaseJudgment, body, judged_by=env.sender, height=env.ctx.height
+    )
     save(env.state, key, judgment)
 
 
-def apply_case_close(env: TxEnv, body: CaseCloseBody) -> None:
+def apply_case_close(env: TxEnv, body: lifecycle.CaseCloseBody) -> None:
     case = _require_open_case_of_sender(env, body.case_id)
-    if body.outcome == CaseOutcome.SATISFIED and case.retired_kg < case.required_kg:
+    if body.outcome == lifecycle.CaseOutcome.SATISFIED and case.retired_kg < case.required_kg:
         detail = f"{case.retired_kg} of {case.required_kg} kg retired"
         raise TxRejectedError(RejectReason.CASE_NOT_SATISFIED, detail)
-    closure = copy_fields(CaseClosure, body, closed_by=env.sender, height=env.ctx.height)
+    closure = copy_fields(lifecycle.CaseClosure, body, closed_by=env.sender, height=env.ctx.height)
     save(env.state, case_closure_key(case.case_id), closure)
 
 
@@ -51,13 +46,6 @@ def require_case_open(view: StateView, case_id: str) -> None:
     case before ADR 0029) takes judicial retirements as before."""
     if view.get(case_closure_key(case_id)) is not None:
         raise TxRejectedError(RejectReason.CASE_CLOSED, case_id)
-
-
-def case_status_in(view: StateView, case: Case) -> str:
-    """case_status of a case as the state holds its judgment and closure."""
-    judgment = load(view, case_judgment_key(case.case_id), CaseJudgment.from_json)
-    closure = load(view, case_closure_key(case.case_id), CaseClosure.from_json)
-    return case_status(case, judgment, closure)
 
 
 def _require_open_case_of_sender(env: TxEnv, case_id: str) -> Case:

@@ -13,6 +13,9 @@ from typing import Annotated, Final
 from contracts.body_fields import Body, Date, Slug, choice, text
 from contracts.case_records import Case
 from contracts.credit_records import ECOSYSTEMS
+from contracts.state import StateView
+from contracts.state_keys import case_closure_key, case_judgment_key
+from contracts.store import load
 from protocol.codec import JsonCodec, integer
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
@@ -128,3 +131,10 @@ def case_status(case: Case, judgment: CaseJudgment | None, closure: CaseClosure 
     if judgment is not None:
         return CaseStatus.JUDGMENT
     return CaseStatus.REGISTERED
+
+
+def case_status_in(view: StateView, case: Case) -> str:
+    """case_status of a case with the judgment and closure the state holds for it."""
+    judgment = load(view, case_judgment_key(case.case_id), CaseJudgment.from_json)
+    closure = load(view, case_closure_key(case.case_id), CaseClosure.from_json)
+    return case_status(case, judgment, closure)

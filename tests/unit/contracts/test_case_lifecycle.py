@@ -2,17 +2,17 @@
 closure; a closed case takes no judgment, no second closure and no judicial retirement; a
 "satisfied" closure needs the judicial retirements to reach the case's required kg."""
 
-from typing import Any
 
 import pytest
 
-from contracts.case_lifecycle import case_status_in
-from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, CaseStatus
+from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, CaseStatus, case_status_in
 from contracts.case_records import Case
 from contracts.state_keys import case_closure_key, case_judgment_key, case_key
 from contracts.store import load
 from genesis.example.parties import party_key
 from genesis.example.xiangshan_case import CASE_ID, xiangshan_case_steps
+from tests.unit.contracts.case_kit import close_body as close
+from tests.unit.contracts.case_kit import judgment_body as judgment
 from tests.unit.contracts.conftest import run_steps
 from tests.vectors.contracts.network import TestChain
 
@@ -20,22 +20,6 @@ COURT, PROCURATORATE = party_key("xiangshan-court"), party_key("xiangshan-procur
 COUNTY, NINGBO = party_key("xiangshan-county"), party_key("ningbo-ptc")
 AUDITOR = party_key("zhejiang-auditor")
 RETIRE_JUDICIAL = xiangshan_case_steps()[6]
-
-
-def judgment(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "case_id": CASE_ID,
-        "judgment_hash": "11" * 32,
-        "judgment_date": "2023-09-15",
-        "compensation_fen": 12_236_600,
-        "harm_site": "象山县黄避岙乡海域",
-        "ecosystem": "mariculture",
-    }
-    return body | changes
-
-
-def close(outcome: str = "satisfied") -> dict[str, Any]:
-    return {"case_id": CASE_ID, "outcome": outcome, "document_hash": "22" * 32}
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 strictly and write back the same JSON; case_status is closed > satisfied > judgment >
 registered."""
 
-from typing import Any
-
 import pytest
 
 from contracts.case_lifecycle_records import (
@@ -17,32 +15,13 @@ from contracts.case_lifecycle_records import (
 )
 from contracts.case_records import Case, Obligor
 from contracts.state_keys import case_closure_key, case_judgment_key
+from genesis.example.xiangshan_case import CASE_ID
 from protocol.errors import MissingFieldError, SchemaError, UnknownFieldError
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
+from tests.unit.contracts.case_kit import close_body, judgment_body
 
 COURT_KEY = "ab" * 32
-
-
-def judgment_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "case_id": "xiangshan-2023-001",
-        "judgment_hash": "11" * 32,
-        "judgment_date": "2023-09-15",
-        "compensation_fen": 12_236_600,
-        "harm_site": "象山县黄避岙乡海域",
-        "ecosystem": "mariculture",
-    }
-    return body | changes
-
-
-def close_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "case_id": "xiangshan-2023-001",
-        "outcome": "satisfied",
-        "document_hash": "22" * 32,
-    }
-    return body | changes
 
 
 def test_keys_name_the_case() -> None:
@@ -112,7 +91,7 @@ def test_a_close_body_refuses_bad_fields(field: str, value: object) -> None:
 
 def a_case(retired_kg: int, required_kg: int = 422_500) -> Case:
     return Case(
-        case_id="xiangshan-2023-001",
+        case_id=CASE_ID,
         court="xiangshan-court",
         case_number="(2023)浙0225刑初1号",
         case_type="非法捕捞水产品",
