@@ -76,6 +76,10 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "land_tenure": ("land tenure certificate", "不动产权证书"),
     "ended": ("ended", "已终止"),
     "batch.link": ("batch labels and registry links", "批次标签与外部登记关联"),
+    # labelled reports of an attested verification (ADR 0026), shown by receipts (ADR 0030)
+    "monitoring_report": ("monitoring report", "监测报告"),
+    "verification_report": ("verification report", "核证报告"),
+    "tenure_certificate": ("tenure certificate", "权属证书"),
     # case lifecycle (ADR 0029; contracts/case_lifecycle_records.py)
     "case.judgment": ("case judgment", "案件判决登记"),
     "case.close": ("case closure", "结案"),

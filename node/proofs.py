@@ -30,8 +30,11 @@ from protocol.smt import SparseMerkleTree
 from protocol.tx import SignedTx
 
 R = TypeVar("R")
-RECEIPT_VERSION = 3
-"""Format 3 binds set changes to the checkpoint's log (PROTOCOL.md §14, ADR 0015)."""
+RECEIPT_VERSION = 4
+"""Format 3 binds set changes to the checkpoint's log (PROTOCOL.md §14, ADR 0015); format 4
+also proves the verification behind the batch and the case's judgment and closure (ADR
+0030). build_receipt serves format 3 on request, as the committed vectors hold it."""
+SERVED_VERSIONS = (3, 4)
 RETIREMENT_TX_TYPES = frozenset({"credits.retire", "credits.retire_judicial"})
 
 
@@ -251,13 +254,18 @@ def validator_set_changes(ledger: Ledger, up_to: int) -> list[JsonValue]:
 
 
 def build_receipt(
-    ledger: Ledger, retirement_id: Hash32, checkpoint: SignedCheckpoint
+    ledger: Ledger,
+    retirement_id: Hash32,
+    checkpoint: SignedCheckpoint,
+    version: int = RECEIPT_VERSION,
 ) -> JsonObject:
-    """The receipt of PROTOCOL.md §14 for a committed retirement, against checkpoint.
+    """The receipt of PROTOCOL.md §14 for a committed retirement, against checkpoint, in
+    format `version` (3 or 4; the same fields, format 4 proves more records).
 
     Raises ProofUnavailableError when the tx is unknown, not a retirement, or younger than
     the checkpoint (CHECKPOINT_PENDING: retry once the next checkpoint is signed).
     """
+    assert version in SERVED_VERSIONS, version
     found, signed = _retirement_tx(ledger, retirement_id)
     height = _int(found["height"])
     if checkpoint.size <= height:
@@ -270,11 +278,11 @@ def build_receipt(
     header_proof = InclusionProof(leaf_index=height, tree_size=checkpoint.size, hashes=hashes)
     state = [
         state_entry(ledger, key, height)
-        for key in receipt_state_keys(ledger, signed, retirement_id, height)
+        for key in receipt_state_keys(ledger, signed, retirement_id, height, version)
     ]
     records = [(str(entry["key"]), _record_value(entry["value"])) for entry in state]
     return {
-        "receipt_version": RECEIPT_VERSION,
+        "receipt_version": version,
         "receipt_digest": _digest(ledger, retirement_id, found, records).hex(),
         "retirement_id": retirement_id.hex(),
         "tx": {
@@ -294,11 +302,12 @@ def build_receipt(
 
 
 def retirement_receipt_digest(ledger: Ledger, retirement_id: Hash32) -> Hash32:
-    """The receipt digest (§14.6) of a committed retirement: what every copy of its receipt
-    shows, whichever checkpoint it carries, so a page can show it without building one."""
+    """The receipt digest (§14.6) of a committed retirement's served receipt (format 4):
+    what every copy of it shows, whichever checkpoint it carries, so a page can show it
+    without building one."""
     found, signed = _retirement_tx(ledger, retirement_id)
     height = _int(found["height"])
-    keys = receipt_state_keys(ledger, signed, retirement_id, height)
+    keys = receipt_state_keys(ledger, signed, retirement_id, height, RECEIPT_VERSION)
     return _digest(ledger, retirement_id, found, [(k, _record(ledger, k, height)) for k in keys])
 
 
@@ -348,12 +357,13 @@ def _history_path(ledger: Ledger, height: int, size: int) -> list[JsonValue]:
 
 
 def receipt_state_keys(
-    ledger: Ledger, signed: SignedTx, retirement_id: Hash32, height: int
+    ledger: Ledger, signed: SignedTx, retirement_id: Hash32, height: int, version: int
 ) -> list[str]:
-    """The keys PROTOCOL.md §14.4 step 7 requires, sorted. For a rejected retirement (no
-    record) only the signers' keys: the receipt then fails verification as TX_NOT_ACCEPTED."""
+    """The keys PROTOCOL.md §14.4 step 7 requires of format `version`, sorted. For a
+    rejected retirement (no record) only the signers' keys: the receipt then fails
+    verification as TX_NOT_ACCEPTED."""
     reader = _CommittedRecords(ledger, height)
-    read_receipt_records(reader, signed.signers, retirement_id)
+    read_receipt_records(reader, signed.signers, retirement_id, version)
     return sorted(reader.keys, key=lambda k: k.encode("utf-8"))
 
 

@@ -59,6 +59,51 @@ class TxKey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportHash:
+    """A labelled report of a verification: monitoring_report, verification_report,
+    tenure_certificate, other; "report" for an issuer-recorded verification's hash."""
+
+    label: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationFacts:
+    """The verification behind the retired batch, as a format-4 receipt proves it (ADR 0030)."""
+
+    verification_id: str
+    attested: bool
+    """True: signed by an accredited verifier (attested_verification/, ADR 0026); False:
+    recorded by the issuer (verification/), its verifier named in free text."""
+    verifier_id: str | None
+    """The verifier institution (attested); None for an issuer-recorded verification."""
+    verifier_name_zh: str | None
+    verifier_name_en: str | None
+    verification_body: str | None
+    """The free-text verifier of an issuer-recorded verification; None when attested."""
+    period_start: str
+    period_end: str
+    methodology_id: str | None
+    methodology_version: str | None
+    """Attested only; an issuer-recorded verification stands on the project's standard."""
+    net_sink_kg: int
+    """net_sink_kg (attested) or verified_kg (recorded)."""
+    reports: tuple[ReportHash, ...]
+    attested_height: int | None
+    """The block that recorded the attestation; None for a recorded verification."""
+
+    def methodology_text(self, accounting_standard: str) -> str:
+        """ "HY/T 0305-2021 version 2021", or the project's standard for a recorded one."""
+        if self.methodology_id is None:
+            return f"{accounting_standard} (the project's accounting standard)"
+        return f"{self.methodology_id} version {self.methodology_version}"
+
+    @property
+    def net_sink_text(self) -> str:
+        return f"{self.net_sink_kg:,} kg CO2e"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptFacts:
     receipt_id: str
     """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
@@ -66,7 +111,7 @@ class ReceiptFacts:
     """Hex SHA-256 of the receipt file's canonical JSON bytes: it changes whenever a node
     attaches a fresher checkpoint or certificate, so it names a file, not the receipt."""
     receipt_version: int
-    """1 or 2 (PROTOCOL.md §14.1)."""
+    """1 to 4 (PROTOCOL.md §14.1)."""
     receipt_digest: str
     """Hex receipt digest (§14.6): the same for every file of this retirement, any version."""
     chain_id: str
@@ -107,6 +152,8 @@ class ReceiptFacts:
     """Cosignatures the genesis asks for; 0 when it names no witnesses."""
     signing_keys: tuple[TxKey, ...] = ()
     """The keys that signed the tx, their institutions and roles at its height (ADR 0024)."""
+    verification: VerificationFacts | None = None
+    """Format 4 (ADR 0030): the verification behind the retired credits; None before."""
 
     @property
     def quantity_tonnes_text(self) -> str:

@@ -6,11 +6,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
-from client.receipt.facts import ReceiptFacts, ReceiptSigner, SerialRange
+from client.receipt.facts import (
+    ReceiptFacts,
+    ReceiptSigner,
+    ReportHash,
+    SerialRange,
+    VerificationFacts,
+)
 from client.receipt.records import ReceiptRecords, read_receipt_records
 from client.receipt.schema import check_record
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
-from contracts.credit_records import SerialBlock, SerialStatus
+from contracts.credit_records import IssuanceBatch, SerialBlock, SerialStatus
 from contracts.records import Institution, Role
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject
@@ -26,12 +32,13 @@ JUDICIAL_TX_TYPE = "credits.retire_judicial"
 
 
 def require_records(
-    records: StateRecords, signed: SignedTx, retirement_id: Hash32
+    records: StateRecords, signed: SignedTx, retirement_id: Hash32, version: int
 ) -> ReceiptRecords:
-    """Step 7: the receipt holds exactly the records §14.4 names, read in the order the step
-    gives, each checked against its schema (§14.7) before any of its fields is used."""
+    """Step 7: the receipt holds exactly the records §14.4 names for its format, read in
+    the order the step gives, each checked against its schema (§14.7) before any of its
+    fields is used."""
     reader = _ProvenRecords(records)
-    proven = read_receipt_records(reader, signed.signers, retirement_id)
+    proven = read_receipt_records(reader, signed.signers, retirement_id, version)
     extra = set(records) - reader.named
     if extra:
         raise ReceiptError(ReceiptCode.UNEXPECTED_RECORD, ", ".join(sorted(extra)))
@@ -87,6 +94,7 @@ def facts_of(
     if batch.batch_id != retirement.batch_id or project.project_id != batch.project_id:
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
     _check_named_records(records)
+    verification = _check_verification(proven, batch)
     case, court = None, None
     if proven.case is not None:
         case = proven.case
@@ -123,6 +131,7 @@ def facts_of(
         signers=signers,
         validator_count=validators.size,
         quorum=validators.quorum,
+        verification=verification,
     )
 
 
@@ -187,6 +196,51 @@ def _check_serials(
             raise ReceiptError(ReceiptCode.SERIALS_MISMATCH, f"serial block {first} differs")
         ranges.append(SerialRange(batch_id=block.batch_id, first_serial=first, last_serial=last))
     return tuple(ranges)
+
+
+def _check_verification(proven: ReceiptRecords, batch: IssuanceBatch) -> VerificationFacts | None:
+    """Format 4: the verification step 7 read is the batch's (its id and project), else
+    RECORD_MISMATCH; then what a judge reads of it."""
+    recorded, attested = proven.verification, proven.attested
+    found = recorded or attested
+    if found is None:
+        return None  # format 1-3: not in the receipt
+    if (found.verification_id, found.project_id) != (batch.verification_id, batch.project_id):
+        raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "the verification is not the batch's")
+    if recorded is not None:
+        return VerificationFacts(
+            verification_id=recorded.verification_id,
+            attested=False,
+            verifier_id=None,
+            verifier_name_zh=None,
+            verifier_name_en=None,
+            verification_body=recorded.verification_body,
+            period_start=recorded.period_start,
+            period_end=recorded.period_end,
+            methodology_id=None,
+            methodology_version=None,
+            net_sink_kg=recorded.verified_kg,
+            reports=tuple(
+                ReportHash(label="report", sha256=h.hex()) for h in recorded.report_hashes
+            ),
+            attested_height=None,
+        )
+    assert attested is not None and proven.verifier is not None  # as step 7 read them
+    return VerificationFacts(
+        verification_id=attested.verification_id,
+        attested=True,
+        verifier_id=attested.verifier,
+        verifier_name_zh=proven.verifier.name_zh,
+        verifier_name_en=proven.verifier.name_en,
+        verification_body=None,
+        period_start=attested.period_start,
+        period_end=attested.period_end,
+        methodology_id=attested.methodology_id,
+        methodology_version=attested.methodology_version,
+        net_sink_kg=attested.net_sink_kg,
+        reports=tuple(ReportHash(label=r.label, sha256=r.sha256.hex()) for r in attested.reports),
+        attested_height=attested.height,
+    )
 
 
 def _check_named_records(records: StateRecords) -> None:

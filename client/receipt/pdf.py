@@ -91,6 +91,7 @@ def receipt_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     if judicial:
         rows.extend(_judicial_rows(facts))
     rows.extend(_credit_rows(facts))
+    rows.extend(_verification_rows(facts))
     rows.extend(_chain_rows(facts))
     return tuple(rows)
 
@@ -156,6 +157,38 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_en="Vintage and batch",
             lines=(f"{facts.vintage} · {facts.batch_id}",),
         ),
+    )
+
+
+def _verification_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    """Format 4 (ADR 0030): the verification behind the retired credits."""
+    v = facts.verification
+    if v is None:
+        return ()
+    verifier: tuple[str, ...]
+    if v.attested:
+        verifier = (
+            _text(v.verifier_name_zh),
+            _text(v.verifier_name_en),
+            f"核证机构 accredited verifier {v.verifier_id} · 高度 height {v.attested_height}",
+        )
+    else:
+        verifier = (_text(v.verification_body), "签发方登记的核查 issuer-recorded verification")
+    methodology = (
+        f"{v.methodology_id} 第 {v.methodology_version} 版 version {v.methodology_version}"
+        if v.attested
+        else f"{facts.accounting_standard}（项目核算标准 the project's accounting standard）"
+    )
+    reports = tuple(f"{bilingual_name(r.label)}: {r.sha256}" for r in v.reports)
+    return (
+        ReceiptRow(label_zh="核证", label_en="Verification", lines=(v.verification_id, *verifier)),
+        ReceiptRow(
+            label_zh="监测期与方法学",
+            label_en="Period and methodology",
+            lines=(f"{v.period_start} – {v.period_end}", methodology),
+        ),
+        ReceiptRow(label_zh="核证净碳汇量", label_en="Verified net sink", lines=(v.net_sink_text,)),
+        ReceiptRow(label_zh="报告哈希", label_en="Report hashes", lines=reports),
     )
 
 

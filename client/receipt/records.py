@@ -11,9 +11,16 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from contracts.case_records import Case, Retirement
-from contracts.credit_records import IssuanceBatch, Project, SerialBlock
+from contracts.credit_records import (
+    AttestedVerification,
+    IssuanceBatch,
+    Project,
+    SerialBlock,
+    Verification,
+)
 from contracts.records import Institution, KeyRecord
 from contracts.state_keys import (
+    attested_verification_key,
     batch_key,
     case_key,
     institution_key,
@@ -21,11 +28,15 @@ from contracts.state_keys import (
     retirement_key,
     serial_block_key,
     signing_key_key,
+    verification_key,
 )
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
 R = TypeVar("R")
+PROVEN_VERIFICATION_FORMAT = 4
+"""From receipt format 4 on, step 7 also reads the verification behind the batch and the
+case's judgment and closure (PROTOCOL.md §14.4, ADR 0030)."""
 
 
 class RecordReader(Protocol):
@@ -36,7 +47,8 @@ class RecordReader(Protocol):
         ...
 
     def optional(self, key: str, parse: Callable[[object], R]) -> R | None:
-        """A signer's key record: present, or proven absent (an account holder's key)."""
+        """A record the receipt holds either way: present, or proven absent (a signer's key
+        record for an account holder's key; an attested batch's verification/ record)."""
         ...
 
 
@@ -56,14 +68,21 @@ class ReceiptRecords:
     """The retirement's case: R.case_id, never the tx body's (step 8 compares the two)."""
     court: Institution | None
     """The court the case names."""
+    verification: Verification | None = None
+    """Format 4: the issuer-recorded verification/<batch.verification_id> (None: absent)."""
+    attested: AttestedVerification | None = None
+    """Format 4, when verification/ is absent: attested_verification/<id> (ADR 0026)."""
+    verifier: Institution | None = None
+    """Format 4: the institution that attested it."""
 
 
 def read_receipt_records(
-    reader: RecordReader, signers: Iterable[PublicKey], retirement_id: Hash32
+    reader: RecordReader, signers: Iterable[PublicKey], retirement_id: Hash32, version: int
 ) -> ReceiptRecords:
-    """Read every record a receipt of retirement_id holds, in the order of §14.4 step 7:
-    the retirement, its serial blocks, batch and project; each signer's key record and its
-    institution; the retirement's case and that case's court."""
+    """Read every record a receipt of retirement_id in format `version` holds, in the order
+    of §14.4 step 7: the retirement, its serial blocks, batch and project (format 4: the
+    verification behind the batch); each signer's key record and its institution; the
+    retirement's case and that case's court."""
     retirement = reader.required(retirement_key(retirement_id), Retirement.from_json)
     blocks: tuple[SerialBlock | None, ...] = ()
     batch, project = None, None
@@ -75,6 +94,19 @@ def read_receipt_records(
         batch = reader.required(batch_key(retirement.batch_id), IssuanceBatch.from_json)
         if batch is not None:
             project = reader.required(project_key(batch.project_id), Project.from_json)
+    verification, attested, verifier = None, None, None
+    if batch is not None and version >= PROVEN_VERIFICATION_FORMAT:
+        verification = reader.optional(
+            verification_key(batch.verification_id), Verification.from_json
+        )
+        if verification is None:
+            attested = reader.required(
+                attested_verification_key(batch.verification_id), AttestedVerification.from_json
+            )
+            if attested is not None:
+                verifier = reader.required(
+                    institution_key(attested.verifier), Institution.from_json
+                )
     key_records: dict[PublicKey, KeyRecord | None] = {}
     for signer in signers:
         record = reader.optional(signing_key_key(signer), KeyRecord.from_json)
@@ -94,4 +126,7 @@ def read_receipt_records(
         key_records=key_records,
         case=case,
         court=court,
+        verification=verification,
+        attested=attested,
+        verifier=verifier,
     )

@@ -31,6 +31,10 @@ ROLES: Final = frozenset(
     }
 )
 SERIAL_STATUSES: Final = frozenset({"active", "frozen", "retired", "cancelled", "buffer"})
+DATE: Final = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+METHODOLOGY: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ./_-]{0,46}[A-Za-z0-9])?")
+REPORT_LABELS: Final = ("monitoring_report", "other", "tenure_certificate", "verification_report")
+AMOUNT_MAX: Final = 10**12
 
 Check = Callable[[JsonValue], bool]
 
@@ -82,8 +86,30 @@ def _object(fields: dict[str, Check]) -> Check:
     return check
 
 
+def _amount(v: JsonValue) -> bool:
+    """kg (or fen): an integer 1 <= n <= 10^12."""
+    return _int(1)(v) and isinstance(v, int) and v <= AMOUNT_MAX
+
+
+def _distinct_hashes(v: JsonValue) -> bool:
+    """1..32 distinct hashes."""
+    return _list(HASH_FIELD, 32)(v) and isinstance(v, list) and 0 < len(v) == len(set(v))
+
+
+def _reports(v: JsonValue) -> bool:
+    """1..4 {label, sha256}, labels strictly ascending, one of them verification_report."""
+    if not _list(_object({"label": _one_of(frozenset(REPORT_LABELS)), "sha256": HASH_FIELD}), 4)(v):
+        return False
+    assert isinstance(v, list)
+    labels = [item["label"] for item in v if isinstance(item, dict)]
+    return labels == sorted(set(labels), key=REPORT_LABELS.index) and (
+        "verification_report" in labels
+    )
+
+
 INT, INT1, TEXT = _int(0), _int(1), _text(TEXT_LENGTH_MAX)
 SLUG_FIELD, HASH_FIELD = _match(SLUG), _match(HASH)
+DATE_FIELD, METHODOLOGY_FIELD = _match(DATE), _match(METHODOLOGY)
 
 SCHEMAS: Final[dict[str, dict[str, Check]]] = {
     "retirement": {
@@ -154,7 +180,34 @@ SCHEMAS: Final[dict[str, dict[str, Check]]] = {
         "document_hash": HASH_FIELD,
         "retirement_ids": _list(HASH_FIELD),
     },
+    # Format 4 (ADR 0030): the verification behind the retired batch.
+    "verification": {
+        "verification_id": SLUG_FIELD,
+        "project_id": SLUG_FIELD,
+        "period_start": DATE_FIELD,
+        "period_end": DATE_FIELD,
+        "verification_body": TEXT,
+        "report_hashes": _distinct_hashes,
+        "verified_kg": _amount,
+        "issued_kg": INT,
+    },
+    "attested_verification": {
+        "verification_id": SLUG_FIELD,
+        "project_id": SLUG_FIELD,
+        "period_start": DATE_FIELD,
+        "period_end": DATE_FIELD,
+        "methodology_id": METHODOLOGY_FIELD,
+        "methodology_version": METHODOLOGY_FIELD,
+        "net_sink_kg": _amount,
+        "reports": _reports,
+        "verifier": SLUG_FIELD,
+        "attested_by": HASH_FIELD,
+        "height": INT,
+        "issued_kg": INT,
+    },
 }
+PERIOD_KINDS: Final = frozenset({"verification", "attested_verification"})
+"""Kinds whose period_end may not precede period_start (dates compare as strings)."""
 
 
 def check_record(kind: str, key: str, value: JsonObject) -> JsonObject:
@@ -165,4 +218,6 @@ def check_record(kind: str, key: str, value: JsonObject) -> JsonObject:
     for name, ok in fields.items():
         if not ok(value[name]):
             raise ReceiptError(ReceiptCode.MALFORMED, f"{key}: field {name} breaks its schema")
+    if kind in PERIOD_KINDS and str(value["period_end"]) < str(value["period_start"]):
+        raise ReceiptError(ReceiptCode.MALFORMED, f"{key}: period_end before period_start")
     return value

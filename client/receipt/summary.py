@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
 from client.code_names import code_name
-from client.receipt.facts import ReceiptFacts
+from client.receipt.facts import ReceiptFacts, VerificationFacts
 from client.receipt.key_status import key_status_lines
 from protocol.encoding import JsonObject
 
@@ -54,6 +54,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
         ),
     ]
+    if facts.verification is not None:
+        lines += verification_lines(facts.verification, facts.accounting_standard)
     lines += key_status_lines(facts.signing_keys, facts.height)
     if facts.witness_quorum:
         lines.append(
@@ -61,6 +63,25 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
         )
     return lines
+
+
+def verification_lines(v: VerificationFacts, accounting_standard: str) -> list[str]:
+    """The verification behind the retired credits (format 4, ADR 0030)."""
+    if v.attested:
+        verifier = (
+            f"{v.verifier_name_zh} ({v.verifier_name_en}), accredited verifier"
+            f" {v.verifier_id}, attested at height {v.attested_height}"
+        )
+    else:
+        verifier = f"{v.verification_body} (named by the issuer: an issuer-recorded verification)"
+    return [
+        f"verification {v.verification_id}",
+        f"verifier     {verifier}",
+        f"period       {v.period_start} to {v.period_end}",
+        f"methodology  {v.methodology_text(accounting_standard)}",
+        f"net sink     {v.net_sink_text}",
+        *(f"report       {code_name(r.label, 'en')} sha256 {r.sha256}" for r in v.reports),
+    ]
 
 
 def facts_json(facts: ReceiptFacts) -> JsonObject:
@@ -75,6 +96,12 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
         asdict(k) | {"roles": list(k.roles), "later": None if k.later is None else asdict(k.later)}
         for k in facts.signing_keys
     ]
+    value["verification"] = (
+        None
+        if facts.verification is None
+        else asdict(facts.verification)
+        | {"reports": [asdict(r) for r in facts.verification.reports]}
+    )
     value["quantity_tonnes"] = facts.quantity_tonnes_text
     value["signed_summary"] = facts.signed_summary
     value["valid"] = True

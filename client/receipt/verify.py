@@ -37,9 +37,11 @@ from protocol.results import TxResult, TxStatus
 from protocol.smt_proof import SmtProof, verify_inclusion, verify_non_inclusion
 from protocol.tx import SignedTx, TxSignature, UnsignedTx, verify_tx_signatures
 
-RECEIPT_VERSIONS = (1, 2, 3)
+RECEIPT_VERSIONS = (1, 2, 3, 4)
 """Version 1 has no stored digest; version 2 carries receipt_digest (PROTOCOL.md §14.6);
-version 3 also binds set changes to the checkpoint's log (§14.4 step 5, ADR 0015)."""
+version 3 also binds set changes to the checkpoint's log (§14.4 step 5, ADR 0015); version
+4 has version 3's fields and proves more records: the verification behind the batch and
+the case's judgment and closure (§14.4 step 7, ADR 0030)."""
 PROTOCOL_VERSION = 1
 RECEIPT_FIELDS_V1 = (
     "receipt_version",
@@ -54,7 +56,10 @@ RECEIPT_FIELDS = {
     1: RECEIPT_FIELDS_V1,
     2: (*RECEIPT_FIELDS_V1, "receipt_digest"),
     3: (*RECEIPT_FIELDS_V1, "receipt_digest", "checkpoint_header"),
+    4: (*RECEIPT_FIELDS_V1, "receipt_digest", "checkpoint_header"),
 }
+LOG_BOUND_VERSIONS = (3, 4)
+"""Versions whose set changes carry history paths and that carry checkpoint_header."""
 TX_FIELDS = ("signed_tx", "height", "index", "tx_proof", "result", "result_proof")
 RETIREMENT_TX_TYPES = ("credits.retire_judicial", "credits.retire")
 T = TypeVar("T")
@@ -89,7 +94,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     value = _form(lambda: decode(receipt_bytes))
     version = _form(lambda: _version(value))
     if version not in RECEIPT_VERSIONS:
-        raise ReceiptError(ReceiptCode.MALFORMED, f"receipt_version {version} is not 1, 2 or 3")
+        raise ReceiptError(ReceiptCode.MALFORMED, f"receipt_version {version} is not 1, 2, 3 or 4")
     receipt = _form(lambda: expect_object(value, "receipt", RECEIPT_FIELDS[version]))
     stored_digest = (
         _form(lambda: read_hex(receipt, "receipt_digest", size=HASH_SIZE)) if version >= 2 else None
@@ -100,14 +105,14 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     entries = _form(lambda: _parse_state(receipt["state"]))
     changes = _form(
         lambda: [
-            SetChange.from_json(c, with_path=version == 3)
+            SetChange.from_json(c, with_path=version in LOG_BOUND_VERSIONS)
             for c in read_list(receipt, "validator_sets")
         ]
     )
     history_text = _form(lambda: read_str(receipt, "history_proof", max_length=1 << 20))
     last = (
         _form(lambda: CheckpointHeader.from_json(receipt["checkpoint_header"]))
-        if version == 3
+        if version in LOG_BOUND_VERSIONS
         else None
     )
 
@@ -122,7 +127,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     if last is not None:
         verify_log_binding(checkpoint, changes, last, history)
     records = _check_state(entries, header)
-    proven = require_records(records, signed, retirement_id)
+    proven = require_records(records, signed, retirement_id, version)
     digest = receipt_digest(
         receipt_identity(
             retirement_id=retirement_id,

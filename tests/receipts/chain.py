@@ -14,7 +14,7 @@ from typing import Any
 
 from contracts.records import Account
 from genesis.document import Genesis, build_genesis
-from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT, xiangshan_case_steps
+from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT, CaseStep, xiangshan_case_steps
 from genesis.keystore import KeyIdentity
 from genesis.network import (
     ECOLOGICAL_ACCOUNT_ID,
@@ -157,10 +157,10 @@ class ReceiptChain:
         lines = [cosign(text, name, self.keys[name], timestamp_s) for name in names]
         return note + "".join(c.note_signature().line() for c in lines)
 
-    def run_case(self) -> dict[str, Hash32]:
-        """The Xiangshan case, one block per step; returns tx ids by tx type."""
+    def run_case(self, steps: tuple[CaseStep, ...] | None = None) -> dict[str, Hash32]:
+        """The Xiangshan case (or steps), one block per step; returns tx ids by tx type."""
         ids = {}
-        for step in xiangshan_case_steps():
+        for step in xiangshan_case_steps() if steps is None else steps:
             body = dict(step.body)
             if step.tx_type == "account.open":
                 body["holder_key"] = self.keys[TOWNSHIP_ACCOUNT].public_key.hex()
@@ -170,8 +170,15 @@ class ReceiptChain:
         return ids
 
     def receipt(
-        self, retirement_id: Hash32, size: int | None = None, note: str | None = None
+        self,
+        retirement_id: Hash32,
+        size: int | None = None,
+        note: str | None = None,
+        version: int = 3,
     ) -> dict[str, Any]:
+        """The receipt in format `version`: 3 by default, the format of the committed
+        vectors and corpus (receipt-v3.json, receipt-corpus.jsonl), which stay
+        byte-identical; 4 is what nodes serve (ADR 0030)."""
         size = self.ledger.height + 1 if size is None else size
         checkpoint = SignedCheckpoint(size=size, note=self.notes[size] if note is None else note)
-        return build_receipt(self.ledger, retirement_id, checkpoint)
+        return build_receipt(self.ledger, retirement_id, checkpoint, version)

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, TOWNSHIP_ACCOUNT
+from genesis.example.xiangshan_case import BATCH_ID, CASE_ID, TOWNSHIP_ACCOUNT, CaseStep
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from protocol.hashing import Hash32
+from tests.receipts.attested_case import attested_case_steps
 from tests.receipts.chain import ReceiptChain
 
 
@@ -19,9 +20,10 @@ class CaseChain:
     rejected: Hash32
 
 
-def run_full_case(chain: ReceiptChain) -> CaseChain:
-    """The Xiangshan case, then a voluntary retirement and a REJECTED judicial one."""
-    ids = chain.run_case()
+def run_full_case(chain: ReceiptChain, steps: tuple[CaseStep, ...] | None = None) -> CaseChain:
+    """The Xiangshan case (or steps), then a voluntary retirement and a REJECTED judicial
+    one."""
+    ids = chain.run_case(steps)
     voluntary = chain.tx(
         TOWNSHIP_ACCOUNT,
         "credits.retire",
@@ -76,6 +78,16 @@ def case_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseChain]:
     chain = ReceiptChain(tmp_path_factory.mktemp("receipt-chain"))
     try:
         yield run_full_case(chain)
+    finally:
+        chain.close()
+
+
+@pytest.fixture(scope="session")
+def attested_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseChain]:
+    """The case on an accredited verification (ADR 0026): the same genesis as case_chain."""
+    chain = ReceiptChain(tmp_path_factory.mktemp("attested-chain"))
+    try:
+        yield run_full_case(chain, attested_case_steps())
     finally:
         chain.close()
 

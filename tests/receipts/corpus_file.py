@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tests.receipts.attested_case import attested_case_steps
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import run_full_case
 from tests.receipts.tamper import TamperCase
@@ -67,11 +68,17 @@ def build() -> tuple[bytes, list[TamperCase]]:
     with tempfile.TemporaryDirectory() as directory:
         first = ReceiptChain(Path(directory) / "case")
         second = ReceiptChain(Path(directory) / "other", chain_name="another-network")
+        third = ReceiptChain(Path(directory) / "attested")
         try:
-            return first.genesis_bytes, corpus(run_full_case(first), run_full_case(second))
+            return first.genesis_bytes, corpus(
+                run_full_case(first),
+                run_full_case(second),
+                run_full_case(third, attested_case_steps()),
+            )
         finally:
             first.close()
             second.close()
+            third.close()
 
 
 def render(genesis: bytes, cases: list[TamperCase]) -> str:

@@ -153,16 +153,16 @@ def form(receipt: Any) -> None:
     fields = {"receipt_version", "retirement_id", "tx", "block", "state"}
     fields |= {"validator_sets", "history_proof"}
     version = receipt.get("receipt_version") if isinstance(receipt, dict) else None
-    if version not in (1, 2, 3) or isinstance(version, bool):
+    if version not in (1, 2, 3, 4) or isinstance(version, bool):
         raise RejectError("MALFORMED", "version")
     if version >= 2:
         fields.add("receipt_digest")
-    if version == 3:
+    if version in (3, 4):
         fields.add("checkpoint_header")
     obj(receipt, fields)
     if version >= 2:
         hexbytes(receipt["receipt_digest"], 32)
-    if version == 3:
+    if version in (3, 4):
         last = obj(receipt["checkpoint_header"], {"header", "history_path"})
         header_form(last["header"])
         path_form(last["history_path"])
@@ -214,8 +214,8 @@ def form(receipt: Any) -> None:
             hexbytes(leaf["value_hash"], 32)
     for change in receipt["validator_sets"]:
         obj(change, {"header", "certificate", "next_validators"} | (
-            {"history_path"} if version == 3 else set()))  # fmt: skip
-        if version == 3:
+            {"history_path"} if version in (3, 4) else set()))  # fmt: skip
+        if version in (3, 4):
             path_form(change["history_path"])
         header_form(change["header"])
         certificate_form(change["certificate"])

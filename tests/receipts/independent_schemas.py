@@ -51,6 +51,39 @@ def is_obligor(v: Any) -> bool:
     )
 
 
+DATE_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+METHODOLOGY_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9 ./_-]{0,46}[A-Za-z0-9])?")
+LABELS = ["monitoring_report", "other", "tenure_certificate", "verification_report"]
+
+
+def is_date(v: Any) -> bool:
+    return isinstance(v, str) and DATE_RE.fullmatch(v) is not None
+
+
+def is_methodology(v: Any) -> bool:
+    return isinstance(v, str) and METHODOLOGY_RE.fullmatch(v) is not None
+
+
+def is_amount(v: Any) -> bool:
+    return is_int(v, 1) and v <= 10**12
+
+
+def is_report(v: Any) -> bool:
+    return (
+        isinstance(v, dict)
+        and set(v) == {"label", "sha256"}
+        and v["label"] in LABELS
+        and is_hash(v["sha256"])
+    )
+
+
+def is_reports(v: Any) -> bool:
+    if not is_list(v, is_report, 4):
+        return False
+    labels = [LABELS.index(r["label"]) for r in v]
+    return labels == sorted(set(labels)) and LABELS.index("verification_report") in labels
+
+
 def txt(v: Any) -> bool:
     return text(v, 4096)
 
@@ -96,6 +129,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "retired_kg": is_int, "document_hash": is_hash,
         "retirement_ids": lambda v: is_list(v, is_hash),
     },
+    # Format 4 (ADR 0030)
+    "verification": {
+        "verification_id": is_slug, "project_id": is_slug, "period_start": is_date,
+        "period_end": is_date, "verification_body": txt,
+        "report_hashes": lambda v: is_list(v, is_hash, 32) and 0 < len(v) == len(set(v)),
+        "verified_kg": is_amount, "issued_kg": is_int,
+    },
+    "attested_verification": {
+        "verification_id": is_slug, "project_id": is_slug, "period_start": is_date,
+        "period_end": is_date, "methodology_id": is_methodology,
+        "methodology_version": is_methodology, "net_sink_kg": is_amount,
+        "reports": is_reports, "verifier": is_slug, "attested_by": is_hash,
+        "height": is_int, "issued_kg": is_int,
+    },
 }  # fmt: skip
 
 
@@ -103,4 +150,6 @@ def schema_checked(key: str, record: dict[str, Any]) -> dict[str, Any]:
     schema = SCHEMAS[key.partition("/")[0]]
     if set(record) != set(schema) or not all(ok(record[f]) for f, ok in schema.items()):
         raise RejectError("MALFORMED", f"{key} breaks its schema")
+    if "period_start" in schema and record["period_end"] < record["period_start"]:
+        raise RejectError("MALFORMED", f"{key}: the period ends before it starts")
     return record

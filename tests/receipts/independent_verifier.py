@@ -138,7 +138,7 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
     size, checkpoint_root = check_history(
         receipt["history_proof"], chain, header, v0, changes, witnesses=genesis.get("witnesses")
     )
-    if receipt["receipt_version"] == 3:
+    if receipt["receipt_version"] in (3, 4):
         check_log_binding(receipt, size, checkpoint_root, v0, changes)
 
     # 6. state proofs
@@ -162,17 +162,28 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         record: dict[str, Any] = records[key]
         return schema_checked(key, record)
 
+    def present(key: str) -> dict[str, Any] | None:
+        """A key the receipt holds either way: a record, or null (proven absent)."""
+        needed.add(key)
+        if key not in records:
+            raise RejectError("MISSING_RECORD", key)
+        return None if records[key] is None else schema_checked(key, records[key])
+
     r = need(f"retirement/{t}")
     for first, _last in r["ranges"]:
         need(f"serials/{r['batch_id']}/{first:016d}")
     batch = need(f"batch/{r['batch_id']}")
     project = need(f"project/{batch['project_id']}")
+    verification = attested = verifier = None
+    if receipt["receipt_version"] == 4:
+        # Format 4: the verification behind the batch, recorded by the issuer or attested.
+        verification = present(f"verification/{batch['verification_id']}")
+        if verification is None:
+            attested = need(f"attested_verification/{batch['verification_id']}")
+            verifier = need(f"institution/{attested['verifier']}")
     for key in keys:
-        needed.add(f"key/{key}")
-        if f"key/{key}" not in records:
-            raise RejectError("MISSING_RECORD", f"key/{key}")
-        if records[f"key/{key}"] is not None:
-            key_record = schema_checked(f"key/{key}", records[f"key/{key}"])
+        key_record = present(f"key/{key}")
+        if key_record is not None:
             need(f"institution/{key_record['institution_id']}")
     case = court = None
     if r["case_id"] is not None:
@@ -227,6 +238,12 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         field = {"key": "public_key", "institution": "institution_id"}.get(kind)
         if value is not None and field is not None and value[field] != name:
             raise RejectError("RECORD_MISMATCH", key)
+    proven = verification or attested
+    if proven is not None and (
+        proven["verification_id"] != batch["verification_id"]
+        or proven["project_id"] != batch["project_id"]
+    ):
+        raise RejectError("RECORD_MISMATCH", "the verification is not the batch's")
     if case is not None and court is not None:
         if case["case_id"] != r["case_id"] or t not in case["retirement_ids"]:
             raise RejectError("CASE_MISMATCH")
@@ -264,4 +281,10 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         "validators": len(vset["validators"]),
         "quorum": vset["quorum"],
         "receipt_hash": receipt_hash,
-    }
+        "verification": None if proven is None else {
+            "verification_id": proven["verification_id"],
+            "verifier": (verifier or {}).get("name_zh", proven.get("verification_body")),
+            "period": [proven["period_start"], proven["period_end"]],
+            "net_sink_kg": proven["net_sink_kg"] if attested else proven["verified_kg"],
+        },
+    }  # fmt: skip

@@ -233,7 +233,7 @@ def identity_cases(r: Receipt) -> list[TamperCase]:
             "DIGEST_MISMATCH",
             _version_2_with_flipped_digest,
         ),
-        _case("receipt_version 4", r, "MALFORMED", lambda x: _set(x, "receipt_version", 4)),
+        _case("receipt_version 5", r, "MALFORMED", lambda x: _set(x, "receipt_version", 5)),
         _case(
             "version 3 without receipt_digest", r, "MALFORMED", lambda x: x.pop("receipt_digest")
         ),

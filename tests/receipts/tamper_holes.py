@@ -403,7 +403,7 @@ def _change_beyond(
         next_validators_hash=set_hash(next_set),
     )
     change = signed_change(header, keys, next_set)
-    if x["receipt_version"] == 3:
+    if x["receipt_version"] in (3, 4):
         change["history_path"] = []  # step 5 refuses the height before it reads any path
     x["validator_sets"].append(change)
     return redigest(x)

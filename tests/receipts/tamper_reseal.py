@@ -53,9 +53,9 @@ def reseal(
 
 
 def redigest(receipt: Receipt) -> Receipt:
-    """Set a version-2 or 3 receipt's receipt_digest to the digest of its parts (§14.6): a forger
+    """Set a version-2, 3 or 4 receipt's receipt_digest to the digest of its parts (§14.6): a forger
     who re-signs the block would do the same, so the digest check is not what stops them."""
-    if receipt.get("receipt_version") in (2, 3):
+    if receipt.get("receipt_version") in (2, 3, 4):
         identity = receipt_identity(
             retirement_id=Hash32(bytes.fromhex(receipt["retirement_id"])),
             block_hash=tagged_hash(TAG_HEADER, encode(receipt["block"]["header"])),

@@ -17,9 +17,13 @@ from tests.receipts.tamper_holes import hole_cases, relabelled_index_case
 from tests.receipts.tamper_log import announced_at_top_cases, log_binding_cases, name_bound_cases
 from tests.receipts.tamper_reseal import reseal_cases
 from tests.receipts.tamper_signatures import weak_r_cases
+from tests.receipts.tamper_v4 import format_4_cases
 
 
-def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
+def corpus(
+    case_chain: CaseChain, other_chain: CaseChain, attested_chain: CaseChain
+) -> list[TamperCase]:
+    """Format-3 cases (the receipt format of the committed vectors), then format 4's."""
     chain = case_chain.chain
     receipt = chain.receipt(case_chain.judicial)
     height = receipt["tx"]["height"]
@@ -43,6 +47,12 @@ def corpus(case_chain: CaseChain, other_chain: CaseChain) -> list[TamperCase]:
     cases += name_bound_cases(receipt, keys, genesis_set)
     cases += weak_r_cases(receipt, keys)
     cases.append(relabelled_index_case(chain.receipt(case_chain.voluntary)))
+    cases += format_4_cases(
+        chain.receipt(case_chain.judicial, version=4),
+        attested_chain.chain.receipt(attested_chain.judicial, version=4),
+        receipt,
+        keys,
+    )
     return cases
 
 
@@ -58,9 +68,9 @@ def check_case(case: TamperCase, genesis: bytes) -> None:
 
 
 def test_every_tamper_case_fails_with_its_code_in_both_verifiers(
-    case_chain: CaseChain, other_chain: CaseChain
+    case_chain: CaseChain, other_chain: CaseChain, attested_chain: CaseChain
 ) -> None:
-    cases = corpus(case_chain, other_chain)
+    cases = corpus(case_chain, other_chain, attested_chain)
     assert len(cases) >= 60
     names = [case.name for case in cases]
     assert len(names) == len(set(names))
@@ -69,9 +79,9 @@ def test_every_tamper_case_fails_with_its_code_in_both_verifiers(
 
 
 def test_the_corpus_covers_every_acceptance_case(
-    case_chain: CaseChain, other_chain: CaseChain
+    case_chain: CaseChain, other_chain: CaseChain, attested_chain: CaseChain
 ) -> None:
-    codes = {case.code for case in corpus(case_chain, other_chain)}
+    codes = {case.code for case in corpus(case_chain, other_chain, attested_chain)}
     assert {
         "WRONG_RETIREMENT",
         "CHECKPOINT_WRONG_CHAIN",

@@ -48,6 +48,13 @@
       "f.checkpoint": "Checkpoint size",
       "signed": "$k of $n validators signed (quorum $q)",
       "f.tx_keys": "Keys that signed the retirement",
+      "f.verification": "Verification behind the credits",
+      "v.attested": "accredited verifier $id, attested at height $h",
+      "v.recorded": "named by the issuer (an issuer-recorded verification)",
+      "v.period": "monitoring period $a – $b",
+      "v.methodology": "methodology $m version $v",
+      "v.standard": "the project's accounting standard $s",
+      "v.net_sink": "verified net sink $kg kg CO2e",
       "key.holder": "account holder (no institution)",
       "key.in_force": "in force at height $h, when it signed (proven by the receipt)",
       "key.later": "A key rotated or revoked later keeps its signatures before that height valid. Later status is not part of the receipt: check it with `lantan verify receipt --key-status URL`.",
@@ -87,7 +94,7 @@
       "code.RETIREMENT_MISMATCH": "The retirement record does not match the signed transaction.",
       "code.QUANTITY_MISMATCH": "The serial ranges do not add up to the quantity retired.",
       "code.SERIALS_MISMATCH": "The serial numbers are not retired by this retirement.",
-      "code.RECORD_MISMATCH": "The batch, project, key or institution records do not match.",
+      "code.RECORD_MISMATCH": "The batch, project, verification, key or institution records do not match.",
       "code.CASE_MISMATCH": "The case record does not list this retirement.",
       "code.COURT_ROLE_MISSING": "The retirement is not confirmed by the case's court.",
       "code.DIGEST_MISMATCH": "The receipt digest does not match the receipt's content."
@@ -133,6 +140,13 @@
       "f.checkpoint": "检查点大小",
       "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
       "f.tx_keys": "签署该注销交易的密钥",
+      "f.verification": "碳汇所依据的核证",
+      "v.attested": "核证机构 $id，于高度 $h 核证",
+      "v.recorded": "由签发方登记（签发方登记的核查）",
+      "v.period": "监测期 $a 至 $b",
+      "v.methodology": "方法学 $m 第 $v 版",
+      "v.standard": "项目核算标准 $s",
+      "v.net_sink": "核证净碳汇量 $kg 千克 CO2e",
       "key.holder": "账户持有人（非机构）",
       "key.in_force": "签署时（高度 $h）有效（由本凭证证明）",
       "key.later": "密钥此后被轮换或吊销的，此前的签名仍然有效。此后的状态不属于本凭证：请用 `lantan verify receipt --key-status URL` 查验。",
@@ -172,7 +186,7 @@
       "code.RETIREMENT_MISMATCH": "注销记录与已签名的交易不符。",
       "code.QUANTITY_MISMATCH": "序列号区间之和与注销数量不符。",
       "code.SERIALS_MISMATCH": "这些序列号并非由本次注销所注销。",
-      "code.RECORD_MISMATCH": "批次、项目、密钥或机构记录不符。",
+      "code.RECORD_MISMATCH": "批次、项目、核证、密钥或机构记录不符。",
       "code.CASE_MISMATCH": "案件记录未列入本次注销。",
       "code.COURT_ROLE_MISSING": "本次注销未经该案法院确认。",
       "code.DIGEST_MISMATCH": "凭证摘要与凭证内容不符。"
@@ -295,6 +309,25 @@
     return el("div", {}, [el("ul", { class: "signers" }, items), el("p", {}, [el("small", {}, [t("key.later")])])]);
   }
 
+  /* Format 4 (ADR 0030): the verifier (institution, or an issuer-recorded verification's
+   * free text), period, methodology or the project's standard, net sink, labelled reports. */
+  function verificationCell(f) {
+    var v = f.verification;
+    var who = v.attested ? both(v.verifier_name_zh, v.verifier_name_en) + " — " + t("v.attested", { id: v.verifier_id, h: v.attested_height })
+      : v.verification_body + " — " + t("v.recorded");
+    var how = v.attested ? t("v.methodology", { m: v.methodology_id, v: v.methodology_version }) : t("v.standard", { s: f.accounting_standard });
+    var reports = v.reports.map(function (r) {
+      return el("li", {}, [codeName(r.label), " ", el("small", { class: "key-name" }, [r.sha256])]);
+    });
+    return el("div", {}, [
+      el("p", {}, [v.verification_id]),
+      el("p", {}, [who]),
+      el("p", {}, [t("v.period", { a: v.period_start, b: v.period_end }) + "; " + how]),
+      el("p", {}, [t("v.net_sink", { kg: v.net_sink_kg.toLocaleString("en-US") })]),
+      el("ul", { class: "signers" }, reports)
+    ]);
+  }
+
   function factRows(f) {
     var rows = [
       ["f.receipt_id", f.receipt_id],
@@ -320,6 +353,7 @@
     rows.push(["f.vintage", String(f.vintage) + " · " + f.batch_id]);
     rows.push(["f.beneficiary", f.beneficiary]);
     rows.push(["f.purpose", codeName(f.purpose)]);
+    if (f.verification) rows.push(["f.verification", verificationCell(f)]);
     rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
     rows.push(["f.signed", signerCell(f)]);
     rows.push(["f.tx_keys", txKeyCell(f)]);

@@ -524,8 +524,9 @@
 
   /* Step 1: the exact shape of §14.1. */
   function checkForm(r) {
-    if (!isObject(r) || [1, 2, 3].indexOf(r.receipt_version) < 0) malformed("receipt_version", "expected 1, 2 or 3");
-    var v3 = r.receipt_version === 3;
+    if (!isObject(r) || [1, 2, 3, 4].indexOf(r.receipt_version) < 0) malformed("receipt_version", "expected 1, 2, 3 or 4");
+    // Format 4 (ADR 0030) has format 3's fields; it proves more records (step 7).
+    var v3 = r.receipt_version >= 3;
     var fields = ["receipt_version", "retirement_id", "tx", "block", "state", "validator_sets", "history_proof"];
     if (r.receipt_version >= 2) fields.push("receipt_digest");
     if (v3) fields.push("checkpoint_header");
@@ -809,7 +810,7 @@
     var computed = proof.index === height && height < size ? await rootFromInclusion(ctx.hasher, leaf, height, size, proof.hashes) : null;
     if (computed === null || !equal(computed, root)) fail("BAD_HISTORY_PROOF", "header " + height + " is not in the checkpoint of size " + size);
     ctx.checkpointSize = size;
-    if (receipt.receipt_version === 3) await checkLogBinding(ctx, receipt, size, root, set);
+    if (receipt.receipt_version >= 3) await checkLogBinding(ctx, receipt, size, root, set);
   }
 
   /* Step 5, format 3 (ADR 0015): every set-change header and header N - 1 are leaves of the
@@ -871,6 +872,24 @@
   function oneOf(choices) { return function (v) { return typeof v === "string" && choices.indexOf(v) >= 0; }; }
   var INT = function (v) { return isInt(v, 0); }, INT1 = function (v) { return isInt(v, 1); };
   var TEXT = function (v) { return isText(v, 4096); };
+  var DATE = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
+  var METHODOLOGY = /^[A-Za-z0-9]([A-Za-z0-9 .\/_-]{0,46}[A-Za-z0-9])?$/;
+  var REPORT_LABELS = ["monitoring_report", "other", "tenure_certificate", "verification_report"];
+  function isDate(v) { return typeof v === "string" && DATE.test(v); }
+  function isMethodology(v) { return typeof v === "string" && METHODOLOGY.test(v); }
+  function isAmount(v) { return isInt(v, 1) && v <= 1e12; }
+  function isDistinctHashes(v) {
+    return isList(isHash, 32)(v) && v.length > 0 && new Set(v).size === v.length;
+  }
+  function isReport(v) {
+    return isObject(v) && Object.keys(v).length === 2 && REPORT_LABELS.indexOf(v.label) >= 0 && isHash(v.sha256);
+  }
+  function isReports(v) {
+    if (!isList(isReport, 4)(v)) return false;
+    var order = v.map(function (r) { return REPORT_LABELS.indexOf(r.label); });
+    for (var i = 1; i < order.length; i++) if (!(order[i - 1] < order[i])) return false;
+    return order.indexOf(REPORT_LABELS.indexOf("verification_report")) >= 0;
+  }
   function isRange(v) { return Array.isArray(v) && v.length === 2 && INT1(v[0]) && INT1(v[1]) && v[0] <= v[1]; }
   function isObligor(v) {
     return isObject(v) && Object.keys(v).length === 2 && isText(v.masked_name, 32) && isHash(v.id_hash);
@@ -888,7 +907,13 @@
     key: { public_key: isHash, institution_id: isSlug },
     institution: { institution_id: isSlug, name_zh: TEXT, name_en: TEXT, roles: isList(oneOf(ROLES), ROLES.length), public_keys: isList(isHash, 16) },
     "case": { case_id: isSlug, court: isSlug, case_number: TEXT, case_type: TEXT, plaintiff: maybe(isSlug), registered_by: isSlug,
-      obligors: isList(isObligor), required_kg: INT, retired_kg: INT, document_hash: isHash, retirement_ids: isList(isHash) }
+      obligors: isList(isObligor), required_kg: INT, retired_kg: INT, document_hash: isHash, retirement_ids: isList(isHash) },
+    // Format 4 (ADR 0030): the verification behind the retired batch.
+    verification: { verification_id: isSlug, project_id: isSlug, period_start: isDate, period_end: isDate,
+      verification_body: TEXT, report_hashes: isDistinctHashes, verified_kg: isAmount, issued_kg: INT },
+    attested_verification: { verification_id: isSlug, project_id: isSlug, period_start: isDate, period_end: isDate,
+      methodology_id: isMethodology, methodology_version: isMethodology, net_sink_kg: isAmount, reports: isReports,
+      verifier: isSlug, attested_by: isHash, height: INT, issued_kg: INT }
   };
   function schemaChecked(key, record) {
     var schema = SCHEMAS[key.slice(0, key.indexOf("/"))];
@@ -897,6 +922,7 @@
       return Object.prototype.hasOwnProperty.call(record, f) && schema[f](record[f]);
     });
     if (!ok) fail("MALFORMED", key + " does not have the schema of its record type");
+    if ("period_start" in schema && record.period_end < record.period_start) fail("MALFORMED", key + ": its period ends before it starts");
     return record;
   }
 
@@ -912,14 +938,24 @@
     }
     var r = need("retirement/" + T);
     r.ranges.forEach(function (range) { need("serials/" + r.batch_id + "/" + pad16(range[0])); });
-    var batch = need("batch/" + r.batch_id);
-    need("project/" + batch.project_id);
-    tx.signatures.forEach(function (s) {
-      var key = "key/" + s.public_key;
+    /* A key the receipt holds either way: a record, or null (proven absent). */
+    function present(key) {
       if (!keys.has(key)) keys.set(key, false);
       if (!records.has(key)) fail("MISSING_RECORD", "the receipt lacks " + key);
       var record = records.get(key);
-      if (record !== null) need("institution/" + schemaChecked(key, record).institution_id);
+      return record === null ? null : schemaChecked(key, record);
+    }
+    var batch = need("batch/" + r.batch_id);
+    need("project/" + batch.project_id);
+    if (receipt.receipt_version >= 4) {
+      // The verification behind the batch: recorded by the issuer, or else attested (ADR 0026).
+      if (present("verification/" + batch.verification_id) === null) {
+        need("institution/" + need("attested_verification/" + batch.verification_id).verifier);
+      }
+    }
+    tx.signatures.forEach(function (s) {
+      var record = present("key/" + s.public_key);
+      if (record !== null) need("institution/" + record.institution_id);
     });
     // "The retirement's case_id" is the record's, never the tx body's (step 8 compares them).
     if (r.case_id !== null) need("institution/" + need("case/" + r.case_id).court);
@@ -962,6 +998,10 @@
       var field = kind === "key" ? "public_key" : kind === "institution" ? "institution_id" : null;
       if (value !== null && field !== null && value[field] !== name) fail("RECORD_MISMATCH", key + " holds another " + field);
     });
+    var proven = provenVerification(receipt, records, batch);
+    if (proven !== null && (proven.verification_id !== batch.verification_id || proven.project_id !== batch.project_id)) {
+      fail("RECORD_MISMATCH", "the verification is not the batch's");
+    }
     if (r.case_id !== null) {
       var c = records.get("case/" + r.case_id);
       if (c.case_id !== r.case_id || c.retirement_ids.indexOf(T) < 0) fail("CASE_MISMATCH", "the case does not list this retirement");
@@ -972,6 +1012,37 @@
         court.roles.indexOf("court") >= 0 && court.public_keys.indexOf(r.confirmed_by) >= 0;
       if (!ok) fail("COURT_ROLE_MISSING", "the retirement is not confirmed by a key of the case's court");
     }
+  }
+
+  /* Format 4: the verification step 7 read for the batch (recorded or attested), else null. */
+  function provenVerification(receipt, records, batch) {
+    if (receipt.receipt_version < 4) return null;
+    return records.get("verification/" + batch.verification_id) || records.get("attested_verification/" + batch.verification_id);
+  }
+
+  /* What a judge reads of the verification (ADR 0030): the attested one's verifier
+   * institution, methodology and labelled reports; a recorded one's free-text verifier. */
+  function verificationFacts(receipt, records, batch) {
+    var v = provenVerification(receipt, records, batch);
+    if (v === null || v === undefined) return null;
+    var attested = !records.get("verification/" + batch.verification_id);
+    var verifier = attested ? records.get("institution/" + v.verifier) : null;
+    return {
+      verification_id: v.verification_id,
+      attested: attested,
+      verifier_id: attested ? v.verifier : null,
+      verifier_name_zh: verifier ? verifier.name_zh : null,
+      verifier_name_en: verifier ? verifier.name_en : null,
+      verification_body: attested ? null : v.verification_body,
+      period_start: v.period_start,
+      period_end: v.period_end,
+      methodology_id: attested ? v.methodology_id : null,
+      methodology_version: attested ? v.methodology_version : null,
+      net_sink_kg: attested ? v.net_sink_kg : v.verified_kg,
+      reports: attested ? v.reports.map(function (x) { return { label: x.label, sha256: x.sha256 }; })
+        : v.report_hashes.map(function (h) { return { label: "report", sha256: h }; }),
+      attested_height: attested ? v.height : null
+    };
   }
 
   function facts(ctx, receipt, records, receiptHash) {
@@ -1013,7 +1084,8 @@
       validator_count: ctx.blockSet.validators.length,
       quorum: ctx.blockSet.quorum,
       checkpoint_size: ctx.checkpointSize,
-      tx_keys: txKeys(receipt, records)
+      tx_keys: txKeys(receipt, records),
+      verification: verificationFacts(receipt, records, batch)
     };
   }
 
