@@ -1,8 +1,7 @@
 """The court-grade Xiangshan case (genesis/example/xiangshan_court_grade.py) in one process:
 every step accepted, and the records a court relies on are the ones it wrote."""
 
-from contracts.case_lifecycle import case_status_in
-from contracts.case_lifecycle_records import CaseJudgment, CaseStatus
+from contracts.case_lifecycle_records import CaseJudgment, CaseStatus, case_status_in
 from contracts.case_records import Case
 from contracts.credit_records import AttestedVerification, IssuanceBatch
 from contracts.link_records import ExternalIdClaim
