@@ -40,6 +40,8 @@ CERTIFICATE_NUMBER = "2021B33022500017"
 """An illustrative sea-area use certificate number (330225 is Xiangshan's county code)."""
 XIAMEN_PLATFORM_ID = "EXAMPLE-HBA-2022-0001"
 """An illustrative id on the Xiamen platform, upper case as ADR 0028 asks."""
+JUDGMENT_HASH = document_hash("xiangshan court judgment")
+"""Stand-in SHA-256 of the judgment document (判决书), which stays off chain."""
 COMPENSATION_FEN = 4_225_000
 """42,250 yuan: illustrative, 422.5 t at 100 yuan a tonne (not the real order's amount)."""
 QUORUM_COSIGNER = "ningbo-ptc"
@@ -124,7 +126,7 @@ JUDGMENT_RECORDED = CaseStep(
     sender="xiangshan-court",
     body={
         "case_id": CASE_ID,
-        "judgment_hash": document_hash("xiangshan court judgment").hex(),
+        "judgment_hash": JUDGMENT_HASH.hex(),
         "judgment_date": "2023-06-28",
         "compensation_fen": COMPENSATION_FEN,
         "harm_site": "象山港海域（示例） Xiangshan Harbour waters (illustrative)",

@@ -29,6 +29,7 @@ from genesis.example.xiangshan_case import (
 from genesis.example.xiangshan_court_grade import (
     CERTIFICATE_NUMBER,
     COMPENSATION_FEN,
+    JUDGMENT_HASH,
     VERIFIER_ID,
     XIAMEN_PLATFORM_ID,
     court_grade_steps,
@@ -85,6 +86,7 @@ def test_the_judgment_then_the_retirement_satisfy_the_case() -> None:
     assert status_of_the_case(judged) == CaseStatus.JUDGMENT
     judgment = load(judged.state, case_judgment_key(CASE_ID), CaseJudgment.from_json)
     assert judgment is not None and judgment.compensation_fen == COMPENSATION_FEN
+    assert judgment.judgment_hash == JUDGMENT_HASH
     assert judgment.judged_by == party_key("xiangshan-court").public_key
 
     before = court_grade_chain(steps.index("credits.retire_judicial"))
