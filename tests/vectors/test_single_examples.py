@@ -1,5 +1,6 @@
 """The one-section worked examples (docs/STATE.md node.announce, ADR 0023,
-verification.attest, ADR 0026, project.tenure, ADR 0027, and batch.link, ADR 0028;
+verification.attest, ADR 0026, project.tenure, ADR 0027, batch.link, ADR 0028, and
+case.judgment and case.close, ADR 0029;
 docs/PROTOCOL.md §8.4
 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
 
@@ -10,6 +11,7 @@ import pytest
 from tests.vectors import (
     announcement_example,
     attestation_example,
+    case_lifecycle_example,
     links_example,
     lock_violation_example,
     tenure_example,
@@ -19,6 +21,7 @@ from tests.vectors.doc_splice import with_example
 GENERATORS = [
     announcement_example,
     attestation_example,
+    case_lifecycle_example,
     links_example,
     lock_violation_example,
     tenure_example,
