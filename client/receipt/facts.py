@@ -104,6 +104,54 @@ class VerificationFacts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JudgmentFacts:
+    """The court's judgment in the case (case_judgment/<id>, ADR 0029)."""
+
+    judgment_hash: str
+    judgment_date: str
+    compensation_fen: int
+    harm_site: str
+    ecosystem: str
+    height: int
+
+    @property
+    def compensation_yuan_text(self) -> str:
+        """12236600 fen -> "122,366.00" (exact: integer fen shown as yuan)."""
+        yuan, fen = divmod(self.compensation_fen, 100)
+        return f"{yuan:,}.{fen:02d}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseStatusFacts:
+    """The case's status as of the retirement's block, from the records a format-4 receipt
+    proves (case_status of ADR 0029: closed > satisfied > judgment > registered)."""
+
+    case_id: str
+    status: str
+    """registered, judgment, satisfied or closed."""
+    required_kg: int
+    retired_kg: int
+    retirement_ids: tuple[str, ...]
+    """Every judicial retirement of the case up to the block, in commit order."""
+    satisfies: bool
+    """The case is satisfied and this retirement is its last: the retirement that brought
+    retired_kg to required_kg (the case-satisfied receipt)."""
+    judgment: JudgmentFacts | None
+    closure_outcome: str | None
+    closure_document_hash: str | None
+    closure_height: int | None
+
+    @property
+    def status_line(self) -> str:
+        """ "case xiangshan-2023-marine-001: SATISFIED 422,500 of 422,500 kg"."""
+        closed = f" ({self.closure_outcome})" if self.closure_outcome is not None else ""
+        return (
+            f"case {self.case_id}: {self.status.upper()}{closed}"
+            f" {self.retired_kg:,} of {self.required_kg:,} kg"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptFacts:
     receipt_id: str
     """Hex tx_id of the retirement tx (= the retirement's id on chain)."""
@@ -154,6 +202,8 @@ class ReceiptFacts:
     """The keys that signed the tx, their institutions and roles at its height (ADR 0024)."""
     verification: VerificationFacts | None = None
     """Format 4 (ADR 0030): the verification behind the retired credits; None before."""
+    case_status: CaseStatusFacts | None = None
+    """Format 4, judicial: the case's status as of the retirement's block."""
 
     @property
     def quantity_tonnes_text(self) -> str:

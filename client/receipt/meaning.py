@@ -7,14 +7,21 @@ from typing import TypeVar
 
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import (
+    CaseStatusFacts,
+    JudgmentFacts,
     ReceiptFacts,
     ReceiptSigner,
     ReportHash,
     SerialRange,
     VerificationFacts,
 )
-from client.receipt.records import ReceiptRecords, read_receipt_records
+from client.receipt.records import (
+    PROVEN_VERIFICATION_FORMAT,
+    ReceiptRecords,
+    read_receipt_records,
+)
 from client.receipt.schema import check_record
+from contracts.case_lifecycle_records import case_status
 from contracts.case_records import JUDICIAL_PURPOSE, Case, Retirement
 from contracts.credit_records import IssuanceBatch, SerialBlock, SerialStatus
 from contracts.records import Institution, Role
@@ -95,10 +102,12 @@ def facts_of(
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "batch or project is not the retired one")
     _check_named_records(records)
     verification = _check_verification(proven, batch)
-    case, court = None, None
+    case, court, status = None, None, None
     if proven.case is not None:
         case = proven.case
         court = _check_court(proven, retirement, case, signed, retirement_id)
+        if receipt_version >= PROVEN_VERIFICATION_FORMAT:
+            status = _check_case_status(proven, retirement, case, retirement_id)
     return ReceiptFacts(
         receipt_id=retirement_id.hex(),
         receipt_hash=receipt_hash,
@@ -132,6 +141,7 @@ def facts_of(
         validator_count=validators.size,
         quorum=validators.quorum,
         verification=verification,
+        case_status=status,
     )
 
 
@@ -275,6 +285,43 @@ def _check_court(
     ):
         raise ReceiptError(ReceiptCode.COURT_ROLE_MISSING, f"{court_key.hex()} is not the court's")
     return court
+
+
+def _check_case_status(
+    proven: ReceiptRecords, retirement: Retirement, case: Case, retirement_id: Hash32
+) -> CaseStatusFacts:
+    """Format 4: the judgment and closure are this case's, and the case's total holds this
+    retirement and stays within its requirement, else CASE_MISMATCH; then its status as of
+    the block (case_status, ADR 0029)."""
+    judgment, closure = proven.judgment, proven.closure
+    if any(r is not None and r.case_id != case.case_id for r in (judgment, closure)):
+        raise ReceiptError(ReceiptCode.CASE_MISMATCH, "a judgment or closure of another case")
+    if not retirement.quantity_kg <= case.retired_kg <= case.required_kg:
+        raise ReceiptError(
+            ReceiptCode.CASE_MISMATCH, "the case's total cannot hold this retirement"
+        )
+    status = case_status(case, judgment, closure)
+    return CaseStatusFacts(
+        case_id=case.case_id,
+        status=status,
+        required_kg=case.required_kg,
+        retired_kg=case.retired_kg,
+        retirement_ids=tuple(r.hex() for r in case.retirement_ids),
+        satisfies=case.retired_kg == case.required_kg and case.retirement_ids[-1] == retirement_id,
+        judgment=None
+        if judgment is None
+        else JudgmentFacts(
+            judgment_hash=judgment.judgment_hash.hex(),
+            judgment_date=judgment.judgment_date,
+            compensation_fen=judgment.compensation_fen,
+            harm_site=judgment.harm_site,
+            ecosystem=judgment.ecosystem,
+            height=judgment.height,
+        ),
+        closure_outcome=None if closure is None else closure.outcome,
+        closure_document_hash=None if closure is None else closure.document_hash.hex(),
+        closure_height=None if closure is None else closure.height,
+    )
 
 
 def _get(records: StateRecords, key: str, parse: Callable[[object], R]) -> R:

@@ -90,6 +90,7 @@ def receipt_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     ]
     if judicial:
         rows.extend(_judicial_rows(facts))
+        rows.extend(_case_status_rows(facts))
     rows.extend(_credit_rows(facts))
     rows.extend(_verification_rows(facts))
     rows.extend(_chain_rows(facts))
@@ -118,6 +119,47 @@ def _judicial_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             lines=("、".join(facts.obligors_masked) or "—",),
         ),
     )
+
+
+def _case_status_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    """Format 4 (ADR 0030): the case's status at the retirement's block, its judgment."""
+    case = facts.case_status
+    if case is None:
+        return ()
+    status: tuple[str, ...] = (
+        f"{bilingual_name(case.status)}：{case.retired_kg:,} / {case.required_kg:,} kg",
+        f"{case.status_line}（本注销所在区块 as of this retirement's block）",
+    )
+    if case.satisfies:
+        status += (
+            "本次注销使案件达到所需数量 this retirement brought the case to its required kg",
+        )
+    rows = [ReceiptRow(label_zh="案件状态", label_en="Case status", lines=status)]
+    if case.judgment is not None:
+        j = case.judgment
+        rows.append(
+            ReceiptRow(
+                label_zh="判决",
+                label_en="Judgment",
+                lines=(
+                    f"{j.judgment_date} · 赔偿 compensation {j.compensation_yuan_text} 元 yuan",
+                    f"{j.harm_site} · {bilingual_name(j.ecosystem)}",
+                    f"判决书 judgment sha256 {j.judgment_hash}",
+                ),
+            )
+        )
+    if case.closure_outcome is not None:
+        rows.append(
+            ReceiptRow(
+                label_zh="结案",
+                label_en="Closure",
+                lines=(
+                    f"{bilingual_name(case.closure_outcome)} · 高度 height {case.closure_height}",
+                    f"sha256 {case.closure_document_hash}",
+                ),
+            )
+        )
+    return tuple(rows)
 
 
 def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from contracts.case_lifecycle_records import CaseClosure, CaseJudgment
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import (
     AttestedVerification,
@@ -22,6 +23,8 @@ from contracts.records import Institution, KeyRecord
 from contracts.state_keys import (
     attested_verification_key,
     batch_key,
+    case_closure_key,
+    case_judgment_key,
     case_key,
     institution_key,
     project_key,
@@ -74,6 +77,10 @@ class ReceiptRecords:
     """Format 4, when verification/ is absent: attested_verification/<id> (ADR 0026)."""
     verifier: Institution | None = None
     """Format 4: the institution that attested it."""
+    judgment: CaseJudgment | None = None
+    """Format 4: case_judgment/<R.case_id> (None: absent, or not judicial)."""
+    closure: CaseClosure | None = None
+    """Format 4: case_closure/<R.case_id> (None: absent, or not judicial)."""
 
 
 def read_receipt_records(
@@ -82,7 +89,7 @@ def read_receipt_records(
     """Read every record a receipt of retirement_id in format `version` holds, in the order
     of §14.4 step 7: the retirement, its serial blocks, batch and project (format 4: the
     verification behind the batch); each signer's key record and its institution; the
-    retirement's case and that case's court."""
+    retirement's case and that case's court (format 4: the case's judgment and closure)."""
     retirement = reader.required(retirement_key(retirement_id), Retirement.from_json)
     blocks: tuple[SerialBlock | None, ...] = ()
     batch, project = None, None
@@ -113,11 +120,16 @@ def read_receipt_records(
         key_records[signer] = record
         if record is not None:
             reader.required(institution_key(record.institution_id), Institution.from_json)
-    case, court = None, None
+    case, court, judgment, closure = None, None, None, None
     if retirement is not None and retirement.case_id is not None:
         case = reader.required(case_key(retirement.case_id), Case.from_json)
         if case is not None:
             court = reader.required(institution_key(case.court), Institution.from_json)
+        if case is not None and version >= PROVEN_VERIFICATION_FORMAT:
+            judgment = reader.optional(
+                case_judgment_key(retirement.case_id), CaseJudgment.from_json
+            )
+            closure = reader.optional(case_closure_key(retirement.case_id), CaseClosure.from_json)
     return ReceiptRecords(
         retirement=retirement,
         serial_blocks=blocks,
@@ -129,4 +141,6 @@ def read_receipt_records(
         verification=verification,
         attested=attested,
         verifier=verifier,
+        judgment=judgment,
+        closure=closure,
     )

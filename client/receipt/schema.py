@@ -33,6 +33,11 @@ ROLES: Final = frozenset(
 SERIAL_STATUSES: Final = frozenset({"active", "frozen", "retired", "cancelled", "buffer"})
 DATE: Final = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 METHODOLOGY: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ./_-]{0,46}[A-Za-z0-9])?")
+CASE_OUTCOMES: Final = frozenset({"satisfied", "withdrawn", "terminated"})
+ECOSYSTEMS: Final = frozenset(
+    {"salt_marsh", "mudflat", "mangrove", "seagrass", "shellfish", "algae", "mariculture"}
+)
+COMPENSATION_FEN_MAX: Final = 10**15
 REPORT_LABELS: Final = ("monitoring_report", "other", "tenure_certificate", "verification_report")
 AMOUNT_MAX: Final = 10**12
 
@@ -205,6 +210,23 @@ SCHEMAS: Final[dict[str, dict[str, Check]]] = {
         "height": INT,
         "issued_kg": INT,
     },
+}
+SCHEMAS["case_judgment"] = {
+    "case_id": SLUG_FIELD,
+    "judgment_hash": HASH_FIELD,
+    "judgment_date": DATE_FIELD,
+    "compensation_fen": lambda v: _int(0)(v) and isinstance(v, int) and v <= COMPENSATION_FEN_MAX,
+    "harm_site": lambda v: _text(128)(v) and v != "",
+    "ecosystem": _one_of(ECOSYSTEMS),
+    "judged_by": HASH_FIELD,
+    "height": INT,
+}
+SCHEMAS["case_closure"] = {
+    "case_id": SLUG_FIELD,
+    "outcome": _one_of(CASE_OUTCOMES),
+    "document_hash": HASH_FIELD,
+    "closed_by": HASH_FIELD,
+    "height": INT,
 }
 PERIOD_KINDS: Final = frozenset({"verification", "attested_verification"})
 """Kinds whose period_end may not precede period_start (dates compare as strings)."""

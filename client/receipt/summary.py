@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
 from client.code_names import code_name
-from client.receipt.facts import ReceiptFacts, VerificationFacts
+from client.receipt.facts import CaseStatusFacts, ReceiptFacts, VerificationFacts
 from client.receipt.key_status import key_status_lines
 from protocol.encoding import JsonObject
 
@@ -33,6 +33,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f"case type    {facts.case_type}",
             f"obligors     {', '.join(facts.obligors_masked)}",
         ]
+        if facts.case_status is not None:
+            lines += case_status_lines(facts.case_status)
     lines += [
         f"retired      {facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg"
         f" ({code_name(facts.kind, 'en')})",
@@ -61,6 +63,26 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
         lines.append(
             f"witnessed    {len(facts.witnessed_by)} witnesses cosigned the checkpoint"
             f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
+        )
+    return lines
+
+
+def case_status_lines(case: CaseStatusFacts) -> list[str]:
+    """The case's status as of the retirement's block and its judgment (format 4)."""
+    lines = [f"status       {case.status_line} (as of this retirement's block)"]
+    if case.satisfies:
+        lines.append("             this retirement brought the case to its required kg")
+    if case.judgment is not None:
+        j = case.judgment
+        lines += [
+            f"judgment     {j.judgment_date}: compensation {j.compensation_yuan_text} yuan,"
+            f" harm site {j.harm_site} ({code_name(j.ecosystem, 'en')})",
+            f"             judgment document sha256 {j.judgment_hash}",
+        ]
+    if case.closure_outcome is not None:
+        lines.append(
+            f"closed       {code_name(case.closure_outcome, 'en')} at height {case.closure_height},"
+            f" document sha256 {case.closure_document_hash}"
         )
     return lines
 
@@ -101,6 +123,15 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
         if facts.verification is None
         else asdict(facts.verification)
         | {"reports": [asdict(r) for r in facts.verification.reports]}
+    )
+    value["case_status"] = (
+        None
+        if facts.case_status is None
+        else asdict(facts.case_status)
+        | {
+            "retirement_ids": list(facts.case_status.retirement_ids),
+            "status_line": facts.case_status.status_line,
+        }
     )
     value["quantity_tonnes"] = facts.quantity_tonnes_text
     value["signed_summary"] = facts.signed_summary

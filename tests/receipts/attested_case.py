@@ -1,13 +1,16 @@
-"""The Xiangshan case with an accredited verification (ADR 0026), for format-4 receipts.
+"""The Xiangshan case with an accredited verification (ADR 0026) and a judgment (ADR
+0029), for format-4 receipts (ADR 0030).
 
 The same steps as genesis/example/xiangshan_case.py, except that the 2022 verification is
 not recorded by the issuer: the validator quorum grants the Blue Carbon Audit Office the
 `verifier` role and it attests the period, so the batch stands on
-`attested_verification/<id>` and `verification/<id>` is absent. Every input is fixed.
+`attested_verification/<id>` and `verification/<id>` is absent; and after the case is
+registered the court records its judgment (122,366 yuan). Every input is fixed.
 """
 
 from genesis.example.parties import document_hash
 from genesis.example.xiangshan_case import (
+    CASE_ID,
     PROJECT_ID,
     VERIFICATION_ID,
     VERIFIED_KG,
@@ -52,9 +55,26 @@ ACCREDITATION = (
 )
 
 
+JUDGMENT = CaseStep(
+    label="The court records its judgment: 122,366 yuan to buy equivalent carbon sinks",
+    tx_type="case.judgment",
+    sender="xiangshan-court",
+    body={
+        "case_id": CASE_ID,
+        "judgment_hash": document_hash("xiangshan 2023 marine 001 judgment").hex(),
+        "judgment_date": "2023-09-15",
+        "compensation_fen": 12_236_600,
+        "harm_site": "象山县黄避岙乡海域 Huangbi'ao sea area, Xiangshan",
+        "ecosystem": "mariculture",
+    },
+)
+
+
 def attested_case_steps() -> tuple[CaseStep, ...]:
-    """xiangshan_case_steps with its verification.record replaced by ACCREDITATION."""
+    """xiangshan_case_steps with its verification.record replaced by ACCREDITATION and
+    JUDGMENT right after the case's registration."""
     steps: list[CaseStep] = []
     for step in xiangshan_case_steps():
         steps += ACCREDITATION if step.tx_type == "verification.record" else (step,)
+        steps += (JUDGMENT,) if step.tx_type == "case.register" else ()
     return tuple(steps)

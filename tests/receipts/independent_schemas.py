@@ -53,6 +53,7 @@ def is_obligor(v: Any) -> bool:
 
 DATE_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 METHODOLOGY_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9 ./_-]{0,46}[A-Za-z0-9])?")
+ECOSYSTEMS = ("salt_marsh", "mudflat", "mangrove", "seagrass", "shellfish", "algae", "mariculture")
 LABELS = ["monitoring_report", "other", "tenure_certificate", "verification_report"]
 
 
@@ -142,6 +143,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "methodology_version": is_methodology, "net_sink_kg": is_amount,
         "reports": is_reports, "verifier": is_slug, "attested_by": is_hash,
         "height": is_int, "issued_kg": is_int,
+    },
+    "case_judgment": {
+        "case_id": is_slug, "judgment_hash": is_hash, "judgment_date": is_date,
+        "compensation_fen": lambda v: is_int(v) and v <= 10**15,
+        "harm_site": lambda v: text(v, 128) and v != "",
+        "ecosystem": lambda v: v in ECOSYSTEMS, "judged_by": is_hash, "height": is_int,
+    },
+    "case_closure": {
+        "case_id": is_slug, "outcome": lambda v: v in ("satisfied", "withdrawn", "terminated"),
+        "document_hash": is_hash, "closed_by": is_hash, "height": is_int,
     },
 }  # fmt: skip
 

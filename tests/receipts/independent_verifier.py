@@ -185,10 +185,13 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         key_record = present(f"key/{key}")
         if key_record is not None:
             need(f"institution/{key_record['institution_id']}")
-    case = court = None
+    case = court = judgment = closure = None
     if r["case_id"] is not None:
         case = need(f"case/{r['case_id']}")
         court = need(f"institution/{case['court']}")
+        if receipt["receipt_version"] == 4:
+            judgment = present(f"case_judgment/{r['case_id']}")
+            closure = present(f"case_closure/{r['case_id']}")
     if set(records) - needed:
         raise RejectError("UNEXPECTED_RECORD", str(sorted(set(records) - needed)))
 
@@ -257,6 +260,12 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
             or court_key not in court["public_keys"]
         ):
             raise RejectError("COURT_ROLE_MISSING")
+        if any(x is not None and x["case_id"] != case["case_id"] for x in (judgment, closure)):
+            raise RejectError("CASE_MISMATCH", "a judgment or closure of another case")
+        if receipt["receipt_version"] == 4 and not (
+            r["quantity_kg"] <= case["retired_kg"] <= case["required_kg"]
+        ):
+            raise RejectError("CASE_MISMATCH", "the case's total cannot hold this retirement")
     # 9. identity (§14.6)
     identity = {
         "block_hash": sha(TAG_HEADER + jcs(header)).hex(),
@@ -281,6 +290,16 @@ def _verify(receipt_bytes: bytes, genesis_bytes: bytes) -> dict[str, Any]:
         "validators": len(vset["validators"]),
         "quorum": vset["quorum"],
         "receipt_hash": receipt_hash,
+        "case_status": None if case is None or receipt["receipt_version"] < 4 else {
+            # PROTOCOL.md §14.4: closed > satisfied > judgment > registered.
+            "status": "closed" if closure else "satisfied"
+            if case["retired_kg"] >= case["required_kg"] else "judgment" if judgment
+            else "registered",
+            "retired_kg": case["retired_kg"], "required_kg": case["required_kg"],
+            "satisfies": case["retired_kg"] == case["required_kg"]
+            and case["retirement_ids"][-1] == t,
+            "compensation_fen": judgment["compensation_fen"] if judgment else None,
+        },
         "verification": None if proven is None else {
             "verification_id": proven["verification_id"],
             "verifier": (verifier or {}).get("name_zh", proven.get("verification_body")),

@@ -53,17 +53,33 @@ def format_4_cases(
     recorded: Receipt, attested: Receipt, format_3: Receipt, keys: Keys
 ) -> list[TamperCase]:
     """Every case: the two valid format-4 receipts, then one lie each."""
-    attested_key = _key(attested, "attested_verification/")
-    verification_id = attested_key.partition("/")[2]
 
-    def sealed(name: str, code: str, edit: Callable[[Records], None]) -> TamperCase:
-        return TamperCase(name, encode(reseal(attested, keys, edit)), code)
+    def sealed(
+        name: str, code: str, edit: Callable[[Records], None], base: Receipt = attested
+    ) -> TamperCase:
+        return TamperCase(name, encode(reseal(base, keys, edit)), code)
+
+    return [
+        *_verification_cases(recorded, attested, format_3, sealed),
+        *_case_cases(recorded, attested, sealed),
+    ]
+
+
+Sealed = Callable[..., TamperCase]
+
+
+def _verification_cases(
+    recorded: Receipt, attested: Receipt, format_3: Receipt, sealed: Sealed
+) -> list[TamperCase]:
+    attested_key = _key(attested, "attested_verification/")
 
     def lie(name: str, value: object) -> Callable[[Records], None]:
         def edit(records: Records) -> None:
             records[attested_key][name] = value
 
         return edit
+
+    verification_id = attested_key.partition("/")[2]
 
     def removed(records: Records) -> None:
         records[attested_key] = None
@@ -168,5 +184,117 @@ def format_4_cases(
             "format 4: a recorded verification beside the attested one",
             "UNEXPECTED_RECORD",
             recorded_beside,
+        ),
+    ]
+
+
+def _case_cases(recorded: Receipt, attested: Receipt, sealed: Sealed) -> list[TamperCase]:
+    """The case's judgment and closure (ADR 0029) and its status: `attested`'s case has a
+    judgment and no closure, `recorded`'s neither."""
+    case_key = _key(attested, "case/")
+    judgment_key = _key(attested, "case_judgment/")
+    closure_key = _key(attested, "case_closure/")
+    case_id = case_key.partition("/")[2]
+
+    def judged(name: str, value: object) -> Callable[[Records], None]:
+        def edit(records: Records) -> None:
+            records[judgment_key][name] = value
+
+        return edit
+
+    def case_says(name: str, value: object) -> Callable[[Records], None]:
+        def edit(records: Records) -> None:
+            records[case_key][name] = value
+
+        return edit
+
+    def closed(records: Records) -> None:
+        records[closure_key] = {
+            "case_id": case_id,
+            "outcome": "satisfied",
+            "document_hash": "22" * 32,
+            "closed_by": records[judgment_key]["judged_by"],
+            "height": records[judgment_key]["height"] + 5,
+        }
+
+    def closed_elsewhere(records: Records) -> None:
+        closed(records)
+        records[closure_key]["case_id"] = "another-case"
+
+    def unknown_outcome(records: Records) -> None:
+        closed(records)
+        records[closure_key]["outcome"] = "paid"
+
+    def judgment_forged_in(x: Receipt) -> None:
+        """A judgment shown for a case without one, its non-inclusion proof kept."""
+        entry = next(e for e in x["state"] if e["key"].startswith("case_judgment/"))
+        entry["value"] = next(
+            e["value"] for e in attested["state"] if e["key"].startswith("case_judgment/")
+        )
+
+    return [
+        _edited(
+            "format 4: a judgment forged over its absence proof",
+            recorded,
+            "BAD_STATE_PROOF",
+            judgment_forged_in,
+        ),
+        _edited(
+            "format 4: the judgment shown absent",
+            attested,
+            "BAD_STATE_PROOF",
+            _shown_absent("case_judgment/"),
+        ),
+        _edited(
+            "format 4: case_judgment/ left out",
+            attested,
+            "MISSING_RECORD",
+            _dropped(attested, "case_judgment/"),
+        ),
+        _edited(
+            "format 4: case_closure/ (proven absent) left out",
+            attested,
+            "MISSING_RECORD",
+            _dropped(attested, "case_closure/"),
+        ),
+        sealed("format 4: closed case (re-sealed, valid)", "", closed),
+        sealed("format 4: a closure of another case", "CASE_MISMATCH", closed_elsewhere),
+        sealed(
+            "format 4: a judgment of another case",
+            "CASE_MISMATCH",
+            judged("case_id", "another-case"),
+        ),
+        sealed(
+            "format 4: the case's total above its requirement (status misreported)",
+            "CASE_MISMATCH",
+            case_says("retired_kg", 422_501),
+        ),
+        sealed(
+            "format 4: the case's total below this retirement",
+            "CASE_MISMATCH",
+            case_says("retired_kg", 1_000),
+        ),
+        sealed(
+            "format 4: a case short of its requirement (re-sealed, valid: judgment)",
+            "",
+            case_says("required_kg", 500_000),
+        ),
+        sealed(
+            "format 4: a judgment with an ecosystem not in the list",
+            "MALFORMED",
+            judged("ecosystem", "forest"),
+        ),
+        sealed(
+            "format 4: a judgment with an empty harm site", "MALFORMED", judged("harm_site", "")
+        ),
+        sealed(
+            "format 4: compensation above 10^15 fen",
+            "MALFORMED",
+            judged("compensation_fen", 10**15 + 1),
+        ),
+        sealed(
+            "format 4: a closure with an unknown outcome",
+            "MALFORMED",
+            unknown_outcome,
         ),
     ]

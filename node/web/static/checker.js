@@ -49,6 +49,13 @@
       "signed": "$k of $n validators signed (quorum $q)",
       "f.tx_keys": "Keys that signed the retirement",
       "f.verification": "Verification behind the credits",
+      "f.case_status": "Case status (at this retirement's block)",
+      "f.judgment": "Judgment",
+      "cs.line": "$status: $retired of $required kg retired",
+      "cs.satisfies": "This retirement brought the case to its required quantity.",
+      "j.line": "$date: compensation $yuan yuan; harm site $site ($eco)",
+      "j.hash": "judgment document sha256",
+      "cs.closed": "closed ($outcome) at height $h",
       "v.attested": "accredited verifier $id, attested at height $h",
       "v.recorded": "named by the issuer (an issuer-recorded verification)",
       "v.period": "monitoring period $a – $b",
@@ -141,6 +148,13 @@
       "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
       "f.tx_keys": "签署该注销交易的密钥",
       "f.verification": "碳汇所依据的核证",
+      "f.case_status": "案件状态（本注销所在区块）",
+      "f.judgment": "判决",
+      "cs.line": "$status：已注销 $retired / $required 千克",
+      "cs.satisfies": "本次注销使案件达到所需数量。",
+      "j.line": "$date：赔偿 $yuan 元；损害地点 $site（$eco）",
+      "j.hash": "判决书 sha256",
+      "cs.closed": "已于高度 $h 结案（$outcome）",
       "v.attested": "核证机构 $id，于高度 $h 核证",
       "v.recorded": "由签发方登记（签发方登记的核查）",
       "v.period": "监测期 $a 至 $b",
@@ -328,6 +342,27 @@
     ]);
   }
 
+  /* 12236600 fen -> "122,366.00": integer fen shown as yuan, exactly. */
+  function yuan(fen) {
+    return Math.floor(fen / 100).toLocaleString("en-US") + "." + String(fen % 100 + 100).slice(1);
+  }
+
+  /* Format 4 (ADR 0030): the case's status at the retirement's block, and its closure. */
+  function caseStatusCell(cs) {
+    var parts = [el("p", {}, [t("cs.line", { status: codeName(cs.status), retired: cs.retired_kg.toLocaleString("en-US"),
+      required: cs.required_kg.toLocaleString("en-US") })])];
+    if (cs.satisfies) parts.push(el("p", { class: "case-satisfied" }, [t("cs.satisfies")]));
+    if (cs.closure_outcome) parts.push(el("p", {}, [t("cs.closed", { outcome: codeName(cs.closure_outcome), h: cs.closure_height })]));
+    return el("div", {}, parts);
+  }
+
+  function judgmentCell(j) {
+    return el("div", {}, [
+      el("p", {}, [t("j.line", { date: j.judgment_date, yuan: yuan(j.compensation_fen), site: j.harm_site, eco: codeName(j.ecosystem) })]),
+      el("p", {}, [el("small", {}, [t("j.hash") + " ", el("span", { class: "key-name" }, [j.judgment_hash])])])
+    ]);
+  }
+
   function factRows(f) {
     var rows = [
       ["f.receipt_id", f.receipt_id],
@@ -341,6 +376,8 @@
       rows.push(["f.case_number", f.case_number]);
       rows.push(["f.case_type", f.case_type]);
       rows.push(["f.obligors", f.obligors_masked.join("、")]);
+      if (f.case_status) rows.push(["f.case_status", caseStatusCell(f.case_status)]);
+      if (f.case_status && f.case_status.judgment) rows.push(["f.judgment", judgmentCell(f.case_status.judgment)]);
     }
     rows.push(["f.quantity", f.quantity_kg.toLocaleString("en-US") + " kg (" + tonnes(f.quantity_kg) + " t CO2e)"]);
     rows.push(["f.serials", f.serial_ranges.map(function (r) {

@@ -874,6 +874,7 @@
   var TEXT = function (v) { return isText(v, 4096); };
   var DATE = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/;
   var METHODOLOGY = /^[A-Za-z0-9]([A-Za-z0-9 .\/_-]{0,46}[A-Za-z0-9])?$/;
+  var ECOSYSTEMS = ["salt_marsh", "mudflat", "mangrove", "seagrass", "shellfish", "algae", "mariculture"];
   var REPORT_LABELS = ["monitoring_report", "other", "tenure_certificate", "verification_report"];
   function isDate(v) { return typeof v === "string" && DATE.test(v); }
   function isMethodology(v) { return typeof v === "string" && METHODOLOGY.test(v); }
@@ -913,7 +914,14 @@
       verification_body: TEXT, report_hashes: isDistinctHashes, verified_kg: isAmount, issued_kg: INT },
     attested_verification: { verification_id: isSlug, project_id: isSlug, period_start: isDate, period_end: isDate,
       methodology_id: isMethodology, methodology_version: isMethodology, net_sink_kg: isAmount, reports: isReports,
-      verifier: isSlug, attested_by: isHash, height: INT, issued_kg: INT }
+      verifier: isSlug, attested_by: isHash, height: INT, issued_kg: INT },
+    // Format 4: the case's judgment and closure by its court (ADR 0029).
+    case_judgment: { case_id: isSlug, judgment_hash: isHash, judgment_date: isDate,
+      compensation_fen: function (v) { return isInt(v, 0) && v <= 1e15; },
+      harm_site: function (v) { return isText(v, 128) && v !== ""; }, ecosystem: oneOf(ECOSYSTEMS),
+      judged_by: isHash, height: INT },
+    case_closure: { case_id: isSlug, outcome: oneOf(["satisfied", "withdrawn", "terminated"]), document_hash: isHash,
+      closed_by: isHash, height: INT }
   };
   function schemaChecked(key, record) {
     var schema = SCHEMAS[key.slice(0, key.indexOf("/"))];
@@ -958,7 +966,13 @@
       if (record !== null) need("institution/" + record.institution_id);
     });
     // "The retirement's case_id" is the record's, never the tx body's (step 8 compares them).
-    if (r.case_id !== null) need("institution/" + need("case/" + r.case_id).court);
+    if (r.case_id !== null) {
+      need("institution/" + need("case/" + r.case_id).court);
+      if (receipt.receipt_version >= 4) {
+        present("case_judgment/" + r.case_id);
+        present("case_closure/" + r.case_id);
+      }
+    }
     records.forEach(function (_value, key) {
       if (!keys.has(key)) fail("UNEXPECTED_RECORD", "the receipt holds " + key + ", which it does not need");
     });
@@ -1011,6 +1025,12 @@
       var ok = signers.indexOf(r.confirmed_by) >= 0 && keyRecord && keyRecord.institution_id === c.court &&
         court.roles.indexOf("court") >= 0 && court.public_keys.indexOf(r.confirmed_by) >= 0;
       if (!ok) fail("COURT_ROLE_MISSING", "the retirement is not confirmed by a key of the case's court");
+      if (receipt.receipt_version >= 4) {
+        [records.get("case_judgment/" + r.case_id), records.get("case_closure/" + r.case_id)].forEach(function (x) {
+          if (x && x.case_id !== c.case_id) fail("CASE_MISMATCH", "a judgment or closure of another case");
+        });
+        if (!(r.quantity_kg <= c.retired_kg && c.retired_kg <= c.required_kg)) fail("CASE_MISMATCH", "the case's total cannot hold this retirement");
+      }
     }
   }
 
@@ -1042,6 +1062,29 @@
       reports: attested ? v.reports.map(function (x) { return { label: x.label, sha256: x.sha256 }; })
         : v.report_hashes.map(function (h) { return { label: "report", sha256: h }; }),
       attested_height: attested ? v.height : null
+    };
+  }
+
+  /* Format 4: the case's status as of the retirement's block (PROTOCOL.md §14.4, ADR 0029):
+   * closed when a closure is proven, else satisfied when retired_kg reaches required_kg,
+   * else judgment when a judgment is proven, else registered. */
+  function caseStatusFacts(receipt, records, r) {
+    if (receipt.receipt_version < 4 || r.case_id === null) return null;
+    var c = records.get("case/" + r.case_id);
+    var j = records.get("case_judgment/" + r.case_id), closure = records.get("case_closure/" + r.case_id);
+    var status = closure ? "closed" : c.retired_kg >= c.required_kg ? "satisfied" : j ? "judgment" : "registered";
+    return {
+      case_id: c.case_id,
+      status: status,
+      required_kg: c.required_kg,
+      retired_kg: c.retired_kg,
+      retirement_ids: c.retirement_ids.slice(),
+      satisfies: c.retired_kg === c.required_kg && c.retirement_ids[c.retirement_ids.length - 1] === receipt.retirement_id,
+      judgment: j ? { judgment_hash: j.judgment_hash, judgment_date: j.judgment_date, compensation_fen: j.compensation_fen,
+        harm_site: j.harm_site, ecosystem: j.ecosystem, height: j.height } : null,
+      closure_outcome: closure ? closure.outcome : null,
+      closure_document_hash: closure ? closure.document_hash : null,
+      closure_height: closure ? closure.height : null
     };
   }
 
@@ -1085,7 +1128,8 @@
       quorum: ctx.blockSet.quorum,
       checkpoint_size: ctx.checkpointSize,
       tx_keys: txKeys(receipt, records),
-      verification: verificationFacts(receipt, records, batch)
+      verification: verificationFacts(receipt, records, batch),
+      case_status: caseStatusFacts(receipt, records, r)
     };
   }
 
