@@ -4,6 +4,7 @@ issued from the monitoring centre's attestation, the case is satisfied by the ju
 retirement, and the court's receipt verifies offline with `lantan verify receipt`.
 """
 
+import json
 from hashlib import sha256
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from genesis.example.xiangshan_case import (
     SUBSCRIBED_KG,
     VERIFICATION_ID,
 )
-from genesis.example.xiangshan_court_grade import VERIFIER_ID, court_grade_steps
+from genesis.example.xiangshan_court_grade import JUDGMENT_HASH, VERIFIER_ID, court_grade_steps
 from genesis.layout import GENESIS_FILE
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
@@ -52,9 +53,11 @@ def test_the_case_is_satisfied(net: LocalNet, committed: dict[str, Hash32]) -> N
         assert case["retirement_ids"] == [committed["credits.retire_judicial"].hex()]
 
 
-def test_the_courts_receipt_verifies_offline(
+def test_the_courts_receipt_proves_the_case_satisfied_offline(
     net: LocalNet, committed: dict[str, Hash32], tmp_path: Path
 ) -> None:
+    """The receipt of the judicial retirement verifies with the genesis file alone and
+    proves the attested verification behind the credits and the case satisfied."""
     genesis = str(net.directory / GENESIS_FILE)
     receipt = tmp_path / "receipt.json"
     retirement = committed["credits.retire_judicial"].hex()
@@ -63,6 +66,12 @@ def test_the_courts_receipt_verifies_offline(
         "receipt", "get", retirement, "--node", node, "--genesis", genesis, "--out", str(receipt)
     )
     assert fetched.returncode == 0, fetched.stderr
-    verified = lantan("verify", "receipt", str(receipt), "--genesis", genesis)
+    verified = lantan("verify", "receipt", str(receipt), "--genesis", genesis, "--json")
     assert verified.returncode == 0, verified.stderr + verified.stdout
-    assert "VALID" in verified.stdout
+    facts = json.loads(verified.stdout)
+    assert facts["valid"] is True
+    assert facts["verification"]["attested"] is True
+    assert facts["verification"]["verifier_id"] == VERIFIER_ID
+    case = facts["case_status"]
+    assert (case["status"], case["satisfies"]) == ("satisfied", True)
+    assert case["judgment"]["judgment_hash"] == JUDGMENT_HASH.hex()
