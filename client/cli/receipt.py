@@ -1,7 +1,11 @@
-"""`lantan receipt get` (and `receipt pdf`, from client/cli/receipt_pdf.py). I/O shell.
+"""`lantan receipt get`, `receipt case` (and `receipt pdf`, from client/cli/receipt_pdf.py).
+I/O shell.
 
 `get` fetches GET /v1/receipts/{id} (retrying while the node has no checkpoint above the
 retirement yet), writes the canonical bytes, and with --genesis verifies them offline.
+`case` fetches a case (GET /v1/cases/{id}) and, when its judicial retirements reach its
+required kg, the case-satisfied receipt: the format-4 receipt of its last retirement, the
+one that brought retired_kg to required_kg (ADR 0030).
 """
 
 import argparse
@@ -23,7 +27,7 @@ from client.errors import ClientError, NodeRejectedError, UsageError
 from client.id_prefix import resolve_retirement_id
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
-from protocol.encoding import encode
+from protocol.encoding import JsonValue, encode
 
 CHECKPOINT_WAIT_S = 15.0
 RETRY_INTERVAL_S = 0.5
@@ -40,19 +44,33 @@ def register_receipt(subparsers: Subparsers) -> None:
         metavar="RETIREMENT_ID",
         help="the retirement tx id, or a unique prefix of it (>= 8 hex digits)",
     )
-    add_node_option(get)
-    get.add_argument("--out", metavar="FILE.json", required=True)
-    get.add_argument("--force", action="store_true", help="replace an existing --out file")
-    get.add_argument("--genesis", metavar="FILE", help="verify the receipt against this file")
-    get.add_argument("--pdf", metavar="FILE.pdf", help="also render it (requires --genesis)")
-    get.add_argument("--font", metavar="PATH", help="TrueType CJK font for --pdf")
-    add_json_option(get)
+    _add_receipt_output(get)
     get.set_defaults(handler=guarded("receipt get", run_receipt_get))
+    case = actions.add_parser(
+        "case",
+        help="fetch a satisfied case's case-satisfied receipt (verified when --genesis is given)",
+        description="Fetch the case; refuse (exit 1) unless its judicial retirements reach its "
+        "required kg; then fetch the receipt of its last retirement, the one that satisfied "
+        "it, save it and, with --genesis, verify that it proves the case satisfied.",
+    )
+    case.add_argument("case_id", metavar="CASE_ID", help="the case id")
+    _add_receipt_output(case)
+    case.set_defaults(handler=guarded("receipt case", run_receipt_case))
     try:
         from client.cli.receipt_pdf import add_pdf_command
     except ImportError:  # the PDF renderer's libraries are missing: `get` still works
         return
     add_pdf_command(actions)
+
+
+def _add_receipt_output(parser: argparse.ArgumentParser) -> None:
+    add_node_option(parser)
+    parser.add_argument("--out", metavar="FILE.json", required=True)
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    parser.add_argument("--genesis", metavar="FILE", help="verify the receipt against this file")
+    parser.add_argument("--pdf", metavar="FILE.pdf", help="also render it (requires --genesis)")
+    parser.add_argument("--font", metavar="PATH", help="TrueType CJK font for --pdf")
+    add_json_option(parser)
 
 
 def fetch_receipt(node: NodeClient, retirement_id: str, wait_s: float = CHECKPOINT_WAIT_S) -> bytes:
@@ -70,11 +88,7 @@ def fetch_receipt(node: NodeClient, retirement_id: str, wait_s: float = CHECKPOI
 
 
 def run_receipt_get(args: argparse.Namespace) -> int:
-    if args.pdf and not args.genesis:
-        raise UsageError("--pdf needs --genesis: only a verified receipt is rendered")
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists; choose another --out or pass --force")
+    out = _output_path(args)
     with (
         NodePool(node_urls(args.node)) as pool,
         spinner("fetching the receipt (waits for a checkpoint)", as_json=args.json),
@@ -82,6 +96,78 @@ def run_receipt_get(args: argparse.Namespace) -> int:
         receipt_bytes = pool.first_answer(
             lambda node: fetch_receipt(node, resolve_retirement_id(node, args.retirement_id))
         )
+    return _save_and_report(args, out, receipt_bytes)
+
+
+class CaseNotSatisfiedError(ClientError):
+    """The case's judicial retirements fall short of its required kg: no case-satisfied
+    receipt exists (yet)."""
+
+
+def satisfying_retirement(case: JsonValue) -> str:
+    """The id of the retirement that satisfied the case: its last one, when retired_kg has
+    reached required_kg (ADR 0029: satisfied; credits.retire_judicial refuses more)."""
+    if not isinstance(case, dict):
+        raise ClientError("the node's case record is not an object")
+    case_id, required, retired = (
+        case.get("case_id"),
+        case.get("required_kg"),
+        case.get("retired_kg"),
+    )
+    ids = case.get("retirement_ids")
+    if not (isinstance(required, int) and isinstance(retired, int) and isinstance(ids, list)):
+        raise ClientError(f"case {case_id}: the node's record lacks required_kg or retirements")
+    if retired != required or not ids:
+        raise CaseNotSatisfiedError(
+            f"case {case_id} is not satisfied: {retired:,} of {required:,} kg retired"
+            f" ({len(ids)} judicial retirements); no case-satisfied receipt exists"
+        )
+    return str(ids[-1])
+
+
+def run_receipt_case(args: argparse.Namespace) -> int:
+    out = _output_path(args)
+    with (
+        NodePool(node_urls(args.node)) as pool,
+        spinner("fetching the case and its receipt", as_json=args.json),
+    ):
+        path = f"/v1/cases/{encode_path_segment(args.case_id)}"
+        retirement_id = satisfying_retirement(pool.first_answer(lambda node: node.get_json(path)))
+        receipt_bytes = pool.first_answer(lambda node: fetch_receipt(node, retirement_id))
+    if args.genesis:
+        _require_case_satisfied(receipt_bytes, read_input(args.genesis, "genesis file"), args)
+    return _save_and_report(args, out, receipt_bytes)
+
+
+def _require_case_satisfied(
+    receipt_bytes: bytes, genesis_bytes: bytes, args: argparse.Namespace
+) -> None:
+    """A receipt that verifies but does not prove this case satisfied by its retirement (a
+    format 1-3 receipt, or another case's) is refused before it is saved."""
+    from client.receipt.codes import ReceiptError
+    from client.receipt.verify import verify_receipt
+
+    try:
+        status = verify_receipt(receipt_bytes, genesis_bytes).case_status
+    except ReceiptError:
+        return  # _save_and_report prints the code and exits 1
+    if status is None or status.case_id != args.case_id or not status.satisfies:
+        raise ClientError(
+            f"the node's receipt does not prove case {args.case_id} satisfied by this retirement"
+        )
+
+
+def _output_path(args: argparse.Namespace) -> Path:
+    if args.pdf and not args.genesis:
+        raise UsageError("--pdf needs --genesis: only a verified receipt is rendered")
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; choose another --out or pass --force")
+    return out
+
+
+def _save_and_report(args: argparse.Namespace, out: Path, receipt_bytes: bytes) -> int:
+    """Write the receipt; verify (and render) it when --genesis is given."""
     try:
         out.write_bytes(receipt_bytes)
     except OSError as error:

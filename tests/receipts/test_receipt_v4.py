@@ -6,7 +6,8 @@ from typing import Any
 from client.receipt.summary import facts_json, summary_lines
 from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
-from tests.receipts import independent_verifier
+from tests.receipts import independent_verifier, receipt_example
+from tests.receipts import receipt_v4_example as v4_example
 from tests.receipts.conftest import CaseChain
 from tests.receipts.test_tamper_corpus import corpus
 from tests.receipts.test_witness_checker_js import NODE, run_js
@@ -104,3 +105,23 @@ def test_every_valid_format_4_case_shows_the_same_in_three_verifiers(
         without_line = {k: v for k, v in python[name]["case_status"].items() if k != "status_line"}
         assert js[name]["case_status"] == without_line, name
         assert js[name]["verification"] == python[name]["verification"], name
+
+
+def test_the_format_4_vector_is_current_and_verifies_everywhere() -> None:
+    """tests/vectors/receipt-v4.json (python -m tests.receipts.receipt_v4_example --rewrite):
+    the case-satisfied receipt, against receipt-v1-genesis.json, VALID in three verifiers."""
+    receipt, genesis = v4_example.build_v4_example()
+    assert v4_example.FORMAT_4_FILE.read_bytes() == encode(receipt)
+    assert receipt_example.GENESIS_FILE.read_bytes() == genesis
+    data = v4_example.FORMAT_4_FILE.read_bytes()
+    facts = verify_receipt(data, genesis)
+    assert facts.receipt_version == 4 and facts.case_status is not None
+    assert facts.case_status.status_line == SATISFIED and facts.case_status.satisfies
+    assert facts.verification is not None and facts.verification.attested
+    code, independent = independent_verifier.verify(data, genesis)
+    assert code is None and independent["receipt_digest"] == facts.receipt_digest
+    assert independent["case_status"]["satisfies"]
+    if NODE is not None:
+        shown = run_js(genesis, {"v4": data}, show=("receipt_digest", "case_status"))["v4"]
+        assert shown["receipt_digest"] == facts.receipt_digest
+        assert shown["case_status"]["status"] == "satisfied"

@@ -1,0 +1,101 @@
+"""`lantan receipt case` (ADR 0030): the case-satisfied receipt, fetched from a node that
+serves the case and the format-4 receipt of its last retirement; an unsatisfied case is
+refused with a clear message and exit 1. `lantan verify receipt` prints the status line."""
+
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from client.cli.main import main
+from contracts.state_keys import case_key
+from contracts.state_tree import state_tree_key
+from genesis.example.xiangshan_case import CASE_ID
+from node.proofs import SignedCheckpoint, build_receipt
+from protocol.encoding import decode, encode
+from protocol.hashing import Hash32
+from protocol.smt import SparseMerkleTree
+from tests.receipts.conftest import CaseChain
+from tests.unit.client.fake_node import FakeNode, serve
+
+SATISFIED_LINE = f"case {CASE_ID}: SATISFIED 422,500 of 422,500 kg"
+
+
+class CaseNode:
+    """GET /v1/cases/{id} (the case at the head, as `case_says` edits it) and GET
+    /v1/receipts/{id} (format 4, as nodes serve it)."""
+
+    def __init__(self, case: CaseChain, **case_says: Any) -> None:
+        self.chain = case.chain
+        self.case_says = case_says
+
+    def handle(self, _method: str, path: str, _body: bytes) -> tuple[int, str, bytes]:
+        ledger = self.chain.ledger
+        name = path.rsplit("/", 1)[-1]
+        if path.startswith("/v1/cases/"):
+            return 200, "application/json", encode({**self._case(name), **self.case_says})
+        size = ledger.height + 1
+        checkpoint = SignedCheckpoint(size=size, note=self.chain.notes[size])
+        receipt = build_receipt(ledger, Hash32(bytes.fromhex(name)), checkpoint)
+        return 200, "application/json", encode(receipt)
+
+    def _case(self, case_id: str) -> dict[str, Any]:
+        tree = SparseMerkleTree(self.chain.ledger.store.smt)
+        raw = tree.get(state_tree_key(case_key(case_id)), version=self.chain.ledger.height)
+        assert raw is not None, case_id
+        return cast(dict[str, Any], decode(raw))
+
+
+def _run(*argv: str) -> int:
+    return main(list(argv))
+
+
+def test_a_satisfied_case_gets_its_receipt_verified(
+    attested_chain: CaseChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(attested_chain.chain.genesis_bytes)
+    out = tmp_path / "case.json"
+    with serve(cast(FakeNode, CaseNode(attested_chain))) as url:
+        code = _run(
+            "receipt", "case", CASE_ID, "--node", url, "--out", str(out), "--genesis", str(genesis)
+        )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert SATISFIED_LINE in printed and printed.endswith("VALID\n")
+    receipt = decode(out.read_bytes())
+    assert isinstance(receipt, dict) and receipt["receipt_version"] == 4
+    assert receipt["retirement_id"] == attested_chain.judicial.hex()
+    assert _run("verify", "receipt", str(out), "--genesis", str(genesis)) == 0
+    assert SATISFIED_LINE in capsys.readouterr().out
+
+
+def test_an_unsatisfied_case_is_refused(
+    attested_chain: CaseChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "case.json"
+    node = CaseNode(attested_chain, required_kg=500_000)
+    with serve(cast(FakeNode, node)) as url:
+        code = _run("receipt", "case", CASE_ID, "--node", url, "--out", str(out))
+    error = capsys.readouterr().err
+    assert code == 1
+    assert f"case {CASE_ID} is not satisfied: 422,500 of 500,000 kg retired" in error
+    assert not out.exists()
+
+
+def test_a_receipt_that_does_not_prove_the_case_satisfied_is_not_saved(
+    attested_chain: CaseChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The node names the voluntary retirement as the case's last: the receipt verifies, but
+    it proves no case, so nothing is saved."""
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(attested_chain.chain.genesis_bytes)
+    out = tmp_path / "case.json"
+    node = CaseNode(attested_chain, retirement_ids=[attested_chain.voluntary.hex()])
+    with serve(cast(FakeNode, node)) as url:
+        code = _run(
+            "receipt", "case", CASE_ID, "--node", url, "--out", str(out), "--genesis", str(genesis)
+        )
+    assert code == 1
+    assert "does not prove case" in capsys.readouterr().err
+    assert not out.exists()
