@@ -183,12 +183,6 @@ def main() -> int:
             tx_ids.append(outcome["tx_id"])
     check_all_nodes(tx_ids, urls)
     show_agreement(urls)
-    retirement = next(
-        tx_id
-        for tx_id, step in zip(tx_ids, court_grade_steps(), strict=True)
-        if step.tx_type == "credits.retire_judicial"
-    )
-    (args.net / "retirement-id").write_text(retirement + "\n")
     show_verification(urls[0])
     case = httpx.get(f"{urls[0]}/v1/cases/{CASE_ID}").json()
     print(

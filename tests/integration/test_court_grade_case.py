@@ -56,20 +56,21 @@ def test_the_case_is_satisfied(net: LocalNet, committed: dict[str, Hash32]) -> N
 def test_the_courts_receipt_proves_the_case_satisfied_offline(
     net: LocalNet, committed: dict[str, Hash32], tmp_path: Path
 ) -> None:
-    """The receipt of the judicial retirement verifies with the genesis file alone and
-    proves the attested verification behind the credits and the case satisfied."""
+    """The case-satisfied receipt (`lantan receipt case`: the receipt of the judicial
+    retirement that satisfied the case) verifies with the genesis file alone and proves the
+    attested verification behind the credits and the case satisfied by that retirement."""
     genesis = str(net.directory / GENESIS_FILE)
-    receipt = tmp_path / "receipt.json"
-    retirement = committed["credits.retire_judicial"].hex()
+    receipt = tmp_path / "case-receipt.json"
     node = net.url(net.validators[0])
     fetched = lantan(
-        "receipt", "get", retirement, "--node", node, "--genesis", genesis, "--out", str(receipt)
+        "receipt", "case", CASE_ID, "--node", node, "--genesis", genesis, "--out", str(receipt)
     )
     assert fetched.returncode == 0, fetched.stderr
     verified = lantan("verify", "receipt", str(receipt), "--genesis", genesis, "--json")
     assert verified.returncode == 0, verified.stderr + verified.stdout
     facts = json.loads(verified.stdout)
     assert facts["valid"] is True
+    assert facts["receipt_id"] == committed["credits.retire_judicial"].hex()
     assert facts["verification"]["attested"] is True
     assert facts["verification"]["verifier_id"] == VERIFIER_ID
     case = facts["case_status"]
