@@ -29,6 +29,12 @@ from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
 from protocol.encoding import JsonValue, encode
 
+CASE_HELP = "fetch a satisfied case's case-satisfied receipt (verified when --genesis is given)"
+CASE_DESCRIPTION = (
+    "Fetch the case; refuse (exit 1) unless its judicial retirements reach its required kg; "
+    "then fetch the receipt of its last retirement, the one that satisfied it, save it and, "
+    "with --genesis, verify that it proves the case satisfied."
+)
 CHECKPOINT_WAIT_S = 15.0
 RETRY_INTERVAL_S = 0.5
 
@@ -46,13 +52,7 @@ def register_receipt(subparsers: Subparsers) -> None:
     )
     _add_receipt_output(get)
     get.set_defaults(handler=guarded("receipt get", run_receipt_get))
-    case = actions.add_parser(
-        "case",
-        help="fetch a satisfied case's case-satisfied receipt (verified when --genesis is given)",
-        description="Fetch the case; refuse (exit 1) unless its judicial retirements reach its "
-        "required kg; then fetch the receipt of its last retirement, the one that satisfied "
-        "it, save it and, with --genesis, verify that it proves the case satisfied.",
-    )
+    case = actions.add_parser("case", help=CASE_HELP, description=CASE_DESCRIPTION)
     case.add_argument("case_id", metavar="CASE_ID", help="the case id")
     _add_receipt_output(case)
     case.set_defaults(handler=guarded("receipt case", run_receipt_case))

@@ -100,19 +100,24 @@ class VerificationFacts:
 
     @property
     def net_sink_text(self) -> str:
+        """ "500,000 kg CO2e"."""
         return f"{self.net_sink_kg:,} kg CO2e"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JudgmentFacts:
-    """The court's judgment in the case (case_judgment/<id>, ADR 0029)."""
+    """The court's judgment in the case (case_judgment/<id>, ADR 0029), as a format-4
+    receipt proves it at the retirement's block."""
 
     judgment_hash: str
+    """SHA-256 of the judgment document (判决书), hex."""
     judgment_date: str
     compensation_fen: int
+    """The compensation ordered, in fen (integer); shown as yuan."""
     harm_site: str
     ecosystem: str
     height: int
+    """The block that recorded the judgment."""
 
     @property
     def compensation_yuan_text(self) -> str:

@@ -36,6 +36,7 @@ StateRecords = dict[str, JsonObject | None]
 """Proven state: key -> record, or None for a proven absence."""
 R = TypeVar("R")
 JUDICIAL_TX_TYPE = "credits.retire_judicial"
+_Pair = tuple[str | None, str | None]
 
 
 def require_records(
@@ -217,39 +218,35 @@ def _check_verification(proven: ReceiptRecords, batch: IssuanceBatch) -> Verific
         return None  # format 1-3: not in the receipt
     if (found.verification_id, found.project_id) != (batch.verification_id, batch.project_id):
         raise ReceiptError(ReceiptCode.RECORD_MISMATCH, "the verification is not the batch's")
-    if recorded is not None:
-        return VerificationFacts(
-            verification_id=recorded.verification_id,
-            attested=False,
-            verifier_id=None,
-            verifier_name_zh=None,
-            verifier_name_en=None,
-            verification_body=recorded.verification_body,
-            period_start=recorded.period_start,
-            period_end=recorded.period_end,
-            methodology_id=None,
-            methodology_version=None,
-            net_sink_kg=recorded.verified_kg,
-            reports=tuple(
-                ReportHash(label="report", sha256=h.hex()) for h in recorded.report_hashes
-            ),
-            attested_height=None,
-        )
-    assert attested is not None and proven.verifier is not None  # as step 7 read them
+    names: _Pair = (None, None)
+    method: _Pair = (None, None)
+    verifier_id: str | None = None
+    body: str | None = None
+    height: int | None = None
+    if attested is None:
+        assert recorded is not None
+        reports = tuple(ReportHash(label="report", sha256=h.hex()) for h in recorded.report_hashes)
+        body = recorded.verification_body  # the verifier in free text, no methodology
+    else:
+        verifier = proven.verifier
+        assert verifier is not None  # as step 7 read it
+        reports = tuple(ReportHash(label=r.label, sha256=r.sha256.hex()) for r in attested.reports)
+        verifier_id, names, body = attested.verifier, (verifier.name_zh, verifier.name_en), None
+        method, height = (attested.methodology_id, attested.methodology_version), attested.height
     return VerificationFacts(
-        verification_id=attested.verification_id,
-        attested=True,
-        verifier_id=attested.verifier,
-        verifier_name_zh=proven.verifier.name_zh,
-        verifier_name_en=proven.verifier.name_en,
-        verification_body=None,
-        period_start=attested.period_start,
-        period_end=attested.period_end,
-        methodology_id=attested.methodology_id,
-        methodology_version=attested.methodology_version,
-        net_sink_kg=attested.net_sink_kg,
-        reports=tuple(ReportHash(label=r.label, sha256=r.sha256.hex()) for r in attested.reports),
-        attested_height=attested.height,
+        verification_id=found.verification_id,
+        attested=attested is not None,
+        verifier_id=verifier_id,
+        verifier_name_zh=names[0],
+        verifier_name_en=names[1],
+        verification_body=body,
+        period_start=found.period_start,
+        period_end=found.period_end,
+        methodology_id=method[0],
+        methodology_version=method[1],
+        net_sink_kg=found.verified_kg,
+        reports=reports,
+        attested_height=height,
     )
 
 
