@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from protocol.signing import PublicKey
+from tests.property.case_reference import CaseLifecycleReference
 from tests.property.links_reference import LinkIndex, LinksReference
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
@@ -47,7 +48,7 @@ class Op:
 
 
 @dataclass
-class ReferenceLedger(LinksReference):
+class ReferenceLedger(LinksReference, CaseLifecycleReference):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
     """Active institution keys (a rotated or revoked key signs for nobody)."""
@@ -73,6 +74,10 @@ class ReferenceLedger(LinksReference):
     """(kind, number) -> the one active project it backs (ADR 0027)."""
     linked: LinkIndex = field(default_factory=LinkIndex)
     """batch.link (ADR 0028): labels, external ids and their claims."""
+    judged: set[str] = field(default_factory=set)
+    """Cases with a case.judgment (ADR 0029)."""
+    closures: dict[str, str] = field(default_factory=dict)
+    """case -> the outcome of its case.close (ADR 0029)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -288,6 +293,7 @@ class ReferenceLedger(LinksReference):
     def _credits_retire_judicial(self, op: Op) -> None:
         body = op.body
         self._require(body["case_id"] in self.cases, "unknown_case")
+        self._require(body["case_id"] not in self.closures, "case_closed")
         court, required, retired = self.cases[body["case_id"]]
         holder, custodian = self._account(body["account_id"])
         if op.sender != holder:

@@ -11,7 +11,9 @@ verification.attest refused until it is granted the role again (ADR 0026); a ten
 certificate is never claimed twice by active projects and its index key names exactly the
 active project it backs (ADR 0027); an external registry id, once claimed by a batch, is
 claimed by that batch forever and by no other, and batch_links/ and external_id/ agree
-both ways (ADR 0028).
+both ways (ADR 0028); a case is satisfied exactly when its judicial retirements reach its
+required kg, a closed case's retired kg never changes again, and every case's status is the
+reference's (ADR 0029).
 """
 
 import random
@@ -23,9 +25,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from contracts import committed_nonce
-from contracts.case_records import Retirement
+from contracts.case_lifecycle_records import CaseStatus, case_status_in
+from contracts.case_records import Case, Retirement
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
 from contracts.link_records import BatchLinks, ExternalIdClaim
+from contracts.state_keys import case_closure_key
 from contracts.tenure_records import ProjectTenure, TenureClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
@@ -104,6 +108,8 @@ class ContractsMachine(RuleBasedStateMachine):
         """Institutions whose verifier role was revoked and not granted again."""
         self.first_claims: dict[tuple[str, str], str] = {}
         """(registry, id) -> the batch that claimed it first (ADR 0028)."""
+        self.closed_kg: dict[str, int] = {}
+        """case -> its retired kg when it was first seen closed (ADR 0029)."""
 
     @rule(seed=st.integers(min_value=0, max_value=2**32 - 1), size=st.integers(1, 4))
     def block(self, seed: int, size: int) -> None:
@@ -152,6 +158,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_attested_kg()
         self.check_tenure_claims()
         self.check_links()
+        self.check_cases(current)
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -270,6 +277,28 @@ class ContractsMachine(RuleBasedStateMachine):
                 listed[(external.registry, external.id_)] = links.batch_id
         assert listed == claims == self.ref.linked.claims
         assert labels == self.ref.linked.labels
+
+    def check_cases(self, current: dict[str, list[KgState]]) -> None:
+        """A case is satisfied exactly when its judicial retirements (the retired kg naming
+        it) reach its required kg and it is not closed; a closed case takes no more; each
+        case's status, by the contracts' rule, is the reference's own derivation."""
+        judicial = Counter(
+            kg[4] for units in current.values() for kg in units if kg[1] == "retired"
+        )
+        statuses = {}
+        for value in records(self.chain, "case/"):
+            case = Case.from_json(value)
+            status = case_status_in(self.chain.state, case)
+            closed = self.chain.state.get(case_closure_key(case.case_id)) is not None
+            assert judicial[case.case_id] == case.retired_kg <= case.required_kg, case.case_id
+            reached = case.retired_kg == case.required_kg
+            assert (status == CaseStatus.SATISFIED) == (reached and not closed), case.case_id
+            assert (status == CaseStatus.CLOSED) == closed, case.case_id
+            if closed:
+                first = self.closed_kg.setdefault(case.case_id, case.retired_kg)
+                assert first == case.retired_kg, ("retired after closing", case.case_id)
+            statuses[case.case_id] = status
+        assert statuses == {case: self.ref.status_of(case) for case in self.ref.cases}
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

@@ -13,6 +13,7 @@ from genesis.example.parties import party_key
 from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
+from tests.vectors.contracts.case_drafts import CaseDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 from tests.vectors.contracts.link_drafts import LinkDrafts
@@ -49,6 +50,8 @@ WEIGHTS = {
     "project.tenure": 4,
     "project.tenure_release": 3,
     "batch.link": 4,
+    "case.judgment": 3,
+    "case.close": 3,
 }
 
 
@@ -57,6 +60,7 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
 
     def __init__(self, ref: ReferenceLedger) -> None:
         self.ref = ref
+        self.cases = CaseDrafts(ref)
         self.serial = 0
         self.keys: dict[PublicKey, SigningKey] = {}
         for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
@@ -276,7 +280,9 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
 
     def _credits_retire_judicial(self, rng: random.Random, mistake: bool) -> Draft:
         cases = sorted(
-            c for c, (_, required, retired) in self.ref.cases.items() if required > retired
+            c
+            for c, (_, required, retired) in self.ref.cases.items()
+            if required > retired and c not in self.ref.closures
         )
         pairs = self.holdings("active")
         if not cases:
@@ -287,8 +293,12 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
         _, required, retired = self.ref.cases[case]
         account, batch, active = rng.choice(pairs)
         quantity = rng.randint(1, min(active, required - retired))
+        if rng.randrange(3) == 0:  # all that is left, when held: the case is then satisfied
+            quantity = min(active, required - retired)
         cosigners: tuple[SigningKey, ...] = (self.key(COURT),)
-        if mistake:
+        if mistake and self.ref.closures and rng.randrange(4) == 0:  # case_closed (ADR 0029)
+            case = rng.choice(sorted(self.ref.closures))
+        elif mistake:
             quantity, cosigners = rng.choice(
                 [
                     (quantity, ()),
@@ -302,6 +312,12 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
         body: dict[str, Any] = {"case_id": case, "account_id": account, "batch_id": batch}
         body |= {"quantity_kg": quantity, "beneficiary": "象山县蓝碳生态碳账户"}
         return Draft("credits.retire_judicial", sender, cosigners, body)
+
+    def _case_judgment(self, rng: random.Random, mistake: bool) -> Draft:
+        return self.cases.judgment(rng, mistake) or self._case_register(rng, False)
+
+    def _case_close(self, rng: random.Random, mistake: bool) -> Draft:
+        return self.cases.close(rng, mistake) or self._credits_retire_judicial(rng, False)
 
     def _credits_freeze(self, rng: random.Random, mistake: bool) -> Draft:
         pairs = self.holdings("active")
