@@ -9,6 +9,7 @@ one key prefix in key order and stop at a limit (a registry of this size pages).
 from collections.abc import Callable
 from typing import Final, TypeVar
 
+from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, case_status
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import (
     AttestedVerification,
@@ -25,6 +26,8 @@ from contracts.state_keys import (
     account_key,
     attested_verification_key,
     batch_key,
+    case_closure_key,
+    case_judgment_key,
     case_key,
     institution_key,
     node_address_key,
@@ -78,6 +81,19 @@ class RegistryRecords:
 
     def case(self, case_id: str) -> Case | None:
         return self._load(case_key(case_id), Case.from_json)
+
+    def case_judgment(self, case_id: str) -> CaseJudgment | None:
+        """The court's judgment in the case (case.judgment, ADR 0029)."""
+        return self._load(case_judgment_key(case_id), CaseJudgment.from_json)
+
+    def case_closure(self, case_id: str) -> CaseClosure | None:
+        """The court's closure of the case (case.close, ADR 0029)."""
+        return self._load(case_closure_key(case_id), CaseClosure.from_json)
+
+    def case_lifecycle(self, case: Case) -> tuple[str, CaseJudgment | None, CaseClosure | None]:
+        """The case's status (contracts' case_status, ADR 0029), judgment and closure."""
+        judgment, closure = self.case_judgment(case.case_id), self.case_closure(case.case_id)
+        return case_status(case, judgment, closure), judgment, closure
 
     def retirement(self, retirement_id_hex: str) -> Retirement | None:
         return self._load(f"retirement/{retirement_id_hex}", Retirement.from_json)

@@ -97,9 +97,9 @@ LIST_RESOURCES: Final = (
     ),
     ListResource(
         name="cases",
-        columns=("case_id", "court", "case_number", "required_kg", "retired_kg"),
+        columns=("case_id", "court", "case_number", "required_kg", "retired_kg", "status"),
         item_noun="CASE_ID",
-        help="judicial cases",
+        help="judicial cases and their status (registered, judgment, satisfied, closed; ADR 0029)",
     ),
     ListResource(
         name="retirements",

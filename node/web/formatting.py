@@ -21,6 +21,12 @@ def kg_text(quantity_kg: int) -> str:
     return f"{quantity_kg:,} kg ({tonnes_text(quantity_kg)} t)"
 
 
+def yuan_text(amount_fen: int) -> str:
+    """12236600 fen -> "¥122,366.00"; exact integer arithmetic, no floats."""
+    yuan, fen = divmod(amount_fen, 100)
+    return f"¥{yuan:,}.{fen:02d}"
+
+
 def time_text(time_ms: int) -> str:
     """Unix ms -> "2023-06-01 10:00:00" in UTC+8."""
     moment = datetime.fromtimestamp(time_ms / 1000, tz=UTC).astimezone(BEIJING)

@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 
+from contracts.case_lifecycle_records import CaseClosure, CaseJudgment
 from contracts.case_records import Case, Retirement
 from node.chain_view import ChainView
 from node.web.columns import Column, record_table
-from node.web.formatting import kg_text, time_text
+from node.web.formatting import kg_text, time_text, yuan_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
     account_link,
@@ -35,18 +36,23 @@ CASE_COLUMNS: Sequence[Column[Case]] = (
 
 def cases_page(ctx: Context, view: ChainView) -> Page:
     cases, truncated = view.records.cases()
-    cases_html = record_table(ctx, CASE_COLUMNS, cases, empty="list.none", id="cases")
+    statuses = {case.case_id: view.records.case_lifecycle(case)[0] for case in cases}
+    status: Column[Case] = ("f.case_status", lambda ctx, c: ctx.code(statuses[c.case_id]))
+    columns = (*CASE_COLUMNS, status)
+    cases_html = record_table(ctx, columns, cases, empty="list.none", id="cases")
     return Page(title=ctx.t("cases.title"), body=join([cases_html, list_note(ctx, truncated)]))
 
 
 def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
     case = require(view.records.case(check_slug(case_id, "case")), "case", case_id)
+    status, judgment, closure = view.records.case_lifecycle(case)
     court = view.records.institution(case.court)
     obligors = ", ".join(o.masked_name for o in case.obligors)
     required, retired = case.required_kg, case.retired_kg
     plaintiff = case.plaintiff
     fields = definitions(
         [
+            (ctx.t("f.case_status"), element("strong", ctx.code(status), id="case-status")),
             (ctx.t("f.case_number"), element("strong", case.case_number)),
             (ctx.t("f.case_type"), case.case_type),
             (
@@ -80,6 +86,8 @@ def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
         [
             fields,
             progress,
+            section(ctx.t("case.judgment"), judgment_fields(ctx, view, judgment)),
+            section(ctx.t("case.closure"), closure_fields(ctx, view, closure)),
             section(
                 ctx.t("case.retirements"),
                 retirements_table(ctx, [r for r in retirements if r is not None]),
@@ -87,6 +95,42 @@ def case_page(ctx: Context, view: ChainView, case_id: str) -> Page:
         ]
     )
     return Page(title=ctx.t("case.title", id=case_id), body=body)
+
+
+def judgment_fields(ctx: Context, view: ChainView, judgment: CaseJudgment | None) -> Html:
+    """The court's judgment (ADR 0029): date, compensation in yuan, site, ecosystem, hash."""
+    if judgment is None:
+        return muted(ctx.t("case.no_judgment"))
+    fields = definitions(
+        [
+            (ctx.t("f.judgment_date"), judgment.judgment_date),
+            (
+                ctx.t("f.compensation"),
+                element("strong", yuan_text(judgment.compensation_fen), id="compensation"),
+            ),
+            (ctx.t("f.harm_site"), judgment.harm_site),
+            (ctx.t("f.ecosystem"), ctx.code(judgment.ecosystem)),
+            (ctx.t("f.judgment_hash"), mono(judgment.judgment_hash.hex())),
+            (ctx.t("f.judged_by"), key_link(ctx, view, judgment.judged_by.hex())),
+            (ctx.t("f.height"), block_link(ctx, judgment.height)),
+        ]
+    )
+    return element("div", fields, class_="judgment")
+
+
+def closure_fields(ctx: Context, view: ChainView, closure: CaseClosure | None) -> Html:
+    """The court's closure (ADR 0029): outcome, document hash, key and height."""
+    if closure is None:
+        return muted(ctx.t("case.not_closed"))
+    fields = definitions(
+        [
+            (ctx.t("f.outcome"), ctx.code(closure.outcome)),
+            (ctx.t("f.document_hash"), mono(closure.document_hash.hex())),
+            (ctx.t("f.closed_by"), key_link(ctx, view, closure.closed_by.hex())),
+            (ctx.t("f.height"), block_link(ctx, closure.height)),
+        ]
+    )
+    return element("div", fields, class_="closure")
 
 
 RETIREMENT_COLUMNS: Sequence[Column[Retirement]] = (

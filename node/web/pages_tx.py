@@ -3,7 +3,7 @@
 import json
 
 from node.chain_view import ChainView, CommittedTx
-from node.web.formatting import kg_text, short_hex, time_text
+from node.web.formatting import kg_text, short_hex, time_text, yuan_text
 from node.web.layout import Context, Page, PageError, mono, section
 from node.web.links import (
     account_link,
@@ -111,6 +111,8 @@ def body_fields(ctx: Context, view: ChainView, body: JsonObject) -> Html:
             pairs.append((name, institution_or_text(ctx, view, value)))
         elif name.endswith("_kg") and isinstance(value, int):
             pairs.append((name, kg_text(value)))
+        elif name.endswith("_fen") and isinstance(value, int):
+            pairs.append((name, yuan_text(value)))
         elif isinstance(value, (dict, list)):
             pairs.append((name, element("code", json.dumps(value, ensure_ascii=False))))
         else:

@@ -1,9 +1,11 @@
 """State records: any record by key, and paginated lists per kind (docs/STATE.md)."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from contracts.case_records import Case
 from node.api.deps import ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
@@ -16,6 +18,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse},
 }
 Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)]
+Enrich = Callable[[ChainView, dict[str, Any]], dict[str, Any]]
+"""What a kind's routes add to each of its records (JSON fields added, none changed)."""
 
 KINDS = {
     "institutions": "institution/",
@@ -31,13 +35,32 @@ KINDS = {
 }
 
 
-def _page(view: ChainView, prefix: str, cursor: str | None, limit: int) -> Page:
+def with_case_lifecycle(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+    """A case record with its `status`, `judgment` and `closure` (ADR 0029; null when the
+    court recorded none), the status by the contracts' one rule."""
+    status, judgment, closure = view.records.case_lifecycle(Case.from_json(record))
+    return record | {
+        "status": status,
+        "judgment": None if judgment is None else judgment.to_json(),
+        "closure": None if closure is None else closure.to_json(),
+    }
+
+
+ENRICH: dict[str, Enrich] = {"cases": with_case_lifecycle}
+
+
+def _page(
+    view: ChainView, prefix: str, cursor: str | None, limit: int, enrich: Enrich | None = None
+) -> Page:
     after = None if cursor is None else decode_key_cursor(cursor)
     records = view.state_page(prefix, after, limit + 1)
     shown = records[:limit]
     items: list[dict[str, Any]] = []
     for key, record in shown:
-        items.append(record if isinstance(record, dict) else {"key": key, "value": record})
+        if not isinstance(record, dict):
+            items.append({"key": key, "value": record})
+        else:
+            items.append(record if enrich is None else enrich(view, record))
     more = len(records) > limit
     return Page(items=items, next_cursor=encode_key_cursor(shown[-1][0]) if more else None)
 
@@ -56,11 +79,14 @@ def get_state_record(key: str, view: ViewDep) -> RecordResponse:
 
 
 def _register_kind(kind: str, prefix: str) -> None:
+    enrich = ENRICH.get(kind)
+
     def list_kind(view: ViewDep, cursor: str | None = None, limit: Limit = 20) -> Page:
-        return _page(view, prefix, cursor, limit)
+        return _page(view, prefix, cursor, limit, enrich)
 
     def get_kind(item_id: str, view: ViewDep) -> dict[str, Any]:
-        return _record(view, prefix + item_id)
+        record = _record(view, prefix + item_id)
+        return record if enrich is None else enrich(view, record)
 
     router.add_api_route(
         f"/v1/{kind}",

@@ -20,6 +20,9 @@ import httpx
 
 from contracts import AdmissionError, BlockContext, MemoryState, check_admissible
 from contracts.admission import committed_nonce, parse_signed_tx
+from contracts.case_lifecycle_records import case_status_in
+from contracts.case_records import Case
+from contracts.state_keys import case_closure_key, case_judgment_key
 from contracts.transition import execute_block
 from genesis.document import Genesis
 from protocol.hashing import Hash32
@@ -229,11 +232,26 @@ class FakeNode:
         value = self.state.get(key)
         if value is None:
             return error(404, "NOT_FOUND", key)
+        if key.startswith("case/"):
+            return ok(self._with_case_lifecycle(json.loads(value)))
         return 200, "application/json", value
 
     def _list(self, prefix: str, query: dict[str, str]) -> Answer:
         entries = [(k, json.loads(v)) for k, v in self.state.items() if k.startswith(prefix)]
+        if prefix == "case/":
+            entries = [(k, self._with_case_lifecycle(v)) for k, v in entries]
         return ok(paginate(entries, query))
+
+    def _with_case_lifecycle(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A case as GET /v1/cases serves it: with status, judgment and closure (ADR 0029)."""
+        case = Case.from_json(record)
+        judgment = self.state.get(case_judgment_key(case.case_id))
+        closure = self.state.get(case_closure_key(case.case_id))
+        return record | {
+            "status": case_status_in(self.state, case),
+            "judgment": None if judgment is None else json.loads(judgment),
+            "closure": None if closure is None else json.loads(closure),
+        }
 
     def transport(self) -> httpx.MockTransport:
         def answer(request: httpx.Request) -> httpx.Response:

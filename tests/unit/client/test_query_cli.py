@@ -14,7 +14,15 @@ from tests.unit.client.cli_runner import run_cli
 from tests.unit.client.conftest import Network
 from tests.unit.client.fake_node import LIST_PREFIXES, FakeNode, now_ms, serve
 from tests.unit.client.test_tx_cli import open_township_account
-from tests.unit.node.case_chain import ATTESTED_ID, VERIFIER, Signer, attestation_txs
+from tests.unit.node.case_chain import (
+    ATTESTED_ID,
+    SECOND_CASE,
+    VERIFIER,
+    Signer,
+    attestation_txs,
+    case_lifecycle_txs,
+    open_account,
+)
 from tests.unit.node.chain_kit import GENESIS, TX_LIFETIME_MS
 
 Capture = pytest.CaptureFixture[str]
@@ -164,6 +172,36 @@ def test_attested_verifications_are_listed_and_read_one_by_one(capsys: Capture) 
         f"/v1/attested-verifications/{ATTESTED_ID}",
         "/v1/attested-verifications/nothing",
     ]
+
+
+def test_cases_show_their_status(capsys: Capture) -> None:
+    """The Xiangshan case retired in full, judged and closed, and a second case registered
+    (tests/unit/node/case_chain.py), each tx its own block."""
+    fake = FakeNode(GENESIS)
+    signer = Signer(expires_at_ms=now_ms() + TX_LIFETIME_MS // 2)
+    eco = open_account(signer, ECOLOGICAL_ACCOUNT_ID, "xiangshan-county", "ecological")
+    steps = [
+        signer.tx(s.sender, s.tx_type, dict(s.body), s.cosigners) for s in xiangshan_case_steps()
+    ]
+    for signed in (eco, *steps, *case_lifecycle_txs(signer)):
+        fake.pending.append(signed)
+        fake.commit()
+        assert fake.tx_status(signed.tx_id.hex())["result"]["status"] == "accepted", signed.tx.type
+    with serve(fake) as url:
+        exit_code, out, _ = query(capsys, "cases", "--node", url)
+        assert exit_code == EXIT_OK
+        header, _rule, closed, registered = out.splitlines()[:4]
+        assert header.split()[-1] == "status"
+        assert closed.split()[-3:] == ["422500", "422500", "closed"]
+        assert registered.startswith(SECOND_CASE) and registered.split()[-1] == "registered"
+        exit_code, out, _ = query(capsys, "cases", SECOND_CASE, "--node", url, "--json")
+        assert exit_code == EXIT_OK
+        record = json.loads(out)
+        assert (record["status"], record["judgment"], record["closure"]) == (
+            "registered",
+            None,
+            None,
+        )
 
 
 def test_every_list_resource_is_a_list_the_node_serves() -> None:

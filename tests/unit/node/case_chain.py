@@ -26,6 +26,7 @@ from tests.unit.node.chain_kit import (
     build_and_commit,
 )
 from tests.vectors.attestation_example import BODY as ATTEST_BODY
+from tests.vectors.case_lifecycle_example import CLOSE_BODY, JUDGMENT_BODY
 
 EXPIRES_AT_MS = GENESIS_TIME_MS + 100 * TX_LIFETIME_MS
 
@@ -120,8 +121,28 @@ def attestation_txs(signer: Signer) -> tuple[SignedTx, ...]:
 
 def run_attestation(ledger: Ledger, signer: Signer) -> CaseTxs:
     """attestation_txs, one a block, each accepted (run_case first, with the same signer)."""
+    return run_each(ledger, attestation_txs(signer))
+
+
+SECOND_CASE = "xiangshan-2024-marine-002"
+
+
+def case_lifecycle_txs(signer: Signer) -> tuple[SignedTx, ...]:
+    """After the case's judicial retirement: the court records the judgment of the worked
+    example of docs/STATE.md and closes the case as satisfied (ADR 0029); the procuratorate
+    registers a second case, which stays `registered`."""
+    second = dict(xiangshan_case_steps()[4].body) | {"case_id": SECOND_CASE}
+    return (
+        signer.tx("xiangshan-court", "case.judgment", dict(JUDGMENT_BODY)),
+        signer.tx("xiangshan-court", "case.close", dict(CLOSE_BODY)),
+        signer.tx("xiangshan-procuratorate", "case.register", second),
+    )
+
+
+def run_each(ledger: Ledger, txs: tuple[SignedTx, ...]) -> CaseTxs:
+    """txs, one a block, each accepted."""
     by_type = {}
-    for signed in attestation_txs(signer):
+    for signed in txs:
         prepared = build_and_commit(ledger, (signed,))
         assert prepared.results[0].reason is None, (signed.tx.type, prepared.results[0])
         by_type[signed.tx.type] = signed.tx_id.hex()

@@ -2,12 +2,14 @@
 the node's one read port (no browser: tests/browser drives the same pages in Chromium)."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from node.ledger import Ledger
 from tests.unit.node.api.kit import TestClient, make_api
 from tests.unit.node.case_chain import CaseTxs, run_case, sign_checkpoint
 from tests.unit.node.chain_kit import open_ledger
@@ -26,6 +28,17 @@ class Site:
         assert response.status_code == 200, (path, response.status_code)
         text: str = response.text
         return text
+
+
+@contextmanager
+def serving(ledger: Ledger, txs: CaseTxs) -> Iterator[Site]:
+    """The node's app over ledger, as a Site; the ledger's store is closed afterwards."""
+    _service, _inbox, app = make_api(ledger)
+    try:
+        with TestClient(app) as client:
+            yield Site(client=client, txs=txs)
+    finally:
+        ledger.store.close()
 
 
 @pytest.fixture(scope="module")
