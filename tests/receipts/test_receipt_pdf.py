@@ -66,3 +66,24 @@ def test_the_same_receipt_gives_the_same_pdf_bytes(
             run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
         )
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_the_case_satisfied_receipt_prints_its_status_and_verification(tmp_path: Path) -> None:
+    """tests/vectors/receipt-v4.json (ADR 0030): the PDF reads back the case status, the
+    judgment and the verifier, in both languages."""
+    cjk_font_or_skip()
+    vectors = Path(__file__).parents[1] / "vectors"
+    out = tmp_path / "case.pdf"
+    receipt, genesis = vectors / "receipt-v4.json", vectors / "receipt-v1-genesis.json"
+    assert run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
+    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
+    for expected in (
+        "案件状态",
+        "SATISFIED 422,500 of 422,500",
+        "122,366.00",
+        "蓝碳核查审计机构",
+        "Blue Carbon Audit Office",
+        "HY/T 0305-2021",
+        "核证报告",
+    ):
+        assert expected in text, expected

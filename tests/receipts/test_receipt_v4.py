@@ -9,7 +9,8 @@ from protocol.encoding import encode
 from tests.receipts import independent_verifier, receipt_example
 from tests.receipts import receipt_v4_example as v4_example
 from tests.receipts.conftest import CaseChain
-from tests.receipts.test_tamper_corpus import corpus
+from tests.receipts.tamper import field_cases
+from tests.receipts.test_tamper_corpus import check_case, corpus
 from tests.receipts.test_witness_checker_js import NODE, run_js
 
 SATISFIED = "case xiangshan-2023-marine-001: SATISFIED 422,500 of 422,500 kg"
@@ -125,3 +126,15 @@ def test_the_format_4_vector_is_current_and_verifies_everywhere() -> None:
         shown = run_js(genesis, {"v4": data}, show=("receipt_digest", "case_status"))["v4"]
         assert shown["receipt_digest"] == facts.receipt_digest
         assert shown["case_status"]["status"] == "satisfied"
+
+
+def test_the_field_mutations_fail_alike_on_a_format_4_receipt(attested_chain: CaseChain) -> None:
+    """The corpus' field cases, applied to a format-4 receipt as nodes serve it (the
+    version-1 and version-2 controls first drop what only format 4 holds)."""
+    chain = attested_chain.chain
+    receipt = chain.receipt(attested_chain.judicial, version=4)
+    cases = field_cases(receipt, checkpoint_quorum=chain.ledger.validators_for_next_height().quorum)
+    controls = [case for case in cases if case.code == ""]
+    assert len(controls) == 2
+    for case in cases:
+        check_case(case, chain.genesis_bytes)

@@ -1,0 +1,41 @@
+"""The checker page shows a format-4 receipt (ADR 0030): the verification behind the
+credits and the case's status, in both languages. Offline, from file://, with
+tests/vectors/receipt-v4.json (the case-satisfied receipt) and its genesis."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.test_checker import offline_file, verdict, wait_ready
+
+pytestmark = pytest.mark.browser
+VECTORS = Path(__file__).parents[1] / "vectors"
+
+
+def test_the_case_satisfied_receipt_shows_verification_and_status(
+    page: Any, tmp_path: Path
+) -> None:
+    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, pinned, "v4.html"))
+    wait_ready(page)
+    # Pasted, not picked: the text path of the page.
+    page.fill("#receipt-text", (VECTORS / "receipt-v4.json").read_text(encoding="utf-8"))
+    page.click("#verify-button")
+    assert verdict(page) == ("VALID", "")
+    status = page.inner_text("tr[data-fact='case_status'] td")
+    assert "satisfied: 422,500 of 422,500 kg retired" in status
+    assert "This retirement brought the case to its required quantity." in status
+    judgment = page.inner_text("tr[data-fact='judgment'] td")
+    assert "2023-09-15: compensation 122,366.00 yuan" in judgment
+    shown = page.inner_text("tr[data-fact='verification'] td")
+    assert "Blue Carbon Audit Office" in shown and "accredited verifier" in shown
+    assert "methodology HY/T 0305-2021 version 2021" in shown
+    assert "verification report" in shown and "monitoring period 2022-01-01" in shown
+    page.click("#checker-lang")
+    assert "已履行：已注销 422,500 / 422,500 千克" in page.inner_text(
+        "tr[data-fact='case_status'] td"
+    )
+    assert "核证机构" in page.inner_text("tr[data-fact='verification'] td")
+    assert "赔偿 122,366.00 元" in page.inner_text("tr[data-fact='judgment'] td")
