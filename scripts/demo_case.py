@@ -186,8 +186,9 @@ def main() -> int:
     show_verification(urls[0])
     case = httpx.get(f"{urls[0]}/v1/cases/{CASE_ID}").json()
     print(
-        f"case {case.get('case_number', CASE_ID)}: {SUBSCRIBED_KG:,} kg "
-        f"({SUBSCRIBED_KG / 1000} t) CO2e of batch {BATCH_ID} retired into {ECO_ACCOUNT}"
+        f"case {case['case_number']}: {case['status'].upper()}, {case['retired_kg']:,} of "
+        f"{case['required_kg']:,} kg ({SUBSCRIBED_KG / 1000} t) CO2e of batch {BATCH_ID} "
+        f"retired into {ECO_ACCOUNT}"
     )
     return 0
 

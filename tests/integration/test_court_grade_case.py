@@ -49,8 +49,11 @@ def test_the_batch_is_issued_from_the_attestation(
 def test_the_case_is_satisfied(net: LocalNet, committed: dict[str, Hash32]) -> None:
     for name in net.validators:
         case = net.get_json(name, f"/v1/cases/{CASE_ID}")
+        assert case["status"] == "satisfied"
         assert case["retired_kg"] == case["required_kg"] == SUBSCRIBED_KG
         assert case["retirement_ids"] == [committed["credits.retire_judicial"].hex()]
+        assert case["judgment"]["judgment_hash"] == JUDGMENT_HASH.hex()
+        assert case["closure"] is None
 
 
 def test_the_courts_receipt_proves_the_case_satisfied_offline(
