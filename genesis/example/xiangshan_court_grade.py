@@ -72,13 +72,14 @@ TENURE_RECORDED = CaseStep(
     tx_type="project.tenure",
     sender="xiangshan-county",
     body={
+        # The certificate first, as a court reads it; then the site it covers.
+        "certificate_kind": "sea_area_use",
+        "certificate_number": CERTIFICATE_NUMBER,
         "project_id": PROJECT_ID,
         "boundary_sha256": document_hash("huangbiao mariculture boundary geojson").hex(),
         "centroid_lat_udeg": 29_540_000,
         "centroid_lon_udeg": 121_770_000,
         "area_m2": 3_400_000,
-        "certificate_kind": "sea_area_use",
-        "certificate_number": CERTIFICATE_NUMBER,
     },
 )
 VERIFICATION_ATTESTED = CaseStep(
