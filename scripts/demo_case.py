@@ -155,7 +155,7 @@ def show_verification(url: str) -> None:
         f"methodology {attested['methodology_id']} (version {attested['methodology_version']})\n"
         f"   net sink {attested['net_sink_kg']:,} kg CO2e; {attested['issued_kg']:,} kg issued "
         f"from it (batch {BATCH_ID}, buffer included)\n"
-        f"   report hashes: {', '.join(report['label'] for report in attested['reports'])}"
+        f"   report hashes: {', '.join(r['label'].replace('_', ' ') for r in attested['reports'])}"
     )
 
 
