@@ -2,7 +2,6 @@
 closure; a closed case takes no judgment, no second closure and no judicial retirement; a
 "satisfied" closure needs the judicial retirements to reach the case's required kg."""
 
-
 import pytest
 
 from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, CaseStatus, case_status_in
