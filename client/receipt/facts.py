@@ -166,7 +166,8 @@ class ReceiptFacts:
     receipt_version: int
     """1 to 4 (PROTOCOL.md §14.1)."""
     receipt_digest: str
-    """Hex receipt digest (§14.6): the same for every file of this retirement, any version."""
+    """Hex receipt digest (§14.6): the same for every file of this retirement in versions 1-3,
+    and for every version-4 file (which proves more records: another digest, ADR 0030)."""
     chain_id: str
     kind: str
     """"judicial" or "voluntary"."""

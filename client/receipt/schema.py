@@ -11,6 +11,13 @@ from collections.abc import Callable
 from typing import Final
 
 from client.receipt.codes import ReceiptCode, ReceiptError
+from contracts.body_fields import AMOUNT_KG_MAX, DATE_PATTERN
+from contracts.case_lifecycle_records import (
+    CASE_OUTCOMES,
+    COMPENSATION_FEN_MAX,
+    HARM_SITE_LENGTH_MAX,
+)
+from contracts.credit_records import ECOSYSTEMS, METHODOLOGY_PATTERN, REPORT_LABELS
 from protocol.encoding import JsonObject, JsonValue
 
 INTEGER_LIMIT: Final = 2**53
@@ -31,15 +38,8 @@ ROLES: Final = frozenset(
     }
 )
 SERIAL_STATUSES: Final = frozenset({"active", "frozen", "retired", "cancelled", "buffer"})
-DATE: Final = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
-METHODOLOGY: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ./_-]{0,46}[A-Za-z0-9])?")
-CASE_OUTCOMES: Final = frozenset({"satisfied", "withdrawn", "terminated"})
-ECOSYSTEMS: Final = frozenset(
-    {"salt_marsh", "mudflat", "mangrove", "seagrass", "shellfish", "algae", "mariculture"}
-)
-COMPENSATION_FEN_MAX: Final = 10**15
-REPORT_LABELS: Final = ("monitoring_report", "other", "tenure_certificate", "verification_report")
-AMOUNT_MAX: Final = 10**12
+# Format 4's record types (§14.7) take their bounds from the contracts that write them.
+DATE, METHODOLOGY = DATE_PATTERN, METHODOLOGY_PATTERN
 
 Check = Callable[[JsonValue], bool]
 
@@ -93,7 +93,7 @@ def _object(fields: dict[str, Check]) -> Check:
 
 def _amount(v: JsonValue) -> bool:
     """kg (or fen): an integer 1 <= n <= 10^12."""
-    return _int(1)(v) and isinstance(v, int) and v <= AMOUNT_MAX
+    return _int(1)(v) and isinstance(v, int) and v <= AMOUNT_KG_MAX
 
 
 def _distinct_hashes(v: JsonValue) -> bool:
@@ -216,7 +216,7 @@ SCHEMAS["case_judgment"] = {
     "judgment_hash": HASH_FIELD,
     "judgment_date": DATE_FIELD,
     "compensation_fen": lambda v: _int(0)(v) and isinstance(v, int) and v <= COMPENSATION_FEN_MAX,
-    "harm_site": lambda v: _text(128)(v) and v != "",
+    "harm_site": lambda v: _text(HARM_SITE_LENGTH_MAX)(v) and v != "",
     "ecosystem": _one_of(ECOSYSTEMS),
     "judged_by": HASH_FIELD,
     "height": INT,

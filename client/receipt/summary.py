@@ -22,7 +22,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
     """What `lantan verify receipt` prints above VALID."""
     lines = [
         f"receipt      {facts.receipt_id}",
-        f"digest       {facts.receipt_digest} (the same for every copy of this receipt)",
+        f"digest       {facts.receipt_digest} (the same for every copy of this receipt"
+        f" in this format)",
         f"format       version {facts.receipt_version}",
         f"file hash    {facts.receipt_hash} (this file; changes with fresher proofs)",
     ]

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_checker import offline_file, verdict, wait_ready
+from tests.browser.conftest import Corpus
+from tests.browser.test_checker import offline_file, run_in_page, verdict, wait_ready
 
 pytestmark = pytest.mark.browser
 VECTORS = Path(__file__).parents[1] / "vectors"
@@ -39,3 +40,15 @@ def test_the_case_satisfied_receipt_shows_verification_and_status(
     )
     assert "核证机构" in page.inner_text("tr[data-fact='verification'] td")
     assert "赔偿 122,366.00 元" in page.inner_text("tr[data-fact='judgment'] td")
+
+
+def test_the_format_4_corpus_cases_get_their_codes_in_chromium(
+    page: Any, tamper_corpus: Corpus, tmp_path: Path
+) -> None:
+    """The corpus file's format-4 cases in the page's verifier (WebCrypto where Chromium
+    has it), each with the code the file states (the Python verifiers' and Node's)."""
+    cases = [case for case in tamper_corpus.cases if case.name.startswith("format 4")]
+    assert len(cases) >= 30
+    page.goto(offline_file(tmp_path, tamper_corpus.genesis, "corpus.html"))
+    wait_ready(page)
+    assert run_in_page(page, cases) == {case.name: case.code for case in cases}

@@ -120,7 +120,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "key": {"public_key": is_hash, "institution_id": is_slug},
     "institution": {
         "institution_id": is_slug, "name_zh": txt, "name_en": txt,
-        "roles": lambda v: is_list(v, lambda r: r in ROLES, 7),
+        "roles": lambda v: is_list(v, lambda r: r in ROLES, 8),
         "public_keys": lambda v: is_list(v, is_hash, 16),
     },
     "case": {
