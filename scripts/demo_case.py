@@ -1,9 +1,12 @@
-"""The Xiangshan case end to end on a running local network, through the `lantan` CLI only.
+"""The court-grade Xiangshan case end to end on a running local network, through the
+`lantan` CLI only (the steps of genesis/example/xiangshan_court_grade.py).
 
 Run by ./scripts/demo after `lantan net up`. Each institution signs with its own keystore;
-the court co-signs the judicial retirement from its own directory through the multi-party
-flow (tx build -> tx sign -> tx submit). Prints every step and its TxResult, then checks
-that all three nodes hold every tx at the same height and index.
+the monitoring centre and the township make their keys themselves (`lantan keys new`);
+co-signers (the second validator of the quorum, the broker, the court) sign from their own
+directories through the multi-party flow (tx build -> tx sign -> tx submit). Prints every
+step and its TxResult, checks that all three nodes hold every tx at the same height and
+index, and shows the attested verification the batch was issued from.
 """
 
 import argparse
@@ -21,9 +24,10 @@ from genesis.example.xiangshan_case import (
     CASE_ID,
     SUBSCRIBED_KG,
     TOWNSHIP_ACCOUNT,
+    VERIFICATION_ID,
     CaseStep,
-    xiangshan_case_steps,
 )
+from genesis.example.xiangshan_court_grade import VERIFIER_ID, court_grade_steps
 from genesis.network import ECOLOGICAL_ACCOUNT_ID as ECO_ACCOUNT
 
 LANTAN = [sys.executable, "-m", "client.cli.main"]
@@ -39,19 +43,20 @@ def lantan(*args: str) -> dict[str, Any]:
     return parsed
 
 
-def township_key(net: Path) -> str:
-    """The Huangbi'ao Township holder key: made once, by the township itself."""
-    directory = net / TOWNSHIP_ACCOUNT
+def own_key(net: Path, name: str) -> str:
+    """The public key of a party that makes its key itself with `lantan keys new` (the
+    Huangbi'ao Township holder, the monitoring centre): made once, in its own directory."""
+    directory = net / name
     if not (directory / "keystore.json").exists():
         directory.mkdir(parents=True)
         passphrase = directory / "passphrase"
-        passphrase.write_text("huangbiao-township local demo passphrase\n")
+        passphrase.write_text(f"{name} local demo passphrase\n")
         passphrase.chmod(0o600)
-        lantan(
+        made = lantan(
             "keys",
             "new",
             "--name",
-            TOWNSHIP_ACCOUNT,
+            name,
             "--out",
             str(directory),
             "--passphrase-file",
@@ -60,13 +65,17 @@ def township_key(net: Path) -> str:
             "interactive",
             "--json",
         )
+        print(f"   {name} makes its own key (lantan keys new): {made['public_key'][:16]}…")
     return str(lantan("keys", "show", str(directory), "--json")["public_key"])
 
 
 def body_for(step: CaseStep, net: Path) -> dict[str, Any]:
+    """The step's body with the keys its parties made here in place of the example keys."""
     body = dict(step.body)
     if step.tx_type == "account.open":
-        body["holder_key"] = township_key(net)
+        body["holder_key"] = own_key(net, TOWNSHIP_ACCOUNT)
+    if step.tx_type == "institution.register" and body["institution_id"] == VERIFIER_ID:
+        body["public_keys"] = [own_key(net, VERIFIER_ID)]
     return body
 
 
@@ -135,6 +144,21 @@ def show_agreement(urls: list[str]) -> None:
     )
 
 
+def show_verification(url: str) -> None:
+    """The attested verification behind the batch: who signed what, and what was issued."""
+    attested = httpx.get(f"{url}/v1/attested-verifications/{VERIFICATION_ID}").json()
+    verifier = httpx.get(f"{url}/v1/institutions/{attested['verifier']}").json()
+    print(
+        f"verification {VERIFICATION_ID}, attested by {verifier['name_zh']} "
+        f"{verifier['name_en']} (roles: {', '.join(verifier['roles'])})\n"
+        f"   monitoring period {attested['period_start']} to {attested['period_end']}, "
+        f"methodology {attested['methodology_id']} (version {attested['methodology_version']})\n"
+        f"   net sink {attested['net_sink_kg']:,} kg CO2e; {attested['issued_kg']:,} kg issued "
+        f"from it (batch {BATCH_ID}, buffer included)\n"
+        f"   report hashes: {', '.join(r['label'].replace('_', ' ') for r in attested['reports'])}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--net", type=Path, required=True)
@@ -143,7 +167,7 @@ def main() -> int:
     urls = args.nodes.split(",")
     tx_ids = []
     with tempfile.TemporaryDirectory() as work:
-        for number, step in enumerate(xiangshan_case_steps(), start=1):
+        for number, step in enumerate(court_grade_steps(), start=1):
             signers = f" (co-signed by {', '.join(step.cosigners)})" if step.cosigners else ""
             # Named before it runs: a step waits several seconds for its commit.
             print(f"{number}. {step.label}{signers}", flush=True)
@@ -159,16 +183,12 @@ def main() -> int:
             tx_ids.append(outcome["tx_id"])
     check_all_nodes(tx_ids, urls)
     show_agreement(urls)
-    retirement = next(
-        tx_id
-        for tx_id, step in zip(tx_ids, xiangshan_case_steps(), strict=True)
-        if step.tx_type == "credits.retire_judicial"
-    )
-    (args.net / "retirement-id").write_text(retirement + "\n")
+    show_verification(urls[0])
     case = httpx.get(f"{urls[0]}/v1/cases/{CASE_ID}").json()
     print(
-        f"case {case.get('case_number', CASE_ID)}: {SUBSCRIBED_KG:,} kg "
-        f"({SUBSCRIBED_KG / 1000} t) CO2e of batch {BATCH_ID} retired into {ECO_ACCOUNT}"
+        f"case {case['case_number']}: {case['status'].upper()}, {case['retired_kg']:,} of "
+        f"{case['required_kg']:,} kg ({SUBSCRIBED_KG / 1000} t) CO2e of batch {BATCH_ID} "
+        f"retired into {ECO_ACCOUNT}"
     )
     return 0
 

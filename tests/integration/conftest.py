@@ -14,11 +14,12 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS, CaseStep
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from tests.integration import failure_logs
@@ -141,12 +142,18 @@ def xiangshan_case(shared_nets: SharedNets) -> int:
     return len(commit_xiangshan_case(shared_nets.get("case")))
 
 
-def commit_xiangshan_case(net: LocalNet) -> dict[str, Hash32]:
-    """Commit the case's txs in order, each accepted on every validator; tx ids by type."""
+def commit_xiangshan_case(
+    net: LocalNet,
+    steps: Sequence[CaseStep] = XIANGSHAN_CASE_STEPS,
+    *,
+    made_keys: Mapping[str, SigningKey] | None = None,
+) -> dict[str, Hash32]:
+    """Commit the case's txs in order (by default the 8 of xiangshan_case.py; made_keys as
+    xiangshan_case_on_net takes them), each accepted on every validator; tx ids by type."""
     builder = TxBuilder(net, NetKeys(net.directory))
     township = SigningKey(sha256(b"integration: huangbiao township holder"))
     ids = {}
-    for step in xiangshan_case_on_net(township, builder.eco):
+    for step in xiangshan_case_on_net(township, builder.eco, steps, made_keys=made_keys):
         signed = builder.build(step.tx_type, step.sender, step.body, step.cosigners)
         answers = submit_to(net, net.validators, wire(signed))
         assert all(a.status_code == 202 for a in answers.values()), step.label

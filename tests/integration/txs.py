@@ -7,7 +7,7 @@ it is always accepted for a fresh policy id and moves no units.
 """
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,26 +153,39 @@ class NetCaseStep:
     body: JsonObject
 
 
-def xiangshan_case_on_net(township: SigningKey, eco: EcologicalAccount) -> list[NetCaseStep]:
-    """The 8 case steps with this network's parties.
+def xiangshan_case_on_net(
+    township: SigningKey,
+    eco: EcologicalAccount,
+    steps: Sequence[xiangshan_case.CaseStep] = xiangshan_case.XIANGSHAN_CASE_STEPS,
+    *,
+    made_keys: Mapping[str, SigningKey] | None = None,
+) -> list[NetCaseStep]:
+    """The case's steps (by default the 8 of xiangshan_case.py) with this network's parties.
 
     The vectors' Ecological Account becomes the net's (genesis) one, whose holder sends the
-    judicial retirement; the township holder is a key the test makes.
+    judicial retirement; the township holder is a key the test makes, and so is each party
+    of made_keys that the steps register as a new institution (the court-grade case's
+    verifier): its key signs as that party and stands in its institution.register body.
     """
+    made = dict(made_keys or {})
     parties: dict[str, str | SigningKey] = {
         TOWNSHIP_ACCOUNT: township,
         "xiangshan-county": "xiangshan-county",
+        **made,
     }
-    steps = []
-    for step in xiangshan_case.xiangshan_case_steps():
+    on_net = []
+    for step in steps:
         body = _on_net(step.body, eco.account_id)
         sender: str | SigningKey = parties.get(step.sender, step.sender)
         if step.tx_type == "account.open":
             body = {**body, "holder_key": township.public_key.hex()}
+        if step.tx_type == "institution.register" and body["institution_id"] in made:
+            own = made[str(body["institution_id"])]
+            body = {**body, "public_keys": [own.public_key.hex()]}
         if step.tx_type == "credits.retire_judicial":
             # The holder of the net's Ecological Account sends it; the court confirms.
             sender = eco.holder
-        steps.append(
+        on_net.append(
             NetCaseStep(
                 label=step.label,
                 tx_type=step.tx_type,
@@ -181,7 +194,7 @@ def xiangshan_case_on_net(township: SigningKey, eco: EcologicalAccount) -> list[
                 body=body,
             )
         )
-    return steps
+    return on_net
 
 
 def _on_net(value: Any, account_id: str) -> Any:
