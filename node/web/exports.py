@@ -4,8 +4,10 @@ with BOM, so Excel reads 中文).
 Columns are the records' fields, taken from the record types themselves (so a field added
 to a record appears here too); amounts stay integer kg. Rows are the records' stored JSON as
 the state map holds it (ChainView.state_page): a cell shows exactly what the chain holds, and
-no record is parsed into its type only to be written back to JSON. A case row adds its
-status, judgment and closure (ADR 0029), read from their own records.
+no record is parsed into its type only to be written back to JSON. Rows add what other
+records say of them: a project its boundary and tenure (ADR 0027), an issuance its labels
+and external registry ids (ADR 0028), a case its status, judgment and closure (ADR 0029), a
+retirement the verification behind its credits and its case's status (ADR 0026, 0029).
 """
 
 import csv
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import AttestedVerification, IssuanceBatch, Project
+from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
 from node.web.formatting import time_text
 from protocol.codec import field_names
@@ -23,10 +26,28 @@ EXPORT_ROWS_MAX = 100_000
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 """= + - @ tab CR, and their fullwidth forms (＝＋－＠), which spreadsheets also evaluate."""
 
-PROJECT_COLUMNS = field_names(Project)
+TENURE_COLUMNS = tuple(name for name in field_names(TenureFields) if name != "project_id")
+PROJECT_COLUMNS = (
+    *field_names(Project),
+    *TENURE_COLUMNS,
+    "tenure_status",
+    "tenure_height",
+    "tenure_ended_height",
+)
+"""A project's fields, then its boundary and tenure (empty cells when none recorded)."""
 ATTESTED_VERIFICATION_COLUMNS = field_names(AttestedVerification)
-ISSUANCE_COLUMNS = field_names(IssuanceBatch)
-RETIREMENT_COLUMNS = (*field_names(Retirement), "time_utc8")
+ISSUANCE_COLUMNS = (*field_names(IssuanceBatch), "labels", "external_ids")
+"""A batch's fields, then its labels and external ids (registry:id), empty when none."""
+RETIREMENT_COLUMNS = (
+    *field_names(Retirement),
+    "time_utc8",
+    "verification_id",
+    "verifier",
+    "case_status",
+)
+"""A retirement's fields, its time, the verification behind its batch, that verification's
+verifier (an accredited verifier's institution id, or an issuer-recorded verification's
+free-text body) and, for a judicial retirement, its case's status now."""
 JUDGMENT_COLUMNS = (
     "judgment_date",
     "compensation_fen",
@@ -62,6 +83,39 @@ def _case_row(view: ChainView, row: JsonObject) -> JsonObject:
     return row | added
 
 
+def _project_row(view: ChainView, row: JsonObject) -> JsonObject:
+    tenure = view.records.project_tenure(str(row["project_id"]))
+    recorded = {} if tenure is None else tenure.to_json()
+    added: JsonObject = {column: recorded.get(column) for column in TENURE_COLUMNS}
+    added["tenure_status"] = recorded.get("status")
+    added["tenure_height"] = recorded.get("height")
+    added["tenure_ended_height"] = recorded.get("ended_height")
+    return row | added
+
+
+def _issuance_row(view: ChainView, row: JsonObject) -> JsonObject:
+    links = view.records.batch_links(str(row["batch_id"]))
+    linked = {} if links is None else links.to_json()
+    return row | {"labels": linked.get("labels"), "external_ids": linked.get("external_ids")}
+
+
+def _retirement_row(view: ChainView, row: JsonObject) -> JsonObject:
+    retirement = Retirement.from_json(row)
+    batch = view.records.batch(retirement.batch_id)
+    verification = None if batch is None else view.records.verification_behind(batch)
+    verifier = None
+    if isinstance(verification, AttestedVerification):
+        verifier = verification.verifier
+    elif verification is not None:
+        verifier = verification.verification_body
+    case = None if retirement.case_id is None else view.records.case(retirement.case_id)
+    return row | {
+        "verification_id": None if batch is None else batch.verification_id,
+        "verifier": verifier,
+        "case_status": None if case is None else view.records.case_lifecycle(case)[0],
+    }
+
+
 EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "projects": ("project/", PROJECT_COLUMNS),
     "attested-verifications": ("attested_verification/", ATTESTED_VERIFICATION_COLUMNS),
@@ -70,7 +124,12 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "retirements": ("retirement/", RETIREMENT_COLUMNS),
 }
 """Export kind -> (state key prefix of its records, CSV columns)."""
-ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {"cases": _case_row}
+ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
+    "projects": _project_row,
+    "issuances": _issuance_row,
+    "cases": _case_row,
+    "retirements": _retirement_row,
+}
 """Export kind -> what its rows add to the stored record."""
 
 
