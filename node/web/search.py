@@ -1,4 +1,6 @@
-"""Registry search: a tx id, a serial number, a case number, a project (and other ids).
+"""Registry search: a tx id, a serial number, a case number, a project (and other ids), an
+id of another registry (-> the batch that claims it, ADR 0028) and a tenure certificate
+number (-> the active project it backs, ADR 0027).
 
 Each kind of query is tried in turn and every match is returned; the route redirects
 when exactly one matches. Lists are scanned up to registry_records.LIST_LIMIT records per
@@ -7,6 +9,8 @@ kind.
 
 from dataclasses import dataclass
 
+from contracts.link_records import EXTERNAL_ID_PATTERN, REGISTRIES
+from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTERN
 from node.chain_view import ChainView
 from node.registry_records import SERIALS_LIMIT
 from node.web.formatting import range_text
@@ -36,6 +40,7 @@ def search(view: ChainView, query: str) -> list[SearchHit]:
     if digits.isdigit() and len(digits) <= 16:
         hits += _number_hits(view, int(digits))
     hits += _id_hits(view, lowered)
+    hits += _claim_hits(view, text.upper())
     hits += _text_hits(view, text)
     unique: dict[str, SearchHit] = {}
     for hit in hits:
@@ -106,6 +111,28 @@ def _id_hits(view: ChainView, value: str) -> list[SearchHit]:
         for prefix, kind, path in ID_KINDS
         if view.records.exists(prefix, value)
     ]
+
+
+def _claim_hits(view: ChainView, value: str) -> list[SearchHit]:
+    """The batch an external id of any registry maps to, and the project a certificate of
+    either kind backs: one index lookup per registry and kind (upper case is their only
+    spelling)."""
+    hits = []
+    if EXTERNAL_ID_PATTERN.fullmatch(value) is not None:
+        for registry in sorted(REGISTRIES):
+            linked = view.records.external_id_claim(registry, value)
+            if linked is not None:
+                path = f"/batches/{segment(linked.batch_id)}"
+                label = f"{registry} {value} → {linked.batch_id}"
+                hits.append(SearchHit(kind="f.external_id", label=label, path=path))
+    if CERTIFICATE_NUMBER_PATTERN.fullmatch(value) is not None:
+        for kind in sorted(CERTIFICATE_KINDS):
+            backed = view.records.tenure_claim(kind, value)
+            if backed is not None:
+                path = f"/projects/{segment(backed.project_id)}"
+                label = f"{value} → {backed.project_id}"
+                hits.append(SearchHit(kind="f.certificate", label=label, path=path))
+    return hits
 
 
 def _text_hits(view: ChainView, text: str) -> list[SearchHit]:

@@ -40,6 +40,8 @@ LIST_PREFIXES = {
     "retirements": "retirement/",
     "evidence": "evidence/",
 }
+INDEX_PREFIXES = {"tenure": "tenure/", "external-ids": "external_id/"}
+"""GET /v1/tenure/<kind>/<number> and /v1/external-ids/<registry>/<id> (ADR 0027, 0028)."""
 CHECKPOINT = "lantan/00\n1\nAAAA\n\n— xiangshan-county AAAA\n"
 
 Answer = tuple[int, str, bytes]
@@ -81,6 +83,8 @@ class FakeNode:
             return self._list(LIST_PREFIXES[segments[0]], query)
         if len(segments) == 2 and segments[0] in LIST_PREFIXES:
             return self._record(LIST_PREFIXES[segments[0]] + segments[1])
+        if len(segments) == 3 and segments[0] in INDEX_PREFIXES:
+            return self._index(INDEX_PREFIXES[segments[0]] + "/".join(segments[1:]))
         if segments[:1] == ["accounts"] and segments[2:] == ["holdings"]:
             return self._list(f"holding/{segments[1]}/", query)
         if segments[:1] == ["batches"] and segments[2:] == ["serials"]:
@@ -235,6 +239,13 @@ class FakeNode:
         if key.startswith("case/"):
             return ok(self._with_case_lifecycle(json.loads(value)))
         return 200, "application/json", value
+
+    def _index(self, key: str) -> Answer:
+        """An index record as the node serves it: {key, value, height}, or 404."""
+        value = self.state.get(key)
+        if value is None:
+            return error(404, "NOT_FOUND", f"nothing indexed at {key!r}")
+        return ok({"key": key, "value": json.loads(value), "height": len(self.blocks)})
 
     def _list(self, prefix: str, query: dict[str, str]) -> Answer:
         entries = [(k, json.loads(v)) for k, v in self.state.items() if k.startswith(prefix)]
