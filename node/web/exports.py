@@ -19,24 +19,25 @@ from contracts.credit_records import AttestedVerification, IssuanceBatch, Projec
 from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
 from node.web.formatting import time_text
-from protocol.codec import field_names
+from protocol.codec import JsonCodec, field_names
 from protocol.encoding import JsonObject
 
 EXPORT_ROWS_MAX = 100_000
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 """= + - @ tab CR, and their fullwidth forms (＝＋－＠), which spreadsheets also evaluate."""
 
-TENURE_COLUMNS = tuple(name for name in field_names(TenureFields) if name != "project_id")
-PROJECT_COLUMNS = (
-    *field_names(Project),
-    *TENURE_COLUMNS,
-    "tenure_status",
-    "tenure_height",
-    "tenure_ended_height",
-)
+Cells = dict[str, str]
+"""CSV column -> the field of another record (tenure, links, judgment, ...) that fills it."""
+TENURE_CELLS: Cells = {name: name for name in field_names(TenureFields) if name != "project_id"} | {
+    "tenure_status": "status",
+    "tenure_height": "height",
+    "tenure_ended_height": "ended_height",
+}
+PROJECT_COLUMNS = (*field_names(Project), *TENURE_CELLS)
 """A project's fields, then its boundary and tenure (empty cells when none recorded)."""
 ATTESTED_VERIFICATION_COLUMNS = field_names(AttestedVerification)
-ISSUANCE_COLUMNS = (*field_names(IssuanceBatch), "labels", "external_ids")
+LINK_CELLS: Cells = {"labels": "labels", "external_ids": "external_ids"}
+ISSUANCE_COLUMNS = (*field_names(IssuanceBatch), *LINK_CELLS)
 """A batch's fields, then its labels and external ids (registry:id), empty when none."""
 RETIREMENT_COLUMNS = (
     *field_names(Retirement),
@@ -48,55 +49,43 @@ RETIREMENT_COLUMNS = (
 """A retirement's fields, its time, the verification behind its batch, that verification's
 verifier (an accredited verifier's institution id, or an issuer-recorded verification's
 free-text body) and, for a judicial retirement, its case's status now."""
-JUDGMENT_COLUMNS = (
-    "judgment_date",
-    "compensation_fen",
-    "harm_site",
-    "ecosystem",
-    "judgment_hash",
-    "judged_by",
-)
-CASE_COLUMNS = (
-    *field_names(Case),
-    "status",
-    *JUDGMENT_COLUMNS,
-    "judgment_height",
-    "closure_outcome",
-    "closure_document_hash",
-    "closed_by",
-    "closure_height",
-)
+JUDGMENT_CELLS: Cells = {
+    "judgment_date": "judgment_date",
+    "compensation_fen": "compensation_fen",
+    "harm_site": "harm_site",
+    "ecosystem": "ecosystem",
+    "judgment_hash": "judgment_hash",
+    "judged_by": "judged_by",
+    "judgment_height": "height",
+}
+CLOSURE_CELLS: Cells = {
+    "closure_outcome": "outcome",
+    "closure_document_hash": "document_hash",
+    "closed_by": "closed_by",
+    "closure_height": "height",
+}
+CASE_COLUMNS = (*field_names(Case), "status", *JUDGMENT_CELLS, *CLOSURE_CELLS)
 """A case's fields, then its status, judgment and closure (empty cells when none)."""
+
+
+def _cells(record: JsonCodec | None, cells: Cells) -> JsonObject:
+    """The columns cells names, from record's fields (None, an empty cell, when absent)."""
+    stored = {} if record is None else record.to_json()
+    return {column: stored.get(name) for column, name in cells.items()}
 
 
 def _case_row(view: ChainView, row: JsonObject) -> JsonObject:
     status, judgment, closure = view.records.case_lifecycle(Case.from_json(row))
-    added: JsonObject = {"status": status}
-    judged = {} if judgment is None else judgment.to_json()
-    added |= {column: judged.get(column) for column in JUDGMENT_COLUMNS}
-    added["judgment_height"] = judged.get("height")
-    closed = {} if closure is None else closure.to_json()
-    added["closure_outcome"] = closed.get("outcome")
-    added["closure_document_hash"] = closed.get("document_hash")
-    added["closed_by"] = closed.get("closed_by")
-    added["closure_height"] = closed.get("height")
-    return row | added
+    lifecycle = _cells(judgment, JUDGMENT_CELLS) | _cells(closure, CLOSURE_CELLS)
+    return row | {"status": status} | lifecycle
 
 
 def _project_row(view: ChainView, row: JsonObject) -> JsonObject:
-    tenure = view.records.project_tenure(str(row["project_id"]))
-    recorded = {} if tenure is None else tenure.to_json()
-    added: JsonObject = {column: recorded.get(column) for column in TENURE_COLUMNS}
-    added["tenure_status"] = recorded.get("status")
-    added["tenure_height"] = recorded.get("height")
-    added["tenure_ended_height"] = recorded.get("ended_height")
-    return row | added
+    return row | _cells(view.records.project_tenure(str(row["project_id"])), TENURE_CELLS)
 
 
 def _issuance_row(view: ChainView, row: JsonObject) -> JsonObject:
-    links = view.records.batch_links(str(row["batch_id"]))
-    linked = {} if links is None else links.to_json()
-    return row | {"labels": linked.get("labels"), "external_ids": linked.get("external_ids")}
+    return row | _cells(view.records.batch_links(str(row["batch_id"])), LINK_CELLS)
 
 
 def _retirement_row(view: ChainView, row: JsonObject) -> JsonObject:

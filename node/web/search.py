@@ -117,22 +117,25 @@ def _claim_hits(view: ChainView, value: str) -> list[SearchHit]:
     """The batch an external id of any registry maps to, and the project a certificate of
     either kind backs: one index lookup per registry and kind (upper case is their only
     spelling)."""
-    hits = []
+    found: list[tuple[str, str, str, str]] = []  # kind, what matched, page prefix, its id
     if EXTERNAL_ID_PATTERN.fullmatch(value) is not None:
-        for registry in sorted(REGISTRIES):
-            linked = view.records.external_id_claim(registry, value)
-            if linked is not None:
-                path = f"/batches/{segment(linked.batch_id)}"
-                label = f"{registry} {value} → {linked.batch_id}"
-                hits.append(SearchHit(kind="f.external_id", label=label, path=path))
+        batches = {r: view.records.external_id_claim(r, value) for r in sorted(REGISTRIES)}
+        found += [
+            ("f.external_id", f"{r} {value}", "/batches/", c.batch_id)
+            for r, c in batches.items()
+            if c is not None
+        ]
     if CERTIFICATE_NUMBER_PATTERN.fullmatch(value) is not None:
-        for kind in sorted(CERTIFICATE_KINDS):
-            backed = view.records.tenure_claim(kind, value)
-            if backed is not None:
-                path = f"/projects/{segment(backed.project_id)}"
-                label = f"{value} → {backed.project_id}"
-                hits.append(SearchHit(kind="f.certificate", label=label, path=path))
-    return hits
+        projects = {k: view.records.tenure_claim(k, value) for k in sorted(CERTIFICATE_KINDS)}
+        found += [
+            ("f.certificate", value, "/projects/", c.project_id)
+            for k, c in projects.items()
+            if c is not None
+        ]
+    return [
+        SearchHit(kind=kind, label=f"{label} → {target}", path=prefix + segment(target))
+        for kind, label, prefix, target in found
+    ]
 
 
 def _text_hits(view: ChainView, text: str) -> list[SearchHit]:

@@ -142,45 +142,55 @@ def test_the_openapi_document_lists_the_lookups(site: Site) -> None:
     assert "/v1/external-ids/{registry}/{external_id}" in paths
 
 
-@pytest.mark.parametrize(
-    ("lang", "words"),
-    [
-        ("en", ("Boundary and tenure", "sea-area use right certificate", "active", "Centroid")),
-        ("zh", ("项目边界与权属", "海域使用权证书", "有效", "中心点", "面积")),
-    ],
-)
-def test_the_project_page_shows_boundary_and_tenure(
-    site: Site, lang: str, words: tuple[str, ...]
-) -> None:
-    page = site.page(f"/projects/{PROJECT}", lang)
-    tenure = page[page.index('class="tenure"') :]
-    for word in words:
-        assert word in page, word
+WORDS = {
+    "tenure": {
+        "en": ("sea-area use right certificate", "active", "Centroid"),
+        "zh": ("海域使用权证书", "有效", "中心点", "面积"),
+    },
+    "links": {
+        "en": ("CCER eligible", "for judicial use", "CCER ("),
+        "zh": ("符合 CCER 要求", "司法用途", "海水养殖", "国家核证自愿减排量"),
+    },
+    "attested": {
+        "en": ("accredited verifier, attested at height", "Verification report", "480 t"),
+        "zh": ("经认可的核证机构，于高度", "核证报告", "方法学版本", "核证净碳汇量"),
+    },
+}
+"""Words each new part of a page shows, per language (codes named, never shown raw)."""
+TITLES = {
+    "tenure": {"en": "Boundary and tenure", "zh": "项目边界与权属"},
+    "links": {"en": "Labels and other registries", "zh": "标签与外部登记"},
+}
+
+
+def part_of(site: Site, path: str, lang: str, part: str, css_class: str) -> str:
+    """The page from the element of css_class on, once the section title and the words of
+    WORDS[part] in lang are checked."""
+    page = site.page(path, lang)
+    if part in TITLES:
+        assert TITLES[part][lang] in page
+    shown = page[page.index(f'class="{css_class}"') :]
+    for word in WORDS[part][lang]:
+        assert word in shown, word
+    return shown
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_project_page_shows_boundary_and_tenure(site: Site, lang: str) -> None:
+    tenure = part_of(site, f"/projects/{PROJECT}", lang, "tenure", "tenure")
     assert f'<a href="/v1/tenure/{KIND}/{NUMBER}"><code>{NUMBER}</code></a>' in tenure
     assert f"<code>{BOUNDARY}</code>" in tenure
     assert "29.422500° N, 121.857500° E" in tenure
     assert "3,400,000 m² (340 ha)" in tenure
 
 
-@pytest.mark.parametrize(
-    ("lang", "words"),
-    [
-        ("en", ("Labels and other registries", "CCER eligible", "for judicial use", "CCER (")),
-        ("zh", ("标签与外部登记", "符合 CCER 要求", "司法用途", "海水养殖", "国家核证自愿减排量")),
-    ],
-)
-def test_the_batch_page_shows_labels_and_external_ids(
-    site: Site, lang: str, words: tuple[str, ...]
-) -> None:
-    page = site.page(f"/batches/{BATCH}", lang)
-    assert words[0] in page  # the section's title
-    links = page[page.index('class="links"') :]
-    for word in words[1:]:
-        assert word in links, word
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_batch_page_shows_labels_and_external_ids(site: Site, lang: str) -> None:
+    links = part_of(site, f"/batches/{BATCH}", lang, "links", "links")
     href = f"/v1/external-ids/{REGISTRY}/{EXTERNAL_ID}"
     assert f'<a href="{href}"><code>{EXTERNAL_ID}</code></a>' in links
     for code in ("ccer_eligible", "judicial_use"):
-        assert code not in page  # named in words, never the stored code
+        assert code not in links  # named in words, never the stored code
     unlinked = site.page(f"/batches/{ATTESTED_BATCH}", lang)
     assert 'class="links"' not in unlinked
     assert ("No labels" if lang == "en" else "链上尚无标签") in unlinked
@@ -217,25 +227,14 @@ def test_the_judicial_retirement_shows_its_recorded_verification_and_case_status
     assert "所注销碳汇的核证" in chinese and "（由签发机构记录，非核证机构签署）" in chinese
 
 
-@pytest.mark.parametrize(
-    ("lang", "words"),
-    [
-        ("en", ("accredited verifier, attested at height", "Verification report", "480 t")),
-        ("zh", ("经认可的核证机构，于高度", "核证报告", "方法学版本", "核证净碳汇量")),
-    ],
-)
-def test_a_retirement_of_attested_credits_shows_the_verifier(
-    site: Site, lang: str, words: tuple[str, ...]
-) -> None:
-    retirement_id = site.txs.by_type["credits.retire"]
-    page = site.page(f"/retirements/{retirement_id}", lang)
-    verification = page[page.index('class="verification attested"') :]
-    for word in words:
-        assert word in verification, word
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_retirement_of_attested_credits_shows_the_verifier(site: Site, lang: str) -> None:
+    path = f"/retirements/{site.txs.by_type['credits.retire']}"
+    verification = part_of(site, path, lang, "attested", "verification attested")
     assert f'href="/attested-verifications/{ATTESTED_ID}?lang={lang}"' in verification
     assert f'href="/institutions/{VERIFIER}?lang={lang}"' in verification
     assert "HY/T 0305-2021" in verification and "2023-01-01 – 2023-12-31" in verification
-    assert 'id="case-status"' not in page  # a voluntary retirement has no case
+    assert 'id="case-status"' not in site.page(path)  # a voluntary retirement has no case
 
 
 def _csv(site: Site, name: str) -> list[dict[str, str]]:
