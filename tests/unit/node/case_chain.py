@@ -161,6 +161,13 @@ def tenure_and_links_txs(signer: Signer) -> tuple[SignedTx, ...]:
     )
 
 
+def run_linked(ledger: Ledger) -> CaseTxs:
+    """run_case, run_attestation, then tenure_and_links_txs, one tx a block, one signer."""
+    signer = Signer()
+    by_type = run_case(ledger, signer).by_type | run_attestation(ledger, signer).by_type
+    return CaseTxs(by_type=by_type | run_each(ledger, tenure_and_links_txs(signer)).by_type)
+
+
 def run_each(ledger: Ledger, txs: tuple[SignedTx, ...]) -> CaseTxs:
     """txs, one a block, each accepted."""
     by_type = {}

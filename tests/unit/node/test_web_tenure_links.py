@@ -16,23 +16,15 @@ from contracts.tenure_records import CERTIFICATE_KINDS, TenureStatus
 from genesis.example.xiangshan_case import CASE_ID
 from node.web.exports import ISSUANCE_COLUMNS, PROJECT_COLUMNS, RETIREMENT_COLUMNS
 from node.web.formatting import area_text, centroid_text, degrees_text
-from tests.unit.node.case_chain import (
-    ATTESTED_BATCH,
-    ATTESTED_ID,
-    VERIFIER,
-    CaseTxs,
-    Signer,
-    run_attestation,
-    run_case,
-    run_each,
-    tenure_and_links_txs,
-)
+from tests.unit.node import case_chain
 from tests.unit.node.chain_kit import build_and_commit, open_ledger
 from tests.unit.node.test_web_pages import BATCH, Site, serving
 from tests.vectors.links_example import EXTERNAL_ID, REGISTRY
 from tests.vectors.links_example import example_records as link_records
 from tests.vectors.tenure_example import BODY as TENURE_BODY
 
+ATTESTED_BATCH, ATTESTED_ID = case_chain.ATTESTED_BATCH, case_chain.ATTESTED_ID
+VERIFIER = case_chain.VERIFIER
 PROJECT = str(TENURE_BODY["project_id"])
 NUMBER = str(TENURE_BODY["certificate_number"])
 KIND = str(TENURE_BODY["certificate_kind"])
@@ -42,12 +34,7 @@ BOUNDARY = str(TENURE_BODY["boundary_sha256"])
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ledger = open_ledger(tmp_path_factory.mktemp("tenure") / "data")
-    signer = Signer()
-    txs = run_case(ledger, signer)
-    attestation = run_attestation(ledger, signer)
-    linked = run_each(ledger, tenure_and_links_txs(signer))
-    by_type = txs.by_type | attestation.by_type | linked.by_type
-    with serving(ledger, CaseTxs(by_type=by_type)) as served:
+    with serving(ledger, case_chain.run_linked(ledger)) as served:
         yield served
 
 
@@ -289,8 +276,8 @@ def test_an_ended_tenure_shows_its_end_and_frees_the_certificate(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     ledger = open_ledger(tmp_path_factory.mktemp("ended") / "data")
-    signer = Signer()
-    txs = run_case(ledger, signer)
+    signer = case_chain.Signer()
+    txs = case_chain.run_case(ledger, signer)
     with serving(ledger, txs) as site:
         assert site.client.get(f"/v1/projects/{PROJECT}").json()["tenure"] is None
         assert "No boundary or tenure certificate" in site.page(f"/projects/{PROJECT}")
