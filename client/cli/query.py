@@ -71,7 +71,7 @@ LIST_RESOURCES: Final = (
         name="projects",
         columns=("project_id", "name_zh", "ecosystem", "accounting_standard", "issuer"),
         item_noun="PROJECT_ID",
-        help="registered blue carbon projects",
+        help="registered blue carbon projects, each with its boundary and tenure (ADR 0027)",
     ),
     ListResource(
         name="attested-verifications",
@@ -93,7 +93,7 @@ LIST_RESOURCES: Final = (
         name="batches",
         columns=("batch_id", "project_id", "vintage", "quantity_kg", "buffer_kg", "retired_kg"),
         item_noun="BATCH_ID",
-        help="issuance batches",
+        help="issuance batches, each with its labels and external registry ids (ADR 0028)",
     ),
     ListResource(
         name="cases",

@@ -232,11 +232,15 @@ def test_tenure_and_external_ids_are_looked_up(capsys: Capture) -> None:
         assert json.loads(out)["value"]["batch_id"] == "huangbiao-mariculture-2022-v1"
         exit_code, _, err = query(capsys, "external-id", "verra", "VCS 1/2", "--node", url)
         assert exit_code == EXIT_FAILURE and "NOT_FOUND" in err
+        exit_code, out, _ = query(capsys, "projects", "huangbiao-mariculture", "--node", url,
+                                  "--json")  # fmt: skip
+        assert json.loads(out)["tenure"]["certificate_number"] == NUMBER
     paths = [path for _, path in fake.requests if not path.startswith(("/v1/txs", "/v1/status"))]
-    assert paths[-3:] == [
+    assert paths[-4:] == [
         f"/v1/tenure/{KIND}/{NUMBER}",
         f"/v1/external-ids/{REGISTRY}/{EXTERNAL_ID}",
         "/v1/external-ids/verra/VCS%201%2F2",
+        "/v1/projects/huangbiao-mariculture",
     ]
 
 
