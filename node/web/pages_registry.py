@@ -102,9 +102,15 @@ PROJECT_COLUMNS: Sequence[Column[Project]] = (
 def projects_page(ctx: Context, view: ChainView) -> Page:
     projects, truncated = view.records.projects()
     attested, attested_truncated = view.records.attested_verifications()
+    tenures = {p.project_id: view.records.project_tenure(p.project_id) for p in projects}
+    certificate: Column[Project] = (
+        "f.certificate",
+        lambda ctx, p: certificate_text(ctx, tenures[p.project_id]),
+    )
+    columns = (*PROJECT_COLUMNS, certificate)
     body = join(
         [
-            record_table(ctx, PROJECT_COLUMNS, projects, empty="list.none", id="projects"),
+            record_table(ctx, columns, projects, empty="list.none", id="projects"),
             list_note(ctx, truncated),
             section(ctx.t("project.attested"), attested_table(ctx, attested)),
             list_note(ctx, attested_truncated),
@@ -193,6 +199,15 @@ def tenure_fields(ctx: Context, view: ChainView, tenure: ProjectTenure | None) -
         ]
     )
     return element("div", fields, class_="tenure")
+
+
+def certificate_text(ctx: Context, tenure: ProjectTenure | None) -> str:
+    """A project's certificate in one line, "sea-area use right certificate 2019B… (active)";
+    a dash when it recorded none."""
+    if tenure is None:
+        return "—"
+    kind, status = ctx.code(tenure.certificate_kind), ctx.code(tenure.status)
+    return f"{kind} {tenure.certificate_number} ({status})"
 
 
 def period_text(_ctx: Context, record: VerificationFields | AttestationFields) -> str:

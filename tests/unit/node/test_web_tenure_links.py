@@ -169,6 +169,10 @@ def test_the_project_page_shows_boundary_and_tenure(site: Site, lang: str) -> No
     assert f"<code>{BOUNDARY}</code>" in tenure
     assert "29.422500° N, 121.857500° E" in tenure
     assert "3,400,000 m² (340 ha)" in tenure
+    listed = site.page("/projects", lang)
+    table = listed[listed.index('id="projects"') :]
+    certificate = WORDS["tenure"][lang][0]
+    assert f"<td>{certificate} {NUMBER} ({WORDS['tenure'][lang][1]})</td>" in table
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
