@@ -76,6 +76,17 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "land_tenure": ("land tenure certificate", "不动产权证书"),
     "ended": ("ended", "已终止"),
     "batch.link": ("batch labels and registry links", "批次标签与外部登记关联"),
+    # batch labels and the registries an external id names (ADR 0028; contracts/link_records.py)
+    "article6_authorized": ("authorized under Article 6", "《巴黎协定》第六条授权"),
+    "ccer_eligible": ("CCER eligible", "符合 CCER 要求"),
+    "corsia_eligible": ("CORSIA eligible", "符合 CORSIA 要求"),
+    "icvcm_ccp": ("ICVCM Core Carbon Principles", "ICVCM 核心碳原则"),
+    "judicial_use": ("for judicial use", "司法用途"),
+    "ccer": ("CCER (China Certified Emission Reduction)", "国家核证自愿减排量（CCER）"),
+    "gold_standard": ("Gold Standard", "黄金标准（Gold Standard）"),
+    "isometric": ("Isometric", "Isometric"),
+    "verra": ("Verra (VCS)", "Verra（VCS）"),
+    "xiamen_ptc": ("Xiamen Property Rights Trading Center", "厦门产权交易中心"),
     # labelled reports of an attested verification (ADR 0026), shown by receipts (ADR 0030)
     "monitoring_report": ("monitoring report", "监测报告"),
     "verification_report": ("verification report", "核证报告"),

@@ -19,6 +19,7 @@ from contracts.credit_records import (
     SerialBlock,
     Verification,
 )
+from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.records import Account, HolderRecord, Institution, KeyRecord, NodeAddress
 from contracts.state import StateView
 from contracts.state_keys import (
@@ -26,13 +27,19 @@ from contracts.state_keys import (
     account_key,
     attested_verification_key,
     batch_key,
+    batch_links_key,
     case_closure_key,
     case_judgment_key,
     case_key,
+    external_id_key,
     institution_key,
     node_address_key,
     project_key,
+    project_tenure_key,
+    tenure_claim_key,
+    verification_key,
 )
+from contracts.tenure_records import ProjectTenure, TenureClaim
 from protocol.encoding import decode
 from protocol.signing import PublicKey
 
@@ -66,8 +73,41 @@ class RegistryRecords:
     def project(self, project_id: str) -> Project | None:
         return self._load(project_key(project_id), Project.from_json)
 
+    def project_tenure(self, project_id: str) -> ProjectTenure | None:
+        """The project's boundary and tenure certificate (project.tenure, ADR 0027)."""
+        return self._load(project_tenure_key(project_id), ProjectTenure.from_json)
+
+    def tenure_claim(self, certificate_kind: str, certificate_number: str) -> TenureClaim | None:
+        """The active project a tenure certificate backs (ADR 0027), or None: it backs none."""
+        return self._load(
+            tenure_claim_key(certificate_kind, certificate_number), TenureClaim.from_json
+        )
+
     def batch(self, batch_id: str) -> IssuanceBatch | None:
         return self._load(batch_key(batch_id), IssuanceBatch.from_json)
+
+    def batch_links(self, batch_id: str) -> BatchLinks | None:
+        """The batch's labels and external registry ids (batch.link, ADR 0028)."""
+        return self._load(batch_links_key(batch_id), BatchLinks.from_json)
+
+    def external_id_claim(self, registry: str, external_id: str) -> ExternalIdClaim | None:
+        """The one batch that claims an id of another registry (ADR 0028), or None."""
+        return self._load(external_id_key(registry, external_id), ExternalIdClaim.from_json)
+
+    def verification(self, verification_id: str) -> Verification | None:
+        """A verification the issuer recorded (verification.record)."""
+        return self._load(verification_key(verification_id), Verification.from_json)
+
+    def verification_behind(
+        self, batch: IssuanceBatch
+    ) -> Verification | AttestedVerification | None:
+        """The verification a batch was issued from: `verification/<id>` when present, else
+        `attested_verification/<id>` (ADR 0026: an id names one or the other, never both;
+        credits.issue looks them up in this order)."""
+        recorded = self.verification(batch.verification_id)
+        return (
+            recorded if recorded is not None else self.attested_verification(batch.verification_id)
+        )
 
     def attested_verification(self, verification_id: str) -> AttestedVerification | None:
         """A verification an accredited verifier signed (ADR 0026)."""

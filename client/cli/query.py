@@ -71,7 +71,7 @@ LIST_RESOURCES: Final = (
         name="projects",
         columns=("project_id", "name_zh", "ecosystem", "accounting_standard", "issuer"),
         item_noun="PROJECT_ID",
-        help="registered blue carbon projects",
+        help="registered blue carbon projects, each with its boundary and tenure (ADR 0027)",
     ),
     ListResource(
         name="attested-verifications",
@@ -93,7 +93,7 @@ LIST_RESOURCES: Final = (
         name="batches",
         columns=("batch_id", "project_id", "vintage", "quantity_kg", "buffer_kg", "retired_kg"),
         item_noun="BATCH_ID",
-        help="issuance batches",
+        help="issuance batches, each with its labels and external registry ids (ADR 0028)",
     ),
     ListResource(
         name="cases",
@@ -145,6 +145,8 @@ def register_query(subparsers: Subparsers) -> None:
     tx.add_argument(
         "--wait-ms", type=int, default=0, help=f"wait for the commit (<= {WAIT_MS_MAX})"
     )
+    for lookup in LOOKUPS:
+        _add_lookup(actions, lookup)
     for resource in LIST_RESOURCES:
         _add_list(actions, resource)
     _add_sublist(actions, "holdings", "ACCOUNT_ID", "an account's serial blocks")
@@ -161,6 +163,49 @@ def _add_single(
     add_json_option(parser)
     parser.set_defaults(handler=guarded(f"query {name}", _SINGLE_HANDLERS[name]))
     return parser
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lookup:
+    """An index record read by its two key parts: `query NAME A B` reads path_format.format(A,
+    B); a 404 says that nothing is indexed there and names the absence proof."""
+
+    name: str
+    nouns: tuple[str, str]
+    path_format: str
+    help: str
+
+
+LOOKUPS: Final = (
+    Lookup(
+        name="tenure",
+        nouns=("KIND", "NUMBER"),
+        path_format="/v1/tenure/{}/{}",
+        help="the active project a tenure certificate backs (sea_area_use|land_tenure; ADR 0027)",
+    ),
+    Lookup(
+        name="external-id",
+        nouns=("REGISTRY", "ID"),
+        path_format="/v1/external-ids/{}/{}",
+        help="the batch an id of another registry maps to (ccer, verra, ...; ADR 0028)",
+    ),
+)
+
+
+def _add_lookup(actions: Subparsers, lookup: Lookup) -> None:
+    parser = actions.add_parser(lookup.name, help=lookup.help)
+    parser.add_argument("first", metavar=lookup.nouns[0])
+    parser.add_argument("second", metavar=lookup.nouns[1])
+    add_node_option(parser)
+    add_json_option(parser)
+    parser.set_defaults(
+        handler=guarded(f"query {lookup.name}", _run_lookup), path_format=lookup.path_format
+    )
+
+
+def _run_lookup(args: argparse.Namespace) -> int:
+    path = args.path_format.format(quote(args.first, safe=""), quote(args.second, safe=""))
+    return _show(_read(args, lambda client: client.get_json(path)), as_json=args.json)
 
 
 def _add_list(actions: Subparsers, resource: ListResource) -> None:

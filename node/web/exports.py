@@ -4,8 +4,10 @@ with BOM, so Excel reads 中文).
 Columns are the records' fields, taken from the record types themselves (so a field added
 to a record appears here too); amounts stay integer kg. Rows are the records' stored JSON as
 the state map holds it (ChainView.state_page): a cell shows exactly what the chain holds, and
-no record is parsed into its type only to be written back to JSON. A case row adds its
-status, judgment and closure (ADR 0029), read from their own records.
+no record is parsed into its type only to be written back to JSON. Rows add what other
+records say of them: a project its boundary and tenure (ADR 0027), an issuance its labels
+and external registry ids (ADR 0028), a case its status, judgment and closure (ADR 0029), a
+retirement the verification behind its credits and its case's status (ADR 0026, 0029).
 """
 
 import csv
@@ -14,52 +16,93 @@ from collections.abc import Callable, Sequence
 
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import AttestedVerification, IssuanceBatch, Project
+from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
 from node.web.formatting import time_text
-from protocol.codec import field_names
+from protocol.codec import JsonCodec, field_names
 from protocol.encoding import JsonObject
 
 EXPORT_ROWS_MAX = 100_000
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 """= + - @ tab CR, and their fullwidth forms (＝＋－＠), which spreadsheets also evaluate."""
 
-PROJECT_COLUMNS = field_names(Project)
+Cells = dict[str, str]
+"""CSV column -> the field of another record (tenure, links, judgment, ...) that fills it."""
+TENURE_CELLS: Cells = {name: name for name in field_names(TenureFields) if name != "project_id"} | {
+    "tenure_status": "status",
+    "tenure_height": "height",
+    "tenure_ended_height": "ended_height",
+}
+PROJECT_COLUMNS = (*field_names(Project), *TENURE_CELLS)
+"""A project's fields, then its boundary and tenure (empty cells when none recorded)."""
 ATTESTED_VERIFICATION_COLUMNS = field_names(AttestedVerification)
-ISSUANCE_COLUMNS = field_names(IssuanceBatch)
-RETIREMENT_COLUMNS = (*field_names(Retirement), "time_utc8")
-JUDGMENT_COLUMNS = (
-    "judgment_date",
-    "compensation_fen",
-    "harm_site",
-    "ecosystem",
-    "judgment_hash",
-    "judged_by",
+LINK_CELLS: Cells = {"labels": "labels", "external_ids": "external_ids"}
+ISSUANCE_COLUMNS = (*field_names(IssuanceBatch), *LINK_CELLS)
+"""A batch's fields, then its labels and external ids (registry:id), empty when none."""
+RETIREMENT_COLUMNS = (
+    *field_names(Retirement),
+    "time_utc8",
+    "verification_id",
+    "verifier",
+    "case_status",
 )
-CASE_COLUMNS = (
-    *field_names(Case),
-    "status",
-    *JUDGMENT_COLUMNS,
-    "judgment_height",
-    "closure_outcome",
-    "closure_document_hash",
-    "closed_by",
-    "closure_height",
-)
+"""A retirement's fields, its time, the verification behind its batch, that verification's
+verifier (an accredited verifier's institution id, or an issuer-recorded verification's
+free-text body) and, for a judicial retirement, its case's status now."""
+JUDGMENT_CELLS: Cells = {
+    "judgment_date": "judgment_date",
+    "compensation_fen": "compensation_fen",
+    "harm_site": "harm_site",
+    "ecosystem": "ecosystem",
+    "judgment_hash": "judgment_hash",
+    "judged_by": "judged_by",
+    "judgment_height": "height",
+}
+CLOSURE_CELLS: Cells = {
+    "closure_outcome": "outcome",
+    "closure_document_hash": "document_hash",
+    "closed_by": "closed_by",
+    "closure_height": "height",
+}
+CASE_COLUMNS = (*field_names(Case), "status", *JUDGMENT_CELLS, *CLOSURE_CELLS)
 """A case's fields, then its status, judgment and closure (empty cells when none)."""
+
+
+def _cells(record: JsonCodec | None, cells: Cells) -> JsonObject:
+    """The columns cells names, from record's fields (None, an empty cell, when absent)."""
+    stored = {} if record is None else record.to_json()
+    return {column: stored.get(name) for column, name in cells.items()}
 
 
 def _case_row(view: ChainView, row: JsonObject) -> JsonObject:
     status, judgment, closure = view.records.case_lifecycle(Case.from_json(row))
-    added: JsonObject = {"status": status}
-    judged = {} if judgment is None else judgment.to_json()
-    added |= {column: judged.get(column) for column in JUDGMENT_COLUMNS}
-    added["judgment_height"] = judged.get("height")
-    closed = {} if closure is None else closure.to_json()
-    added["closure_outcome"] = closed.get("outcome")
-    added["closure_document_hash"] = closed.get("document_hash")
-    added["closed_by"] = closed.get("closed_by")
-    added["closure_height"] = closed.get("height")
-    return row | added
+    lifecycle = _cells(judgment, JUDGMENT_CELLS) | _cells(closure, CLOSURE_CELLS)
+    return row | {"status": status} | lifecycle
+
+
+def _project_row(view: ChainView, row: JsonObject) -> JsonObject:
+    return row | _cells(view.records.project_tenure(str(row["project_id"])), TENURE_CELLS)
+
+
+def _issuance_row(view: ChainView, row: JsonObject) -> JsonObject:
+    return row | _cells(view.records.batch_links(str(row["batch_id"])), LINK_CELLS)
+
+
+def _retirement_row(view: ChainView, row: JsonObject) -> JsonObject:
+    retirement = Retirement.from_json(row)
+    batch = view.records.batch(retirement.batch_id)
+    verification = None if batch is None else view.records.verification_behind(batch)
+    verifier = None
+    if isinstance(verification, AttestedVerification):
+        verifier = verification.verifier
+    elif verification is not None:
+        verifier = verification.verification_body
+    case = None if retirement.case_id is None else view.records.case(retirement.case_id)
+    return row | {
+        "verification_id": None if batch is None else batch.verification_id,
+        "verifier": verifier,
+        "case_status": None if case is None else view.records.case_lifecycle(case)[0],
+    }
 
 
 EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -70,7 +113,12 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "retirements": ("retirement/", RETIREMENT_COLUMNS),
 }
 """Export kind -> (state key prefix of its records, CSV columns)."""
-ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {"cases": _case_row}
+ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
+    "projects": _project_row,
+    "issuances": _issuance_row,
+    "cases": _case_row,
+    "retirements": _retirement_row,
+}
 """Export kind -> what its rows add to the stored record."""
 
 

@@ -27,6 +27,25 @@ def yuan_text(amount_fen: int) -> str:
     return f"¥{yuan:,}.{fen:02d}"
 
 
+def degrees_text(udeg: int, positive: str, negative: str) -> str:
+    """Micro-degrees -> "29.422500° N" (positive, negative: the hemisphere letters, N S or
+    E W); exact integer arithmetic, no floats."""
+    whole, micro = divmod(abs(udeg), 1_000_000)
+    return f"{whole}.{micro:06d}° {negative if udeg < 0 else positive}"
+
+
+def centroid_text(lat_udeg: int, lon_udeg: int) -> str:
+    """A centroid in micro-degrees -> "29.422500° N, 121.857500° E"."""
+    return f"{degrees_text(lat_udeg, 'N', 'S')}, {degrees_text(lon_udeg, 'E', 'W')}"
+
+
+def area_text(area_m2: int) -> str:
+    """3400000 -> "3,400,000 m² (340 ha)"; 1 ha = 10,000 m², exact, no floats."""
+    whole, rest = divmod(area_m2, 10_000)
+    hectares = f"{whole:,}" if rest == 0 else f"{whole:,}.{rest:04d}".rstrip("0")
+    return f"{area_m2:,} m² ({hectares} ha)"
+
+
 def time_text(time_ms: int) -> str:
     """Unix ms -> "2023-06-01 10:00:00" in UTC+8."""
     moment = datetime.fromtimestamp(time_ms / 1000, tz=UTC).astimezone(BEIJING)

@@ -262,6 +262,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "f.outcome": ("Outcome", "结案方式"),
     "f.closed_by": ("Closed by (court key)", "结案密钥（法院）"),
     "export.cases": ("Cases (CSV)", "案件（CSV）"),
+    # project boundary and tenure (ADR 0027)
+    "project.tenure": ("Boundary and tenure", "项目边界与权属"),
+    "project.no_tenure": (
+        "No boundary or tenure certificate recorded on chain.",
+        "链上尚无边界与权属证书记录。",
+    ),
+    "f.certificate": ("Tenure certificate", "权属证书"),
+    "f.tenure_status": ("Tenure status", "权属状态"),
+    "f.ended_in": ("Ended in block", "终止于区块"),
+    "f.boundary": ("Boundary (SHA-256 of the GeoJSON file)", "边界（GeoJSON 文件 SHA-256）"),
+    "f.centroid": ("Centroid (WGS 84)", "中心点（WGS 84）"),
+    "f.area": ("Area", "面积"),
+    # batch labels and registry links (ADR 0028)
+    "batch.links": ("Labels and other registries", "标签与外部登记"),
+    "batch.no_links": (
+        "No labels or other registries' ids recorded on chain.",
+        "链上尚无标签或外部登记编号。",
+    ),
+    "f.labels": ("Labels", "标签"),
+    "f.external_ids": ("Ids in other registries", "外部登记编号"),
+    "f.external_id": ("Id in another registry", "外部登记编号"),
+    # the verification behind retired credits, and the case now (ADR 0026, 0029, 0030)
+    "retirement.verification": (
+        "Verification behind these credits",
+        "所注销碳汇的核证",
+    ),
+    "retirement.no_verification": (
+        "The batch's verification is not on this chain.",
+        "本链上找不到该批次的核证记录。",
+    ),
+    "retirement.attested_at": (
+        "accredited verifier, attested at height $height",
+        "经认可的核证机构，于高度 $height 签署",
+    ),
+    "retirement.issuer_recorded": (
+        "(recorded by the issuer, not signed by the verifier)",
+        "（由签发机构记录，非核证机构签署）",
+    ),
+    "f.case_status_now": ("Case status now", "案件当前状态"),
     "retirements.title": ("Retirements", "注销"),
     "retirement.title": ("Retirement", "注销"),
     "retirement.receipt": ("Retirement receipt", "注销凭证"),

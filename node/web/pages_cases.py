@@ -4,12 +4,14 @@ from collections.abc import Sequence
 
 from contracts.case_lifecycle_records import CaseClosure, CaseJudgment
 from contracts.case_records import Case, Retirement
+from contracts.credit_records import AttestedVerification, Project, Verification
 from node.chain_view import ChainView
 from node.web.columns import Column, record_table
 from node.web.formatting import kg_text, time_text, yuan_text
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
     account_link,
+    attested_verification_link,
     batch_link,
     block_link,
     case_link,
@@ -22,7 +24,15 @@ from node.web.links import (
     tx_link,
 )
 from node.web.markup import Html, definitions, element, join, segment
-from node.web.pages_registry import check_slug, list_note, name_in, require
+from node.web.pages_registry import (
+    check_slug,
+    list_note,
+    name_in,
+    named_institution,
+    period_text,
+    reports_list,
+    require,
+)
 from protocol.hashing import Hash32
 
 CASE_COLUMNS: Sequence[Column[Case]] = (
@@ -218,6 +228,7 @@ def retirement_page(
                 ctx.t("f.case"),
                 optional(None if case_id is None else case_link(ctx, case_id)),
             ),
+            (ctx.t("f.case_status_now"), case_status_of(ctx, view, case_id)),
             (
                 ctx.t("f.confirmed_by"),
                 optional(None if confirmed is None else key_link(ctx, view, confirmed.hex())),
@@ -227,9 +238,14 @@ def retirement_page(
             (ctx.t("f.tx_id"), tx_link(ctx, retirement_id, short=False)),
         ]
     )
+    verification = None if batch is None else view.records.verification_behind(batch)
     body = join(
         [
             fields,
+            section(
+                ctx.t("retirement.verification"),
+                verification_fields(ctx, view, verification, project),
+            ),
             section(
                 ctx.t("retirement.receipt"),
                 join(
@@ -242,6 +258,63 @@ def retirement_page(
         ]
     )
     return Page(title=ctx.t("retirement.title"), body=body)
+
+
+def case_status_of(ctx: Context, view: ChainView, case_id: str | None) -> Html:
+    """A judicial retirement's case, its status now (contracts' case_status, ADR 0029) and a
+    link to the case page; a dash for a voluntary retirement."""
+    case = None if case_id is None else view.records.case(case_id)
+    if case is None:
+        return optional(None)
+    status = view.records.case_lifecycle(case)[0]
+    shown = element("strong", ctx.code(status), id="case-status")
+    return join([shown, " (", case_link(ctx, case.case_id), ")"])
+
+
+def verification_fields(
+    ctx: Context,
+    view: ChainView,
+    verification: Verification | AttestedVerification | None,
+    project: Project | None,
+) -> Html:
+    """The verification behind the retired credits, as a format-4 receipt shows it (ADR
+    0030): an accredited verifier's attestation (institution, period, methodology, net sink,
+    labelled reports), or the issuer-recorded verification's free-text body."""
+    if verification is None:
+        return muted(ctx.t("retirement.no_verification"))
+    if isinstance(verification, AttestedVerification):
+        attested_at = ctx.t("retirement.attested_at", height=f"{verification.height:,}")
+        pairs: list[tuple[object, object]] = [
+            (
+                ctx.t("f.verification"),
+                attested_verification_link(ctx, verification.verification_id),
+            ),
+            (
+                ctx.t("f.accredited_verifier"),
+                join(
+                    [named_institution(ctx, view, verification.verifier), " ", muted(attested_at)]
+                ),
+            ),
+            (ctx.t("f.period"), period_text(ctx, verification)),
+            (ctx.t("f.methodology"), verification.methodology_id),
+            (ctx.t("f.methodology_version"), verification.methodology_version),
+            (ctx.t("f.net_sink"), kg_text(verification.net_sink_kg)),
+            (ctx.t("f.reports"), reports_list(ctx, verification.reports, short=False)),
+        ]
+        return element("div", definitions(pairs), class_="verification attested")
+    recorded = ctx.t("retirement.issuer_recorded")
+    pairs = [
+        (ctx.t("f.verification"), verification.verification_id),
+        (ctx.t("f.verifier"), join([verification.verification_body, " ", muted(recorded)])),
+        (ctx.t("f.period"), period_text(ctx, verification)),
+        (ctx.t("f.standard"), "—" if project is None else project.accounting_standard),
+        (ctx.t("f.verified"), kg_text(verification.verified_kg)),
+        (
+            ctx.t("f.documents"),
+            join(element("div", mono(h.hex())) for h in verification.report_hashes),
+        ),
+    ]
+    return element("div", definitions(pairs), class_="verification recorded")
 
 
 def receipt_identity(ctx: Context, view: ChainView, retirement_id: str) -> Html:

@@ -13,11 +13,20 @@ from contracts.credit_records import (
     Verification,
     VerificationFields,
 )
+from contracts.link_records import BatchLinks
+from contracts.tenure_records import ProjectTenure
 from node.chain_view import ChainView
 from node.registry_records import LIST_LIMIT, SERIALS_LIMIT
 from node.web.columns import Column, record_table
 from node.web.exports import EXPORTS
-from node.web.formatting import kg_text, range_text, short_hex, time_text
+from node.web.formatting import (
+    area_text,
+    centroid_text,
+    kg_text,
+    range_text,
+    short_hex,
+    time_text,
+)
 from node.web.layout import Context, Page, PageError, mono, muted, section
 from node.web.links import (
     account_link,
@@ -34,7 +43,7 @@ from node.web.links import (
     tx_link,
     verification_or_text,
 )
-from node.web.markup import Html, definitions, element, join, table
+from node.web.markup import Html, definitions, element, join, segment, table
 from node.web.serial_history import HistoryUnavailableError, SerialEvent
 
 R = TypeVar("R")
@@ -93,9 +102,15 @@ PROJECT_COLUMNS: Sequence[Column[Project]] = (
 def projects_page(ctx: Context, view: ChainView) -> Page:
     projects, truncated = view.records.projects()
     attested, attested_truncated = view.records.attested_verifications()
+    tenures = {p.project_id: view.records.project_tenure(p.project_id) for p in projects}
+    certificate: Column[Project] = (
+        "f.certificate",
+        lambda ctx, p: certificate_text(ctx, tenures[p.project_id]),
+    )
+    columns = (*PROJECT_COLUMNS, certificate)
     body = join(
         [
-            record_table(ctx, PROJECT_COLUMNS, projects, empty="list.none", id="projects"),
+            record_table(ctx, columns, projects, empty="list.none", id="projects"),
             list_note(ctx, truncated),
             section(ctx.t("project.attested"), attested_table(ctx, attested)),
             list_note(ctx, attested_truncated),
@@ -138,6 +153,10 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
     body = join(
         [
             fields,
+            section(
+                ctx.t("project.tenure"),
+                tenure_fields(ctx, view, view.records.project_tenure(project_id)),
+            ),
             section(ctx.t("project.attested"), attested_table(ctx, attested)),
             section(
                 ctx.t("project.verifications"),
@@ -147,6 +166,48 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
         ]
     )
     return Page(title=ctx.t("project.title", id=project_id), body=body)
+
+
+def tenure_fields(ctx: Context, view: ChainView, tenure: ProjectTenure | None) -> Html:
+    """The project's boundary and tenure certificate (ADR 0027): certificate, status,
+    boundary hash, centroid in degrees, area in m² and hectares."""
+    if tenure is None:
+        return muted(ctx.t("project.no_tenure"))
+    status = tenure.status
+    ended = tenure.ended_height
+    kind, number = tenure.certificate_kind, tenure.certificate_number
+    claim = f"/v1/tenure/{segment(kind)}/{segment(number)}"
+    fields = definitions(
+        [
+            (
+                ctx.t("f.certificate"),
+                join([ctx.code(kind), " ", element("a", mono(number), href=claim)]),
+            ),
+            (
+                ctx.t("f.tenure_status"),
+                element("strong", ctx.code(status), class_=f"status status-{status}"),
+            ),
+            (ctx.t("f.recorded_in"), block_link(ctx, tenure.height)),
+            (ctx.t("f.ended_in"), optional(None if ended is None else block_link(ctx, ended))),
+            (ctx.t("f.boundary"), mono(tenure.boundary_sha256.hex())),
+            (
+                ctx.t("f.centroid"),
+                centroid_text(tenure.centroid_lat_udeg, tenure.centroid_lon_udeg),
+            ),
+            (ctx.t("f.area"), area_text(tenure.area_m2)),
+            (ctx.t("f.signed_by"), key_link(ctx, view, tenure.recorded_by.hex())),
+        ]
+    )
+    return element("div", fields, class_="tenure")
+
+
+def certificate_text(ctx: Context, tenure: ProjectTenure | None) -> str:
+    """A project's certificate in one line, "sea-area use right certificate 2019B… (active)";
+    a dash when it recorded none."""
+    if tenure is None:
+        return "—"
+    kind, status = ctx.code(tenure.certificate_kind), ctx.code(tenure.status)
+    return f"{kind} {tenure.certificate_number} ({status})"
 
 
 def period_text(_ctx: Context, record: VerificationFields | AttestationFields) -> str:
@@ -254,11 +315,44 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
     body = join(
         [
             fields,
+            section(ctx.t("batch.links"), links_fields(ctx, view.records.batch_links(batch_id))),
             section(ctx.t("batch.blocks"), serial_blocks_table(ctx, blocks)),
             list_note(ctx, truncated),
         ]
     )
     return Page(title=ctx.t("batch.title", id=batch_id), body=body)
+
+
+def links_fields(ctx: Context, links: BatchLinks | None) -> Html:
+    """The batch's labels and its ids in other registries (ADR 0028), each id linked to the
+    claim that maps it back to this batch (`GET /v1/external-ids/<registry>/<id>`)."""
+    if links is None:
+        return muted(ctx.t("batch.no_links"))
+    labels = "、".join(ctx.code(label) for label in links.labels)
+    ids = join(
+        element(
+            "div",
+            join(
+                [
+                    ctx.code(link.registry),
+                    " ",
+                    element(
+                        "a",
+                        mono(link.id_),
+                        href=f"/v1/external-ids/{segment(link.registry)}/{segment(link.id_)}",
+                    ),
+                ]
+            ),
+        )
+        for link in links.external_ids
+    )
+    fields = definitions(
+        [
+            (ctx.t("f.labels"), labels or "—"),
+            (ctx.t("f.external_ids"), ids if links.external_ids else "—"),
+        ]
+    )
+    return element("div", fields, class_="links")
 
 
 def _status(ctx: Context, block: SerialBlock) -> Html:

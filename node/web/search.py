@@ -1,4 +1,6 @@
-"""Registry search: a tx id, a serial number, a case number, a project (and other ids).
+"""Registry search: a tx id, a serial number, a case number, a project (and other ids), an
+id of another registry (-> the batch that claims it, ADR 0028) and a tenure certificate
+number (-> the active project it backs, ADR 0027).
 
 Each kind of query is tried in turn and every match is returned; the route redirects
 when exactly one matches. Lists are scanned up to registry_records.LIST_LIMIT records per
@@ -7,6 +9,8 @@ kind.
 
 from dataclasses import dataclass
 
+from contracts.link_records import EXTERNAL_ID_PATTERN, REGISTRIES
+from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTERN
 from node.chain_view import ChainView
 from node.registry_records import SERIALS_LIMIT
 from node.web.formatting import range_text
@@ -36,6 +40,7 @@ def search(view: ChainView, query: str) -> list[SearchHit]:
     if digits.isdigit() and len(digits) <= 16:
         hits += _number_hits(view, int(digits))
     hits += _id_hits(view, lowered)
+    hits += _claim_hits(view, text.upper())
     hits += _text_hits(view, text)
     unique: dict[str, SearchHit] = {}
     for hit in hits:
@@ -105,6 +110,31 @@ def _id_hits(view: ChainView, value: str) -> list[SearchHit]:
         SearchHit(kind=kind, label=value, path=path + segment(value))
         for prefix, kind, path in ID_KINDS
         if view.records.exists(prefix, value)
+    ]
+
+
+def _claim_hits(view: ChainView, value: str) -> list[SearchHit]:
+    """The batch an external id of any registry maps to, and the project a certificate of
+    either kind backs: one index lookup per registry and kind (upper case is their only
+    spelling)."""
+    found: list[tuple[str, str, str, str]] = []  # kind, what matched, page prefix, its id
+    if EXTERNAL_ID_PATTERN.fullmatch(value) is not None:
+        batches = {r: view.records.external_id_claim(r, value) for r in sorted(REGISTRIES)}
+        found += [
+            ("f.external_id", f"{r} {value}", "/batches/", c.batch_id)
+            for r, c in batches.items()
+            if c is not None
+        ]
+    if CERTIFICATE_NUMBER_PATTERN.fullmatch(value) is not None:
+        projects = {k: view.records.tenure_claim(k, value) for k in sorted(CERTIFICATE_KINDS)}
+        found += [
+            ("f.certificate", value, "/projects/", c.project_id)
+            for k, c in projects.items()
+            if c is not None
+        ]
+    return [
+        SearchHit(kind=kind, label=f"{label} → {target}", path=prefix + segment(target))
+        for kind, label, prefix, target in found
     ]
 
 

@@ -6,6 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from contracts.case_records import Case
+from contracts.link_records import EXTERNAL_ID_PATTERN, REGISTRIES
+from contracts.state_keys import external_id_key, tenure_claim_key
+from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTERN
 from node.api.deps import ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
@@ -46,7 +49,25 @@ def with_case_lifecycle(view: ChainView, record: dict[str, Any]) -> dict[str, An
     }
 
 
-ENRICH: dict[str, Enrich] = {"cases": with_case_lifecycle}
+def with_tenure(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+    """A project record with its `tenure` (ADR 0027: boundary, centroid, area, certificate,
+    status; null when the issuer recorded none)."""
+    tenure = view.records.project_tenure(str(record["project_id"]))
+    return record | {"tenure": None if tenure is None else tenure.to_json()}
+
+
+def with_links(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+    """A batch record with its `links` (ADR 0028: labels and external registry ids; null when
+    the batch has none)."""
+    links = view.records.batch_links(str(record["batch_id"]))
+    return record | {"links": None if links is None else links.to_json()}
+
+
+ENRICH: dict[str, Enrich] = {
+    "projects": with_tenure,
+    "batches": with_links,
+    "cases": with_case_lifecycle,
+}
 
 
 def _page(
@@ -65,10 +86,15 @@ def _page(
     return Page(items=items, next_cursor=encode_key_cursor(shown[-1][0]) if more else None)
 
 
-def _record(view: ChainView, key: str) -> dict[str, Any]:
+def _record(view: ChainView, key: str, absent: str | None = None) -> dict[str, Any]:
+    """The record at key; else 404, saying what the absence means when absent is given."""
     value = view.state_json(key)
     if value is None:
-        raise ApiError(404, "NOT_FOUND", f"no record {key!r}")
+        detail = f"no record {key!r}"
+        if absent is not None:
+            proof = f"GET /v1/proofs/state/{key} proves its absence"
+            detail = f"{absent} at height {view.height}: {detail}; {proof}"
+        raise ApiError(404, "NOT_FOUND", detail)
     return value if isinstance(value, dict) else {"value": value}
 
 
@@ -125,3 +151,42 @@ def list_serials(
 ) -> Page:
     """Every serial block of an issuance batch, in serial order, with holder and status."""
     return _page(view, f"serials/{batch_id}/", cursor, limit)
+
+
+def _index_record(view: ChainView, key: str, absent: str) -> RecordResponse:
+    """The index record at key (ADR 0027, 0028), else 404 saying what its absence means and
+    where the proof of that absence is."""
+    return RecordResponse(key=key, value=_record(view, key, absent), height=view.height)
+
+
+@router.get(
+    "/v1/tenure/{certificate_kind}/{certificate_number}",
+    response_model=RecordResponse,
+    responses=ERRORS,
+)
+def get_tenure_claim(
+    certificate_kind: str, certificate_number: str, view: ViewDep
+) -> RecordResponse:
+    """The active project a sea-area use or land tenure certificate backs (ADR 0027):
+    `tenure/<kind>/<number>`; 404 when it backs none."""
+    if certificate_kind not in CERTIFICATE_KINDS:
+        kinds = ", ".join(sorted(CERTIFICATE_KINDS))
+        raise ApiError(400, "BAD_REQUEST", f"certificate kind is one of {kinds}")
+    if CERTIFICATE_NUMBER_PATTERN.fullmatch(certificate_number) is None:
+        raise ApiError(400, "BAD_REQUEST", "certificate number is [0-9A-Z-], 1..48, upper case")
+    key = tenure_claim_key(certificate_kind, certificate_number)
+    return _index_record(view, key, "the certificate backs no active project")
+
+
+@router.get(
+    "/v1/external-ids/{registry}/{external_id}", response_model=RecordResponse, responses=ERRORS
+)
+def get_external_id_claim(registry: str, external_id: str, view: ViewDep) -> RecordResponse:
+    """The one batch that claims an id of another registry (ADR 0028):
+    `external_id/<registry>/<id>`; 404 when no batch claims it."""
+    if registry not in REGISTRIES:
+        raise ApiError(400, "BAD_REQUEST", f"registry is one of {', '.join(sorted(REGISTRIES))}")
+    if EXTERNAL_ID_PATTERN.fullmatch(external_id) is None:
+        raise ApiError(400, "BAD_REQUEST", "external id is [A-Z0-9][A-Z0-9._-]*, 1..96")
+    key = external_id_key(registry, external_id)
+    return _index_record(view, key, "no batch claims this external id")

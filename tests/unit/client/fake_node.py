@@ -22,7 +22,12 @@ from contracts import AdmissionError, BlockContext, MemoryState, check_admissibl
 from contracts.admission import committed_nonce, parse_signed_tx
 from contracts.case_lifecycle_records import case_status_in
 from contracts.case_records import Case
-from contracts.state_keys import case_closure_key, case_judgment_key
+from contracts.state_keys import (
+    batch_links_key,
+    case_closure_key,
+    case_judgment_key,
+    project_tenure_key,
+)
 from contracts.transition import execute_block
 from genesis.document import Genesis
 from protocol.hashing import Hash32
@@ -40,6 +45,10 @@ LIST_PREFIXES = {
     "retirements": "retirement/",
     "evidence": "evidence/",
 }
+ENRICHED = frozenset({"case/", "project/", "batch/"})
+"""Kinds whose routes add fields to the stored record (node/api/routes/records.py ENRICH)."""
+INDEX_PREFIXES = {"tenure": "tenure/", "external-ids": "external_id/"}
+"""GET /v1/tenure/<kind>/<number> and /v1/external-ids/<registry>/<id> (ADR 0027, 0028)."""
 CHECKPOINT = "lantan/00\n1\nAAAA\n\n— xiangshan-county AAAA\n"
 
 Answer = tuple[int, str, bytes]
@@ -81,6 +90,8 @@ class FakeNode:
             return self._list(LIST_PREFIXES[segments[0]], query)
         if len(segments) == 2 and segments[0] in LIST_PREFIXES:
             return self._record(LIST_PREFIXES[segments[0]] + segments[1])
+        if len(segments) == 3 and segments[0] in INDEX_PREFIXES:
+            return self._state(INDEX_PREFIXES[segments[0]] + "/".join(segments[1:]))
         if segments[:1] == ["accounts"] and segments[2:] == ["holdings"]:
             return self._list(f"holding/{segments[1]}/", query)
         if segments[:1] == ["batches"] and segments[2:] == ["serials"]:
@@ -232,25 +243,37 @@ class FakeNode:
         value = self.state.get(key)
         if value is None:
             return error(404, "NOT_FOUND", key)
-        if key.startswith("case/"):
-            return ok(self._with_case_lifecycle(json.loads(value)))
+        prefix = key.partition("/")[0] + "/"
+        if prefix in ENRICHED:
+            return ok(self._enriched(prefix, json.loads(value)))
         return 200, "application/json", value
 
     def _list(self, prefix: str, query: dict[str, str]) -> Answer:
         entries = [(k, json.loads(v)) for k, v in self.state.items() if k.startswith(prefix)]
-        if prefix == "case/":
-            entries = [(k, self._with_case_lifecycle(v)) for k, v in entries]
+        if prefix in ENRICHED:
+            entries = [(k, self._enriched(prefix, v)) for k, v in entries]
         return ok(paginate(entries, query))
+
+    def _enriched(self, prefix: str, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as its list route serves it, with the fields the node adds: a case's
+        lifecycle (ADR 0029), a project's tenure (ADR 0027), a batch's links (ADR 0028)."""
+        if prefix == "case/":
+            return self._with_case_lifecycle(record)
+        if prefix == "project/":
+            return record | {"tenure": self._json_or_none(project_tenure_key(record["project_id"]))}
+        return record | {"links": self._json_or_none(batch_links_key(record["batch_id"]))}
+
+    def _json_or_none(self, key: str) -> Any:
+        value = self.state.get(key)
+        return None if value is None else json.loads(value)
 
     def _with_case_lifecycle(self, record: dict[str, Any]) -> dict[str, Any]:
         """A case as GET /v1/cases serves it: with status, judgment and closure (ADR 0029)."""
         case = Case.from_json(record)
-        judgment = self.state.get(case_judgment_key(case.case_id))
-        closure = self.state.get(case_closure_key(case.case_id))
         return record | {
             "status": case_status_in(self.state, case),
-            "judgment": None if judgment is None else json.loads(judgment),
-            "closure": None if closure is None else json.loads(closure),
+            "judgment": self._json_or_none(case_judgment_key(case.case_id)),
+            "closure": self._json_or_none(case_closure_key(case.case_id)),
         }
 
     def transport(self) -> httpx.MockTransport:

@@ -22,8 +22,13 @@ from tests.unit.node.case_chain import (
     attestation_txs,
     case_lifecycle_txs,
     open_account,
+    tenure_and_links_txs,
 )
 from tests.unit.node.chain_kit import GENESIS, TX_LIFETIME_MS
+from tests.vectors.links_example import EXTERNAL_ID, REGISTRY
+from tests.vectors.tenure_example import BODY as TENURE_BODY
+
+KIND, NUMBER = str(TENURE_BODY["certificate_kind"]), str(TENURE_BODY["certificate_number"])
 
 Capture = pytest.CaptureFixture[str]
 
@@ -202,6 +207,41 @@ def test_cases_show_their_status(capsys: Capture) -> None:
             None,
             None,
         )
+
+
+def test_tenure_and_external_ids_are_looked_up(capsys: Capture) -> None:
+    """The Xiangshan case, an accredited verification, then the project's tenure and the
+    batch's links (tests/unit/node/case_chain.py), each tx its own block."""
+    fake = FakeNode(GENESIS)
+    signer = Signer(expires_at_ms=now_ms() + TX_LIFETIME_MS // 2)
+    eco = open_account(signer, ECOLOGICAL_ACCOUNT_ID, "xiangshan-county", "ecological")
+    steps = [
+        signer.tx(s.sender, s.tx_type, dict(s.body), s.cosigners) for s in xiangshan_case_steps()
+    ]
+    for signed in (eco, *steps, *attestation_txs(signer), *tenure_and_links_txs(signer)):
+        fake.pending.append(signed)
+        fake.commit()
+        assert fake.tx_status(signed.tx_id.hex())["result"]["status"] == "accepted", signed.tx.type
+    with serve(fake) as url:
+        exit_code, out, _ = query(capsys, "tenure", KIND, NUMBER, "--node", url)
+        assert exit_code == EXIT_OK
+        assert "huangbiao-mariculture" in out and f"tenure/{KIND}/{NUMBER}" in out
+        exit_code, out, _ = query(capsys, "external-id", REGISTRY, EXTERNAL_ID, "--node", url,
+                                  "--json")  # fmt: skip
+        assert exit_code == EXIT_OK
+        assert json.loads(out)["value"]["batch_id"] == "huangbiao-mariculture-2022-v1"
+        exit_code, _, err = query(capsys, "external-id", "verra", "VCS 1/2", "--node", url)
+        assert exit_code == EXIT_FAILURE and "NOT_FOUND" in err
+        exit_code, out, _ = query(capsys, "projects", "huangbiao-mariculture", "--node", url,
+                                  "--json")  # fmt: skip
+        assert json.loads(out)["tenure"]["certificate_number"] == NUMBER
+    paths = [path for _, path in fake.requests if not path.startswith(("/v1/txs", "/v1/status"))]
+    assert paths[-4:] == [
+        f"/v1/tenure/{KIND}/{NUMBER}",
+        f"/v1/external-ids/{REGISTRY}/{EXTERNAL_ID}",
+        "/v1/external-ids/verra/VCS%201%2F2",
+        "/v1/projects/huangbiao-mariculture",
+    ]
 
 
 def test_every_list_resource_is_a_list_the_node_serves() -> None:

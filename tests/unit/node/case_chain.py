@@ -27,6 +27,8 @@ from tests.unit.node.chain_kit import (
 )
 from tests.vectors.attestation_example import BODY as ATTEST_BODY
 from tests.vectors.case_lifecycle_example import CLOSE_BODY, JUDGMENT_BODY
+from tests.vectors.links_example import BODY as LINK_BODY
+from tests.vectors.tenure_example import BODY as TENURE_BODY
 
 EXPIRES_AT_MS = GENESIS_TIME_MS + 100 * TX_LIFETIME_MS
 
@@ -137,6 +139,33 @@ def case_lifecycle_txs(signer: Signer) -> tuple[SignedTx, ...]:
         signer.tx("xiangshan-court", "case.close", dict(CLOSE_BODY)),
         signer.tx("xiangshan-procuratorate", "case.register", second),
     )
+
+
+def tenure_and_links_txs(signer: Signer) -> tuple[SignedTx, ...]:
+    """After attestation_txs: the county records the Huangbi'ao project's boundary and
+    sea-area use certificate (ADR 0027) and links the case's batch to its CCER id with three
+    labels (ADR 0028), the worked examples of docs/STATE.md; the township retires 1,000 kg
+    of the attested batch (a voluntary retirement from an accredited verification)."""
+    retire = {
+        "account_id": TOWNSHIP_ACCOUNT,
+        "batch_id": ATTESTED_BATCH,
+        "quantity_kg": 1_000,
+        "beneficiary": "某企业",
+        "purpose": "voluntary offset",
+        "reason": "2023 emissions",
+    }
+    return (
+        signer.tx("xiangshan-county", "project.tenure", dict(TENURE_BODY)),
+        signer.tx("xiangshan-county", "batch.link", dict(LINK_BODY)),
+        signer.tx(TOWNSHIP_ACCOUNT, "credits.retire", retire),
+    )
+
+
+def run_linked(ledger: Ledger) -> CaseTxs:
+    """run_case, run_attestation, then tenure_and_links_txs, one tx a block, one signer."""
+    signer = Signer()
+    by_type = run_case(ledger, signer).by_type | run_attestation(ledger, signer).by_type
+    return CaseTxs(by_type=by_type | run_each(ledger, tenure_and_links_txs(signer)).by_type)
 
 
 def run_each(ledger: Ledger, txs: tuple[SignedTx, ...]) -> CaseTxs:

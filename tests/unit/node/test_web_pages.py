@@ -109,7 +109,7 @@ def test_lists_search_and_exports_read_the_records(site: Site) -> None:
     assert found.headers["location"].startswith(f"/batches/{BATCH}/serials/")
     csv = site.client.get("/export/retirements.csv").content.decode("utf-8-sig")
     header, row = csv.splitlines()[:2]
-    assert header.endswith("height,time_ms,time_utc8")
+    assert header.endswith("height,time_ms,time_utc8,verification_id,verifier,case_status")
     assert row.startswith(f"{site.txs.by_type['credits.retire_judicial']},judicial,")
     assert ",1-422500," in row
 
