@@ -37,6 +37,9 @@ class Lengths:
     """Clock offsets a validator restarts under in turn. The quick run keeps the two that
     lie far outside the drift bound, where proposals are refused; each restart under
     libfaketime costs ~20 s on a loaded box."""
+    byzantine_hold_s: float
+    """How long each split of the Byzantine scenario holds after its attacks were sent (the
+    round timeouts of both sides fire meanwhile)."""
 
 
 FULL = Lengths(
@@ -48,6 +51,7 @@ FULL = Lengths(
     kills=20,
     delay_loss_s=60,
     skew_offsets_s=(5, -5, 300, -300),
+    byzantine_hold_s=15,
 )
 QUICK = Lengths(
     isolate_s=10,
@@ -58,6 +62,7 @@ QUICK = Lengths(
     kills=3,
     delay_loss_s=20,
     skew_offsets_s=(300, -300),
+    byzantine_hold_s=3,
 )
 
 

@@ -112,8 +112,9 @@ def test_byzantine_with_partitions(
     process = None
     try:
         with watch_net(pytestconfig, net):
+            process = byzantine.ByzantineInNamespace(net, liar)  # starts while the others do
             net.up()
-            process = byzantine.ByzantineInNamespace(net, liar)
+            process.wait_started(byzantine.START_TIMEOUT_S)
             check(byzantine.byzantine_with_partitions(net, load, LENGTHS, process), records)
     finally:
         if process is not None:
