@@ -7,7 +7,7 @@ height, `lantan audit --replay` from the observer clean.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -24,41 +24,48 @@ DISK_VICTIM = "xiamen-ptc"
 DISK_MIB = 24
 
 
-@pytest.fixture(scope="module")
-def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
-    net = chaos.network("n3", validators=3, tmpfs_mib={DISK_VICTIM: DISK_MIB})
+def _running(
+    chaos: ChaosRun,
+    config: pytest.Config,
+    label: str,
+    validators: int,
+    tmpfs_mib: Mapping[str, int] | None = None,
+) -> Iterator[ChaosNet]:
+    """A chaos network up for a module's tests, its logs shown when one of them fails."""
+    net = chaos.network(label, validators=validators, tmpfs_mib=tmpfs_mib)
     try:
-        with watch_net(pytestconfig, net):
+        with watch_net(config, net):
             net.up()
             yield net
     finally:
         net.close()
 
 
-@pytest.fixture(scope="module")
-def load3(net3: ChaosNet) -> Iterator[Load]:
-    load = Load(net3)
+def _steady(net: ChaosNet) -> Iterator[Load]:
+    load = Load(net)
     yield load
     load.close()
+
+
+@pytest.fixture(scope="module")
+def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
+    yield from _running(chaos, pytestconfig, "n3", 3, tmpfs_mib={DISK_VICTIM: DISK_MIB})
+
+
+@pytest.fixture(scope="module")
+def load3(net3: ChaosNet) -> Iterator[Load]:
+    yield from _steady(net3)
 
 
 @pytest.fixture(scope="module")
 def net4(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
     """n=4 for the 2|2 split, then for the Byzantine scenario (one network start for both)."""
-    net = chaos.network("n4", validators=4)
-    try:
-        with watch_net(pytestconfig, net):
-            net.up()
-            yield net
-    finally:
-        net.close()
+    yield from _running(chaos, pytestconfig, "n4", 4)
 
 
 @pytest.fixture(scope="module")
 def load4(net4: ChaosNet) -> Iterator[Load]:
-    load = Load(net4)
-    yield load
-    load.close()
+    yield from _steady(net4)
 
 
 def check(record: Record, records: list[Record]) -> None:
