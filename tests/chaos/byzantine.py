@@ -138,7 +138,11 @@ def byzantine_with_partitions(
 
 
 def _attack(
-    byzantine: ByzantineInNamespace, progress: _Progress, label: str, op: str, arguments: Any
+    byzantine: ByzantineInNamespace,
+    progress: _Progress,
+    label: str,
+    op: str,
+    arguments: dict[str, Any],
 ) -> None:
     answer = byzantine.ask(op, answer_timeout_s=ANSWER_TIMEOUT_S, **arguments)
     progress.answers.append({"split": label, "op": op, "ok": answer.get("ok")})
