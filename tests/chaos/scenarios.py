@@ -20,8 +20,11 @@ import httpx
 from tests.chaos.checks import converge, verify
 from tests.chaos.cluster import ChaosNet
 from tests.chaos.load import Load
+from tests.integration.network import wait_for
 
 FILLER = "filler"
+LOAD_FLOWS_S = 30.0
+"""How long a scenario may wait for its load's first acknowledged tx before the fault."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +40,9 @@ class Lengths:
     """Clock offsets a validator restarts under in turn. The quick run keeps the two that
     lie far outside the drift bound, where proposals are refused; each restart under
     libfaketime costs ~20 s on a loaded box."""
+    byzantine_hold_s: float
+    """How long each split of the Byzantine scenario holds after its attacks were sent (the
+    round timeouts of both sides fire meanwhile)."""
 
 
 FULL = Lengths(
@@ -48,6 +54,7 @@ FULL = Lengths(
     kills=20,
     delay_loss_s=60,
     skew_offsets_s=(5, -5, 300, -300),
+    byzantine_hold_s=15,
 )
 QUICK = Lengths(
     isolate_s=10,
@@ -58,6 +65,7 @@ QUICK = Lengths(
     kills=3,
     delay_loss_s=20,
     skew_offsets_s=(300, -300),
+    byzantine_hold_s=3,
 )
 
 
@@ -99,12 +107,19 @@ class Scenario:
         self._acked_before = 0
 
     def __enter__(self) -> "Scenario":
+        """Start the load; return once it flows (a tx of this scenario acknowledged), so the
+        fault hits txs in flight. The record counts the acknowledgements from then on."""
         self._started = time.monotonic()
         self.record.rss_kib_before = {n: self.net.rss_kib(n) for n in self.net.names}
         self.record.leveldb_bytes_before = {n: self.net.data_bytes(n) for n in self.net.names}
-        self._acked_before = self.load.stats.acknowledged
+        before = self.load.stats.acknowledged
         self.load.start(self.rate_per_s)
-        time.sleep(2)
+        wait_for(
+            lambda: self.load.stats.acknowledged > before,
+            LOAD_FLOWS_S,
+            f"{self.record.name}: a tx of the load acknowledged before the fault",
+        )
+        self._acked_before = self.load.stats.acknowledged
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,7 +7,7 @@ height, `lantan audit --replay` from the observer clean.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -24,22 +24,48 @@ DISK_VICTIM = "xiamen-ptc"
 DISK_MIB = 24
 
 
-@pytest.fixture(scope="module")
-def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
-    net = chaos.network("n3", validators=3, tmpfs_mib={DISK_VICTIM: DISK_MIB})
+def _running(
+    chaos: ChaosRun,
+    config: pytest.Config,
+    label: str,
+    validators: int,
+    tmpfs_mib: Mapping[str, int] | None = None,
+) -> Iterator[ChaosNet]:
+    """A chaos network up for a module's tests, its logs shown when one of them fails."""
+    net = chaos.network(label, validators=validators, tmpfs_mib=tmpfs_mib)
     try:
-        with watch_net(pytestconfig, net):
+        with watch_net(config, net):
             net.up()
             yield net
     finally:
         net.close()
 
 
-@pytest.fixture(scope="module")
-def load3(net3: ChaosNet) -> Iterator[Load]:
-    load = Load(net3)
+def _steady(net: ChaosNet) -> Iterator[Load]:
+    load = Load(net)
     yield load
     load.close()
+
+
+@pytest.fixture(scope="module")
+def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
+    yield from _running(chaos, pytestconfig, "n3", 3, tmpfs_mib={DISK_VICTIM: DISK_MIB})
+
+
+@pytest.fixture(scope="module")
+def load3(net3: ChaosNet) -> Iterator[Load]:
+    yield from _steady(net3)
+
+
+@pytest.fixture(scope="module")
+def net4(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
+    """n=4 for the 2|2 split, then for the Byzantine scenario (one network start for both)."""
+    yield from _running(chaos, pytestconfig, "n4", 4)
+
+
+@pytest.fixture(scope="module")
+def load4(net4: ChaosNet) -> Iterator[Load]:
+    yield from _steady(net4)
 
 
 def check(record: Record, records: list[Record]) -> None:
@@ -84,42 +110,28 @@ def test_kill_mid_commit(net3: ChaosNet, load3: Load, records: list[Record]) -> 
     check(scenarios.kill_mid_commit(net3, load3, LENGTHS), records)
 
 
-def test_split_2_2(chaos: ChaosRun, records: list[Record], pytestconfig: pytest.Config) -> None:
-    net = chaos.network("n4", validators=4)
-    load = Load(net)
-    try:
-        with watch_net(pytestconfig, net):
-            net.up()
-            groups = [net.validators[:2], net.validators[2:]]
-            check(scenarios.split(net, load, LENGTHS, groups), records)
-    finally:
-        load.close()
-        net.close()
+def test_split_2_2(net4: ChaosNet, load4: Load, records: list[Record]) -> None:
+    groups = [net4.validators[:2], net4.validators[2:]]
+    check(scenarios.split(net4, load4, LENGTHS, groups), records)
 
 
-def test_byzantine_with_partitions(
-    chaos: ChaosRun, records: list[Record], pytestconfig: pytest.Config
-) -> None:
+def test_byzantine_with_partitions(net4: ChaosNet, load4: Load, records: list[Record]) -> None:
+    """The last test on net4: its last validator's node is killed for good and the
+    Byzantine process takes its key and its address."""
     if not byzantine.available():
         pytest.skip(
             "needs the Byzantine validator process of the hardening issue "
             f"({byzantine.MODULE}, branch wt-adversary), not on this branch yet"
         )
-    net = chaos.network("byz", validators=4)
-    liar = net.validators[-1]
-    net.names.remove(liar)  # the harness starts, loads and checks only the honest nodes
-    load = Load(net)
-    process = None
+    liar = net4.validators[-1]
+    net4.kill(liar)
+    net4.names.remove(liar)  # the harness loads and checks only the honest nodes from here
+    process = byzantine.ByzantineInNamespace(net4, liar)
     try:
-        with watch_net(pytestconfig, net):
-            net.up()
-            process = byzantine.ByzantineInNamespace(net, liar)
-            check(byzantine.byzantine_with_partitions(net, load, LENGTHS, process), records)
+        process.wait_started(byzantine.START_TIMEOUT_S)
+        check(byzantine.byzantine_with_partitions(net4, load4, LENGTHS, process), records)
     finally:
-        if process is not None:
-            process.close()
-        load.close()
-        net.close()
+        process.close()
 
 
 def test_delay_and_loss(

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from node.ledger import header_of_payload
+from node.net import net_create
 from node.test_hooks import EXIT_AFTER_PRECOMMIT_ENV
-from tests.integration.network import NETS_STASH, LocalNet, wait_for
+from tests.integration.network import NETS_STASH, LocalNet, free_base_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -40,24 +41,22 @@ def environment(name: str, value: str) -> Iterator[None]:
 
 @pytest.fixture
 def hooked_net(request: pytest.FixtureRequest) -> Iterator[tuple[LocalNet, int]]:
-    """A 3-validator network restarted with the exit-after-precommit hook; its height then.
+    """A new 3-validator network whose nodes start with the exit-after-precommit hook; the
+    height it starts from (0).
 
-    `net up` starts it without the hook (it stops every node it started when one exits
-    before ready), then each node is killed and started again with the hook on.
+    Made by node.net.net_create (genesis, keys, node.toml; nothing started) and started once,
+    hooked: not by `net up`, which waits for height 1 (the hook prevents it) and stops every
+    node it started when one exits before ready.
     """
     directory = Path(tempfile.mkdtemp(prefix="lantan-locked-payload-"))
     net = LocalNet(directory)
     request.config.stash.setdefault(NETS_STASH, []).append(net)
     try:
-        net.up()
-        # Heartbeat blocks go on while we stop the nodes: at most one more than read here.
-        height = max(net.height(name) for name in net.validators)
-        for name in net.validators:
-            net.kill(name)
+        net_create(directory, validators=3, base_port=free_base_port(3))
         with environment(EXIT_AFTER_PRECOMMIT_ENV, "1"):
             for name in net.validators:
                 net.start(name)
-        yield net, height
+        yield net, 0
     finally:
         request.config.stash[NETS_STASH].remove(net)
         net.close()
