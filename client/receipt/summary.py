@@ -62,7 +62,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
     lines += key_status_lines(facts.signing_keys, facts.height)
     if facts.witness_quorum:
         lines.append(
-            f"witnessed    {len(facts.witnessed_by)} witnesses cosigned the checkpoint"
+            f"witnessed    {len(facts.witnessed_by)}"
+            f" {'witness' if len(facts.witnessed_by) == 1 else 'witnesses'} cosigned the checkpoint"
             f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
         )
     return lines
