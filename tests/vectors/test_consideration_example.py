@@ -1,8 +1,12 @@
 """The bytes of docs/STATE.md's consideration example are what the contracts write (ADR
 0031); test_single_examples.py checks that the example and its vector are current."""
 
+import json
+
+from client.tx.help import example_body
 from contracts.consideration_records import Consideration
 from contracts.state_keys import consideration_key
+from contracts.tx_types import TxType
 from genesis.example.parties import party_key
 from protocol.encoding import JsonObject, decode
 from protocol.hashing import sha256
@@ -54,3 +58,8 @@ def test_the_example_tx_writes_exactly_the_documented_record() -> None:
         k: v for k, v in expected.items() if k not in SENT
     }
     assert written["height"] == chain.height
+
+
+def test_the_cli_example_body_is_the_worked_examples() -> None:
+    packaged = example_body(TxType.CREDITS_TRANSFER_PRICED)
+    assert packaged is not None and json.loads(packaged) == example.BODY
