@@ -100,6 +100,10 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "closed": ("closed", "已结案"),
     "withdrawn": ("withdrawn", "已撤诉"),
     "terminated": ("terminated", "已终结"),
+    # consideration (ADR 0031; contracts/consideration_records.py)
+    "credits.transfer_priced": ("priced credit transfer", "计价碳汇转让"),
+    "consideration": ("consideration", "交易对价"),
+    "CNY": ("yuan (CNY)", "人民币"),
 }
 
 

@@ -16,6 +16,7 @@ from contracts.attestation import apply_verification_attest
 from contracts.cancellation import apply_credits_cancel
 from contracts.case_lifecycle import apply_case_close, apply_case_judgment
 from contracts.cases import apply_case_register
+from contracts.consideration import apply_credits_transfer_priced
 from contracts.context import BlockContext, TxEnv
 from contracts.errors import AdmissionError, InvalidBlockError, TxRejectedError
 from contracts.evidence import record_evidence
@@ -81,6 +82,7 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.BATCH_LINK: apply_batch_link,
     TxType.CASE_JUDGMENT: apply_case_judgment,
     TxType.CASE_CLOSE: apply_case_close,
+    TxType.CREDITS_TRANSFER_PRICED: apply_credits_transfer_priced,
 }
 
 
@@ -158,6 +160,7 @@ COSIGNED_TX_TYPES = frozenset(
         TxType.ROLE_REVOKE,
         TxType.KEY_ROTATE,
         TxType.KEY_REVOKE,
+        TxType.CREDITS_TRANSFER_PRICED,
     }
 )
 """The types whose handlers require signatures beyond the sender's (validator quorum,

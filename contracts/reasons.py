@@ -121,6 +121,9 @@ class RejectReason(enum.Enum):
     CASE_NOT_SATISFIED = "case_not_satisfied"
     """case.close with outcome satisfied while the case's judicial retirements fall short
     of its required_kg."""
+    # Consideration (ADR 0031).
+    CONSIDERATION_TOO_LARGE = "consideration_too_large"
+    """credits.transfer_priced whose total (kg x fen/t / 1000) exceeds 10^15 fen."""
 
 
 COSIGNATURE_MISSING = frozenset(

@@ -103,3 +103,7 @@ def tenure_claim_key(certificate_kind: str, certificate_number: str) -> str:
     kind is a slug and number is [0-9A-Z-] (contracts/tenure_records.py): neither holds '/'.
     """
     return f"tenure/{certificate_kind}/{certificate_number}"
+
+
+# consideration/: the price a priced transfer recorded, named by its tx id (ADR 0031).
+consideration_key: Final[ByHash] = _named_by_bytes("consideration")

@@ -32,6 +32,7 @@ from contracts.bodies_registry import (
     VerificationRecordBody,
 )
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
+from contracts.consideration_records import CreditsTransferPricedBody
 from contracts.link_records import BatchLinkBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
@@ -60,6 +61,7 @@ TxBody = (
     | BatchLinkBody
     | CaseJudgmentBody
     | CaseCloseBody
+    | CreditsTransferPricedBody
 )
 
 
@@ -90,6 +92,7 @@ class TxType(enum.Enum):
     BATCH_LINK = "batch.link"
     CASE_JUDGMENT = "case.judgment"
     CASE_CLOSE = "case.close"
+    CREDITS_TRANSFER_PRICED = "credits.transfer_priced"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -119,5 +122,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.BATCH_LINK: BatchLinkBody.from_json,
     TxType.CASE_JUDGMENT: CaseJudgmentBody.from_json,
     TxType.CASE_CLOSE: CaseCloseBody.from_json,
+    TxType.CREDITS_TRANSFER_PRICED: CreditsTransferPricedBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

@@ -11,6 +11,7 @@ from typing import Final, TypeVar
 
 from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, case_status
 from contracts.case_records import Case, Retirement
+from contracts.consideration_records import Consideration
 from contracts.credit_records import (
     AttestedVerification,
     Holding,
@@ -173,6 +174,13 @@ class RegistryRecords:
 
     def retirements(self, limit: int = LIST_LIMIT) -> Listing[Retirement]:
         return self._list("retirement/", Retirement.from_json, limit)
+
+    def consideration(self, tx_id_hex: str) -> Consideration | None:
+        """The price credits.transfer_priced recorded (ADR 0031), by its tx id."""
+        return self._load(f"consideration/{tx_id_hex}", Consideration.from_json)
+
+    def considerations(self, limit: int = LIST_LIMIT) -> Listing[Consideration]:
+        return self._list("consideration/", Consideration.from_json, limit)
 
     def serial_blocks(self, batch_id: str, limit: int = LIST_LIMIT) -> Listing[SerialBlock]:
         """The serial blocks of a batch, in serial order."""

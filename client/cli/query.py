@@ -108,6 +108,21 @@ LIST_RESOURCES: Final = (
         help="retirements, voluntary and judicial",
     ),
     ListResource(
+        name="considerations",
+        columns=(
+            "tx_id",
+            "from_account",
+            "to_account",
+            "batch_id",
+            "quantity_kg",
+            "unit_price_fen_per_t",
+            "currency",
+            "total_fen",
+        ),
+        item_noun="TX_ID",
+        help="prices recorded by priced transfers, in fen (ADR 0031); never settled",
+    ),
+    ListResource(
         name="evidence",
         columns=("evidence_hash", "offender", "height"),
         item_noun=None,

@@ -14,6 +14,7 @@ from typing import Final
 
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
 from contracts.case_lifecycle_records import CASE_OUTCOMES, HARM_SITE_LENGTH_MAX
+from contracts.consideration_records import CURRENCIES
 from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
 from contracts.link_records import EXTERNAL_IDS_MAX, LABELS_MAX, LINK_LABELS, REGISTRIES
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
@@ -32,6 +33,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "role": ROLE_NAMES,
     "certificate_kind": CERTIFICATE_KINDS,
     "outcome": CASE_OUTCOMES,
+    "currency": CURRENCIES,
 }
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}
@@ -69,6 +71,12 @@ CASE_SHAPES: Final[Mapping[str, str]] = {
     "harm_site": f"text, 1..{HARM_SITE_LENGTH_MAX} characters",
 }
 """The same for case.judgment (ADR 0029)."""
+CONSIDERATION_SHAPES: Final[Mapping[str, str]] = {
+    "unit_price_fen_per_t": "integer CNY fen (1/100 yuan) per tonne CO2e, 0..10^9 "
+    "(106 yuan/t = 10600)",
+    "agreement_hash": "SHA-256 hex (64 digits) of the sale or subscription agreement",
+}
+"""The same for credits.transfer_priced (ADR 0031)."""
 
 
 def example_name(tx_type: TxType) -> str:
@@ -89,7 +97,12 @@ def field_lines(tx_type: TxType) -> list[str]:
     lines = []
     for field in dataclasses.fields(body_class):
         name = _WIRE_NAMES.get(field.name, field.name)
-        shape = SHAPES.get(name) or TENURE_SHAPES.get(name) or CASE_SHAPES.get(name)
+        shape = (
+            SHAPES.get(name)
+            or TENURE_SHAPES.get(name)
+            or CASE_SHAPES.get(name)
+            or CONSIDERATION_SHAPES.get(name)
+        )
         text = f"  {name}: {shape or _type_text(name, hints[field.name])}"
         if name in ALLOWED:
             text += f", one of {' | '.join(sorted(ALLOWED[name]))}"

@@ -7,7 +7,8 @@ the state map holds it (ChainView.state_page): a cell shows exactly what the cha
 no record is parsed into its type only to be written back to JSON. Rows add what other
 records say of them: a project its boundary and tenure (ADR 0027), an issuance its labels
 and external registry ids (ADR 0028), a case its status, judgment and closure (ADR 0029), a
-retirement the verification behind its credits and its case's status (ADR 0026, 0029).
+retirement the verification behind its credits and its case's status (ADR 0026, 0029), a
+consideration its price and total in yuan (ADR 0031).
 """
 
 import csv
@@ -18,6 +19,7 @@ from contracts.case_records import Case, Retirement
 from contracts.credit_records import AttestedVerification, IssuanceBatch, Project
 from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
+from node.web import consideration_view
 from node.web.formatting import time_text
 from protocol.codec import JsonCodec, field_names
 from protocol.encoding import JsonObject
@@ -111,6 +113,7 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "issuances": ("batch/", ISSUANCE_COLUMNS),
     "cases": ("case/", CASE_COLUMNS),
     "retirements": ("retirement/", RETIREMENT_COLUMNS),
+    "considerations": ("consideration/", consideration_view.CSV_COLUMNS),
 }
 """Export kind -> (state key prefix of its records, CSV columns)."""
 ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
@@ -118,6 +121,7 @@ ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
     "issuances": _issuance_row,
     "cases": _case_row,
     "retirements": _retirement_row,
+    "considerations": lambda _view, row: consideration_view.csv_row(row),
 }
 """Export kind -> what its rows add to the stored record."""
 

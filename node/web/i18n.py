@@ -341,6 +341,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # checker
     "checker.title": ("Retirement receipt checker", "注销凭证核验"),
     "checker.offline": ("Offline checker (one HTML file)", "离线核验（单个 HTML 文件）"),
+    # consideration (ADR 0031)
+    "consideration.title": ("Consideration", "交易对价"),
+    "consideration.price": ("Unit price", "单价"),
+    "consideration.total": ("Total", "总价"),
+    "consideration.currency": ("Currency", "币种"),
+    "consideration.agreement": ("Agreement (SHA-256)", "交易协议（SHA-256）"),
+    "consideration.note": ("Note", "说明"),
+    "consideration.not_settled": (
+        "Recorded as agreed; the registry does not settle money.",
+        "按约定登记；登记簿不办理资金结算。",
+    ),
+    "consideration.from": ("From", "转出账户"),
+    "consideration.to": ("To", "转入账户"),
+    "batch.considerations": ("Priced transfers", "计价转让"),
+    "export.considerations": ("Considerations (CSV)", "交易对价（CSV）"),
 }
 
 

@@ -18,6 +18,7 @@ from contracts.tenure_records import ProjectTenure
 from node.chain_view import ChainView
 from node.registry_records import LIST_LIMIT, SERIALS_LIMIT
 from node.web.columns import Column, record_table
+from node.web.consideration_view import considerations_table
 from node.web.exports import EXPORTS
 from node.web.formatting import (
     area_text,
@@ -318,9 +319,22 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
             section(ctx.t("batch.links"), links_fields(ctx, view.records.batch_links(batch_id))),
             section(ctx.t("batch.blocks"), serial_blocks_table(ctx, blocks)),
             list_note(ctx, truncated),
+            batch_considerations(ctx, view, batch_id),
         ]
     )
     return Page(title=ctx.t("batch.title", id=batch_id), body=body)
+
+
+def batch_considerations(ctx: Context, view: ChainView, batch_id: str) -> Html:
+    """The batch's priced transfers (ADR 0031), newest first; nothing when it has none."""
+    listed, truncated = view.records.considerations()
+    mine = sorted(
+        (c for c in listed if c.batch_id == batch_id), key=lambda c: (-c.height, c.tx_id.hex())
+    )
+    if not mine:
+        return Html("")
+    table = considerations_table(ctx, mine)
+    return section(ctx.t("batch.considerations"), join([table, list_note(ctx, truncated)]))
 
 
 def links_fields(ctx: Context, links: BatchLinks | None) -> Html:

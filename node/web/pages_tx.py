@@ -3,6 +3,7 @@
 import json
 
 from node.chain_view import ChainView, CommittedTx
+from node.web.consideration_view import consideration_fields
 from node.web.formatting import kg_text, short_hex, time_text, yuan_text
 from node.web.layout import Context, Page, PageError, mono, section
 from node.web.links import (
@@ -77,6 +78,9 @@ def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
 
 
 def _related(ctx: Context, view: ChainView, committed: CommittedTx) -> Html:
+    consideration = view.records.consideration(committed.tx_id)
+    if consideration is not None:
+        return section(ctx.t("consideration.title"), consideration_fields(ctx, consideration))
     if view.records.retirement(committed.tx_id) is None:
         return Html("")
     return element(

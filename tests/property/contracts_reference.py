@@ -11,6 +11,7 @@ from typing import Any
 
 from protocol.signing import PublicKey
 from tests.property.case_reference import CaseLifecycleReference
+from tests.property.consideration_reference import ConsiderationReference
 from tests.property.links_reference import LinkIndex, LinksReference
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
@@ -48,7 +49,7 @@ class Op:
 
 
 @dataclass
-class ReferenceLedger(LinksReference, CaseLifecycleReference):
+class ReferenceLedger(LinksReference, CaseLifecycleReference, ConsiderationReference):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
     """Active institution keys (a rotated or revoked key signs for nobody)."""
@@ -78,6 +79,8 @@ class ReferenceLedger(LinksReference, CaseLifecycleReference):
     """Cases with a case.judgment (ADR 0029)."""
     closures: dict[str, str] = field(default_factory=dict)
     """case -> the outcome of its case.close (ADR 0029)."""
+    considerations: dict[bytes, dict[str, Any]] = field(default_factory=dict)
+    """tx id -> the consideration/ record's fields but height (ADR 0031)."""
 
     # --- queries the generators and checks use ---------------------------------------
 

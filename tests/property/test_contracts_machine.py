@@ -13,7 +13,9 @@ active project it backs (ADR 0027); an external registry id, once claimed by a b
 claimed by that batch forever and by no other, and batch_links/ and external_id/ agree
 both ways (ADR 0028); a case is satisfied exactly when its judicial retirements reach its
 required kg, a closed case's retired kg never changes again, and every case's status is the
-reference's (ADR 0029).
+reference's (ADR 0029); every consideration/ record is the reference's, its total is kg x
+fen/t / 1000 to the nearest fen, half up, and a priced transfer moves the kilograms the
+reference's unpriced transfer rule moves (ADR 0031).
 """
 
 import random
@@ -27,6 +29,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from contracts import committed_nonce
 from contracts.case_lifecycle_records import CaseStatus, case_status_in
 from contracts.case_records import Case, Retirement
+from contracts.consideration_records import Consideration
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
 from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.state_keys import case_closure_key
@@ -159,6 +162,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_tenure_claims()
         self.check_links()
         self.check_cases(current)
+        self.check_considerations()
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -299,6 +303,20 @@ class ContractsMachine(RuleBasedStateMachine):
                 assert first == case.retired_kg, ("retired after closing", case.case_id)
             statuses[case.case_id] = status
         assert statuses == {case: self.ref.status_of(case) for case in self.ref.cases}
+
+    def check_considerations(self) -> None:
+        """Each consideration/ record is the reference's (body, tx id, total), and its total
+        is kg x fen/t / 1000 to the nearest fen, half a fen up: 1000 x total misses
+        kg x price by less than half a fen below, at most half a fen above."""
+        found = {}
+        for value in records(self.chain, "consideration/"):
+            record = Consideration.from_json(value)
+            excess_milli_fen = (
+                record.total_fen * 1000 - record.quantity_kg * record.unit_price_fen_per_t
+            )
+            assert -500 < excess_milli_fen <= 500, value
+            found[bytes(record.tx_id)] = {k: v for k, v in value.items() if k != "height"}
+        assert found == self.ref.considerations
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

@@ -1,6 +1,6 @@
 """The one-section worked examples (docs/STATE.md node.announce, ADR 0023,
 verification.attest, ADR 0026, project.tenure, ADR 0027, batch.link, ADR 0028, and
-case.judgment and case.close, ADR 0029;
+case.judgment and case.close, ADR 0029, credits.transfer_priced, ADR 0031;
 docs/PROTOCOL.md §8.4
 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
 
@@ -12,6 +12,7 @@ from tests.vectors import (
     announcement_example,
     attestation_example,
     case_lifecycle_example,
+    consideration_example,
     links_example,
     lock_violation_example,
     tenure_example,
@@ -22,6 +23,7 @@ GENERATORS = [
     announcement_example,
     attestation_example,
     case_lifecycle_example,
+    consideration_example,
     links_example,
     lock_violation_example,
     tenure_example,

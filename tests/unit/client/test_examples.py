@@ -92,3 +92,11 @@ def test_tx_help_shows_fields_and_an_example() -> None:
     )
     assert "clause_hash: SHA-256 hex (64 digits)" in completed.stdout
     assert '--body \'{"policy_id": ' in completed.stdout
+
+
+def test_field_lines_of_a_priced_transfer_name_price_currency_and_agreement() -> None:
+    lines = field_lines(TxType.CREDITS_TRANSFER_PRICED)
+    assert lines[:5] == field_lines(TxType.CREDITS_TRANSFER)  # the same five fields first
+    assert any(line.startswith("  unit_price_fen_per_t: integer CNY fen") for line in lines)
+    assert "  currency: text, one of CNY" in lines
+    assert any(line.startswith("  agreement_hash: SHA-256 hex") for line in lines)

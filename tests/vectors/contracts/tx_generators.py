@@ -14,6 +14,7 @@ from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
 from tests.vectors.contracts.case_drafts import CaseDrafts
+from tests.vectors.contracts.consideration_drafts import ConsiderationDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 from tests.vectors.contracts.link_drafts import LinkDrafts
@@ -52,10 +53,11 @@ WEIGHTS = {
     "batch.link": 4,
     "case.judgment": 3,
     "case.close": 3,
+    "credits.transfer_priced": 5,
 }
 
 
-class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
+class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDrafts):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
