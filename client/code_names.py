@@ -100,6 +100,14 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "closed": ("closed", "已结案"),
     "withdrawn": ("withdrawn", "已撤诉"),
     "terminated": ("terminated", "已终结"),
+    # reversals and insurance claims (ADR 0033; contracts/reversal_records.py)
+    "reversal.report": ("reversal report", "碳汇损失（逆转）报告"),
+    "insurance.claim": ("insurance claim", "保险理赔登记"),
+    "storm": ("storm", "风暴"),
+    "disease": ("disease", "病害"),
+    "land_use_change": ("land-use change", "土地（海域）用途变更"),
+    "other": ("other", "其他"),
+    "filed": ("filed", "已提出"),
 }
 
 

@@ -103,3 +103,10 @@ def tenure_claim_key(certificate_kind: str, certificate_number: str) -> str:
     kind is a slug and number is [0-9A-Z-] (contracts/tenure_records.py): neither holds '/'.
     """
     return f"tenure/{certificate_kind}/{certificate_number}"
+
+
+# reversal/, batch_reversal/, insurance_claim/: a verifier's reversal report, a batch's
+# reversal totals and an insurance claim for a reversal (ADR 0033).
+reversal_key: Final = _named_by_id("reversal")
+batch_reversal_key: Final = _named_by_id("batch_reversal")
+insurance_claim_key: Final = _named_by_id("insurance_claim")

@@ -33,6 +33,7 @@ from contracts.bodies_registry import (
 )
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
 from contracts.link_records import BatchLinkBody
+from contracts.reversal_records import InsuranceClaimBody, ReversalReportBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
 
@@ -60,6 +61,8 @@ TxBody = (
     | BatchLinkBody
     | CaseJudgmentBody
     | CaseCloseBody
+    | ReversalReportBody
+    | InsuranceClaimBody
 )
 
 
@@ -90,6 +93,8 @@ class TxType(enum.Enum):
     BATCH_LINK = "batch.link"
     CASE_JUDGMENT = "case.judgment"
     CASE_CLOSE = "case.close"
+    REVERSAL_REPORT = "reversal.report"
+    INSURANCE_CLAIM = "insurance.claim"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -119,5 +124,7 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.BATCH_LINK: BatchLinkBody.from_json,
     TxType.CASE_JUDGMENT: CaseJudgmentBody.from_json,
     TxType.CASE_CLOSE: CaseCloseBody.from_json,
+    TxType.REVERSAL_REPORT: ReversalReportBody.from_json,
+    TxType.INSURANCE_CLAIM: InsuranceClaimBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

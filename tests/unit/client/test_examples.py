@@ -92,3 +92,11 @@ def test_tx_help_shows_fields_and_an_example() -> None:
     )
     assert "clause_hash: SHA-256 hex (64 digits)" in completed.stdout
     assert '--body \'{"policy_id": ' in completed.stdout
+
+
+def test_field_lines_of_reversals_and_claims_name_their_shapes() -> None:
+    lines = field_lines(TxType.REVERSAL_REPORT)
+    assert "  cause: text, one of disease | land_use_change | other | storm" in lines
+    assert "  event_date: date YYYY-MM-DD" in lines
+    claiming = field_lines(TxType.INSURANCE_CLAIM)
+    assert any(line.startswith("  claimed_fen: integer CNY fen") for line in claiming)
