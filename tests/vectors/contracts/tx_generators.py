@@ -17,6 +17,7 @@ from tests.vectors.contracts.case_drafts import CaseDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 from tests.vectors.contracts.link_drafts import LinkDrafts
+from tests.vectors.contracts.reversal_drafts import ReversalDrafts
 from tests.vectors.contracts.tenure_drafts import TenureDrafts
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
@@ -52,6 +53,8 @@ WEIGHTS = {
     "batch.link": 4,
     "case.judgment": 3,
     "case.close": 3,
+    "reversal.report": 4,
+    "insurance.claim": 3,
 }
 
 
@@ -61,6 +64,7 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
     def __init__(self, ref: ReferenceLedger) -> None:
         self.ref = ref
         self.cases = CaseDrafts(ref)
+        self.reversals = ReversalDrafts(ref)
         self.serial = 0
         self.keys: dict[PublicKey, SigningKey] = {}
         for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
@@ -318,6 +322,12 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
 
     def _case_close(self, rng: random.Random, mistake: bool) -> Draft:
         return self.cases.close(rng, mistake) or self._credits_retire_judicial(rng, False)
+
+    def _reversal_report(self, rng: random.Random, mistake: bool) -> Draft:
+        return self.reversals.report(rng, mistake) or self._verification_attest(rng, False)
+
+    def _insurance_claim(self, rng: random.Random, mistake: bool) -> Draft:
+        return self.reversals.claim(rng, mistake) or self._insurance_attest(rng, False)
 
     def _credits_freeze(self, rng: random.Random, mistake: bool) -> Draft:
         pairs = self.holdings("active")
