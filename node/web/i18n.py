@@ -331,6 +331,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "export.issuances": ("Issuances (CSV)", "签发（CSV）"),
     "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
+    "export.reversals": (
+        "Reversals: sink losses and the buffer drawn (CSV)",
+        "碳汇损失（逆转）与缓冲扣减（CSV）",
+    ),
+    "export.insurance-claims": ("Insurance claims (CSV)", "保险理赔（CSV）"),
     "list.none": ("None yet.", "暂无。"),
     "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
     # the labelled reports of verification.attest (contracts REPORT_LABELS)

@@ -35,6 +35,8 @@ KINDS = {
     "retirements": "retirement/",
     "evidence": "evidence/",
     "insurance": "insurance/",
+    "reversals": "reversal/",
+    "insurance-claims": "insurance_claim/",
 }
 
 
