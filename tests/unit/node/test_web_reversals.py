@@ -71,3 +71,25 @@ def test_the_registry_links_both_exports(client: TestClient, lang: str) -> None:
         assert f'href="/export/{kind}.csv"' in page
         english, chinese = MESSAGES[f"export.{kind}"]
         assert (english if lang == "en" else chinese) in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Reversals and insurance claims", "Storm", "Not covered by the buffer", "Filed")),
+        ("zh", ("碳汇损失（逆转）与保险理赔", "风暴", "缓冲未覆盖", "已提出")),
+    ],
+)
+def test_the_batch_and_project_pages_show_the_loss_and_its_claim(
+    client: TestClient, lang: str, words: tuple[str, ...]
+) -> None:
+    for path in (f"/batches/{example.BATCH_ID}", f"/projects/{example.PROJECT_ID}"):
+        page = client.get(path, params={"lang": lang}).text
+        for word in (*words, REVERSAL, CLAIM, "450,001–500,000", "¥60,000.00"):
+            assert word.lower() in page.lower(), (path, word)
+        assert 'href="/v1/insurance/eco-account-comprehensive-2023"' in page
+
+
+def test_a_batch_without_reversals_says_so(client: TestClient) -> None:
+    page = client.get("/batches/huangbiao-mariculture-2023-v1", params={"lang": "en"}).text
+    assert "No reversal reported" in page
