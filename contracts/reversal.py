@@ -10,21 +10,15 @@ batch never exceed its issued and buffer kg together.
 
 from dataclasses import replace
 
+from contracts import reversal_records
+from contracts.attestation import require_independent_verifier
 from contracts.context import TxEnv
-from contracts.credit_records import IssuanceBatch, Project, SerialBlock, SerialStatus
+from contracts.credit_records import IssuanceBatch, SerialBlock, SerialStatus
 from contracts.errors import TxRejectedError
 from contracts.insurance import InsurancePolicy
 from contracts.issuance import require_batch
 from contracts.reasons import RejectReason
 from contracts.records import Role
-from contracts.reversal_records import (
-    CLAIM_STATUS_FILED,
-    BatchReversals,
-    InsuranceClaim,
-    InsuranceClaimBody,
-    Reversal,
-    ReversalReportBody,
-)
 from contracts.roles import require_sender_role
 from contracts.serials import load_block, save_blocks, split_block
 from contracts.state import StateView
@@ -33,23 +27,14 @@ from contracts.state_keys import (
     holding_key,
     insurance_claim_key,
     insurance_key,
-    project_key,
     reversal_key,
 )
 from contracts.store import load, require, require_absent, save
 from protocol.codec import copy_fields
 
 
-def apply_reversal_report(env: TxEnv, body: ReversalReportBody) -> None:
-    verifier = require_sender_role(
-        env, Role.VERIFIER, reason=RejectReason.VERIFIER_NOT_ACCREDITED
-    ).institution_id
-    if body.verifier != verifier:
-        raise TxRejectedError(RejectReason.VERIFIER_NOT_SENDER, f"{body.verifier} != {verifier}")
-    key = project_key(body.project_id)
-    project = require(env.state, key, Project.from_json, RejectReason.UNKNOWN_PROJECT)
-    if project.issuer == verifier:
-        raise TxRejectedError(RejectReason.VERIFIER_NOT_INDEPENDENT, body.project_id)
+def apply_reversal_report(env: TxEnv, body: reversal_records.ReversalReportBody) -> None:
+    project = require_independent_verifier(env, body.verifier, body.project_id)
     batch = require_batch(env, body.batch_id)
     if batch.project_id != project.project_id:
         raise TxRejectedError(RejectReason.BATCH_NOT_OF_PROJECT, batch.batch_id)
@@ -61,7 +46,7 @@ def apply_reversal_report(env: TxEnv, body: ReversalReportBody) -> None:
     drawn = _draw_buffer(env, batch, totals.buffer_drawn_kg, body.lost_kg)
     drawn_kg = 0 if drawn is None else drawn.quantity_kg
     reversal = copy_fields(
-        Reversal,
+        reversal_records.Reversal,
         body,
         reported_by=env.sender,
         height=env.ctx.height,
@@ -71,7 +56,7 @@ def apply_reversal_report(env: TxEnv, body: ReversalReportBody) -> None:
         uncovered_kg=body.lost_kg - drawn_kg,
     )
     save(env.state, reversal_key(body.reversal_id), reversal)
-    totals = BatchReversals(
+    totals = reversal_records.BatchReversals(
         batch_id=batch.batch_id,
         lost_kg=totals.lost_kg + body.lost_kg,
         buffer_drawn_kg=totals.buffer_drawn_kg + drawn_kg,
@@ -81,11 +66,11 @@ def apply_reversal_report(env: TxEnv, body: ReversalReportBody) -> None:
     save(env.state, batch_reversal_key(batch.batch_id), totals)
 
 
-def batch_reversals(view: StateView, batch_id: str) -> BatchReversals:
+def batch_reversals(view: StateView, batch_id: str) -> reversal_records.BatchReversals:
     """The batch's reversal totals; all zero when it has none (absent == none)."""
-    totals = load(view, batch_reversal_key(batch_id), BatchReversals.from_json)
+    totals = load(view, batch_reversal_key(batch_id), reversal_records.BatchReversals.from_json)
     if totals is None:
-        return BatchReversals(
+        return reversal_records.BatchReversals(
             batch_id=batch_id, lost_kg=0, buffer_drawn_kg=0, uncovered_kg=0, reversal_ids=()
         )
     return totals
@@ -112,7 +97,7 @@ def _draw_buffer(
     return cancelled
 
 
-def apply_insurance_claim(env: TxEnv, body: InsuranceClaimBody) -> None:
+def apply_insurance_claim(env: TxEnv, body: reversal_records.InsuranceClaimBody) -> None:
     require_sender_role(env, Role.TRADING_CENTRE, Role.ISSUER)
     policy = require(
         env.state,
@@ -123,7 +108,7 @@ def apply_insurance_claim(env: TxEnv, body: InsuranceClaimBody) -> None:
     reversal = require(
         env.state,
         reversal_key(body.reversal_id),
-        Reversal.from_json,
+        reversal_records.Reversal.from_json,
         RejectReason.UNKNOWN_REVERSAL,
     )
     require_absent(env.state, insurance_claim_key(body.claim_id))
@@ -132,17 +117,19 @@ def apply_insurance_claim(env: TxEnv, body: InsuranceClaimBody) -> None:
         detail = f"{body.claimed_fen} > {policy.body.sum_insured_fen} fen"
         raise TxRejectedError(RejectReason.CLAIM_EXCEEDS_SUM_INSURED, detail)
     claim = copy_fields(
-        InsuranceClaim,
+        reversal_records.InsuranceClaim,
         body,
         project_id=reversal.project_id,
-        status=CLAIM_STATUS_FILED,
+        status=reversal_records.CLAIM_STATUS_FILED,
         claimed_by=env.sender,
         height=env.ctx.height,
     )
     save(env.state, insurance_claim_key(body.claim_id), claim)
 
 
-def _require_covers(view: StateView, policy: InsurancePolicy, reversal: Reversal) -> None:
+def _require_covers(
+    view: StateView, policy: InsurancePolicy, reversal: reversal_records.Reversal
+) -> None:
     """POLICY_NOT_COVERING unless the loss falls in the policy's period and its subject is
     the reversal's project, or an account that holds or held credits of its batch."""
     terms = policy.body

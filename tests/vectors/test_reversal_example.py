@@ -4,19 +4,13 @@ test_single_examples.py checks that the example and its vector are current."""
 from contracts.reversal_records import BatchReversals, InsuranceClaim, Reversal
 from contracts.state_keys import batch_reversal_key, insurance_claim_key, reversal_key
 from genesis.example.parties import party_key
-from protocol.encoding import JsonObject, decode
+from protocol.encoding import decode
 from protocol.hashing import sha256
 from tests.unit.contracts.test_court_grade_case import court_grade_chain
 from tests.vectors import reversal_example as example
+from tests.vectors.state_examples import documented_records, without
 
 SENT = ("height", "reported_by", "claimed_by")
-
-
-def documented_records() -> list[JsonObject]:
-    lines = example.build_section().lines
-    records = [decode(value.encode()) for label, value in lines if label == "value = JCS(record)"]
-    assert all(isinstance(record, dict) for record in records)
-    return records  # type: ignore[return-value]
 
 
 def test_the_documented_bytes_parse_as_the_contracts_read_them() -> None:
@@ -31,7 +25,7 @@ def test_the_documented_bytes_parse_as_the_contracts_read_them() -> None:
         batch_reversal_key(example.BATCH_ID),
         insurance_claim_key(example.CLAIM_ID),
     ]
-    reversal_json, totals_json, claim_json = documented_records()
+    reversal_json, totals_json, claim_json = documented_records(example.build_section())
     reversal = Reversal.from_json(reversal_json)
     assert reversal.report_hash == sha256(example.REPORT_DOCUMENT)
     assert reversal.buffer_drawn_kg + reversal.uncovered_kg == reversal.lost_kg
@@ -55,9 +49,7 @@ def test_the_example_txs_write_exactly_the_documented_records() -> None:
         batch_reversal_key(example.BATCH_ID),
         insurance_claim_key(example.CLAIM_ID),
     )
-    for key, expected in zip(keys, documented_records(), strict=True):
+    for key, expected in zip(keys, documented_records(example.build_section()), strict=True):
         written = decode(chain.state.get(key) or b"null")
         assert isinstance(written, dict)
-        assert {k: v for k, v in written.items() if k not in SENT} == {
-            k: v for k, v in expected.items() if k not in SENT
-        }
+        assert without(written, SENT) == without(expected, SENT)
