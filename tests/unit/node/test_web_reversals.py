@@ -20,6 +20,10 @@ from tests.vectors import reversal_example as example
 REVERSAL, CLAIM = example.REVERSAL_ID, example.CLAIM_ID
 
 
+TX_IDS: dict[str, str] = {}
+"""tx type -> the id of the fixture's reversal.report and insurance.claim."""
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     ledger = open_ledger(tmp_path_factory.mktemp("reversals") / "data")
@@ -31,7 +35,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         signer.tx(VERIFIER, "reversal.report", report),
         signer.tx(example.TRADING_CENTRE, "insurance.claim", dict(example.CLAIM_BODY)),
     )
-    run_each(ledger, txs)
+    TX_IDS.update(run_each(ledger, txs).by_type)
     _service, _inbox, app = make_api(ledger)
     try:
         with TestClient(app) as test_client:
@@ -93,3 +97,16 @@ def test_the_batch_and_project_pages_show_the_loss_and_its_claim(
 def test_a_batch_without_reversals_says_so(client: TestClient) -> None:
     page = client.get("/batches/huangbiao-mariculture-2023-v1", params={"lang": "en"}).text
     assert "No reversal reported" in page
+
+
+@pytest.mark.parametrize("tx_type", ["reversal.report", "insurance.claim"])
+def test_the_tx_pages_show_both_txs(client: TestClient, tx_type: str) -> None:
+    page = client.get(f"/txs/{TX_IDS[tx_type]}", params={"lang": "en"})
+    assert page.status_code == 200
+    assert REVERSAL in page.text
+
+
+def test_the_drawn_buffer_serials_read_as_cancelled(client: TestClient) -> None:
+    page = client.get(f"/batches/{example.BATCH_ID}/serials/450001-500000", params={"lang": "en"})
+    assert page.status_code == 200
+    assert "cancelled" in page.text.lower()
