@@ -104,6 +104,14 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "credits.transfer_priced": ("priced credit transfer", "计价碳汇转让"),
     "consideration": ("consideration", "交易对价"),
     "CNY": ("yuan (CNY)", "人民币"),
+    # reversals and insurance claims (ADR 0033; contracts/reversal_records.py)
+    "reversal.report": ("reversal report", "碳汇损失（逆转）报告"),
+    "insurance.claim": ("insurance claim", "保险理赔登记"),
+    "storm": ("storm", "风暴"),
+    "disease": ("disease", "病害"),
+    "land_use_change": ("land-use change", "土地（海域）用途变更"),
+    "other": ("other", "其他"),
+    "filed": ("filed", "已提出"),
 }
 
 

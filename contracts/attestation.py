@@ -21,20 +21,28 @@ from protocol.codec import copy_fields
 
 
 def apply_verification_attest(env: TxEnv, body: VerificationAttestBody) -> None:
-    verifier = require_sender_role(
-        env, Role.VERIFIER, reason=RejectReason.VERIFIER_NOT_ACCREDITED
-    ).institution_id
-    if body.verifier != verifier:
-        raise TxRejectedError(RejectReason.VERIFIER_NOT_SENDER, f"{body.verifier} != {verifier}")
-    key = project_key(body.project_id)
-    project = require(env.state, key, Project.from_json, RejectReason.UNKNOWN_PROJECT)
-    if project.issuer == verifier:
-        raise TxRejectedError(RejectReason.VERIFIER_NOT_INDEPENDENT, body.project_id)
+    require_independent_verifier(env, body.verifier, body.project_id)
     require_verification_id_free(env.state, body.verification_id)
     record = copy_fields(
         AttestedVerification, body, attested_by=env.sender, height=env.ctx.height, issued_kg=0
     )
     save(env.state, attested_verification_key(body.verification_id), record)
+
+
+def require_independent_verifier(env: TxEnv, verifier: str, project_id: str) -> Project:
+    """The project, when the sender is an active key of an accredited verifier (holding
+    `verifier`), the institution the body names as `verifier`, and not the project's issuer
+    (ADR 0026; reversal reports too, ADR 0033). Refusals in that order."""
+    sender = require_sender_role(
+        env, Role.VERIFIER, reason=RejectReason.VERIFIER_NOT_ACCREDITED
+    ).institution_id
+    if verifier != sender:
+        raise TxRejectedError(RejectReason.VERIFIER_NOT_SENDER, f"{verifier} != {sender}")
+    key = project_key(project_id)
+    project = require(env.state, key, Project.from_json, RejectReason.UNKNOWN_PROJECT)
+    if project.issuer == sender:
+        raise TxRejectedError(RejectReason.VERIFIER_NOT_INDEPENDENT, project_id)
+    return project
 
 
 def require_verification_id_free(view: StateView, verification_id: str) -> None:

@@ -36,6 +36,7 @@ from contracts.key_changes import apply_key_revoke, apply_key_rotate
 from contracts.links import apply_batch_link
 from contracts.records import NonceRecord
 from contracts.retirement import apply_credits_retire, apply_credits_retire_judicial
+from contracts.reversal import apply_insurance_claim, apply_reversal_report
 from contracts.role_changes import apply_role_grant, apply_role_revoke
 from contracts.state import StateOverlay, StateView
 from contracts.state_keys import nonce_key
@@ -83,6 +84,8 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.CASE_JUDGMENT: apply_case_judgment,
     TxType.CASE_CLOSE: apply_case_close,
     TxType.CREDITS_TRANSFER_PRICED: apply_credits_transfer_priced,
+    TxType.REVERSAL_REPORT: apply_reversal_report,
+    TxType.INSURANCE_CLAIM: apply_insurance_claim,
 }
 
 

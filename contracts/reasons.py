@@ -124,6 +124,21 @@ class RejectReason(enum.Enum):
     # Consideration (ADR 0031).
     CONSIDERATION_TOO_LARGE = "consideration_too_large"
     """credits.transfer_priced whose total (kg x fen/t / 1000) exceeds 10^15 fen."""
+    # Reversals and insurance claims (ADR 0033).
+    BATCH_NOT_OF_PROJECT = "batch_not_of_project"
+    """reversal.report names a batch issued for another project than the one it names."""
+    REVERSAL_EXCEEDS_BATCH = "reversal_exceeds_batch"
+    """reversal.report whose lost_kg, with the batch's earlier reversals, exceeds the batch's
+    issued and buffer kg together."""
+    UNKNOWN_POLICY = "unknown_policy"
+    """insurance.claim names no `insurance/<policy id>` record."""
+    UNKNOWN_REVERSAL = "unknown_reversal"
+    """insurance.claim names no `reversal/<id>` record."""
+    POLICY_NOT_COVERING = "policy_not_covering"
+    """insurance.claim under a policy whose period does not hold the reversal's event date,
+    or whose subject is neither the reversal's project nor an account holding its batch."""
+    CLAIM_EXCEEDS_SUM_INSURED = "claim_exceeds_sum_insured"
+    """insurance.claim for more fen than the policy's sum_insured_fen."""
 
 
 COSIGNATURE_MISSING = frozenset(

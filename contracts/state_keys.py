@@ -107,3 +107,8 @@ def tenure_claim_key(certificate_kind: str, certificate_number: str) -> str:
 
 # consideration/: the price a priced transfer recorded, named by its tx id (ADR 0031).
 consideration_key: Final[ByHash] = _named_by_bytes("consideration")
+# reversal/, batch_reversal/, insurance_claim/: a verifier's reversal report, a batch's
+# reversal totals and an insurance claim for a reversal (ADR 0033).
+reversal_key: Final = _named_by_id("reversal")
+batch_reversal_key: Final = _named_by_id("batch_reversal")
+insurance_claim_key: Final = _named_by_id("insurance_claim")

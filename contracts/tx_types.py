@@ -34,6 +34,7 @@ from contracts.bodies_registry import (
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
 from contracts.consideration_records import CreditsTransferPricedBody
 from contracts.link_records import BatchLinkBody
+from contracts.reversal_records import InsuranceClaimBody, ReversalReportBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
 
@@ -62,6 +63,8 @@ TxBody = (
     | CaseJudgmentBody
     | CaseCloseBody
     | CreditsTransferPricedBody
+    | ReversalReportBody
+    | InsuranceClaimBody
 )
 
 
@@ -93,6 +96,8 @@ class TxType(enum.Enum):
     CASE_JUDGMENT = "case.judgment"
     CASE_CLOSE = "case.close"
     CREDITS_TRANSFER_PRICED = "credits.transfer_priced"
+    REVERSAL_REPORT = "reversal.report"
+    INSURANCE_CLAIM = "insurance.claim"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -123,5 +128,7 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.CASE_JUDGMENT: CaseJudgmentBody.from_json,
     TxType.CASE_CLOSE: CaseCloseBody.from_json,
     TxType.CREDITS_TRANSFER_PRICED: CreditsTransferPricedBody.from_json,
+    TxType.REVERSAL_REPORT: ReversalReportBody.from_json,
+    TxType.INSURANCE_CLAIM: InsuranceClaimBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

@@ -123,6 +123,26 @@ LIST_RESOURCES: Final = (
         help="prices recorded by priced transfers, in fen (ADR 0031); never settled",
     ),
     ListResource(
+        name="reversals",
+        columns=(
+            "reversal_id",
+            "batch_id",
+            "event_date",
+            "cause",
+            "lost_kg",
+            "buffer_drawn_kg",
+            "uncovered_kg",
+        ),
+        item_noun="REVERSAL_ID",
+        help="sink losses reported by verifiers and the buffer they drew (ADR 0033)",
+    ),
+    ListResource(
+        name="insurance-claims",
+        columns=("claim_id", "policy_id", "reversal_id", "claimed_fen", "status"),
+        item_noun="CLAIM_ID",
+        help="insurance claims recorded for reversals (ADR 0033)",
+    ),
+    ListResource(
         name="evidence",
         columns=("evidence_hash", "offender", "height"),
         item_noun=None,

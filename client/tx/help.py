@@ -18,6 +18,7 @@ from contracts.consideration_records import CURRENCIES
 from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
 from contracts.link_records import EXTERNAL_IDS_MAX, LABELS_MAX, LINK_LABELS, REGISTRIES
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
+from contracts.reversal_records import REVERSAL_CAUSES
 from contracts.tenure_records import CERTIFICATE_KINDS
 from contracts.tx_types import BODY_PARSERS, TxType
 from protocol.hashing import Hash32
@@ -34,6 +35,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "certificate_kind": CERTIFICATE_KINDS,
     "outcome": CASE_OUTCOMES,
     "currency": CURRENCIES,
+    "cause": REVERSAL_CAUSES,
 }
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}
@@ -69,6 +71,7 @@ TENURE_SHAPES: Final[Mapping[str, str]] = {
 CASE_SHAPES: Final[Mapping[str, str]] = {
     "compensation_fen": "integer CNY fen (1/100 yuan), 0..10^15 (122,366 yuan = 12236600)",
     "harm_site": f"text, 1..{HARM_SITE_LENGTH_MAX} characters",
+    "claimed_fen": "integer CNY fen (1/100 yuan), 1..10^15, at most the policy's sum insured",
 }
 """The same for case.judgment (ADR 0029)."""
 CONSIDERATION_SHAPES: Final[Mapping[str, str]] = {

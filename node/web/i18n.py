@@ -331,6 +331,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "export.issuances": ("Issuances (CSV)", "签发（CSV）"),
     "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
+    "export.reversals": (
+        "Reversals: sink losses and the buffer drawn (CSV)",
+        "碳汇损失（逆转）与缓冲扣减（CSV）",
+    ),
+    "export.insurance-claims": ("Insurance claims (CSV)", "保险理赔（CSV）"),
+    "reversal.title": ("Reversals and insurance claims", "碳汇损失（逆转）与保险理赔"),
+    "reversal.none": (
+        "No reversal reported: no buffer drawn.",
+        "未报告碳汇损失：缓冲未扣减。",
+    ),
+    "reversal.id": ("Reversal", "损失报告"),
+    "reversal.event_date": ("Event date", "发生日期"),
+    "reversal.cause": ("Cause", "原因"),
+    "reversal.lost": ("Sink lost", "损失碳汇量"),
+    "reversal.drawn": ("Buffer drawn (serials)", "扣减缓冲（序号）"),
+    "reversal.uncovered": ("Not covered by the buffer", "缓冲未覆盖"),
+    "reversal.claims": ("Insurance claims", "保险理赔"),
     "list.none": ("None yet.", "暂无。"),
     "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
     # the labelled reports of verification.attest (contracts REPORT_LABELS)

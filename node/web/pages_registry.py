@@ -45,6 +45,7 @@ from node.web.links import (
     verification_or_text,
 )
 from node.web.markup import Html, definitions, element, join, segment, table
+from node.web.pages_reversals import reversals_section
 from node.web.serial_history import HistoryUnavailableError, SerialEvent
 
 R = TypeVar("R")
@@ -164,6 +165,7 @@ def project_page(ctx: Context, view: ChainView, project_id: str) -> Page:
                 record_table(ctx, VERIFICATION_COLUMNS, verifications),
             ),
             section(ctx.t("project.batches"), batches_table(ctx, batches)),
+            reversals_section(ctx, view, project_id=project_id),
         ]
     )
     return Page(title=ctx.t("project.title", id=project_id), body=body)
@@ -320,6 +322,7 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
             section(ctx.t("batch.blocks"), serial_blocks_table(ctx, blocks)),
             list_note(ctx, truncated),
             batch_considerations(ctx, view, batch_id),
+            reversals_section(ctx, view, batch_id=batch_id),
         ]
     )
     return Page(title=ctx.t("batch.title", id=batch_id), body=body)

@@ -13,6 +13,7 @@ from protocol.signing import PublicKey
 from tests.property.case_reference import CaseLifecycleReference
 from tests.property.consideration_reference import ConsiderationReference
 from tests.property.links_reference import LinkIndex, LinksReference
+from tests.property.reversal_reference import ReversalReference
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
 ROLE_PROCURATORATE, ROLE_VALIDATOR, ROLE_WITNESS = "procuratorate", "validator", "witness"
@@ -49,7 +50,9 @@ class Op:
 
 
 @dataclass
-class ReferenceLedger(LinksReference, CaseLifecycleReference, ConsiderationReference):
+class ReferenceLedger(
+    LinksReference, CaseLifecycleReference, ConsiderationReference, ReversalReference
+):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
     """Active institution keys (a rotated or revoked key signs for nobody)."""
@@ -81,6 +84,14 @@ class ReferenceLedger(LinksReference, CaseLifecycleReference, ConsiderationRefer
     """case -> the outcome of its case.close (ADR 0029)."""
     considerations: dict[bytes, dict[str, Any]] = field(default_factory=dict)
     """tx id -> the consideration/ record's fields but height (ADR 0031)."""
+    policy_terms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """policy -> its insurance.attest body (ADR 0033)."""
+    reversals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """reversal -> its reversal.report body (ADR 0033)."""
+    batch_lost: dict[str, int] = field(default_factory=dict)
+    """batch -> the kg its reversals lost, summed (ADR 0033)."""
+    claims: set[str] = field(default_factory=set)
+    """insurance.claim ids (ADR 0033)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -362,6 +373,7 @@ class ReferenceLedger(LinksReference, CaseLifecycleReference, ConsiderationRefer
             self._account(body["subject_id"])
         self._require(body["policy_id"] not in self.policies, "already_exists")
         self.policies.add(body["policy_id"])
+        self.policy_terms[body["policy_id"]] = body
 
     # --- governance of roles and keys (ADR 0019) ---------------------------------------
 

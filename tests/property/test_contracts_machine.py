@@ -15,7 +15,9 @@ both ways (ADR 0028); a case is satisfied exactly when its judicial retirements 
 required kg, a closed case's retired kg never changes again, and every case's status is the
 reference's (ADR 0029); every consideration/ record is the reference's, its total is kg x
 fen/t / 1000 to the nearest fen, half up, and a priced transfer moves the kilograms the
-reference's unpriced transfer rule moves (ADR 0031).
+reference's unpriced transfer rule moves (ADR 0031); a batch's reversals never lose more
+than its issued and buffer kg, draw only its BUFFER units, lowest first, and never touch a
+retired one (ADR 0033).
 """
 
 import random
@@ -32,7 +34,8 @@ from contracts.case_records import Case, Retirement
 from contracts.consideration_records import Consideration
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
 from contracts.link_records import BatchLinks, ExternalIdClaim
-from contracts.state_keys import case_closure_key
+from contracts.reversal_records import BatchReversals, Reversal
+from contracts.state_keys import batch_reversal_key, case_closure_key
 from contracts.tenure_records import ProjectTenure, TenureClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
@@ -63,6 +66,12 @@ def genesis_reference() -> ReferenceLedger:
     validators = frozenset(party_key(v).public_key for v in VALIDATOR_IDS)
     ref.validators = ref.next_validators = (validators, 2)
     return ref
+
+
+def buffer_drawn(chain: TestChain, batch_id: str) -> int:
+    """The BUFFER kg the batch's reversals cancelled (ADR 0033); 0 without reversals."""
+    raw = chain.state.get(batch_reversal_key(batch_id))
+    return 0 if raw is None else BatchReversals.from_json(decode(raw)).buffer_drawn_kg
 
 
 def records(chain: TestChain, prefix: str) -> list[Any]:
@@ -163,6 +172,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_links()
         self.check_cases(current)
         self.check_considerations()
+        self.check_reversals(current)
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -171,9 +181,10 @@ class ContractsMachine(RuleBasedStateMachine):
             batch = IssuanceBatch.from_json(value)
             statuses = Counter(kg[1] for kg in current[batch.batch_id])
             assert len(current[batch.batch_id]) == batch.quantity_kg + batch.buffer_kg
-            assert statuses["buffer"] == batch.buffer_kg
+            drawn = buffer_drawn(self.chain, batch.batch_id)  # ADR 0033
+            assert statuses["buffer"] == batch.buffer_kg - drawn
             assert statuses["retired"] == batch.retired_kg
-            assert statuses["cancelled"] == batch.cancelled_kg
+            assert statuses["cancelled"] == batch.cancelled_kg + drawn
             moving = statuses["active"] + statuses["frozen"]
             assert moving + batch.retired_kg + batch.cancelled_kg == batch.quantity_kg
 
@@ -182,7 +193,9 @@ class ContractsMachine(RuleBasedStateMachine):
         (an unfreeze earlier in the same block may have released them)."""
         for batch, before in self.previous.items():
             for old, new in zip(before, current[batch], strict=True):
-                if old[1] in ("retired", "cancelled", "buffer"):
+                if old[1] == "buffer" and new[1] == "cancelled":  # a reversal (ADR 0033)
+                    assert new[0] is None, (batch, old, new)
+                elif old[1] in ("retired", "cancelled", "buffer"):
                     assert new == old, (batch, old, new)
                 elif old[1] == "frozen" and new[1] == "frozen":
                     assert new[0] == old[0], (batch, old, new)
@@ -317,6 +330,30 @@ class ContractsMachine(RuleBasedStateMachine):
             assert -500 < excess_milli_fen <= 500, value
             found[bytes(record.tx_id)] = {k: v for k, v in value.items() if k != "height"}
         assert found == self.ref.considerations
+
+    def check_reversals(self, current: dict[str, list[KgState]]) -> None:
+        """Reversals never exceed the batch's issued and buffer kg; the BUFFER units a batch
+        lost are its lowest buffer serials, cancelled with no holder; every reversal's loss
+        is drawn or uncovered; the totals are the reference's (ADR 0033). Retired units never
+        change at all (check_transitions)."""
+        lost: Counter[str] = Counter()
+        for value in records(self.chain, "reversal/"):
+            reversal = Reversal.from_json(value)
+            assert reversal.buffer_drawn_kg + reversal.uncovered_kg == reversal.lost_kg
+            lost[reversal.batch_id] += reversal.lost_kg
+        for value in records(self.chain, "batch_reversal/"):
+            totals = BatchReversals.from_json(value)
+            raw = self.chain.state.get(f"batch/{totals.batch_id}")
+            assert raw is not None
+            batch = IssuanceBatch.from_json(decode(raw))
+            assert lost[totals.batch_id] == totals.lost_kg <= batch.quantity_kg + batch.buffer_kg
+            assert totals.buffer_drawn_kg <= batch.buffer_kg
+            assert totals.buffer_drawn_kg + totals.uncovered_kg == totals.lost_kg
+            buffer = current[totals.batch_id][batch.quantity_kg :]
+            drawn = buffer[: totals.buffer_drawn_kg]
+            assert all(kg[:2] == (None, "cancelled") for kg in drawn), totals.batch_id
+            assert all(kg[1] == "buffer" for kg in buffer[totals.buffer_drawn_kg :])
+        assert dict(lost) == self.ref.batch_lost
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

@@ -2,7 +2,7 @@
 lines that show a record's state key, value, tree key hash and SMT leaf (PROTOCOL.md §13)."""
 
 from contracts.state_tree import state_tree_key
-from protocol.encoding import JsonObject, encode
+from protocol.encoding import JsonObject, decode, encode
 from protocol.hashing import sha256
 from protocol.smt_proof import hash_leaf as smt_hash_leaf
 from protocol.tx import SignedTx, sign_tx
@@ -14,6 +14,8 @@ from tests.vectors.protocol_examples import (
     example_key,
     example_unsigned_tx,
 )
+
+RECORD_LABEL = "value = JCS(record)"
 
 
 def state_example(name: str, doc_section: str) -> SingleExample:
@@ -39,7 +41,7 @@ def add_state_record(section: Section, state_key: str, record: JsonObject) -> No
     """The record's state key, JCS value, SHA-256(state key) and SMT leaf, in that order."""
     value = encode(record)
     section.add("state key", state_key)
-    section.add("value = JCS(record)", value.decode())
+    section.add(RECORD_LABEL, value.decode())
     key_hash = sha256(state_tree_key(state_key))
     section.add("tree key hash = SHA-256(state key)", key_hash)
     section.add("leaf = H(0x02 || key hash || H(value))", smt_hash_leaf(key_hash, sha256(value)))
@@ -51,3 +53,15 @@ def signed_example_tx(signer: str, tx_type: str, nonce: int, body: JsonObject) -
     _, chain_id = chain_id_section()
     key = example_key(signer)
     return sign_tx(example_unsigned_tx(chain_id, tx_type, key, nonce, body), key)
+
+
+def documented_records(section: Section) -> list[JsonObject]:
+    """The records a worked example documents (its `value = JCS(record)` lines), decoded."""
+    records = [decode(value.encode()) for label, value in section.lines if label == RECORD_LABEL]
+    assert all(isinstance(record, dict) for record in records)
+    return records  # type: ignore[return-value]
+
+
+def without(record: JsonObject, names: tuple[str, ...]) -> JsonObject:
+    """The record without the named fields (those the chain sets: height, sending key)."""
+    return {name: value for name, value in record.items() if name not in names}

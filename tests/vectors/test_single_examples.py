@@ -1,6 +1,7 @@
 """The one-section worked examples (docs/STATE.md node.announce, ADR 0023,
 verification.attest, ADR 0026, project.tenure, ADR 0027, batch.link, ADR 0028, and
 case.judgment and case.close, ADR 0029, credits.transfer_priced, ADR 0031;
+reversal.report and insurance.claim, ADR 0033;
 docs/PROTOCOL.md §8.4
 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
 
@@ -15,6 +16,7 @@ from tests.vectors import (
     consideration_example,
     links_example,
     lock_violation_example,
+    reversal_example,
     tenure_example,
 )
 from tests.vectors.doc_splice import with_example
@@ -27,6 +29,7 @@ GENERATORS = [
     links_example,
     lock_violation_example,
     tenure_example,
+    reversal_example,
 ]
 
 

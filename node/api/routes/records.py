@@ -36,6 +36,8 @@ KINDS = {
     "evidence": "evidence/",
     "insurance": "insurance/",
     "considerations": "consideration/",
+    "reversals": "reversal/",
+    "insurance-claims": "insurance_claim/",
 }
 
 

@@ -44,6 +44,8 @@ LIST_PREFIXES = {
     "cases": "case/",
     "retirements": "retirement/",
     "evidence": "evidence/",
+    "reversals": "reversal/",
+    "insurance-claims": "insurance_claim/",
 }
 ENRICHED = frozenset({"case/", "project/", "batch/"})
 """Kinds whose routes add fields to the stored record (node/api/routes/records.py ENRICH)."""

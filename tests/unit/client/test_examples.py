@@ -100,3 +100,11 @@ def test_field_lines_of_a_priced_transfer_name_price_currency_and_agreement() ->
     assert any(line.startswith("  unit_price_fen_per_t: integer CNY fen") for line in lines)
     assert "  currency: text, one of CNY" in lines
     assert any(line.startswith("  agreement_hash: SHA-256 hex") for line in lines)
+
+
+def test_field_lines_of_reversals_and_claims_name_their_shapes() -> None:
+    lines = field_lines(TxType.REVERSAL_REPORT)
+    assert "  cause: text, one of disease | land_use_change | other | storm" in lines
+    assert "  event_date: date YYYY-MM-DD" in lines
+    claiming = field_lines(TxType.INSURANCE_CLAIM)
+    assert any(line.startswith("  claimed_fen: integer CNY fen") for line in claiming)

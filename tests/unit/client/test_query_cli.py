@@ -25,6 +25,7 @@ from tests.unit.node.case_chain import (
     tenure_and_links_txs,
 )
 from tests.unit.node.chain_kit import GENESIS, TX_LIFETIME_MS
+from tests.vectors import reversal_example
 from tests.vectors.links_example import EXTERNAL_ID, REGISTRY
 from tests.vectors.tenure_example import BODY as TENURE_BODY
 
@@ -248,3 +249,38 @@ def test_every_list_resource_is_a_list_the_node_serves() -> None:
     served = {*KINDS, "blocks"}
     assert {resource.name for resource in LIST_RESOURCES} <= served
     assert set(LIST_PREFIXES) <= served
+
+
+def test_reversals_and_claims_are_listed_and_read(capsys: Capture) -> None:
+    """The Xiangshan case, an accredited verifier, then the worked example's storm loss of
+    docs/STATE.md and its insurance claim (ADR 0033), each tx its own block."""
+    fake = FakeNode(GENESIS)
+    signer = Signer(expires_at_ms=now_ms() + TX_LIFETIME_MS // 2)
+    eco = open_account(signer, ECOLOGICAL_ACCOUNT_ID, "xiangshan-county", "ecological")
+    case = [
+        signer.tx(s.sender, s.tx_type, dict(s.body), s.cosigners) for s in xiangshan_case_steps()
+    ]
+    attested = attestation_txs(signer)  # before the losses: the verifier's nonces in order
+    report = dict(reversal_example.REPORT_BODY) | {"verifier": VERIFIER}
+    losses = (
+        signer.tx(VERIFIER, "reversal.report", report),
+        signer.tx("ningbo-ptc", "insurance.claim", dict(reversal_example.CLAIM_BODY)),
+    )
+    for signed in (eco, *case, *attested, *losses):
+        fake.pending.append(signed)
+        fake.commit()
+        result = fake.tx_status(signed.tx_id.hex())["result"]
+        assert result["status"] == "accepted", (signed.tx.type, result)
+    with serve(fake) as url:
+        exit_code, out, _ = query(capsys, "reversals", "--node", url)
+        assert exit_code == EXIT_OK
+        header, _rule, row = out.splitlines()[:3]
+        assert header.split()[-3:] == ["lost_kg", "buffer_drawn_kg", "uncovered_kg"]
+        assert row.split() == [
+            reversal_example.REVERSAL_ID, reversal_example.BATCH_ID, "2023-09-14", "storm",
+            "60000", "50000", "10000",
+        ]  # fmt: skip
+        claim_id = reversal_example.CLAIM_ID
+        exit_code, out, _ = query(capsys, "insurance-claims", claim_id, "--node", url, "--json")
+        assert exit_code == EXIT_OK
+        assert json.loads(out)["reversal_id"] == reversal_example.REVERSAL_ID

@@ -18,6 +18,7 @@ from tests.vectors.contracts.consideration_drafts import ConsiderationDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 from tests.vectors.contracts.link_drafts import LinkDrafts
+from tests.vectors.contracts.reversal_drafts import ReversalDrafts
 from tests.vectors.contracts.tenure_drafts import TenureDrafts
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
@@ -54,6 +55,8 @@ WEIGHTS = {
     "case.judgment": 3,
     "case.close": 3,
     "credits.transfer_priced": 5,
+    "reversal.report": 4,
+    "insurance.claim": 3,
 }
 
 
@@ -63,6 +66,7 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
     def __init__(self, ref: ReferenceLedger) -> None:
         self.ref = ref
         self.cases = CaseDrafts(ref)
+        self.reversals = ReversalDrafts(ref)
         self.serial = 0
         self.keys: dict[PublicKey, SigningKey] = {}
         for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
@@ -320,6 +324,12 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
 
     def _case_close(self, rng: random.Random, mistake: bool) -> Draft:
         return self.cases.close(rng, mistake) or self._credits_retire_judicial(rng, False)
+
+    def _reversal_report(self, rng: random.Random, mistake: bool) -> Draft:
+        return self.reversals.report(rng, mistake) or self._verification_attest(rng, False)
+
+    def _insurance_claim(self, rng: random.Random, mistake: bool) -> Draft:
+        return self.reversals.claim(rng, mistake) or self._insurance_attest(rng, False)
 
     def _credits_freeze(self, rng: random.Random, mistake: bool) -> Draft:
         pairs = self.holdings("active")
