@@ -29,6 +29,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "retired": ("retired", "已注销"),
     "cancelled": ("cancelled", "已作废"),
     "buffer": ("buffer reserve", "缓冲储备"),
+    "pledged": ("pledged", "已质押"),
     # tx results
     "accepted": ("accepted", "已接受"),
     "rejected": ("rejected", "已拒绝"),
@@ -100,6 +101,13 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "closed": ("closed", "已结案"),
     "withdrawn": ("withdrawn", "已撤诉"),
     "terminated": ("terminated", "已终结"),
+    # pledges (ADR 0032; contracts/pledge_records.py)
+    "lender": ("lender", "质权银行"),
+    "credits.pledge": ("credit pledge", "碳汇质押"),
+    "credits.pledge_release": ("pledge release", "质押解除"),
+    "credits.pledge_enforce": ("pledge enforcement", "质押处置"),
+    "released": ("released", "已解除"),
+    "enforced": ("enforced", "已处置"),
 }
 
 

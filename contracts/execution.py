@@ -33,6 +33,11 @@ from contracts.issuance import (
 )
 from contracts.key_changes import apply_key_revoke, apply_key_rotate
 from contracts.links import apply_batch_link
+from contracts.pledges import (
+    apply_credits_pledge,
+    apply_credits_pledge_enforce,
+    apply_credits_pledge_release,
+)
 from contracts.records import NonceRecord
 from contracts.retirement import apply_credits_retire, apply_credits_retire_judicial
 from contracts.role_changes import apply_role_grant, apply_role_revoke
@@ -81,6 +86,9 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.BATCH_LINK: apply_batch_link,
     TxType.CASE_JUDGMENT: apply_case_judgment,
     TxType.CASE_CLOSE: apply_case_close,
+    TxType.CREDITS_PLEDGE: apply_credits_pledge,
+    TxType.CREDITS_PLEDGE_RELEASE: apply_credits_pledge_release,
+    TxType.CREDITS_PLEDGE_ENFORCE: apply_credits_pledge_enforce,
 }
 
 
@@ -158,6 +166,8 @@ COSIGNED_TX_TYPES = frozenset(
         TxType.ROLE_REVOKE,
         TxType.KEY_ROTATE,
         TxType.KEY_REVOKE,
+        TxType.CREDITS_PLEDGE,
+        TxType.CREDITS_PLEDGE_ENFORCE,
     }
 )
 """The types whose handlers require signatures beyond the sender's (validator quorum,

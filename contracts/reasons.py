@@ -121,6 +121,27 @@ class RejectReason(enum.Enum):
     CASE_NOT_SATISFIED = "case_not_satisfied"
     """case.close with outcome satisfied while the case's judicial retirements fall short
     of its required_kg."""
+    # Pledges (ADR 0032).
+    UNITS_PLEDGED = "units_pledged"
+    """The kilograms asked for are there only if pledged ones count: transfer, retirement,
+    freezing, cancellation and a second pledge never take PLEDGED serials."""
+    NOT_A_LENDER = "not_a_lender"
+    """credits.pledge or credits.pledge_enforce names a lender that does not hold `lender`."""
+    LENDER_SIGNATURE_MISSING = "lender_signature_missing"
+    """credits.pledge without the signature of an active key of the named lender."""
+    PLEDGE_EXISTS = "pledge_exists"
+    """credits.pledge with a pledge id already used."""
+    UNKNOWN_PLEDGE = "unknown_pledge"
+    PLEDGE_NOT_ACTIVE = "pledge_not_active"
+    """Release or enforcement of a pledge already released or enforced."""
+    NOT_PLEDGE_LENDER = "not_pledge_lender"
+    """Release or enforcement sent by a key that is not an active key of the pledge's lender."""
+    NOT_AN_ENFORCER = "not_an_enforcer"
+    """credits.pledge_enforce names an enforcer that is neither trading centre nor court."""
+    ENFORCER_SIGNATURE_MISSING = "enforcer_signature_missing"
+    """credits.pledge_enforce without the signature of an active key of the named enforcer."""
+    NOT_LENDER_ACCOUNT = "not_lender_account"
+    """credits.pledge_enforce to an account whose holder key is not a key of the lender."""
 
 
 COSIGNATURE_MISSING = frozenset(
@@ -132,6 +153,8 @@ COSIGNATURE_MISSING = frozenset(
         RejectReason.COSIGNER_NOT_COURT,
         RejectReason.OLD_KEY_SIGNATURE_MISSING,
         RejectReason.NEW_KEY_SIGNATURE_MISSING,
+        RejectReason.LENDER_SIGNATURE_MISSING,
+        RejectReason.ENFORCER_SIGNATURE_MISSING,
     }
 )
 """Rejections that mean a co-signature the tx needs is absent. A copy of a tx stripped of

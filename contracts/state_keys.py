@@ -103,3 +103,14 @@ def tenure_claim_key(certificate_kind: str, certificate_number: str) -> str:
     kind is a slug and number is [0-9A-Z-] (contracts/tenure_records.py): neither holds '/'.
     """
     return f"tenure/{certificate_kind}/{certificate_number}"
+
+
+# pledge/: serials pledged to a lender (credits.pledge, ADR 0032).
+pledge_key: Final = _named_by_id("pledge")
+
+
+def pledged_block_key(batch_id: str, first_serial: int) -> str:
+    """`pledged/<batch>/<first serial, 16 digits>`: the pledge of the PLEDGED block starting at
+    first (ADR 0032); absent for every block that is not pledged."""
+    assert 0 < first_serial < 10**SERIAL_DIGITS, first_serial
+    return f"pledged/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"

@@ -33,6 +33,7 @@ from contracts.bodies_registry import (
 )
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
 from contracts.link_records import BatchLinkBody
+from contracts.pledge_records import PledgeBody, PledgeEnforceBody, PledgeReleaseBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
 
@@ -60,6 +61,9 @@ TxBody = (
     | BatchLinkBody
     | CaseJudgmentBody
     | CaseCloseBody
+    | PledgeBody
+    | PledgeReleaseBody
+    | PledgeEnforceBody
 )
 
 
@@ -90,6 +94,9 @@ class TxType(enum.Enum):
     BATCH_LINK = "batch.link"
     CASE_JUDGMENT = "case.judgment"
     CASE_CLOSE = "case.close"
+    CREDITS_PLEDGE = "credits.pledge"
+    CREDITS_PLEDGE_RELEASE = "credits.pledge_release"
+    CREDITS_PLEDGE_ENFORCE = "credits.pledge_enforce"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -119,5 +126,8 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.BATCH_LINK: BatchLinkBody.from_json,
     TxType.CASE_JUDGMENT: CaseJudgmentBody.from_json,
     TxType.CASE_CLOSE: CaseCloseBody.from_json,
+    TxType.CREDITS_PLEDGE: PledgeBody.from_json,
+    TxType.CREDITS_PLEDGE_RELEASE: PledgeReleaseBody.from_json,
+    TxType.CREDITS_PLEDGE_ENFORCE: PledgeEnforceBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)
