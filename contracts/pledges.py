@@ -83,6 +83,7 @@ def apply_credits_pledge_release(env: TxEnv, body: PledgeReleaseBody) -> None:
 
 def apply_credits_pledge_enforce(env: TxEnv, body: PledgeEnforceBody) -> None:
     pledge = _require_active_pledge_of_sender(env, body.pledge_id)
+    _require_signers_of(env, pledge.lender, (Role.LENDER,), RejectReason.NOT_A_LENDER)
     _require_signers_of(
         env, body.enforcer, (Role.TRADING_CENTRE, Role.COURT), RejectReason.NOT_AN_ENFORCER
     )

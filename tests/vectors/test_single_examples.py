@@ -1,6 +1,6 @@
 """The one-section worked examples (docs/STATE.md node.announce, ADR 0023,
 verification.attest, ADR 0026, project.tenure, ADR 0027, batch.link, ADR 0028, and
-case.judgment and case.close, ADR 0029;
+case.judgment and case.close, ADR 0029, credits.pledge and release, ADR 0032;
 docs/PROTOCOL.md §8.4
 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
 
@@ -14,6 +14,7 @@ from tests.vectors import (
     case_lifecycle_example,
     links_example,
     lock_violation_example,
+    pledge_example,
     tenure_example,
 )
 from tests.vectors.doc_splice import with_example
@@ -24,6 +25,7 @@ GENERATORS = [
     case_lifecycle_example,
     links_example,
     lock_violation_example,
+    pledge_example,
     tenure_example,
 ]
 

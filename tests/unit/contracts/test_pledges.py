@@ -200,6 +200,10 @@ def test_release_and_enforcement_refusals(pledged: TestChain) -> None:
     assert submit(pledged, PLEDGE_ENFORCE, enforcer="zhejiang-auditor") == "not_an_enforcer"
     assert submit(pledged, PLEDGE_ENFORCE, to_account=TOWNSHIP_ACCOUNT) == "not_lender_account"
     assert submit(pledged, PLEDGE_ENFORCE, to_account="nobody") == "unknown_account"
+    revoke = {"institution_id": LENDER, "role": "lender"}
+    assert pledged.submit("role.revoke", COUNTY, revoke, (NINGBO,)).reason is None
+    assert submit(pledged, PLEDGE_ENFORCE) == "not_a_lender"
+    assert pledged.submit("role.grant", COUNTY, revoke, (NINGBO,)).reason is None
     court = {"enforcer": "xiangshan-court"}
     assert submit(pledged, PLEDGE_ENFORCE, cosigners=("xiangshan-court",), **court) is None
     assert pledge(pledged).enforced_with == "xiangshan-court"
