@@ -12,6 +12,7 @@ from typing import Any
 from protocol.signing import PublicKey
 from tests.property.case_reference import CaseLifecycleReference
 from tests.property.links_reference import LinkIndex, LinksReference
+from tests.property.pledge_reference import PledgeReference
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
 ROLE_PROCURATORATE, ROLE_VALIDATOR, ROLE_WITNESS = "procuratorate", "validator", "witness"
@@ -48,7 +49,7 @@ class Op:
 
 
 @dataclass
-class ReferenceLedger(LinksReference, CaseLifecycleReference):
+class ReferenceLedger(LinksReference, CaseLifecycleReference, PledgeReference):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
     """Active institution keys (a rotated or revoked key signs for nobody)."""
@@ -78,6 +79,10 @@ class ReferenceLedger(LinksReference, CaseLifecycleReference):
     """Cases with a case.judgment (ADR 0029)."""
     closures: dict[str, str] = field(default_factory=dict)
     """case -> the outcome of its case.close (ADR 0029)."""
+    pledges: dict[str, list[Any]] = field(default_factory=dict)
+    """pledge -> [lender, account, batch, kg indices, status] (ADR 0032)."""
+    unpledged: set[tuple[str, int]] = field(default_factory=set)
+    """(batch, kg index) released or enforced since the machine last cleared it (ADR 0032)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -136,6 +141,9 @@ class ReferenceLedger(LinksReference, CaseLifecycleReference):
         quantity = op.body["quantity_kg"]
         active = self.count(batch, account, "active")
         if active < quantity:
+            pledged = self.count(batch, account, "pledged")
+            if pledged and active + pledged >= quantity:
+                raise Rejected("units_pledged")  # ADR 0032
             frozen = self.count(batch, account, "frozen")
             retired = self.count(batch, account, "retired")
             if active + frozen >= quantity:

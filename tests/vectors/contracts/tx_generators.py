@@ -17,6 +17,7 @@ from tests.vectors.contracts.case_drafts import CaseDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 from tests.vectors.contracts.link_drafts import LinkDrafts
+from tests.vectors.contracts.pledge_drafts import PledgeDrafts
 from tests.vectors.contracts.tenure_drafts import TenureDrafts
 
 TRADING_CENTRES = ("ningbo-ptc", "xiamen-ptc")
@@ -52,10 +53,13 @@ WEIGHTS = {
     "batch.link": 4,
     "case.judgment": 3,
     "case.close": 3,
+    "credits.pledge": 5,
+    "credits.pledge_release": 3,
+    "credits.pledge_enforce": 3,
 }
 
 
-class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts):
+class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, PledgeDrafts):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
