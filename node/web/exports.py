@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import AttestedVerification, IssuanceBatch, Project
+from contracts.pledge_records import Pledge
 from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
 from node.web.formatting import time_text
@@ -111,6 +112,7 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "issuances": ("batch/", ISSUANCE_COLUMNS),
     "cases": ("case/", CASE_COLUMNS),
     "retirements": ("retirement/", RETIREMENT_COLUMNS),
+    "pledges": ("pledge/", field_names(Pledge)),
 }
 """Export kind -> (state key prefix of its records, CSV columns)."""
 ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {

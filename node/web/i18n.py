@@ -160,6 +160,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "f.kind": ("Kind", "类别"),
     "f.active": ("Active", "可用"),
     "f.frozen": ("Frozen", "冻结"),
+    "f.pledged": ("Pledged (ADR 0032)", "已质押（ADR 0032）"),
     "f.case": ("Case", "案件"),
     "f.case_number": ("Case number", "案号"),
     "f.case_type": ("Case type", "案件类型"),
@@ -331,6 +332,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "export.issuances": ("Issuances (CSV)", "签发（CSV）"),
     "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
+    "export.pledges": ("Pledges (CSV)", "质押（CSV）"),
     "list.none": ("None yet.", "暂无。"),
     "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
     # the labelled reports of verification.attest (contracts REPORT_LABELS)

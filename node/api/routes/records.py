@@ -35,6 +35,7 @@ KINDS = {
     "retirements": "retirement/",
     "evidence": "evidence/",
     "insurance": "insurance/",
+    "pledges": "pledge/",
 }
 
 
