@@ -8,8 +8,15 @@ by release, PLEDGE_ENFORCE by enforcement with Ningbo PTC co-signing. The agreem
 loan hashes are illustrative placeholders.
 """
 
+from dataclasses import replace
+
 from genesis.example.parties import document_hash, party_key
-from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT, CaseStep
+from genesis.example.xiangshan_case import (
+    BATCH_ID,
+    TOWNSHIP_ACCOUNT,
+    XIANGSHAN_CASE_STEPS,
+    CaseStep,
+)
 
 LENDER = "xiangshan-rcb"
 LENDER_ACCOUNT = "xiangshan-rcb-account"
@@ -32,16 +39,13 @@ PLEDGE_SETUP: tuple[CaseStep, ...] = (
         },
         cosigners=("ningbo-ptc",),
     ),
-    CaseStep(
+    replace(
+        XIANGSHAN_CASE_STEPS[0],  # the Township's account.open, for the bank
         label="Ningbo PTC opens the bank's account",
-        tx_type="account.open",
-        sender="ningbo-ptc",
-        body={
-            "account_id": LENDER_ACCOUNT,
-            "holder_key": party_key(LENDER).public_key.hex(),
-            "display_name": "浙江象山农村商业银行 Xiangshan Rural Commercial Bank",
-            "kind": "enterprise",
-        },
+        body=dict(XIANGSHAN_CASE_STEPS[0].body)
+        | {"account_id": LENDER_ACCOUNT, "holder_key": party_key(LENDER).public_key.hex()}
+        | {"display_name": "浙江象山农村商业银行 Xiangshan Rural Commercial Bank"}
+        | {"kind": "enterprise"},
     ),
     CaseStep(
         label="The Township pledges 100,000 kg to the bank; the bank co-signs",

@@ -1,8 +1,7 @@
 """Pledges and receipts (ADR 0032): a retirement receipt of serials that were pledged and
-then released verifies like any other, in the three verifiers; and a receipt may carry an
-institution record holding `lender`."""
+then released verifies like any other, in the client's and the independent verifier (the
+`lender` role in a receipt's institution record: test_witness_role_receipts.py)."""
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +21,7 @@ from protocol.hashing import Hash32
 from protocol.results import TxStatus
 from tests.receipts import independent_verifier
 from tests.receipts.chain import ReceiptChain, key_of
-from tests.receipts.conftest import CaseChain
 from tests.receipts.tamper import python_code
-from tests.receipts.test_witness_checker_js import js_codes
-from tests.receipts.test_witness_role_receipts import sealed
 
 
 def pledged_released_retired(chain: ReceiptChain) -> Hash32:
@@ -80,19 +76,3 @@ def test_a_receipt_of_serials_pledged_then_released_verifies(
     document, genesis = encode(receipt), chain.genesis_bytes
     assert python_code(document, genesis) == ""
     assert independent_verifier.verify(document, genesis)[0] is None
-
-
-@pytest.mark.parametrize(("role", "code"), [("lender", ""), ("pawnbroker", "MALFORMED")])
-def test_the_lender_role_in_a_receipt(case_chain: CaseChain, role: str, code: str) -> None:
-    receipt = sealed(case_chain, role)
-    genesis = case_chain.chain.genesis_bytes
-    assert f'"{role}"'.encode() in receipt
-    assert python_code(receipt, genesis) == code
-    assert independent_verifier.verify(receipt, genesis)[0] == (code or None)
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
-def test_the_checker_page_accepts_the_lender_role(case_chain: CaseChain) -> None:
-    receipts = {role: sealed(case_chain, role) for role in ("lender", "pawnbroker")}
-    codes = js_codes(case_chain.chain.genesis_bytes, receipts)
-    assert codes == {"lender": "", "pawnbroker": "MALFORMED"}

@@ -67,15 +67,10 @@ def example_records() -> tuple[Pledge, PledgedBlock, SerialBlock, Pledge]:
         enforced_to=None,
         enforced_with=None,
     )
-    block = SerialBlock(
-        batch_id=BATCH_ID,
-        first_serial=1,
-        last_serial=PLEDGED_KG,
-        status=SerialStatus.PLEDGED,
-        account_id=TOWNSHIP_ACCOUNT,
-        frozen_by=None,
-        retirement_id=None,
-        case_id=None,
+    block = SerialBlock.from_json(
+        {"batch_id": BATCH_ID, "first_serial": 1, "last_serial": PLEDGED_KG}
+        | {"status": SerialStatus.PLEDGED.value, "account_id": TOWNSHIP_ACCOUNT}
+        | dict.fromkeys(("frozen_by", "retirement_id", "case_id"))
     )
     mark = PledgedBlock(pledge_id=PLEDGE_ID, last_serial=PLEDGED_KG)
     released = replace(pledge, status=PledgeStatus.RELEASED, closed_height=RELEASE_HEIGHT)

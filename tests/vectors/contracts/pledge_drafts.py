@@ -18,8 +18,16 @@ ENFORCERS = ("ningbo-ptc", "xiamen-ptc", "xiangshan-court")
 
 
 class PledgeDrafts:
+    """Mixed into TxGenerator, whose views and drafts it uses (declared here, defined there)."""
+
     ref: ReferenceLedger
     keys: dict[PublicKey, SigningKey]
+
+    def holdings(self, status: str) -> list[tuple[str, str, int]]:
+        raise NotImplementedError
+
+    def holder_of(self, account: str) -> SigningKey:
+        raise NotImplementedError
 
     def key(self, name: str) -> SigningKey:
         raise NotImplementedError
@@ -33,12 +41,6 @@ class PledgeDrafts:
     def validator_signers(
         self, rng: random.Random, sender: SigningKey, extra: int = 0
     ) -> tuple[SigningKey, ...]:
-        raise NotImplementedError
-
-    def holdings(self, status: str) -> list[tuple[str, str, int]]:
-        raise NotImplementedError
-
-    def holder_of(self, account: str) -> SigningKey:
         raise NotImplementedError
 
     def _credits_issue(self, rng: random.Random, mistake: bool) -> Draft:
@@ -142,12 +144,10 @@ class PledgeDrafts:
         enforcer = rng.choice(ENFORCERS)
         cosigners: tuple[SigningKey, ...] = (self.key(enforcer),)
         body: dict[str, Any] = {"pledge_id": pledge, "to_account": account, "enforcer": enforcer}
-        if mistake:
-            variant = rng.randrange(3)
-            if variant == 0:  # enforcer_signature_missing
+        if mistake:  # enforcer_signature_missing, not_an_enforcer, not_lender_account
+            wrong = rng.choice(["cosigners", "enforcer", "to_account"])
+            if wrong == "cosigners":
                 cosigners = ()
-            elif variant == 1:  # not_an_enforcer
-                body["enforcer"] = "zhejiang-auditor"
-            else:  # not_lender_account
-                body["to_account"] = self.ref.pledges[pledge][1]
+            body |= {"enforcer": "zhejiang-auditor"} if wrong == "enforcer" else {}
+            body |= {"to_account": self.ref.pledges[pledge][1]} if wrong == "to_account" else {}
         return Draft("credits.pledge_enforce", key, cosigners, body)

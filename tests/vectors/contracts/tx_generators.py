@@ -55,7 +55,7 @@ WEIGHTS = {
     "case.close": 3,
     "credits.pledge": 5,
     "credits.pledge_release": 3,
-    "credits.pledge_enforce": 3,
+    "credits.pledge_enforce": 6,
 }
 
 
