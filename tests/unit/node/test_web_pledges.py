@@ -76,3 +76,18 @@ def test_the_account_page_shows_pledged_kg(site: Site, lang: str, words: tuple[s
     page = site.page(f"/accounts/{TOWNSHIP_ACCOUNT}", lang)
     table = page[page.index('id="holdings"') :]
     assert all(word in table for word in words), lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Pledge huangbiao-2024-loan-001", "active", "Lender", "10,000 kg (10 t)")),
+        ("zh", ("质押 huangbiao-2024-loan-001", "质权银行", "质押合同（SHA-256）")),
+    ],
+)
+def test_the_pledge_page(site: Site, lang: str, words: tuple[str, ...]) -> None:
+    page = site.page(f"/pledges/{PLEDGE_ID}", lang)
+    assert all(word in page for word in words), lang
+    assert f'href="/institutions/{LENDER}' in page
+    assert site.client.get("/pledges/no-such-pledge").status_code == 404
+    assert site.client.get("/pledges/Not_A_Slug").status_code == 400
