@@ -29,6 +29,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "retired": ("retired", "已注销"),
     "cancelled": ("cancelled", "已作废"),
     "buffer": ("buffer reserve", "缓冲储备"),
+    "pledged": ("pledged", "已质押"),
     # tx results
     "accepted": ("accepted", "已接受"),
     "rejected": ("rejected", "已拒绝"),
@@ -112,6 +113,13 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "land_use_change": ("land-use change", "土地（海域）用途变更"),
     "other": ("other", "其他"),
     "filed": ("filed", "已提出"),
+    # pledges (ADR 0032; contracts/pledge_records.py)
+    "lender": ("lender", "质权银行"),
+    "credits.pledge": ("credit pledge", "碳汇质押"),
+    "credits.pledge_release": ("pledge release", "质押解除"),
+    "credits.pledge_enforce": ("pledge enforcement", "质押处置"),
+    "released": ("released", "已解除"),
+    "enforced": ("enforced", "已处置"),
 }
 
 

@@ -105,3 +105,8 @@ def _read_range(value: object) -> tuple[int, int]:
     assert len(items) == 2, value
     first = read_int({"first": items[0]}, "first", minimum=1)
     return first, read_int({"last": items[1]}, "last", minimum=first)
+
+
+SerialRanges = Annotated[tuple[tuple[int, int], ...], Wire(_read_ranges, _write_ranges)]
+"""Closed [first, last] serial ranges, ascending, as a retirement records them; other records
+that name serial ranges (a pledge, ADR 0032) use the same wire form."""

@@ -34,13 +34,17 @@ Serial = Annotated[int, integer(minimum=1)]
 
 
 class SerialStatus(enum.Enum):
-    """RETIRED and CANCELLED are terminal; FROZEN and BUFFER never move."""
+    """RETIRED and CANCELLED are terminal; FROZEN and BUFFER never move; PLEDGED moves only by
+    the pledge's release or enforcement (ADR 0032)."""
 
     ACTIVE = "active"
     FROZEN = "frozen"
     RETIRED = "retired"
     CANCELLED = "cancelled"
     BUFFER = "buffer"
+    PLEDGED = "pledged"
+    """Security for a loan (ADR 0032): listed in the holding, counted in neither active_kg
+    nor frozen_kg; `pledged/<batch>/<first>` names its pledge."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,7 +220,8 @@ class SerialBlock(JsonCodec, what="serial block"):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Holding(JsonCodec, what="holding"):
-    """`holding/<account>/<batch>`: the ACTIVE and FROZEN blocks an account holds in a batch.
+    """`holding/<account>/<batch>`: the ACTIVE, FROZEN and PLEDGED blocks an account holds in
+    a batch (PLEDGED kg are the blocks' total less active_kg and frozen_kg, ADR 0032).
 
     The index exists because the state map has no range scan: a transfer finds its lowest
     serials here. retired_kg lets a refusal say whether the units were retired rather than

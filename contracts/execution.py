@@ -34,6 +34,11 @@ from contracts.issuance import (
 )
 from contracts.key_changes import apply_key_revoke, apply_key_rotate
 from contracts.links import apply_batch_link
+from contracts.pledges import (
+    apply_credits_pledge,
+    apply_credits_pledge_enforce,
+    apply_credits_pledge_release,
+)
 from contracts.records import NonceRecord
 from contracts.retirement import apply_credits_retire, apply_credits_retire_judicial
 from contracts.reversal import apply_insurance_claim, apply_reversal_report
@@ -86,6 +91,9 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.CREDITS_TRANSFER_PRICED: apply_credits_transfer_priced,
     TxType.REVERSAL_REPORT: apply_reversal_report,
     TxType.INSURANCE_CLAIM: apply_insurance_claim,
+    TxType.CREDITS_PLEDGE: apply_credits_pledge,
+    TxType.CREDITS_PLEDGE_RELEASE: apply_credits_pledge_release,
+    TxType.CREDITS_PLEDGE_ENFORCE: apply_credits_pledge_enforce,
 }
 
 
@@ -164,6 +172,8 @@ COSIGNED_TX_TYPES = frozenset(
         TxType.KEY_ROTATE,
         TxType.KEY_REVOKE,
         TxType.CREDITS_TRANSFER_PRICED,
+        TxType.CREDITS_PLEDGE,
+        TxType.CREDITS_PLEDGE_ENFORCE,
     }
 )
 """The types whose handlers require signatures beyond the sender's (validator quorum,

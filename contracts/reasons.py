@@ -139,6 +139,27 @@ class RejectReason(enum.Enum):
     or whose subject is neither the reversal's project nor an account holding its batch."""
     CLAIM_EXCEEDS_SUM_INSURED = "claim_exceeds_sum_insured"
     """insurance.claim for more fen than the policy's sum_insured_fen."""
+    # Pledges (ADR 0032).
+    UNITS_PLEDGED = "units_pledged"
+    """The kilograms asked for are there only if pledged ones count: transfer, retirement,
+    freezing, cancellation and a second pledge never take PLEDGED serials."""
+    NOT_A_LENDER = "not_a_lender"
+    """credits.pledge or credits.pledge_enforce names a lender that does not hold `lender`."""
+    LENDER_SIGNATURE_MISSING = "lender_signature_missing"
+    """credits.pledge without the signature of an active key of the named lender."""
+    PLEDGE_EXISTS = "pledge_exists"
+    """credits.pledge with a pledge id already used."""
+    UNKNOWN_PLEDGE = "unknown_pledge"
+    PLEDGE_NOT_ACTIVE = "pledge_not_active"
+    """Release or enforcement of a pledge already released or enforced."""
+    NOT_PLEDGE_LENDER = "not_pledge_lender"
+    """Release or enforcement sent by a key that is not an active key of the pledge's lender."""
+    NOT_AN_ENFORCER = "not_an_enforcer"
+    """credits.pledge_enforce names an enforcer that is neither trading centre nor court."""
+    ENFORCER_SIGNATURE_MISSING = "enforcer_signature_missing"
+    """credits.pledge_enforce without the signature of an active key of the named enforcer."""
+    NOT_LENDER_ACCOUNT = "not_lender_account"
+    """credits.pledge_enforce to an account whose holder key is not a key of the lender."""
 
 
 COSIGNATURE_MISSING = frozenset(
@@ -150,6 +171,8 @@ COSIGNATURE_MISSING = frozenset(
         RejectReason.COSIGNER_NOT_COURT,
         RejectReason.OLD_KEY_SIGNATURE_MISSING,
         RejectReason.NEW_KEY_SIGNATURE_MISSING,
+        RejectReason.LENDER_SIGNATURE_MISSING,
+        RejectReason.ENFORCER_SIGNATURE_MISSING,
     }
 )
 """Rejections that mean a co-signature the tx needs is absent. A copy of a tx stripped of

@@ -35,6 +35,9 @@ class Role(enum.Enum):
     VERIFIER = "verifier"
     """An accredited verification body (ADR 0026): its keys sign verification.attest.
     Suspended by role.revoke; its earlier attestations stay valid."""
+    LENDER = "lender"
+    """A bank lending against pledged credits (ADR 0032): its keys co-sign credits.pledge,
+    release and enforce pledges made to it."""
 
 
 ROLE_NAMES = frozenset(role.value for role in Role)

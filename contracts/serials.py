@@ -103,11 +103,12 @@ def split_block(block: SerialBlock, lower_kg: int) -> tuple[SerialBlock, SerialB
 
 
 def add_blocks(holding: Holding, blocks: Iterable[SerialBlock]) -> Holding:
-    """Index ACTIVE or FROZEN blocks in holding and add their kg."""
+    """Index ACTIVE, FROZEN or PLEDGED blocks in holding and add their ACTIVE and FROZEN kg."""
     blocks = tuple(blocks)
     active = sum(b.quantity_kg for b in blocks if b.status is SerialStatus.ACTIVE)
     frozen = sum(b.quantity_kg for b in blocks if b.status is SerialStatus.FROZEN)
-    assert active + frozen == sum(b.quantity_kg for b in blocks), blocks
+    held = (SerialStatus.ACTIVE, SerialStatus.FROZEN, SerialStatus.PLEDGED)
+    assert all(b.status in held for b in blocks), blocks
     firsts = tuple(sorted({*holding.block_firsts, *(b.first_serial for b in blocks)}))
     return replace(
         holding,
@@ -141,6 +142,9 @@ def take_lowest_active(
     (retired: the reason to give when they were retired already)."""
     if holding.active_kg < quantity_kg:
         reason = shortage_reason(holding, quantity_kg)
+        pledged = pledged_kg(overlay, holding)
+        if pledged and holding.active_kg + pledged >= quantity_kg:
+            reason = RejectReason.UNITS_PLEDGED
         if reason is RejectReason.UNITS_RETIRED:
             reason = retired
         raise TxRejectedError(reason, holding.account_id)
@@ -154,6 +158,13 @@ def shortage_reason(holding: Holding, quantity_kg: int) -> RejectReason:
     if holding.active_kg + holding.frozen_kg + holding.retired_kg >= quantity_kg:
         return RejectReason.UNITS_RETIRED
     return RejectReason.INSUFFICIENT_BALANCE
+
+
+def pledged_kg(view: StateView, holding: Holding) -> int:
+    """The PLEDGED kg of holding (ADR 0032): its blocks less its ACTIVE and FROZEN kg. Reads
+    the blocks, so only a refusal asks."""
+    listed = sum(load_block(view, holding.batch_id, f).quantity_kg for f in holding.block_firsts)
+    return listed - holding.active_kg - holding.frozen_kg
 
 
 def is_active(block: SerialBlock) -> bool:

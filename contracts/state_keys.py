@@ -112,3 +112,12 @@ consideration_key: Final[ByHash] = _named_by_bytes("consideration")
 reversal_key: Final = _named_by_id("reversal")
 batch_reversal_key: Final = _named_by_id("batch_reversal")
 insurance_claim_key: Final = _named_by_id("insurance_claim")
+# pledge/: serials pledged to a lender (credits.pledge, ADR 0032).
+pledge_key: Final = _named_by_id("pledge")
+
+
+def pledged_block_key(batch_id: str, first_serial: int) -> str:
+    """`pledged/<batch>/<first serial, 16 digits>`: the pledge of the PLEDGED block starting at
+    first (ADR 0032); absent for every block that is not pledged."""
+    assert 0 < first_serial < 10**SERIAL_DIGITS, first_serial
+    return f"pledged/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"

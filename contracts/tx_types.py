@@ -34,6 +34,7 @@ from contracts.bodies_registry import (
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
 from contracts.consideration_records import CreditsTransferPricedBody
 from contracts.link_records import BatchLinkBody
+from contracts.pledge_records import PledgeBody, PledgeEnforceBody, PledgeReleaseBody
 from contracts.reversal_records import InsuranceClaimBody, ReversalReportBody
 from contracts.tenure_records import ProjectTenureBody, ProjectTenureReleaseBody
 from protocol.encoding import JsonObject
@@ -65,6 +66,9 @@ TxBody = (
     | CreditsTransferPricedBody
     | ReversalReportBody
     | InsuranceClaimBody
+    | PledgeBody
+    | PledgeReleaseBody
+    | PledgeEnforceBody
 )
 
 
@@ -98,6 +102,9 @@ class TxType(enum.Enum):
     CREDITS_TRANSFER_PRICED = "credits.transfer_priced"
     REVERSAL_REPORT = "reversal.report"
     INSURANCE_CLAIM = "insurance.claim"
+    CREDITS_PLEDGE = "credits.pledge"
+    CREDITS_PLEDGE_RELEASE = "credits.pledge_release"
+    CREDITS_PLEDGE_ENFORCE = "credits.pledge_enforce"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -130,5 +137,8 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.CREDITS_TRANSFER_PRICED: CreditsTransferPricedBody.from_json,
     TxType.REVERSAL_REPORT: ReversalReportBody.from_json,
     TxType.INSURANCE_CLAIM: InsuranceClaimBody.from_json,
+    TxType.CREDITS_PLEDGE: PledgeBody.from_json,
+    TxType.CREDITS_PLEDGE_RELEASE: PledgeReleaseBody.from_json,
+    TxType.CREDITS_PLEDGE_ENFORCE: PledgeEnforceBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

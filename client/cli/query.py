@@ -102,6 +102,12 @@ LIST_RESOURCES: Final = (
         help="judicial cases and their status (registered, judgment, satisfied, closed; ADR 0029)",
     ),
     ListResource(
+        name="pledges",
+        columns=("pledge_id", "account_id", "batch_id", "quantity_kg", "lender", "status"),
+        item_noun="PLEDGE_ID",
+        help="credits pledged to lenders and their status (active, released, enforced; ADR 0032)",
+    ),
+    ListResource(
         name="retirements",
         columns=("retirement_id", "kind", "account_id", "batch_id", "quantity_kg", "case_id"),
         item_noun="RETIREMENT_ID",

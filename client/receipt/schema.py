@@ -35,6 +35,7 @@ ROLES: Final = frozenset(
         "validator",
         "witness",
         "verifier",
+        "lender",
     }
 )
 SERIAL_STATUSES: Final = frozenset({"active", "frozen", "retired", "cancelled", "buffer"})

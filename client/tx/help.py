@@ -41,6 +41,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
 _WIRE_NAMES: Final = {"validators": "validator_set"}
 SLUG_FIELDS: Final = frozenset(
     {"to_account", "from_account", "broker", "court", "plaintiff", "registered_by", "verifier"}
+    | {"lender", "enforcer"}
 )
 """Id fields (read as slugs by contracts/) whose names do not end in _id."""
 _LINK_SHAPES: Final[Mapping[str, str]] = {

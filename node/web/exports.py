@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from contracts.case_records import Case, Retirement
 from contracts.credit_records import AttestedVerification, IssuanceBatch, Project
+from contracts.pledge_records import Pledge
 from contracts.reversal_records import InsuranceClaim, Reversal
 from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
@@ -117,6 +118,7 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "considerations": ("consideration/", consideration_view.CSV_COLUMNS),
     "reversals": ("reversal/", field_names(Reversal)),
     "insurance-claims": ("insurance_claim/", field_names(InsuranceClaim)),
+    "pledges": ("pledge/", field_names(Pledge)),
 }
 """Export kind -> (state key prefix of its records, CSV columns)."""
 ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {

@@ -10,6 +10,7 @@ from contracts.credit_records import (
     LabelledHash,
     Project,
     SerialBlock,
+    SerialStatus,
     Verification,
     VerificationFields,
 )
@@ -523,6 +524,13 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
                 batch_link(ctx, batch_id),
                 kg_text(holding.active_kg),
                 kg_text(holding.frozen_kg),
+                kg_text(
+                    sum(
+                        b.quantity_kg
+                        for b in blocks
+                        if b is not None and b.status is SerialStatus.PLEDGED
+                    )
+                ),
                 kg_text(holding.retired_kg),
                 ranges,
             ]
@@ -531,6 +539,7 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
         ctx.t("f.batch"),
         ctx.t("f.active"),
         ctx.t("f.frozen"),
+        ctx.t("f.pledged"),
         ctx.t("f.retired"),
         ctx.t("f.serials"),
     ]

@@ -13,6 +13,7 @@ from protocol.signing import PublicKey
 from tests.property.case_reference import CaseLifecycleReference
 from tests.property.consideration_reference import ConsiderationReference
 from tests.property.links_reference import LinkIndex, LinksReference
+from tests.property.pledge_reference import PledgeReference
 from tests.property.reversal_reference import ReversalReference
 
 ROLE_ISSUER, ROLE_TC, ROLE_COURT = "issuer", "trading_centre", "court"
@@ -51,7 +52,11 @@ class Op:
 
 @dataclass
 class ReferenceLedger(
-    LinksReference, CaseLifecycleReference, ConsiderationReference, ReversalReference
+    LinksReference,
+    CaseLifecycleReference,
+    ConsiderationReference,
+    ReversalReference,
+    PledgeReference,
 ):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
@@ -92,6 +97,10 @@ class ReferenceLedger(
     """batch -> the kg its reversals lost, summed (ADR 0033)."""
     claims: set[str] = field(default_factory=set)
     """insurance.claim ids (ADR 0033)."""
+    pledges: dict[str, list[Any]] = field(default_factory=dict)
+    """pledge -> [lender, account, batch, kg indices, status] (ADR 0032)."""
+    unpledged: set[tuple[str, int]] = field(default_factory=set)
+    """(batch, kg index) released or enforced since the machine last cleared it (ADR 0032)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -150,6 +159,9 @@ class ReferenceLedger(
         quantity = op.body["quantity_kg"]
         active = self.count(batch, account, "active")
         if active < quantity:
+            pledged = self.count(batch, account, "pledged")
+            if pledged and active + pledged >= quantity:
+                raise Rejected("units_pledged")  # ADR 0032
             frozen = self.count(batch, account, "frozen")
             retired = self.count(batch, account, "retired")
             if active + frozen >= quantity:

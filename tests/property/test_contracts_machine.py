@@ -17,7 +17,9 @@ reference's (ADR 0029); every consideration/ record is the reference's, its tota
 fen/t / 1000 to the nearest fen, half up, and a priced transfer moves the kilograms the
 reference's unpriced transfer rule moves (ADR 0031); a batch's reversals never lose more
 than its issued and buffer kg, draw only its BUFFER units, lowest first, and never touch a
-retired one (ADR 0033).
+retired one (ADR 0033); pledged kilograms never move, nor change status, except by
+their pledge's release (active again, same account) or enforcement (active in the lender's
+account), and every pledge record covers exactly the kilograms the reference says (ADR 0032).
 """
 
 import random
@@ -34,6 +36,7 @@ from contracts.case_records import Case, Retirement
 from contracts.consideration_records import Consideration
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
 from contracts.link_records import BatchLinks, ExternalIdClaim
+from contracts.pledge_records import Pledge, PledgedBlock
 from contracts.reversal_records import BatchReversals, Reversal
 from contracts.state_keys import batch_reversal_key, case_closure_key
 from contracts.tenure_records import ProjectTenure, TenureClaim
@@ -127,6 +130,7 @@ class ContractsMachine(RuleBasedStateMachine):
     def block(self, seed: int, size: int) -> None:
         rng = random.Random(seed)
         self.ref.begin_block()
+        self.ref.unpledged.clear()
         txs, predicted = [], []
         for _ in range(size):
             draft = self.generator.draft(rng)
@@ -173,6 +177,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_cases(current)
         self.check_considerations()
         self.check_reversals(current)
+        self.check_pledges(current)
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -185,14 +190,14 @@ class ContractsMachine(RuleBasedStateMachine):
             assert statuses["buffer"] == batch.buffer_kg - drawn
             assert statuses["retired"] == batch.retired_kg
             assert statuses["cancelled"] == batch.cancelled_kg + drawn
-            moving = statuses["active"] + statuses["frozen"]
+            moving = statuses["active"] + statuses["frozen"] + statuses["pledged"]
             assert moving + batch.retired_kg + batch.cancelled_kg == batch.quantity_kg
 
     def check_transitions(self, current: dict[str, list[KgState]]) -> None:
         """RETIRED, CANCELLED and BUFFER kg never change; FROZEN kg stay put until unfrozen
         (an unfreeze earlier in the same block may have released them)."""
         for batch, before in self.previous.items():
-            for old, new in zip(before, current[batch], strict=True):
+            for index, (old, new) in enumerate(zip(before, current[batch], strict=True)):
                 if old[1] == "buffer" and new[1] == "cancelled":  # a reversal (ADR 0033)
                     assert new[0] is None, (batch, old, new)
                 elif old[1] in ("retired", "cancelled", "buffer"):
@@ -201,6 +206,41 @@ class ContractsMachine(RuleBasedStateMachine):
                     assert new[0] == old[0], (batch, old, new)
                 elif old[1] == "frozen":
                     assert self.unfrozen_in_block, (batch, old, new)
+                self.check_pledged_kg(batch, index, old, new)
+
+    def check_pledged_kg(self, batch: str, index: int, old: KgState, new: KgState) -> None:
+        """A pledged kg stays exactly as it is unless its pledge was released or enforced in
+        this block (ADR 0032); what it became then (active in the pledgor's or the lender's
+        account, or moved on by a later tx of the block) is the reference's comparison."""
+        if old[1] == "pledged" and new != old:
+            assert (batch, index) in self.ref.unpledged, ("moved while pledged", batch, old, new)
+
+    def check_pledges(self, current: dict[str, list[KgState]]) -> None:
+        """pledge/ records equal the reference's pledges; each active pledge's ranges hold
+        exactly pledged kg of its account, and pledged/ keys name exactly those blocks."""
+        found: dict[str, list[Any]] = {}
+        marks = {}
+        for value in records(self.chain, "pledge/"):
+            pledge = Pledge.from_json(value)
+            indices = [s - 1 for first, last in pledge.ranges for s in range(first, last + 1)]
+            assert len(indices) == pledge.quantity_kg
+            found[pledge.pledge_id] = [pledge.lender, pledge.account_id, pledge.batch_id]
+            found[pledge.pledge_id] += [indices, pledge.status]
+            if pledge.status == "active":
+                units = current[pledge.batch_id]
+                assert all(units[i][:2] == (pledge.account_id, "pledged") for i in indices)
+                for first, last in pledge.ranges:
+                    marks[(pledge.batch_id, first)] = (pledge.pledge_id, last)
+        assert found == self.ref.pledges
+        index = {}
+        for key, value in self.chain.state.items():
+            if key.startswith("pledged/"):
+                mark = PledgedBlock.from_json(decode(value))
+                batch, first = key.split("/")[1], int(key.split("/")[2])
+                index[(batch, first)] = (mark.pledge_id, mark.last_serial)
+        assert index == marks
+        pledged = sum(1 for units in current.values() for kg in units if kg[1] == "pledged")
+        assert pledged == sum(len(e[3]) for e in self.ref.pledges.values() if e[4] == "active")
 
     def check_retirements(self, current: dict[str, list[KgState]]) -> None:
         """Every RETIRED kg lies in exactly one retirement record, the one its block names."""

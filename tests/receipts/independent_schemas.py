@@ -19,6 +19,7 @@ ROLES = {
     "validator",
     "witness",
     "verifier",
+    "lender",
 }
 
 

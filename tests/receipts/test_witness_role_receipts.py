@@ -1,6 +1,7 @@
 """A receipt may hold the record of an institution granted `witness` (ADR 0025), e.g. the
 court that also runs a witness: the three verifiers (client/receipt, the spec-only one and
-the checker page's verify.js) accept the role, and still refuse one nobody defined."""
+the checker page's verify.js) accept the role, and still refuse one nobody defined; so with
+`lender` (ADR 0032)."""
 
 import shutil
 from collections.abc import Callable
@@ -35,7 +36,9 @@ def sealed(case_chain: CaseChain, extra: str) -> bytes:
     return encode(reseal(receipt, keys, with_court_roles(extra)))
 
 
-@pytest.mark.parametrize(("role", "code"), [("witness", ""), ("notary", "MALFORMED")])
+@pytest.mark.parametrize(
+    ("role", "code"), [("witness", ""), ("notary", "MALFORMED"), ("lender", "")]
+)
 def test_the_witness_role_in_a_receipt(case_chain: CaseChain, role: str, code: str) -> None:
     receipt = sealed(case_chain, role)
     genesis = case_chain.chain.genesis_bytes
@@ -46,6 +49,6 @@ def test_the_witness_role_in_a_receipt(case_chain: CaseChain, role: str, code: s
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 def test_the_checker_page_accepts_the_witness_role(case_chain: CaseChain) -> None:
-    receipts = {role: sealed(case_chain, role) for role in ("witness", "notary")}
+    receipts = {role: sealed(case_chain, role) for role in ("witness", "notary", "lender")}
     codes = js_codes(case_chain.chain.genesis_bytes, receipts)
-    assert codes == {"witness": "", "notary": "MALFORMED"}
+    assert codes == {"witness": "", "notary": "MALFORMED", "lender": ""}

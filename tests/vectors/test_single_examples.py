@@ -2,6 +2,7 @@
 verification.attest, ADR 0026, project.tenure, ADR 0027, batch.link, ADR 0028, and
 case.judgment and case.close, ADR 0029, credits.transfer_priced, ADR 0031;
 reversal.report and insurance.claim, ADR 0033;
+credits.pledge and release, ADR 0032;
 docs/PROTOCOL.md §8.4
 lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
 
@@ -16,6 +17,7 @@ from tests.vectors import (
     consideration_example,
     links_example,
     lock_violation_example,
+    pledge_example,
     reversal_example,
     tenure_example,
 )
@@ -28,6 +30,7 @@ GENERATORS = [
     consideration_example,
     links_example,
     lock_violation_example,
+    pledge_example,
     tenure_example,
     reversal_example,
 ]

@@ -38,6 +38,7 @@ KINDS = {
     "considerations": "consideration/",
     "reversals": "reversal/",
     "insurance-claims": "insurance_claim/",
+    "pledges": "pledge/",
 }
 
 

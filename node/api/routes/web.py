@@ -30,6 +30,7 @@ from node.web.pages_cases import (
     retirements_page,
 )
 from node.web.pages_chain import block_page, blocks_page, dashboard_page
+from node.web.pages_pledges import pledge_page
 from node.web.pages_registry import (
     account_page,
     attested_verification_page,
@@ -111,6 +112,7 @@ RECORD_PAGES: dict[str, RecordPage] = {
     "/accounts/{key}": account_page,
     "/institutions/{key}": institution_page,
     "/cases/{key}": case_page,
+    "/pledges/{key}": pledge_page,
     "/retirements/{key}": lambda ctx, view, key: retirement_page(
         ctx, view, key, pdf_available=view.renders_receipt_pdfs
     ),

@@ -859,7 +859,7 @@
 
   /* §14.7: the schema of each record step 7 reads, checked before any field is used. */
   var SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/, HASH = /^[0-9a-f]{64}$/;
-  var ROLES = ["issuer", "trading_centre", "court", "procuratorate", "auditor", "validator", "witness", "verifier"];
+  var ROLES = ["issuer", "trading_centre", "court", "procuratorate", "auditor", "validator", "witness", "verifier", "lender"];
   var STATUSES = ["active", "frozen", "retired", "cancelled", "buffer"];
   function isInt(v, min) { return typeof v === "number" && Number.isInteger(v) && v >= (min || 0) && v < INTEGER_LIMIT; }
   function isText(v, most) { return typeof v === "string" && (v.length <= most || Array.from(v).length <= most); }

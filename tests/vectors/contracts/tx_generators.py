@@ -18,6 +18,7 @@ from tests.vectors.contracts.consideration_drafts import ConsiderationDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
 from tests.vectors.contracts.link_drafts import LinkDrafts
+from tests.vectors.contracts.pledge_drafts import PledgeDrafts
 from tests.vectors.contracts.reversal_drafts import ReversalDrafts
 from tests.vectors.contracts.tenure_drafts import TenureDrafts
 
@@ -57,10 +58,13 @@ WEIGHTS = {
     "credits.transfer_priced": 5,
     "reversal.report": 4,
     "insurance.claim": 3,
+    "credits.pledge": 5,
+    "credits.pledge_release": 3,
+    "credits.pledge_enforce": 6,
 }
 
 
-class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDrafts):
+class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDrafts, PledgeDrafts):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
