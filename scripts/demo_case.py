@@ -29,6 +29,7 @@ from genesis.example.xiangshan_case import (
 )
 from genesis.example.xiangshan_court_grade import VERIFIER_ID, court_grade_steps
 from genesis.network import ECOLOGICAL_ACCOUNT_ID as ECO_ACCOUNT
+from node.web.formatting import yuan_text
 
 LANTAN = [sys.executable, "-m", "client.cli.main"]
 
@@ -159,6 +160,16 @@ def show_verification(url: str) -> None:
     )
 
 
+def show_consideration(url: str) -> None:
+    """The price the obligors' subscription recorded (ADR 0031): recorded, never settled."""
+    (record,) = httpx.get(f"{url}/v1/considerations").json()["items"]
+    print(
+        f"subscription {record['quantity_kg']:,} kg at {yuan_text(record['unit_price_fen_per_t'])}"
+        f" a tonne: {yuan_text(record['total_fen'])} ({record['currency']}) on record; the"
+        " registry records the price, it never moves money"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--net", type=Path, required=True)
@@ -184,6 +195,7 @@ def main() -> int:
     check_all_nodes(tx_ids, urls)
     show_agreement(urls)
     show_verification(urls[0])
+    show_consideration(urls[0])
     case = httpx.get(f"{urls[0]}/v1/cases/{CASE_ID}").json()
     print(
         f"case {case['case_number']}: {case['status'].upper()}, {case['retired_kg']:,} of "

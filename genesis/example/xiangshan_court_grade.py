@@ -8,12 +8,13 @@ HY/T 0305-2021, net sink, labelled report hashes) under the id the county issues
 the batch is issued within the attested kg; the batch carries labels and a link to the
 Xiamen platform (ADR 0028); then the case, the subscription and the judicial retirement run
 as in xiangshan_case.py, with the court's judgment (compensation, harm site, ecosystem; ADR
-0029) recorded before the judicial retirement that satisfies the case. Every step that is
+0029) recorded before the judicial retirement that satisfies the case, and the subscription
+carrying the price the obligors paid (ADR 0031). Every step that is
 identical there is taken from there.
 
 Illustrative throughout, like xiangshan_case.py: the centre's role in this case, the
-certificate number, centroid, area, external id, judgment date, compensation, harm site
-and document hashes are placeholders, not the real ones. Fixed inputs: the same bytes on
+certificate number, centroid, area, external id, judgment date, compensation, price, harm
+site and document hashes are placeholders, not the real ones. Fixed inputs: the same bytes on
 every run.
 """
 
@@ -24,6 +25,7 @@ from genesis.example.xiangshan_case import (
     BATCH_ID,
     CASE_ID,
     PROJECT_ID,
+    SUBSCRIBED_KG,
     VERIFICATION_ID,
     VERIFIED_KG,
     XIANGSHAN_CASE_STEPS,
@@ -42,8 +44,11 @@ XIAMEN_PLATFORM_ID = "EXAMPLE-HBA-2022-0001"
 """An illustrative id on the Xiamen platform, upper case as ADR 0028 asks."""
 JUDGMENT_HASH = document_hash("xiangshan court judgment")
 """Stand-in SHA-256 of the judgment document (判决书), which stays off chain."""
-COMPENSATION_FEN = 4_225_000
-"""42,250 yuan: illustrative, 422.5 t at 100 yuan a tonne (not the real order's amount)."""
+SUBSCRIPTION_PRICE_FEN_PER_T = 10_000
+"""100 yuan a tonne: illustrative, the price the obligors pay for the credits they subscribe."""
+COMPENSATION_FEN = SUBSCRIBED_KG * SUBSCRIPTION_PRICE_FEN_PER_T // 1000
+"""42,250 yuan: illustrative, 422.5 t at 100 yuan a tonne (not the real order's amount); the
+priced subscription records the same total (ADR 0031)."""
 QUORUM_COSIGNER = "ningbo-ptc"
 """With the sender xiangshan-county, two of the three validators: the quorum of ADR 0019."""
 
@@ -135,6 +140,21 @@ JUDGMENT_RECORDED = CaseStep(
     },
 )
 
+_SUBSCRIPTION = case_step("credits.transfer")
+SUBSCRIPTION_PRICED = replace(
+    _SUBSCRIPTION,
+    label="Obligors subscribe 422,500 kg at 100 yuan/t into the Ecological Account via Ningbo PTC",
+    tx_type="credits.transfer_priced",
+    body={
+        **_SUBSCRIPTION.body,
+        "unit_price_fen_per_t": SUBSCRIPTION_PRICE_FEN_PER_T,
+        "currency": "CNY",
+        "agreement_hash": document_hash("obligors' subscription agreement").hex(),
+    },
+)
+"""The subscription with its price on record (ADR 0031): the same transfer, brokered and
+co-signed by Ningbo PTC, plus what the obligors paid; the registry never settles it."""
+
 COURT_GRADE_STEPS: tuple[CaseStep, ...] = (
     case_step("account.open"),
     case_step("project.register"),
@@ -148,7 +168,7 @@ COURT_GRADE_STEPS: tuple[CaseStep, ...] = (
     BATCH_LINKED,
     case_step("case.register"),
     JUDGMENT_RECORDED,
-    case_step("credits.transfer"),
+    SUBSCRIPTION_PRICED,
     case_step("credits.retire_judicial"),
     case_step("insurance.attest"),
 )

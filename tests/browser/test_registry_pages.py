@@ -95,12 +95,12 @@ def test_every_record_page_renders_chain_data(page: Any, network: CaseNetwork) -
 def test_serial_range_page_shows_the_full_history(page: Any, network: CaseNetwork) -> None:
     open_page(page, f"{network.url}/batches/{BATCH_ID}/serials/1-422500?lang=en")
     types = page.locator("#range-history tbody tr td:nth-child(4)").all_inner_texts()
-    assert types == ["credit issuance", "credit transfer", "judicial retirement"]
+    assert types == ["credit issuance", "priced credit transfer", "judicial retirement"]
     assert "retired @ xiangshan-eco-account" in page.inner_text("#range-history")
-    # The township's remainder was touched by the issue and the transfer's split only.
+    # The township's remainder was touched by the issue and the (priced) transfer's split only.
     open_page(page, f"{network.url}/batches/{BATCH_ID}/serials/422501-450000?lang=en")
     types = page.locator("#range-history tbody tr td:nth-child(4)").all_inner_texts()
-    assert types == ["credit issuance", "credit transfer"]
+    assert types == ["credit issuance", "priced credit transfer"]
 
 
 def test_search_finds_tx_serial_case_number_and_project(page: Any, network: CaseNetwork) -> None:

@@ -3,6 +3,7 @@ every step accepted, and the records a court relies on are the ones it wrote."""
 
 from contracts.case_lifecycle_records import CaseJudgment, CaseStatus, case_status_in
 from contracts.case_records import Case
+from contracts.consideration_records import Consideration
 from contracts.credit_records import AttestedVerification, IssuanceBatch
 from contracts.link_records import ExternalIdClaim
 from contracts.state_keys import (
@@ -16,7 +17,7 @@ from contracts.state_keys import (
 )
 from contracts.store import load
 from contracts.tenure_records import TenureClaim
-from genesis.example.parties import party_key
+from genesis.example.parties import ECO_ACCOUNT, party_key
 from genesis.example.xiangshan_case import (
     BATCH_ID,
     BUFFER_KG,
@@ -95,3 +96,15 @@ def test_the_judgment_then_the_retirement_satisfy_the_case() -> None:
     assert status_of_the_case(chain) == CaseStatus.SATISFIED
     case = load(chain.state, case_key(CASE_ID), Case.from_json)
     assert case is not None and case.retired_kg == case.required_kg == SUBSCRIBED_KG
+
+
+def test_the_subscription_records_the_price_the_judgment_names() -> None:
+    """The obligors' subscription is priced (ADR 0031): its recorded total is the judgment's
+    compensation, and the Ecological Account holds exactly what an unpriced transfer gives."""
+    chain = court_grade_chain()
+    (key,) = [key for key, _ in chain.state.items() if key.startswith("consideration/")]
+    record = load(chain.state, key, Consideration.from_json)
+    assert record is not None
+    assert (record.quantity_kg, record.unit_price_fen_per_t) == (SUBSCRIBED_KG, 10_000)
+    assert record.total_fen == COMPENSATION_FEN == 4_225_000
+    assert record.to_account == ECO_ACCOUNT and record.broker == "ningbo-ptc"
