@@ -7,6 +7,8 @@ Quantities are integer kilograms; tonnes appear only as display text.
 
 from dataclasses import dataclass
 
+from client.amounts import yuan_digits
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SerialRange:
@@ -122,8 +124,7 @@ class JudgmentFacts:
     @property
     def compensation_yuan_text(self) -> str:
         """12236600 fen -> "122,366.00" (exact: integer fen shown as yuan)."""
-        yuan, fen = divmod(self.compensation_fen, 100)
-        return f"{yuan:,}.{fen:02d}"
+        return yuan_digits(self.compensation_fen)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ money, never settles it; amounts are integer fen shown as yuan (exact, no floats
 
 from collections.abc import Sequence
 
+from client.amounts import yuan_digits
 from contracts.consideration_records import Consideration
 from node.web.columns import Column, record_table
 from node.web.formatting import kg_text, yuan_text
@@ -50,12 +51,6 @@ def considerations_table(ctx: Context, records: list[Consideration]) -> Html:
     )
 
 
-def decimal_yuan(amount_fen: int) -> str:
-    """4478500 fen -> "44785.00": a CSV cell a spreadsheet reads as a number, exact."""
-    yuan, fen = divmod(amount_fen, 100)
-    return f"{yuan}.{fen:02d}"
-
-
 CSV_COLUMNS = (*field_names(Consideration), "unit_price_yuan_per_t", "total_yuan")
 """A consideration's fields, then its price and total in yuan (two decimals)."""
 
@@ -64,6 +59,6 @@ def csv_row(row: JsonObject) -> JsonObject:
     """The stored record's row plus its price and total in yuan."""
     record = Consideration.from_json(row)
     return row | {
-        "unit_price_yuan_per_t": decimal_yuan(record.unit_price_fen_per_t),
-        "total_yuan": decimal_yuan(record.total_fen),
+        "unit_price_yuan_per_t": yuan_digits(record.unit_price_fen_per_t, grouped=False),
+        "total_yuan": yuan_digits(record.total_fen, grouped=False),
     }

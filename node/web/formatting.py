@@ -7,6 +7,8 @@ institutions are.
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from client.amounts import yuan_digits
+
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -23,8 +25,7 @@ def kg_text(quantity_kg: int) -> str:
 
 def yuan_text(amount_fen: int) -> str:
     """12236600 fen -> "¥122,366.00"; exact integer arithmetic, no floats."""
-    yuan, fen = divmod(amount_fen, 100)
-    return f"¥{yuan:,}.{fen:02d}"
+    return f"¥{yuan_digits(amount_fen)}"
 
 
 def degrees_text(udeg: int, positive: str, negative: str) -> str:

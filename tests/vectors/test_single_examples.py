@@ -1,10 +1,8 @@
-"""The one-section worked examples (docs/STATE.md node.announce, ADR 0023,
-verification.attest, ADR 0026, project.tenure, ADR 0027, batch.link, ADR 0028, and
-case.judgment and case.close, ADR 0029, credits.transfer_priced, ADR 0031;
-reversal.report and insurance.claim, ADR 0033;
-credits.pledge and release, ADR 0032;
-docs/PROTOCOL.md §8.4
-lock-violation evidence, ADR 0012) and their JSON vectors match the code."""
+"""The one-section worked examples and their JSON vectors match the code: docs/STATE.md
+node.announce (ADR 0023), verification.attest (0026), project.tenure (0027), batch.link
+(0028), case.judgment and case.close (0029), credits.transfer_priced (0031),
+credits.pledge and its release (0032), reversal.report and insurance.claim (0033), and
+docs/PROTOCOL.md §8.4 lock-violation evidence (ADR 0012)."""
 
 from types import ModuleType
 

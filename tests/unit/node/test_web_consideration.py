@@ -9,10 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from client.amounts import yuan_digits
 from client.cli.query import LIST_RESOURCES
 from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
-from node.web.consideration_view import CSV_COLUMNS, decimal_yuan, price_text
+from node.web.consideration_view import CSV_COLUMNS, price_text
 from tests.unit.node.case_chain import CaseTxs, Signer, run_case, run_each
 from tests.unit.node.chain_kit import open_ledger
 from tests.unit.node.test_web_pages import Site, serving
@@ -46,7 +47,7 @@ def priced_tx(site: Site) -> str:
     [(10_600, "¥106.00/t", "106.00"), (3_000, "¥30.00/t", "30.00"), (5, "¥0.05/t", "0.05")],
 )
 def test_prices_are_exact_yuan(fen: int, price: str, decimal: str) -> None:
-    assert (price_text(fen), decimal_yuan(fen)) == (price, decimal)
+    assert (price_text(fen), yuan_digits(fen, grouped=False)) == (price, decimal)
 
 
 def test_the_api_lists_and_reads_the_consideration(site: Site) -> None:
