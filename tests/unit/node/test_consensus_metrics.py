@@ -12,7 +12,7 @@ from node.metrics.registry import NodeMetrics
 from node.runtime import NodeRuntime
 from protocol.tx import SignedTx
 from tests.unit.node.chain_kit import VALIDATOR_NAMES, account_open
-from tests.unit.node.test_runtime import FakeClock, Router, alive, heights, run_network, until
+from tests.unit.node.runtime_kit import FakeClock, Router, alive, heights, run_network, until
 
 OUTCOMES = ("in_certificate", "not_needed", "late", "other", "missing")
 

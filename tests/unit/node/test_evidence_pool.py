@@ -15,7 +15,7 @@ from node.evidence_pool import EvidencePool
 from node.peer_envelope import PeerKind, seal_envelope
 from node.transport import PeerTransport
 from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS, open_ledger
-from tests.unit.node.test_runtime import FakeClock, FakeTransport, Router, duplicate_vote, plant
+from tests.unit.node.runtime_kit import FakeClock, FakeTransport, Router, duplicate_vote, plant
 from tests.unit.node.test_runtime_hardening import many_duplicate_votes, zero_signed
 
 

@@ -29,7 +29,7 @@ from tests.unit.node.chain_kit import (
     certify,
     count_ed25519_verifies,
 )
-from tests.unit.node.test_runtime import (
+from tests.unit.node.runtime_kit import (
     FakeClock,
     Router,
     duplicate_vote,

@@ -7,7 +7,7 @@ from protocol.note import verifier_key_string
 from protocol.signing import SigningKey
 from protocol.validators import Validator, ValidatorSet
 from tests.unit.node.chain_kit import KEYS
-from tests.unit.node.test_runtime import FakeClock, make_runtime
+from tests.unit.node.runtime_kit import FakeClock, make_runtime
 
 NINGBO = KEYS["ningbo-ptc"]
 NEW_NINGBO = SigningKey(bytes([7]) * 32)

@@ -1,0 +1,168 @@
+"""node/runtime.py, one action at a time: commits, halts, ticks, and what the runtime keeps
+for block sync.
+"""
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from consensus import (
+    CommitBlock,
+    MessageReceived,
+    Tick,
+    message_from_json,
+)
+from node.ledger import PreparedBlock
+from node.runtime import NodeRuntime, _StartCheck
+from protocol.votes import CommitCertificate
+from tests.unit.node.chain_kit import (
+    VALIDATOR_KEYS,
+    build_and_commit,
+    certify,
+    open_ledger,
+)
+from tests.unit.node.runtime_kit import (
+    START_MS,
+    WAIT_S,
+    run_single,
+    until,
+)
+
+
+def test_a_certified_block_that_does_not_execute_halts_the_node(tmp_path: Path) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        await asyncio.sleep(0.05)
+        other = open_ledger(tmp_path / "other")
+        try:
+            build_and_commit(other)
+            bad = other.build(txs=(), evidence=(), time_ms=START_MS, proposer=other.head().proposer)
+        finally:
+            other.store.close()
+        # Block 2 of another ledger: it does not follow this node's head.
+        action = _commit(1, bad, certify(bad, height=1))
+        runtime.submit(_deferred(action))
+        await until(lambda: runtime.halted is not None, "the halt")
+        assert "does not execute" in (runtime.halted or "")
+        assert runtime.ledger.height == 0
+        task = runtime._loop_task
+        assert task is not None
+        assert not task.done()  # halted, not crashed: it keeps draining its queue
+        runtime.submit(_StartCheck())
+        await asyncio.sleep(0.05)
+        assert runtime.ledger.height == 0
+
+    run_single(tmp_path, body)
+
+
+def test_asked_to_commit_above_the_ledger_halts(tmp_path: Path) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        prepared = runtime.ledger.build(
+            txs=(), evidence=(), time_ms=START_MS, proposer=VALIDATOR_KEYS[0].public_key
+        )
+        action = _commit(5, prepared, certify(prepared))
+        runtime.submit(_deferred(action))
+        await until(lambda: runtime.halted is not None, "the halt")
+        assert "above the ledger" in (runtime.halted or "")
+
+    run_single(tmp_path, body)
+
+
+def test_committing_a_height_already_synced_only_moves_on(tmp_path: Path) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        prepared = build_and_commit(runtime.ledger)
+        action = _commit(1, prepared, certify(prepared))
+        runtime.submit(_deferred(action))
+        await until(lambda: runtime.events.counters["commits"] == 1, "the commit event")
+        assert runtime.ledger.height == 1
+        assert runtime.halted is None
+
+    run_single(tmp_path, body)
+
+
+def test_a_commit_wakes_its_waiters_before_the_commit_hooks_run(tmp_path: Path) -> None:
+    """GET /v1/txs/{id}?wait_ms= answers on the commit, not after the hooks' CPU work."""
+
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        order: list[str] = []
+
+        async def waiter() -> None:
+            assert await runtime.events.wait_commit(WAIT_S)
+            order.append("waiter")
+
+        async def hook() -> None:
+            order.append("hook")
+
+        runtime.commit_hooks.insert(0, hook)
+        waiting = asyncio.create_task(waiter())
+        await asyncio.sleep(0)  # the waiter now waits on the commit event
+        prepared = build_and_commit(runtime.ledger)
+        runtime.submit(_deferred(_commit(1, prepared, certify(prepared))))
+        await asyncio.wait_for(waiting, WAIT_S)
+        await until(lambda: "hook" in order, "the commit hook")
+        assert order == ["waiter", "hook"]
+
+    run_single(tmp_path, body)
+
+
+def test_a_tick_that_fires_no_timeout_does_not_wait_for_the_worker(tmp_path: Path) -> None:
+    """A decided height's timers still tick; such a tick must not queue the events behind
+    it behind the worker (a block's execution, an fsync). A due tick still takes the worker."""
+
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        await asyncio.sleep(0.2)  # start_replica's deferred actions are performed
+        replica = runtime.replica
+        assert replica is not None and replica.timeouts
+        quiet = min(t.deadline_ms for t in replica.timeouts) - 1
+        busy = asyncio.ensure_future(runtime.run_in_worker(time.sleep, 3.0))
+        await asyncio.sleep(0.05)  # the worker now sleeps
+        runtime.submit(Tick(now_ms=quiet))
+        await until(lambda: _engine_ms(runtime) == quiet, "the quiet tick", timeout_s=1.0)
+        due = quiet + 1
+        runtime.submit(Tick(now_ms=due))
+        await asyncio.sleep(0.3)
+        assert _engine_ms(runtime) == quiet  # behind the busy worker
+        await busy
+        # At least due: the runtime's own timers (real delays over the fake clock) may queue
+        # due ticks of their own behind ours, and the poll may first look after those.
+        await until(lambda: _engine_ms(runtime) >= due, "the due tick")
+
+    run_single(tmp_path, body)
+
+
+def _engine_ms(runtime: NodeRuntime) -> int:
+    assert runtime.replica is not None
+    return runtime.replica.now_ms
+
+
+def _commit(height: int, prepared: PreparedBlock, certificate: CommitCertificate) -> CommitBlock:
+    """The engine's CommitBlock for a prepared block (whatever height it claims)."""
+    return CommitBlock(
+        height=height,
+        block_hash=prepared.block_hash,
+        payload=prepared.payload,
+        certificate=certificate,
+    )
+
+
+def _deferred(action: Any) -> Any:
+    from node.runtime import _Deferred
+
+    return _Deferred(action)
+
+
+def test_the_highest_height_a_peer_spoke_of_is_kept_for_block_sync(tmp_path: Path) -> None:
+    # node/sync_pace.py polls at the fast rate when a peer's messages show it ahead.
+    async def body(runtime: NodeRuntime) -> None:
+        assert runtime.heard_height == -1
+        for height in (3, 9, 5):
+            message = message_from_json({"kind": "status", "height": height})
+            runtime.deliver(MessageReceived(sender=VALIDATOR_KEYS[1].public_key, message=message))
+        assert runtime.heard_height == 9
+
+    run_single(tmp_path, body)

@@ -1,0 +1,156 @@
+"""node/runtime.py, one action at a time: what a proposal takes (mempool, evidence, time)
+and leaves out, and how validation answers.
+"""
+
+from pathlib import Path
+
+from consensus import (
+    ProposalSubmitted,
+    ProposalValidated,
+    RequestProposal,
+    ValidateProposal,
+)
+from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
+from node.ledger import block_hash_of_payload
+from node.runtime import NodeRuntime
+from protocol.hashing import Hash32, sha256
+from protocol.tx import SignedTx
+from tests.unit.node.chain_kit import (
+    GENESIS_TIME_MS,
+    KEYS,
+    VALIDATOR_KEYS,
+    account_open,
+    certify,
+    make_tx,
+    open_ledger,
+)
+from tests.unit.node.runtime_kit import (
+    START_MS,
+    duplicate_vote,
+    plant,
+    queued,
+    run_single,
+)
+
+
+def test_a_proposal_takes_the_mempool_and_the_evidence(tmp_path: Path) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        txs = (account_open(1), account_open(2))
+        for tx in txs:
+            runtime.mempool.add(tx, tx.tx_id, 100)
+        evidence = duplicate_vote()
+        assert runtime.pool_evidence(evidence)
+        await runtime._propose(RequestProposal(height=1, round=0))
+        (submitted,) = queued(runtime)
+        assert isinstance(submitted, ProposalSubmitted)
+        assert (submitted.height, submitted.round) == (1, 0)
+        assert block_hash_of_payload(submitted.payload) == submitted.block_hash
+        block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
+        assert block.block.txs == txs
+        assert block.block.evidence == (evidence,)
+        assert block.block.header.time_ms == START_MS
+        assert block.block.header.proposer == runtime.key.public_key
+        # A request for another height than head + 1 builds nothing.
+        await runtime._propose(RequestProposal(height=2, round=0))
+        assert queued(runtime) == []
+
+    run_single(tmp_path, body)
+
+
+def test_a_proposal_time_is_after_the_head_even_when_the_clock_is_behind(
+    tmp_path: Path,
+) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        runtime.clock.now = GENESIS_TIME_MS - 5_000  # type: ignore[attr-defined]
+        await runtime._propose(RequestProposal(height=1, round=0))
+        (submitted,) = queued(runtime)
+        block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
+        assert block.block.header.time_ms == GENESIS_TIME_MS + 1
+
+    run_single(tmp_path, body)
+
+
+def test_a_proposal_leaves_out_txs_that_expired_and_the_nonces_behind_them(
+    tmp_path: Path,
+) -> None:
+    # Admitted earlier, expired by the time this node proposes: building the block with it
+    # would raise InvalidBlockError and end the consensus loop.
+    async def body(runtime: NodeRuntime) -> None:
+        expired = account_open(1, expires_at_ms=START_MS - 1)
+        behind = account_open(2)
+        other = build_tx_of_county(1)
+        for tx in (expired, other, behind):
+            runtime.mempool.add(tx, tx.tx_id, 100)
+        await runtime._propose(RequestProposal(height=1, round=0))
+        (submitted,) = queued(runtime)
+        assert isinstance(submitted, ProposalSubmitted)
+        block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
+        assert block.block.txs == (other,)
+
+    run_single(tmp_path, body)
+
+
+def build_tx_of_county(nonce: int) -> SignedTx:
+    step = XIANGSHAN_CASE_STEPS[1]
+    assert step.tx_type == "project.register"
+    return make_tx(step.sender, step.tx_type, dict(step.body), nonce=nonce)
+
+
+def test_a_proposal_leaves_out_evidence_already_on_chain(tmp_path: Path) -> None:
+    # Block sync can commit a block carrying evidence this node still holds in its pool.
+    async def body(runtime: NodeRuntime) -> None:
+        evidence = duplicate_vote()
+        prepared = runtime.ledger.build(
+            txs=(),
+            evidence=(evidence,),
+            time_ms=START_MS - 1,
+            proposer=VALIDATOR_KEYS[1].public_key,
+        )
+        runtime.ledger.commit(prepared, certify(prepared))
+        plant(runtime.evidence_pool, evidence)
+        await runtime._propose(RequestProposal(height=2, round=0))
+        (submitted,) = queued(runtime)
+        assert isinstance(submitted, ProposalSubmitted)
+        block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
+        assert block.block.evidence == ()
+
+    run_single(tmp_path, body)
+
+
+def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        runtime._restart_replica_sync(None, 0)  # a replica, but no loop taking the queue
+        queued(runtime)
+        replica = runtime.replica
+        assert replica is not None
+        proposer = replica.validators.proposer(1, 0).public_key
+        other = open_ledger(runtime.ledger.store.directory.parent / "proposer")
+        try:  # the proposer's ledger builds; this node only validates
+            good = other.build(txs=(), evidence=(), time_ms=START_MS, proposer=proposer)
+            wrong_proposer = other.build(  # a key outside the validator set
+                txs=(), evidence=(), time_ms=START_MS, proposer=KEYS["xiangshan-court"].public_key
+            )
+            far_ahead = other.build(
+                txs=(), evidence=(), time_ms=START_MS + 60_000, proposer=proposer
+            )
+        finally:
+            other.store.close()
+        cases = [
+            (1, b"garbage", Hash32(sha256(b"garbage")), False),
+            (2, good.payload, good.block_hash, False),  # not head + 1
+            (1, wrong_proposer.payload, wrong_proposer.block_hash, False),
+            (1, far_ahead.payload, far_ahead.block_hash, False),
+            (1, good.payload, good.block_hash, True),
+            (1, good.payload, good.block_hash, True),  # again, from the ledger's cache
+        ]
+        for height, payload, block_hash, valid in cases:
+            action = ValidateProposal(
+                height=height, round=0, block_hash=block_hash, payload=payload
+            )
+            await runtime._validate(action)
+            (answer,) = queued(runtime)
+            assert answer == ProposalValidated(
+                height=height, round=0, block_hash=block_hash, valid=valid
+            )
+
+    run_single(tmp_path, body)
