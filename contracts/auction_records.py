@@ -20,7 +20,7 @@ from contracts.consideration_records import (
     UNIT_PRICE_FEN_PER_T_MAX,
     total_fen,
 )
-from protocol.codec import JsonCodec, hex_bytes, integer
+from protocol.codec import JsonCodec, copy_fields, hex_bytes, integer
 from protocol.encoding import encode
 from protocol.hashing import TAG_AUCTION_BID, Hash32, tagged_hash
 from protocol.signing import PublicKey
@@ -129,6 +129,29 @@ class Lot(LotFields, what="lot"):
     """Bidder accounts whose bid was never revealed, by seq; empty while open."""
     invalid: tuple[InvalidBid, ...]
     """Revealed bids that could not win, by seq; empty while open."""
+
+
+def new_lot(
+    body: AuctionOpenBody, ranges: tuple[tuple[int, int], ...], opened_by: PublicKey, height: int
+) -> Lot:
+    """The lot auction.open writes: open, no bids, no outcome yet."""
+    return copy_fields(
+        Lot,
+        body,
+        ranges=ranges,
+        opened_by=opened_by,
+        height=height,
+        bid_count=0,
+        bidders=(),
+        status=LotStatus.OPEN,
+        winner_account=None,
+        price_fen_per_t=None,
+        total_fen=None,
+        settle_tx_id=None,
+        settled_height=None,
+        unrevealed=(),
+        invalid=(),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

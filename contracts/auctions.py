@@ -59,23 +59,7 @@ def apply_auction_open(env: TxEnv, body: auctioning.AuctionOpenBody) -> None:
     for block in escrowed:
         mark = auctioning.EscrowedBlock(lot_id=body.lot_id, last_serial=block.last_serial)
         save(env.state, escrowed_block_key(block.batch_id, block.first_serial), mark)
-    lot = copy_fields(
-        auctioning.Lot,
-        body,
-        ranges=serials.ranges_of(escrowed),
-        opened_by=env.sender,
-        height=height,
-        bid_count=0,
-        bidders=(),
-        status=auctioning.LotStatus.OPEN,
-        winner_account=None,
-        price_fen_per_t=None,
-        total_fen=None,
-        settle_tx_id=None,
-        settled_height=None,
-        unrevealed=(),
-        invalid=(),
-    )
+    lot = auctioning.new_lot(body, serials.ranges_of(escrowed), env.sender, height)
     save(env.state, key, lot)
 
 

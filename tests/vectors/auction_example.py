@@ -19,6 +19,7 @@ from contracts.auction_records import (
     Lot,
     LotStatus,
     auction_outcome,
+    new_lot,
 )
 from contracts.consideration_records import Consideration
 from contracts.credit_records import SerialBlock, SerialStatus
@@ -41,7 +42,6 @@ from genesis.example.auction_case import (
     open_step,
 )
 from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT
-from protocol.codec import copy_fields
 from protocol.encoding import encode
 from protocol.hashing import TAG_AUCTION_BID
 from protocol.tx import SignedTx, sign_tx
@@ -78,23 +78,8 @@ def example_records() -> tuple[Lot, tuple[Bid, ...], Lot, Consideration]:
     """The lot as opened, the bids as settlement reads them, the settled lot and the
     settlement's consideration record."""
     opening, bids, reveals, settle = example_txs()
-    lot = copy_fields(
-        Lot,
-        AuctionOpenBody.from_json(opening.tx.body),
-        ranges=((1, LOT_KG),),
-        opened_by=opening.tx.sender,
-        height=OPEN_HEIGHT,
-        bid_count=0,
-        bidders=(),
-        status=LotStatus.OPEN,
-        winner_account=None,
-        price_fen_per_t=None,
-        total_fen=None,
-        settle_tx_id=None,
-        settled_height=None,
-        unrevealed=(),
-        invalid=(),
-    )
+    body = AuctionOpenBody.from_json(opening.tx.body)
+    lot = new_lot(body, ((1, LOT_KG),), opening.tx.sender, OPEN_HEIGHT)
     revealed = {tx.tx.body["bidder_account"]: tx for tx in reveals}
     final_bids = tuple(
         Bid(
