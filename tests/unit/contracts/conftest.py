@@ -2,6 +2,9 @@
 
 import pytest
 
+from contracts.credit_records import Holding, SerialBlock
+from contracts.state_keys import holding_key, serial_block_key
+from contracts.store import load
 from genesis.example.parties import party_key
 from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT, xiangshan_case_steps
 from tests.vectors.contracts.network import TestChain
@@ -43,3 +46,17 @@ def township_moves(chain: TestChain, to_account: str, quantity_kg: int) -> list[
         chain.submit("credits.freeze", court, hold | {"reason": "x"}).reason,
         chain.submit("credits.cancel", county, hold | {"reason": "x"}, (ningbo,)).reason,
     ]
+
+
+def holding(chain: TestChain, account: str = TOWNSHIP_ACCOUNT) -> Holding:
+    """The account's holding in the Xiangshan batch, which must exist."""
+    record = load(chain.state, holding_key(account, BATCH_ID), Holding.from_json)
+    assert record is not None
+    return record
+
+
+def block(chain: TestChain, first: int = 1) -> SerialBlock:
+    """The Xiangshan batch's serial block starting at first."""
+    record = load(chain.state, serial_block_key(BATCH_ID, first), SerialBlock.from_json)
+    assert record is not None
+    return record

@@ -17,14 +17,12 @@ from contracts.auction_records import (
     bid_commitment,
 )
 from contracts.consideration_records import Consideration
-from contracts.credit_records import Holding, SerialBlock, SerialStatus
+from contracts.credit_records import SerialStatus
 from contracts.state_keys import (
     auction_bid_key,
     auction_key,
     consideration_key,
     escrowed_block_key,
-    holding_key,
-    serial_block_key,
 )
 from contracts.store import load
 from genesis.example.auction_case import (
@@ -45,7 +43,7 @@ from genesis.example.parties import party_key
 from genesis.example.pledge_case import PLEDGE_SETUP
 from genesis.example.xiangshan_case import BATCH_ID, ISSUED_KG, TOWNSHIP_ACCOUNT, CaseStep
 from protocol.encoding import JsonObject
-from tests.unit.contracts.conftest import run_steps, township_moves
+from tests.unit.contracts.conftest import block, holding, run_steps, township_moves
 from tests.vectors.contracts.network import TestChain
 
 TOWNSHIP = party_key(TOWNSHIP_ACCOUNT)
@@ -80,18 +78,6 @@ def lot(chain: TestChain) -> Lot:
 
 def bid(chain: TestChain, account: str) -> Bid:
     record = load(chain.state, auction_bid_key(LOT_ID, account), Bid.from_json)
-    assert record is not None
-    return record
-
-
-def holding(chain: TestChain, account: str = TOWNSHIP_ACCOUNT) -> Holding:
-    record = load(chain.state, holding_key(account, BATCH_ID), Holding.from_json)
-    assert record is not None
-    return record
-
-
-def block(chain: TestChain, first: int = 1) -> SerialBlock:
-    record = load(chain.state, serial_block_key(BATCH_ID, first), SerialBlock.from_json)
     assert record is not None
     return record
 

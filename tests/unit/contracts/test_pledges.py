@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from contracts.credit_records import Holding, SerialBlock, SerialStatus
+from contracts.credit_records import SerialStatus
 from contracts.pledge_records import Pledge, PledgedBlock, PledgeStatus
-from contracts.state_keys import holding_key, pledge_key, pledged_block_key, serial_block_key
+from contracts.state_keys import pledge_key, pledged_block_key, serial_block_key
 from contracts.store import load
 from genesis.example.parties import party_key
 from genesis.example.pledge_case import (
@@ -22,7 +22,7 @@ from genesis.example.pledge_case import (
     PLEDGED_KG,
 )
 from genesis.example.xiangshan_case import BATCH_ID, ISSUED_KG, TOWNSHIP_ACCOUNT, CaseStep
-from tests.unit.contracts.conftest import run_steps, township_moves
+from tests.unit.contracts.conftest import block, holding, run_steps, township_moves
 from tests.vectors.contracts.network import TestChain
 
 TOWNSHIP, BANK = party_key(TOWNSHIP_ACCOUNT), party_key(LENDER)
@@ -56,18 +56,6 @@ def ready() -> TestChain:
 def pledged(ready: TestChain) -> TestChain:
     assert ready.submit_step(PLEDGE).reason is None
     return ready
-
-
-def holding(chain: TestChain, account: str = TOWNSHIP_ACCOUNT) -> Holding:
-    record = load(chain.state, holding_key(account, BATCH_ID), Holding.from_json)
-    assert record is not None
-    return record
-
-
-def block(chain: TestChain, first: int = 1) -> SerialBlock:
-    record = load(chain.state, serial_block_key(BATCH_ID, first), SerialBlock.from_json)
-    assert record is not None
-    return record
 
 
 def pledge(chain: TestChain) -> Pledge:
