@@ -30,6 +30,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "cancelled": ("cancelled", "已作废"),
     "buffer": ("buffer reserve", "缓冲储备"),
     "pledged": ("pledged", "已质押"),
+    "escrowed": ("escrowed for auction", "拍卖托管中"),
     # tx results
     "accepted": ("accepted", "已接受"),
     "rejected": ("rejected", "已拒绝"),
@@ -120,6 +121,15 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "credits.pledge_enforce": ("pledge enforcement", "质押处置"),
     "released": ("released", "已解除"),
     "enforced": ("enforced", "已处置"),
+    # sealed-bid auctions (ADR 0034; contracts/auction_records.py)
+    "auction.open": ("auction opening", "拍卖挂牌"),
+    "auction.bid": ("sealed bid", "密封竞价"),
+    "auction.reveal": ("bid reveal", "竞价揭示"),
+    "auction.settle": ("auction settlement", "拍卖成交结算"),
+    "settled": ("settled", "已成交"),
+    "unsold": ("unsold", "流拍"),
+    "below_reserve": ("below the reserve price", "低于起拍价"),
+    "total_too_large": ("total too large", "总价超限"),
 }
 
 

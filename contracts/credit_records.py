@@ -35,7 +35,8 @@ Serial = Annotated[int, integer(minimum=1)]
 
 class SerialStatus(enum.Enum):
     """RETIRED and CANCELLED are terminal; FROZEN and BUFFER never move; PLEDGED moves only by
-    the pledge's release or enforcement (ADR 0032)."""
+    the pledge's release or enforcement (ADR 0032); ESCROWED only by its lot's settlement
+    (ADR 0034)."""
 
     ACTIVE = "active"
     FROZEN = "frozen"
@@ -45,6 +46,9 @@ class SerialStatus(enum.Enum):
     PLEDGED = "pledged"
     """Security for a loan (ADR 0032): listed in the holding, counted in neither active_kg
     nor frozen_kg; `pledged/<batch>/<first>` names its pledge."""
+    ESCROWED = "escrowed"
+    """Offered in a sealed-bid auction (ADR 0034): listed in the seller's holding, counted in
+    neither active_kg nor frozen_kg; `escrowed/<batch>/<first>` names its lot."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

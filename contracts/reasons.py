@@ -160,6 +160,41 @@ class RejectReason(enum.Enum):
     """credits.pledge_enforce without the signature of an active key of the named enforcer."""
     NOT_LENDER_ACCOUNT = "not_lender_account"
     """credits.pledge_enforce to an account whose holder key is not a key of the lender."""
+    # Sealed-bid auctions (ADR 0034).
+    UNITS_ESCROWED = "units_escrowed"
+    """The kilograms asked for are there only if escrowed ones count: no rule but the lot's
+    settlement takes ESCROWED serials."""
+    UNKNOWN_LOT = "unknown_lot"
+    LOT_EXISTS = "lot_exists"
+    """auction.open with a lot id already used."""
+    NOT_AN_AUCTION_OPERATOR = "not_an_auction_operator"
+    """auction.open names an operator that is unknown or does not hold `trading_centre`."""
+    OPERATOR_SIGNATURE_MISSING = "operator_signature_missing"
+    """auction.open without the signature of an active key of the named operator."""
+    BAD_AUCTION_WINDOW = "bad_auction_window"
+    """auction.open whose windows break height < bid_end_height < reveal_end_height, or one
+    of which spans more than AUCTION_WINDOW_MAX heights."""
+    BIDDING_CLOSED = "bidding_closed"
+    """auction.bid after the lot's bid_end_height (a late bid)."""
+    BID_EXISTS = "bid_exists"
+    """auction.bid from an account that already bid on the lot."""
+    OWN_LOT_BID = "own_lot_bid"
+    """auction.bid from the lot's own seller account."""
+    REVEAL_NOT_OPEN = "reveal_not_open"
+    """auction.reveal at or before the lot's bid_end_height."""
+    REVEAL_CLOSED = "reveal_closed"
+    """auction.reveal after the lot's reveal_end_height (a late reveal)."""
+    UNKNOWN_BID = "unknown_bid"
+    """auction.reveal for an account that never bid on the lot."""
+    BID_COMMITMENT_MISMATCH = "bid_commitment_mismatch"
+    """auction.reveal whose price and salt do not hash to the bid's commitment."""
+    BID_ALREADY_REVEALED = "bid_already_revealed"
+    AUCTION_NOT_ENDED = "auction_not_ended"
+    """auction.settle at or before the lot's reveal_end_height."""
+    LOT_NOT_OPEN = "lot_not_open"
+    """auction.bid, auction.reveal or auction.settle on a lot already settled or unsold."""
+    NOT_LOT_OPERATOR = "not_lot_operator"
+    """auction.settle sent by a key that is not an active key of the lot's operator."""
 
 
 COSIGNATURE_MISSING = frozenset(
@@ -173,6 +208,7 @@ COSIGNATURE_MISSING = frozenset(
         RejectReason.NEW_KEY_SIGNATURE_MISSING,
         RejectReason.LENDER_SIGNATURE_MISSING,
         RejectReason.ENFORCER_SIGNATURE_MISSING,
+        RejectReason.OPERATOR_SIGNATURE_MISSING,
     }
 )
 """Rejections that mean a co-signature the tx needs is absent. A copy of a tx stripped of

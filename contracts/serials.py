@@ -103,11 +103,12 @@ def split_block(block: SerialBlock, lower_kg: int) -> tuple[SerialBlock, SerialB
 
 
 def add_blocks(holding: Holding, blocks: Iterable[SerialBlock]) -> Holding:
-    """Index ACTIVE, FROZEN or PLEDGED blocks in holding and add their ACTIVE and FROZEN kg."""
+    """Index ACTIVE, FROZEN, PLEDGED or ESCROWED blocks in holding and add their ACTIVE and
+    FROZEN kg."""
     blocks = tuple(blocks)
     active = sum(b.quantity_kg for b in blocks if b.status is SerialStatus.ACTIVE)
     frozen = sum(b.quantity_kg for b in blocks if b.status is SerialStatus.FROZEN)
-    held = (SerialStatus.ACTIVE, SerialStatus.FROZEN, SerialStatus.PLEDGED)
+    held = (SerialStatus.ACTIVE, SerialStatus.FROZEN, SerialStatus.PLEDGED, SerialStatus.ESCROWED)
     assert all(b.status in held for b in blocks), blocks
     firsts = tuple(sorted({*holding.block_firsts, *(b.first_serial for b in blocks)}))
     return replace(
@@ -142,9 +143,12 @@ def take_lowest_active(
     (retired: the reason to give when they were retired already)."""
     if holding.active_kg < quantity_kg:
         reason = shortage_reason(holding, quantity_kg)
-        pledged = pledged_kg(overlay, holding)
+        pledged = held_kg(overlay, holding, SerialStatus.PLEDGED)
+        escrowed = held_kg(overlay, holding, SerialStatus.ESCROWED)
         if pledged and holding.active_kg + pledged >= quantity_kg:
             reason = RejectReason.UNITS_PLEDGED
+        elif escrowed and holding.active_kg + pledged + escrowed >= quantity_kg:
+            reason = RejectReason.UNITS_ESCROWED
         if reason is RejectReason.UNITS_RETIRED:
             reason = retired
         raise TxRejectedError(reason, holding.account_id)
@@ -160,11 +164,54 @@ def shortage_reason(holding: Holding, quantity_kg: int) -> RejectReason:
     return RejectReason.INSUFFICIENT_BALANCE
 
 
+def held_kg(view: StateView, holding: Holding, status: SerialStatus) -> int:
+    """The kg of holding's blocks in status: PLEDGED (ADR 0032) or ESCROWED (ADR 0034), which
+    the holding's counters leave out. Reads the blocks, so only a refusal asks."""
+    blocks = (load_block(view, holding.batch_id, f) for f in holding.block_firsts)
+    return sum(b.quantity_kg for b in blocks if b.status is status)
+
+
 def pledged_kg(view: StateView, holding: Holding) -> int:
-    """The PLEDGED kg of holding (ADR 0032): its blocks less its ACTIVE and FROZEN kg. Reads
-    the blocks, so only a refusal asks."""
-    listed = sum(load_block(view, holding.batch_id, f).quantity_kg for f in holding.block_firsts)
-    return listed - holding.active_kg - holding.frozen_kg
+    """The PLEDGED kg of holding (ADR 0032)."""
+    return held_kg(view, holding, SerialStatus.PLEDGED)
+
+
+def hold_lowest_active(
+    overlay: StateOverlay, account_id: str, batch_id: str, quantity_kg: int, status: SerialStatus
+) -> tuple[SerialBlock, ...]:
+    """Turn the lowest ACTIVE quantity_kg of the holding into status (PLEDGED, ESCROWED): the
+    blocks stay in the holding, out of its counters. Returns the held blocks."""
+    holding = load_holding(overlay, account_id, batch_id)
+    holding, taken = take_lowest_active(overlay, holding, quantity_kg)
+    held = tuple(replace(b, status=status) for b in taken)
+    save_blocks(overlay, held)
+    save_holding(overlay, add_blocks(holding, held))
+    return held
+
+
+def unhold(
+    overlay: StateOverlay,
+    account_id: str,
+    batch_id: str,
+    ranges: Iterable[tuple[int, int]],
+    status: SerialStatus,
+) -> tuple[SerialBlock, ...]:
+    """Take the held blocks starting at ranges' firsts (all in status) out of the holding;
+    returns them as they were (the caller writes their new form, e.g. by hand_over)."""
+    blocks = tuple(load_block(overlay, batch_id, first) for first, _ in ranges)
+    assert all(b.status is status and b.account_id == account_id for b in blocks), blocks
+    holding = load_holding(overlay, account_id, batch_id)
+    save_holding(overlay, remove_blocks(holding, blocks))
+    return blocks
+
+
+def hand_over(overlay: StateOverlay, blocks: tuple[SerialBlock, ...], account_id: str) -> None:
+    """Write blocks of one batch ACTIVE in account_id, whose holding gains them (the move of
+    a transfer, a pledge's release or enforcement, a lot's settlement)."""
+    moved = tuple(replace(b, status=SerialStatus.ACTIVE, account_id=account_id) for b in blocks)
+    save_blocks(overlay, moved)
+    holding = load_holding(overlay, account_id, moved[0].batch_id)
+    save_holding(overlay, add_blocks(holding, moved))
 
 
 def is_active(block: SerialBlock) -> bool:

@@ -121,3 +121,19 @@ def pledged_block_key(batch_id: str, first_serial: int) -> str:
     first (ADR 0032); absent for every block that is not pledged."""
     assert 0 < first_serial < 10**SERIAL_DIGITS, first_serial
     return f"pledged/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"
+
+
+# auction/: a lot in a sealed-bid auction (auction.open, ADR 0034).
+auction_key: Final = _named_by_id("auction")
+
+
+def auction_bid_key(lot_id: str, bidder_account: str) -> str:
+    """`auction_bid/<lot>/<bidder account>`: one account's sealed bid on a lot (ADR 0034)."""
+    return f"auction_bid/{lot_id}/{bidder_account}"
+
+
+def escrowed_block_key(batch_id: str, first_serial: int) -> str:
+    """`escrowed/<batch>/<first serial, 16 digits>`: the lot of the ESCROWED block starting at
+    first (ADR 0034); absent for every block that is not escrowed."""
+    assert 0 < first_serial < 10**SERIAL_DIGITS, first_serial
+    return f"escrowed/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"

@@ -7,6 +7,12 @@ body that exists is not.
 import enum
 from collections.abc import Callable
 
+from contracts.auction_records import (
+    AuctionBidBody,
+    AuctionOpenBody,
+    AuctionRevealBody,
+    AuctionSettleBody,
+)
 from contracts.bodies_credits import (
     CreditsHoldBody,
     CreditsIssueBody,
@@ -69,6 +75,10 @@ TxBody = (
     | PledgeBody
     | PledgeReleaseBody
     | PledgeEnforceBody
+    | AuctionOpenBody
+    | AuctionBidBody
+    | AuctionRevealBody
+    | AuctionSettleBody
 )
 
 
@@ -105,6 +115,10 @@ class TxType(enum.Enum):
     CREDITS_PLEDGE = "credits.pledge"
     CREDITS_PLEDGE_RELEASE = "credits.pledge_release"
     CREDITS_PLEDGE_ENFORCE = "credits.pledge_enforce"
+    AUCTION_OPEN = "auction.open"
+    AUCTION_BID = "auction.bid"
+    AUCTION_REVEAL = "auction.reveal"
+    AUCTION_SETTLE = "auction.settle"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -140,5 +154,9 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.CREDITS_PLEDGE: PledgeBody.from_json,
     TxType.CREDITS_PLEDGE_RELEASE: PledgeReleaseBody.from_json,
     TxType.CREDITS_PLEDGE_ENFORCE: PledgeEnforceBody.from_json,
+    TxType.AUCTION_OPEN: AuctionOpenBody.from_json,
+    TxType.AUCTION_BID: AuctionBidBody.from_json,
+    TxType.AUCTION_REVEAL: AuctionRevealBody.from_json,
+    TxType.AUCTION_SETTLE: AuctionSettleBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

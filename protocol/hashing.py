@@ -31,6 +31,8 @@ TAG_PEER: Final = b"lantan/v1/peer\x00"
 """Prefix of a signed peer-to-peer envelope."""
 TAG_RECEIPT: Final = b"lantan/v1/receipt\x00"
 """receipt_digest = SHA-256(TAG_RECEIPT || JCS(receipt identity)) (PROTOCOL.md §14.6)."""
+TAG_AUCTION_BID: Final = b"lantan/v1/auction-bid\x00"
+"""A sealed bid's commitment = SHA-256(TAG_AUCTION_BID || JCS(bid and salt)) (ADR 0034)."""
 
 DOMAIN_TAGS: Final = (
     TAG_TX,
@@ -42,6 +44,7 @@ DOMAIN_TAGS: Final = (
     TAG_GENESIS,
     TAG_PEER,
     TAG_RECEIPT,
+    TAG_AUCTION_BID,
 )
 
 ZERO_HASH: Final = Hash32(bytes(HASH_SIZE))

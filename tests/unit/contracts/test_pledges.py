@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from contracts.credit_records import Holding, SerialBlock, SerialStatus
+from contracts.credit_records import SerialStatus
 from contracts.pledge_records import Pledge, PledgedBlock, PledgeStatus
-from contracts.state_keys import holding_key, pledge_key, pledged_block_key, serial_block_key
+from contracts.state_keys import pledge_key, pledged_block_key, serial_block_key
 from contracts.store import load
 from genesis.example.parties import party_key
 from genesis.example.pledge_case import (
@@ -22,7 +22,7 @@ from genesis.example.pledge_case import (
     PLEDGED_KG,
 )
 from genesis.example.xiangshan_case import BATCH_ID, ISSUED_KG, TOWNSHIP_ACCOUNT, CaseStep
-from tests.unit.contracts.conftest import run_steps
+from tests.unit.contracts.conftest import block, holding, run_steps, township_moves
 from tests.vectors.contracts.network import TestChain
 
 TOWNSHIP, BANK = party_key(TOWNSHIP_ACCOUNT), party_key(LENDER)
@@ -58,18 +58,6 @@ def pledged(ready: TestChain) -> TestChain:
     return ready
 
 
-def holding(chain: TestChain, account: str = TOWNSHIP_ACCOUNT) -> Holding:
-    record = load(chain.state, holding_key(account, BATCH_ID), Holding.from_json)
-    assert record is not None
-    return record
-
-
-def block(chain: TestChain, first: int = 1) -> SerialBlock:
-    record = load(chain.state, serial_block_key(BATCH_ID, first), SerialBlock.from_json)
-    assert record is not None
-    return record
-
-
 def pledge(chain: TestChain) -> Pledge:
     record = load(chain.state, pledge_key(PLEDGE_ID), Pledge.from_json)
     assert record is not None
@@ -97,39 +85,14 @@ def test_a_pledge_marks_the_lowest_serials(pledged: TestChain) -> None:
 def test_pledged_kilograms_move_by_no_other_rule(pledged: TestChain) -> None:
     before = dict(pledged.state.items())
     everything = ISSUED_KG
-    transfer = {
-        "from_account": TOWNSHIP_ACCOUNT,
-        "to_account": LENDER_ACCOUNT,
-        "batch_id": BATCH_ID,
-        "quantity_kg": everything,
-        "broker": None,
-    }
-    assert pledged.submit("credits.transfer", TOWNSHIP, transfer).reason == "units_pledged"
-    retire = {
-        "account_id": TOWNSHIP_ACCOUNT,
-        "batch_id": BATCH_ID,
-        "quantity_kg": everything,
-        "beneficiary": "x",
-        "purpose": "x",
-        "reason": "x",
-    }
-    assert pledged.submit("credits.retire", TOWNSHIP, retire).reason == "units_pledged"
-    hold = {"account_id": TOWNSHIP_ACCOUNT, "batch_id": BATCH_ID, "quantity_kg": everything}
-    assert pledged.submit("credits.freeze", COURT, hold | {"reason": "x"}).reason == (
-        "units_pledged"
-    )
-    cancel = ("credits.cancel", COUNTY, hold | {"reason": "x"}, (NINGBO,))
-    assert pledged.submit(*cancel).reason == "units_pledged"
+    assert township_moves(pledged, LENDER_ACCOUNT, everything) == ["units_pledged"] * 4
     again = submit(pledged, PLEDGE, pledge_id="second", quantity_kg=everything)
     assert again == "units_pledged"
     changed = {k for k, v in pledged.state.items() if before.get(k) != v}
     assert all(key.startswith("nonce/") for key in changed), changed
     # What is not pledged still moves.
-    rest = transfer | {"quantity_kg": ISSUED_KG - PLEDGED_KG}
-    assert pledged.submit("credits.transfer", TOWNSHIP, rest).reason is None
-    assert pledged.submit("credits.transfer", TOWNSHIP, rest | {"quantity_kg": 1}).reason == (
-        "units_pledged"
-    )
+    assert township_moves(pledged, LENDER_ACCOUNT, ISSUED_KG - PLEDGED_KG)[0] is None
+    assert township_moves(pledged, LENDER_ACCOUNT, 1)[0] == "units_pledged"
 
 
 def test_release_restores_the_serials_exactly(ready: TestChain) -> None:

@@ -1,0 +1,269 @@
+"""Sealed-bid auction records and bodies, the bid commitment and the outcome rule (ADR 0034).
+Pure.
+
+A holder puts the lowest ACTIVE kilograms of one holding up for auction, run by a trading
+centre (the lot's operator). The blocks turn ESCROWED and each carries an index key
+`escrowed/<batch>/<first>` naming the lot. Bidders commit to a price during the bidding
+window (`bid_commitment`), reveal it during the reveal window, and the operator settles
+after it: `auction_outcome` picks the winner, the function every verifier calls too.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Final
+
+from contracts.body_fields import Amount, Body, Slug, choice
+from contracts.case_records import SerialRanges
+from contracts.consideration_records import (
+    CURRENCIES,
+    TOTAL_FEN_MAX,
+    UNIT_PRICE_FEN_PER_T_MAX,
+    total_fen,
+)
+from protocol.codec import JsonCodec, copy_fields, hex_bytes, integer
+from protocol.encoding import encode
+from protocol.hashing import TAG_AUCTION_BID, Hash32, tagged_hash
+from protocol.signing import PublicKey
+
+AUCTION_WINDOW_MAX: Final = 10_000
+"""The most heights a bidding window or a reveal window may span (ADR 0034)."""
+SALT_SIZE: Final = 32
+
+UnitPrice = Annotated[int, integer(minimum=0, maximum=UNIT_PRICE_FEN_PER_T_MAX)]
+"""Fen per tonne CO2e, as ADR 0031's unit price."""
+Height = Annotated[int, integer(minimum=1)]
+Salt = Annotated[bytes, hex_bytes(SALT_SIZE)]
+"""32 random bytes, 64 lowercase hex characters on the wire."""
+
+
+class LotStatus:
+    """Where a lot stands; it leaves OPEN once and for good."""
+
+    OPEN: Final = "open"
+    """Its serials are ESCROWED: nothing moves them but settlement."""
+    SETTLED: Final = "settled"
+    """Awarded: the serials are ACTIVE in the winner's account."""
+    UNSOLD: Final = "unsold"
+    """No valid bid: the serials are ACTIVE again in the seller's account."""
+
+
+LOT_STATUSES: Final = (LotStatus.OPEN, LotStatus.SETTLED, LotStatus.UNSOLD)
+
+
+class InvalidBidReason:
+    """Why a revealed bid cannot win."""
+
+    BELOW_RESERVE: Final = "below_reserve"
+    """Its price is under the lot's reserve."""
+    TOTAL_TOO_LARGE: Final = "total_too_large"
+    """The lot's quantity at its price totals more than TOTAL_FEN_MAX fen (ADR 0031)."""
+
+
+INVALID_BID_REASONS: Final = frozenset(
+    {InvalidBidReason.BELOW_RESERVE, InvalidBidReason.TOTAL_TOO_LARGE}
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LotFields(JsonCodec):
+    """A lot as auction.open names it: the body's fields and the record's, once."""
+
+    lot_id: Slug
+    account_id: Slug
+    """The seller's account; its holder key signs auction.open."""
+    batch_id: Slug
+    quantity_kg: Amount
+    """The lowest ACTIVE kilograms of the holding go into escrow."""
+    operator: Slug
+    """Institution id of the trading centre that runs the auction; an active key co-signs."""
+    reserve_fen_per_t: UnitPrice
+    """The lowest price that can win (the starting price 起拍价), fen per tonne."""
+    currency: Annotated[str, choice(CURRENCIES)]
+    bid_end_height: Height
+    """The last height at which auction.bid is accepted."""
+    reveal_end_height: Height
+    """The last height at which auction.reveal is accepted; settlement comes after it."""
+    terms_hash: Hash32
+    """SHA-256 of the auction announcement and terms (竞拍公告) as published; off chain. It
+    becomes the agreement_hash of the settlement's consideration record."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionOpenBody(LotFields, Body):
+    """auction.open: the holder escrows kilograms of a holding; the operator co-signs."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvalidBid(JsonCodec, what="invalid bid"):
+    """A revealed bid that cannot win, and why."""
+
+    bidder_account: Slug
+    reason: Annotated[str, choice(INVALID_BID_REASONS)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lot(LotFields, what="lot"):
+    """`auction/<lot_id>`: a lot in escrow, its bids' count, and its outcome (ADR 0034)."""
+
+    ranges: SerialRanges
+    """The escrowed serials as closed [first, last] ranges, ascending."""
+    opened_by: PublicKey
+    """The holder key that sent auction.open."""
+    height: int
+    """The block that opened the lot."""
+    bid_count: int
+    """Bids accepted so far; the next bid's seq."""
+    bidders: tuple[Slug, ...]
+    """The bidder accounts, by seq (bidders[seq]): the state has no range scan, so settlement
+    finds the bids `auction_bid/<lot>/<account>` through this list."""
+    status: Annotated[str, choice(frozenset(LOT_STATUSES))]
+    winner_account: Slug | None
+    price_fen_per_t: int | None
+    """The winning price; None unless settled."""
+    total_fen: int | None
+    """consideration.total_fen of quantity_kg at the winning price; None unless settled."""
+    settle_tx_id: Hash32 | None
+    """The auction.settle tx (also names `consideration/<tx_id>`); None while open."""
+    settled_height: int | None
+    unrevealed: tuple[Slug, ...]
+    """Bidder accounts whose bid was never revealed, by seq; empty while open."""
+    invalid: tuple[InvalidBid, ...]
+    """Revealed bids that could not win, by seq; empty while open."""
+
+
+def new_lot(
+    body: AuctionOpenBody, ranges: tuple[tuple[int, int], ...], opened_by: PublicKey, height: int
+) -> Lot:
+    """The lot auction.open writes: open, no bids, no outcome yet."""
+    return copy_fields(
+        Lot,
+        body,
+        ranges=ranges,
+        opened_by=opened_by,
+        height=height,
+        bid_count=0,
+        bidders=(),
+        status=LotStatus.OPEN,
+        winner_account=None,
+        price_fen_per_t=None,
+        total_fen=None,
+        settle_tx_id=None,
+        settled_height=None,
+        unrevealed=(),
+        invalid=(),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionBidBody(Body):
+    """auction.bid: a sealed bid, sent by the holder key of bidder_account."""
+
+    lot_id: Slug
+    bidder_account: Slug
+    commitment: Hash32
+    """bid_commitment(lot_id, bidder_account, price_fen_per_t, salt)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bid(JsonCodec, what="bid"):
+    """`auction_bid/<lot_id>/<bidder_account>`: one account's sealed bid and its reveal."""
+
+    lot_id: Slug
+    bidder_account: Slug
+    commitment: Hash32
+    seq: int
+    """The lot's bid_count before this bid: the commit order, which breaks ties."""
+    tx_id: Hash32
+    height: int
+    revealed_price_fen_per_t: int | None
+    """The price the reveal opened; None until revealed."""
+    reveal_tx_id: Hash32 | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionRevealBody(Body):
+    """auction.reveal: opens a sealed bid; the commitment must match."""
+
+    lot_id: Slug
+    bidder_account: Slug
+    price_fen_per_t: UnitPrice
+    salt: Salt
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionSettleBody(Body):
+    """auction.settle: the operator closes the lot after its reveal window."""
+
+    lot_id: Slug
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EscrowedBlock(JsonCodec, what="escrowed block"):
+    """`escrowed/<batch>/<first>`: the ESCROWED serial block starting at first belongs to
+    this lot. Present exactly while the block is ESCROWED (ADR 0034)."""
+
+    lot_id: Slug
+    last_serial: int
+
+
+def bid_commitment(lot_id: str, bidder_account: str, price_fen_per_t: int, salt: bytes) -> Hash32:
+    """SHA-256("lantan/v1/auction-bid" 0x00 || JCS({bidder_account, lot_id,
+    price_fen_per_t, salt: 64 lowercase hex})) (ADR 0034)."""
+    assert len(salt) == SALT_SIZE, len(salt)
+    committed = {
+        "bidder_account": bidder_account,
+        "lot_id": lot_id,
+        "price_fen_per_t": price_fen_per_t,
+        "salt": salt.hex(),
+    }
+    return tagged_hash(TAG_AUCTION_BID, encode(committed))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionOutcome:
+    """What settlement decides: the winner and price (None: unsold), and the bids that could
+    not win."""
+
+    winner_account: str | None
+    price_fen_per_t: int | None
+    total_fen: int | None
+    unrevealed: tuple[str, ...]
+    """Bidder accounts that never revealed, by seq."""
+    invalid: tuple[tuple[str, str], ...]
+    """(bidder_account, reason) of revealed bids that cannot win, by seq."""
+
+
+def auction_outcome(lot: LotFields, bids: Sequence[Bid]) -> AuctionOutcome:
+    """The outcome of lot given all its bids (ADR 0034): among revealed bids whose price is at
+    least the reserve and whose total is at most TOTAL_FEN_MAX, the highest price wins; equal
+    prices go to the lowest seq (the earlier commitment)."""
+    unrevealed: list[str] = []
+    invalid: list[tuple[str, str]] = []
+    best: Bid | None = None
+    for bid in sorted(bids, key=lambda b: b.seq):
+        assert bid.lot_id == lot.lot_id, (bid, lot.lot_id)
+        price = bid.revealed_price_fen_per_t
+        if price is None:
+            unrevealed.append(bid.bidder_account)
+        elif price < lot.reserve_fen_per_t:
+            invalid.append((bid.bidder_account, InvalidBidReason.BELOW_RESERVE))
+        elif total_fen(lot.quantity_kg, price) > TOTAL_FEN_MAX:
+            invalid.append((bid.bidder_account, InvalidBidReason.TOTAL_TOO_LARGE))
+        elif best is None or price > (best.revealed_price_fen_per_t or 0):
+            best = bid
+    if best is None or best.revealed_price_fen_per_t is None:
+        return AuctionOutcome(
+            winner_account=None,
+            price_fen_per_t=None,
+            total_fen=None,
+            unrevealed=tuple(unrevealed),
+            invalid=tuple(invalid),
+        )
+    price = best.revealed_price_fen_per_t
+    return AuctionOutcome(
+        winner_account=best.bidder_account,
+        price_fen_per_t=price,
+        total_fen=total_fen(lot.quantity_kg, price),
+        unrevealed=tuple(unrevealed),
+        invalid=tuple(invalid),
+    )
