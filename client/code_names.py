@@ -120,6 +120,17 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "credits.pledge_enforce": ("pledge enforcement", "质押处置"),
     "released": ("released", "已解除"),
     "enforced": ("enforced", "已处置"),
+    # sealed-bid auctions (ADR 0034; contracts/auction_records.py)
+    "auction.open": ("auction lot opening", "拍卖标的挂牌"),
+    "auction.bid": ("sealed bid", "密封出价"),
+    "auction.reveal": ("bid reveal", "揭标"),
+    "auction.settle": ("auction settlement", "拍卖结算"),
+    "escrowed": ("in auction escrow", "拍卖托管中"),
+    "open": ("open for bids", "竞拍中"),
+    "settled": ("awarded", "已成交"),
+    "unsold": ("unsold", "流拍"),
+    "below_reserve": ("below the reserve price", "低于起拍价"),
+    "total_too_large": ("total above the recordable bound", "总价超出可登记上限"),
 }
 
 
