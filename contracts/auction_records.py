@@ -113,6 +113,9 @@ class Lot(LotFields, what="lot"):
     """The block that opened the lot."""
     bid_count: int
     """Bids accepted so far; the next bid's seq."""
+    bidders: tuple[Slug, ...]
+    """The bidder accounts, by seq (bidders[seq]): the state has no range scan, so settlement
+    finds the bids `auction_bid/<lot>/<account>` through this list."""
     status: Annotated[str, choice(frozenset(LOT_STATUSES))]
     winner_account: Slug | None
     price_fen_per_t: int | None

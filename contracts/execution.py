@@ -13,6 +13,12 @@ from contracts.accounts import apply_account_open
 from contracts.admission import VerifySignature, admit_signed_tx
 from contracts.announcements import apply_node_announce
 from contracts.attestation import apply_verification_attest
+from contracts.auctions import (
+    apply_auction_bid,
+    apply_auction_open,
+    apply_auction_reveal,
+    apply_auction_settle,
+)
 from contracts.cancellation import apply_credits_cancel
 from contracts.case_lifecycle import apply_case_close, apply_case_judgment
 from contracts.cases import apply_case_register
@@ -94,6 +100,10 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.CREDITS_PLEDGE: apply_credits_pledge,
     TxType.CREDITS_PLEDGE_RELEASE: apply_credits_pledge_release,
     TxType.CREDITS_PLEDGE_ENFORCE: apply_credits_pledge_enforce,
+    TxType.AUCTION_OPEN: apply_auction_open,
+    TxType.AUCTION_BID: apply_auction_bid,
+    TxType.AUCTION_REVEAL: apply_auction_reveal,
+    TxType.AUCTION_SETTLE: apply_auction_settle,
 }
 
 
@@ -174,6 +184,7 @@ COSIGNED_TX_TYPES = frozenset(
         TxType.CREDITS_TRANSFER_PRICED,
         TxType.CREDITS_PLEDGE,
         TxType.CREDITS_PLEDGE_ENFORCE,
+        TxType.AUCTION_OPEN,
     }
 )
 """The types whose handlers require signatures beyond the sender's (validator quorum,

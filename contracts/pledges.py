@@ -18,26 +18,24 @@ from contracts.credit_records import SerialBlock, SerialStatus
 from contracts.errors import TxRejectedError
 from contracts.issuance import require_batch
 from contracts.reasons import RejectReason
-from contracts.records import Institution, Role
-from contracts.roles import institution_of_key, require_account_holder
-from contracts.state_keys import institution_key, pledge_key, pledged_block_key
-from contracts.store import load, require, save
+from contracts.records import Role
+from contracts.roles import institution_of_key, require_account_holder, require_cosigner
+from contracts.state_keys import pledge_key, pledged_block_key
+from contracts.store import require, save
 from protocol.codec import copy_fields
 
 
 def apply_credits_pledge(env: TxEnv, body: pledging.PledgeBody) -> None:
     account = require_account(env, body.account_id)
     require_account_holder(env, account)
-    _require_signers_of(env, body.lender, (Role.LENDER,), RejectReason.NOT_A_LENDER)
+    _require_lender_signature(env, body.lender)
     require_batch(env, body.batch_id)
     key = pledge_key(body.pledge_id)
     if env.state.get(key) is not None:
         raise TxRejectedError(RejectReason.PLEDGE_EXISTS, key)
-    holding = serials.load_holding(env.state, body.account_id, body.batch_id)
-    holding, taken = serials.take_lowest_active(env.state, holding, body.quantity_kg)
-    pledged = tuple(replace(b, status=SerialStatus.PLEDGED) for b in taken)
-    serials.save_blocks(env.state, pledged)
-    serials.save_holding(env.state, serials.add_blocks(holding, pledged))
+    pledged = serials.hold_lowest_active(
+        env.state, body.account_id, body.batch_id, body.quantity_kg, SerialStatus.PLEDGED
+    )
     for block in pledged:
         mark = pledging.PledgedBlock(pledge_id=body.pledge_id, last_serial=block.last_serial)
         save(env.state, pledged_block_key(block.batch_id, block.first_serial), mark)
@@ -57,19 +55,20 @@ def apply_credits_pledge(env: TxEnv, body: pledging.PledgeBody) -> None:
 
 def apply_credits_pledge_release(env: TxEnv, body: pledging.PledgeReleaseBody) -> None:
     pledge = _require_active_pledge_of_sender(env, body.pledge_id)
-    released = tuple(replace(b, status=SerialStatus.ACTIVE) for b in _unpledge(env, pledge))
-    serials.save_blocks(env.state, released)
-    holding = serials.load_holding(env.state, pledge.account_id, pledge.batch_id)
-    serials.save_holding(env.state, serials.add_blocks(holding, released))
+    serials.hand_over(env.state, _unpledge(env, pledge), pledge.account_id)
     closed = replace(pledge, status=pledging.PledgeStatus.RELEASED, closed_height=env.ctx.height)
     save(env.state, pledge_key(pledge.pledge_id), closed)
 
 
 def apply_credits_pledge_enforce(env: TxEnv, body: pledging.PledgeEnforceBody) -> None:
     pledge = _require_active_pledge_of_sender(env, body.pledge_id)
-    _require_signers_of(env, pledge.lender, (Role.LENDER,), RejectReason.NOT_A_LENDER)
-    _require_signers_of(
-        env, body.enforcer, (Role.TRADING_CENTRE, Role.COURT), RejectReason.NOT_AN_ENFORCER
+    _require_lender_signature(env, pledge.lender)
+    require_cosigner(
+        env,
+        body.enforcer,
+        (Role.TRADING_CENTRE, Role.COURT),
+        RejectReason.NOT_AN_ENFORCER,
+        RejectReason.ENFORCER_SIGNATURE_MISSING,
     )
     target = require_account(env, body.to_account)
     owner = institution_of_key(env.state, target.holder_key)
@@ -77,13 +76,7 @@ def apply_credits_pledge_enforce(env: TxEnv, body: pledging.PledgeEnforceBody) -
         raise TxRejectedError(RejectReason.NOT_LENDER_ACCOUNT, body.to_account)
     if body.to_account == pledge.account_id:
         raise TxRejectedError(RejectReason.SAME_ACCOUNT, body.to_account)
-    moved = tuple(
-        replace(b, status=SerialStatus.ACTIVE, account_id=body.to_account)
-        for b in _unpledge(env, pledge)
-    )
-    serials.save_blocks(env.state, moved)
-    holding = serials.load_holding(env.state, body.to_account, pledge.batch_id)
-    serials.save_holding(env.state, serials.add_blocks(holding, moved))
+    serials.hand_over(env.state, _unpledge(env, pledge), body.to_account)
     closed = replace(
         pledge,
         status=pledging.PledgeStatus.ENFORCED,
@@ -94,24 +87,14 @@ def apply_credits_pledge_enforce(env: TxEnv, body: pledging.PledgeEnforceBody) -
     save(env.state, pledge_key(pledge.pledge_id), closed)
 
 
-def _require_signers_of(
-    env: TxEnv, institution_id: str, roles: tuple[Role, ...], lacks: RejectReason
-) -> Institution:
-    """The named institution holds one of roles (else lacks), and an active key of it signed."""
-    key = institution_key(institution_id)
-    institution = load(env.state, key, Institution.from_json)
-    if institution is None or not any(institution.has_role(role) for role in roles):
-        raise TxRejectedError(lacks, institution_id)
-    for public_key in env.signers:
-        signer = institution_of_key(env.state, public_key)
-        if signer is not None and signer.institution_id == institution_id:
-            return institution
-    missing = (
-        RejectReason.LENDER_SIGNATURE_MISSING
-        if lacks is RejectReason.NOT_A_LENDER
-        else RejectReason.ENFORCER_SIGNATURE_MISSING
+def _require_lender_signature(env: TxEnv, lender: str) -> None:
+    require_cosigner(
+        env,
+        lender,
+        (Role.LENDER,),
+        RejectReason.NOT_A_LENDER,
+        RejectReason.LENDER_SIGNATURE_MISSING,
     )
-    raise TxRejectedError(missing, institution_id)
 
 
 def _require_active_pledge_of_sender(env: TxEnv, pledge_id: str) -> pledging.Pledge:
@@ -130,12 +113,9 @@ def _require_active_pledge_of_sender(env: TxEnv, pledge_id: str) -> pledging.Ple
 def _unpledge(env: TxEnv, pledge: pledging.Pledge) -> tuple[SerialBlock, ...]:
     """Take the pledge's PLEDGED blocks out of the pledgor's holding and drop their index
     keys; returns the blocks as they were (the caller writes their new form)."""
-    blocks = tuple(
-        serials.load_block(env.state, pledge.batch_id, first) for first, _ in pledge.ranges
+    blocks = serials.unhold(
+        env.state, pledge.account_id, pledge.batch_id, pledge.ranges, SerialStatus.PLEDGED
     )
-    assert all(b.status is SerialStatus.PLEDGED for b in blocks), pledge
-    holding = serials.load_holding(env.state, pledge.account_id, pledge.batch_id)
-    serials.save_holding(env.state, serials.remove_blocks(holding, blocks))
     for block in blocks:
         env.state.delete(pledged_block_key(block.batch_id, block.first_serial))
     return blocks

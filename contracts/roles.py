@@ -58,6 +58,25 @@ def require_validator_quorum(env: TxEnv) -> tuple[PublicKey, ...]:
     return endorsing
 
 
+def require_cosigner(
+    env: TxEnv,
+    institution_id: str,
+    roles: tuple[Role, ...],
+    lacks: RejectReason,
+    missing: RejectReason,
+) -> Institution:
+    """The named institution holds one of roles (else lacks), and an active key of it signed
+    (else missing): a lender, an enforcer, an auction's operator."""
+    institution = load(env.state, institution_key(institution_id), Institution.from_json)
+    if institution is None or not any(institution.has_role(role) for role in roles):
+        raise TxRejectedError(lacks, institution_id)
+    for public_key in env.signers:
+        signer = institution_of_key(env.state, public_key)
+        if signer is not None and signer.institution_id == institution_id:
+            return institution
+    raise TxRejectedError(missing, institution_id)
+
+
 def require_account_holder(env: TxEnv, account: Account) -> None:
     if env.sender != account.holder_key:
         raise TxRejectedError(RejectReason.NOT_ACCOUNT_HOLDER, account.account_id)

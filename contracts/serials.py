@@ -176,6 +176,44 @@ def pledged_kg(view: StateView, holding: Holding) -> int:
     return held_kg(view, holding, SerialStatus.PLEDGED)
 
 
+def hold_lowest_active(
+    overlay: StateOverlay, account_id: str, batch_id: str, quantity_kg: int, status: SerialStatus
+) -> tuple[SerialBlock, ...]:
+    """Turn the lowest ACTIVE quantity_kg of the holding into status (PLEDGED, ESCROWED): the
+    blocks stay in the holding, out of its counters. Returns the held blocks."""
+    holding = load_holding(overlay, account_id, batch_id)
+    holding, taken = take_lowest_active(overlay, holding, quantity_kg)
+    held = tuple(replace(b, status=status) for b in taken)
+    save_blocks(overlay, held)
+    save_holding(overlay, add_blocks(holding, held))
+    return held
+
+
+def unhold(
+    overlay: StateOverlay,
+    account_id: str,
+    batch_id: str,
+    ranges: Iterable[tuple[int, int]],
+    status: SerialStatus,
+) -> tuple[SerialBlock, ...]:
+    """Take the held blocks starting at ranges' firsts (all in status) out of the holding;
+    returns them as they were (the caller writes their new form, e.g. by hand_over)."""
+    blocks = tuple(load_block(overlay, batch_id, first) for first, _ in ranges)
+    assert all(b.status is status and b.account_id == account_id for b in blocks), blocks
+    holding = load_holding(overlay, account_id, batch_id)
+    save_holding(overlay, remove_blocks(holding, blocks))
+    return blocks
+
+
+def hand_over(overlay: StateOverlay, blocks: tuple[SerialBlock, ...], account_id: str) -> None:
+    """Write blocks of one batch ACTIVE in account_id, whose holding gains them (the move of
+    a transfer, a pledge's release or enforcement, a lot's settlement)."""
+    moved = tuple(replace(b, status=SerialStatus.ACTIVE, account_id=account_id) for b in blocks)
+    save_blocks(overlay, moved)
+    holding = load_holding(overlay, account_id, moved[0].batch_id)
+    save_holding(overlay, add_blocks(holding, moved))
+
+
 def is_active(block: SerialBlock) -> bool:
     return block.status is SerialStatus.ACTIVE
 

@@ -207,6 +207,8 @@ def test_the_cosigned_types_are_exactly_the_handlers_that_read_other_signers() -
         "require_court_confirmation",
         "require_broker_signature",
         "signers",
+        "require_cosigner",  # a lender, an enforcer, an auction's operator
+        "_require_lender_signature",
         "apply_credits_transfer(",  # credits.transfer's rule, broker co-signature included
     )
     for tx_type, handler in execution.HANDLERS.items():

@@ -1,0 +1,201 @@
+"""auction.open, auction.bid, auction.reveal and auction.settle (ADR 0034). Pure.
+
+The holder escrows the lowest ACTIVE serials of one holding, with the trading centre that
+runs the auction co-signing; the blocks turn ESCROWED (as a pledge's turn PLEDGED), so no
+other rule takes them. Bidders commit to sealed prices until bid_end_height and open them
+until reveal_end_height; then the operator settles: auction_outcome names the winner, whose
+account receives the blocks ACTIVE, and consideration/<tx_id> records the price. With no
+valid bid the blocks turn ACTIVE again in the seller's account.
+"""
+
+from dataclasses import replace
+
+from contracts import auction_records as auctioning
+from contracts import serials
+from contracts.accounts import require_account
+from contracts.consideration_records import Consideration
+from contracts.context import TxEnv
+from contracts.credit_records import SerialStatus
+from contracts.errors import TxRejectedError
+from contracts.issuance import require_batch
+from contracts.reasons import RejectReason
+from contracts.records import Role
+from contracts.roles import institution_of_key, require_account_holder, require_cosigner
+from contracts.state_keys import (
+    auction_bid_key,
+    auction_key,
+    consideration_key,
+    escrowed_block_key,
+)
+from contracts.store import require, save
+from protocol.codec import copy_fields
+
+
+def apply_auction_open(env: TxEnv, body: auctioning.AuctionOpenBody) -> None:
+    account = require_account(env, body.account_id)
+    require_account_holder(env, account)
+    require_cosigner(
+        env,
+        body.operator,
+        (Role.TRADING_CENTRE,),
+        RejectReason.NOT_AN_AUCTION_OPERATOR,
+        RejectReason.OPERATOR_SIGNATURE_MISSING,
+    )
+    require_batch(env, body.batch_id)
+    key = auction_key(body.lot_id)
+    if env.state.get(key) is not None:
+        raise TxRejectedError(RejectReason.LOT_EXISTS, key)
+    height = env.ctx.height
+    if not (
+        height < body.bid_end_height < body.reveal_end_height
+        and body.bid_end_height - height <= auctioning.AUCTION_WINDOW_MAX
+        and body.reveal_end_height - body.bid_end_height <= auctioning.AUCTION_WINDOW_MAX
+    ):
+        detail = f"{height} < {body.bid_end_height} < {body.reveal_end_height}"
+        raise TxRejectedError(RejectReason.BAD_AUCTION_WINDOW, detail)
+    escrowed = serials.hold_lowest_active(
+        env.state, body.account_id, body.batch_id, body.quantity_kg, SerialStatus.ESCROWED
+    )
+    for block in escrowed:
+        mark = auctioning.EscrowedBlock(lot_id=body.lot_id, last_serial=block.last_serial)
+        save(env.state, escrowed_block_key(block.batch_id, block.first_serial), mark)
+    lot = copy_fields(
+        auctioning.Lot,
+        body,
+        ranges=serials.ranges_of(escrowed),
+        opened_by=env.sender,
+        height=height,
+        bid_count=0,
+        bidders=(),
+        status=auctioning.LotStatus.OPEN,
+        winner_account=None,
+        price_fen_per_t=None,
+        total_fen=None,
+        settle_tx_id=None,
+        settled_height=None,
+        unrevealed=(),
+        invalid=(),
+    )
+    save(env.state, key, lot)
+
+
+def apply_auction_bid(env: TxEnv, body: auctioning.AuctionBidBody) -> None:
+    lot = _require_open_lot_of_bidder(env, body.lot_id, body.bidder_account)
+    if body.bidder_account == lot.account_id:
+        raise TxRejectedError(RejectReason.OWN_LOT_BID, body.bidder_account)
+    if lot.status != auctioning.LotStatus.OPEN:
+        raise TxRejectedError(RejectReason.LOT_NOT_OPEN, lot.status)
+    if env.ctx.height > lot.bid_end_height:
+        raise TxRejectedError(RejectReason.BIDDING_CLOSED, f"after {lot.bid_end_height}")
+    key = auction_bid_key(body.lot_id, body.bidder_account)
+    if env.state.get(key) is not None:
+        raise TxRejectedError(RejectReason.BID_EXISTS, key)
+    bid = copy_fields(
+        auctioning.Bid,
+        body,
+        seq=lot.bid_count,
+        tx_id=env.tx_id,
+        height=env.ctx.height,
+        revealed_price_fen_per_t=None,
+        reveal_tx_id=None,
+    )
+    save(env.state, key, bid)
+    bidded = replace(lot, bid_count=lot.bid_count + 1, bidders=(*lot.bidders, bid.bidder_account))
+    save(env.state, auction_key(lot.lot_id), bidded)
+
+
+def apply_auction_reveal(env: TxEnv, body: auctioning.AuctionRevealBody) -> None:
+    lot = _require_open_lot_of_bidder(env, body.lot_id, body.bidder_account)
+    if lot.status != auctioning.LotStatus.OPEN:
+        raise TxRejectedError(RejectReason.LOT_NOT_OPEN, lot.status)
+    if env.ctx.height <= lot.bid_end_height:
+        raise TxRejectedError(RejectReason.REVEAL_NOT_OPEN, f"after {lot.bid_end_height}")
+    if env.ctx.height > lot.reveal_end_height:
+        raise TxRejectedError(RejectReason.REVEAL_CLOSED, f"after {lot.reveal_end_height}")
+    key = auction_bid_key(body.lot_id, body.bidder_account)
+    bid = require(env.state, key, auctioning.Bid.from_json, RejectReason.UNKNOWN_BID)
+    if bid.revealed_price_fen_per_t is not None:
+        raise TxRejectedError(RejectReason.BID_ALREADY_REVEALED, key)
+    opened = auctioning.bid_commitment(
+        body.lot_id, body.bidder_account, body.price_fen_per_t, body.salt
+    )
+    if opened != bid.commitment:
+        raise TxRejectedError(RejectReason.BID_COMMITMENT_MISMATCH, key)
+    revealed = replace(bid, revealed_price_fen_per_t=body.price_fen_per_t, reveal_tx_id=env.tx_id)
+    save(env.state, key, revealed)
+
+
+def apply_auction_settle(env: TxEnv, body: auctioning.AuctionSettleBody) -> None:
+    lot = _require_lot(env, body.lot_id)
+    sender = institution_of_key(env.state, env.sender)
+    if sender is None or sender.institution_id != lot.operator:
+        raise TxRejectedError(RejectReason.NOT_LOT_OPERATOR, lot.lot_id)
+    if lot.status != auctioning.LotStatus.OPEN:
+        raise TxRejectedError(RejectReason.LOT_NOT_OPEN, lot.status)
+    if env.ctx.height <= lot.reveal_end_height:
+        raise TxRejectedError(RejectReason.AUCTION_NOT_ENDED, f"after {lot.reveal_end_height}")
+    outcome = auctioning.auction_outcome(lot, lot_bids(env, lot))
+    blocks = serials.unhold(
+        env.state, lot.account_id, lot.batch_id, lot.ranges, SerialStatus.ESCROWED
+    )
+    for block in blocks:
+        env.state.delete(escrowed_block_key(block.batch_id, block.first_serial))
+    winner = outcome.winner_account
+    serials.hand_over(env.state, blocks, lot.account_id if winner is None else winner)
+    if winner is not None:
+        assert outcome.price_fen_per_t is not None and outcome.total_fen is not None
+        record = Consideration(
+            from_account=lot.account_id,
+            to_account=winner,
+            batch_id=lot.batch_id,
+            quantity_kg=lot.quantity_kg,
+            broker=lot.operator,
+            unit_price_fen_per_t=outcome.price_fen_per_t,
+            currency=lot.currency,
+            agreement_hash=lot.terms_hash,
+            tx_id=env.tx_id,
+            total_fen=outcome.total_fen,
+            height=env.ctx.height,
+        )
+        save(env.state, consideration_key(env.tx_id), record)
+    settled = replace(
+        lot,
+        status=auctioning.LotStatus.UNSOLD if winner is None else auctioning.LotStatus.SETTLED,
+        winner_account=winner,
+        price_fen_per_t=outcome.price_fen_per_t,
+        total_fen=outcome.total_fen,
+        settle_tx_id=env.tx_id,
+        settled_height=env.ctx.height,
+        unrevealed=outcome.unrevealed,
+        invalid=tuple(
+            auctioning.InvalidBid(bidder_account=account, reason=reason)
+            for account, reason in outcome.invalid
+        ),
+    )
+    save(env.state, auction_key(lot.lot_id), settled)
+
+
+def lot_bids(env: TxEnv, lot: auctioning.Lot) -> tuple[auctioning.Bid, ...]:
+    """The lot's bids, by seq."""
+    return tuple(
+        require(
+            env.state,
+            auction_bid_key(lot.lot_id, account_id),
+            auctioning.Bid.from_json,
+            RejectReason.UNKNOWN_BID,
+        )
+        for account_id in lot.bidders
+    )
+
+
+def _require_lot(env: TxEnv, lot_id: str) -> auctioning.Lot:
+    return require(
+        env.state, auction_key(lot_id), auctioning.Lot.from_json, RejectReason.UNKNOWN_LOT
+    )
+
+
+def _require_open_lot_of_bidder(env: TxEnv, lot_id: str, bidder_account: str) -> auctioning.Lot:
+    """The lot (unknown_lot), and the bidder's account, whose holder key sent the tx."""
+    lot = _require_lot(env, lot_id)
+    require_account_holder(env, require_account(env, bidder_account))
+    return lot
