@@ -230,7 +230,10 @@ def _open(replay: _Replay, signed: SignedTx, body: AuctionOpenBody, height: int)
 
 def _lot(replay: _Replay, tx_type: str, height: int) -> AuctionOpenBody:
     if replay.lot is None:
-        detail = f"accepted {tx_type} at height {height} before the lot was opened"
+        detail = (
+            f"accepted {tx_type} at height {height} before the lot was opened (no accepted "
+            "auction.open of the lot from the node's open height on)"
+        )
         raise AuctionChainError("auction", detail)
     if replay.settle is not None:
         detail = f"accepted {tx_type} at height {height} after the lot was settled"
@@ -307,6 +310,7 @@ def expected_lot(chain: ChainAuction, served: Lot) -> Lot:
         opened_by=chain.opened_by,
         height=chain.open_height,
         bid_count=len(chain.bids),
+        bidders=tuple(bid.bidder_account for bid in chain.bids),
         status=chain.status,
         winner_account=outcome.winner_account,
         price_fen_per_t=outcome.price_fen_per_t,

@@ -12,6 +12,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -165,25 +166,40 @@ class LotNotSettledError(ClientError):
     """The lot is still open: there is no outcome to verify yet."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LotVerdict:
+    """A settled lot recomputed from the chain, and how the node's records differ from it."""
+
+    chain: ChainAuction
+    differences: tuple[str, ...]
+
+
 def run_verify(args: argparse.Namespace) -> int:
     document = _read_genesis(args.genesis)
-    lot_id = args.lot_id
     with NodeClient(node_urls(args.node)[0]) as node:
-        lot, bids = _served_lot(node, lot_id)
-        first, last = _heights(lot)
-        history = _set_history(node, document)
         try:
-            blocks = _checked_blocks(node, document, history, range(first, last + 1))
-            chain = replay_auction(lot_id, blocks)
+            verdict = verify_lot(node, document, args.lot_id)
         except AuctionChainError as error:
-            return _report_invalid(node.url, lot_id, error, as_json=args.json)
-        consideration = _optional(node, f"/v1/considerations/{chain.settle_tx_id.hex()}")
-    found = disagreements(chain, lot, bids, consideration)
+            return _report_invalid(node.url, args.lot_id, error, as_json=args.json)
     if args.json:
-        print_json(_json_report(node.url, chain, found))
+        print_json(_json_report(node.url, verdict.chain, verdict.differences))
     else:
-        print("\n".join(_text_report(node.url, chain, found)))
-    return EXIT_OK if not found else EXIT_FAILURE
+        print("\n".join(_text_report(node.url, verdict.chain, verdict.differences)))
+    return EXIT_OK if not verdict.differences else EXIT_FAILURE
+
+
+def verify_lot(node: NodeClient, document: GenesisDocument, lot_id: str) -> LotVerdict:
+    """Recompute lot_id's outcome from node's certified blocks and compare its records;
+    AuctionChainError when the blocks themselves fail a check."""
+    lot, bids = _served_lot(node, lot_id)
+    first, last = _heights(lot)
+    history = _set_history(node, document)
+    blocks = _checked_blocks(node, document, history, range(first, last + 1))
+    chain = replay_auction(lot_id, blocks)
+    consideration = _optional(node, f"/v1/considerations/{chain.settle_tx_id.hex()}")
+    return LotVerdict(
+        chain=chain, differences=tuple(disagreements(chain, lot, bids, consideration))
+    )
 
 
 def _read_genesis(path: str) -> GenesisDocument:
