@@ -30,6 +30,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "cancelled": ("cancelled", "已作废"),
     "buffer": ("buffer reserve", "缓冲储备"),
     "pledged": ("pledged", "已质押"),
+    "escrowed": ("escrowed for auction", "拍卖托管中"),
     # tx results
     "accepted": ("accepted", "已接受"),
     "rejected": ("rejected", "已拒绝"),
@@ -121,16 +122,15 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "released": ("released", "已解除"),
     "enforced": ("enforced", "已处置"),
     # sealed-bid auctions (ADR 0034; contracts/auction_records.py)
-    "auction.open": ("auction lot opening", "拍卖标的挂牌"),
-    "auction.bid": ("sealed bid", "密封出价"),
-    "auction.reveal": ("bid reveal", "揭标"),
-    "auction.settle": ("auction settlement", "拍卖结算"),
-    "escrowed": ("in auction escrow", "拍卖托管中"),
-    "open": ("open for bids", "竞拍中"),
-    "settled": ("awarded", "已成交"),
+    "auction.open": ("auction opening", "拍卖挂牌"),
+    "auction.bid": ("sealed bid", "密封竞价"),
+    "auction.reveal": ("bid reveal", "竞价揭示"),
+    "auction.settle": ("auction settlement", "拍卖成交结算"),
+    "settled": ("settled", "已成交"),
     "unsold": ("unsold", "流拍"),
     "below_reserve": ("below the reserve price", "低于起拍价"),
-    "total_too_large": ("total above the recordable bound", "总价超出可登记上限"),
+    "total_too_large": ("total too large", "总价超限"),
+    "open": ("open for bids", "竞拍中"),
 }
 
 

@@ -99,10 +99,12 @@ AUCTION_SETUP: tuple[CaseStep, ...] = tuple(
 )
 
 
-def open_step(open_height: int) -> CaseStep:
-    """auction.open as it commits at open_height: bidding until open_height + BID_WINDOW,
-    reveals for REVEAL_WINDOW heights after that."""
-    bid_end = open_height + BID_WINDOW
+def open_step(
+    open_height: int, bid_window: int = BID_WINDOW, reveal_window: int = REVEAL_WINDOW
+) -> CaseStep:
+    """auction.open as it commits at open_height: bidding until open_height + bid_window,
+    reveals for reveal_window heights after that."""
+    bid_end = open_height + bid_window
     return CaseStep(
         label="The Township puts 234,010 kg up for auction; Ningbo PTC co-signs as operator",
         tx_type="auction.open",
@@ -116,7 +118,7 @@ def open_step(open_height: int) -> CaseStep:
             "reserve_fen_per_t": RESERVE_FEN_PER_T,
             "currency": "CNY",
             "bid_end_height": bid_end,
-            "reveal_end_height": bid_end + REVEAL_WINDOW,
+            "reveal_end_height": bid_end + reveal_window,
             "terms_hash": sha256(TERMS).hex(),
         },
         cosigners=(OPERATOR,),

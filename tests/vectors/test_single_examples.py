@@ -1,7 +1,8 @@
 """The one-section worked examples and their JSON vectors match the code: docs/STATE.md
 node.announce (ADR 0023), verification.attest (0026), project.tenure (0027), batch.link
 (0028), case.judgment and case.close (0029), credits.transfer_priced (0031),
-credits.pledge and its release (0032), reversal.report and insurance.claim (0033), and
+credits.pledge and its release (0032), reversal.report and insurance.claim (0033), a
+sealed-bid auction (0034), and
 docs/PROTOCOL.md §8.4 lock-violation evidence (ADR 0012)."""
 
 from types import ModuleType
@@ -11,6 +12,7 @@ import pytest
 from tests.vectors import (
     announcement_example,
     attestation_example,
+    auction_example,
     case_lifecycle_example,
     consideration_example,
     links_example,
@@ -23,7 +25,9 @@ from tests.vectors.doc_splice import with_example
 
 GENERATORS = [
     announcement_example,
+    auction_example,
     attestation_example,
+    auction_example,
     case_lifecycle_example,
     consideration_example,
     links_example,

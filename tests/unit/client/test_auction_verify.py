@@ -229,7 +229,7 @@ def test_the_cli_prints_the_outcome_and_exits_0(
         "成交总价 total     24,805.06 yuan",
         f"未揭标 unrevealed  {UNREVEALED.account_id}",
         "起拍价 reserve     30.00 yuan/t",
-        "结果 outcome       已成交 awarded",
+        "结果 outcome       已成交 settled",
         "MATCH 一致",
         "(bidding_closed)",
     ):

@@ -130,7 +130,7 @@ def test_lantan_query_lists_auctions() -> None:
             "en",
             (
                 f"Auction lot {LOT_ID}",
-                "awarded",
+                "settled",
                 "Reserve price",
                 "¥30.00/t",
                 "Winning price",
@@ -197,7 +197,7 @@ def test_the_account_page_shows_escrowed_kg(site: Site, lang: str, label: str) -
     holdings = page[page.index('id="holdings"') :]
     assert label in holdings
     assert f"{OPEN_LOT_KG:,} kg (10 t)" in holdings
-    assert "拍卖托管中" in holdings if lang == "zh" else "in auction escrow" in holdings
+    assert "拍卖托管中" in holdings if lang == "zh" else "escrowed for auction" in holdings
     winner = site.page(f"/accounts/{WINNER.account_id}", lang)
     assert f"{LOT_KG:,} kg (234.01 t)" in winner[winner.index('id="holdings"') :]
 
@@ -206,7 +206,7 @@ def test_the_batch_page_lists_its_lots(site: Site) -> None:
     page = site.page(f"/batches/{BATCH_ID}")
     section = page[page.index("Auctions of this batch") :]
     assert f'href="/auctions/{LOT_ID}' in section and f'href="/auctions/{OPEN_LOT_ID}' in section
-    assert "in auction escrow" in page
+    assert "escrowed for auction" in page
 
 
 def test_the_tx_pages_link_the_lot_and_the_settlement_shows_its_consideration(
@@ -216,4 +216,4 @@ def test_the_tx_pages_link_the_lot_and_the_settlement_shows_its_consideration(
     bid = site.page(f"/txs/{txs.bid_txs[0]}")
     assert f'href="/auctions/{LOT_ID}' in bid and f'href="/accounts/{WINNER.account_id}' in bid
     settle = site.page(f"/txs/{txs.settle_tx}", "zh")
-    assert "交易对价" in settle and "¥24,805.06" in settle and "拍卖结算" in settle
+    assert "交易对价" in settle and "¥24,805.06" in settle and "拍卖成交结算" in settle
