@@ -15,7 +15,7 @@ the outcome; the node's lot, bid and consideration records must say the same.
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from client.audit.block import body_problems, served_results_problem
@@ -277,15 +277,8 @@ def _reveal(replay: _Replay, signed: SignedTx, body: AuctionRevealBody, height: 
     if opened != bid.commitment:
         detail = f"the reveal of {who} at height {height} does not open the bid's commitment"
         raise AuctionChainError("auction", detail)
-    replay.bids[who] = Bid(
-        lot_id=bid.lot_id,
-        bidder_account=who,
-        commitment=bid.commitment,
-        seq=bid.seq,
-        tx_id=bid.tx_id,
-        height=bid.height,
-        revealed_price_fen_per_t=body.price_fen_per_t,
-        reveal_tx_id=signed.tx_id,
+    replay.bids[who] = replace(
+        bid, revealed_price_fen_per_t=body.price_fen_per_t, reveal_tx_id=signed.tx_id
     )
 
 
