@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from protocol.signing import PublicKey
+from tests.property.auction_reference import AuctionReference
 from tests.property.case_reference import CaseLifecycleReference
 from tests.property.consideration_reference import ConsiderationReference
 from tests.property.links_reference import LinkIndex, LinksReference
@@ -57,6 +58,7 @@ class ReferenceLedger(
     ConsiderationReference,
     ReversalReference,
     PledgeReference,
+    AuctionReference,
 ):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
@@ -101,6 +103,12 @@ class ReferenceLedger(
     """pledge -> [lender, account, batch, kg indices, status] (ADR 0032)."""
     unpledged: set[tuple[str, int]] = field(default_factory=set)
     """(batch, kg index) released or enforced since the machine last cleared it (ADR 0032)."""
+    height: int = 0
+    """The height of the block being executed (auction windows, ADR 0034)."""
+    lots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """lot -> its terms, escrowed kg indices, bids in seq order and outcome (ADR 0034)."""
+    unescrowed: set[tuple[str, int]] = field(default_factory=set)
+    """(batch, kg index) settled since the machine last cleared it (ADR 0034)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -124,6 +132,7 @@ class ReferenceLedger(
 
     def begin_block(self) -> None:
         self.validators = self.next_validators
+        self.height += 1
 
     def execute(self, op: Op) -> str | None:
         """Predict op's result; apply it when accepted. The nonce advances either way."""
@@ -162,6 +171,9 @@ class ReferenceLedger(
             pledged = self.count(batch, account, "pledged")
             if pledged and active + pledged >= quantity:
                 raise Rejected("units_pledged")  # ADR 0032
+            escrowed = self.count(batch, account, "escrowed")
+            if escrowed and active + pledged + escrowed >= quantity:
+                raise Rejected("units_escrowed")  # ADR 0034
             frozen = self.count(batch, account, "frozen")
             retired = self.count(batch, account, "retired")
             if active + frozen >= quantity:

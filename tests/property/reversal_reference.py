@@ -67,7 +67,8 @@ class ReversalReference:
             covered = policy["subject_id"] == reversal["project_id"]
         else:
             covered = any(
-                u.account == policy["subject_id"] and u.status in ("active", "frozen", "retired")
+                u.account == policy["subject_id"]
+                and u.status in ("active", "frozen", "retired", "pledged", "escrowed")
                 for u in self.units[reversal["batch_id"]]
             )
         self._require(covered, "policy_not_covering")

@@ -19,7 +19,10 @@ reference's unpriced transfer rule moves (ADR 0031); a batch's reversals never l
 than its issued and buffer kg, draw only its BUFFER units, lowest first, and never touch a
 retired one (ADR 0033); pledged kilograms never move, nor change status, except by
 their pledge's release (active again, same account) or enforcement (active in the lender's
-account), and every pledge record covers exactly the kilograms the reference says (ADR 0032).
+account), and every pledge record covers exactly the kilograms the reference says (ADR 0032);
+escrowed kilograms never move, nor change status, except at their lot's settlement, are
+exactly the open lots', and an auction never awards to an unrevealed, invalid or late bid:
+the winner is the reference's outcome over the bids on chain (ADR 0034).
 """
 
 import random
@@ -31,6 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from contracts import committed_nonce
+from contracts.auction_records import Bid, EscrowedBlock, Lot
 from contracts.case_lifecycle_records import CaseStatus, case_status_in
 from contracts.case_records import Case, Retirement
 from contracts.consideration_records import Consideration
@@ -38,11 +42,12 @@ from contracts.credit_records import AttestedVerification, Holding, IssuanceBatc
 from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.pledge_records import Pledge, PledgedBlock
 from contracts.reversal_records import BatchReversals, Reversal
-from contracts.state_keys import batch_reversal_key, case_closure_key
+from contracts.state_keys import auction_bid_key, batch_reversal_key, case_closure_key
 from contracts.tenure_records import ProjectTenure, TenureClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
 from protocol.encoding import decode
+from tests.property.auction_reference import reference_outcome
 from tests.property.contracts_reference import Op, ReferenceLedger, Unit
 from tests.vectors.contracts.network import TestChain
 from tests.vectors.contracts.tx_generators import TxGenerator
@@ -131,6 +136,7 @@ class ContractsMachine(RuleBasedStateMachine):
         rng = random.Random(seed)
         self.ref.begin_block()
         self.ref.unpledged.clear()
+        self.ref.unescrowed.clear()
         txs, predicted = [], []
         for _ in range(size):
             draft = self.generator.draft(rng)
@@ -178,6 +184,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_considerations()
         self.check_reversals(current)
         self.check_pledges(current)
+        self.check_lots(current)
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -191,6 +198,7 @@ class ContractsMachine(RuleBasedStateMachine):
             assert statuses["retired"] == batch.retired_kg
             assert statuses["cancelled"] == batch.cancelled_kg + drawn
             moving = statuses["active"] + statuses["frozen"] + statuses["pledged"]
+            moving += statuses["escrowed"]
             assert moving + batch.retired_kg + batch.cancelled_kg == batch.quantity_kg
 
     def check_transitions(self, current: dict[str, list[KgState]]) -> None:
@@ -207,6 +215,7 @@ class ContractsMachine(RuleBasedStateMachine):
                 elif old[1] == "frozen":
                     assert self.unfrozen_in_block, (batch, old, new)
                 self.check_pledged_kg(batch, index, old, new)
+                self.check_escrowed_kg(batch, index, old, new)
 
     def check_pledged_kg(self, batch: str, index: int, old: KgState, new: KgState) -> None:
         """A pledged kg stays exactly as it is unless its pledge was released or enforced in
@@ -214,6 +223,61 @@ class ContractsMachine(RuleBasedStateMachine):
         account, or moved on by a later tx of the block) is the reference's comparison."""
         if old[1] == "pledged" and new != old:
             assert (batch, index) in self.ref.unpledged, ("moved while pledged", batch, old, new)
+
+    def check_escrowed_kg(self, batch: str, index: int, old: KgState, new: KgState) -> None:
+        """An escrowed kg stays exactly as it is unless its lot was settled in this block
+        (ADR 0034): escrowed kilograms are never spent twice."""
+        if old[1] == "escrowed" and new != old:
+            assert (batch, index) in self.ref.unescrowed, ("moved in escrow", batch, old, new)
+
+    def check_lots(self, current: dict[str, list[KgState]]) -> None:
+        """Each lot is the reference's; an open lot's ranges hold exactly escrowed kg of its
+        seller and escrowed/ keys name exactly those blocks; escrowed kg are exactly the open
+        lots'; a settled lot's winner is the one the bids on chain give: a revealed bid at
+        or above the reserve, the highest, earliest on ties, never an unrevealed, invalid
+        or late one (ADR 0034)."""
+        marks = {}
+        found = {}
+        for value in records(self.chain, "auction/"):
+            lot = Lot.from_json(value)
+            entry = self.ref.lots[lot.lot_id]
+            found[lot.lot_id] = (lot.status, lot.winner_account, lot.price_fen_per_t)
+            indices = [s - 1 for first, last in lot.ranges for s in range(first, last + 1)]
+            assert indices == entry["indices"] and len(indices) == lot.quantity_kg
+            assert list(lot.bidders) == [b["account"] for b in entry["bids"]]
+            bids = [
+                Bid.from_json(decode(self.chain.state.get(auction_bid_key(lot.lot_id, a)) or b""))
+                for a in lot.bidders
+            ]
+            assert [b.seq for b in bids] == list(range(lot.bid_count))
+            assert all(b.height <= lot.bid_end_height for b in bids), "a late bid"
+            if lot.status == "open":
+                units = current[lot.batch_id]
+                assert all(units[i][:2] == (lot.account_id, "escrowed") for i in indices)
+                for first, last in lot.ranges:
+                    marks[(lot.batch_id, first)] = (lot.lot_id, last)
+                continue
+            winner, price, unrevealed, invalid = reference_outcome(entry)
+            assert (lot.winner_account, lot.price_fen_per_t) == (winner, price)
+            assert list(lot.unrevealed) == unrevealed
+            assert [[i.bidder_account, i.reason] for i in lot.invalid] == invalid
+            if winner is not None:
+                won = next(b for b in bids if b.bidder_account == winner)
+                assert won.revealed_price_fen_per_t == price and won.reveal_tx_id is not None
+                assert price is not None and price >= lot.reserve_fen_per_t
+        assert found == {
+            lot: (e["status"], e["winner"], e["price"]) for lot, e in self.ref.lots.items()
+        }
+        index = {}
+        for key, value in self.chain.state.items():
+            if key.startswith("escrowed/"):
+                mark = EscrowedBlock.from_json(decode(value))
+                batch, first = key.split("/")[1], int(key.split("/")[2])
+                index[(batch, first)] = (mark.lot_id, mark.last_serial)
+        assert index == marks
+        escrowed = sum(1 for units in current.values() for kg in units if kg[1] == "escrowed")
+        open_lots = [e for e in self.ref.lots.values() if e["status"] == "open"]
+        assert escrowed == sum(len(e["indices"]) for e in open_lots)
 
     def check_pledges(self, current: dict[str, list[KgState]]) -> None:
         """pledge/ records equal the reference's pledges; each active pledge's ranges hold

@@ -49,8 +49,11 @@ class PledgeDrafts:
     def lenders(self) -> list[str]:
         return sorted(i for i, roles in self.ref.roles.items() if "lender" in roles)
 
-    def lender_key(self, lender: str) -> SigningKey | None:
-        keys = sorted(k for k, o in self.ref.key_owner.items() if o == lender and k in self.keys)
+    def active_key(self, institution: str) -> SigningKey | None:
+        """An active key of institution the generator holds (a lender, an operator)."""
+        keys = sorted(
+            k for k, o in self.ref.key_owner.items() if o == institution and k in self.keys
+        )
         return self.keys[keys[0]] if keys else None
 
     def lender_account(self, lender: str) -> str | None:
@@ -83,7 +86,7 @@ class PledgeDrafts:
         return Draft("account.open", self.key("ningbo-ptc"), (), body)
 
     def _credits_pledge(self, rng: random.Random, mistake: bool) -> Draft:
-        lenders = [(lender, self.lender_key(lender)) for lender in self.lenders()]
+        lenders = [(lender, self.active_key(lender)) for lender in self.lenders()]
         usable = [(lender, key) for lender, key in lenders if key is not None]
         if not usable:
             return self._admit_lender(rng)
@@ -123,7 +126,7 @@ class PledgeDrafts:
         if not active:
             return self._credits_pledge(rng, False)
         pledge = rng.choice(active)
-        key = self.lender_key(self.ref.pledges[pledge][0])
+        key = self.active_key(self.ref.pledges[pledge][0])
         if key is None or mistake:
             pledge = rng.choice(sorted(self.ref.pledges)) if rng.randrange(2) else pledge
             key = self.key(rng.choice(ENFORCERS))  # not_pledge_lender
@@ -135,7 +138,7 @@ class PledgeDrafts:
             return self._credits_pledge(rng, False)
         pledge = rng.choice(active)
         lender = self.ref.pledges[pledge][0]
-        key = self.lender_key(lender)
+        key = self.active_key(lender)
         if key is None:
             return self._credits_pledge_release(rng, True)
         account = self.lender_account(lender)

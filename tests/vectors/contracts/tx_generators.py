@@ -13,6 +13,7 @@ from genesis.example.parties import party_key
 from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
+from tests.vectors.contracts.auction_drafts import AuctionDrafts
 from tests.vectors.contracts.case_drafts import CaseDrafts
 from tests.vectors.contracts.consideration_drafts import ConsiderationDrafts
 from tests.vectors.contracts.drafts import Draft
@@ -57,14 +58,20 @@ WEIGHTS = {
     "case.close": 3,
     "credits.transfer_priced": 5,
     "reversal.report": 4,
-    "insurance.claim": 3,
+    "insurance.claim": 5,
     "credits.pledge": 5,
     "credits.pledge_release": 3,
     "credits.pledge_enforce": 6,
+    "auction.open": 2,
+    "auction.bid": 6,
+    "auction.reveal": 6,
+    "auction.settle": 3,
 }
 
 
-class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDrafts, PledgeDrafts):
+class TxGenerator(
+    GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDrafts, PledgeDrafts, AuctionDrafts
+):
     """Drafts txs against the reference model's view of the ledger."""
 
     def __init__(self, ref: ReferenceLedger) -> None:
@@ -72,6 +79,7 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
         self.cases = CaseDrafts(ref)
         self.reversals = ReversalDrafts(ref)
         self.serial = 0
+        self.sealed: dict[tuple[str, str], tuple[int, bytes]] = {}
         self.keys: dict[PublicKey, SigningKey] = {}
         for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
             self.key(name)
@@ -95,11 +103,18 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
 
     # --- views of the reference -------------------------------------------------------
 
+    def signing_accounts(self) -> set[str]:
+        """Accounts whose holder key can still send: a lender's account is held by an
+        institution key, which key.revoke may revoke (its txs would not be admitted)."""
+        retired = self.ref.retired_keys
+        return {a for a, (holder, _) in self.ref.accounts.items() if holder not in retired}
+
     def holdings(self, status: str) -> list[tuple[str, str, int]]:
         found: Counter[tuple[str, str]] = Counter()
+        signing = self.signing_accounts()
         for batch, units in sorted(self.ref.units.items()):
             for unit in units:
-                if unit.status == status and unit.account is not None:
+                if unit.status == status and unit.account in signing:
                     found[(unit.account, batch)] += 1
         return [(a, b, n) for (a, b), n in sorted(found.items())]
 
