@@ -302,6 +302,7 @@ def batches_table(ctx: Context, batches: list[IssuanceBatch]) -> Html:
 
 def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
     batch = require(view.records.batch(check_slug(batch_id, "batch")), "issuance batch", batch_id)
+    blocks, truncated = view.records.serial_blocks(batch_id)
     fields = definitions(
         [
             (ctx.t("f.batch"), batch_id),
@@ -312,11 +313,11 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
             (ctx.t("f.buffer"), kg_text(batch.buffer_kg)),
             (ctx.t("f.retired"), kg_text(batch.retired_kg)),
             (ctx.t("f.cancelled"), kg_text(batch.cancelled_kg)),
+            (ctx.t("f.escrowed"), kg_text(_held_kg(blocks, SerialStatus.ESCROWED))),
             (ctx.t("f.serials"), range_link(ctx, batch_id, 1, batch.last_serial)),
             (ctx.t("batch.issued_by"), tx_link(ctx, batch.tx_id.hex(), short=False)),
         ]
     )
-    blocks, truncated = view.records.serial_blocks(batch_id)
     body = join(
         [
             fields,

@@ -204,6 +204,8 @@ def test_the_account_page_shows_escrowed_kg(site: Site, lang: str, label: str) -
 
 def test_the_batch_page_lists_its_lots(site: Site) -> None:
     page = site.page(f"/batches/{BATCH_ID}")
+    fields = page[: page.index("Serial blocks")]
+    assert f"In auction (ADR 0034)</th><td>{OPEN_LOT_KG:,} kg (10 t)" in fields
     section = page[page.index("Auctions of this batch") :]
     assert f'href="/auctions/{LOT_ID}' in section and f'href="/auctions/{OPEN_LOT_ID}' in section
     assert "escrowed for auction" in page
