@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from client.api import NodeClient
-from client.audit.auction import AuctionChainError, CheckedBlock, replay_auction
+from client.audit.auction import AuctionChainError, CheckedBlock, disagreements, replay_auction
 from client.cli import auction as auction_cli
 from client.cli.main import main
 from contracts.auction_records import bid_commitment
@@ -179,13 +179,16 @@ def checked_blocks(node: Node) -> list[CheckedBlock]:
         return auction_cli._checked_blocks(client, node.document, history, heights)
 
 
-def _accepting(blocks: list[CheckedBlock], tx_id: str) -> list[CheckedBlock]:
-    """blocks with tx_id's result turned ACCEPTED, as a colluding quorum could certify."""
+def _with_result(blocks: list[CheckedBlock], tx_ids: set[str], result: str) -> list[CheckedBlock]:
+    """blocks with the results of tx_ids turned ACCEPTED or refused with the reason result,
+    as a colluding quorum could certify them."""
     changed = []
     for checked in blocks:
         results = tuple(
             TxResult(tx_id=r.tx_id, status=TxStatus.ACCEPTED, reason=None)
-            if r.tx_id.hex() == tx_id
+            if r.tx_id.hex() in tx_ids and result == "accepted"
+            else TxResult(tx_id=r.tx_id, status=TxStatus.REJECTED, reason=result)
+            if r.tx_id.hex() in tx_ids
             else r
             for r in checked.results
         )
@@ -202,7 +205,24 @@ def test_the_replay_refuses_what_the_rule_refuses(node: Node, which: int, words:
     blocks = checked_blocks(node)
     assert replay_auction(LOT_ID, blocks).outcome.winner_account == WINNER.account_id
     with pytest.raises(AuctionChainError, match=words):
-        replay_auction(LOT_ID, _accepting(blocks, node.txs.refused[which]))
+        replay_auction(LOT_ID, _with_result(blocks, {node.txs.refused[which]}, "accepted"))
+
+
+def test_without_a_valid_reveal_the_lot_is_unsold_and_the_nodes_award_is_caught(
+    node: Node,
+) -> None:
+    blocks = _with_result(checked_blocks(node), set(node.txs.reveal_txs), "reveal_closed")
+    chain = replay_auction(LOT_ID, blocks)
+    outcome = chain.outcome
+    assert (chain.status, outcome.winner_account, outcome.total_fen) == ("unsold", None, None)
+    assert len(outcome.unrevealed) == 3
+    with node.client() as client:
+        served = client.get_json(f"/v1/auctions/{LOT_ID}")
+        consideration = client.get_json(f"/v1/considerations/{node.txs.settle_tx}")
+    bids = served.pop("bids")
+    found = disagreements(chain, served, bids, consideration)
+    assert any('status is "settled" on the node, "unsold" by the chain' in f for f in found)
+    assert any("the node serves one, but the lot went unsold" in f for f in found)
 
 
 def _run_cli(
