@@ -45,7 +45,7 @@ from genesis.example.parties import party_key
 from genesis.example.pledge_case import PLEDGE_SETUP
 from genesis.example.xiangshan_case import BATCH_ID, ISSUED_KG, TOWNSHIP_ACCOUNT, CaseStep
 from protocol.encoding import JsonObject
-from tests.unit.contracts.conftest import run_steps
+from tests.unit.contracts.conftest import run_steps, township_moves
 from tests.vectors.contracts.network import TestChain
 
 TOWNSHIP = party_key(TOWNSHIP_ACCOUNT)
@@ -185,29 +185,7 @@ def test_escrowed_kilograms_move_by_no_other_rule(opened: TestChain) -> None:
     assert opened.submit_step(PLEDGE_SETUP[0]).reason is None  # a lender to pledge to
     before = dict(opened.state.items())
     everything = ISSUED_KG
-    transfer = {
-        "from_account": TOWNSHIP_ACCOUNT,
-        "to_account": NINGBO_BUYER,
-        "batch_id": BATCH_ID,
-        "quantity_kg": everything,
-        "broker": None,
-    }
-    assert opened.submit("credits.transfer", TOWNSHIP, transfer).reason == "units_escrowed"
-    retire = {
-        "account_id": TOWNSHIP_ACCOUNT,
-        "batch_id": BATCH_ID,
-        "quantity_kg": everything,
-        "beneficiary": "x",
-        "purpose": "x",
-        "reason": "x",
-    }
-    assert opened.submit("credits.retire", TOWNSHIP, retire).reason == "units_escrowed"
-    hold = {"account_id": TOWNSHIP_ACCOUNT, "batch_id": BATCH_ID, "quantity_kg": everything}
-    assert opened.submit("credits.freeze", COURT, hold | {"reason": "x"}).reason == (
-        "units_escrowed"
-    )
-    cancel = ("credits.cancel", COUNTY, hold | {"reason": "x"}, (NINGBO,))
-    assert opened.submit(*cancel).reason == "units_escrowed"
+    assert township_moves(opened, NINGBO_BUYER, everything) == ["units_escrowed"] * 4
     pledge = submit(opened, PLEDGE_SETUP[-1], quantity_kg=everything)
     assert pledge == "units_escrowed"
     again = open_step(opened.height + 1)
@@ -216,10 +194,8 @@ def test_escrowed_kilograms_move_by_no_other_rule(opened: TestChain) -> None:
     changed = {k for k, v in opened.state.items() if before.get(k) != v}
     assert all(key.startswith("nonce/") for key in changed), changed
     # What is not escrowed still moves; one more kilogram does not.
-    rest = transfer | {"quantity_kg": ISSUED_KG - LOT_KG}
-    assert opened.submit("credits.transfer", TOWNSHIP, rest).reason is None
-    one = transfer | {"quantity_kg": 1}
-    assert opened.submit("credits.transfer", TOWNSHIP, one).reason == "units_escrowed"
+    assert township_moves(opened, NINGBO_BUYER, ISSUED_KG - LOT_KG)[0] is None
+    assert township_moves(opened, NINGBO_BUYER, 1) == ["units_escrowed"] * 4
 
 
 def test_the_shortage_names_the_escrow_before_freezing(ready: TestChain) -> None:

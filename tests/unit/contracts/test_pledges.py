@@ -22,7 +22,7 @@ from genesis.example.pledge_case import (
     PLEDGED_KG,
 )
 from genesis.example.xiangshan_case import BATCH_ID, ISSUED_KG, TOWNSHIP_ACCOUNT, CaseStep
-from tests.unit.contracts.conftest import run_steps
+from tests.unit.contracts.conftest import run_steps, township_moves
 from tests.vectors.contracts.network import TestChain
 
 TOWNSHIP, BANK = party_key(TOWNSHIP_ACCOUNT), party_key(LENDER)
@@ -97,39 +97,14 @@ def test_a_pledge_marks_the_lowest_serials(pledged: TestChain) -> None:
 def test_pledged_kilograms_move_by_no_other_rule(pledged: TestChain) -> None:
     before = dict(pledged.state.items())
     everything = ISSUED_KG
-    transfer = {
-        "from_account": TOWNSHIP_ACCOUNT,
-        "to_account": LENDER_ACCOUNT,
-        "batch_id": BATCH_ID,
-        "quantity_kg": everything,
-        "broker": None,
-    }
-    assert pledged.submit("credits.transfer", TOWNSHIP, transfer).reason == "units_pledged"
-    retire = {
-        "account_id": TOWNSHIP_ACCOUNT,
-        "batch_id": BATCH_ID,
-        "quantity_kg": everything,
-        "beneficiary": "x",
-        "purpose": "x",
-        "reason": "x",
-    }
-    assert pledged.submit("credits.retire", TOWNSHIP, retire).reason == "units_pledged"
-    hold = {"account_id": TOWNSHIP_ACCOUNT, "batch_id": BATCH_ID, "quantity_kg": everything}
-    assert pledged.submit("credits.freeze", COURT, hold | {"reason": "x"}).reason == (
-        "units_pledged"
-    )
-    cancel = ("credits.cancel", COUNTY, hold | {"reason": "x"}, (NINGBO,))
-    assert pledged.submit(*cancel).reason == "units_pledged"
+    assert township_moves(pledged, LENDER_ACCOUNT, everything) == ["units_pledged"] * 4
     again = submit(pledged, PLEDGE, pledge_id="second", quantity_kg=everything)
     assert again == "units_pledged"
     changed = {k for k, v in pledged.state.items() if before.get(k) != v}
     assert all(key.startswith("nonce/") for key in changed), changed
     # What is not pledged still moves.
-    rest = transfer | {"quantity_kg": ISSUED_KG - PLEDGED_KG}
-    assert pledged.submit("credits.transfer", TOWNSHIP, rest).reason is None
-    assert pledged.submit("credits.transfer", TOWNSHIP, rest | {"quantity_kg": 1}).reason == (
-        "units_pledged"
-    )
+    assert township_moves(pledged, LENDER_ACCOUNT, ISSUED_KG - PLEDGED_KG)[0] is None
+    assert township_moves(pledged, LENDER_ACCOUNT, 1)[0] == "units_pledged"
 
 
 def test_release_restores_the_serials_exactly(ready: TestChain) -> None:

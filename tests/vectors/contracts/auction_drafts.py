@@ -101,7 +101,8 @@ class AuctionDrafts:
         if not bidders:
             return self._auction_open(rng, False)
         account = rng.choice(bidders)
-        price = rng.choice([entry["reserve"], entry["reserve"] + rng.randint(1, 9_000)])
+        # Few distinct prices, so equal prices (ties to the earlier bid) happen often.
+        price = entry["reserve"] + rng.choice([0, 0, 500, 1_000, rng.randint(1, 9_000)])
         if rng.randrange(5) == 0 and entry["reserve"]:  # below the reserve: invalid
             price = entry["reserve"] - 1
         salt = bytes(rng.randrange(256) for _ in range(32))
