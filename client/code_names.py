@@ -130,6 +130,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "unsold": ("unsold", "流拍"),
     "below_reserve": ("below the reserve price", "低于起拍价"),
     "total_too_large": ("total too large", "总价超限"),
+    "open": ("open for bids", "竞拍中"),
 }
 
 

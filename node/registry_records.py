@@ -9,6 +9,7 @@ one key prefix in key order and stop at a limit (a registry of this size pages).
 from collections.abc import Callable
 from typing import Final, TypeVar
 
+from contracts.auction_records import Bid, Lot
 from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, case_status
 from contracts.case_records import Case, Retirement
 from contracts.consideration_records import Consideration
@@ -27,6 +28,8 @@ from contracts.state_keys import (
     SERIAL_DIGITS,
     account_key,
     attested_verification_key,
+    auction_bid_key,
+    auction_key,
     batch_key,
     batch_links_key,
     case_closure_key,
@@ -181,6 +184,21 @@ class RegistryRecords:
 
     def considerations(self, limit: int = LIST_LIMIT) -> Listing[Consideration]:
         return self._list("consideration/", Consideration.from_json, limit)
+
+    def lot(self, lot_id: str) -> Lot | None:
+        """A lot of a sealed-bid auction (auction.open, ADR 0034)."""
+        return self._load(auction_key(lot_id), Lot.from_json)
+
+    def lots(self, limit: int = LIST_LIMIT) -> Listing[Lot]:
+        return self._list("auction/", Lot.from_json, limit)
+
+    def lot_bids(self, lot: Lot) -> list[Bid]:
+        """The lot's sealed bids in commit order (seq), found through its bidders list."""
+        bids = (
+            self._load(auction_bid_key(lot.lot_id, account), Bid.from_json)
+            for account in lot.bidders
+        )
+        return [bid for bid in bids if bid is not None]
 
     def serial_blocks(self, batch_id: str, limit: int = LIST_LIMIT) -> Listing[SerialBlock]:
         """The serial blocks of a batch, in serial order."""

@@ -327,8 +327,10 @@ def _wire_field(name: str, hint: Any) -> WireField:
     nullable = get_origin(value) in (Union, types.UnionType) and type(None) in args
     if nullable:
         (value,) = [arg for arg in args if arg is not type(None)]
-    # str is written as itself; bytes types are written by the hex rule (HASH, PUBLIC_KEY).
-    string = _without_annotations(value) is str or wire_for(value).write is _hex
+    # str is written as itself; bytes types are written by the hex rule (HASH, PUBLIC_KEY,
+    # hex_bytes(n) as an annotation: a salt); the annotation names the rule, so keep it.
+    rule = wire_for(value if nullable else hint)
+    string = _without_annotations(value) is str or rule.write is _hex
     return WireField(name=name, nullable=nullable, string=string)
 
 

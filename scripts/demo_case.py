@@ -67,6 +67,7 @@ def own_key(net: Path, name: str) -> str:
             "--json",
         )
         print(f"   {name} makes its own key (lantan keys new): {made['public_key'][:16]}…")
+        return str(made["public_key"])
     return str(lantan("keys", "show", str(directory), "--json")["public_key"])
 
 
@@ -80,10 +81,14 @@ def body_for(step: CaseStep, net: Path) -> dict[str, Any]:
     return body
 
 
-def run_step(step: CaseStep, net: Path, nodes: str, work: Path) -> dict[str, Any]:
-    """Send one step: one-shot when only the sender signs, else build -> sign -> submit."""
+def run_step(
+    step: CaseStep, net: Path, nodes: str, work: Path, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Send one step: one-shot when only the sender signs, else build -> sign -> submit.
+    body: the body to send instead of the step's with the parties' own keys (body_for)."""
     body_file = work / f"{step.tx_type}.body.json"
-    body_file.write_text(json.dumps(body_for(step, net), ensure_ascii=False))
+    sent = body_for(step, net) if body is None else body
+    body_file.write_text(json.dumps(sent, ensure_ascii=False))
     sender = str(net / step.sender)
     if not step.cosigners:
         return lantan(
@@ -117,6 +122,16 @@ def run_step(step: CaseStep, net: Path, nodes: str, work: Path) -> dict[str, Any
         # Each co-signer signs from its own keystore directory, as it would in its office.
         lantan("tx", "sign", str(tx_file), "--key", str(net / cosigner), "--json")
     return lantan("tx", "submit", str(tx_file), "--node", nodes, "--wait", "--json")
+
+
+def outcome_line(outcome: dict[str, Any]) -> str:
+    """Where a sent tx committed and its result, as the demos print it."""
+    result = outcome["result"]
+    return (
+        f"   tx {outcome['tx_id'][:16]}… height {outcome['height']} "
+        f"index {outcome['index']}: {result['status'].upper()}"
+        + (f" ({result['reason']})" if result["reason"] else "")
+    )
 
 
 def check_all_nodes(tx_ids: list[str], urls: list[str]) -> None:
@@ -183,13 +198,8 @@ def main() -> int:
             # Named before it runs: a step waits several seconds for its commit.
             print(f"{number}. {step.label}{signers}", flush=True)
             outcome = run_step(step, args.net, args.nodes, Path(work))
-            result = outcome["result"]
-            print(
-                f"   tx {outcome['tx_id'][:16]}… height {outcome['height']} "
-                f"index {outcome['index']}: {result['status'].upper()}"
-                + (f" ({result['reason']})" if result["reason"] else "")
-            )
-            if result["status"] != "accepted":
+            print(outcome_line(outcome))
+            if outcome["result"]["status"] != "accepted":
                 return 1
             tx_ids.append(outcome["tx_id"])
     check_all_nodes(tx_ids, urls)

@@ -129,6 +129,23 @@ LIST_RESOURCES: Final = (
         help="prices recorded by priced transfers, in fen (ADR 0031); never settled",
     ),
     ListResource(
+        name="auctions",
+        columns=(
+            "lot_id",
+            "account_id",
+            "quantity_kg",
+            "reserve_fen_per_t",
+            "bid_end_height",
+            "reveal_end_height",
+            "status",
+            "winner_account",
+            "price_fen_per_t",
+        ),
+        item_noun="LOT_ID",
+        help="sealed-bid auction lots with their bids, prices in fen/t (ADR 0034); "
+        "`lantan auction verify` recomputes an outcome",
+    ),
+    ListResource(
         name="reversals",
         columns=(
             "reversal_id",

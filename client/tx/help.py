@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
+from contracts.auction_records import AUCTION_WINDOW_MAX
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
 from contracts.case_lifecycle_records import CASE_OUTCOMES, HARM_SITE_LENGTH_MAX
 from contracts.consideration_records import CURRENCIES
@@ -41,7 +42,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
 _WIRE_NAMES: Final = {"validators": "validator_set"}
 SLUG_FIELDS: Final = frozenset(
     {"to_account", "from_account", "broker", "court", "plaintiff", "registered_by", "verifier"}
-    | {"lender", "enforcer"}
+    | {"lender", "enforcer", "operator", "bidder_account"}
 )
 """Id fields (read as slugs by contracts/) whose names do not end in _id."""
 _LINK_SHAPES: Final[Mapping[str, str]] = {
@@ -81,6 +82,27 @@ CONSIDERATION_SHAPES: Final[Mapping[str, str]] = {
     "agreement_hash": "SHA-256 hex (64 digits) of the sale or subscription agreement",
 }
 """The same for credits.transfer_priced (ADR 0031)."""
+AUCTION_SHAPES: Final[Mapping[str, str]] = {
+    "reserve_fen_per_t": "integer CNY fen per tonne CO2e, 0..10^9, the lowest price that can "
+    "win (30 yuan/t = 3000)",
+    "price_fen_per_t": "integer CNY fen per tonne CO2e, 0..10^9: the sealed price, as committed",
+    "bid_end_height": "integer block height: the last one that accepts bids; above the open "
+    f"height, at most {AUCTION_WINDOW_MAX:,} after it",
+    "reveal_end_height": "integer block height: the last one that accepts reveals; above "
+    f"bid_end_height, at most {AUCTION_WINDOW_MAX:,} after it",
+    "terms_hash": "SHA-256 hex (64 digits) of the published auction terms (竞拍公告)",
+    "commitment": "SHA-256 hex (64 digits): `lantan auction commit` makes it with a fresh salt",
+    "salt": "64 lowercase hex digits: the salt `lantan auction commit` drew for the bid",
+}
+"""The same for the sealed-bid auction (ADR 0034)."""
+FIELD_SHAPES: Final[Mapping[str, str]] = {
+    **SHAPES,
+    **TENURE_SHAPES,
+    **CASE_SHAPES,
+    **CONSIDERATION_SHAPES,
+    **AUCTION_SHAPES,
+}
+"""Every field whose shape the generic type text would misstate, by field name."""
 
 
 def example_name(tx_type: TxType) -> str:
@@ -101,12 +123,7 @@ def field_lines(tx_type: TxType) -> list[str]:
     lines = []
     for field in dataclasses.fields(body_class):
         name = _WIRE_NAMES.get(field.name, field.name)
-        shape = (
-            SHAPES.get(name)
-            or TENURE_SHAPES.get(name)
-            or CASE_SHAPES.get(name)
-            or CONSIDERATION_SHAPES.get(name)
-        )
+        shape = FIELD_SHAPES.get(name)
         text = f"  {name}: {shape or _type_text(name, hints[field.name])}"
         if name in ALLOWED:
             text += f", one of {' | '.join(sorted(ALLOWED[name]))}"

@@ -8,7 +8,7 @@ no record is parsed into its type only to be written back to JSON. Rows add what
 records say of them: a project its boundary and tenure (ADR 0027), an issuance its labels
 and external registry ids (ADR 0028), a case its status, judgment and closure (ADR 0029), a
 retirement the verification behind its credits and its case's status (ADR 0026, 0029), a
-consideration its price and total in yuan (ADR 0031).
+consideration its price and total in yuan (ADR 0031), a lot and a bid theirs (ADR 0034).
 """
 
 import csv
@@ -21,7 +21,7 @@ from contracts.pledge_records import Pledge
 from contracts.reversal_records import InsuranceClaim, Reversal
 from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
-from node.web import consideration_view
+from node.web import auction_view, consideration_view
 from node.web.formatting import time_text
 from protocol.codec import JsonCodec, field_names
 from protocol.encoding import JsonObject
@@ -119,6 +119,8 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reversals": ("reversal/", field_names(Reversal)),
     "insurance-claims": ("insurance_claim/", field_names(InsuranceClaim)),
     "pledges": ("pledge/", field_names(Pledge)),
+    "auctions": ("auction/", auction_view.LOT_CSV_COLUMNS),
+    "auction-bids": ("auction_bid/", auction_view.BID_CSV_COLUMNS),
 }
 """Export kind -> (state key prefix of its records, CSV columns)."""
 ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
@@ -127,6 +129,8 @@ ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
     "cases": _case_row,
     "retirements": _retirement_row,
     "considerations": lambda _view, row: consideration_view.csv_row(row),
+    "auctions": lambda _view, row: auction_view.lot_csv_row(row),
+    "auction-bids": lambda _view, row: auction_view.bid_csv_row(row),
 }
 """Export kind -> what its rows add to the stored record."""
 

@@ -68,6 +68,7 @@ NAV = (
     ("/projects", "nav.projects"),
     ("/cases", "nav.cases"),
     ("/retirements", "nav.retirements"),
+    ("/auctions", "nav.auctions"),
     ("/checker", "nav.checker"),
 )
 

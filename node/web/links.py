@@ -84,3 +84,7 @@ def verification_or_text(ctx: Context, view: ChainView, verification_id: str) ->
 
 def optional(value: Html | None) -> Html:
     return value if value is not None else Html("—")
+
+
+def lot_link(ctx: Context, lot_id: str) -> Html:
+    return ctx.link(f"/auctions/{segment(lot_id)}", lot_id)

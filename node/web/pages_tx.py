@@ -13,6 +13,7 @@ from node.web.links import (
     case_link,
     institution_or_text,
     key_link,
+    lot_link,
     project_link,
     retirement_link,
     verification_or_text,
@@ -90,14 +91,15 @@ def _related(ctx: Context, view: ChainView, committed: CommittedTx) -> Html:
     )
 
 
-ACCOUNT_FIELDS = frozenset({"account_id", "from_account", "to_account"})
+ACCOUNT_FIELDS = frozenset({"account_id", "from_account", "to_account", "bidder_account"})
 INSTITUTION_FIELDS = frozenset(
-    {"court", "plaintiff", "broker", "custodian", "issuer", "insurer", "verifier"}
+    {"court", "plaintiff", "broker", "custodian", "issuer", "insurer", "verifier", "operator"}
 )
 LINKED_FIELDS = {
     "batch_id": batch_link,
     "project_id": project_link,
     "case_id": case_link,
+    "lot_id": lot_link,
 }
 
 

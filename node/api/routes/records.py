@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from contracts.auction_records import Lot
 from contracts.case_records import Case
 from contracts.link_records import EXTERNAL_ID_PATTERN, REGISTRIES
 from contracts.state_keys import external_id_key, tenure_claim_key
@@ -39,6 +40,7 @@ KINDS = {
     "reversals": "reversal/",
     "insurance-claims": "insurance_claim/",
     "pledges": "pledge/",
+    "auctions": "auction/",
 }
 
 
@@ -67,10 +69,18 @@ def with_links(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
     return record | {"links": None if links is None else links.to_json()}
 
 
+def with_bids(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+    """A lot record with its `bids` (ADR 0034: `auction_bid/<lot>/<account>` records in
+    commit order, each with its revealed price once revealed)."""
+    lot = Lot.from_json(record)
+    return record | {"bids": [bid.to_json() for bid in view.records.lot_bids(lot)]}
+
+
 ENRICH: dict[str, Enrich] = {
     "projects": with_tenure,
     "batches": with_links,
     "cases": with_case_lifecycle,
+    "auctions": with_bids,
 }
 
 

@@ -22,6 +22,7 @@ from node.web.formatting import short_hex
 from node.web.i18n import Lang, pick_lang
 from node.web.layout import Context, Page, PageError, error_page, render_document
 from node.web.markup import element, join, table
+from node.web.pages_auctions import auction_page, auctions_page
 from node.web.pages_cases import (
     case_page,
     cases_page,
@@ -102,6 +103,7 @@ LIST_PAGES: dict[str, ListPage] = {
     "/projects": projects_page,
     "/cases": cases_page,
     "/retirements": retirements_page,
+    "/auctions": auctions_page,
 }
 RECORD_PAGES: dict[str, RecordPage] = {
     "/blocks/{key}": block_page,
@@ -113,6 +115,7 @@ RECORD_PAGES: dict[str, RecordPage] = {
     "/institutions/{key}": institution_page,
     "/cases/{key}": case_page,
     "/pledges/{key}": pledge_page,
+    "/auctions/{key}": auction_page,
     "/retirements/{key}": lambda ctx, view, key: retirement_page(
         ctx, view, key, pdf_available=view.renders_receipt_pdfs
     ),

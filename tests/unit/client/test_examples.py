@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from client.tx.body import fill_nullable_fields, tx_type_of, validate_body
+from client.tx.body import fill_nullable_fields, string_fields, tx_type_of, validate_body
 from client.tx.help import example_body, field_lines
 from contracts.tx_types import TxType
 
@@ -108,3 +108,14 @@ def test_field_lines_of_reversals_and_claims_name_their_shapes() -> None:
     assert "  event_date: date YYYY-MM-DD" in lines
     claiming = field_lines(TxType.INSURANCE_CLAIM)
     assert any(line.startswith("  claimed_fen: integer CNY fen") for line in claiming)
+
+
+def test_auction_fields_read_as_the_bidder_writes_them() -> None:
+    """A salt is bytes under a hex_bytes(32) annotation: `--set salt=<hex>` keeps it a string
+    (protocol.codec.wire_fields reads the annotation's rule), and the help names its shape."""
+    assert {"salt", "lot_id", "bidder_account"} <= string_fields(TxType.AUCTION_REVEAL)
+    assert "price_fen_per_t" not in string_fields(TxType.AUCTION_REVEAL)
+    lines = "\n".join(field_lines(TxType.AUCTION_REVEAL) + field_lines(TxType.AUCTION_OPEN))
+    assert "salt: 64 lowercase hex digits" in lines
+    assert "bid_end_height: integer block height" in lines
+    assert "operator: id [a-z0-9][a-z0-9._-]*" in lines
