@@ -9,7 +9,7 @@ after it: `auction_outcome` picks the winner, the function every verifier calls 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Final
 
 from contracts.body_fields import Amount, Body, Slug, choice
@@ -18,6 +18,7 @@ from contracts.consideration_records import (
     CURRENCIES,
     TOTAL_FEN_MAX,
     UNIT_PRICE_FEN_PER_T_MAX,
+    Consideration,
     total_fen,
 )
 from protocol.codec import JsonCodec, copy_fields, hex_bytes, integer
@@ -267,3 +268,42 @@ def auction_outcome(lot: LotFields, bids: Sequence[Bid]) -> AuctionOutcome:
         unrevealed=tuple(unrevealed),
         invalid=tuple(invalid),
     )
+
+
+def settled(
+    lot: Lot, outcome: AuctionOutcome, tx_id: Hash32, height: int
+) -> tuple[Lot, Consideration | None]:
+    """What auction.settle `tx_id` at `height` writes for the open `lot` given `outcome`: the
+    lot settled (or unsold) and, with a winner, `consideration/<tx_id>` (ADR 0031's record).
+    The contract writes these; `lantan auction verify` compares a node's records with them."""
+    winner = outcome.winner_account
+    lot = replace(
+        lot,
+        status=LotStatus.UNSOLD if winner is None else LotStatus.SETTLED,
+        winner_account=winner,
+        price_fen_per_t=outcome.price_fen_per_t,
+        total_fen=outcome.total_fen,
+        settle_tx_id=tx_id,
+        settled_height=height,
+        unrevealed=outcome.unrevealed,
+        invalid=tuple(
+            InvalidBid(bidder_account=account, reason=reason) for account, reason in outcome.invalid
+        ),
+    )
+    if winner is None:
+        return lot, None
+    assert outcome.price_fen_per_t is not None and outcome.total_fen is not None
+    consideration = Consideration(
+        from_account=lot.account_id,
+        to_account=winner,
+        batch_id=lot.batch_id,
+        quantity_kg=lot.quantity_kg,
+        broker=lot.operator,
+        unit_price_fen_per_t=outcome.price_fen_per_t,
+        currency=lot.currency,
+        agreement_hash=lot.terms_hash,
+        tx_id=tx_id,
+        total_fen=outcome.total_fen,
+        height=height,
+    )
+    return lot, consideration

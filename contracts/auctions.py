@@ -13,7 +13,6 @@ from dataclasses import replace
 from contracts import auction_records as auctioning
 from contracts import serials
 from contracts.accounts import require_account
-from contracts.consideration_records import Consideration
 from contracts.context import TxEnv
 from contracts.credit_records import SerialStatus
 from contracts.errors import TxRejectedError
@@ -126,36 +125,9 @@ def apply_auction_settle(env: TxEnv, body: auctioning.AuctionSettleBody) -> None
         env.state.delete(escrowed_block_key(block.batch_id, block.first_serial))
     winner = outcome.winner_account
     serials.hand_over(env.state, blocks, lot.account_id if winner is None else winner)
-    if winner is not None:
-        assert outcome.price_fen_per_t is not None and outcome.total_fen is not None
-        record = Consideration(
-            from_account=lot.account_id,
-            to_account=winner,
-            batch_id=lot.batch_id,
-            quantity_kg=lot.quantity_kg,
-            broker=lot.operator,
-            unit_price_fen_per_t=outcome.price_fen_per_t,
-            currency=lot.currency,
-            agreement_hash=lot.terms_hash,
-            tx_id=env.tx_id,
-            total_fen=outcome.total_fen,
-            height=env.ctx.height,
-        )
-        save(env.state, consideration_key(env.tx_id), record)
-    settled = replace(
-        lot,
-        status=auctioning.LotStatus.UNSOLD if winner is None else auctioning.LotStatus.SETTLED,
-        winner_account=winner,
-        price_fen_per_t=outcome.price_fen_per_t,
-        total_fen=outcome.total_fen,
-        settle_tx_id=env.tx_id,
-        settled_height=env.ctx.height,
-        unrevealed=outcome.unrevealed,
-        invalid=tuple(
-            auctioning.InvalidBid(bidder_account=account, reason=reason)
-            for account, reason in outcome.invalid
-        ),
-    )
+    settled, consideration = auctioning.settled(lot, outcome, env.tx_id, env.ctx.height)
+    if consideration is not None:
+        save(env.state, consideration_key(env.tx_id), consideration)
     save(env.state, auction_key(lot.lot_id), settled)
 
 

@@ -30,12 +30,12 @@ from contracts.auction_records import (
     AuctionRevealBody,
     AuctionSettleBody,
     Bid,
-    InvalidBid,
     Lot,
-    LotFields,
     LotStatus,
     auction_outcome,
     bid_commitment,
+    new_lot,
+    settled,
 )
 from contracts.consideration_records import Consideration
 from contracts.errors import ContractError
@@ -293,49 +293,14 @@ def _settle(replay: _Replay, signed: SignedTx, height: int) -> None:
 # --- what the node says, against the chain ------------------------------------------------
 
 
-def expected_lot(chain: ChainAuction, served: Lot) -> Lot:
-    """The lot record the chain implies. Its `ranges` (the escrowed serials, which only the
+def expected_records(chain: ChainAuction, served: Lot) -> tuple[Lot, Consideration | None]:
+    """The lot record and `consideration/<settle tx_id>` the chain implies, by the contracts'
+    own settlement (None: unsold). The lot's `ranges` (the escrowed serials, which only the
     state knows) are the served record's; the caller checks they hold quantity_kg."""
-    outcome = chain.outcome
-    return Lot(
-        **{name: getattr(chain.lot, name) for name in LotFields.__dataclass_fields__},
-        ranges=served.ranges,
-        opened_by=chain.opened_by,
-        height=chain.open_height,
-        bid_count=len(chain.bids),
-        bidders=tuple(bid.bidder_account for bid in chain.bids),
-        status=chain.status,
-        winner_account=outcome.winner_account,
-        price_fen_per_t=outcome.price_fen_per_t,
-        total_fen=outcome.total_fen,
-        settle_tx_id=chain.settle_tx_id,
-        settled_height=chain.settle_height,
-        unrevealed=outcome.unrevealed,
-        invalid=tuple(
-            InvalidBid(bidder_account=who, reason=reason) for who, reason in outcome.invalid
-        ),
-    )
-
-
-def expected_consideration(chain: ChainAuction) -> Consideration | None:
-    """consideration/<settle tx_id> as ADR 0034 writes it; None when the lot went unsold."""
-    outcome, lot = chain.outcome, chain.lot
-    if outcome.winner_account is None:
-        return None
-    assert outcome.price_fen_per_t is not None and outcome.total_fen is not None
-    return Consideration(
-        from_account=lot.account_id,
-        to_account=outcome.winner_account,
-        batch_id=lot.batch_id,
-        quantity_kg=lot.quantity_kg,
-        broker=lot.operator,
-        unit_price_fen_per_t=outcome.price_fen_per_t,
-        currency=lot.currency,
-        agreement_hash=lot.terms_hash,
-        tx_id=chain.settle_tx_id,
-        total_fen=outcome.total_fen,
-        height=chain.settle_height,
-    )
+    opened = new_lot(chain.lot, served.ranges, chain.opened_by, chain.open_height)
+    bidders = tuple(bid.bidder_account for bid in chain.bids)
+    opened = replace(opened, bid_count=len(bidders), bidders=bidders)
+    return settled(opened, chain.outcome, chain.settle_tx_id, chain.settle_height)
 
 
 def disagreements(
@@ -351,12 +316,12 @@ def disagreements(
         parsed = Lot.from_json(dict(served_lot))
     except ProtocolError as error:
         return [f"{where}: the node's record does not parse: {error}"]
-    found = _field_differences(where, expected_lot(chain, parsed).to_json(), served_lot)
+    wanted_lot, wanted = expected_records(chain, parsed)
+    found = _field_differences(where, wanted_lot.to_json(), served_lot)
     escrowed = sum(last - first + 1 for first, last in parsed.ranges)
     if escrowed != chain.lot.quantity_kg:
         found.append(f"{where}: its ranges hold {escrowed:,} kg, the lot {chain.lot.quantity_kg:,}")
     found += _bid_differences(chain, served_bids)
-    wanted = expected_consideration(chain)
     where = f"consideration/{chain.settle_tx_id.hex()}"
     if wanted is None and served_consideration is not None:
         found.append(f"{where}: the node serves one, but the lot went unsold")
