@@ -120,6 +120,9 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "credits.pledge_enforce": ("pledge enforcement", "质押处置"),
     "released": ("released", "已解除"),
     "enforced": ("enforced", "已处置"),
+    # insurance claim decisions (ADR 0035; contracts/claim_decision_records.py)
+    "insurance.claim_decide": ("insurance claim decision", "保险理赔决定登记"),
+    "paid": ("paid", "已赔付"),
 }
 
 

@@ -16,6 +16,7 @@ from contracts.attestation import apply_verification_attest
 from contracts.cancellation import apply_credits_cancel
 from contracts.case_lifecycle import apply_case_close, apply_case_judgment
 from contracts.cases import apply_case_register
+from contracts.claim_decisions import apply_insurance_claim_decide
 from contracts.consideration import apply_credits_transfer_priced
 from contracts.context import BlockContext, TxEnv
 from contracts.errors import AdmissionError, InvalidBlockError, TxRejectedError
@@ -94,6 +95,7 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.CREDITS_PLEDGE: apply_credits_pledge,
     TxType.CREDITS_PLEDGE_RELEASE: apply_credits_pledge_release,
     TxType.CREDITS_PLEDGE_ENFORCE: apply_credits_pledge_enforce,
+    TxType.INSURANCE_CLAIM_DECIDE: apply_insurance_claim_decide,
 }
 
 

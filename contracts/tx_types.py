@@ -32,6 +32,7 @@ from contracts.bodies_registry import (
     VerificationRecordBody,
 )
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
+from contracts.claim_decision_records import ClaimDecideBody
 from contracts.consideration_records import CreditsTransferPricedBody
 from contracts.link_records import BatchLinkBody
 from contracts.pledge_records import PledgeBody, PledgeEnforceBody, PledgeReleaseBody
@@ -69,6 +70,7 @@ TxBody = (
     | PledgeBody
     | PledgeReleaseBody
     | PledgeEnforceBody
+    | ClaimDecideBody
 )
 
 
@@ -105,6 +107,7 @@ class TxType(enum.Enum):
     CREDITS_PLEDGE = "credits.pledge"
     CREDITS_PLEDGE_RELEASE = "credits.pledge_release"
     CREDITS_PLEDGE_ENFORCE = "credits.pledge_enforce"
+    INSURANCE_CLAIM_DECIDE = "insurance.claim_decide"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -140,5 +143,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.CREDITS_PLEDGE: PledgeBody.from_json,
     TxType.CREDITS_PLEDGE_RELEASE: PledgeReleaseBody.from_json,
     TxType.CREDITS_PLEDGE_ENFORCE: PledgeEnforceBody.from_json,
+    TxType.INSURANCE_CLAIM_DECIDE: ClaimDecideBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

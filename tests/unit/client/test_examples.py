@@ -108,3 +108,9 @@ def test_field_lines_of_reversals_and_claims_name_their_shapes() -> None:
     assert "  event_date: date YYYY-MM-DD" in lines
     claiming = field_lines(TxType.INSURANCE_CLAIM)
     assert any(line.startswith("  claimed_fen: integer CNY fen") for line in claiming)
+
+
+def test_field_lines_of_claim_decisions_name_their_shapes() -> None:
+    lines = field_lines(TxType.INSURANCE_CLAIM_DECIDE)
+    assert "  decision: text, one of accepted | paid | rejected" in lines
+    assert any(line.startswith("  decided_fen: integer CNY fen: accepted 1..") for line in lines)
