@@ -14,6 +14,7 @@ from protocol.note import verifier_key_string
 from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
 from tests.vectors.contracts.case_drafts import CaseDrafts
+from tests.vectors.contracts.claim_decision_drafts import ClaimDecisionDrafts
 from tests.vectors.contracts.consideration_drafts import ConsiderationDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
@@ -61,6 +62,7 @@ WEIGHTS = {
     "credits.pledge": 5,
     "credits.pledge_release": 3,
     "credits.pledge_enforce": 6,
+    "insurance.claim_decide": 10,
 }
 
 
@@ -75,6 +77,7 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
         self.keys: dict[PublicKey, SigningKey] = {}
         for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
             self.key(name)
+        self.claim_decisions = ClaimDecisionDrafts(ref, self.keys)
 
     def key(self, name: str) -> SigningKey:
         signing = party_key(name)
@@ -334,6 +337,11 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
 
     def _insurance_claim(self, rng: random.Random, mistake: bool) -> Draft:
         return self.reversals.claim(rng, mistake) or self._insurance_attest(rng, False)
+
+    def _insurance_claim_decide(self, rng: random.Random, mistake: bool) -> Draft:
+        drafts = self.claim_decisions
+        draft = drafts.decide(rng, mistake) or drafts.file_claim(rng)
+        return draft or self._insurance_claim(rng, False)
 
     def _credits_freeze(self, rng: random.Random, mistake: bool) -> Draft:
         pairs = self.holdings("active")
