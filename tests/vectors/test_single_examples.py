@@ -1,8 +1,8 @@
 """The one-section worked examples and their JSON vectors match the code: docs/STATE.md
 node.announce (ADR 0023), verification.attest (0026), project.tenure (0027), batch.link
 (0028), case.judgment and case.close (0029), credits.transfer_priced (0031),
-credits.pledge and its release (0032), reversal.report and insurance.claim (0033), and
-docs/PROTOCOL.md §8.4 lock-violation evidence (ADR 0012)."""
+credits.pledge and its release (0032), reversal.report and insurance.claim (0033),
+insurance.claim_decide (0035), and docs/PROTOCOL.md §8.4 lock-violation evidence (ADR 0012)."""
 
 from types import ModuleType
 
@@ -12,6 +12,7 @@ from tests.vectors import (
     announcement_example,
     attestation_example,
     case_lifecycle_example,
+    claim_decision_example,
     consideration_example,
     links_example,
     lock_violation_example,
@@ -31,6 +32,7 @@ GENERATORS = [
     pledge_example,
     tenure_example,
     reversal_example,
+    claim_decision_example,
 ]
 
 
