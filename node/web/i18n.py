@@ -383,6 +383,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "consideration.to": ("To", "转入账户"),
     "batch.considerations": ("Priced transfers", "计价转让"),
     "export.considerations": ("Considerations (CSV)", "交易对价（CSV）"),
+    # insurance claim decisions (ADR 0035)
+    "claim.status.filed": ("filed, not yet decided", "已提出，待核定"),
+    "claim.status.accepted": ("accepted by the insurer", "保险人已核定赔付"),
+    "claim.status.rejected": ("rejected by the insurer", "保险人已拒赔"),
+    "claim.status.paid": ("paid by the insurer", "保险人已赔付"),
+    "claim.accepted_amount": ("accepted $yuan", "核定 $yuan"),
+    "claim.paid_amount": ("paid $yuan", "已付 $yuan"),
+    "claim.over_claimed": (
+        "Policy $policy over-claimed: its claims not rejected ask $claimed, above the $insured"
+        " insured (recorded, not refused).",
+        "保单 $policy 超额索赔：未被拒赔的索赔合计 $claimed，超过保险金额 $insured"
+        "（如实登记，不予拒绝）。",
+    ),
 }
 
 

@@ -301,6 +301,8 @@ def batches_table(ctx: Context, batches: list[IssuanceBatch]) -> Html:
 
 def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
     batch = require(view.records.batch(check_slug(batch_id, "batch")), "issuance batch", batch_id)
+    blocks, truncated = view.records.serial_blocks(batch_id)
+    pledged_kg = sum(b.quantity_kg for b in blocks if b.status is SerialStatus.PLEDGED)
     fields = definitions(
         [
             (ctx.t("f.batch"), batch_id),
@@ -311,11 +313,11 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
             (ctx.t("f.buffer"), kg_text(batch.buffer_kg)),
             (ctx.t("f.retired"), kg_text(batch.retired_kg)),
             (ctx.t("f.cancelled"), kg_text(batch.cancelled_kg)),
+            (ctx.t("f.pledged"), kg_text(pledged_kg)),
             (ctx.t("f.serials"), range_link(ctx, batch_id, 1, batch.last_serial)),
             (ctx.t("batch.issued_by"), tx_link(ctx, batch.tx_id.hex(), short=False)),
         ]
     )
-    blocks, truncated = view.records.serial_blocks(batch_id)
     body = join(
         [
             fields,
