@@ -11,12 +11,12 @@ writes. The registry records the decision and the payment, never moves the money
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Final
 
 from contracts.body_fields import Body, Slug, choice
 from contracts.reversal_records import CLAIMED_FEN_MAX, InsuranceClaim
-from protocol.codec import JsonCodec, integer
+from protocol.codec import JsonCodec, copy_fields, integer
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
@@ -80,6 +80,28 @@ class InsuranceClaimDecision(JsonCodec, what="insurance claim decision"):
     payment_hash: Hash32 | None
     paid_by: PublicKey | None
     paid_height: int | None
+
+
+def decision_step(
+    earlier: InsuranceClaimDecision | None,
+    claim: InsuranceClaim,
+    body: ClaimDecideBody,
+    sender: PublicKey,
+    height: int,
+) -> InsuranceClaimDecision:
+    """The decision record after body, sent by sender at height: the first decision writes
+    it (payment fields null), the payment completes the earlier one."""
+    if earlier is not None:
+        return replace(
+            earlier,
+            paid_fen=body.decided_fen,
+            payment_hash=body.decision_hash,
+            paid_by=sender,
+            paid_height=height,
+        )
+    unpaid = dict.fromkeys(("paid_fen", "payment_hash", "paid_by", "paid_height"))
+    given = {"policy_id": claim.policy_id, "decided_by": sender, "height": height}
+    return copy_fields(InsuranceClaimDecision, body, **given, **unpaid)
 
 
 def status_after(decision: InsuranceClaimDecision | None) -> str:

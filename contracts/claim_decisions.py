@@ -14,6 +14,7 @@ from contracts.claim_decision_records import (
     ClaimDecideBody,
     ClaimStatus,
     InsuranceClaimDecision,
+    decision_step,
 )
 from contracts.context import TxEnv
 from contracts.errors import TxRejectedError
@@ -54,28 +55,7 @@ def apply_insurance_claim_decide(env: TxEnv, body: ClaimDecideBody) -> None:
     decision_key = insurance_claim_decision_key(body.claim_id)
     earlier = load(env.state, decision_key, InsuranceClaimDecision.from_json)
     _require_fen(body, claim, earlier)
-    if earlier is None:
-        decision = InsuranceClaimDecision(
-            claim_id=claim.claim_id,
-            policy_id=claim.policy_id,
-            decision=body.decision,
-            decided_fen=body.decided_fen,
-            decision_hash=body.decision_hash,
-            decided_by=env.sender,
-            height=env.ctx.height,
-            paid_fen=None,
-            payment_hash=None,
-            paid_by=None,
-            paid_height=None,
-        )
-    else:
-        decision = replace(
-            earlier,
-            paid_fen=body.decided_fen,
-            payment_hash=body.decision_hash,
-            paid_by=env.sender,
-            paid_height=env.ctx.height,
-        )
+    decision = decision_step(earlier, claim, body, env.sender, env.ctx.height)
     save(env.state, decision_key, decision)
     save(env.state, claim_key, replace(claim, status=body.decision))
 

@@ -12,7 +12,12 @@ decision and payment documents are illustrative.
 import sys
 from dataclasses import replace
 
-from contracts.claim_decision_records import ClaimDecideBody, ClaimStatus, InsuranceClaimDecision
+from contracts.claim_decision_records import (
+    ClaimDecideBody,
+    ClaimStatus,
+    InsuranceClaimDecision,
+    decision_step,
+)
 from contracts.reversal_records import InsuranceClaim
 from contracts.state_keys import insurance_claim_decision_key, insurance_claim_key
 from protocol.encoding import JsonObject
@@ -60,30 +65,13 @@ def example_records() -> tuple[
     InsuranceClaimDecision, InsuranceClaim, InsuranceClaimDecision, InsuranceClaim
 ]:
     """The decision record and the claim after the acceptance, then after the payment."""
-    accepting, paying = example_txs()
     filed = reversal_example.example_records()[2]
-    accept = ClaimDecideBody.from_json(accepting.tx.body)
-    accepted = InsuranceClaimDecision(
-        claim_id=CLAIM_ID,
-        policy_id=filed.policy_id,
-        decision=accept.decision,
-        decided_fen=accept.decided_fen,
-        decision_hash=accept.decision_hash,
-        decided_by=accepting.tx.sender,
-        height=ACCEPT_HEIGHT,
-        paid_fen=None,
-        payment_hash=None,
-        paid_by=None,
-        paid_height=None,
-    )
-    pay = ClaimDecideBody.from_json(paying.tx.body)
-    paid = replace(
-        accepted,
-        paid_fen=pay.decided_fen,
-        payment_hash=pay.decision_hash,
-        paid_by=paying.tx.sender,
-        paid_height=PAY_HEIGHT,
-    )
+    records: list[InsuranceClaimDecision] = []
+    for signed, height in zip(example_txs(), (ACCEPT_HEIGHT, PAY_HEIGHT), strict=True):
+        body = ClaimDecideBody.from_json(signed.tx.body)
+        earlier = records[-1] if records else None
+        records.append(decision_step(earlier, filed, body, signed.tx.sender, height))
+    accepted, paid = records
     return (
         accepted,
         replace(filed, status=ClaimStatus.ACCEPTED),
@@ -92,28 +80,28 @@ def example_records() -> tuple[
     )
 
 
+INTRO = (
+    f"The claim of the reversal example above ({CLAIM_ID}, 60,000 yuan claimed at height "
+    f"{reversal_example.CLAIM_HEIGHT}) is assessed by the insurer, which accepts 50,000 "
+    f"yuan (5,000,000 fen); {TRADING_CENTRE}, which attested the policy, records the "
+    f"decision at height {ACCEPT_HEIGHT} and the payment of the 50,000 yuan at height "
+    f"{PAY_HEIGHT}. Each step rewrites the claim's `status` and nothing else of it; the "
+    "decision record keeps what each step decided. The policy's totals, derived on read, "
+    "then read 6,000,000 fen claimed, 5,000,000 accepted, 5,000,000 paid, not "
+    "over-claimed. The document hashes are SHA-256 of the files as issued "
+    "(`tests/vectors/claim_decision_example.py`). Chain id and time as in "
+    "docs/PROTOCOL.md §13."
+)
+
+
 def build_section() -> Section:
-    accepting, paying = example_txs()
-    accepted, claim_accepted, paid, claim_paid = example_records()
-    section = Section(
-        "A worked example",
-        f"The claim of the reversal example above ({CLAIM_ID}, 60,000 yuan claimed at height "
-        f"{reversal_example.CLAIM_HEIGHT}) is assessed by the insurer, which accepts 50,000 "
-        f"yuan (5,000,000 fen); {TRADING_CENTRE}, which attested the policy, records the "
-        f"decision at height {ACCEPT_HEIGHT} and the payment of the 50,000 yuan at height "
-        f"{PAY_HEIGHT}. Each step rewrites the claim's `status` and nothing else of it; the "
-        "decision record keeps what each step decided. The policy's totals, derived on read, "
-        "then read 6,000,000 fen claimed, 5,000,000 accepted, 5,000,000 paid, not "
-        "over-claimed. The document hashes are SHA-256 of the files as issued "
-        "(`tests/vectors/claim_decision_example.py`). Chain id and time as in "
-        "docs/PROTOCOL.md §13.",
-    )
-    add_signed_tx(section, accepting, "insurance.claim_decide (accepted)")
-    add_state_record(section, insurance_claim_decision_key(CLAIM_ID), accepted.to_json())
-    add_state_record(section, insurance_claim_key(CLAIM_ID), claim_accepted.to_json())
-    add_signed_tx(section, paying, "insurance.claim_decide (paid)")
-    add_state_record(section, insurance_claim_decision_key(CLAIM_ID), paid.to_json())
-    add_state_record(section, insurance_claim_key(CLAIM_ID), claim_paid.to_json())
+    section = Section("A worked example", INTRO)
+    records = example_records()
+    steps = zip(("accepted", "paid"), example_txs(), (records[:2], records[2:]), strict=True)
+    for decision, signed, (record, claim) in steps:
+        add_signed_tx(section, signed, f"insurance.claim_decide ({decision})")
+        add_state_record(section, insurance_claim_decision_key(CLAIM_ID), record.to_json())
+        add_state_record(section, insurance_claim_key(CLAIM_ID), claim.to_json())
     return section
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from node.web.exports import CLAIM_COLUMNS
-from tests.unit.node.api.kit import TestClient, make_api
-from tests.unit.node.case_chain import VERIFIER, Signer, run_attestation, run_case, run_each
-from tests.unit.node.chain_kit import open_ledger
+from protocol.tx import SignedTx
+from tests.unit.node.api.kit import TestClient
+from tests.unit.node.case_chain import Signer
+from tests.unit.node.test_web_reversals import serving_loss
 from tests.vectors import claim_decision_example as decisions
 from tests.vectors import reversal_example as example
 
@@ -31,14 +32,9 @@ TOTALS = {
 }
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    ledger = open_ledger(tmp_path_factory.mktemp("claim-decisions") / "data")
-    signer = Signer()
-    run_case(ledger, signer)
-    run_attestation(ledger, signer)
+def decisions_and_claims(signer: Signer) -> tuple[SignedTx, ...]:
+    """After the example's claim: accepted and paid, a second claim filed, a third rejected."""
     centre = example.TRADING_CENTRE
-    report = dict(example.REPORT_BODY) | {"verifier": VERIFIER}
     second = dict(example.CLAIM_BODY) | {"claim_id": FILED, "claimed_fen": 99_000_000}
     third = dict(example.CLAIM_BODY) | {"claim_id": REJECTED, "claimed_fen": 50_000_000}
     rejection = dict(decisions.ACCEPT_BODY) | {
@@ -46,22 +42,20 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         "decision": "rejected",
         "decided_fen": 0,
     }
-    txs = (
-        signer.tx(VERIFIER, "reversal.report", report),
-        signer.tx(centre, "insurance.claim", dict(example.CLAIM_BODY)),
+    return (
         signer.tx(centre, "insurance.claim_decide", dict(decisions.ACCEPT_BODY)),
         signer.tx(centre, "insurance.claim_decide", dict(decisions.PAY_BODY)),
         signer.tx(centre, "insurance.claim", second),
         signer.tx(centre, "insurance.claim", third),
         signer.tx(centre, "insurance.claim_decide", rejection),
     )
-    run_each(ledger, txs)
-    _service, _inbox, app = make_api(ledger)
-    try:
-        with TestClient(app) as test_client:
-            yield test_client
-    finally:
-        ledger.store.close()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data = tmp_path_factory.mktemp("claim-decisions") / "data"
+    with serving_loss(data, decisions_and_claims) as test_client:
+        yield test_client
 
 
 def test_the_api_shows_status_decision_and_policy_totals(client: TestClient) -> None:
