@@ -99,10 +99,15 @@ class TxGenerator(GovernanceDrafts, TenureDrafts, LinkDrafts, ConsiderationDraft
     # --- views of the reference -------------------------------------------------------
 
     def holdings(self, status: str) -> list[tuple[str, str, int]]:
+        """(account, batch, kg) in status, of accounts whose holder key still signs: a
+        lender's account is held by its institution key, which key.rotate may retire, and a
+        tx sent by a retired key is inadmissible (ADR 0019, 0032)."""
         found: Counter[tuple[str, str]] = Counter()
         for batch, units in sorted(self.ref.units.items()):
             for unit in units:
                 if unit.status == status and unit.account is not None:
+                    if self.ref.accounts[unit.account][0] in self.ref.retired_keys:
+                        continue
                     found[(unit.account, batch)] += 1
         return [(a, b, n) for (a, b), n in sorted(found.items())]
 
