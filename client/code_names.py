@@ -131,6 +131,9 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "below_reserve": ("below the reserve price", "低于起拍价"),
     "total_too_large": ("total too large", "总价超限"),
     "open": ("open for bids", "竞拍中"),
+    # insurance claim decisions (ADR 0035; contracts/claim_decision_records.py)
+    "insurance.claim_decide": ("insurance claim decision", "保险理赔决定登记"),
+    "paid": ("paid", "已赔付"),
 }
 
 

@@ -22,6 +22,7 @@ from contracts.auctions import (
 from contracts.cancellation import apply_credits_cancel
 from contracts.case_lifecycle import apply_case_close, apply_case_judgment
 from contracts.cases import apply_case_register
+from contracts.claim_decisions import apply_insurance_claim_decide
 from contracts.consideration import apply_credits_transfer_priced
 from contracts.context import BlockContext, TxEnv
 from contracts.errors import AdmissionError, InvalidBlockError, TxRejectedError
@@ -104,6 +105,7 @@ HANDLERS: dict[TxType, Callable[[TxEnv, Any], None]] = {
     TxType.AUCTION_BID: apply_auction_bid,
     TxType.AUCTION_REVEAL: apply_auction_reveal,
     TxType.AUCTION_SETTLE: apply_auction_settle,
+    TxType.INSURANCE_CLAIM_DECIDE: apply_insurance_claim_decide,
 }
 
 

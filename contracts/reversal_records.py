@@ -20,7 +20,9 @@ REVERSAL_CAUSES: Final = frozenset({"storm", "disease", "land_use_change", "othe
 """What a reversal report may name as the cause of the loss."""
 CLAIM_STATUS_FILED: Final = "filed"
 """The one status insurance.claim writes; later statuses join by addition (ADR 0033)."""
-CLAIM_STATUSES: Final = frozenset({CLAIM_STATUS_FILED})
+CLAIM_STATUSES: Final = frozenset({CLAIM_STATUS_FILED, "accepted", "rejected", "paid"})
+"""filed, then the statuses insurance.claim_decide moves a claim to (ADR 0035; the moves are
+contracts/claim_decision_records.py CLAIM_MOVES)."""
 CLAIMED_FEN_MAX: Final = 10**15
 """Ten trillion yuan, as the case lifecycle's compensation (ADR 0029)."""
 Serial = Annotated[int, integer(minimum=1)]
@@ -112,6 +114,7 @@ class InsuranceClaim(InsuranceClaimFields, what="insurance claim"):
     project_id: Slug
     """The reversal's project, copied so a reader needs no second record."""
     status: Annotated[str, choice(CLAIM_STATUSES)]
-    """`filed`: the registry records that the claim was made, never its settlement."""
+    """`filed` when made; insurance.claim_decide moves it to accepted or rejected, then an
+    accepted claim to paid (ADR 0035). The registry records the settlement, never makes it."""
     claimed_by: PublicKey
     height: int

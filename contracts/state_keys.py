@@ -137,3 +137,7 @@ def escrowed_block_key(batch_id: str, first_serial: int) -> str:
     first (ADR 0034); absent for every block that is not escrowed."""
     assert 0 < first_serial < 10**SERIAL_DIGITS, first_serial
     return f"escrowed/{batch_id}/{first_serial:0{SERIAL_DIGITS}d}"
+
+
+# insurance_claim_decision/: the insurer's decision on a claim and its payment (ADR 0035).
+insurance_claim_decision_key: Final = _named_by_id("insurance_claim_decision")

@@ -38,6 +38,7 @@ from contracts.bodies_registry import (
     VerificationRecordBody,
 )
 from contracts.case_lifecycle_records import CaseCloseBody, CaseJudgmentBody
+from contracts.claim_decision_records import ClaimDecideBody
 from contracts.consideration_records import CreditsTransferPricedBody
 from contracts.link_records import BatchLinkBody
 from contracts.pledge_records import PledgeBody, PledgeEnforceBody, PledgeReleaseBody
@@ -79,6 +80,7 @@ TxBody = (
     | AuctionBidBody
     | AuctionRevealBody
     | AuctionSettleBody
+    | ClaimDecideBody
 )
 
 
@@ -119,6 +121,7 @@ class TxType(enum.Enum):
     AUCTION_BID = "auction.bid"
     AUCTION_REVEAL = "auction.reveal"
     AUCTION_SETTLE = "auction.settle"
+    INSURANCE_CLAIM_DECIDE = "insurance.claim_decide"
 
 
 BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
@@ -158,5 +161,6 @@ BODY_PARSERS: dict[TxType, Callable[[JsonObject], TxBody]] = {
     TxType.AUCTION_BID: AuctionBidBody.from_json,
     TxType.AUCTION_REVEAL: AuctionRevealBody.from_json,
     TxType.AUCTION_SETTLE: AuctionSettleBody.from_json,
+    TxType.INSURANCE_CLAIM_DECIDE: ClaimDecideBody.from_json,
 }
 TX_TYPE_NAMES = frozenset(t.value for t in TxType)

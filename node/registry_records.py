@@ -12,6 +12,11 @@ from typing import Final, TypeVar
 from contracts.auction_records import Bid, Lot
 from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, case_status
 from contracts.case_records import Case, Retirement
+from contracts.claim_decision_records import (
+    InsuranceClaimDecision,
+    PolicyClaimTotals,
+    policy_claim_totals,
+)
 from contracts.consideration_records import Consideration
 from contracts.credit_records import (
     AttestedVerification,
@@ -21,8 +26,10 @@ from contracts.credit_records import (
     SerialBlock,
     Verification,
 )
+from contracts.insurance import InsurancePolicy
 from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.records import Account, HolderRecord, Institution, KeyRecord, NodeAddress
+from contracts.reversal_records import InsuranceClaim
 from contracts.state import StateView
 from contracts.state_keys import (
     SERIAL_DIGITS,
@@ -37,6 +44,8 @@ from contracts.state_keys import (
     case_key,
     external_id_key,
     institution_key,
+    insurance_claim_decision_key,
+    insurance_key,
     node_address_key,
     project_key,
     project_tenure_key,
@@ -51,6 +60,9 @@ R = TypeVar("R")
 LIST_LIMIT: Final = 500
 """Most records a list page or search scans per kind."""
 SERIALS_LIMIT: Final = 100_000
+"""Most serial blocks a serial-range page or a serial search scans in one batch."""
+CLAIMS_SCAN_MAX: Final = 100_000
+"""Most insurance claims a policy's totals read (ADR 0035): far above any registry's."""
 """Most serial blocks a serial-range page or a serial search scans in one batch."""
 ListState = Callable[[str, int], list[tuple[str, bytes]]]
 """(prefix, limit) -> up to limit (key, value) pairs whose key starts with prefix, in order."""
@@ -153,6 +165,30 @@ class RegistryRecords:
     def node_address(self, public_key: PublicKey) -> NodeAddress | None:
         """The address a key announced last (node.announce, ADR 0023 and 0025)."""
         return self._load(node_address_key(public_key), NodeAddress.from_json)
+
+    def policy(self, policy_id: str) -> InsurancePolicy | None:
+        """An insurance policy (insurance.attest)."""
+        return self._load(insurance_key(policy_id), InsurancePolicy.from_json)
+
+    def claim_decision(self, claim_id: str) -> InsuranceClaimDecision | None:
+        """The insurer's decision on a claim and its payment (ADR 0035); None: undecided."""
+        return self._load(insurance_claim_decision_key(claim_id), InsuranceClaimDecision.from_json)
+
+    def claims_with_decisions(
+        self,
+    ) -> list[tuple[InsuranceClaim, InsuranceClaimDecision | None]]:
+        """Every insurance claim in key order (up to CLAIMS_SCAN_MAX), with its decision."""
+        claims, _ = self._list("insurance_claim/", InsuranceClaim.from_json, CLAIMS_SCAN_MAX)
+        return [(claim, self.claim_decision(claim.claim_id)) for claim in claims]
+
+    def policy_claim_totals(self, policy_id: str) -> PolicyClaimTotals | None:
+        """The policy's claims summed by the contracts' one rule (ADR 0035: derived on read
+        from the claim and decision records); None for an unknown policy."""
+        policy = self.policy(policy_id)
+        if policy is None:
+            return None
+        claims = self.claims_with_decisions()
+        return policy_claim_totals(policy_id, policy.body.sum_insured_fen, claims)
 
     def exists(self, prefix: str, record_id: str) -> bool:
         """True when prefix + record_id (e.g. "batch/" + id) names a committed record."""

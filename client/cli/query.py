@@ -161,9 +161,18 @@ LIST_RESOURCES: Final = (
     ),
     ListResource(
         name="insurance-claims",
-        columns=("claim_id", "policy_id", "reversal_id", "claimed_fen", "status"),
+        columns=(
+            "claim_id",
+            "policy_id",
+            "reversal_id",
+            "claimed_fen",
+            "status",
+            "decided_fen",
+            "paid_fen",
+        ),
         item_noun="CLAIM_ID",
-        help="insurance claims recorded for reversals (ADR 0033)",
+        help="insurance claims recorded for reversals (ADR 0033), their status (filed, "
+        "accepted, rejected, paid) and the fen accepted and paid (ADR 0035)",
     ),
     ListResource(
         name="evidence",

@@ -15,6 +15,7 @@ from typing import Final
 from contracts.auction_records import AUCTION_WINDOW_MAX
 from contracts.bodies_registry import INSURANCE_COVERAGES, INSURANCE_SUBJECTS
 from contracts.case_lifecycle_records import CASE_OUTCOMES, HARM_SITE_LENGTH_MAX
+from contracts.claim_decision_records import CLAIM_DECISIONS
 from contracts.consideration_records import CURRENCIES
 from contracts.credit_records import ECOSYSTEMS, REPORT_LABELS
 from contracts.link_records import EXTERNAL_IDS_MAX, LABELS_MAX, LINK_LABELS, REGISTRIES
@@ -37,6 +38,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     "outcome": CASE_OUTCOMES,
     "currency": CURRENCIES,
     "cause": REVERSAL_CAUSES,
+    "decision": CLAIM_DECISIONS,
 }
 """Body fields with a closed vocabulary, by field name (each name means one thing)."""
 _WIRE_NAMES: Final = {"validators": "validator_set"}
@@ -74,6 +76,7 @@ CASE_SHAPES: Final[Mapping[str, str]] = {
     "compensation_fen": "integer CNY fen (1/100 yuan), 0..10^15 (122,366 yuan = 12236600)",
     "harm_site": f"text, 1..{HARM_SITE_LENGTH_MAX} characters",
     "claimed_fen": "integer CNY fen (1/100 yuan), 1..10^15, at most the policy's sum insured",
+    "decided_fen": "integer CNY fen: accepted 1..claimed_fen, rejected 0, paid 1..the fen accepted",
 }
 """The same for case.judgment (ADR 0029)."""
 CONSIDERATION_SHAPES: Final[Mapping[str, str]] = {

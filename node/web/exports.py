@@ -9,6 +9,8 @@ records say of them: a project its boundary and tenure (ADR 0027), an issuance i
 and external registry ids (ADR 0028), a case its status, judgment and closure (ADR 0029), a
 retirement the verification behind its credits and its case's status (ADR 0026, 0029), a
 consideration its price and total in yuan (ADR 0031), a lot and a bid theirs (ADR 0034).
+consideration its price and total in yuan (ADR 0031), an insurance claim its decision,
+payment and its policy's totals (ADR 0035).
 """
 
 import csv
@@ -70,6 +72,29 @@ CLOSURE_CELLS: Cells = {
 }
 CASE_COLUMNS = (*field_names(Case), "status", *JUDGMENT_CELLS, *CLOSURE_CELLS)
 """A case's fields, then its status, judgment and closure (empty cells when none)."""
+DECISION_CELLS: Cells = {
+    "decision": "decision",
+    "decided_fen": "decided_fen",
+    "decision_hash": "decision_hash",
+    "decided_by": "decided_by",
+    "decision_height": "height",
+    "paid_fen": "paid_fen",
+    "payment_hash": "payment_hash",
+    "paid_by": "paid_by",
+    "paid_height": "paid_height",
+}
+POLICY_TOTAL_CELLS: Cells = {
+    "policy_sum_insured_fen": "sum_insured_fen",
+    "policy_claims": "claims",
+    "policy_claimed_fen": "claimed_fen",
+    "policy_rejected_fen": "rejected_fen",
+    "policy_accepted_fen": "accepted_fen",
+    "policy_paid_fen": "paid_fen",
+    "policy_over_claimed": "over_claimed",
+}
+CLAIM_COLUMNS = (*field_names(InsuranceClaim), *DECISION_CELLS, *POLICY_TOTAL_CELLS)
+"""A claim's fields (its status as stored), then its decision and payment (empty cells
+while filed) and its policy's totals (ADR 0035)."""
 
 
 def _cells(record: JsonCodec | None, cells: Cells) -> JsonObject:
@@ -109,6 +134,12 @@ def _retirement_row(view: ChainView, row: JsonObject) -> JsonObject:
     }
 
 
+def _claim_row(view: ChainView, row: JsonObject) -> JsonObject:
+    decision = view.records.claim_decision(str(row["claim_id"]))
+    totals = view.records.policy_claim_totals(str(row["policy_id"]))
+    return row | _cells(decision, DECISION_CELLS) | _cells(totals, POLICY_TOTAL_CELLS)
+
+
 EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "projects": ("project/", PROJECT_COLUMNS),
     "attested-verifications": ("attested_verification/", ATTESTED_VERIFICATION_COLUMNS),
@@ -117,7 +148,7 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "retirements": ("retirement/", RETIREMENT_COLUMNS),
     "considerations": ("consideration/", consideration_view.CSV_COLUMNS),
     "reversals": ("reversal/", field_names(Reversal)),
-    "insurance-claims": ("insurance_claim/", field_names(InsuranceClaim)),
+    "insurance-claims": ("insurance_claim/", CLAIM_COLUMNS),
     "pledges": ("pledge/", field_names(Pledge)),
     "auctions": ("auction/", auction_view.LOT_CSV_COLUMNS),
     "auction-bids": ("auction_bid/", auction_view.BID_CSV_COLUMNS),
@@ -131,6 +162,7 @@ ROW_ADDITIONS: dict[str, Callable[[ChainView, JsonObject], JsonObject]] = {
     "considerations": lambda _view, row: consideration_view.csv_row(row),
     "auctions": lambda _view, row: auction_view.lot_csv_row(row),
     "auction-bids": lambda _view, row: auction_view.bid_csv_row(row),
+    "insurance-claims": _claim_row,
 }
 """Export kind -> what its rows add to the stored record."""
 

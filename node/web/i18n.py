@@ -436,6 +436,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch.auctions": ("Auctions of this batch's credits", "本批次碳汇的拍卖"),
     "export.auctions": ("Auction lots (CSV)", "拍卖标的（CSV）"),
     "export.auction-bids": ("Auction bids (CSV)", "拍卖出价（CSV）"),
+    # insurance claim decisions (ADR 0035)
+    "claim.status.filed": ("filed, not yet decided", "已提出，待核定"),
+    "claim.status.accepted": ("accepted by the insurer", "保险人已核定赔付"),
+    "claim.status.rejected": ("rejected by the insurer", "保险人已拒赔"),
+    "claim.status.paid": ("paid by the insurer", "保险人已赔付"),
+    "claim.accepted_amount": ("accepted $yuan", "核定 $yuan"),
+    "claim.paid_amount": ("paid $yuan", "已付 $yuan"),
+    "claim.over_claimed": (
+        "Policy $policy over-claimed: its claims not rejected ask $claimed, above the $insured"
+        " insured (recorded, not refused).",
+        "保单 $policy 超额索赔：未被拒赔的索赔合计 $claimed，超过保险金额 $insured"
+        "（如实登记，不予拒绝）。",
+    ),
 }
 
 

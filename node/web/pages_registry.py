@@ -314,6 +314,7 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
             (ctx.t("f.retired"), kg_text(batch.retired_kg)),
             (ctx.t("f.cancelled"), kg_text(batch.cancelled_kg)),
             (ctx.t("f.escrowed"), kg_text(_held_kg(blocks, SerialStatus.ESCROWED))),
+            (ctx.t("f.pledged"), kg_text(_held_kg(blocks, SerialStatus.PLEDGED))),
             (ctx.t("f.serials"), range_link(ctx, batch_id, 1, batch.last_serial)),
             (ctx.t("batch.issued_by"), tx_link(ctx, batch.tx_id.hex(), short=False)),
         ]

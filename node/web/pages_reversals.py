@@ -2,15 +2,23 @@
 as a section of the batch and project pages, in both languages.
 
 Records are read from the state map as stored (reversal/, insurance_claim/), parsed by
-their contract types; a claim names its policy, linked to `GET /v1/insurance/<id>`.
+their contract types; a claim names its policy, linked to `GET /v1/insurance/<id>`, its
+status in words, what the insurer accepted and paid (ADR 0035), and a policy whose claims
+not rejected exceed its sum insured is said to be over-claimed.
 """
 
 from collections.abc import Iterable
 
+from contracts.claim_decision_records import (
+    InsuranceClaimDecision,
+    PolicyClaimTotals,
+    policy_claim_totals,
+)
 from contracts.reversal_records import InsuranceClaim, Reversal
 from node.chain_view import ChainView
 from node.registry_records import LIST_LIMIT
 from node.web.formatting import kg_text, yuan_text
+from node.web.i18n import Lang
 from node.web.layout import Context, mono, muted, section
 from node.web.markup import Html, element, join, table
 
@@ -29,10 +37,10 @@ def reversals_section(
     ]
     if not reversals:
         return section(ctx.t("reversal.title"), muted(ctx.t("reversal.none")))
-    claims: dict[str, list[InsuranceClaim]] = {}
-    for _, value in view.state_page("insurance_claim/", None, LIST_LIMIT):
-        claim = InsuranceClaim.from_json(value)
-        claims.setdefault(claim.reversal_id, []).append(claim)
+    every = view.records.claims_with_decisions()
+    claims: dict[str, list[tuple[InsuranceClaim, InsuranceClaimDecision | None]]] = {}
+    for claim, decision in every:
+        claims.setdefault(claim.reversal_id, []).append((claim, decision))
     headers = [
         ctx.t("reversal.id"),
         ctx.t("f.batch"),
@@ -56,7 +64,36 @@ def reversals_section(
         ]
         for reversal in reversals
     ]
-    return section(ctx.t("reversal.title"), table(headers, rows, class_="reversals"))
+    shown = {claim.policy_id for r in reversals for claim, _ in claims.get(r.reversal_id, ())}
+    notes = [
+        element("p", ctx.t("claim.over_claimed", **_over_claimed_words(totals)), class_="warn")
+        for totals in _policy_totals(view, sorted(shown), every)
+        if totals.over_claimed
+    ]
+    table_html = table(headers, rows, class_="reversals")
+    return section(ctx.t("reversal.title"), join([table_html, *notes]))
+
+
+def _policy_totals(
+    view: ChainView,
+    policy_ids: list[str],
+    every: list[tuple[InsuranceClaim, InsuranceClaimDecision | None]],
+) -> list[PolicyClaimTotals]:
+    """Each policy's totals over every claim (the contracts' one rule, ADR 0035)."""
+    found = []
+    for policy_id in policy_ids:
+        policy = view.records.policy(policy_id)
+        if policy is not None:
+            found.append(policy_claim_totals(policy_id, policy.body.sum_insured_fen, every))
+    return found
+
+
+def _over_claimed_words(totals: PolicyClaimTotals) -> dict[str, str]:
+    return {
+        "policy": totals.policy_id,
+        "claimed": yuan_text(totals.claimed_fen - totals.rejected_fen),
+        "insured": yuan_text(totals.sum_insured_fen),
+    }
 
 
 def _drawn(reversal: Reversal) -> str:
@@ -66,7 +103,9 @@ def _drawn(reversal: Reversal) -> str:
     return f"{kg_text(reversal.buffer_drawn_kg)}, {serials}"
 
 
-def _claims(ctx: Context, claims: Iterable[InsuranceClaim]) -> Html | str:
+def _claims(
+    ctx: Context, claims: Iterable[tuple[InsuranceClaim, InsuranceClaimDecision | None]]
+) -> Html | str:
     items = [
         element(
             "div",
@@ -75,10 +114,23 @@ def _claims(ctx: Context, claims: Iterable[InsuranceClaim]) -> Html | str:
                     mono(claim.claim_id),
                     f" {yuan_text(claim.claimed_fen)} ",
                     element("a", claim.policy_id, href=f"/v1/insurance/{claim.policy_id}"),
-                    f" ({ctx.code(claim.status)})",
+                    f" ({_status_words(ctx, claim, decision)})",
                 ]
             ),
+            class_=f"claim {claim.status}",
         )
-        for claim in claims
+        for claim, decision in claims
     ]
     return join(items) if items else "—"
+
+
+def _status_words(
+    ctx: Context, claim: InsuranceClaim, decision: InsuranceClaimDecision | None
+) -> str:
+    """The claim's status in words, with the fen the insurer accepted and paid (ADR 0035)."""
+    words = [ctx.t(f"claim.status.{claim.status}")]
+    if decision is not None and decision.decision == "accepted":
+        words.append(ctx.t("claim.accepted_amount", yuan=yuan_text(decision.decided_fen)))
+    if decision is not None and decision.paid_fen is not None:
+        words.append(ctx.t("claim.paid_amount", yuan=yuan_text(decision.paid_fen)))
+    return ("；" if ctx.lang is Lang.ZH else "; ").join(words)

@@ -12,6 +12,7 @@ from typing import Any
 from protocol.signing import PublicKey
 from tests.property.auction_reference import AuctionReference
 from tests.property.case_reference import CaseLifecycleReference
+from tests.property.claim_decision_reference import ClaimDecisionReference
 from tests.property.consideration_reference import ConsiderationReference
 from tests.property.links_reference import LinkIndex, LinksReference
 from tests.property.pledge_reference import PledgeReference
@@ -59,6 +60,7 @@ class ReferenceLedger(
     ReversalReference,
     PledgeReference,
     AuctionReference,
+    ClaimDecisionReference,
 ):
     roles: dict[str, set[str]] = field(default_factory=dict)
     key_owner: dict[PublicKey, str] = field(default_factory=dict)
@@ -109,6 +111,16 @@ class ReferenceLedger(
     """lot -> its terms, escrowed kg indices, bids in seq order and outcome (ADR 0034)."""
     unescrowed: set[tuple[str, int]] = field(default_factory=set)
     """(batch, kg index) settled since the machine last cleared it (ADR 0034)."""
+    policy_attester: dict[str, str] = field(default_factory=dict)
+    """policy -> the institution that attested it (ADR 0035)."""
+    claim_terms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """claim -> its insurance.claim body (ADR 0035)."""
+    claim_status: dict[str, str] = field(default_factory=dict)
+    """claim -> filed, accepted, rejected or paid (ADR 0035)."""
+    claim_accepted: dict[str, int] = field(default_factory=dict)
+    """claim -> the fen accepted (ADR 0035)."""
+    policy_totals: dict[str, dict[str, int]] = field(default_factory=dict)
+    """policy -> its claims' running totals (ADR 0035)."""
 
     # --- queries the generators and checks use ---------------------------------------
 
@@ -389,7 +401,7 @@ class ReferenceLedger(
             units[i] = replace(units[i], status="cancelled")
 
     def _insurance_attest(self, op: Op) -> None:
-        self._role(op, ROLE_TC, ROLE_ISSUER)
+        attester = self._role(op, ROLE_TC, ROLE_ISSUER)
         body = op.body
         if body["subject_kind"] == "project":
             self._require(body["subject_id"] in self.projects, "unknown_project")
@@ -398,6 +410,7 @@ class ReferenceLedger(
         self._require(body["policy_id"] not in self.policies, "already_exists")
         self.policies.add(body["policy_id"])
         self.policy_terms[body["policy_id"]] = body
+        self.policy_attester[body["policy_id"]] = attester
 
     # --- governance of roles and keys (ADR 0019) ---------------------------------------
 

@@ -6,6 +6,7 @@ unit at a time, and a claim's cover is re-derived from the policy's body and the
 Shares no code with contracts/ beyond the reason strings.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ class ReversalReference:
     batch_lost: dict[str, int]
     """batch -> the kg its reversals lost, summed."""
     claims: set[str]
+    claim_filed: Callable[[dict[str, Any]], None]
+    """ClaimDecisionReference's: a filed claim counted on its policy (ADR 0035)."""
 
     def _require(self, condition: bool, reason: str) -> None:
         raise NotImplementedError
@@ -74,3 +77,4 @@ class ReversalReference:
         self._require(covered, "policy_not_covering")
         self._require(body["claimed_fen"] <= policy["sum_insured_fen"], "claim_exceeds_sum_insured")
         self.claims.add(body["claim_id"])
+        self.claim_filed(body)  # ADR 0035

@@ -37,12 +37,26 @@ from contracts import committed_nonce
 from contracts.auction_records import Bid, EscrowedBlock, Lot
 from contracts.case_lifecycle_records import CaseStatus, case_status_in
 from contracts.case_records import Case, Retirement
+from contracts.claim_decision_records import (
+    CLAIM_MOVES,
+    InsuranceClaimDecision,
+    PolicyClaimTotals,
+    policy_claim_totals,
+    status_after,
+)
 from contracts.consideration_records import Consideration
 from contracts.credit_records import AttestedVerification, Holding, IssuanceBatch, SerialBlock
+from contracts.insurance import InsurancePolicy
 from contracts.link_records import BatchLinks, ExternalIdClaim
 from contracts.pledge_records import Pledge, PledgedBlock
-from contracts.reversal_records import BatchReversals, Reversal
-from contracts.state_keys import auction_bid_key, batch_reversal_key, case_closure_key
+from contracts.reversal_records import BatchReversals, InsuranceClaim, Reversal
+from contracts.state_keys import (
+    auction_bid_key,
+    batch_reversal_key,
+    case_closure_key,
+    insurance_claim_decision_key,
+    insurance_key,
+)
 from contracts.tenure_records import ProjectTenure, TenureClaim
 from contracts.tx_types import TxType
 from genesis.example.parties import ECO_ACCOUNT, INSTITUTIONS, VALIDATOR_IDS, party_key
@@ -61,6 +75,9 @@ MACHINE_SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 KgState = tuple[str | None, str, str | None, bytes | None, str | None]
+CLAIM_PATHS = CLAIM_MOVES | {(a, c) for a, b in CLAIM_MOVES for b2, c in CLAIM_MOVES if b == b2}
+"""Where a claim's status may be after one block of up to 4 txs: one move or two in a row
+(filed -> accepted -> paid); no path is longer (ADR 0035)."""
 
 
 def genesis_reference() -> ReferenceLedger:
@@ -130,6 +147,8 @@ class ContractsMachine(RuleBasedStateMachine):
         """(registry, id) -> the batch that claimed it first (ADR 0028)."""
         self.closed_kg: dict[str, int] = {}
         """case -> its retired kg when it was first seen closed (ADR 0029)."""
+        self.claim_statuses: dict[str, str] = {}
+        """claim -> its status after the previous step (ADR 0035)."""
 
     @rule(seed=st.integers(min_value=0, max_value=2**32 - 1), size=st.integers(1, 4))
     def block(self, seed: int, size: int) -> None:
@@ -185,6 +204,7 @@ class ContractsMachine(RuleBasedStateMachine):
         self.check_reversals(current)
         self.check_pledges(current)
         self.check_lots(current)
+        self.check_claim_decisions()
         self.previous = current
 
     def check_conservation(self, current: dict[str, list[KgState]]) -> None:
@@ -458,6 +478,39 @@ class ContractsMachine(RuleBasedStateMachine):
             assert all(kg[:2] == (None, "cancelled") for kg in drawn), totals.batch_id
             assert all(kg[1] == "buffer" for kg in buffer[totals.buffer_drawn_kg :])
         assert dict(lost) == self.ref.batch_lost
+
+    def check_claim_decisions(self) -> None:
+        """A claim's status only moves along filed -> accepted | rejected, accepted -> paid
+        (or stays; one block may hold both moves of a claim), equals the reference's and what
+        its decision record says; accepted fen never exceed the claimed, paid never the
+        accepted; each policy's totals, derived from the records, equal the reference's
+        running sums of its claims (ADR 0035)."""
+        pairs: list[tuple[InsuranceClaim, InsuranceClaimDecision | None]] = []
+        for value in records(self.chain, "insurance_claim/"):
+            claim = InsuranceClaim.from_json(value)
+            raw = self.chain.state.get(insurance_claim_decision_key(claim.claim_id))
+            decision = None if raw is None else InsuranceClaimDecision.from_json(decode(raw))
+            before = self.claim_statuses.get(claim.claim_id, "filed")
+            assert claim.status == before or (before, claim.status) in CLAIM_PATHS, claim
+            assert claim.status == status_after(decision) == self.ref.claim_status[claim.claim_id]
+            if decision is not None:
+                assert decision.decided_fen <= claim.claimed_fen, decision
+                assert (decision.paid_fen or 0) <= decision.decided_fen, decision
+            self.claim_statuses[claim.claim_id] = claim.status
+            pairs.append((claim, decision))
+        assert set(self.claim_statuses) == set(self.ref.claim_status)
+        found = {}
+        for policy_id, expected in self.ref.policy_totals.items():
+            raw = self.chain.state.get(insurance_key(policy_id))
+            assert raw is not None, policy_id
+            insured = InsurancePolicy.from_json(decode(raw)).body.sum_insured_fen
+            totals = policy_claim_totals(policy_id, insured, pairs)
+            over = expected["claimed_fen"] - expected["rejected_fen"] > insured
+            assert totals == PolicyClaimTotals(
+                policy_id=policy_id, sum_insured_fen=insured, over_claimed=over, **expected
+            ), policy_id
+            found[policy_id] = totals.claims
+        assert sum(found.values()) == len(pairs)
 
     def check_nonces(self) -> None:
         for key, nonce in self.ref.nonces.items():

@@ -2,7 +2,8 @@
 node.announce (ADR 0023), verification.attest (0026), project.tenure (0027), batch.link
 (0028), case.judgment and case.close (0029), credits.transfer_priced (0031),
 credits.pledge and its release (0032), reversal.report and insurance.claim (0033), a
-sealed-bid auction (0034), and
+sealed-bid auction (0034),
+insurance.claim_decide (0035), and
 docs/PROTOCOL.md §8.4 lock-violation evidence (ADR 0012)."""
 
 from types import ModuleType
@@ -14,6 +15,7 @@ from tests.vectors import (
     attestation_example,
     auction_example,
     case_lifecycle_example,
+    claim_decision_example,
     consideration_example,
     links_example,
     lock_violation_example,
@@ -35,6 +37,7 @@ GENERATORS = [
     pledge_example,
     tenure_example,
     reversal_example,
+    claim_decision_example,
 ]
 
 

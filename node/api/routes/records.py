@@ -76,11 +76,33 @@ def with_bids(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
     return record | {"bids": [bid.to_json() for bid in view.records.lot_bids(lot)]}
 
 
+def with_claim_decision(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+    """A claim record (its `status` as stored) with its `decision` (ADR 0035: what the
+    insurer decided and paid; null while filed) and its policy's `policy_totals`."""
+    decision = view.records.claim_decision(str(record["claim_id"]))
+    totals = view.records.policy_claim_totals(str(record["policy_id"]))
+    return record | {
+        "decision": None if decision is None else decision.to_json(),
+        "decided_fen": None if decision is None else decision.decided_fen,
+        "paid_fen": None if decision is None else decision.paid_fen,
+        "policy_totals": None if totals is None else totals.to_json(),
+    }
+
+
+def with_claim_totals(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+    """A policy record with its `claim_totals` (ADR 0035: claimed, rejected, accepted and
+    paid fen over its claims, and whether the claims not rejected exceed the sum insured)."""
+    totals = view.records.policy_claim_totals(str(record["policy_id"]))
+    return record | {"claim_totals": None if totals is None else totals.to_json()}
+
+
 ENRICH: dict[str, Enrich] = {
     "projects": with_tenure,
     "batches": with_links,
     "cases": with_case_lifecycle,
     "auctions": with_bids,
+    "insurance-claims": with_claim_decision,
+    "insurance": with_claim_totals,
 }
 
 

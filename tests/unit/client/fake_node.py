@@ -22,6 +22,8 @@ from contracts import AdmissionError, BlockContext, MemoryState, check_admissibl
 from contracts.admission import committed_nonce, parse_signed_tx
 from contracts.case_lifecycle_records import case_status_in
 from contracts.case_records import Case
+from contracts.claim_decision_records import InsuranceClaimDecision, policy_claim_totals
+from contracts.reversal_records import InsuranceClaim
 from contracts.state_keys import (
     batch_links_key,
     case_closure_key,
@@ -47,7 +49,7 @@ LIST_PREFIXES = {
     "reversals": "reversal/",
     "insurance-claims": "insurance_claim/",
 }
-ENRICHED = frozenset({"case/", "project/", "batch/"})
+ENRICHED = frozenset({"case/", "project/", "batch/", "insurance_claim/"})
 """Kinds whose routes add fields to the stored record (node/api/routes/records.py ENRICH)."""
 INDEX_PREFIXES = {"tenure": "tenure/", "external-ids": "external_id/"}
 """GET /v1/tenure/<kind>/<number> and /v1/external-ids/<registry>/<id> (ADR 0027, 0028)."""
@@ -258,11 +260,14 @@ class FakeNode:
 
     def _enriched(self, prefix: str, record: dict[str, Any]) -> dict[str, Any]:
         """A record as its list route serves it, with the fields the node adds: a case's
-        lifecycle (ADR 0029), a project's tenure (ADR 0027), a batch's links (ADR 0028)."""
+        lifecycle (ADR 0029), a project's tenure (ADR 0027), a batch's links (ADR 0028), a
+        claim's decision and its policy's totals (ADR 0035)."""
         if prefix == "case/":
             return self._with_case_lifecycle(record)
         if prefix == "project/":
             return record | {"tenure": self._json_or_none(project_tenure_key(record["project_id"]))}
+        if prefix == "insurance_claim/":
+            return self._with_claim_decision(record)
         return record | {"links": self._json_or_none(batch_links_key(record["batch_id"]))}
 
     def _json_or_none(self, key: str) -> Any:
@@ -276,6 +281,26 @@ class FakeNode:
             "status": case_status_in(self.state, case),
             "judgment": self._json_or_none(case_judgment_key(case.case_id)),
             "closure": self._json_or_none(case_closure_key(case.case_id)),
+        }
+
+    def _with_claim_decision(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A claim as GET /v1/insurance-claims serves it: with its decision, decided and paid
+        fen and its policy's totals (ADR 0035)."""
+        decision = self._json_or_none(f"insurance_claim_decision/{record['claim_id']}")
+        pairs = []
+        for key, value in sorted(self.state.items()):
+            if key.startswith("insurance_claim/"):
+                claim = InsuranceClaim.from_json(json.loads(value))
+                found = self._json_or_none(f"insurance_claim_decision/{claim.claim_id}")
+                decided = None if found is None else InsuranceClaimDecision.from_json(found)
+                pairs.append((claim, decided))
+        policy = self._json_or_none(f"insurance/{record['policy_id']}")
+        totals = policy_claim_totals(record["policy_id"], policy["sum_insured_fen"], pairs)
+        return record | {
+            "decision": decision,
+            "decided_fen": None if decision is None else decision["decided_fen"],
+            "paid_fen": None if decision is None else decision["paid_fen"],
+            "policy_totals": totals.to_json(),
         }
 
     def transport(self) -> httpx.MockTransport:

@@ -119,3 +119,9 @@ def test_auction_fields_read_as_the_bidder_writes_them() -> None:
     assert "salt: 64 lowercase hex digits" in lines
     assert "bid_end_height: integer block height" in lines
     assert "operator: id [a-z0-9][a-z0-9._-]*" in lines
+
+
+def test_field_lines_of_claim_decisions_name_their_shapes() -> None:
+    lines = field_lines(TxType.INSURANCE_CLAIM_DECIDE)
+    assert "  decision: text, one of accepted | paid | rejected" in lines
+    assert any(line.startswith("  decided_fen: integer CNY fen: accepted 1..") for line in lines)

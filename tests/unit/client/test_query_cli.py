@@ -25,7 +25,7 @@ from tests.unit.node.case_chain import (
     tenure_and_links_txs,
 )
 from tests.unit.node.chain_kit import GENESIS, TX_LIFETIME_MS
-from tests.vectors import reversal_example
+from tests.vectors import claim_decision_example, reversal_example
 from tests.vectors.links_example import EXTERNAL_ID, REGISTRY
 from tests.vectors.tenure_example import BODY as TENURE_BODY
 
@@ -265,6 +265,8 @@ def test_reversals_and_claims_are_listed_and_read(capsys: Capture) -> None:
     losses = (
         signer.tx(VERIFIER, "reversal.report", report),
         signer.tx("ningbo-ptc", "insurance.claim", dict(reversal_example.CLAIM_BODY)),
+        signer.tx("ningbo-ptc", "insurance.claim_decide", dict(claim_decision_example.ACCEPT_BODY)),
+        signer.tx("ningbo-ptc", "insurance.claim_decide", dict(claim_decision_example.PAY_BODY)),
     )
     for signed in (eco, *case, *attested, *losses):
         fake.pending.append(signed)
@@ -284,3 +286,12 @@ def test_reversals_and_claims_are_listed_and_read(capsys: Capture) -> None:
         exit_code, out, _ = query(capsys, "insurance-claims", claim_id, "--node", url, "--json")
         assert exit_code == EXIT_OK
         assert json.loads(out)["reversal_id"] == reversal_example.REVERSAL_ID
+        assert json.loads(out)["policy_totals"]["paid_fen"] == 5_000_000
+        exit_code, out, _ = query(capsys, "insurance-claims", "--node", url)
+        assert exit_code == EXIT_OK
+        header, _rule, row = out.splitlines()[:3]
+        assert header.split()[-3:] == ["status", "decided_fen", "paid_fen"]
+        assert row.split() == [
+            claim_id, "eco-account-comprehensive-2023", reversal_example.REVERSAL_ID,
+            "6000000", "paid", "5000000", "5000000",
+        ]  # fmt: skip

@@ -34,3 +34,15 @@ def claim_body(claim_id: str = "eco-account-claim-1", **changes: Any) -> dict[st
         "claim_hash": "44" * 32,
     }
     return body | changes
+
+
+def decide_body(
+    decision: str, decided_fen: int, claim_id: str = "eco-account-claim-1"
+) -> dict[str, Any]:
+    """insurance.claim_decide on the claim (ADR 0035); the document hash names the step."""
+    return {
+        "claim_id": claim_id,
+        "decision": decision,
+        "decided_fen": decided_fen,
+        "decision_hash": {"accepted": "55", "rejected": "56", "paid": "57"}[decision] * 32,
+    }

@@ -9,8 +9,9 @@ import pytest
 
 from contracts.pledge_records import Pledge
 from genesis.example.pledge_case import LENDER, PLEDGE_ID, PLEDGE_SETUP
-from genesis.example.xiangshan_case import TOWNSHIP_ACCOUNT
+from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT
 from node.web.exports import EXPORTS
+from node.web.i18n import MESSAGES
 from protocol.codec import field_names
 from tests.unit.node.case_chain import CaseTxs, Signer, key, run_case, run_each
 from tests.unit.node.chain_kit import open_ledger
@@ -76,6 +77,22 @@ def test_the_account_page_shows_pledged_kg(site: Site, lang: str, words: tuple[s
     page = site.page(f"/accounts/{TOWNSHIP_ACCOUNT}", lang)
     table = page[page.index('id="holdings"') :]
     assert all(word in table for word in words), lang
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "Pledged"), ("zh", "已质押")])
+def test_the_batch_page_shows_its_pledged_kg_beside_its_pledged_blocks(
+    site: Site, lang: str, label: str
+) -> None:
+    """The batch's fields total its PLEDGED blocks (ADR 0035 read side), which the blocks
+    table below lists one by one."""
+    page = site.page(f"/batches/{BATCH_ID}", lang)
+    blocks_heading = "Serial blocks" if lang == "en" else "序列号区块"
+    fields, blocks = page.split(blocks_heading, 1)
+    named = MESSAGES["f.pledged"][0 if lang == "en" else 1]
+    assert named.startswith(label)
+    row = f'<th scope="row">{named}</th><td>10,000 kg (10 t)</td>'
+    assert row in fields
+    assert "pledged" in blocks.lower() or "质押" in blocks
 
 
 @pytest.mark.parametrize(

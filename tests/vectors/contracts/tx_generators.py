@@ -15,6 +15,7 @@ from protocol.signing import PublicKey, SigningKey
 from tests.property.contracts_reference import ReferenceLedger
 from tests.vectors.contracts.auction_drafts import AuctionDrafts
 from tests.vectors.contracts.case_drafts import CaseDrafts
+from tests.vectors.contracts.claim_decision_drafts import ClaimDecisionDrafts
 from tests.vectors.contracts.consideration_drafts import ConsiderationDrafts
 from tests.vectors.contracts.drafts import Draft
 from tests.vectors.contracts.governance_drafts import GovernanceDrafts
@@ -66,6 +67,7 @@ WEIGHTS = {
     "auction.bid": 6,
     "auction.reveal": 6,
     "auction.settle": 3,
+    "insurance.claim_decide": 10,
 }
 
 
@@ -83,6 +85,7 @@ class TxGenerator(
         self.keys: dict[PublicKey, SigningKey] = {}
         for name in (ISSUER, COURT, PROCURATORATE, *TRADING_CENTRES, *HOLDERS):
             self.key(name)
+        self.claim_decisions = ClaimDecisionDrafts(ref, self.keys)
 
     def key(self, name: str) -> SigningKey:
         signing = party_key(name)
@@ -110,6 +113,9 @@ class TxGenerator(
         return {a for a, (holder, _) in self.ref.accounts.items() if holder not in retired}
 
     def holdings(self, status: str) -> list[tuple[str, str, int]]:
+        """(account, batch, kg) in status, of accounts whose holder key still signs: a
+        lender's account is held by its institution key, which key.rotate may retire, and a
+        tx sent by a retired key is inadmissible (ADR 0019, 0032)."""
         found: Counter[tuple[str, str]] = Counter()
         signing = self.signing_accounts()
         for batch, units in sorted(self.ref.units.items()):
@@ -349,6 +355,11 @@ class TxGenerator(
 
     def _insurance_claim(self, rng: random.Random, mistake: bool) -> Draft:
         return self.reversals.claim(rng, mistake) or self._insurance_attest(rng, False)
+
+    def _insurance_claim_decide(self, rng: random.Random, mistake: bool) -> Draft:
+        drafts = self.claim_decisions
+        draft = drafts.decide(rng, mistake) or drafts.file_claim(rng)
+        return draft or self._insurance_claim(rng, False)
 
     def _credits_freeze(self, rng: random.Random, mistake: bool) -> Draft:
         pairs = self.holdings("active")
