@@ -134,6 +134,7 @@ def run(
         shutil.copytree(root / f"at-{size}" / "data", work / "data")
         walls, cpus, threads = [], [], []
         chain = hashlib.sha256()
+        log_offset = 0
         rejected = 0
         top = (
             None
@@ -143,8 +144,10 @@ def run(
         with LevelDbStore.open(work / "data", smt_top=top) as store:
             ledger = Ledger(store, genesis)
             for index, txs in enumerate(batches):
-                if index == warmup and counts is not None:
-                    counts.clear()
+                if index == warmup:
+                    log_offset = _leveldb_log_size(work / "data")
+                    if counts is not None:
+                        counts.clear()
                 started = time.perf_counter()
                 cpu, thread = time.process_time(), time.thread_time()
                 prepared = ledger.build(
@@ -161,6 +164,7 @@ def run(
                 chain.update(prepared.block.header.canonical_bytes())
                 rejected += sum(r.reason is not None for r in prepared.results)
             threads_cpu = _threads_cpu_s()
+            compactions, written = _compactions_since(work / "data", log_offset)
         # What LevelDB's background threads did after the last block counts too.
         tail_cpu = time.process_time()
         result: dict[str, object] = {
@@ -172,6 +176,8 @@ def run(
             "us_per_tx_cpu": round(statistics.median(cpus) * 1000 / TX_PER_BLOCK, 1),
             "close_cpu_ms": round((time.process_time() - tail_cpu) * 1000, 1),
             "threads_cpu_s_whole_run": threads_cpu,
+            "compactions": compactions,
+            "compaction_mb_written_per_block": round(written / 1e6 / blocks, 2),
             "headers_sha256": chain.hexdigest(),
             "rejected_txs": rejected,
             "smt_top_entries": len(store._smt_top),
@@ -220,7 +226,7 @@ def run_network(
             start_process(net, name)
         wait_ready(net, names, minimum_height=1, timeout_s=120)
         urls = [node_view(net, name).url for name in names]
-        pids = {name: node_view(net, name).pid for name in names}
+        pids = {name: _pid(node_view(net, name).pid) for name in names}
         with httpx.Client(timeout=120.0) as client:
             run_batches(client, urls, factory.round_robin(wave), commit_limit_s=600)
             if profile is not None:
@@ -233,6 +239,8 @@ def run_network(
                     stderr=subprocess.DEVNULL,
                 )
             cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
+            threads_before = _task_cpu_s(pids[names[0]])
+            log_offset = _leveldb_log_size(net / names[0] / "data")
             seconds, sent = 0.0, 0
             while sent < txs:
                 count = min(wave, txs - sent)
@@ -242,6 +250,9 @@ def run_network(
                 name: round((cpu_s(pid) - cpu_before[name]) * 1000 / sent, 3)
                 for name, pid in pids.items()
             }
+            threads_after = _task_cpu_s(pids[names[0]])
+            native = _native_threads(pids[names[0]], set(threads_after))
+            compactions, written = _compactions_since(net / names[0] / "data", log_offset)
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
@@ -251,6 +262,24 @@ def run_network(
             "tx_per_s": round(sent / seconds, 1),
             "cpu_ms_per_tx": cpu_ms_per_tx,
             "rss_mib": {name: round(rss_mib(pid), 1) for name, pid in pids.items()},
+            # The first validator's CPU per tx in threads py-spy sees (Python) and in the
+            # others (LevelDB's compaction), which no Python profile shows.
+            "first_python_threads_ms_per_tx": round(
+                sum(
+                    threads_after[t] - threads_before.get(t, 0.0)
+                    for t in threads_after
+                    if t not in native
+                )
+                * 1000
+                / sent,
+                3,
+            ),
+            "first_native_threads_ms_per_tx": round(
+                sum(threads_after[t] - threads_before.get(t, 0.0) for t in native) * 1000 / sent,
+                3,
+            ),
+            "first_compactions": compactions,
+            "first_compaction_mb_written_per_1000_tx": round(written / 1e6 * 1000 / sent, 1),
             "height": max(node_view(net, name).height or 0 for name in names),
             "load_average": os.getloadavg()[0],
         }
@@ -260,6 +289,51 @@ def run_network(
         net_down(net)
         if "LANTAN_GROWTH_KEEP" not in os.environ:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _pid(pid: int | None) -> int:
+    assert pid is not None, "a validator process is not running"
+    return pid
+
+
+def _leveldb_log_size(data: Path) -> int:
+    log = data / "LOG"
+    return log.stat().st_size if log.exists() else 0
+
+
+def _compactions_since(data: Path, offset: int) -> tuple[int, int]:
+    """(compactions, bytes of the tables they wrote) in LevelDB's LOG after offset; memtable
+    flushes log "Level-0 table" lines instead and are not counted."""
+    with (data / "LOG").open("rb") as log:
+        log.seek(offset)
+        text = log.read().decode("ascii", "replace")
+    written = sum(
+        int(line.rsplit(",", 1)[1].split()[0])
+        for line in text.splitlines()
+        if "Generated table" in line
+    )
+    return text.count("Compacting "), written
+
+
+def _task_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds of each thread of process pid, by thread id (/proc)."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        found[task.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def _native_threads(pid: int, tids: set[str]) -> set[str]:
+    """The thread ids of pid that run no Python (py-spy dump lists the Python ones)."""
+    dump = subprocess.run(
+        ["py-spy", "dump", "--nonblocking", "--pid", str(pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    python = {line.split()[1] for line in dump.splitlines() if line.startswith("Thread ")}
+    return tids - python
 
 
 def _threads_cpu_s() -> dict[str, float]:
