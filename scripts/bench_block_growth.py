@@ -117,6 +117,7 @@ def run(
     warmup: int,
     count: bool,
     top_levels: int | None = None,
+    split: int = 1,
 ) -> dict[str, object]:
     net = root / "net"
     names = sorted(p.name for p in net.iterdir() if (p / "node.toml").exists())
@@ -128,6 +129,10 @@ def run(
         tuple(SignedTx.from_json(decode(bytes.fromhex(raw))) for raw in json.loads(line))
         for line in lines[: warmup + blocks]
     ]
+    if split > 1:  # the same txs in smaller blocks (the network's, under load)
+        step = TX_PER_BLOCK // split
+        batches = [b[i : i + step] for b in batches for i in range(0, len(b), step)]
+        warmup, blocks = warmup * split, blocks * split
     counts = _count_reads() if count else None
     work = Path(tempfile.mkdtemp(prefix="lantan-growth-"))
     try:
@@ -173,11 +178,14 @@ def run(
             "block_wall_ms": _spread(walls),
             "block_cpu_ms": _spread(cpus),
             "main_thread_cpu_ms": _spread(threads),
-            "us_per_tx_cpu": round(statistics.median(cpus) * 1000 / TX_PER_BLOCK, 1),
+            "us_per_tx_cpu": round(statistics.median(cpus) * 1000 * split / TX_PER_BLOCK, 1),
             "close_cpu_ms": round((time.process_time() - tail_cpu) * 1000, 1),
             "threads_cpu_s_whole_run": threads_cpu,
             "compactions": compactions,
             "compaction_mb_written_per_block": round(written / 1e6 / blocks, 2),
+            "compaction_mb_written_per_1000_tx": round(
+                written / 1e6 * 1000 * split / (blocks * TX_PER_BLOCK), 1
+            ),
             "headers_sha256": chain.hexdigest(),
             "rejected_txs": rejected,
             "smt_top_entries": len(store._smt_top),
@@ -371,6 +379,7 @@ def main() -> int:
     running.add_argument("--warmup", type=int, default=3)
     running.add_argument("--count", action="store_true")
     running.add_argument("--top-levels", type=int, help="state tree levels held (smt_top.py)")
+    running.add_argument("--split", type=int, default=1, help="cut each block into this many")
     running.add_argument("--bound", action="store_true", help="also measure Ed25519 verify/s")
     network = commands.add_parser("net")
     network.add_argument("--dir", type=Path, required=True)
@@ -401,6 +410,7 @@ def main() -> int:
         warmup=args.warmup,
         count=args.count,
         top_levels=args.top_levels,
+        split=args.split,
     )
     if args.bound:
         one_core, all_cores, _cores, per_cpu_s = verify_rates()
