@@ -11,6 +11,11 @@ from the base is decoded once by the bottom overlay (one per block in apply_bloc
 served from there. Records are frozen, so handing out the same object twice is safe; a
 record is served only to a reader that parses that very type (its from_json), so what a
 reader gets is what parse(decode(bytes)) would give.
+
+The bottom overlay also reads each base key once per block (issue 20: admission reads the
+params and the sender's key records for every tx, and a LevelDB read costs more as the
+database grows): the base's bytes, or its absence, are kept beside the decoded records and
+live as long as the overlay, so at most one entry per distinct key the block reads.
 """
 
 from collections.abc import Callable, Mapping
@@ -87,12 +92,24 @@ class StateOverlay:
         self._read: dict[str, _Decoded] = {}
         """Records decoded from the base, when the base is not an overlay (whose own
         buffer or base would answer): the base does not change under an overlay."""
+        self._base_bytes: dict[str, bytes | None] = {}
+        """What the base held at each key read so far (None: absent), on the same terms."""
 
     def get(self, key: str) -> bytes | None:
         if key in self._writes:
             value = self._writes[key]
             return value.encoded() if isinstance(value, _Decoded) else value
-        return self._base.get(key)
+        if isinstance(self._base, StateOverlay):
+            return self._base.get(key)
+        return self._read_base(key)
+
+    def _read_base(self, key: str) -> bytes | None:
+        """The base's bytes at key, read from the base once per overlay."""
+        try:
+            return self._base_bytes[key]
+        except KeyError:
+            raw = self._base_bytes[key] = self._base.get(key)
+            return raw
 
     def set(self, key: str, value: bytes) -> None:
         self._writes[key] = value
@@ -118,7 +135,7 @@ class StateOverlay:
         cached = self._read.get(key)
         if cached is not None:
             return cached.parsed(parse)
-        raw = self._base.get(key)
+        raw = self._read_base(key)
         if raw is None:
             return None
         record = parse(decode(raw))

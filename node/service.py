@@ -29,6 +29,7 @@ from contracts.context import BlockContext
 from contracts.errors import AdmissionError
 from contracts.execution import COSIGNED_TX_TYPES, preview_tx
 from contracts.reasons import COSIGNATURE_MISSING, AdmissionReason, RejectReason
+from contracts.state import StateView
 from contracts.store import read_params
 from contracts.tx_types import TxBody, TxType
 from node.chain_events import ChainEvents
@@ -213,7 +214,7 @@ class NodeService:
             if len(payload) > limit:
                 raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(payload)} > {limit}")
             signed = parse_signed_tx(payload)
-            known = self._known(signed)
+            known = self._known(signed, state)
             if known is not None:
                 return known
             sender = signed.tx.sender
@@ -243,14 +244,20 @@ class NodeService:
         pending[sender] = signed.tx.nonce
         return SubmitOutcome(tx_id=signed.tx_id, accepted=True), signed
 
-    def _known(self, signed: SignedTx) -> tuple[SubmitOutcome, SignedTx | None] | None:
+    def _known(
+        self, signed: SignedTx, state: StateView
+    ) -> tuple[SubmitOutcome, SignedTx | None] | None:
         """The answer for a tx_id already pending or committed; None for a new one.
 
         tx_id leaves signatures out, so a copy may differ from the pooled one in its
         co-signatures: one whose valid signers strictly include the pooled copy's
         replaces it, so a stripped copy that got in first cannot shadow the full one.
+        A committed tx's nonce is at most its sender's committed nonce (a block advances
+        the nonce of every tx it holds), so the tx index is looked up only for such
+        nonces: a read of an absent key costs LevelDB a probe of every level.
         """
-        location = self.ledger.store.find_tx(signed.tx_id)
+        committed = signed.tx.nonce <= committed_nonce(state, signed.tx.sender)
+        location = self.ledger.store.find_tx(signed.tx_id) if committed else None
         if location is not None:
             outcome = SubmitOutcome(
                 tx_id=signed.tx_id,

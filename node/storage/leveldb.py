@@ -17,6 +17,7 @@ import plyvel
 
 from node.storage import keys, native_memory
 from node.storage.block_leaves import BlockLeaves
+from node.storage.committed_reads import CommittedReads
 from node.storage.errors import (
     ReadOnlyViewError,
     StaleOverlayError,
@@ -101,7 +102,10 @@ class LevelDbStore:
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
         self.log = LogNodes(committed)
         self.smt = SmtNodes(committed, self._smt_top)
-        self.state = StateRecords(committed)
+        # State records read between two commits are read from LevelDB once
+        # (node/storage/committed_reads.py); commit() empties the cache.
+        self._state_reads = CommittedReads(committed)
+        self.state = StateRecords(self._state_reads)
 
     @classmethod
     def open(
@@ -176,6 +180,9 @@ class LevelDbStore:
                 raise StoreWriteError(
                     f"block {overlay.block_height} not written: {error}"
                 ) from None
+            finally:
+                # Even a failed write may have changed something: read afresh after it.
+                self._state_reads.invalidate()
             overlay.seal()
             self._hold_smt_top(overlay)
             self._commits += 1

@@ -98,3 +98,63 @@ def test_corrupt_stored_bytes_still_raise_their_typed_error() -> None:
     for _ in range(2):  # a failed decode is not cached
         with pytest.raises(FieldTypeError):
             load(block, KEY, NonceRecord.from_json)
+
+
+class CountingState(MemoryState):
+    """A base that counts its reads per key."""
+
+    def __init__(self, values: dict[str, bytes]) -> None:
+        super().__init__(values)
+        self.reads: dict[str, int] = {}
+
+    def get(self, key: str) -> bytes | None:
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key)
+
+
+def test_each_base_key_is_read_once_per_block_present_or_absent() -> None:
+    stored = encoding.encode(record(1).to_json())
+    base = CountingState({KEY: stored})
+    block = StateOverlay(base)
+    for _ in range(3):
+        tx = block.child()
+        assert tx.get(KEY) == stored
+        assert tx.get("absent") is None
+        assert load(tx, KEY, NonceRecord.from_json) == record(1)
+        block.merge(tx)
+    assert base.reads == {KEY: 1, "absent": 1}
+
+
+def test_writes_and_a_rejected_tx_never_meet_a_stale_read() -> None:
+    stored = encoding.encode(record(1).to_json())
+    block = StateOverlay(CountingState({KEY: stored}))
+    assert block.get(KEY) == stored and block.get("new") is None
+    rejected = block.child()
+    rejected.set("new", b"1")
+    save(rejected, KEY, record(2))
+    assert rejected.get("new") == b"1"
+    assert rejected.get(KEY) == encoding.encode(record(2).to_json())
+    # The rejected tx is dropped: the block reads the base's values again.
+    assert block.get(KEY) == stored and block.get("new") is None
+    accepted = block.child()
+    accepted.delete(KEY)
+    accepted.set("new", b"2")
+    block.merge(accepted)
+    assert block.get(KEY) is None and block.get("new") == b"2"
+    assert load(block.child(), KEY, NonceRecord.from_json) is None
+    block.set(KEY, stored)
+    assert block.child().get(KEY) == stored
+
+
+def test_the_next_block_reads_the_base_as_it_is_then() -> None:
+    base = CountingState({KEY: encoding.encode(record(1).to_json())})
+    first = StateOverlay(base)
+    assert load(first, KEY, NonceRecord.from_json) == record(1)
+    assert first.get("new") is None
+    save(first, KEY, record(2))
+    first.set("new", b"1")
+    base.apply(first.writes())  # the block is committed
+    second = StateOverlay(base)
+    assert second.get("new") == b"1"
+    assert load(second, KEY, NonceRecord.from_json) == record(2)
+    assert base.reads == {KEY: 2, "new": 2}
