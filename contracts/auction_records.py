@@ -28,6 +28,9 @@ from protocol.signing import PublicKey
 
 AUCTION_WINDOW_MAX: Final = 10_000
 """The most heights a bidding window or a reveal window may span (ADR 0034)."""
+LOT_BIDS_MAX: Final = 1_000
+"""The most bids a lot takes (ADR 0034): every bid rewrites the lot record, which lists its
+bidders, so the record and the cost of a bid stay bounded."""
 SALT_SIZE: Final = 32
 
 UnitPrice = Annotated[int, integer(minimum=0, maximum=UNIT_PRICE_FEN_PER_T_MAX)]

@@ -73,6 +73,8 @@ def apply_auction_bid(env: TxEnv, body: auctioning.AuctionBidBody) -> None:
     key = auction_bid_key(body.lot_id, body.bidder_account)
     if env.state.get(key) is not None:
         raise TxRejectedError(RejectReason.BID_EXISTS, key)
+    if lot.bid_count >= auctioning.LOT_BIDS_MAX:
+        raise TxRejectedError(RejectReason.LOT_BIDS_FULL, f"{lot.bid_count} bids")
     bid = copy_fields(
         auctioning.Bid,
         body,

@@ -178,6 +178,8 @@ class RejectReason(enum.Enum):
     """auction.bid after the lot's bid_end_height (a late bid)."""
     BID_EXISTS = "bid_exists"
     """auction.bid from an account that already bid on the lot."""
+    LOT_BIDS_FULL = "lot_bids_full"
+    """auction.bid on a lot that already took LOT_BIDS_MAX bids."""
     OWN_LOT_BID = "own_lot_bid"
     """auction.bid from the lot's own seller account."""
     REVEAL_NOT_OPEN = "reveal_not_open"

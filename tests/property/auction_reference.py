@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from contracts.auction_records import LOT_BIDS_MAX
 from protocol.signing import PublicKey
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ class AuctionReference:
         self._require(lot["status"] == "open", "lot_not_open")
         self._require(self.height <= lot["bid_end"], "bidding_closed")
         self._require(all(b["account"] != account for b in lot["bids"]), "bid_exists")
+        self._require(len(lot["bids"]) < LOT_BIDS_MAX, "lot_bids_full")
         lot["bids"].append({"account": account, "commitment": op.body["commitment"]})
         lot["bids"][-1]["price"] = None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from contracts import auction_records
 from contracts.auction_records import (
     Bid,
     EscrowedBlock,
@@ -384,3 +385,15 @@ def test_the_commitment_binds_every_field() -> None:
         bid_commitment(LOT_ID, NINGBO_BUYER, 10_600, bytes(32)),
     }
     assert base not in others and len(others) == 4
+
+
+def test_a_lot_takes_at_most_lot_bids_max_bids(
+    opened: TestChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound is read when a bid executes; lowered to 2 here so that the third of the
+    example's bidders meets it (1,000 accounts would be needed otherwise)."""
+    monkeypatch.setattr(auction_records, "LOT_BIDS_MAX", 2)
+    assert submit(opened, BID_STEPS[0]) is None
+    assert submit(opened, BID_STEPS[1]) is None
+    assert submit(opened, BID_STEPS[2]) == "lot_bids_full"
+    assert lot(opened).bid_count == 2
