@@ -8,12 +8,16 @@ reads per block interval instead of about five per tx. (It did not measurably ch
 LevelDB's compaction, the part of a validator's CPU that grows with the chain: see
 docs/PERFORMANCE.md "A block's cost at 10^4 and 10^5 txs".)
 
-Correctness: LevelDbStore.commit() calls invalidate() right after its batch is written and
-before it returns, so a read that starts after a commit returns never sees a value from
-before it. A read racing a commit may keep the value it read from LevelDB only if no
-commit finished meanwhile (the generation check), so no entry outlives the commit that
-changed its key; a reader that meets the old dict during the swap sees what it would have
-read a moment earlier, before the batch.
+Correctness: LevelDbStore.commit() calls begin_write() before its batch is written and
+end_write() after, each emptying the cache and bumping the generation (odd while a batch is
+being written). Nothing is kept while a batch is being written, and a read keeps what it
+read from LevelDB only if the generation did not move meanwhile, so no entry outlives the
+commit that changed its key. Emptying BEFORE the write matters: the head is read from
+LevelDB, not through this cache, so a reader that sees the new head (the batch landed) must
+not be handed a value held from before it (the ledger keeps the validator sets it decodes
+per head height: one stale read there kept a validator on the old set for good). A reader
+that took the old dict before begin_write() sees what it would have read a moment
+earlier, before the batch.
 """
 
 import threading
@@ -51,7 +55,8 @@ class CommittedReads:
         value = self._space.get(key)
         size = len(key) + (0 if value is None else len(value))
         with self._lock:
-            if generation == self._generation and self._bytes + size <= self.bytes_max:
+            kept = generation == self._generation and generation % 2 == 0
+            if kept and self._bytes + size <= self.bytes_max:
                 self._values[key] = value
                 self._bytes += size
         return value
@@ -59,8 +64,15 @@ class CommittedReads:
     def put(self, key: bytes, value: bytes | None) -> None:
         self._space.put(key, value)  # the committed space refuses writes
 
-    def invalidate(self) -> None:
-        """Forget every read: the store just wrote a batch."""
+    def begin_write(self) -> None:
+        """Forget every read, and keep none until end_write(): a batch is being written."""
+        self._forget()
+
+    def end_write(self) -> None:
+        """The batch is written (or failed): keep reads again, from now on."""
+        self._forget()
+
+    def _forget(self) -> None:
         with self._lock:
             self._generation += 1
             self._values = {}

@@ -174,6 +174,7 @@ class LevelDbStore:
                     batch.delete(key)
                 else:
                     batch.put(key, value)
+            self._state_reads.begin_write()
             try:
                 batch.write()
             except plyvel.IOError as error:
@@ -182,7 +183,7 @@ class LevelDbStore:
                 ) from None
             finally:
                 # Even a failed write may have changed something: read afresh after it.
-                self._state_reads.invalidate()
+                self._state_reads.end_write()
             overlay.seal()
             self._hold_smt_top(overlay)
             self._commits += 1

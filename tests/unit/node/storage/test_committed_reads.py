@@ -54,7 +54,8 @@ def test_each_key_is_read_once_until_invalidated_absent_keys_too() -> None:
     ]
     assert space.reads == 2
     space.values[b"a"] = b"2"
-    reads.invalidate()
+    reads.begin_write()
+    reads.end_write()
     assert reads.get(b"a") == b"2"
     assert space.reads == 3
 
@@ -67,10 +68,27 @@ def test_a_read_that_raced_a_commit_is_not_kept() -> None:
     def commit() -> None:
         space.values[b"a"] = b"new"
         space.during_read = lambda: None
-        reads.invalidate()
+        reads.begin_write()
+        reads.end_write()
 
     space.during_read = commit
     assert reads.get(b"a") == b"old"  # read before the batch landed
+    assert reads.get(b"a") == b"new"
+    assert len(reads) == 1
+
+
+def test_no_read_after_the_batch_landed_sees_a_value_held_from_before() -> None:
+    """The head is read beside this cache: once the batch is in LevelDB (before end_write),
+    a read must see it, and nothing read while the batch is being written is kept."""
+    space = Space()
+    space.values[b"a"] = b"old"
+    reads = CommittedReads(space)
+    assert reads.get(b"a") == b"old"
+    reads.begin_write()
+    space.values[b"a"] = b"new"  # the batch landed; end_write() has not run yet
+    assert reads.get(b"a") == b"new"
+    assert len(reads) == 0
+    reads.end_write()
     assert reads.get(b"a") == b"new"
     assert len(reads) == 1
 
