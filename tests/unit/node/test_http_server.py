@@ -7,7 +7,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from node.api.limits import HttpLimits
-from node.http_server import GuardedH11Protocol, guarded_protocol
+from node.http_server import GuardedH11Protocol, guarded_protocol, over_cap
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n"
 
@@ -68,3 +68,27 @@ def test_past_connections_max_a_never_served_connection_goes_before_an_idle_serv
     served_closed, slow_closed = asyncio.run(served_then_flooded())
     assert not served_closed
     assert slow_closed == [True, False]
+
+
+class _Transport:
+    def __init__(self, closing: bool) -> None:
+        self.closing = closing
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+
+class _Connection:
+    def __init__(self, closing: bool) -> None:
+        self.transport = _Transport(closing)
+
+
+def test_connections_closing_do_not_count_against_the_cap() -> None:
+    """The header deadline closes a flood's sockets in one turn of the loop; until their
+    connection_lost runs they are still in the set, and must not make a new connection look
+    over the cap (it found none to evict and closed itself: CI, stop 30)."""
+    closing = [_Connection(closing=True) for _ in range(5)]
+    assert not over_cap([*closing, _Connection(closing=False)], connections_max=3)
+    open_ones = [_Connection(closing=False) for _ in range(4)]
+    assert over_cap([*closing, *open_ones], connections_max=3)
+    assert not over_cap(open_ones[:3], connections_max=3)
