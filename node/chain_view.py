@@ -105,7 +105,9 @@ class ChainView:
         self._pdfs = receipt_pdfs
         store = self._store
         self.records = RegistryRecords(
-            store.state, lambda prefix, limit: store.list_state(prefix, after=None, limit=limit)
+            store.state,
+            lambda prefix, limit: store.list_state(prefix, after=None, limit=limit),
+            head=lambda: self._ledger.height,
         )
 
     # --- this node and its chain ---------------------------------------------------------

@@ -63,7 +63,8 @@ SERIALS_LIMIT: Final = 100_000
 """Most serial blocks a serial-range page or a serial search scans in one batch."""
 CLAIMS_SCAN_MAX: Final = 100_000
 """Most insurance claims a policy's totals read (ADR 0035): far above any registry's."""
-"""Most serial blocks a serial-range page or a serial search scans in one batch."""
+POLICY_TOTALS_HELD_MAX: Final = 10_000
+"""Most policies whose claim totals are kept for the current head (policy_claim_totals)."""
 ListState = Callable[[str, int], list[tuple[str, bytes]]]
 """(prefix, limit) -> up to limit (key, value) pairs whose key starts with prefix, in order."""
 Listing = tuple[list[R], bool]
@@ -74,9 +75,15 @@ class RegistryRecords:
     """The committed records of one node, typed. Ids are taken as given: a page checks the
     shape of an id from a URL before asking, and an id that names nothing reads as None."""
 
-    def __init__(self, state: StateView, list_state: ListState) -> None:
+    def __init__(
+        self, state: StateView, list_state: ListState, head: Callable[[], int] | None = None
+    ) -> None:
+        """head: the committed height, when the caller has one; policy totals are then kept
+        until it moves."""
         self._state = state
         self._list_state = list_state
+        self._head = head
+        self._policy_totals: tuple[int, dict[str, PolicyClaimTotals]] = (-1, {})
 
     # --- one record by id ----------------------------------------------------------------
 
@@ -187,8 +194,21 @@ class RegistryRecords:
         policy = self.policy(policy_id)
         if policy is None:
             return None
+        # Every claim is read to sum one policy's, and a claims list page or CSV export asks
+        # for each of its rows: kept per head height, that is one scan per policy a block,
+        # not one per row (quadratic in the claims otherwise).
+        height = -1 if self._head is None else self._head()
+        held_height, held = self._policy_totals
+        if height >= 0 and held_height == height and policy_id in held:
+            return held[policy_id]
         claims = self.claims_with_decisions()
-        return policy_claim_totals(policy_id, policy.body.sum_insured_fen, claims)
+        totals = policy_claim_totals(policy_id, policy.body.sum_insured_fen, claims)
+        if height >= 0:
+            if held_height != height or len(held) >= POLICY_TOTALS_HELD_MAX:
+                held = {}
+            held[policy_id] = totals
+            self._policy_totals = (height, held)
+        return totals
 
     def exists(self, prefix: str, record_id: str) -> bool:
         """True when prefix + record_id (e.g. "batch/" + id) names a committed record."""
