@@ -226,8 +226,11 @@ def test_bad_public_input_is_refused_with_a_code_and_never_half_applied(
     assert statuses[5] == ("pending", None)
     assert statuses[6] == ("pending", None)  # admissible; the contract rejects it in a block
 
-    for signed in (first, second, duplicate_policy):
-        wait_committed(net, node, signed.tx_id)
+    # Every node, not only the one asked: the state checks below read each node, and one a
+    # block behind would miss the valid policy (and prove nothing about the refused ones).
+    for name in names:
+        for signed in (first, second, duplicate_policy):
+            wait_committed(net, name, signed.tx_id)
     outcome = tx_statuses(net, node, [t.tx_id.hex() for t in items])
     assert outcome[first.tx_id.hex()]["result"]["status"] == "accepted"
     assert outcome[second.tx_id.hex()]["result"]["status"] == "accepted"
