@@ -5,9 +5,12 @@ A holder puts the lowest ACTIVE kilograms of one holding up for auction, run by 
 centre (the lot's operator). The blocks turn ESCROWED and each carries an index key
 `escrowed/<batch>/<first>` naming the lot. Bidders commit to a price during the bidding
 window (`bid_commitment`), reveal it during the reveal window, and the operator settles
-after it: `auction_outcome` picks the winner, the function every verifier calls too.
+after it: `auction_outcome` picks the winner. The windows (`auction_phase`), which bids and
+reveals count (`bid_refusal`, `reveal_refusal`, `settle_refusal`) and what they write are
+decided here once: the contract refuses by them, `lantan auction verify` replays by them.
 """
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Annotated, Final
@@ -21,6 +24,7 @@ from contracts.consideration_records import (
     Consideration,
     total_fen,
 )
+from contracts.reasons import RejectReason
 from protocol.codec import JsonCodec, copy_fields, hex_bytes, integer
 from protocol.encoding import encode
 from protocol.hashing import TAG_AUCTION_BID, Hash32, tagged_hash
@@ -221,6 +225,96 @@ def bid_commitment(lot_id: str, bidder_account: str, price_fen_per_t: int, salt:
         "salt": salt.hex(),
     }
     return tagged_hash(TAG_AUCTION_BID, encode(committed))
+
+
+class AuctionPhase(enum.Enum):
+    """Where a height falls in a lot's windows (ADR 0034)."""
+
+    BIDDING = "bidding"
+    """height <= bid_end_height: auction.bid is accepted."""
+    REVEALING = "revealing"
+    """bid_end_height < height <= reveal_end_height: auction.reveal is accepted."""
+    ENDED = "ended"
+    """height > reveal_end_height: auction.settle is accepted."""
+
+
+def auction_phase(lot: LotFields, height: int) -> AuctionPhase:
+    """The phase of lot at height. Requires bid_end_height < reveal_end_height, as
+    auction.open's window rule ensures."""
+    if height <= lot.bid_end_height:
+        return AuctionPhase.BIDDING
+    if height <= lot.reveal_end_height:
+        return AuctionPhase.REVEALING
+    return AuctionPhase.ENDED
+
+
+def bid_refusal(lot: Lot, bidder_account: str, height: int) -> RejectReason | None:
+    """Why auction.bid of bidder_account at height cannot be accepted on lot, in the
+    contract's order (None: it can). The sender's holder key is the caller's to check."""
+    if bidder_account == lot.account_id:
+        return RejectReason.OWN_LOT_BID
+    if lot.status != LotStatus.OPEN:
+        return RejectReason.LOT_NOT_OPEN
+    if auction_phase(lot, height) is not AuctionPhase.BIDDING:
+        return RejectReason.BIDDING_CLOSED
+    if bidder_account in lot.bidders:
+        return RejectReason.BID_EXISTS
+    if lot.bid_count >= LOT_BIDS_MAX:
+        return RejectReason.LOT_BIDS_FULL
+    return None
+
+
+def placed_bid(lot: Lot, body: AuctionBidBody, tx_id: Hash32, height: int) -> tuple[Lot, Bid]:
+    """What an accepted auction.bid writes: the lot counting it, and the sealed bid, whose
+    seq is the count before it."""
+    bid = copy_fields(
+        Bid,
+        body,
+        seq=lot.bid_count,
+        tx_id=tx_id,
+        height=height,
+        revealed_price_fen_per_t=None,
+        reveal_tx_id=None,
+    )
+    counted = replace(lot, bid_count=lot.bid_count + 1, bidders=(*lot.bidders, bid.bidder_account))
+    return counted, bid
+
+
+def reveal_refusal(
+    lot: Lot, bid: Bid | None, body: AuctionRevealBody, height: int
+) -> RejectReason | None:
+    """Why auction.reveal body at height cannot open bid (None: no bid of that account) on
+    lot, in the contract's order (None: it can)."""
+    if lot.status != LotStatus.OPEN:
+        return RejectReason.LOT_NOT_OPEN
+    phase = auction_phase(lot, height)
+    if phase is AuctionPhase.BIDDING:
+        return RejectReason.REVEAL_NOT_OPEN
+    if phase is AuctionPhase.ENDED:
+        return RejectReason.REVEAL_CLOSED
+    if bid is None:
+        return RejectReason.UNKNOWN_BID
+    if bid.revealed_price_fen_per_t is not None:
+        return RejectReason.BID_ALREADY_REVEALED
+    opened = bid_commitment(body.lot_id, body.bidder_account, body.price_fen_per_t, body.salt)
+    if opened != bid.commitment:
+        return RejectReason.BID_COMMITMENT_MISMATCH
+    return None
+
+
+def revealed(bid: Bid, body: AuctionRevealBody, tx_id: Hash32) -> Bid:
+    """The bid an accepted auction.reveal writes: its price opened."""
+    return replace(bid, revealed_price_fen_per_t=body.price_fen_per_t, reveal_tx_id=tx_id)
+
+
+def settle_refusal(lot: Lot, height: int) -> RejectReason | None:
+    """Why auction.settle at height cannot close lot, after the operator's signature
+    (the caller's to check), in the contract's order (None: it can)."""
+    if lot.status != LotStatus.OPEN:
+        return RejectReason.LOT_NOT_OPEN
+    if auction_phase(lot, height) is not AuctionPhase.ENDED:
+        return RejectReason.AUCTION_NOT_ENDED
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

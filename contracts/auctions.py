@@ -8,8 +8,6 @@ account receives the blocks ACTIVE, and consideration/<tx_id> records the price.
 valid bid the blocks turn ACTIVE again in the seller's account.
 """
 
-from dataclasses import replace
-
 from contracts import auction_records as auctioning
 from contracts import serials
 from contracts.accounts import require_account
@@ -26,8 +24,7 @@ from contracts.state_keys import (
     consideration_key,
     escrowed_block_key,
 )
-from contracts.store import require, save
-from protocol.codec import copy_fields
+from contracts.store import load, require, save
 
 
 def apply_auction_open(env: TxEnv, body: auctioning.AuctionOpenBody) -> None:
@@ -64,50 +61,22 @@ def apply_auction_open(env: TxEnv, body: auctioning.AuctionOpenBody) -> None:
 
 def apply_auction_bid(env: TxEnv, body: auctioning.AuctionBidBody) -> None:
     lot = _require_open_lot_of_bidder(env, body.lot_id, body.bidder_account)
-    if body.bidder_account == lot.account_id:
-        raise TxRejectedError(RejectReason.OWN_LOT_BID, body.bidder_account)
-    if lot.status != auctioning.LotStatus.OPEN:
-        raise TxRejectedError(RejectReason.LOT_NOT_OPEN, lot.status)
-    if env.ctx.height > lot.bid_end_height:
-        raise TxRejectedError(RejectReason.BIDDING_CLOSED, f"after {lot.bid_end_height}")
     key = auction_bid_key(body.lot_id, body.bidder_account)
-    if env.state.get(key) is not None:
-        raise TxRejectedError(RejectReason.BID_EXISTS, key)
-    if lot.bid_count >= auctioning.LOT_BIDS_MAX:
-        raise TxRejectedError(RejectReason.LOT_BIDS_FULL, f"{lot.bid_count} bids")
-    bid = copy_fields(
-        auctioning.Bid,
-        body,
-        seq=lot.bid_count,
-        tx_id=env.tx_id,
-        height=env.ctx.height,
-        revealed_price_fen_per_t=None,
-        reveal_tx_id=None,
-    )
+    _refuse(auctioning.bid_refusal(lot, body.bidder_account, env.ctx.height), lot, key)
+    # bid_refusal's BID_EXISTS reads the lot's bidders: each bid key is written with them.
+    assert env.state.get(key) is None, key
+    counted, bid = auctioning.placed_bid(lot, body, env.tx_id, env.ctx.height)
     save(env.state, key, bid)
-    bidded = replace(lot, bid_count=lot.bid_count + 1, bidders=(*lot.bidders, bid.bidder_account))
-    save(env.state, auction_key(lot.lot_id), bidded)
+    save(env.state, auction_key(lot.lot_id), counted)
 
 
 def apply_auction_reveal(env: TxEnv, body: auctioning.AuctionRevealBody) -> None:
     lot = _require_open_lot_of_bidder(env, body.lot_id, body.bidder_account)
-    if lot.status != auctioning.LotStatus.OPEN:
-        raise TxRejectedError(RejectReason.LOT_NOT_OPEN, lot.status)
-    if env.ctx.height <= lot.bid_end_height:
-        raise TxRejectedError(RejectReason.REVEAL_NOT_OPEN, f"after {lot.bid_end_height}")
-    if env.ctx.height > lot.reveal_end_height:
-        raise TxRejectedError(RejectReason.REVEAL_CLOSED, f"after {lot.reveal_end_height}")
     key = auction_bid_key(body.lot_id, body.bidder_account)
-    bid = require(env.state, key, auctioning.Bid.from_json, RejectReason.UNKNOWN_BID)
-    if bid.revealed_price_fen_per_t is not None:
-        raise TxRejectedError(RejectReason.BID_ALREADY_REVEALED, key)
-    opened = auctioning.bid_commitment(
-        body.lot_id, body.bidder_account, body.price_fen_per_t, body.salt
-    )
-    if opened != bid.commitment:
-        raise TxRejectedError(RejectReason.BID_COMMITMENT_MISMATCH, key)
-    revealed = replace(bid, revealed_price_fen_per_t=body.price_fen_per_t, reveal_tx_id=env.tx_id)
-    save(env.state, key, revealed)
+    bid = load(env.state, key, auctioning.Bid.from_json)
+    _refuse(auctioning.reveal_refusal(lot, bid, body, env.ctx.height), lot, key)
+    assert bid is not None  # reveal_refusal's UNKNOWN_BID
+    save(env.state, key, auctioning.revealed(bid, body, env.tx_id))
 
 
 def apply_auction_settle(env: TxEnv, body: auctioning.AuctionSettleBody) -> None:
@@ -115,10 +84,7 @@ def apply_auction_settle(env: TxEnv, body: auctioning.AuctionSettleBody) -> None
     sender = institution_of_key(env.state, env.sender)
     if sender is None or sender.institution_id != lot.operator:
         raise TxRejectedError(RejectReason.NOT_LOT_OPERATOR, lot.lot_id)
-    if lot.status != auctioning.LotStatus.OPEN:
-        raise TxRejectedError(RejectReason.LOT_NOT_OPEN, lot.status)
-    if env.ctx.height <= lot.reveal_end_height:
-        raise TxRejectedError(RejectReason.AUCTION_NOT_ENDED, f"after {lot.reveal_end_height}")
+    _refuse(auctioning.settle_refusal(lot, env.ctx.height), lot, auction_key(lot.lot_id))
     outcome = auctioning.auction_outcome(lot, lot_bids(env, lot))
     blocks = serials.unhold(
         env.state, lot.account_id, lot.batch_id, lot.ranges, SerialStatus.ESCROWED
@@ -144,6 +110,26 @@ def lot_bids(env: TxEnv, lot: auctioning.Lot) -> tuple[auctioning.Bid, ...]:
         )
         for account_id in lot.bidders
     )
+
+
+def _refuse(reason: RejectReason | None, lot: auctioning.Lot, key: str) -> None:
+    """Reject with reason, if any, and the detail that reason names: the lot's state or
+    window end, or the bid key."""
+    if reason is None:
+        return
+    if reason is RejectReason.OWN_LOT_BID:
+        detail = lot.account_id
+    elif reason is RejectReason.LOT_NOT_OPEN:
+        detail = lot.status
+    elif reason in (RejectReason.BIDDING_CLOSED, RejectReason.REVEAL_NOT_OPEN):
+        detail = f"after {lot.bid_end_height}"
+    elif reason in (RejectReason.REVEAL_CLOSED, RejectReason.AUCTION_NOT_ENDED):
+        detail = f"after {lot.reveal_end_height}"
+    elif reason is RejectReason.LOT_BIDS_FULL:
+        detail = f"{lot.bid_count} bids"
+    else:
+        detail = key
+    raise TxRejectedError(reason, detail)
 
 
 def _require_lot(env: TxEnv, lot_id: str) -> auctioning.Lot:

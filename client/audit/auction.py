@@ -8,9 +8,10 @@ from genesis through the verified set changes, client/receipt/history.SetHistory
 txs and served results match the header's roots, every tx signature verifies and each
 header links to the one before. Then every accepted auction tx of the lot is read in
 block order: the open body, the bids (their order is the seq that breaks ties), the
-reveals (each commitment recomputed here with contracts' `bid_commitment`, each window
-checked against the heights), and the settlement. contracts' `auction_outcome` decides
-the outcome; the node's lot, bid and consideration records must say the same.
+reveals and the settlement, each one that contracts' own rule (`bid_refusal`,
+`reveal_refusal`, `settle_refusal`: the windows, the commitment recomputed) would have
+refused making the chain untrustworthy. contracts' `auction_outcome` decides the outcome;
+the node's lot, bid and consideration records must say the same.
 """
 
 import json
@@ -33,12 +34,17 @@ from contracts.auction_records import (
     Lot,
     LotStatus,
     auction_outcome,
-    bid_commitment,
+    bid_refusal,
     new_lot,
+    placed_bid,
+    reveal_refusal,
+    revealed,
+    settle_refusal,
     settled,
 )
 from contracts.consideration_records import Consideration
 from contracts.errors import ContractError
+from contracts.reasons import RejectReason
 from contracts.tx_types import TxType
 from protocol.block import Block
 from protocol.encoding import JsonValue
@@ -138,9 +144,10 @@ class RefusedTx:
 @dataclass(slots=True, kw_only=True)
 class _Replay:
     lot_id: str
-    lot: AuctionOpenBody | None = None
-    open_tx: SignedTx | None = None
-    open_height: int | None = None
+    opened: AuctionOpenBody | None = None
+    lot: Lot | None = None
+    """The lot record as the contract keeps it while open, but with no ranges (only the
+    state knows which serials were escrowed)."""
     bids: dict[str, Bid] = field(default_factory=dict)
     settle: tuple[Hash32, int] | None = None
     refused: list[RefusedTx] = field(default_factory=list)
@@ -176,20 +183,20 @@ def replay_auction(lot_id: str, blocks: Sequence[CheckedBlock]) -> ChainAuction:
         for signed, result in zip(checked.block.txs, checked.results, strict=True):
             if signed.tx.type in AUCTION_TYPES and signed.tx.body.get("lot_id") == lot_id:
                 _apply(replay, signed, result, checked.height)
-    if replay.lot is None or replay.open_tx is None or replay.open_height is None:
+    if replay.opened is None or replay.lot is None:
         raise AuctionChainError("auction", f"no accepted auction.open of lot {lot_id} found")
     if replay.settle is None:
         raise AuctionChainError("auction", f"no accepted auction.settle of lot {lot_id} found")
     bids = tuple(sorted(replay.bids.values(), key=lambda bid: bid.seq))
     return ChainAuction(
-        lot=replay.lot,
-        opened_by=replay.open_tx.tx.sender,
-        open_height=replay.open_height,
+        lot=replay.opened,
+        opened_by=replay.lot.opened_by,
+        open_height=replay.lot.height,
         bids=bids,
         settle_tx_id=replay.settle[0],
         settle_height=replay.settle[1],
         refused=tuple(replay.refused),
-        outcome=auction_outcome(replay.lot, bids),
+        outcome=auction_outcome(replay.opened, bids),
         blocks=len(blocks),
     )
 
@@ -223,12 +230,13 @@ def _apply(replay: _Replay, signed: SignedTx, result: TxResult, height: int) -> 
 
 
 def _open(replay: _Replay, signed: SignedTx, body: AuctionOpenBody, height: int) -> None:
-    if replay.lot is not None:
+    if replay.opened is not None:
         raise AuctionChainError("auction", f"a second accepted auction.open at height {height}")
-    replay.lot, replay.open_tx, replay.open_height = body, signed, height
+    replay.opened = body
+    replay.lot = new_lot(body, (), signed.tx.sender, height)
 
 
-def _lot(replay: _Replay, tx_type: str, height: int) -> AuctionOpenBody:
+def _lot(replay: _Replay, tx_type: str, height: int) -> Lot:
     if replay.lot is None:
         detail = (
             f"accepted {tx_type} at height {height} before the lot was opened (no accepted "
@@ -243,51 +251,45 @@ def _lot(replay: _Replay, tx_type: str, height: int) -> AuctionOpenBody:
 
 def _bid(replay: _Replay, signed: SignedTx, body: AuctionBidBody, height: int) -> None:
     lot = _lot(replay, "auction.bid", height)
-    if height > lot.bid_end_height:
-        detail = f"a bid of {body.bidder_account} accepted at height {height}, after bidding "
-        raise AuctionChainError("auction", detail + f"closed at {lot.bid_end_height}")
-    if body.bidder_account in replay.bids or body.bidder_account == lot.account_id:
-        detail = f"a second or own-lot bid of {body.bidder_account} accepted at height {height}"
-        raise AuctionChainError("auction", detail)
-    replay.bids[body.bidder_account] = Bid(
-        lot_id=body.lot_id,
-        bidder_account=body.bidder_account,
-        commitment=body.commitment,
-        seq=len(replay.bids),
-        tx_id=signed.tx_id,
-        height=height,
-        revealed_price_fen_per_t=None,
-        reveal_tx_id=None,
-    )
+    refusal = bid_refusal(lot, body.bidder_account, height)
+    _accepted_against_rule(refusal, lot, f"a bid of {body.bidder_account}", height)
+    replay.lot, bid = placed_bid(lot, body, signed.tx_id, height)
+    replay.bids[body.bidder_account] = bid
 
 
 def _reveal(replay: _Replay, signed: SignedTx, body: AuctionRevealBody, height: int) -> None:
     lot = _lot(replay, "auction.reveal", height)
-    who = body.bidder_account
-    if not lot.bid_end_height < height <= lot.reveal_end_height:
-        detail = f"a reveal of {who} accepted at height {height}, outside the reveal window "
-        raise AuctionChainError(
-            "auction", detail + f"{lot.bid_end_height + 1}..{lot.reveal_end_height}"
-        )
-    bid = replay.bids.get(who)
-    if bid is None or bid.revealed_price_fen_per_t is not None:
-        detail = f"a reveal of {who} accepted at height {height} with no sealed bid to open"
-        raise AuctionChainError("auction", detail)
-    opened = bid_commitment(body.lot_id, who, body.price_fen_per_t, body.salt)
-    if opened != bid.commitment:
-        detail = f"the reveal of {who} at height {height} does not open the bid's commitment"
-        raise AuctionChainError("auction", detail)
-    replay.bids[who] = replace(
-        bid, revealed_price_fen_per_t=body.price_fen_per_t, reveal_tx_id=signed.tx_id
-    )
+    bid = replay.bids.get(body.bidder_account)
+    refusal = reveal_refusal(lot, bid, body, height)
+    _accepted_against_rule(refusal, lot, f"a reveal of {body.bidder_account}", height)
+    assert bid is not None  # reveal_refusal's UNKNOWN_BID
+    replay.bids[body.bidder_account] = revealed(bid, body, signed.tx_id)
 
 
 def _settle(replay: _Replay, signed: SignedTx, height: int) -> None:
     lot = _lot(replay, "auction.settle", height)
-    if height <= lot.reveal_end_height:
-        detail = f"settled at height {height}, before the reveal window closed at "
-        raise AuctionChainError("auction", detail + str(lot.reveal_end_height))
+    _accepted_against_rule(settle_refusal(lot, height), lot, "the settlement", height)
     replay.settle = (signed.tx_id, height)
+
+
+def _accepted_against_rule(reason: RejectReason | None, lot: Lot, what: str, height: int) -> None:
+    """AuctionChainError when the chain accepted what the contract refuses for reason."""
+    if reason is None:
+        return
+    if reason is RejectReason.BIDDING_CLOSED:
+        why = f"after bidding closed at {lot.bid_end_height}"
+    elif reason in (RejectReason.REVEAL_NOT_OPEN, RejectReason.REVEAL_CLOSED):
+        why = f"outside the reveal window {lot.bid_end_height + 1}..{lot.reveal_end_height}"
+    elif reason is RejectReason.AUCTION_NOT_ENDED:
+        why = f"before the reveal window closed at {lot.reveal_end_height}"
+    elif reason is RejectReason.BID_COMMITMENT_MISMATCH:
+        why = "that does not open the bid's commitment"
+    elif reason in (RejectReason.UNKNOWN_BID, RejectReason.BID_ALREADY_REVEALED):
+        why = "with no sealed bid to open"
+    else:
+        why = "that the rule refuses"
+    detail = f"{what} accepted at height {height} {why} ({reason.value})"
+    raise AuctionChainError("auction", detail)
 
 
 # --- what the node says, against the chain ------------------------------------------------

@@ -13,10 +13,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from contracts.auction_records import LOT_BIDS_MAX
-from protocol.signing import PublicKey
+from tests.property.ledger_hooks import LedgerHooks
 
 if TYPE_CHECKING:
-    from tests.property.contracts_reference import Op, Unit
+    from tests.property.contracts_reference import Op
 
 WINDOW_MAX = 10_000
 TOTAL_FEN_MAX = 10**15
@@ -56,41 +56,22 @@ def reference_outcome(lot: dict[str, Any]) -> tuple[str | None, int | None, list
     return winner, price, unrevealed, invalid
 
 
-class AuctionReference:
+class AuctionReference(LedgerHooks):
     """Escrowed kilograms move only at their lot's settlement, to the reference's winner."""
 
     height: int
-    roles: dict[str, set[str]]
-    key_owner: dict[PublicKey, str]
-    accounts: dict[str, tuple[PublicKey, str]]
-    units: dict[str, list["Unit"]]
-    considerations: dict[bytes, dict[str, Any]]
     lots: dict[str, dict[str, Any]]
     """lot -> seller, batch, operator, reserve, kg, bid_end, reveal_end, terms, indices,
     bids ([{account, commitment, price}] in seq order), status, winner, price."""
     unescrowed: set[tuple[str, int]]
     """(batch, index) of kg settled since the machine last cleared it."""
 
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _account(self, account: str) -> tuple[PublicKey, str]:
-        raise NotImplementedError
-
-    def _batch(self, batch: str) -> None:
-        raise NotImplementedError
-
-    def _take_active(self, op: "Op", account: str, batch: str, retired_reason: str) -> list[int]:
-        raise NotImplementedError
-
     def _auction_open(self, op: "Op") -> None:
         body = op.body
-        holder, _ = self._account(body["account_id"])
-        self._require(op.sender == holder, "not_account_holder")
+        self._holder_sent(op, body["account_id"])
         operator = body["operator"]
-        self._require("trading_centre" in self.roles.get(operator, ()), "not_an_auction_operator")
-        signed = any(self.key_owner.get(k) == operator for k in op.signers)
-        self._require(signed, "operator_signature_missing")
+        lacks, missing = "not_an_auction_operator", "operator_signature_missing"
+        self._cosigned(op, operator, ("trading_centre",), lacks, missing)
         self._batch(body["batch_id"])
         self._require(body["lot_id"] not in self.lots, "lot_exists")
         bid_end, reveal_end = body["bid_end_height"], body["reveal_end_height"]
@@ -123,8 +104,7 @@ class AuctionReference:
 
     def _lot_and_bidder(self, op: "Op") -> dict[str, Any]:
         self._require(op.body["lot_id"] in self.lots, "unknown_lot")
-        holder, _ = self._account(op.body["bidder_account"])
-        self._require(op.sender == holder, "not_account_holder")
+        self._holder_sent(op, op.body["bidder_account"])
         return self.lots[op.body["lot_id"]]
 
     def _auction_bid(self, op: "Op") -> None:

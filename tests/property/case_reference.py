@@ -8,23 +8,19 @@ contracts/. Shares no code with contracts/ beyond the reason and status strings.
 
 from typing import TYPE_CHECKING, Any
 
+from tests.property.ledger_hooks import LedgerHooks
+
 if TYPE_CHECKING:
     from tests.property.contracts_reference import Op
 
 
-class CaseLifecycleReference:
+class CaseLifecycleReference(LedgerHooks):
     """case.judgment and case.close: the case's own court judges it once and closes it once."""
 
     cases: dict[str, list[Any]]
     """case -> [court, required kg, retired kg] (ReferenceLedger)."""
     judged: set[str]
     closures: dict[str, str]
-
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _role(self, op: "Op", *roles: str, reason: str = "signer_lacks_role") -> str:
-        raise NotImplementedError
 
     def status_of(self, case: str) -> str:
         _, required, retired = self.cases[case]

@@ -9,6 +9,8 @@ beyond the reason strings.
 
 from typing import TYPE_CHECKING, Any
 
+from tests.property.ledger_hooks import LedgerHooks
+
 if TYPE_CHECKING:
     from tests.property.contracts_reference import Op
 
@@ -16,7 +18,7 @@ MOVES = {("filed", "accepted"), ("filed", "rejected"), ("accepted", "paid")}
 TOTALS = ("claims", "claimed_fen", "rejected_fen", "accepted_fen", "paid_fen")
 
 
-class ClaimDecisionReference:
+class ClaimDecisionReference(LedgerHooks):
     """A claim moves filed -> accepted | rejected, accepted -> paid; totals are summed."""
 
     policy_attester: dict[str, str]
@@ -28,12 +30,6 @@ class ClaimDecisionReference:
     """claim -> the fen accepted."""
     policy_totals: dict[str, dict[str, int]]
     """policy -> its running totals, named as the contracts' PolicyClaimTotals fields."""
-
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _role(self, op: "Op", *roles: str, reason: str = "signer_lacks_role") -> str:
-        raise NotImplementedError
 
     def claim_filed(self, body: dict[str, Any]) -> None:
         """insurance.claim accepted: the claim is filed and counted on its policy."""

@@ -7,7 +7,9 @@ not by contracts/' formula: the quotient, plus one fen when the remainder is hal
 more. Shares no code with contracts/ beyond the reason strings.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tests.property.ledger_hooks import LedgerHooks
 
 if TYPE_CHECKING:
     from tests.property.contracts_reference import Op
@@ -21,17 +23,8 @@ def reference_total_fen(quantity_kg: int, unit_price_fen_per_t: int) -> int:
     return fen + 1 if remainder_milli_fen * 2 >= 1000 else fen
 
 
-class ConsiderationReference:
+class ConsiderationReference(LedgerHooks):
     """credits.transfer_priced: the total's bound, then credits.transfer, then the record."""
-
-    considerations: dict[bytes, dict[str, Any]]
-    """tx id -> the record's fields the reference expects (all but height)."""
-
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _credits_transfer(self, op: "Op") -> None:
-        raise NotImplementedError
 
     def _credits_transfer_priced(self, op: "Op") -> None:
         body = op.body

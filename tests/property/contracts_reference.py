@@ -324,8 +324,7 @@ class ReferenceLedger(
             units[i] = replace(units[i], status="retired", retirement=op.tx_id, case=case)
 
     def _credits_retire(self, op: Op) -> None:
-        holder, _ = self._account(op.body["account_id"])
-        self._require(op.sender == holder, "not_account_holder")
+        self._holder_sent(op, op.body["account_id"])
         self._retire(op, op.body["account_id"], op.body["batch_id"], None)
 
     def _case_register(self, op: Op) -> None:

@@ -8,6 +8,8 @@ with contracts/ beyond the reason strings.
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tests.property.ledger_hooks import LedgerHooks
+
 if TYPE_CHECKING:
     from tests.property.contracts_reference import Op
 
@@ -28,21 +30,10 @@ class LinkIndex:
     """(registry, id) -> the one batch that claims it."""
 
 
-class LinksReference:
+class LinksReference(LedgerHooks):
     """batch.link: the issuer of the batch's project adds labels and external ids."""
 
     linked: LinkIndex
-    projects: dict[str, str]
-    batches: dict[str, tuple[str, int, int]]
-
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _role(self, op: "Op", *roles: str, reason: str = "signer_lacks_role") -> str:
-        raise NotImplementedError
-
-    def _batch(self, batch: str) -> None:
-        raise NotImplementedError
 
     def _batch_link(self, op: "Op") -> None:
         issuer = self._role(op, "issuer")

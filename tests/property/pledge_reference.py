@@ -8,55 +8,30 @@ Shares no code with contracts/ beyond the reason and status strings.
 
 from typing import TYPE_CHECKING, Any
 
-from protocol.signing import PublicKey
+from tests.property.ledger_hooks import LedgerHooks
 
 if TYPE_CHECKING:
-    from tests.property.contracts_reference import Op, Unit
+    from tests.property.contracts_reference import Op
 
 ROLE_LENDER = "lender"
 ENFORCER_ROLES = ("trading_centre", "court")
 
 
-class PledgeReference:
+class PledgeReference(LedgerHooks):
     """Pledged kilograms move only by their lender's release or by enforcement."""
 
-    roles: dict[str, set[str]]
-    key_owner: dict[PublicKey, str]
-    accounts: dict[str, tuple[PublicKey, str]]
-    units: dict[str, list["Unit"]]
     pledges: dict[str, list[Any]]
     """pledge -> [lender, account, batch, kg indices, status]."""
     unpledged: set[tuple[str, int]]
     """(batch, index) of kg released or enforced since the machine last cleared it."""
 
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _account(self, account: str) -> tuple[PublicKey, str]:
-        raise NotImplementedError
-
-    def _batch(self, batch: str) -> None:
-        raise NotImplementedError
-
-    def _take_active(self, op: "Op", account: str, batch: str, retired_reason: str) -> list[int]:
-        raise NotImplementedError
-
-    def _signed_by(self, op: "Op", institution: str, roles: tuple[str, ...], lacks: str) -> None:
-        """The institution holds one of roles (else lacks) and an active key of it signed."""
-        self._require(any(r in self.roles.get(institution, ()) for r in roles), lacks)
-        signed = any(self.key_owner.get(k) == institution for k in op.signers)
-        missing = (
-            "lender_signature_missing"
-            if lacks == "not_a_lender"
-            else ("enforcer_signature_missing")
-        )
-        self._require(signed, missing)
+    def _lender_signed(self, op: "Op", lender: str) -> None:
+        self._cosigned(op, lender, (ROLE_LENDER,), "not_a_lender", "lender_signature_missing")
 
     def _credits_pledge(self, op: "Op") -> None:
         body = op.body
-        holder, _ = self._account(body["account_id"])
-        self._require(op.sender == holder, "not_account_holder")
-        self._signed_by(op, body["lender"], (ROLE_LENDER,), "not_a_lender")
+        self._holder_sent(op, body["account_id"])
+        self._lender_signed(op, body["lender"])
         self._batch(body["batch_id"])
         self._require(body["pledge_id"] not in self.pledges, "pledge_exists")
         picked = self._take_active(op, body["account_id"], body["batch_id"], "units_retired")
@@ -95,8 +70,9 @@ class PledgeReference:
     def _credits_pledge_enforce(self, op: "Op") -> None:
         body = op.body
         pledge = self._active_pledge_of_sender(op)
-        self._signed_by(op, pledge[0], (ROLE_LENDER,), "not_a_lender")
-        self._signed_by(op, body["enforcer"], ENFORCER_ROLES, "not_an_enforcer")
+        self._lender_signed(op, pledge[0])
+        lacks, missing = "not_an_enforcer", "enforcer_signature_missing"
+        self._cosigned(op, body["enforcer"], ENFORCER_ROLES, lacks, missing)
         holder, _ = self._account(body["to_account"])
         self._require(self.key_owner.get(holder) == pledge[0], "not_lender_account")
         self._require(body["to_account"] != pledge[1], "same_account")

@@ -10,16 +10,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from tests.property.ledger_hooks import LedgerHooks
+
 if TYPE_CHECKING:
-    from tests.property.contracts_reference import Op, Unit
+    from tests.property.contracts_reference import Op
 
 
-class ReversalReference:
+class ReversalReference(LedgerHooks):
     """reversal.report draws the buffer, never beyond the batch; insurance.claim records."""
 
-    projects: dict[str, str]
-    batches: dict[str, tuple[str, int, int]]
-    units: dict[str, list["Unit"]]
     policy_terms: dict[str, dict[str, Any]]
     """policy -> its insurance.attest body."""
     reversals: dict[str, dict[str, Any]]
@@ -29,12 +28,6 @@ class ReversalReference:
     claims: set[str]
     claim_filed: Callable[[dict[str, Any]], None]
     """ClaimDecisionReference's: a filed claim counted on its policy (ADR 0035)."""
-
-    def _require(self, condition: bool, reason: str) -> None:
-        raise NotImplementedError
-
-    def _role(self, op: "Op", *roles: str, reason: str = "signer_lacks_role") -> str:
-        raise NotImplementedError
 
     def _reversal_report(self, op: "Op") -> None:
         verifier = self._role(op, "verifier", reason="verifier_not_accredited")
