@@ -6,7 +6,6 @@ from contracts.credit_records import IssuanceBatch, SerialBlock, SerialStatus
 from contracts.state_keys import SERIAL_DIGITS, batch_key
 from node.registry_records import LIST_LIMIT, BatchHeldKg, RegistryRecords
 from protocol.encoding import encode
-from protocol.hashing import Hash32
 
 BATCH = "fragmented-2024"
 BLOCKS = 2 * LIST_LIMIT + 1
@@ -18,16 +17,11 @@ class Chain:
     """A state map with a head height, counting the scans of the batch's serial blocks."""
 
     def __init__(self) -> None:
-        batch = IssuanceBatch(
-            batch_id=BATCH,
-            project_id="project",
-            verification_id="verification",
-            vintage=2024,
-            quantity_kg=BLOCKS,
-            buffer_kg=0,
-            retired_kg=0,
-            cancelled_kg=0,
-            tx_id=Hash32(bytes(32)),
+        # The batch record as stored (parsed strictly on read): BLOCKS serials, no buffer.
+        fields = {"project_id": "project", "verification_id": "verification", "vintage": 2024}
+        counters = {"quantity_kg": BLOCKS, "buffer_kg": 0, "retired_kg": 0, "cancelled_kg": 0}
+        batch = IssuanceBatch.from_json(
+            {"batch_id": BATCH, **fields, **counters, "tx_id": bytes(32).hex()}
         )
         self.state: dict[str, bytes] = {batch_key(BATCH): encode(batch.to_json())}
         for serial in range(1, BLOCKS + 1):
