@@ -3,7 +3,8 @@
 `up` makes genesis and keys (if DIR has none), writes each validator's node.toml with the
 others as peers, starts one OS process per validator on 127.0.0.1 and waits until every
 node is ready at height >= 1. Processes are detached (own session) and recorded in
-DIR/<name>/node.pid, so `status`, `stop`, `start` and `down` work from any shell.
+DIR/<name>/node.pid, so `status`, `stop`, `start` and `down` work from any shell. An
+observer added to a running network (node/net_observer.py) is one more such folder.
 
 A network made with witnesses (`up --witness NAME`, ADR 0021) has each witness's key in
 DIR/<witness>/; once the validators are ready, `up` starts one `lantan witness` process
@@ -73,6 +74,8 @@ class NodeView:
     head_hash: str | None
     state_root: str | None
     ready: bool
+    observer: bool
+    """Its node.toml says observer (`net add-observer`): it syncs and never votes."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -84,6 +87,7 @@ class NodeView:
             "head_hash": self.head_hash,
             "state_root": self.state_root,
             "ready": self.ready,
+            "observer": self.observer,
         }
 
 
@@ -195,17 +199,16 @@ def planned_ports(directory: Path, *, validators: int, base_port: int) -> dict[s
     return ports
 
 
-def check_ports_free(ports: dict[str, int]) -> None:
-    """NetError naming the first port that is out of range or already bound on 127.0.0.1."""
+def check_ports_free(ports: dict[str, int], option: str = "--base-port") -> None:
+    """NetError naming the first port that is out of range or already bound on 127.0.0.1,
+    and the option that chooses another."""
     for name, port in ports.items():
         if not 0 < port < 65536:
-            raise NetError(
-                f"port {port} (for {name}) is not a TCP port; choose another --base-port"
-            )
+            raise NetError(f"port {port} (for {name}) is not a TCP port; choose another {option}")
         if not port_free(port):
             raise NetError(
                 f"port {port} (for {name}) is already in use on 127.0.0.1 - another network? "
-                "Stop it, or choose another --base-port"
+                f"Stop it, or choose another {option}"
             )
 
 
@@ -425,6 +428,7 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
         head_hash=None if status is None else str(status["head_hash"]),
         state_root=None if status is None else str(status["state_root"]),
         ready=ready,
+        observer=config.observer,
     )
 
 

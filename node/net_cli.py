@@ -1,4 +1,5 @@
-"""`lantan net up|status|stop|start|down`: a local multi-process network. Thin I/O shell."""
+"""`lantan net up|status|stop|start|down|add-observer`: a local multi-process network. Thin
+I/O shell."""
 
 import argparse
 import json
@@ -26,6 +27,7 @@ from node.net import (
     stop_process,
     witness_pids,
 )
+from node.net_observer import net_add_observer
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
@@ -37,9 +39,9 @@ def register_net(subparsers: Subparsers) -> None:
     actions = add_group(
         subparsers,
         "net",
-        "run a local network of validator processes",
-        description="A local network on 127.0.0.1: one node process per validator, "
-        "detached, recorded in DIR/<node>/node.pid.",
+        "run a local network of validator (and observer) processes",
+        description="A local network on 127.0.0.1: one node process per validator or "
+        "observer, detached, recorded in DIR/<node>/node.pid.",
     )
     defaults = argparse.ArgumentDefaultsHelpFormatter
     up = actions.add_parser(
@@ -83,6 +85,21 @@ def register_net(subparsers: Subparsers) -> None:
         action.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
         action.add_argument("--json", action="store_true", help=JSON_HELP)
         action.set_defaults(handler=_guard(name, _run_stop if name == "stop" else _run_start))
+    observer = actions.add_parser(
+        "add-observer",
+        help="add an observer node to a running network and wait until it caught up",
+        description="Write DIR/NAME/node.toml for an observer (it syncs blocks and serves the "
+        "API, never votes; every validator as a peer, the network's genesis), start it and "
+        "wait until it has caught up with the validators. `net status`, `stop`, `start` and "
+        "`down` then handle it by NAME.",
+    )
+    observer.add_argument("name", metavar="NAME", help="its name and folder in DIR (a slug)")
+    observer.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
+    observer.add_argument(
+        "--port", type=int, help="its port (default: the first free one above the network's)"
+    )
+    observer.add_argument("--json", action="store_true", help=JSON_HELP)
+    observer.set_defaults(handler=_guard("add-observer", _run_add_observer))
     down = actions.add_parser("down", help="stop every node (data is kept)")
     down.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     down.set_defaults(handler=_guard("down", _run_down))
@@ -105,6 +122,7 @@ def _print(views: list[NodeView], as_json: bool, witnesses: dict[str, int | None
         print(
             f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {state:<8} "
             f"height {v.height if v.height is not None else '-':<6} head {head}"
+            + ("  observer" if v.observer else "")
         )
     for name, pid in witnesses.items():
         state = "running" if pid else "stopped"
@@ -154,6 +172,18 @@ def _run_start(args: argparse.Namespace) -> int:
     with spinner(f"starting {args.node}", as_json=args.json) as shown:
         view = net_start(directory, args.node, progress=shown.step)
     _print([view], args.json, {})
+    return 0
+
+
+def _run_add_observer(args: argparse.Namespace) -> int:
+    with spinner(f"starting observer {args.name}", as_json=args.json) as shown:
+        view = net_add_observer(args.dir, args.name, port=args.port, progress=shown.step)
+    _print([view], args.json, {})
+    if not args.json:
+        print(
+            f"observer {args.name} serves {view.url}; stop with: lantan net stop {args.name} "
+            f"--dir {args.dir}"
+        )
     return 0
 
 

@@ -6,8 +6,9 @@ dict keys, and a corrupted store fails loudly instead of showing half a record. 
 one key prefix in key order and stop at a limit (a registry of this size pages).
 """
 
-from collections.abc import Callable
-from typing import Final, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
 
 from contracts.auction_records import Bid, Lot
 from contracts.case_lifecycle_records import CaseClosure, CaseJudgment, case_status
@@ -24,6 +25,7 @@ from contracts.credit_records import (
     IssuanceBatch,
     Project,
     SerialBlock,
+    SerialStatus,
     Verification,
 )
 from contracts.insurance import InsurancePolicy
@@ -57,6 +59,7 @@ from protocol.encoding import decode
 from protocol.signing import PublicKey
 
 R = TypeVar("R")
+V = TypeVar("V")
 LIST_LIMIT: Final = 500
 """Most records a list page or search scans per kind."""
 SERIALS_LIMIT: Final = 100_000
@@ -65,10 +68,52 @@ CLAIMS_SCAN_MAX: Final = 100_000
 """Most insurance claims a policy's totals read (ADR 0035): far above any registry's."""
 POLICY_TOTALS_HELD_MAX: Final = 10_000
 """Most policies whose claim totals are kept for the current head (policy_claim_totals)."""
+BATCH_HELD_MAX: Final = 10_000
+"""Most batches whose escrowed and pledged kg are kept for the current head (batch_held_kg)."""
 ListState = Callable[[str, int], list[tuple[str, bytes]]]
 """(prefix, limit) -> up to limit (key, value) pairs whose key starts with prefix, in order."""
 Listing = tuple[list[R], bool]
 """Records in key order, and True when more exist past the limit."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchHeldKg:
+    """The kg of a batch's serial blocks that its record's counters leave out."""
+
+    escrowed_kg: int
+    """In ESCROWED blocks: up for auction (ADR 0034) until the lot settles."""
+    pledged_kg: int
+    """In PLEDGED blocks: security for a loan (ADR 0032) until released or enforced."""
+
+
+def held_kg(blocks: Iterable[SerialBlock | None], status: SerialStatus) -> int:
+    """The kg of the blocks in status (None: a block not found is skipped)."""
+    return sum(b.quantity_kg for b in blocks if b is not None and b.status is status)
+
+
+class HeldPerHead(Generic[V]):
+    """Values derived from the committed state, each kept until the head height moves; at
+    most held_max at once (a full store is emptied, not evicted one by one). Without a head
+    nothing is kept."""
+
+    def __init__(self, head: Callable[[], int] | None, held_max: int) -> None:
+        self._head = head
+        self._held_max = held_max
+        self._held: tuple[int, dict[str, V]] = (-1, {})
+
+    def get(self, key: str, derive: Callable[[], V]) -> V:
+        """The value kept for key at the current head, else derive() (then kept)."""
+        height = -1 if self._head is None else self._head()
+        held_height, held = self._held
+        if height >= 0 and held_height == height and key in held:
+            return held[key]
+        value = derive()
+        if height >= 0:
+            if held_height != height or len(held) >= self._held_max:
+                held = {}
+            held[key] = value
+            self._held = (height, held)
+        return value
 
 
 class RegistryRecords:
@@ -78,12 +123,14 @@ class RegistryRecords:
     def __init__(
         self, state: StateView, list_state: ListState, head: Callable[[], int] | None = None
     ) -> None:
-        """head: the committed height, when the caller has one; policy totals are then kept
-        until it moves."""
+        """head: the committed height, when the caller has one; policy totals and batch held
+        kg are then kept until it moves."""
         self._state = state
         self._list_state = list_state
-        self._head = head
-        self._policy_totals: tuple[int, dict[str, PolicyClaimTotals]] = (-1, {})
+        self._policy_totals: HeldPerHead[PolicyClaimTotals] = HeldPerHead(
+            head, POLICY_TOTALS_HELD_MAX
+        )
+        self._batch_held: HeldPerHead[BatchHeldKg] = HeldPerHead(head, BATCH_HELD_MAX)
 
     # --- one record by id ----------------------------------------------------------------
 
@@ -197,18 +244,31 @@ class RegistryRecords:
         # Every claim is read to sum one policy's, and a claims list page or CSV export asks
         # for each of its rows: kept per head height, that is one scan per policy a block,
         # not one per row (quadratic in the claims otherwise).
-        height = -1 if self._head is None else self._head()
-        held_height, held = self._policy_totals
-        if height >= 0 and held_height == height and policy_id in held:
-            return held[policy_id]
-        claims = self.claims_with_decisions()
-        totals = policy_claim_totals(policy_id, policy.body.sum_insured_fen, claims)
-        if height >= 0:
-            if held_height != height or len(held) >= POLICY_TOTALS_HELD_MAX:
-                held = {}
-            held[policy_id] = totals
-            self._policy_totals = (height, held)
-        return totals
+        return self._policy_totals.get(
+            policy_id,
+            lambda: policy_claim_totals(
+                policy_id, policy.body.sum_insured_fen, self.claims_with_decisions()
+            ),
+        )
+
+    def batch_held_kg(self, batch_id: str) -> BatchHeldKg | None:
+        """The kg escrowed and pledged in the batch, over every one of its serial blocks
+        (the batch record counts neither); None for an unknown batch."""
+        batch = self.batch(batch_id)
+        if batch is None:
+            return None
+        # Exact for any batch, so not a listing's first LIST_LIMIT blocks: a batch has at most
+        # one block per serial, so last_serial bounds the scan, and one scan (one LevelDB
+        # iterator, one snapshot) sees one height. It reads every block, so it is kept per
+        # head height like the policy totals.
+        return self._batch_held.get(batch_id, lambda: self._sum_held(batch_id, batch.last_serial))
+
+    def _sum_held(self, batch_id: str, blocks_max: int) -> BatchHeldKg:
+        blocks, _ = self.serial_blocks(batch_id, limit=blocks_max)
+        return BatchHeldKg(
+            escrowed_kg=held_kg(blocks, SerialStatus.ESCROWED),
+            pledged_kg=held_kg(blocks, SerialStatus.PLEDGED),
+        )
 
     def exists(self, prefix: str, record_id: str) -> bool:
         """True when prefix + record_id (e.g. "batch/" + id) names a committed record."""

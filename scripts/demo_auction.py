@@ -1,7 +1,7 @@
 """The Huangbi'ao sealed-bid auction (genesis/example/auction_case.py, ADR 0034) end to end on
 a running local network, through the `lantan` CLI only.
 
-Run by ./scripts/demo-auction after `lantan net up` and the observer's start. Xiangshan
+Run by ./scripts/demo-auction after `lantan net up` and `lantan net add-observer`. Xiangshan
 County issues the Huangbi'ao batch to the Township; Ningbo PTC opens three bidders'
 accounts (each bidder makes its own key); the Township puts 234,010 kg up for auction with
 Ningbo PTC co-signing as operator, the windows set in heights from the chain's head. Each

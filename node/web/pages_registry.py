@@ -17,7 +17,7 @@ from contracts.credit_records import (
 from contracts.link_records import BatchLinks
 from contracts.tenure_records import ProjectTenure
 from node.chain_view import ChainView
-from node.registry_records import LIST_LIMIT, SERIALS_LIMIT
+from node.registry_records import LIST_LIMIT, SERIALS_LIMIT, held_kg
 from node.web.auction_view import batch_lots
 from node.web.columns import Column, record_table
 from node.web.consideration_view import considerations_table
@@ -302,7 +302,9 @@ def batches_table(ctx: Context, batches: list[IssuanceBatch]) -> Html:
 
 def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
     batch = require(view.records.batch(check_slug(batch_id, "batch")), "issuance batch", batch_id)
-    blocks, truncated = view.records.serial_blocks(batch_id)
+    blocks, truncated = view.records.serial_blocks(batch_id, limit=LIST_LIMIT)
+    held = view.records.batch_held_kg(batch_id)
+    assert held is not None  # the batch record was read above
     fields = definitions(
         [
             (ctx.t("f.batch"), batch_id),
@@ -313,8 +315,9 @@ def batch_page(ctx: Context, view: ChainView, batch_id: str) -> Page:
             (ctx.t("f.buffer"), kg_text(batch.buffer_kg)),
             (ctx.t("f.retired"), kg_text(batch.retired_kg)),
             (ctx.t("f.cancelled"), kg_text(batch.cancelled_kg)),
-            (ctx.t("f.escrowed"), kg_text(_held_kg(blocks, SerialStatus.ESCROWED))),
-            (ctx.t("f.pledged"), kg_text(_held_kg(blocks, SerialStatus.PLEDGED))),
+            # Over every block of the batch, not only those listed below (LIST_LIMIT).
+            (ctx.t("f.escrowed"), kg_text(held.escrowed_kg)),
+            (ctx.t("f.pledged"), kg_text(held.pledged_kg)),
             (ctx.t("f.serials"), range_link(ctx, batch_id, 1, batch.last_serial)),
             (ctx.t("batch.issued_by"), tx_link(ctx, batch.tx_id.hex(), short=False)),
         ]
@@ -528,8 +531,10 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
                 batch_link(ctx, batch_id),
                 kg_text(holding.active_kg),
                 kg_text(holding.frozen_kg),
-                kg_text(_held_kg(blocks, SerialStatus.PLEDGED)),
-                kg_text(_held_kg(blocks, SerialStatus.ESCROWED)),
+                # PLEDGED (ADR 0032) and ESCROWED (ADR 0034): the holding's counters
+                # leave them out.
+                kg_text(held_kg(blocks, SerialStatus.PLEDGED)),
+                kg_text(held_kg(blocks, SerialStatus.ESCROWED)),
                 kg_text(holding.retired_kg),
                 ranges,
             ]
@@ -548,12 +553,6 @@ def account_page(ctx: Context, view: ChainView, account_id: str) -> Page:
     )
     body = join([fields, section(ctx.t("account.holdings"), holdings_html)])
     return Page(title=ctx.t("account.title", id=account_id), body=body)
-
-
-def _held_kg(blocks: Sequence[SerialBlock | None], status: SerialStatus) -> int:
-    """The kg of a holding's blocks in status: PLEDGED (ADR 0032) or ESCROWED (ADR 0034),
-    which its counters leave out."""
-    return sum(b.quantity_kg for b in blocks if b is not None and b.status is status)
 
 
 def institution_page(ctx: Context, view: ChainView, institution_id: str) -> Page:

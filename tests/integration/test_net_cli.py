@@ -3,7 +3,8 @@
 A second network on ports already in use must fail with one error naming the port and
 leave nothing running or behind; the directory commands name what they could not find.
 The first network runs a witness (`net up --witness`): its cosignatures reach the nodes,
-and `net stop` / `net start` handle it by name.
+and `net stop` / `net start` handle it by name. `net add-observer` adds an observer that
+catches up with it, and `net status` / `net stop` handle that by name too.
 """
 
 import json
@@ -17,13 +18,14 @@ import pytest
 
 from genesis.document import parse_genesis
 from genesis.network import GENESIS_FILE
-from node.config import CONFIG_FILE
+from node.config import CONFIG_FILE, load_config
 from node.net import PID_FILE, WITNESS_PID_FILE, NetError, node_names, read_pid, wait_ready
 from tests.integration.lantan_cli import lantan
 from tests.integration.network import LocalNet, free_base_port, wait_for
 
 pytestmark = pytest.mark.slow
 WITNESS = "blue-carbon-auditor-witness"
+OBSERVER = "observer-1"
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +185,55 @@ def test_net_up_names_a_witness_for_a_new_network_only(first: tuple[LocalNet, in
     assert refused.returncode == 1
     assert "without witness court-witness" in refused.stderr, refused.stderr
     assert not (running.directory / "court-witness").exists()
+
+
+def test_net_add_observer_catches_up_and_net_stop_stops_it(first: tuple[LocalNet, int]) -> None:
+    running, _ = first
+    directory = running.directory
+    validator = running.validators[0]
+    added = lantan("net", "add-observer", OBSERVER, "--dir", str(directory), "--json")
+    assert added.returncode == 0, added.stderr
+    view = json.loads(added.stdout)["nodes"][0]
+    config = load_config(directory / OBSERVER)
+    assert (view["name"], view["url"], view["observer"], view["ready"]) == (
+        OBSERVER,
+        config.url,
+        True,
+        True,
+    )
+    assert config.observer
+    assert [peer.name for peer in config.peers] == running.validators
+    # It follows the chain: it reaches a height the validators committed after it started,
+    # with their block at that height.
+    target = running.height(validator)
+    wait_for(lambda: running.height(OBSERVER) >= target or None, 60, f"{OBSERVER} at {target}")
+    assert running.block_hashes(OBSERVER, target, target) == running.block_hashes(
+        validator, target, target
+    )
+    status = json.loads(lantan("net", "status", "--dir", str(directory), "--json").stdout)
+    assert [n["observer"] for n in status["nodes"] if n["name"] == OBSERVER] == [True]
+    taken = lantan("net", "add-observer", OBSERVER, "--dir", str(directory))
+    assert taken.returncode == 1
+    assert f"'{OBSERVER}' is taken" in taken.stderr and "Traceback" not in taken.stderr
+    stopped = lantan("net", "stop", OBSERVER, "--dir", str(directory))
+    assert stopped.returncode == 0, stopped.stderr
+    assert read_pid(directory / OBSERVER) is None
+    assert not [p for p in processes_under(directory) if str(directory / OBSERVER) in p]
+    assert all(read_pid(directory / name) for name in running.validators)
+
+
+def test_net_add_observer_to_a_stopped_network_says_so(
+    first: tuple[LocalNet, int], tmp_path: Path
+) -> None:
+    """A network directory whose validators do not run: nothing is written or started."""
+    running, _ = first
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    shutil.copy(running.directory / GENESIS_FILE, stopped / GENESIS_FILE)
+    for name in running.validators:
+        (stopped / name).mkdir()
+        shutil.copy(running.directory / name / CONFIG_FILE, stopped / name / CONFIG_FILE)
+    refused = lantan("net", "add-observer", OBSERVER, "--dir", str(stopped))
+    assert refused.returncode == 1
+    assert "is not running (no validator is)" in refused.stderr, refused.stderr
+    assert not (stopped / OBSERVER).exists()

@@ -108,3 +108,15 @@ def test_the_pledge_page(site: Site, lang: str, words: tuple[str, ...]) -> None:
     assert f'href="/institutions/{LENDER}' in page
     assert site.client.get("/pledges/no-such-pledge").status_code == 404
     assert site.client.get("/pledges/Not_A_Slug").status_code == 400
+
+
+def test_the_batch_page_sums_pledged_kg_over_blocks_it_does_not_list(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page lists the first LIST_LIMIT blocks; its totals count every block."""
+    monkeypatch.setattr("node.web.pages_registry.LIST_LIMIT", 1)
+    page = site.page(f"/batches/{BATCH_ID}")
+    listed = page[page.index('class="serial-blocks"') :]
+    assert "pledged" not in listed[: listed.index("</table>")], "the pledged block is not listed"
+    assert "Showing the first 1." in page
+    assert '<th scope="row">Pledged (ADR 0032)</th><td>10,000 kg (10 t)</td>' in page
