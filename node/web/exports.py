@@ -8,9 +8,8 @@ no record is parsed into its type only to be written back to JSON. Rows add what
 records say of them: a project its boundary and tenure (ADR 0027), an issuance its labels
 and external registry ids (ADR 0028), a case its status, judgment and closure (ADR 0029), a
 retirement the verification behind its credits and its case's status (ADR 0026, 0029), a
-consideration its price and total in yuan (ADR 0031), a lot and a bid theirs (ADR 0034).
-consideration its price and total in yuan (ADR 0031), an insurance claim its decision,
-payment and its policy's totals (ADR 0035).
+consideration its price and total in yuan (ADR 0031), a lot and a bid theirs (ADR 0034), an
+insurance claim its decision, payment and its policy's totals (ADR 0035).
 """
 
 import csv
