@@ -85,6 +85,10 @@ class BatchHeldKg:
     pledged_kg: int
     """In PLEDGED blocks: security for a loan (ADR 0032) until released or enforced."""
 
+    def to_json(self) -> dict[str, int]:
+        """As the API and the CSV export add them to a batch's record."""
+        return {"escrowed_kg": self.escrowed_kg, "pledged_kg": self.pledged_kg}
+
 
 def held_kg(blocks: Iterable[SerialBlock | None], status: SerialStatus) -> int:
     """The kg of the blocks in status (None: a block not found is skipped)."""

@@ -91,9 +91,19 @@ LIST_RESOURCES: Final = (
     ),
     ListResource(
         name="batches",
-        columns=("batch_id", "project_id", "vintage", "quantity_kg", "buffer_kg", "retired_kg"),
+        columns=(
+            "batch_id",
+            "project_id",
+            "vintage",
+            "quantity_kg",
+            "buffer_kg",
+            "retired_kg",
+            "pledged_kg",
+            "escrowed_kg",
+        ),
         item_noun="BATCH_ID",
-        help="issuance batches, each with its labels and external registry ids (ADR 0028)",
+        help="issuance batches, each with its labels and external registry ids (ADR 0028) and "
+        "its kg pledged (ADR 0032) and in auction escrow (ADR 0034)",
     ),
     ListResource(
         name="cases",

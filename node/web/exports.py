@@ -22,6 +22,7 @@ from contracts.pledge_records import Pledge
 from contracts.reversal_records import InsuranceClaim, Reversal
 from contracts.tenure_records import TenureFields
 from node.chain_view import ChainView
+from node.registry_records import BatchHeldKg
 from node.web import auction_view, consideration_view
 from node.web.formatting import time_text
 from protocol.codec import JsonCodec, field_names
@@ -42,8 +43,10 @@ PROJECT_COLUMNS = (*field_names(Project), *TENURE_CELLS)
 """A project's fields, then its boundary and tenure (empty cells when none recorded)."""
 ATTESTED_VERIFICATION_COLUMNS = field_names(AttestedVerification)
 LINK_CELLS: Cells = {"labels": "labels", "external_ids": "external_ids"}
-ISSUANCE_COLUMNS = (*field_names(IssuanceBatch), *LINK_CELLS)
-"""A batch's fields, then its labels and external ids (registry:id), empty when none."""
+HELD_CELLS: Cells = {"escrowed_kg": "escrowed_kg", "pledged_kg": "pledged_kg"}
+ISSUANCE_COLUMNS = (*field_names(IssuanceBatch), *HELD_CELLS, *LINK_CELLS)
+"""A batch's fields, its kg in auction escrow and pledged (over all its serial blocks), then
+its labels and external ids (registry:id), empty when none."""
 RETIREMENT_COLUMNS = (
     *field_names(Retirement),
     "time_utc8",
@@ -96,7 +99,7 @@ CLAIM_COLUMNS = (*field_names(InsuranceClaim), *DECISION_CELLS, *POLICY_TOTAL_CE
 while filed) and its policy's totals (ADR 0035)."""
 
 
-def _cells(record: JsonCodec | None, cells: Cells) -> JsonObject:
+def _cells(record: JsonCodec | BatchHeldKg | None, cells: Cells) -> JsonObject:
     """The columns cells names, from record's fields (None, an empty cell, when absent)."""
     stored = {} if record is None else record.to_json()
     return {column: stored.get(name) for column, name in cells.items()}
@@ -113,7 +116,9 @@ def _project_row(view: ChainView, row: JsonObject) -> JsonObject:
 
 
 def _issuance_row(view: ChainView, row: JsonObject) -> JsonObject:
-    return row | _cells(view.records.batch_links(str(row["batch_id"])), LINK_CELLS)
+    batch_id = str(row["batch_id"])
+    held = _cells(view.records.batch_held_kg(batch_id), HELD_CELLS)
+    return row | held | _cells(view.records.batch_links(batch_id), LINK_CELLS)
 
 
 def _retirement_row(view: ChainView, row: JsonObject) -> JsonObject:

@@ -62,11 +62,18 @@ def with_tenure(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
     return record | {"tenure": None if tenure is None else tenure.to_json()}
 
 
-def with_links(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
+def with_links_and_held(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
     """A batch record with its `links` (ADR 0028: labels and external registry ids; null when
-    the batch has none)."""
-    links = view.records.batch_links(str(record["batch_id"]))
-    return record | {"links": None if links is None else links.to_json()}
+    the batch has none) and its `escrowed_kg` and `pledged_kg` (ADR 0034, 0032: kg its
+    counters leave out, over every serial block of the batch)."""
+    batch_id = str(record["batch_id"])
+    links = view.records.batch_links(batch_id)
+    held = view.records.batch_held_kg(batch_id)
+    return (
+        record
+        | {"links": None if links is None else links.to_json()}
+        | ({} if held is None else held.to_json())
+    )
 
 
 def with_bids(view: ChainView, record: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +105,7 @@ def with_claim_totals(view: ChainView, record: dict[str, Any]) -> dict[str, Any]
 
 ENRICH: dict[str, Enrich] = {
     "projects": with_tenure,
-    "batches": with_links,
+    "batches": with_links_and_held,
     "cases": with_case_lifecycle,
     "auctions": with_bids,
     "insurance-claims": with_claim_decision,

@@ -268,7 +268,22 @@ class FakeNode:
             return record | {"tenure": self._json_or_none(project_tenure_key(record["project_id"]))}
         if prefix == "insurance_claim/":
             return self._with_claim_decision(record)
-        return record | {"links": self._json_or_none(batch_links_key(record["batch_id"]))}
+        batch_id = record["batch_id"]
+        return (
+            record | {"links": self._json_or_none(batch_links_key(batch_id))} | self._held(batch_id)
+        )
+
+    def _held(self, batch_id: str) -> dict[str, int]:
+        """A batch's kg in auction escrow and pledged, over all its serial blocks (ADR 0034,
+        0032), as the node adds them."""
+        blocks = [
+            json.loads(v) for k, v in self.state.items() if k.startswith(f"serials/{batch_id}/")
+        ]
+        held = {"escrowed": 0, "pledged": 0}
+        for block in blocks:
+            if block["status"] in held:
+                held[block["status"]] += block["quantity_kg"]
+        return {"escrowed_kg": held["escrowed"], "pledged_kg": held["pledged"]}
 
     def _json_or_none(self, key: str) -> Any:
         value = self.state.get(key)

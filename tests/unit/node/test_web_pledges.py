@@ -120,3 +120,17 @@ def test_the_batch_page_sums_pledged_kg_over_blocks_it_does_not_list(
     assert "pledged" not in listed[: listed.index("</table>")], "the pledged block is not listed"
     assert "Showing the first 1." in page
     assert '<th scope="row">Pledged (ADR 0032)</th><td>10,000 kg (10 t)</td>' in page
+
+
+def test_the_batch_api_and_issuances_csv_show_its_pledged_and_escrowed_kg(site: Site) -> None:
+    """The same exact totals as the batch page: GET /v1/batches/{id}, its listing, and the
+    issuances CSV export (none of the batch is in an auction here)."""
+    record = site.client.get(f"/v1/batches/{BATCH_ID}").json()
+    assert (record["pledged_kg"], record["escrowed_kg"]) == (PLEDGED, 0)
+    listed = {b["batch_id"]: b for b in site.client.get("/v1/batches").json()["items"]}
+    assert listed[BATCH_ID] == record
+    response = site.client.get("/export/issuances.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == list(EXPORTS["issuances"][1])
+    row = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == BATCH_ID), strict=True))
+    assert (row["pledged_kg"], row["escrowed_kg"]) == (str(PLEDGED), "0")
