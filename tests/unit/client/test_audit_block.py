@@ -7,7 +7,7 @@ from client.audit.findings import FindingCode
 from client.audit.replay import ReplayState
 from genesis.example.chain_forge import ChainForge
 from protocol.block_check import BlockProblem, BlockProblemKind
-from protocol.encoding import JsonValue
+from protocol.encoding import JsonObject
 
 
 def test_every_block_problem_kind_has_a_finding_code() -> None:
@@ -27,9 +27,9 @@ def test_findings_keep_every_problem_in_order_with_its_sentence() -> None:
     ]
 
 
-def _results_case(name: str, honest: list[JsonValue]) -> object:
+def _results_case(name: str, honest: list[JsonObject]) -> object:
     """Served results of a 3-tx block, altered as `name` says."""
-    first, second, third = (dict(item) for item in honest)  # type: ignore[call-overload]
+    first, second, third = honest
     rejected = {**second, "status": "rejected", "reason": "policy_exists"}
     cases: dict[str, object] = {
         "honest": honest,
