@@ -81,6 +81,8 @@ class SignedTx(JsonCodec, what="signed tx"):
 
     _tx_id: Hash32 = field(init=False, repr=False, compare=False)
     _canonical: bytes = field(init=False, repr=False, compare=False)
+    _signers: tuple[PublicKey, ...] = field(init=False, repr=False, compare=False)
+    """The signatures' keys, kept: admission and the handlers ask for them several times."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tx_id", self.tx.tx_id())
@@ -89,6 +91,7 @@ class SignedTx(JsonCodec, what="signed tx"):
         canonical = b'{"signatures":' + signatures + b',"tx":' + self.tx._canonical + b"}"
         object.__setattr__(self, "_canonical", canonical)
         keys = [s.public_key for s in self.signatures]
+        object.__setattr__(self, "_signers", tuple(keys))
         if len(set(keys)) != len(keys):
             raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
         if keys != sorted(keys):
@@ -102,7 +105,7 @@ class SignedTx(JsonCodec, what="signed tx"):
 
     @property
     def signers(self) -> tuple[PublicKey, ...]:
-        return tuple(s.public_key for s in self.signatures)
+        return self._signers
 
     def canonical_bytes(self) -> bytes:
         """JCS(signed tx): the tx_root leaf (equal to encode(self.to_json()))."""

@@ -6,6 +6,7 @@ control characters (escapes).
 """
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import rfc8785
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from protocol.encoding import decode, decode_canonical, encode
 from protocol.hashing import Hash32
+from protocol.results import TxResult, TxStatus
 from protocol.signing import PublicKey
 from protocol.tx import COSIGNATURES_MAX, SignedTx, TxSignature, UnsignedTx
 
@@ -121,6 +123,18 @@ def test_a_signed_txs_assembled_bytes_are_its_canonical_encoding(
     )
     signed = SignedTx(tx=tx, signatures=entries)
     assert signed.canonical_bytes() == encode(signed.to_json())
+    assert signed.signers == tuple(sorted(keys))  # kept from construction, not re-read
+    assert replace(signed, signatures=entries[:1]).signers == tuple(sorted(keys))[:1]
     assert [entry.canonical_bytes() for entry in entries] == [
         encode(entry.to_json()) for entry in entries
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.none() | st.text(max_size=128))
+def test_a_results_written_bytes_are_its_canonical_encoding(
+    tx_id: bytes, reason: str | None
+) -> None:
+    status = TxStatus.ACCEPTED if reason is None else TxStatus.REJECTED
+    result = TxResult(tx_id=Hash32(tx_id), status=status, reason=reason)
+    assert result.canonical_bytes() == encode(result.to_json())
