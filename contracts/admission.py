@@ -109,8 +109,12 @@ def admit_signed_tx(
         raise AdmissionError(AdmissionReason.WRONG_NONCE, f"{tx.nonce} != {expected}")
     if tx.sender not in signed.signers:
         raise AdmissionError(AdmissionReason.MISSING_SIGNATURE, "the sender must sign")
-    with _schema_errors():
+    # The body's schema errors as _schema_errors maps them, without a context manager
+    # per tx (every replayed and executed tx passes here).
+    try:
         body = BODY_PARSERS[TxType(tx.type)](tx.body)
+    except ProtocolError as error:
+        raise AdmissionError(admission_reason_for(error), str(error)) from None
     check_signatures(signed, verify)
     return body
 

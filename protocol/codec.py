@@ -53,6 +53,9 @@ class Wire:
 
     read: Reader
     write: Writer | None = None
+    read_item: Callable[[Any, str], Any] | None = None
+    """How an item of a list of these reads (items()), when it can skip the one-key object
+    read builds around each item; the same value or error as read({name: item}, name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +101,10 @@ def optional(wire: Wire) -> Wire:
 def items(wire: Wire, *, max_items: int = 100_000) -> Wire:
     """A JSON array read into a tuple, each item by wire (errors name the field)."""
 
+    read_item = wire.read_item or (lambda item, name: wire.read({name: item}, name))
+
     def read(obj: Mapping[str, Any], name: str) -> tuple[Any, ...]:
-        return tuple(
-            wire.read({name: item}, name) for item in read_list(obj, name, max_items=max_items)
-        )
+        return tuple([read_item(item, name) for item in read_list(obj, name, max_items=max_items)])
 
     write = wire.write
     if write is None:
@@ -111,7 +114,15 @@ def items(wire: Wire, *, max_items: int = 100_000) -> Wire:
 
 def codec_wire(cls: type["JsonCodec"]) -> Wire:
     """A nested object read by cls.from_json."""
-    return Wire(lambda obj, name: cls.from_json(read_object(obj, name)), lambda v: v.to_json())
+
+    def read(obj: Mapping[str, Any], name: str) -> "JsonCodec":
+        return cls.from_json(read_object(obj, name))
+
+    def read_item(item: object, name: str) -> "JsonCodec":
+        # read_object returns an object as it is and names the field for anything else.
+        return cls.from_json(item) if isinstance(item, dict) else read({name: item}, name)
+
+    return Wire(read, lambda v: v.to_json(), read_item)
 
 
 def enum_wire(cls: type[enum.Enum]) -> Wire:

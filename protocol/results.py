@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from protocol.codec import CachedJsonCodec, optional, string
+from protocol.encoding import encode
 from protocol.errors import FieldTypeError
 from protocol.hashing import Hash32
 
@@ -29,4 +30,15 @@ class TxResult(CachedJsonCodec, what="tx result"):
         if (self.status is TxStatus.ACCEPTED) != (self.reason is None):
             raise FieldTypeError("reason must be null exactly when the status is accepted")
 
-    # canonical_bytes() (CachedJsonCodec): JCS(result), the results_root leaf.
+    def canonical_bytes(self) -> bytes:
+        """JCS(result), the results_root leaf, written out once and kept: the keys in order
+        (reason < status < tx_id), the status an ASCII word and tx_id lowercase hex, which
+        JSON never escapes, and the reason through the encoder (equal to encode(to_json()))."""
+        try:
+            return self._canonical_bytes
+        except AttributeError:
+            reason = b"null" if self.reason is None else encode(self.reason)
+            status, tx_id = self.status.value.encode(), self.tx_id.hex().encode()
+            data = b'{"reason":%s,"status":"%s","tx_id":"%s"}' % (reason, status, tx_id)
+            object.__setattr__(self, "_canonical_bytes", data)
+            return data

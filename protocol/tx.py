@@ -61,6 +61,14 @@ class TxSignature(JsonCodec, what="signature"):
     public_key: PublicKey
     signature: Annotated[bytes, hex_bytes(SIGNATURE_SIZE)]
 
+    def canonical_bytes(self) -> bytes:
+        """JCS(signature), written out: the keys in order ("public_key" < "signature") and
+        two lowercase hex strings, which JSON never escapes (equal to encode(to_json()))."""
+        return b'{"public_key":"%s","signature":"%s"}' % (
+            self.public_key.hex().encode(),
+            self.signature.hex().encode(),
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignedTx(JsonCodec, what="signed tx"):
@@ -73,14 +81,17 @@ class SignedTx(JsonCodec, what="signed tx"):
 
     _tx_id: Hash32 = field(init=False, repr=False, compare=False)
     _canonical: bytes = field(init=False, repr=False, compare=False)
+    _signers: tuple[PublicKey, ...] = field(init=False, repr=False, compare=False)
+    """The signatures' keys, kept: admission and the handlers ask for them several times."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tx_id", self.tx.tx_id())
         # JCS(signed tx) from the cached unsigned bytes: "signatures" sorts before "tx".
-        signatures = encode([s.to_json() for s in self.signatures])
+        signatures = b"[" + b",".join(s.canonical_bytes() for s in self.signatures) + b"]"
         canonical = b'{"signatures":' + signatures + b',"tx":' + self.tx._canonical + b"}"
         object.__setattr__(self, "_canonical", canonical)
         keys = [s.public_key for s in self.signatures]
+        object.__setattr__(self, "_signers", tuple(keys))
         if len(set(keys)) != len(keys):
             raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
         if keys != sorted(keys):
@@ -94,7 +105,7 @@ class SignedTx(JsonCodec, what="signed tx"):
 
     @property
     def signers(self) -> tuple[PublicKey, ...]:
-        return tuple(s.public_key for s in self.signatures)
+        return self._signers
 
     def canonical_bytes(self) -> bytes:
         """JCS(signed tx): the tx_root leaf (equal to encode(self.to_json()))."""

@@ -299,7 +299,9 @@ class ChainAudit:
             candidate.certificates[answer.node] = answer.certificate
         else:
             self.add_finding(problem.code, height, [answer.node], problem.detail)
-        result_problem = served_results_problem(candidate.block, answer.results)
+        result_problem = served_results_problem(
+            candidate.block, answer.results, candidate.execution
+        )
         if result_problem is not None:
             self.add_finding(result_problem[0], height, [answer.node], result_problem[1])
 

@@ -6,6 +6,7 @@ control characters (escapes).
 """
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import rfc8785
@@ -13,6 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.encoding import decode, decode_canonical, encode
+from protocol.hashing import Hash32
+from protocol.results import TxResult, TxStatus
+from protocol.signing import PublicKey
+from protocol.tx import COSIGNATURES_MAX, SignedTx, TxSignature, UnsignedTx
 
 TRICKY_STRINGS = [
     "",
@@ -92,3 +97,44 @@ def test_any_spelling_canonicalises_to_the_same_bytes(
 ) -> None:
     spelled = json.dumps(value, ensure_ascii=ensure_ascii, indent=indent).encode("utf-8")
     assert encode(decode(spelled)) == encode(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.binary(min_size=32, max_size=32), unique=True, max_size=COSIGNATURES_MAX),
+    st.binary(min_size=64, max_size=64),
+    st.dictionaries(st.text(max_size=8), st.integers(0, 2**53 - 1) | st.text(), max_size=3),
+)
+def test_a_signed_txs_assembled_bytes_are_its_canonical_encoding(
+    keys: list[bytes], signature: bytes, body: dict[str, Any]
+) -> None:
+    # SignedTx and TxSignature write their JCS bytes out by hand: the encoder is the oracle.
+    tx = UnsignedTx(
+        chain_id=Hash32(b"\x01" * 32),
+        protocol_version=1,
+        type="insurance.attest",
+        sender=PublicKey(keys[0] if keys else b"\x02" * 32),
+        nonce=1,
+        expires_at_ms=2**40,
+        body=body,
+    )
+    entries = tuple(
+        TxSignature(public_key=PublicKey(key), signature=signature) for key in sorted(keys)
+    )
+    signed = SignedTx(tx=tx, signatures=entries)
+    assert signed.canonical_bytes() == encode(signed.to_json())
+    assert signed.signers == tuple(sorted(keys))  # kept from construction, not re-read
+    assert replace(signed, signatures=entries[:1]).signers == tuple(sorted(keys))[:1]
+    assert [entry.canonical_bytes() for entry in entries] == [
+        encode(entry.to_json()) for entry in entries
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.none() | st.text(max_size=128))
+def test_a_results_written_bytes_are_its_canonical_encoding(
+    tx_id: bytes, reason: str | None
+) -> None:
+    status = TxStatus.ACCEPTED if reason is None else TxStatus.REJECTED
+    result = TxResult(tx_id=Hash32(tx_id), status=status, reason=reason)
+    assert result.canonical_bytes() == encode(result.to_json())

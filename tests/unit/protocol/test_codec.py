@@ -19,7 +19,7 @@ from protocol.codec import (
     tag_table,
 )
 from protocol.encoding import JsonObject, encode
-from protocol.errors import FieldTypeError, MissingFieldError, UnknownFieldError
+from protocol.errors import FieldTypeError, MissingFieldError, ProtocolError, UnknownFieldError
 from protocol.hashing import Hash32, sha256
 
 
@@ -90,6 +90,24 @@ def test_each_malformed_field_has_its_typed_error(change: JsonObject, error: typ
     with pytest.raises(error) as raised:
         Sample.from_json({**GOOD, **change})
     assert type(raised.value) is error
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (1, "inners: expected an object, got integer"),
+        ("x", "inners: expected an object, got string"),
+        (None, "inners: expected an object, got null"),
+        ([], "inners: expected an object, got array"),
+        ({}, "inner: missing field 'digest'"),
+    ],
+)
+def test_an_item_of_a_list_of_objects_that_is_not_one_names_the_list(
+    item: object, message: str
+) -> None:
+    with pytest.raises(ProtocolError) as raised:
+        Sample.from_json({**GOOD, "inners": [GOOD["inners"][0], item]})  # type: ignore[index]
+    assert str(raised.value) == message
 
 
 def test_a_missing_field_is_reported_before_an_unknown_one() -> None:
