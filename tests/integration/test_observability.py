@@ -54,7 +54,14 @@ def test_commit_latency_has_one_observation_per_committed_tx(
         assert metrics["lantan_tx_commit_latency_seconds_sum"] > 0
         assert metrics["process_resident_memory_bytes"] > 0
         assert metrics["process_open_fds"] > 0
-        assert metrics['lantan_txs_submitted_total{outcome="pending"}'] >= CASE_TXS
+        # Each case tx is submitted to every validator and counted once by outcome; a copy can
+        # arrive after the tx came in a peer's proposal or was fetched by id (ADR 0018) and
+        # then counts under its refusal reason, not as pending.
+        submitted = {
+            labels["outcome"]: v for labels, v in samples(metrics, "lantan_txs_submitted_total")
+        }
+        assert sum(submitted.values()) >= CASE_TXS, (name, submitted)
+        assert submitted.get("pending", 0) >= 1, (name, submitted)
         blocks = sum(v for k, v in metrics.items() if k.startswith("lantan_blocks_committed_total"))
         assert blocks >= height - 1  # each block once, by consensus or by sync
         assert metrics["lantan_storage_free_bytes"] > 0
