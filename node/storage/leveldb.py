@@ -100,6 +100,12 @@ class LevelDbStore:
         self.directory = directory
         committed = _CommittedSpace(db)
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
+        latest = committed.get(keys.SMT_LATEST_KEY)
+        if latest is not None:
+            # Held from the start, not from the first commit: until that commit every
+            # proposal a (re)started node executes would read each insert's whole path from
+            # LevelDB (~17 node reads at 10^5 records against ~3.3 with the levels held).
+            self._hold_tree(committed, latest)
         self.log = LogNodes(committed)
         self.smt = SmtNodes(committed, self._smt_top)
         # State records read between two commits are read from LevelDB once
@@ -195,11 +201,14 @@ class LevelDbStore:
         """Keep the upper levels of the state tree overlay just committed (if it wrote one):
         the next block's inserts read them (node/storage/smt_top.py)."""
         version = overlay.written(keys.SMT_LATEST_KEY)
-        if version is None:
-            return
-        root = overlay.get(keys.smt_root_key(keys.decode_int(version)))
-        assert root is not None, "an overlay recorded a tree version without its root"
-        self._smt_top.advance(root, lambda node_hash: overlay.get(keys.smt_node_key(node_hash)))
+        if version is not None:
+            self._hold_tree(overlay, version)
+
+    def _hold_tree(self, space: "_CommittedSpace | Overlay", version: bytes) -> None:
+        """Hold the upper levels of the tree version (encoded) that space holds."""
+        root = space.get(keys.smt_root_key(keys.decode_int(version)))
+        assert root is not None, "a tree version was recorded without its root"
+        self._smt_top.advance(root, lambda node_hash: space.get(keys.smt_node_key(node_hash)))
 
     def leveldb_stats(self) -> str:
         """LevelDB's own table of files, sizes and compaction bytes per level (for benches)."""

@@ -147,3 +147,32 @@ def test_a_dropped_overlay_leaves_the_held_levels_alone(tmp_path: Path) -> None:
         SparseMerkleTree(dropped.smt).update(1, {b"d": b"4", b"a": None})
         del dropped
         assert dict(top._nodes) == held
+
+
+def test_a_reopened_store_holds_the_upper_levels_before_its_first_commit(
+    tmp_path: Path,
+) -> None:
+    # A restarted node executes its first proposals before it commits anything: the held
+    # levels must already be there, or each of those inserts reads its whole path from
+    # LevelDB.
+    rng = random.Random(3)
+    memory_store = MemorySmtStore()
+    memory = SparseMerkleTree(memory_store)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(3):
+            writes = {f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(200)}
+            overlay = store.begin()
+            root = SparseMerkleTree(overlay.smt).update(height, writes)
+            assert root == memory.update(height, writes)
+            overlay.record_block(
+                height=height,
+                block=b"b",
+                certificate=None if height == 0 else b"c",
+                results=[],
+                tx_ids=[],
+            )
+            store.commit(overlay)
+    top = SmtTopLevels(levels=6, entries_max=2**6)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        check_held(top, memory_store, root)
+        assert len(top) == len(upper_nodes(memory_store, root, top.levels))
