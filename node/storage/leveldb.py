@@ -26,6 +26,7 @@ from node.storage.errors import (
     StoreWriteError,
 )
 from node.storage.overlay import Overlay
+from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
 from node.storage.views import LogNodes, SmtNodes, StateRecords
 
@@ -105,7 +106,7 @@ class LevelDbStore:
             # Held from the start, not from the first commit: until that commit every
             # proposal a (re)started node executes would read each insert's whole path from
             # LevelDB (~17 node reads at 10^5 records against ~3.3 with the levels held).
-            self._hold_tree(committed, latest)
+            self._hold_tree(SeekReads(db), latest)
         self.log = LogNodes(committed)
         self.smt = SmtNodes(committed, self._smt_top)
         # State records read between two commits are read from LevelDB once
@@ -154,7 +155,8 @@ class LevelDbStore:
         snapshot = self._db.snapshot()
         stored = snapshot.get(keys.HEAD_KEY)
         head = None if stored is None else keys.decode_int(stored)
-        return Overlay(snapshot, head, self._smt_top)
+        # The block's reads go through an iterator: no seek-triggered compactions.
+        return Overlay(SeekReads(snapshot), head, self._smt_top)
 
     def commit(self, overlay: Overlay) -> None:
         """Write every buffered write of overlay in ONE synced LevelDB batch, then seal it.
@@ -204,7 +206,7 @@ class LevelDbStore:
         if version is not None:
             self._hold_tree(overlay, version)
 
-    def _hold_tree(self, space: "_CommittedSpace | Overlay", version: bytes) -> None:
+    def _hold_tree(self, space: "SeekReads | Overlay", version: bytes) -> None:
         """Hold the upper levels of the tree version (encoded) that space holds."""
         root = space.get(keys.smt_root_key(keys.decode_int(version)))
         assert root is not None, "a tree version was recorded without its root"
