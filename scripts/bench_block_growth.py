@@ -15,7 +15,10 @@ forge), no network:
         per block wall ms and CPU ms of the process (all threads: LevelDB's compaction
         included) and of the main thread; the chained hash of every header built (a
         byte-for-byte compare of two code versions on one snapshot); --count counts the
-        LevelDB reads per block by key kind (slower: do not time with it).
+        LevelDB reads per block by key kind (slower: do not time with it); --pace-ms makes
+        each block take that long (a network's pace: LevelDB's compaction thread gets the
+        idle time a validator leaves it); --settle waits for the compactions still owed
+        after the last block and counts them too.
 
 Run it under py-spy (`py-spy record --format speedscope -o F -- python ... run ...`) for
 the per-function shares. docs/PERFORMANCE.md "A block's cost at 10^4 and 10^5 txs" has
