@@ -15,7 +15,10 @@ forge), no network:
         per block wall ms and CPU ms of the process (all threads: LevelDB's compaction
         included) and of the main thread; the chained hash of every header built (a
         byte-for-byte compare of two code versions on one snapshot); --count counts the
-        LevelDB reads per block by key kind (slower: do not time with it).
+        LevelDB reads per block by key kind (slower: do not time with it); --pace-ms makes
+        each block take that long (a network's pace: LevelDB's compaction thread gets the
+        idle time a validator leaves it); --settle waits for the compactions still owed
+        after the last block and counts them too.
 
 Run it under py-spy (`py-spy record --format speedscope -o F -- python ... run ...`) for
 the per-function shares. docs/PERFORMANCE.md "A block's cost at 10^4 and 10^5 txs" has
@@ -118,6 +121,8 @@ def run(
     count: bool,
     top_levels: int | None = None,
     split: int = 1,
+    settle_s: float = 0.0,
+    pace_ms: float = 0.0,
 ) -> dict[str, object]:
     net = root / "net"
     names = sorted(p.name for p in net.iterdir() if (p / "node.toml").exists())
@@ -162,14 +167,20 @@ def run(
                     proposer=keys[0].public_key,
                 )
                 ledger.commit(prepared, certify(ledger, prepared, keys))
+                wall = time.perf_counter() - started
+                if pace_ms > wall * 1000:  # a network's pace: LevelDB's thread gets idle time
+                    time.sleep(pace_ms / 1000 - wall)
                 if index >= warmup:
-                    walls.append((time.perf_counter() - started) * 1000)
+                    walls.append(wall * 1000)
                     cpus.append((time.process_time() - cpu) * 1000)
                     threads.append((time.thread_time() - thread) * 1000)
                 chain.update(prepared.block.header.canonical_bytes())
                 rejected += sum(r.reason is not None for r in prepared.results)
             threads_cpu = _threads_cpu_s()
             compactions, written = _compactions_since(work / "data", log_offset)
+            # The blocks' compaction debt: what LevelDB still compacts after the last one.
+            settled_s = _settle(work / "data", settle_s)
+            settled, settled_written = _compactions_since(work / "data", log_offset)
         # What LevelDB's background threads did after the last block counts too.
         tail_cpu = time.process_time()
         result: dict[str, object] = {
@@ -186,6 +197,11 @@ def run(
             "compaction_mb_written_per_1000_tx": round(
                 written / 1e6 * 1000 * split / (blocks * TX_PER_BLOCK), 1
             ),
+            "settled_s": settled_s,
+            "settled_compactions": settled,
+            "settled_compaction_mb_written_per_1000_tx": round(
+                settled_written / 1e6 * 1000 * split / (blocks * TX_PER_BLOCK), 1
+            ),
             "headers_sha256": chain.hexdigest(),
             "rejected_txs": rejected,
             "smt_top_entries": len(store._smt_top),
@@ -197,7 +213,8 @@ def run(
             }
         return result
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if "LANTAN_GROWTH_KEEP" not in os.environ:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def run_network(
@@ -309,6 +326,22 @@ def _leveldb_log_size(data: Path) -> int:
     return log.stat().st_size if log.exists() else 0
 
 
+def _settle(data: Path, limit_s: float) -> float:
+    """Wait (at most limit_s) until LevelDB's LOG shows no compaction running and has
+    been quiet for a second; the seconds waited."""
+    started = time.monotonic()
+    size, quiet_since = -1, started
+    while time.monotonic() - started < limit_s:
+        text = (data / "LOG").read_text("ascii", "replace")
+        busy = text.count("Compacting ") > text.count("Compacted ")
+        if len(text) != size or busy:
+            size, quiet_since = len(text), time.monotonic()
+        elif time.monotonic() - quiet_since >= 1.0:
+            break
+        time.sleep(0.1)
+    return round(time.monotonic() - started, 1)
+
+
 def _compactions_since(data: Path, offset: int) -> tuple[int, int]:
     """(compactions, bytes of the tables they wrote) in LevelDB's LOG after offset; memtable
     flushes log "Level-0 table" lines instead and are not counted."""
@@ -381,6 +414,15 @@ def main() -> int:
     running.add_argument("--top-levels", type=int, help="state tree levels held (smt_top.py)")
     running.add_argument("--split", type=int, default=1, help="cut each block into this many")
     running.add_argument("--bound", action="store_true", help="also measure Ed25519 verify/s")
+    running.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds at most to wait after the last block for LevelDB's compactions",
+    )
+    running.add_argument(
+        "--pace-ms", type=float, default=0.0, help="sleep so that each block takes this long"
+    )
     network = commands.add_parser("net")
     network.add_argument("--dir", type=Path, required=True)
     network.add_argument("--size", type=int, required=True)
@@ -411,6 +453,8 @@ def main() -> int:
         count=args.count,
         top_levels=args.top_levels,
         split=args.split,
+        settle_s=args.settle,
+        pace_ms=args.pace_ms,
     )
     if args.bound:
         one_core, all_cores, _cores, per_cpu_s = verify_rates()

@@ -26,6 +26,7 @@ from node.storage.errors import (
     StoreWriteError,
 )
 from node.storage.overlay import Overlay
+from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
 from node.storage.views import LogNodes, SmtNodes, StateRecords
 
@@ -100,6 +101,12 @@ class LevelDbStore:
         self.directory = directory
         committed = _CommittedSpace(db)
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
+        latest = committed.get(keys.SMT_LATEST_KEY)
+        if latest is not None:
+            # Held from the start, not from the first commit: until that commit every
+            # proposal a (re)started node executes would read each insert's whole path from
+            # LevelDB (~17 node reads at 10^5 records against ~3.3 with the levels held).
+            self._hold_tree(SeekReads(db), latest)
         self.log = LogNodes(committed)
         self.smt = SmtNodes(committed, self._smt_top)
         # State records read between two commits are read from LevelDB once
@@ -148,7 +155,8 @@ class LevelDbStore:
         snapshot = self._db.snapshot()
         stored = snapshot.get(keys.HEAD_KEY)
         head = None if stored is None else keys.decode_int(stored)
-        return Overlay(snapshot, head, self._smt_top)
+        # The block's reads go through an iterator: no seek-triggered compactions.
+        return Overlay(SeekReads(snapshot), head, self._smt_top)
 
     def commit(self, overlay: Overlay) -> None:
         """Write every buffered write of overlay in ONE synced LevelDB batch, then seal it.
@@ -195,11 +203,14 @@ class LevelDbStore:
         """Keep the upper levels of the state tree overlay just committed (if it wrote one):
         the next block's inserts read them (node/storage/smt_top.py)."""
         version = overlay.written(keys.SMT_LATEST_KEY)
-        if version is None:
-            return
-        root = overlay.get(keys.smt_root_key(keys.decode_int(version)))
-        assert root is not None, "an overlay recorded a tree version without its root"
-        self._smt_top.advance(root, lambda node_hash: overlay.get(keys.smt_node_key(node_hash)))
+        if version is not None:
+            self._hold_tree(overlay, version)
+
+    def _hold_tree(self, space: "SeekReads | Overlay", version: bytes) -> None:
+        """Hold the upper levels of the tree version (encoded) that space holds."""
+        root = space.get(keys.smt_root_key(keys.decode_int(version)))
+        assert root is not None, "a tree version was recorded without its root"
+        self._smt_top.advance(root, lambda node_hash: space.get(keys.smt_node_key(node_hash)))
 
     def leveldb_stats(self) -> str:
         """LevelDB's own table of files, sizes and compaction bytes per level (for benches)."""

@@ -68,6 +68,21 @@ def check_held(top: SmtTopLevels, store: MemorySmtStore, root: bytes) -> None:
     assert len(held) <= top.entries_max + 2**top.levels
 
 
+def commit_tree(store: LevelDbStore, height: int, writes: dict[bytes, bytes | None]) -> bytes:
+    """Commit a block at height holding only a tree update by writes; its root."""
+    overlay = store.begin()
+    root = SparseMerkleTree(overlay.smt).update(height, writes)
+    overlay.record_block(
+        height=height,
+        block=b"b",
+        certificate=None if height == 0 else b"c",
+        results=[],
+        tx_ids=[],
+    )
+    store.commit(overlay)
+    return root
+
+
 @settings(max_examples=120, deadline=None)
 @given(
     st.lists(writes_strategy, min_size=1, max_size=8),
@@ -118,17 +133,8 @@ def test_leveldb_store_roots_and_reads_with_held_levels(tmp_path: Path) -> None:
             }
             if height % 3 == 2:
                 writes[f"record/{rng.randrange(300)}".encode()] = None
-            overlay = store.begin()
-            root = SparseMerkleTree(overlay.smt).update(height, writes)
+            root = commit_tree(store, height, writes)
             assert root == memory.update(height, writes)
-            overlay.record_block(
-                height=height,
-                block=b"b",
-                certificate=None if height == 0 else b"c",
-                results=[],
-                tx_ids=[],
-            )
-            store.commit(overlay)
             assert top.get(root) is not None
             assert SparseMerkleTree(store.smt).prove(b"record/5") == memory.prove(b"record/5")
         assert len(top) <= top.entries_max + 2**top.levels
@@ -147,3 +153,25 @@ def test_a_dropped_overlay_leaves_the_held_levels_alone(tmp_path: Path) -> None:
         SparseMerkleTree(dropped.smt).update(1, {b"d": b"4", b"a": None})
         del dropped
         assert dict(top._nodes) == held
+
+
+def test_a_reopened_store_holds_the_upper_levels_before_its_first_commit(
+    tmp_path: Path,
+) -> None:
+    # A restarted node executes its first proposals before it commits anything: the held
+    # levels must already be there, or each of those inserts reads its whole path from
+    # LevelDB.
+    rng = random.Random(3)
+    memory_store = MemorySmtStore()
+    memory = SparseMerkleTree(memory_store)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(3):
+            writes: dict[bytes, bytes | None] = {
+                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(200)
+            }
+            root = commit_tree(store, height, writes)
+            assert root == memory.update(height, writes)
+    top = SmtTopLevels(levels=6, entries_max=2**6)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        check_held(top, memory_store, root)
+        assert len(top) == len(upper_nodes(memory_store, root, top.levels))
