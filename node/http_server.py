@@ -14,6 +14,7 @@ wrong (seen in CI as "connection reset" for an honest POST during a 1,100-socket
 
 import asyncio
 import resource
+import socket
 from collections.abc import Collection
 from typing import Any
 
@@ -86,10 +87,50 @@ class GuardedH11Protocol(H11Protocol):
             and c.waiting_for_headers()
             and not c.transport.is_closing()
         ]
-        if not waiting:
-            self.transport.close()
-            return
-        min(waiting, key=eviction_order).transport.close()
+        # A connection whose whole request head is already here, unread, is an honest client
+        # the loop has not reached yet, not a slow one: when a flood's connections are
+        # accepted in one batch, all of them are made before any is read, and an honest
+        # /healthz accepted among the first of them was the oldest "waiting" one (CI: the
+        # probe's ReadError during test_1100_slow_loris_sockets...). Skipped, a few at most.
+        for _ in range(EVICTION_PEEKS_MAX):
+            if not waiting:
+                break
+            oldest = min(waiting, key=eviction_order)
+            if not oldest.request_head_waiting():
+                oldest.transport.close()
+                return
+            waiting.remove(oldest)
+        self.transport.close()
+
+    def request_head_waiting(self) -> bool:
+        """A whole request head (up to its blank line) is here but not yet parsed: in h11's
+        buffer and the socket's receive queue (peeked, so nothing is taken from it)."""
+        buffered = bytes(self.conn.trailing_data[0])
+        return b"\r\n\r\n" in buffered + _peek(self.transport, HEAD_PEEK_BYTES)
+
+
+EVICTION_PEEKS_MAX = 16
+"""Connections past the cap looked at for an unread whole request before the new connection
+is closed instead: bounds the syscalls one accepted connection can cost."""
+HEAD_PEEK_BYTES = 16 * 1024
+"""How far into a connection's unread bytes its request head is looked for."""
+
+
+def _peek(transport: asyncio.BaseTransport, size: int) -> bytes:
+    """Up to size bytes waiting in transport's socket, left there; b"" when none or closed."""
+    wrapped = transport.get_extra_info("socket")
+    if wrapped is None:
+        return b""
+    try:
+        sock = socket.socket(fileno=wrapped.fileno())
+    except OSError:
+        return b""
+    try:
+        return sock.recv(size, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:  # BlockingIOError: nothing waiting
+        return b""
+    finally:
+        sock.detach()  # the fd stays the transport's
 
 
 def over_cap(connections: Collection[Any], connections_max: int) -> bool:
