@@ -8,6 +8,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,14 +149,58 @@ def start(directory: Path, validators: int) -> Iterator[RunningCase]:
         net.close()
 
 
-@pytest.fixture(scope="module")
-def case3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCase]:
-    yield from start(tmp_path_factory.mktemp("net3"), 3)
+class LaterCase:
+    """A network and its case built in a thread once start() is called, closed with the
+    module: the 4-validator network is built while the 3-validator network's tests run
+    (both mostly wait: node starts, one commit per step), not after them. Started only
+    once the 3-validator case is committed, so neither network idles while the other is
+    built."""
+
+    def __init__(self, directory: Path, validators: int) -> None:
+        self.net = LocalNet(directory)
+        self.validators = validators
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="later-case")
+        self._future: Future[RunningCase] | None = None
+
+    def start(self) -> None:
+        if self._future is None:
+            self._future = self._pool.submit(self._build)
+
+    def _build(self) -> RunningCase:
+        self.net.up(validators=self.validators)
+        return run_case(self.net)
+
+    def result(self) -> RunningCase:
+        self.start()
+        assert self._future is not None
+        return self._future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)  # net.up may still be starting nodes
+        self.net.close()
 
 
 @pytest.fixture(scope="module")
-def case4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCase]:
-    yield from start(tmp_path_factory.mktemp("net4"), 4)
+def later_case4(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaterCase]:
+    later = LaterCase(tmp_path_factory.mktemp("net4"), 4)
+    try:
+        yield later
+    finally:
+        later.close()
+
+
+@pytest.fixture(scope="module")
+def case3(
+    tmp_path_factory: pytest.TempPathFactory, later_case4: LaterCase
+) -> Iterator[RunningCase]:
+    for running in start(tmp_path_factory.mktemp("net3"), 3):
+        later_case4.start()
+        yield running
+
+
+@pytest.fixture(scope="module")
+def case4(later_case4: LaterCase) -> RunningCase:
+    return later_case4.result()
 
 
 def both_accept(receipt: dict[str, Any], genesis: bytes) -> Any:
