@@ -119,11 +119,11 @@ class AuctionDrafts:
             for b in self.ref.lots[lot]["bids"]
             if b["price"] is None
         ]
-        if mistake or not revealing:  # early, late or already revealed, when there are any
+        if mistake:  # early, late or already revealed, when there are any
             revealing = [(lot, b["account"]) for lot, e in self.ref.lots.items() for b in e["bids"]]
         signing = self.signing_accounts()
         revealing = [(lot, account) for lot, account in revealing if account in signing]
-        if not revealing:
+        if not revealing:  # a step toward a reveal window: a bid, or a lot to bid on
             return self._auction_bid(rng, False)
         lot, account = rng.choice(sorted(revealing))
         price, salt = self.sealed.get((lot, account), (0, bytes(32)))
