@@ -53,7 +53,7 @@ WEIGHTS = {
     "key.revoke": 3,
     "node.announce": 2,
     "project.tenure": 4,
-    "project.tenure_release": 3,
+    "project.tenure_release": 5,
     "batch.link": 4,
     "case.judgment": 3,
     "case.close": 5,
