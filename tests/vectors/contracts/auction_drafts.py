@@ -43,6 +43,9 @@ class AuctionDrafts:
     def _credits_issue(self, rng: random.Random, mistake: bool) -> Draft:
         raise NotImplementedError
 
+    def _account_open(self, rng: random.Random, mistake: bool) -> Draft:
+        raise NotImplementedError
+
     def active_key(self, institution: str) -> SigningKey | None:
         raise NotImplementedError
 
@@ -98,8 +101,8 @@ class AuctionDrafts:
         bidders = sorted(self.signing_accounts() - {entry["seller"]})
         if mistake and rng.randrange(3) == 0 and entry["seller"] in self.signing_accounts():
             bidders = [entry["seller"]]  # own_lot_bid
-        if not bidders:
-            return self._auction_open(rng, False)
+        if not bidders:  # the seller holds the only account: open a bidder's
+            return self._account_open(rng, False)
         account = rng.choice(bidders)
         # Few distinct prices, so equal prices (ties to the earlier bid) happen often.
         price = entry["reserve"] + rng.choice([0, 0, 500, 1_000, rng.randint(1, 9_000)])
@@ -119,11 +122,11 @@ class AuctionDrafts:
             for b in self.ref.lots[lot]["bids"]
             if b["price"] is None
         ]
-        if mistake or not revealing:  # early, late or already revealed, when there are any
+        if mistake:  # early, late or already revealed, when there are any
             revealing = [(lot, b["account"]) for lot, e in self.ref.lots.items() for b in e["bids"]]
         signing = self.signing_accounts()
         revealing = [(lot, account) for lot, account in revealing if account in signing]
-        if not revealing:
+        if not revealing:  # a step toward a reveal window: a bid, or a lot to bid on
             return self._auction_bid(rng, False)
         lot, account = rng.choice(sorted(revealing))
         price, salt = self.sealed.get((lot, account), (0, bytes(32)))

@@ -22,6 +22,9 @@ NEXT = {"filed": ("accepted", "accepted", "rejected"), "accepted": ("paid",)}
 ATTESTERS = ("ningbo-ptc", "xiamen-ptc", "xiangshan-county")
 OUTSIDERS = ("xiangshan-court", "ningbo-ptc", "xiamen-ptc", "xiangshan-county")
 
+POLICY_START, POLICY_END = "2023-01-01", "2023-12-31"
+"""The period of the policies the drafts attest."""
+
 
 class ClaimDecisionDrafts:
     def __init__(self, ref: ReferenceLedger, keys: dict[PublicKey, SigningKey]) -> None:
@@ -72,45 +75,56 @@ class ClaimDecisionDrafts:
         return Draft("insurance.claim_decide", sender, (), body)
 
     def file_claim(self, rng: random.Random) -> Draft | None:
-        """A claim that insurance.claim accepts: a 2023 loss under a policy on its project,
-        or, when no such policy exists yet, insurance.attest of one (so decisions have
-        claims to decide; the reversal drafts' own claims are mostly refused)."""
-        losses = sorted(r for r, b in self.ref.reversals.items() if b["event_date"] < "2024")
-        if not losses:
-            return None
-        reversal = rng.choice(losses)
-        project = self.ref.reversals[reversal]["project_id"]
-        policies = sorted(
-            p
-            for p, t in self.ref.policy_terms.items()
-            if t["subject_kind"] == "project" and t["subject_id"] == project
-        )
+        """The next step toward a claim that insurance.claim accepts: a claim on a loss under
+        a policy on its project that covers its date, or, when a loss in the policies' 2023
+        has no such policy yet, insurance.attest of one (so decisions have claims to decide;
+        the reversal drafts' own claims are mostly refused). None without a 2023 loss."""
         keys = [k for name in ATTESTERS if (k := self.key_of(name))]
         senders = [k for k in keys if self.ref.has_role(k.public_key, *ROLES)]
         if not senders:
             return None
         sender = rng.choice(senders)
-        if not policies:
-            body = {
-                "policy_id": f"policy-of-{project}",
-                "insurer": "某保险公司",
-                "policyholder": "象山县",
-                "coverage": "project_excess_emission_loss",
-                "subject_kind": "project",
-                "subject_id": project,
-                "sum_insured_fen": rng.randint(1, 10**7),
-                "period_start": "2023-01-01",
-                "period_end": "2023-12-31",
-                "clause_hash": bytes([4] * 32).hex(),
+        covered = [(r, p) for r in sorted(self.ref.reversals) for p in self.policies_covering(r)]
+        if covered:
+            reversal, policy = rng.choice(covered)
+            insured = self.ref.policy_terms[policy]["sum_insured_fen"]
+            body: dict[str, Any] = {
+                "claim_id": f"claim-of-{reversal}-{len(self.ref.claim_terms)}",
+                "policy_id": policy,
+                "reversal_id": reversal,
+                "claimed_fen": rng.randint(1, insured),
+                "claim_hash": bytes([5] * 32).hex(),
             }
-            return Draft("insurance.attest", sender, (), body)
-        policy = rng.choice(policies)
-        insured = self.ref.policy_terms[policy]["sum_insured_fen"]
+            return Draft("insurance.claim", sender, (), body)
+        losses = sorted(
+            r
+            for r, loss in self.ref.reversals.items()
+            if POLICY_START <= loss["event_date"] <= POLICY_END
+        )
+        if not losses:
+            return None
+        project = self.ref.reversals[rng.choice(losses)]["project_id"]
         body = {
-            "claim_id": f"claim-of-{reversal}-{len(self.ref.claim_terms)}",
-            "policy_id": policy,
-            "reversal_id": reversal,
-            "claimed_fen": rng.randint(1, insured),
-            "claim_hash": bytes([5] * 32).hex(),
+            "policy_id": f"policy-of-{project}",
+            "insurer": "某保险公司",
+            "policyholder": "象山县",
+            "coverage": "project_excess_emission_loss",
+            "subject_kind": "project",
+            "subject_id": project,
+            "sum_insured_fen": rng.randint(1, 10**7),
+            "period_start": POLICY_START,
+            "period_end": POLICY_END,
+            "clause_hash": bytes([4] * 32).hex(),
         }
-        return Draft("insurance.claim", sender, (), body)
+        return Draft("insurance.attest", sender, (), body)
+
+    def policies_covering(self, reversal: str) -> list[str]:
+        """Policies on the reversal's project whose period holds its event date."""
+        loss = self.ref.reversals[reversal]
+        return sorted(
+            p
+            for p, t in self.ref.policy_terms.items()
+            if t["subject_kind"] == "project"
+            and t["subject_id"] == loss["project_id"]
+            and t["period_start"] <= loss["event_date"] <= t["period_end"]
+        )

@@ -16,6 +16,8 @@ from tests.vectors.contracts.drafts import Draft
 NOT_A_VERIFIER = "xiangshan-court"
 CLAIMANTS = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
 CAUSES = ("storm", "disease", "land_use_change", "other")
+YEARS = (2022, 2023, 2023, 2023)
+"""Event years: most within the policies' 2023 (insurance.attest drafts cover 2023 only)."""
 
 
 class ReversalDrafts:
@@ -27,16 +29,24 @@ class ReversalDrafts:
         self.serial += 1
         return f"{prefix}-{self.serial}"
 
-    def report(self, rng: random.Random, mistake: bool) -> Draft | None:
+    def left_kg(self, batch: str) -> int:
+        _, quantity, buffer = self.ref.batches[batch]
+        return quantity + buffer - self.ref.batch_lost.get(batch, 0)
+
+    def report(
+        self, rng: random.Random, mistake: bool, years: tuple[int, ...] = YEARS
+    ) -> Draft | None:
         verifiers = sorted(i for i, roles in self.ref.roles.items() if "verifier" in roles)
         if not verifiers or not self.ref.batches:
             return None
-        batch = rng.choice(sorted(self.ref.batches))
-        project, quantity, buffer = self.ref.batches[batch]
-        left = quantity + buffer - self.ref.batch_lost.get(batch, 0)
+        # A batch with kg left (a lost batch's report is one of the mistakes below).
+        batches = sorted(b for b in self.ref.batches if self.left_kg(b) > 0)
+        batch = rng.choice(batches or sorted(self.ref.batches))
+        project, _, buffer = self.ref.batches[batch]
+        left = self.left_kg(batch)
         lost = rng.randint(1, max(1, min(left, 2 * buffer)))
         verifier = rng.choice(verifiers)
-        year = rng.choice((2022, 2023, 2023, 2023))  # most within the policies' 2023
+        year = rng.choice(years)
         body: dict[str, Any] = {
             "reversal_id": self.fresh("rev"),
             "project_id": project,
