@@ -29,17 +29,22 @@ async def closed(reader: asyncio.StreamReader) -> bool:
         return True
 
 
-async def served_then_flooded() -> tuple[bool, list[bool]]:
+async def guarded_server(*, connections_max: int) -> tuple[asyncio.Server, int]:
+    """ok_app behind GuardedH11Protocol on a free port of 127.0.0.1 (header deadline 30 s)."""
     config = Config(app=ok_app, lifespan="off", log_config=None)
     config.load()
     state = ServerState()
-    protocol = guarded_protocol(HttpLimits(connections_max=3, header_timeout_s=30.0))
+    protocol = guarded_protocol(HttpLimits(connections_max=connections_max, header_timeout_s=30.0))
 
     def make() -> GuardedH11Protocol:
         return protocol(config=config, server_state=state, app_state={})
 
     server = await asyncio.get_running_loop().create_server(make, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def served_then_flooded() -> tuple[bool, list[bool]]:
+    server, port = await guarded_server(connections_max=3)
     try:
         served = await asyncio.open_connection("127.0.0.1", port)
         served[1].write(HEALTHZ)
@@ -100,16 +105,7 @@ async def honest_accepted_in_a_flood() -> bytes:
     inside it): one slow, an honest /healthz, three slow. The loop then accepts them in one
     batch and makes all five before it reads any, with connections_max=3: two must go, and
     by age alone they would be the first two, the slow one and the honest one."""
-    config = Config(app=ok_app, lifespan="off", log_config=None)
-    config.load()
-    state = ServerState()
-    protocol = guarded_protocol(HttpLimits(connections_max=3, header_timeout_s=30.0))
-
-    def make() -> GuardedH11Protocol:
-        return protocol(config=config, server_state=state, app_state={})
-
-    server = await asyncio.get_running_loop().create_server(make, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    server, port = await guarded_server(connections_max=3)
     sockets: list[socket.socket] = []
     try:
         for index in range(5):
