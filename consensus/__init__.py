@@ -41,6 +41,7 @@ from consensus.messages import (
     message_to_json,
 )
 from consensus.ports import Ed25519Signer, PayloadHasher, Signer, VerifySignature, verify_ed25519
+from consensus.rounds import own_round_messages
 from consensus.signer_state import (
     SignedStep,
     SignerState,
@@ -100,6 +101,7 @@ __all__ = [
     "message_from_json",
     "message_height",
     "message_to_json",
+    "own_round_messages",
     "record_checkpoint",
     "record_signed",
     "start_replica",

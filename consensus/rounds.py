@@ -14,6 +14,7 @@ from consensus.messages import (
     CERTIFICATES_MAX,
     BlockRequest,
     CertificatesMessage,
+    Message,
     StatusMessage,
 )
 from consensus.state import ReplicaState, Step
@@ -101,17 +102,9 @@ def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
     The paper assumes gossip that eventually delivers every message between correct
     processes after GST; our links may drop messages before GST, so we resend.
     """
-    sent = False
-    own = state.proposals.get(state.round)
-    if own is not None and own.signed.proposer == state.public_key:
-        out.append(Broadcast(message=own))
-        sent = True
-    for vote_type in VoteType:
-        vote = state.votes.get(state.round, vote_type, state.public_key)
-        if vote is not None:
-            out.append(Broadcast(message=vote))
-            sent = True
-    if not sent:
+    own = own_round_messages(state)
+    out.extend(Broadcast(message=message) for message in own)
+    if not own:
         out.append(Broadcast(message=StatusMessage(height=state.height)))
     if state.decisions:
         # So that certificates of conflicting decisions meet (consensus/fork_evidence.py).
@@ -121,6 +114,24 @@ def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
     for block in missing_blocks(state):
         out.append(Broadcast(message=BlockRequest(height=state.height, block_hash=block)))
     return schedule_timeout(state, TimeoutKind.RETRANSMIT, out)
+
+
+def own_round_messages(state: ReplicaState) -> list[Message]:
+    """Our own signed messages of the current round, as sent: our proposal (if we are its
+    proposer and made one), then our prevote and precommit. Nothing new is signed.
+
+    What retransmit re-broadcasts; the node also sends them to a peer that just became
+    reachable (node/runtime.py), which missed them while it was not.
+    """
+    messages: list[Message] = []
+    own = state.proposals.get(state.round)
+    if own is not None and own.signed.proposer == state.public_key:
+        messages.append(own)
+    for vote_type in VoteType:
+        vote = state.votes.get(state.round, vote_type, state.public_key)
+        if vote is not None:
+            messages.append(vote)
+    return messages
 
 
 def missing_blocks(state: ReplicaState) -> list[Hash32]:

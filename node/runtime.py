@@ -38,6 +38,7 @@ from consensus import (
     ValidateProposal,
     message_height,
     message_to_json,
+    own_round_messages,
     start_replica,
     step,
     tick_fires,
@@ -134,7 +135,15 @@ class _Deferred:
     action: Action
 
 
-_Item = Event | _StartCheck | _Restart | _Deferred
+@dataclass(frozen=True, slots=True)
+class _PeerReachable:
+    """Internal: the peer at url answers again (block sync's poll: first contact, or back
+    after it did not answer)."""
+
+    url: str
+
+
+_Item = Event | _StartCheck | _Restart | _Deferred | _PeerReachable
 
 
 class ConsensusHaltedError(Exception):
@@ -197,12 +206,15 @@ class NodeRuntime:
         """Run on the event loop after every commit (mempool cleanup, checkpoint signing)."""
         self.heard_height = -1
         """The highest height of a consensus message a peer sent (block sync's pace)."""
+        self._signer_on_disk: SignerState | None = None
+        """The signer state last read or written: what a crash would leave."""
 
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self, *, highest_reported_height: int = 0) -> None:
         """Start the replica at the ledger's head + 1 and the event loop task."""
         signer_state = await self._in_worker(self.signer_file.load)
+        self._signer_on_disk = signer_state
         self._restart_replica_sync(signer_state, highest_reported_height)
         log.info(
             "consensus starts at height %d; %s",
@@ -236,6 +248,13 @@ class NodeRuntime:
             return False
         self._queue.put_nowait(received)
         return True
+
+    def peer_reachable(self, url: str) -> None:
+        """The peer at url answers again (first contact, or back after it did not): it
+        missed what we sent meanwhile, so it gets our own messages of the current round now
+        rather than at the next retransmission (up to retransmit_ms later). At start, the
+        first node up proposes before its peers listen; this spares round 0 that wait."""
+        self._queue.put_nowait(_PeerReachable(url))
 
     def work_arrived(self) -> None:
         """A tx or evidence entered the pools: the held height may start."""
@@ -308,6 +327,9 @@ class NodeRuntime:
         if isinstance(item, _Deferred):
             await self._perform(item.action)
             return
+        if isinstance(item, _PeerReachable):
+            self._send_own_round(item.url)
+            return
         held = self._held_start
         if (
             isinstance(item, MessageReceived)
@@ -340,6 +362,7 @@ class NodeRuntime:
             await self._in_worker(self.signer_file.write_payload, action.block_hash, action.payload)
         elif isinstance(action, PersistSignerState):
             await self._in_worker(self.signer_file.write, action.signer_state)
+            self._signer_on_disk = action.signer_state
             exit_after_precommit_hook(self.ledger.height, action.signer_state)
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
@@ -359,6 +382,18 @@ class NodeRuntime:
             # Not raised: the rest of this step still answers the peer with our certificate.
             self.halted = f"conflicting certificate for height {action.height}"
             log.critical("consensus halted: %s", self.halted)
+
+    def _send_own_round(self, url: str) -> None:
+        """Send our own messages of the current round to the peer at url, the same signed
+        messages retransmit sends (consensus.own_round_messages), through the transport's
+        bounded queue. Only when the signer state they come from is on disk: a restart
+        queues its signer state write behind the items already waiting, and nothing may
+        leave before the write that records its signature (persist, then send)."""
+        replica = self.replica
+        if replica is None or replica.signer != self._signer_on_disk:
+            return
+        for message in own_round_messages(replica):
+            self.transport.send_to_address(url, PeerKind.CONSENSUS, message_to_json(message))
 
     def _log_round_change(self, before: ReplicaState, round_number: int) -> None:
         """A round ended without a decision: say so, and whose proposal it was."""

@@ -173,6 +173,7 @@ def build_node(config: NodeConfig) -> Node:
     )
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
+        sync.on_reachable.append(runtime.peer_reachable)
     return node
 
 

@@ -129,6 +129,9 @@ class BlockSync:
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._ahead_pool: ThreadPoolExecutor | None = None
+        self.on_reachable: list[Callable[[str], None]] = []
+        """Told a peer's url when a poll finds it answering after it did not (or at first
+        contact): a validator sends it its current round's messages (node/runtime.py)."""
 
     def _ahead(self) -> ThreadPoolExecutor:
         """The thread that parses fetched ranges and verifies their signatures, beside the
@@ -162,6 +165,8 @@ class BlockSync:
             view.reachable, view.last_error = False, f"status without {error}"
         if view.reachable and not was_reachable:
             log.info("peer %s reachable at height %d", view.url, view.height, extra=view.fields())
+            for hook in self.on_reachable:
+                hook(view.url)
         elif was_reachable and not view.reachable:
             log.warning(
                 "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()

@@ -148,6 +148,14 @@ class PeerTransport:
             return
         self._enqueue(link, kind, data)
 
+    def send_to_address(self, url: str, kind: PeerKind, body: JsonObject) -> None:
+        """Queue body for the peer at url (a node.toml address, as block sync polls it).
+        Nothing when no link has that address (the chain announced another one for that
+        validator, ADR 0023): this is an extra send, the retransmission still reaches it."""
+        link = self._links.get(url)
+        if link is not None:
+            self._enqueue(link, kind, self.seal(kind, body))
+
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
         self.broadcast_sealed(kind, seal_envelope(self._key, self._chain_id, kind, body))
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from consensus import (
     MessageReceived,
+    TimeoutConfig,
     initial_signer_state,
     message_from_json,
 )
@@ -68,7 +69,7 @@ class Router:
 
 
 class FakeTransport:
-    """What NodeRuntime uses of PeerTransport: send and broadcast."""
+    """What NodeRuntime uses of PeerTransport: send, send_to_address and broadcast."""
 
     def __init__(self, router: Router, key: SigningKey) -> None:
         self.router = router
@@ -77,6 +78,11 @@ class FakeTransport:
     def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         self.router.sent.append((self.key, to, kind, body))
         self.router.deliver(self.key, to, kind, body)
+
+    def send_to_address(self, url: str, kind: PeerKind, body: JsonObject) -> None:
+        to = next((key for key in self.router.runtimes if address_of(key) == url), None)
+        if to is not None:
+            self.send(to, kind, body)
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
         self.router.sent.append((self.key, None, kind, body))
@@ -93,6 +99,11 @@ class FakeTransport:
         self.broadcast(kind, envelope["body"])
 
 
+def address_of(key: PublicKey) -> str:
+    """The URL FakeTransport.send_to_address knows the runtime holding key by."""
+    return f"http://{key.hex()[:16]}.test"
+
+
 def make_runtime(
     directory: Path,
     key: SigningKey,
@@ -100,6 +111,7 @@ def make_runtime(
     router: Router | None = None,
     *,
     signer_state: bool = True,
+    timeouts: TimeoutConfig = TIMEOUTS,
 ) -> NodeRuntime:
     directory.mkdir(parents=True, exist_ok=True)
     signer_file = SignerStateFile(directory / SIGNER_STATE_FILE)
@@ -110,7 +122,7 @@ def make_runtime(
     runtime = NodeRuntime(
         ledger=ledger,
         key=key,
-        engine_config=validator_engine_config(ledger.chain_id, key, TIMEOUTS),
+        engine_config=validator_engine_config(ledger.chain_id, key, timeouts),
         signer_file=signer_file,
         transport=cast(PeerTransport, FakeTransport(router or Router(), key)),
         mempool=mempool,

@@ -383,3 +383,33 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
     entry = {"block": forged, "certificate": certificate.to_json()}
     [(_, _, none)] = parse_range(encode({"blocks": [entry]}), 1, 1)
     assert none == []
+
+
+def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: Path) -> None:
+    """At first contact and after each spell without answers, not on every answered poll:
+    the runtime sends that peer its current round's messages (NodeRuntime.peer_reachable)."""
+    ledger = open_ledger(tmp_path / "data")
+    answers = iter([False, True, True, False, True])
+    told: list[str] = []
+
+    def status(request: httpx.Request) -> httpx.Response:
+        if not next(answers):
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"height": ledger.height, "head_hash": "00"})
+
+    async def main() -> None:
+        sync = BlockSync(ledger, [PEER], direct)
+        await sync.close()
+        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(status))
+        sync.on_reachable.append(told.append)
+        try:
+            for _ in range(5):
+                await sync.poll_peers()
+        finally:
+            await sync.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        ledger.store.close()
+    assert told == [PEER, PEER]
