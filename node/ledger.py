@@ -101,11 +101,15 @@ class Ledger:
         genesis: Genesis,
         *,
         verify: VerifySignature = verify_signature,
+        forget_signature: Callable[[bytes, bytes, bytes], None] | None = None,
         metrics: NodeMetrics | None = None,
         on_write_failure: Callable[[StoreWriteError], None] | None = None,
     ) -> None:
         self.store = store
         self.verify = verify
+        self.forget_signature = forget_signature
+        """Told each signature of a committed block's txs (SignatureCache.forget in a running
+        node): no step verifies them again, so the cache need not keep them."""
         self.on_write_failure = on_write_failure
         """Called when LevelDB refuses a block (a full disk); node/server.py stops the process
         there, since the handle refuses every later write. Without it the error propagates."""
@@ -327,6 +331,11 @@ class Ledger:
             raise
         with self._lock:
             self._prepared.clear()
+        if self.forget_signature is not None:
+            for signed in prepared.block.txs:
+                message = signed.tx.signing_bytes()
+                for signature in signed.signatures:
+                    self.forget_signature(signature.public_key, message, signature.signature)
         self.metrics.block_committed(
             path=path,
             tx_ids=[tx.tx_id for tx in prepared.block.txs],

@@ -100,12 +100,15 @@ def build_node(config: NodeConfig) -> Node:
     store = LevelDbStore.open(config.resolve(config.data_dir))
     metrics = NodeMetrics()
     metrics.peer_names = {peer.url: peer.name for peer in config.peers}
+    # One cache for the signatures of txs and evidence, shared by the event loop, the
+    # worker and the request threads (protocol/signature_cache.py); a committed tx's
+    # entries are dropped at its commit.
+    signatures = SignatureCache(lock=threading.Lock())
     ledger = Ledger(
         store,
         genesis,
-        # One cache for the signatures of txs and evidence, shared by the event loop,
-        # the worker and the request threads (protocol/signature_cache.py).
-        verify=SignatureCache(lock=threading.Lock()).verify,
+        verify=signatures.verify,
+        forget_signature=signatures.forget,
         metrics=metrics,
         on_write_failure=stop_on_write_failure,
     )

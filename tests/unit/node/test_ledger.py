@@ -23,6 +23,7 @@ from protocol.errors import SignatureError
 from protocol.hashing import Hash32, sha256
 from protocol.merkle import EMPTY_ROOT
 from protocol.results import TxStatus
+from protocol.signature_cache import SignatureCache
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
     GENESIS,
@@ -421,3 +422,28 @@ def test_commit_certified_names_a_different_block_at_a_committed_height_a_fork(
         peer.commit_certified(other.payload, certify(other), check_certificate=True)
     assert (raised.value.height, raised.value.theirs) == (1, other.block_hash)
     assert peer.head() == first.block.header
+
+
+def test_a_committed_blocks_tx_signatures_leave_the_signature_cache(tmp_path: Path) -> None:
+    """The node's cache keeps the pending txs' signatures, not the chain's (issue 20): each
+    committed tx's entries are forgotten at its commit, and a later check verifies afresh."""
+    cache = SignatureCache()
+    ledger = Ledger(
+        LevelDbStore.open(tmp_path / "data"),
+        GENESIS,
+        verify=cache.verify,
+        forget_signature=cache.forget,
+    )
+    committed, pending = account_open(1), account_open(2)
+    message = pending.tx.signing_bytes()
+    (signature,) = pending.signatures
+    assert cache.verify(signature.public_key, message, signature.signature)  # admitted, pending
+    build_and_commit(ledger, (committed,))
+    assert len(cache) == 1, "only the pending tx's signature is left"
+    hits = cache.hits
+    assert cache.verify(signature.public_key, message, signature.signature)
+    assert cache.hits == hits + 1
+    (gone,) = committed.signatures
+    misses = cache.misses
+    assert cache.verify(gone.public_key, committed.tx.signing_bytes(), gone.signature)
+    assert cache.misses == misses + 1, "a committed tx's signature is verified afresh"

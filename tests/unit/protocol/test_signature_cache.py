@@ -84,3 +84,16 @@ def test_answers_equal_verify_signature() -> None:
             assert cache.verify(key, message, signature) == verify_signature(
                 key, message, signature
             )
+
+
+def test_a_forgotten_triple_is_verified_afresh_and_others_stay() -> None:
+    cache = SignatureCache()
+    one, two = KEY.sign(b"one"), KEY.sign(b"two")
+    assert cache.verify(KEY.public_key, b"one", one)
+    assert cache.verify(KEY.public_key, b"two", two)
+    cache.forget(KEY.public_key, b"one", one)
+    cache.forget(KEY.public_key, b"never cached", one)  # nothing to forget: no error
+    assert len(cache) == 1
+    assert cache.verify(KEY.public_key, b"two", two)
+    assert cache.verify(KEY.public_key, b"one", one)
+    assert (cache.hits, cache.misses) == (1, 3)
