@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from consensus import (
     Action,
@@ -34,7 +34,6 @@ from consensus import (
     Send,
     Step,
     Tick,
-    TimeoutConfig,
     ValidateProposal,
     message_height,
     message_to_json,
@@ -43,7 +42,7 @@ from consensus import (
     step,
     tick_fires,
 )
-from consensus.ports import Ed25519Signer, verify_ed25519
+from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
 from contracts.errors import ContractError
 from node.chain_events import ChainEvents
@@ -53,18 +52,17 @@ from node.ledger import (
     InvalidProposalError,
     Ledger,
     PreparedBlock,
-    block_hash_of_payload,
 )
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
 from node.peer_envelope import PeerKind
 from node.proposal_builder import build_block, unexpired
+from node.runtime_settings import Clock, RuntimeSettings
 from node.signer_file import SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
-from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
@@ -74,48 +72,6 @@ from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.runtime")
 T = TypeVar("T")
-
-
-class Clock(Protocol):
-    """Wall-clock milliseconds: block time_ms and consensus ticks come from here only."""
-
-    def now_ms(self) -> int: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RuntimeSettings:
-    heartbeat_interval_ms: int = 60_000
-    block_txs_max: int = 250
-    block_bytes_max: int = 8 * 1024 * 1024
-    max_clock_drift_ms: int = 2_000
-    stall_after_ms: int = 30_000
-    """/readyz fails when there was work but no commit for this long (the watchdog)."""
-    evidence_pool_max: int = 256
-    """Evidence items kept for proposals; more are refused (and counted) until some commit."""
-    block_evidence_max: int = BLOCK_EVIDENCE_MAX
-    """Evidence items one proposal carries: at most the protocol's BLOCK_EVIDENCE_MAX
-    (ADR 0016), which a validator refuses a block for passing."""
-    queue_peer_messages_max: int = 10_000
-    """Peer messages waiting for the loop; beyond it they are dropped (consensus resends
-    its current round), so a flooding peer cannot grow this node's memory."""
-
-    def __post_init__(self) -> None:
-        # A proposal over the protocol bound would be refused by every validator.
-        if not 0 <= self.block_evidence_max <= BLOCK_EVIDENCE_MAX:
-            raise ValueError(f"block_evidence_max must be 0..{BLOCK_EVIDENCE_MAX}")
-
-
-def validator_engine_config(
-    chain_id: Hash32, key: SigningKey, timeouts: TimeoutConfig
-) -> EngineConfig:
-    """The consensus engine of a validator holding key: Ed25519 votes over ledger block hashes."""
-    return EngineConfig(
-        chain_id=chain_id,
-        signer=Ed25519Signer(key),
-        verify=verify_ed25519,
-        hash_payload=block_hash_of_payload,
-        timeouts=timeouts,
-    )
 
 
 @dataclass(frozen=True, slots=True)

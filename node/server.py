@@ -41,7 +41,8 @@ from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.receipt_pdfs import ReceiptPdfs
-from node.runtime import NodeRuntime, RuntimeSettings, validator_engine_config
+from node.runtime import NodeRuntime
+from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.service import NodeService
 from node.signer_file import SignerStateFile
 from node.startup_check import run_startup_check

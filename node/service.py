@@ -42,7 +42,8 @@ from node.cosignatures import (
 )
 from node.ledger import Ledger
 from node.mempool import Mempool, MempoolFullError, SenderQuotaError
-from node.runtime import Clock, NodeRuntime
+from node.runtime import NodeRuntime
+from node.runtime_settings import Clock
 from node.transport import PeerTransport
 from node.tx_relay import TxRelay
 from protocol.encoding import decode

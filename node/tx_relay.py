@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from node.ledger import Ledger
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
-from node.runtime import Clock
+from node.runtime_settings import Clock
 from node.transport import PeerTransport
 from node.tx_wants import TxWants
 from protocol.encoding import JsonObject, JsonValue

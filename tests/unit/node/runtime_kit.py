@@ -18,7 +18,8 @@ from node.chain_events import ChainEvents
 from node.evidence_pool import EvidencePool
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind
-from node.runtime import NodeRuntime, RuntimeSettings, validator_engine_config
+from node.runtime import NodeRuntime
+from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
 from node.transport import PeerTransport
 from protocol.encoding import JsonObject, decode, encode

@@ -15,7 +15,8 @@ import pytest
 
 from consensus import CommitBlock, ProposalSubmitted, RequestProposal
 from node.ledger import InvalidProposalError
-from node.runtime import NodeRuntime, RuntimeSettings, _Deferred, _StartCheck
+from node.runtime import NodeRuntime, _Deferred, _StartCheck
+from node.runtime_settings import RuntimeSettings
 from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256

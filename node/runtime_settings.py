@@ -1,0 +1,55 @@
+"""What a node's consensus runtime is configured with (node/runtime.py): its clock port, its
+settings (block limits, the watchdog, the bounds of its pools and queue) and a validator's
+engine configuration."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from consensus import EngineConfig, TimeoutConfig
+from consensus.ports import Ed25519Signer, verify_ed25519
+from node.ledger import block_hash_of_payload
+from protocol.block import BLOCK_EVIDENCE_MAX
+from protocol.hashing import Hash32
+from protocol.signing import SigningKey
+
+
+class Clock(Protocol):
+    """Wall-clock milliseconds: block time_ms and consensus ticks come from here only."""
+
+    def now_ms(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeSettings:
+    heartbeat_interval_ms: int = 60_000
+    block_txs_max: int = 250
+    block_bytes_max: int = 8 * 1024 * 1024
+    max_clock_drift_ms: int = 2_000
+    stall_after_ms: int = 30_000
+    """/readyz fails when there was work but no commit for this long (the watchdog)."""
+    evidence_pool_max: int = 256
+    """Evidence items kept for proposals; more are refused (and counted) until some commit."""
+    block_evidence_max: int = BLOCK_EVIDENCE_MAX
+    """Evidence items one proposal carries: at most the protocol's BLOCK_EVIDENCE_MAX
+    (ADR 0016), which a validator refuses a block for passing."""
+    queue_peer_messages_max: int = 10_000
+    """Peer messages waiting for the loop; beyond it they are dropped (consensus resends
+    its current round), so a flooding peer cannot grow this node's memory."""
+
+    def __post_init__(self) -> None:
+        # A proposal over the protocol bound would be refused by every validator.
+        if not 0 <= self.block_evidence_max <= BLOCK_EVIDENCE_MAX:
+            raise ValueError(f"block_evidence_max must be 0..{BLOCK_EVIDENCE_MAX}")
+
+
+def validator_engine_config(
+    chain_id: Hash32, key: SigningKey, timeouts: TimeoutConfig
+) -> EngineConfig:
+    """The consensus engine of a validator holding key: Ed25519 votes over ledger block hashes."""
+    return EngineConfig(
+        chain_id=chain_id,
+        signer=Ed25519Signer(key),
+        verify=verify_ed25519,
+        hash_payload=block_hash_of_payload,
+        timeouts=timeouts,
+    )
