@@ -14,7 +14,9 @@ validator dials it.
 import dataclasses
 import json
 import secrets
+import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,14 @@ def genesis_with_witnesses(directory: Path) -> None:
 
 
 net = prepared_net(genesis_with_witnesses)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def witness_keys_removed(net_directory: Path) -> Iterator[None]:
+    """The witnesses' key directories live beside the network's, which its own fixture
+    removes: without this every run left one under the temp dir."""
+    yield
+    shutil.rmtree(witness_dir(net_directory, COURT_WITNESS).parent, ignore_errors=True)
 
 
 def run_witness(net: LocalNet, name: str, state: Path, *extra: str) -> tuple[int, str, str]:

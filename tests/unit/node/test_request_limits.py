@@ -6,11 +6,15 @@ import logging
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from starlette.types import Message
 
+from node.api import json_bounds
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
 from node.api.limits import HttpLimits, RequestLimits
 from node.logs import RateLimitFilter
+from protocol.encoding import NESTING_DEPTH_MAX
 
 
 async def _echo_body(scope: Any, receive: Any, send: Any) -> None:
@@ -72,6 +76,41 @@ def test_json_bounds() -> None:
         check_json_bounds(b"[" + b"1," * 20 + b"1]", 10)
     with pytest.raises(JsonBoundsError, match="elements"):
         check_json_bounds(b'""' * 30, 10)
+
+
+def test_json_bounds_unbalanced_and_escaped_bodies() -> None:
+    # Closers first: the walk's running depth starts below zero, so 65 nested pairs after
+    # four stray closers reach 61 and pass (the decoder refuses the body next).
+    check_json_bounds(b"]]]]" + b"[" * 65 + b"]" * 65, 1000)
+    with pytest.raises(JsonBoundsError, match="deeper"):
+        check_json_bounds(b"[" * 65, 1000)  # never closed
+    with pytest.raises(JsonBoundsError, match="deeper"):
+        check_json_bounds(b"{" * 40 + b"[" * 25 + b"}" * 65, 1000)  # kinds mixed
+    # An escaped quote does not end a string: its brackets stay inside it.
+    check_json_bounds(b'["\\"' + b"[" * 70 + b'\\""]', 1000)
+    # Balanced brackets inside a string are text, not nesting.
+    check_json_bounds(b'["' + b"[" * 70 + b"]" * 70 + b'", 1]', 1000)
+    check_json_bounds(b'["\\"' + b"[" * 70 + b"]" * 70 + b'\\""]', 1000)
+
+
+_BODY_BYTES = st.lists(
+    st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b",", b"a", b"[" * 30, b"]" * 30]),
+    max_size=60,
+).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=_BODY_BYTES)
+@example(body=b'["[]"]')
+@example(body=b'["\\"[[]]\\""]')
+def test_json_depth_at_c_speed_is_the_token_walk(body: bytes) -> None:
+    """The round-based depth equals the token walk's wherever either is within the bound,
+    and both are past it together: the same bodies are refused."""
+    fast = json_bounds._nesting_depth(body)
+    walk = json_bounds._token_walk_depth(body)
+    assert (fast > NESTING_DEPTH_MAX) == (walk > NESTING_DEPTH_MAX)
+    if walk <= NESTING_DEPTH_MAX:
+        assert fast == walk
 
 
 def test_repeated_log_lines_are_rate_limited_and_the_count_reported() -> None:
