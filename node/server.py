@@ -31,6 +31,7 @@ from node.chain_view import ChainView
 from node.checkpoints import CheckpointBook
 from node.committed_state import CommittedStateCursor
 from node.config import NodeConfig
+from node.gc_policy import settle_after_start
 from node.http_server import guarded_protocol, raise_file_limit
 from node.ledger import Ledger
 from node.logs import configure_logging
@@ -396,6 +397,7 @@ def serve(config: NodeConfig) -> None:
     node = build_node(config)
     log_context.position = lambda: consensus_position(node)
     app = make_app(node)
+    settle_after_start()
     tls: dict[str, str] = {}
     if config.tls_cert_file is not None and config.tls_key_file is not None:
         tls = {
