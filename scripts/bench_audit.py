@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from client.audit.chain_audit import ChainAudit, ServedBlock
 from client.audit.fetch import served_block
 from client.cli.audit import SignaturesAhead
+from client.cli.audit_collector import audit_collector
 from genesis.example.chain_forge import ChainForge
 from protocol.signature_cache import SignatureCache
 from protocol.signing import SigningKey, verify_signature
@@ -89,21 +90,25 @@ def time_audit(
     forge: ChainForge, served: list[list[ServedBlock]], *, replay: bool, ahead: bool = False
 ) -> AuditTime:
     """A full audit of the chain as one node serves it. ahead: verify each block's
-    signatures on a second thread before its replay, as `lantan audit --replay` does."""
+    signatures on a second thread before its replay, as `lantan audit --replay` does.
+    Timed under `lantan audit`'s collector policy (client/cli/audit_collector.py), entered
+    before the clock starts: its one collection and freeze would walk the forged chain,
+    which an auditor does not hold (its start-up heap is the imports and the genesis)."""
     answers = {(NODE, height): blocks[0] for height, blocks in enumerate(served, start=1)}
     cache = SignatureCache(lock=threading.Lock())
-    started, cpu_started = time.perf_counter(), time.process_time()
-    thread_started = time.thread_time()
-    audit = ChainAudit(forge.genesis, replay=replay, signatures=cache)
-    with ThreadPoolExecutor(1, thread_name_prefix="audit-ahead") as pool:
-        signatures = SignaturesAhead(pool, cache.verify) if ahead else None
-        for height, blocks in enumerate(served, start=1):
-            if signatures is not None:
-                signatures.wait(height, answers)
-            audit.add_height(blocks)
-    thread_cpu = time.thread_time() - thread_started
-    elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
+    with audit_collector():
+        started, cpu_started = time.perf_counter(), time.process_time()
+        thread_started = time.thread_time()
+        audit = ChainAudit(forge.genesis, replay=replay, signatures=cache)
+        with ThreadPoolExecutor(1, thread_name_prefix="audit-ahead") as pool:
+            signatures = SignaturesAhead(pool, cache.verify) if ahead else None
+            for height, blocks in enumerate(served, start=1):
+                if signatures is not None:
+                    signatures.wait(height, answers)
+                audit.add_height(blocks)
+        thread_cpu = time.thread_time() - thread_started
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     report = audit.report()
     assert report.clean, [f.summary() for f in report.findings]
     return AuditTime(elapsed, cpu, thread_cpu)

@@ -31,6 +31,7 @@ from client.audit.fetch import (
     take_snapshot,
 )
 from client.audit.findings import FindingCode, Severity
+from client.cli.audit_collector import audit_collector
 from client.cli.progress import wanted
 from client.cli.support import (
     EXIT_FAILURE,
@@ -107,6 +108,7 @@ def run_audit(args: argparse.Namespace) -> int:
         cache = SignatureCache(lock=threading.Lock())
         audit = ChainAudit(genesis, replay=replay, known_sets=sets, signatures=cache)
         _report_unreachable(audit, snapshots, wrong_chain)
+        stack.enter_context(audit_collector())
         ahead = None
         if replay:
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="audit-ahead"))
