@@ -14,6 +14,7 @@ from client.audit.chain_audit import ServedBlock
 from client.audit.fetch import FetchFailure
 from client.cli import audit_ahead
 from client.cli.audit_ahead import VERIFY_AHEAD_HEIGHTS, SignaturesAhead, verify_pool
+from protocol.encoding import JsonValue
 from protocol.signature_prefetch import SignedTriple, verified_each
 from protocol.signing import verify_signature
 from protocol.tx import SignedTx
@@ -91,9 +92,9 @@ def test_heights_ahead_are_sent_once_and_the_next_height_answers_without_verifyi
 
 def test_every_answer_is_verify_signatures_own(counted: Counted) -> None:
     cosigned = signed_tx(1, SENDER, COSIGNER)
-    bad = signed_tx(2, SENDER).to_json()
+    bad: Any = signed_tx(2, SENDER).to_json()
     bad["signatures"][0]["signature"] = "00" * 64
-    block = {"txs": [cosigned.to_json(), bad]}
+    block: JsonValue = {"txs": [cosigned.to_json(), bad]}
     served = ServedBlock(node="http://a", block=block, certificate=None, results=None)
     answers: Answers = {("http://a", 1): served}
     ahead = SignaturesAhead(Recording())
