@@ -34,7 +34,6 @@ from client.audit.fetch import served_block
 from client.cli.audit_ahead import SignaturesAhead, verify_pool
 from client.cli.audit_collector import audit_collector
 from genesis.example.chain_forge import ChainForge
-from protocol.signature_cache import SignatureCache
 from protocol.signing import SigningKey, verify_signature
 
 NODE = "http://bench"
@@ -104,11 +103,11 @@ def time_audit(
         pool = stack.enter_context(verify_pool()) if ahead else None
         signatures = None if pool is None else SignaturesAhead(pool)
         worker_started = 0.0 if pool is None else pool.submit(time.process_time).result()
-        cache = SignatureCache(verify=verify_signature if signatures is None else signatures.verify)
         stack.enter_context(audit_collector())
         started, cpu_started = time.perf_counter(), time.process_time()
         thread_started = time.thread_time()
-        audit = ChainAudit(forge.genesis, replay=replay, signatures=cache)
+        replay_verify = None if signatures is None else signatures.verify
+        audit = ChainAudit(forge.genesis, replay=replay, replay_verify=replay_verify)
         for height, blocks in enumerate(served, start=1):
             if signatures is not None:
                 signatures.wait(height, answers)

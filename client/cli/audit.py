@@ -46,8 +46,6 @@ from genesis.document import Genesis, build_genesis, parse_genesis
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
-from protocol.signature_cache import SignatureCache
-from protocol.signing import verify_signature
 from protocol.validators import ValidatorSet
 
 WINDOW_HEIGHTS: Final = 32
@@ -102,8 +100,12 @@ def run_audit(args: argparse.Namespace) -> int:
         ]
         replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
         ahead = SignaturesAhead(stack.enter_context(verify_pool())) if replay else None
-        cache = SignatureCache(verify=verify_signature if ahead is None else ahead.verify)
-        audit = ChainAudit(genesis, replay=replay, known_sets=sets, signatures=cache)
+        audit = ChainAudit(
+            genesis,
+            replay=replay,
+            known_sets=sets,
+            replay_verify=None if ahead is None else ahead.verify,
+        )
         _report_unreachable(audit, snapshots, wrong_chain)
         stack.enter_context(audit_collector())
         _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
