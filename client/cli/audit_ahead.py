@@ -4,9 +4,9 @@ while the replay executes this one, so Ed25519 runs on the other core.
 Why a process and not a thread: PyNaCl releases the GIL inside each verification, but a
 verifying thread needs the GIL back after every signature, and beside a replay that holds
 it (pure Python) it gets it only at the interpreter's forced switches, every 5 ms. Measured
-with a thread (docs/PERFORMANCE.md, "Signatures ahead: a process, not a thread"): the replay
-waited 48-64 us per tx for the thread, about the whole cost of a verification, so the two
-ran one after the other. A second thread would queue for the same GIL. A process needs the
+with a thread (docs/PERFORMANCE.md, "the collector, and signatures ahead in a process"): the
+replay waited 56-62 us per tx for the thread, about the whole cost of a verification, so
+the two ran one after the other. A second thread would queue for the same GIL. A process needs the
 GIL of neither; the replay only pickles the triples and reads back one bool each.
 """
 

@@ -2,11 +2,11 @@
 
 Why: the audit allocates a few container objects per tx that live (the state it replays,
 the fetched JSON of the next window), and CPython's collector, with its default young
-threshold of 700, runs a young collection every few txs and, every ~10,000 txs, a full one
-that walks everything the process holds: the imports, the genesis, the audit's state. That
-was 11-13 % of the replaying thread and up to ~9 us of GIL-held time per tx
-(docs/PERFORMANCE.md, "The collector in `lantan audit`"), all of it time the signature
-thread cannot use either, since the collector holds the GIL.
+threshold of 700, runs a young collection every ~60 txs and, every 7,000-10,000 txs, a
+full one that walks everything the process holds: the imports, the genesis, the audit's state. That
+was 12.6-13.7 % of the replaying thread, 6-9 us per tx in full collections alone
+(docs/PERFORMANCE.md, "the collector, and signatures ahead in a process"), all of it with
+the GIL held.
 
 So, once start-up is done: collect once (garbage is not frozen with the rest), freeze what
 is left (start-up objects that live to the end are never walked again), and raise the young
