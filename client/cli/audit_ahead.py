@@ -11,6 +11,7 @@ GIL of neither; the replay only pickles the triples and reads back one bool each
 """
 
 import multiprocessing
+import signal
 from collections.abc import Mapping
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Final
@@ -31,9 +32,19 @@ def verify_pool() -> ProcessPoolExecutor:
     imports the program's main module again, so its entry point must be guarded by
     `if __name__ == "__main__"` (the lantan script and python -m client.cli.main are); if
     the worker cannot start, SignaturesAhead leaves every signature to the replay."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_leave_interrupts_to_the_audit,
+    )
     pool.submit(verified_each, [])
     return pool
+
+
+def _leave_interrupts_to_the_audit() -> None:
+    """Ctrl-C reaches the whole process group: the audit reports it and shuts the pool
+    down, which ends the worker; the worker itself would only print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SignaturesAhead:

@@ -3,6 +3,7 @@ of the replay and answers the replay's verify port from it (client/cli/audit_ahe
 same answer as verify_signature for every triple, without verifying again only for a triple
 the worker found valid for the block about to be replayed."""
 
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -141,6 +142,8 @@ def test_the_worker_is_a_process_that_verifies() -> None:
     wrong = (triple(good)[0], b"another message", triple(good)[2])
     with verify_pool() as pool:
         assert pool.submit(verified_each, [triple(good), wrong]).result() == [True, False]
+        # Ctrl-C is the audit's to report: the worker ignores it (no traceback of its own).
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
     with ThreadPoolExecutor(1) as threads:
         ahead = SignaturesAhead(threads)
         ahead.wait(1, answers_of({1: [good]}))
