@@ -1,10 +1,13 @@
 """Tx signatures of a block read ahead of its execution, to verify them on another core.
 
-Block sync and `lantan audit --replay` know a block's JSON before they execute it. Their
-callers hand block_signatures to a worker thread of their own with verify_signatures and a
+Block sync and `lantan audit --replay` know a block's JSON before they execute it. Block
+sync hands block_signatures to a worker thread of its own with verify_signatures and a
 protocol/signature_cache.py verify port: execution then finds those signatures in the
-cache. PyNaCl releases the GIL inside crypto_sign_open, so one thread beside execution
-keeps the second core busy with Ed25519. Pure: no thread is made here; callers own them.
+cache. PyNaCl releases the GIL inside crypto_sign_open, but the thread needs it back after
+each signature, and beside an execution that holds it that is only at the interpreter's
+forced switches (every 5 ms): the audit measured nearly every verification done while
+execution waited for it, so `lantan audit` hands verified_each to a worker process instead
+(client/cli/audit_ahead.py). Pure: no thread or process is made here; callers own them.
 
 It is only a hint. A triple is taken from JSON nobody has checked yet, so a malformed
 entry is skipped, never raised; a triple that is not what execution will check (a forged
@@ -18,7 +21,7 @@ from protocol.block import root_of_canonical
 from protocol.encoding import JsonValue, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import TAG_TX
-from protocol.signing import VerifySignature
+from protocol.signing import VerifySignature, verify_signature
 
 SignedTriple = tuple[bytes, bytes, bytes]
 """(public_key, message, signature): the arguments of the verify port."""
@@ -74,3 +77,9 @@ def _tx_signatures(signed: JsonValue) -> list[SignedTriple]:
 def verify_signatures(verify: VerifySignature, triples: Sequence[SignedTriple]) -> int:
     """Ask verify about every triple (a caching port keeps the good ones); how many held."""
     return sum(1 for triple in triples if verify(*triple))
+
+
+def verified_each(triples: Sequence[SignedTriple]) -> list[bool]:
+    """verify_signature of each triple, in order: the work a verifying process is handed
+    (module level and plain data both ways, so it pickles)."""
+    return [verify_signature(*triple) for triple in triples]

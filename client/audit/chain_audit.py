@@ -35,7 +35,7 @@ from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
 from protocol.log import MemoryLogStore, MerkleLog
 from protocol.signature_cache import SignatureCache
-from protocol.signing import PublicKey
+from protocol.signing import PublicKey, VerifySignature
 from protocol.validators import ValidatorSet
 
 
@@ -171,10 +171,13 @@ class ChainAudit:
         replay: bool,
         known_sets: Iterable[ValidatorSet] = (),
         signatures: SignatureCache | None = None,
+        replay_verify: VerifySignature | None = None,
     ) -> None:
-        """signatures: the cache that certificate checks and replay verify through; a
-        caller that verifies blocks' signatures ahead of replay on another thread passes
-        the one it fills (with a lock)."""
+        """signatures: the cache that certificate checks (and replay, by default) verify
+        through. replay_verify: the port replay checks tx signatures with instead; a caller
+        that verifies them ahead elsewhere passes its own (`lantan audit`'s worker process).
+        A replay asks about each tx signature once, so caching them would only hold them
+        (up to the cache's bound, 60,000 entries)."""
         first = genesis.document.validators
         self.chain_id = genesis.chain_id
         self.findings: list[Finding] = []
@@ -188,7 +191,8 @@ class ChainAudit:
         self._log.append(genesis.header.canonical_bytes())
         self._head = genesis.header
         self._cache = SignatureCache() if signatures is None else signatures
-        self._replay = ReplayState(genesis, verify=self._cache.verify) if replay else None
+        verify = self._cache.verify if replay_verify is None else replay_verify
+        self._replay = ReplayState(genesis, verify=verify) if replay else None
         self._replayed = replay
         self._tx_count = 0
         self._misbehaviour: list[RecordedMisbehaviour] = []

@@ -9,10 +9,8 @@ Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad a
 import argparse
 import json
 import sys
-import threading
 import time
-from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Final
@@ -31,6 +29,8 @@ from client.audit.fetch import (
     take_snapshot,
 )
 from client.audit.findings import FindingCode, Severity
+from client.cli.audit_ahead import SignaturesAhead, verify_pool
+from client.cli.audit_collector import audit_collector
 from client.cli.progress import wanted
 from client.cli.support import (
     EXIT_FAILURE,
@@ -46,15 +46,10 @@ from genesis.document import Genesis, build_genesis, parse_genesis
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
-from protocol.signature_cache import SignatureCache
-from protocol.signature_prefetch import block_signatures, verify_signatures
-from protocol.signing import VerifySignature
 from protocol.validators import ValidatorSet
 
 WINDOW_HEIGHTS: Final = 32
 """Heights fetched per round trip window: enough to keep every node busy."""
-VERIFY_AHEAD_HEIGHTS: Final = 2
-"""With replay, blocks whose signatures are verified ahead of the one replaying."""
 PROGRESS_INTERVAL_S: Final = 0.2
 
 
@@ -104,13 +99,15 @@ def run_audit(args: argparse.Namespace) -> int:
             s.without(wrong_chain[s.url]) if s.url in wrong_chain else s for s in snapshots
         ]
         replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
-        cache = SignatureCache(lock=threading.Lock())
-        audit = ChainAudit(genesis, replay=replay, known_sets=sets, signatures=cache)
+        ahead = SignaturesAhead(stack.enter_context(verify_pool())) if replay else None
+        audit = ChainAudit(
+            genesis,
+            replay=replay,
+            known_sets=sets,
+            replay_verify=None if ahead is None else ahead.verify,
+        )
         _report_unreachable(audit, snapshots, wrong_chain)
-        ahead = None
-        if replay:
-            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="audit-ahead"))
-            ahead = SignaturesAhead(pool, cache.verify)
+        stack.enter_context(audit_collector())
         _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
         _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
@@ -208,13 +205,13 @@ def _audit_blocks(
     clients: list[NodeClient],
     snapshots: list[NodeSnapshot],
     executor: ThreadPoolExecutor,
-    signatures: "SignaturesAhead | None",
+    signatures: SignaturesAhead | None,
     *,
     as_json: bool,
 ) -> None:
     """Feed every height to the checker, WINDOW_HEIGHTS at a time, until no node has more:
     the next window is fetched while this one is checked, and with replay each block's
-    signatures are verified on another thread a few heights ahead of its execution."""
+    signatures are verified in a worker process a few heights ahead of its execution."""
     heights = {s.url: s.height for s in snapshots if s.height is not None}
     top = max(heights.values(), default=0)
     progress = Progress(top, enabled=wanted(as_json=as_json))
@@ -248,35 +245,6 @@ def _audit_blocks(
         progress.done()
         if pending is not None:
             pending.cancel()
-
-
-class SignaturesAhead:
-    """Verifies the tx signatures of the blocks VERIFY_AHEAD_HEIGHTS above the one about to
-    be replayed on a thread of its own, into the audit's signature cache (PyNaCl releases
-    the GIL in Ed25519, so replay and verification share two cores). Only a hint: the
-    triples come from unchecked JSON, and replay verifies whatever the cache lacks."""
-
-    def __init__(self, pool: ThreadPoolExecutor, verify: VerifySignature) -> None:
-        self._pool = pool
-        self._verify = verify
-        self._started: dict[int, Future[int]] = {}
-
-    def wait(
-        self, height: int, answers: Mapping[tuple[str, int], ServedBlock | FetchFailure]
-    ) -> None:
-        """Start verifying heights height..height + VERIFY_AHEAD_HEIGHTS that are in
-        answers (the first node's block), then wait for height's."""
-        served_at: dict[int, list[ServedBlock]] = {}
-        for (_, at), answer in answers.items():
-            if isinstance(answer, ServedBlock):
-                served_at.setdefault(at, []).append(answer)
-        for ahead in range(height, height + VERIFY_AHEAD_HEIGHTS + 1):
-            if ahead not in self._started and ahead in served_at:
-                triples = block_signatures(served_at[ahead][0].block)
-                self._started[ahead] = self._pool.submit(verify_signatures, self._verify, triples)
-        started = self._started.pop(height, None)
-        if started is not None:
-            started.result()
 
 
 def _served_at(

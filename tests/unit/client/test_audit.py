@@ -13,6 +13,8 @@ from genesis.example.parties import party_key
 from protocol.encoding import JsonObject, encode
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
+from protocol.signature_cache import SignatureCache
+from protocol.signing import verify_signature
 from protocol.validators import ValidatorSet
 from protocol.votes import precommit, sign_vote
 
@@ -446,3 +448,25 @@ def test_a_fork_at_different_rounds_names_the_suspects_without_proof() -> None:
     assert fork.evidence["double_signers"] == []
     assert fork.evidence["signed_both"] == [by_key[1].name]
     assert by_key[1].name in fork.detail and "no proof" in fork.detail
+
+
+def test_replay_checks_tx_signatures_through_its_own_port_and_caches_none(
+    honest: ChainForge,
+) -> None:
+    asked: list[bytes] = []
+
+    def replay_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        asked.append(signature)
+        return verify_signature(public_key, message, signature)
+
+    cache = SignatureCache()
+    audit = ChainAudit(honest.genesis, replay=True, signatures=cache, replay_verify=replay_verify)
+    for served in serve_chain(honest, NODES[:1]):
+        audit.add_height(served)
+    assert audit.report().clean
+    tx_signatures = [
+        e.signature for b in honest.blocks for tx in b.block.txs for e in tx.signatures
+    ]
+    assert sorted(asked) == sorted(tx_signatures) and len(asked) == 9
+    # The cache holds the certificates' signatures only: a quorum of 2 of 3 per height.
+    assert len(cache) == 2 * len(honest.blocks)

@@ -1,33 +1,150 @@
-"""`lantan audit --replay` verifies blocks' signatures on another thread a few heights ahead
-of the replay, into the audit's signature cache (client/cli/audit.py SignaturesAhead)."""
+"""`lantan audit --replay` verifies blocks' signatures in a worker process a few heights ahead
+of the replay and answers the replay's verify port from it (client/cli/audit_ahead.py): the
+same answer as verify_signature for every triple, without verifying again only for a triple
+the worker found valid for the block about to be replayed."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import signal
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import pytest
 
 from client.audit.chain_audit import ServedBlock
 from client.audit.fetch import FetchFailure
-from client.cli.audit import VERIFY_AHEAD_HEIGHTS, SignaturesAhead
-from protocol.signature_cache import SignatureCache
-from tests.unit.protocol.test_signature_prefetch import SENDER, signed_tx
+from client.cli import audit_ahead
+from client.cli.audit_ahead import VERIFY_AHEAD_HEIGHTS, SignaturesAhead, verify_pool
+from protocol.encoding import JsonValue
+from protocol.signature_prefetch import SignedTriple, verified_each
+from protocol.signing import verify_signature
+from protocol.tx import SignedTx
+from tests.unit.protocol.test_signature_prefetch import COSIGNER, SENDER, signed_tx
+
+Answers = dict[tuple[str, int], ServedBlock | FetchFailure]
 
 
-def test_signatures_are_verified_a_few_heights_ahead_and_no_further() -> None:
-    txs = {height: signed_tx(height, SENDER) for height in range(1, 7)}
-    answers: dict[tuple[str, int], ServedBlock | FetchFailure] = {
-        ("http://a", h): ServedBlock(
-            node="http://a", block={"txs": [tx.to_json()]}, certificate=None, results=None
+def answers_of(txs: dict[int, list[SignedTx]]) -> Answers:
+    answers: Answers = {
+        ("http://a", height): ServedBlock(
+            node="http://a",
+            block={"txs": [tx.to_json() for tx in block]},
+            certificate=None,
+            results=None,
         )
-        for h, tx in txs.items()
+        for height, block in txs.items()
     }
     answers[("http://b", 1)] = FetchFailure(node="http://b", height=1, missing=True, detail="")
-    cache = SignatureCache(lock=threading.Lock())
-    with ThreadPoolExecutor(1) as pool:
-        ahead = SignaturesAhead(pool, cache.verify)
-        ahead.wait(1, answers)
-        pool.shutdown(wait=True)
-    assert len(cache) == 1 + VERIFY_AHEAD_HEIGHTS == 3
-    for height, tx in txs.items():
-        entry = tx.signatures[0]
-        if height <= 3:
-            assert cache.verify(entry.public_key, tx.tx.signing_bytes(), entry.signature)
-    assert cache.hits == 3
+    return answers
+
+
+def triple(tx: SignedTx, index: int = 0) -> SignedTriple:
+    entry = tx.signatures[index]
+    return entry.public_key, tx.tx.signing_bytes(), entry.signature
+
+
+class Counted:
+    """verify_signature, counting the calls: how often the port verified for real."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        self.calls += 1
+        return verify_signature(public_key, message, signature)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counted:
+    counted = Counted()
+    monkeypatch.setattr(audit_ahead, "verify_signature", counted)
+    return counted
+
+
+class Recording(Executor):
+    """Runs each job at once on the calling thread and records how many triples it got."""
+
+    def __init__(self) -> None:
+        self.jobs: list[int] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(len(args[0]))
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_heights_ahead_are_sent_once_and_the_next_height_answers_without_verifying(
+    counted: Counted,
+) -> None:
+    txs = {height: [signed_tx(height, SENDER)] for height in range(1, 7)}
+    pool = Recording()
+    ahead = SignaturesAhead(pool)
+    ahead.wait(1, answers_of(txs))
+    ahead.wait(2, answers_of(txs))
+    assert pool.jobs == [1] * (2 + VERIFY_AHEAD_HEIGHTS)
+    assert ahead.verify(*triple(txs[2][0]))
+    assert counted.calls == 0
+    # Height 1's answers are gone once height 2 is replayed, and height 3's not yet taken.
+    assert ahead.verify(*triple(txs[1][0]))
+    assert ahead.verify(*triple(txs[3][0]))
+    assert counted.calls == 2
+
+
+def test_every_answer_is_verify_signatures_own(counted: Counted) -> None:
+    cosigned = signed_tx(1, SENDER, COSIGNER)
+    bad: Any = signed_tx(2, SENDER).to_json()
+    bad["signatures"][0]["signature"] = "00" * 64
+    block: JsonValue = {"txs": [cosigned.to_json(), bad]}
+    served = ServedBlock(node="http://a", block=block, certificate=None, results=None)
+    answers: Answers = {("http://a", 1): served}
+    ahead = SignaturesAhead(Recording())
+    ahead.wait(1, answers)
+    key, message, signature = triple(cosigned)
+    asked = [
+        (key, message, signature),
+        (key, message + b"!", signature),
+        (cosigned.signatures[1].public_key, message, signature),
+        (key, message, bytes(64)),
+        triple(SignedTx.from_json(bad)),
+        triple(cosigned, 1),
+    ]
+    assert [ahead.verify(*t) for t in asked] == [verify_signature(*t) for t in asked]
+    assert [ahead.verify(*t) for t in asked] == [True, False, False, False, False, True]
+    # Only the two triples the worker found valid were answered without verifying, once.
+    assert counted.calls == 2 * len(asked) - 2
+
+
+class Broken(Executor):
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted += 1
+        future: Future[Any] = Future()
+        future.set_exception(BrokenProcessPool("the worker died"))
+        return future
+
+
+def test_a_dead_worker_leaves_every_signature_to_the_replay(counted: Counted) -> None:
+    txs = {height: [signed_tx(height, SENDER)] for height in range(1, 7)}
+    pool = Broken()
+    ahead = SignaturesAhead(pool)
+    ahead.wait(1, answers_of(txs))
+    ahead.wait(2, answers_of(txs))
+    assert pool.submitted == 1 + VERIFY_AHEAD_HEIGHTS
+    assert ahead.verify(*triple(txs[2][0]))
+    assert counted.calls == 1
+
+
+def test_the_worker_is_a_process_that_verifies() -> None:
+    good = signed_tx(1, SENDER)
+    wrong = (triple(good)[0], b"another message", triple(good)[2])
+    with verify_pool() as pool:
+        assert pool.submit(verified_each, [triple(good), wrong]).result() == [True, False]
+        # Ctrl-C is the audit's to report: the worker ignores it (no traceback of its own).
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+    with ThreadPoolExecutor(1) as threads:
+        ahead = SignaturesAhead(threads)
+        ahead.wait(1, answers_of({1: [good]}))
+        assert ahead.verify(*triple(good))
