@@ -1,10 +1,11 @@
 """The driver loop: feeds the pure consensus engine and performs what it asks (STYLE.md §2).
 
-One asyncio task takes events in order, runs consensus.step and the ledger work on a
-single worker thread (so the event loop stays free for the API and peer traffic), and
-performs the actions in list order: persist the signer state, then send (etcd-raft Ready
-order). A height starts only when there is work: pending txs or evidence, a message for
-it from a peer, or heartbeat_interval_ms of quiet (DESIGN.md §4).
+One asyncio task takes events in order, runs the ledger work (and a consensus.step that
+carries many signatures) on a single worker thread (so the event loop stays free for the
+API and peer traffic), takes the other steps on the loop, and performs the actions in
+list order: persist the signer state, then send (etcd-raft Ready order). A height starts
+only when there is work: pending txs or evidence, a message for it from a peer, or
+heartbeat_interval_ms of quiet (DESIGN.md §4).
 """
 
 import asyncio
@@ -38,9 +39,9 @@ from consensus import (
     message_height,
     message_to_json,
     own_round_messages,
+    signatures_carried,
     start_replica,
     step,
-    tick_fires,
 )
 from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
@@ -72,6 +73,10 @@ from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.runtime")
 T = TypeVar("T")
+INLINE_SIGNATURES_MAX = 16
+"""An event carrying at most this many signatures (about a millisecond of Ed25519) is
+stepped on the event loop; one carrying more (a batch of certificates, a large set's
+commit) on the worker thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,11 +303,12 @@ class NodeRuntime:
     async def _step(self, event: Event) -> None:
         replica = self.replica
         assert replica is not None
-        if isinstance(event, Tick) and not tick_fires(replica, event):
-            # Most ticks are the timers of heights already decided: the step only moves
-            # the engine's clock (microseconds). Taken here, not on the worker, such a tick
-            # does not hold the events behind it (a proposal, a vote) for a worker trip
-            # queued behind a block's execution or an fsync.
+        if signatures_carried(replica, event) <= INLINE_SIGNATURES_MAX:
+            # A step is pure and mostly takes well under a millisecond (a vote's or a
+            # proposal's signature check and header hash, a tick's timers). Taken here, it
+            # does not wait for a worker trip queued behind a block's execution or an
+            # fsync, nor twice for the GIL (to the worker and back): under load each trip
+            # cost 1-6 ms, and a height's path has about six steps on it.
             state, actions = step(replica, event)
         else:
             state, actions = await self._in_worker(step, replica, event)
