@@ -10,7 +10,7 @@ heartbeat_interval_ms of quiet (DESIGN.md §4).
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -105,6 +105,7 @@ class _PeerReachable:
 
 
 _Item = Event | _StartCheck | _Restart | _Deferred | _PeerReachable
+_DurableWrite = (PersistPayload, PersistSignerState)
 
 
 class ConsensusHaltedError(Exception):
@@ -316,16 +317,17 @@ class NodeRuntime:
         if state.height == replica.height and state.round > replica.round:
             self._log_round_change(replica, state.round)
         self._observer.stepped(state, actions)
-        for action in actions:
+        writes = 0  # the engine puts a step's durable writes first (persist, then send)
+        while writes < len(actions) and isinstance(actions[writes], _DurableWrite):
+            writes += 1
+        if writes:
+            await self._persist(actions[:writes])
+        for action in actions[writes:]:
             await self._perform(action)
 
     async def _perform(self, action: Action) -> None:
-        if isinstance(action, PersistPayload):
-            await self._in_worker(self.signer_file.write_payload, action.block_hash, action.payload)
-        elif isinstance(action, PersistSignerState):
-            await self._in_worker(self.signer_file.write, action.signer_state)
-            self._signer_on_disk = action.signer_state
-            exit_after_precommit_hook(self.ledger.height, action.signer_state)
+        if isinstance(action, _DurableWrite):
+            await self._persist([action])
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, Broadcast):
@@ -344,6 +346,23 @@ class NodeRuntime:
             # Not raised: the rest of this step still answers the peer with our certificate.
             self.halted = f"conflicting certificate for height {action.height}"
             log.critical("consensus halted: %s", self.halted)
+
+    async def _persist(self, writes: Sequence[Action]) -> None:
+        """Perform durable writes in their order (the payloads a new lock names, then the
+        signer state naming them) in one trip to the worker: a lock's two writes each made
+        a trip of their own, and under load a trip cost 1-6 ms besides the fsyncs."""
+        await self._in_worker(self._write_in_order, writes)
+        for write in writes:
+            if isinstance(write, PersistSignerState):
+                self._signer_on_disk = write.signer_state
+                exit_after_precommit_hook(self.ledger.height, write.signer_state)
+
+    def _write_in_order(self, writes: Sequence[Action]) -> None:
+        for write in writes:
+            if isinstance(write, PersistPayload):
+                self.signer_file.write_payload(write.block_hash, write.payload)
+            elif isinstance(write, PersistSignerState):
+                self.signer_file.write(write.signer_state)
 
     def _send_own_round(self, url: str) -> None:
         """Send our own messages of the current round to the peer at url, the same signed
