@@ -18,7 +18,7 @@ from consensus.actions import (
     ValidateProposal,
 )
 from consensus.config import EngineConfig, TimeoutConfig, TimeoutKind
-from consensus.engine import held_blocks, start_replica, step, tick_fires
+from consensus.engine import held_blocks, signatures_carried, start_replica, step, tick_fires
 from consensus.events import (
     CommitApplied,
     Event,
@@ -104,6 +104,7 @@ __all__ = [
     "own_round_messages",
     "record_checkpoint",
     "record_signed",
+    "signatures_carried",
     "start_replica",
     "step",
     "tick_fires",

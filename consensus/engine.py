@@ -22,14 +22,20 @@ from consensus.events import (
     Tick,
 )
 from consensus.intake import on_message
-from consensus.messages import CommitMessage, StatusMessage
+from consensus.messages import (
+    CertificatesMessage,
+    CommitMessage,
+    Message,
+    ProposalMessage,
+    StatusMessage,
+)
 from consensus.rounds import fire_due_timeouts, start_round
 from consensus.rules import apply_rules
 from consensus.signer_state import SignedStep, SignerState, initial_signer_state
 from consensus.state import ReplicaState, Step
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
-from protocol.votes import VoteType
+from protocol.votes import SignedVote, VoteType
 
 
 def step(state: ReplicaState, event: Event) -> tuple[ReplicaState, list[Action]]:
@@ -59,6 +65,30 @@ def tick_fires(state: ReplicaState, tick: Tick) -> bool:
     """Whether step(state, tick) fires a timeout. When it does not, the step only moves the
     replica's clock (the node may then take it without a trip to its worker thread)."""
     return _has_due_timeout(state, _tick_now(state, tick))
+
+
+def signatures_carried(state: ReplicaState, event: Event) -> int:
+    """How many signatures the event brings for step to verify: a received message's, or
+    those of the next height's messages held back (state.future) that CommitApplied
+    replays. The node steps an event carrying few on its event loop and one carrying many
+    on its worker thread, where the Ed25519 work does not hold up the loop."""
+    if isinstance(event, MessageReceived):
+        return _message_signatures(event.message)
+    if isinstance(event, CommitApplied):
+        return sum(_message_signatures(held.message) for held in state.future)
+    return 0
+
+
+def _message_signatures(message: Message) -> int:
+    if isinstance(message, SignedVote):
+        return 1
+    if isinstance(message, ProposalMessage):
+        return 1 + len(message.pol_votes)
+    if isinstance(message, CommitMessage):
+        return len(message.certificate.signatures)
+    if isinstance(message, CertificatesMessage):
+        return len(message.votes) + sum(len(c.signatures) for c in message.certificates)
+    return 0
 
 
 def _tick_now(state: ReplicaState, tick: Tick) -> int:

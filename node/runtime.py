@@ -1,15 +1,16 @@
 """The driver loop: feeds the pure consensus engine and performs what it asks (STYLE.md §2).
 
-One asyncio task takes events in order, runs consensus.step and the ledger work on a
-single worker thread (so the event loop stays free for the API and peer traffic), and
-performs the actions in list order: persist the signer state, then send (etcd-raft Ready
-order). A height starts only when there is work: pending txs or evidence, a message for
-it from a peer, or heartbeat_interval_ms of quiet (DESIGN.md §4).
+One asyncio task takes events in order, runs the ledger work (and a consensus.step that
+carries many signatures) on a single worker thread (so the event loop stays free for the
+API and peer traffic), takes the other steps on the loop, and performs the actions in
+list order: persist the signer state, then send (etcd-raft Ready order). A height starts
+only when there is work: pending txs or evidence, a message for it from a peer, or
+heartbeat_interval_ms of quiet (DESIGN.md §4).
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -38,9 +39,9 @@ from consensus import (
     message_height,
     message_to_json,
     own_round_messages,
+    signatures_carried,
     start_replica,
     step,
-    tick_fires,
 )
 from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
@@ -72,6 +73,10 @@ from protocol.votes import CommitCertificate
 
 log = logging.getLogger("lantan.runtime")
 T = TypeVar("T")
+INLINE_SIGNATURES_MAX = 16
+"""An event carrying at most this many signatures (about a millisecond of Ed25519) is
+stepped on the event loop; one carrying more (a batch of certificates, a large set's
+commit) on the worker thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,7 @@ class _PeerReachable:
 
 
 _Item = Event | _StartCheck | _Restart | _Deferred | _PeerReachable
+_DurableWrite = (PersistPayload, PersistSignerState)
 
 
 class ConsensusHaltedError(Exception):
@@ -298,11 +304,12 @@ class NodeRuntime:
     async def _step(self, event: Event) -> None:
         replica = self.replica
         assert replica is not None
-        if isinstance(event, Tick) and not tick_fires(replica, event):
-            # Most ticks are the timers of heights already decided: the step only moves
-            # the engine's clock (microseconds). Taken here, not on the worker, such a tick
-            # does not hold the events behind it (a proposal, a vote) for a worker trip
-            # queued behind a block's execution or an fsync.
+        if signatures_carried(replica, event) <= INLINE_SIGNATURES_MAX:
+            # A step is pure and mostly takes well under a millisecond (a vote's or a
+            # proposal's signature check and header hash, a tick's timers). Taken here, it
+            # does not wait for a worker trip queued behind a block's execution or an
+            # fsync, nor twice for the GIL (to the worker and back): under load each trip
+            # cost 1-6 ms, and a height's path has about six steps on it.
             state, actions = step(replica, event)
         else:
             state, actions = await self._in_worker(step, replica, event)
@@ -310,16 +317,17 @@ class NodeRuntime:
         if state.height == replica.height and state.round > replica.round:
             self._log_round_change(replica, state.round)
         self._observer.stepped(state, actions)
-        for action in actions:
+        writes = 0  # the engine puts a step's durable writes first (persist, then send)
+        while writes < len(actions) and isinstance(actions[writes], _DurableWrite):
+            writes += 1
+        if writes:
+            await self._persist(actions[:writes])
+        for action in actions[writes:]:
             await self._perform(action)
 
     async def _perform(self, action: Action) -> None:
-        if isinstance(action, PersistPayload):
-            await self._in_worker(self.signer_file.write_payload, action.block_hash, action.payload)
-        elif isinstance(action, PersistSignerState):
-            await self._in_worker(self.signer_file.write, action.signer_state)
-            self._signer_on_disk = action.signer_state
-            exit_after_precommit_hook(self.ledger.height, action.signer_state)
+        if isinstance(action, _DurableWrite):
+            await self._persist([action])
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, Broadcast):
@@ -338,6 +346,23 @@ class NodeRuntime:
             # Not raised: the rest of this step still answers the peer with our certificate.
             self.halted = f"conflicting certificate for height {action.height}"
             log.critical("consensus halted: %s", self.halted)
+
+    async def _persist(self, writes: Sequence[Action]) -> None:
+        """Perform durable writes in their order (the payloads a new lock names, then the
+        signer state naming them) in one trip to the worker: a lock's two writes each made
+        a trip of their own, and under load a trip cost 1-6 ms besides the fsyncs."""
+        await self._in_worker(self._write_in_order, writes)
+        for write in writes:
+            if isinstance(write, PersistSignerState):
+                self._signer_on_disk = write.signer_state
+                exit_after_precommit_hook(self.ledger.height, write.signer_state)
+
+    def _write_in_order(self, writes: Sequence[Action]) -> None:
+        for write in writes:
+            if isinstance(write, PersistPayload):
+                self.signer_file.write_payload(write.block_hash, write.payload)
+            elif isinstance(write, PersistSignerState):
+                self.signer_file.write(write.signer_state)
 
     def _send_own_round(self, url: str) -> None:
         """Send our own messages of the current round to the peer at url, the same signed

@@ -258,15 +258,8 @@ class NodeService:
         nonces: a read of an absent key costs LevelDB a probe of every level.
         """
         committed = signed.tx.nonce <= committed_nonce(state, signed.tx.sender)
-        location = self.ledger.store.find_tx(signed.tx_id) if committed else None
-        if location is not None:
-            outcome = SubmitOutcome(
-                tx_id=signed.tx_id,
-                accepted=True,
-                reason=_COMMITTED,
-                height=location.height,
-                index=location.index,
-            )
+        outcome = self._committed_outcome(signed.tx_id) if committed else None
+        if outcome is not None:
             return outcome, None
         pooled = self.mempool.get(signed.tx_id)
         if pooled is None:
@@ -275,6 +268,19 @@ class NodeService:
             check_signatures(signed, self.ledger.verify)
             return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason=_REPLACES), signed
         return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason=_KNOWN), None
+
+    def _committed_outcome(self, tx_id: Hash32) -> SubmitOutcome | None:
+        """The answer for a tx the chain holds (where it is); None when it holds none."""
+        location = self.ledger.store.find_tx(tx_id)
+        if location is None:
+            return None
+        return SubmitOutcome(
+            tx_id=tx_id,
+            accepted=True,
+            reason=_COMMITTED,
+            height=location.height,
+            index=location.index,
+        )
 
     def _missing_cosignature(
         self, signed: SignedTx, body: TxBody, now_ms: int
@@ -314,6 +320,12 @@ class NodeService:
         if floor is None:
             floor = floors[sender] = committed_nonce(self.ledger.store.state, sender) + 1
         if signed.tx.nonce != max(expected, floor):
+            if signed.tx.nonce < floor:
+                committed = self._committed_outcome(tx_id)
+                if committed is not None:
+                    # A block holding it (the copies the other validators got) was applied
+                    # while this copy was in admission: the tx is in, not refused.
+                    return committed
             return SubmitOutcome(
                 tx_id=tx_id,
                 accepted=False,

@@ -3,6 +3,9 @@
 A validator that admits txs from a client broadcasts their ids (/peer/tx_ids, 64 hex
 digits each) instead of the txs (~700 bytes each): the client sent them to every validator
 already, so a full copy would cost each peer an envelope, a parse and a lookup for nothing.
+It announces them ANNOUNCE_AFTER_MS later, and only those still pending: a tx committed by
+then (a single tx at light load commits within ~100 ms) is held by every validator, and its
+announcement would only cost each peer an HTTP request on the way to the next block.
 A peer missing some asks the announcer for them (/peer/tx_want) after node/tx_wants.py's
 grace period, and the announcer answers with the txs on /peer/txs, which enter admission
 like any other (signatures checked before the pool; fetched txs are not announced again).
@@ -12,6 +15,7 @@ the event loop without blocking, and one failing round never ends the loop.
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
 from node.ledger import Ledger
@@ -36,6 +40,11 @@ SERVE_TXS_BURST = IDS_PER_MESSAGE_MAX
 the fallback for txs a client did not send to every validator, so an honest peer asks for
 few; one asking without end gets this rate, and the rest of its ids are not served."""
 ASK_INTERVAL_S = 0.1
+ANNOUNCE_AFTER_MS = 100
+"""How long an admitted tx waits before its id is announced (then ANNOUNCE_AFTER_MS to
+ANNOUNCE_AFTER_MS + ASK_INTERVAL_S after admission). A peer's own copy from the client is
+in its pool by then as a rule, so its grace (node/tx_wants.py) rarely runs out; a client that
+reached one validator only gets its tx to the others this much later."""
 log = logging.getLogger("lantan.tx_relay")
 
 
@@ -74,6 +83,9 @@ class TxRelay:
         self._spent: dict[PublicKey, tuple[float, int]] = {}
         """Per peer: serving tokens left and when they were counted (ms)."""
         self._task: asyncio.Task[None] | None = None
+        self._to_announce: deque[tuple[int, list[Hash32]]] = deque()
+        """(admitted at ms, ids) in admission order, waiting for ANNOUNCE_AFTER_MS; bounded
+        by what admission lets into the mempool in that time."""
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._ask_loop())
@@ -84,11 +96,21 @@ class TxRelay:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def announce(self, txs: Sequence[SignedTx]) -> None:
-        """Tell every peer the ids of txs this node admitted from a client."""
-        ids = [signed.tx_id for signed in txs]
+        """Tell every peer, ANNOUNCE_AFTER_MS from now (announce_due), the ids of txs this
+        node admitted from a client that are still pending then."""
+        self._to_announce.append((self.clock.now_ms(), [signed.tx_id for signed in txs]))
+
+    def announce_due(self) -> int:
+        """Broadcast the ids admitted ANNOUNCE_AFTER_MS ago or earlier that are still in the
+        mempool (the others were committed or dropped); how many were announced."""
+        due_ms = self.clock.now_ms() - ANNOUNCE_AFTER_MS
+        ids: list[Hash32] = []
+        while self._to_announce and self._to_announce[0][0] <= due_ms:
+            ids.extend(i for i in self._to_announce.popleft()[1] if i in self.mempool)
         for start in range(0, len(ids), IDS_PER_MESSAGE_MAX):
             chunk = ids[start : start + IDS_PER_MESSAGE_MAX]
             self.transport.broadcast(PeerKind.TX_IDS, ids_body(chunk))
+        return len(ids)
 
     def announced(self, peer: PublicKey, tx_ids: Iterable[Hash32]) -> None:
         """A peer holds these txs: remember the ones the mempool lacks."""
@@ -164,7 +186,8 @@ class TxRelay:
         while True:
             await asyncio.sleep(ASK_INTERVAL_S)
             try:
+                self.announce_due()
                 self.ask_due()
             except Exception as error:
-                # One bad round must not end fetching for good (DESIGN.md §0.3).
-                log.exception("asking peers for announced txs failed: %s", error)
+                # One bad round must not end gossip for good (DESIGN.md §0.3).
+                log.exception("announcing or asking for txs failed: %s", error)

@@ -43,6 +43,8 @@ def create_app(
     app.state.readiness = readiness
     app.state.limits = limits
     install_error_handlers(app)
+    # Added first, so it runs inside RequestLimits (body bounds) and RequestObserver.
+    app.add_middleware(peer.PeerFastPath)
     app.add_middleware(RequestLimits, limits=limits)
     for module in (txs, chain, records, proofs, health, peer, web, docs):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from consensus import (
     CommitMessage,
     EvidenceFound,
     ForkDetected,
+    MessageReceived,
     PersistPayload,
     PersistSignerState,
     ScheduleTimeout,
@@ -21,6 +22,7 @@ from consensus import (
     StatusMessage,
     Tick,
     ValidateProposal,
+    signatures_carried,
     step,
     tick_fires,
 )
@@ -334,3 +336,28 @@ def test_tick_fires_exactly_when_the_step_fires_a_timeout():
         after, actions = step(state, tick)
         fired = after.timeouts != state.timeouts or bool(actions)
         assert tick_fires(state, tick) is fired is (now_ms >= deadline), now_ms
+
+
+def test_signatures_carried_counts_what_step_will_verify():
+    """The node steps an event carrying few signatures on its event loop (node/runtime.py):
+    a vote has one, a proposal one more per POL vote, a commit its certificate's, and the
+    start of a height those of the next height's messages it replays."""
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    vote = h.vote(0, PRE, 0, block_hash(X))
+    pol = tuple(h.vote(i, PRE, 0, block_hash(X)) for i in range(3))
+    commit = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=X)
+
+    def carried(message: object) -> int:
+        return signatures_carried(state, MessageReceived(sender=h.key(0), message=message))  # type: ignore[arg-type]
+
+    assert carried(vote) == 1
+    assert carried(h.proposal(1, X, pol_round=0, pol_votes=pol)) == 4
+    assert carried(commit) == 3
+    assert carried(CertificatesMessage(certificates=(commit.certificate,) * 2, votes=pol)) == 9
+    assert carried(StatusMessage(height=1)) == 0
+    assert signatures_carried(state, Tick(now_ms=1000)) == 0
+    # Messages of height 2 wait in state.future; entering height 2 replays them.
+    for message in (h.vote(1, PRE, 0, block_hash(Y), height=2), h.proposal(0, Y, height=2)):
+        state, _ = h.receive(state, message, sender=1)
+    assert signatures_carried(state, CommitApplied(height=1, next_validators=h.validators)) == 2

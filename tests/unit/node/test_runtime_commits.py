@@ -7,16 +7,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import node.runtime as runtime_module
 from consensus import (
+    Broadcast,
+    CertificatesMessage,
     CommitBlock,
     MessageReceived,
+    PersistPayload,
+    PersistSignerState,
+    StatusMessage,
     Tick,
     message_from_json,
 )
 from node.ledger import PreparedBlock
 from node.runtime import NodeRuntime, _StartCheck
-from protocol.votes import CommitCertificate
+from protocol.hashing import Hash32, sha256
+from protocol.votes import CommitCertificate, sign_certificate
 from tests.unit.node.chain_kit import (
+    CHAIN_ID,
     VALIDATOR_KEYS,
     build_and_commit,
     certify,
@@ -109,30 +119,49 @@ def test_a_commit_wakes_its_waiters_before_the_commit_hooks_run(tmp_path: Path) 
     run_single(tmp_path, body)
 
 
-def test_a_tick_that_fires_no_timeout_does_not_wait_for_the_worker(tmp_path: Path) -> None:
-    """A decided height's timers still tick; such a tick must not queue the events behind
-    it behind the worker (a block's execution, an fsync). A due tick still takes the worker."""
+def test_a_step_carrying_few_signatures_does_not_wait_for_the_worker(tmp_path: Path) -> None:
+    """A tick (fired or not) or a vote must not queue the events behind it behind the
+    worker (a block's execution, an fsync); a message carrying many signatures (here
+    certificates of nine heights, 18 signatures) is stepped on the worker."""
 
     async def body(runtime: NodeRuntime) -> None:
         await runtime.start()
         await asyncio.sleep(0.2)  # start_replica's deferred actions are performed
         replica = runtime.replica
         assert replica is not None and replica.timeouts
-        quiet = min(t.deadline_ms for t in replica.timeouts) - 1
+        due = min(t.deadline_ms for t in replica.timeouts)
         busy = asyncio.ensure_future(runtime.run_in_worker(time.sleep, 3.0))
         await asyncio.sleep(0.05)  # the worker now sleeps
-        runtime.submit(Tick(now_ms=quiet))
-        await until(lambda: _engine_ms(runtime) == quiet, "the quiet tick", timeout_s=1.0)
-        due = quiet + 1
-        runtime.submit(Tick(now_ms=due))
+        runtime.submit(Tick(now_ms=due - 1))
+        await until(lambda: _engine_ms(runtime) == due - 1, "the quiet tick", timeout_s=1.0)
+        runtime.submit(Tick(now_ms=due))  # fires a timeout
+        await until(lambda: _engine_ms(runtime) == due, "the due tick", timeout_s=1.0)
+        runtime.submit(_received(_certificates(heights=9)))
+        runtime.submit(Tick(now_ms=due + 1))
         await asyncio.sleep(0.3)
-        assert _engine_ms(runtime) == quiet  # behind the busy worker
+        assert _engine_ms(runtime) == due  # the tick waits behind the certificates' step
         await busy
-        # At least due: the runtime's own timers (real delays over the fake clock) may queue
-        # due ticks of their own behind ours, and the poll may first look after those.
-        await until(lambda: _engine_ms(runtime) >= due, "the due tick")
+        # At least due + 1: the runtime's own timers (real delays over the fake clock) may
+        # queue due ticks of their own behind ours.
+        await until(lambda: _engine_ms(runtime) >= due + 1, "the tick after the certificates")
 
     run_single(tmp_path, body)
+
+
+def _certificates(*, heights: int) -> CertificatesMessage:
+    """Certificates of two signatures each for heights 1..heights (of no real block: the
+    runtime decides where to step before anything is checked)."""
+    block = Hash32(bytes(32))
+    signers = VALIDATOR_KEYS[:2]
+    return CertificatesMessage(
+        certificates=tuple(
+            sign_certificate(CHAIN_ID, height, block, signers) for height in range(1, heights + 1)
+        )
+    )
+
+
+def _received(message: Any) -> MessageReceived:
+    return MessageReceived(sender=VALIDATOR_KEYS[1].public_key, message=message)
 
 
 def _engine_ms(runtime: NodeRuntime) -> int:
@@ -166,3 +195,51 @@ def test_the_highest_height_a_peer_spoke_of_is_kept_for_block_sync(tmp_path: Pat
         assert runtime.heard_height == 9
 
     run_single(tmp_path, body)
+
+
+def test_a_steps_durable_writes_take_one_worker_trip_in_order_before_its_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock's payload, then the signer state naming it, in one trip to the worker (each
+    trip costs 1-6 ms under load); nothing the step sends leaves before both are written."""
+    events: list[str] = []
+
+    async def body(runtime: NodeRuntime) -> None:
+        await runtime.start()
+        await asyncio.sleep(0.2)  # start_replica's deferred actions are performed
+        replica = runtime.replica
+        assert replica is not None
+        block = Hash32(sha256(b"locked payload"))
+        actions = [
+            PersistPayload(height=1, block_hash=block, payload=b"locked payload"),
+            PersistSignerState(signer_state=replica.signer),
+            Broadcast(message=StatusMessage(height=1)),
+        ]
+        monkeypatch.setattr(runtime_module, "step", lambda state, _event: (state, actions))
+        monkeypatch.setattr(runtime, "_in_worker", _recording(runtime._in_worker, events))
+        files = runtime.signer_file
+        monkeypatch.setattr(files, "write_payload", _recording_sync(files.write_payload, events))
+        monkeypatch.setattr(files, "write", _recording_sync(files.write, events))
+        transport = runtime.transport
+        monkeypatch.setattr(transport, "broadcast", _recording_sync(transport.broadcast, events))
+        runtime.submit(Tick(now_ms=START_MS))
+        await until(lambda: "broadcast" in events, "the step's broadcast")
+        assert events[:4] == ["worker trip", "write_payload", "write", "broadcast"]
+
+    run_single(tmp_path, body)
+
+
+def _recording(function: Any, events: list[str]) -> Any:
+    async def recorded(*args: Any) -> Any:
+        events.append("worker trip")
+        return await function(*args)
+
+    return recorded
+
+
+def _recording_sync(function: Any, events: list[str]) -> Any:
+    def recorded(*args: Any) -> Any:
+        events.append(function.__name__)
+        return function(*args)
+
+    return recorded

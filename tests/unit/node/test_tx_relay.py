@@ -19,7 +19,7 @@ from node.readiness import Readiness
 from node.service import NodeService
 from node.sync import SyncState
 from node.transport import PeerTransport
-from node.tx_relay import TxRelay, ids_body
+from node.tx_relay import ANNOUNCE_AFTER_MS, TxRelay, ids_body
 from node.tx_wants import GRACE_MS
 from protocol.encoding import JsonObject
 from protocol.signing import PublicKey, SigningKey
@@ -80,6 +80,12 @@ class Net:
         assert relay is not None
         return relay
 
+    def announce_all(self) -> None:
+        """Let ANNOUNCE_AFTER_MS pass and announce what is due (the relay's loop does)."""
+        self.clock.now += ANNOUNCE_AFTER_MS
+        for key in self.nodes:
+            self.relay(key).announce_due()
+
     async def deliver(self) -> None:
         """Hand every recorded message to its receiver, as node/api/routes/peer.py does."""
         while self.sent:
@@ -139,6 +145,7 @@ def test_txs_a_client_sent_to_every_validator_cost_each_peer_an_id_not_a_copy(ne
     async def scenario() -> None:
         for service in net.nodes.values():  # the client sends to every validator
             await service.submit(payloads(txs))
+        net.announce_all()
         gossip_bytes = sum(sent.wire_bytes for sent in net.sent if sent.to == B)
         # The old gossip sent B a full copy of every tx A admitted: more than tx_bytes.
         assert gossip_bytes < tx_bytes / 4
@@ -156,6 +163,7 @@ def test_a_validator_the_client_missed_fetches_the_txs_after_the_grace(net: Net)
 
     async def scenario() -> None:
         await net.nodes[A].submit(payloads(txs))  # the client reached A only
+        net.announce_all()
         await net.deliver()
         assert net.relay(B).ask_due() == 0  # within the grace: B's own copy may be coming
         net.clock.now += GRACE_MS
@@ -167,6 +175,27 @@ def test_a_validator_the_client_missed_fetches_the_txs_after_the_grace(net: Net)
         assert len(net.relay(B).wants) == 0
         assert net.relay(A).served == len(txs)
         assert not any(sent.kind is PeerKind.TX_IDS for sent in net.sent)  # not re-announced
+
+    asyncio.run(scenario())
+
+
+def test_ids_are_announced_after_a_delay_and_only_if_still_pending(net: Net) -> None:
+    """A tx committed (or dropped) within ANNOUNCE_AFTER_MS is never announced: every
+    validator holds it, and the announcement would cost each peer a request for nothing."""
+    txs = client_txs(4)
+
+    async def scenario() -> None:
+        await net.nodes[A].submit(payloads(txs))
+        net.clock.now += ANNOUNCE_AFTER_MS - 1
+        assert net.relay(A).announce_due() == 0
+        assert not net.sent
+        net.nodes[A].mempool.discard([txs[0].tx_id])  # as a commit's cleanup does
+        net.clock.now += 1
+        assert net.relay(A).announce_due() == 3
+        (announcement,) = net.sent
+        assert announcement.kind is PeerKind.TX_IDS
+        assert announcement.body == ids_body([tx.tx_id for tx in txs[1:]])
+        assert net.relay(A).announce_due() == 0  # each id once
 
     asyncio.run(scenario())
 

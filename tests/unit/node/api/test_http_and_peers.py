@@ -11,8 +11,9 @@ from consensus import message_to_json
 from genesis.document import build_genesis
 from genesis.keystore import KdfLimits
 from genesis.network import init_local_network
+from node.api.routes import peer as peer_routes
 from node.logs import ContextFilter
-from node.peer_envelope import PeerKind, seal_envelope
+from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
 from node.peering import FAR_AHEAD_HEIGHTS, vote_or_proposal_height
 from protocol.encoding import JsonObject
 from protocol.hashing import sha256
@@ -91,6 +92,33 @@ def test_peer_messages_are_answered_202_and_refusals_counted(api: Api) -> None:
     assert api.client.post("/peer/txs", content=gossip).json() == {"accepted": True}
     assert tx.tx_id in api.service.mempool
     assert "lantan_peer_messages_dropped_total" in api.client.get("/metrics").text
+
+
+def test_peer_posts_are_answered_below_the_framework_with_the_same_answer(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PeerFastPath answers /peer/... itself (the FastAPI endpoint is never entered), with
+    the route's status, body, request id and metrics label; the size limit still holds."""
+
+    def endpoint_entered(*_args: object) -> None:
+        raise AssertionError("the FastAPI peer endpoint was entered")
+
+    monkeypatch.setattr(peer_routes, "_receive", endpoint_entered)
+    vote = sign_vote(precommit(CHAIN_ID, 1, 0, sha256(b"block")), VALIDATOR_KEYS[0])
+    data = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.CONSENSUS, message_to_json(vote))
+    answer = api.client.post("/peer/consensus", content=data, headers={"x-request-id": "p-1"})
+    assert (answer.status_code, answer.content) == (202, b'{"accepted":true}')
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["x-request-id"] == "p-1"
+    refused = api.client.post("/peer/consensus", content=b"nonsense")
+    assert (refused.status_code, refused.content) == (202, b'{"accepted":false}')
+    too_large = api.client.post("/peer/txs", content=b"x" * (ENVELOPE_BYTES_MAX + 1))
+    assert too_large.status_code == 413
+    metrics = api.client.get("/metrics").text
+    label = 'method="POST",route="/peer/consensus",status="202"'
+    assert f"lantan_http_request_duration_seconds_count{{{label}}} 2.0" in metrics
+    # Other methods still reach the app (and its 405).
+    assert_error(api.client.get("/peer/consensus"), 405, "METHOD_NOT_ALLOWED")
 
 
 def test_votes_far_above_our_height_are_dropped_before_decoding(api: Api) -> None:

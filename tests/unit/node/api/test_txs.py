@@ -338,3 +338,27 @@ def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
     body = api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()
     assert (body["status"], body["reason"]) == ("expired", "EXPIRED")
     assert len(api.service.mempool) == 0
+
+
+def test_a_tx_committed_while_its_copy_was_in_admission_is_answered_committed(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other validators' copies can get the tx into a block this node applies while
+    this node still admits the client's copy (a loaded node): that copy then passed the
+    nonce check against the state before the block, and must be answered as committed,
+    not refused for its nonce."""
+    tx = account_open(1, "township")
+    admit_all = api.service._admit_all
+
+    def admitted_then_committed(*args: Any) -> Any:
+        checked = admit_all(*args)
+        build_and_commit(api.ledger, (tx,))  # the block lands before the mempool entry
+        return checked
+
+    monkeypatch.setattr(api.service, "_admit_all", admitted_then_committed)
+    response = post_tx(api, tx)
+    assert (response.status_code, response.json()) == (
+        202,
+        accepted(tx, "committed", height=1, index=0),
+    )
+    assert tx.tx_id not in api.service.mempool
