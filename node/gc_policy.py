@@ -1,5 +1,5 @@
 """The node's cyclic garbage collector, set once its start-up is done (PERFORMANCE.md
-"The garbage collector").
+"Request bounds at C speed, and the node's garbage collector").
 
 With CPython's default thresholds (700, 10, 10) a validator under `lantan bench --txs 5000`
 ran ~400 young, ~37 middle and 3 full collections; each full one took 60-80 ms and walked
