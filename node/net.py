@@ -100,7 +100,8 @@ def net_up(
     witnesses: tuple[str, ...] = (),
 ) -> list[NodeView]:
     """Create the network if needed, start every validator, wait until all are ready,
-    then start the witnesses whose keys the network directory holds.
+    then start the witnesses whose keys the network directory holds and the observers it
+    holds (`net add-observer`), waiting while they catch up.
 
     Every port is checked before anything is created or started, and every node must serve
     this network's chain id before it counts as ready: a port held by another network is
@@ -149,7 +150,29 @@ def net_up(
         for name in witness_names(directory):
             stop_process(directory, name, pid_file=WITNESS_PID_FILE)
         raise
+    _start_observers(directory, progress)
     return net_status(directory)
+
+
+def _start_observers(directory: Path, progress: Progress) -> None:
+    """Start the network's observers that are not running and wait while they catch up; if
+    one does not get ready, stop them and say so (the validators stay up: they are fine)."""
+    observers = [
+        name
+        for name in node_names(directory)
+        if load_config(directory / name).observer and read_pid(directory / name) is None
+    ]
+    for name in observers:
+        progress(f"starting observer {name}")
+        start_process(directory, name)
+    try:
+        wait_ready(directory, observers, minimum_height=1, progress=progress)
+    except NetError as error:
+        for name in observers:
+            stop_process(directory, name)
+        raise NetError(
+            f"the validators are up, but observer {', '.join(observers)} did not get ready: {error}"
+        ) from None
 
 
 def net_create(

@@ -46,10 +46,11 @@ def register_net(subparsers: Subparsers) -> None:
     defaults = argparse.ArgumentDefaultsHelpFormatter
     up = actions.add_parser(
         "up",
-        help="create (if needed) and start every validator",
+        help="create (if needed) and start every validator (and its witnesses, observers)",
         description="Make genesis and keystores in DIR if it has none, then start every "
         "validator and wait until each serves this network's chain at height >= 1. Every "
-        "port is checked first: a port in use is an error, nothing is started.",
+        "port is checked first: a port in use is an error, nothing is started. Then the "
+        "witnesses and the observers (net add-observer) DIR holds are started too.",
         formatter_class=defaults,
     )
     up.add_argument("--dir", type=Path, required=True, help=DIR_HELP)

@@ -237,3 +237,25 @@ def test_net_add_observer_to_a_stopped_network_says_so(
     assert refused.returncode == 1
     assert "is not running (no validator is)" in refused.stderr, refused.stderr
     assert not (stopped / OBSERVER).exists()
+
+
+def test_net_down_then_up_brings_back_the_observer_too(first: tuple[LocalNet, int]) -> None:
+    """`net up` on a stopped network starts what `net down` stopped: validators, witness and
+    the observer `net add-observer` added, which catches up again."""
+    running, _ = first
+    directory = running.directory
+    if not (directory / OBSERVER).exists():
+        added = lantan("net", "add-observer", OBSERVER, "--dir", str(directory))
+        assert added.returncode == 0, added.stderr
+    downed = lantan("net", "down", "--dir", str(directory))
+    assert downed.returncode == 0, downed.stderr
+    assert not processes_under(directory)
+    upped = lantan("net", "up", "--dir", str(directory), "--json")
+    assert upped.returncode == 0, upped.stderr
+    views = {node["name"]: node for node in json.loads(upped.stdout)["nodes"]}
+    assert views[OBSERVER]["observer"] and views[OBSERVER]["ready"], views[OBSERVER]
+    assert all(views[name]["ready"] for name in running.validators)
+    assert read_pid(directory / OBSERVER) is not None
+    assert read_pid(directory / WITNESS, WITNESS_PID_FILE) is not None
+    target = running.height(running.validators[0])
+    wait_for(lambda: running.height(OBSERVER) >= target or None, 60, f"{OBSERVER} at {target}")
