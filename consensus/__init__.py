@@ -18,7 +18,7 @@ from consensus.actions import (
     ValidateProposal,
 )
 from consensus.config import EngineConfig, TimeoutConfig, TimeoutKind
-from consensus.engine import held_blocks, signatures_carried, start_replica, step, tick_fires
+from consensus.engine import held_blocks, signatures_carried, start_replica, step
 from consensus.events import (
     CommitApplied,
     Event,
@@ -107,6 +107,5 @@ __all__ = [
     "signatures_carried",
     "start_replica",
     "step",
-    "tick_fires",
     "verify_ed25519",
 ]

@@ -61,12 +61,6 @@ def _dispatch(state: ReplicaState, event: Event, out: list[Action]) -> ReplicaSt
     return enter_next_height(state, event, out)
 
 
-def tick_fires(state: ReplicaState, tick: Tick) -> bool:
-    """Whether step(state, tick) fires a timeout. When it does not, the step only moves the
-    replica's clock (the node may then take it without a trip to its worker thread)."""
-    return _has_due_timeout(state, _tick_now(state, tick))
-
-
 def signatures_carried(state: ReplicaState, event: Event) -> int:
     """How many signatures the event brings for step to verify: a received message's, or
     those of the next height's messages held back (state.future) that CommitApplied

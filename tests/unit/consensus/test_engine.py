@@ -23,8 +23,6 @@ from consensus import (
     Tick,
     ValidateProposal,
     signatures_carried,
-    step,
-    tick_fires,
 )
 from protocol.votes import CommitCertificate, SignedVote
 from tests.unit.consensus.harness import (
@@ -324,18 +322,6 @@ def test_a_peers_certificate_is_verified_once_on_the_fork_path():
     assert [a for a in actions if isinstance(a, ForkDetected)]
     assert len([a for a in actions if isinstance(a, EvidenceFound)]) == 2
     assert h.keyring.verify_calls == len(theirs.signatures)
-
-
-def test_tick_fires_exactly_when_the_step_fires_a_timeout():
-    h = Harness()
-    state, _ = h.start(h.non_proposer(1, 0))
-    state, _ = feed(state, Tick(now_ms=1000))  # timeouts are scheduled
-    deadline = min(t.deadline_ms for t in state.timeouts)
-    for now_ms in (deadline - 1, deadline, deadline + 500, 0):
-        tick = Tick(now_ms=now_ms)
-        after, actions = step(state, tick)
-        fired = after.timeouts != state.timeouts or bool(actions)
-        assert tick_fires(state, tick) is fired is (now_ms >= deadline), now_ms
 
 
 def test_signatures_carried_counts_what_step_will_verify():
