@@ -314,8 +314,6 @@ class NodeRuntime:
         else:
             state, actions = await self._in_worker(step, replica, event)
         self.replica = state
-        if state.height == replica.height and state.round > replica.round:
-            self._log_round_change(replica, state.round)
         self._observer.stepped(state, actions)
         writes = 0  # the engine puts a step's durable writes first (persist, then send)
         while writes < len(actions) and isinstance(actions[writes], _DurableWrite):
@@ -375,18 +373,6 @@ class NodeRuntime:
             return
         for message in own_round_messages(replica):
             self.transport.send_to_address(url, PeerKind.CONSENSUS, message_to_json(message))
-
-    def _log_round_change(self, before: ReplicaState, round_number: int) -> None:
-        """A round ended without a decision: say so, and whose proposal it was."""
-        proposer = before.validators.proposer(before.height, before.round)
-        log.warning(
-            "height %d: round %d ended without a decision (proposer %s); now round %d",
-            before.height,
-            before.round,
-            proposer.name,
-            round_number,
-            extra={"height": before.height, "round": round_number, "proposer": proposer.name},
-        )
 
     # --- actions -------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Round timing, own signatures and every validator's signing health, read off each step.
+"""Round timing (and the log line of a round that ends undecided), own signatures and every
 
 The runtime hands over the replica state and actions after every consensus.step; nothing
 here changes them. Signing health must read right when q < n: a certificate carries the
@@ -90,6 +90,7 @@ class ConsensusObserver:
             self._metrics.round_duration.labels(outcome="next_round").observe(
                 now - self._round_started
             )
+            _log_round_change(state, previous[1])
         self._position, self._round_started, self._round_open = position, now, True
         if previous is None or previous[0] != state.height:
             self._signed = {s for s in self._signed if s[0] >= state.height}
@@ -185,6 +186,19 @@ def _tally_of(state: ReplicaState, height: int) -> VoteTally | None:
     if state.height == height + 1:
         return state.previous_votes
     return None
+
+
+def _log_round_change(state: ReplicaState, ended_round: int) -> None:
+    """A round ended without a decision: say so, and whose proposal it was."""
+    proposer = state.validators.proposer(state.height, ended_round)
+    log.warning(
+        "height %d: round %d ended without a decision (proposer %s); now round %d",
+        state.height,
+        ended_round,
+        proposer.name,
+        state.round,
+        extra={"height": state.height, "round": state.round, "proposer": proposer.name},
+    )
 
 
 def _has_precommit(tally: VoteTally, validator: PublicKey) -> bool:
