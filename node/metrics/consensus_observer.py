@@ -1,4 +1,5 @@
 """Round timing (and the log line of a round that ends undecided), own signatures and every
+validator's signing health, read off each step.
 
 The runtime hands over the replica state and actions after every consensus.step; nothing
 here changes them. Signing health must read right when q < n: a certificate carries the
