@@ -25,7 +25,6 @@ from consensus import (
     EvidenceFound,
     ForkDetected,
     MessageReceived,
-    PersistPayload,
     PersistSignerState,
     ProposalSubmitted,
     ProposalValidated,
@@ -60,7 +59,7 @@ from node.metrics.registry import STALL_REASONS
 from node.peer_envelope import PeerKind
 from node.proposal_builder import build_block, unexpired
 from node.runtime_settings import Clock, RuntimeSettings
-from node.signer_file import SignerStateFile
+from node.signer_file import DURABLE_WRITES, SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
@@ -105,7 +104,6 @@ class _PeerReachable:
 
 
 _Item = Event | _StartCheck | _Restart | _Deferred | _PeerReachable
-_DurableWrite = (PersistPayload, PersistSignerState)
 
 
 class ConsensusHaltedError(Exception):
@@ -316,7 +314,7 @@ class NodeRuntime:
         self.replica = state
         self._observer.stepped(state, actions)
         writes = 0  # the engine puts a step's durable writes first (persist, then send)
-        while writes < len(actions) and isinstance(actions[writes], _DurableWrite):
+        while writes < len(actions) and isinstance(actions[writes], DURABLE_WRITES):
             writes += 1
         if writes:
             await self._persist(actions[:writes])
@@ -324,7 +322,7 @@ class NodeRuntime:
             await self._perform(action)
 
     async def _perform(self, action: Action) -> None:
-        if isinstance(action, _DurableWrite):
+        if isinstance(action, DURABLE_WRITES):
             await self._persist([action])
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
@@ -349,18 +347,11 @@ class NodeRuntime:
         """Perform durable writes in their order (the payloads a new lock names, then the
         signer state naming them) in one trip to the worker: a lock's two writes each made
         a trip of their own, and under load a trip cost 1-6 ms besides the fsyncs."""
-        await self._in_worker(self._write_in_order, writes)
+        await self._in_worker(self.signer_file.perform, writes)
         for write in writes:
             if isinstance(write, PersistSignerState):
                 self._signer_on_disk = write.signer_state
                 exit_after_precommit_hook(self.ledger.height, write.signer_state)
-
-    def _write_in_order(self, writes: Sequence[Action]) -> None:
-        for write in writes:
-            if isinstance(write, PersistPayload):
-                self.signer_file.write_payload(write.block_hash, write.payload)
-            elif isinstance(write, PersistSignerState):
-                self.signer_file.write(write.signer_state)
 
     def _send_own_round(self, url: str) -> None:
         """Send our own messages of the current round to the peer at url, the same signed

@@ -11,9 +11,11 @@ that first names it, so a lock on disk never points at bytes that exist nowhere;
 signer state on disk no longer names are removed after it is written.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from consensus.actions import Action, PersistPayload, PersistSignerState
 from consensus.engine import held_blocks
 from consensus.signer_state import SignerState, decode_signer_state, encode_signer_state
 from genesis.durable import write_durably
@@ -28,6 +30,10 @@ __all__ = [
     "SignerStateFile",
     "SignerStateFileError",  # genesis/errors.py's: one error for a bad signer-state file
 ]
+
+
+DURABLE_WRITES = (PersistPayload, PersistSignerState)
+"""The engine's actions that write here; a step lists them before anything it sends."""
 
 
 class SignerStateFile:
@@ -69,6 +75,15 @@ class SignerStateFile:
         write_durably(self.path, encode_signer_state(state), overwrite=True)
         self._prune_payloads(held_blocks(state))
 
+    def perform(self, writes: Sequence[Action]) -> None:
+        """Perform a step's durable writes (DURABLE_WRITES) in their order: the payloads a
+        new lock names, then the signer state naming them."""
+        for write in writes:
+            if isinstance(write, PersistPayload):
+                self.write_payload(write.block_hash, write.payload)
+            elif isinstance(write, PersistSignerState):
+                self.write(write.signer_state)
+
     @property
     def payloads_dir(self) -> Path:
         return self.path.parent / PAYLOADS_DIR
@@ -93,8 +108,9 @@ class SignerStateFile:
     def _prune_payloads(self, keep: frozenset[Hash32]) -> None:
         if not self.payloads_dir.is_dir():
             return
+        kept = {block_hash.hex() for block_hash in keep}
         for entry in self.payloads_dir.iterdir():
-            if entry.name not in {b.hex() for b in keep}:
+            if entry.name not in kept:
                 entry.unlink(missing_ok=True)
 
     def record_checkpoint(self, engine_state: SignerState, size: int, root: Hash32) -> bool:
