@@ -7,7 +7,7 @@ every object the process holds, most of them made at start-up and alive for good
 framework, the schemas, the genesis). Together ~0.3 s of CPU per validator for 5,000 txs,
 and a 60-80 ms pause of whichever thread allocated at the wrong moment.
 
-After start-up everything alive is frozen (moved where no collection looks again), and a
+After start-up (client/collector.py) everything alive is frozen, and a
 young collection waits for 20,000 net allocations instead of 700. Memory is still freed by
 reference counting the moment it is unreachable; only garbage in reference cycles waits,
 for at most one young collection, or longer if it survived one (each older generation is
@@ -16,15 +16,13 @@ block (OPERATIONS.md "Memory"); the scale bench's RSS rows are the check: 1.11x 
 10^5 txs with these settings, 1.19x with the older generations at 20 and 50.
 """
 
-import gc
+from client.collector import freeze_start_up
 
 YOUNG_ALLOCATIONS = 20_000
-MIDDLE_AFTER_YOUNG = 10
-OLD_AFTER_MIDDLE = 10
+"""Net new container objects between young collections (CPython's default: 700); the older
+generations keep CPython's 10 and 10."""
 
 
 def settle_after_start() -> None:
-    """Collect once, freeze what start-up left alive, and raise the thresholds."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_ALLOCATIONS, MIDDLE_AFTER_YOUNG, OLD_AFTER_MIDDLE)
+    """Collect once, freeze what start-up left alive, and raise the young threshold."""
+    freeze_start_up(YOUNG_ALLOCATIONS)

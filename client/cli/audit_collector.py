@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
+from client.collector import freeze_start_up
+
 YOUNG_THRESHOLD: Final = 10_000
 """Net new container objects between young collections during an audit (CPython's default:
 700). With the start-up heap frozen, 10,000 left the collector under 2 % of the audit's
@@ -36,11 +38,8 @@ def audit_collector() -> Iterator[None]:
     the collector's thresholds and the frozen heap are restored after, so an in-process
     caller (a test) gets its own collector back. A heap some other code had already frozen
     is left frozen: gc.unfreeze() cannot tell its objects from ours."""
-    thresholds = gc.get_threshold()
     frozen_before = gc.get_freeze_count()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    thresholds = freeze_start_up(YOUNG_THRESHOLD)
     try:
         yield
     finally:

@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from node.gc_policy import MIDDLE_AFTER_YOUNG, OLD_AFTER_MIDDLE, YOUNG_ALLOCATIONS
+from node.gc_policy import YOUNG_ALLOCATIONS
 
 _CHILD = """
 import gc, json
@@ -26,7 +26,8 @@ def test_start_up_is_frozen_and_collections_come_rarer() -> None:
     assert seen["before"] == 0
     # The web framework alone leaves tens of thousands of objects alive for good.
     assert seen["frozen"] > 10_000
-    assert tuple(seen["threshold"]) == (YOUNG_ALLOCATIONS, MIDDLE_AFTER_YOUNG, OLD_AFTER_MIDDLE)
+    # The older generations keep CPython's 10 and 10 (1.11x RSS at 10^5 txs; 20 and 50: 1.19x).
+    assert tuple(seen["threshold"]) == (YOUNG_ALLOCATIONS, 10, 10)
     assert YOUNG_ALLOCATIONS > 700  # CPython's default, which the policy exists to raise
 
 
