@@ -22,6 +22,7 @@ from pathlib import Path
 
 from contracts.state_keys import insurance_key
 from node.bench import TxFactory, policy_id
+from node.config import BLOCK_TXS_DEFAULT
 from node.ledger import Ledger, PreparedBlock
 from protocol.block import BLOCK_TXS_MAX
 from protocol.hashing import Hash32
@@ -44,8 +45,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tx-per-block",
         type=_block_size,
-        default=250,
-        help="txs per block (250: the validators' own block_txs_max)",
+        default=BLOCK_TXS_DEFAULT,
+        help=f"txs per block ({BLOCK_TXS_DEFAULT}: the validators' own block_txs_max)",
     )
     parser.add_argument("--proofs", type=_positive, default=200, help="requests per proof kind")
     parser.add_argument("--base-port", type=int, default=19_500, help="the first node's port")

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from consensus import EngineConfig, TimeoutConfig
 from consensus.ports import Ed25519Signer, verify_ed25519
+from node.config import BLOCK_TXS_DEFAULT
 from node.ledger import block_hash_of_payload
 from protocol.block import BLOCK_EVIDENCE_MAX
 from protocol.hashing import Hash32
@@ -22,7 +23,7 @@ class Clock(Protocol):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuntimeSettings:
     heartbeat_interval_ms: int = 60_000
-    block_txs_max: int = 250
+    block_txs_max: int = BLOCK_TXS_DEFAULT
     block_bytes_max: int = 8 * 1024 * 1024
     max_clock_drift_ms: int = 2_000
     stall_after_ms: int = 30_000

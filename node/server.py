@@ -145,6 +145,7 @@ def build_node(config: NodeConfig) -> Node:
             clock=clock,
             settings=RuntimeSettings(
                 heartbeat_interval_ms=config.heartbeat_interval_ms,
+                block_txs_max=config.block_txs_max,
                 max_clock_drift_ms=read_params(store.state).max_clock_drift_ms,
             ),
         )

@@ -21,6 +21,7 @@ from node.bench_chain import (
     argument_parser,
     forge_chain,
 )
+from node.config import BLOCK_TXS_DEFAULT
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from protocol.block import BLOCK_TXS_MAX
@@ -29,7 +30,7 @@ from protocol.encoding import decode
 
 def test_arguments_default_to_a_million_txs_in_the_validators_block_size() -> None:
     args = argument_parser().parse_args([])
-    assert (args.txs, args.tx_per_block, args.proofs) == (1_000_000, 250, 200)
+    assert (args.txs, args.tx_per_block, args.proofs) == (1_000_000, BLOCK_TXS_DEFAULT, 200)
     assert args.audit and args.catchup and args.profile is None and not args.json
     args = argument_parser().parse_args(
         ["--txs", "10000", "--tx-per-block", "500", "--no-audit", "--no-catchup", "--json"]

@@ -13,6 +13,7 @@ from node.config import (
     render_config,
     with_peers,
 )
+from protocol.block import BLOCK_TXS_MAX
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ observer = true
 passphrase_file = "secret"
 heartbeat_interval_ms = 1000
 propose_timeout_ms = 300
+block_txs_max = 500
 log_level = "debug"
 
 [[peers]]
@@ -71,6 +73,7 @@ url = "http://127.0.0.1:7103"
     assert config.passphrase_file == Path("secret")
     assert config.heartbeat_interval_ms == 1000
     assert config.propose_timeout_ms == 300
+    assert config.block_txs_max == 500
     assert config.log_level == "debug"
     assert config.peers == (
         PeerConfig(name="xiangshan-county", url="http://127.0.0.1:7101"),
@@ -109,6 +112,18 @@ def test_the_process_environment_is_read_by_default(
     monkeypatch.setenv("LANTAN_PORT", "7555")
     assert load_config(node_dir).port == 7555
     assert load_config(node_dir, env={}).port == 7101
+
+
+@pytest.mark.parametrize("value", [0, -1, BLOCK_TXS_MAX + 1])
+def test_a_block_size_no_validator_would_accept_is_refused(node_dir: Path, value: int) -> None:
+    write(node_dir, f"block_txs_max = {value}\n")
+    with pytest.raises(ConfigError, match=f"block_txs_max must be 1..{BLOCK_TXS_MAX}"):
+        load_config(node_dir, env={})
+
+
+def test_the_protocol_bound_itself_is_a_valid_block_size(node_dir: Path) -> None:
+    write(node_dir, f"block_txs_max = {BLOCK_TXS_MAX}\n")
+    assert load_config(node_dir, env={}).block_txs_max == BLOCK_TXS_MAX
 
 
 def test_an_unknown_setting_in_the_file_is_refused(node_dir: Path) -> None:
