@@ -70,9 +70,12 @@ the common case when a tx creates a record, skip the tables that cannot hold it.
 read with pread(), not mapped (node/storage/native_memory.py): mapped pages a read touched
 stayed in the process and its resident size followed the database's size on disk."""
 
-TRIM_EVERY_COMMITS = 8
-"""Every this many committed blocks glibc's free pages go back to the system (a trim costs
-about 10 ms; a block's buffers are freed after its commit, so that is when they are free)."""
+TRIM_AFTER_BYTES = 6 * 1024 * 1024
+"""glibc's free pages go back to the system once the blocks committed since the last trim
+wrote this many bytes (a trim costs about 10 ms; a block's buffers are freed after its
+commit, so that is when they are free). Counted in bytes, not blocks, because a block's
+buffers grow with its txs: eight blocks of 250 attests write about this much, and one of
+2,000 more."""
 
 
 MALLOC_ARENAS_MAX = 2
@@ -97,7 +100,7 @@ class LevelDbStore:
         committed tree's upper levels are kept (default: TOP_LEVELS of them)."""
         self._db = db
         self._commit_lock = threading.Lock()
-        self._commits = 0
+        self._written_since_trim = 0
         self.directory = directory
         committed = _CommittedSpace(db)
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
@@ -182,6 +185,7 @@ class LevelDbStore:
                     batch.delete(key)
                 else:
                     batch.put(key, value)
+                    self._written_since_trim += len(key) + len(value)
             self._state_reads.begin_write()
             try:
                 batch.write()
@@ -194,8 +198,9 @@ class LevelDbStore:
                 self._state_reads.end_write()
             overlay.seal()
             self._hold_smt_top(overlay)
-            self._commits += 1
-            trim = self._commits % TRIM_EVERY_COMMITS == 0
+            trim = self._written_since_trim >= TRIM_AFTER_BYTES
+            if trim:
+                self._written_since_trim = 0
         if trim:
             native_memory.trim_heap()
 

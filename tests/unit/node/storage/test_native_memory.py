@@ -12,7 +12,7 @@ import plyvel
 import pytest
 
 from node.storage import native_memory
-from node.storage.leveldb import TRIM_EVERY_COMMITS, LevelDbStore
+from node.storage.leveldb import TRIM_AFTER_BYTES, LevelDbStore
 from tests.kit.processes import json_output_of
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -76,28 +76,49 @@ def test_a_file_that_is_not_elf_has_no_symbols() -> None:
     assert native_memory._symbol_value(b"#!/bin/sh\n" * 20, b"x") is None
 
 
-def test_the_store_trims_the_heap_every_few_commits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    trims: list[None] = []
+def _commit_blocks(store: LevelDbStore, sizes: list[int]) -> None:
+    for size in sizes:
+        height = store.head_height()
+        height = 0 if height is None else height + 1
+        overlay = store.begin()
+        overlay.record_block(
+            height=height,
+            block=b"b" * size,
+            certificate=None if height == 0 else b"cert",
+            results=(),
+            tx_ids=(),
+        )
+        store.commit(overlay)
+
+
+@pytest.fixture
+def trims(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    counted: list[None] = []
 
     def counted_trim() -> bool:
-        trims.append(None)
+        counted.append(None)
         return True
 
     monkeypatch.setattr(native_memory, "trim_heap", counted_trim)
+    return counted
+
+
+def test_the_store_trims_the_heap_once_its_commits_wrote_enough(
+    tmp_path: Path, trims: list[None]
+) -> None:
+    # Each block writes a little over a quarter of the bound: every fourth commit trims.
     with LevelDbStore.open(tmp_path / "db") as store:
-        for height in range(2 * TRIM_EVERY_COMMITS + 1):
-            overlay = store.begin()
-            overlay.record_block(
-                height=height,
-                block=b"block",
-                certificate=None if height == 0 else b"cert",
-                results=(),
-                tx_ids=(),
-            )
-            store.commit(overlay)
+        _commit_blocks(store, [TRIM_AFTER_BYTES // 4] * 9)
     assert len(trims) == 2
+
+
+def test_one_large_block_is_trimmed_after_at_once(tmp_path: Path, trims: list[None]) -> None:
+    # Counted in bytes, not blocks: a block of 2,000 txs frees as much as eight of 250.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        _commit_blocks(store, [16, TRIM_AFTER_BYTES])
+        assert len(trims) == 1
+        _commit_blocks(store, [16])
+    assert len(trims) == 1
 
 
 def test_trim_heap_calls_malloc_trim() -> None:
