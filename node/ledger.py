@@ -114,6 +114,9 @@ class Ledger:
         """Called when LevelDB refuses a block (a full disk); node/server.py stops the process
         there, since the handle refuses every later write. Without it the error propagates."""
         """Signature check used in execution: protocol/signature_cache.py in a running node."""
+        self.on_commit: list[Callable[[Block], None]] = []
+        """Told each block once it is written, on the committing thread, whichever path
+        committed it (consensus, sync): NodeService notes the senders whose nonce moved."""
         self.metrics = metrics or NodeMetrics()
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -331,6 +334,8 @@ class Ledger:
             raise
         with self._lock:
             self._prepared.clear()
+        for listener in self.on_commit:
+            listener(prepared.block)
         if self.forget_signature is not None:
             for signed in prepared.block.txs:
                 message = signed.tx.signing_bytes()
