@@ -114,6 +114,9 @@ class Ledger:
         """Called when LevelDB refuses a block (a full disk); node/server.py stops the process
         there, since the handle refuses every later write. Without it the error propagates."""
         """Signature check used in execution: protocol/signature_cache.py in a running node."""
+        self.on_commit: list[Callable[[Block], None]] = []
+        """Told each block once it is written, on the committing thread, whichever path
+        committed it (consensus, sync): NodeService notes the senders whose nonce moved."""
         self.metrics = metrics or NodeMetrics()
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -331,6 +334,8 @@ class Ledger:
             raise
         with self._lock:
             self._prepared.clear()
+        for listener in self.on_commit:
+            listener(prepared.block)
         if self.forget_signature is not None:
             for signed in prepared.block.txs:
                 message = signed.tx.signing_bytes()
@@ -345,12 +350,13 @@ class Ledger:
 
     def commit_certified(
         self, payload: bytes, certificate: CommitCertificate, *, check_certificate: bool
-    ) -> bool:
-        """Commit a certified block; idempotent. True when this call wrote it.
+    ) -> Block | None:
+        """Commit a certified block; idempotent. The Block when this call wrote it, None when
+        it was committed already (callers read the block's contents from it, not decoded again).
 
         Consensus and block sync both commit, on one worker thread but from decisions taken
         earlier on the event loop, so the height check belongs here: a block already
-        committed with the same hash is a no-op (False); a different one at a committed
+        committed with the same hash is a no-op (None); a different one at a committed
         height raises ForkError; anything else must be the next height and execute.
         check_certificate is False only for certificates the consensus engine verified.
         """
@@ -359,7 +365,7 @@ class Ledger:
             ours = self.header(height)
             assert ours is not None, f"committed height {height} has no header"
             if ours.block_hash() == certificate.block_hash:
-                return False
+                return None
             raise ForkError(height, ours.block_hash(), certificate.block_hash)
         if height != self.height + 1:
             raise InvalidProposalError(f"certified height {height} is not next ({self.height})")
@@ -371,7 +377,7 @@ class Ledger:
         if (height, certificate.block_hash) != (prepared.block.header.height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")
         self.commit(prepared, certificate, path="sync" if check_certificate else "consensus")
-        return True
+        return prepared.block
 
 
 def _refuse_first(problems: list[BlockProblem], *, prefix: str = "") -> None:

@@ -3,12 +3,17 @@
 Admission (contracts.check_admissible) happens before a tx enters; the pool keeps each
 sender's txs in nonce order, dedups by tx_id, bounds its size and each sender's share of
 it, and after every commit drops what the block included and what can no longer be
-included (nonce used, expired). Proposals take txs round-robin across senders, so one
-sender's flood cannot push everyone else's txs out of the next blocks.
+included (nonce used, expired). That cleanup looks only at the senders whose committed nonce
+moved (the committed blocks' senders), at txs that expired (a heap by expiry time) and at
+senders that lost a tx meanwhile, not at the whole pool: it runs on the event loop after
+every block. Proposals take txs round-robin across senders, so one sender's flood cannot
+push everyone else's txs out of the next blocks.
 Not thread-safe: the node touches it only from its event loop.
 """
 
+import heapq
 from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from protocol.hashing import Hash32
@@ -47,8 +52,18 @@ class Mempool:
         sender_txs_max: int = SENDER_TXS_MAX,
     ):
         self._txs: OrderedDict[Hash32, PendingTx] = OrderedDict()
+        self._queues: dict[PublicKey, OrderedDict[int, Hash32]] = {}
+        """Each sender's pending txs by nonce, in nonce order (no sender has an empty one)."""
         self._highest_nonce: dict[PublicKey, int] = {}
-        self._per_sender: dict[PublicKey, int] = {}
+        self._holes: dict[PublicKey, list[int]] = {}
+        """Nonces missing among a sender's pending ones since its last recount: a tx dropped
+        from its queue (discarded, expired) or skipped by an add. Its run ends below them."""
+        self._recount: set[PublicKey] = set()
+        """Senders the next remove_stale recounts although their committed nonce did not
+        move: they lost a tx (discard) or skipped a nonce."""
+        self._expiry: list[tuple[int, Hash32]] = []
+        """(expires_at_ms, tx_id) of pending txs, a heap; the entries of txs that left by
+        another way stay until popped (or until the heap is rebuilt, see add)."""
         self._bytes = 0
         self._txs_max = txs_max
         self._bytes_max = bytes_max
@@ -79,26 +94,45 @@ class Mempool:
     def pending_nonces(self) -> dict[PublicKey, int]:
         """The highest pending nonce of every sender with txs here (admission checks against
         it); a sender whose txs were all discarded has none until the next recount."""
-        per_sender = self._per_sender
-        return {s: nonce for s, nonce in self._highest_nonce.items() if s in per_sender}
+        queues = self._queues
+        return {s: nonce for s, nonce in self._highest_nonce.items() if s in queues}
 
     def get(self, tx_id: Hash32) -> SignedTx | None:
         pending = self._txs.get(tx_id)
         return None if pending is None else pending.signed
 
     def add(self, signed: SignedTx, tx_id: Hash32, size_bytes: int) -> None:
-        """Add an admitted tx. Raises MempoolFullError (SenderQuotaError) at the limits."""
+        """Add an admitted tx. Raises MempoolFullError (SenderQuotaError) at the limits.
+
+        Its nonce must be above the sender's pending ones (admission's nonce rule gives
+        pending nonce + 1, or more after a commit); ValueError otherwise.
+        """
         if tx_id in self._txs:
             return
         if len(self._txs) >= self._txs_max or self._bytes + size_bytes > self._bytes_max:
             raise MempoolFullError(f"mempool holds {len(self._txs)} txs, {self._bytes} bytes")
-        sender = signed.tx.sender
-        if self._per_sender.get(sender, 0) >= self._sender_txs_max:
-            raise SenderQuotaError(f"sender has {self._sender_txs_max} pending txs")
+        sender, nonce = signed.tx.sender, signed.tx.nonce
+        queue = self._queues.get(sender)
+        if queue is not None:
+            if len(queue) >= self._sender_txs_max:
+                raise SenderQuotaError(f"sender has {self._sender_txs_max} pending txs")
+            last = next(reversed(queue))
+            if nonce <= last:
+                raise ValueError(f"nonce {nonce} is not above the pending nonce {last}")
+            if nonce != last + 1:
+                self._missing(sender, last + 1)
+        else:
+            queue = self._queues[sender] = OrderedDict()
         self._txs[tx_id] = PendingTx(signed=signed, tx_id=tx_id, size_bytes=size_bytes)
+        queue[nonce] = tx_id
         self._bytes += size_bytes
-        self._per_sender[sender] = self._per_sender.get(sender, 0) + 1
-        self._highest_nonce[sender] = max(self._highest_nonce.get(sender, 0), signed.tx.nonce)
+        self._highest_nonce[sender] = max(self._highest_nonce.get(sender, 0), nonce)
+        if len(self._expiry) > 2 * len(self._txs) + 1024:
+            # Mostly entries of txs gone already: rebuilt, amortised over those removals.
+            self._expiry = [(p.signed.tx.expires_at_ms, t) for t, p in self._txs.items()]
+            heapq.heapify(self._expiry)
+        else:
+            heapq.heappush(self._expiry, (signed.tx.expires_at_ms, tx_id))
 
     def replace(self, signed: SignedTx, tx_id: Hash32, size_bytes: int) -> None:
         """Swap the pooled copy of tx_id for signed (same tx, more valid co-signatures);
@@ -129,21 +163,32 @@ class Mempool:
                 active.append(queue)
         return tuple(chosen)
 
-    def remove_stale(self, committed_nonce: dict[PublicKey, int], now_ms: int) -> list[Hash32]:
+    def remove_stale(
+        self,
+        committed_nonce: Mapping[PublicKey, int],
+        now_ms: int,
+        *,
+        nonce_of: Callable[[PublicKey], int] = lambda sender: 0,
+    ) -> list[Hash32]:
         """Drop txs whose nonce is used or that expired; return the expired ones' ids.
 
-        committed_nonce maps each sender with pending txs to its committed nonce; now_ms is
-        the head's time_ms: every later block is later, so a tx expiring at now_ms is dead.
+        committed_nonce maps each sender whose committed nonce moved since the last call
+        (the senders of the blocks committed since) to it; nonce_of gives the committed
+        nonce of any other sender looked at (default 0, as before a sender's first tx).
+        Only those senders, the senders of expired txs and those that lost a tx meanwhile
+        (discard) are looked at. A sender's txs after a gap go too (they can never commit)
+        and its pending nonce falls back. now_ms is the head's time_ms: every later block is
+        later, so a tx expiring at now_ms is dead.
         """
-        expired: list[Hash32] = []
-        for tx_id, pending in list(self._txs.items()):
-            tx = pending.signed.tx
-            if tx.nonce <= committed_nonce.get(tx.sender, 0):
-                self._drop(tx_id)
-            elif tx.expires_at_ms <= now_ms:
-                self._drop(tx_id)
-                expired.append(tx_id)
-        self._recount_nonces(committed_nonce)
+        counts = {s: n for s, n in committed_nonce.items() if s in self._highest_nonce}
+        for sender in self._recount:
+            if sender not in counts:
+                counts[sender] = nonce_of(sender)
+        self._recount = set()
+        expired = self._drop_expired(now_ms, counts, nonce_of)
+        for sender, nonce in counts.items():
+            self._drop_used(sender, nonce)
+            self._drop_after_gap(sender, nonce)
         return expired
 
     def discard(self, tx_ids: list[Hash32]) -> None:
@@ -153,30 +198,74 @@ class Mempool:
         """
         for tx_id in tx_ids:
             if tx_id in self._txs:
-                self._drop(tx_id)
+                tx = self._drop(tx_id).signed.tx
+                self._missing(tx.sender, tx.nonce)
 
     def senders(self) -> set[PublicKey]:
-        return {pending.signed.tx.sender for pending in self._txs.values()}
+        return set(self._queues)
 
-    def _drop(self, tx_id: Hash32) -> None:
+    def _drop_expired(
+        self, now_ms: int, counts: dict[PublicKey, int], nonce_of: Callable[[PublicKey], int]
+    ) -> list[Hash32]:
+        """Pop the txs expired at now_ms; a sender's used nonce leaves unreported. Adds
+        each sender that lost a tx to counts."""
+        expired: list[Hash32] = []
+        heap = self._expiry
+        while heap and heap[0][0] <= now_ms:
+            _, tx_id = heapq.heappop(heap)
+            if tx_id not in self._txs:
+                continue
+            tx = self._drop(tx_id).signed.tx
+            if tx.sender not in counts:
+                counts[tx.sender] = nonce_of(tx.sender)
+            if tx.nonce > counts[tx.sender]:
+                expired.append(tx_id)
+                self._holes.setdefault(tx.sender, []).append(tx.nonce)
+        return expired
+
+    def _drop_used(self, sender: PublicKey, committed: int) -> None:
+        queue = self._queues.get(sender)
+        while queue:
+            nonce, tx_id = next(iter(queue.items()))
+            if nonce > committed:
+                break
+            self._drop(tx_id)
+
+    def _drop_after_gap(self, sender: PublicKey, committed: int) -> None:
+        # A dropped expired tx leaves a gap: later nonces of that sender can never commit,
+        # so they go too, and the sender's pending nonce falls back to what remains. The
+        # run kept starts at committed + 1 and ends below the lowest missing nonce.
+        holes = self._holes.pop(sender, [])
+        queue = self._queues.get(sender)
+        if queue is None:
+            self._highest_nonce.pop(sender, None)
+            return
+        first = next(iter(queue))
+        cut = (
+            first
+            if first != committed + 1
+            else min((nonce for nonce in holes if nonce > committed), default=None)
+        )
+        while cut is not None and queue:
+            nonce, tx_id = next(reversed(queue.items()))
+            if nonce < cut:
+                break
+            self._drop(tx_id)
+        if queue:
+            self._highest_nonce[sender] = next(reversed(queue))
+        else:
+            del self._highest_nonce[sender]
+
+    def _missing(self, sender: PublicKey, nonce: int) -> None:
+        self._holes.setdefault(sender, []).append(nonce)
+        self._recount.add(sender)
+
+    def _drop(self, tx_id: Hash32) -> PendingTx:
         pending = self._txs.pop(tx_id)
         self._bytes -= pending.size_bytes
-        sender = pending.signed.tx.sender
-        left = self._per_sender[sender] - 1
-        if left:
-            self._per_sender[sender] = left
-        else:
-            del self._per_sender[sender]
-
-    def _recount_nonces(self, committed_nonce: dict[PublicKey, int]) -> None:
-        # A dropped expired tx leaves a gap: later nonces of that sender can never commit,
-        # so they go too, and the sender's pending nonce falls back to what remains.
-        highest: dict[PublicKey, int] = {}
-        for tx_id, pending in list(self._txs.items()):
-            tx = pending.signed.tx
-            previous = highest.get(tx.sender, committed_nonce.get(tx.sender, 0))
-            if tx.nonce != previous + 1:
-                self._drop(tx_id)
-                continue
-            highest[tx.sender] = tx.nonce
-        self._highest_nonce = highest
+        tx = pending.signed.tx
+        queue = self._queues[tx.sender]
+        del queue[tx.nonce]
+        if not queue:
+            del self._queues[tx.sender]
+        return pending

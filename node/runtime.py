@@ -451,10 +451,12 @@ class NodeRuntime:
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
         try:
-            self.ledger.commit_certified(payload, certificate, check_certificate=False)
+            block = self.ledger.commit_certified(payload, certificate, check_certificate=False)
         except (InvalidProposalError, ContractError) as error:
             raise ConsensusHaltedError(f"certified block does not execute: {error}") from None
-        block = self.ledger.block(certificate.height)
+        if block is None:
+            # Block sync committed it first (rare): only then is the stored block read back.
+            block = self.ledger.block(certificate.height)
         if block is not None:  # what it records leaves the pool
             self.evidence_pool.drop(evidence.hash() for evidence in block.evidence)
 

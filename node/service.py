@@ -14,6 +14,7 @@ full, sender quota) is its own outcome, answered 429 by the API.
 
 import asyncio
 import enum
+import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from node.runtime import NodeRuntime
 from node.runtime_settings import Clock
 from node.transport import PeerTransport
 from node.tx_relay import TxRelay
+from protocol.block import Block
 from protocol.encoding import decode
 from protocol.hashing import Hash32
 from protocol.note import parse_signed_note
@@ -148,6 +150,11 @@ class NodeService:
         """Txs handed to submit and not answered yet (bounded by ADMISSION_BACKLOG_MAX)."""
         self._rejected: OrderedDict[Hash32, str] = OrderedDict()
         self._expired: OrderedDict[Hash32, None] = OrderedDict()
+        self._moved: set[PublicKey] = set()
+        """Senders of the blocks committed since the last after_commit (their nonce moved);
+        filled on the committing thread, hence the lock."""
+        self._moved_lock = threading.Lock()
+        ledger.on_commit.append(self._block_committed)
 
     @property
     def role(self) -> str:
@@ -458,11 +465,24 @@ class NodeService:
                 return status
             await self.events.wait_commit(remaining / 1000)
 
+    def _block_committed(self, block: Block) -> None:
+        with self._moved_lock:
+            self._moved.update(signed.tx.sender for signed in block.txs)
+
     def after_commit(self) -> None:
-        """Drop committed and expired txs from the mempool (called after each commit)."""
+        """Drop committed and expired txs from the mempool (called after each commit, on the
+        event loop): the committed nonce is read only for the senders of the blocks
+        committed since the last call and those the pool recounts (Mempool.remove_stale)."""
+        with self._moved_lock:
+            moved, self._moved = self._moved, set()
         state = self.ledger.store.state
-        nonces = {sender: committed_nonce(state, sender) for sender in self.mempool.senders()}
-        expired = self.mempool.remove_stale(nonces, self.ledger.head().time_ms)
+
+        def nonce_of(sender: PublicKey) -> int:
+            return committed_nonce(state, sender)
+
+        pool = self.mempool
+        nonces = {s: nonce_of(s) for s in moved if pool.pending_nonce(s) is not None}
+        expired = pool.remove_stale(nonces, self.ledger.head().time_ms, nonce_of=nonce_of)
         for tx_id in expired:
             self._remember(self._expired, tx_id, None)
         self.metrics.txs_expired(expired)

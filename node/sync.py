@@ -270,7 +270,8 @@ class BlockSync:
             )
 
     def _commit(self, payload: bytes, certificate: CommitCertificate) -> bool:
-        return self.ledger.commit_certified(payload, certificate, check_certificate=True)
+        block = self.ledger.commit_certified(payload, certificate, check_certificate=True)
+        return block is not None
 
     async def _fetch_range(
         self, view: PeerView, first: int, last: int

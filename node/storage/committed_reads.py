@@ -12,12 +12,12 @@ Correctness: LevelDbStore.commit() calls begin_write() before its batch is writt
 end_write() after, each emptying the cache and bumping the generation (odd while a batch is
 being written). Nothing is kept while a batch is being written, and a read keeps what it
 read from LevelDB only if the generation did not move meanwhile, so no entry outlives the
-commit that changed its key. Emptying BEFORE the write matters: the head is read from
-LevelDB, not through this cache, so a reader that sees the new head (the batch landed) must
-not be handed a value held from before it (the ledger keeps the validator sets it decodes
-per head height: one stale read there kept a validator on the old set for good). A reader
-that took the old dict before begin_write() sees what it would have read a moment
-earlier, before the batch.
+commit that changed its key. Emptying BEFORE the write matters: the head is not read
+through this cache (the store holds it, read again after the batch, before end_write()),
+so a reader that sees the new head (the batch landed) must not be handed a value held from
+before it (the ledger keeps the validator sets it decodes per head height: one stale read
+there kept a validator on the old set for good). A reader that took the old dict before
+begin_write() sees what it would have read a moment earlier, before the batch.
 """
 
 import threading

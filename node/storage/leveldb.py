@@ -99,6 +99,9 @@ class LevelDbStore:
         """Use LevelDbStore.open(); this wraps an already open plyvel.DB. smt_top: where the
         committed tree's upper levels are kept (default: TOP_LEVELS of them)."""
         self._db = db
+        self._head = _stored_head(db)
+        """The head height, held (Ledger.height asks for it many times per block): read from
+        LevelDB here and after each batch commit() writes, the only writer of the head key."""
         self._commit_lock = threading.Lock()
         self._written_since_trim = 0
         self.directory = directory
@@ -194,7 +197,10 @@ class LevelDbStore:
                     f"block {overlay.block_height} not written: {error}"
                 ) from None
             finally:
-                # Even a failed write may have changed something: read afresh after it.
+                # Even a failed write may have changed something: read afresh after it. The
+                # head first: a reader that sees the new head must find no read held from
+                # before the batch (node/storage/committed_reads.py).
+                self._head = _stored_head(self._db)
                 self._state_reads.end_write()
             overlay.seal()
             self._hold_smt_top(overlay)
@@ -224,8 +230,7 @@ class LevelDbStore:
 
     def head_height(self) -> int | None:
         """Height of the last committed block, or None before genesis is committed."""
-        stored = self._db.get(keys.HEAD_KEY)
-        return None if stored is None else keys.decode_int(stored)
+        return self._head
 
     def get_block(self, height: int) -> bytes | None:
         return self._get(keys.block_key, height)
@@ -308,6 +313,11 @@ class LevelDbStore:
             return None
         height, index = keys.decode_tx_location(stored)
         return TxLocation(height=height, index=index)
+
+
+def _stored_head(db: Any) -> int | None:
+    stored: bytes | None = db.get(keys.HEAD_KEY)
+    return None if stored is None else keys.decode_int(stored)
 
 
 def _key(make: Callable[..., bytes], *numbers: int) -> bytes | None:

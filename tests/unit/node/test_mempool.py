@@ -1,8 +1,13 @@
 """node/mempool.py: arrival (= nonce) order, dedup, limits, expiry and dropping nonce gaps."""
 
+from random import Random
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from node.mempool import Mempool, MempoolFullError, SenderQuotaError
+from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.tx import SignedTx
 from tests.unit.node.chain_kit import KEYS, make_tx
@@ -182,3 +187,121 @@ def test_pending_nonces_name_only_senders_with_txs_here() -> None:
     pool.discard([tx(B, 7).tx_id])
     # B's txs are all gone: admission checks B against its committed nonce again.
     assert pool.pending_nonces() == {key(A): 2}
+
+
+def test_remove_stale_reads_the_committed_nonce_of_no_sender_it_need_not() -> None:
+    # The cleanup runs after every block: it looks at the senders whose nonce moved (named),
+    # of expired txs and of discarded txs, not at every sender with txs pending.
+    pool = Mempool()
+    add(pool, tx(A, 1), tx(A, 2), tx(B, 1), tx(B, 2))
+    read: list[PublicKey] = []
+
+    def nonce_of(sender: PublicKey) -> int:
+        read.append(sender)
+        return 0
+
+    assert pool.remove_stale({key(A): 1}, NOW_MS, nonce_of=nonce_of) == []
+    assert read == []
+    assert nonces(pool.take(10, 10_000)) == [(A, 2), (B, 1), (B, 2)]
+    pool.discard([tx(B, 1).tx_id])
+    assert pool.remove_stale({}, NOW_MS, nonce_of=nonce_of) == []
+    assert read == [key(B)]  # B lost a tx: its run is recounted, B's 2 follows nothing now
+    assert nonces(pool.take(10, 10_000)) == [(A, 2)]
+    soon = tx(A, 3, expires_at_ms=NOW_MS + 1)
+    add(pool, soon)
+    assert pool.remove_stale({}, NOW_MS + 1, nonce_of=nonce_of) == [soon.tx_id]
+    assert read == [key(B), key(A)]
+
+
+class FullRecount:
+    """The reference: every pending tx looked at after every commit, against the committed
+    nonce of every sender (what Mempool did before it recounted only the senders touched)."""
+
+    def __init__(self) -> None:
+        self.txs: list[SignedTx] = []  # arrival order
+        self.highest: dict[PublicKey, int] = {}
+
+    def add(self, signed: SignedTx) -> None:
+        self.txs.append(signed)
+        sender = signed.tx.sender
+        self.highest[sender] = max(self.highest.get(sender, 0), signed.tx.nonce)
+
+    def discard(self, tx_ids: set[Hash32]) -> None:
+        self.txs = [signed for signed in self.txs if signed.tx_id not in tx_ids]
+
+    def remove_stale(self, committed: dict[PublicKey, int], now_ms: int) -> list[Hash32]:
+        live = [s for s in self.txs if s.tx.nonce > committed.get(s.tx.sender, 0)]
+        expired = [s.tx_id for s in live if s.tx.expires_at_ms <= now_ms]
+        self.txs, self.highest = [], {}
+        for signed in (s for s in live if s.tx.expires_at_ms > now_ms):
+            sender = signed.tx.sender
+            if signed.tx.nonce == self.highest.get(sender, committed.get(sender, 0)) + 1:
+                self.highest[sender] = signed.tx.nonce
+                self.txs.append(signed)
+        return expired
+
+    def pending_nonces(self) -> dict[PublicKey, int]:
+        senders = {signed.tx.sender for signed in self.txs}
+        return {s: nonce for s, nonce in self.highest.items() if s in senders}
+
+
+SENDERS = (A, B, "xiamen-ptc")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_the_incremental_cleanup_equals_a_full_recount(rng: Random) -> None:
+    # Random admissions (by admission's nonce rule: pending or committed nonce + 1, some
+    # skipping nonces, some admitted against the committed nonce before the latest block's),
+    # discards, blocks that commit some senders' nonces (with txs from this pool or not)
+    # and cleanups that name only the senders of the blocks committed since the last one.
+    pool, reference = Mempool(), FullRecount()
+    committed = {key(name): 0 for name in SENDERS}
+    seen = dict(committed)  # as of the last cleanup: what an admission racing a block reads
+    moved: set[PublicKey] = set()
+    now_ms, serial = NOW_MS, 0
+    for _ in range(rng.randint(1, 80)):
+        action = rng.choice(("add", "add", "add", "add", "discard", "commit", "cleanup"))
+        sender = key(rng.choice(SENDERS))
+        if action == "add":
+            floor = rng.choice((committed[sender], seen[sender]))
+            nonce = max(pool.pending_nonce(sender) or 0, floor) + 1
+            if sender in pool.senders() and rng.random() < 0.1:
+                nonce += rng.randint(1, 3)
+            serial += 1
+            name = next(n for n in SENDERS if key(n) == sender)
+            expires = now_ms + rng.randint(1, 6) * 1000
+            signed = make_tx(
+                name, "account.open", {"n": serial}, nonce=nonce, expires_at_ms=expires
+            )
+            pool.add(signed, signed.tx_id, 100)
+            reference.add(signed)
+        elif action == "discard":
+            pending = pool.take(1000, 1 << 30)
+            dropped = [s.tx_id for s in rng.sample(pending, min(len(pending), rng.randint(1, 2)))]
+            pool.discard(dropped)
+            reference.discard(set(dropped))
+        elif action == "commit":
+            committed[sender] += rng.randint(0, 4)
+            moved.add(sender)
+        else:
+            now_ms += rng.randint(0, 3) * 1000
+            named = {s: committed[s] for s in moved}
+            expired = pool.remove_stale(named, now_ms, nonce_of=committed.__getitem__)
+            assert sorted(expired) == sorted(reference.remove_stale(committed, now_ms))
+            moved, seen = set(), dict(committed)
+        assert pool.take(1000, 1 << 30) == take_all(reference.txs)
+        assert pool.pending_nonces() == reference.pending_nonces()
+        assert {s: pool.pending_nonce(s) for s in committed} == {
+            s: reference.highest.get(s) for s in committed
+        }
+        assert (len(pool), pool.size_bytes) == (len(reference.txs), 100 * len(reference.txs))
+
+
+def take_all(txs: list[SignedTx]) -> tuple[SignedTx, ...]:
+    """Mempool.take's order without limits: round-robin over senders, each in arrival order."""
+    queues: dict[PublicKey, list[SignedTx]] = {}
+    for signed in txs:
+        queues.setdefault(signed.tx.sender, []).append(signed)
+    rounds = max((len(queue) for queue in queues.values()), default=0)
+    return tuple(q[i] for i in range(rounds) for q in queues.values() if i < len(q))

@@ -17,7 +17,7 @@ from consensus import CommitBlock, ProposalSubmitted, RequestProposal
 from node.ledger import InvalidProposalError
 from node.runtime import NodeRuntime, _Deferred, _StartCheck
 from node.runtime_settings import RuntimeSettings
-from protocol.block import BLOCK_EVIDENCE_MAX
+from protocol.block import BLOCK_EVIDENCE_MAX, Block
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signature_cache import SignatureCache
@@ -176,7 +176,7 @@ def test_sync_committing_the_height_first_does_not_halt_consensus(tmp_path: Path
         certificate = certify(prepared)
         gate = threading.Event()
 
-        def synced_commit() -> bool:
+        def synced_commit() -> Block | None:
             gate.wait(5)
             return runtime.ledger.commit_certified(
                 prepared.payload, certificate, check_certificate=True

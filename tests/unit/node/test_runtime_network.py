@@ -10,6 +10,7 @@ import pytest
 
 from consensus.signer_state import SignedStep
 from node.runtime import NodeRuntime, _StartCheck
+from protocol.block import Block
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
     VALIDATOR_KEYS,
@@ -127,7 +128,9 @@ def test_a_commit_that_failed_is_taken_again_not_waited_for_forever(tmp_path: Pa
         commit_certified = victim.ledger.commit_certified
         failed: list[int] = []
 
-        def fails_once(payload: bytes, certificate: CommitCertificate, **options: Any) -> bool:
+        def fails_once(
+            payload: bytes, certificate: CommitCertificate, **options: Any
+        ) -> Block | None:
             if not failed:
                 failed.append(certificate.height)
                 raise OSError("a passing I/O error")

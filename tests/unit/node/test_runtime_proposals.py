@@ -4,6 +4,8 @@ and leaves out, and how validation answers.
 
 from pathlib import Path
 
+import pytest
+
 from consensus import (
     ProposalSubmitted,
     ProposalValidated,
@@ -152,5 +154,31 @@ def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
             assert answer == ProposalValidated(
                 height=height, round=0, block_hash=block_hash, valid=valid
             )
+
+    run_single(tmp_path, body)
+
+
+def test_a_commit_drops_the_blocks_evidence_without_reading_the_block_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The block commit_certified wrote is where the evidence is read: reading it back from
+    # the store decoded every tx of the block a second time.
+    async def body(runtime: NodeRuntime) -> None:
+        evidence = duplicate_vote()
+        plant(runtime.evidence_pool, evidence)
+        prepared = runtime.ledger.build(
+            txs=(account_open(1),),
+            evidence=(evidence,),
+            time_ms=START_MS - 1,
+            proposer=VALIDATOR_KEYS[1].public_key,
+        )
+
+        def read_back(height: int) -> None:
+            raise AssertionError(f"block {height} read back after its commit")
+
+        monkeypatch.setattr(runtime.ledger, "block", read_back)
+        runtime._commit_block(prepared.payload, certify(prepared))
+        assert runtime.ledger.height == 1
+        assert len(runtime.evidence_pool) == 0
 
     run_single(tmp_path, body)

@@ -6,11 +6,14 @@ from typing import Any
 
 import pytest
 
+import node.service as service_module
+from contracts import admission
+from contracts.state import StateView
 from node.api.limits import DEFAULT_LIMITS
 from node.mempool import Mempool
 from protocol.encoding import encode
 from protocol.hashing import sha256
-from protocol.signing import SigningKey
+from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx, sign_tx
 from tests.unit.node.api.kit import (
     NINGBO,
@@ -338,6 +341,37 @@ def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
     body = api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()
     assert (body["status"], body["reason"]) == ("expired", "EXPIRED")
     assert len(api.service.mempool) == 0
+
+
+def test_the_cleanup_after_a_commit_reads_the_nonces_of_the_blocks_senders_only(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cleanup runs on the event loop after every block: it once read the committed
+    # nonce of every sender with txs pending. The block reaches it from the ledger's commit,
+    # whichever path committed it (here neither consensus nor sync: the ledger itself).
+    first, second = account_open(1), account_open(2)
+    assert [post_tx(api, t).status_code for t in (first, second)] == [202, 202]
+    elsewhere = make_tx("xiamen-ptc", "account.open", {"n": 1}, nonce=1)
+    api.service.mempool.add(elsewhere, elsewhere.tx_id, 100)  # a sender the block lacks
+    read: list[PublicKey] = []
+
+    def committed_nonce(state: StateView, sender: PublicKey) -> int:
+        read.append(sender)
+        return admission.committed_nonce(state, sender)
+
+    monkeypatch.setattr(service_module, "committed_nonce", committed_nonce)
+    build_and_commit(api.ledger, (first,))
+    api.service.after_commit()
+    assert read == [NINGBO]
+    pool = api.service.mempool
+    assert (first.tx_id in pool, second.tx_id in pool, elsewhere.tx_id in pool) == (
+        False,
+        True,
+        True,
+    )
+    assert pool.pending_nonce(NINGBO) == 2
+    api.service.after_commit()  # no block since: nothing is read
+    assert read == [NINGBO]
 
 
 def test_a_tx_committed_while_its_copy_was_in_admission_is_answered_committed(

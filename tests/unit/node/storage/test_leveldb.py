@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from node.storage import (
     StoreLockedError,
     StoreOpenError,
     TxLocation,
+    keys,
 )
 from protocol.hashing import Hash32, sha256
 from protocol.log import LogStore, MemoryLogStore, MerkleLog
@@ -54,6 +56,42 @@ def test_empty_store_has_no_head_and_empty_ports(tmp_path: Path) -> None:
         assert store.state.get("account/1") is None
         assert store.get_block(0) is None
         assert store.get_results(0) == ()
+
+
+def stored_head(store: LevelDbStore) -> int | None:
+    stored = store._db.get(keys.HEAD_KEY)
+    return None if stored is None else keys.decode_int(stored)
+
+
+class _HeadReadsCounted:
+    """The store's plyvel handle, counting reads of the head key."""
+
+    def __init__(self, db: Any) -> None:
+        self.db, self.head_reads = db, 0
+
+    def get(self, key: bytes) -> bytes | None:
+        self.head_reads += key == keys.HEAD_KEY
+        value: bytes | None = self.db.get(key)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+def test_the_held_head_is_the_stored_head_after_commits_and_reopening(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        counted = _HeadReadsCounted(store._db)
+        store._db = counted
+        for height in range(3):
+            chain.commit_block(store, height)
+            assert store.head_height() == stored_head(store) == height
+            reads = counted.head_reads
+            assert [store.head_height() for _ in range(5)] == [height] * 5
+            assert counted.head_reads == reads  # held, not read from LevelDB per call
+    with LevelDbStore.open(tmp_path / "db") as store:
+        assert store.head_height() == stored_head(store) == 2
+        chain.commit_block(store, 3)
+        assert store.head_height() == stored_head(store) == 3
 
 
 def test_commit_makes_block_certificate_results_and_tx_index_readable(tmp_path: Path) -> None:
