@@ -38,6 +38,10 @@ from protocol.votes import CommitCertificate
 
 PREPARED_CACHE_MAX = 16
 """Executed proposals kept for commit; a few rounds' worth is plenty."""
+PREPARED_TXS_MAX = 8000
+"""...and the txs in them, at most (the newest is kept whatever its size): an executed block
+holds its parsed txs, results and write set, so sixteen blocks of 2,000 txs (the default
+block_txs_max) would hold hundreds of MB where sixteen of 250 held tens."""
 
 
 class InvalidProposalError(Exception):
@@ -293,9 +297,11 @@ class Ledger:
             overlay=overlay,
         )
         with self._lock:
-            if len(self._prepared) >= PREPARED_CACHE_MAX:
-                self._prepared.pop(next(iter(self._prepared)))
-            self._prepared[prepared.block_hash] = prepared
+            kept = self._prepared
+            txs = len(block.txs) + sum(len(p.block.txs) for p in kept.values())
+            while kept and (len(kept) >= PREPARED_CACHE_MAX or txs > PREPARED_TXS_MAX):
+                txs -= len(kept.pop(next(iter(kept))).block.txs)
+            kept[prepared.block_hash] = prepared
         return prepared
 
     # --- commit --------------------------------------------------------------------------

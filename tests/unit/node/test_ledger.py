@@ -9,6 +9,7 @@ import pytest
 
 from contracts.errors import ContractError
 from genesis.document import build_genesis
+from node import ledger as ledger_module
 from node.ledger import (
     ForkError,
     InvalidProposalError,
@@ -155,6 +156,23 @@ def test_another_validator_accepts_the_block_and_computes_the_same(
 def test_validate_returns_the_executed_proposal_from_its_cache(ledger: Ledger) -> None:
     prepared = proposal(ledger)
     assert validate(ledger, prepared.payload) is prepared
+
+
+def test_executed_proposals_are_kept_up_to_a_number_of_txs(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of thousands of txs: the cache is bounded by the txs it holds, oldest out.
+    monkeypatch.setattr(ledger_module, "PREPARED_TXS_MAX", 3)
+    txs = (account_open(1), account_open(2))
+    first = proposal(ledger, txs)
+    second = proposal(ledger, txs, time_ms=next_time(ledger) + 1)
+    empty = proposal(ledger, time_ms=next_time(ledger) + 2)
+    assert ledger.prepared(first.block_hash) is None
+    assert ledger.prepared(second.block_hash) is second
+    assert ledger.prepared(empty.block_hash) is empty
+    monkeypatch.setattr(ledger_module, "PREPARED_TXS_MAX", 1)
+    newest = proposal(ledger, txs, time_ms=next_time(ledger) + 3)  # kept, though over
+    assert [ledger.prepared(p.block_hash) for p in (second, empty, newest)] == [None, None, newest]
 
 
 HEADER_TAMPERING = [
