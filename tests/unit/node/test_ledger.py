@@ -172,7 +172,9 @@ def test_executed_proposals_are_kept_up_to_a_number_of_txs(
     assert ledger.prepared(empty.block_hash) is empty
     monkeypatch.setattr(ledger_module, "PREPARED_TXS_MAX", 1)
     newest = proposal(ledger, txs, time_ms=next_time(ledger) + 3)  # kept, though over
-    assert [ledger.prepared(p.block_hash) for p in (second, empty, newest)] == [None, None, newest]
+    assert ledger.prepared(second.block_hash) is None
+    assert ledger.prepared(empty.block_hash) is None
+    assert ledger.prepared(newest.block_hash) is newest
 
 
 HEADER_TAMPERING = [
