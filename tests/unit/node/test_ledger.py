@@ -164,17 +164,17 @@ def test_executed_proposals_are_kept_up_to_a_number_of_txs(
     # Blocks of thousands of txs: the cache is bounded by the txs it holds, oldest out.
     monkeypatch.setattr(ledger_module, "PREPARED_TXS_MAX", 3)
     txs = (account_open(1), account_open(2))
-    first = proposal(ledger, txs)
-    second = proposal(ledger, txs, time_ms=next_time(ledger) + 1)
-    empty = proposal(ledger, time_ms=next_time(ledger) + 2)
-    assert ledger.prepared(first.block_hash) is None
-    assert ledger.prepared(second.block_hash) is second
-    assert ledger.prepared(empty.block_hash) is empty
+    first: PreparedBlock = proposal(ledger, txs)
+    second: PreparedBlock = proposal(ledger, txs, time_ms=next_time(ledger) + 1)
+    empty: PreparedBlock = proposal(ledger, time_ms=next_time(ledger) + 2)
+    kept = [ledger.prepared(p.block_hash) for p in (first, second, empty)]
+    assert kept == [None, second, empty]
     monkeypatch.setattr(ledger_module, "PREPARED_TXS_MAX", 1)
-    newest = proposal(ledger, txs, time_ms=next_time(ledger) + 3)  # kept, though over
-    assert ledger.prepared(second.block_hash) is None
-    assert ledger.prepared(empty.block_hash) is None
-    assert ledger.prepared(newest.block_hash) is newest
+    newest: PreparedBlock = proposal(
+        ledger, txs, time_ms=next_time(ledger) + 3
+    )  # kept, though over
+    kept = [ledger.prepared(p.block_hash) for p in (second, empty, newest)]
+    assert kept == [None, None, newest]
 
 
 HEADER_TAMPERING = [
