@@ -17,11 +17,12 @@ from genesis.layout import node_genesis_path
 from protocol.block import BLOCK_TXS_MAX
 
 CONFIG_FILE = "node.toml"
-BLOCK_TXS_DEFAULT = 2000
+BLOCK_TXS_DEFAULT = 1000
 """Txs a proposer puts in one block. Each height costs a fixed amount besides its txs (votes
 signed, sent and checked, two synced writes, a checkpoint line, the commit's fsync): on a
-2-core box `lantan bench --txs 20000` committed 981 tx/s with 250 per block and 1,780-1,810
-with 2,000 (docs/PERFORMANCE.md). A light load still makes small blocks at once."""
+2-core box `lantan bench --txs 20000` committed 1,456-1,556 tx/s with 250 per block,
+1,894-2,036 with 1,000 and 2,160 with 2,000, whose larger per-block buffers left the
+validators ~20 MiB bigger (docs/PERFORMANCE.md). A light load still makes small blocks."""
 
 
 class ConfigError(Exception):

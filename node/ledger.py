@@ -40,8 +40,8 @@ PREPARED_CACHE_MAX = 16
 """Executed proposals kept for commit; a few rounds' worth is plenty."""
 PREPARED_TXS_MAX = 8000
 """...and the txs in them, at most (the newest is kept whatever its size): an executed block
-holds its parsed txs, results and write set, so sixteen blocks of 2,000 txs (the default
-block_txs_max) would hold hundreds of MB where sixteen of 250 held tens."""
+holds its parsed txs, results and write set, which grow with its txs, so the bound is in
+txs to hold the same memory whatever block_txs_max is (sixteen blocks of 250 were 4,000)."""
 
 
 class InvalidProposalError(Exception):

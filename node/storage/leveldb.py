@@ -74,8 +74,8 @@ TRIM_AFTER_BYTES = 6 * 1024 * 1024
 """glibc's free pages go back to the system once the blocks committed since the last trim
 wrote this many bytes (a trim costs about 10 ms; a block's buffers are freed after its
 commit, so that is when they are free). Counted in bytes, not blocks, because a block's
-buffers grow with its txs: eight blocks of 250 attests write about this much, and one of
-2,000 more."""
+buffers grow with its txs: eight blocks of 250 attests write about this much, two of 1,000
+(the default block_txs_max) a little more."""
 
 
 MALLOC_ARENAS_MAX = 2
