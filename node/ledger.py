@@ -241,16 +241,23 @@ class Ledger:
             block = Block(header=header, txs=txs, evidence=evidence)
             return self._remember(block, transition, overlay)
 
-    def validate(self, payload: bytes, *, now_ms: int | None, drift_ms: int) -> PreparedBlock:
+    def validate(
+        self, payload: bytes, *, now_ms: int | None, drift_ms: int, parsed: Block | None = None
+    ) -> PreparedBlock:
         """Re-execute a proposed block and check every header field against the result.
 
         now_ms is checked when given (a live proposal); a synced block with a
-        certificate skips them. Raises InvalidProposalError with the first problem.
+        certificate skips them. parsed: the payload already parsed (block sync parses it
+        on its thread ahead); it is used only if its canonical bytes are the payload, which
+        makes it the very block the payload holds. Raises InvalidProposalError with the
+        first problem.
         """
-        try:
-            block = Block.from_json(decode(payload))
-        except ProtocolError as error:
-            raise InvalidProposalError(f"malformed block: {error}") from None
+        block = parsed
+        if block is None:
+            try:
+                block = Block.from_json(decode(payload))
+            except ProtocolError as error:
+                raise InvalidProposalError(f"malformed block: {error}") from None
         _refuse_first(check_body(block), prefix="malformed block: ")
         if block.canonical_bytes() != payload:
             raise InvalidProposalError("block payload is not in canonical form")
@@ -355,7 +362,12 @@ class Ledger:
         )
 
     def commit_certified(
-        self, payload: bytes, certificate: CommitCertificate, *, check_certificate: bool
+        self,
+        payload: bytes,
+        certificate: CommitCertificate,
+        *,
+        check_certificate: bool,
+        parsed: Block | None = None,
     ) -> Block | None:
         """Commit a certified block; idempotent. The Block when this call wrote it, None when
         it was committed already (callers read the block's contents from it, not decoded again).
@@ -365,6 +377,7 @@ class Ledger:
         committed with the same hash is a no-op (None); a different one at a committed
         height raises ForkError; anything else must be the next height and execute.
         check_certificate is False only for certificates the consensus engine verified.
+        parsed: the payload already parsed, as validate takes it.
         """
         height = certificate.height
         if height <= self.height:
@@ -379,7 +392,7 @@ class Ledger:
             verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
         prepared = self.prepared(certificate.block_hash)
         if prepared is None:
-            prepared = self.validate(payload, now_ms=None, drift_ms=0)
+            prepared = self.validate(payload, now_ms=None, drift_ms=0, parsed=parsed)
         if (height, certificate.block_hash) != (prepared.block.header.height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")
         self.commit(prepared, certificate, path="sync" if check_certificate else "consensus")

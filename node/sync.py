@@ -4,18 +4,21 @@ It reads peers' public /v1 API (so observers need no validator key), verifies ea
 block's certificate against the validator set it tracks from genesis, re-executes it and
 commits it (Ledger.commit_certified: idempotent, since consensus may have committed it
 first). Blocks come a range at a time (GET /v1/blocks/range): the next range is on its way,
-and its txs' signatures are being verified on a thread of their own (the signature cache
-of the ledger's verify port keeps them), while the worker executes the current one. It
+and the blocks next in line are parsed (once, on the worker, which executes that parse)
+and their txs' signatures verified on a thread of their own (the signature cache of the
+ledger's verify port keeps them), while the worker executes the current one. It
 also watches for a second valid certificate at a height this node committed: a
 fork, after which the node halts (DESIGN.md §4). Responses are read with a byte bound as
 they stream in: a peer cannot make this node buffer more than one block's worth.
 """
 
 import asyncio
+import itertools
 import logging
 import ssl
+from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -24,16 +27,12 @@ import httpx
 from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
+from protocol.block import Block, tx_root
 from protocol.certificate_check import verify_certificate
 from protocol.encoding import JsonObject, JsonValue, decode, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
-from protocol.signature_prefetch import (
-    SignedTriple,
-    block_signatures,
-    txs_match_header,
-    verify_signatures,
-)
+from protocol.signature_prefetch import signed_triples, verify_signatures
 from protocol.signing import VerifySignature
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
@@ -58,9 +57,13 @@ BLOCK_RANGE_LIMIT_MAX blocks; refused while it streams in once it passes this.""
 SYNC_RANGE_BLOCKS = 16
 """Blocks asked for per range request (about 3.5 MB of 250-tx blocks)."""
 VERIFY_AHEAD_BLOCKS = 2
-"""Blocks whose signatures are verified ahead of the one executing: the verifying thread
-stays ahead (Ed25519 is a third of execution) while the signature cache (60,000 entries)
-still holds them when execution asks, even for blocks of BLOCK_TXS_MAX txs."""
+"""Blocks parsed and their signatures verified ahead of the one executing: the verifying
+thread stays ahead (Ed25519 is a third of execution) while the signature cache (60,000
+entries) still holds them when execution asks, even for blocks of BLOCK_TXS_MAX txs, and
+only these few blocks are held parsed (a range of 2,000-tx blocks is ~50 MB parsed).
+The thread ahead runs no Python of its own beyond the verify calls: a thread parsing
+there took the GIL whenever the worker released it for a LevelDB read, and the worker
+then waited for the interpreter's forced switch (5 ms) to get it back."""
 
 
 class ResponseTooLargeError(Exception):
@@ -77,10 +80,10 @@ class FetchedBlock:
 
     payload: bytes
     certificate: CommitCertificate
-    signatures: list[SignedTriple] = field(default_factory=list)
-    """Its txs' signatures as its JSON names them (protocol/signature_prefetch.py)."""
-    verified: "Future[int] | None" = None
-    """Verifying them into the ledger's cache, once started."""
+    ready: "asyncio.Future[Block | None] | None" = None
+    """Parsing it (parse_if_certified) and verifying its txs' signatures into the ledger's
+    cache, once started: the parsed block, None when it was not certified or did not
+    parse (the ledger then says why)."""
 
 
 @dataclass
@@ -207,7 +210,9 @@ class BlockSync:
         pending = self._fetch_ahead(view, first, last)
         try:
             while pending is not None:
-                blocks = await pending
+                # A queue _apply_blocks empties as it commits: nothing else holds the blocks,
+                # so each one's parsed form is freed once it is committed.
+                blocks = deque(await pending or ())
                 pending = None
                 if not blocks:
                     break
@@ -230,19 +235,23 @@ class BlockSync:
             return None
         return asyncio.create_task(self._fetch_range(view, first, last))
 
-    async def _apply_blocks(self, view: PeerView, blocks: list[FetchedBlock]) -> tuple[int, bool]:
-        """Commit the blocks in order on the worker: how many it wrote, and False if one
-        was refused (the blocks after it are dropped, their verification cancelled)."""
+    async def _apply_blocks(
+        self, view: PeerView, blocks: "deque[FetchedBlock]"
+    ) -> tuple[int, bool]:
+        """Commit the blocks in order on the worker, taking each off the queue: how many it
+        wrote, and False if one was refused (the blocks after it are dropped, their
+        verification cancelled)."""
         wrote_count = 0
-        for index, fetched in enumerate(blocks):
+        while blocks:
+            fetched = blocks.popleft()
             height = fetched.certificate.height
-            for ahead in blocks[index : index + 1 + VERIFY_AHEAD_BLOCKS]:
-                self._verify_ahead(ahead)
-            if fetched.verified is not None:
-                # Execution would verify what the other thread is still verifying.
-                await asyncio.wrap_future(fetched.verified)
+            for ahead in (fetched, *itertools.islice(blocks, VERIFY_AHEAD_BLOCKS)):
+                self._start(ahead)
+            assert fetched.ready is not None
+            # Execution would verify what the other thread is still verifying.
+            parsed = await fetched.ready
             try:
-                wrote = await self._run(self._commit, fetched.payload, fetched.certificate)
+                wrote = await self._run(self._commit, fetched.payload, fetched.certificate, parsed)
             except ForkError as error:
                 # check_fork confirms it against the peer's certificate and halts the node.
                 log.critical("block %d from %s: %s", height, view.url, error)
@@ -255,29 +264,41 @@ class BlockSync:
         else:
             return wrote_count, True
         for dropped in blocks:
-            if dropped.verified is not None:
-                dropped.verified.cancel()
+            if dropped.ready is not None:
+                dropped.ready.cancel()
         return wrote_count, False
 
-    def _verify_ahead(self, fetched: FetchedBlock) -> None:
-        """Start verifying the block's signatures on the thread ahead, once, if the block
-        is certified by the set this node holds now (a set that changes inside the range
-        only costs the blocks after the change their head start)."""
-        if fetched.verified is None and fetched.signatures:
-            validators = current_validator_set(self.ledger.store.state)
-            fetched.verified = self._ahead().submit(
-                verify_if_certified, self.ledger.verify, self.ledger.chain_id, validators, fetched
-            )
+    def _start(self, fetched: FetchedBlock) -> None:
+        """Start preparing the block (_prepare), once."""
+        if fetched.ready is None:
+            fetched.ready = asyncio.ensure_future(self._prepare(fetched))
 
-    def _commit(self, payload: bytes, certificate: CommitCertificate) -> bool:
-        block = self.ledger.commit_certified(payload, certificate, check_certificate=True)
+    async def _prepare(self, fetched: FetchedBlock) -> Block | None:
+        """Parse the block on the worker (queued between the commits) if the set this node
+        holds now certifies it (a set that changes inside the range only costs the blocks
+        after the change their head start), then verify its txs' signatures on the thread
+        ahead; the parsed block."""
+        validators = current_validator_set(self.ledger.store.state)
+        verify = self.ledger.verify
+        parsed: Block | None = await self._run(
+            parse_if_certified, verify, self.ledger.chain_id, validators, fetched
+        )
+        if parsed is not None:
+            triples = signed_triples(parsed.txs)
+            await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))
+        return parsed
+
+    def _commit(self, payload: bytes, certificate: CommitCertificate, parsed: Block | None) -> bool:
+        block = self.ledger.commit_certified(
+            payload, certificate, check_certificate=True, parsed=parsed
+        )
         return block is not None
 
     async def _fetch_range(
         self, view: PeerView, first: int, last: int
     ) -> list[FetchedBlock] | None:
-        """Blocks first.. (at most SYNC_RANGE_BLOCKS, none past last) from one request, parsed
-        off the event loop, each one's signatures queued for verification; None when the
+        """Blocks first.. (at most SYNC_RANGE_BLOCKS, none past last) from one request, split
+        off the event loop, the first one's parse and verification started; None when the
         peer failed or answered with other heights. A peer without the range route (an older
         node) is asked for the first block alone."""
         limit = min(SYNC_RANGE_BLOCKS, last - first + 1)
@@ -294,8 +315,8 @@ class BlockSync:
             return None
         blocks = [FetchedBlock(*entry) for entry in parsed]
         if blocks:
-            # Verified while the blocks before it execute.
-            self._verify_ahead(blocks[0])
+            # Parsed and verified while the blocks before it execute.
+            self._start(blocks[0])
         return blocks
 
     async def _fetch_block(
@@ -373,30 +394,30 @@ class BlockSync:
         return current_validator_set(self.ledger.store.state)
 
 
-def verify_if_certified(
+def parse_if_certified(
     verify: VerifySignature, chain_id: Hash32, validators: ValidatorSet, fetched: FetchedBlock
-) -> int:
-    """Verify the block's tx signatures (into verify's cache) only if its header hashes to
-    the certified block and the certificate holds for validators: a peer cannot make this
-    node verify signatures of a block nobody certified (parse_range already kept only the
-    signatures of txs the header's tx_root names). How many held; 0 when not certified."""
+) -> Block | None:
+    """The block parsed from its payload, only if its header hashes to the certified block,
+    the certificate holds for validators and the txs are the ones the header's tx_root
+    names, so that verifying their signatures ahead is work execution would do anyway: a
+    peer cannot make this node parse or verify the signatures of a block nobody certified.
+    None otherwise (the ledger then parses the payload itself and says what is wrong)."""
     header = header_of_payload(fetched.payload)
     if header is None or header.block_hash() != fetched.certificate.block_hash:
-        return 0
+        return None
     try:
         verify_certificate(fetched.certificate, chain_id, validators, verify)
+        block = Block.from_json(decode(fetched.payload))
     except ProtocolError:
-        return 0
-    return verify_signatures(verify, fetched.signatures)
+        return None
+    return block if tx_root(block.txs) == block.header.tx_root else None
 
 
-def parse_range(
-    content: bytes, first: int, limit: int
-) -> list[tuple[bytes, CommitCertificate, list[SignedTriple]]]:
-    """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate, the
-    txs' signatures) per block. Raises ProtocolError when it does not decode and
-    RangeRefusedError when it holds more than limit blocks or a certificate for another
-    height than first, first + 1, ..; whether each block is sound is the ledger's to say."""
+def parse_range(content: bytes, first: int, limit: int) -> list[tuple[bytes, CommitCertificate]]:
+    """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate) per
+    block. Raises ProtocolError when it does not decode and RangeRefusedError when it holds
+    more than limit blocks or a certificate for another height than first, first + 1, ..;
+    whether each block is sound is the ledger's to say."""
     body = decode(content)
     entries = body.get("blocks") if isinstance(body, dict) else None
     if not isinstance(entries, list) or len(entries) > limit:
@@ -406,8 +427,7 @@ def parse_range(
         block, certificate = _range_entry(entry)
         if certificate.height != first + offset:
             raise RangeRefusedError(f"height {certificate.height} where {first + offset} was asked")
-        signatures = block_signatures(block) if txs_match_header(block) else []
-        parsed.append((encode(block), certificate, signatures))
+        parsed.append((encode(block), certificate))
     return parsed
 
 

@@ -1,12 +1,13 @@
 """Tx signatures of a block read ahead of its execution, to verify them on another core.
 
 Block sync and `lantan audit --replay` know a block's JSON before they execute it. Block
-sync hands block_signatures to a worker thread of its own with verify_signatures and a
-protocol/signature_cache.py verify port: execution then finds those signatures in the
-cache. PyNaCl releases the GIL inside crypto_sign_open, but the thread needs it back after
-each signature, and beside an execution that holds it that is only at the interpreter's
-forced switches (every 5 ms): the audit measured nearly every verification done while
-execution waited for it, so `lantan audit` hands verified_each to a worker process instead
+sync parses each certified block on a thread of its own and hands signed_triples of its
+txs to verify_signatures with a protocol/signature_cache.py verify port: execution then
+finds those signatures in the cache (and takes the parsed block along). PyNaCl releases
+the GIL inside crypto_sign_open, but the thread needs it back after each signature, and
+beside an execution that holds it that is only at the interpreter's forced switches
+(every 5 ms): the audit measured nearly every verification done while execution waited
+for it, so `lantan audit` hands verified_each to a worker process instead
 (client/cli/audit_ahead.py). Pure: no thread or process is made here; callers own them.
 
 It is only a hint. A triple is taken from JSON nobody has checked yet, so a malformed
@@ -17,11 +18,11 @@ message and signature together. Execution still decides every tx.
 
 from collections.abc import Sequence
 
-from protocol.block import root_of_canonical
 from protocol.encoding import JsonValue, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import TAG_TX
 from protocol.signing import VerifySignature, verify_signature
+from protocol.tx import SignedTx
 
 SignedTriple = tuple[bytes, bytes, bytes]
 """(public_key, message, signature): the arguments of the verify port."""
@@ -39,20 +40,14 @@ def block_signatures(block: JsonValue) -> list[SignedTriple]:
     return triples
 
 
-def txs_match_header(block: JsonValue) -> bool:
-    """Whether the block's txs are the ones its header's tx_root commits to (RFC 9162 root
-    over JCS of each signed tx, PROTOCOL.md). With the header itself authenticated (its hash
-    certified), the txs are then the chain's, and verifying their signatures ahead is work
-    execution would do anyway, not work a peer can make up."""
-    if not isinstance(block, dict):
-        return False
-    header, txs = block.get("header"), block.get("txs")
-    if not isinstance(header, dict) or not isinstance(txs, list):
-        return False
-    try:
-        return root_of_canonical([encode(signed) for signed in txs]).hex() == header.get("tx_root")
-    except ProtocolError:
-        return False
+def signed_triples(txs: Sequence[SignedTx]) -> list[SignedTriple]:
+    """The (key, signing bytes, signature) of every signature of parsed txs: no encoding,
+    each tx keeps its canonical bytes."""
+    return [
+        (entry.public_key, signed.tx.signing_bytes(), entry.signature)
+        for signed in txs
+        for entry in signed.signatures
+    ]
 
 
 def _tx_signatures(signed: JsonValue) -> list[SignedTriple]:

@@ -343,6 +343,25 @@ def test_commit_certified_applies_a_certified_block(ledger: Ledger, peer: Ledger
     assert peer.store.find_tx(account_open(1).tx_id) is not None
 
 
+def test_commit_certified_takes_a_parsed_block_only_if_it_is_the_payloads(
+    ledger: Ledger, peer: Ledger
+) -> None:
+    """Block sync hands over the block it parsed ahead; one that is not the payload's block
+    (here: the same header with another tx) is refused, not executed in its place."""
+    prepared = proposal(ledger, (account_open(1),))
+    certificate = certify(prepared, VALIDATOR_KEYS)
+    other = replace(prepared.block, txs=(account_open(2),))
+    with pytest.raises(InvalidProposalError):
+        peer.commit_certified(prepared.payload, certificate, check_certificate=True, parsed=other)
+    assert peer.height == 0
+    parsed = Block.from_json(decode(prepared.payload))
+    assert peer.commit_certified(
+        prepared.payload, certificate, check_certificate=True, parsed=parsed
+    )
+    assert peer.head() == prepared.block.header
+    assert peer.store.find_tx(account_open(1).tx_id) is not None
+
+
 def _bad_certificates(prepared: PreparedBlock) -> list[tuple[str, CommitCertificate]]:
     outsider = KEYS["xiangshan-court"]
     good = certify(prepared)

@@ -20,9 +20,10 @@ from node.sync import (
     FetchedBlock,
     RangeRefusedError,
     SyncState,
+    parse_if_certified,
     parse_range,
-    verify_if_certified,
 )
+from protocol.block import Block
 from protocol.encoding import decode, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.hashing import TAG_TX
@@ -340,7 +341,7 @@ def test_a_range_answer_must_hold_the_heights_asked_for_and_no_more(ledger_at: L
         ]
         return encode({"blocks": entries})
 
-    assert [c.height for _, c, _ in parse_range(answer(2, 3), 2, 2)] == [2, 3]
+    assert [c.height for _, c in parse_range(answer(2, 3), 2, 2)] == [2, 3]
     with pytest.raises(RangeRefusedError, match="height 3 where 2 was asked"):
         parse_range(answer(3), 2, 2)
     with pytest.raises(RangeRefusedError, match="at most 2 blocks"):
@@ -354,16 +355,10 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
 ) -> None:
     """A peer cannot make this node spend Ed25519 on txs before they are authenticated:
     ahead of execution, only a block whose header the current set certified, with the txs
-    its tx_root names, has its signatures verified."""
+    its tx_root names, is parsed (and only a parsed block has its signatures verified)."""
     source = ledger_at("source")
     blocks = certified_chain(source, 1)
     payload, certificate = blocks[1]
-    [(_, _, triples)] = parse_range(
-        encode({"blocks": [{"block": decode(payload), "certificate": certificate.to_json()}]}),
-        1,
-        1,
-    )
-    assert len(triples) == 2
     validators = current_validator_set(source.store.state)
     asked: list[bytes] = []
 
@@ -371,18 +366,41 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
         asked.append(message)
         return verify_signature(key, message, signature)
 
-    weak = FetchedBlock(payload, one_signature_certificate(source, 1), triples)
-    assert verify_if_certified(verify, source.chain_id, validators, weak) == 0
-    assert not [m for m in asked if m.startswith(TAG_TX)]
-    sound = FetchedBlock(payload, certificate, triples)
-    assert verify_if_certified(verify, source.chain_id, validators, sound) == 2
+    def tx_signatures_asked() -> list[bytes]:
+        return [m for m in asked if m.startswith(TAG_TX)]
+
+    weak = FetchedBlock(payload, one_signature_certificate(source, 1))
+    assert parse_if_certified(verify, source.chain_id, validators, weak) is None
     # txs that are not the ones the header names are not even read for signatures
     forged = decode(payload)
     assert isinstance(forged, dict) and isinstance(forged["txs"], list)
     forged["txs"] = forged["txs"][:1]
-    entry = {"block": forged, "certificate": certificate.to_json()}
-    [(_, _, none)] = parse_range(encode({"blocks": [entry]}), 1, 1)
-    assert none == []
+    cut = FetchedBlock(encode(forged), certificate)
+    assert parse_if_certified(verify, source.chain_id, validators, cut) is None
+    sound = FetchedBlock(payload, certificate)
+    parsed = parse_if_certified(verify, source.chain_id, validators, sound)
+    assert parsed is not None and parsed.canonical_bytes() == payload
+    assert not tx_signatures_asked()  # only the certificates' signatures were checked
+
+
+def test_catch_up_executes_the_block_parsed_ahead_without_parsing_it_again(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each block is parsed once, ahead of its execution: the worker's commit takes that
+    parse instead of decoding the payload again."""
+    parses: list[int] = []
+    real = Block.from_json.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Block], value: object) -> Block:
+        block = real(cls, value)
+        parses.append(block.header.height)
+        return block  # type: ignore[no-any-return]
+
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+    monkeypatch.setattr(Block, "from_json", classmethod(counted))
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert parses == [1, 2, 3]
 
 
 def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: Path) -> None:
