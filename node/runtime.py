@@ -63,6 +63,7 @@ from node.signer_file import DURABLE_WRITES, SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
+from protocol.block import Block
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
@@ -154,6 +155,9 @@ class NodeRuntime:
             block_items_max=settings.block_evidence_max,
             on_pooled=self.work_arrived,
         )
+        # Evidence a block records leaves the pool when the block is written, whichever
+        # path wrote it (consensus or block sync), from the block in hand.
+        ledger.on_commit.append(self._drop_recorded_evidence)
         self._regossip_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-worker")
@@ -451,14 +455,12 @@ class NodeRuntime:
 
     def _commit_block(self, payload: bytes, certificate: CommitCertificate) -> None:
         try:
-            block = self.ledger.commit_certified(payload, certificate, check_certificate=False)
+            self.ledger.commit_certified(payload, certificate, check_certificate=False)
         except (InvalidProposalError, ContractError) as error:
             raise ConsensusHaltedError(f"certified block does not execute: {error}") from None
-        if block is None:
-            # Block sync committed it first (rare): only then is the stored block read back.
-            block = self.ledger.block(certificate.height)
-        if block is not None:  # what it records leaves the pool
-            self.evidence_pool.drop(evidence.hash() for evidence in block.evidence)
+
+    def _drop_recorded_evidence(self, block: Block) -> None:
+        self.evidence_pool.drop(evidence.hash() for evidence in block.evidence)
 
     async def _maybe_start_height(self, *, force: bool) -> None:
         held = self._held_start

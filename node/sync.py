@@ -27,7 +27,8 @@ import httpx
 from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
-from protocol.block import Block, tx_root
+from protocol.block import Block
+from protocol.block_check import check_body
 from protocol.certificate_check import verify_certificate
 from protocol.encoding import JsonObject, JsonValue, decode, encode
 from protocol.errors import ProtocolError
@@ -398,10 +399,11 @@ def parse_if_certified(
     verify: VerifySignature, chain_id: Hash32, validators: ValidatorSet, fetched: FetchedBlock
 ) -> Block | None:
     """The block parsed from its payload, only if its header hashes to the certified block,
-    the certificate holds for validators and the txs are the ones the header's tx_root
-    names, so that verifying their signatures ahead is work execution would do anyway: a
-    peer cannot make this node parse or verify the signatures of a block nobody certified.
-    None otherwise (the ledger then parses the payload itself and says what is wrong)."""
+    the certificate holds for validators and its body is the one the header names
+    (check_body: the txs are the ones its tx_root commits to), so that verifying their
+    signatures ahead is work execution would do anyway: a peer cannot make this node parse
+    or verify the signatures of a block nobody certified. None otherwise (the ledger then
+    parses the payload itself and says what is wrong)."""
     header = header_of_payload(fetched.payload)
     if header is None or header.block_hash() != fetched.certificate.block_hash:
         return None
@@ -410,7 +412,7 @@ def parse_if_certified(
         block = Block.from_json(decode(fetched.payload))
     except ProtocolError:
         return None
-    return block if tx_root(block.txs) == block.header.tx_root else None
+    return None if check_body(block) else block
 
 
 def parse_range(content: bytes, first: int, limit: int) -> list[tuple[bytes, CommitCertificate]]:

@@ -182,3 +182,22 @@ def test_a_commit_drops_the_blocks_evidence_without_reading_the_block_back(
         assert len(runtime.evidence_pool) == 0
 
     run_single(tmp_path, body)
+
+
+def test_a_block_written_by_block_sync_drops_the_evidence_it_records(tmp_path: Path) -> None:
+    # Block sync commits through the ledger, not through the runtime: the pool hears of the
+    # block from the ledger's commit, whichever path wrote it.
+    async def body(runtime: NodeRuntime) -> None:
+        evidence = duplicate_vote()
+        plant(runtime.evidence_pool, evidence)
+        prepared = runtime.ledger.build(
+            txs=(),
+            evidence=(evidence,),
+            time_ms=START_MS - 1,
+            proposer=VALIDATOR_KEYS[1].public_key,
+        )
+        runtime.ledger.commit_certified(prepared.payload, certify(prepared), check_certificate=True)
+        assert runtime.ledger.height == 1
+        assert len(runtime.evidence_pool) == 0
+
+    run_single(tmp_path, body)
