@@ -7,8 +7,10 @@ an inadmissible tx is invalid. Each failure has its own AdmissionReason.
 Decisions (docs/STATE.md "Admission"): chain_id is a parameter, not a state record, so the
 genesis state never depends on the genesis hash. tx_bytes may be any valid JSON form
 (whitespace, key order); what is signed, hashed and put in blocks is the canonical
-re-encoding. The size limit applies to the raw bytes at the edge and to the canonical
-bytes in blocks. A sender must be a registered institution key or an account holder key.
+re-encoding. The size limit applies to the raw bytes at the edge (a batch's txs, decoded
+with the batch body that bounded them, to their canonical bytes only) and to the
+canonical bytes in blocks. A sender must be a registered institution key or an account
+holder key.
 """
 
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from contracts.state import StateView
 from contracts.state_keys import holder_key, nonce_key, signing_key_key
 from contracts.store import load, read_params
 from contracts.tx_types import BODY_PARSERS, TX_TYPE_NAMES, TxBody, TxType
-from protocol.encoding import decode
+from protocol.encoding import JsonValue, decode
 from protocol.errors import (
     EncodingError,
     ExponentNotAllowedError,
@@ -43,6 +45,7 @@ __all__ = [
     "check_signatures",
     "committed_nonce",
     "parse_signed_tx",
+    "parse_signed_value",
 ]
 
 
@@ -71,6 +74,12 @@ def parse_signed_tx(tx_bytes: bytes) -> SignedTx:
     """Decode JSON bytes into a SignedTx; each way of being malformed has its reason."""
     with _schema_errors():
         value = decode(tx_bytes)
+    return parse_signed_value(value)
+
+
+def parse_signed_value(value: JsonValue) -> SignedTx:
+    """A SignedTx from a decoded value (protocol.encoding.decode's domain): a batch body
+    decoded whole hands each of its txs here, so none is encoded and decoded again."""
     _check_signature_order(value)
     with _schema_errors():
         return SignedTx.from_json(value)

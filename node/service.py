@@ -16,6 +16,7 @@ import asyncio
 import enum
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from contracts.admission import (
     check_signatures,
     committed_nonce,
     parse_signed_tx,
+    parse_signed_value,
 )
 from contracts.context import BlockContext
 from contracts.errors import AdmissionError
@@ -48,7 +50,7 @@ from node.runtime_settings import Clock
 from node.transport import PeerTransport
 from node.tx_relay import TxRelay
 from protocol.block import Block
-from protocol.encoding import decode
+from protocol.encoding import JsonValue, decode
 from protocol.hashing import Hash32
 from protocol.note import parse_signed_note
 from protocol.results import TxResult
@@ -77,6 +79,15 @@ class TxState(enum.Enum):
     REJECTED_AT_ADMISSION = "rejected_at_admission"
     EXPIRED = "expired"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedTx:
+    """A tx of a batch body the API decoded whole (node/api/routes/txs.py): admission parses
+    the value without encoding and decoding it again. The body's own bounds bounded it; its
+    canonical size is checked like every tx's (admit_signed_tx)."""
+
+    value: JsonValue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,9 +173,12 @@ class NodeService:
 
     # --- submission ----------------------------------------------------------------------
 
-    async def submit(self, payloads: list[bytes], *, gossip: bool = True) -> list[SubmitOutcome]:
-        """Admit each payload in order; admitted txs enter the mempool, and the ids of those
-        a client sent (gossip) are announced to the peers (node/tx_relay.py)."""
+    async def submit(
+        self, payloads: Sequence[bytes | DecodedTx], *, gossip: bool = True
+    ) -> list[SubmitOutcome]:
+        """Admit each payload (JSON bytes, or a batch's decoded tx) in order; admitted txs
+        enter the mempool, and the ids of those a client sent (gossip) are announced to the
+        peers (node/tx_relay.py)."""
         if self._backlog + len(payloads) > ADMISSION_BACKLOG_MAX:
             self.metrics.txs_submitted.labels(outcome=ADMISSION_BUSY).inc(len(payloads))
             detail = f"{self._backlog} txs wait for admission; retry later"
@@ -176,7 +190,9 @@ class NodeService:
         finally:
             self._backlog -= len(payloads)
 
-    async def _submit(self, payloads: list[bytes], gossip: bool) -> list[SubmitOutcome]:
+    async def _submit(
+        self, payloads: Sequence[bytes | DecodedTx], gossip: bool
+    ) -> list[SubmitOutcome]:
         loop = asyncio.get_running_loop()
         pending = self.mempool.pending_nonces()
         checked = await loop.run_in_executor(
@@ -204,7 +220,7 @@ class NodeService:
         return outcomes
 
     def _admit_all(
-        self, payloads: list[bytes], pending: dict[PublicKey, int], now_ms: int
+        self, payloads: Sequence[bytes | DecodedTx], pending: dict[PublicKey, int], now_ms: int
     ) -> list[tuple[SubmitOutcome, SignedTx | None]]:
         results = []
         for payload in payloads:
@@ -213,15 +229,18 @@ class NodeService:
         return results
 
     def _admit_one(
-        self, payload: bytes, pending: dict[PublicKey, int], now_ms: int
+        self, payload: bytes | DecodedTx, pending: dict[PublicKey, int], now_ms: int
     ) -> tuple[SubmitOutcome, SignedTx | None]:
         state = self.ledger.store.state
         signed: SignedTx | None = None
         try:
-            limit = read_params(state).tx_size_max_bytes
-            if len(payload) > limit:
-                raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(payload)} > {limit}")
-            signed = parse_signed_tx(payload)
+            if isinstance(payload, DecodedTx):
+                signed = parse_signed_value(payload.value)
+            else:
+                limit = read_params(state).tx_size_max_bytes
+                if len(payload) > limit:
+                    raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(payload)} > {limit}")
+                signed = parse_signed_tx(payload)
             known = self._known(signed, state)
             if known is not None:
                 return known

@@ -9,6 +9,7 @@ import pytest
 import node.service as service_module
 from contracts import admission
 from contracts.state import StateView
+from contracts.store import read_params
 from node.api.limits import DEFAULT_LIMITS
 from node.mempool import Mempool
 from protocol.encoding import encode
@@ -180,6 +181,20 @@ def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
     assert results[2]["tx_id"] is None
     assert results[2]["status"] == "rejected_at_admission"
     assert len(api.service.mempool) == 1
+
+
+def test_a_batch_tx_over_the_size_limit_is_refused_alone(api: Api) -> None:
+    # A batch's txs reach admission decoded (node/service.py DecodedTx), without the raw
+    # length check at the edge: the limit must still hold, on their canonical bytes.
+    limit = read_params(api.service.ledger.store.state).tx_size_max_bytes
+    big = account_open(1, "big-" + "x" * limit)
+    good = account_open(1)
+    response = api.client.post("/v1/txs", content=encode({"txs": [big.to_json(), good.to_json()]}))
+    assert response.status_code == 202
+    first, second = response.json()["results"]
+    assert (first["status"], first["reason"]) == ("rejected_at_admission", "tx_too_large")
+    assert second["status"] == "pending"
+    assert list(api.service.mempool.pending_nonces().values()) == [1]
 
 
 def test_a_batch_admits_a_sender_sequence_in_order(api: Api) -> None:
