@@ -183,6 +183,18 @@ def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
     assert len(api.service.mempool) == 1
 
 
+def test_a_batch_counts_each_outcome_once_per_tx(api: Api) -> None:
+    txs = [account_open(1), account_open(2), account_open(7), account_open(8)]
+    api.client.post("/v1/txs", content=encode({"txs": [tx.to_json() for tx in txs]}))
+    counted = {
+        reason: api.service.metrics.registry.get_sample_value(
+            "lantan_txs_submitted_total", {"outcome": reason}
+        )
+        for reason in ("pending", "wrong_nonce")
+    }
+    assert counted == {"pending": 2, "wrong_nonce": 2}
+
+
 def test_a_batch_tx_over_the_size_limit_is_refused_alone(api: Api) -> None:
     # A batch's txs reach admission decoded (node/service.py DecodedTx), without the raw
     # length check at the edge: the limit must still hold, on their canonical bytes.
