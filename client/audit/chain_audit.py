@@ -273,7 +273,8 @@ class ChainAudit:
 
     def _group(self, height: int, served: Sequence[ServedBlock]) -> list[_Candidate]:
         by_hash: dict[Hash32, _Candidate] = {}
-        # Held for this height only: a parse ahead of a block no one follows goes here too.
+        # A parse ahead is held until its height only, whether or not a node followed here
+        # served that very JSON.
         ahead = self._parsed_ahead.pop(height, None)
         for answer in served:
             # Nodes usually serve identical JSON: comparing it is far cheaper than parsing.

@@ -87,8 +87,8 @@ class SignaturesAhead:
         parse: ParseAhead,
     ) -> None:
         """Start verifying heights height..height + VERIFY_AHEAD_HEIGHTS that are in
-        answers (the first node's block, parsed with parse, the audit's parse_ahead, so the
-        replay executes that parse), then take height's results for verify()."""
+        answers: the first node's block, parsed with parse (the audit's parse_ahead, so the
+        replay executes that very parse). Then take height's results for verify()."""
         served_at: dict[int, list[ServedBlock]] = {}
         for (_, at), answer in answers.items():
             if isinstance(answer, ServedBlock):
