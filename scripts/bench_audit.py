@@ -110,7 +110,7 @@ def time_audit(
         audit = ChainAudit(forge.genesis, replay=replay, replay_verify=replay_verify)
         for height, blocks in enumerate(served, start=1):
             if signatures is not None:
-                signatures.wait(height, answers)
+                signatures.wait(height, answers, audit.parse_ahead)
             audit.add_height(blocks)
         thread_cpu = time.thread_time() - thread_started
         elapsed = time.perf_counter() - started

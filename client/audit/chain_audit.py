@@ -196,6 +196,7 @@ class ChainAudit:
         self._replayed = replay
         self._tx_count = 0
         self._misbehaviour: list[RecordedMisbehaviour] = []
+        self._parsed_ahead: dict[int, tuple[JsonValue, Block]] = {}
         self.checkpoints = CheckpointBook(self)
 
     # --- the chain so far --------------------------------------------------------------
@@ -230,6 +231,22 @@ class ChainAudit:
 
     # --- one height --------------------------------------------------------------------
 
+    def parse_ahead(self, height: int, raw: JsonValue) -> Block | None:
+        """A node's block at a height above the audited one, parsed now and kept until
+        add_height reaches that height, which takes this parse for that very JSON (the same
+        object) instead of parsing it again: a caller that needs the typed txs before their
+        turn (`lantan audit`'s signatures ahead) and the replay share one parse. None when
+        raw does not parse (add_height parses it again and reports why).
+
+        Requires height > self.height."""
+        assert height > self.height, (height, self.height)
+        try:
+            block = Block.from_json(raw)
+        except ProtocolError:
+            return None
+        self._parsed_ahead[height] = (raw, block)
+        return block
+
     def add_height(self, served: Sequence[ServedBlock]) -> None:
         """Check what the followed nodes served for height + 1 and advance the chain.
 
@@ -256,6 +273,9 @@ class ChainAudit:
 
     def _group(self, height: int, served: Sequence[ServedBlock]) -> list[_Candidate]:
         by_hash: dict[Hash32, _Candidate] = {}
+        # A parse ahead is held until its height only, whether or not a node followed here
+        # served that very JSON.
+        ahead = self._parsed_ahead.pop(height, None)
         for answer in served:
             # Nodes usually serve identical JSON: comparing it is far cheaper than parsing.
             same = next((c for c in by_hash.values() if c.raw == answer.block), None)
@@ -263,7 +283,10 @@ class ChainAudit:
                 same.nodes.append(answer.node)
                 continue
             try:
-                block = Block.from_json(answer.block)
+                if ahead is not None and ahead[0] is answer.block:
+                    block = ahead[1]
+                else:
+                    block = Block.from_json(answer.block)
             except ProtocolError as error:
                 self.add_finding(FindingCode.BLOCK_MALFORMED, height, [answer.node], str(error))
                 self.diverged[answer.node] = height

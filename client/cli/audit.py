@@ -236,7 +236,7 @@ def _audit_blocks(
                 if not served:
                     return
                 if signatures is not None:
-                    signatures.wait(height, answers)
+                    signatures.wait(height, answers, audit.parse_ahead)
                 audit.add_height(served)
                 progress.show(height)
                 if audit.halted is not None:

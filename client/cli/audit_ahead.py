@@ -8,21 +8,29 @@ with a thread (docs/PERFORMANCE.md, "the collector, and signatures ahead in a pr
 replay waited 56-62 us per tx for the thread, about the whole cost of a verification, so
 the two ran one after the other. A second thread would queue for the same GIL. A process needs the
 GIL of neither; the replay only pickles the triples and reads back one bool each.
+
+The triples come from the typed txs of each block parsed ahead (ChainAudit.parse_ahead),
+whose signing bytes the replay then executes with: nothing is encoded or parsed twice.
 """
 
 import multiprocessing
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Final
 
 from client.audit.chain_audit import ServedBlock
 from client.audit.fetch import FetchFailure
-from protocol.signature_prefetch import SignedTriple, block_signatures, verified_each
+from protocol.block import Block
+from protocol.encoding import JsonValue
+from protocol.signature_prefetch import SignedTriple, signed_triples, verified_each
 from protocol.signing import verify_signature
 
 VERIFY_AHEAD_HEIGHTS: Final = 2
 """With replay, blocks whose signatures are verified ahead of the one replaying."""
+
+ParseAhead = Callable[[int, JsonValue], Block | None]
+"""ChainAudit.parse_ahead: a block at a height, parsed now and kept for its replay."""
 
 
 def verify_pool() -> ProcessPoolExecutor:
@@ -55,7 +63,8 @@ class SignaturesAhead:
     A shortcut held to the full path: verify() says True without verifying only for a
     triple (key, message, signature) that verify_signature itself found valid in the worker,
     for the block about to be replayed; any other question is verified here. The triples
-    come from unchecked JSON, so a forged one only adds an answer no one asks for."""
+    come from a block parsed ahead but not checked yet, so a forged one only adds an answer
+    no one asks for."""
 
     def __init__(self, pool: Executor) -> None:
         self._pool = pool
@@ -72,17 +81,22 @@ class SignaturesAhead:
         return verify_signature(public_key, message, signature)
 
     def wait(
-        self, height: int, answers: Mapping[tuple[str, int], ServedBlock | FetchFailure]
+        self,
+        height: int,
+        answers: Mapping[tuple[str, int], ServedBlock | FetchFailure],
+        parse: ParseAhead,
     ) -> None:
         """Start verifying heights height..height + VERIFY_AHEAD_HEIGHTS that are in
-        answers (the first node's block), then take height's results for verify()."""
+        answers: the first node's block, parsed with parse (the audit's parse_ahead, so the
+        replay executes that very parse). Then take height's results for verify()."""
         served_at: dict[int, list[ServedBlock]] = {}
         for (_, at), answer in answers.items():
             if isinstance(answer, ServedBlock):
                 served_at.setdefault(at, []).append(answer)
         for ahead in range(height, height + VERIFY_AHEAD_HEIGHTS + 1):
             if not self._broken and ahead not in self._started and ahead in served_at:
-                triples = block_signatures(served_at[ahead][0].block)
+                block = parse(ahead, served_at[ahead][0].block)
+                triples = [] if block is None else signed_triples(block.txs)
                 self._started[ahead] = (triples, self._pool.submit(verified_each, triples))
         # What the last height's replay did not ask about is no one's question any more.
         self._valid.clear()

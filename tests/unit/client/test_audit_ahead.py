@@ -1,7 +1,8 @@
 """`lantan audit --replay` verifies blocks' signatures in a worker process a few heights ahead
 of the replay and answers the replay's verify port from it (client/cli/audit_ahead.py): the
 same answer as verify_signature for every triple, without verifying again only for a triple
-the worker found valid for the block about to be replayed."""
+the worker found valid for the block about to be replayed. The triples come from the block
+the audit parsed ahead, and the replay executes that parse."""
 
 import signal
 from collections.abc import Callable
@@ -11,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from client.audit.chain_audit import ServedBlock
-from client.audit.fetch import FetchFailure
+from client.audit.chain_audit import ChainAudit, ServedBlock
+from client.audit.fetch import FetchFailure, served_block
 from client.cli import audit_ahead
 from client.cli.audit_ahead import VERIFY_AHEAD_HEIGHTS, SignaturesAhead, verify_pool
+from genesis.example.chain_forge import ChainForge
+from protocol.block import Block
 from protocol.encoding import JsonValue
 from protocol.signature_prefetch import SignedTriple, verified_each
 from protocol.signing import verify_signature
@@ -36,6 +39,17 @@ def answers_of(txs: dict[int, list[SignedTx]]) -> Answers:
     }
     answers[("http://b", 1)] = FetchFailure(node="http://b", height=1, missing=True, detail="")
     return answers
+
+
+HEADER = ChainForge().genesis.header
+"""Any header: SignaturesAhead reads only a parsed block's txs."""
+
+
+def parse_txs(height: int, raw: JsonValue) -> Block | None:
+    """ChainAudit.parse_ahead's stand-in for these tests' blocks, which are only their txs."""
+    assert isinstance(raw, dict) and isinstance(raw["txs"], list)
+    txs = tuple(SignedTx.from_json(tx) for tx in raw["txs"])
+    return Block(header=HEADER, txs=txs, evidence=())
 
 
 def triple(tx: SignedTx, index: int = 0) -> SignedTriple:
@@ -80,8 +94,8 @@ def test_heights_ahead_are_sent_once_and_the_next_height_answers_without_verifyi
     txs = {height: [signed_tx(height, SENDER)] for height in range(1, 7)}
     pool = Recording()
     ahead = SignaturesAhead(pool)
-    ahead.wait(1, answers_of(txs))
-    ahead.wait(2, answers_of(txs))
+    ahead.wait(1, answers_of(txs), parse_txs)
+    ahead.wait(2, answers_of(txs), parse_txs)
     assert pool.jobs == [1] * (2 + VERIFY_AHEAD_HEIGHTS)
     assert ahead.verify(*triple(txs[2][0]))
     assert counted.calls == 0
@@ -99,7 +113,7 @@ def test_every_answer_is_verify_signatures_own(counted: Counted) -> None:
     served = ServedBlock(node="http://a", block=block, certificate=None, results=None)
     answers: Answers = {("http://a", 1): served}
     ahead = SignaturesAhead(Recording())
-    ahead.wait(1, answers)
+    ahead.wait(1, answers, parse_txs)
     key, message, signature = triple(cosigned)
     asked = [
         (key, message, signature),
@@ -130,8 +144,8 @@ def test_a_dead_worker_leaves_every_signature_to_the_replay(counted: Counted) ->
     txs = {height: [signed_tx(height, SENDER)] for height in range(1, 7)}
     pool = Broken()
     ahead = SignaturesAhead(pool)
-    ahead.wait(1, answers_of(txs))
-    ahead.wait(2, answers_of(txs))
+    ahead.wait(1, answers_of(txs), parse_txs)
+    ahead.wait(2, answers_of(txs), parse_txs)
     assert pool.submitted == 1 + VERIFY_AHEAD_HEIGHTS
     assert ahead.verify(*triple(txs[2][0]))
     assert counted.calls == 1
@@ -146,5 +160,43 @@ def test_the_worker_is_a_process_that_verifies() -> None:
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
     with ThreadPoolExecutor(1) as threads:
         ahead = SignaturesAhead(threads)
-        ahead.wait(1, answers_of({1: [good]}))
+        ahead.wait(1, answers_of({1: [good]}), parse_txs)
         assert ahead.verify(*triple(good))
+
+
+def test_a_block_that_does_not_parse_leaves_its_signatures_to_the_replay(
+    counted: Counted,
+) -> None:
+    txs = {1: [signed_tx(1, SENDER)]}
+    pool = Recording()
+    ahead = SignaturesAhead(pool)
+    ahead.wait(1, answers_of(txs), lambda height, raw: None)
+    assert pool.jobs == [0]
+    assert ahead.verify(*triple(txs[1][0]))
+    assert counted.calls == 1
+
+
+def test_the_replay_executes_the_parse_its_signatures_were_taken_from(
+    counted: Counted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forge = ChainForge()
+    forge.grow(4, txs_per_block=3)
+    served = [served_block("http://a", forged.answer()) for forged in forge.blocks]
+    answers: Answers = {("http://a", height): s for height, s in enumerate(served, start=1)}
+    parsed: list[JsonValue] = []
+    from_json = Block.from_json
+
+    def parse(raw: JsonValue) -> Block:
+        parsed.append(raw)
+        return from_json(raw)
+
+    monkeypatch.setattr(Block, "from_json", parse)
+    ahead = SignaturesAhead(Recording())
+    audit = ChainAudit(forge.genesis, replay=True, replay_verify=ahead.verify)
+    for height, answer in enumerate(served, start=1):
+        ahead.wait(height, answers, audit.parse_ahead)
+        audit.add_height([answer])
+    assert audit.report().clean and audit.report().tx_count == 12
+    # Each block parsed once, and every tx signature answered from the worker's results.
+    assert len(parsed) == len(forge.blocks)
+    assert counted.calls == 0
