@@ -27,6 +27,7 @@ import httpx
 from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
+from node.storage.smt_top import CATCH_UP_LEVELS
 from protocol.block import Block
 from protocol.block_check import check_body
 from protocol.certificate_check import verify_certificate
@@ -57,6 +58,11 @@ RANGE_RESPONSE_BYTES_MAX = BLOCK_RANGE_BYTES_MAX + 64 * 1024
 BLOCK_RANGE_LIMIT_MAX blocks; refused while it streams in once it passes this."""
 SYNC_RANGE_BLOCKS = 16
 """Blocks asked for per range request (about 3.5 MB of 250-tx blocks)."""
+FAR_BEHIND_BLOCKS = 64
+"""A catch-up this far behind the highest peer holds CATCH_UP_LEVELS of the state tree
+while it runs. Holding them costs a wiped node nothing (its tree is small at first) and a
+restarted one at most 3 * 2**14 LevelDB reads once (~0.4 s at 10^6 records), which 64
+blocks of attests repay; a validator in step with its peers never reaches it."""
 VERIFY_AHEAD_BLOCKS = 2
 """Blocks parsed and their signatures verified ahead of the one executing: the verifying
 thread stays ahead (Ed25519 is a third of execution) while the signature cache (60,000
@@ -133,6 +139,7 @@ class BlockSync:
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._ahead_pool: ThreadPoolExecutor | None = None
+        self._levels_opened = ledger.store.held_tree_levels
         self.on_reachable: list[Callable[[str], None]] = []
         """Told a peer's url when a poll finds it answering after it did not (or at first
         contact): a validator sends it its current round's messages (node/runtime.py)."""
@@ -191,7 +198,14 @@ class BlockSync:
             return response.status_code, b"".join(chunks)
 
     async def catch_up(self, lag_allowed: int) -> int:
-        """Apply blocks while a reachable peer is more than lag_allowed ahead; return count."""
+        """Apply blocks while a reachable peer is more than lag_allowed ahead; return count.
+
+        Far behind (more than FAR_BEHIND_BLOCKS), the store holds CATCH_UP_LEVELS of the
+        state tree meanwhile, and its own levels again after (node/storage/smt_top.py).
+        """
+        far = self.state.highest_peer_height() - self.ledger.height > FAR_BEHIND_BLOCKS
+        # Decided afresh by every round, so a round that failed half-way leaves nothing held.
+        await self._hold_tree_levels(CATCH_UP_LEVELS if far else None)
         applied = 0
         for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
             while view.reachable and view.height > self.ledger.height + lag_allowed:
@@ -199,7 +213,15 @@ class BlockSync:
                 if count == 0:
                     break
                 applied += count
+        await self._hold_tree_levels(None)
         return applied
+
+    async def _hold_tree_levels(self, levels: int | None) -> None:
+        """The store's held tree levels (None: its own), changed on the worker, between
+        commits; no trip to the worker when they are already so."""
+        store = self.ledger.store
+        if store.held_tree_levels != (self._levels_opened if levels is None else levels):
+            await self._run(store.hold_tree_levels, levels)
 
     async def _fetch_and_apply(self, view: PeerView) -> int:
         """Apply up to SYNC_BATCH_BLOCKS of the peer's blocks, a range at a time, the next
