@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from contracts.validator_sets import current_validator_set
+from node import sync as node_sync
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
+from node.storage.smt_top import CATCH_UP_LEVELS, TOP_LEVELS
 from node.sync import (
     VERIFY_AHEAD_BLOCKS,
     BlockSync,
@@ -431,3 +433,25 @@ def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: P
     finally:
         ledger.store.close()
     assert told == [PEER, PEER]
+
+
+@pytest.mark.parametrize(
+    ("far_behind", "held_while_applying"), [(2, CATCH_UP_LEVELS), (3, TOP_LEVELS)]
+)
+def test_a_catch_up_far_behind_holds_more_tree_levels_until_it_is_over(
+    ledger_at: LedgerAt,
+    monkeypatch: pytest.MonkeyPatch,
+    far_behind: int,
+    held_while_applying: int,
+) -> None:
+    """More than FAR_BEHIND_BLOCKS behind, every block is executed with CATCH_UP_LEVELS of
+    the state tree held; the store holds its own TOP_LEVELS again once the catch-up is over. Three
+    blocks behind with a bound of 3 is not far: the levels never change."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", far_behind)
+    source, behind = ledger_at("source"), ledger_at("behind")
+    blocks = certified_chain(source, 3)
+    held: list[int] = []
+    behind.on_commit.append(lambda block: held.append(behind.store.held_tree_levels))
+    assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert held == [held_while_applying] * 3
+    assert behind.store.held_tree_levels == TOP_LEVELS
