@@ -29,7 +29,7 @@ from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from node.storage.smt_top import CATCH_UP_LEVELS
 from protocol.block import Block
-from protocol.block_check import check_body
+from protocol.block_check import BodyChecked, checked_body
 from protocol.certificate_check import verify_certificate
 from protocol.encoding import JsonObject, JsonValue, decode, encode
 from protocol.errors import ProtocolError
@@ -87,10 +87,10 @@ class FetchedBlock:
 
     payload: bytes
     certificate: CommitCertificate
-    ready: "asyncio.Future[Block | None] | None" = None
+    ready: "asyncio.Future[BodyChecked | None] | None" = None
     """Parsing it (parse_if_certified) and verifying its txs' signatures into the ledger's
-    cache, once started: the parsed block, None when it was not certified or did not
-    parse (the ledger then says why)."""
+    cache, once started: the parsed block, its body checked; None when it was not
+    certified, did not parse or its body is not the header's (the ledger then says why)."""
 
 
 @dataclass
@@ -296,22 +296,24 @@ class BlockSync:
         if fetched.ready is None:
             fetched.ready = asyncio.ensure_future(self._prepare(fetched))
 
-    async def _prepare(self, fetched: FetchedBlock) -> Block | None:
+    async def _prepare(self, fetched: FetchedBlock) -> BodyChecked | None:
         """Parse the block on the worker (queued between the commits) if the set this node
         holds now certifies it (a set that changes inside the range only costs the blocks
         after the change their head start), then verify its txs' signatures on the thread
         ahead; the parsed block."""
         validators = current_validator_set(self.ledger.store.state)
         verify = self.ledger.verify
-        parsed: Block | None = await self._run(
+        parsed: BodyChecked | None = await self._run(
             parse_if_certified, verify, self.ledger.chain_id, validators, fetched
         )
         if parsed is not None:
-            triples = signed_triples(parsed.txs)
+            triples = signed_triples(parsed.block.txs)
             await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))
         return parsed
 
-    def _commit(self, payload: bytes, certificate: CommitCertificate, parsed: Block | None) -> bool:
+    def _commit(
+        self, payload: bytes, certificate: CommitCertificate, parsed: BodyChecked | None
+    ) -> bool:
         block = self.ledger.commit_certified(
             payload, certificate, check_certificate=True, parsed=parsed
         )
@@ -419,13 +421,14 @@ class BlockSync:
 
 def parse_if_certified(
     verify: VerifySignature, chain_id: Hash32, validators: ValidatorSet, fetched: FetchedBlock
-) -> Block | None:
+) -> BodyChecked | None:
     """The block parsed from its payload, only if its header hashes to the certified block,
     the certificate holds for validators and its body is the one the header names
     (check_body: the txs are the ones its tx_root commits to), so that verifying their
     signatures ahead is work execution would do anyway: a peer cannot make this node parse
-    or verify the signatures of a block nobody certified. None otherwise (the ledger then
-    parses the payload itself and says what is wrong)."""
+    or verify the signatures of a block nobody certified. The ledger takes this body check
+    along instead of hashing the txs again. None otherwise (the ledger then parses the
+    payload itself and says what is wrong)."""
     header = header_of_payload(fetched.payload)
     if header is None or header.block_hash() != fetched.certificate.block_hash:
         return None
@@ -434,7 +437,7 @@ def parse_if_certified(
         block = Block.from_json(decode(fetched.payload))
     except ProtocolError:
         return None
-    return None if check_body(block) else block
+    return checked_body(block)
 
 
 def parse_range(content: bytes, first: int, limit: int) -> list[tuple[bytes, CommitCertificate]]:

@@ -4,7 +4,7 @@ and catch-up applies certified blocks from a peer. Peers are served by httpx.Moc
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,14 @@ from node.sync import (
     parse_if_certified,
     parse_range,
 )
-from protocol.block import Block
+from protocol import block_check
+from protocol.block import Block, tx_root
 from protocol.encoding import decode, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
-from protocol.hashing import TAG_TX
+from protocol.hashing import TAG_TX, Hash32
 from protocol.signature_cache import SignatureCache
 from protocol.signing import verify_signature
+from protocol.tx import SignedTx
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
     GENESIS,
@@ -381,7 +383,7 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
     assert parse_if_certified(verify, source.chain_id, validators, cut) is None
     sound = FetchedBlock(payload, certificate)
     parsed = parse_if_certified(verify, source.chain_id, validators, sound)
-    assert parsed is not None and parsed.canonical_bytes() == payload
+    assert parsed is not None and parsed.block.canonical_bytes() == payload
     assert not tx_signatures_asked()  # only the certificates' signatures were checked
 
 
@@ -455,3 +457,24 @@ def test_a_catch_up_far_behind_holds_more_tree_levels_until_it_is_over(
     assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
     assert held == [held_while_applying] * 3
     assert behind.store.held_tree_levels == TOP_LEVELS
+
+
+def test_catch_up_hashes_each_blocks_txs_once(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body check made before the signatures are verified ahead (tx_root against the
+    txs) goes along to execution, which does not hash the txs again."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+    roots: list[int] = []
+    real = tx_root
+
+    def counted(txs: Sequence[SignedTx]) -> Hash32:
+        roots.append(len(txs))
+        return real(txs)
+
+    monkeypatch.setattr(block_check, "tx_root", counted)
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert roots == [2, 2, 2]
+    assert behind.head() == source.header(3)
