@@ -27,7 +27,7 @@ from node.sync import (
 )
 from protocol import block_check
 from protocol.block import Block, tx_root
-from protocol.encoding import decode, encode
+from protocol.encoding import decode, decode_unchecked, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.hashing import TAG_TX, Hash32
 from protocol.signature_cache import SignatureCache
@@ -381,6 +381,16 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
     forged["txs"] = forged["txs"][:1]
     cut = FetchedBlock(encode(forged), certificate)
     assert parse_if_certified(verify, source.chain_id, validators, cut) is None
+    # nor the txs of a second, uncertified header after them (the parse keeps the last
+    # "header" of the payload, its header slice the first): the payload is parsed without
+    # a canonical check, so the parsed header itself must be the certified one
+    other = build_and_commit(ledger_at("other"), (account_open(1, "account-other"),)).payload
+    start = other.index(b',"header":{')
+    end = other.index(b'},"txs":[') + 1
+    twice = payload[: payload.index(b',"txs":[')] + other[end:-1] + other[start:end] + b"}"
+    assert (decode_unchecked(twice) or {})["header"] == decode(other)["header"]  # type: ignore[index, call-overload]
+    doubled = FetchedBlock(twice, certificate)
+    assert parse_if_certified(verify, source.chain_id, validators, doubled) is None
     sound = FetchedBlock(payload, certificate)
     parsed = parse_if_certified(verify, source.chain_id, validators, sound)
     assert parsed is not None and parsed.block.canonical_bytes() == payload
