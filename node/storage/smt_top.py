@@ -13,7 +13,7 @@ state root, proof or stored byte depends on what this holds.
 
 A node catching up by block sync far behind its peers holds CATCH_UP_LEVELS instead
 (LevelDbStore.hold_tree_levels, node/sync.py decides): at 100,000 records that takes the
-node reads below the held levels from ~1.9 to ~0.5 per insert, for ~20 MB more (at most
+node reads below the held levels from ~1.9 to ~0.5 per insert, for ~26 MB more (at most
 2 * 2**16 entries of ~200 bytes). Only while it catches up: once within reach of its peers
 it goes back to TOP_LEVELS and the deeper nodes are let go (and the heap trimmed), so a
 validator in step with its peers holds what issue 20's bound was measured with.
