@@ -23,7 +23,7 @@ from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
 from protocol.block import Block, BlockHeader, evidence_root, tx_root
-from protocol.block_check import BlockParent, BlockProblem, check_body, check_header
+from protocol.block_check import BlockParent, BlockProblem, BodyChecked, check_body, check_header
 from protocol.certificate_check import verify_certificate
 from protocol.encoding import decode, decode_canonical, encode
 from protocol.errors import ProtocolError
@@ -242,23 +242,29 @@ class Ledger:
             return self._remember(block, transition, overlay)
 
     def validate(
-        self, payload: bytes, *, now_ms: int | None, drift_ms: int, parsed: Block | None = None
+        self,
+        payload: bytes,
+        *,
+        now_ms: int | None,
+        drift_ms: int,
+        parsed: BodyChecked | None = None,
     ) -> PreparedBlock:
         """Re-execute a proposed block and check every header field against the result.
 
         now_ms is checked when given (a live proposal); a synced block with a
-        certificate skips them. parsed: the payload already parsed (block sync parses it
-        on its thread ahead); it is used only if its canonical bytes are the payload, which
-        makes it the very block the payload holds. Raises InvalidProposalError with the
-        first problem.
+        certificate skips them. parsed: the payload already parsed and its body checked
+        (block sync does both before it verifies the txs' signatures ahead); it is used
+        only if its canonical bytes are the payload, which makes it the very block the
+        payload holds. Raises InvalidProposalError with the first problem.
         """
-        block = parsed
-        if block is None:
+        if parsed is None:
             try:
                 block = Block.from_json(decode(payload))
             except ProtocolError as error:
                 raise InvalidProposalError(f"malformed block: {error}") from None
-        _refuse_first(check_body(block), prefix="malformed block: ")
+            _refuse_first(check_body(block), prefix="malformed block: ")
+        else:
+            block = parsed.block
         if block.canonical_bytes() != payload:
             raise InvalidProposalError("block payload is not in canonical form")
         known = self._prepared.get(block.header.block_hash())
@@ -367,7 +373,7 @@ class Ledger:
         certificate: CommitCertificate,
         *,
         check_certificate: bool,
-        parsed: Block | None = None,
+        parsed: BodyChecked | None = None,
     ) -> Block | None:
         """Commit a certified block; idempotent. The Block when this call wrote it, None when
         it was committed already (callers read the block's contents from it, not decoded again).
@@ -377,7 +383,7 @@ class Ledger:
         committed with the same hash is a no-op (None); a different one at a committed
         height raises ForkError; anything else must be the next height and execute.
         check_certificate is False only for certificates the consensus engine verified.
-        parsed: the payload already parsed, as validate takes it.
+        parsed: the payload already parsed and its body checked, as validate takes it.
         """
         height = certificate.height
         if height <= self.height:

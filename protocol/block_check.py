@@ -143,6 +143,19 @@ def check_body(block: Block) -> list[BlockProblem]:
     return problems
 
 
+@dataclass(frozen=True, slots=True)
+class BodyChecked:
+    """A block whose body check_body found sound; made by checked_body, so a caller that
+    checked it once (block sync's parse ahead) hands that on and no one hashes it again."""
+
+    block: Block
+
+
+def checked_body(block: Block) -> BodyChecked | None:
+    """block as BodyChecked when check_body finds no problem, else None."""
+    return None if check_body(block) else BodyChecked(block)
+
+
 def mismatches(pairs: tuple[tuple[BlockProblemKind, Claim, Claim], ...]) -> list[BlockProblem]:
     """A problem for every (kind, claimed, expected) whose values differ, in order."""
     return [

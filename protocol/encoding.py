@@ -27,6 +27,7 @@ from typing import Any
 import msgspec
 
 from protocol import jcs_reference as reference
+from protocol.errors import MalformedJsonError
 from protocol.jcs_reference import (
     INTEGER_MAGNITUDE_LIMIT,
     NESTING_DEPTH_MAX,
@@ -42,6 +43,7 @@ __all__ = [
     "JsonValue",
     "decode",
     "decode_canonical",
+    "decode_unchecked",
     "encode",
     "utf16_sort_key",
 ]
@@ -77,6 +79,23 @@ def decode(data: bytes) -> JsonValue:
     # Canonical bytes (what nodes store, sign and send) end here; any other spelling is
     # parsed by the reference, which also finds duplicate keys in it.
     return reference.decode(data) if value is _NOT_CANONICAL else value
+
+
+def decode_unchecked(data: bytes) -> JsonValue:
+    """Parse JSON bytes in C, without the strict checks of decode: for bytes whose
+    canonical form is settled otherwise. Block sync re-encodes each block it receives
+    (encode) and its ledger compares the parsed block's canonical bytes with them
+    (Ledger.validate), so checking them on the way in again only repeats that.
+
+    Raises MalformedJsonError for what msgspec refuses; floats, integers past 2**53 and a
+    duplicate key (the last one wins) are not refused here, so nothing but such bytes may
+    come this way.
+    """
+    try:
+        value: JsonValue = _DECODER.decode(data)
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise MalformedJsonError(f"malformed JSON: {error}") from None
+    return value
 
 
 def decode_canonical(data: bytes) -> JsonValue:

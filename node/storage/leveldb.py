@@ -107,6 +107,7 @@ class LevelDbStore:
         self.directory = directory
         committed = _CommittedSpace(db)
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
+        self._levels_opened = self._smt_top.levels
         latest = committed.get(keys.SMT_LATEST_KEY)
         if latest is not None:
             # Held from the start, not from the first commit: until that commit every
@@ -219,9 +220,29 @@ class LevelDbStore:
 
     def _hold_tree(self, space: "SeekReads | Overlay", version: bytes) -> None:
         """Hold the upper levels of the tree version (encoded) that space holds."""
-        root = space.get(keys.smt_root_key(keys.decode_int(version)))
-        assert root is not None, "a tree version was recorded without its root"
-        self._smt_top.advance(root, lambda node_hash: space.get(keys.smt_node_key(node_hash)))
+        self._smt_top.advance(_tree_root(space, version), _node_reader(space))
+
+    @property
+    def held_tree_levels(self) -> int:
+        """How many upper levels of the committed state tree this store holds now."""
+        return self._smt_top.levels
+
+    def hold_tree_levels(self, levels: int | None) -> None:
+        """Hold that many upper levels of the committed state tree from now on (None: the
+        store's own, what it opened with). Block sync holds more while it is far behind
+        (node/sync.py; memory in node/storage/smt_top.py); going back drops the deeper
+        nodes and trims the heap, so their memory leaves the process."""
+        wanted = self._levels_opened if levels is None else levels
+        with self._commit_lock:
+            if wanted == self._smt_top.levels:
+                return
+            shrinking = wanted < self._smt_top.levels
+            reads = SeekReads(self._db)
+            latest = reads.get(keys.SMT_LATEST_KEY)
+            root = None if latest is None else _tree_root(reads, latest)
+            self._smt_top.resize(wanted, root, _node_reader(reads))
+        if shrinking:
+            native_memory.trim_heap()
 
     def leveldb_stats(self) -> str:
         """LevelDB's own table of files, sizes and compaction bytes per level (for benches)."""
@@ -313,6 +334,18 @@ class LevelDbStore:
             return None
         height, index = keys.decode_tx_location(stored)
         return TxLocation(height=height, index=index)
+
+
+def _tree_root(space: "SeekReads | Overlay", version: bytes) -> bytes:
+    """The root hash of the state tree version (encoded) that space holds."""
+    root = space.get(keys.smt_root_key(keys.decode_int(version)))
+    assert root is not None, "a tree version was recorded without its root"
+    return root
+
+
+def _node_reader(space: "SeekReads | Overlay") -> Callable[[bytes], bytes | None]:
+    """A tree node's preimage by its hash, as space holds it."""
+    return lambda node_hash: space.get(keys.smt_node_key(node_hash))
 
 
 def _stored_head(db: Any) -> int | None:

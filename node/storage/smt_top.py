@@ -10,6 +10,15 @@ This one is filled at commit with the new tree's upper nodes, which the next blo
 Nodes are content-addressed, so an entry is never stale, only unreachable: a read that
 finds a node here gets the same bytes LevelDB holds, and one that misses reads LevelDB. No
 state root, proof or stored byte depends on what this holds.
+
+A node catching up by block sync far behind its peers holds CATCH_UP_LEVELS instead
+(LevelDbStore.hold_tree_levels, node/sync.py decides): at 100,000 records that takes the
+node reads below the held levels from ~1.9 to ~0.5 per insert, for ~26 MB more (at most
+2 * 2**16 entries of ~200 bytes). Only while it catches up: once within reach of its peers
+it goes back to TOP_LEVELS and the deeper nodes are let go (and the heap trimmed), so a
+validator in step with its peers holds what issue 20's bound was measured with (of the
+memory let go, pymalloc keeps the arenas other objects still use: ~12 MiB after a 10^5
+catch-up).
 """
 
 from collections.abc import Callable
@@ -19,6 +28,8 @@ from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
 TOP_LEVELS = 14
 """Depths 0-13 of the tree: at most 2**14 - 1 nodes in one version, all of a tree's
 interior nodes up to ~10,000 records; about 3.5 node reads per insert stay at 100,000."""
+CATCH_UP_LEVELS = 16
+"""Depths 0-15, held while block sync is far behind (module docstring)."""
 ENTRIES_MAX = 2 * 2**TOP_LEVELS
 """Past this many entries the nodes no longer reachable from the committed root are
 dropped (every ~8 blocks of 250 new records: each block leaves ~2,000 unreachable)."""
@@ -57,13 +68,30 @@ class SmtTopLevels:
         rebuilt from root, reading only what it already holds.
         """
         if len(self._nodes) > self.entries_max:
-            held = self._nodes
-            fresh: dict[bytes, bytes] = {}
-            self._fill(fresh, root, lambda node_hash: held.get(node_hash) or read(node_hash))
-            # One assignment: a reader on another thread sees the old dict or the new one.
-            self._nodes = fresh
+            self._rebuild(root, read)
         else:
             self._fill(self._nodes, root, read)
+
+    def resize(
+        self, levels: int, root: bytes | None, read: Callable[[bytes], bytes | None]
+    ) -> None:
+        """Hold `levels` levels from now on (at most 2 * 2**levels entries), of the tree
+        under root, the last committed one (None: no tree yet). The held set is rebuilt at
+        once, so the invariant holds for the new depth: growing reads the new levels' nodes
+        (`read`, LevelDB), shrinking reads nothing and lets go of the deeper nodes."""
+        assert levels >= 1
+        self.levels, self.entries_max = levels, 2 * 2**levels
+        if root is None:
+            self._nodes = {}
+        else:
+            self._rebuild(root, read)
+
+    def _rebuild(self, root: bytes, read: Callable[[bytes], bytes | None]) -> None:
+        held = self._nodes
+        fresh: dict[bytes, bytes] = {}
+        self._fill(fresh, root, lambda node_hash: held.get(node_hash) or read(node_hash))
+        # One assignment: a reader on another thread sees the old dict or the new one.
+        self._nodes = fresh
 
     def _fill(
         self, nodes: dict[bytes, bytes], root: bytes, read: Callable[[bytes], bytes | None]

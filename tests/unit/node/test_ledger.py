@@ -19,6 +19,7 @@ from node.ledger import (
 )
 from node.storage import LevelDbStore, StaleOverlayError
 from protocol.block import Block, tx_root
+from protocol.block_check import BodyChecked, checked_body
 from protocol.encoding import decode, encode
 from protocol.errors import SignatureError
 from protocol.hashing import Hash32, sha256
@@ -346,15 +347,16 @@ def test_commit_certified_applies_a_certified_block(ledger: Ledger, peer: Ledger
 def test_commit_certified_takes_a_parsed_block_only_if_it_is_the_payloads(
     ledger: Ledger, peer: Ledger
 ) -> None:
-    """Block sync hands over the block it parsed ahead; one that is not the payload's block
-    (here: the same header with another tx) is refused, not executed in its place."""
+    """Block sync hands over the block it parsed ahead (and body-checked); one that is not
+    the payload's block (here: the same header with another tx, wrapped as if its body had
+    been checked) is refused, not executed in its place."""
     prepared = proposal(ledger, (account_open(1),))
     certificate = certify(prepared, VALIDATOR_KEYS)
-    other = replace(prepared.block, txs=(account_open(2),))
+    other = BodyChecked(replace(prepared.block, txs=(account_open(2),)))
     with pytest.raises(InvalidProposalError):
         peer.commit_certified(prepared.payload, certificate, check_certificate=True, parsed=other)
     assert peer.height == 0
-    parsed = Block.from_json(decode(prepared.payload))
+    parsed = checked_body(Block.from_json(decode(prepared.payload)))
     assert peer.commit_certified(
         prepared.payload, certificate, check_certificate=True, parsed=parsed
     )

@@ -4,7 +4,7 @@ and catch-up applies certified blocks from a peer. Peers are served by httpx.Moc
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from contracts.validator_sets import current_validator_set
+from node import sync as node_sync
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
+from node.storage.smt_top import CATCH_UP_LEVELS, TOP_LEVELS
 from node.sync import (
     VERIFY_AHEAD_BLOCKS,
     BlockSync,
@@ -23,12 +25,14 @@ from node.sync import (
     parse_if_certified,
     parse_range,
 )
-from protocol.block import Block
-from protocol.encoding import decode, encode
+from protocol import block_check
+from protocol.block import Block, tx_root
+from protocol.encoding import decode, decode_unchecked, encode
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
-from protocol.hashing import TAG_TX
+from protocol.hashing import TAG_TX, Hash32
 from protocol.signature_cache import SignatureCache
 from protocol.signing import verify_signature
+from protocol.tx import SignedTx
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
     GENESIS,
@@ -377,9 +381,19 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
     forged["txs"] = forged["txs"][:1]
     cut = FetchedBlock(encode(forged), certificate)
     assert parse_if_certified(verify, source.chain_id, validators, cut) is None
+    # nor the txs of a second, uncertified header after them (the parse keeps the last
+    # "header" of the payload, its header slice the first): the payload is parsed without
+    # a canonical check, so the parsed header itself must be the certified one
+    other = build_and_commit(ledger_at("other"), (account_open(1, "account-other"),)).payload
+    start = other.index(b',"header":{')
+    end = other.index(b'},"txs":[') + 1
+    twice = payload[: payload.index(b',"txs":[')] + other[end:-1] + other[start:end] + b"}"
+    assert (decode_unchecked(twice) or {})["header"] == decode(other)["header"]  # type: ignore[index, call-overload]
+    doubled = FetchedBlock(twice, certificate)
+    assert parse_if_certified(verify, source.chain_id, validators, doubled) is None
     sound = FetchedBlock(payload, certificate)
     parsed = parse_if_certified(verify, source.chain_id, validators, sound)
-    assert parsed is not None and parsed.canonical_bytes() == payload
+    assert parsed is not None and parsed.block.canonical_bytes() == payload
     assert not tx_signatures_asked()  # only the certificates' signatures were checked
 
 
@@ -431,3 +445,46 @@ def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: P
     finally:
         ledger.store.close()
     assert told == [PEER, PEER]
+
+
+@pytest.mark.parametrize(
+    ("far_behind", "held_while_applying"), [(2, CATCH_UP_LEVELS), (3, TOP_LEVELS)]
+)
+def test_a_catch_up_far_behind_holds_more_tree_levels_until_it_is_over(
+    ledger_at: LedgerAt,
+    monkeypatch: pytest.MonkeyPatch,
+    far_behind: int,
+    held_while_applying: int,
+) -> None:
+    """More than FAR_BEHIND_BLOCKS behind, every block is executed with CATCH_UP_LEVELS of
+    the state tree held; the store holds its own TOP_LEVELS again once the catch-up is over. Three
+    blocks behind with a bound of 3 is not far: the levels never change."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", far_behind)
+    source, behind = ledger_at("source"), ledger_at("behind")
+    blocks = certified_chain(source, 3)
+    held: list[int] = []
+    behind.on_commit.append(lambda block: held.append(behind.store.held_tree_levels))
+    assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert held == [held_while_applying] * 3
+    assert behind.store.held_tree_levels == TOP_LEVELS
+
+
+def test_catch_up_hashes_each_blocks_txs_once(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body check made before the signatures are verified ahead (tx_root against the
+    txs) goes along to execution, which does not hash the txs again."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+    roots: list[int] = []
+    real = tx_root
+
+    def counted(txs: Sequence[SignedTx]) -> Hash32:
+        roots.append(len(txs))
+        return real(txs)
+
+    monkeypatch.setattr(block_check, "tx_root", counted)
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert roots == [2, 2, 2]
+    assert behind.head() == source.header(3)

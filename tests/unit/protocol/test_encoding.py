@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.encoding import decode, decode_canonical, encode
+from protocol.encoding import decode, decode_canonical, decode_unchecked, encode
 from protocol.errors import (
     DuplicateKeyError,
     EncodingError,
@@ -351,3 +351,12 @@ def test_hex_is_read_exactly_when_it_is_lowercase_hex_of_whole_bytes(value: str)
 def test_hex_with_whitespace_is_refused(value: str) -> None:
     with pytest.raises(FieldTypeError):
         parse_hex(value, "key", size=2)
+
+
+def test_decode_unchecked_parses_what_decode_parses_and_only_refuses_malformed_json() -> None:
+    value = {"b": [1, "x\u00e9", None, True], "a": {"c": -(2**53) + 1}}
+    assert decode_unchecked(encode(value)) == decode(encode(value)) == value
+    # No canonical check: whitespace and key order pass (the caller settles those bytes).
+    assert decode_unchecked(b'{ "b": 1, "a": 2 }') == {"a": 2, "b": 1}
+    for malformed in (b'{"a": 1', b"[1,]", b"\xff", b""):
+        raises_exactly(MalformedJsonError, decode_unchecked, malformed)

@@ -8,10 +8,11 @@ held entry must be a node's true preimage, and the held set must stay bounded.
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.storage import LevelDbStore
+from node.storage import LevelDbStore, native_memory
 from node.storage.smt_top import SmtTopLevels
 from protocol.hashing import Hash32, sha256
 from protocol.smt import MemorySmtStore, SparseMerkleTree
@@ -175,3 +176,64 @@ def test_a_reopened_store_holds_the_upper_levels_before_its_first_commit(
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
         check_held(top, memory_store, root)
         assert len(top) == len(upper_nodes(memory_store, root, top.levels))
+
+
+def test_resize_holds_the_new_depth_and_lets_go_of_the_deeper_nodes() -> None:
+    rng = random.Random(16)
+    top = SmtTopLevels(levels=4, entries_max=2**4)
+    store = TopFirstStore(top)
+    tree = SparseMerkleTree(store)
+    for version in range(4):
+        root = tree.update(
+            version, {f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(60)}
+        )
+        top.advance(root, store.read_stored)
+    # Growing: the two new levels are held at once, not only along the next block's paths.
+    top.resize(6, root, store.read_stored)
+    assert (top.levels, top.entries_max) == (6, 2 * 2**6)
+    assert top._nodes.keys() == upper_nodes(store, root, 6)
+    check_held(top, store, root)
+    # Later blocks keep all six levels held.
+    root = tree.update(4, {f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(60)})
+    top.advance(root, store.read_stored)
+    check_held(top, store, root)
+    # Shrinking: nothing deeper than the new depth, nothing unreachable, no read.
+    top.resize(3, root, lambda node_hash: pytest.fail("shrinking read a node"))
+    assert top._nodes.keys() == upper_nodes(store, root, 3)
+    top.resize(5, None, store.read_stored)  # no tree committed yet: nothing to hold
+    assert (len(top), top.levels) == (0, 5)
+
+
+def test_a_store_holds_more_levels_on_request_and_its_own_again_trimmed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims: list[bool] = []
+
+    def trim_heap() -> bool:
+        trims.append(True)
+        return True
+
+    monkeypatch.setattr(native_memory, "trim_heap", trim_heap)
+    rng = random.Random(5)
+    memory_store = MemorySmtStore()
+    memory = SparseMerkleTree(memory_store)
+    top = SmtTopLevels(levels=3, entries_max=2**3)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        for height in range(3):
+            writes: dict[bytes, bytes | None] = {
+                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(100)
+            }
+            root = commit_tree(store, height, writes)
+            assert root == memory.update(height, writes)
+        store.hold_tree_levels(7)
+        assert (store.held_tree_levels, trims) == (7, [])
+        assert top._nodes.keys() == upper_nodes(memory_store, root, 7)
+        writes = {f"record/{rng.getrandbits(32)}".encode(): b"w" for _ in range(100)}
+        root = commit_tree(store, 3, writes)
+        assert root == memory.update(3, writes)
+        check_held(top, memory_store, root)
+        store.hold_tree_levels(None)  # back to what it opened with
+        assert (store.held_tree_levels, trims) == (3, [True])
+        assert top._nodes.keys() == upper_nodes(memory_store, root, 3)
+        store.hold_tree_levels(None)
+        assert trims == [True]
