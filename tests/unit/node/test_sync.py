@@ -3,6 +3,7 @@ and catch-up applies certified blocks from a peer. Peers are served by httpx.Moc
 """
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from node.sync import (
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.encoding import decode, decode_unchecked, encode
+from protocol.errors import ProtocolError
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.hashing import TAG_TX, Hash32
 from protocol.signature_cache import SignatureCache
@@ -352,6 +354,29 @@ def test_a_range_answer_must_hold_the_heights_asked_for_and_no_more(ledger_at: L
         parse_range(answer(1, 2, 3), 1, 2)
     with pytest.raises(RangeRefusedError, match="block, certificate"):
         parse_range(encode({"blocks": [{"block": {}}]}), 1, 2)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "bad", [1.5, 2**60, _nested(70)], ids=["float", "integer past 2**53", "nested 70 deep"]
+)
+def test_a_range_block_outside_the_json_domain_is_refused(ledger_at: LedgerAt, bad: Any) -> None:
+    # The answer is parsed without the strict decode (decode_unchecked): what refuses JSON
+    # outside the protocol's domain is each block's canonical encode, with a typed error.
+    blocks = certified_chain(ledger_at("source"), 1)
+    block = decode(blocks[1][0])
+    assert isinstance(block, dict) and isinstance(block["header"], dict)
+    block["header"]["extra"] = bad
+    entry = {"block": block, "certificate": blocks[1][1].to_json()}
+    content = json.dumps({"blocks": [entry]}).encode()
+    with pytest.raises(ProtocolError):
+        parse_range(content, 1, 1)
 
 
 def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
