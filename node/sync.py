@@ -139,7 +139,6 @@ class BlockSync:
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._ahead_pool: ThreadPoolExecutor | None = None
-        self._levels_opened = ledger.store.held_tree_levels
         self.on_reachable: list[Callable[[str], None]] = []
         """Told a peer's url when a poll finds it answering after it did not (or at first
         contact): a validator sends it its current round's messages (node/runtime.py)."""
@@ -220,7 +219,7 @@ class BlockSync:
         """The store's held tree levels (None: its own), changed on the worker, between
         commits; no trip to the worker when they are already so."""
         store = self.ledger.store
-        if store.held_tree_levels != (self._levels_opened if levels is None else levels):
+        if store.held_tree_levels != (store.own_tree_levels if levels is None else levels):
             await self._run(store.hold_tree_levels, levels)
 
     async def _fetch_and_apply(self, view: PeerView) -> int:

@@ -107,7 +107,7 @@ class LevelDbStore:
         self.directory = directory
         committed = _CommittedSpace(db)
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
-        self._levels_opened = self._smt_top.levels
+        self._own_tree_levels = self._smt_top.levels
         latest = committed.get(keys.SMT_LATEST_KEY)
         if latest is not None:
             # Held from the start, not from the first commit: until that commit every
@@ -223,6 +223,11 @@ class LevelDbStore:
         self._smt_top.advance(_tree_root(space, version), _node_reader(space))
 
     @property
+    def own_tree_levels(self) -> int:
+        """The upper levels of the state tree this store holds unless asked for more."""
+        return self._own_tree_levels
+
+    @property
     def held_tree_levels(self) -> int:
         """How many upper levels of the committed state tree this store holds now."""
         return self._smt_top.levels
@@ -232,7 +237,7 @@ class LevelDbStore:
         store's own, what it opened with). Block sync holds more while it is far behind
         (node/sync.py; memory in node/storage/smt_top.py); going back drops the deeper
         nodes and trims the heap, so their memory leaves the process."""
-        wanted = self._levels_opened if levels is None else levels
+        wanted = self._own_tree_levels if levels is None else levels
         with self._commit_lock:
             if wanted == self._smt_top.levels:
                 return
