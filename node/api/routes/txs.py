@@ -91,7 +91,7 @@ def _split_submission(body: bytes, elements_max: int) -> tuple[list[bytes] | lis
 
     A batch's txs are handed on decoded: decoding the body checked every one of them
     against the protocol's JSON domain, and encoding each to decode it again in admission
-    cost a validator ~2.5 % of its CPU under `lantan bench` (docs/PERFORMANCE.md)."""
+    was ~2.5 % of a validator's py-spy samples under `lantan bench` (docs/PERFORMANCE.md)."""
     try:
         check_json_bounds(body, elements_max)
     except JsonBoundsError as error:
