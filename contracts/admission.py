@@ -119,9 +119,10 @@ def admit_signed_tx(
     if tx.sender not in signed.signers:
         raise AdmissionError(AdmissionReason.MISSING_SIGNATURE, "the sender must sign")
     # The body's schema errors as _schema_errors maps them, without a context manager
-    # per tx (every replayed and executed tx passes here).
+    # per tx (every replayed and executed tx passes here). Parsed once per SignedTx
+    # object: a pooled tx is executed as the object admitted here.
     try:
-        body = BODY_PARSERS[TxType(tx.type)](tx.body)
+        body = signed.typed_body(BODY_PARSERS[TxType(tx.type)])
     except ProtocolError as error:
         raise AdmissionError(admission_reason_for(error), str(error)) from None
     check_signatures(signed, verify)

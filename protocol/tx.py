@@ -5,8 +5,9 @@ co-signers') is over exactly those bytes (DESIGN.md §2). A signed tx holds one 
 per key, sorted by public key, so its canonical bytes (the tx_root leaf) are unique.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Annotated
+from typing import Annotated, TypeVar, cast
 
 from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items, string
 from protocol.encoding import JsonObject, encode
@@ -23,6 +24,8 @@ PROTOCOL_VERSION = 1
 """The protocol_version every v1 tx and header carries."""
 COSIGNATURES_MAX = 16
 """More signatures than any rule asks for (q validators plus a few co-signers)."""
+
+_Body = TypeVar("_Body")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +86,10 @@ class SignedTx(JsonCodec, what="signed tx"):
     _canonical: bytes = field(init=False, repr=False, compare=False)
     _signers: tuple[PublicKey, ...] = field(init=False, repr=False, compare=False)
     """The signatures' keys, kept: admission and the handlers ask for them several times."""
+    _typed_body: tuple[Callable[[JsonObject], object], object] | None = field(
+        init=False, repr=False, compare=False
+    )
+    """(parse, parse(tx.body)) once typed_body has parsed the body (see there)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tx_id", self.tx.tx_id())
@@ -92,6 +99,7 @@ class SignedTx(JsonCodec, what="signed tx"):
         object.__setattr__(self, "_canonical", canonical)
         keys = [s.public_key for s in self.signatures]
         object.__setattr__(self, "_signers", tuple(keys))
+        object.__setattr__(self, "_typed_body", None)
         if len(set(keys)) != len(keys):
             raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
         if keys != sorted(keys):
@@ -110,6 +118,19 @@ class SignedTx(JsonCodec, what="signed tx"):
     def canonical_bytes(self) -> bytes:
         """JCS(signed tx): the tx_root leaf (equal to encode(self.to_json()))."""
         return self._canonical
+
+    def typed_body(self, parse: Callable[[JsonObject], _Body]) -> _Body:
+        """parse(self.tx.body), parsed once per object and parse function: admission at
+        submit and the execution of the block holding this very object (the proposer's
+        from its mempool, a follower's through parse_block's held txs) ask for the same
+        body. Requires parse to be pure (its value or error depends on the body only);
+        an error is raised again by parsing again, not kept."""
+        cached = self._typed_body
+        if cached is not None and cached[0] is parse:
+            return cast(_Body, cached[1])
+        body = parse(self.tx.body)
+        object.__setattr__(self, "_typed_body", (parse, body))
+        return body
 
 
 def sign_tx(tx: UnsignedTx | SignedTx, key: SigningKey) -> SignedTx:

@@ -10,9 +10,11 @@ from contracts import (
     AdmissionReason,
     InvalidBlockError,
     Params,
+    admit_signed_tx,
     apply_block,
     check_admissible,
 )
+from contracts.tx_types import BODY_PARSERS, TxBody, TxType
 from genesis.example.parties import CHAIN_ID, TX_LIFETIME_MS, party_key
 from protocol.encoding import encode
 from protocol.hashing import Hash32
@@ -231,3 +233,51 @@ def test_block_with_forged_signature_is_invalid(chain: TestChain) -> None:
     other = type(other_chain)(chain_id=Hash32(bytes(32)), height=1, time_ms=other_chain.time_ms)
     with pytest.raises(InvalidBlockError, match="wrong_chain_id"):
         apply_block(chain.state, other, [signed])
+
+
+def counting_freeze_parser(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Make BODY_PARSERS count the freeze bodies it parses; the list grows per parse."""
+    parse = BODY_PARSERS[TxType.CREDITS_FREEZE]
+    seen: list[object] = []
+
+    def counting(body: Any) -> TxBody:
+        seen.append(body)
+        return parse(body)
+
+    monkeypatch.setitem(BODY_PARSERS, TxType.CREDITS_FREEZE, counting)
+    return seen
+
+
+def test_a_tx_body_is_parsed_once_per_signed_tx(
+    chain: TestChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Admission at submit and the block's execution of the same object share one parse;
+    another object with the same bytes (a tx parsed afresh) parses its own."""
+    parses = counting_freeze_parser(monkeypatch)
+    signed = check_admissible(chain.state, resign(chain, good_tx(chain)), chain.time_ms, CHAIN_ID)
+    body = admit_signed_tx(chain.state, signed, chain.time_ms, CHAIN_ID)
+    apply_block(chain.state, chain.next_context(), [signed])
+    assert len(parses) == 1
+    assert admit_signed_tx(chain.state, signed, chain.time_ms, CHAIN_ID) is body
+    again = SignedTx.from_json(json.loads(signed.canonical_bytes()))
+    assert admit_signed_tx(chain.state, again, chain.time_ms, CHAIN_ID) == body
+    assert len(parses) == 2
+
+
+def test_a_body_error_is_raised_alike_every_time(
+    chain: TestChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body that does not parse keeps its reason and detail on every admission of the
+    same object: nothing of the failed parse is kept."""
+    parses = counting_freeze_parser(monkeypatch)
+    value = good_tx(chain)
+    value["tx"]["body"]["note"] = "x"
+    signed = SignedTx.from_json(json.loads(resign(chain, value)))
+    caught = []
+    for _ in range(2):
+        with pytest.raises(AdmissionError) as error:
+            admit_signed_tx(chain.state, signed, chain.time_ms, CHAIN_ID)
+        caught.append((error.value.reason, error.value.detail))
+    assert caught[0] == caught[1]
+    assert caught[0][0] is AdmissionReason.UNKNOWN_FIELD
+    assert len(parses) == 2
