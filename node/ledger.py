@@ -22,7 +22,7 @@ from node.storage.block_leaves import block_leaves
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.storage.overlay import Overlay
-from protocol.block import Block, BlockHeader, evidence_root, tx_root
+from protocol.block import Block, BlockHeader, HeldTx, evidence_root, parse_block, tx_root
 from protocol.block_check import BlockParent, BlockProblem, BodyChecked, check_body, check_header
 from protocol.certificate_check import verify_certificate
 from protocol.encoding import decode, decode_canonical, encode
@@ -108,9 +108,14 @@ class Ledger:
         forget_signature: Callable[[bytes, bytes, bytes], None] | None = None,
         metrics: NodeMetrics | None = None,
         on_write_failure: Callable[[StoreWriteError], None] | None = None,
+        held_tx: HeldTx | None = None,
     ) -> None:
         self.store = store
         self.verify = verify
+        self.held_tx = held_tx
+        """The txs this node holds parsed already, by canonical bytes (Mempool.held in a
+        running node): validate takes a proposed block's tx from there when its bytes are
+        the held tx's, instead of parsing it again (protocol/block.py parse_block)."""
         self.forget_signature = forget_signature
         """Told each signature of a committed block's txs (SignatureCache.forget in a running
         node): no step verifies them again, so the cache need not keep them."""
@@ -259,7 +264,7 @@ class Ledger:
         """
         if parsed is None:
             try:
-                block = Block.from_json(decode(payload))
+                block = parse_block(payload, self.held_tx)
             except ProtocolError as error:
                 raise InvalidProposalError(f"malformed block: {error}") from None
             _refuse_first(check_body(block), prefix="malformed block: ")

@@ -52,6 +52,8 @@ class Mempool:
         sender_txs_max: int = SENDER_TXS_MAX,
     ):
         self._txs: OrderedDict[Hash32, PendingTx] = OrderedDict()
+        self._by_canonical: dict[bytes, SignedTx] = {}
+        """The pooled txs by their canonical bytes (held); the same txs as _txs."""
         self._queues: dict[PublicKey, OrderedDict[int, Hash32]] = {}
         """Each sender's pending txs by nonce, in nonce order (no sender has an empty one)."""
         self._highest_nonce: dict[PublicKey, int] = {}
@@ -101,6 +103,17 @@ class Mempool:
         pending = self._txs.get(tx_id)
         return None if pending is None else pending.signed
 
+    def held(self, canonical: bytes) -> SignedTx | None:
+        """The pooled tx whose canonical bytes these are (signatures included), parsed and
+        checked at admission: a proposal holding it need not parse it again (the Ledger's
+        held_tx, protocol/block.py parse_block).
+
+        The one method called off the event loop (by the ledger's worker): it is one dict
+        read, atomic under the GIL, and a tx that leaves the pool meanwhile is still the
+        parse of its own bytes, which is all a caller takes it for.
+        """
+        return self._by_canonical.get(canonical)
+
     def add(self, signed: SignedTx, tx_id: Hash32, size_bytes: int) -> None:
         """Add an admitted tx. Raises MempoolFullError (SenderQuotaError) at the limits.
 
@@ -124,6 +137,7 @@ class Mempool:
         else:
             queue = self._queues[sender] = OrderedDict()
         self._txs[tx_id] = PendingTx(signed=signed, tx_id=tx_id, size_bytes=size_bytes)
+        self._by_canonical[signed.canonical_bytes()] = signed
         queue[nonce] = tx_id
         self._bytes += size_bytes
         self._highest_nonce[sender] = max(self._highest_nonce.get(sender, 0), nonce)
@@ -139,6 +153,8 @@ class Mempool:
         it keeps its place in the queue."""
         old = self._txs[tx_id]
         self._txs[tx_id] = PendingTx(signed=signed, tx_id=tx_id, size_bytes=size_bytes)
+        del self._by_canonical[old.signed.canonical_bytes()]
+        self._by_canonical[signed.canonical_bytes()] = signed
         self._bytes += size_bytes - old.size_bytes
 
     def take(self, limit: int, bytes_max: int) -> tuple[SignedTx, ...]:
@@ -262,6 +278,7 @@ class Mempool:
 
     def _drop(self, tx_id: Hash32) -> PendingTx:
         pending = self._txs.pop(tx_id)
+        del self._by_canonical[pending.signed.canonical_bytes()]
         self._bytes -= pending.size_bytes
         tx = pending.signed.tx
         queue = self._queues[tx.sender]

@@ -106,6 +106,7 @@ def build_node(config: NodeConfig) -> Node:
     # worker and the request threads (protocol/signature_cache.py); a committed tx's
     # entries are dropped at its commit.
     signatures = SignatureCache(lock=threading.Lock())
+    mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
     ledger = Ledger(
         store,
         genesis,
@@ -113,10 +114,10 @@ def build_node(config: NodeConfig) -> Node:
         forget_signature=signatures.forget,
         metrics=metrics,
         on_write_failure=stop_on_write_failure,
+        held_tx=mempool.held,
     )
     run_startup_check(ledger)
     clock, events = SystemClock(), ChainEvents()
-    mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
     book = CheckpointBook(ledger.chain_id, store)
     keys = None if config.observer else unlock_validator_keys(config)
     key = None if keys is None else keys.for_set(ledger.validators_for_next_height())

@@ -5,12 +5,19 @@ txs, their results, the state after the block and the validator sets. Its JCS by
 the history-log leaf; block_hash = SHA-256(TAG_HEADER || JCS(header)) is what votes name.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from protocol.codec import CachedJsonCodec, JsonCodec, Wire, codec_wire, items
-from protocol.encoding import JsonValue
+from protocol.encoding import (
+    JsonValue,
+    decode,
+    nests_within_limit,
+    split_array,
+    split_object,
+)
+from protocol.errors import ProtocolError
 from protocol.evidence import Evidence, evidence_from_json
 from protocol.fields import read_list
 from protocol.hashing import TAG_HEADER, ZERO_HASH, Hash32, tagged_hash
@@ -133,3 +140,61 @@ class Block(JsonCodec, what="block"):
             + txs
             + b"]}"
         )
+
+
+HeldTx = Callable[[bytes], SignedTx | None]
+"""A signed tx parsed already, by its canonical bytes (a validator's mempool, Mempool.held)."""
+
+
+def parse_block(payload: bytes, held: HeldTx | None = None) -> Block:
+    """The block a payload holds: Block.from_json(decode(payload)), with its errors.
+
+    held: txs this node has parsed already. A tx whose bytes in the payload are a held
+    tx's canonical bytes, signatures included, is taken as that object instead of being
+    parsed again; the rest are parsed as always. The outcome is the same block: it is
+    taken only if the payload is its canonical bytes, and any other payload (malformed,
+    not canonical) is parsed whole as without held, which names its problem.
+    """
+    if held is not None:
+        block = _parse_holding(payload, held)
+        if block is not None:
+            return block
+    return Block.from_json(decode(payload))
+
+
+def _parse_holding(payload: bytes, held: HeldTx) -> Block | None:
+    """parse_block's block with held txs in it, or None where it would not be the same.
+
+    Each part is decoded (or found held) on its own, so the one check of decode that
+    depends on where a value sits, nesting depth, is made here for each part where it
+    sits in the payload (a tx: in the block and its txs). Every other check of decode
+    gives the same answer on the parts, and equal canonical bytes settle the rest.
+    """
+    members = split_object(payload)
+    txs = None if members is None or "txs" not in members else split_array(members["txs"])
+    if members is None or txs is None:
+        return None
+    parts = {name: raw for name, raw in members.items() if name != "txs"}
+    if not all(nests_within_limit(raw, 1) for raw in parts.values()):
+        return None
+    if not all(nests_within_limit(raw, 2) for raw in txs):
+        return None
+    try:
+        value: dict[str, object] = {name: decode(raw) for name, raw in parts.items()}
+        value["txs"] = [_held_or_decoded(raw, held) for raw in txs]
+        # Held txs go through Block.from_json as they are (codec_wire takes an item that
+        # already is a SignedTx), so every rule of the block's own fields still applies.
+        block = Block.from_json(value)
+    except ProtocolError:
+        return None
+    # Equal bytes make the payload canonical, split where the block's parts are: each
+    # tx's canonical bytes are then its bytes in the payload, signatures included.
+    return block if block.canonical_bytes() == payload else None
+
+
+def _held_or_decoded(raw: bytes, held: HeldTx) -> object:
+    # The lookup is trusted for nothing: a held tx whose canonical bytes are not raw
+    # (the same tx_id with other signatures, say) makes the block's bytes differ from
+    # the payload, and then the payload is parsed whole.
+    known = held(raw)
+    return decode(raw) if known is None else known

@@ -120,7 +120,13 @@ def codec_wire(cls: type["JsonCodec"]) -> Wire:
 
     def read_item(item: object, name: str) -> "JsonCodec":
         # read_object returns an object as it is and names the field for anything else.
-        return cls.from_json(item) if isinstance(item, dict) else read({name: item}, name)
+        if isinstance(item, dict):
+            return cls.from_json(item)
+        # An item that already is a cls was parsed by this codec before (a block's txs a
+        # validator holds, protocol/block.py parse_block): decoded JSON never holds one.
+        if type(item) is cls:
+            return item
+        return read({name: item}, name)
 
     return Wire(read, lambda v: v.to_json(), read_item)
 

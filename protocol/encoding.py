@@ -45,11 +45,16 @@ __all__ = [
     "decode_canonical",
     "decode_unchecked",
     "encode",
+    "nests_within_limit",
+    "split_array",
+    "split_object",
     "utf16_sort_key",
 ]
 
 _ENCODER = msgspec.json.Encoder(order="sorted")
 _DECODER = msgspec.json.Decoder()
+_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 _LOW = -INTEGER_MAGNITUDE_LIMIT
 _HIGH = INTEGER_MAGNITUDE_LIMIT
 _FIRST_SURROGATE = "\ud800"
@@ -96,6 +101,42 @@ def decode_unchecked(data: bytes) -> JsonValue:
     except (msgspec.DecodeError, RecursionError) as error:
         raise MalformedJsonError(f"malformed JSON: {error}") from None
     return value
+
+
+def split_object(data: bytes) -> dict[str, bytes] | None:
+    """The members of a JSON object, each as its own bytes, none of them decoded; None
+    for anything msgspec does not read as an object.
+
+    Not a decode: nothing is checked beyond JSON syntax (a duplicate key: the last one
+    wins), so it serves only a fast path whose outcome is compared with canonical bytes
+    afterwards (protocol/block.py parse_block).
+    """
+    try:
+        members = _MEMBERS.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return {name: bytes(raw) for name, raw in members.items()}
+
+
+def split_array(data: bytes) -> list[bytes] | None:
+    """The items of a JSON array, each as its own bytes, none of them decoded; None for
+    anything msgspec does not read as an array. As unchecked as split_object."""
+    try:
+        items = _ITEMS.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return [bytes(raw) for raw in items]
+
+
+def nests_within_limit(data: bytes, depth: int) -> bool:
+    """Whether JSON bytes, placed inside depth containers (a split member of an object:
+    1), surely keep within NESTING_DEPTH_MAX there, which decode checks of the whole.
+
+    Counts the opening brackets, a bound on the nesting (one inside a string only counts
+    one too many), so it can say False of bytes that would keep within, never True of
+    bytes that would not.
+    """
+    return data.count(b"{") + data.count(b"[") <= NESTING_DEPTH_MAX - depth
 
 
 def decode_canonical(data: bytes) -> JsonValue:

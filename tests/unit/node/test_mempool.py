@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from node.mempool import Mempool, MempoolFullError, SenderQuotaError
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
-from protocol.tx import SignedTx
+from protocol.tx import SignedTx, sign_tx
 from tests.unit.node.chain_kit import KEYS, make_tx
 
 NOW_MS = 1_700_000_100_000
@@ -90,6 +90,21 @@ def test_replace_keeps_the_place_and_counts_the_new_size() -> None:
     assert nonces(pool.take(10, 10_000)) == [(A, 1), (B, 1)]
     with pytest.raises(MempoolFullError):
         add(pool, tx(A, 2))
+
+
+def test_held_answers_a_pooled_tx_by_its_canonical_bytes_only() -> None:
+    """Signatures are outside tx_id: a copy with other signatures is not the held one."""
+    pool = Mempool()
+    stripped = tx(A, 1)
+    cosigned = sign_tx(stripped, KEYS[B])
+    add(pool, stripped)
+    assert pool.held(stripped.canonical_bytes()) is stripped
+    assert pool.held(cosigned.canonical_bytes()) is None
+    pool.replace(cosigned, cosigned.tx_id, 100)
+    assert pool.held(cosigned.canonical_bytes()) is cosigned
+    assert pool.held(stripped.canonical_bytes()) is None
+    pool.discard([cosigned.tx_id])
+    assert pool.held(cosigned.canonical_bytes()) is None
 
 
 def test_adding_a_tx_twice_keeps_one_copy() -> None:
@@ -260,6 +275,7 @@ def test_the_incremental_cleanup_equals_a_full_recount(rng: Random) -> None:
     seen = dict(committed)  # as of the last cleanup: what an admission racing a block reads
     moved: set[PublicKey] = set()
     now_ms, serial = NOW_MS, 0
+    added: list[SignedTx] = []
     for _ in range(rng.randint(1, 80)):
         action = rng.choice(("add", "add", "add", "add", "discard", "commit", "cleanup"))
         sender = key(rng.choice(SENDERS))
@@ -276,6 +292,7 @@ def test_the_incremental_cleanup_equals_a_full_recount(rng: Random) -> None:
             )
             pool.add(signed, signed.tx_id, 100)
             reference.add(signed)
+            added.append(signed)
         elif action == "discard":
             pending = pool.take(1000, 1 << 30)
             dropped = [s.tx_id for s in rng.sample(pending, min(len(pending), rng.randint(1, 2)))]
@@ -296,6 +313,10 @@ def test_the_incremental_cleanup_equals_a_full_recount(rng: Random) -> None:
             s: reference.highest.get(s) for s in committed
         }
         assert (len(pool), pool.size_bytes) == (len(reference.txs), 100 * len(reference.txs))
+        # held knows exactly the pooled txs, however they left.
+        pooled = {signed.tx_id for signed in reference.txs}
+        held = [pool.held(signed.canonical_bytes()) is signed for signed in added]
+        assert held == [signed.tx_id in pooled for signed in added]
 
 
 def take_all(txs: list[SignedTx]) -> tuple[SignedTx, ...]:

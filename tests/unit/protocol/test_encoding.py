@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.encoding import decode, decode_canonical, decode_unchecked, encode
+from protocol.encoding import (
+    NESTING_DEPTH_MAX,
+    decode,
+    decode_canonical,
+    decode_unchecked,
+    encode,
+    nests_within_limit,
+    split_array,
+    split_object,
+)
 from protocol.errors import (
     DuplicateKeyError,
     EncodingError,
@@ -360,3 +369,33 @@ def test_decode_unchecked_parses_what_decode_parses_and_only_refuses_malformed_j
     assert decode_unchecked(b'{ "b": 1, "a": 2 }') == {"a": 2, "b": 1}
     for malformed in (b'{"a": 1', b"[1,]", b"\xff", b""):
         raises_exactly(MalformedJsonError, decode_unchecked, malformed)
+
+
+def test_split_object_and_array_give_each_member_and_item_as_its_bytes() -> None:
+    data = b'{"a":[1,{"b":"],["}],"c":"x"}'
+    members = split_object(data)
+    assert members == {"a": b'[1,{"b":"],["}]', "c": b'"x"'}
+    assert split_array(members["a"]) == [b"1", b'{"b":"],["}']
+    # Not the type asked for, or not JSON: None, for the caller to parse the strict way.
+    assert split_object(b"[1]") is None
+    assert split_array(b'{"a":1}') is None
+    for malformed in (b'{"a": 1', b"[1,]", b"\xff", b""):
+        assert split_object(malformed) is None
+        assert split_array(malformed) is None
+
+
+def test_nests_within_limit_never_passes_what_decode_refuses_there() -> None:
+    """Bytes at depth d are within the limit where decode accepts them inside d arrays
+    (exactly so for one path of arrays around a value)."""
+    for levels in range(NESTING_DEPTH_MAX - 3, NESTING_DEPTH_MAX + 1):
+        data = b"[" * levels + b"1" + b"]" * levels
+        for depth in (1, 2):
+            placed = b"[" * depth + data + b"]" * depth
+            if nests_within_limit(data, depth):
+                assert decode(placed) is not None
+            else:
+                with pytest.raises(MalformedJsonError):
+                    decode(placed)
+    # Brackets inside strings count too: a bound, not the depth.
+    assert nests_within_limit(encode("[" * NESTING_DEPTH_MAX), 0)
+    assert not nests_within_limit(encode("[" * (NESTING_DEPTH_MAX + 1)), 0)
