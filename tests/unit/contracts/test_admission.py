@@ -14,12 +14,13 @@ from contracts import (
     apply_block,
     check_admissible,
 )
-from contracts.tx_types import BODY_PARSERS, TxBody, TxType
+from contracts.tx_types import BODY_PARSERS, TxType
 from genesis.example.parties import CHAIN_ID, TX_LIFETIME_MS, party_key
 from protocol.encoding import encode
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx, TxSignature, sign_tx
+from tests.kit.calls import recorded_calls
 from tests.vectors.contracts.network import TestChain
 
 HOLD_BODY: dict[str, Any] = {"account_id": "xiangshan-eco-account", "batch_id": "b1"}
@@ -235,25 +236,12 @@ def test_block_with_forged_signature_is_invalid(chain: TestChain) -> None:
         apply_block(chain.state, other, [signed])
 
 
-def counting_freeze_parser(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Make BODY_PARSERS count the freeze bodies it parses; the list grows per parse."""
-    parse = BODY_PARSERS[TxType.CREDITS_FREEZE]
-    seen: list[object] = []
-
-    def counting(body: Any) -> TxBody:
-        seen.append(body)
-        return parse(body)
-
-    monkeypatch.setitem(BODY_PARSERS, TxType.CREDITS_FREEZE, counting)
-    return seen
-
-
 def test_a_tx_body_is_parsed_once_per_signed_tx(
     chain: TestChain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Admission at submit and the block's execution of the same object share one parse;
     another object with the same bytes (a tx parsed afresh) parses its own."""
-    parses = counting_freeze_parser(monkeypatch)
+    parses = recorded_calls(monkeypatch, BODY_PARSERS, TxType.CREDITS_FREEZE)
     signed = check_admissible(chain.state, resign(chain, good_tx(chain)), chain.time_ms, CHAIN_ID)
     body = admit_signed_tx(chain.state, signed, chain.time_ms, CHAIN_ID)
     apply_block(chain.state, chain.next_context(), [signed])
@@ -269,7 +257,7 @@ def test_a_body_error_is_raised_alike_every_time(
 ) -> None:
     """A body that does not parse keeps its reason and detail on every admission of the
     same object: nothing of the failed parse is kept."""
-    parses = counting_freeze_parser(monkeypatch)
+    parses = recorded_calls(monkeypatch, BODY_PARSERS, TxType.CREDITS_FREEZE)
     value = good_tx(chain)
     value["tx"]["body"]["note"] = "x"
     signed = SignedTx.from_json(json.loads(resign(chain, value)))

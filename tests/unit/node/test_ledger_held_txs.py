@@ -2,20 +2,21 @@
 parsed and admitted) as they are, and judges every block as a ledger without them does."""
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contracts.admission import admit_signed_tx
-from contracts.tx_types import BODY_PARSERS, TxBody, TxType
+from contracts.tx_types import BODY_PARSERS, TxType
 from node.ledger import InvalidProposalError, Ledger, PreparedBlock
 from node.mempool import Mempool
 from node.storage import LevelDbStore
 from protocol.block import Block, tx_root
 from protocol.encoding import decode
 from protocol.tx import SignedTx, TxSignature
+from tests.kit.calls import recorded_calls
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS,
@@ -29,31 +30,29 @@ DRIFT_MS = 2_000
 PROPOSER = VALIDATOR_KEYS[0].public_key
 
 
+@dataclass(frozen=True)
+class Ledgers:
+    proposer: Ledger
+    follower: Ledger
+    """Holds what pool holds."""
+    plain: Ledger
+    """Holds nothing: how every block must be judged."""
+    pool: Mempool
+
+
 @pytest.fixture
-def proposer(tmp_path: Path) -> Iterator[Ledger]:
-    opened = open_ledger(tmp_path / "proposer")
+def ledgers(tmp_path: Path) -> Iterator[Ledgers]:
+    pool = Mempool()
+    follower = Ledger(LevelDbStore.open(tmp_path / "follower"), GENESIS, held_tx=pool.held)
+    opened = Ledgers(
+        proposer=open_ledger(tmp_path / "proposer"),
+        follower=follower,
+        plain=open_ledger(tmp_path / "plain"),
+        pool=pool,
+    )
     yield opened
-    opened.store.close()
-
-
-@pytest.fixture
-def plain(tmp_path: Path) -> Iterator[Ledger]:
-    """A follower that holds nothing: how every block must be judged."""
-    opened = open_ledger(tmp_path / "plain")
-    yield opened
-    opened.store.close()
-
-
-@pytest.fixture
-def pool() -> Mempool:
-    return Mempool()
-
-
-@pytest.fixture
-def follower(tmp_path: Path, pool: Mempool) -> Iterator[Ledger]:
-    opened = Ledger(LevelDbStore.open(tmp_path / "follower"), GENESIS, held_tx=pool.held)
-    yield opened
-    opened.store.close()
+    for ledger in (opened.proposer, opened.follower, opened.plain):
+        ledger.store.close()
 
 
 def admitted(follower: Ledger, pool: Mempool, signed: SignedTx) -> SignedTx:
@@ -97,31 +96,25 @@ def forged(signed: SignedTx) -> SignedTx:
 
 
 def test_a_follower_takes_the_txs_it_holds_and_parses_no_body_again(
-    proposer: Ledger, follower: Ledger, plain: Ledger, pool: Mempool, monkeypatch: Any
+    ledgers: Ledgers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parse = BODY_PARSERS[TxType.ACCOUNT_OPEN]
-    bodies: list[object] = []
-
-    def counting(body: Any) -> TxBody:
-        bodies.append(body)
-        return parse(body)
-
-    monkeypatch.setitem(BODY_PARSERS, TxType.ACCOUNT_OPEN, counting)
+    bodies = recorded_calls(monkeypatch, BODY_PARSERS, TxType.ACCOUNT_OPEN)
     txs = (account_open(1), account_open(2), account_open(3))
-    held = [admitted(follower, pool, signed) for signed in txs[:2]]
-    prepared = built(proposer, txs)
+    held = [admitted(ledgers.follower, ledgers.pool, signed) for signed in txs[:2]]
+    prepared = built(ledgers.proposer, txs)
     bodies.clear()
-    checked = validate(follower, prepared.payload)
+    checked = validate(ledgers.follower, prepared.payload)
     assert checked.block.txs[0] is held[0]
     assert checked.block.txs[1] is held[1]
     assert bodies == [txs[2].tx.body]  # admission parsed the held ones' bodies
     assert (checked.block_hash, checked.results) == (prepared.block_hash, prepared.results)
-    assert judged(plain, prepared.payload) == ("valid", checked.block_hash, checked.results)
+    verdict = judged(ledgers.plain, prepared.payload)
+    assert verdict == ("valid", checked.block_hash, checked.results)
 
 
 @pytest.mark.parametrize("forged_in", ["block", "pool"])
 def test_a_tx_differing_from_the_held_one_only_in_a_signature_is_judged_as_ever(
-    proposer: Ledger, follower: Ledger, plain: Ledger, pool: Mempool, forged_in: str
+    ledgers: Ledgers, forged_in: str
 ) -> None:
     """Signatures are outside tx_id: the block's own copy is parsed and executed, so a
     forged signature in the block is refused although the pool holds a good one, and a
@@ -130,15 +123,16 @@ def test_a_tx_differing_from_the_held_one_only_in_a_signature_is_judged_as_ever(
     bad = forged(good)
     assert (good.tx_id, good.canonical_bytes() != bad.canonical_bytes()) == (bad.tx_id, True)
     in_block, in_pool = (bad, good) if forged_in == "block" else (good, bad)
-    pool.add(in_pool, in_pool.tx_id, 100)
+    ledgers.pool.add(in_pool, in_pool.tx_id, 100)
     if forged_in == "block":
-        payload = unexecutable_payload(proposer, (in_block,))
+        payload = unexecutable_payload(ledgers.proposer, (in_block,))
     else:
-        payload = built(proposer, (in_block,)).payload
-    verdict = judged(follower, payload)
-    assert verdict == judged(plain, payload)
-    assert verdict[0] == ("refused" if forged_in == "block" else "valid")
+        payload = built(ledgers.proposer, (in_block,)).payload
+    verdict = judged(ledgers.follower, payload)
+    assert verdict == judged(ledgers.plain, payload)
     if forged_in == "block":
-        assert "bad_signature" in verdict[1]
+        assert verdict[0] == "refused" and "bad_signature" in verdict[1]
     else:
-        assert follower.prepared(verdict[1]).block.txs[0] is not in_pool  # type: ignore[union-attr]
+        assert verdict[0] == "valid"
+        prepared = ledgers.follower.prepared(verdict[1])
+        assert prepared is not None and prepared.block.txs[0] is not in_pool

@@ -1,7 +1,7 @@
 """protocol/block.py parse_block: held txs are taken as they are, the block and every error
 stay those of Block.from_json(decode(payload))."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +12,7 @@ from protocol.encoding import NESTING_DEPTH_MAX, decode
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, TxSignature, UnsignedTx, sign_tx
+from tests.kit.calls import recorded_calls
 
 CHAIN_ID = Hash32(sha256(b"parse_block tests"))
 SENDER = SigningKey(sha256(b"sender"))
@@ -50,17 +51,9 @@ def parse_whole(payload: bytes) -> Block:
 
 
 @pytest.fixture
-def parsed_txs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+def parsed_txs(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Every value SignedTx.from_json is asked to parse from here on."""
-    seen: list[object] = []
-    parse = SignedTx.from_json
-
-    def counting(value: object) -> SignedTx:
-        seen.append(value)
-        return parse(value)
-
-    monkeypatch.setattr(SignedTx, "from_json", counting)
-    yield seen
+    return recorded_calls(monkeypatch, SignedTx, "from_json")
 
 
 def test_identical_held_txs_are_taken_as_they_are(parsed_txs: list[object]) -> None:
