@@ -108,9 +108,9 @@ class Mempool:
         checked at admission: a proposal holding it need not parse it again (the Ledger's
         held_tx, protocol/block.py parse_block).
 
-        The one method called off the event loop (by the ledger's worker): it is one dict
-        read, atomic under the GIL, and a tx that leaves the pool meanwhile is still the
-        parse of its own bytes, which is all a caller takes it for.
+        Called off the event loop (by the ledger's worker): it is one dict read, atomic
+        under the GIL, and a tx that leaves the pool meanwhile is still the parse of its
+        own bytes, which is all a caller takes it for.
         """
         return self._by_canonical.get(canonical)
 
