@@ -45,6 +45,7 @@ __all__ = [
     "decode_canonical",
     "decode_unchecked",
     "encode",
+    "encode_in_c",
     "utf16_sort_key",
 ]
 
@@ -62,12 +63,22 @@ def encode(value: object) -> bytes:
     Raises UnsupportedTypeError for floats and non-JSON types, IntegerOutOfRangeError for
     |n| >= 2**53 and LoneSurrogateError for strings without a UTF-8 form.
     """
+    data = encode_in_c(value)
+    return reference.encode(value) if data is None else data
+
+
+def encode_in_c(value: object) -> bytes | None:
+    """encode(value) when the C path gives it (value in its domain: exact JSON types, keys
+    below U+D800, integers in range, not too deep; module docstring), else None.
+
+    None also says value holds something other than an exact dict, list, tuple, str, int,
+    bool or None (no subclass), which a caller may rely on as a cheap type check."""
     if _in_c_domain(value, 0):
         try:
             return _ENCODER.encode(value)
         except UnicodeEncodeError:
             pass  # a lone surrogate in a string: the reference raises LoneSurrogateError
-    return reference.encode(value)
+    return None
 
 
 def decode(data: bytes) -> JsonValue:
