@@ -1,5 +1,6 @@
 """POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -9,6 +10,7 @@ import pytest
 import node.service as service_module
 from contracts import admission
 from contracts.state import StateView
+from contracts.state_keys import nonce_key
 from contracts.store import read_params
 from node.api.limits import DEFAULT_LIMITS
 from node.mempool import Mempool
@@ -214,6 +216,59 @@ def test_a_batch_admits_a_sender_sequence_in_order(api: Api) -> None:
     response = api.client.post("/v1/txs", json={"txs": [t.to_json() for t in txs]})
     assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
     assert api.service.mempool.pending_nonce(NINGBO) == 3
+
+
+class CountingState:
+    """The committed state, counting the reads of each key."""
+
+    def __init__(self, base: StateView) -> None:
+        self.base = base
+        self.reads: Counter[str] = Counter()
+
+    def get(self, key: str) -> bytes | None:
+        self.reads[key] += 1
+        return self.base.get(key)
+
+
+def test_a_batch_reads_each_committed_record_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Admission reads the sender's nonce twice per tx (is it committed? is it next?) and
+    its key records and the params once each: a batch reads each of them once while no
+    block commits (node/service.py _admit_all)."""
+    counting = CountingState(api.ledger.store.state)
+    monkeypatch.setattr(api.ledger.store, "state", counting)
+    txs = [account_open(n) for n in (1, 2, 3)]
+    response = api.client.post("/v1/txs", content=encode({"txs": [t.to_json() for t in txs]}))
+    assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
+    admission_reads = {key: n for key, n in counting.reads.items() if key != nonce_key(NINGBO)}
+    # The mempool's entry reads the nonce once more per batch (on the event loop).
+    assert counting.reads[nonce_key(NINGBO)] == 2, counting.reads
+    assert set(admission_reads.values()) == {1}, counting.reads
+
+
+def test_a_block_committed_during_a_batch_is_seen_by_the_rest_of_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records a batch read are kept for one committed state only: the same tx twice in
+    a batch, with the block holding it committed after the first copy was admitted, is
+    answered committed both times (a view kept for the whole batch would still read the
+    nonce before the block and refuse the second copy's nonce)."""
+    tx = account_open(1, "township")
+    admit_one = api.service._admit_one
+    calls: list[int] = []
+
+    def committed_after_the_first(*args: Any) -> Any:
+        checked = admit_one(*args)
+        calls.append(1)
+        if len(calls) == 1:
+            build_and_commit(api.ledger, (tx,))
+        return checked
+
+    monkeypatch.setattr(api.service, "_admit_one", committed_after_the_first)
+    response = api.client.post("/v1/txs", content=encode({"txs": [tx.to_json()] * 2}))
+    committed = accepted(tx, "committed", height=1, index=0)
+    assert response.json()["results"] == [committed, committed]
 
 
 @pytest.mark.parametrize(
