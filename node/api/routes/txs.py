@@ -1,7 +1,8 @@
 """POST /v1/txs (one or a batch) and GET /v1/txs/{tx_id}?wait_ms= ."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -76,14 +77,23 @@ async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
     if batch:
         results = {"results": [_outcome_json(o) for o in outcomes]}
         if any(o.reason in BUSY_REASONS for o in outcomes):
-            return JSONResponse(results, status_code=429, headers=RETRY_AFTER)
-        return JSONResponse(results, status_code=202)
+            return _SubmitResponse(results, status_code=429, headers=RETRY_AFTER)
+        return _SubmitResponse(results, status_code=202)
     (outcome,) = outcomes
     if outcome.reason in BUSY_REASONS:
         raise ApiError(429, outcome.reason or "", outcome.detail or "", RETRY_AFTER)
     if not outcome.accepted:
         raise ApiError(400, outcome.reason or "REJECTED", outcome.detail or "")
-    return JSONResponse(_outcome_json(outcome), status_code=202)
+    return _SubmitResponse(_outcome_json(outcome), status_code=202)
+
+
+class _SubmitResponse(JSONResponse):
+    """JSONResponse's very bytes (compact, keys in the order given, non-ASCII as UTF-8,
+    controls escaped as json.dumps does), written by msgspec's C encoder: json.dumps of a
+    batch's results was ~2 % of a validator's py-spy samples under `lantan bench`."""
+
+    def render(self, content: Any) -> bytes:
+        return msgspec.json.encode(content)
 
 
 def _split_submission(body: bytes, elements_max: int) -> tuple[list[bytes] | list[DecodedTx], bool]:

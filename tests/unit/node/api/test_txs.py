@@ -6,6 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from fastapi.responses import JSONResponse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import node.service as service_module
 from contracts import admission
@@ -13,6 +16,7 @@ from contracts.state import StateView
 from contracts.state_keys import nonce_key
 from contracts.store import read_params
 from node.api.limits import DEFAULT_LIMITS
+from node.api.routes.txs import _SubmitResponse
 from node.mempool import Mempool
 from protocol.encoding import encode
 from protocol.hashing import sha256
@@ -269,6 +273,34 @@ def test_a_block_committed_during_a_batch_is_seen_by_the_rest_of_it(
     response = api.client.post("/v1/txs", content=encode({"txs": [tx.to_json()] * 2}))
     committed = accepted(tx, "committed", height=1, index=0)
     assert response.json()["results"] == [committed, committed]
+
+
+def starlette_bytes(content: Any) -> bytes:
+    """What starlette's JSONResponse writes (its render, which _SubmitResponse replaces)."""
+    return bytes(JSONResponse(content).body)
+
+
+def test_a_batch_answer_is_written_as_starlette_writes_json(api: Api) -> None:
+    """The C encoder writes the same bytes json.dumps did, here with a detail that holds
+    non-ASCII text (the unknown field's name, as the refusal quotes it)."""
+    good = account_open(1).to_json()
+    odd = {**account_open(2).to_json(), 'ключ😀\u2028"': 1}
+    response = api.client.post("/v1/txs", content=encode({"txs": [good, odd]}))
+    assert response.status_code == 202
+    assert "ключ😀" in response.json()["results"][1]["detail"]
+    assert response.content == starlette_bytes(response.json())
+    single = post_tx(api, account_open(2))
+    assert single.content == starlette_bytes(single.json())
+
+
+outcome_values = st.none() | st.integers(min_value=0, max_value=2**53) | st.text()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(), outcome_values, max_size=6), max_size=4))
+def test_the_submit_answer_bytes_are_json_response_s(results: list[dict[str, Any]]) -> None:
+    content = {"results": results}
+    assert bytes(_SubmitResponse(content).body) == starlette_bytes(content)
 
 
 @pytest.mark.parametrize(
