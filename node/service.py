@@ -88,6 +88,8 @@ class DecodedTx:
     canonical size is checked like every tx's (admit_signed_tx)."""
 
     value: JsonValue
+    in_c_domain: bool = False
+    """The body was read by the C decoder (protocol.encoding.decode_noting_domain)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -253,7 +255,7 @@ class NodeService:
         signed: SignedTx | None = None
         try:
             if isinstance(payload, DecodedTx):
-                signed = parse_signed_value(payload.value)
+                signed = parse_signed_value(payload.value, in_c_domain=payload.in_c_domain)
             else:
                 limit = read_params(state).tx_size_max_bytes
                 if len(payload) > limit:

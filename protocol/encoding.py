@@ -43,9 +43,11 @@ __all__ = [
     "JsonValue",
     "decode",
     "decode_canonical",
+    "decode_noting_domain",
     "decode_unchecked",
     "encode",
     "encode_in_c",
+    "encode_in_c_domain",
     "utf16_sort_key",
 ]
 
@@ -81,15 +83,31 @@ def encode_in_c(value: object) -> bytes | None:
     return None
 
 
+def encode_in_c_domain(value: object) -> bytes:
+    """encode(value) for a value known to lie in the C domain, without walking it again:
+    only for a part of what decode_noting_domain read in C, unchanged since."""
+    return _ENCODER.encode(value)
+
+
 def decode(data: bytes) -> JsonValue:
     """Parse UTF-8 JSON bytes strictly into the protocol value domain.
 
     Whitespace and key order are free; every other departure raises its own EncodingError.
     """
+    return decode_noting_domain(data)[0]
+
+
+def decode_noting_domain(data: bytes) -> tuple[JsonValue, bool]:
+    """decode(data), and whether the C path read it. When it did, the value was walked and
+    re-encoded in C whole (no lone surrogate either), and the domain holds for every part
+    of a value in it, so encode_in_c_domain(part) is encode(part) for any part of the
+    value left unchanged (a batch's txs are encoded so in admission)."""
     value = _decode_canonical_in_c(data)
     # Canonical bytes (what nodes store, sign and send) end here; any other spelling is
     # parsed by the reference, which also finds duplicate keys in it.
-    return reference.decode(data) if value is _NOT_CANONICAL else value
+    if value is _NOT_CANONICAL:
+        return reference.decode(data), False
+    return value, True
 
 
 def decode_unchecked(data: bytes) -> JsonValue:

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, encode_in_c
+from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, encode_in_c, encode_in_c_domain
 from protocol.errors import ProtocolError
 from protocol.hashing import HASH_SIZE
 from protocol.signing import PUBLIC_KEY_SIZE, SIGNATURE_SIZE
@@ -57,9 +57,12 @@ class _Signed(msgspec.Struct, forbid_unknown_fields=True):
     signatures: Annotated[list[_Signature], Meta(max_length=COSIGNATURES_MAX)]
 
 
-def signed_tx_fast(value: object) -> SignedTx | None:
+def signed_tx_fast(value: object, *, in_c_domain: bool = False) -> SignedTx | None:
     """The signed tx of a decoded JSON envelope as the reference reads it, or None where
-    this path cannot tell (the reference then reads it, and names any error)."""
+    this path cannot tell (the reference then reads it, and names any error).
+
+    in_c_domain: value is a part of what protocol.encoding.decode_noting_domain read in C,
+    unchanged since (so its tx is encoded without walking it again)."""
     # msgspec reads any mapping as an object; the reference takes only a dict.
     if type(value) is not dict:
         return None
@@ -69,7 +72,8 @@ def signed_tx_fast(value: object) -> SignedTx | None:
         return None  # to name; msgspec.convert has no side effect to undo
     raw_tx, raw_signatures = value["tx"], value["signatures"]
     # None unless raw_tx holds only exact JSON types: then it equals to_json() of the tx.
-    canonical = encode_in_c(raw_tx)
+    # What the C decoder read holds only those, and lies in the C encoder's domain.
+    canonical = encode_in_c_domain(raw_tx) if in_c_domain else encode_in_c(raw_tx)
     fields = envelope.tx
     if canonical is None or type(fields.body) is not dict or type(raw_signatures) is not list:
         return None

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.admission import _parse_signed_reference, parse_signed_value
-from protocol.encoding import encode_in_c
+from contracts.admission import _parse_signed_reference, parse_signed_tx, parse_signed_value
+from protocol.encoding import decode_noting_domain, encode, encode_in_c
 from protocol.tx import COSIGNATURES_MAX, SignedTx, UnsignedTx
 from protocol.tx_decode import signed_tx_fast
 from tests.property.test_encoding_fast import Colour, Name, keys, same, tricky_values, values
@@ -169,13 +169,13 @@ def _assert_same_tx(fast: SignedTx, reference: SignedTx) -> None:
         assert same(mine.signature, theirs.signature)
 
 
-def _assert_agree(value: Any) -> None:
-    fast = signed_tx_fast(value)
+def _assert_agree(value: Any, *, in_c_domain: bool = False) -> None:
+    fast = signed_tx_fast(value, in_c_domain=in_c_domain)
     reference = _outcome(lambda: _parse_signed_reference(value))
     if fast is not None:  # the fast path answers only what the reference accepts
         assert reference[0] == "ok", reference
         _assert_same_tx(fast, reference[1])
-    admitted = _outcome(lambda: parse_signed_value(value))
+    admitted = _outcome(lambda: parse_signed_value(value, in_c_domain=in_c_domain))
     assert admitted[0] == reference[0], (admitted, reference)
     if admitted[0] == "ok":
         _assert_same_tx(admitted[1], reference[1])
@@ -190,6 +190,25 @@ def test_valid_envelopes_take_the_fast_path_and_agree(envelope: dict[str, Any]) 
     # the C encoder cannot write (the UTF-16 key trap, lone surrogates): then it must agree.
     assert signed_tx_fast(envelope) is not None or encode_in_c(envelope["tx"]) is None
     _assert_agree(envelope)
+
+
+@settings(max_examples=300, deadline=None)
+@given(envelopes())
+def test_an_envelope_the_c_decoder_read_is_encoded_unwalked_and_agrees(
+    envelope: dict[str, Any],
+) -> None:
+    """A batch body the C decoder read hands its txs on with in_c_domain: their unsigned
+    tx is encoded without the domain walk, to the same bytes. The bytes path
+    (parse_signed_tx, a single submission or a peer's tx) notes the domain the same way."""
+    data = encode(envelope)
+    value, in_c_domain = decode_noting_domain(data)
+    assert in_c_domain == (encode_in_c(envelope) is not None)
+    assert (signed_tx_fast(value, in_c_domain=in_c_domain) is None) == (not in_c_domain)
+    _assert_agree(value, in_c_domain=in_c_domain)
+    from_bytes, reference = parse_signed_tx(data), _parse_signed_reference(value)
+    assert from_bytes == reference
+    assert from_bytes.canonical_bytes() == reference.canonical_bytes() == data
+    assert from_bytes.tx.signing_bytes() == reference.tx.signing_bytes()
 
 
 @settings(max_examples=1000, deadline=None)

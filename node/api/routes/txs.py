@@ -21,7 +21,7 @@ from node.service import (
     SubmitOutcome,
     TxStatus,
 )
-from protocol.encoding import decode
+from protocol.encoding import decode_noting_domain
 from protocol.errors import EncodingError, FieldTypeError
 from protocol.fields import parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
@@ -107,7 +107,7 @@ def _split_submission(body: bytes, elements_max: int) -> tuple[list[bytes] | lis
     except JsonBoundsError as error:
         raise ApiError(413, "TOO_COMPLEX", str(error)) from None
     try:
-        value = decode(body)
+        value, in_c_domain = decode_noting_domain(body)
     except EncodingError as error:
         # The same reason code admission gives (float_number, malformed_json, ...).
         raise ApiError(400, admission_reason_for(error).value, str(error)) from None
@@ -115,7 +115,7 @@ def _split_submission(body: bytes, elements_max: int) -> tuple[list[bytes] | lis
         items = value["txs"]
         if not isinstance(items, list) or not 0 < len(items) <= BATCH_TXS_MAX:
             raise ApiError(400, "BAD_BATCH", f"txs must be a list of 1..{BATCH_TXS_MAX} txs")
-        return [DecodedTx(item) for item in items], True
+        return [DecodedTx(item, in_c_domain) for item in items], True
     return [body], False
 
 

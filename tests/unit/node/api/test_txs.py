@@ -16,8 +16,9 @@ from contracts.state import StateView
 from contracts.state_keys import nonce_key
 from contracts.store import read_params
 from node.api.limits import DEFAULT_LIMITS
-from node.api.routes.txs import _SubmitResponse
+from node.api.routes.txs import _split_submission, _SubmitResponse
 from node.mempool import Mempool
+from node.service import DecodedTx
 from protocol.encoding import encode
 from protocol.hashing import sha256
 from protocol.signing import PublicKey, SigningKey
@@ -291,6 +292,20 @@ def test_a_batch_answer_is_written_as_starlette_writes_json(api: Api) -> None:
     assert response.content == starlette_bytes(response.json())
     single = post_tx(api, account_open(2))
     assert single.content == starlette_bytes(single.json())
+
+
+def test_a_batch_read_in_c_hands_its_txs_on_as_read_in_c() -> None:
+    """Canonical bytes are read by the C decoder, so admission may encode their txs without
+    walking them again (protocol.encoding.decode_noting_domain); any other spelling is read
+    by the reference, and its txs are walked as before."""
+    txs = {"txs": [account_open(n).to_json() for n in (1, 2)]}
+    limit = DEFAULT_LIMITS.json_elements_max
+    canonical, _ = _split_submission(encode(txs), limit)
+    spaced, _ = _split_submission(encode(txs) + b" ", limit)
+    assert [(type(p), getattr(p, "in_c_domain", None)) for p in canonical] == [
+        (DecodedTx, True)
+    ] * 2
+    assert [getattr(p, "in_c_domain", None) for p in spaced] == [False] * 2
 
 
 outcome_values = st.none() | st.integers(min_value=0, max_value=2**53) | st.text()
