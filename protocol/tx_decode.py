@@ -1,8 +1,8 @@
 """A signed tx's envelope decoded in C where that provably gives the typed value of the
 reference, SignedTx.from_json (protocol/codec.py); the reference decides the rest. Pure.
 
-Issue 13: the typed read of a submitted tx was about a tenth of a validator's py-spy
-samples under `lantan bench` (contracts/admission.py parse_signed_value). msgspec checks an
+Issue 13: the typed read of a submitted tx (contracts/admission.py parse_signed_value) was
+9 % of a validator's GIL-held py-spy samples under `lantan bench`. msgspec checks an
 envelope's shape in one C call: exact field sets (no unknown field, none missing), integers
 in range (bool is not an integer), the length of a string and of each hex field. Python
 then only turns hex into bytes and builds the frozen types. The unsigned tx's JCS bytes
