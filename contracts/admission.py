@@ -23,7 +23,7 @@ from contracts.state import StateView
 from contracts.state_keys import holder_key, nonce_key, signing_key_key
 from contracts.store import load, read_params
 from contracts.tx_types import BODY_PARSERS, TX_TYPE_NAMES, TxBody, TxType
-from protocol.encoding import JsonValue, decode
+from protocol.encoding import JsonValue, decode, decode_noting_domain
 from protocol.errors import (
     EncodingError,
     ExponentNotAllowedError,
@@ -36,6 +36,7 @@ from protocol.errors import (
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, VerifySignature, verify_signature
 from protocol.tx import PROTOCOL_VERSION, SignedTx
+from protocol.tx_decode import signed_tx_fast
 
 __all__ = [
     "VerifySignature",  # the one verify port, defined in protocol.signing; kept importable here
@@ -73,13 +74,22 @@ def check_admissible(
 def parse_signed_tx(tx_bytes: bytes) -> SignedTx:
     """Decode JSON bytes into a SignedTx; each way of being malformed has its reason."""
     with _schema_errors():
-        value = decode(tx_bytes)
-    return parse_signed_value(value)
+        value, in_c_domain = decode_noting_domain(tx_bytes)
+    return parse_signed_value(value, in_c_domain=in_c_domain)
 
 
-def parse_signed_value(value: JsonValue) -> SignedTx:
+def parse_signed_value(value: JsonValue, *, in_c_domain: bool = False) -> SignedTx:
     """A SignedTx from a decoded value (protocol.encoding.decode's domain): a batch body
-    decoded whole hands each of its txs here, so none is encoded and decoded again."""
+    decoded whole hands each of its txs here, so none is encoded and decoded again.
+
+    Read in C where protocol/tx_decode.py can tell it gives the reference's value; else
+    (and for every malformed envelope) by the reference, which names each error.
+    in_c_domain: value is a part of what decode_noting_domain read in C (signed_tx_fast)."""
+    fast = signed_tx_fast(value, in_c_domain=in_c_domain)
+    return _parse_signed_reference(value) if fast is None else fast
+
+
+def _parse_signed_reference(value: JsonValue) -> SignedTx:
     _check_signature_order(value)
     with _schema_errors():
         return SignedTx.from_json(value)

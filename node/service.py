@@ -32,7 +32,7 @@ from contracts.context import BlockContext
 from contracts.errors import AdmissionError
 from contracts.execution import COSIGNED_TX_TYPES, preview_tx
 from contracts.reasons import COSIGNATURE_MISSING, AdmissionReason, RejectReason
-from contracts.state import StateView
+from contracts.state import StateOverlay, StateView
 from contracts.store import read_params
 from contracts.tx_types import TxBody, TxType
 from node.chain_events import ChainEvents
@@ -88,6 +88,8 @@ class DecodedTx:
     canonical size is checked like every tx's (admit_signed_tx)."""
 
     value: JsonValue
+    in_c_domain: bool = False
+    """The body was read by the C decoder (protocol.encoding.decode_noting_domain)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,19 +229,33 @@ class NodeService:
         self, payloads: Sequence[bytes | DecodedTx], pending: dict[PublicKey, int], now_ms: int
     ) -> list[tuple[SubmitOutcome, SignedTx | None]]:
         results = []
+        state: StateOverlay | None = None
+        height = None
         for payload in payloads:
+            # One read-through view per committed state: each record admission reads (the
+            # sender's nonce, twice per tx; its key records; the params) is read and decoded
+            # once while no block commits, not once or twice per tx. A commit writes the
+            # state before it moves the head, and the head is read before the view reads
+            # anything, so the first tx after a commit lands starts a new view; one taken
+            # meanwhile answers as a direct read a moment earlier would have.
+            head = self.ledger.store.head_height()
+            if state is None or head != height:
+                state, height = StateOverlay(self.ledger.store.state), head
             with self.metrics.tx_admission.time():
-                results.append(self._admit_one(payload, pending, now_ms))
+                results.append(self._admit_one(payload, pending, now_ms, state))
         return results
 
     def _admit_one(
-        self, payload: bytes | DecodedTx, pending: dict[PublicKey, int], now_ms: int
+        self,
+        payload: bytes | DecodedTx,
+        pending: dict[PublicKey, int],
+        now_ms: int,
+        state: StateView,
     ) -> tuple[SubmitOutcome, SignedTx | None]:
-        state = self.ledger.store.state
         signed: SignedTx | None = None
         try:
             if isinstance(payload, DecodedTx):
-                signed = parse_signed_value(payload.value)
+                signed = parse_signed_value(payload.value, in_c_domain=payload.in_c_domain)
             else:
                 limit = read_params(state).tx_size_max_bytes
                 if len(payload) > limit:

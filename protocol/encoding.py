@@ -43,8 +43,11 @@ __all__ = [
     "JsonValue",
     "decode",
     "decode_canonical",
+    "decode_noting_domain",
     "decode_unchecked",
     "encode",
+    "encode_in_c",
+    "encode_in_c_domain",
     "nests_within_limit",
     "split_array",
     "split_object",
@@ -67,12 +70,28 @@ def encode(value: object) -> bytes:
     Raises UnsupportedTypeError for floats and non-JSON types, IntegerOutOfRangeError for
     |n| >= 2**53 and LoneSurrogateError for strings without a UTF-8 form.
     """
+    data = encode_in_c(value)
+    return reference.encode(value) if data is None else data
+
+
+def encode_in_c(value: object) -> bytes | None:
+    """encode(value) when the C path gives it (value in its domain: exact JSON types, keys
+    below U+D800, integers in range, not too deep; module docstring), else None.
+
+    None also says value holds something other than an exact dict, list, tuple, str, int,
+    bool or None (no subclass), which a caller may rely on as a cheap type check."""
     if _in_c_domain(value, 0):
         try:
             return _ENCODER.encode(value)
         except UnicodeEncodeError:
             pass  # a lone surrogate in a string: the reference raises LoneSurrogateError
-    return reference.encode(value)
+    return None
+
+
+def encode_in_c_domain(value: object) -> bytes:
+    """encode(value) for a value known to lie in the C domain, without walking it again:
+    only for a part of what decode_noting_domain read in C, unchanged since."""
+    return _ENCODER.encode(value)
 
 
 def decode(data: bytes) -> JsonValue:
@@ -80,10 +99,20 @@ def decode(data: bytes) -> JsonValue:
 
     Whitespace and key order are free; every other departure raises its own EncodingError.
     """
+    return decode_noting_domain(data)[0]
+
+
+def decode_noting_domain(data: bytes) -> tuple[JsonValue, bool]:
+    """decode(data), and whether the C path read it. When it did, the value was walked and
+    re-encoded in C whole (no lone surrogate either), and the domain holds for every part
+    of a value in it, so encode_in_c_domain(part) is encode(part) for any part of the
+    value left unchanged (a batch's txs are encoded so in admission)."""
     value = _decode_canonical_in_c(data)
     # Canonical bytes (what nodes store, sign and send) end here; any other spelling is
     # parsed by the reference, which also finds duplicate keys in it.
-    return reference.decode(data) if value is _NOT_CANONICAL else value
+    if value is _NOT_CANONICAL:
+        return reference.decode(data), False
+    return value, True
 
 
 def decode_unchecked(data: bytes) -> JsonValue:

@@ -51,6 +51,19 @@ class UnsignedTx(JsonCodec, what="tx"):
     def __post_init__(self) -> None:
         object.__setattr__(self, "_canonical", encode(self.to_json()))
 
+    @classmethod
+    def with_canonical(cls, canonical: bytes, **fields: object) -> "UnsignedTx":
+        """An UnsignedTx of these fields whose JCS bytes the caller already has, so they are
+        not encoded again. Only for bytes that are encode(to_json()) of these very fields
+        (protocol/tx_decode.py encodes the JSON object it read them from, which is that
+        value; tests/property/test_tx_decode.py holds it to the constructor's bytes, and
+        every slot to the constructor's)."""
+        tx = object.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(tx, name, value)
+        object.__setattr__(tx, "_canonical", canonical)
+        return tx
+
     def signing_bytes(self) -> bytes:
         """TAG_TX || JCS(unsigned tx): signed by every party, hashed into tx_id."""
         return TAG_TX + self._canonical

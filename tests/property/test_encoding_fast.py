@@ -212,3 +212,31 @@ def test_decoders_agree_on_other_spellings(value: Any) -> None:
             outcome(encoding.decode_canonical, data),
             outcome(jcs_reference.decode_canonical, data),
         )
+
+
+def parts(value: Any) -> list[Any]:
+    """value and every value inside it."""
+    if isinstance(value, dict):
+        return [value, *[part for item in value.values() for part in parts(item)]]
+    if isinstance(value, list):
+        return [value, *[part for item in value for part in parts(item)]]
+    return [value]
+
+
+@settings(max_examples=300, deadline=None)
+@given(values)
+@example({"\U0001f600": 1, "\ufb33": 2})
+@example([{"a": {"\ue000": [], "\U00010000": None}}])
+def test_what_the_c_decoder_read_encodes_in_c_part_by_part(value: Any) -> None:
+    """decode_noting_domain says True only for what the C path read; then every part of the
+    value encodes without a walk to the reference's bytes (admission encodes a batch's txs
+    so). Canonical bytes in the C domain are read in C; other spellings, and values with the
+    UTF-16 key trap, by the reference (False)."""
+    canonical = jcs_reference.encode(value)
+    for data in (canonical, jcs_reference.encode(reversed_keys(value)) + b" "):
+        decoded, in_c_domain = encoding.decode_noting_domain(data)
+        assert same(decoded, jcs_reference.decode(data))
+        assert in_c_domain == (data == canonical and encoding.encode_in_c(decoded) is not None)
+        if in_c_domain:
+            for part in parts(decoded):
+                assert encoding.encode_in_c_domain(part) == jcs_reference.encode(part)

@@ -1,17 +1,24 @@
 """POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from fastapi.responses import JSONResponse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import node.service as service_module
 from contracts import admission
 from contracts.state import StateView
+from contracts.state_keys import nonce_key
 from contracts.store import read_params
 from node.api.limits import DEFAULT_LIMITS
+from node.api.routes.txs import _split_submission, _SubmitResponse
 from node.mempool import Mempool
+from node.service import DecodedTx
 from protocol.encoding import encode
 from protocol.hashing import sha256
 from protocol.signing import PublicKey, SigningKey
@@ -214,6 +221,101 @@ def test_a_batch_admits_a_sender_sequence_in_order(api: Api) -> None:
     response = api.client.post("/v1/txs", json={"txs": [t.to_json() for t in txs]})
     assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
     assert api.service.mempool.pending_nonce(NINGBO) == 3
+
+
+class CountingState:
+    """The committed state, counting the reads of each key."""
+
+    def __init__(self, base: StateView) -> None:
+        self.base = base
+        self.reads: Counter[str] = Counter()
+
+    def get(self, key: str) -> bytes | None:
+        self.reads[key] += 1
+        return self.base.get(key)
+
+
+def test_a_batch_reads_each_committed_record_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Admission reads the sender's nonce twice per tx (is it committed? is it next?) and
+    its key records and the params once each: a batch reads each of them once while no
+    block commits (node/service.py _admit_all)."""
+    counting = CountingState(api.ledger.store.state)
+    monkeypatch.setattr(api.ledger.store, "state", counting)
+    txs = [account_open(n) for n in (1, 2, 3)]
+    response = api.client.post("/v1/txs", content=encode({"txs": [t.to_json() for t in txs]}))
+    assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
+    admission_reads = {key: n for key, n in counting.reads.items() if key != nonce_key(NINGBO)}
+    # The mempool's entry reads the nonce once more per batch (on the event loop).
+    assert counting.reads[nonce_key(NINGBO)] == 2, counting.reads
+    assert set(admission_reads.values()) == {1}, counting.reads
+
+
+def test_a_block_committed_during_a_batch_is_seen_by_the_rest_of_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records a batch read are kept for one committed state only: the same tx twice in
+    a batch, with the block holding it committed after the first copy was admitted, is
+    answered committed both times (a view kept for the whole batch would still read the
+    nonce before the block and refuse the second copy's nonce)."""
+    tx = account_open(1, "township")
+    admit_one = api.service._admit_one
+    calls: list[int] = []
+
+    def committed_after_the_first(*args: Any) -> Any:
+        checked = admit_one(*args)
+        calls.append(1)
+        if len(calls) == 1:
+            build_and_commit(api.ledger, (tx,))
+        return checked
+
+    monkeypatch.setattr(api.service, "_admit_one", committed_after_the_first)
+    response = api.client.post("/v1/txs", content=encode({"txs": [tx.to_json()] * 2}))
+    committed = accepted(tx, "committed", height=1, index=0)
+    assert response.json()["results"] == [committed, committed]
+
+
+def starlette_bytes(content: Any) -> bytes:
+    """What starlette's JSONResponse writes (its render, which _SubmitResponse replaces)."""
+    return bytes(JSONResponse(content).body)
+
+
+def test_a_batch_answer_is_written_as_starlette_writes_json(api: Api) -> None:
+    """The C encoder writes the same bytes json.dumps did, here with a detail that holds
+    non-ASCII text (the unknown field's name, as the refusal quotes it)."""
+    good = account_open(1).to_json()
+    odd = {**account_open(2).to_json(), 'ключ😀\u2028"': 1}
+    response = api.client.post("/v1/txs", content=encode({"txs": [good, odd]}))
+    assert response.status_code == 202
+    assert "ключ😀" in response.json()["results"][1]["detail"]
+    assert response.content == starlette_bytes(response.json())
+    single = post_tx(api, account_open(2))
+    assert single.content == starlette_bytes(single.json())
+
+
+def test_a_batch_read_in_c_hands_its_txs_on_as_read_in_c() -> None:
+    """Canonical bytes are read by the C decoder, so admission may encode their txs without
+    walking them again (protocol.encoding.decode_noting_domain); any other spelling is read
+    by the reference, and its txs are walked as before."""
+    txs = {"txs": [account_open(n).to_json() for n in (1, 2)]}
+    limit = DEFAULT_LIMITS.json_elements_max
+    canonical, _ = _split_submission(encode(txs), limit)
+    spaced, _ = _split_submission(encode(txs) + b" ", limit)
+    assert [(type(p), getattr(p, "in_c_domain", None)) for p in canonical] == [
+        (DecodedTx, True)
+    ] * 2
+    assert [getattr(p, "in_c_domain", None) for p in spaced] == [False] * 2
+
+
+outcome_values = st.none() | st.integers(min_value=0, max_value=2**53) | st.text()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(), outcome_values, max_size=6), max_size=4))
+def test_the_submit_answer_bytes_are_json_response_s(results: list[dict[str, Any]]) -> None:
+    content = {"results": results}
+    assert bytes(_SubmitResponse(content).body) == starlette_bytes(content)
 
 
 @pytest.mark.parametrize(

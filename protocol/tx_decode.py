@@ -1,0 +1,106 @@
+"""A signed tx's envelope decoded in C where that provably gives the typed value of the
+reference, SignedTx.from_json (protocol/codec.py); the reference decides the rest. Pure.
+
+Issue 13: the typed read of a submitted tx (contracts/admission.py parse_signed_value) was
+9 % of a validator's GIL-held py-spy samples under `lantan bench`. msgspec checks an
+envelope's shape in one C call: exact field sets (no unknown field, none missing), integers
+in range (bool is not an integer), the length of a string and of each hex field. Python
+then only turns hex into bytes and builds the frozen types. The unsigned tx's JCS bytes
+(its id and what every signature signs) are encoded from the JSON object the tx was read
+from: that object is, value for value, the to_json() of the tx read from it.
+
+Whenever msgspec refuses a value, or anything is not as protocol.encoding.decode gives it
+(a subclass, a tuple for an array, a mapping that is not a dict, which msgspec would
+take), this returns None and the caller runs the reference over the same JSON, which
+raises exactly today's typed error (ADR 0011) or returns the value. So the fast path never
+decides an error; tests/property/test_tx_decode.py holds both paths to the same value or
+the same error on generated valid, mutated and re-typed envelopes.
+"""
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, encode_in_c, encode_in_c_domain
+from protocol.errors import ProtocolError
+from protocol.hashing import HASH_SIZE
+from protocol.signing import PUBLIC_KEY_SIZE, SIGNATURE_SIZE
+from protocol.tx import COSIGNATURES_MAX, SignedTx, TxSignature, UnsignedTx
+
+_Natural = Annotated[int, Meta(ge=0, lt=INTEGER_MAGNITUDE_LIMIT)]
+
+
+def _hex_of(size: int) -> Any:
+    """A string of 2 x size characters; that it is lowercase hex is checked on reading it."""
+    return Annotated[str, Meta(min_length=2 * size, max_length=2 * size)]
+
+
+class _Signature(msgspec.Struct, forbid_unknown_fields=True):
+    public_key: _hex_of(PUBLIC_KEY_SIZE)  # type: ignore[valid-type]
+    signature: _hex_of(SIGNATURE_SIZE)  # type: ignore[valid-type]
+
+
+class _Unsigned(msgspec.Struct, forbid_unknown_fields=True):
+    chain_id: _hex_of(HASH_SIZE)  # type: ignore[valid-type]
+    protocol_version: _Natural
+    type: Annotated[str, Meta(max_length=64)]
+    sender: _hex_of(PUBLIC_KEY_SIZE)  # type: ignore[valid-type]
+    nonce: Annotated[int, Meta(ge=1, lt=INTEGER_MAGNITUDE_LIMIT)]
+    expires_at_ms: _Natural
+    body: Any
+    """Any: the very object the reference keeps (that it is a dict is checked below)."""
+
+
+class _Signed(msgspec.Struct, forbid_unknown_fields=True):
+    tx: _Unsigned
+    signatures: Annotated[list[_Signature], Meta(max_length=COSIGNATURES_MAX)]
+
+
+def signed_tx_fast(value: object, *, in_c_domain: bool = False) -> SignedTx | None:
+    """The signed tx of a decoded JSON envelope as the reference reads it, or None where
+    this path cannot tell (the reference then reads it, and names any error).
+
+    in_c_domain: value is a part of what protocol.encoding.decode_noting_domain read in C,
+    unchanged since (so its tx is encoded without walking it again)."""
+    # msgspec reads any mapping as an object; the reference takes only a dict.
+    if type(value) is not dict:
+        return None
+    try:
+        envelope = msgspec.convert(value, _Signed)
+    except Exception:  # a refusal, or a lone surrogate (UnicodeEncodeError): the reference's
+        return None  # to name; msgspec.convert has no side effect to undo
+    raw_tx, raw_signatures = value["tx"], value["signatures"]
+    # None unless raw_tx holds only exact JSON types: then it equals to_json() of the tx.
+    # What the C decoder read holds only those, and lies in the C encoder's domain.
+    canonical = encode_in_c_domain(raw_tx) if in_c_domain else encode_in_c(raw_tx)
+    fields = envelope.tx
+    if canonical is None or type(fields.body) is not dict or type(raw_signatures) is not list:
+        return None
+    chain_id, sender = _hex(fields.chain_id), _hex(fields.sender)
+    if chain_id is None or sender is None:
+        return None
+    signatures = []
+    for entry, signature in zip(raw_signatures, envelope.signatures, strict=True):
+        public_key, signed_bytes = _hex(signature.public_key), _hex(signature.signature)
+        if type(entry) is not dict or public_key is None or signed_bytes is None:
+            return None
+        signatures.append(TxSignature(public_key=public_key, signature=signed_bytes))
+    # _Unsigned names UnsignedTx's fields; only the two hex ones read into other values.
+    values = msgspec.structs.asdict(fields)
+    values["chain_id"], values["sender"] = chain_id, sender
+    tx = UnsignedTx.with_canonical(canonical, **values)
+    try:
+        return SignedTx(tx=tx, signatures=tuple(signatures))
+    except ProtocolError:  # duplicate or unsorted signers: the reference names them
+        return None
+
+
+def _hex(text: str) -> Any:
+    """bytes of lowercase hex (its length was checked), else None (protocol/fields.py
+    parse_hex's test: only the spelling .hex() gives back)."""
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return raw if raw.hex() == text else None
