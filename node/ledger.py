@@ -344,7 +344,15 @@ class Ledger:
             certificate=certificate.canonical_bytes(),
             results=results,
             tx_ids=[tx.tx_id for tx in prepared.block.txs],
-            leaves=block_leaves(prepared.payload, txs, results),
+            leaves=block_leaves(
+                prepared.payload,
+                txs,
+                results,
+                hashed=(
+                    [tx.leaf_hash() for tx in prepared.block.txs],
+                    [r.leaf_hash() for r in prepared.results],
+                ),
+            ),
         )
         try:
             self.store.commit(overlay)

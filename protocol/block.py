@@ -96,13 +96,13 @@ def root_of_canonical(items: Sequence[bytes]) -> Hash32:
 
 
 def tx_root(txs: Sequence[SignedTx]) -> Hash32:
-    """RFC 9162 root over JCS(signed tx) in block order."""
-    return root_of_canonical([tx.canonical_bytes() for tx in txs])
+    """RFC 9162 root over JCS(signed tx) in block order (each tx's leaf hashed once)."""
+    return root_from_leaf_hashes([tx.leaf_hash() for tx in txs])
 
 
 def results_root(results: Sequence[TxResult]) -> Hash32:
     """RFC 9162 root over JCS({tx_id, status, reason}) in block order."""
-    return root_of_canonical([r.canonical_bytes() for r in results])
+    return root_from_leaf_hashes([r.leaf_hash() for r in results])
 
 
 def evidence_root(evidence: Sequence[Evidence]) -> Hash32:

@@ -5,13 +5,14 @@ can prove a retirement was ACCEPTED, not merely included.
 """
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from protocol.codec import CachedJsonCodec, optional, string
 from protocol.encoding import encode
 from protocol.errors import FieldTypeError
 from protocol.hashing import Hash32
+from protocol.merkle import hash_leaf
 
 
 class TxStatus(enum.Enum):
@@ -25,8 +26,11 @@ class TxResult(CachedJsonCodec, what="tx result"):
     status: TxStatus
     reason: Annotated[str | None, optional(string(max_length=128))]
     """Machine-readable rejection reason code; None exactly when accepted."""
+    _leaf_hash: Hash32 | None = field(init=False, repr=False, compare=False)
+    """hash_leaf(canonical bytes) once leaf_hash was asked (see there)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_leaf_hash", None)
         if (self.status is TxStatus.ACCEPTED) != (self.reason is None):
             raise FieldTypeError("reason must be null exactly when the status is accepted")
 
@@ -42,3 +46,12 @@ class TxResult(CachedJsonCodec, what="tx result"):
             data = b'{"reason":%s,"status":"%s","tx_id":"%s"}' % (reason, status, tx_id)
             object.__setattr__(self, "_canonical_bytes", data)
             return data
+
+    def leaf_hash(self) -> Hash32:
+        """The RFC 9162 leaf hash of the canonical bytes (the results_root leaf), hashed once:
+        execution hashes it for the results_root and the commit for the block's leaves."""
+        leaf = self._leaf_hash
+        if leaf is None:
+            leaf = hash_leaf(self.canonical_bytes())
+            object.__setattr__(self, "_leaf_hash", leaf)
+        return leaf

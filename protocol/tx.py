@@ -13,6 +13,7 @@ from protocol.codec import JsonCodec, codec_wire, hex_bytes, integer, items, str
 from protocol.encoding import JsonObject, encode
 from protocol.errors import FieldTypeError, SignatureError
 from protocol.hashing import TAG_TX, Hash32, tagged_hash
+from protocol.merkle import hash_leaf
 from protocol.signing import (
     SIGNATURE_SIZE,
     PublicKey,
@@ -103,6 +104,8 @@ class SignedTx(JsonCodec, what="signed tx"):
         init=False, repr=False, compare=False
     )
     """(parse, parse(tx.body)) once typed_body has parsed the body (see there)."""
+    _leaf_hash: Hash32 | None = field(init=False, repr=False, compare=False)
+    """hash_leaf(canonical bytes) once leaf_hash was asked (see there)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tx_id", self.tx.tx_id())
@@ -113,6 +116,7 @@ class SignedTx(JsonCodec, what="signed tx"):
         keys = [s.public_key for s in self.signatures]
         object.__setattr__(self, "_signers", tuple(keys))
         object.__setattr__(self, "_typed_body", None)
+        object.__setattr__(self, "_leaf_hash", None)
         if len(set(keys)) != len(keys):
             raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
         if keys != sorted(keys):
@@ -131,6 +135,16 @@ class SignedTx(JsonCodec, what="signed tx"):
     def canonical_bytes(self) -> bytes:
         """JCS(signed tx): the tx_root leaf (equal to encode(self.to_json()))."""
         return self._canonical
+
+    def leaf_hash(self) -> Hash32:
+        """The RFC 9162 leaf hash of the canonical bytes (the tx_root leaf), hashed once per
+        object: the proposer's build and a follower's check of the block hash it for the
+        tx_root, and the commit again for the block's leaves record."""
+        leaf = self._leaf_hash
+        if leaf is None:
+            leaf = hash_leaf(self._canonical)
+            object.__setattr__(self, "_leaf_hash", leaf)
+        return leaf
 
     def typed_body(self, parse: Callable[[JsonObject], _Body]) -> _Body:
         """parse(self.tx.body), parsed once per object and parse function: admission at

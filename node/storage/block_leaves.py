@@ -64,13 +64,20 @@ class BlockLeaves:
 
 
 def block_leaves(
-    block: bytes, txs: Sequence[bytes], results: Sequence[bytes]
+    block: bytes,
+    txs: Sequence[bytes],
+    results: Sequence[bytes],
+    *,
+    hashed: tuple[Sequence[Hash32], Sequence[Hash32]] | None = None,
 ) -> BlockLeaves | None:
     """The record of a block from its stored bytes, its txs' and its results' canonical
     bytes (one each, block order). The txs are the last member of the block's canonical
     JSON (keys evidence, header, txs), joined by commas: their spans follow from their
     lengths, and each is checked against the block bytes. None for a block without txs
-    (nothing to prove) or bytes laid out otherwise."""
+    (nothing to prove) or bytes laid out otherwise.
+
+    hashed: the txs' and the results' leaf hashes, when the caller has them already (the
+    ledger's commit: its tx_root and results_root hashed them), else they are hashed here."""
     if not txs or len(txs) != len(results) or not block.endswith(BLOCK_CLOSE):
         return None
     offset = len(block) - len(BLOCK_CLOSE) - sum(len(tx) for tx in txs) - (len(txs) - 1)
@@ -82,8 +89,10 @@ def block_leaves(
             return None
         spans.append((offset, len(tx)))
         offset += len(tx) + 1
-    return BlockLeaves(
-        tx_leaves=tuple(hash_leaf(tx) for tx in txs),
-        result_leaves=tuple(hash_leaf(result) for result in results),
-        tx_spans=tuple(spans),
-    )
+    if hashed is None:
+        tx_leaves = tuple(hash_leaf(tx) for tx in txs)
+        result_leaves = tuple(hash_leaf(result) for result in results)
+    else:
+        tx_leaves, result_leaves = tuple(hashed[0]), tuple(hashed[1])
+        assert len(tx_leaves) == len(txs) and len(result_leaves) == len(results)
+    return BlockLeaves(tx_leaves=tx_leaves, result_leaves=result_leaves, tx_spans=tuple(spans))

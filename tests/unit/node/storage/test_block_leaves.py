@@ -36,7 +36,7 @@ def _txs() -> tuple[SignedTx, ...]:
 def _commit_without_leaves(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     """A block as a node stored it before leaves records were kept."""
     with monkeypatch.context() as patch:
-        patch.setattr(node.ledger, "block_leaves", lambda *_: None)
+        patch.setattr(node.ledger, "block_leaves", lambda *_, **__: None)
         build_and_commit(ledger, _txs())
     assert ledger.store.get_block_leaves(1) is None
 
