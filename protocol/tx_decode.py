@@ -24,8 +24,9 @@ from msgspec import Meta
 
 from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, encode_in_c, encode_in_c_domain
 from protocol.errors import ProtocolError
-from protocol.hashing import HASH_SIZE
-from protocol.signing import PUBLIC_KEY_SIZE, SIGNATURE_SIZE
+from protocol.fields import parse_hex
+from protocol.hashing import HASH_SIZE, Hash32
+from protocol.signing import PUBLIC_KEY_SIZE, SIGNATURE_SIZE, PublicKey
 from protocol.tx import COSIGNATURES_MAX, SignedTx, TxSignature, UnsignedTx
 
 _Natural = Annotated[int, Meta(ge=0, lt=INTEGER_MAGNITUDE_LIMIT)]
@@ -77,30 +78,24 @@ def signed_tx_fast(value: object, *, in_c_domain: bool = False) -> SignedTx | No
     fields = envelope.tx
     if canonical is None or type(fields.body) is not dict or type(raw_signatures) is not list:
         return None
-    chain_id, sender = _hex(fields.chain_id), _hex(fields.sender)
-    if chain_id is None or sender is None:
+    if any(type(entry) is not dict for entry in raw_signatures):
         return None
-    signatures = []
-    for entry, signature in zip(raw_signatures, envelope.signatures, strict=True):
-        public_key, signed_bytes = _hex(signature.public_key), _hex(signature.signature)
-        if type(entry) is not dict or public_key is None or signed_bytes is None:
-            return None
-        signatures.append(TxSignature(public_key=public_key, signature=signed_bytes))
-    # _Unsigned names UnsignedTx's fields; only the two hex ones read into other values.
-    values = msgspec.structs.asdict(fields)
-    values["chain_id"], values["sender"] = chain_id, sender
-    tx = UnsignedTx.with_canonical(canonical, **values)
+    # Every error below (hex that is not lowercase, duplicate or unsorted signers) is the
+    # reference's to name: protocol/fields.py parse_hex is the one hex rule, its lengths
+    # were checked above.
     try:
-        return SignedTx(tx=tx, signatures=tuple(signatures))
-    except ProtocolError:  # duplicate or unsorted signers: the reference names them
+        signatures = tuple(
+            TxSignature(
+                public_key=PublicKey(parse_hex(signature.public_key, "public_key")),
+                signature=parse_hex(signature.signature, "signature"),
+            )
+            for signature in envelope.signatures
+        )
+        # _Unsigned names UnsignedTx's fields; only the two hex ones read into other values.
+        values = msgspec.structs.asdict(fields)
+        values["chain_id"] = Hash32(parse_hex(fields.chain_id, "chain_id"))
+        values["sender"] = PublicKey(parse_hex(fields.sender, "sender"))
+        tx = UnsignedTx.with_canonical(canonical, **values)
+        return SignedTx(tx=tx, signatures=signatures)
+    except ProtocolError:
         return None
-
-
-def _hex(text: str) -> Any:
-    """bytes of lowercase hex (its length was checked), else None (protocol/fields.py
-    parse_hex's test: only the spelling .hex() gives back)."""
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        return None
-    return raw if raw.hex() == text else None
