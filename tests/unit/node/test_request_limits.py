@@ -103,10 +103,12 @@ _BODY_BYTES = st.lists(
 @given(body=_BODY_BYTES)
 @example(body=b'["[]"]')
 @example(body=b'["\\"[[]]\\""]')
+@example(body=b'{"k,":"v","[":"]"}')
+@example(body=b'{"a":["b"],"c":"[[["}')
 def test_json_depth_at_c_speed_is_the_token_walk(body: bytes) -> None:
     """The round-based depth equals the token walk's wherever either is within the bound,
     and both are past it together: the same bodies are refused."""
-    fast = json_bounds._nesting_depth(body)
+    fast = json_bounds._nesting_depth(body, json_bounds._structure(body))
     walk = json_bounds._token_walk_depth(body)
     assert (fast > NESTING_DEPTH_MAX) == (walk > NESTING_DEPTH_MAX)
     if walk <= NESTING_DEPTH_MAX:
