@@ -8,7 +8,7 @@ heights trigger catch-up. Duplicates are recognised before any signature is chec
 from dataclasses import replace
 
 from consensus.actions import Action, EvidenceFound, ForkDetected, Send, ValidateProposal
-from consensus.catchup import ask_for_commits, push_commits
+from consensus.catchup import ask_for_commits, push_certificate, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
 from consensus.fork_evidence import certified_votes, fork_evidence
@@ -19,6 +19,7 @@ from consensus.messages import (
     BlockRequest,
     CertificatesMessage,
     CommitMessage,
+    Message,
     ProposalMessage,
     StatusMessage,
     message_height,
@@ -43,6 +44,8 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
             return state
         if isinstance(message, SignedVote) and height == state.height - 1:
             state = _check_late_vote(state, message, out)
+        if _holds_block_decided(state, message):
+            return push_certificate(state, received.sender, out)
         return push_commits(state, received.sender, height, out)
     if height > state.height:
         if height == state.height + 1 and len(state.future) < state.config.future_buffer_max:
@@ -61,6 +64,21 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         return on_block_payload(state, message, out)
     assert isinstance(message, StatusMessage)
     return state
+
+
+def _holds_block_decided(state: ReplicaState, message: Message) -> bool:
+    """Whether message, of the height we just decided, votes for or proposes the block we
+    decided: its sender then holds that block and needs only the certificate."""
+    decision = state.decisions.get(state.height - 1)
+    if decision is None or message_height(message) != state.height - 1:
+        return False
+    if isinstance(message, SignedVote):
+        block = message.vote.block_hash
+    elif isinstance(message, ProposalMessage):
+        block = message.signed.proposal.block_hash
+    else:
+        return False  # an ask: answered with the whole commit
+    return block == decision.certificate.block_hash
 
 
 def _answer_block_request(
@@ -198,10 +216,16 @@ def request_validation(
 
 def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
     """Keep a verified certificate and payload for this height; the decide rule uses them."""
-    certificate = message.certificate
-    if state.step is Step.COMMITTING or state.certificate is not None:
+    if state.config.hash_payload(message.payload) != message.certificate.block_hash:
         return state
-    if state.config.hash_payload(message.payload) != certificate.block_hash:
+    return _adopt_certificate(state, message.certificate, message.payload)
+
+
+def _adopt_certificate(
+    state: ReplicaState, certificate: CommitCertificate, payload: bytes
+) -> ReplicaState:
+    """on_commit for a payload known to hash to the certificate's block."""
+    if state.step is Step.COMMITTING or state.certificate is not None:
         return state
     config = state.config
     if not certificate_is_valid(
@@ -211,15 +235,21 @@ def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
     return replace(
         state,
         certificate=certificate,
-        blocks={**state.blocks, certificate.block_hash: message.payload},
+        blocks={**state.blocks, certificate.block_hash: payload},
     )
 
 
 def on_certificates(
     state: ReplicaState, received: MessageReceived, message: CertificatesMessage, out: list[Action]
 ) -> ReplicaState:
-    """Compare a peer's recent certificates with our decisions; a conflict is a fork."""
+    """Compare a peer's recent certificates with our decisions; a conflict is a fork. One
+    for the height we are deciding is taken as a commit if we hold its block (a peer that
+    decided it pushes just its certificate to us, see catchup.push_certificate)."""
     for theirs in message.certificates[:CERTIFICATES_MAX]:
+        held = state.blocks.get(theirs.block_hash)
+        if theirs.height == state.height and held is not None:
+            state = _adopt_certificate(state, theirs, held)
+            continue
         decided = state.decisions.get(theirs.height)
         validators = state.decided_validators.get(theirs.height)
         if decided is None or validators is None:

@@ -41,12 +41,13 @@ def test_a_fork_ends_with_both_sides_halted_and_the_equivocator_named(request, s
         assert result.violation is None, f"{result.violation}\n{hint}"
 
 
-@pytest.mark.parametrize("seed", [6000114, 6000141, 6000215])
+@pytest.mark.parametrize("seed", [6000149, 6000215, 6000451])
 def test_forks_find_lock_violations_against_the_equivocator_only(request, seed):
-    """ADR 0012: in these forks (sweep of 2026-12-02) the replicas also found lock-violation
-    evidence; it names key 2 alone. The amnesia-only forks of issue 21 (500323, 1001252,
-    1013368) no longer fork since the round-skip change; tests/unit/consensus/
-    test_lock_evidence.py replays their votes."""
+    """ADR 0012: in these forks (sweeps of 2026-12-02 and, since a late vote for the
+    decided block draws only its certificate, 2026-12-05) the replicas also found
+    lock-violation evidence; it names key 2 alone. The amnesia-only forks of issue 21
+    (500323, 1001252, 1013368) no longer fork since the round-skip change;
+    tests/unit/consensus/test_lock_evidence.py replays their votes."""
     options = SimOptions(check_safety=False, check_liveness=False, liveness_bound_ms=10_000)
     result = run_seed(seed, Kind.EQUIVOCATE3, 6, options)
     hint = replay_hint(request.node.nodeid, seed, Kind.EQUIVOCATE3)

@@ -124,8 +124,10 @@ def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
     ]
 
 
-def _certificate(h: Harness, signers: list[int], payload: bytes) -> CommitCertificate:
-    votes = [h.vote(i, COM, 0, block_hash(payload)) for i in signers]
+def _certificate(
+    h: Harness, signers: list[int], payload: bytes, height: int = 1
+) -> CommitCertificate:
+    votes = [h.vote(i, COM, 0, block_hash(payload), height=height) for i in signers]
     return CommitCertificate.from_votes(votes)
 
 
@@ -150,15 +152,71 @@ def test_catch_up_ignores_a_certificate_below_quorum_or_with_the_wrong_payload()
         assert after.certificate is None and not actions
 
 
-def test_a_peer_behind_gets_our_recent_commits():
+def _decided_at_2(h: Harness, me: int):
+    state, _ = h.start(me)
+    decision = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=X)
+    return replace(state, height=2, decisions={1: decision}), decision
+
+
+def test_a_peer_that_asks_gets_our_recent_commits():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, decision = _decided_at_2(h, me)
+    peer = (me + 1) % 4
+    _, actions = h.receive(state, StatusMessage(height=1), sender=peer)
+    assert Send(to=h.key(peer), message=decision) in actions
+
+
+def test_a_late_vote_for_the_block_decided_gets_the_certificate_alone():
+    # Its sender holds the block; a vote for another block or nil draws the whole commit.
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, decision = _decided_at_2(h, me)
+    peer = (me + 1) % 4
+    late = h.vote(peer, COM, 0, block_hash(X), height=1)
+    _, actions = h.receive(state, late, sender=peer)
+    sent = [action for action in actions if isinstance(action, Send)]
+    assert sent == [
+        Send(to=h.key(peer), message=CertificatesMessage(certificates=(decision.certificate,)))
+    ]
+    _, actions = h.receive(state, h.vote(peer, PRE, 0, None, height=1), sender=peer)
+    assert Send(to=h.key(peer), message=decision) in actions
+
+
+def test_a_pushed_certificate_commits_a_block_we_hold():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    pushed = CertificatesMessage(certificates=(_certificate(h, [0, 1, 2], X),))
+    state, actions = h.receive(state, pushed)
+    state, actions = feed(state, validated(proposal))
+    assert [a.block_hash for a in actions if isinstance(a, CommitBlock)] == [block_hash(X)]
+
+
+def test_a_pushed_certificate_without_its_block_or_quorum_commits_nothing():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    lacking = CertificatesMessage(certificates=(_certificate(h, [0, 1, 2], X),))
+    after, actions = h.receive(state, lacking)
+    assert after.certificate is None and not actions
+    state, _ = h.receive(state, h.proposal(0, X))
+    short = CertificatesMessage(certificates=(_certificate(h, [0, 1], X),))
+    after, _ = h.receive(state, short)
+    assert after.certificate is None
+
+
+def test_a_vote_from_further_behind_gets_our_recent_commits():
     h = Harness()
     me = h.non_proposer(1, 0)
     state, _ = h.start(me)
-    decision = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=X)
-    state = replace(state, height=2, decisions={1: decision})
+    first = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=X)
+    second = CommitMessage(certificate=_certificate(h, [0, 1, 2], Y, height=2), payload=Y)
+    state = replace(state, height=3, decisions={1: first, 2: second})
     peer = (me + 1) % 4
     _, actions = h.receive(state, h.vote(peer, PRE, 0, None, height=1), sender=peer)
-    assert Send(to=h.key(peer), message=decision) in actions
+    assert Send(to=h.key(peer), message=first) in actions
+    assert Send(to=h.key(peer), message=second) in actions
 
 
 def test_a_replica_outside_the_set_never_signs():
