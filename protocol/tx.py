@@ -79,12 +79,36 @@ class TxSignature(JsonCodec, what="signature"):
     signature: Annotated[bytes, hex_bytes(SIGNATURE_SIZE)]
 
     def canonical_bytes(self) -> bytes:
-        """JCS(signature), written out: the keys in order ("public_key" < "signature") and
-        two lowercase hex strings, which JSON never escapes (equal to encode(to_json()))."""
-        return b'{"public_key":"%s","signature":"%s"}' % (
-            self.public_key.hex().encode(),
-            self.signature.hex().encode(),
-        )
+        """JCS(signature) (equal to encode(to_json()))."""
+        return signature_canonical(self.public_key.hex(), self.signature.hex())
+
+
+def signature_canonical(public_key_hex: str, signature_hex: str) -> bytes:
+    """JCS of a signature given as its two lowercase hex strings, written out: the keys in
+    order ("public_key" < "signature"), and hex, which JSON never escapes."""
+    return b'{"public_key":"%s","signature":"%s"}' % (
+        public_key_hex.encode(),
+        signature_hex.encode(),
+    )
+
+
+def signers_problem(keys: tuple[PublicKey, ...]) -> str | None:
+    """What is wrong with a signed tx's signing keys, in signature order, or None: one
+    signature per key, sorted by key, at most COSIGNATURES_MAX."""
+    if len(set(keys)) != len(keys):
+        return "a key signs at most once (duplicate co-signer)"
+    if list(keys) != sorted(keys):
+        return "not sorted by public_key"
+    if len(keys) > COSIGNATURES_MAX:
+        return f"more than {COSIGNATURES_MAX}"
+    return None
+
+
+def signed_canonical(signatures: list[bytes], tx: UnsignedTx) -> bytes:
+    """JCS(signed tx) from its signatures' JCS bytes and the unsigned tx's cached bytes:
+    "signatures" sorts before "tx"."""
+    listed = b"[" + b",".join(signatures) + b"]"
+    return b'{"signatures":' + listed + b',"tx":' + tx._canonical + b"}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,21 +132,37 @@ class SignedTx(JsonCodec, what="signed tx"):
     """hash_leaf(canonical bytes) once leaf_hash was asked (see there)."""
 
     def __post_init__(self) -> None:
+        keys = tuple(s.public_key for s in self.signatures)
+        problem = signers_problem(keys)
+        if problem is not None:
+            raise FieldTypeError(f"signatures: {problem}")
+        canonical = signed_canonical([s.canonical_bytes() for s in self.signatures], self.tx)
+        self._set_derived(canonical, keys)
+
+    @classmethod
+    def with_canonical(
+        cls,
+        tx: UnsignedTx,
+        signatures: tuple[TxSignature, ...],
+        canonical: bytes,
+        signers: tuple[PublicKey, ...],
+    ) -> "SignedTx":
+        """A SignedTx whose JCS bytes the caller already has, for signers it checked
+        (signers_problem gave None). Only for bytes that are encode(to_json()) of these very
+        fields (protocol/tx_decode.py; tests/property/test_tx_decode.py holds every slot to
+        the constructor's)."""
+        signed = object.__new__(cls)
+        object.__setattr__(signed, "tx", tx)
+        object.__setattr__(signed, "signatures", signatures)
+        signed._set_derived(canonical, signers)
+        return signed
+
+    def _set_derived(self, canonical: bytes, signers: tuple[PublicKey, ...]) -> None:
         object.__setattr__(self, "_tx_id", self.tx.tx_id())
-        # JCS(signed tx) from the cached unsigned bytes: "signatures" sorts before "tx".
-        signatures = b"[" + b",".join(s.canonical_bytes() for s in self.signatures) + b"]"
-        canonical = b'{"signatures":' + signatures + b',"tx":' + self.tx._canonical + b"}"
         object.__setattr__(self, "_canonical", canonical)
-        keys = [s.public_key for s in self.signatures]
-        object.__setattr__(self, "_signers", tuple(keys))
+        object.__setattr__(self, "_signers", signers)
         object.__setattr__(self, "_typed_body", None)
         object.__setattr__(self, "_leaf_hash", None)
-        if len(set(keys)) != len(keys):
-            raise FieldTypeError("signatures: a key signs at most once (duplicate co-signer)")
-        if keys != sorted(keys):
-            raise FieldTypeError("signatures: not sorted by public_key")
-        if len(keys) > COSIGNATURES_MAX:
-            raise FieldTypeError(f"signatures: more than {COSIGNATURES_MAX}")
 
     @property
     def tx_id(self) -> Hash32:

@@ -27,7 +27,15 @@ from protocol.errors import ProtocolError
 from protocol.fields import parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.signing import PUBLIC_KEY_SIZE, SIGNATURE_SIZE, PublicKey
-from protocol.tx import COSIGNATURES_MAX, SignedTx, TxSignature, UnsignedTx
+from protocol.tx import (
+    COSIGNATURES_MAX,
+    SignedTx,
+    TxSignature,
+    UnsignedTx,
+    signature_canonical,
+    signed_canonical,
+    signers_problem,
+)
 
 _Natural = Annotated[int, Meta(ge=0, lt=INTEGER_MAGNITUDE_LIMIT)]
 
@@ -84,18 +92,27 @@ def signed_tx_fast(value: object, *, in_c_domain: bool = False) -> SignedTx | No
     # reference's to name: protocol/fields.py parse_hex is the one hex rule, its lengths
     # were checked above.
     try:
-        signatures = tuple(
-            TxSignature(
-                public_key=PublicKey(parse_hex(signature.public_key, "public_key")),
-                signature=parse_hex(signature.signature, "signature"),
-            )
-            for signature in envelope.signatures
+        keys = tuple(
+            PublicKey(parse_hex(entry.public_key, "public_key")) for entry in envelope.signatures
         )
-        # _Unsigned names UnsignedTx's fields; only the two hex ones read into other values.
-        values = msgspec.structs.asdict(fields)
-        values["chain_id"] = Hash32(parse_hex(fields.chain_id, "chain_id"))
-        values["sender"] = PublicKey(parse_hex(fields.sender, "sender"))
-        tx = UnsignedTx.with_canonical(canonical, **values)
-        return SignedTx(tx=tx, signatures=signatures)
+        signatures = tuple(
+            TxSignature(public_key=key, signature=parse_hex(entry.signature, "signature"))
+            for key, entry in zip(keys, envelope.signatures, strict=True)
+        )
+        tx = UnsignedTx.with_canonical(
+            canonical,
+            chain_id=Hash32(parse_hex(fields.chain_id, "chain_id")),
+            protocol_version=fields.protocol_version,
+            type=fields.type,
+            sender=PublicKey(parse_hex(fields.sender, "sender")),
+            nonce=fields.nonce,
+            expires_at_ms=fields.expires_at_ms,
+            body=fields.body,
+        )
     except ProtocolError:
         return None
+    if signers_problem(keys) is not None:
+        return None
+    # The hex strings read are the ones to_json writes back (parse_hex took only those).
+    written = [signature_canonical(e.public_key, e.signature) for e in envelope.signatures]
+    return SignedTx.with_canonical(tx, signatures, signed_canonical(written, tx), keys)

@@ -164,6 +164,8 @@ def _assert_same_tx(fast: SignedTx, reference: SignedTx) -> None:
     # __post_init__) and with_canonical leaves unset fails here.
     for name in UnsignedTx.__slots__:
         assert same(getattr(fast.tx, name), getattr(reference.tx, name)), name
+    for name in SignedTx.__slots__:
+        assert same(getattr(fast, name), getattr(reference, name)), name
     for mine, theirs in zip(fast.signatures, reference.signatures, strict=True):
         assert same(mine.public_key, theirs.public_key)
         assert same(mine.signature, theirs.signature)
