@@ -92,6 +92,11 @@ class DecodedTx:
     """The body was read by the C decoder (protocol.encoding.decode_noting_domain)."""
 
 
+Submitted = bytes | DecodedTx | SignedTx
+"""A submitted tx: JSON bytes, a batch's decoded value, or a batch's tx read whole in C
+(protocol/tx_decode.py signed_batch_fast: read as the reference reads it, not yet admitted)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SubmitOutcome:
     tx_id: Hash32 | None
@@ -176,9 +181,9 @@ class NodeService:
     # --- submission ----------------------------------------------------------------------
 
     async def submit(
-        self, payloads: Sequence[bytes | DecodedTx], *, gossip: bool = True
+        self, payloads: Sequence[Submitted], *, gossip: bool = True
     ) -> list[SubmitOutcome]:
-        """Admit each payload (JSON bytes, or a batch's decoded tx) in order; admitted txs
+        """Admit each payload (JSON bytes, or a batch's decoded or read tx) in order; admitted txs
         enter the mempool, and the ids of those a client sent (gossip) are announced to the
         peers (node/tx_relay.py)."""
         if self._backlog + len(payloads) > ADMISSION_BACKLOG_MAX:
@@ -192,9 +197,7 @@ class NodeService:
         finally:
             self._backlog -= len(payloads)
 
-    async def _submit(
-        self, payloads: Sequence[bytes | DecodedTx], gossip: bool
-    ) -> list[SubmitOutcome]:
+    async def _submit(self, payloads: Sequence[Submitted], gossip: bool) -> list[SubmitOutcome]:
         loop = asyncio.get_running_loop()
         pending = self.mempool.pending_nonces()
         checked = await loop.run_in_executor(
@@ -226,7 +229,7 @@ class NodeService:
         return outcomes
 
     def _admit_all(
-        self, payloads: Sequence[bytes | DecodedTx], pending: dict[PublicKey, int], now_ms: int
+        self, payloads: Sequence[Submitted], pending: dict[PublicKey, int], now_ms: int
     ) -> list[tuple[SubmitOutcome, SignedTx | None]]:
         results = []
         state: StateOverlay | None = None
@@ -247,14 +250,16 @@ class NodeService:
 
     def _admit_one(
         self,
-        payload: bytes | DecodedTx,
+        payload: Submitted,
         pending: dict[PublicKey, int],
         now_ms: int,
         state: StateView,
     ) -> tuple[SubmitOutcome, SignedTx | None]:
         signed: SignedTx | None = None
         try:
-            if isinstance(payload, DecodedTx):
+            if isinstance(payload, SignedTx):
+                signed = payload
+            elif isinstance(payload, DecodedTx):
                 signed = parse_signed_value(payload.value, in_c_domain=payload.in_c_domain)
             else:
                 limit = read_params(state).tx_size_max_bytes

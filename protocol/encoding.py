@@ -48,6 +48,7 @@ __all__ = [
     "encode",
     "encode_in_c",
     "encode_in_c_domain",
+    "in_c_domain",
     "nests_within_limit",
     "split_array",
     "split_object",
@@ -92,6 +93,13 @@ def encode_in_c_domain(value: object) -> bytes:
     """encode(value) for a value known to lie in the C domain, without walking it again:
     only for a part of what decode_noting_domain read in C, unchanged since."""
     return _ENCODER.encode(value)
+
+
+def in_c_domain(value: object, depth: int = 0) -> bool:
+    """Whether value, found depth containers deep in a document, lies in the C path's
+    domain (module docstring), so that encode_in_c_domain(value) is encode(value) and the
+    document's nesting bound holds inside it."""
+    return _in_c_domain(value, depth)
 
 
 def decode(data: bytes) -> JsonValue:

@@ -14,16 +14,25 @@ too many, bodies with floats, big integers, the UTF-16 key trap or lone surrogat
 import collections
 import types
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+import msgspec
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contracts.admission import _parse_signed_reference, parse_signed_tx, parse_signed_value
-from protocol.encoding import decode_noting_domain, encode, encode_in_c
+from protocol.encoding import (
+    NESTING_DEPTH_MAX,
+    decode,
+    decode_noting_domain,
+    encode,
+    encode_in_c,
+    encode_in_c_domain,
+)
 from protocol.tx import COSIGNATURES_MAX, SignedTx, UnsignedTx
-from protocol.tx_decode import signed_tx_fast
+from protocol.tx_decode import signed_batch_fast, signed_tx_fast
 from tests.property.test_encoding_fast import Colour, Name, keys, same, tricky_values, values
 
 LIMIT = 2**53
@@ -153,13 +162,14 @@ def _outcome(read: Callable[[], Any]) -> tuple[str, Any]:
         return "error", (type(error), str(error), getattr(error, "reason", None))
 
 
-def _assert_same_tx(fast: SignedTx, reference: SignedTx) -> None:
+def _assert_same_tx(fast: SignedTx, reference: SignedTx, *, same_body: bool = True) -> None:
+    """same_body: both were read from one decoded value, so the body is the same object."""
     assert fast == reference
     assert fast.tx.signing_bytes() == reference.tx.signing_bytes()
     assert fast.canonical_bytes() == reference.canonical_bytes()
     assert fast.tx_id == reference.tx_id
     assert fast.signers == reference.signers
-    assert fast.tx.body is reference.tx.body
+    assert fast.tx.body is reference.tx.body or not same_body
     # Every slot, the private ones included: a slot UnsignedTx gains (a cache set in
     # __post_init__) and with_canonical leaves unset fails here.
     for name in UnsignedTx.__slots__:
@@ -283,3 +293,65 @@ def _fixed_envelope() -> dict[str, Any]:
         },
         "signatures": [{"public_key": "01" * 32, "signature": "02" * 64}],
     }
+
+
+_WRITE_ANYWAY = msgspec.json.Encoder(order="sorted")
+"""Writes what the reference refuses to (floats, integers past 2**53, any key order of
+the UTF-16 trap): a batch body as a hostile client could send it."""
+
+
+def _assert_batch_agrees(items: list[Any]) -> bool:
+    """signed_batch_fast(body) is None, or each tx is what the reference reads from the
+    body's decode; True when the fast path answered."""
+    try:
+        data = _WRITE_ANYWAY.encode({"txs": items})
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return False  # not JSON at all: nothing a client can send
+    read = signed_batch_fast(data)
+    if read is None:
+        return False
+    decoded = _outcome(lambda: decode(data))
+    assert decoded[0] == "ok", decoded
+    for fast, value in zip(read, decoded[1]["txs"], strict=True):
+        reference = _outcome(partial(_parse_signed_reference, value))
+        assert reference[0] == "ok", reference
+        _assert_same_tx(fast, reference[1], same_body=False)
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(envelopes() | faulty(), min_size=1, max_size=4))
+@example([{**_fixed_envelope(), "tx": {**_fixed_envelope()["tx"], "body": {"a": 1.5}}}])
+@example([{**_fixed_envelope(), "tx": {**_fixed_envelope()["tx"], "body": {"a": 2**53}}}])
+@example([{**_fixed_envelope(), "tx": {**_fixed_envelope()["tx"], "body": {"a": [[[[[]]]]]}}}])
+def test_a_batch_read_in_c_is_the_reference_read_of_its_decode(items: list[Any]) -> None:
+    _assert_batch_agrees(items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(envelopes(), min_size=1, max_size=4))
+def test_a_canonical_batch_of_valid_envelopes_is_read_in_c(items: list[Any]) -> None:
+    """Taken, not only agreed with, unless a body is one the C encoder cannot write."""
+    taken = _assert_batch_agrees(items)
+    assert taken or any(encode_in_c(item["tx"]) is None for item in items)
+
+
+def test_a_batch_nested_past_the_bound_is_left_to_the_reference() -> None:
+    deep: Any = 1
+    for _ in range(NESTING_DEPTH_MAX - 4):  # the body's own depth: 4 containers above it
+        deep = [deep]
+    envelope = _fixed_envelope()
+    envelope["tx"]["body"] = {"a": deep}
+    assert signed_batch_fast(encode_in_c_domain({"txs": [envelope]})) is None
+    envelope["tx"]["body"] = {"a": deep[0]}
+    assert signed_batch_fast(encode({"txs": [envelope]})) is not None
+
+
+def test_a_batch_the_reference_refuses_to_decode_is_left_to_it() -> None:
+    """msgspec keeps the last of duplicate keys where the reference refuses them: only
+    bytes that re-encode to themselves are read in C."""
+    data = encode({"txs": [_fixed_envelope()]})
+    twice = data.replace(b'"body":{"a":1}', b'"body":{"a":1,"a":1}')
+    assert twice != data and _outcome(lambda: decode(twice))[0] == "error"
+    assert signed_batch_fast(twice) is None
+    assert signed_batch_fast(data) is not None

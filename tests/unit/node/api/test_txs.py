@@ -1,5 +1,6 @@
 """POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
 
+import copy
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -294,18 +295,24 @@ def test_a_batch_answer_is_written_as_starlette_writes_json(api: Api) -> None:
     assert single.content == starlette_bytes(single.json())
 
 
-def test_a_batch_read_in_c_hands_its_txs_on_as_read_in_c() -> None:
-    """Canonical bytes are read by the C decoder, so admission may encode their txs without
-    walking them again (protocol.encoding.decode_noting_domain); any other spelling is read
-    by the reference, and its txs are walked as before."""
-    txs = {"txs": [account_open(n).to_json() for n in (1, 2)]}
+def test_a_batch_is_handed_on_read_in_c_or_decoded() -> None:
+    """A canonical batch of well-formed envelopes is read in C straight into signed txs
+    (protocol.tx_decode.signed_batch_fast); another spelling is decoded by the reference,
+    its txs walked as before; a canonical batch the typed read leaves alone (a signature in
+    upper-case hex) is decoded in C, its txs encoded unwalked, and admission's reference
+    names the error."""
+    signed = [account_open(n) for n in (1, 2)]
+    txs = {"txs": [tx.to_json() for tx in signed]}
     limit = DEFAULT_LIMITS.json_elements_max
-    canonical, _ = _split_submission(encode(txs), limit)
+    read, _ = _split_submission(encode(txs), limit)
+    assert [type(p) for p in read] == [SignedTx] * 2 and list(read) == signed
     spaced, _ = _split_submission(encode(txs) + b" ", limit)
-    assert [(type(p), getattr(p, "in_c_domain", None)) for p in canonical] == [
-        (DecodedTx, True)
-    ] * 2
-    assert [getattr(p, "in_c_domain", None) for p in spaced] == [False] * 2
+    assert [(type(p), getattr(p, "in_c_domain", None)) for p in spaced] == [(DecodedTx, False)] * 2
+    upper: Any = copy.deepcopy(txs)
+    entry = upper["txs"][0]["signatures"][0]
+    entry["signature"] = entry["signature"].upper()
+    decoded, _ = _split_submission(encode(upper), limit)
+    assert [(type(p), getattr(p, "in_c_domain", None)) for p in decoded] == [(DecodedTx, True)] * 2
 
 
 outcome_values = st.none() | st.integers(min_value=0, max_value=2**53) | st.text()
