@@ -4,7 +4,8 @@ A replica learns a peer is behind from any message of a lower height and answers
 certificates and payloads of the heights it missed (CommitMessage), which that peer can
 check against its own validator set. Both directions are rate-limited per peer, resending
 only after the retransmit interval, because a push may be lost before GST. Heights older
-than the kept decisions need the node's block sync.
+than the kept decisions need the node's block sync. A peer whose vote for the very block
+just decided merely came late gets that decision's certificate alone (push_certificate).
 """
 
 from dataclasses import replace
