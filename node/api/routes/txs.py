@@ -121,8 +121,9 @@ def _split_submission(body: bytes, elements_max: int) -> tuple[Sequence[Submitte
         raise ApiError(400, admission_reason_for(error).value, str(error)) from None
     if isinstance(value, dict) and set(value) == {"txs"}:
         items = value["txs"]
-        _check_batch_size(len(items) if isinstance(items, list) else 0)
-        assert isinstance(items, list)
+        if not isinstance(items, list):
+            items = []  # refused as an empty list is: "a list of 1..1000 txs"
+        _check_batch_size(len(items))
         return [DecodedTx(item, in_c_domain) for item in items], True
     return [body], False
 
