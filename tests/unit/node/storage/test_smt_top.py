@@ -6,13 +6,16 @@ held entry must be a node's true preimage, and the held set must stay bounded.
 """
 
 import random
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.storage import LevelDbStore, native_memory
+from node.storage import LevelDbStore, leveldb, native_memory
+from node.storage.overlay import Overlay
+from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
 from protocol.hashing import Hash32, sha256
 from protocol.smt import MemorySmtStore, SparseMerkleTree
@@ -32,8 +35,14 @@ class TopFirstStore(MemorySmtStore):
         super().__init__()
         self.top = top
         self.misses = 0
+        self.written: dict[bytes, bytes] = {}
+        """The nodes of the last update (what a commit hands advance() as new)."""
 
-    def get_node(self, node_hash: Hash32) -> bytes | None:
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        super().put_nodes(nodes)
+        self.written = dict(nodes)
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
         held = self.top.get(node_hash)
         if held is not None:
             return held
@@ -88,18 +97,22 @@ def commit_tree(store: LevelDbStore, height: int, writes: dict[bytes, bytes | No
 @given(
     st.lists(writes_strategy, min_size=1, max_size=8),
     st.integers(min_value=1, max_value=5),
+    st.booleans(),
 )
 def test_roots_with_held_levels_equal_roots_without(
-    history: list[dict[bytes, bytes | None]], levels: int
+    history: list[dict[bytes, bytes | None]], levels: int, with_new: bool
 ) -> None:
     plain = SparseMerkleTree(MemorySmtStore())
     top = SmtTopLevels(levels=levels, entries_max=2**levels)
     store = TopFirstStore(top)
     held = SparseMerkleTree(store)
     for version, writes in enumerate(history):
+        store.written = {}
         root = held.update(version, writes)
         assert root == plain.update(version, writes)
-        top.advance(root, store.read_stored)
+        # A commit hands over the nodes it wrote; any other node (a leaf a delete moved
+        # up into the held levels) is still read.
+        top.advance(root, store.read_stored, store.written if with_new else None)
         check_held(top, store, root)
         for key in KEY_SPACE[:8]:
             assert held.prove(key) == plain.prove(key)
@@ -139,6 +152,39 @@ def test_leveldb_store_roots_and_reads_with_held_levels(tmp_path: Path) -> None:
             assert top.get(root) is not None
             assert SparseMerkleTree(store.smt).prove(b"record/5") == memory.prove(b"record/5")
         assert len(top) <= top.entries_max + 2**top.levels
+
+
+def test_a_commit_fills_the_held_levels_from_the_nodes_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inserts only: every node a commit must hold is one it wrote, so none is read back
+    # by its key (the fill read each new node through the overlay before).
+    reads: list[bytes] = []
+    real_reader = leveldb._node_reader
+
+    def counting_reader(space: Overlay | SeekReads) -> Callable[[bytes], bytes | None]:
+        read = real_reader(space)
+
+        def counted(node_hash: bytes) -> bytes | None:
+            reads.append(node_hash)
+            return read(node_hash)
+
+        return counted
+
+    monkeypatch.setattr(leveldb, "_node_reader", counting_reader)
+    rng = random.Random(11)
+    memory_store = MemorySmtStore()
+    memory = SparseMerkleTree(memory_store)
+    top = SmtTopLevels(levels=6, entries_max=2**6)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        for height in range(6):
+            writes: dict[bytes, bytes | None] = {
+                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(40)
+            }
+            root = commit_tree(store, height, writes)
+            assert root == memory.update(height, writes)
+            check_held(top, memory_store, root)
+    assert reads == []
 
 
 def test_a_dropped_overlay_leaves_the_held_levels_alone(tmp_path: Path) -> None:
