@@ -112,23 +112,24 @@ class SmtTopLevels:
         """Add to nodes the upper levels under root that it lacks, each preimage taken from
         known (one dict lookup: the block's new nodes, or the held set being rebuilt) or
         else read."""
-        # Children go in before their parent, so an interrupted fill never leaves a held
-        # node above a missing one (the invariant the early stop relies on).
-        levels = self.levels
+        # Level by level from the root; the nodes found go in deepest first, in one update
+        # after the walk, so an interrupted fill never leaves a held node above a missing
+        # one (the invariant the early stop relies on).
         find = known.get
-        pending: list[tuple[bytes, int, bytes | None]] = [(root, 0, None)]
-        while pending:
-            node_hash, depth, preimage = pending.pop()
-            if preimage is not None:
-                nodes[node_hash] = preimage
-                continue
-            if node_hash == EMPTY_HASH or node_hash in nodes:
-                continue
-            preimage = find(node_hash)
-            if preimage is None:
-                preimage = read(node_hash)
-            assert preimage is not None, f"store lost node {node_hash.hex()}"
-            pending.append((node_hash, depth, preimage))
-            if preimage[0] == _NODE_BYTE and depth + 1 < levels:
-                pending.append((preimage[1:33], depth + 1, None))
-                pending.append((preimage[33:65], depth + 1, None))
+        found: list[tuple[bytes, bytes]] = []
+        level = [root]
+        for _ in range(self.levels):
+            below: list[bytes] = []
+            for node_hash in level:
+                if node_hash == EMPTY_HASH or node_hash in nodes:
+                    continue
+                preimage = find(node_hash)
+                if preimage is None:
+                    preimage = read(node_hash)
+                    assert preimage is not None, f"store lost node {node_hash.hex()}"
+                found.append((node_hash, preimage))
+                if preimage[0] == _NODE_BYTE:
+                    below += (preimage[1:33], preimage[33:65])
+            level = below
+        found.reverse()
+        nodes.update(found)
