@@ -93,6 +93,21 @@ def commit_tree(store: LevelDbStore, height: int, writes: dict[bytes, bytes | No
     return root
 
 
+def commit_inserts(
+    store: LevelDbStore, memory: SparseMerkleTree, rng: random.Random, heights: range, count: int
+) -> bytes:
+    """Commit a block of count random inserts at each height, each root checked against
+    memory (a plain tree given the same writes); the last root."""
+    root = b""
+    for height in heights:
+        writes: dict[bytes, bytes | None] = {
+            f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(count)
+        }
+        root = commit_tree(store, height, writes)
+        assert root == memory.update(height, writes)
+    return root
+
+
 @settings(max_examples=120, deadline=None)
 @given(
     st.lists(writes_strategy, min_size=1, max_size=8),
@@ -172,18 +187,10 @@ def test_a_commit_fills_the_held_levels_from_the_nodes_it_wrote(
         return counted
 
     monkeypatch.setattr(leveldb, "_node_reader", counting_reader)
-    rng = random.Random(11)
-    memory_store = MemorySmtStore()
-    memory = SparseMerkleTree(memory_store)
-    top = SmtTopLevels(levels=6, entries_max=2**6)
+    top, memory_store = SmtTopLevels(levels=6, entries_max=2**6), MemorySmtStore()
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
-        for height in range(6):
-            writes: dict[bytes, bytes | None] = {
-                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(40)
-            }
-            root = commit_tree(store, height, writes)
-            assert root == memory.update(height, writes)
-            check_held(top, memory_store, root)
+        tree = SparseMerkleTree(memory_store)
+        check_held(top, memory_store, commit_inserts(store, tree, random.Random(11), range(6), 40))
     assert reads == []
 
 
@@ -212,12 +219,7 @@ def test_a_reopened_store_holds_the_upper_levels_before_its_first_commit(
     memory_store = MemorySmtStore()
     memory = SparseMerkleTree(memory_store)
     with LevelDbStore.open(tmp_path / "db") as store:
-        for height in range(3):
-            writes: dict[bytes, bytes | None] = {
-                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(200)
-            }
-            root = commit_tree(store, height, writes)
-            assert root == memory.update(height, writes)
+        root = commit_inserts(store, memory, rng, range(3), 200)
     top = SmtTopLevels(levels=6, entries_max=2**6)
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
         check_held(top, memory_store, root)
@@ -265,16 +267,13 @@ def test_a_store_holds_more_levels_on_request_and_its_own_again_trimmed(
     memory = SparseMerkleTree(memory_store)
     top = SmtTopLevels(levels=3, entries_max=2**3)
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
-        for height in range(3):
-            writes: dict[bytes, bytes | None] = {
-                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(100)
-            }
-            root = commit_tree(store, height, writes)
-            assert root == memory.update(height, writes)
+        root = commit_inserts(store, memory, rng, range(3), 100)
         store.hold_tree_levels(7)
         assert (store.held_tree_levels, trims) == (7, [])
         assert top._nodes.keys() == upper_nodes(memory_store, root, 7)
-        writes = {f"record/{rng.getrandbits(32)}".encode(): b"w" for _ in range(100)}
+        writes: dict[bytes, bytes | None] = {
+            f"record/{rng.getrandbits(32)}".encode(): b"w" for _ in range(100)
+        }
         root = commit_tree(store, 3, writes)
         assert root == memory.update(3, writes)
         check_held(top, memory_store, root)
