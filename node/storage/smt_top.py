@@ -114,9 +114,13 @@ class SmtTopLevels:
         else read."""
         # Level by level from the root; the nodes found go in deepest first, in one update
         # after the walk, so an interrupted fill never leaves a held node above a missing
-        # one (the invariant the early stop relies on).
+        # one (the invariant the early stop relies on). Hashes and preimages are kept in
+        # two lists of bytes, not a tuple per node: bytes are not tracked by the cyclic
+        # garbage collector, and thousands of live tuples would set off its collections
+        # (a full one walks every object of the node's heap).
         find = known.get
-        found: list[tuple[bytes, bytes]] = []
+        hashes: list[bytes] = []
+        preimages: list[bytes] = []
         level = [root]
         for _ in range(self.levels):
             below: list[bytes] = []
@@ -127,9 +131,9 @@ class SmtTopLevels:
                 if preimage is None:
                     preimage = read(node_hash)
                     assert preimage is not None, f"store lost node {node_hash.hex()}"
-                found.append((node_hash, preimage))
+                hashes.append(node_hash)
+                preimages.append(preimage)
                 if preimage[0] == _NODE_BYTE:
                     below += (preimage[1:33], preimage[33:65])
             level = below
-        found.reverse()
-        nodes.update(found)
+        nodes.update(zip(reversed(hashes), reversed(preimages), strict=True))

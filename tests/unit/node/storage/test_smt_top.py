@@ -5,6 +5,7 @@ The roots a tree computes through the held levels must equal the roots without t
 held entry must be a node's true preimage, and the held set must stay bounded.
 """
 
+import gc
 import random
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -192,6 +193,31 @@ def test_a_commit_fills_the_held_levels_from_the_nodes_it_wrote(
         tree = SparseMerkleTree(memory_store)
         check_held(top, memory_store, commit_inserts(store, tree, random.Random(11), range(6), 40))
     assert reads == []
+
+
+def test_a_fill_sets_off_no_garbage_collection() -> None:
+    # A node's heap is large, and a collection walks it: a fill of thousands of nodes must
+    # not keep a tracked object (a tuple) per node alive until it ends.
+    top = SmtTopLevels(levels=11, entries_max=2**11)
+    store = TopFirstStore(top)
+    rng = random.Random(9)
+    writes: dict[bytes, bytes | None] = {
+        f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(3000)
+    }
+    root = SparseMerkleTree(store).update(0, writes)
+    collections: list[str] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        collections.append(phase)
+
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        top.advance(root, store.read_stored, store.written)
+    finally:
+        gc.callbacks.remove(note)
+    assert len(top) > 2 * gc.get_threshold()[0]  # enough nodes to set one off
+    assert collections == []
 
 
 def test_a_dropped_overlay_leaves_the_held_levels_alone(tmp_path: Path) -> None:
