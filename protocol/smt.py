@@ -6,6 +6,7 @@ protocol/smt_store.py (MemorySmtStore is re-exported here for older importers).
 Hashing and proof verification live in protocol/smt_proof.py. Pure: no I/O.
 """
 
+import hashlib
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from protocol.smt_store import MemorySmtStore
 __all__ = ["MemorySmtStore", "SmtStore", "SparseMerkleTree"]
 
 _LEAF_BYTE = LEAF_PREFIX[0]
+_node_sha256 = hashlib.sha256
+"""A node's hash is SHA-256(preimage) (protocol.hashing.sha256): called here directly where
+an update hashes every new node, one Python call fewer per node."""
 
 
 class SmtStore(Protocol):
@@ -36,9 +40,11 @@ class SmtStore(Protocol):
     0x03||left||right for an interior node. EMPTY_HASH is never stored.
     """
 
-    def get_node(self, node_hash: Hash32) -> bytes | None: ...
+    def get_node(self, node_hash: bytes) -> bytes | None: ...
 
-    def put_node(self, node_hash: Hash32, preimage: bytes) -> None: ...
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        """Store every node of one update (hash -> preimage) at once."""
+        ...
 
     def get_root(self, version: int) -> Hash32 | None: ...
 
@@ -90,6 +96,9 @@ class SparseMerkleTree:
 
     def __init__(self, store: SmtStore) -> None:
         self._store = store
+        self._new: dict[bytes, bytes] = {}
+        """The nodes the running update made: handed to the store in one call at its end
+        (one block makes thousands; an update reads only nodes of the tree before it)."""
 
     def root(self, version: int | None = None) -> Hash32:
         """The root at version (default: the latest; EMPTY_HASH if none is recorded).
@@ -122,7 +131,10 @@ class SparseMerkleTree:
         root = self.root(latest) if latest is not None else EMPTY_HASH
         if entries:
             batch = _sorted_batch(entries)
+            self._new = {}
             root = Hash32(self._update(root, 0, batch, 0, len(entries))[0])
+            self._store.put_nodes(self._new)
+            self._new = {}
         self._store.put_root(version, root)
         return root
 
@@ -162,7 +174,7 @@ class SparseMerkleTree:
         return None
 
     def _node(self, node_hash: bytes) -> bytes:
-        preimage = self._store.get_node(Hash32(node_hash))
+        preimage = self._store.get_node(node_hash)
         assert preimage is not None, f"store lost node {node_hash.hex()}"
         return preimage
 
@@ -203,7 +215,7 @@ class SparseMerkleTree:
         preimage = b""
         get_node = self._store.get_node
         while current != EMPTY_HASH:
-            found = get_node(Hash32(current))
+            found = get_node(current)
             assert found is not None, f"store lost node {current.hex()}"
             preimage = found
             if preimage[0] == _LEAF_BYTE:
@@ -266,15 +278,15 @@ class SparseMerkleTree:
             else:
                 new, kind = self._join(new, kind, preimage[33:65], _UNKNOWN)
             level -= 1
-        put_node = self._store.put_node
+        new_nodes = self._new
         for up in range(level, -1, -1):
             preimage = path[up]
             if (key_int >> (SMT_DEPTH - 1 - depth - up)) & 1:
                 preimage = preimage[:33] + new
             else:
                 preimage = NODE_PREFIX + new + preimage[33:65]
-            new = sha256(preimage)
-            put_node(new, preimage)
+            new = _node_sha256(preimage).digest()
+            new_nodes[new] = preimage
         return new, kind
 
     def _build_from_batch(
@@ -334,10 +346,10 @@ class SparseMerkleTree:
             return kind
         return _LEAF if self._node(node_hash)[0] == _LEAF_BYTE else _NODE
 
-    def _put(self, preimage: bytes) -> Hash32:
-        """Store a node under its hash; rewriting an existing node is harmless."""
-        node_hash = sha256(preimage)
-        self._store.put_node(node_hash, preimage)
+    def _put(self, preimage: bytes) -> bytes:
+        """Keep a new node under its hash for the store; rewriting an existing node is harmless."""
+        node_hash = _node_sha256(preimage).digest()
+        self._new[node_hash] = preimage
         return node_hash
 
 

@@ -6,6 +6,8 @@ executed against a base store without changing it, so two blocks served for one 
 (a fork) can both be checked against the same parent; merge() adopts one of them.
 """
 
+from collections.abc import Mapping
+
 from protocol.hashing import Hash32
 
 
@@ -13,16 +15,16 @@ class MemorySmtStore:
     """An SmtStore (protocol/smt.py) in dicts. Nothing is ever deleted."""
 
     def __init__(self) -> None:
-        self.nodes: dict[Hash32, bytes] = {}
+        self.nodes: dict[bytes, bytes] = {}
         self.roots: dict[int, Hash32] = {}
         self.values: dict[Hash32, bytes] = {}
         self._latest_version: int | None = None
 
-    def get_node(self, node_hash: Hash32) -> bytes | None:
+    def get_node(self, node_hash: bytes) -> bytes | None:
         return self.nodes.get(node_hash)
 
-    def put_node(self, node_hash: Hash32, preimage: bytes) -> None:
-        self.nodes[node_hash] = preimage
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        self.nodes.update(nodes)
 
     def get_root(self, version: int) -> Hash32 | None:
         return self.roots.get(version)
@@ -51,15 +53,15 @@ class BranchSmtStore:
     def __init__(self, base: MemorySmtStore, base_version: int) -> None:
         self._base = base
         self._base_version = base_version
-        self._nodes: dict[Hash32, bytes] = {}
+        self._nodes: dict[bytes, bytes] = {}
         self._values: dict[Hash32, bytes] = {}
         self._roots: dict[int, Hash32] = {}
 
-    def get_node(self, node_hash: Hash32) -> bytes | None:
+    def get_node(self, node_hash: bytes) -> bytes | None:
         return self._nodes.get(node_hash) or self._base.get_node(node_hash)
 
-    def put_node(self, node_hash: Hash32, preimage: bytes) -> None:
-        self._nodes[node_hash] = preimage
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        self._nodes.update(nodes)
 
     def get_root(self, version: int) -> Hash32 | None:
         return self._roots.get(version) or self._base.get_root(version)

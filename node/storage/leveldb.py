@@ -7,7 +7,7 @@ callers fill an Overlay through the ports and commit() writes it atomically and 
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -184,12 +184,14 @@ class LevelDbStore:
             # transaction-less batches write nothing until write(); LevelDB appends the batch
             # to its log as one record, so a crash leaves all of it or none (sync: durable).
             batch = self._db.write_batch(sync=True)
+            put, delete, written = batch.put, batch.delete, 0
             for key, value in overlay.buffered_writes():
                 if value is None:
-                    batch.delete(key)
+                    delete(key)
                 else:
-                    batch.put(key, value)
-                    self._written_since_trim += len(key) + len(value)
+                    put(key, value)
+                    written += len(key) + len(value)
+            self._written_since_trim += written
             self._state_reads.begin_write()
             try:
                 batch.write()
@@ -216,11 +218,14 @@ class LevelDbStore:
         the next block's inserts read them (node/storage/smt_top.py)."""
         version = overlay.written(keys.SMT_LATEST_KEY)
         if version is not None:
-            self._hold_tree(overlay, version)
+            self._hold_tree(overlay, version, overlay.smt.written_nodes())
 
-    def _hold_tree(self, space: "SeekReads | Overlay", version: bytes) -> None:
-        """Hold the upper levels of the tree version (encoded) that space holds."""
-        self._smt_top.advance(_tree_root(space, version), _node_reader(space))
+    def _hold_tree(
+        self, space: "SeekReads | Overlay", version: bytes, new: Mapping[bytes, bytes] | None = None
+    ) -> None:
+        """Hold the upper levels of the tree version (encoded) that space holds; `new`: the
+        nodes space wrote, by hash."""
+        self._smt_top.advance(_tree_root(space, version), _node_reader(space), new)
 
     @property
     def own_tree_levels(self) -> int:

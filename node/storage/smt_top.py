@@ -21,7 +21,7 @@ memory let go, pymalloc keeps the arenas other objects still use: ~12 MiB after 
 catch-up).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
 
@@ -45,32 +45,37 @@ class SmtTopLevels:
     `entries_max` entries plus one block's new nodes (< 2**levels).
     """
 
-    __slots__ = ("_nodes", "entries_max", "levels")
+    __slots__ = ("_nodes", "entries_max", "get", "levels")
 
     def __init__(self, *, levels: int = TOP_LEVELS, entries_max: int = ENTRIES_MAX) -> None:
         assert levels >= 1 and entries_max >= 2**levels
         self.levels = levels
         self.entries_max = entries_max
         self._nodes: dict[bytes, bytes] = {}
-
-    def get(self, node_hash: bytes) -> bytes | None:
-        """The preimage of node_hash if held (the bytes the store holds under it)."""
-        return self._nodes.get(node_hash)
+        self.get: Callable[[bytes], bytes | None] = self._nodes.get
+        """get(node_hash): its preimage if held (the bytes the store holds under it), else
+        None. The held dict's own get, a C call (every walk down the tree asks it for each
+        held level); _hold rebinds it when the dict is replaced."""
 
     def __len__(self) -> int:
         return len(self._nodes)
 
-    def advance(self, root: bytes, read: Callable[[bytes], bytes | None]) -> None:
-        """Hold the upper levels of the tree under root, just committed. `read` gives a
-        node's preimage (the committed overlay's writes, then LevelDB) for what is not held.
+    def advance(
+        self,
+        root: bytes,
+        read: Callable[[bytes], bytes | None],
+        new: Mapping[bytes, bytes] | None = None,
+    ) -> None:
+        """Hold the upper levels of the tree under root, just committed. `new`: the nodes
+        the commit wrote, by hash (looked up first); `read` gives the preimage of any other
+        node not held (the committed overlay's writes, then LevelDB).
 
         Once over entries_max, the unreachable entries are dropped: the held set is
         rebuilt from root, reading only what it already holds.
         """
+        self._fill(self._nodes, root, {} if new is None else new, read)
         if len(self._nodes) > self.entries_max:
             self._rebuild(root, read)
-        else:
-            self._fill(self._nodes, root, read)
 
     def resize(
         self, levels: int, root: bytes | None, read: Callable[[bytes], bytes | None]
@@ -82,34 +87,53 @@ class SmtTopLevels:
         assert levels >= 1
         self.levels, self.entries_max = levels, 2 * 2**levels
         if root is None:
-            self._nodes = {}
+            self._hold({})
         else:
             self._rebuild(root, read)
 
     def _rebuild(self, root: bytes, read: Callable[[bytes], bytes | None]) -> None:
-        held = self._nodes
         fresh: dict[bytes, bytes] = {}
-        self._fill(fresh, root, lambda node_hash: held.get(node_hash) or read(node_hash))
-        # One assignment: a reader on another thread sees the old dict or the new one.
-        self._nodes = fresh
+        self._fill(fresh, root, self._nodes, read)
+        self._hold(fresh)
+
+    def _hold(self, nodes: dict[bytes, bytes]) -> None:
+        # One assignment each: a reader on another thread sees the old dict or the new one
+        # (both hold true preimages), through get or not.
+        self._nodes = nodes
+        self.get = nodes.get
 
     def _fill(
-        self, nodes: dict[bytes, bytes], root: bytes, read: Callable[[bytes], bytes | None]
+        self,
+        nodes: dict[bytes, bytes],
+        root: bytes,
+        known: Mapping[bytes, bytes],
+        read: Callable[[bytes], bytes | None],
     ) -> None:
-        # Children go in before their parent, so an interrupted fill never leaves a held
-        # node above a missing one (the invariant the early stop relies on).
-        levels = self.levels
-        pending: list[tuple[bytes, int, bytes | None]] = [(root, 0, None)]
-        while pending:
-            node_hash, depth, preimage = pending.pop()
-            if preimage is not None:
-                nodes[node_hash] = preimage
-                continue
-            if node_hash == EMPTY_HASH or node_hash in nodes:
-                continue
-            preimage = read(node_hash)
-            assert preimage is not None, f"store lost node {node_hash.hex()}"
-            pending.append((node_hash, depth, preimage))
-            if preimage[0] == _NODE_BYTE and depth + 1 < levels:
-                pending.append((preimage[1:33], depth + 1, None))
-                pending.append((preimage[33:65], depth + 1, None))
+        """Add to nodes the upper levels under root that it lacks, each preimage taken from
+        known (one dict lookup: the block's new nodes, or the held set being rebuilt) or
+        else read."""
+        # Level by level from the root; the nodes found go in deepest first, in one update
+        # after the walk, so an interrupted fill never leaves a held node above a missing
+        # one (the invariant the early stop relies on). Hashes and preimages are kept in
+        # two lists of bytes, not a tuple per node: bytes are not tracked by the cyclic
+        # garbage collector, and thousands of live tuples would set off its collections
+        # (a full one walks every object of the node's heap).
+        find = known.get
+        hashes: list[bytes] = []
+        preimages: list[bytes] = []
+        level = [root]
+        for _ in range(self.levels):
+            below: list[bytes] = []
+            for node_hash in level:
+                if node_hash == EMPTY_HASH or node_hash in nodes:
+                    continue
+                preimage = find(node_hash)
+                if preimage is None:
+                    preimage = read(node_hash)
+                    assert preimage is not None, f"store lost node {node_hash.hex()}"
+                hashes.append(node_hash)
+                preimages.append(preimage)
+                if preimage[0] == _NODE_BYTE:
+                    below += (preimage[1:33], preimage[33:65])
+            level = below
+        nodes.update(zip(reversed(hashes), reversed(preimages), strict=True))

@@ -50,21 +50,30 @@ class SmtNodes:
     a node's bytes are fixed by its hash, so it answers as the space would.
     """
 
-    __slots__ = ("_space", "_top")
+    __slots__ = ("_space", "_top", "_written")
 
     def __init__(self, space: KeyValueSpace, top: SmtTopLevels | None = None) -> None:
         self._space = space
         self._top = top
+        self._written: dict[bytes, bytes] = {}
 
-    def get_node(self, node_hash: Hash32) -> bytes | None:
+    def get_node(self, node_hash: bytes) -> bytes | None:
         if self._top is not None:
             preimage = self._top.get(node_hash)
             if preimage is not None:
                 return preimage
         return self._space.get(keys.smt_node_key(node_hash))
 
-    def put_node(self, node_hash: Hash32, preimage: bytes) -> None:
-        self._space.put(keys.smt_node_key(node_hash), preimage)
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        put = self._space.put
+        for node_hash, preimage in nodes.items():
+            put(keys.smt_node_key(node_hash), preimage)
+        self._written.update(nodes)
+
+    def written_nodes(self) -> Mapping[bytes, bytes]:
+        """Every node put through this port, by hash: the store's commit fills its held
+        levels from them instead of reading each back by its key."""
+        return self._written
 
     def get_root(self, version: int) -> Hash32 | None:
         stored = self._space.get(keys.smt_root_key(version))

@@ -127,6 +127,7 @@ def test_deepest_split_at_bit_255() -> None:
         value_hashes=[h(b"1"), h(b"2")],
     )
     root, _ = tree._update(EMPTY_HASH, 0, batch, 0, 2)
+    store.put_nodes(tree._new)  # what update() does with the nodes an update made
     assert root == reference_root_hashed({first: h(b"1"), second: h(b"2")})
     siblings: list[Hash32] = []
     leaf = tree._walk(second, root, siblings)

@@ -5,14 +5,18 @@ The roots a tree computes through the held levels must equal the roots without t
 held entry must be a node's true preimage, and the held set must stay bounded.
 """
 
+import gc
 import random
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.storage import LevelDbStore, native_memory
+from node.storage import LevelDbStore, leveldb, native_memory
+from node.storage.overlay import Overlay
+from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
 from protocol.hashing import Hash32, sha256
 from protocol.smt import MemorySmtStore, SparseMerkleTree
@@ -32,8 +36,14 @@ class TopFirstStore(MemorySmtStore):
         super().__init__()
         self.top = top
         self.misses = 0
+        self.written: dict[bytes, bytes] = {}
+        """The nodes of the last update (what a commit hands advance() as new)."""
 
-    def get_node(self, node_hash: Hash32) -> bytes | None:
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        super().put_nodes(nodes)
+        self.written = dict(nodes)
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
         held = self.top.get(node_hash)
         if held is not None:
             return held
@@ -84,22 +94,41 @@ def commit_tree(store: LevelDbStore, height: int, writes: dict[bytes, bytes | No
     return root
 
 
+def commit_inserts(
+    store: LevelDbStore, memory: SparseMerkleTree, rng: random.Random, heights: range, count: int
+) -> bytes:
+    """Commit a block of count random inserts at each height, each root checked against
+    memory (a plain tree given the same writes); the last root."""
+    root = b""
+    for height in heights:
+        writes: dict[bytes, bytes | None] = {
+            f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(count)
+        }
+        root = commit_tree(store, height, writes)
+        assert root == memory.update(height, writes)
+    return root
+
+
 @settings(max_examples=120, deadline=None)
 @given(
     st.lists(writes_strategy, min_size=1, max_size=8),
     st.integers(min_value=1, max_value=5),
+    st.booleans(),
 )
 def test_roots_with_held_levels_equal_roots_without(
-    history: list[dict[bytes, bytes | None]], levels: int
+    history: list[dict[bytes, bytes | None]], levels: int, with_new: bool
 ) -> None:
     plain = SparseMerkleTree(MemorySmtStore())
     top = SmtTopLevels(levels=levels, entries_max=2**levels)
     store = TopFirstStore(top)
     held = SparseMerkleTree(store)
     for version, writes in enumerate(history):
+        store.written = {}
         root = held.update(version, writes)
         assert root == plain.update(version, writes)
-        top.advance(root, store.read_stored)
+        # A commit hands over the nodes it wrote; any other node (a leaf a delete moved
+        # up into the held levels) is still read.
+        top.advance(root, store.read_stored, store.written if with_new else None)
         check_held(top, store, root)
         for key in KEY_SPACE[:8]:
             assert held.prove(key) == plain.prove(key)
@@ -141,6 +170,56 @@ def test_leveldb_store_roots_and_reads_with_held_levels(tmp_path: Path) -> None:
         assert len(top) <= top.entries_max + 2**top.levels
 
 
+def test_a_commit_fills_the_held_levels_from_the_nodes_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inserts only: every node a commit must hold is one it wrote, so none is read back
+    # by its key (the fill read each new node through the overlay before).
+    reads: list[bytes] = []
+    real_reader = leveldb._node_reader
+
+    def counting_reader(space: Overlay | SeekReads) -> Callable[[bytes], bytes | None]:
+        read = real_reader(space)
+
+        def counted(node_hash: bytes) -> bytes | None:
+            reads.append(node_hash)
+            return read(node_hash)
+
+        return counted
+
+    monkeypatch.setattr(leveldb, "_node_reader", counting_reader)
+    top, memory_store = SmtTopLevels(levels=6, entries_max=2**6), MemorySmtStore()
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        tree = SparseMerkleTree(memory_store)
+        check_held(top, memory_store, commit_inserts(store, tree, random.Random(11), range(6), 40))
+    assert reads == []
+
+
+def test_a_fill_sets_off_no_garbage_collection() -> None:
+    # A node's heap is large, and a collection walks it: a fill of thousands of nodes must
+    # not keep a tracked object (a tuple) per node alive until it ends.
+    top = SmtTopLevels(levels=11, entries_max=2**11)
+    store = TopFirstStore(top)
+    rng = random.Random(9)
+    writes: dict[bytes, bytes | None] = {
+        f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(3000)
+    }
+    root = SparseMerkleTree(store).update(0, writes)
+    collections: list[str] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        collections.append(phase)
+
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        top.advance(root, store.read_stored, store.written)
+    finally:
+        gc.callbacks.remove(note)
+    assert len(top) > 2 * gc.get_threshold()[0]  # enough nodes to set one off
+    assert collections == []
+
+
 def test_a_dropped_overlay_leaves_the_held_levels_alone(tmp_path: Path) -> None:
     top = SmtTopLevels(levels=4, entries_max=2**4)
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
@@ -166,12 +245,7 @@ def test_a_reopened_store_holds_the_upper_levels_before_its_first_commit(
     memory_store = MemorySmtStore()
     memory = SparseMerkleTree(memory_store)
     with LevelDbStore.open(tmp_path / "db") as store:
-        for height in range(3):
-            writes: dict[bytes, bytes | None] = {
-                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(200)
-            }
-            root = commit_tree(store, height, writes)
-            assert root == memory.update(height, writes)
+        root = commit_inserts(store, memory, rng, range(3), 200)
     top = SmtTopLevels(levels=6, entries_max=2**6)
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
         check_held(top, memory_store, root)
@@ -219,16 +293,13 @@ def test_a_store_holds_more_levels_on_request_and_its_own_again_trimmed(
     memory = SparseMerkleTree(memory_store)
     top = SmtTopLevels(levels=3, entries_max=2**3)
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
-        for height in range(3):
-            writes: dict[bytes, bytes | None] = {
-                f"record/{rng.getrandbits(32)}".encode(): b"v" for _ in range(100)
-            }
-            root = commit_tree(store, height, writes)
-            assert root == memory.update(height, writes)
+        root = commit_inserts(store, memory, rng, range(3), 100)
         store.hold_tree_levels(7)
         assert (store.held_tree_levels, trims) == (7, [])
         assert top._nodes.keys() == upper_nodes(memory_store, root, 7)
-        writes = {f"record/{rng.getrandbits(32)}".encode(): b"w" for _ in range(100)}
+        writes: dict[bytes, bytes | None] = {
+            f"record/{rng.getrandbits(32)}".encode(): b"w" for _ in range(100)
+        }
         root = commit_tree(store, 3, writes)
         assert root == memory.update(3, writes)
         check_held(top, memory_store, root)
