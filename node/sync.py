@@ -28,10 +28,19 @@ from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from node.storage.smt_top import CATCH_UP_LEVELS
-from protocol.block import Block
+from protocol.block import block_of_value
 from protocol.block_check import BodyChecked, checked_body
 from protocol.certificate_check import verify_certificate
-from protocol.encoding import JsonObject, JsonValue, decode, decode_unchecked, encode
+from protocol.encoding import (
+    JsonObject,
+    JsonValue,
+    decode,
+    decode_unchecked,
+    encode,
+    encode_in_c,
+    split_array,
+    split_object,
+)
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 from protocol.signature_prefetch import signed_triples, verify_signatures
@@ -427,44 +436,75 @@ def parse_if_certified(
     signatures ahead is work execution would do anyway: a peer cannot make this node parse
     or verify the signatures of a block nobody certified. The ledger takes this body check
     along instead of hashing the txs again. None otherwise (the ledger then parses the
-    payload itself and says what is wrong)."""
-    header = header_of_payload(fetched.payload)
+    payload itself and says what is wrong).
+
+    The payload is first made canonical (canonical_payload), which may replace
+    fetched.payload: the bytes the ledger then checks against the block and stores."""
+    canonical = canonical_payload(fetched.payload)
+    if canonical is None:
+        return None
+    payload, value, in_c_domain = canonical
+    fetched.payload = payload
+    header = header_of_payload(payload)
     if header is None or header.block_hash() != fetched.certificate.block_hash:
         return None
     try:
         verify_certificate(fetched.certificate, chain_id, validators, verify)
-        # The payload is parse_range's own encode: its canonical form needs no second check
-        # here, and validate compares the block's canonical bytes with it anyway.
-        block = Block.from_json(decode_unchecked(fetched.payload))
+        # The payload was just encoded from value: its canonical form needs no second
+        # check here, and validate compares the block's canonical bytes with it anyway.
+        block = block_of_value(value, in_c_domain=in_c_domain)
     except ProtocolError:
         return None
     return None if block.header != header else checked_body(block)
 
 
+def canonical_payload(raw: bytes) -> tuple[bytes, JsonValue, bool] | None:
+    """A block as a range answer held it: its canonical bytes (raw itself whenever a peer
+    served the stored bytes, as this node's route does), their JSON value and whether that
+    lies in the C encoder's domain (protocol.encoding: then each part of it is encoded in C
+    without walking it again, block_of_value's in_c_domain). Any spelling of the block is
+    taken, as the whole answer was before: decoded without the strict checks (a duplicate
+    key: the last one wins), then encoded, which refuses what is outside the protocol's
+    JSON (a float, an integer past 2**53, too deep) with a typed error. None then, or when
+    raw is not JSON: the ledger parses raw itself and names the problem."""
+    try:
+        value = decode_unchecked(raw)
+        # encode_in_c walks all of value and encodes it in C: what decode_noting_domain
+        # establishes for in_c_domain, here for bytes decoded without the strict checks.
+        data = encode_in_c(value)
+        in_c_domain = data is not None
+        if data is None:
+            data = encode(value)
+    except ProtocolError:
+        return None
+    return (raw if data == raw else data), value, in_c_domain
+
+
 def parse_range(content: bytes, first: int, limit: int) -> list[tuple[bytes, CommitCertificate]]:
     """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate) per
-    block. Raises ProtocolError when it does not decode and RangeRefusedError when it holds
-    more than limit blocks or a certificate for another height than first, first + 1, ..;
-    whether each block is sound is the ledger's to say."""
-    # Each block is encoded again below (encode: canonical, or a typed error), so the
-    # answer's own bytes need no canonical check.
-    body = decode_unchecked(content)
-    entries = body.get("blocks") if isinstance(body, dict) else None
-    if not isinstance(entries, list) or len(entries) > limit:
+    block, each payload the block's bytes as the answer holds them, not decoded here
+    (parse_if_certified does that once, on the worker, which executes its parse). Raises
+    ProtocolError when the answer is not JSON or a certificate does not parse, and
+    RangeRefusedError when it holds more than limit blocks or a certificate for another
+    height than first, first + 1, ..; whether each block is sound is the ledger's to say."""
+    members = split_object(content)
+    entries = None if members is None or "blocks" not in members else split_array(members["blocks"])
+    if entries is None or len(entries) > limit:
         raise RangeRefusedError(f"not a list of at most {limit} blocks")
     parsed = []
     for offset, entry in enumerate(entries):
         block, certificate = _range_entry(entry)
         if certificate.height != first + offset:
             raise RangeRefusedError(f"height {certificate.height} where {first + offset} was asked")
-        parsed.append((encode(block), certificate))
+        parsed.append((block, certificate))
     return parsed
 
 
-def _range_entry(entry: JsonValue) -> tuple[JsonValue, CommitCertificate]:
-    if not isinstance(entry, dict) or "block" not in entry or "certificate" not in entry:
+def _range_entry(entry: bytes) -> tuple[bytes, CommitCertificate]:
+    members = split_object(entry)
+    if members is None or "block" not in members or "certificate" not in members:
         raise RangeRefusedError("a range entry is {block, certificate}")
-    return entry["block"], CommitCertificate.from_json(entry["certificate"])
+    return members["block"], CommitCertificate.from_json(decode_unchecked(members["certificate"]))
 
 
 def double_sign_evidence(

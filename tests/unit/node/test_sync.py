@@ -23,13 +23,13 @@ from node.sync import (
     FetchedBlock,
     RangeRefusedError,
     SyncState,
+    canonical_payload,
     parse_if_certified,
     parse_range,
 )
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.encoding import decode, decode_unchecked, encode
-from protocol.errors import ProtocolError
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.hashing import TAG_TX, Hash32
 from protocol.signature_cache import SignatureCache
@@ -367,16 +367,84 @@ def _nested(depth: int) -> Any:
     "bad", [1.5, 2**60, _nested(70)], ids=["float", "integer past 2**53", "nested 70 deep"]
 )
 def test_a_range_block_outside_the_json_domain_is_refused(ledger_at: LedgerAt, bad: Any) -> None:
-    # The answer is parsed without the strict decode (decode_unchecked): what refuses JSON
-    # outside the protocol's domain is each block's canonical encode, with a typed error.
-    blocks = certified_chain(ledger_at("source"), 1)
-    block = decode(blocks[1][0])
+    # The answer is split without decoding its blocks, and each block is decoded without the
+    # strict checks (decode_unchecked): what refuses JSON outside the protocol's domain is
+    # its canonical encode on the worker (canonical_payload), and then the ledger's decode.
+    source = ledger_at("source")
+    blocks = certified_chain(source, 2)
+    block = decode(blocks[2][0])
     assert isinstance(block, dict) and isinstance(block["header"], dict)
     block["header"]["extra"] = bad
-    entry = {"block": block, "certificate": blocks[1][1].to_json()}
-    content = json.dumps({"blocks": [entry]}).encode()
-    with pytest.raises(ProtocolError):
-        parse_range(content, 1, 1)
+    entries = [
+        {"block": decode(blocks[1][0]), "certificate": blocks[1][1].to_json()},
+        {"block": block, "certificate": blocks[2][1].to_json()},
+    ]
+    content = json.dumps({"blocks": entries}).encode()
+    assert [c.height for _, c in parse_range(content, 1, 2)] == [1, 2]
+    assert canonical_payload(parse_range(content, 1, 2)[1][0]) is None
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content)
+
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (httpx.MockTransport(handler), 2)}) == 1
+    assert behind.head() == source.header(1)
+
+
+def test_a_range_in_another_spelling_is_applied_as_canonical_bytes(ledger_at: LedgerAt) -> None:
+    """A range answer is read in any JSON spelling (whitespace, key order, a duplicate key
+    whose last value is the block's), as when the whole answer was decoded and each block
+    encoded again: each block is made canonical on the worker before it is checked, and
+    the ledger stores those bytes."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+
+    def spelled(h: int) -> str:
+        block = decode(blocks[h][0])
+        assert isinstance(block, dict)
+        members = [f"{json.dumps(k)}: {json.dumps(v, indent=1)}" for k, v in block.items()]
+        members.reverse()
+        return "{ " + '"txs": [], ' + ", ".join(members) + " }"
+
+    entries = ", ".join(
+        f'{{"certificate": {json.dumps(blocks[h][1].to_json())}, "block": {spelled(h)}}}'
+        for h in (1, 2, 3)
+    )
+    content = f'{{"blocks": [ {entries} ]}}'.encode()
+    assert decode_unchecked(content) == {  # the spelling says the same blocks
+        "blocks": [
+            {"block": decode(blocks[h][0]), "certificate": blocks[h][1].to_json()}
+            for h in (1, 2, 3)
+        ]
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content)
+
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (httpx.MockTransport(handler), 3)}) == 3
+    assert [behind.store.get_block(h) for h in (1, 2, 3)] == [blocks[h][0] for h in (1, 2, 3)]
+
+
+def test_synced_txs_are_read_in_c_not_by_the_reference(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Block sync holds no mempool copy of a synced block's txs: each is read by
+    protocol/tx_decode.py's C path (block_of_value), the reference reads none of them."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+    read: list[object] = []
+    real = SignedTx.from_json.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[SignedTx], value: object) -> SignedTx:
+        read.append(value)
+        return real(cls, value)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(SignedTx, "from_json", classmethod(counted))
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert behind.head() == source.header(3)
+    assert read == []
 
 
 def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
