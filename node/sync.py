@@ -28,6 +28,7 @@ from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from node.storage.smt_top import CATCH_UP_LEVELS
+from node.sync_ahead import SignaturesAhead
 from protocol.block import block_of_value
 from protocol.block_check import BodyChecked, checked_body
 from protocol.certificate_check import verify_certificate
@@ -142,19 +143,25 @@ class BlockSync:
         run_in_worker: Worker,
         *,
         verify: ssl.SSLContext | bool = True,
+        signatures_ahead: SignaturesAhead | None = None,
     ) -> None:
         self.ledger = ledger
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._ahead_pool: ThreadPoolExecutor | None = None
+        self._signatures_ahead = signatures_ahead
+        """The process verifying blocks' tx signatures ahead far behind (node/sync_ahead.py;
+        the node has one); without it, or once it failed, the thread ahead verifies them."""
+        self._verifying: SignaturesAhead | None = None
+        """signatures_ahead while a catch-up far behind runs."""
         self.on_reachable: list[Callable[[str], None]] = []
         """Told a peer's url when a poll finds it answering after it did not (or at first
         contact): a validator sends it its current round's messages (node/runtime.py)."""
 
     def _ahead(self) -> ThreadPoolExecutor:
-        """The thread that parses fetched ranges and verifies their signatures, beside the
-        worker (made on first use)."""
+        """The thread that splits fetched ranges and verifies their signatures when no
+        process does, beside the worker (made on first use)."""
         if self._ahead_pool is None:
             self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="lantan-sync-ahead")
         return self._ahead_pool
@@ -164,6 +171,8 @@ class BlockSync:
         if self._ahead_pool is not None:
             self._ahead_pool.shutdown(wait=False, cancel_futures=True)
             self._ahead_pool = None
+        if self._signatures_ahead is not None:
+            self._signatures_ahead.close()
 
     async def poll_peers(self) -> None:
         await asyncio.gather(*(self._poll(view) for view in self.state.peers.values()))
@@ -209,18 +218,28 @@ class BlockSync:
         """Apply blocks while a reachable peer is more than lag_allowed ahead; return count.
 
         Far behind (more than FAR_BEHIND_BLOCKS), the store holds CATCH_UP_LEVELS of the
-        state tree meanwhile, and its own levels again after (node/storage/smt_top.py).
+        state tree meanwhile, and its own levels again after (node/storage/smt_top.py), and
+        the txs' signatures are verified in a process of the node's (node/sync_ahead.py),
+        which ends with the catch-up: a node in step with its peers holds none.
         """
         far = self.state.highest_peer_height() - self.ledger.height > FAR_BEHIND_BLOCKS
         # Decided afresh by every round, so a round that failed half-way leaves nothing held.
         await self._hold_tree_levels(CATCH_UP_LEVELS if far else None)
+        self._verifying = self._signatures_ahead if far else None
+        if self._verifying is not None:
+            self._verifying.warm()
         applied = 0
-        for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
-            while view.reachable and view.height > self.ledger.height + lag_allowed:
-                count = await self._fetch_and_apply(view)
-                if count == 0:
-                    break
-                applied += count
+        try:
+            for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
+                while view.reachable and view.height > self.ledger.height + lag_allowed:
+                    count = await self._fetch_and_apply(view)
+                    if count == 0:
+                        break
+                    applied += count
+        finally:
+            if self._verifying is not None:
+                self._verifying.close(wait=False)
+                self._verifying = None
         await self._hold_tree_levels(None)
         return applied
 
@@ -316,7 +335,9 @@ class BlockSync:
         )
         if parsed is not None:
             triples = signed_triples(parsed.block.txs)
-            await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))
+            ahead = self._verifying
+            if ahead is None or not await ahead.verify(triples):
+                await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))
         return parsed
 
     def _commit(

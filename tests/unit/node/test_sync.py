@@ -6,6 +6,8 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from node.sync import (
     parse_if_certified,
     parse_range,
 )
+from node.sync_ahead import SignaturesAhead
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.encoding import decode, decode_unchecked, encode
@@ -183,7 +186,11 @@ def certified_chain(source: Ledger, count: int) -> dict[int, tuple[bytes, Commit
     return blocks
 
 
-def catch_up_from(behind: Ledger, peers: dict[str, tuple[httpx.MockTransport, int]]) -> int:
+def catch_up_from(
+    behind: Ledger,
+    peers: dict[str, tuple[httpx.MockTransport, int]],
+    signatures_ahead: SignaturesAhead | None = None,
+) -> int:
     """BlockSync on behind with these peers (URL: transport, reported height), catch_up(0)."""
 
     def route(request: httpx.Request) -> httpx.Response:
@@ -191,7 +198,7 @@ def catch_up_from(behind: Ledger, peers: dict[str, tuple[httpx.MockTransport, in
         return transport.handle_request(request)
 
     async def main() -> int:
-        sync = BlockSync(behind, list(peers), direct)
+        sync = BlockSync(behind, list(peers), direct, signatures_ahead=signatures_ahead)
         await sync.close()
         sync._client = httpx.AsyncClient(transport=httpx.MockTransport(route))
         for url, (_, height) in peers.items():
@@ -581,3 +588,96 @@ def test_catch_up_hashes_each_blocks_txs_once(
     assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
     assert roots == [2, 2, 2]
     assert behind.head() == source.header(3)
+
+
+class InThread(ThreadPoolExecutor):
+    """SignaturesAhead's pool in a thread of the test (pickling and a spawned interpreter
+    are the process's own business); notes how many triples each job had, and its end."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.jobs: list[int] = []
+        self.ended = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(len(args[0]))
+        return super().submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.ended = True
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+
+def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catch-up far behind hands each certified block's tx signatures to the verifying
+    process (node/sync_ahead.py) and keeps what it found valid in the ledger's cache, where
+    execution finds every one of them; no thread of the node verifies them. The process
+    ends with the catch-up."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    blocks = certified_chain(ledger_at("source"), 3)
+    verified_here: list[bytes] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        verified_here.append(message)
+        return verify_signature(public_key, message, signature)
+
+    cache = SignatureCache(lock=threading.Lock(), verify=verify)
+    pools: list[InThread] = []
+
+    def make_pool() -> InThread:
+        pools.append(InThread())
+        return pools[-1]
+
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    try:
+        ahead = SignaturesAhead(cache.remember, make_pool)
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+        assert behind.height == 3
+    finally:
+        behind.store.close()
+    assert [pool.jobs for pool in pools] == [[0, 2, 2, 2]]  # warmed, then each block's txs
+    assert not [m for m in verified_here if m.startswith(TAG_TX)]
+    assert cache.hits == 6
+    assert pools[0].ended and not ahead.broken
+
+
+def test_not_far_behind_no_process_is_started(ledger_at: LedgerAt) -> None:
+    blocks = certified_chain(ledger_at("source"), 3)
+    made: list[InThread] = []
+
+    def make_pool() -> InThread:
+        made.append(InThread())
+        return made[-1]
+
+    ahead = SignaturesAhead(lambda entries: None, make_pool)
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    assert made == []
+
+
+class Broken(ThreadPoolExecutor):
+    """A pool whose process died: every job fails as ProcessPoolExecutor's then do."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        failed: Future[Any] = Future()
+        failed.set_exception(BrokenProcessPool("the worker died"))
+        return failed
+
+
+def test_a_failed_process_leaves_the_signatures_to_the_thread_ahead(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the verifying process dies (or cannot start), the catch-up goes on with the
+    thread ahead verifying the signatures into the cache, as without a process."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    blocks = certified_chain(ledger_at("source"), 3)
+    cache = SignatureCache(lock=threading.Lock())
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    try:
+        ahead = SignaturesAhead(cache.remember, Broken)
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    finally:
+        behind.store.close()
+    assert ahead.broken
+    assert cache.hits == 6  # verified by the thread ahead, found by execution
