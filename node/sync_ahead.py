@@ -30,7 +30,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Final
 
 from protocol.signature_cache import verified_entries
@@ -78,26 +78,33 @@ class SignaturesAhead:
         self._remember = remember
         self._make_pool = make_pool
         self._pool: Executor | None = None
+        self._started: Future[list[bytes]] | None = None
+        """The warm-up job: done once the worker runs."""
         self.broken = False
         """Set when a job failed: the thread ahead verifies every block from then on."""
 
     def warm(self) -> None:
-        """Start the worker now (verify uses only a started one), so its interpreter and
-        imports (about a second of CPU) load while the first range is fetched and parsed,
-        not while execution waits for it."""
+        """Start the worker now; verify hands it blocks once it has started."""
         if self.broken or self._pool is not None:
             return
         self._pool = self._make_pool()
         try:
-            self._pool.submit(verified_entries, [])
+            self._started = self._pool.submit(verified_entries, [])
         except (BrokenExecutor, RuntimeError) as error:
             self._broke(error)
 
     async def verify(self, triples: list[SignedTriple]) -> bool:
         """Verify the triples in the worker and remember the valid ones; False when there
-        is no worker (not warmed, closed or failed), and the caller verifies them itself."""
-        pool = self._pool
-        if pool is None or self.broken:
+        is no worker (not warmed, not started yet, closed or failed), and the caller
+        verifies them itself. A spawned interpreter imports the node's main module (1-2 s
+        of wall time): the first blocks of a catch-up do not wait for it."""
+        pool, started = self._pool, self._started
+        if pool is None or started is None or self.broken or not started.done():
+            return False
+        try:
+            started.result()
+        except (BrokenExecutor, RuntimeError) as error:
+            self._broke(error)
             return False
         try:
             entries = await asyncio.wrap_future(pool.submit(verified_entries, triples))
@@ -118,4 +125,4 @@ class SignaturesAhead:
         node's shutdown; not at the end of a catch-up, on the event loop)."""
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
+            self._pool, self._started = None, None

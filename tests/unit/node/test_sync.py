@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -590,22 +590,25 @@ def test_catch_up_hashes_each_blocks_txs_once(
     assert behind.head() == source.header(3)
 
 
-class InThread(ThreadPoolExecutor):
-    """SignaturesAhead's pool in a thread of the test (pickling and a spawned interpreter
-    are the process's own business); notes how many triples each job had, and its end."""
+class Inline(Executor):
+    """SignaturesAhead's pool run in the caller (pickling and a spawned interpreter are the
+    process's own business); notes how many triples each job had, and its end. starting:
+    the worker never gets going (its warm-up job stays pending)."""
 
-    def __init__(self) -> None:
-        super().__init__(1)
+    def __init__(self, *, starting: bool = False) -> None:
         self.jobs: list[int] = []
         self.ended = False
+        self.starting = starting
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.jobs.append(len(args[0]))
-        return super().submit(fn, *args, **kwargs)
+        future: Future[Any] = Future()
+        if not self.starting:
+            future.set_result(fn(*args, **kwargs))
+        return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.ended = True
-        super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
@@ -624,10 +627,10 @@ def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
         return verify_signature(public_key, message, signature)
 
     cache = SignatureCache(lock=threading.Lock(), verify=verify)
-    pools: list[InThread] = []
+    pools: list[Inline] = []
 
-    def make_pool() -> InThread:
-        pools.append(InThread())
+    def make_pool() -> Inline:
+        pools.append(Inline())
         return pools[-1]
 
     behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
@@ -645,10 +648,10 @@ def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
 
 def test_not_far_behind_no_process_is_started(ledger_at: LedgerAt) -> None:
     blocks = certified_chain(ledger_at("source"), 3)
-    made: list[InThread] = []
+    made: list[Inline] = []
 
-    def make_pool() -> InThread:
-        made.append(InThread())
+    def make_pool() -> Inline:
+        made.append(Inline())
         return made[-1]
 
     ahead = SignaturesAhead(lambda entries: None, make_pool)
@@ -665,19 +668,23 @@ class Broken(ThreadPoolExecutor):
         return failed
 
 
-def test_a_failed_process_leaves_the_signatures_to_the_thread_ahead(
-    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("pool", ["broken", "starting"])
+def test_without_a_running_process_the_thread_ahead_verifies(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: str
 ) -> None:
-    """If the verifying process dies (or cannot start), the catch-up goes on with the
-    thread ahead verifying the signatures into the cache, as without a process."""
+    """If the verifying process dies (or cannot start), and while it has not started yet
+    (a spawned interpreter takes 1-2 s), the catch-up does not wait for it: the thread
+    ahead verifies the signatures into the cache, as without a process."""
     monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
     blocks = certified_chain(ledger_at("source"), 3)
     cache = SignatureCache(lock=threading.Lock())
     behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    starting = Inline(starting=True)
     try:
-        ahead = SignaturesAhead(cache.remember, Broken)
+        ahead = SignaturesAhead(cache.remember, Broken if pool == "broken" else lambda: starting)
         assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
     finally:
         behind.store.close()
-    assert ahead.broken
+    assert ahead.broken == (pool == "broken")
+    assert starting.jobs == ([0] if pool == "starting" else [])  # the warm-up alone
     assert cache.hits == 6  # verified by the thread ahead, found by execution
