@@ -333,8 +333,10 @@ class BlockSync:
         parsed: BodyChecked | None = await self._run(
             parse_if_certified, verify, self.ledger.chain_id, validators, fetched
         )
-        if parsed is not None:
-            triples = signed_triples(parsed.block.txs)
+        triples = [] if parsed is None else signed_triples(parsed.block.txs)
+        # An empty block (most of a chain at rest) has nothing to verify: no trip to the
+        # process or the thread, each a wait of its own before the block commits.
+        if triples:
             ahead = self._verifying
             if ahead is None or not await ahead.verify(triples):
                 await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))

@@ -688,3 +688,28 @@ def test_without_a_running_process_the_thread_ahead_verifies(
     assert ahead.broken == (pool == "broken")
     assert starting.jobs == ([0] if pool == "starting" else [])  # the warm-up alone
     assert cache.hits == 6  # verified by the thread ahead, found by execution
+
+
+def test_an_empty_block_is_handed_to_no_verifier(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to verify in a block without txs (most of a chain at rest): no trip to the
+    verifying process or the thread ahead before it commits."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    source = ledger_at("source")
+    build_and_commit(source, (account_open(1),))
+    build_and_commit(source)
+    build_and_commit(source)
+    blocks = {}
+    for height in (1, 2, 3):
+        certificate = source.certificate(height)
+        payload = source.store.get_block(height)
+        assert certificate is not None and payload is not None
+        blocks[height] = (payload, certificate)
+    pool = Inline()
+    ahead = SignaturesAhead(lambda entries: None, lambda: pool)
+    handed: list[int] = []
+    monkeypatch.setattr(node_sync, "verify_signatures", lambda verify, t: handed.append(len(t)))
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    assert pool.jobs == [0, 1]  # the warm-up, then block 1's one signature
+    assert handed == []
