@@ -5,8 +5,9 @@ block's certificate against the validator set it tracks from genesis, re-execute
 commits it (Ledger.commit_certified: idempotent, since consensus may have committed it
 first). Blocks come a range at a time (GET /v1/blocks/range): the next range is on its way,
 and the blocks next in line are parsed (once, on the worker, which executes that parse)
-and their txs' signatures verified on a thread of their own (the signature cache of the
-ledger's verify port keeps them), while the worker executes the current one. It
+and their txs' signatures verified in a process of the node's far behind
+(node/sync_ahead.py), else on a thread of their own (the signature cache of the ledger's
+verify port keeps them), while the worker executes the current one. It
 also watches for a second valid certificate at a height this node committed: a
 fork, after which the node halts (DESIGN.md §4). Responses are read with a byte bound as
 they stream in: a peer cannot make this node buffer more than one block's worth.
@@ -326,8 +327,8 @@ class BlockSync:
     async def _prepare(self, fetched: FetchedBlock) -> BodyChecked | None:
         """Parse the block on the worker (queued between the commits) if the set this node
         holds now certifies it (a set that changes inside the range only costs the blocks
-        after the change their head start), then verify its txs' signatures on the thread
-        ahead; the parsed block."""
+        after the change their head start), then verify its txs' signatures in the
+        verifying process (far behind) or on the thread ahead; the parsed block."""
         validators = current_validator_set(self.ledger.store.state)
         verify = self.ledger.verify
         parsed: BodyChecked | None = await self._run(
@@ -507,9 +508,10 @@ def parse_range(content: bytes, first: int, limit: int) -> list[tuple[bytes, Com
     """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate) per
     block, each payload the block's bytes as the answer holds them, not decoded here
     (parse_if_certified does that once, on the worker, which executes its parse). Raises
-    ProtocolError when the answer is not JSON or a certificate does not parse, and
-    RangeRefusedError when it holds more than limit blocks or a certificate for another
-    height than first, first + 1, ..; whether each block is sound is the ledger's to say."""
+    RangeRefusedError when it is not {"blocks": [{block, certificate}, ...]} with at most
+    limit entries, or holds a certificate for another height than first, first + 1, ..,
+    and ProtocolError when a certificate does not parse; whether each block is sound is
+    the ledger's to say."""
     members = split_object(content)
     entries = None if members is None or "blocks" not in members else split_array(members["blocks"])
     if entries is None or len(entries) > limit:
