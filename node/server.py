@@ -50,6 +50,7 @@ from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import BlockSync
+from node.sync_ahead import SignaturesAhead
 from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, seen
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
@@ -163,7 +164,11 @@ def build_node(config: NodeConfig) -> Node:
     )
     worker = runtime.run_in_worker if runtime is not None else _own_worker()
     sync = BlockSync(
-        ledger, [peer.url for peer in config.peers], worker, verify=config.peer_tls_verify
+        ledger,
+        [peer.url for peer in config.peers],
+        worker,
+        verify=config.peer_tls_verify,
+        signatures_ahead=SignaturesAhead(signatures.remember),
     )
     node = Node(
         config=config,

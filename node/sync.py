@@ -5,8 +5,9 @@ block's certificate against the validator set it tracks from genesis, re-execute
 commits it (Ledger.commit_certified: idempotent, since consensus may have committed it
 first). Blocks come a range at a time (GET /v1/blocks/range): the next range is on its way,
 and the blocks next in line are parsed (once, on the worker, which executes that parse)
-and their txs' signatures verified on a thread of their own (the signature cache of the
-ledger's verify port keeps them), while the worker executes the current one. It
+and their txs' signatures verified in a process of the node's far behind
+(node/sync_ahead.py), else on a thread of their own (the signature cache of the ledger's
+verify port keeps them), while the worker executes the current one. It
 also watches for a second valid certificate at a height this node committed: a
 fork, after which the node halts (DESIGN.md §4). Responses are read with a byte bound as
 they stream in: a peer cannot make this node buffer more than one block's worth.
@@ -28,10 +29,20 @@ from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from node.storage.smt_top import CATCH_UP_LEVELS
-from protocol.block import Block
+from node.sync_ahead import SignaturesAhead
+from protocol.block import block_of_value
 from protocol.block_check import BodyChecked, checked_body
 from protocol.certificate_check import verify_certificate
-from protocol.encoding import JsonObject, JsonValue, decode, decode_unchecked, encode
+from protocol.encoding import (
+    JsonObject,
+    JsonValue,
+    decode,
+    decode_unchecked,
+    encode,
+    encode_in_c,
+    split_array,
+    split_object,
+)
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
 from protocol.signature_prefetch import signed_triples, verify_signatures
@@ -133,19 +144,25 @@ class BlockSync:
         run_in_worker: Worker,
         *,
         verify: ssl.SSLContext | bool = True,
+        signatures_ahead: SignaturesAhead | None = None,
     ) -> None:
         self.ledger = ledger
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._ahead_pool: ThreadPoolExecutor | None = None
+        self._signatures_ahead = signatures_ahead
+        """The process verifying blocks' tx signatures ahead far behind (node/sync_ahead.py;
+        the node has one); without it, or once it failed, the thread ahead verifies them."""
+        self._verifying: SignaturesAhead | None = None
+        """signatures_ahead while a catch-up far behind runs."""
         self.on_reachable: list[Callable[[str], None]] = []
         """Told a peer's url when a poll finds it answering after it did not (or at first
         contact): a validator sends it its current round's messages (node/runtime.py)."""
 
     def _ahead(self) -> ThreadPoolExecutor:
-        """The thread that parses fetched ranges and verifies their signatures, beside the
-        worker (made on first use)."""
+        """The thread that splits fetched ranges and verifies their signatures when no
+        process does, beside the worker (made on first use)."""
         if self._ahead_pool is None:
             self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="lantan-sync-ahead")
         return self._ahead_pool
@@ -155,6 +172,8 @@ class BlockSync:
         if self._ahead_pool is not None:
             self._ahead_pool.shutdown(wait=False, cancel_futures=True)
             self._ahead_pool = None
+        if self._signatures_ahead is not None:
+            self._signatures_ahead.close()
 
     async def poll_peers(self) -> None:
         await asyncio.gather(*(self._poll(view) for view in self.state.peers.values()))
@@ -200,18 +219,28 @@ class BlockSync:
         """Apply blocks while a reachable peer is more than lag_allowed ahead; return count.
 
         Far behind (more than FAR_BEHIND_BLOCKS), the store holds CATCH_UP_LEVELS of the
-        state tree meanwhile, and its own levels again after (node/storage/smt_top.py).
+        state tree meanwhile, and its own levels again after (node/storage/smt_top.py), and
+        the txs' signatures are verified in a process of the node's (node/sync_ahead.py),
+        which ends with the catch-up: a node in step with its peers holds none.
         """
         far = self.state.highest_peer_height() - self.ledger.height > FAR_BEHIND_BLOCKS
         # Decided afresh by every round, so a round that failed half-way leaves nothing held.
         await self._hold_tree_levels(CATCH_UP_LEVELS if far else None)
+        self._verifying = self._signatures_ahead if far else None
+        if self._verifying is not None:
+            self._verifying.warm()
         applied = 0
-        for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
-            while view.reachable and view.height > self.ledger.height + lag_allowed:
-                count = await self._fetch_and_apply(view)
-                if count == 0:
-                    break
-                applied += count
+        try:
+            for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
+                while view.reachable and view.height > self.ledger.height + lag_allowed:
+                    count = await self._fetch_and_apply(view)
+                    if count == 0:
+                        break
+                    applied += count
+        finally:
+            if self._verifying is not None:
+                self._verifying.close(wait=False)
+                self._verifying = None
         await self._hold_tree_levels(None)
         return applied
 
@@ -298,16 +327,20 @@ class BlockSync:
     async def _prepare(self, fetched: FetchedBlock) -> BodyChecked | None:
         """Parse the block on the worker (queued between the commits) if the set this node
         holds now certifies it (a set that changes inside the range only costs the blocks
-        after the change their head start), then verify its txs' signatures on the thread
-        ahead; the parsed block."""
+        after the change their head start), then verify its txs' signatures in the
+        verifying process (far behind) or on the thread ahead; the parsed block."""
         validators = current_validator_set(self.ledger.store.state)
         verify = self.ledger.verify
         parsed: BodyChecked | None = await self._run(
             parse_if_certified, verify, self.ledger.chain_id, validators, fetched
         )
-        if parsed is not None:
-            triples = signed_triples(parsed.block.txs)
-            await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))
+        triples = [] if parsed is None else signed_triples(parsed.block.txs)
+        # An empty block (most of a chain at rest) has nothing to verify: no trip to the
+        # process or the thread, each a wait of its own before the block commits.
+        if triples:
+            ahead = self._verifying
+            if ahead is None or not await ahead.verify(triples):
+                await asyncio.wrap_future(self._ahead().submit(verify_signatures, verify, triples))
         return parsed
 
     def _commit(
@@ -427,44 +460,76 @@ def parse_if_certified(
     signatures ahead is work execution would do anyway: a peer cannot make this node parse
     or verify the signatures of a block nobody certified. The ledger takes this body check
     along instead of hashing the txs again. None otherwise (the ledger then parses the
-    payload itself and says what is wrong)."""
-    header = header_of_payload(fetched.payload)
+    payload itself and says what is wrong).
+
+    The payload is first made canonical (canonical_payload), which may replace
+    fetched.payload: the bytes the ledger then checks against the block and stores."""
+    canonical = canonical_payload(fetched.payload)
+    if canonical is None:
+        return None
+    payload, value, in_c_domain = canonical
+    fetched.payload = payload
+    header = header_of_payload(payload)
     if header is None or header.block_hash() != fetched.certificate.block_hash:
         return None
     try:
         verify_certificate(fetched.certificate, chain_id, validators, verify)
-        # The payload is parse_range's own encode: its canonical form needs no second check
-        # here, and validate compares the block's canonical bytes with it anyway.
-        block = Block.from_json(decode_unchecked(fetched.payload))
+        # The payload was just encoded from value: its canonical form needs no second
+        # check here, and validate compares the block's canonical bytes with it anyway.
+        block = block_of_value(value, in_c_domain=in_c_domain)
     except ProtocolError:
         return None
     return None if block.header != header else checked_body(block)
 
 
+def canonical_payload(raw: bytes) -> tuple[bytes, JsonValue, bool] | None:
+    """A block as a range answer held it: its canonical bytes (raw itself whenever a peer
+    served the stored bytes, as this node's route does), their JSON value and whether that
+    lies in the C encoder's domain (protocol.encoding: then each part of it is encoded in C
+    without walking it again, block_of_value's in_c_domain). Any spelling of the block is
+    taken, as the whole answer was before: decoded without the strict checks (a duplicate
+    key: the last one wins), then encoded, which refuses what is outside the protocol's
+    JSON (a float, an integer past 2**53, too deep) with a typed error. None then, or when
+    raw is not JSON: the ledger parses raw itself and names the problem."""
+    try:
+        value = decode_unchecked(raw)
+        # encode_in_c walks all of value and encodes it in C: what decode_noting_domain
+        # establishes for in_c_domain, here for bytes decoded without the strict checks.
+        data = encode_in_c(value)
+        in_c_domain = data is not None
+        if data is None:
+            data = encode(value)
+    except ProtocolError:
+        return None
+    return (raw if data == raw else data), value, in_c_domain
+
+
 def parse_range(content: bytes, first: int, limit: int) -> list[tuple[bytes, CommitCertificate]]:
     """A /v1/blocks/range answer (already bounded in bytes) as (payload, certificate) per
-    block. Raises ProtocolError when it does not decode and RangeRefusedError when it holds
-    more than limit blocks or a certificate for another height than first, first + 1, ..;
-    whether each block is sound is the ledger's to say."""
-    # Each block is encoded again below (encode: canonical, or a typed error), so the
-    # answer's own bytes need no canonical check.
-    body = decode_unchecked(content)
-    entries = body.get("blocks") if isinstance(body, dict) else None
-    if not isinstance(entries, list) or len(entries) > limit:
+    block, each payload the block's bytes as the answer holds them, not decoded here
+    (parse_if_certified does that once, on the worker, which executes its parse). Raises
+    RangeRefusedError when it is not {"blocks": [{block, certificate}, ...]} with at most
+    limit entries, or holds a certificate for another height than first, first + 1, ..,
+    and ProtocolError when a certificate does not parse; whether each block is sound is
+    the ledger's to say."""
+    members = split_object(content)
+    entries = None if members is None or "blocks" not in members else split_array(members["blocks"])
+    if entries is None or len(entries) > limit:
         raise RangeRefusedError(f"not a list of at most {limit} blocks")
     parsed = []
     for offset, entry in enumerate(entries):
         block, certificate = _range_entry(entry)
         if certificate.height != first + offset:
             raise RangeRefusedError(f"height {certificate.height} where {first + offset} was asked")
-        parsed.append((encode(block), certificate))
+        parsed.append((block, certificate))
     return parsed
 
 
-def _range_entry(entry: JsonValue) -> tuple[JsonValue, CommitCertificate]:
-    if not isinstance(entry, dict) or "block" not in entry or "certificate" not in entry:
+def _range_entry(entry: bytes) -> tuple[bytes, CommitCertificate]:
+    members = split_object(entry)
+    if members is None or "block" not in members or "certificate" not in members:
         raise RangeRefusedError("a range entry is {block, certificate}")
-    return entry["block"], CommitCertificate.from_json(entry["certificate"])
+    return members["block"], CommitCertificate.from_json(decode_unchecked(members["certificate"]))
 
 
 def double_sign_evidence(

@@ -25,6 +25,7 @@ from protocol.merkle import EMPTY_ROOT, hash_leaf, root_from_leaf_hashes
 from protocol.results import TxResult
 from protocol.signing import PublicKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx
+from protocol.tx_decode import signed_tx_fast
 
 BLOCK_TXS_MAX = 10_000
 BLOCK_EVIDENCE_MAX = 8
@@ -140,6 +141,30 @@ class Block(JsonCodec, what="block"):
             + txs
             + b"]}"
         )
+
+
+def block_of_value(value: JsonValue, *, in_c_domain: bool) -> Block:
+    """Block.from_json(value), each tx read by protocol/tx_decode.py signed_tx_fast where
+    that can tell it gives the reference's value: the same block, or the same error (a tx
+    that path does not take goes to the reference as before, which names any error).
+
+    For block sync, which holds a synced block only as decoded JSON (no mempool copy of
+    its txs): the reference's typed read of each tx was most of its parse. in_c_domain:
+    value lies in protocol.encoding's C domain and is unchanged since that was found
+    (signed_tx_fast's flag: each tx's JCS bytes are encoded in C without a walk). Reads
+    value without changing it."""
+    txs = value.get("txs") if isinstance(value, dict) else None
+    if not isinstance(value, dict) or type(txs) is not list or len(txs) > BLOCK_TXS_MAX:
+        return Block.from_json(value)  # whatever is wrong, the reference names it
+    read = [_fast_or_raw(item, in_c_domain) for item in txs]
+    return Block.from_json({**value, "txs": read})
+
+
+def _fast_or_raw(item: JsonValue, in_c_domain: bool) -> object:
+    # An item signed_tx_fast does not take stays as it is: Block.from_json reads it by
+    # the reference, at its own place in the block, so an error is named as before.
+    fast = signed_tx_fast(item, in_c_domain=in_c_domain)
+    return item if fast is None else fast
 
 
 HeldTx = Callable[[bytes], SignedTx | None]

@@ -25,6 +25,7 @@ need none.
 """
 
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from protocol.hashing import sha256
@@ -35,6 +36,24 @@ CACHE_ENTRIES_MAX = 60_000
 
 ENTRY_BYTES_MAX = 320
 """An upper bound on the peak memory of one entry, with margin; the unit test holds it."""
+
+
+def signature_entry(public_key: bytes, message: bytes, signature: bytes) -> bytes:
+    """The cache's entry of a triple whose key and signature have their sizes."""
+    return sha256(public_key + signature + message)
+
+
+def verified_entries(triples: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes]:
+    """The entries of the triples verify_signature holds (key and signature of their sizes):
+    what a process verifying for a cache in another process hands back for
+    SignatureCache.remember (module level and plain data both ways, so it pickles)."""
+    return [
+        signature_entry(*triple)
+        for triple in triples
+        if len(triple[0]) == PUBLIC_KEY_SIZE
+        and len(triple[2]) == SIGNATURE_SIZE
+        and verify_signature(*triple)
+    ]
 
 
 class SignatureCache:
@@ -67,7 +86,7 @@ class SignatureCache:
         """Same answer as the verify port it wraps, from the cache when possible."""
         if len(public_key) != PUBLIC_KEY_SIZE or len(signature) != SIGNATURE_SIZE:
             return self._verify_uncached(public_key, message, signature)
-        entry = sha256(public_key + signature + message)
+        entry = signature_entry(public_key, message, signature)
         with self._lock:
             if entry in self._verified:
                 self._verified.move_to_end(entry)
@@ -76,17 +95,25 @@ class SignatureCache:
             self.misses += 1
         if not self._verify_uncached(public_key, message, signature):
             return False
+        self.remember((entry,))
+        return True
+
+    def remember(self, entries: Iterable[bytes]) -> None:
+        """Keep entries of triples verified elsewhere, as verify keeps the ones it verified:
+        block sync verifies a block's tx signatures in a process of its own, which hands
+        back verified_entries (node/sync_ahead.py). Only for entries verify_signature
+        itself found valid: the cache answers True for them without verifying."""
         with self._lock:
-            self._verified[entry] = None
-            self._verified.move_to_end(entry)
+            for entry in entries:
+                self._verified[entry] = None
+                self._verified.move_to_end(entry)
             while len(self._verified) > self._entries_max:
                 self._verified.popitem(last=False)
-        return True
 
     def forget(self, public_key: bytes, message: bytes, signature: bytes) -> None:
         """Drop the entry of a triple no step will ask about again (a committed tx's
         signatures: a node keeps entries for pending txs, not for the whole chain)."""
-        entry = sha256(public_key + signature + message)
+        entry = signature_entry(public_key, message, signature)
         with self._lock:
             self._verified.pop(entry, None)
 

@@ -5,7 +5,9 @@ gave up after 90 s, and kills, round timeouts and unreachable peers left no log 
 """
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +27,7 @@ from node.ledger import Ledger
 from node.net import net_create
 from node.storage.leveldb import LevelDbStore
 from tests.integration.failure_logs import watch_net
-from tests.integration.network import LocalNet, free_base_port, wait_for
+from tests.integration.network import LocalNet, free_base_port, reap, wait_for
 from tests.integration.txs import TxBuilder, submit_to, wait_committed, wire
 
 BLOCKS_BEHIND = 300
@@ -167,6 +169,51 @@ def test_a_wiped_validator_serves_while_it_catches_up(
     assert set(seen["healthz"]) == {200}
     assert set(seen["metrics"]) == {200}
     assert any("catch-up finished" in line["message"] for line in log_lines(net, victim))
+
+
+def children_of(pid: int) -> set[int]:
+    """The live (not zombie) processes whose parent is pid, from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of pids still running (a zombie has exited)."""
+    running = set()
+    for pid in pids:
+        try:
+            if (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                running.add(pid)
+        except OSError:
+            continue
+    return running
+
+
+@pytest.mark.parametrize(
+    "stop", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name
+)
+def test_a_catching_up_node_leaves_no_process_behind(
+    forged_net: tuple[LocalNet, int], stop: signal.Signals
+) -> None:
+    """Far behind, block sync verifies signatures in a spawned worker process
+    (node/sync_ahead.py): once the node is stopped (`lantan net down`: SIGTERM; Ctrl-C:
+    SIGINT) or killed (the chaos harness, the tests' teardown: SIGKILL) in the middle of
+    the catch-up, that worker, and anything else it started, is gone too, and the node
+    itself stops."""
+    net, _ = forged_net
+    victim = net.validators[2]
+    pid = net.start(victim)
+    children = wait_for(lambda: children_of(pid) or None, 120, "the verifying worker")
+    os.kill(pid, stop)
+    assert reap([pid], timeout_s=30) == [], f"{victim} did not stop on {stop.name}"
+    wait_for(lambda: not alive(children), 30, f"the node's children to end after {stop.name}")
 
 
 def test_every_node_log_line_is_json(net: LocalNet) -> None:

@@ -23,14 +23,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contracts.admission import _parse_signed_reference, parse_signed_tx, parse_signed_value
+from protocol.block import BLOCK_TXS_MAX, Block, block_of_value, parentless_header
 from protocol.encoding import (
     NESTING_DEPTH_MAX,
     decode,
     decode_noting_domain,
+    decode_unchecked,
     encode,
     encode_in_c,
     encode_in_c_domain,
 )
+from protocol.hashing import Hash32
 from protocol.tx import COSIGNATURES_MAX, SignedTx, UnsignedTx
 from protocol.tx_decode import signed_batch_fast, signed_tx_fast
 from tests.property.test_encoding_fast import Colour, Name, keys, same, tricky_values, values
@@ -355,3 +358,51 @@ def test_a_batch_the_reference_refuses_to_decode_is_left_to_it() -> None:
     assert twice != data and _outcome(lambda: decode(twice))[0] == "error"
     assert signed_batch_fast(twice) is None
     assert signed_batch_fast(data) is not None
+
+
+HEADER = parentless_header(
+    chain_id=Hash32(b"\x01" * 32),
+    height=3,
+    time_ms=1,
+    state_root=Hash32(b"\x02" * 32),
+    validators_hash=Hash32(b"\x03" * 32),
+).to_json()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(envelopes() | faulty(), max_size=4), st.booleans())
+def test_a_block_read_with_its_txs_in_c_is_the_reference_block_or_error(
+    txs: list[Any], through_bytes: bool
+) -> None:
+    """protocol/block.py block_of_value (block sync's parse) against Block.from_json: the
+    same block, each tx's bytes included, or the same error, whichever tx is faulty; and
+    the value it reads is left as it was."""
+    value: Any = {"evidence": [], "header": HEADER, "txs": txs}
+    in_c_domain = False
+    if through_bytes:  # as block sync reads it: decoded, then walked and encoded in C
+        data = encode_in_c(value)
+        if data is None:
+            return
+        value, in_c_domain = decode_unchecked(data), True
+    before = repr(value)
+    fast = _outcome(lambda: block_of_value(value, in_c_domain=in_c_domain))
+    reference = _outcome(lambda: Block.from_json(value))
+    assert repr(value) == before
+    assert fast[0] == reference[0], (fast, reference)
+    if fast[0] == "error":
+        assert fast[1] == reference[1]
+        return
+    assert fast[1] == reference[1]
+    assert fast[1].canonical_bytes() == reference[1].canonical_bytes()
+    for mine, theirs in zip(fast[1].txs, reference[1].txs, strict=True):
+        _assert_same_tx(mine, theirs)
+
+
+def test_a_block_whose_txs_are_not_a_list_is_the_reference_error() -> None:
+    wrong_txs: list[Any] = [None, {"0": 1}, "txs", (), [{}] * (BLOCK_TXS_MAX + 1)]
+    wrong_blocks: list[Any] = [None, [], "block"]
+    values = [{"evidence": [], "header": HEADER, "txs": txs} for txs in wrong_txs]
+    for value in [*values, *wrong_blocks]:
+        fast = _outcome(lambda: block_of_value(value, in_c_domain=False))  # noqa: B023
+        assert fast[0] == "error"
+        assert fast == _outcome(lambda: Block.from_json(value))  # noqa: B023

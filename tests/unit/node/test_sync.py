@@ -6,6 +6,8 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +25,14 @@ from node.sync import (
     FetchedBlock,
     RangeRefusedError,
     SyncState,
+    canonical_payload,
     parse_if_certified,
     parse_range,
 )
+from node.sync_ahead import SignaturesAhead
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.encoding import decode, decode_unchecked, encode
-from protocol.errors import ProtocolError
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
 from protocol.hashing import TAG_TX, Hash32
 from protocol.signature_cache import SignatureCache
@@ -183,7 +186,11 @@ def certified_chain(source: Ledger, count: int) -> dict[int, tuple[bytes, Commit
     return blocks
 
 
-def catch_up_from(behind: Ledger, peers: dict[str, tuple[httpx.MockTransport, int]]) -> int:
+def catch_up_from(
+    behind: Ledger,
+    peers: dict[str, tuple[httpx.MockTransport, int]],
+    signatures_ahead: SignaturesAhead | None = None,
+) -> int:
     """BlockSync on behind with these peers (URL: transport, reported height), catch_up(0)."""
 
     def route(request: httpx.Request) -> httpx.Response:
@@ -191,7 +198,7 @@ def catch_up_from(behind: Ledger, peers: dict[str, tuple[httpx.MockTransport, in
         return transport.handle_request(request)
 
     async def main() -> int:
-        sync = BlockSync(behind, list(peers), direct)
+        sync = BlockSync(behind, list(peers), direct, signatures_ahead=signatures_ahead)
         await sync.close()
         sync._client = httpx.AsyncClient(transport=httpx.MockTransport(route))
         for url, (_, height) in peers.items():
@@ -367,16 +374,84 @@ def _nested(depth: int) -> Any:
     "bad", [1.5, 2**60, _nested(70)], ids=["float", "integer past 2**53", "nested 70 deep"]
 )
 def test_a_range_block_outside_the_json_domain_is_refused(ledger_at: LedgerAt, bad: Any) -> None:
-    # The answer is parsed without the strict decode (decode_unchecked): what refuses JSON
-    # outside the protocol's domain is each block's canonical encode, with a typed error.
-    blocks = certified_chain(ledger_at("source"), 1)
-    block = decode(blocks[1][0])
+    # The answer is split without decoding its blocks, and each block is decoded without the
+    # strict checks (decode_unchecked): what refuses JSON outside the protocol's domain is
+    # its canonical encode on the worker (canonical_payload), and then the ledger's decode.
+    source = ledger_at("source")
+    blocks = certified_chain(source, 2)
+    block = decode(blocks[2][0])
     assert isinstance(block, dict) and isinstance(block["header"], dict)
     block["header"]["extra"] = bad
-    entry = {"block": block, "certificate": blocks[1][1].to_json()}
-    content = json.dumps({"blocks": [entry]}).encode()
-    with pytest.raises(ProtocolError):
-        parse_range(content, 1, 1)
+    entries = [
+        {"block": decode(blocks[1][0]), "certificate": blocks[1][1].to_json()},
+        {"block": block, "certificate": blocks[2][1].to_json()},
+    ]
+    content = json.dumps({"blocks": entries}).encode()
+    assert [c.height for _, c in parse_range(content, 1, 2)] == [1, 2]
+    assert canonical_payload(parse_range(content, 1, 2)[1][0]) is None
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content)
+
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (httpx.MockTransport(handler), 2)}) == 1
+    assert behind.head() == source.header(1)
+
+
+def test_a_range_in_another_spelling_is_applied_as_canonical_bytes(ledger_at: LedgerAt) -> None:
+    """A range answer is read in any JSON spelling (whitespace, key order, a duplicate key
+    whose last value is the block's), as when the whole answer was decoded and each block
+    encoded again: each block is made canonical on the worker before it is checked, and
+    the ledger stores those bytes."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+
+    def spelled(h: int) -> str:
+        block = decode(blocks[h][0])
+        assert isinstance(block, dict)
+        members = [f"{json.dumps(k)}: {json.dumps(v, indent=1)}" for k, v in block.items()]
+        members.reverse()
+        return "{ " + '"txs": [], ' + ", ".join(members) + " }"
+
+    entries = ", ".join(
+        f'{{"certificate": {json.dumps(blocks[h][1].to_json())}, "block": {spelled(h)}}}'
+        for h in (1, 2, 3)
+    )
+    content = f'{{"blocks": [ {entries} ]}}'.encode()
+    assert decode_unchecked(content) == {  # the spelling says the same blocks
+        "blocks": [
+            {"block": decode(blocks[h][0]), "certificate": blocks[h][1].to_json()}
+            for h in (1, 2, 3)
+        ]
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content)
+
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (httpx.MockTransport(handler), 3)}) == 3
+    assert [behind.store.get_block(h) for h in (1, 2, 3)] == [blocks[h][0] for h in (1, 2, 3)]
+
+
+def test_synced_txs_are_read_in_c_not_by_the_reference(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Block sync holds no mempool copy of a synced block's txs: each is read by
+    protocol/tx_decode.py's C path (block_of_value), the reference reads none of them."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 3)
+    read: list[object] = []
+    real = SignedTx.from_json.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[SignedTx], value: object) -> SignedTx:
+        read.append(value)
+        return real(cls, value)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(SignedTx, "from_json", classmethod(counted))
+    behind = ledger_at("behind")
+    assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
+    assert behind.head() == source.header(3)
+    assert read == []
 
 
 def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
@@ -513,3 +588,128 @@ def test_catch_up_hashes_each_blocks_txs_once(
     assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
     assert roots == [2, 2, 2]
     assert behind.head() == source.header(3)
+
+
+class Inline(Executor):
+    """SignaturesAhead's pool run in the caller (pickling and a spawned interpreter are the
+    process's own business); notes how many triples each job had, and its end. starting:
+    the worker never gets going (its warm-up job stays pending)."""
+
+    def __init__(self, *, starting: bool = False) -> None:
+        self.jobs: list[int] = []
+        self.ended = False
+        self.starting = starting
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(len(args[0]))
+        future: Future[Any] = Future()
+        if not self.starting:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.ended = True
+
+
+def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catch-up far behind hands each certified block's tx signatures to the verifying
+    process (node/sync_ahead.py) and keeps what it found valid in the ledger's cache, where
+    execution finds every one of them; no thread of the node verifies them. The process
+    ends with the catch-up."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    blocks = certified_chain(ledger_at("source"), 3)
+    verified_here: list[bytes] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        verified_here.append(message)
+        return verify_signature(public_key, message, signature)
+
+    cache = SignatureCache(lock=threading.Lock(), verify=verify)
+    pools: list[Inline] = []
+
+    def make_pool() -> Inline:
+        pools.append(Inline())
+        return pools[-1]
+
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    try:
+        ahead = SignaturesAhead(cache.remember, make_pool)
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+        assert behind.height == 3
+    finally:
+        behind.store.close()
+    assert [pool.jobs for pool in pools] == [[0, 2, 2, 2]]  # warmed, then each block's txs
+    assert not [m for m in verified_here if m.startswith(TAG_TX)]
+    assert cache.hits == 6
+    assert pools[0].ended and not ahead.broken
+
+
+def test_not_far_behind_no_process_is_started(ledger_at: LedgerAt) -> None:
+    blocks = certified_chain(ledger_at("source"), 3)
+    made: list[Inline] = []
+
+    def make_pool() -> Inline:
+        made.append(Inline())
+        return made[-1]
+
+    ahead = SignaturesAhead(lambda entries: None, make_pool)
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    assert made == []
+
+
+class Broken(ThreadPoolExecutor):
+    """A pool whose process died: every job fails as ProcessPoolExecutor's then do."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        failed: Future[Any] = Future()
+        failed.set_exception(BrokenProcessPool("the worker died"))
+        return failed
+
+
+@pytest.mark.parametrize("pool", ["broken", "starting"])
+def test_without_a_running_process_the_thread_ahead_verifies(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: str
+) -> None:
+    """If the verifying process dies (or cannot start), and while it has not started yet
+    (a spawned interpreter takes 1-2 s), the catch-up does not wait for it: the thread
+    ahead verifies the signatures into the cache, as without a process."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    blocks = certified_chain(ledger_at("source"), 3)
+    cache = SignatureCache(lock=threading.Lock())
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    starting = Inline(starting=True)
+    try:
+        ahead = SignaturesAhead(cache.remember, Broken if pool == "broken" else lambda: starting)
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    finally:
+        behind.store.close()
+    assert ahead.broken == (pool == "broken")
+    assert starting.jobs == ([0] if pool == "starting" else [])  # the warm-up alone
+    assert cache.hits == 6  # verified by the thread ahead, found by execution
+
+
+def test_an_empty_block_is_handed_to_no_verifier(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to verify in a block without txs (most of a chain at rest): no trip to the
+    verifying process or the thread ahead before it commits."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    source = ledger_at("source")
+    build_and_commit(source, (account_open(1),))
+    build_and_commit(source)
+    build_and_commit(source)
+    blocks = {}
+    for height in (1, 2, 3):
+        certificate = source.certificate(height)
+        payload = source.store.get_block(height)
+        assert certificate is not None and payload is not None
+        blocks[height] = (payload, certificate)
+    pool = Inline()
+    ahead = SignaturesAhead(lambda entries: None, lambda: pool)
+    handed: list[int] = []
+    monkeypatch.setattr(node_sync, "verify_signatures", lambda verify, t: handed.append(len(t)))
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    assert pool.jobs == [0, 1]  # the warm-up, then block 1's one signature
+    assert handed == []

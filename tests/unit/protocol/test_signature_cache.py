@@ -3,7 +3,12 @@
 import tracemalloc
 
 from protocol.hashing import sha256
-from protocol.signature_cache import CACHE_ENTRIES_MAX, ENTRY_BYTES_MAX, SignatureCache
+from protocol.signature_cache import (
+    CACHE_ENTRIES_MAX,
+    ENTRY_BYTES_MAX,
+    SignatureCache,
+    verified_entries,
+)
 from protocol.signing import SigningKey, verify_signature
 
 KEY = SigningKey(sha256(b"cache test"))
@@ -97,3 +102,30 @@ def test_a_forgotten_triple_is_verified_afresh_and_others_stay() -> None:
     assert cache.verify(KEY.public_key, b"two", two)
     assert cache.verify(KEY.public_key, b"one", one)
     assert (cache.hits, cache.misses) == (1, 3)
+
+
+def test_entries_verified_elsewhere_are_only_the_valid_ones_and_then_hit() -> None:
+    """Block sync's verifying process hands back verified_entries, which the node's cache
+    remembers: only triples verify_signature holds, and then the cache answers them
+    without verifying again."""
+    good = (KEY.public_key, b"good", KEY.sign(b"good"))
+    forged = (KEY.public_key, b"forged", KEY.sign(b"good"))
+    short = (KEY.public_key[:31], b"good", good[2])
+    entries = verified_entries([good, forged, short])
+    assert len(entries) == 1
+    asked: list[bytes] = []
+
+    def counted(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        asked.append(message)
+        return verify_signature(public_key, message, signature)
+
+    cache = SignatureCache(verify=counted)
+    cache.remember(entries)
+    assert cache.verify(*good) and asked == []
+    assert not cache.verify(*forged) and asked == [b"forged"]
+
+
+def test_remembered_entries_keep_the_bound() -> None:
+    cache = SignatureCache(entries_max=2)
+    cache.remember([sha256(bytes([n])) for n in range(5)])
+    assert len(cache) == 2
