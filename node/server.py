@@ -419,6 +419,8 @@ def serve(config: NodeConfig) -> None:
         log_config=None,  # uvicorn's lines go through our handler and its rate limit
         access_log=False,
         timeout_graceful_shutdown=5,
+        # libuv's loop, not asyncio's Python one (pyproject.toml; docs/PERFORMANCE.md).
+        loop="uvloop",
         http=guarded_protocol(limits),
         timeout_keep_alive=limits.keep_alive_timeout_s,
         # A backstop on tasks; connections are capped by GuardedH11Protocol, which drops
