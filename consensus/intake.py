@@ -245,10 +245,13 @@ def on_certificates(
     """Compare a peer's recent certificates with our decisions; a conflict is a fork. One
     for the height we are deciding is taken as a commit if we hold its block (a peer that
     decided it pushes just its certificate to us, see catchup.push_certificate)."""
+    adopting = True  # one try per message: a peer's forged certificates cost one check
     for theirs in message.certificates[:CERTIFICATES_MAX]:
-        held = state.blocks.get(theirs.block_hash)
-        if theirs.height == state.height and held is not None:
-            state = _adopt_certificate(state, theirs, held)
+        if theirs.height == state.height:
+            held = state.blocks.get(theirs.block_hash)
+            if adopting and held is not None:
+                state = _adopt_certificate(state, theirs, held)
+                adopting = False
             continue
         decided = state.decisions.get(theirs.height)
         validators = state.decided_validators.get(theirs.height)

@@ -405,3 +405,16 @@ def test_signatures_carried_counts_what_step_will_verify():
     for message in (h.vote(1, PRE, 0, block_hash(Y), height=2), h.proposal(0, Y, height=2)):
         state, _ = h.receive(state, message, sender=1)
     assert signatures_carried(state, CommitApplied(height=1, next_validators=h.validators)) == 2
+
+
+def test_one_pushed_certificate_per_message_is_tried():
+    # A peer's many forged certificates for our height cost one check, not sixteen.
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    state, _ = h.receive(state, h.proposal(0, X))
+    forged = _certificate(h, [0, 1], X)  # below quorum: refused
+    valid = _certificate(h, [0, 1, 2], X)
+    after, _ = h.receive(state, CertificatesMessage(certificates=(forged, valid)))
+    assert after.certificate is None
+    after, _ = h.receive(state, CertificatesMessage(certificates=(valid,)))
+    assert after.certificate == valid
