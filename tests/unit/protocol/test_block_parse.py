@@ -9,27 +9,13 @@ import pytest
 
 from protocol.block import Block, parentless_header, parse_block, tx_root
 from protocol.encoding import NESTING_DEPTH_MAX, decode
-from protocol.hashing import Hash32, sha256
+from protocol.hashing import sha256
 from protocol.signing import SigningKey
-from protocol.tx import PROTOCOL_VERSION, SignedTx, TxSignature, UnsignedTx, sign_tx
+from protocol.tx import SignedTx, TxSignature, sign_tx
 from tests.kit.calls import recorded_calls
+from tests.kit.signed_txs import CHAIN_ID, signed_tx
 
-CHAIN_ID = Hash32(sha256(b"parse_block tests"))
-SENDER = SigningKey(sha256(b"sender"))
 COSIGNER = SigningKey(sha256(b"co-signer"))
-
-
-def signed_tx(nonce: int, body: dict[str, Any] | None = None) -> SignedTx:
-    unsigned = UnsignedTx(
-        chain_id=CHAIN_ID,
-        protocol_version=PROTOCOL_VERSION,
-        type="account.open",
-        sender=SENDER.public_key,
-        nonce=nonce,
-        expires_at_ms=1_000,
-        body={"account_id": f"account-{nonce}"} if body is None else body,
-    )
-    return sign_tx(unsigned, SENDER)
 
 
 def payload_of(txs: tuple[SignedTx, ...]) -> bytes:

@@ -9,7 +9,7 @@ from protocol.block import results_root, tx_root
 from protocol.merkle import hash_leaf, root_from_leaf_hashes
 from protocol.results import TxResult, TxStatus
 from tests.kit.calls import recorded_calls
-from tests.unit.protocol.test_block_parse import signed_tx
+from tests.kit.signed_txs import signed_tx
 
 
 def test_a_tx_leaf_is_its_canonical_bytes_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
