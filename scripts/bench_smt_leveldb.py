@@ -10,7 +10,7 @@ and the CPU seconds of the main thread against LevelDB's background threads (com
 also gives the CPU ms per record of the whole process (all threads: the figure to compare
 between 10,000 and 100,000 records), the database's size on disk, and at the end LevelDB's
 own compaction table (bytes read and written per level). --leveldb NAME=VALUE overrides one
-of node/storage/leveldb.py's LEVELDB_MEMORY options (or adds a plyvel.DB option) to measure it.
+of node/storage/leveldb.py's LEVELDB_OPTIONS options (or adds a plyvel.DB option) to measure it.
 
 Usage: .venv/bin/python scripts/bench_smt_leveldb.py [--records 100000] [--top-levels 14]
        [--leveldb compression=none] [--leveldb write_buffer_size=16777216]
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--record", choices=("padded", "policy"), default="padded")
     parser.add_argument("--leveldb", type=leveldb_option, action="append", default=[])
     args = parser.parse_args()
-    leveldb.LEVELDB_MEMORY.update(dict(args.leveldb))
+    leveldb.LEVELDB_OPTIONS.update(dict(args.leveldb))
     held = CountedTopLevels(
         levels=args.top_levels, entries_max=max(ENTRIES_MAX, 2 * 2**args.top_levels)
     )

@@ -57,18 +57,28 @@ class _CommittedSpace:
         )
 
 
-LEVELDB_MEMORY = {
+LEVELDB_OPTIONS = {
     "write_buffer_size": 4 * 1024 * 1024,
     "lru_cache_size": 8 * 1024 * 1024,
     "max_open_files": 500,
     "bloom_filter_bits": 10,
+    "compression": None,
 }
 """LevelDB's share of a node's memory, fixed whatever the chain's length (OPERATIONS.md
 "Memory"): two 4 MiB memtables, an 8 MiB block cache, at most 500 open tables (each holds
 its index and filter block). The bloom filters (10 bits a key) let a read of an absent key,
 the common case when a tx creates a record, skip the tables that cannot hold it. Tables are
 read with pread(), not mapped (node/storage/native_memory.py): mapped pages a read touched
-stayed in the process and its resident size followed the database's size on disk."""
+stayed in the process and its resident size followed the database's size on disk.
+
+Tables are written uncompressed (issue 13): LevelDB compresses every block at every flush
+and compaction, and snappy was more than half of its compaction thread, itself ~16 % of a
+validator's CPU under `lantan bench` at 20,000 txs; blocks of state tree nodes (hashes)
+never compress, so that work was thrown away for them. Off, a validator spends ~10 % less
+CPU per tx (PERFORMANCE.md, stop 37) for about twice the bytes on disk (OPERATIONS.md
+"Disk"). The setting only decides how new tables are written: tables a store already holds
+keep their own compression, LevelDB reads both, and they are rewritten uncompressed as
+compactions reach them, so an existing data directory needs no migration."""
 
 TRIM_AFTER_BYTES = 6 * 1024 * 1024
 """glibc's free pages go back to the system once the blocks committed since the last trim
@@ -132,7 +142,7 @@ class LevelDbStore:
         directory = Path(directory).resolve()
         _tables_unmapped()
         try:
-            db = plyvel.DB(str(directory), create_if_missing=create, **LEVELDB_MEMORY)
+            db = plyvel.DB(str(directory), create_if_missing=create, **LEVELDB_OPTIONS)
         except plyvel.IOError as error:
             # LevelDB reports a held lock as an IOError naming the LOCK file.
             if "LOCK" in str(error):
