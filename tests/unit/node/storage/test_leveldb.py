@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import plyvel
 import pytest
 
 from contracts.state import StateView
@@ -129,6 +130,24 @@ def test_tables_are_written_uncompressed(tmp_path: Path) -> None:
     tables = list((tmp_path / "db").glob("*.ldb"))
     assert tables
     assert any(value in table.read_bytes() for table in tables)
+
+
+def test_a_store_written_with_snappy_opens_and_continues(tmp_path: Path) -> None:
+    # Data directories of builds before LEVELDB_OPTIONS turned compression off: the
+    # chain written by a store with snappy, every table compressed, reads and grows on.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(4):
+            chain.commit_block(store, height)
+    snappy = plyvel.DB(str(tmp_path / "snappy"), create_if_missing=True, compression="snappy")
+    with plyvel.DB(str(tmp_path / "db")) as written:
+        for key, value in written.iterator():
+            snappy.put(key, value)
+    snappy.compact_range()
+    snappy.close()
+    with LevelDbStore.open(tmp_path / "snappy") as store:
+        for height in range(4, 8):
+            chain.commit_block(store, height)
+        assert chain.stored_roots(store) == chain.memory_roots(8)
 
 
 def test_a_height_no_key_can_hold_reads_as_absent(tmp_path: Path) -> None:
