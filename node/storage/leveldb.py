@@ -317,8 +317,15 @@ class LevelDbStore:
         return records
 
     def put_checkpoint_note(self, size: int, note: bytes) -> None:
-        """Keep the signed checkpoint note of a history size (synced; replaces an older one)."""
-        self._db.put(keys.checkpoint_key(size), note, sync=True)
+        """Keep the signed checkpoint note of a history size (replaces an older one).
+
+        Not synced: it runs on the event loop for each peer's checkpoint line (two or three
+        a height), and an fsync there held every request behind it. LevelDB has the write
+        in its log before this returns, so a killed process keeps it; an OS crash or power
+        cut can lose only the notes since the last block commit, whose synced batch flushes
+        the log before it. A lost note is a derived artifact: the block and its certificate
+        are the record, and the next height's note covers every tx of the lost one."""
+        self._db.put(keys.checkpoint_key(size), note)
 
     def get_checkpoint_note(self, size: int | None = None) -> tuple[int, bytes] | None:
         """The kept note of size, or of the largest size when size is None."""

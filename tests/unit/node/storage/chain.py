@@ -120,6 +120,12 @@ def _main(argv: list[str]) -> int:
         for height in range(count):
             commit_block(store, height)
         _build_then_die(store, count)
+    elif command == "note-then-die":
+        # A checkpoint note is put without sync (LevelDbStore.put_checkpoint_note): a
+        # killed process must still keep it, since LevelDB logged it before put returned.
+        commit_block(store, 0)
+        store.put_checkpoint_note(1, b"note of size 1")
+        os.kill(os.getpid(), signal.SIGKILL)
     elif command == "commit-forever":
         width = int(argv[2])
         head = store.head_height()

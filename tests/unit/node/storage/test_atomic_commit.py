@@ -90,3 +90,12 @@ def test_kill_at_random_moments_leaves_whole_blocks_only(tmp_path: Path) -> None
         with LevelDbStore.open(directory) as store:
             # A block reported committed was synced before the report: it must survive.
             assert assert_consistent(store, WIDTH) >= reported_head
+
+
+def test_a_checkpoint_note_survives_a_killed_process(tmp_path: Path) -> None:
+    directory = tmp_path / "db"
+    with worker("note-then-die", str(directory)) as process:
+        process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    with LevelDbStore.open(directory) as store:
+        assert store.get_checkpoint_note(1) == (1, b"note of size 1")
