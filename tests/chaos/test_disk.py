@@ -1,0 +1,53 @@
+"""The full-disk scenario's fill on a real tmpfs (tests/chaos/disk.py): it fills the last
+page whatever the room left."""
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.chaos.disk import fill
+from tests.chaos.namespaces import run
+
+PAGE = 4096
+TMPFS_PAGES = 512
+"""A 2 MiB tmpfs: two of the fill's 1 MiB chunks."""
+
+
+@contextlib.contextmanager
+def _mounted(path: Path, *options: str) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    options_text = ",".join([f"size={TMPFS_PAGES * PAGE}", "mode=0700", *options])
+    run("mount", "-t", "tmpfs", "-o", options_text, "tmpfs", str(path))
+    try:
+        yield path
+    finally:
+        run("umount", str(path), check=False)
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    with _mounted(tmp_path) as path:
+        yield path
+
+
+def _room(directory: Path) -> int:
+    stats = os.statvfs(directory)
+    return stats.f_bavail * stats.f_frsize
+
+
+@pytest.mark.parametrize("pages_before", [0, 1, 2, 255, 256, 257, 511])
+def test_fill_takes_every_page_left(tmpfs: Path, pages_before: int) -> None:
+    """1 and 257 pages before: the last 1 MiB write is one page short (the CI failure of a
+    buffered fill, whose close flushed that page again and raised ENOSPC)."""
+    (tmpfs / "000003.log").write_bytes(b"\1" * (pages_before * PAGE))
+    room = _room(tmpfs)
+    assert fill(tmpfs / "filler") == room
+    assert _room(tmpfs) == 0
+    with pytest.raises(OSError) as raised, (tmpfs / "LOG").open("ab", buffering=0) as log:
+        log.write(b"a log record")  # not even a record fits
+    assert raised.value.errno == errno.ENOSPC
