@@ -1,4 +1,4 @@
-"""Filling a node's tmpfs data directory (the full-disk scenario).
+"""Filling a node's tmpfs data directory, and saying what is in it when that goes wrong.
 
 The fill writes with os.write, unbuffered. The buffered file it used before
 (`open("wb")`, 1 MiB writes) raised ENOSPC once the directory was full in one case of 256:
@@ -36,4 +36,49 @@ def fill(path: Path) -> int:
                     break
     finally:
         os.close(fd)
+    return written
+
+
+def usage(directory: Path) -> str:
+    """The file system's size, use and room (df) under directory, then every file in it
+    with its size in bytes, largest first: what a failure report needs to tell which file
+    took the room."""
+    lines = [f"{directory}: {_df(directory)}"]
+    files = []
+    for path in directory.rglob("*"):
+        try:
+            if path.is_file():
+                files.append((path.stat().st_size, str(path.relative_to(directory))))
+        except OSError as error:  # deleted meanwhile (LevelDB compacts): say so, go on
+            files.append((-1, f"{path.relative_to(directory)} ({error.strerror})"))
+    files.sort(reverse=True)
+    lines += [f"  {size:>12,} {name}" for size, name in files]
+    lines.append(f"  {sum(max(size, 0) for size, _ in files):>12,} in {len(files)} files")
+    return "\n".join(lines)
+
+
+def _df(directory: Path) -> str:
+    try:
+        stats = os.statvfs(directory)
+    except OSError as error:
+        return f"statvfs failed: {error}"
+    size = stats.f_blocks * stats.f_frsize
+    free = stats.f_bavail * stats.f_frsize
+    return (
+        f"{size:,} bytes, {size - stats.f_bfree * stats.f_frsize:,} used, {free:,} free; "
+        f"{stats.f_files - stats.f_ffree:,} of {stats.f_files:,} inodes used"
+    )
+
+
+def fill_data_dir(filler: Path, node: str) -> int:
+    """Fill the data directory that holds filler (a new file); the bytes written. An error,
+    or a directory full before the fill began, fails with what was in it and the mount's
+    use, so a CI log alone tells which file took the room."""
+    try:
+        written = fill(filler)
+    except OSError as error:
+        raise AssertionError(
+            f"could not fill {node}'s data directory: {error}\n{usage(filler.parent)}"
+        ) from error
+    assert written > 0, f"{node}'s data directory was full before the fill\n{usage(filler.parent)}"
     return written

@@ -284,7 +284,7 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
         start = net.height(victim)
         others_start = _top(net)
         try:
-            disk.fill(filler)
+            filled = disk.fill_data_dir(filler, victim)
             scenario.record.faults += 1
             time.sleep(lengths.disk_full_s)
             alive = net.exited(victim) is None
@@ -296,6 +296,7 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
         net.wait_ready(victim, timeout_s=120)
         scenario.record.notes |= {
             "victim": victim,
+            "filled_bytes": filled,
             "alive_while_full": alive,
             "victim_advanced_while_full": None if victim_height is None else victim_height - start,
             "others_advanced_while_full": others_end - others_start,

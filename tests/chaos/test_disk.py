@@ -1,5 +1,5 @@
 """The full-disk scenario's fill on a real tmpfs (tests/chaos/disk.py): it fills the last
-page whatever the room left."""
+page whatever the room left, and a fill that cannot start names what took the room."""
 
 import contextlib
 import errno
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos.disk import fill
+from tests.chaos.disk import fill, fill_data_dir
 from tests.chaos.namespaces import run
 
 PAGE = 4096
@@ -51,3 +51,30 @@ def test_fill_takes_every_page_left(tmpfs: Path, pages_before: int) -> None:
     with pytest.raises(OSError) as raised, (tmpfs / "LOG").open("ab", buffering=0) as log:
         log.write(b"a log record")  # not even a record fits
     assert raised.value.errno == errno.ENOSPC
+
+
+def test_a_directory_full_before_the_fill_fails_with_its_files(tmpfs: Path) -> None:
+    (tmpfs / "000005.ldb").write_bytes(b"\1" * (300 * PAGE))
+    (tmpfs / "000006.log").write_bytes(b"\1" * (212 * PAGE))
+    with pytest.raises(AssertionError) as raised:
+        fill_data_dir(tmpfs / "filler", "xiamen-ptc")
+    report = str(raised.value)
+    assert "xiamen-ptc's data directory was full before the fill" in report
+    assert f"{TMPFS_PAGES * PAGE:,} bytes, {TMPFS_PAGES * PAGE:,} used, 0 free" in report
+    assert "1,228,800 000005.ldb" in report
+    assert "868,352 000006.log" in report
+    assert "0 filler" in report
+
+
+def test_a_fill_that_cannot_start_fails_with_its_files(tmp_path: Path) -> None:
+    with _mounted(tmp_path, "ro") as read_only:
+        with pytest.raises(AssertionError) as raised:
+            fill_data_dir(read_only / "filler", "xiamen-ptc")
+        report = str(raised.value)
+        assert "could not fill xiamen-ptc's data directory: [Errno 30]" in report
+        assert "0 in 0 files" in report
+
+
+def test_a_filled_directory_fills(tmpfs: Path) -> None:
+    (tmpfs / "CURRENT").write_bytes(b"MANIFEST-000004\n")
+    assert fill_data_dir(tmpfs / "filler", "xiamen-ptc") == (TMPFS_PAGES - 1) * PAGE
