@@ -41,9 +41,9 @@ def fill(path: Path) -> int:
 
 def usage(directory: Path) -> str:
     """The file system's size, use and room (df) under directory, then every file in it
-    with its size in bytes, largest first: what a failure report needs to tell which file
-    took the room."""
-    lines = [f"{directory}: {_df(directory)}"]
+    with its size in bytes, largest first, then the use no listed file accounts for (files
+    deleted but still open, or in use elsewhere on the mount): what a failure report needs
+    to tell which file took the room."""
     files = []
     for path in directory.rglob("*"):
         try:
@@ -52,22 +52,23 @@ def usage(directory: Path) -> str:
         except OSError as error:  # deleted meanwhile (LevelDB compacts): say so, go on
             files.append((-1, f"{path.relative_to(directory)} ({error.strerror})"))
     files.sort(reverse=True)
-    lines += [f"  {size:>12,} {name}" for size, name in files]
-    lines.append(f"  {sum(max(size, 0) for size, _ in files):>12,} in {len(files)} files")
-    return "\n".join(lines)
-
-
-def _df(directory: Path) -> str:
+    listed = sum(max(size, 0) for size, _ in files)
     try:
         stats = os.statvfs(directory)
     except OSError as error:
-        return f"statvfs failed: {error}"
-    size = stats.f_blocks * stats.f_frsize
-    free = stats.f_bavail * stats.f_frsize
-    return (
-        f"{size:,} bytes, {size - stats.f_bfree * stats.f_frsize:,} used, {free:,} free; "
-        f"{stats.f_files - stats.f_ffree:,} of {stats.f_files:,} inodes used"
-    )
+        lines = [f"{directory}: statvfs failed: {error}"]
+        unlisted = ""
+    else:
+        size = stats.f_blocks * stats.f_frsize
+        used = size - stats.f_bfree * stats.f_frsize
+        lines = [
+            f"{directory}: {size:,} bytes, {used:,} used, {stats.f_bavail * stats.f_frsize:,} "
+            f"free; {stats.f_files - stats.f_ffree:,} of {stats.f_files:,} inodes used"
+        ]
+        unlisted = f"; {max(used - listed, 0):,} bytes used beyond them"
+    lines += [f"  {size:>12,} {name}" for size, name in files]
+    lines.append(f"  {listed:>12,} in {len(files)} files{unlisted}")
+    return "\n".join(lines)
 
 
 def fill_data_dir(filler: Path, node: str) -> int:

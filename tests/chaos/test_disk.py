@@ -64,6 +64,20 @@ def test_a_directory_full_before_the_fill_fails_with_its_files(tmpfs: Path) -> N
     assert "1,228,800 000005.ldb" in report
     assert "868,352 000006.log" in report
     assert "0 filler" in report
+    assert "2,097,152 in 3 files; 0 bytes used beyond them" in report
+
+
+def test_room_held_by_a_deleted_open_file_is_shown(tmpfs: Path) -> None:
+    """What a node that deletes a file it still holds open would leave: use no file shows."""
+    (tmpfs / "000005.ldb").write_bytes(b"\1" * (200 * PAGE))
+    with (tmpfs / "000003.log").open("wb") as held:
+        held.write(b"\1" * (312 * PAGE))
+        held.flush()
+        (tmpfs / "000003.log").unlink()
+        with pytest.raises(AssertionError) as raised:
+            fill_data_dir(tmpfs / "filler", "xiamen-ptc")
+    report = str(raised.value)
+    assert "819,200 in 2 files; 1,277,952 bytes used beyond them" in report
 
 
 def test_a_fill_that_cannot_start_fails_with_its_files(tmp_path: Path) -> None:
