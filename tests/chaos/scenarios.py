@@ -12,11 +12,11 @@ import random
 import signal
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.chaos import disk
 from tests.chaos.checks import converge, verify
 from tests.chaos.cluster import ChaosNet
 from tests.chaos.load import Load
@@ -284,7 +284,7 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
         start = net.height(victim)
         others_start = _top(net)
         try:
-            _fill(filler)
+            filled = disk.fill_data_dir(filler, victim)
             scenario.record.faults += 1
             time.sleep(lengths.disk_full_s)
             alive = net.exited(victim) is None
@@ -296,6 +296,7 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
         net.wait_ready(victim, timeout_s=120)
         scenario.record.notes |= {
             "victim": victim,
+            "filled_bytes": filled,
             "alive_while_full": alive,
             "victim_advanced_while_full": None if victim_height is None else victim_height - start,
             "others_advanced_while_full": others_end - others_start,
@@ -314,22 +315,6 @@ def _restart_if_exited(net: ChaosNet, name: str) -> bool:
     (net.directory / name / "node.pid").unlink(missing_ok=True)
     net.start(name)
     return True
-
-
-def _fill(path: Path) -> None:
-    chunk = b"\0" * (1 << 20)
-    with path.open("wb") as out:
-        while True:
-            try:
-                out.write(chunk)
-                out.flush()
-            except OSError:
-                break
-    with contextlib.suppress(OSError), path.open("ab") as out:
-        # Fill the last partial megabyte too, so not even a log record fits.
-        while True:
-            out.write(b"\0" * 4096)
-            out.flush()
 
 
 def kill_mid_commit(net: ChaosNet, load: Load, lengths: Lengths, *, seed: int = 11) -> Record:
