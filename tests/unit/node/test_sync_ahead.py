@@ -1,0 +1,238 @@
+"""node/sync.py and node/sync_ahead.py: signatures are verified ahead of execution, only
+for certified blocks, at most VERIFY_AHEAD_BLOCKS ahead, far behind in a process of their
+own (the thread ahead when it cannot run), and never for an empty block."""
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.validator_sets import current_validator_set
+from node import sync as node_sync
+from node.ledger import Ledger
+from node.storage.leveldb import LevelDbStore
+from node.sync import (
+    VERIFY_AHEAD_BLOCKS,
+    FetchedBlock,
+    parse_if_certified,
+)
+from node.sync_ahead import SignaturesAhead
+from protocol.encoding import decode, decode_unchecked, encode
+from protocol.hashing import TAG_TX
+from protocol.signature_cache import SignatureCache
+from protocol.signing import verify_signature
+from tests.unit.node.chain_kit import (
+    GENESIS,
+    account_open,
+    build_and_commit,
+)
+from tests.unit.node.sync_kit import (
+    PEER,
+    LedgerAt,
+    catch_up_from,
+    certified_chain,
+    one_signature_certificate,
+    serve_blocks,
+)
+
+
+def test_signatures_are_verified_at_most_two_blocks_ahead_of_execution(
+    ledger_at: LedgerAt, tmp_path: Path
+) -> None:
+    """So the cache (60,000 entries) still holds them when execution asks, even for blocks of
+    BLOCK_TXS_MAX txs in a range of 16."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 6)
+    block_of = {
+        tx.tx.signing_bytes(): height
+        for height in blocks
+        for tx in (source.block(height) or pytest.fail("no block")).txs
+    }
+    cache = SignatureCache(lock=threading.Lock())
+    gaps: list[int] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        if message in block_of:  # a tx signature: how far ahead of the executing block
+            gaps.append(block_of[message] - (behind.height + 1))
+        return cache.verify(public_key, message, signature)
+
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=verify)
+    try:
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 6)}) == 6
+    finally:
+        behind.store.close()
+    assert len(gaps) == 2 * 12  # each of the 12 verified ahead, then found by execution
+    assert max(gaps) == VERIFY_AHEAD_BLOCKS == 2
+    assert cache.hits == 12
+
+
+def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
+    ledger_at: LedgerAt,
+) -> None:
+    """A peer cannot make this node spend Ed25519 on txs before they are authenticated:
+    ahead of execution, only a block whose header the current set certified, with the txs
+    its tx_root names, is parsed (and only a parsed block has its signatures verified)."""
+    source = ledger_at("source")
+    blocks = certified_chain(source, 1)
+    payload, certificate = blocks[1]
+    validators = current_validator_set(source.store.state)
+    asked: list[bytes] = []
+
+    def verify(key: bytes, message: bytes, signature: bytes) -> bool:
+        asked.append(message)
+        return verify_signature(key, message, signature)
+
+    def tx_signatures_asked() -> list[bytes]:
+        return [m for m in asked if m.startswith(TAG_TX)]
+
+    weak = FetchedBlock(payload, one_signature_certificate(source, 1))
+    assert parse_if_certified(verify, source.chain_id, validators, weak) is None
+    # txs that are not the ones the header names are not even read for signatures
+    forged = decode(payload)
+    assert isinstance(forged, dict) and isinstance(forged["txs"], list)
+    forged["txs"] = forged["txs"][:1]
+    cut = FetchedBlock(encode(forged), certificate)
+    assert parse_if_certified(verify, source.chain_id, validators, cut) is None
+    # nor the txs of a second, uncertified header after them (the parse keeps the last
+    # "header" of the payload, its header slice the first): the payload is parsed without
+    # a canonical check, so the parsed header itself must be the certified one
+    other = build_and_commit(ledger_at("other"), (account_open(1, "account-other"),)).payload
+    start = other.index(b',"header":{')
+    end = other.index(b'},"txs":[') + 1
+    twice = payload[: payload.index(b',"txs":[')] + other[end:-1] + other[start:end] + b"}"
+    assert (decode_unchecked(twice) or {})["header"] == decode(other)["header"]  # type: ignore[index, call-overload]
+    doubled = FetchedBlock(twice, certificate)
+    assert parse_if_certified(verify, source.chain_id, validators, doubled) is None
+    sound = FetchedBlock(payload, certificate)
+    parsed = parse_if_certified(verify, source.chain_id, validators, sound)
+    assert parsed is not None and parsed.block.canonical_bytes() == payload
+    assert not tx_signatures_asked()  # only the certificates' signatures were checked
+
+
+class Inline(Executor):
+    """SignaturesAhead's pool run in the caller (pickling and a spawned interpreter are the
+    process's own business); notes how many triples each job had, and its end. starting:
+    the worker never gets going (its warm-up job stays pending)."""
+
+    def __init__(self, *, starting: bool = False) -> None:
+        self.jobs: list[int] = []
+        self.ended = False
+        self.starting = starting
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(len(args[0]))
+        future: Future[Any] = Future()
+        if not self.starting:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.ended = True
+
+
+def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catch-up far behind hands each certified block's tx signatures to the verifying
+    process (node/sync_ahead.py) and keeps what it found valid in the ledger's cache, where
+    execution finds every one of them; no thread of the node verifies them. The process
+    ends with the catch-up."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    blocks = certified_chain(ledger_at("source"), 3)
+    verified_here: list[bytes] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        verified_here.append(message)
+        return verify_signature(public_key, message, signature)
+
+    cache = SignatureCache(lock=threading.Lock(), verify=verify)
+    pools: list[Inline] = []
+
+    def make_pool() -> Inline:
+        pools.append(Inline())
+        return pools[-1]
+
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    try:
+        ahead = SignaturesAhead(cache.remember, make_pool)
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+        assert behind.height == 3
+    finally:
+        behind.store.close()
+    assert [pool.jobs for pool in pools] == [[0, 2, 2, 2]]  # warmed, then each block's txs
+    assert not [m for m in verified_here if m.startswith(TAG_TX)]
+    assert cache.hits == 6
+    assert pools[0].ended and not ahead.broken
+
+
+def test_not_far_behind_no_process_is_started(ledger_at: LedgerAt) -> None:
+    blocks = certified_chain(ledger_at("source"), 3)
+    made: list[Inline] = []
+
+    def make_pool() -> Inline:
+        made.append(Inline())
+        return made[-1]
+
+    ahead = SignaturesAhead(lambda entries: None, make_pool)
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    assert made == []
+
+
+class Broken(ThreadPoolExecutor):
+    """A pool whose process died: every job fails as ProcessPoolExecutor's then do."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        failed: Future[Any] = Future()
+        failed.set_exception(BrokenProcessPool("the worker died"))
+        return failed
+
+
+@pytest.mark.parametrize("pool", ["broken", "starting"])
+def test_without_a_running_process_the_thread_ahead_verifies(
+    ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: str
+) -> None:
+    """If the verifying process dies (or cannot start), and while it has not started yet
+    (a spawned interpreter takes 1-2 s), the catch-up does not wait for it: the thread
+    ahead verifies the signatures into the cache, as without a process."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    blocks = certified_chain(ledger_at("source"), 3)
+    cache = SignatureCache(lock=threading.Lock())
+    behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
+    starting = Inline(starting=True)
+    try:
+        ahead = SignaturesAhead(cache.remember, Broken if pool == "broken" else lambda: starting)
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    finally:
+        behind.store.close()
+    assert ahead.broken == (pool == "broken")
+    assert starting.jobs == ([0] if pool == "starting" else [])  # the warm-up alone
+    assert cache.hits == 6  # verified by the thread ahead, found by execution
+
+
+def test_an_empty_block_is_handed_to_no_verifier(
+    ledger_at: LedgerAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to verify in a block without txs (most of a chain at rest): no trip to the
+    verifying process or the thread ahead before it commits."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    source = ledger_at("source")
+    build_and_commit(source, (account_open(1),))
+    build_and_commit(source)
+    build_and_commit(source)
+    blocks = {}
+    for height in (1, 2, 3):
+        certificate = source.certificate(height)
+        payload = source.store.get_block(height)
+        assert certificate is not None and payload is not None
+        blocks[height] = (payload, certificate)
+    pool = Inline()
+    ahead = SignaturesAhead(lambda entries: None, lambda: pool)
+    handed: list[int] = []
+    monkeypatch.setattr(node_sync, "verify_signatures", lambda verify, t: handed.append(len(t)))
+    assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+    assert pool.jobs == [0, 1]  # the warm-up, then block 1's one signature
+    assert handed == []
