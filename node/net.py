@@ -302,10 +302,13 @@ def local_config(directory: Path, name: str, names: list[str], base_port: int) -
     )
 
 
-def start_process(directory: Path, name: str) -> int:
-    """Start the node of DIR/<name> detached; return its pid. Refuses a running node."""
+def start_process(directory: Path, name: str, python: Path | None = None) -> int:
+    """Start the node of DIR/<name> detached; return its pid. Refuses a running node.
+    python: the interpreter (default: this one; scripts/bench_catchup.py runs another
+    checkout's, whose install decides the node's code)."""
     node_dir = directory / name
-    return _spawn(node_dir, [sys.executable, "-m", "node.main", str(node_dir)], PID_FILE, LOG_FILE)
+    command = [str(python or sys.executable), "-m", "node.main", str(node_dir)]
+    return _spawn(node_dir, command, PID_FILE, LOG_FILE)
 
 
 def start_witness(directory: Path, name: str) -> int:
