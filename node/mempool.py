@@ -53,6 +53,7 @@ class Mempool:
     ):
         self._txs: OrderedDict[Hash32, PendingTx] = OrderedDict()
         self._by_canonical: dict[bytes, SignedTx] = {}
+        self._by_leaf: dict[Hash32, SignedTx] = {}
         """The pooled txs by their canonical bytes (held); the same txs as _txs."""
         self._queues: dict[PublicKey, OrderedDict[int, Hash32]] = {}
         """Each sender's pending txs by nonce, in nonce order (no sender has an empty one)."""
@@ -114,6 +115,12 @@ class Mempool:
         """
         return self._by_canonical.get(canonical)
 
+    def by_leaf(self, leaf: Hash32) -> SignedTx | None:
+        """The pooled tx whose RFC 9162 leaf hash this is: the exact copy a compact
+        proposal names (node/compact_proposals.py). Called off the event loop like held,
+        for the same reason it may be."""
+        return self._by_leaf.get(leaf)
+
     def add(self, signed: SignedTx, tx_id: Hash32, size_bytes: int) -> None:
         """Add an admitted tx. Raises MempoolFullError (SenderQuotaError) at the limits.
 
@@ -138,6 +145,7 @@ class Mempool:
             queue = self._queues[sender] = OrderedDict()
         self._txs[tx_id] = PendingTx(signed=signed, tx_id=tx_id, size_bytes=size_bytes)
         self._by_canonical[signed.canonical_bytes()] = signed
+        self._by_leaf[signed.leaf_hash()] = signed
         queue[nonce] = tx_id
         self._bytes += size_bytes
         self._highest_nonce[sender] = max(self._highest_nonce.get(sender, 0), nonce)
@@ -154,7 +162,9 @@ class Mempool:
         old = self._txs[tx_id]
         self._txs[tx_id] = PendingTx(signed=signed, tx_id=tx_id, size_bytes=size_bytes)
         del self._by_canonical[old.signed.canonical_bytes()]
+        del self._by_leaf[old.signed.leaf_hash()]
         self._by_canonical[signed.canonical_bytes()] = signed
+        self._by_leaf[signed.leaf_hash()] = signed
         self._bytes += size_bytes - old.size_bytes
 
     def take(self, limit: int, bytes_max: int) -> tuple[SignedTx, ...]:
@@ -279,6 +289,7 @@ class Mempool:
     def _drop(self, tx_id: Hash32) -> PendingTx:
         pending = self._txs.pop(tx_id)
         del self._by_canonical[pending.signed.canonical_bytes()]
+        del self._by_leaf[pending.signed.leaf_hash()]
         self._bytes -= pending.size_bytes
         tx = pending.signed.tx
         queue = self._queues[tx.sender]

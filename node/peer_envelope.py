@@ -37,6 +37,8 @@ _HEX = frozenset(b"0123456789abcdef")
 
 class PeerKind(enum.Enum):
     CONSENSUS = "consensus"
+    PROPOSAL = "proposal"
+    """A proposal as its block's shell and tx leaf hashes (node/compact_proposals.py)."""
     TXS = "txs"
     TX_IDS = "tx_ids"
     """Ids of txs the sender admitted from a client (node/tx_relay.py)."""

@@ -7,9 +7,11 @@ raises out of the handler: garbage from the network must not disturb the node.
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 
-from consensus import MessageReceived, message_from_json
+from consensus import BlockRequest, MessageReceived, message_from_json
 from node.checkpoints import CheckpointBook
+from node.compact_proposals import CompactProposal, expand
 from node.ledger import Ledger
 from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
 from node.runtime import NodeRuntime
@@ -30,6 +32,14 @@ only the next height's (consensus/intake.py), and a node that far behind catches
 block sync, while its peers go on sending it every height's votes."""
 
 
+@dataclass(frozen=True, slots=True)
+class MissingTxs:
+    """A compact proposal this node cannot rebuild: it asks its sender for the block."""
+
+    sender: PublicKey
+    request: BlockRequest
+
+
 class PeerInbox:
     """Accepts peer messages for one node."""
 
@@ -40,6 +50,8 @@ class PeerInbox:
         self.checkpoints: CheckpointBook = service.checkpoints
         self.dropped: Counter[str] = Counter()
         self.received: Counter[str] = Counter()
+        self.compact: Counter[str] = Counter()
+        """Compact proposals by outcome: rebuilt here, or missing txs (the block asked for)."""
 
     def allowed_keys(self) -> frozenset[PublicKey]:
         """The head's set and the next height's (they differ only across a set change)."""
@@ -73,6 +85,37 @@ class PeerInbox:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
         return MessageReceived(sender=sender, message=message)
+
+    def compact_proposal(
+        self, sender: PublicKey, body: JsonObject
+    ) -> MessageReceived | MissingTxs | None:
+        """Decode a compact proposal and rebuild its payload from the txs this node holds
+        (off the event loop); MissingTxs when some are not held, None (counted) when
+        malformed or far ahead, as for a consensus message."""
+        try:
+            compact = CompactProposal.from_json(body)
+        except ProtocolError as error:
+            self._drop(DropReason.BAD_BODY, str(error))
+            return None
+        if compact.height > self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
+            self.dropped[DropReason.FAR_AHEAD.value] += 1
+            if self.runtime is not None:
+                self.runtime.note_heard(compact.height)
+            return None
+        expanded = expand(compact, self.service.mempool.by_leaf)
+        if isinstance(expanded, list):
+            self.compact["missing"] += 1
+            log.info(
+                "compact proposal at height %d: %d of %d txs not held, asking for the block",
+                compact.height,
+                len(expanded),
+                len(compact.leaves),
+            )
+            proposal = compact.signed.proposal
+            request = BlockRequest(height=proposal.height, block_hash=proposal.block_hash)
+            return MissingTxs(sender=sender, request=request)
+        self.compact["rebuilt"] += 1
+        return MessageReceived(sender=sender, message=expanded)
 
     def deliver(self, received: MessageReceived) -> None:
         """Hand a decoded consensus message to the runtime (on the event loop)."""

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from consensus import (
     Action,
+    BlockRequest,
     Broadcast,
     CommitApplied,
     CommitBlock,
@@ -26,6 +27,7 @@ from consensus import (
     ForkDetected,
     MessageReceived,
     PersistSignerState,
+    ProposalMessage,
     ProposalSubmitted,
     ProposalValidated,
     ReplicaState,
@@ -46,6 +48,7 @@ from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
 from contracts.errors import ContractError
 from node.chain_events import ChainEvents
+from node.compact_proposals import compact_of
 from node.evidence_pool import EvidencePool, Pooled
 from node.ledger import (
     ForkError,
@@ -61,12 +64,12 @@ from node.proposal_builder import build_block, unexpired
 from node.runtime_settings import Clock, RuntimeSettings
 from node.signer_file import DURABLE_WRITES, SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
-from node.transport import PeerTransport
+from node.transport import PeerTransport, Sealed
 from node.validator_keys import ValidatorKeys
 from protocol.block import Block
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
-from protocol.signing import SigningKey
+from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
@@ -330,6 +333,8 @@ class NodeRuntime:
             await self._persist([action])
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
+        elif isinstance(action, Broadcast) and isinstance(action.message, ProposalMessage):
+            self._broadcast_proposal(action.message)
         elif isinstance(action, Broadcast):
             self.transport.broadcast(PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, ScheduleTimeout):
@@ -356,6 +361,28 @@ class NodeRuntime:
             if isinstance(write, PersistSignerState):
                 self._signer_on_disk = write.signer_state
                 exit_after_precommit_hook(self.ledger.height, write.signer_state)
+
+    def _broadcast_proposal(self, message: ProposalMessage) -> None:
+        """A proposal goes out compact (ADR 0036) when this node holds its block prepared
+        (it built or validated it, as a proposer always has), else whole. A peer of an
+        older build gets it whole; so does a peer that asks for the block (Send)."""
+
+        def whole() -> Sealed:
+            body = message_to_json(message)
+            return PeerKind.CONSENSUS, self.transport.seal(PeerKind.CONSENSUS, body)
+
+        prepared = self.ledger.prepared(message.signed.proposal.block_hash)
+        compact = None if prepared is None else compact_of(message, prepared.block)
+        if compact is None:
+            self.transport.broadcast_sealed(*whole())
+            return
+        data = self.transport.seal(PeerKind.PROPOSAL, compact.to_json())
+        self.transport.broadcast_or_fallback(PeerKind.PROPOSAL, data, whole)
+
+    def ask_for_block(self, peer: PublicKey, request: BlockRequest) -> None:
+        """Ask peer for a block this node could not rebuild from a compact proposal; the
+        peer's engine answers a BlockRequest of its height with the whole proposal."""
+        self.transport.send(peer, PeerKind.CONSENSUS, message_to_json(request))
 
     def _send_own_round(self, url: str) -> None:
         """Send our own messages of the current round to the peer at url, the same signed

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -32,6 +33,8 @@ at 400 ms round trips rounds timed out and the chain stopped (tests/chaos delay_
 heights in 20 s at 200 ms each way with 10 % loss on one validator's links; 24 a minute
 with four). Consensus does not depend on the order messages arrive in."""
 log = logging.getLogger("lantan.transport")
+Sealed = tuple[PeerKind, bytes]
+"""A sealed envelope and the kind (path) it is posted to."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,11 +168,36 @@ class PeerTransport:
         for link in self._links.values():
             self._enqueue(link, kind, data)
 
-    def _enqueue(self, link: "_Link", kind: PeerKind, data: bytes) -> None:
+    def broadcast_or_fallback(
+        self, kind: PeerKind, data: bytes, fallback: Callable[[], Sealed]
+    ) -> None:
+        """Broadcast an envelope of a kind older builds lack (they answer 404 on its path);
+        such a peer gets fallback() instead, now and from then on. fallback is called at
+        most once per call, and only for such a peer (it may seal a large envelope)."""
+        sealed: list[Sealed] = []
+
+        def once() -> Sealed:
+            if not sealed:
+                sealed.append(fallback())
+            return sealed[0]
+
+        for link in self._links.values():
+            if kind in link.lacks:
+                self._enqueue(link, *once())
+            else:
+                self._enqueue(link, kind, data, once)
+
+    def _enqueue(
+        self,
+        link: "_Link",
+        kind: PeerKind,
+        data: bytes,
+        fallback: Callable[[], Sealed] | None = None,
+    ) -> None:
         if link.queue.full():
             link.queue.get_nowait()
             self._count(link.name, "dropped_queue_full")
-        link.queue.put_nowait((kind, data))
+        link.queue.put_nowait((kind, data, fallback))
 
     def _count(self, name: str, outcome: str) -> None:
         self._metrics.peer_sends.labels(peer=name, outcome=outcome).inc()
@@ -177,7 +205,7 @@ class PeerTransport:
     async def _deliver(self, link: "_Link") -> None:
         assert self._client is not None
         while True:
-            kind, data = await link.queue.get()
+            kind, data, fallback = await link.queue.get()
             url = f"{link.url}/peer/{kind.value}"
             started = time.monotonic()
             try:
@@ -188,7 +216,14 @@ class PeerTransport:
                 self._sent(link.name, "failed", started)
                 log.debug("peer %s unreachable: %s", link.name, error)
                 continue
-            if response.status_code >= 400:
+            if response.status_code == 404 and fallback is not None:
+                # A build without this kind's route: the same message in the form it knows,
+                # and that form only from now on (ADR 0036's rolling upgrade).
+                link.lacks.add(kind)
+                self._sent(link.name, "fallback", started)
+                log.info("peer %s lacks /peer/%s; sending the older form", link.name, kind.value)
+                self._enqueue(link, *fallback())
+            elif response.status_code >= 400:
                 self._sent(link.name, "refused", started)
                 log.warning("peer %s refused %s: %s", link.name, kind.value, response.text[:200])
             else:
@@ -205,5 +240,7 @@ class _Link:
 
     name: str
     url: str
-    queue: "asyncio.Queue[tuple[PeerKind, bytes]]"
+    queue: "asyncio.Queue[tuple[PeerKind, bytes, Callable[[], Sealed] | None]]"
     tasks: list["asyncio.Task[None]"] = field(default_factory=list)
+    lacks: set[PeerKind] = field(default_factory=set)
+    """Kinds this peer answered 404 for: it gets their fallback form directly."""

@@ -196,7 +196,7 @@ class NodeMetrics:
         )
         self.peer_sends = Counter(
             "lantan_peer_sends_total",
-            "Outgoing peer messages by peer and outcome (sent, refused, failed, dropped).",
+            "Outgoing peer messages by peer and outcome (sent, refused, failed, dropped, ...).",
             ["peer", "outcome"],
             registry=registry,
         )

@@ -164,6 +164,13 @@ class NodeStateCollector(Collector):
             "reason",
             self._inbox.dropped,
         )
+        yield _counters(
+            "lantan_compact_proposals",
+            "Compact proposals received, by outcome: rebuilt from held txs, or missing txs "
+            "(the whole block asked for).",
+            "outcome",
+            self._inbox.compact,
+        )
         if self._transport is not None:
             queued = GaugeMetricFamily(
                 "lantan_peer_send_queue_messages",

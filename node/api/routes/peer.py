@@ -27,7 +27,7 @@ from consensus import MessageReceived
 from node.api.middleware import HttpMiddleware
 from node.api.schemas import PeerAccepted
 from node.peer_envelope import PeerKind
-from node.peering import PeerInbox
+from node.peering import MissingTxs, PeerInbox
 from protocol.encoding import JsonObject
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
@@ -106,6 +106,21 @@ async def _deliver(inbox: PeerInbox, _sender: PublicKey, received: MessageReceiv
     inbox.deliver(received)
 
 
+def _compact(
+    inbox: PeerInbox, sender: PublicKey, body: JsonObject
+) -> MessageReceived | MissingTxs | None:
+    return inbox.compact_proposal(sender, body)
+
+
+async def _deliver_compact(
+    inbox: PeerInbox, _sender: PublicKey, outcome: MessageReceived | MissingTxs
+) -> None:
+    if isinstance(outcome, MessageReceived):
+        inbox.deliver(outcome)
+    elif inbox.runtime is not None:
+        inbox.runtime.ask_for_block(outcome.sender, outcome.request)
+
+
 def _txs(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> list[bytes] | None:
     return inbox.tx_payloads(body)
 
@@ -150,6 +165,8 @@ async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidenc
 # One handler per kind; the path is /peer/<kind>, as node/transport.py posts it.
 _HANDLERS: dict[PeerKind, _Handler[Any]] = {
     PeerKind.CONSENSUS: _Handler(_consensus, _deliver, CONSENSUS_OPENER),
+    # The same thread as consensus envelopes: a proposal keeps its place among the votes.
+    PeerKind.PROPOSAL: _Handler(_compact, _deliver_compact, CONSENSUS_OPENER),
     PeerKind.TXS: _Handler(_txs, _admit),
     PeerKind.CHECKPOINT: _Handler(_body, _checkpoint),
     PeerKind.EVIDENCE: _Handler(_evidence, _pool_evidence),

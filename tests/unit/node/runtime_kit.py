@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from consensus import (
+    BlockRequest,
     MessageReceived,
     TimeoutConfig,
     initial_signer_state,
@@ -15,9 +16,10 @@ from consensus import (
 )
 from contracts.admission import committed_nonce
 from node.chain_events import ChainEvents
+from node.compact_proposals import CompactProposal, expand
 from node.evidence_pool import EvidencePool
 from node.mempool import Mempool
-from node.peer_envelope import PeerKind
+from node.peer_envelope import PeerKind, seal_envelope
 from node.runtime import NodeRuntime
 from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.signer_file import SIGNER_STATE_FILE, SignerStateFile
@@ -63,18 +65,40 @@ class Router:
 
     def deliver(self, sender: PublicKey, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         target = self.runtimes.get(to)
-        if target is None or kind is not PeerKind.CONSENSUS or {sender, to} & self.cut:
+        if target is None or {sender, to} & self.cut:
             return
-        message = message_from_json(decode(encode(body)))
-        target.submit(MessageReceived(sender=sender, message=message))
+        if kind is PeerKind.PROPOSAL:
+            # As node/peering.py does: rebuilt from the target's pool, else the block asked for.
+            compact = CompactProposal.from_json(decode(encode(body)))
+            rebuilt = expand(compact, target.mempool.by_leaf)
+            if isinstance(rebuilt, list):
+                proposal = compact.signed.proposal
+                request = BlockRequest(height=proposal.height, block_hash=proposal.block_hash)
+                target.ask_for_block(sender, request)
+            else:
+                target.submit(MessageReceived(sender=sender, message=rebuilt))
+        elif kind is PeerKind.CONSENSUS:
+            message = message_from_json(decode(encode(body)))
+            target.submit(MessageReceived(sender=sender, message=message))
 
 
 class FakeTransport:
-    """What NodeRuntime uses of PeerTransport: send, send_to_address and broadcast."""
+    """What NodeRuntime uses of PeerTransport: send, send_to_address, broadcast and the
+    sealed forms (every peer here knows compact proposals: broadcast_or_fallback never
+    falls back, which tests/unit/node/test_transport_peers.py covers)."""
 
     def __init__(self, router: Router, key: SigningKey) -> None:
         self.router = router
+        self.signing_key = key
         self.key = key.public_key
+
+    def seal(self, kind: PeerKind, body: JsonObject) -> bytes:
+        return seal_envelope(self.signing_key, CHAIN_ID, kind, body)
+
+    def broadcast_or_fallback(
+        self, kind: PeerKind, data: bytes, fallback: Callable[[], tuple[PeerKind, bytes]]
+    ) -> None:
+        self.broadcast(kind, _body_of(data))
 
     def send(self, to: PublicKey, kind: PeerKind, body: JsonObject) -> None:
         self.router.sent.append((self.key, to, kind, body))
@@ -95,9 +119,13 @@ class FakeTransport:
         """Kept as bytes, and its body delivered like broadcast's (not verified here: tests
         count this node's Ed25519 checks)."""
         self.router.sealed.append(data)
-        envelope = decode(data.split(b"\n", 1)[1])
-        assert isinstance(envelope, dict) and isinstance(envelope["body"], dict)
-        self.broadcast(kind, envelope["body"])
+        self.broadcast(kind, _body_of(data))
+
+
+def _body_of(sealed: bytes) -> JsonObject:
+    envelope = decode(sealed.split(b"\n", 1)[1])
+    assert isinstance(envelope, dict) and isinstance(envelope["body"], dict)
+    return envelope["body"]
 
 
 def address_of(key: PublicKey) -> str:

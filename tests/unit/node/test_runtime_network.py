@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from consensus.signer_state import SignedStep
+from node.peer_envelope import PeerKind
 from node.runtime import NodeRuntime, _StartCheck
 from protocol.block import Block
 from protocol.votes import CommitCertificate
@@ -200,10 +201,46 @@ def test_a_node_without_signer_state_does_not_sign_at_first(
             alive([runtime])
             assert runtime.replica is not None
             assert runtime.replica.sign_from_height == (0 if has_signer_state else 2)
-            kinds = {body.get("kind") for _, _, _, body in router.sent}
+            kinds = {body.get("kind", kind.value) for _, _, kind, body in router.sent}
             assert bool(kinds & {"vote", "proposal"}) == has_signer_state
         finally:
             await runtime.stop()
             runtime.ledger.store.close()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("holders", ["all", "proposer"])
+def test_a_proposal_goes_compact_and_a_follower_lacking_a_tx_asks_for_the_block(
+    tmp_path: Path, holders: str
+) -> None:
+    """ADR 0036: the proposer broadcasts its proposal compact; followers holding every tx
+    rebuild it, and one lacking a tx asks the proposer, who sends the whole proposal."""
+
+    async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
+        await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
+        proposer = proposer_of(runtimes, 2)
+        tx = account_open(1)
+        for runtime in runtimes if holders == "all" else [proposer]:
+            runtime.mempool.add(tx, tx.tx_id, len(tx.canonical_bytes()))
+        sent_before = len(router.sent)
+        proposer.work_arrived()
+        await until(lambda: heights(runtimes) == [2, 2, 2], "height 2 everywhere")
+        alive(runtimes)
+        blocks = [runtime.ledger.block(2) for runtime in runtimes]
+        assert all(block is not None and block.txs == (tx,) for block in blocks)
+        sent = router.sent[sent_before:]
+        me = proposer.key.public_key
+        compact = [s for s in sent if s[0] == me and s[2] is PeerKind.PROPOSAL]
+        asked = [
+            s for s in sent if s[2] is PeerKind.CONSENSUS and s[3].get("kind") == "block_request"
+        ]
+        whole = [s for s in sent if s[0] == me and s[3].get("kind") == "proposal"]
+        assert len(compact) == 1 and compact[0][1] is None  # one broadcast
+        if holders == "all":
+            assert (asked, whole) == ([], [])
+        else:
+            assert {s[0] for s in asked} == {r.key.public_key for r in runtimes} - {me}
+            assert {s[1] for s in whole} == {s[0] for s in asked}
+
+    run_network(tmp_path, scenario)

@@ -57,3 +57,73 @@ def test_own_keys_and_excess_addresses_are_never_peers() -> None:
     ]
     transport.set_peers(many)
     assert len(transport.queue_depths()) == PEER_LINKS_MAX
+
+
+class OldPeer:
+    """A peer of an older build on 127.0.0.1: 404 for /peer/proposal, 202 for the rest.
+    Records the path and body of every POST it answers."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, bytes]] = []
+        self.answered = asyncio.Event()
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                path = head[0].split(" ")[1]
+                sizes = [
+                    line.split(":", 1)[1]
+                    for line in head
+                    if line.lower().startswith("content-length")
+                ]
+                self.posts.append((path, await reader.readexactly(int(sizes[0]))))
+                status = b"404 Not Found" if path == "/peer/proposal" else b"202 Accepted"
+                writer.write(b"HTTP/1.1 " + status + b"\r\ncontent-length: 2\r\n\r\n{}")
+                await writer.drain()
+                self.answered.set()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the transport closed its connection
+        finally:
+            writer.close()
+
+
+def test_a_peer_without_a_kinds_route_gets_the_fallback_then_only_that() -> None:
+    """ADR 0036's rolling upgrade: a compact proposal answered 404 is sent again in the
+    whole form, and later proposals go to that peer whole from the start."""
+
+    async def run() -> tuple[list[tuple[str, bytes]], int]:
+        old = OldPeer()
+        server = await asyncio.start_server(old.serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        transport = PeerTransport(ME, CHAIN_ID, [peer("old", A, f"http://127.0.0.1:{port}")])
+        fallbacks: list[int] = []
+
+        def whole(n: int) -> tuple[PeerKind, bytes]:
+            fallbacks.append(n)
+            return PeerKind.CONSENSUS, b"whole %d" % n
+
+        async def settle(posts: int) -> None:
+            while len(old.posts) < posts:
+                old.answered.clear()
+                await asyncio.wait_for(old.answered.wait(), 10)
+
+        transport.start()
+        try:
+            transport.broadcast_or_fallback(PeerKind.PROPOSAL, b"compact 1", lambda: whole(1))
+            await settle(2)
+            transport.broadcast_or_fallback(PeerKind.PROPOSAL, b"compact 2", lambda: whole(2))
+            await settle(3)
+        finally:
+            await transport.stop()
+            server.close()
+            await server.wait_closed()
+        return old.posts, len(fallbacks)
+
+    posts, fallbacks = asyncio.run(run())
+    assert posts == [
+        ("/peer/proposal", b"compact 1"),
+        ("/peer/consensus", b"whole 1"),
+        ("/peer/consensus", b"whole 2"),
+    ]
+    assert fallbacks == 2

@@ -1,0 +1,75 @@
+"""POST /peer/proposal (ADR 0036): a compact proposal reaches the engine as the whole
+proposal its sender signed when this node holds every tx, and otherwise makes the node ask
+its sender for the block; a malformed one is dropped and counted, never delivered."""
+
+from typing import Any
+
+import pytest
+
+from consensus import BlockRequest, MessageReceived
+from node.compact_proposals import compact_of
+from node.peer_envelope import PeerKind, seal_envelope
+from protocol.signing import PublicKey
+from tests.unit.node.api.kit import Api
+from tests.unit.node.chain_kit import CHAIN_ID, account_open
+from tests.unit.node.proposal_kit import PROPOSER, built, proposal_of
+
+
+class Recorder:
+    """What the route hands on: delivered messages and blocks asked for."""
+
+    def __init__(self) -> None:
+        self.delivered: list[MessageReceived] = []
+        self.asked: list[tuple[PublicKey, BlockRequest]] = []
+
+    def ask_for_block(self, peer: PublicKey, request: BlockRequest) -> None:
+        self.asked.append((peer, request))
+
+    def note_heard(self, height: int) -> None:
+        raise AssertionError(f"no message here is far ahead ({height})")
+
+
+@pytest.fixture
+def recorder(api: Api, monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr(api.inbox, "runtime", recorder)
+    monkeypatch.setattr(api.inbox, "deliver", recorder.delivered.append)
+    return recorder
+
+
+def post_compact(api: Api, body: Any) -> Any:
+    sealed = seal_envelope(PROPOSER, CHAIN_ID, PeerKind.PROPOSAL, body)
+    return api.client.post("/peer/proposal", content=sealed)
+
+
+@pytest.mark.parametrize("held", [3, 2])
+def test_a_compact_proposal_is_rebuilt_or_its_block_asked_for(
+    api: Api, recorder: Recorder, held: int
+) -> None:
+    txs = (account_open(1), account_open(2), account_open(3))
+    for signed in txs[:held]:
+        api.service.mempool.add(signed, signed.tx_id, len(signed.canonical_bytes()))
+    prepared = built(api.ledger, txs)
+    message = proposal_of(prepared)
+    compact = compact_of(message, prepared.block)
+    assert compact is not None
+    assert post_compact(api, compact.to_json()).json() == {"accepted": True}
+    if held == len(txs):
+        assert recorder.delivered == [MessageReceived(sender=PROPOSER.public_key, message=message)]
+        assert (recorder.asked, api.inbox.compact) == ([], {"rebuilt": 1})
+    else:
+        request = BlockRequest(height=message.height, block_hash=prepared.block_hash)
+        assert recorder.asked == [(PROPOSER.public_key, request)]
+        assert (recorder.delivered, api.inbox.compact) == ([], {"missing": 1})
+
+
+def test_a_malformed_compact_proposal_is_dropped_and_counted(api: Api, recorder: Recorder) -> None:
+    prepared = built(api.ledger, ())
+    compact = compact_of(proposal_of(prepared), prepared.block)
+    assert compact is not None
+    body = compact.to_json()
+    assert isinstance(body, dict)
+    for bad in ({**body, "shell": prepared.payload[:-1].hex()}, {**body, "leaves": "ab"}, {}):
+        post_compact(api, bad)
+    assert (recorder.delivered, recorder.asked) == ([], [])
+    assert api.inbox.dropped["bad_body"] == 3
