@@ -103,6 +103,12 @@ class PeerInbox:
                 self.runtime.note_heard(compact.height)
             return None
         expanded = expand(compact, self.service.mempool.by_leaf)
+        if isinstance(expanded, list) and compact.height > self.ledger.height + 2:
+            # Not yet authenticated as its round's proposal (the engine does that): a
+            # request is sent only for the heights the engine keeps proposals of, so a
+            # peer cannot make this node ask it for blocks of any height it names.
+            self.dropped[DropReason.FAR_AHEAD.value] += 1
+            return None
         if isinstance(expanded, list):
             self.compact["missing"] += 1
             log.info(

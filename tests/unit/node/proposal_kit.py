@@ -15,10 +15,11 @@ def built(ledger: Ledger, txs: tuple[SignedTx, ...]) -> PreparedBlock:
     )
 
 
-def proposal_of(prepared: PreparedBlock) -> ProposalMessage:
+def proposal_of(prepared: PreparedBlock, height: int | None = None) -> ProposalMessage:
+    """The proposal of prepared's block at round 0 (at height: another height's claim)."""
     proposal = Proposal(
         chain_id=CHAIN_ID,
-        height=prepared.block.header.height,
+        height=prepared.block.header.height if height is None else height,
         round=0,
         block_hash=prepared.block_hash,
         pol_round=-1,

@@ -42,19 +42,23 @@ def post_compact(api: Api, body: Any) -> Any:
     return api.client.post("/peer/proposal", content=sealed)
 
 
-@pytest.mark.parametrize("held", [3, 2])
+@pytest.mark.parametrize(("held", "ahead"), [(3, 0), (2, 0), (2, 1), (2, 2)])
 def test_a_compact_proposal_is_rebuilt_or_its_block_asked_for(
-    api: Api, recorder: Recorder, held: int
+    api: Api, recorder: Recorder, held: int, ahead: int
 ) -> None:
+    """Asked for only at the heights the engine keeps proposals of (the next two)."""
     txs = (account_open(1), account_open(2), account_open(3))
     for signed in txs[:held]:
         api.service.mempool.add(signed, signed.tx_id, len(signed.canonical_bytes()))
     prepared = built(api.ledger, txs)
-    message = proposal_of(prepared)
+    message = proposal_of(prepared, api.ledger.height + 1 + ahead)
     compact = compact_of(message, prepared.block)
     assert compact is not None
     assert post_compact(api, compact.to_json()).json() == {"accepted": True}
-    if held == len(txs):
+    if ahead == 2:
+        assert (recorder.delivered, recorder.asked, api.inbox.compact) == ([], [], {})
+        assert api.inbox.dropped["far_ahead"] == 1
+    elif held == len(txs):
         assert recorder.delivered == [MessageReceived(sender=PROPOSER.public_key, message=message)]
         assert (recorder.asked, api.inbox.compact) == ([], {"rebuilt": 1})
     else:
