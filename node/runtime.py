@@ -597,6 +597,19 @@ class NodeRuntime:
             self.replica = replace(self.replica, config=self.config)
         self.transport.use_key(key)
 
+    async def record_checkpoint(self, size: int, root: Hash32) -> bool:
+        """SignerStateFile.record_checkpoint with the engine's signer state as it is when
+        the worker runs it: persists run there in order and the state only moves forward,
+        so the state written is never older than one already on disk, though the caller
+        may be a height behind (node/checkpoint_signing.py)."""
+
+        def record() -> bool:
+            replica = self.replica
+            assert replica is not None
+            return self.signer_file.record_checkpoint(replica.signer, size, root)
+
+        return await self._in_worker(record)
+
     async def run_in_worker(self, function: Callable[..., T], *args: object) -> T:
         """Run blocking ledger work on the single worker thread, after queued work."""
         return await self._in_worker(function, *args)

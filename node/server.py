@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -28,6 +28,7 @@ from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
 from node.chain_view import ChainView
+from node.checkpoint_signing import CheckpointSigning
 from node.checkpoints import CheckpointBook
 from node.committed_state import CommittedStateCursor
 from node.config import NodeConfig
@@ -95,6 +96,7 @@ class Node:
     inbox: PeerInbox
     readiness: Readiness
     key: SigningKey | None
+    checkpoint_signing: CheckpointSigning = field(default_factory=CheckpointSigning)
 
 
 def build_node(config: NodeConfig) -> Node:
@@ -229,8 +231,9 @@ async def refresh_peers(node: Node) -> None:
 
 
 async def _after_commit(node: Node) -> None:
-    """Mempool cleanup, the peer list as the chain has it now, then sign and gossip the
-    checkpoint of the new head."""
+    """Mempool cleanup and the peer list as the chain has it now, before the next height
+    starts; the checkpoint of the new head is signed and gossiped beside it
+    (node/checkpoint_signing.py)."""
     node.service.after_commit()
     ledger, runtime = node.ledger, node.runtime
     size, root = ledger.height + 1, ledger.history_root()
@@ -239,22 +242,26 @@ async def _after_commit(node: Node) -> None:
         return
     await refresh_peers(node)
     validators = ledger.validators_of_head()
-    # The checkpoint of head h is signed by the key of set(h) (ADR 0022).
+    # The checkpoint of head h is signed by the key of set(h) (ADR 0022): both are taken
+    # now, as the job may run after the next commit.
     key = runtime.keys.for_set(validators)
     me = validators.by_key(key.public_key)
     if me is None:
         return
-    recorded = await runtime.run_in_worker(
-        runtime.signer_file.record_checkpoint, runtime.replica.signer, size, root
-    )
-    if not recorded:
-        log.error("refusing to sign a second root for checkpoint size %d", size)
-        return
-    text = checkpoint_at_height(chain_id=ledger.chain_id, height=size - 1, root_hash=root).body()
-    line = sign_note(text, me.name, key).line()
-    node.service.checkpoints.add(size=size, root=root, line=line, validators=validators)
-    assert node.transport is not None
-    node.transport.broadcast(PeerKind.CHECKPOINT, {"size": size, "root": root.hex(), "line": line})
+
+    async def sign() -> None:
+        assert runtime is not None and node.transport is not None
+        if not await runtime.record_checkpoint(size, root):
+            log.error("refusing to sign a second root for checkpoint size %d", size)
+            return
+        text = checkpoint_at_height(chain_id=ledger.chain_id, height=size - 1, root_hash=root)
+        line = sign_note(text.body(), me.name, key).line()
+        node.service.checkpoints.add(size=size, root=root, line=line, validators=validators)
+        node.transport.broadcast(
+            PeerKind.CHECKPOINT, {"size": size, "root": root.hex(), "line": line}
+        )
+
+    node.checkpoint_signing.submit(size, sign)
 
 
 async def _sync_loop(node: Node) -> None:
@@ -350,6 +357,7 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         run_task.cancel()
         lag_task.cancel()
         await asyncio.gather(run_task, lag_task, return_exceptions=True)
+        await node.checkpoint_signing.stop()
         if node.service.relay is not None:
             await node.service.relay.stop()
         if node.runtime is not None:
