@@ -11,7 +11,7 @@ heartbeat_interval_ms of quiet (DESIGN.md §4).
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -114,6 +114,12 @@ class ConsensusHaltedError(Exception):
     """A certified block does not execute here: stop signing and fail /readyz."""
 
 
+def _log_prewrite_failure(future: "Future[None]") -> None:
+    """prewrite_payload handles disk errors itself; anything else is a bug, said once."""
+    if not future.cancelled() and future.exception() is not None:
+        log.error("writing a payload ahead failed", exc_info=future.exception())
+
+
 class NodeRuntime:
     """One validator's consensus driver over its ledger, mempool and peer transport."""
 
@@ -164,6 +170,9 @@ class NodeRuntime:
         self._regossip_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-worker")
+        self._prewriter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-prewrite")
+        """Writes the payloads of blocks built or validated here ahead of their lock
+        (SignerStateFile.prewrite_payload), beside the worker's execution and commits."""
         self._held_start: CommitApplied | None = None
         self._last_commit_ms = clock.now_ms()
         self._loop_task: asyncio.Task[None] | None = None
@@ -198,6 +207,7 @@ class NodeRuntime:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         self._worker.shutdown(wait=True)
+        self._prewriter.shutdown(wait=True)
 
     def submit(self, item: _Item) -> None:
         """Queue an event from the transport, a timer or the API."""
@@ -416,6 +426,7 @@ class NodeRuntime:
         prepared, dropped, stale = await self._in_worker(self._build_proposal, txs, pooled, time_ms)
         self.mempool.discard(dropped)
         self.evidence_pool.drop(stale)
+        self._prewrite(prepared)
         self.submit(
             ProposalSubmitted(
                 height=action.height,
@@ -424,6 +435,13 @@ class NodeRuntime:
                 payload=prepared.payload,
             )
         )
+
+    def _prewrite(self, prepared: PreparedBlock) -> None:
+        """Start writing prepared's payload ahead of a lock on it; nothing waits for it."""
+        future = self._prewriter.submit(
+            self.signer_file.prewrite_payload, prepared.block_hash, prepared.payload
+        )
+        future.add_done_callback(_log_prewrite_failure)
 
     def _build_proposal(
         self, txs: tuple[SignedTx, ...], pooled: Pooled, time_ms: int
@@ -451,6 +469,8 @@ class NodeRuntime:
                     )
                 )
                 valid = prepared.block_hash == action.block_hash
+                if valid:
+                    self._prewrite(prepared)
             except InvalidProposalError as error:
                 log.warning("proposal %d/%d invalid: %s", action.height, action.round, error)
         self.submit(

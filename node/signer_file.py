@@ -9,8 +9,17 @@ Beside it, DIR/<name>/locked_payloads/<block hash hex> holds the payloads the si
 names as locked or valid block (ADR 0010): each is written durably before the signer state
 that first names it, so a lock on disk never points at bytes that exist nowhere; files the
 signer state on disk no longer names are removed after it is written.
+
+A payload may also be written ahead (prewrite_payload), as soon as this node built or
+validated its block: a lock comes between a height's prevotes and its precommit, and its
+payload's write (~1 MB and two fsyncs) was on that path for every validator at every
+height. A payload written ahead is not written again at the lock; it is kept from pruning
+while it is among the last few written ahead or named by the signer state.
 """
 
+import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +43,9 @@ __all__ = [
 
 DURABLE_WRITES = (PersistPayload, PersistSignerState)
 """The engine's actions that write here; a step lists them before anything it sends."""
+PREWRITTEN_KEPT = 4
+"""Payloads written ahead and kept from pruning: a height's proposals of a few rounds."""
+log = logging.getLogger("lantan.signer_file")
 
 
 class SignerStateFile:
@@ -42,6 +54,11 @@ class SignerStateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._checkpoint: tuple[int, bytes | None] = (0, None)
+        self._ahead = threading.Lock()
+        """Guards _prewritten and _prewriting: prewrite_payload runs on its own thread."""
+        self._prewritten: OrderedDict[Hash32, None] = OrderedDict()
+        """Payloads on disk durably, written ahead, newest last (at most PREWRITTEN_KEPT)."""
+        self._prewriting: set[Hash32] = set()
 
     def load(self) -> SignerState | None:
         """The stored state, or None when the file is missing (the node then syncs first)."""
@@ -89,7 +106,35 @@ class SignerStateFile:
         return self.path.parent / PAYLOADS_DIR
 
     def write_payload(self, block_hash: Hash32, payload: bytes) -> None:
-        """Durably store a payload the next signer state will name (PersistPayload)."""
+        """Durably store a payload the next signer state will name (PersistPayload); done
+        already if it was written ahead and not pruned since."""
+        with self._ahead:
+            if block_hash in self._prewritten:
+                return
+        self._store_payload(block_hash, payload)
+
+    def prewrite_payload(self, block_hash: Hash32, payload: bytes) -> None:
+        """Durably store the payload of a block this node built or validated, before any
+        lock on it (off the critical path: its own thread). Never raises: a failed write
+        only means the lock writes the payload itself, as it always did."""
+        with self._ahead:
+            if block_hash in self._prewritten or block_hash in self._prewriting:
+                return
+            self._prewriting.add(block_hash)
+        try:
+            self._store_payload(block_hash, payload)
+        except OSError as error:
+            log.warning("payload %s not written ahead: %s", block_hash.hex()[:16], error)
+            return
+        finally:
+            with self._ahead:
+                self._prewriting.discard(block_hash)
+        with self._ahead:
+            self._prewritten[block_hash] = None
+            while len(self._prewritten) > PREWRITTEN_KEPT:
+                self._prewritten.popitem(last=False)
+
+    def _store_payload(self, block_hash: Hash32, payload: bytes) -> None:
         self.payloads_dir.mkdir(mode=0o700, exist_ok=True)
         write_durably(self.payloads_dir / block_hash.hex(), payload, overwrite=True)
 
@@ -108,10 +153,14 @@ class SignerStateFile:
     def _prune_payloads(self, keep: frozenset[Hash32]) -> None:
         if not self.payloads_dir.is_dir():
             return
-        kept = {block_hash.hex() for block_hash in keep}
-        for entry in self.payloads_dir.iterdir():
-            if entry.name not in kept:
-                entry.unlink(missing_ok=True)
+        # Under the lock: a payload being written ahead (its temporary file too) or kept
+        # as written ahead is not removed, and write_payload's check cannot interleave.
+        with self._ahead:
+            kept = {h.hex() for h in (*keep, *self._prewritten, *self._prewriting)}
+            writing = tuple(f".{h.hex()}." for h in self._prewriting)
+            for entry in self.payloads_dir.iterdir():
+                if entry.name not in kept and not entry.name.startswith(writing):
+                    entry.unlink(missing_ok=True)
 
     def record_checkpoint(self, engine_state: SignerState, size: int, root: Hash32) -> bool:
         """Durably record that this key signs checkpoint (size, root); False if it may not.

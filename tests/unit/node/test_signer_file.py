@@ -7,13 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from consensus.actions import PersistPayload
 from consensus.signer_state import (
     SignedStep,
     SignerState,
     encode_signer_state,
     initial_signer_state,
 )
-from node.signer_file import SIGNER_STATE_FILE, SignerStateFile, SignerStateFileError
+from node.signer_file import (
+    PREWRITTEN_KEPT,
+    SIGNER_STATE_FILE,
+    SignerStateFile,
+    SignerStateFileError,
+)
 from protocol.hashing import Hash32, sha256
 
 ROOT_A = Hash32(sha256(b"root a"))
@@ -196,3 +202,60 @@ def test_locked_payloads_survive_a_restart_and_go_when_no_longer_named(path: Pat
     assert stat.S_IMODE(os.stat(writer.payloads_dir).st_mode) == 0o700
     writer.write(replace(engine_state(height=4), locked_round=-1, locked_block=None))
     assert SignerStateFile(path).load_payloads() == {}
+
+
+def unlocked(height: int) -> SignerState:
+    return replace(engine_state(height=height), block_hash=None, locked_round=-1, locked_block=None)
+
+
+def test_a_payload_written_ahead_is_not_written_again_at_its_lock(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = SignerStateFile(path)
+    writer.prewrite_payload(BLOCK, b"block")
+    stores: list[Hash32] = []
+    monkeypatch.setattr(writer, "_store_payload", lambda h, _payload: stores.append(h))
+    writer.perform([PersistPayload(height=3, block_hash=BLOCK, payload=b"block")])
+    other = Hash32(sha256(b"other"))
+    writer.write_payload(other, b"other")
+    assert stores == [other]
+    assert SignerStateFile(path).load_payloads() == {BLOCK: b"block"}
+
+
+def test_payloads_written_ahead_are_kept_until_newer_ones_push_them_out(path: Path) -> None:
+    """A prune keeps the last PREWRITTEN_KEPT written ahead (a lock may still name them)
+    and what the signer state names; an older one written ahead goes, and its lock would
+    write it again."""
+    writer = SignerStateFile(path)
+    ahead = [Hash32(sha256(b"%d" % n)) for n in range(PREWRITTEN_KEPT + 2)]
+    for block_hash in ahead:
+        writer.prewrite_payload(block_hash, block_hash)
+    writer.write(unlocked(5))
+    assert set(SignerStateFile(path).load_payloads()) == set(ahead[2:])
+    writer.write_payload(ahead[0], ahead[0])  # pushed out and pruned: written again
+    writer.write(replace(unlocked(6), block_hash=ahead[0], locked_round=0, locked_block=ahead[0]))
+    assert set(SignerStateFile(path).load_payloads()) == {ahead[0], *ahead[2:]}
+
+
+def test_a_payload_being_written_ahead_is_not_pruned_from_under_it(path: Path) -> None:
+    writer = SignerStateFile(path)
+    writer.payloads_dir.mkdir()
+    temporary = writer.payloads_dir / f".{BLOCK.hex()}.0123.tmp"
+    stray = writer.payloads_dir / f".{sha256(b'stray').hex()}.4567.tmp"
+    temporary.write_bytes(b"half")
+    stray.write_bytes(b"left by a crash")
+    writer._prewriting.add(BLOCK)
+    writer.write(unlocked(5))
+    assert temporary.exists() and not stray.exists()
+
+
+def test_a_payload_that_cannot_be_written_ahead_is_written_at_its_lock(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = SignerStateFile(path)
+    path.parent.joinpath("locked_payloads").write_bytes(b"a file where the directory goes")
+    writer.prewrite_payload(BLOCK, b"block")  # logged, not raised
+    assert "not written ahead" in caplog.text
+    path.parent.joinpath("locked_payloads").unlink()
+    writer.write_payload(BLOCK, b"block")
+    assert SignerStateFile(path).load_payloads() == {BLOCK: b"block"}
