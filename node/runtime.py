@@ -337,6 +337,8 @@ class NodeRuntime:
             await self._persist(actions[:writes])
         for action in actions[writes:]:
             await self._perform(action)
+        if isinstance(event, (ProposalSubmitted, ProposalValidated)):
+            self._prewrite(event.block_hash)
 
     async def _perform(self, action: Action) -> None:
         if isinstance(action, DURABLE_WRITES):
@@ -426,7 +428,6 @@ class NodeRuntime:
         prepared, dropped, stale = await self._in_worker(self._build_proposal, txs, pooled, time_ms)
         self.mempool.discard(dropped)
         self.evidence_pool.drop(stale)
-        self._prewrite(prepared)
         self.submit(
             ProposalSubmitted(
                 height=action.height,
@@ -436,12 +437,17 @@ class NodeRuntime:
             )
         )
 
-    def _prewrite(self, prepared: PreparedBlock) -> None:
-        """Start writing prepared's payload ahead of a lock on it; nothing waits for it."""
-        future = self._prewriter.submit(
-            self.signer_file.prewrite_payload, prepared.block_hash, prepared.payload
-        )
-        future.add_done_callback(_log_prewrite_failure)
+    def _prewrite(self, block_hash: Hash32) -> None:
+        """Start writing the payload of a block this node holds prepared ahead of a lock on
+        it; nothing waits for it. Called once the step that proposed or prevoted it has
+        persisted and sent its message: its fsync would otherwise share the disk with
+        this one on the way to that message."""
+        prepared = self.ledger.prepared(block_hash)
+        if prepared is not None:
+            future = self._prewriter.submit(
+                self.signer_file.prewrite_payload, block_hash, prepared.payload
+            )
+            future.add_done_callback(_log_prewrite_failure)
 
     def _build_proposal(
         self, txs: tuple[SignedTx, ...], pooled: Pooled, time_ms: int
@@ -469,8 +475,6 @@ class NodeRuntime:
                     )
                 )
                 valid = prepared.block_hash == action.block_hash
-                if valid:
-                    self._prewrite(prepared)
             except InvalidProposalError as error:
                 log.warning("proposal %d/%d invalid: %s", action.height, action.round, error)
         self.submit(

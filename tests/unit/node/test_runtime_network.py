@@ -244,3 +244,23 @@ def test_a_proposal_goes_compact_and_a_follower_lacking_a_tx_asks_for_the_block(
             assert {s[1] for s in whole} == {s[0] for s in asked}
 
     run_network(tmp_path, scenario)
+
+
+def test_every_validator_writes_the_blocks_payload_ahead_of_its_lock(tmp_path: Path) -> None:
+    """The proposer after proposing, each follower after prevoting: by the lock the
+    payload is on disk (node/signer_file.py prewrite_payload)."""
+
+    async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
+        await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
+        give_work(proposer_of(runtimes, 2), account_open(1))
+        await until(lambda: heights(runtimes) == [2, 2, 2], "height 2 everywhere")
+        block = runtimes[0].ledger.block(2)
+        assert block is not None
+        block_hash = block.header.block_hash()
+
+        def written_ahead() -> bool:
+            return all(block_hash in r.signer_file._prewritten for r in runtimes)
+
+        await until(written_ahead, "the payload written ahead everywhere")
+
+    run_network(tmp_path, scenario)
