@@ -7,7 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from node.peer_envelope import PeerKind, seal_envelope
-from protocol.encoding import JsonObject
+from protocol.encoding import JsonObject, JsonValue
 from protocol.hashing import Hash32, sha256
 from protocol.votes import VoteType
 from tests.adversary.byzantine_evidence import EvidenceAttacks
@@ -102,6 +102,7 @@ class NoiseAttacks(EvidenceAttacks):
             answers[label] = {
                 peer: self.post(peer, PeerKind.CONSENSUS, data) for peer in self.peers
             }
+        answers.update(self._compact_garbage())
         for mib in oversized_mib:
             # A validly signed envelope of mib MiB: its signature is fine, its size is not.
             padding = "a" * (mib * 1024 * 1024)
@@ -113,6 +114,30 @@ class NoiseAttacks(EvidenceAttacks):
             }
             del data, padding
         return {"answers": answers}
+
+    def _compact_garbage(self) -> dict[str, dict[str, int | str]]:
+        """Compact proposals (ADR 0036) that do not decode, and ones naming txs nobody
+        holds (an honest node asks us for the block, at its working height only)."""
+        height = self.working_height()
+        shell = b'{"evidence":[],"header":{},"txs":[]}'.hex()
+        unknown: list[JsonValue] = [random_hash().hex() for _ in range(1000)]
+
+        def compact(at: int, **fields: JsonValue) -> bytes:
+            signed = self.proposal(at, 0, b"", random_hash())["signed"]
+            return self.seal(PeerKind.PROPOSAL, {"signed": signed, **fields})
+
+        samples: dict[str, bytes] = {
+            "compact_random_bytes": os.urandom(4096),
+            "compact_empty": self.seal(PeerKind.PROPOSAL, {}),
+            "compact_not_a_shell": compact(height, shell="00", leaves=[]),
+            "compact_bad_leaves": compact(height, shell=shell, leaves=["zz"]),
+            "compact_unknown_txs": compact(height, shell=shell, leaves=unknown),
+            "compact_far_ahead": compact(height + 100, shell=shell, leaves=unknown),
+        }
+        return {
+            label: {peer: self.post(peer, PeerKind.PROPOSAL, data) for peer in self.peers}
+            for label, data in samples.items()
+        }
 
     def flood(self, count: int) -> Reply:
         """count messages as fast as FLOOD_THREADS connections go: valid votes over many
