@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from consensus.messages import Payload, ProposalMessage, SignedProposal
+from consensus.messages import BlockRequest, Payload, ProposalMessage, SignedProposal
 from protocol.block import BLOCK_TXS_MAX, Block
 from protocol.codec import HASH, JsonCodec, items
 from protocol.errors import FieldTypeError
@@ -73,6 +73,12 @@ def compact_of(message: ProposalMessage, block: Block) -> CompactProposal | None
         leaves=tuple(tx.leaf_hash() for tx in block.txs),
         pol_votes=message.pol_votes,
     )
+
+
+def block_request(compact: CompactProposal) -> BlockRequest:
+    """What a node that cannot rebuild compact asks its sender for: the whole block."""
+    proposal = compact.signed.proposal
+    return BlockRequest(height=proposal.height, block_hash=proposal.block_hash)
 
 
 def expand(

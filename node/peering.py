@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from consensus import BlockRequest, MessageReceived, message_from_json
 from node.checkpoints import CheckpointBook
-from node.compact_proposals import CompactProposal, expand
+from node.compact_proposals import CompactProposal, block_request, expand
 from node.ledger import Ledger
 from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
 from node.runtime import NodeRuntime
@@ -73,11 +73,7 @@ class PeerInbox:
         or a vote or proposal far above our height (counted, not logged: a lagging node
         gets one per peer and vote)."""
         height = vote_or_proposal_height(body)
-        if height is not None and height > self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
-            self.dropped[DropReason.FAR_AHEAD.value] += 1
-            if self.runtime is not None:
-                # Dropped, but it still says a peer is ahead: block sync polls fast again.
-                self.runtime.note_heard(height)
+        if height is not None and self._far_ahead(height):
             return None
         try:
             message = message_from_json(body)
@@ -97,10 +93,7 @@ class PeerInbox:
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
-        if compact.height > self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
-            self.dropped[DropReason.FAR_AHEAD.value] += 1
-            if self.runtime is not None:
-                self.runtime.note_heard(compact.height)
+        if self._far_ahead(compact.height):
             return None
         expanded = expand(compact, self.service.mempool.by_leaf)
         if isinstance(expanded, list) and compact.height > self.ledger.height + 2:
@@ -117,11 +110,20 @@ class PeerInbox:
                 len(expanded),
                 len(compact.leaves),
             )
-            proposal = compact.signed.proposal
-            request = BlockRequest(height=proposal.height, block_hash=proposal.block_hash)
-            return MissingTxs(sender=sender, request=request)
+            return MissingTxs(sender=sender, request=block_request(compact))
         self.compact["rebuilt"] += 1
         return MessageReceived(sender=sender, message=expanded)
+
+    def _far_ahead(self, height: int) -> bool:
+        """Whether a vote or proposal of height is too far ahead to decode further
+        (FAR_AHEAD_HEIGHTS); such a message is counted and its height still heard."""
+        if height <= self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
+            return False
+        self.dropped[DropReason.FAR_AHEAD.value] += 1
+        if self.runtime is not None:
+            # Dropped, but it still says a peer is ahead: block sync polls fast again.
+            self.runtime.note_heard(height)
+        return True
 
     def deliver(self, received: MessageReceived) -> None:
         """Hand a decoded consensus message to the runtime (on the event loop)."""

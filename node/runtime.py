@@ -11,13 +11,12 @@ heartbeat_interval_ms of quiet (DESIGN.md §4).
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from consensus import (
     Action,
-    BlockRequest,
     Broadcast,
     CommitApplied,
     CommitBlock,
@@ -48,7 +47,6 @@ from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
 from contracts.errors import ContractError
 from node.chain_events import ChainEvents
-from node.compact_proposals import compact_of
 from node.evidence_pool import EvidencePool, Pooled
 from node.ledger import (
     ForkError,
@@ -61,15 +59,16 @@ from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
 from node.peer_envelope import PeerKind
 from node.proposal_builder import build_block, unexpired
+from node.proposal_outbox import ProposalOutbox
 from node.runtime_settings import Clock, RuntimeSettings
 from node.signer_file import DURABLE_WRITES, SignerStateFile
 from node.test_hooks import exit_after_precommit_hook
-from node.transport import PeerTransport, Sealed
+from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
 from protocol.block import Block
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.tx import SignedTx
 from protocol.validators import ValidatorSet
 from protocol.votes import CommitCertificate
@@ -112,12 +111,6 @@ _Item = Event | _StartCheck | _Restart | _Deferred | _PeerReachable
 
 class ConsensusHaltedError(Exception):
     """A certified block does not execute here: stop signing and fail /readyz."""
-
-
-def _log_prewrite_failure(future: "Future[None]") -> None:
-    """prewrite_payload handles disk errors itself; anything else is a bug, said once."""
-    if not future.cancelled() and future.exception() is not None:
-        log.error("writing a payload ahead failed", exc_info=future.exception())
 
 
 class NodeRuntime:
@@ -170,9 +163,7 @@ class NodeRuntime:
         self._regossip_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-worker")
-        self._prewriter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-prewrite")
-        """Writes the payloads of blocks built or validated here ahead of their lock
-        (SignerStateFile.prewrite_payload), beside the worker's execution and commits."""
+        self.proposals = ProposalOutbox(transport, ledger, signer_file)
         self._held_start: CommitApplied | None = None
         self._last_commit_ms = clock.now_ms()
         self._loop_task: asyncio.Task[None] | None = None
@@ -207,7 +198,7 @@ class NodeRuntime:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         self._worker.shutdown(wait=True)
-        self._prewriter.shutdown(wait=True)
+        self.proposals.shutdown()
 
     def submit(self, item: _Item) -> None:
         """Queue an event from the transport, a timer or the API."""
@@ -338,7 +329,7 @@ class NodeRuntime:
         for action in actions[writes:]:
             await self._perform(action)
         if isinstance(event, (ProposalSubmitted, ProposalValidated)):
-            self._prewrite(event.block_hash)
+            self.proposals.prewrite(event.block_hash)
 
     async def _perform(self, action: Action) -> None:
         if isinstance(action, DURABLE_WRITES):
@@ -346,7 +337,7 @@ class NodeRuntime:
         elif isinstance(action, Send):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, Broadcast) and isinstance(action.message, ProposalMessage):
-            self._broadcast_proposal(action.message)
+            self.proposals.broadcast(action.message)
         elif isinstance(action, Broadcast):
             self.transport.broadcast(PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, ScheduleTimeout):
@@ -373,28 +364,6 @@ class NodeRuntime:
             if isinstance(write, PersistSignerState):
                 self._signer_on_disk = write.signer_state
                 exit_after_precommit_hook(self.ledger.height, write.signer_state)
-
-    def _broadcast_proposal(self, message: ProposalMessage) -> None:
-        """A proposal goes out compact (ADR 0036) when this node holds its block prepared
-        (it built or validated it, as a proposer always has), else whole. A peer of an
-        older build gets it whole; so does a peer that asks for the block (Send)."""
-
-        def whole() -> Sealed:
-            body = message_to_json(message)
-            return PeerKind.CONSENSUS, self.transport.seal(PeerKind.CONSENSUS, body)
-
-        prepared = self.ledger.prepared(message.signed.proposal.block_hash)
-        compact = None if prepared is None else compact_of(message, prepared.block)
-        if compact is None:
-            self.transport.broadcast_sealed(*whole())
-            return
-        data = self.transport.seal(PeerKind.PROPOSAL, compact.to_json())
-        self.transport.broadcast_or_fallback(PeerKind.PROPOSAL, data, whole)
-
-    def ask_for_block(self, peer: PublicKey, request: BlockRequest) -> None:
-        """Ask peer for a block this node could not rebuild from a compact proposal; the
-        peer's engine answers a BlockRequest of its height with the whole proposal."""
-        self.transport.send(peer, PeerKind.CONSENSUS, message_to_json(request))
 
     def _send_own_round(self, url: str) -> None:
         """Send our own messages of the current round to the peer at url, the same signed
@@ -436,18 +405,6 @@ class NodeRuntime:
                 payload=prepared.payload,
             )
         )
-
-    def _prewrite(self, block_hash: Hash32) -> None:
-        """Start writing the payload of a block this node holds prepared ahead of a lock on
-        it; nothing waits for it. Called once the step that proposed or prevoted it has
-        persisted and sent its message: its fsync would otherwise share the disk with
-        this one on the way to that message."""
-        prepared = self.ledger.prepared(block_hash)
-        if prepared is not None:
-            future = self._prewriter.submit(
-                self.signer_file.prewrite_payload, block_hash, prepared.payload
-            )
-            future.add_done_callback(_log_prewrite_failure)
 
     def _build_proposal(
         self, txs: tuple[SignedTx, ...], pooled: Pooled, time_ms: int

@@ -118,7 +118,7 @@ async def _deliver_compact(
     if isinstance(outcome, MessageReceived):
         inbox.deliver(outcome)
     elif inbox.runtime is not None:
-        inbox.runtime.ask_for_block(outcome.sender, outcome.request)
+        inbox.runtime.proposals.ask_for_block(outcome.sender, outcome.request)
 
 
 def _txs(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> list[bytes] | None:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from consensus import (
-    BlockRequest,
     MessageReceived,
     TimeoutConfig,
     initial_signer_state,
@@ -16,7 +15,7 @@ from consensus import (
 )
 from contracts.admission import committed_nonce
 from node.chain_events import ChainEvents
-from node.compact_proposals import CompactProposal, expand
+from node.compact_proposals import CompactProposal, block_request, expand
 from node.evidence_pool import EvidencePool
 from node.mempool import Mempool
 from node.peer_envelope import PeerKind, seal_envelope
@@ -72,9 +71,7 @@ class Router:
             compact = CompactProposal.from_json(decode(encode(body)))
             rebuilt = expand(compact, target.mempool.by_leaf)
             if isinstance(rebuilt, list):
-                proposal = compact.signed.proposal
-                request = BlockRequest(height=proposal.height, block_hash=proposal.block_hash)
-                target.ask_for_block(sender, request)
+                target.proposals.ask_for_block(sender, block_request(compact))
             else:
                 target.submit(MessageReceived(sender=sender, message=rebuilt))
         elif kind is PeerKind.CONSENSUS:

@@ -22,6 +22,11 @@ class Recorder:
         self.delivered: list[MessageReceived] = []
         self.asked: list[tuple[PublicKey, BlockRequest]] = []
 
+    @property
+    def proposals(self) -> "Recorder":
+        """The runtime's ProposalOutbox, whose ask_for_block is recorded here."""
+        return self
+
     def ask_for_block(self, peer: PublicKey, request: BlockRequest) -> None:
         self.asked.append((peer, request))
 
