@@ -3,7 +3,8 @@
 The auditor's replay (client/audit/replay.py) and the web's serial history
 (node/web/serial_history.py) both follow a chain this way; the node itself executes on its
 LevelDB overlay (node/ledger.py). The state is a MemoryState and, unless turned off, the
-state tree a MemorySmtStore, with the tree version = height (contracts/state_tree.py). A
+state tree a LatestMemorySmtStore (the latest version's nodes only: a replay never goes
+back), with the tree version = height (contracts/state_tree.py). A
 candidate block executes on a branch (nothing changes until adopt()), so two blocks served
 for one height (a fork) can both be checked against the same parent state.
 """
@@ -22,7 +23,7 @@ from protocol.block_check import BlockProblem, BlockProblemKind
 from protocol.hashing import Hash32
 from protocol.results import TxResult
 from protocol.signing import verify_signature
-from protocol.smt_store import BranchSmtStore, MemorySmtStore
+from protocol.smt_store import BranchSmtStore, LatestMemorySmtStore
 from protocol.validators import ValidatorSet
 
 
@@ -81,7 +82,7 @@ class ChainReplay:
         state tree, node/committed_state.py), which then must hold the same records."""
         self.chain_id = chain_id
         self.state: ReplayState = MemoryState(records) if state is None else state
-        self.smt = MemorySmtStore() if with_tree else None
+        self.smt = LatestMemorySmtStore() if with_tree else None
         self.genesis_state_root = (
             None if self.smt is None else update_state_tree(self.smt, 0, records)
         )

@@ -8,7 +8,7 @@ Hashing and proof verification live in protocol/smt_proof.py. Pure: no I/O.
 
 import hashlib
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,7 +25,7 @@ from protocol.smt_proof import (
 )
 from protocol.smt_store import MemorySmtStore
 
-__all__ = ["MemorySmtStore", "SmtStore", "SparseMerkleTree"]
+__all__ = ["LatestOnlySmtStore", "MemorySmtStore", "SmtStore", "SparseMerkleTree"]
 
 _LEAF_BYTE = LEAF_PREFIX[0]
 _node_sha256 = hashlib.sha256
@@ -55,6 +55,18 @@ class SmtStore(Protocol):
     def get_value(self, value_hash: Hash32) -> bytes | None: ...
 
     def put_value(self, value_hash: Hash32, value: bytes) -> None: ...
+
+
+class LatestOnlySmtStore(SmtStore, Protocol):
+    """A store that may keep only the latest version's nodes (the auditor's replay, which
+    only moves forward): when keeps_latest_only is true, the tree hands drop_nodes the nodes
+    each update left unreachable from its new root, after putting the update's new nodes.
+    Older roots stay recorded, but proofs at them can no longer be made."""
+
+    @property
+    def keeps_latest_only(self) -> bool: ...
+
+    def drop_nodes(self, node_hashes: Iterable[bytes]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +111,18 @@ class SparseMerkleTree:
         self._new: dict[bytes, bytes] = {}
         """The nodes the running update made: handed to the store in one call at its end
         (one block makes thousands; an update reads only nodes of the tree before it)."""
+        self._drop: Callable[[Iterable[bytes]], None] | None = (
+            getattr(store, "drop_nodes", None)
+            if getattr(store, "keeps_latest_only", False)
+            else None
+        )
+        self._replaced: list[bytes] = []
+        """With a LatestOnlySmtStore: the nodes of the tree before the running update that
+        its tree no longer holds. A node's hash fixes its content and so its one place in a
+        tree (an interior node sits where its leaves' paths part, a leaf on its key's
+        path): a changed interior node is gone, and a leaf is gone when its key was
+        deleted or given another value (a leaf met by another key's insert moves down,
+        one left alone by a delete moves up, and stays)."""
 
     def root(self, version: int | None = None) -> Hash32:
         """The root at version (default: the latest; EMPTY_HASH if none is recorded).
@@ -132,9 +156,12 @@ class SparseMerkleTree:
         if entries:
             batch = _sorted_batch(entries)
             self._new = {}
+            self._replaced = []
             root = Hash32(self._update(root, 0, batch, 0, len(entries))[0])
             self._store.put_nodes(self._new)
-            self._new = {}
+            if self._drop is not None:
+                self._drop(self._replaced)
+            self._new, self._replaced = {}, []
         self._store.put_root(version, root)
         return root
 
@@ -191,6 +218,8 @@ class SparseMerkleTree:
             return self._build_from_batch(depth, batch, lo, hi, None)
         preimage = self._node(node_hash)
         if preimage[0] == _LEAF_BYTE:
+            if self._drop is not None and _leaf_replaced(preimage, batch, lo, hi):
+                self._replaced.append(node_hash)
             return self._build_from_batch(depth, batch, lo, hi, preimage)
         mid = batch.split(depth, lo, hi)
         left, left_kind = preimage[1:33], _UNKNOWN
@@ -199,7 +228,11 @@ class SparseMerkleTree:
             left, left_kind = self._update(left, depth + 1, batch, lo, mid)
         if mid < hi:
             right, right_kind = self._update(right, depth + 1, batch, mid, hi)
-        return self._join(left, left_kind, right, right_kind)
+        updated = self._join(left, left_kind, right, right_kind)
+        if self._drop is not None and updated[0] != node_hash:
+            # A changed interior node is gone: its hash fixes its place (_unreachable).
+            self._replaced.append(node_hash)
+        return updated
 
     def _update_one(
         self, node_hash: bytes, depth: int, batch: _Batch, index: int
@@ -211,6 +244,8 @@ class SparseMerkleTree:
         """
         key_int = batch.key_ints[index]
         path: list[bytes] = []
+        walked: list[bytes] = []
+        track = self._drop is not None
         current = node_hash
         preimage = b""
         get_node = self._store.get_node
@@ -220,6 +255,8 @@ class SparseMerkleTree:
             preimage = found
             if preimage[0] == _LEAF_BYTE:
                 break
+            if track:
+                walked.append(current)
             path.append(preimage)
             if (key_int >> (SMT_DEPTH - depth - len(path))) & 1:
                 current = preimage[33:65]
@@ -232,6 +269,12 @@ class SparseMerkleTree:
         if new == current:
             # An unchanged value or the delete of an absent key: nothing above changes.
             return node_hash, _UNKNOWN
+        if track:
+            # Every interior node walked is rewritten; the leaf walked to is gone only if
+            # this write was its key's (another key's leaf moves down, and stays).
+            self._replaced += walked
+            if old_leaf is not None and old_leaf[1:33] == batch.key_hashes[index]:
+                self._replaced.append(current)
         return self._rehash_path(path, depth, key_int, new, kind)
 
     def _replace_leaf(
@@ -351,6 +394,16 @@ class SparseMerkleTree:
         node_hash = _node_sha256(preimage).digest()
         self._new[node_hash] = preimage
         return node_hash
+
+
+def _leaf_replaced(leaf: bytes, batch: _Batch, lo: int, hi: int) -> bool:
+    """Whether batch[lo:hi] deletes the leaf's key or gives it another value (the leaf is
+    then gone; otherwise the update places the same leaf again, under a new node)."""
+    key_hash = leaf[1:33]
+    index = bisect_left(batch.key_hashes, key_hash, lo, hi)
+    if index == hi or batch.key_hashes[index] != key_hash:
+        return False
+    return batch.value_hashes[index] != leaf[33:65]
 
 
 def _append_leaf(batch: _Batch, key_hash: bytes, leaf: bytes | None) -> None:

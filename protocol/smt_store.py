@@ -1,12 +1,14 @@
-"""In-memory SmtStores: the plain one and a branch that keeps one block's writes apart. Pure.
+"""In-memory SmtStores: the plain one, one of the latest version only, and a branch that
+keeps one block's writes apart. Pure.
 
 The node keeps the tree in LevelDB (node/storage/views.py); genesis, the auditor's replay
-(contracts/replay.py) and tests keep it here. A BranchSmtStore lets a candidate block be
-executed against a base store without changing it, so two blocks served for one height
-(a fork) can both be checked against the same parent; merge() adopts one of them.
+(contracts/replay.py, latest version only) and tests keep it here. A BranchSmtStore lets
+a candidate block be executed against a base store without changing it, so two blocks
+served for one height (a fork) can both be checked against the same parent; merge() adopts
+one of them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from protocol.hashing import Hash32
 
@@ -44,6 +46,21 @@ class MemorySmtStore:
         self.values[value_hash] = value
 
 
+class LatestMemorySmtStore(MemorySmtStore):
+    """A MemorySmtStore of the latest version only (protocol.smt.LatestOnlySmtStore): each
+    update's tree drops the nodes it left unreachable, so the store holds about two nodes
+    per record instead of every node every version ever made (~12 per insert at 10^6
+    records). For a replay that only moves forward; roots of older versions stay, their
+    proofs do not. Values are kept: one value may be the bytes of several keys."""
+
+    keeps_latest_only = True
+
+    def drop_nodes(self, node_hashes: Iterable[bytes]) -> None:
+        pop = self.nodes.pop
+        for node_hash in node_hashes:
+            pop(node_hash, None)
+
+
 class BranchSmtStore:
     """An SmtStore over a base store at base_version that keeps its own writes apart.
 
@@ -56,6 +73,14 @@ class BranchSmtStore:
         self._nodes: dict[bytes, bytes] = {}
         self._values: dict[Hash32, bytes] = {}
         self._roots: dict[int, Hash32] = {}
+        self._dropped: set[bytes] = set()
+        """Base nodes this branch's updates left unreachable: dropped from a base that keeps
+        only its latest version when the branch is merged, never before (the base must
+        stay whole for a sibling branch of the same version)."""
+        self.keeps_latest_only = isinstance(base, LatestMemorySmtStore)
+
+    def drop_nodes(self, node_hashes: Iterable[bytes]) -> None:
+        self._dropped.update(node_hashes)
 
     def get_node(self, node_hash: bytes) -> bytes | None:
         return self._nodes.get(node_hash) or self._base.get_node(node_hash)
@@ -84,3 +109,5 @@ class BranchSmtStore:
         self._base.values.update(self._values)
         for version, root in sorted(self._roots.items()):
             self._base.put_root(version, root)
+        if isinstance(self._base, LatestMemorySmtStore):
+            self._base.drop_nodes(self._dropped)
