@@ -84,15 +84,8 @@ class WideTree:
                 items = sorted([*items, (int.from_bytes(old_key, "big"), old_key, encoded[33:65])])
             return self._build(depth, items)
         children = _children(encoded)
-        shift = 252 - 4 * depth
-        start, count = 0, len(items)
-        while start < count:
-            nibble = (items[start][0] >> shift) & 15
-            end = start + 1
-            while end < count and (items[end][0] >> shift) & 15 == nibble:
-                end += 1
+        for nibble, start, end in _runs(items, depth):
             children[nibble] = self._update(children[nibble], depth + 1, items[start:end])
-            start = end
         return self._node(children)
 
     def _build(self, depth: int, items: list[tuple[int, bytes, bytes]]) -> bytes:
@@ -100,15 +93,8 @@ class WideTree:
             _, key_hash, value_hash = items[0]
             return self._put(bytes((LEAF,)) + key_hash + value_hash)
         children = [EMPTY] * 16
-        shift = 252 - 4 * depth
-        start, count = 0, len(items)
-        while start < count:
-            nibble = (items[start][0] >> shift) & 15
-            end = start + 1
-            while end < count and (items[end][0] >> shift) & 15 == nibble:
-                end += 1
+        for nibble, start, end in _runs(items, depth):
             children[nibble] = self._build(depth + 1, items[start:end])
-            start = end
         return self._node(children)
 
     def _node(self, children: list[bytes]) -> bytes:
@@ -119,6 +105,22 @@ class WideTree:
                 bitmap |= 1 << index
                 present.append(child)
         return self._put(bytes((NODE16,)) + bitmap.to_bytes(2, "big") + b"".join(present))
+
+
+def _runs(items: list[tuple[int, bytes, bytes]], depth: int) -> list[tuple[int, int, int]]:
+    """(nibble, start, end) of each run of the sorted items that share their nibble at
+    depth: one child's share of a node's writes."""
+    shift = 252 - 4 * depth
+    runs = []
+    start, count = 0, len(items)
+    while start < count:
+        nibble = (items[start][0] >> shift) & 15
+        end = start + 1
+        while end < count and (items[end][0] >> shift) & 15 == nibble:
+            end += 1
+        runs.append((nibble, start, end))
+        start = end
+    return runs
 
 
 def _children(encoded: bytes) -> list[bytes]:
