@@ -95,7 +95,15 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
     net = args.dir.resolve()
     names = validator_names(net)
-    wiped = args.wiped or next(name for name in names if not (net / name / "data").exists())
+    # After bench_chain.py's own catch-up (or a round of this script) every validator holds
+    # a store, and the one to wipe must be named.
+    wiped = args.wiped or next((name for name in names if not (net / name / "data").exists()), None)
+    if wiped is None:
+        print(
+            f"every validator in {net} holds a store: name the one to wipe with --wiped",
+            file=sys.stderr,
+        )
+        return 2
     holders = [name for name in names if name != wiped]
     for holder in holders:
         if read_pid(net / holder) is None:
