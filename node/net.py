@@ -506,7 +506,11 @@ def wait_ready(
                     heights[view.name] = view.height or 0
                     deadline = time.monotonic() + timeout_s
             if time.monotonic() > deadline:
-                raise NetError(f"node {waiting[0].name} not ready after {timeout_s:.0f}s")
+                late = waiting[0]
+                raise NetError(
+                    f"node {late.name} not ready after {timeout_s:.0f}s without progress: "
+                    + _why_not_ready(directory, late, minimum_height, clients)
+                )
             progress(
                 "waiting for "
                 + ", ".join(
@@ -518,6 +522,22 @@ def wait_ready(
             time.sleep(0.2)
     finally:
         clients.close()
+
+
+def _why_not_ready(
+    directory: Path, view: NodeView, minimum_height: int, clients: StatusClients
+) -> str:
+    """What a node that is late says of itself: its height against the one waited for when
+    it is ready, else the problems its /readyz lists (no quorum of peers reachable, still
+    catching up, halted)."""
+    if view.ready:
+        return f"at height {view.height}, waiting for {minimum_height}"
+    try:
+        answer = clients.get(load_config(directory / view.name), "/readyz").json()
+        problems = [str(problem) for problem in answer.get("problems", [])]
+    except (httpx.HTTPError, ValueError, AttributeError):
+        problems = []
+    return "; ".join(problems) or "its /readyz does not answer"
 
 
 def _last_error(log: Path) -> str:

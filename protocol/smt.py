@@ -230,7 +230,7 @@ class SparseMerkleTree:
             right, right_kind = self._update(right, depth + 1, batch, mid, hi)
         updated = self._join(left, left_kind, right, right_kind)
         if self._drop is not None and updated[0] != node_hash:
-            # A changed interior node is gone: its hash fixes its place (_unreachable).
+            # A changed interior node is gone: its hash fixes its place (self._replaced).
             self._replaced.append(node_hash)
         return updated
 

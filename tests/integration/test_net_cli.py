@@ -8,6 +8,7 @@ catches up with it, and `net status` / `net stop` handle that by name too.
 """
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -155,6 +156,22 @@ def test_a_node_url_answering_for_another_chain_is_not_ready(
         for sleeper in sleepers:
             sleeper.kill()
             sleeper.wait()
+
+
+def test_a_node_that_stops_progressing_is_named_with_what_it_waits_for(
+    first: tuple[LocalNet, int],
+) -> None:
+    """The timeout of wait_ready (what `net start` waits with) names why: here a node that
+    is ready, at its height, waited for at a height it will not reach."""
+    running, _ = first
+    name = node_names(running.directory)[0]
+    with pytest.raises(NetError) as raised:
+        wait_ready(running.directory, [name], minimum_height=10**9, timeout_s=1.0)
+    assert re.fullmatch(
+        rf"node {name} not ready after 1s without progress: "
+        r"at height \d+, waiting for 1000000000",
+        str(raised.value),
+    ), raised.value
 
 
 def test_net_up_runs_the_witness_it_names(first: tuple[LocalNet, int]) -> None:
