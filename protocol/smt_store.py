@@ -87,6 +87,10 @@ class BranchSmtStore:
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         self._nodes.update(nodes)
+        # A later update of this branch may make again a node an earlier one left behind
+        # (a value set, then set back): it is held again, and merge must not drop it.
+        if self._dropped:
+            self._dropped.difference_update(nodes)
 
     def get_root(self, version: int) -> Hash32 | None:
         return self._roots.get(version) or self._base.get_root(version)

@@ -83,6 +83,35 @@ def test_a_merged_branch_drops_what_it_replaced_and_its_sibling_saw_a_whole_base
     check_latest(SparseMerkleTree(base), base, right_state)
 
 
+@settings(max_examples=100, deadline=None)
+@given(writes_strategy, st.lists(writes_strategy, min_size=2, max_size=5))
+def test_a_branch_of_several_updates_merges_to_exactly_the_latest_tree(
+    first: dict[bytes, bytes | None], branch_history: list[dict[bytes, bytes | None]]
+) -> None:
+    """A node one of the branch's updates left behind and a later one made again (a value
+    set, then set back) stays after the merge."""
+    base = LatestMemorySmtStore()
+    state: dict[bytes, bytes] = {}
+    apply_writes(state, first)
+    SparseMerkleTree(base).update(0, first)
+    branch = BranchSmtStore(base, 0)
+    for version, writes in enumerate(branch_history, start=1):
+        apply_writes(state, writes)
+        SparseMerkleTree(branch).update(version, writes)
+    branch.merge()
+    check_latest(SparseMerkleTree(base), base, state)
+
+
+def test_a_value_set_and_set_back_in_one_branch_survives_its_merge() -> None:
+    base = LatestMemorySmtStore()
+    SparseMerkleTree(base).update(0, {b"a": b"1", b"b": b"2"})
+    branch = BranchSmtStore(base, 0)
+    SparseMerkleTree(branch).update(1, {b"a": b"x"})
+    SparseMerkleTree(branch).update(2, {b"a": b"1"})
+    branch.merge()
+    check_latest(SparseMerkleTree(base), base, {b"a": b"1", b"b": b"2"})
+
+
 def test_seeded_histories_of_up_to_1000_keys_keep_only_the_latest_tree() -> None:
     for seed in range(4):
         rng = random.Random(seed)
