@@ -48,15 +48,29 @@ def policy_record(rng: random.Random, height: int) -> bytes:
 
 
 class CountedTopLevels(SmtTopLevels):
-    """The held levels, counting the node reads they do not answer (those go to LevelDB)."""
+    """The held levels, counting the node reads they do not answer (those go to LevelDB).
 
-    misses = 0
+    SmtTopLevels binds `get` per instance to its dict's own get (rebound by _hold whenever
+    the held dict is replaced), so the count wraps that binding: a method named get here
+    would be shadowed by it and count nothing (it did from 45bb5c3 until stop 40).
+    """
 
-    def get(self, node_hash: bytes) -> bytes | None:
-        preimage = super().get(node_hash)
-        if preimage is None:
-            self.misses += 1
-        return preimage
+    def __init__(self, *, levels: int, entries_max: int) -> None:
+        super().__init__(levels=levels, entries_max=entries_max)
+        self.misses = 0
+        self._hold(self._nodes)
+
+    def _hold(self, nodes: dict[bytes, bytes]) -> None:
+        super()._hold(nodes)
+        held = nodes.get
+
+        def get(node_hash: bytes) -> bytes | None:
+            preimage = held(node_hash)
+            if preimage is None:
+                self.misses += 1
+            return preimage
+
+        self.get = get
 
 
 def thread_cpu_s() -> tuple[float, float]:
