@@ -549,14 +549,82 @@ def _last_error(log: Path) -> str:
     return f": {lines[-1].strip()[:200]}" if lines else ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuorumShortfall:
+    """Too few validators run for any block to be certified: `quorum` of genesis's
+    validators must sign, `running` of them answer, `stopped` lists the others."""
+
+    quorum: int
+    running: list[str]
+    stopped: list[str]
+
+    def advice(self, directory: Path) -> str:
+        more = self.quorum - len(self.running)
+        return (
+            f"a block needs {self.quorum} of {len(self.running) + len(self.stopped)} "
+            f"validators and {len(self.running)} run ({', '.join(self.running) or 'none'}): "
+            f"start {more} more of {', '.join(self.stopped)} with lantan net start NAME "
+            f"--dir {directory}"
+        )
+
+
+def quorum_shortfall(directory: Path, running: set[str]) -> QuorumShortfall | None:
+    """None when the validators named in `running` reach genesis's quorum, else what is
+    missing (names that are not genesis validators, observers, count for nothing)."""
+    document = parse_genesis((directory / GENESIS_FILE).read_bytes())
+    names = [v.name for v in document.validators.validators]
+    up = [name for name in names if name in running]
+    if len(up) >= document.validators.quorum:
+        return None
+    return QuorumShortfall(
+        quorum=document.validators.quorum,
+        running=up,
+        stopped=[name for name in names if name not in running],
+    )
+
+
 def net_start(directory: Path, name: str, *, progress: Progress = _silent) -> NodeView:
-    """Start one stopped node and wait until it has caught up with the others."""
+    """Start one stopped node and wait until it has caught up with the others.
+
+    A validator started while too few others run to make a quorum with it (a network
+    brought back one node at a time) cannot become ready until more are started: it is
+    waited for only until it answers, and the view returned says it is not ready
+    (quorum_shortfall tells the operator which to start), instead of failing after
+    READY_TIMEOUT_S.
+    """
     require_node(directory, name)
     others = [v for v in net_status(directory) if v.name != name and v.height is not None]
     target = max((v.height or 0 for v in others), default=1)
+    alone = quorum_shortfall(directory, {name} | {v.name for v in others}) is not None
     start_process(directory, name)
-    wait_ready(directory, [name], minimum_height=target, progress=progress)
+    if alone and name in validator_names(directory):
+        wait_answering(directory, name, progress=progress)
+    else:
+        wait_ready(directory, [name], minimum_height=target, progress=progress)
     return node_view(directory, name)
+
+
+def wait_answering(
+    directory: Path, name: str, *, timeout_s: float = READY_TIMEOUT_S, progress: Progress = _silent
+) -> None:
+    """Wait until the node's HTTP API answers (ready or not). NetError if its process
+    exits or it does not answer within timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    clients = StatusClients()
+    try:
+        while True:
+            view = node_view(directory, name, clients)
+            if view.height is not None:
+                return
+            if view.pid is None:
+                log = directory / name / LOG_FILE
+                raise NetError(f"node {name} exited{_last_error(log)}; see {log}")
+            if time.monotonic() > deadline:
+                raise NetError(f"node {name} does not answer after {timeout_s:.0f}s")
+            progress(f"waiting for {name} to answer")
+            time.sleep(0.2)
+    finally:
+        clients.close()
 
 
 def require_network(directory: Path) -> None:

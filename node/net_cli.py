@@ -3,6 +3,7 @@ I/O shell."""
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from client.cli.progress import spinner
@@ -21,6 +22,7 @@ from node.net import (
     net_start,
     net_status,
     net_up,
+    quorum_shortfall,
     require_network,
     require_node,
     start_witness,
@@ -173,6 +175,14 @@ def _run_start(args: argparse.Namespace) -> int:
     with spinner(f"starting {args.node}", as_json=args.json) as shown:
         view = net_start(directory, args.node, progress=shown.step)
     _print([view], args.json, {})
+    if not view.ready:
+        running = {v.name for v in net_status(directory) if v.height is not None}
+        shortfall = quorum_shortfall(directory, running)
+        if shortfall is not None:
+            print(
+                f"{args.node} runs but is not ready: {shortfall.advice(directory)}",
+                file=sys.stderr,
+            )
     return 0
 
 

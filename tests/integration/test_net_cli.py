@@ -162,13 +162,17 @@ def test_a_node_that_stops_progressing_is_named_with_what_it_waits_for(
     first: tuple[LocalNet, int],
 ) -> None:
     """The timeout of wait_ready (what `net start` waits with) names why: here a node that
-    is ready, at its height, waited for at a height it will not reach."""
+    is ready, at its height, waited for at a height it will not reach.
+
+    The timeout counts from the last rise of the node's height, and this network makes a
+    block about every second: a timeout of 1 s could wait for minutes before two polls
+    0.2 s apart first saw no new block; at 0.05 s it ends at the first such pair."""
     running, _ = first
     name = node_names(running.directory)[0]
     with pytest.raises(NetError) as raised:
-        wait_ready(running.directory, [name], minimum_height=10**9, timeout_s=1.0)
+        wait_ready(running.directory, [name], minimum_height=10**9, timeout_s=0.05)
     assert re.fullmatch(
-        rf"node {name} not ready after 1s without progress: "
+        rf"node {name} not ready after 0s without progress: "
         r"at height \d+, waiting for 1000000000",
         str(raised.value),
     ), raised.value
@@ -276,3 +280,34 @@ def test_net_down_then_up_brings_back_the_observer_too(first: tuple[LocalNet, in
     assert read_pid(directory / WITNESS, WITNESS_PID_FILE) is not None
     target = running.height(running.validators[0])
     wait_for(lambda: running.height(OBSERVER) >= target or None, 60, f"{OBSERVER} at {target}")
+
+
+def test_net_start_one_validator_at_a_time_names_the_quorum(first: tuple[LocalNet, int]) -> None:
+    """A network brought back one `net start` at a time: the first validator cannot be
+    ready alone (a block needs 2 of 3), so `net start` returns once it answers, says which
+    to start next, and exits 0, rather than failing after 90 s; the second makes a quorum
+    and is waited for until ready, and the chain moves on."""
+    running, _ = first
+    directory = running.directory
+    first_name, second_name, third_name = running.validators
+    before = running.height(first_name)
+    downed = lantan("net", "down", "--dir", str(directory))
+    assert downed.returncode == 0, downed.stderr
+    alone = lantan("net", "start", first_name, "--dir", str(directory), "--json")
+    assert alone.returncode == 0, alone.stderr
+    (view,) = json.loads(alone.stdout)["nodes"]
+    assert view["name"] == first_name and view["height"] is not None and not view["ready"]
+    assert (
+        f"{first_name} runs but is not ready: a block needs 2 of 3 validators and 1 run "
+        f"({first_name}): start 1 more of {second_name}, {third_name} with lantan net start "
+        f"NAME --dir {directory}"
+    ) in alone.stderr, alone.stderr
+    paired = lantan("net", "start", second_name, "--dir", str(directory), "--json")
+    assert paired.returncode == 0, paired.stderr
+    (view,) = json.loads(paired.stdout)["nodes"]
+    assert view["ready"], view
+    assert "not ready" not in paired.stderr, paired.stderr
+    wait_for(lambda: running.height(first_name) > before or None, 60, "a block after restart")
+    third = lantan("net", "start", third_name, "--dir", str(directory))
+    assert third.returncode == 0, third.stderr
+    assert "not ready" not in third.stderr, third.stderr
