@@ -35,16 +35,22 @@ def _run_start(args: argparse.Namespace) -> int:
     from node.server import serve
 
     peers = tuple(_parse_peer(text) for text in args.peer) or None
-    node_dir = args.dir if args.dir is not None else args.config.parent
+    node_dir = (args.dir if args.dir is not None else args.config.parent).resolve()
+    if not node_dir.is_dir():
+        raise ConfigError(f"no node directory {node_dir}")
     config = load_config(
-        node_dir.resolve(),
+        node_dir,
         overrides={
             "host": args.host,
             "port": args.port,
-            "genesis": args.genesis,
+            # A path typed on the command line is the shell's, not node.toml's (relative
+            # to the node directory).
+            "genesis": None if args.genesis is None else args.genesis.resolve(),
             "observer": args.observer,
             "peers": peers,
-            "passphrase_file": args.passphrase_file,
+            "passphrase_file": None
+            if args.passphrase_file is None
+            else args.passphrase_file.resolve(),
             "heartbeat_interval_ms": args.heartbeat_interval_ms,
         },
     )

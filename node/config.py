@@ -129,7 +129,23 @@ def load_config(
     # Past the protocol's bound every validator would refuse this node's proposals.
     if not 1 <= config.block_txs_max <= BLOCK_TXS_MAX:
         raise ConfigError(f"{path}: block_txs_max must be 1..{BLOCK_TXS_MAX}")
+    _check_ranges(config, path)
     return config
+
+
+PORT_MAX = 65535
+
+
+def _check_ranges(config: NodeConfig, path: Path) -> None:
+    """Refuse numbers the node cannot run with before anything opens: a port outside
+    1..65535 (the socket layer would take 70000 as 70000 mod 65536 and serve elsewhere
+    than the node says), and a zero or negative interval, timeout or bound."""
+    if not 1 <= config.port <= PORT_MAX:
+        raise ConfigError(f"{path}: port must be 1..{PORT_MAX}, not {config.port}")
+    for setting in fields(NodeConfig):
+        value = getattr(config, setting.name)
+        if type(value) is int and setting.name != "port" and value < 1:
+            raise ConfigError(f"{path}: {setting.name} must be at least 1, not {value}")
 
 
 def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:

@@ -12,11 +12,11 @@ def main(argv: list[str]) -> int:
         print("usage: python -m node.main NODE_DIR", file=sys.stderr)
         return 2
     try:
-        config = load_config(Path(argv[0]).resolve())
+        serve(load_config(Path(argv[0]).resolve()))
     except ConfigError as error:
+        # One line, the last of node.log: `lantan net` shows it as why the node exited.
         print(f"lantan node: {error}", file=sys.stderr)
         return 1
-    serve(config)
     return 0
 
 

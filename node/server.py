@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -22,7 +23,8 @@ from client.errors import FontError
 from client.receipt.fonts import FontChoice, find_cjk_font
 from consensus import TimeoutConfig
 from contracts.store import read_params
-from genesis.document import build_genesis, parse_genesis
+from genesis.document import Genesis, build_genesis, parse_genesis
+from genesis.errors import GenesisError
 from genesis.layout import SIGNER_STATE_FILE
 from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
@@ -31,10 +33,10 @@ from node.chain_view import ChainView
 from node.checkpoint_signing import CheckpointSigning
 from node.checkpoints import CheckpointBook
 from node.committed_state import CommittedStateCursor
-from node.config import NodeConfig
+from node.config import ConfigError, NodeConfig
 from node.gc_policy import settle_after_start
 from node.http_server import guarded_protocol, raise_file_limit
-from node.ledger import Ledger
+from node.ledger import InvalidProposalError, Ledger
 from node.logs import configure_logging
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
@@ -56,6 +58,7 @@ from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, seen
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
 from node.web.serial_history import SerialHistory
+from protocol.errors import ProtocolError
 from protocol.note import checkpoint_at_height, sign_note
 from protocol.signature_cache import SignatureCache
 from protocol.signing import SigningKey
@@ -100,8 +103,10 @@ class Node:
 
 
 def build_node(config: NodeConfig) -> Node:
-    """Open everything the node needs. Raises on a bad genesis, keystore or locked store."""
-    genesis = build_genesis(parse_genesis(config.genesis.read_bytes()))
+    """Open everything the node needs. Raises ConfigError, with what to do, on a genesis
+    file that is missing or invalid, a store of another chain and a keystore that does
+    not open; other errors (a locked store) as they are."""
+    genesis = _read_genesis(config)
     store = LevelDbStore.open(config.resolve(config.data_dir))
     metrics = NodeMetrics()
     metrics.peer_names = {peer.url: peer.name for peer in config.peers}
@@ -110,19 +115,31 @@ def build_node(config: NodeConfig) -> Node:
     # entries are dropped at its commit.
     signatures = SignatureCache(lock=threading.Lock())
     mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
-    ledger = Ledger(
-        store,
-        genesis,
-        verify=signatures.verify,
-        forget_signature=signatures.forget,
-        metrics=metrics,
-        on_write_failure=stop_on_write_failure,
-        held_tx=mempool.held,
-    )
+    try:
+        ledger = Ledger(
+            store,
+            genesis,
+            verify=signatures.verify,
+            forget_signature=signatures.forget,
+            metrics=metrics,
+            on_write_failure=stop_on_write_failure,
+            held_tx=mempool.held,
+        )
+    except InvalidProposalError as error:
+        store.close()
+        raise ConfigError(
+            f"{config.resolve(config.data_dir)}: {error}, not of chain "
+            f"{genesis.chain_id.hex()[:16]} ({config.resolve(config.genesis)}): give this "
+            "node's own genesis file, or another data directory"
+        ) from None
     run_startup_check(ledger)
     clock, events = SystemClock(), ChainEvents()
     book = CheckpointBook(ledger.chain_id, store)
-    keys = None if config.observer else unlock_validator_keys(config)
+    try:
+        keys = None if config.observer else unlock_validator_keys(config)
+    except (GenesisError, OSError) as error:
+        store.close()
+        raise ConfigError(f"{config.node_dir}: validator key not unlocked: {error}") from None
     key = None if keys is None else keys.for_set(ledger.validators_for_next_height())
     transport = runtime = None
     if keys is not None and key is not None:
@@ -189,6 +206,36 @@ def build_node(config: NodeConfig) -> Node:
         runtime.commit_hooks.append(lambda: _after_commit(node))
         sync.on_reachable.append(runtime.peer_reachable)
     return node
+
+
+def _read_genesis(config: NodeConfig) -> Genesis:
+    path = config.resolve(config.genesis)
+    try:
+        return build_genesis(parse_genesis(path.read_bytes()))
+    except OSError as error:
+        raise ConfigError(f"genesis file {path}: {error.strerror or error}") from None
+    except (ProtocolError, ValueError) as error:
+        raise ConfigError(f"genesis file {path} is not a valid genesis document: {error}") from None
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ConfigError when host:port cannot be listened on (another node holds it), before
+    the store opens: the server would otherwise fail after the node logged "serving",
+    with uvicorn's start-up exit status 3, the status of a head that does not verify."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise ConfigError(f"host {host!r}: {error.strerror or error}") from None
+    family, kind, protocol, _, address = infos[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {error.strerror or error} (another node or "
+                "program holds the port? set port in node.toml or --port)"
+            ) from None
 
 
 def build_chain_view(service: NodeService, environ: Mapping[str, str]) -> ChainView:
@@ -409,6 +456,7 @@ def serve(config: NodeConfig) -> None:
     logging.getLogger("uvicorn").setLevel(logging.WARNING)
     limits = http_limits(config)
     raise_file_limit(limits.connections_max)
+    check_port_free(config.host, config.port)
     node = build_node(config)
     log_context.position = lambda: consensus_position(node)
     app = make_app(node)
@@ -438,3 +486,6 @@ def serve(config: NodeConfig) -> None:
         h11_max_incomplete_event_size=HEADER_BYTES_MAX,
         **tls,  # type: ignore[arg-type]
     )
+    # uvicorn returns after SIGINT/SIGTERM once its connections closed: a stop the log
+    # shows, so an operator can tell it from a crash (whose log just ends).
+    log.info("node %s stopped at height %d", config.name, node.ledger.height)

@@ -57,7 +57,11 @@ def unlock_validator_keys(config: NodeConfig) -> ValidatorKeys:
 
 def _unlock(config: NodeConfig, path: Path) -> SigningKey:
     keystore = read_keystore(path)
-    passphrase_file = config.passphrase_file or config.node_dir / PASSPHRASE_FILE
+    passphrase_file = (
+        config.node_dir / PASSPHRASE_FILE
+        if config.passphrase_file is None
+        else config.resolve(config.passphrase_file)
+    )
     passphrase = None
     if not keystore.plaintext:
         passphrase = passphrase_file.read_bytes().rstrip(b"\r\n")

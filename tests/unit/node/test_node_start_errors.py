@@ -1,0 +1,134 @@
+"""`lantan node start` refuses what it cannot run with in one line and exit 1, before the
+store opens or the server starts: no traceback, and never a node that says it serves a
+port it does not (issue: a new user's session, stop 40)."""
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from client.cli.main import main
+from node.config import CONFIG_FILE, ConfigError, load_config
+from node.net import net_create, validator_names
+from node.server import build_node
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("start-errors") / "net"
+    net_create(directory, validators=3, base_port=23_300)
+    return directory
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Iterator[Path]:
+    """The working directory is not the node's: relative paths must not depend on it."""
+    before = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(before)
+
+
+def node_start(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(["node", "start", *argv])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    return code, captured.err
+
+
+def first_node(network: Path) -> Path:
+    return network / validator_names(network)[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("port = 70000", "port must be 1..65535, not 70000"),
+        ("port = 0", "port must be 1..65535, not 0"),
+        ("heartbeat_interval_ms = -5", "heartbeat_interval_ms must be at least 1, not -5"),
+        ("propose_timeout_ms = 0", "propose_timeout_ms must be at least 1, not 0"),
+        ("connections_max = 0", "connections_max must be at least 1, not 0"),
+    ],
+)
+def test_numbers_a_node_cannot_run_with_are_refused(
+    tmp_path: Path, setting: str, message: str
+) -> None:
+    (tmp_path / CONFIG_FILE).write_text(setting + "\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, env={})
+    assert message in str(raised.value)
+
+
+def test_a_port_from_the_environment_is_checked_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"port must be 1\.\.65535, not -1"):
+        load_config(tmp_path, env={"LANTAN_PORT": "-1"})
+
+
+def test_node_toml_paths_are_the_node_directory_s_whatever_the_working_directory(
+    network: Path, elsewhere: Path
+) -> None:
+    node = build_node(load_config(first_node(network), env={}))
+    try:
+        assert node.runtime is not None
+        assert node.ledger.height == 0
+    finally:
+        node.store.close()
+
+
+def test_a_missing_node_directory_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = node_start(capsys, "--dir", str(tmp_path / "nowhere"))
+    assert code == 1 and f"no node directory {tmp_path / 'nowhere'}" in err, err
+
+
+def test_a_genesis_file_that_is_not_json_is_one_line(
+    capsys: pytest.CaptureFixture[str], network: Path, elsewhere: Path
+) -> None:
+    (elsewhere / "bad.json").write_text("not json")
+    code, err = node_start(capsys, "--dir", str(first_node(network)), "--genesis", "bad.json")
+    assert code == 1, err
+    assert f"genesis file {elsewhere / 'bad.json'} is not a valid genesis document" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_another_chain_s_genesis_over_a_store_is_refused_with_what_to_do(
+    capsys: pytest.CaptureFixture[str], network: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    net_create(other, validators=3, base_port=23_310)
+    node_dir = first_node(network)
+    build_node(load_config(node_dir, env={})).store.close()  # the store holds this chain
+    code, err = node_start(capsys, "--dir", str(node_dir), "--genesis", str(other / "genesis.json"))
+    assert code == 1, err
+    assert "the store holds another chain's genesis header" in err, err
+    assert "give this node's own genesis file, or another data directory" in err, err
+
+
+def test_a_wrong_passphrase_is_one_line(
+    capsys: pytest.CaptureFixture[str], network: Path, tmp_path: Path
+) -> None:
+    wrong = tmp_path / "wrong-passphrase"
+    wrong.write_text("not the passphrase\n")
+    code, err = node_start(
+        capsys, "--dir", str(first_node(network)), "--passphrase-file", str(wrong)
+    )
+    assert code == 1, err
+    assert "validator key not unlocked" in err and "wrong passphrase" in err, err
+
+
+def test_a_port_in_use_is_refused_before_the_node_says_it_serves(
+    capsys: pytest.CaptureFixture[str], network: Path
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        code, err = node_start(capsys, "--dir", str(first_node(network)), "--port", str(port))
+    assert code == 1, err
+    assert f"cannot listen on 127.0.0.1:{port}" in err, err
+    assert "serving at" not in err
