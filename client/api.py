@@ -254,7 +254,7 @@ def rejection(url: str, response: httpx.Response) -> NodeRejectedError:
     try:
         body = response.json()
     except ValueError:
-        return NodeRejectedError(url, response.status_code, code, detail.strip())
+        return NodeRejectedError(url, response.status_code, code, _not_json(response))
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         code = str(error.get("code") or code)
@@ -262,6 +262,16 @@ def rejection(url: str, response: httpx.Response) -> NodeRejectedError:
     elif isinstance(body, dict) and "detail" in body:
         detail = str(body["detail"])[:300]
     return NodeRejectedError(url, response.status_code, code, detail)
+
+
+def _not_json(response: httpx.Response) -> str:
+    """The detail of an answer that is not JSON: one line naming what came back, never its
+    body (a web server's HTML page is not a reason to print)."""
+    kind = response.headers.get("content-type", "no content type").split(";")[0].strip()
+    text = response.text.strip()
+    if kind == "text/plain" and text and "\n" not in text and len(text) <= 200:
+        return text
+    return f"the answer is {kind or 'no content type'}, not a Lantan node's JSON: check the URL"
 
 
 def parse_tx_status(url: str, value: object) -> TxStatus:

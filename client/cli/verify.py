@@ -21,7 +21,7 @@ from client.cli.support import (
     guarded,
     print_json,
 )
-from client.errors import ClientError, NodeRejectedError, UsageError
+from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
 from client.id_prefix import resolve_tx_id
 from client.node_pool import node_urls
 from client.receipt.codes import ReceiptError
@@ -93,13 +93,25 @@ def report_receipt(
         else:
             print(f"INVALID: {error.code.value}: {error.detail}")
         return EXIT_FAILURE
+    failure = None
     if key_status_node is not None:
-        facts = with_later_key_status(facts, genesis_bytes, node_urls(key_status_node)[0])
+        url = node_urls(key_status_node)[0]
+        try:
+            facts = with_later_key_status(facts, genesis_bytes, url)
+        except ClientError as error:
+            # The offline verdict stands whatever the node does: print it, then why the
+            # later key status is missing (exit 1: what was asked for is not all there).
+            failure = str(error)
+            if isinstance(error, NodeError):
+                failure = f"the receipt is VALID, but its later key status is unknown: {error}"
     if as_json:
-        print_json(facts_json(facts))
+        print_json(facts_json(facts) | ({} if failure is None else {"key_status_error": failure}))
     else:
         print("\n".join(summary_lines(facts)))
         print("VALID")
+    if failure is not None:
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 

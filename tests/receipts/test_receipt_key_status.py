@@ -7,6 +7,8 @@ judicial retirement shows each signer's institution, roles and status at the tx'
 """
 
 import dataclasses
+import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,6 @@ from typing import cast
 import pytest
 
 from client.cli.verify import report_receipt
-from client.errors import ClientError
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, TxKey
 from client.receipt.key_status import check_later_record, later_status, later_text
@@ -258,7 +259,31 @@ def test_verify_receipt_with_key_status_asks_a_node(
     assert f"revoked at height {height}: signatures before height {height} stay valid" in out
     assert f"(node {url}, certified block {revoked.chain.ledger.height};" in out
     forged = serve(cast(FakeNode, ProofNode(revoked, forge=True)))
-    with forged as url, pytest.raises(ClientError, match="the receipt verifies, but"):
-        report_receipt(
+    with forged as url:
+        code = report_receipt(
             receipt_bytes, revoked.chain.genesis_bytes, as_json=False, key_status_node=url
         )
+    shown = capsys.readouterr()
+    assert code == 1 and shown.out.endswith("VALID\n"), shown
+    assert "error: the receipt verifies, but" in shown.err, shown.err
+
+
+def test_a_key_status_node_that_does_not_answer_leaves_the_offline_verdict_shown(
+    revoked: RevokedCase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The clerk still reads VALID (the receipt checked offline); the missing key status
+    is an error on stderr and exit 1."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    code = report_receipt(
+        encode(revoked.receipt_before),
+        revoked.chain.genesis_bytes,
+        as_json=True,
+        key_status_node=url,
+    )
+    shown = capsys.readouterr()
+    assert code == 1
+    answer = json.loads(shown.out)
+    assert answer["valid"] is True and "later key status is unknown" in answer["key_status_error"]
+    assert f"error: the receipt is VALID, but its later key status is unknown: {url}" in shown.err

@@ -50,6 +50,22 @@ def test_error_without_error_object_reports_the_http_status() -> None:
     assert caught.value.detail == "bad gateway"
 
 
+def test_a_web_page_instead_of_a_node_is_named_not_printed() -> None:
+    """A URL that is some other web server (a typo'd port): one line saying so, not the
+    HTML of its 404 page."""
+    page = "<!DOCTYPE HTML>\n<html lang='en'><head><title>Error response</title></head>\n</html>"
+    with (
+        client_answering(
+            lambda _request: httpx.Response(404, text=page, headers={"content-type": "text/html"})
+        ) as client,
+        pytest.raises(NodeRejectedError) as caught,
+    ):
+        client.status()
+    assert caught.value.code == "HTTP_404"
+    assert caught.value.detail == "the answer is text/html, not a Lantan node's JSON: check the URL"
+    assert "<" not in str(caught.value) and "\n" not in str(caught.value)
+
+
 def test_framework_validation_detail_is_kept() -> None:
     body = {"detail": [{"loc": ["query", "limit"], "msg": "too large"}]}
     with (
