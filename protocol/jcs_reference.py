@@ -142,7 +142,7 @@ def decode(data: bytes) -> JsonValue:
             parse_constant=_reject_constant,
         )
     except json.JSONDecodeError as error:
-        raise MalformedJsonError(f"malformed JSON: {error.msg} at offset {error.pos}") from None
+        raise MalformedJsonError(f"malformed JSON: {error.msg}: character {error.pos}") from None
     except RecursionError:
         raise MalformedJsonError("malformed JSON: nesting too deep") from None
     _check_strings(value, 0)

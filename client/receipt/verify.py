@@ -183,7 +183,10 @@ def _version(value: JsonValue) -> int:
 def _form(read: Callable[[], T]) -> T:
     try:
         return read()
-    except (ProtocolError, ValueError, AssertionError, KeyError, TypeError) as error:
+    except KeyError as error:
+        # A KeyError's text is the bare key ("'receipt_version'"): say what it means.
+        raise ReceiptError(ReceiptCode.MALFORMED, f"missing field {error}") from None
+    except (ProtocolError, ValueError, AssertionError, TypeError) as error:
         raise ReceiptError(ReceiptCode.MALFORMED, str(error) or type(error).__name__) from None
 
 
