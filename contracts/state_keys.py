@@ -16,6 +16,10 @@ from protocol.signing import PublicKey
 
 SLUG_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 SERIAL_DIGITS: Final = 16
+STATE_KEY_LENGTH_MAX: Final = 512
+"""Code points in a state key anyone may ask for (API routes, a receipt's entries,
+PROTOCOL.md §14.4): every key the contracts make is far shorter (a prefix and at most two
+slugs or a hex key)."""
 
 PARAMS_KEY: Final = "params"
 VALIDATORS_CURRENT_KEY: Final = "validators/current"

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
+from typing import Any
 
 from client.cli.completion import SHELLS, completion_script
 
@@ -22,6 +23,15 @@ EXIT_BROKEN_PIPE = 141
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
 
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options, here and in every group and action (argparse makes each
+    subparser of this class): `audit --node URL` had been read as `--nodes URL`, silently
+    replacing the nodes given before it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "allow_abbrev": False})
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Assemble the parser from every installed command group, or from the one named `only`.
 
@@ -29,7 +39,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     stack (the receipt PDF, the audit replay, the node), about a second of CPU for all of
     them together against a fraction for one.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lantan", description="Lantan blue carbon registry: node, audit and receipts."
     )
     parser.add_argument("--version", action="version", version=f"lantan {_version()}")

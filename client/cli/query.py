@@ -361,6 +361,13 @@ def _run_block(args: argparse.Namespace) -> int:
 
 
 def _run_state(args: argparse.Namespace) -> int:
+    # HTTP clients resolve "." and ".." segments of a URL path before sending it, so
+    # `account/x/../y` would read account/y: no state key has such a segment, refuse it.
+    if any(segment in ("", ".", "..") for segment in args.target.split("/")):
+        raise UsageError(
+            f"state key {args.target!r} has an empty, '.' or '..' segment; keys look like "
+            "account/<id>, retirement/<hex> (docs/STATE.md)"
+        )
     path = "/v1/state/" + quote(args.target, safe="/")
     return _show(_read(args, lambda client: client.get_json(path)), as_json=args.json)
 

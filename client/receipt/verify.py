@@ -23,6 +23,7 @@ from client.receipt.key_status import tx_keys
 from client.receipt.log_binding import CheckpointHeader, verify_log_binding
 from client.receipt.meaning import StateRecords, facts_of, require_records
 from contracts.records import Institution
+from contracts.state_keys import STATE_KEY_LENGTH_MAX
 from contracts.state_tree import state_tree_key
 from genesis.document import parse_genesis
 from protocol.block import BlockHeader
@@ -223,7 +224,7 @@ def _parse_state(value: JsonValue) -> list[_StateEntry]:
             raise FieldTypeError("state entry value: expected an object or null")
         entries.append(
             _StateEntry(
-                key=read_str(obj, "key", max_length=512),
+                key=read_str(obj, "key", max_length=STATE_KEY_LENGTH_MAX),
                 value=record,
                 proof=SmtProof.from_json(obj["proof"]),
             )

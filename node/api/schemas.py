@@ -5,9 +5,12 @@ pydantic. Request bodies that are signed bytes (txs) are read raw, because re-pa
 through a model could change what was signed.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.state_keys import STATE_KEY_LENGTH_MAX
 
 
 class Strict(BaseModel):
@@ -131,3 +134,13 @@ class WitnessesResponse(Strict):
         description="Cosignatures a checkpoint needs; null when genesis names no witnesses"
     )
     witnesses: list[WitnessStatusModel]
+
+
+StateKey = Annotated[
+    str,
+    Path(
+        max_length=STATE_KEY_LENGTH_MAX,
+        description="A state key as docs/STATE.md spells it, '/' included (account/<id>)",
+    ),
+]
+"""A state key in a URL path: longer ones are refused (400) before any read."""

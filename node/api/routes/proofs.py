@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import ViewDep
 from node.api.errors import ApiError
-from node.api.schemas import ErrorResponse
+from node.api.schemas import ErrorResponse, StateKey
 from node.chain_view import ChainView
 from node.proofs import ProofUnavailableError, SignedCheckpoint
 from protocol.encoding import encode
@@ -125,7 +125,7 @@ def get_tx_proof(tx_id: str, view: ViewDep) -> TxProofResponse:
 
 @router.get("/v1/proofs/state/{key:path}", response_model=StateProofResponse, responses=ERRORS)
 def get_state_proof(
-    key: str, view: ViewDep, height: Annotated[int | None, Query(ge=0)] = None
+    key: StateKey, view: ViewDep, height: Annotated[int | None, Query(ge=0)] = None
 ) -> StateProofResponse:
     """A state record (or its absence) with a sparse Merkle proof against the state_root of
     header `height` (default: the head)."""

@@ -13,7 +13,7 @@ from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTE
 from node.api.deps import ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
-from node.api.schemas import ErrorResponse, Page, RecordResponse
+from node.api.schemas import ErrorResponse, Page, RecordResponse, StateKey
 from node.chain_view import ChainView
 
 router = APIRouter(tags=["records"])
@@ -142,7 +142,7 @@ def _record(view: ChainView, key: str, absent: str | None = None) -> dict[str, A
 
 
 @router.get("/v1/state/{key:path}", response_model=RecordResponse, responses=ERRORS)
-def get_state_record(key: str, view: ViewDep) -> RecordResponse:
+def get_state_record(key: StateKey, view: ViewDep) -> RecordResponse:
     """Any committed state record by its state key, e.g. account/<id>."""
     return RecordResponse(key=key, value=_record(view, key), height=view.height)
 

@@ -92,6 +92,19 @@ def test_state_key_with_slashes(node_url: str, capsys: Capture) -> None:
     assert json.loads(out)["value"]["name_zh"] == "象山县人民法院"
 
 
+@pytest.mark.parametrize(
+    "key", ["account/x/../xiangshan-eco-account", "./account/a", "account//a", "account/"]
+)
+def test_a_state_key_with_dot_or_empty_segments_is_refused(
+    node_url: str, capsys: Capture, key: str
+) -> None:
+    """An HTTP client would resolve "../" before sending: the key read would not be the
+    key asked for."""
+    exit_code, out, err = query(capsys, "state", key, "--node", node_url)
+    assert exit_code == EXIT_USAGE and not out
+    assert f"state key {key!r} has an empty, '.' or '..' segment" in err, err
+
+
 def test_tx_block_blocks_and_checkpoint(
     network: Network, fake: FakeNode, node_url: str, capsys: Capture
 ) -> None:

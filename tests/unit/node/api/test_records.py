@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from contracts.state_keys import STATE_KEY_LENGTH_MAX
 from tests.unit.node.api.kit import (
     NINGBO,
     Api,
@@ -45,6 +46,18 @@ def test_one_record_by_id_and_by_state_key(api: Api) -> None:
     assert by_key == {"key": "institution/ningbo-ptc", "value": record, "height": 0}
     assert_error(api.client.get("/v1/institutions/nobody"), 404, "NOT_FOUND")
     assert_error(api.client.get("/v1/state/institution/nobody"), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("route", ["/v1/state/", "/v1/proofs/state/"])
+def test_a_state_key_longer_than_any_key_is_refused_before_a_read(api: Api, route: str) -> None:
+    longest = "institution/" + "n" * (STATE_KEY_LENGTH_MAX - len("institution/"))
+    read = api.client.get(route + longest)  # read: absent (a proof of absence, or 404)
+    assert read.status_code == (200 if "proofs" in route else 404), read.text
+    if "proofs" in route:
+        assert read.json()["value"] is None
+    answer = api.client.get(route + longest + "n")
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "BAD_REQUEST"
 
 
 def test_committed_accounts_are_listed(api: Api) -> None:
