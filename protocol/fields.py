@@ -4,6 +4,7 @@ Each reader names the field in its error, so a rejected tx or proof says exactly
 was wrong. Unknown fields are an error (UnknownFieldError), never silently dropped.
 """
 
+import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -24,12 +25,31 @@ def expect_object(
         raise FieldTypeError(f"{what}: expected an object, got {_json_type(value)}")
     required_set = set(required)
     missing = sorted(required_set - value.keys())
-    if missing:
-        raise MissingFieldError(f"{what}: missing field {missing[0]!r}")
     unknown = sorted(value.keys() - required_set - set(optional))
+    if missing:
+        raise MissingFieldError(
+            f"{what}: missing field {_names(missing)}{_typos(unknown, missing)}"
+        )
     if unknown:
-        raise UnknownFieldError(f"{what}: unknown field {unknown[0]!r}")
+        raise UnknownFieldError(f"{what}: unknown field {_names(unknown)}")
     return value
+
+
+def _names(names: list[str]) -> str:
+    """The first name, then how many more (a person fixes one thing at a time, but should
+    know that more are coming)."""
+    more = f" and {len(names) - 1} more: {', '.join(map(repr, names[1:4]))}" if names[1:] else ""
+    return f"{names[0]!r}{more}{', ...' if len(names) > 4 else ''}"
+
+
+def _typos(unknown: list[str], missing: list[str]) -> str:
+    """'; unknown field X: a typo of Y?' for the unknown fields that look like a missing
+    one (a misspelt field is reported missing first, and its spelling was the cause)."""
+    hints = []
+    for name in unknown[:4]:
+        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
+        hints.append(f"{name!r}" + (f" (a typo of {close[0]!r}?)" if close else ""))
+    return f"; unknown field {', '.join(hints)}" if hints else ""
 
 
 def read_int(obj: Mapping[str, Any], name: str, *, minimum: int = 0) -> int:

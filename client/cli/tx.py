@@ -20,7 +20,7 @@ from client.cli.support import (
     guarded,
     print_json,
 )
-from client.errors import UsageError
+from client.errors import TxInputError, UsageError
 from client.node_pool import NodePool, node_urls
 from client.tx.body import (
     apply_settings,
@@ -214,7 +214,17 @@ def _read_body(args: argparse.Namespace) -> JsonObject:
     tx_type = tx_type_of(args.tx_type)
     body = apply_settings(read_body_argument(args.body), args.set, string_fields(tx_type))
     body = fill_nullable_fields(tx_type, body)
-    validate_body(tx_type, body)
+    try:
+        validate_body(tx_type, body)
+    except TxInputError as error:
+        if args.body is None and not args.set:
+            # The usual cause of "missing field" here: no body was given at all.
+            raise TxInputError(
+                error.code,
+                f"{error.detail} (no --body or --set given: `lantan tx {args.tx_type} --help` "
+                f"lists the fields and prints an example)",
+            ) from None
+        raise
     return body
 
 

@@ -110,6 +110,18 @@ def test_local_validation_error_sends_nothing(
     assert fake.requests == []
 
 
+def test_a_tx_without_any_body_says_so_and_where_the_fields_are(
+    network: Network, fake: FakeNode, node_url: str, capsys: Capture
+) -> None:
+    exit_code = run_cli("tx", "credits.freeze", "--key", str(network.key("xiangshan-court")),
+                        "--node", node_url)  # fmt: skip
+    assert exit_code == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert "missing field 'account_id' and 3 more" in err, err
+    assert "(no --body or --set given: `lantan tx credits.freeze --help` lists the fields" in err
+    assert fake.requests == []
+
+
 def test_admission_refusal_shows_the_nodes_code(
     network: Network, fake: FakeNode, node_url: str, capsys: Capture
 ) -> None:
