@@ -9,44 +9,24 @@ either is missing.
 """
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.interop.go_build import build_go, go_marks
 from tests.receipts.chain import ReceiptChain
 
-GO = shutil.which("go")
-X_MOD = Path("/usr/share/gocode/src/golang.org/x/mod/sumdb/note")
 SOURCE = Path(__file__).parent / "gonote"
 WITNESSES = ("xiangshan-court-witness", "zhejiang-auditor-witness")
 
-pytestmark = [
-    pytest.mark.skipif(GO is None, reason="go is not installed (scripts/system-deps)"),
-    pytest.mark.skipif(
-        not X_MOD.is_dir(),
-        reason="golang-golang-x-mod-dev is not installed (scripts/system-deps)",
-    ),
-]
+pytestmark = go_marks("sumdb/note")
 
 
 @pytest.fixture(scope="module")
 def gonote(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert GO is not None
-    binary = tmp_path_factory.mktemp("gonote") / "gonote"
-    environment = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod"}
-    subprocess.run(
-        [GO, "build", "-o", str(binary), "."],
-        cwd=SOURCE,
-        env=environment,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return binary
+    return build_go(SOURCE, tmp_path_factory.mktemp("gonote"))
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ missing.
 """
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,36 +20,18 @@ import pytest
 
 from node.proofs import consistency, header_inclusion
 from protocol.encoding import JsonObject, encode
+from tests.interop.go_build import build_go, go_marks
 from tests.receipts.chain import ReceiptChain
 
-GO = shutil.which("go")
-X_MOD = Path("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog")
 SOURCE = Path(__file__).parent / "gotlog"
 HEADERS = 12
 
-pytestmark = [
-    pytest.mark.skipif(GO is None, reason="go is not installed (scripts/system-deps)"),
-    pytest.mark.skipif(
-        not X_MOD.is_dir(),
-        reason="golang-golang-x-mod-dev is not installed (scripts/system-deps)",
-    ),
-]
+pytestmark = go_marks("sumdb/tlog")
 
 
 @pytest.fixture(scope="module")
 def gotlog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert GO is not None
-    binary = tmp_path_factory.mktemp("gotlog") / "gotlog"
-    environment = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod"}
-    subprocess.run(
-        [GO, "build", "-o", str(binary), "."],
-        cwd=SOURCE,
-        env=environment,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return binary
+    return build_go(SOURCE, tmp_path_factory.mktemp("gotlog"))
 
 
 @pytest.fixture(scope="module")
