@@ -4,7 +4,6 @@ Each reader names the field in its error, so a rejected tx or proof says exactly
 was wrong. Unknown fields are an error (UnknownFieldError), never silently dropped.
 """
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -47,9 +46,29 @@ def _typos(unknown: list[str], missing: list[str]) -> str:
     one (a misspelt field is reported missing first, and its spelling was the cause)."""
     hints = []
     for name in unknown[:4]:
-        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
+        close = [wanted for wanted in missing if _edits(name, wanted) <= _TYPO_EDITS_MAX]
         hints.append(f"{name!r}" + (f" (a typo of {close[0]!r}?)" if close else ""))
     return f"; unknown field {', '.join(hints)}" if hints else ""
+
+
+_TYPO_EDITS_MAX = 2
+"""Insertions, deletions or substitutions that still read as a typo of a field's name."""
+
+
+def _edits(first: str, second: str) -> int:
+    """Levenshtein distance, in integers (the cores hold no floats). Names are short: the
+    table is at most a few hundred cells; longer strings are never a typo."""
+    if abs(len(first) - len(second)) > _TYPO_EDITS_MAX or max(len(first), len(second)) > 64:
+        return _TYPO_EDITS_MAX + 1
+    previous = list(range(len(second) + 1))
+    for row, char in enumerate(first, 1):
+        current = [row]
+        for column, other in enumerate(second, 1):
+            current.append(
+                min(previous[column] + 1, current[-1] + 1, previous[column - 1] + (char != other))
+            )
+        previous = current
+    return previous[-1]
 
 
 def read_int(obj: Mapping[str, Any], name: str, *, minimum: int = 0) -> int:
