@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from client.errors import FontError
 from client.receipt.fonts import FontChoice, find_cjk_font
 from consensus import TimeoutConfig
+from contracts.errors import ContractError
 from contracts.store import read_params
 from genesis.document import Genesis, build_genesis, parse_genesis
 from genesis.errors import GenesisError
@@ -214,7 +215,7 @@ def _read_genesis(config: NodeConfig) -> Genesis:
         return build_genesis(parse_genesis(path.read_bytes()))
     except OSError as error:
         raise ConfigError(f"genesis file {path}: {error.strerror or error}") from None
-    except (ProtocolError, ValueError) as error:
+    except (ProtocolError, ValueError, ContractError) as error:
         raise ConfigError(f"genesis file {path} is not a valid genesis document: {error}") from None
 
 
