@@ -173,6 +173,11 @@ class NodeRuntime:
         """Run on the event loop after every commit (mempool cleanup, checkpoint signing)."""
         self.heard_height = -1
         """The highest height of a consensus message a peer sent (block sync's pace)."""
+        self.quorum_reachable: Callable[[], bool] = lambda: True
+        """Whether q - 1 peers answer now (the node sets it from block sync's polls). While
+        not, round timeouts are held (see _tick_at)."""
+        self._held_tick_ms: int | None = None
+        """A round timeout that came due while too few peers answered, held until they do."""
         self._signer_on_disk: SignerState | None = None
         """The signer state last read or written: what a crash would leave."""
 
@@ -297,6 +302,14 @@ class NodeRuntime:
             return
         if isinstance(item, _PeerReachable):
             self._send_own_round(item.url)
+            if (
+                self._held_tick_ms is not None
+                and self.replica is not None
+                and self.quorum_reachable()
+            ):
+                log.info("round timeouts resumed: q - 1 peers answer")
+                held, self._held_tick_ms = self._held_tick_ms, None
+                await self._step(Tick(now_ms=max(held, self.clock.now_ms())))
             return
         held = self._held_start
         if (
@@ -385,6 +398,19 @@ class NodeRuntime:
         loop.call_later(delay_s, self._tick_at, deadline_ms)
 
     def _tick_at(self, deadline_ms: int) -> None:
+        if not self.quorum_reachable():
+            # Without q - 1 peers no round can decide, and a round timeout would only move
+            # this replica to the next round, alone. A validator that ran alone for a while
+            # (a network brought back one node at a time) had counted rounds up to where
+            # its peers, starting at round 0, took as long to follow: two of three
+            # validators ran ~100 s without a block after 20 s alone (n=3 needs two
+            # senders to skip a round, docs/CONSENSUS.md). Held, it stays in its round
+            # until a peer answers (_process, _PeerReachable). Timeouts are liveness only:
+            # holding one signs nothing and breaks no rule of safety.
+            if self._held_tick_ms is None:
+                log.info("round timeouts held: fewer than q - 1 peers answer")
+            self._held_tick_ms = deadline_ms
+            return
         self._queue.put_nowait(Tick(now_ms=max(deadline_ms, self.clock.now_ms())))
 
     async def _propose(self, action: RequestProposal) -> None:

@@ -206,6 +206,9 @@ def build_node(config: NodeConfig) -> Node:
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
         sync.on_reachable.append(runtime.peer_reachable)
+        runtime.quorum_reachable = lambda: (
+            sync.state.reachable_count() >= ledger.validators_for_next_height().quorum - 1
+        )
     return node
 
 
