@@ -308,7 +308,7 @@ def test_net_start_one_validator_at_a_time_names_the_quorum(first: tuple[LocalNe
     assert view["ready"], view
     assert "not ready" not in paired.stderr, paired.stderr
     # Rounds a lock from before the restart takes to clear (docs/CONSENSUS.md, "Round
-    # skipping"): 8-28 s on a quiet box.
+    # skipping"): 10-28 s on a quiet box.
     wait_for(lambda: running.height(first_name) > before or None, 120, "a block after restart")
     third = lantan("net", "start", third_name, "--dir", str(directory))
     assert third.returncode == 0, third.stderr
