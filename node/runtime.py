@@ -308,8 +308,8 @@ class NodeRuntime:
                 and self.quorum_reachable()
             ):
                 log.info("round timeouts resumed: q - 1 peers answer")
-                held, self._held_tick_ms = self._held_tick_ms, None
-                await self._step(Tick(now_ms=max(held, self.clock.now_ms())))
+                due_ms, self._held_tick_ms = self._held_tick_ms, None
+                await self._step(Tick(now_ms=max(due_ms, self.clock.now_ms())))
             return
         held = self._held_start
         if (
