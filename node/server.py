@@ -416,7 +416,12 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         if node.transport is not None:
             await node.transport.stop()
         await node.sync.close()
+        height = node.ledger.height
         node.store.close()
+        # The last line of a stop by SIGTERM or SIGINT, so an operator tells it from a crash
+        # (whose log just ends). Here, not after uvicorn.run: uvicorn raises the signal
+        # again once it has shut down, and the process ends with it.
+        log.info("node %s stopped at height %d", node.config.name, height)
 
 
 def make_app(node: Node) -> FastAPI:
@@ -490,6 +495,3 @@ def serve(config: NodeConfig) -> None:
         h11_max_incomplete_event_size=HEADER_BYTES_MAX,
         **tls,  # type: ignore[arg-type]
     )
-    # uvicorn returns after SIGINT/SIGTERM once its connections closed: a stop the log
-    # shows, so an operator can tell it from a crash (whose log just ends).
-    log.info("node %s stopped at height %d", config.name, node.ledger.height)

@@ -293,6 +293,9 @@ def test_net_start_one_validator_at_a_time_names_the_quorum(first: tuple[LocalNe
     before = running.height(first_name)
     downed = lantan("net", "down", "--dir", str(directory))
     assert downed.returncode == 0, downed.stderr
+    # A stop by SIGTERM is the log's last line, so an operator tells it from a crash.
+    last = (directory / first_name / "node.log").read_text().strip().splitlines()[-1]
+    assert re.fullmatch(rf"node {first_name} stopped at height \d+", json.loads(last)["message"])
     alone = lantan("net", "start", first_name, "--dir", str(directory), "--json")
     assert alone.returncode == 0, alone.stderr
     (view,) = json.loads(alone.stdout)["nodes"]
