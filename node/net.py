@@ -16,7 +16,6 @@ import atexit
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,15 @@ import httpx
 from genesis.document import build_genesis, parse_genesis
 from genesis.layout import GENESIS_FILE, KEYSTORE_FILE
 from genesis.network import init_local_network
-from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
+from node.config import (
+    CONFIG_FILE,
+    PORT_MAX,
+    NodeConfig,
+    PeerConfig,
+    load_config,
+    render_config,
+)
+from node.port_probe import bind_error
 
 PID_FILE = "node.pid"
 LOG_FILE = "node.log"
@@ -226,7 +233,7 @@ def check_ports_free(ports: dict[str, int], option: str = "--base-port") -> None
     """NetError naming the first port that is out of range or already bound on 127.0.0.1,
     and the option that chooses another."""
     for name, port in ports.items():
-        if not 0 < port < 65536:
+        if not 1 <= port <= PORT_MAX:
             raise NetError(f"port {port} (for {name}) is not a TCP port; choose another {option}")
         if not port_free(port):
             raise NetError(
@@ -236,18 +243,8 @@ def check_ports_free(ports: dict[str, int], option: str = "--base-port") -> None
 
 
 def port_free(port: int) -> bool:
-    """Nothing listens on 127.0.0.1:port (a bind succeeds).
-
-    SO_REUSEADDR, as uvicorn binds: connections of a node just stopped linger in TIME_WAIT
-    on its port for a minute, and without it `net down` then `net up` would be refused.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+    """Nothing listens on 127.0.0.1:port (a bind succeeds, node/port_probe.py)."""
+    return bind_error("127.0.0.1", port) is None
 
 
 def chain_id_of(directory: Path) -> str:

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -44,6 +43,7 @@ from node.metrics.registry import NodeMetrics
 from node.peer_directory import chain_peers
 from node.peer_envelope import PeerKind
 from node.peering import PeerInbox
+from node.port_probe import bind_error
 from node.readiness import Readiness
 from node.receipt_pdfs import ReceiptPdfs
 from node.runtime import NodeRuntime
@@ -226,20 +226,12 @@ def check_port_free(host: str, port: int) -> None:
     """ConfigError when host:port cannot be listened on (another node holds it), before
     the store opens: the server would otherwise fail after the node logged "serving",
     with uvicorn's start-up exit status 3, the status of a head that does not verify."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise ConfigError(f"host {host!r}: {error.strerror or error}") from None
-    family, kind, protocol, _, address = infos[0]
-    with socket.socket(family, kind, protocol) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as error:
-            raise ConfigError(
-                f"cannot listen on {host}:{port}: {error.strerror or error} (another node or "
-                "program holds the port? set port in node.toml or --port)"
-            ) from None
+    error = bind_error(host, port)
+    if error is not None:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {error.strerror or error} (another node or "
+            "program holds the port? set port in node.toml or --port)"
+        )
 
 
 def build_chain_view(service: NodeService, environ: Mapping[str, str]) -> ChainView:
