@@ -25,7 +25,8 @@ from genesis.keystore import read_keystore, unlock_keystore
 from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from node.mempool import SENDER_TXS_MAX
-from node.net import NetError, Progress, net_down, net_status, net_up
+from node.net import Progress, net_down, net_status, net_up
+from node.net_processes import NetError
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey, verify_signature

@@ -8,7 +8,7 @@ from genesis.commands import Subparsers, guarded
 from genesis.errors import GenesisError
 from node.bench import print_result, run_bench
 from node.extra import require_server_extra
-from node.net import NetError
+from node.net_processes import NetError
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 

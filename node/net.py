@@ -3,8 +3,9 @@
 `up` makes genesis and keys (if DIR has none), writes each validator's node.toml with the
 others as peers, starts one OS process per validator on 127.0.0.1 and waits until every
 node is ready at height >= 1. Processes are detached (own session) and recorded in
-DIR/<name>/node.pid, so `status`, `stop`, `start` and `down` work from any shell. An
-observer added to a running network (node/net_observer.py) is one more such folder.
+DIR/<name>/node.pid (node/net_processes.py), so `status`, `stop`, `start` and `down` work
+from any shell. An observer added to a running network (node/net_observer.py) is one more
+such folder.
 
 A network made with witnesses (`up --witness NAME`, ADR 0021) has each witness's key in
 DIR/<witness>/; once the validators are ready, `up` starts one `lantan witness` process
@@ -12,11 +13,7 @@ per such key (DIR/<witness>/witness.pid, witness.log, its state in witness-state
 `down`, `stop` and `start` handle it like a node.
 """
 
-import atexit
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,12 +33,18 @@ from node.config import (
     load_config,
     render_config,
 )
+from node.net_processes import (
+    LOG_FILE,
+    PID_FILE,
+    WITNESS_LOG_FILE,
+    WITNESS_PID_FILE,
+    NetError,
+    read_pid,
+    spawn,
+    stop_process,
+)
 from node.port_probe import bind_error
 
-PID_FILE = "node.pid"
-LOG_FILE = "node.log"
-WITNESS_PID_FILE = "witness.pid"
-WITNESS_LOG_FILE = "witness.log"
 WITNESS_STATE_DIR = "witness-state"
 LOCAL_WITNESS_INTERVAL_S = 2.0
 """A local witness's round: two heartbeats, so a fresh receipt waits a few seconds."""
@@ -50,21 +53,6 @@ LOCAL_HEARTBEAT_MS = 1000
 READY_TIMEOUT_S = 90.0
 Progress = Callable[[str], None]
 """Told what a long step is doing now (the CLI shows it as a spinner); may ignore it."""
-_children: dict[int, subprocess.Popen[bytes]] = {}
-"""Node processes this process started, by pid (see start_process)."""
-
-
-@atexit.register
-def _release_children() -> None:
-    """Nodes outlive the `lantan net` command that started them, by design: reap the ones
-    that exited and mark the others as detached, so no Popen warns at interpreter exit."""
-    for child in _children.values():
-        if child.poll() is None:
-            child.returncode = 0  # detached: the node keeps running in its own session
-
-
-class NetError(Exception):
-    """A local network operation that failed, with a message for the operator."""
 
 
 def _silent(_step: str) -> None:
@@ -305,7 +293,7 @@ def start_process(directory: Path, name: str, python: Path | None = None) -> int
     checkout's, whose install decides the node's code)."""
     node_dir = directory / name
     command = [str(python or sys.executable), "-m", "node.main", str(node_dir)]
-    return _spawn(node_dir, command, PID_FILE, LOG_FILE)
+    return spawn(node_dir, command, PID_FILE, LOG_FILE)
 
 
 def start_witness(directory: Path, name: str) -> int:
@@ -319,81 +307,7 @@ def start_witness(directory: Path, name: str) -> int:
         *("--state", str(witness_dir / WITNESS_STATE_DIR), "--node", ",".join(urls)),
         *("--interval-s", str(LOCAL_WITNESS_INTERVAL_S)),
     ]
-    return _spawn(witness_dir, command, WITNESS_PID_FILE, WITNESS_LOG_FILE)
-
-
-def _spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> int:
-    running = read_pid(node_dir, pid_file)
-    if running is not None:
-        raise NetError(f"{node_dir.name} is already running (pid {running})")
-    with (node_dir / log_file).open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd=node_dir,
-        )
-    # Keep the Popen: dropping it while the node runs warns (ResourceWarning), and polling
-    # it later reaps the exit status, so a killed child never lingers as a zombie.
-    _children[process.pid] = process
-    (node_dir / pid_file).write_text(f"{process.pid}\n")
-    return process.pid
-
-
-def read_pid(node_dir: Path, pid_file: str = PID_FILE) -> int | None:
-    """The pid of a live node (or witness) process of node_dir, or None (a stale pid file
-    is removed)."""
-    try:
-        pid = int((node_dir / pid_file).read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    child = _children.get(pid)
-    if child is not None and child.poll() is not None:
-        del _children[pid]
-        (node_dir / pid_file).unlink(missing_ok=True)
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        (node_dir / pid_file).unlink(missing_ok=True)
-        return None
-    except PermissionError:
-        return pid
-    if _is_zombie(pid):
-        (node_dir / pid_file).unlink(missing_ok=True)
-        return None
-    return pid
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
-
-
-def stop_process(
-    directory: Path, name: str, *, timeout_s: float = 10.0, pid_file: str = PID_FILE
-) -> bool:
-    """SIGTERM the node (or, with WITNESS_PID_FILE, the witness), then SIGKILL after
-    timeout_s; False if it was not running."""
-    node_dir = directory / name
-    pid = read_pid(node_dir, pid_file)
-    if pid is None:
-        return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and read_pid(node_dir, pid_file) is not None:
-        time.sleep(0.05)
-    if read_pid(node_dir, pid_file) is not None:
-        os.kill(pid, signal.SIGKILL)
-        while read_pid(node_dir, pid_file) is not None:
-            time.sleep(0.05)
-    (node_dir / pid_file).unlink(missing_ok=True)
-    return True
+    return spawn(witness_dir, command, WITNESS_PID_FILE, WITNESS_LOG_FILE)
 
 
 class StatusClients:

@@ -13,9 +13,6 @@ from node.config import ConfigError
 from node.extra import require_server_extra
 from node.net import (
     BASE_PORT,
-    PID_FILE,
-    WITNESS_PID_FILE,
-    NetError,
     NodeView,
     is_witness,
     net_down,
@@ -26,10 +23,10 @@ from node.net import (
     require_network,
     require_node,
     start_witness,
-    stop_process,
     witness_pids,
 )
 from node.net_observer import net_add_observer
+from node.net_processes import PID_FILE, WITNESS_PID_FILE, NetError, stop_process
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 

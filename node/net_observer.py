@@ -13,19 +13,17 @@ from genesis.layout import GENESIS_FILE
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 from node.net import (
     LOCAL_HEARTBEAT_MS,
-    NetError,
     NodeView,
     Progress,
     check_ports_free,
     net_start,
     node_names,
     port_free,
-    read_pid,
     require_network,
-    stop_process,
     validator_names,
     witness_names,
 )
+from node.net_processes import NetError, read_pid, stop_process
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 """A node's name is its folder in DIR and its name in logs and metrics: kept to a slug."""

@@ -29,14 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_chain import CATCHUP_TIMEOUT_S, profiled, say, stop_profile
 from bench_scale import cpu_s, rss_mib
 
-from node.net import (
-    node_view,
-    read_pid,
-    start_process,
-    stop_process,
-    validator_names,
-    wait_ready,
-)
+from node.net import node_view, start_process, validator_names, wait_ready
+from node.net_processes import read_pid, stop_process
 
 
 def argument_parser() -> argparse.ArgumentParser:

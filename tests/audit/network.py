@@ -21,7 +21,8 @@ import httpx
 
 from client.cli.audit import register_audit
 from genesis.network import GENESIS_FILE
-from node.net import net_down, net_up, stop_process
+from node.net import net_down, net_up
+from node.net_processes import stop_process
 from node.startup_check import SKIP_ENV
 from tests.integration.network import LocalNet, wait_for
 

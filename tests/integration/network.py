@@ -26,15 +26,14 @@ from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 from node.net import (
     LOCAL_HEARTBEAT_MS,
-    PID_FILE,
     net_up,
     node_names,
     port_free,
-    read_pid,
     start_process,
     validator_names,
     witness_pids,
 )
+from node.net_processes import PID_FILE, read_pid
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 
@@ -62,7 +61,7 @@ def reap(pids: Iterable[int], timeout_s: float = REAP_S) -> list[int]:
     """Collect the exit status of each pid this process started once it exits, so none
     stays a zombie until the session ends; waits at most timeout_s in all (never blocks:
     os.waitpid with WNOHANG in a short loop). A pid that is not a child of this process
-    (or was reaped already, e.g. by node.net.read_pid) counts as done. Returns the pids
+    (or was reaped already, e.g. by node.net_processes.read_pid) counts as done. Returns the pids
     still running at the deadline."""
     deadline = time.monotonic() + timeout_s
     left = set(pids)

@@ -18,7 +18,7 @@ import pytest
 
 from client.receipt.verify import verify_receipt
 from genesis.network import GENESIS_FILE
-from node.net import read_pid
+from node.net_processes import read_pid
 from protocol.encoding import JsonObject, JsonValue
 from protocol.hashing import sha256
 from protocol.signing import SigningKey

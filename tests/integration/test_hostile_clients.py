@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from genesis.example.txs import attest_body
-from node.net import read_pid
+from node.net_processes import read_pid
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx, sign_tx
 from tests.integration.hostile_client import (

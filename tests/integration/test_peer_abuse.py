@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from node.net import read_pid
+from node.net_processes import read_pid
 from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
 from tests.integration.network import LocalNet
 from tests.integration.txs import NetKeys, TxBuilder, submit_to, wait_committed, wire

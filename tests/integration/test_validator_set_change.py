@@ -15,7 +15,7 @@ from typing import cast
 import pytest
 
 from genesis.network import GENESIS_FILE
-from node.net import stop_process
+from node.net_processes import stop_process
 from protocol.encoding import JsonObject
 from tests.integration.network import (
     LocalNet,

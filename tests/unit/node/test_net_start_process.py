@@ -4,7 +4,8 @@ bench_catchup.py starts a wiped validator with another checkout's)."""
 import time
 from pathlib import Path
 
-from node.net import PID_FILE, read_pid, start_process
+from node.net import start_process
+from node.net_processes import PID_FILE, read_pid
 
 
 def test_a_node_is_started_with_the_interpreter_given(tmp_path: Path) -> None:

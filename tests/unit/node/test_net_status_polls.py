@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from node.config import CONFIG_FILE, NodeConfig, render_config
-from node.net import PID_FILE, net_status
+from node.net import net_status
+from node.net_processes import PID_FILE
 
 NODES = ("a", "b", "c")
 

@@ -1,0 +1,106 @@
+"""The detached processes of a local network (`lantan net`): nodes and witnesses started in
+their own session, recorded in a pid file in their folder, logging to a file beside it,
+and stopped by SIGTERM, then SIGKILL. What each process runs is node/net.py's."""
+
+import atexit
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+PID_FILE = "node.pid"
+LOG_FILE = "node.log"
+WITNESS_PID_FILE = "witness.pid"
+WITNESS_LOG_FILE = "witness.log"
+
+
+class NetError(Exception):
+    """A local network operation that failed, with a message for the operator."""
+
+
+_children: dict[int, subprocess.Popen[bytes]] = {}
+"""Node processes this process started, by pid (see start_process)."""
+
+
+@atexit.register
+def _release_children() -> None:
+    """Nodes outlive the `lantan net` command that started them, by design: reap the ones
+    that exited and mark the others as detached, so no Popen warns at interpreter exit."""
+    for child in _children.values():
+        if child.poll() is None:
+            child.returncode = 0  # detached: the node keeps running in its own session
+
+
+def spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> int:
+    running = read_pid(node_dir, pid_file)
+    if running is not None:
+        raise NetError(f"{node_dir.name} is already running (pid {running})")
+    with (node_dir / log_file).open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=node_dir,
+        )
+    # Keep the Popen: dropping it while the node runs warns (ResourceWarning), and polling
+    # it later reaps the exit status, so a killed child never lingers as a zombie.
+    _children[process.pid] = process
+    (node_dir / pid_file).write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def read_pid(node_dir: Path, pid_file: str = PID_FILE) -> int | None:
+    """The pid of a live node (or witness) process of node_dir, or None (a stale pid file
+    is removed)."""
+    try:
+        pid = int((node_dir / pid_file).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:
+        del _children[pid]
+        (node_dir / pid_file).unlink(missing_ok=True)
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        (node_dir / pid_file).unlink(missing_ok=True)
+        return None
+    except PermissionError:
+        return pid
+    if _is_zombie(pid):
+        (node_dir / pid_file).unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+
+
+def stop_process(
+    directory: Path, name: str, *, timeout_s: float = 10.0, pid_file: str = PID_FILE
+) -> bool:
+    """SIGTERM the node (or, with WITNESS_PID_FILE, the witness), then SIGKILL after
+    timeout_s; False if it was not running."""
+    node_dir = directory / name
+    pid = read_pid(node_dir, pid_file)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and read_pid(node_dir, pid_file) is not None:
+        time.sleep(0.05)
+    if read_pid(node_dir, pid_file) is not None:
+        os.kill(pid, signal.SIGKILL)
+        while read_pid(node_dir, pid_file) is not None:
+            time.sleep(0.05)
+    (node_dir / pid_file).unlink(missing_ok=True)
+    return True
