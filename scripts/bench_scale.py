@@ -50,6 +50,9 @@ class Row:
     chain_height: int
     cpu_ms_per_tx: dict[str, float]
     """CPU time (user + system, every thread) a validator spent per tx of this stretch."""
+    thread_ms_per_tx: dict[str, float]
+    """The first validator's CPU per tx of this stretch by thread kind, from its
+    lantan_thread_cpu_seconds_total (`native`: LevelDB's compaction thread)."""
 
 
 def rss_mib(pid: int | None, field: str = "VmRSS") -> float:
@@ -73,19 +76,43 @@ def tree_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / (1024 * 1024)
 
 
+def thread_cpu_s(client: httpx.Client, url: str) -> dict[str, float]:
+    """A node's lantan_thread_cpu_seconds_total by thread kind (node/metrics/thread_cpu.py)."""
+    prefix = 'lantan_thread_cpu_seconds_total{thread="'
+    seconds: dict[str, float] = {}
+    for line in client.get(f"{url}/metrics").text.splitlines():
+        if line.startswith(prefix):
+            labelled, _, value = line.rpartition(" ")
+            seconds[labelled[len(prefix) : -2]] = float(value)
+    return seconds
+
+
+def per_tx_ms(now: dict[str, float], before: dict[str, float], txs: int) -> dict[str, float]:
+    return {name: round((now[name] - before.get(name, 0.0)) * 1000 / txs, 3) for name in now}
+
+
 def measure(
-    net: Path, committed: int, tx_per_s: float, stretch_txs: int, cpu_before: dict[str, float]
+    net: Path,
+    client: httpx.Client,
+    *,
+    committed: int,
+    tx_per_s: float,
+    stretch_txs: int,
+    cpu_before: dict[str, float],
+    threads_before: dict[str, float],
 ) -> Row:
-    """The row after a stretch of stretch_txs; cpu_before is updated to the CPU seconds now."""
+    """The row after a stretch of stretch_txs; cpu_before and threads_before are updated to
+    the CPU seconds now (per validator, and per thread kind of the first one)."""
     views = net_status(net)
     cpu_now = {v.name: cpu_s(v.pid) for v in views}
-    cpu_ms_per_tx = {
-        name: round((cpu_now[name] - cpu_before.get(name, 0.0)) * 1000 / stretch_txs, 2)
-        for name in cpu_now
-    }
+    cpu_ms_per_tx = per_tx_ms(cpu_now, cpu_before, stretch_txs)
     cpu_before.update(cpu_now)
+    threads_now = thread_cpu_s(client, views[0].url)
+    thread_ms_per_tx = per_tx_ms(threads_now, threads_before, stretch_txs)
+    threads_before.update(threads_now)
     return Row(
         cpu_ms_per_tx=cpu_ms_per_tx,
+        thread_ms_per_tx=thread_ms_per_tx,
         committed=committed,
         tx_per_s=round(tx_per_s, 1),
         rss_mib={v.name: round(rss_mib(v.pid), 1) for v in views},
@@ -101,8 +128,10 @@ def load(net: Path, total: int, every: int, report: Callable[[Row], None]) -> li
     factory = TxFactory.of_network(net)
     wave = WAVE_PER_SENDER * len(SENDERS)
     committed, stretch_txs, stretch_s = 0, 0, 0.0
-    cpu_before = {view.name: cpu_s(view.pid) for view in net_status(net)}
+    views = net_status(net)
+    cpu_before = {view.name: cpu_s(view.pid) for view in views}
     with httpx.Client(timeout=120.0) as client:
+        threads_before = thread_cpu_s(client, views[0].url)
         while committed < total:
             count = min(wave, total - committed, every - stretch_txs)
             txs = factory.round_robin(count)
@@ -110,7 +139,15 @@ def load(net: Path, total: int, every: int, report: Callable[[Row], None]) -> li
             committed += count
             stretch_txs += count
             if stretch_txs == every or committed == total:
-                row = measure(net, committed, stretch_txs / stretch_s, stretch_txs, cpu_before)
+                row = measure(
+                    net,
+                    client,
+                    committed=committed,
+                    tx_per_s=stretch_txs / stretch_s,
+                    stretch_txs=stretch_txs,
+                    cpu_before=cpu_before,
+                    threads_before=threads_before,
+                )
                 rows.append(row)
                 report(row)
                 stretch_txs, stretch_s = 0, 0.0
@@ -134,9 +171,12 @@ def main() -> int:
         anon = "/".join(f"{mib:.0f}" for _, mib in sorted(row.rss_anon_mib.items()))
         disk = max(row.leveldb_mib.values())
         cpu = "/".join(f"{ms:.2f}" for _, ms in sorted(row.cpu_ms_per_tx.items()))
+        busiest = sorted(row.thread_ms_per_tx.items(), key=lambda item: -item[1])[:4]
+        threads = " ".join(f"{name}={ms:.3f}" for name, ms in busiest)
         print(
             f"{row.committed:>8} txs  height {row.chain_height:>6}  {row.tx_per_s:>7.1f} tx/s"
-            f"  RSS MiB {rss} (anon {anon})  LevelDB {disk:.0f} MiB  CPU ms/tx {cpu}",
+            f"  RSS MiB {rss} (anon {anon})  LevelDB {disk:.0f} MiB  CPU ms/tx {cpu}"
+            f"  (first by thread: {threads})",
             flush=True,
         )
 

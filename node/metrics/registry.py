@@ -23,6 +23,7 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
+from node.metrics.thread_cpu import ThreadCpuCollector
 from node.metrics.tx_latency import TxFirstSeen
 from protocol.hashing import Hash32
 
@@ -53,6 +54,7 @@ class NodeMetrics:
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)
+        registry.register(ThreadCpuCollector())
         self._state_collector: Collector | None = None
         self.peer_names: dict[str, str] = {}
         """Peer base URL -> institution name, for peer labels of URL-keyed views."""
