@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from typing import Any
 
 from client.cli.completion import SHELLS, completion_script
+from client.cli.json_failure import run_with_json_failure, wants_json
 
 COMMAND_GROUP = "lantan.commands"
 SERVER_GROUPS = ("node", "net", "bench")
@@ -102,8 +103,12 @@ def _explain_missing(name: str, reason: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `lantan` script; returns the process exit code."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        result = _run(argv)
+        if wants_json(arguments):
+            result = run_with_json_failure(lambda: _run(arguments))
+        else:
+            result = _run(arguments)
         sys.stdout.flush()
     except BrokenPipeError:
         # `lantan ... | head`: the reader has gone. Point stdout at /dev/null so the flush
@@ -123,8 +128,7 @@ def _invoked_group(argv: Sequence[str]) -> str | None:
     return argv[0] if argv[0] in names else None
 
 
-def _run(argv: Sequence[str] | None) -> int:
-    arguments = sys.argv[1:] if argv is None else list(argv)
+def _run(arguments: list[str]) -> int:
     parser = build_parser(only=_invoked_group(arguments))
     args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)

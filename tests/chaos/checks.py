@@ -107,6 +107,8 @@ def audit_from_observer(net: ChaosNet) -> tuple[int, list[str]]:
     try:
         report = json.loads(done.stdout)
         findings = [f"{f.get('code')}@{f.get('height')}" for f in report.get("findings", [])]
+        if "error" in report:  # the audit could not run: --json's failure document
+            findings.append(str(report["error"]))
     except (ValueError, AttributeError):
         findings = [done.stdout[-300:] + done.stderr[-300:]]
     return done.returncode, findings
