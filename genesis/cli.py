@@ -7,17 +7,22 @@ errors: 2), never a traceback.
 """
 
 import argparse
-import contextlib
 import getpass
 import json
-import stat
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from contracts.errors import ContractError
-from genesis.commands import Handler, Subparsers, add_group, failure_text, guarded
+from genesis.commands import (
+    Handler,
+    Subparsers,
+    add_group,
+    failure_text,
+    guarded,
+    read_passphrase_file_warned,
+)
 from genesis.document import GenesisDocument, build_genesis, parse_genesis
 from genesis.errors import GenesisError, PassphraseRejectedError
 from genesis.keystore import (
@@ -31,7 +36,6 @@ from genesis.keystore import (
     create_pending_key,
     parse_roles,
     read_keystore,
-    read_passphrase_file,
     read_signer_state,
     unlock_keystore,
     write_new_file,
@@ -222,7 +226,7 @@ def _report_keystore(keystore: Keystore, *lines: str, compact: bool) -> int:
 def _new_passphrase(passphrase_file: Path | None) -> bytes:
     """The passphrase for a new keystore: from the file, or typed twice at a terminal."""
     if passphrase_file is not None:
-        passphrase = _read_passphrase_file(passphrase_file)
+        passphrase = read_passphrase_file_warned(passphrase_file)
     elif sys.stdin.isatty():
         passphrase = getpass.getpass("New keystore passphrase: ").encode("utf-8")
         if getpass.getpass("Repeat the passphrase: ").encode("utf-8") != passphrase:
@@ -251,21 +255,10 @@ def _passphrase_beside(directory: Path, passphrase_file: Path | None) -> bytes:
 
 def _existing_passphrase(passphrase_file: Path | None) -> bytes:
     if passphrase_file is not None:
-        return _read_passphrase_file(passphrase_file)
+        return read_passphrase_file_warned(passphrase_file)
     if sys.stdin.isatty():
         return getpass.getpass("Keystore passphrase: ").encode("utf-8")
     raise PassphraseRejectedError("the keystore is encrypted: give --passphrase-file FILE")
-
-
-def _read_passphrase_file(path: Path) -> bytes:
-    passphrase = read_passphrase_file(path)
-    with contextlib.suppress(OSError):
-        if stat.S_IMODE(path.stat().st_mode) & 0o077:
-            print(
-                f"warning: passphrase file {path} is readable by others (chmod 600)",
-                file=sys.stderr,
-            )
-    return passphrase
 
 
 def register_genesis(subparsers: Subparsers) -> None:

@@ -7,9 +7,14 @@ It lives in genesis/, the lowest package with commands, so that every group can 
 """
 
 import argparse
+import contextlib
+import stat
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final, TypeAlias
+
+from genesis.keystore import read_passphrase_file
 
 EXIT_FAILURE: Final = 1
 """The command could not do what was asked; the reason is the one line on stderr."""
@@ -64,3 +69,17 @@ def guarded(
             return report_failure(command, describe(error))
 
     return run
+
+
+def read_passphrase_file_warned(path: Path) -> bytes:
+    """read_passphrase_file(path), and a warning on stderr when others than its owner may
+    read it: every command that unlocks a keystore with a passphrase file says so, the key
+    commands and `lantan tx` alike."""
+    passphrase = read_passphrase_file(path)
+    with contextlib.suppress(OSError):
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            print(
+                f"warning: passphrase file {path} is readable by others (chmod 600)",
+                file=sys.stderr,
+            )
+    return passphrase

@@ -10,8 +10,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genesis.commands import read_passphrase_file_warned
 from genesis.errors import PassphraseRejectedError
-from genesis.keystore import read_keystore, read_passphrase_file, unlock_keystore
+from genesis.keystore import read_keystore, unlock_keystore
 from genesis.layout import PASSPHRASE_FILE
 from protocol.signing import SigningKey
 
@@ -43,10 +44,10 @@ def unlock_key(
 
 def _passphrase_for(keystore_path: Path, passphrase_file: Path | None) -> bytes:
     if passphrase_file is not None:
-        return read_passphrase_file(passphrase_file)
+        return read_passphrase_file_warned(passphrase_file)
     beside = keystore_path.parent / PASSPHRASE_FILE
     if beside.is_file():
-        return read_passphrase_file(beside)
+        return read_passphrase_file_warned(beside)
     if sys.stdin.isatty():
         return getpass.getpass(f"Passphrase for {keystore_path}: ").encode("utf-8")
     raise PassphraseRejectedError(

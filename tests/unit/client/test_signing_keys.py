@@ -52,3 +52,17 @@ def test_passphrase_file_loses_one_trailing_newline(
     path = tmp_path / "p"
     path.write_bytes(content)
     assert read_passphrase_file(path) == passphrase
+
+
+def test_a_passphrase_file_others_may_read_is_warned_about(
+    network: Network, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `lantan keys` warns (genesis/commands.py): the tx commands read the same files."""
+    exposed = tmp_path / "passphrase"
+    exposed.write_bytes(read_passphrase_file(network.key("ningbo-ptc") / "passphrase"))
+    exposed.chmod(0o644)
+    assert unlock_key(network.key("ningbo-ptc"), passphrase_file=exposed).name == "ningbo-ptc"
+    assert f"passphrase file {exposed} is readable by others" in capsys.readouterr().err
+    exposed.chmod(0o600)
+    unlock_key(network.key("ningbo-ptc"), passphrase_file=exposed)
+    assert "readable by others" not in capsys.readouterr().err
