@@ -5,9 +5,9 @@ so LevelDB's byte order is numeric order and a prefix scan lists heights or inde
 sequence. This module only builds and parses keys and small fixed-width values: no I/O.
 
     log/node/<level:1><index:8>        RFC 9162 history-log node hash
-    smt/node/<hash:32>                 SMT node preimage
-    smt/root/<version:8>               SMT root at a version
-    smt/value/<hash:32>                SMT value bytes by their SHA-256
+    smt/node/<hash:32>                 SMT node preimage (written before ADR 0038; read only)
+    smt/root/<version:8>               SMT root at a version, and its node's version
+    smt/value/<hash:32>                SMT value bytes by their SHA-256 (before ADR 0038)
     state/<utf-8 key>                  latest committed state value
     block/<height:8>                   block bytes
     cert/<height:8>                    commit certificate bytes
@@ -18,6 +18,12 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
     cosignature/<size:8>               the verified witness cosignature lines of a size, UTF-8
     meta/head, meta/log_size, meta/smt_latest   8-byte counters
+
+The state tree's nodes and values live in a second database, `tree/` inside the data
+directory (ADR 0038), keyed version first so that its keys only grow:
+
+    <version:8>n<hash:32>              SMT node record (node/storage/tree_records.py)
+    <version:8>v<hash:32>              SMT value bytes, at the version of the leaf naming it
 """
 
 from typing import Final
@@ -49,6 +55,12 @@ SMT_LATEST_KEY: Final = b"meta/smt_latest"
 
 _INT_LIMIT: Final = 1 << (8 * INT_SIZE)
 
+LEGACY_VERSION: Final = _INT_LIMIT - 1
+"""The version of a node or value stored in the main database under smt/node/ or smt/value/,
+as every one was before ADR 0038: read in place, never rewritten."""
+TREE_NODE_KIND: Final = b"n"
+TREE_VALUE_KIND: Final = b"v"
+
 
 def fits_int(value: int) -> bool:
     """Whether value has a key: 0 <= value < 2**64."""
@@ -79,6 +91,30 @@ def smt_node_key(node_hash: bytes) -> bytes:
 
 def smt_root_key(version: int) -> bytes:
     return SMT_ROOT_PREFIX + encode_int(version)
+
+
+def encode_root(root: bytes, node_version: int) -> bytes:
+    """Value of smt/root/<version>: the root hash, then the version its node is stored at."""
+    return _hash32(root) + encode_int(node_version)
+
+
+def decode_root(stored: bytes) -> tuple[bytes, int]:
+    """(root hash, its node's version) from encode_root's bytes; a 32-byte value, as written
+    before ADR 0038, names a root stored in the main database (LEGACY_VERSION)."""
+    if len(stored) == HASH_SIZE:
+        return stored, LEGACY_VERSION
+    assert len(stored) == HASH_SIZE + INT_SIZE, f"stored root has {len(stored)} bytes"
+    return stored[:HASH_SIZE], decode_int(stored[HASH_SIZE:])
+
+
+def tree_node_key(version: int, node_hash: bytes) -> bytes:
+    """Key of a node record in the tree database."""
+    return encode_int(version) + TREE_NODE_KIND + _hash32(node_hash)
+
+
+def tree_value_key(version: int, value_hash: bytes) -> bytes:
+    """Key of a value in the tree database."""
+    return encode_int(version) + TREE_VALUE_KIND + _hash32(value_hash)
 
 
 def smt_value_key(value_hash: bytes) -> bytes:

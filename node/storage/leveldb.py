@@ -80,6 +80,16 @@ CPU per tx (PERFORMANCE.md, stop 37) for about twice the bytes on disk (OPERATIO
 keep their own compression, LevelDB reads both, and they are rewritten uncompressed as
 compactions reach them, so an existing data directory needs no migration."""
 
+TREE_LEVELDB_OPTIONS = {**LEVELDB_OPTIONS, "lru_cache_size": 2 * 1024 * 1024}
+"""The tree database's: as the store's, with a 2 MiB block cache. Its reads are of nodes
+below the held levels, one random block each (few are read twice before they are
+replaced), and its keys only grow, so its tables go down the levels without rewriting."""
+
+TREE_DIRECTORY = "tree"
+"""The state tree's database, inside the store's directory (ADR 0038): a backup of the
+data directory holds it. LevelDB leaves a subdirectory alone (it deletes only files it
+names itself; tests/unit/node/storage/test_tree_store.py)."""
+
 TRIM_AFTER_BYTES = 6 * 1024 * 1024
 """glibc's free pages go back to the system once the blocks committed since the last trim
 wrote this many bytes (a trim costs about 10 ms; a block's buffers are freed after its
@@ -105,10 +115,18 @@ def _tables_unmapped() -> bool:
 class LevelDbStore:
     """One node's database. Ports over committed data: `log`, `smt`, `state` (read-only)."""
 
-    def __init__(self, db: Any, directory: Path, smt_top: SmtTopLevels | None = None) -> None:
-        """Use LevelDbStore.open(); this wraps an already open plyvel.DB. smt_top: where the
-        committed tree's upper levels are kept (default: TOP_LEVELS of them)."""
+    def __init__(
+        self,
+        db: Any,
+        tree_db: Any,
+        directory: Path,
+        smt_top: SmtTopLevels | None = None,
+    ) -> None:
+        """Use LevelDbStore.open(); this wraps the already open plyvel.DBs of the store and
+        of its state tree (ADR 0038). smt_top: where the committed tree's upper levels are
+        kept (default: TOP_LEVELS of them)."""
         self._db = db
+        self._tree_db = tree_db
         self._head = _stored_head(db)
         """The head height, held (Ledger.height asks for it many times per block): read from
         LevelDB here and after each batch commit() writes, the only writer of the head key."""
@@ -125,7 +143,7 @@ class LevelDbStore:
             # LevelDB (~17 node reads at 10^5 records against ~3.3 with the levels held).
             self._hold_tree(SeekReads(db), latest)
         self.log = LogNodes(committed)
-        self.smt = SmtNodes(committed, self._smt_top)
+        self.smt = SmtNodes(committed, tree_db, self._smt_top)
         # State records read between two commits are read from LevelDB once
         # (node/storage/committed_reads.py); commit() empties the cache.
         self._state_reads = CommittedReads(committed)
@@ -133,7 +151,11 @@ class LevelDbStore:
 
     @classmethod
     def open(
-        cls, directory: Path, *, create: bool = True, smt_top: SmtTopLevels | None = None
+        cls,
+        directory: Path,
+        *,
+        create: bool = True,
+        smt_top: SmtTopLevels | None = None,
     ) -> "LevelDbStore":
         """Open (by default creating) the store in directory.
 
@@ -141,20 +163,21 @@ class LevelDbStore:
         """
         directory = Path(directory).resolve()
         _tables_unmapped()
+        db = _open_db(directory, create=create)
         try:
-            db = plyvel.DB(str(directory), create_if_missing=create, **LEVELDB_OPTIONS)
-        except plyvel.IOError as error:
-            # LevelDB reports a held lock as an IOError naming the LOCK file.
-            if "LOCK" in str(error):
-                raise StoreLockedError(directory) from None
-            raise StoreOpenError(directory, str(error)) from None
-        except plyvel.Error as error:
-            raise StoreOpenError(directory, str(error)) from None
-        return cls(db, directory, smt_top)
+            # Created with the store, or beside a store written before ADR 0038.
+            tree_db = _open_db(
+                directory / TREE_DIRECTORY, create=True, options=TREE_LEVELDB_OPTIONS
+            )
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, tree_db, directory, smt_top)
 
     def close(self) -> None:
-        """Release the database and its lock; idempotent."""
+        """Release the databases and their locks; idempotent."""
         self._db.close()
+        self._tree_db.close()
 
     def __enter__(self) -> "LevelDbStore":
         return self
@@ -173,10 +196,12 @@ class LevelDbStore:
         stored = snapshot.get(keys.HEAD_KEY)
         head = None if stored is None else keys.decode_int(stored)
         # The block's reads go through an iterator: no seek-triggered compactions.
-        return Overlay(SeekReads(snapshot), head, self._smt_top)
+        return Overlay(SeekReads(snapshot), head, self._tree_db, self._smt_top)
 
     def commit(self, overlay: Overlay) -> None:
-        """Write every buffered write of overlay in ONE synced LevelDB batch, then seal it.
+        """Write every buffered write of overlay in ONE synced LevelDB batch, then seal it
+        (the state tree's new records go to the tree database first, in a synced batch of
+        their own: ADR 0038).
 
         Requires a block recorded in overlay. Raises StaleOverlayError if overlay was
         committed already or the head moved since begin() (another round's block won).
@@ -191,6 +216,10 @@ class LevelDbStore:
                 raise StaleOverlayError(
                     f"overlay was built on head {overlay.base_head}, the head is now {head}"
                 )
+            # The tree's records first, synced: the block's batch names them (its root). A
+            # crash between the two leaves records no root names, which are harmless: they
+            # are content-addressed, and the block executed again writes the same ones.
+            self._write_tree(overlay)
             # transaction-less batches write nothing until write(); LevelDB appends the batch
             # to its log as one record, so a crash leaves all of it or none (sync: durable).
             batch = self._db.write_batch(sync=True)
@@ -223,6 +252,23 @@ class LevelDbStore:
         if trim:
             native_memory.trim_heap()
 
+    def _write_tree(self, overlay: Overlay) -> None:
+        writes = overlay.smt.tree_writes
+        if not writes:
+            return
+        batch = self._tree_db.write_batch(sync=True)
+        put = batch.put
+        for key, value in writes.items():
+            put(key, value)
+        # Every tree key is 41 bytes (keys.tree_node_key); the values summed in C.
+        self._written_since_trim += 41 * len(writes) + sum(map(len, writes.values()))
+        try:
+            batch.write()
+        except plyvel.IOError as error:
+            raise StoreWriteError(
+                f"block {overlay.block_height} not written (its state tree): {error}"
+            ) from None
+
     def _hold_smt_top(self, overlay: Overlay) -> None:
         """Keep the upper levels of the state tree overlay just committed (if it wrote one):
         the next block's inserts read them (node/storage/smt_top.py)."""
@@ -234,8 +280,22 @@ class LevelDbStore:
         self, space: "SeekReads | Overlay", version: bytes, new: Mapping[bytes, bytes] | None = None
     ) -> None:
         """Hold the upper levels of the tree version (encoded) that space holds; `new`: the
-        nodes space wrote, by hash."""
-        self._smt_top.advance(_tree_root(space, version), _node_reader(space), new)
+        node records space wrote, by hash."""
+        root, root_version = _tree_root(space, version)
+        self._smt_top.advance(root, self._node_reader(space), new, root_version=root_version)
+
+    def _node_reader(self, space: "SeekReads | Overlay") -> Callable[[bytes, int], bytes | None]:
+        """A tree node's record by its hash and version: from the tree database, or from
+        space (the main database) for one written before ADR 0038."""
+        tree_get = self._tree_db.get
+
+        def read(node_hash: bytes, version: int) -> bytes | None:
+            if version == keys.LEGACY_VERSION:
+                return space.get(keys.smt_node_key(node_hash))
+            record: bytes | None = tree_get(keys.tree_node_key(version, node_hash))
+            return record
+
+        return read
 
     @property
     def own_tree_levels(self) -> int:
@@ -259,8 +319,10 @@ class LevelDbStore:
             shrinking = wanted < self._smt_top.levels
             reads = SeekReads(self._db)
             latest = reads.get(keys.SMT_LATEST_KEY)
-            root = None if latest is None else _tree_root(reads, latest)
-            self._smt_top.resize(wanted, root, _node_reader(reads))
+            root, root_version = (
+                (None, keys.LEGACY_VERSION) if latest is None else _tree_root(reads, latest)
+            )
+            self._smt_top.resize(wanted, root, self._node_reader(reads), root_version=root_version)
         if shrinking:
             native_memory.trim_heap()
 
@@ -363,16 +425,26 @@ class LevelDbStore:
         return TxLocation(height=height, index=index)
 
 
-def _tree_root(space: "SeekReads | Overlay", version: bytes) -> bytes:
-    """The root hash of the state tree version (encoded) that space holds."""
-    root = space.get(keys.smt_root_key(keys.decode_int(version)))
-    assert root is not None, "a tree version was recorded without its root"
-    return root
+def _tree_root(space: "SeekReads | Overlay", version: bytes) -> tuple[bytes, int]:
+    """The root hash of the state tree version (encoded) that space holds, and the version
+    its node is stored at."""
+    stored = space.get(keys.smt_root_key(keys.decode_int(version)))
+    assert stored is not None, "a tree version was recorded without its root"
+    return keys.decode_root(stored)
 
 
-def _node_reader(space: "SeekReads | Overlay") -> Callable[[bytes], bytes | None]:
-    """A tree node's preimage by its hash, as space holds it."""
-    return lambda node_hash: space.get(keys.smt_node_key(node_hash))
+def _open_db(directory: Path, *, create: bool, options: Mapping[str, Any] = LEVELDB_OPTIONS) -> Any:
+    """plyvel.DB(directory); raises StoreLockedError if any handle already holds it,
+    StoreOpenError otherwise."""
+    try:
+        return plyvel.DB(str(directory), create_if_missing=create, **options)
+    except plyvel.IOError as error:
+        # LevelDB reports a held lock as an IOError naming the LOCK file.
+        if "LOCK" in str(error):
+            raise StoreLockedError(directory) from None
+        raise StoreOpenError(directory, str(error)) from None
+    except plyvel.Error as error:
+        raise StoreOpenError(directory, str(error)) from None
 
 
 def _stored_head(db: Any) -> int | None:

@@ -61,16 +61,21 @@ class Overlay:
     """
 
     def __init__(
-        self, base: SnapshotReader, base_head: int | None, smt_top: SmtTopLevels | None = None
+        self,
+        base: SnapshotReader,
+        base_head: int | None,
+        tree: SnapshotReader,
+        smt_top: SmtTopLevels | None = None,
     ) -> None:
-        """smt_top: the store's upper tree levels, read before the snapshot (never written)."""
+        """tree: the tree database (ADR 0038; its records never change, so it is read live);
+        smt_top: the store's upper tree levels, read before either (never written)."""
         self._space = _WriteSet(base)
         self.base_head = base_head
         """Height of the committed head this overlay was built on; None for an empty store."""
         self.block_height: int | None = None
         """Height of the block recorded with record_block(), once it was called."""
         self.log = LogNodes(self._space)
-        self.smt = SmtNodes(self._space, smt_top)
+        self.smt = SmtNodes(self._space, tree, smt_top)
         self.state = StateRecords(self._space)
 
     def get(self, key: bytes) -> bytes | None:
@@ -122,8 +127,8 @@ class Overlay:
         return self._space.writes.get(key)
 
     def write_count(self) -> int:
-        """How many keys a commit of this overlay writes or deletes."""
-        return len(self._space.writes)
+        """How many keys a commit of this overlay writes or deletes (both databases)."""
+        return len(self._space.writes) + len(self.smt.tree_writes)
 
     def buffered_writes(self) -> Iterator[tuple[bytes, bytes | None]]:
         """Every buffered write, for the store's commit batch."""

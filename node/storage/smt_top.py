@@ -23,7 +23,15 @@ catch-up).
 
 from collections.abc import Callable, Mapping
 
-from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
+from node.storage.keys import LEGACY_VERSION
+from node.storage.tree_records import (
+    NODE_BYTE,
+    PREIMAGE_SIZE,
+    child_versions,
+    held_record,
+    held_value,
+)
+from protocol.smt_proof import EMPTY_HASH
 
 TOP_LEVELS = 14
 """Depths 0-13 of the tree: at most 2**14 - 1 nodes in one version, all of a tree's
@@ -34,11 +42,13 @@ ENTRIES_MAX = 2 * 2**TOP_LEVELS
 """Past this many entries the nodes no longer reachable from the committed root are
 dropped (every ~8 blocks of 250 new records: each block leaves ~2,000 unreachable)."""
 
-_NODE_BYTE = NODE_PREFIX[0]
+Reader = Callable[[bytes, int], bytes | None]
+"""read(node_hash, version): the node's stored record (node/storage/tree_records.py)."""
 
 
 class SmtTopLevels:
-    """Preimages by hash of the nodes at depth < `levels` of the last committed tree.
+    """The nodes at depth < `levels` of the last committed tree, by hash: each one's record,
+    own version and boundary flag (node/storage/tree_records.py `held_value`).
 
     Invariant: a node held here has every descendant at depth < `levels` held too, so a
     fill stops at the first node it already holds (an unchanged subtree). At most
@@ -53,32 +63,45 @@ class SmtTopLevels:
         self.entries_max = entries_max
         self._nodes: dict[bytes, bytes] = {}
         self.get: Callable[[bytes], bytes | None] = self._nodes.get
-        """get(node_hash): its preimage if held (the bytes the store holds under it), else
-        None. The held dict's own get, a C call (every walk down the tree asks it for each
-        held level); _hold rebinds it when the dict is replaced."""
+        """get(node_hash): what is held for it (tree_records.held_value), else None. The held
+        dict's own get, a C call (every walk down the tree asks it for each held level);
+        _hold rebinds it when the dict is replaced."""
 
     def __len__(self) -> int:
         return len(self._nodes)
 
+    def preimage(self, node_hash: bytes) -> bytes | None:
+        """The held node's preimage (the bytes its hash is taken over), else None."""
+        held = self._nodes.get(node_hash)
+        return None if held is None else held[:PREIMAGE_SIZE]
+
     def advance(
         self,
         root: bytes,
-        read: Callable[[bytes], bytes | None],
+        read: Reader,
         new: Mapping[bytes, bytes] | None = None,
+        *,
+        root_version: int = LEGACY_VERSION,
     ) -> None:
-        """Hold the upper levels of the tree under root, just committed. `new`: the nodes
-        the commit wrote, by hash (looked up first); `read` gives the preimage of any other
-        node not held (the committed overlay's writes, then LevelDB).
+        """Hold the upper levels of the tree under root (stored at root_version), just
+        committed. `new`: the records the commit wrote, by hash (looked up first); `read`
+        gives the record of any other node not held (the tree database, or the main one
+        for data written before ADR 0038).
 
         Once over entries_max, the unreachable entries are dropped: the held set is
         rebuilt from root, reading only what it already holds.
         """
-        self._fill(self._nodes, root, {} if new is None else new, read)
+        self._fill(self._nodes, root, root_version, {} if new is None else new, read)
         if len(self._nodes) > self.entries_max:
-            self._rebuild(root, read)
+            self._rebuild(root, root_version, read)
 
     def resize(
-        self, levels: int, root: bytes | None, read: Callable[[bytes], bytes | None]
+        self,
+        levels: int,
+        root: bytes | None,
+        read: Reader,
+        *,
+        root_version: int = LEGACY_VERSION,
     ) -> None:
         """Hold `levels` levels from now on (at most 2 * 2**levels entries), of the tree
         under root, the last committed one (None: no tree yet). The held set is rebuilt at
@@ -89,16 +112,16 @@ class SmtTopLevels:
         if root is None:
             self._hold({})
         else:
-            self._rebuild(root, read)
+            self._rebuild(root, root_version, read)
 
-    def _rebuild(self, root: bytes, read: Callable[[bytes], bytes | None]) -> None:
+    def _rebuild(self, root: bytes, root_version: int, read: Reader) -> None:
         fresh: dict[bytes, bytes] = {}
-        self._fill(fresh, root, self._nodes, read)
+        self._fill(fresh, root, root_version, self._nodes, read, known_held=True)
         self._hold(fresh)
 
     def _hold(self, nodes: dict[bytes, bytes]) -> None:
         # One assignment each: a reader on another thread sees the old dict or the new one
-        # (both hold true preimages), through get or not.
+        # (both hold true records), through get or not.
         self._nodes = nodes
         self.get = nodes.get
 
@@ -106,34 +129,42 @@ class SmtTopLevels:
         self,
         nodes: dict[bytes, bytes],
         root: bytes,
+        root_version: int,
         known: Mapping[bytes, bytes],
-        read: Callable[[bytes], bytes | None],
+        read: Reader,
+        *,
+        known_held: bool = False,
     ) -> None:
-        """Add to nodes the upper levels under root that it lacks, each preimage taken from
-        known (one dict lookup: the block's new nodes, or the held set being rebuilt) or
-        else read."""
+        """Add to nodes the upper levels under root that it lacks, each record taken from
+        known (one dict lookup: the block's new records, or with known_held the held set
+        being rebuilt, its values) or else read at the version its parent names."""
         # Level by level from the root; the nodes found go in deepest first, in one update
         # after the walk, so an interrupted fill never leaves a held node above a missing
-        # one (the invariant the early stop relies on). Hashes and preimages are kept in
-        # two lists of bytes, not a tuple per node: bytes are not tracked by the cyclic
+        # one (the invariant the early stop relies on). Hashes and values are kept in
+        # lists of bytes and ints, not a tuple per node: bytes are not tracked by the cyclic
         # garbage collector, and thousands of live tuples would set off its collections
         # (a full one walks every object of the node's heap).
         find = known.get
         hashes: list[bytes] = []
-        preimages: list[bytes] = []
-        level = [root]
-        for _ in range(self.levels):
+        values: list[bytes] = []
+        level, versions = [root], [root_version]
+        last = self.levels - 1
+        for depth in range(self.levels):
             below: list[bytes] = []
-            for node_hash in level:
+            below_versions: list[int] = []
+            for node_hash, version in zip(level, versions, strict=True):
                 if node_hash == EMPTY_HASH or node_hash in nodes:
                     continue
-                preimage = find(node_hash)
-                if preimage is None:
-                    preimage = read(node_hash)
-                    assert preimage is not None, f"store lost node {node_hash.hex()}"
+                record = find(node_hash)
+                if record is None:
+                    record = read(node_hash, version)
+                    assert record is not None, f"store lost node {node_hash.hex()}"
+                elif known_held:
+                    record = held_record(record)
                 hashes.append(node_hash)
-                preimages.append(preimage)
-                if preimage[0] == _NODE_BYTE:
-                    below += (preimage[1:33], preimage[33:65])
-            level = below
-        nodes.update(zip(reversed(hashes), reversed(preimages), strict=True))
+                values.append(held_value(record, version, depth == last))
+                if record[0] == NODE_BYTE:
+                    below += (record[1:33], record[33:65])
+                    below_versions += child_versions(record)
+            level, versions = below, below_versions
+        nodes.update(zip(reversed(hashes), reversed(values), strict=True))

@@ -5,12 +5,25 @@ node/storage/keys.py. The key-value space underneath is either an overlay's writ
 the committed database (read-only). These adapters never write to LevelDB themselves.
 """
 
+import threading
 from collections.abc import Mapping
 from typing import Protocol
 
 from node.storage import keys
+from node.storage.keys import LEGACY_VERSION
 from node.storage.smt_top import SmtTopLevels
+from node.storage.tree_records import (
+    NODE_BYTE,
+    PREIMAGE_SIZE,
+    child_versions,
+    held_record,
+    held_version,
+    interior_record,
+)
 from protocol.hashing import Hash32
+from protocol.smt_proof import EMPTY_HASH, LEAF_PREFIX
+
+LEAF_BYTE = LEAF_PREFIX[0]
 
 
 class KeyValueSpace(Protocol):
@@ -43,44 +56,176 @@ class LogNodes:
         self._space.put(keys.LOG_SIZE_KEY, keys.encode_int(size))
 
 
-class SmtNodes:
-    """protocol.smt.SmtStore over a key-value space; the latest version is a counter key.
+class KeyValueReader(Protocol):
+    def get(self, key: bytes) -> bytes | None: ...
 
-    Node reads look in `top` first (the committed tree's upper levels, node/storage/smt_top.py):
-    a node's bytes are fixed by its hash, so it answers as the space would.
+
+class _Versions(threading.local):
+    """The versions a thread's walks learned, by hash: of nodes (from their parents' records
+    and the roots) and of values (from the leaves naming them)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[bytes, int] = {}
+        self.values: dict[bytes, int] = {}
+
+
+VERSIONS_KEPT_MAX = 1 << 16
+"""Past this many learned versions a thread's are forgotten at its next root read: every
+walk and update starts there, so none is in the middle of a path."""
+
+
+class SmtNodes:
+    """protocol.smt.SmtStore over the main database's key-value space (roots, the latest
+    version, and nodes and values written before ADR 0038) and the tree database (nodes and
+    values keyed by version, ADR 0038; node/storage/keys.py).
+
+    A node's version is where its parent's record says it is stored; each thread keeps the
+    versions its walks learned (a walk reads a parent before its children, and every walk
+    and update starts at a root record). Node reads look in `top` first (the committed
+    tree's upper levels, node/storage/smt_top.py): a node's bytes are fixed by its hash, so
+    it answers as the store would. An update's new nodes and values are buffered until
+    put_root names their version; `tree_writes` then holds them for the store's commit.
     """
 
-    __slots__ = ("_space", "_top", "_written")
+    __slots__ = (
+        "_learned",
+        "_new_nodes",
+        "_new_values",
+        "_space",
+        "_top",
+        "_tree",
+        "_written",
+        "tree_writes",
+    )
 
-    def __init__(self, space: KeyValueSpace, top: SmtTopLevels | None = None) -> None:
+    def __init__(
+        self,
+        space: KeyValueSpace,
+        tree: KeyValueReader,
+        top: SmtTopLevels | None = None,
+    ) -> None:
         self._space = space
+        self._tree = tree
         self._top = top
+        self._learned = _Versions()
+        self._new_nodes: dict[bytes, bytes] = {}
+        self._new_values: dict[bytes, bytes] = {}
         self._written: dict[bytes, bytes] = {}
+        self.tree_writes: dict[bytes, bytes] = {}
+        """Tree database key -> record or value, for LevelDbStore.commit (the overlay's)."""
 
     def get_node(self, node_hash: bytes) -> bytes | None:
         if self._top is not None:
-            preimage = self._top.get(node_hash)
-            if preimage is not None:
-                return preimage
-        return self._space.get(keys.smt_node_key(node_hash))
+            held = self._top.get(node_hash)
+            if held is not None:
+                kind = held[0]
+                if held[-1] and kind == NODE_BYTE:
+                    # The deepest held level: its children are read from the database.
+                    self._learn_children(held_record(held))
+                elif kind == LEAF_BYTE:
+                    self._learned.values[held[33:65]] = held_version(held)
+                return held[:PREIMAGE_SIZE]
+        record = self._written.get(node_hash)
+        if record is None:
+            record = self._read(node_hash)
+            if record is None:
+                return None
+        kind = record[0]
+        if kind == NODE_BYTE:
+            self._learn_children(record)
+        return record[:PREIMAGE_SIZE]
+
+    def _read(self, node_hash: bytes) -> bytes | None:
+        version = self._learned.nodes.get(node_hash, LEGACY_VERSION)
+        if version == LEGACY_VERSION:
+            return self._space.get(keys.smt_node_key(node_hash))
+        record = self._tree.get(keys.tree_node_key(version, node_hash))
+        if record is not None and record[0] == LEAF_BYTE:
+            self._learned.values[record[33:65]] = version
+        return record
+
+    def _learn_children(self, record: bytes) -> None:
+        left_version, right_version = child_versions(record)
+        learned = self._learned.nodes
+        learned[record[1:33]] = left_version
+        learned[record[33:65]] = right_version
+
+    def _stored_version(self, node_hash: bytes) -> int | None:
+        """The version a node of the tree before this update is stored at, if known."""
+        version = self._learned.nodes.get(node_hash)
+        if version is None and self._top is not None:
+            held = self._top.get(node_hash)
+            if held is not None:
+                return held_version(held)
+        return version
+
+    def _version_of(self, node_hash: bytes, fresh: Mapping[bytes, bytes], version: int) -> int:
+        """The version a new node's child (or the new root) is stored at (put_root)."""
+        if node_hash in fresh:
+            return version
+        if node_hash == EMPTY_HASH:
+            return 0
+        stored = self._stored_version(node_hash)
+        if stored is None:
+            raise AssertionError(f"the version of node {node_hash.hex()} was never read")
+        return stored
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
-        put = self._space.put
-        for node_hash, preimage in nodes.items():
-            put(keys.smt_node_key(node_hash), preimage)
-        self._written.update(nodes)
+        self._new_nodes.update(nodes)
 
     def written_nodes(self) -> Mapping[bytes, bytes]:
-        """Every node put through this port, by hash: the store's commit fills its held
-        levels from them instead of reading each back by its key."""
+        """Every node record put through this port, by hash: the store's commit fills its
+        held levels from them instead of reading each back by its key."""
         return self._written
 
     def get_root(self, version: int) -> Hash32 | None:
         stored = self._space.get(keys.smt_root_key(version))
-        return None if stored is None else Hash32(stored)
+        if stored is None:
+            return None
+        root, node_version = keys.decode_root(stored)
+        learned = self._learned
+        if len(learned.nodes) > VERSIONS_KEPT_MAX:
+            learned.nodes, learned.values = {}, {}
+        learned.nodes[root] = node_version
+        return Hash32(root)
+
+    def get_root_version(self, version: int) -> int | None:
+        """The version the root node of tree version `version` is stored at."""
+        stored = self._space.get(keys.smt_root_key(version))
+        return None if stored is None else keys.decode_root(stored)[1]
 
     def put_root(self, version: int, root: Hash32) -> None:
-        self._space.put(keys.smt_root_key(version), root)
+        # The tree hands over every node its update made, some of which the tree already
+        # holds (a leaf placed again under a new parent, a subtree the batch left as it
+        # was): those keep the version they are stored at, so a leaf's value stays at its
+        # leaf's version (values are written at the version of the update that set them).
+        fresh = {
+            node_hash: preimage
+            for node_hash, preimage in self._new_nodes.items()
+            if self._stored_version(node_hash) is None
+        }
+        writes, written = self.tree_writes, self._written
+        learned_nodes = self._learned.nodes
+        for node_hash, preimage in fresh.items():
+            if preimage[0] == NODE_BYTE:
+                record = interior_record(
+                    preimage,
+                    self._version_of(preimage[1:33], fresh, version),
+                    self._version_of(preimage[33:65], fresh, version),
+                )
+            else:
+                record = preimage
+            writes[keys.tree_node_key(version, node_hash)] = record
+            written[node_hash] = record
+        learned_values = self._learned.values
+        for value_hash, value in self._new_values.items():
+            writes[keys.tree_value_key(version, value_hash)] = value
+            learned_values[value_hash] = version
+        root_version = self._version_of(root, fresh, version)
+        for node_hash in fresh:
+            learned_nodes[node_hash] = version
+        self._new_nodes, self._new_values = {}, {}
+        self._space.put(keys.smt_root_key(version), keys.encode_root(root, root_version))
         latest = self.latest_version()
         # Same rule as MemorySmtStore: the latest version is the highest ever recorded.
         if latest is None or version > latest:
@@ -91,10 +236,18 @@ class SmtNodes:
         return None if stored is None else keys.decode_int(stored)
 
     def get_value(self, value_hash: Hash32) -> bytes | None:
-        return self._space.get(keys.smt_value_key(value_hash))
+        pending = self._new_values.get(value_hash)
+        if pending is not None:
+            return pending
+        version = self._learned.values.get(value_hash, LEGACY_VERSION)
+        if version == LEGACY_VERSION:
+            return self._space.get(keys.smt_value_key(value_hash))
+        key = keys.tree_value_key(version, value_hash)
+        buffered = self.tree_writes.get(key)
+        return buffered if buffered is not None else self._tree.get(key)
 
     def put_value(self, value_hash: Hash32, value: bytes) -> None:
-        self._space.put(keys.smt_value_key(value_hash), value)
+        self._new_values[value_hash] = value
 
 
 class StateRecords:

@@ -1,6 +1,7 @@
 """node/storage/leveldb.py on real LevelDB in tmp_path: commits, reads, locking, reopening."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from node.storage import (
     TxLocation,
     keys,
 )
+from node.storage.leveldb import TREE_DIRECTORY
 from protocol.hashing import Hash32, sha256
 from protocol.log import LogStore, MemoryLogStore, MerkleLog
 from protocol.smt import MemorySmtStore, SmtStore, SparseMerkleTree
@@ -144,6 +146,8 @@ def test_a_store_written_with_snappy_opens_and_continues(tmp_path: Path) -> None
             snappy.put(key, value)
     snappy.compact_range()
     snappy.close()
+    # The state tree's own database (ADR 0038) moves with its store.
+    shutil.copytree(tmp_path / "db" / TREE_DIRECTORY, tmp_path / "snappy" / TREE_DIRECTORY)
     with LevelDbStore.open(tmp_path / "snappy") as store:
         for height in range(4, 8):
             chain.commit_block(store, height)

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.storage import LevelDbStore, leveldb, native_memory
+from node.storage import LevelDbStore, native_memory
+from node.storage.keys import LEGACY_VERSION
 from node.storage.overlay import Overlay
 from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
@@ -44,14 +45,15 @@ class TopFirstStore(MemorySmtStore):
         self.written = dict(nodes)
 
     def get_node(self, node_hash: bytes) -> bytes | None:
-        held = self.top.get(node_hash)
+        held = self.top.preimage(node_hash)
         if held is not None:
             return held
         self.misses += 1
         return super().get_node(node_hash)
 
-    def read_stored(self, node_hash: bytes) -> bytes | None:
-        """A read for advance(), which the count leaves out (it is the commit's, not a walk's)."""
+    def read_stored(self, node_hash: bytes, version: int = LEGACY_VERSION) -> bytes | None:
+        """A read for advance(), which the count leaves out (it is the commit's, not a walk's).
+        An in-memory store keeps preimages (versions are the tree database's)."""
         return super().get_node(Hash32(node_hash))
 
 
@@ -75,7 +77,8 @@ def check_held(top: SmtTopLevels, store: MemorySmtStore, root: bytes) -> None:
     wanted = upper_nodes(store, root, top.levels)
     held = dict(top._nodes)
     assert wanted <= held.keys()
-    assert all(sha256(preimage) == node_hash for node_hash, preimage in held.items())
+    assert all(sha256(value[:65]) == node_hash for node_hash, value in held.items())
+    assert all(top.preimage(node_hash) == value[:65] for node_hash, value in held.items())
     assert len(held) <= top.entries_max + 2**top.levels
 
 
@@ -176,18 +179,20 @@ def test_a_commit_fills_the_held_levels_from_the_nodes_it_wrote(
     # Inserts only: every node a commit must hold is one it wrote, so none is read back
     # by its key (the fill read each new node through the overlay before).
     reads: list[bytes] = []
-    real_reader = leveldb._node_reader
+    real_reader = LevelDbStore._node_reader
 
-    def counting_reader(space: Overlay | SeekReads) -> Callable[[bytes], bytes | None]:
-        read = real_reader(space)
+    def counting_reader(
+        self: LevelDbStore, space: Overlay | SeekReads
+    ) -> Callable[[bytes, int], bytes | None]:
+        read = real_reader(self, space)
 
-        def counted(node_hash: bytes) -> bytes | None:
+        def counted(node_hash: bytes, version: int) -> bytes | None:
             reads.append(node_hash)
-            return read(node_hash)
+            return read(node_hash, version)
 
         return counted
 
-    monkeypatch.setattr(leveldb, "_node_reader", counting_reader)
+    monkeypatch.setattr(LevelDbStore, "_node_reader", counting_reader)
     top, memory_store = SmtTopLevels(levels=6, entries_max=2**6), MemorySmtStore()
     with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
         tree = SparseMerkleTree(memory_store)
@@ -272,7 +277,7 @@ def test_resize_holds_the_new_depth_and_lets_go_of_the_deeper_nodes() -> None:
     top.advance(root, store.read_stored)
     check_held(top, store, root)
     # Shrinking: nothing deeper than the new depth, nothing unreachable, no read.
-    top.resize(3, root, lambda node_hash: pytest.fail("shrinking read a node"))
+    top.resize(3, root, lambda node_hash, version: pytest.fail("shrinking read a node"))
     assert top._nodes.keys() == upper_nodes(store, root, 3)
     top.resize(5, None, store.read_stored)  # no tree committed yet: nothing to hold
     assert (len(top), top.levels) == (0, 5)
