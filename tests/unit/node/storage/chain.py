@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from contracts.state import MemoryState
@@ -88,6 +89,21 @@ def commit_block(store: LevelDbStore, height: int, width: int = 10) -> tuple[str
     )
     store.commit(overlay)
     return roots
+
+
+def commit_tree(store: LevelDbStore, height: int, writes: Mapping[bytes, bytes | None]) -> bytes:
+    """Commit a block at height holding only a tree update by writes; its root."""
+    overlay = store.begin()
+    root = SparseMerkleTree(overlay.smt).update(height, writes)
+    overlay.record_block(
+        height=height,
+        block=b"b",
+        certificate=None if height == 0 else b"c",
+        results=[],
+        tx_ids=[],
+    )
+    store.commit(overlay)
+    return root
 
 
 def stored_roots(store: LevelDbStore) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from node.storage.smt_top import SmtTopLevels
 from protocol.hashing import Hash32, sha256
 from protocol.smt import MemorySmtStore, SparseMerkleTree
 from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
+from tests.unit.node.storage.chain import commit_tree
 
 KEY_SPACE = [f"record/{index}".encode() for index in range(64)]
 
@@ -80,21 +81,6 @@ def check_held(top: SmtTopLevels, store: MemorySmtStore, root: bytes) -> None:
     assert all(sha256(value[:65]) == node_hash for node_hash, value in held.items())
     assert all(top.preimage(node_hash) == value[:65] for node_hash, value in held.items())
     assert len(held) <= top.entries_max + 2**top.levels
-
-
-def commit_tree(store: LevelDbStore, height: int, writes: dict[bytes, bytes | None]) -> bytes:
-    """Commit a block at height holding only a tree update by writes; its root."""
-    overlay = store.begin()
-    root = SparseMerkleTree(overlay.smt).update(height, writes)
-    overlay.record_block(
-        height=height,
-        block=b"b",
-        certificate=None if height == 0 else b"c",
-        results=[],
-        tx_ids=[],
-    )
-    store.commit(overlay)
-    return root
 
 
 def commit_inserts(

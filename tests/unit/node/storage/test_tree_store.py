@@ -4,7 +4,6 @@ change (read in place) and after, across reopenings, stale overlays and a crash 
 the tree's batch and the block's."""
 
 import random
-from collections.abc import Mapping
 from pathlib import Path
 
 import plyvel
@@ -17,26 +16,12 @@ from node.storage.errors import StoreWriteError
 from node.storage.leveldb import TREE_DIRECTORY
 from node.storage.smt_top import SmtTopLevels
 from protocol.smt import MemorySmtStore, SparseMerkleTree
+from tests.unit.node.storage.chain import commit_tree
 
 KEY_SPACE = [f"record/{index}".encode() for index in range(48)]
 writes_strategy = st.dictionaries(
     st.sampled_from(KEY_SPACE), st.none() | st.binary(min_size=0, max_size=3), max_size=24
 )
-
-
-def commit_tree(store: LevelDbStore, height: int, writes: Mapping[bytes, bytes | None]) -> bytes:
-    """Commit a block at height holding only a tree update by writes; its root."""
-    overlay = store.begin()
-    root = SparseMerkleTree(overlay.smt).update(height, writes)
-    overlay.record_block(
-        height=height,
-        block=b"b",
-        certificate=None if height == 0 else b"c",
-        results=[],
-        tx_ids=[],
-    )
-    store.commit(overlay)
-    return root
 
 
 def assert_same_history(store: LevelDbStore, memory: SparseMerkleTree, versions: int) -> None:
