@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.storage import LevelDbStore, keys
+from node.storage import LevelDbStore, keys, views
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import TREE_DIRECTORY
 from node.storage.smt_top import SmtTopLevels
@@ -218,3 +218,20 @@ def test_the_tree_directory_survives_the_main_databases_cleanup(tmp_path: Path) 
     assert (tmp_path / "db" / TREE_DIRECTORY / "CURRENT").is_file()
     with LevelDbStore.open(tmp_path / "db") as store:
         assert_same_history(store, memory, 12)
+
+
+def test_a_thread_forgets_what_its_walks_learned_past_the_bound(tmp_path: Path) -> None:
+    memory = SparseMerkleTree(MemorySmtStore())
+    with LevelDbStore.open(tmp_path / "db", smt_top=SmtTopLevels(levels=1, entries_max=2)) as store:
+        for height in range(4):
+            writes: dict[bytes, bytes | None] = {
+                f"record/{height}/{i}".encode(): b"v" for i in range(400)
+            }
+            commit_tree(store, height, writes)
+            memory.update(height, writes)
+        tree = SparseMerkleTree(store.smt)
+        for round_ in range(3):
+            for i in range(400):
+                key = f"record/{round_}/{i}".encode()
+                assert tree.prove(key, 3) == memory.prove(key, 3)
+                assert len(store.smt._learned.nodes) <= views.VERSIONS_KEPT_MAX + 64
