@@ -55,7 +55,7 @@ from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
-from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, seen
+from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, lag_allowed_now, seen
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
 from node.web.serial_history import SerialHistory
@@ -308,10 +308,14 @@ async def _after_commit(node: Node) -> None:
 
 
 async def _sync_loop(node: Node) -> None:
-    lag_allowed = 0 if node.runtime is None else 1
+    lag_default = 0 if node.runtime is None else 1
     pace = Pace()
+    behind: tuple[float, int] | None = None
     while True:
-        due, pace = decide(pace, _seen(node, lag_allowed), time.monotonic())
+        now = time.monotonic()
+        highest = node.sync.state.highest_peer_height()
+        lag_allowed, behind = lag_allowed_now(lag_default, node.ledger.height, highest, behind, now)
+        due, pace = decide(pace, _seen(node, lag_allowed), now)
         if not due:
             await asyncio.sleep(POLL_FAST_S)
             continue

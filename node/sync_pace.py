@@ -67,6 +67,36 @@ def in_step(now: Seen) -> bool:
     return highest_polled <= limit and now.heard_height - 1 <= limit
 
 
+ONE_HEIGHT_GRACE_S = 10.0
+"""How long a validator leaves a peer one height ahead to its own consensus before block sync
+fetches the block anyway. Consensus catch-up brings that height in well under a second when
+a peer holds the decision; a peer whose process lost it (a restart) does not push it, and
+the validator, one height behind, then waited for ever (stop 41)."""
+
+
+def lag_allowed_now(
+    lag_allowed: int,
+    height: int,
+    highest_peer: int,
+    behind: tuple[float, int] | None,
+    now_s: float,
+) -> tuple[int, tuple[float, int] | None]:
+    """The lag block sync allows at now_s, and (since when, at which height of ours) a peer
+    has been ahead while this node made no progress.
+
+    The clock starts when a peer is ahead and restarts whenever this node's height moves (a
+    validator a block behind under load is progressing, and its consensus is the faster
+    path); once ONE_HEIGHT_GRACE_S has passed at one height with a peer still ahead, no lag
+    is allowed: block sync fetches the missing height itself.
+    """
+    if highest_peer <= height:
+        return lag_allowed, None
+    if behind is None or behind[1] != height:
+        return lag_allowed, (now_s, height)
+    stuck = now_s - behind[0] >= ONE_HEIGHT_GRACE_S
+    return (0 if stuck else lag_allowed), behind
+
+
 @dataclass(frozen=True, slots=True)
 class Pace:
     """The loop's pacing state between wake-ups."""

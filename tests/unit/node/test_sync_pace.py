@@ -4,7 +4,17 @@ the first wake-up that brings evidence of being behind. The clock is injected.""
 
 import itertools
 
-from node.sync_pace import POLL_FAST_S, POLL_SLOW_MAX_S, Pace, Seen, decide, in_step, seen
+from node.sync_pace import (
+    ONE_HEIGHT_GRACE_S,
+    POLL_FAST_S,
+    POLL_SLOW_MAX_S,
+    Pace,
+    Seen,
+    decide,
+    in_step,
+    lag_allowed_now,
+    seen,
+)
 
 IN_STEP = seen(height=10, peers=[(True, 10), (True, 11)], heard_height=12, lag_allowed=1)
 
@@ -67,3 +77,26 @@ def test_one_height_ahead_is_in_step_for_a_validator() -> None:
     assert not in_step(seen(height=10, peers=[(True, 11)], heard_height=12, lag_allowed=0))
     assert in_step(seen(height=10, peers=[(True, 10)], heard_height=11, lag_allowed=0))
     assert in_step(seen(height=0, peers=[]))
+
+
+def test_a_peer_one_height_ahead_is_left_to_consensus_until_the_grace_runs_out() -> None:
+    # A validator (lag 1) at height 3, a peer at 4: consensus catch-up's job at first.
+    lag, behind = lag_allowed_now(1, 3, 4, None, 100.0)
+    assert (lag, behind) == (1, (100.0, 3))
+    lag, behind = lag_allowed_now(1, 3, 4, behind, 100.0 + ONE_HEIGHT_GRACE_S - 0.1)
+    assert lag == 1
+    # Still at 3 after the grace: block sync fetches it (stop 41: the push never came).
+    lag, behind = lag_allowed_now(1, 3, 4, behind, 100.0 + ONE_HEIGHT_GRACE_S)
+    assert lag == 0 and behind == (100.0, 3)
+
+
+def test_progress_restarts_the_grace_and_being_in_step_clears_it() -> None:
+    lag, behind = lag_allowed_now(1, 3, 4, (0.0, 3), 50.0)
+    assert lag == 0
+    # A block committed here (height 4), a peer at 5 already: under load, not stuck.
+    lag, behind = lag_allowed_now(1, 4, 5, behind, 51.0)
+    assert (lag, behind) == (1, (51.0, 4))
+    lag, behind = lag_allowed_now(1, 5, 5, behind, 52.0)
+    assert (lag, behind) == (1, None)
+    # An observer (lag 0) stays at 0.
+    assert lag_allowed_now(0, 5, 6, None, 53.0)[0] == 0
