@@ -181,6 +181,17 @@ class Ledger:
         stored = self.store.get_certificate(height)
         return None if stored is None else CommitCertificate.from_json(decode(stored))
 
+    def recent_commits(self, count: int) -> dict[int, tuple[bytes, CommitCertificate]]:
+        """The stored block and certificate of each of the last count heights (genesis,
+        which has no certificate, excluded), by height."""
+        commits: dict[int, tuple[bytes, CommitCertificate]] = {}
+        for height in range(max(1, self.height - count + 1), self.height + 1):
+            payload = self.store.get_block(height)
+            certificate = self.certificate(height)
+            if payload is not None and certificate is not None:
+                commits[height] = (payload, certificate)
+        return commits
+
     def validators_of_head(self) -> ValidatorSet:
         """The set that certified the head block: it signs the head's checkpoint (§10)."""
         return self._validator_sets()[0]

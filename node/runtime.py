@@ -570,19 +570,11 @@ class NodeRuntime:
             self._queue.put_nowait(_Deferred(action))
 
     def _recent_commits(self) -> dict[int, CommitMessage]:
-        """The stored blocks and certificates of the last heights the engine keeps, so a
-        restarted replica can push them to a peer still working on one of them. Without
-        them a peer one block behind (stopped just before the last commit) waited forever:
-        block sync leaves a validator one height behind to consensus, and the replicas that
-        had decided it no longer held the decision (issue 20's restart test, 1 run in 5)."""
-        head = self.ledger.height
-        commits: dict[int, CommitMessage] = {}
-        for height in range(max(1, head - self.config.decisions_kept + 1), head + 1):
-            payload = self.ledger.store.get_block(height)
-            certificate = self.ledger.certificate(height)
-            if payload is not None and certificate is not None:
-                commits[height] = CommitMessage(certificate=certificate, payload=payload)
-        return commits
+        """The stored decisions of the last heights the engine keeps, so a restarted replica
+        can push them to a peer still working on one of them (a peer stopped one block
+        behind had waited forever: block sync leaves that height to consensus)."""
+        stored = self.ledger.recent_commits(self.config.decisions_kept)
+        return {h: CommitMessage(certificate=c, payload=p) for h, (p, c) in stored.items()}
 
     async def _reload_keys_if_rotated(self, next_validators: ValidatorSet) -> None:
         """This node's key was in the set of the height just committed and none of its keys

@@ -60,6 +60,8 @@ LEGACY_VERSION: Final = _INT_LIMIT - 1
 as every one was before ADR 0038: read in place, never rewritten."""
 TREE_NODE_KIND: Final = b"n"
 TREE_VALUE_KIND: Final = b"v"
+TREE_KEY_SIZE: Final = INT_SIZE + 1 + HASH_SIZE
+"""Every key of the tree database: <version:8><kind:1><hash:32>."""
 
 
 def fits_int(value: int) -> bool:

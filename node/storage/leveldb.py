@@ -260,8 +260,10 @@ class LevelDbStore:
         put = batch.put
         for key, value in writes.items():
             put(key, value)
-        # Every tree key is 41 bytes (keys.tree_node_key); the values summed in C.
-        self._written_since_trim += 41 * len(writes) + sum(map(len, writes.values()))
+        # Every tree key has the same size; the values are summed in C.
+        self._written_since_trim += keys.TREE_KEY_SIZE * len(writes) + sum(
+            map(len, writes.values())
+        )
         try:
             batch.write()
         except plyvel.IOError as error:

@@ -191,11 +191,6 @@ class SmtNodes:
         learned.nodes[root] = node_version
         return Hash32(root)
 
-    def get_root_version(self, version: int) -> int | None:
-        """The version the root node of tree version `version` is stored at."""
-        stored = self._space.get(keys.smt_root_key(version))
-        return None if stored is None else keys.decode_root(stored)[1]
-
     def put_root(self, version: int, root: Hash32) -> None:
         # The tree hands over every node its update made, some of which the tree already
         # holds (a leaf placed again under a new parent, a subtree the batch left as it
