@@ -25,7 +25,7 @@ from protocol.smt_proof import (
 )
 from protocol.smt_store import MemorySmtStore
 
-__all__ = ["LatestOnlySmtStore", "MemorySmtStore", "SmtStore", "SparseMerkleTree"]
+__all__ = ["MemorySmtStore", "ReplacedTrackingSmtStore", "SmtStore", "SparseMerkleTree"]
 
 _LEAF_BYTE = LEAF_PREFIX[0]
 _node_sha256 = hashlib.sha256
@@ -57,16 +57,18 @@ class SmtStore(Protocol):
     def put_value(self, value_hash: Hash32, value: bytes) -> None: ...
 
 
-class LatestOnlySmtStore(SmtStore, Protocol):
-    """A store that may keep only the latest version's nodes (the auditor's replay, which
-    only moves forward): when keeps_latest_only is true, the tree hands drop_nodes the nodes
-    each update left unreachable from its new root, after putting the update's new nodes.
-    Older roots stay recorded, but proofs at them can no longer be made."""
+class ReplacedTrackingSmtStore(SmtStore, Protocol):
+    """A store told which nodes each update replaced: when tracks_replaced is true, the tree
+    hands nodes_replaced the nodes of the tree before the update that its new tree no
+    longer holds, after putting the update's new nodes. The auditor's replay, which keeps
+    only the latest version, drops them (protocol/smt_store.py LatestMemorySmtStore: older
+    roots stay recorded, but proofs at them can no longer be made); a node's store lets its
+    held upper levels go of them (node/storage/smt_top.py)."""
 
     @property
-    def keeps_latest_only(self) -> bool: ...
+    def tracks_replaced(self) -> bool: ...
 
-    def drop_nodes(self, node_hashes: Iterable[bytes]) -> None: ...
+    def nodes_replaced(self, node_hashes: Iterable[bytes]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,12 +114,12 @@ class SparseMerkleTree:
         """The nodes the running update made: handed to the store in one call at its end
         (one block makes thousands; an update reads only nodes of the tree before it)."""
         self._drop: Callable[[Iterable[bytes]], None] | None = (
-            getattr(store, "drop_nodes", None)
-            if getattr(store, "keeps_latest_only", False)
+            getattr(store, "nodes_replaced", None)
+            if getattr(store, "tracks_replaced", False)
             else None
         )
         self._replaced: list[bytes] = []
-        """With a LatestOnlySmtStore: the nodes of the tree before the running update that
+        """With a ReplacedTrackingSmtStore: the nodes of the tree before the running update that
         its tree no longer holds. A node's hash fixes its content and so its one place in a
         tree (an interior node sits where its leaves' paths part, a leaf on its key's
         path): a changed interior node is gone, and a leaf is gone when its key was

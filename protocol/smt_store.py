@@ -47,15 +47,15 @@ class MemorySmtStore:
 
 
 class LatestMemorySmtStore(MemorySmtStore):
-    """A MemorySmtStore of the latest version only (protocol.smt.LatestOnlySmtStore): each
+    """A MemorySmtStore of the latest version only (protocol.smt.ReplacedTrackingSmtStore): each
     update's tree drops the nodes it left unreachable, so the store holds about two nodes
     per record instead of every node every version ever made (~12 per insert at 10^6
     records). For a replay that only moves forward; roots of older versions stay, their
     proofs do not. Values are kept: one value may be the bytes of several keys."""
 
-    keeps_latest_only = True
+    tracks_replaced = True
 
-    def drop_nodes(self, node_hashes: Iterable[bytes]) -> None:
+    def nodes_replaced(self, node_hashes: Iterable[bytes]) -> None:
         pop = self.nodes.pop
         for node_hash in node_hashes:
             pop(node_hash, None)
@@ -77,9 +77,9 @@ class BranchSmtStore:
         """Base nodes this branch's updates left unreachable: dropped from a base that keeps
         only its latest version when the branch is merged, never before (the base must
         stay whole for a sibling branch of the same version)."""
-        self.keeps_latest_only = isinstance(base, LatestMemorySmtStore)
+        self.tracks_replaced = isinstance(base, LatestMemorySmtStore)
 
-    def drop_nodes(self, node_hashes: Iterable[bytes]) -> None:
+    def nodes_replaced(self, node_hashes: Iterable[bytes]) -> None:
         self._dropped.update(node_hashes)
 
     def get_node(self, node_hash: bytes) -> bytes | None:
@@ -114,4 +114,4 @@ class BranchSmtStore:
         for version, root in sorted(self._roots.items()):
             self._base.put_root(version, root)
         if isinstance(self._base, LatestMemorySmtStore):
-            self._base.drop_nodes(self._dropped)
+            self._base.nodes_replaced(self._dropped)

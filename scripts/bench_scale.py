@@ -53,6 +53,9 @@ class Row:
     thread_ms_per_tx: dict[str, float]
     """The first validator's CPU per tx of this stretch by thread kind, from its
     lantan_thread_cpu_seconds_total (`native`: LevelDB's compaction thread)."""
+    store_memory: dict[str, float]
+    """The first validator's LevelDB memory by database (MiB, LevelDB's own count: memtables
+    and block cache) and its held state-tree nodes (node/storage/smt_top.py)."""
 
 
 def rss_mib(pid: int | None, field: str = "VmRSS") -> float:
@@ -76,15 +79,37 @@ def tree_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / (1024 * 1024)
 
 
+def scrape(client: httpx.Client, url: str, prefixes: dict[str, str]) -> dict[str, float]:
+    """A node's metric samples whose line starts with a prefix, keyed by the prefix's key
+    plus the rest of the sample's name (a single label's value, quotes and brace dropped)."""
+    found: dict[str, float] = {}
+    for line in client.get(f"{url}/metrics").text.splitlines():
+        for key, prefix in prefixes.items():
+            if line.startswith(prefix):
+                labelled, _, value = line.rpartition(" ")
+                found[key + labelled[len(prefix) :].rstrip('"}')] = float(value)
+    return found
+
+
 def thread_cpu_s(client: httpx.Client, url: str) -> dict[str, float]:
     """A node's lantan_thread_cpu_seconds_total by thread kind (node/metrics/thread_cpu.py)."""
-    prefix = 'lantan_thread_cpu_seconds_total{thread="'
-    seconds: dict[str, float] = {}
-    for line in client.get(f"{url}/metrics").text.splitlines():
-        if line.startswith(prefix):
-            labelled, _, value = line.rpartition(" ")
-            seconds[labelled[len(prefix) : -2]] = float(value)
-    return seconds
+    return scrape(client, url, {"": 'lantan_thread_cpu_seconds_total{thread="'})
+
+
+def store_memory(client: httpx.Client, url: str) -> dict[str, float]:
+    """A node's LevelDB memory by database (MiB) and its held state-tree nodes (count)."""
+    found = scrape(
+        client,
+        url,
+        {
+            "leveldb_": 'lantan_store_native_memory_bytes{database="',
+            "held_tree_nodes": "lantan_state_tree_held_nodes ",
+        },
+    )
+    return {
+        key: round(value / (1024 * 1024), 1) if key.startswith("leveldb_") else value
+        for key, value in found.items()
+    }
 
 
 def per_tx_ms(now: dict[str, float], before: dict[str, float], txs: int) -> dict[str, float]:
@@ -113,6 +138,7 @@ def measure(
     return Row(
         cpu_ms_per_tx=cpu_ms_per_tx,
         thread_ms_per_tx=thread_ms_per_tx,
+        store_memory=store_memory(client, views[0].url),
         committed=committed,
         tx_per_s=round(tx_per_s, 1),
         rss_mib={v.name: round(rss_mib(v.pid), 1) for v in views},
@@ -173,10 +199,11 @@ def main() -> int:
         cpu = "/".join(f"{ms:.2f}" for _, ms in sorted(row.cpu_ms_per_tx.items()))
         busiest = sorted(row.thread_ms_per_tx.items(), key=lambda item: -item[1])[:4]
         threads = " ".join(f"{name}={ms:.3f}" for name, ms in busiest)
+        memory = " ".join(f"{name}={value:g}" for name, value in sorted(row.store_memory.items()))
         print(
             f"{row.committed:>8} txs  height {row.chain_height:>6}  {row.tx_per_s:>7.1f} tx/s"
             f"  RSS MiB {rss} (anon {anon})  LevelDB {disk:.0f} MiB  CPU ms/tx {cpu}"
-            f"  (first by thread: {threads})",
+            f"  (first by thread: {threads}; {memory})",
             flush=True,
         )
 

@@ -199,7 +199,24 @@ class NodeStateCollector(Collector):
             usage.f_blocks * usage.f_frsize,
         )
         yield _gauge(
-            "lantan_store_bytes", "Bytes of the LevelDB files in the data directory.", size
+            "lantan_store_bytes",
+            "Bytes of the LevelDB files in the data directory (the state tree's included).",
+            size,
+        )
+        store = self._service.ledger.store
+        memory = GaugeMetricFamily(
+            "lantan_store_native_memory_bytes",
+            "Memory each LevelDB holds by its own count (memtables and block cache), by "
+            "database: state (the main one) or tree (the state tree's, ADR 0038).",
+            labels=["database"],
+        )
+        for database, used in sorted(store.native_memory_bytes().items()):
+            memory.add_metric([database], used)
+        yield memory
+        yield _gauge(
+            "lantan_state_tree_held_nodes",
+            "Nodes of the state tree's upper levels held in memory (node/storage/smt_top.py).",
+            store.held_tree_nodes,
         )
 
 
@@ -217,6 +234,13 @@ def _counters(
 
 
 def _directory_bytes(directory: Path) -> int:
-    """LevelDB keeps a flat directory of a few hundred files at most: cheap to sum."""
+    """The files of the data directory and of its subdirectories (the state tree's LevelDB,
+    ADR 0038): a few hundred files at most, cheap to sum."""
+    total = 0
     with os.scandir(directory) as entries:
-        return sum(entry.stat().st_size for entry in entries if entry.is_file())
+        for entry in entries:
+            if entry.is_file():
+                total += entry.stat().st_size
+            elif entry.is_dir(follow_symlinks=False):
+                total += _directory_bytes(Path(entry.path))
+    return total

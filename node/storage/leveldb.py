@@ -7,7 +7,7 @@ callers fill an Overlay through the ports and commit() writes it atomically and 
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -104,11 +104,20 @@ free memory stranded in them (native_memory.py). Python objects come from pymall
 the GIL, so threads rarely wait for an arena's lock."""
 
 
+MMAP_THRESHOLD_BYTES = 128 * 1024
+"""From this size glibc maps each block on its own and unmaps it when freed (glibc's own
+starting value, kept fixed: native_memory.fix_mmap_threshold). A block of 1,000 txs makes
+tens of such buffers (~1 MB each), a few hundred microseconds of page faults; the dynamic
+threshold put them in the heap, which kept ~10 MiB more of a validator resident at 10^5
+txs (docs/PERFORMANCE.md "Scale")."""
+
+
 @functools.cache
 def _tables_unmapped() -> bool:
     # Once per process, before its first LevelDB Env starts (the limit is read then) and
     # before the node starts its threads (an arena limit applies to arenas made later).
     native_memory.limit_malloc_arenas(MALLOC_ARENAS_MAX)
+    native_memory.fix_mmap_threshold(MMAP_THRESHOLD_BYTES)
     return native_memory.disable_table_mmap()
 
 
@@ -143,7 +152,10 @@ class LevelDbStore:
             # LevelDB (~17 node reads at 10^5 records against ~3.3 with the levels held).
             self._hold_tree(SeekReads(db), latest)
         self.log = LogNodes(committed)
-        self.smt = SmtNodes(committed, tree_db, self._smt_top)
+        # Without the held levels: those serve block execution, on the consensus worker
+        # that also commits, and change at each commit; this port serves proofs and
+        # replays on other threads, a walk of which would find a node let go mid-way.
+        self.smt = SmtNodes(committed, tree_db)
         # State records read between two commits are read from LevelDB once
         # (node/storage/committed_reads.py); commit() empties the cache.
         self._state_reads = CommittedReads(committed)
@@ -276,15 +288,22 @@ class LevelDbStore:
         the next block's inserts read them (node/storage/smt_top.py)."""
         version = overlay.written(keys.SMT_LATEST_KEY)
         if version is not None:
-            self._hold_tree(overlay, version, overlay.smt.written_nodes())
+            smt = overlay.smt
+            self._hold_tree(overlay, version, smt.written_nodes(), smt.replaced_nodes())
 
     def _hold_tree(
-        self, space: "SeekReads | Overlay", version: bytes, new: Mapping[bytes, bytes] | None = None
+        self,
+        space: "SeekReads | Overlay",
+        version: bytes,
+        new: Mapping[bytes, bytes] | None = None,
+        replaced: Sequence[bytes] = (),
     ) -> None:
         """Hold the upper levels of the tree version (encoded) that space holds; `new`: the
-        node records space wrote, by hash."""
+        node records space wrote, by hash; `replaced`: the nodes its update replaced."""
         root, root_version = _tree_root(space, version)
-        self._smt_top.advance(root, self._node_reader(space), new, root_version=root_version)
+        self._smt_top.advance(
+            root, self._node_reader(space), new, root_version=root_version, replaced=replaced
+        )
 
     def _node_reader(self, space: "SeekReads | Overlay") -> Callable[[bytes, int], bytes | None]:
         """A tree node's record by its hash and version: from the tree database, or from
@@ -329,9 +348,30 @@ class LevelDbStore:
             native_memory.trim_heap()
 
     def leveldb_stats(self) -> str:
-        """LevelDB's own table of files, sizes and compaction bytes per level (for benches)."""
-        stats: bytes | None = self._db.get_property(b"leveldb.stats")
-        return "" if stats is None else stats.decode("ascii", "replace")
+        """LevelDB's own table of files, sizes and compaction bytes per level (for benches),
+        of the main database and then of the tree's (ADR 0038)."""
+        parts = []
+        for name, db in (("state", self._db), ("tree", self._tree_db)):
+            stats: bytes | None = db.get_property(b"leveldb.stats")
+            if stats is not None:
+                parts.append(f"[{name}]\n" + stats.decode("ascii", "replace"))
+        return "\n".join(parts)
+
+    def native_memory_bytes(self) -> dict[str, int]:
+        """What each LevelDB holds in memory by its own count (memtables and block cache:
+        `leveldb.approximate-memory-usage`), by database: `state` (the main one) and `tree`.
+        Not counted by LevelDB: the open tables' index and filter blocks."""
+        usage: dict[str, int] = {}
+        for name, db in (("state", self._db), ("tree", self._tree_db)):
+            value: bytes | None = db.get_property(b"leveldb.approximate-memory-usage")
+            if value is not None and value.isdigit():
+                usage[name] = int(value)
+        return usage
+
+    @property
+    def held_tree_nodes(self) -> int:
+        """Entries the held upper levels of the state tree count now (node/storage/smt_top.py)."""
+        return len(self._smt_top)
 
     def head_height(self) -> int | None:
         """Height of the last committed block, or None before genesis is committed."""

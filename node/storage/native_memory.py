@@ -14,7 +14,8 @@ did not (docs/PERFORMANCE.md "Scale"):
   responses) in its arenas. `trim_heap()` hands the free pages back (malloc_trim(0)).
   Each thread that allocates gets its own arena (up to 8 per core), and free space in one
   arena serves no other: at 50,000 txs 44 of a validator's 85 MiB of arenas were free, in
-  pieces across 12 arenas. `limit_malloc_arenas()` caps their number (M_ARENA_MAX).
+  pieces across 12 arenas. `limit_malloc_arenas()` caps their number (M_ARENA_MAX), and
+  `fix_mmap_threshold()` keeps block-sized buffers out of the arenas (M_MMAP_THRESHOLD).
 
 The vendored LevelDB (plyvel's wheel) offers no option for the mmap limit: it is a static
 int, `leveldb::(anonymous)::g_mmap_limit`, found here through the library's ELF symbol
@@ -75,11 +76,26 @@ def trim_heap() -> bool:
 
 M_ARENA_MAX: Final = -8
 """glibc's mallopt() parameter for the most arenas malloc creates (malloc.h)."""
+M_MMAP_THRESHOLD: Final = -3
+"""glibc's mallopt() parameter for the size from which malloc maps a block of its own."""
 
 
 def limit_malloc_arenas(count: int) -> bool:
     """Let glibc's malloc create at most count arenas from now on (threads then share them).
     Call before the node starts its threads. False where there is no mallopt (not glibc)."""
+    return _mallopt(M_ARENA_MAX, count)
+
+
+def fix_mmap_threshold(size: int) -> bool:
+    """Have glibc's malloc map every block of size bytes or more on its own, and unmap it
+    when freed. Setting the threshold turns off glibc's dynamic one, which raises itself to
+    the size of each mapped block freed (up to 32 MiB): after a node's first freed proposal
+    or batch (about 1 MB), blocks of that size were carved out of the heap instead, and the
+    heap kept their pages. False where there is no mallopt (not glibc)."""
+    return _mallopt(M_MMAP_THRESHOLD, size)
+
+
+def _mallopt(parameter: int, value: int) -> bool:
     name = ctypes.util.find_library("c")
     try:
         mallopt = ctypes.CDLL(name).mallopt
@@ -87,7 +103,7 @@ def limit_malloc_arenas(count: int) -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(M_ARENA_MAX, count))
+    return bool(mallopt(parameter, value))
 
 
 def _mmap_limit_address() -> int | None:

@@ -9,19 +9,20 @@ This one is filled at commit with the new tree's upper nodes, which the next blo
 
 Nodes are content-addressed, so an entry is never stale, only unreachable: a read that
 finds a node here gets the same bytes LevelDB holds, and one that misses reads LevelDB. No
-state root, proof or stored byte depends on what this holds.
+state root, proof or stored byte depends on what this holds. Each commit lets go of the
+nodes its update replaced (the tree names them), so the set stays the reachable one.
 
 A node catching up by block sync far behind its peers holds CATCH_UP_LEVELS instead
 (LevelDbStore.hold_tree_levels, node/sync.py decides): at 100,000 records that takes the
-node reads below the held levels from ~1.9 to ~0.5 per insert, for ~26 MB more (at most
-2 * 2**16 entries of ~200 bytes). Only while it catches up: once within reach of its peers
+node reads below the held levels from ~1.9 to ~0.5 per insert, for ~12 MB more (at most
+1.25 * 2**16 entries of ~200 bytes). Only while it catches up: once within reach of its peers
 it goes back to TOP_LEVELS and the deeper nodes are let go (and the heap trimmed), so a
 validator in step with its peers holds what issue 20's bound was measured with (of the
 memory let go, pymalloc keeps the arenas other objects still use: ~12 MiB after a 10^5
 catch-up).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from node.storage.keys import LEGACY_VERSION
 from node.storage.tree_records import (
@@ -38,9 +39,18 @@ TOP_LEVELS = 14
 interior nodes up to ~10,000 records; about 3.5 node reads per insert stay at 100,000."""
 CATCH_UP_LEVELS = 16
 """Depths 0-15, held while block sync is far behind (module docstring)."""
-ENTRIES_MAX = 2 * 2**TOP_LEVELS
-"""Past this many entries the nodes no longer reachable from the committed root are
-dropped (every ~8 blocks of 250 new records: each block leaves ~2,000 unreachable)."""
+
+
+def held_entries_max(levels: int) -> int:
+    """Past this many entries the held set is rebuilt from the committed root. Each commit
+    lets go of the nodes its update replaced, so what piles up is only the leaves a
+    neighbour's insert pushed below the held levels: a young tree's, while it grows past
+    `levels` deep (about 7,800 at 14 levels, by ~30,000 records); a few rebuilds in a
+    chain's life."""
+    return (1 << levels) + (1 << levels) // 4
+
+
+ENTRIES_MAX = held_entries_max(TOP_LEVELS)
 
 Reader = Callable[[bytes, int], bytes | None]
 """read(node_hash, version): the node's stored record (node/storage/tree_records.py)."""
@@ -82,17 +92,29 @@ class SmtTopLevels:
         new: Mapping[bytes, bytes] | None = None,
         *,
         root_version: int = LEGACY_VERSION,
+        replaced: Iterable[bytes] = (),
     ) -> None:
         """Hold the upper levels of the tree under root (stored at root_version), just
         committed. `new`: the records the commit wrote, by hash (looked up first); `read`
         gives the record of any other node not held (the tree database, or the main one
-        for data written before ADR 0038).
+        for data written before ADR 0038); `replaced`: the nodes of the tree before that
+        the update replaced (protocol.smt.ReplacedTrackingSmtStore), let go first.
 
-        Once over entries_max, the unreachable entries are dropped: the held set is
-        rebuilt from root, reading only what it already holds.
+        The held set so stays the reachable one, less than 2**levels entries: no rebuild
+        and no second set of entries to carry between rebuilds. What the replaced nodes
+        leave out is held still (a leaf a neighbour's insert pushed below the held
+        levels); once over entries_max the set is rebuilt from root, reading only what it
+        holds. A replaced node the new tree holds again (not reported by the tree, which
+        leaves no-op writes out) is found by the fill: every node above it was replaced too.
         """
-        self._fill(self._nodes, root, root_version, {} if new is None else new, read)
-        if len(self._nodes) > self.entries_max:
+        nodes = self._nodes
+        # In place: the held levels are read only by the thread that commits (block
+        # execution, on the consensus worker; node/storage/leveldb.py).
+        pop = nodes.pop
+        for node_hash in replaced:
+            pop(node_hash, None)
+        self._fill(nodes, root, root_version, {} if new is None else new, read)
+        if len(nodes) > self.entries_max:
             self._rebuild(root, root_version, read)
 
     def resize(
@@ -108,7 +130,7 @@ class SmtTopLevels:
         once, so the invariant holds for the new depth: growing reads the new levels' nodes
         (`read`, LevelDB), shrinking reads nothing and lets go of the deeper nodes."""
         assert levels >= 1
-        self.levels, self.entries_max = levels, 2 * 2**levels
+        self.levels, self.entries_max = levels, held_entries_max(levels)
         if root is None:
             self._hold({})
         else:

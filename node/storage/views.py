@@ -6,7 +6,7 @@ the committed database (read-only). These adapters never write to LevelDB themse
 """
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from node.storage import keys
@@ -93,10 +93,12 @@ class SmtNodes:
         "_learned",
         "_new_nodes",
         "_new_values",
+        "_replaced",
         "_space",
         "_top",
         "_tree",
         "_written",
+        "tracks_replaced",
         "tree_writes",
     )
 
@@ -115,6 +117,10 @@ class SmtNodes:
         self._written: dict[bytes, bytes] = {}
         self.tree_writes: dict[bytes, bytes] = {}
         """Tree database key -> record or value, for LevelDbStore.commit (the overlay's)."""
+        self._replaced: list[bytes] = []
+        self.tracks_replaced = top is not None
+        """protocol.smt.ReplacedTrackingSmtStore: an overlay's port, whose commit lets the
+        held levels go of the nodes its update replaced (replaced_nodes)."""
 
     def get_node(self, node_hash: bytes) -> bytes | None:
         if self._top is not None:
@@ -174,6 +180,15 @@ class SmtNodes:
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         self._new_nodes.update(nodes)
+
+    def nodes_replaced(self, node_hashes: Iterable[bytes]) -> None:
+        self._replaced.extend(node_hashes)
+
+    def replaced_nodes(self) -> Sequence[bytes]:
+        """The nodes of the tree before this port's update that its new tree no longer
+        holds (from the tree, protocol/smt.py): the store's commit drops them from the held
+        levels instead of rebuilding those from the root."""
+        return self._replaced
 
     def written_nodes(self) -> Mapping[bytes, bytes]:
         """Every node record put through this port, by hash: the store's commit fills its

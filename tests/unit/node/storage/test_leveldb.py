@@ -118,8 +118,27 @@ def test_leveldb_stats_is_the_compaction_table_per_level(tmp_path: Path) -> None
         for height in range(3):
             chain.commit_block(store, height)
         lines = store.leveldb_stats().splitlines()
-    assert "Compactions" in lines[0]
-    assert lines[1].split() == ["Level", "Files", "Size(MB)", "Time(sec)", "Read(MB)", "Write(MB)"]
+    # One table per database: the main one, then the state tree's (ADR 0038).
+    assert [line for line in lines if line.startswith("[")] == ["[state]", "[tree]"]
+    tree_at = lines.index("[tree]")
+    for start in (1, tree_at + 1):
+        assert "Compactions" in lines[start]
+        header = lines[start + 1].split()
+        assert header == ["Level", "Files", "Size(MB)", "Time(sec)", "Read(MB)", "Write(MB)"]
+
+
+def test_native_memory_counts_each_database_memtable(tmp_path: Path) -> None:
+    # lantan_store_native_memory_bytes: LevelDB's own count of its memtables and block
+    # cache. A commit writes both databases, so each one's memtable grows past empty.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        empty = store.native_memory_bytes()
+        for height in range(3):
+            chain.commit_block(store, height)
+        used = store.native_memory_bytes()
+        held = store.held_tree_nodes
+    assert set(empty) == set(used) == {"state", "tree"}
+    assert used["state"] > empty["state"] and used["tree"] > empty["tree"]
+    assert held > 0
 
 
 def test_tables_are_written_uncompressed(tmp_path: Path) -> None:

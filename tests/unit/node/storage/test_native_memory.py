@@ -172,3 +172,42 @@ def test_limited_arenas_keep_threads_in_the_main_heap() -> None:
     # Four threads allocating at once get arenas of their own unless the limit holds them.
     assert thread_heaps("default") >= 1
     assert thread_heaps("limited") == 0
+
+
+BIG_BLOCK_AFTER_FREE = """
+import ctypes, sys
+from pathlib import Path
+from node.storage import native_memory
+if sys.argv[1] == "fixed":
+    assert native_memory.fix_mmap_threshold(128 * 1024)
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free(ctypes.c_void_p(libc.malloc(1 << 20)))  # mapped; freed, it raises a dynamic threshold
+block = libc.malloc(600 * 1024)
+for line in Path("/proc/self/maps").read_text().splitlines():
+    if line.endswith("[heap]"):
+        start, end = (int(bound, 16) for bound in line.split()[0].split("-"))
+        print("heap" if start <= block < end else "mapped")
+        break
+else:
+    print("mapped")
+"""
+
+
+def big_block_after_free(mode: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", BIG_BLOCK_AFTER_FREE, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_a_fixed_mmap_threshold_keeps_big_blocks_out_of_the_heap() -> None:
+    # glibc's dynamic threshold: once a 1 MiB mapped block is freed, a 600 KiB one is carved
+    # out of the heap, whose pages stay with the process; the fixed threshold maps it.
+    assert big_block_after_free("default") == "heap"
+    assert big_block_after_free("fixed") == "mapped"

@@ -7,7 +7,7 @@ held entry must be a node's true preimage, and the held set must stay bounded.
 
 import gc
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from node.storage import LevelDbStore, native_memory
 from node.storage.keys import LEGACY_VERSION
 from node.storage.overlay import Overlay
 from node.storage.seek_reads import SeekReads
-from node.storage.smt_top import SmtTopLevels
+from node.storage.smt_top import Reader, SmtTopLevels, held_entries_max
 from protocol.hashing import Hash32, sha256
 from protocol.smt import MemorySmtStore, SparseMerkleTree
 from protocol.smt_proof import EMPTY_HASH, NODE_PREFIX
@@ -34,12 +34,19 @@ writes_strategy = st.dictionaries(
 class TopFirstStore(MemorySmtStore):
     """A MemorySmtStore whose node reads look in the held levels first, counting misses."""
 
+    tracks_replaced = True
+
     def __init__(self, top: SmtTopLevels) -> None:
         super().__init__()
         self.top = top
         self.misses = 0
         self.written: dict[bytes, bytes] = {}
         """The nodes of the last update (what a commit hands advance() as new)."""
+        self.replaced: list[bytes] = []
+        """The nodes the last update replaced (what a commit hands advance() as replaced)."""
+
+    def nodes_replaced(self, node_hashes: Iterable[bytes]) -> None:
+        self.replaced = list(node_hashes)
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         super().put_nodes(nodes)
@@ -74,10 +81,18 @@ def upper_nodes(store: MemorySmtStore, root: bytes, levels: int) -> set[bytes]:
     return found
 
 
-def check_held(top: SmtTopLevels, store: MemorySmtStore, root: bytes) -> None:
+def check_held(
+    top: SmtTopLevels, store: MemorySmtStore, root: bytes, *, reachable_only: bool = False
+) -> None:
+    """Every node at depth < levels under root is held, as its true preimage, in bounds.
+    reachable_only (replaced nodes let go at each commit): what else is held is leaves only,
+    those pushed below the held levels by a neighbour's insert."""
     wanted = upper_nodes(store, root, top.levels)
     held = dict(top._nodes)
     assert wanted <= held.keys()
+    if reachable_only:
+        extra = held.keys() - wanted
+        assert all(held[node_hash][:1] != NODE_PREFIX for node_hash in extra)
     assert all(sha256(value[:65]) == node_hash for node_hash, value in held.items())
     assert all(top.preimage(node_hash) == value[:65] for node_hash, value in held.items())
     assert len(held) <= top.entries_max + 2**top.levels
@@ -98,27 +113,34 @@ def commit_inserts(
     return root
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(writes_strategy, min_size=1, max_size=8),
     st.integers(min_value=1, max_value=5),
     st.booleans(),
+    st.booleans(),
 )
 def test_roots_with_held_levels_equal_roots_without(
-    history: list[dict[bytes, bytes | None]], levels: int, with_new: bool
+    history: list[dict[bytes, bytes | None]], levels: int, with_new: bool, with_replaced: bool
 ) -> None:
     plain = SparseMerkleTree(MemorySmtStore())
-    top = SmtTopLevels(levels=levels, entries_max=2**levels)
+    # With replaced nodes let go, the held set is never rebuilt: entries_max out of reach.
+    top = SmtTopLevels(levels=levels, entries_max=2**levels * (64 if with_replaced else 1))
     store = TopFirstStore(top)
     held = SparseMerkleTree(store)
     for version, writes in enumerate(history):
-        store.written = {}
+        store.written, store.replaced = {}, []
         root = held.update(version, writes)
         assert root == plain.update(version, writes)
         # A commit hands over the nodes it wrote; any other node (a leaf a delete moved
         # up into the held levels) is still read.
-        top.advance(root, store.read_stored, store.written if with_new else None)
-        check_held(top, store, root)
+        top.advance(
+            root,
+            store.read_stored,
+            store.written if with_new else None,
+            replaced=store.replaced if with_replaced else (),
+        )
+        check_held(top, store, root, reachable_only=with_replaced)
         for key in KEY_SPACE[:8]:
             assert held.prove(key) == plain.prove(key)
 
@@ -139,6 +161,35 @@ def test_held_levels_spare_reads_and_drop_unreachable_nodes() -> None:
     # 1,200 records: the top 8 levels are full, and each insert reads them no more.
     assert store.misses < bare.misses * 0.6
     assert len(top) <= top.entries_max + 2**top.levels
+
+
+def test_a_store_lets_go_of_replaced_nodes_and_never_rebuilds(tmp_path: Path) -> None:
+    # Each commit drops the nodes its update replaced, so the held set stays the reachable
+    # one (plus leaves pushed below the held levels) and is never rebuilt from the root,
+    # where before it swung between one and two times the reachable set.
+    rebuilds: list[int] = []
+
+    class Counted(SmtTopLevels):
+        def _rebuild(self, root: bytes, root_version: int, read: Reader) -> None:
+            rebuilds.append(len(self))
+            super()._rebuild(root, root_version, read)
+
+    memory_store = MemorySmtStore()
+    memory, top = SparseMerkleTree(memory_store), Counted(levels=8, entries_max=2 * 2**8)
+    rng = random.Random(38)
+    with LevelDbStore.open(tmp_path / "db", smt_top=top) as store:
+        for height in range(24):
+            writes: dict[bytes, bytes | None] = {
+                f"record/{rng.randrange(5000)}".encode(): bytes([height % 7]) for _ in range(120)
+            }
+            if height % 4 == 3:
+                writes[f"record/{rng.randrange(5000)}".encode()] = None
+            root = commit_tree(store, height, writes)
+            assert root == memory.update(height, writes)
+            check_held(top, memory_store, root, reachable_only=True)
+            assert SparseMerkleTree(store.smt).prove(b"record/7") == memory.prove(b"record/7")
+    assert rebuilds == []
+    assert len(top) < 2**top.levels + 120
 
 
 def test_leveldb_store_roots_and_reads_with_held_levels(tmp_path: Path) -> None:
@@ -255,7 +306,7 @@ def test_resize_holds_the_new_depth_and_lets_go_of_the_deeper_nodes() -> None:
         top.advance(root, store.read_stored)
     # Growing: the two new levels are held at once, not only along the next block's paths.
     top.resize(6, root, store.read_stored)
-    assert (top.levels, top.entries_max) == (6, 2 * 2**6)
+    assert (top.levels, top.entries_max) == (6, held_entries_max(6)) == (6, 80)
     assert top._nodes.keys() == upper_nodes(store, root, 6)
     check_held(top, store, root)
     # Later blocks keep all six levels held.
