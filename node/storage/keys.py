@@ -111,7 +111,13 @@ def decode_root(stored: bytes) -> tuple[bytes, int]:
 
 def tree_node_key(version: int, node_hash: bytes) -> bytes:
     """Key of a node record in the tree database."""
-    return encode_int(version) + TREE_NODE_KIND + _hash32(node_hash)
+    return tree_node_key_prefix(version) + _hash32(node_hash)
+
+
+def tree_node_key_prefix(version: int) -> bytes:
+    """The first bytes of every node key of a version: the key is these and the node's
+    32-byte hash (a store writing thousands of one version's nodes builds it once)."""
+    return encode_int(version) + TREE_NODE_KIND
 
 
 def tree_value_key(version: int, value_hash: bytes) -> bytes:

@@ -100,12 +100,12 @@ class SmtTopLevels:
         for data written before ADR 0038); `replaced`: the nodes of the tree before that
         the update replaced (protocol.smt.ReplacedTrackingSmtStore), let go first.
 
-        The held set so stays the reachable one, less than 2**levels entries: no rebuild
-        and no second set of entries to carry between rebuilds. What the replaced nodes
-        leave out is held still (a leaf a neighbour's insert pushed below the held
-        levels); once over entries_max the set is rebuilt from root, reading only what it
-        holds. A replaced node the new tree holds again (not reported by the tree, which
-        leaves no-op writes out) is found by the fill: every node above it was replaced too.
+        The held set so stays the reachable one (fewer than 2**levels entries), with no
+        second set carried between rebuilds; what the rule leaves held is a leaf a
+        neighbour's insert pushed below the held levels, and once over entries_max the set
+        is rebuilt from root, reading only what it holds. Should the new tree hold a node
+        reported replaced, the fill puts it back: every node above it was reported too, so
+        none of them stops the fill before it.
         """
         nodes = self._nodes
         # In place: the held levels are read only by the thread that commits (block
@@ -142,8 +142,7 @@ class SmtTopLevels:
         self._hold(fresh)
 
     def _hold(self, nodes: dict[bytes, bytes]) -> None:
-        # One assignment each: a reader on another thread sees the old dict or the new one
-        # (both hold true records), through get or not.
+        # get is the new dict's own, rebound with it (a C call on every held read).
         self._nodes = nodes
         self.get = nodes.get
 

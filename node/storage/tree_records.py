@@ -24,7 +24,12 @@ _RIGHT: Final = PREIMAGE_SIZE + INT_SIZE
 
 
 def interior_record(preimage: bytes, left_version: int, right_version: int) -> bytes:
-    return preimage + encode_int(left_version) + encode_int(right_version)
+    return interior_record_of(preimage, encode_int(left_version), encode_int(right_version))
+
+
+def interior_record_of(preimage: bytes, left_version: bytes, right_version: bytes) -> bytes:
+    """interior_record of versions already encoded (encode_int)."""
+    return preimage + left_version + right_version
 
 
 def child_versions(record: bytes) -> tuple[int, int]:
@@ -44,4 +49,9 @@ def held_record(held: bytes) -> bytes:
 
 
 def held_version(held: bytes) -> int:
-    return decode_int(held[-HELD_SUFFIX_SIZE:-1])
+    return decode_int(held_version_bytes(held))
+
+
+def held_version_bytes(held: bytes) -> bytes:
+    """The held node's own version, encoded (encode_int)."""
+    return held[-HELD_SUFFIX_SIZE:-1]

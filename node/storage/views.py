@@ -18,7 +18,8 @@ from node.storage.tree_records import (
     child_versions,
     held_record,
     held_version,
-    interior_record,
+    held_version_bytes,
+    interior_record_of,
 )
 from protocol.hashing import Hash32
 from protocol.smt_proof import EMPTY_HASH, LEAF_PREFIX
@@ -74,6 +75,15 @@ VERSIONS_KEPT_MAX = 4096
 walk and update starts there, so none is in the middle of a path. A walk learns ~2 per
 level; a block's update learns tens of thousands, on its own overlay, which is dropped with
 them. So a thread that serves proofs from the committed store keeps at most ~0.6 MB."""
+
+
+def _held_nothing(node_hash: bytes) -> bytes | None:
+    """The held levels' get for a port without them: holds nothing."""
+    return None
+
+
+_EMPTY_VERSION = keys.encode_int(0)
+"""The version an EMPTY child is named at in its parent's record (tree_records.py)."""
 
 
 class SmtNodes:
@@ -211,37 +221,58 @@ class SmtNodes:
         # holds (a leaf placed again under a new parent, a subtree the batch left as it
         # was): those keep the version they are stored at, so a leaf's value stays at its
         # leaf's version (values are written at the version of the update that set them).
+        # A block of 1,000 inserts hands over ~7,000 nodes at 10^5 records, each below the
+        # levels the block shares one more as the tree deepens: the lookups are hoisted
+        # out of the loops (this was a third of the tree update's time at 10^5 records).
+        learned_nodes = self._learned.nodes
+        held = _held_nothing if self._top is None else self._top.get
         fresh = {
             node_hash: preimage
             for node_hash, preimage in self._new_nodes.items()
-            if self._stored_version(node_hash) is None
+            if node_hash not in learned_nodes and held(node_hash) is None
         }
         writes, written = self.tree_writes, self._written
-        learned_nodes = self._learned.nodes
+        this_version = keys.encode_int(version)
+        node_key = keys.tree_node_key_prefix(version)
+        child_version = self._child_version
         for node_hash, preimage in fresh.items():
             if preimage[0] == NODE_BYTE:
-                record = interior_record(
+                left, right = preimage[1:33], preimage[33:65]
+                record = interior_record_of(
                     preimage,
-                    self._version_of(preimage[1:33], fresh, version),
-                    self._version_of(preimage[33:65], fresh, version),
+                    this_version if left in fresh else child_version(left),
+                    this_version if right in fresh else child_version(right),
                 )
             else:
                 record = preimage
-            writes[keys.tree_node_key(version, node_hash)] = record
+            # node_key + a 32-byte hash (the tree's own sha256) is keys.tree_node_key.
+            writes[node_key + node_hash] = record
             written[node_hash] = record
         learned_values = self._learned.values
         for value_hash, value in self._new_values.items():
             writes[keys.tree_value_key(version, value_hash)] = value
             learned_values[value_hash] = version
         root_version = self._version_of(root, fresh, version)
-        for node_hash in fresh:
-            learned_nodes[node_hash] = version
+        learned_nodes.update(dict.fromkeys(fresh, version))
         self._new_nodes, self._new_values = {}, {}
         self._space.put(keys.smt_root_key(version), keys.encode_root(root, root_version))
         latest = self.latest_version()
         # Same rule as MemorySmtStore: the latest version is the highest ever recorded.
         if latest is None or version > latest:
             self._space.put(keys.SMT_LATEST_KEY, keys.encode_int(version))
+
+    def _child_version(self, node_hash: bytes) -> bytes:
+        """The encoded version a new interior node's child of the tree before the update
+        is stored at (put_root): a held node's is in its held value as it is encoded."""
+        if node_hash == EMPTY_HASH:
+            return _EMPTY_VERSION
+        version = self._learned.nodes.get(node_hash)
+        if version is not None:
+            return keys.encode_int(version)
+        held = None if self._top is None else self._top.get(node_hash)
+        if held is None:
+            raise AssertionError(f"the version of node {node_hash.hex()} was never read")
+        return held_version_bytes(held)
 
     def latest_version(self) -> int | None:
         stored = self._space.get(keys.SMT_LATEST_KEY)
