@@ -25,6 +25,7 @@ alone). Every step fails soft: without the symbol the node runs as before, with 
 
 import ctypes
 import ctypes.util
+import functools
 import struct
 from pathlib import Path
 from typing import Final
@@ -61,12 +62,21 @@ def mapped_table_files() -> list[str]:
     return [line.split()[-1] for line in lines if line.endswith((".ldb", ".sst"))]
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, found once: ctypes.util.find_library runs `ldconfig -p` in a child
+    process each time it is called, and trim_heap runs every few blocks on the consensus
+    worker (a fork of the whole node, then ldconfig: milliseconds each time)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+    except OSError:
+        return None
+
+
 def trim_heap() -> bool:
     """Return glibc malloc's free pages to the system; False where there is no malloc_trim."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is None:
         return False
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
@@ -96,10 +106,8 @@ def fix_mmap_threshold(size: int) -> bool:
 
 
 def _mallopt(parameter: int, value: int) -> bool:
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int

@@ -4,6 +4,7 @@ Which tables a process maps is decided when its first LevelDB database opens, so
 runs in a fresh interpreter.
 """
 
+import ctypes.util
 import subprocess
 import sys
 from pathlib import Path
@@ -123,6 +124,26 @@ def test_one_large_block_is_trimmed_after_at_once(tmp_path: Path, trims: list[No
 
 def test_trim_heap_calls_malloc_trim() -> None:
     assert native_memory.trim_heap()
+
+
+def test_the_c_library_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # find_library runs `ldconfig -p` in a child process: trim_heap, every few blocks on
+    # the consensus worker, forked the node each time it looked libc up again.
+    lookups: list[str] = []
+    find = ctypes.util.find_library
+
+    def counted(name: str) -> str | None:
+        lookups.append(name)
+        return find(name)
+
+    monkeypatch.setattr(ctypes.util, "find_library", counted)
+    native_memory._libc.cache_clear()
+    try:
+        assert all(native_memory.trim_heap() for _ in range(3))
+        assert native_memory.limit_malloc_arenas(2)
+    finally:
+        native_memory._libc.cache_clear()
+    assert lookups == ["c"]
 
 
 THREADS_ALLOCATE = """
