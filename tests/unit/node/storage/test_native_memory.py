@@ -177,16 +177,22 @@ print(heaps())
 """
 
 
-def thread_heaps(mode: str) -> int:
+def run_script(script: str, mode: str) -> str:
+    """What a fresh interpreter prints running script with argv[1] = mode (glibc's malloc
+    settings are per process, so each case gets its own)."""
     done = subprocess.run(
-        [sys.executable, "-c", THREADS_ALLOCATE, mode],
+        [sys.executable, "-c", script, mode],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    return int(done.stdout)
+    return done.stdout.strip()
+
+
+def thread_heaps(mode: str) -> int:
+    return int(run_script(THREADS_ALLOCATE, mode))
 
 
 def test_limited_arenas_keep_threads_in_the_main_heap() -> None:
@@ -215,20 +221,8 @@ else:
 """
 
 
-def big_block_after_free(mode: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", BIG_BLOCK_AFTER_FREE, mode],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_a_fixed_mmap_threshold_keeps_big_blocks_out_of_the_heap() -> None:
     # glibc's dynamic threshold: once a 1 MiB mapped block is freed, a 600 KiB one is carved
     # out of the heap, whose pages stay with the process; the fixed threshold maps it.
-    assert big_block_after_free("default") == "heap"
-    assert big_block_after_free("fixed") == "mapped"
+    assert run_script(BIG_BLOCK_AFTER_FREE, "default") == "heap"
+    assert run_script(BIG_BLOCK_AFTER_FREE, "fixed") == "mapped"
