@@ -108,8 +108,8 @@ MMAP_THRESHOLD_BYTES = 128 * 1024
 """From this size glibc maps each block on its own and unmaps it when freed (glibc's own
 starting value, kept fixed: native_memory.fix_mmap_threshold). A block of 1,000 txs makes
 tens of such buffers (~1 MB each), a few hundred microseconds of page faults; the dynamic
-threshold put them in the heap, which kept ~10 MiB more of a validator resident at 10^5
-txs (docs/PERFORMANCE.md "Scale")."""
+threshold put them in the heap, which kept several MiB more of a validator resident at
+10^5 txs (docs/PERFORMANCE.md "Memory at 10^5 txs")."""
 
 
 @functools.cache
@@ -363,7 +363,10 @@ class LevelDbStore:
         Not counted by LevelDB: the open tables' index and filter blocks."""
         usage: dict[str, int] = {}
         for name, db in (("state", self._db), ("tree", self._tree_db)):
-            value: bytes | None = db.get_property(b"leveldb.approximate-memory-usage")
+            try:
+                value: bytes | None = db.get_property(b"leveldb.approximate-memory-usage")
+            except RuntimeError:  # closed: a scrape racing the node's shutdown
+                continue
             if value is not None and value.isdigit():
                 usage[name] = int(value)
         return usage

@@ -139,6 +139,7 @@ def test_native_memory_counts_each_database_memtable(tmp_path: Path) -> None:
     assert set(empty) == set(used) == {"state", "tree"}
     assert used["state"] > empty["state"] and used["tree"] > empty["tree"]
     assert held > 0
+    assert store.native_memory_bytes() == {}  # closed: nothing to count, no error
 
 
 def test_tables_are_written_uncompressed(tmp_path: Path) -> None:
