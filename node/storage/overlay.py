@@ -7,19 +7,12 @@ batch, and only for an overlay built on the current head.
 """
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
 
 from node.storage import keys
 from node.storage.block_leaves import BlockLeaves
 from node.storage.errors import StaleOverlayError
 from node.storage.smt_top import SmtTopLevels
-from node.storage.views import LogNodes, SmtNodes, StateRecords
-
-
-class SnapshotReader(Protocol):
-    """What an overlay reads through to: a plyvel snapshot (or any byte map)."""
-
-    def get(self, key: bytes) -> bytes | None: ...
+from node.storage.views import KeyValueReader, LogNodes, SmtNodes, StateRecords
 
 
 class _WriteSet:
@@ -34,7 +27,7 @@ class _WriteSet:
 
     __slots__ = ("base", "sealed", "writes")
 
-    def __init__(self, base: SnapshotReader) -> None:
+    def __init__(self, base: KeyValueReader) -> None:
         self.base = base
         self.writes: dict[bytes, bytes | None] = {}
         self.sealed = False
@@ -62,9 +55,9 @@ class Overlay:
 
     def __init__(
         self,
-        base: SnapshotReader,
+        base: KeyValueReader,
         base_head: int | None,
-        tree: SnapshotReader,
+        tree: KeyValueReader,
         smt_top: SmtTopLevels | None = None,
     ) -> None:
         """tree: the tree database (ADR 0038; its records never change, so it is read live);

@@ -58,6 +58,9 @@ class LogNodes:
 
 
 class KeyValueReader(Protocol):
+    """Bytes by key: a plyvel database or snapshot, SeekReads, or any byte map (what an
+    overlay reads through to, and the tree database a port reads nodes from)."""
+
     def get(self, key: bytes) -> bytes | None: ...
 
 
