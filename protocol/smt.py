@@ -113,7 +113,7 @@ class SparseMerkleTree:
         self._new: dict[bytes, bytes] = {}
         """The nodes the running update made: handed to the store in one call at its end
         (one block makes thousands; an update reads only nodes of the tree before it)."""
-        self._drop: Callable[[Iterable[bytes]], None] | None = (
+        self._on_replaced: Callable[[Iterable[bytes]], None] | None = (
             getattr(store, "nodes_replaced", None)
             if getattr(store, "tracks_replaced", False)
             else None
@@ -161,8 +161,8 @@ class SparseMerkleTree:
             self._replaced = []
             root = Hash32(self._update(root, 0, batch, 0, len(entries))[0])
             self._store.put_nodes(self._new)
-            if self._drop is not None:
-                self._drop(self._replaced)
+            if self._on_replaced is not None:
+                self._on_replaced(self._replaced)
             self._new, self._replaced = {}, []
         self._store.put_root(version, root)
         return root
@@ -220,7 +220,7 @@ class SparseMerkleTree:
             return self._build_from_batch(depth, batch, lo, hi, None)
         preimage = self._node(node_hash)
         if preimage[0] == _LEAF_BYTE:
-            if self._drop is not None and _leaf_replaced(preimage, batch, lo, hi):
+            if self._on_replaced is not None and _leaf_replaced(preimage, batch, lo, hi):
                 self._replaced.append(node_hash)
             return self._build_from_batch(depth, batch, lo, hi, preimage)
         mid = batch.split(depth, lo, hi)
@@ -231,7 +231,7 @@ class SparseMerkleTree:
         if mid < hi:
             right, right_kind = self._update(right, depth + 1, batch, mid, hi)
         updated = self._join(left, left_kind, right, right_kind)
-        if self._drop is not None and updated[0] != node_hash:
+        if self._on_replaced is not None and updated[0] != node_hash:
             # A changed interior node is gone: its hash fixes its place (self._replaced).
             self._replaced.append(node_hash)
         return updated
@@ -247,7 +247,7 @@ class SparseMerkleTree:
         key_int = batch.key_ints[index]
         path: list[bytes] = []
         walked: list[bytes] = []
-        track = self._drop is not None
+        track = self._on_replaced is not None
         current = node_hash
         preimage = b""
         get_node = self._store.get_node
