@@ -55,7 +55,8 @@ class Row:
     lantan_thread_cpu_seconds_total (`native`: LevelDB's compaction thread)."""
     store_memory: dict[str, float]
     """The first validator's LevelDB memory by database (MiB, LevelDB's own count: memtables
-    and block cache) and its held state-tree nodes (node/storage/smt_top.py)."""
+    and block cache), the MiB its flushes and compactions wrote so far by database, and its
+    held state-tree nodes (node/storage/smt_top.py)."""
 
 
 def rss_mib(pid: int | None, field: str = "VmRSS") -> float:
@@ -97,17 +98,19 @@ def thread_cpu_s(client: httpx.Client, url: str) -> dict[str, float]:
 
 
 def store_memory(client: httpx.Client, url: str) -> dict[str, float]:
-    """A node's LevelDB memory by database (MiB) and its held state-tree nodes (count)."""
+    """A node's LevelDB memory and bytes its compactions wrote so far, by database (MiB),
+    and its held state-tree nodes (count)."""
     found = scrape(
         client,
         url,
         {
             "leveldb_": 'lantan_store_native_memory_bytes{database="',
             "held_tree_nodes": "lantan_state_tree_held_nodes ",
+            "compacted_": 'lantan_store_compaction_written_bytes_total{database="',
         },
     )
     return {
-        key: round(value / (1024 * 1024), 1) if key.startswith("leveldb_") else value
+        key: value if key == "held_tree_nodes" else round(value / (1024 * 1024), 1)
         for key, value in found.items()
     }
 

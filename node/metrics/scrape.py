@@ -213,6 +213,23 @@ class NodeStateCollector(Collector):
         for database, used in sorted(store.native_memory_bytes().items()):
             memory.add_metric([database], used)
         yield memory
+        read = CounterMetricFamily(
+            "lantan_store_compaction_read_bytes",
+            "Bytes each LevelDB's compactions read since the node started, by database "
+            "(whole MiB, as LevelDB counts them).",
+            labels=["database"],
+        )
+        written = CounterMetricFamily(
+            "lantan_store_compaction_written_bytes",
+            "Bytes each LevelDB's memtable flushes and compactions wrote since the node "
+            "started, by database (whole MiB): with the bytes committed, its write amplification.",
+            labels=["database"],
+        )
+        for database, (read_bytes, written_bytes) in sorted(store.compaction_bytes().items()):
+            read.add_metric([database], read_bytes)
+            written.add_metric([database], written_bytes)
+        yield read
+        yield written
         yield _gauge(
             "lantan_state_tree_held_nodes",
             "Nodes of the state tree's upper levels held in memory (node/storage/smt_top.py).",

@@ -112,6 +112,19 @@ threshold put them in the heap, which kept several MiB more of a validator resid
 10^5 txs (docs/PERFORMANCE.md "Memory at 10^5 txs")."""
 
 
+def compaction_mib(stats: str) -> tuple[int, int]:
+    """(MiB read, MiB written) summed over the levels of a `leveldb.stats` table, whose rows
+    are `level files size_mb time_s read_mb write_mb` (a memtable's flush is a write to
+    level 0). Rows that do not read as six whole numbers are skipped."""
+    read = written = 0
+    for line in stats.splitlines():
+        fields = line.split()
+        if len(fields) == 6 and all(field.isdigit() for field in fields):
+            read += int(fields[4])
+            written += int(fields[5])
+    return read, written
+
+
 @functools.cache
 def _tables_unmapped() -> bool:
     # Once per process, before its first LevelDB Env starts (the limit is read then) and
@@ -356,6 +369,21 @@ class LevelDbStore:
             if stats is not None:
                 parts.append(f"[{name}]\n" + stats.decode("ascii", "replace"))
         return "\n".join(parts)
+
+    def compaction_bytes(self) -> dict[str, tuple[int, int]]:
+        """(bytes read, bytes written) by each LevelDB's flushes and compactions since this
+        process opened it, by database (`state`, `tree`), from its `leveldb.stats` table:
+        whole MiB, as LevelDB prints them."""
+        counted: dict[str, tuple[int, int]] = {}
+        for name, db in (("state", self._db), ("tree", self._tree_db)):
+            try:
+                stats: bytes | None = db.get_property(b"leveldb.stats")
+            except RuntimeError:  # closed: a scrape racing the node's shutdown
+                continue
+            if stats is not None:
+                read_mib, written_mib = compaction_mib(stats.decode("ascii", "replace"))
+                counted[name] = (read_mib * 2**20, written_mib * 2**20)
+        return counted
 
     def native_memory_bytes(self) -> dict[str, int]:
         """What each LevelDB holds in memory by its own count (memtables and block cache:

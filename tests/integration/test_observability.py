@@ -76,6 +76,9 @@ def test_commit_latency_has_one_observation_per_committed_tx(
             for labels, v in samples(metrics, "lantan_store_native_memory_bytes")
         }
         assert set(native) == {"state", "tree"} and min(native.values()) > 0, native
+        for direction in ("read", "written"):
+            counted = samples(metrics, f"lantan_store_compaction_{direction}_bytes_total")
+            assert {labels["database"] for labels, _ in counted} == {"state", "tree"}
         assert metrics["lantan_state_tree_held_nodes"] > 0
         info = [k for k in metrics if k.startswith("lantan_node_info{")]
         assert len(info) == 1 and f'node="{name}"' in info[0], info

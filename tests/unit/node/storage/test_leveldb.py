@@ -19,7 +19,7 @@ from node.storage import (
     TxLocation,
     keys,
 )
-from node.storage.leveldb import TREE_DIRECTORY
+from node.storage.leveldb import TREE_DIRECTORY, compaction_mib
 from protocol.hashing import Hash32, sha256
 from protocol.log import LogStore, MemoryLogStore, MerkleLog
 from protocol.smt import MemorySmtStore, SmtStore, SparseMerkleTree
@@ -125,6 +125,32 @@ def test_leveldb_stats_is_the_compaction_table_per_level(tmp_path: Path) -> None
         assert "Compactions" in lines[start]
         header = lines[start + 1].split()
         assert header == ["Level", "Files", "Size(MB)", "Time(sec)", "Read(MB)", "Write(MB)"]
+
+
+def test_compaction_mib_sums_the_read_and_write_columns() -> None:
+    stats = (
+        "                               Compactions\n"
+        "Level  Files Size(MB) Time(sec) Read(MB) Write(MB)\n"
+        "--------------------------------------------------\n"
+        "  0        3        2         0        0         9\n"
+        "  1        4        8         1       12        11\n"
+        "  2        1        1         0        3         2\n"
+    )
+    assert compaction_mib(stats) == (15, 22)
+    assert compaction_mib("") == (0, 0)
+
+
+def test_compaction_bytes_count_each_database_flushes(tmp_path: Path) -> None:
+    # Only whole MiB are counted: a few MiB through the tree database's memtable, flushed.
+    with LevelDbStore.open(tmp_path / "db") as store:
+        assert store.compaction_bytes() == {"state": (0, 0), "tree": (0, 0)}
+        for index in range(3 * 2**10):
+            store._tree_db.put(index.to_bytes(8, "big"), bytes(1024 + index % 7))
+        store._tree_db.compact_range()
+        counted = store.compaction_bytes()
+    assert counted["tree"][1] >= 2**20
+    assert counted["state"] == (0, 0)
+    assert store.compaction_bytes() == {}  # closed
 
 
 def test_native_memory_counts_each_database_memtable(tmp_path: Path) -> None:
