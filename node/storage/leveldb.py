@@ -28,7 +28,7 @@ from node.storage.errors import (
 from node.storage.overlay import Overlay
 from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
-from node.storage.views import LogNodes, SmtNodes, StateRecords
+from node.storage.views import LogNodes, SmtNodes, StateRecords, read_node_record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -321,15 +321,8 @@ class LevelDbStore:
     def _node_reader(self, space: "SeekReads | Overlay") -> Callable[[bytes, int], bytes | None]:
         """A tree node's record by its hash and version: from the tree database, or from
         space (the main database) for one written before ADR 0038."""
-        tree_get = self._tree_db.get
-
-        def read(node_hash: bytes, version: int) -> bytes | None:
-            if version == keys.LEGACY_VERSION:
-                return space.get(keys.smt_node_key(node_hash))
-            record: bytes | None = tree_get(keys.tree_node_key(version, node_hash))
-            return record
-
-        return read
+        tree = self._tree_db
+        return lambda node_hash, version: read_node_record(space, tree, node_hash, version)
 
     @property
     def own_tree_levels(self) -> int:
@@ -363,41 +356,38 @@ class LevelDbStore:
     def leveldb_stats(self) -> str:
         """LevelDB's own table of files, sizes and compaction bytes per level (for benches),
         of the main database and then of the tree's (ADR 0038)."""
-        parts = []
-        for name, db in (("state", self._db), ("tree", self._tree_db)):
-            stats: bytes | None = db.get_property(b"leveldb.stats")
-            if stats is not None:
-                parts.append(f"[{name}]\n" + stats.decode("ascii", "replace"))
-        return "\n".join(parts)
+        tables = self._properties(b"leveldb.stats")
+        return "\n".join(f"[{name}]\n{table}" for name, table in tables.items())
 
     def compaction_bytes(self) -> dict[str, tuple[int, int]]:
         """(bytes read, bytes written) by each LevelDB's flushes and compactions since this
         process opened it, by database (`state`, `tree`), from its `leveldb.stats` table:
         whole MiB, as LevelDB prints them."""
         counted: dict[str, tuple[int, int]] = {}
-        for name, db in (("state", self._db), ("tree", self._tree_db)):
-            try:
-                stats: bytes | None = db.get_property(b"leveldb.stats")
-            except RuntimeError:  # closed: a scrape racing the node's shutdown
-                continue
-            if stats is not None:
-                read_mib, written_mib = compaction_mib(stats.decode("ascii", "replace"))
-                counted[name] = (read_mib * 2**20, written_mib * 2**20)
+        for name, table in self._properties(b"leveldb.stats").items():
+            read_mib, written_mib = compaction_mib(table)
+            counted[name] = (read_mib * 2**20, written_mib * 2**20)
         return counted
 
     def native_memory_bytes(self) -> dict[str, int]:
         """What each LevelDB holds in memory by its own count (memtables and block cache:
         `leveldb.approximate-memory-usage`), by database: `state` (the main one) and `tree`.
         Not counted by LevelDB: the open tables' index and filter blocks."""
-        usage: dict[str, int] = {}
-        for name, db in (("state", self._db), ("tree", self._tree_db)):
+        usage = self._properties(b"leveldb.approximate-memory-usage")
+        return {name: int(value) for name, value in usage.items() if value.isdigit()}
+
+    def _properties(self, name: bytes) -> dict[str, str]:
+        """A LevelDB property of each database, `state` then `tree`; none of a closed one (a
+        metrics scrape racing the node's shutdown)."""
+        found: dict[str, str] = {}
+        for database, db in (("state", self._db), ("tree", self._tree_db)):
             try:
-                value: bytes | None = db.get_property(b"leveldb.approximate-memory-usage")
-            except RuntimeError:  # closed: a scrape racing the node's shutdown
+                value: bytes | None = db.get_property(name)
+            except RuntimeError:
                 continue
-            if value is not None and value.isdigit():
-                usage[name] = int(value)
-        return usage
+            if value is not None:
+                found[database] = value.decode("ascii", "replace")
+        return found
 
     @property
     def held_tree_nodes(self) -> int:

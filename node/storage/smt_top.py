@@ -14,12 +14,12 @@ nodes its update replaced (the tree names them), so the set stays the reachable 
 
 A node catching up by block sync far behind its peers holds CATCH_UP_LEVELS instead
 (LevelDbStore.hold_tree_levels, node/sync.py decides): at 100,000 records that takes the
-node reads below the held levels from ~1.9 to ~0.5 per insert, for ~12 MB more (at most
-1.25 * 2**16 entries of ~200 bytes). Only while it catches up: once within reach of its peers
-it goes back to TOP_LEVELS and the deeper nodes are let go (and the heap trimmed), so a
-validator in step with its peers holds what issue 20's bound was measured with (of the
-memory let go, pymalloc keeps the arenas other objects still use: ~12 MiB after a 10^5
-catch-up).
+node reads below the held levels from ~1.9 to ~0.5 per insert, for up to ~12 MB more (by
+count, not measured: at most 1.25 * 2**16 entries of ~200 bytes). Only while it catches up:
+once within reach of its peers it goes back to TOP_LEVELS and the deeper nodes are let go
+(and the heap trimmed), so a validator in step with its peers holds what issue 20's bound
+was measured with (of the memory let go, pymalloc keeps the arenas other objects still use:
+~12 MiB after a 10^5 catch-up).
 """
 
 from collections.abc import Callable, Iterable, Mapping

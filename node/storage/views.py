@@ -80,6 +80,16 @@ level; a block's update learns tens of thousands, on its own overlay, which is d
 them. So a thread that serves proofs from the committed store keeps at most ~0.6 MB."""
 
 
+def read_node_record(
+    space: KeyValueReader, tree: KeyValueReader, node_hash: bytes, version: int
+) -> bytes | None:
+    """The stored record of a state tree node at its version: in the tree database (ADR
+    0038), or for LEGACY_VERSION in the main database's space, as written before it."""
+    if version == LEGACY_VERSION:
+        return space.get(keys.smt_node_key(node_hash))
+    return tree.get(keys.tree_node_key(version, node_hash))
+
+
 def _held_nothing(node_hash: bytes) -> bytes | None:
     """The held levels' get for a port without them: holds nothing."""
     return None
@@ -158,10 +168,8 @@ class SmtNodes:
 
     def _read(self, node_hash: bytes) -> bytes | None:
         version = self._learned.nodes.get(node_hash, LEGACY_VERSION)
-        if version == LEGACY_VERSION:
-            return self._space.get(keys.smt_node_key(node_hash))
-        record = self._tree.get(keys.tree_node_key(version, node_hash))
-        if record is not None and record[0] == LEAF_BYTE:
+        record = read_node_record(self._space, self._tree, node_hash, version)
+        if record is not None and record[0] == LEAF_BYTE and version != LEGACY_VERSION:
             self._learned.values[record[33:65]] = version
         return record
 
@@ -170,26 +178,6 @@ class SmtNodes:
         learned = self._learned.nodes
         learned[record[1:33]] = left_version
         learned[record[33:65]] = right_version
-
-    def _stored_version(self, node_hash: bytes) -> int | None:
-        """The version a node of the tree before this update is stored at, if known."""
-        version = self._learned.nodes.get(node_hash)
-        if version is None and self._top is not None:
-            held = self._top.get(node_hash)
-            if held is not None:
-                return held_version(held)
-        return version
-
-    def _version_of(self, node_hash: bytes, fresh: Mapping[bytes, bytes], version: int) -> int:
-        """The version a new node's child (or the new root) is stored at (put_root)."""
-        if node_hash in fresh:
-            return version
-        if node_hash == EMPTY_HASH:
-            return 0
-        stored = self._stored_version(node_hash)
-        if stored is None:
-            raise AssertionError(f"the version of node {node_hash.hex()} was never read")
-        return stored
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         self._new_nodes.update(nodes)
@@ -255,7 +243,7 @@ class SmtNodes:
         for value_hash, value in self._new_values.items():
             writes[keys.tree_value_key(version, value_hash)] = value
             learned_values[value_hash] = version
-        root_version = self._version_of(root, fresh, version)
+        root_version = version if root in fresh else keys.decode_int(child_version(root))
         learned_nodes.update(dict.fromkeys(fresh, version))
         self._new_nodes, self._new_values = {}, {}
         self._space.put(keys.smt_root_key(version), keys.encode_root(root, root_version))
@@ -265,8 +253,9 @@ class SmtNodes:
             self._space.put(keys.SMT_LATEST_KEY, keys.encode_int(version))
 
     def _child_version(self, node_hash: bytes) -> bytes:
-        """The encoded version a new interior node's child of the tree before the update
-        is stored at (put_root): a held node's is in its held value as it is encoded."""
+        """The encoded version a node of the tree before the update (a new node's child, or
+        an unchanged root) is stored at (put_root): a held node's is in its held value as
+        it is encoded."""
         if node_hash == EMPTY_HASH:
             return _EMPTY_VERSION
         version = self._learned.nodes.get(node_hash)
