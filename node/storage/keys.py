@@ -9,11 +9,10 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     smt/root/<version:8>               SMT root at a version, and its node's version
     smt/value/<hash:32>                SMT value bytes by their SHA-256 (before ADR 0038)
     state/<utf-8 key>                  latest committed state value
-    block/<height:8>                   block bytes
-    cert/<height:8>                    commit certificate bytes
-    result/<height:8>/<index:8>        TxResult bytes
-    leaves/<height:8>                  the block's tx and result leaf hashes, tx spans
-                                       (derived; node/storage/block_leaves.py)
+    block/<height:8>                   block bytes (before ADR 0039; read only, as the
+    cert/<height:8>                    commit certificate bytes   three below: a block's
+    result/<height:8>/<index:8>        TxResult bytes             records are now in the
+    leaves/<height:8>                  leaves record              tree database)
     tx/<tx_id:32>                      <height:8><index:8>
     checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
     cosignature/<size:8>               the verified witness cosignature lines of a size, UTF-8
@@ -24,6 +23,15 @@ directory (ADR 0038), keyed version first so that its keys only grow:
 
     <version:8>n<hash:32>              SMT node record (node/storage/tree_records.py)
     <version:8>v<hash:32>              SMT value bytes, at the version of the leaf naming it
+
+and, since ADR 0039, each committed block's own records, keyed height first for the same
+reason (a block's tree version is its height, so a block's records sit beside its nodes):
+
+    <height:8>b                        block bytes
+    <height:8>c                        commit certificate bytes
+    <height:8>l                        the block's tx and result leaf hashes, tx spans
+                                       (derived; node/storage/block_leaves.py)
+    <height:8>r<index:8>               TxResult bytes
 """
 
 from typing import Final
@@ -60,8 +68,10 @@ LEGACY_VERSION: Final = _INT_LIMIT - 1
 as every one was before ADR 0038: read in place, never rewritten."""
 TREE_NODE_KIND: Final = b"n"
 TREE_VALUE_KIND: Final = b"v"
-TREE_KEY_SIZE: Final = INT_SIZE + 1 + HASH_SIZE
-"""Every key of the tree database: <version:8><kind:1><hash:32>."""
+CHAIN_BLOCK_KIND: Final = b"b"
+CHAIN_CERTIFICATE_KIND: Final = b"c"
+CHAIN_LEAVES_KIND: Final = b"l"
+CHAIN_RESULT_KIND: Final = b"r"
 
 
 def fits_int(value: int) -> bool:
@@ -123,6 +133,28 @@ def tree_node_key_prefix(version: int) -> bytes:
 def tree_value_key(version: int, value_hash: bytes) -> bytes:
     """Key of a value in the tree database."""
     return encode_int(version) + TREE_VALUE_KIND + _hash32(value_hash)
+
+
+def chain_block_key(height: int) -> bytes:
+    """Key of a committed block in the tree database (ADR 0039)."""
+    return encode_int(height) + CHAIN_BLOCK_KIND
+
+
+def chain_certificate_key(height: int) -> bytes:
+    return encode_int(height) + CHAIN_CERTIFICATE_KIND
+
+
+def chain_leaves_key(height: int) -> bytes:
+    return encode_int(height) + CHAIN_LEAVES_KIND
+
+
+def chain_results_prefix(height: int) -> bytes:
+    """Prefix of every result key of one block in the tree database, in tx order."""
+    return encode_int(height) + CHAIN_RESULT_KIND
+
+
+def chain_result_key(height: int, index: int) -> bytes:
+    return chain_results_prefix(height) + encode_int(index)
 
 
 def smt_value_key(value_hash: bytes) -> bytes:

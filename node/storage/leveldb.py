@@ -83,10 +83,12 @@ compactions reach them, so an existing data directory needs no migration."""
 TREE_LEVELDB_OPTIONS = {**LEVELDB_OPTIONS, "lru_cache_size": 2 * 1024 * 1024}
 """The tree database's: as the store's, with a 2 MiB block cache. Its reads are of nodes
 below the held levels, one random block each (few are read twice before they are
-replaced), and its keys only grow, so its tables go down the levels without rewriting."""
+replaced), and of blocks, each read whole; its keys only grow, so its tables go down the
+levels without rewriting."""
 
 TREE_DIRECTORY = "tree"
-"""The state tree's database, inside the store's directory (ADR 0038): a backup of the
+"""The state tree's database, which also holds each block's own records (ADR 0038, ADR
+0039), inside the store's directory: a backup of the
 data directory holds it. LevelDB leaves a subdirectory alone (it deletes only files it
 names itself; tests/unit/node/storage/test_tree_store.py)."""
 
@@ -278,17 +280,12 @@ class LevelDbStore:
             native_memory.trim_heap()
 
     def _write_tree(self, overlay: Overlay) -> None:
-        writes = overlay.smt.tree_writes
-        if not writes:
-            return
         batch = self._tree_db.write_batch(sync=True)
-        put = batch.put
-        for key, value in writes.items():
+        put, written = batch.put, 0
+        for key, value in overlay.tree_database_writes():
             put(key, value)
-        # Every tree key has the same size; the values are summed in C.
-        self._written_since_trim += keys.TREE_KEY_SIZE * len(writes) + sum(
-            map(len, writes.values())
-        )
+            written += len(key) + len(value)
+        self._written_since_trim += written
         try:
             batch.write()
         except plyvel.IOError as error:
@@ -399,34 +396,57 @@ class LevelDbStore:
         return self._head
 
     def get_block(self, height: int) -> bytes | None:
-        return self._get(keys.block_key, height)
+        return self._get_chain(keys.chain_block_key, keys.block_key, height)
 
     def get_certificate(self, height: int) -> bytes | None:
-        return self._get(keys.certificate_key, height)
+        return self._get_chain(keys.chain_certificate_key, keys.certificate_key, height)
 
     def get_result(self, height: int, index: int) -> bytes | None:
-        return self._get(keys.result_key, height, index)
+        return self._get_chain(keys.chain_result_key, keys.result_key, height, index)
 
     def get_results(self, height: int) -> tuple[bytes, ...]:
         """Every TxResult of the block at height, in block order (empty if none)."""
-        prefix = _key(keys.results_prefix, height)
-        if prefix is None:
+        if not self._committed(height):
             return ()
-        return tuple(value for _, value in self._db.iterator(prefix=prefix))
+        prefix = keys.chain_results_prefix(height)
+        found = tuple(value for _, value in self._tree_db.iterator(prefix=prefix))
+        if found:
+            return found
+        legacy = keys.results_prefix(height)
+        return tuple(value for _, value in self._db.iterator(prefix=legacy))
 
     def get_block_leaves(self, height: int) -> BlockLeaves | None:
         """The leaves record of the block at height; None when it has none (older data)."""
-        stored = self._get(keys.leaves_key, height)
+        stored = self._get_chain(keys.chain_leaves_key, keys.leaves_key, height)
         return None if stored is None else BlockLeaves.decode(stored)
 
     def put_block_leaves(self, height: int, leaves: BlockLeaves) -> None:
         """Keep the leaves record of a block stored without one. Not synced: it is derived
         from the block, and one lost in a crash is made again when next needed."""
-        self._db.put(keys.leaves_key(height), leaves.encode())
+        self._tree_db.put(keys.chain_leaves_key(height), leaves.encode())
 
-    def _get(self, make: Callable[..., bytes], *numbers: int) -> bytes | None:
-        key = _key(make, *numbers)
-        value: bytes | None = None if key is None else self._db.get(key)
+    def _committed(self, height: int) -> bool:
+        """Whether height is a committed block's: fits a key and is at most the head. A
+        block's records reach the tree database before the batch that moves the head (and
+        stay there if that batch never lands), so the head decides what is committed."""
+        head = self._head
+        return head is not None and 0 <= height <= head
+
+    def _get_chain(
+        self,
+        make: Callable[..., bytes],
+        make_legacy: Callable[..., bytes],
+        height: int,
+        *index: int,
+    ) -> bytes | None:
+        """A committed block's record: in the tree database (ADR 0039), or in the main one
+        for a block stored before it (read in place, never moved)."""
+        key = _key(make, height, *index)
+        if key is None or not self._committed(height):
+            return None
+        value: bytes | None = self._tree_db.get(key)
+        if value is None:
+            value = self._db.get(make_legacy(height, *index))
         return value
 
     def list_state(self, prefix: str, *, after: str | None, limit: int) -> list[tuple[str, bytes]]:
@@ -517,6 +537,5 @@ def _stored_head(db: Any) -> int | None:
 
 def _key(make: Callable[..., bytes], *numbers: int) -> bytes | None:
     """The key of a height (and index), or None for a number no key can hold (negative, or
-    >= 2**64): routes pass what a URL says, and the store holds nothing there. The one height
-    guard of the committed reads."""
+    >= 2**64): routes pass what a URL says, and the store holds nothing there."""
     return make(*numbers) if all(keys.fits_int(number) for number in numbers) else None

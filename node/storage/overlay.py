@@ -70,6 +70,8 @@ class Overlay:
         self.log = LogNodes(self._space)
         self.smt = SmtNodes(self._space, tree, smt_top)
         self.state = StateRecords(self._space)
+        self.chain_writes: dict[bytes, bytes] = {}
+        """The recorded block's records, by tree database key (record_block; ADR 0039)."""
 
     def get(self, key: bytes) -> bytes | None:
         """The buffered value (None if deleted here), else the snapshot's."""
@@ -104,14 +106,18 @@ class Overlay:
             raise ValueError(f"{len(results)} results for {len(tx_ids)} txs")
         if certificate is None and height != 0:
             raise ValueError(f"block {height} needs its commit certificate")
-        self.put(keys.block_key(height), block)
+        # The block's own records go to the tree database, keyed height first (ADR 0039);
+        # the tx index, keyed by tx id, stays in the main database with the head.
+        chain = self.chain_writes
+        chain[keys.chain_block_key(height)] = block
         if certificate is not None:
-            self.put(keys.certificate_key(height), certificate)
+            chain[keys.chain_certificate_key(height)] = certificate
+        result_key = keys.chain_results_prefix(height)
         for index, (result, tx_id) in enumerate(zip(results, tx_ids, strict=True)):
-            self.put(keys.result_key(height, index), result)
+            chain[result_key + keys.encode_int(index)] = result
             self.put(keys.tx_key(tx_id), keys.encode_tx_location(height, index))
         if leaves is not None:
-            self.put(keys.leaves_key(height), leaves.encode())
+            chain[keys.chain_leaves_key(height)] = leaves.encode()
         self.put(keys.HEAD_KEY, keys.encode_int(height))
         self.block_height = height
 
@@ -121,11 +127,17 @@ class Overlay:
 
     def write_count(self) -> int:
         """How many keys a commit of this overlay writes or deletes (both databases)."""
-        return len(self._space.writes) + len(self.smt.tree_writes)
+        return len(self._space.writes) + len(self.smt.tree_writes) + len(self.chain_writes)
 
     def buffered_writes(self) -> Iterator[tuple[bytes, bytes | None]]:
-        """Every buffered write, for the store's commit batch."""
+        """Every buffered write of the main database, for the store's commit batch."""
         return iter(self._space.writes.items())
+
+    def tree_database_writes(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every write of the tree database (the state tree's records, then the block's),
+        for the batch the store's commit writes before the main one."""
+        yield from self.smt.tree_writes.items()
+        yield from self.chain_writes.items()
 
     def seal(self) -> None:
         """Refuse further writes and commits: called by the store once it has committed."""

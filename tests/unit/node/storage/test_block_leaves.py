@@ -141,7 +141,7 @@ def test_the_record_decodes_what_it_encodes_and_refuses_other_lengths(ledger: Le
     assert BlockLeaves.decode(data[:-1]) is None
     assert BlockLeaves.decode(b"") is None
     ledger.store.put_block_leaves(1, leaves)
-    ledger.store._db.put(keys.leaves_key(1), data + b"\0")
+    ledger.store._tree_db.put(keys.chain_leaves_key(1), data + b"\0")
     assert ledger.store.get_block_leaves(1) is None
 
 

@@ -112,6 +112,42 @@ def test_commit_makes_block_certificate_results_and_tx_index_readable(tmp_path: 
         assert store.find_tx(sha256(b"never submitted")) is None
 
 
+def _move_block_records_to_the_layout_before_adr_0039(store: LevelDbStore, height: int) -> None:
+    """Move block height's records from the tree database to the main one's old keys."""
+    moves = [
+        (keys.chain_block_key(height), keys.block_key(height)),
+        (keys.chain_certificate_key(height), keys.certificate_key(height)),
+        (keys.chain_leaves_key(height), keys.leaves_key(height)),
+    ]
+    prefix = keys.chain_results_prefix(height)
+    for key, _ in store._tree_db.iterator(prefix=prefix):
+        index = keys.decode_int(key[len(prefix) :])
+        moves.append((key, keys.result_key(height, index)))
+    for new, old in moves:
+        value = store._tree_db.get(new)
+        if value is not None:
+            store._db.put(old, value)
+            store._tree_db.delete(new)
+
+
+def test_blocks_stored_before_adr_0039_read_in_place_beside_new_ones(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(3):
+            chain.commit_block(store, height)
+        for height in range(3):
+            _move_block_records_to_the_layout_before_adr_0039(store, height)
+        assert not [key for key, _ in store._tree_db.iterator() if key[8:9] in b"bclr"]
+    with LevelDbStore.open(tmp_path / "db") as store:
+        chain.commit_block(store, 3)
+        for height in range(4):
+            assert store.get_block(height) == chain.header_bytes(height)
+            assert store.get_results(height) == tuple(chain.result_bytes(height))
+            assert store.get_result(height, 9) == chain.result_bytes(height)[9]
+        assert store.get_certificate(2) == b"cert 2" and store.get_certificate(3) == b"cert 3"
+        assert store._db.get(keys.block_key(3)) is None
+        assert store._tree_db.get(keys.chain_block_key(3)) == chain.header_bytes(3)
+
+
 def test_leveldb_stats_is_the_compaction_table_per_level(tmp_path: Path) -> None:
     # scripts/bench_smt_leveldb.py prints it: bytes LevelDB's compaction read and wrote.
     with LevelDbStore.open(tmp_path / "db") as store:

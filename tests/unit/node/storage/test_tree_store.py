@@ -111,20 +111,34 @@ def test_data_written_before_adr_0038_reads_in_place_and_new_nodes_name_it(
         assert_same_history(store, memory, len(history) + 4)
 
 
-def test_the_tree_database_holds_new_nodes_and_values_the_main_one_none(tmp_path: Path) -> None:
+def test_the_tree_database_holds_new_nodes_values_and_blocks_the_main_one_none(
+    tmp_path: Path,
+) -> None:
     with LevelDbStore.open(tmp_path / "db") as store:
         for height in range(3):
             commit_tree(store, height, {f"record/{height}/{i}".encode(): b"v" for i in range(20)})
         main = [key for key, _ in store._db.iterator()]
         tree = [key for key, _ in store._tree_db.iterator()]
-    assert not [
-        key for key in main if key.startswith((keys.SMT_NODE_PREFIX, keys.SMT_VALUE_PREFIX))
-    ]
-    # Keys grow with the version: a block's records sort after every earlier block's.
+    old_layout = (
+        keys.SMT_NODE_PREFIX,
+        keys.SMT_VALUE_PREFIX,
+        keys.BLOCK_PREFIX,
+        keys.CERTIFICATE_PREFIX,
+        keys.RESULT_PREFIX,
+        keys.LEAVES_PREFIX,
+    )
+    assert not [key for key in main if key.startswith(old_layout)]
+    # Keys grow with the version (a block's height): a block's records sort after every
+    # earlier block's, so the database's tables move down its levels without rewriting.
     versions = [keys.decode_int(key[: keys.INT_SIZE]) for key in tree]
     assert versions == sorted(versions) and set(versions) == {0, 1, 2}
     kinds = {key[keys.INT_SIZE : keys.INT_SIZE + 1] for key in tree}
-    assert kinds == {keys.TREE_NODE_KIND, keys.TREE_VALUE_KIND}
+    assert kinds == {
+        keys.TREE_NODE_KIND,
+        keys.TREE_VALUE_KIND,
+        keys.CHAIN_BLOCK_KIND,
+        keys.CHAIN_CERTIFICATE_KIND,
+    }
 
 
 def test_a_stale_overlay_still_reads_its_base_after_another_commits(tmp_path: Path) -> None:
@@ -183,9 +197,14 @@ def test_a_crash_between_the_trees_batch_and_the_blocks_leaves_the_old_head(
             store.commit(overlay)
         monkeypatch.setattr(store, "_db", real_db)
         assert store.head_height() == 0
+        # The block's records reached the tree database, but the head says it is not
+        # committed: no read finds it (ADR 0039).
+        assert store._tree_db.get(keys.chain_block_key(1)) == b"b"
+        assert store.get_block(1) is None and store.get_certificate(1) is None
     # Reopened: the orphaned records are there, unnamed; the same block commits again.
     with LevelDbStore.open(tmp_path / "db") as store:
         assert store.head_height() == 0
+        assert store.get_block(1) is None
         second = dict.fromkeys(KEY_SPACE[10:30], b"two")
         assert commit_tree(store, 1, second) == memory.update(1, second)
         assert_same_history(store, memory, 2)
