@@ -154,7 +154,7 @@ class CountingStore(MemorySmtStore):
         self.written += len(nodes)
         super().put_nodes(nodes)
 
-    def read_stored(self, node_hash: bytes, version: int) -> bytes | None:
+    def read_stored(self, node_hash: bytes, version: bytes) -> bytes | None:
         """A read for advance(): an in-memory store keeps preimages, whatever the version."""
         return self.nodes.get(node_hash)
 

@@ -66,6 +66,9 @@ _INT_LIMIT: Final = 1 << (8 * INT_SIZE)
 LEGACY_VERSION: Final = _INT_LIMIT - 1
 """The version of a node or value stored in the main database under smt/node/ or smt/value/,
 as every one was before ADR 0038: read in place, never rewritten."""
+LEGACY_VERSION_BYTES: Final = LEGACY_VERSION.to_bytes(INT_SIZE, "big")
+"""LEGACY_VERSION encoded. A tree walk carries each node's version as these 8 key bytes, as
+its parent's record holds them: no int is made or parsed per node read."""
 TREE_NODE_KIND: Final = b"n"
 TREE_VALUE_KIND: Final = b"v"
 CHAIN_BLOCK_KIND: Final = b"b"
@@ -105,18 +108,20 @@ def smt_root_key(version: int) -> bytes:
     return SMT_ROOT_PREFIX + encode_int(version)
 
 
-def encode_root(root: bytes, node_version: int) -> bytes:
-    """Value of smt/root/<version>: the root hash, then the version its node is stored at."""
-    return _hash32(root) + encode_int(node_version)
+def encode_root(root: bytes, node_version: bytes) -> bytes:
+    """Value of smt/root/<version>: the root hash, then the version its node is stored at
+    (encoded, encode_int)."""
+    assert len(node_version) == INT_SIZE, f"a version has {len(node_version)} bytes"
+    return _hash32(root) + node_version
 
 
-def decode_root(stored: bytes) -> tuple[bytes, int]:
-    """(root hash, its node's version) from encode_root's bytes; a 32-byte value, as written
-    before ADR 0038, names a root stored in the main database (LEGACY_VERSION)."""
+def decode_root(stored: bytes) -> tuple[bytes, bytes]:
+    """(root hash, its node's version, encoded) from encode_root's bytes; a 32-byte value, as
+    written before ADR 0038, names a root stored in the main database (LEGACY_VERSION)."""
     if len(stored) == HASH_SIZE:
-        return stored, LEGACY_VERSION
+        return stored, LEGACY_VERSION_BYTES
     assert len(stored) == HASH_SIZE + INT_SIZE, f"stored root has {len(stored)} bytes"
-    return stored[:HASH_SIZE], decode_int(stored[HASH_SIZE:])
+    return stored[:HASH_SIZE], stored[HASH_SIZE:]
 
 
 def tree_node_key(version: int, node_hash: bytes) -> bytes:
@@ -130,9 +135,19 @@ def tree_node_key_prefix(version: int) -> bytes:
     return encode_int(version) + TREE_NODE_KIND
 
 
+def tree_node_key_at(version: bytes, node_hash: bytes) -> bytes:
+    """tree_node_key of a version already encoded (encode_int), as a walk carries it."""
+    return version + TREE_NODE_KIND + node_hash
+
+
 def tree_value_key(version: int, value_hash: bytes) -> bytes:
     """Key of a value in the tree database."""
     return encode_int(version) + TREE_VALUE_KIND + _hash32(value_hash)
+
+
+def tree_value_key_at(version: bytes, value_hash: bytes) -> bytes:
+    """tree_value_key of a version already encoded (encode_int)."""
+    return version + TREE_VALUE_KIND + value_hash
 
 
 def chain_block_key(height: int) -> bytes:

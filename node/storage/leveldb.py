@@ -315,7 +315,7 @@ class LevelDbStore:
             root, self._node_reader(space), new, root_version=root_version, replaced=replaced
         )
 
-    def _node_reader(self, space: "SeekReads | Overlay") -> Callable[[bytes, int], bytes | None]:
+    def _node_reader(self, space: "SeekReads | Overlay") -> Callable[[bytes, bytes], bytes | None]:
         """A tree node's record by its hash and version: from the tree database, or from
         space (the main database) for one written before ADR 0038."""
         tree = self._tree_db
@@ -344,7 +344,7 @@ class LevelDbStore:
             reads = SeekReads(self._db)
             latest = reads.get(keys.SMT_LATEST_KEY)
             root, root_version = (
-                (None, keys.LEGACY_VERSION) if latest is None else _tree_root(reads, latest)
+                (None, keys.LEGACY_VERSION_BYTES) if latest is None else _tree_root(reads, latest)
             )
             self._smt_top.resize(wanted, root, self._node_reader(reads), root_version=root_version)
         if shrinking:
@@ -508,7 +508,7 @@ class LevelDbStore:
         return TxLocation(height=height, index=index)
 
 
-def _tree_root(space: "SeekReads | Overlay", version: bytes) -> tuple[bytes, int]:
+def _tree_root(space: "SeekReads | Overlay", version: bytes) -> tuple[bytes, bytes]:
     """The root hash of the state tree version (encoded) that space holds, and the version
     its node is stored at."""
     stored = space.get(keys.smt_root_key(keys.decode_int(version)))

@@ -24,7 +24,7 @@ was measured with (of the memory let go, pymalloc keeps the arenas other objects
 
 from collections.abc import Callable, Iterable, Mapping
 
-from node.storage.keys import LEGACY_VERSION
+from node.storage.keys import LEGACY_VERSION_BYTES
 from node.storage.tree_records import (
     NODE_BYTE,
     PREIMAGE_SIZE,
@@ -52,8 +52,9 @@ def held_entries_max(levels: int) -> int:
 
 ENTRIES_MAX = held_entries_max(TOP_LEVELS)
 
-Reader = Callable[[bytes, int], bytes | None]
-"""read(node_hash, version): the node's stored record (node/storage/tree_records.py)."""
+Reader = Callable[[bytes, bytes], bytes | None]
+"""read(node_hash, version): the node's stored record (node/storage/tree_records.py), at its
+version as encoded in its parent's record."""
 
 
 class SmtTopLevels:
@@ -91,7 +92,7 @@ class SmtTopLevels:
         read: Reader,
         new: Mapping[bytes, bytes] | None = None,
         *,
-        root_version: int = LEGACY_VERSION,
+        root_version: bytes = LEGACY_VERSION_BYTES,
         replaced: Iterable[bytes] = (),
     ) -> None:
         """Hold the upper levels of the tree under root (stored at root_version), just
@@ -123,7 +124,7 @@ class SmtTopLevels:
         root: bytes | None,
         read: Reader,
         *,
-        root_version: int = LEGACY_VERSION,
+        root_version: bytes = LEGACY_VERSION_BYTES,
     ) -> None:
         """Hold `levels` levels from now on (at most 2 * 2**levels entries), of the tree
         under root, the last committed one (None: no tree yet). The held set is rebuilt at
@@ -136,7 +137,7 @@ class SmtTopLevels:
         else:
             self._rebuild(root, root_version, read)
 
-    def _rebuild(self, root: bytes, root_version: int, read: Reader) -> None:
+    def _rebuild(self, root: bytes, root_version: bytes, read: Reader) -> None:
         fresh: dict[bytes, bytes] = {}
         self._fill(fresh, root, root_version, self._nodes, read, known_held=True)
         self._hold(fresh)
@@ -150,7 +151,7 @@ class SmtTopLevels:
         self,
         nodes: dict[bytes, bytes],
         root: bytes,
-        root_version: int,
+        root_version: bytes,
         known: Mapping[bytes, bytes],
         read: Reader,
         *,
@@ -162,7 +163,7 @@ class SmtTopLevels:
         # Level by level from the root; the nodes found go in deepest first, in one update
         # after the walk, so an interrupted fill never leaves a held node above a missing
         # one (the invariant the early stop relies on). Hashes and values are kept in
-        # lists of bytes and ints, not a tuple per node: bytes are not tracked by the cyclic
+        # lists of bytes, not a tuple per node: bytes are not tracked by the cyclic
         # garbage collector, and thousands of live tuples would set off its collections
         # (a full one walks every object of the node's heap).
         find = known.get
@@ -172,7 +173,7 @@ class SmtTopLevels:
         last = self.levels - 1
         for depth in range(self.levels):
             below: list[bytes] = []
-            below_versions: list[int] = []
+            below_versions: list[bytes] = []
             for node_hash, version in zip(level, versions, strict=True):
                 if node_hash == EMPTY_HASH or node_hash in nodes:
                     continue

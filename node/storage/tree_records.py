@@ -13,7 +13,7 @@ held nodes for the database and needs the children's versions.
 
 from typing import Final
 
-from node.storage.keys import INT_SIZE, LEGACY_VERSION, decode_int, encode_int
+from node.storage.keys import INT_SIZE, LEGACY_VERSION_BYTES
 from protocol.smt_proof import NODE_PREFIX
 
 PREIMAGE_SIZE: Final = 65
@@ -23,35 +23,29 @@ NODE_BYTE: Final = NODE_PREFIX[0]
 _RIGHT: Final = PREIMAGE_SIZE + INT_SIZE
 
 
-def interior_record(preimage: bytes, left_version: int, right_version: int) -> bytes:
-    return interior_record_of(preimage, encode_int(left_version), encode_int(right_version))
-
-
-def interior_record_of(preimage: bytes, left_version: bytes, right_version: bytes) -> bytes:
-    """interior_record of versions already encoded (encode_int)."""
+def interior_record(preimage: bytes, left_version: bytes, right_version: bytes) -> bytes:
+    """An interior node's record: its preimage and its children's versions (encoded,
+    node/storage/keys.py encode_int)."""
     return preimage + left_version + right_version
 
 
-def child_versions(record: bytes) -> tuple[int, int]:
-    """The versions of an interior record's (left, right) children."""
+def child_versions(record: bytes) -> tuple[bytes, bytes]:
+    """The versions (encoded) of an interior record's (left, right) children."""
     if len(record) == INTERIOR_RECORD_SIZE:
-        return decode_int(record[PREIMAGE_SIZE:_RIGHT]), decode_int(record[_RIGHT:])
-    return LEGACY_VERSION, LEGACY_VERSION
+        return record[PREIMAGE_SIZE:_RIGHT], record[_RIGHT:]
+    return LEGACY_VERSION_BYTES, LEGACY_VERSION_BYTES
 
 
-def held_value(record: bytes, version: int, boundary: bool) -> bytes:
-    """What the held levels keep for a node: its record, its own version, the boundary flag."""
-    return record + encode_int(version) + (b"\x01" if boundary else b"\x00")
+def held_value(record: bytes, version: bytes, boundary: bool) -> bytes:
+    """What the held levels keep for a node: its record, its own version (encoded), the
+    boundary flag."""
+    return record + version + (b"\x01" if boundary else b"\x00")
 
 
 def held_record(held: bytes) -> bytes:
     return held[:-HELD_SUFFIX_SIZE]
 
 
-def held_version(held: bytes) -> int:
-    return decode_int(held_version_bytes(held))
-
-
-def held_version_bytes(held: bytes) -> bytes:
-    """The held node's own version, encoded (encode_int)."""
+def held_version(held: bytes) -> bytes:
+    """The held node's own version, encoded."""
     return held[-HELD_SUFFIX_SIZE:-1]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.storage import LevelDbStore, native_memory
-from node.storage.keys import LEGACY_VERSION
+from node.storage.keys import LEGACY_VERSION_BYTES
 from node.storage.overlay import Overlay
 from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import Reader, SmtTopLevels, held_entries_max
@@ -59,7 +59,7 @@ class TopFirstStore(MemorySmtStore):
         self.misses += 1
         return super().get_node(node_hash)
 
-    def read_stored(self, node_hash: bytes, version: int = LEGACY_VERSION) -> bytes | None:
+    def read_stored(self, node_hash: bytes, version: bytes = LEGACY_VERSION_BYTES) -> bytes | None:
         """A read for advance(), which the count leaves out (it is the commit's, not a walk's).
         An in-memory store keeps preimages (versions are the tree database's)."""
         return super().get_node(Hash32(node_hash))
@@ -170,7 +170,7 @@ def test_a_store_lets_go_of_replaced_nodes_and_never_rebuilds(tmp_path: Path) ->
     rebuilds: list[int] = []
 
     class Counted(SmtTopLevels):
-        def _rebuild(self, root: bytes, root_version: int, read: Reader) -> None:
+        def _rebuild(self, root: bytes, root_version: bytes, read: Reader) -> None:
             rebuilds.append(len(self))
             super()._rebuild(root, root_version, read)
 
@@ -220,10 +220,10 @@ def test_a_commit_fills_the_held_levels_from_the_nodes_it_wrote(
 
     def counting_reader(
         self: LevelDbStore, space: Overlay | SeekReads
-    ) -> Callable[[bytes, int], bytes | None]:
+    ) -> Callable[[bytes, bytes], bytes | None]:
         read = real_reader(self, space)
 
-        def counted(node_hash: bytes, version: int) -> bytes | None:
+        def counted(node_hash: bytes, version: bytes) -> bytes | None:
             reads.append(node_hash)
             return read(node_hash, version)
 
