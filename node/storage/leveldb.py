@@ -426,9 +426,9 @@ class LevelDbStore:
         self._tree_db.put(keys.chain_leaves_key(height), leaves.encode())
 
     def _committed(self, height: int) -> bool:
-        """Whether height is a committed block's: fits a key and is at most the head. A
-        block's records reach the tree database before the batch that moves the head (and
-        stay there if that batch never lands), so the head decides what is committed."""
+        """Whether height is a committed block's: 0 <= height <= the head. A block's records
+        reach the tree database before the batch that moves the head (and stay there if that
+        batch never lands), so the head decides what is committed."""
         head = self._head
         return head is not None and 0 <= height <= head
 

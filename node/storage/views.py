@@ -13,9 +13,9 @@ from node.storage import keys
 from node.storage.keys import LEGACY_VERSION_BYTES
 from node.storage.smt_top import SmtTopLevels
 from node.storage.tree_records import (
-    INTERIOR_RECORD_SIZE,
     NODE_BYTE,
     PREIMAGE_SIZE,
+    child_versions,
     held_record,
     held_version,
     interior_record,
@@ -174,15 +174,10 @@ class SmtNodes:
         return record[:PREIMAGE_SIZE]
 
     def _learn_children(self, record: bytes) -> None:
-        """Learn the versions of an interior node's children from its record (tree_records.py
-        child_versions: a record written before ADR 0038 names none, its children are
-        LEGACY_VERSION)."""
+        left_version, right_version = child_versions(record)
         learned = self._learned.nodes
-        if len(record) == INTERIOR_RECORD_SIZE:
-            learned[record[1:33]] = record[65:73]
-            learned[record[33:65]] = record[73:81]
-        else:
-            learned[record[1:33]] = learned[record[33:65]] = LEGACY_VERSION_BYTES
+        learned[record[1:33]] = left_version
+        learned[record[33:65]] = right_version
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         self._new_nodes.update(nodes)
