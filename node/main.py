@@ -5,6 +5,7 @@ from pathlib import Path
 
 from node.config import ConfigError, load_config
 from node.server import serve
+from node.storage import StorageError
 
 
 def main(argv: list[str]) -> int:
@@ -13,8 +14,9 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         serve(load_config(Path(argv[0]).resolve()))
-    except ConfigError as error:
-        # One line, the last of node.log: `lantan net` shows it as why the node exited.
+    except (ConfigError, StorageError) as error:
+        # One line, the last of node.log: `lantan net` shows it as why the node exited (a
+        # store another process holds, or one a newer build wrote).
         print(f"lantan node: {error}", file=sys.stderr)
         return 1
     return 0

@@ -17,6 +17,7 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
     cosignature/<size:8>               the verified witness cosignature lines of a size, UTF-8
     meta/head, meta/log_size, meta/smt_latest   8-byte counters
+    meta/format                        the newest layout written here (leveldb.STORE_FORMAT)
 
 The state tree's nodes and values live in a second database, `tree/` inside the data
 directory (ADR 0038), keyed version first so that its keys only grow:
@@ -60,6 +61,9 @@ HEAD_KEY: Final = b"meta/head"
 """Height of the last committed block; absent until the first (genesis) commit."""
 LOG_SIZE_KEY: Final = b"meta/log_size"
 SMT_LATEST_KEY: Final = b"meta/smt_latest"
+FORMAT_KEY: Final = b"meta/format"
+"""The newest storage layout the data directory has been written with (8-byte counter;
+node/storage/leveldb.py STORE_FORMAT); absent in one written before stop 43."""
 
 _INT_LIMIT: Final = 1 << (8 * INT_SIZE)
 

@@ -92,6 +92,13 @@ TREE_DIRECTORY = "tree"
 data directory holds it. LevelDB leaves a subdirectory alone (it deletes only files it
 names itself; tests/unit/node/storage/test_tree_store.py)."""
 
+STORE_FORMAT = 3
+"""The storage layout this build writes: 1, every record in the main database; 2, the state
+tree's nodes and values in `data/tree/` (ADR 0038); 3, each block's records there too (ADR
+0039). It reads every earlier layout in place. A store records the newest layout written to
+it (keys.FORMAT_KEY) when opened, and a build older than that refuses to open it (its
+records would be missing to it, not wrong: it would serve a chain with holes)."""
+
 TRIM_AFTER_BYTES = 6 * 1024 * 1024
 """glibc's free pages go back to the system once the blocks committed since the last trim
 wrote this many bytes (a trim costs about 10 ms; a block's buffers are freed after its
@@ -192,6 +199,7 @@ class LevelDbStore:
         _tables_unmapped()
         db = _open_db(directory, create=create)
         try:
+            _claim_format(db, directory)
             # Created with the store, or beside a store written before ADR 0038.
             tree_db = _open_db(
                 directory / TREE_DIRECTORY, create=True, options=TREE_LEVELDB_OPTIONS
@@ -528,6 +536,21 @@ def _open_db(directory: Path, *, create: bool, options: Mapping[str, Any] = LEVE
         raise StoreOpenError(directory, str(error)) from None
     except plyvel.Error as error:
         raise StoreOpenError(directory, str(error)) from None
+
+
+def _claim_format(db: Any, directory: Path) -> None:
+    """Refuse a store a newer build wrote (StoreOpenError); else record STORE_FORMAT in it,
+    synced, before anything of this layout is written."""
+    stored: bytes | None = db.get(keys.FORMAT_KEY)
+    found = 1 if stored is None else keys.decode_int(stored)
+    if found > STORE_FORMAT:
+        raise StoreOpenError(
+            directory,
+            f"it was written by a newer Lantan (storage layout {found}; this build reads "
+            f"layouts 1-{STORE_FORMAT}): run that build or a newer one on it",
+        )
+    if found < STORE_FORMAT:
+        db.put(keys.FORMAT_KEY, keys.encode_int(STORE_FORMAT), sync=True)
 
 
 def _stored_head(db: Any) -> int | None:

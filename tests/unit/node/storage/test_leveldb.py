@@ -19,7 +19,7 @@ from node.storage import (
     TxLocation,
     keys,
 )
-from node.storage.leveldb import TREE_DIRECTORY, compaction_mib
+from node.storage.leveldb import STORE_FORMAT, TREE_DIRECTORY, compaction_mib
 from protocol.hashing import Hash32, sha256
 from protocol.log import LogStore, MemoryLogStore, MerkleLog
 from protocol.smt import MemorySmtStore, SmtStore, SparseMerkleTree
@@ -355,6 +355,24 @@ def test_open_while_another_process_holds_the_store_raises_store_locked(tmp_path
             if holder.poll() is None:
                 holder.kill()
     LevelDbStore.open(directory).close()
+
+
+def test_a_store_records_its_layout_and_a_newer_one_is_refused(tmp_path: Path) -> None:
+    with LevelDbStore.open(tmp_path / "db") as store:
+        chain.commit_block(store, 0)
+        assert store._db.get(keys.FORMAT_KEY) == keys.encode_int(STORE_FORMAT)
+        # As a store written before the marker: opened, read, and marked.
+        store._db.delete(keys.FORMAT_KEY)
+    with LevelDbStore.open(tmp_path / "db") as store:
+        assert store.get_block(0) == chain.header_bytes(0)
+        assert store._db.get(keys.FORMAT_KEY) == keys.encode_int(STORE_FORMAT)
+        store._db.put(keys.FORMAT_KEY, keys.encode_int(STORE_FORMAT + 1))
+    with pytest.raises(StoreOpenError, match=r"written by a newer Lantan \(storage layout 4"):
+        LevelDbStore.open(tmp_path / "db")
+    # Refused without a write: the newer build's marker stays, and the LOCK was let go.
+    db = plyvel.DB(str(tmp_path / "db"))
+    assert db.get(keys.FORMAT_KEY) == keys.encode_int(STORE_FORMAT + 1)
+    db.close()
 
 
 def test_opening_a_missing_store_without_create_names_the_directory(tmp_path: Path) -> None:
