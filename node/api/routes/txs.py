@@ -54,6 +54,14 @@ _TX_BODY_SCHEMA = {
 }
 
 
+_FORM_MEDIA_TYPES = frozenset(
+    {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
+)
+"""The body types a browser sends to another origin without asking it first (CORS "simple
+requests"): any web page could make its visitor's browser submit a signed tx it holds to a
+node on their network. A tx is JSON; sent as one of these it is refused, unread."""
+
+
 @router.post(
     "/v1/txs",
     status_code=202,
@@ -61,6 +69,7 @@ _TX_BODY_SCHEMA = {
     responses={
         400: {"model": ErrorResponse},
         413: {"model": ErrorResponse},
+        415: {"model": ErrorResponse, "description": "sent as a form or text/plain"},
         429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
         503: {"model": ErrorResponse, "description": "admission backlog full; Retry-After"},
         202: {"model": SubmitResult | BatchSubmitResponse},
@@ -68,6 +77,13 @@ _TX_BODY_SCHEMA = {
     summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',
 )
 async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type in _FORM_MEDIA_TYPES:
+        raise ApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"a tx is sent as Content-Type: application/json, not {media_type}",
+        )
     body = await request.body()
     limits: HttpLimits = request.app.state.limits
     # Bounding and decoding a multi-MiB body is CPU work: off the event loop, so /healthz

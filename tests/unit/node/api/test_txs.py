@@ -170,6 +170,31 @@ def test_malformed_bodies_are_400(api: Api, body: bytes, code: str) -> None:
     assert_error(api.client.post("/v1/txs", content=body), 400, code)
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "text/plain; charset=utf-8",
+        "application/x-www-form-urlencoded",
+        "Multipart/Form-Data; boundary=x",
+    ],
+)
+def test_a_tx_sent_as_a_form_or_text_is_refused_unread(api: Api, content_type: str) -> None:
+    # The body types a browser may send to any origin unasked: not parsed, not admitted.
+    tx = account_open(1)
+    response = api.client.post(
+        "/v1/txs", content=encode(tx.to_json()), headers={"content-type": content_type}
+    )
+    assert "application/json" in assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")["detail"]
+    assert len(api.service.mempool) == 0
+    for accepted in ("application/json", "application/json; charset=utf-8"):
+        response = api.client.post(
+            "/v1/txs", content=encode(tx.to_json()), headers={"content-type": accepted}
+        )
+        assert response.status_code == 202, response.text
+    assert len(api.service.mempool) == 1
+
+
 def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
     good, bad = account_open(1), account_open(5)
     body = {"txs": [good.to_json(), bad.to_json(), {"tx": 1}]}
