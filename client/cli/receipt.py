@@ -21,6 +21,7 @@ from client.cli.support import (
     add_node_option,
     guarded,
     print_json,
+    refuse_existing_out,
 )
 from client.cli.verify import read_input, report_receipt
 from client.errors import ClientError, NodeRejectedError, UsageError
@@ -161,8 +162,7 @@ def _output_path(args: argparse.Namespace) -> Path:
     if args.pdf and not args.genesis:
         raise UsageError("--pdf needs --genesis: only a verified receipt is rendered")
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists; choose another --out or pass --force")
+    refuse_existing_out(out, force=args.force)
     return out
 
 

@@ -9,6 +9,7 @@ import argparse
 import io
 import json
 import sys
+from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 from client.errors import ClientError, UsageError
@@ -66,3 +67,10 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def refuse_existing_out(out: Path, *, force: bool) -> None:
+    """Raise UsageError (exit 2) if --out names an existing file and --force was not given:
+    checked before any work (a key unlocked, a node asked), as every command with --out does."""
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; choose another --out or pass --force")

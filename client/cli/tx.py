@@ -19,6 +19,7 @@ from client.cli.support import (
     add_node_option,
     guarded,
     print_json,
+    refuse_existing_out,
 )
 from client.errors import TxInputError, UsageError
 from client.node_pool import NodePool, node_urls
@@ -277,6 +278,7 @@ def _submit(pool: NodePool, signed: SignedTx, args: argparse.Namespace) -> TxOut
 
 def _run_build(args: argparse.Namespace) -> int:
     args.tx_type = args.type
+    refuse_existing_out(args.out, force=args.force)
     body = _read_body(args)
     signer: UnlockedKey | None = None
     if args.sender is not None:

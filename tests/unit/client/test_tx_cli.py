@@ -217,7 +217,8 @@ def test_build_refuses_to_overwrite(
                         "--genesis", str(network.genesis_path), "--set", "account_id=a",
                         "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
                         "--out", str(tx_file))  # fmt: skip
-    assert exit_code == EXIT_FAILURE
+    # A usage error, before any work (as receipt get's --out): nothing unlocked or asked.
+    assert exit_code == EXIT_USAGE
     assert "--force" in capsys.readouterr().err
     assert tx_file.read_text() == "signatures someone collected"
 
