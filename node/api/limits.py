@@ -20,7 +20,9 @@ from node.peer_envelope import ENVELOPE_BYTES_MAX
 
 MIB = 1024 * 1024
 HEADER_BYTES_MAX = 16 * 1024
-"""Request line plus headers (h11's incomplete-event limit); a larger head is refused."""
+"""Request line plus headers. h11 refuses a head still incomplete past it (its
+incomplete-event limit: a plain 400 and the connection closed), but one that arrives whole
+in a read is parsed whatever its size; RequestLimits refuses such a head with 431."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +73,15 @@ class RequestLimits(HttpMiddleware):
         self.limits = limits
 
     async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        head = _head_bytes(scope)
+        if head > HEADER_BYTES_MAX:
+            await _refuse(
+                send,
+                431,
+                "HEADERS_TOO_LARGE",
+                f"request line and headers over {HEADER_BYTES_MAX} bytes",
+            )
+            return
         limit = self.limits.body_limit(scope["path"])
         claimed = _header(scope, b"content-length")
         if claimed is not None and (not claimed.isdigit() or int(claimed) > limit):
@@ -114,6 +125,13 @@ class RequestLimits(HttpMiddleware):
             if not started:
                 timeout = self.limits.body_timeout_s
                 await _refuse(send, 408, "BODY_TIMEOUT", f"body not received within {timeout} s")
+
+
+def _head_bytes(scope: Scope) -> int:
+    """About the bytes of the request line and headers as sent (each header's name and value
+    and its ": " and CRLF; the path and query as on the wire)."""
+    line = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
+    return line + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
