@@ -26,7 +26,7 @@ directory = Path(sys.argv[1])
 for i in range(60_000):
     db.put(b"state/%08d" % i, os.urandom(64))
 db.compact_range()
-assert sum(1 for _ in db.iterator()) == 60_000
+assert sum(1 for _ in db.iterator(prefix=b"state/")) == 60_000
 tables = [p for p in directory.iterdir() if p.suffix == ".ldb"]
 from node.storage.native_memory import mapped_table_files
 print(json.dumps({{"tables": len(tables), "mapped": mapped_table_files()}}))
