@@ -112,9 +112,8 @@ class Overlay:
         chain[keys.chain_block_key(height)] = block
         if certificate is not None:
             chain[keys.chain_certificate_key(height)] = certificate
-        result_key = keys.chain_results_prefix(height)
         for index, (result, tx_id) in enumerate(zip(results, tx_ids, strict=True)):
-            chain[result_key + keys.encode_int(index)] = result
+            chain[keys.chain_result_key(height, index)] = result
             self.put(keys.tx_key(tx_id), keys.encode_tx_location(height, index))
         if leaves is not None:
             chain[keys.chain_leaves_key(height)] = leaves.encode()
