@@ -34,6 +34,7 @@ from client.tx.body import (
 from client.tx.file import check_signatures, read_tx_file, write_tx_file
 from client.tx.flow import (
     EXPIRES_IN_MS_DEFAULT,
+    EXPIRES_IN_MS_MAX,
     TIMEOUT_MS_DEFAULT,
     TxOutcome,
     build_tx,
@@ -240,8 +241,11 @@ def _unlock(path: Path, args: argparse.Namespace, *, own_passphrase: bool = True
 def _build(
     args: argparse.Namespace, sender: PublicKey, pool: NodePool, body: JsonObject
 ) -> UnsignedTx:
-    if args.expires_in_ms <= 0:
-        raise UsageError("--expires-in-ms must be positive")
+    if not 0 < args.expires_in_ms <= EXPIRES_IN_MS_MAX:
+        raise UsageError(
+            f"--expires-in-ms must be positive and at most {EXPIRES_IN_MS_MAX} (30 days): "
+            "whoever holds a copy of a signed tx can submit it until it expires"
+        )
     chain_id = resolve_chain_id(args.genesis, pool)
     nonce = args.nonce if args.nonce is not None else pool.next_nonce(sender.hex())
     return build_tx(

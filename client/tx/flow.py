@@ -25,6 +25,10 @@ from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 from protocol.tx import PROTOCOL_VERSION, SignedTx, UnsignedTx, sign_tx, verify_tx_signatures
 
 EXPIRES_IN_MS_DEFAULT: Final = 10 * 60 * 1000
+EXPIRES_IN_MS_MAX: Final = 30 * 24 * 60 * 60 * 1000
+"""The longest lifetime the CLI gives a tx: 30 days, room for every party of a multi-party tx
+to sign. The protocol takes any expiry, but a signed tx can be submitted by whoever holds a
+copy until it expires or its nonce is used, so its lifetime is kept to what a workflow needs."""
 TIMEOUT_MS_DEFAULT: Final = 30_000
 
 

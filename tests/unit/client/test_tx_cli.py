@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
+from client.tx.flow import EXPIRES_IN_MS_MAX
 from genesis.example.parties import ECO_ACCOUNT
 from genesis.example.xiangshan_case import xiangshan_case_steps
 from genesis.keystore import read_keystore
@@ -221,6 +222,31 @@ def test_build_refuses_to_overwrite(
     assert exit_code == EXIT_USAGE
     assert "--force" in capsys.readouterr().err
     assert tx_file.read_text() == "signatures someone collected"
+
+
+@pytest.mark.parametrize("expires_in_ms", ["0", "-5", str(EXPIRES_IN_MS_MAX + 1), "10" + "0" * 30])
+def test_a_lifetime_outside_30_days_is_a_usage_error(
+    network: Network, tmp_path: Path, capsys: Capture, expires_in_ms: str
+) -> None:
+    tx_file = tmp_path / "tx.json"
+    exit_code = run_cli("tx", "build", "credits.freeze", "--sender-key",
+                        str(network.key("xiangshan-court")), "--unsigned", "--nonce", "1",
+                        "--genesis", str(network.genesis_path), "--set", "account_id=a",
+                        "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
+                        "--expires-in-ms", expires_in_ms, "--out", str(tx_file))  # fmt: skip
+    assert exit_code == EXIT_USAGE
+    assert "30 days" in capsys.readouterr().err
+    assert not tx_file.exists()
+
+
+def test_a_lifetime_of_30_days_is_built(network: Network, tmp_path: Path) -> None:
+    tx_file = tmp_path / "tx.json"
+    exit_code = run_cli("tx", "build", "credits.freeze", "--sender-key",
+                        str(network.key("xiangshan-court")), "--unsigned", "--nonce", "1",
+                        "--genesis", str(network.genesis_path), "--set", "account_id=a",
+                        "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
+                        "--expires-in-ms", str(EXPIRES_IN_MS_MAX), "--out", str(tx_file))  # fmt: skip
+    assert exit_code == EXIT_OK and tx_file.exists()
 
 
 def test_unknown_type_is_an_argparse_usage_error(capsys: Capture) -> None:
