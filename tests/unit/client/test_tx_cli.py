@@ -245,7 +245,8 @@ def test_a_lifetime_of_30_days_is_built(network: Network, tmp_path: Path) -> Non
                         str(network.key("xiangshan-court")), "--unsigned", "--nonce", "1",
                         "--genesis", str(network.genesis_path), "--set", "account_id=a",
                         "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
-                        "--expires-in-ms", str(EXPIRES_IN_MS_MAX), "--out", str(tx_file))  # fmt: skip
+                        "--expires-in-ms", str(EXPIRES_IN_MS_MAX),
+                        "--out", str(tx_file))  # fmt: skip
     assert exit_code == EXIT_OK and tx_file.exists()
 
 
