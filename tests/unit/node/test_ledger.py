@@ -135,6 +135,23 @@ def test_build_executes_txs_and_fills_every_root(ledger: Ledger) -> None:
     assert ledger.height == 0  # nothing committed yet
 
 
+def test_the_committed_head_is_known_without_reading_its_block_back(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    real_get_block = ledger.store.get_block
+
+    def counted(height: int) -> bytes | None:
+        reads.append(height)
+        return real_get_block(height)
+
+    monkeypatch.setattr(ledger.store, "get_block", counted)
+    prepared = build_and_commit(ledger, (account_open(1),))
+    reads.clear()
+    assert ledger.head() == prepared.block.header == ledger.header(1)
+    assert reads == [1]  # ledger.header(1) read it; head() did not
+
+
 def test_build_refuses_an_inadmissible_tx(ledger: Ledger) -> None:
     with pytest.raises(ContractError):
         proposal(ledger, (account_open(2),))  # nonce 2 before nonce 1
