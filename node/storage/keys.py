@@ -128,29 +128,20 @@ def decode_root(stored: bytes) -> tuple[bytes, bytes]:
     return stored[:HASH_SIZE], stored[HASH_SIZE:]
 
 
-def tree_node_key(version: int, node_hash: bytes) -> bytes:
-    """Key of a node record in the tree database."""
-    return tree_node_key_prefix(version) + _hash32(node_hash)
-
-
 def tree_node_key_prefix(version: int) -> bytes:
     """The first bytes of every node key of a version: the key is these and the node's
     32-byte hash (a store writing thousands of one version's nodes builds it once)."""
     return encode_int(version) + TREE_NODE_KIND
 
 
-def tree_node_key_at(version: bytes, node_hash: bytes) -> bytes:
-    """tree_node_key of a version already encoded (encode_int), as a walk carries it."""
+def tree_node_key(version: bytes, node_hash: bytes) -> bytes:
+    """Key of a node record in the tree database; version encoded (encode_int), as a parent's
+    record holds it and a walk carries it."""
     return version + TREE_NODE_KIND + node_hash
 
 
-def tree_value_key(version: int, value_hash: bytes) -> bytes:
-    """Key of a value in the tree database."""
-    return encode_int(version) + TREE_VALUE_KIND + _hash32(value_hash)
-
-
-def tree_value_key_at(version: bytes, value_hash: bytes) -> bytes:
-    """tree_value_key of a version already encoded (encode_int)."""
+def tree_value_key(version: bytes, value_hash: bytes) -> bytes:
+    """Key of a value in the tree database; version encoded (encode_int)."""
     return version + TREE_VALUE_KIND + value_hash
 
 

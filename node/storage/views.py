@@ -87,7 +87,7 @@ def read_node_record(
     (ADR 0038), or for LEGACY_VERSION in the main database's space, as written before it."""
     if version == LEGACY_VERSION_BYTES:
         return space.get(keys.smt_node_key(node_hash))
-    return tree.get(keys.tree_node_key_at(version, node_hash))
+    return tree.get(keys.tree_node_key(version, node_hash))
 
 
 def _held_nothing(node_hash: bytes) -> bytes | None:
@@ -241,7 +241,7 @@ class SmtNodes:
             written[node_hash] = record
         learned_values = self._learned.values
         for value_hash, value in self._new_values.items():
-            writes[keys.tree_value_key_at(this_version, value_hash)] = value
+            writes[keys.tree_value_key(this_version, value_hash)] = value
             learned_values[value_hash] = this_version
         root_version = this_version if root in fresh else child_version(root)
         learned_nodes.update(dict.fromkeys(fresh, this_version))
@@ -277,7 +277,7 @@ class SmtNodes:
         version = self._learned.values.get(value_hash, LEGACY_VERSION_BYTES)
         if version == LEGACY_VERSION_BYTES:
             return self._space.get(keys.smt_value_key(value_hash))
-        key = keys.tree_value_key_at(version, value_hash)
+        key = keys.tree_value_key(version, value_hash)
         buffered = self.tree_writes.get(key)
         return buffered if buffered is not None else self._tree.get(key)
 
