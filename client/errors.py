@@ -8,7 +8,7 @@ ClientError
 ├── SubmitError               no node took the tx; carries every node's NodeError
 ├── LocalFileError            a local file that cannot be used (carries path)
 │   ├── TxFileError             a tx file that cannot be read, parsed or written
-│   └── AuditFileError          a genesis or audit state file `lantan audit` cannot use
+│   └── AuditFileError          an audit state file (--state) `lantan audit` cannot use
 ├── CodedError                a failure callers tell apart by code (carries code and detail)
 │   ├── TxInputError            a tx the client refuses to send: bad body, file or signature;
 │   │                           code is an AdmissionReason-style name, as the node would answer
@@ -98,7 +98,7 @@ class FontError(ClientError):
 
 
 class AuditFileError(LocalFileError):
-    """A genesis or saved-checkpoint file of `lantan audit` that cannot be read or written."""
+    """A saved-checkpoint file (--state) of `lantan audit` that cannot be read or written."""
 
 
 class UsageError(ClientError):

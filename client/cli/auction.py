@@ -38,6 +38,7 @@ from client.cli.support import (
 )
 from client.code_names import bilingual_name
 from client.errors import ClientError, NodeRejectedError, UsageError
+from client.genesis_file import add_genesis_option
 from client.node_pool import node_urls
 from client.receipt.codes import ReceiptError
 from client.receipt.history import SetChange, SetHistory
@@ -45,7 +46,7 @@ from contracts.auction_records import SALT_SIZE, LotStatus, bid_commitment
 from contracts.consideration_records import UNIT_PRICE_FEN_PER_T_MAX
 from contracts.state_keys import is_slug
 from genesis.commands import add_group
-from genesis.document import GenesisDocument, parse_genesis
+from genesis.document import GenesisDocument
 from protocol.encoding import JsonValue
 from protocol.errors import ProtocolError
 from protocol.fields import expect_object, read_list
@@ -72,7 +73,7 @@ def register_auction(subparsers: Subparsers) -> None:
     )
     verify.add_argument("lot_id", metavar="LOT_ID")
     add_node_option(verify)
-    verify.add_argument("--genesis", metavar="FILE", required=True, help="the genesis file")
+    add_genesis_option(verify, required=True, help="the genesis file")
     add_json_option(verify)
     verify.set_defaults(handler=guarded("auction verify", run_verify))
     commit = actions.add_parser(
@@ -175,7 +176,7 @@ class LotVerdict:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    document = _read_genesis(args.genesis)
+    document = args.genesis.document
     with NodeClient(node_urls(args.node)[0]) as node:
         try:
             verdict = verify_lot(node, document, args.lot_id)
@@ -200,15 +201,6 @@ def verify_lot(node: NodeClient, document: GenesisDocument, lot_id: str) -> LotV
     return LotVerdict(
         chain=chain, differences=tuple(disagreements(chain, lot, bids, consideration))
     )
-
-
-def _read_genesis(path: str) -> GenesisDocument:
-    try:
-        return parse_genesis(Path(path).read_bytes())
-    except OSError as error:
-        raise UsageError(f"cannot read the genesis file {path}: {error.strerror}") from None
-    except (ProtocolError, ValueError) as error:
-        raise UsageError(f"{path} is not a valid genesis file: {error}") from None
 
 
 def _served_lot(node: NodeClient, lot_id: str) -> tuple[dict[str, JsonValue], list[JsonValue]]:

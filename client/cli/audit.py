@@ -41,8 +41,8 @@ from client.cli.support import (
     print_json,
 )
 from client.errors import AuditFileError, NodeError
+from client.genesis_file import add_genesis_option
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
-from genesis.document import Genesis, build_genesis, parse_genesis
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -69,7 +69,7 @@ def register_audit(subparsers: Subparsers) -> None:
         metavar="URL[,URL...]",
         help=f"node API base URLs (default: ${NODES_ENV}, else {DEFAULT_NODE_URL})",
     )
-    parser.add_argument("--genesis", required=True, type=Path, help="the genesis file")
+    add_genesis_option(parser, required=True, help="the genesis file")
     parser.add_argument(
         "--replay",
         action="store_true",
@@ -87,14 +87,14 @@ def register_audit(subparsers: Subparsers) -> None:
 
 def run_audit(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    genesis = _read_genesis(args.genesis)
+    genesis = args.genesis.genesis
     saved = None if args.state is None else _read_saved(args.state)
     with ExitStack() as stack:
         urls = node_urls(args.nodes, option="--nodes")
         clients = [stack.enter_context(NodeClient(url)) for url in urls]
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=FETCH_WORKERS))
         snapshots = list(executor.map(take_snapshot, clients))
-        wrong_chain = _on_other_chains(snapshots, genesis.chain_id.hex(), args.genesis)
+        wrong_chain = _on_other_chains(snapshots, genesis.chain_id.hex(), args.genesis.path)
         snapshots = [
             s.without(wrong_chain[s.url]) if s.url in wrong_chain else s for s in snapshots
         ]
@@ -127,15 +127,6 @@ def run_audit(args: argparse.Namespace) -> int:
         print(_render_text(report, snapshots, audit, notes + _saved_note(saved_to, report)))
         print(f"({elapsed_ms} ms)")
     return EXIT_OK if report.clean else EXIT_FAILURE
-
-
-def _read_genesis(path: Path) -> Genesis:
-    try:
-        return build_genesis(parse_genesis(path.read_bytes()))
-    except OSError as error:
-        raise AuditFileError(str(path), error.strerror or str(error)) from None
-    except (ProtocolError, ValueError) as error:
-        raise AuditFileError(str(path), f"not a valid genesis file: {error}") from None
 
 
 def _read_saved(path: Path) -> SavedCheckpoint | None:

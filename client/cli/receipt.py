@@ -23,8 +23,9 @@ from client.cli.support import (
     print_json,
     refuse_existing_out,
 )
-from client.cli.verify import read_input, report_receipt
+from client.cli.verify import report_receipt
 from client.errors import ClientError, NodeRejectedError, UsageError
+from client.genesis_file import add_genesis_option
 from client.id_prefix import resolve_retirement_id
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
@@ -68,7 +69,7 @@ def _add_receipt_output(parser: argparse.ArgumentParser) -> None:
     add_node_option(parser)
     parser.add_argument("--out", metavar="FILE.json", required=True)
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
-    parser.add_argument("--genesis", metavar="FILE", help="verify the receipt against this file")
+    add_genesis_option(parser, help="verify the receipt against this file")
     parser.add_argument("--pdf", metavar="FILE.pdf", help="also render it (requires --genesis)")
     parser.add_argument("--font", metavar="PATH", help="TrueType CJK font for --pdf")
     add_json_option(parser)
@@ -135,8 +136,8 @@ def run_receipt_case(args: argparse.Namespace) -> int:
         path = f"/v1/cases/{encode_path_segment(args.case_id)}"
         retirement_id = satisfying_retirement(pool.first_answer(lambda node: node.get_json(path)))
         receipt_bytes = pool.first_answer(lambda node: fetch_receipt(node, retirement_id))
-    if args.genesis:
-        _require_case_satisfied(receipt_bytes, read_input(args.genesis, "genesis file"), args)
+    if args.genesis is not None:
+        _require_case_satisfied(receipt_bytes, args.genesis.raw, args)
     return _save_and_report(args, out, receipt_bytes)
 
 
@@ -159,7 +160,7 @@ def _require_case_satisfied(
 
 
 def _output_path(args: argparse.Namespace) -> Path:
-    if args.pdf and not args.genesis:
+    if args.pdf and args.genesis is None:
         raise UsageError("--pdf needs --genesis: only a verified receipt is rendered")
     out = Path(args.out)
     refuse_existing_out(out, force=args.force)
@@ -172,8 +173,8 @@ def _save_and_report(args: argparse.Namespace, out: Path, receipt_bytes: bytes) 
         out.write_bytes(receipt_bytes)
     except OSError as error:
         raise ClientError(f"{out}: cannot write the receipt ({error.strerror})") from None
-    if args.genesis:
-        genesis_bytes = read_input(args.genesis, "genesis file")
+    if args.genesis is not None:
+        genesis_bytes = args.genesis.raw
         code = report_receipt(receipt_bytes, genesis_bytes, as_json=args.json)
         if code == EXIT_OK and args.pdf:
             _render_pdf(receipt_bytes, genesis_bytes, Path(args.pdf), args.font)

@@ -13,6 +13,7 @@ from pathlib import Path
 from client.cli.support import EXIT_OK, Subparsers, add_json_option, guarded, print_json
 from client.cli.verify import read_input
 from client.errors import ClientError
+from client.genesis_file import add_genesis_option
 from client.receipt.facts import ReceiptFacts
 from client.receipt.fonts import FONT_ENV, FONT_PACKAGE, FontChoice, find_cjk_font
 from client.receipt.pdf import render_receipt_pdf
@@ -29,9 +30,8 @@ def add_pdf_command(actions: Subparsers) -> None:
         "hash). Identical input gives identical bytes.",
     )
     parser.add_argument("receipt", metavar="FILE.json", help="the receipt (lantan receipt get)")
-    parser.add_argument(
-        "--genesis",
-        metavar="FILE",
+    add_genesis_option(
+        parser,
         required=True,
         help="the network's genesis file: the receipt is verified before it is rendered",
     )
@@ -58,8 +58,7 @@ def save_receipt_pdf(facts: ReceiptFacts, out_path: Path, font_path: str | None)
 
 def _run_pdf(args: argparse.Namespace) -> int:
     receipt_bytes = read_input(args.receipt, "receipt")
-    genesis_bytes = read_input(args.genesis, "genesis file")
-    facts = verify_receipt(receipt_bytes, genesis_bytes)
+    facts = verify_receipt(receipt_bytes, args.genesis.raw)
     out_path = Path(args.out)
     font = save_receipt_pdf(facts, out_path, args.font)
     pdf_sha256 = hashlib.sha256(out_path.read_bytes()).hexdigest()

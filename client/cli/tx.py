@@ -22,6 +22,7 @@ from client.cli.support import (
     refuse_existing_out,
 )
 from client.errors import TxInputError, UsageError
+from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
 from client.tx.body import (
     apply_settings,
@@ -177,12 +178,7 @@ def _add_body_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_header_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--genesis",
-        type=Path,
-        metavar="FILE",
-        help="take chain_id from this genesis file (default: from the node)",
-    )
+    add_genesis_option(parser, help="take chain_id from this genesis file (default: from the node)")
     parser.add_argument("--nonce", type=int, help="default: the next nonce the nodes expect")
     parser.add_argument(
         "--expires-in-ms",

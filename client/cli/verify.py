@@ -22,6 +22,7 @@ from client.cli.support import (
     print_json,
 )
 from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
+from client.genesis_file import add_genesis_option
 from client.id_prefix import resolve_tx_id
 from client.node_pool import node_urls
 from client.receipt.codes import ReceiptError
@@ -44,7 +45,7 @@ def register_verify(subparsers: Subparsers) -> None:
         "reason code and exits 1.",
     )
     receipt.add_argument("receipt", metavar="FILE.json")
-    receipt.add_argument("--genesis", metavar="FILE", required=True)
+    add_genesis_option(receipt, required=True, help="the network's genesis file")
     receipt.add_argument(
         "--key-status",
         metavar="URL",
@@ -61,7 +62,7 @@ def register_verify(subparsers: Subparsers) -> None:
         "tx_id", metavar="TX_ID", help="the tx id, or a unique prefix (>= 8 hex digits)"
     )
     add_node_option(tx)
-    tx.add_argument("--genesis", metavar="FILE", required=True)
+    add_genesis_option(tx, required=True, help="the network's genesis file")
     add_json_option(tx)
     tx.set_defaults(handler=guarded("verify tx", run_verify_tx))
 
@@ -75,9 +76,8 @@ def read_input(path: str, what: str) -> bytes:
 
 def run_verify_receipt(args: argparse.Namespace) -> int:
     receipt_bytes = read_input(args.receipt, "receipt")
-    genesis_bytes = read_input(args.genesis, "genesis file")
     return report_receipt(
-        receipt_bytes, genesis_bytes, as_json=args.json, key_status_node=args.key_status
+        receipt_bytes, args.genesis.raw, as_json=args.json, key_status_node=args.key_status
     )
 
 
@@ -146,7 +146,7 @@ def with_later_key_status(facts: ReceiptFacts, genesis_bytes: bytes, url: str) -
 
 
 def run_verify_tx(args: argparse.Namespace) -> int:
-    genesis_bytes = read_input(args.genesis, "genesis file")
+    genesis_bytes = args.genesis.raw
     # One node answers every part, so the proof and the sets come from the same chain view.
     with NodeClient(node_urls(args.node)[0]) as node:
         tx_id = resolve_tx_id(node, args.tx_id)

@@ -19,14 +19,15 @@ import time
 from pathlib import Path
 
 from client.cli.support import EXIT_FAILURE, EXIT_OK, Subparsers, add_node_option, guarded
-from client.errors import ClientError, UsageError
+from client.errors import UsageError
+from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once
 from client.witness.discovery import LearnedNodes, announced_validator_urls
 from client.witness.rounds import RoundOutcome, find_identity, run_round
 from contracts.records import check_node_address
-from genesis.document import GenesisDocument, parse_genesis
+from genesis.document import GenesisDocument
 from protocol.errors import ProtocolError
 
 INTERVAL_S_DEFAULT = 5.0
@@ -36,7 +37,7 @@ def register_witness(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "witness", help="cosign checkpoints after checking they extend those seen before"
     )
-    parser.add_argument("--genesis", metavar="FILE", required=True, type=Path)
+    add_genesis_option(parser, required=True, help="the network's genesis file")
     parser.add_argument(
         "--key",
         metavar="DIR|FILE",
@@ -71,10 +72,7 @@ def register_witness(subparsers: Subparsers) -> None:
 
 
 def run_witness(args: argparse.Namespace) -> int:
-    try:
-        document = parse_genesis(args.genesis.read_bytes())
-    except (OSError, ProtocolError, ValueError) as error:
-        raise ClientError(f"genesis {args.genesis}: {error}") from None
+    document = args.genesis.document
     if args.announce is not None:
         try:
             check_node_address(args.announce)

@@ -7,16 +7,15 @@ checked before the first byte goes to a node, so a mistake costs nobody a nonce.
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from client.api import TxStatus
 from client.errors import TxInputError, UsageError
+from client.genesis_file import GenesisFile
 from client.node_pool import NodePool, SubmitOutcome
 from client.tx.body import tx_type_of, validate_body
 from client.tx.signing_keys import UnlockedKey
 from contracts.reasons import AdmissionReason
-from genesis.document import parse_genesis
 from protocol.encoding import JsonObject
 from protocol.errors import ProtocolError
 from protocol.fields import parse_hex
@@ -45,20 +44,10 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def chain_id_from_genesis(path: Path) -> Hash32:
-    """chain_id = SHA-256(TAG_GENESIS || JCS(genesis)) of the genesis file at path."""
-    try:
-        return parse_genesis(path.read_bytes()).chain_id()
-    except OSError as error:
-        raise UsageError(f"--genesis {path}: cannot read: {error.strerror}") from None
-    except ProtocolError as error:
-        raise UsageError(f"--genesis {path}: not a genesis file: {error}") from None
-
-
-def resolve_chain_id(genesis_path: Path | None, pool: NodePool) -> Hash32:
+def resolve_chain_id(genesis: GenesisFile | None, pool: NodePool) -> Hash32:
     """From the genesis file when given (trusting no node), else from the first node."""
-    if genesis_path is not None:
-        return chain_id_from_genesis(genesis_path)
+    if genesis is not None:
+        return genesis.chain_id
     reported = pool.chain_id()
     try:
         return Hash32(parse_hex(reported, "chain_id", size=HASH_SIZE))

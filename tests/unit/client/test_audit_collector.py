@@ -8,6 +8,7 @@ import pytest
 
 import client.cli.audit as audit_cli
 from client.cli.audit_collector import YOUNG_THRESHOLD, audit_collector
+from client.genesis_file import read_genesis_file
 from tests.unit.client.conftest import Network
 
 
@@ -55,7 +56,11 @@ def test_run_audit_checks_blocks_under_the_policy(
 
     monkeypatch.setattr(audit_cli, "_audit_blocks", audit_blocks)
     args = argparse.Namespace(
-        nodes=node_url, genesis=network.genesis_path, replay=True, state=None, json=True
+        nodes=node_url,
+        genesis=read_genesis_file(network.genesis_path),
+        replay=True,
+        state=None,
+        json=True,
     )
     audit_cli.run_audit(args)
     assert len(seen) == 1

@@ -17,10 +17,10 @@ from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts
 from client.receipt.fonts import FontChoice
 from client.receipt.pdf import render_receipt_pdf
+from tests.unit.client.conftest import Network
 from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, xiangshan_facts
 
 RECEIPT_BYTES = b'{"receipt": "stand-in bytes"}'
-GENESIS_BYTES = b'{"genesis": "stand-in bytes"}'
 Calls = list[tuple[bytes, bytes]]
 Capture = pytest.CaptureFixture[str]
 
@@ -51,13 +51,12 @@ class PdfCommand:
 
 
 @pytest.fixture
-def pdf(tmp_path: Path) -> PdfCommand:
-    """Stand-in receipt and genesis files; the PDF goes to tmp_path/receipt.pdf."""
+def pdf(tmp_path: Path, network: Network) -> PdfCommand:
+    """A stand-in receipt and a genesis file (read when the arguments are parsed, so a real
+    one); the PDF goes to tmp_path/receipt.pdf."""
     receipt = tmp_path / "receipt.json"
     receipt.write_bytes(RECEIPT_BYTES)
-    genesis = tmp_path / "genesis.json"
-    genesis.write_bytes(GENESIS_BYTES)
-    return PdfCommand(receipt=receipt, genesis=genesis, out=tmp_path / "receipt.pdf")
+    return PdfCommand(receipt=receipt, genesis=network.genesis_path, out=tmp_path / "receipt.pdf")
 
 
 @pytest.fixture
@@ -87,7 +86,7 @@ def test_pdf_verifies_then_writes_the_rendered_bytes(
     cjk_font: FontChoice, pdf: PdfCommand, verified: Calls, capsys: Capture
 ):
     assert pdf.run("--font", str(cjk_font.path)) == 0
-    assert verified == [(RECEIPT_BYTES, GENESIS_BYTES)]
+    assert verified == [(RECEIPT_BYTES, pdf.genesis.read_bytes())]
     expected = FontChoice(path=cjk_font.path, subfont_index=0, source="--font")
     assert pdf.out.read_bytes() == render_receipt_pdf(xiangshan_facts(), expected)
     printed = capsys.readouterr().out
@@ -127,8 +126,10 @@ def test_unreadable_input_files_are_usage_errors(
     missing = tmp_path / "missing.json"
     assert pdf.run(receipt=missing) == 2
     assert f"cannot read the receipt {missing}" in capsys.readouterr().err
-    assert pdf.run(genesis=missing) == 2
-    assert f"cannot read the genesis file {missing}" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        pdf.run(genesis=missing)
+    assert exited.value.code == 2
+    assert f"argument --genesis: {missing}: cannot read" in capsys.readouterr().err
     assert verified == []
 
 

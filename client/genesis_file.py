@@ -1,0 +1,69 @@
+"""The genesis file a client command is given with --genesis: read, parsed and derived once.
+
+Every command that takes --genesis (tx, verify, receipt, auction verify, witness, audit)
+reads it here, at argument parsing, before any key is unlocked or node asked. So a file
+that is missing, unreadable or not a genesis file is the same usage error (exit 2) with
+the same words in each: `argument --genesis: FILE: cannot read: ...` or `argument
+--genesis: FILE: not a genesis file: ...`. A valid genesis of another network is not a
+usage error: the command's own check reports it (a receipt that does not verify, a node
+on another chain).
+"""
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from client.errors import UsageError
+from genesis.document import Genesis, GenesisDocument, build_genesis, parse_genesis
+from protocol.errors import ProtocolError
+from protocol.hashing import Hash32
+
+
+@dataclass(frozen=True, slots=True)
+class GenesisFile:
+    """A genesis file as read: its bytes (what an offline verifier is handed) and what they
+    define."""
+
+    path: Path
+    raw: bytes
+    genesis: Genesis
+
+    @property
+    def document(self) -> GenesisDocument:
+        return self.genesis.document
+
+    @property
+    def chain_id(self) -> Hash32:
+        return self.genesis.chain_id
+
+
+def read_genesis_file(path: Path) -> GenesisFile:
+    """The genesis file at path; UsageError if it cannot be read or defines no genesis
+    (malformed JSON, a field missing or unknown, an unsupported protocol version)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        genesis = build_genesis(parse_genesis(raw))
+    except (ProtocolError, ValueError) as error:
+        raise UsageError(f"{path}: not a genesis file: {error}") from None
+    return GenesisFile(path=path, raw=raw, genesis=genesis)
+
+
+def genesis_argument(text: str) -> GenesisFile:
+    """argparse `type` of --genesis: argparse reports the error with the option's name and
+    exits 2, as for any argument that cannot work."""
+    try:
+        return read_genesis_file(Path(text))
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_genesis_option(
+    parser: argparse.ArgumentParser, *, help: str, required: bool = False
+) -> None:
+    """--genesis FILE, read when the arguments are parsed (module docstring)."""
+    parser.add_argument(
+        "--genesis", metavar="FILE", type=genesis_argument, required=required, help=help
+    )

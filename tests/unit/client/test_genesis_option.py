@@ -1,0 +1,83 @@
+"""--genesis: one reading and one error for every command that takes it (client/genesis_file.py).
+
+A file that is missing, malformed or not a genesis is a usage error (exit 2) naming the
+option, found while the arguments are parsed: before any keystore is opened or node asked
+(the node URL below is a closed port, and the keystore does not exist).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from client.cli.main import main
+from client.errors import UsageError
+from client.genesis_file import read_genesis_file
+from tests.unit.client.conftest import Network
+
+NO_NODE = "http://127.0.0.1:1"
+
+
+def commands(tmp: Path) -> dict[str, list[str]]:
+    """Each command with --genesis, by the name its errors begin with; --genesis comes last."""
+    out = str(tmp / "out.json")
+    return {
+        "tx insurance.attest": ["tx", "insurance.attest", "--key", str(tmp / "no-key")],
+        "tx build": ["tx", "build", "insurance.attest", "--out", out],
+        "verify receipt": ["verify", "receipt", str(tmp / "r.json")],
+        "verify tx": ["verify", "tx", "ab" * 8, "--node", NO_NODE],
+        "receipt get": ["receipt", "get", "ab" * 8, "--node", NO_NODE, "--out", out],
+        "receipt case": ["receipt", "case", "a-case", "--node", NO_NODE, "--out", out],
+        "receipt pdf": ["receipt", "pdf", str(tmp / "r.json"), "--out", str(tmp / "r.pdf")],
+        "auction verify": ["auction", "verify", "a-lot", "--node", NO_NODE],
+        "audit": ["audit", "--nodes", NO_NODE],
+        "witness": [
+            "witness",
+            "--key",
+            str(tmp / "no-key"),
+            "--state",
+            str(tmp / "state"),
+            "--once",
+        ],
+    }
+
+
+BAD_FILES = {
+    "missing": (None, "cannot read: No such file or directory"),
+    "malformed JSON": (b"not json", "not a genesis file: malformed JSON"),
+    "another document": (b'{"a": 1}', "not a genesis file: genesis: missing field"),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_FILES))
+@pytest.mark.parametrize("command", sorted(commands(Path("T"))))
+def test_a_bad_genesis_file_is_the_same_usage_error_everywhere(
+    command: str, bad: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, reason = BAD_FILES[bad]
+    genesis = tmp_path / "genesis.json"
+    if content is not None:
+        genesis.write_bytes(content)
+    with pytest.raises(SystemExit) as exited:
+        main([*commands(tmp_path)[command], "--genesis", str(genesis)])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(f"lantan {command}: error: argument --genesis: {genesis}: {reason}")
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_a_valid_genesis_file_is_read_once_with_what_it_defines(network: Network) -> None:
+    read = read_genesis_file(network.genesis_path)
+    assert read.raw == network.genesis_path.read_bytes()
+    assert read.chain_id == network.genesis.chain_id
+    assert read.document == network.genesis.document
+
+
+def test_a_genesis_of_an_unsupported_protocol_version_is_not_a_genesis_file(
+    network: Network, tmp_path: Path
+) -> None:
+    text = network.genesis_path.read_text()
+    assert '"protocol_version":1' in text.replace(" ", "")
+    other = tmp_path / "genesis.json"
+    other.write_text(text.replace('"protocol_version": 1', '"protocol_version": 99'))
+    with pytest.raises(UsageError, match="not a genesis file: protocol_version 99"):
+        read_genesis_file(other)
