@@ -39,16 +39,42 @@ def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
     """URLs from --node "URL[,URL...]", else $LANTAN_NODES, else DEFAULT_NODE_URL.
 
     option: the name of the command's option, for the error message (audit has --nodes).
+    An option given empty is an error, not a fall back to the environment; an error in
+    $LANTAN_NODES names the variable, not the option.
     """
-    raw = text if text else os.environ.get(NODES_ENV) or DEFAULT_NODE_URL
+    if text is not None:
+        raw, source = text, option
+    elif os.environ.get(NODES_ENV):
+        raw, source = os.environ[NODES_ENV], f"${NODES_ENV}"
+    else:
+        raw, source = DEFAULT_NODE_URL, option
     urls = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"{option} {url!r}: expected http://HOST:PORT or https://HOST:PORT")
+        problem = _url_problem(url)
+        if problem is not None:
+            raise UsageError(f"{source} {url!r}: {problem}")
     if not urls:
-        raise UsageError(f"{option}: no node URL given")
+        raise UsageError(f"{source}: no node URL given")
     return tuple(dict.fromkeys(urls))
+
+
+def _url_problem(url: str) -> str | None:
+    """Why url cannot be a node's base URL, or None. A path is allowed (a node behind a
+    reverse proxy under a prefix); the API's own /v1 is not, since the client adds it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected http://HOST:PORT or https://HOST:PORT"
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port's range only when asked
+    except ValueError:
+        return "the port must be 1..65535"
+    if parts.port == 0:
+        return "the port must be 1..65535"
+    if parts.query or parts.fragment:
+        return "a node's base URL has no query or fragment"
+    if parts.path == "/v1" or parts.path.endswith("/v1") or "/v1/" in parts.path:
+        return "give the node's base URL, without /v1 (the client adds the API's paths)"
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

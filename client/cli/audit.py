@@ -66,8 +66,11 @@ def register_audit(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--nodes",
+        "--node",
+        dest="nodes",
         metavar="URL[,URL...]",
-        help=f"node API base URLs (default: ${NODES_ENV}, else {DEFAULT_NODE_URL})",
+        help=f"node API base URLs, every one audited (default: ${NODES_ENV}, else "
+        f"{DEFAULT_NODE_URL}); --node is the same option, as every other command names it",
     )
     add_genesis_option(parser, required=True, help="the genesis file")
     parser.add_argument(

@@ -68,7 +68,9 @@ def register_receipt(subparsers: Subparsers) -> None:
 def _add_receipt_output(parser: argparse.ArgumentParser) -> None:
     add_node_option(parser)
     parser.add_argument("--out", metavar="FILE.json", required=True)
-    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing --out (and --pdf) file"
+    )
     add_genesis_option(parser, help="verify the receipt against this file")
     parser.add_argument("--pdf", metavar="FILE.pdf", help="also render it (requires --genesis)")
     parser.add_argument("--font", metavar="PATH", help="TrueType CJK font for --pdf")
@@ -164,6 +166,8 @@ def _output_path(args: argparse.Namespace) -> Path:
         raise UsageError("--pdf needs --genesis: only a verified receipt is rendered")
     out = Path(args.out)
     refuse_existing_out(out, force=args.force)
+    if args.pdf:
+        refuse_existing_out(Path(args.pdf), force=args.force, option="--pdf")
     return out
 
 

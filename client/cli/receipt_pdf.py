@@ -10,7 +10,14 @@ import hashlib
 import os
 from pathlib import Path
 
-from client.cli.support import EXIT_OK, Subparsers, add_json_option, guarded, print_json
+from client.cli.support import (
+    EXIT_OK,
+    Subparsers,
+    add_json_option,
+    guarded,
+    print_json,
+    refuse_existing_out,
+)
 from client.cli.verify import read_input
 from client.errors import ClientError
 from client.genesis_file import add_genesis_option
@@ -36,6 +43,7 @@ def add_pdf_command(actions: Subparsers) -> None:
         help="the network's genesis file: the receipt is verified before it is rendered",
     )
     parser.add_argument("--out", metavar="F.pdf", required=True, help="where to write the PDF")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     parser.add_argument(
         "--font",
         metavar="PATH",
@@ -57,9 +65,10 @@ def save_receipt_pdf(facts: ReceiptFacts, out_path: Path, font_path: str | None)
 
 
 def _run_pdf(args: argparse.Namespace) -> int:
+    out_path = Path(args.out)
+    refuse_existing_out(out_path, force=args.force)
     receipt_bytes = read_input(args.receipt, "receipt")
     facts = verify_receipt(receipt_bytes, args.genesis.raw)
-    out_path = Path(args.out)
     font = save_receipt_pdf(facts, out_path, args.font)
     pdf_sha256 = hashlib.sha256(out_path.read_bytes()).hexdigest()
     if args.json:

@@ -69,8 +69,9 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def refuse_existing_out(out: Path, *, force: bool) -> None:
-    """Raise UsageError (exit 2) if --out names an existing file and --force was not given:
-    checked before any work (a key unlocked, a node asked), as every command with --out does."""
+def refuse_existing_out(out: Path, *, force: bool, option: str = "--out") -> None:
+    """Raise UsageError (exit 2) if option (--out, --pdf) names an existing file and --force
+    was not given: checked before any work (a key unlocked, a node asked, a receipt
+    verified), as every command that writes a file does."""
     if out.exists() and not force:
-        raise UsageError(f"{out} exists; choose another --out or pass --force")
+        raise UsageError(f"{out} exists; choose another {option} or pass --force")

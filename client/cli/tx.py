@@ -37,6 +37,7 @@ from client.tx.flow import (
     EXPIRES_IN_MS_DEFAULT,
     EXPIRES_IN_MS_MAX,
     TIMEOUT_MS_DEFAULT,
+    TIMEOUT_MS_MAX,
     TxOutcome,
     build_tx,
     check_before_submit,
@@ -202,7 +203,8 @@ def _add_submit_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=TIMEOUT_MS_DEFAULT,
         metavar="MS",
-        help="how long to wait for the commit (default: 30000)",
+        help=f"how long to wait for the commit (default: {TIMEOUT_MS_DEFAULT}, at most "
+        f"{TIMEOUT_MS_MAX})",
     )
     add_json_option(parser)
 
@@ -237,11 +239,6 @@ def _unlock(path: Path, args: argparse.Namespace, *, own_passphrase: bool = True
 def _build(
     args: argparse.Namespace, sender: PublicKey, pool: NodePool, body: JsonObject
 ) -> UnsignedTx:
-    if not 0 < args.expires_in_ms <= EXPIRES_IN_MS_MAX:
-        raise UsageError(
-            f"--expires-in-ms must be positive and at most {EXPIRES_IN_MS_MAX} (30 days): "
-            "whoever holds a copy of a signed tx can submit it until it expires"
-        )
     chain_id = resolve_chain_id(args.genesis, pool)
     nonce = args.nonce if args.nonce is not None else pool.next_nonce(sender.hex())
     return build_tx(
@@ -254,7 +251,26 @@ def _build(
     )
 
 
+def _check_header_options(args: argparse.Namespace) -> None:
+    """Numbers that cannot work, refused before a body is read or a passphrase asked for."""
+    if not 0 < args.expires_in_ms <= EXPIRES_IN_MS_MAX:
+        raise UsageError(
+            f"--expires-in-ms must be positive and at most {EXPIRES_IN_MS_MAX} (30 days): "
+            "whoever holds a copy of a signed tx can submit it until it expires"
+        )
+
+
+def _check_submit_options(args: argparse.Namespace) -> None:
+    if not 0 < args.timeout_ms <= TIMEOUT_MS_MAX:
+        raise UsageError(
+            f"--timeout-ms must be positive and at most {TIMEOUT_MS_MAX} (a day); "
+            "--no-wait submits without waiting"
+        )
+
+
 def _run_send(args: argparse.Namespace) -> int:
+    _check_header_options(args)
+    _check_submit_options(args)
     body = _read_body(args)
     sender = _unlock(args.key, args)
     # Co-signers' passphrases come from beside their own keystores (or a prompt).
@@ -279,6 +295,7 @@ def _submit(pool: NodePool, signed: SignedTx, args: argparse.Namespace) -> TxOut
 def _run_build(args: argparse.Namespace) -> int:
     args.tx_type = args.type
     refuse_existing_out(args.out, force=args.force)
+    _check_header_options(args)
     body = _read_body(args)
     signer: UnlockedKey | None = None
     if args.sender is not None:
@@ -309,6 +326,7 @@ def _run_sign(args: argparse.Namespace) -> int:
 
 
 def _run_submit(args: argparse.Namespace) -> int:
+    _check_submit_options(args)
     signed = read_tx_file(args.file)
     check_before_submit(signed, at_ms=now_ms())
     with NodePool(node_urls(args.node)) as pool:

@@ -95,7 +95,7 @@ def report_receipt(
         return EXIT_FAILURE
     failure = None
     if key_status_node is not None:
-        url = node_urls(key_status_node)[0]
+        url = node_urls(key_status_node, option="--key-status")[0]
         try:
             facts = with_later_key_status(facts, genesis_bytes, url)
         except ClientError as error:

@@ -29,6 +29,8 @@ EXPIRES_IN_MS_MAX: Final = 30 * 24 * 60 * 60 * 1000
 to sign. The protocol takes any expiry, but a signed tx can be submitted by whoever holds a
 copy until it expires or its nonce is used, so its lifetime is kept to what a workflow needs."""
 TIMEOUT_MS_DEFAULT: Final = 30_000
+TIMEOUT_MS_MAX: Final = 24 * 60 * 60 * 1000
+"""A day: a longer wait for one commit is a mistyped number (--no-wait does not wait)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from client.cli import main as cli
+from tests.unit.client.conftest import Network
 
 
 def test_without_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,3 +68,12 @@ def test_an_unknown_group_is_refused_with_every_group_listed(
     assert "invalid choice: 'bogus'" in error
     for name in ("genesis", "verify", "receipt", "completion"):
         assert name in error
+
+
+def test_audit_takes_node_as_every_other_command_does(network: Network) -> None:
+    # `--nodes` was audit's only spelling; `--node` was refused as unrecognized.
+    parser = cli.build_parser()
+    genesis = str(network.genesis_path)
+    for option in ("--node", "--nodes"):
+        args = parser.parse_args(["audit", option, "http://a:1,http://b:2", "--genesis", genesis])
+        assert args.nodes == "http://a:1,http://b:2"

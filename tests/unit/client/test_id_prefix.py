@@ -13,6 +13,7 @@ import pytest
 
 from client.errors import UsageError
 from client.id_prefix import IdPrefixError, as_prefix, match_prefix
+from tests.unit.client.conftest import Network
 from tests.unit.client.fake_node import FakeNode
 
 LANTAN = str(Path(sys.executable).parent / "lantan")
@@ -71,6 +72,20 @@ def test_receipt_get_refuses_to_overwrite(node_url: str, tmp_path: Path) -> None
     assert completed.returncode == 2
     assert "--force" in completed.stderr
     assert out.read_text() == "{}"
+
+
+def test_receipt_get_refuses_to_overwrite_the_pdf_too(
+    node_url: str, tmp_path: Path, network: Network
+) -> None:
+    pdf = tmp_path / "r.pdf"
+    pdf.write_text("an earlier PDF")
+    completed = lantan("receipt", "get", FIRST, "--node", node_url,
+                       "--out", str(tmp_path / "r.json"), "--genesis", str(network.genesis_path),
+                       "--pdf", str(pdf))  # fmt: skip
+    assert completed.returncode == 2
+    assert f"{pdf} exists; choose another --pdf or pass --force" in completed.stderr
+    assert pdf.read_text() == "an earlier PDF"
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_prefix_rules() -> None:

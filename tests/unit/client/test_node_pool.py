@@ -1,5 +1,7 @@
 """client/node_pool.py: node URLs, submitting to every node, nonces and waiting."""
 
+import re
+
 import httpx
 import pytest
 
@@ -17,10 +19,42 @@ def test_node_urls_from_flag_env_and_default(monkeypatch: pytest.MonkeyPatch) ->
     assert node_urls("http://c:3,http://c:3") == ("http://c:3",)
 
 
-@pytest.mark.parametrize("text", ["127.0.0.1:7101", "ftp://a:1", ",", "http://"])
-def test_bad_node_urls_are_usage_errors(text: str) -> None:
-    with pytest.raises(UsageError):
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("127.0.0.1:7101", "expected http://HOST:PORT"),
+        ("ftp://a:1", "expected http://HOST:PORT"),
+        (",", "no node URL given"),
+        ("", "no node URL given"),
+        ("http://", "expected http://HOST:PORT"),
+        ("http://127.0.0.1:99999", "the port must be 1..65535"),
+        ("http://127.0.0.1:0", "the port must be 1..65535"),
+        ("http://127.0.0.1:7401/v1", "without /v1"),
+        ("http://127.0.0.1:7401/v1/status", "without /v1"),
+        ("http://127.0.0.1:7401/?x=1", "no query or fragment"),
+    ],
+)
+def test_bad_node_urls_are_usage_errors(
+    text: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty --node is an error even when the environment names nodes.
+    monkeypatch.setenv(NODES_ENV, "http://a:1")
+    with pytest.raises(UsageError, match=f"^--node .*{re.escape(reason)}|^--node: {reason}"):
         node_urls(text)
+
+
+def test_a_node_behind_a_path_prefix_is_allowed() -> None:
+    assert node_urls("https://registry.example.cn/lantan/") == (
+        "https://registry.example.cn/lantan",
+    )
+
+
+def test_an_error_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(NODES_ENV, "garbage")
+    with pytest.raises(UsageError, match=r"^\$LANTAN_NODES 'garbage': expected"):
+        node_urls(None)
+    with pytest.raises(UsageError, match=r"^--nodes 'garbage': expected"):
+        node_urls("garbage", option="--nodes")
 
 
 def by_host(answers: dict[str, httpx.Response | Exception]) -> httpx.MockTransport:

@@ -120,6 +120,20 @@ def test_a_receipt_that_does_not_verify_is_never_rendered(
     )
 
 
+def test_an_existing_pdf_is_replaced_only_with_force(
+    cjk_font: FontChoice, pdf: PdfCommand, verified: Calls, capsys: Capture
+):
+    pdf.out.write_bytes(b"an earlier PDF")
+    assert pdf.run() == 2
+    assert capsys.readouterr().err == (
+        f"lantan receipt pdf: error: {pdf.out} exists; choose another --out or pass --force\n"
+    )
+    assert pdf.out.read_bytes() == b"an earlier PDF"
+    assert verified == []  # refused before the receipt is verified
+    assert pdf.run("--force") == 0
+    assert pdf.out.read_bytes().startswith(b"%PDF")
+
+
 def test_unreadable_input_files_are_usage_errors(
     pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
 ):

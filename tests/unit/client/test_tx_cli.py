@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
-from client.tx.flow import EXPIRES_IN_MS_MAX
+from client.tx.flow import EXPIRES_IN_MS_MAX, TIMEOUT_MS_MAX
 from genesis.example.parties import ECO_ACCOUNT
 from genesis.example.xiangshan_case import xiangshan_case_steps
 from genesis.keystore import read_keystore
@@ -248,6 +248,18 @@ def test_a_lifetime_of_30_days_is_built(network: Network, tmp_path: Path) -> Non
                         "--expires-in-ms", str(EXPIRES_IN_MS_MAX),
                         "--out", str(tx_file))  # fmt: skip
     assert exit_code == EXIT_OK and tx_file.exists()
+
+
+@pytest.mark.parametrize("timeout_ms", ["0", "-1", str(TIMEOUT_MS_MAX + 1)])
+def test_a_wait_outside_a_day_is_a_usage_error_before_any_key_or_node(
+    network: Network, capsys: Capture, timeout_ms: str
+) -> None:
+    # The node URL is a closed port and the keystore is never opened: the number is
+    # refused first (it was submitted, then reported "still pending", exit 3).
+    exit_code = run_cli("tx", "account.open", "--key", str(network.key("ningbo-ptc")),
+                        "--node", "http://127.0.0.1:1", "--timeout-ms", timeout_ms)  # fmt: skip
+    assert exit_code == EXIT_USAGE
+    assert "--timeout-ms must be positive and at most 86400000" in capsys.readouterr().err
 
 
 def test_unknown_type_is_an_argparse_usage_error(capsys: Capture) -> None:
