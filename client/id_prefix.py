@@ -4,7 +4,8 @@ Tables print ids shortened (client/cli/tables.py), so an operator copies a prefi
 command that takes a full id takes a prefix too. The nodes only answer full ids, so the
 prefix is matched here against what the node lists: retirements from /v1/retirements, tx
 ids from the committed blocks (newest first). No match and several matches are errors
-that say so; a full 64-digit id is passed through untouched.
+that say so; a full 64-digit id is passed through (in lower case), and text that is
+neither is refused here, before any node is asked.
 """
 
 from collections.abc import Iterable, Iterator
@@ -25,16 +26,25 @@ class IdPrefixError(ClientError):
     """A prefix that matches no id, or several."""
 
 
-def as_prefix(text: str) -> str | None:
-    """The lower-case prefix when text is a short hex id (a trailing … is dropped), else None."""
+def id_or_prefix(text: str, what: str) -> tuple[str, bool]:
+    """(the id or prefix text names, in lower case; whether it is a prefix). A trailing … of a
+    shortened id is dropped. UsageError for anything else: tx and retirement ids are hashes,
+    so text that is not hex, or longer than an id, can only be a mistake (a node would
+    answer it with BAD_ID)."""
     cleaned = text.strip().rstrip("…").rstrip(".").lower()
-    if not set(cleaned) <= HEX or len(cleaned) >= ID_HEX_DIGITS:
-        return None
+    if not cleaned or not set(cleaned) <= HEX or len(cleaned) > ID_HEX_DIGITS:
+        raise UsageError(
+            f"{what} id {text!r}: expected {ID_HEX_DIGITS} hex digits, or a unique prefix of "
+            f"at least {PREFIX_DIGITS_MIN}"
+        )
+    if len(cleaned) == ID_HEX_DIGITS:
+        return cleaned, False
     if len(cleaned) < PREFIX_DIGITS_MIN:
         raise UsageError(
-            f"id {text!r} is too short: give the full id or at least {PREFIX_DIGITS_MIN} hex digits"
+            f"{what} id {text!r} is too short: give the full id or at least "
+            f"{PREFIX_DIGITS_MIN} hex digits"
         )
-    return cleaned
+    return cleaned, True
 
 
 def match_prefix(prefix: str, candidates: Iterable[str], what: str) -> str:
@@ -53,20 +63,21 @@ def match_prefix(prefix: str, candidates: Iterable[str], what: str) -> str:
 
 
 def resolve_retirement_id(client: NodeClient, text: str) -> str:
-    """text, or the one retirement id it is a prefix of."""
-    prefix = as_prefix(text)
-    if prefix is None:
-        return text
+    """The retirement id text names: itself, or the one it is a prefix of."""
+    cleaned, is_prefix = id_or_prefix(text, "retirement")
+    if not is_prefix:
+        return cleaned
     ids = (str(item.get("retirement_id")) for item in client.iterate("/v1/retirements"))
-    return match_prefix(prefix, ids, "retirement")
+    return match_prefix(cleaned, ids, "retirement")
 
 
 def resolve_tx_id(client: NodeClient, text: str) -> str:
-    """text, or the one committed tx id it is a prefix of (every block is read)."""
-    prefix = as_prefix(text)
-    if prefix is None:
-        return text
-    return match_prefix(prefix, _committed_tx_ids(client), "committed tx")
+    """The tx id text names: itself, or the one committed tx id it is a prefix of (every
+    block is read)."""
+    cleaned, is_prefix = id_or_prefix(text, "tx")
+    if not is_prefix:
+        return cleaned
+    return match_prefix(cleaned, _committed_tx_ids(client), "committed tx")
 
 
 def _committed_tx_ids(client: NodeClient) -> Iterator[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from client.errors import UsageError
-from client.id_prefix import IdPrefixError, as_prefix, match_prefix
+from client.id_prefix import IdPrefixError, id_or_prefix, match_prefix
 from tests.unit.client.conftest import Network
 from tests.unit.client.fake_node import FakeNode
 
@@ -89,10 +89,14 @@ def test_receipt_get_refuses_to_overwrite_the_pdf_too(
 
 
 def test_prefix_rules() -> None:
-    assert as_prefix(FIRST) is None  # a full id goes to the node as it is
-    assert as_prefix("xiangshan-2023") is None  # not hex: not an id prefix
-    assert as_prefix("E6AA99F4") == "e6aa99f4"
-    with pytest.raises(UsageError, match="at least 8"):
-        as_prefix("e6aa99")
+    assert id_or_prefix(FIRST, "tx") == (FIRST, False)  # a full id goes to the node as it is
+    assert id_or_prefix(FIRST.upper(), "tx") == (FIRST, False)
+    assert id_or_prefix("E6AA99F4…", "tx") == ("e6aa99f4", True)
+    with pytest.raises(UsageError, match="tx id 'e6aa99' is too short"):
+        id_or_prefix("e6aa99", "tx")
+    # Not hex, or longer than an id: a mistake, refused before any node is asked.
+    for text in ("zzzz", "xiangshan-2023", FIRST + "0", "", "../status"):
+        with pytest.raises(UsageError, match="expected 64 hex digits, or a unique prefix"):
+            id_or_prefix(text, "retirement")
     with pytest.raises(IdPrefixError, match="no tx id"):
         match_prefix("ffffffff", [FIRST], "tx")
