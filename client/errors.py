@@ -37,6 +37,8 @@ class NodeError(ClientError):
     def __init__(self, url: str, message: str) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
+        self.message = message
+        """What went wrong, without the URL."""
 
 
 class NodeUnreachableError(NodeError):
@@ -62,7 +64,12 @@ class SubmitError(ClientError):
     """No node accepted the tx; failures maps each node URL to its error."""
 
     def __init__(self, failures: Mapping[str, NodeError]) -> None:
-        lines = "; ".join(str(error) for error in failures.values())
+        reasons = {error.message for error in failures.values()}
+        if len(failures) > 1 and len(reasons) == 1:
+            # Every node said the same (a bad signature, another network's tx): once.
+            lines = f"{reasons.pop()} (all {len(failures)} nodes)"
+        else:
+            lines = "; ".join(str(error) for error in failures.values())
         super().__init__(f"no node accepted the tx: {lines}")
         self.failures = dict(failures)
 

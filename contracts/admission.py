@@ -110,7 +110,11 @@ def admit_signed_tx(
     if len(signed.canonical_bytes()) > limit:
         raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"canonical form > {limit} bytes")
     if tx.chain_id != chain_id:
-        raise AdmissionError(AdmissionReason.WRONG_CHAIN_ID, tx.chain_id.hex())
+        raise AdmissionError(
+            AdmissionReason.WRONG_CHAIN_ID,
+            f"the tx names chain {tx.chain_id.hex()}, this network is {chain_id.hex()}: "
+            "signed for another network (another genesis file)",
+        )
     if tx.protocol_version != PROTOCOL_VERSION:
         raise AdmissionError(AdmissionReason.WRONG_PROTOCOL_VERSION, str(tx.protocol_version))
     if tx.type not in TX_TYPE_NAMES:

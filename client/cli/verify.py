@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from client.api import NodeClient, encode_path_segment
 from client.cli.support import (
@@ -25,7 +25,7 @@ from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
 from client.genesis_file import add_genesis_option
 from client.id_prefix import resolve_tx_id
 from client.node_pool import node_urls
-from client.receipt.codes import ReceiptError
+from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts
 from client.receipt.key_status import later_status
 from client.receipt.summary import facts_json, summary_lines, time_text
@@ -81,6 +81,19 @@ def run_verify_receipt(args: argparse.Namespace) -> int:
     )
 
 
+_OTHER_NETWORK_HINT = (
+    "The receipt was not made on the network this genesis file defines. Check that the "
+    "genesis file is that network's own (`lantan net status` or the network's operators "
+    "give it); with the right file, a receipt that still fails this check is not genuine."
+)
+INVALID_HINTS: Final = {
+    ReceiptCode.WRONG_CHAIN: _OTHER_NETWORK_HINT,
+    ReceiptCode.CHECKPOINT_WRONG_CHAIN: _OTHER_NETWORK_HINT,
+}
+"""A second line after INVALID where the usual cause is the verifier's input, not the
+receipt: whoever reads INVALID should not conclude forgery from a mixed-up file."""
+
+
 def report_receipt(
     receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool, key_status_node: str | None = None
 ) -> int:
@@ -88,10 +101,16 @@ def report_receipt(
     try:
         facts = verify_receipt(receipt_bytes, genesis_bytes)
     except ReceiptError as error:
+        hint = INVALID_HINTS.get(error.code)
         if as_json:
-            print_json({"valid": False, "code": error.code.value, "detail": error.detail})
+            print_json(
+                {"valid": False, "code": error.code.value, "detail": error.detail}
+                | ({} if hint is None else {"hint": hint})
+            )
         else:
             print(f"INVALID: {error.code.value}: {error.detail}")
+            if hint is not None:
+                print(hint)
         return EXIT_FAILURE
     failure = None
     if key_status_node is not None:

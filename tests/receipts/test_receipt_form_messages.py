@@ -2,10 +2,12 @@
 missing, or where the JSON ends, in words a clerk can pass on (not a Python KeyError's
 bare key, not "starting at at offset")."""
 
+import json
 from pathlib import Path
 
 import pytest
 
+from client.cli.main import main
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.verify import verify_receipt
 
@@ -32,3 +34,21 @@ def test_a_truncated_receipt_says_where_its_json_ends() -> None:
     detail = malformed(RECEIPT[: len(RECEIPT) // 2])
     assert detail.startswith("malformed JSON: ") and ": character " in detail, detail
     assert "at at" not in detail
+
+
+def test_another_networks_genesis_file_is_named_as_the_likely_cause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads(GENESIS)
+    document["chain_name"] = document["chain_name"] + "-another"
+    other = tmp_path / "genesis.json"
+    other.write_text(json.dumps(document))
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(RECEIPT)
+    assert main(["verify", "receipt", str(receipt), "--genesis", str(other)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("INVALID: WRONG_CHAIN: ")
+    assert lines[1].startswith("The receipt was not made on the network this genesis file")
+    assert main(["verify", "receipt", str(receipt), "--genesis", str(other), "--json"]) == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["code"] == "WRONG_CHAIN" and answer["hint"] == lines[1]

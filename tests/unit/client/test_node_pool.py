@@ -103,6 +103,16 @@ def test_submit_fails_when_no_node_takes_it() -> None:
     assert "bad_signature" in str(caught.value)
 
 
+def test_the_same_refusal_from_every_node_is_said_once() -> None:
+    transport = by_host({host: rejected("wrong_chain_id") for host in ("a", "b", "c")})
+    with NodePool(URLS, transport=transport) as pool, pytest.raises(SubmitError) as caught:
+        pool.submit({}, TX_ID)
+    assert str(caught.value) == (
+        "no node accepted the tx: wrong_chain_id (HTTP 400): d (all 3 nodes)"
+    )
+    assert len(caught.value.failures) == 3
+
+
 def test_a_node_that_computes_another_tx_id_does_not_count() -> None:
     transport = by_host({"a": pending("cd" * 32)})
     with (
