@@ -170,6 +170,22 @@ LIST_RESOURCES: Final = (
         help="sink losses reported by verifiers and the buffer they drew (ADR 0033)",
     ),
     ListResource(
+        name="insurance",
+        columns=(
+            "policy_id",
+            "insurer",
+            "coverage",
+            "subject_kind",
+            "subject_id",
+            "sum_insured_fen",
+            "period_start",
+            "period_end",
+        ),
+        item_noun="POLICY_ID",
+        help="insurance policies attested alongside credits (insurance.attest), each with the "
+        "totals of its claims",
+    ),
+    ListResource(
         name="insurance-claims",
         columns=(
             "claim_id",

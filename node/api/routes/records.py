@@ -184,7 +184,9 @@ for _kind, _prefix in KINDS.items():
 def list_holdings(
     account_id: str, view: ViewDep, cursor: str | None = None, limit: Limit = 20
 ) -> Page:
-    """The account's holdings per batch (ACTIVE and FROZEN serial blocks)."""
+    """The account's holdings per batch (ACTIVE and FROZEN serial blocks); 404 for an account
+    that does not exist (an empty page would read as "holds nothing")."""
+    _record(view, KINDS["accounts"] + account_id)
     return _page(view, f"holding/{account_id}/", cursor, limit)
 
 
@@ -192,7 +194,9 @@ def list_holdings(
 def list_serials(
     batch_id: str, view: ViewDep, cursor: str | None = None, limit: Limit = 20
 ) -> Page:
-    """Every serial block of an issuance batch, in serial order, with holder and status."""
+    """Every serial block of an issuance batch, in serial order, with holder and status; 404
+    for a batch that does not exist."""
+    _record(view, KINDS["batches"] + batch_id)
     return _page(view, f"serials/{batch_id}/", cursor, limit)
 
 

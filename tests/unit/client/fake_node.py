@@ -48,6 +48,7 @@ LIST_PREFIXES = {
     "evidence": "evidence/",
     "reversals": "reversal/",
     "insurance-claims": "insurance_claim/",
+    "insurance": "insurance/",
 }
 ENRICHED = frozenset({"case/", "project/", "batch/", "insurance_claim/"})
 """Kinds whose routes add fields to the stored record (node/api/routes/records.py ENRICH)."""

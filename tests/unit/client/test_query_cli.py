@@ -308,3 +308,12 @@ def test_reversals_and_claims_are_listed_and_read(capsys: Capture) -> None:
             claim_id, "eco-account-comprehensive-2023", reversal_example.REVERSAL_ID,
             "6000000", "paid", "5000000", "5000000",
         ]  # fmt: skip
+        # The policy itself, which had no query command (only `query state insurance/<id>`).
+        policy_id = "eco-account-comprehensive-2023"
+        exit_code, out, _ = query(capsys, "insurance", policy_id, "--node", url, "--json")
+        assert exit_code == EXIT_OK
+        assert json.loads(out)["sum_insured_fen"] == 100_000_000
+        exit_code, out, _ = query(capsys, "insurance", "--node", url)
+        assert exit_code == EXIT_OK
+        header, _rule, row = out.splitlines()[:3]
+        assert header.split()[0] == "policy_id" and row.split()[0] == policy_id

@@ -72,6 +72,9 @@ def test_committed_accounts_are_listed(api: Api) -> None:
     assert rest["next_cursor"] is None
     holdings = api.client.get("/v1/accounts/acct-1/holdings").json()
     assert holdings == {"items": [], "next_cursor": None}
+    # An account or batch that does not exist is not one that holds nothing.
+    for route in ("/v1/accounts/no-such/holdings", "/v1/batches/no-such/serials"):
+        assert_error(api.client.get(route), 404, "NOT_FOUND")
 
 
 @pytest.mark.parametrize("cursor", ["zz", "f", "ff"])
