@@ -144,7 +144,7 @@ def key_status_lines(keys: tuple[TxKey, ...], height: int) -> list[str]:
             if key.institution_id is not None
             else "account holder (no institution)"
         )
-        lines.append(f"signing key  {key.public_key[:16]}… {who}")
+        lines.append(f"tx signed by {key.public_key[:16]}… {who}")
         lines.append(
             f"             in force at height {height}, when it signed (proven by the receipt)"
         )

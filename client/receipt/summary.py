@@ -52,7 +52,10 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
         f"vintage      {facts.vintage} (batch {facts.batch_id})",
         f"height       {facts.height}",
         f"time         {time_text(facts.time_ms)}",
-        f"signed       {facts.signed_summary}: "
+        # The block's certificate (validators) here; the tx's own signers follow as
+        # "tx signed by": two different sets of signatures, named apart.
+        f"block        certified by {len(facts.signed_by)} of {facts.validator_count} validators"
+        f" (quorum {facts.quorum}): "
         + "; ".join(
             f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
         ),
@@ -66,7 +69,22 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             f" {'witness' if len(facts.witnessed_by) == 1 else 'witnesses'} cosigned the checkpoint"
             f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
         )
+    lines.append(meaning_line(facts))
     return lines
+
+
+def meaning_line(facts: ReceiptFacts) -> str:
+    """The verdict in one plain sentence, last before VALID: what a reader who skips the
+    hashes above needs."""
+    what = f"{facts.quantity_tonnes_text} t CO2e ({facts.quantity_kg:,} kg) were retired"
+    if facts.kind == "judicial" and facts.case_status is not None:
+        what += f" for case {facts.case_status.case_id}"
+        if facts.case_status.satisfies:
+            what += ", which this retirement satisfied"
+    return (
+        f"meaning      {what}; the registry's validators certified it, and every signature"
+        " and proof above checks against the genesis file alone"
+    )
 
 
 def case_status_lines(case: CaseStatusFacts) -> list[str]:

@@ -138,3 +138,17 @@ def test_the_field_mutations_fail_alike_on_a_format_4_receipt(attested_chain: Ca
     assert len(controls) == 2
     for case in cases:
         check_case(case, chain.genesis_bytes)
+
+
+def test_the_summary_ends_with_the_verdict_in_plain_words(case_chain: CaseChain) -> None:
+    chain = case_chain.chain
+    facts = verify_receipt(
+        encode(chain.receipt(case_chain.judicial, version=4)), chain.genesis_bytes
+    )
+    lines = summary_lines(facts)
+    assert lines[-1].startswith(f"meaning      {facts.quantity_tonnes_text} t CO2e")
+    assert facts.case_status is not None
+    assert f"for case {facts.case_status.case_id}" in lines[-1]
+    # The block's certificate and the tx's signers are named apart.
+    assert any(line.startswith("block        certified by ") for line in lines)
+    assert any(line.startswith("tx signed by ") for line in lines)
