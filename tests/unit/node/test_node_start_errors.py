@@ -13,6 +13,7 @@ from client.cli.main import main
 from node.config import CONFIG_FILE, ConfigError, load_config
 from node.net import net_create, validator_names
 from node.server import build_node
+from node.storage import LevelDbStore
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +133,24 @@ def test_a_port_in_use_is_refused_before_the_node_says_it_serves(
     assert code == 1, err
     assert f"cannot listen on 127.0.0.1:{port}" in err, err
     assert "serving at" not in err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("where", ["--dir", "--config"])
+def test_a_store_another_node_holds_is_one_line_on_another_port(
+    capsys: pytest.CaptureFixture[str], network: Path, where: str
+) -> None:
+    """The running node holds its own port, so a second start on another --port gets past
+    the port check to the store's LOCK (issue 44: it ended in a traceback)."""
+    node_dir = first_node(network)
+    place = node_dir if where == "--dir" else node_dir / CONFIG_FILE
+    with LevelDbStore.open(node_dir / "data"):  # the running node's handle
+        code, err = node_start(capsys, where, str(place), "--port", str(free_port()))
+    assert code == 1, err
+    assert f"the store at {node_dir / 'data'} is already open" in err, err
+    assert len(err.strip().splitlines()) == 1, err
