@@ -65,8 +65,42 @@ def test_numbers_a_node_cannot_run_with_are_refused(
 
 
 def test_a_port_from_the_environment_is_checked_too(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"port must be 1\.\.65535, not -1"):
+    with pytest.raises(ConfigError, match=r"^LANTAN_PORT: port must be 1\.\.65535, not -1$"):
         load_config(tmp_path, env={"LANTAN_PORT": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (("--port", "99999"), "--port: port must be 1..65535, not 99999"),
+        (
+            ("--heartbeat-interval-ms", "-5"),
+            "--heartbeat-interval-ms: heartbeat_interval_ms must be at least 1, not -5",
+        ),
+    ],
+)
+def test_a_number_from_a_flag_is_refused_naming_the_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: tuple[str, str], message: str
+) -> None:
+    """node.toml does not exist here: the message names the flag the value came from, not
+    the file (issue 44)."""
+    code, err = node_start(capsys, "--dir", str(tmp_path), *flag)
+    assert code == 1, err
+    assert err.strip() == f"lantan node start: error: {message}", err
+
+
+def test_a_flag_over_node_toml_is_named_and_node_toml_s_own_value_by_its_path(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / CONFIG_FILE).write_text("port = 7000\nconnections_max = 0\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, env={}, overrides={"port": 70000})
+    assert str(raised.value) == "--port: port must be 1..65535, not 70000"
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, env={})
+    assert (
+        str(raised.value) == f"{tmp_path / CONFIG_FILE}: connections_max must be at least 1, not 0"
+    )
 
 
 def test_node_toml_paths_are_the_node_directory_s_whatever_the_working_directory(
