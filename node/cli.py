@@ -6,6 +6,7 @@ from pathlib import Path
 from genesis.commands import Subparsers, add_group, guarded
 from node.config import ConfigError, PeerConfig, load_config
 from node.extra import require_server_extra
+from node.storage.errors import StorageError
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
@@ -28,7 +29,12 @@ def register_node(subparsers: Subparsers) -> None:
     start.add_argument("--peer", action="append", default=[], metavar="NAME=URL")
     start.add_argument("--passphrase-file", type=Path)
     start.add_argument("--heartbeat-interval-ms", type=int)
-    start.set_defaults(handler=guarded("node start", _run_start, (ConfigError, OSError)))
+    # StorageError as node/main.py has it: a store another process holds (a second start on
+    # a running node's directory with another --port gets past the port check) or one a
+    # newer build wrote is one line, not a traceback.
+    start.set_defaults(
+        handler=guarded("node start", _run_start, (ConfigError, OSError, StorageError))
+    )
 
 
 def _run_start(args: argparse.Namespace) -> int:

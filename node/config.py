@@ -8,7 +8,7 @@ relative to that directory.
 import os
 import ssl
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -115,37 +115,53 @@ def load_config(
         raise ConfigError(f"{path}: {error}") from None
     values: dict[str, Any] = {"name": node_dir.name, "node_dir": node_dir}
     values |= _from_file(raw, path)
+    # Where each value came from, for the messages that refuse it: a bad --port named as
+    # node.toml's sent operators to a file that may not exist.
+    origins = dict.fromkeys(values, str(path))
     for variable, (name, kind) in _ENV_FIELDS.items():
         text = (os.environ if env is None else env).get(variable)
         if text is not None:
             values[name] = _convert(variable, text, kind)
-    values |= {k: v for k, v in overrides.items() if v is not None}
+            origins[name] = variable
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = value
+            origins[name] = flag_of(name)
     if "genesis" not in values:
         values["genesis"] = node_genesis_path(node_dir)
     try:
         config = NodeConfig(**values)
     except TypeError as error:
         raise ConfigError(f"{path}: {error}") from None
-    # Past the protocol's bound every validator would refuse this node's proposals.
-    if not 1 <= config.block_txs_max <= BLOCK_TXS_MAX:
-        raise ConfigError(f"{path}: block_txs_max must be 1..{BLOCK_TXS_MAX}")
-    _check_ranges(config, path)
+    _check_ranges(config, lambda name: origins.get(name, str(path)))
     return config
+
+
+def flag_of(name: str) -> str:
+    """The `lantan node start` flag of a setting: each is named after it (--port,
+    --heartbeat-interval-ms)."""
+    return "--" + name.replace("_", "-")
 
 
 PORT_MAX = 65535
 
 
-def _check_ranges(config: NodeConfig, path: Path) -> None:
-    """Refuse numbers the node cannot run with before anything opens: a port outside
+def _check_ranges(config: NodeConfig, origin: Callable[[str], str]) -> None:
+    """Refuse numbers the node cannot run with before anything opens, naming where each
+    came from (origin: node.toml's path, a LANTAN_* variable or a flag): a port outside
     1..65535 (the socket layer would take 70000 as 70000 mod 65536 and serve elsewhere
-    than the node says), and a zero or negative interval, timeout or bound."""
+    than the node says), a block_txs_max past the protocol's bound (every validator would
+    refuse this node's proposals), and a zero or negative interval, timeout or bound."""
     if not 1 <= config.port <= PORT_MAX:
-        raise ConfigError(f"{path}: port must be 1..{PORT_MAX}, not {config.port}")
+        raise ConfigError(f"{origin('port')}: port must be 1..{PORT_MAX}, not {config.port}")
+    if not 1 <= config.block_txs_max <= BLOCK_TXS_MAX:
+        raise ConfigError(f"{origin('block_txs_max')}: block_txs_max must be 1..{BLOCK_TXS_MAX}")
     for setting in fields(NodeConfig):
         value = getattr(config, setting.name)
         if type(value) is int and setting.name != "port" and value < 1:
-            raise ConfigError(f"{path}: {setting.name} must be at least 1, not {value}")
+            raise ConfigError(
+                f"{origin(setting.name)}: {setting.name} must be at least 1, not {value}"
+            )
 
 
 def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:

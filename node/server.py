@@ -50,6 +50,7 @@ from node.runtime import NodeRuntime
 from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.service import NodeService
 from node.signer_file import SignerStateFile
+from node.start_role import check_start_role
 from node.startup_check import run_startup_check
 from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
@@ -105,8 +106,9 @@ class Node:
 
 def build_node(config: NodeConfig) -> Node:
     """Open everything the node needs. Raises ConfigError, with what to do, on a genesis
-    file that is missing or invalid, a store of another chain and a keystore that does
-    not open; other errors (a locked store) as they are."""
+    file that is missing or invalid, a store of another chain, a keystore that does not
+    open and a node that could neither vote nor follow (node/start_role.py); other errors
+    (a locked store) as they are."""
     genesis = _read_genesis(config)
     store = LevelDbStore.open(config.resolve(config.data_dir))
     metrics = NodeMetrics()
@@ -141,6 +143,11 @@ def build_node(config: NodeConfig) -> Node:
     except (GenesisError, OSError) as error:
         store.close()
         raise ConfigError(f"{config.node_dir}: validator key not unlocked: {error}") from None
+    try:
+        check_start_role(config, keys, ledger.validators_for_next_height(), ledger.height + 1)
+    except ConfigError:
+        store.close()
+        raise
     key = None if keys is None else keys.for_set(ledger.validators_for_next_height())
     transport = runtime = None
     if keys is not None and key is not None:

@@ -56,6 +56,7 @@ from protocol.note import parse_signed_note
 from protocol.results import TxResult
 from protocol.signing import PublicKey
 from protocol.tx import SignedTx
+from protocol.validators import ValidatorSet
 
 REMEMBERED_MAX = 100_000
 WAIT_MS_MAX = 30_000
@@ -177,6 +178,13 @@ class NodeService:
     @property
     def role(self) -> str:
         return "observer" if self.runtime is None else "validator"
+
+    def voting(self, validators: ValidatorSet) -> bool:
+        """Whether this node signs votes in validators (the set of the height it decides):
+        false for an observer, and for a validator whose key the set does not hold (one
+        about to join, or retired; node/start_role.py)."""
+        keys = None if self.runtime is None else self.runtime.keys
+        return keys is not None and any(validators.contains(k) for k in keys.public_keys)
 
     # --- submission ----------------------------------------------------------------------
 
@@ -404,6 +412,7 @@ class NodeService:
             "chain_id": self.ledger.chain_id.hex(),
             "node": self.name,
             "role": self.role,
+            "voting": self.voting(validators),
             "height": head.height,
             "round": None if replica is None else replica.round,
             # Which step of the round it waits in ("committing" also while a decided height

@@ -64,6 +64,7 @@ class StatusResponse(Strict):
     chain_id: str
     node: str
     role: Literal["validator", "observer"]
+    voting: bool
     height: int
     round: int | None
     step: Literal["propose", "prevote", "precommit", "committing"] | None

@@ -2,7 +2,9 @@
 store opens or the server starts: no traceback, and never a node that says it serves a
 port it does not (issue: a new user's session, stop 40)."""
 
+import logging
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from client.cli.main import main
-from node.config import CONFIG_FILE, ConfigError, load_config
+from node.config import CONFIG_FILE, ConfigError, PeerConfig, load_config
 from node.net import net_create, validator_names
 from node.server import build_node
+from node.storage import LevelDbStore
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +67,42 @@ def test_numbers_a_node_cannot_run_with_are_refused(
 
 
 def test_a_port_from_the_environment_is_checked_too(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"port must be 1\.\.65535, not -1"):
+    with pytest.raises(ConfigError, match=r"^LANTAN_PORT: port must be 1\.\.65535, not -1$"):
         load_config(tmp_path, env={"LANTAN_PORT": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (("--port", "99999"), "--port: port must be 1..65535, not 99999"),
+        (
+            ("--heartbeat-interval-ms", "-5"),
+            "--heartbeat-interval-ms: heartbeat_interval_ms must be at least 1, not -5",
+        ),
+    ],
+)
+def test_a_number_from_a_flag_is_refused_naming_the_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: tuple[str, str], message: str
+) -> None:
+    """node.toml does not exist here: the message names the flag the value came from, not
+    the file (issue 44)."""
+    code, err = node_start(capsys, "--dir", str(tmp_path), *flag)
+    assert code == 1, err
+    assert err.strip() == f"lantan node start: error: {message}", err
+
+
+def test_a_flag_over_node_toml_is_named_and_node_toml_s_own_value_by_its_path(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / CONFIG_FILE).write_text("port = 7000\nconnections_max = 0\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, env={}, overrides={"port": 70000})
+    assert str(raised.value) == "--port: port must be 1..65535, not 70000"
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, env={})
+    assert (
+        str(raised.value) == f"{tmp_path / CONFIG_FILE}: connections_max must be at least 1, not 0"
+    )
 
 
 def test_node_toml_paths_are_the_node_directory_s_whatever_the_working_directory(
@@ -75,6 +112,7 @@ def test_node_toml_paths_are_the_node_directory_s_whatever_the_working_directory
     try:
         assert node.runtime is not None
         assert node.ledger.height == 0
+        assert node.service.status()["voting"] is True
     finally:
         node.store.close()
 
@@ -132,3 +170,93 @@ def test_a_port_in_use_is_refused_before_the_node_says_it_serves(
     assert code == 1, err
     assert f"cannot listen on 127.0.0.1:{port}" in err, err
     assert "serving at" not in err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("where", ["--dir", "--config"])
+def test_a_store_another_node_holds_is_one_line_on_another_port(
+    capsys: pytest.CaptureFixture[str], network: Path, where: str
+) -> None:
+    """The running node holds its own port, so a second start on another --port gets past
+    the port check to the store's LOCK (issue 44: it ended in a traceback)."""
+    node_dir = first_node(network)
+    place = node_dir if where == "--dir" else node_dir / CONFIG_FILE
+    with LevelDbStore.open(node_dir / "data"):  # the running node's handle
+        code, err = node_start(capsys, where, str(place), "--port", str(free_port()))
+    assert code == 1, err
+    assert f"the store at {node_dir / 'data'} is already open" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+AUDITOR = "blue-carbon-auditor"
+"""An institution of the test network whose key is in no validator set."""
+
+
+def auditor_node(network: Path, tmp_path: Path) -> Path:
+    """A node directory holding the auditor's keystore and passphrase, no node.toml."""
+    node_dir = tmp_path / "nodeA"
+    shutil.copytree(network / AUDITOR, node_dir)
+    assert not (node_dir / CONFIG_FILE).exists()
+    return node_dir
+
+
+def never_serve(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the node was to be refused, not served")
+
+
+def test_a_key_outside_the_validator_set_with_no_peers_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    network: Path,
+    tmp_path: Path,
+) -> None:
+    """It would log that consensus starts and then wait at height 0 for ever, never saying
+    that its key does not vote or that it has no one to follow (issue 44)."""
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    node_dir = auditor_node(network, tmp_path)
+    genesis = str(network / "genesis.json")
+    code, err = node_start(
+        capsys, "--dir", str(node_dir), "--port", str(free_port()), "--genesis", genesis
+    )
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "is not in the validator set for height 1 and no peers are configured" in err, err
+    assert "--peer NAME=URL" in err and "--observer" in err, err
+
+
+def test_a_key_outside_the_validator_set_with_peers_starts_and_says_it_will_not_vote(
+    caplog: pytest.LogCaptureFixture, network: Path, tmp_path: Path
+) -> None:
+    """A validator about to join syncs from its peers until the set holds its key (ADR
+    0023): it starts, and says at once that it will not vote meanwhile."""
+    peer = PeerConfig(name=validator_names(network)[0], url="http://127.0.0.1:9")
+    config = load_config(
+        auditor_node(network, tmp_path),
+        env={},
+        overrides={"genesis": network / "genesis.json", "peers": (peer,)},
+    )
+    with caplog.at_level(logging.WARNING, logger="lantan.node"):
+        node = build_node(config)
+    try:
+        assert node.runtime is not None
+        assert node.service.status()["voting"] is False  # /v1/status says it too
+    finally:
+        node.store.close()
+    said = [r.getMessage() for r in caplog.records if "not in the validator set" in r.message]
+    assert len(said) == 1 and "will not vote or propose" in said[0], caplog.text
+
+
+def test_an_observer_without_peers_starts_and_says_it_follows_no_one(
+    caplog: pytest.LogCaptureFixture, network: Path, tmp_path: Path
+) -> None:
+    config = load_config(
+        tmp_path, env={}, overrides={"genesis": network / "genesis.json", "observer": True}
+    )
+    with caplog.at_level(logging.WARNING, logger="lantan.node"):
+        build_node(config).store.close()
+    assert "no peers configured: this observer serves the chain" in caplog.text, caplog.text

@@ -29,6 +29,7 @@ def test_status(api: Api) -> None:
         "chain_id": CHAIN_ID.hex(),
         "node": "ningbo-ptc",
         "role": "observer",
+        "voting": False,
         "height": 0,
         "round": None,
         "step": None,
