@@ -37,6 +37,10 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc come from node/api/routes/docs.py, offline
         redoc_url=None,
+        # A path with a slash too many (or too few) is a JSON 404 naming the route (errors.py),
+        # not a 307 with an empty body: JSON clients follow that silently, or not at all, and
+        # no page of node/web links to a path with a trailing slash.
+        redirect_slashes=False,
     )
     app.state.service = service
     app.state.view = view

@@ -31,7 +31,7 @@ def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
 
 def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
     """JSON errors for ApiError, request validation and the router's 404 and 405; paths
-    names the methods a 405 allows."""
+    names the methods a 405 allows and the route a trailing-slash 404 meant."""
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -57,6 +57,9 @@ def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
             headers["Allow"] = paths.allow(path)
             # Not naming the method: HeadAsGet hands a HEAD on as a GET.
             detail = f"method not allowed: {path} allows {headers['Allow']}"
+        elif error.status_code == 404 and (route := paths.without_trailing_slash(path)):
+            # No redirect (app.py): a JSON client would follow it silently, or not at all.
+            detail = f"no route {path}; the route is {route}, without the trailing slash"
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
         return JSONResponse(
             error_body(code, detail), status_code=error.status_code, headers=headers or None

@@ -1,4 +1,5 @@
-"""Which methods the app answers at a path: the Allow header of a 405 (RFC 9110 §15.5.6).
+"""Which methods the app answers at a path: the Allow header of a 405 (RFC 9110 §15.5.6)
+and the route a 404 for a path with a trailing slash points to.
 
 Starlette names in Allow only the methods of the first route whose path matches, and
 FastAPI's routes leave out HEAD, which HeadAsGet (node/api/middleware.py) serves for every
@@ -35,3 +36,10 @@ class RoutePaths:
     def allow(self, path: str) -> str:
         """The Allow header value for path: its methods, sorted so the header is stable."""
         return ", ".join(sorted(self.methods_at(path)))
+
+    def without_trailing_slash(self, path: str) -> str | None:
+        """path without its trailing slashes when that names a route and path does not."""
+        stripped = path.rstrip("/")
+        if not stripped or stripped == path or self.methods_at(path):
+            return None
+        return stripped if self.methods_at(stripped) else None

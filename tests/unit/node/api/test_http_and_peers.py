@@ -101,6 +101,35 @@ def test_head_of_an_unknown_path_or_a_refusal_is_the_get_s_head(api: Api) -> Non
     assert (head.status_code, head.content) == (404, b"")
 
 
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/v1/txs/", "/v1/txs"),
+        ("/v1/blocks/", "/v1/blocks"),
+        ("/v1/accounts/", "/v1/accounts"),
+        ("/v1/status//", "/v1/status"),
+        ("/projects/", "/projects"),  # a web page: no page links with a trailing slash
+        ("/healthz/", "/healthz"),
+    ],
+)
+def test_a_trailing_slash_is_a_404_naming_the_route_not_a_redirect(
+    api: Api, path: str, route: str
+) -> None:
+    response = api.client.get(path, follow_redirects=False)
+    error = assert_error(response, 404, "NOT_FOUND")
+    assert error["detail"] == f"no route {path}; the route is {route}, without the trailing slash"
+    assert "location" not in response.headers
+    head = api.client.head(path, follow_redirects=False)
+    assert (head.status_code, head.content) == (404, b"")
+
+
+def test_a_missing_trailing_slash_is_not_redirected_either(api: Api) -> None:
+    # /v1/state/{key:path} matches /v1/state/ (an empty key, 404 too): no 307 to it.
+    response = api.client.get("/v1/state", follow_redirects=False)
+    assert assert_error(response, 404, "NOT_FOUND")["detail"] == "Not Found"
+    assert_error(api.client.get("/v1/nothing/", follow_redirects=False), 404, "NOT_FOUND")
+
+
 def test_a_head_over_the_bound_is_431_even_when_it_arrives_whole(api: Api) -> None:
     # h11 bounds only a head still incomplete; one read whole reaches the app, which bounds it.
     under = {"x-filler": "a" * (HEADER_BYTES_MAX // 2)}
