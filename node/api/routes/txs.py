@@ -24,8 +24,8 @@ from node.service import (
     TxStatus,
 )
 from protocol.encoding import decode_noting_domain
-from protocol.errors import EncodingError, FieldTypeError
-from protocol.fields import parse_hex
+from protocol.errors import EncodingError, FieldTypeError, UnknownFieldError
+from protocol.fields import expect_object, parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.tx_decode import signed_batch_fast
 
@@ -135,7 +135,14 @@ def _split_submission(body: bytes, elements_max: int) -> tuple[Sequence[Submitte
     except EncodingError as error:
         # The same reason code admission gives (float_number, malformed_json, ...).
         raise ApiError(400, admission_reason_for(error).value, str(error)) from None
-    if isinstance(value, dict) and set(value) == {"txs"}:
+    if isinstance(value, dict) and "txs" in value and "tx" not in value:
+        # A batch, whatever else it holds: read as one tx, its "txs" would be reported an
+        # unknown field (a typo of "tx"?) beside the truly unknown ones.
+        try:
+            expect_object(value, "batch", required=("txs",))
+        except UnknownFieldError as error:
+            shape = 'a batch is {"txs": [signed tx, ...]} and nothing else'
+            raise ApiError(400, admission_reason_for(error).value, f"{error}; {shape}") from None
         items = value["txs"]
         if not isinstance(items, list):
             items = []  # refused as an empty list is: "a list of 1..1000 txs"

@@ -195,6 +195,27 @@ def test_a_tx_sent_as_a_form_or_text_is_refused_unread(api: Api, content_type: s
     assert len(api.service.mempool) == 1
 
 
+@pytest.mark.parametrize(
+    ("body", "unknown"),
+    [
+        ({"txs": [{}], "extra": 1}, "'extra'"),
+        ({"txs": [{}], "b": 1, "a": 2}, "'a' and 1 more: 'b'"),
+        ({"extra": 1, "txs": "x"}, "'extra'"),
+    ],
+)
+def test_a_batch_with_another_field_names_that_field_only(
+    api: Api, body: dict[str, Any], unknown: str
+) -> None:
+    # Not read as one tx, whose fields "txs" is not (nor a typo of "tx").
+    error = assert_error(api.client.post("/v1/txs", content=encode(body)), 400, "unknown_field")
+    assert error["detail"] == (
+        f'batch: unknown field {unknown}; a batch is {{"txs": [signed tx, ...]}} and nothing else'
+    )
+    good = {"txs": [account_open(1).to_json()], "extra": 1}
+    assert_error(api.client.post("/v1/txs", content=encode(good)), 400, "unknown_field")
+    assert len(api.service.mempool) == 0
+
+
 def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
     good, bad = account_open(1), account_open(5)
     body = {"txs": [good.to_json(), bad.to_json(), {"tx": 1}]}
