@@ -7,7 +7,9 @@ from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
 from node.api.limits import DEFAULT_LIMITS, HttpLimits, RequestLimits
+from node.api.middleware import HeadAsGet
 from node.api.observability import install_observability
+from node.api.route_paths import RoutePaths
 from node.api.routes import chain, docs, health, peer, proofs, records, txs, web
 from node.chain_view import ChainView
 from node.peering import PeerInbox
@@ -35,6 +37,10 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc come from node/api/routes/docs.py, offline
         redoc_url=None,
+        # A path with a slash too many (or too few) is a JSON 404 naming the route (errors.py),
+        # not a 307 with an empty body: JSON clients follow that silently, or not at all, and
+        # no page of node/web links to a path with a trailing slash.
+        redirect_slashes=False,
     )
     app.state.service = service
     app.state.view = view
@@ -42,11 +48,18 @@ def create_app(
     app.state.transport = transport
     app.state.readiness = readiness
     app.state.limits = limits
-    install_error_handlers(app)
-    # Added first, so it runs inside RequestLimits (body bounds) and RequestObserver.
+    modules = (txs, chain, records, proofs, health, peer, web, docs)
+    for module in modules:
+        app.include_router(module.router)
+    # The app's own routes (/openapi.json) and every router's: include_router keeps a
+    # router whole, so its routes are taken from the router itself.
+    routes = [*app.router.routes, *(route for module in modules for route in module.router.routes)]
+    app.state.route_paths = RoutePaths.of(routes)
+    install_error_handlers(app, app.state.route_paths)
+    # Innermost: HEAD is served as GET by the router, inside every other middleware.
+    app.add_middleware(HeadAsGet)
+    # Added next, so it runs inside RequestLimits (body bounds) and RequestObserver.
     app.add_middleware(peer.PeerFastPath)
     app.add_middleware(RequestLimits, limits=limits)
-    for module in (txs, chain, records, proofs, health, peer, web, docs):
-        app.include_router(module.router)
     install_observability(app)
     return app

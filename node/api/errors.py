@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from node.api.route_paths import RoutePaths
+
 
 class ApiError(Exception):
     """Raised by routes; becomes a JSON error response."""
@@ -27,7 +29,10 @@ def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "detail": detail}}
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
+    """JSON errors for ApiError, request validation and the router's 404 and 405; paths
+    names the methods a 405 allows and the route a trailing-slash 404 meant."""
+
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
         return JSONResponse(
@@ -44,6 +49,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("BAD_REQUEST", detail), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        path = request.url.path
+        headers = dict(error.headers or {})
+        detail = str(error.detail)
+        if error.status_code == 405:
+            headers["Allow"] = paths.allow(path)
+            # Not naming the method: HeadAsGet hands a HEAD on as a GET.
+            detail = f"method not allowed: {path} allows {headers['Allow']}"
+        elif error.status_code == 404 and (route := paths.without_trailing_slash(path)):
+            # No redirect (app.py): a JSON client would follow it silently, or not at all.
+            detail = f"no route {path}; the route is {route}, without the trailing slash"
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
-        return JSONResponse(error_body(code, str(error.detail)), status_code=error.status_code)
+        return JSONResponse(
+            error_body(code, detail), status_code=error.status_code, headers=headers or None
+        )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import ViewDep
 from node.api.errors import ApiError
+from node.api.routes.records import given_state_key
 from node.api.schemas import ErrorResponse, StateKey
 from node.chain_view import ChainView
 from node.proofs import ProofUnavailableError, SignedCheckpoint
@@ -129,6 +130,8 @@ def get_state_proof(
 ) -> StateProofResponse:
     """A state record (or its absence) with a sparse Merkle proof against the state_root of
     header `height` (default: the head)."""
+    # Refused as GET /v1/state/ is: a proof of the absence of "" would prove nothing asked.
+    key = given_state_key(key, "/v1/proofs/state/")
     height = view.height if height is None else height
     try:
         entry = view.state_proof(key, height)

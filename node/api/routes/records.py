@@ -141,9 +141,20 @@ def _record(view: ChainView, key: str, absent: str | None = None) -> dict[str, A
     return value if isinstance(value, dict) else {"value": value}
 
 
+def given_state_key(key: str, route: str) -> str:
+    """key, or 404 when the path ends where the key should start: {key:path} matches the
+    empty string, but no state key is empty, and an empty last segment of every other
+    route (/v1/txs/, /v1/accounts/) is a 404 NOT_FOUND too."""
+    if not key:
+        detail = f"no state key: the route is {route}{{key}}, e.g. account/<id> (docs/STATE.md)"
+        raise ApiError(404, "NOT_FOUND", detail)
+    return key
+
+
 @router.get("/v1/state/{key:path}", response_model=RecordResponse, responses=ERRORS)
 def get_state_record(key: StateKey, view: ViewDep) -> RecordResponse:
     """Any committed state record by its state key, e.g. account/<id>."""
+    key = given_state_key(key, "/v1/state/")
     return RecordResponse(key=key, value=_record(view, key), height=view.height)
 
 

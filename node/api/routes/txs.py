@@ -24,8 +24,8 @@ from node.service import (
     TxStatus,
 )
 from protocol.encoding import decode_noting_domain
-from protocol.errors import EncodingError, FieldTypeError
-from protocol.fields import parse_hex
+from protocol.errors import EncodingError, FieldTypeError, UnknownFieldError
+from protocol.fields import expect_object, parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.tx_decode import signed_batch_fast
 
@@ -54,12 +54,14 @@ _TX_BODY_SCHEMA = {
 }
 
 
-_FORM_MEDIA_TYPES = frozenset(
-    {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
-)
-"""The body types a browser sends to another origin without asking it first (CORS "simple
-requests"): any web page could make its visitor's browser submit a signed tx it holds to a
-node on their network. A tx is JSON; sent as one of these it is refused, unread."""
+_JSON_MEDIA_TYPES = frozenset({"application/json", ""})
+"""What a tx may be sent as: application/json, or no Content-Type at all (read as JSON, as
+clients and scripts have sent txs from the start). Any other declared type is refused,
+unread: the body is not what this route reads, or not what it says it is. Above all the
+types a browser sends to another origin without asking it first (CORS "simple requests":
+text/plain, forms, multipart), with which any web page could make its visitor's browser
+submit a signed tx it holds to a node on their network. Not application/*+json either:
+such a type names a format of its own (a JSON patch, a problem report), and a tx is none."""
 
 
 @router.post(
@@ -69,7 +71,7 @@ node on their network. A tx is JSON; sent as one of these it is refused, unread.
     responses={
         400: {"model": ErrorResponse},
         413: {"model": ErrorResponse},
-        415: {"model": ErrorResponse, "description": "sent as a form or text/plain"},
+        415: {"model": ErrorResponse, "description": "sent as anything but application/json"},
         429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
         503: {"model": ErrorResponse, "description": "admission backlog full; Retry-After"},
         202: {"model": SubmitResult | BatchSubmitResponse},
@@ -78,7 +80,7 @@ node on their network. A tx is JSON; sent as one of these it is refused, unread.
 )
 async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type in _FORM_MEDIA_TYPES:
+    if media_type not in _JSON_MEDIA_TYPES:
         raise ApiError(
             415,
             "UNSUPPORTED_MEDIA_TYPE",
@@ -135,7 +137,14 @@ def _split_submission(body: bytes, elements_max: int) -> tuple[Sequence[Submitte
     except EncodingError as error:
         # The same reason code admission gives (float_number, malformed_json, ...).
         raise ApiError(400, admission_reason_for(error).value, str(error)) from None
-    if isinstance(value, dict) and set(value) == {"txs"}:
+    if isinstance(value, dict) and "txs" in value and "tx" not in value:
+        # A batch, whatever else it holds: read as one tx, its "txs" would be reported an
+        # unknown field (a typo of "tx"?) beside the truly unknown ones.
+        try:
+            expect_object(value, "batch", required=("txs",))
+        except UnknownFieldError as error:
+            shape = 'a batch is {"txs": [signed tx, ...]} and nothing else'
+            raise ApiError(400, admission_reason_for(error).value, f"{error}; {shape}") from None
         items = value["txs"]
         if not isinstance(items, list):
             items = []  # refused as an empty list is: "a list of 1..1000 txs"

@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import nacl.pwhash
 import pytest
@@ -12,6 +13,7 @@ from genesis.document import build_genesis
 from genesis.keystore import KdfLimits
 from genesis.network import init_local_network
 from node.api.limits import HEADER_BYTES_MAX
+from node.api.route_paths import RoutePaths
 from node.api.routes import peer as peer_routes
 from node.logs import ContextFilter
 from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
@@ -40,6 +42,92 @@ from tests.unit.node.chain_kit import (
 def test_unknown_routes_and_methods(api: Api) -> None:
     assert_error(api.client.get("/v1/nothing"), 404, "NOT_FOUND")
     assert_error(api.client.delete("/v1/txs"), 405, "METHOD_NOT_ALLOWED")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/v1/txs", "POST"),
+        ("GET", "/v1/txs", "POST"),
+        ("HEAD", "/v1/txs", "POST"),  # HEAD is a GET without its body, and there is no GET
+        ("PUT", "/v1/status", "GET, HEAD"),
+        ("POST", "/v1/blocks/1", "GET, HEAD"),
+        ("GET", "/peer/consensus", "POST"),
+        ("POST", "/", "GET, HEAD"),  # a web page: the same JSON refusal
+    ],
+)
+def test_a_405_names_in_allow_what_the_path_answers(
+    api: Api, method: str, path: str, allow: str
+) -> None:
+    # RFC 9110 §15.5.6: a 405 MUST carry Allow; the error stays JSON.
+    response = api.client.request(method, path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allow
+    if method != "HEAD":
+        error = assert_error(response, 405, "METHOD_NOT_ALLOWED")
+        assert error["detail"] == f"method not allowed: {path} allows {allow}"
+    else:
+        assert response.content == b""
+
+
+def _plain_get_paths(app: Any) -> list[str]:
+    """Every GET route of app that takes no path parameter."""
+    paths: RoutePaths = app.state.route_paths
+    return sorted(
+        route.path
+        for route in paths.routes
+        if "GET" in (route.methods or ()) and "{" not in route.path
+    )
+
+
+def test_head_is_answered_for_every_get_route_as_the_get_without_its_body(api: Api) -> None:
+    paths = _plain_get_paths(api.client.app)
+    assert {"/v1/status", "/healthz", "/", "/openapi.json", "/docs"} <= set(paths)
+    for path in [*paths, "/v1/blocks/0", "/static/style.css", "/blocks/0"]:
+        get = api.client.get(path)
+        head = api.client.head(path)
+        assert head.status_code == get.status_code, path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == get.headers["content-type"], path
+        if path not in ("/metrics", "/v1/status"):  # these two change between requests
+            assert head.headers["content-length"] == str(len(get.content)), path
+
+
+def test_head_of_an_unknown_path_or_a_refusal_is_the_get_s_head(api: Api) -> None:
+    head = api.client.head("/v1/nothing")
+    assert (head.status_code, head.content) == (404, b"")
+    assert head.headers["content-type"] == "application/json"
+    head = api.client.head("/v1/blocks/99")
+    assert (head.status_code, head.content) == (404, b"")
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/v1/txs/", "/v1/txs"),
+        ("/v1/blocks/", "/v1/blocks"),
+        ("/v1/accounts/", "/v1/accounts"),
+        ("/v1/status//", "/v1/status"),
+        ("/projects/", "/projects"),  # a web page: no page links with a trailing slash
+        ("/healthz/", "/healthz"),
+    ],
+)
+def test_a_trailing_slash_is_a_404_naming_the_route_not_a_redirect(
+    api: Api, path: str, route: str
+) -> None:
+    response = api.client.get(path, follow_redirects=False)
+    error = assert_error(response, 404, "NOT_FOUND")
+    assert error["detail"] == f"no route {path}; the route is {route}, without the trailing slash"
+    assert "location" not in response.headers
+    head = api.client.head(path, follow_redirects=False)
+    assert (head.status_code, head.content) == (404, b"")
+
+
+def test_a_missing_trailing_slash_is_not_redirected_either(api: Api) -> None:
+    # /v1/state/{key:path} matches /v1/state/ (an empty key, 404 too): no 307 to it.
+    response = api.client.get("/v1/state", follow_redirects=False)
+    assert assert_error(response, 404, "NOT_FOUND")["detail"] == "Not Found"
+    assert_error(api.client.get("/v1/nothing/", follow_redirects=False), 404, "NOT_FOUND")
 
 
 def test_a_head_over_the_bound_is_431_even_when_it_arrives_whole(api: Api) -> None:

@@ -60,6 +60,17 @@ def test_a_state_key_longer_than_any_key_is_refused_before_a_read(api: Api, rout
     assert answer.json()["error"]["code"] == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("route", ["/v1/state/", "/v1/proofs/state/"])
+def test_an_empty_state_key_is_not_found_before_a_read(api: Api, route: str) -> None:
+    # {key:path} matches "", which no state key is: 404 as an empty /v1/txs/ segment is,
+    # not a proof of the absence of "" nor a read of it.
+    error = assert_error(api.client.get(route), 404, "NOT_FOUND")
+    assert error["detail"] == (
+        f"no state key: the route is {route}{{key}}, e.g. account/<id> (docs/STATE.md)"
+    )
+    assert_error(api.client.get(route + "?height=0"), 404, "NOT_FOUND")
+
+
 def test_committed_accounts_are_listed(api: Api) -> None:
     assert api.client.get("/v1/accounts").json() == {"items": [], "next_cursor": None}
     for n in (1, 2, 3):

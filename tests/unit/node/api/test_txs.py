@@ -177,22 +177,57 @@ def test_malformed_bodies_are_400(api: Api, body: bytes, code: str) -> None:
         "text/plain; charset=utf-8",
         "application/x-www-form-urlencoded",
         "Multipart/Form-Data; boundary=x",
+        # Not a form, but not what the route reads either: refused, not parsed as JSON.
+        "application/xml",
+        "application/cbor",
+        "application/octet-stream",
+        "application/merge-patch+json",
+        "text/json",
     ],
 )
-def test_a_tx_sent_as_a_form_or_text_is_refused_unread(api: Api, content_type: str) -> None:
-    # The body types a browser may send to any origin unasked: not parsed, not admitted.
+def test_a_tx_sent_as_anything_but_json_is_refused_unread(api: Api, content_type: str) -> None:
+    # Among them the body types a browser may send to any origin unasked.
     tx = account_open(1)
     response = api.client.post(
         "/v1/txs", content=encode(tx.to_json()), headers={"content-type": content_type}
     )
     assert "application/json" in assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")["detail"]
     assert len(api.service.mempool) == 0
-    for accepted in ("application/json", "application/json; charset=utf-8"):
+    for accepted in ("application/json", "application/json; charset=utf-8", "Application/JSON"):
         response = api.client.post(
             "/v1/txs", content=encode(tx.to_json()), headers={"content-type": accepted}
         )
         assert response.status_code == 202, response.text
     assert len(api.service.mempool) == 1
+
+
+def test_a_tx_sent_with_no_content_type_is_read_as_json(api: Api) -> None:
+    # As clients and scripts have always sent them (httpx sends none with content=).
+    request = api.client.build_request("POST", "/v1/txs", content=encode(account_open(1).to_json()))
+    assert "content-type" not in request.headers
+    response = api.client.send(request)
+    assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "unknown"),
+    [
+        ({"txs": [{}], "extra": 1}, "'extra'"),
+        ({"txs": [{}], "b": 1, "a": 2}, "'a' and 1 more: 'b'"),
+        ({"extra": 1, "txs": "x"}, "'extra'"),
+    ],
+)
+def test_a_batch_with_another_field_names_that_field_only(
+    api: Api, body: dict[str, Any], unknown: str
+) -> None:
+    # Not read as one tx, whose fields "txs" is not (nor a typo of "tx").
+    error = assert_error(api.client.post("/v1/txs", content=encode(body)), 400, "unknown_field")
+    assert error["detail"] == (
+        f'batch: unknown field {unknown}; a batch is {{"txs": [signed tx, ...]}} and nothing else'
+    )
+    good = {"txs": [account_open(1).to_json()], "extra": 1}
+    assert_error(api.client.post("/v1/txs", content=encode(good)), 400, "unknown_field")
+    assert len(api.service.mempool) == 0
 
 
 def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
