@@ -1,4 +1,4 @@
-"""What this node can do at start with its key and peers, said before it serves (issue 44).
+"""What this node can do at start with its key and peers, said before it serves.
 
 A node that is not an observer unlocks its keystore and runs consensus, but it votes and
 proposes only while a validator set holds one of its keys (node/validator_keys.py). A key
