@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.records import Account, Institution, Params, Role
-from contracts.state_keys import is_slug
+from contracts.state_keys import SLUG_RULE, is_slug
 from genesis.document import GenesisDocument
 from genesis.errors import GenesisError
 from genesis.keystore import (
@@ -184,10 +184,7 @@ def _check_witness_names(names: Sequence[str], quorum: int | None, *, taken: set
 
 def _check_institution_id(name: str) -> None:
     if not is_slug(name):
-        raise GenesisError(
-            f"witness {name!r}: its name is also its institution id: lowercase letters, digits, "
-            "'.', '_' and '-', at most 64 characters"
-        )
+        raise GenesisError(f"witness {name!r}: its name is also its institution id: {SLUG_RULE}")
 
 
 def witness_plans(
