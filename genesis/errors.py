@@ -31,10 +31,12 @@ class KeystoreError(GenesisError):
 class KeystoreExistsError(KeystoreError):
     """The target file exists; keystores and signer states are never overwritten."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, remedy: str = "choose another directory") -> None:
+        # remedy: what the user can do instead, in the terms of the command that failed
+        # (a directory for `keys new --out`, not for `keys rotate`, which has no choice).
         super().__init__(
             f"{path} already exists; refusing to overwrite it (a lost key or a reset signer "
-            "state cannot be undone): choose another directory"
+            f"state cannot be undone): {remedy}"
         )
         self.path = path
 
