@@ -2,8 +2,10 @@
 
 It parses arguments, reads passphrases and prints; keys, sealing and files are the work of
 genesis/keystore.py. Each group has a `register_<group>(subparsers)` named by an entry point
-in pyproject.toml. Bad input ends with one line on stderr and exit code 1 (argparse usage
-errors: 2), never a traceback.
+in pyproject.toml. Bad input ends with one line on stderr and exit code 1, never a
+traceback; options that cannot work end with exit code 2, argparse's own errors and
+GenesisUsageError alike (an option's value is checked where it is read: by its argparse
+`type`, or once what it depends on, the number of validators, is known).
 """
 
 import argparse
