@@ -38,13 +38,16 @@ class KeystoreError(GenesisError):
 class KeystoreExistsError(KeystoreError):
     """The target file exists; keystores and signer states are never overwritten."""
 
-    def __init__(self, path: Path, *, remedy: str = "choose another directory") -> None:
-        # remedy: what the user can do instead, in the terms of the command that failed
-        # (a directory for `keys new --out`, not for `keys rotate`, which has no choice).
-        super().__init__(
-            f"{path} already exists; refusing to overwrite it (a lost key or a reset signer "
-            f"state cannot be undone): {remedy}"
-        )
+    def __init__(
+        self,
+        path: Path,
+        *,
+        why: str = "a lost key or a reset signer state cannot be undone",
+        remedy: str = "choose another directory",
+    ) -> None:
+        # why and remedy in the terms of the command that failed: a directory to choose
+        # for `keys new --out`, none for `keys rotate`, which writes one fixed path.
+        super().__init__(f"{path} already exists; refusing to overwrite it ({why}): {remedy}")
         self.path = path
 
 

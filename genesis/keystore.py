@@ -139,7 +139,11 @@ def create_pending_key(
     current = read_keystore(directory)
     path = directory / PENDING_KEYSTORE_FILE
     if path.exists():
-        raise KeystoreExistsError(path, remedy=_PENDING_EXISTS_REMEDY.format(path=path))
+        raise KeystoreExistsError(
+            path,
+            why="a key.rotate may already name it",
+            remedy=_PENDING_EXISTS_REMEDY.format(path=path),
+        )
     key, identity = generate_signing_key(), current.identity
     if passphrase is None:
         keystore = plaintext_keystore(key, identity.name, identity.roles)
