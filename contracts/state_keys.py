@@ -15,6 +15,11 @@ from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 
 SLUG_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+SLUG_RULE: Final = (
+    "1 to 64 lowercase letters, digits, '.', '_' and '-', beginning with a letter or digit"
+)
+"""SLUG_PATTERN in words, for messages that refuse an id: kept beside the pattern so the
+two cannot drift apart."""
 SERIAL_DIGITS: Final = 16
 STATE_KEY_LENGTH_MAX: Final = 512
 """Code points in a state key anyone may ask for (API routes, a receipt's entries,

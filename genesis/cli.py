@@ -2,8 +2,10 @@
 
 It parses arguments, reads passphrases and prints; keys, sealing and files are the work of
 genesis/keystore.py. Each group has a `register_<group>(subparsers)` named by an entry point
-in pyproject.toml. Bad input ends with one line on stderr and exit code 1 (argparse usage
-errors: 2), never a traceback.
+in pyproject.toml. Bad input ends with one line on stderr and exit code 1, never a
+traceback; options that cannot work end with exit code 2, argparse's own errors and
+GenesisUsageError alike (an option's value is checked where it is read: by its argparse
+`type`, or once what it depends on, the number of validators, is known).
 """
 
 import argparse
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contracts.errors import ContractError
+from contracts.records import Role
 from genesis.commands import (
     Handler,
     Subparsers,
@@ -23,8 +26,18 @@ from genesis.commands import (
     guarded,
     read_passphrase_file_warned,
 )
-from genesis.document import GenesisDocument, build_genesis, parse_genesis
-from genesis.errors import GenesisError, PassphraseRejectedError
+from genesis.document import (
+    CHAIN_NAME_LENGTH_MAX,
+    GenesisDocument,
+    build_genesis,
+    parse_genesis,
+)
+from genesis.errors import (
+    GenesisError,
+    GenesisUsageError,
+    KeystoreExistsError,
+    PassphraseRejectedError,
+)
 from genesis.keystore import (
     INTERACTIVE_LIMITS,
     MODERATE_LIMITS,
@@ -42,6 +55,8 @@ from genesis.keystore import (
 )
 from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE, SIGNER_STATE_FILE
 from genesis.network import (
+    LOCAL_CHAIN_NAME,
+    check_quorum,
     genesis_from_identities,
     identity_from_json,
     init_local_network,
@@ -53,6 +68,10 @@ from protocol.errors import ProtocolError
 from protocol.witnesses import WitnessSet
 
 PASSPHRASE_LENGTH_ADVISED = 12
+CHAIN_NAME = "lantan-xiangshan"
+"""chain_name of a genesis from gathered public keys unless --chain-name gives one."""
+TIME_MS_MAX = 2**53 - 1
+"""The largest genesis time the canonical encoding carries (integers below 2**53)."""
 KDF_PRESETS: dict[str, KdfLimits] = {
     "interactive": INTERACTIVE_LIMITS,
     "moderate": MODERATE_LIMITS,
@@ -141,8 +160,10 @@ def _add_keys_check(actions: Subparsers) -> None:
 
 
 def _guarded(command: str, handler: Handler) -> Handler:
-    """Run handler; a GenesisError, an OSError or Ctrl-C becomes one line on stderr."""
-    return guarded(command, handler, (GenesisError, OSError, KeyboardInterrupt), describe=_failure)
+    """Run handler; a GenesisError, an OSError or Ctrl-C becomes one line on stderr, with
+    exit code 2 for a GenesisUsageError (as argparse's own), else 1."""
+    expected = (GenesisError, OSError, KeyboardInterrupt)
+    return guarded(command, handler, expected, describe=_failure, usage=(GenesisUsageError,))
 
 
 def _failure(error: BaseException) -> str:
@@ -271,11 +292,23 @@ def register_genesis(subparsers: Subparsers) -> None:
     source = init.add_mutually_exclusive_group(required=True)
     source.add_argument("--dir", type=Path, help="make keys and DIR/genesis.json for a local net")
     source.add_argument("--from-pubkeys", type=Path, help="JSON list printed by `keys new`")
-    init.add_argument("--validators", type=int, choices=(3, 4), default=3)
+    # No default here: --dir has one (3), --from-pubkeys refuses the option, and only
+    # None tells "not given" from "given".
+    init.add_argument("--validators", type=int, choices=(3, 4), help="with --dir: 3 (default) or 4")
     init.add_argument("--out", type=Path, help="genesis file to write (with --from-pubkeys)")
-    init.add_argument("--chain-name", default="lantan-xiangshan")
-    init.add_argument("--quorum", type=int, help="q (default: n // 2 + 1)")
-    init.add_argument("--time-ms", type=int, help="genesis time (default: now)")
+    init.add_argument(
+        "--chain-name",
+        type=_chain_name,
+        metavar="NAME",
+        help=f"default: {LOCAL_CHAIN_NAME} with --dir, {CHAIN_NAME} with --from-pubkeys",
+    )
+    init.add_argument("--quorum", type=int, metavar="Q", help="n/2 < Q <= n (default: n // 2 + 1)")
+    init.add_argument(
+        "--time-ms",
+        type=_time_ms,
+        metavar="MS",
+        help="genesis time, ms since the Unix epoch (default: now)",
+    )
     init.add_argument(
         "--witness",
         action="append",
@@ -302,41 +335,114 @@ def register_genesis(subparsers: Subparsers) -> None:
     verify.set_defaults(handler=_guarded("genesis verify", _run_genesis_verify))
 
 
+def _chain_name(text: str) -> str:
+    """argparse `type` of --chain-name: what a genesis file may hold, checked before any
+    key is made (GenesisDocument checks the length only when a file is read)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError("not valid UTF-8") from None
+    if len(text) > CHAIN_NAME_LENGTH_MAX:
+        raise argparse.ArgumentTypeError(
+            f"at most {CHAIN_NAME_LENGTH_MAX} characters, not {len(text)}"
+        )
+    return text
+
+
+def _time_ms(text: str) -> int:
+    """argparse `type` of --time-ms: argparse names the option and exits 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= TIME_MS_MAX:
+        # A block's time must exceed its parent's; a time before 1970 is a typo.
+        raise argparse.ArgumentTypeError(
+            f"expected ms since the Unix epoch, 0..{TIME_MS_MAX}, not {text!r}"
+        )
+    return value
+
+
 def _run_genesis_init(args: argparse.Namespace) -> int:
     time_ms = args.time_ms if args.time_ms is not None else time.time_ns() // 1_000_000
     if args.dir is not None:
         target = args.dir / GENESIS_FILE
-        if target.exists():
-            raise GenesisError(f"{target} exists; remove the network directory first")
-        if args.witness_pubkeys is not None:
-            raise GenesisError("--witness-pubkeys goes with --from-pubkeys; with --dir: --witness")
-        document = init_local_network(
-            args.dir,
-            validator_count=args.validators,
-            genesis_time_ms=time_ms,
-            witnesses=args.witness,
-            witness_quorum=args.witness_quorum,
-        )
+        _refuse_existing_genesis(args, target)
+        document = _local_document(args, time_ms)
     else:
         if args.out is None:
-            raise GenesisError("--from-pubkeys needs --out GENESIS.json")
+            raise GenesisUsageError("--from-pubkeys needs --out GENESIS.json")
         target = args.out
+        _refuse_existing_genesis(args, target)
         document = _document_from_pubkeys(args.from_pubkeys, args, time_ms)
-    summary = _genesis_summary(document)
-    write_new_file(target, json.dumps(document.to_json(), indent=2, ensure_ascii=False).encode())
+    data = json.dumps(document.to_json(), indent=2, ensure_ascii=False).encode()
+    # The summary is of the bytes as `genesis verify` and every node read them: a value
+    # only parsing checks is refused here, never written into a genesis nobody accepts.
+    summary = _genesis_summary(_parsed_genesis(data))
+    try:
+        write_new_file(target, data)
+    except KeystoreExistsError:  # made between the check above and now
+        _refuse_existing_genesis(args, target)
+        raise
     _print_summary(summary, compact=args.json, heading=f"wrote {target}")
     return 0
 
 
+def _refuse_existing_genesis(args: argparse.Namespace, target: Path) -> None:
+    """Refuse, before any work, a genesis file that exists: none is ever overwritten."""
+    if not (target.exists() or target.is_symlink()):
+        return
+    if args.dir is not None:
+        raise GenesisError(f"{target} exists; remove the network directory first")
+    # `genesis init` has no --force: a genesis that nodes run must not be replaced.
+    raise GenesisUsageError(f"--out {target} exists; choose another --out")
+
+
+def _local_document(args: argparse.Namespace, time_ms: int) -> GenesisDocument:
+    """The --dir network, every option checked before a key is made."""
+    if args.witness_pubkeys is not None:
+        raise GenesisUsageError("--witness-pubkeys goes with --from-pubkeys; with --dir: --witness")
+    if args.out is not None:
+        raise GenesisUsageError(f"--out goes with --from-pubkeys; --dir writes DIR/{GENESIS_FILE}")
+    validator_count = 3 if args.validators is None else args.validators
+    _check_quorum_option(args.quorum, validator_count)
+    return init_local_network(
+        args.dir,
+        validator_count=validator_count,
+        genesis_time_ms=time_ms,
+        witnesses=args.witness,
+        witness_quorum=args.witness_quorum,
+        chain_name=LOCAL_CHAIN_NAME if args.chain_name is None else args.chain_name,
+        quorum=args.quorum,
+    )
+
+
+def _check_quorum_option(quorum: int | None, validator_count: int) -> None:
+    """--quorum against the validators it is for: a usage error that names the option and
+    the allowed range (exit 2), not the ValidatorSet's ProtocolError."""
+    try:
+        check_quorum(quorum, validator_count, name="--quorum")
+    except GenesisError as error:
+        raise GenesisUsageError(str(error)) from None
+
+
 def _document_from_pubkeys(path: Path, args: argparse.Namespace, time_ms: int) -> GenesisDocument:
+    if args.validators is not None:
+        raise GenesisUsageError(
+            "--validators goes with --dir; with --from-pubkeys the validators are the "
+            "entries with the role validator"
+        )
     names: dict[str, tuple[str, str]] = {}
     entries = _json_list(path)
     identities = [identity_from_json(entry) for entry in entries]
+    validator_count = sum(1 for identity in identities if Role.VALIDATOR in identity.roles)
+    if validator_count:  # none: genesis_from_identities says so
+        _check_quorum_option(args.quorum, validator_count)
     _display_names(entries, names)
     return genesis_from_identities(
         identities,
         display_names=names,
-        chain_name=args.chain_name,
+        chain_name=CHAIN_NAME if args.chain_name is None else args.chain_name,
         genesis_time_ms=time_ms,
         quorum=args.quorum,
         witnesses=_witnesses_from_pubkeys(args, names),
@@ -356,10 +462,12 @@ def _witnesses_from_pubkeys(
     """The witness policy of --witness-pubkeys; their display names are added to names
     (each witness is an institution too, ADR 0025)."""
     if args.witness:
-        raise GenesisError("--witness NAME goes with --dir; with --from-pubkeys: --witness-pubkeys")
+        raise GenesisUsageError(
+            "--witness NAME goes with --dir; with --from-pubkeys: --witness-pubkeys"
+        )
     if args.witness_pubkeys is None:
         if args.witness_quorum is not None:
-            raise GenesisError("--witness-quorum needs --witness-pubkeys")
+            raise GenesisUsageError("--witness-quorum needs --witness-pubkeys")
         return None
     entries = _json_list(args.witness_pubkeys)
     policy = witness_set([witness_from_json(entry) for entry in entries], args.witness_quorum)
@@ -375,6 +483,13 @@ def _json_list(path: Path) -> Sequence[object]:
     if not isinstance(entries, list) or not entries:
         raise GenesisError(f"{path}: expected a JSON list of `keys new` outputs")
     return entries
+
+
+def _parsed_genesis(data: bytes) -> GenesisDocument:
+    try:
+        return parse_genesis(data)
+    except ProtocolError as error:
+        raise GenesisError(f"invalid genesis: {error}") from None
 
 
 def _run_genesis_verify(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ from genesis.keystore import read_passphrase_file
 
 EXIT_FAILURE: Final = 1
 """The command could not do what was asked; the reason is the one line on stderr."""
+EXIT_USAGE: Final = 2
+"""Arguments that cannot work (argparse exits with 2 as well)."""
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler = Callable[[argparse.Namespace], int]
@@ -54,9 +56,14 @@ def guarded(
     expected: tuple[type[BaseException], ...],
     *,
     describe: Callable[[BaseException], str] = failure_text,
+    usage: tuple[type[BaseException], ...] = (),
 ) -> Handler:
-    """Run handler; an expected failure becomes report_failure(command, describe(error)).
+    """Run handler; an expected failure becomes report_failure(command, describe(error)),
+    and the exit code EXIT_USAGE when it is one of usage (checked first: a usage error
+    may be a subclass of an expected one), else EXIT_FAILURE.
 
+    Nothing else is caught, a ProtocolError included: one raised by the handler is a
+    value the command failed to check where it read it, and its traceback shows where.
     BrokenPipeError always passes through: the reader of stdout has gone, and
     client/cli/main.py ends quietly."""
 
@@ -65,6 +72,9 @@ def guarded(
             return handler(args)
         except BrokenPipeError:
             raise
+        except usage as error:
+            report_failure(command, describe(error))
+            return EXIT_USAGE
         except expected as error:
             return report_failure(command, describe(error))
 

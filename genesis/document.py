@@ -7,7 +7,7 @@ written only by genesis/cli.py.
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Self
+from typing import Annotated, Final, Self
 
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
@@ -22,6 +22,7 @@ from protocol.validators import ValidatorSet
 from protocol.witnesses import WitnessSet
 
 WITNESSES_FIELD = "witnesses"
+CHAIN_NAME_LENGTH_MAX: Final = 128
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,7 +30,7 @@ class GenesisDocument(JsonCodec, what="genesis"):
     """Everything the network agrees on before height 1."""
 
     protocol_version: int
-    chain_name: Annotated[str, string(max_length=128)]
+    chain_name: Annotated[str, string(max_length=CHAIN_NAME_LENGTH_MAX)]
     """Human label, e.g. "lantan-xiangshan-local"; two networks differ in chain_id anyway."""
     genesis_time_ms: int
     """time_ms of the height-0 header; block 1 must be later."""

@@ -1,6 +1,7 @@
 """Typed errors of genesis/: keystores, signer-state files and key parameters.
 
 GenesisError
+├── GenesisUsageError          a command's arguments that cannot work (exit code 2)
 ├── KeyParameterError          a key name or role the registry cannot use
 ├── KeystoreError              a keystore that cannot be written or unlocked
 │   ├── KeystoreExistsError      refuses to overwrite a keystore or signer state
@@ -10,7 +11,8 @@ GenesisError
 │   └── PlaintextKeystoreError   a plaintext (dev) keystore where an encrypted one is required
 └── SignerStateFileError       a signer-state file that is missing or malformed
 
-The CLI turns every GenesisError into one line on stderr and a non-zero exit code.
+The CLI turns every GenesisError into one line on stderr and a non-zero exit code (2 for
+GenesisUsageError, else 1).
 """
 
 from pathlib import Path
@@ -18,6 +20,11 @@ from pathlib import Path
 
 class GenesisError(Exception):
     """Base of every error genesis/ raises."""
+
+
+class GenesisUsageError(GenesisError):
+    """Options that contradict each other, or an option's value that cannot work; the
+    message names the option. The CLI exits with 2, as argparse does for its own."""
 
 
 class KeyParameterError(GenesisError):
@@ -31,11 +38,16 @@ class KeystoreError(GenesisError):
 class KeystoreExistsError(KeystoreError):
     """The target file exists; keystores and signer states are never overwritten."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"{path} already exists; refusing to overwrite it (a lost key or a reset signer "
-            "state cannot be undone): choose another directory"
-        )
+    def __init__(
+        self,
+        path: Path,
+        *,
+        why: str = "a lost key or a reset signer state cannot be undone",
+        remedy: str = "choose another directory",
+    ) -> None:
+        # why and remedy in the terms of the command that failed: a directory to choose
+        # for `keys new --out`, none for `keys rotate`, which writes one fixed path.
+        super().__init__(f"{path} already exists; refusing to overwrite it ({why}): {remedy}")
         self.path = path
 
 

@@ -119,6 +119,14 @@ def create_key_directory(
     )
 
 
+_PENDING_EXISTS_REMEDY = (
+    "a rotation is already prepared: send key.rotate with this key (`lantan keys show "
+    "{path}` prints its public part), or, once the node has swapped to it (ADR 0022), "
+    "move it over keystore.json before rotating again"
+)
+"""What `keys rotate` can do when a pending key exists: it writes only that one path."""
+
+
 def create_pending_key(
     directory: Path, passphrase: bytes | None, *, limits: KdfLimits = DEFAULT_LIMITS
 ) -> Keystore:
@@ -131,7 +139,11 @@ def create_pending_key(
     current = read_keystore(directory)
     path = directory / PENDING_KEYSTORE_FILE
     if path.exists():
-        raise KeystoreExistsError(path)
+        raise KeystoreExistsError(
+            path,
+            why="a key.rotate may already name it",
+            remedy=_PENDING_EXISTS_REMEDY.format(path=path),
+        )
     key, identity = generate_signing_key(), current.identity
     if passphrase is None:
         keystore = plaintext_keystore(key, identity.name, identity.roles)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.records import Account, Institution, Params, Role
-from contracts.state_keys import is_slug
+from contracts.state_keys import SLUG_RULE, is_slug
 from genesis.document import GenesisDocument
 from genesis.errors import GenesisError
 from genesis.keystore import (
@@ -39,18 +39,23 @@ __all__ = [
     "ECOLOGICAL_ACCOUNT_ID",
     "ECOLOGICAL_ACCOUNT_NAME",
     "GENESIS_FILE",  # genesis/layout.py's, kept importable here
+    "LOCAL_CHAIN_NAME",
     "PASSPHRASE_FILE",  # genesis/layout.py's, kept importable here
     "InstitutionPlan",
+    "check_quorum",
     "default_quorum",
     "document_from_plans",
     "genesis_from_identities",
     "identity_from_json",
     "init_local_network",
     "local_network_plan",
+    "quorum_range",
     "witness_from_json",
     "witness_plans",
     "witness_set",
 ]
+LOCAL_CHAIN_NAME = "lantan-xiangshan-local"
+"""chain_name of a local network unless another is asked for."""
 ECOLOGICAL_ACCOUNT_ID = "xiangshan-eco-account"
 ECOLOGICAL_ACCOUNT_NAME = (
     "象山县蓝碳生态碳账户 Xiangshan County Blue Carbon Ecological Carbon Account"
@@ -122,6 +127,23 @@ def default_quorum(validator_count: int) -> int:
     return validator_count // 2 + 1
 
 
+def quorum_range(validator_count: int) -> range:
+    """Every q a set of n validators may have: n/2 < q <= n (ValidatorSet's rule), so two
+    quorums always share a validator."""
+    return range(validator_count // 2 + 1, validator_count + 1)
+
+
+def check_quorum(quorum: int | None, validator_count: int, *, name: str = "quorum") -> None:
+    """Raise GenesisError, naming the quorum `name`, unless quorum is None (the default)
+    or in quorum_range(validator_count)."""
+    allowed = quorum_range(validator_count)
+    if quorum is not None and quorum not in allowed:
+        raise GenesisError(
+            f"{name} {quorum}: {validator_count} validators take "
+            f"{allowed.start}..{allowed.stop - 1} (n/2 < q <= n)"
+        )
+
+
 def init_local_network(
     directory: Path,
     *,
@@ -130,18 +152,21 @@ def init_local_network(
     limits: KdfLimits = INTERACTIVE_LIMITS,
     witnesses: Sequence[str] = (),
     witness_quorum: int | None = None,
+    chain_name: str = LOCAL_CHAIN_NAME,
+    quorum: int | None = None,
 ) -> GenesisDocument:
     """Make every institution's key under directory and return the genesis document.
 
     Each name in witnesses gets its own witness key in directory/<name>/ (ADR 0021), an
     institution of that name with the role `witness` holding the key (ADR 0025: it signs
     cosignatures and its own node.announce, nothing else), and genesis asks
-    witness_quorum (default 1) of them. Each key is encrypted with a random passphrase
-    kept beside it in a 0600 file: a local network only (DESIGN.md §7). Raises
-    KeystoreExistsError if a key directory is in use, GenesisError for a bad witness name
-    or quorum (before any key is made).
+    witness_quorum (default 1) of them. The validators' quorum is default_quorum unless
+    given. Each key is encrypted with a random passphrase kept beside it in a 0600 file: a
+    local network only (DESIGN.md §7). Raises KeystoreExistsError if a key directory is in
+    use, GenesisError for a bad witness name or either quorum (before any key is made).
     """
     plans = local_network_plan(validator_count)
+    check_quorum(quorum, validator_count)
     _check_witness_names(witnesses, witness_quorum, taken={plan.name for plan in plans})
     identities: list[tuple[InstitutionPlan, KeyIdentity]] = []
     for plan in plans:
@@ -163,9 +188,10 @@ def init_local_network(
     )
     return document_from_plans(
         identities,
-        chain_name="lantan-xiangshan-local",
+        chain_name=chain_name,
         genesis_time_ms=genesis_time_ms,
         accounts=(account,),
+        quorum=quorum,
         witnesses=policy,
     )
 
@@ -184,10 +210,7 @@ def _check_witness_names(names: Sequence[str], quorum: int | None, *, taken: set
 
 def _check_institution_id(name: str) -> None:
     if not is_slug(name):
-        raise GenesisError(
-            f"witness {name!r}: its name is also its institution id: lowercase letters, digits, "
-            "'.', '_' and '-', at most 64 characters"
-        )
+        raise GenesisError(f"witness {name!r}: its name is also its institution id: {SLUG_RULE}")
 
 
 def witness_plans(
@@ -225,6 +248,10 @@ def witness_set(witnesses: Sequence[Witness], quorum: int | None) -> WitnessSet:
     """The genesis witness policy (ADR 0021): sorted by key, quorum 1 unless given."""
     if not witnesses:
         raise GenesisError("a witness quorum needs at least one witness")
+    if quorum is not None and quorum < 1:
+        # WitnessSet checks its minimum only when a file is read: 0 would be written into
+        # a genesis that `genesis verify` and every node then refuse.
+        raise GenesisError(f"witness quorum {quorum}: at least 1")
     try:
         return WitnessSet(
             witnesses=tuple(sorted(witnesses, key=lambda witness: witness.public_key)),
@@ -253,7 +280,8 @@ def document_from_plans(
     witnesses: WitnessSet | None = None,
 ) -> GenesisDocument:
     """The genesis document for these institutions; the first validator set holds those
-    with the validator role that are marked in_first_set."""
+    with the validator role that are marked in_first_set. Raises GenesisError for a quorum
+    outside quorum_range or a key given twice."""
     institutions = tuple(
         Institution(
             institution_id=plan.name,
@@ -275,6 +303,13 @@ def document_from_plans(
     ]
     if not validators:
         raise GenesisError("no institution has the validator role")
+    # `is None`, not `or`: a quorum of 0 is refused, never taken for "the default".
+    q = default_quorum(len(validators)) if quorum is None else quorum
+    check_quorum(q, len(validators))
+    try:
+        validator_set = ValidatorSet.create(validators, q)
+    except ProtocolError as error:
+        raise GenesisError(f"validators: {error}") from None
     return GenesisDocument(
         protocol_version=PROTOCOL_VERSION,
         chain_name=chain_name,
@@ -282,7 +317,7 @@ def document_from_plans(
         params=Params(),
         institutions=institutions,
         accounts=tuple(accounts),
-        validators=ValidatorSet.create(validators, quorum or default_quorum(len(validators))),
+        validators=validator_set,
         witnesses=witnesses,
     )
 

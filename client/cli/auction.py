@@ -44,7 +44,7 @@ from client.receipt.codes import ReceiptError
 from client.receipt.history import SetChange, SetHistory
 from contracts.auction_records import SALT_SIZE, LotStatus, bid_commitment
 from contracts.consideration_records import UNIT_PRICE_FEN_PER_T_MAX
-from contracts.state_keys import is_slug
+from contracts.state_keys import SLUG_RULE, is_slug
 from genesis.commands import add_group
 from genesis.document import GenesisDocument
 from protocol.encoding import JsonValue
@@ -113,7 +113,7 @@ def register_auction(subparsers: Subparsers) -> None:
 def run_commit(args: argparse.Namespace) -> int:
     for value, option in ((args.lot, "--lot"), (args.account, "--account")):
         if not is_slug(value):
-            raise UsageError(f"{option} {value!r}: expected an id of a-z, 0-9 and -")
+            raise UsageError(f"{option} {value!r}: expected an id of {SLUG_RULE}")
     if not 0 <= args.price_fen_per_t <= UNIT_PRICE_FEN_PER_T_MAX:
         raise UsageError(f"--price-fen-per-t: 0..{UNIT_PRICE_FEN_PER_T_MAX}")
     salt = secrets.token_bytes(SALT_SIZE) if args.salt is None else _salt(args.salt)

@@ -15,13 +15,12 @@ from typing import Any, Final, TypeAlias
 from client.errors import ClientError, UsageError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV
 from genesis import commands
-from genesis.commands import report_failure
-from genesis.errors import GenesisError
+from genesis.errors import GenesisError, GenesisUsageError
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = commands.EXIT_FAILURE
 """The tx was rejected, a node refused it, or something could not be done."""
-EXIT_USAGE: Final = 2
+EXIT_USAGE: Final = commands.EXIT_USAGE
 """Arguments that cannot work (argparse uses 2 as well)."""
 EXIT_PENDING: Final = 3
 """Submitted, but not committed before --timeout-ms: it may still commit."""
@@ -36,13 +35,11 @@ def guarded(command: str, handler: Handler) -> Handler:
 
     def run(args: argparse.Namespace) -> int:
         prepare_stdout()
-        try:
-            return handler(args)
-        except UsageError as error:
-            report_failure(command, error)
-            return EXIT_USAGE
+        return handler(args)
 
-    return commands.guarded(command, run, (ClientError, GenesisError, KeyboardInterrupt))
+    expected = (ClientError, GenesisError, KeyboardInterrupt)
+    usage = (UsageError, GenesisUsageError)
+    return commands.guarded(command, run, expected, usage=usage)
 
 
 def prepare_stdout() -> None:

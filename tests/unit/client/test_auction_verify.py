@@ -290,3 +290,25 @@ def test_commit_makes_the_commitment_the_reveal_opens(
     assert main([*args, "--price-fen-per-t", "10600", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["salt"] != made["salt"]
     assert main([*args, "--price-fen-per-t", "10600", "--salt", "00"]) == 2
+
+
+@pytest.mark.parametrize("lot", ["lot.1", "a_1", "0-lot"])
+def test_commit_takes_every_id_the_contract_takes(
+    lot: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["auction", "commit", "--lot", lot, "--account", WINNER.account_id]
+    assert main([*args, "--price-fen-per-t", "10600", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["bid_body"]["lot_id"] == lot
+
+
+@pytest.mark.parametrize("lot", ["BAD LOT", "Lot-1", ".lot", "lot/1", "x" * 65])
+def test_commit_refuses_an_id_stating_the_rule_it_applies(
+    lot: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["auction", "commit", "--lot", lot, "--account", WINNER.account_id]
+    assert main([*args, "--price-fen-per-t", "10600"]) == 2
+    err = capsys.readouterr().err
+    # The rule of contracts/state_keys.py is_slug, '.' and '_' included (they are accepted).
+    assert err.startswith("lantan auction commit: error: --lot ")
+    assert "'.', '_' and '-'" in err and "beginning with a letter or digit" in err
+    assert "1 to 64" in err

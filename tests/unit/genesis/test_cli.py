@@ -183,6 +183,23 @@ def test_existing_keystore_is_not_overwritten(
     assert (tmp_path / "ningbo" / KEYSTORE_FILE).read_bytes() == before
 
 
+def test_a_second_rotate_says_what_to_do_with_the_pending_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = str(tmp_path / "ningbo")
+    assert run_main(capsys, "keys", "new", "--name", "ningbo-ptc", "--out", key,
+                    "--dev-plaintext")[0] == 0  # fmt: skip
+    assert run_main(capsys, "keys", "rotate", key, "--dev-plaintext")[0] == 0
+    pending = tmp_path / "ningbo" / "pending_keystore.json"
+    before = pending.read_bytes()
+    exit_code, _, err = run_main(capsys, "keys", "rotate", key, "--dev-plaintext")
+    assert exit_code == 1 and "refusing to overwrite" in err
+    # `rotate` has no directory to choose: it names what the operator can do instead.
+    assert "choose another directory" not in err and "signer state" not in err
+    assert f"lantan keys show {pending}" in err and "key.rotate" in err
+    assert pending.read_bytes() == before
+
+
 def test_show_of_a_damaged_or_missing_file_fails_cleanly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -220,3 +220,137 @@ def test_from_pubkeys_names_the_witnesses_of_their_public_parts(tmp_path: Path) 
     assert [k.hex() for k in institutions["auditor-witness"].public_keys] == [
         parts[1]["public_key"]
     ]
+
+
+@pytest.fixture(scope="module")
+def pubkeys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A `--from-pubkeys` file of three validators."""
+    directory = tmp_path_factory.mktemp("pubkeys")
+    parts = [public_part(directory, name, "validator") for name in ("v-one", "v-two", "v-three")]
+    path = directory / "pubkeys.json"
+    path.write_text(json.dumps(parts))
+    return path
+
+
+def assert_usage_error(completed: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Exit 2 and one line on stderr naming what is wrong: never a traceback."""
+    assert completed.returncode == 2, completed
+    assert "Traceback" not in completed.stderr
+    line = completed.stderr.splitlines()[-1]
+    assert line.startswith("lantan genesis init: error: "), completed.stderr
+    for word in words:
+        assert word in line, line
+
+
+@pytest.mark.parametrize("quorum", ["1", "99", "-1", "0"])
+def test_a_quorum_outside_the_range_is_a_usage_error(
+    pubkeys: Path, tmp_path: Path, quorum: str
+) -> None:
+    out = tmp_path / "genesis.json"
+    completed = run("genesis", "init", "--from-pubkeys", pubkeys, "--out", out, "--quorum", quorum)
+    assert_usage_error(completed, f"--quorum {quorum}", "2..3")
+    assert completed.stderr.count("\n") == 1 and not out.exists()
+
+
+def test_a_bad_quorum_with_json_is_a_json_failure(pubkeys: Path, tmp_path: Path) -> None:
+    out = tmp_path / "genesis.json"
+    completed = run(
+        *("genesis", "init", "--from-pubkeys", pubkeys, "--out", out, "--quorum", "1", "--json")
+    )
+    assert completed.returncode == 2
+    failure = json.loads(completed.stdout)
+    assert failure["exit_code"] == 2 and failure["error"].startswith("--quorum 1: ")
+
+
+def test_from_pubkeys_takes_the_quorum_and_chain_name_given(pubkeys: Path, tmp_path: Path) -> None:
+    out = tmp_path / "genesis.json"
+    completed = run(
+        *("genesis", "init", "--from-pubkeys", pubkeys, "--out", out),
+        *("--quorum", "3", "--chain-name", "my-chain", "--time-ms", "0"),
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis(out.read_bytes())
+    assert (document.validators.quorum, document.chain_name) == (3, "my-chain")
+    assert document.genesis_time_ms == 0
+
+
+def test_dir_takes_the_quorum_and_chain_name_given(tmp_path: Path) -> None:
+    completed = run(
+        *("genesis", "init", "--dir", tmp_path, "--validators", "4"),
+        *("--quorum", "4", "--chain-name", "my-chain"),
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis((tmp_path / "genesis.json").read_bytes())
+    assert (document.validators.quorum, document.chain_name) == (4, "my-chain")
+
+
+def test_dir_without_them_keeps_the_local_defaults(local_net: Path) -> None:
+    document = parse_genesis((local_net / "genesis.json").read_bytes())
+    assert document.chain_name == "lantan-xiangshan-local"
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (("--validators", "4", "--quorum", "99"), ("--quorum 99", "3..4")),
+        (("--quorum", "1"), ("--quorum 1", "2..3")),
+        (("--out", "genesis.json"), ("--out goes with --from-pubkeys",)),
+        (("--time-ms", "-5"), ("argument --time-ms", "0..")),
+        (("--chain-name", "x" * 129), ("argument --chain-name", "at most 128")),
+    ],
+)
+def test_dir_refuses_a_bad_option_before_any_key(
+    tmp_path: Path, flags: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    completed = run("genesis", "init", "--dir", tmp_path / "net", *flags)
+    assert_usage_error(completed, *words)
+    assert not (tmp_path / "net").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (("--time-ms", "-5"), ("argument --time-ms", "not '-5'")),
+        (("--time-ms", str(2**53)), ("argument --time-ms",)),
+        (("--validators", "4"), ("--validators goes with --dir",)),
+        (("--witness-quorum", "1"), ("--witness-quorum needs --witness-pubkeys",)),
+    ],
+)
+def test_from_pubkeys_refuses_a_bad_option(
+    pubkeys: Path, tmp_path: Path, flags: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    out = tmp_path / "genesis.json"
+    completed = run("genesis", "init", "--from-pubkeys", pubkeys, "--out", out, *flags)
+    assert_usage_error(completed, *words)
+    assert not out.exists()
+
+
+def test_an_existing_out_names_the_option_to_change(pubkeys: Path, tmp_path: Path) -> None:
+    out = tmp_path / "genesis.json"
+    out.write_text("kept")
+    completed = run("genesis", "init", "--from-pubkeys", pubkeys, "--out", out)
+    assert_usage_error(completed, f"--out {out} exists", "choose another --out")
+    # Not the keystore's words: a genesis file is no key and --out no directory.
+    assert "directory" not in completed.stderr and "signer state" not in completed.stderr
+    assert out.read_text() == "kept"
+
+
+def test_a_witness_quorum_of_0_is_refused_not_written(pubkeys: Path, tmp_path: Path) -> None:
+    # It was written, and `genesis verify` (and every node) then refused the file.
+    out = tmp_path / "genesis.json"
+    completed = run(
+        *("genesis", "init", "--from-pubkeys", pubkeys, "--out", out),
+        *("--witness-pubkeys", pubkeys, "--witness-quorum", "0"),
+    )
+    assert completed.returncode == 1 and "witness quorum 0: at least 1" in completed.stderr
+    assert not out.exists()
+
+
+def test_a_key_listed_twice_is_one_line(pubkeys: Path, tmp_path: Path) -> None:
+    parts = json.loads(pubkeys.read_text())
+    (tmp_path / "twice.json").write_text(json.dumps([*parts, parts[0]]))
+    completed = run(
+        "genesis", "init", "--from-pubkeys", tmp_path / "twice.json", "--out", tmp_path / "g.json"
+    )
+    assert completed.returncode == 1 and "Traceback" not in completed.stderr
+    assert completed.stderr.startswith("lantan genesis init: error: validators: ")
