@@ -1,7 +1,8 @@
 """What every `lantan` command group shares, whichever package registers it (client/cli/,
-genesis/cli.py, node/cli.py, node/net_cli.py, node/bench_cli.py): the subparsers type, a
-group with its required ACTION, and the guard that ends an expected failure as one line on
-stderr, `lantan <command>: error: <message>`, with EXIT_FAILURE (STYLE.md §7).
+genesis/cli.py, genesis/keys_cli.py, node/cli.py, node/net_cli.py, node/bench_cli.py): the
+subparsers type, a group with its required ACTION, and the guard that ends an expected
+failure as one line on stderr, `lantan <command>: error: <message>`, with EXIT_FAILURE
+(STYLE.md §7).
 
 It lives in genesis/, the lowest package with commands, so that every group can import it.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TypeAlias
 
+from genesis.errors import GenesisError, GenesisUsageError
 from genesis.keystore import read_passphrase_file
 
 EXIT_FAILURE: Final = 1
@@ -79,6 +81,21 @@ def guarded(
             return report_failure(command, describe(error))
 
     return run
+
+
+def genesis_guarded(command: str, handler: Handler) -> Handler:
+    """guarded for the `keys` and `genesis` groups: a GenesisError, an OSError or Ctrl-C is
+    one line on stderr, exit code 2 for a GenesisUsageError (as argparse's own), else 1."""
+    expected = (GenesisError, OSError, KeyboardInterrupt)
+    return guarded(
+        command, handler, expected, describe=_genesis_failure, usage=(GenesisUsageError,)
+    )
+
+
+def _genesis_failure(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
+    return failure_text(error)
 
 
 def read_passphrase_file_warned(path: Path) -> bytes:

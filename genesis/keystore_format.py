@@ -4,7 +4,7 @@ A keystore holds one Ed25519 seed from the OS CSPRNG, sealed with XSalsa20-Poly1
 (PyNaCl SecretBox) under a key that Argon2id derives from a passphrase; the KDF parameters
 live in the file, so they can be raised later. A plaintext keystore exists only for
 development and is marked so. Reading and writing the files is genesis/keystore.py's job;
-this module never prompts or prints: genesis/cli.py does.
+this module never prompts or prints: genesis/keys_cli.py does.
 """
 
 import hmac
