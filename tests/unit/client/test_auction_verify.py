@@ -274,6 +274,20 @@ def test_the_cli_exits_1_on_a_tampered_answer(
     assert "INVALID 无法核验" in capsys.readouterr().out
 
 
+def test_the_cli_says_when_the_genesis_file_is_another_networks(
+    node: Node, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = make_document(genesis_time_ms=node.document.genesis_time_ms + 1)
+    other_path = node.genesis.with_name("other-genesis.json")
+    other_path.write_bytes(other.canonical_bytes())
+    monkeypatch.setattr(auction_cli, "NodeClient", lambda url: node.client())
+    code = main(["auction", "verify", LOT_ID, "--node", URL, "--genesis", str(other_path)])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert f"but {other_path} is chain {other.chain_id().hex()[:16]}" in error
+    assert "wrong genesis file, or another network's node" in error
+
+
 def test_commit_makes_the_commitment_the_reveal_opens(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
