@@ -52,7 +52,7 @@ from node.service import NodeService
 from node.signer_file import SignerStateFile
 from node.start_role import check_start_role
 from node.startup_check import run_startup_check
-from node.storage.errors import StoreWriteError
+from node.storage.errors import StorageError, StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
@@ -119,15 +119,18 @@ def build_node(config: NodeConfig) -> Node:
     signatures = SignatureCache(lock=threading.Lock())
     mempool = Mempool(txs_max=config.mempool_txs_max, sender_txs_max=config.mempool_sender_txs_max)
     try:
-        ledger = Ledger(
-            store,
-            genesis,
-            verify=signatures.verify,
-            forget_signature=signatures.forget,
-            metrics=metrics,
-            on_write_failure=stop_on_write_failure,
-            held_tx=mempool.held,
-        )
+        # The first reads of the store: a damaged table shows here, not at open.
+        with store.damage_reported():
+            ledger = Ledger(
+                store,
+                genesis,
+                verify=signatures.verify,
+                forget_signature=signatures.forget,
+                metrics=metrics,
+                on_write_failure=stop_on_write_failure,
+                held_tx=mempool.held,
+            )
+            run_startup_check(ledger)
     except InvalidProposalError as error:
         store.close()
         raise ConfigError(
@@ -135,7 +138,9 @@ def build_node(config: NodeConfig) -> Node:
             f"{genesis.chain_id.hex()[:16]} ({config.resolve(config.genesis)}): give this "
             "node's own genesis file, or another data directory"
         ) from None
-    run_startup_check(ledger)
+    except StorageError:
+        store.close()
+        raise
     clock, events = SystemClock(), ChainEvents()
     book = CheckpointBook(ledger.chain_id, store)
     try:

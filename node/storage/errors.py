@@ -3,6 +3,8 @@
 StorageError
 ├── StoreLockedError      another process (or another handle) holds the database's LOCK
 ├── StoreOpenError        the database could not be opened for another reason
+│   └── StoreDamagedError   LevelDB's files are damaged or incomplete (a lost CURRENT, a
+│                           truncated table): nothing is served from it
 ├── StoreWriteError       LevelDB refused a block's batch (a full disk, an I/O error)
 ├── StaleOverlayError     an overlay built on a head that is no longer the head
 └── ReadOnlyViewError     a write through a view of committed data
@@ -32,6 +34,20 @@ class StoreOpenError(StorageError):
     def __init__(self, directory: Path, reason: str) -> None:
         super().__init__(f"cannot open the store at {directory}: {reason}")
         self.directory = directory
+
+
+DAMAGED_STORE_ADVICE = (
+    "restore the data directory from a backup, or move it away and start the node again to "
+    'catch up from its peers (docs/OPERATIONS.md "A damaged store")'
+)
+
+
+class StoreDamagedError(StoreOpenError):
+    """The LevelDB files are damaged or incomplete. Never opened with create_if_missing over
+    them (LevelDB would start an empty database there and delete the old tables)."""
+
+    def __init__(self, directory: Path, what: str) -> None:
+        super().__init__(directory, f"{what}: {DAMAGED_STORE_ADVICE}")
 
 
 class StoreWriteError(StorageError):

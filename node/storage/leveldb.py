@@ -5,9 +5,10 @@ that and a second open raises StoreLockedError. Nothing here decides what a bloc
 callers fill an Overlay through the ports and commit() writes it atomically and durably.
 """
 
+import contextlib
 import functools
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ from node.storage.committed_reads import CommittedReads
 from node.storage.errors import (
     ReadOnlyViewError,
     StaleOverlayError,
+    StoreDamagedError,
     StoreLockedError,
     StoreOpenError,
     StoreWriteError,
@@ -29,6 +31,7 @@ from node.storage.overlay import Overlay
 from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
 from node.storage.views import LogNodes, SmtNodes, StateRecords, read_node_record
+from protocol.smt_proof import EMPTY_HASH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,7 +202,8 @@ class LevelDbStore:
         _tables_unmapped()
         db = _open_db(directory, create=create)
         try:
-            _claim_format(db, directory)
+            with _damage_reported(directory):
+                _claim_format(db, directory)
             # Created with the store, or beside a store written before ADR 0038.
             tree_db = _open_db(
                 directory / TREE_DIRECTORY, create=True, options=TREE_LEVELDB_OPTIONS
@@ -207,7 +211,21 @@ class LevelDbStore:
         except BaseException:
             db.close()
             raise
+        try:
+            with _damage_reported(directory):
+                _refuse_half_a_store(db, tree_db, directory)
+        except BaseException:
+            db.close()
+            tree_db.close()
+            raise
         return cls(db, tree_db, directory, smt_top)
+
+    def damage_reported(self) -> contextlib.AbstractContextManager[None]:
+        """A context in which LevelDB's report of a damaged file met while reading (a
+        truncated or overwritten table: LevelDB opens tables lazily, so open() sees only
+        those its own reads touch) is StoreDamagedError, which the node's start reports in
+        one line with what to do."""
+        return _damage_reported(self.directory)
 
     def close(self) -> None:
         """Release the databases and their locks; idempotent."""
@@ -526,7 +544,9 @@ def _tree_root(space: "SeekReads | Overlay", version: bytes) -> tuple[bytes, byt
 
 def _open_db(directory: Path, *, create: bool, options: Mapping[str, Any] = LEVELDB_OPTIONS) -> Any:
     """plyvel.DB(directory); raises StoreLockedError if any handle already holds it,
-    StoreOpenError otherwise."""
+    StoreDamagedError for files LevelDB reports corrupt or a database without its CURRENT
+    file, StoreOpenError otherwise."""
+    _refuse_headless(directory)
     try:
         return plyvel.DB(str(directory), create_if_missing=create, **options)
     except plyvel.IOError as error:
@@ -534,8 +554,83 @@ def _open_db(directory: Path, *, create: bool, options: Mapping[str, Any] = LEVE
         if "LOCK" in str(error):
             raise StoreLockedError(directory) from None
         raise StoreOpenError(directory, str(error)) from None
+    except plyvel.CorruptionError as error:
+        raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
     except plyvel.Error as error:
         raise StoreOpenError(directory, str(error)) from None
+
+
+@contextlib.contextmanager
+def _damage_reported(directory: Path) -> Iterator[None]:
+    """plyvel's CorruptionError, and an IOError of a file LevelDB expected (a table deleted
+    under it), met inside as StoreDamagedError."""
+    try:
+        yield
+    except (plyvel.CorruptionError, plyvel.IOError) as error:
+        raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
+
+
+def _leveldb_words(error: Exception) -> str:
+    """LevelDB's own message: plyvel hands it over as bytes (str() shows b'...')."""
+    said = error.args[0] if error.args else error
+    return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+
+
+_LEVELDB_FILE_SUFFIXES = (".ldb", ".sst", ".log")
+
+
+def _refuse_headless(directory: Path) -> None:
+    """StoreDamagedError for a directory that holds LevelDB's tables or logs but not its
+    CURRENT file (which names the live MANIFEST): opened with create_if_missing, LevelDB
+    would start an empty database over them and delete the old tables as unused, and the
+    node would sync from height 0 as if nothing had been lost."""
+    if not directory.is_dir() or (directory / "CURRENT").exists():
+        return
+    leftovers = sorted(
+        entry.name
+        for entry in directory.iterdir()
+        if entry.name.startswith("MANIFEST-") or entry.suffix in _LEVELDB_FILE_SUFFIXES
+    )
+    if leftovers:
+        shown = ", ".join(leftovers[:3]) + (", ..." if len(leftovers) > 3 else "")
+        raise StoreDamagedError(
+            directory,
+            f"LevelDB's CURRENT file is missing while {len(leftovers)} of its files remain "
+            f"({shown}), so the database cannot be read and is not opened (LevelDB would "
+            "start an empty one over it and delete them)",
+        )
+
+
+def _refuse_half_a_store(db: Any, tree_db: Any, directory: Path) -> None:
+    """StoreDamagedError when one of the two databases lost what the other says was
+    committed: the tree database holds a block above genesis while the main one has no
+    head (the main database was lost or replaced), or the state tree root the main one
+    records for its head is missing from the tree database (the tree database was lost).
+    Either would be served as a chain with holes. A crash between the two batches of one
+    commit leaves neither shape: the tree's batch, written first, holds at most the next
+    height, which the head does not name."""
+    head = _stored_head(db)
+    if head is None:
+        with tree_db.iterator(start=keys.encode_int(1), include_value=False) as above:
+            if next(above, None) is not None:
+                raise StoreDamagedError(
+                    directory,
+                    f"{directory / TREE_DIRECTORY} holds committed blocks but {directory} has "
+                    "no head (its database was lost or replaced)",
+                )
+        return
+    stored = db.get(keys.smt_root_key(head))
+    if stored is None:
+        return
+    root, version = keys.decode_root(stored)
+    if version == keys.LEGACY_VERSION_BYTES or root == EMPTY_HASH:
+        return  # stored in the main database before ADR 0038, or no state at all
+    if tree_db.get(keys.tree_node_key(version, root)) is None:
+        raise StoreDamagedError(
+            directory,
+            f"the state tree root of head {head} is not in {directory / TREE_DIRECTORY} "
+            "(that database was lost or replaced)",
+        )
 
 
 def _claim_format(db: Any, directory: Path) -> None:

@@ -85,7 +85,7 @@ def test_a_number_from_a_flag_is_refused_naming_the_flag(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: tuple[str, str], message: str
 ) -> None:
     """node.toml does not exist here: the message names the flag the value came from, not
-    the file (issue 44)."""
+    the file."""
     code, err = node_start(capsys, "--dir", str(tmp_path), *flag)
     assert code == 1, err
     assert err.strip() == f"lantan node start: error: {message}", err
@@ -183,7 +183,7 @@ def test_a_store_another_node_holds_is_one_line_on_another_port(
     capsys: pytest.CaptureFixture[str], network: Path, where: str
 ) -> None:
     """The running node holds its own port, so a second start on another --port gets past
-    the port check to the store's LOCK (issue 44: it ended in a traceback)."""
+    the port check to the store's LOCK (it ended in a traceback)."""
     node_dir = first_node(network)
     place = node_dir if where == "--dir" else node_dir / CONFIG_FILE
     with LevelDbStore.open(node_dir / "data"):  # the running node's handle
@@ -216,7 +216,7 @@ def test_a_key_outside_the_validator_set_with_no_peers_is_refused_in_one_line(
     tmp_path: Path,
 ) -> None:
     """It would log that consensus starts and then wait at height 0 for ever, never saying
-    that its key does not vote or that it has no one to follow (issue 44)."""
+    that its key does not vote or that it has no one to follow."""
     monkeypatch.setattr("uvicorn.run", never_serve)
     node_dir = auditor_node(network, tmp_path)
     genesis = str(network / "genesis.json")
@@ -260,3 +260,29 @@ def test_an_observer_without_peers_starts_and_says_it_follows_no_one(
     with caplog.at_level(logging.WARNING, logger="lantan.node"):
         build_node(config).store.close()
     assert "no peers configured: this observer serves the chain" in caplog.text, caplog.text
+
+
+def test_a_damaged_store_is_one_line_and_left_as_it_is(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    network: Path,
+    tmp_path: Path,
+) -> None:
+    """A data directory whose LevelDB CURRENT file was lost: LevelDB, asked to create the
+    database if missing, started an empty one and deleted the old files, and the node
+    synced from height 0 as if nothing had been lost."""
+    node_dir = tmp_path / "node"
+    shutil.copytree(first_node(network), node_dir)
+    config = load_config(node_dir, env={}, overrides={"genesis": network / "genesis.json"})
+    build_node(config).store.close()  # genesis committed: the store holds its files
+    (node_dir / "data" / "CURRENT").unlink()
+    before = sorted(path.name for path in (node_dir / "data").iterdir())
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    code, err = node_start(
+        capsys, "--dir", str(node_dir), "--port", str(free_port()),
+        "--genesis", str(network / "genesis.json"),
+    )  # fmt: skip
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "LevelDB's CURRENT file is missing" in err and "from a backup" in err, err
+    assert sorted(path.name for path in (node_dir / "data").iterdir()) == before
