@@ -83,13 +83,38 @@ def run_verify_receipt(args: argparse.Namespace) -> int:
 
 _OTHER_NETWORK_HINT = (
     "The receipt was not made on the network this genesis file defines. Check that the "
-    "genesis file is that network's own (`lantan net status` or the network's operators "
-    "give it); with the right file, a receipt that still fails this check is not genuine."
+    "genesis file is that network's own (`lantan genesis verify FILE` prints its chain id; "
+    "the network's operators publish theirs); with the right file, a receipt that still "
+    "fails this check is not genuine."
 )
+_ALTERED_HINT = (
+    "This receipt does not match what the registry's validators certified: it was altered "
+    "after it was issued, or damaged. Ask the registry for a fresh copy "
+    "(`lantan receipt get`) and verify that one."
+)
+_ALTERED_CODES = (
+    ReceiptCode.WRONG_RETIREMENT,
+    ReceiptCode.BAD_TX_SIGNATURE,
+    ReceiptCode.BAD_TX_PROOF,
+    ReceiptCode.BAD_RESULT_PROOF,
+    ReceiptCode.BAD_HISTORY_PROOF,
+    ReceiptCode.BAD_STATE_PROOF,
+    ReceiptCode.MISSING_RECORD,
+    ReceiptCode.UNEXPECTED_RECORD,
+    ReceiptCode.RETIREMENT_MISMATCH,
+    ReceiptCode.QUANTITY_MISMATCH,
+    ReceiptCode.SERIALS_MISMATCH,
+    ReceiptCode.RECORD_MISMATCH,
+    ReceiptCode.CASE_MISMATCH,
+    ReceiptCode.DIGEST_MISMATCH,
+)
+"""Codes whose check compares the receipt's content with what its certified block and
+checkpoint prove (PROTOCOL.md §14.4 steps 4-9, §14.6): a mismatch there is an edit (or
+damage), where the codes before them say the receipt is not one this network made."""
 INVALID_HINTS: Final = {
     ReceiptCode.WRONG_CHAIN: _OTHER_NETWORK_HINT,
     ReceiptCode.CHECKPOINT_WRONG_CHAIN: _OTHER_NETWORK_HINT,
-}
+} | dict.fromkeys(_ALTERED_CODES, _ALTERED_HINT)
 """A second line after INVALID where the usual cause is the verifier's input, not the
 receipt: whoever reads INVALID should not conclude forgery from a mixed-up file."""
 

@@ -52,3 +52,20 @@ def test_another_networks_genesis_file_is_named_as_the_likely_cause(
     assert main(["verify", "receipt", str(receipt), "--genesis", str(other), "--json"]) == 1
     answer = json.loads(capsys.readouterr().out)
     assert answer["code"] == "WRONG_CHAIN" and answer["hint"] == lines[1]
+
+
+def test_an_altered_record_is_said_plainly_after_its_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    receipt = json.loads(RECEIPT)
+    entry = next(e for e in receipt["state"] if e["key"].startswith("retirement/"))
+    entry["value"]["quantity_kg"] = 1
+    altered = tmp_path / "receipt.json"
+    altered.write_text(json.dumps(receipt))
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(GENESIS)
+    assert main(["verify", "receipt", str(altered), "--genesis", str(genesis)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("INVALID: BAD_STATE_PROOF: ")
+    assert lines[1].startswith("This receipt does not match what the registry's validators")
+    assert "altered after it was issued, or damaged" in lines[1]
