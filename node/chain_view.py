@@ -243,6 +243,11 @@ class ChainView:
         found = self._service.receipt_checkpoint()
         return None if found is None else SignedCheckpoint(size=found[0], note=found[1])
 
+    def witness_quorum(self) -> int | None:
+        """The cosignatures genesis asks of a receipt's checkpoint; None: no witnesses."""
+        policy = self._ledger.genesis.document.witnesses
+        return None if policy is None else policy.quorum
+
     def witness_policy(self) -> WitnessPolicyView | None:
         """Genesis's witnesses with their keys' records, announced addresses and newest kept
         cosignatures; None when genesis names no witnesses."""

@@ -30,6 +30,7 @@ from node.api.app import create_app
 from node.api.limits import HEADER_BYTES_MAX, HttpLimits
 from node.chain_events import ChainEvents
 from node.chain_view import ChainView
+from node.checkpoint_follow import CheckpointFollower
 from node.checkpoint_signing import CheckpointSigning
 from node.checkpoints import CheckpointBook
 from node.committed_state import CommittedStateCursor
@@ -102,6 +103,12 @@ class Node:
     readiness: Readiness
     key: SigningKey | None
     checkpoint_signing: CheckpointSigning = field(default_factory=CheckpointSigning)
+    checkpoint_follower: CheckpointFollower | None = None
+    """An observer's: it fetches the signed checkpoints it cannot sign or be sent."""
+
+
+CHECKPOINT_FOLLOW_INTERVAL_S = 0.5
+"""How often an observer asks for a checkpoint it lacks (a local net commits every 1 s)."""
 
 
 def build_node(config: NodeConfig) -> Node:
@@ -215,6 +222,10 @@ def build_node(config: NodeConfig) -> Node:
         readiness=Readiness(sync.state, config.observer),
         key=key,
     )
+    if config.observer:
+        node.checkpoint_follower = CheckpointFollower(
+            service, lambda: _peers_to_ask(sync), sync.get_bounded
+        )
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
         sync.on_reachable.append(runtime.peer_reachable)
@@ -222,6 +233,12 @@ def build_node(config: NodeConfig) -> Node:
             sync.state.reachable_count() >= ledger.validators_for_next_height().quorum - 1
         )
     return node
+
+
+def _peers_to_ask(sync: BlockSync) -> list[str]:
+    """The reachable peers, highest first: the likeliest to hold the newest note."""
+    views = sorted(sync.state.peers.values(), key=lambda view: -view.height)
+    return [view.url for view in views if view.reachable]
 
 
 def _read_genesis(config: NodeConfig) -> Genesis:
@@ -337,6 +354,8 @@ async def _sync_loop(node: Node) -> None:
             if applied:
                 log.info("synced %d blocks; height %d", applied, node.ledger.height)
                 node.service.after_commit()
+                if node.checkpoint_follower is not None:
+                    node.checkpoint_follower.synced.set()
                 if node.runtime is not None:
                     await refresh_peers(node)
                     node.runtime.ledger_advanced()
@@ -356,6 +375,23 @@ def _seen(node: Node, lag_allowed: int) -> Seen:
         heard_height=-1 if node.runtime is None else node.runtime.heard_height,
         lag_allowed=lag_allowed,
     )
+
+
+async def _follow_checkpoints(follower: CheckpointFollower, sync: BlockSync) -> None:
+    """An observer's checkpoint rounds, once its catch-up at start is over (before, the
+    peers' notes are of sizes it has not synced yet)."""
+    while True:
+        # Woken at once when block sync applied blocks: the validators signed the new
+        # head's note before this node could see the head, so it is likely there now.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(follower.synced.wait(), CHECKPOINT_FOLLOW_INTERVAL_S)
+        follower.synced.clear()
+        if not sync.state.caught_up:
+            continue
+        try:
+            await follower.follow()
+        except Exception:  # one failed round must not stop the next ones
+            log.exception("checkpoint round failed")
 
 
 async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:
@@ -407,15 +443,18 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         node.service.relay.start()
     run_task = asyncio.create_task(_catch_up_then_run(node))
     lag_task = asyncio.create_task(_watch_loop_lag(node))
+    tasks = [run_task, lag_task]
+    if node.checkpoint_follower is not None:
+        tasks.append(asyncio.create_task(_follow_checkpoints(node.checkpoint_follower, node.sync)))
     log.info(
         "node %s serving at %s, height %d", node.config.name, node.config.url, node.ledger.height
     )
     try:
         yield
     finally:
-        run_task.cancel()
-        lag_task.cancel()
-        await asyncio.gather(run_task, lag_task, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await node.checkpoint_signing.stop()
         if node.service.relay is not None:
             await node.service.relay.stop()

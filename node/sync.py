@@ -181,7 +181,7 @@ class BlockSync:
     async def _poll(self, view: PeerView) -> None:
         was_reachable = view.reachable
         try:
-            _, content = await self._get(f"{view.url}/v1/status", STATUS_BYTES_MAX)
+            _, content = await self.get_bounded(f"{view.url}/v1/status", STATUS_BYTES_MAX)
             status = decode(content)
             assert isinstance(status, dict)
             height, head_hash = status["height"], status["head_hash"]
@@ -201,8 +201,9 @@ class BlockSync:
                 "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()
             )
 
-    async def _get(self, url: str, limit: int) -> tuple[int, bytes]:
-        """GET url; the status and body, refused as soon as the body passes limit bytes."""
+    async def get_bounded(self, url: str, limit: int) -> tuple[int, bytes]:
+        """GET url; the status and body, refused (ResponseTooLargeError) as soon as the
+        body passes limit bytes. Also the observer's checkpoint fetches use it."""
         async with self._client.stream("GET", url) as response:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -361,7 +362,7 @@ class BlockSync:
         limit = min(SYNC_RANGE_BLOCKS, last - first + 1)
         url = f"{view.url}/v1/blocks/range?from={first}&limit={limit}"
         try:
-            status, content = await self._get(url, RANGE_RESPONSE_BYTES_MAX)
+            status, content = await self.get_bounded(url, RANGE_RESPONSE_BYTES_MAX)
             if status != 200:
                 single = await self._fetch_block(view, first)
                 return None if single is None else [FetchedBlock(*single)]
@@ -380,7 +381,8 @@ class BlockSync:
         self, view: PeerView, height: int
     ) -> tuple[bytes, CommitCertificate] | None:
         try:
-            status, content = await self._get(f"{view.url}/v1/blocks/{height}", RESPONSE_BYTES_MAX)
+            url = f"{view.url}/v1/blocks/{height}"
+            status, content = await self.get_bounded(url, RESPONSE_BYTES_MAX)
             if status != 200:
                 return None
             body = decode(content)

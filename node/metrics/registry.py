@@ -169,6 +169,13 @@ class NodeMetrics:
             "Stored witness cosignature values skipped as corrupt (at start or when read).",
             registry=registry,
         )
+        self.checkpoints_followed = Counter(
+            "lantan_checkpoints_followed_total",
+            "Signed checkpoint notes an observer fetched from its peers, by outcome: kept, "
+            "or why refused (not_synced, root_mismatch, quorum, bad_note, ...).",
+            ["outcome"],
+            registry=registry,
+        )
         # --- admission, HTTP, peers, process ---------------------------------------------
         self.txs_submitted = Counter(
             "lantan_txs_submitted_total",

@@ -179,14 +179,20 @@ def get_receipt(
 def _checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
     checkpoint = view.receipt_checkpoint() if size is None else view.signed_checkpoint(size)
     if checkpoint is None and size is None:
-        raise ApiError(
-            409,
-            "CHECKPOINT_PENDING",
-            "no checkpoint has its validator quorum and the witness cosignatures genesis asks",
-        )
+        raise ApiError(409, "CHECKPOINT_PENDING", pending_detail(view.witness_quorum()))
     if checkpoint is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
     return checkpoint
+
+
+def pending_detail(witness_quorum: int | None) -> str:
+    """Why no receipt yet: witnesses are named only when genesis asks for them."""
+    if witness_quorum is None:
+        return "no checkpoint here has its validator quorum of signatures yet; retry shortly"
+    return (
+        "no checkpoint here has both its validator quorum and the "
+        f"{witness_quorum} witness cosignature(s) genesis asks for yet; retry shortly"
+    )
 
 
 def _hash(text: str) -> Hash32:
