@@ -526,11 +526,18 @@ class LevelDbStore:
         return found
 
     def find_tx(self, tx_id: bytes) -> TxLocation | None:
-        """Where the committed tx with this id sits, or None if no block holds it."""
+        """Where the committed tx with this id sits, or None if no committed block holds it.
+
+        The index entry lands with the block's batch, a moment before the head moves
+        (commit() reads the head back after the write): until then its block's records
+        are not served (_committed), so neither is the entry, or a reader would find the
+        tx and then not its result."""
         stored = self._db.get(keys.tx_key(tx_id))
         if stored is None:
             return None
         height, index = keys.decode_tx_location(stored)
+        if not self._committed(height):
+            return None
         return TxLocation(height=height, index=index)
 
 

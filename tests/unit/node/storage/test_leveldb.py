@@ -112,6 +112,23 @@ def test_commit_makes_block_certificate_results_and_tx_index_readable(tmp_path: 
         assert store.find_tx(sha256(b"never submitted")) is None
 
 
+def test_a_tx_whose_block_the_head_does_not_name_yet_is_not_found(tmp_path: Path) -> None:
+    """Between a block's batch and the head read back after it, the tx index holds the new
+    block's txs while its records are not yet served: a reader found the tx, then no result
+    (service.tx_status asserted, a 500 on GET /v1/txs/{id})."""
+    with LevelDbStore.open(tmp_path / "db") as store:
+        for height in range(2):
+            chain.commit_block(store, height)
+        tx_id = chain.tx_ids(2)[0]
+        # The batch of block 2 has landed but the head is still 1 (the window in commit()).
+        store._db.put(keys.tx_key(tx_id), keys.encode_tx_location(2, 0))
+        assert store.find_tx(tx_id) is None
+        assert store.get_result(2, 0) is None
+        chain.commit_block(store, 2)
+        assert store.find_tx(tx_id) == TxLocation(height=2, index=0)
+        assert store.get_result(2, 0) == chain.result_bytes(2)[0]
+
+
 def _move_block_records_to_the_layout_before_adr_0039(store: LevelDbStore, height: int) -> None:
     """Move block height's records from the tree database to the main one's old keys."""
     moves = [
