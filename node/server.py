@@ -56,6 +56,7 @@ from node.storage.errors import StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
+from node.sync_log import SyncProgressLog, blocks_text
 from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, lag_allowed_now, seen
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
@@ -317,6 +318,7 @@ async def _after_commit(node: Node) -> None:
 async def _sync_loop(node: Node) -> None:
     lag_default = 0 if node.runtime is None else 1
     pace = Pace()
+    progress = SyncProgressLog()
     behind: tuple[float, int] | None = None
     while True:
         now = time.monotonic()
@@ -330,7 +332,7 @@ async def _sync_loop(node: Node) -> None:
             await node.sync.poll_peers()
             applied = await node.sync.catch_up(lag_allowed)
             if applied:
-                log.info("synced %d blocks; height %d", applied, node.ledger.height)
+                progress.applied(applied, height=node.ledger.height, now_s=time.monotonic())
                 node.service.after_commit()
                 if node.runtime is not None:
                     await refresh_peers(node)
@@ -376,16 +378,22 @@ async def _catch_up_then_run(node: Node) -> None:
     await sync.poll_peers()
     target = sync.state.highest_peer_height()
     if target > started:
-        log.info("catch-up started at height %d; highest peer at %d", started, target)
+        log.info(
+            "catch-up started at height %d; highest peer at %d",
+            started,
+            target,
+            extra={"height": started},
+        )
     applied = await sync.catch_up(0)
     sync.state.caught_up = True
     if applied:
         log.info(
-            "catch-up finished: %d blocks, height %d -> %d in %.1f s",
-            applied,
+            "catch-up finished: %s, height %d -> %d in %.1f s",
+            blocks_text(applied),
             started,
             node.ledger.height,
             time.monotonic() - began,
+            extra={"height": node.ledger.height},
         )
         node.service.after_commit()
     if node.runtime is not None:
