@@ -38,6 +38,7 @@ from node.gc_policy import settle_after_start
 from node.http_server import guarded_protocol, raise_file_limit
 from node.ledger import InvalidProposalError, Ledger
 from node.logs import configure_logging
+from node.loop_stall import LOOP_STALL_WARN_S, warn_if_stalled
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
 from node.peer_directory import chain_peers
@@ -355,14 +356,20 @@ def _seen(node: Node, lag_allowed: int) -> Seen:
     )
 
 
-async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:
-    """Measure how late the loop wakes a sleeper (CPU work left on the loop shows here), and
+async def _watch_loop_lag(
+    node: Node, interval_s: float = 0.5, stall_s: float = LOOP_STALL_WARN_S
+) -> None:
+    """Measure how late the loop wakes a sleeper (CPU work left on the loop shows here),
+    warn once for a wake-up stall_s late (the process stood still: node/loop_stall.py), and
     refresh the liveness watchdog's metric."""
     loop = asyncio.get_running_loop()
     while True:
         started = loop.time()
         await asyncio.sleep(interval_s)
-        node.service.metrics.event_loop_lag.set(loop.time() - started - interval_s)
+        late_s = loop.time() - started - interval_s
+        node.service.metrics.event_loop_lag.set(late_s)
+        own_height = None if consensus_position(node) is not None else node.ledger.height
+        warn_if_stalled(late_s, height=own_height, threshold_s=stall_s)
         if node.runtime is not None:
             node.runtime.stalled()  # the watchdog's metric follows even when nobody asks /readyz
 
