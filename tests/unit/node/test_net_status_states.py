@@ -23,7 +23,13 @@ from client.cli.main import main
 from node import net
 from node.config import CONFIG_FILE, NodeConfig, render_config
 from node.net_cli import EXIT_NOT_ALL_UP
-from node.net_processes import PID_FILE, ProcessState, process_state, stop_process
+from node.net_processes import (
+    PID_FILE,
+    WITNESS_PID_FILE,
+    ProcessState,
+    process_state,
+    stop_process,
+)
 from node.net_state import NodeState, node_state
 
 
@@ -152,3 +158,17 @@ def test_net_stop_of_an_exited_node_makes_it_stopped(tmp_path: Path, answering_p
     assert process_state(tmp_path / "killed") is ProcessState.EXITED
     assert not stop_process(tmp_path, "killed")
     assert process_state(tmp_path / "killed") is ProcessState.STOPPED
+
+
+def test_a_witness_that_died_is_exited_and_fails_the_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "net"
+    net.net_create(directory, validators=3, base_port=23_400, witnesses=("w",))
+    (directory / "w" / WITNESS_PID_FILE).write_text(f"{_dead_pid()}\n")
+    assert [(w.name, w.state) for w in net.witness_views(directory)] == [("w", ProcessState.EXITED)]
+    code = main(["net", "status", "--dir", str(directory), "--json"])
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["witnesses"] == [{"name": "w", "pid": None, "state": "exited"}]
+    assert code == EXIT_NOT_ALL_UP
+    assert "witness w exited" in captured.err
