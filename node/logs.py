@@ -3,7 +3,8 @@
 Every line a node writes carries, where they apply, `height` and `round` (the consensus
 position: the height being decided and its round; an observer has no round) and, while an
 HTTP request is handled, its `request_id` (from the client's X-Request-ID or made here, and
-echoed in the response). A call that passes its own `height` via extra= keeps it.
+echoed in the response). A call that passes its own `height` via extra= keeps it, and gets
+the round only when that is the consensus height: a round belongs to the height decided.
 """
 
 import json
@@ -39,7 +40,8 @@ class ContextFilter(logging.Filter):
             height, round_number = position
             if not hasattr(record, "height"):
                 record.height = height
-            if round_number is not None and not hasattr(record, "round"):
+            same_height = getattr(record, "height", None) == height
+            if round_number is not None and same_height and not hasattr(record, "round"):
                 record.round = round_number
         return True
 

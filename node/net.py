@@ -39,10 +39,13 @@ from node.net_processes import (
     WITNESS_LOG_FILE,
     WITNESS_PID_FILE,
     NetError,
+    ProcessState,
+    process_state,
     read_pid,
     spawn,
     stop_process,
 )
+from node.net_state import NodeState, node_state
 from node.port_probe import bind_error
 
 WITNESS_STATE_DIR = "witness-state"
@@ -51,6 +54,9 @@ LOCAL_WITNESS_INTERVAL_S = 2.0
 BASE_PORT = 7101
 LOCAL_HEARTBEAT_MS = 1000
 READY_TIMEOUT_S = 90.0
+STATUS_TIMEOUT_S = 2.0
+"""How long a status poll waits for a node's answer: a node that lives and answers within
+this is `running`, one that does not is `not answering` (frozen, overloaded, starting)."""
 Progress = Callable[[str], None]
 """Told what a long step is doing now (the CLI shows it as a spinner); may ignore it."""
 
@@ -71,6 +77,8 @@ class NodeView:
     ready: bool
     observer: bool
     """Its node.toml says observer (`net add-observer`): it syncs and never votes."""
+    state: NodeState
+    """Running and answering, not answering, exited without a stop, or stopped."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -83,6 +91,7 @@ class NodeView:
             "state_root": self.state_root,
             "ready": self.ready,
             "observer": self.observer,
+            "state": self.state.value,
         }
 
 
@@ -326,7 +335,7 @@ class StatusClients:
         client = self._clients.get(config.tls_ca_file)
         if client is None:
             client = httpx.Client(
-                timeout=2.0,
+                timeout=STATUS_TIMEOUT_S,
                 verify=config.peer_tls_verify,
                 limits=httpx.Limits(max_keepalive_connections=0),
             )
@@ -344,6 +353,7 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
     given, are reused across calls (StatusClients)."""
     config = load_config(directory / name)
     pid = read_pid(directory / name)
+    process = ProcessState.RUNNING if pid is not None else process_state(directory / name)
     status: dict[str, object] | None = None
     ready = False
     if pid is not None:
@@ -366,6 +376,7 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
         state_root=None if status is None else str(status["state_root"]),
         ready=ready,
         observer=config.observer,
+        state=node_state(process, answered=status is not None),
     )
 
 
@@ -575,3 +586,27 @@ def is_witness(directory: Path, name: str) -> bool:
 def witness_pids(directory: Path) -> dict[str, int | None]:
     """Each local witness and the pid of its running process (None when stopped)."""
     return {w: read_pid(directory / w, WITNESS_PID_FILE) for w in _witnesses_of(directory)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessView:
+    """A local witness process as `net status` lists it."""
+
+    name: str
+    pid: int | None
+    """Its live process (None unless state is RUNNING)."""
+    state: ProcessState
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "pid": self.pid, "state": self.state.value}
+
+
+def witness_views(directory: Path) -> list[WitnessView]:
+    """Each local witness: its pid and whether it runs, exited without a stop, or was
+    stopped."""
+    views = []
+    for name in _witnesses_of(directory):
+        pid = read_pid(directory / name, WITNESS_PID_FILE)
+        state = process_state(directory / name, WITNESS_PID_FILE) if pid is None else None
+        views.append(WitnessView(name=name, pid=pid, state=state or ProcessState.RUNNING))
+    return views

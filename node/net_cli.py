@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Final
 
 from client.cli.progress import spinner
 from genesis.commands import Handler, Subparsers, add_group, guarded
@@ -13,7 +14,9 @@ from node.config import ConfigError
 from node.extra import require_server_extra
 from node.net import (
     BASE_PORT,
+    STATUS_TIMEOUT_S,
     NodeView,
+    WitnessView,
     is_witness,
     net_down,
     net_start,
@@ -23,15 +26,28 @@ from node.net import (
     require_network,
     require_node,
     start_witness,
-    witness_pids,
+    witness_views,
 )
 from node.net_observer import net_add_observer
-from node.net_processes import PID_FILE, WITNESS_PID_FILE, NetError, stop_process
+from node.net_processes import (
+    LOG_FILE,
+    PID_FILE,
+    WITNESS_LOG_FILE,
+    WITNESS_PID_FILE,
+    NetError,
+    ProcessState,
+    process_state,
+    stop_process,
+)
+from node.net_state import NodeState
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
 DIR_HELP = "the network directory (genesis.json, one folder per node)"
 JSON_HELP = "print one JSON document"
+EXIT_NOT_ALL_UP: Final = 3
+"""`net status`: the listing is printed, and some node is not running and answering, or some
+witness is not running (a script's health check)."""
 
 
 def register_net(subparsers: Subparsers) -> None:
@@ -72,7 +88,15 @@ def register_net(subparsers: Subparsers) -> None:
     )
     up.add_argument("--json", action="store_true", help=JSON_HELP)
     up.set_defaults(handler=_guard("up", _run_up))
-    status = actions.add_parser("status", help="height, head and state root of every node")
+    status = actions.add_parser(
+        "status",
+        help="state, height and head of every node",
+        description="Each node's state: running (its API answers; ready or not), not "
+        "answering (its process lives, its API does not answer within "
+        f"{STATUS_TIMEOUT_S:g} s), exited (its "
+        "process ended without net stop: see its node.log) or stopped. Exit 0 when every "
+        f"node is running and answering and every witness runs, else {EXIT_NOT_ALL_UP}.",
+    )
     status.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     status.add_argument("--json", action="store_true", help=JSON_HELP)
     status.set_defaults(handler=_guard("status", _run_status))
@@ -109,24 +133,30 @@ def _guard(action: str, handler: Handler) -> Handler:
     return guarded(f"net {action}", handler, (NetError, GenesisError, ConfigError, OSError))
 
 
-def _print(views: list[NodeView], as_json: bool, witnesses: dict[str, int | None]) -> None:
+def _print(views: list[NodeView], as_json: bool, witnesses: list[WitnessView]) -> None:
     if as_json:
         shown: dict[str, object] = {"nodes": [v.to_json() for v in views]}
         if witnesses:
-            shown["witnesses"] = [{"name": w, "pid": pid} for w, pid in witnesses.items()]
+            shown["witnesses"] = [w.to_json() for w in witnesses]
         print(json.dumps(shown))
         return
     for v in views:
-        state = "ready" if v.ready else ("running" if v.pid else "stopped")
+        state = "ready" if v.ready and v.state is NodeState.RUNNING else v.state.text
         head = (v.head_hash or "-")[:16]
         print(
-            f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {state:<8} "
+            f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {state:<13} "
             f"height {v.height if v.height is not None else '-':<6} head {head}"
             + ("  observer" if v.observer else "")
         )
-    for name, pid in witnesses.items():
-        state = "running" if pid else "stopped"
-        print(f"witness {name}: pid {pid or '-'}, {state}")
+    for w in witnesses:
+        print(f"witness {w.name}: pid {w.pid or '-'}, {w.state.value}")
+
+
+def _not_up(views: list[NodeView], witnesses: list[WitnessView]) -> list[str]:
+    """`NAME STATE` of each node not running and answering and each witness not running."""
+    nodes = [f"{v.name} {v.state.text}" for v in views if v.state is not NodeState.RUNNING]
+    down = [w for w in witnesses if w.state is not ProcessState.RUNNING]
+    return nodes + [f"witness {w.name} {w.state.value}" for w in down]
 
 
 def _run_up(args: argparse.Namespace) -> int:
@@ -138,7 +168,7 @@ def _run_up(args: argparse.Namespace) -> int:
             progress=shown.step,
             witnesses=tuple(args.witness),
         )
-    _print(views, args.json, witness_pids(args.dir.resolve()))
+    _print(views, args.json, witness_views(args.dir.resolve()))
     if not args.json:
         print(f"stop with: lantan net down --dir {args.dir}")
     return 0
@@ -147,8 +177,13 @@ def _run_up(args: argparse.Namespace) -> int:
 def _run_status(args: argparse.Namespace) -> int:
     directory = args.dir.resolve()
     require_network(directory)
-    _print(net_status(directory), args.json, witness_pids(directory))
-    return 0
+    views, witnesses = net_status(directory), witness_views(directory)
+    _print(views, args.json, witnesses)
+    not_up = _not_up(views, witnesses)
+    if not not_up:
+        return 0
+    print(f"lantan net status: not all up: {', '.join(not_up)}", file=sys.stderr)
+    return EXIT_NOT_ALL_UP
 
 
 def _run_stop(args: argparse.Namespace) -> int:
@@ -157,7 +192,14 @@ def _run_stop(args: argparse.Namespace) -> int:
     if not witness:
         require_node(directory, args.node)
     pid_file = WITNESS_PID_FILE if witness else PID_FILE
+    exited = process_state(directory / args.node, pid_file) is ProcessState.EXITED
     if not stop_process(directory, args.node, pid_file=pid_file):
+        if exited:
+            log = directory / args.node / (WITNESS_LOG_FILE if witness else LOG_FILE)
+            raise NetError(
+                f"{args.node} is not running: it had exited without net stop (see {log}); "
+                "it counts as stopped now"
+            )
         raise NetError(f"{args.node} is not running")
     print(f"stopped {args.node}")
     return 0
@@ -167,11 +209,11 @@ def _run_start(args: argparse.Namespace) -> int:
     directory = args.dir.resolve()
     if is_witness(directory, args.node):
         pid = start_witness(directory, args.node)
-        _print([], args.json, {args.node: pid})
+        _print([], args.json, [WitnessView(name=args.node, pid=pid, state=ProcessState.RUNNING)])
         return 0
     with spinner(f"starting {args.node}", as_json=args.json) as shown:
         view = net_start(directory, args.node, progress=shown.step)
-    _print([view], args.json, {})
+    _print([view], args.json, [])
     if not view.ready:
         running = {v.name for v in net_status(directory) if v.height is not None}
         shortfall = quorum_shortfall(directory, running)
@@ -186,7 +228,7 @@ def _run_start(args: argparse.Namespace) -> int:
 def _run_add_observer(args: argparse.Namespace) -> int:
     with spinner(f"starting observer {args.name}", as_json=args.json) as shown:
         view = net_add_observer(args.dir, args.name, port=args.port, progress=shown.step)
-    _print([view], args.json, {})
+    _print([view], args.json, [])
     if not args.json:
         print(
             f"observer {args.name} serves {view.url}; stop with: lantan net stop {args.name} "

@@ -1,8 +1,15 @@
 """The detached processes of a local network (`lantan net`): nodes and witnesses started in
 their own session, recorded in a pid file in their folder, logging to a file beside it,
-and stopped by SIGTERM, then SIGKILL. What each process runs is node/net.py's."""
+and stopped by SIGTERM, then SIGKILL. What each process runs is node/net.py's.
+
+The pid file is written by spawn and removed only by stop_process (`net stop`, `net
+down`): a pid file whose process is gone records that it ended without being stopped (it
+crashed, was killed, or stopped itself), which `net status` reports as `exited` until the
+next start or stop.
+"""
 
 import atexit
+import enum
 import os
 import signal
 import subprocess
@@ -17,6 +24,17 @@ WITNESS_LOG_FILE = "witness.log"
 
 class NetError(Exception):
     """A local network operation that failed, with a message for the operator."""
+
+
+class ProcessState(enum.Enum):
+    """What a node's (or witness's) pid file says of its process."""
+
+    RUNNING = "running"
+    """The pid file names a live process."""
+    EXITED = "exited"
+    """The pid file names a process that is gone: it ended without `net stop`."""
+    STOPPED = "stopped"
+    """No pid file: never started, or stopped by `net stop` / `net down`."""
 
 
 _children: dict[int, subprocess.Popen[bytes]] = {}
@@ -53,8 +71,9 @@ def spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> i
 
 
 def read_pid(node_dir: Path, pid_file: str = PID_FILE) -> int | None:
-    """The pid of a live node (or witness) process of node_dir, or None (a stale pid file
-    is removed)."""
+    """The pid of a live node (or witness) process of node_dir, or None. A stale pid file
+    is kept: it is the record that the process exited without being stopped
+    (process_state)."""
     try:
         pid = int((node_dir / pid_file).read_text().strip())
     except (FileNotFoundError, ValueError):
@@ -62,19 +81,21 @@ def read_pid(node_dir: Path, pid_file: str = PID_FILE) -> int | None:
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
         del _children[pid]
-        (node_dir / pid_file).unlink(missing_ok=True)
         return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        (node_dir / pid_file).unlink(missing_ok=True)
         return None
     except PermissionError:
         return pid
-    if _is_zombie(pid):
-        (node_dir / pid_file).unlink(missing_ok=True)
-        return None
-    return pid
+    return None if _is_zombie(pid) else pid
+
+
+def process_state(node_dir: Path, pid_file: str = PID_FILE) -> ProcessState:
+    """Whether the process of node_dir runs, exited without a stop, or was stopped."""
+    if read_pid(node_dir, pid_file) is not None:
+        return ProcessState.RUNNING
+    return ProcessState.EXITED if (node_dir / pid_file).exists() else ProcessState.STOPPED
 
 
 def _is_zombie(pid: int) -> bool:
@@ -89,10 +110,12 @@ def stop_process(
     directory: Path, name: str, *, timeout_s: float = 10.0, pid_file: str = PID_FILE
 ) -> bool:
     """SIGTERM the node (or, with WITNESS_PID_FILE, the witness), then SIGKILL after
-    timeout_s; False if it was not running."""
+    timeout_s; False if it was not running. Either way its pid file is gone after: the
+    process counts as stopped, not exited."""
     node_dir = directory / name
     pid = read_pid(node_dir, pid_file)
     if pid is None:
+        (node_dir / pid_file).unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s

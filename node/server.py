@@ -39,6 +39,7 @@ from node.gc_policy import settle_after_start
 from node.http_server import guarded_protocol, raise_file_limit
 from node.ledger import InvalidProposalError, Ledger
 from node.logs import configure_logging
+from node.loop_stall import LOOP_STALL_WARN_S, warn_if_stalled
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
 from node.peer_directory import chain_peers
@@ -57,6 +58,7 @@ from node.storage.errors import StorageError, StoreWriteError
 from node.storage.leveldb import LevelDbStore
 from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
+from node.sync_log import SyncProgressLog, blocks_text
 from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, lag_allowed_now, seen
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
@@ -339,6 +341,7 @@ async def _after_commit(node: Node) -> None:
 async def _sync_loop(node: Node) -> None:
     lag_default = 0 if node.runtime is None else 1
     pace = Pace()
+    progress = SyncProgressLog()
     behind: tuple[float, int] | None = None
     while True:
         now = time.monotonic()
@@ -352,7 +355,7 @@ async def _sync_loop(node: Node) -> None:
             await node.sync.poll_peers()
             applied = await node.sync.catch_up(lag_allowed)
             if applied:
-                log.info("synced %d blocks; height %d", applied, node.ledger.height)
+                progress.applied(applied, height=node.ledger.height, now_s=time.monotonic())
                 node.service.after_commit()
                 if node.checkpoint_follower is not None:
                     node.checkpoint_follower.synced.set()
@@ -394,14 +397,20 @@ async def _follow_checkpoints(follower: CheckpointFollower, sync: BlockSync) -> 
             log.exception("checkpoint round failed")
 
 
-async def _watch_loop_lag(node: Node, interval_s: float = 0.5) -> None:
-    """Measure how late the loop wakes a sleeper (CPU work left on the loop shows here), and
+async def _watch_loop_lag(
+    node: Node, interval_s: float = 0.5, stall_s: float = LOOP_STALL_WARN_S
+) -> None:
+    """Measure how late the loop wakes a sleeper (CPU work left on the loop shows here),
+    warn once for a wake-up stall_s late (the process stood still: node/loop_stall.py), and
     refresh the liveness watchdog's metric."""
     loop = asyncio.get_running_loop()
     while True:
         started = loop.time()
         await asyncio.sleep(interval_s)
-        node.service.metrics.event_loop_lag.set(loop.time() - started - interval_s)
+        late_s = loop.time() - started - interval_s
+        node.service.metrics.event_loop_lag.set(late_s)
+        own_height = None if consensus_position(node) is not None else node.ledger.height
+        warn_if_stalled(late_s, height=own_height, threshold_s=stall_s)
         if node.runtime is not None:
             node.runtime.stalled()  # the watchdog's metric follows even when nobody asks /readyz
 
@@ -417,16 +426,22 @@ async def _catch_up_then_run(node: Node) -> None:
     await sync.poll_peers()
     target = sync.state.highest_peer_height()
     if target > started:
-        log.info("catch-up started at height %d; highest peer at %d", started, target)
+        log.info(
+            "catch-up started at height %d; highest peer at %d",
+            started,
+            target,
+            extra={"height": started},
+        )
     applied = await sync.catch_up(0)
     sync.state.caught_up = True
     if applied:
         log.info(
-            "catch-up finished: %d blocks, height %d -> %d in %.1f s",
-            applied,
+            "catch-up finished: %s, height %d -> %d in %.1f s",
+            blocks_text(applied),
             started,
             node.ledger.height,
             time.monotonic() - began,
+            extra={"height": node.ledger.height},
         )
         node.service.after_commit()
     if node.runtime is not None:

@@ -28,6 +28,7 @@ import httpx
 from consensus.fork_evidence import fork_evidence
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
+from node.peer_errors import describe_peer_error
 from node.storage.smt_top import CATCH_UP_LEVELS
 from node.sync_ahead import SignaturesAhead
 from protocol.block import block_of_value
@@ -189,7 +190,7 @@ class BlockSync:
             view.height, view.head_hash = height, head_hash
             view.reachable = True
         except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, AssertionError) as error:
-            view.reachable, view.last_error = False, f"{type(error).__name__}: {error}"
+            view.reachable, view.last_error = False, describe_peer_error(error)
         except KeyError as error:
             view.reachable, view.last_error = False, f"status without {error}"
         if view.reachable and not was_reachable:
@@ -369,7 +370,12 @@ class BlockSync:
             loop = asyncio.get_running_loop()
             parsed = await loop.run_in_executor(self._ahead(), parse_range, content, first, limit)
         except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, RangeRefusedError) as error:
-            log.info("fetching blocks %d.. from %s failed: %s", first, view.url, error)
+            log.info(
+                "fetching blocks %d.. from %s failed: %s",
+                first,
+                view.url,
+                describe_peer_error(error),
+            )
             return None
         blocks = [FetchedBlock(*entry) for entry in parsed]
         if blocks:
@@ -396,7 +402,9 @@ class BlockSync:
             KeyError,
             AssertionError,
         ) as error:
-            log.info("fetching block %d from %s failed: %s", height, view.url, error)
+            log.info(
+                "fetching block %d from %s failed: %s", height, view.url, describe_peer_error(error)
+            )
             return None
 
     async def check_fork(self) -> None:

@@ -16,6 +16,7 @@ import httpx
 
 from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind, seal_envelope
+from node.peer_errors import describe_peer_error
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
@@ -214,7 +215,7 @@ class PeerTransport:
                 )
             except httpx.HTTPError as error:
                 self._sent(link.name, "failed", started)
-                log.debug("peer %s unreachable: %s", link.name, error)
+                log.debug("peer %s unreachable: %s", link.name, describe_peer_error(error))
                 continue
             if response.status_code == 404 and fallback is not None:
                 # A build without this kind's route: the same message in the form it knows,
