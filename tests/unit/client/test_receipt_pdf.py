@@ -138,6 +138,14 @@ def test_every_code_the_contracts_store_has_a_bilingual_name():
     assert codes <= set(CODE_NAMES)
 
 
+def test_every_report_label_a_receipt_carries_has_a_bilingual_name():
+    """An issuer-recorded verification's one hash is labelled "report": the checker page
+    showed that word untranslated in Chinese."""
+    labels = {"monitoring_report", "verification_report", "tenure_certificate", "other", "report"}
+    assert labels <= set(CODE_NAMES)
+    assert CODE_NAMES["report"] == ("report", "报告")
+
+
 def test_voluntary_rows_leave_out_court_case_and_obligors():
     labels = [row.label_en for row in receipt_rows(voluntary_facts())]
     assert "Court" not in labels
