@@ -193,7 +193,8 @@ def _verification_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     else:
         verifier = (
             _text(v.verification_body),
-            "签发机构记录的核查，未经核证机构签署 issuer-recorded verification",
+            "由签发机构记录，非经认可的核证机构签署"
+            " recorded by the issuer, not signed by an accredited verifier",
         )
     methodology = (
         f"{v.methodology_id} 第 {v.methodology_version} 版 version {v.methodology_version}"
