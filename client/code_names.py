@@ -93,6 +93,8 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "monitoring_report": ("monitoring report", "监测报告"),
     "verification_report": ("verification report", "核证报告"),
     "tenure_certificate": ("tenure certificate", "权属证书"),
+    # the one report hash of an issuer-recorded verification (client/receipt/facts.py)
+    "report": ("report", "报告"),
     # case lifecycle (ADR 0029; contracts/case_lifecycle_records.py)
     "case.judgment": ("case judgment", "案件判决登记"),
     "case.close": ("case closure", "结案"),

@@ -6,6 +6,7 @@ from the specification reports the same ones.
 """
 
 import enum
+from typing import Final
 
 from client.errors import CodedError
 
@@ -49,3 +50,28 @@ class ReceiptCode(enum.Enum):
 
 class ReceiptError(CodedError[ReceiptCode]):
     """A receipt that does not verify: code says which check failed, detail how."""
+
+
+ALTERED_CODES: Final[frozenset[ReceiptCode]] = frozenset(
+    {
+        ReceiptCode.BAD_CERTIFICATE,
+        ReceiptCode.WRONG_RETIREMENT,
+        ReceiptCode.BAD_TX_SIGNATURE,
+        ReceiptCode.BAD_TX_PROOF,
+        ReceiptCode.BAD_RESULT_PROOF,
+        ReceiptCode.BAD_CHECKPOINT,
+        ReceiptCode.BAD_HISTORY_PROOF,
+        ReceiptCode.BAD_STATE_PROOF,
+        ReceiptCode.RETIREMENT_MISMATCH,
+        ReceiptCode.QUANTITY_MISMATCH,
+        ReceiptCode.SERIALS_MISMATCH,
+        ReceiptCode.RECORD_MISMATCH,
+        ReceiptCode.CASE_MISMATCH,
+        ReceiptCode.DIGEST_MISMATCH,
+    }
+)
+"""The codes whose check (§14.4 steps 3-8) compares the receipt's content with what the
+registry signed or hashed, and finds a difference: a receipt the registry issued cannot
+fail them unless it was altered afterwards or damaged, so a court is told that plainly.
+Left out: a receipt of another chain, too few signatures, a rejected tx, a missing
+record, an unparseable file (MALFORMED), which say something else about the receipt."""

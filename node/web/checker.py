@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from client.code_names import CODE_NAMES
+from client.receipt.codes import ALTERED_CODES
 from node.web.i18n import Lang
 from node.web.layout import Context, Page, template
 from node.web.markup import Html, element, join, render
@@ -44,18 +45,28 @@ def genesis_json_for_script(genesis: dict[str, Any]) -> Html:
     return Html(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def checker_body(genesis: dict[str, Any]) -> Html:
+def checker_body(genesis: dict[str, Any], *, language_button: bool) -> Html:
+    """The checker itself. language_button: the offline file's own language switch; a
+    served page has the header's switch instead, which re-renders the whole page."""
     # The code names (client/code_names.py) travel with the page, so the checker names
-    # codes exactly as the PDF and the registry pages do, offline too.
+    # codes exactly as the PDF and the registry pages do, offline too; so does the list of
+    # codes that mean the receipt was altered, so the page and the CLI say it alike.
     names = {code: list(names) for code, names in CODE_NAMES.items()}
+    altered = sorted(code.value for code in ALTERED_CODES)
+    button = element(
+        "button", "中文", id="checker-lang", type="button", class_="secondary", data_i18n="lang"
+    )
     return render(
         template("checker_body.html"),
         genesis_json=genesis_json_for_script(genesis),
         names_json=genesis_json_for_script(names),
+        altered_json=genesis_json_for_script({"altered": altered}),
+        language_button=button if language_button else Html(""),
     )
 
 
-def checker_page(ctx: Context, genesis: dict[str, Any]) -> Page:
+def checker_page(ctx: Context, genesis: dict[str, Any], notice: str | None = None) -> Page:
+    """The served checker; notice says why ?receipt= named no receipt to check."""
     offline = element(
         "p",
         element(
@@ -67,11 +78,10 @@ def checker_page(ctx: Context, genesis: dict[str, Any]) -> Page:
         ),
         class_="muted",
     )
-    return Page(
-        title=ctx.t("checker.title"),
-        body=join([checker_body(genesis), offline]),
-        scripts=CHECKER_SCRIPTS,
-    )
+    parts = [checker_body(genesis, language_button=False), offline]
+    if notice is not None:
+        parts.insert(0, element("p", notice, id="receipt-notice", class_="notice warning"))
+    return Page(title=ctx.t("checker.title"), body=join(parts), scripts=CHECKER_SCRIPTS)
 
 
 def _inline_script(name: str) -> str:
@@ -92,6 +102,6 @@ def offline_checker_html(genesis: dict[str, Any], lang: Lang = Lang.EN) -> str:
         html_lang="zh-CN" if lang is Lang.ZH else "en",
         chain_name=chain_name,
         style=Html(style[0].decode("utf-8")),
-        checker_body=checker_body(genesis),
+        checker_body=checker_body(genesis, language_button=True),
         scripts=Html("\n".join(_inline_script(name) for name in CHECKER_SCRIPTS)),
     )

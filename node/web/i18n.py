@@ -369,6 +369,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # checker
     "checker.title": ("Retirement receipt checker", "注销凭证核验"),
     "checker.offline": ("Offline checker (one HTML file)", "离线核验（单个 HTML 文件）"),
+    "checker.receipt_short": (
+        "“$id” is only the start of a receipt id. The checker needs the full receipt id: "
+        "64 hexadecimal digits (0-9, a-f), as printed on the receipt under “Receipt id”, "
+        "or at least 8 of its first digits.",
+        "“$id”只是凭证编号的开头。核验需要完整的凭证编号：64 位十六进制数字（0-9、a-f），"
+        "即凭证上“凭证编号”一栏所印内容，或至少其前 8 位。",
+    ),
+    "checker.receipt_none": (
+        "No retirement on this registry has a receipt id starting with “$id”. Check the "
+        "digits against the receipt, or enter the full 64-digit receipt id.",
+        "本登记簿没有凭证编号以“$id”开头的注销。请对照凭证核对，或输入完整的 64 位凭证编号。",
+    ),
+    "checker.receipt_many": (
+        "Several retirements have a receipt id starting with “$id”. Enter the full "
+        "64-digit receipt id.",
+        "有多笔注销的凭证编号以“$id”开头。请输入完整的 64 位凭证编号。",
+    ),
+    "checker.receipt_bad": (
+        "“$id” is not a receipt id. A receipt id is 64 hexadecimal digits (0-9, a-f).",
+        "“$id”不是凭证编号。凭证编号为 64 位十六进制数字（0-9、a-f）。",
+    ),
     # consideration (ADR 0031)
     "consideration.title": ("Consideration", "交易对价"),
     "consideration.price": ("Unit price", "单价"),

@@ -26,7 +26,7 @@ def test_the_case_satisfied_receipt_shows_verification_and_status(
     page.click("#verify-button")
     assert verdict(page) == ("VALID", "")
     status = page.inner_text("tr[data-fact='case_status'] td")
-    assert "satisfied: 422,500 of 422,500 kg retired" in status
+    assert "satisfied: 422,500 of 422,500 kg CO2e retired" in status
     assert "This retirement brought the case to its required quantity." in status
     judgment = page.inner_text("tr[data-fact='judgment'] td")
     assert "2023-09-15: compensation 122,366.00 yuan" in judgment
@@ -35,10 +35,10 @@ def test_the_case_satisfied_receipt_shows_verification_and_status(
     assert "methodology HY/T 0305-2021 version 2021" in shown
     assert "verification report" in shown and "monitoring period 2022-01-01" in shown
     page.click("#checker-lang")
-    assert "已履行：已注销 422,500 / 422,500 千克" in page.inner_text(
+    assert "已履行：已注销 422,500 / 422,500 kg CO2e" in page.inner_text(
         "tr[data-fact='case_status'] td"
     )
-    assert "核证机构" in page.inner_text("tr[data-fact='verification'] td")
+    assert "经认可的核证机构" in page.inner_text("tr[data-fact='verification'] td")
     assert "赔偿 122,366.00 元" in page.inner_text("tr[data-fact='judgment'] td")
 
 

@@ -20,7 +20,7 @@ from client.cli.verify import report_receipt
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, TxKey
 from client.receipt.key_status import check_later_record, later_status, later_text
-from client.receipt.pdf import receipt_rows
+from client.receipt.pdf_rows import receipt_rows
 from client.receipt.summary import facts_json, summary_lines
 from client.receipt.verify import verify_receipt
 from contracts.records import KeyRecord, KeyStatus

@@ -17,6 +17,7 @@ from node.api.deps import ViewDep
 from node.chain_view import ChainView, ReceiptPdfError
 from node.proofs import ProofUnavailableError
 from node.web.checker import CHECKER_CSP, checker_page, offline_checker_html, static_file
+from node.web.checker_receipt import resolve_receipt_param
 from node.web.exports import EXPORTS, export_csv
 from node.web.formatting import short_hex
 from node.web.i18n import Lang, pick_lang
@@ -250,12 +251,27 @@ def _receipt_pdf(view: ChainView, retirement_id: str) -> bytes:
         raise PageError(404, str(error)) from None
 
 
-@router.get("/checker", response_class=HTMLResponse)
-def checker(request: Request, view: ViewDep, lang: LangQuery = None) -> HTMLResponse:
+@router.get("/checker", response_model=None)
+def checker(
+    request: Request, view: ViewDep, lang: LangQuery = None
+) -> HTMLResponse | RedirectResponse:
     ctx = _context(request, lang)
-    return _html(
-        ctx, view, checker_page(ctx, view.genesis_json()), {"Content-Security-Policy": CHECKER_CSP}
-    )
+    notice = None
+    wanted = ctx.query.get("receipt")
+    if wanted is not None:
+        param = resolve_receipt_param(ctx, wanted, lambda prefix: _retirement_ids(view, prefix))
+        if param.full_id is not None and param.full_id != wanted:
+            # A resolved prefix: the address bar then shows the id that was checked.
+            return RedirectResponse(ctx.href("/checker", receipt=param.full_id), status_code=303)
+        notice = param.notice
+    page = checker_page(ctx, view.genesis_json(), notice)
+    return _html(ctx, view, page, {"Content-Security-Policy": CHECKER_CSP})
+
+
+def _retirement_ids(view: ChainView, prefix: str) -> list[str]:
+    """Up to two retirement ids starting with prefix: one range read of the state."""
+    found = view.state_page(f"retirement/{prefix}", None, 2)
+    return [key.removeprefix("retirement/") for key, _ in found]
 
 
 @router.get("/checker/offline.html", response_class=HTMLResponse)

@@ -25,6 +25,9 @@
       "invalid": "INVALID",
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
+      "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
+      "quantity": "$kg kg CO2e ($t t CO2e)",
+      "list.sep": "; ",
       "f.receipt_id": "Receipt id (retirement tx)",
       "f.receipt_digest": "Receipt digest (the same for every copy in this format)",
       "f.receipt_version": "Receipt format",
@@ -51,13 +54,13 @@
       "f.verification": "Verification behind the credits",
       "f.case_status": "Case status (at this retirement's block)",
       "f.judgment": "Judgment",
-      "cs.line": "$status: $retired of $required kg retired",
+      "cs.line": "$status: $retired of $required kg CO2e retired",
       "cs.satisfies": "This retirement brought the case to its required quantity.",
       "j.line": "$date: compensation $yuan yuan; harm site $site ($eco)",
       "j.hash": "judgment document sha256",
       "cs.closed": "closed ($outcome) at height $h",
       "v.attested": "accredited verifier $id, attested at height $h",
-      "v.recorded": "named by the issuer (an issuer-recorded verification)",
+      "v.recorded": "recorded by the issuer, not signed by an accredited verifier",
       "v.period": "monitoring period $a – $b",
       "v.methodology": "methodology $m version $v",
       "v.standard": "the project's accounting standard $s",
@@ -124,6 +127,9 @@
       "invalid": "无效",
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
       "invalid.note": "此凭证不能证明该注销。原因：",
+      "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
+      "quantity": "$kg kg CO2e（$t t CO2e）",
+      "list.sep": "；",
       "f.receipt_id": "凭证编号（注销交易）",
       "f.receipt_digest": "凭证摘要（同一格式的各副本相同）",
       "f.receipt_version": "凭证格式",
@@ -150,17 +156,17 @@
       "f.verification": "碳汇所依据的核证",
       "f.case_status": "案件状态（本注销所在区块）",
       "f.judgment": "判决",
-      "cs.line": "$status：已注销 $retired / $required 千克",
+      "cs.line": "$status：已注销 $retired / $required kg CO2e",
       "cs.satisfies": "本次注销使案件达到所需数量。",
       "j.line": "$date：赔偿 $yuan 元；损害地点 $site（$eco）",
       "j.hash": "判决书 sha256",
       "cs.closed": "已于高度 $h 结案（$outcome）",
-      "v.attested": "核证机构 $id，于高度 $h 核证",
-      "v.recorded": "由签发方登记（签发方登记的核查）",
+      "v.attested": "经认可的核证机构 $id，于高度 $h 核证",
+      "v.recorded": "由签发机构记录，非经认可的核证机构签署",
       "v.period": "监测期 $a 至 $b",
       "v.methodology": "方法学 $m 第 $v 版",
       "v.standard": "项目核算标准 $s",
-      "v.net_sink": "核证净碳汇量 $kg 千克 CO2e",
+      "v.net_sink": "核证净碳汇量 $kg kg CO2e",
       "key.holder": "账户持有人（非机构）",
       "key.in_force": "签署时（高度 $h）有效（由本凭证证明）",
       "key.later": "密钥此后被轮换或吊销的，此前的签名仍然有效。此后的状态不属于本凭证：请用 `lantan verify receipt --key-status URL` 查验。",
@@ -209,6 +215,9 @@
 
   var lang = document.documentElement.lang.indexOf("zh") === 0 ? "zh" : "en";
   var NAMES = JSON.parse(document.getElementById("lantan-names").textContent);
+  /* Codes whose check found the receipt's content differs from what the registry signed
+   * (client/receipt/codes.py ALTERED_CODES): the page says so in plain words first. */
+  var ALTERED = JSON.parse(document.getElementById("lantan-altered").textContent).altered;
 
   /* A stored code (judicial, mariculture, …) in the page's language; free text as it is. */
   function codeName(code) {
@@ -336,7 +345,7 @@
     return el("div", {}, [
       el("p", {}, [v.verification_id]),
       el("p", {}, [who]),
-      el("p", {}, [t("v.period", { a: v.period_start, b: v.period_end }) + "; " + how]),
+      el("p", {}, [t("v.period", { a: v.period_start, b: v.period_end }) + t("list.sep") + how]),
       el("p", {}, [t("v.net_sink", { kg: v.net_sink_kg.toLocaleString("en-US") })]),
       el("ul", { class: "signers" }, reports)
     ]);
@@ -379,10 +388,10 @@
       if (f.case_status) rows.push(["f.case_status", caseStatusCell(f.case_status)]);
       if (f.case_status && f.case_status.judgment) rows.push(["f.judgment", judgmentCell(f.case_status.judgment)]);
     }
-    rows.push(["f.quantity", f.quantity_kg.toLocaleString("en-US") + " kg (" + tonnes(f.quantity_kg) + " t CO2e)"]);
+    rows.push(["f.quantity", t("quantity", { kg: f.quantity_kg.toLocaleString("en-US"), t: tonnes(f.quantity_kg) })]);
     rows.push(["f.serials", f.serial_ranges.map(function (r) {
       return r.batch_id + " " + r.first_serial.toLocaleString("en-US") + "–" + r.last_serial.toLocaleString("en-US");
-    }).join("; ")]);
+    }).join(t("list.sep"))]);
     rows.push(["f.project", both(f.project_name_zh, f.project_name_en) + " (" + f.project_id + ")"]);
     rows.push(["f.location", f.location]);
     rows.push(["f.ecosystem", codeName(f.ecosystem)]);
@@ -405,6 +414,7 @@
     var verdict = el("p", { id: "verdict", class: "verdict " + (result.valid ? "valid" : "invalid"), "data-verdict": result.valid ? "VALID" : "INVALID", "data-code": result.code || "" }, [t(result.valid ? "valid" : "invalid")]);
     box.appendChild(verdict);
     if (!result.valid) {
+      if (ALTERED.indexOf(result.code) >= 0) box.appendChild(el("p", { id: "altered", class: "altered" }, [el("strong", {}, [t("invalid.altered")])]));
       box.appendChild(el("p", { class: "reason" }, [t("invalid.note") + " ", el("strong", { id: "reason-text" }, [t("code." + result.code)])]));
       box.appendChild(el("p", { class: "muted" }, [el("small", {}, [t("reason.code") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])])]));
       return;
@@ -467,7 +477,10 @@
       if (file) readBytes(file).then(verifyBytes);
     });
     byId("verify-button").addEventListener("click", function () { verifyText(byId("receipt-text").value); });
-    byId("checker-lang").addEventListener("click", function () {
+    /* Only the offline file has this button: a served page switches language with the
+     * header's link, which re-renders the whole page (title, navigation, footer too). */
+    var langButton = byId("checker-lang");
+    if (langButton) langButton.addEventListener("click", function () {
       lang = lang === "zh" ? "en" : "zh";
       document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
       applyStrings();

@@ -15,19 +15,11 @@ import pytest
 
 from client.code_names import CODE_NAMES
 from client.errors import FontError
-from client.receipt.facts import SerialRange
+from client.receipt.facts import CaseStatusFacts, SerialRange
 from client.receipt.fonts import FontChoice, find_cjk_font
-from client.receipt.pdf import (
-    VALUE_SIZE_MIN_PT,
-    VALUE_SIZE_PT,
-    beijing_time_text,
-    fit_size_pt,
-    pdf_date_text,
-    qr_text,
-    receipt_rows,
-    render_receipt_pdf,
-    wrap_text,
-)
+from client.receipt.pdf import page_text, pdf_date_text, qr_text, render_receipt_pdf
+from client.receipt.pdf_layout import VALUE_SIZE_MIN_PT, VALUE_SIZE_PT, fit_size_pt, wrap_text
+from client.receipt.pdf_rows import beijing_time_text, case_status_lines, receipt_rows
 from contracts.case_records import JUDICIAL_PURPOSE
 from contracts.credit_records import ECOSYSTEMS, SerialStatus
 from contracts.records import ACCOUNT_KINDS, ROLE_NAMES
@@ -74,16 +66,58 @@ def test_time_is_shown_as_beijing_time_to_the_millisecond():
 
 def test_judicial_rows_carry_court_case_obligors_and_quantity_in_t_and_kg():
     rows = {row.label_en: row.lines for row in receipt_rows(xiangshan_facts())}
-    assert rows["Court"] == ("象山县人民法院", "Xiangshan County People's Court")
+    assert rows["Court"] == ("象山县人民法院 Xiangshan County People's Court",)
     assert rows["Obligors (masked)"] == ("王某某、李某某",)
     assert rows["Quantity retired"] == ("422.5 t CO2e = 422,500 kg CO2e",)
-    assert rows["Serial ranges"] == (f"{BATCH_ID}: 1–422500 (422,500 kg)",)
+    assert rows["Serial ranges"] == (f"{BATCH_ID}: 1–422500 (422,500 kg CO2e)",)
     assert rows["Signed by"] == (
         "3 个验证节点中 3 个签署（法定数 2） 3 of 3 validators signed (quorum 2)",
         # institutions, each with its key name; a key outside the genesis shows its name only
         "象山县发展和改革局（xiangshan-county）、宁波市公证处（ningbo-ptc）、xiamen-ptc",
     )
     assert rows["Vintage and batch"] == (f"2022 · {BATCH_ID}",)
+
+
+def test_the_receipt_id_and_digest_print_first_under_the_qr_code():
+    """The digest is what the QR code encodes and a clerk compares: it prints before any
+    row that could push it onto a later page than the QR code."""
+    for facts in (xiangshan_facts(), voluntary_facts()):
+        rows = receipt_rows(facts)
+        assert [row.label_en for row in rows[:2]] == ["Receipt id", "Receipt digest"]
+        assert rows[1].lines == (facts.receipt_digest,)
+
+
+def test_the_case_type_has_its_own_labelled_row():
+    rows = {row.label_zh: (row.label_en, row.lines) for row in receipt_rows(xiangshan_facts())}
+    assert rows["案件类型"] == (
+        "Case type",
+        ("刑事附带民事公益诉讼 criminal, incidental civil public-interest suit",),
+    )
+    assert all("刑事" not in line for line in rows["案号"][1])
+
+
+def test_the_case_status_reads_as_words_in_both_languages_not_cli_text():
+    case = CaseStatusFacts(
+        case_id="xiangshan-2023-marine-001",
+        status="satisfied",
+        required_kg=422_500,
+        retired_kg=422_500,
+        retirement_ids=(),
+        satisfies=True,
+        judgment=None,
+        closure_outcome=None,
+        closure_document_hash=None,
+        closure_height=None,
+    )
+    assert case_status_lines(case) == (
+        "已履行：截至本注销所在区块，已注销 422,500 / 422,500 kg CO2e",
+        "Satisfied: 422,500 of 422,500 kg CO2e retired as of this retirement's block",
+        "本次注销使案件达到所需数量 this retirement completed the required quantity",
+    )
+
+
+def test_footers_give_the_page_total():
+    assert page_text(1, 2) == "第 1 页，共 2 页 page 1 of 2"
 
 
 def test_codes_print_with_bilingual_names_and_free_text_as_it_is():
@@ -102,6 +136,14 @@ def test_every_code_the_contracts_store_has_a_bilingual_name():
     codes |= {status.value for status in SerialStatus} | {"judicial", "voluntary"}
     codes |= {JUDICIAL_PURPOSE, "accepted", "rejected"}
     assert codes <= set(CODE_NAMES)
+
+
+def test_every_report_label_a_receipt_carries_has_a_bilingual_name():
+    """An issuer-recorded verification's one hash is labelled "report": the checker page
+    showed that word untranslated in Chinese."""
+    labels = {"monitoring_report", "verification_report", "tenure_certificate", "other", "report"}
+    assert labels <= set(CODE_NAMES)
+    assert CODE_NAMES["report"] == ("report", "报告")
 
 
 def test_voluntary_rows_leave_out_court_case_and_obligors():
@@ -247,8 +289,24 @@ def test_many_serial_ranges_continue_on_a_second_page(cjk_font: FontChoice, tmp_
     info = run_tool("pdfinfo", "poppler-utils", str(path))
     assert "Pages:           2" in info
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(path), "-")
-    assert f"{BATCH_ID}: 59001–59500 (500 kg)" in text
-    assert facts.receipt_digest in text
+    assert f"{BATCH_ID}: 59001–59500 (500 kg CO2e)" in text
+    # The digest stays on page 1 with the QR code; each footer gives the total.
+    page_one, page_two = text.split("\f")[:2]
+    assert facts.receipt_digest in page_one and facts.receipt_digest not in page_two
+    assert "第 1 页，共 2 页 page 1 of 2" in page_one
+    assert "第 2 页，共 2 页 page 2 of 2" in page_two
+
+
+def test_every_label_fits_its_column(cjk_font: FontChoice):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from client.receipt.pdf import register_cjk_font
+    from client.receipt.pdf_layout import LABEL_EN_SIZE_PT, LABEL_WIDTH_PT, LABEL_ZH_SIZE_PT
+
+    name = register_cjk_font(cjk_font)
+    for row in receipt_rows(xiangshan_facts()):
+        assert stringWidth(row.label_zh, name, LABEL_ZH_SIZE_PT) <= LABEL_WIDTH_PT, row.label_zh
+        assert stringWidth(row.label_en, name, LABEL_EN_SIZE_PT) <= LABEL_WIDTH_PT, row.label_en
 
 
 def test_voluntary_receipt_renders(cjk_font: FontChoice):
