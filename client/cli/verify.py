@@ -25,7 +25,7 @@ from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
 from client.genesis_file import add_genesis_option
 from client.id_prefix import resolve_tx_id
 from client.node_pool import node_urls
-from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.codes import ALTERED_CODES, ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts
 from client.receipt.key_status import later_status
 from client.receipt.summary import facts_json, summary_lines, time_text
@@ -92,29 +92,10 @@ _ALTERED_HINT = (
     "after it was issued, or damaged. Ask the registry for a fresh copy "
     "(`lantan receipt get`) and verify that one."
 )
-_ALTERED_CODES = (
-    ReceiptCode.WRONG_RETIREMENT,
-    ReceiptCode.BAD_TX_SIGNATURE,
-    ReceiptCode.BAD_TX_PROOF,
-    ReceiptCode.BAD_RESULT_PROOF,
-    ReceiptCode.BAD_HISTORY_PROOF,
-    ReceiptCode.BAD_STATE_PROOF,
-    ReceiptCode.MISSING_RECORD,
-    ReceiptCode.UNEXPECTED_RECORD,
-    ReceiptCode.RETIREMENT_MISMATCH,
-    ReceiptCode.QUANTITY_MISMATCH,
-    ReceiptCode.SERIALS_MISMATCH,
-    ReceiptCode.RECORD_MISMATCH,
-    ReceiptCode.CASE_MISMATCH,
-    ReceiptCode.DIGEST_MISMATCH,
-)
-"""Codes whose check compares the receipt's content with what its certified block and
-checkpoint prove (PROTOCOL.md §14.4 steps 4-9, §14.6): a mismatch there is an edit (or
-damage), where the codes before them say the receipt is not one this network made."""
 INVALID_HINTS: Final = {
     ReceiptCode.WRONG_CHAIN: _OTHER_NETWORK_HINT,
     ReceiptCode.CHECKPOINT_WRONG_CHAIN: _OTHER_NETWORK_HINT,
-} | dict.fromkeys(_ALTERED_CODES, _ALTERED_HINT)
+} | dict.fromkeys(ALTERED_CODES, _ALTERED_HINT)
 """A second line after INVALID where the usual cause is the verifier's input, not the
 receipt: whoever reads INVALID should not conclude forgery from a mixed-up file."""
 
