@@ -8,6 +8,7 @@ that say so; a full 64-digit id is passed through (in lower case), and text that
 neither is refused here, before any node is asked.
 """
 
+import enum
 from collections.abc import Iterable, Iterator
 from typing import Final
 
@@ -26,25 +27,46 @@ class IdPrefixError(ClientError):
     """A prefix that matches no id, or several."""
 
 
-def id_or_prefix(text: str, what: str) -> tuple[str, bool]:
-    """(the id or prefix text names, in lower case; whether it is a prefix). A trailing … of a
-    shortened id is dropped. UsageError for anything else: tx and retirement ids are hashes,
-    so text that is not hex, or longer than an id, can only be a mistake (a node would
-    answer it with BAD_ID)."""
+class IdForm(enum.Enum):
+    """What a piece of text is, taken as a tx or retirement id (both are hashes)."""
+
+    FULL = "full"
+    PREFIX = "prefix"
+    TOO_SHORT = "too_short"
+    """Hex, but fewer than PREFIX_DIGITS_MIN digits: too many ids would match."""
+    NOT_AN_ID = "not_an_id"
+    """Empty, not hex, or longer than an id."""
+
+
+def id_form(text: str) -> tuple[IdForm, str]:
+    """What text is as an id, and the id or prefix it names in lower case (a trailing … of a
+    shortened id dropped). The one reading of typed ids: the CLI's and the checker page's."""
     cleaned = text.strip().rstrip("…").rstrip(".").lower()
     if not cleaned or not set(cleaned) <= HEX or len(cleaned) > ID_HEX_DIGITS:
+        return IdForm.NOT_AN_ID, cleaned
+    if len(cleaned) == ID_HEX_DIGITS:
+        return IdForm.FULL, cleaned
+    if len(cleaned) < PREFIX_DIGITS_MIN:
+        return IdForm.TOO_SHORT, cleaned
+    return IdForm.PREFIX, cleaned
+
+
+def id_or_prefix(text: str, what: str) -> tuple[str, bool]:
+    """(the id or prefix text names, in lower case; whether it is a prefix). UsageError for
+    anything else: text that is not hex, or longer than an id, can only be a mistake (a
+    node would answer it with BAD_ID)."""
+    form, cleaned = id_form(text)
+    if form is IdForm.NOT_AN_ID:
         raise UsageError(
             f"{what} id {text!r}: expected {ID_HEX_DIGITS} hex digits, or a unique prefix of "
             f"at least {PREFIX_DIGITS_MIN}"
         )
-    if len(cleaned) == ID_HEX_DIGITS:
-        return cleaned, False
-    if len(cleaned) < PREFIX_DIGITS_MIN:
+    if form is IdForm.TOO_SHORT:
         raise UsageError(
             f"{what} id {text!r} is too short: give the full id or at least "
             f"{PREFIX_DIGITS_MIN} hex digits"
         )
-    return cleaned, True
+    return cleaned, form is IdForm.PREFIX
 
 
 def match_prefix(prefix: str, candidates: Iterable[str], what: str) -> str:

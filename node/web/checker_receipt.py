@@ -10,7 +10,7 @@ full id; anything else becomes a sentence saying what the checker needs.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from client.id_prefix import HEX, ID_HEX_DIGITS, PREFIX_DIGITS_MIN
+from client.id_prefix import ID_HEX_DIGITS, IdForm, id_form
 from node.web.layout import Context
 
 
@@ -28,13 +28,13 @@ Lookup = Callable[[str], list[str]]
 
 def resolve_receipt_param(ctx: Context, text: str, lookup: Lookup) -> ReceiptParam:
     """The full receipt id text names, or a notice in ctx's language saying why there is none."""
-    cleaned = text.strip().rstrip("…").rstrip(".").lower()
+    form, cleaned = id_form(text)
     shown = text.strip()[:ID_HEX_DIGITS]
-    if not cleaned or not set(cleaned) <= HEX or len(cleaned) > ID_HEX_DIGITS:
+    if form is IdForm.NOT_AN_ID:
         return ReceiptParam(notice=ctx.t("checker.receipt_bad", id=shown))
-    if len(cleaned) == ID_HEX_DIGITS:
+    if form is IdForm.FULL:
         return ReceiptParam(full_id=cleaned)
-    if len(cleaned) < PREFIX_DIGITS_MIN:
+    if form is IdForm.TOO_SHORT:
         return ReceiptParam(notice=ctx.t("checker.receipt_short", id=shown))
     matches = lookup(cleaned)
     if len(matches) == 1:
