@@ -36,20 +36,25 @@ def test_a_truncated_receipt_says_where_its_json_ends() -> None:
     assert "at at" not in detail
 
 
+def verify_cli(tmp_path: Path, receipt: bytes, genesis: bytes, *extra: str) -> int:
+    """`lantan verify receipt` of these bytes, written to files under tmp_path."""
+    (tmp_path / "receipt.json").write_bytes(receipt)
+    (tmp_path / "genesis.json").write_bytes(genesis)
+    argv = ["verify", "receipt", str(tmp_path / "receipt.json")]
+    return main([*argv, "--genesis", str(tmp_path / "genesis.json"), *extra])
+
+
 def test_another_networks_genesis_file_is_named_as_the_likely_cause(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = json.loads(GENESIS)
     document["chain_name"] = document["chain_name"] + "-another"
-    other = tmp_path / "genesis.json"
-    other.write_text(json.dumps(document))
-    receipt = tmp_path / "receipt.json"
-    receipt.write_bytes(RECEIPT)
-    assert main(["verify", "receipt", str(receipt), "--genesis", str(other)]) == 1
+    other = json.dumps(document).encode()
+    assert verify_cli(tmp_path, RECEIPT, other) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("INVALID: WRONG_CHAIN: ")
     assert lines[1].startswith("The receipt was not made on the network this genesis file")
-    assert main(["verify", "receipt", str(receipt), "--genesis", str(other), "--json"]) == 1
+    assert verify_cli(tmp_path, RECEIPT, other, "--json") == 1
     answer = json.loads(capsys.readouterr().out)
     assert answer["code"] == "WRONG_CHAIN" and answer["hint"] == lines[1]
 
@@ -60,11 +65,7 @@ def test_an_altered_record_is_said_plainly_after_its_code(
     receipt = json.loads(RECEIPT)
     entry = next(e for e in receipt["state"] if e["key"].startswith("retirement/"))
     entry["value"]["quantity_kg"] = 1
-    altered = tmp_path / "receipt.json"
-    altered.write_text(json.dumps(receipt))
-    genesis = tmp_path / "genesis.json"
-    genesis.write_bytes(GENESIS)
-    assert main(["verify", "receipt", str(altered), "--genesis", str(genesis)]) == 1
+    assert verify_cli(tmp_path, json.dumps(receipt).encode(), GENESIS) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("INVALID: BAD_STATE_PROOF: ")
     assert lines[1].startswith("This receipt does not match what the registry's validators")

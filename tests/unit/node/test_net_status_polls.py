@@ -5,11 +5,8 @@ http:// URL; wait_ready polled two URLs per node every 0.2 s that way while the 
 waited for were starting on the same cores.
 """
 
-import http.server
-import json
 import os
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,34 +16,15 @@ import pytest
 from node.config import CONFIG_FILE, NodeConfig, render_config
 from node.net import net_status
 from node.net_processes import PID_FILE
+from tests.unit.node.status_server import status_server
 
 NODES = ("a", "b", "c")
 
 
-class _Node(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(
-            {"chain_id": "ab" * 32, "height": 3, "head_hash": "cd" * 32, "state_root": "ef" * 32}
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def port() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Node)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with status_server() as port:
+        yield port
 
 
 def test_net_status_of_three_nodes_builds_one_ssl_context(

@@ -6,16 +6,13 @@ Before: the frozen node's row read `running`, the killed one's `stopped` (readin
 file removed it), and the exit code was 0 in every case.
 """
 
-import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -31,32 +28,13 @@ from node.net_processes import (
     stop_process,
 )
 from node.net_state import NodeState, node_state
-
-
-class _Node(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(
-            {"chain_id": "ab" * 32, "height": 3, "head_hash": "cd" * 32, "state_root": "ef" * 32}
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+from tests.unit.node.status_server import status_server
 
 
 @pytest.fixture
 def answering_port() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Node)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with status_server() as port:
+        yield port
 
 
 @pytest.fixture
