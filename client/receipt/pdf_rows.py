@@ -245,7 +245,7 @@ def _key_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     if not facts.signing_keys:
         return ()
     lines = tuple(key_line(k) for k in facts.signing_keys)
-    return (ReceiptRow(label_zh="签署密钥", label_en="Signing keys", lines=lines),)
+    return (ReceiptRow(label_zh="交易签署密钥", label_en="Tx signed by", lines=lines),)
 
 
 def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
@@ -256,8 +256,10 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             lines=(f"高度 height {facts.height} · {beijing_time_text(facts.time_ms)}",),
         ),
         ReceiptRow(
-            label_zh="签署",
-            label_en="Signed by",
+            # The block's certificate; the tx's own signers are the next row (named apart,
+            # as `lantan verify receipt` names them: a clerk read both as "signed").
+            label_zh="区块认证",
+            label_en="Block certified by",
             lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts)),
         ),
         *_key_rows(facts),

@@ -124,7 +124,7 @@ def test_receipt_shows_each_signer_in_force_at_its_height(revoked: RevokedCase) 
     shown = facts_json(facts)["signing_keys"]
     assert isinstance(shown, list) and len(shown) == 2
     rows = {row.label_en: row.lines for row in receipt_rows(facts)}
-    assert any("象山县人民法院" in line and "in force" in line for line in rows["Signing keys"])
+    assert any("象山县人民法院" in line and "in force" in line for line in rows["Tx signed by"])
 
 
 def test_a_receipt_made_after_the_revocation_still_verifies(revoked: RevokedCase) -> None:

@@ -70,7 +70,7 @@ def test_judicial_rows_carry_court_case_obligors_and_quantity_in_t_and_kg():
     assert rows["Obligors (masked)"] == ("王某某、李某某",)
     assert rows["Quantity retired"] == ("422.5 t CO2e = 422,500 kg CO2e",)
     assert rows["Serial ranges"] == (f"{BATCH_ID}: 1–422500 (422,500 kg CO2e)",)
-    assert rows["Signed by"] == (
+    assert rows["Block certified by"] == (
         "3 个验证节点中 3 个签署（法定数 2） 3 of 3 validators signed (quorum 2)",
         # institutions, each with its key name; a key outside the genesis shows its name only
         "象山县发展和改革局（xiangshan-county）、宁波市公证处（ningbo-ptc）、xiamen-ptc",
