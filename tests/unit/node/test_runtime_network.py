@@ -81,7 +81,11 @@ def test_height_one_commits_at_start_then_the_next_height_waits_for_work(
 
 def test_a_quiet_chain_gets_a_heartbeat_block(tmp_path: Path) -> None:
     async def scenario(runtimes: list[NodeRuntime], router: Router, clock: FakeClock) -> None:
-        await until(lambda: heights(runtimes) == [1, 1, 1], "height 1 everywhere")
+        # Wait for each commit to be over, not only for the ledger's height: the runtime
+        # notes the commit's time (what the heartbeat counts from) after the ledger moves,
+        # and a clock moved in between made the quiet spell start later than the test
+        # counts (the heartbeat then never came on the fake clock; flaky under load).
+        await until(lambda: [r.events.height for r in runtimes] == [1, 1, 1], "height 1 committed")
         proposer = proposer_of(runtimes, 2)
         clock.now += HEARTBEAT_MS - 1
         proposer.submit(_StartCheck())
