@@ -17,7 +17,7 @@ sequence. This module only builds and parses keys and small fixed-width values: 
     checkpoint/<size:8>                signed checkpoint note (>= q lines), UTF-8
     cosignature/<size:8>               the verified witness cosignature lines of a size, UTF-8
     meta/head, meta/log_size, meta/smt_latest   8-byte counters
-    meta/format                        the newest layout written here (leveldb.STORE_FORMAT)
+    meta/format                        the newest layout written here (store_files.STORE_FORMAT)
 
 The state tree's nodes and values live in a second database, `tree/` inside the data
 directory (ADR 0038), keyed version first so that its keys only grow:

@@ -8,7 +8,7 @@ callers fill an Overlay through the ports and commit() writes it atomically and 
 import contextlib
 import functools
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,16 +22,20 @@ from node.storage.committed_reads import CommittedReads
 from node.storage.errors import (
     ReadOnlyViewError,
     StaleOverlayError,
-    StoreDamagedError,
-    StoreLockedError,
-    StoreOpenError,
     StoreWriteError,
 )
 from node.storage.overlay import Overlay
 from node.storage.seek_reads import SeekReads
 from node.storage.smt_top import SmtTopLevels
+from node.storage.store_files import (
+    TREE_DIRECTORY,
+    claim_format,
+    damage_reported,
+    open_database,
+    refuse_half_a_store,
+    stored_head,
+)
 from node.storage.views import LogNodes, SmtNodes, StateRecords, read_node_record
-from protocol.smt_proof import EMPTY_HASH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,19 +92,6 @@ TREE_LEVELDB_OPTIONS = {**LEVELDB_OPTIONS, "lru_cache_size": 2 * 1024 * 1024}
 below the held levels, one random block each (few are read twice before they are
 replaced), and of blocks, each read whole; its keys only grow, so its tables go down the
 levels without rewriting."""
-
-TREE_DIRECTORY = "tree"
-"""The state tree's database, which also holds each block's own records (ADR 0038, ADR
-0039), inside the store's directory: a backup of the
-data directory holds it. LevelDB leaves a subdirectory alone (it deletes only files it
-names itself; tests/unit/node/storage/test_tree_store.py)."""
-
-STORE_FORMAT = 3
-"""The storage layout this build writes: 1, every record in the main database; 2, the state
-tree's nodes and values in `data/tree/` (ADR 0038); 3, each block's records there too (ADR
-0039). It reads every earlier layout in place. A store records the newest layout written to
-it (keys.FORMAT_KEY) when opened, and a build older than that refuses to open it (its
-records would be missing to it, not wrong: it would serve a chain with holes)."""
 
 TRIM_AFTER_BYTES = 6 * 1024 * 1024
 """glibc's free pages go back to the system once the blocks committed since the last trim
@@ -161,7 +152,7 @@ class LevelDbStore:
         kept (default: TOP_LEVELS of them)."""
         self._db = db
         self._tree_db = tree_db
-        self._head = _stored_head(db)
+        self._head = stored_head(db)
         """The head height, held (Ledger.height asks for it many times per block): read from
         LevelDB here and after each batch commit() writes, the only writer of the head key."""
         self._commit_lock = threading.Lock()
@@ -200,20 +191,20 @@ class LevelDbStore:
         """
         directory = Path(directory).resolve()
         _tables_unmapped()
-        db = _open_db(directory, create=create)
+        db = open_database(directory, create=create, options=LEVELDB_OPTIONS)
         try:
-            with _damage_reported(directory):
-                _claim_format(db, directory)
+            with damage_reported(directory):
+                claim_format(db, directory)
             # Created with the store, or beside a store written before ADR 0038.
-            tree_db = _open_db(
+            tree_db = open_database(
                 directory / TREE_DIRECTORY, create=True, options=TREE_LEVELDB_OPTIONS
             )
         except BaseException:
             db.close()
             raise
         try:
-            with _damage_reported(directory):
-                _refuse_half_a_store(db, tree_db, directory)
+            with damage_reported(directory):
+                refuse_half_a_store(db, tree_db, directory)
         except BaseException:
             db.close()
             tree_db.close()
@@ -225,7 +216,7 @@ class LevelDbStore:
         truncated or overwritten table: LevelDB opens tables lazily, so open() sees only
         those its own reads touch) is StoreDamagedError, which the node's start reports in
         one line with what to do."""
-        return _damage_reported(self.directory)
+        return damage_reported(self.directory)
 
     def close(self) -> None:
         """Release the databases and their locks; idempotent."""
@@ -295,7 +286,7 @@ class LevelDbStore:
                 # Even a failed write may have changed something: read afresh after it. The
                 # head first: a reader that sees the new head must find no read held from
                 # before the batch (node/storage/committed_reads.py).
-                self._head = _stored_head(self._db)
+                self._head = stored_head(self._db)
                 self._state_reads.end_write()
             overlay.seal()
             self._hold_smt_top(overlay)
@@ -547,117 +538,6 @@ def _tree_root(space: "SeekReads | Overlay", version: bytes) -> tuple[bytes, byt
     stored = space.get(keys.smt_root_key(keys.decode_int(version)))
     assert stored is not None, "a tree version was recorded without its root"
     return keys.decode_root(stored)
-
-
-def _open_db(directory: Path, *, create: bool, options: Mapping[str, Any] = LEVELDB_OPTIONS) -> Any:
-    """plyvel.DB(directory); raises StoreLockedError if any handle already holds it,
-    StoreDamagedError for files LevelDB reports corrupt or a database without its CURRENT
-    file, StoreOpenError otherwise."""
-    _refuse_headless(directory)
-    try:
-        return plyvel.DB(str(directory), create_if_missing=create, **options)
-    except plyvel.IOError as error:
-        # LevelDB reports a held lock as an IOError naming the LOCK file.
-        if "LOCK" in str(error):
-            raise StoreLockedError(directory) from None
-        raise StoreOpenError(directory, str(error)) from None
-    except plyvel.CorruptionError as error:
-        raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
-    except plyvel.Error as error:
-        raise StoreOpenError(directory, str(error)) from None
-
-
-@contextlib.contextmanager
-def _damage_reported(directory: Path) -> Iterator[None]:
-    """plyvel's CorruptionError, and an IOError of a file LevelDB expected (a table deleted
-    under it), met inside as StoreDamagedError."""
-    try:
-        yield
-    except (plyvel.CorruptionError, plyvel.IOError) as error:
-        raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
-
-
-def _leveldb_words(error: Exception) -> str:
-    """LevelDB's own message: plyvel hands it over as bytes (str() shows b'...')."""
-    said = error.args[0] if error.args else error
-    return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-
-
-_LEVELDB_FILE_SUFFIXES = (".ldb", ".sst", ".log")
-
-
-def _refuse_headless(directory: Path) -> None:
-    """StoreDamagedError for a directory that holds LevelDB's tables or logs but not its
-    CURRENT file (which names the live MANIFEST): opened with create_if_missing, LevelDB
-    would start an empty database over them and delete the old tables as unused, and the
-    node would sync from height 0 as if nothing had been lost."""
-    if not directory.is_dir() or (directory / "CURRENT").exists():
-        return
-    leftovers = sorted(
-        entry.name
-        for entry in directory.iterdir()
-        if entry.name.startswith("MANIFEST-") or entry.suffix in _LEVELDB_FILE_SUFFIXES
-    )
-    if leftovers:
-        shown = ", ".join(leftovers[:3]) + (", ..." if len(leftovers) > 3 else "")
-        raise StoreDamagedError(
-            directory,
-            f"LevelDB's CURRENT file is missing while {len(leftovers)} of its files remain "
-            f"({shown}), so the database cannot be read and is not opened (LevelDB would "
-            "start an empty one over it and delete them)",
-        )
-
-
-def _refuse_half_a_store(db: Any, tree_db: Any, directory: Path) -> None:
-    """StoreDamagedError when one of the two databases lost what the other says was
-    committed: the tree database holds a block above genesis while the main one has no
-    head (the main database was lost or replaced), or the state tree root the main one
-    records for its head is missing from the tree database (the tree database was lost).
-    Either would be served as a chain with holes. A crash between the two batches of one
-    commit leaves neither shape: the tree's batch, written first, holds at most the next
-    height, which the head does not name."""
-    head = _stored_head(db)
-    if head is None:
-        with tree_db.iterator(start=keys.encode_int(1), include_value=False) as above:
-            if next(above, None) is not None:
-                raise StoreDamagedError(
-                    directory,
-                    f"{directory / TREE_DIRECTORY} holds committed blocks but {directory} has "
-                    "no head (its database was lost or replaced)",
-                )
-        return
-    stored = db.get(keys.smt_root_key(head))
-    if stored is None:
-        return
-    root, version = keys.decode_root(stored)
-    if version == keys.LEGACY_VERSION_BYTES or root == EMPTY_HASH:
-        return  # stored in the main database before ADR 0038, or no state at all
-    if tree_db.get(keys.tree_node_key(version, root)) is None:
-        raise StoreDamagedError(
-            directory,
-            f"the state tree root of head {head} is not in {directory / TREE_DIRECTORY} "
-            "(that database was lost or replaced)",
-        )
-
-
-def _claim_format(db: Any, directory: Path) -> None:
-    """Refuse a store a newer build wrote (StoreOpenError); else record STORE_FORMAT in it,
-    synced, before anything of this layout is written."""
-    stored: bytes | None = db.get(keys.FORMAT_KEY)
-    found = 1 if stored is None else keys.decode_int(stored)
-    if found > STORE_FORMAT:
-        raise StoreOpenError(
-            directory,
-            f"it was written by a newer Lantan (storage layout {found}; this build reads "
-            f"layouts 1-{STORE_FORMAT}): run that build or a newer one on it",
-        )
-    if found < STORE_FORMAT:
-        db.put(keys.FORMAT_KEY, keys.encode_int(STORE_FORMAT), sync=True)
-
-
-def _stored_head(db: Any) -> int | None:
-    stored: bytes | None = db.get(keys.HEAD_KEY)
-    return None if stored is None else keys.decode_int(stored)
 
 
 def _key(make: Callable[..., bytes], *numbers: int) -> bytes | None:

@@ -15,7 +15,8 @@ import plyvel
 from node.config import load_config
 from node.net import net_create
 from node.storage import keys
-from node.storage.leveldb import STORE_FORMAT, LevelDbStore
+from node.storage.leveldb import LevelDbStore
+from node.storage.store_files import STORE_FORMAT
 from tests.integration.network import free_base_port
 
 

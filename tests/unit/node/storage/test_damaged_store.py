@@ -13,7 +13,7 @@ import pytest
 
 from node.storage import LevelDbStore
 from node.storage.errors import StoreDamagedError
-from node.storage.leveldb import TREE_DIRECTORY
+from node.storage.store_files import TREE_DIRECTORY
 from tests.unit.node.storage import chain
 
 BLOCKS = 30

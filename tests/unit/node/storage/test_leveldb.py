@@ -19,7 +19,8 @@ from node.storage import (
     TxLocation,
     keys,
 )
-from node.storage.leveldb import STORE_FORMAT, TREE_DIRECTORY, compaction_mib
+from node.storage.leveldb import compaction_mib
+from node.storage.store_files import STORE_FORMAT, TREE_DIRECTORY
 from protocol.hashing import Hash32, sha256
 from protocol.log import LogStore, MemoryLogStore, MerkleLog
 from protocol.smt import MemorySmtStore, SmtStore, SparseMerkleTree

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from node.storage import LevelDbStore, keys, views
 from node.storage.errors import StoreWriteError
-from node.storage.leveldb import TREE_DIRECTORY
 from node.storage.smt_top import SmtTopLevels
+from node.storage.store_files import TREE_DIRECTORY
 from protocol.smt import MemorySmtStore, SparseMerkleTree
 from tests.unit.node.storage.chain import commit_tree
 
