@@ -25,8 +25,9 @@ from genesis.keystore import read_keystore, unlock_keystore
 from genesis.layout import GENESIS_FILE, PASSPHRASE_FILE
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from node.mempool import SENDER_TXS_MAX
-from node.net import Progress, net_down, net_status, net_up
+from node.net import net_down, net_up
 from node.net_processes import NetError
+from node.net_views import Progress, net_status
 from protocol.encoding import JsonObject, encode
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey, verify_signature

@@ -12,22 +12,8 @@ from genesis.commands import Handler, Subparsers, add_group, guarded
 from genesis.errors import GenesisError
 from node.config import ConfigError
 from node.extra import require_server_extra
-from node.net import (
-    BASE_PORT,
-    STATUS_TIMEOUT_S,
-    NodeView,
-    WitnessView,
-    is_witness,
-    net_down,
-    net_start,
-    net_status,
-    net_up,
-    quorum_shortfall,
-    require_network,
-    require_node,
-    start_witness,
-    witness_views,
-)
+from node.net import BASE_PORT, net_down, net_start, net_up, quorum_shortfall, start_witness
+from node.net_layout import is_witness, require_network, require_node
 from node.net_observer import net_add_observer
 from node.net_processes import (
     LOG_FILE,
@@ -40,6 +26,7 @@ from node.net_processes import (
     stop_process,
 )
 from node.net_state import NodeState
+from node.net_views import STATUS_TIMEOUT_S, NodeView, WitnessView, net_status, witness_views
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 

@@ -11,19 +11,10 @@ from pathlib import Path
 
 from genesis.layout import GENESIS_FILE
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
-from node.net import (
-    LOCAL_HEARTBEAT_MS,
-    NodeView,
-    Progress,
-    check_ports_free,
-    net_start,
-    node_names,
-    port_free,
-    require_network,
-    validator_names,
-    witness_names,
-)
+from node.net import LOCAL_HEARTBEAT_MS, check_ports_free, net_start, port_free
+from node.net_layout import node_names, require_network, validator_names, witness_names
 from node.net_processes import NetError, read_pid, stop_process
+from node.net_views import NodeView, Progress
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 """A node's name is its folder in DIR and its name in logs and metrics: kept to a slug."""

@@ -51,7 +51,8 @@ from genesis.layout import GENESIS_FILE
 from node.bench import SENDERS, TxFactory, run_batches, unlock
 from node.bench_chain import certify, forge_chain
 from node.ledger import Ledger
-from node.net import net_create, net_down, node_view, start_process, wait_ready
+from node.net import net_create, net_down, start_process
+from node.net_views import node_view, wait_ready
 from node.storage import overlay as overlay_module
 from node.storage.leveldb import LevelDbStore
 from node.storage.smt_top import SmtTopLevels

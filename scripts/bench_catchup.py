@@ -29,8 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_chain import CATCHUP_TIMEOUT_S, profiled, say, stop_profile
 from bench_scale import cpu_s, rss_mib
 
-from node.net import node_view, start_process, validator_names, wait_ready
+from node.net import start_process
+from node.net_layout import validator_names
 from node.net_processes import read_pid, stop_process
+from node.net_views import node_view, wait_ready
 
 
 def argument_parser() -> argparse.ArgumentParser:

@@ -49,13 +49,8 @@ from node.bench_chain import (
     forge_chain,
 )
 from node.ledger import Ledger
-from node.net import (
-    net_create,
-    net_down,
-    node_view,
-    start_process,
-    wait_ready,
-)
+from node.net import net_create, net_down, start_process
+from node.net_views import node_view, wait_ready
 from node.storage.leveldb import LevelDbStore
 
 CATCHUP_TIMEOUT_S = 600.0

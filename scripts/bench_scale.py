@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from node.bench import SENDERS, TxFactory, run_batches
 from node.mempool import SENDER_TXS_MAX
-from node.net import net_down, net_status, net_up
+from node.net import net_down, net_up
+from node.net_views import net_status
 
 WAVE_PER_SENDER = SENDER_TXS_MAX * 3 // 4
 """Txs per sender in one wave: below the mempool quota, so no submission meets a 429."""

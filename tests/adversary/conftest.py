@@ -19,7 +19,9 @@ import pytest
 
 from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, render_config
-from node.net import local_config, start_process, validator_names, wait_ready
+from node.net import local_config, start_process
+from node.net_layout import validator_names
+from node.net_views import wait_ready
 from tests.adversary.byzantine_process import ByzantineProcess
 from tests.integration import failure_logs
 from tests.integration.network import NETS_STASH, LocalNet, free_base_port

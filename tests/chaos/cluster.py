@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from genesis.network import GENESIS_FILE, init_local_network
-from node.net import validator_names
+from node.net_layout import validator_names
 from node.net_processes import LOG_FILE, PID_FILE, read_pid
 from tests.chaos.namespaces import NODE_PORT, Fabric, Host, run
 from tests.chaos.relay_control import RelayProcess, link_specs, relay_url

@@ -24,15 +24,8 @@ from genesis.document import GenesisDocument, build_genesis, parse_genesis
 from genesis.keystore import INTERACTIVE_LIMITS
 from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
-from node.net import (
-    LOCAL_HEARTBEAT_MS,
-    net_up,
-    node_names,
-    port_free,
-    start_process,
-    validator_names,
-    witness_pids,
-)
+from node.net import LOCAL_HEARTBEAT_MS, net_up, port_free, start_process
+from node.net_layout import node_names, validator_names, witness_pids
 from node.net_processes import PID_FILE, read_pid
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet

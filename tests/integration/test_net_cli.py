@@ -20,8 +20,9 @@ import pytest
 from genesis.document import parse_genesis
 from genesis.network import GENESIS_FILE
 from node.config import CONFIG_FILE, load_config
-from node.net import node_names, wait_ready
+from node.net_layout import node_names
 from node.net_processes import PID_FILE, WITNESS_PID_FILE, NetError, read_pid
+from node.net_views import wait_ready
 from tests.integration.lantan_cli import lantan
 from tests.integration.network import LocalNet, free_base_port, wait_for
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from node.net import net_create, net_down, net_status, start_process, wait_ready
+from node.net import net_create, net_down, start_process
+from node.net_views import net_status, wait_ready
 from tests.integration.network import free_base_port
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from node.config import CONFIG_FILE, load_config, render_config
-from node.net import net_create, validator_names
+from node.net import net_create
+from node.net_layout import validator_names
 from node.server import build_node
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from genesis.layout import GENESIS_FILE
 from node.config import load_config
-from node.net import net_create, validator_names
+from node.net import net_create
+from node.net_layout import validator_names
 from node.net_observer import net_add_observer, observer_config
 from node.net_processes import NetError
 

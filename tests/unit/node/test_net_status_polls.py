@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from node.config import CONFIG_FILE, NodeConfig, render_config
-from node.net import net_status
 from node.net_processes import PID_FILE
+from node.net_views import net_status
 from tests.unit.node.status_server import status_server
 
 NODES = ("a", "b", "c")

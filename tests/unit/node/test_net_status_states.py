@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from client.cli.main import main
-from node import net
+from node import net, net_views
 from node.config import CONFIG_FILE, NodeConfig, render_config
 from node.net_cli import EXIT_NOT_ALL_UP
 from node.net_processes import (
@@ -51,7 +51,7 @@ def frozen_port() -> Iterator[int]:
 
 @pytest.fixture(autouse=True)
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(net, "STATUS_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(net_views, "STATUS_TIMEOUT_S", 0.3)
 
 
 def _dead_pid() -> int:
@@ -144,7 +144,8 @@ def test_a_witness_that_died_is_exited_and_fails_the_status(
     directory = tmp_path / "net"
     net.net_create(directory, validators=3, base_port=23_400, witnesses=("w",))
     (directory / "w" / WITNESS_PID_FILE).write_text(f"{_dead_pid()}\n")
-    assert [(w.name, w.state) for w in net.witness_views(directory)] == [("w", ProcessState.EXITED)]
+    views = net_views.witness_views(directory)
+    assert [(w.name, w.state) for w in views] == [("w", ProcessState.EXITED)]
     code = main(["net", "status", "--dir", str(directory), "--json"])
     captured = capsys.readouterr()
     assert json.loads(captured.out)["witnesses"] == [{"name": "w", "pid": None, "state": "exited"}]

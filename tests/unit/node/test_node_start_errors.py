@@ -13,7 +13,8 @@ import pytest
 
 from client.cli.main import main
 from node.config import CONFIG_FILE, ConfigError, PeerConfig, load_config
-from node.net import net_create, validator_names
+from node.net import net_create
+from node.net_layout import validator_names
 from node.server import build_node
 from node.storage import LevelDbStore
 

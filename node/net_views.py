@@ -1,0 +1,285 @@
+"""What the nodes of a local network say of themselves (`lantan net status`, and the waits
+of `net up` and `net start`): each node's pid, chain, height and readiness, asked over
+HTTP, and each local witness's process.
+
+The nodes are asked side by side: a node that does not answer (frozen by SIGSTOP,
+overloaded) costs a listing STATUS_TIMEOUT_S per request, once, not once per such node.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from genesis.layout import GENESIS_FILE
+from node.config import NodeConfig, load_config
+from node.net_layout import chain_id_of, local_witnesses, node_names
+from node.net_processes import (
+    LOG_FILE,
+    WITNESS_PID_FILE,
+    NetError,
+    ProcessState,
+    process_state,
+    read_pid,
+)
+from node.net_state import NodeState, node_state
+
+READY_TIMEOUT_S = 90.0
+"""How long a wait goes on without progress (a node catching up is waited for while its
+height rises)."""
+STATUS_TIMEOUT_S = 2.0
+"""How long a status poll waits for a node's answer: a node that lives and answers within
+this is `running`, one that does not is `not answering` (frozen, overloaded, starting)."""
+Progress = Callable[[str], None]
+"""Told what a long step is doing now (the CLI shows it as a spinner); may ignore it."""
+
+
+def silent(_step: str) -> None:
+    """A Progress that shows nothing."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeView:
+    name: str
+    url: str
+    pid: int | None
+    chain_id: str | None
+    height: int | None
+    head_hash: str | None
+    state_root: str | None
+    ready: bool
+    observer: bool
+    """Its node.toml says observer (`net add-observer`): it syncs and never votes."""
+    state: NodeState
+    """Running and answering, not answering, exited without a stop, or stopped."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "pid": self.pid,
+            "chain_id": self.chain_id,
+            "height": self.height,
+            "head_hash": self.head_hash,
+            "state_root": self.state_root,
+            "ready": self.ready,
+            "observer": self.observer,
+            "state": self.state.value,
+        }
+
+
+class StatusClients:
+    """HTTP clients for status polls, one per TLS trust (a node's tls_ca_file, or the
+    system's), kept for a whole wait or listing.
+
+    A client made per request (httpx.get) builds an SSL context every time, even for an
+    http:// URL: ~35 ms of CPU, and wait_ready asked twice per node every 0.2 s: half a core
+    beside the nodes it waited for. Each request still opens a connection of its own (no
+    keep-alive). Shared by the threads of node_views: an httpx.Client is, and the lock
+    keeps two of them from making a client for one trust each."""
+
+    def __init__(self) -> None:
+        self._clients: dict[Path | None, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def get(self, config: NodeConfig, path: str) -> httpx.Response:
+        with self._lock:
+            client = self._clients.get(config.tls_ca_file)
+            if client is None:
+                client = httpx.Client(
+                    timeout=STATUS_TIMEOUT_S,
+                    verify=config.peer_tls_verify,
+                    limits=httpx.Limits(max_keepalive_connections=0),
+                )
+                self._clients[config.tls_ca_file] = client
+        return client.get(f"{config.url}{path}")
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+
+
+def node_view(directory: Path, name: str, clients: StatusClients | None = None) -> NodeView:
+    """What DIR/<name>'s node reports now (pid, chain, height, readiness); clients, when
+    given, are reused across calls (StatusClients)."""
+    config = load_config(directory / name)
+    pid = read_pid(directory / name)
+    process = ProcessState.RUNNING if pid is not None else process_state(directory / name)
+    status: dict[str, object] | None = None
+    ready = False
+    if pid is not None:
+        http = StatusClients() if clients is None else clients
+        try:
+            status = http.get(config, "/v1/status").json()
+            ready = http.get(config, "/readyz").status_code == 200
+        except (httpx.HTTPError, ValueError):
+            status = None
+        finally:
+            if clients is None:
+                http.close()
+    return NodeView(
+        name=name,
+        url=config.url,
+        pid=pid,
+        chain_id=None if status is None else str(status["chain_id"]),
+        height=None if status is None else int(str(status["height"])),
+        head_hash=None if status is None else str(status["head_hash"]),
+        state_root=None if status is None else str(status["state_root"]),
+        ready=ready,
+        observer=config.observer,
+        state=node_state(process, answered=status is not None),
+    )
+
+
+def node_views(directory: Path, names: list[str], clients: StatusClients) -> list[NodeView]:
+    """node_view of each named node, in the order named, the nodes asked side by side (one
+    thread each: a local network has a handful of nodes)."""
+    if len(names) <= 1:
+        return [node_view(directory, name, clients) for name in names]
+    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="net-status") as pool:
+        return list(pool.map(lambda name: node_view(directory, name, clients), names))
+
+
+def net_status(directory: Path) -> list[NodeView]:
+    """Every node of the network (node_names), as it answers now."""
+    clients = StatusClients()
+    try:
+        return node_views(directory, node_names(directory), clients)
+    finally:
+        clients.close()
+
+
+def wait_ready(
+    directory: Path,
+    names: list[str],
+    *,
+    minimum_height: int,
+    timeout_s: float = READY_TIMEOUT_S,
+    progress: Progress = silent,
+) -> None:
+    """Wait until every named node is ready at >= minimum_height on this network's chain.
+
+    NetError on a node process that died, on a node URL that answers with another chain id
+    (a process of another network holds the port), and on timeout, which counts from the
+    last progress: a node catching up a long chain is waited for while its height rises.
+    """
+    chain_id = chain_id_of(directory)
+    deadline = time.monotonic() + timeout_s
+    heights: dict[str, int] = {}
+    clients = StatusClients()
+    try:
+        while True:
+            views = node_views(directory, names, clients)
+            for view in views:
+                if view.chain_id is not None and view.chain_id != chain_id:
+                    raise NetError(
+                        f"{view.url} serves chain {view.chain_id[:16]}, not this network's "
+                        f"{chain_id[:16]} (from {directory / GENESIS_FILE}): another network "
+                        "holds the port"
+                    )
+            waiting = [v for v in views if not v.ready or (v.height or 0) < minimum_height]
+            if not waiting:
+                return
+            dead = [v.name for v in waiting if v.pid is None]
+            if dead:
+                log = directory / dead[0] / LOG_FILE
+                raise NetError(f"node {dead[0]} exited{_last_error(log)}; see {log}")
+            for view in waiting:
+                if (view.height or 0) > heights.get(view.name, -1):
+                    heights[view.name] = view.height or 0
+                    deadline = time.monotonic() + timeout_s
+            if time.monotonic() > deadline:
+                late = waiting[0]
+                raise NetError(
+                    f"node {late.name} not ready after {timeout_s:.0f}s without progress: "
+                    + _why_not_ready(directory, late, minimum_height, clients)
+                )
+            progress(
+                "waiting for "
+                + ", ".join(
+                    f"{v.name} (height {v.height if v.height is not None else '-'})"
+                    for v in waiting
+                )
+                + f" to reach height {minimum_height}"
+            )
+            time.sleep(0.2)
+    finally:
+        clients.close()
+
+
+def _why_not_ready(
+    directory: Path, view: NodeView, minimum_height: int, clients: StatusClients
+) -> str:
+    """What a node that is late says of itself: its height against the one waited for when
+    it is ready, else the problems its /readyz lists (no quorum of peers reachable, still
+    catching up, halted)."""
+    if view.ready:
+        return f"at height {view.height}, waiting for {minimum_height}"
+    try:
+        answer = clients.get(load_config(directory / view.name), "/readyz").json()
+        problems = [str(problem) for problem in answer.get("problems", [])]
+    except (httpx.HTTPError, ValueError, AttributeError):
+        problems = []
+    return "; ".join(problems) or "its /readyz does not answer"
+
+
+def _last_error(log: Path) -> str:
+    """': <last line of the log>' when the log has one, to name why a node died."""
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return f": {lines[-1].strip()[:200]}" if lines else ""
+
+
+def wait_answering(
+    directory: Path, name: str, *, timeout_s: float = READY_TIMEOUT_S, progress: Progress = silent
+) -> None:
+    """Wait until the node's HTTP API answers (ready or not). NetError if its process
+    exits or it does not answer within timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    clients = StatusClients()
+    try:
+        while True:
+            view = node_view(directory, name, clients)
+            if view.height is not None:
+                return
+            if view.pid is None:
+                log = directory / name / LOG_FILE
+                raise NetError(f"node {name} exited{_last_error(log)}; see {log}")
+            if time.monotonic() > deadline:
+                raise NetError(f"node {name} does not answer after {timeout_s:.0f}s")
+            progress(f"waiting for {name} to answer")
+            time.sleep(0.2)
+    finally:
+        clients.close()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessView:
+    """A local witness process as `net status` lists it."""
+
+    name: str
+    pid: int | None
+    """Its live process (None unless state is RUNNING)."""
+    state: ProcessState
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "pid": self.pid, "state": self.state.value}
+
+
+def witness_views(directory: Path) -> list[WitnessView]:
+    """Each local witness: its pid and whether it runs, exited without a stop, or was
+    stopped."""
+    views = []
+    for name in local_witnesses(directory):
+        pid = read_pid(directory / name, WITNESS_PID_FILE)
+        state = process_state(directory / name, WITNESS_PID_FILE) if pid is None else None
+        views.append(WitnessView(name=name, pid=pid, state=state or ProcessState.RUNNING))
+    return views
