@@ -1,12 +1,16 @@
-"""`lantan net status` and `net up`'s readiness polls build one SSL context, not one a request.
+"""`lantan net status` and `net up`'s readiness polls: one SSL context, not one a request, and
+the nodes asked side by side.
 
 httpx.get makes a client, and so an SSL context (~35 ms of CPU), per call, even for an
 http:// URL; wait_ready polled two URLs per node every 0.2 s that way while the nodes it
 waited for were starting on the same cores.
 """
 
+import http.server
+import json
 import os
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +19,20 @@ import pytest
 
 from node.config import CONFIG_FILE, NodeConfig, render_config
 from node.net_processes import PID_FILE
+from node.net_state import NodeState
 from node.net_views import net_status
-from tests.unit.node.status_server import status_server
+from tests.unit.node.status_server import STATUS, status_server
 
 NODES = ("a", "b", "c")
+
+
+def _write_node(directory: Path, name: str, port: int) -> None:
+    """A node folder whose node.toml points at port, with a live pid (ours): "running"."""
+    node_dir = directory / name
+    node_dir.mkdir()
+    config = NodeConfig(name=name, node_dir=node_dir, genesis=Path("../genesis.json"), port=port)
+    (node_dir / CONFIG_FILE).write_text(render_config(config))
+    (node_dir / PID_FILE).write_text(f"{os.getpid()}\n")
 
 
 @pytest.fixture
@@ -31,13 +45,7 @@ def test_net_status_of_three_nodes_builds_one_ssl_context(
     tmp_path: Path, port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in NODES:
-        node_dir = tmp_path / name
-        node_dir.mkdir()
-        config = NodeConfig(
-            name=name, node_dir=node_dir, genesis=Path("../genesis.json"), port=port
-        )
-        (node_dir / CONFIG_FILE).write_text(render_config(config))
-        (node_dir / PID_FILE).write_text(f"{os.getpid()}\n")  # a live pid: "running"
+        _write_node(tmp_path, name, port)
     made: list[ssl.SSLContext] = []
     create = ssl.create_default_context
 
@@ -49,3 +57,36 @@ def test_net_status_of_three_nodes_builds_one_ssl_context(
     views = net_status(tmp_path)
     assert [(v.name, v.height, v.ready) for v in views] == [(n, 3, True) for n in NODES]
     assert len(made) == 1, f"{len(made)} SSL contexts for 6 requests"
+
+
+def test_net_status_asks_the_nodes_side_by_side(tmp_path: Path) -> None:
+    """Each stand-in answers /v1/status only once all three have been asked: asked one after
+    another, the first would wait out its status timeout and read `not answering`."""
+    all_asked = threading.Barrier(len(NODES), timeout=10)
+
+    class _Waiting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/v1/status":
+                all_asked.wait()
+            body = json.dumps(STATUS).encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Waiting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for name in NODES:
+            _write_node(tmp_path, name, server.server_address[1])
+        views = net_status(tmp_path)
+    finally:
+        all_asked.abort()
+        server.shutdown()
+        server.server_close()
+    assert [(v.name, v.state, v.height) for v in views] == [
+        (n, NodeState.RUNNING, STATUS["height"]) for n in NODES
+    ]
