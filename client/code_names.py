@@ -42,7 +42,7 @@ CODE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "auditor": ("auditor", "审计机构"),
     "validator": ("validator", "验证节点"),
     "witness": ("witness", "见证方"),
-    "verifier": ("accredited verifier", "核证机构"),
+    "verifier": ("accredited verifier", "经认可的核证机构"),
     "observer": ("observer", "观察节点"),
     # account kinds (contracts/records.py ACCOUNT_KINDS)
     "enterprise": ("enterprise", "企业"),

@@ -188,7 +188,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "f.verifier": ("Verification body", "核查机构"),
     "f.verified": ("Verified", "核证量"),
     "f.issued": ("Issued", "已签发"),
-    "f.accredited_verifier": ("Accredited verification body", "核证机构"),
+    "f.accredited_verifier": ("Accredited verification body", "经认可的核证机构"),
     "f.methodology": ("Methodology", "方法学"),
     "f.methodology_version": ("Methodology version", "方法学版本"),
     "f.net_sink": ("Verified net sink", "核证净碳汇量"),
@@ -229,7 +229,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "project.verifications": ("Verifications", "核查记录"),
     "project.attested": (
         "Verifications signed by an accredited verification body",
-        "核证机构签署的核证",
+        "经认可的核证机构签署的核证",
     ),
     "attested.title": ("Accredited verification $id", "核证机构核证 $id"),
     "attested.note": (

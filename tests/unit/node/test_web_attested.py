@@ -55,7 +55,7 @@ def test_every_report_label_has_words_in_both_languages() -> None:
     ("lang", "words"),
     [
         ("en", ("Accredited verification body", "Monitoring report", "Verification report")),
-        ("zh", ("核证机构", "监测报告", "核证报告", "海域或土地使用权证书", "方法学版本")),
+        ("zh", ("经认可的核证机构", "监测报告", "核证报告", "海域或土地使用权证书", "方法学版本")),
     ],
 )
 def test_the_project_page_shows_the_attested_verification_in_words(
@@ -78,7 +78,10 @@ def test_the_project_page_shows_the_attested_verification_in_words(
 
 
 def test_the_projects_list_shows_attested_verifications_and_their_export(site: Site) -> None:
-    for lang, heading in (("en", "accredited verification body"), ("zh", "核证机构签署的核证")):
+    for lang, heading in (
+        ("en", "accredited verification body"),
+        ("zh", "经认可的核证机构签署的核证"),
+    ):
         page = site.page("/projects", lang)
         assert heading in page
         assert f'href="{PAGE}?lang={lang}">{ATTESTED_ID}</a>' in page
