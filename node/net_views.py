@@ -167,7 +167,10 @@ def wait_ready(
 
     NetError on a node process that died, on a node URL that answers with another chain id
     (a process of another network holds the port), and on timeout, which counts from the
-    last progress: a node catching up a long chain is waited for while its height rises.
+    last progress: a node catching up a long chain is waited for while its height rises
+    towards minimum_height. Past it, a rise is no longer progress (a node that follows the
+    others at their pace but never gets within readiness's lag would be waited for without
+    end): from the first time it is there, it has timeout_s to get ready.
     """
     chain_id = chain_id_of(directory)
     deadline = time.monotonic() + timeout_s
@@ -191,8 +194,9 @@ def wait_ready(
                 log = directory / dead[0] / LOG_FILE
                 raise NetError(f"node {dead[0]} exited{_last_error(log)}; see {log}")
             for view in waiting:
-                if (view.height or 0) > heights.get(view.name, -1):
-                    heights[view.name] = view.height or 0
+                height, before = view.height or 0, heights.get(view.name, -1)
+                if height > before and before < minimum_height:
+                    heights[view.name] = height
                     deadline = time.monotonic() + timeout_s
             if time.monotonic() > deadline:
                 late = waiting[0]

@@ -1,0 +1,89 @@
+"""`lantan net start` / `net up` wait for a node while its height rises towards the target,
+and no longer once it is past it: a node that follows the network at its pace, but never
+within readiness's lag, is reported after the timeout instead of being waited for without
+end (stop 40's list)."""
+
+import http.server
+import itertools
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from node import net_views
+from node.config import CONFIG_FILE, NodeConfig, render_config
+from node.net_processes import PID_FILE, NetError
+from tests.unit.node.status_server import STATUS
+
+
+@contextmanager
+def _rising_node(*, ready_at: int) -> Iterator[int]:
+    """A stand-in node whose height rises by one at each /v1/status; its /readyz answers 200
+    from height ready_at on; below it, it says it is 5 blocks behind its peers."""
+    heights = itertools.count(1)
+    current = [0]
+
+    class _Node(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/v1/status":
+                current[0] = next(heights)
+                status, body = 200, {**STATUS, "height": current[0]}
+            elif current[0] >= ready_at:
+                status, body = 200, {"ready": True, "problems": []}
+            else:
+                status, body = 503, {"ready": False, "problems": ["syncing: 5 blocks behind"]}
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Node)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _network(directory: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    node_dir = directory / "a"
+    node_dir.mkdir()
+    config = NodeConfig(name="a", node_dir=node_dir, genesis=Path("../genesis.json"), port=port)
+    (node_dir / CONFIG_FILE).write_text(render_config(config))
+    (node_dir / PID_FILE).write_text(f"{os.getpid()}\n")  # a live pid: "running"
+    monkeypatch.setattr(net_views, "chain_id_of", lambda _directory: STATUS["chain_id"])
+
+
+def test_a_node_rising_past_the_target_but_never_ready_times_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ready at height 40 (~8 s in): a wait that took every rise as progress would get there
+    # and return, and the test would fail instead of hanging.
+    with _rising_node(ready_at=40) as port:
+        _network(tmp_path, port, monkeypatch)
+        with pytest.raises(NetError) as raised:
+            net_views.wait_ready(tmp_path, ["a"], minimum_height=3, timeout_s=1.0)
+    assert "node a not ready after 1s without progress" in str(raised.value)
+    assert "syncing: 5 blocks behind" in str(raised.value)
+
+
+def test_a_node_rising_towards_the_target_is_waited_for_beyond_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One height per poll (every 0.2 s): height 12 comes ~2.4 s in, past twice the
+    # timeout, and it is still waited for because each poll was progress.
+    with _rising_node(ready_at=12) as port:
+        _network(tmp_path, port, monkeypatch)
+        net_views.wait_ready(tmp_path, ["a"], minimum_height=12, timeout_s=1.0)
+        view = net_views.node_view(tmp_path, "a")
+    assert view.ready and (view.height or 0) >= 12
