@@ -1,30 +1,39 @@
-"""A stand-in node for the `lantan net` tests: answers every GET with one /v1/status body."""
+"""A stand-in node for the `lantan net` tests: answers every GET with JSON, by default one
+/v1/status body (a test may answer by path: `answer`)."""
 
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 STATUS = {"chain_id": "ab" * 32, "height": 3, "head_hash": "cd" * 32, "state_root": "ef" * 32}
 
+Answer = Callable[[str], tuple[int, dict[str, Any]]]
+"""answer(path) -> (HTTP status, JSON body); called on the server's request threads."""
 
-class _Node(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(STATUS).encode()
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, *args: Any) -> None:
-        pass
+def status_answer(_path: str) -> tuple[int, dict[str, Any]]:
+    return 200, STATUS
 
 
 @contextmanager
-def status_server() -> Iterator[int]:
+def status_server(answer: Answer = status_answer) -> Iterator[int]:
     """Serve on 127.0.0.1; yields the port, shuts down after."""
+
+    class _Node(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, body = answer(self.path)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Node)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -6,8 +6,6 @@ http:// URL; wait_ready polled two URLs per node every 0.2 s that way while the 
 waited for were starting on the same cores.
 """
 
-import http.server
-import json
 import os
 import ssl
 import threading
@@ -21,7 +19,7 @@ from node.config import CONFIG_FILE, NodeConfig, render_config
 from node.net_processes import PID_FILE
 from node.net_state import NodeState
 from node.net_views import net_status
-from tests.unit.node.status_server import STATUS, status_server
+from tests.unit.node.status_server import STATUS, status_answer, status_server
 
 NODES = ("a", "b", "c")
 
@@ -64,29 +62,18 @@ def test_net_status_asks_the_nodes_side_by_side(tmp_path: Path) -> None:
     another, the first would wait out its status timeout and read `not answering`."""
     all_asked = threading.Barrier(len(NODES), timeout=10)
 
-    class _Waiting(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/v1/status":
-                all_asked.wait()
-            body = json.dumps(STATUS).encode()
-            self.send_response(200)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/v1/status":
+            all_asked.wait()
+        return status_answer(path)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Waiting)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        for name in NODES:
-            _write_node(tmp_path, name, server.server_address[1])
-        views = net_status(tmp_path)
+        with status_server(answer) as port:
+            for name in NODES:
+                _write_node(tmp_path, name, port)
+            views = net_status(tmp_path)
     finally:
         all_asked.abort()
-        server.shutdown()
-        server.server_close()
     assert [(v.name, v.state, v.height) for v in views] == [
         (n, NodeState.RUNNING, STATUS["height"]) for n in NODES
     ]

@@ -3,11 +3,8 @@ and no longer once it is past it: a node that follows the network at its pace, b
 within readiness's lag, is reported after the timeout instead of being waited for without
 end (stop 40's list)."""
 
-import http.server
 import itertools
-import json
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +15,7 @@ import pytest
 from node import net_views
 from node.config import CONFIG_FILE, NodeConfig, render_config
 from node.net_processes import PID_FILE, NetError
-from tests.unit.node.status_server import STATUS
+from tests.unit.node.status_server import STATUS, status_server
 
 
 @contextmanager
@@ -28,31 +25,16 @@ def _rising_node(*, ready_at: int) -> Iterator[int]:
     heights = itertools.count(1)
     current = [0]
 
-    class _Node(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/v1/status":
-                current[0] = next(heights)
-                status, body = 200, {**STATUS, "height": current[0]}
-            elif current[0] >= ready_at:
-                status, body = 200, {"ready": True, "problems": []}
-            else:
-                status, body = 503, {"ready": False, "problems": ["syncing: 5 blocks behind"]}
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/v1/status":
+            current[0] = next(heights)
+            return 200, {**STATUS, "height": current[0]}
+        if current[0] >= ready_at:
+            return 200, {"ready": True, "problems": []}
+        return 503, {"ready": False, "problems": ["syncing: 5 blocks behind"]}
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Node)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with status_server(answer) as port:
+        yield port
 
 
 def _network(directory: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> None:
