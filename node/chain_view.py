@@ -243,6 +243,11 @@ class ChainView:
         found = self._service.receipt_checkpoint()
         return None if found is None else SignedCheckpoint(size=found[0], note=found[1])
 
+    def receipt_checkpoint_of_size(self, size: int) -> SignedCheckpoint | str:
+        """The checkpoint of size a receipt may carry, or why not (NodeService's)."""
+        found = self._service.receipt_checkpoint_of_size(size)
+        return found if isinstance(found, str) else SignedCheckpoint(size=found[0], note=found[1])
+
     def witness_quorum(self) -> int | None:
         """The cosignatures genesis asks of a receipt's checkpoint; None: no witnesses."""
         policy = self._ledger.genesis.document.witnesses

@@ -458,6 +458,27 @@ class NodeService:
                 return size, note
         return None
 
+    def receipt_checkpoint_of_size(self, size: int) -> tuple[int, str] | str:
+        """The checkpoint of size for a receipt, or why not: a receipt against it must verify
+        with the genesis file, so it needs q validator lines and, when genesis names
+        witnesses, their quorum of cosignatures (witnesses cosign only the checkpoints they
+        see: most sizes never get one)."""
+        missing = f"no signed checkpoint for size {size}"
+        if not 0 < size <= self.ledger.height + 1:
+            return missing
+        book = self.cosignatures
+        # lines() reads an archived size too (has_quorum looks in memory only).
+        if book is not None and len(book.lines(size)) < book.witnesses.quorum:
+            if self.checkpoint_note(size) is None:
+                return missing
+            return (
+                f"the checkpoint of size {size} lacks the witness cosignatures genesis asks "
+                "for, so a receipt against it would not verify; omit size for the newest "
+                "cosigned one"
+            )
+        note = self.checkpoint_note(size)
+        return missing if note is None else (size, note)
+
     def add_cosignature(self, size: int, line: bytes) -> str:
         """Verify and keep a witness's cosignature of the checkpoint of size that this node
         serves; returns the witness name. Raises CosignatureRefusedError, or

@@ -121,6 +121,13 @@ def test_receipts_wait_for_a_cosigned_checkpoint(
     pending = net.get(first, f"/v1/receipts/{retirement}")
     assert pending.status_code == 409, pending.text
     assert pending.json()["error"]["code"] == "CHECKPOINT_PENDING"
+    # A size the validators signed but no witness cosigned: a receipt against it would
+    # not verify with the genesis file, so none is made (PROTOCOL.md §15).
+    latest = parse_signed_note(net.get(first, "/v1/checkpoints/latest").text)
+    uncosigned_size = int(latest.text.split("\n")[1])
+    uncosigned = net.get(first, f"/v1/receipts/{retirement}", size=uncosigned_size)
+    assert uncosigned.status_code == 404, uncosigned.text
+    assert "lacks the witness cosignatures" in uncosigned.json()["error"]["detail"]
 
     code, out, err = run_witness(net, COURT_WITNESS, tmp_path / "court")
     assert code == 0, (out, err)
@@ -141,6 +148,8 @@ def test_receipts_wait_for_a_cosigned_checkpoint(
         return answer.content if answer.status_code == 200 else None
 
     receipt = wait_for(served_receipt, 30, "a receipt on the cosigned checkpoint")
+    of_size = net.get(first, f"/v1/receipts/{retirement}", size=size)
+    assert of_size.status_code == 200, of_size.text
     receipt_file = tmp_path / "receipt.json"
     receipt_file.write_bytes(receipt)
     genesis = str(net.directory / GENESIS_FILE)

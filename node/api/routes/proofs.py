@@ -167,8 +167,9 @@ def get_receipt(
     retirement_id: str, view: ViewDep, size: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
     """The retirement receipt of PROTOCOL.md §14 as canonical JSON (its SHA-256 is the
-    receipt hash), against the newest signed checkpoint or the one of `size`."""
-    checkpoint = _checkpoint(view, size)
+    receipt hash), against the newest checkpoint a receipt may carry (with the witness
+    cosignatures genesis asks for) or the one of `size`, when it has them."""
+    checkpoint = _receipt_checkpoint(view, size)
     try:
         receipt = view.receipt(_hash(retirement_id), checkpoint)
     except ProofUnavailableError as error:
@@ -176,13 +177,16 @@ def get_receipt(
     return Response(content=encode(receipt), media_type="application/json")
 
 
-def _checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
-    checkpoint = view.receipt_checkpoint() if size is None else view.signed_checkpoint(size)
-    if checkpoint is None and size is None:
-        raise ApiError(409, "CHECKPOINT_PENDING", pending_detail(view.witness_quorum()))
-    if checkpoint is None:
-        raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
-    return checkpoint
+def _receipt_checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
+    if size is None:
+        checkpoint = view.receipt_checkpoint()
+        if checkpoint is None:
+            raise ApiError(409, "CHECKPOINT_PENDING", pending_detail(view.witness_quorum()))
+        return checkpoint
+    found = view.receipt_checkpoint_of_size(size)
+    if isinstance(found, str):
+        raise ApiError(404, "NOT_FOUND", found)
+    return found
 
 
 def pending_detail(witness_quorum: int | None) -> str:
