@@ -39,12 +39,14 @@ def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
     """URLs from --node "URL[,URL...]", else $LANTAN_NODES, else DEFAULT_NODE_URL.
 
     option: the name of the command's option, for the error message (audit has --nodes).
-    An option given empty is an error, not a fall back to the environment; an error in
-    $LANTAN_NODES names the variable, not the option.
+    An option given empty is an error, not a fall back to the environment, and so is
+    $LANTAN_NODES set but empty (`LANTAN_NODES= lantan ...`, or a variable a script meant
+    to fill): the default node may well be another network's. An error in $LANTAN_NODES
+    names the variable, not the option.
     """
     if text is not None:
         raw, source = text, option
-    elif os.environ.get(NODES_ENV):
+    elif NODES_ENV in os.environ:
         raw, source = os.environ[NODES_ENV], f"${NODES_ENV}"
     else:
         raw, source = DEFAULT_NODE_URL, option
@@ -54,7 +56,8 @@ def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
         if problem is not None:
             raise UsageError(f"{source} {url!r}: {problem}")
     if not urls:
-        raise UsageError(f"{source}: no node URL given")
+        unset = f" (unset it to use {DEFAULT_NODE_URL})" if source == f"${NODES_ENV}" else ""
+        raise UsageError(f"{source}: no node URL given{unset}")
     return tuple(dict.fromkeys(urls))
 
 

@@ -49,6 +49,15 @@ def test_a_node_behind_a_path_prefix_is_allowed() -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["", " ", ","])
+def test_lantan_nodes_set_but_empty_is_an_error_not_the_default(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(NODES_ENV, value)
+    with pytest.raises(UsageError, match=r"^\$LANTAN_NODES: no node URL given \(unset it"):
+        node_urls(None)
+
+
 def test_an_error_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(NODES_ENV, "garbage")
     with pytest.raises(UsageError, match=r"^\$LANTAN_NODES 'garbage': expected"):
