@@ -39,7 +39,7 @@ from client.cli.support import (
 from client.code_names import bilingual_name
 from client.errors import ClientError, NodeRejectedError, UsageError
 from client.genesis_file import GenesisFile, add_genesis_option
-from client.node_pool import node_urls
+from client.node_pool import NodePool, node_urls
 from client.receipt.codes import ReceiptError
 from client.receipt.history import SetChange, SetHistory
 from contracts.auction_records import SALT_SIZE, LotStatus, bid_commitment
@@ -176,13 +176,18 @@ class LotVerdict:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    document = args.genesis.document
-    with NodeClient(node_urls(args.node)[0]) as node:
-        _require_same_chain(node, args.genesis)
-        try:
-            verdict = verify_lot(node, document, args.lot_id)
-        except AuctionChainError as error:
-            return _report_invalid(node.url, args.lot_id, error, as_json=args.json)
+    # One node answers every part (the first that can be reached): its blocks and its
+    # records are then one chain view.
+    with NodePool(node_urls(args.node)) as pool:
+        return pool.first_answer(lambda node: _verify_on(node, args))
+
+
+def _verify_on(node: NodeClient, args: argparse.Namespace) -> int:
+    _require_same_chain(node, args.genesis)
+    try:
+        verdict = verify_lot(node, args.genesis.document, args.lot_id)
+    except AuctionChainError as error:
+        return _report_invalid(node.url, args.lot_id, error, as_json=args.json)
     if args.json:
         print_json(_json_report(node.url, verdict.chain, verdict.differences))
     else:

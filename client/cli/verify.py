@@ -24,14 +24,14 @@ from client.cli.support import (
 from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
 from client.genesis_file import add_genesis_option
 from client.id_prefix import resolve_tx_id
-from client.node_pool import node_urls
+from client.node_pool import NodePool, node_urls
 from client.receipt.codes import ALTERED_CODES, ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts
 from client.receipt.key_status import later_status
 from client.receipt.summary import facts_json, summary_lines, time_text
 from client.receipt.tx_proof import TxFacts, verify_tx_proof
 from client.receipt.verify import verify_receipt
-from genesis.commands import add_group
+from genesis.commands import add_group, report_failure
 from genesis.document import parse_genesis
 
 
@@ -135,8 +135,8 @@ def report_receipt(
         print("\n".join(summary_lines(facts)))
         print("VALID")
     if failure is not None:
-        print(f"error: {failure}", file=sys.stderr)
-        return EXIT_FAILURE
+        # --key-status is verify receipt's option alone (receipt get has no such option).
+        return report_failure("verify receipt", failure)
     return EXIT_OK
 
 
@@ -171,25 +171,28 @@ def with_later_key_status(facts: ReceiptFacts, genesis_bytes: bytes, url: str) -
 
 
 def run_verify_tx(args: argparse.Namespace) -> int:
-    genesis_bytes = args.genesis.raw
-    # One node answers every part, so the proof and the sets come from the same chain view.
-    with NodeClient(node_urls(args.node)[0]) as node:
-        tx_id = resolve_tx_id(node, args.tx_id)
-        try:
-            answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(tx_id)}")
-        except NodeRejectedError as error:
-            if error.code != "NOT_FOUND":
-                raise
-            return _not_committed(node, tx_id, as_json=args.json)
-        sets = node.get_json("/v1/validator-sets")
-        height = answer.get("height") if isinstance(answer, dict) else None
-        keys = _signer_keys(answer)
-        key_answers = [
-            node.get_json(f"/v1/proofs/state/key/{key}", params={"height": str(height)})
-            for key in keys
-        ]
+    # One node answers every part (the first that can be reached), so the proof and the
+    # sets come from the same chain view.
+    with NodePool(node_urls(args.node)) as pool:
+        return pool.first_answer(lambda node: _verify_tx_on(node, args))
+
+
+def _verify_tx_on(node: NodeClient, args: argparse.Namespace) -> int:
+    tx_id = resolve_tx_id(node, args.tx_id)
     try:
-        facts = verify_tx_proof(answer, sets, key_answers, genesis_bytes)
+        answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(tx_id)}")
+    except NodeRejectedError as error:
+        if error.code != "NOT_FOUND":
+            raise
+        return _not_committed(node, tx_id, as_json=args.json)
+    sets = node.get_json("/v1/validator-sets")
+    height = answer.get("height") if isinstance(answer, dict) else None
+    keys = _signer_keys(answer)
+    key_answers = [
+        node.get_json(f"/v1/proofs/state/key/{key}", params={"height": str(height)}) for key in keys
+    ]
+    try:
+        facts = verify_tx_proof(answer, sets, key_answers, args.genesis.raw)
     except ReceiptError as error:
         print(f"INVALID: {error.code.value}: {error.detail}", file=sys.stderr)
         return EXIT_FAILURE

@@ -250,6 +250,11 @@ def test_the_cli_fetches_and_verifies(case3: RunningCase, tmp_path: Path) -> Non
         assert code == expected, stdout
         assert ("ACCEPTED" if expected == 0 else "REJECTED (exceeds_case_requirement)") in stdout
         assert "xiangshan-court" in stdout
+    # A first node that cannot be reached (nothing listens on port 1): the next one answers.
+    nodes = f"http://127.0.0.1:1,{url}"
+    verify = ["verify", "tx", case3.judicial.hex(), "--node", nodes, "--genesis", str(genesis)]
+    code, stdout, _ = run_cli([register_verify], verify)
+    assert code == 0 and "ACCEPTED" in stdout, stdout
 
 
 def test_the_tamper_corpus_fails_on_a_served_receipt(case3: RunningCase, tmp_path: Path) -> None:

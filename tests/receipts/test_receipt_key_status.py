@@ -286,4 +286,7 @@ def test_a_key_status_node_that_does_not_answer_leaves_the_offline_verdict_shown
     assert code == 1
     answer = json.loads(shown.out)
     assert answer["valid"] is True and "later key status is unknown" in answer["key_status_error"]
-    assert f"error: the receipt is VALID, but its later key status is unknown: {url}" in shown.err
+    assert (
+        f"lantan verify receipt: error: the receipt is VALID, but its later key status is "
+        f"unknown: {url}"
+    ) in shown.err

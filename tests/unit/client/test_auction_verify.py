@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from client import node_pool
 from client.api import NodeClient
 from client.audit.auction import AuctionChainError, CheckedBlock, disagreements, replay_auction
 from client.cli import auction as auction_cli
@@ -225,17 +226,42 @@ def test_without_a_valid_reveal_the_lot_is_unsold_and_the_nodes_award_is_caught(
     assert any("the node serves one, but the lot went unsold" in f for f in found)
 
 
-def _run_cli(
-    node: Node, monkeypatch: pytest.MonkeyPatch, tamper: Tamper | None, *extra: str
-) -> int:
-    def client(url: str) -> NodeClient:
+DOWN_URL = "http://down.test"
+"""A node that cannot be reached (every request to it fails to connect)."""
+
+
+def _serve_clients(node: Node, monkeypatch: pytest.MonkeyPatch, tamper: Tamper | None) -> None:
+    """The CLI's node clients (client/node_pool.py makes them): URL answers as the node,
+    DOWN_URL refuses every connection."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    def client(url: str, *, transport: httpx.BaseTransport | None = None) -> NodeClient:
+        if url == DOWN_URL:
+            return NodeClient(url, transport=httpx.MockTransport(refuse))
         assert url == URL
         return node.client(tamper)
 
-    monkeypatch.setattr(auction_cli, "NodeClient", client)
+    monkeypatch.setattr(node_pool, "NodeClient", client)
+
+
+def _run_cli(
+    node: Node, monkeypatch: pytest.MonkeyPatch, tamper: Tamper | None, *extra: str
+) -> int:
+    _serve_clients(node, monkeypatch, tamper)
     return main(
         ["auction", "verify", LOT_ID, "--node", URL, "--genesis", str(node.genesis), *extra]
     )
+
+
+def test_the_cli_asks_the_next_node_when_the_first_cannot_be_reached(
+    node: Node, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve_clients(node, monkeypatch, None)
+    nodes = f"{DOWN_URL},{URL}"
+    assert main(["auction", "verify", LOT_ID, "--node", nodes, "--genesis", str(node.genesis)]) == 0
+    assert "MATCH 一致" in capsys.readouterr().out
 
 
 def test_the_cli_prints_the_outcome_and_exits_0(
@@ -280,7 +306,7 @@ def test_the_cli_says_when_the_genesis_file_is_another_networks(
     other = make_document(genesis_time_ms=node.document.genesis_time_ms + 1)
     other_path = node.genesis.with_name("other-genesis.json")
     other_path.write_bytes(other.canonical_bytes())
-    monkeypatch.setattr(auction_cli, "NodeClient", lambda url: node.client())
+    _serve_clients(node, monkeypatch, None)
     code = main(["auction", "verify", LOT_ID, "--node", URL, "--genesis", str(other_path)])
     assert code == 1
     error = capsys.readouterr().err
