@@ -271,7 +271,8 @@ def build_receipt(
     if checkpoint.size <= height:
         raise ProofUnavailableError(
             "CHECKPOINT_PENDING",
-            f"the newest signed checkpoint (size {checkpoint.size}) precedes height {height}",
+            f"the checkpoint of size {checkpoint.size} holds heights 0..{checkpoint.size - 1}, "
+            f"not the retirement's height {height}",
             status_code=409,
         )
     hashes = MerkleLog(ledger.store.log).inclusion_proof(height, checkpoint.size)

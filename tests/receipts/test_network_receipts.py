@@ -319,6 +319,12 @@ def test_served_proofs_agree_with_pymerkle(case3: RunningCase) -> None:
     missing = net.get_json(node, "/v1/proofs/state/case/no-such-case")
     assert missing["value"] is None and missing["proof"]["siblings"] is not None
     assert net.get(node, "/v1/receipts/" + "00" * 32).json()["error"]["code"] == "NOT_FOUND"
+    # A size that can never hold the retirement's height: 400, not "retry shortly" (409).
+    height = case3.receipt(case3.judicial)["tx"]["height"]
+    early = net.get(node, f"/v1/receipts/{case3.judicial.hex()}", size=height)
+    assert early.status_code == 400, early.text
+    assert early.json()["error"]["code"] == "BAD_RANGE"
+    assert f"not the retirement's height {height}" in early.json()["error"]["detail"]
 
 
 def test_receipts_verify_after_a_validator_set_change(case3: RunningCase) -> None:

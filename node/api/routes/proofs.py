@@ -173,6 +173,9 @@ def get_receipt(
     try:
         receipt = view.receipt(_hash(retirement_id), checkpoint)
     except ProofUnavailableError as error:
+        if size is not None and error.code == "CHECKPOINT_PENDING":
+            # The size asked for can never hold the retirement: retrying would not help.
+            raise ApiError(400, "BAD_RANGE", f"{error.detail}; omit size") from None
         raise _fail(error) from None
     return Response(content=encode(receipt), media_type="application/json")
 
