@@ -59,7 +59,16 @@ from node.storage.leveldb import LevelDbStore
 from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
 from node.sync_log import SyncProgressLog, blocks_text
-from node.sync_pace import POLL_FAST_S, Pace, Seen, decide, lag_allowed_now, seen
+from node.sync_pace import (
+    OBSERVER_POLL_MAX_S,
+    POLL_FAST_S,
+    POLL_SLOW_MAX_S,
+    Pace,
+    Seen,
+    decide,
+    lag_allowed_now,
+    seen,
+)
 from node.transport import PeerTransport
 from node.validator_keys import unlock_validator_keys
 from node.web.serial_history import SerialHistory
@@ -340,6 +349,7 @@ async def _after_commit(node: Node) -> None:
 
 async def _sync_loop(node: Node) -> None:
     lag_default = 0 if node.runtime is None else 1
+    slow_max_s = OBSERVER_POLL_MAX_S if node.runtime is None else POLL_SLOW_MAX_S
     pace = Pace()
     progress = SyncProgressLog()
     behind: tuple[float, int] | None = None
@@ -347,7 +357,7 @@ async def _sync_loop(node: Node) -> None:
         now = time.monotonic()
         highest = node.sync.state.highest_peer_height()
         lag_allowed, behind = lag_allowed_now(lag_default, node.ledger.height, highest, behind, now)
-        due, pace = decide(pace, _seen(node, lag_allowed), now)
+        due, pace = decide(pace, _seen(node, lag_allowed), now, slow_max_s=slow_max_s)
         if not due:
             await asyncio.sleep(POLL_FAST_S)
             continue
