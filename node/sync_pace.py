@@ -24,7 +24,7 @@ OBSERVER_POLL_MAX_S = 1.0
 """The same for an observer, which learns of every block by polling: no peer sends it
 consensus messages. At 4 s an observer of a network with a 1 s heartbeat trailed the
 validators by 0-4 blocks (1.65 on average, 40 samples), so its API answered an auditor
-with a head seconds old; at 1 s, by 0-1 (0.3). Its polls are two small GETs per peer."""
+with a head seconds old; at 1 s, by 0-1 (0.3). A poll is one `/v1/status` GET per peer."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
