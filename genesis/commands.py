@@ -1,8 +1,8 @@
 """What every `lantan` command group shares, whichever package registers it (client/cli/,
 genesis/cli.py, genesis/keys_cli.py, node/cli.py, node/net_cli.py, node/bench_cli.py): the
-subparsers type, a group with its required ACTION, and the guard that ends an expected
-failure as one line on stderr, `lantan <command>: error: <message>`, with EXIT_FAILURE
-(STYLE.md §7).
+subparsers type, a group with its required ACTION, the help formatter that shows defaults,
+and the guard that ends an expected failure as one line on stderr, `lantan <command>: error:
+<message>`, with EXIT_FAILURE (STYLE.md §7).
 
 It lives in genesis/, the lowest package with commands, so that every group can import it.
 """
@@ -39,6 +39,20 @@ def add_group(
     subparsers of its actions, one of which must be given (args.<name>_action)."""
     group = subparsers.add_parser(name, help=summary, description=description)
     return group.add_subparsers(dest=f"{name}_action", metavar=metavar, required=True)
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`(default: X)` after an option's help only where X says something: not for None, False
+    or an empty list (a flag, an option that is off, a required one), and not twice when the
+    help already says its default in words (`(default: a temp dir)`)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        default = action.default
+        if default is None or default is False or default == [] or action.required:
+            return action.help
+        if "(default:" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def report_failure(command: str, message: object) -> int:

@@ -51,8 +51,9 @@ class BenchResult:
     txs: int
     batch_committed_tx_per_s: float
     batch_seconds: float
-    single_latency_ms_p50: float
-    single_latency_ms_p99: float
+    single_latency_ms_p50: float | None
+    single_latency_ms_p99: float | None
+    """None when no single tx was sampled (--singles 0): a median of nothing is no figure."""
     single_samples: int
     ed25519_verify_per_s: float
     cores: int
@@ -66,13 +67,13 @@ class BenchResult:
         """Each validator verifies each tx's signature at least once."""
         return self.ed25519_verify_per_s * self.cores / self.validators
 
-    def to_json(self) -> dict[str, float | int]:
+    def to_json(self) -> dict[str, float | int | None]:
         return {
             "txs": self.txs,
             "batch_committed_tx_per_s": round(self.batch_committed_tx_per_s, 1),
             "batch_seconds": round(self.batch_seconds, 2),
-            "single_latency_ms_p50": round(self.single_latency_ms_p50, 1),
-            "single_latency_ms_p99": round(self.single_latency_ms_p99, 1),
+            "single_latency_ms_p50": _rounded(self.single_latency_ms_p50),
+            "single_latency_ms_p99": _rounded(self.single_latency_ms_p99),
             "single_samples": self.single_samples,
             "ed25519_verify_per_s": round(self.ed25519_verify_per_s),
             "cores": self.cores,
@@ -85,6 +86,18 @@ class BenchResult:
             "target_ratio_to_bound": 0.2,
             "target_single_latency_ms_p50": 50,
         }
+
+
+def _rounded(latency_ms: float | None) -> float | None:
+    return None if latency_ms is None else round(latency_ms, 1)
+
+
+def latency_percentiles_ms(latencies_ms: list[float]) -> tuple[float, float] | None:
+    """p50 and p99 of the samples, or None when there are none."""
+    if not latencies_ms:
+        return None
+    ordered = sorted(latencies_ms)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, (len(ordered) * 99) // 100)]
 
 
 def measure_verify_per_s(count: int = 3000) -> float:
@@ -278,7 +291,9 @@ def run_bench(
     keep: Path | None = None,
     progress: Progress = lambda _step: None,
 ) -> BenchResult:
-    """Start a network (a temp dir, removed afterwards, unless keep), measure, stop it."""
+    """Start a network (a temp dir, removed afterwards, unless keep), measure, stop it.
+    Requires txs >= 1 (the batch's tx/s is divided by its time) and singles >= 0."""
+    assert txs >= 1 and singles >= 0, (txs, singles)
     net = keep or Path(tempfile.mkdtemp(prefix="lantan-bench-"))
     try:
         progress("measuring this machine's Ed25519 verify rate")
@@ -289,7 +304,8 @@ def run_bench(
             urls = [view.url for view in net_status(net)]
             factory = TxFactory.of_network(net)
             with httpx.Client(timeout=60.0) as client:
-                progress(f"single-tx latency: {singles} txs, one at a time")
+                if singles:
+                    progress(f"single-tx latency: {singles} txs, one at a time")
                 latencies = run_singles(client, urls, factory, singles)
                 progress(f"signing {txs} txs")
                 batch = factory.round_robin(txs)
@@ -302,14 +318,14 @@ def run_bench(
     finally:
         if keep is None:
             shutil.rmtree(net, ignore_errors=True)
-    ordered = sorted(latencies)
+    p50, p99 = latency_percentiles_ms(latencies) or (None, None)
     return BenchResult(
         txs=txs,
         batch_committed_tx_per_s=txs / seconds,
         batch_seconds=seconds,
-        single_latency_ms_p50=statistics.median(ordered),
-        single_latency_ms_p99=ordered[min(len(ordered) - 1, (len(ordered) * 99) // 100)],
-        single_samples=len(ordered),
+        single_latency_ms_p50=p50,
+        single_latency_ms_p99=p99,
+        single_samples=len(latencies),
         ed25519_verify_per_s=verify_per_s,
         cores=os.cpu_count() or 1,
         validators=3,
@@ -326,10 +342,13 @@ def print_result(result: BenchResult, as_json: bool) -> None:
         f"batch: {data['txs']} txs committed in {data['batch_seconds']} s "
         f"= {data['batch_committed_tx_per_s']} tx/s"
     )
-    print(
-        f"single tx, light load: p50 {data['single_latency_ms_p50']} ms, "
-        f"p99 {data['single_latency_ms_p99']} ms ({data['single_samples']} samples)"
-    )
+    if result.single_samples:
+        print(
+            f"single tx, light load: p50 {data['single_latency_ms_p50']} ms, "
+            f"p99 {data['single_latency_ms_p99']} ms ({data['single_samples']} samples)"
+        )
+    else:
+        print("single tx, light load: not measured (--singles 0)")
     print(
         f"Ed25519 verify: {data['ed25519_verify_per_s']}/s per core; bound "
         f"(verify/s x {data['cores']} cores / {data['validators']} validators) = "

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from client.cli.progress import spinner
-from genesis.commands import Handler, Subparsers, add_group, guarded
+from genesis.commands import DefaultsHelpFormatter, Handler, Subparsers, add_group, guarded
 from genesis.errors import GenesisError
 from node.config import ConfigError
 from node.extra import require_server_extra
@@ -45,7 +45,7 @@ def register_net(subparsers: Subparsers) -> None:
         description="A local network on 127.0.0.1: one node process per validator or "
         "observer, detached, recorded in DIR/<node>/node.pid.",
     )
-    defaults = argparse.ArgumentDefaultsHelpFormatter
+    defaults = DefaultsHelpFormatter
     up = actions.add_parser(
         "up",
         help="create (if needed) and start every validator (and its witnesses, observers)",

@@ -27,10 +27,33 @@ Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg
 class _Parser(argparse.ArgumentParser):
     """No abbreviated options, here and in every group and action (argparse makes each
     subparser of this class): `audit --node URL` had been read as `--nodes URL`, silently
-    replacing the nodes given before it."""
+    replacing the nodes given before it. Each command refuses what it does not take itself
+    (_CommandSubparsers)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**kwargs, "allow_abbrev": False})
+        self.register("action", "parsers", _CommandSubparsers)
+
+
+class _CommandSubparsers(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subparsers whose chosen command reports the arguments it does not recognize.
+
+    argparse leaves them on the namespace for the top parser, which said `lantan: error:
+    unrecognized arguments: --json` under `usage: lantan [-h] [--version] COMMAND ...`:
+    nothing about what `lantan witness` does take. The innermost command errs first."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        super().__call__(parser, namespace, values, option_string)
+        leftover = vars(namespace).pop(argparse._UNRECOGNIZED_ARGS_ATTR, None)
+        if leftover:
+            command: argparse.ArgumentParser = self._name_parser_map[values[0]]
+            command.error(f"unrecognized arguments: {' '.join(leftover)}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

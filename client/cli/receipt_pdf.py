@@ -18,7 +18,7 @@ from client.cli.support import (
     print_json,
     refuse_existing_out,
 )
-from client.cli.verify import read_input
+from client.cli.verify import read_receipt_input
 from client.errors import ClientError
 from client.genesis_file import add_genesis_option
 from client.receipt.facts import ReceiptFacts
@@ -67,7 +67,7 @@ def save_receipt_pdf(facts: ReceiptFacts, out_path: Path, font_path: str | None)
 def _run_pdf(args: argparse.Namespace) -> int:
     out_path = Path(args.out)
     refuse_existing_out(out_path, force=args.force)
-    receipt_bytes = read_input(args.receipt, "receipt")
+    receipt_bytes = read_receipt_input(args.receipt)
     facts = verify_receipt(receipt_bytes, args.genesis.raw)
     font = save_receipt_pdf(facts, out_path, args.font)
     pdf_sha256 = hashlib.sha256(out_path.read_bytes()).hexdigest()

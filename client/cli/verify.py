@@ -74,8 +74,24 @@ def read_input(path: str, what: str) -> bytes:
         raise UsageError(f"cannot read the {what} {path}: {error.strerror}") from None
 
 
+PDF_MAGIC: Final = b"%PDF-"
+
+
+def read_receipt_input(path: str) -> bytes:
+    """The receipt file's bytes; UsageError if it cannot be read, or if it is a PDF: the
+    printable copy holds no proofs, and verifying it said only `INVALID: MALFORMED: invalid
+    UTF-8`, a verdict on a file that is no receipt at all. Shared with `receipt pdf`."""
+    receipt_bytes = read_input(path, "receipt")
+    if receipt_bytes.startswith(PDF_MAGIC):
+        raise UsageError(
+            f"{path} is a PDF, a receipt's printable copy; verify the JSON receipt "
+            "(`lantan receipt get RETIREMENT_ID --out FILE.json` saves it)"
+        )
+    return receipt_bytes
+
+
 def run_verify_receipt(args: argparse.Namespace) -> int:
-    receipt_bytes = read_input(args.receipt, "receipt")
+    receipt_bytes = read_receipt_input(args.receipt)
     return report_receipt(
         receipt_bytes, args.genesis.raw, as_json=args.json, key_status_node=args.key_status
     )

@@ -11,26 +11,37 @@ unless the chain already holds that address for it (client/witness/announce.py).
 is one warning line and the rounds go on; a node that could not be reached or a tx not yet
 committed is tried again before the next round. With `--learn-validators` each round also
 follows the nodes the current validators announced on chain (client/witness/discovery.py).
+
+--state and --interval-s are checked when the arguments are parsed (exit 2), as --genesis is
+(client/genesis_file.py): before a key is unlocked, a node asked or a checkpoint cosigned.
 """
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
+from typing import Final
 
 from client.cli.support import EXIT_FAILURE, EXIT_OK, Subparsers, add_node_option, guarded
-from client.errors import UsageError
-from client.genesis_file import add_genesis_option
+from client.errors import ClientError, UsageError
+from client.genesis_file import GenesisFile, add_genesis_option
 from client.node_pool import NodePool, node_urls
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once
 from client.witness.discovery import LearnedNodes, announced_validator_urls
-from client.witness.rounds import RoundOutcome, find_identity, run_round
+from client.witness.rounds import RoundOutcome, WitnessIdentity, find_identity, run_round
 from contracts.records import check_node_address
 from genesis.document import GenesisDocument
 from protocol.errors import ProtocolError
 
-INTERVAL_S_DEFAULT = 5.0
+INTERVAL_S_DEFAULT: Final = 5.0
+INTERVAL_S_MIN: Final = 0.1
+"""A round reads every node's checkpoint and posts to each; a checkpoint changes at most once
+a block, so rounds closer than this only load the nodes (0 looped with no pause at all)."""
+INTERVAL_S_MAX: Final = 86_400.0
+"""A day, as --timeout-ms allows: a receipt waits for its checkpoint's cosignatures, so a
+longer pause is a typo (and inf, or nan, ended the loop in a ValueError after one round)."""
 
 
 def register_witness(subparsers: Subparsers) -> None:
@@ -50,12 +61,19 @@ def register_witness(subparsers: Subparsers) -> None:
         "--state",
         metavar="DIR",
         required=True,
-        type=Path,
-        help="keeps the last cosigned checkpoint and any evidence files",
+        type=state_directory_argument,
+        help="keeps the last cosigned checkpoint and any evidence files (made if missing)",
     )
     add_node_option(parser)
     parser.add_argument("--once", action="store_true", help="one round, then exit")
-    parser.add_argument("--interval-s", type=float, default=INTERVAL_S_DEFAULT, metavar="S")
+    parser.add_argument(
+        "--interval-s",
+        type=interval_s_argument,
+        default=INTERVAL_S_DEFAULT,
+        metavar="S",
+        help=f"seconds between rounds, {INTERVAL_S_MIN:g} to {INTERVAL_S_MAX:g} "
+        f"(default: {INTERVAL_S_DEFAULT:g})",
+    )
     parser.add_argument(
         "--announce",
         metavar="URL",
@@ -71,6 +89,38 @@ def register_witness(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=guarded("witness", run_witness))
 
 
+def state_directory_argument(text: str) -> Path:
+    """argparse `type` of --state: a directory, or a path where one can be made (the first
+    round makes it). A file there, or above it, had ended the first round in a traceback."""
+    path = Path(text)
+    try:
+        if path.exists() and not path.is_dir():
+            raise argparse.ArgumentTypeError(
+                f"{text}: not a directory (the witness keeps its last cosigned checkpoint and "
+                "evidence files in it); name a directory, or a path where one can be made"
+            )
+        above = next(parent for parent in path.absolute().parents if parent.exists())
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: cannot use: {error.strerror}") from None
+    if not path.exists() and not above.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: cannot be made: {above} is not a directory")
+    return path
+
+
+def interval_s_argument(text: str) -> float:
+    """argparse `type` of --interval-s: finite seconds from INTERVAL_S_MIN to INTERVAL_S_MAX."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    # nan fails every comparison, so this refuses it with the infinities and the negatives.
+    if not INTERVAL_S_MIN <= value <= INTERVAL_S_MAX:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds from {INTERVAL_S_MIN:g} to {INTERVAL_S_MAX:g} (a day), not {text!r}"
+        )
+    return value
+
+
 def run_witness(args: argparse.Namespace) -> int:
     document = args.genesis.document
     if args.announce is not None:
@@ -79,8 +129,11 @@ def run_witness(args: argparse.Namespace) -> int:
         except ProtocolError as error:
             raise UsageError(f"--announce {args.announce!r}: {error}") from None
     unlocked = unlock_key(args.key, passphrase_file=args.passphrase_file)
-    identity = find_identity(document, unlocked.key)
-    args.state.mkdir(parents=True, exist_ok=True)
+    identity = _identity(args.genesis, unlocked)
+    try:
+        args.state.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # not a parsing matter: permissions, or a race with another writer
+        raise UsageError(f"--state {args.state}: cannot make it: {error.strerror}") from None
     with NodePool(node_urls(args.node)) as pool:
         followed = LearnedNodes(pool.clients)
         announcing = args.announce is not None
@@ -99,6 +152,21 @@ def run_witness(args: argparse.Namespace) -> int:
                 time.sleep(args.interval_s)
         finally:
             followed.close()
+
+
+def _identity(genesis: GenesisFile, unlocked: UnlockedKey) -> WitnessIdentity:
+    """The key's witness entry in genesis; when there is none, the usual cause is a genesis
+    file of another network, so the error names both, as `lantan verify receipt` does."""
+    identity = find_identity(genesis.document, unlocked.key)
+    if identity is not None:
+        return identity
+    witnesses = genesis.document.witnesses
+    names = "none" if witnesses is None else ", ".join(w.name for w in witnesses.witnesses)
+    raise ClientError(
+        f"key {unlocked.key.public_key.hex()[:16]}… is not a witness named in {genesis.path} "
+        f"(witnesses: {names}; chain {genesis.chain_id.hex()[:16]}): wrong genesis file "
+        "(another network's), or not this network's witness key"
+    )
 
 
 def _learn(followed: LearnedNodes) -> None:

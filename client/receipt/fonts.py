@@ -69,6 +69,11 @@ def find_cjk_font(
     for source, value in (("--font", explicit_path), (f"${FONT_ENV}", environ.get(FONT_ENV))):
         if value:
             path = Path(value)
+            if path.is_dir():
+                raise FontError(
+                    f"{source} {value}: a directory, not a font file "
+                    "(name the .ttf/.ttc file in it)"
+                )
             if not path.is_file():
                 raise FontError(f"{source} {value}: no such font file")
             return FontChoice(path=path, subfont_index=0, source=source)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from client.api import NodeClient
-from client.errors import ClientError, NodeError, NodeRejectedError
+from client.errors import NodeError, NodeRejectedError
 from client.witness.check import Refusal, WitnessRefusedError, check_offered, checkpoint_of
 from client.witness.node_reads import read_offered
 from genesis.document import GenesisDocument
@@ -49,13 +49,14 @@ class WitnessIdentity:
     key: SigningKey
 
 
-def find_identity(document: GenesisDocument, key: SigningKey) -> WitnessIdentity:
-    """The genesis witness whose public key is key's; ClientError when genesis has none."""
+def find_identity(document: GenesisDocument, key: SigningKey) -> WitnessIdentity | None:
+    """The genesis witness whose public key is key's; None when genesis names no such
+    witness (the caller says why, with the file it read)."""
     if document.witnesses is not None:
         for witness in document.witnesses.witnesses:
             if witness.public_key == key.public_key:
                 return WitnessIdentity(witness=witness, key=key)
-    raise ClientError("this key is not a witness named in the genesis file")
+    return None
 
 
 def run_round(

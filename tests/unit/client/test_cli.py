@@ -77,3 +77,44 @@ def test_audit_takes_node_as_every_other_command_does(network: Network) -> None:
     for option in ("--node", "--nodes"):
         args = parser.parse_args(["audit", option, "http://a:1,http://b:2", "--genesis", genesis])
         assert args.nodes == "http://a:1,http://b:2"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "command"),
+    [
+        (["query", "status", "--bogus"], "lantan query status"),
+        (["net", "up", "--dir", "/tmp/none", "--bogus"], "lantan net up"),
+        (["keys", "show", "/tmp/none", "--bogus"], "lantan keys show"),
+    ],
+)
+def test_an_unknown_option_is_refused_by_the_command_that_was_given_it(
+    arguments: list[str], command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argparse hands a subcommand's leftovers to the top parser, which printed its own usage
+    # (`usage: lantan [-h] [--version] COMMAND ...`): no hint of what the command does take.
+    with pytest.raises(SystemExit) as exited:
+        cli.main(arguments)
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"usage: {command} ")
+    assert f"{command}: error: unrecognized arguments: {arguments[-1]}" in error
+
+
+def test_witness_names_its_own_usage_for_json_it_does_not_take(
+    network: Network, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The walkthrough's case: a witness runs rounds until stopped, it prints no document.
+    arguments = ["witness", "--genesis", str(network.genesis_path), "--key", "k", "--state", "s"]
+    assert cli.main([*arguments, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("usage: lantan witness ")
+    assert "lantan witness: error: unrecognized arguments: --json" in captured.err
+
+
+def test_unknown_options_with_json_are_still_one_json_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["query", "status", "--bogus", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.strip() == ('{"error": "unrecognized arguments: --bogus", "exit_code": 2}')
+    assert "usage: lantan query status " in captured.err

@@ -64,6 +64,14 @@ def test_a_missing_explicit_font_is_an_error_not_a_fallback(tmp_path: Path):
         find_cjk_font(None, {FONT_ENV: str(tmp_path / "nope.ttf")}, known)
 
 
+def test_a_directory_given_as_the_font_is_said_to_be_one(tmp_path: Path):
+    # It said "no such font file", as if the path did not exist.
+    with pytest.raises(FontError, match=r"^--font .*: a directory, not a font file"):
+        find_cjk_font(str(tmp_path), {}, ())
+    with pytest.raises(FontError, match=r"^\$LANTAN_CJK_FONT .*: a directory, not a font file"):
+        find_cjk_font(None, {FONT_ENV: str(tmp_path)}, ())
+
+
 def test_no_font_anywhere_names_the_debian_package_and_the_options():
     with pytest.raises(FontError) as raised:
         find_cjk_font(None, {}, known_fonts=())

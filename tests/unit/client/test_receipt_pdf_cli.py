@@ -158,6 +158,30 @@ def test_a_missing_font_is_a_clear_error(
     assert not pdf.out.exists()
 
 
+def test_a_font_directory_is_said_to_be_one(
+    pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
+):
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    assert pdf.run("--font", str(fonts)) == 1
+    assert capsys.readouterr().err == (
+        f"lantan receipt pdf: error: --font {fonts}: a directory, not a font file "
+        "(name the .ttf/.ttc file in it)\n"
+    )
+
+
+def test_a_receipt_pdf_given_for_the_receipt_is_a_usage_error(
+    pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
+):
+    printed = tmp_path / "r1.pdf"
+    printed.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    assert pdf.run(receipt=printed) == 2
+    assert "is a PDF, a receipt's printable copy; verify the JSON receipt" in (
+        capsys.readouterr().err
+    )
+    assert verified == [] and not pdf.out.exists()
+
+
 def test_an_unwritable_output_is_a_one_line_error(
     cjk_font: FontChoice, pdf: PdfCommand, verified: Calls, tmp_path: Path, capsys: Capture
 ):

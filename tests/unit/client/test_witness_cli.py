@@ -1,0 +1,135 @@
+"""`lantan witness` arguments: --state and --interval-s refused at parsing (exit 2), and a key
+genesis does not name said with its usual cause, the wrong genesis file."""
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from client.cli.witness import register_witness
+from genesis.network import init_local_network
+from tests.unit.client.cli_runner import run_cli
+from tests.unit.client.conftest import GENESIS_TIME_MS, TEST_LIMITS
+
+WITNESS = "court-witness"
+
+
+def witnessed_network(directory: Path, chain_name: str) -> Path:
+    """A local network whose genesis names one witness; returns its genesis file."""
+    document = init_local_network(
+        directory,
+        validator_count=3,
+        genesis_time_ms=GENESIS_TIME_MS,
+        limits=TEST_LIMITS,
+        witnesses=(WITNESS,),
+        chain_name=chain_name,
+    )
+    path = directory / "genesis.json"
+    path.write_text(json.dumps(document.to_json(), ensure_ascii=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def ours(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return witnessed_network(tmp_path_factory.mktemp("ours"), "lantan-ours")
+
+
+@pytest.fixture(scope="module")
+def theirs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return witnessed_network(tmp_path_factory.mktemp("theirs"), "lantan-theirs")
+
+
+def parse_witness(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="lantan")
+    register_witness(parser.add_subparsers(dest="group", required=True))
+    return parser.parse_args(["witness", *argv])
+
+
+def required(genesis: Path, state: Path | str) -> tuple[str, ...]:
+    return (
+        "--genesis",
+        str(genesis),
+        "--key",
+        str(genesis.parent / WITNESS),
+        "--state",
+        str(state),
+    )
+
+
+def refused_argument(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """What argparse said on stderr when it refused argv with exit code 2."""
+    with pytest.raises(SystemExit) as exited:
+        parse_witness(*argv)
+    assert exited.value.code == 2
+    return capsys.readouterr().err
+
+
+# --state
+
+
+def test_a_state_that_is_a_file_is_a_usage_error(
+    ours: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was a FileExistsError traceback after the key was unlocked.
+    state = tmp_path / "r1.json"
+    state.write_text("{}")
+    error = refused_argument(capsys, *required(ours, state), "--once")
+    assert f"argument --state: {state}: not a directory" in error
+    assert state.read_text() == "{}"
+
+
+def test_a_state_under_a_file_is_a_usage_error(
+    ours: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was a NotADirectoryError traceback.
+    (tmp_path / "r1.json").write_text("{}")
+    state = tmp_path / "r1.json" / "x"
+    error = refused_argument(capsys, *required(ours, state), "--once")
+    assert f"argument --state: {state}: cannot be made: {tmp_path / 'r1.json'} is not a" in error
+
+
+def test_a_missing_state_directory_is_fine_and_made_later(ours: Path, tmp_path: Path) -> None:
+    state = tmp_path / "new" / "state"
+    assert parse_witness(*required(ours, state)).state == state
+    assert not state.exists()  # parsing makes nothing: the round does, once the key is known
+
+
+# --interval-s
+
+
+@pytest.mark.parametrize("text", ["-1", "0", "0.05", "nan", "inf", "-inf", "86401", "five"])
+def test_an_interval_out_of_range_is_a_usage_error(
+    ours: Path, tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # -1, nan and inf were taken: the first round cosigned, then sleep() raised; 0 looped
+    # against every node without a pause.
+    # --interval-s=TEXT: argparse would take a separate -inf for an option.
+    error = refused_argument(capsys, *required(ours, tmp_path), f"--interval-s={text}")
+    assert f"argument --interval-s: expected seconds from 0.1 to 86400 (a day), not {text!r}" in (
+        error
+    )
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("0.1", 0.1), ("2", 2.0), ("86400", 86400.0)])
+def test_an_interval_in_range_is_taken(
+    ours: Path, tmp_path: Path, text: str, seconds: float
+) -> None:
+    assert parse_witness(*required(ours, tmp_path), "--interval-s", text).interval_s == seconds
+    assert parse_witness(*required(ours, tmp_path)).interval_s == 5.0
+
+
+# A key the genesis file does not name
+
+
+def test_another_networks_genesis_is_named_as_the_likely_cause(
+    ours: Path, theirs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Our witness key with their genesis: it said only "this key is not a witness named in
+    # the genesis file", when the usual mistake is the file.
+    argv = ("--genesis", str(theirs), "--key", str(ours.parent / WITNESS), "--state", str(tmp_path))
+    assert run_cli("witness", *argv, "--once", "--node", "http://127.0.0.1:9") == 1
+    error = capsys.readouterr().err
+    assert f"is not a witness named in {theirs} (witnesses: {WITNESS}; chain " in error
+    assert "wrong genesis file (another network's), or not this network's witness key" in error
+    assert not any(tmp_path.iterdir())  # nothing written for a key that cannot cosign
