@@ -63,13 +63,21 @@ class FindingCode(enum.Enum):
     SAVED_CHECKPOINT_INVALID = "SAVED_CHECKPOINT_INVALID"
     SAVED_CHECKPOINT_NOT_EXTENDED = "SAVED_CHECKPOINT_NOT_EXTENDED"
     ROLLBACK = "ROLLBACK"
+    """A node serves another block under the saved checkpoint, and less than it."""
+    NODE_BEHIND_SAVED_CHECKPOINT = "NODE_BEHIND_SAVED_CHECKPOINT"
+    """A node's head is below the saved checkpoint: it cannot be checked against it yet."""
 
 
 WARNINGS = frozenset(
-    {FindingCode.CHECKPOINT_UNAVAILABLE, FindingCode.CONSISTENCY_PROOF_UNAVAILABLE}
+    {
+        FindingCode.CHECKPOINT_UNAVAILABLE,
+        FindingCode.CONSISTENCY_PROOF_UNAVAILABLE,
+        FindingCode.NODE_BEHIND_SAVED_CHECKPOINT,
+    }
 )
-"""Codes that do not fail the audit: a node may not have a quorum note yet, and an older
-node may not serve consistency proofs (the auditor recomputes the roots anyway)."""
+"""Codes that do not fail the audit: a node may not have a quorum note yet, an older
+node may not serve consistency proofs (the auditor recomputes the roots anyway), and a
+node behind the saved checkpoint may be catching up (nothing it serves contradicts it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -273,11 +273,13 @@ def _audit_checkpoints(
     if saved is None:
         return
     heights = {s.url: s.height for s in reachable if s.height is not None}
-    audit.checkpoints.check_saved(saved, heights)
+    verified = audit.checkpoints.check_saved(saved, heights)
+    if verified is None:
+        return  # its finding says why; an invalid checkpoint proves nothing against a node
     by_url = {client.url: client for client in clients}
-    for url, first, second in audit.checkpoints.consistency_requests(saved):
+    for url, first, second in audit.checkpoints.consistency_requests(verified):
         proof = fetch_consistency(by_url[url], first, second)
-        audit.checkpoints.check_consistency(url, saved, proof)
+        audit.checkpoints.check_consistency(url, verified, proof)
 
 
 def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport) -> Path | None:

@@ -1,0 +1,62 @@
+"""`lantan audit` end to end against stand-in nodes (tests/unit/client/chain_server.py):
+what it prints and its exit code when a node, or the auditor's own state file, misbehaves."""
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genesis.example.chain_forge import ChainForge
+from tests.unit.client.chain_server import ChainStandIn, run_audit, serve
+
+
+@pytest.fixture(scope="module")
+def forge() -> ChainForge:
+    forge = ChainForge()
+    forge.grow(4, txs_per_block=1)
+    return forge
+
+
+@pytest.fixture(scope="module")
+def genesis_file(forge: ChainForge, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("genesis") / "genesis.json"
+    path.write_bytes(forge.genesis.document.canonical_bytes())
+    return path
+
+
+def serving(stack: ExitStack, *nodes: ChainStandIn) -> str:
+    return ",".join(stack.enter_context(serve(node)) for node in nodes)
+
+
+def audit_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = run_audit(*argv, "--json")
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def two_nodes(forge: ChainForge) -> Iterator[str]:
+    with ExitStack() as stack:
+        yield serving(stack, ChainStandIn(forge, name="a"), ChainStandIn(forge, name="b"))
+
+
+@pytest.mark.parametrize("edit", [{"size": 100000}, {"size": 3}, {"root": "00" * 32}])
+def test_an_edited_state_file_is_one_finding_and_no_node_is_accused(
+    genesis_file: Path,
+    two_nodes: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: dict[str, Any],
+) -> None:
+    state = tmp_path / "audit.state"
+    base = ["--nodes", two_nodes, "--genesis", str(genesis_file), "--state", str(state)]
+    code, report = audit_json(capsys, *base)
+    assert code == 0 and report["state_saved"], report["findings"]
+    state.write_text(json.dumps({**json.loads(state.read_text()), **edit}))
+    code, report = audit_json(capsys, *base)
+    assert code == 1
+    assert [(f["code"], f["nodes"]) for f in report["findings"]] == [
+        ("SAVED_CHECKPOINT_INVALID", [])
+    ]
