@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -210,35 +211,75 @@ def _audit_blocks(
     top = max(heights.values(), default=0)
     progress = Progress(top, enabled=wanted(as_json=as_json))
     stopped: set[str] = set()
-    windows = [
-        range(first, min(first + WINDOW_HEIGHTS, top + 1))
-        for first in range(1, top + 1, WINDOW_HEIGHTS)
-    ]
+    # Made one at a time: a node's status may claim any height (10**15), and the audit
+    # must hold no more than the two windows in flight whatever it claims.
+    windows = _windows(top)
 
-    def fetch(window: range) -> BlockFetch:
-        asked = [c for c in clients if c.url in heights and audit.follows(c.url)]
-        return fetch_blocks([c for c in asked if c.url not in stopped], window, executor)
+    def fetch(window: range | None) -> BlockFetch | None:
+        if window is None:
+            return None
+        asked = [
+            c
+            for c in clients
+            if heights.get(c.url, 0) >= window.start
+            and audit.follows(c.url)
+            and c.url not in stopped
+        ]
+        return fetch_blocks(asked, window, executor)
 
-    pending = fetch(windows[0]) if windows else None
+    window = next(windows, None)
+    pending = fetch(window)
     try:
-        for index, window in enumerate(windows):
-            assert pending is not None
-            answers = pending.answers()
-            pending = fetch(windows[index + 1]) if index + 1 < len(windows) else None
-            for height in window:
-                served = _served_at(audit, height, heights, answers, stopped)
-                if not served:
-                    return
-                if signatures is not None:
-                    signatures.wait(height, answers, audit.parse_ahead)
-                audit.add_height(served)
-                progress.show(height)
-                if audit.halted is not None:
-                    return
+        while window is not None and pending is not None:
+            answers, checking = pending.answers(), window
+            window = next(windows, None)
+            pending = fetch(window)
+            checked = _check_window(
+                audit,
+                checking,
+                answers,
+                heights=heights,
+                stopped=stopped,
+                signatures=signatures,
+                progress=progress,
+            )
+            if not checked:
+                return
     finally:
         progress.done()
         if pending is not None:
             pending.cancel()
+
+
+def _windows(top: int) -> Iterator[range]:
+    """Heights 1..top in windows of WINDOW_HEIGHTS, made as they are asked for."""
+    for first in range(1, top + 1, WINDOW_HEIGHTS):
+        yield range(first, min(first + WINDOW_HEIGHTS, top + 1))
+
+
+def _check_window(
+    audit: ChainAudit,
+    window: range,
+    answers: dict[tuple[str, int], ServedBlock | FetchFailure],
+    *,
+    heights: dict[str, int],
+    stopped: set[str],
+    signatures: SignaturesAhead | None,
+    progress: "Progress",
+) -> bool:
+    """Feed the heights of one window's answers to the checker; False once the audit can
+    go no further (no node served the next height, or the chain cannot be followed)."""
+    for height in window:
+        served = _served_at(audit, height, heights, answers, stopped)
+        if not served:
+            return False
+        if signatures is not None:
+            signatures.wait(height, answers, audit.parse_ahead)
+        audit.add_height(served)
+        progress.show(height)
+        if audit.halted is not None:
+            return False
+    return True
 
 
 def _served_at(

@@ -2,6 +2,7 @@
 what it prints and its exit code when a node, or the auditor's own state file, misbehaves."""
 
 import json
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -59,4 +60,25 @@ def test_an_edited_state_file_is_one_finding_and_no_node_is_accused(
     assert code == 1
     assert [(f["code"], f["nodes"]) for f in report["findings"]] == [
         ("SAVED_CHECKPOINT_INVALID", [])
+    ]
+
+
+def test_a_node_claiming_a_huge_height_costs_no_memory_and_gets_its_finding(
+    forge: ChainForge, genesis_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 3: every window up to the claimed height was built before the first fetch
+    # (10**15 exhausted memory; 10**8 is ~3 million ranges, about 200 MB).
+    with ExitStack() as stack:
+        liar = serving(stack, ChainStandIn(forge, name="liar", claimed_height=10**8))
+        nodes = serving(stack, ChainStandIn(forge)) + "," + liar
+        tracemalloc.start()
+        try:
+            code, report = audit_json(capsys, "--nodes", nodes, "--genesis", str(genesis_file))
+            peak_bytes = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak_bytes < 20 * 1024 * 1024
+    assert code == 1 and report["height"] == 4
+    assert [(f["code"], f["height"], f["nodes"]) for f in report["findings"]] == [
+        ("BLOCK_MISSING", 5, [liar])
     ]
