@@ -8,6 +8,7 @@ Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad a
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -41,9 +42,10 @@ from client.cli.support import (
     guarded,
     print_json,
 )
-from client.errors import AuditFileError, NodeError
+from client.errors import AuditFileError, NodeError, UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
+from genesis.commands import report_failure
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -92,6 +94,8 @@ def register_audit(subparsers: Subparsers) -> None:
 def run_audit(args: argparse.Namespace) -> int:
     started = time.monotonic()
     genesis = args.genesis.genesis
+    if args.state is not None:
+        _check_state_path(args.state)
     saved = None if args.state is None else _read_saved(args.state)
     with ExitStack() as stack:
         urls = node_urls(args.nodes, option="--nodes")
@@ -115,7 +119,11 @@ def run_audit(args: argparse.Namespace) -> int:
         _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
         _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
-    saved_to = _save(args.state, saved, report)
+    try:
+        saved_to, save_error = _save(args.state, saved, report), None
+    except AuditFileError as error:
+        # The audit's results are worth more than the file: print them, then say why.
+        saved_to, save_error = None, error
     elapsed_ms = int((time.monotonic() - started) * 1000)
     if args.json:
         print_json(
@@ -124,13 +132,31 @@ def run_audit(args: argparse.Namespace) -> int:
                 "nodes": [_snapshot_json(s, audit) for s in snapshots],
                 "notes": notes,
                 "state_saved": saved_to is not None,
+                "state_error": None if save_error is None else str(save_error),
                 "elapsed_ms": elapsed_ms,
             }
         )
     else:
         print(_render_text(report, snapshots, audit, notes + _saved_note(saved_to, report)))
         print(f"({elapsed_ms} ms)")
+    if save_error is not None:
+        return report_failure("audit", f"could not save the checkpoint: {save_error}")
     return EXIT_OK if report.clean else EXIT_FAILURE
+
+
+def _check_state_path(path: Path) -> None:
+    """Refuse a --state the audit could not save to, before the audit runs (its directory
+    missing or not writable, or a directory itself). Raises UsageError."""
+    directory = path.parent
+    problem = None
+    if path.is_dir():
+        problem = "is a directory"
+    elif not directory.is_dir():
+        problem = f"directory {directory} does not exist"
+    elif not os.access(directory, os.W_OK | os.X_OK):
+        problem = f"directory {directory} is not writable"
+    if problem is not None:
+        raise UsageError(f"argument --state: {path}: {problem}")
 
 
 def _read_saved(path: Path) -> SavedCheckpoint | None:

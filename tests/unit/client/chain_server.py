@@ -33,9 +33,11 @@ class ChainStandIn:
     status: dict[str, Any] | None = None
     """Another /v1/status answer (not a Lantan node's)."""
     validator_sets: bool = True
+    requests: int = 0
 
     def handle(self, target: str) -> Answer | None:
         """The answer to GET target; None closes the connection without one."""
+        self.requests += 1
         parts = urlsplit(target)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path.removeprefix("/v1/")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from client.cli import audit as audit_cli
 from genesis.example.chain_forge import ChainForge
 from tests.unit.client.chain_server import ChainStandIn, run_audit, serve
 
@@ -82,3 +83,42 @@ def test_a_node_claiming_a_huge_height_costs_no_memory_and_gets_its_finding(
     assert [(f["code"], f["height"], f["nodes"]) for f in report["findings"]] == [
         ("BLOCK_MISSING", 5, [liar])
     ]
+
+
+def test_a_state_file_in_a_missing_directory_is_refused_before_the_audit(
+    forge: ChainForge, genesis_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 4: the whole audit ran, then only the save error was printed.
+    state = tmp_path / "missing" / "x.note"
+    with ExitStack() as stack:
+        node = ChainStandIn(forge)
+        nodes = serving(stack, node)
+        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and node.requests == 0
+    assert captured.err == (
+        f"lantan audit: error: argument --state: {state}: directory {state.parent} does not exist\n"
+    )
+
+
+def test_a_save_that_fails_after_the_audit_prints_the_results_first(
+    forge: ChainForge,
+    genesis_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full_disk(path: Path, *_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(audit_cli, "write_durably", full_disk)
+    state = tmp_path / "x.note"
+    with ExitStack() as stack:
+        nodes = serving(stack, ChainStandIn(forge))
+        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "CLEAN: heights 1..4" in captured.out
+    assert captured.err == (
+        f"lantan audit: error: could not save the checkpoint: {state}: No space left on device\n"
+    )
