@@ -48,6 +48,7 @@ class FetchFailure:
     height: int
     missing: bool
     detail: str
+    """What went wrong, without the node's URL."""
 
 
 def take_snapshot(client: NodeClient) -> NodeSnapshot:
@@ -121,11 +122,12 @@ def fetch_blocks(
 def _fetch_block(client: NodeClient, height: int) -> ServedBlock | FetchFailure:
     try:
         answer = client.get_json(f"/v1/blocks/{height}")
+    # The finding names the node: its detail is the message without the URL.
     except NodeRejectedError as error:
         missing = error.status_code == NOT_FOUND
-        return FetchFailure(node=client.url, height=height, missing=missing, detail=str(error))
+        return FetchFailure(node=client.url, height=height, missing=missing, detail=error.message)
     except NodeError as error:
-        return FetchFailure(node=client.url, height=height, missing=False, detail=str(error))
+        return FetchFailure(node=client.url, height=height, missing=False, detail=error.message)
     if not isinstance(answer, dict):
         detail = "block answer is not an object"
         return FetchFailure(node=client.url, height=height, missing=False, detail=detail)

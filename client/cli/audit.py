@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -116,7 +116,7 @@ def run_audit(args: argparse.Namespace) -> int:
         )
         _report_unreachable(audit, snapshots, wrong_chain)
         stack.enter_context(audit_collector())
-        _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
+        stopped = _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
         _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
     try:
@@ -129,7 +129,7 @@ def run_audit(args: argparse.Namespace) -> int:
         print_json(
             report.to_json()
             | {
-                "nodes": [_snapshot_json(s, audit) for s in snapshots],
+                "nodes": [_snapshot_json(s, audit, stopped) for s in snapshots],
                 "notes": notes,
                 "state_saved": saved_to is not None,
                 "state_error": None if save_error is None else str(save_error),
@@ -137,7 +137,8 @@ def run_audit(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(_render_text(report, snapshots, audit, notes + _saved_note(saved_to, report)))
+        notes += _saved_note(saved_to, report)
+        print(_render_text(report, snapshots, audit, stopped, notes))
         print(f"({elapsed_ms} ms)")
     if save_error is not None:
         return report_failure("audit", f"could not save the checkpoint: {save_error}")
@@ -229,14 +230,15 @@ def _audit_blocks(
     signatures: SignaturesAhead | None,
     *,
     as_json: bool,
-) -> None:
+) -> dict[str, FetchFailure]:
     """Feed every height to the checker, WINDOW_HEIGHTS at a time, until no node has more:
     the next window is fetched while this one is checked, and with replay each block's
-    signatures are verified in a worker process a few heights ahead of its execution."""
+    signatures are verified in a worker process a few heights ahead of its execution.
+    Returns the nodes that stopped answering, with the failure that stopped each."""
     heights = {s.url: s.height for s in snapshots if s.height is not None}
     top = max(heights.values(), default=0)
     progress = Progress(top, enabled=wanted(as_json=as_json))
-    stopped: set[str] = set()
+    stopped: dict[str, FetchFailure] = {}
     # Made one at a time: a node's status may claim any height (10**15), and the audit
     # must hold no more than the two windows in flight whatever it claims.
     windows = _windows(top)
@@ -270,11 +272,12 @@ def _audit_blocks(
                 progress=progress,
             )
             if not checked:
-                return
+                break
     finally:
         progress.done()
         if pending is not None:
             pending.cancel()
+    return stopped
 
 
 def _windows(top: int) -> Iterator[range]:
@@ -289,7 +292,7 @@ def _check_window(
     answers: dict[tuple[str, int], ServedBlock | FetchFailure],
     *,
     heights: dict[str, int],
-    stopped: set[str],
+    stopped: dict[str, FetchFailure],
     signatures: SignaturesAhead | None,
     progress: "Progress",
 ) -> bool:
@@ -313,7 +316,7 @@ def _served_at(
     height: int,
     heights: dict[str, int],
     answers: dict[tuple[str, int], ServedBlock | FetchFailure],
-    stopped: set[str],
+    stopped: dict[str, FetchFailure],
 ) -> list[ServedBlock]:
     served = []
     for url, head in heights.items():
@@ -321,7 +324,7 @@ def _served_at(
         if answer is None or head < height or url in stopped or not audit.follows(url):
             continue
         if isinstance(answer, FetchFailure):
-            stopped.add(url)
+            stopped[url] = answer
             code = FindingCode.BLOCK_MISSING if answer.missing else FindingCode.NODE_UNREACHABLE
             audit.add_finding(code, height, [url], answer.detail)
             continue
@@ -363,14 +366,34 @@ def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport)
     return path
 
 
-def _snapshot_json(snapshot: NodeSnapshot, audit: ChainAudit) -> dict[str, object]:
+def _snapshot_json(
+    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
+) -> dict[str, object]:
+    failure = stopped.get(snapshot.url)
     return {
         "url": snapshot.url,
         "height": snapshot.height,
+        "audited_to": _audited_to(snapshot, audit, stopped),
+        "stopped_at": None if failure is None else failure.height,
         "has_checkpoint": snapshot.checkpoint is not None,
         "diverged_at": audit.diverged.get(snapshot.url),
         "error": snapshot.error,
     }
+
+
+def _audited_to(
+    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
+) -> int | None:
+    """The last height checked on the node: its head, or below where it stopped answering
+    or served another block (None: nothing of it was audited)."""
+    if snapshot.height is None:
+        return None
+    ends = [snapshot.height, audit.height]
+    if snapshot.url in stopped:
+        ends.append(stopped[snapshot.url].height - 1)
+    if snapshot.url in audit.diverged:
+        ends.append(audit.diverged[snapshot.url] - 1)
+    return min(ends)
 
 
 def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
@@ -380,23 +403,31 @@ def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
 
 
 def _render_text(
-    report: AuditReport, snapshots: list[NodeSnapshot], audit: ChainAudit, notes: list[str]
+    report: AuditReport,
+    snapshots: list[NodeSnapshot],
+    audit: ChainAudit,
+    stopped: Mapping[str, FetchFailure],
+    notes: list[str],
 ) -> str:
     reachable = [s for s in snapshots if s.error is None]
+    whole = [s for s in reachable if s.url not in stopped and s.url not in audit.diverged]
     chain = f"chain {report.chain_id.hex()[:16]}"
     if not reachable:
         lines = [f"{chain}: no node could be audited; nothing was checked"]
     else:
         lines = [
-            f"{chain}: audited heights 1..{report.height} on {len(reachable)} of "
+            f"{chain}: audited heights 1..{report.height} on {len(whole)} of "
             f"{len(snapshots)} node(s), {report.tx_count} txs, {_replay_text(report)}"
         ]
-        for snapshot in reachable:
-            diverged = audit.diverged.get(snapshot.url)
-            suffix = "" if diverged is None else f", not followed past height {diverged}"
-            lines.append(f"  {snapshot.url}: height {snapshot.height}{suffix}")
+        lines += [_node_line(s, audit, stopped) for s in reachable]
     if report.replay_stopped_at is not None:
         notes = [*notes, f"replay stopped at height {report.replay_stopped_at}"]
+    notes = notes + [
+        f"{url} was audited to height {failure.height - 1} only: re-run the audit once it "
+        "answers again"
+        for url, failure in stopped.items()
+        if not failure.missing
+    ]
     lines += [f"note: {note}" for note in notes]
     if report.misbehaviour:
         lines.append(f"recorded misbehaviour: {len(report.misbehaviour)} item(s) of evidence")
@@ -408,9 +439,22 @@ def _render_text(
             lines.append("  evidence: " + evidence.replace("\n", "\n  "))
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     lines.append(
-        _checked_text(report, len(reachable)) if report.clean else (f"FAILED: {errors} finding(s)")
+        _checked_text(report, len(whole)) if report.clean else (f"FAILED: {errors} finding(s)")
     )
     return "\n".join(lines)
+
+
+def _node_line(
+    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
+) -> str:
+    """How far one reachable node was audited, and why no further when short of its head."""
+    failure = stopped.get(snapshot.url)
+    diverged = audit.diverged.get(snapshot.url)
+    if failure is not None:
+        then = f"block {failure.height} missing" if failure.missing else "unreachable"
+        return f"  {snapshot.url}: audited to height {failure.height - 1}, then {then}"
+    suffix = "" if diverged is None else f", not followed past height {diverged}"
+    return f"  {snapshot.url}: height {snapshot.height}{suffix}"
 
 
 def _replay_text(report: AuditReport) -> str:

@@ -122,3 +122,25 @@ def test_a_save_that_fails_after_the_audit_prints_the_results_first(
     assert captured.err == (
         f"lantan audit: error: could not save the checkpoint: {state}: No space left on device\n"
     )
+
+
+def test_a_node_that_drops_out_mid_audit_is_said_to_be_audited_only_that_far(
+    forge: ChainForge, genesis_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 5: the header counted it as audited to its head, and its URL was said twice.
+    with ExitStack() as stack:
+        steady = serving(stack, ChainStandIn(forge, name="steady"))
+        dropping = serving(stack, ChainStandIn(forge, name="dropping", unreachable_from=3))
+        argv = ["--nodes", f"{steady},{dropping}", "--genesis", str(genesis_file)]
+        code = run_audit(*argv)
+        text = capsys.readouterr().out
+        json_code, report = audit_json(capsys, *argv)
+    assert code == json_code == 1
+    assert "audited heights 1..4 on 1 of 2 node(s)" in text
+    assert f"  {dropping}: audited to height 2, then unreachable\n" in text
+    assert f"note: {dropping} was audited to height 2 only: re-run the audit" in text
+    (finding,) = report["findings"]
+    assert finding["code"] == "NODE_UNREACHABLE" and finding["height"] == 3
+    assert finding["detail"].startswith("cannot reach it") and dropping not in finding["detail"]
+    heights = {n["url"]: (n["height"], n["audited_to"], n["stopped_at"]) for n in report["nodes"]}
+    assert heights == {steady: (4, 4, None), dropping: (4, 2, 3)}
