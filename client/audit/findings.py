@@ -21,6 +21,8 @@ class FindingCode(enum.Enum):
     # A node's answers
     NODE_UNREACHABLE = "NODE_UNREACHABLE"
     WRONG_CHAIN = "WRONG_CHAIN"
+    NOT_A_NODE = "NOT_A_NODE"
+    """The URL answers, but its /v1/status is not a Lantan node's: nothing of it is audited."""
     """The node serves another chain than the genesis file defines: nothing of it is audited."""
     BLOCK_MISSING = "BLOCK_MISSING"
     BLOCK_MALFORMED = "BLOCK_MALFORMED"

@@ -138,7 +138,8 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     else:
         notes += _saved_note(saved_to, report)
-        print(_render_text(report, snapshots, audit, stopped, notes))
+        text = _render_text(report, snapshots, audit, stopped, notes, replay_asked=args.replay)
+        print(text)
         print(f"({elapsed_ms} ms)")
     if save_error is not None:
         return report_failure("audit", f"could not save the checkpoint: {save_error}")
@@ -196,7 +197,14 @@ def _replay_mode(
     if all(sets is None for sets in served):
         # Without the set preimages a set change could not be followed; replay derives
         # them from the executed state (DESIGN.md §4: never skip a set change).
-        return True, [], ["no node serves /v1/validator-sets: replaying to learn validator sets"]
+        return (
+            True,
+            [],
+            [
+                "no node serves /v1/validator-sets (an older node, or not a Lantan node): every "
+                "tx is re-executed to learn the validator sets"
+            ],
+        )
     return False, [s for sets in served for s in sets or []], []
 
 
@@ -214,11 +222,12 @@ def _report_unreachable(
 ) -> None:
     for snapshot in snapshots:
         if snapshot.error is not None:
-            code = (
-                FindingCode.WRONG_CHAIN
-                if snapshot.url in wrong_chain
-                else (FindingCode.NODE_UNREACHABLE)
-            )
+            if snapshot.url in wrong_chain:
+                code = FindingCode.WRONG_CHAIN
+            elif snapshot.not_a_node:
+                code = FindingCode.NOT_A_NODE
+            else:
+                code = FindingCode.NODE_UNREACHABLE
             audit.add_finding(code, None, [snapshot.url], snapshot.error)
 
 
@@ -408,16 +417,21 @@ def _render_text(
     audit: ChainAudit,
     stopped: Mapping[str, FetchFailure],
     notes: list[str],
+    *,
+    replay_asked: bool,
 ) -> str:
     reachable = [s for s in snapshots if s.error is None]
     whole = [s for s in reachable if s.url not in stopped and s.url not in audit.diverged]
     chain = f"chain {report.chain_id.hex()[:16]}"
     if not reachable:
         lines = [f"{chain}: no node could be audited; nothing was checked"]
+    elif report.height == 0:
+        lines = [f"{chain}: no block above genesis on {len(whole)} node(s); nothing to audit"]
     else:
+        replay = _replay_text(report, asked=replay_asked)
         lines = [
             f"{chain}: audited heights 1..{report.height} on {len(whole)} of "
-            f"{len(snapshots)} node(s), {report.tx_count} txs, {_replay_text(report)}"
+            f"{len(snapshots)} node(s), {report.tx_count} txs, {replay}"
         ]
         lines += [_node_line(s, audit, stopped) for s in reachable]
     if report.replay_stopped_at is not None:
@@ -457,9 +471,10 @@ def _node_line(
     return f"  {snapshot.url}: height {snapshot.height}{suffix}"
 
 
-def _replay_text(report: AuditReport) -> str:
+def _replay_text(report: AuditReport, *, asked: bool) -> str:
     if report.replayed:
-        return "every tx re-executed (--replay)"
+        because = "--replay" if asked else "switched on to learn the validator sets"
+        return f"every tx re-executed ({because})"
     return "txs not re-executed (add --replay to recompute state and results roots)"
 
 

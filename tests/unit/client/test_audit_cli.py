@@ -144,3 +144,30 @@ def test_a_node_that_drops_out_mid_audit_is_said_to_be_audited_only_that_far(
     assert finding["detail"].startswith("cannot reach it") and dropping not in finding["detail"]
     heights = {n["url"]: (n["height"], n["audited_to"], n["stopped_at"]) for n in report["nodes"]}
     assert heights == {steady: (4, 4, None), dropping: (4, 2, 3)}
+
+
+def test_a_url_that_is_not_a_lantan_node_is_said_so_and_nothing_is_claimed(
+    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 6: replay was switched on and "audited heights 1..0 ... (--replay)" printed.
+    with ExitStack() as stack:
+        other = serving(stack, ChainStandIn(forge, status={"ok": True, "height": 0}))
+        code = run_audit("--nodes", other, "--genesis", str(genesis_file))
+    text = capsys.readouterr().out
+    assert code == 1
+    assert f"ERROR NOT_A_NODE [{other}]: answers, but not as a Lantan node: its /v1/status " in text
+    assert "no node could be audited; nothing was checked" in text
+    assert "1..0" not in text and "replay" not in text
+
+
+def test_replay_switched_on_for_want_of_validator_sets_is_not_said_to_be_asked(
+    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ExitStack() as stack:
+        old = serving(stack, ChainStandIn(forge, validator_sets=False))
+        code = run_audit("--nodes", old, "--genesis", str(genesis_file))
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "every tx re-executed (switched on to learn the validator sets)" in text
+    assert "note: no node serves /v1/validator-sets (an older node, or not a Lantan node)" in text
+    assert "--replay)" not in text
