@@ -35,6 +35,8 @@ class NodeSnapshot:
     """The chain id its /v1/status names (hex)."""
     not_a_node: bool = False
     """It answered, but its /v1/status is not a Lantan node's (error says how)."""
+    name: str | None = None
+    """The node's name in /v1/status: two URLs of one node answer with the same."""
 
     def without(self, error: str) -> "NodeSnapshot":
         """This node, left out of the audit for `error`."""
@@ -75,8 +77,14 @@ def take_snapshot(client: NodeClient) -> NodeSnapshot:
             url=client.url, height=None, checkpoint=None, error=detail, not_a_node=True
         )
     assert isinstance(chain, str) and isinstance(height, int)
+    name = status.get("node")
     return NodeSnapshot(
-        url=client.url, height=height, checkpoint=checkpoint, error=None, chain_id=chain
+        url=client.url,
+        height=height,
+        checkpoint=checkpoint,
+        error=None,
+        chain_id=chain,
+        name=name if isinstance(name, str) else None,
     )
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -106,7 +106,11 @@ def run_audit(args: argparse.Namespace) -> int:
         snapshots = [
             s.without(wrong_chain[s.url]) if s.url in wrong_chain else s for s in snapshots
         ]
+        snapshots, once_notes = _each_node_once(snapshots)
+        kept = {s.url for s in snapshots}
+        clients = [c for c in clients if c.url in kept]
         replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
+        notes = _repeated_urls(args.nodes, urls) + once_notes + notes
         ahead = SignaturesAhead(stack.enter_context(verify_pool())) if replay else None
         audit = ChainAudit(
             genesis,
@@ -185,6 +189,36 @@ def _on_other_chains(
         for s in snapshots
         if s.error is None and s.chain_id is not None and s.chain_id != chain_id
     }
+
+
+def _repeated_urls(text: str | None, urls: Sequence[str]) -> list[str]:
+    """A note when --nodes named a node more than once (node_urls keeps each URL once,
+    a trailing slash removed): it is audited once, not counted as agreeing with itself."""
+    given = [] if text is None else [part for part in text.split(",") if part.strip()]
+    if len(given) <= len(urls):
+        return []
+    return [f"--nodes names {len(given)} URLs, {len(urls)} of them distinct: each audited once"]
+
+
+def _each_node_once(
+    snapshots: list[NodeSnapshot],
+) -> tuple[list[NodeSnapshot], list[str]]:
+    """The snapshots without a URL that answers as a node already listed (the same name
+    in /v1/status on the same chain: localhost and 127.0.0.1), and a note for each."""
+    first_by_name: dict[tuple[str, str], str] = {}
+    kept, notes = [], []
+    for snapshot in snapshots:
+        if snapshot.error is None and snapshot.name is not None and snapshot.chain_id:
+            key = (snapshot.chain_id, snapshot.name)
+            if key in first_by_name:
+                notes.append(
+                    f"{snapshot.url} answers as node {snapshot.name}, as "
+                    f"{first_by_name[key]} does: audited once"
+                )
+                continue
+            first_by_name[key] = snapshot.url
+        kept.append(snapshot)
+    return kept, notes
 
 
 def _replay_mode(
@@ -480,10 +514,16 @@ def _replay_text(report: AuditReport, *, asked: bool) -> str:
 
 def _checked_text(report: AuditReport, nodes: int) -> str:
     """What a CLEAN verdict vouches for, so it is never read as more than it is."""
+    # One node has no one to agree with: the line must not say it was compared.
+    agreement = (
+        "the nodes agree; their signed checkpoints verify"
+        if nodes > 1
+        else "its signed checkpoint verifies (one node: no agreement between nodes to check)"
+    )
     checked = (
         f"CLEAN: heights 1..{report.height} on {nodes} node(s) - every commit certificate "
         "(quorum of the validator set, followed from genesis), hash link, history root, "
-        "tx root and tx signature; the nodes agree; their signed checkpoints verify"
+        f"tx root and tx signature; {agreement}"
     )
     if report.replayed:
         checked += "; every tx re-executed and the results and state roots match"

@@ -171,3 +171,20 @@ def test_replay_switched_on_for_want_of_validator_sets_is_not_said_to_be_asked(
     assert "every tx re-executed (switched on to learn the validator sets)" in text
     assert "note: no node serves /v1/validator-sets (an older node, or not a Lantan node)" in text
     assert "--replay)" not in text
+
+
+def test_one_node_named_three_ways_is_audited_once_and_agrees_with_no_one(
+    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 7: it was counted as 2 agreeing nodes, and CLEAN said "the nodes agree".
+    with ExitStack() as stack:
+        url = serving(stack, ChainStandIn(forge))
+        same = url.replace("127.0.0.1", "localhost")
+        code = run_audit("--nodes", f"{url},{url}/,{same}", "--genesis", str(genesis_file))
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "note: --nodes names 3 URLs, 2 of them distinct: each audited once" in text
+    assert f"note: {same} answers as node xiangshan-county, as {url} does: audited once" in text
+    assert "audited heights 1..4 on 1 of 1 node(s)" in text
+    assert "CLEAN: heights 1..4 on 1 node(s)" in text and "the nodes agree" not in text
+    assert "(one node: no agreement between nodes to check)" in text
