@@ -45,7 +45,7 @@ from client.cli.support import (
 from client.errors import AuditFileError, NodeError, UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
-from genesis.commands import report_failure
+from genesis.commands import report_failure, terminate_as_interrupt
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -98,6 +98,9 @@ def run_audit(args: argparse.Namespace) -> int:
         _check_state_path(args.state)
     saved = None if args.state is None else _read_saved(args.state)
     with ExitStack() as stack:
+        # SIGTERM unwinds the stack as Ctrl-C does, so the signature worker process is
+        # shut down, not left to the resource tracker (client/cli/audit_ahead.py).
+        stack.enter_context(terminate_as_interrupt())
         urls = node_urls(args.nodes, option="--nodes")
         clients = [stack.enter_context(NodeClient(url)) for url in urls]
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=FETCH_WORKERS))
