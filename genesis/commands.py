@@ -9,9 +9,11 @@ It lives in genesis/, the lowest package with commands, so that every group can 
 
 import argparse
 import contextlib
+import signal
 import stat
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, TypeAlias
 
@@ -22,6 +24,35 @@ EXIT_FAILURE: Final = 1
 """The command could not do what was asked; the reason is the one line on stderr."""
 EXIT_USAGE: Final = 2
 """Arguments that cannot work (argparse exits with 2 as well)."""
+EXIT_SIGNAL_BASE: Final = 128
+"""A command ended by signal N exits 128 + N, as a shell reports it: 130 for Ctrl-C."""
+
+
+class TerminatedError(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be (terminate_as_interrupt), so the same cleanup
+    runs: worker processes shut down, files closed."""
+
+    signal_number = signal.SIGTERM
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the body, SIGTERM raises TerminatedError in the main thread instead of ending
+    the process at once (which left a worker process's semaphores to the resource tracker,
+    with a warning). The previous handler is restored after."""
+
+    def raise_terminated(_signal: int, _frame: object) -> None:
+        raise TerminatedError
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler (a caller running a command in a test)
+        return
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler = Callable[[argparse.Namespace], int]
@@ -62,8 +93,20 @@ def report_failure(command: str, message: object) -> int:
 
 
 def failure_text(error: BaseException) -> str:
-    """The message of an expected failure: "interrupted" for Ctrl-C, else the error's text."""
+    """The message of an expected failure: "terminated" for SIGTERM, "interrupted" for
+    Ctrl-C, else the error's text."""
+    if isinstance(error, TerminatedError):
+        return "terminated"
     return "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+
+
+def exit_code_of(error: BaseException) -> int:
+    """EXIT_FAILURE, or 128 + the signal's number for Ctrl-C (130) and SIGTERM (143)."""
+    if isinstance(error, TerminatedError):
+        return EXIT_SIGNAL_BASE + error.signal_number
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_SIGNAL_BASE + signal.SIGINT
+    return EXIT_FAILURE
 
 
 def guarded(
@@ -76,7 +119,8 @@ def guarded(
 ) -> Handler:
     """Run handler; an expected failure becomes report_failure(command, describe(error)),
     and the exit code EXIT_USAGE when it is one of usage (checked first: a usage error
-    may be a subclass of an expected one), else EXIT_FAILURE.
+    may be a subclass of an expected one), 128 + the signal for Ctrl-C or SIGTERM, else
+    EXIT_FAILURE.
 
     Nothing else is caught, a ProtocolError included: one raised by the handler is a
     value the command failed to check where it read it, and its traceback shows where.
@@ -92,7 +136,8 @@ def guarded(
             report_failure(command, describe(error))
             return EXIT_USAGE
         except expected as error:
-            return report_failure(command, describe(error))
+            report_failure(command, describe(error))
+            return exit_code_of(error)
 
     return run
 

@@ -19,6 +19,7 @@ from protocol.validators import ValidatorSet
 
 FETCH_WORKERS: Final = 8
 NOT_FOUND: Final = 404
+CHAIN_ID_HEX_LENGTH: Final = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +33,10 @@ class NodeSnapshot:
     """Why the node could not be audited (without its URL, which `url` holds)."""
     chain_id: str | None = None
     """The chain id its /v1/status names (hex)."""
+    not_a_node: bool = False
+    """It answered, but its /v1/status is not a Lantan node's (error says how)."""
+    name: str | None = None
+    """The node's name in /v1/status: two URLs of one node answer with the same."""
 
     def without(self, error: str) -> "NodeSnapshot":
         """This node, left out of the audit for `error`."""
@@ -48,6 +53,7 @@ class FetchFailure:
     height: int
     missing: bool
     detail: str
+    """What went wrong, without the node's URL."""
 
 
 def take_snapshot(client: NodeClient) -> NodeSnapshot:
@@ -59,13 +65,26 @@ def take_snapshot(client: NodeClient) -> NodeSnapshot:
         detail = str(error).removeprefix(f"{client.url}: ")
         return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=detail)
     height = status.get("height")
-    chain_id = status.get("chain_id")
-    chain = chain_id if isinstance(chain_id, str) else None
-    if isinstance(height, bool) or not isinstance(height, int) or height < 0:
-        detail = "status without a height"
-        return NodeSnapshot(url=client.url, height=None, checkpoint=None, error=detail)
+    chain = status.get("chain_id")
+    problem = None
+    if not isinstance(chain, str) or len(chain) != CHAIN_ID_HEX_LENGTH:
+        problem = "its /v1/status names no chain_id"
+    elif isinstance(height, bool) or not isinstance(height, int) or height < 0:
+        problem = "its /v1/status has no height"
+    if problem is not None:
+        detail = f"answers, but not as a Lantan node: {problem}"
+        return NodeSnapshot(
+            url=client.url, height=None, checkpoint=None, error=detail, not_a_node=True
+        )
+    assert isinstance(chain, str) and isinstance(height, int)
+    name = status.get("node")
     return NodeSnapshot(
-        url=client.url, height=height, checkpoint=checkpoint, error=None, chain_id=chain
+        url=client.url,
+        height=height,
+        checkpoint=checkpoint,
+        error=None,
+        chain_id=chain,
+        name=name if isinstance(name, str) else None,
     )
 
 
@@ -121,11 +140,12 @@ def fetch_blocks(
 def _fetch_block(client: NodeClient, height: int) -> ServedBlock | FetchFailure:
     try:
         answer = client.get_json(f"/v1/blocks/{height}")
+    # The finding names the node: its detail is the message without the URL.
     except NodeRejectedError as error:
         missing = error.status_code == NOT_FOUND
-        return FetchFailure(node=client.url, height=height, missing=missing, detail=str(error))
+        return FetchFailure(node=client.url, height=height, missing=missing, detail=error.message)
     except NodeError as error:
-        return FetchFailure(node=client.url, height=height, missing=False, detail=str(error))
+        return FetchFailure(node=client.url, height=height, missing=False, detail=error.message)
     if not isinstance(answer, dict):
         detail = "block answer is not an object"
         return FetchFailure(node=client.url, height=height, missing=False, detail=detail)

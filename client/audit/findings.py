@@ -21,6 +21,8 @@ class FindingCode(enum.Enum):
     # A node's answers
     NODE_UNREACHABLE = "NODE_UNREACHABLE"
     WRONG_CHAIN = "WRONG_CHAIN"
+    NOT_A_NODE = "NOT_A_NODE"
+    """The URL answers, but its /v1/status is not a Lantan node's: nothing of it is audited."""
     """The node serves another chain than the genesis file defines: nothing of it is audited."""
     BLOCK_MISSING = "BLOCK_MISSING"
     BLOCK_MALFORMED = "BLOCK_MALFORMED"
@@ -63,13 +65,21 @@ class FindingCode(enum.Enum):
     SAVED_CHECKPOINT_INVALID = "SAVED_CHECKPOINT_INVALID"
     SAVED_CHECKPOINT_NOT_EXTENDED = "SAVED_CHECKPOINT_NOT_EXTENDED"
     ROLLBACK = "ROLLBACK"
+    """A node serves another block under the saved checkpoint, and less than it."""
+    NODE_BEHIND_SAVED_CHECKPOINT = "NODE_BEHIND_SAVED_CHECKPOINT"
+    """A node's head is below the saved checkpoint: it cannot be checked against it yet."""
 
 
 WARNINGS = frozenset(
-    {FindingCode.CHECKPOINT_UNAVAILABLE, FindingCode.CONSISTENCY_PROOF_UNAVAILABLE}
+    {
+        FindingCode.CHECKPOINT_UNAVAILABLE,
+        FindingCode.CONSISTENCY_PROOF_UNAVAILABLE,
+        FindingCode.NODE_BEHIND_SAVED_CHECKPOINT,
+    }
 )
-"""Codes that do not fail the audit: a node may not have a quorum note yet, and an older
-node may not serve consistency proofs (the auditor recomputes the roots anyway)."""
+"""Codes that do not fail the audit: a node may not have a quorum note yet, an older
+node may not serve consistency proofs (the auditor recomputes the roots anyway), and a
+node behind the saved checkpoint may be catching up (nothing it serves contradicts it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,8 @@
 Runs after the blocks: every note is verified under the validator set of the height it
 covers (>= q lines, PROTOCOL.md §10) and its root compared with the root the auditor
 recomputed over the headers it verified. The saved checkpoint of the last audit must be
-a prefix of today's chain (a fork otherwise), and no node may serve less (a rollback).
+a prefix of today's chain (a fork otherwise); a node that serves another block under it
+and less than it rolled back, while a node that is only behind it gets a warning.
 """
 
 from collections.abc import Mapping
@@ -88,37 +89,76 @@ class CheckpointBook:
         height = checkpoint.size - 1
         audit.add_finding(FindingCode.CHECKPOINT_ROOT_MISMATCH, height, [node], detail, evidence)
 
-    def check_saved(self, saved: SavedCheckpoint, node_heights: Mapping[str, int]) -> None:
-        """The saved checkpoint is still a prefix of the chain, and no node serves less."""
+    def check_saved(
+        self, saved: SavedCheckpoint, node_heights: Mapping[str, int]
+    ) -> SavedCheckpoint | None:
+        """Check the saved checkpoint, then each node against it; returns it when it
+        verified (the start of the consistency proofs), None when it did not.
+
+        The file is checked first: its note must carry a quorum and sign the file's size
+        and root. An edited file is the auditor's problem, never a node's, so an invalid
+        one is one SAVED_CHECKPOINT_INVALID and is used for nothing after it."""
+        problem = self._saved_problem(saved)
+        if problem is not None:
+            detail = f"{problem}; the file is not used: replace or remove it"
+            height = saved.height if saved.height <= self._audit.height else None
+            self._audit.add_finding(FindingCode.SAVED_CHECKPOINT_INVALID, height, [], detail)
+            return None
+        for node, height in sorted(node_heights.items()):
+            self._check_node_against_saved(saved, node, height)
+        if saved.height <= self._audit.height:
+            self._check_saved_root(saved)
+        return saved
+
+    def _saved_problem(self, saved: SavedCheckpoint) -> str | None:
+        """Why the saved checkpoint cannot be trusted, or None. A note beyond the audited
+        chain is checked under the set in force at its head: the last set the audit knows."""
         audit = self._audit
         if saved.chain_id != audit.chain_id:
-            detail = f"the saved checkpoint is for chain {saved.chain_id.hex()}"
-            audit.add_finding(FindingCode.SAVED_CHECKPOINT_INVALID, None, [], detail)
-            return
-        for node, height in sorted(node_heights.items()):
+            return f"the saved checkpoint is for chain {saved.chain_id.hex()}"
+        try:
+            note_height = checkpoint_size(saved.note) - 1
+            validators = audit.validators_at(min(note_height, audit.height))
+            opened = open_note(saved.note, audit.chain_id, validators)
+        except NoteError as error:
+            return f"the saved note does not verify: {error}"
+        if (opened.size, opened.root_hash) != (saved.size, saved.root):
+            return (
+                f"the file says size {saved.size}, root {saved.root.hex()}, but its signed "
+                f"note says size {opened.size}, root {opened.root_hash.hex()}"
+            )
+        return None
+
+    def _check_node_against_saved(self, saved: SavedCheckpoint, node: str, height: int) -> None:
+        """A node contradicts the saved checkpoint only by serving another block under it.
+        A head below it is no evidence by itself: the checkpoint may have come from a
+        faster node, and a node catching up looks the same as one that lost blocks."""
+        audit = self._audit
+        diverged = audit.diverged.get(node)
+        if diverged is not None and diverged <= saved.height:
             if height < saved.height:
                 detail = (
-                    f"the node's head is height {height}, below the saved checkpoint "
-                    f"(size {saved.size}, height {saved.height}) it had already reached"
+                    f"the node serves another block at height {diverged} and its head, "
+                    f"height {height}, is below the saved checkpoint (size {saved.size}): "
+                    "it dropped blocks the validators had signed"
                 )
                 audit.add_finding(FindingCode.ROLLBACK, saved.height, [node], detail)
-            elif audit.diverged.get(node, saved.size) <= saved.height:
-                detail = f"the node serves another block at height {audit.diverged[node]}"
+            else:
+                detail = f"the node serves another block at height {diverged}"
                 audit.add_finding(
                     FindingCode.SAVED_CHECKPOINT_NOT_EXTENDED, saved.height, [node], detail
                 )
-        if saved.height <= audit.height:
-            self._check_saved_root(saved)
+        elif height < saved.height:
+            detail = (
+                f"the node's head is height {height}, behind the saved checkpoint (size "
+                f"{saved.size}): cannot check its consistency with it yet"
+            )
+            audit.add_finding(FindingCode.NODE_BEHIND_SAVED_CHECKPOINT, height, [node], detail)
 
     def _check_saved_root(self, saved: SavedCheckpoint) -> None:
+        """The audited chain's root at the saved size is the one the saved note signs.
+        Requires the saved checkpoint verified (_saved_problem) and saved.height <= height."""
         audit = self._audit
-        try:
-            opened = open_note(saved.note, audit.chain_id, audit.validators_at(saved.height))
-            if (opened.size, opened.root_hash) != (saved.size, saved.root):
-                raise NoteError("the note does not sign the saved size and root")
-        except NoteError as error:
-            audit.add_finding(FindingCode.SAVED_CHECKPOINT_INVALID, saved.height, [], str(error))
-            return
         ours = audit.history_root(saved.size)
         if ours != saved.root:
             detail = (
@@ -137,7 +177,8 @@ class CheckpointBook:
             )
 
     def consistency_requests(self, saved: SavedCheckpoint) -> list[tuple[str, int, int]]:
-        """(node, first, second) for each node whose verified checkpoint is >= saved."""
+        """(node, first, second) for each node whose verified checkpoint is >= saved.
+        Requires saved to be what check_saved returned (verified)."""
         return [
             (node, saved.size, checkpoint.size)
             for node, (checkpoint, _note) in sorted(self._verified.items())

@@ -8,8 +8,10 @@ Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad a
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -40,9 +42,10 @@ from client.cli.support import (
     guarded,
     print_json,
 )
-from client.errors import AuditFileError, NodeError
+from client.errors import AuditFileError, NodeError, UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
+from genesis.commands import report_failure, terminate_as_interrupt
 from genesis.durable import write_durably
 from protocol.encoding import decode
 from protocol.errors import ProtocolError
@@ -91,8 +94,13 @@ def register_audit(subparsers: Subparsers) -> None:
 def run_audit(args: argparse.Namespace) -> int:
     started = time.monotonic()
     genesis = args.genesis.genesis
+    if args.state is not None:
+        _check_state_path(args.state)
     saved = None if args.state is None else _read_saved(args.state)
     with ExitStack() as stack:
+        # SIGTERM unwinds the stack as Ctrl-C does, so the signature worker process is
+        # shut down, not left to the resource tracker (client/cli/audit_ahead.py).
+        stack.enter_context(terminate_as_interrupt())
         urls = node_urls(args.nodes, option="--nodes")
         clients = [stack.enter_context(NodeClient(url)) for url in urls]
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=FETCH_WORKERS))
@@ -101,7 +109,11 @@ def run_audit(args: argparse.Namespace) -> int:
         snapshots = [
             s.without(wrong_chain[s.url]) if s.url in wrong_chain else s for s in snapshots
         ]
+        snapshots, once_notes = _each_node_once(snapshots)
+        kept = {s.url for s in snapshots}
+        clients = [c for c in clients if c.url in kept]
         replay, sets, notes = _replay_mode(args.replay, clients, snapshots)
+        notes = _repeated_urls(args.nodes, urls) + once_notes + notes
         ahead = SignaturesAhead(stack.enter_context(verify_pool())) if replay else None
         audit = ChainAudit(
             genesis,
@@ -111,25 +123,49 @@ def run_audit(args: argparse.Namespace) -> int:
         )
         _report_unreachable(audit, snapshots, wrong_chain)
         stack.enter_context(audit_collector())
-        _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
+        stopped = _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
         _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
-    saved_to = _save(args.state, saved, report)
+    try:
+        saved_to, save_error = _save(args.state, saved, report), None
+    except AuditFileError as error:
+        # The audit's results are worth more than the file: print them, then say why.
+        saved_to, save_error = None, error
     elapsed_ms = int((time.monotonic() - started) * 1000)
     if args.json:
         print_json(
             report.to_json()
             | {
-                "nodes": [_snapshot_json(s, audit) for s in snapshots],
+                "nodes": [_snapshot_json(s, audit, stopped) for s in snapshots],
                 "notes": notes,
                 "state_saved": saved_to is not None,
+                "state_error": None if save_error is None else str(save_error),
                 "elapsed_ms": elapsed_ms,
             }
         )
     else:
-        print(_render_text(report, snapshots, audit, notes + _saved_note(saved_to, report)))
+        notes += _saved_note(saved_to, report)
+        text = _render_text(report, snapshots, audit, stopped, notes, replay_asked=args.replay)
+        print(text)
         print(f"({elapsed_ms} ms)")
+    if save_error is not None:
+        return report_failure("audit", f"could not save the checkpoint: {save_error}")
     return EXIT_OK if report.clean else EXIT_FAILURE
+
+
+def _check_state_path(path: Path) -> None:
+    """Refuse a --state the audit could not save to, before the audit runs (its directory
+    missing or not writable, or a directory itself). Raises UsageError."""
+    directory = path.parent
+    problem = None
+    if path.is_dir():
+        problem = "is a directory"
+    elif not directory.is_dir():
+        problem = f"directory {directory} does not exist"
+    elif not os.access(directory, os.W_OK | os.X_OK):
+        problem = f"directory {directory} is not writable"
+    if problem is not None:
+        raise UsageError(f"argument --state: {path}: {problem}")
 
 
 def _read_saved(path: Path) -> SavedCheckpoint | None:
@@ -158,6 +194,36 @@ def _on_other_chains(
     }
 
 
+def _repeated_urls(text: str | None, urls: Sequence[str]) -> list[str]:
+    """A note when --nodes named a node more than once (node_urls keeps each URL once,
+    a trailing slash removed): it is audited once, not counted as agreeing with itself."""
+    given = [] if text is None else [part for part in text.split(",") if part.strip()]
+    if len(given) <= len(urls):
+        return []
+    return [f"--nodes names {len(given)} URLs, {len(urls)} of them distinct: each audited once"]
+
+
+def _each_node_once(
+    snapshots: list[NodeSnapshot],
+) -> tuple[list[NodeSnapshot], list[str]]:
+    """The snapshots without a URL that answers as a node already listed (the same name
+    in /v1/status on the same chain: localhost and 127.0.0.1), and a note for each."""
+    first_by_name: dict[tuple[str, str], str] = {}
+    kept, notes = [], []
+    for snapshot in snapshots:
+        if snapshot.error is None and snapshot.name is not None and snapshot.chain_id:
+            key = (snapshot.chain_id, snapshot.name)
+            if key in first_by_name:
+                notes.append(
+                    f"{snapshot.url} answers as node {snapshot.name}, as "
+                    f"{first_by_name[key]} does: audited once"
+                )
+                continue
+            first_by_name[key] = snapshot.url
+        kept.append(snapshot)
+    return kept, notes
+
+
 def _replay_mode(
     asked: bool, clients: list[NodeClient], snapshots: list[NodeSnapshot]
 ) -> tuple[bool, list[ValidatorSet], list[str]]:
@@ -168,7 +234,14 @@ def _replay_mode(
     if all(sets is None for sets in served):
         # Without the set preimages a set change could not be followed; replay derives
         # them from the executed state (DESIGN.md §4: never skip a set change).
-        return True, [], ["no node serves /v1/validator-sets: replaying to learn validator sets"]
+        return (
+            True,
+            [],
+            [
+                "no node serves /v1/validator-sets (an older node, or not a Lantan node): every "
+                "tx is re-executed to learn the validator sets"
+            ],
+        )
     return False, [s for sets in served for s in sets or []], []
 
 
@@ -186,11 +259,12 @@ def _report_unreachable(
 ) -> None:
     for snapshot in snapshots:
         if snapshot.error is not None:
-            code = (
-                FindingCode.WRONG_CHAIN
-                if snapshot.url in wrong_chain
-                else (FindingCode.NODE_UNREACHABLE)
-            )
+            if snapshot.url in wrong_chain:
+                code = FindingCode.WRONG_CHAIN
+            elif snapshot.not_a_node:
+                code = FindingCode.NOT_A_NODE
+            else:
+                code = FindingCode.NODE_UNREACHABLE
             audit.add_finding(code, None, [snapshot.url], snapshot.error)
 
 
@@ -202,43 +276,85 @@ def _audit_blocks(
     signatures: SignaturesAhead | None,
     *,
     as_json: bool,
-) -> None:
+) -> dict[str, FetchFailure]:
     """Feed every height to the checker, WINDOW_HEIGHTS at a time, until no node has more:
     the next window is fetched while this one is checked, and with replay each block's
-    signatures are verified in a worker process a few heights ahead of its execution."""
+    signatures are verified in a worker process a few heights ahead of its execution.
+    Returns the nodes that stopped answering, with the failure that stopped each."""
     heights = {s.url: s.height for s in snapshots if s.height is not None}
     top = max(heights.values(), default=0)
     progress = Progress(top, enabled=wanted(as_json=as_json))
-    stopped: set[str] = set()
-    windows = [
-        range(first, min(first + WINDOW_HEIGHTS, top + 1))
-        for first in range(1, top + 1, WINDOW_HEIGHTS)
-    ]
+    stopped: dict[str, FetchFailure] = {}
+    # Made one at a time: a node's status may claim any height (10**15), and the audit
+    # must hold no more than the two windows in flight whatever it claims.
+    windows = _windows(top)
 
-    def fetch(window: range) -> BlockFetch:
-        asked = [c for c in clients if c.url in heights and audit.follows(c.url)]
-        return fetch_blocks([c for c in asked if c.url not in stopped], window, executor)
+    def fetch(window: range | None) -> BlockFetch | None:
+        if window is None:
+            return None
+        asked = [
+            c
+            for c in clients
+            if heights.get(c.url, 0) >= window.start
+            and audit.follows(c.url)
+            and c.url not in stopped
+        ]
+        return fetch_blocks(asked, window, executor)
 
-    pending = fetch(windows[0]) if windows else None
+    window = next(windows, None)
+    pending = fetch(window)
     try:
-        for index, window in enumerate(windows):
-            assert pending is not None
-            answers = pending.answers()
-            pending = fetch(windows[index + 1]) if index + 1 < len(windows) else None
-            for height in window:
-                served = _served_at(audit, height, heights, answers, stopped)
-                if not served:
-                    return
-                if signatures is not None:
-                    signatures.wait(height, answers, audit.parse_ahead)
-                audit.add_height(served)
-                progress.show(height)
-                if audit.halted is not None:
-                    return
+        while window is not None and pending is not None:
+            answers, checking = pending.answers(), window
+            window = next(windows, None)
+            pending = fetch(window)
+            checked = _check_window(
+                audit,
+                checking,
+                answers,
+                heights=heights,
+                stopped=stopped,
+                signatures=signatures,
+                progress=progress,
+            )
+            if not checked:
+                break
     finally:
         progress.done()
         if pending is not None:
             pending.cancel()
+    return stopped
+
+
+def _windows(top: int) -> Iterator[range]:
+    """Heights 1..top in windows of WINDOW_HEIGHTS, made as they are asked for."""
+    for first in range(1, top + 1, WINDOW_HEIGHTS):
+        yield range(first, min(first + WINDOW_HEIGHTS, top + 1))
+
+
+def _check_window(
+    audit: ChainAudit,
+    window: range,
+    answers: dict[tuple[str, int], ServedBlock | FetchFailure],
+    *,
+    heights: dict[str, int],
+    stopped: dict[str, FetchFailure],
+    signatures: SignaturesAhead | None,
+    progress: "Progress",
+) -> bool:
+    """Feed the heights of one window's answers to the checker; False once the audit can
+    go no further (no node served the next height, or the chain cannot be followed)."""
+    for height in window:
+        served = _served_at(audit, height, heights, answers, stopped)
+        if not served:
+            return False
+        if signatures is not None:
+            signatures.wait(height, answers, audit.parse_ahead)
+        audit.add_height(served)
+        progress.show(height)
+        if audit.halted is not None:
+            return False
+    return True
 
 
 def _served_at(
@@ -246,7 +362,7 @@ def _served_at(
     height: int,
     heights: dict[str, int],
     answers: dict[tuple[str, int], ServedBlock | FetchFailure],
-    stopped: set[str],
+    stopped: dict[str, FetchFailure],
 ) -> list[ServedBlock]:
     served = []
     for url, head in heights.items():
@@ -254,7 +370,7 @@ def _served_at(
         if answer is None or head < height or url in stopped or not audit.follows(url):
             continue
         if isinstance(answer, FetchFailure):
-            stopped.add(url)
+            stopped[url] = answer
             code = FindingCode.BLOCK_MISSING if answer.missing else FindingCode.NODE_UNREACHABLE
             audit.add_finding(code, height, [url], answer.detail)
             continue
@@ -273,11 +389,13 @@ def _audit_checkpoints(
     if saved is None:
         return
     heights = {s.url: s.height for s in reachable if s.height is not None}
-    audit.checkpoints.check_saved(saved, heights)
+    verified = audit.checkpoints.check_saved(saved, heights)
+    if verified is None:
+        return  # its finding says why; an invalid checkpoint proves nothing against a node
     by_url = {client.url: client for client in clients}
-    for url, first, second in audit.checkpoints.consistency_requests(saved):
+    for url, first, second in audit.checkpoints.consistency_requests(verified):
         proof = fetch_consistency(by_url[url], first, second)
-        audit.checkpoints.check_consistency(url, saved, proof)
+        audit.checkpoints.check_consistency(url, verified, proof)
 
 
 def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport) -> Path | None:
@@ -294,14 +412,34 @@ def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport)
     return path
 
 
-def _snapshot_json(snapshot: NodeSnapshot, audit: ChainAudit) -> dict[str, object]:
+def _snapshot_json(
+    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
+) -> dict[str, object]:
+    failure = stopped.get(snapshot.url)
     return {
         "url": snapshot.url,
         "height": snapshot.height,
+        "audited_to": _audited_to(snapshot, audit, stopped),
+        "stopped_at": None if failure is None else failure.height,
         "has_checkpoint": snapshot.checkpoint is not None,
         "diverged_at": audit.diverged.get(snapshot.url),
         "error": snapshot.error,
     }
+
+
+def _audited_to(
+    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
+) -> int | None:
+    """The last height checked on the node: its head, or below where it stopped answering
+    or served another block (None: nothing of it was audited)."""
+    if snapshot.height is None:
+        return None
+    ends = [snapshot.height, audit.height]
+    if snapshot.url in stopped:
+        ends.append(stopped[snapshot.url].height - 1)
+    if snapshot.url in audit.diverged:
+        ends.append(audit.diverged[snapshot.url] - 1)
+    return min(ends)
 
 
 def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
@@ -311,23 +449,36 @@ def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
 
 
 def _render_text(
-    report: AuditReport, snapshots: list[NodeSnapshot], audit: ChainAudit, notes: list[str]
+    report: AuditReport,
+    snapshots: list[NodeSnapshot],
+    audit: ChainAudit,
+    stopped: Mapping[str, FetchFailure],
+    notes: list[str],
+    *,
+    replay_asked: bool,
 ) -> str:
     reachable = [s for s in snapshots if s.error is None]
+    whole = [s for s in reachable if s.url not in stopped and s.url not in audit.diverged]
     chain = f"chain {report.chain_id.hex()[:16]}"
     if not reachable:
         lines = [f"{chain}: no node could be audited; nothing was checked"]
+    elif report.height == 0:
+        lines = [f"{chain}: no block above genesis on {len(whole)} node(s); nothing to audit"]
     else:
+        replay = _replay_text(report, asked=replay_asked)
         lines = [
-            f"{chain}: audited heights 1..{report.height} on {len(reachable)} of "
-            f"{len(snapshots)} node(s), {report.tx_count} txs, {_replay_text(report)}"
+            f"{chain}: audited heights 1..{report.height} on {len(whole)} of "
+            f"{len(snapshots)} node(s), {report.tx_count} txs, {replay}"
         ]
-        for snapshot in reachable:
-            diverged = audit.diverged.get(snapshot.url)
-            suffix = "" if diverged is None else f", not followed past height {diverged}"
-            lines.append(f"  {snapshot.url}: height {snapshot.height}{suffix}")
+        lines += [_node_line(s, audit, stopped) for s in reachable]
     if report.replay_stopped_at is not None:
         notes = [*notes, f"replay stopped at height {report.replay_stopped_at}"]
+    notes = notes + [
+        f"{url} was audited to height {failure.height - 1} only: re-run the audit once it "
+        "answers again"
+        for url, failure in stopped.items()
+        if not failure.missing
+    ]
     lines += [f"note: {note}" for note in notes]
     if report.misbehaviour:
         lines.append(f"recorded misbehaviour: {len(report.misbehaviour)} item(s) of evidence")
@@ -339,23 +490,43 @@ def _render_text(
             lines.append("  evidence: " + evidence.replace("\n", "\n  "))
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     lines.append(
-        _checked_text(report, len(reachable)) if report.clean else (f"FAILED: {errors} finding(s)")
+        _checked_text(report, len(whole)) if report.clean else (f"FAILED: {errors} finding(s)")
     )
     return "\n".join(lines)
 
 
-def _replay_text(report: AuditReport) -> str:
+def _node_line(
+    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
+) -> str:
+    """How far one reachable node was audited, and why no further when short of its head."""
+    failure = stopped.get(snapshot.url)
+    diverged = audit.diverged.get(snapshot.url)
+    if failure is not None:
+        then = f"block {failure.height} missing" if failure.missing else "unreachable"
+        return f"  {snapshot.url}: audited to height {failure.height - 1}, then {then}"
+    suffix = "" if diverged is None else f", not followed past height {diverged}"
+    return f"  {snapshot.url}: height {snapshot.height}{suffix}"
+
+
+def _replay_text(report: AuditReport, *, asked: bool) -> str:
     if report.replayed:
-        return "every tx re-executed (--replay)"
+        because = "--replay" if asked else "switched on to learn the validator sets"
+        return f"every tx re-executed ({because})"
     return "txs not re-executed (add --replay to recompute state and results roots)"
 
 
 def _checked_text(report: AuditReport, nodes: int) -> str:
     """What a CLEAN verdict vouches for, so it is never read as more than it is."""
+    # One node has no one to agree with: the line must not say it was compared.
+    agreement = (
+        "the nodes agree; their signed checkpoints verify"
+        if nodes > 1
+        else "its signed checkpoint verifies (one node: no agreement between nodes to check)"
+    )
     checked = (
         f"CLEAN: heights 1..{report.height} on {nodes} node(s) - every commit certificate "
         "(quorum of the validator set, followed from genesis), hash link, history root, "
-        "tx root and tx signature; the nodes agree; their signed checkpoints verify"
+        f"tx root and tx signature; {agreement}"
     )
     if report.replayed:
         checked += "; every tx re-executed and the results and state roots match"

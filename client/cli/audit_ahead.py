@@ -50,9 +50,11 @@ def verify_pool() -> ProcessPoolExecutor:
 
 
 def _leave_interrupts_to_the_audit() -> None:
-    """Ctrl-C reaches the whole process group: the audit reports it and shuts the pool
-    down, which ends the worker; the worker itself would only print a traceback."""
+    """Ctrl-C (and a SIGTERM sent to the process group) reaches the worker too: the audit
+    reports it and shuts the pool down, which ends the worker; the worker itself would only
+    print a traceback or, killed, leave the pool broken under the audit's shutdown."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class SignaturesAhead:

@@ -346,7 +346,11 @@ def saved_at(forge: ChainForge, size: int) -> object:
     )
 
 
-def test_a_node_behind_the_saved_checkpoint_is_a_rollback(honest: ChainForge) -> None:
+def test_a_node_behind_the_saved_checkpoint_is_a_warning_not_a_rollback(
+    honest: ChainForge,
+) -> None:
+    # The walkthrough's finding 1: a checkpoint saved from a faster node is no evidence that
+    # a slower one ever reached it, and it serves nothing that contradicts it.
     from client.audit.checkpoint import SavedCheckpoint
 
     saved = saved_at(honest, 6)
@@ -356,9 +360,61 @@ def test_a_node_behind_the_saved_checkpoint_is_a_rollback(honest: ChainForge) ->
         for index, served in enumerate(serve_chain(honest, NODES))
     ]
     audit = run(honest, per_height, replay=False)
+    assert audit.checkpoints.check_saved(saved, {NODES[0]: 5, NODES[1]: 5, NODES[2]: 3}) == saved
+    behind = only(audit, FindingCode.NODE_BEHIND_SAVED_CHECKPOINT)
+    assert behind.height == 3 and behind.nodes == (NODES[2],)
+    assert "cannot check its consistency with it yet" in behind.detail
+    assert codes(audit) == {(FindingCode.NODE_BEHIND_SAVED_CHECKPOINT, 3)}
+    assert audit.report().clean
+
+
+def test_a_node_that_rewrote_blocks_under_the_saved_checkpoint_and_serves_less_rolled_back(
+    honest: ChainForge,
+) -> None:
+    from client.audit.checkpoint import SavedCheckpoint
+
+    saved = saved_at(honest, 6)
+    assert isinstance(saved, SavedCheckpoint)
+    rewritten = ChainForge()
+    rewritten.grow(1)
+    other = rewritten.build(time_step_ms=9)
+    per_height = serve_chain(honest, NODES)
+    per_height[1][2] = serve(other, NODES[2])
+    per_height = [
+        [s for s in served if s.node != NODES[2] or index < 3]
+        for index, served in enumerate(per_height)
+    ]
+    audit = run(honest, per_height, replay=False)
     audit.checkpoints.check_saved(saved, {NODES[0]: 5, NODES[1]: 5, NODES[2]: 3})
     rollback = only(audit, FindingCode.ROLLBACK)
     assert rollback.height == 5 and rollback.nodes == (NODES[2],)
+    assert "another block at height 2" in rollback.detail
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"size": 100000},  # beyond every node: was ROLLBACK at height 99999 against them
+        {"size": 3},  # below the nodes: was CONSISTENCY_PROOF_INVALID against them
+        {"root": "00" * 32},
+        {"note": "lantan/00\n1\nAAAA\n\n— x AAAA\n"},
+    ],
+    ids=["size-raised", "size-lowered", "root-zeroed", "note-replaced"],
+)
+def test_an_edited_saved_checkpoint_is_one_finding_about_the_file_and_used_for_nothing(
+    honest: ChainForge, edit: JsonObject
+) -> None:
+    from client.audit.checkpoint import SavedCheckpoint
+
+    genuine = saved_at(honest, 5)
+    assert isinstance(genuine, SavedCheckpoint)
+    edited = SavedCheckpoint.from_json({**genuine.to_json(), **edit})
+    audit = run(honest, serve_chain(honest, NODES), replay=False)
+    audit.checkpoints.check_nodes(dict.fromkeys(NODES, honest.checkpoint_note()))
+    assert audit.checkpoints.check_saved(edited, {NODES[0]: 5, NODES[1]: 5, NODES[2]: 1}) is None
+    (finding,) = audit.report().findings
+    assert finding.code is FindingCode.SAVED_CHECKPOINT_INVALID and finding.nodes == ()
+    assert "the file is not used" in finding.detail
 
 
 def test_a_saved_checkpoint_of_another_history_is_a_fork_since_the_last_audit() -> None:

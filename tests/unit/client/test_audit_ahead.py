@@ -4,10 +4,14 @@ same answer as verify_signature for every triple, without verifying again only f
 the worker found valid for the block about to be replayed. The triples come from the block
 the audit parsed ahead, and the replay executes that parse."""
 
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,6 +162,7 @@ def test_the_worker_is_a_process_that_verifies() -> None:
         assert pool.submit(verified_each, [triple(good), wrong]).result() == [True, False]
         # Ctrl-C is the audit's to report: the worker ignores it (no traceback of its own).
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+        assert pool.submit(signal.getsignal, signal.SIGTERM).result() == signal.SIG_IGN
     with ThreadPoolExecutor(1) as threads:
         ahead = SignaturesAhead(threads)
         ahead.wait(1, answers_of({1: [good]}), parse_txs)
@@ -200,3 +205,41 @@ def test_the_replay_executes_the_parse_its_signatures_were_taken_from(
     # Each block parsed once, and every tx signature answered from the worker's results.
     assert len(parsed) == len(forge.blocks)
     assert counted.calls == 0
+
+
+SIGTERM_DURING_AN_AUDIT = """
+import os, signal, sys, time
+from contextlib import ExitStack
+from client.cli.audit_ahead import verify_pool
+from genesis.commands import guarded, terminate_as_interrupt
+
+def audit(_args):
+    with ExitStack() as stack:  # as run_audit holds the pool
+        stack.enter_context(terminate_as_interrupt())
+        pool = stack.enter_context(verify_pool())
+        pool.submit(int).result()
+        os.killpg(0, signal.SIGTERM)  # as `kill -TERM -PGID` or a service manager does
+        time.sleep(30)
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(guarded("audit", audit, (KeyboardInterrupt,))(None))
+"""
+
+
+def test_sigterm_during_an_audit_shuts_the_worker_down_and_exits_143(tmp_path: Path) -> None:
+    # The walkthrough's finding 8: SIGTERM killed the audit at once, and the resource
+    # tracker warned of the worker pool's leaked semaphore objects.
+    script = tmp_path / "audit_sigterm.py"
+    script.write_text(SIGTERM_DURING_AN_AUDIT)
+    finished = subprocess.run(
+        [sys.executable, "-W", "error", str(script)],
+        cwd=Path(__file__).parents[3],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[3])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=True,  # its own process group, which it signals
+    )
+    assert (finished.returncode, finished.stderr) == (143, "lantan audit: error: terminated\n")

@@ -1,0 +1,190 @@
+"""`lantan audit` end to end against stand-in nodes (tests/unit/client/chain_server.py):
+what it prints and its exit code when a node, or the auditor's own state file, misbehaves."""
+
+import json
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client.cli import audit as audit_cli
+from genesis.example.chain_forge import ChainForge
+from tests.unit.client.chain_server import ChainStandIn, run_audit, serve
+
+
+@pytest.fixture(scope="module")
+def forge() -> ChainForge:
+    forge = ChainForge()
+    forge.grow(4, txs_per_block=1)
+    return forge
+
+
+@pytest.fixture(scope="module")
+def genesis_file(forge: ChainForge, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("genesis") / "genesis.json"
+    path.write_bytes(forge.genesis.document.canonical_bytes())
+    return path
+
+
+def serving(stack: ExitStack, *nodes: ChainStandIn) -> str:
+    return ",".join(stack.enter_context(serve(node)) for node in nodes)
+
+
+def audit_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = run_audit(*argv, "--json")
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def two_nodes(forge: ChainForge) -> Iterator[str]:
+    with ExitStack() as stack:
+        yield serving(stack, ChainStandIn(forge, name="a"), ChainStandIn(forge, name="b"))
+
+
+@pytest.mark.parametrize("edit", [{"size": 100000}, {"size": 3}, {"root": "00" * 32}])
+def test_an_edited_state_file_is_one_finding_and_no_node_is_accused(
+    genesis_file: Path,
+    two_nodes: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: dict[str, Any],
+) -> None:
+    state = tmp_path / "audit.state"
+    base = ["--nodes", two_nodes, "--genesis", str(genesis_file), "--state", str(state)]
+    code, report = audit_json(capsys, *base)
+    assert code == 0 and report["state_saved"], report["findings"]
+    state.write_text(json.dumps({**json.loads(state.read_text()), **edit}))
+    code, report = audit_json(capsys, *base)
+    assert code == 1
+    assert [(f["code"], f["nodes"]) for f in report["findings"]] == [
+        ("SAVED_CHECKPOINT_INVALID", [])
+    ]
+
+
+def test_a_node_claiming_a_huge_height_costs_no_memory_and_gets_its_finding(
+    forge: ChainForge, genesis_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 3: every window up to the claimed height was built before the first fetch
+    # (10**15 exhausted memory; 10**8 is ~3 million ranges, about 200 MB).
+    with ExitStack() as stack:
+        liar = serving(stack, ChainStandIn(forge, name="liar", claimed_height=10**8))
+        nodes = serving(stack, ChainStandIn(forge)) + "," + liar
+        tracemalloc.start()
+        try:
+            code, report = audit_json(capsys, "--nodes", nodes, "--genesis", str(genesis_file))
+            peak_bytes = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak_bytes < 20 * 1024 * 1024
+    assert code == 1 and report["height"] == 4
+    assert [(f["code"], f["height"], f["nodes"]) for f in report["findings"]] == [
+        ("BLOCK_MISSING", 5, [liar])
+    ]
+
+
+def test_a_state_file_in_a_missing_directory_is_refused_before_the_audit(
+    forge: ChainForge, genesis_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 4: the whole audit ran, then only the save error was printed.
+    state = tmp_path / "missing" / "x.note"
+    with ExitStack() as stack:
+        node = ChainStandIn(forge)
+        nodes = serving(stack, node)
+        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and node.requests == 0
+    assert captured.err == (
+        f"lantan audit: error: argument --state: {state}: directory {state.parent} does not exist\n"
+    )
+
+
+def test_a_save_that_fails_after_the_audit_prints_the_results_first(
+    forge: ChainForge,
+    genesis_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full_disk(path: Path, *_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(audit_cli, "write_durably", full_disk)
+    state = tmp_path / "x.note"
+    with ExitStack() as stack:
+        nodes = serving(stack, ChainStandIn(forge))
+        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "CLEAN: heights 1..4" in captured.out
+    assert captured.err == (
+        f"lantan audit: error: could not save the checkpoint: {state}: No space left on device\n"
+    )
+
+
+def test_a_node_that_drops_out_mid_audit_is_said_to_be_audited_only_that_far(
+    forge: ChainForge, genesis_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 5: the header counted it as audited to its head, and its URL was said twice.
+    with ExitStack() as stack:
+        steady = serving(stack, ChainStandIn(forge, name="steady"))
+        dropping = serving(stack, ChainStandIn(forge, name="dropping", unreachable_from=3))
+        argv = ["--nodes", f"{steady},{dropping}", "--genesis", str(genesis_file)]
+        code = run_audit(*argv)
+        text = capsys.readouterr().out
+        json_code, report = audit_json(capsys, *argv)
+    assert code == json_code == 1
+    assert "audited heights 1..4 on 1 of 2 node(s)" in text
+    assert f"  {dropping}: audited to height 2, then unreachable\n" in text
+    assert f"note: {dropping} was audited to height 2 only: re-run the audit" in text
+    (finding,) = report["findings"]
+    assert finding["code"] == "NODE_UNREACHABLE" and finding["height"] == 3
+    assert finding["detail"].startswith("cannot reach it") and dropping not in finding["detail"]
+    heights = {n["url"]: (n["height"], n["audited_to"], n["stopped_at"]) for n in report["nodes"]}
+    assert heights == {steady: (4, 4, None), dropping: (4, 2, 3)}
+
+
+def test_a_url_that_is_not_a_lantan_node_is_said_so_and_nothing_is_claimed(
+    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 6: replay was switched on and "audited heights 1..0 ... (--replay)" printed.
+    with ExitStack() as stack:
+        other = serving(stack, ChainStandIn(forge, status={"ok": True, "height": 0}))
+        code = run_audit("--nodes", other, "--genesis", str(genesis_file))
+    text = capsys.readouterr().out
+    assert code == 1
+    assert f"ERROR NOT_A_NODE [{other}]: answers, but not as a Lantan node: its /v1/status " in text
+    assert "no node could be audited; nothing was checked" in text
+    assert "1..0" not in text and "replay" not in text
+
+
+def test_replay_switched_on_for_want_of_validator_sets_is_not_said_to_be_asked(
+    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ExitStack() as stack:
+        old = serving(stack, ChainStandIn(forge, validator_sets=False))
+        code = run_audit("--nodes", old, "--genesis", str(genesis_file))
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "every tx re-executed (switched on to learn the validator sets)" in text
+    assert "note: no node serves /v1/validator-sets (an older node, or not a Lantan node)" in text
+    assert "--replay)" not in text
+
+
+def test_one_node_named_three_ways_is_audited_once_and_agrees_with_no_one(
+    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding 7: it was counted as 2 agreeing nodes, and CLEAN said "the nodes agree".
+    with ExitStack() as stack:
+        url = serving(stack, ChainStandIn(forge))
+        same = url.replace("127.0.0.1", "localhost")
+        code = run_audit("--nodes", f"{url},{url}/,{same}", "--genesis", str(genesis_file))
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "note: --nodes names 3 URLs, 2 of them distinct: each audited once" in text
+    assert f"note: {same} answers as node xiangshan-county, as {url} does: audited once" in text
+    assert "audited heights 1..4 on 1 of 1 node(s)" in text
+    assert "CLEAN: heights 1..4 on 1 node(s)" in text and "the nodes agree" not in text
+    assert "(one node: no agreement between nodes to check)" in text
