@@ -9,9 +9,8 @@ Exit 0 when clean (warnings allowed), 1 when any finding is an error, 2 on bad a
 import argparse
 import json
 import os
-import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -30,9 +29,10 @@ from client.audit.fetch import (
     fetch_validator_sets,
     take_snapshot,
 )
-from client.audit.findings import FindingCode, Severity
+from client.audit.findings import FindingCode
 from client.cli.audit_ahead import SignaturesAhead, verify_pool
 from client.cli.audit_collector import audit_collector
+from client.cli.audit_report import Progress, render_text, saved_note, snapshot_json
 from client.cli.progress import wanted
 from client.cli.support import (
     EXIT_FAILURE,
@@ -53,7 +53,6 @@ from protocol.validators import ValidatorSet
 
 WINDOW_HEIGHTS: Final = 32
 """Heights fetched per round trip window: enough to keep every node busy."""
-PROGRESS_INTERVAL_S: Final = 0.2
 
 
 def register_audit(subparsers: Subparsers) -> None:
@@ -136,7 +135,7 @@ def run_audit(args: argparse.Namespace) -> int:
         print_json(
             report.to_json()
             | {
-                "nodes": [_snapshot_json(s, audit, stopped) for s in snapshots],
+                "nodes": [snapshot_json(s, audit, stopped) for s in snapshots],
                 "notes": notes,
                 "state_saved": saved_to is not None,
                 "state_error": None if save_error is None else str(save_error),
@@ -144,8 +143,8 @@ def run_audit(args: argparse.Namespace) -> int:
             }
         )
     else:
-        notes += _saved_note(saved_to, report)
-        text = _render_text(report, snapshots, audit, stopped, notes, replay_asked=args.replay)
+        notes += saved_note(saved_to, report)
+        text = render_text(report, snapshots, audit, stopped, notes, replay_asked=args.replay)
         print(text)
         print(f"({elapsed_ms} ms)")
     if save_error is not None:
@@ -410,148 +409,3 @@ def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport)
     except OSError as error:
         raise AuditFileError(str(path), error.strerror or str(error)) from None
     return path
-
-
-def _snapshot_json(
-    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
-) -> dict[str, object]:
-    failure = stopped.get(snapshot.url)
-    return {
-        "url": snapshot.url,
-        "height": snapshot.height,
-        "audited_to": _audited_to(snapshot, audit, stopped),
-        "stopped_at": None if failure is None else failure.height,
-        "has_checkpoint": snapshot.checkpoint is not None,
-        "diverged_at": audit.diverged.get(snapshot.url),
-        "error": snapshot.error,
-    }
-
-
-def _audited_to(
-    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
-) -> int | None:
-    """The last height checked on the node: its head, or below where it stopped answering
-    or served another block (None: nothing of it was audited)."""
-    if snapshot.height is None:
-        return None
-    ends = [snapshot.height, audit.height]
-    if snapshot.url in stopped:
-        ends.append(stopped[snapshot.url].height - 1)
-    if snapshot.url in audit.diverged:
-        ends.append(audit.diverged[snapshot.url] - 1)
-    return min(ends)
-
-
-def _saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
-    if saved_to is None or report.new_checkpoint is None:
-        return []
-    return [f"saved checkpoint of size {report.new_checkpoint.size} to {saved_to}"]
-
-
-def _render_text(
-    report: AuditReport,
-    snapshots: list[NodeSnapshot],
-    audit: ChainAudit,
-    stopped: Mapping[str, FetchFailure],
-    notes: list[str],
-    *,
-    replay_asked: bool,
-) -> str:
-    reachable = [s for s in snapshots if s.error is None]
-    whole = [s for s in reachable if s.url not in stopped and s.url not in audit.diverged]
-    chain = f"chain {report.chain_id.hex()[:16]}"
-    if not reachable:
-        lines = [f"{chain}: no node could be audited; nothing was checked"]
-    elif report.height == 0:
-        lines = [f"{chain}: no block above genesis on {len(whole)} node(s); nothing to audit"]
-    else:
-        replay = _replay_text(report, asked=replay_asked)
-        lines = [
-            f"{chain}: audited heights 1..{report.height} on {len(whole)} of "
-            f"{len(snapshots)} node(s), {report.tx_count} txs, {replay}"
-        ]
-        lines += [_node_line(s, audit, stopped) for s in reachable]
-    if report.replay_stopped_at is not None:
-        notes = [*notes, f"replay stopped at height {report.replay_stopped_at}"]
-    notes = notes + [
-        f"{url} was audited to height {failure.height - 1} only: re-run the audit once it "
-        "answers again"
-        for url, failure in stopped.items()
-        if not failure.missing
-    ]
-    lines += [f"note: {note}" for note in notes]
-    if report.misbehaviour:
-        lines.append(f"recorded misbehaviour: {len(report.misbehaviour)} item(s) of evidence")
-        lines += [f"  {item.summary()}" for item in report.misbehaviour]
-    for finding in report.findings:
-        lines.append(f"{finding.severity.value.upper()} {finding.summary()}")
-        if finding.evidence is not None:
-            evidence = json.dumps(finding.evidence, ensure_ascii=False, indent=2)
-            lines.append("  evidence: " + evidence.replace("\n", "\n  "))
-    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
-    lines.append(
-        _checked_text(report, len(whole)) if report.clean else (f"FAILED: {errors} finding(s)")
-    )
-    return "\n".join(lines)
-
-
-def _node_line(
-    snapshot: NodeSnapshot, audit: ChainAudit, stopped: Mapping[str, FetchFailure]
-) -> str:
-    """How far one reachable node was audited, and why no further when short of its head."""
-    failure = stopped.get(snapshot.url)
-    diverged = audit.diverged.get(snapshot.url)
-    if failure is not None:
-        then = f"block {failure.height} missing" if failure.missing else "unreachable"
-        return f"  {snapshot.url}: audited to height {failure.height - 1}, then {then}"
-    suffix = "" if diverged is None else f", not followed past height {diverged}"
-    return f"  {snapshot.url}: height {snapshot.height}{suffix}"
-
-
-def _replay_text(report: AuditReport, *, asked: bool) -> str:
-    if report.replayed:
-        because = "--replay" if asked else "switched on to learn the validator sets"
-        return f"every tx re-executed ({because})"
-    return "txs not re-executed (add --replay to recompute state and results roots)"
-
-
-def _checked_text(report: AuditReport, nodes: int) -> str:
-    """What a CLEAN verdict vouches for, so it is never read as more than it is."""
-    # One node has no one to agree with: the line must not say it was compared.
-    agreement = (
-        "the nodes agree; their signed checkpoints verify"
-        if nodes > 1
-        else "its signed checkpoint verifies (one node: no agreement between nodes to check)"
-    )
-    checked = (
-        f"CLEAN: heights 1..{report.height} on {nodes} node(s) - every commit certificate "
-        "(quorum of the validator set, followed from genesis), hash link, history root, "
-        f"tx root and tx signature; {agreement}"
-    )
-    if report.replayed:
-        checked += "; every tx re-executed and the results and state roots match"
-    return checked
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only on a terminal and without --json."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self._total = max(total, 1)
-        self._enabled = enabled
-        self._last = 0.0
-
-    def show(self, height: int) -> None:
-        now = time.monotonic()
-        if not self._enabled or (now - self._last < PROGRESS_INTERVAL_S and height < self._total):
-            return
-        self._last = now
-        filled = 30 * height // self._total
-        bar = "#" * filled + "." * (30 - filled)
-        sys.stderr.write(f"\raudit [{bar}] height {height}/{self._total}")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self._enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()

@@ -51,8 +51,9 @@ def test_run_audit_checks_blocks_under_the_policy(
 ) -> None:
     seen: list[tuple[int, int]] = []
 
-    def audit_blocks(*args: object, **kwargs: object) -> None:
+    def audit_blocks(*args: object, **kwargs: object) -> dict[str, object]:
         seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        return {}  # no node stopped answering
 
     monkeypatch.setattr(audit_cli, "_audit_blocks", audit_blocks)
     args = argparse.Namespace(
