@@ -45,6 +45,7 @@ from protocol.encoding import (
     split_object,
 )
 from protocol.errors import ProtocolError
+from protocol.fields import is_decimal
 from protocol.hashing import Hash32
 from protocol.signature_prefetch import signed_triples, verify_signatures
 from protocol.signing import VerifySignature
@@ -207,7 +208,7 @@ class BlockSync:
         body passes limit bytes. Also the observer's checkpoint fetches use it."""
         async with self._client.stream("GET", url) as response:
             declared = response.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > limit:
+            if declared is not None and is_decimal(declared) and int(declared) > limit:
                 raise ResponseTooLargeError(f"{url}: {declared} bytes declared")
             chunks, total = [], 0
             async for chunk in response.aiter_bytes():

@@ -96,6 +96,13 @@ def read_hex(obj: Mapping[str, Any], name: str, *, size: int | None = None) -> b
     return parse_hex(obj[name], name, size=size)
 
 
+def is_decimal(text: str) -> bool:
+    """Whether text is one or more ASCII digits: what int() reads as a non-negative decimal.
+    str.isdigit() alone also takes digits int() refuses, such as "²" (U+00B2) or "①": each
+    such test on outside input was a 500 waiting for those characters."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_hex(value: object, name: str, *, size: int | None = None) -> bytes:
     """Decode lowercase hex; uppercase or odd-length hex is not canonical and is refused."""
     if not isinstance(value, str):

@@ -26,6 +26,7 @@ from client.errors import UsageError
 from client.id_prefix import resolve_retirement_id, resolve_tx_id
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
+from protocol.fields import is_decimal
 
 SERIAL_COLUMNS: Final = (
     "batch_id",
@@ -370,7 +371,7 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _run_block(args: argparse.Namespace) -> int:
-    if not args.target.isdigit():
+    if not is_decimal(args.target):
         raise UsageError(f"block height {args.target!r} is not a non-negative integer")
     block = _read(args, lambda client: client.get_json(f"/v1/blocks/{int(args.target)}"))
     return _show(block, as_json=args.json)

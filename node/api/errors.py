@@ -4,12 +4,17 @@ Every refusal carries a machine-readable code (an AdmissionReason value, NOT_FOU
 BAD_REQUEST, ...) so clients can act on it without parsing prose.
 """
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from node.api.route_paths import RoutePaths
+
+log = logging.getLogger("lantan.http")
 
 
 class ApiError(Exception):
@@ -63,4 +68,22 @@ def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
         return JSONResponse(
             error_body(code, detail), status_code=error.status_code, headers=headers or None
+        )
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, _error: ClientDisconnect) -> Response:
+        # The client closed the connection while its body was read: nobody reads an answer,
+        # and it is no fault of the node's (it was an ERROR with a traceback in node.log).
+        log.debug("client left %s %s before its body was read", request.method, request.url.path)
+        return Response(status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, _error: Exception) -> JSONResponse:
+        # A bug, not the client's fault: the answer is still the API's JSON shape (it was
+        # Starlette's text/plain), and names nothing of the error. Starlette's outermost
+        # middleware, which calls this, then raises the error on to the server, whose log
+        # line (the JSON logger, node/logs.py) carries the traceback.
+        return JSONResponse(
+            error_body("INTERNAL", "the node failed to answer this request; see its log"),
+            status_code=500,
         )

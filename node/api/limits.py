@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from node.api.errors import error_body
 from node.api.middleware import HttpMiddleware
 from node.peer_envelope import ENVELOPE_BYTES_MAX
+from protocol.fields import is_decimal
 
 MIB = 1024 * 1024
 HEADER_BYTES_MAX = 16 * 1024
@@ -84,7 +85,7 @@ class RequestLimits(HttpMiddleware):
             return
         limit = self.limits.body_limit(scope["path"])
         claimed = _header(scope, b"content-length")
-        if claimed is not None and (not claimed.isdigit() or int(claimed) > limit):
+        if claimed is not None and (not is_decimal(claimed) or int(claimed) > limit):
             await _refuse(send, 413, "TOO_LARGE", f"body over {limit} bytes")
             return
         loop = asyncio.get_running_loop()

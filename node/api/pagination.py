@@ -1,13 +1,13 @@
 """Cursor pagination for every list: opaque cursors, at most PAGE_LIMIT_MAX items a page."""
 
 from node.api.errors import ApiError
+from protocol.fields import is_decimal
 
 PAGE_LIMIT_MAX = 100
 
 
 def decode_int_cursor(cursor: str) -> int:
-    # isascii: str.isdigit() also accepts digits int() refuses, such as "²" (a 500 before).
-    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 16:
+    if not is_decimal(cursor) or len(cursor) > 16:
         raise ApiError(400, "BAD_CURSOR", "cursor is not one this node issued")
     return int(cursor)
 

@@ -15,6 +15,7 @@ from node.web.links import (
 from node.web.markup import Html, definitions, element, join, table
 from node.web.pages_cases import retirements_table
 from protocol.block import BlockHeader
+from protocol.fields import is_decimal
 from protocol.results import TxResult
 from protocol.validators import ValidatorSet
 
@@ -231,7 +232,7 @@ def totals_table(ctx: Context, view: ChainView) -> Html:
 def blocks_page(ctx: Context, view: ChainView, before: str | None) -> Page:
     top = view.height
     if before is not None:
-        if not before.isdigit() or len(before) > 15:
+        if not is_decimal(before) or len(before) > 15:
             raise PageError(400, f"not a height: {before!r}")
         top = min(view.height, int(before) - 1)
     body = blocks_table(ctx, view, top, BLOCKS_PER_PAGE)
@@ -242,7 +243,7 @@ def blocks_page(ctx: Context, view: ChainView, before: str | None) -> Page:
 
 
 def parse_height(text: str) -> int:
-    if not text.isdigit() or len(text) > 15:
+    if not is_decimal(text) or len(text) > 15:
         raise PageError(400, f"not a block height: {text!r}")
     return int(text)
 

@@ -49,6 +49,7 @@ from node.web.links import (
 from node.web.markup import Html, definitions, element, join, segment, table
 from node.web.pages_reversals import reversals_section
 from node.web.serial_history import HistoryUnavailableError, SerialEvent
+from protocol.fields import is_decimal
 
 R = TypeVar("R")
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -409,7 +410,7 @@ def serial_blocks_table(ctx: Context, blocks: list[SerialBlock]) -> Html:
 
 def parse_range(text: str) -> tuple[int, int]:
     first_text, dash, last_text = text.partition("-")
-    if not dash or not first_text.isdigit() or not last_text.isdigit() or len(text) > 33:
+    if not dash or not is_decimal(first_text) or not is_decimal(last_text) or len(text) > 33:
         raise PageError(400, f"a serial range is FIRST-LAST, not {text!r}")
     first, last = int(first_text), int(last_text)
     if not 1 <= first <= last:

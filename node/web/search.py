@@ -15,6 +15,7 @@ from node.chain_view import ChainView
 from node.registry_records import SERIALS_LIMIT
 from node.web.formatting import range_text
 from node.web.markup import segment
+from protocol.fields import is_decimal
 
 HEX_DIGITS = frozenset("0123456789abcdef")
 QUERY_LENGTH_MAX = 200
@@ -37,7 +38,7 @@ def search(view: ChainView, query: str) -> list[SearchHit]:
     if len(lowered) == 64 and set(lowered) <= HEX_DIGITS:
         hits += _hex_hits(view, lowered)
     digits = text.replace(",", "").replace("_", "")
-    if digits.isdigit() and len(digits) <= 16:
+    if is_decimal(digits) and len(digits) <= 16:
         hits += _number_hits(view, int(digits))
     hits += _id_hits(view, lowered)
     hits += _claim_hits(view, text.upper())

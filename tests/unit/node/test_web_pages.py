@@ -126,3 +126,19 @@ def test_a_receipt_pdf_without_a_cjk_font_is_a_404_page_with_the_font_error(
     assert response.status_code == 404
     assert "no TrueType CJK font found" in response.text
     assert not Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc").exists()
+
+
+@pytest.mark.parametrize("digit", ["²", "①", "١"])  # superscript two, circled one, Arabic-Indic one
+def test_digits_int_refuses_are_a_400_not_a_500(site: Site, digit: str) -> None:
+    """str.isdigit() takes them and int() does not: each page read one that way answered
+    500 (a hostile-input pass found search, the blocks list and a block's page)."""
+    batch = "huangbiao-mariculture-2022-v1"  # the case's batch (case_chain.py)
+    for path in (
+        f"/search?q={digit}",
+        f"/search?q=1{digit}",
+        f"/blocks?before={digit}",
+        f"/blocks/{digit}",
+        f"/batches/{batch}/serials/1-{digit}",
+    ):
+        answer = site.client.get(path)
+        assert answer.status_code in (200, 400, 404), (path, answer.status_code)
