@@ -23,7 +23,7 @@ import httpx
 from client.audit.checkpoint import NOTE_LENGTH_MAX, note_verifiers
 from node.cosignatures import CheckpointUnknownError, CosignatureRefusedError
 from node.service import NodeService
-from node.sync import ResponseTooLargeError
+from node.sync import PeerAnswerError
 from protocol.cosignature import cosignature_key_id, verified_cosigners
 from protocol.encoding import decode
 from protocol.errors import NoteError, NoteQuorumError, ProtocolError
@@ -229,7 +229,7 @@ class CheckpointFollower:
     async def _get(self, url: str, path: str, limit: int) -> bytes | None:
         try:
             status, data = await self._fetch(f"{url}{path}", limit)
-        except (httpx.HTTPError, ResponseTooLargeError) as error:
+        except (httpx.HTTPError, PeerAnswerError) as error:
             log.info("fetching %s from %s failed: %s", path, url, error)
             return None
         return data if status == 200 else None

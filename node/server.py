@@ -56,7 +56,7 @@ from node.start_role import check_start_role
 from node.startup_check import run_startup_check
 from node.storage.errors import StorageError, StoreWriteError
 from node.storage.leveldb import LevelDbStore
-from node.sync import BlockSync
+from node.sync import STATUS_DEADLINE_S, BlockSync
 from node.sync_ahead import SignaturesAhead
 from node.sync_log import SyncProgressLog, blocks_text
 from node.sync_pace import (
@@ -433,7 +433,9 @@ async def _catch_up_then_run(node: Node) -> None:
     """
     sync = node.sync
     started, began = node.ledger.height, time.monotonic()
-    await sync.poll_peers()
+    # The first poll waits for every answer that ends in time (a slow one is cut at its
+    # deadline), so that a restarted node knows how far behind it is before it votes.
+    await sync.poll_peers(wait_s=STATUS_DEADLINE_S)
     target = sync.state.highest_peer_height()
     if target > started:
         log.info(

@@ -69,6 +69,17 @@ this (a single block, at most 8 MiB, is always served)."""
 RANGE_RESPONSE_BYTES_MAX = BLOCK_RANGE_BYTES_MAX + 64 * 1024
 """A range response: the stored bytes above plus the JSON around each of at most
 BLOCK_RANGE_LIMIT_MAX blocks; refused while it streams in once it passes this."""
+STATUS_DEADLINE_S = 5.0
+"""The whole of a status answer, from the request to its last byte. httpx's timeout (5 s)
+bounds each read alone: a peer that sent a byte every 3 s held a poll for ever (a hostile
+validator did so, and a restarting validator never got past its first catch-up)."""
+BODY_DEADLINE_S = 30.0
+"""The same for a block or a range of blocks (up to ~16 MiB: at least ~0.5 MB/s). A peer
+that drips a range costs a catch-up round this once, then the next peer is asked."""
+POLL_WAIT_S = 1.0
+"""How long a sync round waits for its peers' status answers. A peer slower than that keeps
+its last view until its own poll ends (within STATUS_DEADLINE_S), and holds no one else's
+round: the others are acted on meanwhile."""
 SYNC_RANGE_BLOCKS = 16
 """Blocks asked for per range request (about 3.5 MB of 250-tx blocks)."""
 FAR_BEHIND_BLOCKS = 64
@@ -86,8 +97,16 @@ there took the GIL whenever the worker released it for a LevelDB read, and the w
 then waited for the interpreter's forced switch (5 ms) to get it back."""
 
 
-class ResponseTooLargeError(Exception):
+class PeerAnswerError(Exception):
+    """A peer's answer was refused while it came in (BlockSync.get_bounded)."""
+
+
+class ResponseTooLargeError(PeerAnswerError):
     """A peer's response exceeded the bound for its kind."""
+
+
+class ResponseTooSlowError(PeerAnswerError):
+    """A peer's response did not end within its deadline."""
 
 
 class RangeRefusedError(Exception):
@@ -152,6 +171,8 @@ class BlockSync:
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
+        self._polls: dict[str, asyncio.Task[None]] = {}
+        """Each peer's status poll while it runs (poll_peers): at most one per peer."""
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._signatures_ahead = signatures_ahead
         """The process verifying blocks' tx signatures ahead far behind (node/sync_ahead.py;
@@ -170,6 +191,8 @@ class BlockSync:
         return self._ahead_pool
 
     async def close(self) -> None:
+        for task in self._polls.values():
+            task.cancel()
         await self._client.aclose()
         if self._ahead_pool is not None:
             self._ahead_pool.shutdown(wait=False, cancel_futures=True)
@@ -177,20 +200,32 @@ class BlockSync:
         if self._signatures_ahead is not None:
             self._signatures_ahead.close()
 
-    async def poll_peers(self) -> None:
-        await asyncio.gather(*(self._poll(view) for view in self.state.peers.values()))
+    async def poll_peers(self, wait_s: float | None = None) -> None:
+        """Poll every peer whose last poll is over, and wait at most wait_s (default
+        POLL_WAIT_S) for them all: a peer that answers slowly (far away, overloaded, or
+        hostile) updates its view when its answer ends, and the round goes on with the
+        others' meanwhile."""
+        for view in self.state.peers.values():
+            running = self._polls.get(view.url)
+            if running is None or running.done():
+                self._polls[view.url] = asyncio.create_task(self._poll(view))
+        pending = [task for task in self._polls.values() if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=POLL_WAIT_S if wait_s is None else wait_s)
 
     async def _poll(self, view: PeerView) -> None:
         was_reachable = view.reachable
         try:
-            _, content = await self.get_bounded(f"{view.url}/v1/status", STATUS_BYTES_MAX)
+            _, content = await self.get_bounded(
+                f"{view.url}/v1/status", STATUS_BYTES_MAX, deadline_s=STATUS_DEADLINE_S
+            )
             status = decode(content)
             assert isinstance(status, dict)
             height, head_hash = status["height"], status["head_hash"]
             assert isinstance(height, int) and isinstance(head_hash, str)
             view.height, view.head_hash = height, head_hash
             view.reachable = True
-        except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, AssertionError) as error:
+        except (httpx.HTTPError, ProtocolError, PeerAnswerError, AssertionError) as error:
             view.reachable, view.last_error = False, describe_peer_error(error)
         except KeyError as error:
             view.reachable, view.last_error = False, f"status without {error}"
@@ -203,9 +238,19 @@ class BlockSync:
                 "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()
             )
 
-    async def get_bounded(self, url: str, limit: int) -> tuple[int, bytes]:
-        """GET url; the status and body, refused (ResponseTooLargeError) as soon as the
-        body passes limit bytes. Also the observer's checkpoint fetches use it."""
+    async def get_bounded(
+        self, url: str, limit: int, *, deadline_s: float = BODY_DEADLINE_S
+    ) -> tuple[int, bytes]:
+        """GET url; the status and body, refused as soon as the body passes limit bytes
+        (ResponseTooLargeError) or the answer has not ended deadline_s after the request
+        (ResponseTooSlowError). Also the observer's checkpoint fetches use it."""
+        try:
+            async with asyncio.timeout(deadline_s):
+                return await self._get_bounded(url, limit)
+        except TimeoutError:
+            raise ResponseTooSlowError(f"{url}: no whole answer within {deadline_s:g} s") from None
+
+    async def _get_bounded(self, url: str, limit: int) -> tuple[int, bytes]:
         async with self._client.stream("GET", url) as response:
             declared = response.headers.get("content-length")
             if declared is not None and is_decimal(declared) and int(declared) > limit:
@@ -370,7 +415,7 @@ class BlockSync:
                 return None if single is None else [FetchedBlock(*single)]
             loop = asyncio.get_running_loop()
             parsed = await loop.run_in_executor(self._ahead(), parse_range, content, first, limit)
-        except (httpx.HTTPError, ProtocolError, ResponseTooLargeError, RangeRefusedError) as error:
+        except (httpx.HTTPError, ProtocolError, PeerAnswerError, RangeRefusedError) as error:
             log.info(
                 "fetching blocks %d.. from %s failed: %s",
                 first,
@@ -399,7 +444,7 @@ class BlockSync:
         except (
             httpx.HTTPError,
             ProtocolError,
-            ResponseTooLargeError,
+            PeerAnswerError,
             KeyError,
             AssertionError,
         ) as error:

@@ -1,0 +1,67 @@
+"""A peer that answers a byte at a time holds no one's sync round (a hostile-input pass: a
+validator dripping its /v1/status stalled every poll, and a restarting validator never
+started consensus). Its poll runs on by itself until its deadline; the others are acted on.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from node import sync as node_sync
+from node.sync import BlockSync
+from tests.unit.node.chain_kit import open_ledger
+from tests.unit.node.sync_kit import direct
+
+HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
+
+
+class _Drip(httpx.AsyncByteStream):
+    """The start of a status answer, then nothing for an hour."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"height": 999, "head_hash": '
+        await asyncio.sleep(3600)
+        yield b'"00"}'
+
+
+def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(node_sync, "POLL_WAIT_S", 0.2)
+    monkeypatch.setattr(node_sync, "STATUS_DEADLINE_S", 0.6)
+    ledger = open_ledger(tmp_path / "data")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "dripping.test":
+            return httpx.Response(200, headers={"content-length": "40"}, stream=_Drip())
+        return httpx.Response(200, json={"height": 7, "head_hash": "ab"})
+
+    async def main() -> None:
+        sync = BlockSync(ledger, [HONEST, DRIPPING], direct)
+        await sync.close()
+        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        honest, dripping = sync.state.peers[HONEST], sync.state.peers[DRIPPING]
+        try:
+            # Returns after POLL_WAIT_S with the honest answer in, the dripping one still
+            # coming (an hour at one answer per round before).
+            await asyncio.wait_for(sync.poll_peers(), 5)
+            assert (honest.reachable, honest.height) == (True, 7)
+            assert not dripping.reachable and not sync._polls[DRIPPING].done()
+            # The next round does not start a second poll of it, and waits again only
+            # POLL_WAIT_S.
+            running = sync._polls[DRIPPING]
+            await asyncio.wait_for(sync.poll_peers(), 5)
+            assert sync._polls[DRIPPING] is running
+            await asyncio.wait_for(running, 5)
+            assert not dripping.reachable
+            assert "no whole answer within 0.6 s" in dripping.last_error
+        finally:
+            await sync.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        ledger.store.close()
