@@ -87,6 +87,10 @@ FAR_BEHIND_BLOCKS = 64
 while it runs. Holding them costs a wiped node nothing (its tree is small at first) and a
 restarted one at most 3 * 2**14 LevelDB reads once (~0.4 s at 10^6 records), which 64
 blocks of attests repay; a validator in step with its peers never reaches it."""
+FAR_PROOF_BLOCKS = SYNC_RANGE_BLOCKS
+"""Blocks a catch-up round commits before a peer's claim to be FAR_BEHIND_BLOCKS ahead is
+believed (_go_far): one range. Far behind, the first range runs as a node in step does (the
+process starts in 1-2 s anyway); a node in step never commits that many in a round."""
 VERIFY_AHEAD_BLOCKS = 2
 """Blocks parsed and their signatures verified ahead of the one executing: the verifying
 thread stays ahead (Ed25519 is a third of execution) while the signature cache (60,000
@@ -179,6 +183,9 @@ class BlockSync:
         the node has one); without it, or once it failed, the thread ahead verifies them."""
         self._verifying: SignaturesAhead | None = None
         """signatures_ahead while a catch-up far behind runs."""
+        self._far = False
+        """Whether this catch-up round runs far behind (_go_far)."""
+        self._committed_this_round = 0
         self.on_reachable: list[Callable[[str], None]] = []
         """Told a peer's url when a poll finds it answering after it did not (or at first
         contact): a validator sends it its current round's messages (node/runtime.py)."""
@@ -266,17 +273,14 @@ class BlockSync:
     async def catch_up(self, lag_allowed: int) -> int:
         """Apply blocks while a reachable peer is more than lag_allowed ahead; return count.
 
-        Far behind (more than FAR_BEHIND_BLOCKS), the store holds CATCH_UP_LEVELS of the
-        state tree meanwhile, and its own levels again after (node/storage/smt_top.py), and
-        the txs' signatures are verified in a process of the node's (node/sync_ahead.py),
-        which ends with the catch-up: a node in step with its peers holds none.
+        Far behind (more than FAR_BEHIND_BLOCKS), once FAR_PROOF_BLOCKS of a peer's blocks
+        committed (_go_far), the store holds CATCH_UP_LEVELS of the state tree, and its own
+        levels again after (node/storage/smt_top.py), and the txs' signatures are verified
+        in a process of the node's (node/sync_ahead.py), which ends with the catch-up: a
+        node in step with its peers holds none.
         """
-        far = self.state.highest_peer_height() - self.ledger.height > FAR_BEHIND_BLOCKS
         # Decided afresh by every round, so a round that failed half-way leaves nothing held.
-        await self._hold_tree_levels(CATCH_UP_LEVELS if far else None)
-        self._verifying = self._signatures_ahead if far else None
-        if self._verifying is not None:
-            self._verifying.warm()
+        self._far, self._committed_this_round = False, 0
         applied = 0
         try:
             for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
@@ -289,8 +293,28 @@ class BlockSync:
             if self._verifying is not None:
                 self._verifying.close(wait=False)
                 self._verifying = None
+            self._far = False
         await self._hold_tree_levels(None)
         return applied
+
+    async def _go_far(self, view: PeerView, committed: int) -> None:
+        """After `committed` of view's blocks committed in this round: once they are
+        FAR_PROOF_BLOCKS and view still claims to be more than FAR_BEHIND_BLOCKS ahead, the
+        rest of this catch-up holds CATCH_UP_LEVELS and verifies in the process. Decided on
+        blocks served and committed, never on a peer's word: a peer claiming a height it
+        could not serve made every sync round (two a second) hold and let go of 2**16 tree
+        nodes and start a process, on every node that polled it (a hostile-input pass: 22
+        processes a node, the box's load at 62). A node in step commits a block or two a
+        round; only one really behind commits FAR_PROOF_BLOCKS."""
+        if self._far or committed < FAR_PROOF_BLOCKS:
+            return
+        if view.height - self.ledger.height <= FAR_BEHIND_BLOCKS:
+            return
+        self._far = True
+        await self._hold_tree_levels(CATCH_UP_LEVELS)
+        self._verifying = self._signatures_ahead
+        if self._verifying is not None:
+            self._verifying.warm()
 
     async def _hold_tree_levels(self, levels: int | None) -> None:
         """The store's held tree levels (None: its own), changed on the worker, between
@@ -360,6 +384,9 @@ class BlockSync:
                 view.reachable = False
                 break
             wrote_count += 1 if wrote else 0
+            if wrote:
+                self._committed_this_round += 1
+                await self._go_far(view, self._committed_this_round)
         else:
             return wrote_count, True
         for dropped in blocks:

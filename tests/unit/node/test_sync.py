@@ -225,25 +225,47 @@ def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: P
 
 
 @pytest.mark.parametrize(
-    ("far_behind", "held_while_applying"), [(2, CATCH_UP_LEVELS), (3, TOP_LEVELS)]
+    ("far_behind", "held_while_applying"),
+    [(1, [TOP_LEVELS, CATCH_UP_LEVELS, CATCH_UP_LEVELS]), (2, [TOP_LEVELS] * 3)],
 )
 def test_a_catch_up_far_behind_holds_more_tree_levels_until_it_is_over(
     ledger_at: LedgerAt,
     monkeypatch: pytest.MonkeyPatch,
     far_behind: int,
-    held_while_applying: int,
+    held_while_applying: list[int],
 ) -> None:
-    """More than FAR_BEHIND_BLOCKS behind, every block is executed with CATCH_UP_LEVELS of
-    the state tree held; the store holds its own TOP_LEVELS again once the catch-up is over. Three
-    blocks behind with a bound of 3 is not far: the levels never change."""
+    """Once FAR_PROOF_BLOCKS (here 1) of the peer's blocks committed and it is still more
+    than FAR_BEHIND_BLOCKS ahead, every further block is executed with CATCH_UP_LEVELS of the
+    state tree held; the store holds its own TOP_LEVELS again once the catch-up is over. With
+    a bound of 2, two blocks left after the first are not far: the levels never change."""
     monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", far_behind)
+    monkeypatch.setattr(node_sync, "FAR_PROOF_BLOCKS", 1)
     source, behind = ledger_at("source"), ledger_at("behind")
     blocks = certified_chain(source, 3)
     held: list[int] = []
     behind.on_commit.append(lambda block: held.append(behind.store.held_tree_levels))
     assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
-    assert held == [held_while_applying] * 3
+    assert held == held_while_applying
     assert behind.store.held_tree_levels == TOP_LEVELS
+
+
+def test_a_peers_claim_to_be_far_ahead_holds_nothing_until_its_blocks_commit(
+    ledger_at: LedgerAt,
+) -> None:
+    """A peer that says it is 1,000 blocks ahead and serves none (a hostile validator did
+    so, and every node it was polled by held and let go of 2**16 tree nodes and started a
+    process twice a second): no level is held, nothing committed."""
+    behind = ledger_at("behind")
+    levels: list[int | None] = []
+    real = behind.store.hold_tree_levels
+
+    def hold(levels_wanted: int | None) -> None:
+        levels.append(levels_wanted)
+        real(levels_wanted)
+
+    behind.store.hold_tree_levels = hold  # type: ignore[method-assign, assignment]
+    assert catch_up_from(behind, {PEER: (serve_blocks({}), 1_000)}) == 0
+    assert levels == [] and behind.store.held_tree_levels == TOP_LEVELS
 
 
 def test_catch_up_hashes_each_blocks_txs_once(

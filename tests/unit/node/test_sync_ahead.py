@@ -113,6 +113,13 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
     assert not tx_signatures_asked()  # only the certificates' signatures were checked
 
 
+def far_behind_after_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catch-up of 3 or more blocks is far behind once its first block committed (2 or
+    more left > 1)."""
+    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 1)
+    monkeypatch.setattr(node_sync, "FAR_PROOF_BLOCKS", 1)
+
+
 class Inline(Executor):
     """SignaturesAhead's pool run in the caller (pickling and a spawned interpreter are the
     process's own business); notes how many triples each job had, and its end. starting:
@@ -137,12 +144,14 @@ class Inline(Executor):
 def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
     ledger_at: LedgerAt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A catch-up far behind hands each certified block's tx signatures to the verifying
+    """A catch-up far behind (proven by its first block committing, FAR_PROOF_BLOCKS = 1
+    here) hands the tx signatures of each certified block it starts after that (block 4
+    on: blocks 2 and 3 were started with block 1, VERIFY_AHEAD_BLOCKS) to the verifying
     process (node/sync_ahead.py) and keeps what it found valid in the ledger's cache, where
-    execution finds every one of them; no thread of the node verifies them. The process
+    execution finds every one of them; no thread of the node verifies those. The process
     ends with the catch-up."""
-    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
-    blocks = certified_chain(ledger_at("source"), 3)
+    far_behind_after_one_block(monkeypatch)
+    blocks = certified_chain(ledger_at("source"), 6)
     verified_here: list[bytes] = []
 
     def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
@@ -159,13 +168,13 @@ def test_far_behind_the_signatures_are_verified_in_the_process_and_found_there(
     behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
     try:
         ahead = SignaturesAhead(cache.remember, make_pool)
-        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
-        assert behind.height == 3
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 6)}, ahead) == 6
+        assert behind.height == 6
     finally:
         behind.store.close()
-    assert [pool.jobs for pool in pools] == [[0, 2, 2, 2]]  # warmed, then each block's txs
-    assert not [m for m in verified_here if m.startswith(TAG_TX)]
-    assert cache.hits == 6
+    assert [pool.jobs for pool in pools] == [[0, 2, 2, 2]]  # warmed, then blocks 4-6's txs
+    assert len([m for m in verified_here if m.startswith(TAG_TX)]) == 6  # blocks 1-3's
+    assert cache.hits == 12
     assert pools[0].ended and not ahead.broken
 
 
@@ -198,19 +207,19 @@ def test_without_a_running_process_the_thread_ahead_verifies(
     """If the verifying process dies (or cannot start), and while it has not started yet
     (a spawned interpreter takes 1-2 s), the catch-up does not wait for it: the thread
     ahead verifies the signatures into the cache, as without a process."""
-    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
-    blocks = certified_chain(ledger_at("source"), 3)
+    far_behind_after_one_block(monkeypatch)
+    blocks = certified_chain(ledger_at("source"), 6)
     cache = SignatureCache(lock=threading.Lock())
     behind = Ledger(LevelDbStore.open(tmp_path / "cached"), GENESIS, verify=cache.verify)
     starting = Inline(starting=True)
     try:
         ahead = SignaturesAhead(cache.remember, Broken if pool == "broken" else lambda: starting)
-        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
+        assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 6)}, ahead) == 6
     finally:
         behind.store.close()
     assert ahead.broken == (pool == "broken")
     assert starting.jobs == ([0] if pool == "starting" else [])  # the warm-up alone
-    assert cache.hits == 6  # verified by the thread ahead, found by execution
+    assert cache.hits == 12  # verified by the thread ahead, found by execution
 
 
 def test_an_empty_block_is_handed_to_no_verifier(
@@ -218,7 +227,7 @@ def test_an_empty_block_is_handed_to_no_verifier(
 ) -> None:
     """Nothing to verify in a block without txs (most of a chain at rest): no trip to the
     verifying process or the thread ahead before it commits."""
-    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 2)
+    far_behind_after_one_block(monkeypatch)
     source = ledger_at("source")
     build_and_commit(source, (account_open(1),))
     build_and_commit(source)
@@ -234,5 +243,5 @@ def test_an_empty_block_is_handed_to_no_verifier(
     handed: list[int] = []
     monkeypatch.setattr(node_sync, "verify_signatures", lambda verify, t: handed.append(len(t)))
     assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
-    assert pool.jobs == [0, 1]  # the warm-up, then block 1's one signature
-    assert handed == []
+    assert pool.jobs == [0]  # the warm-up (after block 1, far then), blocks 2 and 3 empty
+    assert handed == [1]  # block 1's one signature, on the thread ahead before far
