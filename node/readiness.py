@@ -29,7 +29,9 @@ class Readiness:
             problems.append(stalled)
         if self._sync.fork is not None:
             problems.append(self._sync.fork)
-        highest, height = self._sync.highest_peer_height(), service.ledger.height
+        # A peer's height counts once what it claims held when fetched: one that claims to
+        # be far ahead and serves nothing (hostile) keeps no node "syncing" for good.
+        highest, height = self._sync.highest_credible_height(), service.ledger.height
         if not self._sync.caught_up:
             problems.append(f"catching up: height {height} of {max(highest, height)}")
         elif highest - height > SYNC_LAG_ALLOWED:

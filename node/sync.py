@@ -136,6 +136,10 @@ class PeerView:
     head_hash: str = ""
     reachable: bool = False
     last_error: str = ""
+    credible: bool = True
+    """False while the peer's last catch-up round found nothing to fetch from it though it
+    claimed to be ahead (a hostile validator claiming +1000): readiness then leaves its
+    height out. Set again by a round that fetched blocks from it, or found it not ahead."""
 
     def fields(self) -> dict[str, object]:
         """Structured fields for the JSON log line about this peer."""
@@ -154,6 +158,12 @@ class SyncState:
 
     def highest_peer_height(self) -> int:
         return max((p.height for p in self.peers.values() if p.reachable), default=-1)
+
+    def highest_credible_height(self) -> int:
+        """highest_peer_height of the peers whose claims to be ahead held when fetched."""
+        return max(
+            (p.height for p in self.peers.values() if p.reachable and p.credible), default=-1
+        )
 
     def reachable_count(self) -> int:
         return sum(1 for p in self.peers.values() if p.reachable)
@@ -286,9 +296,12 @@ class BlockSync:
             for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
                 while view.reachable and view.height > self.ledger.height + lag_allowed:
                     count = await self._fetch_and_apply(view)
+                    view.credible = count > 0
                     if count == 0:
                         break
                     applied += count
+                else:
+                    view.credible = True
         finally:
             if self._verifying is not None:
                 self._verifying.close(wait=False)

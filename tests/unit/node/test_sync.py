@@ -287,3 +287,31 @@ def test_catch_up_hashes_each_blocks_txs_once(
     assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
     assert roots == [2, 2, 2]
     assert behind.head() == source.header(3)
+
+
+def test_a_peer_whose_claim_did_not_hold_is_left_out_of_readiness(ledger_at: LedgerAt) -> None:
+    """Readiness counts the heights of peers whose claims held when fetched: a peer that
+    says it is 1,000 blocks ahead and serves nothing kept every node's /readyz at
+    "syncing: 1000 blocks behind" for as long as it said so."""
+    source, behind = ledger_at("source"), ledger_at("behind")
+    blocks = certified_chain(source, 2)
+    liar, honest = "http://liar.test", "http://honest.test"
+    transports = {liar: serve_blocks({}), honest: serve_blocks(blocks)}
+
+    def route(request: httpx.Request) -> httpx.Response:
+        return transports[f"{request.url.scheme}://{request.url.host}"].handle_request(request)
+
+    async def main() -> tuple[int, int, int]:
+        sync = BlockSync(behind, [liar, honest], direct)
+        await sync.close()
+        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(route))
+        for url, height in ((liar, 1_000), (honest, 2)):
+            view = sync.state.peers[url]
+            view.reachable, view.height = True, height
+        try:
+            applied = await sync.catch_up(0)
+            return applied, sync.state.highest_peer_height(), sync.state.highest_credible_height()
+        finally:
+            await sync.close()
+
+    assert asyncio.run(main()) == (2, 1_000, 2)
