@@ -215,6 +215,12 @@ class NodeRuntime:
         pace, node/sync_pace.py); also called for messages too far ahead to be queued."""
         self.heard_height = max(self.heard_height, height)
 
+    def forget_heard(self) -> None:
+        """After a poll of every peer: what they answered is the newer word on how far
+        ahead they are. A height only heard stayed for good before, so one signed vote of
+        height 2**53 - 1 (a hostile validator's) kept block sync polling twice a second."""
+        self.heard_height = -1
+
     def deliver(self, received: MessageReceived) -> bool:
         """Queue a peer's consensus message; False (dropped) when the queue is full."""
         self.note_heard(message_height(received.message))

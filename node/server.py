@@ -363,6 +363,8 @@ async def _sync_loop(node: Node) -> None:
             continue
         try:
             await node.sync.poll_peers()
+            if node.runtime is not None:
+                node.runtime.forget_heard()
             applied = await node.sync.catch_up(lag_allowed)
             if applied:
                 progress.applied(applied, height=node.ledger.height, now_s=time.monotonic())
