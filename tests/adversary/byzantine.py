@@ -26,10 +26,22 @@ from typing import Any
 from tests.adversary.byzantine_noise import NoiseAttacks
 from tests.adversary.byzantine_peer import Reply
 from tests.adversary.byzantine_proposals import ProposalAttacks
+from tests.adversary.byzantine_status import (
+    DRIP_BYTES,
+    StatusMode,
+    drip_chunks,
+    pause,
+    status_answer,
+)
 
 
 class Byzantine(ProposalAttacks, NoiseAttacks):
     """One Byzantine validator with every attack the tests script."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        super().__init__(directory, name)
+        self.status = StatusMode()
+        """How its port answers block sync's GETs (tests/adversary/byzantine_status.py)."""
 
 
 def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
@@ -44,7 +56,21 @@ def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
             self._answer(202, b'{"accepted":true}')
 
         def do_GET(self) -> None:
-            self._answer(404, b'{"error":{"code":"NOT_FOUND"}}')
+            answer = status_answer(byzantine.status.mode, self.path)
+            if answer is not None:
+                self._answer(*answer)
+                return
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(DRIP_BYTES))
+            self.end_headers()
+            try:
+                for chunk in drip_chunks():
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    pause()
+            except OSError:  # the honest node gave up on us: what the test wants
+                return
 
         def _answer(self, status: int, body: bytes) -> None:
             self.send_response(status)
@@ -79,6 +105,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),
         "flood": lambda c: byzantine.flood(int(c["count"])),
         "announce_flood": lambda c: byzantine.announce_flood(int(c["messages"])),
+        "status_mode": lambda c: byzantine.status.set(str(c["mode"])),
     }
 
 

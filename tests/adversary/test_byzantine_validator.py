@@ -11,10 +11,12 @@ bogus evidence (the flood includes some) come last because on the unfixed code t
 the chain (issue 10 finding 1), and every later test then fails on its client tx.
 """
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from node.net_processes import read_pid
 from tests.adversary.conftest import AdversaryNet
 from tests.adversary.honest import (
     assert_agree,
@@ -162,6 +164,56 @@ def test_bounded_flood(adversary: AdversaryNet) -> None:
     wait_more_blocks(adversary, BLOCKS_FOR_POOLED_EVIDENCE)
     assert_agree(adversary)
     assert_evidence_sound(adversary)
+
+
+def test_a_dripping_status_stalls_no_restart(adversary: AdversaryNet) -> None:
+    """Its /v1/status answered a byte a second: every honest node's block sync waited on it
+    (httpx bounds each read, not the answer), and an honest validator restarted meanwhile
+    never finished its first catch-up, never started consensus, and the chain stopped. Now
+    the restarted validator is ready again and the chain goes on while it drips."""
+    adversary.byzantine.command("status_mode", mode="drip")
+    try:
+        restarted = adversary.honest[0]
+        adversary.net.kill(restarted)
+        adversary.net.start(restarted)
+        adversary.net.wait_ready(restarted)
+        wait_more_blocks(adversary, 2)
+        assert_agree(adversary)
+    finally:
+        adversary.byzantine.command("status_mode", mode="none")
+
+
+def test_a_height_it_cannot_back_holds_nothing_up(adversary: AdversaryNet) -> None:
+    """Its /v1/status claimed a height a million blocks ahead and it served no block: every
+    honest node started a verifying process twice a second (22 a node, load 62) and said it
+    was not ready for as long as the claim stood. Now they stay ready, start no process, and
+    commit."""
+    before = {name: _children(adversary, name) for name in adversary.honest}
+    adversary.byzantine.command("status_mode", mode="ahead")
+    try:
+        wait_more_blocks(adversary, 2)
+        for name in adversary.honest:
+            assert adversary.net.get(name, "/readyz").status_code == 200, name
+            started = _children(adversary, name) - before[name]
+            assert not started, (name, started)  # no verifying process
+        assert_agree(adversary)
+    finally:
+        adversary.byzantine.command("status_mode", mode="none")
+
+
+def _children(adversary: AdversaryNet, name: str) -> set[int]:
+    """The pids of the node's child processes (any thread's), from /proc."""
+    pid = read_pid(adversary.net.directory / name)
+    assert pid is not None, f"{name} is not running"
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
 
 
 def test_announced_ids_it_never_serves_stall_nothing(adversary: AdversaryNet) -> None:

@@ -1,0 +1,53 @@
+"""How the Byzantine validator answers the honest nodes' block sync (GET on its port).
+
+`none`: 404 to every GET, as before (it serves no API: a peer that does not answer).
+`drip`: a /v1/status whose headers promise a body that then comes one byte every
+DRIP_INTERVAL_S (a whole answer would take minutes): the hostile pass of stop 45 stalled
+every node's sync this way, and a restarting validator never started consensus.
+`ahead`: a /v1/status claiming a height AHEAD_BLOCKS above any real one, and no blocks to
+back it (an empty range, 404 for a block): it made every node start a verifying process
+and hold more of its state tree twice a second, and report itself not ready.
+"""
+
+import json
+import time
+from typing import Final
+
+MODES: Final = ("none", "drip", "ahead")
+DRIP_INTERVAL_S: Final = 1.0
+DRIP_BYTES: Final = 200
+AHEAD_BLOCKS: Final = 1_000_000
+
+
+class StatusMode:
+    """The mode in force, set by the test's `status_mode` command, read by each GET."""
+
+    def __init__(self) -> None:
+        self.mode = "none"
+
+    def set(self, mode: str) -> dict[str, str]:
+        if mode not in MODES:
+            raise ValueError(f"status mode is one of {', '.join(MODES)}")
+        self.mode = mode
+        return {"mode": mode}
+
+
+def status_answer(mode: str, path: str) -> tuple[int, bytes] | None:
+    """(status, body) for a GET of path in mode, or None to drip (drip_status)."""
+    if mode == "drip" and path == "/v1/status":
+        return None
+    if mode == "ahead" and path == "/v1/status":
+        status = {"height": AHEAD_BLOCKS, "head_hash": "00" * 32}
+        return 200, json.dumps(status).encode()
+    if mode == "ahead" and path.startswith("/v1/blocks/range"):
+        return 200, b'{"blocks":[]}'
+    return 404, b'{"error":{"code":"NOT_FOUND"}}'
+
+
+def drip_chunks() -> "list[bytes]":
+    """The body a dripping status sends, a byte at a time (never its end in time)."""
+    return [bytes([byte]) for byte in b'{"height":' + b" " * (DRIP_BYTES - 10)]
+
+
+def pause() -> None:
+    time.sleep(DRIP_INTERVAL_S)
