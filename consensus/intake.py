@@ -121,12 +121,32 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if not state.validators.contains(signed.validator):
         return state
-    if state.votes.contains(signed) or not _future_round_free(state, signed):
-        return state
+    if state.votes.contains(signed):
+        return heard(state, signed)  # the same bytes as a vote already verified
+    if not _future_round_free(state, signed):
+        # Not kept, but where its sender is matters to rounds.catch_up: checked at most
+        # twice per retransmission interval and sender, so a flood costs no signatures.
+        if not _hearing_due(state, signed) or not _signature_holds(state, signed):
+            return state
+        return heard(state, signed)
     if not _signature_holds(state, signed):
         return state
     votes, earlier = state.votes.add(signed)
-    return _report_equivocation(replace(state, votes=votes), earlier, signed, out)
+    state = heard(replace(state, votes=votes), signed)
+    return _report_equivocation(state, earlier, signed, out)
+
+
+def heard(state: ReplicaState, signed: SignedVote) -> ReplicaState:
+    """Note where a validator was by a verified vote of this height or the one before."""
+    vote = signed.vote
+    where = (vote.height, vote.round, state.now_ms)
+    return replace(state, rounds_heard={**state.rounds_heard, signed.validator: where})
+
+
+def _hearing_due(state: ReplicaState, signed: SignedVote) -> bool:
+    last = state.rounds_heard.get(signed.validator)
+    interval = state.config.timeouts.retransmit_ms // 2
+    return last is None or state.now_ms - last[2] >= interval
 
 
 def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
@@ -134,12 +154,15 @@ def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action])
     validators = state.previous_validators
     if validators is None or not validators.contains(signed.validator):
         return state
-    if signed.vote.chain_id != state.config.chain_id or state.previous_votes.contains(signed):
+    if signed.vote.chain_id != state.config.chain_id:
         return state
+    if state.previous_votes.contains(signed):
+        return heard(state, signed)
     if not _signature_holds(state, signed):
         return state
     votes, earlier = state.previous_votes.add(signed)
-    return _report_equivocation(replace(state, previous_votes=votes), earlier, signed, out)
+    state = heard(replace(state, previous_votes=votes), signed)
+    return _report_equivocation(state, earlier, signed, out)
 
 
 def _signature_holds(state: ReplicaState, signed: SignedVote) -> bool:

@@ -34,7 +34,13 @@ def schedule_timeout(state: ReplicaState, kind: TimeoutKind, out: list[Action]) 
 
 def start_round(state: ReplicaState, round_number: int, out: list[Action]) -> ReplicaState:
     """StartRound(round), lines 11-21."""
-    state = replace(state, round=round_number, step=Step.PROPOSE, awaiting_proposal=False)
+    state = replace(
+        state,
+        round=round_number,
+        step=Step.PROPOSE,
+        awaiting_proposal=False,
+        round_started_ms=state.now_ms,
+    )
     # Line 21 schedules the propose timeout only for non-proposers; we schedule it for the
     # proposer too, because the node answers RequestProposal asynchronously and may not.
     state = schedule_timeout(state, TimeoutKind.PROPOSE, out)
@@ -157,3 +163,38 @@ def skip_to_higher_round(state: ReplicaState, out: list[Action]) -> ReplicaState
         if len(senders) >= state.skip_threshold:
             return start_round(state, round_number, out)
     return None
+
+
+def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
+    """Not in Alg. 1: follow a validator that is alone in a higher round (docs/CONSENSUS.md,
+    "Round skipping"). None: stay.
+
+    At n=3, q=2 the skip rule (line 55) needs two validators in the higher round; with one
+    validator silent only one can be there, so two live ones rounds apart met only through
+    their own round timeouts, and once those reached the cap rounds lasted alike and the
+    gap never closed. So: once our round has lasted its three step timeouts (as long as a
+    round in which nothing arrived on time lasts, line 65), if every validator heard from
+    within a round timeout is in a higher round, start the lowest of those rounds.
+
+    Starting a round signs nothing (addition 2). A validator heard in our round or below
+    holds us: two live validators in one round never move each other this way, so a single
+    Byzantine one cannot drag them (what the f+1 of line 55 guards against), and the one
+    ahead never follows it; the lowest round above us is never above a live peer's.
+    """
+    if state.step is Step.COMMITTING:
+        return None
+    round_ms = state.config.timeouts.duration_ms(TimeoutKind.ROUND, state.round)
+    if state.now_ms - state.round_started_ms < round_ms // 2:
+        return None
+    above: list[int] = []
+    for validator, (height, round_number, at_ms) in state.rounds_heard.items():
+        if validator == state.public_key or not state.validators.contains(validator):
+            continue
+        if state.now_ms - at_ms > round_ms:
+            continue  # silent for a whole round timeout: crashed, or cut off
+        if (height, round_number) <= (state.height, state.round):
+            return None
+        above.append(round_number)
+    if not above:
+        return None
+    return start_round(state, min(above), out)

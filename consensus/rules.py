@@ -13,7 +13,7 @@ from consensus.actions import Action
 from consensus.casting import cast_vote
 from consensus.config import TimeoutKind
 from consensus.decision import decide
-from consensus.rounds import schedule_timeout, skip_to_higher_round
+from consensus.rounds import catch_up, schedule_timeout, skip_to_higher_round
 from consensus.state import ReplicaState, Step
 from protocol.votes import VoteType
 
@@ -112,9 +112,15 @@ def skip_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     return skip_to_higher_round(state, out)
 
 
+def catch_up_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
+    """Not in Alg. 1: join a lone validator in a higher round (rounds.catch_up)."""
+    return catch_up(state, out)
+
+
 RULES: tuple[Rule, ...] = (
     decide,
     skip_round,
+    catch_up_round,
     prevote_on_proposal,
     schedule_prevote_timeout,
     lock_on_polka,

@@ -84,6 +84,11 @@ class ReplicaState:
     """The validator sets of the heights in decisions, to verify a peer's certificate."""
     fork_height: int | None = None
     """A height for which a conflicting certificate arrived: from then on we sign nothing."""
+    round_started_ms: int = 0
+    """now_ms when the current round started (StartRound)."""
+    rounds_heard: Mapping[PublicKey, tuple[int, int, int]] = field(default_factory=dict)
+    """validator -> (height, round, now_ms) of the last verified vote received from it, of
+    this height or the one before: where it was then (rounds.catch_up)."""
 
     @property
     def public_key(self) -> PublicKey:

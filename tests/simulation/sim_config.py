@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from consensus import TimeoutConfig
 from tests.fakes.sim_network import NetworkCounters
 from tests.kit.engine_config import named_chain_id, payload_hash, scaled_timeouts
 from tests.simulation.canaries import Canary
@@ -30,6 +31,8 @@ class SimOptions:
     holding evidence naming the equivocating key (n=3 runs, where f_S = 0)."""
     drop_persisted_payload: bool = False
     """Canary: a restart forgets the persisted payloads (keeps the signer state)."""
+    timeouts: TimeoutConfig = SIM_TIMEOUTS
+    """The replicas' timeouts; the round-gap runs use the production defaults."""
 
 
 @dataclass

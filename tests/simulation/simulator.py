@@ -54,7 +54,6 @@ from tests.simulation.scenario import Kind, Scenario, make_scenario
 from tests.simulation.sim_config import (
     CALM_DELAY_MAX_MS,
     CHAIN_ID,
-    SIM_TIMEOUTS,
     SimOptions,
     SimResult,
     SimStats,
@@ -130,7 +129,7 @@ class Simulation:
         return self.sets.validators_at(height)
 
     def engine_config(self, replica: Replica) -> EngineConfig:
-        return engine_config(CHAIN_ID, replica.signer, self.verify, SIM_TIMEOUTS)
+        return engine_config(CHAIN_ID, replica.signer, self.verify, self.options.timeouts)
 
     # ----------------------------------------------------------------- the fault plan
 

@@ -1,0 +1,80 @@
+"""rounds.catch_up: following a validator that is alone in a higher round (n=3, q=2, one
+validator silent; docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
+timeouts sum to 2000 ms, its round timeout is 4000 ms."""
+
+from consensus import Tick
+from tests.kit.engine_config import scaled_timeouts
+from tests.unit.consensus.harness import PRE, Harness, feed
+
+
+def _pair() -> tuple[Harness, int, int, int]:
+    """n=3: me (not proposing round 0), and the two others."""
+    h = Harness(n=3, quorum=2)
+    me = h.non_proposer(1, 0)
+    first, second = (i for i in range(3) if i != me)
+    return h, me, first, second
+
+
+def test_a_lone_validator_in_a_higher_round_is_joined_after_our_step_timeouts():
+    h, me, ahead, _silent = _pair()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(ahead, PRE, 7, None), sender=ahead)
+    state, _ = feed(state, Tick(now_ms=1999))
+    assert state.round == 0, "not before the round has lasted its step timeouts"
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 7
+
+
+def test_the_lowest_round_above_ours_is_joined():
+    h, me, first, second = _pair()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(first, PRE, 9, None), sender=first)
+    state, _ = h.receive(state, h.vote(second, PRE, 4, None), sender=second)
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 4, "never past a live peer, whatever another validator claims"
+
+
+def test_a_validator_in_our_round_holds_us_so_one_byzantine_cannot_drag_a_pair():
+    h, me, byzantine, peer = _pair()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    for round_number in (1, 2, 50):
+        state, _ = h.receive(state, h.vote(byzantine, PRE, round_number, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=3999))
+    assert state.round == 0
+    state, _ = feed(state, Tick(now_ms=4000))
+    assert state.round == 1, "only our own round timeout moves us, and to the next round"
+
+
+def test_the_validator_ahead_does_not_follow_a_third_one_while_the_other_is_behind():
+    h, me, byzantine, behind = _pair()
+    state, _ = h.start(me)
+    state, _ = feed(state, Tick(now_ms=4000))  # round timeout: round 1, from 4000 on
+    state, _ = h.receive(state, h.vote(behind, PRE, 0, None), sender=behind)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 2, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=6300))  # round 1's step timeouts: 2300 ms
+    assert state.round == 1
+
+
+def test_a_validator_silent_for_a_round_timeout_holds_nobody():
+    h, me, ahead, crashed = _pair()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(crashed, PRE, 0, None), sender=crashed)  # at 0 ms
+    state, _ = feed(state, Tick(now_ms=4000))  # round 1 from 4000; its round timeout 4600
+    state, _ = h.receive(state, h.vote(ahead, PRE, 7, None), sender=ahead)
+    state, _ = feed(state, Tick(now_ms=4600))
+    assert state.round == 1, "the crashed validator was heard 4600 ms ago: it still holds"
+    state, _ = feed(state, Tick(now_ms=6300))
+    assert state.round == 7
+
+
+def test_a_vote_beyond_the_two_kept_rounds_still_tells_where_its_validator_is():
+    h, me, ahead, _silent = _pair()
+    state, _ = h.start(me, timeouts=scaled_timeouts(propose_ms=1000, retransmit_ms=1000))
+    for round_number in (1, 2):
+        state, _ = h.receive(state, h.vote(ahead, PRE, round_number, None), sender=ahead)
+    state, _ = feed(state, Tick(now_ms=600))  # checked at most every 500 ms per validator
+    state, _ = h.receive(state, h.vote(ahead, PRE, 9, None), sender=ahead)
+    assert state.votes.rounds_of(h.key(ahead), above=0) == {1, 2}, "not kept"
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 9
