@@ -7,17 +7,15 @@ height on, or answer as something that is not a Lantan node. Tests only.
 """
 
 import argparse
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from client.cli.audit import register_audit
 from genesis.example.chain_forge import ChainForge
-from tests.unit.client.fake_node import Answer, error, ok
+from tests.unit.client.fake_node import Answer, error, ok, serve_answers
 
 
 @dataclass
@@ -72,32 +70,8 @@ class ChainStandIn:
 @contextmanager
 def serve(node: ChainStandIn) -> Iterator[str]:
     """Serve node on 127.0.0.1 at a free port; yields its base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            answer = node.handle(self.path)
-            if answer is None:
-                self.close_connection = True
-                return
-            status, content_type, payload = answer
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_answers(lambda _method, path, _body: node.handle(path)) as url:
+        yield url
 
 
 def run_audit(*argv: str) -> int:

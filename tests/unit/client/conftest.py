@@ -10,7 +10,7 @@ import pytest
 
 from genesis.document import Genesis, build_genesis
 from genesis.keystore import KdfLimits, create_key_directory
-from genesis.network import init_local_network
+from genesis.network import LOCAL_CHAIN_NAME, init_local_network
 from tests.unit.client.fake_node import FakeNode, serve
 
 # libsodium's minimum Argon2id cost: tests only, so each unlock takes about a millisecond.
@@ -56,3 +56,22 @@ def fake(network: Network) -> FakeNode:
 def node_url(fake: FakeNode) -> Iterator[str]:
     with serve(fake) as url:
         yield url
+
+
+WITNESS = "court-witness"
+
+
+def witnessed_network(directory: Path, chain_name: str = LOCAL_CHAIN_NAME) -> Path:
+    """A local network whose genesis names one witness, WITNESS (an institution with its
+    key); returns its genesis file."""
+    document = init_local_network(
+        directory,
+        validator_count=3,
+        genesis_time_ms=GENESIS_TIME_MS,
+        limits=TEST_LIMITS,
+        witnesses=(WITNESS,),
+        chain_name=chain_name,
+    )
+    path = directory / "genesis.json"
+    path.write_text(json.dumps(document.to_json(), ensure_ascii=False))
+    return path

@@ -9,7 +9,7 @@ real HTTP on 127.0.0.1 (`serve`) or as an httpx.MockTransport (`transport`). Tes
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -366,6 +366,17 @@ def error(status: int, code: str, detail: str) -> Answer:
 @contextmanager
 def serve(node: FakeNode) -> Iterator[str]:
     """Serve node on 127.0.0.1 at a free port; yields its base URL."""
+    with serve_answers(node.handle) as url:
+        yield url
+
+
+Handle = Callable[[str, str, bytes], Answer | None]
+"""handle(method, path, body) -> the answer, or None to close the connection unanswered."""
+
+
+@contextmanager
+def serve_answers(handle: Handle) -> Iterator[str]:
+    """Serve handle's answers on 127.0.0.1 at a free port; yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -375,7 +386,11 @@ def serve(node: FakeNode) -> Iterator[str]:
             self._answer(self.rfile.read(int(self.headers.get("content-length", 0))))
 
         def _answer(self, body: bytes) -> None:
-            status, content_type, payload = node.handle(self.command, self.path, body)
+            answer = handle(self.command, self.path, body)
+            if answer is None:
+                self.close_connection = True
+                return
+            status, content_type, payload = answer
             self.send_response(status)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(payload)))

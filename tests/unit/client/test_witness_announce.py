@@ -14,15 +14,13 @@ from client.node_pool import NodePool
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once, announced_address
 from client.witness.discovery import LearnedNodes, announced_validator_urls
-from genesis.document import Genesis, build_genesis
-from genesis.network import init_local_network
+from genesis.document import Genesis, build_genesis, parse_genesis
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
 from tests.unit.client.cli_runner import run_cli
-from tests.unit.client.conftest import GENESIS_TIME_MS, TEST_LIMITS
+from tests.unit.client.conftest import WITNESS, witnessed_network
 from tests.unit.client.fake_node import FakeNode, serve
 
-WITNESS = "court-witness"
 URL = "https://witness.court.example.cn:8443"
 
 
@@ -30,15 +28,8 @@ URL = "https://witness.court.example.cn:8443"
 def witnessed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Genesis]:
     """A local network whose genesis names one witness (an institution with its key)."""
     directory = tmp_path_factory.mktemp("witnessed")
-    document = init_local_network(
-        directory,
-        validator_count=3,
-        genesis_time_ms=GENESIS_TIME_MS,
-        limits=TEST_LIMITS,
-        witnesses=(WITNESS,),
-    )
-    (directory / "genesis.json").write_text(json.dumps(document.to_json(), ensure_ascii=False))
-    return directory, build_genesis(document)
+    path = witnessed_network(directory)
+    return directory, build_genesis(parse_genesis(path.read_bytes()))
 
 
 @pytest.fixture

@@ -2,32 +2,13 @@
 genesis does not name said with its usual cause, the wrong genesis file."""
 
 import argparse
-import json
 from pathlib import Path
 
 import pytest
 
 from client.cli.witness import register_witness
-from genesis.network import init_local_network
 from tests.unit.client.cli_runner import run_cli
-from tests.unit.client.conftest import GENESIS_TIME_MS, TEST_LIMITS
-
-WITNESS = "court-witness"
-
-
-def witnessed_network(directory: Path, chain_name: str) -> Path:
-    """A local network whose genesis names one witness; returns its genesis file."""
-    document = init_local_network(
-        directory,
-        validator_count=3,
-        genesis_time_ms=GENESIS_TIME_MS,
-        limits=TEST_LIMITS,
-        witnesses=(WITNESS,),
-        chain_name=chain_name,
-    )
-    path = directory / "genesis.json"
-    path.write_text(json.dumps(document.to_json(), ensure_ascii=False))
-    return path
+from tests.unit.client.conftest import WITNESS, witnessed_network
 
 
 @pytest.fixture(scope="module")

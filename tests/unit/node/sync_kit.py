@@ -72,6 +72,20 @@ def certified_chain(source: Ledger, count: int) -> dict[int, tuple[bytes, Commit
     return blocks
 
 
+async def mock_sync(
+    ledger: Ledger,
+    urls: list[str],
+    answer: Callable[[httpx.Request], httpx.Response],
+    signatures_ahead: SignaturesAhead | None = None,
+) -> BlockSync:
+    """A BlockSync of ledger whose peers (urls) are answered by answer, in-process; the
+    caller closes it."""
+    sync = BlockSync(ledger, urls, direct, signatures_ahead=signatures_ahead)
+    await sync.close()  # its real client, replaced
+    sync._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    return sync
+
+
 def catch_up_from(
     behind: Ledger,
     peers: dict[str, tuple[httpx.MockTransport, int]],
@@ -84,9 +98,7 @@ def catch_up_from(
         return transport.handle_request(request)
 
     async def main() -> int:
-        sync = BlockSync(behind, list(peers), direct, signatures_ahead=signatures_ahead)
-        await sync.close()
-        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(route))
+        sync = await mock_sync(behind, list(peers), route, signatures_ahead)
         for url, (_, height) in peers.items():
             view = sync.state.peers[url]
             view.reachable, view.height = True, height

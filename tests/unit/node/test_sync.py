@@ -42,6 +42,7 @@ from tests.unit.node.sync_kit import (
     catch_up_from,
     certified_chain,
     direct,
+    mock_sync,
     one_signature_certificate,
     serve_blocks,
 )
@@ -207,9 +208,7 @@ def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: P
         return httpx.Response(200, json={"height": ledger.height, "head_hash": "00"})
 
     async def main() -> None:
-        sync = BlockSync(ledger, [PEER], direct)
-        await sync.close()
-        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(status))
+        sync = await mock_sync(ledger, [PEER], status)
         sync.on_reachable.append(told.append)
         try:
             for _ in range(5):
@@ -302,9 +301,7 @@ def test_a_peer_whose_claim_did_not_hold_is_left_out_of_readiness(ledger_at: Led
         return transports[f"{request.url.scheme}://{request.url.host}"].handle_request(request)
 
     async def main() -> tuple[int, int, int]:
-        sync = BlockSync(behind, [liar, honest], direct)
-        await sync.close()
-        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(route))
+        sync = await mock_sync(behind, [liar, honest], route)
         for url, height in ((liar, 1_000), (honest, 2)):
             view = sync.state.peers[url]
             view.reachable, view.height = True, height

@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 from node import sync as node_sync
-from node.sync import BlockSync
 from tests.unit.node.chain_kit import open_ledger
-from tests.unit.node.sync_kit import direct
+from tests.unit.node.sync_kit import mock_sync
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
 
@@ -40,9 +39,7 @@ def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
         return httpx.Response(200, json={"height": 7, "head_hash": "ab"})
 
     async def main() -> None:
-        sync = BlockSync(ledger, [HONEST, DRIPPING], direct)
-        await sync.close()
-        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        sync = await mock_sync(ledger, [HONEST, DRIPPING], answer)
         honest, dripping = sync.state.peers[HONEST], sync.state.peers[DRIPPING]
         try:
             # Returns after POLL_WAIT_S with the honest answer in, the dripping one still
