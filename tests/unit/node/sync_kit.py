@@ -8,9 +8,7 @@ from typing import Any
 import httpx
 
 from node.ledger import Ledger
-from node.sync import (
-    BlockSync,
-)
+from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
 from protocol.encoding import decode, encode
 from protocol.votes import CommitCertificate

@@ -16,10 +16,7 @@ from node import sync as node_sync
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from node.storage.smt_top import CATCH_UP_LEVELS, TOP_LEVELS
-from node.sync import (
-    BlockSync,
-    SyncState,
-)
+from node.sync import BlockSync, SyncState
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json

@@ -15,12 +15,9 @@ from contracts.validator_sets import current_validator_set
 from node import sync as node_sync
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
-from node.sync import (
-    VERIFY_AHEAD_BLOCKS,
-    FetchedBlock,
-    parse_if_certified,
-)
+from node.sync import VERIFY_AHEAD_BLOCKS
 from node.sync_ahead import SignaturesAhead
+from node.sync_blocks import FetchedBlock, parse_if_certified
 from protocol.encoding import decode, decode_unchecked, encode
 from protocol.hashing import TAG_TX
 from protocol.signature_cache import SignatureCache

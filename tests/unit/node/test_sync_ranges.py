@@ -8,11 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from node.sync import (
-    RangeRefusedError,
-    canonical_payload,
-    parse_range,
-)
+from node.sync_blocks import RangeRefusedError, canonical_payload, parse_range
 from protocol.encoding import decode, decode_unchecked, encode
 from protocol.tx import SignedTx
 from tests.unit.node.sync_kit import (
