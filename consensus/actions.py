@@ -114,6 +114,18 @@ class ForkDetected:
     theirs: CommitCertificate
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposalRefused:
+    """A proposal signed by its round's proposer whose payload does not hash to the block it
+    names: dropped, as any bad proposal is, and said, because only the proposer could
+    have sent it (a validator turned hostile, or one with a bug). Nothing else changes."""
+
+    height: int
+    round: int
+    proposer: PublicKey
+    block_hash: Hash32
+
+
 Action: TypeAlias = (
     PersistPayload
     | PersistSignerState
@@ -125,4 +137,5 @@ Action: TypeAlias = (
     | CommitBlock
     | EvidenceFound
     | ForkDetected
+    | ProposalRefused
 )

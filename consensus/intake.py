@@ -7,7 +7,14 @@ heights trigger catch-up. Duplicates are recognised before any signature is chec
 
 from dataclasses import replace
 
-from consensus.actions import Action, EvidenceFound, ForkDetected, Send, ValidateProposal
+from consensus.actions import (
+    Action,
+    EvidenceFound,
+    ForkDetected,
+    ProposalRefused,
+    Send,
+    ValidateProposal,
+)
 from consensus.catchup import ask_for_commits, push_certificate, push_commits
 from consensus.certificates import certificate_is_valid
 from consensus.events import MessageReceived
@@ -194,7 +201,16 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         return state
     if proposal.round > state.round + 1:
         return state  # its proposer retransmits it; kept now it would only hold memory
-    if state.proposals.get(proposal.round) == message or not _proposal_is_authentic(state, message):
+    if state.proposals.get(proposal.round) == message or not _proposal_is_signed(state, message):
+        return state
+    if state.config.hash_payload(message.payload) != proposal.block_hash:
+        refused = ProposalRefused(
+            height=state.height,
+            round=proposal.round,
+            proposer=message.signed.proposer,
+            block_hash=proposal.block_hash,
+        )
+        out.append(refused)
         return state
     blocks = {**state.blocks, proposal.block_hash: message.payload}
     if proposal.round in state.proposals:
@@ -211,17 +227,16 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
     return request_validation(state, proposal.block_hash, proposal.round, out)
 
 
-def _proposal_is_authentic(state: ReplicaState, message: ProposalMessage) -> bool:
-    """Signed by proposer(height, round), a sane POL round, and the payload hashes right."""
+def _proposal_is_signed(state: ReplicaState, message: ProposalMessage) -> bool:
+    """Signed by proposer(height, round), with a sane POL round (whether its payload hashes
+    to its block is on_proposal's next check)."""
     proposal = message.signed.proposal
     if not -1 <= proposal.pol_round < proposal.round:
         return False
     proposer = state.validators.proposer(state.height, proposal.round).public_key
     if message.signed.proposer != proposer:
         return False
-    if not state.config.verify(proposer, proposal.sign_bytes(), message.signed.signature):
-        return False
-    return state.config.hash_payload(message.payload) == proposal.block_hash
+    return state.config.verify(proposer, proposal.sign_bytes(), message.signed.signature)
 
 
 def request_validation(

@@ -28,6 +28,7 @@ from consensus import (
     MessageReceived,
     PersistSignerState,
     ProposalMessage,
+    ProposalRefused,
     ProposalSubmitted,
     ProposalValidated,
     ReplicaState,
@@ -374,6 +375,16 @@ class NodeRuntime:
             # Not raised: the rest of this step still answers the peer with our certificate.
             self.halted = f"conflicting certificate for height {action.height}"
             log.critical("consensus halted: %s", self.halted)
+        elif isinstance(action, ProposalRefused):
+            # At most one a round: only the round's proposer can sign one.
+            log.warning(
+                "proposal of round %d refused: its payload does not hash to block %s, and "
+                "proposer %s signed it",
+                action.round,
+                action.block_hash.hex()[:16],
+                action.proposer.hex()[:16],
+                extra={"height": action.height, "round": action.round},
+            )
 
     async def _persist(self, writes: Sequence[Action]) -> None:
         """Perform durable writes in their order (the payloads a new lock names, then the

@@ -25,6 +25,7 @@ from consensus import (
     MessageReceived,
     PersistPayload,
     PersistSignerState,
+    ProposalRefused,
     ProposalSubmitted,
     ProposalValidated,
     ReplicaState,
@@ -93,6 +94,8 @@ class Simulation:
         self.engine = engine_for(options.canary)
         self.rng = random.Random(scenario.seed ^ 0x5EED)
         self.clock = ManualClock()
+        self.proposals_refused = 0
+        """ProposalRefused actions (honest replicas send none: a run expects 0)."""
         self.stats = SimStats()
         plan = scenario.network
         faults = NetworkFaults(plan.loss, plan.duplicate, 1, plan.delay_max_ms)
@@ -340,6 +343,8 @@ class Simulation:
                 answers.append(self._commit(replica, action))
             elif isinstance(action, ForkDetected):
                 replica.halted = True  # Like the node: stop, keep the data, serve it.
+            elif isinstance(action, ProposalRefused):
+                self.proposals_refused += 1  # a log line on the node; no simulated node sends one
             else:
                 assert isinstance(action, EvidenceFound)
                 self._evidence(replica, action)

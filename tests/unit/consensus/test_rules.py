@@ -6,6 +6,7 @@ from dataclasses import replace
 from consensus import (
     CommitApplied,
     CommitBlock,
+    ProposalRefused,
     ProposalSubmitted,
     RequestProposal,
     ScheduleTimeout,
@@ -283,3 +284,24 @@ def test_round_timeouts_grow_linearly_and_are_capped():
     timeouts = Harness().config(0).timeouts
     durations = [timeouts.duration_ms(TimeoutKind.PROPOSE, r) for r in (0, 1, 2, 10)]
     assert durations == [1000, 1100, 1200, 1500]
+
+
+def test_a_proposal_whose_payload_is_not_its_block_is_refused_and_said() -> None:
+    """Signed by its round's proposer, but its payload is not the block it names: dropped as
+    before (it is no proposal of that block), and now a ProposalRefused action, which the
+    node logs: only the proposer could have sent it (a hostile pass found it silent)."""
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    honest = h.proposal(0, X)
+    forged = replace(honest, payload=Y)
+    state, actions = h.receive(state, forged)
+    refused = [a for a in actions if isinstance(a, ProposalRefused)]
+    proposer = h.signers[h.proposer_index(1, 0)].public_key
+    assert refused == [
+        ProposalRefused(height=1, round=0, proposer=proposer, block_hash=block_hash(X))
+    ]
+    assert 0 not in state.proposals  # not taken
+    state, actions = h.receive(state, honest)
+    assert state.proposals[0] == honest  # the real one still is
+    assert not [a for a in actions if isinstance(a, ProposalRefused)]
