@@ -152,6 +152,17 @@ class SyncState:
         return sum(1 for p in self.peers.values() if p.reachable)
 
 
+def _report_failed_poll(view: PeerView, task: "asyncio.Task[None]") -> None:
+    """A poll ended on an error _poll does not expect (its own kinds are caught there): said
+    once, as the sync loop said a failed round when it awaited the polls itself, and the
+    peer counts as unreachable until its next poll answers."""
+    error = None if task.cancelled() else task.exception()
+    if error is None:
+        return
+    view.reachable, view.last_error = False, describe_peer_error(error)
+    log.error("status poll of %s failed", view.url, exc_info=error)
+
+
 class BlockSync:
     """Follows peers' heads and applies the certified blocks this node lacks."""
 
@@ -207,6 +218,8 @@ class BlockSync:
         others' meanwhile."""
         for view in self.state.peers.values():
             running = self._polls.get(view.url)
+            if running is not None and running.done():
+                _report_failed_poll(view, running)
             if running is None or running.done():
                 self._polls[view.url] = asyncio.create_task(self._poll(view))
         pending = [task for task in self._polls.values() if not task.done()]

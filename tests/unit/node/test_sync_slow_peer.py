@@ -4,6 +4,7 @@ started consensus). Its poll runs on by itself until its deadline; the others ar
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -62,3 +63,34 @@ def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
         asyncio.run(main())
     finally:
         ledger.store.close()
+
+
+def test_a_poll_that_fails_unexpectedly_is_logged_and_leaves_the_peer_unreachable(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Polls run as tasks of their own, so an error _poll does not catch would vanish with
+    the task; the next round reports it (the sync loop's "sync round failed" did before)."""
+    ledger = open_ledger(tmp_path / "data")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug in a transport")
+
+    async def main() -> tuple[bool, str]:
+        sync = await mock_sync(ledger, [HONEST], answer)
+        try:
+            await asyncio.wait_for(sync.poll_peers(), 5)
+            await asyncio.wait_for(sync.poll_peers(), 5)  # reports the first one's end
+            view = sync.state.peers[HONEST]
+            return view.reachable, view.last_error
+        finally:
+            await sync.close()
+
+    try:
+        reachable, error = asyncio.run(main())
+    finally:
+        ledger.store.close()
+    assert not reachable and "a bug in a transport" in error
+    assert any(
+        r.levelno == logging.ERROR and f"status poll of {HONEST} failed" in r.getMessage()
+        for r in caplog.records
+    )
