@@ -22,6 +22,7 @@ import httpx
 
 from client.audit.checkpoint import NOTE_LENGTH_MAX, note_verifiers
 from node.cosignatures import CheckpointUnknownError, CosignatureRefusedError
+from node.ledger import Ledger
 from node.service import NodeService
 from node.sync import PeerAnswerError
 from protocol.cosignature import cosignature_key_id, verified_cosigners
@@ -98,6 +99,23 @@ class LocalLog:
     root_at: Callable[[int], Hash32]
     """This node's history root at a size <= synced_size."""
     witnesses: WitnessSet | None
+
+
+def local_log(ledger: Ledger, witnesses: WitnessSet | None) -> LocalLog:
+    """What ledger holds now that a peer's note must agree with."""
+
+    def signer_set_hash(size: int) -> Hash32 | None:
+        header = ledger.header(size - 1)
+        return None if header is None else header.validators_hash
+
+    return LocalLog(
+        chain_id=ledger.chain_id,
+        synced_size=ledger.height + 1,
+        validators=ledger.validators_of_head(),
+        signer_set_hash=signer_set_hash,
+        root_at=ledger.history_root,
+        witnesses=witnesses,
+    )
 
 
 def check_note(data: bytes, local: LocalLog) -> VerifiedCheckpoint | CheckpointProblem:
@@ -258,21 +276,9 @@ class CheckpointFollower:
         return True
 
     def _local(self) -> LocalLog:
-        ledger = self._service.ledger
-
-        def signer_set_hash(size: int) -> Hash32 | None:
-            header = ledger.header(size - 1)
-            return None if header is None else header.validators_hash
-
         cosignatures = self._service.cosignatures
-        return LocalLog(
-            chain_id=ledger.chain_id,
-            synced_size=ledger.height + 1,
-            validators=ledger.validators_of_head(),
-            signer_set_hash=signer_set_hash,
-            root_at=ledger.history_root,
-            witnesses=None if cosignatures is None else cosignatures.witnesses,
-        )
+        witnesses = None if cosignatures is None else cosignatures.witnesses
+        return local_log(self._service.ledger, witnesses)
 
     def _refused(self, url: str, problem: CheckpointProblem) -> None:
         self._service.metrics.checkpoints_followed.labels(outcome=problem.refusal.value).inc()

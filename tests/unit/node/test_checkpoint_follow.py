@@ -21,13 +21,14 @@ from node.checkpoint_follow import (
     Refusal,
     VerifiedCheckpoint,
     check_note,
+    local_log,
 )
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
 from node.mempool import Mempool
 from node.service import NodeService
 from protocol.cosignature import cosign
-from protocol.hashing import Hash32, sha256
+from protocol.hashing import sha256
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
 from protocol.signing import SigningKey
 from protocol.witnesses import Witness, WitnessSet
@@ -83,18 +84,7 @@ def head_note(ledger: Ledger, **options: object) -> bytes:
 
 
 def local(ledger: Ledger, witnesses: WitnessSet | None = None) -> LocalLog:
-    def signer_set_hash(size: int) -> Hash32 | None:
-        header = ledger.header(size - 1)
-        return None if header is None else header.validators_hash
-
-    return LocalLog(
-        chain_id=ledger.chain_id,
-        synced_size=ledger.height + 1,
-        validators=ledger.validators_of_head(),
-        signer_set_hash=signer_set_hash,
-        root_at=ledger.history_root,
-        witnesses=witnesses,
-    )
+    return local_log(ledger, witnesses)
 
 
 class Peers:
