@@ -8,6 +8,7 @@ outlives its fixture, whatever the test did.
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -39,15 +40,57 @@ REAP_S = 10.0
 PORT_RANGE = (20_000, 32_000)
 """Below Linux's ephemeral range (32768-60999): an outgoing connection's local port could
 otherwise take a port between the check here and the node's bind."""
+PORT_SPARE = 8
+"""Ports left unused after each allocation: `net add-observer` takes the first free port
+above a network's highest, which must not be the next network's."""
+
+
+@dataclasses.dataclass
+class _PortCursor:
+    """This process's next port. Each xdist worker draws from its own slice of PORT_RANGE and
+    never hands a port out twice: a random pick could land on a port another worker's network
+    holds for a moment only (a node it killed and is about to restart), which port_free cannot
+    see, and that network's node would then answer this one's status with its chain id."""
+
+    next_port: int
+    low: int
+    high: int
+
+
+def _worker_slice() -> tuple[int, int]:
+    """[low, high) of PORT_RANGE for this xdist worker (gwN of PYTEST_XDIST_WORKER_COUNT), or
+    the whole range outside xdist."""
+    low, high = PORT_RANGE
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or "1")
+    if not worker.startswith("gw") or count < 2:
+        return low, high
+    index = int(worker[2:])
+    width = (high - low) // count
+    return low + index * width, low + (index + 1) * width
+
+
+@functools.cache
+def _port_cursor() -> _PortCursor:
+    """The cursor of this process, made on first use."""
+    low, high = _worker_slice()
+    # A random start in the slice's lower half: a tier run right after another (or a network
+    # a crashed run left behind) does not start on the same ports.
+    return _PortCursor(next_port=random.randrange(low, (low + high) // 2), low=low, high=high)
 
 
 def free_base_port(count: int) -> int:
-    """A base port whose next count ports are free on 127.0.0.1 right now."""
+    """A base port whose next count ports are free on 127.0.0.1 right now, from this worker's
+    slice, above every port handed out before in this process."""
+    cursor = _port_cursor()
     for _ in range(200):
-        base = random.randrange(*PORT_RANGE)
+        base = cursor.next_port
+        if base + count + PORT_SPARE > cursor.high:
+            base = cursor.low
+        cursor.next_port = base + count + PORT_SPARE
         if all(port_free(base + offset) for offset in range(count)):
             return base
-    raise RuntimeError(f"no {count} consecutive free ports found")
+    raise RuntimeError(f"no {count} consecutive free ports found in {cursor.low}-{cursor.high}")
 
 
 def reap(pids: Iterable[int], timeout_s: float = REAP_S) -> list[int]:
