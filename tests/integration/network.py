@@ -57,10 +57,28 @@ class _PortCursor:
     high: int
 
 
+PORT_RANGE_ENV = "LANTAN_TEST_PORT_RANGE"
+"""`LOW-HIGH` in place of PORT_RANGE: two test runs on one box (a CI run beside a developer's)
+each keep to their own ports."""
+
+
+def _port_range() -> tuple[int, int]:
+    """PORT_RANGE, or the range $LANTAN_TEST_PORT_RANGE names."""
+    named = os.environ.get(PORT_RANGE_ENV, "")
+    if not named:
+        return PORT_RANGE
+    low, _, high = named.partition("-")
+    if not (low.isdigit() and high.isdigit() and 1024 <= int(low) < int(high) <= 65536):
+        raise RuntimeError(
+            f"${PORT_RANGE_ENV} must be LOW-HIGH (1024 <= LOW < HIGH), not {named!r}"
+        )
+    return int(low), int(high)
+
+
 def _worker_slice() -> tuple[int, int]:
-    """[low, high) of PORT_RANGE for this xdist worker (gwN of PYTEST_XDIST_WORKER_COUNT), or
-    the whole range outside xdist."""
-    low, high = PORT_RANGE
+    """[low, high) of the port range for this xdist worker (gwN of PYTEST_XDIST_WORKER_COUNT),
+    or the whole range outside xdist."""
+    low, high = _port_range()
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or "1")
     if not worker.startswith("gw") or count < 2:

@@ -13,6 +13,7 @@ from tests.integration import network
 def test_worker_slices_are_disjoint_and_inside_the_range(
     monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
+    monkeypatch.delenv(network.PORT_RANGE_ENV, raising=False)
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", str(workers))
     slices = []
     for index in range(workers):
@@ -27,7 +28,22 @@ def test_worker_slices_are_disjoint_and_inside_the_range(
 def test_outside_xdist_the_whole_range_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    monkeypatch.delenv(network.PORT_RANGE_ENV, raising=False)
     assert network._worker_slice() == network.PORT_RANGE
+
+
+def test_a_named_range_is_sliced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(network.PORT_RANGE_ENV, "12000-14000")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    assert network._worker_slice() == (13000, 14000)
+
+
+@pytest.mark.parametrize("named", ["12000", "14000-12000", "80-90", "a-b", "12000-70000"])
+def test_a_malformed_range_is_refused(monkeypatch: pytest.MonkeyPatch, named: str) -> None:
+    monkeypatch.setenv(network.PORT_RANGE_ENV, named)
+    with pytest.raises(RuntimeError, match="LANTAN_TEST_PORT_RANGE"):
+        network._worker_slice()
 
 
 def test_no_port_is_handed_out_twice(monkeypatch: pytest.MonkeyPatch) -> None:
