@@ -10,6 +10,12 @@ Connections that have never completed a request go first: an idle keep-alive con
 of a client already served (a peer, a wallet) may carry its next request in bytes the
 loop has not read yet, and closing it under that request resets a client that did nothing
 wrong (seen in CI as "connection reset" for an honest POST during a 1,100-socket flood).
+When no connection waits for headers, the one that has been receiving its request body the
+longest goes instead: 1,000 connections with whole headers and a body sent a byte at a time
+(anyone may open them, a peer envelope is authenticated only once its body is in) otherwise
+closed every new connection for the body timeout, again and again, and held so, two of three
+validators got no new peer connection and the chain stopped. An honest body arrives at
+network speed, so a slow body only ever displaces other slow bodies too.
 """
 
 import asyncio
@@ -34,6 +40,9 @@ class GuardedH11Protocol(H11Protocol):
         self._header_deadline: asyncio.TimerHandle | None = None
         self.waiting_since = 0.0
         self.responses_sent = 0
+        self.body_since: float | None = None
+        """When the request now being read had its headers whole, while its body is still
+        coming in (h11's SEND_BODY); None otherwise."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
@@ -55,6 +64,14 @@ class GuardedH11Protocol(H11Protocol):
         super().handle_events()
         if not self.waiting_for_headers():
             self._disarm_header_deadline()
+        if self.conn.their_state is not h11.SEND_BODY:
+            self.body_since = None
+        elif self.body_since is None:
+            self.body_since = self.loop.time()
+
+    def receiving_body(self) -> bool:
+        """Its request's headers are in and its body is still coming (see body_since)."""
+        return self.body_since is not None and self.conn.their_state is h11.SEND_BODY
 
     def waiting_for_headers(self) -> bool:
         """No request is being read or answered: h11 waits for (the rest of) headers."""
@@ -100,6 +117,17 @@ class GuardedH11Protocol(H11Protocol):
                 oldest.transport.close()
                 return
             waiting.remove(oldest)
+        slow_bodies = [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedH11Protocol)
+            and c is not self
+            and c.receiving_body()
+            and not c.transport.is_closing()
+        ]
+        if slow_bodies:
+            min(slow_bodies, key=body_order).transport.close()
+            return
         self.transport.close()
 
     def request_head_waiting(self) -> bool:
@@ -149,6 +177,12 @@ def eviction_order(connection: GuardedH11Protocol) -> tuple[bool, float]:
     """Sort key of the connections waiting for headers, first evicted first: never
     served before served (see the module docstring), then longest waiting."""
     return (connection.responses_sent > 0, connection.waiting_since)
+
+
+def body_order(connection: GuardedH11Protocol) -> float:
+    """Sort key of the connections receiving a body, first evicted first: longest at it."""
+    assert connection.body_since is not None
+    return connection.body_since
 
 
 def guarded_protocol(limits: HttpLimits) -> type[GuardedH11Protocol]:

@@ -3,6 +3,7 @@ connections_max is passed."""
 
 import asyncio
 import socket
+from typing import Any
 
 from uvicorn.config import Config
 from uvicorn.server import ServerState
@@ -29,9 +30,9 @@ async def closed(reader: asyncio.StreamReader) -> bool:
         return True
 
 
-async def guarded_server(*, connections_max: int) -> tuple[asyncio.Server, int]:
-    """ok_app behind GuardedH11Protocol on a free port of 127.0.0.1 (header deadline 30 s)."""
-    config = Config(app=ok_app, lifespan="off", log_config=None)
+async def guarded_server(*, connections_max: int, app: Any = ok_app) -> tuple[asyncio.Server, int]:
+    """app (ok_app) behind GuardedH11Protocol on a free port of 127.0.0.1 (header deadline 30 s)."""
+    config = Config(app=app, lifespan="off", log_config=None)
     config.load()
     state = ServerState()
     protocol = guarded_protocol(HttpLimits(connections_max=connections_max, header_timeout_s=30.0))
@@ -139,3 +140,58 @@ def test_an_honest_request_accepted_with_a_flood_is_served_not_evicted() -> None
     # during the 1,100-socket slow-loris test). Now it is skipped and a slow one goes.
     answer = asyncio.run(honest_accepted_in_a_flood())
     assert answer.startswith(b"HTTP/1.1 200"), answer
+
+
+async def body_app(scope: dict[str, object], receive: Any, send: Any) -> None:
+    """Reads the whole request body (as the node's routes do), then answers "ok"."""
+    assert scope["type"] == "http"
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+SLOW_BODY_HEAD = b"POST /peer/consensus HTTP/1.1\r\nHost: node\r\nContent-Length: 8000000\r\n\r\n"
+
+
+async def honest_after_slow_bodies() -> tuple[bytes, list[bool]]:
+    """connections_max=3 held by three connections whose headers are whole and whose bodies
+    trickle (a byte so far of 8 MB); then an honest /healthz on a fourth connection."""
+    server, port = await guarded_server(connections_max=3, app=body_app)
+    slow = []
+    try:
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(SLOW_BODY_HEAD + b"{")
+            await writer.drain()
+            slow.append((reader, writer))
+            await asyncio.sleep(0.05)  # the first one is the oldest in its body
+        await asyncio.sleep(0.1)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(HEALTHZ)
+        await writer.drain()
+        try:
+            answer = await asyncio.wait_for(reader.read(4096), 2.0)
+        except ConnectionError as error:
+            answer = repr(error).encode()
+        writer.close()
+        slow_closed = [await closed(r) for r, _ in slow]
+        return answer, slow_closed
+    finally:
+        for _, w in slow:
+            w.close()
+        server.close()
+
+
+def test_bodies_that_trickle_do_not_lock_out_a_new_connection() -> None:
+    # Before: only connections waiting for their headers could be pushed out, so 1,000
+    # connections with whole headers and a body sent a byte at a time (anyone may open them:
+    # a peer envelope is authenticated only once its body is in) closed every new one for
+    # the 30 s body timeout, again and again: /healthz reset, and with two of three
+    # validators so held the chain stopped (no new peer connection got through).
+    # Now the connection longest in its body goes, as a slow header does.
+    answer, slow_closed = asyncio.run(honest_after_slow_bodies())
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert slow_closed == [True, False, False]
