@@ -181,6 +181,8 @@ class BlockSync:
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._polls: dict[str, asyncio.Task[None]] = {}
         """Each peer's status poll while it runs (poll_peers): at most one per peer."""
+        self._fork_checks: dict[str, asyncio.Task[None]] = {}
+        """Each peer's fork confirmation while it runs (check_fork): at most one per peer."""
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._signatures_ahead = signatures_ahead
         """The process verifying blocks' tx signatures ahead far behind (node/sync_ahead.py;
@@ -202,7 +204,7 @@ class BlockSync:
         return self._ahead_pool
 
     async def close(self) -> None:
-        for task in self._polls.values():
+        for task in (*self._polls.values(), *self._fork_checks.values()):
             task.cancel()
         await self._client.aclose()
         if self._ahead_pool is not None:
@@ -489,22 +491,38 @@ class BlockSync:
             )
             return None
 
-    async def check_fork(self) -> None:
-        """Compare heads at our height; a different, validly certified block is a fork."""
+    async def check_fork(self, wait_s: float | None = None) -> None:
+        """Compare heads at our height; a different, validly certified block is a fork.
+
+        Each peer claiming another head is asked for its block beside the sync rounds, one
+        ask per peer at a time, and a round waits at most wait_s (default POLL_WAIT_S) for
+        them: a hostile validator that claimed our height with another head and dripped
+        that block held every sync round BODY_DEADLINE_S (30 s), so an observer or a
+        validator fallen behind synced nothing meanwhile. A fork found later is in
+        state.fork for the next round."""
         ours = self.ledger.head()
         ours_hash = ours.block_hash().hex()
         for view in self.state.peers.values():
             same_height = view.reachable and view.height == ours.height > 0
-            if same_height and view.head_hash != ours_hash:
-                await self._confirm_fork(view, ours.height)
+            running = self._fork_checks.get(view.url)
+            if same_height and view.head_hash != ours_hash and (running is None or running.done()):
+                validators = self._set_for(ours.height)
+                self._fork_checks[view.url] = asyncio.create_task(
+                    self._confirm_fork(view, ours.height, validators)
+                )
+        pending = [task for task in self._fork_checks.values() if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=POLL_WAIT_S if wait_s is None else wait_s)
 
-    async def _confirm_fork(self, view: PeerView, height: int) -> None:
+    async def _confirm_fork(self, view: PeerView, height: int, validators: ValidatorSet) -> None:
+        """validators: the set that certified our block at height, taken before the fetch
+        (the ledger may move on while the peer answers)."""
         fetched = await self._fetch_block(view, height)
         if fetched is None:
             return
         payload, certificate = fetched
         try:
-            verify_certificate(certificate, self.ledger.chain_id, self._set_for(height))
+            verify_certificate(certificate, self.ledger.chain_id, validators)
         except ProtocolError:
             return
         mine = self.ledger.certificate(height)

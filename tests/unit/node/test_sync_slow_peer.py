@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from node import sync as node_sync
-from tests.unit.node.chain_kit import open_ledger
+from tests.unit.node.chain_kit import build_and_commit, open_ledger
 from tests.unit.node.sync_kit import mock_sync
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
@@ -94,3 +94,45 @@ def test_a_poll_that_fails_unexpectedly_is_logged_and_leaves_the_peer_unreachabl
         r.levelno == logging.ERROR and f"status poll of {HONEST} failed" in r.getMessage()
         for r in caplog.records
     )
+
+
+class _DripBlock(httpx.AsyncByteStream):
+    """The start of a block answer, then nothing for an hour."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"block": '
+        await asyncio.sleep(3600)
+        yield b"null}"
+
+
+def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hostile validator's status claimed our height with another head hash and its
+    # /v1/blocks/{height} then dripped: check_fork waited for that block (BODY_DEADLINE_S,
+    # 30 s) inside the sync loop every round, so an observer, or a validator fallen behind,
+    # synced nothing for 30 s at a time. Now the confirmation runs beside the rounds, one
+    # per peer at a time, and a round waits for it no longer than a poll.
+    monkeypatch.setattr(node_sync, "POLL_WAIT_S", 0.2)
+    ledger = open_ledger(tmp_path / "data")
+    build_and_commit(ledger)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-length": "40"}, stream=_DripBlock())
+
+    async def main() -> None:
+        sync = await mock_sync(ledger, [DRIPPING], answer)
+        view = sync.state.peers[DRIPPING]
+        view.reachable, view.height, view.head_hash = True, ledger.height, "ab" * 32
+        try:
+            await asyncio.wait_for(sync.check_fork(), 2)
+            running = sync._fork_checks[DRIPPING]
+            await asyncio.wait_for(sync.check_fork(), 2)
+            assert sync._fork_checks[DRIPPING] is running  # not a second one
+            assert sync.state.fork is None
+        finally:
+            await sync.close()
+        await asyncio.gather(running, return_exceptions=True)
+        assert running.cancelled()  # close() ends it
+
+    asyncio.run(main())
