@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import logging
 import ssl
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,9 @@ validator did so, and a restarting validator never got past its first catch-up).
 BODY_DEADLINE_S = 30.0
 """The same for a block or a range of blocks (up to ~16 MiB: at least ~0.5 MB/s). A peer
 that drips a range costs a catch-up round this once, then the next peer is asked."""
+RETRY_UNSERVED_S = 10.0
+"""How long a peer that served nothing in its last catch-up round (it claimed to be ahead)
+is not asked again: the others are asked first meanwhile (catch_up)."""
 POLL_WAIT_S = 1.0
 """How long a sync round waits for its peers' status answers. A peer slower than that keeps
 its last view until its own poll ends (within STATUS_DEADLINE_S), and holds no one else's
@@ -123,6 +127,8 @@ class PeerView:
     """False while the peer's last catch-up round found nothing to fetch from it though it
     claimed to be ahead (a hostile validator claiming +1000): readiness then leaves its
     height out. Set again by a round that fetched blocks from it, or found it not ahead."""
+    retry_at: float = 0.0
+    """While not credible: the monotonic time before which catch-up does not ask it."""
 
     def fields(self) -> dict[str, object]:
         """Structured fields for the JSON log line about this peer."""
@@ -254,11 +260,14 @@ class BlockSync:
             )
 
     async def get_bounded(
-        self, url: str, limit: int, *, deadline_s: float = BODY_DEADLINE_S
+        self, url: str, limit: int, *, deadline_s: float | None = None
     ) -> tuple[int, bytes]:
         """GET url; the status and body, refused as soon as the body passes limit bytes
-        (ResponseTooLargeError) or the answer has not ended deadline_s after the request
-        (ResponseTooSlowError). Also the observer's checkpoint fetches use it."""
+        (ResponseTooLargeError) or the answer has not ended deadline_s (BODY_DEADLINE_S)
+        after the request (ResponseTooSlowError). Also the observer's checkpoint fetches
+        use it."""
+        if deadline_s is None:
+            deadline_s = BODY_DEADLINE_S
         try:
             async with asyncio.timeout(deadline_s):
                 return await self._get_bounded(url, limit)
@@ -291,11 +300,21 @@ class BlockSync:
         self._far, self._committed_this_round = False, 0
         applied = 0
         try:
-            for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
+            # Highest first, but a peer whose last round served nothing after the others,
+            # and again only RETRY_UNSERVED_S later: one that claimed a few blocks more than
+            # the rest and dripped its ranges held every round BODY_DEADLINE_S (30 s) before
+            # the honest peers were asked.
+            now = time.monotonic()
+            for view in sorted(
+                self.state.peers.values(), key=lambda v: (not v.credible, -v.height)
+            ):
+                if not view.credible and now < view.retry_at:
+                    continue
                 while view.reachable and view.height > self.ledger.height + lag_allowed:
                     count = await self._fetch_and_apply(view)
                     view.credible = count > 0
                     if count == 0:
+                        view.retry_at = time.monotonic() + RETRY_UNSERVED_S
                         break
                     applied += count
                 else:

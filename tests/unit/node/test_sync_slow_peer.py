@@ -5,6 +5,7 @@ started consensus). Its poll runs on by itself until its deadline; the others ar
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from node import sync as node_sync
 from tests.unit.node.chain_kit import build_and_commit, open_ledger
-from tests.unit.node.sync_kit import mock_sync
+from tests.unit.node.sync_kit import certified_chain, mock_sync, serve_blocks
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
 
@@ -136,3 +137,54 @@ def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
         assert running.cancelled()  # close() ends it
 
     asyncio.run(main())
+
+
+class _DripRange(httpx.AsyncByteStream):
+    """The start of a range answer, then nothing for an hour."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"blocks": ['
+        await asyncio.sleep(3600)
+        yield b"]}"
+
+
+def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hostile validator claiming a height a few blocks above the others and dripping its
+    # range answers was asked first in every catch-up round (peers go highest first) and
+    # held each round BODY_DEADLINE_S (30 s): a restarted validator, an observer or one
+    # fallen behind got the honest peers' blocks 30 s late, round after round. Now a peer
+    # whose last round served nothing is asked after the others, and again only after
+    # RETRY_UNSERVED_S.
+    monkeypatch.setattr(node_sync, "BODY_DEADLINE_S", 0.5)
+    source = open_ledger(tmp_path / "source")
+    blocks = certified_chain(source, 3)
+    behind = open_ledger(tmp_path / "behind")
+    honest = serve_blocks(blocks)
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "dripping.test":
+            asked.append(request.url.path)
+            return httpx.Response(200, headers={"content-length": "100"}, stream=_DripRange())
+        return honest.handle_request(request)
+
+    async def main() -> tuple[int, float, int]:
+        sync = await mock_sync(behind, [HONEST, DRIPPING], answer)
+        for url, height in ((HONEST, 2), (DRIPPING, 5)):
+            view = sync.state.peers[url]
+            view.reachable, view.height = True, height
+        try:
+            first = await sync.catch_up(0)  # the dripping peer first: it is the highest
+            sync.state.peers[HONEST].height = 3
+            started = time.monotonic()
+            second = await sync.catch_up(0)
+            return first + second, time.monotonic() - started, len(asked)
+        finally:
+            await sync.close()
+
+    applied, second_round_s, dripping_asked = asyncio.run(main())
+    assert applied == 3
+    assert dripping_asked == 1
+    assert second_round_s < 0.4
