@@ -79,6 +79,15 @@ that drips a range costs a catch-up round this once, then the next peer is asked
 RETRY_UNSERVED_S = 10.0
 """How long a peer that served nothing in its last catch-up round (it claimed to be ahead)
 is not asked again: the others are asked first meanwhile (catch_up)."""
+HEAD_DEADLINE_S = 10.0
+"""From a request to its answer's headers: a peer builds a range (up to 16 MiB) before it
+sends them, well within this."""
+MIN_BODY_BYTES_PER_S = 512 * 1024
+BODY_GRACE_S = 2.0
+"""Once the headers are in, an answer's bytes must keep coming: at least MIN_BODY_BYTES_PER_S
+on average after the first BODY_GRACE_S (BODY_DEADLINE_S asks as much of a whole range).
+A peer that sent the start of a range and then stopped (a hostile validator claiming the
+highest head, asked first at a restart) held that catch-up the whole BODY_DEADLINE_S."""
 POLL_WAIT_S = 1.0
 """How long a sync round waits for its peers' status answers. A peer slower than that keeps
 its last view until its own poll ends (within STATUS_DEADLINE_S), and holds no one else's
@@ -268,23 +277,36 @@ class BlockSync:
         use it."""
         if deadline_s is None:
             deadline_s = BODY_DEADLINE_S
+        loop = asyncio.get_running_loop()
+        end = loop.time() + deadline_s
+        why = f"no whole answer within {deadline_s:g} s"
         try:
-            async with asyncio.timeout(deadline_s):
-                return await self._get_bounded(url, limit)
+            async with asyncio.timeout_at(min(end, loop.time() + HEAD_DEADLINE_S)) as timer:
+                return await self._get_bounded(url, limit, timer, end)
         except TimeoutError:
-            raise ResponseTooSlowError(f"{url}: no whole answer within {deadline_s:g} s") from None
+            # Which bound passed: the whole answer's, or the pace its bytes must keep.
+            if loop.time() < end:
+                why = f"its bytes stopped coming (under {MIN_BODY_BYTES_PER_S} a second)"
+            raise ResponseTooSlowError(f"{url}: {why}") from None
 
-    async def _get_bounded(self, url: str, limit: int) -> tuple[int, bytes]:
+    async def _get_bounded(
+        self, url: str, limit: int, timer: asyncio.Timeout, end: float
+    ) -> tuple[int, bytes]:
+        """The request within timer, which the body's pace moves on: never past end."""
+        loop = asyncio.get_running_loop()
         async with self._client.stream("GET", url) as response:
             declared = response.headers.get("content-length")
             if declared is not None and is_decimal(declared) and int(declared) > limit:
                 raise ResponseTooLargeError(f"{url}: {declared} bytes declared")
+            began = loop.time()
+            timer.reschedule(min(end, began + BODY_GRACE_S))
             chunks, total = [], 0
             async for chunk in response.aiter_bytes():
                 total += len(chunk)
                 if total > limit:
                     raise ResponseTooLargeError(f"{url}: over {limit} bytes")
                 chunks.append(chunk)
+                timer.reschedule(min(end, began + BODY_GRACE_S + total / MIN_BODY_BYTES_PER_S))
             return response.status_code, b"".join(chunks)
 
     async def catch_up(self, lag_allowed: int) -> int:

@@ -188,3 +188,38 @@ def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
     assert applied == 3
     assert dripping_asked == 1
     assert second_round_s < 0.4
+
+
+def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The peer that drips its range is asked first once, at a restart (it claims to be the
+    # highest): it held that first catch-up BODY_DEADLINE_S (30 s), and with n=4 and one
+    # Byzantine validator the chain waits for the restarted one. Now an answer whose bytes
+    # stop coming (below MIN_BODY_BYTES_PER_S after BODY_GRACE_S) is cut then, and one
+    # whose headers do not come within HEAD_DEADLINE_S too.
+    monkeypatch.setattr(node_sync, "HEAD_DEADLINE_S", 0.5)
+    ledger = open_ledger(tmp_path / "data")
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "silent.test":
+            await asyncio.sleep(3600)
+        return httpx.Response(200, headers={"content-length": "100"}, stream=_DripRange())
+
+    async def main() -> list[tuple[str, float]]:
+        sync = await mock_sync(ledger, [DRIPPING], answer)  # type: ignore[arg-type]
+        outcomes = []
+        try:
+            for url in ("http://dripping.test/v1/blocks/range", "http://silent.test/x"):
+                started = time.monotonic()
+                with pytest.raises(node_sync.ResponseTooSlowError) as error:
+                    await sync.get_bounded(url, node_sync.RANGE_RESPONSE_BYTES_MAX)
+                outcomes.append((str(error.value), time.monotonic() - started))
+        finally:
+            await sync.close()
+        return outcomes
+
+    (dripped, dripped_s), (silent, silent_s) = asyncio.run(main())
+    assert dripped_s < node_sync.BODY_GRACE_S + 1, dripped
+    assert "bytes" in dripped
+    assert silent_s < 1.5, silent
