@@ -58,7 +58,7 @@ def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
             self._answer(202, b'{"accepted":true}')
 
         def do_GET(self) -> None:
-            answer = status_answer(byzantine.status.mode, self.path)
+            answer = status_answer(byzantine.status.mode, self.path, byzantine.status.height)
             if answer is not None:
                 self._answer(*answer)
                 return
@@ -107,7 +107,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),
         "flood": lambda c: byzantine.flood(int(c["count"])),
         "announce_flood": lambda c: byzantine.announce_flood(int(c["messages"])),
-        "status_mode": lambda c: byzantine.status.set(str(c["mode"])),
+        "status_mode": lambda c: byzantine.status.set(str(c["mode"]), int(c.get("height", 0))),
         "ask_flood": lambda c: byzantine.ask_flood(float(c["seconds"]), bool(c.get("stall"))),
     }
 
