@@ -21,7 +21,7 @@ The same for answers a client does not read. A response is handed to asyncio who
 range is up to 16 MiB) and asyncio's close() keeps a transport until its buffer is sent:
 for a client that never reads, for ever, outside the cap (a closing connection was not
 counted), so GET /v1/blocks/range with a tiny receive window, repeated, took the node's
-memory and file descriptors without bound. Now an answer not read within
+memory and file descriptors without bound. Now an answer of which nothing is read for
 response_drain_timeout_s is cut off (abort, not close), a connection with bytes unsent
 counts against connections_max until they are, the answers unsent on all connections
 together stay under unsent_bytes_max (the one waiting longest goes first), and such a
@@ -29,8 +29,11 @@ connection is pushed out for a new one before a slow body is.
 """
 
 import asyncio
+import fcntl
 import resource
 import socket
+import sys
+import termios
 from collections.abc import Collection
 from typing import Any
 
@@ -53,6 +56,8 @@ class GuardedH11Protocol(H11Protocol):
         self.unsent_since = 0.0
         """When its last response ended with bytes the client had not read (see unsent)."""
         self._drain_deadline: asyncio.TimerHandle | None = None
+        self._unsent_seen = 0
+        """Bytes unsent when the drain deadline was last armed: fewer now is progress."""
         self.body_since: float | None = None
         """When the request now being read had its headers whole, while its body is still
         coming in (h11's SEND_BODY); None otherwise."""
@@ -83,14 +88,10 @@ class GuardedH11Protocol(H11Protocol):
         return 0 if self.transport is None else self.transport.get_write_buffer_size()
 
     def _answer_waits(self) -> None:
-        """A response ended with bytes unsent: cut the client off if it has not read them
-        within response_drain_timeout_s, and keep all answers unsent within their bound."""
+        """A response ended with bytes unsent: cut the client off if it reads none of them
+        for response_drain_timeout_s, and keep all answers unsent within their bound."""
         self.unsent_since = self.loop.time()
-        if self._drain_deadline is not None:
-            self._drain_deadline.cancel()
-        self._drain_deadline = self.loop.call_later(
-            self.limits.response_drain_timeout_s, self._drain_deadline_passed
-        )
+        self._arm_drain_deadline()
         waiting = [c for c in self._others() if c.unsent()]
         total = self.unsent() + sum(c.unsent() for c in waiting)
         for connection in sorted(waiting, key=unsent_order):
@@ -99,9 +100,22 @@ class GuardedH11Protocol(H11Protocol):
             total -= connection.unsent()
             connection.transport.abort()
 
+    def _arm_drain_deadline(self) -> None:
+        if self._drain_deadline is not None:
+            self._drain_deadline.cancel()
+        self._unsent_seen = self.unsent() + _kernel_unsent(self.transport)
+        self._drain_deadline = self.loop.call_later(
+            self.limits.response_drain_timeout_s, self._drain_deadline_passed
+        )
+
     def _drain_deadline_passed(self) -> None:
+        """A client still reading (fewer bytes unsent than before) gets another interval: a
+        large export on a slow link takes as long as it takes; one that read nothing goes."""
         self._drain_deadline = None
-        if self.unsent():
+        left = self.unsent()
+        if left and left + _kernel_unsent(self.transport) < self._unsent_seen:
+            self._arm_drain_deadline()
+        elif left:
             self.transport.abort()
 
     def _others(self) -> "list[GuardedH11Protocol]":
@@ -197,6 +211,19 @@ EVICTION_PEEKS_MAX = 16
 is closed instead: bounds the syscalls one accepted connection can cost."""
 HEAD_PEEK_BYTES = 16 * 1024
 """How far into a connection's unread bytes its request head is looked for."""
+
+
+def _kernel_unsent(transport: asyncio.BaseTransport) -> int:
+    """Bytes in the socket's kernel send queue (Linux SIOCOUTQ), 0 when unknown: a slow
+    reader frees room there long before asyncio's buffer moves, and that is progress."""
+    wrapped = transport.get_extra_info("socket")
+    if wrapped is None:
+        return 0
+    try:
+        raw = fcntl.ioctl(wrapped.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (OSError, ValueError):
+        return 0
+    return int.from_bytes(raw, sys.byteorder, signed=True)
 
 
 def _peek(transport: asyncio.BaseTransport, size: int) -> bytes:

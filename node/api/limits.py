@@ -43,8 +43,8 @@ class HttpLimits:
     body_timeout_s: float = 30.0
     """From complete headers to the last body byte."""
     response_drain_timeout_s: float = 30.0
-    """From the end of a response to its last byte sent: a client that has not read it by
-    then is cut off (block sync gives a whole range answer the same 30 s, node/sync.py)."""
+    """After a response, how long its client may read none of its unsent bytes before it is
+    cut off (a client still reading gets another interval)."""
     unsent_bytes_max: int = 256 * MIB
     """Response bytes waiting in the node's buffers for clients to read them, all
     connections together; past it the answer that has waited longest is dropped."""

@@ -303,3 +303,28 @@ def test_answers_never_read_do_not_lock_out_a_new_connection() -> None:
             server.close()
 
     assert asyncio.run(scenario()).startswith(b"HTTP/1.1 200")
+
+
+def test_a_client_still_reading_a_large_answer_is_not_cut_off() -> None:
+    # A large export on a slow link takes longer than response_drain_timeout_s; as long as
+    # the client reads some of it in every interval (here a few hundred bytes a tick, which
+    # frees room in the kernel's send queue long before asyncio's buffer moves), the
+    # connection is kept.
+    async def scenario() -> tuple[int, int]:
+        limits = HttpLimits(response_drain_timeout_s=0.3)
+        server, port, state = await stalled_server(limits)
+        loop = asyncio.get_running_loop()
+        (sock,) = await never_read(port, 1)  # a tiny window: most of the answer waits here
+        try:
+            received = 0
+            for _ in range(15):  # ~1.5 s: five drain intervals, a little read in each
+                await asyncio.sleep(0.1)
+                received += len(await asyncio.wait_for(loop.sock_recv(sock, 4096), 1.0))
+            return received, len(state.connections)
+        finally:
+            sock.close()
+            server.close()
+
+    received, connections = asyncio.run(scenario())
+    assert 0 < received < BIG_ANSWER
+    assert connections == 1
