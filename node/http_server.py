@@ -10,11 +10,30 @@ Connections that have never completed a request go first: an idle keep-alive con
 of a client already served (a peer, a wallet) may carry its next request in bytes the
 loop has not read yet, and closing it under that request resets a client that did nothing
 wrong (seen in CI as "connection reset" for an honest POST during a 1,100-socket flood).
+When no connection waits for headers, the one that has been receiving its request body the
+longest goes instead: 1,000 connections with whole headers and a body sent a byte at a time
+(anyone may open them, a peer envelope is authenticated only once its body is in) otherwise
+closed every new connection for the body timeout, again and again, and held so, two of three
+validators got no new peer connection and the chain stopped. An honest body arrives at
+network speed, so a slow body only ever displaces other slow bodies too.
+
+The same for answers a client does not read. A response is handed to asyncio whole (a block
+range is up to 16 MiB) and asyncio's close() keeps a transport until its buffer is sent:
+for a client that never reads, for ever, outside the cap (a closing connection was not
+counted), so GET /v1/blocks/range with a tiny receive window, repeated, took the node's
+memory and file descriptors without bound. Now an answer of which nothing is read for
+response_drain_timeout_s is cut off (abort, not close), a connection with bytes unsent
+counts against connections_max until they are, the answers unsent on all connections
+together stay under unsent_bytes_max (the one waiting longest goes first), and such a
+connection is pushed out for a new one before a slow body is.
 """
 
 import asyncio
+import fcntl
 import resource
 import socket
+import sys
+import termios
 from collections.abc import Collection
 from typing import Any
 
@@ -34,6 +53,14 @@ class GuardedH11Protocol(H11Protocol):
         self._header_deadline: asyncio.TimerHandle | None = None
         self.waiting_since = 0.0
         self.responses_sent = 0
+        self.unsent_since = 0.0
+        """When its last response ended with bytes the client had not read (see unsent)."""
+        self._drain_deadline: asyncio.TimerHandle | None = None
+        self._unsent_seen = 0
+        """Bytes unsent when the drain deadline was last armed: fewer now is progress."""
+        self.body_since: float | None = None
+        """When the request now being read had its headers whole, while its body is still
+        coming in (h11's SEND_BODY); None otherwise."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
@@ -43,18 +70,73 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_deadline()
+        if self._drain_deadline is not None:
+            self._drain_deadline.cancel()
+            self._drain_deadline = None
         super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self.responses_sent += 1
+        if self.unsent():
+            self._answer_waits()
         if not self.transport.is_closing() and self.waiting_for_headers():
             self._arm_header_deadline()
+
+    def unsent(self) -> int:
+        """Response bytes handed to the transport and not yet sent (the client reads none)."""
+        return 0 if self.transport is None else self.transport.get_write_buffer_size()
+
+    def _answer_waits(self) -> None:
+        """A response ended with bytes unsent: cut the client off if it reads none of them
+        for response_drain_timeout_s, and keep all answers unsent within their bound."""
+        self.unsent_since = self.loop.time()
+        self._arm_drain_deadline()
+        waiting = [c for c in self._others() if c.unsent()]
+        total = self.unsent() + sum(c.unsent() for c in waiting)
+        for connection in sorted(waiting, key=unsent_order):
+            if total <= self.limits.unsent_bytes_max:
+                break
+            total -= connection.unsent()
+            connection.transport.abort()
+
+    def _arm_drain_deadline(self) -> None:
+        if self._drain_deadline is not None:
+            self._drain_deadline.cancel()
+        self._unsent_seen = self.unsent() + _kernel_unsent(self.transport)
+        self._drain_deadline = self.loop.call_later(
+            self.limits.response_drain_timeout_s, self._drain_deadline_passed
+        )
+
+    def _drain_deadline_passed(self) -> None:
+        """A client still reading (fewer bytes unsent than before) gets another interval: a
+        large export on a slow link takes as long as it takes; one that read nothing goes."""
+        self._drain_deadline = None
+        left = self.unsent()
+        if left and left + _kernel_unsent(self.transport) < self._unsent_seen:
+            self._arm_drain_deadline()
+        elif left:
+            self.transport.abort()
+
+    def _others(self) -> "list[GuardedH11Protocol]":
+        return [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedH11Protocol) and c is not self and c.transport is not None
+        ]
 
     def handle_events(self) -> None:
         super().handle_events()
         if not self.waiting_for_headers():
             self._disarm_header_deadline()
+        if self.conn.their_state is not h11.SEND_BODY:
+            self.body_since = None
+        elif self.body_since is None:
+            self.body_since = self.loop.time()
+
+    def receiving_body(self) -> bool:
+        """Its request's headers are in and its body is still coming (see body_since)."""
+        return self.body_since is not None and self.conn.their_state is h11.SEND_BODY
 
     def waiting_for_headers(self) -> bool:
         """No request is being read or answered: h11 waits for (the rest of) headers."""
@@ -97,9 +179,24 @@ class GuardedH11Protocol(H11Protocol):
                 break
             oldest = min(waiting, key=eviction_order)
             if not oldest.request_head_waiting():
-                oldest.transport.close()
+                _drop(oldest)
                 return
             waiting.remove(oldest)
+        unread = [c for c in self._others() if c.unsent()]
+        if unread:
+            min(unread, key=unsent_order).transport.abort()
+            return
+        slow_bodies = [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedH11Protocol)
+            and c is not self
+            and c.receiving_body()
+            and not c.transport.is_closing()
+        ]
+        if slow_bodies:
+            min(slow_bodies, key=body_order).transport.close()
+            return
         self.transport.close()
 
     def request_head_waiting(self) -> bool:
@@ -114,6 +211,19 @@ EVICTION_PEEKS_MAX = 16
 is closed instead: bounds the syscalls one accepted connection can cost."""
 HEAD_PEEK_BYTES = 16 * 1024
 """How far into a connection's unread bytes its request head is looked for."""
+
+
+def _kernel_unsent(transport: asyncio.BaseTransport) -> int:
+    """Bytes in the socket's kernel send queue (Linux SIOCOUTQ), 0 when unknown: a slow
+    reader frees room there long before asyncio's buffer moves, and that is progress."""
+    wrapped = transport.get_extra_info("socket")
+    if wrapped is None:
+        return 0
+    try:
+        raw = fcntl.ioctl(wrapped.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (OSError, ValueError):
+        return 0
+    return int.from_bytes(raw, sys.byteorder, signed=True)
 
 
 def _peek(transport: asyncio.BaseTransport, size: int) -> bytes:
@@ -141,14 +251,40 @@ def over_cap(connections: Collection[Any], connections_max: int) -> bool:
     CI saw an honest /healthz and a peer's block sync reset. Counted only past the cap."""
     if len(connections) <= connections_max:
         return False
-    open_now = sum(1 for c in connections if c.transport is None or not c.transport.is_closing())
+    open_now = sum(1 for c in connections if _open(c.transport))
     return open_now > connections_max
+
+
+def _open(transport: Any) -> bool:
+    """Not closing, or closing with bytes still to send: asyncio keeps such a transport (and
+    its socket and buffer) until they are sent, which a client that does not read never
+    lets happen (the drain deadline ends it)."""
+    return transport is None or not transport.is_closing() or transport.get_write_buffer_size() > 0
+
+
+def _drop(connection: GuardedH11Protocol) -> None:
+    """Close an evicted connection; abort it when bytes wait for its client (see _open)."""
+    if connection.unsent():
+        connection.transport.abort()
+    else:
+        connection.transport.close()
+
+
+def unsent_order(connection: GuardedH11Protocol) -> float:
+    """Sort key of the connections with answers unsent, first dropped first: longest waiting."""
+    return connection.unsent_since
 
 
 def eviction_order(connection: GuardedH11Protocol) -> tuple[bool, float]:
     """Sort key of the connections waiting for headers, first evicted first: never
     served before served (see the module docstring), then longest waiting."""
     return (connection.responses_sent > 0, connection.waiting_since)
+
+
+def body_order(connection: GuardedH11Protocol) -> float:
+    """Sort key of the connections receiving a body, first evicted first: longest at it."""
+    assert connection.body_since is not None
+    return connection.body_since
 
 
 def guarded_protocol(limits: HttpLimits) -> type[GuardedH11Protocol]:

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from consensus import BlockRequest, MessageReceived, message_from_json
-from node.checkpoints import CheckpointBook
+from node.checkpoints import SIZES_KEPT, CheckpointBook
 from node.compact_proposals import CompactProposal, block_request, expand
 from node.ledger import Ledger
 from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
@@ -134,6 +134,8 @@ class PeerInbox:
         try:
             obj = expect_object(body, "checkpoint", ("size", "root", "line"))
             size = read_int(obj, "size", minimum=1)
+            if self._checkpoint_out_of_window(size):
+                return
             root = Hash32(parse_hex(obj["root"], "root", size=HASH_SIZE))
             line = read_str(obj, "line", max_length=1024)
             evidence = self.checkpoints.add(
@@ -148,6 +150,20 @@ class PeerInbox:
         if evidence is not None and self.runtime is not None:
             log.error("conflicting checkpoint signatures at size %d", size)
             self.runtime.add_evidence(evidence)
+
+    def _checkpoint_out_of_window(self, size: int) -> bool:
+        """Whether a checkpoint line's size is too far from our head's to keep (counted).
+
+        The book keeps SIZES_KEPT sizes in the order they arrive: a Byzantine validator's
+        validly signed lines for that many sizes far ahead (or long past) pushed out the
+        lines and roots of every recent size (no note of them formed here). Kept: a few
+        sizes ahead, of a peer that committed before us (as its votes would be), and sizes
+        back half the book, whose lines can then never push a recent size out."""
+        head_size = self.ledger.height + 1
+        if head_size - SIZES_KEPT // 2 <= size <= head_size + FAR_AHEAD_HEIGHTS:
+            return False
+        self.dropped[DropReason.FAR_AHEAD.value] += 1
+        return True
 
     def evidence(self, body: JsonObject) -> Evidence | None:
         """Parse and check evidence from a peer; None (counted) unless it may be pooled.

@@ -48,6 +48,7 @@ from consensus import (
 from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
 from contracts.errors import ContractError
+from node.block_answers import BlockAnswers
 from node.chain_events import ChainEvents
 from node.evidence_pool import EvidencePool, Pooled
 from node.ledger import (
@@ -147,6 +148,7 @@ class NodeRuntime:
         self.clock = clock
         self.settings = settings
         self.metrics = ledger.metrics
+        self.block_answers = BlockAnswers()
         self._observer = ConsensusObserver(self.metrics)
         self.replica: ReplicaState | None = None
         self.halted: str | None = None
@@ -356,7 +358,11 @@ class NodeRuntime:
         if isinstance(action, DURABLE_WRITES):
             await self._persist([action])
         elif isinstance(action, Send):
-            self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
+            # A block goes to one peer at most once a second, however often it asks
+            # (node/block_answers.py): asks cost a Byzantine peer a signature, answers us a
+            # block's encoding and signing here on the loop.
+            if self.block_answers.allow(action.to, action.message, self.clock.now_ms() / 1000):
+                self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
         elif isinstance(action, Broadcast) and isinstance(action.message, ProposalMessage):
             self.proposals.broadcast(action.message)
         elif isinstance(action, Broadcast):

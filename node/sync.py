@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import logging
 import ssl
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,18 @@ validator did so, and a restarting validator never got past its first catch-up).
 BODY_DEADLINE_S = 30.0
 """The same for a block or a range of blocks (up to ~16 MiB: at least ~0.5 MB/s). A peer
 that drips a range costs a catch-up round this once, then the next peer is asked."""
+RETRY_UNSERVED_S = 10.0
+"""How long a peer that served nothing in its last catch-up round (it claimed to be ahead)
+is not asked again: the others are asked first meanwhile (catch_up)."""
+HEAD_DEADLINE_S = 10.0
+"""From a request to its answer's headers: a peer builds a range (up to 16 MiB) before it
+sends them, well within this."""
+MIN_BODY_BYTES_PER_S = 512 * 1024
+BODY_GRACE_S = 2.0
+"""Once the headers are in, an answer's bytes must keep coming: at least MIN_BODY_BYTES_PER_S
+on average after the first BODY_GRACE_S (BODY_DEADLINE_S asks as much of a whole range).
+A peer that sent the start of a range and then stopped (a hostile validator claiming the
+highest head, asked first at a restart) held that catch-up the whole BODY_DEADLINE_S."""
 POLL_WAIT_S = 1.0
 """How long a sync round waits for its peers' status answers. A peer slower than that keeps
 its last view until its own poll ends (within STATUS_DEADLINE_S), and holds no one else's
@@ -123,6 +136,8 @@ class PeerView:
     """False while the peer's last catch-up round found nothing to fetch from it though it
     claimed to be ahead (a hostile validator claiming +1000): readiness then leaves its
     height out. Set again by a round that fetched blocks from it, or found it not ahead."""
+    retry_at: float = 0.0
+    """While not credible: the monotonic time before which catch-up does not ask it."""
 
     def fields(self) -> dict[str, object]:
         """Structured fields for the JSON log line about this peer."""
@@ -181,6 +196,8 @@ class BlockSync:
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
         self._polls: dict[str, asyncio.Task[None]] = {}
         """Each peer's status poll while it runs (poll_peers): at most one per peer."""
+        self._fork_checks: dict[str, asyncio.Task[None]] = {}
+        """Each peer's fork confirmation while it runs (check_fork): at most one per peer."""
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._signatures_ahead = signatures_ahead
         """The process verifying blocks' tx signatures ahead far behind (node/sync_ahead.py;
@@ -202,7 +219,7 @@ class BlockSync:
         return self._ahead_pool
 
     async def close(self) -> None:
-        for task in self._polls.values():
+        for task in (*self._polls.values(), *self._fork_checks.values()):
             task.cancel()
         await self._client.aclose()
         if self._ahead_pool is not None:
@@ -252,28 +269,44 @@ class BlockSync:
             )
 
     async def get_bounded(
-        self, url: str, limit: int, *, deadline_s: float = BODY_DEADLINE_S
+        self, url: str, limit: int, *, deadline_s: float | None = None
     ) -> tuple[int, bytes]:
         """GET url; the status and body, refused as soon as the body passes limit bytes
-        (ResponseTooLargeError) or the answer has not ended deadline_s after the request
-        (ResponseTooSlowError). Also the observer's checkpoint fetches use it."""
+        (ResponseTooLargeError) or the answer has not ended deadline_s (BODY_DEADLINE_S)
+        after the request (ResponseTooSlowError). Also the observer's checkpoint fetches
+        use it."""
+        if deadline_s is None:
+            deadline_s = BODY_DEADLINE_S
+        loop = asyncio.get_running_loop()
+        end = loop.time() + deadline_s
+        why = f"no whole answer within {deadline_s:g} s"
         try:
-            async with asyncio.timeout(deadline_s):
-                return await self._get_bounded(url, limit)
+            async with asyncio.timeout_at(min(end, loop.time() + HEAD_DEADLINE_S)) as timer:
+                return await self._get_bounded(url, limit, timer, end)
         except TimeoutError:
-            raise ResponseTooSlowError(f"{url}: no whole answer within {deadline_s:g} s") from None
+            # Which bound passed: the whole answer's, or the pace its bytes must keep.
+            if loop.time() < end:
+                why = f"its bytes stopped coming (under {MIN_BODY_BYTES_PER_S} a second)"
+            raise ResponseTooSlowError(f"{url}: {why}") from None
 
-    async def _get_bounded(self, url: str, limit: int) -> tuple[int, bytes]:
+    async def _get_bounded(
+        self, url: str, limit: int, timer: asyncio.Timeout, end: float
+    ) -> tuple[int, bytes]:
+        """The request within timer, which the body's pace moves on: never past end."""
+        loop = asyncio.get_running_loop()
         async with self._client.stream("GET", url) as response:
             declared = response.headers.get("content-length")
             if declared is not None and is_decimal(declared) and int(declared) > limit:
                 raise ResponseTooLargeError(f"{url}: {declared} bytes declared")
+            began = loop.time()
+            timer.reschedule(min(end, began + BODY_GRACE_S))
             chunks, total = [], 0
             async for chunk in response.aiter_bytes():
                 total += len(chunk)
                 if total > limit:
                     raise ResponseTooLargeError(f"{url}: over {limit} bytes")
                 chunks.append(chunk)
+                timer.reschedule(min(end, began + BODY_GRACE_S + total / MIN_BODY_BYTES_PER_S))
             return response.status_code, b"".join(chunks)
 
     async def catch_up(self, lag_allowed: int) -> int:
@@ -289,11 +322,21 @@ class BlockSync:
         self._far, self._committed_this_round = False, 0
         applied = 0
         try:
-            for view in sorted(self.state.peers.values(), key=lambda v: -v.height):
+            # Highest first, but a peer whose last round served nothing after the others,
+            # and again only RETRY_UNSERVED_S later: one that claimed a few blocks more than
+            # the rest and dripped its ranges held every round BODY_DEADLINE_S (30 s) before
+            # the honest peers were asked.
+            now = time.monotonic()
+            for view in sorted(
+                self.state.peers.values(), key=lambda v: (not v.credible, -v.height)
+            ):
+                if not view.credible and now < view.retry_at:
+                    continue
                 while view.reachable and view.height > self.ledger.height + lag_allowed:
                     count = await self._fetch_and_apply(view)
                     view.credible = count > 0
                     if count == 0:
+                        view.retry_at = time.monotonic() + RETRY_UNSERVED_S
                         break
                     applied += count
                 else:
@@ -489,22 +532,38 @@ class BlockSync:
             )
             return None
 
-    async def check_fork(self) -> None:
-        """Compare heads at our height; a different, validly certified block is a fork."""
+    async def check_fork(self, wait_s: float | None = None) -> None:
+        """Compare heads at our height; a different, validly certified block is a fork.
+
+        Each peer claiming another head is asked for its block beside the sync rounds, one
+        ask per peer at a time, and a round waits at most wait_s (default POLL_WAIT_S) for
+        them: a hostile validator that claimed our height with another head and dripped
+        that block held every sync round BODY_DEADLINE_S (30 s), so an observer or a
+        validator fallen behind synced nothing meanwhile. A fork found later is in
+        state.fork for the next round."""
         ours = self.ledger.head()
         ours_hash = ours.block_hash().hex()
         for view in self.state.peers.values():
             same_height = view.reachable and view.height == ours.height > 0
-            if same_height and view.head_hash != ours_hash:
-                await self._confirm_fork(view, ours.height)
+            running = self._fork_checks.get(view.url)
+            if same_height and view.head_hash != ours_hash and (running is None or running.done()):
+                validators = self._set_for(ours.height)
+                self._fork_checks[view.url] = asyncio.create_task(
+                    self._confirm_fork(view, ours.height, validators)
+                )
+        pending = [task for task in self._fork_checks.values() if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=POLL_WAIT_S if wait_s is None else wait_s)
 
-    async def _confirm_fork(self, view: PeerView, height: int) -> None:
+    async def _confirm_fork(self, view: PeerView, height: int, validators: ValidatorSet) -> None:
+        """validators: the set that certified our block at height, taken before the fetch
+        (the ledger may move on while the peer answers)."""
         fetched = await self._fetch_block(view, height)
         if fetched is None:
             return
         payload, certificate = fetched
         try:
-            verify_certificate(certificate, self.ledger.chain_id, self._set_for(height))
+            verify_certificate(certificate, self.ledger.chain_id, validators)
         except ProtocolError:
             return
         mine = self.ledger.certificate(height)

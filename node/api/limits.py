@@ -42,6 +42,12 @@ class HttpLimits:
     """From connection (or the end of the previous response) to complete request headers."""
     body_timeout_s: float = 30.0
     """From complete headers to the last body byte."""
+    response_drain_timeout_s: float = 30.0
+    """After a response, how long its client may read none of its unsent bytes before it is
+    cut off (a client still reading gets another interval)."""
+    unsent_bytes_max: int = 256 * MIB
+    """Response bytes waiting in the node's buffers for clients to read them, all
+    connections together; past it the answer that has waited longest is dropped."""
     keep_alive_timeout_s: int = 5
     connections_max: int = 1000
     """Open connections; past it the oldest one still sending headers is dropped."""

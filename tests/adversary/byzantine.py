@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.adversary.byzantine_noise import NoiseAttacks
+from tests.adversary.byzantine_asks import AskAttacks, pause_answer
 from tests.adversary.byzantine_peer import Reply
 from tests.adversary.byzantine_proposals import ProposalAttacks
 from tests.adversary.byzantine_status import (
@@ -35,7 +35,7 @@ from tests.adversary.byzantine_status import (
 )
 
 
-class Byzantine(ProposalAttacks, NoiseAttacks):
+class Byzantine(ProposalAttacks, AskAttacks):
     """One Byzantine validator with every attack the tests script."""
 
     def __init__(self, directory: Path, name: str) -> None:
@@ -53,10 +53,12 @@ def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
             data = self.rfile.read(length)
             if self.path.startswith("/peer/"):
                 byzantine.capture(self.path, data)
+            if byzantine.stall_answers and self.path == "/peer/consensus":
+                pause_answer()  # the honest node's sender waits: its queue to us fills
             self._answer(202, b'{"accepted":true}')
 
         def do_GET(self) -> None:
-            answer = status_answer(byzantine.status.mode, self.path)
+            answer = status_answer(byzantine.status.mode, self.path, byzantine.status.height)
             if answer is not None:
                 self._answer(*answer)
                 return
@@ -105,7 +107,8 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),
         "flood": lambda c: byzantine.flood(int(c["count"])),
         "announce_flood": lambda c: byzantine.announce_flood(int(c["messages"])),
-        "status_mode": lambda c: byzantine.status.set(str(c["mode"])),
+        "status_mode": lambda c: byzantine.status.set(str(c["mode"]), int(c.get("height", 0))),
+        "ask_flood": lambda c: byzantine.ask_flood(float(c["seconds"]), bool(c.get("stall"))),
     }
 
 

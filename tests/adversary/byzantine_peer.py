@@ -72,6 +72,9 @@ class ByzantinePeer:
         self.sent: list[tuple[PeerKind, bytes]] = []
         """Envelopes this process sent before, for replays."""
         self._lock = threading.Lock()
+        self.answers_received = 0
+        self.answer_bytes_received = 0
+        """Commits the honest nodes pushed to us (tests/adversary/byzantine_asks.py)."""
 
     def heights(self) -> dict[str, int]:
         heights = {}
@@ -218,6 +221,9 @@ class ByzantinePeer:
     def capture(self, path: str, data: bytes) -> None:
         with self._lock:
             self.captured.append((path, data))
+            if path == "/peer/consensus" and b'"kind":"commit"' in data:
+                self.answers_received += 1
+                self.answer_bytes_received += len(data)
 
     def close(self) -> None:
         self.http.close()

@@ -7,13 +7,17 @@ every node's sync this way, and a restarting validator never started consensus.
 `ahead`: a /v1/status claiming a height AHEAD_BLOCKS above any real one, and no blocks to
 back it (an empty range, 404 for a block): it made every node start a verifying process
 and hold more of its state tree twice a second, and report itself not ready.
+`drip-range`: a /v1/status a few blocks above the honest nodes' highest head (answered with
+RANGE_LEAD added to the height the test sets), and every block or range of blocks dripped:
+asked first at a restart, it held that catch-up the whole body deadline (30 s).
 """
 
 import json
 import time
 from typing import Final
 
-MODES: Final = ("none", "drip", "ahead")
+MODES: Final = ("none", "drip", "ahead", "drip-range")
+RANGE_LEAD: Final = 3
 DRIP_INTERVAL_S: Final = 1.0
 DRIP_BYTES: Final = 200
 AHEAD_BLOCKS: Final = 1_000_000
@@ -24,17 +28,24 @@ class StatusMode:
 
     def __init__(self) -> None:
         self.mode = "none"
+        self.height = 0
+        """drip-range: the honest head the claim is made above (status_mode's height)."""
 
-    def set(self, mode: str) -> dict[str, str]:
+    def set(self, mode: str, height: int = 0) -> dict[str, str]:
         if mode not in MODES:
             raise ValueError(f"status mode is one of {', '.join(MODES)}")
-        self.mode = mode
+        self.mode, self.height = mode, height
         return {"mode": mode}
 
 
-def status_answer(mode: str, path: str) -> tuple[int, bytes] | None:
+def status_answer(mode: str, path: str, height: int = 0) -> tuple[int, bytes] | None:
     """(status, body) for a GET of path in mode, or None to drip (drip_status)."""
     if mode == "drip" and path == "/v1/status":
+        return None
+    if mode == "drip-range" and path == "/v1/status":
+        status = {"height": height + RANGE_LEAD, "head_hash": "00" * 32}
+        return 200, json.dumps(status).encode()
+    if mode == "drip-range" and path.startswith("/v1/blocks"):
         return None
     if mode == "ahead" and path == "/v1/status":
         status = {"height": AHEAD_BLOCKS, "head_hash": "00" * 32}

@@ -11,6 +11,7 @@ bogus evidence (the flood includes some) come last because on the unfixed code t
 the chain (issue 10 finding 1), and every later test then fails on its client tx.
 """
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ PEER_ENVELOPE_BYTES_MAX = 8 * 1024 * 1024
 OVERSIZED_MIB = [9, 60]
 FLOOD_MESSAGES = 2000
 BLOCKS_FOR_POOLED_EVIDENCE = 2
+RESTART_READY_S = 20.0
+"""A restarted validator is ready within this while a peer drips its ranges (the body
+deadline alone, 30 s, held it before)."""
 
 
 def test_real_equivocation_is_recorded(adversary: AdversaryNet) -> None:
@@ -199,6 +203,27 @@ def test_a_height_it_cannot_back_holds_nothing_up(adversary: AdversaryNet) -> No
         assert_agree(adversary)
     finally:
         adversary.byzantine.command("status_mode", mode="none")
+
+
+def test_a_range_dripped_at_a_restart_holds_it_up_briefly(adversary: AdversaryNet) -> None:
+    """Its /v1/status claimed a few blocks above the honest head and every range it served
+    dripped: a restarted validator asks the highest peer first, and waited for it the whole
+    body deadline (30 s) before it asked the honest one and started consensus, the chain
+    stopped meanwhile. Now the drip is cut within seconds."""
+    head = max(adversary.net.height(name) for name in adversary.honest)
+    adversary.byzantine.command("status_mode", mode="drip-range", height=head)
+    try:
+        restarted = adversary.honest[0]
+        adversary.net.kill(restarted)
+        adversary.net.start(restarted)
+        started = time.monotonic()
+        adversary.net.wait_ready(restarted)
+        took_s = time.monotonic() - started
+        wait_more_blocks(adversary, 2)
+        assert_agree(adversary)
+    finally:
+        adversary.byzantine.command("status_mode", mode="none")
+    assert took_s < RESTART_READY_S, f"ready {took_s:.1f} s after its start"
 
 
 def _children(adversary: AdversaryNet, name: str) -> set[int]:

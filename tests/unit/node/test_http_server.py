@@ -2,7 +2,9 @@
 connections_max is passed."""
 
 import asyncio
+import contextlib
 import socket
+from typing import Any
 
 from uvicorn.config import Config
 from uvicorn.server import ServerState
@@ -29,9 +31,9 @@ async def closed(reader: asyncio.StreamReader) -> bool:
         return True
 
 
-async def guarded_server(*, connections_max: int) -> tuple[asyncio.Server, int]:
-    """ok_app behind GuardedH11Protocol on a free port of 127.0.0.1 (header deadline 30 s)."""
-    config = Config(app=ok_app, lifespan="off", log_config=None)
+async def guarded_server(*, connections_max: int, app: Any = ok_app) -> tuple[asyncio.Server, int]:
+    """app (ok_app) behind GuardedH11Protocol on a free port of 127.0.0.1 (header deadline 30 s)."""
+    config = Config(app=app, lifespan="off", log_config=None)
     config.load()
     state = ServerState()
     protocol = guarded_protocol(HttpLimits(connections_max=connections_max, header_timeout_s=30.0))
@@ -82,6 +84,9 @@ class _Transport:
 
     def is_closing(self) -> bool:
         return self.closing
+
+    def get_write_buffer_size(self) -> int:
+        return 0
 
 
 class _Connection:
@@ -139,3 +144,187 @@ def test_an_honest_request_accepted_with_a_flood_is_served_not_evicted() -> None
     # during the 1,100-socket slow-loris test). Now it is skipped and a slow one goes.
     answer = asyncio.run(honest_accepted_in_a_flood())
     assert answer.startswith(b"HTTP/1.1 200"), answer
+
+
+async def body_app(scope: dict[str, object], receive: Any, send: Any) -> None:
+    """Reads the whole request body (as the node's routes do), then answers "ok"."""
+    assert scope["type"] == "http"
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+SLOW_BODY_HEAD = b"POST /peer/consensus HTTP/1.1\r\nHost: node\r\nContent-Length: 8000000\r\n\r\n"
+
+
+async def honest_after_slow_bodies() -> tuple[bytes, list[bool]]:
+    """connections_max=3 held by three connections whose headers are whole and whose bodies
+    trickle (a byte so far of 8 MB); then an honest /healthz on a fourth connection."""
+    server, port = await guarded_server(connections_max=3, app=body_app)
+    slow = []
+    try:
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(SLOW_BODY_HEAD + b"{")
+            await writer.drain()
+            slow.append((reader, writer))
+            await asyncio.sleep(0.05)  # the first one is the oldest in its body
+        await asyncio.sleep(0.1)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(HEALTHZ)
+        await writer.drain()
+        try:
+            answer = await asyncio.wait_for(reader.read(4096), 2.0)
+        except ConnectionError as error:
+            answer = repr(error).encode()
+        writer.close()
+        slow_closed = [await closed(r) for r, _ in slow]
+        return answer, slow_closed
+    finally:
+        for _, w in slow:
+            w.close()
+        server.close()
+
+
+def test_bodies_that_trickle_do_not_lock_out_a_new_connection() -> None:
+    # Before: only connections waiting for their headers could be pushed out, so 1,000
+    # connections with whole headers and a body sent a byte at a time (anyone may open them:
+    # a peer envelope is authenticated only once its body is in) closed every new one for
+    # the 30 s body timeout, again and again: /healthz reset, and with two of three
+    # validators so held the chain stopped (no new peer connection got through).
+    # Now the connection longest in its body goes, as a slow header does.
+    answer, slow_closed = asyncio.run(honest_after_slow_bodies())
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert slow_closed == [True, False, False]
+
+
+BIG_ANSWER = 8 * 1024 * 1024
+
+
+async def big_app(scope: dict[str, object], receive: Any, send: Any) -> None:
+    """Answers 8 MiB, in one piece as the node's routes do (a range of blocks is up to 16)."""
+    assert scope["type"] == "http"
+    length = str(BIG_ANSWER).encode()
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", length)]}
+    )
+    await send({"type": "http.response.body", "body": b"x" * BIG_ANSWER})
+
+
+async def stalled_server(limits: HttpLimits) -> tuple[asyncio.Server, int, ServerState]:
+    config = Config(app=big_app, lifespan="off", log_config=None, timeout_keep_alive=1)
+    config.load()
+    state = ServerState()
+    protocol = guarded_protocol(limits)
+    server = await asyncio.get_running_loop().create_server(
+        lambda: protocol(config=config, server_state=state, app_state={}), "127.0.0.1", 0
+    )
+    return server, server.sockets[0].getsockname()[1], state
+
+
+async def never_read(port: int, count: int) -> list[socket.socket]:
+    """count connections that ask for the big answer and never read it (a tiny receive
+    window, so nearly all of it stays in the node's buffers)."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            sock.connect(("127.0.0.1", port))
+        await asyncio.sleep(0.02)
+        sock.send(b"GET /range HTTP/1.1\r\nHost: node\r\n\r\n")
+        sockets.append(sock)
+        await asyncio.sleep(0.05)
+    return sockets
+
+
+def unsent(state: ServerState) -> int:
+    return sum(c.transport.get_write_buffer_size() for c in state.connections)
+
+
+async def unread_answers_after(wait_s: float, limits: HttpLimits, count: int) -> tuple[int, int]:
+    server, port, state = await stalled_server(limits)
+    sockets = await never_read(port, count)
+    try:
+        await asyncio.sleep(wait_s)
+        return len(state.connections), unsent(state)
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.close()
+
+
+def test_an_answer_never_read_is_dropped_after_the_drain_timeout() -> None:
+    # Before: the keep-alive timeout and the header deadline close()d such a connection,
+    # and asyncio keeps a closing transport until its buffer is sent: never, for a client
+    # that does not read. Each one held its answer (a range: up to 16 MiB) and a file
+    # descriptor for good, outside connections_max (closing ones are not counted), so
+    # anyone could fill the node's memory or its descriptors with GET /v1/blocks/range.
+    limits = HttpLimits(response_drain_timeout_s=0.5)
+    connections, left = asyncio.run(unread_answers_after(2.5, limits, 4))
+    assert (connections, left) == (0, 0)
+
+
+def test_answers_never_read_stay_within_the_unsent_bytes_bound() -> None:
+    # Before: nothing bounded the answers waiting in buffers for clients that do not read
+    # them: connections_max (1,000) of 16 MiB ranges is 16 GB. Past the bound, the
+    # connection whose answer has waited longest is dropped.
+    limits = HttpLimits(unsent_bytes_max=3 * BIG_ANSWER)
+    connections, left = asyncio.run(unread_answers_after(0.2, limits, 6))
+    assert left <= 3 * BIG_ANSWER
+    assert connections <= 4
+
+
+def test_answers_never_read_do_not_lock_out_a_new_connection() -> None:
+    # Counted against connections_max once they are closing (they hold a socket and their
+    # answer), they must also be the ones pushed out for a new connection.
+    async def scenario() -> bytes:
+        limits = HttpLimits(connections_max=3, header_timeout_s=0.3)
+        server, port, _ = await stalled_server(limits)
+        sockets = await never_read(port, 3)
+        try:
+            await asyncio.sleep(1.5)  # closed by the header deadline, but never sent
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(HEALTHZ)
+            await writer.drain()
+            try:
+                answer = await asyncio.wait_for(reader.read(64), 2.0)
+            except ConnectionError as error:
+                answer = repr(error).encode()
+            writer.close()
+            return answer
+        finally:
+            for sock in sockets:
+                sock.close()
+            server.close()
+
+    assert asyncio.run(scenario()).startswith(b"HTTP/1.1 200")
+
+
+def test_a_client_still_reading_a_large_answer_is_not_cut_off() -> None:
+    # A large export on a slow link takes longer than response_drain_timeout_s; as long as
+    # the client reads some of it in every interval (here a few hundred bytes a tick, which
+    # frees room in the kernel's send queue long before asyncio's buffer moves), the
+    # connection is kept.
+    async def scenario() -> tuple[int, int]:
+        limits = HttpLimits(response_drain_timeout_s=0.3)
+        server, port, state = await stalled_server(limits)
+        loop = asyncio.get_running_loop()
+        (sock,) = await never_read(port, 1)  # a tiny window: most of the answer waits here
+        try:
+            received = 0
+            for _ in range(15):  # ~1.5 s: five drain intervals, a little read in each
+                await asyncio.sleep(0.1)
+                received += len(await asyncio.wait_for(loop.sock_recv(sock, 4096), 1.0))
+            return received, len(state.connections)
+        finally:
+            sock.close()
+            server.close()
+
+    received, connections = asyncio.run(scenario())
+    assert 0 < received < BIG_ANSWER
+    assert connections == 1

@@ -381,6 +381,27 @@ def test_commit_certified_takes_a_parsed_block_only_if_it_is_the_payloads(
     assert peer.store.find_tx(account_open(1).tx_id) is not None
 
 
+def test_commit_certified_executes_no_payload_but_the_certified_one(
+    ledger: Ledger, peer: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer serving block sync a real certificate with another payload (a block it built
+    on the right parent, full of txs) had that payload parsed, its signatures verified and
+    executed before the hashes were compared. The header is compared first now."""
+    certified = proposal(ledger, (account_open(1),))
+    certificate = certify(certified, VALIDATOR_KEYS)
+    other = proposal(peer, ())
+    assert other.block_hash != certified.block_hash
+    peer._prepared.clear()
+
+    def executed(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("executed a block the certificate does not name")
+
+    monkeypatch.setattr(peer, "_execute", executed)
+    with pytest.raises(InvalidProposalError, match="another block"):
+        peer.commit_certified(other.payload, certificate, check_certificate=True)
+    assert peer.height == 0
+
+
 def _bad_certificates(prepared: PreparedBlock) -> list[tuple[str, CommitCertificate]]:
     outsider = KEYS["xiangshan-court"]
     good = certify(prepared)

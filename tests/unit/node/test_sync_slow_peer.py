@@ -5,6 +5,7 @@ started consensus). Its poll runs on by itself until its deadline; the others ar
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,8 +13,8 @@ import httpx
 import pytest
 
 from node import sync as node_sync
-from tests.unit.node.chain_kit import open_ledger
-from tests.unit.node.sync_kit import mock_sync
+from tests.unit.node.chain_kit import build_and_commit, open_ledger
+from tests.unit.node.sync_kit import certified_chain, mock_sync, serve_blocks
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
 
@@ -94,3 +95,131 @@ def test_a_poll_that_fails_unexpectedly_is_logged_and_leaves_the_peer_unreachabl
         r.levelno == logging.ERROR and f"status poll of {HONEST} failed" in r.getMessage()
         for r in caplog.records
     )
+
+
+class _DripBlock(httpx.AsyncByteStream):
+    """The start of a block answer, then nothing for an hour."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"block": '
+        await asyncio.sleep(3600)
+        yield b"null}"
+
+
+def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hostile validator's status claimed our height with another head hash and its
+    # /v1/blocks/{height} then dripped: check_fork waited for that block (BODY_DEADLINE_S,
+    # 30 s) inside the sync loop every round, so an observer, or a validator fallen behind,
+    # synced nothing for 30 s at a time. Now the confirmation runs beside the rounds, one
+    # per peer at a time, and a round waits for it no longer than a poll.
+    monkeypatch.setattr(node_sync, "POLL_WAIT_S", 0.2)
+    ledger = open_ledger(tmp_path / "data")
+    build_and_commit(ledger)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-length": "40"}, stream=_DripBlock())
+
+    async def main() -> None:
+        sync = await mock_sync(ledger, [DRIPPING], answer)
+        view = sync.state.peers[DRIPPING]
+        view.reachable, view.height, view.head_hash = True, ledger.height, "ab" * 32
+        try:
+            await asyncio.wait_for(sync.check_fork(), 2)
+            running = sync._fork_checks[DRIPPING]
+            await asyncio.wait_for(sync.check_fork(), 2)
+            assert sync._fork_checks[DRIPPING] is running  # not a second one
+            assert sync.state.fork is None
+        finally:
+            await sync.close()
+        await asyncio.gather(running, return_exceptions=True)
+        assert running.cancelled()  # close() ends it
+
+    asyncio.run(main())
+
+
+class _DripRange(httpx.AsyncByteStream):
+    """The start of a range answer, then nothing for an hour."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"blocks": ['
+        await asyncio.sleep(3600)
+        yield b"]}"
+
+
+def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hostile validator claiming a height a few blocks above the others and dripping its
+    # range answers was asked first in every catch-up round (peers go highest first) and
+    # held each round BODY_DEADLINE_S (30 s): a restarted validator, an observer or one
+    # fallen behind got the honest peers' blocks 30 s late, round after round. Now a peer
+    # whose last round served nothing is asked after the others, and again only after
+    # RETRY_UNSERVED_S.
+    monkeypatch.setattr(node_sync, "BODY_DEADLINE_S", 0.5)
+    source = open_ledger(tmp_path / "source")
+    blocks = certified_chain(source, 3)
+    behind = open_ledger(tmp_path / "behind")
+    honest = serve_blocks(blocks)
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "dripping.test":
+            asked.append(request.url.path)
+            return httpx.Response(200, headers={"content-length": "100"}, stream=_DripRange())
+        return honest.handle_request(request)
+
+    async def main() -> tuple[int, float, int]:
+        sync = await mock_sync(behind, [HONEST, DRIPPING], answer)
+        for url, height in ((HONEST, 2), (DRIPPING, 5)):
+            view = sync.state.peers[url]
+            view.reachable, view.height = True, height
+        try:
+            first = await sync.catch_up(0)  # the dripping peer first: it is the highest
+            sync.state.peers[HONEST].height = 3
+            started = time.monotonic()
+            second = await sync.catch_up(0)
+            return first + second, time.monotonic() - started, len(asked)
+        finally:
+            await sync.close()
+
+    applied, second_round_s, dripping_asked = asyncio.run(main())
+    assert applied == 3
+    assert dripping_asked == 1
+    assert second_round_s < 0.4
+
+
+def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The peer that drips its range is asked first once, at a restart (it claims to be the
+    # highest): it held that first catch-up BODY_DEADLINE_S (30 s), and with n=4 and one
+    # Byzantine validator the chain waits for the restarted one. Now an answer whose bytes
+    # stop coming (below MIN_BODY_BYTES_PER_S after BODY_GRACE_S) is cut then, and one
+    # whose headers do not come within HEAD_DEADLINE_S too.
+    monkeypatch.setattr(node_sync, "HEAD_DEADLINE_S", 0.5)
+    ledger = open_ledger(tmp_path / "data")
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "silent.test":
+            await asyncio.sleep(3600)
+        return httpx.Response(200, headers={"content-length": "100"}, stream=_DripRange())
+
+    async def main() -> list[tuple[str, float]]:
+        sync = await mock_sync(ledger, [DRIPPING], answer)  # type: ignore[arg-type]
+        outcomes = []
+        try:
+            for url in ("http://dripping.test/v1/blocks/range", "http://silent.test/x"):
+                started = time.monotonic()
+                with pytest.raises(node_sync.ResponseTooSlowError) as error:
+                    await sync.get_bounded(url, node_sync.RANGE_RESPONSE_BYTES_MAX)
+                outcomes.append((str(error.value), time.monotonic() - started))
+        finally:
+            await sync.close()
+        return outcomes
+
+    (dripped, dripped_s), (silent, silent_s) = asyncio.run(main())
+    assert dripped_s < node_sync.BODY_GRACE_S + 1, dripped
+    assert "bytes" in dripped
+    assert silent_s < 1.5, silent

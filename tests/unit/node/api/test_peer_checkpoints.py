@@ -1,0 +1,57 @@
+"""Checkpoint lines gossiped by a validator (/peer/checkpoint, node/peering.py): only sizes
+near this node's head are kept. The book keeps SIZES_KEPT sizes in the order they arrived,
+so a Byzantine validator's validly signed lines for SIZES_KEPT sizes far ahead pushed out
+every real size's lines, and the committed roots with them (no note of those sizes formed
+here any more)."""
+
+from node.checkpoints import SIZES_KEPT
+from node.peering import FAR_AHEAD_HEIGHTS
+from protocol.hashing import Hash32, sha256
+from protocol.note import sign_note
+from tests.unit.node.api.kit import Api, commit_pending
+from tests.unit.node.chain_kit import KEYS, VALIDATOR_NAMES
+
+ROOT = Hash32(sha256(b"root"))
+COUNTY, NINGBO, XIAMEN = VALIDATOR_NAMES
+
+
+def gossip(api: Api, name: str, size: int, root: Hash32 = ROOT) -> None:
+    text = api.service.checkpoints.checkpoint(size, root).body()
+    line = sign_note(text, name, KEYS[name]).line()
+    api.inbox.checkpoint({"size": size, "root": root.hex(), "line": line})
+
+
+def test_lines_for_sizes_far_ahead_push_out_no_real_size(api: Api) -> None:
+    size = api.ledger.height + 1
+    book = api.service.checkpoints
+    book.set_committed_root(size, ROOT)
+    gossip(api, COUNTY, size)
+    far = size + 1_000_000
+    for offset in range(SIZES_KEPT):
+        gossip(api, XIAMEN, far + offset, Hash32(sha256(b"%d" % offset)))
+    gossip(api, NINGBO, size)
+    assert book.signed_note(size, 2) is not None
+    assert api.inbox.dropped["far_ahead"] == SIZES_KEPT
+
+
+def test_lines_for_sizes_long_past_are_dropped(api: Api) -> None:
+    book = api.service.checkpoints
+    for _ in range(SIZES_KEPT // 2 + 3):
+        commit_pending(api)  # empty blocks: a head far enough from genesis
+    size = api.ledger.height + 1
+    book.set_committed_root(size, ROOT)
+    gossip(api, COUNTY, size)
+    for old in range(1, size - SIZES_KEPT // 2):
+        gossip(api, XIAMEN, old, Hash32(sha256(b"%d" % old)))
+    gossip(api, NINGBO, size)
+    assert book.signed_note(size, 2) is not None
+    assert api.inbox.dropped["far_ahead"] == size - SIZES_KEPT // 2 - 1
+
+
+def test_lines_a_few_sizes_ahead_are_kept(api: Api) -> None:
+    # A peer that committed before us signs sizes we have not reached yet.
+    size = api.ledger.height + 1 + FAR_AHEAD_HEIGHTS
+    gossip(api, COUNTY, size)
+    gossip(api, NINGBO, size)
+    api.service.checkpoints.set_committed_root(size, ROOT)
+    assert api.service.checkpoints.signed_note(size, 2) is not None
