@@ -166,20 +166,27 @@ def skip_to_higher_round(state: ReplicaState, out: list[Action]) -> ReplicaState
 
 
 def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
-    """Not in Alg. 1: follow a validator that is alone in a higher round (docs/CONSENSUS.md,
-    "Round skipping"). None: stay.
+    """Not in Alg. 1: follow validators in a higher round that our round cannot do without
+    (docs/CONSENSUS.md, "Round skipping"). None: stay.
 
-    At n=3, q=2 the skip rule (line 55) needs two validators in the higher round; with one
-    validator silent only one can be there, so two live ones rounds apart met only through
-    their own round timeouts, and once those reached the cap rounds lasted alike and the
-    gap never closed. So: once our round has lasted its three step timeouts (as long as a
-    round in which nothing arrived on time lasts, line 65), if every validator heard from
-    within a round timeout is in a higher round, start the lowest of those rounds.
+    The skip rule (line 55) needs f+1 validators in the higher round. At n=3 with one
+    validator silent only one can be there; at n=4 with one silent, one can be ahead of the
+    other two. Either way the ones behind met the one ahead only through their own round
+    timeouts, and once those reached the cap rounds lasted alike and the gap never closed.
+    So: once our round has lasted its three step timeouts (as long as a round in which
+    nothing arrived on time lasts, line 65), if fewer than q validators, us included, were
+    heard (within a round timeout) in our round or below, start the lowest round above.
 
-    Starting a round signs nothing (addition 2). A validator heard in our round or below
-    holds us: two live validators in one round never move each other this way, so a single
-    Byzantine one cannot drag them (what the f+1 of line 55 guards against), and the one
-    ahead never follows it; the lowest round above us is never above a live peer's.
+    Starting a round signs nothing (addition 2), so this is safe whatever it does; the
+    count is what keeps it live. q validators in one round never move each other this way
+    (our round may still gather a quorum), so a Byzantine validator cannot drag a quorum of
+    honest ones (what the f+1 of line 55 guards against), and the ones ahead of a group that
+    lacks q never follow it: the group below holds them, also once it has joined their
+    round. The lowest round above us is never above a live peer's. At n=3 (q=2) this is the
+    rule as it was until n=4 was tried (a validator heard in our round or below holds us).
+    What it leaves open at n=4: a Byzantine validator voting in the round of two honest
+    ones behind a third makes them q and holds them (docs/CONSENSUS.md, "Byzantine
+    strategies against liveness").
     """
     if state.step is Step.COMMITTING:
         return None
@@ -187,14 +194,16 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     if state.now_ms - state.round_started_ms < round_ms // 2:
         return None
     above: list[int] = []
+    at_or_below = 1  # us
     for validator, (height, round_number, at_ms) in state.rounds_heard.items():
         if validator == state.public_key or not state.validators.contains(validator):
             continue
         if state.now_ms - at_ms > round_ms:
             continue  # silent for a whole round timeout: crashed, or cut off
         if (height, round_number) <= (state.height, state.round):
-            return None
-        above.append(round_number)
-    if not above:
+            at_or_below += 1
+        else:
+            above.append(round_number)
+    if not above or at_or_below >= state.quorum:
         return None
     return start_round(state, min(above), out)

@@ -78,3 +78,51 @@ def test_a_vote_beyond_the_two_kept_rounds_still_tells_where_its_validator_is():
     assert state.votes.rounds_of(h.key(ahead), above=0) == {1, 2}, "not kept"
     state, _ = feed(state, Tick(now_ms=2000))
     assert state.round == 9
+
+
+# n=4, q=3: one validator silent, one honest replica ahead of the other two. Before the
+# count of q, the two behind held each other and never met the one ahead once the
+# timeouts were capped (tests/simulation/test_byzantine_strategies.py, the SILENT runs).
+
+
+def _four() -> tuple[Harness, int, list[int]]:
+    """n=4: me (not proposing round 0), and the three others."""
+    h = Harness(n=4, quorum=3)
+    me = h.non_proposer(1, 0)
+    return h, me, [i for i in range(4) if i != me]
+
+
+def test_n4_two_in_our_round_follow_a_lone_validator_ahead():
+    h, me, (peer, ahead, _silent) = _four()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = h.receive(state, h.vote(ahead, PRE, 5, None), sender=ahead)
+    state, _ = feed(state, Tick(now_ms=1999))
+    assert state.round == 0
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 5, "two of us cannot make q=3 in round 0 without the silent one"
+
+
+def test_n4_q_validators_in_our_round_are_not_moved_by_one_above():
+    h, me, (first, second, byzantine) = _four()
+    state, _ = h.start(me)
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 3, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=3999))
+    assert state.round == 0, "three of four in our round: a Byzantine one cannot drag them"
+
+
+def test_n4_the_one_ahead_is_held_by_two_below_and_by_them_once_they_join():
+    h, me, (first, second, byzantine) = _four()
+    state, _ = h.start(me)
+    state, _ = feed(state, Tick(now_ms=4000))  # round timeout: round 1 from 4000 on
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 2, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=6300))  # round 1's step timeouts: 2300 ms
+    assert state.round == 1, "two validators below hold the one ahead"
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    state, _ = feed(state, Tick(now_ms=6400))
+    assert state.round == 1, "and, once in its round, they still do"
