@@ -360,3 +360,28 @@ def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> S
         strategy=strategy,
         start_rounds={n: r for n, r in start_rounds.items() if r > 0},
     )
+
+
+def gap_scenario4(
+    seed: int, strategy: Strategy, rounds: dict[str, int], *, max_height: int = 1
+) -> Scenario:
+    """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
+    of height 1 (as after a restart) on a calm network; GST at 1 ms."""
+    return Scenario(
+        seed=seed,
+        kind=Kind.BYZANTINE4,
+        nodes=STRATEGIC_NODES,
+        key_of=_own_keys(STRATEGIC_NODES),
+        byzantine_keys=frozenset({3}),
+        validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
+        max_height=max_height,
+        network=NetworkPlan(
+            gst_ms=1,
+            loss=0.0,
+            duplicate=0.0,
+            delay_max_ms=40,
+            skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
+        ),
+        strategy=strategy,
+        start_rounds={n: r for n, r in rounds.items() if r > 0},
+    )
