@@ -40,6 +40,8 @@ HOLDING = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
 
 _MIXABLE = (
     Strategy.HOLD_GAP,
+    Strategy.DRAG,
+    Strategy.TOGGLE,
     Strategy.SPLIT_VOTES,
     Strategy.PARTIAL_PROPOSAL,
     Strategy.LATE_PROPOSAL,
@@ -65,6 +67,7 @@ class Adversary:
     _splits: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
     _alternatives: dict[tuple[int, int], ProposalMessage] = field(default_factory=dict)
     _mixed: dict[tuple[int, int], Strategy] = field(default_factory=dict)
+    _ticks: int = 0
     forged: int = 0
     """Messages forged (signed outside the engine), for the run's report."""
 
@@ -88,7 +91,7 @@ class Adversary:
         height, round_number = _position(message, own)
         strategy = self._now_strategy(height, round_number)
         plain: Outgoing = [(d, message, 0) for d in destinations]
-        if strategy in (Strategy.SILENT, *HOLDING):
+        if strategy in (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, *HOLDING):
             return []
         if isinstance(message, CommitMessage | StatusMessage | BlockRequest):
             return plain  # catch-up and sync: withholding them only slows what it hides
@@ -192,7 +195,20 @@ class Adversary:
             return self._hold(honest_states, below=strategy is Strategy.HOLD_GAP_LOW)
         if strategy is Strategy.FUTURE_SPAM:
             return self._spam(own)
+        if strategy in (Strategy.DRAG, Strategy.TOGGLE):
+            self._ticks += 1
+            step = 1 if strategy is Strategy.DRAG or self._ticks % 2 else -1
+            return self._claim(honest_states, step)
         return []
+
+    def _claim(self, states: Mapping[str, ReplicaState | None], step: int) -> Outgoing:
+        """A prevote of the round step away from its own to every live honest replica."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is not None:
+                round_number = max(0, state.round + step)
+                out.append((name, self.vote(VoteType.PREVOTE, state.height, round_number, None), 0))
+        return out
 
     def _hold(self, states: Mapping[str, ReplicaState | None], *, below: bool) -> Outgoing:
         """A prevote of its own round to every honest replica behind another one."""

@@ -49,6 +49,15 @@ class Strategy(enum.Enum):
     """Plays along, and on every tick sends random honest replicas votes of far-future
     rounds (next rounds up to the round window), double votes in the current round
     (evidence), status messages from heights ahead and requests for unknown blocks."""
+    DRAG = "drag"
+    """Honest replicas start rounds apart. Sends each honest replica a prevote of the round
+    above its own on every tick and nothing else: catch_up must not let it pull a group
+    away from the replicas it waits for."""
+    TOGGLE = "toggle"
+    """Honest replicas start rounds apart. Tells each honest replica, tick by tick, that it
+    is one round below it, then one above: it turns the wait for those behind
+    (rounds.waits_for_those_behind) on and off, to keep a replica waiting or restarting
+    its round. Nothing else."""
     MIXED = "mixed"
     """Each round one of the above at random (not SILENT)."""
 
@@ -322,6 +331,8 @@ def _lock_trap(rng: random.Random, seed: int, max_height: int) -> Scenario:
 
 
 STRATEGIC_NODES = ("v0", "v1", "v2", "v3")
+GAPPED = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW, Strategy.DRAG, Strategy.TOGGLE)
+"""Strategies played against honest replicas that always start rounds apart."""
 STRATEGIC_HONEST = ("v0", "v1", "v2")
 
 
@@ -336,8 +347,7 @@ def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> S
     rng = random.Random(seed)
     net = _network(rng, STRATEGIC_NODES)
     start_rounds: dict[str, int] = {}
-    holding = strategy in (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
-    if holding or rng.random() < 0.5:
+    if strategy in GAPPED or rng.random() < 0.5:
         base = rng.randint(0, 25)
         ahead = rng.choice(STRATEGIC_HONEST)
         spread = rng.random() < 0.3

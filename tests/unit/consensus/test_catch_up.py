@@ -2,7 +2,7 @@
 validator silent; docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
 timeouts sum to 2000 ms, its round timeout is 4000 ms."""
 
-from consensus import Tick
+from consensus import ReplicaState, Tick
 from tests.kit.engine_config import scaled_timeouts
 from tests.unit.consensus.harness import PRE, Harness, feed
 
@@ -126,3 +126,47 @@ def test_n4_the_one_ahead_is_held_by_two_below_and_by_them_once_they_join():
         state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
     state, _ = feed(state, Tick(now_ms=6400))
     assert state.round == 1, "and, once in its round, they still do"
+
+
+# rounds.waits_for_those_behind: the one ahead of fewer than q waits in its round for them.
+# Round 1's round timeout is 4600 ms.
+
+
+def _ahead_in_round_1() -> tuple[Harness, int, list[int], ReplicaState]:
+    h, me, others = _four()
+    state, _ = h.start(me)
+    state, _ = feed(state, Tick(now_ms=4000))  # nobody heard: round 1 on our timeout
+    assert state.round == 1
+    return h, me, others, state
+
+
+def test_n4_the_one_ahead_of_two_waits_for_them_and_starts_its_round_over_with_them():
+    h, _me, (first, second, _silent), state = _ahead_in_round_1()
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert (state.round, state.round_held) == (1, True), "fewer than q at or above round 1"
+    state, _ = feed(state, Tick(now_ms=9000))
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    assert (state.round_held, state.round_started_ms) == (False, 9000), "they arrived"
+    state, _ = feed(state, Tick(now_ms=13599))
+    assert state.round == 1, "a whole round timeout with them"
+    state, _ = feed(state, Tick(now_ms=13600))
+    assert state.round == 2
+
+
+def test_n4_q_at_our_round_or_above_do_not_wait_for_a_byzantine_claim_below():
+    h, _me, (first, second, byzantine), state = _ahead_in_round_1()
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 0, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert (state.round, state.round_held) == (2, False)
+
+
+def test_n4_nobody_heard_below_nobody_waited_for():
+    h, _me, (first, _second, _silent), state = _ahead_in_round_1()
+    state, _ = h.receive(state, h.vote(first, PRE, 1, None), sender=first)
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert state.round == 2, "two of four in round 1 and nobody below: time rounds as before"
