@@ -43,6 +43,7 @@ _MIXABLE = (
     Strategy.DRAG,
     Strategy.TOGGLE,
     Strategy.SPLIT_VOTES,
+    Strategy.HIDDEN_LOCK,
     Strategy.PARTIAL_PROPOSAL,
     Strategy.LATE_PROPOSAL,
     Strategy.WITHHOLD_PRECOMMIT,
@@ -97,6 +98,8 @@ class Adversary:
             return plain  # catch-up and sync: withholding them only slows what it hides
         if strategy is Strategy.SPLIT_VOTES:
             return self._split(own, message, destinations)
+        if strategy is Strategy.HIDDEN_LOCK and isinstance(message, SignedVote):
+            return self._hide_lock(own, message, destinations)
         if strategy is Strategy.PARTIAL_PROPOSAL and isinstance(message, ProposalMessage):
             chosen = self._subset(height, round_number, minimum=1)
             return [(d, message, 0) for d in destinations if d in chosen]
@@ -108,6 +111,24 @@ class Adversary:
             target = self.honest[(height * 7 + round_number) % len(self.honest)]
             return [(d, message, 0) for d in destinations if d == target]
         return plain
+
+    def _hide_lock(
+        self, own: ReplicaState, message: SignedVote, destinations: Sequence[str]
+    ) -> Outgoing:
+        """A prevote for the proposal to one honest replica, nil to the rest; nil precommits."""
+        vote = message.vote
+        nil = self.vote(vote.type, vote.height, vote.round, None)
+        if vote.type is VoteType.PRECOMMIT:
+            return [(d, nil if vote.block_hash is not None else message, 0) for d in destinations]
+        proposal = own.proposals.get(vote.round) if own.height == vote.height else None
+        if proposal is None:
+            return [(d, message, 0) for d in destinations]
+        block = proposal.signed.proposal.block_hash
+        target = self.honest[(vote.height + vote.round) % len(self.honest)]
+        for_it = message if vote.block_hash == block else None
+        if for_it is None:
+            for_it = self.vote(VoteType.PREVOTE, vote.height, vote.round, block)
+        return [(d, for_it if d == target else nil, 0) for d in destinations]
 
     def _late(self, message: Message, destinations: Sequence[str], round_number: int) -> Outgoing:
         """Just before the receivers' propose timeout, its proposal and then its votes."""

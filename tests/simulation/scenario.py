@@ -37,6 +37,11 @@ class Strategy(enum.Enum):
     precommit, the other a conflicting one (nil for a block, a block for nil); as proposer
     it proposes a different block to each side, with matching votes: locks and POLs
     diverge as far as one equivocator can push them."""
+    HIDDEN_LOCK = "hidden_lock"
+    """Each round its prevote for the proposal goes to one honest replica only (the others
+    get a nil prevote), so only that one sees a POL and locks; its precommits are nil to
+    everyone, so nobody decides. Round by round it hides locks, on different values, at
+    different replicas: what lines 28-33 and the valid value must undo."""
     PARTIAL_PROPOSAL = "partial_proposal"
     """As proposer, sends its proposal to one or two honest replicas only; votes normally."""
     LATE_PROPOSAL = "late_proposal"

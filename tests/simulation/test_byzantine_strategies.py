@@ -39,6 +39,7 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.DRAG, 10),
         (Strategy.TOGGLE, 10),
         (Strategy.SPLIT_VOTES, 25),
+        (Strategy.HIDDEN_LOCK, 20),
         (Strategy.PARTIAL_PROPOSAL, 25),
         (Strategy.LATE_PROPOSAL, 25),
         (Strategy.WITHHOLD_PRECOMMIT, 25),
