@@ -378,11 +378,19 @@ def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> S
 
 
 def gap_scenario4(
-    seed: int, strategy: Strategy, rounds: dict[str, int], *, max_height: int = 1
+    seed: int,
+    strategy: Strategy,
+    rounds: dict[str, int],
+    *,
+    max_height: int = 1,
+    late: tuple[str, int] | None = None,
 ) -> Scenario:
     """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
-    of height 1 (as after a restart) on a calm network; GST at 1 ms."""
+    of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
+    replica (name, ms) starts."""
+    crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
     return Scenario(
+        crashes=crashes,
         seed=seed,
         kind=Kind.BYZANTINE4,
         nodes=STRATEGIC_NODES,
@@ -391,7 +399,7 @@ def gap_scenario4(
         validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
         max_height=max_height,
         network=NetworkPlan(
-            gst_ms=1,
+            gst_ms=1 if late is None else max(1, late[1]),
             loss=0.0,
             duplicate=0.0,
             delay_max_ms=40,

@@ -88,3 +88,16 @@ def test_two_behind_one_ahead_decide_though_a_byzantine_holds_them(strategy, beh
         result = Simulation(scenario, SimOptions(liveness_bound_ms=40_000)).run()
         assert result.violation is None, result.violation
         assert result.liveness_failure is None, result.liveness_failure
+
+
+@pytest.mark.parametrize("strategy", [Strategy.HOLD_GAP, Strategy.DRAG], ids=str)
+def test_every_phase_of_a_gap_decides(strategy):
+    """The one behind (v0) starts 0-16.2 s late, so the replicas meet at every phase of two
+    capped rounds (9 s each); the sweep ran 40 phases of three gaps for six strategies."""
+    rounds = {"v0": 20, "v1": 20, "v2": 21}
+    for i, late_ms in enumerate(range(0, 18_000, 1_800)):
+        late = ("v0", late_ms) if late_ms else None
+        scenario = gap_scenario4(i, strategy, rounds, max_height=2, late=late)
+        result = Simulation(scenario, SimOptions(liveness_bound_ms=60_000)).run()
+        assert result.violation is None, result.violation
+        assert result.liveness_failure is None, (late_ms, result.liveness_failure)
