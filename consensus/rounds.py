@@ -188,9 +188,9 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     lacks q never follow it: the group below holds them, also once it has joined their
     round. The lowest round above us is never above a live peer's. At n=3 (q=2) this is the
     rule as it was until n=4 was tried (a validator heard in our round or below holds us).
-    What it leaves open at n=4: a Byzantine validator voting in the round of two honest
-    ones behind a third makes them q and holds them (docs/CONSENSUS.md, "Byzantine
-    strategies against liveness").
+    A Byzantine validator voting in the round of two honest ones behind a third still makes
+    them q and holds them here; the one ahead then waits for them instead
+    (waits_for_those_behind).
     """
     if state.step is Step.COMMITTING:
         return None
