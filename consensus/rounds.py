@@ -40,6 +40,7 @@ def start_round(state: ReplicaState, round_number: int, out: list[Action]) -> Re
         step=Step.PROPOSE,
         awaiting_proposal=False,
         round_started_ms=state.now_ms,
+        round_held=False,
     )
     # Line 21 schedules the propose timeout only for non-proposers; we schedule it for the
     # proposer too, because the node answers RequestProposal asynchronously and may not.
@@ -96,6 +97,9 @@ def _fire(state: ReplicaState, timeout: ScheduleTimeout, out: list[Action]) -> R
     if timeout.step is TimeoutKind.ROUND:
         # Not in Alg. 1: a round whose votes died with a crashed replica's memory would
         # never reach line 47. Starting the next round is always safe (docs/CONSENSUS.md).
+        if waits_for_those_behind(state):
+            state = replace(state, round_held=True)
+            return schedule_timeout(state, TimeoutKind.ROUND, out)
         return start_round(state, state.round + 1, out)
     if timeout.step is TimeoutKind.RETRANSMIT:
         return retransmit(state, out)
@@ -166,20 +170,27 @@ def skip_to_higher_round(state: ReplicaState, out: list[Action]) -> ReplicaState
 
 
 def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
-    """Not in Alg. 1: follow a validator that is alone in a higher round (docs/CONSENSUS.md,
-    "Round skipping"). None: stay.
+    """Not in Alg. 1: follow validators in a higher round that our round cannot do without
+    (docs/CONSENSUS.md, "Round skipping"). None: stay.
 
-    At n=3, q=2 the skip rule (line 55) needs two validators in the higher round; with one
-    validator silent only one can be there, so two live ones rounds apart met only through
-    their own round timeouts, and once those reached the cap rounds lasted alike and the
-    gap never closed. So: once our round has lasted its three step timeouts (as long as a
-    round in which nothing arrived on time lasts, line 65), if every validator heard from
-    within a round timeout is in a higher round, start the lowest of those rounds.
+    The skip rule (line 55) needs f+1 validators in the higher round. At n=3 with one
+    validator silent only one can be there; at n=4 with one silent, one can be ahead of the
+    other two. Either way the ones behind met the one ahead only through their own round
+    timeouts, and once those reached the cap rounds lasted alike and the gap never closed.
+    So: once our round has lasted its three step timeouts (as long as a round in which
+    nothing arrived on time lasts, line 65), if fewer than q validators, us included, were
+    heard (within a round timeout) in our round or below, start the lowest round above.
 
-    Starting a round signs nothing (addition 2). A validator heard in our round or below
-    holds us: two live validators in one round never move each other this way, so a single
-    Byzantine one cannot drag them (what the f+1 of line 55 guards against), and the one
-    ahead never follows it; the lowest round above us is never above a live peer's.
+    Starting a round signs nothing (addition 2), so this is safe whatever it does; the
+    count is what keeps it live. q validators in one round never move each other this way
+    (our round may still gather a quorum), so a Byzantine validator cannot drag a quorum of
+    honest ones (what the f+1 of line 55 guards against), and the ones ahead of a group that
+    lacks q never follow it: the group below holds them, also once it has joined their
+    round. The lowest round above us is never above a live peer's. At n=3 (q=2) this is the
+    rule as it was until n=4 was tried (a validator heard in our round or below holds us).
+    A Byzantine validator voting in the round of two honest ones behind a third still makes
+    them q and holds them here; the one ahead then waits for them instead
+    (waits_for_those_behind).
     """
     if state.step is Step.COMMITTING:
         return None
@@ -187,14 +198,64 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     if state.now_ms - state.round_started_ms < round_ms // 2:
         return None
     above: list[int] = []
+    at_or_below = 1  # us
     for validator, (height, round_number, at_ms) in state.rounds_heard.items():
         if validator == state.public_key or not state.validators.contains(validator):
             continue
         if state.now_ms - at_ms > round_ms:
             continue  # silent for a whole round timeout: crashed, or cut off
         if (height, round_number) <= (state.height, state.round):
-            return None
-        above.append(round_number)
-    if not above:
+            at_or_below += 1
+        else:
+            above.append(round_number)
+    if not above or at_or_below >= state.quorum:
         return None
     return start_round(state, min(above), out)
+
+
+def waits_for_those_behind(state: ReplicaState) -> bool:
+    """Not in Alg. 1: whether our round timeout waits (docs/CONSENSUS.md, "Round skipping").
+
+    True when some validator was heard (within a round timeout) below our round and fewer
+    than q, us included, at our round or above: our round cannot gather a quorum before
+    those behind arrive, and if we moved on by our timeouts, as they do by theirs, past the
+    timeout cap we would stay as far apart for ever; a Byzantine validator voting in their
+    round keeps catch_up from bringing them up (it counts toward their q). So we wait, and
+    they come to us by their round timeouts, which nothing a Byzantine sends can stop.
+
+    Waiting signs nothing and starts no round, so it is safe whatever it does. It cannot
+    stall: the lowest correct replica never waits, since the >= q correct validators are
+    all at its round or above (after GST each is heard every retransmit_ms), so it moves up
+    until it reaches the next correct ones, and so on. A Byzantine validator claiming a
+    round below ours makes us wait only while fewer than q are at our round or above, i.e.
+    while a correct one is really below us. Validators silent for a round timeout count
+    nowhere, so one replica left alone times its rounds as before.
+    """
+    round_ms = state.config.timeouts.duration_ms(TimeoutKind.ROUND, state.round)
+    at_or_above, below = 1, 0  # us
+    for validator, (height, round_number, at_ms) in state.rounds_heard.items():
+        if validator == state.public_key or not state.validators.contains(validator):
+            continue
+        if state.now_ms - at_ms > round_ms:
+            continue
+        if (height, round_number) < (state.height, state.round):
+            below += 1
+        else:
+            at_or_above += 1
+    return below > 0 and at_or_above < state.quorum
+
+
+def release_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
+    """Start our held round over once we no longer wait for those behind: they have just
+    arrived (or gone silent), and a full round timeout with them lets the round run its
+    steps, or end for all of us at once on q precommits (line 47). None: nothing held."""
+    if not state.round_held or waits_for_those_behind(state):
+        return None
+    current = (state.height, state.round)
+    timeouts = tuple(
+        t
+        for t in state.timeouts
+        if not (t.step is TimeoutKind.ROUND and (t.height, t.round) == current)
+    )
+    state = replace(state, round_held=False, round_started_ms=state.now_ms, timeouts=timeouts)
+    return schedule_timeout(state, TimeoutKind.ROUND, out)

@@ -13,7 +13,7 @@ from consensus.actions import Action
 from consensus.casting import cast_vote
 from consensus.config import TimeoutKind
 from consensus.decision import decide
-from consensus.rounds import catch_up, schedule_timeout, skip_to_higher_round
+from consensus.rounds import catch_up, release_round, schedule_timeout, skip_to_higher_round
 from consensus.state import ReplicaState, Step
 from protocol.votes import VoteType
 
@@ -117,10 +117,18 @@ def catch_up_round(state: ReplicaState, out: list[Action]) -> ReplicaState | Non
     return catch_up(state, out)
 
 
+def release_held_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
+    """Not in Alg. 1: stop waiting in our round for those behind (rounds.release_round)."""
+    if state.step is Step.COMMITTING:
+        return None
+    return release_round(state, out)
+
+
 RULES: tuple[Rule, ...] = (
     decide,
     skip_round,
     catch_up_round,
+    release_held_round,
     prevote_on_proposal,
     schedule_prevote_timeout,
     lock_on_polka,

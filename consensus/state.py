@@ -85,7 +85,11 @@ class ReplicaState:
     fork_height: int | None = None
     """A height for which a conflicting certificate arrived: from then on we sign nothing."""
     round_started_ms: int = 0
-    """now_ms when the current round started (StartRound)."""
+    """now_ms when the current round started (StartRound), or was started over after the
+    replica waited in it (rounds.release_round)."""
+    round_held: bool = False
+    """The ROUND timeout fired while fewer than q validators were at or above our round and
+    some were below: we wait in it for them (rounds.waits_for_those_behind)."""
     rounds_heard: Mapping[PublicKey, tuple[int, int, int]] = field(default_factory=dict)
     """validator -> (height, round, now_ms) of the last verified vote received from it, of
     this height or the one before: where it was then (rounds.catch_up)."""

@@ -81,7 +81,10 @@ class SimNetwork:
     def connected(self, a: str, b: str) -> bool:
         return (a, b) not in self._blocked
 
-    def send(self, sender: str, destination: str, payload: object, now_ms: int) -> None:
+    def send(
+        self, sender: str, destination: str, payload: object, now_ms: int, *, hold_ms: int = 0
+    ) -> None:
+        """Put payload in flight; hold_ms is added to its drawn delay (a sender that waits)."""
         self.counters.sent += 1
         if not self.connected(sender, destination):
             self.counters.partitioned += 1
@@ -101,7 +104,12 @@ class SimNetwork:
             delay = self._rng.randint(self.faults.delay_min_ms, self.faults.delay_max_ms)
             self._sequence += 1
             entry = _InFlight(
-                now_ms + delay, self._sequence, sender, destination, payload, link_sequence
+                now_ms + hold_ms + delay,
+                self._sequence,
+                sender,
+                destination,
+                payload,
+                link_sequence,
             )
             heapq.heappush(self._queue, entry)
 

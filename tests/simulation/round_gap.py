@@ -13,8 +13,7 @@ cut off from the start. Timeouts are the production defaults, so the times are r
 
 from dataclasses import dataclass
 
-from consensus import SignerState, TimeoutConfig
-from consensus.signer_state import SignedStep
+from consensus import TimeoutConfig
 from tests.simulation.scenario import (
     Crash,
     Kind,
@@ -24,7 +23,7 @@ from tests.simulation.scenario import (
     ValidatorPlan,
 )
 from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import Simulation
+from tests.simulation.simulator import Simulation, resumed_in_round
 
 SILENT = "v2"
 CUT_OFF = frozenset({(SILENT, "v0"), (SILENT, "v1")})
@@ -63,11 +62,6 @@ def gap_scenario(seed: int, *, skew_ms: int = 0, down_ms: int = 0) -> Scenario:
         epochs=(LinkEpoch(0, CUT_OFF),),
         byzantine_links_after_gst=CUT_OFF,
     )
-
-
-def resumed_in_round(round_number: int) -> SignerState:
-    """A signer state that last signed a nil prevote at height 1, round round_number."""
-    return SignerState(height=1, round=round_number, step=SignedStep.PREVOTE, block_hash=None)
 
 
 def run_gap(

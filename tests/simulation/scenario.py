@@ -22,6 +22,51 @@ class Kind(enum.Enum):
     LOCK_TRAP = "lock_trap"
 
 
+class Strategy(enum.Enum):
+    SILENT = "silent"
+    """Sends nothing at all: a crashed validator (the baseline the others are held to)."""
+    HOLD_GAP = "hold_gap"
+    """Honest replicas start rounds apart. To every honest replica behind another it sends a
+    prevote of that replica's own round (never a precommit), so rounds.catch_up sees it held
+    by a validator in its round; it never votes above a laggard (no f+1 skip) and sends the
+    one ahead nothing."""
+    HOLD_GAP_LOW = "hold_gap_low"
+    """HOLD_GAP with the holding prevote one round below the laggard's."""
+    SPLIT_VOTES = "split_votes"
+    """Each round it splits the honest replicas in two: one side gets its real prevote and
+    precommit, the other a conflicting one (nil for a block, a block for nil); as proposer
+    it proposes a different block to each side, with matching votes: locks and POLs
+    diverge as far as one equivocator can push them."""
+    HIDDEN_LOCK = "hidden_lock"
+    """Each round its prevote for the proposal goes to one honest replica only (the others
+    get a nil prevote), so only that one sees a POL and locks; its precommits are nil to
+    everyone, so nobody decides. Round by round it hides locks, on different values, at
+    different replicas: what lines 28-33 and the valid value must undo."""
+    PARTIAL_PROPOSAL = "partial_proposal"
+    """As proposer, sends its proposal to one or two honest replicas only; votes normally."""
+    LATE_PROPOSAL = "late_proposal"
+    """As proposer, sends its proposal to each honest replica just before that replica's
+    propose timeout (and its votes after that); sometimes to only some of them."""
+    WITHHOLD_PRECOMMIT = "withhold_precommit"
+    """Prevotes normally; sends each precommit to one honest replica, or to none, so a
+    certificate that needs it forms at one replica only."""
+    FUTURE_SPAM = "future_spam"
+    """Plays along, and on every tick sends random honest replicas votes of far-future
+    rounds (next rounds up to the round window), double votes in the current round
+    (evidence), status messages from heights ahead and requests for unknown blocks."""
+    DRAG = "drag"
+    """Honest replicas start rounds apart. Sends each honest replica a prevote of the round
+    above its own on every tick and nothing else: catch_up must not let it pull a group
+    away from the replicas it waits for."""
+    TOGGLE = "toggle"
+    """Honest replicas start rounds apart. Tells each honest replica, tick by tick, that it
+    is one round below it, then one above: it turns the wait for those behind
+    (rounds.waits_for_those_behind) on and off, to keep a replica waiting or restarting
+    its round. Nothing else."""
+    MIXED = "mixed"
+    """Each round one of the above at random (not SILENT)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Crash:
     node: str
@@ -84,6 +129,11 @@ class Scenario:
     byzantine_links_after_gst: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     trap_ms: int = 0
     """LOCK_TRAP only: when the committing replica is cut off and the locked one crashes."""
+    strategy: Strategy | None = None
+    """A deliberate Byzantine strategy for the Byzantine key (tests/simulation/adversary.py)."""
+    start_rounds: dict[str, int] = field(default_factory=dict)
+    """Replicas that start at height 1 in a round above 0, resuming a signer state that
+    signed a nil prevote there (as after timing rounds alone and restarting)."""
 
     def validator_keys(self, height: int) -> tuple[int, ...]:
         plan = self.validators
@@ -282,4 +332,79 @@ def _lock_trap(rng: random.Random, seed: int, max_height: int) -> Scenario:
         max_height=max_height,
         network=net,
         trap_ms=trap_ms,
+    )
+
+
+STRATEGIC_NODES = ("v0", "v1", "v2", "v3")
+GAPPED = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW, Strategy.DRAG, Strategy.TOGGLE)
+"""Strategies played against honest replicas that always start rounds apart."""
+STRATEGIC_HONEST = ("v0", "v1", "v2")
+
+
+def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> Scenario:
+    """n=4, q=3; key 3 plays strategy (tests/simulation/adversary.py), from the start.
+
+    Before GST: seeded loss, duplication, delay, partitions and crashes of honest replicas
+    (restarted with their signer state). After GST every link is up and calm. The honest
+    replicas start rounds apart in every holding run and in half of the others: one
+    replica ahead of the other two (the gap HOLD_GAP keeps open), or all three apart.
+    """
+    rng = random.Random(seed)
+    net = _network(rng, STRATEGIC_NODES)
+    start_rounds: dict[str, int] = {}
+    if strategy in GAPPED or rng.random() < 0.5:
+        base = rng.randint(0, 25)
+        ahead = rng.choice(STRATEGIC_HONEST)
+        spread = rng.random() < 0.3
+        for index, name in enumerate(STRATEGIC_HONEST):
+            if name == ahead:
+                start_rounds[name] = base + rng.randint(1, 4)
+            else:
+                start_rounds[name] = base + (rng.randint(0, 3) * index if spread else 0)
+    return Scenario(
+        seed=seed,
+        kind=Kind.BYZANTINE4,
+        nodes=STRATEGIC_NODES,
+        key_of=_own_keys(STRATEGIC_NODES),
+        byzantine_keys=frozenset({3}),
+        validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
+        max_height=max_height,
+        crashes=_crashes(rng, STRATEGIC_HONEST, net.gst_ms, may_lose_state=False),
+        epochs=_partitions(rng, STRATEGIC_NODES, net.gst_ms),
+        network=net,
+        strategy=strategy,
+        start_rounds={n: r for n, r in start_rounds.items() if r > 0},
+    )
+
+
+def gap_scenario4(
+    seed: int,
+    strategy: Strategy,
+    rounds: dict[str, int],
+    *,
+    max_height: int = 1,
+    late: tuple[str, int] | None = None,
+) -> Scenario:
+    """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
+    of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
+    replica (name, ms) starts."""
+    crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
+    return Scenario(
+        crashes=crashes,
+        seed=seed,
+        kind=Kind.BYZANTINE4,
+        nodes=STRATEGIC_NODES,
+        key_of=_own_keys(STRATEGIC_NODES),
+        byzantine_keys=frozenset({3}),
+        validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
+        max_height=max_height,
+        network=NetworkPlan(
+            gst_ms=1 if late is None else max(1, late[1]),
+            loss=0.0,
+            duplicate=0.0,
+            delay_max_ms=40,
+            skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
+        ),
+        strategy=strategy,
+        start_rounds={n: r for n, r in rounds.items() if r > 0},
     )

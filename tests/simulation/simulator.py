@@ -39,6 +39,7 @@ from consensus import (
     held_blocks,
     initial_signer_state,
 )
+from consensus.signer_state import SignedStep
 from protocol.evidence import DuplicateVoteEvidence, Evidence
 from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
@@ -46,12 +47,19 @@ from protocol.validators import ValidatorSet
 from tests.fakes.manual_clock import LocalClock, ManualClock
 from tests.fakes.sim_network import NetworkFaults, SimNetwork
 from tests.kit.engine_config import engine_config, payload_hash
+from tests.simulation.adversary import Adversary
 from tests.simulation.canaries import engine_for
 from tests.simulation.evidence_gossip import EvidencePools
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
 from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
-from tests.simulation.scenario import Kind, Scenario, make_scenario
+from tests.simulation.scenario import (
+    Kind,
+    Scenario,
+    Strategy,
+    make_scenario,
+    make_strategic_scenario,
+)
 from tests.simulation.sim_config import (
     CALM_DELAY_MAX_MS,
     CHAIN_ID,
@@ -123,10 +131,31 @@ class Simulation:
         self.evidence_offenders: set[int] = set()
         self.evidence_pools = EvidencePools()
         self.faults = fault_timeline(scenario)
+        for name, round_number in scenario.start_rounds.items():
+            self.replicas[name].persisted = resumed_in_round(round_number)
+        self.adversary = self._adversary()
         if scenario.kind is Kind.LOCK_TRAP:
             self.network.drop_filter = add_lock_trap(
                 self.faults, scenario, self.validators_at(1), self.public_keys
             )
+
+    def _adversary(self) -> Adversary | None:
+        """The Byzantine key's strategy, if the scenario gives it one (one Byzantine key)."""
+        strategy = self.scenario.strategy
+        if strategy is None:
+            return None
+        (key,) = self.scenario.byzantine_keys
+        return Adversary(
+            strategy=strategy,
+            rng=random.Random(self.scenario.seed ^ 0xB12),
+            signer=self.replicas[self._name_of_key(key)].signer,
+            chain_id=CHAIN_ID,
+            honest=[r.name for r in self.replicas.values() if r.honest],
+            timeouts=self.options.timeouts,
+        )
+
+    def _name_of_key(self, key: int) -> str:
+        return next(n for n, k in self.scenario.key_of.items() if k == key)
 
     def validators_at(self, height: int) -> ValidatorSet:
         return self.sets.validators_at(height)
@@ -300,6 +329,8 @@ class Simulation:
                 while replica.timers and replica.timers[0] <= now:
                     heapq.heappop(replica.timers)
                 self._step(replica, Tick(now_ms=replica.clock.now_ms))
+                if not replica.honest and self.adversary is not None:
+                    self._forge(replica)
 
     def _step(self, replica: Replica, event: Event) -> None:
         pending: deque[Event] = deque([event])
@@ -385,11 +416,31 @@ class Simulation:
             destinations = self.names_by_key.get(action.to, [])
         else:
             destinations = list(self.replicas)
+        destinations = [d for d in destinations if d != replica.name]
+        if not replica.honest and self.adversary is not None:
+            assert replica.state is not None
+            sent = self.adversary.outgoing(replica.state, message, destinations)
+            self._send_all(replica, sent)
+            return
         now = self.clock.now_ms
         payload = (replica.signer.public_key, message)
         for destination in destinations:
-            if destination != replica.name:
-                self.network.send(replica.name, destination, payload, now)
+            self.network.send(replica.name, destination, payload, now)
+
+    def _honest_states(self) -> dict[str, ReplicaState | None]:
+        return {r.name: r.state for r in self._honest()}
+
+    def _forge(self, replica: Replica) -> None:
+        """The Byzantine replica's tick: what its strategy forges now."""
+        assert self.adversary is not None
+        if replica.state is not None:
+            self._send_all(replica, self.adversary.inject(replica.state, self._honest_states()))
+
+    def _send_all(self, replica: Replica, sent: list[tuple[str, Message, int]]) -> None:
+        now = self.clock.now_ms
+        for destination, message, hold_ms in sent:
+            payload = (replica.signer.public_key, message)
+            self.network.send(replica.name, destination, payload, now, hold_ms=hold_ms)
 
     def _build(self, replica: Replica, request: RequestProposal) -> list[Event]:
         if request.height > self.scenario.max_height:
@@ -461,6 +512,19 @@ class Simulation:
 
 class LivenessError(AssertionError):
     """Some honest replica did not commit max_height within the bound after GST."""
+
+
+def run_strategy(
+    seed: int, strategy: Strategy, max_height: int, options: SimOptions | None = None
+) -> SimResult:
+    """Run one seed of the n=4 scenario whose Byzantine key plays strategy."""
+    scenario = make_strategic_scenario(seed, strategy, max_height)
+    return Simulation(scenario, options or SimOptions()).run()
+
+
+def resumed_in_round(round_number: int) -> SignerState:
+    """A signer state that last signed a nil prevote at height 1, round round_number."""
+    return SignerState(height=1, round=round_number, step=SignedStep.PREVOTE, block_hash=None)
 
 
 def run_seed(

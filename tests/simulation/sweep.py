@@ -9,12 +9,12 @@ lines carry the running counts, so a partial run is still a result.
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tests.simulation.scenario import Kind
+from tests.simulation.scenario import Kind, Strategy
 from tests.simulation.sim_config import SimOptions, SimResult
-from tests.simulation.simulator import run_seed
+from tests.simulation.simulator import run_seed, run_strategy
 
 DEEP_HEIGHTS = {
     Kind.CRASH3: 8,
@@ -44,7 +44,7 @@ class Tally:
     forks_named_by_lock_evidence: list[int] = field(default_factory=list)
     """Forked runs in which lock-violation evidence was found (amnesia, ADR 0012)."""
 
-    def add(self, kind: Kind, seed: int, result: SimResult) -> None:
+    def add(self, kind: Kind | Strategy, seed: int, result: SimResult) -> None:
         self.seeds += 1
         self.steps += result.stats.steps
         where = f"{kind.value} seed {seed}"
@@ -92,7 +92,44 @@ def sweep(
     return tallies
 
 
-def _summary(tallies: dict[Kind, Tally], elapsed_s: float, *, final: bool) -> None:
+STRATEGY_HEIGHT = 4
+STRATEGY_BOUND_MS = 60_000
+"""Liveness bound after GST of the strategy runs (tests/simulation/test_byzantine_strategies.py)."""
+
+
+def strategy_sweep(
+    first: int, count: int, strategies: Sequence[Strategy], height: int, every: int
+) -> dict[Strategy, Tally]:
+    """The n=4 runs whose Byzantine key plays a strategy (tests/simulation/adversary.py)."""
+    tallies = {strategy: Tally() for strategy in strategies}
+    options = SimOptions(liveness_bound_ms=STRATEGY_BOUND_MS)
+    started = time.perf_counter()
+    print(f"strategy sweep: seeds {first}..{first + count - 1}, height {height}")
+    for index in range(count):
+        seed = first + index
+        for strategy in strategies:
+            tally = tallies[strategy]
+            before = len(tally.violations) + len(tally.liveness_failures)
+            tally.add(strategy, seed, run_strategy(seed, strategy, height, options))
+            if len(tally.violations) + len(tally.liveness_failures) > before:
+                problems = tally.violations + tally.liveness_failures
+                print(f"FAIL {problems[-1]}", flush=True)
+                print(
+                    "  replay: .venv/bin/python -c 'from tests.simulation.simulator import "
+                    "run_strategy; from tests.simulation.scenario import Strategy; from "
+                    "tests.simulation.sim_config import SimOptions; print(run_strategy("
+                    f"{seed}, Strategy.{strategy.name}, {height}, "
+                    f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS})))'",
+                    flush=True,
+                )
+        if (index + 1) % every == 0 or index + 1 == count:
+            _summary(tallies, time.perf_counter() - started, final=index + 1 == count)
+    return tallies
+
+
+def _summary(
+    tallies: Mapping[Kind, Tally] | Mapping[Strategy, Tally], elapsed_s: float, *, final: bool
+) -> None:
     total_seeds = sum(t.seeds for t in tallies.values())
     total_steps = sum(t.steps for t in tallies.values())
     rate = int(total_steps / max(elapsed_s, 1e-9))
@@ -122,7 +159,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--max-height", type=int, default=0, help="override every kind's height")
     parser.add_argument("--every", type=int, default=500, help="progress line every N seeds")
+    parser.add_argument(
+        "--strategies",
+        default="",
+        help="comma-separated Byzantine strategies at n=4 instead of kinds ('all': every one)",
+    )
     args = parser.parse_args(argv)
+    if args.strategies:
+        names = [s.value for s in Strategy] if args.strategies == "all" else args.strategies
+        chosen = [Strategy(s) for s in (names.split(",") if isinstance(names, str) else names)]
+        height = args.max_height or STRATEGY_HEIGHT
+        found = strategy_sweep(args.first, args.seeds, chosen, height, max(args.every, 1))
+        return 1 if any(t.violations or t.liveness_failures for t in found.values()) else 0
     kinds = [Kind(k) for k in args.kinds.split(",") if k]
     heights = {k: args.max_height or DEEP_HEIGHTS[k] for k in kinds}
     tallies = sweep(args.first, args.seeds, kinds, heights, max(args.every, 1))

@@ -2,7 +2,7 @@
 validator silent; docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
 timeouts sum to 2000 ms, its round timeout is 4000 ms."""
 
-from consensus import Tick
+from consensus import ReplicaState, Tick
 from tests.kit.engine_config import scaled_timeouts
 from tests.unit.consensus.harness import PRE, Harness, feed
 
@@ -78,3 +78,95 @@ def test_a_vote_beyond_the_two_kept_rounds_still_tells_where_its_validator_is():
     assert state.votes.rounds_of(h.key(ahead), above=0) == {1, 2}, "not kept"
     state, _ = feed(state, Tick(now_ms=2000))
     assert state.round == 9
+
+
+# n=4, q=3: one validator silent, one honest replica ahead of the other two. Before the
+# count of q, the two behind held each other and never met the one ahead once the
+# timeouts were capped (tests/simulation/test_byzantine_strategies.py, the SILENT runs).
+
+
+def _four() -> tuple[Harness, int, list[int]]:
+    """n=4: me (not proposing round 0), and the three others."""
+    h = Harness(n=4, quorum=3)
+    me = h.non_proposer(1, 0)
+    return h, me, [i for i in range(4) if i != me]
+
+
+def test_n4_two_in_our_round_follow_a_lone_validator_ahead():
+    h, me, (peer, ahead, _silent) = _four()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = h.receive(state, h.vote(ahead, PRE, 5, None), sender=ahead)
+    state, _ = feed(state, Tick(now_ms=1999))
+    assert state.round == 0
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 5, "two of us cannot make q=3 in round 0 without the silent one"
+
+
+def test_n4_q_validators_in_our_round_are_not_moved_by_one_above():
+    h, me, (first, second, byzantine) = _four()
+    state, _ = h.start(me)
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 3, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=3999))
+    assert state.round == 0, "three of four in our round: a Byzantine one cannot drag them"
+
+
+def test_n4_the_one_ahead_is_held_by_two_below_and_by_them_once_they_join():
+    h, me, (first, second, byzantine) = _four()
+    state, _ = h.start(me)
+    state, _ = feed(state, Tick(now_ms=4000))  # round timeout: round 1 from 4000 on
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 2, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=6300))  # round 1's step timeouts: 2300 ms
+    assert state.round == 1, "two validators below hold the one ahead"
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    state, _ = feed(state, Tick(now_ms=6400))
+    assert state.round == 1, "and, once in its round, they still do"
+
+
+# rounds.waits_for_those_behind: the one ahead of fewer than q waits in its round for them.
+# Round 1's round timeout is 4600 ms.
+
+
+def _ahead_in_round_1() -> tuple[Harness, int, list[int], ReplicaState]:
+    h, me, others = _four()
+    state, _ = h.start(me)
+    state, _ = feed(state, Tick(now_ms=4000))  # nobody heard: round 1 on our timeout
+    assert state.round == 1
+    return h, me, others, state
+
+
+def test_n4_the_one_ahead_of_two_waits_for_them_and_starts_its_round_over_with_them():
+    h, _me, (first, second, _silent), state = _ahead_in_round_1()
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert (state.round, state.round_held) == (1, True), "fewer than q at or above round 1"
+    state, _ = feed(state, Tick(now_ms=9000))
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    assert (state.round_held, state.round_started_ms) == (False, 9000), "they arrived"
+    state, _ = feed(state, Tick(now_ms=13599))
+    assert state.round == 1, "a whole round timeout with them"
+    state, _ = feed(state, Tick(now_ms=13600))
+    assert state.round == 2
+
+
+def test_n4_q_at_our_round_or_above_do_not_wait_for_a_byzantine_claim_below():
+    h, _me, (first, second, byzantine), state = _ahead_in_round_1()
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 0, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert (state.round, state.round_held) == (2, False)
+
+
+def test_n4_nobody_heard_below_nobody_waited_for():
+    h, _me, (first, _second, _silent), state = _ahead_in_round_1()
+    state, _ = h.receive(state, h.vote(first, PRE, 1, None), sender=first)
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert state.round == 2, "two of four in round 1 and nobody below: time rounds as before"

@@ -1,0 +1,303 @@
+"""Byzantine strategies against liveness at n=4 (one Byzantine key, three honest replicas).
+
+The Twins runs (Kind.BYZANTINE4) make the Byzantine key behave randomly; these strategies
+make it behave on purpose. The Byzantine replica runs the honest engine (so it knows its
+height, its round and the proposals) and every message it sends passes through its
+Adversary, which may drop it, delay it, send it to some replicas only, or send others a
+conflicting one; on each of its ticks it may also inject messages it forges with its key
+(no signer-state guard applies to them). The adversary is omniscient: it reads the honest
+replicas' heights and rounds from the simulator, which is more than a real one could.
+
+Everything random comes from the random.Random the simulator gives it (derived from the
+seed), so a seed replays a run exactly. docs/CONSENSUS.md, "Byzantine strategies against
+liveness", lists the strategies and the seed counts they were run for.
+"""
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from consensus import (
+    BlockRequest,
+    CommitMessage,
+    Message,
+    ProposalMessage,
+    ReplicaState,
+    SignedProposal,
+    Signer,
+    StatusMessage,
+    TimeoutConfig,
+    TimeoutKind,
+)
+from protocol.hashing import Hash32
+from protocol.votes import Proposal, SignedVote, Vote, VoteType
+from tests.kit.engine_config import payload_hash
+from tests.simulation.scenario import Strategy
+from tests.simulation.sim_config import payload_is_valid
+
+HOLDING = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
+"""Strategies that need honest replicas to start rounds apart (the gap they keep open)."""
+
+_MIXABLE = (
+    Strategy.HOLD_GAP,
+    Strategy.DRAG,
+    Strategy.TOGGLE,
+    Strategy.SPLIT_VOTES,
+    Strategy.HIDDEN_LOCK,
+    Strategy.PARTIAL_PROPOSAL,
+    Strategy.LATE_PROPOSAL,
+    Strategy.WITHHOLD_PRECOMMIT,
+    Strategy.FUTURE_SPAM,
+)
+
+Outgoing = list[tuple[str, Message, int]]
+"""(destination, message, extra delay in ms) to put on the network."""
+
+
+@dataclass
+class Adversary:
+    """The Byzantine replica's strategy; see Strategy for each one."""
+
+    strategy: Strategy
+    rng: random.Random
+    signer: Signer
+    chain_id: Hash32
+    honest: Sequence[str]
+    """The honest replicas' names, in a fixed order."""
+    timeouts: TimeoutConfig
+    _splits: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    _alternatives: dict[tuple[int, int], ProposalMessage] = field(default_factory=dict)
+    _mixed: dict[tuple[int, int], Strategy] = field(default_factory=dict)
+    _ticks: int = 0
+    forged: int = 0
+    """Messages forged (signed outside the engine), for the run's report."""
+
+    def _now_strategy(self, height: int, round_number: int) -> Strategy:
+        if self.strategy is not Strategy.MIXED:
+            return self.strategy
+        key = (height, round_number)
+        if key not in self._mixed:
+            self._mixed[key] = self.rng.choice(_MIXABLE)
+        return self._mixed[key]
+
+    # ------------------------------------------------------------- its own messages
+
+    def outgoing(
+        self,
+        own: ReplicaState,
+        message: Message,
+        destinations: Sequence[str],
+    ) -> Outgoing:
+        """What becomes of one message its engine sends to destinations."""
+        height, round_number = _position(message, own)
+        strategy = self._now_strategy(height, round_number)
+        plain: Outgoing = [(d, message, 0) for d in destinations]
+        if strategy in (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, *HOLDING):
+            return []
+        if isinstance(message, CommitMessage | StatusMessage | BlockRequest):
+            return plain  # catch-up and sync: withholding them only slows what it hides
+        if strategy is Strategy.SPLIT_VOTES:
+            return self._split(own, message, destinations)
+        if strategy is Strategy.HIDDEN_LOCK and isinstance(message, SignedVote):
+            return self._hide_lock(own, message, destinations)
+        if strategy is Strategy.PARTIAL_PROPOSAL and isinstance(message, ProposalMessage):
+            chosen = self._subset(height, round_number, minimum=1)
+            return [(d, message, 0) for d in destinations if d in chosen]
+        if strategy is Strategy.LATE_PROPOSAL:
+            return self._late(message, destinations, round_number)
+        if strategy is Strategy.WITHHOLD_PRECOMMIT and _is_vote(message, VoteType.PRECOMMIT):
+            if self.rng.random() < 0.3:
+                return []
+            target = self.honest[(height * 7 + round_number) % len(self.honest)]
+            return [(d, message, 0) for d in destinations if d == target]
+        return plain
+
+    def _hide_lock(
+        self, own: ReplicaState, message: SignedVote, destinations: Sequence[str]
+    ) -> Outgoing:
+        """A prevote for the proposal to one honest replica, nil to the rest; nil precommits."""
+        vote = message.vote
+        nil = self.vote(vote.type, vote.height, vote.round, None)
+        if vote.type is VoteType.PRECOMMIT:
+            return [(d, nil if vote.block_hash is not None else message, 0) for d in destinations]
+        proposal = own.proposals.get(vote.round) if own.height == vote.height else None
+        if proposal is None:
+            return [(d, message, 0) for d in destinations]
+        block = proposal.signed.proposal.block_hash
+        target = self.honest[(vote.height + vote.round) % len(self.honest)]
+        for_it = message if vote.block_hash == block else None
+        if for_it is None:
+            for_it = self.vote(VoteType.PREVOTE, vote.height, vote.round, block)
+        return [(d, for_it if d == target else nil, 0) for d in destinations]
+
+    def _late(self, message: Message, destinations: Sequence[str], round_number: int) -> Outgoing:
+        """Just before the receivers' propose timeout, its proposal and then its votes."""
+        propose_ms = self.timeouts.duration_ms(TimeoutKind.PROPOSE, round_number)
+        out: Outgoing = []
+        for destination in destinations:
+            if isinstance(message, ProposalMessage):
+                if self.rng.random() < 0.2:
+                    continue  # and sometimes not at all
+                out.append((destination, message, max(0, propose_ms - self.rng.randint(0, 60))))
+            elif isinstance(message, SignedVote):
+                out.append((destination, message, propose_ms + self.rng.randint(0, 40)))
+            else:
+                out.append((destination, message, 0))
+        return out
+
+    def _subset(self, height: int, round_number: int, *, minimum: int) -> frozenset[str]:
+        """A nonempty proper subset of the honest replicas, fixed per (height, round)."""
+        key = (height, round_number)
+        if key not in self._splits:
+            size = self.rng.randint(minimum, len(self.honest) - 1)
+            self._splits[key] = frozenset(self.rng.sample(list(self.honest), size))
+        return self._splits[key]
+
+    def _split(self, own: ReplicaState, message: Message, destinations: Sequence[str]) -> Outgoing:
+        if not isinstance(message, SignedVote | ProposalMessage):
+            return [(d, message, 0) for d in destinations]
+        height, round_number = _position(message, own)
+        side = self._subset(height, round_number, minimum=1)
+        other = self._conflicting(own, message)
+        return [(d, message if d in side else other, 0) for d in destinations]
+
+    def _conflicting(self, own: ReplicaState, message: SignedVote | ProposalMessage) -> Message:
+        """What the other side gets instead of message."""
+        if isinstance(message, ProposalMessage):
+            if message.signed.proposal.pol_round >= 0:
+                return message  # its POL is real; a second proposal would lack one
+            return self._alternative(message.signed.proposal.height, message.signed.proposal.round)
+        vote = message.vote
+        if vote.block_hash is not None:
+            return self.vote(vote.type, vote.height, vote.round, None)
+        alternative = self._alternatives.get((vote.height, vote.round))
+        proposal = own.proposals.get(vote.round)
+        if alternative is not None:
+            block: Hash32 | None = alternative.signed.proposal.block_hash
+        elif proposal is not None and own.height == vote.height:
+            block = proposal.signed.proposal.block_hash
+        else:
+            block = payload_hash(b"no such block %d" % self.rng.randrange(1 << 30))
+        return self.vote(vote.type, vote.height, vote.round, block)
+
+    def _alternative(self, height: int, round_number: int) -> ProposalMessage:
+        """A second, valid block for (height, round), proposed to the other side."""
+        key = (height, round_number)
+        if key not in self._alternatives:
+            nonce = 0
+            while not payload_is_valid(
+                payload := b"byz|h%d|r%d|alt%d" % (height, round_number, nonce)
+            ):
+                nonce += 1
+            proposal = Proposal(
+                chain_id=self.chain_id,
+                height=height,
+                round=round_number,
+                block_hash=payload_hash(payload),
+                pol_round=-1,
+            )
+            signed = SignedProposal(
+                proposal=proposal,
+                proposer=self.signer.public_key,
+                signature=self.signer.sign(proposal.sign_bytes()),
+            )
+            self.forged += 1
+            self._alternatives[key] = ProposalMessage(signed=signed, payload=payload)
+        return self._alternatives[key]
+
+    # ------------------------------------------------------------- what it forges
+
+    def inject(
+        self, own: ReplicaState, honest_states: Mapping[str, ReplicaState | None]
+    ) -> Outgoing:
+        """Messages forged on one of its ticks."""
+        strategy = self._now_strategy(own.height, own.round)
+        if strategy in HOLDING:
+            return self._hold(honest_states, below=strategy is Strategy.HOLD_GAP_LOW)
+        if strategy is Strategy.FUTURE_SPAM:
+            return self._spam(own)
+        if strategy in (Strategy.DRAG, Strategy.TOGGLE):
+            self._ticks += 1
+            step = 1 if strategy is Strategy.DRAG or self._ticks % 2 else -1
+            return self._claim(honest_states, step)
+        return []
+
+    def _claim(self, states: Mapping[str, ReplicaState | None], step: int) -> Outgoing:
+        """A prevote of the round step away from its own to every live honest replica."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is not None:
+                round_number = max(0, state.round + step)
+                out.append((name, self.vote(VoteType.PREVOTE, state.height, round_number, None), 0))
+        return out
+
+    def _hold(self, states: Mapping[str, ReplicaState | None], *, below: bool) -> Outgoing:
+        """A prevote of its own round to every honest replica behind another one."""
+        live = {n: s for n, s in states.items() if s is not None}
+        if not live:
+            return []
+        ahead = max((s.height, s.round) for s in live.values())
+        out: Outgoing = []
+        for name, state in live.items():
+            if (state.height, state.round) >= ahead:
+                continue
+            round_number = max(0, state.round - 1) if below else state.round
+            vote = self.vote(VoteType.PREVOTE, state.height, round_number, None)
+            out.append((name, vote, 0))
+        return out
+
+    def _spam(self, own: ReplicaState) -> Outgoing:
+        out: Outgoing = []
+        height, round_number = own.height, own.round
+        for _ in range(self.rng.randint(1, 4)):
+            ahead = self.rng.choice((1, 2, 3, 7, 50, 1 << 19, (1 << 20) - 1, 1 << 20))
+            vote_type = self.rng.choice(list(VoteType))
+            block = self.rng.choice((None, payload_hash(b"spam %d" % self.rng.randrange(1000))))
+            target = self.rng.choice(list(self.honest))
+            out.append((target, self.vote(vote_type, height, round_number + ahead, block), 0))
+        # Double votes in the current round: evidence, once per slot at each receiver.
+        for vote_type in VoteType:
+            block = payload_hash(b"double %d" % self.rng.randrange(1 << 30))
+            out.append(
+                (
+                    self.rng.choice(list(self.honest)),
+                    self.vote(vote_type, height, round_number, block),
+                    0,
+                )
+            )
+        target = self.rng.choice(list(self.honest))
+        out.append((target, StatusMessage(height=height + self.rng.randint(1, 5)), 0))
+        unknown = payload_hash(b"unknown %d" % self.rng.randrange(1 << 30))
+        out.append((target, BlockRequest(height=height, block_hash=unknown), 0))
+        return out
+
+    def vote(
+        self, vote_type: VoteType, height: int, round_number: int, block: Hash32 | None
+    ) -> SignedVote:
+        """A vote signed with the Byzantine key, past any guard."""
+        vote = Vote(
+            type=vote_type,
+            chain_id=self.chain_id,
+            height=height,
+            round=round_number,
+            block_hash=block,
+        )
+        self.forged += 1
+        return SignedVote(
+            vote=vote,
+            validator=self.signer.public_key,
+            signature=self.signer.sign(vote.sign_bytes()),
+        )
+
+
+def _is_vote(message: Message, vote_type: VoteType) -> bool:
+    return isinstance(message, SignedVote) and message.vote.type is vote_type
+
+
+def _position(message: Message, own: ReplicaState) -> tuple[int, int]:
+    """The (height, round) a message belongs to, or the sender's own for other kinds."""
+    if isinstance(message, SignedVote):
+        return message.vote.height, message.vote.round
+    if isinstance(message, ProposalMessage):
+        return message.signed.proposal.height, message.signed.proposal.round
+    return own.height, own.round
