@@ -20,12 +20,15 @@ HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
 
 
 class _Drip(httpx.AsyncByteStream):
-    """The start of a status answer, then nothing for an hour."""
+    """The start of an answer (a status, a block, a range), then nothing for an hour."""
+
+    def __init__(self, start: bytes) -> None:
+        self._start = start
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b'{"height": 999, "head_hash": '
+        yield self._start
         await asyncio.sleep(3600)
-        yield b'"00"}'
+        yield b"]}"
 
 
 def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
@@ -37,7 +40,11 @@ def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.host == "dripping.test":
-            return httpx.Response(200, headers={"content-length": "40"}, stream=_Drip())
+            return httpx.Response(
+                200,
+                headers={"content-length": "40"},
+                stream=_Drip(b'{"height": 999, "head_hash": '),
+            )
         return httpx.Response(200, json={"height": 7, "head_hash": "ab"})
 
     async def main() -> None:
@@ -97,15 +104,6 @@ def test_a_poll_that_fails_unexpectedly_is_logged_and_leaves_the_peer_unreachabl
     )
 
 
-class _DripBlock(httpx.AsyncByteStream):
-    """The start of a block answer, then nothing for an hour."""
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b'{"block": '
-        await asyncio.sleep(3600)
-        yield b"null}"
-
-
 def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,7 +117,7 @@ def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
     build_and_commit(ledger)
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-length": "40"}, stream=_DripBlock())
+        return httpx.Response(200, headers={"content-length": "40"}, stream=_Drip(b'{"block": '))
 
     async def main() -> None:
         sync = await mock_sync(ledger, [DRIPPING], answer)
@@ -137,15 +135,6 @@ def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
         assert running.cancelled()  # close() ends it
 
     asyncio.run(main())
-
-
-class _DripRange(httpx.AsyncByteStream):
-    """The start of a range answer, then nothing for an hour."""
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b'{"blocks": ['
-        await asyncio.sleep(3600)
-        yield b"]}"
 
 
 def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
@@ -167,7 +156,9 @@ def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.host == "dripping.test":
             asked.append(request.url.path)
-            return httpx.Response(200, headers={"content-length": "100"}, stream=_DripRange())
+            return httpx.Response(
+                200, headers={"content-length": "100"}, stream=_Drip(b'{"blocks": [')
+            )
         return honest.handle_request(request)
 
     async def main() -> tuple[int, float, int]:
@@ -204,7 +195,7 @@ def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
     async def answer(request: httpx.Request) -> httpx.Response:
         if request.url.host == "silent.test":
             await asyncio.sleep(3600)
-        return httpx.Response(200, headers={"content-length": "100"}, stream=_DripRange())
+        return httpx.Response(200, headers={"content-length": "100"}, stream=_Drip(b'{"blocks": ['))
 
     async def main() -> list[tuple[str, float]]:
         sync = await mock_sync(ledger, [DRIPPING], answer)  # type: ignore[arg-type]
