@@ -133,9 +133,11 @@ class PeerView:
     reachable: bool = False
     last_error: str = ""
     credible: bool = True
-    """False while the peer's last catch-up round found nothing to fetch from it though it
-    claimed to be ahead (a hostile validator claiming +1000): readiness then leaves its
-    height out. Set again by a round that fetched blocks from it, or found it not ahead."""
+    """False once a catch-up round found nothing to fetch from the peer though it claimed to
+    be ahead (a hostile validator claiming +1000): readiness then leaves its height out. Set
+    again only by a round that fetched blocks from it: a peer that lied, then claimed our
+    height, then lied again, each poll, was believed again at every truthful claim and kept
+    every node's /readyz flapping at "syncing: 999,960 blocks behind"."""
     retry_at: float = 0.0
     """While not credible: the monotonic time before which catch-up does not ask it."""
 
@@ -339,8 +341,6 @@ class BlockSync:
                         view.retry_at = time.monotonic() + RETRY_UNSERVED_S
                         break
                     applied += count
-                else:
-                    view.credible = True
         finally:
             if self._verifying is not None:
                 self._verifying.close(wait=False)

@@ -309,3 +309,39 @@ def test_a_peer_whose_claim_did_not_hold_is_left_out_of_readiness(ledger_at: Led
             await sync.close()
 
     assert asyncio.run(main()) == (2, 1_000, 2)
+
+
+def test_a_peer_that_lied_stays_out_of_readiness_until_it_serves(ledger_at: LedgerAt) -> None:
+    """A peer that claimed 1,000 blocks ahead and served nothing, then claimed our height
+    (a round then found it not ahead), then 1,000 ahead again, was believed again after every
+    truthful claim: alternating, it kept every node's /readyz flapping between ready and
+    "syncing: 1000 blocks behind". It counts again only once blocks fetched from it commit."""
+    source, behind = ledger_at("source"), ledger_at("behind")
+    blocks = certified_chain(source, 2)
+    liar = "http://liar.test"
+    serving = {"blocks": serve_blocks({})}
+
+    def route(request: httpx.Request) -> httpx.Response:
+        return serving["blocks"].handle_request(request)
+
+    async def main() -> list[int]:
+        sync = await mock_sync(behind, [liar], route)
+        view = sync.state.peers[liar]
+        view.reachable = True
+        credible: list[int] = []
+        try:
+            for height in (1_000, 0, 1_000):
+                view.height = height  # what its poll says: readiness reads it before a round
+                credible.append(sync.state.highest_credible_height())
+                view.retry_at = 0.0  # RETRY_UNSERVED_S went by
+                await sync.catch_up(0)
+            serving["blocks"] = serve_blocks(blocks)  # it serves at last
+            view.height, view.retry_at = 2, 0.0
+            await sync.catch_up(0)
+            credible.append(sync.state.highest_credible_height())
+        finally:
+            await sync.close()
+        return credible
+
+    # Believed at first (a new peer's claim), never again until it served.
+    assert asyncio.run(main()) == [1_000, -1, -1, 2]
