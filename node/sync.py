@@ -16,6 +16,7 @@ before execution (range entries, canonical payloads, certificates): node/sync_bl
 """
 
 import asyncio
+import functools
 import itertools
 import logging
 import ssl
@@ -31,6 +32,7 @@ import httpx
 from contracts.validator_sets import current_validator_set
 from node.ledger import ForkError, InvalidProposalError, Ledger, header_of_payload
 from node.peer_errors import describe_peer_error
+from node.peer_tasks import PeerTasks
 from node.storage.smt_top import CATCH_UP_LEVELS
 from node.sync_ahead import SignaturesAhead
 from node.sync_blocks import (
@@ -169,15 +171,16 @@ class SyncState:
         return sum(1 for p in self.peers.values() if p.reachable)
 
 
-def _report_failed_poll(view: PeerView, task: "asyncio.Task[None]") -> None:
-    """A poll ended on an error _poll does not expect (its own kinds are caught there): said
-    once, as the sync loop said a failed round when it awaited the polls itself, and the
-    peer counts as unreachable until its next poll answers."""
-    error = None if task.cancelled() else task.exception()
-    if error is None:
-        return
-    view.reachable, view.last_error = False, describe_peer_error(error)
-    log.error("status poll of %s failed", view.url, exc_info=error)
+def _task_failed(view: PeerView, what: str) -> Callable[[BaseException], None]:
+    """What to do when a task of view's (what: "status poll", "fork check") ends on an
+    error its work does not expect (node/peer_tasks.py): said once, and the peer counts as
+    unreachable until its next poll answers."""
+
+    def report(error: BaseException) -> None:
+        view.reachable, view.last_error = False, describe_peer_error(error)
+        log.error("%s of %s failed", what, view.url, exc_info=error)
+
+    return report
 
 
 class BlockSync:
@@ -196,10 +199,10 @@ class BlockSync:
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self._run = run_in_worker
         self._client = httpx.AsyncClient(timeout=5.0, verify=verify)
-        self._polls: dict[str, asyncio.Task[None]] = {}
-        """Each peer's status poll while it runs (poll_peers): at most one per peer."""
-        self._fork_checks: dict[str, asyncio.Task[None]] = {}
-        """Each peer's fork confirmation while it runs (check_fork): at most one per peer."""
+        self._polls = PeerTasks()
+        """Each peer's status poll (poll_peers)."""
+        self._fork_checks = PeerTasks()
+        """Each peer's fork confirmation (check_fork)."""
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._signatures_ahead = signatures_ahead
         """The process verifying blocks' tx signatures ahead far behind (node/sync_ahead.py;
@@ -221,8 +224,8 @@ class BlockSync:
         return self._ahead_pool
 
     async def close(self) -> None:
-        for task in (*self._polls.values(), *self._fork_checks.values()):
-            task.cancel()
+        self._polls.cancel()
+        self._fork_checks.cancel()
         await self._client.aclose()
         if self._ahead_pool is not None:
             self._ahead_pool.shutdown(wait=False, cancel_futures=True)
@@ -236,14 +239,10 @@ class BlockSync:
         hostile) updates its view when its answer ends, and the round goes on with the
         others' meanwhile."""
         for view in self.state.peers.values():
-            running = self._polls.get(view.url)
-            if running is not None and running.done():
-                _report_failed_poll(view, running)
-            if running is None or running.done():
-                self._polls[view.url] = asyncio.create_task(self._poll(view))
-        pending = [task for task in self._polls.values() if not task.done()]
-        if pending:
-            await asyncio.wait(pending, timeout=POLL_WAIT_S if wait_s is None else wait_s)
+            self._polls.start(
+                view.url, functools.partial(self._poll, view), _task_failed(view, "status poll")
+            )
+        await self._polls.wait(POLL_WAIT_S if wait_s is None else wait_s)
 
     async def _poll(self, view: PeerView) -> None:
         was_reachable = view.reachable
@@ -545,15 +544,16 @@ class BlockSync:
         ours_hash = ours.block_hash().hex()
         for view in self.state.peers.values():
             same_height = view.reachable and view.height == ours.height > 0
-            running = self._fork_checks.get(view.url)
-            if same_height and view.head_hash != ours_hash and (running is None or running.done()):
-                validators = self._set_for(ours.height)
-                self._fork_checks[view.url] = asyncio.create_task(
-                    self._confirm_fork(view, ours.height, validators)
+            if (
+                same_height
+                and view.head_hash != ours_hash
+                and not self._fork_checks.running(view.url)
+            ):
+                work = functools.partial(
+                    self._confirm_fork, view, ours.height, self._set_for(ours.height)
                 )
-        pending = [task for task in self._fork_checks.values() if not task.done()]
-        if pending:
-            await asyncio.wait(pending, timeout=POLL_WAIT_S if wait_s is None else wait_s)
+                self._fork_checks.start(view.url, work, _task_failed(view, "fork check"))
+        await self._fork_checks.wait(POLL_WAIT_S if wait_s is None else wait_s)
 
     async def _confirm_fork(self, view: PeerView, height: int, validators: ValidatorSet) -> None:
         """validators: the set that certified our block at height, taken before the fetch

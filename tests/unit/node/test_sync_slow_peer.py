@@ -77,7 +77,7 @@ def test_a_poll_that_fails_unexpectedly_is_logged_and_leaves_the_peer_unreachabl
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Polls run as tasks of their own, so an error _poll does not catch would vanish with
-    the task; the next round reports it (the sync loop's "sync round failed" did before)."""
+    the task; its end reports it (the sync loop's "sync round failed" did before)."""
     ledger = open_ledger(tmp_path / "data")
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -214,3 +214,36 @@ def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
     assert dripped_s < node_sync.BODY_GRACE_S + 1, dripped
     assert "bytes" in dripped
     assert silent_s < 1.5, silent
+
+
+def test_a_fork_check_that_fails_unexpectedly_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fork checks run as tasks of their own too (node/peer_tasks.py): an error the check
+    does not catch is said, not lost with the task."""
+    ledger = open_ledger(tmp_path / "data")
+    build_and_commit(ledger)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug in a transport")
+
+    async def main() -> str:
+        sync = await mock_sync(ledger, [HONEST], answer)
+        view = sync.state.peers[HONEST]
+        view.reachable, view.height, view.head_hash = True, ledger.height, "ab" * 32
+        try:
+            await asyncio.wait_for(sync.check_fork(), 5)
+            await asyncio.sleep(0)  # the task's end is reported by its done callback
+            return view.last_error
+        finally:
+            await sync.close()
+
+    try:
+        error = asyncio.run(main())
+    finally:
+        ledger.store.close()
+    assert "a bug in a transport" in error
+    assert any(
+        r.levelno == logging.ERROR and f"fork check of {HONEST} failed" in r.getMessage()
+        for r in caplog.records
+    )
