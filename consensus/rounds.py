@@ -197,20 +197,25 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     round_ms = state.config.timeouts.duration_ms(TimeoutKind.ROUND, state.round)
     if state.now_ms - state.round_started_ms < round_ms // 2:
         return None
-    above: list[int] = []
-    at_or_below = 1  # us
-    for validator, (height, round_number, at_ms) in state.rounds_heard.items():
-        if validator == state.public_key or not state.validators.contains(validator):
-            continue
-        if state.now_ms - at_ms > round_ms:
-            continue  # silent for a whole round timeout: crashed, or cut off
-        if (height, round_number) <= (state.height, state.round):
-            at_or_below += 1
-        else:
-            above.append(round_number)
+    ours = (state.height, state.round)
+    heard = _heard_live(state, round_ms)
+    above = [round_number for height, round_number in heard if (height, round_number) > ours]
+    at_or_below = 1 + len(heard) - len(above)  # us, and the others
     if not above or at_or_below >= state.quorum:
         return None
     return start_round(state, min(above), out)
+
+
+def _heard_live(state: ReplicaState, round_ms: int) -> list[tuple[int, int]]:
+    """(height, round) of each other validator of our set heard within round_ms: one
+    silent for a whole round timeout (crashed, or cut off) counts nowhere."""
+    return [
+        (height, round_number)
+        for validator, (height, round_number, at_ms) in state.rounds_heard.items()
+        if validator != state.public_key
+        and state.validators.contains(validator)
+        and state.now_ms - at_ms <= round_ms
+    ]
 
 
 def waits_for_those_behind(state: ReplicaState) -> bool:
@@ -232,16 +237,10 @@ def waits_for_those_behind(state: ReplicaState) -> bool:
     nowhere, so one replica left alone times its rounds as before.
     """
     round_ms = state.config.timeouts.duration_ms(TimeoutKind.ROUND, state.round)
-    at_or_above, below = 1, 0  # us
-    for validator, (height, round_number, at_ms) in state.rounds_heard.items():
-        if validator == state.public_key or not state.validators.contains(validator):
-            continue
-        if state.now_ms - at_ms > round_ms:
-            continue
-        if (height, round_number) < (state.height, state.round):
-            below += 1
-        else:
-            at_or_above += 1
+    ours = (state.height, state.round)
+    heard = _heard_live(state, round_ms)
+    below = sum(1 for where in heard if where < ours)
+    at_or_above = 1 + len(heard) - below  # us, and the others
     return below > 0 and at_or_above < state.quorum
 
 

@@ -113,7 +113,8 @@ def skip_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
 
 
 def catch_up_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
-    """Not in Alg. 1: join a lone validator in a higher round (rounds.catch_up)."""
+    """Not in Alg. 1: join the validators in a higher round our round cannot do without
+    (rounds.catch_up)."""
     return catch_up(state, out)
 
 
