@@ -424,17 +424,13 @@ class Ledger:
         if check_certificate:
             verify_certificate(certificate, self.chain_id, self.validators_for_next_height())
         prepared = self.prepared(certificate.block_hash)
-        if (
-            prepared is None
-            and parsed is None
-            and (block_hash_of_payload(payload) != certificate.block_hash)
-        ):
+        if prepared is None:
             # A peer serving block sync a real certificate beside another payload (a block
             # it built on the right parent) had that payload parsed, its signatures checked
-            # and executed before the hashes below were compared: the header goes first.
+            # and executed before the hashes below were compared: its header goes first.
             # (A parsed block's header was compared already: sync_blocks.parse_if_certified.)
-            raise InvalidProposalError("certificate is for another block")
-        if prepared is None:
+            if parsed is None and block_hash_of_payload(payload) != certificate.block_hash:
+                raise InvalidProposalError("certificate is for another block")
             prepared = self.validate(payload, now_ms=None, drift_ms=0, parsed=parsed)
         if (height, certificate.block_hash) != (prepared.block.header.height, prepared.block_hash):
             raise InvalidProposalError("certificate is for another block")

@@ -1,5 +1,6 @@
-"""rounds.catch_up: following a validator that is alone in a higher round (n=3, q=2, one
-validator silent; docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
+"""rounds.catch_up and the wait of the one ahead: following validators in a higher round our
+round cannot do without (n=3, q=2 and n=4, q=3, one validator silent or Byzantine;
+docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
 timeouts sum to 2000 ms, its round timeout is 4000 ms."""
 
 from consensus import ReplicaState, Tick
