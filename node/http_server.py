@@ -161,14 +161,8 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
     def _evict_one(self) -> None:
-        waiting = [
-            c
-            for c in self.connections
-            if isinstance(c, GuardedH11Protocol)
-            and c is not self
-            and c.waiting_for_headers()
-            and not c.transport.is_closing()
-        ]
+        others = self._others()
+        waiting = [c for c in others if c.waiting_for_headers() and not c.transport.is_closing()]
         # A connection whose whole request head is already here, unread, is an honest client
         # the loop has not reached yet, not a slow one: when a flood's connections are
         # accepted in one batch, all of them are made before any is read, and an honest
@@ -182,18 +176,11 @@ class GuardedH11Protocol(H11Protocol):
                 _drop(oldest)
                 return
             waiting.remove(oldest)
-        unread = [c for c in self._others() if c.unsent()]
+        unread = [c for c in others if c.unsent()]
         if unread:
             min(unread, key=unsent_order).transport.abort()
             return
-        slow_bodies = [
-            c
-            for c in self.connections
-            if isinstance(c, GuardedH11Protocol)
-            and c is not self
-            and c.receiving_body()
-            and not c.transport.is_closing()
-        ]
+        slow_bodies = [c for c in others if c.receiving_body() and not c.transport.is_closing()]
         if slow_bodies:
             min(slow_bodies, key=body_order).transport.close()
             return
