@@ -258,6 +258,6 @@ class _Link:
     queue: "asyncio.Queue[tuple[PeerKind, bytes, Callable[[], Sealed] | None]]"
     tasks: list["asyncio.Task[None]"] = field(default_factory=list)
     lacks: set[PeerKind] = field(default_factory=set)
+    """Kinds this peer answered 404 for: it gets their fallback form directly."""
     queued_bytes: int = 0
     """The bytes of the envelopes in queue (QUEUE_BYTES_MAX)."""
-    """Kinds this peer answered 404 for: it gets their fallback form directly."""
