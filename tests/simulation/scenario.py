@@ -361,19 +361,14 @@ def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> S
                 start_rounds[name] = base + rng.randint(1, 4)
             else:
                 start_rounds[name] = base + (rng.randint(0, 3) * index if spread else 0)
-    return Scenario(
-        seed=seed,
-        kind=Kind.BYZANTINE4,
-        nodes=STRATEGIC_NODES,
-        key_of=_own_keys(STRATEGIC_NODES),
-        byzantine_keys=frozenset({3}),
-        validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
-        max_height=max_height,
+    return _strategic(
+        seed,
+        strategy,
+        max_height,
+        start_rounds,
+        network=net,
         crashes=_crashes(rng, STRATEGIC_HONEST, net.gst_ms, may_lose_state=False),
         epochs=_partitions(rng, STRATEGIC_NODES, net.gst_ms),
-        network=net,
-        strategy=strategy,
-        start_rounds={n: r for n, r in start_rounds.items() if r > 0},
     )
 
 
@@ -389,8 +384,29 @@ def gap_scenario4(
     of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
     replica (name, ms) starts."""
     crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
+    calm = NetworkPlan(
+        gst_ms=1 if late is None else max(1, late[1]),
+        loss=0.0,
+        duplicate=0.0,
+        delay_max_ms=40,
+        skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
+    )
+    return _strategic(seed, strategy, max_height, rounds, network=calm, crashes=crashes)
+
+
+def _strategic(
+    seed: int,
+    strategy: Strategy,
+    max_height: int,
+    rounds: dict[str, int],
+    *,
+    network: NetworkPlan,
+    crashes: tuple[Crash, ...] = (),
+    epochs: tuple[LinkEpoch, ...] = (),
+) -> Scenario:
+    """n=4, q=3, key 3 Byzantine playing strategy; the honest replicas start in rounds
+    (round 0 when absent or 0)."""
     return Scenario(
-        crashes=crashes,
         seed=seed,
         kind=Kind.BYZANTINE4,
         nodes=STRATEGIC_NODES,
@@ -398,13 +414,9 @@ def gap_scenario4(
         byzantine_keys=frozenset({3}),
         validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
         max_height=max_height,
-        network=NetworkPlan(
-            gst_ms=1 if late is None else max(1, late[1]),
-            loss=0.0,
-            duplicate=0.0,
-            delay_max_ms=40,
-            skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
-        ),
+        crashes=crashes,
+        epochs=epochs,
+        network=network,
         strategy=strategy,
         start_rounds={n: r for n, r in rounds.items() if r > 0},
     )
