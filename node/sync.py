@@ -427,8 +427,19 @@ class BlockSync:
             try:
                 wrote = await self._run(self._commit, fetched.payload, fetched.certificate, parsed)
             except ForkError as error:
-                # check_fork confirms it against the peer's certificate and halts the node.
-                log.critical("block %d from %s: %s", height, view.url, error)
+                if parsed is None:
+                    # Its certificate did not hold (parse_if_certified): a peer's bogus block
+                    # for a height this node committed meanwhile, not a second certified one.
+                    log.warning(
+                        "block %d from %s refused: not the block committed at that height,"
+                        " and its certificate does not hold",
+                        height,
+                        view.url,
+                    )
+                    view.reachable = False
+                else:
+                    # check_fork confirms it against the peer's certificate and halts the node.
+                    log.critical("block %d from %s: %s", height, view.url, error)
                 break
             except (InvalidProposalError, ProtocolError) as error:
                 log.warning("block %d from %s refused: %s", height, view.url, error)

@@ -5,7 +5,9 @@ verified ahead of execution in test_sync_ahead.py.
 """
 
 import asyncio
+import logging
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from node.storage.smt_top import CATCH_UP_LEVELS, TOP_LEVELS
 from node.sync import BlockSync, SyncState
+from node.sync_blocks import FetchedBlock
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
@@ -345,3 +348,44 @@ def test_a_peer_that_lied_stays_out_of_readiness_until_it_serves(ledger_at: Ledg
 
     # Believed at first (a new peer's claim), never again until it served.
     assert asyncio.run(main()) == [1_000, -1, -1, 2]
+
+
+def apply_fetched(ledger: Ledger, fetched: FetchedBlock) -> tuple[int, bool, bool]:
+    """_apply_blocks on one block a peer served for a height the ledger committed while it
+    was fetched (consensus commits beside block sync): what it wrote, whether the range
+    went on, and whether the peer is still counted reachable."""
+
+    async def main() -> tuple[int, bool, bool]:
+        sync = BlockSync(ledger, [PEER], direct)
+        view = sync.state.peers[PEER]
+        view.reachable, view.height = True, ledger.height
+        try:
+            wrote, whole = await sync._apply_blocks(view, deque([fetched]))
+        finally:
+            await sync.close()
+        return wrote, whole, view.reachable
+
+    return asyncio.run(main())
+
+
+def test_a_bogus_block_for_a_height_committed_meanwhile_is_refused_not_called_a_fork(
+    ledger_at: LedgerAt, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: any other block for a committed height logged a critical "fork" line, its
+    certificate unchecked; now only a block whose certificate holds does (check_fork then
+    confirms it and halts), and a peer serving an uncertified one is refused."""
+    caplog.set_level(logging.WARNING, logger="lantan.node")
+    ours = ledger_at("ours")
+    theirs = ledger_at("theirs")
+    build_and_commit(ours, (account_open(1),))
+    other = build_and_commit(theirs)
+    weak = certify(other, VALIDATOR_KEYS[:1])
+    assert apply_fetched(ours, FetchedBlock(other.payload, weak)) == (0, False, False)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert "refused" in caplog.records[0].getMessage()
+    caplog.clear()
+    certificate = theirs.certificate(1)
+    assert certificate is not None
+    assert apply_fetched(ours, FetchedBlock(other.payload, certificate)) == (0, False, True)
+    assert [r.levelno for r in caplog.records] == [logging.CRITICAL]
+    assert "fork at height 1" in caplog.records[0].getMessage()
