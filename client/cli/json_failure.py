@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from client.cli.support import prepare_stdout
+from client.cli.streams import prepare_stdout
 
 _ERROR_MARK = ": error: "
 

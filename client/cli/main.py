@@ -142,11 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+NO_GROUP = ""
+"""build_parser(only=NO_GROUP) loads no command group: `lantan --version` needs none."""
+
+
 def _invoked_group(argv: Sequence[str]) -> str | None:
-    """The group named by the first argument, if any. Anything else (an option such as
-    --help, an unknown word, `completion`, which lists every group) needs the whole parser."""
+    """The group named by the first argument, if any; NO_GROUP for `--version` alone (it
+    had loaded every group, ~0.5 s of imports, to print one line). Anything else (an option
+    such as --help, an unknown word, `completion`, which lists every group) needs the
+    whole parser."""
     if not argv:
         return None
+    if list(argv) == ["--version"]:
+        return NO_GROUP
     names = {entry.name for entry in entry_points(group=COMMAND_GROUP)} | set(SERVER_GROUPS)
     return argv[0] if argv[0] in names else None
 

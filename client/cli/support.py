@@ -6,12 +6,11 @@ Chinese text kept readable (ensure_ascii=False).
 """
 
 import argparse
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
+from client.cli.streams import prepare_stdout
 from client.errors import ClientError, UsageError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV
 from genesis import commands
@@ -40,14 +39,6 @@ def guarded(command: str, handler: Handler) -> Handler:
     expected = (ClientError, GenesisError, KeyboardInterrupt)
     usage = (UsageError, GenesisUsageError)
     return commands.guarded(command, run, expected, usage=usage)
-
-
-def prepare_stdout() -> None:
-    """Never crash on Chinese text: a non-UTF-8 terminal gets escapes instead."""
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if isinstance(stream, io.TextIOWrapper) and encoding != "utf8":
-            stream.reconfigure(errors="backslashreplace")
 
 
 def add_node_option(parser: argparse.ArgumentParser) -> None:
