@@ -145,3 +145,12 @@ StateKey = Annotated[
     ),
 ]
 """A state key in a URL path: longer ones are refused (400) before any read."""
+
+Height = Annotated[int, Path(ge=0, description="A committed height; 0 is genesis")]
+"""A height in a URL path: a negative one is malformed (400), one past the head absent (404),
+as the query parameters' bounds have it."""
+
+HistorySize = Annotated[
+    int, Path(ge=1, description="A history size (height + 1): genesis is always in it")
+]
+"""A history size in a URL path: below 1 is malformed (400)."""

@@ -13,6 +13,8 @@ from node.api.schemas import (
     AnnouncedAddressModel,
     BlockResponse,
     ErrorResponse,
+    Height,
+    HistorySize,
     NonceResponse,
     Page,
     StatusResponse,
@@ -81,7 +83,7 @@ def get_block_range(
 
 
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
-def get_block(height: int, view: ViewDep) -> BlockResponse:
+def get_block(height: Height, view: ViewDep) -> BlockResponse:
     """A committed block, its commit certificate (null at height 0) and its TxResults."""
     found = view.block_json(height)
     if found is None:
@@ -110,7 +112,7 @@ def get_latest_checkpoint(view: ViewDep) -> PlainTextResponse:
     response_class=PlainTextResponse,
     responses=NOT_FOUND,
 )
-def get_checkpoint(size: int, view: ViewDep) -> PlainTextResponse:
+def get_checkpoint(size: HistorySize, view: ViewDep) -> PlainTextResponse:
     """The checkpoint note for a history size (height + 1), once it has >= q lines."""
     note = view.checkpoint_note(size)
     if note is None:
@@ -129,7 +131,9 @@ class CosignatureAccepted(BaseModel):
     status_code=202,
     responses=NOT_FOUND,
 )
-async def post_cosignature(size: int, request: Request, service: ServiceDep) -> CosignatureAccepted:
+async def post_cosignature(
+    size: HistorySize, request: Request, service: ServiceDep
+) -> CosignatureAccepted:
     """A witness's c2sp.org/tlog-cosignature line (text/plain, one line ending in a newline)
     for the checkpoint of size this node serves (ADR 0021). It is bounded, then decoded,
     then verified, and only then kept (in the node's LevelDB, so it survives a restart);

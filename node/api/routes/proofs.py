@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from node.api.deps import ViewDep
 from node.api.errors import ApiError
 from node.api.routes.records import given_state_key
-from node.api.schemas import ErrorResponse, StateKey
+from node.api.schemas import ErrorResponse, Height, StateKey
 from node.chain_view import ChainView
 from node.proofs import ProofUnavailableError, SignedCheckpoint
 from protocol.encoding import encode
@@ -88,7 +88,9 @@ def _latest_size(view: ChainView) -> int:
 
 @router.get("/v1/proofs/header/{height}", response_model=HeaderProofResponse, responses=ERRORS)
 def get_header_proof(
-    height: int, view: ViewDep, size: Annotated[int | None, Query(ge=1)] = None
+    height: Height,
+    view: ViewDep,
+    size: Annotated[int | None, Query(ge=1)] = None,
 ) -> HeaderProofResponse:
     """Header `height` and its inclusion proof in the history of `size` headers (default:
     the newest signed checkpoint's size), with that checkpoint note when this node has it."""

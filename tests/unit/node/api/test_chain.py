@@ -101,9 +101,28 @@ def test_a_block_with_its_certificate_and_results(api: Api) -> None:
     assert genesis["block"]["header"] == GENESIS.header.to_json()
 
 
-@pytest.mark.parametrize("height", ["2", "-1", "18446744073709551616", "99999999999999999999"])
+@pytest.mark.parametrize("height", ["2", "18446744073709551616", "99999999999999999999"])
 def test_a_missing_block_is_404(api: Api, height: str) -> None:
     assert_error(api.client.get(f"/v1/blocks/{height}"), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/blocks/-1",
+        "/v1/checkpoints/-3",
+        "/v1/checkpoints/0",
+        "/v1/proofs/header/-1",
+        "/v1/checkpoints/-1/cosignatures",
+    ],
+)
+def test_a_negative_height_or_size_in_a_path_is_400(api: Api, path: str) -> None:
+    """Before: 404 "no block at height -1" here, 400 from the header proof and the query
+    parameters; malformed is 400 on every route, absent 404."""
+    method = api.client.post if path.endswith("cosignatures") else api.client.get
+    response = method(path)
+    assert_error(response, 400, "BAD_REQUEST")
+    assert "greater than or equal" in response.json()["error"]["detail"]
 
 
 def test_a_non_numeric_height_is_400(api: Api) -> None:

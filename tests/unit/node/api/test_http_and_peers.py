@@ -284,7 +284,7 @@ def test_the_api_over_a_local_network_genesis(tmp_path: Path) -> None:
         ledger.store.close()
 
 
-@pytest.mark.parametrize("size", [0, 2, 2**64, 152994564867802923008])
+@pytest.mark.parametrize("size", [2, 2**64, 152994564867802923008])
 def test_checkpoint_sizes_no_checkpoint_can_have_are_404_not_500(api: Api, size: int) -> None:
     # schemathesis found /v1/receipts/{id}?size=<21 digits> raising in the 8-byte store key.
     assert_error(api.client.get(f"/v1/checkpoints/{size}"), 404, "NOT_FOUND")
