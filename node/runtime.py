@@ -383,6 +383,7 @@ class NodeRuntime:
             log.critical("consensus halted: %s", self.halted)
         elif isinstance(action, ProposalRefused):
             # At most one a round: only the round's proposer can sign one.
+            self.metrics.proposal_refused("payload_mismatch")
             log.warning(
                 "proposal of round %d refused: its payload does not hash to block %s, and "
                 "proposer %s signed it",
@@ -468,11 +469,9 @@ class NodeRuntime:
         return prepared, dropped, stale
 
     async def _validate(self, action: ValidateProposal) -> None:
-        valid = False
-        known = self.ledger.prepared(action.block_hash)
-        if known is not None:
-            valid = True
-        elif action.height == self.ledger.height + 1:
+        valid = self.ledger.prepared(action.block_hash) is not None
+        refused = None if valid else "not_next"
+        if not valid and action.height == self.ledger.height + 1:
             try:
                 prepared = await self._in_worker(
                     lambda: self.ledger.validate(
@@ -482,8 +481,12 @@ class NodeRuntime:
                     )
                 )
                 valid = prepared.block_hash == action.block_hash
+                refused = None if valid else "other_block"
             except InvalidProposalError as error:
+                refused = "invalid"
                 log.warning("proposal %d/%d invalid: %s", action.height, action.round, error)
+        if refused is not None:
+            self.metrics.proposal_refused(refused)
         self.submit(
             ProposalValidated(
                 height=action.height, round=action.round, block_hash=action.block_hash, valid=valid

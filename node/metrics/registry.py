@@ -157,6 +157,15 @@ class NodeMetrics:
             ["event"],
             registry=registry,
         )
+        self.proposals_refused = Counter(
+            "lantan_proposals_refused_total",
+            "Proposals this validator voted nil on, by reason: invalid (the block does not "
+            "execute or check here), other_block (its payload is another block than the one "
+            "proposed), not_next (not for the height after the head), payload_mismatch (a "
+            "signed proposal whose payload does not hash to its block).",
+            ["reason"],
+            registry=registry,
+        )
         self.evidence_refused = Counter(
             "lantan_evidence_refused_total",
             "Evidence not pooled (from a peer or found here), by reason: the check_evidence "
@@ -237,6 +246,9 @@ class NodeMetrics:
 
     def evidence_refused_for(self, reason: str) -> None:
         self.evidence_refused.labels(reason=reason).inc()
+
+    def proposal_refused(self, reason: str) -> None:
+        self.proposals_refused.labels(reason=reason).inc()
 
     def event_error(self, event: str) -> None:
         """One event of this type failed and the loop went on."""

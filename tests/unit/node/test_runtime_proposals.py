@@ -2,11 +2,13 @@
 and leaves out, and how validation answers.
 """
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from consensus import (
+    ProposalRefused,
     ProposalSubmitted,
     ProposalValidated,
     RequestProposal,
@@ -119,6 +121,16 @@ def test_a_proposal_leaves_out_evidence_already_on_chain(tmp_path: Path) -> None
     run_single(tmp_path, body)
 
 
+def refusals(runtime: NodeRuntime) -> "Counter[str]":
+    """lantan_proposals_refused_total by reason, as this runtime's metrics hold it."""
+    counts: Counter[str] = Counter()
+    for metric in runtime.metrics.proposals_refused.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                counts[sample.labels["reason"]] = int(sample.value)
+    return counts
+
+
 def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
     async def body(runtime: NodeRuntime) -> None:
         runtime._restart_replica_sync(None, 0)  # a replica, but no loop taking the queue
@@ -138,22 +150,26 @@ def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
         finally:
             other.store.close()
         cases = [
-            (1, b"garbage", Hash32(sha256(b"garbage")), False),
-            (2, good.payload, good.block_hash, False),  # not head + 1
-            (1, wrong_proposer.payload, wrong_proposer.block_hash, False),
-            (1, far_ahead.payload, far_ahead.block_hash, False),
-            (1, good.payload, good.block_hash, True),
-            (1, good.payload, good.block_hash, True),  # again, from the ledger's cache
+            (1, b"garbage", Hash32(sha256(b"garbage")), "invalid"),
+            (2, good.payload, good.block_hash, "not_next"),
+            (1, wrong_proposer.payload, wrong_proposer.block_hash, "invalid"),
+            (1, far_ahead.payload, far_ahead.block_hash, "invalid"),
+            (1, good.payload, far_ahead.block_hash, "other_block"),
+            (1, good.payload, good.block_hash, None),
+            (1, good.payload, good.block_hash, None),  # again, from the ledger's cache
         ]
-        for height, payload, block_hash, valid in cases:
+        for height, payload, block_hash, refused in cases:
             action = ValidateProposal(
                 height=height, round=0, block_hash=block_hash, payload=payload
             )
+            before = refusals(runtime)
             await runtime._validate(action)
             (answer,) = queued(runtime)
             assert answer == ProposalValidated(
-                height=height, round=0, block_hash=block_hash, valid=valid
+                height=height, round=0, block_hash=block_hash, valid=refused is None
             )
+            # lantan_proposals_refused_total{reason} counts each nil vote's reason.
+            assert refusals(runtime) - before == Counter([] if refused is None else [refused])
 
     run_single(tmp_path, body)
 
@@ -199,5 +215,17 @@ def test_a_block_written_by_block_sync_drops_the_evidence_it_records(tmp_path: P
         runtime.ledger.commit_certified(prepared.payload, certify(prepared), check_certificate=True)
         assert runtime.ledger.height == 1
         assert len(runtime.evidence_pool) == 0
+
+    run_single(tmp_path, body)
+
+
+def test_a_proposal_whose_payload_is_not_its_block_is_counted(tmp_path: Path) -> None:
+    async def body(runtime: NodeRuntime) -> None:
+        proposer = VALIDATOR_KEYS[0].public_key
+        refused = ProposalRefused(
+            height=1, round=0, proposer=proposer, block_hash=Hash32(sha256(b"x"))
+        )
+        await runtime._perform(refused)
+        assert refusals(runtime) == Counter(payload_mismatch=1)
 
     run_single(tmp_path, body)
