@@ -1,6 +1,8 @@
 """node/metrics/registry.py and tx_latency.py: one registry per NodeMetrics, nothing in the
 library's global registry, the watchdog's setter API, and first-seen bookkeeping."""
 
+from pathlib import Path
+
 from prometheus_client import REGISTRY, generate_latest
 
 from node.metrics.registry import STALL_REASONS, NodeMetrics
@@ -54,3 +56,16 @@ def test_every_committed_tx_is_observed_once_and_the_table_stays_bounded() -> No
     assert len(metrics.first_seen) == 0
     metrics.txs_seen(tx(n) for n in range(150_000))
     assert len(metrics.first_seen) == 100_000
+
+
+def test_every_metric_of_the_registry_is_in_the_operations_guide() -> None:
+    """docs/OPERATIONS.md "Metrics" is what operators read: a metric added without a line
+    there is one nobody alerts on."""
+    guide = (Path(__file__).parents[3] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    names = set()
+    for family in NodeMetrics().registry.collect():
+        if family.name.startswith("lantan_"):
+            # A counter's family is named without the _total its samples carry.
+            names.add(family.name + ("_total" if family.type == "counter" else ""))
+    assert len(names) > 20
+    assert sorted(name for name in names if f"`{name}" not in guide) == []
