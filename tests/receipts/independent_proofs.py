@@ -199,6 +199,8 @@ def check_history(
             if not line.startswith("\u2014 "):
                 raise ValueError("signature line")
             name, _, encoded = line[2:].partition(" ")
+            if not name or "+" in name or any(c.isspace() or c < " " for c in name):
+                raise ValueError("key name")  # on every line, an unknown key's too
             raw = b64(encoded)
             signatures.append((name, raw[:4], raw[4:]))
     except (ValueError, IndexError) as error:

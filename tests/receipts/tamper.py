@@ -407,7 +407,43 @@ def _checkpoint_cases(r: Receipt, quorum: int) -> list[TamperCase]:
             "BAD_HISTORY_PROOF",
             lambda x: _edit_history_line(x, 1, lambda line: f"index {int(line[6:]) + 1}"),
         ),
+        # PROTOCOL.md §10 and §14.3 as an outside verifier found them under-said (stop 47):
+        # each is malformed, as Go's note.Open has it, not a quorum or proof failure.
+        _case(
+            "a note with no signature line",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_note(x, lambda ls: [*ls[:4], ""]),
+        ),
+        _case(
+            "an unknown key's line whose name is not a key name",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_note(
+                x, lambda ls: [*ls[:-1], f"\u2014 foo+bar {_UNKNOWN_SIGNATURE}", ""]
+            ),
+        ),
+        _case(
+            "an unknown key's line split at its first space",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_note(
+                x, lambda ls: [*ls[:-1], f"\u2014 foo bar {_UNKNOWN_SIGNATURE}", ""]
+            ),
+        ),
+        _case(
+            "a history proof hash of 31 bytes",
+            r,
+            "BAD_CHECKPOINT",
+            lambda x: _edit_history_line(
+                x, 2, lambda line: base64.b64encode(base64.b64decode(line)[:31]).decode()
+            ),
+        ),
     ]
+
+
+_UNKNOWN_SIGNATURE = base64.b64encode(bytes(range(68))).decode()
+"""A well-formed signature part (key id and 64 bytes) of a key no verifier knows."""
 
 
 def _set_change_cases(r: Receipt) -> list[TamperCase]:
