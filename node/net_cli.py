@@ -26,7 +26,15 @@ from node.net_processes import (
     stop_process,
 )
 from node.net_state import NodeState
-from node.net_views import STATUS_TIMEOUT_S, NodeView, WitnessView, net_status, witness_views
+from node.net_views import (
+    STATUS_TIMEOUT_S,
+    HeadAgreement,
+    NodeView,
+    WitnessView,
+    head_agreement,
+    net_status,
+    witness_views,
+)
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
@@ -120,11 +128,18 @@ def _guard(action: str, handler: Handler) -> Handler:
     return guarded(f"net {action}", handler, (NetError, GenesisError, ConfigError, OSError))
 
 
-def _print(views: list[NodeView], as_json: bool, witnesses: list[WitnessView]) -> None:
+def _print(
+    views: list[NodeView],
+    as_json: bool,
+    witnesses: list[WitnessView],
+    agreement: HeadAgreement | None = None,
+) -> None:
     if as_json:
         shown: dict[str, object] = {"nodes": [v.to_json() for v in views]}
         if witnesses:
             shown["witnesses"] = [w.to_json() for w in witnesses]
+        if agreement is not None:
+            shown["agreement"] = agreement.to_json()
         print(json.dumps(shown))
         return
     for v in views:
@@ -137,6 +152,8 @@ def _print(views: list[NodeView], as_json: bool, witnesses: list[WitnessView]) -
         )
     for w in witnesses:
         print(f"witness {w.name}: pid {w.pid or '-'}, {w.state.value}")
+    if agreement is not None:
+        print(agreement.text())
 
 
 def _not_up(views: list[NodeView], witnesses: list[WitnessView]) -> list[str]:
@@ -165,7 +182,8 @@ def _run_status(args: argparse.Namespace) -> int:
     directory = args.dir.resolve()
     require_network(directory)
     views, witnesses = net_status(directory), witness_views(directory)
-    _print(views, args.json, witnesses)
+    agreement = head_agreement(directory, views)
+    _print(views, args.json, witnesses, agreement)
     not_up = _not_up(views, witnesses)
     if not not_up:
         return 0

@@ -155,6 +155,67 @@ def net_status(directory: Path) -> list[NodeView]:
         clients.close()
 
 
+@dataclass(frozen=True, slots=True)
+class HeadAgreement:
+    """The block each answering node holds at the lowest of their heights.
+
+    Heads are read at slightly different moments, and a local chain makes a block every
+    second, so two heads one block apart say nothing; the blocks at one height do."""
+
+    height: int
+    hashes: dict[str, str | None]
+    """Node name -> its block hash at height (None: it did not answer for it)."""
+
+    @property
+    def agree(self) -> bool:
+        values = list(self.hashes.values())
+        return None not in values and len(set(values)) == 1
+
+    def text(self) -> str:
+        if self.agree:
+            block = next(iter(self.hashes.values())) or ""
+            return (
+                f"agree: all {len(self.hashes)} answering nodes hold block {block[:16]} "
+                f"at height {self.height}"
+            )
+        held = ", ".join(f"{n} {(h or 'no answer')[:16]}" for n, h in self.hashes.items())
+        return f"DIFFER at height {self.height}: {held}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"height": self.height, "agree": self.agree, "hashes": self.hashes}
+
+
+def head_agreement(directory: Path, views: list[NodeView]) -> HeadAgreement | None:
+    """Whether the answering nodes hold one block at the lowest of their heights (None: fewer
+    than two answer, or none is above genesis). A node above that height is asked for its
+    block there (`GET /v1/blocks/{height}`)."""
+    answering = [v for v in views if v.height is not None and v.head_hash is not None]
+    if len(answering) < 2:
+        return None
+    height = min(v.height for v in answering if v.height is not None)
+    if height < 1:
+        return None
+    clients = StatusClients()
+    try:
+        hashes = {
+            v.name: v.head_hash
+            if v.height == height
+            else _block_hash(load_config(directory / v.name), height, clients)
+            for v in answering
+        }
+    finally:
+        clients.close()
+    return HeadAgreement(height=height, hashes=hashes)
+
+
+def _block_hash(config: NodeConfig, height: int, clients: StatusClients) -> str | None:
+    try:
+        answer = clients.get(config, f"/v1/blocks/{height}").json()
+        return str(answer["certificate"]["block_hash"])
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+
+
 def wait_ready(
     directory: Path,
     names: list[str],

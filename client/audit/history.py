@@ -24,6 +24,10 @@ class CheckpointBook:
     def __init__(self, audit: AuditedChain) -> None:
         self._audit = audit
         self._verified: dict[str, tuple[Checkpoint, str]] = {}
+        # The nodes whose consistency proof from the saved checkpoint verified, so the
+        # report can say the chain was proven to extend the last audit, not only that
+        # nothing contradicted it.
+        self.proven_from_saved: list[str] = []
 
     def check_nodes(self, notes: Mapping[str, str | None]) -> None:
         """Verify each node's latest checkpoint note (None: the node served none)."""
@@ -209,6 +213,8 @@ class CheckpointBook:
             audit.add_finding(
                 FindingCode.CONSISTENCY_PROOF_INVALID, height, [node], detail, evidence
             )
+            return
+        self.proven_from_saved.append(node)
 
     def newest_verified(self) -> SavedCheckpoint | None:
         """The largest verified checkpoint whose root matches the audited chain."""

@@ -32,7 +32,14 @@ from client.audit.fetch import (
 from client.audit.findings import FindingCode
 from client.cli.audit_ahead import SignaturesAhead, verify_pool
 from client.cli.audit_collector import audit_collector
-from client.cli.audit_report import Progress, render_text, saved_note, snapshot_json
+from client.cli.audit_report import (
+    Progress,
+    extends_note,
+    extends_saved,
+    render_text,
+    saved_note,
+    snapshot_json,
+)
 from client.cli.progress import wanted
 from client.cli.support import (
     EXIT_FAILURE,
@@ -123,8 +130,9 @@ def run_audit(args: argparse.Namespace) -> int:
         _report_unreachable(audit, snapshots, wrong_chain)
         stack.enter_context(audit_collector())
         stopped = _audit_blocks(audit, clients, snapshots, executor, ahead, as_json=args.json)
-        _audit_checkpoints(audit, clients, snapshots, saved)
+        verified = _audit_checkpoints(audit, clients, snapshots, saved)
     report = audit.report()
+    extends = extends_saved(verified, audit.checkpoints.proven_from_saved)
     try:
         saved_to, save_error = _save(args.state, saved, report), None
     except AuditFileError as error:
@@ -138,11 +146,13 @@ def run_audit(args: argparse.Namespace) -> int:
                 "nodes": [snapshot_json(s, audit, stopped) for s in snapshots],
                 "notes": notes,
                 "state_saved": saved_to is not None,
+                "extends_saved": None if extends is None else extends.to_json(),
                 "state_error": None if save_error is None else str(save_error),
                 "elapsed_ms": elapsed_ms,
             }
         )
     else:
+        notes += extends_note(extends, first=saved is None and saved_to is not None)
         notes += saved_note(saved_to, report)
         text = render_text(report, snapshots, audit, stopped, notes, replay_asked=args.replay)
         print(text)
@@ -382,19 +392,22 @@ def _audit_checkpoints(
     clients: list[NodeClient],
     snapshots: list[NodeSnapshot],
     saved: SavedCheckpoint | None,
-) -> None:
+) -> SavedCheckpoint | None:
+    """Check each node's checkpoint, then the saved one and the nodes' consistency proofs
+    from it; returns the saved checkpoint when it verified."""
     reachable = [s for s in snapshots if s.error is None]
     audit.checkpoints.check_nodes({s.url: s.checkpoint for s in reachable})
     if saved is None:
-        return
+        return None
     heights = {s.url: s.height for s in reachable if s.height is not None}
     verified = audit.checkpoints.check_saved(saved, heights)
     if verified is None:
-        return  # its finding says why; an invalid checkpoint proves nothing against a node
+        return None  # its finding says why; an invalid checkpoint proves nothing against a node
     by_url = {client.url: client for client in clients}
     for url, first, second in audit.checkpoints.consistency_requests(verified):
         proof = fetch_consistency(by_url[url], first, second)
         audit.checkpoints.check_consistency(url, verified, proof)
+    return verified
 
 
 def _save(path: Path | None, saved: SavedCheckpoint | None, report: AuditReport) -> Path | None:

@@ -5,11 +5,13 @@ the audit)."""
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from client.audit.chain_audit import AuditReport, ChainAudit
+from client.audit.checkpoint import SavedCheckpoint
 from client.audit.fetch import FetchFailure, NodeSnapshot
 from client.audit.findings import Severity
 
@@ -44,6 +46,40 @@ def audited_to(
     if snapshot.url in audit.diverged:
         ends.append(audit.diverged[snapshot.url] - 1)
     return min(ends)
+
+
+@dataclass(frozen=True)
+class SavedExtended:
+    """The saved checkpoint this audit proved the chain extends: its size and the nodes
+    whose consistency proof from it verified (--json `extends_saved`)."""
+
+    size: int
+    proven_by: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"size": self.size, "proven_by": list(self.proven_by)}
+
+
+def extends_saved(
+    verified: SavedCheckpoint | None, proven_by: Sequence[str]
+) -> SavedExtended | None:
+    """None when there was no saved checkpoint, it did not verify, or no node proved it."""
+    if verified is None or not proven_by:
+        return None
+    return SavedExtended(verified.size, tuple(sorted(proven_by)))
+
+
+def extends_note(extends: SavedExtended | None, *, first: bool) -> list[str]:
+    """Whether this audit checked the chain against the last one: the question --state
+    answers (was history rewritten since?), said in words, not only by a quiet CLEAN."""
+    if first:
+        return ["no saved checkpoint yet: this audit starts the record the next one checks"]
+    if extends is None:
+        return []
+    return [
+        f"the chain extends the checkpoint of size {extends.size} saved by the last audit "
+        f"(consistency proofs from {len(extends.proven_by)} node(s) verified)"
+    ]
 
 
 def saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:

@@ -39,8 +39,14 @@ def js_codes(genesis: bytes, receipts: dict[str, bytes]) -> dict[str, str]:
     return result
 
 
-def run_js(genesis: bytes, receipts: dict[str, bytes], show: tuple[str, ...] = ()) -> Any:
-    """run_verify.js's answer: codes, or the facts named in show of the valid receipts."""
+def run_js(
+    genesis: bytes,
+    receipts: dict[str, bytes],
+    show: tuple[str, ...] = (),
+    files: dict[str, str] | None = None,
+) -> Any:
+    """run_verify.js's answer: codes, or the facts named in show of the valid receipts;
+    files (name -> base64 bytes) go through verifyReceiptBytes, as a picked file does."""
     assert NODE is not None
     payload: dict[str, Any] = {
         "genesis": genesis.decode(),
@@ -48,6 +54,8 @@ def run_js(genesis: bytes, receipts: dict[str, bytes], show: tuple[str, ...] = (
     }
     if show:
         payload["show"] = list(show)
+    if files:
+        payload["files"] = files
     command = [NODE, str(RUNNER), str(STATIC)]
     return json_output_of(command, input_text=json.dumps(payload), timeout_s=300)
 

@@ -26,6 +26,8 @@
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
+      "unchecked": "NOT CHECKED",
+      "printable.note": "This file is a receipt's printable copy (PDF): it carries no signatures or proofs to check. Choose the receipt's JSON file instead: \u201cReceipt (JSON)\u201d on the retirement's page of the registry, or the file `lantan receipt get` saves.",
       "quantity": "$kg kg CO2e ($t t CO2e)",
       "list.sep": "; ",
       "f.receipt_id": "Receipt id (retirement tx)",
@@ -128,6 +130,8 @@
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
+      "unchecked": "未核验",
+      "printable.note": "该文件是凭证的打印件（PDF），不含可核验的签名与证明。请改选凭证的 JSON 文件：登记簿该注销页面上的“凭证（JSON）”，或 `lantan receipt get` 保存的文件。",
       "quantity": "$kg kg CO2e（$t t CO2e）",
       "list.sep": "；",
       "f.receipt_id": "凭证编号（注销交易）",
@@ -411,6 +415,12 @@
     state.last = result;
     var box = byId("result");
     box.textContent = "";
+    if (result.printable) {
+      /* The PDF holds nothing to check: no verdict on it, only which file to choose. */
+      box.appendChild(el("p", { id: "verdict", class: "verdict unchecked", "data-verdict": "NOT_CHECKED", "data-code": result.code }, [t("unchecked")]));
+      box.appendChild(el("p", { class: "reason" }, [el("strong", { id: "reason-text" }, [t("printable.note")])]));
+      return;
+    }
     var verdict = el("p", { id: "verdict", class: "verdict " + (result.valid ? "valid" : "invalid"), "data-verdict": result.valid ? "VALID" : "INVALID", "data-code": result.code || "" }, [t(result.valid ? "valid" : "invalid")]);
     box.appendChild(verdict);
     if (!result.valid) {

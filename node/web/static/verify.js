@@ -1223,10 +1223,26 @@
     }
   }
 
+  var PDF_MAGIC = "%PDF-";
+
+  /* A file that starts "%PDF-" is a receipt's printable copy: it holds no proofs, and
+   * "MALFORMED: not UTF-8" would be a verdict on a file that is no receipt at all. The
+   * result says so (printable: true), so the page can name the JSON file to choose, as
+   * `lantan verify receipt` does (client/cli/verify.py read_receipt_input). */
+  function isPrintableCopy(bytes) {
+    if (bytes.length < PDF_MAGIC.length) return false;
+    for (var i = 0; i < PDF_MAGIC.length; i++) if (bytes[i] !== PDF_MAGIC.charCodeAt(i)) return false;
+    return true;
+  }
+
   /* Verify a receipt file's bytes: strict UTF-8, and a byte-order mark is kept so that it
    * fails as JSON (§14.1: a receipt file is UTF-8 JSON text without one). */
   async function verifyReceiptBytes(bytes, genesis, engine) {
     var text;
+    if (isPrintableCopy(bytes)) {
+      return { valid: false, code: "MALFORMED", printable: true,
+        detail: "the file is a PDF, a receipt's printable copy: verify the JSON receipt", facts: null };
+    }
     try {
       text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch (e) {

@@ -1,6 +1,9 @@
 /* Runs node/web/static/verify.js (the checker page's verifier) under Node.js: reads
- * {genesis, receipts: {name: text}, show?: [fact names]} on stdin, prints {name: code or ""},
- * or for a valid receipt the facts named in show when it is given. Test-only. */
+ * {genesis, receipts: {name: text}, files?: {name: base64 bytes}, show?: [fact names]} on
+ * stdin, prints {name: code or ""}, or for a valid receipt the facts named in show when it
+ * is given. A file goes through verifyReceiptBytes, as a dropped or picked file does, and
+ * its code is followed by " printable" when the page is told it is a printable copy.
+ * Test-only. */
 const fs = require("fs"), vm = require("vm"), path = require("path");
 const dir = process.argv[2];
 for (const f of ["vendor/sha2.js", "vendor/ed25519.js", "verify.js"]) vm.runInThisContext(fs.readFileSync(path.join(dir, f), "utf8"), { filename: f });
@@ -14,6 +17,10 @@ const input = JSON.parse(fs.readFileSync(0, "utf8"));
   for (const [name, receipt] of Object.entries(input.receipts)) {
     const r = await LantanVerify.verifyReceipt(receipt, genesis, engine);
     out[name] = !r.valid ? r.code : input.show ? Object.fromEntries(input.show.map((k) => [k, r.facts[k]])) : "";
+  }
+  for (const [name, file] of Object.entries(input.files || {})) {
+    const r = await LantanVerify.verifyReceiptBytes(new Uint8Array(Buffer.from(file, "base64")), genesis, engine);
+    out[name] = r.valid ? "" : r.code + (r.printable ? " printable" : "");
   }
   console.log(JSON.stringify(out));
 })();

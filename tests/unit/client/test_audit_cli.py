@@ -188,3 +188,33 @@ def test_one_node_named_three_ways_is_audited_once_and_agrees_with_no_one(
     assert "audited heights 1..4 on 1 of 1 node(s)" in text
     assert "CLEAN: heights 1..4 on 1 node(s)" in text and "the nodes agree" not in text
     assert "(one node: no agreement between nodes to check)" in text
+
+
+def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The auditor's question with --state is whether history was rewritten since the last
+    # audit; the output said only where it saved the new checkpoint.
+    forge = ChainForge()
+    forge.grow(2, txs_per_block=1)
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(forge.genesis.document.canonical_bytes())
+    state = tmp_path / "audit.state"
+    with ExitStack() as stack:
+        nodes = serving(stack, ChainStandIn(forge, name="a"), ChainStandIn(forge, name="b"))
+        argv = ("--nodes", nodes, "--genesis", str(genesis), "--state", str(state))
+        assert run_audit(*argv) == 0
+        first = capsys.readouterr().out
+        forge.grow(2, txs_per_block=1)
+        assert run_audit(*argv) == 0
+        second = capsys.readouterr().out
+        code, report = audit_json(capsys, *argv)
+    assert "note: no saved checkpoint yet: this audit starts the record the next one" in first
+    assert (
+        "note: the chain extends the checkpoint of size 3 saved by the last audit "
+        "(consistency proofs from 2 node(s) verified)"
+    ) in second
+    assert code == 0 and report["extends_saved"] == {
+        "size": 5,
+        "proven_by": sorted(nodes.split(",")),
+    }
