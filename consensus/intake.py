@@ -33,6 +33,7 @@ from consensus.messages import (
 )
 from consensus.rounds import missing_blocks
 from consensus.state import ReplicaState, Step
+from consensus.votes_tally import VoteTally
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.votes import CommitCertificate, SignedVote, VoteType
@@ -130,12 +131,8 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if state.votes.contains(signed):
         return heard(state, signed)  # the same bytes as a vote already verified
-    if not _future_round_free(state, signed):
-        # Not kept, but where its sender is matters to rounds.catch_up: checked at most
-        # twice per retransmission interval and sender, so a flood costs no signatures.
-        if not _hearing_due(state, signed) or not _signature_holds(state, signed):
-            return state
-        return heard(state, signed)
+    if not _round_free(state.votes, state.round, signed):
+        return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
     votes, earlier = state.votes.add(signed)
@@ -148,6 +145,15 @@ def heard(state: ReplicaState, signed: SignedVote) -> ReplicaState:
     vote = signed.vote
     where = (vote.height, vote.round, state.now_ms)
     return replace(state, rounds_heard={**state.rounds_heard, signed.validator: where})
+
+
+def _hear_only(state: ReplicaState, signed: SignedVote) -> ReplicaState:
+    """A vote not kept still says where its sender is, which matters to rounds.catch_up:
+    checked at most twice per retransmission interval and sender, so a flood costs no
+    signatures."""
+    if not _hearing_due(state, signed) or not _signature_holds(state, signed):
+        return state
+    return heard(state, signed)
 
 
 def _hearing_due(state: ReplicaState, signed: SignedVote) -> bool:
@@ -165,6 +171,10 @@ def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action])
         return state
     if state.previous_votes.contains(signed):
         return heard(state, signed)
+    if not _round_free(state.previous_votes, state.previous_round, signed):
+        # The same budget as while the height ran, above the round we left it in: without
+        # one, a validator could sign a vote for every round and grow the tally for good.
+        return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
     votes, earlier = state.previous_votes.add(signed)
@@ -396,12 +406,13 @@ rounds). Without a bound, one Byzantine validator could store votes for every ro
 window, and each later step would cost more as they piled up (issue 10)."""
 
 
-def _future_round_free(state: ReplicaState, signed: SignedVote) -> bool:
-    """A vote of a round above ours is kept only within its sender's future-round budget."""
+def _round_free(tally: VoteTally, ours: int, signed: SignedVote) -> bool:
+    """A vote of a round above ours (the round we are in, or left the tally's height in) is
+    kept only within its sender's future-round budget."""
     round_number = signed.vote.round
-    if round_number <= state.round:
+    if round_number <= ours:
         return True
-    held = state.votes.rounds_of(signed.validator, above=state.round)
+    held = tally.rounds_of(signed.validator, above=ours)
     return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
 
 

@@ -124,6 +124,29 @@ def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
     ]
 
 
+def test_late_votes_are_kept_for_two_rounds_above_the_decided_one_at_most():
+    # A validator signing a vote for every round of the height just decided grew the
+    # previous height's tally without bound (20,000 rounds: 20,000 slots, each add slower).
+    h = Harness(n=3, quorum=2)
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    flooder, other = (i for i in range(3) if i != me)
+    for i in (flooder, other):
+        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    for round_number in range(1, 50):
+        state, _ = h.receive(state, h.vote(flooder, PRE, round_number * 1000, None))
+    assert state.previous_votes.rounds_of(h.key(flooder), above=0) == {1000, 2000}
+    # Within the budget a conflicting late vote is still evidence.
+    _, actions = h.receive(state, h.vote(flooder, PRE, 2000, block_hash(Y)))
+    assert [a.evidence.offender for a in actions if isinstance(a, EvidenceFound)] == [
+        h.key(flooder)
+    ]
+
+
 def _certificate(
     h: Harness, signers: list[int], payload: bytes, height: int = 1
 ) -> CommitCertificate:
