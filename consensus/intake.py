@@ -122,8 +122,14 @@ def on_block_payload(state: ReplicaState, message: BlockPayload, out: list[Actio
     return request_validation(state, block, state.round, out)
 
 
-def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
-    """Store a vote of this height from a member of the set; report equivocation."""
+def on_vote(
+    state: ReplicaState, signed: SignedVote, out: list[Action], *, of_pol: bool = False
+) -> ReplicaState:
+    """Store a vote of this height from a member of the set; report equivocation.
+
+    of_pol: it came as one of the POL prevotes of a proposal of our round or the next,
+    which line 28 needs whatever round it is of (at most one proposal per round is kept).
+    """
     vote = signed.vote
     if vote.chain_id != state.config.chain_id or not _round_in_window(state, vote.round):
         return state
@@ -131,7 +137,7 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if state.votes.contains(signed):
         return heard(state, signed)  # the same bytes as a vote already verified
-    if not _round_free(state.votes, state.round, signed):
+    if not of_pol and not _round_free(state.votes, state.round, signed):
         return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
@@ -211,6 +217,11 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         return state
     if proposal.round > state.round + 1:
         return state  # its proposer retransmits it; kept now it would only hold memory
+    if proposal.round < state.round and not _payload_wanted(state, proposal.block_hash):
+        # The rules read only our round's proposal; an earlier one matters for its payload
+        # alone (a block a quorum precommitted, sent on our BlockRequest). Else a proposer
+        # could store, and have the node execute, a block for every round below ours.
+        return state
     if state.proposals.get(proposal.round) == message or not _proposal_is_signed(state, message):
         return state
     if state.config.hash_payload(message.payload) != proposal.block_hash:
@@ -233,7 +244,7 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         vote = signed.vote
         is_pol = vote.type is VoteType.PREVOTE and vote.round == proposal.pol_round
         if is_pol and vote.block_hash == proposal.block_hash:
-            state = on_vote(state, signed, out)
+            state = on_vote(state, signed, out, of_pol=True)
     return request_validation(state, proposal.block_hash, proposal.round, out)
 
 
@@ -405,15 +416,26 @@ FUTURE_ROUNDS_PER_VALIDATOR = 2
 rounds). Without a bound, one Byzantine validator could store votes for every round of the
 window, and each later step would cost more as they piled up (issue 10)."""
 
+PAST_ROUNDS_PER_VALIDATOR = 4
+"""Rounds more than one below ours in which one validator's votes arriving late are kept,
+besides those it holds from when they were recent. Without a bound, one Byzantine validator
+could move a replica up by 2^20 rounds (rounds.catch_up follows a validator alone ahead
+when the third is silent) and then store a vote for every round below: 20,000 of them
+took 59 s of steps, each slower than the last."""
+
 
 def _round_free(tally: VoteTally, ours: int, signed: SignedVote) -> bool:
-    """A vote of a round above ours (the round we are in, or left the tally's height in) is
-    kept only within its sender's future-round budget."""
+    """Whether a vote is kept, given ours, the round we are in (or left the tally's height
+    in): always for our round and the one before (a vote merely late), else only within
+    its sender's budget of rounds above ours, or of rounds further below."""
     round_number = signed.vote.round
-    if round_number <= ours:
+    if ours - 1 <= round_number <= ours:
         return True
-    held = tally.rounds_of(signed.validator, above=ours)
-    return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
+    if round_number > ours:
+        held = tally.rounds_of(signed.validator, above=ours)
+        return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
+    held = tally.rounds_of(signed.validator, below=ours - 1)
+    return round_number in held or len(held) < PAST_ROUNDS_PER_VALIDATOR
 
 
 def _round_in_window(state: ReplicaState, round_number: int) -> bool:
