@@ -56,7 +56,7 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
             return push_certificate(state, received.sender, out)
         return push_commits(state, received.sender, height, out)
     if height > state.height:
-        if height == state.height + 1 and len(state.future) < state.config.future_buffer_max:
+        if height == state.height + 1 and _future_room(state, received):
             state = replace(state, future=(*state.future, received))
         return ask_for_commits(state, received.sender, out)
     if isinstance(message, SignedVote):
@@ -72,6 +72,18 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         return on_block_payload(state, message, out)
     assert isinstance(message, StatusMessage)
     return state
+
+
+def _future_room(state: ReplicaState, received: MessageReceived) -> bool:
+    """Whether the next height's buffer takes another message of received's sender: each
+    validator has an equal share of it. Nothing there is verified yet, so one validator
+    filled it (64 messages, proposals of up to 8 MiB each) and the others' proposal and
+    votes for the next height were dropped until they were resent."""
+    config = state.config
+    if len(state.future) >= config.future_buffer_max:
+        return False
+    share = max(1, config.future_buffer_max // state.validators.size)
+    return sum(1 for held in state.future if held.sender == received.sender) < share
 
 
 def _holds_block_decided(state: ReplicaState, message: Message) -> bool:

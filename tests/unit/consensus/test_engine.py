@@ -441,3 +441,18 @@ def test_one_pushed_certificate_per_message_is_tried():
     assert after.certificate is None
     after, _ = h.receive(state, CertificatesMessage(certificates=(valid,)))
     assert after.certificate == valid
+
+
+def test_one_validator_fills_only_its_share_of_the_next_heights_buffer():
+    # Nothing buffered for the next height is verified yet: one validator's 64 messages
+    # filled the buffer, and another's proposal for that height was dropped until resent.
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    flooder = next(i for i in range(4) if i != me)
+    proposer = h.proposer_index(2, 0)
+    for round_number in range(64):
+        state, _ = h.receive(state, h.vote(flooder, PRE, round_number, None, height=2), flooder)
+    assert len(state.future) == 64 // 4
+    state, _ = h.receive(state, h.proposal(0, X, height=2), proposer)
+    assert state.future[-1].sender == h.key(proposer)
