@@ -67,4 +67,5 @@ class EngineConfig:
     catchup_batch: int = 4
     """Commits pushed to a lagging peer per request."""
     future_buffer_max: int = 64
-    """Messages for the next height buffered while this height finishes."""
+    """Messages for the next height buffered while this height finishes, an equal share of
+    them per validator (intake._future_room)."""

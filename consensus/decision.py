@@ -105,6 +105,7 @@ def enter_next_height(
         votes=VoteTally(),
         previous_votes=state.votes,
         previous_validators=state.validators,
+        previous_round=state.round,
         proposals={},
         blocks={},
         validity={},

@@ -33,6 +33,7 @@ from consensus.messages import (
 )
 from consensus.rounds import missing_blocks
 from consensus.state import ReplicaState, Step
+from consensus.votes_tally import VoteTally
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.votes import CommitCertificate, SignedVote, VoteType
@@ -55,7 +56,7 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
             return push_certificate(state, received.sender, out)
         return push_commits(state, received.sender, height, out)
     if height > state.height:
-        if height == state.height + 1 and len(state.future) < state.config.future_buffer_max:
+        if height == state.height + 1 and _future_room(state, received):
             state = replace(state, future=(*state.future, received))
         return ask_for_commits(state, received.sender, out)
     if isinstance(message, SignedVote):
@@ -71,6 +72,18 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         return on_block_payload(state, message, out)
     assert isinstance(message, StatusMessage)
     return state
+
+
+def _future_room(state: ReplicaState, received: MessageReceived) -> bool:
+    """Whether the next height's buffer takes another message of received's sender: each
+    validator has an equal share of it. Nothing there is verified yet, so one validator
+    filled it (64 messages, proposals of up to 8 MiB each) and the others' proposal and
+    votes for the next height were dropped until they were resent."""
+    config = state.config
+    if len(state.future) >= config.future_buffer_max:
+        return False
+    share = max(1, config.future_buffer_max // state.validators.size)
+    return sum(1 for held in state.future if held.sender == received.sender) < share
 
 
 def _holds_block_decided(state: ReplicaState, message: Message) -> bool:
@@ -121,8 +134,14 @@ def on_block_payload(state: ReplicaState, message: BlockPayload, out: list[Actio
     return request_validation(state, block, state.round, out)
 
 
-def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
-    """Store a vote of this height from a member of the set; report equivocation."""
+def on_vote(
+    state: ReplicaState, signed: SignedVote, out: list[Action], *, of_pol: bool = False
+) -> ReplicaState:
+    """Store a vote of this height from a member of the set; report equivocation.
+
+    of_pol: it came as one of the POL prevotes of a proposal of our round or the next,
+    which line 28 needs whatever round it is of (at most one proposal per round is kept).
+    """
     vote = signed.vote
     if vote.chain_id != state.config.chain_id or not _round_in_window(state, vote.round):
         return state
@@ -130,12 +149,8 @@ def on_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> Repli
         return state
     if state.votes.contains(signed):
         return heard(state, signed)  # the same bytes as a vote already verified
-    if not _future_round_free(state, signed):
-        # Not kept, but where its sender is matters to rounds.catch_up: checked at most
-        # twice per retransmission interval and sender, so a flood costs no signatures.
-        if not _hearing_due(state, signed) or not _signature_holds(state, signed):
-            return state
-        return heard(state, signed)
+    if not of_pol and not _round_free(state.votes, state.round, signed):
+        return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
     votes, earlier = state.votes.add(signed)
@@ -148,6 +163,15 @@ def heard(state: ReplicaState, signed: SignedVote) -> ReplicaState:
     vote = signed.vote
     where = (vote.height, vote.round, state.now_ms)
     return replace(state, rounds_heard={**state.rounds_heard, signed.validator: where})
+
+
+def _hear_only(state: ReplicaState, signed: SignedVote) -> ReplicaState:
+    """A vote not kept still says where its sender is, which matters to rounds.catch_up:
+    checked at most twice per retransmission interval and sender, so a flood costs no
+    signatures."""
+    if not _hearing_due(state, signed) or not _signature_holds(state, signed):
+        return state
+    return heard(state, signed)
 
 
 def _hearing_due(state: ReplicaState, signed: SignedVote) -> bool:
@@ -165,6 +189,10 @@ def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action])
         return state
     if state.previous_votes.contains(signed):
         return heard(state, signed)
+    if not _round_free(state.previous_votes, state.previous_round, signed):
+        # The same budget as while the height ran, above the round we left it in: without
+        # one, a validator could sign a vote for every round and grow the tally for good.
+        return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
     votes, earlier = state.previous_votes.add(signed)
@@ -201,6 +229,11 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         return state
     if proposal.round > state.round + 1:
         return state  # its proposer retransmits it; kept now it would only hold memory
+    if proposal.round < state.round and not _payload_wanted(state, proposal.block_hash):
+        # The rules read only our round's proposal; an earlier one matters for its payload
+        # alone (a block a quorum precommitted, sent on our BlockRequest). Else a proposer
+        # could store, and have the node execute, a block for every round below ours.
+        return state
     if state.proposals.get(proposal.round) == message or not _proposal_is_signed(state, message):
         return state
     if state.config.hash_payload(message.payload) != proposal.block_hash:
@@ -223,7 +256,7 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         vote = signed.vote
         is_pol = vote.type is VoteType.PREVOTE and vote.round == proposal.pol_round
         if is_pol and vote.block_hash == proposal.block_hash:
-            state = on_vote(state, signed, out)
+            state = on_vote(state, signed, out, of_pol=True)
     return request_validation(state, proposal.block_hash, proposal.round, out)
 
 
@@ -395,14 +428,26 @@ FUTURE_ROUNDS_PER_VALIDATOR = 2
 rounds). Without a bound, one Byzantine validator could store votes for every round of the
 window, and each later step would cost more as they piled up (issue 10)."""
 
+PAST_ROUNDS_PER_VALIDATOR = 4
+"""Rounds more than one below ours in which one validator's votes arriving late are kept,
+besides those it holds from when they were recent. Without a bound, one Byzantine validator
+could move a replica up by 2^20 rounds (rounds.catch_up follows a validator alone ahead
+when the third is silent) and then store a vote for every round below: 20,000 of them
+took 59 s of steps, each slower than the last."""
 
-def _future_round_free(state: ReplicaState, signed: SignedVote) -> bool:
-    """A vote of a round above ours is kept only within its sender's future-round budget."""
+
+def _round_free(tally: VoteTally, ours: int, signed: SignedVote) -> bool:
+    """Whether a vote is kept, given ours, the round we are in (or left the tally's height
+    in): always for our round and the one before (a vote merely late), else only within
+    its sender's budget of rounds above ours, or of rounds further below."""
     round_number = signed.vote.round
-    if round_number <= state.round:
+    if ours - 1 <= round_number <= ours:
         return True
-    held = state.votes.rounds_of(signed.validator, above=state.round)
-    return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
+    if round_number > ours:
+        held = tally.rounds_of(signed.validator, above=ours)
+        return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
+    held = tally.rounds_of(signed.validator, below=ours - 1)
+    return round_number in held or len(held) < PAST_ROUNDS_PER_VALIDATOR
 
 
 def _round_in_window(state: ReplicaState, round_number: int) -> bool:

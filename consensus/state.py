@@ -80,6 +80,9 @@ class ReplicaState:
     previous_votes: VoteTally = field(default_factory=VoteTally)
     """The votes of height - 1, kept so a late conflicting vote still becomes evidence."""
     previous_validators: ValidatorSet | None = None
+    previous_round: int = 0
+    """The round we were in when height - 1 was decided: late votes of rounds above it are
+    kept only within each validator's future-round budget (intake._round_free)."""
     decided_validators: Mapping[int, ValidatorSet] = field(default_factory=dict)
     """The validator sets of the heights in decisions, to verify a peer's certificate."""
     fork_height: int | None = None

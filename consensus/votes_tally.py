@@ -104,9 +104,16 @@ class VoteTally:
             voters.update(self.slots.get((round_number, vote_type), {}))
         return frozenset(voters)
 
-    def rounds_of(self, validator: PublicKey, above: int) -> set[int]:
-        """Rounds above `above` in which validator has any vote."""
-        return {r for (r, _), inner in self.slots.items() if r > above and validator in inner}
+    def rounds_of(
+        self, validator: PublicKey, above: int = -1, below: int | None = None
+    ) -> set[int]:
+        """Rounds above `above` (and below `below`, if given) in which validator has any
+        vote."""
+        return {
+            r
+            for (r, _), inner in self.slots.items()
+            if r > above and (below is None or r < below) and validator in inner
+        }
 
     def in_round(self, round_number: int, vote_type: VoteType) -> tuple[SignedVote, ...]:
         """Every vote kept in the slot, equivocators' second votes included."""

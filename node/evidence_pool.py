@@ -2,10 +2,12 @@
 
 An item enters only once check_evidence passes on the head (DESIGN.md §0.3: verify before
 pooling or gossiping), so its signatures sit in the ledger's signature cache and the
-proposer's re-check costs no Ed25519 work. The pool holds at most items_max items; each is
-sealed and broadcast once when pooled and re-gossiped (node/evidence_gossip.py) until a
-committed block records it. The event loop owns it; the worker thread only chooses from a
-snapshot (for_block) and drops what a committed block records.
+proposer's re-check costs no Ed25519 work. The pool holds at most items_max items, at most
+offender_items_max of them against one validator, none of a height more than
+EVIDENCE_AGE_MAX below the head; each is sealed and broadcast once when pooled and
+re-gossiped (node/evidence_gossip.py) until a committed block records it. The event loop
+owns it; the worker thread only chooses from a snapshot (for_block) and drops what a
+committed block records.
 """
 
 import asyncio
@@ -15,14 +17,22 @@ from dataclasses import dataclass, field
 
 from contracts.errors import InvalidBlockError
 from contracts.evidence import check_evidence
+from node.checkpoints import SIZES_KEPT
 from node.evidence_gossip import EvidenceRegossip
 from node.ledger import Ledger
 from node.peer_envelope import PeerKind, seal_envelope
 from node.transport import PeerTransport
-from protocol.evidence import Evidence
+from protocol.evidence import ConflictingCheckpointEvidence, Evidence
 from protocol.signing import SigningKey
 
 log = logging.getLogger("lantan.runtime")
+
+EVIDENCE_AGE_MAX = SIZES_KEPT // 2
+"""Evidence of a height (a checkpoint's: its size - 1) more than this below the head is
+neither pooled nor proposed. Everything this node finds is younger: the engine's is of the
+height it works on or the one before, or of a recent decision (decisions_kept), and
+checkpoint lines are taken back this far only (node/peering.py). Not a protocol rule: a
+block recording older evidence is still valid."""
 
 Pooled = tuple[tuple[bytes, Evidence], ...]
 """A snapshot of the pool: (evidence hash, evidence) in the order the items arrived."""
@@ -38,6 +48,11 @@ class EvidencePool:
     now_ms: Callable[[], int]
     items_max: int
     """Items kept; more are refused (and counted) until some commit."""
+    offender_items_max: int
+    """Items kept against one validator: a Byzantine validator signs as many conflicting
+    votes as it likes, and its own filled the pool, so another's real equivocation was
+    refused (pool_full) and lost. One item suffices to prove an offence; its share drains
+    as blocks record it (block_items_max each)."""
     block_items_max: int
     """Items one proposal carries (RuntimeSettings.block_evidence_max)."""
     on_pooled: Callable[[], None]
@@ -72,6 +87,8 @@ class EvidencePool:
         signature checks go through the ledger's signature cache, so the proposer's
         re-check and apply_block find them verified.
         """
+        if evidence_height(evidence) < self.ledger.height - EVIDENCE_AGE_MAX:
+            return "evidence_too_old"
         try:
             check_evidence(
                 self.ledger.store.state, evidence, self.ledger.chain_id, self.ledger.verify
@@ -91,6 +108,10 @@ class EvidencePool:
         if len(self._held) >= self.items_max:
             self.ledger.metrics.evidence_refused_for("pool_full")
             return False
+        offender = evidence.offender
+        if sum(1 for e in self._held.values() if e.offender == offender) >= self.offender_items_max:
+            self.ledger.metrics.evidence_refused_for("offender_share_full")
+            return False
         self._held[key] = evidence
         sealed = seal_envelope(
             self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
@@ -106,11 +127,9 @@ class EvidencePool:
         Runs on the worker: check_evidence reads state, and its signatures come from the
         ledger's signature cache (checked once, at intake), so this costs no Ed25519 work.
         """
-        state, chosen, stale = self.ledger.store.state, [], []
+        chosen, stale = [], []
         for key, item in pooled:
-            try:
-                check_evidence(state, item, self.ledger.chain_id, self.ledger.verify)
-            except InvalidBlockError:
+            if self.problem(item) is not None:
                 stale.append(key)
                 continue
             chosen.append(item)
@@ -141,3 +160,11 @@ class EvidencePool:
                 # One bad item or send must not end re-gossip for the rest (DESIGN.md §0.3).
                 self.ledger.metrics.event_error("EvidenceRegossip")
                 log.exception("evidence re-gossip failed: %s", error)
+
+
+def evidence_height(evidence: Evidence) -> int:
+    """The height an item's offence belongs to: its votes', or for two checkpoint roots
+    the height whose block made the log that size."""
+    if isinstance(evidence, ConflictingCheckpointEvidence):
+        return evidence.size - 1
+    return evidence.height

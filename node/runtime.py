@@ -158,6 +158,7 @@ class NodeRuntime:
             transport=transport,
             now_ms=clock.now_ms,
             items_max=settings.evidence_pool_max,
+            offender_items_max=settings.evidence_offender_max,
             block_items_max=settings.block_evidence_max,
             on_pooled=self.work_arrived,
         )

@@ -30,6 +30,9 @@ class RuntimeSettings:
     """/readyz fails when there was work but no commit for this long (the watchdog)."""
     evidence_pool_max: int = 256
     """Evidence items kept for proposals; more are refused (and counted) until some commit."""
+    evidence_offender_max: int = 2 * BLOCK_EVIDENCE_MAX
+    """Evidence items kept against one validator (two blocks' worth): the rest of the pool
+    stays free for evidence against the others (node/evidence_pool.py)."""
     block_evidence_max: int = BLOCK_EVIDENCE_MAX
     """Evidence items one proposal carries: at most the protocol's BLOCK_EVIDENCE_MAX
     (ADR 0016), which a validator refuses a block for passing."""

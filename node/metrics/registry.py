@@ -169,7 +169,8 @@ class NodeMetrics:
         self.evidence_refused = Counter(
             "lantan_evidence_refused_total",
             "Evidence not pooled (from a peer or found here), by reason: the check_evidence "
-            "reason (evidence_bad_signature, evidence_wrong_chain, ...) or pool_full.",
+            "reason (evidence_bad_signature, evidence_wrong_chain, ...), pool_full, "
+            "offender_share_full or evidence_too_old.",
             ["reason"],
             registry=registry,
         )

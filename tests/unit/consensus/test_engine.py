@@ -124,6 +124,29 @@ def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
     ]
 
 
+def test_late_votes_are_kept_for_two_rounds_above_the_decided_one_at_most():
+    # A validator signing a vote for every round of the height just decided grew the
+    # previous height's tally without bound (20,000 rounds: 20,000 slots, each add slower).
+    h = Harness(n=3, quorum=2)
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    flooder, other = (i for i in range(3) if i != me)
+    for i in (flooder, other):
+        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    for round_number in range(1, 50):
+        state, _ = h.receive(state, h.vote(flooder, PRE, round_number * 1000, None))
+    assert state.previous_votes.rounds_of(h.key(flooder), above=0) == {1000, 2000}
+    # Within the budget a conflicting late vote is still evidence.
+    _, actions = h.receive(state, h.vote(flooder, PRE, 2000, block_hash(Y)))
+    assert [a.evidence.offender for a in actions if isinstance(a, EvidenceFound)] == [
+        h.key(flooder)
+    ]
+
+
 def _certificate(
     h: Harness, signers: list[int], payload: bytes, height: int = 1
 ) -> CommitCertificate:
@@ -418,3 +441,18 @@ def test_one_pushed_certificate_per_message_is_tried():
     assert after.certificate is None
     after, _ = h.receive(state, CertificatesMessage(certificates=(valid,)))
     assert after.certificate == valid
+
+
+def test_one_validator_fills_only_its_share_of_the_next_heights_buffer():
+    # Nothing buffered for the next height is verified yet: one validator's 64 messages
+    # filled the buffer, and another's proposal for that height was dropped until resent.
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    flooder = next(i for i in range(4) if i != me)
+    proposer = h.proposer_index(2, 0)
+    for round_number in range(64):
+        state, _ = h.receive(state, h.vote(flooder, PRE, round_number, None, height=2), flooder)
+    assert len(state.future) == 64 // 4
+    state, _ = h.receive(state, h.proposal(0, X, height=2), proposer)
+    assert state.future[-1].sender == h.key(proposer)

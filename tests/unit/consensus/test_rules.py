@@ -13,6 +13,7 @@ from consensus import (
     Step,
     Tick,
     TimeoutKind,
+    ValidateProposal,
 )
 from consensus.messages import ProposalMessage
 from tests.unit.consensus.harness import (
@@ -305,3 +306,54 @@ def test_a_proposal_whose_payload_is_not_its_block_is_refused_and_said() -> None
     state, actions = h.receive(state, honest)
     assert state.proposals[0] == honest  # the real one still is
     assert not [a for a in actions if isinstance(a, ProposalRefused)]
+
+
+def test_votes_of_rounds_long_below_ours_are_kept_for_four_rounds_per_validator_at_most():
+    # One validator alone ahead moves a replica up by 2^20 rounds (rounds.catch_up, the
+    # third validator silent); every round below then took its votes: 20,000 votes took
+    # 59 s of steps, each slower than the last.
+    h = Harness(n=3, quorum=2)
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    flooder = next(i for i in range(3) if i != me)
+    state, _ = h.receive(state, h.vote(flooder, PRE, 1 << 20, None), sender=flooder)
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 1 << 20
+    for round_number in range(0, 1 << 20, 1 << 12):
+        state, _ = h.receive(state, h.vote(flooder, PRE, round_number, None), sender=flooder)
+    assert len(state.votes.rounds_of(h.key(flooder), below=state.round - 1)) == 4
+    late = h.vote(flooder, COM, state.round - 1, None)
+    state, _ = h.receive(state, late, sender=flooder)
+    assert state.votes.contains(late), "a vote of the round before ours is merely late"
+
+
+def test_line_28_counts_a_pol_of_a_round_long_past_whatever_its_voters_sent_before():
+    h = Harness()
+    me = h.non_proposer(1, 40)
+    state = _at_propose(h, me, round_number=40)
+    others = [i for i in range(4) if i != me]
+    for i in others:  # their budget of rounds long past, filled
+        for round_number in range(10, 14):
+            state, _ = h.receive(state, h.vote(i, PRE, round_number, None), sender=i)
+    pol = tuple(h.vote(i, PRE, 1, block_hash(X)) for i in others)
+    proposal = h.proposal(40, X, pol_round=1, pol_votes=pol)
+    state, _ = h.receive(state, proposal)
+    _, actions = feed(state, validated(proposal))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [block_hash(X)]
+
+
+def test_a_proposal_of_a_round_below_ours_is_kept_only_for_a_payload_we_need():
+    # The rules read only our round's proposal: before, a proposer's block for every
+    # round below ours was stored and executed (ValidateProposal).
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state = _at_propose(h, me, round_number=9)
+    old = h.proposal(3, Y)
+    state, actions = h.receive(state, old)
+    assert 3 not in state.proposals and block_hash(Y) not in state.blocks
+    assert not [a for a in actions if isinstance(a, ValidateProposal)]
+    for i in (i for i in range(4) if i != me):
+        state, _ = h.receive(state, h.vote(i, COM, 3, block_hash(Y)), sender=i)
+    state, actions = h.receive(state, old)  # q precommits for it: its payload decides
+    assert state.blocks[block_hash(Y)] == Y
+    assert [a.block_hash for a in actions if isinstance(a, ValidateProposal)] == [block_hash(Y)]

@@ -11,10 +11,11 @@ from typing import Any, cast
 import nacl.signing
 import pytest
 
+from node import evidence_pool
 from node.evidence_pool import EvidencePool
 from node.peer_envelope import PeerKind, seal_envelope
 from node.transport import PeerTransport
-from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS, open_ledger
+from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS, build_and_commit, open_ledger
 from tests.unit.node.runtime_kit import FakeClock, FakeTransport, Router, duplicate_vote, plant
 from tests.unit.node.test_runtime_hardening import many_duplicate_votes, zero_signed
 
@@ -40,6 +41,7 @@ def kit(tmp_path: Path) -> Iterator[PoolKit]:
         transport=cast(PeerTransport, FakeTransport(router, key)),
         now_ms=clock.now_ms,
         items_max=3,
+        offender_items_max=2,
         block_items_max=2,
         on_pooled=lambda: calls.append(None),
     )
@@ -68,13 +70,42 @@ def test_evidence_is_kept_once_and_gossiped(kit: PoolKit) -> None:
 
 
 def test_a_full_pool_refuses_and_counts_it(kit: PoolKit) -> None:
-    items = many_duplicate_votes(4)
+    offenders = (VALIDATOR_KEYS[2], VALIDATOR_KEYS[2], VALIDATOR_KEYS[1], VALIDATOR_KEYS[0])
+    items = [many_duplicate_votes(1, key, salt=i)[0] for i, key in enumerate(offenders)]
     assert all(kit.pool.pool(item) for item in items[:3])
     assert not kit.pool.pool(items[3])
     assert len(kit.pool) == 3
     assert refused(kit, "pool_full") == 1
     kit.pool.drop([items[0].hash()])  # a block recorded one: room again
     assert kit.pool.pool(items[3])
+
+
+def test_one_offender_cannot_fill_the_pool_and_crowd_out_anothers_evidence(kit: PoolKit) -> None:
+    # Before: a Byzantine validator's own conflicting votes (it signs any number) filled
+    # the pool, and a real equivocation of another validator was refused (pool_full), lost.
+    flood = many_duplicate_votes(5)
+    assert [kit.pool.pool(item) for item in flood] == [True, True, False, False, False]
+    assert refused(kit, "offender_share_full") == 3
+    other = duplicate_vote(VALIDATOR_KEYS[1])
+    assert kit.pool.add(other)
+    assert other.hash() in kit.pool
+    kit.pool.drop([flood[0].hash()])  # a block recorded one: its share has room again
+    assert kit.pool.pool(flood[2])
+
+
+def test_evidence_too_far_below_the_head_is_neither_pooled_nor_proposed(
+    kit: PoolKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evidence = duplicate_vote()  # of height 1
+    monkeypatch.setattr(evidence_pool, "EVIDENCE_AGE_MAX", 0)
+    assert kit.pool.problem(evidence) is None  # the head is height 0
+    build_and_commit(kit.pool.ledger)
+    build_and_commit(kit.pool.ledger)
+    assert kit.pool.problem(evidence) == "evidence_too_old"
+    assert not kit.pool.add(evidence)
+    assert refused(kit, "evidence_too_old") == 1
+    plant(kit.pool, evidence)  # pooled while it was young
+    assert kit.pool.for_block(kit.pool.items()) == ((), [evidence.hash()])
 
 
 def test_a_block_takes_recordable_evidence_up_to_its_bound(kit: PoolKit) -> None:

@@ -21,6 +21,7 @@ from protocol.block import BLOCK_EVIDENCE_MAX, Block
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signature_cache import SignatureCache
+from protocol.signing import SigningKey
 from tests.fakes.evidence import duplicate_prevotes
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
@@ -227,11 +228,16 @@ def test_the_watchdog_reports_no_progress_with_work_and_a_dead_loop(tmp_path: Pa
     run_single(tmp_path, body)
 
 
-def many_duplicate_votes(count: int) -> list[DuplicateVoteEvidence]:
-    """count distinct, valid items: one validator's prevote pairs over different blocks."""
+def many_duplicate_votes(
+    count: int, key: SigningKey = VALIDATOR_KEYS[2], *, salt: int = 0
+) -> list[DuplicateVoteEvidence]:
+    """count distinct, valid items: one validator's prevote pairs over different blocks
+    (salt makes them differ from another call's)."""
     return [
         duplicate_prevotes(
-            VALIDATOR_KEYS[2], CHAIN_ID, (Hash32(sha256(b"a%d" % i)), Hash32(sha256(b"b%d" % i)))
+            key,
+            CHAIN_ID,
+            (Hash32(sha256(b"a%d.%d" % (salt, i))), Hash32(sha256(b"b%d.%d" % (salt, i)))),
         )
         for i in range(count)
     ]
