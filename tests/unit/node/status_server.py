@@ -3,10 +3,15 @@
 
 import http.server
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from node.config import CONFIG_FILE, NodeConfig, render_config
+from node.net_processes import PID_FILE
 
 STATUS = {"chain_id": "ab" * 32, "height": 3, "head_hash": "cd" * 32, "state_root": "ef" * 32}
 
@@ -42,3 +47,12 @@ def status_server(answer: Answer = status_answer) -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def write_node(directory: Path, name: str, port: int) -> None:
+    """A node folder whose node.toml points at port, with a live pid (ours): "running"."""
+    node_dir = directory / name
+    node_dir.mkdir()
+    config = NodeConfig(name=name, node_dir=node_dir, genesis=Path("../genesis.json"), port=port)
+    (node_dir / CONFIG_FILE).write_text(render_config(config))
+    (node_dir / PID_FILE).write_text(f"{os.getpid()}\n")

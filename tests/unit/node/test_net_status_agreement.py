@@ -6,7 +6,6 @@ heads, and a real fork looked the same as a node one block ahead.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,19 +14,9 @@ from typing import Any
 import pytest
 
 from client.cli.main import main
-from node.config import CONFIG_FILE, NodeConfig, render_config
-from node.net_processes import PID_FILE
-from tests.unit.node.status_server import STATUS, status_server
+from tests.unit.node.status_server import STATUS, status_server, write_node
 
 HEAD_26 = "26" * 32
-
-
-def _node(directory: Path, name: str, port: int) -> None:
-    node_dir = directory / name
-    node_dir.mkdir()
-    config = NodeConfig(name=name, node_dir=node_dir, genesis=Path("../genesis.json"), port=port)
-    (node_dir / CONFIG_FILE).write_text(render_config(config))
-    (node_dir / PID_FILE).write_text(f"{os.getpid()}\n")
 
 
 def _answering(height: int, head: str, block_26: str) -> Any:
@@ -50,7 +39,7 @@ def network(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
             ("c", 26, HEAD_26),
         ):
             port = stack.enter_context(status_server(_answering(height, head, a_block_26)))
-            _node(tmp_path, name, port)
+            write_node(tmp_path, name, port)
         yield tmp_path
 
 

@@ -6,7 +6,6 @@ http:// URL; wait_ready polled two URLs per node every 0.2 s that way while the 
 waited for were starting on the same cores.
 """
 
-import os
 import ssl
 import threading
 from collections.abc import Iterator
@@ -15,22 +14,11 @@ from typing import Any
 
 import pytest
 
-from node.config import CONFIG_FILE, NodeConfig, render_config
-from node.net_processes import PID_FILE
 from node.net_state import NodeState
 from node.net_views import net_status
-from tests.unit.node.status_server import STATUS, status_answer, status_server
+from tests.unit.node.status_server import STATUS, status_answer, status_server, write_node
 
 NODES = ("a", "b", "c")
-
-
-def _write_node(directory: Path, name: str, port: int) -> None:
-    """A node folder whose node.toml points at port, with a live pid (ours): "running"."""
-    node_dir = directory / name
-    node_dir.mkdir()
-    config = NodeConfig(name=name, node_dir=node_dir, genesis=Path("../genesis.json"), port=port)
-    (node_dir / CONFIG_FILE).write_text(render_config(config))
-    (node_dir / PID_FILE).write_text(f"{os.getpid()}\n")
 
 
 @pytest.fixture
@@ -43,7 +31,7 @@ def test_net_status_of_three_nodes_builds_one_ssl_context(
     tmp_path: Path, port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in NODES:
-        _write_node(tmp_path, name, port)
+        write_node(tmp_path, name, port)
     made: list[ssl.SSLContext] = []
     create = ssl.create_default_context
 
@@ -70,7 +58,7 @@ def test_net_status_asks_the_nodes_side_by_side(tmp_path: Path) -> None:
     try:
         with status_server(answer) as port:
             for name in NODES:
-                _write_node(tmp_path, name, port)
+                write_node(tmp_path, name, port)
             views = net_status(tmp_path)
     finally:
         all_asked.abort()
