@@ -24,7 +24,7 @@ from client.audit.checkpoint import NOTE_LENGTH_MAX, note_verifiers
 from node.cosignatures import CheckpointUnknownError, CosignatureRefusedError
 from node.ledger import Ledger
 from node.service import NodeService
-from node.sync import PeerAnswerError
+from node.sync_fetch import PeerAnswerError
 from protocol.cosignature import cosignature_key_id, verified_cosigners
 from protocol.encoding import decode
 from protocol.errors import NoteError, NoteQuorumError, ProtocolError
@@ -52,7 +52,7 @@ REFUSALS_REMEMBERED = 256
 """(peer, size, refusal) already logged; a peer asked again each round is logged once."""
 
 Fetch = Callable[[str, int], Awaitable[tuple[int, bytes]]]
-"""GET url with a byte bound: (status, body); raises past the bound (BlockSync.get_bounded)."""
+"""GET url with a byte bound: (status, body); raises past the bound (PeerClient.get_bounded)."""
 
 
 class Refusal(enum.Enum):

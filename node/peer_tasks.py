@@ -1,6 +1,7 @@
 """At most one running task per peer, each on its own (block sync's status polls and fork
-checks, node/sync.py): a peer that answers slowly (far away, overloaded, hostile) holds its
-own task, never a round's; the round waits a bounded time for them all and goes on.
+checks, node/sync_polls.py and node/sync_forks.py): a peer that answers slowly (far away,
+overloaded, hostile) holds its own task, never a round's; the round waits a bounded time for
+them all and goes on.
 
 A task that ends on an error its work does not expect would vanish with it (nobody awaits
 it), so its end is reported at once through on_failure: when such work was awaited inside

@@ -604,15 +604,13 @@ class NodeRuntime:
         return {h: CommitMessage(certificate=c, payload=p) for h, (p, c) in stored.items()}
 
     async def _reload_keys_if_rotated(self, next_validators: ValidatorSet) -> None:
-        """This node's key was in the set of the height just committed and none of its keys
-        is in the next one: its key was rotated (or removed). Read the keystores again, so
-        a pending key the operator wrote after the node started is used (ADR 0022)."""
+        """Read the keystores again once this node's key was rotated out of the next set
+        (ValidatorKeys.rotated_out), so a pending key the operator wrote after the node
+        started is used (ADR 0022)."""
         replica = self.replica
         if self.reload_keys is None or replica is None:
             return
-        if not replica.validators.contains(self.key.public_key):
-            return
-        if any(next_validators.contains(key) for key in self.keys.public_keys):
+        if not self.keys.rotated_out(self.key.public_key, replica.validators, next_validators):
             return
         try:
             self.keys = await self._in_worker(self.reload_keys)

@@ -56,8 +56,9 @@ from node.start_role import check_start_role
 from node.startup_check import run_startup_check
 from node.storage.errors import StorageError, StoreWriteError
 from node.storage.leveldb import LevelDbStore
-from node.sync import STATUS_DEADLINE_S, BlockSync
+from node.sync import BlockSync
 from node.sync_ahead import SignaturesAhead
+from node.sync_fetch import STATUS_DEADLINE_S
 from node.sync_log import SyncProgressLog, blocks_text
 from node.sync_pace import (
     OBSERVER_POLL_MAX_S,
@@ -235,11 +236,11 @@ def build_node(config: NodeConfig) -> Node:
     )
     if config.observer:
         node.checkpoint_follower = CheckpointFollower(
-            service, lambda: _peers_to_ask(sync), sync.get_bounded
+            service, lambda: _peers_to_ask(sync), sync.client.get_bounded
         )
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
-        sync.on_reachable.append(runtime.peer_reachable)
+        sync.polls.on_reachable.append(runtime.peer_reachable)
         runtime.quorum_reachable = lambda: (
             sync.state.reachable_count() >= ledger.validators_for_next_height().quorum - 1
         )

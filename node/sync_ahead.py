@@ -12,7 +12,7 @@ entries of the ones verify_signature holds (protocol/signature_cache.py verified
 which it keeps with SignatureCache.remember; execution then finds exactly those there.
 
 Only a block the worker has parsed and found certified and whose txs are its tx_root's
-is handed over (node/sync.py parse_if_certified), as with the thread. A job that fails
+is handed over (node/sync_blocks.py parse_if_certified), as with the thread. A job that fails
 (the process died, or could not start) is answered by the thread ahead as before, and no
 later block is handed over.
 

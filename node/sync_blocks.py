@@ -1,7 +1,7 @@
 """What block sync is served, checked before the worker executes any of it: a range
 answer split into (payload, certificate) entries, a payload made canonical, a block parsed
 only when its certificate holds, and the double-sign evidence of a fork. Pure (no I/O).
-node/sync.py fetches and applies; these say what a peer's bytes are.
+node/sync_catch_up.py fetches and applies; these say what a peer's bytes are.
 """
 
 import asyncio
@@ -132,7 +132,7 @@ def double_sign_evidence(
 
     A validator with a precommit in both, in the same round, signed two conflicting votes
     (consensus/fork_evidence.py); /v1/fork serves it and `lantan audit` derives the same.
-    Requires both verified: ours when it was committed, theirs by _confirm_fork.
+    Requires both verified: ours when it was committed, theirs by ForkChecks._confirm_fork.
     """
     found = fork_evidence(chain_id, ours, theirs)
     return [{"offender": e.offender.hex(), "evidence": e.to_json()} for e in found]

@@ -14,7 +14,7 @@ deciding before (node/logs.py stamps no round on a line that names another heigh
 import logging
 from dataclasses import dataclass
 
-from node.sync import FAR_BEHIND_BLOCKS
+from node.sync_catch_up import FAR_BEHIND_BLOCKS
 
 log = logging.getLogger("lantan.node")
 SYNC_PROGRESS_INTERVAL_S = 300.0

@@ -13,9 +13,7 @@ Pure: the clock is the caller's (now_s, any monotonic seconds).
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from node.sync import SYNC_INTERVAL_S
-
-POLL_FAST_S = SYNC_INTERVAL_S
+POLL_FAST_S = 0.5
 """The wake-up interval, and the interval between polls while behind (the old fixed pace)."""
 POLL_SLOW_MAX_S = 4.0
 """The longest wait between polls while in step: the bound on how late this node notices

@@ -40,6 +40,17 @@ class ValidatorKeys:
                 return key
         return self.keys[0]
 
+    def rotated_out(
+        self, signing: PublicKey, deciding: ValidatorSet, following: ValidatorSet
+    ) -> bool:
+        """Whether to read the keystores again after a commit: signing (the key that signed
+        the height just committed) is in deciding, that height's set, and none of these
+        keys is in following, the next height's set. Its key was rotated (or removed), and
+        the operator may have written the pending key after the node started."""
+        if not deciding.contains(signing):
+            return False
+        return not any(following.contains(key) for key in self.public_keys)
+
 
 def unlock_validator_keys(config: NodeConfig) -> ValidatorKeys:
     """The keystore's key, and the pending key when DIR/pending_keystore.json exists.

@@ -351,7 +351,7 @@ class LevelDbStore:
     def hold_tree_levels(self, levels: int | None) -> None:
         """Hold that many upper levels of the committed state tree from now on (None: the
         store's own, what it opened with). Block sync holds more while it is far behind
-        (node/sync.py; memory in node/storage/smt_top.py); going back drops the deeper
+        (node/sync_catch_up.py; memory in node/storage/smt_top.py); going back drops the deeper
         nodes and trims the heap, so their memory leaves the process."""
         wanted = self._own_tree_levels if levels is None else levels
         with self._commit_lock:

@@ -13,7 +13,7 @@ state root, proof or stored byte depends on what this holds. Each commit lets go
 nodes its update replaced (the tree names them), so the set stays the reachable one.
 
 A node catching up by block sync far behind its peers holds CATCH_UP_LEVELS instead
-(LevelDbStore.hold_tree_levels, node/sync.py decides): at 100,000 records that takes the
+(LevelDbStore.hold_tree_levels, node/sync_catch_up.py decides): at 100,000 records that takes the
 node reads below the held levels from ~1.9 to ~0.5 per insert, for up to ~12 MB more (by
 count, not measured: at most 1.25 * 2**16 entries of ~200 bytes). Only while it catches up:
 once within reach of its peers it goes back to TOP_LEVELS and the deeper nodes are let go

@@ -23,7 +23,7 @@ from node.api.schemas import (
 )
 from node.chain_view import WitnessView
 from node.cosignatures import LINE_BYTES_MAX, CheckpointUnknownError, CosignatureRefusedError
-from node.sync import BLOCK_RANGE_BYTES_MAX, BLOCK_RANGE_LIMIT_MAX
+from node.sync_fetch import BLOCK_RANGE_BYTES_MAX, BLOCK_RANGE_LIMIT_MAX
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey

@@ -1,5 +1,6 @@
-"""What the node/sync.py tests share: a peer served by httpx.MockTransport, ledgers opened
-per test, a certified chain and a catch-up run against peers."""
+"""What the block sync tests (node/sync.py and its parts) share: a peer served by
+httpx.MockTransport, ledgers opened per test, a certified chain and a catch-up run against
+peers."""
 
 import asyncio
 from collections.abc import Callable
@@ -78,10 +79,13 @@ async def mock_sync(
 ) -> BlockSync:
     """A BlockSync of ledger whose peers (urls) are answered by answer, in-process; the
     caller closes it."""
-    sync = BlockSync(ledger, urls, direct, signatures_ahead=signatures_ahead)
-    await sync.close()  # its real client, replaced
-    sync._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-    return sync
+    return BlockSync(
+        ledger,
+        urls,
+        direct,
+        signatures_ahead=signatures_ahead,
+        transport=httpx.MockTransport(answer),
+    )
 
 
 def catch_up_from(

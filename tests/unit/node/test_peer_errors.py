@@ -61,9 +61,7 @@ def test_an_unreachable_peer_line_names_what_timed_out(
         return httpx.Response(200, json={"height": ledger.height, "head_hash": "00"})
 
     async def main() -> None:
-        sync = BlockSync(ledger, [PEER], direct)
-        await sync.close()
-        sync._client = httpx.AsyncClient(transport=httpx.MockTransport(status), timeout=5.0)
+        sync = BlockSync(ledger, [PEER], direct, transport=httpx.MockTransport(status))
         try:
             for _ in range(2):
                 await sync.poll_peers()

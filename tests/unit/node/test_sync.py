@@ -14,12 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from node import sync as node_sync
+from node import sync_catch_up
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
 from node.storage.smt_top import CATCH_UP_LEVELS, TOP_LEVELS
-from node.sync import BlockSync, SyncState
+from node.sync import BlockSync
 from node.sync_blocks import FetchedBlock
+from node.sync_state import SyncState
 from protocol import block_check
 from protocol.block import Block, tx_root
 from protocol.evidence import DuplicateVoteEvidence, evidence_from_json
@@ -58,9 +59,7 @@ def check_fork_state(
     ledger: Ledger, blocks: dict[int, tuple[bytes, CommitCertificate]], head_hash: str
 ) -> SyncState:
     async def main() -> SyncState:
-        sync = BlockSync(ledger, [PEER], direct)
-        await sync.close()
-        sync._client = httpx.AsyncClient(transport=serve_blocks(blocks))
+        sync = BlockSync(ledger, [PEER], direct, transport=serve_blocks(blocks))
         view = sync.state.peers[PEER]
         view.reachable, view.height, view.head_hash = True, ledger.height, head_hash
         try:
@@ -209,7 +208,7 @@ def test_a_poll_tells_the_hooks_when_a_peer_answers_after_it_did_not(tmp_path: P
 
     async def main() -> None:
         sync = await mock_sync(ledger, [PEER], status)
-        sync.on_reachable.append(told.append)
+        sync.polls.on_reachable.append(told.append)
         try:
             for _ in range(5):
                 await sync.poll_peers()
@@ -237,8 +236,8 @@ def test_a_catch_up_far_behind_holds_more_tree_levels_until_it_is_over(
     than FAR_BEHIND_BLOCKS ahead, every further block is executed with CATCH_UP_LEVELS of the
     state tree held; the store holds its own TOP_LEVELS again once the catch-up is over. With
     a bound of 2, two blocks left after the first are not far: the levels never change."""
-    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", far_behind)
-    monkeypatch.setattr(node_sync, "FAR_PROOF_BLOCKS", 1)
+    monkeypatch.setattr(sync_catch_up, "FAR_BEHIND_BLOCKS", far_behind)
+    monkeypatch.setattr(sync_catch_up, "FAR_PROOF_BLOCKS", 1)
     source, behind = ledger_at("source"), ledger_at("behind")
     blocks = certified_chain(source, 3)
     held: list[int] = []
@@ -351,7 +350,7 @@ def test_a_peer_that_lied_stays_out_of_readiness_until_it_serves(ledger_at: Ledg
 
 
 def apply_fetched(ledger: Ledger, fetched: FetchedBlock) -> tuple[int, bool, bool]:
-    """_apply_blocks on one block a peer served for a height the ledger committed while it
+    """CatchUp.apply_blocks on one block a peer served for a height the ledger committed while it
     was fetched (consensus commits beside block sync): what it wrote, whether the range
     went on, and whether the peer is still counted reachable."""
 
@@ -360,7 +359,7 @@ def apply_fetched(ledger: Ledger, fetched: FetchedBlock) -> tuple[int, bool, boo
         view = sync.state.peers[PEER]
         view.reachable, view.height = True, ledger.height
         try:
-            wrote, whole = await sync._apply_blocks(view, deque([fetched]))
+            wrote, whole = await sync.catching_up.apply_blocks(view, deque([fetched]))
         finally:
             await sync.close()
         return wrote, whole, view.reachable

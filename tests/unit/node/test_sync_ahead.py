@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from contracts.validator_sets import current_validator_set
-from node import sync as node_sync
+from node import sync_catch_up
 from node.ledger import Ledger
 from node.storage.leveldb import LevelDbStore
-from node.sync import VERIFY_AHEAD_BLOCKS
 from node.sync_ahead import SignaturesAhead
 from node.sync_blocks import FetchedBlock, parse_if_certified
+from node.sync_catch_up import VERIFY_AHEAD_BLOCKS
 from protocol.encoding import decode, decode_unchecked, encode
 from protocol.hashing import TAG_TX
 from protocol.signature_cache import SignatureCache
@@ -113,8 +113,8 @@ def test_no_tx_signature_is_verified_ahead_for_a_block_nobody_certified(
 def far_behind_after_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
     """A catch-up of 3 or more blocks is far behind once its first block committed (2 or
     more left > 1)."""
-    monkeypatch.setattr(node_sync, "FAR_BEHIND_BLOCKS", 1)
-    monkeypatch.setattr(node_sync, "FAR_PROOF_BLOCKS", 1)
+    monkeypatch.setattr(sync_catch_up, "FAR_BEHIND_BLOCKS", 1)
+    monkeypatch.setattr(sync_catch_up, "FAR_PROOF_BLOCKS", 1)
 
 
 class Inline(Executor):
@@ -238,7 +238,7 @@ def test_an_empty_block_is_handed_to_no_verifier(
     pool = Inline()
     ahead = SignaturesAhead(lambda entries: None, lambda: pool)
     handed: list[int] = []
-    monkeypatch.setattr(node_sync, "verify_signatures", lambda verify, t: handed.append(len(t)))
+    monkeypatch.setattr(sync_catch_up, "verify_signatures", lambda verify, t: handed.append(len(t)))
     assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
     assert pool.jobs == [0]  # the warm-up (after block 1, far then), blocks 2 and 3 empty
     assert handed == [1]  # block 1's one signature, on the thread ahead before far

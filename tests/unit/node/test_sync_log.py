@@ -13,7 +13,7 @@ import re
 import pytest
 
 from node.logs import ContextFilter, JsonFormatter
-from node.sync import FAR_BEHIND_BLOCKS
+from node.sync_catch_up import FAR_BEHIND_BLOCKS
 from node.sync_log import SyncProgressLog, blocks_text
 
 

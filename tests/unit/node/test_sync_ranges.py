@@ -40,7 +40,7 @@ def test_an_oversized_range_is_refused_as_it_streams_in(
     source = ledger_at("source")
     behind = ledger_at("behind")
     blocks = certified_chain(source, 2)
-    monkeypatch.setattr("node.sync.RANGE_RESPONSE_BYTES_MAX", len(blocks[1][0]))
+    monkeypatch.setattr("node.sync_catch_up.RANGE_RESPONSE_BYTES_MAX", len(blocks[1][0]))
     applied = catch_up_from(behind, {PEER: (serve_blocks(blocks), 2)})
     assert (applied, behind.height) == (0, 0)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from node import sync as node_sync
+from node import sync_fetch, sync_forks, sync_polls
 from tests.unit.node.chain_kit import build_and_commit, open_ledger
 from tests.unit.node.sync_kit import certified_chain, mock_sync, serve_blocks
 
@@ -34,8 +34,8 @@ class _Drip(httpx.AsyncByteStream):
 def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(node_sync, "POLL_WAIT_S", 0.2)
-    monkeypatch.setattr(node_sync, "STATUS_DEADLINE_S", 0.6)
+    monkeypatch.setattr(sync_polls, "POLL_WAIT_S", 0.2)
+    monkeypatch.setattr(sync_polls, "STATUS_DEADLINE_S", 0.6)
     ledger = open_ledger(tmp_path / "data")
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -55,12 +55,12 @@ def test_a_dripping_peer_is_cut_at_its_deadline_and_holds_no_round(
             # coming (an hour at one answer per round before).
             await asyncio.wait_for(sync.poll_peers(), 5)
             assert (honest.reachable, honest.height) == (True, 7)
-            assert not dripping.reachable and not sync._polls[DRIPPING].done()
+            assert not dripping.reachable and not sync.polls.tasks[DRIPPING].done()
             # The next round does not start a second poll of it, and waits again only
             # POLL_WAIT_S.
-            running = sync._polls[DRIPPING]
+            running = sync.polls.tasks[DRIPPING]
             await asyncio.wait_for(sync.poll_peers(), 5)
-            assert sync._polls[DRIPPING] is running
+            assert sync.polls.tasks[DRIPPING] is running
             await asyncio.wait_for(running, 5)
             assert not dripping.reachable
             assert "no whole answer within 0.6 s" in dripping.last_error
@@ -112,7 +112,7 @@ def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
     # 30 s) inside the sync loop every round, so an observer, or a validator fallen behind,
     # synced nothing for 30 s at a time. Now the confirmation runs beside the rounds, one
     # per peer at a time, and a round waits for it no longer than a poll.
-    monkeypatch.setattr(node_sync, "POLL_WAIT_S", 0.2)
+    monkeypatch.setattr(sync_forks, "POLL_WAIT_S", 0.2)
     ledger = open_ledger(tmp_path / "data")
     build_and_commit(ledger)
 
@@ -125,9 +125,9 @@ def test_a_peer_claiming_another_head_at_our_height_holds_no_sync_round(
         view.reachable, view.height, view.head_hash = True, ledger.height, "ab" * 32
         try:
             await asyncio.wait_for(sync.check_fork(), 2)
-            running = sync._fork_checks[DRIPPING]
+            running = sync.fork_checks.tasks[DRIPPING]
             await asyncio.wait_for(sync.check_fork(), 2)
-            assert sync._fork_checks[DRIPPING] is running  # not a second one
+            assert sync.fork_checks.tasks[DRIPPING] is running  # not a second one
             assert sync.state.fork is None
         finally:
             await sync.close()
@@ -146,7 +146,7 @@ def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
     # fallen behind got the honest peers' blocks 30 s late, round after round. Now a peer
     # whose last round served nothing is asked after the others, and again only after
     # RETRY_UNSERVED_S.
-    monkeypatch.setattr(node_sync, "BODY_DEADLINE_S", 0.5)
+    monkeypatch.setattr(sync_fetch, "BODY_DEADLINE_S", 0.5)
     source = open_ledger(tmp_path / "source")
     blocks = certified_chain(source, 3)
     behind = open_ledger(tmp_path / "behind")
@@ -189,7 +189,7 @@ def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
     # Byzantine validator the chain waits for the restarted one. Now an answer whose bytes
     # stop coming (below MIN_BODY_BYTES_PER_S after BODY_GRACE_S) is cut then, and one
     # whose headers do not come within HEAD_DEADLINE_S too.
-    monkeypatch.setattr(node_sync, "HEAD_DEADLINE_S", 0.5)
+    monkeypatch.setattr(sync_fetch, "HEAD_DEADLINE_S", 0.5)
     ledger = open_ledger(tmp_path / "data")
 
     async def answer(request: httpx.Request) -> httpx.Response:
@@ -203,15 +203,15 @@ def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
         try:
             for url in ("http://dripping.test/v1/blocks/range", "http://silent.test/x"):
                 started = time.monotonic()
-                with pytest.raises(node_sync.ResponseTooSlowError) as error:
-                    await sync.get_bounded(url, node_sync.RANGE_RESPONSE_BYTES_MAX)
+                with pytest.raises(sync_fetch.ResponseTooSlowError) as error:
+                    await sync.client.get_bounded(url, sync_fetch.RANGE_RESPONSE_BYTES_MAX)
                 outcomes.append((str(error.value), time.monotonic() - started))
         finally:
             await sync.close()
         return outcomes
 
     (dripped, dripped_s), (silent, silent_s) = asyncio.run(main())
-    assert dripped_s < node_sync.BODY_GRACE_S + 1, dripped
+    assert dripped_s < sync_fetch.BODY_GRACE_S + 1, dripped
     assert "bytes" in dripped
     assert silent_s < 1.5, silent
 

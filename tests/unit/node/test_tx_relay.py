@@ -17,7 +17,7 @@ from node.peer_envelope import PeerKind, open_envelope
 from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
-from node.sync import SyncState
+from node.sync_state import SyncState
 from node.transport import PeerTransport
 from node.tx_relay import ANNOUNCE_AFTER_MS, TxRelay, ids_body
 from node.tx_wants import GRACE_MS

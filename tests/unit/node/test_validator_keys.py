@@ -69,3 +69,17 @@ def test_the_pending_key_is_loaded_beside_the_keystore(tmp_path: Path) -> None:
     # A pending key is never overwritten: a second rotation waits for the first.
     with pytest.raises(KeystoreExistsError):
         ks.create_pending_key(tmp_path, passphrase, limits=TEST_LIMITS)
+
+
+def test_the_keystores_are_read_again_once_the_next_set_holds_none_of_the_keys() -> None:
+    """A node started before its operator wrote the pending key holds only OLD: once the
+    chain's next set names NEW instead, it reads the keystores again (runtime, ADR 0022)."""
+    keys = ValidatorKeys((OLD,))
+    deciding = set_of(("ningbo-ptc", OLD), ("xiamen-ptc", OTHER))
+    rotated = set_of(("ningbo-ptc", NEW), ("xiamen-ptc", OTHER))
+    assert keys.rotated_out(OLD.public_key, deciding, rotated)
+    assert not keys.rotated_out(OLD.public_key, deciding, deciding)  # still a member
+    # Not a member of the height just decided (an observer's key, one already removed).
+    assert not keys.rotated_out(OLD.public_key, set_of(("xiamen-ptc", OTHER)), rotated)
+    # The pending key already loaded: the next set holds one of the keys, nothing to read.
+    assert not ValidatorKeys((OLD, NEW)).rotated_out(OLD.public_key, deciding, rotated)

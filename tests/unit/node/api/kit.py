@@ -17,7 +17,7 @@ from node.peering import PeerInbox
 from node.readiness import Readiness
 from node.server import build_chain_view
 from node.service import NodeService
-from node.sync import SyncState
+from node.sync_state import SyncState
 from protocol.encoding import encode
 from protocol.tx import SignedTx
 from tests.unit.node.chain_kit import (

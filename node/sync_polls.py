@@ -1,0 +1,84 @@
+"""Block sync's status polls: each peer's GET /v1/status on a task of its own
+(node/peer_tasks.py), its answer written to the peer's view (node/sync_state.py). A round
+waits a bounded time for them all: a peer that answers slowly (far away, overloaded or
+hostile) keeps its last view until its own poll ends, and holds no one else's round.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+
+import httpx
+
+from node.peer_errors import describe_peer_error
+from node.peer_tasks import PeerTasks
+from node.sync_fetch import STATUS_BYTES_MAX, STATUS_DEADLINE_S, PeerAnswerError, PeerClient
+from node.sync_state import PeerView
+from protocol.encoding import decode
+from protocol.errors import ProtocolError
+
+log = logging.getLogger("lantan.sync")
+POLL_WAIT_S = 1.0
+"""How long a sync round waits for its peers' status answers. A peer slower than that keeps
+its last view until its own poll ends (within STATUS_DEADLINE_S), and holds no one else's
+round: the others are acted on meanwhile."""
+
+
+def task_failed(view: PeerView, what: str) -> Callable[[BaseException], None]:
+    """What to do when a task of view's (what: "status poll", "fork check") ends on an
+    error its work does not expect (node/peer_tasks.py): said once, and the peer counts as
+    unreachable until its next poll answers."""
+
+    def report(error: BaseException) -> None:
+        view.reachable, view.last_error = False, describe_peer_error(error)
+        log.error("%s of %s failed", what, view.url, exc_info=error)
+
+    return report
+
+
+class PeerPolls:
+    """Each peer's status poll, at most one running per peer."""
+
+    def __init__(self, peers: dict[str, PeerView], client: PeerClient) -> None:
+        self._peers = peers
+        self._client = client
+        self.tasks = PeerTasks()
+        self.on_reachable: list[Callable[[str], None]] = []
+        """Told a peer's url when a poll finds it answering after it did not (or at first
+        contact): a validator sends it its current round's messages (node/runtime.py)."""
+
+    async def poll(self, wait_s: float | None = None) -> None:
+        """Poll every peer whose last poll is over, and wait at most wait_s (default
+        POLL_WAIT_S) for them all: a peer that answers slowly (far away, overloaded, or
+        hostile) updates its view when its answer ends, and the round goes on with the
+        others' meanwhile."""
+        for view in self._peers.values():
+            self.tasks.start(
+                view.url, functools.partial(self._poll, view), task_failed(view, "status poll")
+            )
+        await self.tasks.wait(POLL_WAIT_S if wait_s is None else wait_s)
+
+    async def _poll(self, view: PeerView) -> None:
+        was_reachable = view.reachable
+        try:
+            _, content = await self._client.get_bounded(
+                f"{view.url}/v1/status", STATUS_BYTES_MAX, deadline_s=STATUS_DEADLINE_S
+            )
+            status = decode(content)
+            assert isinstance(status, dict)
+            height, head_hash = status["height"], status["head_hash"]
+            assert isinstance(height, int) and isinstance(head_hash, str)
+            view.height, view.head_hash = height, head_hash
+            view.reachable = True
+        except (httpx.HTTPError, ProtocolError, PeerAnswerError, AssertionError) as error:
+            view.reachable, view.last_error = False, describe_peer_error(error)
+        except KeyError as error:
+            view.reachable, view.last_error = False, f"status without {error}"
+        if view.reachable and not was_reachable:
+            log.info("peer %s reachable at height %d", view.url, view.height, extra=view.fields())
+            for hook in self.on_reachable:
+                hook(view.url)
+        elif was_reachable and not view.reachable:
+            log.warning(
+                "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()
+            )

@@ -1,0 +1,51 @@
+"""What block sync knows: each peer's view at its last poll, whether the catch-up at start is
+over, and a fork it confirmed. The polls (node/sync_polls.py), the catch-up
+(node/sync_catch_up.py) and the fork check (node/sync_forks.py) write it; /readyz, /metrics
+and the sync loop read it (node/readiness.py, node/server.py). No I/O.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PeerView:
+    url: str
+    height: int = -1
+    head_hash: str = ""
+    reachable: bool = False
+    last_error: str = ""
+    credible: bool = True
+    """False once a catch-up round found nothing to fetch from the peer though it claimed to
+    be ahead (a hostile validator claiming +1000): readiness then leaves its height out. Set
+    again only by a round that fetched blocks from it: a peer that lied, then claimed our
+    height, then lied again, each poll, was believed again at every truthful claim and kept
+    every node's /readyz flapping at "syncing: 999,960 blocks behind"."""
+    retry_at: float = 0.0
+    """While not credible: the monotonic time before which catch-up does not ask it."""
+
+    def fields(self) -> dict[str, object]:
+        """Structured fields for the JSON log line about this peer."""
+        return {"peer": self.url, "peer_height": self.height}
+
+
+@dataclass
+class SyncState:
+    peers: dict[str, PeerView] = field(default_factory=dict)
+    caught_up: bool = False
+    """Set once the catch-up at start is over; until then consensus has not started."""
+    fork: str | None = None
+    """Set when a peer holds a validly certified block that differs from ours."""
+    fork_evidence: dict[str, object] | None = None
+    """Both certified headers of the fork, served at /v1/fork as transferable evidence."""
+
+    def highest_peer_height(self) -> int:
+        return max((p.height for p in self.peers.values() if p.reachable), default=-1)
+
+    def highest_credible_height(self) -> int:
+        """highest_peer_height of the peers whose claims to be ahead held when fetched."""
+        return max(
+            (p.height for p in self.peers.values() if p.reachable and p.credible), default=-1
+        )
+
+    def reachable_count(self) -> int:
+        return sum(1 for p in self.peers.values() if p.reachable)
