@@ -141,6 +141,23 @@ def test_unreachable_node_is_a_clear_error(network: Network, capsys: Capture) ->
     assert f"{url}: cannot reach it" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("genesis", [False, True], ids=["chain id asked", "chain id from genesis"])
+def test_every_node_down_names_every_node_tried(
+    network: Network, capsys: Capture, genesis: bool
+) -> None:
+    """Only the last URL was named; a user took it for the one node tried. Each node is
+    named, with why it failed (here the same reason, said once), and the exit code is 1."""
+    urls = []
+    for _ in range(2):
+        with serve(FakeNode(network.genesis)) as url:
+            urls.append(url)  # the server is gone: its port now refuses connections
+    extra = ("--genesis", str(network.genesis_path)) if genesis else ()
+    assert open_township_account(network, ",".join(urls), *extra) == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert "no node answered: cannot reach it: " in err, err
+    assert f"(all 2 nodes: {urls[0]}, {urls[1]})" in err, err
+
+
 def test_one_dead_node_of_two_is_a_warning(
     network: Network, node_url: str, capsys: Capture
 ) -> None:
