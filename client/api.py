@@ -5,6 +5,7 @@ Every answer is JSON except the checkpoint note. Failures become typed NodeError
 answer that breaks the contract. One httpx.Client per node keeps its connection alive.
 """
 
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ USER_AGENT: Final = "lantan-client/0.1"
 READ_RETRIES: Final = 3
 """A GET whose connection was reset is sent again this many times, after 0.2, 0.4, 0.8 s."""
 RETRY_BACKOFF_S: Final = 0.2
+NOT_TLS_REASONS: Final = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"})
+"""OpenSSL's reason when a TLS handshake is answered in plain text, e.g. by a plain-http
+node (OpenSSL 3.2 and later say RECORD_LAYER_FAILURE where earlier ones said the first)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,7 +208,7 @@ class NodeClient:
         except httpx.TimeoutException:
             raise NodeUnreachableError(self.url, "the node did not answer in time") from None
         except httpx.TransportError as error:
-            raise NodeUnreachableError(self.url, f"cannot reach it: {error}") from None
+            raise NodeUnreachableError(self.url, unreachable_text(self.url, error)) from None
         if response.status_code >= 400:
             raise rejection(self.url, response)
         return response
@@ -231,6 +235,26 @@ class NodeClient:
                     raise
             self._sleep(RETRY_BACKOFF_S * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def unreachable_text(url: str, error: httpx.TransportError) -> str:
+    """Why a node could not be reached, with what to try when the reason is a known mistake:
+    an https:// URL for a node that serves plain http fails in the TLS handshake, and
+    OpenSSL's words for it ("[SSL: WRONG_VERSION_NUMBER]") do not say so."""
+    text = f"cannot reach it: {error}"
+    if url.startswith("https://") and _not_tls(error):
+        text += f" (the node may serve plain http: try http://{url.removeprefix('https://')})"
+    return text
+
+
+def _not_tls(error: BaseException) -> bool:
+    """The TLS handshake was answered by something that does not speak TLS."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) and seen.reason in NOT_TLS_REASONS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _body(value: object) -> dict[str, Any]:

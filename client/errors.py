@@ -6,6 +6,7 @@ ClientError
 │   ├── NodeRejectedError       a 4xx/5xx answer: carries url, HTTP status, code and detail
 │   └── NodeResponseError       a 2xx answer that is not what the API promises
 ├── SubmitError               no node took the tx; carries every node's NodeError
+├── NoNodeAnsweredError       no node of several answered a read; carries every NodeError
 ├── LocalFileError            a local file that cannot be used (carries path)
 │   ├── TxFileError             a tx file that cannot be read, parsed or written
 │   └── AuditFileError          an audit state file (--state) `lantan audit` cannot use
@@ -60,17 +61,30 @@ class NodeResponseError(NodeError):
     """A successful HTTP answer whose body does not follow the API contract."""
 
 
+def failures_text(failures: Mapping[str, NodeError]) -> str:
+    """Every node tried, each with why it failed; a reason all of them gave, once."""
+    reasons = {error.message for error in failures.values()}
+    if len(failures) > 1 and len(reasons) == 1:
+        # Every node said the same (a bad signature, another network's tx, connection
+        # refused): the reason once, then every node it came from.
+        return f"{reasons.pop()} (all {len(failures)} nodes: {', '.join(failures)})"
+    return "; ".join(str(error) for error in failures.values())
+
+
 class SubmitError(ClientError):
     """No node accepted the tx; failures maps each node URL to its error."""
 
     def __init__(self, failures: Mapping[str, NodeError]) -> None:
-        reasons = {error.message for error in failures.values()}
-        if len(failures) > 1 and len(reasons) == 1:
-            # Every node said the same (a bad signature, another network's tx): once.
-            lines = f"{reasons.pop()} (all {len(failures)} nodes)"
-        else:
-            lines = "; ".join(str(error) for error in failures.values())
-        super().__init__(f"no node accepted the tx: {lines}")
+        super().__init__(f"no node accepted the tx: {failures_text(failures)}")
+        self.failures = dict(failures)
+
+
+class NoNodeAnsweredError(ClientError):
+    """A read asked every node given and none answered; failures maps each URL to its
+    error. (With one node the pool raises that node's own NodeError.)"""
+
+    def __init__(self, failures: Mapping[str, NodeError]) -> None:
+        super().__init__(f"no node answered: {failures_text(failures)}")
         self.failures = dict(failures)
 
 

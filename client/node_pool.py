@@ -20,6 +20,7 @@ from client.errors import (
     NodeError,
     NodeResponseError,
     NodeUnreachableError,
+    NoNodeAnsweredError,
     SubmitError,
     UsageError,
 )
@@ -109,13 +110,19 @@ class NodePool:
         self.close()
 
     def first_answer(self, ask: Callable[[NodeClient], T]) -> T:
-        """ask() of the first node that answers; an error object from a node is final."""
-        for client in self.clients[:-1]:
+        """ask() of the first node that answers; an error object from a node is final.
+
+        Raises NoNodeAnsweredError, naming every node and why, when none of several could
+        be reached (the last node's error alone read as if only it had been tried)."""
+        unreachable: dict[str, NodeError] = {}
+        for client in self.clients:
             try:
                 return ask(client)
-            except NodeUnreachableError:
-                continue
-        return ask(self.clients[-1])
+            except NodeUnreachableError as error:
+                if len(self.clients) == 1:
+                    raise
+                unreachable[client.url] = error
+        raise NoNodeAnsweredError(unreachable)
 
     def chain_id(self) -> str:
         """The chain_id the first reachable node reports in /v1/status."""
@@ -127,14 +134,18 @@ class NodePool:
 
     def next_nonce(self, public_key_hex: str) -> int:
         """One above the highest nonce any reachable node has seen (committed or pending)."""
-        nonces, failures = [], {}
+        nonces: list[int] = []
+        failures: dict[str, NodeError] = {}
         for client in self.clients:
             try:
                 nonces.append(client.nonces(public_key_hex).next_nonce)
             except NodeError as error:
                 failures[client.url] = error
         if not nonces:
-            raise SubmitError(failures)
+            # Nothing was submitted yet: a SubmitError would say no node accepted the tx.
+            if len(failures) == 1:
+                raise failures[self.clients[0].url]
+            raise NoNodeAnsweredError(failures)
         return max(nonces)
 
     def submit(self, signed_tx: JsonObject, expected_tx_id: str) -> SubmitOutcome:

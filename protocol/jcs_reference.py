@@ -142,7 +142,12 @@ def decode(data: bytes) -> JsonValue:
             parse_constant=_reject_constant,
         )
     except json.JSONDecodeError as error:
-        raise MalformedJsonError(f"malformed JSON: {error.msg}: character {error.pos}") from None
+        # Line and column as an editor shows them: a body or receipt file is read by a
+        # person, who cannot count 1,800 characters (the offset stays for a program).
+        raise MalformedJsonError(
+            f"malformed JSON: {error.msg}: line {error.lineno} column {error.colno}"
+            f" (character {error.pos})"
+        ) from None
     except RecursionError:
         raise MalformedJsonError("malformed JSON: nesting too deep") from None
     _check_strings(value, 0)

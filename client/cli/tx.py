@@ -95,8 +95,9 @@ def _add_send(actions: Subparsers, tx_type: TxType) -> None:
         action="append",
         default=[],
         type=Path,
-        metavar="DIR",
-        help="a co-signer's key directory (repeatable)",
+        metavar="DIR_OR_KEYSTORE",
+        help="a co-signer's key directory or keystore file, as --key (repeatable); "
+        "key.rotate: --cosign DIR/pending_keystore.json, the key `lantan keys rotate` wrote",
     )
     _add_secret_options(parser)
     _add_body_options(parser)

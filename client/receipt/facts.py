@@ -23,13 +23,24 @@ class SerialRange:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptSigner:
-    """A validator whose precommit certifies the block, as a court should read it."""
+    """A validator whose precommit certifies the block, or a witness whose cosignature of
+    the checkpoint verified, as a court should read it."""
 
     key_name: str
-    """The validator's note key name (e.g. xiamen-ptc): small print under the institution."""
+    """The note key name (e.g. xiamen-ptc, or a witness's name): small print under the
+    institution."""
     name_zh: str | None
     name_en: str | None
     """The institution holding the key in the genesis document; None when it is not there."""
+
+
+def signer_text(signer: ReceiptSigner, language: str) -> str:
+    """The institution, then its key name in brackets; the key name alone when genesis
+    names no institution for the key, or names it after the key (a local net's witness)."""
+    name = signer.name_zh if language == "zh" else signer.name_en
+    if name is None or name == signer.key_name:
+        return signer.key_name
+    return f"{name}（{signer.key_name}）" if language == "zh" else f"{name} ({signer.key_name})"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,6 +216,9 @@ class ReceiptFacts:
     (ADR 0021); empty when the genesis names no witnesses."""
     witness_quorum: int = 0
     """Cosignatures the genesis asks for; 0 when it names no witnesses."""
+    witnesses: tuple[ReceiptSigner, ...] = ()
+    """The witnesses of witnessed_by as institutions, in the same order: a witness is an
+    institution of genesis holding its cosigning key (ADR 0025)."""
     signing_keys: tuple[TxKey, ...] = ()
     """The keys that signed the tx, their institutions and roles at its height (ADR 0024)."""
     verification: VerificationFacts | None = None
@@ -224,6 +238,22 @@ class ReceiptFacts:
         return (
             f"{len(self.signed_by)} of {self.validator_count} validators signed"
             f" (quorum {self.quorum})"
+        )
+
+    @property
+    def witnessed_summary(self) -> str:
+        """ "1 witness cosigned the checkpoint (genesis asks 1)"."""
+        count = len(self.witnessed_by)
+        return (
+            f"{count} {'witness' if count == 1 else 'witnesses'} cosigned the checkpoint"
+            f" (genesis asks {self.witness_quorum})"
+        )
+
+    @property
+    def witnessed_summary_zh(self) -> str:
+        """ "1 个见证方联署检查点（创世文件要求 1 个）"."""
+        return (
+            f"{len(self.witnessed_by)} 个见证方联署检查点（创世文件要求 {self.witness_quorum} 个）"
         )
 
     @property

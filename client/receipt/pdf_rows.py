@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Final
 
 from client.code_names import bilingual_name, code_name
-from client.receipt.facts import CaseStatusFacts, ReceiptFacts, TxKey
+from client.receipt.facts import CaseStatusFacts, ReceiptFacts, ReceiptSigner, TxKey, signer_text
 from client.receipt.key_status import roles_text
 
 BEIJING_TIME: Final = timezone(timedelta(hours=8))
@@ -223,10 +223,27 @@ def _verification_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     )
 
 
-def signer_line(facts: ReceiptFacts) -> str:
-    """The signing institutions (Chinese names), each with its validator key name."""
-    return "、".join(
-        f"{s.name_zh}（{s.key_name}）" if s.name_zh else s.key_name for s in facts.signers
+def signer_line(signers: tuple[ReceiptSigner, ...]) -> str:
+    """The signing institutions (Chinese names), each with its key name."""
+    return "、".join(signer_text(s, "zh") for s in signers)
+
+
+def _witness_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    """Who outside the validators cosigned the checkpoint (ADR 0021): the independent
+    check a court relies on that the history was not rewritten. None without witnesses."""
+    if not facts.witness_quorum:
+        return ()
+    return (
+        ReceiptRow(
+            label_zh="见证联署",
+            label_en="Witnessed by",
+            # One line per language: together they break mid-phrase once a count is plural.
+            lines=(
+                facts.witnessed_summary_zh,
+                facts.witnessed_summary,
+                signer_line(facts.witnesses),
+            ),
+        ),
     )
 
 
@@ -260,8 +277,9 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             # as `lantan verify receipt` names them: a clerk read both as "signed").
             label_zh="区块认证",
             label_en="Block certified by",
-            lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts)),
+            lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts.signers)),
         ),
+        *_witness_rows(facts),
         *_key_rows(facts),
         ReceiptRow(
             label_zh="链标识", label_en="Chain id", lines=(facts.chain_id,), unbreakable=True

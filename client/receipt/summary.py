@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
 from client.code_names import code_name
-from client.receipt.facts import CaseStatusFacts, ReceiptFacts, VerificationFacts
+from client.receipt.facts import CaseStatusFacts, ReceiptFacts, VerificationFacts, signer_text
 from client.receipt.key_status import key_status_lines
 from protocol.encoding import JsonObject
 
@@ -55,19 +55,15 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
         # The block's certificate (validators) here; the tx's own signers follow as
         # "tx signed by": two different sets of signatures, named apart.
         f"block        certified by {len(facts.signed_by)} of {facts.validator_count} validators"
-        f" (quorum {facts.quorum}): "
-        + "; ".join(
-            f"{s.name_en} ({s.key_name})" if s.name_en else s.key_name for s in facts.signers
-        ),
+        f" (quorum {facts.quorum}): " + "; ".join(signer_text(s, "en") for s in facts.signers),
     ]
     if facts.verification is not None:
         lines += verification_lines(facts.verification, facts.accounting_standard)
     lines += key_status_lines(facts.signing_keys, facts.height)
     if facts.witness_quorum:
         lines.append(
-            f"witnessed    {len(facts.witnessed_by)}"
-            f" {'witness' if len(facts.witnessed_by) == 1 else 'witnesses'} cosigned the checkpoint"
-            f" (genesis asks {facts.witness_quorum}): " + ", ".join(facts.witnessed_by)
+            f"witnessed    {facts.witnessed_summary}: "
+            + "; ".join(signer_text(s, "en") for s in facts.witnesses)
         )
     lines.append(meaning_line(facts))
     return lines
@@ -134,6 +130,7 @@ def facts_json(facts: ReceiptFacts) -> JsonObject:
     value["signed_by"] = list(facts.signed_by)
     value["signers"] = [asdict(s) for s in facts.signers]
     value["witnessed_by"] = list(facts.witnessed_by)
+    value["witnesses"] = [asdict(s) for s in facts.witnesses]
     value["signing_keys"] = [
         asdict(k) | {"roles": list(k.roles), "later": None if k.later is None else asdict(k.later)}
         for k in facts.signing_keys

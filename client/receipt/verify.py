@@ -157,8 +157,12 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     )
     facts = dataclasses.replace(facts, signing_keys=tx_keys(records, signed))
     if document.witnesses is not None:
+        keys = {w.name: w.public_key for w in document.witnesses.witnesses}
         facts = dataclasses.replace(
-            facts, witnessed_by=cosigners, witness_quorum=document.witnesses.quorum
+            facts,
+            witnessed_by=cosigners,
+            witness_quorum=document.witnesses.quorum,
+            witnesses=tuple(_signer(name, keys[name], document.institutions) for name in cosigners),
         )
     if stored_digest is not None and stored_digest != digest:
         raise ReceiptError(ReceiptCode.DIGEST_MISMATCH, f"the fixed parts hash to {digest.hex()}")
@@ -166,7 +170,8 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
 
 
 def _signer(key_name: str, key: bytes, institutions: Sequence[Institution]) -> ReceiptSigner:
-    """The institution that holds key in the genesis document, for the court to read."""
+    """The institution that holds key in the genesis document, for the court to read: a
+    validator's, or a witness's (ADR 0025)."""
     for institution in institutions:
         if key in institution.public_keys:
             return ReceiptSigner(

@@ -362,10 +362,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list.none": ("None yet.", "暂无。"),
     "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
     # the labelled reports of verification.attest (contracts REPORT_LABELS)
-    "report.monitoring_report": ("Monitoring report", "监测报告"),
-    "report.verification_report": ("Verification report", "核证报告"),
-    "report.tenure_certificate": ("Sea or land use right certificate", "海域或土地使用权证书"),
-    "report.other": ("Other document", "其他文件"),
     # checker
     "checker.title": ("Retirement receipt checker", "注销凭证核验"),
     "checker.offline": ("Offline checker (one HTML file)", "离线核验（单个 HTML 文件）"),

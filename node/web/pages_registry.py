@@ -230,12 +230,14 @@ VERIFICATION_COLUMNS: Sequence[Column[Verification]] = (
 
 
 def reports_list(ctx: Context, reports: Sequence[LabelledHash], *, short: bool) -> Html:
-    """Each report named in words, with its SHA-256 (shortened in tables, full in its title)."""
+    """Each report named in words, with its SHA-256 (shortened in tables, full in its title).
+    The words are the labels' code names (client/code_names.py), as the receipt PDF and the
+    checker name them: one table, so a label reads the same on every surface."""
     lines = []
     for report in reports:
         digest = report.sha256.hex()
         shown = mono(short_hex(digest, 16), digest) if short else mono(digest)
-        lines.append(element("div", join([ctx.t(f"report.{report.label}"), " ", shown])))
+        lines.append(element("div", join([ctx.code(report.label), " ", shown])))
     return join(lines)
 
 

@@ -32,7 +32,7 @@ def test_the_genesis_file_given_as_the_receipt_names_the_missing_field() -> None
 
 def test_a_truncated_receipt_says_where_its_json_ends() -> None:
     detail = malformed(RECEIPT[: len(RECEIPT) // 2])
-    assert detail.startswith("malformed JSON: ") and ": character " in detail, detail
+    assert detail.startswith("malformed JSON: ") and ": line 1 column " in detail, detail
     assert "at at" not in detail
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, parse_signed_note, sign_note
@@ -19,6 +20,7 @@ from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import CaseChain, run_full_case
 from tests.receipts.tamper import python_code, with_last_line_flipped
 from tests.receipts.test_witness_receipts import (  # noqa: F401
+    AUDITOR_WITNESS,
     COURT_WITNESS,
     downgraded_and_stripped,
     raise_quorum,
@@ -29,6 +31,7 @@ ROOT = Path(__file__).parents[2]
 RUNNER = Path(__file__).parent / "js" / "run_verify.js"
 STATIC = ROOT / "node" / "web" / "static"
 NODE = shutil.which("node")
+WITNESS_FACTS = ("witnessed_by", "witness_keys", "witness_quorum")
 pytestmark = pytest.mark.skipif(
     NODE is None, reason="Node.js is not installed (apt-get install nodejs)"
 )
@@ -88,10 +91,32 @@ def test_checker_applies_the_witness_policy(witnessed: CaseChain) -> None:  # no
     assert js_codes(chain.genesis_bytes, receipts) == expected
 
 
+def test_checker_names_the_witnesses_that_cosigned(witnessed: CaseChain) -> None:  # noqa: F811
+    """The page shows who cosigned the checkpoint ("Witnessed by"), as the CLI and the PDF
+    do: the same names as client/receipt/verify.py, with the keys it looks institutions up by."""
+    chain = witnessed.chain
+    note = chain.cosign(chain.ledger.height + 1, COURT_WITNESS, AUDITOR_WITNESS)
+    receipt = encode(chain.receipt(witnessed.judicial, note=note))
+    facts = verify_receipt(receipt, chain.genesis_bytes)
+    shown = run_js(chain.genesis_bytes, {"r": receipt}, show=WITNESS_FACTS)["r"]
+    keys = {
+        w["name"]: w["public_key"]
+        for w in json.loads(chain.genesis_bytes)["witnesses"]["witnesses"]
+    }
+    assert shown == {
+        "witnessed_by": list(facts.witnessed_by),
+        "witness_keys": [keys[name] for name in facts.witnessed_by],
+        "witness_quorum": facts.witness_quorum,
+    }
+    assert shown["witnessed_by"] == [COURT_WITNESS, AUDITOR_WITNESS]
+
+
 def test_checker_still_verifies_without_witnesses(case_chain: CaseChain) -> None:
     chain = case_chain.chain
     receipt = encode(chain.receipt(case_chain.judicial))
     assert js_codes(chain.genesis_bytes, {"plain": receipt}) == {"plain": ""}
+    shown = run_js(chain.genesis_bytes, {"plain": receipt}, show=WITNESS_FACTS)["plain"]
+    assert shown == {"witnessed_by": [], "witness_keys": [], "witness_quorum": 0}
 
 
 def test_checker_refuses_a_null_witnesses_field(case_chain: CaseChain) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.pdf import render_receipt_pdf
 from client.receipt.summary import summary_lines
 from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
@@ -22,6 +23,7 @@ from tests.receipts import independent_verifier as independent
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.conftest import CaseChain, run_full_case
 from tests.receipts.tamper import with_last_line_flipped
+from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, run_tool
 
 COURT_WITNESS = "xiangshan-court-witness"
 AUDITOR_WITNESS = "zhejiang-auditor-witness"
@@ -65,6 +67,24 @@ def test_cosigned_checkpoint_verifies(witnessed: CaseChain) -> None:
     assert (facts.witnessed_by, facts.witness_quorum) == ((COURT_WITNESS, AUDITOR_WITNESS), 1)
     shown = summary_lines(facts)[-2]  # the last is the plain verdict (summary.meaning_line)
     assert shown.startswith("witnessed    2 witnesses cosigned") and COURT_WITNESS in shown
+
+
+def test_the_pdf_names_the_witnesses_that_cosigned(witnessed: CaseChain, tmp_path: Path) -> None:
+    """The printed receipt says who outside the validators cosigned its checkpoint, as
+    `lantan verify receipt` does, and still fits one page."""
+    cjk_font_or_skip()
+    chain = witnessed.chain
+    note = chain.cosign(chain.ledger.height + 1, COURT_WITNESS, AUDITOR_WITNESS)
+    facts = verify_receipt(
+        encode(chain.receipt(witnessed.judicial, note=note)), chain.genesis_bytes
+    )
+    out = tmp_path / "receipt.pdf"
+    out.write_bytes(render_receipt_pdf(facts, cjk_font_or_skip()))
+    text = " ".join(run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-").split())
+    assert "见证联署" in text and "Witnessed by" in text
+    assert "2 witnesses cosigned the checkpoint (genesis asks 1)" in text, text
+    assert COURT_WITNESS in text and AUDITOR_WITNESS in text
+    assert "Pages: 1" in " ".join(run_tool("pdfinfo", "poppler-utils", str(out)).split())
 
 
 def test_checkpoint_without_cosignature_is_witness_quorum(witnessed: CaseChain) -> None:

@@ -52,6 +52,8 @@
       "f.signed": "Signing institutions",
       "f.checkpoint": "Checkpoint size",
       "signed": "$k of $n validators signed (quorum $q)",
+      "f.witnessed": "Witnessed by",
+      "witnessed": "Independent witnesses that cosigned the checkpoint: $k (the genesis asks $q)",
       "f.tx_keys": "Keys that signed the retirement",
       "f.verification": "Verification behind the credits",
       "f.case_status": "Case status (at this retirement's block)",
@@ -156,6 +158,8 @@
       "f.signed": "签署机构",
       "f.checkpoint": "检查点大小",
       "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
+      "f.witnessed": "见证联署",
+      "witnessed": "联署检查点的独立见证方：$k 个（创世文件要求 $q 个）",
       "f.tx_keys": "签署该注销交易的密钥",
       "f.verification": "碳汇所依据的核证",
       "f.case_status": "案件状态（本注销所在区块）",
@@ -323,6 +327,21 @@
     ]);
   }
 
+  /* ADR 0021: who outside the validators cosigned the checkpoint, each as the
+   * institution holding its key in the pinned genesis (ADR 0025), its name in small print;
+   * an institution named after its key (a local network's witness) shows the name once. */
+  function witnessCell(f) {
+    var items = f.witness_keys.map(function (key, i) {
+      var institution = institutionOf(key);
+      var name = institution ? (lang === "zh" ? institution.name_zh : institution.name_en) : f.witnessed_by[i];
+      return el("li", {}, name === f.witnessed_by[i] ? [name] : [name, " ", el("small", { class: "key-name" }, [f.witnessed_by[i]])]);
+    });
+    return el("div", {}, [
+      el("p", { class: "witnessed-summary" }, [t("witnessed", { k: f.witnessed_by.length, q: f.witness_quorum })]),
+      el("ul", { class: "signers" }, items)
+    ]);
+  }
+
   /* ADR 0024: each key that signed the retirement, its institution and roles, and its
    * status at the tx's height (in force: the receipt proves it); a later rotation or
    * revocation is not in the receipt, and the note says where to check it. */
@@ -406,6 +425,7 @@
     if (f.verification) rows.push(["f.verification", verificationCell(f)]);
     rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
     rows.push(["f.signed", signerCell(f)]);
+    if (f.witness_quorum) rows.push(["f.witnessed", witnessCell(f)]);
     rows.push(["f.tx_keys", txKeyCell(f)]);
     rows.push(["f.checkpoint", String(f.checkpoint_size)]);
     return rows;

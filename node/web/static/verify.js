@@ -608,6 +608,7 @@
       }
     }
     if (cosigners.size < policy.quorum) fail("WITNESS_QUORUM", cosigners.size + " valid witness cosignatures, the genesis asks " + policy.quorum);
+    ctx.cosigners = Array.from(cosigners).sort();
   }
 
   /* §7: sorted unique keys, n/2 < q <= n, note names and verifier keys that match. */
@@ -1127,6 +1128,13 @@
       validator_count: ctx.blockSet.validators.length,
       quorum: ctx.blockSet.quorum,
       checkpoint_size: ctx.checkpointSize,
+      /* ADR 0021: the witnesses whose cosignature verified, by name (sorted, as the CLI
+       * lists them) and key; none, and quorum 0, when the genesis names no witnesses. */
+      witnessed_by: ctx.cosigners || [],
+      witness_keys: (ctx.cosigners || []).map(function (name) {
+        return ctx.witnesses.witnesses.filter(function (w) { return w.name === name; })[0].public_key;
+      }),
+      witness_quorum: ctx.witnesses ? ctx.witnesses.quorum : 0,
       tx_keys: txKeys(receipt, records),
       verification: verificationFacts(receipt, records, batch),
       case_status: caseStatusFacts(receipt, records, r)

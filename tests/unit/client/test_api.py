@@ -9,9 +9,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from client.api import NodeClient, parse_tx_status
+from client.api import NodeClient, parse_tx_status, unreachable_text
 from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
 from protocol.encoding import JsonObject
+from tests.unit.client.fake_node import ok, serve_answers
 
 URL = "http://node.test:7101"
 
@@ -86,6 +87,25 @@ def test_connection_refused_says_cannot_reach() -> None:
         pytest.raises(NodeUnreachableError, match=r"http://127\.0\.0\.1:\d+: cannot reach it"),
     ):
         client.status()
+
+
+def test_https_to_a_plain_http_node_says_to_try_http() -> None:
+    """OpenSSL's "[SSL: WRONG_VERSION_NUMBER]" alone does not tell a user that the node
+    serves plain http; the message says so and names the http:// URL to try."""
+    with serve_answers(lambda *_request: ok({})) as plain_url:
+        url = plain_url.replace("http://", "https://")
+        with NodeClient(url) as client, pytest.raises(NodeUnreachableError) as caught:
+            client.status()
+    assert str(caught.value).startswith(f"{url}: cannot reach it: ")
+    hint = f"(the node may serve plain http: try {plain_url})"
+    assert str(caught.value).endswith(hint), caught.value
+
+
+def test_a_refused_connection_gives_no_plain_http_hint() -> None:
+    error = httpx.ConnectError("[Errno 111] Connection refused")
+    assert unreachable_text("https://node.test:7101", error) == (
+        "cannot reach it: [Errno 111] Connection refused"
+    )
 
 
 def test_timeout_is_unreachable() -> None:

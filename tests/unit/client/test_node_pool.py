@@ -5,7 +5,7 @@ import re
 import httpx
 import pytest
 
-from client.errors import NodeUnreachableError, SubmitError, UsageError
+from client.errors import NodeUnreachableError, NoNodeAnsweredError, SubmitError, UsageError
 from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, NodePool, node_urls
 
 TX_ID = "ab" * 32
@@ -117,7 +117,8 @@ def test_the_same_refusal_from_every_node_is_said_once() -> None:
     with NodePool(URLS, transport=transport) as pool, pytest.raises(SubmitError) as caught:
         pool.submit({}, TX_ID)
     assert str(caught.value) == (
-        "no node accepted the tx: wrong_chain_id (HTTP 400): d (all 3 nodes)"
+        "no node accepted the tx: wrong_chain_id (HTTP 400): d"
+        " (all 3 nodes: http://a:1, http://b:1, http://c:1)"
     )
     assert len(caught.value.failures) == 3
 
@@ -145,8 +146,20 @@ def test_next_nonce_is_one_above_the_highest_any_node_knows() -> None:
 
 def test_next_nonce_needs_one_node() -> None:
     transport = by_host({"a": httpx.ConnectError("x")})
-    with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(SubmitError):
+    with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(NodeUnreachableError):
         pool.next_nonce("k")
+
+
+def test_next_nonce_from_no_node_names_every_node_and_submits_nothing() -> None:
+    transport = by_host({"a": httpx.ConnectError("refused"), "b": rejected("x")})
+    with (
+        NodePool(URLS[:2], transport=transport) as pool,
+        pytest.raises(NoNodeAnsweredError) as caught,
+    ):
+        pool.next_nonce("k")
+    assert str(caught.value) == (
+        "no node answered: http://a:1: cannot reach it: refused; http://b:1: x (HTTP 400): d"
+    )
 
 
 def test_first_answer_skips_unreachable_nodes_only() -> None:
@@ -157,6 +170,28 @@ def test_first_answer_skips_unreachable_nodes_only() -> None:
     transport = by_host({"a": httpx.ConnectError("x")})
     with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(NodeUnreachableError):
         pool.chain_id()
+
+
+def test_first_answer_from_no_node_names_every_node_tried() -> None:
+    """With every node down, the error named only the last URL: a user read it as the one
+    node tried, and went looking for a typo in it."""
+    transport = by_host({host: httpx.ConnectError("[Errno 111] refused") for host in "abc"})
+    with NodePool(URLS, transport=transport) as pool, pytest.raises(NoNodeAnsweredError) as caught:
+        pool.chain_id()
+    assert str(caught.value) == (
+        "no node answered: cannot reach it: [Errno 111] refused"
+        " (all 3 nodes: http://a:1, http://b:1, http://c:1)"
+    )
+    transport = by_host({"a": httpx.ConnectError("refused"), "b": httpx.ReadTimeout("slow")})
+    with (
+        NodePool(URLS[:2], transport=transport) as pool,
+        pytest.raises(NoNodeAnsweredError) as caught,
+    ):
+        pool.chain_id()
+    assert str(caught.value) == (
+        "no node answered: http://a:1: cannot reach it: refused;"
+        " http://b:1: the node did not answer in time"
+    )
 
 
 def tx_status(status: str, height: int | None = None) -> httpx.Response:

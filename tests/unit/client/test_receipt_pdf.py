@@ -15,7 +15,7 @@ import pytest
 
 from client.code_names import CODE_NAMES
 from client.errors import FontError
-from client.receipt.facts import CaseStatusFacts, SerialRange
+from client.receipt.facts import CaseStatusFacts, ReceiptSigner, SerialRange
 from client.receipt.fonts import FontChoice, find_cjk_font
 from client.receipt.pdf import page_text, pdf_date_text, qr_text, render_receipt_pdf
 from client.receipt.pdf_layout import VALUE_SIZE_MIN_PT, VALUE_SIZE_PT, fit_size_pt, wrap_text
@@ -76,6 +76,33 @@ def test_judicial_rows_carry_court_case_obligors_and_quantity_in_t_and_kg():
         "象山县发展和改革局（xiangshan-county）、宁波市公证处（ningbo-ptc）、xiamen-ptc",
     )
     assert rows["Vintage and batch"] == (f"2022 · {BATCH_ID}",)
+
+
+def test_the_witnesses_that_cosigned_print_after_the_block_certificate():
+    """`lantan verify receipt` said "1 witness cosigned"; the PDF named no witness. A court
+    reads who, outside the validators, vouched for the history (ADR 0021), by institution."""
+    auditor = ReceiptSigner(
+        key_name="zhejiang-auditor-witness", name_zh="浙江省审计厅", name_en="Zhejiang Audit Office"
+    )
+    local = ReceiptSigner(
+        key_name="court-witness", name_zh="court-witness", name_en="court-witness"
+    )
+    facts = dataclasses.replace(
+        xiangshan_facts(),
+        witnessed_by=("court-witness", "zhejiang-auditor-witness"),
+        witness_quorum=1,
+        witnesses=(local, auditor),
+    )
+    rows = receipt_rows(facts)
+    labels = [row.label_en for row in rows]
+    assert labels.index("Witnessed by") == labels.index("Block certified by") + 1
+    assert rows[labels.index("Witnessed by")].lines == (
+        "2 个见证方联署检查点（创世文件要求 1 个）",
+        "2 witnesses cosigned the checkpoint (genesis asks 1)",
+        # an institution named after its key (a local network's witness) shows the key once
+        "court-witness、浙江省审计厅（zhejiang-auditor-witness）",
+    )
+    assert "Witnessed by" not in [row.label_en for row in receipt_rows(xiangshan_facts())]
 
 
 def test_the_receipt_id_and_digest_print_first_under_the_qr_code():

@@ -126,6 +126,17 @@ def test_bad_bodies_are_usage_errors(argument: str) -> None:
         read_body_argument(argument)
 
 
+@pytest.mark.parametrize(
+    ("argument", "where"),
+    [('{"a": }', "line 1 column 7"), ('{\n  "a": 1,\n  "b": \n}', "line 4 column 1")],
+)
+def test_malformed_bodies_say_the_line_and_column(argument: str, where: str) -> None:
+    """A body typed inline or kept in a file is read by a person: "character 18" alone
+    sends them counting characters across lines."""
+    with pytest.raises(UsageError, match=f"malformed JSON: Expecting value: {where} "):
+        read_body_argument(argument)
+
+
 def test_nullable_fields_default_to_null_but_given_values_stay() -> None:
     transfer = TxType.CREDITS_TRANSFER
     without_broker: JsonObject = {k: v for k, v in TRANSFER.items() if k != "broker"}

@@ -5,6 +5,7 @@ rejected and admission answers are the ones a validator gives.
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,12 @@ from client.cli.support import EXIT_FAILURE, EXIT_OK, EXIT_PENDING, EXIT_USAGE
 from client.tx.flow import EXPIRES_IN_MS_MAX, TIMEOUT_MS_MAX
 from genesis.example.parties import ECO_ACCOUNT
 from genesis.example.xiangshan_case import xiangshan_case_steps
-from genesis.keystore import read_keystore
+from genesis.keystore import create_pending_key, read_keystore
+from genesis.layout import PASSPHRASE_FILE, PENDING_KEYSTORE_FILE
 from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from protocol.encoding import JsonObject
 from tests.unit.client.cli_runner import run_cli
-from tests.unit.client.conftest import TOWNSHIP, Network
+from tests.unit.client.conftest import TEST_LIMITS, TOWNSHIP, Network
 from tests.unit.client.fake_node import FakeNode, serve
 
 Capture = pytest.CaptureFixture[str]
@@ -139,6 +141,23 @@ def test_unreachable_node_is_a_clear_error(network: Network, capsys: Capture) ->
         pass  # the server is gone: its port now refuses connections
     assert open_township_account(network, url) == EXIT_FAILURE
     assert f"{url}: cannot reach it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("genesis", [False, True], ids=["chain id asked", "chain id from genesis"])
+def test_every_node_down_names_every_node_tried(
+    network: Network, capsys: Capture, genesis: bool
+) -> None:
+    """Only the last URL was named; a user took it for the one node tried. Each node is
+    named, with why it failed (here the same reason, said once), and the exit code is 1."""
+    urls = []
+    for _ in range(2):
+        with serve(FakeNode(network.genesis)) as url:
+            urls.append(url)  # the server is gone: its port now refuses connections
+    extra = ("--genesis", str(network.genesis_path)) if genesis else ()
+    assert open_township_account(network, ",".join(urls), *extra) == EXIT_FAILURE
+    err = capsys.readouterr().err
+    assert "no node answered: cannot reach it: " in err, err
+    assert f"(all 2 nodes: {urls[0]}, {urls[1]})" in err, err
 
 
 def test_one_dead_node_of_two_is_a_warning(
@@ -273,3 +292,33 @@ def test_help_lists_the_body_fields(capsys: Capture) -> None:
     with pytest.raises(SystemExit):
         run_cli("tx", "credits.transfer", "--help")
     assert "broker: id [a-z0-9][a-z0-9._-]* or null" in capsys.readouterr().out
+
+
+def test_cosign_help_says_it_takes_a_keystore_file(capsys: Capture) -> None:
+    """The documented rotation passes `--cosign DIR/pending_keystore.json`; the help said
+    `--cosign DIR`, so an operator doubted the file would do."""
+    with pytest.raises(SystemExit):
+        run_cli("tx", "key.rotate", "--help")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--cosign DIR_OR_KEYSTORE a co-signer's key directory or keystore file" in out
+    assert "--cosign DIR/pending_keystore.json" in out
+
+
+def test_key_rotate_cosigned_by_the_pending_keystore_file(
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    """The rotation as OPERATIONS.md and CLI.md give it: the old key sends, the pending
+    keystore file `lantan keys rotate` wrote beside it co-signs."""
+    directory = tmp_path / "xiamen-ptc"
+    shutil.copytree(network.key("xiamen-ptc"), directory)
+    old = read_keystore(directory).identity.public_key.hex()
+    passphrase = (directory / PASSPHRASE_FILE).read_bytes().rstrip(b"\n")
+    new = create_pending_key(directory, passphrase, limits=TEST_LIMITS).identity.public_key.hex()
+    pending = directory / PENDING_KEYSTORE_FILE
+    exit_code = run_cli(
+        "tx", "key.rotate", "--key", str(directory), "--cosign", str(pending),
+        "--node", node_url, "--set", f"public_key={old}", "--set", f"new_public_key={new}",
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert exit_code == EXIT_OK, out
+    assert "ACCEPTED" in out, out

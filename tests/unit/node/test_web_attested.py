@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from client.code_names import CODE_NAMES, code_name
 from contracts.credit_records import REPORT_LABELS, AttestedVerification
 from node.web.i18n import MESSAGES
 from protocol.codec import field_names
@@ -45,17 +46,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ledger.store.close()
 
 
-def test_every_report_label_has_words_in_both_languages() -> None:
-    for label in REPORT_LABELS:
-        english, chinese = MESSAGES[f"report.{label}"]
-        assert english and chinese and "_" not in english + chinese
+def test_report_labels_are_named_from_the_one_shared_table() -> None:
+    """The project page said "Sea or land use right certificate" (海域或土地使用权证书) where
+    the PDF, the CLI and the checker say "tenure certificate" (权属证书): the web had a
+    table of its own. It names labels from client/code_names.py now, as they do."""
+    assert not [key for key in MESSAGES if key.startswith("report.")]
+    assert all(label in CODE_NAMES for label in REPORT_LABELS)
 
 
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ("Accredited verification body", "Monitoring report", "Verification report")),
-        ("zh", ("经认可的核证机构", "监测报告", "核证报告", "海域或土地使用权证书", "方法学版本")),
+        ("en", ("Accredited verification body", "monitoring report", "tenure certificate")),
+        ("zh", ("经认可的核证机构", "监测报告", "核证报告", "权属证书", "方法学版本")),
     ],
 )
 def test_the_project_page_shows_the_attested_verification_in_words(
@@ -91,7 +94,7 @@ def test_the_projects_list_shows_attested_verifications_and_their_export(site: S
 def test_the_attested_verification_page_shows_the_record_and_its_batches(site: Site) -> None:
     english = site.page(PAGE)
     for label, digest in REPORTS.items():
-        words = MESSAGES[f"report.{label}"][0]
+        words = code_name(label, "en")
         assert f"<div>{words} <code>{digest}</code></div>" in english
     auditor = KEYS[VERIFIER].public_key.hex()
     assert f'<code title="{auditor}">{auditor[:16]}…</code>' in english  # signed by its key

@@ -139,7 +139,7 @@ WORDS = {
         "zh": ("符合 CCER 要求", "司法用途", "海水养殖", "国家核证自愿减排量"),
     },
     "attested": {
-        "en": ("accredited verifier, attested at height", "Verification report", "480 t"),
+        "en": ("accredited verifier, attested at height", "verification report", "480 t"),
         "zh": ("经认可的核证机构，于高度", "核证报告", "方法学版本", "核证净碳汇量"),
     },
 }
