@@ -5,7 +5,6 @@ started consensus). Its poll runs on by itself until its deadline; the others ar
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -161,7 +160,7 @@ def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
             )
         return honest.handle_request(request)
 
-    async def main() -> tuple[int, float, int]:
+    async def main() -> tuple[int, int]:
         sync = await mock_sync(behind, [HONEST, DRIPPING], answer)
         for url, height in ((HONEST, 2), (DRIPPING, 5)):
             view = sync.state.peers[url]
@@ -169,16 +168,14 @@ def test_a_peer_that_drips_its_blocks_is_not_asked_first_again(
         try:
             first = await sync.catch_up(0)  # the dripping peer first: it is the highest
             sync.state.peers[HONEST].height = 3
-            started = time.monotonic()
             second = await sync.catch_up(0)
-            return first + second, time.monotonic() - started, len(asked)
+            return first + second, len(asked)
         finally:
             await sync.close()
 
-    applied, second_round_s, dripping_asked = asyncio.run(main())
+    applied, dripping_asked = asyncio.run(main())
     assert applied == 3
-    assert dripping_asked == 1
-    assert second_round_s < 0.4
+    assert dripping_asked == 1  # the second round asked the honest peer alone
 
 
 def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
@@ -197,23 +194,23 @@ def test_a_range_that_stops_coming_is_cut_long_before_the_whole_deadline(
             await asyncio.sleep(3600)
         return httpx.Response(200, headers={"content-length": "100"}, stream=_Drip(b'{"blocks": ['))
 
-    async def main() -> list[tuple[str, float]]:
+    async def main() -> list[str]:
         sync = await mock_sync(ledger, [DRIPPING], answer)  # type: ignore[arg-type]
         outcomes = []
         try:
             for url in ("http://dripping.test/v1/blocks/range", "http://silent.test/x"):
-                started = time.monotonic()
                 with pytest.raises(sync_fetch.ResponseTooSlowError) as error:
                     await sync.client.get_bounded(url, sync_fetch.RANGE_RESPONSE_BYTES_MAX)
-                outcomes.append((str(error.value), time.monotonic() - started))
+                outcomes.append(str(error.value))
         finally:
             await sync.close()
         return outcomes
 
-    (dripped, dripped_s), (silent, silent_s) = asyncio.run(main())
-    assert dripped_s < sync_fetch.BODY_GRACE_S + 1, dripped
-    assert "bytes" in dripped
-    assert silent_s < 1.5, silent
+    dripped, silent = asyncio.run(main())
+    # Cut before the whole answer's deadline (BODY_DEADLINE_S, 30 s), which says "no whole
+    # answer within": by the pace of its bytes, and by the headers' deadline.
+    assert "stopped coming" in dripped
+    assert "stopped coming" in silent
 
 
 def test_a_fork_check_that_fails_unexpectedly_is_logged(
