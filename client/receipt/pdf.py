@@ -29,7 +29,8 @@ from client.receipt.pdf_layout import (
     PAGE_HEIGHT_PT,
     PAGE_WIDTH_PT,
     PlacedText,
-    layout_rows,
+    layout_receipt,
+    page_count,
 )
 from client.receipt.pdf_rows import BEIJING_TIME, receipt_rows
 
@@ -90,7 +91,7 @@ def render_receipt_pdf(facts: ReceiptFacts, font: FontChoice) -> bytes:
     _set_metadata(canvas, facts)
     _seed_document_id(canvas, facts)
     top = _draw_header(canvas, facts, font_name)
-    _draw_pages(canvas, layout_rows(receipt_rows(facts), font_name, top), font_name)
+    _draw_pages(canvas, layout_receipt(receipt_rows(facts), font_name, top), font_name)
     canvas.save()
     return buffer.getvalue()
 
@@ -162,15 +163,15 @@ def _draw_qr(canvas: Canvas, text: str, font_name: str, x_pt: float, y_pt: float
 
 def _draw_pages(canvas: Canvas, placed: tuple[PlacedText, ...], font_name: str) -> None:
     """Each page's text, then its footer; the header is already on page 0."""
-    page_count = 1 + max((text.page for text in placed), default=0)
-    for page in range(page_count):
+    pages = page_count(placed)
+    for page in range(pages):
         if page > 0:
             canvas.showPage()
         for text in (t for t in placed if t.page == page):
             canvas.setFillColor(GREY if text.grey else BLACK)
             canvas.setFont(font_name, text.size_pt)
             canvas.drawString(text.x_pt, text.y_pt, text.text)
-        _draw_footer(canvas, font_name, page + 1, page_count)
+        _draw_footer(canvas, font_name, page + 1, pages)
 
 
 def page_text(page: int, page_count: int) -> str:

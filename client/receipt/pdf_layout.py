@@ -29,6 +29,9 @@ LABEL_EN_DROP_PT: Final = 9.5
 LABEL_HEIGHT_PT: Final = 17.5
 """A row is at least this tall, so a one-line value still leaves room for both labels."""
 ROW_GAP_PT: Final = 3.5
+ROW_GAP_TIGHT_PT: Final = 2.0
+"""The gap between rows when the usual one would put the last rows alone on a second page
+(layout_receipt): a court's receipt is one sheet whenever tighter rows make it one."""
 FOOTER_Y_PT: Final = 28.0
 """The footer's baseline: below the side margin's height, still clear of a printer's edge."""
 BOTTOM_PT: Final = FOOTER_Y_PT + 18.0
@@ -99,10 +102,29 @@ def row_height_pt(line_count: int) -> float:
     return max(line_count * LINE_HEIGHT_PT, LABEL_HEIGHT_PT)
 
 
-def layout_rows(
+def layout_receipt(
     rows: tuple[ReceiptRow, ...], font_name: str, top_pt: float
 ) -> tuple[PlacedText, ...]:
-    """Labels on the left, wrapped values on the right, from baseline top_pt on page 0.
+    """layout_rows, with the rows closer together (ROW_GAP_TIGHT_PT) when that keeps them on
+    one page and the usual gap does not: the demo's format-4 receipt, once it named its
+    witness, printed its chain id alone on a second page."""
+    placed = layout_rows(rows, font_name, top_pt)
+    if page_count(placed) > 1:
+        tight = layout_rows(rows, font_name, top_pt, gap_pt=ROW_GAP_TIGHT_PT)
+        if page_count(tight) == 1:
+            return tight
+    return placed
+
+
+def page_count(placed: tuple[PlacedText, ...]) -> int:
+    return 1 + max((text.page for text in placed), default=0)
+
+
+def layout_rows(
+    rows: tuple[ReceiptRow, ...], font_name: str, top_pt: float, *, gap_pt: float = ROW_GAP_PT
+) -> tuple[PlacedText, ...]:
+    """Labels on the left, wrapped values on the right, from baseline top_pt on page 0,
+    gap_pt between rows.
 
     A short row that does not fit in what is left of a page starts on the next one, whole; a
     row taller than KEEP_TOGETHER_PT is split, its value lines continuing on the next page.
@@ -126,7 +148,7 @@ def layout_rows(
                 PlacedText(page=page, x_pt=VALUE_X_PT, y_pt=y, text=text, size_pt=size_pt)
             )
             y -= LINE_HEIGHT_PT
-        y = min(y, row_top - LABEL_HEIGHT_PT) - ROW_GAP_PT
+        y = min(y, row_top - LABEL_HEIGHT_PT) - gap_pt
     return tuple(placed)
 
 

@@ -336,6 +336,33 @@ def test_every_label_fits_its_column(cjk_font: FontChoice):
         assert stringWidth(row.label_en, name, LABEL_EN_SIZE_PT) <= LABEL_WIDTH_PT, row.label_en
 
 
+def test_rows_that_just_spill_onto_a_second_page_are_drawn_closer_on_one(
+    cjk_font: FontChoice,
+):
+    """The demo's format-4 receipt, once it named its witness, printed its chain id alone
+    on a second page; rows that fit one page with a tighter gap now stay on it, and rows
+    that do not keep the usual gap."""
+    from client.receipt.pdf import register_cjk_font
+    from client.receipt.pdf_layout import layout_receipt, layout_rows, page_count
+    from client.receipt.pdf_rows import ReceiptRow
+
+    name = register_cjk_font(cjk_font)
+    top = 700.0
+
+    def rows(count: int) -> tuple[ReceiptRow, ...]:
+        return tuple(
+            ReceiptRow(label_zh="行", label_en="row", lines=(f"{n}",)) for n in range(count)
+        )
+
+    fits = next(n for n in range(1, 200) if page_count(layout_rows(rows(n + 1), name, top)) > 1)
+    spilled = rows(fits + 1)  # one row past the usual page: that row alone on page 2
+    assert page_count(layout_rows(spilled, name, top)) == 2
+    assert page_count(layout_receipt(spilled, name, top)) == 1
+    long = rows(2 * fits)  # no gap makes this one page: laid out as usual
+    assert layout_receipt(long, name, top) == layout_rows(long, name, top)
+    assert page_count(layout_receipt(long, name, top)) == 2
+
+
 def test_voluntary_receipt_renders(cjk_font: FontChoice):
     assert render_receipt_pdf(voluntary_facts(), cjk_font).startswith(b"%PDF-")
 
