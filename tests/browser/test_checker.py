@@ -307,3 +307,25 @@ def test_each_signing_key_is_shown_in_force_at_the_tx_height(page: Any, tmp_path
     assert "象山县人民法院 (法院、验证节点)" in page.inner_text("tr[data-fact='tx_keys'] td")
     assert shown.count("in force at height 7, when it signed") == 2
     assert "--key-status" in shown
+
+
+def test_a_receipt_chosen_as_the_genesis_file_is_named_a_receipt(page: Any, tmp_path: Path) -> None:
+    """A clerk picking the receipt under "Check against another genesis file" (the first
+    file button on the page) read "The pinned genesis does not load: ... genesis.validators:
+    expected an object": now the page names the receipt and keeps the pinned genesis."""
+    vectors = Path(__file__).parents[1] / "vectors"
+    genesis = json.loads((vectors / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, genesis, "checker.html"))
+    wait_ready(page)
+    printable = tmp_path / "receipt.pdf"
+    printable.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    for mistaken in (vectors / "receipt-v3.json", printable):
+        page.set_input_files("#genesis-file", str(mistaken))
+        page.wait_for_selector("#result:has-text('not a genesis file')")
+        assert "is a receipt" in page.inner_text("#result")
+    not_genesis = tmp_path / "other.json"
+    not_genesis.write_text('{"validators": 1}')
+    page.set_input_files("#genesis-file", str(not_genesis))
+    page.wait_for_selector("#result:has-text('The chosen file is not a genesis file')")
+    page.set_input_files("#receipt-file", str(vectors / "receipt-v3.json"))
+    assert verdict(page) == ("VALID", "")  # against the pinned genesis, still in use

@@ -82,6 +82,8 @@
       "t.http": "Warning: this page was served over plain HTTP by $host, not localhost. Anyone on the network path could have altered it, including the pinned genesis, and the browser withholds WebCrypto here. Check receipts with the offline checker file, or over HTTPS.",
       "fetch.failed": "Could not fetch receipt $id: $why",
       "genesis.bad": "The pinned genesis does not load:",
+      "genesis.chosen_bad": "The chosen file is not a genesis file; the pinned genesis is still the one in use:",
+      "genesis.chosen_receipt": "This file is a receipt, not a genesis file: choose it under “Receipt” instead. The pinned genesis is still the one in use.",
       "code.MALFORMED": "The file is not a receipt of the specified form.",
       "code.BAD_GENESIS": "The genesis file does not load.",
       "code.BAD_SET_CHANGE": "A change of the validator set in the receipt is not valid.",
@@ -188,6 +190,8 @@
       "t.http": "警告：本页由 $host 通过未加密的 HTTP 提供，而非本机。网络途中任何人都可能篡改本页（包括固定的创世文件），且浏览器在此不提供 WebCrypto。请使用离线核验文件或 HTTPS 核验凭证。",
       "fetch.failed": "无法获取凭证 $id：$why",
       "genesis.bad": "固定的创世文件无法载入：",
+      "genesis.chosen_bad": "所选文件不是创世文件；仍使用固定的创世文件：",
+      "genesis.chosen_receipt": "所选文件是凭证，不是创世文件：请在“凭证”一栏中选择它。仍使用固定的创世文件。",
       "code.MALFORMED": "该文件不是规定格式的凭证。",
       "code.BAD_GENESIS": "创世文件无法载入。",
       "code.BAD_SET_CHANGE": "凭证中的验证节点变更无效。",
@@ -518,7 +522,9 @@
     byId("genesis-file").addEventListener("change", function (event) {
       var file = event.target.files[0];
       if (!file) return;
-      readFile(file).then(function (text) { return useGenesis(text, file.name); }).catch(showGenesisError);
+      readFile(file).then(function (text) {
+        return useGenesis(text, file.name).catch(function (error) { showChosenGenesisError(text, error); });
+      }).catch(showGenesisError);
     });
   }
 
@@ -532,6 +538,25 @@
 
   function showGenesisError(error) {
     byId("result").textContent = t("genesis.bad") + " " + (error.detail || error.message);
+  }
+
+  /* A file chosen under "Check against another genesis file" that does not load: the
+   * pinned genesis is untouched, and a receipt (JSON or its PDF) picked there by mistake
+   * is named as one, not reported as a genesis that "does not parse". */
+  function showChosenGenesisError(text, error) {
+    byId("result").textContent = looksLikeReceipt(text)
+      ? t("genesis.chosen_receipt")
+      : t("genesis.chosen_bad") + " " + (error.detail || error.message);
+  }
+
+  function looksLikeReceipt(text) {
+    if (text.startsWith("%PDF-")) return true;
+    try {
+      var value = JSON.parse(text);
+      return value !== null && typeof value === "object" && "history_proof" in value;
+    } catch (ignored) {
+      return false;
+    }
   }
 
   async function fetchReceipt(id) {
