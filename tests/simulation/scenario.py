@@ -65,6 +65,12 @@ class Strategy(enum.Enum):
     its round. Nothing else."""
     MIXED = "mixed"
     """Each round one of the above at random (not SILENT)."""
+    REPLAY = "replay"
+    """Honest replicas start rounds apart. Sends each honest replica, spread over every
+    tick, the other honest validators' own old votes (the highest it holds below that
+    replica's height and round: the round before, or the previous height) and a prevote of
+    its own a round below, and nothing else: every replica hears every other behind it, so
+    waits_for_those_behind holds it and catch_up never moves it (no new signature needed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +342,13 @@ def _lock_trap(rng: random.Random, seed: int, max_height: int) -> Scenario:
 
 
 STRATEGIC_NODES = ("v0", "v1", "v2", "v3")
-GAPPED = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW, Strategy.DRAG, Strategy.TOGGLE)
+GAPPED = (
+    Strategy.HOLD_GAP,
+    Strategy.HOLD_GAP_LOW,
+    Strategy.DRAG,
+    Strategy.TOGGLE,
+    Strategy.REPLAY,
+)
 """Strategies played against honest replicas that always start rounds apart."""
 STRATEGIC_HONEST = ("v0", "v1", "v2")
 
