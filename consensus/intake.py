@@ -56,8 +56,8 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
             return push_certificate(state, received.sender, out)
         return push_commits(state, received.sender, height, out)
     if height > state.height:
-        if height == state.height + 1 and _future_room(state, received):
-            state = replace(state, future=(*state.future, received))
+        if height == state.height + 1:
+            state = _buffer_future(state, received)
         return ask_for_commits(state, received.sender, out)
     if isinstance(message, SignedVote):
         return on_vote(state, message, out)
@@ -74,16 +74,25 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
     return state
 
 
-def _future_room(state: ReplicaState, received: MessageReceived) -> bool:
-    """Whether the next height's buffer takes another message of received's sender: each
-    validator has an equal share of it. Nothing there is verified yet, so one validator
-    filled it (64 messages, proposals of up to 8 MiB each) and the others' proposal and
-    votes for the next height were dropped until they were resent."""
+def _buffer_future(state: ReplicaState, received: MessageReceived) -> ReplicaState:
+    """Keep a message for the next height: each validator has an equal share of the buffer.
+    Nothing there is verified yet, so one validator filled it (64 messages, proposals of up
+    to 8 MiB each) and the others' proposal and votes for the next height were dropped
+    until they were resent. A copy is not kept twice, and a sender whose share is full
+    makes room with its oldest message: a validator resends its messages of the round it
+    is in, so sixteen copies of one prevote (retransmitted, or duplicated by the links)
+    filled its share and its next round's proposal was dropped."""
+    future = state.future
+    if received in future:
+        return state
     config = state.config
-    if len(state.future) >= config.future_buffer_max:
-        return False
     share = max(1, config.future_buffer_max // state.validators.size)
-    return sum(1 for held in state.future if held.sender == received.sender) < share
+    own = [index for index, held in enumerate(future) if held.sender == received.sender]
+    if len(own) >= share:
+        future = future[: own[0]] + future[own[0] + 1 :]
+    elif len(future) >= config.future_buffer_max:
+        return state
+    return replace(state, future=(*future, received))
 
 
 def _holds_block_decided(state: ReplicaState, message: Message) -> bool:
