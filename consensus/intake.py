@@ -448,8 +448,9 @@ rounds). Without a bound, one Byzantine validator could store votes for every ro
 window, and each later step would cost more as they piled up (issue 10)."""
 
 PAST_ROUNDS_PER_VALIDATOR = 4
-"""Rounds more than one below ours in which one validator's votes arriving late are kept,
-besides those it holds from when they were recent. Without a bound, one Byzantine validator
+"""Rounds more than one below ours in which one validator's votes are held, those kept when
+they were recent counted too: a late vote of such a round is kept while fewer are held, or
+if one of its validator's votes of that round is. Without a bound, one Byzantine validator
 could move a replica up by 2^20 rounds (rounds.catch_up follows a validator alone ahead
 when the third is silent) and then store a vote for every round below: 20,000 of them
 took 59 s of steps, each slower than the last."""

@@ -106,6 +106,9 @@ class Adversary:
             return [(d, message, 0) for d in destinations if d in chosen]
         if strategy is Strategy.LATE_PROPOSAL:
             return self._late(message, destinations, round_number)
+        if strategy is Strategy.STALE and _is_vote(message, VoteType.PRECOMMIT):
+            late_ms = 2 * self.timeouts.duration_ms(TimeoutKind.ROUND, round_number)
+            return [(d, message, late_ms) for d in destinations]
         if strategy is Strategy.WITHHOLD_PRECOMMIT and _is_vote(message, VoteType.PRECOMMIT):
             if self.rng.random() < 0.3:
                 return []
@@ -219,6 +222,8 @@ class Adversary:
             return self._spam(own)
         if strategy is Strategy.REPLAY:
             return self._replay(own, honest_states)
+        if strategy is Strategy.STALE:
+            return self._stale(own, honest_states) + self._hold(honest_states, below=True)
         if strategy in (Strategy.DRAG, Strategy.TOGGLE):
             self._ticks += 1
             step = 1 if strategy is Strategy.DRAG or self._ticks % 2 else -1
@@ -269,6 +274,32 @@ class Adversary:
                 sent.append(self.vote(VoteType.PREVOTE, state.height, state.round - 1, None))
             for hold_ms in range(0, self.timeouts.retransmit_ms, _REPLAY_EVERY_MS):
                 out.extend((name, vote, hold_ms) for vote in sent)
+        return out
+
+    def _stale(self, own: ReplicaState, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """To each live honest replica of our height, up to eight of each other honest
+        validator's votes of rounds more than one below its round that it lacks, and our
+        old proposals."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is None or state.height != own.height:
+                continue
+            for other in states.values():
+                if other is None or other.public_key == state.public_key:
+                    continue
+                old = [
+                    vote
+                    for vote_type in VoteType
+                    for round_number in own.votes.rounds(vote_type)
+                    if round_number < state.round - 1
+                    and (vote := own.votes.get(round_number, vote_type, other.public_key))
+                    and not state.votes.contains(vote)
+                ]
+                chosen = self.rng.sample(old, min(8, len(old)))
+                out.extend((name, vote, self.rng.randint(0, 200)) for vote in chosen)
+            for round_number, proposal in own.proposals.items():
+                if round_number < state.round:
+                    out.append((name, proposal, self.rng.randint(0, 200)))
         return out
 
     def _spam(self, own: ReplicaState) -> Outgoing:

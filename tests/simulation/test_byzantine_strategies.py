@@ -47,6 +47,7 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.FUTURE_SPAM, 25),
         (Strategy.MIXED, 25),
         (Strategy.REPLAY, 15),
+        (Strategy.STALE, 15),
     ],
     ids=lambda p: p.value if isinstance(p, Strategy) else str(p),
 )
