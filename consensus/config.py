@@ -68,4 +68,4 @@ class EngineConfig:
     """Commits pushed to a lagging peer per request."""
     future_buffer_max: int = 64
     """Messages for the next height buffered while this height finishes, an equal share of
-    them per validator (intake._future_room)."""
+    them per validator, a full share making room with its oldest (intake._buffer_future)."""

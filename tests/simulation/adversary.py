@@ -30,6 +30,7 @@ from consensus import (
     TimeoutKind,
 )
 from protocol.hashing import Hash32
+from protocol.signing import PublicKey
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.kit.engine_config import payload_hash
 from tests.simulation.scenario import Strategy
@@ -92,7 +93,7 @@ class Adversary:
         height, round_number = _position(message, own)
         strategy = self._now_strategy(height, round_number)
         plain: Outgoing = [(d, message, 0) for d in destinations]
-        if strategy in (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, *HOLDING):
+        if strategy in (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, Strategy.REPLAY, *HOLDING):
             return []
         if isinstance(message, CommitMessage | StatusMessage | BlockRequest):
             return plain  # catch-up and sync: withholding them only slows what it hides
@@ -105,6 +106,9 @@ class Adversary:
             return [(d, message, 0) for d in destinations if d in chosen]
         if strategy is Strategy.LATE_PROPOSAL:
             return self._late(message, destinations, round_number)
+        if strategy is Strategy.STALE and _is_vote(message, VoteType.PRECOMMIT):
+            late_ms = 2 * self.timeouts.duration_ms(TimeoutKind.ROUND, round_number)
+            return [(d, message, late_ms) for d in destinations]
         if strategy is Strategy.WITHHOLD_PRECOMMIT and _is_vote(message, VoteType.PRECOMMIT):
             if self.rng.random() < 0.3:
                 return []
@@ -216,6 +220,10 @@ class Adversary:
             return self._hold(honest_states, below=strategy is Strategy.HOLD_GAP_LOW)
         if strategy is Strategy.FUTURE_SPAM:
             return self._spam(own)
+        if strategy is Strategy.REPLAY:
+            return self._replay(own, honest_states)
+        if strategy is Strategy.STALE:
+            return self._stale(own, honest_states) + self._hold(honest_states, below=True)
         if strategy in (Strategy.DRAG, Strategy.TOGGLE):
             self._ticks += 1
             step = 1 if strategy is Strategy.DRAG or self._ticks % 2 else -1
@@ -244,6 +252,54 @@ class Adversary:
             round_number = max(0, state.round - 1) if below else state.round
             vote = self.vote(VoteType.PREVOTE, state.height, round_number, None)
             out.append((name, vote, 0))
+        return out
+
+    def _replay(self, own: ReplicaState, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """To each live honest replica, every other honest validator's latest vote below its
+        position that our engine holds, and our own prevote a round below it, resent at
+        short intervals until the next tick (so a real retransmission is soon undone)."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is None:
+                continue
+            where = (state.height, state.round)
+            sent: list[SignedVote] = []
+            for other in states.values():
+                if other is None or other.public_key == state.public_key:
+                    continue
+                old = _latest_below(own, other.public_key, where)
+                if old is not None:
+                    sent.append(old)
+            if state.round > 0:
+                sent.append(self.vote(VoteType.PREVOTE, state.height, state.round - 1, None))
+            for hold_ms in range(0, self.timeouts.retransmit_ms, _REPLAY_EVERY_MS):
+                out.extend((name, vote, hold_ms) for vote in sent)
+        return out
+
+    def _stale(self, own: ReplicaState, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """To each live honest replica of our height, up to eight of each other honest
+        validator's votes of rounds more than one below its round that it lacks, and our
+        old proposals."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is None or state.height != own.height:
+                continue
+            for other in states.values():
+                if other is None or other.public_key == state.public_key:
+                    continue
+                old = [
+                    vote
+                    for vote_type in VoteType
+                    for round_number in own.votes.rounds(vote_type)
+                    if round_number < state.round - 1
+                    and (vote := own.votes.get(round_number, vote_type, other.public_key))
+                    and not state.votes.contains(vote)
+                ]
+                chosen = self.rng.sample(old, min(8, len(old)))
+                out.extend((name, vote, self.rng.randint(0, 200)) for vote in chosen)
+            for round_number, proposal in own.proposals.items():
+                if round_number < state.round:
+                    out.append((name, proposal, self.rng.randint(0, 200)))
         return out
 
     def _spam(self, own: ReplicaState) -> Outgoing:
@@ -288,6 +344,25 @@ class Adversary:
             validator=self.signer.public_key,
             signature=self.signer.sign(vote.sign_bytes()),
         )
+
+
+_REPLAY_EVERY_MS = 25
+
+
+def _latest_below(
+    own: ReplicaState, validator: PublicKey, where: tuple[int, int]
+) -> SignedVote | None:
+    """The vote of validator at the highest (height, round) below where in own's tallies."""
+    best: SignedVote | None = None
+    for height, tally in ((own.height, own.votes), (own.height - 1, own.previous_votes)):
+        for vote_type in VoteType:
+            for round_number in tally.rounds(vote_type):
+                vote = tally.get(round_number, vote_type, validator)
+                if vote is None or (height, round_number) >= where:
+                    continue
+                if best is None or (height, round_number) > (best.vote.height, best.vote.round):
+                    best = vote
+    return best
 
 
 def _is_vote(message: Message, vote_type: VoteType) -> bool:

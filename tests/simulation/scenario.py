@@ -65,6 +65,21 @@ class Strategy(enum.Enum):
     its round. Nothing else."""
     MIXED = "mixed"
     """Each round one of the above at random (not SILENT)."""
+    REPLAY = "replay"
+    """Honest replicas start rounds apart. Sends each honest replica, spread over every
+    tick, the other honest validators' own old votes (the highest it holds below that
+    replica's height and round: the round before, or the previous height) and a prevote of
+    its own a round below, and nothing else: every replica hears every other behind it, so
+    waits_for_those_behind holds it and catch_up never moves it (no new signature needed)."""
+    STALE = "stale"
+    """Aims at the bounds on what a replica keeps below its round (intake._round_free,
+    _payload_wanted). Honest replicas start rounds apart, and it holds the gap as
+    HOLD_GAP_LOW does, so rounds pass; it proposes and prevotes normally, but its
+    precommits arrive two round timeouts late (below the round before the receiver's,
+    where the four-round budget applies), and on every tick it replays to each honest
+    replica the other honest validators' votes of rounds long below that replica's that it
+    lacks (filling their budgets there) and the old proposals it holds (kept only for a
+    payload wanted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +351,14 @@ def _lock_trap(rng: random.Random, seed: int, max_height: int) -> Scenario:
 
 
 STRATEGIC_NODES = ("v0", "v1", "v2", "v3")
-GAPPED = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW, Strategy.DRAG, Strategy.TOGGLE)
+GAPPED = (
+    Strategy.HOLD_GAP,
+    Strategy.HOLD_GAP_LOW,
+    Strategy.DRAG,
+    Strategy.TOGGLE,
+    Strategy.REPLAY,
+    Strategy.STALE,
+)
 """Strategies played against honest replicas that always start rounds apart."""
 STRATEGIC_HONEST = ("v0", "v1", "v2")
 

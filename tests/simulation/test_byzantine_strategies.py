@@ -46,6 +46,8 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.WITHHOLD_PRECOMMIT, 25),
         (Strategy.FUTURE_SPAM, 25),
         (Strategy.MIXED, 25),
+        (Strategy.REPLAY, 15),
+        (Strategy.STALE, 15),
     ],
     ids=lambda p: p.value if isinstance(p, Strategy) else str(p),
 )
@@ -75,13 +77,18 @@ def test_two_behind_one_ahead_and_the_fourth_silent_decide(behind, ahead):
         assert result.liveness_failure is None, result.liveness_failure
 
 
-@pytest.mark.parametrize("strategy", [Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW], ids=str)
+@pytest.mark.parametrize(
+    "strategy", [Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW, Strategy.REPLAY], ids=str
+)
 @pytest.mark.parametrize(("behind", "ahead"), [(20, 21), (20, 23)], ids=str)
 def test_two_behind_one_ahead_decide_though_a_byzantine_holds_them(strategy, behind, ahead):
     """The Byzantine sends the two behind a prevote of their round (or the one below) and
     never a precommit, so they count q at or below their round and catch_up holds them; the
     skip rule needs two validators above and has one. Past the timeout cap they never met
-    the one ahead (every seed halted) until it waited for them (waits_for_those_behind)."""
+    the one ahead (every seed halted) until it waited for them (waits_for_those_behind).
+    REPLAY also sends each of them the other's vote of the round before: until a vote below
+    where its validator was heard moved nothing (intake.heard), they waited for each other
+    in round 21 and 20 vs 23 halted on every seed."""
     rounds = {"v0": behind, "v1": behind, "v2": ahead}
     for seed in (1, 2):
         scenario = gap_scenario4(seed, strategy, rounds)

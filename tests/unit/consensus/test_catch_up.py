@@ -171,3 +171,22 @@ def test_n4_nobody_heard_below_nobody_waited_for():
     state, _ = h.receive(state, h.vote(first, PRE, 1, None), sender=first)
     state, _ = feed(state, Tick(now_ms=8600))
     assert state.round == 2, "two of four in round 1 and nobody below: time rounds as before"
+
+
+# Where a validator is heard only goes up: an honest validator never signs below a vote it
+# signed (the signer-state guard), so a vote below where it was heard is an old one, which
+# anyone holding it can replay. A Byzantine validator replaying two honest ones' old votes
+# to each honest replica, and claiming a round below itself, made every replica of a gap
+# wait for the others (62 of 100 seeded runs of the simulator's replay strategy halted).
+
+
+def test_n4_an_old_vote_replayed_does_not_move_its_validator_back():
+    h, _me, (first, second, byzantine), state = _ahead_in_round_1()
+    old = h.vote(first, PRE, 0, None)
+    state, _ = h.receive(state, old, sender=first)
+    for peer in (first, second):
+        state, _ = h.receive(state, h.vote(peer, PRE, 1, None), sender=peer)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 0, None), sender=byzantine)
+    state, _ = h.receive(state, old, sender=byzantine)  # first's own vote, replayed
+    state, _ = feed(state, Tick(now_ms=8600))
+    assert (state.round, state.round_held) == (2, False), "first is in round 1, not 0"

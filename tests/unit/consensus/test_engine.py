@@ -456,3 +456,21 @@ def test_one_validator_fills_only_its_share_of_the_next_heights_buffer():
     assert len(state.future) == 64 // 4
     state, _ = h.receive(state, h.proposal(0, X, height=2), proposer)
     assert state.future[-1].sender == h.key(proposer)
+
+
+def test_a_validators_newest_messages_for_the_next_height_are_buffered_whatever_it_resent():
+    # A validator resends its messages of its round every retransmit_ms, and links
+    # duplicate them: sixteen copies of one prevote filled its share of the buffer, and its
+    # proposal for the next round of that height was dropped until resent. A copy is now
+    # not buffered twice, and once its share is full its oldest message makes room.
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    other = next(i for i in range(4) if i != me)
+    prevote = h.vote(other, PRE, 0, None, height=2)
+    for _ in range(20):
+        state, _ = h.receive(state, prevote, other)
+    later = [h.vote(other, PRE, r, None, height=2) for r in range(1, 17)]
+    for vote in later:
+        state, _ = h.receive(state, vote, other)
+    assert [held.message for held in state.future] == later, "its newest sixteen"
