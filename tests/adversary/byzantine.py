@@ -124,6 +124,13 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "low_round_votes": lambda c: byzantine.low_round_votes(
             c["peer"], int(c["height"]), int(c["top_round"]), int(c["count"])
         ),
+        "low_round_proposals": lambda c: byzantine.low_round_proposals(
+            c["peer"],
+            int(c["height"]),
+            int(c["top_round"]),
+            int(c["count"]),
+            int(c["payload_kib"]),
+        ),
         "next_height_flood": lambda c: byzantine.next_height_flood(
             int(c["count"]), int(c["payload_kib"])
         ),

@@ -18,7 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import PASSPHRASE_FILE
+from node.ledger import block_hash_of_payload
 from node.peer_envelope import PeerKind, seal_envelope
+from protocol.encoding import encode
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
@@ -100,6 +102,35 @@ class BoundAttacks(AskAttacks):
             return peer, PeerKind.CONSENSUS, self._vote_envelope(height, round_number, kind)
 
         return self._flood(count, make)
+
+    def low_round_proposals(
+        self, peer: str, height: int, top_round: int, count: int, payload_kib: int
+    ) -> Reply:
+        """Our proposals of height to one peer, for count of the rounds below top_round - 1
+        we propose in, each of a block of its own (our head's header at another time_ms)
+        padded to payload_kib KiB: it hashes to its block, so a replica that kept proposals
+        of rounds below its own held every payload (and asked for each to be executed)."""
+        header = self.ledger.head().to_json()
+        assert isinstance(header, dict)
+        time_ms = header["time_ms"]
+        assert isinstance(time_ms, int)
+        padding = b"x" * (payload_kib * 1024)
+        validators = self.validators()
+        rounds = [
+            r
+            for r in range(top_round - 2, -1, -1)
+            if validators.proposer(height, r).public_key == self.key.public_key
+        ][:count]
+        statuses: Counter[str] = Counter()
+        for index, round_number in enumerate(rounds):
+            header["time_ms"] = time_ms + 1 + index
+            payload = b'{"evidence":[],"header":%s,"txs":["%s"]}' % (encode(header), padding)
+            block = block_hash_of_payload(payload)
+            assert block is not None
+            body = self.proposal(height, round_number, payload, block)
+            data = seal_envelope(self.key, self.chain_id, PeerKind.CONSENSUS, body)
+            statuses[str(self.post(peer, PeerKind.CONSENSUS, data))] += 1
+        return {"sent": len(rounds), "answers": dict(statuses)}
 
     def lead_round(self, peer: str, height: int, round_number: int) -> Reply:
         """A prevote of (height, R) to one peer, R the first round from round_number that

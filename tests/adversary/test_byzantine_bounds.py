@@ -35,6 +35,9 @@ pytestmark = [
 ]
 LATE_VOTES = 3000
 LOW_ROUND_VOTES = 3000
+LOW_ROUND_PROPOSALS = 60
+LOW_ROUND_PAYLOAD_KIB = 3 * 1024
+"""60 blocks of 3 MiB: 180 MiB held by a replica that keeps proposals of rounds below."""
 NEXT_HEIGHT_MESSAGES = 600
 NEXT_HEIGHT_PAYLOAD_KIB = 256
 SELF_EVIDENCE = 600
@@ -133,7 +136,8 @@ def _round_of(adversary: AdversaryNet, name: str, at_least: int) -> int | None:
 def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
     """One honest validator stopped: the Byzantine leads the other one, alone, a thousand
     rounds up (rounds.catch_up follows a lone validator ahead), then sends it votes for
-    every round below. It keeps four rounds of them, stays within its memory bound, and
+    every round below and its own proposals of 3 MiB blocks for rounds below. It keeps
+    four rounds of the votes and none of the blocks, stays within its memory bound, and
     once the stopped validator is back the two decide the height and go on."""
     net, byzantine = adversary.net, adversary.byzantine
     lone, stopped = adversary.honest
@@ -157,6 +161,15 @@ def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
         )
         assert answer["answers"] == {"202": LOW_ROUND_VOTES}, answer
         assert _counter(adversary, lone, RECEIVED_CONSENSUS) - received >= LOW_ROUND_VOTES
+        proposals = byzantine.command(
+            "low_round_proposals",
+            peer=lone,
+            height=height,
+            top_round=top,
+            count=LOW_ROUND_PROPOSALS,
+            payload_kib=LOW_ROUND_PAYLOAD_KIB,
+        )
+        assert proposals["answers"] == {"202": LOW_ROUND_PROPOSALS}, proposals
         assert net.status(lone)["round"] >= top
         assert net.get(lone, "/healthz").status_code == 200
         grown = rss_mib(adversary, lone) - before[lone]
