@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.adversary.byzantine_asks import AskAttacks, pause_answer
+from tests.adversary.byzantine_asks import pause_answer
+from tests.adversary.byzantine_bounds import BoundAttacks
 from tests.adversary.byzantine_peer import Reply
 from tests.adversary.byzantine_proposals import ProposalAttacks
 from tests.adversary.byzantine_status import (
@@ -35,13 +36,20 @@ from tests.adversary.byzantine_status import (
 )
 
 
-class Byzantine(ProposalAttacks, AskAttacks):
+class Byzantine(ProposalAttacks, BoundAttacks):
     """One Byzantine validator with every attack the tests script."""
 
     def __init__(self, directory: Path, name: str) -> None:
         super().__init__(directory, name)
         self.status = StatusMode()
         """How its port answers block sync's GETs (tests/adversary/byzantine_status.py)."""
+
+
+def status_head(byzantine: Byzantine) -> Reply:
+    """Answer /v1/status with our chain copy's head (synced now): a peer that answers."""
+    height = byzantine.sync()
+    head_hash = byzantine.ledger.head().block_hash().hex()
+    return byzantine.status.set("head", height, head_hash)
 
 
 def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
@@ -58,7 +66,8 @@ def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
             self._answer(202, b'{"accepted":true}')
 
         def do_GET(self) -> None:
-            answer = status_answer(byzantine.status.mode, self.path, byzantine.status.height)
+            mode = byzantine.status
+            answer = status_answer(mode.mode, self.path, mode.height, mode.head_hash)
             if answer is not None:
                 self._answer(*answer)
                 return
@@ -109,6 +118,24 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "announce_flood": lambda c: byzantine.announce_flood(int(c["messages"])),
         "status_mode": lambda c: byzantine.status.set(str(c["mode"]), int(c.get("height", 0))),
         "ask_flood": lambda c: byzantine.ask_flood(float(c["seconds"]), bool(c.get("stall"))),
+        "status_head": lambda c: status_head(byzantine),
+        "late_votes": lambda c: byzantine.late_votes(int(c["count"])),
+        "lead_round": lambda c: byzantine.lead_round(c["peer"], int(c["height"]), int(c["round"])),
+        "low_round_votes": lambda c: byzantine.low_round_votes(
+            c["peer"], int(c["height"]), int(c["top_round"]), int(c["count"])
+        ),
+        "low_round_proposals": lambda c: byzantine.low_round_proposals(
+            c["peer"],
+            int(c["height"]),
+            int(c["top_round"]),
+            int(c["count"]),
+            int(c["payload_kib"]),
+        ),
+        "next_height_flood": lambda c: byzantine.next_height_flood(
+            int(c["count"]), int(c["payload_kib"])
+        ),
+        "self_evidence": lambda c: byzantine.self_evidence(int(c["count"])),
+        "foreign_equivocation": lambda c: byzantine.foreign_equivocation(c["name"]),
     }
 
 

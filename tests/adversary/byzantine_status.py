@@ -10,13 +10,16 @@ and hold more of its state tree twice a second, and report itself not ready.
 `drip-range`: a /v1/status a few blocks above the honest nodes' highest head (answered with
 RANGE_LEAD added to the height the test sets), and every block or range of blocks dripped:
 asked first at a restart, it held that catch-up the whole body deadline (30 s).
+`head`: a true /v1/status (the head of its chain copy, set by the test's `status_head`), so
+the honest nodes count it reachable: one whose peers do not answer holds its round
+timeouts (node/runtime.py), and a lone replica then never meets a validator ahead.
 """
 
 import json
 import time
 from typing import Final
 
-MODES: Final = ("none", "drip", "ahead", "drip-range")
+MODES: Final = ("none", "drip", "ahead", "drip-range", "head")
 RANGE_LEAD: Final = 3
 DRIP_INTERVAL_S: Final = 1.0
 DRIP_BYTES: Final = 200
@@ -29,17 +32,24 @@ class StatusMode:
     def __init__(self) -> None:
         self.mode = "none"
         self.height = 0
-        """drip-range: the honest head the claim is made above (status_mode's height)."""
+        """drip-range: the honest head the claim is made above (status_mode's height);
+        head: the height it answers."""
+        self.head_hash = "00" * 32
+        """head: the block hash it answers."""
 
-    def set(self, mode: str, height: int = 0) -> dict[str, str]:
+    def set(self, mode: str, height: int = 0, head_hash: str = "00" * 32) -> dict[str, str]:
         if mode not in MODES:
             raise ValueError(f"status mode is one of {', '.join(MODES)}")
-        self.mode, self.height = mode, height
+        self.mode, self.height, self.head_hash = mode, height, head_hash
         return {"mode": mode}
 
 
-def status_answer(mode: str, path: str, height: int = 0) -> tuple[int, bytes] | None:
+def status_answer(
+    mode: str, path: str, height: int = 0, head_hash: str = "00" * 32
+) -> tuple[int, bytes] | None:
     """(status, body) for a GET of path in mode, or None to drip (drip_status)."""
+    if mode == "head" and path == "/v1/status":
+        return 200, json.dumps({"height": height, "head_hash": head_hash}).encode()
     if mode == "drip" and path == "/v1/status":
         return None
     if mode == "drip-range" and path == "/v1/status":

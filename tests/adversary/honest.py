@@ -9,10 +9,12 @@ import contextlib
 import io
 import itertools
 import threading
+from pathlib import Path
 from typing import Any
 
 from client.cli.audit import register_audit
 from genesis.network import GENESIS_FILE
+from node.net_processes import read_pid
 from protocol.evidence import ConflictingCheckpointEvidence, evidence_from_json
 from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
@@ -191,3 +193,12 @@ def assert_healthy(adversary: AdversaryNet) -> None:
     """/healthz answers on every honest validator."""
     for name in adversary.honest:
         assert adversary.net.get(name, "/healthz").status_code == 200, name
+
+
+def rss_mib(adversary: AdversaryNet, name: str) -> int:
+    """The honest node's resident memory (VmRSS of /proc/PID/status), in MiB."""
+    pid = read_pid(adversary.net.directory / name)
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError(f"no VmRSS for {name}")

@@ -5,13 +5,16 @@ and when it took them slowly each queued 1,675 of them (87 -> 520 MiB resident).
 block goes to it at most once a second (node/block_answers.py) and what waits for it is
 bounded in bytes (node/transport.py QUEUE_BYTES_MAX); a client tx commits meanwhile."""
 
-from pathlib import Path
-
 import pytest
 
-from node.net_processes import read_pid
 from tests.adversary.conftest import AdversaryNet
-from tests.adversary.honest import assert_agree, assert_healthy, during_attack, wait_more_blocks
+from tests.adversary.honest import (
+    assert_agree,
+    assert_healthy,
+    during_attack,
+    rss_mib,
+    wait_more_blocks,
+)
 from tests.integration.txs import batch_wire, submit_to
 
 pytestmark = pytest.mark.slow
@@ -22,14 +25,6 @@ FILL_TXS = 1000
 BLOCKS_HELD = 16
 """Blocks an honest node answers with: its engine's decisions_kept."""
 RSS_GROWTH_MIB_MAX = 150
-
-
-def _rss_mib(adversary: AdversaryNet, name: str) -> int:
-    pid = read_pid(adversary.net.directory / name)
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) // 1024
-    raise AssertionError(f"no VmRSS for {name}")
 
 
 def _fill_blocks(adversary: AdversaryNet) -> None:
@@ -50,9 +45,9 @@ def test_asks_for_old_blocks_are_answered_at_a_bounded_rate(adversary: Adversary
 
 def test_answers_taken_slowly_hold_bounded_memory(adversary: AdversaryNet) -> None:
     _fill_blocks(adversary)
-    before = {name: _rss_mib(adversary, name) for name in adversary.honest}
+    before = {name: rss_mib(adversary, name) for name in adversary.honest}
     during_attack(adversary, "ask-flood-stalled", "ask_flood", seconds=FLOOD_S, stall=True)
-    grown = {name: _rss_mib(adversary, name) - before[name] for name in adversary.honest}
+    grown = {name: rss_mib(adversary, name) - before[name] for name in adversary.honest}
     assert max(grown.values()) <= RSS_GROWTH_MIB_MAX, grown
     assert_healthy(adversary)
     assert_agree(adversary)

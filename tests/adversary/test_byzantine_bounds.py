@@ -1,0 +1,183 @@
+"""Stop 47's per-validator bounds, against live honest `lantan node` processes (they were
+measured in the unit harness and the simulator only).
+
+One Byzantine validator floods, validly signed, what each bound limits: late votes of the
+height just decided over thousands of rounds (consensus/intake.py _check_late_vote), votes
+of rounds far below a replica's (PAST_ROUNDS_PER_VALIDATOR), the next height's buffer
+(_future_room), and evidence against itself (node/evidence_pool.py offender_items_max).
+Through each the honest nodes commit a client tx, stay ready and agree, their resident
+memory stays within a generous bound, and the flood shows in their metrics; an honest
+validator's real equivocation, sent while the pool is flooded, is recorded.
+
+n=3 only: the round-far-below test needs one honest validator stopped with the chain able
+to go on once it returns, and one network keeps the module within its share of the tier.
+"""
+
+import pytest
+
+from node.runtime_settings import RuntimeSettings
+from tests.adversary.conftest import AdversaryNet
+from tests.adversary.honest import (
+    TX_SENDER,
+    assert_agree,
+    assert_evidence_sound,
+    commit_client_tx,
+    during_attack,
+    rss_mib,
+    wait_recorded,
+)
+from tests.integration.network import wait_for
+from tests.integration.txs import submit_to, wire
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.parametrize("adversary", [3], indirect=True, ids=["n3"]),
+]
+LATE_VOTES = 3000
+LOW_ROUND_VOTES = 3000
+LOW_ROUND_PROPOSALS = 60
+LOW_ROUND_PAYLOAD_KIB = 3 * 1024
+"""60 blocks of 3 MiB: 180 MiB held by a replica that keeps proposals of rounds below."""
+NEXT_HEIGHT_MESSAGES = 600
+NEXT_HEIGHT_PAYLOAD_KIB = 256
+SELF_EVIDENCE = 600
+LEAD_ROUND = 1000
+"""The round the Byzantine leads a lone honest replica to (within the round window)."""
+RSS_GROWTH_MIB_MAX = 150
+"""Generous: measured, each flood grew a node of ~76 MiB by 0 to 3 MiB."""
+OFFENDER_ITEMS_MAX = RuntimeSettings().evidence_offender_max
+
+
+def _rss(adversary: AdversaryNet) -> dict[str, int]:
+    return {name: rss_mib(adversary, name) for name in adversary.honest}
+
+
+def _assert_rss_bounded(adversary: AdversaryNet, before: dict[str, int]) -> None:
+    grown = {name: rss_mib(adversary, name) - before[name] for name in adversary.honest}
+    assert max(grown.values()) <= RSS_GROWTH_MIB_MAX, grown
+
+
+def _counter(adversary: AdversaryNet, name: str, key: str) -> float:
+    return adversary.net.metrics(name).get(key, 0.0)
+
+
+RECEIVED_CONSENSUS = 'lantan_peer_messages_received_total{kind="consensus"}'
+
+
+def _assert_flood_counted(
+    adversary: AdversaryNet, received_before: dict[str, float], answer: dict[str, object]
+) -> None:
+    """Every post was taken (202) and each honest node counted the envelopes it accepted."""
+    sent = int(str(answer["sent"]))
+    assert answer["answers"] == {"202": sent * len(adversary.honest)}, answer
+    for name in adversary.honest:
+        counted = _counter(adversary, name, RECEIVED_CONSENSUS) - received_before[name]
+        assert counted >= sent, (name, counted, sent)
+
+
+def test_late_votes_of_the_decided_height(adversary: AdversaryNet) -> None:
+    """Votes of the height just decided, each for a new round: a tx commits meanwhile."""
+    before = _rss(adversary)
+    received = {n: _counter(adversary, n, RECEIVED_CONSENSUS) for n in adversary.honest}
+    height = max(adversary.net.height(name) for name in adversary.honest)
+    answer = during_attack(adversary, "late-votes", "late_votes", count=LATE_VOTES)
+    _assert_flood_counted(adversary, received, answer)
+    assert assert_agree(adversary) > height
+    _assert_rss_bounded(adversary, before)
+
+
+def test_a_full_next_height_buffer_from_one_key(adversary: AdversaryNet) -> None:
+    """Proposals (256 KiB each) and votes for the next height, far more than the whole
+    buffer holds, renewed as the heights go: the others' next proposal and votes still get
+    in, and the buffered payloads stay within the Byzantine's share."""
+    before = _rss(adversary)
+    received = {n: _counter(adversary, n, RECEIVED_CONSENSUS) for n in adversary.honest}
+    height = max(adversary.net.height(name) for name in adversary.honest)
+    answer = during_attack(
+        adversary,
+        "next-height",
+        "next_height_flood",
+        count=NEXT_HEIGHT_MESSAGES,
+        payload_kib=NEXT_HEIGHT_PAYLOAD_KIB,
+    )
+    _assert_flood_counted(adversary, received, answer)
+    commit_client_tx(adversary, "after-next-height")
+    assert assert_agree(adversary) > height
+    _assert_rss_bounded(adversary, before)
+
+
+def test_evidence_against_itself_leaves_room_for_another(adversary: AdversaryNet) -> None:
+    """Hundreds of real offences of its own, each valid evidence: the pool keeps its share
+    (offender_share_full counted, never pool_full), and an equivocation signed with an
+    honest validator's key, sent in the middle of the flood, is recorded on every node."""
+    byzantine = adversary.byzantine
+    before = _rss(adversary)
+    during_attack(adversary, "self-evidence", "self_evidence", count=SELF_EVIDENCE)
+    other = byzantine.command("foreign_equivocation", name=adversary.honest[0])
+    during_attack(adversary, "self-evidence-2", "self_evidence", count=SELF_EVIDENCE // 2)
+    wait_recorded(adversary, other["evidence_hash"])
+    recorded = assert_evidence_sound(adversary)
+    assert recorded[other["evidence_hash"]]["offender"] == other["offender"]
+    for name in adversary.honest:
+        metrics = adversary.net.metrics(name)
+        share_full = metrics.get('lantan_evidence_refused_total{reason="offender_share_full"}', 0.0)
+        assert share_full > 0, (name, "no evidence refused for the offender's share")
+        assert metrics.get('lantan_evidence_refused_total{reason="pool_full"}', 0.0) == 0, name
+        assert metrics["lantan_evidence_pending"] <= OFFENDER_ITEMS_MAX + 1, name
+    assert_agree(adversary)
+    _assert_rss_bounded(adversary, before)
+
+
+def _round_of(adversary: AdversaryNet, name: str, at_least: int) -> int | None:
+    round_number = adversary.net.status(name)["round"]
+    return round_number if round_number is not None and round_number >= at_least else None
+
+
+def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
+    """One honest validator stopped: the Byzantine leads the other one, alone, a thousand
+    rounds up (rounds.catch_up follows a lone validator ahead), then sends it votes for
+    every round below and its own proposals of 3 MiB blocks for rounds below. It keeps
+    four rounds of the votes and none of the blocks, stays within its memory bound, and
+    once the stopped validator is back the two decide the height and go on."""
+    net, byzantine = adversary.net, adversary.byzantine
+    lone, stopped = adversary.honest
+    net.kill(stopped)
+    byzantine.command("status_head")  # counted reachable: the lone one's rounds go on
+    try:
+        height = net.height(lone) + 1
+        # Work for the height, so the lone replica runs its rounds (idle, it waits).
+        signed = adversary.builder.attest(TX_SENDER, "far-below-start")
+        assert submit_to(net, [lone], wire(signed))[lone].status_code == 202
+
+        def led() -> int | None:
+            target = byzantine.command("lead_round", peer=lone, height=height, round=LEAD_ROUND)
+            return _round_of(adversary, lone, int(target["round"]))
+
+        top = wait_for(led, 60.0, f"{lone} led to round {LEAD_ROUND}")
+        before = {lone: rss_mib(adversary, lone)}
+        received = _counter(adversary, lone, RECEIVED_CONSENSUS)
+        answer = byzantine.command(
+            "low_round_votes", peer=lone, height=height, top_round=top, count=LOW_ROUND_VOTES
+        )
+        assert answer["answers"] == {"202": LOW_ROUND_VOTES}, answer
+        assert _counter(adversary, lone, RECEIVED_CONSENSUS) - received >= LOW_ROUND_VOTES
+        proposals = byzantine.command(
+            "low_round_proposals",
+            peer=lone,
+            height=height,
+            top_round=top,
+            count=LOW_ROUND_PROPOSALS,
+            payload_kib=LOW_ROUND_PAYLOAD_KIB,
+        )
+        assert proposals["answers"] == {"202": LOW_ROUND_PROPOSALS}, proposals
+        assert net.status(lone)["round"] >= top
+        assert net.get(lone, "/healthz").status_code == 200
+        grown = rss_mib(adversary, lone) - before[lone]
+        assert grown <= RSS_GROWTH_MIB_MAX, grown
+    finally:
+        byzantine.command("status_mode", mode="none")
+        net.start(stopped)
+    net.wait_ready(stopped)
+    net.wait_heights(adversary.honest, height, timeout_s=60.0)
+    commit_client_tx(adversary, "after-low-rounds")
+    assert assert_agree(adversary) >= height
