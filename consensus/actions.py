@@ -7,6 +7,7 @@ persist, then send), so a crash can never leave a signature out in the world tha
 signer state does not know about, nor a lock on bytes that exist nowhere.
 """
 
+import enum
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -126,6 +127,36 @@ class ProposalRefused:
     block_hash: Hash32
 
 
+class DropReason(enum.Enum):
+    """Which bound of consensus/intake.py dropped a message (each bounds what one validator,
+    or one peer, can make a replica hold)."""
+
+    FUTURE_ROUND_BUDGET = "future_round_budget"
+    """A vote of a round above ours past its validator's budget of rounds there."""
+    PAST_ROUND_BUDGET = "past_round_budget"
+    """A vote of a round more than one below ours past its validator's budget there."""
+    LATE_VOTE_BUDGET = "late_vote_budget"
+    """A late vote of the height just decided past its validator's budget of rounds."""
+    STALE_PROPOSAL = "stale_proposal"
+    """A proposal of a round below ours whose payload we do not need."""
+    NEXT_HEIGHT_SHARE = "next_height_share"
+    """A message for the next height that its sender's share of the buffer (or the full
+    buffer) had no room for: the sender's oldest one held, or the new one."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDropped:
+    """A bound dropped a received message: nothing else changes; the node counts it.
+
+    An action per message rather than a counter in the state: a drop is already a step of
+    its own (one message), the action costs one small object beside the message's decoding,
+    and the state stays free of what only the operator reads. Most drops come before any
+    signature check, so the reason says what a message claimed, not who sent it.
+    """
+
+    reason: DropReason
+
+
 Action: TypeAlias = (
     PersistPayload
     | PersistSignerState
@@ -138,4 +169,5 @@ Action: TypeAlias = (
     | EvidenceFound
     | ForkDetected
     | ProposalRefused
+    | MessageDropped
 )

@@ -9,8 +9,10 @@ from dataclasses import replace
 
 from consensus.actions import (
     Action,
+    DropReason,
     EvidenceFound,
     ForkDetected,
+    MessageDropped,
     ProposalRefused,
     Send,
     ValidateProposal,
@@ -57,7 +59,7 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         return push_commits(state, received.sender, height, out)
     if height > state.height:
         if height == state.height + 1:
-            state = _buffer_future(state, received)
+            state = _buffer_future(state, received, out)
         return ask_for_commits(state, received.sender, out)
     if isinstance(message, SignedVote):
         return on_vote(state, message, out)
@@ -74,7 +76,9 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
     return state
 
 
-def _buffer_future(state: ReplicaState, received: MessageReceived) -> ReplicaState:
+def _buffer_future(
+    state: ReplicaState, received: MessageReceived, out: list[Action]
+) -> ReplicaState:
     """Keep a message for the next height: each validator has an equal share of the buffer.
     Nothing there is verified yet, so one validator filled it (64 messages, proposals of up
     to 8 MiB each) and the others' proposal and votes for the next height were dropped
@@ -90,7 +94,9 @@ def _buffer_future(state: ReplicaState, received: MessageReceived) -> ReplicaSta
     own = [index for index, held in enumerate(future) if held.sender == received.sender]
     if len(own) >= share:
         future = future[: own[0]] + future[own[0] + 1 :]
+        out.append(MessageDropped(reason=DropReason.NEXT_HEIGHT_SHARE))
     elif len(future) >= config.future_buffer_max:
+        out.append(MessageDropped(reason=DropReason.NEXT_HEIGHT_SHARE))
         return state
     return replace(state, future=(*future, received))
 
@@ -158,7 +164,9 @@ def on_vote(
         return state
     if state.votes.contains(signed):
         return heard(state, signed)  # the same bytes as a vote already verified
-    if not of_pol and not _round_free(state.votes, state.round, signed):
+    over = None if of_pol else _over_budget(state.votes, state.round, signed)
+    if over is not None:
+        out.append(MessageDropped(reason=over))
         return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
@@ -208,9 +216,10 @@ def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action])
         return state
     if state.previous_votes.contains(signed):
         return heard(state, signed)
-    if not _round_free(state.previous_votes, state.previous_round, signed):
+    if _over_budget(state.previous_votes, state.previous_round, signed) is not None:
         # The same budget as while the height ran, above the round we left it in: without
         # one, a validator could sign a vote for every round and grow the tally for good.
+        out.append(MessageDropped(reason=DropReason.LATE_VOTE_BUDGET))
         return _hear_only(state, signed)
     if not _signature_holds(state, signed):
         return state
@@ -252,6 +261,7 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
         # The rules read only our round's proposal; an earlier one matters for its payload
         # alone (a block a quorum precommitted, sent on our BlockRequest). Else a proposer
         # could store, and have the node execute, a block for every round below ours.
+        out.append(MessageDropped(reason=DropReason.STALE_PROPOSAL))
         return state
     if state.proposals.get(proposal.round) == message or not _proposal_is_signed(state, message):
         return state
@@ -456,18 +466,23 @@ when the third is silent) and then store a vote for every round below: 20,000 of
 took 59 s of steps, each slower than the last."""
 
 
-def _round_free(tally: VoteTally, ours: int, signed: SignedVote) -> bool:
-    """Whether a vote is kept, given ours, the round we are in (or left the tally's height
-    in): always for our round and the one before (a vote merely late), else only within
-    its sender's budget of rounds above ours, or of rounds further below."""
+def _over_budget(tally: VoteTally, ours: int, signed: SignedVote) -> DropReason | None:
+    """Which budget drops a vote, None if it is kept, given ours, the round we are in (or
+    left the tally's height in): always kept for our round and the one before (a vote
+    merely late), else only within its sender's budget of rounds above ours, or of rounds
+    further below."""
     round_number = signed.vote.round
     if ours - 1 <= round_number <= ours:
-        return True
+        return None
     if round_number > ours:
         held = tally.rounds_of(signed.validator, above=ours)
-        return round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR
+        if round_number in held or len(held) < FUTURE_ROUNDS_PER_VALIDATOR:
+            return None
+        return DropReason.FUTURE_ROUND_BUDGET
     held = tally.rounds_of(signed.validator, below=ours - 1)
-    return round_number in held or len(held) < PAST_ROUNDS_PER_VALIDATOR
+    if round_number in held or len(held) < PAST_ROUNDS_PER_VALIDATOR:
+        return None
+    return DropReason.PAST_ROUND_BUDGET
 
 
 def _round_in_window(state: ReplicaState, round_number: int) -> bool:

@@ -82,7 +82,7 @@ class ReplicaState:
     previous_validators: ValidatorSet | None = None
     previous_round: int = 0
     """The round we were in when height - 1 was decided: late votes of rounds above it are
-    kept only within each validator's future-round budget (intake._round_free)."""
+    kept only within each validator's future-round budget (intake._over_budget)."""
     decided_validators: Mapping[int, ValidatorSet] = field(default_factory=dict)
     """The validator sets of the heights in decisions, to verify a peer's certificate."""
     fork_height: int | None = None

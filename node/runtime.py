@@ -25,6 +25,7 @@ from consensus import (
     Event,
     EvidenceFound,
     ForkDetected,
+    MessageDropped,
     MessageReceived,
     PersistSignerState,
     ProposalMessage,
@@ -393,6 +394,9 @@ class NodeRuntime:
                 action.proposer.hex()[:16],
                 extra={"height": action.height, "round": action.round},
             )
+        elif isinstance(action, MessageDropped):
+            # Counted, not logged: a flood would flood the log too.
+            self.metrics.message_dropped(action.reason)
 
     async def _persist(self, writes: Sequence[Action]) -> None:
         """Perform durable writes in their order (the payloads a new lock names, then the

@@ -23,6 +23,7 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
+from consensus.actions import DropReason
 from node.metrics.thread_cpu import ThreadCpuCollector
 from node.metrics.tx_latency import TxFirstSeen
 from protocol.hashing import Hash32
@@ -166,6 +167,16 @@ class NodeMetrics:
             ["reason"],
             registry=registry,
         )
+        self.messages_dropped = Counter(
+            "lantan_consensus_messages_dropped_total",
+            "Consensus messages a bound of the engine dropped, by reason: "
+            "future_round_budget, past_round_budget, late_vote_budget, stale_proposal, "
+            "next_height_share.",
+            ["reason"],
+            registry=registry,
+        )
+        for dropped in DropReason:  # exported at 0 from the start, so rates and alerts see them
+            self.messages_dropped.labels(reason=dropped.value)
         self.evidence_refused = Counter(
             "lantan_evidence_refused_total",
             "Evidence not pooled (from a peer or found here), by reason: the check_evidence "
@@ -250,6 +261,9 @@ class NodeMetrics:
 
     def proposal_refused(self, reason: str) -> None:
         self.proposals_refused.labels(reason=reason).inc()
+
+    def message_dropped(self, reason: DropReason) -> None:
+        self.messages_dropped.labels(reason=reason.value).inc()
 
     def event_error(self, event: str) -> None:
         """One event of this type failed and the loop went on."""

@@ -4,7 +4,7 @@ message validly signed with the Byzantine's real key, sent as node/transport.py 
 - late votes of the height the honest nodes just decided, for many rounds
   (consensus/intake.py _check_late_vote, the future-round budget above the decided round);
 - votes of rounds far below the round a replica is in (PAST_ROUNDS_PER_VALIDATOR);
-- proposals and votes for the next height, a full buffer's worth and more (_future_room);
+- proposals and votes for the next height, a full buffer's worth and more (_buffer_future);
 - conflicting votes of its own, as evidence, at many rounds (node/evidence_pool.py
   offender_items_max), and a real equivocation signed with another validator's key.
 """

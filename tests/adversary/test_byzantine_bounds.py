@@ -4,10 +4,12 @@ measured in the unit harness and the simulator only).
 One Byzantine validator floods, validly signed, what each bound limits: late votes of the
 height just decided over thousands of rounds (consensus/intake.py _check_late_vote), votes
 of rounds far below a replica's (PAST_ROUNDS_PER_VALIDATOR), the next height's buffer
-(_future_room), and evidence against itself (node/evidence_pool.py offender_items_max).
+(_buffer_future), and evidence against itself (node/evidence_pool.py offender_items_max).
 Through each the honest nodes commit a client tx, stay ready and agree, their resident
-memory stays within a generous bound, and the flood shows in their metrics; an honest
-validator's real equivocation, sent while the pool is flooded, is recorded.
+memory stays within a generous bound, and the flood shows in their metrics (the envelopes
+received, and each bound's own count of what it dropped, so a test fails if a bound is
+removed, not only if memory grows); an honest validator's real equivocation, sent while
+the pool is flooded, is recorded.
 
 n=3 only: the round-far-below test needs one honest validator stopped with the chain able
 to go on once it returns, and one network keeps the module within its share of the tier.
@@ -15,6 +17,7 @@ to go on once it returns, and one network keeps the module within its share of t
 
 import pytest
 
+from consensus import DropReason
 from node.runtime_settings import RuntimeSettings
 from tests.adversary.conftest import AdversaryNet
 from tests.adversary.honest import (
@@ -62,6 +65,30 @@ def _counter(adversary: AdversaryNet, name: str, key: str) -> float:
 
 
 RECEIVED_CONSENSUS = 'lantan_peer_messages_received_total{kind="consensus"}'
+DROP_WAIT_S = 30.0
+"""The node takes a post (202) before its consensus loop steps the message."""
+
+
+def _dropped_key(reason: DropReason) -> str:
+    return f'lantan_consensus_messages_dropped_total{{reason="{reason.value}"}}'
+
+
+def _drops(adversary: AdversaryNet, reason: DropReason, names: list[str]) -> dict[str, float]:
+    return {name: _counter(adversary, name, _dropped_key(reason)) for name in names}
+
+
+def _assert_drops_rose(
+    adversary: AdversaryNet, reason: DropReason, before: dict[str, float]
+) -> dict[str, float]:
+    """Each node in before counted drops for reason since: the bound fired there. Returns
+    how many each counted (waited for: the loop may still be stepping the flood)."""
+
+    def rose() -> dict[str, float] | None:
+        now = _drops(adversary, reason, list(before))
+        grown = {name: now[name] - before[name] for name in before}
+        return grown if min(grown.values()) > 0 else None
+
+    return wait_for(rose, DROP_WAIT_S, f"{reason.value} drops counted on {list(before)}")
 
 
 def _assert_flood_counted(
@@ -80,8 +107,10 @@ def test_late_votes_of_the_decided_height(adversary: AdversaryNet) -> None:
     before = _rss(adversary)
     received = {n: _counter(adversary, n, RECEIVED_CONSENSUS) for n in adversary.honest}
     height = max(adversary.net.height(name) for name in adversary.honest)
+    dropped = _drops(adversary, DropReason.LATE_VOTE_BUDGET, adversary.honest)
     answer = during_attack(adversary, "late-votes", "late_votes", count=LATE_VOTES)
     _assert_flood_counted(adversary, received, answer)
+    _assert_drops_rose(adversary, DropReason.LATE_VOTE_BUDGET, dropped)
     assert assert_agree(adversary) > height
     _assert_rss_bounded(adversary, before)
 
@@ -93,6 +122,7 @@ def test_a_full_next_height_buffer_from_one_key(adversary: AdversaryNet) -> None
     before = _rss(adversary)
     received = {n: _counter(adversary, n, RECEIVED_CONSENSUS) for n in adversary.honest}
     height = max(adversary.net.height(name) for name in adversary.honest)
+    dropped = _drops(adversary, DropReason.NEXT_HEIGHT_SHARE, adversary.honest)
     answer = during_attack(
         adversary,
         "next-height",
@@ -101,6 +131,7 @@ def test_a_full_next_height_buffer_from_one_key(adversary: AdversaryNet) -> None
         payload_kib=NEXT_HEIGHT_PAYLOAD_KIB,
     )
     _assert_flood_counted(adversary, received, answer)
+    _assert_drops_rose(adversary, DropReason.NEXT_HEIGHT_SHARE, dropped)
     commit_client_tx(adversary, "after-next-height")
     assert assert_agree(adversary) > height
     _assert_rss_bounded(adversary, before)
@@ -156,6 +187,8 @@ def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
         top = wait_for(led, 60.0, f"{lone} led to round {LEAD_ROUND}")
         before = {lone: rss_mib(adversary, lone)}
         received = _counter(adversary, lone, RECEIVED_CONSENSUS)
+        past = _drops(adversary, DropReason.PAST_ROUND_BUDGET, [lone])
+        stale = _drops(adversary, DropReason.STALE_PROPOSAL, [lone])
         answer = byzantine.command(
             "low_round_votes", peer=lone, height=height, top_round=top, count=LOW_ROUND_VOTES
         )
@@ -170,6 +203,8 @@ def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
             payload_kib=LOW_ROUND_PAYLOAD_KIB,
         )
         assert proposals["answers"] == {"202": LOW_ROUND_PROPOSALS}, proposals
+        _assert_drops_rose(adversary, DropReason.PAST_ROUND_BUDGET, past)
+        _assert_drops_rose(adversary, DropReason.STALE_PROPOSAL, stale)
         assert net.status(lone)["round"] >= top
         assert net.get(lone, "/healthz").status_code == 200
         grown = rss_mib(adversary, lone) - before[lone]

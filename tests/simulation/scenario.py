@@ -72,7 +72,7 @@ class Strategy(enum.Enum):
     its own a round below, and nothing else: every replica hears every other behind it, so
     waits_for_those_behind holds it and catch_up never moves it (no new signature needed)."""
     STALE = "stale"
-    """Aims at the bounds on what a replica keeps below its round (intake._round_free,
+    """Aims at the bounds on what a replica keeps below its round (intake._over_budget,
     _payload_wanted). Honest replicas start rounds apart, and it holds the gap as
     HOLD_GAP_LOW does, so rounds pass; it proposes and prevotes normally, but its
     precommits arrive two round timeouts late (below the round before the receiver's,

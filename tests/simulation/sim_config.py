@@ -49,6 +49,8 @@ class SimStats:
     evidence: int = 0
     lock_violations: int = 0
     """Lock-violation evidence found (ADR 0012): how amnesia forks are named."""
+    messages_dropped: int = 0
+    """Received messages a bound of consensus/intake.py dropped (MessageDropped)."""
     network: NetworkCounters = field(default_factory=NetworkCounters)
     """The simulated network's own counts at the end of the run."""
     end_ms: int = 0

@@ -22,6 +22,7 @@ from consensus import (
     EvidenceFound,
     ForkDetected,
     Message,
+    MessageDropped,
     MessageReceived,
     PersistPayload,
     PersistSignerState,
@@ -376,6 +377,8 @@ class Simulation:
                 replica.halted = True  # Like the node: stop, keep the data, serve it.
             elif isinstance(action, ProposalRefused):
                 self.proposals_refused += 1  # a log line on the node; no simulated node sends one
+            elif isinstance(action, MessageDropped):
+                self.stats.messages_dropped += 1  # a metric on the node
             else:
                 assert isinstance(action, EvidenceFound)
                 self._evidence(replica, action)

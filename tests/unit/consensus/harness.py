@@ -5,6 +5,7 @@ from dataclasses import replace
 from consensus import (
     Action,
     Broadcast,
+    CommitApplied,
     EngineConfig,
     Event,
     MessageReceived,
@@ -162,3 +163,18 @@ def broadcast_votes(actions: list[Action], vote_type: VoteType | None = None) ->
         if vote_type is None or action.message.vote.type is vote_type:
             found.append(action.message.vote)
     return found
+
+
+def decided_height_1(h: Harness) -> tuple[ReplicaState, list[int]]:
+    """A non-proposer of height 1 (n=3) that decided X in round 0 on the others' precommits
+    and moved to height 2; the others' indices."""
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    others = [i for i in range(3) if i != me]
+    for i in others:
+        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
+    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    return state, others

@@ -16,7 +16,6 @@ from consensus import (
     MessageReceived,
     PersistPayload,
     PersistSignerState,
-    ReplicaState,
     ScheduleTimeout,
     Send,
     SignedStep,
@@ -34,6 +33,7 @@ from tests.unit.consensus.harness import (
     Y,
     block_hash,
     broadcast_votes,
+    decided_height_1,
     feed,
     validated,
 )
@@ -108,24 +108,9 @@ def test_conflicting_votes_from_one_key_become_evidence_naming_it():
     assert len(evidence) == 1 and evidence[0].offender == h.key(offender)
 
 
-def _decided_height_1(h: Harness) -> tuple[ReplicaState, list[int]]:
-    """A non-proposer of height 1 (n=3) that decided X in round 0 on the others' precommits
-    and moved to height 2; the others' indices."""
-    me = h.non_proposer(1, 0)
-    state, _ = h.start(me)
-    proposal = h.proposal(0, X)
-    state, _ = h.receive(state, proposal)
-    state, _ = feed(state, validated(proposal))
-    others = [i for i in range(3) if i != me]
-    for i in others:
-        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)))
-    state, _ = feed(state, CommitApplied(height=1, next_validators=h.validators))
-    return state, others
-
-
 def test_a_late_conflicting_vote_for_the_previous_height_is_still_evidence():
     h = Harness(n=3, quorum=2)
-    state, others = _decided_height_1(h)
+    state, others = decided_height_1(h)
     _, actions = h.receive(state, h.vote(others[0], COM, 0, block_hash(Y)))
     assert [a.evidence.offender for a in actions if isinstance(a, EvidenceFound)] == [
         h.key(others[0])
@@ -136,7 +121,7 @@ def test_late_votes_are_kept_for_two_rounds_above_the_decided_one_at_most():
     # A validator signing a vote for every round of the height just decided grew the
     # previous height's tally without bound (20,000 rounds: 20,000 slots, each add slower).
     h = Harness(n=3, quorum=2)
-    state, (flooder, _) = _decided_height_1(h)
+    state, (flooder, _) = decided_height_1(h)
     for round_number in range(1, 50):
         state, _ = h.receive(state, h.vote(flooder, PRE, round_number * 1000, None))
     assert state.previous_votes.rounds_of(h.key(flooder), above=0) == {1000, 2000}
