@@ -48,7 +48,7 @@ def audited_to(
     return min(ends)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SavedExtended:
     """The saved checkpoint this audit proved the chain extends: its size and the nodes
     whose consistency proof from it verified (--json `extends_saved`)."""
