@@ -142,6 +142,13 @@ class DropReason(enum.Enum):
     NEXT_HEIGHT_SHARE = "next_height_share"
     """A message for the next height that its sender's share of the buffer (or the full
     buffer) had no room for: the sender's oldest one held, or the new one."""
+    OUTSIDE_WINDOW = "outside_window"
+    """A vote or proposal of a round past the window above ours (EngineConfig.round_window)."""
+    FUTURE_PROPOSAL = "future_proposal"
+    """A proposal of a round more than one above ours: its proposer retransmits it."""
+    SECOND_PROPOSAL = "second_proposal"
+    """Another proposal, correctly signed, for a round whose proposal we hold, its payload
+    not needed: an equivocating proposer."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

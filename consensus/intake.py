@@ -158,7 +158,10 @@ def on_vote(
     which line 28 needs whatever round it is of (at most one proposal per round is kept).
     """
     vote = signed.vote
-    if vote.chain_id != state.config.chain_id or not _round_in_window(state, vote.round):
+    if vote.chain_id != state.config.chain_id:
+        return state
+    if not _round_in_window(state, vote.round):
+        out.append(MessageDropped(reason=DropReason.OUTSIDE_WINDOW))
         return state
     if not state.validators.contains(signed.validator):
         return state
@@ -253,10 +256,15 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
     BlockRequest) only contributes its payload, which its block hash authenticates.
     """
     proposal = message.signed.proposal
-    if proposal.chain_id != state.config.chain_id or not _round_in_window(state, proposal.round):
+    if proposal.chain_id != state.config.chain_id:
+        return state
+    if not _round_in_window(state, proposal.round):
+        out.append(MessageDropped(reason=DropReason.OUTSIDE_WINDOW))
         return state
     if proposal.round > state.round + 1:
-        return state  # its proposer retransmits it; kept now it would only hold memory
+        # Its proposer retransmits it; kept now it would only hold memory.
+        out.append(MessageDropped(reason=DropReason.FUTURE_PROPOSAL))
+        return state
     if proposal.round < state.round and not _payload_wanted(state, proposal.block_hash):
         # The rules read only our round's proposal; an earlier one matters for its payload
         # alone (a block a quorum precommitted, sent on our BlockRequest). Else a proposer
@@ -278,6 +286,7 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
     if proposal.round in state.proposals:
         # Only a payload we need: else an equivocating proposer could store any number.
         if not _payload_wanted(state, proposal.block_hash):
+            out.append(MessageDropped(reason=DropReason.SECOND_PROPOSAL))
             return state
         return replace(state, blocks=blocks)
     state = replace(state, proposals={**state.proposals, proposal.round: message}, blocks=blocks)

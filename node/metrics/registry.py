@@ -171,7 +171,7 @@ class NodeMetrics:
             "lantan_consensus_messages_dropped_total",
             "Consensus messages a bound of the engine dropped, by reason: "
             "future_round_budget, past_round_budget, late_vote_budget, stale_proposal, "
-            "next_height_share.",
+            "next_height_share, outside_window, future_proposal, second_proposal.",
             ["reason"],
             registry=registry,
         )

@@ -10,6 +10,7 @@ from tests.unit.consensus.harness import (
     COM,
     PRE,
     Harness,
+    X,
     Y,
     block_hash,
     decided_height_1,
@@ -105,3 +106,40 @@ def test_a_full_next_height_buffer_drops_and_says_so():
     after, actions = step(state, message)
     assert _dropped(actions) == [DropReason.NEXT_HEIGHT_SHARE]
     assert after.future == state.future
+
+
+def test_a_vote_or_proposal_past_the_round_window_is_dropped_and_said():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    far = state.round + state.config.round_window + 1
+    other = next(i for i in range(4) if i != me)
+    _, actions = h.receive(state, h.vote(other, PRE, far, None), other)
+    assert _dropped(actions) == [DropReason.OUTSIDE_WINDOW]
+    _, actions = h.receive(state, h.vote(other, PRE, far - 1, None), other)
+    assert DropReason.OUTSIDE_WINDOW not in _dropped(actions)
+    _, actions = h.receive(state, h.proposal(far, Y))
+    assert _dropped(actions) == [DropReason.OUTSIDE_WINDOW]
+
+
+def test_a_proposal_more_than_one_round_ahead_is_dropped_and_said():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    _, actions = h.receive(state, h.proposal(2, Y))
+    assert _dropped(actions) == [DropReason.FUTURE_PROPOSAL]
+    after, actions = h.receive(state, h.proposal(1, Y))  # the next round's: kept
+    assert _dropped(actions) == [] and 1 in after.proposals
+
+
+def test_a_second_proposal_for_a_round_is_dropped_and_said():
+    # An equivocating proposer: its second block for the round is neither stored nor
+    # validated unless a quorum names it.
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    state, actions = h.receive(state, h.proposal(0, X))
+    assert _dropped(actions) == []
+    after, actions = h.receive(state, h.proposal(0, Y))
+    assert _dropped(actions) == [DropReason.SECOND_PROPOSAL]
+    assert block_hash(Y) not in after.blocks
