@@ -3,9 +3,12 @@ tmp_path), a fake clock, and an in-memory transport that delivers consensus mess
 through their JSON wire form."""
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
+
+from prometheus_client import Counter as MetricCounter
 
 from consensus import (
     MessageReceived,
@@ -253,3 +256,13 @@ def duplicate_vote(key: SigningKey = VALIDATOR_KEYS[2]) -> DuplicateVoteEvidence
 def plant(pool: EvidencePool, evidence: Evidence) -> None:
     """Put evidence in the pool unchecked: what slipped in against an older state."""
     pool._held[evidence.hash()] = evidence
+
+
+def by_reason(counter: MetricCounter) -> "Counter[str]":
+    """A runtime metric counted by reason ({reason} label), as its registry holds it."""
+    counts: Counter[str] = Counter()
+    for metric in counter.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                counts[sample.labels["reason"]] = int(sample.value)
+    return counts

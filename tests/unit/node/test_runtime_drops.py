@@ -8,22 +8,14 @@ from consensus import DropReason, MessageReceived
 from node.runtime import NodeRuntime
 from protocol.votes import Vote, VoteType, sign_vote
 from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS
-from tests.unit.node.runtime_kit import run_single, until
-
-
-def dropped(runtime: NodeRuntime) -> "Counter[str]":
-    """lantan_consensus_messages_dropped_total by reason, as this runtime's metrics hold it."""
-    counts: Counter[str] = Counter()
-    for metric in runtime.metrics.messages_dropped.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_total"):
-                counts[sample.labels["reason"]] = int(sample.value)
-    return counts
+from tests.unit.node.runtime_kit import by_reason, run_single, until
 
 
 def test_every_reason_is_exported_at_zero_from_the_start(tmp_path: Path) -> None:
     async def body(runtime: NodeRuntime) -> None:
-        assert dropped(runtime) == Counter({reason.value: 0 for reason in DropReason})
+        assert by_reason(runtime.metrics.messages_dropped) == Counter(
+            {reason.value: 0 for reason in DropReason}
+        )
 
     run_single(tmp_path, body)
 
@@ -49,7 +41,10 @@ def test_messages_past_a_validators_share_of_the_next_heights_buffer_are_counted
             )
             message = sign_vote(vote, flooder)
             runtime.submit(MessageReceived(sender=flooder.public_key, message=message))
-        await until(lambda: dropped(runtime)["next_height_share"] == 3, "three drops counted")
-        assert sum(dropped(runtime).values()) == 3
+        await until(
+            lambda: by_reason(runtime.metrics.messages_dropped)["next_height_share"] == 3,
+            "three drops counted",
+        )
+        assert sum(by_reason(runtime.metrics.messages_dropped).values()) == 3
 
     run_single(tmp_path, body)

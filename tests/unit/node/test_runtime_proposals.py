@@ -30,6 +30,7 @@ from tests.unit.node.chain_kit import (
 )
 from tests.unit.node.runtime_kit import (
     START_MS,
+    by_reason,
     duplicate_vote,
     plant,
     queued,
@@ -121,16 +122,6 @@ def test_a_proposal_leaves_out_evidence_already_on_chain(tmp_path: Path) -> None
     run_single(tmp_path, body)
 
 
-def refusals(runtime: NodeRuntime) -> "Counter[str]":
-    """lantan_proposals_refused_total by reason, as this runtime's metrics hold it."""
-    counts: Counter[str] = Counter()
-    for metric in runtime.metrics.proposals_refused.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_total"):
-                counts[sample.labels["reason"]] = int(sample.value)
-    return counts
-
-
 def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
     async def body(runtime: NodeRuntime) -> None:
         runtime._restart_replica_sync(None, 0)  # a replica, but no loop taking the queue
@@ -162,14 +153,16 @@ def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
             action = ValidateProposal(
                 height=height, round=0, block_hash=block_hash, payload=payload
             )
-            before = refusals(runtime)
+            before = by_reason(runtime.metrics.proposals_refused)
             await runtime._validate(action)
             (answer,) = queued(runtime)
             assert answer == ProposalValidated(
                 height=height, round=0, block_hash=block_hash, valid=refused is None
             )
             # lantan_proposals_refused_total{reason} counts each nil vote's reason.
-            assert refusals(runtime) - before == Counter([] if refused is None else [refused])
+            assert by_reason(runtime.metrics.proposals_refused) - before == Counter(
+                [] if refused is None else [refused]
+            )
 
     run_single(tmp_path, body)
 
@@ -226,6 +219,6 @@ def test_a_proposal_whose_payload_is_not_its_block_is_counted(tmp_path: Path) ->
             height=1, round=0, proposer=proposer, block_hash=Hash32(sha256(b"x"))
         )
         await runtime._perform(refused)
-        assert refusals(runtime) == Counter(payload_mismatch=1)
+        assert by_reason(runtime.metrics.proposals_refused) == Counter(payload_mismatch=1)
 
     run_single(tmp_path, body)
