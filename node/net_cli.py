@@ -30,6 +30,7 @@ from node.net_views import (
     STATUS_TIMEOUT_S,
     HeadAgreement,
     NodeView,
+    StatusClients,
     WitnessView,
     head_agreement,
     net_status,
@@ -181,8 +182,13 @@ def _run_up(args: argparse.Namespace) -> int:
 def _run_status(args: argparse.Namespace) -> int:
     directory = args.dir.resolve()
     require_network(directory)
-    views, witnesses = net_status(directory), witness_views(directory)
-    agreement = head_agreement(directory, views)
+    clients = StatusClients()  # one set for the status reads and the agreement's blocks
+    try:
+        views = net_status(directory, clients)
+        agreement = head_agreement(directory, views, clients)
+    finally:
+        clients.close()
+    witnesses = witness_views(directory)
     _print(views, args.json, witnesses, agreement)
     not_up = _not_up(views, witnesses)
     if not not_up:

@@ -146,13 +146,16 @@ def node_views(directory: Path, names: list[str], clients: StatusClients) -> lis
         return list(pool.map(lambda name: node_view(directory, name, clients), names))
 
 
-def net_status(directory: Path) -> list[NodeView]:
-    """Every node of the network (node_names), as it answers now."""
-    clients = StatusClients()
-    try:
+def net_status(directory: Path, clients: StatusClients | None = None) -> list[NodeView]:
+    """Every node of the network (node_names), as it answers now; clients, when given, are
+    the caller's to reuse and close (StatusClients)."""
+    if clients is not None:
         return node_views(directory, node_names(directory), clients)
+    own = StatusClients()
+    try:
+        return node_views(directory, node_names(directory), own)
     finally:
-        clients.close()
+        own.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,26 +188,24 @@ class HeadAgreement:
         return {"height": self.height, "agree": self.agree, "hashes": self.hashes}
 
 
-def head_agreement(directory: Path, views: list[NodeView]) -> HeadAgreement | None:
+def head_agreement(
+    directory: Path, views: list[NodeView], clients: StatusClients
+) -> HeadAgreement | None:
     """Whether the answering nodes hold one block at the lowest of their heights (None: fewer
     than two answer, or none is above genesis). A node above that height is asked for its
-    block there (`GET /v1/blocks/{height}`)."""
+    block there (`GET /v1/blocks/{height}`), through the clients the status read used."""
     answering = [v for v in views if v.height is not None and v.head_hash is not None]
     if len(answering) < 2:
         return None
     height = min(v.height for v in answering if v.height is not None)
     if height < 1:
         return None
-    clients = StatusClients()
-    try:
-        hashes = {
-            v.name: v.head_hash
-            if v.height == height
-            else _block_hash(load_config(directory / v.name), height, clients)
-            for v in answering
-        }
-    finally:
-        clients.close()
+    hashes = {
+        v.name: v.head_hash
+        if v.height == height
+        else _block_hash(load_config(directory / v.name), height, clients)
+        for v in answering
+    }
     return HeadAgreement(height=height, hashes=hashes)
 
 
