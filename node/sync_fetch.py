@@ -1,11 +1,13 @@
 """Block sync's reads of peers' public /v1 API, each bounded as it streams in: a byte bound
 per kind of answer and deadlines for its headers, its pace and the whole of it, so a peer
 cannot make this node buffer more than one block's worth, nor hold a poll. Also the
-observer's checkpoint fetches use it (node/checkpoint_follow.py). What the served bytes
-mean is node/sync_blocks.py's; this module only gets them.
+observer's checkpoint fetches use it (node/checkpoint_follow.py), and the answers to the
+transport's posts are read by the same rule (request_bounded, node/transport.py). What the
+served bytes mean is node/sync_blocks.py's; this module only gets them.
 """
 
 import asyncio
+import contextlib
 import logging
 import ssl
 
@@ -82,37 +84,7 @@ class PeerClient:
         after the request (ResponseTooSlowError)."""
         if deadline_s is None:
             deadline_s = BODY_DEADLINE_S
-        loop = asyncio.get_running_loop()
-        end = loop.time() + deadline_s
-        why = f"no whole answer within {deadline_s:g} s"
-        try:
-            async with asyncio.timeout_at(min(end, loop.time() + HEAD_DEADLINE_S)) as timer:
-                return await self._get_bounded(url, limit, timer, end)
-        except TimeoutError:
-            # Which bound passed: the whole answer's, or the pace its bytes must keep.
-            if loop.time() < end:
-                why = f"its bytes stopped coming (under {MIN_BODY_BYTES_PER_S} a second)"
-            raise ResponseTooSlowError(f"{url}: {why}") from None
-
-    async def _get_bounded(
-        self, url: str, limit: int, timer: asyncio.Timeout, end: float
-    ) -> tuple[int, bytes]:
-        """The request within timer, which the body's pace moves on: never past end."""
-        loop = asyncio.get_running_loop()
-        async with self._client.stream("GET", url) as response:
-            declared = response.headers.get("content-length")
-            if declared is not None and is_decimal(declared) and int(declared) > limit:
-                raise ResponseTooLargeError(f"{url}: {declared} bytes declared")
-            began = loop.time()
-            timer.reschedule(min(end, began + BODY_GRACE_S))
-            chunks, total = [], 0
-            async for chunk in response.aiter_bytes():
-                total += len(chunk)
-                if total > limit:
-                    raise ResponseTooLargeError(f"{url}: over {limit} bytes")
-                chunks.append(chunk)
-                timer.reschedule(min(end, began + BODY_GRACE_S + total / MIN_BODY_BYTES_PER_S))
-            return response.status_code, b"".join(chunks)
+        return await request_bounded(self._client, "GET", url, limit, deadline_s=deadline_s)
 
     async def fetch_block(
         self, peer_url: str, height: int
@@ -139,3 +111,60 @@ class PeerClient:
                 "fetching block %d from %s failed: %s", height, peer_url, describe_peer_error(error)
             )
             return None
+
+
+async def request_bounded(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    limit: int,
+    *,
+    deadline_s: float,
+    head_deadline_s: float | None = None,
+    content: bytes | None = None,
+) -> tuple[int, bytes]:
+    """One request (with content as its body, if any); the answer's status and body, refused
+    as soon as the body passes limit bytes (ResponseTooLargeError), its headers take past
+    head_deadline_s (HEAD_DEADLINE_S), its bytes fall under MIN_BODY_BYTES_PER_S after
+    BODY_GRACE_S, or it has not ended deadline_s after the request (ResponseTooSlowError)."""
+    if head_deadline_s is None:
+        head_deadline_s = HEAD_DEADLINE_S
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline_s
+    why = f"no whole answer within {deadline_s:g} s"
+    try:
+        async with asyncio.timeout_at(min(end, loop.time() + head_deadline_s)) as timer:
+            request = client.build_request(method, url, content=content)
+            return await _read_bounded(client, request, limit, timer, end)
+    except TimeoutError:
+        # Which bound passed: the whole answer's, or the pace its bytes must keep.
+        if loop.time() < end:
+            why = f"its bytes stopped coming (under {MIN_BODY_BYTES_PER_S} a second)"
+        raise ResponseTooSlowError(f"{url}: {why}") from None
+
+
+async def _read_bounded(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    limit: int,
+    timer: asyncio.Timeout,
+    end: float,
+) -> tuple[int, bytes]:
+    """The request within timer, which the body's pace moves on: never past end."""
+    loop = asyncio.get_running_loop()
+    url = request.url
+    response = await client.send(request, stream=True)
+    async with contextlib.aclosing(response):
+        declared = response.headers.get("content-length")
+        if declared is not None and is_decimal(declared) and int(declared) > limit:
+            raise ResponseTooLargeError(f"{url}: {declared} bytes declared")
+        began = loop.time()
+        timer.reschedule(min(end, began + BODY_GRACE_S))
+        chunks, total = [], 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > limit:
+                raise ResponseTooLargeError(f"{url}: over {limit} bytes")
+            chunks.append(chunk)
+            timer.reschedule(min(end, began + BODY_GRACE_S + total / MIN_BODY_BYTES_PER_S))
+        return response.status_code, b"".join(chunks)

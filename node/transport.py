@@ -17,6 +17,7 @@ import httpx
 from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind, seal_envelope
 from node.peer_errors import describe_peer_error
+from node.sync_fetch import PeerAnswerError, request_bounded
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey, SigningKey
@@ -33,6 +34,16 @@ PEER_LINKS_MAX = 64
 sets (ADR 0023), both small; the bound keeps a mistaken list from opening sockets without
 end."""
 POST_TIMEOUT_S = 5.0
+"""Each read or write of a post (httpx's timeout): it bounds one read alone, not the post."""
+POST_DEADLINE_S = 30.0
+"""The whole of one post, from the request to its answer's last byte (an 8 MiB block at
+0.3 MB/s fits). Its answer's bytes must also keep coming once its headers are in
+(node/sync_fetch.py request_bounded, the rule block sync's reads keep)."""
+ANSWER_BYTES_MAX = 64 * 1024
+"""A peer's answer to a post is {"accepted": ...} or a short error; more is refused while it
+streams in. httpx's post read the whole answer into memory, each read bounded by
+POST_TIMEOUT_S alone: a Byzantine validator answering with 1 TiB grew every honest node that
+posted to it by what it sent, and one sending a byte a second held the sender for ever."""
 SENDERS_PER_PEER = 4
 """Posts in flight per peer. With one, a link carries one message per round trip and a
 stalled post holds the queue for POST_TIMEOUT_S: a height needs ~10 messages per peer, so
@@ -95,7 +106,12 @@ class PeerTransport:
     def start(self) -> None:
         connections = SENDERS_PER_PEER * PEER_LINKS_MAX
         limits = httpx.Limits(max_keepalive_connections=connections, max_connections=connections)
-        self._client = httpx.AsyncClient(timeout=POST_TIMEOUT_S, limits=limits, verify=self._verify)
+        self._client = httpx.AsyncClient(
+            timeout=POST_TIMEOUT_S,
+            limits=limits,
+            verify=self._verify,
+            headers={"content-type": "application/octet-stream"},
+        )
         for link in self._links.values():
             self._start_link(link)
 
@@ -224,23 +240,34 @@ class PeerTransport:
             url = f"{link.url}/peer/{kind.value}"
             started = time.monotonic()
             try:
-                response = await self._client.post(
-                    url, content=data, headers={"content-type": "application/octet-stream"}
+                status, answer = await request_bounded(
+                    self._client,
+                    "POST",
+                    url,
+                    ANSWER_BYTES_MAX,
+                    deadline_s=POST_DEADLINE_S,
+                    head_deadline_s=POST_DEADLINE_S,
+                    content=data,
                 )
             except httpx.HTTPError as error:
                 self._sent(link.name, "failed", started)
                 log.debug("peer %s unreachable: %s", link.name, describe_peer_error(error))
                 continue
-            if response.status_code == 404 and fallback is not None:
+            except PeerAnswerError as error:
+                self._sent(link.name, "bad_answer", started)
+                log.warning("peer %s: answer to a post cut off: %s", link.name, error)
+                continue
+            if status == 404 and fallback is not None:
                 # A build without this kind's route: the same message in the form it knows,
                 # and that form only from now on (ADR 0036's rolling upgrade).
                 link.lacks.add(kind)
                 self._sent(link.name, "fallback", started)
                 log.info("peer %s lacks /peer/%s; sending the older form", link.name, kind.value)
                 self._enqueue(link, *fallback())
-            elif response.status_code >= 400:
+            elif status >= 400:
                 self._sent(link.name, "refused", started)
-                log.warning("peer %s refused %s: %s", link.name, kind.value, response.text[:200])
+                text = answer[:200].decode(errors="replace")
+                log.warning("peer %s refused %s: %s", link.name, kind.value, text)
             else:
                 self._sent(link.name, "sent", started)
 
