@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.adversary.byzantine_answers import DECLARED_BYTES, PostAnswers, endless_answer
 from tests.adversary.byzantine_asks import pause_answer
 from tests.adversary.byzantine_bounds import BoundAttacks
 from tests.adversary.byzantine_peer import Reply
@@ -43,6 +44,8 @@ class Byzantine(ProposalAttacks, BoundAttacks):
         super().__init__(directory, name)
         self.status = StatusMode()
         """How its port answers block sync's GETs (tests/adversary/byzantine_status.py)."""
+        self.post_answers = PostAnswers()
+        """How its port answers the honest nodes' posts (tests/adversary/byzantine_answers.py)."""
 
 
 def status_head(byzantine: Byzantine) -> Reply:
@@ -63,6 +66,14 @@ def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
                 byzantine.capture(self.path, data)
             if byzantine.stall_answers and self.path == "/peer/consensus":
                 pause_answer()  # the honest node's sender waits: its queue to us fills
+            if byzantine.post_answers.mode == "endless":
+                self.send_response(202)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(DECLARED_BYTES))
+                self.end_headers()
+                endless_answer(self.wfile, byzantine.post_answers)
+                self.close_connection = True
+                return
             self._answer(202, b'{"accepted":true}')
 
         def do_GET(self) -> None:
@@ -119,6 +130,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "status_mode": lambda c: byzantine.status.set(str(c["mode"]), int(c.get("height", 0))),
         "ask_flood": lambda c: byzantine.ask_flood(float(c["seconds"]), bool(c.get("stall"))),
         "status_head": lambda c: status_head(byzantine),
+        "post_answers": lambda c: byzantine.post_answers.set(str(c["mode"])),
         "late_votes": lambda c: byzantine.late_votes(int(c["count"])),
         "lead_round": lambda c: byzantine.lead_round(c["peer"], int(c["height"]), int(c["round"])),
         "low_round_votes": lambda c: byzantine.low_round_votes(
