@@ -26,6 +26,7 @@ from typing import Any
 from tests.adversary.byzantine_answers import DECLARED_BYTES, PostAnswers, endless_answer
 from tests.adversary.byzantine_asks import pause_answer
 from tests.adversary.byzantine_bounds import BoundAttacks
+from tests.adversary.byzantine_heavy import heavy_flood
 from tests.adversary.byzantine_peer import Reply
 from tests.adversary.byzantine_proposals import ProposalAttacks
 from tests.adversary.byzantine_status import (
@@ -130,6 +131,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "status_mode": lambda c: byzantine.status.set(str(c["mode"]), int(c.get("height", 0))),
         "ask_flood": lambda c: byzantine.ask_flood(float(c["seconds"]), bool(c.get("stall"))),
         "status_head": lambda c: status_head(byzantine),
+        "heavy_flood": lambda c: heavy_flood(byzantine, float(c["seconds"]), int(c["threads"])),
         "post_answers": lambda c: byzantine.post_answers.set(str(c["mode"])),
         "late_votes": lambda c: byzantine.late_votes(int(c["count"])),
         "lead_round": lambda c: byzantine.lead_round(c["peer"], int(c["height"]), int(c["round"])),

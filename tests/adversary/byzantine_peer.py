@@ -107,6 +107,10 @@ class ByzantinePeer:
             self.sent.append((kind, data))
         return data
 
+    def seal_unkept(self, kind: PeerKind, body: JsonObject) -> bytes:
+        """seal, without keeping the envelope for replays (a large one)."""
+        return seal_envelope(self.key, self.chain_id, kind, body)
+
     def seal_raw(self, kind: PeerKind, body: bytes) -> bytes:
         """A validly signed envelope around body bytes that encode() would refuse (too
         deep): the JCS of the envelope written out by hand, keys in their sorted order."""
