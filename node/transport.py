@@ -144,7 +144,11 @@ class PeerTransport:
         if wanted == self._peers:
             return False
         self._peers = wanted
-        urls = {peer.url: peer.name for peer in wanted.values()}
+        urls: dict[str, str] = {}
+        for peer in wanted.values():
+            # The first name listed at an address (node.toml's peers come first): any
+            # validator may announce another's address for its own key (ADR 0023).
+            urls.setdefault(peer.url, peer.name)
         for url in [u for u in self._links if u not in urls]:
             for task in self._links.pop(url).tasks:
                 task.cancel()

@@ -127,3 +127,13 @@ def test_a_peer_without_a_kinds_route_gets_the_fallback_then_only_that() -> None
         ("/peer/consensus", b"whole 2"),
     ]
     assert fallbacks == 2
+
+
+def test_an_address_keeps_the_name_of_the_first_peer_listed_at_it() -> None:
+    # Hostile pass of stop 48: a validator may announce any address for its own key (ADR
+    # 0023), another validator's too. The link to that address was named after the last
+    # key listed there, the announcer (node.toml's peers come first): the honest peer's
+    # sends and queue were labelled with the Byzantine validator's name.
+    transport = PeerTransport(ME, CHAIN_ID, [])
+    transport.set_peers([peer("ningbo", A, "http://ningbo:1"), peer("court", B, "http://ningbo:1")])
+    assert transport.queue_depths() == {"ningbo": 0}
