@@ -13,6 +13,15 @@
   var Ed = root.LantanEd25519;
   var INTEGER_LIMIT = 9007199254740992; // 2^53
   var SET_CHANGES_MAX = 10000;
+  var NESTING_DEPTH_MAX = 64; // §1: no value inside more than 64 arrays and objects
+  var PROOF_HASHES_MAX = 128; // §14.4 step 1: tx_proof and result_proof
+  var SIGNATURE_LINES_MAX = 100; // §10
+  /* §10: a key name is non-empty, without '+', U+0000-U+001F or a character of the Unicode
+   * White_Space set, spelled out: JavaScript's \s is another set (it has U+FEFF, not U+0085). */
+  var NOT_IN_KEY_NAME = /[\u0000-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000+]/;
+  function isKeyName(name) {
+    return typeof name === "string" && name.length > 0 && !NOT_IN_KEY_NAME.test(name);
+  }
 
   // ---------------------------------------------------------------- errors
 
@@ -50,8 +59,10 @@
         else break;
       }
     }
+    var depth = 0; // the arrays and objects around the value being read
     function value() {
       skip();
+      if (depth > NESTING_DEPTH_MAX) error("nested more than " + NESTING_DEPTH_MAX + " deep");
       var c = text[at];
       if (c === "{") return object();
       if (c === "[") return array();
@@ -65,8 +76,9 @@
     function object() {
       var result = Object.create(null);
       at++;
+      depth++;
       skip();
-      if (text[at] === "}") { at++; return result; }
+      if (text[at] === "}") { at++; depth--; return result; }
       for (;;) {
         skip();
         if (text[at] !== '"') error("expected a key");
@@ -78,20 +90,21 @@
         result[key] = value();
         skip();
         if (text[at] === ",") { at++; continue; }
-        if (text[at] === "}") { at++; return result; }
+        if (text[at] === "}") { at++; depth--; return result; }
         error("expected ',' or '}'");
       }
     }
     function array() {
       var result = [];
       at++;
+      depth++;
       skip();
-      if (text[at] === "]") { at++; return result; }
+      if (text[at] === "]") { at++; depth--; return result; }
       for (;;) {
         result.push(value());
         skip();
         if (text[at] === ",") { at++; continue; }
-        if (text[at] === "]") { at++; return result; }
+        if (text[at] === "]") { at++; depth--; return result; }
         error("expected ',' or ']'");
       }
     }
@@ -488,7 +501,8 @@
     obj(p, ["leaf_index", "tree_size", "hashes"], where);
     int(p.leaf_index, where + ".leaf_index");
     int(p.tree_size, where + ".tree_size");
-    list(p.hashes, where + ".hashes").forEach(function (h, i) { hexField(h, 32, where + ".hashes[" + i + "]"); });
+    if (list(p.hashes, where + ".hashes").length > PROOF_HASHES_MAX) malformed(where + ".hashes", "more than " + PROOF_HASHES_MAX + " hashes");
+    p.hashes.forEach(function (h, i) { hexField(h, 32, where + ".hashes[" + i + "]"); });
   }
   /* Format 3: a history_path is at most 64 hex hashes (§14.1). */
   function checkPathForm(p, where) {
@@ -581,7 +595,7 @@
     for (var i = 0; i < n; i++) {
       var x = w.witnesses[i];
       if (!isObject(x) || Object.keys(x).sort().join() !== "name,public_key" || !isHash(x.public_key)) return "witness " + i + " is not {name, public_key}";
-      if (typeof x.name !== "string" || x.name.length === 0 || /[\s+]/.test(x.name) || Array.from(x.name).length > 128) return "bad witness name " + JSON.stringify(x.name);
+      if (typeof x.name !== "string" || x.name.length === 0 || !isKeyName(x.name) || Array.from(x.name).length > 128) return "bad witness name " + JSON.stringify(x.name);
       if (i > 0 && !(x.public_key > w.witnesses[i - 1].public_key)) return "witnesses not sorted by key, each once";
       for (var j = 0; j < i; j++) if (w.witnesses[j].name === x.name) return "witness name " + JSON.stringify(x.name) + " twice";
     }
@@ -618,7 +632,7 @@
     for (var i = 0; i < n; i++) {
       var v = set.validators[i];
       if (i > 0 && !(v.public_key > set.validators[i - 1].public_key)) return "validators not sorted by key, each once";
-      if (v.name.length === 0 || /[\s+]/.test(v.name)) return "bad note name " + JSON.stringify(v.name);
+      if (!isKeyName(v.name)) return "bad note name " + JSON.stringify(v.name);
       // §7: at most 128 code points, as the CLI's set reader (JS counts UTF-16 units).
       if (Array.from(v.name).length > 128) return "validator name longer than 128 characters";
       for (var j = 0; j < i; j++) if (set.validators[j].name === v.name) return "validator name " + JSON.stringify(v.name) + " twice";
@@ -771,8 +785,10 @@
     var bodyLines = body.split("\n");
     if (bodyLines.length !== 4) fail("BAD_CHECKPOINT", "the checkpoint text is not three lines");
     var signatureLines = note.slice(split + 2, -1).split("\n");
+    if (signatureLines.length > SIGNATURE_LINES_MAX) fail("BAD_CHECKPOINT", "more than " + SIGNATURE_LINES_MAX + " signature lines");
     var signatures = signatureLines.map(function (line) {
-      var m = /^\u2014 ([^\s+]+) ([A-Za-z0-9+/=]+)$/.exec(line);
+      var m = /^\u2014 ([^ ]+) ([A-Za-z0-9+/=]+)$/.exec(line);
+      if (m !== null && !isKeyName(m[1])) m = null;
       var raw = m === null ? null : unbase64(m[2]);
       if (raw === null || raw.length < 5) fail("BAD_CHECKPOINT", "bad signature line " + JSON.stringify(line.slice(0, 40)));
       return { name: m[1], keyId: raw.subarray(0, 4), signature: raw.subarray(4) };
