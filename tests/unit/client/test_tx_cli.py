@@ -324,18 +324,20 @@ def test_key_rotate_cosigned_by_the_pending_keystore_file(
     assert "ACCEPTED" in out, out
 
 
+@pytest.fixture
+def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No prompt to fall back on: a passphrase not found is an error, as under systemd."""
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+
+
+@pytest.mark.usefixtures("no_terminal")
 def test_key_rotate_with_the_passphrase_kept_away_from_the_keystore(
-    network: Network,
-    node_url: str,
-    tmp_path: Path,
-    capsys: Capture,
-    monkeypatch: pytest.MonkeyPatch,
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
 ) -> None:
     """OPERATIONS.md keeps a host's passphrase in /etc/lantan/NAME/, not beside the keystore,
     and `keys rotate` seals the pending key under that same passphrase: --passphrase-file
     unlocks both. It used to unlock only --key, and the co-signer's error said to give the
     --passphrase-file the operator had given."""
-    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     directory = tmp_path / "xiamen-ptc"
     shutil.copytree(network.key("xiamen-ptc"), directory)
     passphrase_file = tmp_path / "etc-passphrase"
@@ -353,15 +355,11 @@ def test_key_rotate_with_the_passphrase_kept_away_from_the_keystore(
     assert "ACCEPTED" in captured.out
 
 
+@pytest.mark.usefixtures("no_terminal")
 def test_a_cosigner_without_a_passphrase_is_told_where_to_put_it(
-    network: Network,
-    node_url: str,
-    tmp_path: Path,
-    capsys: Capture,
-    monkeypatch: pytest.MonkeyPatch,
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
 ) -> None:
     """--passphrase-file is the sender's: a co-signer's error names the file it looked for."""
-    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     court = tmp_path / "court"
     shutil.copytree(network.key("xiangshan-court"), court)
     (court / PASSPHRASE_FILE).unlink()
