@@ -74,10 +74,15 @@ def require_same_chain(node: NodeClient, genesis: GenesisFile) -> None:
     """ClientError when node serves another chain than the genesis file's: asked first, so
     that a mixed-up file or node is said as such, not as a tx, receipt, case or lot the
     node does not have."""
+    require_chain(node, genesis.chain_id, str(genesis.path))
+
+
+def require_chain(node: NodeClient, chain_id: Hash32, genesis_name: str) -> None:
+    """require_same_chain for a caller that holds the genesis's chain id, not its file."""
     served = node.status().get("chain_id")
-    ours = genesis.chain_id.hex()
+    ours = chain_id.hex()
     if served != ours:
         raise ClientError(
-            f"{node.url} serves chain {str(served)[:16]}, but {genesis.path} is chain "
+            f"{node.url} serves chain {str(served)[:16]}, but {genesis_name} is chain "
             f"{ours[:16]}: wrong genesis file, or another network's node"
         )

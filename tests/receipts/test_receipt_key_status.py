@@ -228,11 +228,14 @@ def test_the_checker_page_shows_the_same_signing_keys(revoked: RevokedCase) -> N
 class ProofNode:
     """Serves the three answers `--key-status` asks for, from the chain's ledger."""
 
-    def __init__(self, case: RevokedCase, *, forge: bool = False) -> None:
+    def __init__(self, case: RevokedCase, *, forge: bool = False, chain_id: str = "") -> None:
         self.case = case
         self.forge = forge
+        self.chain_id = chain_id or parse_genesis(case.chain.genesis_bytes).chain_id().hex()
 
     def handle(self, _method: str, path: str, _body: bytes) -> tuple[int, str, bytes]:
+        if path == "/v1/status":
+            return 200, "application/json", encode({"chain_id": self.chain_id})
         height = self.case.chain.ledger.height
         key = path.rsplit("/", 1)[-1]
         proof, block, sets = node_answers(self.case, key, height)
@@ -290,3 +293,25 @@ def test_a_key_status_node_that_does_not_answer_leaves_the_offline_verdict_shown
         f"lantan verify receipt: error: the receipt is VALID, but its later key status is "
         f"unknown: {url}"
     ) in shown.err
+
+
+def test_a_key_status_node_of_another_chain_is_named_as_such(
+    revoked: RevokedCase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A node of another network answered `MALFORMED: the node's answer: value: expected an
+    object, got null` (it holds no such key); the offline verdict stays VALID, and the
+    error now says the node serves another chain, as the other commands do."""
+    other = "ab" * 32
+    with serve(cast(FakeNode, ProofNode(revoked, chain_id=other))) as url:
+        code = report_receipt(
+            encode(revoked.receipt_before),
+            revoked.chain.genesis_bytes,
+            as_json=False,
+            key_status_node=url,
+        )
+    shown = capsys.readouterr()
+    assert code == 1 and shown.out.endswith("VALID\n")
+    ours = parse_genesis(revoked.chain.genesis_bytes).chain_id().hex()
+    assert f"{url} serves chain {other[:16]}, but the genesis file is chain {ours[:16]}" in (
+        shown.err
+    )
