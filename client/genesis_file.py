@@ -6,14 +6,15 @@ that is missing, unreadable or not a genesis file is the same usage error (exit 
 the same words in each: `argument --genesis: FILE: cannot read: ...` or `argument
 --genesis: FILE: not a genesis file: ...`. A valid genesis of another network is not a
 usage error: the command's own check reports it (a receipt that does not verify, a node
-on another chain).
+on another chain: `require_same_chain`, asked before a command reads a node's records).
 """
 
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.errors import UsageError
+from client.api import NodeClient
+from client.errors import ClientError, UsageError
 from genesis.document import Genesis, GenesisDocument, build_genesis, parse_genesis
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
@@ -67,3 +68,21 @@ def add_genesis_option(
     parser.add_argument(
         "--genesis", metavar="FILE", type=genesis_argument, required=required, help=help
     )
+
+
+def require_same_chain(node: NodeClient, genesis: GenesisFile) -> None:
+    """ClientError when node serves another chain than the genesis file's: asked first, so
+    that a mixed-up file or node is said as such, not as a tx, receipt, case or lot the
+    node does not have."""
+    require_chain(node, genesis.chain_id, str(genesis.path))
+
+
+def require_chain(node: NodeClient, chain_id: Hash32, genesis_name: str) -> None:
+    """require_same_chain for a caller that holds the genesis's chain id, not its file."""
+    served = node.status().get("chain_id")
+    ours = chain_id.hex()
+    if served != ours:
+        raise ClientError(
+            f"{node.url} serves chain {str(served)[:16]}, but {genesis_name} is chain "
+            f"{ours[:16]}: wrong genesis file, or another network's node"
+        )

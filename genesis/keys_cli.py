@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from contracts.records import Role
 from genesis.commands import (
     Subparsers,
     add_group,
@@ -85,8 +86,19 @@ def _add_keys_new(actions: Subparsers) -> None:
         "public part as JSON {name, roles, public_key, note_verifier_key}.",
     )
     parser.add_argument("--name", required=True, help="key name: no spaces, no '+'")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR")
-    parser.add_argument("--roles", default="", help="comma-separated, e.g. issuer,validator")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="the key directory to write (keystore.json and signer_state.json; never overwritten)",
+    )
+    parser.add_argument(
+        "--roles",
+        default="",
+        help="comma-separated, e.g. issuer,validator; any of "
+        + ", ".join(role.value for role in Role),
+    )
     _add_new_key_options(parser)
     parser.set_defaults(handler=genesis_guarded("keys new", _run_keys_new))
 

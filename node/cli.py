@@ -17,18 +17,44 @@ def register_node(subparsers: Subparsers) -> None:
     where = start.add_mutually_exclusive_group(required=True)
     where.add_argument("--dir", type=Path, help="the node's directory (holds node.toml)")
     where.add_argument("--config", type=Path, help="the node's node.toml (its folder is the dir)")
-    start.add_argument("--host")
-    start.add_argument("--port", type=int)
-    start.add_argument("--genesis", type=Path)
+    start.add_argument("--host", help="address to listen on (node.toml `host`; default 127.0.0.1)")
+    start.add_argument(
+        "--port", type=int, help="port of the peer and public API (node.toml `port`; default 7101)"
+    )
+    start.add_argument(
+        "--genesis",
+        type=Path,
+        metavar="FILE",
+        help="the network's genesis file (node.toml `genesis`; default genesis.json)",
+    )
     start.add_argument(
         "--observer",
         action="store_true",
         default=None,
         help="sync and serve the API without voting",
     )
-    start.add_argument("--peer", action="append", default=[], metavar="NAME=URL")
-    start.add_argument("--passphrase-file", type=Path)
-    start.add_argument("--heartbeat-interval-ms", type=int)
+    start.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="another validator to dial, e.g. ningbo-ptc=https://node2.example:7101; "
+        "repeatable, replaces node.toml's [[peers]]",
+    )
+    start.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="the file holding the keystore's passphrase (node.toml `passphrase_file`, or "
+        "LANTAN_PASSPHRASE_FILE; default: the `passphrase` file in the node directory)",
+    )
+    start.add_argument(
+        "--heartbeat-interval-ms",
+        type=int,
+        metavar="MS",
+        help="make an empty block after this long without txs "
+        "(node.toml `heartbeat_interval_ms`; default 60000)",
+    )
     # StorageError as node/main.py has it: a store another process holds (a second start on
     # a running node's directory with another --port gets past the port check) or one a
     # newer build wrote is one line, not a traceback.

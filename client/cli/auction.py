@@ -38,7 +38,7 @@ from client.cli.support import (
 )
 from client.code_names import bilingual_name
 from client.errors import ClientError, NodeRejectedError, UsageError
-from client.genesis_file import GenesisFile, add_genesis_option
+from client.genesis_file import add_genesis_option, require_same_chain
 from client.node_pool import NodePool, node_urls
 from client.receipt.codes import ReceiptError
 from client.receipt.history import SetChange, SetHistory
@@ -183,7 +183,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def _verify_on(node: NodeClient, args: argparse.Namespace) -> int:
-    _require_same_chain(node, args.genesis)
+    require_same_chain(node, args.genesis)
     try:
         verdict = verify_lot(node, args.genesis.document, args.lot_id)
     except AuctionChainError as error:
@@ -193,18 +193,6 @@ def _verify_on(node: NodeClient, args: argparse.Namespace) -> int:
     else:
         print("\n".join(_text_report(node.url, verdict.chain, verdict.differences)))
     return EXIT_OK if not verdict.differences else EXIT_FAILURE
-
-
-def _require_same_chain(node: NodeClient, genesis: GenesisFile) -> None:
-    """ClientError when the node serves another chain than the genesis file's: asked first,
-    so that a mixed-up file or node is said as such, not as a lot the node does not have."""
-    served = node.status().get("chain_id")
-    ours = genesis.chain_id.hex()
-    if served != ours:
-        raise ClientError(
-            f"{node.url} serves chain {str(served)[:16]}, but {genesis.path} is chain "
-            f"{ours[:16]}: wrong genesis file, or another network's node"
-        )
 
 
 def verify_lot(node: NodeClient, document: GenesisDocument, lot_id: str) -> LotVerdict:

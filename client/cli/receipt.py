@@ -25,7 +25,7 @@ from client.cli.support import (
 )
 from client.cli.verify import report_receipt
 from client.errors import ClientError, NodeRejectedError, UsageError
-from client.genesis_file import add_genesis_option
+from client.genesis_file import add_genesis_option, require_same_chain
 from client.id_prefix import resolve_retirement_id
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
@@ -97,10 +97,20 @@ def run_receipt_get(args: argparse.Namespace) -> int:
         NodePool(node_urls(args.node)) as pool,
         spinner("fetching the receipt (waits for a checkpoint)", as_json=args.json),
     ):
-        receipt_bytes = pool.first_answer(
-            lambda node: fetch_receipt(node, resolve_retirement_id(node, args.retirement_id))
-        )
+        receipt_bytes = pool.first_answer(lambda node: _fetch_on(node, args))
     return _save_and_report(args, out, receipt_bytes)
+
+
+def _fetch_on(node: NodeClient, args: argparse.Namespace) -> bytes:
+    _checked(node, args)
+    return fetch_receipt(node, resolve_retirement_id(node, args.retirement_id))
+
+
+def _checked(node: NodeClient, args: argparse.Namespace) -> NodeClient:
+    """node, once it serves the chain of --genesis (when given)."""
+    if args.genesis is not None:
+        require_same_chain(node, args.genesis)
+    return node
 
 
 class CaseNotSatisfiedError(ClientError):
@@ -136,7 +146,8 @@ def run_receipt_case(args: argparse.Namespace) -> int:
         spinner("fetching the case and its receipt", as_json=args.json),
     ):
         path = f"/v1/cases/{encode_path_segment(args.case_id)}"
-        retirement_id = satisfying_retirement(pool.first_answer(lambda node: node.get_json(path)))
+        case = pool.first_answer(lambda node: _checked(node, args).get_json(path))
+        retirement_id = satisfying_retirement(case)
         receipt_bytes = pool.first_answer(lambda node: fetch_receipt(node, retirement_id))
     if args.genesis is not None:
         _require_case_satisfied(receipt_bytes, args.genesis.raw, args)

@@ -48,7 +48,7 @@ from client.tx.flow import (
     submit_tx,
 )
 from client.tx.help import help_epilog
-from client.tx.signing_keys import UnlockedKey, unlock_key
+from client.tx.signing_keys import UnlockedKey, unlock_cosigner, unlock_key
 from contracts.tx_types import TxType
 from genesis.commands import add_group
 from genesis.keystore import read_keystore
@@ -229,11 +229,9 @@ def _read_body(args: argparse.Namespace) -> JsonObject:
     return body
 
 
-def _unlock(path: Path, args: argparse.Namespace, *, own_passphrase: bool = True) -> UnlockedKey:
+def _unlock(path: Path, args: argparse.Namespace) -> UnlockedKey:
     return unlock_key(
-        path,
-        passphrase_file=args.passphrase_file if own_passphrase else None,
-        allow_plaintext=args.dev_plaintext,
+        path, passphrase_file=args.passphrase_file, allow_plaintext=args.dev_plaintext
     )
 
 
@@ -274,8 +272,15 @@ def _run_send(args: argparse.Namespace) -> int:
     _check_submit_options(args)
     body = _read_body(args)
     sender = _unlock(args.key, args)
-    # Co-signers' passphrases come from beside their own keystores (or a prompt).
-    cosigners = [_unlock(path, args, own_passphrase=False) for path in args.cosign]
+    cosigners = [
+        unlock_cosigner(
+            path,
+            sender=args.key,
+            passphrase_file=args.passphrase_file,
+            allow_plaintext=args.dev_plaintext,
+        )
+        for path in args.cosign
+    ]
     with NodePool(node_urls(args.node)) as pool:
         unsigned = _build(args, sender.key.public_key, pool, body)
         signed = sign_with(unsigned, [sender, *cosigners])

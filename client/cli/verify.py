@@ -22,7 +22,7 @@ from client.cli.support import (
     print_json,
 )
 from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
-from client.genesis_file import add_genesis_option
+from client.genesis_file import add_genesis_option, require_chain, require_same_chain
 from client.id_prefix import resolve_tx_id
 from client.node_pool import NodePool, node_urls
 from client.receipt.codes import ALTERED_CODES, ReceiptCode, ReceiptError
@@ -161,6 +161,7 @@ def with_later_key_status(facts: ReceiptFacts, genesis_bytes: bytes, url: str) -
     document = parse_genesis(genesis_bytes)
     keys = []
     with NodeClient(url) as node:
+        require_chain(node, document.chain_id(), "the genesis file")
         sets = node.get_json("/v1/validator-sets")
         for key in facts.signing_keys:
             if key.institution_id is None:
@@ -194,6 +195,7 @@ def run_verify_tx(args: argparse.Namespace) -> int:
 
 
 def _verify_tx_on(node: NodeClient, args: argparse.Namespace) -> int:
+    require_same_chain(node, args.genesis)
     tx_id = resolve_tx_id(node, args.tx_id)
     try:
         answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(tx_id)}")

@@ -41,6 +41,12 @@ QR_SIZE_PT: Final = 112.0
 GREY: Final = Color(0.38, 0.38, 0.38)
 BLACK: Final = Color(0, 0, 0)
 RULE: Final = Color(0.75, 0.75, 0.75)
+FOOTER_LINES: Final = (
+    "核验：在登记簿的凭证核验页 /checker 选择本凭证的 JSON 文件"
+    " · Check: on the registry's /checker page, choose this receipt's JSON file",
+    "或 or: lantan verify receipt RECEIPT.json --genesis GENESIS.json",
+)
+"""How to check the printout: the page a clerk can use first, then the auditor's command."""
 
 
 def qr_text(facts: ReceiptFacts) -> str:
@@ -182,10 +188,7 @@ def page_text(page: int, page_count: int) -> str:
 def _draw_footer(canvas: Canvas, font_name: str, page: int, page_count: int) -> None:
     canvas.setFillColor(GREY)
     canvas.setFont(font_name, 8)
-    canvas.drawString(
-        MARGIN_PT,
-        FOOTER_Y_PT,
-        "核验 verify: lantan verify receipt RECEIPT.json --genesis GENESIS.json",
-    )
-    canvas.drawRightString(PAGE_WIDTH_PT - MARGIN_PT, FOOTER_Y_PT, page_text(page, page_count))
+    canvas.drawString(MARGIN_PT, FOOTER_Y_PT, FOOTER_LINES[0])
+    canvas.drawString(MARGIN_PT, FOOTER_Y_PT - 10, FOOTER_LINES[1])
+    canvas.drawRightString(PAGE_WIDTH_PT - MARGIN_PT, FOOTER_Y_PT - 10, page_text(page, page_count))
     canvas.setFillColor(BLACK)

@@ -108,3 +108,29 @@ def test_chinese_checker_text_has_one_unit_convention_and_chinese_punctuation(
     verification = page.inner_text("tr[data-fact='verification'] td")
     assert "经认可的核证机构" in verification
     assert "；" in verification and ";" not in verification
+
+
+def test_a_valid_receipt_says_for_which_case_and_when_beside_the_verdict(
+    page: Any, tmp_path: Path
+) -> None:
+    """A clerk checking a receipt for one case saw only VALID: the case number was the
+    seventh row of the table, so another case's valid receipt looked the same. The verdict
+    now carries one sentence: how much, for which case and court, recorded when."""
+    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, pinned, "summary.html"))
+    wait_ready(page)
+    page.fill("#receipt-text", (VECTORS / "receipt-v4.json").read_text(encoding="utf-8"))
+    page.click("#verify-button")
+    assert verdict(page) == ("VALID", "")
+    case_number = page.inner_text("tr[data-fact='case_number'] td")
+    block = page.inner_text("tr[data-fact='block'] td")  # "height H, YYYY-MM-DD hh:mm:ss (UTC+8)"
+    when = block.split(", ", 1)[1].removesuffix(" (UTC+8)")
+    summary = page.inner_text("#verdict-summary")
+    assert summary.startswith("It proves: 422,500 kg CO2e (422.5 t CO2e) retired for case ")
+    assert case_number in summary and f"recorded {when} (UTC+8)" in summary
+    result = page.inner_text("#result")
+    assert result.index("VALID") < result.index(summary) < result.index("Receipt id")
+    page.click("#checker-lang")
+    summary_zh = page.inner_text("#verdict-summary")
+    assert summary_zh.startswith("它证明：已为案件 ") and case_number in summary_zh
+    assert f"记录于 {when}（北京时间）" in summary_zh

@@ -228,11 +228,14 @@ def test_the_checker_page_shows_the_same_signing_keys(revoked: RevokedCase) -> N
 class ProofNode:
     """Serves the three answers `--key-status` asks for, from the chain's ledger."""
 
-    def __init__(self, case: RevokedCase, *, forge: bool = False) -> None:
+    def __init__(self, case: RevokedCase, *, forge: bool = False, chain_id: str = "") -> None:
         self.case = case
         self.forge = forge
+        self.chain_id = chain_id or parse_genesis(case.chain.genesis_bytes).chain_id().hex()
 
     def handle(self, _method: str, path: str, _body: bytes) -> tuple[int, str, bytes]:
+        if path == "/v1/status":
+            return 200, "application/json", encode({"chain_id": self.chain_id})
         height = self.case.chain.ledger.height
         key = path.rsplit("/", 1)[-1]
         proof, block, sets = node_answers(self.case, key, height)
@@ -245,14 +248,19 @@ class ProofNode:
         return 200, "application/json", encode(answer)
 
 
+def report_with_key_status(revoked: RevokedCase, url: str, *, as_json: bool = False) -> int:
+    """`lantan verify receipt --key-status url` of the receipt made before the revocation."""
+    receipt_bytes = encode(revoked.receipt_before)
+    return report_receipt(
+        receipt_bytes, revoked.chain.genesis_bytes, as_json=as_json, key_status_node=url
+    )
+
+
 def test_verify_receipt_with_key_status_asks_a_node(
     revoked: RevokedCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    receipt_bytes = encode(revoked.receipt_before)
     with serve(cast(FakeNode, ProofNode(revoked))) as url:
-        code = report_receipt(
-            receipt_bytes, revoked.chain.genesis_bytes, as_json=False, key_status_node=url
-        )
+        code = report_with_key_status(revoked, url)
     out = capsys.readouterr().out
     assert code == 0 and out.endswith("VALID\n")
     height = revoked.revoked_at
@@ -260,9 +268,7 @@ def test_verify_receipt_with_key_status_asks_a_node(
     assert f"(node {url}, certified block {revoked.chain.ledger.height};" in out
     forged = serve(cast(FakeNode, ProofNode(revoked, forge=True)))
     with forged as url:
-        code = report_receipt(
-            receipt_bytes, revoked.chain.genesis_bytes, as_json=False, key_status_node=url
-        )
+        code = report_with_key_status(revoked, url)
     shown = capsys.readouterr()
     assert code == 1 and shown.out.endswith("VALID\n"), shown
     assert "error: the receipt verifies, but" in shown.err, shown.err
@@ -276,12 +282,7 @@ def test_a_key_status_node_that_does_not_answer_leaves_the_offline_verdict_shown
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    code = report_receipt(
-        encode(revoked.receipt_before),
-        revoked.chain.genesis_bytes,
-        as_json=True,
-        key_status_node=url,
-    )
+    code = report_with_key_status(revoked, url, as_json=True)
     shown = capsys.readouterr()
     assert code == 1
     answer = json.loads(shown.out)
@@ -290,3 +291,20 @@ def test_a_key_status_node_that_does_not_answer_leaves_the_offline_verdict_shown
         f"lantan verify receipt: error: the receipt is VALID, but its later key status is "
         f"unknown: {url}"
     ) in shown.err
+
+
+def test_a_key_status_node_of_another_chain_is_named_as_such(
+    revoked: RevokedCase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A node of another network answered `MALFORMED: the node's answer: value: expected an
+    object, got null` (it holds no such key); the offline verdict stays VALID, and the
+    error now says the node serves another chain, as the other commands do."""
+    other = "ab" * 32
+    with serve(cast(FakeNode, ProofNode(revoked, chain_id=other))) as url:
+        code = report_with_key_status(revoked, url)
+    shown = capsys.readouterr()
+    assert code == 1 and shown.out.endswith("VALID\n")
+    ours = parse_genesis(revoked.chain.genesis_bytes).chain_id().hex()
+    assert f"{url} serves chain {other[:16]}, but the genesis file is chain {ours[:16]}" in (
+        shown.err
+    )

@@ -24,6 +24,8 @@
       "valid": "VALID",
       "invalid": "INVALID",
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
+      "summary.judicial": "It proves: $kg kg CO2e ($t t CO2e) retired for case $case ($court), recorded $when (UTC+8).",
+      "summary.retired": "It proves: $kg kg CO2e ($t t CO2e) retired for $beneficiary, recorded $when (UTC+8).",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
       "unchecked": "NOT CHECKED",
@@ -132,6 +134,8 @@
       "valid": "有效",
       "invalid": "无效",
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
+      "summary.judicial": "它证明：已为案件 $case（$court）注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
+      "summary.retired": "它证明：已为 $beneficiary 注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
       "unchecked": "未核验",
@@ -435,6 +439,15 @@
     return rows;
   }
 
+  /* What a VALID receipt proves, in one sentence beside the verdict: a clerk who checks a
+   * receipt for one case must see at once that it is that case's (and when), not only VALID. */
+  function summaryText(f) {
+    var values = { kg: f.quantity_kg.toLocaleString("en-US"), t: tonnes(f.quantity_kg), when: beijingTime(f.time_ms) };
+    if (f.kind !== "judicial") return t("summary.retired", Object.assign(values, { beneficiary: f.beneficiary }));
+    var court = lang === "zh" ? f.court_name_zh || f.court_name_en : f.court_name_en || f.court_name_zh;
+    return t("summary.judicial", Object.assign(values, { "case": f.case_number, court: court }));
+  }
+
   function showResult(result) {
     state.last = result;
     var box = byId("result");
@@ -453,6 +466,7 @@
       box.appendChild(el("p", { class: "muted" }, [el("small", {}, [t("reason.code") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])])]));
       return;
     }
+    box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary" }, [summaryText(result.facts)]));
     box.appendChild(el("p", {}, [t("valid.note")]));
     var body = el("tbody");
     factRows(result.facts).forEach(function (row) {

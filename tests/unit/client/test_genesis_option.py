@@ -5,6 +5,7 @@ option, found while the arguments are parsed: before any keystore is opened or n
 (the node URL below is a closed port, and the keystore does not exist).
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,28 @@ def test_a_genesis_of_an_unsupported_protocol_version_is_not_a_genesis_file(
     other.write_text(text.replace('"protocol_version": 1', '"protocol_version": 99'))
     with pytest.raises(UsageError, match="not a genesis file: protocol_version 99"):
         read_genesis_file(other)
+
+
+@pytest.mark.parametrize("command", ["verify tx", "receipt get", "receipt case", "auction verify"])
+def test_a_node_of_another_chain_is_named_before_anything_is_looked_up(
+    command: str,
+    network: Network,
+    node_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An auditor pointed at another network's node was told `no committed tx id starts with
+    ...` or `no record 'case/...'`, as if the retirement did not exist; the node's chain is
+    now compared with the genesis file's first, as `lantan audit` does."""
+    other = tmp_path / "other-genesis.json"
+    document = network.genesis.document.to_json()
+    document["genesis_time_ms"] = network.genesis.document.genesis_time_ms + 1
+    other.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    other_chain = read_genesis_file(other).chain_id.hex()
+    args = [arg.replace(NO_NODE, node_url) for arg in commands(tmp_path)[command]]
+    assert main([*args, "--genesis", str(other)]) == 1
+    error = " ".join(capsys.readouterr().err.split())
+    served = network.genesis.chain_id.hex()[:16]
+    assert f"{node_url} serves chain {served}, but {other} is chain {other_chain[:16]}" in error
+    assert "wrong genesis file, or another network's node" in error
+    assert not (tmp_path / "out.json").exists()

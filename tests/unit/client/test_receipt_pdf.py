@@ -383,3 +383,26 @@ def test_a_file_that_is_not_truetype_is_a_clear_error(tmp_path: Path):
     font = FontChoice(path=fake, subfont_index=0, source="--font")
     with pytest.raises(FontError, match="not a TrueType font reportlab can embed"):
         render_receipt_pdf(xiangshan_facts(), font)
+
+
+def test_the_footer_names_the_checker_page_a_clerk_can_use(
+    xiangshan_pdf: Path, cjk_font: FontChoice
+):
+    """A court clerk holding the printout cannot run `lantan`: the footer named only that
+    command. It now names the registry's checker page first, and each line fits the page."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from client.receipt.pdf import FOOTER_LINES, register_cjk_font
+    from client.receipt.pdf_layout import MARGIN_PT, PAGE_WIDTH_PT
+
+    text = " ".join(
+        run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-").split()
+    )
+    assert "/checker" in text
+    assert "choose this receipt's JSON file" in text
+    assert "lantan verify receipt RECEIPT.json --genesis GENESIS.json" in text
+    name = register_cjk_font(cjk_font)
+    page_total = stringWidth(page_text(1, 1), name, 8) + 12
+    widths = [stringWidth(line, name, 8) for line in FOOTER_LINES]
+    assert widths[0] <= PAGE_WIDTH_PT - 2 * MARGIN_PT
+    assert widths[1] <= PAGE_WIDTH_PT - 2 * MARGIN_PT - page_total

@@ -322,3 +322,50 @@ def test_key_rotate_cosigned_by_the_pending_keystore_file(
     out = capsys.readouterr().out
     assert exit_code == EXIT_OK, out
     assert "ACCEPTED" in out, out
+
+
+@pytest.fixture
+def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No prompt to fall back on: a passphrase not found is an error, as under systemd."""
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+
+
+@pytest.mark.usefixtures("no_terminal")
+def test_key_rotate_with_the_passphrase_kept_away_from_the_keystore(
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    """OPERATIONS.md keeps a host's passphrase in /etc/lantan/NAME/, not beside the keystore,
+    and `keys rotate` seals the pending key under that same passphrase: --passphrase-file
+    unlocks both. It used to unlock only --key, and the co-signer's error said to give the
+    --passphrase-file the operator had given."""
+    directory = tmp_path / "xiamen-ptc"
+    shutil.copytree(network.key("xiamen-ptc"), directory)
+    passphrase_file = tmp_path / "etc-passphrase"
+    (directory / PASSPHRASE_FILE).rename(passphrase_file)
+    old = read_keystore(directory).identity.public_key.hex()
+    passphrase = passphrase_file.read_bytes().rstrip(b"\n")
+    new = create_pending_key(directory, passphrase, limits=TEST_LIMITS).identity.public_key.hex()
+    exit_code = run_cli(
+        "tx", "key.rotate", "--key", str(directory), "--passphrase-file", str(passphrase_file),
+        "--cosign", str(directory / PENDING_KEYSTORE_FILE), "--node", node_url,
+        "--set", f"public_key={old}", "--set", f"new_public_key={new}",
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert exit_code == EXIT_OK, captured.err
+    assert "ACCEPTED" in captured.out
+
+
+@pytest.mark.usefixtures("no_terminal")
+def test_a_cosigner_without_a_passphrase_is_told_where_to_put_it(
+    network: Network, node_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    """--passphrase-file is the sender's: a co-signer's error names the file it looked for."""
+    court = tmp_path / "court"
+    shutil.copytree(network.key("xiangshan-court"), court)
+    (court / PASSPHRASE_FILE).unlink()
+    exit_code = open_township_account(network, node_url, "--cosign", str(court))
+    err = " ".join(capsys.readouterr().err.split())
+    assert exit_code == EXIT_FAILURE
+    assert f"co-signer {court / 'keystore.json'} is encrypted" in err
+    assert f"its passphrase in {court / PASSPHRASE_FILE}" in err
+    assert "--passphrase-file is the sender's" in err

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from client.cli import main as cli
+from contracts.records import Role
 from genesis.keystore import KEYSTORE_FILE, SIGNER_STATE_FILE
 from protocol.note import parse_verifier_key
 
@@ -232,3 +233,15 @@ def test_world_readable_passphrase_file_gets_a_warning(
     )  # fmt: skip
     assert exit_code == 0
     assert "readable by others" in err
+
+
+def test_keys_new_help_lists_every_role(capsys: pytest.CaptureFixture[str]) -> None:
+    """An institution making its key has only the help at hand: the roles were an example
+    (issuer,validator), the full list only in OPERATIONS.md and contracts/records.py."""
+    with pytest.raises(SystemExit):
+        cli.main(["keys", "new", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    listed = out[out.index("--roles ROLES") :]
+    for role in Role:
+        assert role.value in listed, role
+    assert "--out DIR the key directory" in out
