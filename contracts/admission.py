@@ -16,6 +16,7 @@ holder key.
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from contracts.bodies_governance import KeyRotateBody
 from contracts.errors import AdmissionError
 from contracts.reasons import AdmissionReason
 from contracts.records import KeyRecord, KeyStatus, NonceRecord
@@ -23,6 +24,7 @@ from contracts.state import StateView
 from contracts.state_keys import holder_key, nonce_key, signing_key_key
 from contracts.store import load, read_params
 from contracts.tx_types import BODY_PARSERS, TX_TYPE_NAMES, TxBody, TxType
+from contracts.validator_rotation import check_validator_rotation_due
 from protocol.encoding import JsonValue, decode, decode_noting_domain
 from protocol.errors import (
     EncodingError,
@@ -139,6 +141,8 @@ def admit_signed_tx(
         body = signed.typed_body(BODY_PARSERS[TxType(tx.type)])
     except ProtocolError as error:
         raise AdmissionError(admission_reason_for(error), str(error)) from None
+    if isinstance(body, KeyRotateBody):
+        check_validator_rotation_due(state, body.public_key, now_ms)
     check_signatures(signed, verify)
     return body
 

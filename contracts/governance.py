@@ -71,19 +71,20 @@ def apply_validators_update(env: TxEnv, body: ValidatorsUpdateBody) -> None:
     write_next_validator_set(env.state, body.validators)
 
 
-def replace_validator_key(env: TxEnv, old: PublicKey, new: PublicKey) -> None:
+def replace_validator_key(env: TxEnv, old: PublicKey, new: PublicKey) -> bool:
     """key.rotate of a validator key (ADR 0022): the next set holds new where it held old.
 
     The same name, the same quorum, the verifier key derived anew; written by the one
     set-change path of validators.update, so the header's next_validators_hash announces
     it and consensus switches keys at the next height. A no-op when old is not in the next
-    set (a key leaving the set at the next height signs nothing there).
+    set (a key leaving the set at the next height signs nothing there). True when the set
+    changed.
     Requires new to be an active key of old's institution already.
     """
     scheduled = next_validator_set(env.state)
     member = scheduled.by_key(old)
     if member is None:
-        return
+        return False
     replacement = Validator(
         name=member.name, public_key=new, note_verifier_key=verifier_key_string(member.name, new)
     )
@@ -91,6 +92,7 @@ def replace_validator_key(env: TxEnv, old: PublicKey, new: PublicKey) -> None:
     validators = ValidatorSet.create([*others, replacement], scheduled.quorum)
     _require_registered_validators(env, validators)
     write_next_validator_set(env.state, validators)
+    return True
 
 
 def _require_registered_validators(env: TxEnv, validators: ValidatorSet) -> None:

@@ -6,7 +6,8 @@ refuses any tx the key signs (key_rotated, key_revoked); txs it signed before st
 key.revoke of a key in the current or next validator set is refused (key_in_validator_set):
 consensus votes are checked against the set, not `key/`, so the set must drop it first.
 key.rotate of a validator key replaces it in the next set instead (ADR 0022): the node
-holding it switches keys at the height that set takes effect.
+holding it switches keys at the height that set takes effect; admission takes one such
+rotation per institution per 24 h of block time (contracts/validator_rotation.py).
 """
 
 from dataclasses import replace
@@ -20,6 +21,7 @@ from contracts.records import Institution, KeyRecord, KeyStatus
 from contracts.roles import require_validator_quorum
 from contracts.state_keys import institution_key, signing_key_key
 from contracts.store import load, require, save
+from contracts.validator_rotation import record_validator_rotation
 from contracts.validator_sets import in_validator_sets
 from protocol.signing import PublicKey
 
@@ -36,7 +38,9 @@ def apply_key_rotate(env: TxEnv, body: KeyRotateBody) -> None:
     keys = tuple(sorted({*institution.public_keys, body.new_public_key} - {body.public_key}))
     write_institution(env.state, replace(institution, public_keys=keys))
     _retire(env, record, KeyStatus.ROTATED)
-    replace_validator_key(env, body.public_key, body.new_public_key)
+    if replace_validator_key(env, body.public_key, body.new_public_key):
+        # Admission let it in only once a day per institution (validator_rotation.py).
+        record_validator_rotation(env, institution.institution_id)
 
 
 def apply_key_revoke(env: TxEnv, body: KeyRevokeBody) -> None:

@@ -35,6 +35,9 @@ class AdmissionReason(enum.Enum):
     """A signer's key was replaced by key.rotate before this tx (ADR 0019)."""
     KEY_REVOKED = "key_revoked"
     """A signer's key was revoked by key.revoke before this tx (ADR 0019)."""
+    KEY_ROTATION_TOO_SOON = "key_rotation_too_soon"
+    """key.rotate of a validator key less than 24 h of block time after the institution's
+    last one (ADR 0022): each is a validator set change every later receipt lists."""
 
 
 class RejectReason(enum.Enum):

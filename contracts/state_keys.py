@@ -80,6 +80,8 @@ holder_key: Final[ByPublicKey] = _named_by_bytes("holder")
 nonce_key: Final[ByPublicKey] = _named_by_bytes("nonce")
 # node_address/: where a validator key's node listens (node.announce, ADR 0023).
 node_address_key: Final[ByPublicKey] = _named_by_bytes("node_address")
+# validator_rotation/: an institution's last key.rotate of its validator key (ADR 0022).
+validator_rotation_key: Final = _named_by_id("validator_rotation")
 # A retirement is named by the id of the tx that made it.
 retirement_key: Final[ByHash] = _named_by_bytes("retirement")
 evidence_key: Final[ByHash] = _named_by_bytes("evidence")

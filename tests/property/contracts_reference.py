@@ -450,7 +450,10 @@ class ReferenceLedger(
         self.retired_keys[old] = self.key_owner.pop(old)
         self.key_owner[new] = institution
         members, quorum = self.next_validators
-        if old in members:  # ADR 0022: the next set holds the new key in its place
+        # ADR 0022: the next set holds the new key in its place. Its once-a-day bound is an
+        # admission rule (a block holding a second rotation is invalid), outside this model,
+        # and the drafts rotate no validator key.
+        if old in members:
             self.next_validators = ((members - {old}) | {new}, quorum)
 
     def _key_revoke(self, op: Op) -> None:

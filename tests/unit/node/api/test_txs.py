@@ -39,6 +39,7 @@ from tests.unit.node.chain_kit import (
     account_open,
     build_and_commit,
     certify,
+    key_of,
     make_tx,
 )
 
@@ -228,6 +229,24 @@ def test_a_batch_with_another_field_names_that_field_only(
     good = {"txs": [account_open(1).to_json()], "extra": 1}
     assert_error(api.client.post("/v1/txs", content=encode(good)), 400, "unknown_field")
     assert len(api.service.mempool) == 0
+
+
+def key_rotation(sender: str, old: SigningKey, new: SigningKey) -> SignedTx:
+    body = {"public_key": old.public_key.hex(), "new_public_key": new.public_key.hex()}
+    signed = make_tx(sender, "key.rotate", body, nonce=1)
+    return sign_tx(sign_tx(signed, old), new)
+
+
+def test_a_validator_key_rotates_once_a_day(api: Api) -> None:
+    """contracts/validator_rotation.py: a second rotation of a seat's key within 24 h of
+    block time is refused at admission (HTTP 400 and its reason) and never pooled."""
+    old, new, newer = KEYS["xiamen-ptc"], key_of("xiamen-ptc 2"), key_of("xiamen-ptc 3")
+    assert post_tx(api, key_rotation("xiamen-ptc", old, new)).status_code == 202
+    commit_pending(api)
+    again = key_rotation("xiangshan-county", new, newer)
+    error = assert_error(post_tx(api, again), 400, "key_rotation_too_soon")
+    assert "xiamen-ptc rotated its validator key at height 1" in error["detail"]
+    assert again.tx_id not in api.service.mempool
 
 
 def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
