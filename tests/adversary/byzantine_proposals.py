@@ -53,6 +53,31 @@ class ProposalAttacks(EvidenceAttacks):
             "honest_prevotes": self._prevotes_seen(height, 0, size - 1, deadline),
         }
 
+    def propose_backdated(self, timeout_s: float, idle_s: float) -> Reply:
+        """As round-0 proposer of the honest nodes' next height, wait idle_s after their
+        head, then propose a block stamped at the earliest time the header rules let
+        through (the head's time_ms + 1, ADR 0040), with our own prevote and precommit:
+        one honest vote makes a quorum of two at n=3."""
+        deadline = time.monotonic() + timeout_s
+        me = self.key.public_key
+        height = self._proposer_slot(deadline)
+        head_time_ms = self.ledger.head().time_ms
+        time.sleep(max(0.0, head_time_ms / 1000 + idle_s - time.time()))
+        prepared = self.ledger.build(txs=(), evidence=(), time_ms=head_time_ms + 1, proposer=me)
+        block = prepared.block_hash
+        sent_ms = now_ms()
+        self.send(PeerKind.CONSENSUS, self.proposal(height, 0, prepared.payload, block))
+        for kind in (VoteType.PREVOTE, VoteType.PRECOMMIT):
+            self.send(PeerKind.CONSENSUS, self.vote_body(self.vote(kind, height, 0, block)))
+        return {
+            "height": height,
+            "block": block.hex(),
+            "head_time_ms": head_time_ms,
+            "time_ms": head_time_ms + 1,
+            "sent_ms": sent_ms,
+            "honest_prevotes": self._prevotes_seen(height, 0, self.validators().size - 1, deadline),
+        }
+
     def propose_bogus_evidence(self, timeout_s: float) -> Reply:
         """As round-0 proposer, a block whose evidence list holds cross-chain evidence
         (another chain's votes, another chain's checkpoint note; both really signed by us,
