@@ -498,8 +498,18 @@ class NodeRuntime:
         # Operators grep for "time_ms is N ms ahead" (docs/RELIABILITY.md): keep its words.
         log.warning("proposal %d/%d waits for this clock: %s", action.height, action.round, error)
         loop = asyncio.get_running_loop()
-        loop.call_later(max(wait_ms, 1) / 1000, self._queue.put_nowait, _Deferred(action))
+        # The timer holds no payload: the engine holds the block while its height lasts.
+        loop.call_later(max(wait_ms, 1) / 1000, self._validate_due, replace(action, payload=b""))
         return True
+
+    def _validate_due(self, action: ValidateProposal) -> None:
+        """The validation _validate_when_due put off, queued with the payload the engine
+        holds; dropped if the engine no longer holds the block (its height is over)."""
+        replica = self.replica
+        held = replica is not None and replica.height == action.height
+        payload = replica.blocks.get(action.block_hash) if held and replica else None
+        if payload is not None:
+            self._queue.put_nowait(_Deferred(replace(action, payload=payload)))
 
     async def _validate(self, action: ValidateProposal) -> None:
         valid = self.ledger.prepared(action.block_hash) is not None

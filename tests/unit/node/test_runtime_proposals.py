@@ -3,6 +3,7 @@ and leaves out, and how validation answers.
 """
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,8 @@ def test_a_block_ahead_of_the_clock_is_validated_when_the_clock_catches_up(
         action = ValidateProposal(
             height=1, round=0, block_hash=ahead.block_hash, payload=ahead.payload
         )
+        # The engine holds the block, as after its proposal arrived.
+        runtime.replica = replace(replica, blocks={ahead.block_hash: ahead.payload})
         before = by_reason(runtime.metrics.proposals_refused)
         await runtime._validate(action)
         assert queued(runtime) == []  # no answer while the block is ahead
@@ -207,6 +210,10 @@ def test_a_block_ahead_of_the_clock_is_validated_when_the_clock_catches_up(
         assert queued(runtime) == [
             ProposalValidated(height=1, round=0, block_hash=ahead.block_hash, valid=True)
         ]
+        # Due when the engine has gone on to height 2 (the block no longer held): dropped.
+        runtime.replica = replace(replica, height=2)
+        runtime._validate_due(replace(action, payload=b""))
+        assert queued(runtime) == []
 
     run_single(tmp_path, body)
 
