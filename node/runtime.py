@@ -506,8 +506,9 @@ class NodeRuntime:
         """The validation _validate_when_due put off, queued with the payload the engine
         holds; dropped if the engine no longer holds the block (its height is over)."""
         replica = self.replica
-        held = replica is not None and replica.height == action.height
-        payload = replica.blocks.get(action.block_hash) if held and replica else None
+        if replica is None or replica.height != action.height:
+            return
+        payload = replica.blocks.get(action.block_hash)
         if payload is not None:
             self._queue.put_nowait(_Deferred(replace(action, payload=payload)))
 
