@@ -47,6 +47,11 @@ txs to hold the same memory whatever block_txs_max is (sixteen blocks of 250 wer
 class InvalidProposalError(Exception):
     """A proposed or synced block that this node must not vote for or apply."""
 
+    def __init__(self, message: str, problem: BlockProblem | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem
+        """The header or body check's problem, where one says why (None: another reason)."""
+
 
 class ForkError(Exception):
     """A certified block differs from the block this node committed at its height."""
@@ -441,4 +446,4 @@ class Ledger:
 def _refuse_first(problems: list[BlockProblem], *, prefix: str = "") -> None:
     """A validator votes nil on any problem, so the first one is reason enough."""
     if problems:
-        raise InvalidProposalError(prefix + problems[0].detail)
+        raise InvalidProposalError(prefix + problems[0].detail, problems[0])

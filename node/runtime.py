@@ -70,6 +70,7 @@ from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
 from protocol.block import Block
+from protocol.block_check import BlockProblemKind
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
@@ -83,6 +84,10 @@ INLINE_SIGNATURES_MAX = 16
 """An event carrying at most this many signatures (about a millisecond of Ed25519) is
 stepped on the event loop; one carrying more (a batch of certificates, a large set's
 commit) on the worker thread."""
+AHEAD_WAIT_MS_MAX = 60_000
+"""A proposal ahead of this node's clock by more than max_clock_drift_ms is validated again
+once the clock has caught up, if that is at most this far off; further ahead, it is
+refused for the height (and the payload is not held that long)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,8 @@ class _Restart:
 
 @dataclass(frozen=True, slots=True)
 class _Deferred:
-    """Internal: an action of start_replica, performed in the loop like any other."""
+    """Internal: an action performed in the loop like any other: one of start_replica's,
+    or a validation that waited for this node's clock (NodeRuntime._validate_when_due)."""
 
     action: Action
 
@@ -473,6 +479,39 @@ class NodeRuntime:
         )
         return prepared, dropped, stale
 
+    def _validate_when_due(self, action: ValidateProposal, error: InvalidProposalError) -> bool:
+        """A block refused only for being ahead of our clock (TIME_AHEAD, first in
+        check_header's order after the links) is not invalid for good: validate it again
+        once our clock has caught up, and answer nothing until then (ADR 0040). The engine
+        prevotes nil on its propose timeout meanwhile, as on a refusal, but valid(v) is
+        asked once a height: answered "invalid", a validator whose clock lags refused the
+        block for the whole height, also at line 28 and at the decision, after its clock
+        had passed it (a halt at n=3 with one more fault). False: refuse it now."""
+        problem = error.problem
+        if problem is None or problem.kind is not BlockProblemKind.TIME_AHEAD:
+            return False
+        assert isinstance(problem.claimed, int)
+        wait_ms = problem.claimed - self.settings.max_clock_drift_ms - self.clock.now_ms()
+        if wait_ms > AHEAD_WAIT_MS_MAX:
+            return False
+        self.metrics.proposal_refused("ahead")
+        # Operators grep for "time_ms is N ms ahead" (docs/RELIABILITY.md): keep its words.
+        log.warning("proposal %d/%d waits for this clock: %s", action.height, action.round, error)
+        loop = asyncio.get_running_loop()
+        # The timer holds no payload: the engine holds the block while its height lasts.
+        loop.call_later(max(wait_ms, 1) / 1000, self._validate_due, replace(action, payload=b""))
+        return True
+
+    def _validate_due(self, action: ValidateProposal) -> None:
+        """The validation _validate_when_due put off, queued with the payload the engine
+        holds; dropped if the engine no longer holds the block (its height is over)."""
+        replica = self.replica
+        if replica is None or replica.height != action.height:
+            return
+        payload = replica.blocks.get(action.block_hash)
+        if payload is not None:
+            self._queue.put_nowait(_Deferred(replace(action, payload=payload)))
+
     async def _validate(self, action: ValidateProposal) -> None:
         valid = self.ledger.prepared(action.block_hash) is not None
         refused = None if valid else "not_next"
@@ -488,6 +527,8 @@ class NodeRuntime:
                 valid = prepared.block_hash == action.block_hash
                 refused = None if valid else "other_block"
             except InvalidProposalError as error:
+                if self._validate_when_due(action, error):
+                    return
                 refused = "invalid"
                 log.warning("proposal %d/%d invalid: %s", action.height, action.round, error)
         if refused is not None:

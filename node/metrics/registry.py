@@ -163,7 +163,9 @@ class NodeMetrics:
             "Proposals this validator voted nil on, by reason: invalid (the block does not "
             "execute or check here), other_block (its payload is another block than the one "
             "proposed), not_next (not for the height after the head), payload_mismatch (a "
-            "signed proposal whose payload does not hash to its block).",
+            "signed proposal whose payload does not hash to its block), ahead (time_ms "
+            "past this clock plus the allowed drift: validated again once the clock has "
+            "caught up, nil if the round's propose timeout comes first).",
             ["reason"],
             registry=registry,
         )

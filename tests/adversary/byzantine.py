@@ -123,6 +123,9 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         "propose_bogus_evidence": lambda c: byzantine.propose_bogus_evidence(
             float(c.get("timeout_s", 30))
         ),
+        "propose_backdated": lambda c: byzantine.propose_backdated(
+            float(c.get("timeout_s", 60)), float(c["idle_s"])
+        ),
         "future_votes": lambda c: byzantine.future_votes(),
         "replay": lambda c: byzantine.replay(),
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),

@@ -14,6 +14,7 @@ from contracts.state_keys import evidence_key
 from contracts.store import save
 from node.peer_envelope import PeerKind
 from protocol.evidence import Evidence
+from protocol.hashing import Hash32
 from protocol.votes import VoteType
 from tests.adversary.byzantine_evidence import EvidenceAttacks
 from tests.adversary.byzantine_peer import Reply, now_ms
@@ -53,6 +54,35 @@ class ProposalAttacks(EvidenceAttacks):
             "honest_prevotes": self._prevotes_seen(height, 0, size - 1, deadline),
         }
 
+    def propose_backdated(self, timeout_s: float, idle_s: float) -> Reply:
+        """As round-0 proposer of the honest nodes' next height, wait idle_s after their
+        head, then propose a block stamped at the earliest time the header rules let
+        through (the head's time_ms + 1, ADR 0040), with our own prevote and precommit:
+        one honest vote makes a quorum of two at n=3."""
+        deadline = time.monotonic() + timeout_s
+        me = self.key.public_key
+        height = self._proposer_slot(deadline)
+        head_time_ms = self.ledger.head().time_ms
+        time.sleep(max(0.0, head_time_ms / 1000 + idle_s - time.time()))
+        prepared = self.ledger.build(txs=(), evidence=(), time_ms=head_time_ms + 1, proposer=me)
+        block = prepared.block_hash
+        sent_ms = now_ms()
+        self._propose_with_votes(height, prepared.payload, block)
+        return {
+            "height": height,
+            "block": block.hex(),
+            "head_time_ms": head_time_ms,
+            "time_ms": head_time_ms + 1,
+            "sent_ms": sent_ms,
+            "honest_prevotes": self._prevotes_seen(height, 0, self.validators().size - 1, deadline),
+        }
+
+    def _propose_with_votes(self, height: int, payload: bytes, block: Hash32) -> None:
+        """Send our round-0 proposal of block, then our own prevote and precommit for it."""
+        self.send(PeerKind.CONSENSUS, self.proposal(height, 0, payload, block))
+        for kind in (VoteType.PREVOTE, VoteType.PRECOMMIT):
+            self.send(PeerKind.CONSENSUS, self.vote_body(self.vote(kind, height, 0, block)))
+
     def propose_bogus_evidence(self, timeout_s: float) -> Reply:
         """As round-0 proposer, a block whose evidence list holds cross-chain evidence
         (another chain's votes, another chain's checkpoint note; both really signed by us,
@@ -68,9 +98,7 @@ class ProposalAttacks(EvidenceAttacks):
         with unchecked_evidence():
             prepared = self.ledger.build(txs=(), evidence=evidence, time_ms=time_ms, proposer=me)
         block = prepared.block_hash
-        self.send(PeerKind.CONSENSUS, self.proposal(height, 0, prepared.payload, block))
-        for kind in (VoteType.PREVOTE, VoteType.PRECOMMIT):
-            self.send(PeerKind.CONSENSUS, self.vote_body(self.vote(kind, height, 0, block)))
+        self._propose_with_votes(height, prepared.payload, block)
         return {
             "height": height,
             "block": block.hex(),

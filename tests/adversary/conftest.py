@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -42,9 +42,12 @@ class AdversaryNet:
     validator_count: int
 
 
-def start_without(net: LocalNet, validator_count: int, byzantine: str) -> list[str]:
+def start_without(
+    net: LocalNet, validator_count: int, byzantine: str, heartbeat_interval_ms: int | None = None
+) -> list[str]:
     """Genesis and node.toml for every validator; start all but the Byzantine one (without
-    waiting for them); returns the names started."""
+    waiting for them); returns the names started. heartbeat_interval_ms: the nodes' own
+    (default: a local network's)."""
     directory = net.directory
     document = init_local_network(
         directory, validator_count=validator_count, genesis_time_ms=time.time_ns() // 1_000_000
@@ -56,6 +59,8 @@ def start_without(net: LocalNet, validator_count: int, byzantine: str) -> list[s
     base = free_base_port(len(names))
     for name in names:
         config = local_config(directory, name, names, base)
+        if heartbeat_interval_ms is not None:
+            config = replace(config, heartbeat_interval_ms=heartbeat_interval_ms)
         (directory / name / CONFIG_FILE).write_text(render_config(config))
     honest = [name for name in names if name != byzantine]
     for name in honest:
@@ -72,7 +77,9 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     request.config.stash.setdefault(NETS_STASH, []).append(net)
     byzantine: ByzantineProcess | None = None
     try:
-        honest = start_without(net, validator_count, byzantine_name)
+        # A module may set HEARTBEAT_INTERVAL_MS: an idle chain as deployed (ADR 0040).
+        heartbeat_ms = getattr(request.module, "HEARTBEAT_INTERVAL_MS", None)
+        honest = start_without(net, validator_count, byzantine_name, heartbeat_ms)
         byzantine = ByzantineProcess(directory, byzantine_name)
         wait_ready(directory, honest, minimum_height=1)
         byzantine.wait_started()

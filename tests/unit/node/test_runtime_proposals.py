@@ -3,6 +3,7 @@ and leaves out, and how validation answers.
 """
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from consensus import (
 )
 from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
 from node.ledger import block_hash_of_payload
-from node.runtime import NodeRuntime
+from node.runtime import AHEAD_WAIT_MS_MAX, NodeRuntime, _Deferred
 from protocol.hashing import Hash32, sha256
 from protocol.tx import SignedTx
 from tests.unit.node.chain_kit import (
@@ -30,11 +31,13 @@ from tests.unit.node.chain_kit import (
 )
 from tests.unit.node.runtime_kit import (
     START_MS,
+    FakeClock,
     by_reason,
     duplicate_vote,
     plant,
     queued,
     run_single,
+    until,
 )
 
 
@@ -135,8 +138,11 @@ def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
             wrong_proposer = other.build(  # a key outside the validator set
                 txs=(), evidence=(), time_ms=START_MS, proposer=KEYS["xiangshan-court"].public_key
             )
-            far_ahead = other.build(
-                txs=(), evidence=(), time_ms=START_MS + 60_000, proposer=proposer
+            far_ahead = other.build(  # beyond AHEAD_WAIT_MS_MAX: refused for the height
+                txs=(),
+                evidence=(),
+                time_ms=START_MS + 2_000 + AHEAD_WAIT_MS_MAX + 1,
+                proposer=proposer,
             )
         finally:
             other.store.close()
@@ -163,6 +169,51 @@ def test_validation_answers_valid_or_not(tmp_path: Path) -> None:
             assert by_reason(runtime.metrics.proposals_refused) - before == Counter(
                 [] if refused is None else [refused]
             )
+
+    run_single(tmp_path, body)
+
+
+def test_a_block_ahead_of_the_clock_is_validated_when_the_clock_catches_up(
+    tmp_path: Path,
+) -> None:
+    """ADR 0040: a block whose time_ms is past this clock plus the drift (2 s) is not answered
+    invalid, which the engine would hold for the whole height (also at line 28 and the
+    decision), but validated again once the clock has caught up: answered valid then."""
+
+    async def body(runtime: NodeRuntime) -> None:
+        runtime._restart_replica_sync(None, 0)
+        queued(runtime)
+        replica = runtime.replica
+        assert replica is not None
+        proposer = replica.validators.proposer(1, 0).public_key
+        other = open_ledger(runtime.ledger.store.directory.parent / "proposer")
+        try:
+            ahead = other.build(txs=(), evidence=(), time_ms=START_MS + 2_300, proposer=proposer)
+        finally:
+            other.store.close()
+        action = ValidateProposal(
+            height=1, round=0, block_hash=ahead.block_hash, payload=ahead.payload
+        )
+        # The engine holds the block, as after its proposal arrived.
+        runtime.replica = replace(replica, blocks={ahead.block_hash: ahead.payload})
+        before = by_reason(runtime.metrics.proposals_refused)
+        await runtime._validate(action)
+        assert queued(runtime) == []  # no answer while the block is ahead
+        assert by_reason(runtime.metrics.proposals_refused) - before == Counter(["ahead"])
+        clock = runtime.clock
+        assert isinstance(clock, FakeClock)
+        clock.now += 300  # the block is now exactly max_clock_drift_ms ahead: allowed
+        await until(lambda: not runtime._queue.empty(), "the validation due 300 ms later")
+        (again,) = queued(runtime)
+        assert again == _Deferred(action)
+        await runtime._process(again)
+        assert queued(runtime) == [
+            ProposalValidated(height=1, round=0, block_hash=ahead.block_hash, valid=True)
+        ]
+        # Due when the engine has gone on to height 2 (the block no longer held): dropped.
+        runtime.replica = replace(replica, height=2)
+        runtime._validate_due(replace(action, payload=b""))
+        assert queued(runtime) == []
 
     run_single(tmp_path, body)
 
