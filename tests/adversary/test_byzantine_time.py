@@ -8,9 +8,11 @@ validators prevote it. This test measures that bound and pins the documented gua
 the committed time is the proposer's claim, and the next honest block carries honest time.
 
 n=3 only (q=2: the Byzantine's own votes and one honest prevote commit its block), with
-the nodes' heartbeat at HEARTBEAT_INTERVAL_MS (a deployment's is 60 s).
+the nodes' heartbeat at HEARTBEAT_INTERVAL_MS (a deployment's is 60 s). A measurement that
+pins a documented weakness, not a bound: outside CI (LANTAN_ADVERSARY_FULL=1, ~50 s).
 """
 
+import os
 import time
 
 import pytest
@@ -22,6 +24,10 @@ from tests.integration.network import wait_for
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.parametrize("adversary", [3], indirect=True, ids=["n3"]),
+    pytest.mark.skipif(
+        os.environ.get("LANTAN_ADVERSARY_FULL") != "1",
+        reason="a measurement outside CI: set LANTAN_ADVERSARY_FULL=1 (~50 s)",
+    ),
 ]
 HEARTBEAT_INTERVAL_MS = 10_000
 """Read by the adversary fixture: the honest nodes start an idle height after this."""
