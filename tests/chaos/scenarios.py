@@ -246,24 +246,29 @@ def clock_skew(net: ChaosNet, load: Load, lengths: Lengths, offsets_s: tuple[int
     with Scenario(net, load, f"clock skew {label}") as scenario:
         victim = net.validators[0]
         per_offset: dict[str, Any] = {}
-        for offset in offsets_s:
-            # kill -9, not a clean stop: faster, and a host whose clock jumps may well crash.
+        try:
+            for offset in offsets_s:
+                # kill -9, not a clean stop: faster, and a host whose clock jumps may well crash.
+                net.kill(victim)
+                rejected_before = _log_count(net, "ms ahead")
+                net.start(victim, clock_offset_s=offset)
+                scenario.record.faults += 1
+                net.wait_ready(victim, timeout_s=120)
+                before = _top(net)
+                time.sleep(lengths.skew_s)
+                after = _top(net)
+                victim_height = _height_or_none(net, victim)
+                per_offset[f"{offset:+d}"] = {
+                    "heights_during_skew": after - before,
+                    "victim_height_lag": None if victim_height is None else after - victim_height,
+                    "proposals_rejected_as_ahead": _log_count(net, "ms ahead") - rejected_before,
+                }
+        finally:
+            # Back to the true clock even when a wait above failed: a victim left under
+            # libfaketime is a slow node, and every later scenario on this network failed
+            # with it (stop 48's quick run at load average ~25).
             net.kill(victim)
-            rejected_before = _log_count(net, "ms ahead")
-            net.start(victim, clock_offset_s=offset)
-            scenario.record.faults += 1
-            net.wait_ready(victim, timeout_s=120)
-            before = _top(net)
-            time.sleep(lengths.skew_s)
-            after = _top(net)
-            victim_height = _height_or_none(net, victim)
-            per_offset[f"{offset:+d}"] = {
-                "heights_during_skew": after - before,
-                "victim_height_lag": None if victim_height is None else after - victim_height,
-                "proposals_rejected_as_ahead": _log_count(net, "ms ahead") - rejected_before,
-            }
-        net.kill(victim)
-        net.start(victim)
+            net.start(victim)
         net.wait_ready(victim, timeout_s=120)
         scenario.record.notes |= {"victim": victim, "per_offset": per_offset}
         scenario.healed()
