@@ -102,6 +102,12 @@ class PeerInbox:
             # peer cannot make this node ask it for blocks of any height it names.
             self.dropped[DropReason.FAR_AHEAD.value] += 1
             return None
+        if isinstance(expanded, list) and compact.height < self.ledger.height:
+            # Late: a slow link delivers a backlog minutes old (tests/chaos, stop 48). This
+            # node committed that height; its txs left the pool then, and asking for the
+            # block only adds to the backlog it is behind on.
+            self.compact["late"] += 1
+            return None
         if isinstance(expanded, list):
             self.compact["missing"] += 1
             log.info(

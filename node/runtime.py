@@ -123,6 +123,11 @@ class ConsensusHaltedError(Exception):
     """A certified block does not execute here: stop signing and fail /readyz."""
 
 
+class SignerStateWriteError(ConsensusHaltedError):
+    """The signer state, or a payload it names, was not written (a full disk, an I/O error):
+    what the step signed may never leave, so the node stops signing."""
+
+
 class NodeRuntime:
     """One validator's consensus driver over its ledger, mempool and peer transport."""
 
@@ -190,6 +195,9 @@ class NodeRuntime:
         not, round timeouts are held (see _tick_at)."""
         self._held_tick_ms: int | None = None
         """A round timeout that came due while too few peers answered, held until they do."""
+        self.on_signer_write_failure: Callable[[SignerStateWriteError], None] | None = None
+        """Told after the halt for a refused signer-state write (the server exits: a restart
+        reads the signer state that is on disk)."""
         self._signer_on_disk: SignerState | None = None
         """The signer state last read or written: what a crash would leave."""
 
@@ -284,6 +292,8 @@ class NodeRuntime:
         except (ConsensusHaltedError, ForkError) as error:
             self.halted = str(error)
             log.critical("consensus halted: %s", error)
+            if isinstance(error, SignerStateWriteError) and self.on_signer_write_failure:
+                self.on_signer_write_failure(error)
         except Exception as error:
             name = type(item).__name__
             if isinstance(item, _Deferred):
@@ -408,7 +418,13 @@ class NodeRuntime:
         """Perform durable writes in their order (the payloads a new lock names, then the
         signer state naming them) in one trip to the worker: a lock's two writes each made
         a trip of their own, and under load a trip cost 1-6 ms besides the fsyncs."""
-        await self._in_worker(self.signer_file.perform, writes)
+        try:
+            await self._in_worker(self.signer_file.perform, writes)
+        except OSError as error:
+            # The replica already holds what this step signed, and retransmit sends a
+            # round's own votes again without a new write: sent, they would be on no disk,
+            # and a restart could sign the other way (DESIGN.md §4). Nothing more may leave.
+            raise SignerStateWriteError(f"signer state not written: {error}") from None
         for write in writes:
             if isinstance(write, PersistSignerState):
                 self._signer_on_disk = write.signer_state

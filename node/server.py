@@ -48,7 +48,7 @@ from node.peering import PeerInbox
 from node.port_probe import bind_error
 from node.readiness import Readiness
 from node.receipt_pdfs import ReceiptPdfs
-from node.runtime import NodeRuntime
+from node.runtime import NodeRuntime, SignerStateWriteError
 from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.service import NodeService
 from node.signer_file import SignerStateFile
@@ -84,11 +84,12 @@ EXIT_STORE_WRITE = 4
 """The exit status after LevelDB refused a block (a full disk): restart once there is room."""
 
 
-def stop_on_write_failure(error: StoreWriteError) -> None:
+def stop_on_write_failure(error: StoreWriteError | SignerStateWriteError) -> None:
     """Fail-stop: LevelDB refuses every write after one failed, so the node cannot commit,
     vote usefully or sync again in this process. It leaves now, without another vote; the
     batch was not applied, and a restart (systemd Restart=on-failure) reopens the store at
-    the last whole block and catches up by block sync once the disk has room."""
+    the last whole block and catches up by block sync once the disk has room. The same for
+    a refused signer-state write (the runtime has halted): a restart reads what is on disk."""
     log.critical("%s; stopping (exit %d): free disk space, then restart", error, EXIT_STORE_WRITE)
     logging.shutdown()
     os._exit(EXIT_STORE_WRITE)
@@ -202,6 +203,7 @@ def build_node(config: NodeConfig) -> Node:
                 max_clock_drift_ms=read_params(store.state).max_clock_drift_ms,
             ),
         )
+        runtime.on_signer_write_failure = stop_on_write_failure
     service = NodeService(
         name=config.name,
         ledger=ledger,

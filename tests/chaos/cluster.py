@@ -10,6 +10,7 @@ the bridge namespace (Fabric.enter).
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -103,6 +104,19 @@ class ChaosNet(LocalNet):
         run("mount", "-t", "tmpfs", "-o", f"size={size_mib}m,mode=0700", "tmpfs", str(path))
         self.mounts.append(path)
 
+    def mount_node_tmpfs(self, name: str, size_mib: int) -> None:
+        """A small tmpfs under the node's whole directory (its keystore, signer state, log
+        and data), as on a host with one disk; before its first start. What init wrote
+        there is copied onto the tmpfs."""
+        path = self.directory / name
+        aside = self.directory / f".{name}.before-tmpfs"
+        path.rename(aside)
+        path.mkdir(mode=0o700)
+        run("mount", "-t", "tmpfs", "-o", f"size={size_mib}m,mode=0700", "tmpfs", str(path))
+        self.mounts.append(path)
+        run("cp", "-a", f"{aside}/.", f"{path}/")
+        shutil.rmtree(aside)
+
     def data_bytes(self, name: str) -> int:
         total = 0
         for path in self.data_dir(name).rglob("*"):
@@ -120,7 +134,7 @@ class ChaosNet(LocalNet):
             self.wait_ready(name, timeout_s=120)
         self.wait_heights(self.names, 1, timeout_s=120)
 
-    def start(self, name: str, *, clock_offset_s: int = 0) -> int:
+    def start(self, name: str, *, clock_offset_s: float = 0) -> int:
         """Start the node in its namespace; clock_offset_s != 0 runs it under libfaketime."""
         node_dir = self.directory / name
         running = read_pid(node_dir)
@@ -134,7 +148,7 @@ class ChaosNet(LocalNet):
             prefix += [
                 "env",
                 f"LD_PRELOAD={library}",
-                f"FAKETIME={clock_offset_s:+d}",
+                f"FAKETIME={clock_offset_s:+g}",
                 "FAKETIME_DONT_FAKE_MONOTONIC=1",
             ]
         with (node_dir / LOG_FILE).open("ab") as log:

@@ -85,6 +85,18 @@ def _kill_inside(namespace: str) -> None:
             os.kill(int(pid_text), signal.SIGKILL)
 
 
+def _nft_apply(host: "Host", script: str) -> None:
+    """Load an nftables script inside host's namespace."""
+    subprocess.run(
+        ["ip", "netns", "exec", host.namespace, "nft", "-f", "-"],
+        input=script,
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Host:
     """One node's namespace and address."""
@@ -194,6 +206,20 @@ class Fabric:
     def isolate(self, host: Host) -> None:
         self.split([[host], [h for h in self.hosts if h != host]])
 
+    def cut_one_way(self, source: Host, target: Host) -> None:
+        """Source's requests to target's node port are dropped; target still reaches source.
+
+        Peers post every message as an HTTP request, so this cuts messages source -> target
+        only (target's own posts to source, and their answers, pass). nftables only."""
+        assert self.mechanism == "nftables", "a one-way cut needs nftables"
+        script = (
+            f"table inet {_TABLE} {{\n"
+            f"  chain output {{ type filter hook output priority 0; "
+            f"ip daddr {target.address} tcp dport {NODE_PORT} drop; }}\n"
+            "}\n"
+        )
+        _nft_apply(source, script)
+
     def heal(self) -> None:
         for host in self.hosts:
             if self.mechanism == "nftables":
@@ -213,14 +239,7 @@ class Fabric:
             f"  chain output {{ type filter hook output priority 0; ip daddr {peers} drop; }}\n"
             "}\n"
         )
-        subprocess.run(
-            ["ip", "netns", "exec", host.namespace, "nft", "-f", "-"],
-            input=script,
-            text=True,
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
+        _nft_apply(host, script)
 
     # --- teardown ------------------------------------------------------------------------
 

@@ -43,6 +43,11 @@ class Lengths:
     byzantine_hold_s: float
     """How long each split of the Byzantine scenario holds after its attacks were sent (the
     round timeouts of both sides fire meanwhile)."""
+    kill_all_rounds: int
+    """Times every validator is killed at once and restarted (tests/chaos/churn.py); 0:
+    not in this run."""
+    flap_s: float
+    """How long partitions flap (tests/chaos/churn.py); 0: not in this run."""
 
 
 FULL = Lengths(
@@ -55,6 +60,8 @@ FULL = Lengths(
     delay_loss_s=60,
     skew_offsets_s=(5, -5, 300, -300),
     byzantine_hold_s=15,
+    kill_all_rounds=10,
+    flap_s=60,
 )
 QUICK = Lengths(
     isolate_s=10,
@@ -66,6 +73,8 @@ QUICK = Lengths(
     delay_loss_s=20,
     skew_offsets_s=(300, -300),
     byzantine_hold_s=3,
+    kill_all_rounds=0,
+    flap_s=0,
 )
 
 
@@ -237,24 +246,29 @@ def clock_skew(net: ChaosNet, load: Load, lengths: Lengths, offsets_s: tuple[int
     with Scenario(net, load, f"clock skew {label}") as scenario:
         victim = net.validators[0]
         per_offset: dict[str, Any] = {}
-        for offset in offsets_s:
-            # kill -9, not a clean stop: faster, and a host whose clock jumps may well crash.
+        try:
+            for offset in offsets_s:
+                # kill -9, not a clean stop: faster, and a host whose clock jumps may well crash.
+                net.kill(victim)
+                rejected_before = _log_count(net, "ms ahead")
+                net.start(victim, clock_offset_s=offset)
+                scenario.record.faults += 1
+                net.wait_ready(victim, timeout_s=120)
+                before = _top(net)
+                time.sleep(lengths.skew_s)
+                after = _top(net)
+                victim_height = _height_or_none(net, victim)
+                per_offset[f"{offset:+d}"] = {
+                    "heights_during_skew": after - before,
+                    "victim_height_lag": None if victim_height is None else after - victim_height,
+                    "proposals_rejected_as_ahead": _log_count(net, "ms ahead") - rejected_before,
+                }
+        finally:
+            # Back to the true clock even when a wait above failed: a victim left under
+            # libfaketime is a slow node, and every later scenario on this network failed
+            # with it (stop 48's quick run at load average ~25).
             net.kill(victim)
-            rejected_before = _log_count(net, "ms ahead")
-            net.start(victim, clock_offset_s=offset)
-            scenario.record.faults += 1
-            net.wait_ready(victim, timeout_s=120)
-            before = _top(net)
-            time.sleep(lengths.skew_s)
-            after = _top(net)
-            victim_height = _height_or_none(net, victim)
-            per_offset[f"{offset:+d}"] = {
-                "heights_during_skew": after - before,
-                "victim_height_lag": None if victim_height is None else after - victim_height,
-                "proposals_rejected_as_ahead": _log_count(net, "ms ahead") - rejected_before,
-            }
-        net.kill(victim)
-        net.start(victim)
+            net.start(victim)
         net.wait_ready(victim, timeout_s=120)
         scenario.record.notes |= {"victim": victim, "per_offset": per_offset}
         scenario.healed()
@@ -277,10 +291,14 @@ def _log_count(net: ChaosNet, needle: str) -> int:
     return count
 
 
-def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Record:
-    """Fill the tmpfs under victim's data directory, hold, free it, let it recover."""
-    with Scenario(net, load, "full disk") as scenario:
-        filler = net.data_dir(victim) / FILLER
+def full_disk(
+    net: ChaosNet, load: Load, lengths: Lengths, victim: str, *, whole_node: bool = False
+) -> Record:
+    """Fill the tmpfs under victim's data directory (whole_node: under its node directory,
+    signer state included), hold, free it, let it recover."""
+    name = "full disk, whole node directory" if whole_node else "full disk"
+    with Scenario(net, load, name) as scenario:
+        filler = (net.directory / victim if whole_node else net.data_dir(victim)) / FILLER
         start = net.height(victim)
         others_start = _top(net)
         try:
@@ -302,6 +320,7 @@ def full_disk(net: ChaosNet, load: Load, lengths: Lengths, victim: str) -> Recor
             "others_advanced_while_full": others_end - others_start,
             "restarted_by_harness": restarted,
             "log_lines_no_space": _log_count(net, "No space left"),
+            "log_lines_signer_state_halt": _log_count(net, "signer state not written"),
         }
         scenario.healed()
     return scenario.record

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from tests.chaos import byzantine, delay_loss, scenarios
+from tests.chaos import byzantine, churn, delay_loss, scenarios
 from tests.chaos.cluster import ChaosNet, faketime_library
 from tests.chaos.harness import ChaosRun
 from tests.chaos.load import Load
@@ -22,6 +22,9 @@ LENGTHS = FULL if os.environ.get("LANTAN_CHAOS_FULL") == "1" else QUICK
 RELAY_IN_QUICK = os.environ.get("LANTAN_CHAOS_RELAY") == "1"
 DISK_VICTIM = "xiamen-ptc"
 DISK_MIB = 24
+NODE_DISK_VICTIM = "ningbo-ptc"
+NODE_DISK_MIB = 64
+"""--full only: ningbo-ptc's whole node directory (signer state too) on its own tmpfs."""
 
 
 def _running(
@@ -29,10 +32,14 @@ def _running(
     config: pytest.Config,
     label: str,
     validators: int,
+    *,
     tmpfs_mib: Mapping[str, int] | None = None,
+    node_tmpfs_mib: Mapping[str, int] | None = None,
 ) -> Iterator[ChaosNet]:
     """A chaos network up for a module's tests, its logs shown when one of them fails."""
     net = chaos.network(label, validators=validators, tmpfs_mib=tmpfs_mib)
+    for name, size in (node_tmpfs_mib or {}).items():
+        net.mount_node_tmpfs(name, size)
     try:
         with watch_net(config, net):
             net.up()
@@ -49,7 +56,10 @@ def _steady(net: ChaosNet) -> Iterator[Load]:
 
 @pytest.fixture(scope="module")
 def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
-    yield from _running(chaos, pytestconfig, "n3", 3, tmpfs_mib={DISK_VICTIM: DISK_MIB})
+    whole = {NODE_DISK_VICTIM: NODE_DISK_MIB} if LENGTHS is FULL else {}
+    yield from _running(
+        chaos, pytestconfig, "n3", 3, tmpfs_mib={DISK_VICTIM: DISK_MIB}, node_tmpfs_mib=whole
+    )
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +116,35 @@ def test_full_disk(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
     assert record.notes["others_advanced_while_full"] > 0
 
 
+def test_full_disk_under_the_whole_node(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
+    """The signer state's disk full too (stop 48: its refused write halts the node, exit 4)."""
+    if LENGTHS is not FULL:
+        pytest.skip("the whole node directory on a full disk: scripts/chaos --full only")
+    record = scenarios.full_disk(net3, load3, LENGTHS, NODE_DISK_VICTIM, whole_node=True)
+    check(record, records)
+    assert record.notes["others_advanced_while_full"] > 0
+    assert not record.notes["alive_while_full"], "the victim kept running on a full disk"
+
+
 def test_kill_mid_commit(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
     check(scenarios.kill_mid_commit(net3, load3, LENGTHS), records)
+
+
+def test_kill_every_validator(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
+    if not LENGTHS.kill_all_rounds:
+        pytest.skip("every validator killed at once: scripts/chaos --full only (restarts)")
+    record = churn.kill_all(net3, load3, LENGTHS)
+    check(record, records)
+
+
+def test_flapping_partitions(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
+    if not LENGTHS.flap_s:
+        pytest.skip("partitions flapping: scripts/chaos --full only")
+    if net3.fabric.mechanism != "nftables":
+        pytest.skip("one-way cuts need nftables (Debian package nftables)")
+    record = churn.flapping_partitions(net3, load3, LENGTHS)
+    check(record, records)
+    assert record.notes["advanced_while_flapping"] > 0, "q = 2 of 3 stopped while flapping"
 
 
 def test_split_2_2(net4: ChaosNet, load4: Load, records: list[Record]) -> None:
