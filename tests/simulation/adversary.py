@@ -70,10 +70,14 @@ class Adversary:
     _alternatives: dict[tuple[int, int], ProposalMessage] = field(default_factory=dict)
     _mixed: dict[tuple[int, int], Strategy] = field(default_factory=dict)
     _ticks: int = 0
+    _crashed: bool = False
+    """LOST_POL: it had its crash; silent from then on."""
     forged: int = 0
     """Messages forged (signed outside the engine), for the run's report."""
 
     def _now_strategy(self, height: int, round_number: int) -> Strategy:
+        if self.strategy is Strategy.LOST_POL and self._crashed:
+            return Strategy.SILENT
         if self.strategy is not Strategy.MIXED:
             return self.strategy
         key = (height, round_number)
@@ -101,6 +105,8 @@ class Adversary:
             return self._split(own, message, destinations)
         if strategy is Strategy.HIDDEN_LOCK and isinstance(message, SignedVote):
             return self._hide_lock(own, message, destinations)
+        if strategy is Strategy.LOST_POL:
+            return self._lose_pol(own, message, destinations)
         if strategy is Strategy.PARTIAL_PROPOSAL and isinstance(message, ProposalMessage):
             chosen = self._subset(height, round_number, minimum=1)
             return [(d, message, 0) for d in destinations if d in chosen]
@@ -116,10 +122,45 @@ class Adversary:
             return [(d, message, 0) for d in destinations if d == target]
         return plain
 
-    def _hide_lock(
-        self, own: ReplicaState, message: SignedVote, destinations: Sequence[str]
+    def _lose_pol(
+        self, own: ReplicaState, message: Message, destinations: Sequence[str]
     ) -> Outgoing:
-        """A prevote for the proposal to one honest replica, nil to the rest; nil precommits."""
+        """HIDDEN_LOCK; its own proposals go to two honest replicas, its prevote for them to
+        the first of the two."""
+        height, round_number = _position(message, own)
+        own_round = own.validators.proposer(height, round_number).public_key == own.public_key
+        chosen = sorted(self._subset(height, round_number, minimum=2)) if own_round else None
+        if isinstance(message, ProposalMessage):
+            return [(d, message, 0) for d in destinations if chosen is None or d in chosen]
+        if isinstance(message, SignedVote):
+            return self._hide_lock(own, message, destinations, chosen[0] if chosen else None)
+        return [(d, message, 0) for d in destinations]
+
+    def crash_wanted(self, honest_states: Mapping[str, ReplicaState | None]) -> str | None:
+        """LOST_POL's fault schedule: once two live honest replicas of one height are locked
+        on different blocks, the one locked in the later round (once per run)."""
+        if self.strategy is not Strategy.LOST_POL or self._crashed:
+            return None
+        locks = {
+            name: (state.height, state.signer.locked_round, state.signer.locked_block)
+            for name, state in honest_states.items()
+            if state is not None and state.signer.locked_block is not None
+        }
+        for name, (height, round_number, block) in locks.items():
+            if any(h == height and r < round_number and b != block for h, r, b in locks.values()):
+                self._crashed = True
+                return name
+        return None
+
+    def _hide_lock(
+        self,
+        own: ReplicaState,
+        message: SignedVote,
+        destinations: Sequence[str],
+        target: str | None = None,
+    ) -> Outgoing:
+        """A prevote for the proposal to one honest replica (target, or one by height and
+        round), nil to the rest; nil precommits."""
         vote = message.vote
         nil = self.vote(vote.type, vote.height, vote.round, None)
         if vote.type is VoteType.PRECOMMIT:
@@ -128,7 +169,7 @@ class Adversary:
         if proposal is None:
             return [(d, message, 0) for d in destinations]
         block = proposal.signed.proposal.block_hash
-        target = self.honest[(vote.height + vote.round) % len(self.honest)]
+        target = target or self.honest[(vote.height + vote.round) % len(self.honest)]
         for_it = message if vote.block_hash == block else None
         if for_it is None:
             for_it = self.vote(VoteType.PREVOTE, vote.height, vote.round, block)

@@ -80,6 +80,14 @@ class Strategy(enum.Enum):
     replica the other honest validators' votes of rounds long below that replica's that it
     lacks (filling their budgets there) and the old proposals it holds (kept only for a
     payload wanted)."""
+    LOST_POL = "lost_pol"
+    """Hides locks (HIDDEN_LOCK; as proposer it sends its block to two honest replicas,
+    its prevote for it to one of them) until two honest replicas are locked on different
+    blocks; then the fault schedule crashes the one locked in the later round, whose POL
+    only it held (a restart keeps the lock, not the votes received), and it goes SILENT.
+    That replica now proposes its lock with pol_round -1 (rounds.start_round), which the
+    other locked replica refuses (line 23); the other proposes its older POL, which the
+    restarted one refuses (line 29); a fresh value both refuse."""
 
 
 @dataclass(frozen=True, slots=True)

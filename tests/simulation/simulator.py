@@ -438,6 +438,14 @@ class Simulation:
         assert self.adversary is not None
         if replica.state is not None:
             self._send_all(replica, self.adversary.inject(replica.state, self._honest_states()))
+        victim = self.adversary.crash_wanted(self._honest_states())
+        if victim is not None:
+            # The fault schedule at its worst moment: a crash of an honest replica, restarted
+            # from its signer state, chosen by what the adversary reads.
+            now = self.clock.now_ms
+            crash = Crash(victim, now, now + CRASH_FOR_MS, False)
+            self._crash(self.replicas[victim])
+            heapq.heappush(self.faults, (crash.restart_ms, -len(self.faults), "restart", crash))
 
     def _send_all(self, replica: Replica, sent: list[tuple[str, Message, int]]) -> None:
         now = self.clock.now_ms
@@ -511,6 +519,10 @@ class Simulation:
             for name, r in self.replicas.items()
         }
         return f"no liveness by {deadline} ms: committed/(height, round) {heights}"
+
+
+CRASH_FOR_MS = 500
+"""How long a crash the adversary's fault schedule asks for (Adversary.crash_wanted) lasts."""
 
 
 class LivenessError(AssertionError):
