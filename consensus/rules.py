@@ -9,12 +9,13 @@ Line numbers: Buchman, Kwon, Milosevic, "The latest gossip on BFT consensus" (20
 from collections.abc import Callable
 from dataclasses import replace
 
-from consensus.actions import Action
+from consensus.actions import Action, Broadcast
 from consensus.casting import cast_vote
 from consensus.config import TimeoutKind
 from consensus.decision import decide
 from consensus.rounds import catch_up, release_round, schedule_timeout, skip_to_higher_round
 from consensus.state import ReplicaState, Step
+from protocol.hashing import Hash32
 from protocol.votes import VoteType
 
 Rule = Callable[[ReplicaState, list[Action]], ReplicaState | None]
@@ -39,10 +40,28 @@ def prevote_on_proposal(state: ReplicaState, out: list[Action]) -> ReplicaState 
     locked_round, locked_block = state.signer.locked_round, state.signer.locked_block
     # Line 23: unlocked or locked on v. Line 29: locked no later than vr, or on v.
     unlocked = locked_round == -1 if pol_round < 0 else locked_round <= pol_round
-    lock_allows = unlocked or locked_block == block
+    lock_allows = unlocked or locked_block == block or _pol_held_since_lock(state, block)
     choice = block if valid and lock_allows else None
     state = cast_vote(state, VoteType.PREVOTE, choice, out)
     return replace(state, step=Step.PREVOTE)
+
+
+def _pol_held_since_lock(state: ReplicaState, block: Hash32) -> bool:
+    """Line 29 for any round vr we hold a POL of, not only the one the proposal names: q
+    prevotes for block in a round vr with lockedRound <= vr < round_p. The safety argument
+    of line 29 is about the POL, not about who names it, so this is as safe.
+
+    A proposer restarted after locking may have lost its POL and proposes its lock with
+    pol_round -1 (rounds.start_round); if its POL's last prevote came from a Byzantine
+    validator that sent it to that proposer alone, and another correct replica is locked in
+    an earlier round, neither lock ever gave way (simulator strategy lost_pol: 19 of 40
+    runs at n=4 halted). The POL is passed on as it forms (lock_on_polka), so the others
+    hold it and prevote the proposal here."""
+    return any(
+        state.signer.locked_round <= vr < state.round
+        and state.votes.count(vr, VoteType.PREVOTE, block) >= state.quorum
+        for vr in state.votes.rounds(VoteType.PREVOTE)
+    )
 
 
 def schedule_prevote_timeout(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
@@ -68,6 +87,13 @@ def lock_on_polka(state: ReplicaState, out: list[Action]) -> ReplicaState | None
     if state.votes.count(state.round, VoteType.PREVOTE, block) < state.quorum:
         return None
     state = replace(state, polka_round=state.round)
+    # Not in Alg. 1: the paper's gossip relays what a correct process receives; our links
+    # carry only what each replica signed, so we pass the POL on (_pol_held_since_lock).
+    out.extend(
+        Broadcast(message=prevote)
+        for prevote in state.votes.votes_for(state.round, VoteType.PREVOTE, block)
+        if prevote.validator != state.public_key
+    )
     if state.step is Step.PREVOTE:
         # Lines 38-41. The lock enters the signer state before the precommit is sent.
         signer = replace(state.signer, locked_round=state.round, locked_block=block)

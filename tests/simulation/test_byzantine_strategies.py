@@ -48,6 +48,7 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.MIXED, 25),
         (Strategy.REPLAY, 15),
         (Strategy.STALE, 15),
+        (Strategy.LOST_POL, 15),
     ],
     ids=lambda p: p.value if isinstance(p, Strategy) else str(p),
 )

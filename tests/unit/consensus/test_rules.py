@@ -4,6 +4,7 @@ consensus" (2018), named by its line numbers. n=4, q=3 (f_S = 1) unless stated."
 from dataclasses import replace
 
 from consensus import (
+    Broadcast,
     CommitApplied,
     CommitBlock,
     ProposalRefused,
@@ -16,6 +17,7 @@ from consensus import (
     ValidateProposal,
 )
 from consensus.messages import ProposalMessage
+from protocol.votes import SignedVote
 from tests.unit.consensus.harness import (
     COM,
     PRE,
@@ -357,3 +359,55 @@ def test_a_proposal_of_a_round_below_ours_is_kept_only_for_a_payload_we_need():
     state, actions = h.receive(state, old)  # q precommits for it: its payload decides
     assert state.blocks[block_hash(Y)] == Y
     assert [a.block_hash for a in actions if isinstance(a, ValidateProposal)] == [block_hash(Y)]
+
+
+def _prevote_when_locked_holding_a_pol(*, locked_round: int, pol_round: int):
+    """A non-proposer of round 3, locked on Y in locked_round, holding q prevotes for X in
+    pol_round, receives a proposal for X naming no POL: what it prevotes."""
+    h = Harness()
+    me = h.non_proposer(1, 3)
+    state = _at_propose(h, me, round_number=3)
+    lock = replace(state.signer, locked_round=locked_round, locked_block=block_hash(Y))
+    state = replace(state, signer=lock)
+    for i in [i for i in range(4) if i != me]:
+        state, _ = h.receive(state, h.vote(i, PRE, pol_round, block_hash(X)))
+    proposal = h.proposal(3, X)
+    state, _ = h.receive(state, proposal)
+    _, actions = feed(state, validated(proposal))
+    return [v.block_hash for v in broadcast_votes(actions, PRE)]
+
+
+def test_line_29_a_pol_we_hold_at_or_after_our_lock_lets_us_prevote_a_proposal_without_one():
+    """The proposal names no POL (a restarted proposer lost it: rounds.start_round), but we
+    hold q prevotes for its value in a round at or after our lock and below ours: line 29's
+    condition holds for that round. Before, we prevoted nil: with the proposer's lock the
+    later one, neither lock ever gave way (the simulator's lost_pol halted)."""
+    assert _prevote_when_locked_holding_a_pol(locked_round=1, pol_round=2) == [block_hash(X)]
+
+
+def test_line_29_a_pol_we_hold_below_our_lock_does_not_unlock_us():
+    assert _prevote_when_locked_holding_a_pol(locked_round=2, pol_round=1) == [None]
+
+
+def test_lines_36_to_43_a_polka_is_passed_on_to_the_others():
+    """The paper's gossip relays what a correct process receives; our links carry only what
+    each replica signed. A POL whose last prevote reached only us (a Byzantine prevoter's)
+    died with our memory when we crashed, so we pass the prevotes on as we lock."""
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = _prevote_step(h, me, h.proposal(0, X))
+    actions = []
+    others = [i for i in range(4) if i != me][:2]  # with our own prevote: q
+    for i in others:
+        state, more = h.receive(state, h.vote(i, PRE, 0, block_hash(X)))
+        actions += more
+    assert state.signer.locked_block == block_hash(X)
+    relayed = {
+        a.message.validator
+        for a in actions
+        if isinstance(a, Broadcast)
+        and isinstance(a.message, SignedVote)
+        and a.message.vote.type is PRE
+        and a.message.validator != h.key(me)
+    }
+    assert relayed == {h.key(i) for i in others}
