@@ -67,7 +67,7 @@ class Adversary:
     """The honest replicas' names, in a fixed order."""
     timeouts: TimeoutConfig
     _splits: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
-    _alternatives: dict[tuple[int, int], ProposalMessage] = field(default_factory=dict)
+    _alternatives: dict[tuple[int, int, int], ProposalMessage] = field(default_factory=dict)
     _mixed: dict[tuple[int, int], Strategy] = field(default_factory=dict)
     _ticks: int = 0
     _crashed: bool = False
@@ -107,6 +107,19 @@ class Adversary:
             return self._hide_lock(own, message, destinations)
         if strategy is Strategy.LOST_POL:
             return self._lose_pol(own, message, destinations)
+        if strategy is Strategy.SPLIT_PROPOSAL and isinstance(message, ProposalMessage):
+            proposal = message.signed.proposal
+            if proposal.pol_round >= 0:
+                return plain
+            return [
+                (d, self._alternative(proposal.height, proposal.round, self.honest.index(d)), 0)
+                if d in self.honest
+                else (d, message, 0)
+                for d in destinations
+            ]
+        if strategy is Strategy.WITHHOLD_FROM_ONE and _is_vote(message, VoteType.PRECOMMIT):
+            target = self.honest[(height * 7 + round_number) % len(self.honest)]
+            return [(d, message, 0) for d in destinations if d != target]
         if strategy is Strategy.PARTIAL_PROPOSAL and isinstance(message, ProposalMessage):
             chosen = self._subset(height, round_number, minimum=1)
             return [(d, message, 0) for d in destinations if d in chosen]
@@ -141,6 +154,8 @@ class Adversary:
         on different blocks, the one locked in the later round (once per run)."""
         if self.strategy is not Strategy.LOST_POL or self._crashed:
             return None
+        if any(state is None for state in honest_states.values()):
+            return None  # one honest replica down at a time
         locks = {
             name: (state.height, state.signer.locked_round, state.signer.locked_block)
             for name, state in honest_states.items()
@@ -215,7 +230,7 @@ class Adversary:
         vote = message.vote
         if vote.block_hash is not None:
             return self.vote(vote.type, vote.height, vote.round, None)
-        alternative = self._alternatives.get((vote.height, vote.round))
+        alternative = self._alternatives.get((vote.height, vote.round, 0))
         proposal = own.proposals.get(vote.round)
         if alternative is not None:
             block: Hash32 | None = alternative.signed.proposal.block_hash
@@ -225,14 +240,16 @@ class Adversary:
             block = payload_hash(b"no such block %d" % self.rng.randrange(1 << 30))
         return self.vote(vote.type, vote.height, vote.round, block)
 
-    def _alternative(self, height: int, round_number: int) -> ProposalMessage:
-        """A second, valid block for (height, round), proposed to the other side."""
-        key = (height, round_number)
+    def _alternative(self, height: int, round_number: int, variant: int = 0) -> ProposalMessage:
+        """A second, valid block for (height, round), proposed to the other side (one per
+        variant: SPLIT_PROPOSAL gives each honest replica its own)."""
+        key = (height, round_number, variant)
         if key not in self._alternatives:
             nonce = 0
-            while not payload_is_valid(
-                payload := b"byz|h%d|r%d|alt%d" % (height, round_number, nonce)
-            ):
+            tag = b"byz|h%d|r%d|" % (height, round_number)
+            if variant:
+                tag += b"v%d|" % variant  # variant 0 keeps the bytes older seeds drew
+            while not payload_is_valid(payload := tag + b"alt%d" % nonce):
                 nonce += 1
             proposal = Proposal(
                 chain_id=self.chain_id,

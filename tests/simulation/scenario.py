@@ -80,6 +80,13 @@ class Strategy(enum.Enum):
     replica the other honest validators' votes of rounds long below that replica's that it
     lacks (filling their budgets there) and the old proposals it holds (kept only for a
     payload wanted)."""
+    SPLIT_PROPOSAL = "split_proposal"
+    """As proposer, a different valid block (pol_round -1) to each honest replica, every
+    round; votes as its engine does (for the first of them)."""
+    WITHHOLD_FROM_ONE = "withhold_from_one"
+    """Votes normally, but each precommit goes to every honest replica except one (by
+    height and round): that one may need it for its quorum, and must decide by a
+    certificate from the others (catch-up)."""
     LOST_POL = "lost_pol"
     """Hides locks (HIDDEN_LOCK; as proposer it sends its block to two honest replicas,
     its prevote for it to one of them) until two honest replicas are locked on different
@@ -368,25 +375,29 @@ GAPPED = (
     Strategy.STALE,
 )
 """Strategies played against honest replicas that always start rounds apart."""
-STRATEGIC_HONEST = ("v0", "v1", "v2")
 
 
-def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> Scenario:
-    """n=4, q=3; key 3 plays strategy (tests/simulation/adversary.py), from the start.
+def make_strategic_scenario(
+    seed: int, strategy: Strategy, max_height: int, *, byzantine: int = 1
+) -> Scenario:
+    """n = 3b + 1, q = 2b + 1 for b = byzantine (n=4 by default, n=7 with two); the last b
+    keys play strategy (tests/simulation/adversary.py), each on its own, from the start.
 
     Before GST: seeded loss, duplication, delay, partitions and crashes of honest replicas
     (restarted with their signer state). After GST every link is up and calm. The honest
     replicas start rounds apart in every holding run and in half of the others: one
-    replica ahead of the other two (the gap HOLD_GAP keeps open), or all three apart.
+    replica ahead of the others (the gap HOLD_GAP keeps open), or all apart.
     """
+    nodes = tuple(f"v{i}" for i in range(3 * byzantine + 1))
+    honest = nodes[: 2 * byzantine + 1]
     rng = random.Random(seed)
-    net = _network(rng, STRATEGIC_NODES)
+    net = _network(rng, nodes)
     start_rounds: dict[str, int] = {}
     if strategy in GAPPED or rng.random() < 0.5:
         base = rng.randint(0, 25)
-        ahead = rng.choice(STRATEGIC_HONEST)
+        ahead = rng.choice(honest)
         spread = rng.random() < 0.3
-        for index, name in enumerate(STRATEGIC_HONEST):
+        for index, name in enumerate(honest):
             if name == ahead:
                 start_rounds[name] = base + rng.randint(1, 4)
             else:
@@ -397,8 +408,9 @@ def make_strategic_scenario(seed: int, strategy: Strategy, max_height: int) -> S
         max_height,
         start_rounds,
         network=net,
-        crashes=_crashes(rng, STRATEGIC_HONEST, net.gst_ms, may_lose_state=False),
-        epochs=_partitions(rng, STRATEGIC_NODES, net.gst_ms),
+        crashes=_crashes(rng, honest, net.gst_ms, may_lose_state=False),
+        epochs=_partitions(rng, nodes, net.gst_ms),
+        nodes=nodes,
     )
 
 
@@ -433,16 +445,19 @@ def _strategic(
     network: NetworkPlan,
     crashes: tuple[Crash, ...] = (),
     epochs: tuple[LinkEpoch, ...] = (),
+    nodes: tuple[str, ...] = STRATEGIC_NODES,
 ) -> Scenario:
-    """n=4, q=3, key 3 Byzantine playing strategy; the honest replicas start in rounds
-    (round 0 when absent or 0)."""
+    """n = 3b + 1 nodes, q = 2b + 1, the last b keys Byzantine playing strategy; the honest
+    replicas start in rounds (round 0 when absent or 0)."""
+    byzantine = (len(nodes) - 1) // 3
+    keys = tuple(range(len(nodes)))
     return Scenario(
         seed=seed,
         kind=Kind.BYZANTINE4,
-        nodes=STRATEGIC_NODES,
-        key_of=_own_keys(STRATEGIC_NODES),
-        byzantine_keys=frozenset({3}),
-        validators=ValidatorPlan.fixed((0, 1, 2, 3), 3),
+        nodes=nodes,
+        key_of=_own_keys(nodes),
+        byzantine_keys=frozenset(keys[len(nodes) - byzantine :]),
+        validators=ValidatorPlan.fixed(keys, 2 * byzantine + 1),
         max_height=max_height,
         crashes=crashes,
         epochs=epochs,

@@ -134,26 +134,29 @@ class Simulation:
         self.faults = fault_timeline(scenario)
         for name, round_number in scenario.start_rounds.items():
             self.replicas[name].persisted = resumed_in_round(round_number)
-        self.adversary = self._adversary()
+        self.adversaries = self._adversaries()
         if scenario.kind is Kind.LOCK_TRAP:
             self.network.drop_filter = add_lock_trap(
                 self.faults, scenario, self.validators_at(1), self.public_keys
             )
 
-    def _adversary(self) -> Adversary | None:
-        """The Byzantine key's strategy, if the scenario gives it one (one Byzantine key)."""
+    def _adversaries(self) -> dict[str, Adversary]:
+        """Each Byzantine replica's strategy, if the scenario gives one; each plays it on its
+        own (its own random stream: the first key's is the one runs with one key drew)."""
         strategy = self.scenario.strategy
         if strategy is None:
-            return None
-        (key,) = self.scenario.byzantine_keys
-        return Adversary(
-            strategy=strategy,
-            rng=random.Random(self.scenario.seed ^ 0xB12),
-            signer=self.replicas[self._name_of_key(key)].signer,
-            chain_id=CHAIN_ID,
-            honest=[r.name for r in self.replicas.values() if r.honest],
-            timeouts=self.options.timeouts,
-        )
+            return {}
+        return {
+            self._name_of_key(key): Adversary(
+                strategy=strategy,
+                rng=random.Random(self.scenario.seed ^ 0xB12 ^ (index * 0x10000)),
+                signer=self.replicas[self._name_of_key(key)].signer,
+                chain_id=CHAIN_ID,
+                honest=[r.name for r in self.replicas.values() if r.honest],
+                timeouts=self.options.timeouts,
+            )
+            for index, key in enumerate(sorted(self.scenario.byzantine_keys))
+        }
 
     def _name_of_key(self, key: int) -> str:
         return next(n for n, k in self.scenario.key_of.items() if k == key)
@@ -330,7 +333,7 @@ class Simulation:
                 while replica.timers and replica.timers[0] <= now:
                     heapq.heappop(replica.timers)
                 self._step(replica, Tick(now_ms=replica.clock.now_ms))
-                if not replica.honest and self.adversary is not None:
+                if replica.name in self.adversaries:
                     self._forge(replica)
 
     def _step(self, replica: Replica, event: Event) -> None:
@@ -420,9 +423,10 @@ class Simulation:
         else:
             destinations = list(self.replicas)
         destinations = [d for d in destinations if d != replica.name]
-        if not replica.honest and self.adversary is not None:
+        adversary = self.adversaries.get(replica.name)
+        if adversary is not None:
             assert replica.state is not None
-            sent = self.adversary.outgoing(replica.state, message, destinations)
+            sent = adversary.outgoing(replica.state, message, destinations)
             self._send_all(replica, sent)
             return
         now = self.clock.now_ms
@@ -435,10 +439,10 @@ class Simulation:
 
     def _forge(self, replica: Replica) -> None:
         """The Byzantine replica's tick: what its strategy forges now."""
-        assert self.adversary is not None
+        adversary = self.adversaries[replica.name]
         if replica.state is not None:
-            self._send_all(replica, self.adversary.inject(replica.state, self._honest_states()))
-        victim = self.adversary.crash_wanted(self._honest_states())
+            self._send_all(replica, adversary.inject(replica.state, self._honest_states()))
+        victim = adversary.crash_wanted(self._honest_states())
         if victim is not None:
             # The fault schedule at its worst moment: a crash of an honest replica, restarted
             # from its signer state, chosen by what the adversary reads.
@@ -530,10 +534,15 @@ class LivenessError(AssertionError):
 
 
 def run_strategy(
-    seed: int, strategy: Strategy, max_height: int, options: SimOptions | None = None
+    seed: int,
+    strategy: Strategy,
+    max_height: int,
+    options: SimOptions | None = None,
+    *,
+    byzantine: int = 1,
 ) -> SimResult:
-    """Run one seed of the n=4 scenario whose Byzantine key plays strategy."""
-    scenario = make_strategic_scenario(seed, strategy, max_height)
+    """Run one seed of the n = 3b + 1 scenario whose b Byzantine keys play strategy."""
+    scenario = make_strategic_scenario(seed, strategy, max_height, byzantine=byzantine)
     return Simulation(scenario, options or SimOptions()).run()
 
 

@@ -98,19 +98,27 @@ STRATEGY_BOUND_MS = 60_000
 
 
 def strategy_sweep(
-    first: int, count: int, strategies: Sequence[Strategy], height: int, every: int
+    first: int,
+    count: int,
+    strategies: Sequence[Strategy],
+    height: int,
+    every: int,
+    *,
+    byzantine: int = 1,
 ) -> dict[Strategy, Tally]:
-    """The n=4 runs whose Byzantine key plays a strategy (tests/simulation/adversary.py)."""
+    """The n = 3b + 1 runs whose b Byzantine keys play a strategy (adversary.py)."""
     tallies = {strategy: Tally() for strategy in strategies}
     options = SimOptions(liveness_bound_ms=STRATEGY_BOUND_MS)
     started = time.perf_counter()
-    print(f"strategy sweep: seeds {first}..{first + count - 1}, height {height}")
+    n = 3 * byzantine + 1
+    print(f"strategy sweep: seeds {first}..{first + count - 1}, height {height}, n={n}")
     for index in range(count):
         seed = first + index
         for strategy in strategies:
             tally = tallies[strategy]
             before = len(tally.violations) + len(tally.liveness_failures)
-            tally.add(strategy, seed, run_strategy(seed, strategy, height, options))
+            result = run_strategy(seed, strategy, height, options, byzantine=byzantine)
+            tally.add(strategy, seed, result)
             if len(tally.violations) + len(tally.liveness_failures) > before:
                 problems = tally.violations + tally.liveness_failures
                 print(f"FAIL {problems[-1]}", flush=True)
@@ -119,7 +127,8 @@ def strategy_sweep(
                     "run_strategy; from tests.simulation.scenario import Strategy; from "
                     "tests.simulation.sim_config import SimOptions; print(run_strategy("
                     f"{seed}, Strategy.{strategy.name}, {height}, "
-                    f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS})))'",
+                    f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS}), "
+                    f"byzantine={byzantine}))'",
                     flush=True,
                 )
         if (index + 1) % every == 0 or index + 1 == count:
@@ -164,12 +173,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="",
         help="comma-separated Byzantine strategies at n=4 instead of kinds ('all': every one)",
     )
+    parser.add_argument(
+        "--byzantine",
+        type=int,
+        default=1,
+        help="with --strategies: b Byzantine keys of n = 3b + 1 (2: n=7)",
+    )
     args = parser.parse_args(argv)
     if args.strategies:
         names = [s.value for s in Strategy] if args.strategies == "all" else args.strategies
         chosen = [Strategy(s) for s in (names.split(",") if isinstance(names, str) else names)]
         height = args.max_height or STRATEGY_HEIGHT
-        found = strategy_sweep(args.first, args.seeds, chosen, height, max(args.every, 1))
+        found = strategy_sweep(
+            args.first, args.seeds, chosen, height, max(args.every, 1), byzantine=args.byzantine
+        )
         return 1 if any(t.violations or t.liveness_failures for t in found.values()) else 0
     kinds = [Kind(k) for k in args.kinds.split(",") if k]
     heights = {k: args.max_height or DEEP_HEIGHTS[k] for k in kinds}
