@@ -37,6 +37,7 @@ from tests.simulation.scenario import Strategy
 from tests.simulation.sim_config import payload_is_valid
 
 HOLDING = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
+LOSING_POL = (Strategy.LOST_POL, Strategy.LOST_POL_UNSENT)
 """Strategies that need honest replicas to start rounds apart (the gap they keep open)."""
 
 _MIXABLE = (
@@ -76,8 +77,10 @@ class Adversary:
     """Messages forged (signed outside the engine), for the run's report."""
 
     def _now_strategy(self, height: int, round_number: int) -> Strategy:
-        if self.strategy is Strategy.LOST_POL and self._crashed:
+        if self.strategy in LOSING_POL and self._crashed:
             return Strategy.SILENT
+        if self.strategy is Strategy.LOST_POL_UNSENT:
+            return Strategy.LOST_POL
         if self.strategy is not Strategy.MIXED:
             return self.strategy
         key = (height, round_number)
@@ -152,20 +155,30 @@ class Adversary:
     def crash_wanted(self, honest_states: Mapping[str, ReplicaState | None]) -> str | None:
         """LOST_POL's fault schedule: once two live honest replicas of one height are locked
         on different blocks, the one locked in the later round (once per run)."""
-        if self.strategy is not Strategy.LOST_POL or self._crashed:
+        if self.strategy is not Strategy.LOST_POL:
             return None
-        if any(state is None for state in honest_states.values()):
-            return None  # one honest replica down at a time
+        return next((n for n in honest_states if self._crash_now(n, honest_states)), None)
+
+    def crash_in_step(self, name: str, honest_states: Mapping[str, ReplicaState | None]) -> bool:
+        """LOST_POL_UNSENT's fault schedule: whether honest replica name, whose signer state
+        was just written, crashes before the step's messages leave (as crash_wanted picks)."""
+        return self.strategy is Strategy.LOST_POL_UNSENT and self._crash_now(name, honest_states)
+
+    def _crash_now(self, name: str, honest_states: Mapping[str, ReplicaState | None]) -> bool:
+        if self._crashed or any(state is None for state in honest_states.values()):
+            return False  # once, and one honest replica down at a time
         locks = {
-            name: (state.height, state.signer.locked_round, state.signer.locked_block)
-            for name, state in honest_states.items()
+            other: (state.height, state.signer.locked_round, state.signer.locked_block)
+            for other, state in honest_states.items()
             if state is not None and state.signer.locked_block is not None
         }
-        for name, (height, round_number, block) in locks.items():
-            if any(h == height and r < round_number and b != block for h, r, b in locks.values()):
-                self._crashed = True
-                return name
-        return None
+        if name not in locks:
+            return False
+        height, round_number, block = locks[name]
+        self._crashed = any(
+            h == height and r < round_number and b != block for h, r, b in locks.values()
+        )
+        return self._crashed
 
     def _hide_lock(
         self,

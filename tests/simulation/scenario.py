@@ -80,6 +80,10 @@ class Strategy(enum.Enum):
     replica the other honest validators' votes of rounds long below that replica's that it
     lacks (filling their budgets there) and the old proposals it holds (kept only for a
     payload wanted)."""
+    LOST_POL_UNSENT = "lost_pol_unsent"
+    """LOST_POL, but the crash comes in the very step in which that replica locks, after
+    its signer state is on disk and before anything of the step is sent (a crash between
+    the fsync and the sends): its precommit and the POL it passes on are lost too."""
     SPLIT_PROPOSAL = "split_proposal"
     """As proposer, a different valid block (pol_round -1) to each honest replica, every
     round; votes as its engine does (for the first of them)."""

@@ -358,6 +358,8 @@ class Simulation:
                 keep = held_blocks(action.signer_state)
                 for block in [b for b in replica.persisted_payloads if b not in keep]:
                     del replica.persisted_payloads[block]
+                if self._crash_in_step(replica):
+                    return []  # down before the step's messages left
             elif isinstance(action, Send | Broadcast):
                 self._transmit(replica, action)
             elif isinstance(action, ScheduleTimeout):
@@ -386,6 +388,23 @@ class Simulation:
                 assert isinstance(action, EvidenceFound)
                 self._evidence(replica, action)
         return answers
+
+    def _crash_in_step(self, replica: Replica) -> bool:
+        """The adversary's fault schedule may crash an honest replica between writing its
+        signer state and sending (Adversary.crash_in_step); it restarts CRASH_FOR_MS later."""
+        states = self._honest_states()
+        if not replica.honest or not any(
+            a.crash_in_step(replica.name, states) for a in self.adversaries.values()
+        ):
+            return False
+        self._schedule_crash(replica.name)
+        return True
+
+    def _schedule_crash(self, name: str) -> None:
+        now = self.clock.now_ms
+        crash = Crash(name, now, now + CRASH_FOR_MS, False)
+        self._crash(self.replicas[name])
+        heapq.heappush(self.faults, (crash.restart_ms, -len(self.faults), "restart", crash))
 
     def _serve_halted(self, replica: Replica, sender: bytes, message: Message) -> None:
         """A halted node still serves its blocks (sync, /v1/fork): answer certificates."""
@@ -446,10 +465,7 @@ class Simulation:
         if victim is not None:
             # The fault schedule at its worst moment: a crash of an honest replica, restarted
             # from its signer state, chosen by what the adversary reads.
-            now = self.clock.now_ms
-            crash = Crash(victim, now, now + CRASH_FOR_MS, False)
-            self._crash(self.replicas[victim])
-            heapq.heappush(self.faults, (crash.restart_ms, -len(self.faults), "restart", crash))
+            self._schedule_crash(victim)
 
     def _send_all(self, replica: Replica, sent: list[tuple[str, Message, int]]) -> None:
         now = self.clock.now_ms
