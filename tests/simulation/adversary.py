@@ -14,7 +14,7 @@ liveness", lists the strategies and the seed counts they were run for.
 """
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from consensus import (
@@ -152,12 +152,23 @@ class Adversary:
             return self._hide_lock(own, message, destinations, chosen[0] if chosen else None)
         return [(d, message, 0) for d in destinations]
 
-    def crash_wanted(self, honest_states: Mapping[str, ReplicaState | None]) -> str | None:
+    def crash_wanted(
+        self, honest_states: Mapping[str, ReplicaState | None], locked_after_gst: Set[str]
+    ) -> str | None:
         """LOST_POL's fault schedule: once two live honest replicas of one height are locked
-        on different blocks, the one locked in the later round (once per run)."""
+        on different blocks, the one locked in the later round (once per run), if it took
+        that lock after GST: on calm links what it sent as it locked has arrived (a loss
+        before GST is lost_pol_unsent's case)."""
         if self.strategy is not Strategy.LOST_POL:
             return None
-        return next((n for n in honest_states if self._crash_now(n, honest_states)), None)
+        return next(
+            (
+                n
+                for n in honest_states
+                if n in locked_after_gst and self._crash_now(n, honest_states)
+            ),
+            None,
+        )
 
     def crash_in_step(self, name: str, honest_states: Mapping[str, ReplicaState | None]) -> bool:
         """LOST_POL_UNSENT's fault schedule: whether honest replica name, whose signer state

@@ -92,6 +92,8 @@ class Replica:
     """It saw a conflicting certificate (ForkDetected) and signs nothing more."""
     evidence_against: set[int] = field(default_factory=set)
     """Keys named by evidence this replica found or received by evidence gossip."""
+    locked_at_ms: int = 0
+    """When its signer state on disk last took a new lock (Adversary.crash_wanted)."""
 
 
 class Simulation:
@@ -353,6 +355,12 @@ class Simulation:
             if isinstance(action, PersistPayload):
                 replica.persisted_payloads[action.block_hash] = action.payload
             elif isinstance(action, PersistSignerState):
+                before = replica.persisted
+                if (before.locked_round, before.locked_block) != (
+                    action.signer_state.locked_round,
+                    action.signer_state.locked_block,
+                ):
+                    replica.locked_at_ms = self.clock.now_ms
                 replica.persisted = action.signer_state
                 # Like the node: payloads the signer state on disk no longer names go.
                 keep = held_blocks(action.signer_state)
@@ -461,7 +469,9 @@ class Simulation:
         adversary = self.adversaries[replica.name]
         if replica.state is not None:
             self._send_all(replica, adversary.inject(replica.state, self._honest_states()))
-        victim = adversary.crash_wanted(self._honest_states())
+        gst = self.scenario.network.gst_ms
+        calm = {r.name for r in self._honest() if r.locked_at_ms >= gst}
+        victim = adversary.crash_wanted(self._honest_states(), calm)
         if victim is not None:
             # The fault schedule at its worst moment: a crash of an honest replica, restarted
             # from its signer state, chosen by what the adversary reads.
