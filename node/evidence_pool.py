@@ -87,7 +87,7 @@ class EvidencePool:
         signature checks go through the ledger's signature cache, so the proposer's
         re-check and apply_block find them verified.
         """
-        if evidence_height(evidence) < self.ledger.height - EVIDENCE_AGE_MAX:
+        if self._too_old(evidence):
             return "evidence_too_old"
         try:
             check_evidence(
@@ -95,6 +95,26 @@ class EvidencePool:
             )
         except InvalidBlockError as error:
             return error.reason
+        return None
+
+    def refusal(self, evidence: Evidence) -> str | None:
+        """Why the pool would refuse evidence whatever its signatures (too old, no room, the
+        offender's share full), or None: the checks that cost no Ed25519 work, for the peer
+        intake to run before problem(). Reads the pool: on the event loop that owns it."""
+        if self._too_old(evidence):
+            return "evidence_too_old"
+        return self._no_room(evidence)
+
+    def _too_old(self, evidence: Evidence) -> bool:
+        return evidence_height(evidence) < self.ledger.height - EVIDENCE_AGE_MAX
+
+    def _no_room(self, evidence: Evidence) -> str | None:
+        if len(self._held) >= self.items_max:
+            return "pool_full"
+        # A snapshot: the worker thread drops what a committed block records meanwhile.
+        held = tuple(self._held.values())
+        if sum(1 for item in held if item.offender == evidence.offender) >= self.offender_items_max:
+            return "offender_share_full"
         return None
 
     def pool(self, evidence: Evidence) -> bool:
@@ -105,12 +125,9 @@ class EvidencePool:
         key = evidence.hash()
         if key in self._held:
             return False
-        if len(self._held) >= self.items_max:
-            self.ledger.metrics.evidence_refused_for("pool_full")
-            return False
-        offender = evidence.offender
-        if sum(1 for e in self._held.values() if e.offender == offender) >= self.offender_items_max:
-            self.ledger.metrics.evidence_refused_for("offender_share_full")
+        no_room = self._no_room(evidence)
+        if no_room is not None:
+            self.ledger.metrics.evidence_refused_for(no_room)
             return False
         self._held[key] = evidence
         sealed = seal_envelope(
