@@ -150,7 +150,7 @@ class PeerInbox:
             return
         if evidence is not None and self.runtime is not None:
             log.error("conflicting checkpoint signatures at size %d", size)
-            self.runtime.add_evidence(evidence)
+            self.runtime.evidence_pool.add(evidence)
 
     def _checkpoint_out_of_window(self, size: int) -> bool:
         """Whether a checkpoint line's size is too far from our head's to keep (counted).
@@ -189,12 +189,12 @@ class PeerInbox:
         problem = runtime.evidence_pool.refusal(evidence)
         if problem is None:
             loop = asyncio.get_running_loop()
-            problem = await loop.run_in_executor(None, runtime.evidence_problem, evidence)
+            problem = await loop.run_in_executor(None, runtime.evidence_pool.problem, evidence)
         if problem is not None:
             runtime.metrics.evidence_refused_for(problem)
             self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")
             return
-        runtime.pool_evidence(evidence)
+        runtime.evidence_pool.pool(evidence)
 
     def tx_payloads(self, body: JsonObject) -> list[bytes] | None:
         try:

@@ -241,7 +241,7 @@ def build_node(config: NodeConfig) -> Node:
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
         sync.polls.on_reachable.append(runtime.peer_reachable)
-        runtime.quorum_reachable = lambda: (
+        runtime.timer.quorum_reachable = lambda: (
             sync.state.reachable_count() >= ledger.validators_for_next_height().quorum - 1
         )
     return node
@@ -328,7 +328,7 @@ async def _after_commit(node: Node) -> None:
     validators = ledger.validators_of_head()
     # The checkpoint of head h is signed by the key of set(h) (ADR 0022): both are taken
     # now, as the job may run after the next commit.
-    key = runtime.keys.for_set(validators)
+    key = runtime.signing.keys.for_set(validators)
     me = validators.by_key(key.public_key)
     if me is None:
         return

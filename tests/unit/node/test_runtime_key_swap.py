@@ -33,7 +33,7 @@ class KeyRecorder:
 
 def test_the_signer_follows_the_set_and_keeps_its_signer_state(tmp_path: Path) -> None:
     runtime = make_runtime(tmp_path, NINGBO, FakeClock())
-    runtime.keys = ValidatorKeys((NINGBO, NEW_NINGBO))
+    runtime.signing.keys = ValidatorKeys((NINGBO, NEW_NINGBO))
     recorder = KeyRecorder()
     runtime.transport.use_key = recorder.use_key  # type: ignore[method-assign]
     runtime._restart_replica_sync(None, 0)
