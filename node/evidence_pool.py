@@ -20,10 +20,9 @@ from contracts.evidence import check_evidence
 from node.checkpoints import SIZES_KEPT
 from node.evidence_gossip import EvidenceRegossip
 from node.ledger import Ledger
-from node.peer_envelope import PeerKind, seal_envelope
+from node.peer_envelope import PeerKind
 from node.transport import PeerTransport
 from protocol.evidence import ConflictingCheckpointEvidence, Evidence
-from protocol.signing import SigningKey
 
 log = logging.getLogger("lantan.runtime")
 
@@ -43,7 +42,6 @@ class EvidencePool:
     """Pending evidence keyed by its hash, for the blocks this node proposes."""
 
     ledger: Ledger
-    key: SigningKey
     transport: PeerTransport
     now_ms: Callable[[], int]
     items_max: int
@@ -130,9 +128,9 @@ class EvidencePool:
             self.ledger.metrics.evidence_refused_for(no_room)
             return False
         self._held[key] = evidence
-        sealed = seal_envelope(
-            self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
-        )
+        # The transport seals with the key that signs now: after a rotation (ADR 0022) the
+        # old key leaves the set, and peers drop what it seals.
+        sealed = self.transport.seal(PeerKind.EVIDENCE, evidence.to_json())
         self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
         self._regossip.pooled(key, self.now_ms(), sealed)
         self.on_pooled()

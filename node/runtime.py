@@ -111,7 +111,6 @@ class NodeRuntime:
         self.halted: str | None = None
         self.evidence_pool = EvidencePool(
             ledger=ledger,
-            key=key,
             transport=transport,
             now_ms=clock.now_ms,
             items_max=settings.evidence_pool_max,
