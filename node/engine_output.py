@@ -7,6 +7,7 @@ peer back in reach waits until the signer state it comes from is on disk.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from consensus import (
     Action,
@@ -29,28 +30,19 @@ from node.test_hooks import exit_after_precommit_hook
 from node.transport import PeerTransport
 
 
+@dataclass(eq=False, kw_only=True)
 class EngineOutput:
     """One validator's signer-state writes and consensus sends."""
 
-    def __init__(
-        self,
-        *,
-        ledger: Ledger,
-        signer_file: SignerStateFile,
-        transport: PeerTransport,
-        proposals: ProposalOutbox,
-        clock: Clock,
-        run_in_worker: RunInWorker,
-    ) -> None:
-        self.ledger = ledger
-        self.signer_file = signer_file
-        self.transport = transport
-        self.proposals = proposals
-        self.clock = clock
-        self.run_in_worker = run_in_worker
-        self.block_answers = BlockAnswers()
-        self.signer_on_disk: SignerState | None = None
-        """The signer state last read or written: what a crash would leave."""
+    ledger: Ledger
+    signer_file: SignerStateFile
+    transport: PeerTransport
+    proposals: ProposalOutbox
+    clock: Clock
+    run_in_worker: RunInWorker
+    block_answers: BlockAnswers = field(default_factory=BlockAnswers, init=False)
+    signer_on_disk: SignerState | None = field(default=None, init=False)
+    """The signer state last read or written: what a crash would leave."""
 
     async def persist(self, writes: Sequence[Action]) -> None:
         """Perform durable writes in their order (the payloads a new lock names, then the

@@ -6,30 +6,28 @@ for stall_after_ms is stalled (/readyz). The driver loop (node/runtime.py) owns 
 steps the engine; nothing here does I/O.
 """
 
+from dataclasses import dataclass, field
+
 from consensus import CommitApplied
 from node.evidence_pool import EvidencePool
 from node.mempool import Mempool
 from node.runtime_settings import Clock, RuntimeSettings
 
 
+@dataclass(eq=False, kw_only=True)
 class HeightPace:
     """The decided height's CommitApplied, held until the next height is due."""
 
-    def __init__(
-        self,
-        *,
-        clock: Clock,
-        settings: RuntimeSettings,
-        mempool: Mempool,
-        evidence_pool: EvidencePool,
-    ) -> None:
-        self.clock = clock
-        self.settings = settings
-        self.mempool = mempool
-        self.evidence_pool = evidence_pool
-        self.held: CommitApplied | None = None
-        """The engine's start of the next height, until work, a peer or the heartbeat."""
-        self.last_commit_ms = clock.now_ms()
+    clock: Clock
+    settings: RuntimeSettings
+    mempool: Mempool
+    evidence_pool: EvidencePool
+    held: CommitApplied | None = field(default=None, init=False)
+    """The engine's start of the next height, until work, a peer or the heartbeat."""
+    last_commit_ms: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.last_commit_ms = self.clock.now_ms()
 
     def committed(self, held: CommitApplied) -> None:
         """A height was decided and written: hold the next one's start."""
