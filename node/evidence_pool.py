@@ -85,7 +85,7 @@ class EvidencePool:
         signature checks go through the ledger's signature cache, so the proposer's
         re-check and apply_block find them verified.
         """
-        if self._too_old(evidence):
+        if evidence_height(evidence) < self.ledger.height - EVIDENCE_AGE_MAX:
             return "evidence_too_old"
         try:
             check_evidence(
@@ -95,18 +95,10 @@ class EvidencePool:
             return error.reason
         return None
 
-    def refusal(self, evidence: Evidence) -> str | None:
-        """Why the pool would refuse evidence whatever its signatures (too old, no room, the
-        offender's share full), or None: the checks that cost no Ed25519 work, for the peer
-        intake to run before problem(). Reads the pool: on the event loop that owns it."""
-        if self._too_old(evidence):
-            return "evidence_too_old"
-        return self._no_room(evidence)
-
-    def _too_old(self, evidence: Evidence) -> bool:
-        return evidence_height(evidence) < self.ledger.height - EVIDENCE_AGE_MAX
-
-    def _no_room(self, evidence: Evidence) -> str | None:
+    def no_room(self, evidence: Evidence) -> str | None:
+        """Why pool() would have no room for evidence (pool_full, offender_share_full), or
+        None: for the peer intake to ask before problem() checks signatures. Reads the
+        pool: on the event loop that owns it."""
         if len(self._held) >= self.items_max:
             return "pool_full"
         # A snapshot: the worker thread drops what a committed block records meanwhile.
@@ -123,7 +115,7 @@ class EvidencePool:
         key = evidence.hash()
         if key in self._held:
             return False
-        no_room = self._no_room(evidence)
+        no_room = self.no_room(evidence)
         if no_room is not None:
             self.ledger.metrics.evidence_refused_for(no_room)
             return False

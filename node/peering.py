@@ -177,19 +177,21 @@ class PeerInbox:
             return None
 
     async def pool_evidence(self, evidence: Evidence) -> None:
-        """On the event loop: pool a peer's evidence once it passes the pool's checks, the
-        ones that cost nothing first (age, room, the offender's share: they read the pool,
-        which this loop owns), then its two signature checks off the loop. Those go through
-        the ledger's signature cache, which the proposer's re-check and apply_block then
-        hit. A validator flooding evidence against one offender whose share is full costs
-        no Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped."""
+        """On the event loop: pool a peer's evidence once the pool has room for it (room,
+        the offender's share: they read the pool, which this loop owns), then once it
+        passes problem() off the loop: its age, then its two signature checks, through the
+        ledger's signature cache that the proposer's re-check and apply_block then hit. A
+        validator flooding evidence against one offender whose share is full costs no
+        Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped."""
         runtime = self.runtime
         if runtime is None or evidence.hash() in runtime.evidence_pool:
             return
-        problem = runtime.evidence_pool.refusal(evidence)
-        if problem is None:
-            loop = asyncio.get_running_loop()
-            problem = await loop.run_in_executor(None, runtime.evidence_pool.problem, evidence)
+        no_room = runtime.evidence_pool.no_room(evidence)
+        if no_room is not None:
+            runtime.metrics.evidence_refused_for(no_room)  # as pool() counts it
+            return
+        loop = asyncio.get_running_loop()
+        problem = await loop.run_in_executor(None, runtime.evidence_pool.problem, evidence)
         if problem is not None:
             runtime.metrics.evidence_refused_for(problem)
             self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")

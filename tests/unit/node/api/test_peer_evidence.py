@@ -38,6 +38,7 @@ def test_evidence_against_an_offender_whose_share_is_full_costs_no_signature_che
         assert len(runtime.evidence_pool) == share
         refused = by_reason(runtime.metrics.evidence_refused)
         assert refused == {"offender_share_full": 5}
+        assert sum(inbox.dropped.values()) == 0  # refused for room: valid, not a bad body
         # Each envelope once; each pooled item's two signatures; nothing for the refused.
         assert len(checked) == len(flood) + 2 * share
     finally:
