@@ -5,12 +5,13 @@ Every answer is JSON except the checkpoint note. Failures become typed NodeError
 answer that breaks the contract. One httpx.Client per node keeps its connection alive.
 """
 
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -240,11 +241,40 @@ class NodeClient:
 def unreachable_text(url: str, error: httpx.TransportError) -> str:
     """Why a node could not be reached, with what to try when the reason is a known mistake:
     an https:// URL for a node that serves plain http fails in the TLS handshake, and
-    OpenSSL's words for it ("[SSL: WRONG_VERSION_NUMBER]") do not say so."""
+    OpenSSL's words for it ("[SSL: WRONG_VERSION_NUMBER]") do not say so; an http:// URL
+    for a TLS-only node gets its connection dropped unanswered ("Server disconnected
+    without sending a response", or a reset), as from a node that crashed."""
     text = f"cannot reach it: {error}"
     if url.startswith("https://") and _not_tls(error):
         text += f" (the node may serve plain http: try http://{url.removeprefix('https://')})"
+    elif url.startswith("http://") and isinstance(error, DROPPED) and _speaks_tls(url):
+        text += f" (the node serves https: try https://{url.removeprefix('http://')})"
     return text
+
+
+DROPPED: Final = (httpx.RemoteProtocolError, httpx.ReadError)
+"""How httpx reports a connection closed without an answer (uvicorn's TLS-only listener
+hangs up on a plain-http request; Python's ssl server resets it)."""
+
+
+def _speaks_tls(url: str) -> bool:
+    """Whether the server at url's host and port completes a TLS handshake. The certificate
+    is not checked: this only asks which protocol it speaks, and sends nothing."""
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        return False
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        address = (parts.hostname, parts.port or 80)
+        with (
+            socket.create_connection(address, timeout=CONNECT_TIMEOUT_S) as raw,
+            context.wrap_socket(raw, server_hostname=parts.hostname),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _not_tls(error: BaseException) -> bool:

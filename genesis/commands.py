@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Final, TypeAlias
 
 from genesis.errors import GenesisError, GenesisUsageError
-from genesis.keystore import read_passphrase_file
 
 EXIT_FAILURE: Final = 1
 """The command could not do what was asked; the reason is the one line on stderr."""
@@ -161,6 +160,10 @@ def read_passphrase_file_warned(path: Path) -> bytes:
     """read_passphrase_file(path), and a warning on stderr when others than its owner may
     read it: every command that unlocks a keystore with a passphrase file says so, the key
     commands and `lantan tx` alike."""
+    # Here, not at the top: the keystore module loads contracts and consensus (~0.2 s of
+    # CPU), and every command group imports this module for its parser helpers.
+    from genesis.keystore import read_passphrase_file
+
     passphrase = read_passphrase_file(path)
     with contextlib.suppress(OSError):
         if stat.S_IMODE(path.stat().st_mode) & 0o077:

@@ -20,10 +20,9 @@ from contracts.evidence import check_evidence
 from node.checkpoints import SIZES_KEPT
 from node.evidence_gossip import EvidenceRegossip
 from node.ledger import Ledger
-from node.peer_envelope import PeerKind, seal_envelope
+from node.peer_envelope import PeerKind
 from node.transport import PeerTransport
 from protocol.evidence import ConflictingCheckpointEvidence, Evidence
-from protocol.signing import SigningKey
 
 log = logging.getLogger("lantan.runtime")
 
@@ -43,7 +42,6 @@ class EvidencePool:
     """Pending evidence keyed by its hash, for the blocks this node proposes."""
 
     ledger: Ledger
-    key: SigningKey
     transport: PeerTransport
     now_ms: Callable[[], int]
     items_max: int
@@ -97,6 +95,18 @@ class EvidencePool:
             return error.reason
         return None
 
+    def no_room(self, evidence: Evidence) -> str | None:
+        """Why pool() would have no room for evidence (pool_full, offender_share_full), or
+        None: for the peer intake to ask before problem() checks signatures. Reads the
+        pool: on the event loop that owns it."""
+        if len(self._held) >= self.items_max:
+            return "pool_full"
+        # A snapshot: the worker thread drops what a committed block records meanwhile.
+        held = tuple(self._held.values())
+        if sum(1 for item in held if item.offender == evidence.offender) >= self.offender_items_max:
+            return "offender_share_full"
+        return None
+
     def pool(self, evidence: Evidence) -> bool:
         """Keep checked evidence for the next block this node proposes; tell the peers.
 
@@ -105,17 +115,14 @@ class EvidencePool:
         key = evidence.hash()
         if key in self._held:
             return False
-        if len(self._held) >= self.items_max:
-            self.ledger.metrics.evidence_refused_for("pool_full")
-            return False
-        offender = evidence.offender
-        if sum(1 for e in self._held.values() if e.offender == offender) >= self.offender_items_max:
-            self.ledger.metrics.evidence_refused_for("offender_share_full")
+        no_room = self.no_room(evidence)
+        if no_room is not None:
+            self.ledger.metrics.evidence_refused_for(no_room)
             return False
         self._held[key] = evidence
-        sealed = seal_envelope(
-            self.key, self.ledger.chain_id, PeerKind.EVIDENCE, evidence.to_json()
-        )
+        # The transport seals with the key that signs now: after a rotation (ADR 0022) the
+        # old key leaves the set, and peers drop what it seals.
+        sealed = self.transport.seal(PeerKind.EVIDENCE, evidence.to_json())
         self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
         self._regossip.pooled(key, self.now_ms(), sealed)
         self.on_pooled()

@@ -5,6 +5,7 @@ mid-height) are accepted. Everything refused is counted by reason for /metrics a
 raises out of the handler: garbage from the network must not disturb the node.
 """
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -155,7 +156,7 @@ class PeerInbox:
             return
         if evidence is not None and self.runtime is not None:
             log.error("conflicting checkpoint signatures at size %d", size)
-            self.runtime.add_evidence(evidence)
+            self.runtime.evidence_pool.add(evidence)
 
     def _checkpoint_out_of_window(self, size: int) -> bool:
         """Whether a checkpoint line's size is too far from our head's to keep (counted).
@@ -172,26 +173,36 @@ class PeerInbox:
         return True
 
     def evidence(self, body: JsonObject) -> Evidence | None:
-        """Parse and check evidence from a peer; None (counted) unless it may be pooled.
-
-        Blocking (two signature checks, the only Ed25519 work this evidence costs the
-        node: they go through the ledger's signature cache, which the proposer's re-check
-        and apply_block then hit): the route runs it off the event loop, then hands what
-        passes to the runtime's pool. Nothing unchecked is pooled or gossiped.
-        """
+        """Parse evidence from a peer (off the event loop); None (counted) when malformed."""
         if self.runtime is None:
             return None
         try:
-            evidence = evidence_from_json(body)
+            return evidence_from_json(body)
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
-        problem = self.runtime.evidence_problem(evidence)
+
+    async def pool_evidence(self, evidence: Evidence) -> None:
+        """On the event loop: pool a peer's evidence once the pool has room for it (room,
+        the offender's share: they read the pool, which this loop owns), then once it
+        passes problem() off the loop: its age, then its two signature checks, through the
+        ledger's signature cache that the proposer's re-check and apply_block then hit. A
+        validator flooding evidence against one offender whose share is full costs no
+        Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped."""
+        runtime = self.runtime
+        if runtime is None or evidence.hash() in runtime.evidence_pool:
+            return
+        no_room = runtime.evidence_pool.no_room(evidence)
+        if no_room is not None:
+            runtime.metrics.evidence_refused_for(no_room)  # as pool() counts it
+            return
+        loop = asyncio.get_running_loop()
+        problem = await loop.run_in_executor(None, runtime.evidence_pool.problem, evidence)
         if problem is not None:
-            self.runtime.metrics.evidence_refused_for(problem)
+            runtime.metrics.evidence_refused_for(problem)
             self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")
-            return None
-        return evidence
+            return
+        runtime.evidence_pool.pool(evidence)
 
     def tx_payloads(self, body: JsonObject) -> list[bytes] | None:
         try:

@@ -2,8 +2,9 @@
 settings (block limits, the watchdog, the bounds of its pools and queue) and a validator's
 engine configuration."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from consensus import EngineConfig, TimeoutConfig
 from consensus.ports import Ed25519Signer, verify_ed25519
@@ -18,6 +19,16 @@ class Clock(Protocol):
     """Wall-clock milliseconds: block time_ms and consensus ticks come from here only."""
 
     def now_ms(self) -> int: ...
+
+
+T = TypeVar("T")
+
+
+class RunInWorker(Protocol):
+    """Runs blocking ledger work on the runtime's single worker thread, after queued work
+    (NodeRuntime.run_in_worker): the port the runtime's action modules take it through."""
+
+    async def __call__(self, function: Callable[..., T], *args: object) -> T: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

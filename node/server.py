@@ -35,6 +35,7 @@ from node.checkpoint_signing import CheckpointSigning
 from node.checkpoints import CheckpointBook
 from node.committed_state import CommittedStateCursor
 from node.config import ConfigError, NodeConfig
+from node.engine_output import SignerStateWriteError
 from node.gc_policy import settle_after_start
 from node.http_server import guarded_protocol, raise_file_limit
 from node.ledger import InvalidProposalError, Ledger
@@ -48,7 +49,7 @@ from node.peering import PeerInbox
 from node.port_probe import bind_error
 from node.readiness import Readiness
 from node.receipt_pdfs import ReceiptPdfs
-from node.runtime import NodeRuntime, SignerStateWriteError
+from node.runtime import NodeRuntime
 from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.service import NodeService
 from node.signer_file import SignerStateFile
@@ -243,7 +244,7 @@ def build_node(config: NodeConfig) -> Node:
     if runtime is not None:
         runtime.commit_hooks.append(lambda: _after_commit(node))
         sync.polls.on_reachable.append(runtime.peer_reachable)
-        runtime.quorum_reachable = lambda: (
+        runtime.timer.quorum_reachable = lambda: (
             sync.state.reachable_count() >= ledger.validators_for_next_height().quorum - 1
         )
     return node
@@ -330,7 +331,7 @@ async def _after_commit(node: Node) -> None:
     validators = ledger.validators_of_head()
     # The checkpoint of head h is signed by the key of set(h) (ADR 0022): both are taken
     # now, as the job may run after the next commit.
-    key = runtime.keys.for_set(validators)
+    key = runtime.signing.keys.for_set(validators)
     me = validators.by_key(key.public_key)
     if me is None:
         return

@@ -183,7 +183,7 @@ class NodeService:
         """Whether this node signs votes in validators (the set of the height it decides):
         false for an observer, and for a validator whose key the set does not hold (one
         about to join, or retired; node/start_role.py)."""
-        keys = None if self.runtime is None else self.runtime.keys
+        keys = None if self.runtime is None else self.runtime.signing.keys
         return keys is not None and any(validators.contains(k) for k in keys.public_keys)
 
     # --- submission ----------------------------------------------------------------------

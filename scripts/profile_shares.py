@@ -17,7 +17,7 @@ RULES = (
     ("tx admission (parse, signature, nonce)", ("_admit_all",)),
     (
         "block build / validate / commit (worker)",
-        ("Ledger.build", "Ledger.validate", "commit_certified", "_commit_block"),
+        ("Ledger.build", "Ledger.validate", "commit_certified", "BlockActions.commit_block"),
     ),
     ("consensus step (worker)", ("engine.py",)),
     ("peer receive (envelope, body decode)", ("PeerInbox.", "_open_and_parse")),

@@ -23,10 +23,12 @@ from client.cli.support import (
 )
 from client.cli.tables import render_record, render_table
 from client.errors import UsageError
-from client.id_prefix import resolve_retirement_id, resolve_tx_id
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
 from protocol.fields import is_decimal
+
+# _ID_PREFIX_LATE: client.id_prefix (protocol.tx and its codec) is imported where an id
+# prefix is resolved, not at start: most reads need none of it (`lantan --version`, stop 47).
 
 SERIAL_COLUMNS: Final = (
     "batch_id",
@@ -433,6 +435,8 @@ def _run_tx(args: argparse.Namespace) -> int:
         raise UsageError(f"--wait-ms must be between 0 and {WAIT_MS_MAX}")
 
     def ask(client: NodeClient) -> TxStatus:
+        from client.id_prefix import resolve_tx_id  # (_ID_PREFIX_LATE)
+
         tx_id = quote(resolve_tx_id(client, args.target), safe="")
         return client.tx_status(tx_id, wait_ms=args.wait_ms)
 
@@ -455,6 +459,8 @@ def _run_list(args: argparse.Namespace) -> int:
         def ask(client: NodeClient) -> Any:
             target = args.target
             if args.list_path == "/v1/retirements":
+                from client.id_prefix import resolve_retirement_id  # (_ID_PREFIX_LATE)
+
                 target = resolve_retirement_id(client, target)
             return client.get_json(f"{args.list_path}/{quote(target, safe='')}")
 

@@ -527,7 +527,7 @@ class Simulation:
             self.stats.lock_violations += 1
         self._note_evidence(replica, found.evidence)
         if replica.honest:
-            # The node gossips evidence to its peers (runtime.add_evidence), then again
+            # The node gossips evidence to its peers (runtime.evidence_pool.add), then again
             # from its pool until it is recorded (evidence_pools).
             self._gossip(replica, found.evidence)
         offender = found.evidence.offender

@@ -5,6 +5,8 @@ probing) and counted in /metrics; only a body over the size limit gets a 413, se
 RequestLimits as soon as the streamed bytes pass it. Authentication (one Ed25519 check per
 envelope) and the decoding of the body run in one trip off the event loop; only handing
 the result on runs on it. Consensus envelopes take that trip on a thread of their own.
+Evidence takes a second trip for its own signatures, after the pool's cheap checks on the
+loop (node/peering.py, PeerInbox.pool_evidence).
 
 PeerFastPath answers these POSTs below the node's own middlewares (request id, metrics,
 size and time limits) and above FastAPI's routing, request and response layers: each
@@ -158,8 +160,7 @@ def _evidence(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> Evidenc
 
 
 async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidence) -> None:
-    if inbox.runtime is not None:
-        inbox.runtime.pool_evidence(evidence)
+    await inbox.pool_evidence(evidence)
 
 
 # One handler per kind; the path is /peer/<kind>, as node/transport.py posts it.

@@ -7,6 +7,7 @@ real HTTP on 127.0.0.1 (`serve`) or as an httpx.MockTransport (`transport`). Tes
 """
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -375,8 +376,10 @@ Handle = Callable[[str, str, bytes], Answer | None]
 
 
 @contextmanager
-def serve_answers(handle: Handle) -> Iterator[str]:
-    """Serve handle's answers on 127.0.0.1 at a free port; yields the base URL."""
+def serve_answers(handle: Handle, *, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve handle's answers on 127.0.0.1 at a free port; yields the base URL. With tls,
+    only HTTPS: a plain-http request is dropped unanswered in the handshake, as uvicorn
+    does."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -401,10 +404,13 @@ def serve_answers(handle: Handle) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        scheme = "http" if tls is None else "https"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

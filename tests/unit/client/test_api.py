@@ -1,10 +1,14 @@
 """client/api.py: typed answers, error mapping and cursor pagination over a mock transport."""
 
 import json
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -99,6 +103,57 @@ def test_https_to_a_plain_http_node_says_to_try_http() -> None:
     assert str(caught.value).startswith(f"{url}: cannot reach it: ")
     hint = f"(the node may serve plain http: try {plain_url})"
     assert str(caught.value).endswith(hint), caught.value
+
+
+def tls_only(directory: Path) -> ssl.SSLContext:
+    """A server context over a self-signed certificate for 127.0.0.1 (openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    key, certificate = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=lantan-test", "-keyout", str(key),
+         "-out", str(certificate)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    return context
+
+
+def test_http_to_a_tls_only_node_says_to_try_https(tmp_path: Path) -> None:
+    """A TLS-only node drops a plain-http request in its handshake, unanswered: httpx says
+    "Server disconnected without sending a response", as for a node that crashed. The
+    message says the node speaks TLS and names the https:// URL to try."""
+    with serve_answers(lambda *_request: ok({}), tls=tls_only(tmp_path)) as tls_url:
+        url = tls_url.replace("https://", "http://")
+        with (
+            NodeClient(url, sleep=lambda _s: None) as client,
+            pytest.raises(NodeUnreachableError) as caught,
+        ):
+            client.status()
+    assert str(caught.value).startswith(f"{url}: cannot reach it: ")
+    hint = f"(the node serves https: try {tls_url})"
+    assert str(caught.value).endswith(hint), caught.value
+
+
+def test_uvicorns_hang_up_on_plain_http_gets_the_https_hint_too(tmp_path: Path) -> None:
+    # uvicorn's TLS listener closes without a reset: httpx says RemoteProtocolError.
+    error = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    with serve_answers(lambda *_request: ok({}), tls=tls_only(tmp_path)) as tls_url:
+        text = unreachable_text(tls_url.replace("https://", "http://"), error)
+    assert text.endswith(f"(the node serves https: try {tls_url})"), text
+
+
+def test_a_plain_node_that_hangs_up_gives_no_https_hint() -> None:
+    with (
+        serve_answers(lambda *_request: None) as url,
+        NodeClient(url, sleep=lambda _s: None) as client,
+        pytest.raises(NodeUnreachableError) as caught,
+    ):
+        client.status()
+    assert "Server disconnected without sending a response" in str(caught.value)
+    assert "https" not in str(caught.value)
 
 
 def test_a_refused_connection_gives_no_plain_http_hint() -> None:
@@ -234,7 +289,8 @@ def test_a_bare_list_is_one_page() -> None:
 
 
 class ResettingServer:
-    """A loopback HTTP server that resets its first `resets` connections (RST, no answer)."""
+    """A loopback HTTP server that resets its first `resets` connections (RST, no answer);
+    connections counts the HTTP requests among them."""
 
     def __init__(self, resets: int) -> None:
         self.resets = resets
@@ -252,8 +308,9 @@ class ResettingServer:
             except OSError:
                 return
             with conn:
+                if conn.recv(65536).startswith(b"\x16"):
+                    continue  # a TLS handshake: the client asks whether TLS is spoken here
                 self.connections += 1
-                conn.recv(65536)
                 if self.connections <= self.resets:
                     # SO_LINGER 0: close() sends RST, what "Connection reset by peer" is.
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

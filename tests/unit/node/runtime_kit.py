@@ -95,6 +95,11 @@ class FakeTransport:
     def seal(self, kind: PeerKind, body: JsonObject) -> bytes:
         return seal_envelope(self.signing_key, CHAIN_ID, kind, body)
 
+    def use_key(self, key: SigningKey) -> None:
+        """Seal with key from now on (PeerTransport.use_key); the router still knows this
+        node by the key it started with."""
+        self.signing_key = key
+
     def broadcast_or_fallback(
         self, kind: PeerKind, data: bytes, fallback: Callable[[], tuple[PeerKind, bytes]]
     ) -> None:

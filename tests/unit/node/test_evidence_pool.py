@@ -37,7 +37,6 @@ def kit(tmp_path: Path) -> Iterator[PoolKit]:
     calls: list[None] = []
     pool = EvidencePool(
         ledger=ledger,
-        key=key,
         transport=cast(PeerTransport, FakeTransport(router, key)),
         now_ms=clock.now_ms,
         items_max=3,

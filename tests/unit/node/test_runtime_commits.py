@@ -22,7 +22,8 @@ from consensus import (
     message_from_json,
 )
 from node.ledger import PreparedBlock
-from node.runtime import NodeRuntime, _StartCheck
+from node.runtime import NodeRuntime
+from node.runtime_items import StartCheck
 from protocol.hashing import Hash32, sha256
 from protocol.votes import CommitCertificate, sign_certificate
 from tests.unit.node.chain_kit import (
@@ -59,7 +60,7 @@ def test_a_certified_block_that_does_not_execute_halts_the_node(tmp_path: Path) 
         task = runtime._loop_task
         assert task is not None
         assert not task.done()  # halted, not crashed: it keeps draining its queue
-        runtime.submit(_StartCheck())
+        runtime.submit(StartCheck())
         await asyncio.sleep(0.05)
         assert runtime.ledger.height == 0
 
@@ -180,9 +181,9 @@ def _commit(height: int, prepared: PreparedBlock, certificate: CommitCertificate
 
 
 def _deferred(action: Any) -> Any:
-    from node.runtime import _Deferred
+    from node.runtime_items import Deferred
 
-    return _Deferred(action)
+    return Deferred(action)
 
 
 def test_the_highest_height_a_peer_spoke_of_is_kept_for_block_sync(tmp_path: Path) -> None:

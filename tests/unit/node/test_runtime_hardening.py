@@ -15,7 +15,8 @@ import pytest
 
 from consensus import CommitBlock, ProposalSubmitted, RequestProposal
 from node.ledger import InvalidProposalError
-from node.runtime import NodeRuntime, _Deferred, _StartCheck
+from node.runtime import NodeRuntime
+from node.runtime_items import Deferred, StartCheck
 from node.runtime_settings import RuntimeSettings
 from protocol.block import BLOCK_EVIDENCE_MAX, Block
 from protocol.evidence import DuplicateVoteEvidence
@@ -72,8 +73,8 @@ def test_forged_or_foreign_evidence_is_neither_pooled_nor_gossiped(tmp_path: Pat
         runtime = make_runtime(tmp_path / "solo", VALIDATOR_KEYS[0], FakeClock(), router)
         try:
             for bad in (zero_signed(duplicate_vote()), foreign_evidence()):
-                assert runtime.evidence_problem(bad) is not None
-                assert not runtime.add_evidence(bad)
+                assert runtime.evidence_pool.problem(bad) is not None
+                assert not runtime.evidence_pool.add(bad)
             assert len(runtime.evidence_pool) == 0
             assert router.sent == []
             for reason in ("evidence_bad_signature", "evidence_wrong_chain"):
@@ -81,7 +82,7 @@ def test_forged_or_foreign_evidence_is_neither_pooled_nor_gossiped(tmp_path: Pat
                     "lantan_evidence_refused_total", {"reason": reason}
                 )
                 assert sample == 1
-            assert runtime.add_evidence(duplicate_vote())
+            assert runtime.evidence_pool.add(duplicate_vote())
             assert len(router.sent) == 1
         finally:
             await runtime.stop()
@@ -121,8 +122,8 @@ def test_each_evidence_signature_is_verified_once_from_intake_to_block(
         runtime.ledger.verify = SignatureCache().verify  # what build_node wires
         checked = count_ed25519_verifies(monkeypatch)
         evidence = duplicate_vote()
-        assert runtime.evidence_problem(evidence) is None  # the peer route's check
-        assert runtime.pool_evidence(evidence)
+        assert runtime.evidence_pool.problem(evidence) is None  # the peer route's check
+        assert runtime.evidence_pool.pool(evidence)
         await runtime._propose(RequestProposal(height=1, round=0))
         (submitted,) = [e for e in queued(runtime) if isinstance(e, ProposalSubmitted)]
         block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)
@@ -146,7 +147,7 @@ def test_an_error_in_one_event_is_contained_and_counted(tmp_path: Path) -> None:
             await original(action)
 
         runtime._propose = propose_once_broken  # type: ignore[method-assign]
-        runtime.submit(_Deferred(RequestProposal(height=1, round=0)))
+        runtime.submit(Deferred(RequestProposal(height=1, round=0)))
         await until(lambda: errors(runtime, "RequestProposal") == 1, "the error")
         task = runtime._loop_task
         assert task is not None
@@ -157,7 +158,7 @@ def test_an_error_in_one_event_is_contained_and_counted(tmp_path: Path) -> None:
         registry = runtime.metrics.registry
         builds = "lantan_block_build_duration_seconds_count"
         before = registry.get_sample_value(builds) or 0.0
-        runtime.submit(_Deferred(RequestProposal(height=1, round=0)))
+        runtime.submit(Deferred(RequestProposal(height=1, round=0)))
         await until(lambda: (registry.get_sample_value(builds) or 0.0) > before, "a block built")
         assert errors(runtime, "RequestProposal") == 1
 
@@ -190,7 +191,7 @@ def test_sync_committing_the_height_first_does_not_halt_consensus(tmp_path: Path
             payload=prepared.payload,
             certificate=certificate,
         )
-        runtime.submit(_Deferred(action))
+        runtime.submit(Deferred(action))
         await until(runtime._queue.empty, "consensus took its commit")
         await asyncio.sleep(0.05)
         gate.set()
@@ -223,7 +224,7 @@ def test_the_watchdog_reports_no_progress_with_work_and_a_dead_loop(tmp_path: Pa
         assert "loop stopped" in (runtime.stalled() or "")
         assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "loop_dead"}) == 1
         assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "no_progress"}) == 0
-        runtime.submit(_StartCheck())
+        runtime.submit(StartCheck())
 
     run_single(tmp_path, body)
 
@@ -249,7 +250,7 @@ def test_a_proposal_carries_at_most_the_protocols_evidence_bound(tmp_path: Path)
     async def body(runtime: NodeRuntime) -> None:
         items = many_duplicate_votes(BLOCK_EVIDENCE_MAX + 4)
         for item in items:
-            assert runtime.pool_evidence(item)
+            assert runtime.evidence_pool.pool(item)
         await runtime._propose(RequestProposal(height=1, round=0))
         (submitted,) = [e for e in queued(runtime) if isinstance(e, ProposalSubmitted)]
         block = runtime.ledger.validate(submitted.payload, now_ms=None, drift_ms=0)

@@ -10,7 +10,8 @@ import pytest
 
 from consensus.signer_state import SignedStep
 from node.peer_envelope import PeerKind
-from node.runtime import NodeRuntime, _StartCheck
+from node.runtime import NodeRuntime
+from node.runtime_items import StartCheck
 from protocol.block import Block
 from protocol.votes import CommitCertificate
 from tests.unit.node.chain_kit import (
@@ -48,8 +49,8 @@ def test_height_one_commits_at_start_then_the_next_height_waits_for_work(
         assert heights(runtimes) == [1, 1, 1]
         signers = {entry.validator for entry in certificate.signatures}
         for runtime in runtimes:
-            assert runtime._held_start is not None
-            assert runtime._held_start.height == 1
+            assert runtime.pace.held is not None
+            assert runtime.pace.held.height == 1
             assert runtime.events.counters["commits"] == 1
             signer = runtime.signer_file.load()
             assert signer is not None
@@ -88,11 +89,11 @@ def test_a_quiet_chain_gets_a_heartbeat_block(tmp_path: Path) -> None:
         await until(lambda: [r.events.height for r in runtimes] == [1, 1, 1], "height 1 committed")
         proposer = proposer_of(runtimes, 2)
         clock.now += HEARTBEAT_MS - 1
-        proposer.submit(_StartCheck())
+        proposer.submit(StartCheck())
         await asyncio.sleep(0.3)
         assert heights(runtimes) == [1, 1, 1]  # not due yet
         clock.now += 1
-        proposer.submit(_StartCheck())
+        proposer.submit(StartCheck())
         await until(lambda: heights(runtimes) == [2, 2, 2], "the heartbeat block")
         alive(runtimes)
         block = proposer.ledger.block(2)

@@ -16,8 +16,10 @@ from consensus import (
     ValidateProposal,
 )
 from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
+from node.block_actions import AHEAD_WAIT_MS_MAX
 from node.ledger import block_hash_of_payload
-from node.runtime import AHEAD_WAIT_MS_MAX, NodeRuntime, _Deferred
+from node.runtime import NodeRuntime
+from node.runtime_items import Deferred
 from protocol.hashing import Hash32, sha256
 from protocol.tx import SignedTx
 from tests.unit.node.chain_kit import (
@@ -47,7 +49,7 @@ def test_a_proposal_takes_the_mempool_and_the_evidence(tmp_path: Path) -> None:
         for tx in txs:
             runtime.mempool.add(tx, tx.tx_id, 100)
         evidence = duplicate_vote()
-        assert runtime.pool_evidence(evidence)
+        assert runtime.evidence_pool.pool(evidence)
         await runtime._propose(RequestProposal(height=1, round=0))
         (submitted,) = queued(runtime)
         assert isinstance(submitted, ProposalSubmitted)
@@ -205,7 +207,7 @@ def test_a_block_ahead_of_the_clock_is_validated_when_the_clock_catches_up(
         clock.now += 300  # the block is now exactly max_clock_drift_ms ahead: allowed
         await until(lambda: not runtime._queue.empty(), "the validation due 300 ms later")
         (again,) = queued(runtime)
-        assert again == _Deferred(action)
+        assert again == Deferred(action)
         await runtime._process(again)
         assert queued(runtime) == [
             ProposalValidated(height=1, round=0, block_hash=ahead.block_hash, valid=True)
@@ -237,7 +239,7 @@ def test_a_commit_drops_the_blocks_evidence_without_reading_the_block_back(
             raise AssertionError(f"block {height} read back after its commit")
 
         monkeypatch.setattr(runtime.ledger, "block", read_back)
-        runtime._commit_block(prepared.payload, certify(prepared))
+        runtime.blocks.commit_block(prepared.payload, certify(prepared))
         assert runtime.ledger.height == 1
         assert len(runtime.evidence_pool) == 0
 

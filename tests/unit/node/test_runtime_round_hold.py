@@ -1,7 +1,8 @@
-"""node/runtime.py: round timeouts are held while fewer than q - 1 peers answer, and resume
-when one becomes reachable. A validator alone no longer counts rounds up that its peers,
-starting at round 0, must then time out through one by one (n=3 skips a round only on two
-senders): two of three validators ran ~100 s without a block after 20 s alone."""
+"""node/round_timer.py in node/runtime.py: round timeouts are held while fewer than q - 1
+peers answer, and resume when one becomes reachable. A validator alone no longer counts
+rounds up that its peers, starting at round 0, must then time out through one by one (n=3
+skips a round only on two senders): two of three validators ran ~100 s without a block
+after 20 s alone."""
 
 import asyncio
 from pathlib import Path
@@ -20,7 +21,7 @@ def rounds_alone(tmp_path: Path, *, peers_answer: bool) -> tuple[int, int]:
         runtime = make_runtime(tmp_path / VALIDATOR_NAMES[0], VALIDATOR_KEYS[0], FakeClock(),
                                timeouts=FAST)  # fmt: skip
         reachable = peers_answer
-        runtime.quorum_reachable = lambda: reachable
+        runtime.timer.quorum_reachable = lambda: reachable
         try:
             await runtime.start()
             await asyncio.sleep(0.5)

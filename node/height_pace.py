@@ -1,0 +1,59 @@
+"""When the height after a decided one starts, and when a chain with work has stalled.
+
+A height starts only when there is work (pending txs or evidence), a message for it from
+a peer, or heartbeat_interval_ms of quiet (DESIGN.md §4); a chain with work and no commit
+for stall_after_ms is stalled (/readyz). The driver loop (node/runtime.py) owns this and
+steps the engine; nothing here does I/O.
+"""
+
+from dataclasses import dataclass, field
+
+from consensus import CommitApplied
+from node.evidence_pool import EvidencePool
+from node.mempool import Mempool
+from node.runtime_settings import Clock, RuntimeSettings
+
+
+@dataclass(eq=False, kw_only=True)
+class HeightPace:
+    """The decided height's CommitApplied, held until the next height is due."""
+
+    clock: Clock
+    settings: RuntimeSettings
+    mempool: Mempool
+    evidence_pool: EvidencePool
+    held: CommitApplied | None = field(default=None, init=False)
+    """The engine's start of the next height, until work, a peer or the heartbeat."""
+    last_commit_ms: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.last_commit_ms = self.clock.now_ms()
+
+    def committed(self, held: CommitApplied) -> None:
+        """A height was decided and written: hold the next one's start."""
+        self.held = held
+        self.last_commit_ms = self.clock.now_ms()
+
+    def take_due(self, *, force: bool) -> CommitApplied | None:
+        """The held start, no longer held, when it is due (forced by a peer's message of a
+        later height, work waits, or the heartbeat); None otherwise."""
+        held = self.held
+        if held is None:
+            return None
+        if force or self._has_work() or self._quiet_ms() >= self.settings.heartbeat_interval_ms:
+            self.held = None
+            return held
+        return None
+
+    def no_progress(self) -> str | None:
+        """Why a chain with work is not live (no commit for stall_after_ms), or None."""
+        quiet_ms = self._quiet_ms()
+        if self._has_work() and quiet_ms >= self.settings.stall_after_ms:
+            return f"no progress: no commit for {quiet_ms // 1000} s with work"
+        return None
+
+    def _has_work(self) -> bool:
+        return len(self.mempool) > 0 or bool(self.evidence_pool)
+
+    def _quiet_ms(self) -> int:
+        return self.clock.now_ms() - self.last_commit_ms
