@@ -89,6 +89,18 @@ def offline_file(tmp_path: Path, genesis: dict[str, Any], name: str) -> str:
     return path.as_uri()
 
 
+def paste_v4_vector(page: Any, tmp_path: Path, name: str) -> None:
+    """The offline checker for the vectors' pinned genesis, at tmp_path/name, given the
+    format-4 vector receipt as pasted text (the text path of the page), found VALID."""
+    vectors = Path(__file__).parents[1] / "vectors"
+    pinned = json.loads((vectors / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, pinned, name))
+    wait_ready(page)
+    page.fill("#receipt-text", (vectors / "receipt-v4.json").read_text(encoding="utf-8"))
+    page.click("#verify-button")
+    assert verdict(page) == ("VALID", "")
+
+
 # --- the served checker -----------------------------------------------------------------
 
 

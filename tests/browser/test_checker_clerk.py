@@ -11,7 +11,7 @@ import pytest
 
 from client.receipt.codes import ALTERED_CODES
 from tests.browser.conftest import CaseNetwork
-from tests.browser.test_checker import offline_file, verdict, wait_ready
+from tests.browser.test_checker import offline_file, paste_v4_vector, verdict, wait_ready
 
 pytestmark = pytest.mark.browser
 VECTORS = Path(__file__).parents[1] / "vectors"
@@ -91,12 +91,7 @@ def test_the_served_checker_has_one_language_switch_for_the_whole_page(
 def test_chinese_checker_text_has_one_unit_convention_and_chinese_punctuation(
     page: Any, tmp_path: Path
 ) -> None:
-    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
-    page.goto(offline_file(tmp_path, pinned, "zh.html"))
-    wait_ready(page)
-    page.fill("#receipt-text", (VECTORS / "receipt-v4.json").read_text(encoding="utf-8"))
-    page.click("#verify-button")
-    assert verdict(page) == ("VALID", "")
+    paste_v4_vector(page, tmp_path, "zh.html")
     english = page.inner_text("#facts")
     assert "422,500 kg CO2e (422.5 t CO2e)" in english
     page.click("#checker-lang")
@@ -116,12 +111,7 @@ def test_a_valid_receipt_says_for_which_case_and_when_beside_the_verdict(
     """A clerk checking a receipt for one case saw only VALID: the case number was the
     seventh row of the table, so another case's valid receipt looked the same. The verdict
     now carries one sentence: how much, for which case and court, recorded when."""
-    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
-    page.goto(offline_file(tmp_path, pinned, "summary.html"))
-    wait_ready(page)
-    page.fill("#receipt-text", (VECTORS / "receipt-v4.json").read_text(encoding="utf-8"))
-    page.click("#verify-button")
-    assert verdict(page) == ("VALID", "")
+    paste_v4_vector(page, tmp_path, "summary.html")
     case_number = page.inner_text("tr[data-fact='case_number'] td")
     block = page.inner_text("tr[data-fact='block'] td")  # "height H, YYYY-MM-DD hh:mm:ss (UTC+8)"
     when = block.split(", ", 1)[1].removesuffix(" (UTC+8)")

@@ -2,29 +2,21 @@
 credits and the case's status, in both languages. Offline, from file://, with
 tests/vectors/receipt-v4.json (the case-satisfied receipt) and its genesis."""
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import Corpus
-from tests.browser.test_checker import offline_file, run_in_page, verdict, wait_ready
+from tests.browser.test_checker import offline_file, paste_v4_vector, run_in_page, wait_ready
 
 pytestmark = pytest.mark.browser
-VECTORS = Path(__file__).parents[1] / "vectors"
 
 
 def test_the_case_satisfied_receipt_shows_verification_and_status(
     page: Any, tmp_path: Path
 ) -> None:
-    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
-    page.goto(offline_file(tmp_path, pinned, "v4.html"))
-    wait_ready(page)
-    # Pasted, not picked: the text path of the page.
-    page.fill("#receipt-text", (VECTORS / "receipt-v4.json").read_text(encoding="utf-8"))
-    page.click("#verify-button")
-    assert verdict(page) == ("VALID", "")
+    paste_v4_vector(page, tmp_path, "v4.html")
     status = page.inner_text("tr[data-fact='case_status'] td")
     assert "satisfied: 422,500 of 422,500 kg CO2e retired" in status
     assert "This retirement brought the case to its required quantity." in status
