@@ -14,6 +14,7 @@ from consensus.intake import on_message, request_validation
 from consensus.lock_evidence import report_lock_violations
 from consensus.messages import CommitMessage
 from consensus.rounds import start_round
+from consensus.signer_state import without_lock
 from consensus.state import ReplicaState, Step
 from consensus.votes_tally import VoteTally
 from protocol.hashing import Hash32
@@ -93,9 +94,7 @@ def enter_next_height(
     if signer.height != height:
         # Line 53. A signer state already at `height` (data restored from a backup) keeps
         # its lock: that lock was taken together with a precommit we may have sent.
-        signer = replace(
-            signer, locked_round=-1, locked_block=None, valid_round=-1, valid_block=None
-        )
+        signer = without_lock(signer)
     future = state.future
     state = replace(
         state,

@@ -31,8 +31,15 @@ from consensus.messages import (
 )
 from consensus.rounds import fire_due_timeouts, start_round
 from consensus.rules import apply_rules
-from consensus.signer_state import SignedStep, SignerState, initial_signer_state
+from consensus.signer_state import (
+    SignedStep,
+    SignerState,
+    initial_signer_state,
+    pol_kept,
+    without_lock,
+)
 from consensus.state import ReplicaState, Step
+from consensus.votes_tally import VoteTally
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
 from protocol.votes import SignedVote, VoteType
@@ -143,8 +150,7 @@ def _with_persist_first(
 def _only_drops_old_lock(before: SignerState, state: ReplicaState) -> bool:
     """The signer state changed from before only by dropping a lock and valid value that
     belong to a height below the replica's (what start_replica drops on a restart too)."""
-    dropped = replace(before, locked_round=-1, locked_block=None, valid_round=-1, valid_block=None)
-    return state.signer == dropped and before.height < state.height
+    return state.signer == without_lock(before) and before.height < state.height
 
 
 def held_blocks(signer: SignerState) -> frozenset[Hash32]:
@@ -182,9 +188,8 @@ def start_replica(
         signer_state, sign_from = initial_signer_state(), highest_reported_height + 2
     resumes = signer_state.height == height
     if not resumes:
-        signer_state = replace(
-            signer_state, locked_round=-1, locked_block=None, valid_round=-1, valid_block=None
-        )
+        signer_state = without_lock(signer_state)
+    signer_state, _ = pol_kept(signer_state, config.chain_id, validators, config.verify)
     state = ReplicaState(
         config=config,
         height=height,
@@ -197,6 +202,7 @@ def start_replica(
         decisions=_recent(recent_commits or {}, height, config.decisions_kept),
         blocks=_held(config, held_payloads or {}, held_blocks(signer_state)),
         own_votes_forgotten=_forgotten(signer_state, height),
+        votes=_pol_tally(signer_state),
     )
     out: list[Action] = [Broadcast(message=StatusMessage(height=height))]
     state = start_round(state, signer_state.round if resumes else 0, out)
@@ -204,6 +210,16 @@ def start_replica(
         state = _resend_last_vote(state, out)
     state = apply_rules(state, out)
     return state, _with_persist_first(state, signer_state, out)
+
+
+def _pol_tally(signer: SignerState) -> VoteTally:
+    """The tally a restart starts from: the POL of the valid value the signer state kept,
+    so start_round re-proposes it with pol_round = valid_round (lines 15-16) and the
+    others can take it at line 28."""
+    tally = VoteTally()
+    for signed in signer.valid_pol:
+        tally, _ = tally.add(signed)
+    return tally
 
 
 def _forgotten(signer: SignerState, height: int) -> tuple[int, int] | None:

@@ -51,10 +51,11 @@ def start_round(state: ReplicaState, round_number: int, out: list[Action]) -> Re
         return state
     valid_block, valid_round = state.signer.valid_block, state.signer.valid_round
     if valid_block is not None and valid_block in state.blocks:
-        # Lines 15-16, 19: re-propose validValue with validRound as the POL round. After a
-        # restart the POL prevotes may be lost; proposing the value with pol_round -1 is
-        # still safe (safety never depends on the proposer) and lets unlocked replicas and
-        # replicas locked on it prevote for it (line 23).
+        # Lines 15-16, 19: re-propose validValue with validRound as the POL round. A
+        # restart puts back the POL the signer state holds (engine._pol_tally); without it
+        # (a file of an older build) proposing the value with pol_round -1 is still safe
+        # (safety never depends on the proposer) and lets unlocked replicas and replicas
+        # locked on it prevote for it (line 23).
         pol = state.votes.count(valid_round, VoteType.PREVOTE, valid_block)
         pol_round = valid_round if pol >= state.quorum else -1
         return cast_proposal(state, valid_block, state.blocks[valid_block], pol_round, out)

@@ -99,8 +99,10 @@ def lock_on_polka(state: ReplicaState, out: list[Action]) -> ReplicaState | None
         signer = replace(state.signer, locked_round=state.round, locked_block=block)
         state = cast_vote(replace(state, signer=signer), VoteType.PRECOMMIT, block, out)
         state = replace(state, step=Step.PRECOMMIT)
-    # Lines 42-43.
-    signer = replace(state.signer, valid_round=state.round, valid_block=block)
+    # Lines 42-43. The POL goes with the valid value into the signer state (the write the
+    # lock makes anyway): a restart re-proposes it with pol_round = valid_round.
+    pol = state.votes.votes_for(state.round, VoteType.PREVOTE, block)
+    signer = replace(state.signer, valid_round=state.round, valid_block=block, valid_pol=pol)
     return replace(state, signer=signer)
 
 

@@ -26,8 +26,14 @@ def start_at_head(
     It gets the stored decisions of the last heights the engine keeps, so it can push them
     to a peer still working on one of them (a peer stopped one block behind had waited
     forever: block sync leaves that height to consensus), and the payloads its signer state
-    may name.
+    may name. The POL its signer state holds is checked first (SignerStateFile.pol_checked:
+    a vote that does not hold is dropped and logged).
     """
+    if signer_state is not None and signer_state.height == ledger.height + 1:
+        # The POL of the height we resume (start_replica drops any other lock with it).
+        signer_state = signer_file.pol_checked(
+            signer_state, config.chain_id, validators, config.verify
+        )
     stored = ledger.recent_commits(config.decisions_kept)
     return start_replica(
         config,

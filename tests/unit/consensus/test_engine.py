@@ -24,6 +24,7 @@ from consensus import (
     ValidateProposal,
     signatures_carried,
 )
+from consensus.signer_state import SignerState
 from protocol.votes import CommitCertificate, SignedVote
 from tests.unit.consensus.harness import (
     COM,
@@ -35,6 +36,7 @@ from tests.unit.consensus.harness import (
     broadcast_votes,
     decided_height_1,
     feed,
+    sent_proposals,
     validated,
 )
 
@@ -308,6 +310,61 @@ def test_a_restarted_proposer_re_proposes_its_reloaded_locked_block():
     assert restarted.blocks == {block_hash(X): X}  # only what the signer state names
     proposals = [a.message for a in actions if isinstance(a, Broadcast)]
     assert any(getattr(m, "payload", None) == X for m in proposals)
+
+
+def test_a_restarted_proposer_re_proposes_its_valid_value_with_its_persisted_pol():
+    # lost_pol_unsent: a crash after the lock's write, before anything of the step was
+    # sent. The POL must come back from the signer state, or the restarted proposer sends
+    # pol_round -1 and a replica locked in an earlier round refuses it forever.
+    h = Harness()
+    me = h.proposer_index(1, 1)
+    _, actions = _locked_on_x(h, me)
+    lock_write = next(a for a in actions if isinstance(a, PersistSignerState))
+    written = lock_write.signer_state
+    assert written.locked_block == written.valid_block == block_hash(X)
+    pol = [v for v in written.valid_pol if (v.vote.type, v.vote.round) == (PRE, 0)]
+    assert len(pol) >= h.validators.quorum, "the POL rides on the lock's write"
+    _, actions = h.start(
+        me,
+        signer_state=replace(written, round=1, step=None, block_hash=None),
+        held_payloads={block_hash(X): X},
+    )
+    (proposal,) = sent_proposals(actions)
+    assert proposal.signed.proposal.pol_round == 0
+    assert {v.validator for v in proposal.pol_votes} == {v.validator for v in pol}
+    # A replica that never saw round 0 takes it at line 28 on the POL it carries.
+    other = h.non_proposer(1, 1)
+    peer, _ = h.start(
+        other, signer_state=SignerState(height=1, round=1, step=None, block_hash=None)
+    )
+    peer, _ = h.receive(peer, proposal, me)
+    _, out = feed(peer, validated(proposal))
+    assert broadcast_votes(out, PRE)[0].block_hash == block_hash(X)
+
+
+def test_a_restart_drops_persisted_pol_votes_that_do_not_hold():
+    h = Harness()
+    me = h.proposer_index(1, 1)
+    state, _ = _locked_on_x(h, me)
+    saved = replace(state.signer, round=1, step=None, block_hash=None)
+    good = saved.valid_pol
+    forged = replace(good[0], signature=good[1].signature)
+    wrong_block = h.vote(0, PRE, 0, block_hash(Y))
+    stranger = h.keyring.new_signer(b"not a validator")
+    vote = good[1].vote
+    outsider = SignedVote(
+        vote=vote, validator=stranger.public_key, signature=stranger.sign(vote.sign_bytes())
+    )
+    tampered = replace(saved, valid_pol=(forged, wrong_block, outsider, *good))
+    restarted, actions = h.start(me, signer_state=tampered, held_payloads={block_hash(X): X})
+    assert restarted.signer.valid_pol == good
+    assert restarted.votes.count(0, PRE, block_hash(X)) == len(good) == h.validators.quorum
+    assert [p.signed.proposal.pol_round for p in sent_proposals(actions)] == [0]
+    # With a vote of the POL forged, what is left is no POL: pol_round -1, as before.
+    short = replace(saved, valid_pol=(forged, *good[1:]))
+    restarted, actions = h.start(me, signer_state=short, held_payloads={block_hash(X): X})
+    assert restarted.signer.valid_pol == good[1:]
+    assert [p.signed.proposal.pol_round for p in sent_proposals(actions)] == [-1]
 
 
 def test_a_replica_serves_a_reloaded_payload_and_a_peer_that_misses_it_takes_it():

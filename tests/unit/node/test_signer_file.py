@@ -1,5 +1,6 @@
 """node/signer_file.py: durable atomic writes and the checkpoint merge rule (DESIGN.md §4)."""
 
+import logging
 import os
 import stat
 from dataclasses import replace
@@ -9,6 +10,7 @@ import pytest
 
 from consensus.actions import PersistPayload
 from consensus.signer_state import (
+    VALID_POL_MAX,
     SignedStep,
     SignerState,
     encode_signer_state,
@@ -20,7 +22,10 @@ from node.signer_file import (
     SignerStateFile,
     SignerStateFileError,
 )
+from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
+from tests.kit.engine_config import payload_hash
+from tests.unit.consensus.harness import CHAIN_ID, PRE, Harness, X
 
 ROOT_A = Hash32(sha256(b"root a"))
 ROOT_B = Hash32(sha256(b"root b"))
@@ -259,3 +264,72 @@ def test_a_payload_that_cannot_be_written_ahead_is_written_at_its_lock(
     path.parent.joinpath("locked_payloads").unlink()
     writer.write_payload(BLOCK, b"block")
     assert SignerStateFile(path).load_payloads() == {BLOCK: b"block"}
+
+
+def _with_pol(h: Harness) -> SignerState:
+    """A lock on X in round 0 with its POL: the prevotes of validators 0-2."""
+    x = payload_hash(X)
+    pol = tuple(h.vote(i, PRE, 0, x) for i in range(3))
+    return SignerState(
+        height=1,
+        round=0,
+        step=SignedStep.PRECOMMIT,
+        block_hash=x,
+        locked_round=0,
+        locked_block=x,
+        valid_round=0,
+        valid_block=x,
+        valid_pol=pol,
+    )
+
+
+def _checked(h: Harness, state: SignerState, path: Path) -> SignerState:
+    return SignerStateFile(path).pol_checked(state, CHAIN_ID, h.validators, h.keyring.verify)
+
+
+def test_the_pol_round_trips_and_holds(path: Path) -> None:
+    h = Harness()
+    state = _with_pol(h)
+    SignerStateFile(path).write(state)
+    loaded = stored(path)
+    assert loaded == state and len(loaded.valid_pol) == 3
+    assert _checked(h, loaded, path) == state
+
+
+def test_a_file_of_the_previous_build_loads_without_a_pol(path: Path) -> None:
+    h = Harness()
+    old = _with_pol(h).to_json()
+    del old["valid_pol"]  # what builds before stop 48 wrote
+    path.write_bytes(encode(old))
+    loaded = stored(path)
+    assert loaded == replace(_with_pol(h), valid_pol=())
+    # And without a POL we write the old bytes, which the previous build can read.
+    SignerStateFile(path).write(loaded)
+    assert path.read_bytes() == encode(old)
+
+
+def test_a_tampered_pol_vote_is_dropped_with_a_warning(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = Harness()
+    state = _with_pol(h)
+    SignerStateFile(path).write(state)
+    signature = state.valid_pol[1].signature.hex()
+    flipped = ("0" if signature[0] != "0" else "1") + signature[1:]
+    path.write_bytes(path.read_bytes().replace(signature.encode(), flipped.encode()))
+    loaded = stored(path)
+    assert loaded is not None and loaded != state  # still a well-formed file
+    with caplog.at_level(logging.WARNING, logger="lantan.signer_file"):
+        checked = _checked(h, loaded, path)
+    assert checked.valid_pol == (state.valid_pol[0], state.valid_pol[2])
+    assert checked.locked_block == state.locked_block, "only the vote goes, not the lock"
+    assert "dropped a POL vote" in caplog.text
+
+
+def test_more_pol_votes_than_the_bound_refuse_to_load(path: Path) -> None:
+    h = Harness()
+    state = _with_pol(h)
+    obj = replace(state, valid_pol=state.valid_pol * (VALID_POL_MAX // 3 + 1)).to_json()
+    path.write_bytes(encode(obj))
+    with pytest.raises(SignerStateFileError):
+        stored(path)
