@@ -5,9 +5,16 @@ consensus), and the restarted replicas, which no longer held the decision, waite
 other forever (one run in five of the one-at-a-time restart test)."""
 
 import asyncio
+import logging
+from dataclasses import replace
 from pathlib import Path
 
-from consensus import CommitMessage
+import pytest
+
+from consensus import CommitMessage, SignedStep
+from consensus.signer_state import SignerState
+from protocol.hashing import Hash32, sha256
+from protocol.votes import SignedVote, Vote, VoteType, sign_vote
 from tests.unit.node.chain_kit import VALIDATOR_KEYS, VALIDATOR_NAMES, build_and_commit
 from tests.unit.node.runtime_kit import FakeClock, make_runtime
 
@@ -46,3 +53,45 @@ def test_a_fresh_chain_has_no_decisions_to_push(tmp_path: Path) -> None:
             runtime.ledger.store.close()
 
     assert asyncio.run(main()) == 0
+
+
+def test_a_restart_puts_back_the_pol_on_disk_and_drops_a_tampered_vote(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The signer state's POL re-enters the tally through start_at_head, checked like a
+    peer's votes: a vote whose signature fails is dropped with a warning, the rest kept."""
+    directory = tmp_path / VALIDATOR_NAMES[0]
+    runtime = make_runtime(directory, VALIDATOR_KEYS[0], FakeClock())
+    block = Hash32(sha256(b"a block none of them holds"))
+    chain_id = runtime.ledger.chain_id
+    vote = Vote(type=VoteType.PREVOTE, chain_id=chain_id, height=1, round=0, block_hash=block)
+    good = tuple(sign_vote(vote, key) for key in VALIDATOR_KEYS[:2])
+    forged = replace(sign_vote(vote, VALIDATOR_KEYS[2]), signature=good[0].signature)
+    on_disk = SignerState(
+        height=1,
+        round=0,
+        step=SignedStep.PRECOMMIT,
+        block_hash=block,
+        locked_round=0,
+        locked_block=block,
+        valid_round=0,
+        valid_block=block,
+        valid_pol=(*good, forged),
+    )
+    runtime.signer_file.write(on_disk)
+
+    async def main() -> tuple[tuple[SignedVote, ...], int]:
+        try:
+            await runtime.start()
+            assert runtime.replica is not None and runtime.replica.height == 1
+            return runtime.replica.signer.valid_pol, runtime.replica.votes.count(
+                0, VoteType.PREVOTE, block
+            )
+        finally:
+            await runtime.stop()
+            runtime.ledger.store.close()
+
+    with caplog.at_level(logging.WARNING, logger="lantan.signer_file"):
+        kept, counted = asyncio.run(main())
+    assert kept == good and counted == 2
+    assert caplog.text.count("dropped a POL vote") == 1
