@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from consensus import CommitMessage, SignedStep
-from consensus.signer_state import SignerState
+from consensus import CommitMessage
 from protocol.hashing import Hash32, sha256
 from protocol.votes import SignedVote, Vote, VoteType, sign_vote
+from tests.kit.signer_states import locked_with_pol
 from tests.unit.node.chain_kit import VALIDATOR_KEYS, VALIDATOR_NAMES, build_and_commit
 from tests.unit.node.runtime_kit import FakeClock, make_runtime
 
@@ -67,17 +67,7 @@ def test_a_restart_puts_back_the_pol_on_disk_and_drops_a_tampered_vote(
     vote = Vote(type=VoteType.PREVOTE, chain_id=chain_id, height=1, round=0, block_hash=block)
     good = tuple(sign_vote(vote, key) for key in VALIDATOR_KEYS[:2])
     forged = replace(sign_vote(vote, VALIDATOR_KEYS[2]), signature=good[0].signature)
-    on_disk = SignerState(
-        height=1,
-        round=0,
-        step=SignedStep.PRECOMMIT,
-        block_hash=block,
-        locked_round=0,
-        locked_block=block,
-        valid_round=0,
-        valid_block=block,
-        valid_pol=(*good, forged),
-    )
+    on_disk = locked_with_pol((*good, forged))
     runtime.signer_file.write(on_disk)
 
     async def main() -> tuple[tuple[SignedVote, ...], int]:

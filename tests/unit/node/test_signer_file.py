@@ -25,6 +25,7 @@ from node.signer_file import (
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
 from tests.kit.engine_config import payload_hash
+from tests.kit.signer_states import locked_with_pol
 from tests.unit.consensus.harness import CHAIN_ID, PRE, Harness, X
 
 ROOT_A = Hash32(sha256(b"root a"))
@@ -268,19 +269,7 @@ def test_a_payload_that_cannot_be_written_ahead_is_written_at_its_lock(
 
 def _with_pol(h: Harness) -> SignerState:
     """A lock on X in round 0 with its POL: the prevotes of validators 0-2."""
-    x = payload_hash(X)
-    pol = tuple(h.vote(i, PRE, 0, x) for i in range(3))
-    return SignerState(
-        height=1,
-        round=0,
-        step=SignedStep.PRECOMMIT,
-        block_hash=x,
-        locked_round=0,
-        locked_block=x,
-        valid_round=0,
-        valid_block=x,
-        valid_pol=pol,
-    )
+    return locked_with_pol(tuple(h.vote(i, PRE, 0, payload_hash(X)) for i in range(3)))
 
 
 def _checked(h: Harness, state: SignerState, path: Path) -> SignerState:
