@@ -22,7 +22,8 @@ SATISFIED_LINE = f"case {CASE_ID}: SATISFIED 422,500 of 422,500 kg"
 
 
 class CaseNode:
-    """GET /v1/cases/{id} (the case at the head, as `case_says` edits it) and GET
+    """GET /v1/status (its chain id: `receipt case` compares it with --genesis first),
+    GET /v1/cases/{id} (the case at the head, as `case_says` edits it) and GET
     /v1/receipts/{id} (format 4, as nodes serve it)."""
 
     def __init__(self, case: CaseChain, **case_says: Any) -> None:
@@ -32,6 +33,8 @@ class CaseNode:
     def handle(self, _method: str, path: str, _body: bytes) -> tuple[int, str, bytes]:
         ledger = self.chain.ledger
         name = path.rsplit("/", 1)[-1]
+        if path == "/v1/status":
+            return 200, "application/json", encode({"chain_id": ledger.chain_id.hex()})
         if path.startswith("/v1/cases/"):
             return 200, "application/json", encode({**self._case(name), **self.case_says})
         size = ledger.height + 1
