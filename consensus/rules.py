@@ -9,7 +9,7 @@ Line numbers: Buchman, Kwon, Milosevic, "The latest gossip on BFT consensus" (20
 from collections.abc import Callable
 from dataclasses import replace
 
-from consensus.actions import Action, Broadcast
+from consensus.actions import Action
 from consensus.casting import cast_vote
 from consensus.config import TimeoutKind
 from consensus.decision import decide
@@ -55,8 +55,8 @@ def _pol_held_since_lock(state: ReplicaState, block: Hash32) -> bool:
     pol_round -1 (rounds.start_round); if its POL's last prevote came from a Byzantine
     validator that sent it to that proposer alone, and another correct replica is locked in
     an earlier round, neither lock ever gave way (simulator strategy lost_pol: 19 of 40
-    runs at n=4 halted). The POL is passed on as it forms (lock_on_polka), so the others
-    hold it and prevote the proposal here."""
+    runs at n=4 halted). The POL is passed on at the start of every later round
+    (rounds.start_round), so the others hold it and prevote the proposal here."""
     return any(
         state.signer.locked_round <= vr < state.round
         and state.votes.count(vr, VoteType.PREVOTE, block) >= state.quorum
@@ -87,13 +87,6 @@ def lock_on_polka(state: ReplicaState, out: list[Action]) -> ReplicaState | None
     if state.votes.count(state.round, VoteType.PREVOTE, block) < state.quorum:
         return None
     state = replace(state, polka_round=state.round)
-    # Not in Alg. 1: the paper's gossip relays what a correct process receives; our links
-    # carry only what each replica signed, so we pass the POL on (_pol_held_since_lock).
-    out.extend(
-        Broadcast(message=prevote)
-        for prevote in state.votes.votes_for(state.round, VoteType.PREVOTE, block)
-        if prevote.validator != state.public_key
-    )
     if state.step is Step.PREVOTE:
         # Lines 38-41. The lock enters the signer state before the precommit is sent.
         signer = replace(state.signer, locked_round=state.round, locked_block=block)
