@@ -4,6 +4,7 @@ ClientError
 ├── NodeError                 something went wrong talking to one node
 │   ├── NodeUnreachableError    connection refused, DNS failure or timeout (carries url)
 │   ├── NodeRejectedError       a 4xx/5xx answer: carries url, HTTP status, code and detail
+│   ├── WrongChainError         the node serves another chain than the genesis file's
 │   └── NodeResponseError       a 2xx answer that is not what the API promises
 ├── SubmitError               no node took the tx; carries every node's NodeError
 ├── NoNodeAnsweredError       no node of several answered a read; carries every NodeError
@@ -44,6 +45,15 @@ class NodeError(ClientError):
 
 class NodeUnreachableError(NodeError):
     """The node could not be reached at all (refused, unresolvable, timed out)."""
+
+
+class WrongChainError(NodeError):
+    """The node serves another chain than the genesis file's: a read of several nodes moves
+    on to the next, as from an unreachable one (NodePool.first_answer)."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(url, message)
+        self.args = (f"{url} {message}",)
 
 
 class NodeRejectedError(NodeError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client.api import NodeClient
-from client.errors import ClientError, UsageError
+from client.errors import UsageError, WrongChainError
 from genesis.document import Genesis, GenesisDocument, build_genesis, parse_genesis
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
@@ -82,7 +82,8 @@ def require_chain(node: NodeClient, chain_id: Hash32, genesis_name: str) -> None
     served = node.status().get("chain_id")
     ours = chain_id.hex()
     if served != ours:
-        raise ClientError(
-            f"{node.url} serves chain {str(served)[:16]}, but {genesis_name} is chain "
-            f"{ours[:16]}: wrong genesis file, or another network's node"
+        raise WrongChainError(
+            node.url,
+            f"serves chain {str(served)[:16]}, but {genesis_name} is chain "
+            f"{ours[:16]}: wrong genesis file, or another network's node",
         )

@@ -23,6 +23,7 @@ from client.errors import (
     NoNodeAnsweredError,
     SubmitError,
     UsageError,
+    WrongChainError,
 )
 from protocol.encoding import JsonObject
 
@@ -110,7 +111,8 @@ class NodePool:
         self.close()
 
     def first_answer(self, ask: Callable[[NodeClient], T]) -> T:
-        """ask() of the first node that answers; an error object from a node is final.
+        """ask() of the first node that answers; an error object from a node is final, but
+        a node of another chain (WrongChainError, when ask checks it) is passed over.
 
         Raises NoNodeAnsweredError, naming every node and why, when none of several could
         be reached (the last node's error alone read as if only it had been tried)."""
@@ -118,7 +120,7 @@ class NodePool:
         for client in self.clients:
             try:
                 return ask(client)
-            except NodeUnreachableError as error:
+            except (NodeUnreachableError, WrongChainError) as error:
                 if len(self.clients) == 1:
                     raise
                 unreachable[client.url] = error

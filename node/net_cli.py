@@ -194,7 +194,27 @@ def _run_status(args: argparse.Namespace) -> int:
     if not not_up:
         return 0
     print(f"lantan net status: not all up: {', '.join(not_up)}", file=sys.stderr)
+    for line in _next_steps(views, args.dir):
+        print(f"  {line}", file=sys.stderr)
     return EXIT_NOT_ALL_UP
+
+
+def _next_steps(views: list[NodeView], directory: Path) -> list[str]:
+    """What to do about each node not up: where its log says why, how to start it again
+    (an operator after kill -9 read "exited" and had to find both in --help and the docs)."""
+    steps = []
+    for view in views:
+        log = directory / view.name / "node.log"
+        if view.state is NodeState.EXITED:
+            steps.append(
+                f"{view.name}: why it ended: {log}; start it again: "
+                f"lantan net start {view.name} --dir {directory}"
+            )
+        elif view.state is NodeState.STOPPED:
+            steps.append(f"{view.name}: start it: lantan net start {view.name} --dir {directory}")
+        elif view.state is NodeState.NOT_ANSWERING:
+            steps.append(f"{view.name}: its process lives but its API does not answer: see {log}")
+    return steps
 
 
 def _run_stop(args: argparse.Namespace) -> int:

@@ -91,7 +91,8 @@ def register_audit(subparsers: Subparsers) -> None:
         "--state",
         type=Path,
         metavar="FILE",
-        help="the auditor's saved checkpoint: checked, then replaced by the newest one",
+        help="the auditor's saved checkpoint: checked, then replaced by the newest one "
+        "(only after a clean audit; a failed audit keeps it)",
     )
     add_json_option(parser)
     parser.set_defaults(handler=guarded("audit", run_audit))
@@ -153,7 +154,7 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     else:
         notes += extends_note(extends, first=saved is None and saved_to is not None)
-        notes += saved_note(saved_to, report)
+        notes += saved_note(args.state, saved, saved_to, report)
         text = render_text(report, snapshots, audit, stopped, notes, replay_asked=args.replay)
         print(text)
         print(f"({elapsed_ms} ms)")

@@ -82,10 +82,30 @@ def extends_note(extends: SavedExtended | None, *, first: bool) -> list[str]:
     ]
 
 
-def saved_note(saved_to: Path | None, report: AuditReport) -> list[str]:
-    if saved_to is None or report.new_checkpoint is None:
+def saved_note(
+    state: Path | None, saved: SavedCheckpoint | None, saved_to: Path | None, report: AuditReport
+) -> list[str]:
+    """What became of --state: replaced by the newest checkpoint, or left as it was (an
+    auditor must know which checkpoint the next audit will check the chain against)."""
+    new = report.new_checkpoint
+    if state is None:
         return []
-    return [f"saved checkpoint of size {report.new_checkpoint.size} to {saved_to}"]
+    if saved_to is not None and new is not None:
+        return [f"saved checkpoint of size {new.size} to {saved_to}"]
+    if not report.clean:
+        why = "this audit failed"
+    elif new is None:
+        why = "no node's checkpoint verified"
+    elif saved is not None and new.size < saved.size:
+        why = f"the nodes' newest checkpoint (size {new.size}) is older"
+    else:
+        return []  # the save itself failed: run_audit says why
+    if saved is None:
+        return [f"nothing saved to {state}: {why}"]
+    return [
+        f"{state} kept as it was (checkpoint of size {saved.size}): {why}, and only a "
+        "clean audit replaces it"
+    ]
 
 
 def render_text(

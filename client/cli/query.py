@@ -8,6 +8,7 @@ Thin shell over client/api.py and client/cli/tables.py.
 import argparse
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from client.cli.support import (
     print_json,
 )
 from client.cli.tables import render_record, render_table
-from client.errors import UsageError
+from client.errors import NodeError, UsageError
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
 from protocol.fields import is_decimal
@@ -227,7 +228,12 @@ def register_query(subparsers: Subparsers) -> None:
         description="Read any public resource.",
         metavar="RESOURCE",
     )
-    _add_single(actions, "status", "the node's view: height, round, validators, quorum", None)
+    _add_single(
+        actions,
+        "status",
+        "the node's view: height, round, validators, quorum (several nodes: each one's head too)",
+        None,
+    )
     _add_single(actions, "block", "one block and its commit certificate", "HEIGHT")
     _add_single(actions, "state", "one state record by key, e.g. account/<id>", "KEY")
     _add_single(actions, "checkpoint", "the latest signed checkpoint note (C2SP)", None)
@@ -363,13 +369,45 @@ def _show(value: Any, *, as_json: bool) -> int:
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    status = _read(args, lambda client: client.status())
+    with NodePool(node_urls(args.node)) as pool:
+        status: dict[str, Any] = dict(pool.first_answer(lambda client: client.status()))
+        several = len(pool.clients) > 1 and not args.json
+        each = _each_status(pool, status.get("chain_id")) if several else None
     if args.json:
         return _show(status, as_json=True)
     validators = status.pop("validators", [])
     print(render_record(status))
     print(render_table(validators, ("name", "public_key", "note_verifier_key")))
+    if each is not None:
+        # Several nodes given: the record above is the first that answered; an operator
+        # asking for status wants every node's head, as `lantan net status` shows it.
+        print(f"\neach node ({len(each)} given; the details above are from {_status_from(each)}):")
+        print(render_table(each, ("url", "node", "height", "head_hash", "state_root", "error")))
     return EXIT_OK
+
+
+def _each_status(pool: NodePool, chain_id: object) -> list[dict[str, Any]]:
+    """One row per node of the pool, in the order given: its head, or why it did not answer
+    or that it serves another chain than the first node that answered (chain_id)."""
+
+    def row(client: NodeClient) -> dict[str, Any]:
+        try:
+            status = client.status()
+        except NodeError as error:
+            return {"url": client.url, "error": error.message}
+        if status.get("chain_id") != chain_id:
+            return {"url": client.url, "error": f"another chain: {status.get('chain_id')}"}
+        fields = ("node", "height", "head_hash", "state_root")
+        return {"url": client.url} | {name: status.get(name) for name in fields}
+
+    with ThreadPoolExecutor(max_workers=len(pool.clients)) as executor:
+        return list(executor.map(row, pool.clients))
+
+
+def _status_from(rows: list[dict[str, Any]]) -> str:
+    """The URL of the first row that answered (the one `first_answer` read)."""
+    url: str = next((r["url"] for r in rows if "error" not in r), rows[0]["url"])
+    return url
 
 
 def _run_block(args: argparse.Namespace) -> int:

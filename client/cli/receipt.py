@@ -148,7 +148,9 @@ def run_receipt_case(args: argparse.Namespace) -> int:
         path = f"/v1/cases/{encode_path_segment(args.case_id)}"
         case = pool.first_answer(lambda node: _checked(node, args).get_json(path))
         retirement_id = satisfying_retirement(case)
-        receipt_bytes = pool.first_answer(lambda node: fetch_receipt(node, retirement_id))
+        receipt_bytes = pool.first_answer(
+            lambda node: fetch_receipt(_checked(node, args), retirement_id)
+        )
     if args.genesis is not None:
         _require_case_satisfied(receipt_bytes, args.genesis.raw, args)
     return _save_and_report(args, out, receipt_bytes)

@@ -154,8 +154,12 @@ def key_status_lines(keys: tuple[TxKey, ...], height: int) -> list[str]:
 
 
 def roles_text(roles: tuple[str, ...], lang: str) -> str:
-    """Role codes by their names (client/code_names.py), never as codes."""
-    return ("、" if lang == "zh" else ", ").join(code_name(role, lang) for role in roles)
+    """The roles a signer of the retirement acts in, by their names (client/code_names.py),
+    never as codes. The validator role is left out beside another: validators sign blocks,
+    never a retirement (the receipt names the block's certifiers apart), and "court,
+    validator" read as if the court had certified the block."""
+    shown = tuple(role for role in roles if role != "validator") or roles
+    return ("、" if lang == "zh" else ", ").join(code_name(role, lang) for role in shown)
 
 
 def later_text(later: LaterKeyStatus) -> str:

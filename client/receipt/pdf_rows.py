@@ -262,22 +262,31 @@ def _key_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     if not facts.signing_keys:
         return ()
     lines = tuple(key_line(k) for k in facts.signing_keys)
-    return (ReceiptRow(label_zh="交易签署密钥", label_en="Tx signed by", lines=lines),)
+    return (ReceiptRow(label_zh="注销签署方", label_en="Retirement signed by", lines=lines),)
 
 
 def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     return (
         ReceiptRow(
-            label_zh="区块高度与时间",
-            label_en="Block height and time",
-            lines=(f"高度 height {facts.height} · {beijing_time_text(facts.time_ms)}",),
+            # When first, in words a clerk reads; the block height is the registry's index.
+            label_zh="登记时间",
+            label_en="Recorded on",
+            lines=(f"{beijing_time_text(facts.time_ms)} · 区块高度 block height {facts.height}",),
         ),
         ReceiptRow(
             # The block's certificate; the tx's own signers are the next row (named apart,
             # as `lantan verify receipt` names them: a clerk read both as "signed").
             label_zh="区块认证",
             label_en="Block certified by",
-            lines=(f"{facts.signed_summary_zh} {facts.signed_summary}", signer_line(facts.signers)),
+            lines=(
+                f"{facts.signed_summary_zh} {facts.signed_summary}",
+                signer_line(facts.signers),
+                # Each node keeps the quorum it collected: two copies of one receipt (one
+                # digest) can name different validators, and a clerk comparing the printout
+                # with the checker page must not read that as tampering.
+                "另一份副本可能列出其他验证节点 another copy of this receipt may name other "
+                "validators",
+            ),
         ),
         *_witness_rows(facts),
         *_key_rows(facts),

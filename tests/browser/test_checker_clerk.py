@@ -85,7 +85,7 @@ def test_the_served_checker_has_one_language_switch_for_the_whole_page(
     assert page.title().startswith("注销凭证核验")
     assert "凭证核验" in page.inner_text("header nav")
     assert page.inner_text("#offline-link").startswith("离线核验")
-    assert "签署机构" in page.inner_text("#facts")
+    assert "区块认证" in page.inner_text("#facts")
 
 
 def test_chinese_checker_text_has_one_unit_convention_and_chinese_punctuation(
@@ -113,8 +113,9 @@ def test_a_valid_receipt_says_for_which_case_and_when_beside_the_verdict(
     now carries one sentence: how much, for which case and court, recorded when."""
     paste_v4_vector(page, tmp_path, "summary.html")
     case_number = page.inner_text("tr[data-fact='case_number'] td")
-    block = page.inner_text("tr[data-fact='block'] td")  # "height H, YYYY-MM-DD hh:mm:ss (UTC+8)"
-    when = block.split(", ", 1)[1].removesuffix(" (UTC+8)")
+    # "YYYY-MM-DD hh:mm:ss (UTC+8), block height H": when first, as a clerk reads it.
+    block = page.inner_text("tr[data-fact='block'] td")
+    when = block.split(" (UTC+8), block height ", 1)[0]
     summary = page.inner_text("#verdict-summary")
     assert summary.startswith("It proves: 422,500 kg CO2e (422.5 t CO2e) retired for case ")
     assert case_number in summary and f"recorded {when} (UTC+8)" in summary

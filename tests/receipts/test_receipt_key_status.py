@@ -124,7 +124,14 @@ def test_receipt_shows_each_signer_in_force_at_its_height(revoked: RevokedCase) 
     shown = facts_json(facts)["signing_keys"]
     assert isinstance(shown, list) and len(shown) == 2
     rows = {row.label_en: row.lines for row in receipt_rows(facts)}
-    assert any("象山县人民法院" in line and "in force" in line for line in rows["Tx signed by"])
+    assert any(
+        "象山县人民法院" in line and "in force" in line for line in rows["Retirement signed by"]
+    )
+    # The court signs as the court: its validator role (it may join the validator set) read
+    # as "court, validator", as if it had certified the block (stop 48's finding).
+    assert "validator" in court.roles
+    assert any("象山县人民法院（法院）" in line for line in rows["Retirement signed by"])
+    assert "Xiangshan County People's Court (象山县人民法院), roles court\n" in text + "\n"
 
 
 def test_a_receipt_made_after_the_revocation_still_verifies(revoked: RevokedCase) -> None:

@@ -50,13 +50,14 @@
       "f.vintage": "Vintage",
       "f.beneficiary": "Beneficiary",
       "f.purpose": "Purpose",
-      "f.block": "Block",
-      "f.signed": "Signing institutions",
+      "f.block": "Recorded on",
+      "f.signed": "Block certified by",
       "f.checkpoint": "Checkpoint size",
       "signed": "$k of $n validators signed (quorum $q)",
+      "signed.copies": "Another copy of this receipt may name other validators: each node keeps the quorum it collected.",
       "f.witnessed": "Witnessed by",
       "witnessed": "Independent witnesses that cosigned the checkpoint: $k (the genesis asks $q)",
-      "f.tx_keys": "Keys that signed the retirement",
+      "f.tx_keys": "Retirement signed by",
       "f.verification": "Verification behind the credits",
       "f.case_status": "Case status (at this retirement's block)",
       "f.judgment": "Judgment",
@@ -77,7 +78,7 @@
       "reason.code": "code",
       "version": "version $v",
       "quorum": "each block needs $q of these $n",
-      "height_time": "height $h, $t (UTC+8)",
+      "height_time": "$t (UTC+8), block height $h",
       "t.file": "Opened from a local file: this page needs no network and makes no requests.",
       "t.https": "Served over HTTPS by $host.",
       "t.local": "Served by this computer ($host).",
@@ -160,13 +161,14 @@
       "f.vintage": "年份",
       "f.beneficiary": "受益方",
       "f.purpose": "用途",
-      "f.block": "区块",
-      "f.signed": "签署机构",
+      "f.block": "登记时间",
+      "f.signed": "区块认证",
       "f.checkpoint": "检查点大小",
       "signed": "$n 个验证节点中 $k 个签署（法定数 $q）",
+      "signed.copies": "另一份副本可能列出其他验证节点：每个节点保存它收集到的法定签名。",
       "f.witnessed": "见证联署",
       "witnessed": "联署检查点的独立见证方：$k 个（创世文件要求 $q 个）",
-      "f.tx_keys": "签署该注销交易的密钥",
+      "f.tx_keys": "注销签署方",
       "f.verification": "碳汇所依据的核证",
       "f.case_status": "案件状态（本注销所在区块）",
       "f.judgment": "判决",
@@ -187,7 +189,7 @@
       "reason.code": "代码",
       "version": "第 $v 版",
       "quorum": "每个区块需其中 $q 个签名（共 $n 个）",
-      "height_time": "高度 $h，$t（北京时间）",
+      "height_time": "$t（北京时间），区块高度 $h",
       "t.file": "从本地文件打开：本页无需网络，也不发出任何请求。",
       "t.https": "由 $host 通过 HTTPS 提供。",
       "t.local": "由本机（$host）提供。",
@@ -331,7 +333,8 @@
     });
     return el("div", {}, [
       el("p", { class: "signed-summary" }, [t("signed", { k: f.signed_by.length, n: f.validator_count, q: f.quorum })]),
-      el("ul", { class: "signers" }, items)
+      el("ul", { class: "signers" }, items),
+      el("p", {}, [el("small", {}, [t("signed.copies")])])
     ]);
   }
 
@@ -350,13 +353,21 @@
     ]);
   }
 
+  /* The roles a retirement's signer acts in, as client/receipt/key_status.py roles_text
+   * shows them: validators sign blocks, never a retirement, so "validator" beside another
+   * role is left out ("court, validator" read as if the court had certified the block). */
+  function signingRoles(roles) {
+    var shown = roles.filter(function (role) { return role !== "validator"; });
+    return shown.length ? shown : roles;
+  }
+
   /* ADR 0024: each key that signed the retirement, its institution and roles, and its
    * status at the tx's height (in force: the receipt proves it); a later rotation or
    * revocation is not in the receipt, and the note says where to check it. */
   function txKeyCell(f) {
     var items = f.tx_keys.map(function (k) {
       var who = k.institution_id === null ? t("key.holder")
-        : (lang === "zh" ? k.name_zh : k.name_en) + " (" + k.roles.map(codeName).join(lang === "zh" ? "、" : ", ") + ")";
+        : (lang === "zh" ? k.name_zh : k.name_en) + " (" + signingRoles(k.roles).map(codeName).join(lang === "zh" ? "、" : ", ") + ")";
       return el("li", {}, [who, " ", el("small", { class: "key-name" }, [k.public_key.slice(0, 16) + "…"]),
         " — " + t("key.in_force", { h: f.height })]);
     });

@@ -218,3 +218,37 @@ def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(
         "size": 5,
         "proven_by": sorted(nodes.split(",")),
     }
+
+
+def test_a_failed_audit_says_the_saved_checkpoint_was_kept(
+    genesis_file: Path, two_nodes: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An auditor whose audit failed must know which checkpoint the next audit checks
+    # against: the output said nothing of the --state file (stop 48 found it, stop 49 fixed).
+    state = tmp_path / "audit.state"
+    base = ("--nodes", two_nodes, "--genesis", str(genesis_file), "--state", str(state))
+    assert run_audit(*base) == 0
+    capsys.readouterr()
+    edited = json.dumps({**json.loads(state.read_text()), "root": "00" * 32})
+    state.write_text(edited)
+    assert run_audit(*base) == 1
+    out = capsys.readouterr().out
+    size = json.loads(edited)["size"]
+    assert (
+        f"note: {state} kept as it was (checkpoint of size {size}): this audit failed, "
+        "and only a clean audit replaces it"
+    ) in out
+    assert state.read_text() == edited
+
+
+def test_a_failed_first_audit_says_nothing_was_saved(
+    forge: ChainForge, genesis_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "audit.state"
+    with ExitStack() as stack:
+        liar = serving(stack, ChainStandIn(forge, name="liar", claimed_height=10**8))
+        nodes = serving(stack, ChainStandIn(forge)) + "," + liar
+        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
+    assert code == 1
+    assert f"note: nothing saved to {state}: this audit failed" in capsys.readouterr().out
+    assert not state.exists()

@@ -14,6 +14,7 @@ from client.cli.main import main
 from client.errors import UsageError
 from client.genesis_file import read_genesis_file
 from tests.unit.client.conftest import Network
+from tests.unit.client.fake_node import FakeNode, serve_answers
 
 NO_NODE = "http://127.0.0.1:1"
 
@@ -107,3 +108,21 @@ def test_a_node_of_another_chain_is_named_before_anything_is_looked_up(
     assert f"{node_url} serves chain {served}, but {other} is chain {other_chain[:16]}" in error
     assert "wrong genesis file, or another network's node" in error
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("command", ["receipt get", "receipt case"])
+def test_a_node_of_another_chain_among_several_is_passed_over(
+    command: str, fake: FakeNode, node_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With $LANTAN_NODES naming another network's node first, `lantan receipt get` stopped
+    at it ("serves chain ...") and never asked the right node after it (stop 49)."""
+    status = {"chain_id": "ab" * 32, "node": "elsewhere"}
+    with serve_answers(lambda *_: (200, "application/json", json.dumps(status).encode())) as other:
+        args = [arg.replace(NO_NODE, f"{other},{node_url}") for arg in commands(tmp_path)[command]]
+        genesis = tmp_path / "genesis.json"
+        genesis.write_bytes(fake.genesis.document.canonical_bytes())
+        assert main([*args, "--genesis", str(genesis)]) == 1
+    error = capsys.readouterr().err
+    assert "serves chain" not in error, error
+    asked = [path for _, path in fake.requests if not path.startswith("/v1/status")]
+    assert asked, "the node of the genesis's chain was asked after the other one"

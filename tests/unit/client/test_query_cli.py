@@ -12,7 +12,14 @@ from genesis.network import ECOLOGICAL_ACCOUNT_ID
 from node.api.routes.records import KINDS
 from tests.unit.client.cli_runner import run_cli
 from tests.unit.client.conftest import Network
-from tests.unit.client.fake_node import LIST_PREFIXES, FakeNode, now_ms, serve
+from tests.unit.client.fake_node import (
+    LIST_PREFIXES,
+    FakeNode,
+    now_ms,
+    ok,
+    serve,
+    serve_answers,
+)
 from tests.unit.client.test_tx_cli import open_township_account
 from tests.unit.node.case_chain import (
     ATTESTED_ID,
@@ -47,6 +54,28 @@ def test_status_table_and_json(network: Network, node_url: str, capsys: Capture)
     assert "xiangshan-county+" in out, "validators are listed with their verifier keys"
     _, out, _ = query(capsys, "status", "--node", node_url, "--json")
     assert json.loads(out)["quorum"] == 2
+
+
+def test_status_of_several_nodes_shows_each_nodes_head(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    # Stop 48: with $LANTAN_NODES naming three nodes, `query status` showed the first that
+    # answered and nothing of the others; an operator could not see one node lag or be down.
+    with serve(FakeNode(network.genesis, name="ningbo-ptc")) as second:
+        with serve(FakeNode(network.genesis)) as gone:
+            pass
+        with serve_answers(lambda *_: ok({"chain_id": "ab" * 32, "node": "x"})) as other:
+            nodes = ",".join((node_url, second, gone, other))
+            exit_code, out, _ = query(capsys, "status", "--node", nodes)
+            _, as_json, _ = query(capsys, "status", "--node", nodes, "--json")
+    assert exit_code == EXIT_OK
+    each = out.split(f"each node (4 given; the details above are from {node_url}):\n")[1]
+    rows = {line.split()[0]: line for line in each.splitlines()[2:]}
+    assert rows[node_url].split()[1:3] == ["xiangshan-county", "0"]
+    assert rows[second].split()[1:3] == ["ningbo-ptc", "0"]
+    assert "cannot reach it" in rows[gone]
+    assert "another chain: abababab" in rows[other]
+    assert json.loads(as_json)["node"] == "xiangshan-county", "--json: the first node's, as before"
 
 
 def test_lists_print_chinese_names_in_aligned_columns(node_url: str, capsys: Capture) -> None:

@@ -74,8 +74,20 @@ def test_judicial_rows_carry_court_case_obligors_and_quantity_in_t_and_kg():
         "3 个验证节点中 3 个签署（法定数 2） 3 of 3 validators signed (quorum 2)",
         # institutions, each with its key name; a key outside the genesis shows its name only
         "象山县发展和改革局（xiangshan-county）、宁波市公证处（ningbo-ptc）、xiamen-ptc",
+        "另一份副本可能列出其他验证节点 another copy of this receipt may name other validators",
     )
     assert rows["Vintage and batch"] == (f"2022 · {BATCH_ID}",)
+
+
+def test_when_it_was_recorded_reads_as_a_date_first():
+    """A clerk could not read "Block height and time" / "高度 height 132 · ...": the row
+    now says when it was recorded, the block height after it (stop 48's finding)."""
+    facts = xiangshan_facts()
+    rows = {row.label_en: (row.label_zh, row.lines) for row in receipt_rows(facts)}
+    assert rows["Recorded on"] == (
+        "登记时间",
+        (f"{beijing_time_text(facts.time_ms)} · 区块高度 block height {facts.height}",),
+    )
 
 
 def test_the_witnesses_that_cosigned_print_after_the_block_certificate():

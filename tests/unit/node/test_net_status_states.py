@@ -115,6 +115,14 @@ def test_frozen_killed_and_stopped_nodes_are_told_apart(
     }
     assert code == EXIT_NOT_ALL_UP
     assert "frozen not answering, killed exited, stopped stopped" in err
+    # And what to do next, per node (stop 49: "exited" alone named no log and no command).
+    start = f"lantan net start killed --dir {tmp_path}"
+    assert (
+        f"  killed: why it ended: {tmp_path / 'killed' / 'node.log'}; start it again: {start}"
+        in err
+    )
+    assert f"  stopped: start it: lantan net start stopped --dir {tmp_path}" in err
+    assert f"  frozen: its process lives but its API does not answer: see {tmp_path}" in err
     # A second look still says exited: reading the pid file must not erase the record.
     assert _status(capsys, tmp_path)[1]["killed"] == "exited"
 
