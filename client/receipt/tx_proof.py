@@ -81,6 +81,7 @@ def verify_tx_proof(
         tx_proof = InclusionProof.from_json(answer["tx_proof"])
         result_proof = InclusionProof.from_json(answer["result_proof"])
         index = read_int(answer, "index")
+        height = read_int(answer, "height")
         sets = expect_object(sets_answer, "validator sets", ("genesis", "changes"))
         changes = [SetChange.from_json(c) for c in read_list(sets, "changes")]
     except ProtocolError as error:
@@ -89,6 +90,9 @@ def verify_tx_proof(
     validators = history.set_at(header.height)
     if header.chain_id != chain_id or signed.tx.chain_id != chain_id:
         raise ReceiptError(ReceiptCode.WRONG_CHAIN, "the tx or block is on another chain")
+    if height != header.height:
+        # One height, as a receipt's (§14.4 step 3): `height` also chose the signers' records.
+        raise ReceiptError(ReceiptCode.BAD_CHAIN, f"height {height} is not the header's")
     if header.validators_hash != validators.hash():
         raise ReceiptError(ReceiptCode.BAD_CHAIN, "header is not certified by the set in force")
     signers = verify_certificate_strict(certificate, header, chain_id, validators)

@@ -5,6 +5,7 @@ required: a receipt verifies only when its checkpoint carries a valid cosignatur
 checkpoint over a rewritten history signed by an old quorum cannot borrow one.
 """
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,6 +100,46 @@ def test_tampered_cosignature_is_bad_checkpoint(witnessed: CaseChain) -> None:
     assert code_of(chain, chain.receipt(witnessed.judicial, note=tampered)) in (
         ReceiptCode.BAD_CHECKPOINT,
     )
+
+
+def _cut_line(line: str, size: int) -> str:
+    """A signature line with its decoded bytes cut to size (key id first, so it still
+    names its key): it parses, and cannot verify."""
+    name, encoded = line.rsplit(" ", 1)
+    return f"{name} {base64.b64encode(base64.b64decode(encoded)[:size]).decode()}"
+
+
+def _with_lines(note: str, lines: list[str], text: str | None = None) -> str:
+    body, _, _ = note.rpartition("\n\n")
+    return f"{text if text is not None else body}\n\n" + "".join(f"{line}\n" for line in lines)
+
+
+def test_a_known_keys_line_of_the_wrong_length_is_checked_where_its_key_is(
+    witnessed: CaseChain,
+) -> None:
+    """PROTOCOL.md §14.4 step 5: a validator's line that is not 68 bytes or a witness's that
+    is not 76 parses; it is a line that does not verify, found in step 5's order, after
+    the origin and, for a witness, after the validators' quorum (C verifier, stop 49)."""
+    chain = witnessed.chain
+    note = chain.cosign(chain.ledger.height + 1, COURT_WITNESS)
+    *validators, witness = note.rstrip("\n").rpartition("\n\n")[2].split("\n")
+    short_witness = _cut_line(witness, 68)
+    cases = {
+        "witness line of 68 bytes": ([*validators, short_witness], ReceiptCode.BAD_CHECKPOINT),
+        "and one validator line": ([*validators[:1], short_witness], ReceiptCode.CHECKPOINT_QUORUM),
+        "validator line of 5 bytes": (
+            [_cut_line(validators[0], 5), *validators[1:], witness],
+            ReceiptCode.BAD_CHECKPOINT,
+        ),
+    }
+    for name, (lines, want) in cases.items():
+        receipt = chain.receipt(witnessed.judicial, note=_with_lines(note, lines))
+        assert code_of(chain, receipt) is want, name
+    text = note.rpartition("\n\n")[0]
+    other_origin = "lantan/" + "00" * 32 + text[text.index("\n") :]
+    lines = [_cut_line(validators[0], 5), *validators[1:], short_witness]
+    receipt = chain.receipt(witnessed.judicial, note=_with_lines(note, lines, other_origin))
+    assert code_of(chain, receipt) is ReceiptCode.CHECKPOINT_WRONG_CHAIN
 
 
 def test_rewritten_history_cannot_borrow_a_cosignature(witnessed: CaseChain) -> None:
