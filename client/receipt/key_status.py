@@ -26,7 +26,7 @@ from genesis.document import GenesisDocument
 from protocol.block import BlockHeader
 from protocol.encoding import JsonObject, JsonValue, encode
 from protocol.errors import ProtocolError
-from protocol.fields import expect_object, read_list, read_object
+from protocol.fields import expect_object, read_int, read_list, read_object, read_str
 from protocol.signing import PublicKey
 from protocol.smt_proof import SmtProof, verify_inclusion
 from protocol.tx import SignedTx
@@ -64,6 +64,9 @@ class _NodeAnswer:
     header: BlockHeader
     certificate: RawCertificate
     changes: list[SetChange]
+    served_key: str
+    served_height: int
+    served_root: str
 
 
 def later_status(
@@ -87,6 +90,19 @@ def later_status(
         raise ReceiptError(ReceiptCode.BAD_CHAIN, "the block is not certified by the set in force")
     verify_certificate_strict(answer.certificate, header, chain_id, validators)
     state_key = f"key/{key.public_key}"
+    # The answer names its key, height and root beside the proof: each must be the one the
+    # proof is checked against, or the answer contradicts itself (as `verify tx` refuses).
+    if answer.served_key != state_key:
+        raise ReceiptError(
+            ReceiptCode.BAD_STATE_PROOF, f"the node answered for {answer.served_key}"
+        )
+    if answer.served_height != header.height or answer.served_root != header.state_root.hex():
+        raise ReceiptError(
+            ReceiptCode.BAD_CHAIN,
+            f"the state proof names height {answer.served_height}, not its block's {header.height}"
+            if answer.served_height != header.height
+            else "the state proof names another state_root than its block's",
+        )
     try:
         verify_inclusion(
             header.state_root, state_tree_key(state_key), encode(answer.value), answer.proof
@@ -115,6 +131,9 @@ def _parse_answers(proof: JsonValue, block: JsonValue, sets: JsonValue) -> _Node
             header=BlockHeader.from_json(read_object(read_object(block_obj, "block"), "header")),
             certificate=RawCertificate.from_json(block_obj["certificate"]),
             changes=[SetChange.from_json(c) for c in read_list(sets_obj, "changes")],
+            served_key=read_str(entry, "key"),
+            served_height=read_int(entry, "height"),
+            served_root=read_str(entry, "state_root"),
         )
     except (ProtocolError, ValueError) as error:
         raise ReceiptError(ReceiptCode.MALFORMED, f"the node's answer: {error}") from None

@@ -180,6 +180,30 @@ def test_a_forged_or_stale_node_answer_is_refused(revoked: RevokedCase) -> None:
     assert caught.value.code is ReceiptCode.BAD_STATE_PROOF
 
 
+def test_a_state_answer_that_contradicts_itself_is_refused(revoked: RevokedCase) -> None:
+    """The state proof's answer names its key, height and root beside the proof; an answer
+    whose names are not the ones its proof and block are checked against is refused, even
+    where what it shows would stay true (found by an outside verifier's tampering proxy)."""
+    key = court_key(facts_of(revoked, revoked.receipt_before), revoked)
+    height = revoked.chain.ledger.height
+    proof, block, sets = node_answers(revoked, key.public_key, height)
+    assert isinstance(proof, dict)
+    check_later(revoked, key, height, (proof, block, sets))
+    other_root = "00" * 32
+    wrong = {
+        "height": ({**proof, "height": height - 1}, ReceiptCode.BAD_CHAIN),
+        "state_root": ({**proof, "state_root": other_root}, ReceiptCode.BAD_CHAIN),
+        "key": (
+            {**proof, "key": f"key/{public_hex(revoked, COUNTY)}"},
+            ReceiptCode.BAD_STATE_PROOF,
+        ),
+    }
+    for field, (answer, code) in wrong.items():
+        with pytest.raises(ReceiptError) as caught:
+            check_later(revoked, key, height, (answer, block, sets))
+        assert caught.value.code is code, field
+
+
 def test_a_record_that_contradicts_the_receipt_is_refused(revoked: RevokedCase) -> None:
     facts = facts_of(revoked, revoked.receipt_before)
     key = court_key(facts, revoked)
