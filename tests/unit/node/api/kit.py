@@ -9,13 +9,13 @@ from typing import Any
 from starlette.exceptions import StarletteDeprecationWarning
 
 from node.api.app import create_app
+from node.assembly import build_chain_view
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
 from node.mempool import Mempool
 from node.peering import PeerInbox
 from node.readiness import Readiness
-from node.server import build_chain_view
 from node.service import NodeService
 from node.sync_state import SyncState
 from protocol.encoding import encode
