@@ -19,7 +19,7 @@ from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
 from protocol.lock_violation import LockViolationEvidence
 from protocol.signing import PublicKey
-from protocol.votes import CommitCertificate
+from protocol.votes import CommitCertificate, SignedVote
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +164,15 @@ class MessageDropped:
     reason: DropReason
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolVoteDropped:
+    """A vote of the signer state's POL that does not hold on a restart (start_replica,
+    consensus.signer_state.pol_kept): dropped, the start goes on; the node logs it. The
+    file is trusted no more than a peer, and a bad vote only costs the POL."""
+
+    vote: SignedVote
+
+
 Action: TypeAlias = (
     PersistPayload
     | PersistSignerState
@@ -177,4 +186,5 @@ Action: TypeAlias = (
     | ForkDetected
     | ProposalRefused
     | MessageDropped
+    | PolVoteDropped
 )

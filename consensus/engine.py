@@ -9,7 +9,13 @@ in that step leaves (DESIGN.md §4).
 from collections.abc import Mapping
 from dataclasses import replace
 
-from consensus.actions import Action, Broadcast, PersistPayload, PersistSignerState
+from consensus.actions import (
+    Action,
+    Broadcast,
+    PersistPayload,
+    PersistSignerState,
+    PolVoteDropped,
+)
 from consensus.casting import cast_proposal, cast_vote
 from consensus.config import EngineConfig
 from consensus.decision import enter_next_height
@@ -181,7 +187,9 @@ def start_replica(
     node's stored blocks and certificates of the last heights, to push to lagging peers.
     held_payloads are the payloads the node persisted on PersistPayload: the ones the
     resumed lock and valid value name are kept, so the replica can re-propose its valid
-    value (line 16) and serve it to peers.
+    value (line 16) and serve it to peers. The POL votes of the resumed valid value are
+    checked once, here: each one that does not hold is dropped and reported
+    (PolVoteDropped), for the node to log.
     """
     sign_from = 0
     if signer_state is None:
@@ -189,7 +197,7 @@ def start_replica(
     resumes = signer_state.height == height
     if not resumes:
         signer_state = without_lock(signer_state)
-    signer_state, _ = pol_kept(signer_state, config.chain_id, validators, config.verify)
+    signer_state, dropped = pol_kept(signer_state, config.chain_id, validators, config.verify)
     state = ReplicaState(
         config=config,
         height=height,
@@ -204,7 +212,8 @@ def start_replica(
         own_votes_forgotten=_forgotten(signer_state, height),
         votes=_pol_tally(signer_state),
     )
-    out: list[Action] = [Broadcast(message=StatusMessage(height=height))]
+    out: list[Action] = [PolVoteDropped(vote=signed) for signed in dropped]
+    out.append(Broadcast(message=StatusMessage(height=height)))
     state = start_round(state, signer_state.round if resumes else 0, out)
     if resumes:
         state = _resend_last_vote(state, out)

@@ -229,7 +229,7 @@ def _post(client: httpx.Client, url: str, body: bytes) -> None:
     """POST one batch; sent again (at most POST_RETRIES times) if the connection broke.
 
     Sending a batch twice is safe: a node answers a tx it already holds or has committed
-    as accepted (node/service.py). A keep-alive connection the node closed as idle can
+    as accepted (node/tx_admission.py). A keep-alive connection the node closed as idle can
     break under the next request (connection reset), which once ended a 100,000-tx scale run.
     """
     for attempt in range(POST_RETRIES + 1):

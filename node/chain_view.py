@@ -6,7 +6,7 @@ never the mempool, and answers in the typed values of protocol/ and contracts/ (
 TxResult, Project, Retirement, ...). The API's generic record routes get the stored JSON
 as it is (state_json, state_page); proofs and receipts come from node/proofs.py; a
 receipt's PDF from the renderer the node was assembled with. One ChainView per node, made
-in node/server.py with the node's SerialHistory and receipt renderer. Blocking reads:
+in node/assembly.py with the node's SerialHistory and receipt renderer. Blocking reads:
 routes run off the event loop.
 """
 

@@ -4,10 +4,12 @@ consensus/evidence_regossip.py says when an item is due again; this keeps each p
 item's schedule and its sealed peer envelope. An envelope is sealed (encoded and signed)
 once, when the item is pooled, and the same bytes are queued again each round: Ed25519
 signatures are deterministic, so re-sealing produced the very same bytes at the cost of a
-signature and an encoding per item and round.
+signature and an encoding per item and round. After the node's key rotated (ADR 0022) an
+item is sealed again, once, with the new key: the old key leaves the validator set, and
+peers drop what it seals.
 """
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from consensus.evidence_regossip import (
@@ -17,6 +19,7 @@ from consensus.evidence_regossip import (
     next_resend,
     resend_due,
 )
+from protocol.signing import PublicKey
 
 REGOSSIP = RegossipPolicy(first_ms=2_000, cap_ms=60_000, sends_max=16)
 """About 12 minutes of re-sends per item."""
@@ -26,7 +29,10 @@ REGOSSIP = RegossipPolicy(first_ms=2_000, cap_ms=60_000, sends_max=16)
 class _Pooled:
     resend: Resend
     sealed: bytes
-    """The peer envelope broadcast when the item was pooled."""
+    """The peer envelope broadcast last: sealed when the item was pooled, or again after
+    the node's key rotated."""
+    sealer: PublicKey
+    """The key that sealed it."""
 
 
 class EvidenceRegossip:
@@ -37,18 +43,27 @@ class EvidenceRegossip:
         self.policy = policy
         self._pooled: dict[bytes, _Pooled] = {}
 
-    def pooled(self, key: bytes, now_ms: int, sealed: bytes) -> None:
-        """key entered the pool and its sealed envelope was just broadcast."""
-        self._pooled[key] = _Pooled(first_resend(self.policy, now_ms), sealed)
+    def pooled(self, key: bytes, now_ms: int, sealed: bytes, sealer: PublicKey) -> None:
+        """key entered the pool and its envelope, sealed by sealer, was just broadcast."""
+        self._pooled[key] = _Pooled(first_resend(self.policy, now_ms), sealed, sealer)
 
-    def due(self, pool: Container[bytes], now_ms: int) -> list[bytes]:
+    def due(
+        self,
+        pool: Container[bytes],
+        now_ms: int,
+        sealer: PublicKey,
+        seal: Callable[[bytes], bytes],
+    ) -> list[bytes]:
         """Sealed envelopes of pooled items to broadcast now; items no longer pooled are
-        forgotten."""
+        forgotten. sealer is the key that seals now; an item sealed by another is sealed
+        again with seal(its key)."""
         for key in [k for k in self._pooled if k not in pool]:
             del self._pooled[key]
         out = []
-        for item in self._pooled.values():
+        for key, item in self._pooled.items():
             if resend_due(item.resend, now_ms):
+                if item.sealer != sealer:
+                    item.sealed, item.sealer = seal(key), sealer
                 out.append(item.sealed)
                 item.resend = next_resend(self.policy, item.resend, now_ms)
         return out

@@ -121,10 +121,10 @@ class EvidencePool:
             return False
         self._held[key] = evidence
         # The transport seals with the key that signs now: after a rotation (ADR 0022) the
-        # old key leaves the set, and peers drop what it seals.
-        sealed = self.transport.seal(PeerKind.EVIDENCE, evidence.to_json())
+        # old key leaves the set, and peers drop what it seals (re-gossip seals again).
+        sealed = self._seal(key)
         self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
-        self._regossip.pooled(key, self.now_ms(), sealed)
+        self._regossip.pooled(key, self.now_ms(), sealed, self.transport.sealing_key)
         self.on_pooled()
         return True
 
@@ -152,10 +152,14 @@ class EvidencePool:
     def regossip(self) -> int:
         """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
         halted: after a fork no block records it, and the other side may have missed it."""
-        due = self._regossip.due(self._held, self.now_ms())
+        due = self._regossip.due(self._held, self.now_ms(), self.transport.sealing_key, self._seal)
         for sealed in due:
             self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
         return len(due)
+
+    def _seal(self, key: bytes) -> bytes:
+        """The envelope of pooled item key, sealed with the key that signs now."""
+        return self.transport.seal(PeerKind.EVIDENCE, self._held[key].to_json())
 
     async def regossip_loop(self) -> None:
         """Re-gossip once a second until cancelled."""

@@ -125,7 +125,7 @@ class Ledger:
         """Told each signature of a committed block's txs (SignatureCache.forget in a running
         node): no step verifies them again, so the cache need not keep them."""
         self.on_write_failure = on_write_failure
-        """Called when LevelDB refuses a block (a full disk); node/server.py stops the process
+        """Called when LevelDB refuses a block (a full disk); node/assembly.py stops the process
         there, since the handle refuses every later write. Without it the error propagates."""
         """Signature check used in execution: protocol/signature_cache.py in a running node."""
         self.on_commit: list[Callable[[Block], None]] = []

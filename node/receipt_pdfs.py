@@ -2,7 +2,7 @@
 
 The node renders with the same code an auditor runs (client/receipt/verify.py feeds the
 facts to client/receipt/pdf.py), so the PDF shows only what the receipt proves. The CJK
-font is chosen once where the node is assembled (node/server.py: $LANTAN_CJK_FONT, then the
+font is chosen once where the node is assembled (node/assembly.py: $LANTAN_CJK_FONT, then the
 known Debian paths); a node without one still serves pages and answers the PDF with the
 font error.
 

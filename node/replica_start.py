@@ -4,11 +4,23 @@ sync moved the ledger on or a commit failed (node/runtime.py queues what it retu
 Reads the ledger and the signer state file; the caller performs the returned actions.
 """
 
-from consensus import Action, CommitMessage, EngineConfig, ReplicaState, start_replica
+import logging
+
+from consensus import (
+    Action,
+    CommitMessage,
+    EngineConfig,
+    PolVoteDropped,
+    ReplicaState,
+    start_replica,
+)
 from consensus.signer_state import SignerState
 from node.ledger import Ledger
 from node.signer_file import SignerStateFile
 from protocol.validators import ValidatorSet
+from protocol.votes import SignedVote
+
+log = logging.getLogger("lantan.replica_start")
 
 
 def start_at_head(
@@ -26,16 +38,11 @@ def start_at_head(
     It gets the stored decisions of the last heights the engine keeps, so it can push them
     to a peer still working on one of them (a peer stopped one block behind had waited
     forever: block sync leaves that height to consensus), and the payloads its signer state
-    may name. The POL its signer state holds is checked first (SignerStateFile.pol_checked:
-    a vote that does not hold is dropped and logged).
+    may name. start_replica checks the POL its signer state holds, and is the only one
+    that does; each vote it drops is logged here.
     """
-    if signer_state is not None and signer_state.height == ledger.height + 1:
-        # The POL of the height we resume (start_replica drops any other lock with it).
-        signer_state = signer_file.pol_checked(
-            signer_state, config.chain_id, validators, config.verify
-        )
     stored = ledger.recent_commits(config.decisions_kept)
-    return start_replica(
+    replica, actions = start_replica(
         config,
         height=ledger.height + 1,
         validators=validators,
@@ -44,6 +51,21 @@ def start_at_head(
         highest_reported_height=highest_reported_height,
         recent_commits={h: CommitMessage(certificate=c, payload=p) for h, (p, c) in stored.items()},
         held_payloads=signer_file.load_payloads(),
+    )
+    for action in actions:
+        if isinstance(action, PolVoteDropped):
+            _log_dropped(signer_file, action.vote)
+    return replica, [a for a in actions if not isinstance(a, PolVoteDropped)]
+
+
+def _log_dropped(signer_file: SignerStateFile, signed: SignedVote) -> None:
+    """The file is trusted no more than a peer: a bad vote costs the POL, never the start."""
+    log.warning(
+        "%s: dropped a POL vote that does not hold (validator %s, height %d, round %d)",
+        signer_file.path,
+        signed.validator.hex()[:16],
+        signed.vote.height,
+        signed.vote.round,
     )
 
 

@@ -26,19 +26,12 @@ from pathlib import Path
 
 from consensus.actions import Action, PersistPayload, PersistSignerState
 from consensus.engine import held_blocks
-from consensus.signer_state import (
-    SignerState,
-    decode_signer_state,
-    encode_signer_state,
-    pol_kept,
-)
+from consensus.signer_state import SignerState, decode_signer_state, encode_signer_state
 from genesis.durable import write_durably
 from genesis.errors import SignerStateFileError
 from genesis.layout import PAYLOADS_DIR, SIGNER_STATE_FILE
 from protocol.errors import ProtocolError
 from protocol.hashing import Hash32
-from protocol.signing import VerifySignature
-from protocol.validators import ValidatorSet
 
 __all__ = [
     "PAYLOADS_DIR",  # genesis/layout.py's, kept importable here
@@ -80,28 +73,6 @@ class SignerStateFile:
         except ProtocolError as error:
             raise SignerStateFileError(f"{self.path} is damaged: {error}") from None
         self._checkpoint = (state.checkpoint_size, state.checkpoint_root)
-        return state
-
-    def pol_checked(
-        self,
-        state: SignerState,
-        chain_id: Hash32,
-        validators: ValidatorSet,
-        verify: VerifySignature,
-    ) -> SignerState:
-        """state with only the POL votes that hold (consensus.signer_state.pol_kept); each
-        one dropped is logged: the file is trusted no more than a peer, and a bad vote
-        only costs the POL, never the start."""
-        state, dropped = pol_kept(state, chain_id, validators, verify)
-        for signed in dropped:
-            vote = signed.vote
-            log.warning(
-                "%s: dropped a POL vote that does not hold (validator %s, height %d, round %d)",
-                self.path,
-                signed.validator.hex()[:16],
-                vote.height,
-                vote.round,
-            )
         return state
 
     def write(self, state: SignerState) -> None:

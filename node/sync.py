@@ -8,7 +8,7 @@ commits the blocks this node lacks (node/sync_catch_up.py), and the fork check, 
 the node on a second valid certificate at a height it committed (node/sync_forks.py,
 DESIGN.md §4). What the served bytes are checked for before execution (range entries,
 canonical payloads, certificates): node/sync_blocks.py. The loop that paces them is
-node/server.py's (node/sync_pace.py).
+node/lifespan.py's (node/sync_pace.py).
 """
 
 import ssl
@@ -40,7 +40,7 @@ class BlockSync:
         """transport: in place of the network (tests answer peers in-process with it)."""
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self.client = PeerClient(verify=verify, transport=transport)
-        """Also the observer's checkpoint fetches use its get_bounded (node/server.py)."""
+        """Also the observer's checkpoint fetches use its get_bounded (node/assembly.py)."""
         self.polls = PeerPolls(self.state.peers, self.client)
         self.fork_checks = ForkChecks(ledger, self.state, self.client)
         self.catching_up = CatchUp(

@@ -1,6 +1,6 @@
 """When the block-sync loop polls its peers: fast while behind, backing off while in step.
 
-The sync loop (node/server.py) wakes every POLL_FAST_S and asks `decide` whether to poll.
+The sync loop (node/lifespan.py) wakes every POLL_FAST_S and asks `decide` whether to poll.
 It polls at that fast rate while a peer is known to be ahead of this node (by the last poll,
 or by the height of a consensus message a peer sent), while a peer did not answer the last
 poll, or before the first poll. Otherwise the node is in step: its own consensus moves it

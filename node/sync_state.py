@@ -1,7 +1,7 @@
 """What block sync knows: each peer's view at its last poll, whether the catch-up at start is
 over, and a fork it confirmed. The polls (node/sync_polls.py), the catch-up
 (node/sync_catch_up.py) and the fork check (node/sync_forks.py) write it; /readyz, /metrics
-and the sync loop read it (node/readiness.py, node/server.py). No I/O.
+and the sync loop read it (node/readiness.py, node/lifespan.py). No I/O.
 """
 
 from dataclasses import dataclass, field

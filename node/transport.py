@@ -123,6 +123,11 @@ class PeerTransport:
         if self._client is not None:
             await self._client.aclose()
 
+    @property
+    def sealing_key(self) -> PublicKey:
+        """The public key of the key that seals now (use_key changes it)."""
+        return self._key.public_key
+
     def use_key(self, key: SigningKey) -> None:
         """Seal from now on with key (a rotated validator key, ADR 0022)."""
         self._key = key
@@ -195,7 +200,8 @@ class PeerTransport:
 
     def broadcast_sealed(self, kind: PeerKind, data: bytes) -> None:
         """Queue an envelope sealed earlier by this node's key (evidence re-gossip sends the
-        same bytes again without signing them again). Each address gets it once."""
+        same bytes again without signing them again, while sealing_key is the key that
+        sealed them). Each address gets it once."""
         for link in self._links.values():
             self._enqueue(link, kind, data)
 

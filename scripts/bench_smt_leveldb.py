@@ -10,7 +10,8 @@ and the CPU seconds of the main thread against LevelDB's background threads (com
 also gives the CPU ms per record of the whole process (all threads: the figure to compare
 between 10,000 and 100,000 records), the database's size on disk, and at the end LevelDB's
 own compaction table (bytes read and written per level). --leveldb NAME=VALUE overrides one
-of node/storage/leveldb.py's LEVELDB_OPTIONS options (or adds a plyvel.DB option) to measure it.
+of node/storage/leveldb_tuning.py's LEVELDB_OPTIONS options (or adds a plyvel.DB option)
+to measure it.
 
 Usage: .venv/bin/python scripts/bench_smt_leveldb.py [--records 100000] [--top-levels 14]
        [--leveldb compression=none] [--leveldb write_buffer_size=16777216]
@@ -29,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contracts.state_tree import update_state_tree
-from node.storage import LevelDbStore, leveldb
+from node.storage import LevelDbStore, leveldb_tuning
 from node.storage.smt_top import TOP_LEVELS, SmtTopLevels, held_entries_max
 
 RECORD = b'{"policy":"' + b"p" * 240 + b'","serial":'
@@ -101,7 +102,7 @@ def main() -> None:
     parser.add_argument("--record", choices=("padded", "policy"), default="padded")
     parser.add_argument("--leveldb", type=leveldb_option, action="append", default=[])
     args = parser.parse_args()
-    leveldb.LEVELDB_OPTIONS.update(dict(args.leveldb))
+    leveldb_tuning.LEVELDB_OPTIONS.update(dict(args.leveldb))
     held = SmtTopLevels(levels=args.top_levels, entries_max=held_entries_max(args.top_levels))
     directory = Path(tempfile.mkdtemp(prefix="lantan-smt-bench-"))
     rng = random.Random(20)

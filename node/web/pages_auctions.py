@@ -26,7 +26,7 @@ from node.web.links import (
     tx_link,
 )
 from node.web.markup import Html, definitions, element, join
-from node.web.pages_registry import check_slug, list_note, require
+from node.web.page_parts import check_slug, list_note, require
 
 
 def auctions_page(ctx: Context, view: ChainView) -> Page:

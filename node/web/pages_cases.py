@@ -24,7 +24,7 @@ from node.web.links import (
     tx_link,
 )
 from node.web.markup import Html, definitions, element, join, segment
-from node.web.pages_registry import (
+from node.web.page_parts import (
     check_slug,
     list_note,
     name_in,

@@ -8,7 +8,7 @@ from node.web.formatting import kg_text
 from node.web.layout import Context, Page, mono
 from node.web.links import account_link, batch_link, institution_link, range_link
 from node.web.markup import definitions, element, join
-from node.web.pages_registry import check_slug, require
+from node.web.page_parts import check_slug, require
 
 
 def pledge_page(ctx: Context, view: ChainView, pledge_id: str) -> Page:

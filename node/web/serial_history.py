@@ -13,7 +13,7 @@ Memory: the index keeps only what the serial pages show (per batch, the txs that
 serial blocks, as typed SerialBlocks). The state each block is replayed on is not copied:
 the node passes a ReplayState that reads the committed state tree at the height being
 replayed (node/committed_state.py). One SerialHistory per node, made where the node is
-assembled (node/server.py) and reached through the read port (node/chain_view.py).
+assembled (node/assembly.py) and reached through the read port (node/chain_view.py).
 """
 
 import threading

@@ -14,7 +14,7 @@ from node.api.errors import ApiError
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
 from node.api.limits import HttpLimits
 from node.api.schemas import BatchSubmitResponse, ErrorResponse, SubmitResult, TxStatusResponse
-from node.service import (
+from node.tx_outcomes import (
     ADMISSION_BUSY,
     BUSY_REASONS,
     WAIT_MS_MAX,

@@ -23,7 +23,9 @@ from node.web.formatting import short_hex
 from node.web.i18n import Lang, pick_lang
 from node.web.layout import Context, Page, PageError, error_page, render_document
 from node.web.markup import element, join, table
+from node.web.pages_accounts import account_page, institution_page
 from node.web.pages_auctions import auction_page, auctions_page
+from node.web.pages_batches import batch_page, serial_range_page
 from node.web.pages_cases import (
     case_page,
     cases_page,
@@ -33,15 +35,7 @@ from node.web.pages_cases import (
 )
 from node.web.pages_chain import block_page, blocks_page, dashboard_page
 from node.web.pages_pledges import pledge_page
-from node.web.pages_registry import (
-    account_page,
-    attested_verification_page,
-    batch_page,
-    institution_page,
-    project_page,
-    projects_page,
-    serial_range_page,
-)
+from node.web.pages_projects import attested_verification_page, project_page, projects_page
 from node.web.pages_tx import tx_page
 from node.web.search import search
 from protocol.encoding import encode

@@ -95,6 +95,10 @@ class FakeTransport:
     def seal(self, kind: PeerKind, body: JsonObject) -> bytes:
         return seal_envelope(self.signing_key, CHAIN_ID, kind, body)
 
+    @property
+    def sealing_key(self) -> PublicKey:
+        return self.signing_key.public_key
+
     def use_key(self, key: SigningKey) -> None:
         """Seal with key from now on (PeerTransport.use_key); the router still knows this
         node by the key it started with."""

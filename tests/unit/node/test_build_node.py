@@ -1,14 +1,14 @@
-"""node/server.py build_node: what node.toml says reaches the parts it configures."""
+"""node/assembly.py build_node: what node.toml says reaches the parts it configures."""
 
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from node.assembly import build_node
 from node.config import CONFIG_FILE, load_config, render_config
 from node.net import net_create
 from node.net_layout import validator_names
-from node.server import build_node
 
 
 def test_block_txs_max_in_node_toml_reaches_the_runtime_that_proposes(

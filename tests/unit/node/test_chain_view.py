@@ -9,10 +9,10 @@ import pytest
 
 from contracts.credit_records import IssuanceBatch, SerialStatus
 from contracts.state import MemoryState
+from node.assembly import build_chain_view
 from node.chain_view import ChainView
 from node.committed_state import CommittedStateCursor
 from node.ledger import Ledger
-from node.server import build_chain_view
 from node.web.serial_history import SerialHistory
 from tests.unit.node.api.kit import make_api
 from tests.unit.node.case_chain import trading_chain

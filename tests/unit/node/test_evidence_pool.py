@@ -166,6 +166,24 @@ def test_evidence_is_sealed_once_and_the_same_bytes_are_regossiped(
     assert sealed[0] == fresh
 
 
+def test_after_a_key_rotation_regossip_seals_once_with_the_new_key(kit: PoolKit) -> None:
+    """Before: re-gossip sent the envelope sealed at pooling, by the key the node rotated
+    away from (ADR 0022), which peers drop once it leaves the set."""
+    evidence = duplicate_vote()
+    assert kit.pool.add(evidence)
+    rotated = VALIDATOR_KEYS[1]  # any other key: the transport seals with what it is given
+    cast(FakeTransport, kit.pool.transport).use_key(rotated)
+    for _ in range(3):
+        kit.clock.now += 60_000
+        assert kit.pool.regossip() == 1
+    first, *regossiped = kit.router.sealed
+    by_rotated = seal_envelope(rotated, CHAIN_ID, PeerKind.EVIDENCE, evidence.to_json())
+    assert first == seal_envelope(
+        VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.EVIDENCE, evidence.to_json()
+    )
+    assert regossiped == [by_rotated] * 3
+
+
 def test_a_failing_regossip_round_does_not_end_the_regossip_loop(kit: PoolKit) -> None:
     """DESIGN.md §0.3: one bad item or send is logged and counted; the next round runs."""
     calls: list[int] = []

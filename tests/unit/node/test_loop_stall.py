@@ -10,8 +10,9 @@ from typing import cast
 
 import pytest
 
+from node.lifespan import watch_loop_lag
 from node.loop_stall import LOOP_STALL_WARN_S, warn_if_stalled
-from node.server import Node, _watch_loop_lag
+from node.node_parts import Node
 
 
 def test_only_a_wake_up_well_beyond_the_timeouts_is_a_stall(
@@ -38,7 +39,7 @@ def test_the_loop_watcher_warns_once_for_a_blocked_loop(
     )
 
     async def main() -> None:
-        watcher = asyncio.create_task(_watch_loop_lag(cast(Node, node), 0.02, stall_s=0.2))
+        watcher = asyncio.create_task(watch_loop_lag(cast(Node, node), 0.02, stall_s=0.2))
         await asyncio.sleep(0.1)
         time.sleep(0.4)  # the whole loop stands still
         await asyncio.sleep(0.1)

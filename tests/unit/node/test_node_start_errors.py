@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from client.cli.main import main
+from node.assembly import build_node
 from node.config import CONFIG_FILE, ConfigError, PeerConfig, load_config
 from node.net import net_create
 from node.net_layout import validator_names
-from node.server import build_node
 from node.storage import LevelDbStore
 
 

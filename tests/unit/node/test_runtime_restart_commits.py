@@ -6,6 +6,7 @@ other forever (one run in five of the one-at-a-time restart test)."""
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,7 +82,42 @@ def test_a_restart_puts_back_the_pol_on_disk_and_drops_a_tampered_vote(
             await runtime.stop()
             runtime.ledger.store.close()
 
-    with caplog.at_level(logging.WARNING, logger="lantan.signer_file"):
+    with caplog.at_level(logging.WARNING, logger="lantan.replica_start"):
         kept, counted = asyncio.run(main())
     assert kept == good and counted == 2
     assert caplog.text.count("dropped a POL vote") == 1
+
+
+def test_a_restart_verifies_each_pol_vote_once(tmp_path: Path) -> None:
+    """The POL on disk is checked by start_replica alone: the node checked it too before
+    (SignerStateFile.pol_checked), so each vote's signature was verified twice."""
+    directory = tmp_path / VALIDATOR_NAMES[0]
+    runtime = make_runtime(directory, VALIDATOR_KEYS[0], FakeClock())
+    block = Hash32(sha256(b"a block none of them holds"))
+    vote = Vote(
+        type=VoteType.PREVOTE, chain_id=runtime.ledger.chain_id, height=1, round=0, block_hash=block
+    )
+    pol = tuple(sign_vote(vote, key) for key in VALIDATOR_KEYS[:3])
+    runtime.signer_file.write(locked_with_pol(pol))
+    verified: Counter[bytes] = Counter()
+    verify = runtime.config.verify
+
+    def counting(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        verified[signature] += 1
+        return verify(public_key, message, signature)
+
+    runtime.config = replace(runtime.config, verify=counting)
+
+    async def main() -> tuple[SignedVote, ...]:
+        try:
+            await runtime.start()
+            assert runtime.replica is not None and runtime.replica.height == 1
+            return runtime.replica.signer.valid_pol
+        finally:
+            await runtime.stop()
+            runtime.ledger.store.close()
+
+    assert asyncio.run(main()) == pol
+    assert {signed.signature: verified[signed.signature] for signed in pol} == {
+        signed.signature: 1 for signed in pol
+    }

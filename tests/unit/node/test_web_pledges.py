@@ -114,7 +114,8 @@ def test_the_batch_page_sums_pledged_kg_over_blocks_it_does_not_list(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page lists the first LIST_LIMIT blocks; its totals count every block."""
-    monkeypatch.setattr("node.web.pages_registry.LIST_LIMIT", 1)
+    monkeypatch.setattr("node.web.pages_batches.LIST_LIMIT", 1)
+    monkeypatch.setattr("node.web.page_parts.LIST_LIMIT", 1)  # the list's note
     page = site.page(f"/batches/{BATCH_ID}")
     listed = page[page.index('class="serial-blocks"') :]
     assert "pledged" not in listed[: listed.index("</table>")], "the pledged block is not listed"

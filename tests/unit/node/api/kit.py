@@ -9,13 +9,13 @@ from typing import Any
 from starlette.exceptions import StarletteDeprecationWarning
 
 from node.api.app import create_app
+from node.assembly import build_chain_view
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.ledger import Ledger
 from node.mempool import Mempool
 from node.peering import PeerInbox
 from node.readiness import Readiness
-from node.server import build_chain_view
 from node.service import NodeService
 from node.sync_state import SyncState
 from protocol.encoding import encode
@@ -88,12 +88,21 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, str]:
     return body["error"]  # type: ignore[no-any-return]
 
 
+def accepted(
+    tx: SignedTx, status: str, *, height: int | None = None, index: int | None = None
+) -> dict[str, Any]:
+    """The 202 answer to a submission: no refusal, and where the tx is if committed."""
+    where = {"height": height, "index": index}
+    return {"tx_id": tx.tx_id.hex(), "status": status, "reason": None, "detail": None, **where}
+
+
 __all__ = [
     "NINGBO",
     "NOW_MS",
     "Api",
     "FakeClock",
     "TestClient",
+    "accepted",
     "assert_error",
     "commit_pending",
     "make_api",

@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
-import node.service
-from node.service import ADMISSION_BUSY, NodeService
+import node.tx_admission
+from node.service import NodeService
+from node.tx_outcomes import ADMISSION_BUSY
 from tests.unit.node.api.kit import Api, assert_error, post_tx
 from tests.unit.node.chain_kit import account_open
 
@@ -15,11 +16,11 @@ from tests.unit.node.chain_kit import account_open
 def test_a_full_backlog_refuses_the_submission_with_503(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(node.service, "ADMISSION_BACKLOG_MAX", 0)
+    monkeypatch.setattr(node.tx_admission, "ADMISSION_BACKLOG_MAX", 0)
     error = assert_error(post_tx(api, account_open(1)), 503, ADMISSION_BUSY)
     assert "wait for admission" in error["detail"]
     assert len(api.service.mempool) == 0
-    monkeypatch.setattr(node.service, "ADMISSION_BACKLOG_MAX", 1)
+    monkeypatch.setattr(node.tx_admission, "ADMISSION_BACKLOG_MAX", 1)
     assert post_tx(api, account_open(1)).status_code == 202
 
 
@@ -27,15 +28,15 @@ def test_the_loop_answers_while_admission_works_and_the_backlog_is_bounded(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service: NodeService = api.service
-    monkeypatch.setattr(node.service, "ADMISSION_BACKLOG_MAX", 3)
+    monkeypatch.setattr(node.tx_admission, "ADMISSION_BACKLOG_MAX", 3)
     release = threading.Event()
-    admit_all = service._admit_all
+    admit_all = service.admission._admit_all
 
     def held(*args: object) -> object:
         release.wait(10)
         return admit_all(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service, "_admit_all", held)
+    monkeypatch.setattr(service.admission, "_admit_all", held)
     txs = [account_open(nonce).canonical_bytes() for nonce in (1, 2, 3)]
 
     async def scenario() -> None:
@@ -50,7 +51,7 @@ def test_the_loop_answers_while_admission_works_and_the_backlog_is_bounded(
         # Past the gate and admitted (its nonce was checked against the pool it saw).
         (late,) = await fits
         assert late.reason != ADMISSION_BUSY and late.tx_id is not None
-        assert service._backlog == 0
+        assert service.admission.backlog == 0
 
     asyncio.run(scenario())
     assert len(service.mempool) == 2

@@ -1,33 +1,20 @@
 """POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
 
-import copy
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from fastapi.responses import JSONResponse
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-import node.service as service_module
-from contracts import admission
-from contracts.state import StateView
-from contracts.state_keys import nonce_key
-from contracts.store import read_params
-from node.api.limits import DEFAULT_LIMITS
-from node.api.routes.txs import _split_submission, _SubmitResponse
 from node.mempool import Mempool
-from node.service import DecodedTx
 from protocol.encoding import encode
 from protocol.hashing import sha256
-from protocol.signing import PublicKey, SigningKey
+from protocol.signing import SigningKey
 from protocol.tx import SignedTx, sign_tx
 from tests.unit.node.api.kit import (
     NINGBO,
     NOW_MS,
     Api,
+    accepted,
     assert_error,
     commit_pending,
     post_tx,
@@ -42,17 +29,6 @@ from tests.unit.node.chain_kit import (
     key_of,
     make_tx,
 )
-
-
-def accepted(
-    tx: SignedTx, status: str, *, height: int | None = None, index: int | None = None
-) -> dict[str, Any]:
-    """The 202 answer to a submission: no refusal, and where the tx is if committed."""
-    where = {"height": height, "index": index}
-    return {"tx_id": tx.tx_id.hex(), "status": status, "reason": None, "detail": None, **where}
-
-
-# --- submit and follow a tx ----------------------------------------------------------------
 
 
 def test_a_submitted_tx_is_pending_then_committed(api: Api) -> None:
@@ -194,9 +170,9 @@ def test_a_tx_sent_as_anything_but_json_is_refused_unread(api: Api, content_type
     )
     assert "application/json" in assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")["detail"]
     assert len(api.service.mempool) == 0
-    for accepted in ("application/json", "application/json; charset=utf-8", "Application/JSON"):
+    for media_type in ("application/json", "application/json; charset=utf-8", "Application/JSON"):
         response = api.client.post(
-            "/v1/txs", content=encode(tx.to_json()), headers={"content-type": accepted}
+            "/v1/txs", content=encode(tx.to_json()), headers={"content-type": media_type}
         )
         assert response.status_code == 202, response.text
     assert len(api.service.mempool) == 1
@@ -208,27 +184,6 @@ def test_a_tx_sent_with_no_content_type_is_read_as_json(api: Api) -> None:
     assert "content-type" not in request.headers
     response = api.client.send(request)
     assert response.status_code == 202, response.text
-
-
-@pytest.mark.parametrize(
-    ("body", "unknown"),
-    [
-        ({"txs": [{}], "extra": 1}, "'extra'"),
-        ({"txs": [{}], "b": 1, "a": 2}, "'a' and 1 more: 'b'"),
-        ({"extra": 1, "txs": "x"}, "'extra'"),
-    ],
-)
-def test_a_batch_with_another_field_names_that_field_only(
-    api: Api, body: dict[str, Any], unknown: str
-) -> None:
-    # Not read as one tx, whose fields "txs" is not (nor a typo of "tx").
-    error = assert_error(api.client.post("/v1/txs", content=encode(body)), 400, "unknown_field")
-    assert error["detail"] == (
-        f'batch: unknown field {unknown}; a batch is {{"txs": [signed tx, ...]}} and nothing else'
-    )
-    good = {"txs": [account_open(1).to_json()], "extra": 1}
-    assert_error(api.client.post("/v1/txs", content=encode(good)), 400, "unknown_field")
-    assert len(api.service.mempool) == 0
 
 
 def key_rotation(sender: str, old: SigningKey, new: SigningKey) -> SignedTx:
@@ -249,222 +204,21 @@ def test_a_validator_key_rotates_once_a_day(api: Api) -> None:
     assert again.tx_id not in api.service.mempool
 
 
-def test_a_batch_gets_one_result_per_tx(api: Api) -> None:
-    good, bad = account_open(1), account_open(5)
-    body = {"txs": [good.to_json(), bad.to_json(), {"tx": 1}]}
-    response = api.client.post("/v1/txs", content=encode(body))
-    assert response.status_code == 202
-    results = response.json()["results"]
-    assert results[0] == {
-        "tx_id": good.tx_id.hex(),
-        "status": "pending",
-        "reason": None,
-        "detail": None,
-        "height": None,
-        "index": None,
-    }
-    assert results[1]["tx_id"] == bad.tx_id.hex()
-    assert (results[1]["status"], results[1]["reason"]) == ("rejected_at_admission", "wrong_nonce")
-    assert results[2]["tx_id"] is None
-    assert results[2]["status"] == "rejected_at_admission"
-    assert len(api.service.mempool) == 1
-
-
-def test_a_batch_counts_each_outcome_once_per_tx(api: Api) -> None:
-    txs = [account_open(1), account_open(2), account_open(7), account_open(8)]
-    api.client.post("/v1/txs", content=encode({"txs": [tx.to_json() for tx in txs]}))
-    counted = {
-        reason: api.service.metrics.registry.get_sample_value(
-            "lantan_txs_submitted_total", {"outcome": reason}
-        )
-        for reason in ("pending", "wrong_nonce")
-    }
-    assert counted == {"pending": 2, "wrong_nonce": 2}
-
-
-def test_a_batch_tx_over_the_size_limit_is_refused_alone(api: Api) -> None:
-    # A batch's txs reach admission decoded (node/service.py DecodedTx), without the raw
-    # length check at the edge: the limit must still hold, on their canonical bytes.
-    limit = read_params(api.service.ledger.store.state).tx_size_max_bytes
-    big = account_open(1, "big-" + "x" * limit)
-    good = account_open(1)
-    response = api.client.post("/v1/txs", content=encode({"txs": [big.to_json(), good.to_json()]}))
-    assert response.status_code == 202
-    first, second = response.json()["results"]
-    assert (first["status"], first["reason"]) == ("rejected_at_admission", "tx_too_large")
-    assert second["status"] == "pending"
-    assert list(api.service.mempool.pending_nonces().values()) == [1]
-
-
-def test_a_batch_admits_a_sender_sequence_in_order(api: Api) -> None:
-    txs = [account_open(n) for n in (1, 2, 3)]
-    response = api.client.post("/v1/txs", json={"txs": [t.to_json() for t in txs]})
-    assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
-    assert api.service.mempool.pending_nonce(NINGBO) == 3
-
-
-class CountingState:
-    """The committed state, counting the reads of each key."""
-
-    def __init__(self, base: StateView) -> None:
-        self.base = base
-        self.reads: Counter[str] = Counter()
-
-    def get(self, key: str) -> bytes | None:
-        self.reads[key] += 1
-        return self.base.get(key)
-
-
-def test_a_batch_reads_each_committed_record_once(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Admission reads the sender's nonce twice per tx (is it committed? is it next?) and
-    its key records and the params once each: a batch reads each of them once while no
-    block commits (node/service.py _admit_all)."""
-    counting = CountingState(api.ledger.store.state)
-    monkeypatch.setattr(api.ledger.store, "state", counting)
-    txs = [account_open(n) for n in (1, 2, 3)]
-    response = api.client.post("/v1/txs", content=encode({"txs": [t.to_json() for t in txs]}))
-    assert [r["status"] for r in response.json()["results"]] == ["pending"] * 3
-    admission_reads = {key: n for key, n in counting.reads.items() if key != nonce_key(NINGBO)}
-    # The mempool's entry reads the nonce once more per batch (on the event loop).
-    assert counting.reads[nonce_key(NINGBO)] == 2, counting.reads
-    assert set(admission_reads.values()) == {1}, counting.reads
-
-
-def test_a_block_committed_during_a_batch_is_seen_by_the_rest_of_it(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The records a batch read are kept for one committed state only: the same tx twice in
-    a batch, with the block holding it committed after the first copy was admitted, is
-    answered committed both times (a view kept for the whole batch would still read the
-    nonce before the block and refuse the second copy's nonce)."""
-    tx = account_open(1, "township")
-    admit_one = api.service._admit_one
-    calls: list[int] = []
-
-    def committed_after_the_first(*args: Any) -> Any:
-        checked = admit_one(*args)
-        calls.append(1)
-        if len(calls) == 1:
-            build_and_commit(api.ledger, (tx,))
-        return checked
-
-    monkeypatch.setattr(api.service, "_admit_one", committed_after_the_first)
-    response = api.client.post("/v1/txs", content=encode({"txs": [tx.to_json()] * 2}))
-    committed = accepted(tx, "committed", height=1, index=0)
-    assert response.json()["results"] == [committed, committed]
-
-
-def starlette_bytes(content: Any) -> bytes:
-    """What starlette's JSONResponse writes (its render, which _SubmitResponse replaces)."""
-    return bytes(JSONResponse(content).body)
-
-
-def test_a_batch_answer_is_written_as_starlette_writes_json(api: Api) -> None:
-    """The C encoder writes the same bytes json.dumps did, here with a detail that holds
-    non-ASCII text (the unknown field's name, as the refusal quotes it)."""
-    good = account_open(1).to_json()
-    odd = {**account_open(2).to_json(), 'ключ😀\u2028"': 1}
-    response = api.client.post("/v1/txs", content=encode({"txs": [good, odd]}))
-    assert response.status_code == 202
-    assert "ключ😀" in response.json()["results"][1]["detail"]
-    assert response.content == starlette_bytes(response.json())
-    single = post_tx(api, account_open(2))
-    assert single.content == starlette_bytes(single.json())
-
-
-def test_a_batch_is_handed_on_read_in_c_or_decoded() -> None:
-    """A canonical batch of well-formed envelopes is read in C straight into signed txs
-    (protocol.tx_decode.signed_batch_fast); another spelling is decoded by the reference,
-    its txs walked as before; a canonical batch the typed read leaves alone (a signature in
-    upper-case hex) is decoded in C, its txs encoded unwalked, and admission's reference
-    names the error."""
-    signed = [account_open(n) for n in (1, 2)]
-    txs = {"txs": [tx.to_json() for tx in signed]}
-    limit = DEFAULT_LIMITS.json_elements_max
-    read, _ = _split_submission(encode(txs), limit)
-    assert [type(p) for p in read] == [SignedTx] * 2 and list(read) == signed
-    spaced, _ = _split_submission(encode(txs) + b" ", limit)
-    assert [(type(p), getattr(p, "in_c_domain", None)) for p in spaced] == [(DecodedTx, False)] * 2
-    upper: Any = copy.deepcopy(txs)
-    entry = upper["txs"][0]["signatures"][0]
-    entry["signature"] = entry["signature"].upper()
-    decoded, _ = _split_submission(encode(upper), limit)
-    assert [(type(p), getattr(p, "in_c_domain", None)) for p in decoded] == [(DecodedTx, True)] * 2
-
-
-outcome_values = st.none() | st.integers(min_value=0, max_value=2**53) | st.text()
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.dictionaries(st.text(), outcome_values, max_size=6), max_size=4))
-def test_the_submit_answer_bytes_are_json_response_s(results: list[dict[str, Any]]) -> None:
-    content = {"results": results}
-    assert bytes(_SubmitResponse(content).body) == starlette_bytes(content)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [{"txs": []}, {"txs": {}}, {"txs": "x"}, {"txs": [{}] * 1001}],
-    ids=["empty", "object", "string", "too many"],
-)
-def test_a_bad_batch_is_400(api: Api, body: Any) -> None:
-    assert_error(api.client.post("/v1/txs", content=encode(body)), 400, "BAD_BATCH")
-
-
-def test_a_body_over_the_limit_is_413(api: Api) -> None:
-    big = b" " * (DEFAULT_LIMITS.txs_request_bytes_max + 1)
-    assert_error(api.client.post("/v1/txs", content=big), 413, "TOO_LARGE")
-    assert_error(
-        api.client.post("/v1/txs", content=b"{}", headers={"content-length": "x1"}),
-        413,
-        "TOO_LARGE",
-    )
-    # Other routes take small bodies only.
-    assert_error(api.client.post("/v1/status", content=b" " * 100_000), 413, "TOO_LARGE")
-
-
-def test_a_chunked_body_is_counted_as_it_streams_whatever_content_length_claims(
-    api: Api,
-) -> None:
-    # The old limit trusted the header: "content-length: 10" let 17 MiB of chunks through
-    # to be read whole and parsed.
-    chunks_read = 0
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal chunks_read
-        for _ in range(17):
-            chunks_read += 1
-            yield b" " * (1024 * 1024)
-
-    response = api.client.post("/v1/txs", content=chunks(), headers={"content-length": "10"})
-    assert_error(response, 413, "TOO_LARGE")
-    response = api.client.post("/v1/txs", content=chunks())
-    assert_error(response, 413, "TOO_LARGE")
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"[" * 100_000 + b"]" * 100_000,
-        b'{"txs": [' + b",".join([b"[1]"] * 300_000) + b"]}",
-    ],
-)
-def test_deep_or_huge_json_is_refused_before_it_is_decoded(api: Api, body: bytes) -> None:
-    assert_error(api.client.post("/v1/txs", content=body), 413, "TOO_COMPLEX")
+def use_mempool(api: Api, mempool: Mempool) -> None:
+    """The service reads this pool, and admission fills it."""
+    api.service.mempool = api.service.admission.mempool = mempool
 
 
 def test_a_full_mempool_and_a_sender_over_its_quota_are_429_with_retry_after(
     api: Api,
 ) -> None:
-    api.service.mempool = Mempool(txs_max=100, sender_txs_max=2)
+    use_mempool(api, Mempool(txs_max=100, sender_txs_max=2))
     assert post_tx(api, account_open(1)).status_code == 202
     assert post_tx(api, account_open(2)).status_code == 202
     refused = post_tx(api, account_open(3))
     assert_error(refused, 429, "sender_quota_exceeded")
     assert refused.headers["retry-after"] == "2"
-    api.service.mempool = Mempool(txs_max=1)
+    use_mempool(api, Mempool(txs_max=1))
     assert post_tx(api, account_open(1)).status_code == 202
     batch = {"txs": [account_open(2).to_json()]}
     refused = api.client.post("/v1/txs", content=encode(batch))
@@ -556,58 +310,3 @@ def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
     body = api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()
     assert (body["status"], body["reason"]) == ("expired", "EXPIRED")
     assert len(api.service.mempool) == 0
-
-
-def test_the_cleanup_after_a_commit_reads_the_nonces_of_the_blocks_senders_only(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The cleanup runs on the event loop after every block: it once read the committed
-    # nonce of every sender with txs pending. The block reaches it from the ledger's commit,
-    # whichever path committed it (here neither consensus nor sync: the ledger itself).
-    first, second = account_open(1), account_open(2)
-    assert [post_tx(api, t).status_code for t in (first, second)] == [202, 202]
-    elsewhere = make_tx("xiamen-ptc", "account.open", {"n": 1}, nonce=1)
-    api.service.mempool.add(elsewhere, elsewhere.tx_id, 100)  # a sender the block lacks
-    read: list[PublicKey] = []
-
-    def committed_nonce(state: StateView, sender: PublicKey) -> int:
-        read.append(sender)
-        return admission.committed_nonce(state, sender)
-
-    monkeypatch.setattr(service_module, "committed_nonce", committed_nonce)
-    build_and_commit(api.ledger, (first,))
-    api.service.after_commit()
-    assert read == [NINGBO]
-    pool = api.service.mempool
-    assert (first.tx_id in pool, second.tx_id in pool, elsewhere.tx_id in pool) == (
-        False,
-        True,
-        True,
-    )
-    assert pool.pending_nonce(NINGBO) == 2
-    api.service.after_commit()  # no block since: nothing is read
-    assert read == [NINGBO]
-
-
-def test_a_tx_committed_while_its_copy_was_in_admission_is_answered_committed(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The other validators' copies can get the tx into a block this node applies while
-    this node still admits the client's copy (a loaded node): that copy then passed the
-    nonce check against the state before the block, and must be answered as committed,
-    not refused for its nonce."""
-    tx = account_open(1, "township")
-    admit_all = api.service._admit_all
-
-    def admitted_then_committed(*args: Any) -> Any:
-        checked = admit_all(*args)
-        build_and_commit(api.ledger, (tx,))  # the block lands before the mempool entry
-        return checked
-
-    monkeypatch.setattr(api.service, "_admit_all", admitted_then_committed)
-    response = post_tx(api, tx)
-    assert (response.status_code, response.json()) == (
-        202,
-        accepted(tx, "committed", height=1, index=0),
-    )
-    assert tx.tx_id not in api.service.mempool

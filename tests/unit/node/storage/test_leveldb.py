@@ -19,7 +19,7 @@ from node.storage import (
     TxLocation,
     keys,
 )
-from node.storage.leveldb import compaction_mib
+from node.storage.leveldb_tuning import compaction_mib
 from node.storage.store_files import STORE_FORMAT, TREE_DIRECTORY
 from protocol.hashing import Hash32, sha256
 from protocol.log import LogStore, MemoryLogStore, MerkleLog

@@ -13,7 +13,8 @@ import plyvel
 import pytest
 
 from node.storage import native_memory
-from node.storage.leveldb import TRIM_AFTER_BYTES, LevelDbStore
+from node.storage.leveldb import LevelDbStore
+from node.storage.leveldb_tuning import TRIM_AFTER_BYTES
 from tests.kit.processes import json_output_of
 
 ROOT = Path(__file__).resolve().parents[4]
