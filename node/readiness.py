@@ -1,9 +1,7 @@
 """What /readyz checks: not halted, consensus live, no fork seen, synced, q-1 peers."""
 
 from node.service import NodeService
-from node.sync_state import PeerView, SyncState
-
-SYNC_LAG_ALLOWED = 2
+from node.sync_state import SYNC_LAG_ALLOWED, PeerView, SyncState
 
 
 class Readiness:
