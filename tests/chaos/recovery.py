@@ -7,6 +7,7 @@ its last fault: no acknowledged tx lost or moved, no divergent height, the audit
 """
 
 import contextlib
+import json
 import random
 import time
 from typing import Any
@@ -39,8 +40,16 @@ on a shared 2-core box)."""
 def _readyz(net: ChaosNet, name: str) -> tuple[int, str] | None:
     with contextlib.suppress(httpx.HTTPError):
         answer = net.get(name, "/readyz")
-        return answer.status_code, answer.text[:300]
+        return answer.status_code, answer.text
     return None
+
+
+def _problem_kinds(answer: str) -> list[str]:
+    """The kinds of /readyz's problems ("syncing", "no progress", ...): each one's words
+    before its colon."""
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        return [str(p).split(":")[0] for p in json.loads(answer)["problems"]]
+    return [answer[:80]]
 
 
 def _others_top(net: ChaosNet, victim: str) -> int:
@@ -59,8 +68,8 @@ def _follow_catch_up(net: ChaosNet, victim: str, *, timeout_s: float) -> dict[st
         height = _height_or_none(net, victim)
         top = _others_top(net, victim)
         if seen is not None and seen[0] != 200:
-            key = "catching up" if "catching up" in seen[1] else seen[1][:80]
-            reasons[key] = reasons.get(key, 0) + 1
+            for key in _problem_kinds(seen[1]):
+                reasons[key] = reasons.get(key, 0) + 1
         if seen is not None and seen[0] == 200 and height is not None and height >= top - 1:
             return {
                 "catch_up_s": round(time.monotonic() - started, 1),
