@@ -68,7 +68,10 @@ def _follow_catch_up(net: ChaosNet, victim: str, *, timeout_s: float) -> dict[st
         height = _height_or_none(net, victim)
         top = _others_top(net, victim)
         if seen is not None and seen[0] != 200:
-            for key in _problem_kinds(seen[1]):
+            kinds = _problem_kinds(seen[1])
+            if "no progress" in kinds and "syncing" in kinds:
+                kinds.append("no progress while syncing")  # stop 49's finding
+            for key in kinds:
                 reasons[key] = reasons.get(key, 0) + 1
         if seen is not None and seen[0] == 200 and height is not None and height >= top - 1:
             return {
