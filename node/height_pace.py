@@ -12,6 +12,7 @@ from consensus import CommitApplied
 from node.evidence_pool import EvidencePool
 from node.mempool import Mempool
 from node.runtime_settings import Clock, RuntimeSettings
+from node.sync_state import SYNC_LAG_ALLOWED
 
 
 @dataclass(eq=False, kw_only=True)
@@ -33,6 +34,15 @@ class HeightPace:
         """A height was decided and written: hold the next one's start."""
         self.held = held
         self.last_commit_ms = self.clock.now_ms()
+
+    def synced(self, applied: int) -> None:
+        """Block sync committed `applied` blocks. More than SYNC_LAG_ALLOWED is a catch-up
+        (after a partition: /readyz says "syncing" meanwhile), and the quiet since the last
+        commit starts again, so the node is not also reported stalled; its consensus then
+        has stall_after_ms to commit on its own. Fewer is block sync keeping a validator a
+        block or two behind, which a live replica does not need for long: still quiet."""
+        if applied > SYNC_LAG_ALLOWED:
+            self.last_commit_ms = self.clock.now_ms()
 
     def take_due(self, *, force: bool) -> CommitApplied | None:
         """The held start, no longer held, when it is due (forced by a peer's message of a

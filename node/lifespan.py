@@ -60,7 +60,7 @@ async def _sync_loop(node: Node) -> None:
                     node.checkpoint_follower.synced.set()
                 if node.runtime is not None:
                     await refresh_peers(node)
-                    node.runtime.ledger_advanced()
+                    node.runtime.ledger_advanced(applied)
             await node.sync.check_fork()
             if node.sync.state.fork is not None and node.runtime is not None:
                 node.runtime.halted = node.sync.state.fork

@@ -217,8 +217,10 @@ class NodeRuntime:
         if self.pace.held is not None:
             self._queue.put_nowait(StartCheck())
 
-    def ledger_advanced(self) -> None:
-        """Block sync applied blocks: restart the replica at the new head."""
+    def ledger_advanced(self, applied: int) -> None:
+        """Block sync applied blocks: restart the replica at the new head; for the watchdog
+        a catch-up is progress (HeightPace.synced)."""
+        self.pace.synced(applied)
         self._queue.put_nowait(Restart())
 
     # --- the loop ------------------------------------------------------------------------

@@ -6,6 +6,10 @@ and the sync loop read it (node/readiness.py, node/lifespan.py). No I/O.
 
 from dataclasses import dataclass, field
 
+SYNC_LAG_ALLOWED = 2
+"""Blocks a node may be behind its highest peer and still be ready (/readyz "syncing"
+beyond it); a block sync round that applied more ran behind by more (node/height_pace.py)."""
+
 
 @dataclass
 class PeerView:

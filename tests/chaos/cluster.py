@@ -50,7 +50,9 @@ class ChaosNet(LocalNet):
         validators: int,
         tmpfs_mib: Mapping[str, int] = {},
         relay: bool = False,
+        quorum: int | None = None,
     ) -> None:
+        """quorum: the genesis quorum (default: genesis's default, 2 of 3, 3 of 4)."""
         super().__init__(directory)
         self.http.close()
         self.http = httpx.Client(timeout=HTTP_TIMEOUT_S, limits=httpx.Limits(max_connections=32))
@@ -58,7 +60,10 @@ class ChaosNet(LocalNet):
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.mounts: list[Path] = []
         document = init_local_network(
-            self.directory, validator_count=validators, genesis_time_ms=time.time_ns() // 10**6
+            self.directory,
+            validator_count=validators,
+            genesis_time_ms=time.time_ns() // 10**6,
+            quorum=quorum,
         )
         (self.directory / GENESIS_FILE).write_text(json.dumps(document.to_json(), indent=2))
         self.names = [*validator_names(self.directory), OBSERVER]

@@ -44,12 +44,18 @@ class ChaosRun:
         validators: int,
         tmpfs_mib: Mapping[str, int] | None = None,
         relay: bool = False,
+        quorum: int | None = None,
     ) -> ChaosNet:
         prefix = f"{DIRECTORY_PREFIX}{self.fabric.owner}-{label}-"
         directory = Path(tempfile.mkdtemp(prefix=prefix))
         self.directories.append(directory)
         net = ChaosNet(
-            directory, self.fabric, validators=validators, tmpfs_mib=tmpfs_mib or {}, relay=relay
+            directory,
+            self.fabric,
+            validators=validators,
+            tmpfs_mib=tmpfs_mib or {},
+            relay=relay,
+            quorum=quorum,
         )
         self.nets.append(net)
         return net

@@ -48,6 +48,14 @@ class Lengths:
     not in this run."""
     flap_s: float
     """How long partitions flap (tests/chaos/churn.py); 0: not in this run."""
+    long_partition_heights: int
+    """Heights the others commit while one validator is cut off, before the heal
+    (tests/chaos/recovery.py); 0: not in this run. The same 0 leaves out the other
+    recovery.py scenarios (flip_s, catch_up_heights, rolling_rounds)."""
+    flip_s: float
+    catch_up_heights: int
+    sync_server_down_s: float
+    rolling_rounds: int
 
 
 FULL = Lengths(
@@ -62,6 +70,11 @@ FULL = Lengths(
     byzantine_hold_s=15,
     kill_all_rounds=10,
     flap_s=60,
+    long_partition_heights=300,
+    flip_s=60,
+    catch_up_heights=80,
+    sync_server_down_s=8,
+    rolling_rounds=3,
 )
 QUICK = Lengths(
     isolate_s=10,
@@ -75,6 +88,11 @@ QUICK = Lengths(
     byzantine_hold_s=3,
     kill_all_rounds=0,
     flap_s=0,
+    long_partition_heights=0,
+    flip_s=0,
+    catch_up_heights=0,
+    sync_server_down_s=0,
+    rolling_rounds=0,
 )
 
 

@@ -35,9 +35,10 @@ def _running(
     *,
     tmpfs_mib: Mapping[str, int] | None = None,
     node_tmpfs_mib: Mapping[str, int] | None = None,
+    quorum: int | None = None,
 ) -> Iterator[ChaosNet]:
     """A chaos network up for a module's tests, its logs shown when one of them fails."""
-    net = chaos.network(label, validators=validators, tmpfs_mib=tmpfs_mib)
+    net = chaos.network(label, validators=validators, tmpfs_mib=tmpfs_mib, quorum=quorum)
     for name, size in (node_tmpfs_mib or {}).items():
         net.mount_node_tmpfs(name, size)
     try:

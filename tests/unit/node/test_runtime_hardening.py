@@ -271,3 +271,44 @@ def test_settings_cannot_pass_the_evidence_bound() -> None:
     assert RuntimeSettings().block_evidence_max == BLOCK_EVIDENCE_MAX
     with pytest.raises(ValueError, match="block_evidence_max"):
         RuntimeSettings(block_evidence_max=BLOCK_EVIDENCE_MAX + 1)
+
+
+def test_a_block_sync_catch_up_is_progress_for_the_watchdog(tmp_path: Path) -> None:
+    # Stop 49's chaos pass: a validator cut off for 520 s, 414 blocks behind, caught up by
+    # block sync for 5 minutes while /readyz said "no progress: no commit for 526..599 s
+    # with work" (and lantan_consensus_stalled{reason="no_progress"} was 1): the blocks sync
+    # committed did not count, only consensus's own. A block or two at a time still does
+    # not: that is block sync keeping a replica that does not decide one behind.
+    async def body(runtime: NodeRuntime) -> None:
+        clock = runtime.clock
+        assert isinstance(clock, FakeClock)
+        await runtime.start()
+        tx = account_open(1)
+        runtime.mempool.add(tx, tx.tx_id, 100)
+        clock.now += runtime.settings.stall_after_ms + 1
+        assert "no progress" in (runtime.stalled() or "")
+        donor = make_runtime(tmp_path / "donor", VALIDATOR_KEYS[1], FakeClock())
+        try:
+            blocks = [build_and_commit(donor.ledger) for _ in range(4)]
+        finally:
+            donor.ledger.store.close()
+
+        def synced_commit(first: int, last: int) -> None:
+            for prepared in blocks[first:last]:
+                certificate = certify(prepared)
+                assert runtime.ledger.commit_certified(
+                    prepared.payload, certificate, check_certificate=True
+                )
+
+        await runtime.run_in_worker(synced_commit, 0, 1)
+        runtime.ledger_advanced(1)
+        assert "no progress" in (runtime.stalled() or ""), "one block followed: still quiet"
+        await runtime.run_in_worker(synced_commit, 1, 4)
+        runtime.ledger_advanced(3)
+        assert runtime.stalled() is None
+        registry = runtime.metrics.registry
+        assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "no_progress"}) == 0
+        clock.now += runtime.settings.stall_after_ms + 1
+        assert "no progress" in (runtime.stalled() or ""), "a later quiet is a stall again"
+
+    run_single(tmp_path, body)

@@ -178,7 +178,7 @@ def test_a_node_behind_restarts_at_its_synced_head(tmp_path: Path) -> None:
         await lagging.run_in_worker(
             lambda: lagging.ledger.commit_certified(payload, certificate, check_certificate=True)
         )
-        lagging.ledger_advanced()
+        lagging.ledger_advanced(1)
         router.cut.clear()
         give_work(lagging, account_open(2, "after-sync"))
         await until(lambda: heights(runtimes) == [3, 3, 3], "height 3 everywhere")
