@@ -13,14 +13,18 @@ n=3 only in CI (the bound is per sender, alike at n=4; LANTAN_ADVERSARY_FULL=1 r
 """
 
 import os
-import threading
 import time
 
 import pytest
 
 from node.peer_budget import PEER_BURST_BYTES
 from tests.adversary.conftest import AdversaryNet
-from tests.adversary.honest import assert_agree, assert_healthy, commit_client_tx
+from tests.adversary.honest import (
+    assert_agree,
+    assert_healthy,
+    commit_client_tx,
+    commits_during,
+)
 
 _SIZES = [3, 4] if os.environ.get("LANTAN_ADVERSARY_FULL") == "1" else [3]
 pytestmark = [
@@ -51,23 +55,10 @@ def _commits_for(adversary: AdversaryNet, seconds: float, label: str) -> int:
 
 def test_a_sender_gets_no_more_than_its_byte_budget_opened(adversary: AdversaryNet) -> None:
     calm = _commits_for(adversary, FLOOD_S, "calm")
-    committed: list[int] = []
-    flooding = threading.Event()
-    flooding.set()
-
-    def client() -> None:
-        while flooding.is_set():
-            committed.append(commit_client_tx(adversary, "budget"))
-
     started = time.monotonic()
-    adversary.byzantine.send("heavy_flood", seconds=FLOOD_S, threads=THREADS)
-    committer = threading.Thread(target=client, name="client-txs-budget")
-    committer.start()
-    try:
-        answer = adversary.byzantine.receive()
-    finally:
-        flooding.clear()
-        committer.join()
+    answer, committed = commits_during(
+        adversary, "budget", "heavy_flood", seconds=FLOOD_S, threads=THREADS
+    )
     elapsed_s = time.monotonic() - started
     print(f"client txs committed in {FLOOD_S} s: {calm} calm, {len(committed)} flooded; {answer}")
     # The bucket is full at the start and refills at PEER_BYTES_PER_S: what one node can

@@ -14,12 +14,11 @@ Outside CI (LANTAN_ADVERSARY_FULL=1): ~100 s for the two networks, and it passes
 before and after stop 48 alike; it is the attack kept runnable, for the budget's change."""
 
 import os
-import threading
 
 import pytest
 
 from tests.adversary.conftest import AdversaryNet
-from tests.adversary.honest import assert_agree, assert_healthy, commit_client_tx
+from tests.adversary.honest import assert_agree, assert_healthy, commits_during
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,22 +34,9 @@ THREADS = 4
 
 
 def test_large_envelopes_stop_no_commit(adversary: AdversaryNet) -> None:
-    committed: list[int] = []
-    flooding = threading.Event()
-    flooding.set()
-
-    def client() -> None:
-        while flooding.is_set():
-            committed.append(commit_client_tx(adversary, "heavy"))
-
-    adversary.byzantine.send("heavy_flood", seconds=FLOOD_S, threads=THREADS)
-    committer = threading.Thread(target=client, name="client-txs-heavy")
-    committer.start()
-    try:
-        answer = adversary.byzantine.receive()
-    finally:
-        flooding.clear()
-        committer.join()
+    answer, committed = commits_during(
+        adversary, "heavy", "heavy_flood", seconds=FLOOD_S, threads=THREADS
+    )
     assert answer["sent"] > 0, answer
     assert committed, "no client tx committed during the flood"
     assert_healthy(adversary)
