@@ -32,6 +32,7 @@ from node.ledger import InvalidProposalError, Ledger
 from node.mempool import Mempool
 from node.metrics.registry import NodeMetrics
 from node.node_parts import Node
+from node.peer_budget import PeerByteBudget
 from node.peer_directory import chain_peers
 from node.peering import PeerInbox
 from node.readiness import Readiness
@@ -185,7 +186,7 @@ def build_node(config: NodeConfig) -> Node:
         runtime=runtime,
         transport=transport,
         sync=sync,
-        inbox=PeerInbox(service, runtime),
+        inbox=PeerInbox(service, runtime, PeerByteBudget(config.peer_bytes_per_s)),
         readiness=Readiness(sync.state, config.observer),
         key=key,
     )

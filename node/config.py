@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from genesis.layout import node_genesis_path
+from node.peer_budget import PEER_BYTES_PER_S
 from protocol.block import BLOCK_TXS_MAX
 
 CONFIG_FILE = "node.toml"
@@ -74,6 +75,9 @@ class NodeConfig:
     mempool_txs_max: int = 50_000
     mempool_sender_txs_max: int = 2000
     """Pending txs of one sender; more are answered 429 until some commit."""
+    peer_bytes_per_s: int = PEER_BYTES_PER_S
+    """Envelope bytes per second one validator's /peer/ posts may have this node check and
+    decode, after a burst of two 8 MiB envelopes; past it they are answered 429."""
     dev_plaintext_keystore: bool = False
     """Accept an unencrypted development keystore; a validator refuses one without it."""
 
@@ -219,6 +223,7 @@ _FILE_TYPES: dict[str, type] = {
     "connections_max": int,
     "mempool_txs_max": int,
     "mempool_sender_txs_max": int,
+    "peer_bytes_per_s": int,
     "dev_plaintext_keystore": bool,
 }
 

@@ -13,6 +13,7 @@ checked (its sender must be the line's). Anything refused is counted by reason.
 """
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from protocol.codec import JsonCodec
@@ -56,6 +57,8 @@ class DropReason(enum.Enum):
     BAD_BODY = "bad_body"
     QUEUE_FULL = "queue_full"
     FAR_AHEAD = "far_ahead"
+    OVER_BUDGET = "over_budget"
+    """The sender's byte budget is spent (node/peer_budget.py): answered 429."""
 
 
 class PeerMessageDroppedError(Exception):
@@ -83,11 +86,16 @@ def seal_envelope(key: SigningKey, chain_id: Hash32, kind: PeerKind, body: JsonO
 
 
 def open_envelope(
-    data: bytes, chain_id: Hash32, kind: PeerKind, allowed: frozenset[PublicKey]
+    data: bytes,
+    chain_id: Hash32,
+    kind: PeerKind,
+    allowed: frozenset[PublicKey],
+    admit: Callable[[PublicKey, int], bool] | None = None,
 ) -> PeerEnvelope:
     """Verify and return the envelope, or raise PeerMessageDroppedError with the reason.
 
-    Order matters: size, then the sender and signature over the raw bytes, then parsing.
+    Order matters: size, then the sender and signature over the raw bytes, then admit
+    (the verified sender's budget for len(data) bytes; False refuses), then parsing.
     """
     if len(data) > ENVELOPE_BYTES_MAX:
         raise PeerMessageDroppedError(DropReason.MALFORMED, "too large")
@@ -97,6 +105,8 @@ def open_envelope(
     raw = data[_AUTH_LINE:]
     if not verify_signature(sender, TAG_PEER + raw, signature):
         raise PeerMessageDroppedError(DropReason.BAD_SIGNATURE, sender.hex()[:16])
+    if admit is not None and not admit(sender, len(data)):
+        raise PeerMessageDroppedError(DropReason.OVER_BUDGET, sender.hex()[:16])
     try:
         envelope = PeerEnvelope.from_json(decode(raw))
     except (ProtocolError, ValueError) as error:
@@ -106,6 +116,14 @@ def open_envelope(
     if envelope.chain_id != chain_id or envelope.kind is not kind:
         raise PeerMessageDroppedError(DropReason.WRONG_CHAIN, envelope.chain_id.hex()[:16])
     return envelope
+
+
+def claimed_sender(data: bytes) -> PublicKey | None:
+    """The sender key the authentication line names, unverified; None when malformed."""
+    try:
+        return _read_auth_line(data)[0]
+    except PeerMessageDroppedError:
+        return None
 
 
 def _read_auth_line(data: bytes) -> tuple[PublicKey, bytes]:

@@ -14,7 +14,14 @@ from consensus import BlockRequest, MessageReceived, message_from_json
 from node.checkpoints import SIZES_KEPT, CheckpointBook
 from node.compact_proposals import CompactProposal, block_request, expand
 from node.ledger import Ledger
-from node.peer_envelope import DropReason, PeerKind, PeerMessageDroppedError, open_envelope
+from node.peer_budget import PeerByteBudget
+from node.peer_envelope import (
+    DropReason,
+    PeerKind,
+    PeerMessageDroppedError,
+    claimed_sender,
+    open_envelope,
+)
 from node.runtime import NodeRuntime
 from node.service import NodeService
 from node.tx_relay import parse_tx_ids
@@ -44,7 +51,12 @@ class MissingTxs:
 class PeerInbox:
     """Accepts peer messages for one node."""
 
-    def __init__(self, service: NodeService, runtime: NodeRuntime | None) -> None:
+    def __init__(
+        self,
+        service: NodeService,
+        runtime: NodeRuntime | None,
+        budget: PeerByteBudget | None = None,
+    ) -> None:
         self.service = service
         self.runtime = runtime
         self.ledger: Ledger = service.ledger
@@ -53,19 +65,33 @@ class PeerInbox:
         self.received: Counter[str] = Counter()
         self.compact: Counter[str] = Counter()
         """Compact proposals by outcome: rebuilt here, or missing txs (the block asked for)."""
+        self.budget = PeerByteBudget() if budget is None else budget
+        """Envelope bytes per sender and second this node checks and decodes."""
 
     def allowed_keys(self) -> frozenset[PublicKey]:
         """The head's set and the next height's (they differ only across a set change)."""
         sets = (self.ledger.validators_of_head(), self.ledger.validators_for_next_height())
         return frozenset(v.public_key for s in sets for v in s.validators)
 
-    def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | None:
-        """Verify an envelope; None (and a counted drop) when it is not acceptable."""
+    def over_budget(self, data: bytes) -> bool:
+        """Whether the sender data's authentication line names has too little of its byte
+        budget left for data (counted): refused before any signature check."""
+        sender = claimed_sender(data)
+        if sender is None or self.budget.covers(sender, len(data)):
+            return False
+        self._drop(DropReason.OVER_BUDGET, sender.hex()[:16])
+        return True
+
+    def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | DropReason:
+        """Verify an envelope, charging its sender's byte budget before decoding it; the
+        reason (and a counted drop) when it is not acceptable."""
         try:
-            envelope = open_envelope(data, self.ledger.chain_id, kind, self.allowed_keys())
+            envelope = open_envelope(
+                data, self.ledger.chain_id, kind, self.allowed_keys(), self.budget.take
+            )
         except PeerMessageDroppedError as error:
             self._drop(error.reason, str(error))
-            return None
+            return error.reason
         self.received[kind.value] += 1
         return envelope.sender, envelope.body
 

@@ -2,7 +2,8 @@
 
 Sends never block the caller: a message is queued and the peer's task posts it. A full
 queue drops its oldest message, and a failed post is dropped too (consensus retransmits
-its current round; sync fetches what a peer missed), so a dead peer cannot stall a node.
+its current round; sync fetches what a peer missed), so a dead peer cannot stall a node; so
+is a message that waited in its queue past MESSAGE_AGE_MAX_S.
 """
 
 import asyncio
@@ -29,6 +30,14 @@ QUEUE_MESSAGES_MAX; one envelope larger than it is still queued alone). Bounded 
 alone, a Byzantine validator that asked for old blocks without pause (each status naming an
 old height is answered with up to four commits) and took its answers slowly had each honest
 node queue 2,000 blocks for it: 87 -> 520 MiB resident in 10 s, and 16 GB of 8 MiB blocks."""
+MESSAGE_AGE_MAX_S = 30.0
+"""A message that waited this long for a sender to post it is dropped unsent
+(`lantan_peer_sends_total{outcome="dropped_stale"}`). A peer that takes each post slowly (a
+Byzantine validator answering 30 s late, or a slow link) drains 4 posts per answer time
+while a busy chain queues ~10 messages a height for it: its queue fills to
+QUEUE_MESSAGES_MAX and each message reached it hours after it was sent, votes of heights
+long decided ahead of the current round's. Consensus retransmits its current round, block
+sync fetches what a peer missed and evidence is gossiped again, so nothing is lost."""
 PEER_LINKS_MAX = 64
 """Peer addresses one node posts to: peers come from node.toml and the chain's validator
 sets (ADR 0023), both small; the bound keeps a mistaken list from opening sockets without
@@ -53,6 +62,8 @@ with four). Consensus does not depend on the order messages arrive in."""
 log = logging.getLogger("lantan.transport")
 Sealed = tuple[PeerKind, bytes]
 """A sealed envelope and the kind (path) it is posted to."""
+Queued = tuple[PeerKind, bytes, Callable[[], Sealed] | None, float]
+"""A sealed envelope, its kind, its fallback form (ADR 0036) and when it was queued (s)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,8 +91,10 @@ class PeerTransport:
         verify: ssl.SSLContext | bool = True,
         metrics: NodeMetrics | None = None,
         own_keys: frozenset[PublicKey] = frozenset(),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._verify = verify
+        self._clock = clock
         self._metrics = metrics or NodeMetrics()
         self._key = key
         self._own_keys = own_keys | {key.public_key}
@@ -236,7 +249,7 @@ class PeerTransport:
         ):
             link.queued_bytes -= len(link.queue.get_nowait()[1])
             self._count(link.name, "dropped_queue_full")
-        link.queue.put_nowait((kind, data, fallback))
+        link.queue.put_nowait((kind, data, fallback, self._clock()))
         link.queued_bytes += len(data)
 
     def _count(self, name: str, outcome: str) -> None:
@@ -245,8 +258,12 @@ class PeerTransport:
     async def _deliver(self, link: "_Link") -> None:
         assert self._client is not None
         while True:
-            kind, data, fallback = await link.queue.get()
+            kind, data, fallback, queued_s = await link.queue.get()
             link.queued_bytes -= len(data)
+            if self._clock() - queued_s > MESSAGE_AGE_MAX_S:
+                self._count(link.name, "dropped_stale")
+                log.info("peer %s: a %s message queued too long, dropped", link.name, kind.value)
+                continue
             url = f"{link.url}/peer/{kind.value}"
             started = time.monotonic()
             try:
@@ -292,7 +309,7 @@ class _Link:
 
     name: str
     url: str
-    queue: "asyncio.Queue[tuple[PeerKind, bytes, Callable[[], Sealed] | None]]"
+    queue: "asyncio.Queue[Queued]"
     tasks: list["asyncio.Task[None]"] = field(default_factory=list)
     lacks: set[PeerKind] = field(default_factory=set)
     """Kinds this peer answered 404 for: it gets their fallback form directly."""

@@ -18,7 +18,7 @@ HEAVY_BYTES = 7 * 1024 * 1024
 def heavy_flood(peer: ByzantinePeer, seconds: float, threads: int) -> Reply:
     """For `seconds`, `threads` connections to each honest node each posting a signed
     consensus envelope of HEAVY_BYTES (a status with padding) again and again; the answers
-    by status and the envelopes sent."""
+    by status (all, and by peer), the envelopes sent and the envelope's size."""
     height = peer.working_height()
     body: JsonObject = {"kind": "status", "height": height, "padding": "x" * HEAVY_BYTES}
     data = peer.seal_unkept(PeerKind.CONSENSUS, body)
@@ -32,7 +32,14 @@ def heavy_flood(peer: ByzantinePeer, seconds: float, threads: int) -> Reply:
 
     jobs = [name for name in peer.peers for _ in range(threads)]
     total: Counter[str] = Counter()
+    by_peer: dict[str, Counter[str]] = {name: Counter() for name in peer.peers}
     with ThreadPoolExecutor(len(jobs)) as pool:
-        for answers in pool.map(worker, jobs):
+        for name, answers in zip(jobs, pool.map(worker, jobs), strict=True):
             total.update(answers)
-    return {"sent": sum(total.values()), "answers": dict(total)}
+            by_peer[name].update(answers)
+    return {
+        "sent": sum(total.values()),
+        "answers": dict(total),
+        "by_peer": {name: dict(answers) for name, answers in by_peer.items()},
+        "envelope_bytes": len(data),
+    }

@@ -43,11 +43,15 @@ class AdversaryNet:
 
 
 def start_without(
-    net: LocalNet, validator_count: int, byzantine: str, heartbeat_interval_ms: int | None = None
+    net: LocalNet,
+    validator_count: int,
+    byzantine: str,
+    heartbeat_interval_ms: int | None = None,
+    node_toml_extra: str = "",
 ) -> list[str]:
     """Genesis and node.toml for every validator; start all but the Byzantine one (without
     waiting for them); returns the names started. heartbeat_interval_ms: the nodes' own
-    (default: a local network's)."""
+    (default: a local network's); node_toml_extra: top-level lines put first in each node.toml."""
     directory = net.directory
     document = init_local_network(
         directory, validator_count=validator_count, genesis_time_ms=time.time_ns() // 1_000_000
@@ -61,7 +65,7 @@ def start_without(
         config = local_config(directory, name, names, base)
         if heartbeat_interval_ms is not None:
             config = replace(config, heartbeat_interval_ms=heartbeat_interval_ms)
-        (directory / name / CONFIG_FILE).write_text(render_config(config))
+        (directory / name / CONFIG_FILE).write_text(node_toml_extra + render_config(config))
     honest = [name for name in names if name != byzantine]
     for name in honest:
         net.started_pids.add(start_process(directory, name))
@@ -79,7 +83,9 @@ def adversary(request: pytest.FixtureRequest) -> Iterator[AdversaryNet]:
     try:
         # A module may set HEARTBEAT_INTERVAL_MS: an idle chain as deployed (ADR 0040).
         heartbeat_ms = getattr(request.module, "HEARTBEAT_INTERVAL_MS", None)
-        honest = start_without(net, validator_count, byzantine_name, heartbeat_ms)
+        # A module may set NODE_TOML_EXTRA: settings of node.toml it tests (a tighter bound).
+        extra = getattr(request.module, "NODE_TOML_EXTRA", "")
+        honest = start_without(net, validator_count, byzantine_name, heartbeat_ms, extra)
         byzantine = ByzantineProcess(directory, byzantine_name)
         wait_ready(directory, honest, minimum_height=1)
         byzantine.wait_started()

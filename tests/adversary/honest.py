@@ -69,6 +69,37 @@ def during_attack(adversary: AdversaryNet, label: str, op: str, **arguments: Any
     return answer
 
 
+def commits_during(
+    adversary: AdversaryNet, label: str, op: str, **arguments: Any
+) -> tuple[Any, list[int]]:
+    """Run one Byzantine command while client txs are committed one after another; its
+    answer and the heights they committed at (an exception in a commit ends the commits
+    and is raised once the command has answered)."""
+    committed: list[int] = []
+    failures: list[BaseException] = []
+    attacking = threading.Event()
+    attacking.set()
+
+    def client() -> None:
+        try:
+            while attacking.is_set():
+                committed.append(commit_client_tx(adversary, label))
+        except BaseException as error:  # re-raised in the test's thread below
+            failures.append(error)
+
+    adversary.byzantine.send(op, **arguments)
+    committer = threading.Thread(target=client, name=f"client-txs-{label}")
+    committer.start()
+    try:
+        answer = adversary.byzantine.receive()
+    finally:
+        attacking.clear()
+        committer.join()
+    if failures:
+        raise failures[0]
+    return answer, committed
+
+
 def assert_agree(adversary: AdversaryNet) -> int:
     """Every honest validator holds the same block hash at every height both hold; each is
     ready (not halted, no fork). Returns the lowest head height."""

@@ -2,11 +2,12 @@
 
 Refused messages are answered 202 like accepted ones (a sender learns nothing from
 probing) and counted in /metrics; only a body over the size limit gets a 413, sent by
-RequestLimits as soon as the streamed bytes pass it. Authentication (one Ed25519 check per
-envelope) and the decoding of the body run in one trip off the event loop; only handing
-the result on runs on it. Consensus envelopes take that trip on a thread of their own.
-Evidence takes a second trip for its own signatures, after the pool's cheap checks on the
-loop (node/peering.py, PeerInbox.pool_evidence).
+RequestLimits as soon as the streamed bytes pass it, and a validator past its byte budget
+(node/peer_budget.py) a 429: it is told to slow down, and its bytes are not opened.
+Authentication (one Ed25519 check per envelope) and the decoding of the body run in one
+trip off the event loop; only handing the result on runs on it. Consensus envelopes take
+that trip on a thread of their own. Evidence takes a second trip for its own signatures,
+after the pool's cheap checks on the loop (node/peering.py, PeerInbox.pool_evidence).
 
 PeerFastPath answers these POSTs below the node's own middlewares (request id, metrics,
 size and time limits) and above FastAPI's routing, request and response layers: each
@@ -16,6 +17,7 @@ registered (the same handlers), for the route label and for any other method.
 """
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,9 +28,10 @@ from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
 from consensus import MessageReceived
+from node.api.errors import ApiError, error_body
 from node.api.middleware import HttpMiddleware
 from node.api.schemas import PeerAccepted
-from node.peer_envelope import PeerKind
+from node.peer_envelope import DropReason, PeerKind
 from node.peering import MissingTxs, PeerInbox
 from protocol.encoding import JsonObject
 from protocol.evidence import Evidence
@@ -67,21 +70,38 @@ class _Handler(Generic[T]):
     """Where parse runs: None is the event loop's default pool."""
 
 
+OVER_BUDGET_CODE = "PEER_OVER_BUDGET"
+OVER_BUDGET_DETAIL = "this sender's envelope bytes per second are spent; retry later"
+OVER_BUDGET_HEADERS = {"Retry-After": "1"}
+
+
 async def _receive(request: Request, kind: PeerKind, handler: _Handler[T]) -> PeerAccepted:
-    """Open and parse off the event loop, then apply; the answer is 202 either way."""
+    """Open and parse off the event loop, then apply; the answer is 202 either way, but
+    429 for a sender past its byte budget."""
     # RequestLimits (node/api/limits.py) already refused a body over ENVELOPE_BYTES_MAX
     # while it streamed in; open_envelope checks the size again for its other callers.
     data = await request.body()
-    return PeerAccepted(accepted=await _accept(_inbox(request), data, kind, handler))
+    accepted = await _accept(_inbox(request), data, kind, handler)
+    if accepted is None:
+        raise ApiError(429, OVER_BUDGET_CODE, OVER_BUDGET_DETAIL, OVER_BUDGET_HEADERS)
+    return PeerAccepted(accepted=accepted)
 
 
-async def _accept(inbox: PeerInbox, data: bytes, kind: PeerKind, handler: _Handler[T]) -> bool:
-    """Open and parse off the event loop, then apply; False when the envelope is refused."""
+async def _accept(
+    inbox: PeerInbox, data: bytes, kind: PeerKind, handler: _Handler[T]
+) -> bool | None:
+    """Open and parse off the event loop, then apply; False when the envelope is refused,
+    None when its sender is past its byte budget (checked first, on the loop: the cheap
+    refusal must not wait in the opener's queue behind the bytes it refuses)."""
+    if inbox.over_budget(data):
+        return None
     loop = asyncio.get_running_loop()
     opened = await loop.run_in_executor(
         handler.executor, lambda: _open_and_parse(inbox, data, kind, handler.parse)
     )
-    if opened is None:
+    if opened is DropReason.OVER_BUDGET:
+        return None
+    if isinstance(opened, DropReason):
         return False
     sender, parsed = opened
     if parsed is not None:
@@ -91,11 +111,11 @@ async def _accept(inbox: PeerInbox, data: bytes, kind: PeerKind, handler: _Handl
 
 def _open_and_parse(
     inbox: PeerInbox, data: bytes, kind: PeerKind, parse: Parse[T]
-) -> tuple[PublicKey, T | None] | None:
+) -> tuple[PublicKey, T | None] | DropReason:
     """One trip to a worker thread: the signature check, then the body's decoding."""
     opened = inbox.open(data, kind)
-    if opened is None:
-        return None
+    if isinstance(opened, DropReason):
+        return opened
     sender, body = opened
     return sender, parse(inbox, sender, body)
 
@@ -198,10 +218,14 @@ for _kind, _handler in _HANDLERS.items():
     _route = router.routes[-1]
     assert isinstance(_route, APIRoute)
     _FAST[_route.path] = (_kind, _handler, _route)
-_ANSWERS = {
-    accepted: PeerAccepted(accepted=accepted).model_dump_json().encode()
+_ANSWERS: dict[bool | None, tuple[int, bytes]] = {
+    accepted: (202, PeerAccepted(accepted=accepted).model_dump_json().encode())
     for accepted in (True, False)
 }
+_ANSWERS[None] = (
+    429,
+    json.dumps(error_body(OVER_BUDGET_CODE, OVER_BUDGET_DETAIL), separators=(",", ":")).encode(),
+)
 
 
 class PeerFastPath(HttpMiddleware):
@@ -220,9 +244,12 @@ class PeerFastPath(HttpMiddleware):
         if data is None:
             return  # the peer hung up: nobody to answer, as for a route
         inbox: PeerInbox = scope["app"].state.inbox
-        body = _ANSWERS[await _accept(inbox, data, kind, handler)]
+        accepted = await _accept(inbox, data, kind, handler)
+        status, body = _ANSWERS[accepted]
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-        await send({"type": "http.response.start", "status": 202, "headers": headers})
+        if accepted is None:
+            headers += [(k.lower().encode(), v.encode()) for k, v in OVER_BUDGET_HEADERS.items()]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -233,8 +233,10 @@ def test_resource_bounds_come_from_node_toml_and_the_header_timeout_from_env(
 ) -> None:
     (tmp_path / "node.toml").write_text(
         "txs_request_bytes_max = 1048576\nconnections_max = 50\nmempool_sender_txs_max = 7\n"
+        "peer_bytes_per_s = 65536\n"
     )
     config = load_config(tmp_path, env={"LANTAN_HEADER_TIMEOUT_MS": "2000"})
     assert (config.txs_request_bytes_max, config.connections_max) == (1048576, 50)
     assert (config.mempool_sender_txs_max, config.header_timeout_ms) == (7, 2000)
+    assert config.peer_bytes_per_s == 65536
     assert load_config(tmp_path, env={}).body_timeout_ms == 30_000

@@ -223,4 +223,28 @@ def test_every_drop_reason_has_a_distinct_wire_name() -> None:
         "bad_body",
         "queue_full",
         "far_ahead",
+        "over_budget",
     } == set(names)
+
+
+def test_admit_is_asked_after_the_signature_and_before_any_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[tuple[bytes, int]] = []
+
+    def admit(sender: Any, size: int) -> bool:
+        asked.append((bytes(sender), size))
+        return False
+
+    def no_parse(*_args: object) -> None:
+        raise AssertionError("decoded an envelope its sender's budget refused")
+
+    monkeypatch.setattr(peer_envelope, "decode", no_parse)
+    data = sealed()
+    assert reason_of(data, admit=admit) is DropReason.OVER_BUDGET
+    assert asked == [(bytes(SENDER.public_key), len(data))]
+    forged = data[: AUTH_LINE - 1 - 128] + b"0" * 128 + data[AUTH_LINE - 1 :]
+    assert reason_of(forged, admit=admit) is DropReason.BAD_SIGNATURE
+    assert len(asked) == 1  # a signature that does not verify spends nothing
+    assert peer_envelope.claimed_sender(data) == SENDER.public_key
+    assert peer_envelope.claimed_sender(b"nonsense") is None

@@ -28,14 +28,15 @@ CHUNK = b"x" * 65536
 Answer = Callable[[asyncio.StreamWriter], Awaitable[None]]
 
 
-async def _read_post(reader: asyncio.StreamReader) -> None:
+async def _read_post(reader: asyncio.StreamReader) -> bytes:
+    """One post's body, read whole."""
     head = await reader.readuntil(b"\r\n\r\n")
     length = next(
         int(line.split(b":", 1)[1])
         for line in head.split(b"\r\n")
         if line.lower().startswith(b"content-length:")
     )
-    await reader.readexactly(length)
+    return await reader.readexactly(length)
 
 
 async def _flood_then_trickle(writer: asyncio.StreamWriter, head: bytes, chunked: bool) -> None:

@@ -1,0 +1,71 @@
+"""node/api/routes/peer.py with node/peer_budget.py: a validator posting large validly
+signed envelopes without pause is answered 429 once its byte budget is spent, before its
+bytes are checked or decoded; nobody else's budget is touched (stop 49, hostile pass)."""
+
+import pytest
+
+from node.peer_budget import PeerByteBudget
+from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
+from protocol.encoding import JsonObject
+from protocol.hashing import TAG_PEER
+from tests.unit.node.api.kit import Api
+from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS
+
+MIB = 1024 * 1024
+HOSTILE, HONEST = VALIDATOR_KEYS[0], VALIDATOR_KEYS[1]
+
+
+def _large(key_index: int, size: int) -> bytes:
+    body: JsonObject = {"kind": "status", "height": 1, "padding": "x" * size}
+    return seal_envelope(VALIDATOR_KEYS[key_index], CHAIN_ID, PeerKind.CONSENSUS, body)
+
+
+@pytest.fixture
+def budgeted(api: Api) -> Api:
+    # No refill during the test: a clock that stands still.
+    api.inbox.budget = PeerByteBudget(
+        bytes_per_s=MIB, burst_bytes=ENVELOPE_BYTES_MAX, clock=lambda: 0.0
+    )
+    return api
+
+
+def test_a_sender_past_its_byte_budget_is_answered_429_unopened(
+    budgeted: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = budgeted
+    data = _large(0, 3 * MIB)
+    answers = [api.client.post("/peer/consensus", content=data) for _ in range(4)]
+    assert [a.status_code for a in answers] == [202, 202, 429, 429]
+    assert answers[2].json()["error"]["code"] == "PEER_OVER_BUDGET"
+    assert answers[2].headers["retry-after"] == "1"
+    assert api.inbox.received["consensus"] == 2
+    assert api.inbox.dropped["over_budget"] == 2
+    # The last one was refused before its signature was checked: nothing was verified.
+    verified: list[bytes] = []
+
+    def verify(_key: object, message: bytes, _signature: object) -> bool:
+        verified.append(message)
+        return True
+
+    monkeypatch.setattr("node.peer_envelope.verify_signature", verify)
+    assert api.client.post("/peer/consensus", content=data).status_code == 429
+    assert verified == []
+    metrics = api.client.get("/metrics").text
+    assert 'lantan_peer_messages_dropped_total{reason="over_budget"} 3.0' in metrics
+
+
+def test_a_forged_envelope_spends_nobody_s_budget_and_others_keep_theirs(budgeted: Api) -> None:
+    api = budgeted
+    honest = _large(1, 3 * MIB)
+    # The honest validator's key on the authentication line, a signature that is not its own.
+    line_end = honest.index(b"\n")
+    forged = honest[: line_end - 128] + HOSTILE.sign(TAG_PEER + b"other").hex().encode()
+    forged += honest[line_end:]
+    for _ in range(5):
+        assert api.client.post("/peer/consensus", content=forged).json() == {"accepted": False}
+    assert api.inbox.dropped["bad_signature"] == 5
+    hostile = _large(0, 3 * MIB)
+    while api.client.post("/peer/consensus", content=hostile).status_code == 202:
+        pass
+    assert api.client.post("/peer/consensus", content=honest).status_code == 202
+    assert api.client.post("/peer/consensus", content=honest).status_code == 202
