@@ -203,6 +203,11 @@ class Scenario:
         """Every key of the run: each replica's first key and its rotated one."""
         return tuple(sorted({*self.key_of.values(), *self.rotated.values()}))
 
+    def byzantine_indices(self) -> frozenset[int]:
+        """The Byzantine keys, with the keys they rotate to."""
+        rotated = {i for n, i in self.rotated.items() if self.key_of[n] in self.byzantine_keys}
+        return self.byzantine_keys | rotated
+
     def validator_keys(self, height: int) -> tuple[int, ...]:
         plan = self.validators
         return plan.keys_before if height <= plan.change_height else plan.keys_after
