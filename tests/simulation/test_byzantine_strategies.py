@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.simulation.report import REPORT
-from tests.simulation.scenario import Strategy, gap_scenario4
+from tests.simulation.scenario import Strategy, gap_scenario4, make_set_change_scenario
 from tests.simulation.seeds import seeds_to_run
 from tests.simulation.sim_config import SimOptions
 from tests.simulation.simulator import Simulation, run_strategy
@@ -50,10 +50,10 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.STALE, 15),
         (Strategy.LOST_POL, 15),
         (Strategy.LOST_POL_UNSENT, 15),
-        (Strategy.AMNESIA, 4),
+        (Strategy.AMNESIA, 2),
         (Strategy.JOIN, 2),
         (Strategy.LEAVE, 2),
-        (Strategy.ROTATE, 3),
+        (Strategy.ROTATE, 2),
         (Strategy.SPLIT_HEARD, 2),
         (Strategy.LATE_PRECOMMIT, 2),
     ],
@@ -131,3 +131,34 @@ def test_a_replica_crashed_between_its_lock_and_its_sends_keeps_its_pol(seed):
     result = run_strategy(seed, Strategy.LOST_POL_UNSENT, 4, SimOptions(liveness_bound_ms=60_000))
     problem = result.violation or result.liveness_failure
     assert problem is None, problem
+
+
+@pytest.mark.parametrize("seed", [122, 131])
+def test_an_amnesiac_validator_is_named_and_the_others_decide(seed):
+    """AMNESIA restarted from a signer state older than its lock and voted for another
+    block: the honest replicas find lock-violation evidence naming it, and decide."""
+    result = run_strategy(seed, Strategy.AMNESIA, 3, SimOptions(liveness_bound_ms=60_000))
+    assert result.violation is None, result.violation
+    assert result.liveness_failure is None, result.liveness_failure
+    assert result.stats.lock_violations >= 1
+    assert result.evidence_offenders == {3}
+
+
+@pytest.mark.parametrize(("seed", "turning"), [(1, "v0"), (6, "v3")])
+def test_a_key_rotated_at_an_attacked_height_signs_the_next(seed, turning):
+    """ROTATE: the replica whose key rotated (honest v0, Byzantine v3) signs with its new
+    key from change_height + 1 on, where the old key is out of the set."""
+    scenario = make_set_change_scenario(seed, Strategy.ROTATE, 3)
+    assert scenario.rotated == {turning: 4}
+    simulation = Simulation(scenario, SimOptions(liveness_bound_ms=60_000))
+    result = simulation.run()
+    assert result.violation is None, result.violation
+    assert result.liveness_failure is None, result.liveness_failure
+    replica = simulation.replicas[turning]
+    new_key = simulation.public_keys[4]
+    after = simulation.validators_at(scenario.validators.change_height + 1)
+    assert after.contains(new_key) and not after.contains(
+        simulation.public_keys[scenario.key_of[turning]]
+    )
+    assert replica.state is not None and replica.state.public_key == new_key
+    assert replica.persisted.height > scenario.validators.change_height
