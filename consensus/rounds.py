@@ -119,6 +119,8 @@ def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
     out.extend(Broadcast(message=message) for message in own)
     if not own:
         out.append(Broadcast(message=StatusMessage(height=state.height)))
+    if waits_for_those_behind(state):
+        relay_round_votes(state, out)
     if state.decisions:
         # So that certificates of conflicting decisions meet (consensus/fork_evidence.py).
         recent = sorted(state.decisions)[-CERTIFICATES_MAX:]
@@ -261,6 +263,27 @@ def release_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None
     )
     state = replace(state, round_held=False, round_started_ms=state.now_ms, timeouts=timeouts)
     return schedule_timeout(state, TimeoutKind.ROUND, out)
+
+
+def relay_round_votes(state: ReplicaState, out: list[Action]) -> None:
+    """Not in Alg. 1: while we wait in our round for those behind, pass on the other
+    validators' votes of our round that we hold, so that those behind hear them where we
+    heard them (line 55, catch_up).
+
+    What a validator is heard saying reaches only whom it sends it to. A Byzantine one
+    claiming a round far above ours to us alone, while another honest validator was not
+    heard here (a partition), drew us up there by catch_up, and then held the two behind
+    in their round (its prevote there makes them q, so catch_up keeps them): we waited for
+    them and they climbed one round per round timeout, 2^19 rounds (simulator strategy
+    pull_ahead). Relayed, its vote of our round puts it beside us at those behind too:
+    f+1 there (line 55), or no longer q at their round (catch_up). Only votes of our round,
+    so nobody is drawn above a round an honest validator (we) is in."""
+    for vote_type in VoteType:
+        out.extend(
+            Broadcast(message=vote)
+            for vote in state.votes.in_round(state.round, vote_type)
+            if vote.validator != state.public_key
+        )
 
 
 def relay_valid_pol(state: ReplicaState, out: list[Action]) -> None:

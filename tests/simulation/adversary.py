@@ -68,6 +68,8 @@ AMNESIA_PER_TICK = 0.05
 AMNESIA_LOCKED_PER_TICK = 0.5
 """As often, while it holds a lock: a restart then forgets it."""
 SIGNED_STATES_KEPT = 64
+PULL_AHEAD_ROUNDS = 1 << 19
+"""How far above its round PULL_AHEAD claims to be, to the one it pulls."""
 
 Outgoing = list[tuple[str, Message, int]]
 """(destination, message, extra delay in ms) to put on the network."""
@@ -132,7 +134,8 @@ class Adversary:
         height, round_number = _position(message, own)
         strategy = self._now_strategy(height, round_number)
         plain: Outgoing = [(d, message, 0) for d in destinations]
-        if strategy in (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, Strategy.REPLAY, *HOLDING):
+        silent = (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, Strategy.REPLAY)
+        if strategy in (*silent, Strategy.PULL_AHEAD, *HOLDING):
             return []
         if isinstance(message, CommitMessage | StatusMessage | BlockRequest):
             return plain  # catch-up and sync: withholding them only slows what it hides
@@ -350,6 +353,8 @@ class Adversary:
             return self._claim(honest_states, step)
         if strategy is Strategy.SPLIT_HEARD:
             return self._split_heard(honest_states)
+        if strategy is Strategy.PULL_AHEAD:
+            return self._pull_ahead(honest_states)
         if strategy is Strategy.LATE_PRECOMMIT:
             return self._release(honest_states)
         if self.retired is not None:
@@ -368,6 +373,18 @@ class Adversary:
             offset = offsets[(index + self._ticks) % len(offsets)]
             round_number = max(0, state.round + offset)
             out.append((name, self.vote(VoteType.PREVOTE, state.height, round_number, None), 0))
+        return out
+
+    def _pull_ahead(self, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """The first honest replica: a nil prevote half the round window above its round;
+        the others: one of their own round."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is None:
+                continue
+            ahead = PULL_AHEAD_ROUNDS if name == self.honest[0] else 0
+            vote = self.vote(VoteType.PREVOTE, state.height, state.round + ahead, None)
+            out.append((name, vote, 0))
         return out
 
     def _release(self, states: Mapping[str, ReplicaState | None]) -> Outgoing:

@@ -123,6 +123,12 @@ class Strategy(enum.Enum):
     """Votes normally, but its precommits go to one honest replica (by height and round)
     only once another honest replica has entered the next height, just as that height's
     proposal goes out; the others get them at once."""
+    PULL_AHEAD = "pull_ahead"
+    """Never votes. On every tick it sends one honest replica (the first) a nil prevote
+    far above its round (half the round window), and each of the others a prevote of its
+    own round (as hold_gap does). While the first cannot hear some other honest replica
+    (a partition, a crash), catch_up follows the one validator above it; the two left
+    behind count q with the Byzantine and stay."""
 
 
 SET_CHANGES = (Strategy.JOIN, Strategy.LEAVE, Strategy.ROTATE)
@@ -487,19 +493,27 @@ def gap_scenario4(
     *,
     max_height: int = 1,
     late: tuple[str, int] | None = None,
+    cut: tuple[str, str, int] | None = None,
 ) -> Scenario:
     """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
     of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
-    replica (name, ms) starts."""
+    replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored."""
     crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
+    epochs: tuple[LinkEpoch, ...] = ()
+    gst_ms = 1 if late is None else max(1, late[1])
+    if cut is not None:
+        gst_ms = max(gst_ms, cut[2])
+        epochs = (LinkEpoch(0, frozenset({cut[:2]})), LinkEpoch(cut[2], frozenset()))
     calm = NetworkPlan(
-        gst_ms=1 if late is None else max(1, late[1]),
+        gst_ms=gst_ms,
         loss=0.0,
         duplicate=0.0,
         delay_max_ms=40,
         skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
     )
-    return _strategic(seed, strategy, max_height, rounds, network=calm, crashes=crashes)
+    return _strategic(
+        seed, strategy, max_height, rounds, network=calm, crashes=crashes, epochs=epochs
+    )
 
 
 def _strategic(

@@ -56,6 +56,7 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.ROTATE, 2),
         (Strategy.SPLIT_HEARD, 2),
         (Strategy.LATE_PRECOMMIT, 2),
+        (Strategy.PULL_AHEAD, 2),
     ],
     ids=lambda p: p.value if isinstance(p, Strategy) else str(p),
 )
@@ -116,6 +117,19 @@ def test_every_phase_of_a_gap_decides(strategy):
         result = Simulation(scenario, SimOptions(liveness_bound_ms=60_000)).run()
         assert result.violation is None, result.violation
         assert result.liveness_failure is None, (late_ms, result.liveness_failure)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_replica_pulled_far_ahead_is_joined_by_those_behind(seed):
+    """v0 cannot hear v2 until GST (5 s); the Byzantine claims to v0 alone a round 2^19
+    above its own, so catch_up takes v0 there, and holds v1 and v2 in theirs (a prevote
+    of their round: q with them). v0 waited for them and they climbed one round per round
+    timeout (12 rounds in the 60 s after GST) until v0 passed on the vote it had followed
+    (rounds.relay_round_votes)."""
+    scenario = gap_scenario4(seed, Strategy.PULL_AHEAD, {}, max_height=2, cut=("v2", "v0", 5000))
+    result = Simulation(scenario, SimOptions(liveness_bound_ms=60_000)).run()
+    assert result.violation is None, result.violation
+    assert result.liveness_failure is None, result.liveness_failure
 
 
 LOST_POL_UNSENT_HALTED = (9400009, 9400070, 9400076, 9400099, 9400146, 9400154, 9400159)
