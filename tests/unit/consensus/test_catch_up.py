@@ -236,3 +236,23 @@ def test_n4_nothing_of_others_relayed_when_nobody_is_waited_for():
         state, _ = h.receive(state, h.vote(peer, PRE, 5, None), sender=peer)
     assert not waits_for_those_behind(state)
     assert _others_votes_retransmitted(h, me, state) == []
+
+
+def test_n4_the_vote_followed_is_relayed_though_over_the_kept_rounds():
+    """The claim that drew us was heard but not kept (two rounds above ours per validator
+    are): relaying the tally's votes of our round alone left 1 of 200 seeded pull_ahead
+    runs halted."""
+    h, me, (behind, byzantine, unheard) = _four()
+    state, _ = h.start(me, timeouts=scaled_timeouts(propose_ms=1000, retransmit_ms=1000))
+    state, _ = h.receive(state, h.vote(behind, PRE, 0, None), sender=behind)
+    for round_number in (1, 2):
+        state, _ = h.receive(state, h.vote(byzantine, PRE, round_number, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=600))  # checked at most every 500 ms per validator
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 9, None), sender=byzantine)
+    assert state.votes.rounds_of(h.key(byzantine), above=0) == {1, 2}, "not kept"
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 9
+    for peer in (behind, unheard):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    assert waits_for_those_behind(state)
+    assert _others_votes_retransmitted(h, me, state) == [h.vote(byzantine, PRE, 9, None)]
