@@ -147,10 +147,12 @@ def test_a_replica_crashed_between_its_lock_and_its_sends_keeps_its_pol(seed):
     assert problem is None, problem
 
 
-@pytest.mark.parametrize("seed", [122, 131])
+@pytest.mark.parametrize("seed", [122, 141])
 def test_an_amnesiac_validator_is_named_and_the_others_decide(seed):
     """AMNESIA restarted from a signer state older than its lock and voted for another
-    block: the honest replicas find lock-violation evidence naming it, and decide."""
+    block: the honest replicas find lock-violation evidence naming it, and decide. (Seeds
+    of 100-259 in which that happens on this engine, 3 of 160; a change to what the honest
+    replicas send moves it: pick them again by stats.lock_violations.)"""
     result = run_strategy(seed, Strategy.AMNESIA, 3, SimOptions(liveness_bound_ms=60_000))
     assert result.violation is None, result.violation
     assert result.liveness_failure is None, result.liveness_failure
