@@ -192,7 +192,11 @@ def heard(state: ReplicaState, signed: SignedVote) -> ReplicaState:
     if last is not None and (vote.height, vote.round) < last[:2]:
         return state
     where = (vote.height, vote.round, state.now_ms)
-    return replace(state, rounds_heard={**state.rounds_heard, signed.validator: where})
+    return replace(
+        state,
+        rounds_heard={**state.rounds_heard, signed.validator: where},
+        heard_votes={**state.heard_votes, signed.validator: signed},
+    )
 
 
 def _hear_only(state: ReplicaState, signed: SignedVote) -> ReplicaState:

@@ -119,6 +119,8 @@ def retransmit(state: ReplicaState, out: list[Action]) -> ReplicaState:
     out.extend(Broadcast(message=message) for message in own)
     if not own:
         out.append(Broadcast(message=StatusMessage(height=state.height)))
+    if waits_for_those_behind(state):
+        relay_round_votes(state, out)
     if state.decisions:
         # So that certificates of conflicting decisions meet (consensus/fork_evidence.py).
         recent = sorted(state.decisions)[-CERTIFICATES_MAX:]
@@ -261,6 +263,32 @@ def release_round(state: ReplicaState, out: list[Action]) -> ReplicaState | None
     )
     state = replace(state, round_held=False, round_started_ms=state.now_ms, timeouts=timeouts)
     return schedule_timeout(state, TimeoutKind.ROUND, out)
+
+
+def relay_round_votes(state: ReplicaState, out: list[Action]) -> None:
+    """Not in Alg. 1: while we wait in our round for those behind, pass on the vote that
+    put each other validator heard at our round or above where we heard it
+    (`heard_votes`, kept in the tally or not), so that those behind hear it there too.
+
+    What a validator is heard saying reaches only whom it sends it to. A Byzantine one
+    claiming a round far above ours to us alone, while another honest validator was not
+    heard here (a partition), drew us up there by catch_up, and then held the two behind
+    in their round (its prevote there makes them q, so catch_up keeps them): we waited for
+    them and they climbed one round per round timeout, 2^19 rounds (simulator strategy
+    pull_ahead). Relayed, its vote puts it at or above our round at those behind too: f+1
+    in our round (line 55), or fewer than q at theirs (catch_up, which starts the lowest
+    round above: ours, as our own votes are heard there), and it can no longer be heard
+    below (intake.heard only moves up). Not the vote that drew us, as a vote above the
+    two future rounds kept per validator is heard but not kept: one seed of 200 still
+    halted relaying the tally's votes of our round only."""
+    ours = (state.height, state.round)
+    out.extend(
+        Broadcast(message=vote)
+        for validator, vote in sorted(state.heard_votes.items())
+        if validator != state.public_key
+        and state.validators.contains(validator)
+        and (vote.vote.height, vote.vote.round) >= ours
+    )
 
 
 def relay_valid_pol(state: ReplicaState, out: list[Action]) -> None:

@@ -18,7 +18,7 @@ from consensus.votes_tally import VoteTally
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.validators import ValidatorSet
-from protocol.votes import CommitCertificate, VoteType
+from protocol.votes import CommitCertificate, SignedVote, VoteType
 
 
 class Step(enum.Enum):
@@ -96,6 +96,9 @@ class ReplicaState:
     rounds_heard: Mapping[PublicKey, tuple[int, int, int]] = field(default_factory=dict)
     """validator -> (height, round, now_ms) of the last verified vote received from it, of
     this height or the one before: where it was then (rounds.catch_up)."""
+    heard_votes: Mapping[PublicKey, SignedVote] = field(default_factory=dict)
+    """validator -> the vote that put it where rounds_heard says (kept in the tally or
+    not): what rounds.relay_round_votes passes on."""
 
     @property
     def public_key(self) -> PublicKey:

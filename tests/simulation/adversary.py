@@ -25,15 +25,17 @@ from consensus import (
     ReplicaState,
     SignedProposal,
     Signer,
+    SignerState,
     StatusMessage,
     TimeoutConfig,
     TimeoutKind,
+    initial_signer_state,
 )
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.kit.engine_config import payload_hash
-from tests.simulation.scenario import Strategy
+from tests.simulation.scenario import SET_CHANGES, Strategy
 from tests.simulation.sim_config import payload_is_valid
 
 HOLDING = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
@@ -51,6 +53,23 @@ _MIXABLE = (
     Strategy.WITHHOLD_PRECOMMIT,
     Strategy.FUTURE_SPAM,
 )
+
+_SET_CHANGE_ATTACKS = (
+    Strategy.SPLIT_PROPOSAL,
+    Strategy.PARTIAL_PROPOSAL,
+    Strategy.WITHHOLD_PRECOMMIT,
+    Strategy.SPLIT_VOTES,
+    Strategy.SILENT,
+)
+"""What SET_CHANGES play at the heights around the change, one per round."""
+
+AMNESIA_PER_TICK = 0.05
+"""How often, per tick of its own, AMNESIA restarts from an older signer state."""
+AMNESIA_LOCKED_PER_TICK = 0.5
+"""As often, while it holds a lock: a restart then forgets it."""
+SIGNED_STATES_KEPT = 64
+PULL_AHEAD_ROUNDS = 1 << 19
+"""How far above its round PULL_AHEAD claims to be, to the one it pulls."""
 
 Outgoing = list[tuple[str, Message, int]]
 """(destination, message, extra delay in ms) to put on the network."""
@@ -70,6 +89,14 @@ class Adversary:
     _splits: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
     _alternatives: dict[tuple[int, int, int], ProposalMessage] = field(default_factory=dict)
     _mixed: dict[tuple[int, int], Strategy] = field(default_factory=dict)
+    attack_heights: frozenset[int] = frozenset()
+    """SET_CHANGES: the heights around the set change, where it attacks."""
+    retired: Signer | None = None
+    """ROTATE, when its own key rotated: the old key, out of the set, still signing."""
+    signed_states: list[SignerState] = field(default_factory=list)
+    """AMNESIA: the signer states its engine wrote, oldest first (the last few)."""
+    _held: list[tuple[str, SignedVote]] = field(default_factory=list)
+    """LATE_PRECOMMIT: precommits held back for one honest replica."""
     _ticks: int = 0
     _crashed: bool = False
     """LOST_POL: it had its crash; silent from then on."""
@@ -81,6 +108,13 @@ class Adversary:
             return Strategy.SILENT
         if self.strategy is Strategy.LOST_POL_UNSENT:
             return Strategy.LOST_POL
+        if self.strategy in SET_CHANGES:
+            if height not in self.attack_heights:
+                return self.strategy
+            key = (height, round_number)
+            if key not in self._mixed:
+                self._mixed[key] = self.rng.choice(_SET_CHANGE_ATTACKS)
+            return self._mixed[key]
         if self.strategy is not Strategy.MIXED:
             return self.strategy
         key = (height, round_number)
@@ -100,7 +134,8 @@ class Adversary:
         height, round_number = _position(message, own)
         strategy = self._now_strategy(height, round_number)
         plain: Outgoing = [(d, message, 0) for d in destinations]
-        if strategy in (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, Strategy.REPLAY, *HOLDING):
+        silent = (Strategy.SILENT, Strategy.DRAG, Strategy.TOGGLE, Strategy.REPLAY)
+        if strategy in (*silent, Strategy.PULL_AHEAD, *HOLDING):
             return []
         if isinstance(message, CommitMessage | StatusMessage | BlockRequest):
             return plain  # catch-up and sync: withholding them only slows what it hides
@@ -131,6 +166,12 @@ class Adversary:
         if strategy is Strategy.STALE and _is_vote(message, VoteType.PRECOMMIT):
             late_ms = 2 * self.timeouts.duration_ms(TimeoutKind.ROUND, round_number)
             return [(d, message, late_ms) for d in destinations]
+        if strategy is Strategy.LATE_PRECOMMIT and isinstance(message, SignedVote):
+            if message.vote.type is not VoteType.PRECOMMIT:
+                return plain
+            target = self.honest[(height * 7 + round_number) % len(self.honest)]
+            self._held.extend((d, message) for d in destinations if d == target)
+            return [(d, message, 0) for d in destinations if d != target]
         if strategy is Strategy.WITHHOLD_PRECOMMIT and _is_vote(message, VoteType.PRECOMMIT):
             if self.rng.random() < 0.3:
                 return []
@@ -310,7 +351,84 @@ class Adversary:
             self._ticks += 1
             step = 1 if strategy is Strategy.DRAG or self._ticks % 2 else -1
             return self._claim(honest_states, step)
+        if strategy is Strategy.SPLIT_HEARD:
+            return self._split_heard(honest_states)
+        if strategy is Strategy.PULL_AHEAD:
+            return self._pull_ahead(honest_states)
+        if strategy is Strategy.LATE_PRECOMMIT:
+            return self._release(honest_states)
+        if self.retired is not None:
+            return self._retired_votes(own)
         return []
+
+    def _split_heard(self, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """To each live honest replica a nil prevote of another round relative to its own
+        (-1, 0, +1, +2, turning tick by tick): no two hear it in one place."""
+        self._ticks += 1
+        offsets = (-1, 0, 1, 2)
+        out: Outgoing = []
+        for index, (name, state) in enumerate(states.items()):
+            if state is None:
+                continue
+            offset = offsets[(index + self._ticks) % len(offsets)]
+            round_number = max(0, state.round + offset)
+            out.append((name, self.vote(VoteType.PREVOTE, state.height, round_number, None), 0))
+        return out
+
+    def _pull_ahead(self, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """The first honest replica: a nil prevote half the round window above its round;
+        the others: one of their own round."""
+        out: Outgoing = []
+        for name, state in states.items():
+            if state is None:
+                continue
+            ahead = PULL_AHEAD_ROUNDS if name == self.honest[0] else 0
+            vote = self.vote(VoteType.PREVOTE, state.height, state.round + ahead, None)
+            out.append((name, vote, 0))
+        return out
+
+    def _release(self, states: Mapping[str, ReplicaState | None]) -> Outgoing:
+        """The held precommits of heights some live honest replica has left."""
+        top = max((s.height for s in states.values() if s is not None), default=0)
+        due = [(d, v) for d, v in self._held if v.vote.height < top]
+        self._held = [(d, v) for d, v in self._held if v.vote.height >= top]
+        return [(d, v, self.rng.randint(0, 30)) for d, v in due]
+
+    def _retired_votes(self, own: ReplicaState) -> Outgoing:
+        """ROTATE, its own key rotated: prevotes and precommits for a fresh block with the
+        old key, out of the set, to every honest replica (they count nowhere)."""
+        assert self.retired is not None
+        block = payload_hash(b"retired %d" % self.rng.randrange(1 << 30))
+        out: Outgoing = []
+        for vote_type in VoteType:
+            vote = self.vote(vote_type, own.height, own.round, block, signer=self.retired)
+            out.extend((d, vote, 0) for d in self.honest)
+        return out
+
+    def amnesia_state(self) -> SignerState | None:
+        """AMNESIA, on one of its ticks: the signer state to restart from now (an older one
+        of its own, or a wiped one), or None."""
+        if self.strategy is not Strategy.AMNESIA or not self.signed_states:
+            return None
+        latest = self.signed_states[-1]
+        locked = latest.locked_block is not None
+        if self.rng.random() >= (AMNESIA_LOCKED_PER_TICK if locked else AMNESIA_PER_TICK):
+            return None
+        if self.rng.random() < 0.3:
+            return initial_signer_state()
+        # Before its lock if it holds one (so it may prevote another block: a lock
+        # violation), else any older state of its height.
+        older = [
+            s
+            for s in self.signed_states[:-1]
+            if s.height == latest.height and (not locked or s.locked_block != latest.locked_block)
+        ]
+        return self.rng.choice(older) if older else initial_signer_state()
+
+    def signed(self, state: SignerState) -> None:
+        """AMNESIA: its engine wrote state."""
+        if self.strategy is Strategy.AMNESIA:
+            self.signed_states = [*self.signed_states[-SIGNED_STATES_KEPT + 1 :], state]
 
     def _claim(self, states: Mapping[str, ReplicaState | None], step: int) -> Outgoing:
         """A prevote of the round step away from its own to every live honest replica."""
@@ -410,9 +528,16 @@ class Adversary:
         return out
 
     def vote(
-        self, vote_type: VoteType, height: int, round_number: int, block: Hash32 | None
+        self,
+        vote_type: VoteType,
+        height: int,
+        round_number: int,
+        block: Hash32 | None,
+        *,
+        signer: Signer | None = None,
     ) -> SignedVote:
-        """A vote signed with the Byzantine key, past any guard."""
+        """A vote signed with the Byzantine key (or signer), past any guard."""
+        signer = signer or self.signer
         vote = Vote(
             type=vote_type,
             chain_id=self.chain_id,
@@ -422,9 +547,7 @@ class Adversary:
         )
         self.forged += 1
         return SignedVote(
-            vote=vote,
-            validator=self.signer.public_key,
-            signature=self.signer.sign(vote.sign_bytes()),
+            vote=vote, validator=signer.public_key, signature=signer.sign(vote.sign_bytes())
         )
 
 

@@ -99,6 +99,40 @@ class Strategy(enum.Enum):
     That replica now proposes its lock with pol_round -1 (rounds.start_round), which the
     other locked replica refuses (line 23); the other proposes its older POL, which the
     restarted one refuses (line 29); a fresh value both refuse."""
+    AMNESIA = "amnesia"
+    """Plays along, and now and then restarts from an older signer state of its own (or a
+    wiped one, as `keys new` writes) at its height: it then signs again, often otherwise,
+    in rounds it already voted in (double votes, a lock forgotten). The one fault: f=1."""
+    JOIN = "join"
+    """n=4 growing to 5 (q 3 -> 4): an honest non-validator joins after change_height.
+    At change_height and the next height, each round it equivocates as proposer (a block to
+    each honest replica), withholds its proposal (from all or some), or withholds its
+    precommits; elsewhere it plays along."""
+    LEAVE = "leave"
+    """JOIN's attack, with n=5 shrinking to 4 (q 4 -> 3): an honest validator leaves."""
+    ROTATE = "rotate"
+    """JOIN's attack at n=4, with one validator (the Byzantine one or an honest one)
+    rotating its key at change_height (same name, same quorum: contracts'
+    replace_validator_key); the old key keeps signing whatever the Byzantine likes."""
+    SPLIT_HEARD = "split_heard"
+    """Honest replicas start rounds apart. Plays along, and on every tick tells each honest
+    replica a different round (a nil prevote of one below, its own, one or two above, the
+    offsets turning tick by tick), so no two replicas hear it in the same place: what
+    catch_up and waits_for_those_behind read (intake.heard)."""
+    LATE_PRECOMMIT = "late_precommit"
+    """Votes normally, but its precommits go to one honest replica (by height and round)
+    only once another honest replica has entered the next height, just as that height's
+    proposal goes out; the others get them at once."""
+    PULL_AHEAD = "pull_ahead"
+    """Never votes. On every tick it sends one honest replica (the first) a nil prevote
+    far above its round (half the round window), and each of the others a prevote of its
+    own round (as hold_gap does). While the first cannot hear some other honest replica
+    (a partition, a crash), catch_up follows the one validator above it; the two left
+    behind count q with the Byzantine and stay."""
+
+
+SET_CHANGES = (Strategy.JOIN, Strategy.LEAVE, Strategy.ROTATE)
+"""Strategies played across a validator-set change (make_set_change_scenario)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +202,17 @@ class Scenario:
     start_rounds: dict[str, int] = field(default_factory=dict)
     """Replicas that start at height 1 in a round above 0, resuming a signer state that
     signed a nil prevote there (as after timing rounds alone and restarting)."""
+    rotated: dict[str, int] = field(default_factory=dict)
+    """Replicas that sign with another key from change_height + 1 on (a key rotation)."""
+
+    def key_indices(self) -> tuple[int, ...]:
+        """Every key of the run: each replica's first key and its rotated one."""
+        return tuple(sorted({*self.key_of.values(), *self.rotated.values()}))
+
+    def byzantine_indices(self) -> frozenset[int]:
+        """The Byzantine keys, with the keys they rotate to."""
+        rotated = {i for n, i in self.rotated.items() if self.key_of[n] in self.byzantine_keys}
+        return self.byzantine_keys | rotated
 
     def validator_keys(self, height: int) -> tuple[int, ...]:
         plan = self.validators
@@ -377,12 +422,13 @@ GAPPED = (
     Strategy.TOGGLE,
     Strategy.REPLAY,
     Strategy.STALE,
+    Strategy.SPLIT_HEARD,
 )
 """Strategies played against honest replicas that always start rounds apart."""
 
 
 def make_strategic_scenario(
-    seed: int, strategy: Strategy, max_height: int, *, byzantine: int = 1
+    seed: int, strategy: Strategy, max_height: int, *, byzantine: int = 1, restarting: bool = False
 ) -> Scenario:
     """n = 3b + 1, q = 2b + 1 for b = byzantine (n=4 by default, n=7 with two); the last b
     keys play strategy (tests/simulation/adversary.py), each on its own, from the start.
@@ -390,7 +436,9 @@ def make_strategic_scenario(
     Before GST: seeded loss, duplication, delay, partitions and crashes of honest replicas
     (restarted with their signer state). After GST every link is up and calm. The honest
     replicas start rounds apart in every holding run and in half of the others: one
-    replica ahead of the others (the gap HOLD_GAP keeps open), or all apart.
+    replica ahead of the others (the gap HOLD_GAP keeps open), or all apart. restarting:
+    one more honest replica crashes and restarts (with its signer state) again and again,
+    up to 8 s after GST (_restarting).
     """
     nodes = tuple(f"v{i}" for i in range(3 * byzantine + 1))
     honest = nodes[: 2 * byzantine + 1]
@@ -406,16 +454,36 @@ def make_strategic_scenario(
                 start_rounds[name] = base + rng.randint(1, 4)
             else:
                 start_rounds[name] = base + (rng.randint(0, 3) * index if spread else 0)
+    crashes = _crashes(rng, honest, net.gst_ms, may_lose_state=False)
+    if restarting:
+        crashes += _restarting(random.Random(seed ^ 0xC4A5), honest, net.gst_ms)
     return _strategic(
         seed,
         strategy,
         max_height,
         start_rounds,
         network=net,
-        crashes=_crashes(rng, honest, net.gst_ms, may_lose_state=False),
+        crashes=crashes,
         epochs=_partitions(rng, nodes, net.gst_ms),
         nodes=nodes,
     )
+
+
+RESTARTING_AFTER_GST_MS = 8_000
+"""How long after GST the restarting replica of make_strategic_scenario keeps crashing."""
+
+
+def _restarting(rng: random.Random, honest: tuple[str, ...], gst_ms: int) -> tuple[Crash, ...]:
+    """One honest replica down 0.2-1.5 s, up 0.3-3 s, from before GST until 8 s after it.
+    Drawn from its own stream, so the rest of a seed's run is drawn as without it."""
+    node = rng.choice(honest)
+    crashes: list[Crash] = []
+    at = rng.randint(0, gst_ms)
+    while at < gst_ms + RESTARTING_AFTER_GST_MS:
+        restart = at + rng.randint(200, 1500)
+        crashes.append(Crash(node, at, restart, False))
+        at = restart + rng.randint(300, 3000)
+    return tuple(crashes)
 
 
 def gap_scenario4(
@@ -425,19 +493,27 @@ def gap_scenario4(
     *,
     max_height: int = 1,
     late: tuple[str, int] | None = None,
+    cut: tuple[str, str, int] | None = None,
 ) -> Scenario:
     """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
     of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
-    replica (name, ms) starts."""
+    replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored."""
     crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
+    epochs: tuple[LinkEpoch, ...] = ()
+    gst_ms = 1 if late is None else max(1, late[1])
+    if cut is not None:
+        gst_ms = max(gst_ms, cut[2])
+        epochs = (LinkEpoch(0, frozenset({cut[:2]})), LinkEpoch(cut[2], frozenset()))
     calm = NetworkPlan(
-        gst_ms=1 if late is None else max(1, late[1]),
+        gst_ms=gst_ms,
         loss=0.0,
         duplicate=0.0,
         delay_max_ms=40,
         skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
     )
-    return _strategic(seed, strategy, max_height, rounds, network=calm, crashes=crashes)
+    return _strategic(
+        seed, strategy, max_height, rounds, network=calm, crashes=crashes, epochs=epochs
+    )
 
 
 def _strategic(
@@ -468,4 +544,44 @@ def _strategic(
         network=network,
         strategy=strategy,
         start_rounds={n: r for n, r in rounds.items() if r > 0},
+    )
+
+
+def make_set_change_scenario(seed: int, strategy: Strategy, max_height: int) -> Scenario:
+    """One Byzantine key (3) playing strategy (JOIN, LEAVE or ROTATE) around a validator-set
+    change after change_height, drawn in 1..max_height-1; quorums are 2n/3 + 1. The
+    network, crashes and partitions as in make_strategic_scenario; no round gap."""
+    rng = random.Random(seed)
+    change = rng.randint(1, max_height - 1)
+    rotated: dict[str, int] = {}
+    nodes: tuple[str, ...]
+    if strategy is Strategy.JOIN:
+        nodes = ("v0", "v1", "v2", "v3", "v4")
+        plan = ValidatorPlan((0, 1, 2, 3), 3, (0, 1, 2, 3, 4), 4, change)
+    elif strategy is Strategy.LEAVE:
+        nodes = ("v0", "v1", "v2", "v3", "v4")
+        leaving = rng.choice((0, 1, 2, 4))
+        after = tuple(k for k in (0, 1, 2, 3, 4) if k != leaving)
+        plan = ValidatorPlan((0, 1, 2, 3, 4), 4, after, 3, change)
+    else:
+        nodes = STRATEGIC_NODES
+        turning = rng.randrange(4)
+        rotated = {f"v{turning}": 4}
+        after = tuple(4 if k == turning else k for k in (0, 1, 2, 3))
+        plan = ValidatorPlan((0, 1, 2, 3), 3, after, 3, change)
+    honest = tuple(n for n in nodes if n != "v3")
+    net = _network(rng, nodes)
+    return Scenario(
+        seed=seed,
+        kind=Kind.SET_CHANGE,
+        nodes=nodes,
+        key_of=_own_keys(nodes),
+        byzantine_keys=frozenset({3}),
+        validators=plan,
+        max_height=max_height,
+        crashes=_crashes(rng, honest, net.gst_ms, may_lose_state=False),
+        epochs=_partitions(rng, nodes, net.gst_ms),
+        network=net,
+        strategy=strategy,
+        rotated=rotated,
     )

@@ -14,7 +14,7 @@ def make_signers(
     scenario: Scenario, *, real_crypto: bool
 ) -> tuple[dict[int, Signer], VerifySignature]:
     """One signer per key index (Twins share one), and the matching verify port."""
-    indices = sorted(set(scenario.key_of.values()))
+    indices = scenario.key_indices()
     if real_crypto:
         seeds = {i: hashlib.sha256(b"sim key %d" % i).digest() for i in indices}
         return {i: Ed25519Signer(SigningKey(seeds[i])) for i in indices}, verify_ed25519
@@ -32,6 +32,8 @@ class SetSchedule:
         self._scenario = scenario
         self._public_keys = public_keys
         self._sets: dict[tuple[int, ...], ValidatorSet] = {}
+        # A rotated key keeps its validator's name (contracts' replace_validator_key).
+        self._names = {i: f"v{scenario.key_of[n]}" for n, i in scenario.rotated.items()}
 
     def validators_at(self, height: int) -> ValidatorSet:
         keys = self._scenario.validator_keys(height)
@@ -43,4 +45,4 @@ class SetSchedule:
         return cached
 
     def _validator(self, index: int) -> Validator:
-        return named_validator(f"v{index}", self._public_keys[index])
+        return named_validator(self._names.get(index, f"v{index}"), self._public_keys[index])

@@ -55,10 +55,12 @@ from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
 from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
 from tests.simulation.scenario import (
+    SET_CHANGES,
     Kind,
     Scenario,
     Strategy,
     make_scenario,
+    make_set_change_scenario,
     make_strategic_scenario,
 )
 from tests.simulation.sim_config import (
@@ -94,6 +96,8 @@ class Replica:
     """Keys named by evidence this replica found or received by evidence gossip."""
     locked_at_ms: int = 0
     """When its signer state on disk last took a new lock (Adversary.crash_wanted)."""
+    rotated_signer: Signer | None = None
+    """The key it signs with once the set's change rotated its key (Scenario.rotated)."""
 
 
 class Simulation:
@@ -123,13 +127,22 @@ class Simulation:
                 clock=LocalClock(self.clock, plan.skew_ms[name]),
                 honest=scenario.key_of[name] not in scenario.byzantine_keys,
                 persisted=initial_signer_state(),
+                rotated_signer=signers.get(scenario.rotated.get(name, -1)),
             )
             for name in scenario.nodes
         }
         self.names_by_key: dict[bytes, list[str]] = {}
         for name, replica in self.replicas.items():
-            self.names_by_key.setdefault(replica.signer.public_key, []).append(name)
-        byzantine = frozenset(self.public_keys[i] for i in scenario.byzantine_keys)
+            for signer in (replica.signer, replica.rotated_signer):
+                if signer is not None:
+                    self.names_by_key.setdefault(signer.public_key, []).append(name)
+        byzantine = frozenset(
+            signer.public_key
+            for r in self.replicas.values()
+            if not r.honest
+            for signer in (r.signer, r.rotated_signer)
+            if signer is not None
+        )
         self.checker = SafetyChecker(CHAIN_ID, verify, byzantine, options.check_certificates)
         self.evidence_offenders: set[int] = set()
         self.evidence_pools = EvidencePools()
@@ -148,6 +161,8 @@ class Simulation:
         strategy = self.scenario.strategy
         if strategy is None:
             return {}
+        change = self.scenario.validators.change_height
+        attack = frozenset({change, change + 1}) if strategy in SET_CHANGES else frozenset()
         return {
             self._name_of_key(key): Adversary(
                 strategy=strategy,
@@ -156,6 +171,7 @@ class Simulation:
                 chain_id=CHAIN_ID,
                 honest=[r.name for r in self.replicas.values() if r.honest],
                 timeouts=self.options.timeouts,
+                attack_heights=attack,
             )
             for index, key in enumerate(sorted(self.scenario.byzantine_keys))
         }
@@ -362,6 +378,8 @@ class Simulation:
                 ):
                     replica.locked_at_ms = self.clock.now_ms
                 replica.persisted = action.signer_state
+                if replica.name in self.adversaries:
+                    self.adversaries[replica.name].signed(action.signer_state)
                 # Like the node: payloads the signer state on disk no longer names go.
                 keep = held_blocks(action.signer_state)
                 for block in [b for b in replica.persisted_payloads if b not in keep]:
@@ -469,6 +487,12 @@ class Simulation:
         adversary = self.adversaries[replica.name]
         if replica.state is not None:
             self._send_all(replica, adversary.inject(replica.state, self._honest_states()))
+        older = adversary.amnesia_state()
+        if older is not None and replica.state is not None:
+            # Restarted from an older (or wiped) signer state: it may sign again, otherwise,
+            # where it already signed.
+            self._crash(replica)
+            self._start(replica, older, len(replica.chain))
         gst = self.scenario.network.gst_ms
         calm = {r.name for r in self._honest() if r.locked_at_ms >= gst}
         victim = adversary.crash_wanted(self._honest_states(), calm)
@@ -514,12 +538,27 @@ class Simulation:
                 validators=self.validators_at(commit.height),
             )
         replica.chain.append(commit.block_hash)
+        if commit.height == self.scenario.validators.change_height:
+            self._rotate(replica)
         replica.stored[commit.height] = CommitMessage(
             certificate=commit.certificate, payload=commit.payload
         )
         return CommitApplied(
             height=commit.height, next_validators=self.validators_at(commit.height + 1)
         )
+
+    def _rotate(self, replica: Replica) -> None:
+        """Sign from the next height on with the rotated key, as the node swaps it before
+        CommitApplied (node/runtime.py _adopt_key_for); the signer state carries over."""
+        new = replica.rotated_signer
+        if new is None or new.public_key == replica.signer.public_key:
+            return
+        adversary = self.adversaries.get(replica.name)
+        if adversary is not None:
+            adversary.retired, adversary.signer = replica.signer, new
+        replica.signer = new
+        if replica.state is not None:
+            replica.state = replace(replica.state, config=self.engine_config(replica))
 
     def _evidence(self, replica: Replica, found: EvidenceFound) -> None:
         self.stats.evidence += 1
@@ -566,9 +605,16 @@ def run_strategy(
     options: SimOptions | None = None,
     *,
     byzantine: int = 1,
+    restarting: bool = False,
 ) -> SimResult:
-    """Run one seed of the n = 3b + 1 scenario whose b Byzantine keys play strategy."""
-    scenario = make_strategic_scenario(seed, strategy, max_height, byzantine=byzantine)
+    """Run one seed of the n = 3b + 1 scenario whose b Byzantine keys play strategy (across
+    a set change for SET_CHANGES; restarting: with a crash-restarting honest replica)."""
+    if strategy in SET_CHANGES:
+        scenario = make_set_change_scenario(seed, strategy, max_height)
+    else:
+        scenario = make_strategic_scenario(
+            seed, strategy, max_height, byzantine=byzantine, restarting=restarting
+        )
     return Simulation(scenario, options or SimOptions()).run()
 
 

@@ -105,19 +105,24 @@ def strategy_sweep(
     every: int,
     *,
     byzantine: int = 1,
+    restarting: bool = False,
 ) -> dict[Strategy, Tally]:
-    """The n = 3b + 1 runs whose b Byzantine keys play a strategy (adversary.py)."""
+    """The n = 3b + 1 runs whose b Byzantine keys play a strategy (adversary.py); restarting:
+    one honest replica crashes and restarts until 8 s after GST."""
     tallies = {strategy: Tally() for strategy in strategies}
     options = SimOptions(liveness_bound_ms=STRATEGY_BOUND_MS)
     started = time.perf_counter()
     n = 3 * byzantine + 1
-    print(f"strategy sweep: seeds {first}..{first + count - 1}, height {height}, n={n}")
+    more = ", one honest replica restarting" if restarting else ""
+    print(f"strategy sweep: seeds {first}..{first + count - 1}, height {height}, n={n}{more}")
     for index in range(count):
         seed = first + index
         for strategy in strategies:
             tally = tallies[strategy]
             before = len(tally.violations) + len(tally.liveness_failures)
-            result = run_strategy(seed, strategy, height, options, byzantine=byzantine)
+            result = run_strategy(
+                seed, strategy, height, options, byzantine=byzantine, restarting=restarting
+            )
             tally.add(strategy, seed, result)
             if len(tally.violations) + len(tally.liveness_failures) > before:
                 problems = tally.violations + tally.liveness_failures
@@ -128,7 +133,7 @@ def strategy_sweep(
                     "tests.simulation.sim_config import SimOptions; print(run_strategy("
                     f"{seed}, Strategy.{strategy.name}, {height}, "
                     f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS}), "
-                    f"byzantine={byzantine}))'",
+                    f"byzantine={byzantine}, restarting={restarting}))'",
                     flush=True,
                 )
         if (index + 1) % every == 0 or index + 1 == count:
@@ -179,13 +184,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         help="with --strategies: b Byzantine keys of n = 3b + 1 (2: n=7)",
     )
+    parser.add_argument(
+        "--restarting",
+        action="store_true",
+        help="with --strategies: one honest replica crashes and restarts until 8 s after GST",
+    )
     args = parser.parse_args(argv)
     if args.strategies:
         names = [s.value for s in Strategy] if args.strategies == "all" else args.strategies
         chosen = [Strategy(s) for s in (names.split(",") if isinstance(names, str) else names)]
         height = args.max_height or STRATEGY_HEIGHT
         found = strategy_sweep(
-            args.first, args.seeds, chosen, height, max(args.every, 1), byzantine=args.byzantine
+            args.first,
+            args.seeds,
+            chosen,
+            height,
+            max(args.every, 1),
+            byzantine=args.byzantine,
+            restarting=args.restarting,
         )
         return 1 if any(t.violations or t.liveness_failures for t in found.values()) else 0
     kinds = [Kind(k) for k in args.kinds.split(",") if k]

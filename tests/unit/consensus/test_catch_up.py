@@ -3,7 +3,9 @@ round cannot do without (n=3, q=2 and n=4, q=3, one validator silent or Byzantin
 docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
 timeouts sum to 2000 ms, its round timeout is 4000 ms."""
 
-from consensus import ReplicaState, Tick
+from consensus import Action, Broadcast, ReplicaState, Tick
+from consensus.rounds import retransmit, waits_for_those_behind
+from protocol.votes import SignedVote
 from tests.kit.engine_config import scaled_timeouts
 from tests.unit.consensus.harness import PRE, Harness, feed
 
@@ -190,3 +192,67 @@ def test_n4_an_old_vote_replayed_does_not_move_its_validator_back():
     state, _ = h.receive(state, old, sender=byzantine)  # first's own vote, replayed
     state, _ = feed(state, Tick(now_ms=8600))
     assert (state.round, state.round_held) == (2, False), "first is in round 1, not 0"
+
+
+# rounds.relay_round_votes: the one ahead passes on the votes of its round while it waits.
+# A Byzantine validator claiming a far round to one replica alone (another not heard there)
+# drew it up by catch_up and held the two behind in their round: they climbed one round per
+# round timeout towards it (simulator strategy pull_ahead: 2^19 rounds).
+
+
+def _drawn_to_round_5() -> tuple[Harness, int, list[int], ReplicaState]:
+    h, me, (behind, byzantine, unheard) = _four()
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(behind, PRE, 0, None), sender=behind)
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 5, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 5, "two of us in round 0: the lone validator above is followed"
+    return h, me, [behind, byzantine, unheard], state
+
+
+def _others_votes_retransmitted(h: Harness, me: int, state: ReplicaState) -> list[SignedVote]:
+    out: list[Action] = []
+    retransmit(state, out)
+    return [
+        a.message
+        for a in out
+        if isinstance(a, Broadcast)
+        and isinstance(a.message, SignedVote)
+        and a.message.validator != h.key(me)
+    ]
+
+
+def test_n4_the_one_drawn_ahead_passes_on_the_vote_it_followed_while_it_waits():
+    h, me, (_behind, byzantine, unheard), state = _drawn_to_round_5()
+    state, _ = h.receive(state, h.vote(unheard, PRE, 0, None), sender=unheard)
+    assert waits_for_those_behind(state)
+    relayed = _others_votes_retransmitted(h, me, state)
+    assert relayed == [h.vote(byzantine, PRE, 5, None)], "those behind must hear it in round 5"
+
+
+def test_n4_nothing_of_others_relayed_when_nobody_is_waited_for():
+    h, me, (behind, _byzantine, unheard), state = _drawn_to_round_5()
+    for peer in (behind, unheard):
+        state, _ = h.receive(state, h.vote(peer, PRE, 5, None), sender=peer)
+    assert not waits_for_those_behind(state)
+    assert _others_votes_retransmitted(h, me, state) == []
+
+
+def test_n4_the_vote_followed_is_relayed_though_over_the_kept_rounds():
+    """The claim that drew us was heard but not kept (two rounds above ours per validator
+    are): relaying the tally's votes of our round alone left 1 of 200 seeded pull_ahead
+    runs halted."""
+    h, me, (behind, byzantine, unheard) = _four()
+    state, _ = h.start(me, timeouts=scaled_timeouts(propose_ms=1000, retransmit_ms=1000))
+    state, _ = h.receive(state, h.vote(behind, PRE, 0, None), sender=behind)
+    for round_number in (1, 2):
+        state, _ = h.receive(state, h.vote(byzantine, PRE, round_number, None), sender=byzantine)
+    state, _ = feed(state, Tick(now_ms=600))  # checked at most every 500 ms per validator
+    state, _ = h.receive(state, h.vote(byzantine, PRE, 9, None), sender=byzantine)
+    assert state.votes.rounds_of(h.key(byzantine), above=0) == {1, 2}, "not kept"
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 9
+    for peer in (behind, unheard):
+        state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    assert waits_for_those_behind(state)
+    assert _others_votes_retransmitted(h, me, state) == [h.vote(byzantine, PRE, 9, None)]
