@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from node.peer_envelope import ENVELOPE_BYTES_MAX
 from protocol.signing import PublicKey
 
-PEER_BYTES_PER_S = 4 * 1024 * 1024
+PEER_BYTES_PER_S = 8 * 1024 * 1024
 """Bytes per second one sender's envelopes may add to its bucket. An honest validator's
-steady traffic is its votes, compact proposals and tx batches (~0.7 MB/s at 1,400 tx/s of
-~500 B each); a whole block (at most 8 MiB) sent now and then fits in the burst."""
+steady traffic is its votes, compact proposals and the tx bodies its peers ask for (~0.7 MB/s
+at 1,400 tx/s of ~500 B each; ~2.5 MB/s if a box three times this one's speed sent 5,000
+tx/s through one node): 8 MiB/s keeps that headroom, and a hostile sender's envelopes cost
+at most ~0.15 s of CPU a second (0.13 s per 7 MiB). A whole block (at most 8 MiB) sent now
+and then fits in the burst."""
 PEER_BURST_BYTES = 2 * ENVELOPE_BYTES_MAX
 """What the bucket holds when full: two envelopes of the largest size, back to back."""
 

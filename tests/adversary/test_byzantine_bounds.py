@@ -36,6 +36,9 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.parametrize("adversary", [3], indirect=True, ids=["n3"]),
 ]
+NODE_TOML_EXTRA = f"peer_bytes_per_s = {1 << 30}\n"
+"""The byte budget per sender (test_byzantine_budget.py) raised out of the way: each test
+here floods past it to reach the bound it tests, which must see the whole flood."""
 LATE_VOTES = 3000
 LOW_ROUND_VOTES = 3000
 LOW_ROUND_PROPOSALS = 20
