@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterable
 
 from tests.simulation.report import REPORT
+from tests.simulation.runs import run_seed
 from tests.simulation.scenario import Kind
 from tests.simulation.sim_config import SimOptions, SimResult
-from tests.simulation.simulator import run_seed
 
 SEED_BASE_ENV = "LANTAN_SIM_SEED_BASE"
 

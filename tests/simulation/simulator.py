@@ -54,15 +54,7 @@ from tests.simulation.evidence_gossip import EvidencePools
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
 from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
-from tests.simulation.scenario import (
-    SET_CHANGES,
-    Kind,
-    Scenario,
-    Strategy,
-    make_scenario,
-    make_set_change_scenario,
-    make_strategic_scenario,
-)
+from tests.simulation.scenario import SET_CHANGES, Kind, Scenario
 from tests.simulation.sim_config import (
     CALM_DELAY_MAX_MS,
     CHAIN_ID,
@@ -598,34 +590,6 @@ class LivenessError(AssertionError):
     """Some honest replica did not commit max_height within the bound after GST."""
 
 
-def run_strategy(
-    seed: int,
-    strategy: Strategy,
-    max_height: int,
-    options: SimOptions | None = None,
-    *,
-    byzantine: int = 1,
-    restarting: bool = False,
-) -> SimResult:
-    """Run one seed of the n = 3b + 1 scenario whose b Byzantine keys play strategy (across
-    a set change for SET_CHANGES; restarting: with a crash-restarting honest replica)."""
-    if strategy in SET_CHANGES:
-        scenario = make_set_change_scenario(seed, strategy, max_height)
-    else:
-        scenario = make_strategic_scenario(
-            seed, strategy, max_height, byzantine=byzantine, restarting=restarting
-        )
-    return Simulation(scenario, options or SimOptions()).run()
-
-
 def resumed_in_round(round_number: int) -> SignerState:
     """A signer state that last signed a nil prevote at height 1, round round_number."""
     return SignerState(height=1, round=round_number, step=SignedStep.PREVOTE, block_hash=None)
-
-
-def run_seed(
-    seed: int, kind: Kind, max_height: int, options: SimOptions | None = None
-) -> SimResult:
-    """Run one seed of a scenario kind; the seed alone determines the whole run."""
-    scenario = make_scenario(seed, kind, max_height)
-    return Simulation(scenario, options or SimOptions()).run()

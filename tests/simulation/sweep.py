@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from tests.simulation.runs import run_seed, run_strategy
 from tests.simulation.scenario import Kind, Strategy
 from tests.simulation.sim_config import SimOptions, SimResult
-from tests.simulation.simulator import run_seed, run_strategy
 
 DEEP_HEIGHTS = {
     Kind.CRASH3: 8,
@@ -62,7 +62,7 @@ class Tally:
 
 def _replay(kind: Kind, seed: int, height: int) -> str:
     return (
-        f"  replay: .venv/bin/python -c 'from tests.simulation.simulator import run_seed; "
+        f"  replay: .venv/bin/python -c 'from tests.simulation.runs import run_seed; "
         f"from tests.simulation.scenario import Kind; from tests.simulation.sweep import "
         f"options_for; print(run_seed({seed}, Kind.{kind.name}, {height}, "
         f"options_for(Kind.{kind.name})))'"
@@ -128,7 +128,7 @@ def strategy_sweep(
                 problems = tally.violations + tally.liveness_failures
                 print(f"FAIL {problems[-1]}", flush=True)
                 print(
-                    "  replay: .venv/bin/python -c 'from tests.simulation.simulator import "
+                    "  replay: .venv/bin/python -c 'from tests.simulation.runs import "
                     "run_strategy; from tests.simulation.scenario import Strategy; from "
                     "tests.simulation.sim_config import SimOptions; print(run_strategy("
                     f"{seed}, Strategy.{strategy.name}, {height}, "

@@ -11,10 +11,11 @@ import time
 import pytest
 
 from tests.simulation.report import REPORT
+from tests.simulation.runs import run_strategy
 from tests.simulation.scenario import Strategy, gap_scenario4, make_set_change_scenario
 from tests.simulation.seeds import seeds_to_run
 from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import Simulation, run_strategy
+from tests.simulation.simulator import Simulation
 
 pytestmark = pytest.mark.simulation
 

@@ -9,10 +9,10 @@ import pytest
 
 from tests.simulation.canaries import Canary
 from tests.simulation.report import REPORT
+from tests.simulation.runs import run_seed
 from tests.simulation.scenario import Kind
 from tests.simulation.seeds import seeds_to_run
 from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import run_seed
 
 pytestmark = pytest.mark.simulation
 

@@ -6,10 +6,10 @@ not check safety. The guarantee is accountability: every fork comes with evidenc
 
 import pytest
 
+from tests.simulation.runs import run_seed
 from tests.simulation.scenario import Kind
 from tests.simulation.seeds import replay_hint, seeds_to_run
 from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import run_seed
 
 pytestmark = pytest.mark.simulation
 
