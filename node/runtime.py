@@ -154,6 +154,9 @@ class NodeRuntime:
         """The highest height of a consensus message a peer sent (block sync's pace)."""
         self.timer = RoundTimer(clock, self._queue.put_nowait)
         """The round timeouts; the node sets timer.quorum_reachable from block sync's polls."""
+        self.catching_up: Callable[[], bool] = lambda: False
+        """Whether block sync is catching up (SyncState.catching_up; the node wires it): the
+        watchdog reports no no_progress meanwhile (HeightPace.no_progress)."""
         self.on_signer_write_failure: Callable[[SignerStateWriteError], None] | None = None
         """Told after the halt for a refused signer-state write (the server exits: a restart
         reads the signer state that is on disk)."""
@@ -414,7 +417,8 @@ class NodeRuntime:
         """Why consensus is not live, for /readyz; None when it is. Sets the metric too.
 
         The loop ended (loop_dead), or it has work (txs or evidence) and has not committed
-        for stall_after_ms (no_progress). An idle chain is live: heights start on work.
+        for stall_after_ms (no_progress) while not catching up. An idle chain is live:
+        heights start on work.
         """
         reason, detail = self._stall()
         for name in STALL_REASONS:
@@ -428,7 +432,7 @@ class NodeRuntime:
             return "loop_dead", f"consensus loop stopped: {self.loop_error or 'task ended'}"
         if self.halted is not None:
             return None, None  # reported as halted
-        detail = self.pace.no_progress()
+        detail = self.pace.no_progress(catching_up=self.catching_up())
         return ("no_progress" if detail else None), detail
 
     def _restart_replica_sync(

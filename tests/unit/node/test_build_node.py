@@ -9,6 +9,30 @@ from node.assembly import build_node
 from node.config import CONFIG_FILE, load_config, render_config
 from node.net import net_create
 from node.net_layout import validator_names
+from node.sync_state import SYNC_LAG_ALLOWED
+
+
+def test_the_watchdog_goes_by_block_syncs_catching_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stop 50: the runtime's watchdog (lantan_consensus_stalled) and /readyz share one rule
+    # of catching up (SyncState.catching_up); before, the runtime had none.
+    directory = tmp_path / "net"
+    net_create(directory, validators=3, base_port=23_200)
+    node_dir = directory / validator_names(directory)[0]
+    monkeypatch.chdir(node_dir)
+    node = build_node(load_config(node_dir, env={}))
+    try:
+        assert node.runtime is not None
+        state = node.sync.state
+        state.caught_up = True
+        peer = next(iter(state.peers.values()))
+        peer.reachable, peer.height = True, node.ledger.height + SYNC_LAG_ALLOWED + 1
+        assert node.runtime.catching_up()
+        peer.height = node.ledger.height + SYNC_LAG_ALLOWED
+        assert not node.runtime.catching_up()
+    finally:
+        node.store.close()
 
 
 def test_block_txs_max_in_node_toml_reaches_the_runtime_that_proposes(
