@@ -55,7 +55,7 @@ class HeightPace:
             return held
         return None
 
-    def no_progress(self, *, catching_up: bool = False) -> str | None:
+    def no_progress(self, *, catching_up: bool) -> str | None:
         """Why a chain with work is not live (no commit for stall_after_ms), or None.
 
         While catching up (SyncState.catching_up) none: consensus cannot commit before
