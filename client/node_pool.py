@@ -7,7 +7,7 @@ CLI can report them. Reads ask the nodes in order and take the first answer.
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final, ParamSpec, TypeVar
@@ -35,6 +35,13 @@ FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expire
 
 T = TypeVar("T")
 P = ParamSpec("P")
+
+
+def _answer(ask: Callable[[NodeClient], T], client: NodeClient) -> T | NodeError:
+    try:
+        return ask(client)
+    except NodeError as error:
+        return error
 
 
 def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
@@ -112,18 +119,31 @@ class NodePool:
 
     def first_answer(self, ask: Callable[[NodeClient], T]) -> T:
         """ask() of the first node that answers; an error object from a node is final, but
-        a node of another chain (WrongChainError, when ask checks it) is passed over.
+        a node of another chain (WrongChainError, when ask checks it) is passed over. The
+        nodes after the one that answered are not asked.
 
         Raises NoNodeAnsweredError, naming every node and why, when none of several could
         be reached (the last node's error alone read as if only it had been tried)."""
+        return self.first_of(_answer(ask, client) for client in self.clients)
+
+    def every_answer(self, ask: Callable[[NodeClient], T]) -> list[T | NodeError]:
+        """ask() of every node, side by side, once each: its answer or its error, in the
+        order given (first_of picks what first_answer would have)."""
+        with ThreadPoolExecutor(max_workers=len(self.clients)) as executor:
+            return list(executor.map(lambda client: _answer(ask, client), self.clients))
+
+    def first_of(self, answers: Iterable[T | NodeError]) -> T:
+        """The first answer of the nodes' answers in the order given (first_answer's rule);
+        answers is consumed only up to it."""
         unreachable: dict[str, NodeError] = {}
-        for client in self.clients:
-            try:
-                return ask(client)
-            except (NodeUnreachableError, WrongChainError) as error:
-                if len(self.clients) == 1:
-                    raise
-                unreachable[client.url] = error
+        for client, answer in zip(self.clients, answers, strict=False):
+            if not isinstance(answer, NodeError):
+                return answer
+            if len(self.clients) == 1 or not isinstance(
+                answer, (NodeUnreachableError, WrongChainError)
+            ):
+                raise answer
+            unreachable[client.url] = answer
         raise NoNodeAnsweredError(unreachable)
 
     def chain_id(self) -> str:

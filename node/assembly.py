@@ -197,6 +197,7 @@ def build_node(config: NodeConfig) -> Node:
     if runtime is not None:
         runtime.commit_hooks.append(lambda: after_commit(node))
         sync.polls.on_reachable.append(runtime.peer_reachable)
+        runtime.catching_up = lambda: sync.state.catching_up(ledger.height) is not None
         runtime.timer.quorum_reachable = lambda: (
             sync.state.reachable_count() >= ledger.validators_for_next_height().quorum - 1
         )

@@ -8,6 +8,8 @@ import logging
 from node.node_parts import Node
 from node.peer_directory import chain_peers
 from node.peer_envelope import PeerKind
+from node.runtime import NodeRuntime
+from protocol.hashing import Hash32
 from protocol.note import checkpoint_at_height, sign_note
 
 log = logging.getLogger("lantan.node")
@@ -46,7 +48,7 @@ async def after_commit(node: Node) -> None:
 
     async def sign() -> None:
         assert runtime is not None and node.transport is not None
-        if not await runtime.record_checkpoint(size, root):
+        if not await _record_checkpoint(runtime, size, root):
             log.error("refusing to sign a second root for checkpoint size %d", size)
             return
         text = checkpoint_at_height(chain_id=ledger.chain_id, height=size - 1, root_hash=root)
@@ -57,3 +59,17 @@ async def after_commit(node: Node) -> None:
         )
 
     node.checkpoint_signing.submit(size, sign)
+
+
+async def _record_checkpoint(runtime: NodeRuntime, size: int, root: Hash32) -> bool:
+    """SignerStateFile.record_checkpoint with the engine's signer state as it is when the
+    worker runs it: persists run there in order and the state only moves forward, so the
+    state written is never older than one already on disk, though the caller may be a
+    height behind (node/checkpoint_signing.py)."""
+
+    def record() -> bool:
+        replica = runtime.replica
+        assert replica is not None
+        return runtime.signer_file.record_checkpoint(replica.signer, size, root)
+
+    return await runtime.run_in_worker(record)

@@ -2,8 +2,8 @@
 
 A height starts only when there is work (pending txs or evidence), a message for it from
 a peer, or heartbeat_interval_ms of quiet (DESIGN.md §4); a chain with work and no commit
-for stall_after_ms is stalled (/readyz). The driver loop (node/runtime.py) owns this and
-steps the engine; nothing here does I/O.
+for stall_after_ms is stalled (/readyz), unless it is catching up. The driver loop
+(node/runtime.py) owns this and steps the engine; nothing here does I/O.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from consensus import CommitApplied
 from node.evidence_pool import EvidencePool
 from node.mempool import Mempool
 from node.runtime_settings import Clock, RuntimeSettings
-from node.sync_state import SYNC_LAG_ALLOWED
+from node.sync_state import far_behind
 
 
 @dataclass(eq=False, kw_only=True)
@@ -36,12 +36,12 @@ class HeightPace:
         self.last_commit_ms = self.clock.now_ms()
 
     def synced(self, applied: int) -> None:
-        """Block sync committed `applied` blocks. More than SYNC_LAG_ALLOWED is a catch-up
-        (after a partition: /readyz says "syncing" meanwhile), and the quiet since the last
-        commit starts again, so the node is not also reported stalled; its consensus then
-        has stall_after_ms to commit on its own. Fewer is block sync keeping a validator a
-        block or two behind, which a live replica does not need for long: still quiet."""
-        if applied > SYNC_LAG_ALLOWED:
+        """Block sync committed `applied` blocks. A catch-up (far_behind: the one rule of
+        node/sync_state.py) starts the quiet since the last commit again, so the node is not
+        reported stalled for it; its consensus then has stall_after_ms to commit on its own.
+        Fewer is block sync keeping a validator a block or two behind, which a live replica
+        does not need for long: still quiet."""
+        if far_behind(applied):
             self.last_commit_ms = self.clock.now_ms()
 
     def take_due(self, *, force: bool) -> CommitApplied | None:
@@ -55,8 +55,14 @@ class HeightPace:
             return held
         return None
 
-    def no_progress(self) -> str | None:
-        """Why a chain with work is not live (no commit for stall_after_ms), or None."""
+    def no_progress(self, *, catching_up: bool) -> str | None:
+        """Why a chain with work is not live (no commit for stall_after_ms), or None.
+
+        While catching up (SyncState.catching_up) none: consensus cannot commit before
+        block sync's catch-up ends, and the quiet starts again when it has ended."""
+        if catching_up:
+            self.last_commit_ms = self.clock.now_ms()
+            return None
         quiet_ms = self._quiet_ms()
         if self._has_work() and quiet_ms >= self.settings.stall_after_ms:
             return f"no progress: no commit for {quiet_ms // 1000} s with work"

@@ -144,17 +144,27 @@ def _print(
         print(json.dumps(shown))
         return
     for v in views:
-        state = "ready" if v.ready and v.state is NodeState.RUNNING else v.state.text
         head = (v.head_hash or "-")[:16]
         print(
-            f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {state:<13} "
+            f"{v.name:<20} {v.url:<24} pid {v.pid or '-':<8} {_state_text(v):<13} "
             f"height {v.height if v.height is not None else '-':<6} head {head}"
             + ("  observer" if v.observer else "")
+            + (f"  catching up to {v.catching_up.target}" if v.catching_up else "")
         )
     for w in witnesses:
         print(f"witness {w.name}: pid {w.pid or '-'}, {w.state.value}")
     if agreement is not None:
         print(agreement.text())
+
+
+def _state_text(view: NodeView) -> str:
+    """The state column: `ready`, `catching up` (running, its /readyz says so: the one rule,
+    SyncState.catching_up), else the state's own text."""
+    if view.state is NodeState.RUNNING and view.ready:
+        return "ready"
+    if view.state is NodeState.RUNNING and view.catching_up is not None:
+        return "catching up"
+    return view.state.text
 
 
 def _not_up(views: list[NodeView], witnesses: list[WitnessView]) -> list[str]:

@@ -27,6 +27,7 @@ from node.net_processes import (
     read_pid,
 )
 from node.net_state import NodeState, node_state
+from node.sync_state import CatchingUp
 
 READY_TIMEOUT_S = 90.0
 """How long a wait goes on without progress (a node catching up is waited for while its
@@ -56,6 +57,8 @@ class NodeView:
     """Its node.toml says observer (`net add-observer`): it syncs and never votes."""
     state: NodeState
     """Running and answering, not answering, exited without a stop, or stopped."""
+    catching_up: CatchingUp | None = None
+    """What its /readyz says of its catch-up (SyncState.catching_up), if it is catching up."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -69,6 +72,7 @@ class NodeView:
             "ready": self.ready,
             "observer": self.observer,
             "state": self.state.value,
+            "catching_up": None if self.catching_up is None else self.catching_up.to_json(),
         }
 
 
@@ -112,12 +116,13 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
     pid = read_pid(directory / name)
     process = ProcessState.RUNNING if pid is not None else process_state(directory / name)
     status: dict[str, object] | None = None
-    ready = False
+    ready, catching_up = False, None
     if pid is not None:
         http = StatusClients() if clients is None else clients
         try:
             status = http.get(config, "/v1/status").json()
-            ready = http.get(config, "/readyz").status_code == 200
+            readyz = http.get(config, "/readyz")
+            ready, catching_up = readyz.status_code == 200, _catching_up(readyz)
         except (httpx.HTTPError, ValueError):
             status = None
         finally:
@@ -134,7 +139,19 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
         ready=ready,
         observer=config.observer,
         state=node_state(process, answered=status is not None),
+        catching_up=catching_up,
     )
+
+
+def _catching_up(readyz: httpx.Response) -> CatchingUp | None:
+    """/readyz's `catching_up`; None when absent (a node of an older release) or malformed."""
+    try:
+        shown = readyz.json()["catching_up"]
+        if shown is None:
+            return None
+        return CatchingUp(height=int(shown["height"]), target=int(shown["target"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def node_views(directory: Path, names: list[str], clients: StatusClients) -> list[NodeView]:

@@ -7,13 +7,14 @@ list order: persist the signer state, then send (etcd-raft Ready order). A heigh
 only when there is work: pending txs or evidence, a message for it from a peer, or
 heartbeat_interval_ms of quiet (DESIGN.md §4). The loop is here; what it performs is in
 node/block_actions.py (propose, validate, commit), node/engine_output.py (persist, send),
-node/round_timer.py, node/height_pace.py, node/key_rotation.py, node/replica_start.py.
+node/round_timer.py, node/height_pace.py, node/key_rotation.py, node/replica_start.py,
+node/late_validation.py; its worker thread node/runtime_worker.py, its watchdog
+node/liveness.py.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
 
@@ -39,8 +40,6 @@ from consensus import (
     Tick,
     ValidateProposal,
     message_height,
-    signatures_carried,
-    step,
 )
 from consensus.ports import Ed25519Signer
 from consensus.signer_state import SignerState
@@ -50,10 +49,12 @@ from node.engine_output import EngineOutput, SignerStateWriteError
 from node.evidence_pool import EvidencePool
 from node.height_pace import HeightPace
 from node.key_rotation import SigningKeys
+from node.late_validation import validate_later
 from node.ledger import (
     ForkError,
     Ledger,
 )
+from node.liveness import stall_of
 from node.mempool import Mempool
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import STALL_REASONS
@@ -62,20 +63,16 @@ from node.replica_start import signed_so_far, start_at_head
 from node.round_timer import RoundTimer
 from node.runtime_items import Deferred, PeerReachable, Restart, RuntimeItem, StartCheck
 from node.runtime_settings import Clock, RuntimeSettings
+from node.runtime_worker import RuntimeWorker
 from node.signer_file import DURABLE_WRITES, SignerStateFile
 from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
 from protocol.block import Block
-from protocol.hashing import Hash32
 from protocol.signing import SigningKey
 from protocol.validators import ValidatorSet
 
 log = logging.getLogger("lantan.runtime")
 T = TypeVar("T")
-INLINE_SIGNATURES_MAX = 16
-"""An event carrying at most this many signatures (about a millisecond of Ed25519) is
-stepped on the event loop; one carrying more (a batch of certificates, a large set's
-commit) on the worker thread."""
 
 
 class NodeRuntime:
@@ -123,7 +120,7 @@ class NodeRuntime:
         ledger.on_commit.append(self._drop_recorded_evidence)
         self._regossip_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[RuntimeItem] = asyncio.Queue()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantan-worker")
+        self._worker = RuntimeWorker()
         self.proposals = ProposalOutbox(transport, ledger, signer_file)
         self.output = EngineOutput(
             ledger=ledger,
@@ -154,6 +151,9 @@ class NodeRuntime:
         """The highest height of a consensus message a peer sent (block sync's pace)."""
         self.timer = RoundTimer(clock, self._queue.put_nowait)
         """The round timeouts; the node sets timer.quorum_reachable from block sync's polls."""
+        self.catching_up: Callable[[], bool] = lambda: False
+        """Whether block sync is catching up (SyncState.catching_up; the node wires it): the
+        watchdog reports no no_progress meanwhile (HeightPace.no_progress)."""
         self.on_signer_write_failure: Callable[[SignerStateWriteError], None] | None = None
         """Told after the halt for a refused signer-state write (the server exits: a restart
         reads the signer state that is on disk)."""
@@ -162,7 +162,7 @@ class NodeRuntime:
 
     async def start(self, *, highest_reported_height: int = 0) -> None:
         """Start the replica at the ledger's head + 1 and the event loop task."""
-        signer_state = await self._in_worker(self.signer_file.load)
+        signer_state = await self._worker.run(self.signer_file.load)
         self.output.signer_on_disk = signer_state
         self._restart_replica_sync(signer_state, highest_reported_height)
         log.info(
@@ -179,7 +179,7 @@ class NodeRuntime:
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        self._worker.shutdown(wait=True)
+        self._worker.shutdown()
         self.proposals.shutdown()
 
     def submit(self, item: RuntimeItem) -> None:
@@ -305,15 +305,7 @@ class NodeRuntime:
     async def _step(self, event: Event) -> None:
         replica = self.replica
         assert replica is not None
-        if signatures_carried(replica, event) <= INLINE_SIGNATURES_MAX:
-            # A step is pure and mostly takes well under a millisecond (a vote's or a
-            # proposal's signature check and header hash, a tick's timers). Taken here, it
-            # does not wait for a worker trip queued behind a block's execution or an
-            # fsync, nor twice for the GIL (to the worker and back): under load each trip
-            # cost 1-6 ms, and a height's path has about six steps on it.
-            state, actions = step(replica, event)
-        else:
-            state, actions = await self._in_worker(step, replica, event)
+        state, actions = await self._worker.step_engine(replica, event)
         self.replica = state
         self._observer.stepped(state, actions)
         writes = 0  # the engine puts a step's durable writes first (persist, then send)
@@ -366,19 +358,7 @@ class NodeRuntime:
             self.submit(validated)
 
     def _validate_later(self, action: ValidateProposal, wait_ms: int) -> None:
-        loop = asyncio.get_running_loop()
-        # The timer holds no payload: the engine holds the block while its height lasts.
-        loop.call_later(max(wait_ms, 1) / 1000, self._validate_due, replace(action, payload=b""))
-
-    def _validate_due(self, action: ValidateProposal) -> None:
-        """The validation BlockActions put off, queued with the payload the engine holds;
-        dropped if the engine no longer holds the block (its height is over)."""
-        replica = self.replica
-        if replica is None or replica.height != action.height:
-            return
-        payload = replica.blocks.get(action.block_hash)
-        if payload is not None:
-            self._queue.put_nowait(Deferred(replace(action, payload=payload)))
+        validate_later(action, wait_ms, lambda: self.replica, self._queue.put_nowait)
 
     async def _commit(self, action: CommitBlock) -> None:
         next_validators = await self.blocks.commit(action)
@@ -414,22 +394,18 @@ class NodeRuntime:
         """Why consensus is not live, for /readyz; None when it is. Sets the metric too.
 
         The loop ended (loop_dead), or it has work (txs or evidence) and has not committed
-        for stall_after_ms (no_progress). An idle chain is live: heights start on work.
+        for stall_after_ms (no_progress) while not catching up. An idle chain is live:
+        heights start on work.
         """
-        reason, detail = self._stall()
+        reason, detail = stall_of(
+            self._loop_task,
+            self.loop_error,
+            self.halted,
+            lambda: self.pace.no_progress(catching_up=self.catching_up()),
+        )
         for name in STALL_REASONS:
             self.metrics.set_consensus_stalled(name, name == reason)
         return detail
-
-    def _stall(self) -> tuple[str | None, str | None]:
-        if self._loop_task is None:
-            return None, None  # not started yet: catching up (readiness says so)
-        if self.loop_error is not None or self._loop_task.done():
-            return "loop_dead", f"consensus loop stopped: {self.loop_error or 'task ended'}"
-        if self.halted is not None:
-            return None, None  # reported as halted
-        detail = self.pace.no_progress()
-        return ("no_progress" if detail else None), detail
 
     def _restart_replica_sync(
         self, signer_state: SignerState | None, highest_reported_height: int
@@ -463,23 +439,6 @@ class NodeRuntime:
         """The key that signs the height being decided (SigningKeys.key)."""
         return self.signing.key
 
-    async def record_checkpoint(self, size: int, root: Hash32) -> bool:
-        """SignerStateFile.record_checkpoint with the engine's signer state as it is when
-        the worker runs it: persists run there in order and the state only moves forward,
-        so the state written is never older than one already on disk, though the caller
-        may be a height behind (node/checkpoint_signing.py)."""
-
-        def record() -> bool:
-            replica = self.replica
-            assert replica is not None
-            return self.signer_file.record_checkpoint(replica.signer, size, root)
-
-        return await self._in_worker(record)
-
     async def run_in_worker(self, function: Callable[..., T], *args: object) -> T:
         """Run blocking ledger work on the single worker thread, after queued work."""
-        return await self._in_worker(function, *args)
-
-    async def _in_worker(self, function: Callable[..., T], *args: object) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._worker, function, *args)
+        return await self._worker.run(function, *args)

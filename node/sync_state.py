@@ -7,8 +7,32 @@ and the sync loop read it (node/readiness.py, node/lifespan.py). No I/O.
 from dataclasses import dataclass, field
 
 SYNC_LAG_ALLOWED = 2
-"""Blocks a node may be behind its highest peer and still be ready (/readyz "syncing"
-beyond it); a block sync round that applied more ran behind by more (node/height_pace.py)."""
+"""Blocks a node may be behind its highest peer and still be ready (far_behind)."""
+
+
+def far_behind(blocks_behind: int) -> bool:
+    """The one rule of "catching up" once the catch-up at start is over: more than
+    SYNC_LAG_ALLOWED blocks behind (the highest credible peer; or blocks one block sync
+    round applied, node/height_pace.py). /readyz, lantan_consensus_stalled and `lantan net
+    status` all go by it (SyncState.catching_up): within it, block sync keeps a validator
+    a block or two behind and its own consensus is expected to decide."""
+    return blocks_behind > SYNC_LAG_ALLOWED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatchingUp:
+    """A node catching up: its height and the height it is catching up to."""
+
+    height: int
+    target: int
+
+    @property
+    def text(self) -> str:
+        """/readyz's wording (the same at start and after a partition)."""
+        return f"catching up: height {self.height} of {self.target}"
+
+    def to_json(self) -> dict[str, int]:
+        return {"height": self.height, "target": self.target}
 
 
 @dataclass
@@ -50,6 +74,16 @@ class SyncState:
         return max(
             (p.height for p in self.peers.values() if p.reachable and p.credible), default=-1
         )
+
+    def catching_up(self, height: int) -> CatchingUp | None:
+        """Whether a node at `height` is catching up: the catch-up at start is not over, or
+        the highest credible peer is far_behind ahead (after a partition, a long stop). A
+        peer's height counts once what it claims held when fetched: one that claims to be
+        far ahead and serves nothing (hostile) keeps no node catching up for good."""
+        highest = self.highest_credible_height()
+        if self.caught_up and not far_behind(highest - height):
+            return None
+        return CatchingUp(height=height, target=max(highest, height))
 
     def reachable_count(self) -> int:
         return sum(1 for p in self.peers.values() if p.reachable)

@@ -8,7 +8,6 @@ Thin shell over client/api.py and client/cli/tables.py.
 import argparse
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -26,6 +25,7 @@ from client.cli.tables import render_record, render_table
 from client.errors import NodeError, UsageError
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
+from protocol.encoding import JsonObject
 from protocol.fields import is_decimal
 
 # _ID_PREFIX_LATE: client.id_prefix (protocol.tx and its codec) is imported where an id
@@ -370,38 +370,42 @@ def _show(value: Any, *, as_json: bool) -> int:
 
 def _run_status(args: argparse.Namespace) -> int:
     with NodePool(node_urls(args.node)) as pool:
-        status: dict[str, Any] = dict(pool.first_answer(lambda client: client.status()))
-        several = len(pool.clients) > 1 and not args.json
-        each = _each_status(pool, status.get("chain_id")) if several else None
+        each = None
+        if len(pool.clients) > 1 and not args.json:
+            # Several nodes given: the record is the first that answered; an operator asking
+            # for status wants every node's head too, as `lantan net status` shows it. Each
+            # node is asked once for both (the first was asked twice).
+            answers = pool.every_answer(lambda client: client.status())
+            status: dict[str, Any] = dict(pool.first_of(answers))
+            each = _each_status(pool, answers, status.get("chain_id"))
+        else:
+            status = dict(pool.first_answer(lambda client: client.status()))
     if args.json:
         return _show(status, as_json=True)
     validators = status.pop("validators", [])
     print(render_record(status))
     print(render_table(validators, ("name", "public_key", "note_verifier_key")))
     if each is not None:
-        # Several nodes given: the record above is the first that answered; an operator
-        # asking for status wants every node's head, as `lantan net status` shows it.
         print(f"\neach node ({len(each)} given; the details above are from {_status_from(each)}):")
         print(render_table(each, ("url", "node", "height", "head_hash", "state_root", "error")))
     return EXIT_OK
 
 
-def _each_status(pool: NodePool, chain_id: object) -> list[dict[str, Any]]:
+def _each_status(
+    pool: NodePool, answers: list[JsonObject | NodeError], chain_id: object
+) -> list[dict[str, Any]]:
     """One row per node of the pool, in the order given: its head, or why it did not answer
     or that it serves another chain than the first node that answered (chain_id)."""
 
-    def row(client: NodeClient) -> dict[str, Any]:
-        try:
-            status = client.status()
-        except NodeError as error:
-            return {"url": client.url, "error": error.message}
+    def row(client: NodeClient, status: JsonObject | NodeError) -> dict[str, Any]:
+        if isinstance(status, NodeError):
+            return {"url": client.url, "error": status.message}
         if status.get("chain_id") != chain_id:
             return {"url": client.url, "error": f"another chain: {status.get('chain_id')}"}
         fields = ("node", "height", "head_hash", "state_root")
         return {"url": client.url} | {name: status.get(name) for name in fields}
 
-    with ThreadPoolExecutor(max_workers=len(pool.clients)) as executor:
-        return list(executor.map(row, pool.clients))
+    return [row(client, answer) for client, answer in zip(pool.clients, answers, strict=True)]
 
 
 def _status_from(rows: list[dict[str, Any]]) -> str:

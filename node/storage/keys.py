@@ -35,6 +35,7 @@ reason (a block's tree version is its height, so a block's records sit beside it
     <height:8>r<index:8>               TxResult bytes
 """
 
+from collections.abc import Callable
 from typing import Final
 
 from protocol.hashing import HASH_SIZE
@@ -225,3 +226,9 @@ def _hash32(value: bytes) -> bytes:
     if len(value) != HASH_SIZE:
         raise ValueError(f"expected a {HASH_SIZE}-byte hash, got {len(value)} bytes")
     return value
+
+
+def key_in_range(make: Callable[..., bytes], *numbers: int) -> bytes | None:
+    """The key of a height (and index), or None for a number no key can hold (negative, or
+    >= 2**64): routes pass what a URL says, and the store holds nothing there."""
+    return make(*numbers) if all(fits_int(number) for number in numbers) else None

@@ -15,8 +15,9 @@ from typing import Any
 
 import plyvel
 
-from node.storage import keys, native_memory
+from node.storage import keys, leveldb_reports, native_memory
 from node.storage.block_leaves import BlockLeaves
+from node.storage.checkpoint_archive import CheckpointArchive
 from node.storage.committed_reads import CommittedReads
 from node.storage.errors import (
     ReadOnlyViewError,
@@ -27,7 +28,6 @@ from node.storage.leveldb_tuning import (
     LEVELDB_OPTIONS,
     TREE_LEVELDB_OPTIONS,
     TRIM_AFTER_BYTES,
-    compaction_mib,
     tables_unmapped,
 )
 from node.storage.overlay import Overlay
@@ -70,8 +70,9 @@ class _CommittedSpace:
         )
 
 
-class LevelDbStore:
-    """One node's database. Ports over committed data: `log`, `smt`, `state` (read-only)."""
+class LevelDbStore(CheckpointArchive):
+    """One node's database. Ports over committed data: `log`, `smt`, `state` (read-only); its
+    checkpoint notes and witness lines (CheckpointArchive)."""
 
     def __init__(
         self,
@@ -303,38 +304,18 @@ class LevelDbStore:
     def leveldb_stats(self) -> str:
         """LevelDB's own table of files, sizes and compaction bytes per level (for benches),
         of the main database and then of the tree's (ADR 0038)."""
-        tables = self._properties(b"leveldb.stats")
-        return "\n".join(f"[{name}]\n{table}" for name, table in tables.items())
+        return leveldb_reports.stats_text(self._databases())
 
     def compaction_bytes(self) -> dict[str, tuple[int, int]]:
-        """(bytes read, bytes written) by each LevelDB's flushes and compactions since this
-        process opened it, by database (`state`, `tree`), from its `leveldb.stats` table:
-        whole MiB, as LevelDB prints them."""
-        counted: dict[str, tuple[int, int]] = {}
-        for name, table in self._properties(b"leveldb.stats").items():
-            read_mib, written_mib = compaction_mib(table)
-            counted[name] = (read_mib * 2**20, written_mib * 2**20)
-        return counted
+        """leveldb_reports.compaction_bytes of the main database and the tree's."""
+        return leveldb_reports.compaction_bytes(self._databases())
 
     def native_memory_bytes(self) -> dict[str, int]:
-        """What each LevelDB holds in memory by its own count (memtables and block cache:
-        `leveldb.approximate-memory-usage`), by database: `state` (the main one) and `tree`.
-        Not counted by LevelDB: the open tables' index and filter blocks."""
-        usage = self._properties(b"leveldb.approximate-memory-usage")
-        return {name: int(value) for name, value in usage.items() if value.isdigit()}
+        """leveldb_reports.native_memory_bytes of the main database and the tree's."""
+        return leveldb_reports.native_memory_bytes(self._databases())
 
-    def _properties(self, name: bytes) -> dict[str, str]:
-        """A LevelDB property of each database, `state` then `tree`; none of a closed one (a
-        metrics scrape racing the node's shutdown)."""
-        found: dict[str, str] = {}
-        for database, db in (("state", self._db), ("tree", self._tree_db)):
-            try:
-                value: bytes | None = db.get_property(name)
-            except RuntimeError:
-                continue
-            if value is not None:
-                found[database] = value.decode("ascii", "replace")
-        return found
+    def _databases(self) -> dict[str, Any]:
+        return {"state": self._db, "tree": self._tree_db}
 
     @property
     def held_tree_nodes(self) -> int:
@@ -391,7 +372,7 @@ class LevelDbStore:
     ) -> bytes | None:
         """A committed block's record: in the tree database (ADR 0039), or in the main one
         for a block stored before it (read in place, never moved)."""
-        key = _key(make, height, *index)
+        key = keys.key_in_range(make, height, *index)
         if key is None or not self._committed(height):
             return None
         value: bytes | None = self._tree_db.get(key)
@@ -410,44 +391,6 @@ class LevelDbStore:
                 break
             records.append((raw_key[len(keys.STATE_PREFIX) :].decode("utf-8"), value))
         return records
-
-    def put_checkpoint_note(self, size: int, note: bytes) -> None:
-        """Keep the signed checkpoint note of a history size (replaces an older one).
-
-        Not synced: it runs on the event loop for each peer's checkpoint line (two or three
-        a height), and an fsync there held every request behind it. LevelDB has the write
-        in its log before this returns, so a killed process keeps it; an OS crash or power
-        cut can lose only the notes since the last block commit, whose synced batch flushes
-        the log before it. A lost note is a derived artifact: the block and its certificate
-        are the record, and the next height's note covers every tx of the lost one."""
-        self._db.put(keys.checkpoint_key(size), note)
-
-    def get_checkpoint_note(self, size: int | None = None) -> tuple[int, bytes] | None:
-        """The kept note of size, or of the largest size when size is None."""
-        if size is not None:
-            note: bytes | None = self._db.get(keys.checkpoint_key(size))
-            return None if note is None else (size, note)
-        for key, value in self._db.iterator(prefix=keys.CHECKPOINT_PREFIX, reverse=True):
-            return keys.decode_int(key[len(keys.CHECKPOINT_PREFIX) :]), value
-        return None
-
-    def put_cosignature_lines(self, size: int, lines: bytes) -> None:
-        """Keep every verified witness line of a checkpoint size at once (one synced put,
-        so a crash leaves the old lines or the new ones; replaces the older value)."""
-        self._db.put(keys.cosignature_key(size), lines, sync=True)
-
-    def get_cosignature_lines(self, size: int) -> bytes | None:
-        key = _key(keys.cosignature_key, size)
-        return None if key is None else self._db.get(key)
-
-    def newest_cosignature_lines(self, count: int) -> list[tuple[int, bytes]]:
-        """The kept lines of the count largest sizes, largest first."""
-        found: list[tuple[int, bytes]] = []
-        for key, value in self._db.iterator(prefix=keys.COSIGNATURE_PREFIX, reverse=True):
-            if len(found) >= count:
-                break
-            found.append((keys.decode_int(key[len(keys.COSIGNATURE_PREFIX) :]), value))
-        return found
 
     def find_tx(self, tx_id: bytes) -> TxLocation | None:
         """Where the committed tx with this id sits, or None if no committed block holds it.
@@ -471,9 +414,3 @@ def _tree_root(space: "SeekReads | Overlay", version: bytes) -> tuple[bytes, byt
     stored = space.get(keys.smt_root_key(keys.decode_int(version)))
     assert stored is not None, "a tree version was recorded without its root"
     return keys.decode_root(stored)
-
-
-def _key(make: Callable[..., bytes], *numbers: int) -> bytes | None:
-    """The key of a height (and index), or None for a number no key can hold (negative, or
-    >= 2**64): routes pass what a URL says, and the store holds nothing there."""
-    return make(*numbers) if all(keys.fits_int(number) for number in numbers) else None

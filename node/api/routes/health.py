@@ -17,11 +17,17 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request, service: ServiceDep) -> JSONResponse:
-    """200 when the node is synced with its peers, reaches q-1 of them and is not halted."""
+    """200 when the node is synced with its peers, reaches q-1 of them and is not halted;
+    `catching_up` ({height, target}, or null) says whether it is catching up."""
     readiness = request.app.state.readiness
     problems = readiness.problems(service)
-    status = 200 if not problems else 503
-    return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+    catching_up = readiness.catching_up(service)
+    answer = {
+        "ready": not problems,
+        "problems": problems,
+        "catching_up": None if catching_up is None else catching_up.to_json(),
+    }
+    return JSONResponse(answer, status_code=200 if not problems else 503)
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

@@ -78,6 +78,17 @@ def test_status_of_several_nodes_shows_each_nodes_head(
     assert json.loads(as_json)["node"] == "xiangshan-county", "--json: the first node's, as before"
 
 
+def test_status_asks_each_node_once(network: Network, capsys: Capture) -> None:
+    # Stop 50: with several nodes, `query status` asked the first node twice (once for the
+    # record, once more for the table of every node's head).
+    first, second = FakeNode(network.genesis), FakeNode(network.genesis, name="ningbo-ptc")
+    with serve(first) as first_url, serve(second) as second_url:
+        exit_code, out, _ = query(capsys, "status", "--node", f"{first_url},{second_url}")
+    assert exit_code == EXIT_OK
+    assert f"the details above are from {first_url}" in out
+    assert [first.requests, second.requests] == [[("GET", "/v1/status")]] * 2
+
+
 def test_lists_print_chinese_names_in_aligned_columns(node_url: str, capsys: Capture) -> None:
     exit_code, out, _ = query(capsys, "institutions", "--node", node_url)
     assert exit_code == EXIT_OK

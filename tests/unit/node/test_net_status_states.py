@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,9 @@ from node.net_processes import (
     stop_process,
 )
 from node.net_state import NodeState, node_state
-from tests.unit.node.status_server import status_server
+from tests.unit.node.status_server import STATUS, status_server
+
+CATCHING_UP = {"height": 3, "target": 420}
 
 
 @pytest.fixture
@@ -159,3 +162,22 @@ def test_a_witness_that_died_is_exited_and_fails_the_status(
     assert json.loads(captured.out)["witnesses"] == [{"name": "w", "pid": None, "state": "exited"}]
     assert code == EXIT_NOT_ALL_UP
     assert "witness w exited" in captured.err
+
+
+def test_a_node_catching_up_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Stop 50: `net status` said `running` of a node catching up after a partition; it reads
+    # /readyz's catching_up now (the node's one rule, SyncState.catching_up).
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/readyz":
+            problems = ["catching up: height 3 of 420"]
+            return 503, {"ready": False, "problems": problems, "catching_up": CATCHING_UP}
+        return 200, STATUS
+
+    with status_server(answer) as port:
+        _node(tmp_path, "behind", port, os.getpid())
+        main(["net", "status", "--dir", str(tmp_path), "--json"])
+        (shown,) = json.loads(capsys.readouterr().out)["nodes"]
+        main(["net", "status", "--dir", str(tmp_path)])
+        (line, *_) = capsys.readouterr().out.splitlines()
+    assert (shown["state"], shown["ready"], shown["catching_up"]) == ("running", False, CATCHING_UP)
+    assert " catching up " in line and line.endswith("catching up to 420"), line

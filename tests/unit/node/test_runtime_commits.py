@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import node.runtime as runtime_module
+import node.runtime_worker as runtime_worker_module
 from consensus import (
     Broadcast,
     CertificatesMessage,
@@ -216,8 +216,8 @@ def test_a_steps_durable_writes_take_one_worker_trip_in_order_before_its_sends(
             PersistSignerState(signer_state=replica.signer),
             Broadcast(message=StatusMessage(height=1)),
         ]
-        monkeypatch.setattr(runtime_module, "step", lambda state, _event: (state, actions))
-        monkeypatch.setattr(runtime, "_in_worker", _recording(runtime._in_worker, events))
+        monkeypatch.setattr(runtime_worker_module, "step", lambda state, _event: (state, actions))
+        monkeypatch.setattr(runtime._worker, "run", _recording(runtime._worker.run, events))
         files = runtime.signer_file
         monkeypatch.setattr(files, "write_payload", _recording_sync(files.write_payload, events))
         monkeypatch.setattr(files, "write", _recording_sync(files.write, events))

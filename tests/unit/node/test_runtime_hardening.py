@@ -312,3 +312,31 @@ def test_a_block_sync_catch_up_is_progress_for_the_watchdog(tmp_path: Path) -> N
         assert "no progress" in (runtime.stalled() or ""), "a later quiet is a stall again"
 
     run_single(tmp_path, body)
+
+
+def test_no_progress_is_not_reported_while_catching_up(tmp_path: Path) -> None:
+    # Stop 50: after a partition, lantan_consensus_stalled{reason="no_progress"} read 1 for
+    # the whole catch-up (one block sync call of minutes) while /readyz left it out: the
+    # node recovered by itself and an alert fired. The watchdog now goes by the node's one
+    # rule of catching up (SyncState.catching_up, wired by node/assembly.py).
+    async def body(runtime: NodeRuntime) -> None:
+        clock = runtime.clock
+        assert isinstance(clock, FakeClock)
+        registry = runtime.metrics.registry
+        await runtime.start()
+        tx = account_open(1)
+        runtime.mempool.add(tx, tx.tx_id, 100)
+        catching_up = [True]
+        runtime.catching_up = lambda: catching_up[0]
+        clock.now += runtime.settings.stall_after_ms + 1
+        assert runtime.stalled() is None
+        assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "no_progress"}) == 0
+        clock.now += 10 * runtime.settings.stall_after_ms
+        assert runtime.stalled() is None, "still catching up"
+        catching_up[0] = False
+        assert runtime.stalled() is None, "the quiet starts again when the catch-up ends"
+        clock.now += runtime.settings.stall_after_ms + 1
+        assert "no progress" in (runtime.stalled() or "")
+        assert registry.get_sample_value("lantan_consensus_stalled", {"reason": "no_progress"}) == 1
+
+    run_single(tmp_path, body)

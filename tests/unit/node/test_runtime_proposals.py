@@ -17,6 +17,7 @@ from consensus import (
 )
 from genesis.example.xiangshan_case import XIANGSHAN_CASE_STEPS
 from node.block_actions import AHEAD_WAIT_MS_MAX
+from node.late_validation import queue_if_held
 from node.ledger import block_hash_of_payload
 from node.runtime import NodeRuntime
 from node.runtime_items import Deferred
@@ -214,7 +215,7 @@ def test_a_block_ahead_of_the_clock_is_validated_when_the_clock_catches_up(
         ]
         # Due when the engine has gone on to height 2 (the block no longer held): dropped.
         runtime.replica = replace(replica, height=2)
-        runtime._validate_due(replace(action, payload=b""))
+        queue_if_held(replace(action, payload=b""), lambda: runtime.replica, runtime.submit)
         assert queued(runtime) == []
 
     run_single(tmp_path, body)

@@ -1,0 +1,178 @@
+"""Chinese and English text of the record families' panels and pages (project tenure,
+batch links, the verification behind retired credits and the case now, consideration,
+sealed-bid auctions, insurance claim decisions: ADRs 0026-0035). Pure data, merged into
+node/web/i18n.py MESSAGES.
+"""
+
+RECORD_MESSAGES: dict[str, tuple[str, str]] = {
+    # project boundary and tenure (ADR 0027)
+    "project.tenure": ("Boundary and tenure", "项目边界与权属"),
+    "project.no_tenure": (
+        "No boundary or tenure certificate recorded on chain.",
+        "链上尚无边界与权属证书记录。",
+    ),
+    "f.certificate": ("Tenure certificate", "权属证书"),
+    "f.tenure_status": ("Tenure status", "权属状态"),
+    "f.ended_in": ("Ended in block", "终止于区块"),
+    "f.boundary": ("Boundary (SHA-256 of the GeoJSON file)", "边界（GeoJSON 文件 SHA-256）"),
+    "f.centroid": ("Centroid (WGS 84)", "中心点（WGS 84）"),
+    "f.area": ("Area", "面积"),
+    # batch labels and registry links (ADR 0028)
+    "batch.links": ("Labels and other registries", "标签与外部登记"),
+    "batch.no_links": (
+        "No labels or other registries' ids recorded on chain.",
+        "链上尚无标签或外部登记编号。",
+    ),
+    "f.labels": ("Labels", "标签"),
+    "f.external_ids": ("Ids in other registries", "外部登记编号"),
+    "f.external_id": ("Id in another registry", "外部登记编号"),
+    # the verification behind retired credits, and the case now (ADR 0026, 0029, 0030)
+    "retirement.verification": (
+        "Verification behind these credits",
+        "所注销碳汇的核证",
+    ),
+    "retirement.no_verification": (
+        "The batch's verification is not on this chain.",
+        "本链上找不到该批次的核证记录。",
+    ),
+    "retirement.attested_at": (
+        "accredited verifier, attested at height $height",
+        "经认可的核证机构，于高度 $height 签署",
+    ),
+    "retirement.issuer_recorded": (
+        "(recorded by the issuer, not signed by the verifier)",
+        "（由签发机构记录，非核证机构签署）",
+    ),
+    "f.case_status_now": ("Case status now", "案件当前状态"),
+    "retirements.title": ("Retirements", "注销"),
+    "retirement.title": ("Retirement", "注销"),
+    "retirement.receipt": ("Retirement receipt", "注销凭证"),
+    "retirement.receipt_id": ("Receipt id (retirement tx)", "凭证编号（注销交易）"),
+    "retirement.receipt_digest": (
+        "Receipt digest (the same for every copy)",
+        "凭证摘要（各副本相同）",
+    ),
+    "retirement.receipt_json": ("Receipt (JSON)", "凭证（JSON）"),
+    "retirement.receipt_pdf": ("Receipt (PDF, printable)", "凭证（PDF，可打印）"),
+    "retirement.check": ("Verify it in this browser", "在本浏览器中核验"),
+    "retirement.receipt_note": (
+        "The JSON receipt is the evidence: it verifies offline with the genesis file alone.",
+        "JSON 凭证即证据：仅凭创世文件即可离线核验。",
+    ),
+    "search.title": ("Search", "搜索"),
+    "search.results": ("Results for “$q”", "“$q”的搜索结果"),
+    "search.none": ("Nothing matches “$q”.", "没有与“$q”匹配的结果。"),
+    "search.empty": (
+        "Type a tx id, a serial number, a case number or a project.",
+        "请输入交易编号、序列号、案号或项目。",
+    ),
+    "export.title": ("CSV export", "CSV 导出"),
+    "export.projects": ("Projects (CSV)", "项目（CSV）"),
+    "export.attested-verifications": (
+        "Accredited verifications (CSV)",
+        "核证机构核证（CSV）",
+    ),
+    "export.issuances": ("Issuances (CSV)", "签发（CSV）"),
+    "export.retirements": ("Retirements (CSV)", "注销（CSV）"),
+    "export.reversals": (
+        "Reversals: sink losses and the buffer drawn (CSV)",
+        "碳汇损失（逆转）与缓冲扣减（CSV）",
+    ),
+    "export.insurance-claims": ("Insurance claims (CSV)", "保险理赔（CSV）"),
+    "reversal.title": ("Reversals and insurance claims", "碳汇损失（逆转）与保险理赔"),
+    "reversal.none": (
+        "No reversal reported: no buffer drawn.",
+        "未报告碳汇损失：缓冲未扣减。",
+    ),
+    "reversal.id": ("Reversal", "损失报告"),
+    "reversal.event_date": ("Event date", "发生日期"),
+    "reversal.cause": ("Cause", "原因"),
+    "reversal.lost": ("Sink lost", "损失碳汇量"),
+    "reversal.drawn": ("Buffer drawn (serials)", "扣减缓冲（序号）"),
+    "reversal.uncovered": ("Not covered by the buffer", "缓冲未覆盖"),
+    "reversal.claims": ("Insurance claims", "保险理赔"),
+    "export.pledges": ("Pledges (CSV)", "质押（CSV）"),
+    "list.none": ("None yet.", "暂无。"),
+    "list.truncated": ("Showing the first $count.", "仅显示前 $count 条。"),
+    # the labelled reports of verification.attest (contracts REPORT_LABELS)
+    # consideration (ADR 0031)
+    "consideration.title": ("Consideration", "交易对价"),
+    "consideration.price": ("Unit price", "单价"),
+    "consideration.total": ("Total", "总价"),
+    "consideration.currency": ("Currency", "币种"),
+    "consideration.agreement": ("Agreement (SHA-256)", "交易协议（SHA-256）"),
+    "consideration.note": ("Note", "说明"),
+    "consideration.not_settled": (
+        "Recorded as agreed; the registry does not settle money.",
+        "按约定登记；登记簿不办理资金结算。",
+    ),
+    "consideration.from": ("From", "转出账户"),
+    "consideration.to": ("To", "转入账户"),
+    "batch.considerations": ("Priced transfers", "计价转让"),
+    "export.considerations": ("Considerations (CSV)", "交易对价（CSV）"),
+    # sealed-bid auctions (ADR 0034; node/web/pages_auctions.py)
+    "auctions.title": ("Sealed-bid auctions (ADR 0034)", "密封竞价拍卖（ADR 0034）"),
+    "auction.title": ("Auction lot $id", "拍卖标的 $id"),
+    "f.lot": ("Lot", "拍卖标的"),
+    "f.escrowed": ("In auction (ADR 0034)", "拍卖托管中（ADR 0034）"),
+    "auction.seller": ("Seller account", "出让方账户"),
+    "auction.operator": ("Run by (trading centre)", "组织机构（交易中心）"),
+    "auction.reserve": ("Reserve price", "起拍价"),
+    "auction.windows": ("Windows (block heights)", "出价与揭标窗口（区块高度）"),
+    "auction.windows_text": (
+        "bids at heights $first–$bid_end, reveals at $reveal_first–$reveal_end",
+        "出价：高度 $first–$bid_end；揭标：高度 $reveal_first–$reveal_end",
+    ),
+    "auction.terms_hash": ("Auction terms (SHA-256)", "竞拍公告（SHA-256）"),
+    "auction.opened": ("Opened at block, by", "挂牌区块及签名密钥"),
+    "auction.stage_bidding": ("bids accepted up to height $height", "接受出价至高度 $height"),
+    "auction.stage_reveal": (
+        "bidding closed; reveals accepted up to height $height",
+        "出价已截止；接受揭标至高度 $height",
+    ),
+    "auction.stage_ended": (
+        "both windows closed; the trading centre settles next",
+        "出价与揭标均已截止，待交易中心结算",
+    ),
+    "auction.stage_settled": ("settled at height $height", "已于高度 $height 结算"),
+    "auction.bids": ("Sealed bids, in commit order", "密封出价（按提交顺序）"),
+    "auction.seq": ("Order", "顺序"),
+    "auction.bidder": ("Bidder account", "竞买人账户"),
+    "auction.committed": ("Committed at", "出价区块"),
+    "auction.commitment": ("Commitment (SHA-256)", "出价承诺值（SHA-256）"),
+    "auction.revealed": ("Revealed price", "揭标价格"),
+    "auction.not_revealed": ("not revealed", "未揭标"),
+    "auction.sealed_until": (
+        "revealed; the price is shown after height $height",
+        "已揭标；高度 $height 之后公开价格",
+    ),
+    "auction.reveal_tx": ("Reveal tx", "揭标交易"),
+    "auction.outcome": ("Outcome", "拍卖结果"),
+    "auction.result": ("Result", "结果"),
+    "auction.winner": ("Winner", "中标人"),
+    "auction.price": ("Winning price", "成交价"),
+    "auction.unrevealed": ("Never revealed", "未揭标的出价"),
+    "auction.invalid": ("Invalid bids", "无效出价"),
+    "auction.none": ("none", "无"),
+    "auction.settle_tx": ("Settlement tx", "结算交易"),
+    "auction.verify": (
+        "Recompute it from the chain",
+        "从链上数据自行复核",
+    ),
+    "batch.auctions": ("Auctions of this batch's credits", "本批次碳汇的拍卖"),
+    "export.auctions": ("Auction lots (CSV)", "拍卖标的（CSV）"),
+    "export.auction-bids": ("Auction bids (CSV)", "拍卖出价（CSV）"),
+    # insurance claim decisions (ADR 0035)
+    "claim.status.filed": ("filed, not yet decided", "已提出，待核定"),
+    "claim.status.accepted": ("accepted by the insurer", "保险人已核定赔付"),
+    "claim.status.rejected": ("rejected by the insurer", "保险人已拒赔"),
+    "claim.status.paid": ("paid by the insurer", "保险人已赔付"),
+    "claim.accepted_amount": ("accepted $yuan", "核定 $yuan"),
+    "claim.paid_amount": ("paid $yuan", "已付 $yuan"),
+    "claim.over_claimed": (
+        "Policy $policy over-claimed: its claims not rejected ask $claimed, above the $insured"
+        " insured (recorded, not refused).",
+        "保单 $policy 超额索赔：未被拒赔的索赔合计 $claimed，超过保险金额 $insured"
+        "（如实登记，不予拒绝）。",
+    ),
+}
