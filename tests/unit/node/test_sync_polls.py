@@ -1,0 +1,87 @@
+"""node/sync_polls.py: what an operator's log says about a peer that is never followed.
+
+Found at stop 50 deploying three hosts from docs/OPERATIONS.md: a mistyped peer address in
+one node.toml left no log line at all (the warning came only when a peer that had answered
+stopped), and a host started on another genesis file logged, every round, `block 1 from
+PEER refused: certificate signature by KEY is invalid`, not that the chains differ.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from node.sync import BlockSync
+from tests.unit.node.chain_kit import open_ledger
+from tests.unit.node.sync_kit import PEER, mock_sync
+
+OTHER_CHAIN = "755ced556eb17d0a3cbab2c546f031e22c6e01ea3dd7d5f2ca6e64ffdac43867"
+
+
+def _poll_three_times(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, answer: Callable[..., httpx.Response]
+) -> tuple[BlockSync, str, list[str], list[str]]:
+    """Three status polls of PEER answered by answer(request, chain_id); the sync (closed),
+    this node's chain id, the lantan.sync warnings and the peers the on_reachable hooks were
+    told of."""
+    ledger = open_ledger(tmp_path / "data")
+    chain_id = ledger.chain_id.hex()
+    told: list[str] = []
+
+    async def main() -> BlockSync:
+        sync = await mock_sync(ledger, [PEER], lambda request: answer(request, chain_id))
+        sync.polls.on_reachable.append(told.append)
+        try:
+            for _ in range(3):
+                await sync.poll_peers()
+        finally:
+            await sync.close()
+        return sync
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="lantan.sync"):
+            sync = asyncio.run(main())
+    finally:
+        ledger.store.close()
+    return sync, chain_id, [r.getMessage() for r in caplog.records], told
+
+
+def test_a_peer_never_reached_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refuse(request: httpx.Request, _chain_id: str) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 113] No route to host", request=request)
+
+    sync, _, warnings, told = _poll_three_times(tmp_path, caplog, refuse)
+    assert not sync.state.peers[PEER].reachable and told == []
+    assert warnings == [f"peer {PEER} unreachable: ConnectError: [Errno 113] No route to host"]
+
+
+def test_a_peer_of_another_chain_is_not_followed_and_the_line_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def other_chain(_request: httpx.Request, _chain_id: str) -> httpx.Response:
+        return httpx.Response(200, json={"chain_id": OTHER_CHAIN, "height": 5, "head_hash": "00"})
+
+    sync, chain_id, warnings, told = _poll_three_times(tmp_path, caplog, other_chain)
+    assert not sync.state.peers[PEER].reachable and told == []
+    assert sync.state.highest_peer_height() == -1
+    assert warnings == [
+        f"peer {PEER} unreachable: serves chain {OTHER_CHAIN[:16]}, this node's genesis is "
+        f"chain {chain_id[:16]}: one of the two genesis files is wrong"
+    ]
+
+
+def test_a_peer_of_this_chain_is_followed_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def same_chain(_request: httpx.Request, chain_id: str) -> httpx.Response:
+        return httpx.Response(200, json={"chain_id": chain_id, "height": 5, "head_hash": "00"})
+
+    sync, _, warnings, told = _poll_three_times(tmp_path, caplog, same_chain)
+    assert sync.state.peers[PEER].reachable and told == [PEER]
+    assert sync.state.highest_peer_height() == 5
+    assert warnings == []
