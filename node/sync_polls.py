@@ -62,7 +62,7 @@ class PeerPolls:
         await self.tasks.wait(POLL_WAIT_S if wait_s is None else wait_s)
 
     async def _poll(self, view: PeerView) -> None:
-        was_reachable, failed_before = view.reachable, bool(view.last_error)
+        was_reachable, error_before = view.reachable, view.last_error
         try:
             _, content = await self._client.get_bounded(
                 f"{view.url}/v1/status", STATUS_BYTES_MAX, deadline_s=STATUS_DEADLINE_S
@@ -84,8 +84,11 @@ class PeerPolls:
             log.info("peer %s reachable at height %d", view.url, view.height, extra=view.fields())
             for hook in self.on_reachable:
                 hook(view.url)
-        elif not view.reachable and (was_reachable or not failed_before):
-            # Also a peer never reached since start (a wrong address in [[peers]]): once.
+        elif not view.reachable and (
+            was_reachable or _kind(view.last_error) != _kind(error_before)
+        ):
+            # Also a peer never reached since start (a wrong address in [[peers]]), and one
+            # that fails another way (stopped, then back on another genesis): once each.
             log.warning(
                 "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()
             )
@@ -96,3 +99,8 @@ class PeerPolls:
             f"serves chain {str(theirs)[:16]}, this node's genesis is chain "
             f"{self._chain_id[:16]}: one of the two genesis files is wrong"
         )
+
+
+def _kind(error: str) -> str:
+    """What a poll's error text says before its detail: `ConnectError`, `serves chain X...`."""
+    return error.partition(":")[0]

@@ -85,3 +85,22 @@ def test_a_peer_of_this_chain_is_followed_without_a_warning(
     assert sync.state.peers[PEER].reachable and told == [PEER]
     assert sync.state.highest_peer_height() == 5
     assert warnings == []
+
+
+def test_a_stopped_peer_back_on_another_chain_is_logged_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stopped (refused), then restarted on another genesis file: a line for each cause."""
+    answers = iter(["refuse", "other", "other"])
+
+    def stopped_then_other(request: httpx.Request, _chain_id: str) -> httpx.Response:
+        if next(answers) == "refuse":
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return httpx.Response(200, json={"chain_id": OTHER_CHAIN, "height": 0, "head_hash": "00"})
+
+    _, chain_id, warnings, _ = _poll_three_times(tmp_path, caplog, stopped_then_other)
+    assert warnings == [
+        f"peer {PEER} unreachable: ConnectError: [Errno 111] Connection refused",
+        f"peer {PEER} unreachable: serves chain {OTHER_CHAIN[:16]}, this node's genesis is "
+        f"chain {chain_id[:16]}: one of the two genesis files is wrong",
+    ]
