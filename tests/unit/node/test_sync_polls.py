@@ -60,31 +60,23 @@ def test_a_peer_never_reached_is_logged_once(
     assert warnings == [f"peer {PEER} unreachable: ConnectError: [Errno 113] No route to host"]
 
 
-def test_a_peer_of_another_chain_is_not_followed_and_the_line_says_why(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("foreign", [True, False])
+def test_a_peer_is_followed_only_on_this_chain_and_a_foreign_one_is_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, foreign: bool
 ) -> None:
-    def other_chain(_request: httpx.Request, _chain_id: str) -> httpx.Response:
-        return httpx.Response(200, json={"chain_id": OTHER_CHAIN, "height": 5, "head_hash": "00"})
+    def status(_request: httpx.Request, chain_id: str) -> httpx.Response:
+        served = OTHER_CHAIN if foreign else chain_id
+        return httpx.Response(200, json={"chain_id": served, "height": 5, "head_hash": "00"})
 
-    sync, chain_id, warnings, told = _poll_three_times(tmp_path, caplog, other_chain)
-    assert not sync.state.peers[PEER].reachable and told == []
-    assert sync.state.highest_peer_height() == -1
-    assert warnings == [
+    sync, chain_id, warnings, told = _poll_three_times(tmp_path, caplog, status)
+    assert sync.state.peers[PEER].reachable is not foreign
+    assert told == ([] if foreign else [PEER])
+    assert sync.state.highest_peer_height() == (-1 if foreign else 5)
+    refused = (
         f"peer {PEER} unreachable: serves chain {OTHER_CHAIN[:16]}, this node's genesis is "
         f"chain {chain_id[:16]}: one of the two genesis files is wrong"
-    ]
-
-
-def test_a_peer_of_this_chain_is_followed_without_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    def same_chain(_request: httpx.Request, chain_id: str) -> httpx.Response:
-        return httpx.Response(200, json={"chain_id": chain_id, "height": 5, "head_hash": "00"})
-
-    sync, _, warnings, told = _poll_three_times(tmp_path, caplog, same_chain)
-    assert sync.state.peers[PEER].reachable and told == [PEER]
-    assert sync.state.highest_peer_height() == 5
-    assert warnings == []
+    )
+    assert warnings == ([refused] if foreign else [])
 
 
 def test_a_stopped_peer_back_on_another_chain_is_logged_again(
