@@ -31,6 +31,15 @@ RETRY_BACKOFF_S: Final = 0.2
 NOT_TLS_REASONS: Final = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"})
 """OpenSSL's reason when a TLS handshake is answered in plain text, e.g. by a plain-http
 node (OpenSSL 3.2 and later say RECORD_LAYER_FAILURE where earlier ones said the first)."""
+UNKNOWN_ISSUER_CODES: Final = frozenset({2, 18, 19, 20})
+"""OpenSSL's verify codes for a certificate chain that ends at no CA this machine trusts
+(unable to get the issuer's certificate, self-signed, self-signed in the chain, unable to
+get the local issuer): a network's private CA the client was not given."""
+PRIVATE_CA_HINT: Final = (
+    "the node's certificate is not signed by a CA this machine trusts: for the network's "
+    'private CA, set SSL_CERT_FILE to its certificate (docs/OPERATIONS.md "5. TLS between '
+    'institutions")'
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -249,6 +258,11 @@ def unreachable_text(url: str, error: httpx.TransportError) -> str:
         text += f" (the node may serve plain http: try http://{url.removeprefix('https://')})"
     elif url.startswith("http://") and isinstance(error, DROPPED) and _speaks_tls(url):
         text += f" (the node serves https: try https://{url.removeprefix('http://')})"
+    elif any(
+        isinstance(seen, ssl.SSLCertVerificationError) and seen.verify_code in UNKNOWN_ISSUER_CODES
+        for seen in _causes(error)
+    ):
+        text += f" ({PRIVATE_CA_HINT})"
     return text
 
 
@@ -279,12 +293,17 @@ def _speaks_tls(url: str) -> bool:
 
 def _not_tls(error: BaseException) -> bool:
     """The TLS handshake was answered by something that does not speak TLS."""
+    return any(
+        isinstance(seen, ssl.SSLError) and seen.reason in NOT_TLS_REASONS for seen in _causes(error)
+    )
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """error, then what caused it, and so on (httpx wraps the ssl module's errors)."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, ssl.SSLError) and seen.reason in NOT_TLS_REASONS:
-            return True
+        yield seen
         seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _body(value: object) -> dict[str, Any]:

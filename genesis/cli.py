@@ -64,7 +64,12 @@ def register_genesis(subparsers: Subparsers) -> None:
     )
     source = init.add_mutually_exclusive_group(required=True)
     source.add_argument("--dir", type=Path, help="make keys and DIR/genesis.json for a local net")
-    source.add_argument("--from-pubkeys", type=Path, help="JSON list printed by `keys new`")
+    source.add_argument(
+        "--from-pubkeys",
+        type=Path,
+        help="JSON list printed by `keys new` (each entry may add name_zh and name_en, the "
+        "institution's names on receipts and the web registry; else its key name)",
+    )
     # No default here: --dir has one (3), --from-pubkeys refuses the option, and only
     # None tells "not given" from "given".
     init.add_argument("--validators", type=int, choices=(3, 4), help="with --dir: 3 (default) or 4")

@@ -91,7 +91,9 @@ def register_net(subparsers: Subparsers) -> None:
         "answering (its process lives, its API does not answer within "
         f"{STATUS_TIMEOUT_S:g} s), exited (its "
         "process ended without net stop: see its node.log) or stopped. Exit 0 when every "
-        f"node is running and answering and every witness runs, else {EXIT_NOT_ALL_UP}.",
+        f"node is running and answering and every witness runs, else {EXIT_NOT_ALL_UP}. "
+        "Nodes on other hosts (a network across institutions, docs/OPERATIONS.md): "
+        "`lantan query status --node URL,URL,...` shows each one's chain, height and head.",
     )
     status.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     status.add_argument("--json", action="store_true", help=JSON_HELP)

@@ -41,7 +41,7 @@ class BlockSync:
         self.state = SyncState(peers={url: PeerView(url=url) for url in peer_urls})
         self.client = PeerClient(verify=verify, transport=transport)
         """Also the observer's checkpoint fetches use its get_bounded (node/assembly.py)."""
-        self.polls = PeerPolls(self.state.peers, self.client)
+        self.polls = PeerPolls(self.state.peers, self.client, ledger.chain_id.hex())
         self.fork_checks = ForkChecks(ledger, self.state, self.client)
         self.catching_up = CatchUp(
             ledger, self.state.peers, run_in_worker, self.client, signatures_ahead

@@ -37,11 +37,14 @@ def task_failed(view: PeerView, what: str) -> Callable[[BaseException], None]:
 
 
 class PeerPolls:
-    """Each peer's status poll, at most one running per peer."""
+    """Each peer's status poll, at most one running per peer. A peer whose status names
+    another chain than chain_id (hex; its genesis file differs from ours) is unreachable to
+    sync: its blocks could never verify here."""
 
-    def __init__(self, peers: dict[str, PeerView], client: PeerClient) -> None:
+    def __init__(self, peers: dict[str, PeerView], client: PeerClient, chain_id: str) -> None:
         self._peers = peers
         self._client = client
+        self._chain_id = chain_id
         self.tasks = PeerTasks()
         self.on_reachable: list[Callable[[str], None]] = []
         """Told a peer's url when a poll finds it answering after it did not (or at first
@@ -59,7 +62,7 @@ class PeerPolls:
         await self.tasks.wait(POLL_WAIT_S if wait_s is None else wait_s)
 
     async def _poll(self, view: PeerView) -> None:
-        was_reachable = view.reachable
+        was_reachable, error_before = view.reachable, view.last_error
         try:
             _, content = await self._client.get_bounded(
                 f"{view.url}/v1/status", STATUS_BYTES_MAX, deadline_s=STATUS_DEADLINE_S
@@ -70,6 +73,9 @@ class PeerPolls:
             assert isinstance(height, int) and isinstance(head_hash, str)
             view.height, view.head_hash = height, head_hash
             view.reachable = True
+            theirs = status.get("chain_id", self._chain_id)
+            if theirs != self._chain_id:
+                view.reachable, view.last_error = False, self._other_chain(theirs)
         except (httpx.HTTPError, ProtocolError, PeerAnswerError, AssertionError) as error:
             view.reachable, view.last_error = False, describe_peer_error(error)
         except KeyError as error:
@@ -78,7 +84,23 @@ class PeerPolls:
             log.info("peer %s reachable at height %d", view.url, view.height, extra=view.fields())
             for hook in self.on_reachable:
                 hook(view.url)
-        elif was_reachable and not view.reachable:
+        elif not view.reachable and (
+            was_reachable or _kind(view.last_error) != _kind(error_before)
+        ):
+            # Also a peer never reached since start (a wrong address in [[peers]]), and one
+            # that fails another way (stopped, then back on another genesis): once each.
             log.warning(
                 "peer %s unreachable: %s", view.url, view.last_error[:200], extra=view.fields()
             )
+
+    def _other_chain(self, theirs: object) -> str:
+        """Why a peer of another chain is not followed: its genesis file or ours is wrong."""
+        return (
+            f"serves chain {str(theirs)[:16]}, this node's genesis is chain "
+            f"{self._chain_id[:16]}: one of the two genesis files is wrong"
+        )
+
+
+def _kind(error: str) -> str:
+    """What a poll's error text says before its detail: `ConnectError`, `serves chain X...`."""
+    return error.partition(":")[0]

@@ -39,10 +39,13 @@ def open_database(directory: Path, *, create: bool, options: Mapping[str, Any]) 
     try:
         return plyvel.DB(str(directory), create_if_missing=create, **options)
     except plyvel.IOError as error:
-        # LevelDB reports a held lock as an IOError naming the LOCK file.
-        if "LOCK" in str(error):
+        # LevelDB reports a held lock as "IO error: lock DIR/LOCK: already held by process"
+        # (or "...: Resource temporarily unavailable", another process); a LOCK it cannot
+        # create at all ("IO error: DIR/LOCK: Read-only file system") is no lock held.
+        words = _leveldb_words(error)
+        if words.startswith("IO error: lock "):
             raise StoreLockedError(directory) from None
-        raise StoreOpenError(directory, str(error)) from None
+        raise StoreOpenError(directory, words) from None
     except plyvel.CorruptionError as error:
         raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
     except plyvel.Error as error:

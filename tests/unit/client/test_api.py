@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client.api import NodeClient, parse_tx_status, unreachable_text
+from client.api import PRIVATE_CA_HINT, NodeClient, parse_tx_status, unreachable_text
 from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
 from protocol.encoding import JsonObject
 from tests.unit.client.fake_node import ok, serve_answers
@@ -135,6 +135,20 @@ def test_http_to_a_tls_only_node_says_to_try_https(tmp_path: Path) -> None:
     assert str(caught.value).startswith(f"{url}: cannot reach it: ")
     hint = f"(the node serves https: try {tls_url})"
     assert str(caught.value).endswith(hint), caught.value
+
+
+def test_a_certificate_of_an_unknown_ca_says_how_to_trust_the_private_ca(tmp_path: Path) -> None:
+    """Found at stop 50 on three hosts with the private CA of docs/OPERATIONS.md: every
+    command said only `[SSL: CERTIFICATE_VERIFY_FAILED] ... unable to get local issuer
+    certificate`; the client trusts the network's CA once SSL_CERT_FILE names it."""
+    with (
+        serve_answers(lambda *_request: ok({}), tls=tls_only(tmp_path)) as tls_url,
+        NodeClient(tls_url, sleep=lambda _s: None) as client,
+        pytest.raises(NodeUnreachableError) as caught,
+    ):
+        client.status()
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    assert str(caught.value).endswith(f"({PRIVATE_CA_HINT})"), caught.value
 
 
 def test_uvicorns_hang_up_on_plain_http_gets_the_https_hint_too(tmp_path: Path) -> None:

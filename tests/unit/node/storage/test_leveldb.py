@@ -350,6 +350,26 @@ def test_second_open_in_the_same_process_raises_store_locked(tmp_path: Path) -> 
     LevelDbStore.open(tmp_path / "db").close()
 
 
+def test_a_read_only_store_is_not_called_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found at stop 50 with a data directory on a read-only mount: LevelDB cannot create its
+    LOCK file, and the node said another process held it (`... is already open`)."""
+    directory = tmp_path / "db"
+
+    def read_only(name: str, **_options: object) -> None:
+        raise plyvel.IOError(f"IO error: {name}/LOCK: Read-only file system".encode())
+
+    monkeypatch.setattr(plyvel, "DB", read_only)
+    with pytest.raises(StoreOpenError) as raised:
+        LevelDbStore.open(directory)
+    assert not isinstance(raised.value, StoreLockedError)
+    assert str(raised.value) == (
+        f"cannot open the store at {directory.resolve()}: "
+        f"IO error: {directory.resolve()}/LOCK: Read-only file system"
+    )
+
+
 def test_open_while_another_process_holds_the_store_raises_store_locked(tmp_path: Path) -> None:
     directory = tmp_path / "db"
     with subprocess.Popen(
