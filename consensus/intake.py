@@ -121,11 +121,16 @@ def _answer_block_request(
 ) -> None:
     """Send back a signed proposal carrying the block, else the bare payload if we hold it.
 
-    After a restart we hold our locked and valid payloads (PersistPayload) but no proposal.
+    The proposal of the latest round that carries it: a block re-proposed (a valid value)
+    is asked for in the round it came back in, and an asker drops an earlier round's
+    proposal as stale (on_proposal). Answered with the first one held, a restarted asker
+    without the block's txs never prevoted it, and at q = n nothing was decided again
+    (stop 50's chaos pass). After a restart we hold our locked and valid payloads
+    (PersistPayload) but no proposal.
     """
     if received.sender == state.public_key:
         return
-    for message in state.proposals.values():
+    for _, message in sorted(state.proposals.items(), reverse=True):
         if message.signed.proposal.block_hash == request.block_hash:
             out.append(Send(to=received.sender, message=message))
             return

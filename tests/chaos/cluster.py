@@ -8,6 +8,7 @@ the bridge namespace (Fabric.enter).
 """
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -20,9 +21,15 @@ from pathlib import Path
 
 import httpx
 
-from genesis.network import GENESIS_FILE, init_local_network
+from genesis.network import (
+    GENESIS_FILE,
+    default_quorum,
+    init_local_network,
+    local_network_plan,
+)
 from node.net_layout import validator_names
 from node.net_processes import LOG_FILE, PID_FILE, read_pid
+from protocol.validators import ValidatorSet
 from tests.chaos.namespaces import NODE_PORT, Fabric, Host, run
 from tests.chaos.relay_control import RelayProcess, link_specs, relay_url
 from tests.integration.network import LocalNet, wait_for
@@ -51,8 +58,13 @@ class ChaosNet(LocalNet):
         tmpfs_mib: Mapping[str, int] = {},
         relay: bool = False,
         quorum: int | None = None,
+        spares: int = 0,
     ) -> None:
-        """quorum: the genesis quorum (default: genesis's default, 2 of 3, 3 of 4)."""
+        """quorum: the genesis quorum (default: genesis's default, 2 of 3, 3 of 4). spares:
+        institutions past the first `validators` with keys and the validator role but
+        outside the genesis set (a validators.update may add them); their nodes follow the
+        chain like the others and are in `names` (and so in every check), after the
+        genesis validators."""
         super().__init__(directory)
         self.http.close()
         self.http = httpx.Client(timeout=HTTP_TIMEOUT_S, limits=httpx.Limits(max_connections=32))
@@ -61,12 +73,20 @@ class ChaosNet(LocalNet):
         self.mounts: list[Path] = []
         document = init_local_network(
             self.directory,
-            validator_count=validators,
+            validator_count=validators + spares,
             genesis_time_ms=time.time_ns() // 10**6,
-            quorum=quorum,
+            quorum=None if spares else quorum,
         )
+        # The spares are the plan's last validators (the set lists keys in key order).
+        planned = {v.name for v in document.validators.validators}
+        in_plan_order = [p.name for p in local_network_plan(validators + spares)]
+        self.spares = [name for name in in_plan_order if name in planned][validators:]
+        if spares:
+            first = [v for v in document.validators.validators if v.name not in self.spares]
+            chosen = quorum if quorum is not None else default_quorum(validators)
+            document = dataclasses.replace(document, validators=ValidatorSet.create(first, chosen))
         (self.directory / GENESIS_FILE).write_text(json.dumps(document.to_json(), indent=2))
-        self.names = [*validator_names(self.directory), OBSERVER]
+        self.names = [*validator_names(self.directory), *self.spares, OBSERVER]
         self.hosts: dict[str, Host] = {name: fabric.add_host(name) for name in self.names}
         self.relay: RelayProcess | None = None
         if relay:

@@ -45,6 +45,7 @@ class ChaosRun:
         tmpfs_mib: Mapping[str, int] | None = None,
         relay: bool = False,
         quorum: int | None = None,
+        spares: int = 0,
     ) -> ChaosNet:
         prefix = f"{DIRECTORY_PREFIX}{self.fabric.owner}-{label}-"
         directory = Path(tempfile.mkdtemp(prefix=prefix))
@@ -56,6 +57,7 @@ class ChaosRun:
             tmpfs_mib=tmpfs_mib or {},
             relay=relay,
             quorum=quorum,
+            spares=spares,
         )
         self.nets.append(net)
         return net

@@ -9,7 +9,9 @@ its last fault: no acknowledged tx lost or moved, no divergent height, the audit
 import contextlib
 import json
 import random
+import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -52,6 +54,29 @@ def _problem_kinds(answer: str) -> list[str]:
     return [answer[:80]]
 
 
+def _stalled_reasons(net: ChaosNet, name: str) -> list[str] | None:
+    """The reasons lantan_consensus_stalled reads 1 for on the node, or None (no answer)."""
+    with contextlib.suppress(httpx.HTTPError, AssertionError):
+        values = net.metrics(name)
+        return sorted(
+            key.split('reason="', 1)[1].split('"', 1)[0]
+            for key, value in values.items()
+            if key.startswith("lantan_consensus_stalled{") and value == 1
+        )
+    return None
+
+
+def _net_status_line(net: ChaosNet, name: str) -> str:
+    """What `lantan net status` prints about the node (its line), or why it printed none."""
+    done = lantan("net", "status", "--dir", str(net.directory), timeout=60)
+    lines = [line.strip() for line in done.stdout.splitlines() if name in line]
+    return " | ".join(lines) or f"exit {done.returncode}: {done.stdout[-120:]}{done.stderr[-120:]}"
+
+
+def _count(seen: dict[str, int], key: str) -> None:
+    seen[key] = seen.get(key, 0) + 1
+
+
 def _others_top(net: ChaosNet, victim: str) -> int:
     heights = [_height_or_none(net, n) for n in net.validators if n != victim]
     return max((h for h in heights if h is not None), default=0)
@@ -63,21 +88,35 @@ def _follow_catch_up(net: ChaosNet, victim: str, *, timeout_s: float) -> dict[st
     started = time.monotonic()
     others_at_start = _others_top(net, victim)
     reasons: dict[str, int] = {}
+    stalled: dict[str, int] = {}
+    net_status: dict[str, int] = {}
+    polls = 0
     while time.monotonic() - started < timeout_s:
         seen = _readyz(net, victim)
         height = _height_or_none(net, victim)
         top = _others_top(net, victim)
+        behind = height is not None and height < top - 1
         if seen is not None and seen[0] != 200:
             kinds = _problem_kinds(seen[1])
             if "no progress" in kinds and "syncing" in kinds:
                 kinds.append("no progress while syncing")  # stop 49's finding
             for key in kinds:
-                reasons[key] = reasons.get(key, 0) + 1
+                _count(reasons, key)
+        if behind:
+            # What an operator's other two views say while it catches up: the stalled gauge
+            # (each reason at 1) on every poll, `lantan net status` on every 10th.
+            for reason in _stalled_reasons(net, victim) or ["(none)"]:
+                _count(stalled, reason)
+            if polls % 10 == 0:
+                _count(net_status, re.sub(r"\d+", "N", _net_status_line(net, victim)))
+            polls += 1
         if seen is not None and seen[0] == 200 and height is not None and height >= top - 1:
             return {
                 "catch_up_s": round(time.monotonic() - started, 1),
                 "others_advanced_during_catch_up": top - others_at_start,
                 "readyz_not_ready_polls": reasons,
+                "stalled_gauge_polls_behind": stalled,
+                "net_status_while_behind": net_status,
                 "caught_up": True,
             }
         time.sleep(POLL_S)
@@ -87,6 +126,8 @@ def _follow_catch_up(net: ChaosNet, victim: str, *, timeout_s: float) -> dict[st
         "victim_height": _height_or_none(net, victim),
         "others_height": _others_top(net, victim),
         "readyz_not_ready_polls": reasons,
+        "stalled_gauge_polls_behind": stalled,
+        "net_status_while_behind": net_status,
         "readyz_last": _readyz(net, victim),
     }
 
@@ -323,15 +364,18 @@ def _first_committed(net: ChaosNet, tx_id: str) -> int:
     return wait_for(committed, 120, f"tx {tx_id[:16]} committed")
 
 
-def _roll(net: ChaosNet, record: Record) -> list[float]:
-    """SIGTERM and start every validator in turn, each ready and caught up before the next."""
+def _roll(net: ChaosNet, record: Record, names: Sequence[str] | None = None) -> list[float]:
+    """SIGTERM and start every validator (or each of names) in turn, each ready and the
+    chain committed past where it stood, it with the others, before the next (at q = n the
+    chain halts during each restart, and must come back: stop 50 found it did not)."""
     seconds = []
-    for name in net.validators:
+    rolled = net.validators if names is None else list(names)
+    for name in rolled:
         started = time.monotonic()
         net.stop(name)
         net.start(name)
         record.faults += 1
         net.wait_ready(name, timeout_s=180)
-        net.wait_heights([name], _top(net), timeout_s=180)
+        net.wait_heights(rolled, _top(net) + 1, timeout_s=180)
         seconds.append(round(time.monotonic() - started, 1))
     return seconds

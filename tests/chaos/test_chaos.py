@@ -36,9 +36,12 @@ def _running(
     tmpfs_mib: Mapping[str, int] | None = None,
     node_tmpfs_mib: Mapping[str, int] | None = None,
     quorum: int | None = None,
+    spares: int = 0,
 ) -> Iterator[ChaosNet]:
     """A chaos network up for a module's tests, its logs shown when one of them fails."""
-    net = chaos.network(label, validators=validators, tmpfs_mib=tmpfs_mib, quorum=quorum)
+    net = chaos.network(
+        label, validators=validators, tmpfs_mib=tmpfs_mib, quorum=quorum, spares=spares
+    )
     for name, size in (node_tmpfs_mib or {}).items():
         net.mount_node_tmpfs(name, size)
     try:

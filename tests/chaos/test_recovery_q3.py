@@ -49,3 +49,12 @@ def test_key_rotation_between_rolling_restarts_q3(
     record = recovery.rotation_between_restarts(net, load, LENGTHS)
     check(record, records)
     assert record.notes["new_key_first_signed_at"] > record.notes["rotated_at"], record.notes
+
+
+def test_rolling_restart_q3(net: ChaosNet, load: Load, records: list[Record]) -> None:
+    # Stop 50: a validator restarted without the txs of a block re-proposed in a later round
+    # asked for it and was answered with the block's first proposal, stale for it; at q = n
+    # no round decided again (intake._answer_block_request).
+    record = recovery.rolling_restart(net, load, LENGTHS)
+    check(record, records)
+    assert min(record.notes["heights_per_round"]) > 0, record.notes

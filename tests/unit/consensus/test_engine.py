@@ -16,6 +16,7 @@ from consensus import (
     MessageReceived,
     PersistPayload,
     PersistSignerState,
+    ProposalMessage,
     ScheduleTimeout,
     Send,
     SignedStep,
@@ -516,3 +517,40 @@ def test_a_validators_newest_messages_for_the_next_height_are_buffered_whatever_
     for vote in later:
         state, _ = h.receive(state, vote, other)
     assert [held.message for held in state.future] == later, "its newest sixteen"
+
+
+def test_a_block_request_is_answered_with_the_latest_rounds_proposal_of_the_block():
+    # Stop 50's chaos pass (q = 3 of 3, rolling restarts): a validator restarted with an
+    # empty mempool asks the proposer for the block of its compact proposal. The proposer,
+    # re-proposing in round 2 the block it locked on in round 0, answered with the first
+    # proposal of that block it held, round 0's: stale for the asker in round 2, which
+    # dropped it and prevoted nil at its timeout, every round the block came back.
+    h = Harness(n=3, quorum=3)
+    me = h.proposer_index(1, 2)
+    state, _ = h.start(me)
+    first = h.proposal(0, X)
+    state, _ = h.receive(state, first, h.proposer_index(1, 0))
+    state, _ = feed(state, validated(first))
+    for i in (i for i in range(3) if i != me):
+        state, _ = h.receive(state, h.vote(i, PRE, 0, block_hash(X)), i)
+    assert state.signer.locked_block == block_hash(X)
+    actions: list[Action] = []
+    while state.round < 2:  # the rounds time out; nothing else arrives
+        state, more = feed(state, Tick(now_ms=state.now_ms + 60_000))
+        actions += more
+    assert state.round == 2
+    (again,) = sent_proposals(actions)
+    assert (again.signed.proposal.round, again.signed.proposal.pol_round) == (2, 0)
+    # The asker: restarted in round 2 without the block's txs, unlocked.
+    other = next(i for i in range(3) if i not in (me, h.proposer_index(1, 0)))
+    asker, _ = h.start(
+        other, signer_state=SignerState(height=1, round=2, step=None, block_hash=None)
+    )
+    assert asker.round == 2
+    _, answer = h.receive(state, BlockRequest(height=1, block_hash=block_hash(X)), other)
+    (sent,) = [a for a in answer if isinstance(a, Send)]
+    assert isinstance(sent.message, ProposalMessage)
+    assert sent.message.signed.proposal.round == 2
+    asker, _ = h.receive(asker, sent.message, me)
+    _, out = feed(asker, validated(again))
+    assert broadcast_votes(out, PRE)[0].block_hash == block_hash(X)
