@@ -47,7 +47,7 @@ def _readyz(net: ChaosNet, name: str) -> tuple[int, str] | None:
 
 
 def _problem_kinds(answer: str) -> list[str]:
-    """The kinds of /readyz's problems ("syncing", "no progress", ...): each one's words
+    """The kinds of /readyz's problems ("catching up", "no progress", ...): each one's words
     before its colon."""
     with contextlib.suppress(ValueError, KeyError, TypeError):
         return [str(p).split(":")[0] for p in json.loads(answer)["problems"]]
@@ -98,8 +98,8 @@ def _follow_catch_up(net: ChaosNet, victim: str, *, timeout_s: float) -> dict[st
         behind = height is not None and height < top - 1
         if seen is not None and seen[0] != 200:
             kinds = _problem_kinds(seen[1])
-            if "no progress" in kinds and "syncing" in kinds:
-                kinds.append("no progress while syncing")  # stop 49's finding
+            if "no progress" in kinds and "catching up" in kinds:
+                kinds.append("no progress while catching up")  # stop 49's finding
             for key in kinds:
                 _count(reasons, key)
         if behind:
