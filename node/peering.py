@@ -73,11 +73,13 @@ class PeerInbox:
         sets = (self.ledger.validators_of_head(), self.ledger.validators_for_next_height())
         return frozenset(v.public_key for s in sets for v in s.validators)
 
-    def over_budget(self, data: bytes) -> bool:
-        """Whether the sender data's authentication line names has too little of its byte
-        budget left for data (counted): refused before any signature check."""
-        sender = claimed_sender(data)
-        if sender is None or self.budget.covers(sender, len(data)):
+    def over_budget(self, head: bytes, size: int) -> bool:
+        """Whether the sender that head's authentication line names has too little of its
+        byte budget left for size bytes (counted): refused before any signature check.
+        head may be a body's first bytes only, size its declared length (False while head
+        is shorter than the line)."""
+        sender = claimed_sender(head)
+        if sender is None or self.budget.covers(sender, size):
             return False
         self._drop(DropReason.OVER_BUDGET, sender.hex()[:16])
         return True

@@ -2,7 +2,10 @@
 signed envelopes without pause is answered 429 once its byte budget is spent, before its
 bytes are checked or decoded; nobody else's budget is touched (stop 49, hostile pass)."""
 
+import asyncio
+
 import pytest
+from starlette.types import Message
 
 from node.peer_budget import PeerByteBudget
 from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
@@ -69,3 +72,57 @@ def test_a_forged_envelope_spends_nobody_s_budget_and_others_keep_theirs(budgete
         pass
     assert api.client.post("/peer/consensus", content=honest).status_code == 202
     assert api.client.post("/peer/consensus", content=honest).status_code == 202
+
+
+CHUNK_BYTES = 64 * 1024
+"""What uvicorn hands the app per receive(), at most (its flow control's high-water mark)."""
+
+
+def _bytes_read_for(api: Api, data: bytes, declared: bool) -> tuple[int, list[Message]]:
+    """Post data to the node's ASGI app in CHUNK_BYTES chunks, with a Content-Length or
+    chunked (declared False); the body bytes the app pulled in, and what it sent."""
+    pulled = 0
+    sent: list[Message] = []
+    headers = [(b"content-length", str(len(data)).encode())] if declared else []
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/peer/consensus",
+        "raw_path": b"/peer/consensus",
+        "query_string": b"",
+        "headers": headers,
+        "app": api.client.app,
+    }
+
+    async def receive() -> Message:
+        nonlocal pulled
+        chunk = data[pulled : pulled + CHUNK_BYTES]
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": pulled < len(data)}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(api.client.app(scope, receive, send))  # type: ignore[arg-type]
+    return pulled, sent
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content_length", "chunked"])
+def test_a_refused_envelope_is_refused_before_its_body_is_read(
+    budgeted: Api, declared: bool
+) -> None:
+    api = budgeted
+    data = _large(0, 3 * MIB)
+    assert api.client.post("/peer/consensus", content=data).status_code == 202
+    assert api.client.post("/peer/consensus", content=data).status_code == 202
+    # 2 MiB of the sender's budget left, a 3 MiB envelope: refused on its declared length
+    # at the first chunk (the authentication line), or chunked once 2 MiB have come in.
+    pulled, sent = _bytes_read_for(api, data, declared)
+    read_max = CHUNK_BYTES if declared else 2 * MIB + CHUNK_BYTES
+    print(f"bytes read of a refused {len(data)}-byte envelope: {pulled}")
+    assert pulled <= read_max < len(data)  # before stop 50: all of it, then refused
+    start = sent[0]
+    assert start["status"] == 429
+    assert (b"connection", b"close") in start["headers"]
+    assert api.inbox.dropped["over_budget"] == 1
+    assert api.inbox.received["consensus"] == 2
