@@ -14,6 +14,7 @@ from consensus import BlockRequest, MessageReceived, message_from_json
 from node.checkpoints import SIZES_KEPT, CheckpointBook
 from node.compact_proposals import CompactProposal, block_request, expand
 from node.ledger import Ledger
+from node.old_precommits import OldPrecommits
 from node.peer_budget import PeerByteBudget
 from node.peer_envelope import (
     DropReason,
@@ -67,6 +68,8 @@ class PeerInbox:
         """Compact proposals by outcome: rebuilt here, or missing txs (the block asked for)."""
         self.budget = PeerByteBudget() if budget is None else budget
         """Envelope bytes per sender and second this node checks and decodes."""
+        self.old_precommits = OldPrecommits(self.ledger)
+        """Precommits of heights decided before the last one, against their certificates."""
 
     def allowed_keys(self) -> frozenset[PublicKey]:
         """The head's set and the next height's (they differ only across a set change)."""

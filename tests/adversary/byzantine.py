@@ -153,6 +153,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         ),
         "self_evidence": lambda c: byzantine.self_evidence(int(c["count"])),
         "foreign_equivocation": lambda c: byzantine.foreign_equivocation(c["name"]),
+        "old_precommit": lambda c: byzantine.old_precommit(c["name"], int(c["behind"])),
     }
 
 

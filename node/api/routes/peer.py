@@ -39,6 +39,7 @@ from protocol.encoding import JsonObject
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
+from protocol.votes import SignedVote
 
 router = APIRouter(tags=["peer"], include_in_schema=False)
 
@@ -122,12 +123,24 @@ def _open_and_parse(
     return sender, parse(inbox, sender, body)
 
 
-def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
-    return inbox.consensus_message(sender, body)
+Consensus = tuple[MessageReceived, Evidence | None]
+"""A decoded consensus message, and the evidence an old precommit in it proved, if any."""
 
 
-async def _deliver(inbox: PeerInbox, _sender: PublicKey, received: MessageReceived) -> None:
+def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> Consensus | None:
+    received = inbox.consensus_message(sender, body)
+    if received is None:
+        return None
+    message = received.message
+    old = inbox.old_precommits.evidence(message) if isinstance(message, SignedVote) else None
+    return received, old
+
+
+async def _deliver(inbox: PeerInbox, _sender: PublicKey, parsed: Consensus) -> None:
+    received, evidence = parsed
     inbox.deliver(received)
+    if evidence is not None:
+        await inbox.pool_evidence(evidence)
 
 
 def _compact(
