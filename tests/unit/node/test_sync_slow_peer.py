@@ -16,6 +16,7 @@ from tests.unit.node.chain_kit import build_and_commit, open_ledger
 from tests.unit.node.sync_kit import certified_chain, mock_sync, serve_blocks
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
+SHORT = "http://short.test"
 
 
 class _Drip(httpx.AsyncByteStream):
@@ -244,3 +245,36 @@ def test_a_fork_check_that_fails_unexpectedly_is_logged(
         r.levelno == logging.ERROR and f"fork check of {HONEST} failed" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_a_peer_serving_one_block_a_range_is_asked_after_the_others(tmp_path: Path) -> None:
+    # A hostile validator claiming a few blocks more than the others and serving one sound
+    # block per range (each just under the read timeout) kept its place as the highest
+    # peer: a catch-up took one slow answer per block (stop 50). A range short of its
+    # server's claimed height and of the byte bound now puts that server after the others.
+    source = open_ledger(tmp_path / "source")
+    blocks = certified_chain(source, 8)
+    behind = open_ledger(tmp_path / "behind")
+    honest = serve_blocks(blocks)
+    short_asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "short.test":
+            short_asked.append(str(request.url))
+            one = request.url.copy_merge_params({"limit": "1"}).copy_with(host="honest.test")
+            return honest.handle_request(httpx.Request("GET", one))
+        return honest.handle_request(request)
+
+    async def main() -> int:
+        sync = await mock_sync(behind, [HONEST, SHORT], answer)
+        for url, height in ((HONEST, 8), (SHORT, 10)):
+            view = sync.state.peers[url]
+            view.reachable, view.height = True, height
+        try:
+            return await sync.catch_up(0)
+        finally:
+            await sync.close()
+
+    assert asyncio.run(main()) == 8
+    print(f"ranges asked of the short peer: {len(short_asked)}")
+    assert len(short_asked) <= 2, short_asked  # its first range, and the one fetched ahead
