@@ -87,6 +87,18 @@ class PeerInbox:
         self._drop(DropReason.OVER_BUDGET, sender.hex()[:16])
         return True
 
+    def refused_sender(self, head: bytes) -> DropReason | None:
+        """For a body's authentication line (head, whole): MALFORMED or UNKNOWN_KEY
+        (counted) when open() would refuse it for that, before the rest is read."""
+        sender = claimed_sender(head)
+        if sender is None:
+            self._drop(DropReason.MALFORMED, "no authentication line")
+            return DropReason.MALFORMED
+        if sender not in self.allowed_keys():
+            self._drop(DropReason.UNKNOWN_KEY, sender.hex()[:16])
+            return DropReason.UNKNOWN_KEY
+        return None
+
     def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | DropReason:
         """Verify an envelope, charging its sender's byte budget before decoding it; the
         reason (and a counted drop) when it is not acceptable."""

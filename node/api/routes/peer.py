@@ -260,9 +260,10 @@ class PeerFastPath(HttpMiddleware):
         if data is None:
             return  # the peer hung up: nobody to answer, as for a route
         unread = isinstance(data, DropReason)
-        accepted = (
-            None if isinstance(data, DropReason) else await _accept(inbox, data, kind, handler)
-        )
+        if isinstance(data, DropReason):
+            accepted = None if data is DropReason.OVER_BUDGET else False
+        else:
+            accepted = await _accept(inbox, data, kind, handler)
         status, body = _ANSWERS[accepted]
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         if accepted is None:
@@ -286,8 +287,10 @@ async def _read_body(
 ) -> bytes | DropReason | None:
     """The whole request body; None when the client disconnected first; OVER_BUDGET as
     soon as the sender its authentication line names lacks the budget for the declared
-    length, or (chunked) for the bytes counted so far: the rest is never read. Before,
-    each refused envelope was read whole first (up to 8 MiB, hostile pass of stop 50)."""
+    length, or (chunked) for the bytes counted so far: the rest is never read; the same
+    for an authentication line that is malformed or names no validator (a witness, an
+    observer, anyone). Before, each refused envelope was read whole first (up to 8 MiB,
+    hostile pass of stop 50)."""
     chunks = []
     head = b""
     received = 0
@@ -302,5 +305,8 @@ async def _read_body(
             return b"".join(chunks)  # whole: _accept checks the budget for all of it
         if len(head) < AUTH_LINE_BYTES:
             head += chunk[: AUTH_LINE_BYTES - len(head)]
+            refused = inbox.refused_sender(head) if len(head) == AUTH_LINE_BYTES else None
+            if refused is not None:
+                return refused
         if inbox.over_budget(head, max(declared, received)):
             return DropReason.OVER_BUDGET

@@ -12,10 +12,12 @@ from node.peer_envelope import ENVELOPE_BYTES_MAX, PeerKind, seal_envelope
 from protocol.encoding import JsonObject
 from protocol.hashing import TAG_PEER
 from tests.unit.node.api.kit import Api
-from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS
+from tests.unit.node.chain_kit import CHAIN_ID, KEYS, VALIDATOR_KEYS
 
 MIB = 1024 * 1024
 HOSTILE, HONEST = VALIDATOR_KEYS[0], VALIDATOR_KEYS[1]
+OUTSIDER = "blue-carbon-auditor"
+"""A key of the network that is no validator's."""
 
 
 def _large(key_index: int, size: int) -> bytes:
@@ -126,3 +128,21 @@ def test_a_refused_envelope_is_refused_before_its_body_is_read(
     assert (b"connection", b"close") in start["headers"]
     assert api.inbox.dropped["over_budget"] == 1
     assert api.inbox.received["consensus"] == 2
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content_length", "chunked"])
+def test_an_envelope_of_no_validator_is_refused_before_its_body_is_read(
+    budgeted: Api, declared: bool
+) -> None:
+    # A witness, an observer or anyone naming a key outside the validator sets: its body
+    # was read whole (up to 8 MiB, a request at a time on each of 1,000 connections) before
+    # the refusal on its first line (hostile pass of stop 50).
+    api = budgeted
+    body: JsonObject = {"kind": "status", "height": 1, "padding": "x" * 3 * MIB}
+    data = seal_envelope(KEYS[OUTSIDER], CHAIN_ID, PeerKind.CONSENSUS, body)
+    pulled, sent = _bytes_read_for(api, data, declared)
+    print(f"bytes read of a {len(data)}-byte envelope of no validator: {pulled}")
+    assert pulled <= CHUNK_BYTES < len(data)
+    assert (sent[0]["status"], sent[1]["body"]) == (202, b'{"accepted":false}')
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert api.inbox.dropped["unknown_key"] == 1
