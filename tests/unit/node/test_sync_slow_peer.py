@@ -13,7 +13,7 @@ import pytest
 
 from node import sync_fetch, sync_forks, sync_polls
 from tests.unit.node.chain_kit import build_and_commit, open_ledger
-from tests.unit.node.sync_kit import certified_chain, mock_sync, serve_blocks
+from tests.unit.node.sync_kit import catch_up_from, certified_chain, mock_sync, serve_blocks
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
 SHORT = "http://short.test"
@@ -258,23 +258,12 @@ def test_a_peer_serving_one_block_a_range_is_asked_after_the_others(tmp_path: Pa
     honest = serve_blocks(blocks)
     short_asked: list[str] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "short.test":
-            short_asked.append(str(request.url))
-            one = request.url.copy_merge_params({"limit": "1"}).copy_with(host="honest.test")
-            return honest.handle_request(httpx.Request("GET", one))
-        return honest.handle_request(request)
+    def one_block(request: httpx.Request) -> httpx.Response:
+        short_asked.append(str(request.url))
+        one = httpx.Request("GET", request.url.copy_merge_params({"limit": "1"}))
+        return honest.handle_request(one)
 
-    async def main() -> int:
-        sync = await mock_sync(behind, [HONEST, SHORT], answer)
-        for url, height in ((HONEST, 8), (SHORT, 10)):
-            view = sync.state.peers[url]
-            view.reachable, view.height = True, height
-        try:
-            return await sync.catch_up(0)
-        finally:
-            await sync.close()
-
-    assert asyncio.run(main()) == 8
+    peers = {SHORT: (httpx.MockTransport(one_block), 10), HONEST: (honest, 8)}
+    assert catch_up_from(behind, peers) == 8
     print(f"ranges asked of the short peer: {len(short_asked)}")
     assert len(short_asked) <= 2, short_asked  # its first range, and the one fetched ahead
