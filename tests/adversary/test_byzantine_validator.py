@@ -12,6 +12,7 @@ the chain (issue 10 finding 1), and every later test then fails on its client tx
 """
 
 import functools
+import os
 import shutil
 import time
 from pathlib import Path
@@ -315,6 +316,9 @@ def test_a_range_served_slowly_a_block_at_a_time_holds_no_catch_up(
     whose data is gone asks the highest peer first and, each answer being sound, kept
     asking it, a block every ~2.4 s (two asked at a time). Now a range short of the height
     its server claims (and of the byte bound) puts that server after the others."""
+    if adversary.validator_count == 4 and os.environ.get("LANTAN_ADVERSARY_FULL") != "1":
+        # The rule is the syncing node's, alike at n=4: the tier is over its time budget.
+        pytest.skip("n=3 only unless LANTAN_ADVERSARY_FULL=1")
     restarted = adversary.honest[0]
     other = adversary.honest[1]
     adversary.net.wait_heights(adversary.honest, CATCH_UP_BLOCKS)
