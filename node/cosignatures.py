@@ -32,6 +32,13 @@ LINE_BYTES_MAX = 512
 FUTURE_SKEW_S = 300
 """A timestamp more than this ahead of our clock is refused (the spec allows refusing any
 future time; a little slack keeps a witness with a slightly fast clock useful)."""
+WITNESS_LINES_PER_S = 2
+WITNESS_LINES_BURST = 64
+"""Verified lines one witness may have checked and kept per second (each an Ed25519 check
+on the event loop and, when newer, a synced write), after a burst of WITNESS_LINES_BURST
+(a witness catching up on the sizes it missed). An honest witness cosigns each new
+checkpoint once, about one a block; a hostile one re-signed one size with rising
+timestamps, each line a synced write: 1,000 posts, 1,000 writes (stop 50). Past it: 429."""
 
 
 log = logging.getLogger("lantan.node")
@@ -49,6 +56,10 @@ class CosignatureArchive(Protocol):
 
 class CosignatureRefusedError(Exception):
     """A cosignature line the node does not keep; the message says why (answered as 400)."""
+
+
+class CosignatureThrottledError(Exception):
+    """A witness past WITNESS_LINES_PER_S (answered as 429, Retry-After)."""
 
 
 class CheckpointUnknownError(Exception):
@@ -80,6 +91,8 @@ class CosignatureBook:
             (w.name, cosignature_key_id(w.name, w.public_key)): w for w in witnesses.witnesses
         }
         self._lines: OrderedDict[int, dict[str, Cosignature]] = OrderedDict()
+        self._allowance: dict[str, tuple[float, int]] = {}
+        """Per witness name: the lines it may still have checked, as of a time (s)."""
         if archive is not None:
             for size, stored in reversed(archive.newest_cosignature_lines(SIZES_KEPT)):
                 by_name = self._decode_stored(size, stored)
@@ -94,8 +107,15 @@ class CosignatureBook:
         cosignature, witness = self._decode(line)
         if cosignature.timestamp_s > now_s + FUTURE_SKEW_S:
             raise CosignatureRefusedError(f"timestamp {cosignature.timestamp_s} is in the future")
+        left = self._allowance_of(witness.name, now_s)
+        if left < 1:
+            raise CosignatureThrottledError(
+                f"{witness.name} has sent more than {WITNESS_LINES_PER_S} lines a second"
+            )
         if not verify_cosignature(text, cosignature, witness):
             raise CosignatureRefusedError(f"cosignature of {witness.name} does not verify")
+        # Spent only once verified: a stranger naming a witness's key spends nothing of it.
+        self._allowance[witness.name] = (left - 1, now_s)
         by_name = self._kept(size)
         earlier = by_name.get(witness.name)
         if earlier is None or earlier.timestamp_s < cosignature.timestamp_s:
@@ -107,6 +127,12 @@ class CosignatureBook:
         while len(self._lines) > SIZES_KEPT:
             self._lines.popitem(last=False)
         return witness.name
+
+    def _allowance_of(self, name: str, now_s: int) -> float:
+        """The lines witness name may still have checked now (a token bucket per witness
+        of genesis, so at most as many entries as genesis names)."""
+        left, at_s = self._allowance.get(name, (float(WITNESS_LINES_BURST), now_s))
+        return min(float(WITNESS_LINES_BURST), left + max(0, now_s - at_s) * WITNESS_LINES_PER_S)
 
     def lines(self, size: int) -> tuple[NoteSignature, ...]:
         """The kept lines of size, by witness name."""

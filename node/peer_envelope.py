@@ -32,7 +32,8 @@ ENVELOPE_BYTES_MAX = 8 * 1024 * 1024
 """A block is at most 8 MiB (RuntimeSettings.block_bytes_max) and travels base64-free in a
 proposal; one envelope never needs more. Enforced as the bytes stream in (node/api)."""
 _SENDER_HEX = 2 * PUBLIC_KEY_SIZE
-_AUTH_LINE = _SENDER_HEX + 1 + 2 * SIGNATURE_SIZE + 1
+AUTH_LINE_BYTES = _SENDER_HEX + 1 + 2 * SIGNATURE_SIZE + 1
+"""The authentication line's length: a body's first bytes name its claimed sender."""
 _HEX = frozenset(b"0123456789abcdef")
 
 
@@ -102,7 +103,7 @@ def open_envelope(
     sender, signature = _read_auth_line(data)
     if sender not in allowed:
         raise PeerMessageDroppedError(DropReason.UNKNOWN_KEY, sender.hex()[:16])
-    raw = data[_AUTH_LINE:]
+    raw = data[AUTH_LINE_BYTES:]
     if not verify_signature(sender, TAG_PEER + raw, signature):
         raise PeerMessageDroppedError(DropReason.BAD_SIGNATURE, sender.hex()[:16])
     if admit is not None and not admit(sender, len(data)):
@@ -128,9 +129,9 @@ def claimed_sender(data: bytes) -> PublicKey | None:
 
 def _read_auth_line(data: bytes) -> tuple[PublicKey, bytes]:
     """The sender key and signature of the fixed-size first line."""
-    line = data[:_AUTH_LINE]
+    line = data[:AUTH_LINE_BYTES]
     well_formed = (
-        len(line) == _AUTH_LINE
+        len(line) == AUTH_LINE_BYTES
         and line[_SENDER_HEX] == ord(" ")
         and line[-1] == ord("\n")
         and _HEX.issuperset(line[:_SENDER_HEX])

@@ -14,6 +14,7 @@ from consensus import BlockRequest, MessageReceived, message_from_json
 from node.checkpoints import SIZES_KEPT, CheckpointBook
 from node.compact_proposals import CompactProposal, block_request, expand
 from node.ledger import Ledger
+from node.old_precommits import OldPrecommits
 from node.peer_budget import PeerByteBudget
 from node.peer_envelope import (
     DropReason,
@@ -67,20 +68,36 @@ class PeerInbox:
         """Compact proposals by outcome: rebuilt here, or missing txs (the block asked for)."""
         self.budget = PeerByteBudget() if budget is None else budget
         """Envelope bytes per sender and second this node checks and decodes."""
+        self.old_precommits = OldPrecommits(self.ledger)
+        """Precommits of heights decided before the last one, against their certificates."""
 
     def allowed_keys(self) -> frozenset[PublicKey]:
         """The head's set and the next height's (they differ only across a set change)."""
         sets = (self.ledger.validators_of_head(), self.ledger.validators_for_next_height())
         return frozenset(v.public_key for s in sets for v in s.validators)
 
-    def over_budget(self, data: bytes) -> bool:
-        """Whether the sender data's authentication line names has too little of its byte
-        budget left for data (counted): refused before any signature check."""
-        sender = claimed_sender(data)
-        if sender is None or self.budget.covers(sender, len(data)):
+    def over_budget(self, head: bytes, size: int) -> bool:
+        """Whether the sender that head's authentication line names has too little of its
+        byte budget left for size bytes (counted): refused before any signature check.
+        head may be a body's first bytes only, size its declared length (False while head
+        is shorter than the line)."""
+        sender = claimed_sender(head)
+        if sender is None or self.budget.covers(sender, size):
             return False
         self._drop(DropReason.OVER_BUDGET, sender.hex()[:16])
         return True
+
+    def refused_sender(self, head: bytes) -> DropReason | None:
+        """For a body's authentication line (head, whole): MALFORMED or UNKNOWN_KEY
+        (counted) when open() would refuse it for that, before the rest is read."""
+        sender = claimed_sender(head)
+        if sender is None:
+            self._drop(DropReason.MALFORMED, "no authentication line")
+            return DropReason.MALFORMED
+        if sender not in self.allowed_keys():
+            self._drop(DropReason.UNKNOWN_KEY, sender.hex()[:16])
+            return DropReason.UNKNOWN_KEY
+        return None
 
     def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | DropReason:
         """Verify an envelope, charging its sender's byte budget before decoding it; the

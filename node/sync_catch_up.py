@@ -27,7 +27,12 @@ from node.peer_errors import describe_peer_error
 from node.storage.smt_top import CATCH_UP_LEVELS
 from node.sync_ahead import SignaturesAhead
 from node.sync_blocks import FetchedBlock, RangeRefusedError, parse_if_certified, parse_range
-from node.sync_fetch import RANGE_RESPONSE_BYTES_MAX, PeerAnswerError, PeerClient
+from node.sync_fetch import (
+    BLOCK_RANGE_BYTES_MAX,
+    RANGE_RESPONSE_BYTES_MAX,
+    PeerAnswerError,
+    PeerClient,
+)
 from node.sync_state import PeerView
 from protocol.block_check import BodyChecked
 from protocol.errors import ProtocolError
@@ -123,11 +128,11 @@ class CatchUp:
                     continue
                 while view.reachable and view.height > self._ledger.height + lag_allowed:
                     count = await self._fetch_and_apply(view)
-                    view.credible = count > 0
-                    if count == 0:
+                    applied += count
+                    view.credible = count > 0 and not view.served_short
+                    if not view.credible:
                         view.retry_at = time.monotonic() + RETRY_UNSERVED_S
                         break
-                    applied += count
         finally:
             if self._verifying is not None:
                 self._verifying.close(wait=False)
@@ -169,6 +174,7 @@ class CatchUp:
         first = self._ledger.height + 1
         last = min(view.height, first + SYNC_BATCH_BLOCKS - 1)
         applied = 0
+        view.served_short = False
         pending = self._fetch_ahead(view, first, last)
         try:
             while pending is not None:
@@ -182,7 +188,7 @@ class CatchUp:
                 pending = self._fetch_ahead(view, first, last)
                 wrote, whole = await self.apply_blocks(view, blocks)
                 applied += wrote
-                if not whole:
+                if not whole or view.served_short:
                     break
         finally:
             if pending is not None:
@@ -299,7 +305,31 @@ class CatchUp:
             )
             return None
         blocks = [FetchedBlock(*entry) for entry in parsed]
+        _note_short(view, first, limit, len(blocks), len(content))
         if blocks:
             # Parsed and verified while the blocks before it execute.
             self._start(blocks[0])
         return blocks
+
+
+def _note_short(view: PeerView, first: int, asked: int, served: int, content_bytes: int) -> None:
+    """Mark view served_short (logged once) when its range held fewer blocks than asked,
+    short of the height it claims: an honest range stops short only at its byte bound, past
+    16 MiB less one block of at most 8 MiB with its certificate, so never under a quarter
+    of the bound (node/chain_view.py block_range_json)."""
+    if served >= asked or first + served > view.height or view.served_short:
+        return
+    if content_bytes >= BLOCK_RANGE_BYTES_MAX // 4:
+        return
+    view.served_short = True
+    log.info(
+        "%s served %d of blocks %d..%d, short of its height %d: asked after the other"
+        " peers for %.0f s",
+        view.url,
+        served,
+        first,
+        first + asked - 1,
+        view.height,
+        RETRY_UNSERVED_S,
+        extra=view.fields(),
+    )

@@ -50,6 +50,12 @@ class PeerView:
     every node's /readyz flapping at "syncing: 999,960 blocks behind"."""
     retry_at: float = 0.0
     """While not credible: the monotonic time before which catch-up does not ask it."""
+    served_short: bool = False
+    """Its last range held fewer blocks than asked, short of its claimed height and of the
+    range's byte bound: no honest node serves so (node/chain_view.py block_range_json). A
+    hostile validator serving one sound block per range, each just under the read timeout,
+    kept its place as the highest peer and paced a catch-up at ~2.4 s a block (stop 50);
+    such a peer now goes after the others, as one that served nothing."""
 
     def fields(self) -> dict[str, object]:
         """Structured fields for the JSON log line about this peer."""

@@ -90,7 +90,7 @@ class RequestLimits(HttpMiddleware):
             )
             return
         limit = self.limits.body_limit(scope["path"])
-        claimed = _header(scope, b"content-length")
+        claimed = header_value(scope, b"content-length")
         if claimed is not None and (not is_decimal(claimed) or int(claimed) > limit):
             await _refuse(send, 413, "TOO_LARGE", f"body over {limit} bytes")
             return
@@ -141,7 +141,8 @@ def _head_bytes(scope: Scope) -> int:
     return line + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The value of the request's first header called name (lowercase), stripped; None without."""
     for key, value in scope["headers"]:
         if key == name:
             return bytes(value).decode("latin-1").strip()

@@ -165,6 +165,15 @@ class NodeStateCollector(Collector):
             self._inbox.dropped,
         )
         yield _counters(
+            "lantan_old_precommits",
+            "Precommits of heights decided before the last one, checked against the stored "
+            "certificate of their height (node/old_precommits.py), by outcome: "
+            "certificate_read (from the store), evidence (a conflicting one named its "
+            "validator), bad_signature.",
+            "outcome",
+            self._inbox.old_precommits.outcomes,
+        )
+        yield _counters(
             "lantan_compact_proposals",
             "Compact proposals received, by outcome: rebuilt from held txs, or missing txs "
             "(the whole block asked for).",

@@ -18,10 +18,12 @@ lives in production code: the honest nodes run unmodified.
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.adversary.byzantine_answers import DECLARED_BYTES, PostAnswers, endless_answer
 from tests.adversary.byzantine_asks import pause_answer
@@ -31,6 +33,7 @@ from tests.adversary.byzantine_peer import Reply
 from tests.adversary.byzantine_proposals import ProposalAttacks
 from tests.adversary.byzantine_status import (
     DRIP_BYTES,
+    SLOW_RANGE_S,
     StatusMode,
     drip_chunks,
     pause,
@@ -46,6 +49,8 @@ class Byzantine(ProposalAttacks, BoundAttacks):
         self.status = StatusMode()
         """How its port answers block sync's GETs (tests/adversary/byzantine_status.py)."""
         self.post_answers = PostAnswers()
+        self.sync_lock = threading.Lock()
+        """Held while a GET's answer syncs the chain copy (the server answers on threads)."""
         """How its port answers the honest nodes' posts (tests/adversary/byzantine_answers.py)."""
 
 
@@ -54,6 +59,18 @@ def status_head(byzantine: Byzantine) -> Reply:
     height = byzantine.sync()
     head_hash = byzantine.ledger.head().block_hash().hex()
     return byzantine.status.set("head", height, head_hash)
+
+
+def _one_block_range(byzantine: Byzantine, path: str) -> bytes:
+    """A /v1/blocks/range answer holding the first block asked alone (none we lack)."""
+    first = int(parse_qs(urlsplit(path).query)["from"][0])
+    with byzantine.sync_lock:
+        byzantine.sync()
+    block = byzantine.store.get_block(first)
+    certificate = byzantine.store.get_certificate(first)
+    if block is None or certificate is None:
+        return b'{"blocks":[]}'
+    return b'{"blocks":[{"block":' + block + b',"certificate":' + certificate + b"}]}"
 
 
 def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
@@ -79,6 +96,11 @@ def _listener(byzantine: Byzantine) -> ThreadingHTTPServer:
 
         def do_GET(self) -> None:
             mode = byzantine.status
+            if mode.mode == "slow-range" and self.path.startswith("/v1/blocks/range"):
+                time.sleep(SLOW_RANGE_S)
+                self._answer(200, _one_block_range(byzantine, self.path))
+                mode.ranges_served += 1
+                return
             answer = status_answer(mode.mode, self.path, mode.height, mode.head_hash)
             if answer is not None:
                 self._answer(*answer)
@@ -153,6 +175,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         ),
         "self_evidence": lambda c: byzantine.self_evidence(int(c["count"])),
         "foreign_equivocation": lambda c: byzantine.foreign_equivocation(c["name"]),
+        "old_precommit": lambda c: byzantine.old_precommit(c["name"], int(c["behind"])),
     }
 
 

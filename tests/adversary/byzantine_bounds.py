@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+from consensus.fork_evidence import certified_votes
 from genesis.keystore import read_keystore, unlock_keystore
 from genesis.network import PASSPHRASE_FILE
 from node.ledger import block_hash_of_payload
@@ -24,7 +25,7 @@ from protocol.encoding import encode
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
-from protocol.votes import Vote, VoteType, sign_vote
+from protocol.votes import Vote, VoteType, precommit, sign_vote
 from tests.adversary.byzantine_asks import AskAttacks
 from tests.adversary.byzantine_peer import FLOOD_THREADS, Reply, random_hash
 
@@ -204,6 +205,25 @@ class BoundAttacks(AskAttacks):
         evidence = DuplicateVoteEvidence.create(votes[0], votes[1])
         self.send(PeerKind.EVIDENCE, evidence.to_json())
         return {"evidence_hash": evidence.hash().hex(), "offender": key.public_key.hex()}
+
+    def old_precommit(self, name: str, behind: int) -> Reply:
+        """A second precommit signed with validator name's real key for a height `behind`
+        below the head, in the round of that height's certificate (which holds name's
+        first), for another block: amnesia after the fact, sent as a plain consensus vote
+        (hostile pass of stop 50). The evidence a node holding the certificate can form."""
+        key = _validator_key(self, name)
+        height = self.sync() - behind
+        certificate = self.ledger.certificate(height)
+        assert certificate is not None, height
+        (first,) = [
+            vote
+            for vote in certified_votes(certificate, self.chain_id)
+            if vote.validator == key.public_key
+        ]
+        second = sign_vote(precommit(self.chain_id, height, certificate.round, random_hash()), key)
+        self.send(PeerKind.CONSENSUS, self.vote_body(second))
+        evidence = DuplicateVoteEvidence.create(first, second)
+        return {"height": height, "evidence_hash": evidence.hash().hex()}
 
 
 def _validator_key(peer: BoundAttacks, name: str) -> SigningKey:

@@ -49,6 +49,8 @@ NEXT_HEIGHT_MESSAGES = 600
 NEXT_HEIGHT_PAYLOAD_KIB = 256
 SELF_EVIDENCE = 600
 LEAD_ROUND = 1000
+OLD_PRECOMMIT_BEHIND = 3
+OLD_PRECOMMIT_EVIDENCE = 'lantan_old_precommits_total{outcome="evidence"}'
 """The round the Byzantine leads a lone honest replica to (within the round window)."""
 RSS_GROWTH_MIB_MAX = 150
 """Generous: measured, each flood grew a node of ~76 MiB by 0 to 3 MiB."""
@@ -173,6 +175,22 @@ def test_evidence_against_itself_leaves_room_for_another(adversary: AdversaryNet
         assert metrics["lantan_evidence_pending"] <= OFFENDER_ITEMS_MAX + 1, name
     assert_agree(adversary)
     _assert_rss_bounded(adversary, before)
+
+
+def test_a_second_precommit_for_an_old_height_is_recorded(adversary: AdversaryNet) -> None:
+    """A precommit signed with an honest validator's key (its key run twice, say) for a
+    height three below the head, conflicting with its precommit in that height's
+    certificate: each honest node forms the evidence from its stored certificate, and it is
+    recorded (before stop 50 such a vote was dropped as old and nobody was named)."""
+    name = adversary.honest[-1]
+    adversary.net.wait_heights(adversary.honest, OLD_PRECOMMIT_BEHIND + 2)
+    sent = adversary.byzantine.command("old_precommit", name=name, behind=OLD_PRECOMMIT_BEHIND)
+    wait_recorded(adversary, sent["evidence_hash"])
+    recorded = assert_evidence_sound(adversary)
+    assert recorded[sent["evidence_hash"]]["offender"] == adversary.builder.keys.public(name).hex()
+    formed = [_counter(adversary, n, OLD_PRECOMMIT_EVIDENCE) for n in adversary.honest]
+    assert min(formed) >= 1, formed
+    assert_agree(adversary)
 
 
 def _round_of(adversary: AdversaryNet, name: str, at_least: int) -> int | None:

@@ -13,12 +13,15 @@ n=3 only in CI (the bound is per sender, alike at n=4; LANTAN_ADVERSARY_FULL=1 r
 """
 
 import os
+import socket
 import time
 
+import httpx
 import pytest
 
 from node.peer_budget import PEER_BURST_BYTES
-from tests.adversary.conftest import AdversaryNet
+from node.peer_envelope import ENVELOPE_BYTES_MAX
+from tests.adversary.conftest import BYZANTINE, AdversaryNet
 from tests.adversary.honest import (
     assert_agree,
     assert_healthy,
@@ -37,6 +40,11 @@ NODE_TOML_EXTRA = f"peer_bytes_per_s = {PEER_BYTES_PER_S}\n"
 FLOOD_S = 10.0
 THREADS = 2
 """Connections to each honest node."""
+SPEND_S = 0.5
+SPEND_TRIES = 8
+"""Floods of SPEND_S to spend a bucket: two envelopes fit in the burst, the third is refused."""
+ANSWER_S = 5.0
+"""How long a refusal on the declared length may take (the body timeout is 30 s)."""
 
 
 def _over_budget(adversary: AdversaryNet, name: str) -> float:
@@ -72,3 +80,36 @@ def test_a_sender_gets_no_more_than_its_byte_budget_opened(adversary: AdversaryN
     assert committed, "no client tx committed during the flood"
     assert_healthy(adversary)
     assert_agree(adversary)
+
+
+def test_a_body_past_the_budget_is_refused_on_its_declared_length(
+    adversary: AdversaryNet,
+) -> None:
+    # Spend the bucket until a 7 MiB envelope is refused (less than that left, refilling at
+    # 1 MiB/s), then at once declare 8 MiB: refused before the rest of the body is sent.
+    for name in adversary.honest:
+        answers: dict[str, int] = {}
+        for _ in range(SPEND_TRIES):
+            answer = adversary.byzantine.command("heavy_flood", seconds=SPEND_S, threads=1)
+            answers = answer["by_peer"][name]
+            if "429" in answers:
+                break
+        assert "429" in answers, (name, answers)
+        assert _answer_to_a_declared_body(adversary, name) == 429, name
+
+
+def _answer_to_a_declared_body(adversary: AdversaryNet, name: str) -> int:
+    """POST /peer/consensus declaring ENVELOPE_BYTES_MAX, sending only an authentication line that
+    names the Byzantine key; the status of the answer, which must come before the rest of
+    the body (before stop 50 the node waited for all of it: 408 after body_timeout_s)."""
+    byzantine = BYZANTINE[adversary.validator_count]
+    line = adversary.builder.keys.public(byzantine).hex() + " " + "0" * 128 + "\n"
+    url = httpx.URL(adversary.net.url(name))
+    head = (
+        f"POST /peer/consensus HTTP/1.1\r\nhost: {url.host}\r\n"
+        f"content-length: {ENVELOPE_BYTES_MAX}\r\ncontent-type: application/json\r\n\r\n"
+    )
+    with socket.create_connection((url.host, url.port), timeout=ANSWER_S) as connection:
+        connection.sendall(head.encode() + line.encode())
+        status_line = connection.makefile("rb").readline()
+    return int(status_line.split()[1])

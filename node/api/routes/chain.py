@@ -22,7 +22,12 @@ from node.api.schemas import (
     WitnessStatusModel,
 )
 from node.chain_view import WitnessView
-from node.cosignatures import LINE_BYTES_MAX, CheckpointUnknownError, CosignatureRefusedError
+from node.cosignatures import (
+    LINE_BYTES_MAX,
+    CheckpointUnknownError,
+    CosignatureRefusedError,
+    CosignatureThrottledError,
+)
 from node.sync_fetch import BLOCK_RANGE_BYTES_MAX, BLOCK_RANGE_LIMIT_MAX
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
@@ -152,6 +157,8 @@ async def post_cosignature(
         raise ApiError(404, "NOT_FOUND", str(error)) from None
     except CosignatureRefusedError as error:
         raise ApiError(400, "BAD_COSIGNATURE", str(error)) from None
+    except CosignatureThrottledError as error:
+        raise ApiError(429, "WITNESS_OVER_BUDGET", str(error), {"Retry-After": "1"}) from None
     return CosignatureAccepted(witness=witness, size=size)
 
 

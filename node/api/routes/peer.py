@@ -3,7 +3,8 @@
 Refused messages are answered 202 like accepted ones (a sender learns nothing from
 probing) and counted in /metrics; only a body over the size limit gets a 413, sent by
 RequestLimits as soon as the streamed bytes pass it, and a validator past its byte budget
-(node/peer_budget.py) a 429: it is told to slow down, and its bytes are not opened.
+(node/peer_budget.py) a 429: it is told to slow down, and its bytes are not opened, nor
+read past the authentication line when the body declares more than the budget holds.
 Authentication (one Ed25519 check per envelope) and the decoding of the body run in one
 trip off the event loop; only handing the result on runs on it. Consensus envelopes take
 that trip on a thread of their own. Evidence takes a second trip for its own signatures,
@@ -29,14 +30,16 @@ from starlette.types import Receive, Scope, Send
 
 from consensus import MessageReceived
 from node.api.errors import ApiError, error_body
+from node.api.limits import header_value
 from node.api.middleware import HttpMiddleware
 from node.api.schemas import PeerAccepted
-from node.peer_envelope import DropReason, PeerKind
+from node.peer_envelope import AUTH_LINE_BYTES, DropReason, PeerKind
 from node.peering import MissingTxs, PeerInbox
 from protocol.encoding import JsonObject
 from protocol.evidence import Evidence
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
+from protocol.votes import SignedVote
 
 router = APIRouter(tags=["peer"], include_in_schema=False)
 
@@ -93,7 +96,7 @@ async def _accept(
     """Open and parse off the event loop, then apply; False when the envelope is refused,
     None when its sender is past its byte budget (checked first, on the loop: the cheap
     refusal must not wait in the opener's queue behind the bytes it refuses)."""
-    if inbox.over_budget(data):
+    if inbox.over_budget(data, len(data)):
         return None
     loop = asyncio.get_running_loop()
     opened = await loop.run_in_executor(
@@ -120,12 +123,24 @@ def _open_and_parse(
     return sender, parse(inbox, sender, body)
 
 
-def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
-    return inbox.consensus_message(sender, body)
+Consensus = tuple[MessageReceived, Evidence | None]
+"""A decoded consensus message, and the evidence an old precommit in it proved, if any."""
 
 
-async def _deliver(inbox: PeerInbox, _sender: PublicKey, received: MessageReceived) -> None:
+def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> Consensus | None:
+    received = inbox.consensus_message(sender, body)
+    if received is None:
+        return None
+    message = received.message
+    old = inbox.old_precommits.evidence(message) if isinstance(message, SignedVote) else None
+    return received, old
+
+
+async def _deliver(inbox: PeerInbox, _sender: PublicKey, parsed: Consensus) -> None:
+    received, evidence = parsed
     inbox.deliver(received)
+    if evidence is not None:
+        await inbox.pool_evidence(evidence)
 
 
 def _compact(
@@ -240,26 +255,58 @@ class PeerFastPath(HttpMiddleware):
             return
         kind, handler, route = found
         scope["route"] = route  # RequestObserver labels the request by its template
-        data = await _read_body(receive)
+        inbox: PeerInbox = scope["app"].state.inbox
+        data = await _read_body(receive, inbox, _declared_length(scope))
         if data is None:
             return  # the peer hung up: nobody to answer, as for a route
-        inbox: PeerInbox = scope["app"].state.inbox
-        accepted = await _accept(inbox, data, kind, handler)
+        unread = isinstance(data, DropReason)
+        if isinstance(data, DropReason):
+            accepted = None if data is DropReason.OVER_BUDGET else False
+        else:
+            accepted = await _accept(inbox, data, kind, handler)
         status, body = _ANSWERS[accepted]
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         if accepted is None:
             headers += [(k.lower().encode(), v.encode()) for k, v in OVER_BUDGET_HEADERS.items()]
+        if unread:
+            # The rest of the body is never read: the connection ends with this answer.
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body; None when the client disconnected first."""
+def _declared_length(scope: Scope) -> int:
+    """The body's Content-Length (RequestLimits has refused one not decimal or over the
+    limit); 0 without one (chunked: only the bytes counted so far)."""
+    claimed = header_value(scope, b"content-length")
+    return 0 if claimed is None else int(claimed)
+
+
+async def _read_body(
+    receive: Receive, inbox: PeerInbox, declared: int
+) -> bytes | DropReason | None:
+    """The whole request body; None when the client disconnected first; OVER_BUDGET as
+    soon as the sender its authentication line names lacks the budget for the declared
+    length, or (chunked) for the bytes counted so far: the rest is never read; the same
+    for an authentication line that is malformed or names no validator (a witness, an
+    observer, anyone). Before, each refused envelope was read whole first (up to 8 MiB,
+    hostile pass of stop 50)."""
     chunks = []
+    head = b""
+    received = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        received += len(chunk)
         if not message.get("more_body", False):
-            return b"".join(chunks)
+            return b"".join(chunks)  # whole: _accept checks the budget for all of it
+        if len(head) < AUTH_LINE_BYTES:
+            head += chunk[: AUTH_LINE_BYTES - len(head)]
+            refused = inbox.refused_sender(head) if len(head) == AUTH_LINE_BYTES else None
+            if refused is not None:
+                return refused
+        if inbox.over_budget(head, max(declared, received)):
+            return DropReason.OVER_BUDGET

@@ -95,7 +95,8 @@ def test_bad_lines_are_refused_and_not_kept(book: CosignatureBook, bad: bytes, r
 
 def test_storage_is_bounded(book: CosignatureBook) -> None:
     for size in range(1, SIZES_KEPT + 3):
-        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+        # A size a second, as a witness cosigns a chain (WITNESS_LINES_PER_S).
+        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S + size)
     kept = book.sizes_with_quorum()
     assert len(kept) == SIZES_KEPT and kept[0] == SIZES_KEPT + 2 and book.lines(1) == ()
 
@@ -227,3 +228,45 @@ def test_stored_lines_without_a_checkpoint_to_verify_them_are_skipped(
         again = CosignatureBook(two_witnesses(), store, checkpoint_text=lambda size: None)
         assert again.lines(5) == ()
         assert "no checkpoint of this size" in caplog.text
+
+
+class _CountingArchive:
+    """An archive that counts its (synced, in LevelDB) writes."""
+
+    def __init__(self) -> None:
+        self.puts = 0
+
+    def put_cosignature_lines(self, size: int, lines: bytes) -> None:
+        self.puts += 1
+
+    def get_cosignature_lines(self, size: int) -> bytes | None:
+        return None
+
+    def newest_cosignature_lines(self, count: int) -> list[tuple[int, bytes]]:
+        return []
+
+
+def test_a_witness_resigning_one_size_is_throttled_and_others_are_not() -> None:
+    # Hostile pass of stop 50: one witness re-signed size 5 with rising timestamps, each
+    # line newer than the last, so each a synced write on the event loop: 1,000 posts,
+    # 1,000 writes. Now WITNESS_LINES_BURST, then WITNESS_LINES_PER_S, per witness.
+    archive = _CountingArchive()
+    book = CosignatureBook(two_witnesses(), archive)
+    posts = [line(5, at=NOW_S - 1000 + i) for i in range(200)]
+    throttled = 0
+    for posted in posts:
+        try:
+            book.add(size=5, text=text(5), line=posted, now_s=NOW_S)
+        except cosignatures.CosignatureThrottledError:
+            throttled += 1
+    print(f"200 lines of one size at one second: {archive.puts} writes, {throttled} throttled")
+    assert archive.puts == cosignatures.WITNESS_LINES_BURST
+    # Forgeries naming the throttled witness spend nothing; the other witness is served.
+    book.add(size=5, text=text(5), line=line(5, key=AUDITOR, name="auditor"), now_s=NOW_S)
+    with pytest.raises(cosignatures.CosignatureThrottledError):
+        book.add(size=5, text=text(5), line=tampered(line(6)), now_s=NOW_S)
+    later = NOW_S + 1
+    for offset in range(cosignatures.WITNESS_LINES_PER_S):
+        book.add(size=5, text=text(5), line=line(5, at=NOW_S + offset), now_s=later)
+    with pytest.raises(cosignatures.CosignatureThrottledError):
+        book.add(size=5, text=text(5), line=line(5, at=later), now_s=later)

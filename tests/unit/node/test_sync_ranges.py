@@ -10,7 +10,10 @@ import pytest
 
 from node.sync_blocks import RangeRefusedError, canonical_payload, parse_range
 from protocol.encoding import decode, decode_unchecked, encode
+from protocol.hashing import Hash32, sha256
 from protocol.tx import SignedTx
+from protocol.votes import sign_certificate
+from tests.unit.node.chain_kit import VALIDATOR_KEYS
 from tests.unit.node.sync_kit import (
     PEER,
     LedgerAt,
@@ -162,3 +165,33 @@ def test_synced_txs_are_read_in_c_not_by_the_reference(
     assert catch_up_from(behind, {PEER: (serve_blocks(blocks), 3)}) == 3
     assert behind.head() == source.header(3)
     assert read == []
+
+
+def test_blocks_of_another_chain_cost_one_range_and_the_next_peer_serves(
+    ledger_at: LedgerAt,
+) -> None:
+    # Hostile pass of stop 50: a peer claiming the highest head serves blocks certified for
+    # another chain (its certificates sign another chain id: another genesis). The first
+    # block is refused, the peer left for the round, and the honest peer serves them all.
+    source = ledger_at("source")
+    behind = ledger_at("behind")
+    blocks = certified_chain(source, 6)
+    other_chain = Hash32(sha256(b"another genesis"))
+    foreign = {
+        height: (payload, sign_certificate(other_chain, height, c.block_hash, VALIDATOR_KEYS[:2]))
+        for height, (payload, c) in blocks.items()
+    }
+    asked: list[str] = []
+    foreign_transport = serve_blocks(foreign)
+
+    def foreign_answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return foreign_transport.handle_request(request)
+
+    peers = {
+        "http://foreign.test": (httpx.MockTransport(foreign_answer), 9),
+        "http://honest.test": (serve_blocks(blocks), 6),
+    }
+    assert catch_up_from(behind, peers) == 6
+    assert behind.head() == source.header(6)
+    assert len(asked) <= 2, asked  # its first range, and the one fetched ahead

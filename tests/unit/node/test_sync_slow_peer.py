@@ -13,9 +13,10 @@ import pytest
 
 from node import sync_fetch, sync_forks, sync_polls
 from tests.unit.node.chain_kit import build_and_commit, open_ledger
-from tests.unit.node.sync_kit import certified_chain, mock_sync, serve_blocks
+from tests.unit.node.sync_kit import catch_up_from, certified_chain, mock_sync, serve_blocks
 
 HONEST, DRIPPING = "http://honest.test", "http://dripping.test"
+SHORT = "http://short.test"
 
 
 class _Drip(httpx.AsyncByteStream):
@@ -244,3 +245,25 @@ def test_a_fork_check_that_fails_unexpectedly_is_logged(
         r.levelno == logging.ERROR and f"fork check of {HONEST} failed" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_a_peer_serving_one_block_a_range_is_asked_after_the_others(tmp_path: Path) -> None:
+    # A hostile validator claiming a few blocks more than the others and serving one sound
+    # block per range (each just under the read timeout) kept its place as the highest
+    # peer: a catch-up took one slow answer per block (stop 50). A range short of its
+    # server's claimed height and of the byte bound now puts that server after the others.
+    source = open_ledger(tmp_path / "source")
+    blocks = certified_chain(source, 8)
+    behind = open_ledger(tmp_path / "behind")
+    honest = serve_blocks(blocks)
+    short_asked: list[str] = []
+
+    def one_block(request: httpx.Request) -> httpx.Response:
+        short_asked.append(str(request.url))
+        one = httpx.Request("GET", request.url.copy_merge_params({"limit": "1"}))
+        return honest.handle_request(one)
+
+    peers = {SHORT: (httpx.MockTransport(one_block), 10), HONEST: (honest, 8)}
+    assert catch_up_from(behind, peers) == 8
+    print(f"ranges asked of the short peer: {len(short_asked)}")
+    assert len(short_asked) <= 2, short_asked  # its first range, and the one fetched ahead
