@@ -522,7 +522,7 @@ def _restarting(rng: random.Random, honest: tuple[str, ...], gst_ms: int) -> tup
 
 def gap_scenario4(
     seed: int,
-    strategy: Strategy,
+    strategy: Strategy | Combined,
     rounds: dict[str, int],
     *,
     max_height: int = 1,
@@ -531,7 +531,11 @@ def gap_scenario4(
 ) -> Scenario:
     """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
     of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
-    replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored."""
+    replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored.
+    A Combined strategy of two: n=7, each Byzantine key its own (v5 the first, v6 the
+    second)."""
+    played = strategy.strategies if isinstance(strategy, Combined) else (strategy,)
+    nodes = tuple(f"v{i}" for i in range(3 * len(played) + 1))
     crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
     epochs: tuple[LinkEpoch, ...] = ()
     gst_ms = 1 if late is None else max(1, late[1])
@@ -543,11 +547,19 @@ def gap_scenario4(
         loss=0.0,
         duplicate=0.0,
         delay_max_ms=40,
-        skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
+        skew_ms=dict.fromkeys(nodes, 0),
     )
-    return _strategic(
-        seed, strategy, max_height, rounds, network=calm, crashes=crashes, epochs=epochs
+    scenario = _strategic(
+        seed,
+        played[0],
+        max_height,
+        rounds,
+        network=calm,
+        crashes=crashes,
+        epochs=epochs,
+        nodes=nodes,
     )
+    return scenario if len(played) == 1 else replace(scenario, strategies=played)
 
 
 def _strategic(
