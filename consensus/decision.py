@@ -96,10 +96,11 @@ def enter_next_height(
         # its lock: that lock was taken together with a precommit we may have sent.
         signer = without_lock(signer)
     future = state.future
+    members = applied.next_validators
     state = replace(
         state,
         height=height,
-        validators=applied.next_validators,
+        validators=members,
         signer=signer,
         votes=VoteTally(),
         previous_votes=state.votes,
@@ -119,6 +120,10 @@ def enter_next_height(
         lock_evidence_reported=frozenset(
             e for e in state.lock_evidence_reported if e[1] >= state.height
         ),
+        # Where validators were heard: only the next set's, so what a validator that left
+        # (or a key rotated out) was heard saying is not kept for as long as we run.
+        rounds_heard={k: v for k, v in state.rounds_heard.items() if members.contains(k)},
+        heard_votes={k: v for k, v in state.heard_votes.items() if members.contains(k)},
     )
     state = start_round(state, 0, out)
     for received in future:

@@ -95,7 +95,9 @@ class ReplicaState:
     some were below: we wait in it for them (rounds.waits_for_those_behind)."""
     rounds_heard: Mapping[PublicKey, tuple[int, int, int]] = field(default_factory=dict)
     """validator -> (height, round, now_ms) of the last verified vote received from it, of
-    this height or the one before: where it was then (rounds.catch_up)."""
+    this height or the one before: where it was then (rounds.catch_up). Validators of this
+    height's set only, and of the previous one's through its late votes: a new height
+    keeps its set's (decision.enter_next_height)."""
     heard_votes: Mapping[PublicKey, SignedVote] = field(default_factory=dict)
     """validator -> the vote that put it where rounds_heard says (kept in the tally or
     not): what rounds.relay_round_votes passes on."""

@@ -6,6 +6,7 @@ seed and a kind or strategy determine, so that the seed alone replays the whole 
 
 from tests.simulation.scenario import (
     SET_CHANGES,
+    Combined,
     Kind,
     Strategy,
     make_scenario,
@@ -18,7 +19,7 @@ from tests.simulation.simulator import Simulation
 
 def run_strategy(
     seed: int,
-    strategy: Strategy,
+    strategy: Strategy | Combined,
     max_height: int,
     options: SimOptions | None = None,
     *,
@@ -26,8 +27,16 @@ def run_strategy(
     restarting: bool = False,
 ) -> SimResult:
     """Run one seed of the n = 3b + 1 scenario whose b Byzantine keys play strategy (across
-    a set change for SET_CHANGES; restarting: with a crash-restarting honest replica)."""
-    if strategy in SET_CHANGES:
+    a set change for SET_CHANGES; restarting: with a crash-restarting honest replica). A
+    Combined strategy: each Byzantine key its own (n=7), or a set change and the one
+    strategy the Byzantine key plays across it (n=4)."""
+    if isinstance(strategy, Combined) and strategy.set_change is not None:
+        attack, *more = strategy.strategies[1:]
+        assert not more and byzantine == 1, "a set change combines with one strategy at n=4"
+        scenario = make_set_change_scenario(
+            seed, strategy.set_change, max_height, attack=attack, restarting=restarting
+        )
+    elif strategy in SET_CHANGES:
         scenario = make_set_change_scenario(seed, strategy, max_height)
     else:
         scenario = make_strategic_scenario(

@@ -11,7 +11,7 @@ a fork: the canaries for the lock rule and for signer-state persistence fall int
 import enum
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class Kind(enum.Enum):
@@ -136,6 +136,27 @@ SET_CHANGES = (Strategy.JOIN, Strategy.LEAVE, Strategy.ROTATE)
 
 
 @dataclass(frozen=True, slots=True)
+class Combined:
+    """Combined faults: two Byzantine keys at n=7 each playing its own strategy, or at n=4 a
+    set change (JOIN, LEAVE or ROTATE: its validator plan) while the Byzantine key plays
+    another strategy throughout instead of the set change's own attack. Written "a+b"."""
+
+    strategies: tuple[Strategy, ...]
+
+    @property
+    def value(self) -> str:
+        return "+".join(s.value for s in self.strategies)
+
+    @property
+    def set_change(self) -> Strategy | None:
+        return self.strategies[0] if self.strategies[0] in SET_CHANGES else None
+
+    @classmethod
+    def parse(cls, text: str) -> "Combined":
+        return cls(tuple(Strategy(name) for name in text.split("+")))
+
+
+@dataclass(frozen=True, slots=True)
 class Crash:
     node: str
     at_ms: int
@@ -199,6 +220,9 @@ class Scenario:
     """LOCK_TRAP only: when the committing replica is cut off and the locked one crashes."""
     strategy: Strategy | None = None
     """A deliberate Byzantine strategy for the Byzantine key (tests/simulation/adversary.py)."""
+    strategies: tuple[Strategy, ...] = ()
+    """Combined faults: each Byzantine key's own strategy, in key order (Combined); empty:
+    every Byzantine key plays strategy."""
     start_rounds: dict[str, int] = field(default_factory=dict)
     """Replicas that start at height 1 in a round above 0, resuming a signer state that
     signed a nil prevote there (as after timing rounds alone and restarting)."""
@@ -428,7 +452,12 @@ GAPPED = (
 
 
 def make_strategic_scenario(
-    seed: int, strategy: Strategy, max_height: int, *, byzantine: int = 1, restarting: bool = False
+    seed: int,
+    strategy: Strategy | Combined,
+    max_height: int,
+    *,
+    byzantine: int = 1,
+    restarting: bool = False,
 ) -> Scenario:
     """n = 3b + 1, q = 2b + 1 for b = byzantine (n=4 by default, n=7 with two); the last b
     keys play strategy (tests/simulation/adversary.py), each on its own, from the start.
@@ -438,14 +467,15 @@ def make_strategic_scenario(
     replicas start rounds apart in every holding run and in half of the others: one
     replica ahead of the others (the gap HOLD_GAP keeps open), or all apart. restarting:
     one more honest replica crashes and restarts (with its signer state) again and again,
-    up to 8 s after GST (_restarting).
+    up to 8 s after GST (_restarting). A Combined strategy gives each key its own.
     """
+    played = strategy.strategies if isinstance(strategy, Combined) else (strategy,)
     nodes = tuple(f"v{i}" for i in range(3 * byzantine + 1))
     honest = nodes[: 2 * byzantine + 1]
     rng = random.Random(seed)
     net = _network(rng, nodes)
     start_rounds: dict[str, int] = {}
-    if strategy in GAPPED or rng.random() < 0.5:
+    if any(s in GAPPED for s in played) or rng.random() < 0.5:
         base = rng.randint(0, 25)
         ahead = rng.choice(honest)
         spread = rng.random() < 0.3
@@ -457,9 +487,9 @@ def make_strategic_scenario(
     crashes = _crashes(rng, honest, net.gst_ms, may_lose_state=False)
     if restarting:
         crashes += _restarting(random.Random(seed ^ 0xC4A5), honest, net.gst_ms)
-    return _strategic(
+    scenario = _strategic(
         seed,
-        strategy,
+        played[0],
         max_height,
         start_rounds,
         network=net,
@@ -467,6 +497,10 @@ def make_strategic_scenario(
         epochs=_partitions(rng, nodes, net.gst_ms),
         nodes=nodes,
     )
+    if len(played) == 1:
+        return scenario
+    assert len(played) == byzantine, f"{len(played)} strategies for {byzantine} Byzantine keys"
+    return replace(scenario, strategies=played)
 
 
 RESTARTING_AFTER_GST_MS = 8_000
@@ -488,7 +522,7 @@ def _restarting(rng: random.Random, honest: tuple[str, ...], gst_ms: int) -> tup
 
 def gap_scenario4(
     seed: int,
-    strategy: Strategy,
+    strategy: Strategy | Combined,
     rounds: dict[str, int],
     *,
     max_height: int = 1,
@@ -497,7 +531,11 @@ def gap_scenario4(
 ) -> Scenario:
     """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
     of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
-    replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored."""
+    replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored.
+    A Combined strategy of two: n=7, each Byzantine key its own (v5 the first, v6 the
+    second)."""
+    played = strategy.strategies if isinstance(strategy, Combined) else (strategy,)
+    nodes = tuple(f"v{i}" for i in range(3 * len(played) + 1))
     crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
     epochs: tuple[LinkEpoch, ...] = ()
     gst_ms = 1 if late is None else max(1, late[1])
@@ -509,11 +547,19 @@ def gap_scenario4(
         loss=0.0,
         duplicate=0.0,
         delay_max_ms=40,
-        skew_ms=dict.fromkeys(STRATEGIC_NODES, 0),
+        skew_ms=dict.fromkeys(nodes, 0),
     )
-    return _strategic(
-        seed, strategy, max_height, rounds, network=calm, crashes=crashes, epochs=epochs
+    scenario = _strategic(
+        seed,
+        played[0],
+        max_height,
+        rounds,
+        network=calm,
+        crashes=crashes,
+        epochs=epochs,
+        nodes=nodes,
     )
+    return scenario if len(played) == 1 else replace(scenario, strategies=played)
 
 
 def _strategic(
@@ -547,10 +593,19 @@ def _strategic(
     )
 
 
-def make_set_change_scenario(seed: int, strategy: Strategy, max_height: int) -> Scenario:
+def make_set_change_scenario(
+    seed: int,
+    strategy: Strategy,
+    max_height: int,
+    *,
+    attack: Strategy | None = None,
+    restarting: bool = False,
+) -> Scenario:
     """One Byzantine key (3) playing strategy (JOIN, LEAVE or ROTATE) around a validator-set
     change after change_height, drawn in 1..max_height-1; quorums are 2n/3 + 1. The
-    network, crashes and partitions as in make_strategic_scenario; no round gap."""
+    network, crashes and partitions as in make_strategic_scenario; no round gap. attack:
+    the Byzantine key plays it throughout instead of strategy's attack (Combined);
+    restarting: one honest replica crashes and restarts as in make_strategic_scenario."""
     rng = random.Random(seed)
     change = rng.randint(1, max_height - 1)
     rotated: dict[str, int] = {}
@@ -571,6 +626,9 @@ def make_set_change_scenario(seed: int, strategy: Strategy, max_height: int) -> 
         plan = ValidatorPlan((0, 1, 2, 3), 3, after, 3, change)
     honest = tuple(n for n in nodes if n != "v3")
     net = _network(rng, nodes)
+    crashes = _crashes(rng, honest, net.gst_ms, may_lose_state=False)
+    if restarting:
+        crashes += _restarting(random.Random(seed ^ 0xC4A5), honest, net.gst_ms)
     return Scenario(
         seed=seed,
         kind=Kind.SET_CHANGE,
@@ -579,9 +637,9 @@ def make_set_change_scenario(seed: int, strategy: Strategy, max_height: int) -> 
         byzantine_keys=frozenset({3}),
         validators=plan,
         max_height=max_height,
-        crashes=_crashes(rng, honest, net.gst_ms, may_lose_state=False),
+        crashes=crashes,
         epochs=_partitions(rng, nodes, net.gst_ms),
         network=net,
-        strategy=strategy,
+        strategy=strategy if attack is None else attack,
         rotated=rotated,
     )

@@ -148,16 +148,19 @@ class Simulation:
             )
 
     def _adversaries(self) -> dict[str, Adversary]:
-        """Each Byzantine replica's strategy, if the scenario gives one; each plays it on its
-        own (its own random stream: the first key's is the one runs with one key drew)."""
+        """Each Byzantine replica's strategy, if the scenario gives one (or its own, when
+        scenario.strategies gives each key one); each plays it on its own (its own random
+        stream: the first key's is the one runs with one key drew)."""
         strategy = self.scenario.strategy
         if strategy is None:
             return {}
         change = self.scenario.validators.change_height
         attack = frozenset({change, change + 1}) if strategy in SET_CHANGES else frozenset()
+        keys = sorted(self.scenario.byzantine_keys)
+        played = self.scenario.strategies or (strategy,) * len(keys)
         return {
             self._name_of_key(key): Adversary(
-                strategy=strategy,
+                strategy=played[index],
                 rng=random.Random(self.scenario.seed ^ 0xB12 ^ (index * 0x10000)),
                 signer=self.replicas[self._name_of_key(key)].signer,
                 chain_id=CHAIN_ID,
@@ -165,7 +168,7 @@ class Simulation:
                 timeouts=self.options.timeouts,
                 attack_heights=attack,
             )
-            for index, key in enumerate(sorted(self.scenario.byzantine_keys))
+            for index, key in enumerate(keys)
         }
 
     def _name_of_key(self, key: int) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tests.simulation.runs import run_seed, run_strategy
-from tests.simulation.scenario import Kind, Strategy
+from tests.simulation.scenario import Combined, Kind, Strategy
 from tests.simulation.sim_config import SimOptions, SimResult
 
 DEEP_HEIGHTS = {
@@ -44,7 +44,7 @@ class Tally:
     forks_named_by_lock_evidence: list[int] = field(default_factory=list)
     """Forked runs in which lock-violation evidence was found (amnesia, ADR 0012)."""
 
-    def add(self, kind: Kind | Strategy, seed: int, result: SimResult) -> None:
+    def add(self, kind: Kind | Strategy | Combined, seed: int, result: SimResult) -> None:
         self.seeds += 1
         self.steps += result.stats.steps
         where = f"{kind.value} seed {seed}"
@@ -100,16 +100,17 @@ STRATEGY_BOUND_MS = 60_000
 def strategy_sweep(
     first: int,
     count: int,
-    strategies: Sequence[Strategy],
+    strategies: Sequence[Strategy | Combined],
     height: int,
     every: int,
     *,
     byzantine: int = 1,
     restarting: bool = False,
-) -> dict[Strategy, Tally]:
+) -> dict[Strategy | Combined, Tally]:
     """The n = 3b + 1 runs whose b Byzantine keys play a strategy (adversary.py); restarting:
-    one honest replica crashes and restarts until 8 s after GST."""
-    tallies = {strategy: Tally() for strategy in strategies}
+    one honest replica crashes and restarts until 8 s after GST. A Combined strategy
+    ("a+b") gives each Byzantine key its own, or plays one across a set change."""
+    tallies: dict[Strategy | Combined, Tally] = {strategy: Tally() for strategy in strategies}
     options = SimOptions(liveness_bound_ms=STRATEGY_BOUND_MS)
     started = time.perf_counter()
     n = 3 * byzantine + 1
@@ -129,9 +130,9 @@ def strategy_sweep(
                 print(f"FAIL {problems[-1]}", flush=True)
                 print(
                     "  replay: .venv/bin/python -c 'from tests.simulation.runs import "
-                    "run_strategy; from tests.simulation.scenario import Strategy; from "
+                    "run_strategy; from tests.simulation.scenario import Combined, Strategy; from "
                     "tests.simulation.sim_config import SimOptions; print(run_strategy("
-                    f"{seed}, Strategy.{strategy.name}, {height}, "
+                    f"{seed}, {_named(strategy)}, {height}, "
                     f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS}), "
                     f"byzantine={byzantine}, restarting={restarting}))'",
                     flush=True,
@@ -141,8 +142,18 @@ def strategy_sweep(
     return tallies
 
 
+def _named(strategy: Strategy | Combined) -> str:
+    """The expression that names strategy in a replay line."""
+    if isinstance(strategy, Combined):
+        return f"Combined.parse({strategy.value!r})"
+    return f"Strategy.{strategy.name}"
+
+
 def _summary(
-    tallies: Mapping[Kind, Tally] | Mapping[Strategy, Tally], elapsed_s: float, *, final: bool
+    tallies: Mapping[Kind, Tally] | Mapping[Strategy | Combined, Tally],
+    elapsed_s: float,
+    *,
+    final: bool,
 ) -> None:
     total_seeds = sum(t.seeds for t in tallies.values())
     total_steps = sum(t.steps for t in tallies.values())
@@ -176,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--strategies",
         default="",
-        help="comma-separated Byzantine strategies at n=4 instead of kinds ('all': every one)",
+        help="comma-separated Byzantine strategies at n=4 instead of kinds ('all': every one); "
+        "a+b combines: with --byzantine 2 each key plays its own, join|leave|rotate+b plays b "
+        "across that set change",
     )
     parser.add_argument(
         "--byzantine",
@@ -192,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.strategies:
         names = [s.value for s in Strategy] if args.strategies == "all" else args.strategies
-        chosen = [Strategy(s) for s in (names.split(",") if isinstance(names, str) else names)]
+        listed = names.split(",") if isinstance(names, str) else names
+        chosen = [Combined.parse(s) if "+" in s else Strategy(s) for s in listed]
         height = args.max_height or STRATEGY_HEIGHT
         found = strategy_sweep(
             args.first,

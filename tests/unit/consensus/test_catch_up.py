@@ -3,11 +3,12 @@ round cannot do without (n=3, q=2 and n=4, q=3, one validator silent or Byzantin
 docs/CONSENSUS.md, "Round skipping"). Unit timeouts: round 0's step
 timeouts sum to 2000 ms, its round timeout is 4000 ms."""
 
-from consensus import Action, Broadcast, ReplicaState, Tick
+from consensus import Action, Broadcast, CommitApplied, ReplicaState, Tick
 from consensus.rounds import retransmit, waits_for_those_behind
 from protocol.votes import SignedVote
 from tests.kit.engine_config import scaled_timeouts
-from tests.unit.consensus.harness import PRE, Harness, feed
+from tests.kit.validators import validator_set_of
+from tests.unit.consensus.harness import COM, PRE, Harness, X, block_hash, feed, validated
 
 
 def _pair() -> tuple[Harness, int, int, int]:
@@ -256,3 +257,27 @@ def test_n4_the_vote_followed_is_relayed_though_over_the_kept_rounds():
         state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
     assert waits_for_those_behind(state)
     assert _others_votes_retransmitted(h, me, state) == [h.vote(byzantine, PRE, 9, None)]
+
+
+def test_where_validators_were_heard_is_kept_only_for_the_next_heights_set():
+    """rounds_heard and heard_votes hold one entry per validator heard; a validator that
+    left the set (or a key rotated out) was kept for as long as the process ran, one more
+    entry per set change. At the next height only its set's validators are kept (a late
+    vote of the height just decided may note a leaver again, until the height after)."""
+    h, me, (leaving, *staying) = _four()
+    state, _ = h.start(me)
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    for i in (leaving, *staying):
+        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)), sender=i)
+    assert {h.key(i) for i in (leaving, *staying)} <= set(state.heard_votes)
+    members = [(f"v{i}", h.key(i)) for i in range(4) if i != leaving]
+    after = validator_set_of(members, 3)
+    state, _ = feed(state, CommitApplied(height=1, next_validators=after))
+    assert state.height == 2
+    assert h.key(leaving) not in state.rounds_heard
+    assert h.key(leaving) not in state.heard_votes
+    for i in staying:
+        assert state.heard_votes[h.key(i)] == h.vote(i, COM, 0, block_hash(X))
+        assert state.rounds_heard[h.key(i)][:2] == (1, 0)
