@@ -42,7 +42,8 @@ def loaded_after(statements: str, prefixes: tuple[str, ...]) -> tuple[list[str],
         "with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):\n"
         f"{textwrap.indent(textwrap.dedent(statements), '    ')}\n"
         "print(out.getvalue())\n"
-        f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))\n"
+        # A None entry is a module refused, not loaded (node/__init__.py's httpx._main).
+        f"print(sorted(m for m, v in sys.modules.items() if m.startswith({prefixes!r}) and v))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
@@ -99,3 +100,14 @@ def test_an_http_request_imports_nothing_new() -> None:
     loaded, printed = loaded_after(SERVE_AND_ASK_TWICE, ("sniffio",))
     assert "sniffio" in loaded, "httpcore's per-request `import sniffio` fails"
     assert printed.strip() == "[]"
+
+
+def test_neither_a_node_nor_a_query_loads_httpxs_command_line_client() -> None:
+    """httpx imports its own CLI (click, rich, pygments) whenever they are installed: before,
+    ~0.25 s of CPU at every node start and every `lantan` call that asks a node."""
+    for entry in (
+        "import node.main",
+        "from client.cli.main import main; main(['query', '--help'])\nimport client.api",
+    ):
+        loaded, _ = loaded_after(f"{entry}\nimport httpx", ("rich", "pygments"))
+        assert loaded == [], (entry, loaded)
