@@ -29,7 +29,7 @@ from protocol.errors import ProtocolError
 from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
-from protocol.votes import Proposal, Vote, VoteType, sign_vote
+from protocol.votes import Proposal, SignedVote, Vote, VoteType, sign_vote
 from tests.adversary.byzantine_peer import FLOOD_THREADS, ByzantinePeer, Reply
 from tests.adversary.fuzz_cases import EDGE_INTEGERS, Case, chosen
 
@@ -52,6 +52,9 @@ KINDS: dict[str, PeerKind] = {
 }
 """Every body the Byzantine validator can send, by name, and the route it goes to."""
 FAILED_LISTED_MAX = 50
+EDGE_BLOCK = Hash32(bytes(32))
+EDGE_PAYLOAD = b'{"evidence":[],"header":{},"txs":[]}'
+"""A shell-shaped payload (it ends as a compact proposal's shell must) for edge proposals."""
 
 
 class FuzzAttacks(ByzantinePeer):
@@ -116,33 +119,55 @@ class FuzzAttacks(ByzantinePeer):
         return made
 
     def _resigned(self, height: int) -> list[tuple[str, Case]]:
-        """Votes and proposals with an edge height, round or POL round, signed over it."""
+        """Votes, proposals (whole and compact), our own duplicate-vote evidence and
+        checkpoint lines with an edge height, round, POL round or size, signed over it."""
         cases: list[tuple[str, Case]] = []
-        block = Hash32(bytes(32))
-        payload = b"{}"
         for name, number in EDGE_INTEGERS.items():
             for field in ("height", "round"):
+                label = f"resigned:{field}={name}"
                 values = {"height": height, "round": 0, field: number}
-                for vote_type in VoteType:
-                    signed = sign_vote(
-                        Vote(type=vote_type, chain_id=self.chain_id, block_hash=block, **values),
-                        self.key,
-                    )
-                    label = f"resigned:{field}={name}"
-                    cases.append((vote_type.value, Case(label, self.vote_body(signed))))
+                votes = [self._edge_vote(vote_type, values) for vote_type in VoteType]
+                cases += [(v.vote.type.value, Case(label, self.vote_body(v))) for v in votes]
+                nil = self._edge_vote(VoteType.PREVOTE, values, block=None)
+                evidence = DuplicateVoteEvidence.create(votes[0], nil).to_json()
+                cases.append(("duplicate_vote_evidence", Case(label, evidence)))
             for field in ("height", "round", "pol_round"):
+                label = f"resigned:{field}={name}"
                 values = {"height": height, "round": 0, "pol_round": -1, field: number}
-                proposal = Proposal(
-                    chain_id=self.chain_id, block_hash=Hash32(sha256(payload)), **values
-                )
-                signed_proposal = SignedProposal(
-                    proposal=proposal,
-                    proposer=self.key.public_key,
-                    signature=self.key.sign(proposal.sign_bytes()),
-                )
-                body = ProposalMessage(signed=signed_proposal, payload=payload).to_json()
-                cases.append(("proposal", Case(f"resigned:{field}={name}", body)))
+                cases += [(kind, Case(label, body)) for kind, body in self._edge_proposals(values)]
+            line = self._edge_checkpoint_line(number)
+            if line is not None:
+                cases.append(("checkpoint", Case(f"resigned:size={name}", line)))
         return cases
+
+    def _edge_vote(
+        self, vote_type: VoteType, values: dict[str, int], block: Hash32 | None = EDGE_BLOCK
+    ) -> SignedVote:
+        vote = Vote(type=vote_type, chain_id=self.chain_id, block_hash=block, **values)
+        return sign_vote(vote, self.key)
+
+    def _edge_proposals(self, values: dict[str, int]) -> list[tuple[str, JsonObject]]:
+        """A proposal of values, signed, as a whole proposal and as a compact one."""
+        proposal = Proposal(
+            chain_id=self.chain_id, block_hash=Hash32(sha256(EDGE_PAYLOAD)), **values
+        )
+        signed = SignedProposal(
+            proposal=proposal,
+            proposer=self.key.public_key,
+            signature=self.key.sign(proposal.sign_bytes()),
+        )
+        compact = CompactProposal(signed=signed, shell=EDGE_PAYLOAD, leaves=(EDGE_BLOCK,))
+        whole = ProposalMessage(signed=signed, payload=EDGE_PAYLOAD)
+        return [("proposal", whole.to_json()), ("compact_proposal", compact.to_json())]
+
+    def _edge_checkpoint_line(self, size: int) -> JsonObject | None:
+        """A checkpoint signature line of ours for size (None below 1: no checkpoint text
+        of such a size can be written, protocol.note.checkpoint_at_height)."""
+        if size < 1:
+            return None
+        note = checkpoint_at_height(chain_id=self.chain_id, height=size - 1, root_hash=EDGE_BLOCK)
+        line = sign_note(note.body(), self.name, self.key).line()
+        return {"size": size, "root": EDGE_BLOCK.hex(), "line": line}
 
     def _sealed(self, kind: PeerKind, case: Case) -> bytes:
         """The case's envelope, signed; a value encode() refuses (too deep once in the

@@ -87,12 +87,28 @@ def _fuzz(adversary: AdversaryNet, first: int, count: int) -> dict[str, int]:
     return answer
 
 
+def _dropped(adversary: AdversaryNet) -> dict[str, tuple[float, float]]:
+    """name -> envelopes dropped as malformed and as a bad body (opened, then refused)."""
+    keys = [
+        f'lantan_peer_messages_dropped_total{{reason="{r}"}}' for r in ("malformed", "bad_body")
+    ]
+    dropped = {}
+    for name in adversary.honest:
+        metrics = adversary.net.metrics(name)
+        dropped[name] = (metrics.get(keys[0], 0.0), metrics.get(keys[1], 0.0))
+    return dropped
+
+
 def test_every_kind_fuzzed_leaves_honest_nodes_sound(adversary: AdversaryNet) -> None:
-    before = _snapshot(adversary)
+    before, dropped_before = _snapshot(adversary), _dropped(adversary)
     first, count = 0, FULL_BATCH_CASES if FULL else CI_CASES
     while True:
         answer = _fuzz(adversary, first, count)
         _assert_still_sound(adversary, before)
+        # The cases got past the envelope's signature to the decoders they are aimed at.
+        for name, (malformed, bad_body) in _dropped(adversary).items():
+            assert malformed > dropped_before[name][0], name
+            assert bad_body > dropped_before[name][1], name
         first += count
         if not FULL or first >= answer["total"]:
             return
