@@ -266,7 +266,7 @@ class CheckpointFollower:
             book.add(size=size, root=root, line=line.line(), validators=validators)
         for line in checked.witness_lines:
             try:
-                self._service.add_cosignature(size, line.line().encode())
+                self._service.add_cosignature(size, line.line().encode(), sender=url)
             except (CosignatureRefusedError, CheckpointUnknownError) as error:
                 problem = CheckpointProblem(
                     refusal=Refusal.BAD_COSIGNATURE, size=size, detail=str(error)

@@ -91,5 +91,10 @@ def expand(
     if missing:
         return missing
     txs = b",".join(tx.canonical_bytes() for tx in found if tx is not None)
-    payload = compact.shell[:-2] + txs + b"]}"
+    return with_payload(compact, compact.shell[:-2] + txs + b"]}")
+
+
+def with_payload(compact: CompactProposal, payload: bytes) -> ProposalMessage:
+    """The full proposal compact stands for, with payload as its block's bytes (rebuilt,
+    or held already: the engine checks it hashes to the signed block either way)."""
     return ProposalMessage(signed=compact.signed, payload=payload, pol_votes=compact.pol_votes)

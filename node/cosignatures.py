@@ -39,6 +39,15 @@ on the event loop and, when newer, a synced write), after a burst of WITNESS_LIN
 (a witness catching up on the sizes it missed). An honest witness cosigns each new
 checkpoint once, about one a block; a hostile one re-signed one size with rising
 timestamps, each line a synced write: 1,000 posts, 1,000 writes (stop 50). Past it: 429."""
+FORGED_LINES_BURST = 16
+FORGED_LINES_PER_S = 1
+SENDERS_TRACKED_MAX = 1024
+"""Lines that fail their signature check one sender (a client address) may post: a burst,
+then one a second; past it its lines are refused (429) before they are decoded or checked.
+Only failures spend it, so a witness (whose lines verify) never does; the witness budget
+above is spent only by verified lines, so that a stranger naming a witness's key cannot
+drain it, and forged lines cost a check each with no bound (hostile pass of stop 51). At
+most SENDERS_TRACKED_MAX senders are tracked, the longest quiet forgotten first."""
 
 
 log = logging.getLogger("lantan.node")
@@ -91,31 +100,41 @@ class CosignatureBook:
             (w.name, cosignature_key_id(w.name, w.public_key)): w for w in witnesses.witnesses
         }
         self._lines: OrderedDict[int, dict[str, Cosignature]] = OrderedDict()
-        self._allowance: dict[str, tuple[float, int]] = {}
-        """Per witness name: the lines it may still have checked, as of a time (s)."""
+        self._allowance = _Allowance(
+            WITNESS_LINES_BURST, WITNESS_LINES_PER_S, max(1, len(witnesses.witnesses))
+        )
+        """Per witness name: the verified lines it may still have checked and kept."""
+        self._forgeries = _Allowance(FORGED_LINES_BURST, FORGED_LINES_PER_S, SENDERS_TRACKED_MAX)
+        """Per sender (client address): the lines failing their check it may still post."""
         if archive is not None:
             for size, stored in reversed(archive.newest_cosignature_lines(SIZES_KEPT)):
                 by_name = self._decode_stored(size, stored)
                 if by_name is not None:
                     self._lines[size] = by_name
 
-    def add(self, *, size: int, text: str, line: bytes, now_s: int) -> str:
+    def add(self, *, size: int, text: str, line: bytes, now_s: int, sender: str = "") -> str:
         """Verify line as a cosignature of checkpoint text (of size) and keep it.
 
-        Returns the witness name; raises CosignatureRefusedError. Requires text to be the
-        body of the checkpoint of size that this node serves."""
+        Returns the witness name; raises CosignatureRefusedError, or
+        CosignatureThrottledError. Requires text to be the body of the checkpoint of size
+        that this node serves; sender names who posted it (a client address)."""
+        if self._forgeries.left(sender, now_s) < 1:
+            raise CosignatureThrottledError(
+                f"{sender or 'this sender'} has posted more than {FORGED_LINES_PER_S} "
+                "lines a second that do not verify"
+            )
         cosignature, witness = self._decode(line)
         if cosignature.timestamp_s > now_s + FUTURE_SKEW_S:
             raise CosignatureRefusedError(f"timestamp {cosignature.timestamp_s} is in the future")
-        left = self._allowance_of(witness.name, now_s)
-        if left < 1:
+        if self._allowance.left(witness.name, now_s) < 1:
             raise CosignatureThrottledError(
                 f"{witness.name} has sent more than {WITNESS_LINES_PER_S} lines a second"
             )
         if not verify_cosignature(text, cosignature, witness):
+            self._forgeries.spend(sender, now_s)
             raise CosignatureRefusedError(f"cosignature of {witness.name} does not verify")
         # Spent only once verified: a stranger naming a witness's key spends nothing of it.
-        self._allowance[witness.name] = (left - 1, now_s)
+        self._allowance.spend(witness.name, now_s)
         by_name = self._kept(size)
         earlier = by_name.get(witness.name)
         if earlier is None or earlier.timestamp_s < cosignature.timestamp_s:
@@ -127,12 +146,6 @@ class CosignatureBook:
         while len(self._lines) > SIZES_KEPT:
             self._lines.popitem(last=False)
         return witness.name
-
-    def _allowance_of(self, name: str, now_s: int) -> float:
-        """The lines witness name may still have checked now (a token bucket per witness
-        of genesis, so at most as many entries as genesis names)."""
-        left, at_s = self._allowance.get(name, (float(WITNESS_LINES_BURST), now_s))
-        return min(float(WITNESS_LINES_BURST), left + max(0, now_s - at_s) * WITNESS_LINES_PER_S)
 
     def lines(self, size: int) -> tuple[NoteSignature, ...]:
         """The kept lines of size, by witness name."""
@@ -213,6 +226,26 @@ class CosignatureBook:
             return Cosignature.from_note_signature(parsed), witness
         except (UnicodeDecodeError, NoteError) as error:
             raise CosignatureRefusedError(f"not a cosignature line: {error}") from None
+
+
+class _Allowance:
+    """Lines per key: a token bucket of burst, refilled per_s a second (of now_s); at most
+    keys_max keys, the one spent longest ago forgotten first (it is full again then)."""
+
+    def __init__(self, burst: int, per_s: int, keys_max: int) -> None:
+        self._burst, self._per_s, self._keys_max = burst, per_s, keys_max
+        self._left: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        """Per key: the lines left, as of a time (s)."""
+
+    def left(self, key: str, now_s: int) -> float:
+        left, at_s = self._left.get(key, (float(self._burst), now_s))
+        return min(float(self._burst), left + max(0, now_s - at_s) * self._per_s)
+
+    def spend(self, key: str, now_s: int) -> None:
+        self._left[key] = (self.left(key, now_s) - 1, now_s)
+        self._left.move_to_end(key)
+        while len(self._left) > self._keys_max:
+            self._left.popitem(last=False)
 
 
 def _encode_lines(by_name: dict[str, Cosignature]) -> bytes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from consensus import BlockRequest, MessageReceived, message_from_json
 from node.checkpoints import SIZES_KEPT, CheckpointBook
-from node.compact_proposals import CompactProposal, block_request, expand
+from node.compact_proposals import CompactProposal, block_request, expand, with_payload
 from node.ledger import Ledger
 from node.old_precommits import OldPrecommits
 from node.peer_budget import PeerByteBudget
@@ -129,9 +129,10 @@ class PeerInbox:
     def compact_proposal(
         self, sender: PublicKey, body: JsonObject
     ) -> MessageReceived | MissingTxs | None:
-        """Decode a compact proposal and rebuild its payload from the txs this node holds
-        (off the event loop); MissingTxs when some are not held, None (counted) when
-        malformed or far ahead, as for a consensus message."""
+        """Decode a compact proposal and rebuild its payload from the txs this node holds,
+        or take the payload of its block the engine holds already (off the event loop);
+        MissingTxs when neither, None (counted) when malformed or far ahead, as for a
+        consensus message."""
         try:
             compact = CompactProposal.from_json(body)
         except ProtocolError as error:
@@ -140,6 +141,15 @@ class PeerInbox:
         if self._far_ahead(compact.height):
             return None
         expanded = expand(compact, self.service.mempool.by_leaf)
+        held = None
+        if isinstance(expanded, list):
+            # A validator restarted while locked holds its lock's payload (locked_payloads)
+            # and none of its txs: a re-proposal of that block made it ask the proposer for
+            # bytes it had (hostile pass of stop 51).
+            held = self._held_payload(compact.signed.proposal.block_hash)
+        if held is not None:
+            self.compact["held"] += 1
+            return MessageReceived(sender=sender, message=with_payload(compact, held))
         if isinstance(expanded, list) and compact.height > self.ledger.height + 2:
             # Not yet authenticated as its round's proposal (the engine does that): a
             # request is sent only for the heights the engine keeps proposals of, so a
@@ -163,6 +173,13 @@ class PeerInbox:
             return MissingTxs(sender=sender, request=block_request(compact))
         self.compact["rebuilt"] += 1
         return MessageReceived(sender=sender, message=expanded)
+
+    def _held_payload(self, block_hash: Hash32) -> bytes | None:
+        """The payload of block_hash the engine holds for its height (a proposal's, or the
+        lock's and valid value's it kept across a restart), if any. Read off the event
+        loop: the replica state is replaced whole at each step, never changed in place."""
+        replica = None if self.runtime is None else self.runtime.replica
+        return None if replica is None else replica.blocks.get(block_hash)
 
     def _far_ahead(self, height: int) -> bool:
         """Whether a vote or proposal of height is too far ahead to decode further

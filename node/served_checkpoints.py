@@ -89,10 +89,11 @@ class ServedCheckpoints:
         note = self.checkpoint_note(size)
         return missing if note is None else (size, note)
 
-    def add_cosignature(self, size: int, line: bytes) -> str:
+    def add_cosignature(self, size: int, line: bytes, sender: str = "") -> str:
         """Verify and keep a witness's cosignature of the checkpoint of size that this node
-        serves; returns the witness name. Raises CosignatureRefusedError, or
-        CheckpointUnknownError when this node holds no signed checkpoint of size."""
+        serves, posted by sender (a client address); returns the witness name. Raises
+        CosignatureRefusedError (CosignatureThrottledError), or CheckpointUnknownError
+        when this node holds no signed checkpoint of size."""
         if self.book is None:
             raise CosignatureRefusedError("this network's genesis names no witnesses")
         note = None
@@ -102,7 +103,7 @@ class ServedCheckpoints:
             raise CheckpointUnknownError(size)
         text = parse_signed_note(note).text
         now_s = self.clock.now_ms() // 1000
-        return self.book.add(size=size, text=text, line=line, now_s=now_s)
+        return self.book.add(size=size, text=text, line=line, now_s=now_s, sender=sender)
 
     def newest_cosigned_sizes(self) -> dict[str, int]:
         """Per witness name, the newest checkpoint size whose cosignature this node keeps."""

@@ -119,8 +119,8 @@ class NodeService:
     def receipt_checkpoint_of_size(self, size: int) -> tuple[int, str] | str:
         return self.served.receipt_checkpoint_of_size(size)
 
-    def add_cosignature(self, size: int, line: bytes) -> str:
-        return self.served.add_cosignature(size, line)
+    def add_cosignature(self, size: int, line: bytes, sender: str = "") -> str:
+        return self.served.add_cosignature(size, line, sender)
 
     def newest_cosigned_sizes(self) -> dict[str, int]:
         return self.served.newest_cosigned_sizes()

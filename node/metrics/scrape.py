@@ -175,8 +175,9 @@ class NodeStateCollector(Collector):
         )
         yield _counters(
             "lantan_compact_proposals",
-            "Compact proposals received, by outcome: rebuilt from held txs, or missing txs "
-            "(the whole block asked for).",
+            "Compact proposals received, by outcome: rebuilt from held txs, held (the "
+            "engine holds the block's payload already), missing txs (the whole block "
+            "asked for), or late.",
             "outcome",
             self._inbox.compact,
         )

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.adversary.byzantine_answers import DECLARED_BYTES, PostAnswers, endless_answer
 from tests.adversary.byzantine_asks import pause_answer
 from tests.adversary.byzantine_bounds import BoundAttacks
+from tests.adversary.byzantine_fuzz import FuzzAttacks
 from tests.adversary.byzantine_heavy import heavy_flood
 from tests.adversary.byzantine_peer import Reply
 from tests.adversary.byzantine_proposals import ProposalAttacks
@@ -41,7 +42,7 @@ from tests.adversary.byzantine_status import (
 )
 
 
-class Byzantine(ProposalAttacks, BoundAttacks):
+class Byzantine(ProposalAttacks, BoundAttacks, FuzzAttacks):
     """One Byzantine validator with every attack the tests script."""
 
     def __init__(self, directory: Path, name: str) -> None:
@@ -175,6 +176,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         ),
         "self_evidence": lambda c: byzantine.self_evidence(int(c["count"])),
         "foreign_equivocation": lambda c: byzantine.foreign_equivocation(c["name"]),
+        "fuzz": lambda c: byzantine.fuzz(int(c["seed"]), int(c["first"]), int(c["count"]), c["tx"]),
         "old_precommit": lambda c: byzantine.old_precommit(c["name"], int(c["behind"])),
     }
 

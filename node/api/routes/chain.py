@@ -143,7 +143,8 @@ async def post_cosignature(
     for the checkpoint of size this node serves (ADR 0021). It is bounded, then decoded,
     then verified, and only then kept (in the node's LevelDB, so it survives a restart);
     the checkpoint routes serve it after the validators' lines. On the event loop, where
-    the books are written."""
+    the books are written. Lines that fail their check are bounded per client address
+    (node/cosignatures.py FORGED_LINES_PER_S)."""
     body = b""
     async for chunk in request.stream():
         body += chunk
@@ -152,7 +153,8 @@ async def post_cosignature(
                 413, "TOO_LARGE", f"a cosignature line has at most {LINE_BYTES_MAX} bytes"
             )
     try:
-        witness = service.add_cosignature(size, body)
+        sender = request.client.host if request.client is not None else ""
+        witness = service.add_cosignature(size, body, sender)
     except CheckpointUnknownError as error:
         raise ApiError(404, "NOT_FOUND", str(error)) from None
     except CosignatureRefusedError as error:

@@ -22,6 +22,7 @@ from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, parse_signature_line
 from protocol.signing import SigningKey
 from protocol.witnesses import Witness, WitnessSet
+from tests.unit.node.chain_kit import count_ed25519_verifies
 
 CHAIN_ID = sha256(b"cosignature book chain")
 COURT = SigningKey(sha256(b"court witness"))
@@ -270,3 +271,35 @@ def test_a_witness_resigning_one_size_is_throttled_and_others_are_not() -> None:
         book.add(size=5, text=text(5), line=line(5, at=NOW_S + offset), now_s=later)
     with pytest.raises(cosignatures.CosignatureThrottledError):
         book.add(size=5, text=text(5), line=line(5, at=later), now_s=later)
+
+
+def test_lines_that_do_not_verify_are_bounded_per_sender_and_spend_no_witness_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Hostile pass of stop 51: the witness budget is spent only by verified lines (so a
+    # stranger cannot drain it), which left every forged line naming a witness's key a
+    # signature check on the event loop, without bound. Now FORGED_LINES_BURST, then
+    # FORGED_LINES_PER_S, per sender; its later lines are refused before any check.
+    verifies = count_ed25519_verifies(monkeypatch)
+    book = CosignatureBook(two_witnesses())
+    forged, refused_unchecked = tampered(line(5)), 0
+    for _ in range(200):
+        try:
+            book.add(size=5, text=text(5), line=forged, now_s=NOW_S, sender="203.0.113.9")
+        except cosignatures.CosignatureThrottledError:
+            refused_unchecked += 1
+        except CosignatureRefusedError:
+            pass
+    print(f"200 forged lines: {len(verifies)} signature checks, {refused_unchecked} refused")
+    assert len(verifies) == cosignatures.FORGED_LINES_BURST
+    assert refused_unchecked == 200 - cosignatures.FORGED_LINES_BURST
+    # The witness named, posting from its own address, is checked and kept.
+    assert book.add(size=5, text=text(5), line=line(5), now_s=NOW_S, sender="198.51.100.7")
+    # A second later the forger has one more check; a verified line never spends it.
+    later = NOW_S + 1
+    with pytest.raises(CosignatureRefusedError):
+        book.add(size=5, text=text(5), line=forged, now_s=later, sender="203.0.113.9")
+    with pytest.raises(cosignatures.CosignatureThrottledError):
+        book.add(size=5, text=text(5), line=forged, now_s=later, sender="203.0.113.9")
+    for offset in range(cosignatures.FORGED_LINES_BURST + 1):
+        book.add(size=6, text=text(6), line=line(6, at=NOW_S + offset), now_s=later, sender="w")

@@ -2,6 +2,7 @@
 proposal its sender signed when this node holds every tx, and otherwise makes the node ask
 its sender for the block; a malformed one is dropped and counted, never delivered."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -9,10 +10,18 @@ import pytest
 from consensus import BlockRequest, MessageReceived
 from node.compact_proposals import compact_of
 from node.peer_envelope import PeerKind, seal_envelope
+from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from tests.unit.node.api.kit import Api
 from tests.unit.node.chain_kit import CHAIN_ID, account_open, build_and_commit
 from tests.unit.node.proposal_kit import PROPOSER, built, proposal_of
+
+
+@dataclass(frozen=True)
+class HeldBlocks:
+    """The one field of a replica state the route reads: payloads by block hash."""
+
+    blocks: dict[Hash32, bytes]
 
 
 class Recorder:
@@ -21,6 +30,8 @@ class Recorder:
     def __init__(self) -> None:
         self.delivered: list[MessageReceived] = []
         self.asked: list[tuple[PublicKey, BlockRequest]] = []
+        self.replica: HeldBlocks | None = None
+        """The runtime's replica state, as far as the route reads it."""
 
     @property
     def proposals(self) -> "Recorder":
@@ -99,3 +110,19 @@ def test_a_late_compact_proposal_of_a_height_below_ours_asks_for_nothing(
     assert post_compact(api, compact.to_json()).json() == {"accepted": True}
     assert (recorder.delivered, recorder.asked) == ([], [])
     assert api.inbox.compact == {"late": 1}
+
+
+def test_a_compact_proposal_of_a_block_the_engine_holds_is_taken_without_asking(
+    api: Api, recorder: Recorder
+) -> None:
+    """A validator restarted while locked holds its lock's payload but none of its txs (its
+    mempool is empty): the re-proposal of that block, compact, is the proposal it signed
+    with the payload held. Before, the node asked the proposer for the whole block."""
+    prepared = built(api.ledger, (account_open(1), account_open(2)))
+    message = proposal_of(prepared, api.ledger.height + 1)
+    compact = compact_of(message, prepared.block)
+    assert compact is not None
+    recorder.replica = HeldBlocks(blocks={prepared.block_hash: prepared.payload})
+    assert post_compact(api, compact.to_json()).json() == {"accepted": True}
+    assert recorder.delivered == [MessageReceived(sender=PROPOSER.public_key, message=message)]
+    assert (recorder.asked, api.inbox.compact) == ([], {"held": 1})

@@ -11,6 +11,7 @@ import pytest
 
 from genesis.document import Genesis, build_genesis
 from genesis.network import witness_set
+from node.cosignatures import FORGED_LINES_BURST
 from protocol.cosignature import cosign
 from protocol.note import sign_note
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
@@ -29,6 +30,7 @@ from tests.unit.node.chain_kit import (
     next_time,
     open_ledger,
 )
+from tests.unit.node.test_cosignatures import tampered
 
 COURT_WITNESS, AUDITOR_WITNESS = key_of("court-witness"), key_of("auditor-witness")
 ADDRESS = "https://witness.court.example.cn:8443"
@@ -157,3 +159,21 @@ def test_the_route_is_typed_in_the_openapi(api: Api) -> None:
         "announced",
         "cosigned_size",
     }
+
+
+def test_forged_cosignature_lines_of_one_client_are_refused_unchecked_past_its_budget(
+    witnessed: tuple[Api, Genesis],
+) -> None:
+    """Hostile pass of stop 51: each line naming a witness that failed its check cost a
+    signature check, with no bound; now a client address has FORGED_LINES_BURST of them."""
+    api, genesis = witnessed
+    commit(api, genesis, announce(genesis))
+    size, text = sign_checkpoint(api)
+    line = cosign(text, "court-witness", COURT_WITNESS, NOW_MS // 1000).note_signature().line()
+    forged = tampered(line.encode())
+    path = f"/v1/checkpoints/{size}/cosignatures"
+    codes = [api.client.post(path, content=forged).status_code for _ in range(FORGED_LINES_BURST)]
+    assert codes == [400] * FORGED_LINES_BURST
+    refused = api.client.post(path, content=forged)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1", refused.text
+    assert refused.json()["error"]["code"] == "WITNESS_OVER_BUDGET"
