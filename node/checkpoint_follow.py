@@ -21,7 +21,11 @@ from dataclasses import dataclass
 import httpx
 
 from client.audit.checkpoint import NOTE_LENGTH_MAX, note_verifiers
-from node.cosignatures import CheckpointUnknownError, CosignatureRefusedError
+from node.cosignatures import (
+    CheckpointUnknownError,
+    CosignatureRefusedError,
+    CosignatureThrottledError,
+)
 from node.ledger import Ledger
 from node.service import NodeService
 from node.sync_fetch import PeerAnswerError
@@ -272,6 +276,10 @@ class CheckpointFollower:
                     refusal=Refusal.BAD_COSIGNATURE, size=size, detail=str(error)
                 )
                 self._refused(url, problem)
+            except CosignatureThrottledError:
+                # The witness is past its line budget here (node/cosignatures.py): not the
+                # peer's fault. Its lines come again with a later note of this size.
+                break
         self._service.metrics.checkpoints_followed.labels(outcome="kept").inc()
         return True
 

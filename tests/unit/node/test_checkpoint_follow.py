@@ -24,6 +24,7 @@ from node.checkpoint_follow import (
     local_log,
 )
 from node.checkpoints import CheckpointBook
+from node.cosignatures import CosignatureThrottledError
 from node.ledger import Ledger
 from node.mempool import Mempool
 from node.service import NodeService
@@ -245,3 +246,26 @@ def test_checkpoint_pending_names_witnesses_only_when_genesis_asks_for_them() ->
     assert "witness" not in pending_detail(None)
     assert "quorum" in pending_detail(None)
     assert "2 witness cosignature" in pending_detail(2)
+
+
+def test_a_witness_past_its_line_budget_defers_its_lines_and_ends_no_round(
+    ledger: Ledger, service: NodeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a witness's lines over its budget (429 to a client) raised out of the round,
+    so an observer catching up on notes lost the round to a traceback each time."""
+    size = ledger.height + 1
+    text = checkpoint_at_height(
+        chain_id=CHAIN_ID, height=size - 1, root_hash=ledger.history_root(size)
+    ).body()
+    line = cosign(text, "court-witness", WITNESS_KEY, 1_700_000_000).note_signature()
+    peers = Peers({f"{PEER}/v1/checkpoints/latest": (200, head_note(ledger, extra=line.line()))})
+
+    def over_budget(*_: object, **__: object) -> None:
+        raise CosignatureThrottledError("court-witness has sent more than 2 lines a second")
+
+    follower = CheckpointFollower(service, lambda: [PEER], peers.fetch)
+    monkeypatch.setattr(follower, "_local", lambda: local(ledger, WITNESSES))
+    monkeypatch.setattr(service, "add_cosignature", over_budget)
+    assert follow(service, peers, follower=follower) == 1  # the validators' note is kept
+    latest = service.latest_checkpoint()
+    assert latest is not None and latest[0] == size
