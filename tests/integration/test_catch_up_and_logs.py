@@ -60,11 +60,13 @@ def data_dir(net: LocalNet, name: str) -> Path:
     return config.resolve(config.data_dir)
 
 
-@pytest.fixture
-def forged_net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[LocalNet, int]]:
-    """A new 3-validator network: the first two hold BLOCKS_BEHIND forged blocks and run; the
-    third has never started and holds nothing (a wiped validator). Yields it and the height."""
-    net = LocalNet(tmp_path / "net")
+@pytest.fixture(scope="module")
+def forged(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LocalNet, int]]:
+    """A 3-validator network for the module: the first two hold BLOCKS_BEHIND forged blocks
+    and run; the third starts wiped in each test (forged_net). Yields it and the height."""
+    net = LocalNet(tmp_path_factory.mktemp("forged") / "net")
     names = net_create(net.directory, validators=3, base_port=free_base_port(3))
     height = forge_blocks(net, names, BLOCKS_BEHIND)
     shutil.rmtree(data_dir(net, names[1]), ignore_errors=True)
@@ -78,6 +80,19 @@ def forged_net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
             yield net, height
     finally:
         net.close()
+
+
+@pytest.fixture
+def forged_net(forged: tuple[LocalNet, int]) -> tuple[LocalNet, int]:
+    """The module's forged network with its third validator stopped and wiped: it has never
+    held a block, BLOCKS_BEHIND or more behind the other two (which cannot commit without it:
+    3 of 3 sign)."""
+    net, _ = forged
+    victim = net.validators[2]
+    if net.running(victim):
+        net.kill(victim)
+    shutil.rmtree(data_dir(net, victim), ignore_errors=True)
+    return forged
 
 
 def log_lines(net: LocalNet, name: str) -> list[dict[str, Any]]:
