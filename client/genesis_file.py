@@ -15,13 +15,16 @@ lowercase hex digits, for an auditor who holds the hash rather than the file
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from client.api import NodeClient
 from client.errors import UsageError, WrongChainError
-from genesis.document import Genesis, GenesisDocument, build_genesis, parse_genesis
 from protocol.errors import ProtocolError
 from protocol.fields import parse_hex
 from protocol.hashing import Hash32
+
+if TYPE_CHECKING:
+    from genesis.document import Genesis, GenesisDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +34,10 @@ class GenesisFile:
 
     path: Path
     raw: bytes
-    genesis: Genesis
+    genesis: "Genesis"
 
     @property
-    def document(self) -> GenesisDocument:
+    def document(self) -> "GenesisDocument":
         return self.genesis.document
 
     @property
@@ -45,6 +48,10 @@ class GenesisFile:
 def read_genesis_file(path: Path) -> GenesisFile:
     """The genesis file at path; UsageError if it cannot be read or defines no genesis
     (malformed JSON, a field missing or unknown, an unsupported protocol version)."""
+    # Imported here, not at the top: it loads contracts and consensus (~0.2 s of CPU), and
+    # `lantan query` imports this module for query status's --genesis (test_import_cost.py).
+    from genesis.document import build_genesis, parse_genesis
+
     try:
         raw = path.read_bytes()
     except OSError as error:
