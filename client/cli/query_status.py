@@ -34,14 +34,15 @@ def run_status(args: argparse.Namespace) -> int:
         for url, answer in zip(urls, judged, strict=True)
         if isinstance(answer, NodeError)
     }
-    record = next((answer for answer in judged if not isinstance(answer, NodeError)), None)
-    if record is None:
+    if all(isinstance(answer, NodeError) for answer in answers):
+        # Nothing answered at all: said as every read of the nodes says it.
         raise failures[urls[0]] if len(urls) == 1 else NoNodeAnsweredError(failures)
-    _print_status(dict(record), urls, judged, as_json=args.json)
+    record = next((answer for answer in judged if not isinstance(answer, NodeError)), None)
+    if record is not None:
+        _print_status(dict(record), urls, judged, as_json=args.json)
     if failures:
-        raise NodesNotInStepError(
-            failures, given=len(urls), chain_id=chain_id or "", chain_source=source
-        )
+        assert chain_id is not None, "a node answered: the reference is its chain"
+        raise NodesNotInStepError(failures, given=len(urls), chain_id=chain_id, chain_source=source)
     return EXIT_OK
 
 

@@ -132,7 +132,9 @@ def test_status_genesis_is_the_reference_not_the_first_node(
     assert exit_unchecked == EXIT_FAILURE, "without --genesis, the first that answered"
     assert f"{node_url} serves another chain: {chain}" in err_unchecked
     assert (exit_alone, err_alone) == (EXIT_OK, "")
+    # No node on the chain given: said so, not "no node answered" (it did, on another).
     assert exit_wrong == EXIT_FAILURE
+    assert f"1 of 1 nodes not in step with chain {chain[:16]} (the chain id given): " in err_wrong
     assert f"{other} serves another chain" in err_wrong
 
 
