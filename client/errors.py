@@ -8,6 +8,8 @@ ClientError
 │   └── NodeResponseError       a 2xx answer that is not what the API promises
 ├── SubmitError               no node took the tx; carries every node's NodeError
 ├── NoNodeAnsweredError       no node of several answered a read; carries every NodeError
+├── NodesNotInStepError       `query status`: some node named is unreachable or on another
+│                             chain or head; carries each failing node's NodeError
 ├── LocalFileError            a local file that cannot be used (carries path)
 │   ├── TxFileError             a tx file that cannot be read, parsed or written
 │   └── AuditFileError          an audit state file (--state) `lantan audit` cannot use
@@ -95,6 +97,20 @@ class NoNodeAnsweredError(ClientError):
 
     def __init__(self, failures: Mapping[str, NodeError]) -> None:
         super().__init__(f"no node answered: {failures_text(failures)}")
+        self.failures = dict(failures)
+
+
+class NodesNotInStepError(ClientError):
+    """Some of the nodes `query status` was given did not answer, serve another chain than
+    the reference (chain_source), or hold another head at a height another node holds."""
+
+    def __init__(
+        self, failures: Mapping[str, NodeError], *, given: int, chain_id: str, chain_source: str
+    ) -> None:
+        super().__init__(
+            f"{len(failures)} of {given} nodes not in step with chain {chain_id[:16]} "
+            f"({chain_source}): {failures_text(failures)}"
+        )
         self.failures = dict(failures)
 
 

@@ -7,17 +7,24 @@ the same words in each: `argument --genesis: FILE: cannot read: ...` or `argumen
 --genesis: FILE: not a genesis file: ...`. A valid genesis of another network is not a
 usage error: the command's own check reports it (a receipt that does not verify, a node
 on another chain: `require_same_chain`, asked before a command reads a node's records).
+A command that only compares chains (`query status`) also takes the chain id itself, 64
+lowercase hex digits, for an auditor who holds the hash rather than the file
+(`add_genesis_option(..., chain_id_allowed=True)`).
 """
 
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from client.api import NodeClient
 from client.errors import UsageError, WrongChainError
-from genesis.document import Genesis, GenesisDocument, build_genesis, parse_genesis
 from protocol.errors import ProtocolError
+from protocol.fields import parse_hex
 from protocol.hashing import Hash32
+
+if TYPE_CHECKING:
+    from genesis.document import Genesis, GenesisDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +34,10 @@ class GenesisFile:
 
     path: Path
     raw: bytes
-    genesis: Genesis
+    genesis: "Genesis"
 
     @property
-    def document(self) -> GenesisDocument:
+    def document(self) -> "GenesisDocument":
         return self.genesis.document
 
     @property
@@ -41,6 +48,10 @@ class GenesisFile:
 def read_genesis_file(path: Path) -> GenesisFile:
     """The genesis file at path; UsageError if it cannot be read or defines no genesis
     (malformed JSON, a field missing or unknown, an unsupported protocol version)."""
+    # Imported here, not at the top: it loads contracts and consensus (~0.2 s of CPU), and
+    # `lantan query` imports this module for query status's --genesis (test_import_cost.py).
+    from genesis.document import build_genesis, parse_genesis
+
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -61,12 +72,44 @@ def genesis_argument(text: str) -> GenesisFile:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+@dataclass(frozen=True, slots=True)
+class ExpectedChain:
+    """The chain a --genesis FILE|CHAIN_ID names: its id, and where it came from (the file's
+    path, or that the id was given), for the messages that compare a node with it."""
+
+    chain_id: Hash32
+    source: str
+
+
+def chain_argument(text: str) -> ExpectedChain:
+    """argparse `type` of a --genesis that takes a genesis file or a chain id: 64 lowercase
+    hex digits name a chain unless a file of that name exists; anything else is a file."""
+    if len(text) == 64 and not Path(text).exists():
+        try:
+            chain_id = Hash32(parse_hex(text, "chain id", size=32))
+        except ProtocolError:
+            pass  # not a chain id: read as a file name, whose error names the file
+        else:
+            return ExpectedChain(chain_id=chain_id, source="the chain id given")
+    file = genesis_argument(text)
+    return ExpectedChain(chain_id=file.chain_id, source=str(file.path))
+
+
 def add_genesis_option(
-    parser: argparse.ArgumentParser, *, help: str, required: bool = False
+    parser: argparse.ArgumentParser,
+    *,
+    help: str,
+    required: bool = False,
+    chain_id_allowed: bool = False,
 ) -> None:
-    """--genesis FILE, read when the arguments are parsed (module docstring)."""
+    """--genesis FILE, read when the arguments are parsed (module docstring); with
+    chain_id_allowed, --genesis FILE|CHAIN_ID, parsed to an ExpectedChain."""
     parser.add_argument(
-        "--genesis", metavar="FILE", type=genesis_argument, required=required, help=help
+        "--genesis",
+        metavar="FILE|CHAIN_ID" if chain_id_allowed else "FILE",
+        type=chain_argument if chain_id_allowed else genesis_argument,
+        required=required,
+        help=help,
     )
 
 

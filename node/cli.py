@@ -6,7 +6,6 @@ from pathlib import Path
 from genesis.commands import Subparsers, add_group, guarded
 from node.config import ConfigError, PeerConfig, load_config
 from node.extra import require_server_extra
-from node.storage.errors import StorageError
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
@@ -55,12 +54,10 @@ def register_node(subparsers: Subparsers) -> None:
         help="make an empty block after this long without txs "
         "(node.toml `heartbeat_interval_ms`; default 60000)",
     )
-    # StorageError as node/main.py has it: a store another process holds (a second start on
-    # a running node's directory with another --port gets past the port check) or one a
-    # newer build wrote is one line, not a traceback.
-    start.set_defaults(
-        handler=guarded("node start", _run_start, (ConfigError, OSError, StorageError))
-    )
+    # What is refused before the node exists (its arguments, node.toml) is the command's one
+    # line; once serve() has the node's log, a start it refuses (a port taken, a store
+    # another process holds) is one error line of that log instead (node/server.py).
+    start.set_defaults(handler=guarded("node start", _run_start, (ConfigError, OSError)))
 
 
 def _run_start(args: argparse.Namespace) -> int:
@@ -86,8 +83,7 @@ def _run_start(args: argparse.Namespace) -> int:
             "heartbeat_interval_ms": args.heartbeat_interval_ms,
         },
     )
-    serve(config)
-    return 0
+    return serve(config)
 
 
 def _parse_peer(text: str) -> PeerConfig:

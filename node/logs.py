@@ -80,7 +80,10 @@ class TextFormatter(logging.Formatter):
 
 def configure_logging(level: str, log_format: str) -> ContextFilter:
     """Root logging for a node process: JSON (default) or plain text. Returns the filter
-    that stamps the context, for the server to give it the consensus position."""
+    that stamps the context, for the server to give it the consensus position. The rate
+    limit's windows start empty: a process that starts several nodes one after another (the
+    tests of node start) does not drop a node's refusal for the lines of those before."""
+    LOG_RATE_LIMIT.start_afresh()
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     context = ContextFilter()
@@ -107,6 +110,10 @@ class RateLimitFilter(logging.Filter):
         self.burst = burst
         self._windows: dict[tuple[str, str], tuple[float, int, int]] = {}
         self.suppressed_total = 0
+
+    def start_afresh(self) -> None:
+        """Forget every window (suppressed_total, a counter for /metrics, is kept)."""
+        self._windows.clear()
 
     def filter(self, record: logging.LogRecord) -> bool:
         key = (record.name, str(record.msg))

@@ -6,6 +6,7 @@ The nodes are asked side by side: a node that does not answer (frozen by SIGSTOP
 overloaded) costs a listing STATUS_TIMEOUT_S per request, once, not once per such node.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -313,12 +314,22 @@ def _why_not_ready(
 
 
 def _last_error(log: Path) -> str:
-    """': <last line of the log>' when the log has one, to name why a node died."""
+    """': <last line of the log>' when the log has one, to name why a node died: a JSON log
+    line's message alone (a start the node refused is its log's last line, node/server.py)."""
     try:
         lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
         return ""
-    return f": {lines[-1].strip()[:200]}" if lines else ""
+    if not lines:
+        return ""
+    last = lines[-1].strip()
+    try:
+        entry = json.loads(last)
+    except ValueError:
+        entry = None
+    if isinstance(entry, dict) and isinstance(entry.get("message"), str):
+        last = entry["message"]
+    return f": {last[:200]}"
 
 
 def wait_answering(

@@ -68,6 +68,7 @@ class PeerMessageDroppedError(Exception):
     def __init__(self, reason: DropReason, detail: str) -> None:
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,9 +101,7 @@ def open_envelope(
     """
     if len(data) > ENVELOPE_BYTES_MAX:
         raise PeerMessageDroppedError(DropReason.MALFORMED, "too large")
-    sender, signature = _read_auth_line(data)
-    if sender not in allowed:
-        raise PeerMessageDroppedError(DropReason.UNKNOWN_KEY, sender.hex()[:16])
+    sender, signature = read_allowed_auth_line(data, allowed)
     raw = data[AUTH_LINE_BYTES:]
     if not verify_signature(sender, TAG_PEER + raw, signature):
         raise PeerMessageDroppedError(DropReason.BAD_SIGNATURE, sender.hex()[:16])
@@ -117,6 +116,18 @@ def open_envelope(
     if envelope.chain_id != chain_id or envelope.kind is not kind:
         raise PeerMessageDroppedError(DropReason.WRONG_CHAIN, envelope.chain_id.hex()[:16])
     return envelope
+
+
+def read_allowed_auth_line(data: bytes, allowed: frozenset[PublicKey]) -> tuple[PublicKey, bytes]:
+    """The sender key and signature of data's authentication line (its first
+    AUTH_LINE_BYTES; the rest may be unread yet), the sender one of allowed; else
+    PeerMessageDroppedError MALFORMED or UNKNOWN_KEY. The signature is not checked: the
+    one rule both open_envelope and an early refusal before the body is read
+    (PeerInbox.refused_sender) apply."""
+    sender, signature = _read_auth_line(data)
+    if sender not in allowed:
+        raise PeerMessageDroppedError(DropReason.UNKNOWN_KEY, sender.hex()[:16])
+    return sender, signature
 
 
 def claimed_sender(data: bytes) -> PublicKey | None:

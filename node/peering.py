@@ -22,6 +22,7 @@ from node.peer_envelope import (
     PeerMessageDroppedError,
     claimed_sender,
     open_envelope,
+    read_allowed_auth_line,
 )
 from node.runtime import NodeRuntime
 from node.service import NodeService
@@ -90,13 +91,11 @@ class PeerInbox:
     def refused_sender(self, head: bytes) -> DropReason | None:
         """For a body's authentication line (head, whole): MALFORMED or UNKNOWN_KEY
         (counted) when open() would refuse it for that, before the rest is read."""
-        sender = claimed_sender(head)
-        if sender is None:
-            self._drop(DropReason.MALFORMED, "no authentication line")
-            return DropReason.MALFORMED
-        if sender not in self.allowed_keys():
-            self._drop(DropReason.UNKNOWN_KEY, sender.hex()[:16])
-            return DropReason.UNKNOWN_KEY
+        try:
+            read_allowed_auth_line(head, self.allowed_keys())
+        except PeerMessageDroppedError as error:
+            self._drop(error.reason, error.detail)
+            return error.reason
         return None
 
     def open(self, data: bytes, kind: PeerKind) -> tuple[PublicKey, JsonObject] | DropReason:

@@ -10,6 +10,7 @@ blocking happens on worker threads; the event loop serves HTTP.
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Final
 
 from fastapi import FastAPI
 
@@ -23,6 +24,13 @@ from node.lifespan import lifespan_of
 from node.logs import configure_logging
 from node.node_parts import Node, consensus_position
 from node.port_probe import bind_error
+from node.storage.errors import StorageError
+
+log = logging.getLogger("lantan.node")
+
+EXIT_NOT_STARTED: Final = 1
+"""serve()'s status when the node cannot start: a port taken, a store another process holds,
+a key that cannot serve (the reason is the log's last line)."""
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -64,16 +72,22 @@ def http_limits(config: NodeConfig) -> HttpLimits:
     )
 
 
-def serve(config: NodeConfig) -> None:
-    """Run the node until SIGINT/SIGTERM."""
+def serve(config: NodeConfig) -> int:
+    """Run the node until SIGINT/SIGTERM; 0 when it stopped, EXIT_NOT_STARTED when it could
+    not start, said as one error line of its log in the log's format (issue 20: every line a
+    node writes is a log line; a port taken was a plain-text line before the JSON ones)."""
     import uvicorn
 
     log_context = configure_logging(config.log_level, config.log_format)
     logging.getLogger("uvicorn").setLevel(logging.WARNING)
     limits = http_limits(config)
-    raise_file_limit(limits.connections_max)
-    check_port_free(config.host, config.port)
-    node = build_node(config)
+    try:
+        raise_file_limit(limits.connections_max)
+        check_port_free(config.host, config.port)
+        node = build_node(config)
+    except (ConfigError, StorageError, OSError) as error:
+        log.error("node %s not started: %s", config.name, error)
+        return EXIT_NOT_STARTED
     log_context.position = lambda: consensus_position(node)
     app = make_app(node)
     settle_after_start()
@@ -102,3 +116,4 @@ def serve(config: NodeConfig) -> None:
         h11_max_incomplete_event_size=HEADER_BYTES_MAX,
         **tls,  # type: ignore[arg-type]
     )
+    return 0

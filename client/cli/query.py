@@ -1,7 +1,8 @@
 """The `lantan query` command group: every public read of a node, as tables or JSON.
 
 Each resource maps to one `/v1/...` path (DESIGN.md §7). Lists are cursor-paginated:
-one page by default, every page with --all. Reads go to the first node that answers.
+one page by default, every page with --all. Reads go to the first node that answers;
+`query status` asks every node and checks them (client/cli/query_status.py).
 Thin shell over client/api.py and client/cli/tables.py.
 """
 
@@ -13,6 +14,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from client.api import PAGE_LIMIT_MAX, WAIT_MS_MAX, NodeClient, Page, TxStatus
+from client.cli.query_status import run_status
 from client.cli.support import (
     EXIT_OK,
     Subparsers,
@@ -22,10 +24,10 @@ from client.cli.support import (
     print_json,
 )
 from client.cli.tables import render_record, render_table
-from client.errors import NodeError, UsageError
+from client.errors import UsageError
+from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group
-from protocol.encoding import JsonObject
 from protocol.fields import is_decimal
 
 # _ID_PREFIX_LATE: client.id_prefix (protocol.tx and its codec) is imported where an id
@@ -228,11 +230,16 @@ def register_query(subparsers: Subparsers) -> None:
         description="Read any public resource.",
         metavar="RESOURCE",
     )
-    _add_single(
+    status = _add_single(
         actions,
         "status",
         "the node's view: height, round, validators, quorum (several nodes: each one's head too)",
         None,
+    )
+    add_genesis_option(
+        status,
+        chain_id_allowed=True,
+        help="the chain every node must serve (default: the first node's that answers)",
     )
     _add_single(actions, "block", "one block and its commit certificate", "HEIGHT")
     _add_single(actions, "state", "one state record by key, e.g. account/<id>", "KEY")
@@ -368,52 +375,6 @@ def _show(value: Any, *, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _run_status(args: argparse.Namespace) -> int:
-    with NodePool(node_urls(args.node)) as pool:
-        each = None
-        if len(pool.clients) > 1 and not args.json:
-            # Several nodes given: the record is the first that answered; an operator asking
-            # for status wants every node's head too, as `lantan net status` shows it. Each
-            # node is asked once for both (the first was asked twice).
-            answers = pool.every_answer(lambda client: client.status())
-            status: dict[str, Any] = dict(pool.first_of(answers))
-            each = _each_status(pool, answers, status.get("chain_id"))
-        else:
-            status = dict(pool.first_answer(lambda client: client.status()))
-    if args.json:
-        return _show(status, as_json=True)
-    validators = status.pop("validators", [])
-    print(render_record(status))
-    print(render_table(validators, ("name", "public_key", "note_verifier_key")))
-    if each is not None:
-        print(f"\neach node ({len(each)} given; the details above are from {_status_from(each)}):")
-        print(render_table(each, ("url", "node", "height", "head_hash", "state_root", "error")))
-    return EXIT_OK
-
-
-def _each_status(
-    pool: NodePool, answers: list[JsonObject | NodeError], chain_id: object
-) -> list[dict[str, Any]]:
-    """One row per node of the pool, in the order given: its head, or why it did not answer
-    or that it serves another chain than the first node that answered (chain_id)."""
-
-    def row(client: NodeClient, status: JsonObject | NodeError) -> dict[str, Any]:
-        if isinstance(status, NodeError):
-            return {"url": client.url, "error": status.message}
-        if status.get("chain_id") != chain_id:
-            return {"url": client.url, "error": f"another chain: {status.get('chain_id')}"}
-        fields = ("node", "height", "head_hash", "state_root")
-        return {"url": client.url} | {name: status.get(name) for name in fields}
-
-    return [row(client, answer) for client, answer in zip(pool.clients, answers, strict=True)]
-
-
-def _status_from(rows: list[dict[str, Any]]) -> str:
-    """The URL of the first row that answered (the one `first_answer` read)."""
-    url: str = next((r["url"] for r in rows if "error" not in r), rows[0]["url"])
-    return url
-
-
 def _run_block(args: argparse.Namespace) -> int:
     if not is_decimal(args.target):
         raise UsageError(f"block height {args.target!r} is not a non-negative integer")
@@ -486,7 +447,7 @@ def _run_tx(args: argparse.Namespace) -> int:
 
 
 _SINGLE_HANDLERS: Final = {
-    "status": _run_status,
+    "status": run_status,
     "block": _run_block,
     "state": _run_state,
     "checkpoint": _run_checkpoint,

@@ -61,6 +61,10 @@ class ConsensusObserver:
         self._position: tuple[int, int] | None = None
         self._round_started = 0.0
         self._round_open = False
+        self._rounds_run = 0
+        """Rounds this node entered at its current height: what lantan_consensus_height_rounds
+        observes at the decision. Not the round number: one catch_up jump (a round skip,
+        CONSENSUS.md) to round 2^20 put 2^20 + 1 into the histogram's sum (stop 50)."""
         self._signed: set[tuple[int, int, str]] = set()
         self._watched: list[_Watched] = []
 
@@ -95,6 +99,9 @@ class ConsensusObserver:
         self._position, self._round_started, self._round_open = position, now, True
         if previous is None or previous[0] != state.height:
             self._signed = {s for s in self._signed if s[0] >= state.height}
+            self._rounds_run = 1
+        else:
+            self._rounds_run += 1
 
     def _decided(self, state: ReplicaState, commit: CommitBlock, now: float) -> None:
         if self._round_open and self._position == (state.height, state.round):
@@ -103,7 +110,7 @@ class ConsensusObserver:
             )
         # The idle wait for work before the next height is no round: stop the clock here.
         self._round_open = False
-        self._metrics.height_rounds.observe(commit.certificate.round + 1)
+        self._metrics.height_rounds.observe(self._rounds_run)
         me = state.public_key
         if state.validators.contains(me):
             self._metrics.signer_heights_in_set.inc()

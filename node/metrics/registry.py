@@ -110,7 +110,8 @@ class NodeMetrics:
         )
         self.height_rounds = Histogram(
             "lantan_consensus_height_rounds",
-            "Rounds a height needed before this node decided it.",
+            "Rounds this node ran at a height before it decided it (rounds a catch-up "
+            "skipped over are not counted).",
             buckets=_ROUNDS_BUCKETS,
             registry=registry,
         )

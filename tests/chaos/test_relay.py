@@ -8,8 +8,10 @@ network namespaces with setns (here its own).
 
 import os
 import socket
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,8 +40,33 @@ class _Answer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    timeout = 10.0
+    """Seconds a handler waits on its socket: the server's close waits for every handler."""
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
+
+
+class _Server(ThreadingHTTPServer):
+    """The relay's resets, which these tests inject, end a request's handler with a
+    ConnectionError: counted here, where socketserver printed its traceback to stderr after
+    the test that caused it had ended (into the chaos tier's dots, stop 51). Any other error
+    is kept, and fails the test at teardown. Its close waits for every handler, so none
+    outlives the test."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Answer)
+        self.resets = 0
+        self.errors: list[str] = []
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            self.resets += 1
+        else:
+            self.errors.append(f"{client_address}: {traceback.format_exc()}")
 
 
 def _free_port() -> int:
@@ -50,9 +77,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def relay(tmp_path: Path) -> Iterator[tuple[RelayProcess, str]]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+def server() -> Iterator[_Server]:
+    server = _Server()
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert server.errors == []
+
+
+@pytest.fixture
+def relay(tmp_path: Path, server: _Server) -> Iterator[tuple[RelayProcess, str]]:
     _Answer.seen = []
     port = _free_port()
     spec = {
@@ -66,8 +103,6 @@ def relay(tmp_path: Path) -> Iterator[tuple[RelayProcess, str]]:
         yield process, f"http://127.0.0.1:{port}"
     finally:
         process.close()
-        server.shutdown()
-        server.server_close()
 
 
 def _counters(process: RelayProcess) -> dict[str, int]:
@@ -88,7 +123,9 @@ def test_delay_holds_each_direction(relay: tuple[RelayProcess, str]) -> None:
     assert counters["exchanges"] == 2, counters
 
 
-def test_reset_is_seen_at_once(relay: tuple[RelayProcess, str]) -> None:
+def test_reset_is_seen_at_once(
+    relay: tuple[RelayProcess, str], server: _Server, capfd: pytest.CaptureFixture[str]
+) -> None:
     process, url = relay
     process.set_faults({LINK: LinkFaults(loss=1.0, stall_share=0.0)})
     started = time.monotonic()
@@ -97,6 +134,12 @@ def test_reset_is_seen_at_once(relay: tuple[RelayProcess, str]) -> None:
     assert time.monotonic() - started < 2.0
     assert _counters(process)["resets"] == 1
     assert _Answer.seen == []
+    # The server sees the reset too, on its side of the relay: counted, nothing printed.
+    deadline = time.monotonic() + 5
+    while server.resets == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.resets == 1
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_stall_swallows_the_request_until_the_client_gives_up(

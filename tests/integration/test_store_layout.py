@@ -6,6 +6,7 @@ the newest layout written to it (node/storage/leveldb.py STORE_FORMAT) and a bui
 cannot read it exits at once, saying why, instead of starting.
 """
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -35,10 +36,12 @@ def test_a_node_refuses_a_store_a_newer_build_wrote_in_one_line(tmp_path: Path) 
         check=False,
     )
     assert finished.returncode == 1
+    # One JSON log line, as every line of node.log (issue 20; it was plain text to stop 51).
     lines = finished.stderr.strip().splitlines()
-    assert lines[-1].startswith("lantan node: cannot open the store at ")
-    assert f"storage layout {STORE_FORMAT + 1}" in lines[-1]
-    assert "Traceback" not in finished.stderr
+    assert [json.loads(line)["level"] for line in lines] == ["error"]
+    message = json.loads(lines[-1])["message"]
+    assert message.startswith(f"node {names[0]} not started: cannot open the store at ")
+    assert f"storage layout {STORE_FORMAT + 1}" in message
     # Nothing was written: the newer build's marker is as it left it.
     db = plyvel.DB(str(store_dir))
     try:

@@ -32,6 +32,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "receipt pdf": ["receipt", "pdf", str(tmp / "r.json"), "--out", str(tmp / "r.pdf")],
         "auction verify": ["auction", "verify", "a-lot", "--node", NO_NODE],
         "audit": ["audit", "--nodes", NO_NODE],
+        "query status": ["query", "status", "--node", NO_NODE],
         "witness": [
             "witness",
             "--key",

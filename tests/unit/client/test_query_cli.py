@@ -15,6 +15,7 @@ from tests.unit.client.conftest import Network
 from tests.unit.client.fake_node import (
     LIST_PREFIXES,
     FakeNode,
+    Handle,
     now_ms,
     ok,
     serve,
@@ -66,9 +67,8 @@ def test_status_of_several_nodes_shows_each_nodes_head(
             pass
         with serve_answers(lambda *_: ok({"chain_id": "ab" * 32, "node": "x"})) as other:
             nodes = ",".join((node_url, second, gone, other))
-            exit_code, out, _ = query(capsys, "status", "--node", nodes)
-            _, as_json, _ = query(capsys, "status", "--node", nodes, "--json")
-    assert exit_code == EXIT_OK
+            exit_code, out, err = query(capsys, "status", "--node", nodes)
+            json_exit_code, as_json, json_err = query(capsys, "status", "--node", nodes, "--json")
     each = out.split(f"each node (4 given; the details above are from {node_url}):\n")[1]
     rows = {line.split()[0]: line for line in each.splitlines()[2:]}
     assert rows[node_url].split()[1:3] == ["xiangshan-county", "0"]
@@ -76,6 +76,18 @@ def test_status_of_several_nodes_shows_each_nodes_head(
     assert "cannot reach it" in rows[gone]
     assert "another chain: abababab" in rows[other]
     assert json.loads(as_json)["node"] == "xiangshan-county", "--json: the first node's, as before"
+    # Stop 51: it exited 0 with one node down and one on another chain; an auditor's script
+    # went on. Now the table is printed, then one line naming each node that failed.
+    chain = network.genesis.chain_id.hex()
+    assert (exit_code, json_exit_code) == (EXIT_FAILURE, EXIT_FAILURE)
+    assert err == json_err
+    assert err.startswith(
+        f"lantan query status: error: 2 of 4 nodes not in step with chain {chain[:16]} "
+        f"(the first node that answered, {node_url}): "
+    )
+    assert f"{gone}: cannot reach it" in err
+    assert f"{other} serves another chain: {'ab' * 32}" in err
+    assert node_url not in err.split("): ", 1)[1] and second not in err
 
 
 def test_status_asks_each_node_once(network: Network, capsys: Capture) -> None:
@@ -87,6 +99,67 @@ def test_status_asks_each_node_once(network: Network, capsys: Capture) -> None:
     assert exit_code == EXIT_OK
     assert f"the details above are from {first_url}" in out
     assert [first.requests, second.requests] == [[("GET", "/v1/status")]] * 2
+
+
+def other_chain_status(network: Network, **fields: object) -> Handle:
+    """Answers of a node whose /v1/status is the network's with fields replaced."""
+    status = FakeNode(network.genesis, name="elsewhere").status() | fields
+    return lambda method, path, _body: ok(status) if path == "/v1/status" else None
+
+
+def test_status_genesis_is_the_reference_not_the_first_node(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    # Stop 51: the nodes were compared with the first that answered, so a first node of
+    # another network made every true node look wrong, and the command still exited 0.
+    chain = network.genesis.chain_id.hex()
+    with serve_answers(other_chain_status(network, chain_id="ab" * 32)) as other:
+        nodes = f"{other},{node_url}"
+        exit_unchecked, _, err_unchecked = query(capsys, "status", "--node", nodes)
+        for reference in (str(network.genesis_path), chain):
+            exit_code, out, err = query(capsys, "status", "--node", nodes, "--genesis", reference)
+            assert exit_code == EXIT_FAILURE
+            assert f"the details above are from {node_url}" in out
+            source = str(network.genesis_path) if reference != chain else "the chain id given"
+            assert f"1 of 2 nodes not in step with chain {chain[:16]} ({source}): " in err
+            assert f"{other} serves another chain: {'ab' * 32}" in err
+        exit_alone, _, err_alone = query(
+            capsys, "status", "--node", node_url, "--genesis", chain, "--json"
+        )
+        exit_wrong, _, err_wrong = query(
+            capsys, "status", "--node", other, "--genesis", chain, "--json"
+        )
+    assert exit_unchecked == EXIT_FAILURE, "without --genesis, the first that answered"
+    assert f"{node_url} serves another chain: {chain}" in err_unchecked
+    assert (exit_alone, err_alone) == (EXIT_OK, "")
+    # No node on the chain given: said so, not "no node answered" (it did, on another).
+    assert exit_wrong == EXIT_FAILURE
+    assert f"1 of 1 nodes not in step with chain {chain[:16]} (the chain id given): " in err_wrong
+    assert f"{other} serves another chain" in err_wrong
+
+
+def test_status_of_two_heads_at_one_height_fails(
+    network: Network, node_url: str, capsys: Capture
+) -> None:
+    # One chain has one block per height: two nodes at one height with two heads is a fork.
+    with serve_answers(other_chain_status(network, head_hash="ee" * 32)) as forked:
+        exit_code, _, err = query(capsys, "status", "--node", f"{node_url},{forked}")
+        with serve_answers(other_chain_status(network, height=7, head_hash="ee" * 32)) as ahead:
+            exit_ahead, _, err_ahead = query(capsys, "status", "--node", f"{node_url},{ahead}")
+    assert exit_code == EXIT_FAILURE
+    assert f"{forked}: another head at height 0 than {node_url}: {'ee' * 32}" in err
+    assert (exit_ahead, err_ahead) == (EXIT_OK, ""), "another height: nothing to compare"
+
+
+@pytest.mark.parametrize("reference", ["missing.json", "AB" * 32, "ab" * 31])
+def test_status_genesis_that_cannot_work_is_usage(
+    reference: str, node_url: str, capsys: Capture
+) -> None:
+    # Neither a genesis file nor a chain id (upper case, 31 bytes): read as a file, missing.
+    with pytest.raises(SystemExit) as exited:
+        query(capsys, "status", "--node", node_url, "--genesis", reference)
+    assert exited.value.code == EXIT_USAGE
+    assert f"argument --genesis: {reference}: cannot read" in capsys.readouterr().err
 
 
 def test_lists_print_chinese_names_in_aligned_columns(node_url: str, capsys: Capture) -> None:
@@ -187,9 +260,10 @@ def test_second_node_answers_when_the_first_is_down(
 ) -> None:
     with serve(FakeNode(network.genesis)) as dead_url:
         pass
-    exit_code, out, _ = query(capsys, "status", "--node", f"{dead_url},{node_url}", "--json")
-    assert exit_code == EXIT_OK
+    exit_code, out, err = query(capsys, "status", "--node", f"{dead_url},{node_url}", "--json")
     assert json.loads(out)["node"] == "xiangshan-county"
+    assert exit_code == EXIT_FAILURE, "a node named and down fails the check (stop 51)"
+    assert f"{dead_url}: cannot reach it" in err
 
 
 def attested_node() -> FakeNode:

@@ -2,9 +2,12 @@
 store opens or the server starts: no traceback, and never a node that says it serves a
 port it does not (issue: a new user's session, stop 40)."""
 
+import contextlib
+import json
 import logging
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +17,12 @@ import pytest
 from client.cli.main import main
 from node.assembly import build_node
 from node.config import CONFIG_FILE, ConfigError, PeerConfig, load_config
-from node.net import net_create
+from node.net import net_create, start_process
 from node.net_layout import validator_names
+from node.net_processes import LOG_FILE, NetError
+from node.net_views import wait_answering
 from node.storage import LevelDbStore
+from tests.integration.network import free_base_port, reap
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +177,35 @@ def test_a_port_in_use_is_refused_before_the_node_says_it_serves(
     assert code == 1, err
     assert f"cannot listen on 127.0.0.1:{port}" in err, err
     assert "serving at" not in err
+
+
+def test_a_port_taken_is_one_json_log_line_of_the_node_process(tmp_path: Path) -> None:
+    # Stop 51 (issue 20: every line a node writes is a JSON log line): `python -m node.main`,
+    # the process `lantan net` starts, wrote this refusal as the plain-text line `lantan node:
+    # cannot listen on ...` into node.log among the JSON ones.
+    directory = tmp_path / "net"
+    net_create(directory, validators=3, base_port=free_base_port(3))
+    name = validator_names(directory)[0]
+    port = load_config(directory / name).port
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        pid = start_process(directory, name)
+        try:
+            with pytest.raises(NetError) as raised:
+                # It exits on its own; the bound only ends a hang (a loaded box starts slowly).
+                wait_answering(directory, name, timeout_s=300)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # gone already, unless it hung
+            reap([pid])
+    lines = (directory / name / LOG_FILE).read_text().splitlines()
+    entries = [json.loads(line) for line in lines]  # each line of node.log is JSON
+    assert [(entry["level"], entry["logger"]) for entry in entries] == [("error", "lantan.node")]
+    refusal = f"node {name} not started: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert entries[0]["message"].startswith(refusal), entries
+    # `lantan net` names the message as why the node exited, not the JSON around it.
+    assert f"node {name} exited: {refusal}" in str(raised.value)
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ from node.peer_envelope import (
     PeerKind,
     PeerMessageDroppedError,
     open_envelope,
+    read_allowed_auth_line,
     seal_envelope,
 )
 from protocol.encoding import encode
@@ -123,6 +124,40 @@ AUTH_LINES = {
 @pytest.mark.parametrize("data", AUTH_LINES.values(), ids=AUTH_LINES.keys())
 def test_a_message_without_a_well_formed_auth_line_is_dropped(data: bytes) -> None:
     assert reason_of(data) is DropReason.MALFORMED
+
+
+def early_reason(head: bytes) -> DropReason | None:
+    """What the route's refusal before the body is read says of the first AUTH_LINE bytes."""
+    try:
+        read_allowed_auth_line(head[:AUTH_LINE], ALLOWED)
+    except PeerMessageDroppedError as error:
+        return error.reason
+    return None
+
+
+EARLY = {
+    **AUTH_LINES,
+    "a stranger": frame(KEYS["xiangshan-court"], b"[" * 1000),
+    "a validator, bad signature": frame(SENDER, sealed()[AUTH_LINE:], bytes(64)),
+    "a validator, sealed": sealed(),
+}
+
+
+@pytest.mark.parametrize("data", EARLY.values(), ids=EARLY.keys())
+def test_the_early_sender_check_is_open_envelopes_own(data: bytes) -> None:
+    # Stop 51: PeerInbox.refused_sender restated open_envelope's sender rule; both now call
+    # read_allowed_auth_line. What it refuses before the body is read, open_envelope refuses
+    # for the same reason; what it lets through (a validator's line) is checked further.
+    early = early_reason(data)
+    try:
+        open_envelope(data, CHAIN_ID, PeerKind.CONSENSUS, ALLOWED)
+        whole = None
+    except PeerMessageDroppedError as error:
+        whole = error.reason
+    if early is not None:
+        assert whole is early
+    else:
+        assert whole in (None, DropReason.BAD_SIGNATURE)
 
 
 MALFORMED = {
