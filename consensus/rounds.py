@@ -184,14 +184,19 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     timeouts, and once those reached the cap rounds lasted alike and the gap never closed.
     So: once our round has lasted its three step timeouts (as long as a round in which
     nothing arrived on time lasts, line 65), if fewer than q validators, us included, were
-    heard (within a round timeout) in our round or below, start the lowest round above.
+    heard (within a round timeout) in our round or below and some above, start the next
+    round: one round, whatever round they claim. catch_up trusts fewer than f+1
+    validators, so it moves us no faster than our own step timeouts would; joining the
+    lowest round above at once let one Byzantine validator pull a replica 2^19 rounds up
+    (n=7: while another held those behind in their round, nothing brought them together;
+    docs/CONSENSUS.md, "Round skipping").
 
     Starting a round signs nothing (addition 2), so this is safe whatever it does; the
     count is what keeps it live. q validators in one round never move each other this way
     (our round may still gather a quorum), so a Byzantine validator cannot drag a quorum of
     honest ones (what the f+1 of line 55 guards against), and the ones ahead of a group that
     lacks q never follow it: the group below holds them, also once it has joined their
-    round. The lowest round above us is never above a live peer's. At n=3 (q=2) this is the
+    round. The next round is never above a live peer's. At n=3 (q=2) this is the
     rule as it was until n=4 was tried (a validator heard in our round or below holds us).
     A Byzantine validator voting in the round of two honest ones behind a third still makes
     them q and holds them here; the one ahead then waits for them instead
@@ -208,7 +213,7 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     at_or_below = 1 + len(heard) - len(above)  # us, and the others
     if not above or at_or_below >= state.quorum:
         return None
-    return start_round(state, min(above), out)
+    return start_round(state, state.round + 1, out)
 
 
 def _heard_live(state: ReplicaState, round_ms: int) -> list[tuple[int, int]]:
@@ -276,9 +281,10 @@ def relay_round_votes(state: ReplicaState, out: list[Action]) -> None:
     in their round (its prevote there makes them q, so catch_up keeps them): we waited for
     them and they climbed one round per round timeout, 2^19 rounds (simulator strategy
     pull_ahead). Relayed, its vote puts it at or above our round at those behind too: f+1
-    in our round (line 55), or fewer than q at theirs (catch_up, which starts the lowest
-    round above: ours, as our own votes are heard there), and it can no longer be heard
-    below (intake.heard only moves up). Not the vote that drew us, as a vote above the
+    in our round (line 55), or fewer than q at theirs (catch_up, which moves them up a
+    round per half round timeout: since stop 50 it draws us up no faster), and it can no
+    longer be heard below (intake.heard only moves up). Not the vote that drew us, as a
+    vote above the
     two future rounds kept per validator is heard but not kept: one seed of 200 still
     halted relaying the tally's votes of our round only."""
     ours = (state.height, state.round)
