@@ -238,3 +238,9 @@ def test_n7_one_byzantine_pulls_a_replica_far_ahead_while_the_other_holds_those_
     result = simulation.run()
     assert result.violation is None, result.violation
     assert result.liveness_failure is None, result.liveness_failure
+    # The sweep's seed (`--strategies pull_ahead+hold_gap --byzantine 2 --restarting`):
+    # v0 in round 524,290, the others in 39 after 300 s before; decided 10 s after GST.
+    result = run_strategy(
+        9820002, pulled, 4, SimOptions(liveness_bound_ms=60_000), byzantine=2, restarting=True
+    )
+    assert result.liveness_failure is None, result.liveness_failure
