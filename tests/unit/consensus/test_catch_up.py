@@ -33,18 +33,45 @@ def test_a_lone_validator_in_a_higher_round_is_joined_after_our_step_timeouts():
     assert state.round == 4
 
 
-def test_catch_up_moves_one_round_whatever_the_validators_above_claim():
-    """Stop 50: catch_up trusts fewer than f+1 validators, so it moves us as our own
-    timeouts would, one round (at most one per half round timeout), never to the round
-    a claim names: at n=7 one Byzantine validator pulled a replica 2^19 rounds up while
-    the other held those behind, and nothing brought them together
-    (tests/simulation/test_byzantine_strategies.py, the n=7 pull)."""
+def test_fewer_than_f_plus_1_above_move_us_one_round_whatever_round_they_claim():
+    """Stop 50: fewer than f+1 validators above may all be Byzantine, so catch_up moves us
+    as our own timeouts would, one round (at most one per half round timeout), never to
+    the round a claim names: at n=7 one Byzantine validator pulled a replica 2^19 rounds
+    up while the other held those behind, and nothing brought them together
+    (tests/simulation/test_byzantine_strategies.py, the n=7 pull). Here n=7, f+1=3: two
+    above, one claiming 2^19, three silent."""
+    h = Harness(n=7, quorum=5)
+    me = h.non_proposer(1, 0)
+    pulling, ahead, *_silent = (i for i in range(7) if i != me)
+    state, _ = h.start(me)
+    state, _ = h.receive(state, h.vote(pulling, PRE, 1 << 19, None), sender=pulling)
+    state, _ = h.receive(state, h.vote(ahead, PRE, 6, None), sender=ahead)
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 1
+
+
+def test_f_plus_1_above_move_us_to_the_highest_round_f_plus_1_are_in_or_above():
+    """n=7, f+1=3: four validators above (one claiming 2^19), one at our round, one
+    silent. Three are in round 6 or above, so a correct one is: round 6 at once (the gap
+    an honest restart leaves closes as it did before stop 50), never the claim above."""
+    h = Harness(n=7, quorum=5)
+    me = h.non_proposer(1, 0)
+    pulling, first, second, third, peer, _silent = (i for i in range(7) if i != me)
+    state, _ = h.start(me)
+    for sender, round_number in ((pulling, 1 << 19), (first, 9), (second, 6), (third, 3)):
+        state, _ = h.receive(state, h.vote(sender, PRE, round_number, None), sender=sender)
+    state, _ = h.receive(state, h.vote(peer, PRE, 0, None), sender=peer)
+    state, _ = feed(state, Tick(now_ms=2000))
+    assert state.round == 6
+
+
+def test_n3_both_others_above_are_followed_but_never_past_the_lower():
     h, me, first, second = _pair()
     state, _ = h.start(me)
     state, _ = h.receive(state, h.vote(first, PRE, 1 << 19, None), sender=first)
     state, _ = h.receive(state, h.vote(second, PRE, 4, None), sender=second)
     state, _ = feed(state, Tick(now_ms=2000))
-    assert state.round == 1
+    assert state.round == 4, "never past a live peer, whatever another validator claims"
 
 
 def test_a_validator_in_our_round_holds_us_so_one_byzantine_cannot_drag_a_pair():
