@@ -289,16 +289,16 @@ def relay_round_votes(state: ReplicaState, out: list[Action]) -> None:
 
     What a validator is heard saying reaches only whom it sends it to. A Byzantine one
     claiming a round far above ours to us alone, while another honest validator was not
-    heard here (a partition), drew us up there by catch_up, and then held the two behind
-    in their round (its prevote there makes them q, so catch_up keeps them): we waited for
-    them and they climbed one round per round timeout, 2^19 rounds (simulator strategy
-    pull_ahead). Relayed, its vote puts it at or above our round at those behind too: f+1
-    in our round (line 55), or fewer than q at theirs (catch_up, which moves them up a
-    round per half round timeout: since stop 50 it draws us up no faster), and it can no
-    longer be heard below (intake.heard only moves up). Not the vote that drew us, as a
-    vote above the
-    two future rounds kept per validator is heard but not kept: one seed of 200 still
-    halted relaying the tally's votes of our round only."""
+    heard here (a partition), drew us up there by catch_up (before stop 51, which moves us
+    a round at a time on fewer than f+1), and then held the two behind in their round (its
+    prevote there makes them q, so catch_up keeps them): we waited for them and they
+    climbed one round per round timeout, 2^19 rounds (simulator strategy pull_ahead).
+    Relayed, its vote puts it at or above our round at those behind too: f+1 in our round
+    (line 55), or fewer than q at theirs (catch_up, which then hears us and it above them,
+    f+1 at n=4, and starts our round), and it can no longer be heard below (intake.heard
+    only moves up). Not the vote that drew us, as a vote above the two future rounds kept
+    per validator is heard but not kept: one seed of 200 still halted relaying the
+    tally's votes of our round only."""
     ours = (state.height, state.round)
     out.extend(
         Broadcast(message=vote)
