@@ -184,18 +184,18 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     timeouts, and once those reached the cap rounds lasted alike and the gap never closed.
     So: once our round has lasted its three step timeouts (as long as a round in which
     nothing arrived on time lasts, line 65), if fewer than q validators, us included, were
-    heard (within a round timeout) in our round or below, start the lowest round above.
+    heard (within a round timeout) in our round or below and some above, move up
+    (`round_to_catch_up`).
 
     Starting a round signs nothing (addition 2), so this is safe whatever it does; the
     count is what keeps it live. q validators in one round never move each other this way
     (our round may still gather a quorum), so a Byzantine validator cannot drag a quorum of
     honest ones (what the f+1 of line 55 guards against), and the ones ahead of a group that
     lacks q never follow it: the group below holds them, also once it has joined their
-    round. The lowest round above us is never above a live peer's. At n=3 (q=2) this is the
-    rule as it was until n=4 was tried (a validator heard in our round or below holds us).
-    A Byzantine validator voting in the round of two honest ones behind a third still makes
-    them q and holds them here; the one ahead then waits for them instead
-    (waits_for_those_behind).
+    round. At n=3 (q=2) this is the rule as it was until n=4 was tried (a validator heard in
+    our round or below holds us). A Byzantine validator voting in the round of two honest
+    ones behind a third still makes them q and holds them here; the one ahead then waits
+    for them instead (waits_for_those_behind).
     """
     if state.step is Step.COMMITTING:
         return None
@@ -208,7 +208,24 @@ def catch_up(state: ReplicaState, out: list[Action]) -> ReplicaState | None:
     at_or_below = 1 + len(heard) - len(above)  # us, and the others
     if not above or at_or_below >= state.quorum:
         return None
-    return start_round(state, min(above), out)
+    return start_round(state, round_to_catch_up(state, above), out)
+
+
+def round_to_catch_up(state: ReplicaState, above: list[int]) -> int:
+    """The round catch_up starts, given the rounds of the validators heard above ours.
+
+    f+1 of them or more (f+1 = `skip_threshold`, line 55's): the highest round that f+1
+    are heard in or above. At least one of those is correct, and a correct replica is
+    where it was heard or higher (intake.heard only moves up), so that round is never
+    above every correct replica's: a gap timing or restarts left closes at once, as
+    before. Fewer: the next round, whatever round they claim. One Byzantine validator's
+    claim could be all of it, and joining the round it names let one pull a replica 2^19
+    rounds up (n=7, stop 50: while another held those behind in their round, nothing
+    brought them together); stepping moves us no faster than our own step timeouts would.
+    """
+    if len(above) < state.skip_threshold:
+        return state.round + 1
+    return sorted(above, reverse=True)[state.skip_threshold - 1]
 
 
 def _heard_live(state: ReplicaState, round_ms: int) -> list[tuple[int, int]]:
@@ -272,15 +289,16 @@ def relay_round_votes(state: ReplicaState, out: list[Action]) -> None:
 
     What a validator is heard saying reaches only whom it sends it to. A Byzantine one
     claiming a round far above ours to us alone, while another honest validator was not
-    heard here (a partition), drew us up there by catch_up, and then held the two behind
-    in their round (its prevote there makes them q, so catch_up keeps them): we waited for
-    them and they climbed one round per round timeout, 2^19 rounds (simulator strategy
-    pull_ahead). Relayed, its vote puts it at or above our round at those behind too: f+1
-    in our round (line 55), or fewer than q at theirs (catch_up, which starts the lowest
-    round above: ours, as our own votes are heard there), and it can no longer be heard
-    below (intake.heard only moves up). Not the vote that drew us, as a vote above the
-    two future rounds kept per validator is heard but not kept: one seed of 200 still
-    halted relaying the tally's votes of our round only."""
+    heard here (a partition), drew us up there by catch_up (before stop 51, which moves us
+    a round at a time on fewer than f+1), and then held the two behind in their round (its
+    prevote there makes them q, so catch_up keeps them): we waited for them and they
+    climbed one round per round timeout, 2^19 rounds (simulator strategy pull_ahead).
+    Relayed, its vote puts it at or above our round at those behind too: f+1 in our round
+    (line 55), or fewer than q at theirs (catch_up, which then hears us and it above them,
+    f+1 at n=4, and starts our round), and it can no longer be heard below (intake.heard
+    only moves up). Not the vote that drew us, as a vote above the two future rounds kept
+    per validator is heard but not kept: one seed of 200 still halted relaying the
+    tally's votes of our round only."""
     ours = (state.height, state.round)
     out.extend(
         Broadcast(message=vote)
