@@ -15,17 +15,10 @@ n=3 only: the round-far-below test needs one honest validator stopped with the c
 to go on once it returns, and one network keeps the module within its share of the tier.
 """
 
-from dataclasses import replace
-
 import pytest
 
 from consensus import DropReason
-from consensus.signer_state import without_lock
-from genesis.document import parse_genesis
-from genesis.layout import SIGNER_STATE_FILE
-from genesis.network import GENESIS_FILE
 from node.runtime_settings import RuntimeSettings
-from node.signer_file import SignerStateFile
 from tests.adversary.conftest import AdversaryNet
 from tests.adversary.honest import (
     TX_SENDER,
@@ -36,7 +29,7 @@ from tests.adversary.honest import (
     rss_mib,
     wait_recorded,
 )
-from tests.integration.network import LocalNet, wait_for
+from tests.integration.network import wait_for
 from tests.integration.txs import submit_to, wire
 
 pytestmark = [
@@ -55,12 +48,10 @@ them counts fewer (60 MiB sent: the count, not the RSS bound, is what catches on
 NEXT_HEIGHT_MESSAGES = 600
 NEXT_HEIGHT_PAYLOAD_KIB = 256
 SELF_EVIDENCE = 600
-LEAD_ROUND = 2000
-"""About the round a lone honest replica resumes in (the first it proposes in from here):
-above LOW_ROUND_VOTES / 2 + 2, so that each vote of the flood is of its own round and kind
-(with 1,000, a third of them were all of round 0); within the round window."""
+LEAD_ROUND = 1000
 OLD_PRECOMMIT_BEHIND = 3
 OLD_PRECOMMIT_EVIDENCE = 'lantan_old_precommits_total{outcome="evidence"}'
+"""The round the Byzantine leads a lone honest replica to (within the round window)."""
 RSS_GROWTH_MIB_MAX = 150
 """Generous: measured, each flood grew a node of ~76 MiB by 0 to 3 MiB."""
 OFFENDER_ITEMS_MAX = RuntimeSettings().evidence_offender_max
@@ -208,26 +199,26 @@ def _round_of(adversary: AdversaryNet, name: str, at_least: int) -> int | None:
 
 
 def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
-    """One honest validator stopped, the other resumed 2,000 rounds up (its signer
-    state moved to that round of the height, nothing signed there: a replica resumes where
-    it was, as the simulator starts replicas rounds apart; since stop 51 one validator's
-    claim moves a replica up one round per half round timeout, rounds.catch_up, so the
-    Byzantine can no longer lead it there). The Byzantine sends it votes for every round
-    below and its own proposals of 3 MiB blocks for rounds below. It keeps four rounds of
-    the votes and none of the blocks, stays within its memory bound, and once the stopped
-    validator is back (the Byzantine's vote above it makes two there, f+1) the two decide
-    the height and go on."""
+    """One honest validator stopped: the Byzantine leads the other one, alone, a thousand
+    rounds up (rounds.catch_up follows a lone validator ahead), then sends it votes for
+    every round below and its own proposals of 3 MiB blocks for rounds below. It keeps
+    four rounds of the votes and none of the blocks, stays within its memory bound, and
+    once the stopped validator is back the two decide the height and go on."""
     net, byzantine = adversary.net, adversary.byzantine
     lone, stopped = adversary.honest
     net.kill(stopped)
     byzantine.command("status_head")  # counted reachable: the lone one's rounds go on
     try:
         height = net.height(lone) + 1
-        top = _resume_in_round(net, lone, height, LEAD_ROUND)
         # Work for the height, so the lone replica runs its rounds (idle, it waits).
         signed = adversary.builder.attest(TX_SENDER, "far-below-start")
         assert submit_to(net, [lone], wire(signed))[lone].status_code == 202
-        wait_for(lambda: _round_of(adversary, lone, top), 30.0, f"{lone} in round {top}")
+
+        def led() -> int | None:
+            target = byzantine.command("lead_round", peer=lone, height=height, round=LEAD_ROUND)
+            return _round_of(adversary, lone, int(target["round"]))
+
+        top = wait_for(led, 60.0, f"{lone} led to round {LEAD_ROUND}")
         before = {lone: rss_mib(adversary, lone)}
         received = _counter(adversary, lone, RECEIVED_CONSENSUS)
         past = _drops(adversary, DropReason.PAST_ROUND_BUDGET, [lone])
@@ -254,33 +245,8 @@ def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
         assert grown <= RSS_GROWTH_MIB_MAX, grown
     finally:
         byzantine.command("status_mode", mode="none")
-        if not net.running(lone):
-            net.start(lone)
         net.start(stopped)
     net.wait_ready(stopped)
-    # The lone one alone above the one back is one validator's claim, which it would climb
-    # to a round per half round timeout; with the Byzantine's vote above too it joins at once.
-    above = net.status(lone)["round"]
-    byzantine.command("lead_round", peer=stopped, height=height, round=above)
     net.wait_heights(adversary.honest, height, timeout_s=60.0)
     commit_client_tx(adversary, "after-low-rounds")
     assert assert_agree(adversary) >= height
-
-
-def _resume_in_round(net: LocalNet, name: str, height: int, at_least: int) -> int:
-    """Restart name in the first round of height from at_least that it proposes in, its
-    signer state moved there with nothing signed in it (a lock of an earlier height
-    dropped, as consensus.engine.start_replica drops it); returns that round."""
-    validators = parse_genesis((net.directory / GENESIS_FILE).read_bytes()).validators
-    top = at_least
-    while validators.proposer(height, top).name != name:
-        top += 1
-    net.kill(name)
-    signer_file = SignerStateFile(net.directory / name / SIGNER_STATE_FILE)
-    state = signer_file.load()
-    assert state is not None and (state.height, state.round) < (height, top), state
-    kept = state if state.height == height else without_lock(state)
-    signer_file.write(replace(kept, height=height, round=top, step=None, block_hash=None))
-    net.start(name)
-    net.wait_ready(name)
-    return top
