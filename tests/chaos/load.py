@@ -54,6 +54,17 @@ class Ack:
     node: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sent:
+    """One tx the load built and posted: which nodes answered 202 (for a post-mortem)."""
+
+    sender: str
+    nonce: int
+    tx_id: str
+    accepted_by: tuple[str, ...]
+    at: float
+
+
 @dataclass(slots=True)
 class _InFlight:
     tx_id: str
@@ -66,6 +77,8 @@ class LoadStats:
     acknowledged: int = 0
     given_up: int = 0
     ledger: dict[str, Ack] = field(default_factory=dict)
+    sent: list[Sent] = field(default_factory=list)
+    """Every tx posted, taken or not, in order."""
 
 
 class Load:
@@ -126,6 +139,11 @@ class Load:
         self._pool.shutdown(wait=True)
         self._http.close()
 
+    def sent_by(self, sender: str) -> list[Sent]:
+        """The txs the load posted from sender so far, taken or not, in order."""
+        with self._lock:
+            return [sent for sent in self.stats.sent if sent.sender == sender]
+
     def in_flight(self) -> int:
         with self._lock:
             return sum(len(queue) for queue in self._flight.values())
@@ -177,7 +195,19 @@ class Load:
                 return response.status_code == 202
             return False
 
-        if not any(list(self._pool.map(post, self.net.validators))):
+        answers = list(self._pool.map(post, self.net.validators))
+        took = tuple(n for n, ok in zip(self.net.validators, answers, strict=True) if ok)
+        with self._lock:
+            self.stats.sent.append(
+                Sent(
+                    sender=sender,
+                    nonce=signed.tx.nonce,
+                    tx_id=signed.tx_id.hex(),
+                    accepted_by=took,
+                    at=time.monotonic(),
+                )
+            )
+        if not took:
             # Nobody took it: its nonce is a gap; read the nonces again next time.
             self.builder.forget_nonce(sender)
             time.sleep(0.2)
