@@ -33,11 +33,15 @@ TX_LIFETIME_MS = 120_000
 
 class _ChaosBuilder(TxBuilder):
     def _committed_nonce(self, key: PublicKey) -> int:
-        """The highest nonce any reachable validator knows (committed or pending): admission
-        wants exactly the next one on each node."""
+        """The highest nonce any reachable voting validator knows (committed or pending):
+        admission wants exactly the next one on each node. A node outside the set (a spare
+        before it joins) is left out: it pools txs the validators lost in a restart, never
+        proposes them, and its pending nonce would leave a gap no validator fills."""
         highest: int | None = None
         for name in random.sample(self.net.validators, len(self.net.validators)):
             with contextlib.suppress(httpx.HTTPError, AssertionError):
+                if not self.net.status(name)["voting"]:
+                    continue
                 nonces = self.net.get_json(name, f"/v1/nonces/{key.hex()}")
                 known = max(int(nonces["committed"]), int(nonces["pending"] or 0))
                 highest = known if highest is None else max(highest, known)

@@ -129,9 +129,10 @@ def _update(
     s.record.notes.setdefault("update_answers", []).append(
         {n: a.status_code for n, a in answers.items()}
     )
-    assert any(answers[n].status_code == 202 for n in members if n in answers), {
-        n: a.text for n, a in answers.items()
-    }
+    assert any(answers[n].status_code == 202 for n in members if n in answers), (
+        nonces_at_build,
+        {n: a.text for n, a in answers.items()},
+    )
     load.start(s.rate_per_s)
     if split is not None and split_notes is not None:
         time.sleep(SPLIT_HOLD_S)
