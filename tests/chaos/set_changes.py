@@ -113,6 +113,7 @@ def _update(
     load.stop()  # its sender's nonce: none of the load in flight meanwhile
     sender_key = load.keys.public(signers[0]).hex()
     nonces_at_build = _nonces(net, sender_key)
+    built_at = time.monotonic()
     members = {str(v["name"]) for v in _members(net, signers[0])}
     signed = load.builder.build(
         "validators.update",
@@ -159,10 +160,12 @@ def _update(
                 submitted_at=submitted_at,
             )
         ) from error
+    # A load tx at the same nonce posted before the read was lost with a pool (a restart)
+    # and never committed, or the read would have been above it: only a later one clashes.
     clashes = [
         t.tx_id[:16]
         for t in load.sent_by(signers[0])
-        if t.nonce == signed.tx.nonce and t.accepted_by
+        if t.nonce == signed.tx.nonce and t.accepted_by and t.at >= built_at
     ]
     s.record.notes.setdefault("update_nonce_clashes", []).append(clashes)
     assert not clashes, f"the load took the update's nonce {signed.tx.nonce}: {clashes}"
