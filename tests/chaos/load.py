@@ -33,11 +33,15 @@ TX_LIFETIME_MS = 120_000
 
 class _ChaosBuilder(TxBuilder):
     def _committed_nonce(self, key: PublicKey) -> int:
-        """The highest nonce any reachable validator knows (committed or pending): admission
-        wants exactly the next one on each node."""
+        """The highest nonce any reachable voting validator knows (committed or pending):
+        admission wants exactly the next one on each node. A node outside the set (a spare
+        before it joins) is left out: it pools txs the validators lost in a restart, never
+        proposes them, and its pending nonce would leave a gap no validator fills."""
         highest: int | None = None
         for name in random.sample(self.net.validators, len(self.net.validators)):
             with contextlib.suppress(httpx.HTTPError, AssertionError):
+                if not self.net.status(name)["voting"]:
+                    continue
                 nonces = self.net.get_json(name, f"/v1/nonces/{key.hex()}")
                 known = max(int(nonces["committed"]), int(nonces["pending"] or 0))
                 highest = known if highest is None else max(highest, known)
@@ -54,6 +58,17 @@ class Ack:
     node: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sent:
+    """One tx the load built and posted: which nodes answered 202 (for a post-mortem)."""
+
+    sender: str
+    nonce: int
+    tx_id: str
+    accepted_by: tuple[str, ...]
+    at: float
+
+
 @dataclass(slots=True)
 class _InFlight:
     tx_id: str
@@ -66,6 +81,8 @@ class LoadStats:
     acknowledged: int = 0
     given_up: int = 0
     ledger: dict[str, Ack] = field(default_factory=dict)
+    sent: list[Sent] = field(default_factory=list)
+    """Every tx posted, taken or not, in order."""
 
 
 class Load:
@@ -126,6 +143,11 @@ class Load:
         self._pool.shutdown(wait=True)
         self._http.close()
 
+    def sent_by(self, sender: str) -> list[Sent]:
+        """The txs the load posted from sender so far, taken or not, in order."""
+        with self._lock:
+            return [sent for sent in self.stats.sent if sent.sender == sender]
+
     def in_flight(self) -> int:
         with self._lock:
             return sum(len(queue) for queue in self._flight.values())
@@ -177,7 +199,19 @@ class Load:
                 return response.status_code == 202
             return False
 
-        if not any(list(self._pool.map(post, self.net.validators))):
+        answers = list(self._pool.map(post, self.net.validators))
+        took = tuple(n for n, ok in zip(self.net.validators, answers, strict=True) if ok)
+        with self._lock:
+            self.stats.sent.append(
+                Sent(
+                    sender=sender,
+                    nonce=signed.tx.nonce,
+                    tx_id=signed.tx_id.hex(),
+                    accepted_by=took,
+                    at=time.monotonic(),
+                )
+            )
+        if not took:
             # Nobody took it: its nonce is a gap; read the nonces again next time.
             self.builder.forget_nonce(sender)
             time.sleep(0.2)

@@ -46,6 +46,8 @@ def test_long_partition_then_catch_up(net: ChaosNet, load: Load, records: list[R
     assert "no progress while catching up" not in seen, notes
     behind = notes["stalled_gauge_polls_behind"]
     assert behind.get("no_progress", 0) * 2 < sum(behind.values()), notes
+    # Stop 50: `lantan net status` says so too (it showed `running`, then `ready`).
+    assert any("catching up" in line for line in notes["net_status_while_behind"]), notes
 
 
 def test_one_way_cuts_flipping(net: ChaosNet, load: Load, records: list[Record]) -> None:
