@@ -2,7 +2,8 @@
 
 A height starts only when there is work (pending txs or evidence), a message for it from
 a peer, or heartbeat_interval_ms of quiet (DESIGN.md §4); a chain with work and no commit
-for stall_after_ms is stalled (/readyz), unless it is catching up. The driver loop
+for stall_after_ms is stalled (/readyz), unless it is catching up, and so is an idle one
+whose heartbeat height is stall_after_ms overdue. The driver loop
 (node/runtime.py) owns this and steps the engine; nothing here does I/O.
 """
 
@@ -56,16 +57,29 @@ class HeightPace:
         return None
 
     def no_progress(self, *, catching_up: bool) -> str | None:
-        """Why a chain with work is not live (no commit for stall_after_ms), or None.
+        """Why the chain is not live, or None: work (txs or evidence) and no commit for
+        stall_after_ms, or no work and no commit for a heartbeat and stall_after_ms.
 
-        While catching up (SyncState.catching_up) none: consensus cannot commit before
-        block sync's catch-up ends, and the quiet starts again when it has ended."""
+        An idle chain commits a heartbeat height every heartbeat_interval_ms (take_due), so
+        a longer quiet is a chain that stopped, not one with nothing to do: before, a node
+        with an empty mempool answered /readyz 200 through a halt (stop 50's chaos pass: 233
+        s of a stopped chain looked healthy from two of its validators). While catching up
+        (SyncState.catching_up) none: consensus cannot commit before block sync's catch-up
+        ends, and the quiet starts again when it has ended."""
         if catching_up:
             self.last_commit_ms = self.clock.now_ms()
             return None
         quiet_ms = self._quiet_ms()
-        if self._has_work() and quiet_ms >= self.settings.stall_after_ms:
-            return f"no progress: no commit for {quiet_ms // 1000} s with work"
+        if self._has_work():
+            if quiet_ms >= self.settings.stall_after_ms:
+                return f"no progress: no commit for {quiet_ms // 1000} s with work"
+            return None
+        heartbeat_ms = self.settings.heartbeat_interval_ms
+        if quiet_ms >= heartbeat_ms + self.settings.stall_after_ms:
+            return (
+                f"no progress: no commit for {quiet_ms // 1000} s, an idle chain's heartbeat "
+                f"height is due every {heartbeat_ms / 1000:g} s"
+            )
         return None
 
     def _has_work(self) -> bool:
