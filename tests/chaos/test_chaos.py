@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from tests.chaos import byzantine, churn, delay_loss, scenarios
+from tests.chaos import churn, delay_loss, scenarios
 from tests.chaos.cluster import ChaosNet, faketime_library
 from tests.chaos.harness import ChaosRun
 from tests.chaos.load import Load
@@ -69,17 +69,6 @@ def net3(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
 @pytest.fixture(scope="module")
 def load3(net3: ChaosNet) -> Iterator[Load]:
     yield from _steady(net3)
-
-
-@pytest.fixture(scope="module")
-def net4(chaos: ChaosRun, pytestconfig: pytest.Config) -> Iterator[ChaosNet]:
-    """n=4 for the 2|2 split, then for the Byzantine scenario (one network start for both)."""
-    yield from _running(chaos, pytestconfig, "n4", 4)
-
-
-@pytest.fixture(scope="module")
-def load4(net4: ChaosNet) -> Iterator[Load]:
-    yield from _steady(net4)
 
 
 def check(record: Record, records: list[Record]) -> None:
@@ -149,30 +138,6 @@ def test_flapping_partitions(net3: ChaosNet, load3: Load, records: list[Record])
     record = churn.flapping_partitions(net3, load3, LENGTHS)
     check(record, records)
     assert record.notes["advanced_while_flapping"] > 0, "q = 2 of 3 stopped while flapping"
-
-
-def test_split_2_2(net4: ChaosNet, load4: Load, records: list[Record]) -> None:
-    groups = [net4.validators[:2], net4.validators[2:]]
-    check(scenarios.split(net4, load4, LENGTHS, groups), records)
-
-
-def test_byzantine_with_partitions(net4: ChaosNet, load4: Load, records: list[Record]) -> None:
-    """The last test on net4: its last validator's node is killed for good and the
-    Byzantine process takes its key and its address."""
-    if not byzantine.available():
-        pytest.skip(
-            "needs the Byzantine validator process of the hardening issue "
-            f"({byzantine.MODULE}, branch wt-adversary), not on this branch yet"
-        )
-    liar = net4.validators[-1]
-    net4.kill(liar)
-    net4.names.remove(liar)  # the harness loads and checks only the honest nodes from here
-    process = byzantine.ByzantineInNamespace(net4, liar)
-    try:
-        process.wait_started(byzantine.START_TIMEOUT_S)
-        check(byzantine.byzantine_with_partitions(net4, load4, LENGTHS, process), records)
-    finally:
-        process.close()
 
 
 def test_delay_and_loss(
