@@ -168,6 +168,7 @@ def build_node(config: NodeConfig) -> Node:
         transport=transport,
         runtime=runtime,
         cosignature_archive=store,
+        takes_txs=runtime is not None,
     )
     worker = runtime.run_in_worker if runtime is not None else _own_worker()
     sync = BlockSync(

@@ -52,8 +52,12 @@ class NodeService:
         transport: PeerTransport | None,
         runtime: NodeRuntime | None,
         cosignature_archive: CosignatureArchive | None = None,
+        takes_txs: bool = True,
     ) -> None:
         self.name = name
+        self.takes_txs = takes_txs
+        """False on an observer: it runs no consensus and has no peer transport, so a tx it
+        admitted would never be proposed (POST /v1/txs refuses it, 409 NOT_A_VALIDATOR)."""
         self.ledger = ledger
         self.mempool = mempool
         self.events = events

@@ -64,12 +64,17 @@ submit a signed tx it holds to a node on their network. Not application/*+json e
 such a type names a format of its own (a JSON patch, a problem report), and a tx is none."""
 
 
+NOT_A_VALIDATOR = "NOT_A_VALIDATOR"
+"""POST /v1/txs to an observer (409): refused unread."""
+
+
 @router.post(
     "/v1/txs",
     status_code=202,
     openapi_extra=_TX_BODY_SCHEMA,
     responses={
         400: {"model": ErrorResponse},
+        409: {"model": ErrorResponse, "description": "an observer: submit to a validator"},
         413: {"model": ErrorResponse},
         415: {"model": ErrorResponse, "description": "sent as anything but application/json"},
         429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
@@ -79,6 +84,15 @@ such a type names a format of its own (a JSON patch, a problem report), and a tx
     summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',
 )
 async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
+    if not service.takes_txs:
+        # Before: 202 "pending", and the tx waited in a pool nothing proposes from until it
+        # expired (the observer has no consensus and no peer transport).
+        raise ApiError(
+            409,
+            NOT_A_VALIDATOR,
+            f"{service.name} is an observer: it serves the chain and proposes nothing; "
+            "submit txs to a validator",
+        )
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type not in _JSON_MEDIA_TYPES:
         raise ApiError(

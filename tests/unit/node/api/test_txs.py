@@ -310,3 +310,13 @@ def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
     body = api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()
     assert (body["status"], body["reason"]) == ("expired", "EXPIRED")
     assert len(api.service.mempool) == 0
+
+
+def test_an_observer_refuses_a_tx_it_would_never_propose(api: Api) -> None:
+    """Before: 202 "pending", and the tx waited in the observer's pool (no consensus, no peer
+    transport) until it expired; the client read `unknown` then (stop 51's chaos pass)."""
+    api.service.takes_txs = False
+    tx = account_open(1, "township")
+    response = post_tx(api, tx)
+    assert "observer" in assert_error(response, 409, "NOT_A_VALIDATOR")["detail"]
+    assert tx.tx_id not in api.service.mempool
