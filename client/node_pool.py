@@ -37,13 +37,6 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 
-def _answer(ask: Callable[[NodeClient], T], client: NodeClient) -> T | NodeError:
-    try:
-        return ask(client)
-    except NodeError as error:
-        return error
-
-
 def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
     """URLs from --node "URL[,URL...]", else $LANTAN_NODES, else DEFAULT_NODE_URL.
 
@@ -124,15 +117,15 @@ class NodePool:
 
         Raises NoNodeAnsweredError, naming every node and why, when none of several could
         be reached (the last node's error alone read as if only it had been tried)."""
-        return self.first_of(_answer(ask, client) for client in self.clients)
+        return self._first_of(_attempt(ask, client) for client in self.clients)
 
     def every_answer(self, ask: Callable[[NodeClient], T]) -> list[T | NodeError]:
         """ask() of every node, side by side, once each: its answer or its error, in the
-        order given (first_of picks what first_answer would have)."""
+        order given."""
         with ThreadPoolExecutor(max_workers=len(self.clients)) as executor:
-            return list(executor.map(lambda client: _answer(ask, client), self.clients))
+            return list(executor.map(lambda client: _attempt(ask, client), self.clients))
 
-    def first_of(self, answers: Iterable[T | NodeError]) -> T:
+    def _first_of(self, answers: Iterable[T | NodeError]) -> T:
         """The first answer of the nodes' answers in the order given (first_answer's rule);
         answers is consumed only up to it."""
         unreachable: dict[str, NodeError] = {}

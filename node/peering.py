@@ -140,15 +140,14 @@ class PeerInbox:
         if self._far_ahead(compact.height):
             return None
         expanded = expand(compact, self.service.mempool.by_leaf)
-        held = None
         if isinstance(expanded, list):
             # A validator restarted while locked holds its lock's payload (locked_payloads)
             # and none of its txs: a re-proposal of that block made it ask the proposer for
             # bytes it had (hostile pass of stop 51).
             held = self._held_payload(compact.signed.proposal.block_hash)
-        if held is not None:
-            self.compact["held"] += 1
-            return MessageReceived(sender=sender, message=with_payload(compact, held))
+            if held is not None:
+                self.compact["held"] += 1
+                return MessageReceived(sender=sender, message=with_payload(compact, held))
         if isinstance(expanded, list) and compact.height > self.ledger.height + 2:
             # Not yet authenticated as its round's proposal (the engine does that): a
             # request is sent only for the heights the engine keeps proposals of, so a
