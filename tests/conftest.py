@@ -2,6 +2,9 @@
 
 --seed N (or LANTAN_SIM_SEED=N) replays exactly one seed of every seeded simulation test;
 a failing simulation prints the command that does so.
+
+Node processes the harness starts (node.net.start_process) are forked from one warm
+interpreter per test process (tests/kit/zygote.py; LANTAN_TEST_ZYGOTE=0 execs each one).
 """
 
 import os
@@ -10,6 +13,10 @@ from typing import Any
 import pytest
 
 from tests.kit.network_groups import network_group, schedule_order
+from tests.kit.zygote import ENV as ZYGOTE_ENV
+from tests.kit.zygote import Zygote, forking_spawn
+
+_zygote = Zygote()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,6 +27,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="replay only this simulation seed (also LANTAN_SIM_SEED)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(ZYGOTE_ENV, "1") != "0":
+        import node.net
+        import node.net_processes
+
+        # node.net's own name for it: start_process and start_witness call that one.
+        setattr(node.net, "spawn", forking_spawn(_zygote, node.net_processes.spawn))  # noqa: B010
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _zygote.close()
 
 
 @pytest.fixture

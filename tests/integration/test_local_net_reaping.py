@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
+import node.net
+import node.net_processes
 from tests.integration.network import LocalNet, reap
+
+
+@pytest.fixture(autouse=True)
+def exec_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each node exec'd as a child of this process, not forked from the test zygote
+    (tests/kit/zygote.py, whose children the kernel reaps): reaping is what is tested."""
+    monkeypatch.setattr(node.net, "spawn", node.net_processes.spawn)
 
 
 def state(pid: int) -> str:
