@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from demo_case import LANTAN, outcome_line, own_key, run_step
+from demo_case import LANTAN, Lantan, outcome_line, own_key, run_step
 
 from genesis.example.auction_case import (
     AUCTION_SETUP,
@@ -134,7 +134,7 @@ def run_auction(demo: Demo) -> None:
     for step in xiangshan_case_steps()[:CASE_STEPS_BEFORE]:
         demo.send(step)
     for step, bidder in zip(AUCTION_SETUP, BIDDERS, strict=True):
-        holder = own_key(demo.net, bidder.account_id)
+        holder = own_key(demo.net, bidder.account_id, Lantan())
         demo.send(step, dict(step.body) | {"holder_key": holder})
     sealed = seal_bids(demo.work)
     # Sized by the heights a tx has taken here: the open, then the three bids at once (each

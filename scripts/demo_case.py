@@ -10,10 +10,13 @@ index, and shows the attested verification the batch was issued from.
 """
 
 import argparse
+import contextlib
+import io
 import json
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +37,42 @@ from node.web.formatting import yuan_text
 LANTAN = [sys.executable, "-m", "client.cli.main"]
 
 
-def lantan(*args: str) -> dict[str, Any]:
-    """Run one `lantan ... --json` command; exit the demo with its message on failure."""
+@dataclass(frozen=True)
+class Lantan:
+    """Runs one `lantan ... --json` command and returns its JSON; exits the demo with the
+    command's message on failure. in_process: through client.cli.main.main in this process,
+    not as a process of its own (the browser tier's fixture: ~0.5 s of CPU per command, the
+    CLI's imports, saved); ./scripts/demo runs each as a user would, a process of its own."""
+
+    in_process: bool = False
+
+    def __call__(self, *args: str) -> dict[str, Any]:
+        code, stdout, stderr = _in_process(args) if self.in_process else _process(args)
+        if code != 0:
+            print(f"FAILED: lantan {' '.join(args[:2])}\n{stderr}{stdout}")
+            sys.exit(1)
+        parsed: dict[str, Any] = json.loads(stdout)
+        return parsed
+
+
+def _process(args: tuple[str, ...]) -> tuple[int, str, str]:
     completed = subprocess.run([*LANTAN, *args], capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        print(f"FAILED: lantan {' '.join(args[:2])}\n{completed.stderr}{completed.stdout}")
-        sys.exit(1)
-    parsed: dict[str, Any] = json.loads(completed.stdout)
-    return parsed
+    return completed.returncode, completed.stdout, completed.stderr
 
 
-def own_key(net: Path, name: str) -> str:
+def _in_process(args: tuple[str, ...]) -> tuple[int, str, str]:
+    from client.cli.main import main as lantan_main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = lantan_main(list(args))
+        except SystemExit as stop:  # argparse's errors
+            code = stop.code if isinstance(stop.code, int) else 1
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def own_key(net: Path, name: str, lantan: Lantan) -> str:
     """The public key of a party that makes its key itself with `lantan keys new` (the
     Huangbi'ao Township holder, the monitoring centre): made once, in its own directory."""
     directory = net / name
@@ -71,23 +99,29 @@ def own_key(net: Path, name: str) -> str:
     return str(lantan("keys", "show", str(directory), "--json")["public_key"])
 
 
-def body_for(step: CaseStep, net: Path) -> dict[str, Any]:
+def body_for(step: CaseStep, net: Path, lantan: Lantan) -> dict[str, Any]:
     """The step's body with the keys its parties made here in place of the example keys."""
     body = dict(step.body)
     if step.tx_type == "account.open":
-        body["holder_key"] = own_key(net, TOWNSHIP_ACCOUNT)
+        body["holder_key"] = own_key(net, TOWNSHIP_ACCOUNT, lantan)
     if step.tx_type == "institution.register" and body["institution_id"] == VERIFIER_ID:
-        body["public_keys"] = [own_key(net, VERIFIER_ID)]
+        body["public_keys"] = [own_key(net, VERIFIER_ID, lantan)]
     return body
 
 
 def run_step(
-    step: CaseStep, net: Path, nodes: str, work: Path, body: dict[str, Any] | None = None
+    step: CaseStep,
+    net: Path,
+    nodes: str,
+    work: Path,
+    body: dict[str, Any] | None = None,
+    *,
+    lantan: Lantan = Lantan(),
 ) -> dict[str, Any]:
     """Send one step: one-shot when only the sender signs, else build -> sign -> submit.
     body: the body to send instead of the step's with the parties' own keys (body_for)."""
     body_file = work / f"{step.tx_type}.body.json"
-    sent = body_for(step, net) if body is None else body
+    sent = body_for(step, net, lantan) if body is None else body
     body_file.write_text(json.dumps(sent, ensure_ascii=False))
     sender = str(net / step.sender)
     if not step.cosigners:
@@ -189,7 +223,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--net", type=Path, required=True)
     parser.add_argument("--nodes", required=True, help="comma-separated node URLs")
+    parser.add_argument(
+        "--in-process", action="store_true", help="run each lantan command in this process"
+    )
     args = parser.parse_args()
+    lantan = Lantan(in_process=args.in_process)
     urls = args.nodes.split(",")
     tx_ids = []
     with tempfile.TemporaryDirectory() as work:
@@ -197,7 +235,7 @@ def main() -> int:
             signers = f" (co-signed by {', '.join(step.cosigners)})" if step.cosigners else ""
             # Named before it runs: a step waits several seconds for its commit.
             print(f"{number}. {step.label}{signers}", flush=True)
-            outcome = run_step(step, args.net, args.nodes, Path(work))
+            outcome = run_step(step, args.net, args.nodes, Path(work), lantan=lantan)
             print(outcome_line(outcome))
             if outcome["result"]["status"] != "accepted":
                 return 1

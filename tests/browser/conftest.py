@@ -158,7 +158,7 @@ def network(
         views = net_up(directory, validators=3, base_port=base)
         urls = tuple(sorted(v.url for v in views))
         demo = subprocess.run(
-            [*DEMO, "--net", str(directory), "--nodes", ",".join(urls)],
+            [*DEMO, "--net", str(directory), "--nodes", ",".join(urls), "--in-process"],
             capture_output=True,
             text=True,
             check=False,
