@@ -40,18 +40,19 @@ NODE_TOML_EXTRA = f"peer_bytes_per_s = {1 << 30}\n"
 """The byte budget per sender (test_byzantine_budget.py) raised out of the way: each test
 here floods past it to reach the bound it tests, which must see the whole flood."""
 LATE_VOTES = 3000
-LOW_ROUND_VOTES = 3000
-LOW_ROUND_PROPOSALS = 20
+LOW_ROUND_PROPOSALS = 8
 LOW_ROUND_PAYLOAD_KIB = 3 * 1024
-"""20 blocks of 3 MiB, each counted as a stale-proposal drop: a replica that kept any of
-them counts fewer (60 MiB sent: the count, not the RSS bound, is what catches one kept)."""
+"""8 blocks of 3 MiB, each counted as a stale-proposal drop: a replica that kept any of
+them counts fewer (the count, not the RSS bound, is what catches one kept)."""
 NEXT_HEIGHT_MESSAGES = 600
 NEXT_HEIGHT_PAYLOAD_KIB = 256
 SELF_EVIDENCE = 600
 LEAD_ROUND = 1000
+"""The round the Byzantine leads a lone honest replica to (within the round window)."""
+LOW_ROUND_VOTES = 2 * LEAD_ROUND
+"""A prevote and a precommit for each round below the lone replica's (low_round_votes)."""
 OLD_PRECOMMIT_BEHIND = 3
 OLD_PRECOMMIT_EVIDENCE = 'lantan_old_precommits_total{outcome="evidence"}'
-"""The round the Byzantine leads a lone honest replica to (within the round window)."""
 RSS_GROWTH_MIB_MAX = 150
 """Generous: measured, each flood grew a node of ~76 MiB by 0 to 3 MiB."""
 OFFENDER_ITEMS_MAX = RuntimeSettings().evidence_offender_max
