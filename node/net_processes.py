@@ -88,7 +88,7 @@ def read_pid(node_dir: Path, pid_file: str = PID_FILE) -> int | None:
         return None
     except PermissionError:
         return pid
-    return None if _is_zombie(pid) else pid
+    return None if _has_exited(pid) else pid
 
 
 def process_state(node_dir: Path, pid_file: str = PID_FILE) -> ProcessState:
@@ -98,12 +98,17 @@ def process_state(node_dir: Path, pid_file: str = PID_FILE) -> ProcessState:
     return ProcessState.EXITED if (node_dir / pid_file).exists() else ProcessState.STOPPED
 
 
-def _is_zombie(pid: int) -> bool:
+def _has_exited(pid: int) -> bool:
+    """A zombie whose threads have all ended: what is left waits for its parent to reap it.
+    A killed process's main thread turns zombie before its other threads have ended, and
+    only the last of them closes its files: until then it still holds its port and its
+    LevelDB lock, and a node started on them at once would find both taken."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
+        threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z" and len(threads) <= 1
 
 
 def stop_process(
