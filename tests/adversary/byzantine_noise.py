@@ -95,8 +95,8 @@ class NoiseAttacks(EvidenceAttacks):
             return mine
 
         with ThreadPoolExecutor(FLOOD_THREADS) as pool:
-            for counted in pool.map(cycle, range(FLOOD_THREADS)):
-                answers.update(counted)
+            for mine in pool.map(cycle, range(FLOOD_THREADS)):
+                answers.update(mine)
         return {"sent": sum(answers.values()), "answers": dict(answers), "kinds": dict(counted)}
 
     def garbage(self, oversized_mib: list[int]) -> Reply:
