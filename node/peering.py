@@ -154,10 +154,11 @@ class PeerInbox:
             # peer cannot make this node ask it for blocks of any height it names.
             self.dropped[DropReason.FAR_AHEAD.value] += 1
             return None
-        if isinstance(expanded, list) and compact.height < self.ledger.height:
+        if isinstance(expanded, list) and compact.height <= self.ledger.height:
             # Late: a slow link delivers a backlog minutes old (tests/chaos, stop 48). This
-            # node committed that height; its txs left the pool then, and asking for the
-            # block only adds to the backlog it is behind on.
+            # node committed that height (our head included: a replay of its proposal had
+            # us ask for it once per copy, stop 52); its txs left the pool then, and asking
+            # for the block only adds to the backlog it is behind on.
             self.compact["late"] += 1
             return None
         if isinstance(expanded, list):

@@ -151,6 +151,7 @@ def _commands(byzantine: Byzantine) -> dict[str, Callable[[dict[str, Any]], Repl
         ),
         "future_votes": lambda c: byzantine.future_votes(),
         "replay": lambda c: byzantine.replay(),
+        "replay_at": lambda c: byzantine.replay_at(c["peer"], float(c["seconds"]), c.get("kinds")),
         "garbage": lambda c: byzantine.garbage(list(c.get("oversized_mib", []))),
         "flood": lambda c: byzantine.flood(int(c["count"])),
         "announce_flood": lambda c: byzantine.announce_flood(int(c["messages"])),

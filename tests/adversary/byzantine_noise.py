@@ -71,6 +71,34 @@ class NoiseAttacks(EvidenceAttacks):
                 count += 1
         return {"sent": count, "captured": len(captured)}
 
+    def replay_at(self, peer: str, seconds: float, kinds: list[str] | None = None) -> Reply:
+        """For seconds, send one peer everything captured and everything we sent before
+        (of kinds only, if given), again and again, as fast as FLOOD_THREADS connections go
+        (their signatures untouched: valid old proposals, votes, checkpoint lines); the
+        answers counted by status."""
+        with self._lock:
+            recorded = [(PeerKind(path.rsplit("/", 1)[-1]), data) for path, data in self.captured]
+            recorded += list(self.sent)
+        if kinds is not None:
+            recorded = [(kind, data) for kind, data in recorded if kind.value in kinds]
+        counted = Counter(kind.value for kind, _ in recorded)
+        deadline = time.monotonic() + seconds
+        answers: Counter[str] = Counter()
+
+        def cycle(offset: int) -> Counter[str]:
+            mine: Counter[str] = Counter()
+            index = offset
+            while time.monotonic() < deadline:
+                kind, data = recorded[index % len(recorded)]
+                mine[str(self.post(peer, kind, data))] += 1
+                index += FLOOD_THREADS
+            return mine
+
+        with ThreadPoolExecutor(FLOOD_THREADS) as pool:
+            for mine in pool.map(cycle, range(FLOOD_THREADS)):
+                answers.update(mine)
+        return {"sent": sum(answers.values()), "answers": dict(answers), "kinds": dict(counted)}
+
     def garbage(self, oversized_mib: list[int]) -> Reply:
         """Malformed, truncated and oversized envelopes; the status each node answered."""
         valid = self.seal(

@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import io
 import itertools
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,10 @@ def rss_mib(adversary: AdversaryNet, name: str) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) // 1024
     raise AssertionError(f"no VmRSS for {name}")
+
+
+def cpu_s(adversary: AdversaryNet, name: str) -> float:
+    """The honest node process's CPU time (user + system) since it started, in seconds."""
+    pid = read_pid(adversary.net.directory / name)
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -4,7 +4,8 @@ measured in the unit harness and the simulator only).
 One Byzantine validator floods, validly signed, what each bound limits: late votes of the
 height just decided over thousands of rounds (consensus/intake.py _check_late_vote), votes
 of rounds far below a replica's (PAST_ROUNDS_PER_VALIDATOR), the next height's buffer
-(_buffer_future), and evidence against itself (node/evidence_pool.py offender_items_max).
+(_buffer_future), evidence against itself (node/evidence_pool.py offender_items_max), and
+its recorded traffic replayed at a validator restarted by kill -9 (last: it restarts one).
 Through each the honest nodes commit a client tx, stay ready and agree, their resident
 memory stays within a generous bound, and the flood shows in their metrics (the envelopes
 received, and each bound's own count of what it dropped, so a test fails if a bound is
@@ -15,6 +16,10 @@ n=3 only: the round-far-below test needs one honest validator stopped with the c
 to go on once it returns, and one network keeps the module within its share of the tier.
 """
 
+import functools
+import os
+
+import httpx
 import pytest
 
 from consensus import DropReason
@@ -25,6 +30,7 @@ from tests.adversary.honest import (
     assert_agree,
     assert_evidence_sound,
     commit_client_tx,
+    cpu_s,
     during_attack,
     rss_mib,
     wait_recorded,
@@ -53,6 +59,8 @@ LOW_ROUND_VOTES = 2 * LEAD_ROUND
 """A prevote and a precommit for each round below the lone replica's (low_round_votes)."""
 OLD_PRECOMMIT_BEHIND = 3
 OLD_PRECOMMIT_EVIDENCE = 'lantan_old_precommits_total{outcome="evidence"}'
+REPLAY_S = 8.0
+LISTEN_S = 60.0
 RSS_GROWTH_MIB_MAX = 150
 """Generous: measured, each flood grew a node of ~76 MiB by 0 to 3 MiB."""
 OFFENDER_ITEMS_MAX = RuntimeSettings().evidence_offender_max
@@ -251,3 +259,45 @@ def test_votes_of_rounds_far_below(adversary: AdversaryNet) -> None:
     net.wait_heights(adversary.honest, height, timeout_s=60.0)
     commit_client_tx(adversary, "after-low-rounds")
     assert assert_agree(adversary) >= height
+
+
+def test_a_restarted_validator_catches_up_through_a_replay_of_old_traffic(
+    adversary: AdversaryNet,
+) -> None:
+    """What the honest nodes sent the Byzantine (proposals, votes, checkpoint lines, tx
+    announcements; their signatures untouched) and its own earlier envelopes, sent again and
+    again to a validator restarted by kill -9, from the moment it listens, on eight
+    connections: it catches up and commits, applies nothing twice (one head and state root
+    on every honest node), records no evidence that proves nothing, answers no 5xx, and its
+    memory stays bounded (CPU printed beside the load). Each replayed checkpoint line cost an
+    Ed25519 check and a LevelDB write, and each replayed compact proposal of its head asked
+    the Byzantine for that block, before stop 52 (the unit tests of both)."""
+    net = adversary.net
+    restarted, other = adversary.honest
+    reference_mib = rss_mib(adversary, other)
+    net.kill(restarted)
+    net.start(restarted)
+    wait_for(functools.partial(_listening, adversary, restarted), LISTEN_S, f"{restarted} up")
+    before_s = {name: cpu_s(adversary, name) for name in adversary.honest}
+    answer = during_attack(
+        adversary, "replay-restart", "replay_at", peer=restarted, seconds=REPLAY_S
+    )
+    spent_s = {name: cpu_s(adversary, name) - before_s[name] for name in adversary.honest}
+    rss = {name: rss_mib(adversary, name) for name in adversary.honest}
+    print(
+        f"replay: {answer['sent']} posts {answer['answers']} of {answer['kinds']} in"
+        f" {REPLAY_S:.0f} s; cpu {spent_s} s; rss {rss} MiB; load {os.getloadavg()[0]:.1f}"
+    )
+    assert set(answer["answers"]) == {"202"}, answer["answers"]
+    commit_client_tx(adversary, "after-replay")
+    assert_agree(adversary)
+    net.wait_synced(adversary.honest)
+    assert_evidence_sound(adversary)
+    assert max(rss.values()) - reference_mib <= RSS_GROWTH_MIB_MAX, (reference_mib, rss)
+
+
+def _listening(adversary: AdversaryNet, name: str) -> bool:
+    try:
+        return adversary.net.get(name, "/healthz").status_code == 200
+    except httpx.HTTPError:
+        return False

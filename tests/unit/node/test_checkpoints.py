@@ -16,6 +16,7 @@ from protocol.note import (
     parse_verifier_key,
     sign_note,
 )
+from protocol.signing import verify_signature
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS,
@@ -115,6 +116,51 @@ def test_latest_signed_is_the_largest_size_with_a_quorum(book: CheckpointBook) -
 def test_the_same_line_twice_is_no_conflict(book: CheckpointBook) -> None:
     assert add(book, COUNTY) is None
     assert add(book, COUNTY) is None
+
+
+class CountingArchive:
+    """A NoteArchive that counts its writes."""
+
+    def __init__(self) -> None:
+        self.notes: dict[int, bytes] = {}
+        self.writes = 0
+
+    def put_checkpoint_note(self, size: int, note: bytes) -> None:
+        self.notes[size] = note
+        self.writes += 1
+
+    def get_checkpoint_note(self, size: int | None = None) -> tuple[int, bytes] | None:
+        key = max(self.notes, default=None) if size is None else size
+        return None if key not in self.notes else (key, self.notes[key])
+
+
+def test_a_line_replayed_is_neither_verified_nor_written_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Byzantine validator replaying an honest validator's lines (recorded, valid) cost
+    an Ed25519 check and a LevelDB write on the event loop per copy."""
+    archive = CountingArchive()
+    book = CheckpointBook(CHAIN_ID, archive)
+    checks: list[bytes] = []
+
+    def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+        checks.append(signature)
+        return verify_signature(public_key, message, signature)
+
+    monkeypatch.setattr(checkpoints, "verify_signature", verify)
+    book.set_committed_root(5, ROOT)
+    recorded = {name: line(book, name, 5, ROOT) for name in (COUNTY, NINGBO)}
+    for name in (COUNTY, NINGBO):
+        book.add(size=5, root=ROOT, line=recorded[name], validators=VALIDATORS)
+    assert (len(checks), archive.writes) == (2, 1)  # the note, once a quorum signed
+    for _ in range(100):
+        for name in (COUNTY, NINGBO):
+            assert book.add(size=5, root=ROOT, line=recorded[name], validators=VALIDATORS) is None
+    assert (len(checks), archive.writes) == (2, 1)
+    assert book.signed_note(5, QUORUM) == archive.notes[5].decode()
+    # A line over another root by a key already held is still checked: it may be evidence.
+    assert isinstance(add(book, COUNTY, root=FORK), ConflictingCheckpointEvidence)
+    assert len(checks) == 3
 
 
 def test_two_roots_for_one_size_by_one_key_are_evidence(
