@@ -1,5 +1,6 @@
 """Status, blocks with certificates and results, checkpoints, witnesses and sender nonces."""
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -34,6 +35,14 @@ from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 
 router = APIRouter(tags=["chain"])
+RANGES_AT_ONCE = 4
+"""Block ranges built at once. Each is up to BLOCK_RANGE_BYTES_MAX, held about twice while
+it is joined, and the server runs routes on up to 40 threads: unbounded, 40 requests at
+once could hold ~1.3 GB before the bound on unsent answers applies (stop 52's hostile
+pass, from the code). Past it a request is answered 503 RANGE_BUSY with Retry-After at once,
+not queued on the threads other routes need; block sync takes it as that peer's failure
+and asks again (node/sync_fetch.py)."""
+_ranges_building = threading.BoundedSemaphore(RANGES_AT_ONCE)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse},
     400: {"model": ErrorResponse},
@@ -83,7 +92,17 @@ def get_block_range(
     """Committed blocks from height `from` up, each with its commit certificate, for block
     sync: at most `limit` blocks and about BLOCK_RANGE_BYTES_MAX of them (one block always),
     an empty list past the head. Results are not included: /v1/blocks/{height} has them."""
-    body = view.block_range_json(first, limit, BLOCK_RANGE_BYTES_MAX)
+    if not _ranges_building.acquire(blocking=False):
+        raise ApiError(
+            503,
+            "RANGE_BUSY",
+            f"{RANGES_AT_ONCE} block ranges are being built",
+            {"Retry-After": "1"},
+        )
+    try:
+        body = view.block_range_json(first, limit, BLOCK_RANGE_BYTES_MAX)
+    finally:
+        _ranges_building.release()
     return Response(content=body, media_type="application/json")
 
 

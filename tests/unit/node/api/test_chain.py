@@ -2,6 +2,7 @@
 
 import pytest
 
+from node.api.routes import chain as chain_routes
 from protocol.encoding import encode
 from protocol.note import sign_note
 from tests.unit.node.api.kit import (
@@ -153,6 +154,22 @@ def test_a_block_range_serves_stored_blocks_and_certificates_in_order(
     # The byte bound: a second block is not added past it, the first always is.
     monkeypatch.setattr("node.api.routes.chain.BLOCK_RANGE_BYTES_MAX", len(prepared[0].payload))
     assert served("from=1") == [1]
+
+
+def test_block_ranges_built_at_once_are_bounded(api: Api) -> None:
+    build_and_commit(api.ledger, (account_open(1),))
+    slots = chain_routes._ranges_building
+    for _ in range(chain_routes.RANGES_AT_ONCE):
+        assert slots.acquire(blocking=False)
+    try:
+        busy = api.client.get("/v1/blocks/range?from=1")
+        assert_error(busy, 503, "RANGE_BUSY")
+        assert busy.headers["retry-after"] == "1"
+    finally:
+        for _ in range(chain_routes.RANGES_AT_ONCE):
+            slots.release()
+    served = api.client.get("/v1/blocks/range?from=1")
+    assert served.status_code == 200 and len(served.json()["blocks"]) == 1
 
 
 @pytest.mark.parametrize("query", ["from=0", "limit=2", "from=1&limit=0", "from=1&limit=65"])
