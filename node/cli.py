@@ -82,6 +82,7 @@ def _run_start(args: argparse.Namespace) -> int:
             else args.passphrase_file.resolve(),
             "heartbeat_interval_ms": args.heartbeat_interval_ms,
         },
+        config_file=None if args.config is None else args.config.resolve(),
     )
     return serve(config)
 
