@@ -65,8 +65,14 @@ def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
 
 def _url_problem(url: str) -> str | None:
     """Why url cannot be a node's base URL, or None. A path is allowed (a node behind a
-    reverse proxy under a prefix); the API's own /v1 is not, since the client adds it."""
-    parts = urlsplit(url)
+    reverse proxy under a prefix); the API's own /v1 is not, since the client adds it.
+    What urlsplit or httpx cannot parse (`http://256.1.1.1:7101`, `http://[::1:7101`) is
+    said here: it had ended in a traceback where the client was made."""
+    try:
+        parts = urlsplit(url)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as error:
+        return f"not a URL: {error}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "expected http://HOST:PORT or https://HOST:PORT"
     try:

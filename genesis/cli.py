@@ -67,13 +67,16 @@ def register_genesis(subparsers: Subparsers) -> None:
     source.add_argument(
         "--from-pubkeys",
         type=Path,
+        metavar="FILE",
         help="JSON list printed by `keys new` (each entry may add name_zh and name_en, the "
         "institution's names on receipts and the web registry; else its key name)",
     )
     # No default here: --dir has one (3), --from-pubkeys refuses the option, and only
     # None tells "not given" from "given".
     init.add_argument("--validators", type=int, choices=(3, 4), help="with --dir: 3 (default) or 4")
-    init.add_argument("--out", type=Path, help="genesis file to write (with --from-pubkeys)")
+    init.add_argument(
+        "--out", type=Path, metavar="GENESIS", help="genesis file to write (with --from-pubkeys)"
+    )
     init.add_argument(
         "--chain-name",
         type=_chain_name,

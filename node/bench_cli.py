@@ -57,7 +57,8 @@ def register_bench(subparsers: Subparsers) -> None:
         help="network directory to keep (default: a temp dir, removed afterwards)",
     )
     bench.add_argument("--json", action="store_true", help="print one JSON document")
-    bench.set_defaults(handler=guarded("bench", _run, (NetError, GenesisError, OSError)))
+    expected = (NetError, GenesisError, OSError, KeyboardInterrupt)
+    bench.set_defaults(handler=guarded("bench", _run, expected))
 
 
 def count_argument(minimum: int) -> Callable[[str], int]:

@@ -57,7 +57,10 @@ def register_node(subparsers: Subparsers) -> None:
     # What is refused before the node exists (its arguments, node.toml) is the command's one
     # line; once serve() has the node's log, a start it refuses (a port taken, a store
     # another process holds) is one error line of that log instead (node/server.py).
-    start.set_defaults(handler=guarded("node start", _run_start, (ConfigError, OSError)))
+    # Ctrl-C before uvicorn serves (the store opening, the start-up check); once it serves,
+    # uvicorn takes SIGINT and the node stops as it does on SIGTERM.
+    expected = (ConfigError, OSError, KeyboardInterrupt)
+    start.set_defaults(handler=guarded("node start", _run_start, expected))
 
 
 def _run_start(args: argparse.Namespace) -> int:
@@ -82,6 +85,7 @@ def _run_start(args: argparse.Namespace) -> int:
             else args.passphrase_file.resolve(),
             "heartbeat_interval_ms": args.heartbeat_interval_ms,
         },
+        config_file=None if args.config is None else args.config.resolve(),
     )
     return serve(config)
 

@@ -109,10 +109,18 @@ _ENV_FIELDS = {
 
 
 def load_config(
-    node_dir: Path, *, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] = {}
+    node_dir: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] = {},
+    config_file: Path | None = None,
 ) -> NodeConfig:
-    """node.toml < environment < overrides (flags). Raises ConfigError."""
-    path = node_dir / CONFIG_FILE
+    """node.toml < environment < overrides (flags). Raises ConfigError. config_file, a
+    settings file the operator named (`--config`), is read instead of node_dir's node.toml
+    and must exist; node_dir's own node.toml may be absent (the defaults)."""
+    path = node_dir / CONFIG_FILE if config_file is None else config_file
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"no config file {config_file}")
     try:
         raw = tomllib.loads(path.read_text()) if path.exists() else {}
     except tomllib.TOMLDecodeError as error:

@@ -128,7 +128,8 @@ def register_net(subparsers: Subparsers) -> None:
 
 
 def _guard(action: str, handler: Handler) -> Handler:
-    return guarded(f"net {action}", handler, (NetError, GenesisError, ConfigError, OSError))
+    expected = (NetError, GenesisError, ConfigError, OSError, KeyboardInterrupt)
+    return guarded(f"net {action}", handler, expected)
 
 
 def _print(

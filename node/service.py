@@ -57,7 +57,7 @@ class NodeService:
         self.name = name
         self.takes_txs = takes_txs
         """False on an observer: it runs no consensus and has no peer transport, so a tx it
-        admitted would never be proposed (POST /v1/txs refuses it, 409 NOT_A_VALIDATOR)."""
+        admitted would never be proposed (tx_refusal)."""
         self.ledger = ledger
         self.mempool = mempool
         self.events = events
@@ -102,6 +102,22 @@ class NodeService:
         about to join, or retired; node/start_role.py)."""
         keys = None if self.runtime is None else self.runtime.signing.keys
         return keys is not None and any(validators.contains(k) for k in keys.public_keys)
+
+    def tx_refusal(self) -> str | None:
+        """Why a tx this node pooled would never be proposed, or None: POST /v1/txs refuses
+        it then (409 NOT_A_VALIDATOR). An observer runs no consensus and no peer transport.
+        A validator whose key the next height's set does not hold (one about to join, or
+        retired) proposes nothing, and the set's members refuse its announcements as from
+        an unknown key (node/peering.py allowed_keys): the tx would wait until it expired."""
+        if not self.takes_txs:
+            return f"{self.name} is an observer: it serves the chain and proposes nothing"
+        height = self.ledger.height + 1
+        if self.runtime is not None and not self.voting(self.ledger.validators_for_next_height()):
+            return (
+                f"{self.name}'s key is not in the validator set for height {height}: it "
+                "proposes nothing until a committed validators.update adds it"
+            )
+        return None
 
     async def submit(
         self, payloads: Sequence[Submitted], *, gossip: bool = True

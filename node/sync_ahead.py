@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -45,8 +46,20 @@ PARENT_POLL_S: Final = 0.5
 """How often the worker looks whether the node that spawned it is still its parent."""
 
 
+TRACKER_LEAK_WARNING: Final = "ignore:resource_tracker:UserWarning"
+"""A -W option for the processes multiprocessing starts: the resource tracker's warning
+that it unlinks semaphores leaked at shutdown. A node killed (SIGKILL) while this worker
+ran leaves its pool's queue semaphores, and the tracker, another process writing to the
+node's stderr (node.log), said so in two plain-text lines after the JSON ones; it removes
+them itself, and the node is gone, so nothing in them is for its log."""
+
+
 def spawned_pool() -> ProcessPoolExecutor:
-    """One spawned worker process; it starts with the first job."""
+    """One spawned worker process; it starts with the first job. The resource tracker
+    multiprocessing starts with it is given TRACKER_LEAK_WARNING (its interpreter takes
+    the -W options of this one's sys.warnoptions)."""
+    if TRACKER_LEAK_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(TRACKER_LEAK_WARNING)
     return ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),

@@ -91,6 +91,12 @@ def test_court_joins_by_announcement_without_restarts(
     net.write_config(COURT, port=free_base_port(1), peers=[three[0]])
     net.start(COURT)
     net.wait_heights([COURT], net.height(three[0]), timeout_s=60)
+    # Outside the set, it would never propose a tx, nor have the set take its announcement.
+    stranger = SigningKey(sha256(b"integration: announced validator, a tx before joining"))
+    tx = builder.build("node.announce", stranger, {"public_key": court_key, "address": ""})
+    outside = submit_to(net, [COURT], wire(tx))
+    assert outside[COURT].status_code == 409, outside[COURT].text
+    assert outside[COURT].json()["error"]["code"] == "NOT_A_VALIDATOR"
     completed = lantan(
         "tx",
         "node.announce",

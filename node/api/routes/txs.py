@@ -65,7 +65,7 @@ such a type names a format of its own (a JSON patch, a problem report), and a tx
 
 
 NOT_A_VALIDATOR = "NOT_A_VALIDATOR"
-"""POST /v1/txs to an observer (409): refused unread."""
+"""POST /v1/txs to an observer or a validator outside the set (409): refused unread."""
 
 
 @router.post(
@@ -74,7 +74,10 @@ NOT_A_VALIDATOR = "NOT_A_VALIDATOR"
     openapi_extra=_TX_BODY_SCHEMA,
     responses={
         400: {"model": ErrorResponse},
-        409: {"model": ErrorResponse, "description": "an observer: submit to a validator"},
+        409: {
+            "model": ErrorResponse,
+            "description": "an observer, or a validator outside the set: submit to a validator",
+        },
         413: {"model": ErrorResponse},
         415: {"model": ErrorResponse, "description": "sent as anything but application/json"},
         429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
@@ -84,15 +87,10 @@ NOT_A_VALIDATOR = "NOT_A_VALIDATOR"
     summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',
 )
 async def submit_txs(request: Request, service: ServiceDep) -> JSONResponse:
-    if not service.takes_txs:
+    if (refusal := service.tx_refusal()) is not None:
         # Before: 202 "pending", and the tx waited in a pool nothing proposes from until it
-        # expired (the observer has no consensus and no peer transport).
-        raise ApiError(
-            409,
-            NOT_A_VALIDATOR,
-            f"{service.name} is an observer: it serves the chain and proposes nothing; "
-            "submit txs to a validator",
-        )
+        # expired (an observer, or a validator outside the set).
+        raise ApiError(409, NOT_A_VALIDATOR, f"{refusal}; submit txs to a validator")
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type not in _JSON_MEDIA_TYPES:
         raise ApiError(

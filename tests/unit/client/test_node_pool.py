@@ -32,6 +32,10 @@ def test_node_urls_from_flag_env_and_default(monkeypatch: pytest.MonkeyPatch) ->
         ("http://127.0.0.1:7401/v1", "without /v1"),
         ("http://127.0.0.1:7401/v1/status", "without /v1"),
         ("http://127.0.0.1:7401/?x=1", "no query or fragment"),
+        # httpx refused these when the client was made: a traceback (stop 52).
+        ("http://256.1.1.1:7101", "Invalid IPv4 address: '256.1.1.1'"),
+        ("http://[::1:7101", "Invalid IPv6 URL"),
+        ("http://a\tb:7101", "Invalid non-printable ASCII character"),
     ],
 )
 def test_bad_node_urls_are_usage_errors(

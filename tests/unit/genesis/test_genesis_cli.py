@@ -354,3 +354,10 @@ def test_a_key_listed_twice_is_one_line(pubkeys: Path, tmp_path: Path) -> None:
     )
     assert completed.returncode == 1 and "Traceback" not in completed.stderr
     assert completed.stderr.startswith("lantan genesis init: error: validators: ")
+
+
+def test_init_usage_names_its_files_as_docs_cli_md_does() -> None:
+    """`--from-pubkeys FROM_PUBKEYS` and `--out OUT` (argparse's defaults) against CLI.md's
+    `--from-pubkeys FILE --out GENESIS` (stop 52, help texts against docs/CLI.md)."""
+    usage = run("genesis", "init", "--help").stdout
+    assert "--from-pubkeys FILE" in usage and "--out GENESIS" in usage, usage

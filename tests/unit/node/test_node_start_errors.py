@@ -131,6 +131,23 @@ def test_a_missing_node_directory_is_named(
     assert code == 1 and f"no node directory {tmp_path / 'nowhere'}" in err, err
 
 
+def test_the_config_file_named_is_the_one_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`--config FILE` read FILE's folder's node.toml, whatever FILE was: a settings file of
+    another name was ignored for the defaults (port 7101, the folder's name), and a path
+    that does not exist was no error (stop 52, a new user's pass over the CLI)."""
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    settings = tmp_path / "xiamen.toml"
+    settings.write_text("port = 70000\n")
+    code, err = node_start(capsys, "--config", str(settings))
+    assert code == 1, err
+    assert err.strip() == f"lantan node start: error: {settings}: port must be 1..65535, not 70000"
+    code, err = node_start(capsys, "--config", str(tmp_path / "node.tolm"))
+    assert code == 1, err
+    assert err.strip() == f"lantan node start: error: no config file {tmp_path / 'node.tolm'}"
+
+
 def test_a_genesis_file_that_is_not_json_is_one_line(
     capsys: pytest.CaptureFixture[str], network: Path, elsewhere: Path
 ) -> None:

@@ -2,7 +2,11 @@
 for certified blocks, at most VERIFY_AHEAD_BLOCKS ahead, far behind in a process of their
 own (the thread ahead when it cannot run), and never for an empty block."""
 
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -242,3 +246,43 @@ def test_an_empty_block_is_handed_to_no_verifier(
     assert catch_up_from(ledger_at("behind"), {PEER: (serve_blocks(blocks), 3)}, ahead) == 3
     assert pool.jobs == [0]  # the warm-up (after block 1, far then), blocks 2 and 3 empty
     assert handed == [1]  # block 1's one signature, on the thread ahead before far
+
+
+KILLED_WITH_ITS_WORKER = """
+import os, signal
+from multiprocessing import resource_tracker
+from node.sync_ahead import spawned_pool
+from protocol.signature_cache import verified_entries
+if __name__ == "__main__":
+    pool = spawned_pool()
+    pool.submit(verified_entries, []).result()
+    print(resource_tracker._resource_tracker._pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_node_killed_while_its_worker_runs_leaves_nothing_on_its_stderr(
+    tmp_path: Path,
+) -> None:
+    """The resource tracker (another process, on the node's stderr: node.log) warned of the
+    pool's leaked semaphores in two plain-text lines after the node's JSON ones (stop 52,
+    seen in the nodes the catch-up tests kill)."""
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_WITH_ITS_WORKER)
+    stderr = tmp_path / "stderr"
+    with stderr.open("wb") as sink:
+        completed = subprocess.run(
+            [sys.executable, str(script)],
+            check=False,
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            timeout=120,
+        )
+    assert completed.returncode == -signal.SIGKILL
+    tracker = Path("/proc") / completed.stdout.decode().strip()
+    # The tracker writes once it sees the node gone, then ends.
+    deadline = time.monotonic() + 60
+    while tracker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not tracker.exists()
+    assert stderr.read_text() == ""

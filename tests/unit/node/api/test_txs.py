@@ -1,11 +1,13 @@
 """POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from node.mempool import Mempool
+from node.validator_keys import ValidatorKeys
 from protocol.encoding import encode
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
@@ -320,3 +322,23 @@ def test_an_observer_refuses_a_tx_it_would_never_propose(api: Api) -> None:
     response = post_tx(api, tx)
     assert "observer" in assert_error(response, 409, "NOT_A_VALIDATOR")["detail"]
     assert tx.tx_id not in api.service.mempool
+
+
+def _runtime_holding(key: SigningKey) -> Any:
+    """What NodeService.voting reads of a validator's runtime: the keys it signs with."""
+    return SimpleNamespace(signing=SimpleNamespace(keys=ValidatorKeys((key,))))
+
+
+def test_a_validator_outside_the_set_refuses_a_tx_it_would_never_propose(api: Api) -> None:
+    """A node whose key the next height's set does not hold (a joiner before its
+    validators.update commits) proposes nothing, and the set refuses its announcements
+    (unknown_key): before, 202 "pending", and the tx waited in its pool until it expired
+    (stop 52, a spare validator on a 3-node net: its pool held the tx, the three never saw
+    it)."""
+    api.service.runtime = _runtime_holding(SigningKey(sha256(b"a spare validator key")))
+    tx = account_open(1, "township")
+    detail = assert_error(post_tx(api, tx), 409, "NOT_A_VALIDATOR")["detail"]
+    assert "not in the validator set for height 1" in detail, detail
+    assert tx.tx_id not in api.service.mempool
+    api.service.runtime = _runtime_holding(VALIDATOR_KEYS[0])
+    assert post_tx(api, tx).json() == accepted(tx, "pending")
