@@ -323,10 +323,13 @@ class Load:
         by now), else counted as given up with the reason the nodes' answers give."""
         if not tx_ids:
             return
+        wanted = set(tx_ids)
         with self._lock:
-            sent = {t.tx_id: t for t in self.stats.sent if t.tx_id in set(tx_ids)}
+            sent = {t.tx_id: t for t in self.stats.sent if t.tx_id in wanted}
         outside = self._outside_set()
         names = self.net.names
+        nonces: dict[str, int | None] = {}
+        """Each sender's committed nonce, read once per give-up (a node may take seconds)."""
         for tx_id in tx_ids:
 
             def status_of(name: str, tx_id: str = tx_id) -> dict[str, Any] | str:
@@ -349,10 +352,12 @@ class Load:
                 self._acknowledge(committed[0])
                 continue
             tx = sent[tx_id]
+            if tx.sender not in nonces:
+                nonces[tx.sender] = self._committed_nonce(tx.sender)
             reason = why_unacknowledged(
                 tx,
                 seen,
-                committed_nonce=self._committed_nonce(tx.sender),
+                committed_nonce=nonces[tx.sender],
                 outside_set=outside,
                 restarted={n for n in tx.accepted_by if self._pid(n) != tx.pids.get(n)},
             )
