@@ -57,6 +57,9 @@ class Lengths:
     catch_up_heights: int
     sync_server_down_s: float
     rolling_rounds: int
+    clock_jump_s: float
+    """How long one validator's wall clock stays an hour back after jumping there while it
+    runs (tests/chaos/churn.py); 0: not in this run."""
 
 
 FULL = Lengths(
@@ -76,6 +79,7 @@ FULL = Lengths(
     catch_up_heights=80,
     sync_server_down_s=8,
     rolling_rounds=3,
+    clock_jump_s=30,
 )
 QUICK = Lengths(
     isolate_s=10,
@@ -94,6 +98,7 @@ QUICK = Lengths(
     catch_up_heights=0,
     sync_server_down_s=0,
     rolling_rounds=0,
+    clock_jump_s=0,
 )
 
 
