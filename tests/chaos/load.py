@@ -118,7 +118,8 @@ class LoadStats:
     sent: list[Sent] = field(default_factory=list)
     """Every tx posted, taken or not, in order."""
     refused: Counter[str] = field(default_factory=Counter)
-    """Txs no validator took, by their answers (e.g. "400 wrong_nonce x3")."""
+    """Txs no validator took, by every validator's answer, sorted and joined (e.g.
+    "400 wrong_nonce 400 wrong_nonce timeout")."""
     given_up_txs: list[GivenUp] = field(default_factory=list)
     """Every tx given up on, with its reason, in order."""
 
