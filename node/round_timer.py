@@ -26,10 +26,20 @@ class RoundTimer:
         """Whether q - 1 peers answer now (the node sets it from block sync's polls)."""
         self.held_ms: int | None = None
         """A round timeout that came due while too few peers answered, held until they do."""
+        self._latest_ms = 0
+        """The latest wall-clock reading seen: the clock as the engine keeps it, never back."""
+
+    def _now_ms(self) -> int:
+        """The wall clock, never back. The engine's clock does not go back either (the max of
+        its ticks, consensus/engine.py): after the host's clock steps back it still stands
+        where it was and asks for deadlines past that, and measured against the stepped-back
+        clock each lay as far off as the step (an hour back: no round timeout for an hour)."""
+        self._latest_ms = max(self._latest_ms, self.clock.now_ms())
+        return self._latest_ms
 
     def schedule(self, deadline_ms: int) -> None:
         """Tick at deadline_ms (on the running loop)."""
-        delay_s = max(0, deadline_ms - self.clock.now_ms()) / 1000
+        delay_s = max(0, deadline_ms - self._now_ms()) / 1000
         asyncio.get_running_loop().call_later(delay_s, self._fire, deadline_ms)
 
     def _fire(self, deadline_ms: int) -> None:
@@ -45,7 +55,7 @@ class RoundTimer:
                 log.info("round timeouts held: fewer than q - 1 peers answer")
             self.held_ms = deadline_ms
             return
-        self.queue_tick(Tick(now_ms=max(deadline_ms, self.clock.now_ms())))
+        self.queue_tick(Tick(now_ms=max(deadline_ms, self._now_ms())))
 
     def resume(self) -> Tick | None:
         """A peer answers again: the held timeout's Tick, now that q - 1 peers answer, for
@@ -54,4 +64,4 @@ class RoundTimer:
             return None
         log.info("round timeouts resumed: q - 1 peers answer")
         due_ms, self.held_ms = self.held_ms, None
-        return Tick(now_ms=max(due_ms, self.clock.now_ms()))
+        return Tick(now_ms=max(due_ms, self._now_ms()))

@@ -16,8 +16,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,12 +39,34 @@ OBSERVER = "observer"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HTTP_TIMEOUT_S = 4.0
 """Short: a partitioned node's packets are dropped, and a probe must not hang for 30 s."""
+SLOW_ANSWER_TRIES = 3
+"""A GET whose answer did not come within HTTP_TIMEOUT_S is asked again, up to this many
+times in all: on a loaded box a node that took the connection can take more than 4 s to
+answer (stop 52: three scenarios failed on one `/v1/status` read that timed out while the
+node was up and committing). A node that does not take the connection fails at once."""
 
 
 def faketime_library() -> Path | None:
     """Debian's libfaketime (package faketime), whatever the architecture's lib directory."""
     found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
     return found[0] if found else None
+
+
+def get_patiently(ask: Callable[[], httpx.Response]) -> httpx.Response:
+    """ask() (an idempotent GET), asked again while its answer times out, SLOW_ANSWER_TRIES
+    times in all; the last timeout is raised."""
+    for _ in range(SLOW_ANSWER_TRIES - 1):
+        with contextlib.suppress(httpx.ReadTimeout):
+            return ask()
+    return ask()
+
+
+def set_clock_offset(clock_file: Path, offset_s: float) -> None:
+    """The wall-clock offset of a node started with this clock_file (libfaketime reads it
+    within a second); written whole, so it never reads half a line."""
+    part = clock_file.with_suffix(".part")
+    part.write_text(f"{offset_s:+g}\n")
+    part.replace(clock_file)
 
 
 class ChaosNet(LocalNet):
@@ -97,6 +120,9 @@ class ChaosNet(LocalNet):
             self._write_node_toml(name)
         for name, size in tmpfs_mib.items():
             self.mount_tmpfs(name, size)
+
+    def get(self, name: str, path: str, **params: Any) -> httpx.Response:
+        return get_patiently(lambda: super(ChaosNet, self).get(name, path, **params))
 
     @property
     def validators(self) -> list[str]:
@@ -159,23 +185,25 @@ class ChaosNet(LocalNet):
             self.wait_ready(name, timeout_s=120)
         self.wait_heights(self.names, 1, timeout_s=120)
 
-    def start(self, name: str, *, clock_offset_s: float = 0) -> int:
-        """Start the node in its namespace; clock_offset_s != 0 runs it under libfaketime."""
+    def start(self, name: str, *, clock_offset_s: float = 0, clock_file: Path | None = None) -> int:
+        """Start the node in its namespace; clock_offset_s != 0 runs it under libfaketime,
+        and so does clock_file: its wall clock then follows the offset written in that file
+        (`set_clock_offset`), read again every second, so its clock can jump while it runs."""
         node_dir = self.directory / name
         running = read_pid(node_dir)
         assert running is None, f"{name} is already running (pid {running})"
         prefix = ["ip", "netns", "exec", self.hosts[name].namespace]
-        if clock_offset_s:
+        if clock_offset_s or clock_file is not None:
             library = faketime_library()
             assert library is not None, "clock skew needs libfaketime (apt-get install faketime)"
+            if clock_file is None:
+                clock = [f"FAKETIME={clock_offset_s:+g}"]
+            else:
+                set_clock_offset(clock_file, clock_offset_s)
+                clock = [f"FAKETIME_TIMESTAMP_FILE={clock_file}", "FAKETIME_CACHE_DURATION=1"]
             # The wall clock only: asyncio's timers run on the monotonic clock, as on a
             # real host whose NTP is off.
-            prefix += [
-                "env",
-                f"LD_PRELOAD={library}",
-                f"FAKETIME={clock_offset_s:+g}",
-                "FAKETIME_DONT_FAKE_MONOTONIC=1",
-            ]
+            prefix += ["env", f"LD_PRELOAD={library}", *clock, "FAKETIME_DONT_FAKE_MONOTONIC=1"]
         with (node_dir / LOG_FILE).open("ab") as log:
             process = subprocess.Popen(
                 [*prefix, sys.executable, "-m", "node.main", str(node_dir)],

@@ -7,16 +7,21 @@ reachable node for each in-flight tx; the first answer "committed" with a height
 index is the acknowledgement the client would have shown its user, and goes to the ledger.
 A sender whose oldest tx stays unresolved for STALL_S (its only copies died with a killed
 node's mempool) starts again from its committed nonce: the ledger only holds acknowledged
-txs, so a tx given up on is never counted as lost.
+txs, so a tx given up on is never counted as lost. But none goes unexplained: every post
+keeps each validator's answer, a tx nobody took is counted by those answers (`refused`),
+and a tx given up on (stalled, or still in flight when the load stops) is first asked of
+every node once more (committed by then: acknowledged after all) and otherwise given the
+reason `why_unacknowledged` reads from what the nodes say (`GivenUp`).
 """
 
 import contextlib
 import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -26,6 +31,21 @@ from tests.chaos.cluster import ChaosNet
 from tests.integration.txs import NetKeys, TxBuilder, now_ms, wire
 
 SENDERS = ("xiangshan-county", "ningbo-ptc", "xiamen-ptc")
+# Why a tx some validator took was never acknowledged (GivenUp.reason), from what every node
+# says of it when the load gives it up:
+OUTSIDE_SET = "taken only by nodes outside the set"
+"""Every node that answered 202 was a spare (voting false): it pools what it never proposes."""
+RESTARTED = "its pools lost in restarts"
+"""Nobody holds it, and every node that took it was restarted since (its mempool is gone)."""
+NONCE_USED = "its nonce used by another tx"
+"""Not committed, but the chain committed the sender's nonce: another tx took it."""
+EXPIRED = "expired"
+PENDING = "still pending"
+"""Held by a validator of the set that took it (a pool keeps a sender's nonces without a
+gap): the chain did not commit it within STALL_S, or before the load stopped."""
+DROPPED = "dropped by a node that took it"
+"""Unknown on a node that took it and was not restarted, nonce unused, not expired: the one
+reason the load cannot explain; a node bug unless its pool dropped it for a reason above."""
 STALL_S = 40.0
 TX_LIFETIME_MS = 120_000
 """Short, so a tx stranded in one mempool (its sender moved on) expires within minutes."""
@@ -67,6 +87,20 @@ class Sent:
     tx_id: str
     accepted_by: tuple[str, ...]
     at: float
+    answers: dict[str, str] = field(default_factory=dict)
+    """Each validator's answer: "202", "400 wrong_nonce", "timeout", ..."""
+    pids: dict[str, int] = field(default_factory=dict)
+    """The process of each node that took it, at the post (a restart since lost its pool)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GivenUp:
+    """A tx some validator took that nobody acknowledged, and why (`why_unacknowledged`)."""
+
+    sent: Sent
+    reason: str
+    seen: dict[str, str]
+    """Each node's status of it at the give-up, or why the node did not answer."""
 
 
 @dataclass(slots=True)
@@ -83,6 +117,26 @@ class LoadStats:
     ledger: dict[str, Ack] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     """Every tx posted, taken or not, in order."""
+    refused: Counter[str] = field(default_factory=Counter)
+    """Txs no validator took, by every validator's answer, sorted and joined (e.g.
+    "400 wrong_nonce 400 wrong_nonce timeout")."""
+    given_up_txs: list[GivenUp] = field(default_factory=list)
+    """Every tx given up on, with its reason, in order."""
+
+    def unacknowledged_since(self, given_up: int, refused: Counter[str]) -> dict[str, Any]:
+        """What went unacknowledged since the marks (len(given_up_txs), refused then): the
+        count of each reason, and those the load cannot explain in full."""
+        since = self.given_up_txs[given_up:]
+        return {
+            "given_up": len(since),
+            "given_up_reasons": dict(Counter(g.reason for g in since)),
+            "refused": dict(self.refused - refused),
+            "unexplained": [
+                {"tx": g.sent.tx_id[:16], "nonce": g.sent.nonce, "seen": g.seen}
+                for g in since
+                if g.reason == DROPPED
+            ][:10],
+        }
 
 
 class Load:
@@ -129,9 +183,10 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=30)
         with self._lock:
+            left = [item.tx_id for queue in self._flight.values() for item in queue]
             for queue in self._flight.values():
-                self.stats.given_up += len(queue)
                 queue.clear()
+        self._give_up(left)
         for sender in SENDERS:
             self.builder.forget_nonce(sender)
 
@@ -161,13 +216,16 @@ class Load:
                 time.sleep(0.1)
                 continue
             sender = self._random.choice(SENDERS)
+            stalled: list[str] = []
             with self._lock:
                 queue = self._flight[sender]
                 if queue and time.monotonic() - queue[0].sent > STALL_S:
-                    self.stats.given_up += len(queue)
+                    stalled = [item.tx_id for item in queue]
                     queue.clear()
-                    self.builder.forget_nonce(sender)
                 full = len(queue) >= self.window
+            if stalled:
+                self._give_up(stalled)
+                self.builder.forget_nonce(sender)
             if full:
                 time.sleep(0.05)
                 continue
@@ -189,18 +247,20 @@ class Load:
         )
         body = wire(signed)
 
-        def post(name: str) -> bool:
-            with contextlib.suppress(httpx.HTTPError):
+        def post(name: str) -> str:
+            try:
                 response = self._http.post(
                     f"{self.net.url(name)}/v1/txs",
                     content=body,
                     headers={"content-type": "application/json"},
                 )
-                return response.status_code == 202
-            return False
+            except httpx.HTTPError as error:
+                return _failure(error)
+            return _answer(response)
 
-        answers = list(self._pool.map(post, self.net.validators))
-        took = tuple(n for n, ok in zip(self.net.validators, answers, strict=True) if ok)
+        names = self.net.validators
+        answers = dict(zip(names, self._pool.map(post, names), strict=True))
+        took = tuple(n for n, answer in answers.items() if answer == "202")
         with self._lock:
             self.stats.sent.append(
                 Sent(
@@ -209,8 +269,12 @@ class Load:
                     tx_id=signed.tx_id.hex(),
                     accepted_by=took,
                     at=time.monotonic(),
+                    answers=answers,
+                    pids={n: self.net.processes[n].pid for n in took},
                 )
             )
+            if not took:
+                self.stats.refused[" ".join(sorted(answers.values()))] += 1
         if not took:
             # Nobody took it: its nonce is a gap; read the nonces again next time.
             self.builder.forget_nonce(sender)
@@ -253,6 +317,76 @@ class Load:
                 return None
         return None
 
+    # --- giving up -------------------------------------------------------------------------
+
+    def _give_up(self, tx_ids: list[str]) -> None:
+        """Out of flight already: asked of every node once more (acknowledged if committed
+        by now), else counted as given up with the reason the nodes' answers give."""
+        if not tx_ids:
+            return
+        wanted = set(tx_ids)
+        with self._lock:
+            sent = {t.tx_id: t for t in self.stats.sent if t.tx_id in wanted}
+        outside = self._outside_set()
+        names = self.net.names
+        nonces: dict[str, int | None] = {}
+        """Each sender's committed nonce, read once per give-up (a node may take seconds)."""
+        for tx_id in tx_ids:
+
+            def status_of(name: str, tx_id: str = tx_id) -> dict[str, Any] | str:
+                try:
+                    status: dict[str, Any] = self._http.get(
+                        f"{self.net.url(name)}/v1/txs/{tx_id}"
+                    ).json()
+                    return status if "status" in status else "no status"
+                except (httpx.HTTPError, ValueError) as error:
+                    return _failure(error)
+
+            answers = dict(zip(names, self._pool.map(status_of, names), strict=True))
+            seen = {n: a if isinstance(a, str) else str(a["status"]) for n, a in answers.items()}
+            committed = [
+                Ack(tx_id=tx_id, height=int(a["height"]), index=int(a["index"]), node=n)
+                for n, a in answers.items()
+                if not isinstance(a, str) and a["status"] == "committed"
+            ]
+            if committed:
+                self._acknowledge(committed[0])
+                continue
+            tx = sent[tx_id]
+            if tx.sender not in nonces:
+                nonces[tx.sender] = self._committed_nonce(tx.sender)
+            reason = why_unacknowledged(
+                tx,
+                seen,
+                committed_nonce=nonces[tx.sender],
+                outside_set=outside,
+                restarted={n for n in tx.accepted_by if self._pid(n) != tx.pids.get(n)},
+            )
+            with self._lock:
+                self.stats.given_up += 1
+                self.stats.given_up_txs.append(GivenUp(sent=tx, reason=reason, seen=seen))
+
+    def _outside_set(self) -> set[str]:
+        outside = set()
+        for name in self.net.validators:
+            with contextlib.suppress(httpx.HTTPError, AssertionError, KeyError):
+                if not self.net.status(name)["voting"]:
+                    outside.add(name)
+        return outside
+
+    def _committed_nonce(self, sender: str) -> int | None:
+        """The highest committed nonce of sender any validator reports (None: none answered)."""
+        key = self.keys.public(sender).hex()
+        seen = []
+        for name in self.net.validators:
+            with contextlib.suppress(httpx.HTTPError, AssertionError, KeyError, ValueError):
+                seen.append(int(self.net.get_json(name, f"/v1/nonces/{key}")["committed"]))
+        return max(seen, default=None)
+
+    def _pid(self, name: str) -> int | None:
+        process = self.net.processes.get(name)
+        return None if process is None or process.poll() is not None else process.pid
+
     def _acknowledge(self, ack: Ack) -> None:
         with self._lock:
             for queue in self._flight.values():
@@ -262,3 +396,46 @@ class Load:
             if ack.tx_id not in self.stats.ledger:
                 self.stats.ledger[ack.tx_id] = ack
                 self.stats.acknowledged += 1
+
+
+def why_unacknowledged(
+    tx: Sent,
+    seen: dict[str, str],
+    *,
+    committed_nonce: int | None,
+    outside_set: set[str],
+    restarted: set[str],
+) -> str:
+    """The reason a tx some validator took was not committed when given up on, from each
+    node's status of it then (seen), the sender's committed nonce on the chain, the nodes
+    outside the validator set and the takers restarted since the post."""
+    if committed_nonce is not None and committed_nonce >= tx.nonce:
+        return NONCE_USED
+    if "expired" in seen.values():
+        return EXPIRED
+    if any(seen.get(n) == "pending" for n in tx.accepted_by if n not in outside_set):
+        return PENDING
+    if set(tx.accepted_by) <= outside_set:
+        return OUTSIDE_SET
+    if set(tx.accepted_by) - outside_set <= restarted:
+        return RESTARTED
+    return DROPPED
+
+
+def _answer(response: httpx.Response) -> str:
+    """ "202", or the status and the error's code ("400 wrong_nonce")."""
+    if response.status_code == 202:
+        return "202"
+    code = ""
+    with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+        code = str(response.json()["error"]["code"])
+    return f"{response.status_code} {code}".strip()
+
+
+def _failure(error: Exception) -> str:
+    """What a request that got no answer met: "timeout", "connect error", ..."""
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(error, httpx.ConnectError):
+        return "connect error"
+    return type(error).__name__

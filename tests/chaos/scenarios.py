@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -56,6 +57,9 @@ class Lengths:
     catch_up_heights: int
     sync_server_down_s: float
     rolling_rounds: int
+    clock_jump_s: float
+    """How long one validator's wall clock stays an hour back after jumping there while it
+    runs (tests/chaos/churn.py); 0: not in this run."""
 
 
 FULL = Lengths(
@@ -75,6 +79,7 @@ FULL = Lengths(
     catch_up_heights=80,
     sync_server_down_s=8,
     rolling_rounds=3,
+    clock_jump_s=30,
 )
 QUICK = Lengths(
     isolate_s=10,
@@ -93,6 +98,7 @@ QUICK = Lengths(
     catch_up_heights=0,
     sync_server_down_s=0,
     rolling_rounds=0,
+    clock_jump_s=0,
 )
 
 
@@ -132,6 +138,8 @@ class Scenario:
         self.rate_per_s = rate_per_s
         self._started = 0.0
         self._acked_before = 0
+        self._given_up_before = 0
+        self._refused_before: Counter[str] = Counter()
 
     def __enter__(self) -> "Scenario":
         """Start the load; return once it flows (a tx of this scenario acknowledged), so the
@@ -140,6 +148,8 @@ class Scenario:
         self.record.rss_kib_before = {n: self.net.rss_kib(n) for n in self.net.names}
         self.record.leveldb_bytes_before = {n: self.net.data_bytes(n) for n in self.net.names}
         before = self.load.stats.acknowledged
+        self._given_up_before = len(self.load.stats.given_up_txs)
+        self._refused_before = Counter(self.load.stats.refused)
         self.load.start(self.rate_per_s)
         wait_for(
             lambda: self.load.stats.acknowledged > before,
@@ -170,6 +180,9 @@ class Scenario:
         self.record.audit_exit = verdict.audit_exit
         self.record.audit_findings = verdict.audit_findings[:10]
         self.record.notes["height"] = height
+        self.record.notes["unacknowledged"] = self.load.stats.unacknowledged_since(
+            self._given_up_before, self._refused_before
+        )
         self.record.notes["ledger_total"] = verdict.acknowledged
         self.record.rss_kib_after = {n: self.net.rss_kib(n) for n in self.net.names}
         self.record.leveldb_bytes_after = {n: self.net.data_bytes(n) for n in self.net.names}

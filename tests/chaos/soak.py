@@ -109,6 +109,7 @@ def soak(net: ChaosNet, load: Load, *, minutes: float, seed: int) -> dict[str, A
         "submitted": load.stats.submitted,
         "acknowledged": verdict.acknowledged,
         "given_up_unacknowledged": load.stats.given_up,
+        "unacknowledged": load.stats.unacknowledged_since(0, Counter()),
         "lost": len(verdict.lost),
         "divergent": len(verdict.divergent_heights),
         "height": height,

@@ -140,6 +140,18 @@ def test_flapping_partitions(net3: ChaosNet, load3: Load, records: list[Record])
     assert record.notes["advanced_while_flapping"] > 0, "q = 2 of 3 stopped while flapping"
 
 
+def test_clock_jumps_back_while_running(net3: ChaosNet, load3: Load, records: list[Record]) -> None:
+    if not LENGTHS.clock_jump_s:
+        pytest.skip("a clock jumping back an hour while the node runs: scripts/chaos --full only")
+    if faketime_library() is None:
+        pytest.skip(
+            "a clock jump needs libfaketime: apt-get install faketime (scripts/system-deps)"
+        )
+    record = churn.clock_jump(net3, load3, LENGTHS)
+    check(record, records)
+    assert record.notes["advanced_while_back"] > 0, "q = 2 of 3 stopped while one clock was back"
+
+
 def test_delay_and_loss(
     chaos: ChaosRun, records: list[Record], pytestconfig: pytest.Config
 ) -> None:
