@@ -106,13 +106,17 @@ class NodeService:
     def tx_refusal(self) -> str | None:
         """Why a tx this node pooled would never be proposed, or None: POST /v1/txs refuses
         it then (409 NOT_A_VALIDATOR). An observer runs no consensus and no peer transport.
-        A validator whose key the next height's set does not hold (one about to join, or
-        retired) proposes nothing, and the set's members refuse its announcements as from
-        an unknown key (node/peering.py allowed_keys): the tx would wait until it expired."""
+        A validator whose keys neither the head's set nor the next height's holds (one
+        about to join, or retired) proposes nothing, and the set's members refuse its
+        announcements as from an unknown key (node/peering.py allowed_keys): the tx would
+        wait until it expired. The head's set too: a validator whose key a commit has just
+        rotated out signs with the old key until it has read the new one from its keystore
+        (node/key_rotation.py), and its txs are announced and proposed meanwhile."""
         if not self.takes_txs:
             return f"{self.name} is an observer: it serves the chain and proposes nothing"
         height = self.ledger.height + 1
-        if self.runtime is not None and not self.voting(self.ledger.validators_for_next_height()):
+        sets = (self.ledger.validators_of_head(), self.ledger.validators_for_next_height())
+        if self.runtime is not None and not any(self.voting(s) for s in sets):
             return (
                 f"{self.name}'s key is not in the validator set for height {height}: it "
                 "proposes nothing until a committed validators.update adds it"

@@ -12,6 +12,7 @@ from protocol.encoding import encode
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
 from protocol.tx import SignedTx, sign_tx
+from protocol.validators import ValidatorSet
 from tests.unit.node.api.kit import (
     NINGBO,
     NOW_MS,
@@ -342,3 +343,25 @@ def test_a_validator_outside_the_set_refuses_a_tx_it_would_never_propose(api: Ap
     assert tx.tx_id not in api.service.mempool
     api.service.runtime = _runtime_holding(VALIDATOR_KEYS[0])
     assert post_tx(api, tx).json() == accepted(tx, "pending")
+
+
+def test_a_validator_rotated_out_takes_txs_until_the_head_set_leaves_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that rotates a validator's key out of the next set leaves it signing with
+    the old key until it has read the new one from its keystore (node/key_rotation.py):
+    its txs are announced and proposed meanwhile, so it takes them while the head's set
+    holds its key (test_validator_key_rotation's stream was refused there)."""
+    key = VALIDATOR_KEYS[0]
+    api.service.runtime = _runtime_holding(key)
+    ledger = api.service.ledger
+    head_set = ledger.validators_for_next_height()
+    others = [v for v in head_set.validators if v.public_key != key.public_key]
+    without = ValidatorSet.create(others, len(others))
+    monkeypatch.setattr(ledger, "validators_for_next_height", lambda: without)
+    monkeypatch.setattr(ledger, "validators_of_head", lambda: head_set)
+    tx = account_open(1, "township")
+    assert post_tx(api, tx).json() == accepted(tx, "pending")
+    monkeypatch.setattr(ledger, "validators_of_head", lambda: without)
+    other = account_open(2, "township")
+    assert_error(post_tx(api, other), 409, "NOT_A_VALIDATOR")
