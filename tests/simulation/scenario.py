@@ -458,9 +458,11 @@ def make_strategic_scenario(
     *,
     byzantine: int = 1,
     restarting: bool = False,
+    validators: int = 0,
 ) -> Scenario:
     """n = 3b + 1, q = 2b + 1 for b = byzantine (n=4 by default, n=7 with two); the last b
     keys play strategy (tests/simulation/adversary.py), each on its own, from the start.
+    validators: another n, with q = n - b (n=3, b=1: q=2, f_S = 0, as CRASH3).
 
     Before GST: seeded loss, duplication, delay, partitions and crashes of honest replicas
     (restarted with their signer state). After GST every link is up and calm. The honest
@@ -470,8 +472,8 @@ def make_strategic_scenario(
     up to 8 s after GST (_restarting). A Combined strategy gives each key its own.
     """
     played = strategy.strategies if isinstance(strategy, Combined) else (strategy,)
-    nodes = tuple(f"v{i}" for i in range(3 * byzantine + 1))
-    honest = nodes[: 2 * byzantine + 1]
+    nodes = tuple(f"v{i}" for i in range(validators or 3 * byzantine + 1))
+    honest = nodes[: len(nodes) - byzantine]
     rng = random.Random(seed)
     net = _network(rng, nodes)
     start_rounds: dict[str, int] = {}
@@ -496,6 +498,7 @@ def make_strategic_scenario(
         crashes=crashes,
         epochs=_partitions(rng, nodes, net.gst_ms),
         nodes=nodes,
+        byzantine=byzantine,
     )
     if len(played) == 1:
         return scenario
@@ -528,14 +531,15 @@ def gap_scenario4(
     max_height: int = 1,
     late: tuple[str, int] | None = None,
     cut: tuple[str, str, int] | None = None,
+    validators: int = 0,
 ) -> Scenario:
     """n=4 with no fault but the Byzantine key: the honest replicas start in the given rounds
     of height 1 (as after a restart) on a calm network; GST at 1 ms, or when the late
     replica (name, ms) starts, or when the cut link (sender, receiver, ms) is restored.
     A Combined strategy of two: n=7, each Byzantine key its own (v5 the first, v6 the
-    second)."""
+    second). validators: another n, q = n - b (3: v2 Byzantine, q=2)."""
     played = strategy.strategies if isinstance(strategy, Combined) else (strategy,)
-    nodes = tuple(f"v{i}" for i in range(3 * len(played) + 1))
+    nodes = tuple(f"v{i}" for i in range(validators or 3 * len(played) + 1))
     crashes = () if late is None else (Crash(late[0], 0, late[1], False),)
     epochs: tuple[LinkEpoch, ...] = ()
     gst_ms = 1 if late is None else max(1, late[1])
@@ -558,6 +562,7 @@ def gap_scenario4(
         crashes=crashes,
         epochs=epochs,
         nodes=nodes,
+        byzantine=len(played),
     )
     return scenario if len(played) == 1 else replace(scenario, strategies=played)
 
@@ -572,10 +577,12 @@ def _strategic(
     crashes: tuple[Crash, ...] = (),
     epochs: tuple[LinkEpoch, ...] = (),
     nodes: tuple[str, ...] = STRATEGIC_NODES,
+    byzantine: int = 0,
 ) -> Scenario:
-    """n = 3b + 1 nodes, q = 2b + 1, the last b keys Byzantine playing strategy; the honest
-    replicas start in rounds (round 0 when absent or 0)."""
-    byzantine = (len(nodes) - 1) // 3
+    """n nodes, the last b keys Byzantine playing strategy (b = byzantine, or (n - 1) // 3),
+    q = n - b (2b + 1 at n = 3b + 1); the honest replicas start in rounds (round 0 when
+    absent or 0)."""
+    byzantine = byzantine or (len(nodes) - 1) // 3
     keys = tuple(range(len(nodes)))
     return Scenario(
         seed=seed,
@@ -583,7 +590,7 @@ def _strategic(
         nodes=nodes,
         key_of=_own_keys(nodes),
         byzantine_keys=frozenset(keys[len(nodes) - byzantine :]),
-        validators=ValidatorPlan.fixed(keys, 2 * byzantine + 1),
+        validators=ValidatorPlan.fixed(keys, len(nodes) - byzantine),
         max_height=max_height,
         crashes=crashes,
         epochs=epochs,

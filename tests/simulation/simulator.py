@@ -533,6 +533,8 @@ class Simulation:
                 validators=self.validators_at(commit.height),
             )
         replica.chain.append(commit.block_hash)
+        if replica.honest:
+            self.stats.decided_ms[commit.height] = self.clock.now_ms
         if commit.height == self.scenario.validators.change_height:
             self._rotate(replica)
         replica.stored[commit.height] = CommitMessage(
