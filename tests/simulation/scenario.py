@@ -129,6 +129,11 @@ class Strategy(enum.Enum):
     own round (as hold_gap does). While the first cannot hear some other honest replica
     (a partition, a crash), catch_up follows the one validator above it; the two left
     behind count q with the Byzantine and stay."""
+    LAST_MOMENT = "last_moment"
+    """A timing adversary: plays along, but each message reaches the honest replicas just
+    before the timeout it could still beat there: its proposal before the propose timeout,
+    its prevote before the prevote timeout, its precommit before the precommit timeout
+    (each sent that step's timeout late, less up to two network delays)."""
 
 
 SET_CHANGES = (Strategy.JOIN, Strategy.LEAVE, Strategy.ROTATE)

@@ -65,6 +65,7 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.SPLIT_HEARD, 2),
         (Strategy.LATE_PRECOMMIT, 2),
         (Strategy.PULL_AHEAD, 2),
+        (Strategy.LAST_MOMENT, 2),
     ],
     ids=lambda p: p.value if isinstance(p, Strategy) else str(p),
 )
