@@ -35,8 +35,8 @@ from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.kit.engine_config import payload_hash
-from tests.simulation.scenario import SET_CHANGES, Strategy
 from tests.simulation.sim_config import payload_is_valid
+from tests.simulation.strategies import SET_CHANGES, Strategy
 
 HOLDING = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
 LOSING_POL = (Strategy.LOST_POL, Strategy.LOST_POL_UNSENT)

@@ -4,17 +4,12 @@ The simulator (tests/simulation/simulator.py) runs a Scenario; these pick the sc
 seed and a kind or strategy determine, so that the seed alone replays the whole run.
 """
 
-from tests.simulation.scenario import (
-    SET_CHANGES,
-    Combined,
-    Kind,
-    Strategy,
-    make_scenario,
-    make_set_change_scenario,
-    make_strategic_scenario,
-)
+from tests.simulation.kinds import make_scenario
+from tests.simulation.scenario import Kind
 from tests.simulation.sim_config import SimOptions, SimResult
 from tests.simulation.simulator import Simulation
+from tests.simulation.strategic import make_set_change_scenario, make_strategic_scenario
+from tests.simulation.strategies import SET_CHANGES, Combined, Strategy
 
 
 def run_strategy(

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tests.simulation.runs import run_seed, run_strategy
-from tests.simulation.scenario import Combined, Kind, Strategy
+from tests.simulation.scenario import Kind
 from tests.simulation.sim_config import SimOptions, SimResult
+from tests.simulation.strategies import Combined, Strategy
 
 DEEP_HEIGHTS = {
     Kind.CRASH3: 8,
@@ -172,8 +173,8 @@ def strategy_sweep(
                 print(f"FAIL {problems[-1]}", flush=True)
                 print(
                     "  replay: .venv/bin/python -c 'from tests.simulation.runs import "
-                    "run_strategy; from tests.simulation.scenario import Combined, Strategy; from "
-                    "tests.simulation.sim_config import SimOptions; print(run_strategy("
+                    "run_strategy; from tests.simulation.strategies import Combined, Strategy; "
+                    "from tests.simulation.sim_config import SimOptions; print(run_strategy("
                     f"{seed}, {_named(strategy)}, {height}, "
                     f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS}), "
                     f"byzantine={byzantine}, restarting={restarting}, "

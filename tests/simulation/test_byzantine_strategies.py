@@ -12,16 +12,15 @@ import pytest
 
 from tests.simulation.report import REPORT
 from tests.simulation.runs import run_strategy
-from tests.simulation.scenario import (
-    Combined,
-    Strategy,
+from tests.simulation.seeds import seeds_to_run
+from tests.simulation.sim_config import SimOptions
+from tests.simulation.simulator import Simulation
+from tests.simulation.strategic import (
     gap_scenario4,
     make_set_change_scenario,
     make_strategic_scenario,
 )
-from tests.simulation.seeds import seeds_to_run
-from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import Simulation
+from tests.simulation.strategies import Combined, Strategy
 from tests.simulation.sweep import decide_times
 
 pytestmark = pytest.mark.simulation
