@@ -35,8 +35,8 @@ from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.votes import Proposal, SignedVote, Vote, VoteType
 from tests.kit.engine_config import payload_hash
-from tests.simulation.scenario import SET_CHANGES, Strategy
 from tests.simulation.sim_config import payload_is_valid
+from tests.simulation.strategies import SET_CHANGES, Strategy
 
 HOLDING = (Strategy.HOLD_GAP, Strategy.HOLD_GAP_LOW)
 LOSING_POL = (Strategy.LOST_POL, Strategy.LOST_POL_UNSENT)
@@ -70,6 +70,9 @@ AMNESIA_LOCKED_PER_TICK = 0.5
 SIGNED_STATES_KEPT = 64
 PULL_AHEAD_ROUNDS = 1 << 19
 """How far above its round PULL_AHEAD claims to be, to the one it pulls."""
+
+_STEP_TIMEOUT = {VoteType.PREVOTE: TimeoutKind.PREVOTE, VoteType.PRECOMMIT: TimeoutKind.PRECOMMIT}
+"""The timeout that ends the wait for a vote of each type (LAST_MOMENT)."""
 
 Outgoing = list[tuple[str, Message, int]]
 """(destination, message, extra delay in ms) to put on the network."""
@@ -163,6 +166,8 @@ class Adversary:
             return [(d, message, 0) for d in destinations if d in chosen]
         if strategy is Strategy.LATE_PROPOSAL:
             return self._late(message, destinations, round_number)
+        if strategy is Strategy.LAST_MOMENT:
+            return self._last_moment(message, destinations, round_number)
         if strategy is Strategy.STALE and _is_vote(message, VoteType.PRECOMMIT):
             late_ms = 2 * self.timeouts.duration_ms(TimeoutKind.ROUND, round_number)
             return [(d, message, late_ms) for d in destinations]
@@ -269,6 +274,20 @@ class Adversary:
             else:
                 out.append((destination, message, 0))
         return out
+
+    def _last_moment(
+        self, message: Message, destinations: Sequence[str], round_number: int
+    ) -> Outgoing:
+        """Each proposal and vote held back its step's timeout, less 40-80 ms (the network
+        adds up to 40): it arrives just before the receiver would have gone on without it."""
+        if isinstance(message, ProposalMessage):
+            kind = TimeoutKind.PROPOSE
+        elif isinstance(message, SignedVote):
+            kind = _STEP_TIMEOUT[message.vote.type]
+        else:
+            return [(d, message, 0) for d in destinations]
+        step_ms = self.timeouts.duration_ms(kind, round_number)
+        return [(d, message, max(0, step_ms - 40 - self.rng.randint(0, 40))) for d in destinations]
 
     def _subset(self, height: int, round_number: int, *, minimum: int) -> frozenset[str]:
         """A nonempty proper subset of the honest replicas, fixed per (height, round)."""

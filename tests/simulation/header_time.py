@@ -29,7 +29,8 @@ from consensus import (
     ValidateProposal,
 )
 from tests.kit.engine_config import payload_hash
-from tests.simulation.scenario import Kind, Scenario, make_scenario
+from tests.simulation.kinds import make_scenario
+from tests.simulation.scenario import Kind, Scenario
 from tests.simulation.sim_config import SimOptions, payload_is_valid
 from tests.simulation.simulator import Replica, Simulation
 

@@ -54,6 +54,9 @@ class SimStats:
     network: NetworkCounters = field(default_factory=NetworkCounters)
     """The simulated network's own counts at the end of the run."""
     end_ms: int = 0
+    decided_ms: dict[int, int] = field(default_factory=dict)
+    """Per height, when the last honest replica committed it (simulated ms): what the
+    sweep's decide times are read from (sweep.decide_times)."""
 
 
 @dataclass

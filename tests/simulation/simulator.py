@@ -54,7 +54,7 @@ from tests.simulation.evidence_gossip import EvidencePools
 from tests.simulation.faults import Crash, add_lock_trap, fault_timeline
 from tests.simulation.payloads import check_payloads_obtainable
 from tests.simulation.safety import SafetyChecker, SafetyViolationError, Violation
-from tests.simulation.scenario import SET_CHANGES, Kind, Scenario
+from tests.simulation.scenario import Kind, Scenario
 from tests.simulation.sim_config import (
     CALM_DELAY_MAX_MS,
     CHAIN_ID,
@@ -64,6 +64,7 @@ from tests.simulation.sim_config import (
     payload_is_valid,
 )
 from tests.simulation.sim_keys import SetSchedule, make_signers
+from tests.simulation.strategies import SET_CHANGES
 
 
 @dataclass
@@ -533,6 +534,8 @@ class Simulation:
                 validators=self.validators_at(commit.height),
             )
         replica.chain.append(commit.block_hash)
+        if replica.honest:
+            self.stats.decided_ms[commit.height] = self.clock.now_ms
         if commit.height == self.scenario.validators.change_height:
             self._rotate(replica)
         replica.stored[commit.height] = CommitMessage(

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tests.simulation.runs import run_seed, run_strategy
-from tests.simulation.scenario import Combined, Kind, Strategy
+from tests.simulation.scenario import Kind
 from tests.simulation.sim_config import SimOptions, SimResult
+from tests.simulation.strategies import Combined, Strategy
 
 DEEP_HEIGHTS = {
     Kind.CRASH3: 8,
@@ -43,11 +44,20 @@ class Tally:
     forks_unnamed: list[int] = field(default_factory=list)
     forks_named_by_lock_evidence: list[int] = field(default_factory=list)
     """Forked runs in which lock-violation evidence was found (amnesia, ADR 0012)."""
+    done_after_gst_ms: list[int] = field(default_factory=list)
+    """Per run: from GST until every honest replica committed the last height."""
+    height_after_gst_ms: list[int] = field(default_factory=list)
+    """Per height decided after GST: from the previous height's decision (or GST) to its
+    own, each at the last honest replica (decide_times)."""
 
     def add(self, kind: Kind | Strategy | Combined, seed: int, result: SimResult) -> None:
         self.seeds += 1
         self.steps += result.stats.steps
         where = f"{kind.value} seed {seed}"
+        done, per_height = decide_times(result)
+        if done is not None:
+            self.done_after_gst_ms.append(done)
+        self.height_after_gst_ms.extend(per_height)
         if result.violation is not None and result.violation.kind != "fork-unaccounted":
             self.violations.append(f"{where}: {result.violation.kind}: {result.violation.detail}")
         if result.liveness_failure is not None:
@@ -58,6 +68,31 @@ class Tally:
                 self.forks_unnamed.append(seed)
             elif result.stats.lock_violations:
                 self.forks_named_by_lock_evidence.append(seed)
+
+
+def decide_times(result: SimResult) -> tuple[int | None, list[int]]:
+    """From GST until the last height was decided at every honest replica (None if it was
+    not), and each height's time after GST: from the later of GST and the previous height's
+    decision to its own (the last honest replica's commits, SimStats.decided_ms)."""
+    gst = result.scenario.network.gst_ms
+    decided = result.stats.decided_ms
+    last = decided.get(result.scenario.max_height)
+    done = None if last is None else max(0, last - gst)
+    per_height = [
+        at - max(gst, decided.get(height - 1, 0))
+        for height, at in sorted(decided.items())
+        if at >= gst
+    ]
+    return done, per_height
+
+
+def _percentiles(values: Sequence[int]) -> str:
+    """p50/p90/p99/max of values in simulated ms, or "-" for none."""
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    picks = (ordered[min(len(ordered) - 1, len(ordered) * p // 100)] for p in (50, 90, 99))
+    return "/".join(str(v) for v in (*picks, ordered[-1]))
 
 
 def _replay(kind: Kind, seed: int, height: int) -> str:
@@ -106,14 +141,16 @@ def strategy_sweep(
     *,
     byzantine: int = 1,
     restarting: bool = False,
+    validators: int = 0,
 ) -> dict[Strategy | Combined, Tally]:
     """The n = 3b + 1 runs whose b Byzantine keys play a strategy (adversary.py); restarting:
     one honest replica crashes and restarts until 8 s after GST. A Combined strategy
-    ("a+b") gives each Byzantine key its own, or plays one across a set change."""
+    ("a+b") gives each Byzantine key its own, or plays one across a set change.
+    validators: another n (3: one Byzantine key at q=2)."""
     tallies: dict[Strategy | Combined, Tally] = {strategy: Tally() for strategy in strategies}
     options = SimOptions(liveness_bound_ms=STRATEGY_BOUND_MS)
     started = time.perf_counter()
-    n = 3 * byzantine + 1
+    n = validators or 3 * byzantine + 1
     more = ", one honest replica restarting" if restarting else ""
     print(f"strategy sweep: seeds {first}..{first + count - 1}, height {height}, n={n}{more}")
     for index in range(count):
@@ -122,7 +159,13 @@ def strategy_sweep(
             tally = tallies[strategy]
             before = len(tally.violations) + len(tally.liveness_failures)
             result = run_strategy(
-                seed, strategy, height, options, byzantine=byzantine, restarting=restarting
+                seed,
+                strategy,
+                height,
+                options,
+                byzantine=byzantine,
+                restarting=restarting,
+                validators=validators,
             )
             tally.add(strategy, seed, result)
             if len(tally.violations) + len(tally.liveness_failures) > before:
@@ -130,11 +173,12 @@ def strategy_sweep(
                 print(f"FAIL {problems[-1]}", flush=True)
                 print(
                     "  replay: .venv/bin/python -c 'from tests.simulation.runs import "
-                    "run_strategy; from tests.simulation.scenario import Combined, Strategy; from "
-                    "tests.simulation.sim_config import SimOptions; print(run_strategy("
+                    "run_strategy; from tests.simulation.strategies import Combined, Strategy; "
+                    "from tests.simulation.sim_config import SimOptions; print(run_strategy("
                     f"{seed}, {_named(strategy)}, {height}, "
                     f"SimOptions(liveness_bound_ms={STRATEGY_BOUND_MS}), "
-                    f"byzantine={byzantine}, restarting={restarting}))'",
+                    f"byzantine={byzantine}, restarting={restarting}, "
+                    f"validators={validators}))'",
                     flush=True,
                 )
         if (index + 1) % every == 0 or index + 1 == count:
@@ -168,9 +212,13 @@ def _summary(
             f"  {kind.value:12} seeds={t.seeds} violations={len(t.violations)} "
             f"liveness_failures={len(t.liveness_failures)} forks={t.forks} "
             f"forks_unnamed={len(t.forks_unnamed)}"
-            + (f" named_by_lock_evidence={t.forks_named_by_lock_evidence}" if t.forks else ""),
+            + (f" named_by_lock_evidence={t.forks_named_by_lock_evidence}" if t.forks else "")
+            + f" done_after_gst_ms={_percentiles(t.done_after_gst_ms)}"
+            + f" height_ms={_percentiles(t.height_after_gst_ms)}",
             flush=True,
         )
+    if final:
+        print("  (decide times in simulated ms, p50/p90/p99/max)", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,6 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --strategies: one honest replica crashes and restarts until 8 s after GST",
     )
+    parser.add_argument(
+        "--validators",
+        type=int,
+        default=0,
+        help="with --strategies: n other than 3b + 1, q = n - b (3: n=3, q=2, f_S = 0)",
+    )
     args = parser.parse_args(argv)
     if args.strategies:
         names = [s.value for s in Strategy] if args.strategies == "all" else args.strategies
@@ -216,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max(args.every, 1),
             byzantine=args.byzantine,
             restarting=args.restarting,
+            validators=args.validators,
         )
         return 1 if any(t.violations or t.liveness_failures for t in found.values()) else 0
     kinds = [Kind(k) for k in args.kinds.split(",") if k]

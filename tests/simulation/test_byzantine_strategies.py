@@ -12,16 +12,16 @@ import pytest
 
 from tests.simulation.report import REPORT
 from tests.simulation.runs import run_strategy
-from tests.simulation.scenario import (
-    Combined,
-    Strategy,
+from tests.simulation.seeds import seeds_to_run
+from tests.simulation.sim_config import SimOptions
+from tests.simulation.simulator import Simulation
+from tests.simulation.strategic import (
     gap_scenario4,
     make_set_change_scenario,
     make_strategic_scenario,
 )
-from tests.simulation.seeds import seeds_to_run
-from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import Simulation
+from tests.simulation.strategies import Combined, Strategy
+from tests.simulation.sweep import decide_times
 
 pytestmark = pytest.mark.simulation
 
@@ -64,6 +64,7 @@ def _replay(test_id: str, seed: int, strategy: Strategy) -> str:
         (Strategy.SPLIT_HEARD, 2),
         (Strategy.LATE_PRECOMMIT, 2),
         (Strategy.PULL_AHEAD, 2),
+        (Strategy.LAST_MOMENT, 2),
     ],
     ids=lambda p: p.value if isinstance(p, Strategy) else str(p),
 )
@@ -244,3 +245,59 @@ def test_n7_one_byzantine_pulls_a_replica_far_ahead_while_the_other_holds_those_
         9820002, pulled, 4, SimOptions(liveness_bound_ms=60_000), byzantine=2, restarting=True
     )
     assert result.liveness_failure is None, result.liveness_failure
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="n=3, q=2 tolerates no Byzantine validator (f_S = 0): one pull_ahead key halts "
+    "two honest replicas a few rounds apart, leaving no evidence (stop 52, found by "
+    "`scripts/sim-sweep --strategies pull_ahead --validators 3`)",
+)
+@pytest.mark.parametrize("gap", [4, 8], ids=str)
+def test_n3_a_byzantine_above_the_one_ahead_and_beside_the_one_behind_halts_them(gap):
+    """n=3, q=2, v2 Byzantine (pull_ahead): to v0, gap rounds ahead of v1, it claims a round
+    far above; to v1 a prevote of v1's own round. v1 counts q at its round (itself and v2),
+    so catch_up holds it; v0 counts q at or above its round (itself and v2), so it does not
+    wait for v1 (waits_for_those_behind) and relays nothing. Both climb a round per round
+    timeout and never share one: in 900 s neither decided height 1 (rounds 107 and 106 at
+    the end, gaps 4 and 8; gaps 1 and 2 decided in 3 s and 20 s). hold_gap, which says
+    nothing to v0, lets v0 wait; it decides."""
+    scenario = gap_scenario4(
+        1, Strategy.PULL_AHEAD, {"v0": 1 + gap, "v1": 1}, max_height=2, validators=3
+    )
+    result = Simulation(scenario, SimOptions(liveness_bound_ms=60_000)).run()
+    assert result.violation is None, result.violation
+    assert result.liveness_failure is None, result.liveness_failure
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="n=7: pull_ahead + split_votes halt five honest replicas in one round (stop 52, "
+    "found by `scripts/sim-sweep --strategies pull_ahead+split_votes --byzantine 2`, 1 of 14 "
+    "seeds), not fixed",
+)
+def test_n7_a_silent_key_and_a_vote_splitting_key_do_not_halt_five_honest_replicas():
+    """n=7, q=5: v5 (pull_ahead) never votes, v6 (split_votes) sends one side of the honest
+    replicas its prevote and precommit and the other side conflicting ones, and proposes a
+    different block to each side. With one key silent, a quorum is all five honest
+    replicas, or four and the splitter. Seed 20,000,005 (honest replicas starting in rounds 20-32):
+    all seven in one round of height 1, no block 60 s after GST, nor 600 s after (round
+    193)."""
+    strategy = Combined.parse("pull_ahead+split_votes")
+    options = SimOptions(liveness_bound_ms=60_000)
+    result = run_strategy(20000005, strategy, 4, options, byzantine=2)
+    assert result.violation is None, result.violation
+    assert result.liveness_failure is None, result.liveness_failure
+
+
+def test_decide_times_are_the_last_honest_commit_of_each_height_after_gst():
+    """What scripts/sim-sweep reports: per height from the previous decision (or GST) to
+    the last honest replica's commit, and from GST to the last height."""
+    scenario = gap_scenario4(1, Strategy.HOLD_GAP, {"v0": 3, "v1": 3, "v2": 5}, max_height=3)
+    result = Simulation(scenario, SimOptions(liveness_bound_ms=60_000)).run()
+    done, per_height = decide_times(result)
+    decided = result.stats.decided_ms
+    assert sorted(decided) == [1, 2, 3]
+    assert decided[1] < decided[2] < decided[3]
+    assert done == decided[3] - scenario.network.gst_ms
+    assert per_height == [decided[1] - 1, decided[2] - decided[1], decided[3] - decided[2]]
