@@ -50,10 +50,15 @@ def _release_children() -> None:
             child.returncode = 0  # detached: the node keeps running in its own session
 
 
-def spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> int:
+def refuse_running(node_dir: Path, pid_file: str) -> None:
+    """NetError when the pid file of node_dir names a live process: one start at a time."""
     running = read_pid(node_dir, pid_file)
     if running is not None:
         raise NetError(f"{node_dir.name} is already running (pid {running})")
+
+
+def spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> int:
+    refuse_running(node_dir, pid_file)
     with (node_dir / log_file).open("ab") as log:
         process = subprocess.Popen(
             command,

@@ -200,14 +200,12 @@ def _startup_env(env: Mapping[str, str]) -> dict[str, str]:
 def forking_spawn(zygote: Zygote, exec_spawn: Spawn) -> Spawn:
     """node.net_processes.spawn, with `python -m node.main DIR` forked from zygote when it
     can be; every other command, and a node the zygote cannot fork, goes to exec_spawn."""
-    from node.net_processes import NetError, read_pid
+    from node.net_processes import refuse_running
 
     def spawn(node_dir: Path, command: list[str], pid_file: str, log_file: str) -> int:
         if command[:3] != [sys.executable, "-m", "node.main"]:
             return exec_spawn(node_dir, command, pid_file, log_file)
-        running = read_pid(node_dir, pid_file)
-        if running is not None:
-            raise NetError(f"{node_dir.name} is already running (pid {running})")
+        refuse_running(node_dir, pid_file)
         pid = zygote.fork("node.main", command[3:], node_dir, node_dir / log_file)
         if pid is None:
             return exec_spawn(node_dir, command, pid_file, log_file)
