@@ -124,9 +124,12 @@ def test_1100_slow_loris_sockets_neither_lock_out_clients_nor_stay_open(
         opened = time.monotonic()
         honest_tx_commits(builder, target, "xiamen-ptc", "hostile-loris")
         loris.trickle()  # a byte now and then keeps a slow-loris "alive"; not here
-        # Closed within the header timeout (and 2 s of slack) of their opening: polled, so
-        # the test goes on as soon as the node has closed them.
-        deadline = opened + HEADER_TIMEOUT_S + 2.0
+        # Closed within the header timeout of their opening, and slack: polled, so the test
+        # goes on as soon as the node has closed them. The slack is for a loaded box (the
+        # CI's tier runs three networks on two cores): 2 s let 1,066 of 1,100 be closed in
+        # time once, the rest a moment later; 8 s still tells a bound from none (a socket
+        # held for as long as its client likes).
+        deadline = opened + HEADER_TIMEOUT_S + 8.0
         wanted = len(loris.sockets) - 10
         while (closed := loris.closed_by_node()) < wanted and time.monotonic() < deadline:
             time.sleep(0.1)
