@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from tests.kit.network_groups import network_group, schedule_order
-from tests.kit.zygote import ENV as ZYGOTE_ENV
-from tests.kit.zygote import Zygote, forking_spawn
+from tests.kit.zygote import Zygote, enabled, forking_spawn
 
 _zygote = Zygote()
 
@@ -30,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if os.environ.get(ZYGOTE_ENV, "1") != "0":
+    if enabled():
         import node.net
         import node.net_processes
 

@@ -10,11 +10,21 @@ would have had. The child is a separate OS process with its own pid, LevelDB, so
 threads, started and killed exactly as before (node/net_processes.py's pid files); only the
 imports are shared, copy-on-write.
 
-What is never forked: any other command (a witness, the CLI, an interpreter other than this
-one), and a node whose environment differs from the zygote's in a variable read before
-the first import (PYTHON*, LD_*: faketime's preload, another checkout's path). Those, and
-every node outside the test tiers (`lantan net up`, scripts/demo, the chaos tier's nodes in
-namespaces), are exec'd as before. LANTAN_TEST_ZYGOTE=0 turns the zygote off.
+The `lantan` commands the harness runs (tests/integration/lantan_cli.py) come from a second
+zygote, one that has loaded every command group (~0.4-1 s of CPU each call otherwise, ~160
+calls in the integration tier): Zygote.run forks it into `lantan ARGS` with the caller's
+working directory and environment, stdin from /dev/null, its output captured, and returns
+what subprocess.run would (the exit status comes back through a file the child writes as
+it ends; a child killed by a signal writes none and reads as -SIGKILL). A separate
+interpreter because what a zygote has loaded is resident in every child: a node must not
+carry the CLI's PDF and audit stacks into the memory the adversary tests bound.
+
+What is never forked: any other command (a witness, an interpreter other than this one),
+and a child whose environment differs from its zygote's in a variable read before the
+first import (PYTHON*, LD_*: faketime's preload, another checkout's path). Those, every node
+a forked `lantan net up` starts, and every node outside the test tiers (`lantan net up`,
+scripts/demo, the chaos tier's nodes in namespaces), are exec'd as before.
+LANTAN_TEST_ZYGOTE=0 turns both zygotes off.
 
 The zygote forks from one thread with no event loop, database or socket open (it only
 imports), so a child starts from a clean process; the random module reseeds itself in the
@@ -28,9 +38,11 @@ import importlib
 import json
 import os
 import runpy
+import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -41,6 +53,9 @@ ENV = "LANTAN_TEST_ZYGOTE"
 PRELOAD = ("node.main", "encodings.idna", "httpcore", "uvloop")
 """What a node imports: node.main's own imports, then what httpx and the server import
 only once they run (`python -X importtime -m node.main DIR` on a running node)."""
+CLI_PRELOAD = ("client.cli.main", "encodings.idna", "httpcore")
+"""What `lantan` imports: the script's module, then (_preload) every command group."""
+CLI_MODULE = "client.cli.main"
 STARTUP_PREFIXES = ("PYTHON", "LD_")
 """Environment variables read before the interpreter runs any code of ours: a child whose
 environment differs from the zygote's in one of them is exec'd instead."""
@@ -48,9 +63,13 @@ environment differs from the zygote's in one of them is exec'd instead."""
 Spawn = Callable[[Path, list[str], str, str], int]
 
 
-def _preload() -> None:
-    for name in PRELOAD:
+def _preload(names: list[str]) -> None:
+    for name in names:
         importlib.import_module(name)
+    if CLI_MODULE in names:
+        # Every group's module and what it imports at load (the whole parser, as
+        # `lantan --help` builds it); a group's command may still import more as it runs.
+        sys.modules[CLI_MODULE].build_parser()
 
 
 def _streams() -> None:
@@ -67,24 +86,36 @@ def _run_child(request: Mapping[str, Any]) -> int:
     exit status."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.setsid()
+    if request.get("session", True):
+        os.setsid()
     os.chdir(request["cwd"])
     null = os.open(os.devnull, os.O_RDONLY)
-    log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     os.dup2(null, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
     os.close(null)
-    os.close(log)
+    # A node's stdout and stderr both append to its log; a command's are captured apart.
+    for fd, key in ((1, "stdout"), (2, "stderr")):
+        if key in request:
+            out = os.open(request[key], os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o644)
+        else:
+            out = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(out, fd)
+        os.close(out)
     _streams()
     os.environ.clear()
     os.environ.update(request["env"])
-    sys.path[0] = request["cwd"]  # `python -m` puts the working directory first
-    sys.argv = ["-m", *request["args"]]
-    # Run as `python -m` runs it: a fresh __main__, not the module the preload imported
-    # (its imports stay loaded; runpy warns of a module imported before it runs).
-    sys.modules.pop(request["module"], None)
+    if "argv0" in request:  # a console script: sys.path[0] is the script's directory
+        sys.path[0] = str(Path(request["argv0"]).parent)
+        sys.argv = [request["argv0"], *request["args"]]
+    else:
+        sys.path[0] = request["cwd"]  # `python -m` puts the working directory first
+        sys.argv = ["-m", *request["args"]]
     try:
+        if "argv0" in request:
+            # As the console script does: `from client.cli.main import main; sys.exit(main())`.
+            sys.exit(importlib.import_module(request["module"]).main())
+        # Run as `python -m` runs it: a fresh __main__, not the module the preload imported
+        # (its imports stay loaded; runpy warns of a module imported before it runs).
+        sys.modules.pop(request["module"], None)
         runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
         status = 0
     except SystemExit as stop:
@@ -110,6 +141,13 @@ def _exit_status(code: object) -> int:
     return 1
 
 
+def _write_status(path: Path, status: int) -> None:
+    # Whole or absent: the caller reads it once the process has gone.
+    partial = path.with_suffix(".partial")
+    partial.write_text(f"{status}\n")
+    partial.rename(path)
+
+
 def serve(requests: IO[str], answers: IO[str]) -> None:
     """The zygote's loop: one JSON request a line, a pid a line back; ends at EOF."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -120,6 +158,8 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
             status = 1
             try:
                 status = _run_child(request)
+                if "status" in request:
+                    _write_status(Path(request["status"]), status)
             finally:
                 os._exit(status)
         answers.write(f"{pid}\n")
@@ -127,26 +167,61 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
 
 
 class Zygote:
-    """The warm interpreter of this test process, started at the first fork asked."""
+    """A warm interpreter of this test process (preload: the modules it imports), started
+    at the first fork asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = PRELOAD) -> None:
+        self._preload = preload
         self._process: subprocess.Popen[str] | None = None
         self._env: dict[str, str] = {}
         self._lock = threading.Lock()
         self._failed = False
-        """Set once the zygote has died: every later node is exec'd."""
+        """Set once the zygote has died: every later child is exec'd."""
 
     def fork(self, module: str, args: list[str], cwd: Path, log: Path) -> int | None:
         """The pid of `python -m module *args` forked with cwd, this process's environment
-        and log as stdout and stderr; None when it must be exec'd instead (see the module
-        docstring) or the zygote is gone."""
+        and log as stdout and stderr, in a session of its own; None when it must be exec'd
+        instead (see the module docstring) or the zygote is gone."""
+        return self._fork({"module": module, "args": args, "cwd": str(cwd), "log": str(log)})
+
+    def run(
+        self, argv: list[str], *, timeout: float, module: str = CLI_MODULE
+    ) -> subprocess.CompletedProcess[str] | None:
+        """What `subprocess.run(argv, capture_output=True, text=True, stdin=DEVNULL,
+        timeout=timeout)` gives for argv = [a console script calling module.main(), args...],
+        forked with this process's working directory and environment; None when it must be
+        exec'd instead. Raises subprocess.TimeoutExpired (the child killed) as run does."""
+        with tempfile.TemporaryDirectory(prefix="lantan-cli-") as scratch:
+            out, err, status = (Path(scratch) / name for name in ("out", "err", "status"))
+            pid = self._fork(
+                {
+                    "module": module,
+                    "argv0": argv[0],
+                    "args": argv[1:],
+                    "cwd": os.getcwd(),
+                    "stdout": str(out),
+                    "stderr": str(err),
+                    "status": str(status),
+                    "session": False,
+                }
+            )
+            if pid is None:
+                return None
+            if not _wait_gone(pid, timeout):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                _wait_gone(pid, 10)
+                raise subprocess.TimeoutExpired(argv, timeout, out.read_text(), err.read_text())
+            code = int(status.read_text()) if status.exists() else -signal.SIGKILL
+            return subprocess.CompletedProcess(argv, code, out.read_text(), err.read_text())
+
+    def _fork(self, request: dict[str, Any]) -> int | None:
         env = dict(os.environ)
         with self._lock:
             process = self._started()
             if process is None or _startup_env(env) != _startup_env(self._env):
                 return None
             assert process.stdin is not None and process.stdout is not None
-            request = {"module": module, "args": args, "cwd": str(cwd), "log": str(log)}
             try:
                 process.stdin.write(json.dumps({**request, "env": env}) + "\n")
                 process.stdin.flush()
@@ -166,7 +241,7 @@ class Zygote:
             return self._process
         self._env = dict(os.environ)
         self._process = subprocess.Popen(
-            [sys.executable, "-c", f"from {__name__} import main; main()"],
+            [sys.executable, "-c", f"from {__name__} import main; main()", *self._preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -193,6 +268,11 @@ class Zygote:
             process.wait()
 
 
+def enabled() -> bool:
+    """Whether the test tiers fork nodes and `lantan` commands (LANTAN_TEST_ZYGOTE != 0)."""
+    return os.environ.get(ENV, "1") != "0"
+
+
 def _startup_env(env: Mapping[str, str]) -> dict[str, str]:
     return {key: value for key, value in env.items() if key.startswith(STARTUP_PREFIXES)}
 
@@ -215,6 +295,19 @@ def forking_spawn(zygote: Zygote, exec_spawn: Spawn) -> Spawn:
     return spawn
 
 
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Whether the process pid (not this process's child: the zygote's, which the kernel
+    reaps) has ended within timeout seconds."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([handle], [], [], timeout)[0])
+    finally:
+        os.close(handle)
+
+
 def main() -> None:
-    _preload()
+    _preload(sys.argv[1:])
     serve(sys.stdin, sys.stdout)

@@ -4,6 +4,7 @@ a fresh random seed), and commands it cannot fork are exec'd."""
 
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.kit.zygote import Zygote, forking_spawn
+from tests.integration.lantan_cli import LANTAN
+from tests.kit.zygote import CLI_PRELOAD, Zygote, forking_spawn
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +103,54 @@ def test_spawn_forks_only_this_interpreter_running_node_main(
     # the zygote imported before the child runs it as __main__).
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert "not started" in lines[-1]["message"]
+
+
+def test_a_forked_command_answers_as_subprocess_run_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = Zygote(("tests.kit.zygote_probe",))
+    try:
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("ZYGOTE_PROBE", "asked")
+        script = str(tmp_path / "bin" / "probe")
+        done = probe.run([script, "7", "x"], timeout=30, module="tests.kit.zygote_probe")
+        assert done is not None
+        assert (done.args, done.returncode, done.stderr) == (
+            [script, "7", "x"],
+            7,
+            "probe stderr\n",
+        )
+        fact = json.loads(done.stdout)
+        assert fact["argv"] == [script, "7", "x"]
+        assert fact["cwd"] == str(tmp_path)
+        assert fact["path0"] == str(tmp_path / "bin")  # a console script's directory
+        assert fact["sid"] == os.getsid(0)  # this session, as subprocess.run's child
+        assert (fact["env"], fact["stdin"], fact["sigchld_default"]) == ("asked", "", True)
+        started = time.monotonic()
+        with pytest.raises(subprocess.TimeoutExpired):
+            probe.run([script, "sleep"], timeout=0.5, module="tests.kit.zygote_probe")
+        assert time.monotonic() - started < 20
+    finally:
+        probe.close()
+
+
+def test_lantan_forked_prints_and_exits_as_the_installed_script() -> None:
+    # The console script itself against its fork: a success and a usage error.
+    cli = Zygote(CLI_PRELOAD)
+    try:
+        for args in (["--version"], ["tx", "--no-such-option"]):
+            argv = [LANTAN, *args]
+            forked = cli.run(argv, timeout=60)
+            execd = subprocess.run(
+                argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+            )
+            assert forked is not None
+            assert (forked.returncode, forked.stdout, forked.stderr) == (
+                execd.returncode,
+                execd.stdout,
+                execd.stderr,
+            )
+        assert forked is not None and forked.returncode == 2
+        assert "lantan tx: error" in forked.stderr
+    finally:
+        cli.close()
