@@ -23,7 +23,6 @@ from client.errors import ClientError
 from client.genesis_file import add_genesis_option
 from client.receipt.facts import ReceiptFacts
 from client.receipt.fonts import FONT_ENV, FONT_PACKAGE, FontChoice, find_cjk_font
-from client.receipt.pdf import render_receipt_pdf
 from client.receipt.verify import verify_receipt
 
 
@@ -55,6 +54,10 @@ def add_pdf_command(actions: Subparsers) -> None:
 
 def save_receipt_pdf(facts: ReceiptFacts, out_path: Path, font_path: str | None) -> FontChoice:
     """Render verified facts to out_path; returns the font used. For `receipt get --pdf` too."""
+    # Imported here, not with the module: reportlab is ~0.3 s of CPU that every other
+    # `lantan receipt` command (get, verify, list) would pay at start for nothing.
+    from client.receipt.pdf import render_receipt_pdf
+
     font = find_cjk_font(font_path, os.environ)
     pdf_bytes = render_receipt_pdf(facts, font)
     try:
