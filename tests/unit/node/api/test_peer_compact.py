@@ -95,18 +95,25 @@ def test_a_malformed_compact_proposal_is_dropped_and_counted(api: Api, recorder:
     assert api.inbox.dropped["bad_body"] == 3
 
 
+@pytest.mark.parametrize("held", [False, True], ids=["txs-gone", "txs-held"])
 @pytest.mark.parametrize("behind", [0, 1])
 def test_a_late_compact_proposal_of_a_height_committed_asks_for_nothing(
-    api: Api, recorder: Recorder, behind: int
+    api: Api, recorder: Recorder, behind: int, held: bool
 ) -> None:
     """A slow validator's peers queue its messages and deliver them minutes late (stop 48,
     chaos: a proposal of height 394 reached a node at 453). Its txs left the pool at their
     commit, and asking the proposer for every such block only grew the backlog. Our head
     (behind 0) is committed too: a Byzantine validator replaying the head's compact
-    proposal had this node ask it for that block once per copy (stop 52)."""
+    proposal had this node ask it for that block once per copy (stop 52). With its txs in
+    the pool (a replay of them too), it was rebuilt and handed to the engine, which drops
+    a proposal of a past height: now it is not rebuilt."""
     build_and_commit(api.ledger)
     build_and_commit(api.ledger)
-    prepared = built(api.ledger, (account_open(1),))
+    txs = (account_open(1),)
+    if held:
+        for signed in txs:
+            api.service.mempool.add(signed, signed.tx_id, len(signed.canonical_bytes()))
+    prepared = built(api.ledger, txs)
     message = proposal_of(prepared, api.ledger.height - behind)
     compact = compact_of(message, prepared.block)
     assert compact is not None
