@@ -72,10 +72,13 @@ def stop_on_write_failure(error: StoreWriteError | SignerStateWriteError) -> Non
 
 
 class SystemClock:
-    """Wall-clock milliseconds."""
+    """The host's wall clock and its monotonic clock, in milliseconds (the Clock port)."""
 
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
+
+    def monotonic_ms(self) -> int:
+        return time.monotonic_ns() // 1_000_000
 
 
 def build_node(config: NodeConfig) -> Node:

@@ -69,8 +69,9 @@ class EngineOutput:
     def send(self, action: Send) -> None:
         # A block goes to one peer at most once a second, however often it asks
         # (node/block_answers.py): asks cost a Byzantine peer a signature, answers us a
-        # block's encoding and signing here on the loop.
-        if self.block_answers.allow(action.to, action.message, self.clock.now_ms() / 1000):
+        # block's encoding and signing here on the loop. Spaced on the monotonic clock: on the
+        # wall clock, a step back (NTP) held each block sent before it for the step's length.
+        if self.block_answers.allow(action.to, action.message, self.clock.monotonic_ms() / 1000):
             self.transport.send(action.to, PeerKind.CONSENSUS, message_to_json(action.message))
 
     def broadcast(self, action: Broadcast) -> None:

@@ -43,7 +43,9 @@ class EvidencePool:
 
     ledger: Ledger
     transport: PeerTransport
-    now_ms: Callable[[], int]
+    monotonic_ms: Callable[[], int]
+    """The clock of the re-gossip schedule (Clock.monotonic_ms): on the wall clock, a step
+    back (NTP) held every re-send until the clock had passed the step again."""
     items_max: int
     """Items kept; more are refused (and counted) until some commit."""
     offender_items_max: int
@@ -124,7 +126,7 @@ class EvidencePool:
         # old key leaves the set, and peers drop what it seals (re-gossip seals again).
         sealed = self._seal(key)
         self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
-        self._regossip.pooled(key, self.now_ms(), sealed, self.transport.sealing_key)
+        self._regossip.pooled(key, self.monotonic_ms(), sealed, self.transport.sealing_key)
         self.on_pooled()
         return True
 
@@ -152,7 +154,9 @@ class EvidencePool:
     def regossip(self) -> int:
         """Broadcast pooled evidence that is due again (node/evidence_gossip.py), even when
         halted: after a fork no block records it, and the other side may have missed it."""
-        due = self._regossip.due(self._held, self.now_ms(), self.transport.sealing_key, self._seal)
+        due = self._regossip.due(
+            self._held, self.monotonic_ms(), self.transport.sealing_key, self._seal
+        )
         for sealed in due:
             self.transport.broadcast_sealed(PeerKind.EVIDENCE, sealed)
         return len(due)

@@ -27,14 +27,16 @@ class HeightPace:
     held: CommitApplied | None = field(default=None, init=False)
     """The engine's start of the next height, until work, a peer or the heartbeat."""
     last_commit_ms: int = field(init=False)
+    """The monotonic clock at the last commit (or catch-up): the quiet is an interval, and on
+    the wall clock a step back (NTP) silenced the watchdog and the heartbeat for its length."""
 
     def __post_init__(self) -> None:
-        self.last_commit_ms = self.clock.now_ms()
+        self.last_commit_ms = self.clock.monotonic_ms()
 
     def committed(self, held: CommitApplied) -> None:
         """A height was decided and written: hold the next one's start."""
         self.held = held
-        self.last_commit_ms = self.clock.now_ms()
+        self.last_commit_ms = self.clock.monotonic_ms()
 
     def synced(self, applied: int) -> None:
         """Block sync committed `applied` blocks. A catch-up (far_behind: the one rule of
@@ -43,7 +45,7 @@ class HeightPace:
         Fewer is block sync keeping a validator a block or two behind, which a live replica
         does not need for long: still quiet."""
         if far_behind(applied):
-            self.last_commit_ms = self.clock.now_ms()
+            self.last_commit_ms = self.clock.monotonic_ms()
 
     def take_due(self, *, force: bool) -> CommitApplied | None:
         """The held start, no longer held, when it is due (forced by a peer's message of a
@@ -67,7 +69,7 @@ class HeightPace:
         (SyncState.catching_up) none: consensus cannot commit before block sync's catch-up
         ends, and the quiet starts again when it has ended."""
         if catching_up:
-            self.last_commit_ms = self.clock.now_ms()
+            self.last_commit_ms = self.clock.monotonic_ms()
             return None
         quiet_ms = self._quiet_ms()
         if self._has_work():
@@ -86,4 +88,4 @@ class HeightPace:
         return len(self.mempool) > 0 or bool(self.evidence_pool)
 
     def _quiet_ms(self) -> int:
-        return self.clock.now_ms() - self.last_commit_ms
+        return self.clock.monotonic_ms() - self.last_commit_ms

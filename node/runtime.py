@@ -109,7 +109,7 @@ class NodeRuntime:
         self.evidence_pool = EvidencePool(
             ledger=ledger,
             transport=transport,
-            now_ms=clock.now_ms,
+            monotonic_ms=clock.monotonic_ms,
             items_max=settings.evidence_pool_max,
             offender_items_max=settings.evidence_offender_max,
             block_items_max=settings.block_evidence_max,

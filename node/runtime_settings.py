@@ -16,9 +16,15 @@ from protocol.signing import SigningKey
 
 
 class Clock(Protocol):
-    """Wall-clock milliseconds: block time_ms and consensus ticks come from here only."""
+    """The node's two clocks, in milliseconds. now_ms, the wall clock: what is recorded or
+    compared with another machine's time (block time_ms, consensus ticks, tx expiry, a
+    witness's timestamp). monotonic_ms, which never goes back: how long something has
+    waited (deadlines, intervals, rates). The host's wall clock can step back (NTP, a
+    hand-set date), and an interval measured on it then lasts the step longer."""
 
     def now_ms(self) -> int: ...
+
+    def monotonic_ms(self) -> int: ...
 
 
 T = TypeVar("T")

@@ -205,11 +205,12 @@ class NodeService:
         return TxStatus(tx_id=tx_id, state=TxState.UNKNOWN)
 
     async def wait_tx(self, tx_id: Hash32, wait_ms: int) -> TxStatus:
-        """The tx's status, waiting up to wait_ms while it is pending."""
-        deadline = self.clock.now_ms() + min(wait_ms, WAIT_MS_MAX)
+        """The tx's status, waiting up to wait_ms while it is pending (on the monotonic clock:
+        a step back of the wall clock lengthened the wait by the step)."""
+        deadline = self.clock.monotonic_ms() + min(wait_ms, WAIT_MS_MAX)
         while True:
             status = self.tx_status(tx_id)
-            remaining = deadline - self.clock.now_ms()
+            remaining = deadline - self.clock.monotonic_ms()
             if status.state is not TxState.PENDING or remaining <= 0:
                 return status
             await self.events.wait_commit(remaining / 1000)

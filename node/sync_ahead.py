@@ -29,7 +29,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Final
@@ -77,9 +76,13 @@ def _worker_started(node_pid: int) -> None:
 def _exit_without(node_pid: int) -> None:
     """A worker whose node is gone is reparented: it ends. Its job queue does not tell it
     (it waits on it for good when the node is killed, or exits without joining it:
-    tests/integration/test_catch_up_and_logs.py fails without this)."""
+    tests/integration/test_catch_up_and_logs.py fails without this). It pauses on an Event,
+    not time.sleep: under libfaketime (whose LD_PRELOAD a node of the chaos tier's clock
+    skew passes on to this worker) time.sleep fails with EINVAL, and the watch ended at its
+    first pause, leaving the worker behind its node."""
+    pause = threading.Event()
     while os.getppid() == node_pid:
-        time.sleep(PARENT_POLL_S)
+        pause.wait(PARENT_POLL_S)
     os._exit(0)
 
 

@@ -81,11 +81,13 @@ class TxRelay:
         self.wants = wants or TxWants()
         self.served = 0
         self._spent: dict[PublicKey, tuple[float, int]] = {}
-        """Per peer: serving tokens left and when they were counted (ms)."""
+        """Per peer: serving tokens left and when they were counted (monotonic ms)."""
         self._task: asyncio.Task[None] | None = None
         self._to_announce: deque[tuple[int, list[Hash32]]] = deque()
-        """(admitted at ms, ids) in admission order, waiting for ANNOUNCE_AFTER_MS; bounded
-        by what admission lets into the mempool in that time."""
+        """(admitted at, in monotonic ms, ids) in admission order, waiting for
+        ANNOUNCE_AFTER_MS; bounded by what admission lets into the mempool in that time. Every
+        delay and rate here runs on the monotonic clock: on the wall clock, a step back (NTP)
+        held every announcement, ask and answer until the clock had passed the step again."""
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._ask_loop())
@@ -98,12 +100,12 @@ class TxRelay:
     def announce(self, txs: Sequence[SignedTx]) -> None:
         """Tell every peer, ANNOUNCE_AFTER_MS from now (announce_due), the ids of txs this
         node admitted from a client that are still pending then."""
-        self._to_announce.append((self.clock.now_ms(), [signed.tx_id for signed in txs]))
+        self._to_announce.append((self.clock.monotonic_ms(), [signed.tx_id for signed in txs]))
 
     def announce_due(self) -> int:
         """Broadcast the ids admitted ANNOUNCE_AFTER_MS ago or earlier that are still in the
         mempool (the others were committed or dropped); how many were announced."""
-        due_ms = self.clock.now_ms() - ANNOUNCE_AFTER_MS
+        due_ms = self.clock.monotonic_ms() - ANNOUNCE_AFTER_MS
         ids: list[Hash32] = []
         while self._to_announce and self._to_announce[0][0] <= due_ms:
             ids.extend(i for i in self._to_announce.popleft()[1] if i in self.mempool)
@@ -116,7 +118,7 @@ class TxRelay:
         """A peer holds these txs: remember the ones the mempool lacks."""
         unknown = [tx_id for tx_id in tx_ids if tx_id not in self.mempool]
         if unknown:
-            self.wants.announced(peer, unknown, self.clock.now_ms())
+            self.wants.announced(peer, unknown, self.clock.monotonic_ms())
 
     def arrived(self, tx_ids: Iterable[Hash32]) -> None:
         self.wants.arrived(tx_ids)
@@ -145,7 +147,7 @@ class TxRelay:
     def _budget(self, peer: PublicKey) -> int:
         """Txs peer may be served now: a bucket of SERVE_TXS_BURST refilled at
         SERVE_TXS_PER_S, so asking without end costs this node a bounded rate of work."""
-        now_ms = self.clock.now_ms()
+        now_ms = self.clock.monotonic_ms()
         tokens, last_ms = self._spent.get(peer, (float(SERVE_TXS_BURST), now_ms))
         refill = max(0, now_ms - last_ms) * SERVE_TXS_PER_S / 1000
         tokens = min(float(SERVE_TXS_BURST), tokens + refill)
@@ -170,7 +172,7 @@ class TxRelay:
 
     def ask_due(self) -> int:
         """Ask announcers for the ids past their grace that are still missing; how many."""
-        now_ms, admitting = self.clock.now_ms(), self._admitting()
+        now_ms, admitting = self.clock.monotonic_ms(), self._admitting()
         asks = self.wants.due(now_ms, self._still_missing, admitting=admitting)
         for peer, ids in asks.items():
             for start in range(0, len(ids), IDS_PER_MESSAGE_MAX):

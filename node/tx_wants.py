@@ -9,7 +9,8 @@ a time; an announcer that does not answer within the fetch timeout is passed ove
 the next one, and an id nobody serves is forgotten. Nothing waits on a fetch: a proposal
 carries its txs in full, so a missing tx delays no block, it only cannot be proposed by
 this node. Memory is bounded per announcing peer, so a peer announcing ids it never
-serves can fill only its own share, and only until the timeouts clear it.
+serves can fill only its own share, and only until the timeouts clear it. Every now_ms is
+the caller's monotonic clock (node/tx_relay.py), never the wall clock, which can step back.
 """
 
 from collections import deque

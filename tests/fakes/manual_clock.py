@@ -40,3 +40,19 @@ class LocalClock:
     def to_global_ms(self, local_ms: int) -> int:
         """The global time at which this clock reads local_ms."""
         return local_ms - self.skew_ms
+
+
+class NodeClock:
+    """A node's Clock port (node/runtime_settings.py) by hand: moving `now` moves both of its
+    clocks; wall_step_ms moves the wall clock alone, as NTP or an operator steps a host's
+    clock (back when negative) while its monotonic clock runs on."""
+
+    def __init__(self, now_ms: int = 0) -> None:
+        self.now = now_ms
+        self.wall_step_ms = 0
+
+    def now_ms(self) -> int:
+        return self.now + self.wall_step_ms
+
+    def monotonic_ms(self) -> int:
+        return self.now

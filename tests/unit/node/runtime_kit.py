@@ -32,6 +32,7 @@ from protocol.hashing import Hash32, sha256
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
 from tests.fakes.evidence import duplicate_prevotes
+from tests.fakes.manual_clock import NodeClock
 from tests.kit.engine_config import scaled_timeouts
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
@@ -47,12 +48,11 @@ TIMEOUTS = scaled_timeouts(propose_ms=400, retransmit_ms=500, cap_ms=10_000)
 WAIT_S = 15.0
 
 
-class FakeClock:
-    def __init__(self, now_ms: int = START_MS) -> None:
-        self.now = now_ms
+class FakeClock(NodeClock):
+    """Both clocks at START_MS unless told."""
 
-    def now_ms(self) -> int:
-        return self.now
+    def __init__(self, now_ms: int = START_MS) -> None:
+        super().__init__(now_ms)
 
 
 class Router:

@@ -1,10 +1,14 @@
 """node/block_answers.py: one block to one peer at most once per interval, however often
 the peer asks for it (a Byzantine validator asked for old blocks without pause)."""
 
-from consensus import BlockPayload, StatusMessage
+from pathlib import Path
+
+from consensus import BlockPayload, Send, StatusMessage
 from node.block_answers import TRACKED_MAX, BlockAnswers
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
+from tests.unit.node.chain_kit import VALIDATOR_KEYS
+from tests.unit.node.runtime_kit import FakeClock, Router, make_runtime
 
 A, B = (SigningKey(bytes([n]) * 32).public_key for n in (1, 2))
 
@@ -35,3 +39,22 @@ def test_what_it_remembers_is_bounded() -> None:
         block = BlockPayload(height=5, block_hash=Hash32(n.to_bytes(32, "big")), payload=b"{}")
         assert answers.allow(A, block, 10.0 + n)
     assert len(answers._sent) <= TRACKED_MAX
+
+
+def test_the_runtime_answers_again_on_time_when_the_wall_clock_steps_back(
+    tmp_path: Path,
+) -> None:
+    """The runtime spaces its answers on the monotonic clock: with the host's wall clock
+    stepped an hour back, a block asked for again a second later is sent again. Before, on
+    the wall clock, each block already sent to a peer was held from it for the hour."""
+    clock, router = FakeClock(), Router()
+    runtime = make_runtime(tmp_path / "solo", VALIDATOR_KEYS[0], clock, router)
+    peer = VALIDATOR_KEYS[1].public_key
+    try:
+        runtime.output.send(Send(to=peer, message=payload(1)))
+        clock.wall_step_ms -= 3_600_000
+        clock.now += 1_000
+        runtime.output.send(Send(to=peer, message=payload(1)))
+        assert [to for _, to, _, _ in router.sent] == [peer, peer]
+    finally:
+        runtime.ledger.store.close()

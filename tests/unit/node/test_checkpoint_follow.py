@@ -33,6 +33,7 @@ from protocol.hashing import sha256
 from protocol.note import checkpoint_at_height, format_signed_note, sign_note
 from protocol.signing import SigningKey
 from protocol.witnesses import Witness, WitnessSet
+from tests.fakes.manual_clock import NodeClock
 from tests.unit.node.chain_kit import CHAIN_ID, KEYS, VALIDATOR_NAMES, build_and_commit, open_ledger
 
 PEER, OTHER = "http://peer.test", "http://other.test"
@@ -41,11 +42,6 @@ WITNESS_KEY = SigningKey(sha256(b"test witness"))
 WITNESSES = WitnessSet(
     witnesses=(Witness(name="court-witness", public_key=WITNESS_KEY.public_key),), quorum=1
 )
-
-
-class FakeClock:
-    def now_ms(self) -> int:
-        return 1_700_000_100_000
 
 
 @pytest.fixture
@@ -65,7 +61,7 @@ def service(ledger: Ledger) -> NodeService:
         mempool=Mempool(),
         events=ChainEvents(),
         checkpoints=CheckpointBook(ledger.chain_id, ledger.store),
-        clock=FakeClock(),
+        clock=NodeClock(1_700_000_100_000),
         transport=None,
         runtime=None,
     )

@@ -12,11 +12,19 @@ import nacl.signing
 import pytest
 
 from node import evidence_pool
+from node.evidence_gossip import REGOSSIP
 from node.evidence_pool import EvidencePool
 from node.peer_envelope import PeerKind, seal_envelope
 from node.transport import PeerTransport
 from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS, build_and_commit, open_ledger
-from tests.unit.node.runtime_kit import FakeClock, FakeTransport, Router, duplicate_vote, plant
+from tests.unit.node.runtime_kit import (
+    FakeClock,
+    FakeTransport,
+    Router,
+    duplicate_vote,
+    make_runtime,
+    plant,
+)
 from tests.unit.node.test_runtime_hardening import many_duplicate_votes, zero_signed
 
 
@@ -38,7 +46,7 @@ def kit(tmp_path: Path) -> Iterator[PoolKit]:
     pool = EvidencePool(
         ledger=ledger,
         transport=cast(PeerTransport, FakeTransport(router, key)),
-        now_ms=clock.now_ms,
+        monotonic_ms=clock.monotonic_ms,
         items_max=3,
         offender_items_max=2,
         block_items_max=2,
@@ -209,3 +217,21 @@ def test_a_failing_regossip_round_does_not_end_the_regossip_loop(kit: PoolKit) -
     registry = kit.pool.ledger.metrics.registry
     sample = registry.get_sample_value("lantan_event_errors_total", {"event": "EvidenceRegossip"})
     assert sample == 1
+
+
+def test_the_runtimes_pool_regossips_on_time_when_the_wall_clock_steps_back(
+    tmp_path: Path,
+) -> None:
+    """The runtime times re-gossip on the monotonic clock: with the host's wall clock
+    stepped an hour back, pooled evidence is sent again REGOSSIP.first_ms after it was
+    pooled. Before, on the wall clock, nothing was re-sent until it had passed the step."""
+    clock = FakeClock()
+    runtime = make_runtime(tmp_path / "solo", VALIDATOR_KEYS[0], clock)
+    try:
+        pool = runtime.evidence_pool
+        assert pool.add(duplicate_vote())
+        clock.wall_step_ms -= 3_600_000
+        clock.now += REGOSSIP.first_ms
+        assert pool.regossip() == 1
+    finally:
+        runtime.ledger.store.close()

@@ -10,30 +10,23 @@ import asyncio
 
 from consensus import Tick
 from node.round_timer import RoundTimer
+from tests.fakes.manual_clock import NodeClock
 
 HOUR_MS = 3_600_000
 STEP_MS = 100
 
 
-class _Clock:
-    def __init__(self, now_ms: int) -> None:
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
-
-
 def test_a_timeout_asked_after_the_clock_stepped_back_fires_on_time() -> None:
     async def run() -> list[Tick]:
-        clock = _Clock(10 * HOUR_MS)
+        clock = NodeClock(10 * HOUR_MS)
         ticks: list[Tick] = []
         timer = RoundTimer(clock, ticks.append)
-        engine_now = clock.now  # the engine's clock, as its last tick set it
+        engine_now = clock.now_ms()  # the engine's clock, as its last tick set it
         timer.schedule(engine_now + STEP_MS)
         await asyncio.sleep(3 * STEP_MS / 1000)
         assert [t.now_ms for t in ticks] == [engine_now + STEP_MS]
         engine_now = ticks[-1].now_ms
-        clock.now -= HOUR_MS  # NTP steps the host's clock an hour back
+        clock.wall_step_ms -= HOUR_MS  # NTP steps the host's clock an hour back
         timer.schedule(engine_now + STEP_MS)
         await asyncio.sleep(3 * STEP_MS / 1000)
         return ticks

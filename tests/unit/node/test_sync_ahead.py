@@ -2,6 +2,7 @@
 for certified blocks, at most VERIFY_AHEAD_BLOCKS ahead, far behind in a process of their
 own (the thread ahead when it cannot run), and never for an empty block."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from protocol.encoding import decode, decode_unchecked, encode
 from protocol.hashing import TAG_TX
 from protocol.signature_cache import SignatureCache
 from protocol.signing import verify_signature
+from tests.chaos.cluster import faketime_library
 from tests.unit.node.chain_kit import (
     GENESIS,
     account_open,
@@ -286,3 +288,44 @@ def test_a_node_killed_while_its_worker_runs_leaves_nothing_on_its_stderr(
         time.sleep(0.1)
     assert not tracker.exists()
     assert stderr.read_text() == ""
+
+
+WORKER_OF_A_KILLED_NODE = """
+import os, signal, sys
+from pathlib import Path
+from node.sync_ahead import spawned_pool
+if __name__ == "__main__":
+    pool = spawned_pool()
+    Path(sys.argv[1]).write_text(str(pool.submit(os.getpid).result()))
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_worker_of_a_node_killed_under_libfaketime_ends(tmp_path: Path) -> None:
+    """The worker inherits the node's LD_PRELOAD (the chaos tier's clock skew), under which
+    Python's time.sleep fails with EINVAL: its watch of the node died at its first pause
+    (a traceback on node.log), and a worker whose node was killed stayed for good (found at
+    stop 53 looking for time.sleep on the node's paths)."""
+    library = faketime_library()
+    if library is None:
+        pytest.skip("needs libfaketime (apt-get install faketime)")
+    script, pid_file = tmp_path / "killed.py", tmp_path / "worker.pid"
+    script.write_text(WORKER_OF_A_KILLED_NODE)
+    faked = {"LD_PRELOAD": str(library), "FAKETIME": "-3600", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    completed = subprocess.run(
+        [sys.executable, str(script), str(pid_file)],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **faked},
+        timeout=120,
+    )
+    assert completed.returncode == -signal.SIGKILL
+    worker = int(pid_file.read_text())
+    deadline = time.monotonic() + 30  # it looks every PARENT_POLL_S (0.5 s)
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = not Path(f"/proc/{worker}").exists()
+    if not ended:
+        os.kill(worker, signal.SIGKILL)
+    assert ended

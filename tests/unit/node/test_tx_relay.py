@@ -24,6 +24,7 @@ from node.tx_wants import GRACE_MS
 from protocol.encoding import JsonObject
 from protocol.signing import PublicKey, SigningKey
 from protocol.tx import SignedTx
+from tests.fakes.manual_clock import NodeClock
 from tests.unit.node.chain_kit import (
     CHAIN_ID,
     GENESIS_TIME_MS,
@@ -33,14 +34,6 @@ from tests.unit.node.chain_kit import (
 )
 
 NOW_MS = GENESIS_TIME_MS + 10_000
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = NOW_MS
-
-    def now_ms(self) -> int:
-        return self.now
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +66,7 @@ class Net:
     def __init__(self) -> None:
         self.nodes: dict[PublicKey, NodeService] = {}
         self.sent: list[Sent] = []
-        self.clock = FakeClock()
+        self.clock = NodeClock(NOW_MS)
 
     def relay(self, key: PublicKey) -> TxRelay:
         relay = self.nodes[key].relay
@@ -258,6 +251,39 @@ def test_a_peer_asking_without_end_is_served_at_a_bounded_rate(
         net.clock.now += 2  # 2 ms at 1,000 txs/s
         assert await relay.wanted(B, wanted) == 2
         assert relay.served == 5
+
+    asyncio.run(scenario())
+
+
+HOUR_MS = 3_600_000
+
+
+def test_announcing_asking_and_serving_keep_time_when_the_wall_clock_steps_back(
+    net: Net, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay's delays and its serving rate run on the monotonic clock: with the host's
+    wall clock stepped an hour back before each stage, ids are announced, asked for and
+    served on time. Before, each stage waited for the wall clock to pass the step again (an
+    hour without announcements, found by reading the code after stop 52's clock-jump fix)."""
+    monkeypatch.setattr("node.tx_relay.SERVE_TXS_BURST", 3)
+    monkeypatch.setattr("node.tx_relay.SERVE_TXS_PER_S", 1_000)
+    txs = client_txs(5)
+
+    async def scenario() -> None:
+        await net.nodes[A].submit(payloads(txs))  # the client reached A only
+        net.clock.wall_step_ms -= HOUR_MS
+        net.announce_all()
+        assert [sent.kind for sent in net.sent] == [PeerKind.TX_IDS]
+        await net.deliver()
+        assert len(net.relay(B).wants) == len(txs)
+        net.clock.wall_step_ms -= HOUR_MS
+        net.clock.now += GRACE_MS
+        assert net.relay(B).ask_due() == len(txs)
+        await net.deliver()  # A serves its burst of 3, B admits them
+        assert net.relay(A).served == 3
+        net.clock.wall_step_ms -= HOUR_MS
+        net.clock.now += 2  # 2 ms at 1,000 txs/s
+        assert await net.relay(A).wanted(B, [tx.tx_id for tx in txs[3:]]) == 2
 
     asyncio.run(scenario())
 

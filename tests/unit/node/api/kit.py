@@ -20,6 +20,7 @@ from node.service import NodeService
 from node.sync_state import SyncState
 from protocol.encoding import encode
 from protocol.tx import SignedTx
+from tests.fakes.manual_clock import NodeClock
 from tests.unit.node.chain_kit import (
     GENESIS_TIME_MS,
     KEYS,
@@ -35,12 +36,11 @@ NOW_MS = GENESIS_TIME_MS + 10_000
 NINGBO = KEYS["ningbo-ptc"].public_key
 
 
-class FakeClock:
-    def __init__(self, now_ms: int = NOW_MS) -> None:
-        self.now = now_ms
+class FakeClock(NodeClock):
+    """Both clocks at NOW_MS unless told."""
 
-    def now_ms(self) -> int:
-        return self.now
+    def __init__(self, now_ms: int = NOW_MS) -> None:
+        super().__init__(now_ms)
 
 
 @dataclass

@@ -1,12 +1,15 @@
 """POST /v1/txs and GET /v1/txs/{id}: admission, refusals, co-signatures, a tx's fate."""
 
+import asyncio
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from node.mempool import Mempool
+from node.tx_outcomes import TxState, TxStatus
 from node.validator_keys import ValidatorKeys
 from protocol.encoding import encode
 from protocol.hashing import sha256
@@ -17,9 +20,11 @@ from tests.unit.node.api.kit import (
     NINGBO,
     NOW_MS,
     Api,
+    FakeClock,
     accepted,
     assert_error,
     commit_pending,
+    make_api,
     post_tx,
 )
 from tests.unit.node.chain_kit import (
@@ -31,6 +36,7 @@ from tests.unit.node.chain_kit import (
     certify,
     key_of,
     make_tx,
+    open_ledger,
 )
 
 
@@ -365,3 +371,27 @@ def test_a_validator_rotated_out_takes_txs_until_the_head_set_leaves_it(
     monkeypatch.setattr(ledger, "validators_of_head", lambda: without)
     other = account_open(2, "township")
     assert_error(post_tx(api, other), 409, "NOT_A_VALIDATOR")
+
+
+def test_a_wait_ends_on_time_when_the_wall_clock_steps_back(tmp_path: Path) -> None:
+    """wait_ms is measured on the monotonic clock: a wait whose host's wall clock stepped an
+    hour back ends when wait_ms has passed. Before, the step lengthened it by an hour (a
+    long-poll held open while its tx stayed pending)."""
+    ledger = open_ledger(tmp_path / "data")
+    service, _, _ = make_api(ledger)
+    clock = cast(FakeClock, service.clock)
+    tx = account_open(1)
+    service.mempool.add(tx, tx.tx_id, 100)
+
+    async def scenario() -> TxStatus:
+        waiting = asyncio.create_task(service.wait_tx(tx.tx_id, 100))
+        await asyncio.sleep(0)  # it took its deadline and waits for a commit
+        clock.wall_step_ms -= 3_600_000
+        clock.now += 100
+        service.events.committed(ledger.height)  # a commit wakes it, the tx still pending
+        return await asyncio.wait_for(waiting, timeout=5)
+
+    try:
+        assert asyncio.run(scenario()).state is TxState.PENDING
+    finally:
+        ledger.store.close()
