@@ -299,12 +299,44 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
             return state
         return replace(state, blocks=blocks)
     state = replace(state, proposals={**state.proposals, proposal.round: message}, blocks=blocks)
-    for signed in message.pol_votes:
-        vote = signed.vote
-        is_pol = vote.type is VoteType.PREVOTE and vote.round == proposal.pol_round
-        if is_pol and vote.block_hash == proposal.block_hash:
-            state = on_vote(state, signed, out, of_pol=True)
+    state = _take_pol(state, message, out)
     return request_validation(state, proposal.block_hash, proposal.round, out)
+
+
+def _take_pol(state: ReplicaState, message: ProposalMessage, out: list[Action]) -> ReplicaState:
+    """Store the POL prevotes a proposal carries, which line 28 needs whatever round they are
+    of (on_vote's of_pol). A validator that signed VOTES_PER_SLOT_MAX votes for other blocks
+    in that round's slot before has its POL vote refused there; once the POL's verified
+    votes name q validators, such votes are kept one past the bound (VoteTally.add,
+    quorum_shown). Else an equivocator hides a POL its own vote completes: three honest
+    replicas of n=7 locked on it, the two others never counted it, and no block came."""
+    proposal = message.signed.proposal
+    block, pol_round = proposal.block_hash, proposal.pol_round
+    pol = [
+        signed
+        for signed in message.pol_votes
+        if (signed.vote.type, signed.vote.round, signed.vote.block_hash)
+        == (VoteType.PREVOTE, pol_round, block)
+    ]
+    for signed in pol:
+        state = on_vote(state, signed, out, of_pol=True)
+    counted = {v.validator for v in state.votes.votes_for(pol_round, VoteType.PREVOTE, block)}
+    refused = {
+        signed.validator: signed
+        for signed in pol
+        if signed.validator not in counted
+        and state.validators.contains(signed.validator)
+        and signed.vote.chain_id == state.config.chain_id
+    }
+    if not refused or len(counted) + len(refused) < state.quorum:
+        return state
+    shown = [signed for signed in refused.values() if _signature_holds(state, signed)]
+    if len(counted) + len(shown) < state.quorum:
+        return state
+    votes = state.votes
+    for signed in shown:
+        votes, _ = votes.add(signed, quorum_shown=True)
+    return replace(state, votes=votes)
 
 
 def _proposal_is_signed(state: ReplicaState, message: ProposalMessage) -> bool:

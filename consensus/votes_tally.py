@@ -18,7 +18,8 @@ from protocol.votes import SignedVote, VoteType
 Slot = tuple[int, VoteType]
 
 VOTES_PER_SLOT_MAX = 4
-"""Distinct votes kept per validator and slot, bounding what an equivocator can store."""
+"""Distinct votes kept per validator and slot, bounding what an equivocator can store; one
+more for a block a quorum prevoted (`add(..., quorum_shown=True)`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,10 +39,19 @@ class VoteTally:
         slot = (signed.vote.round, signed.vote.type)
         return signed in self.slots.get(slot, {}).get(signed.validator, ())
 
-    def add(self, signed: SignedVote) -> tuple["VoteTally", SignedVote | None]:
+    def add(
+        self, signed: SignedVote, *, quorum_shown: bool = False
+    ) -> tuple["VoteTally", SignedVote | None]:
         """Add signed; return the new tally and an earlier vote naming another block, if any.
 
-        Requires signed to be verified and to belong to this tally's height.
+        Requires signed to be verified and to belong to this tally's height. quorum_shown:
+        the caller holds verified votes of q validators for signed's block in its slot (a
+        POL, intake._take_pol), so signed is kept one vote past VOTES_PER_SLOT_MAX. An
+        equivocator that filled its slot with other blocks first would otherwise hide the
+        POL its real vote completes (n=7, simulator seed 20,000,005: no block for 600 s).
+        Two blocks with q votes in one slot take more than f_S equivocators, so the one
+        vote more is the POL's. CometBFT's VoteSet likewise keeps a conflicting vote only
+        for a block a peer claims +2/3 for (peerMaj23); our claim carries its signatures.
         """
         slot = (signed.vote.round, signed.vote.type)
         inner = self.slots.get(slot, {})
@@ -49,7 +59,7 @@ class VoteTally:
         if signed in earlier:
             return self, None
         conflict = next((v for v in earlier if v.vote.block_hash != signed.vote.block_hash), None)
-        if len(earlier) >= VOTES_PER_SLOT_MAX:
+        if len(earlier) >= VOTES_PER_SLOT_MAX + (1 if quorum_shown else 0):
             return self, conflict
         new_inner = {**inner, signed.validator: (*earlier, signed)}
         return VoteTally(slots={**self.slots, slot: new_inner}), conflict

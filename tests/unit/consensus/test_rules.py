@@ -20,6 +20,7 @@ from consensus import (
 )
 from consensus.messages import ProposalMessage
 from consensus.signer_state import SignedStep
+from consensus.votes_tally import VOTES_PER_SLOT_MAX
 from protocol.votes import SignedVote
 from tests.unit.consensus.harness import (
     COM,
@@ -344,6 +345,44 @@ def test_line_28_counts_a_pol_of_a_round_long_past_whatever_its_voters_sent_befo
     state, _ = h.receive(state, proposal)
     _, actions = feed(state, validated(proposal))
     assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [block_hash(X)]
+
+
+def _slot_filled_with_other_blocks(h: Harness, state, index: int, round_number: int):
+    """index signs VOTES_PER_SLOT_MAX prevotes of round_number for blocks nobody proposed."""
+    for n in range(VOTES_PER_SLOT_MAX):
+        junk = block_hash(b"junk %d" % n)
+        state, _ = h.receive(state, h.vote(index, PRE, round_number, junk), sender=index)
+    return state
+
+
+def test_line_28_counts_the_pol_vote_of_a_validator_that_filled_its_slot_before():
+    # Simulator seed 20,000,005 (n=7, pull_ahead+split_votes): the splitter sent two honest
+    # replicas four conflicting prevotes of the POL's round, so its real prevote, the last
+    # of the POL, was refused by the bound on votes per slot; three honest replicas locked
+    # on the block, the two others never saw its POL, and no block came for 600 s.
+    h = Harness()
+    me = h.non_proposer(1, 2)
+    others = [i for i in range(4) if i != me]
+    state = _slot_filled_with_other_blocks(h, _at_propose(h, me, round_number=2), others[0], 1)
+    pol = tuple(h.vote(i, PRE, 1, block_hash(X)) for i in others)
+    proposal = h.proposal(2, X, pol_round=1, pol_votes=pol)
+    state, _ = h.receive(state, proposal)
+    assert state.votes.count(1, PRE, block_hash(X)) == 3
+    _, actions = feed(state, validated(proposal))
+    assert [v.block_hash for v in broadcast_votes(actions, PRE)] == [block_hash(X)]
+
+
+def test_a_pol_short_of_a_quorum_keeps_no_vote_past_the_bound():
+    # Else a Byzantine proposer could take the one vote past the bound with a block no
+    # quorum prevoted, and the real POL's vote would be refused again.
+    h = Harness()
+    me = h.non_proposer(1, 2)
+    others = [i for i in range(4) if i != me]
+    state = _slot_filled_with_other_blocks(h, _at_propose(h, me, round_number=2), others[0], 1)
+    pol = tuple(h.vote(i, PRE, 1, block_hash(X)) for i in others[:2])
+    state, _ = h.receive(state, h.proposal(2, X, pol_round=1, pol_votes=pol))
+    assert len(state.votes.slots[(1, PRE)][h.key(others[0])]) == VOTES_PER_SLOT_MAX
+    assert state.votes.count(1, PRE, block_hash(X)) == 1
 
 
 def test_a_proposal_of_a_round_below_ours_is_kept_only_for_a_payload_we_need():

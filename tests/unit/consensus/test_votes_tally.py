@@ -40,6 +40,19 @@ def test_an_equivocator_stores_a_bounded_number_of_votes():
     assert len(tally.slots[(0, PRE)][h.key(0)]) == VOTES_PER_SLOT_MAX
 
 
+def test_a_vote_a_quorum_is_shown_for_is_kept_one_past_the_bound():
+    h = Harness()
+    tally = VoteTally()
+    for n in range(VOTES_PER_SLOT_MAX):
+        tally, _ = tally.add(h.vote(0, PRE, 0, Hash32(bytes([n]) * 32)))
+    refused, conflict = tally.add(h.vote(0, PRE, 0, X))
+    assert refused is tally and conflict is not None
+    tally, _ = tally.add(h.vote(0, PRE, 0, X), quorum_shown=True)
+    assert tally.count(0, PRE, X) == 1
+    more, _ = tally.add(h.vote(0, PRE, 0, Y), quorum_shown=True)
+    assert more is tally and tally.count(0, PRE, Y) == 0
+
+
 def test_put_own_puts_our_vote_first():
     h = Harness()
     tally, _ = VoteTally().add(h.vote(0, PRE, 0, X))
