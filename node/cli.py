@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from genesis.commands import Subparsers, add_group, guarded
+from genesis.commands import Subparsers, add_group, guarded, port_argument, whole_number
 from node.config import ConfigError, PeerConfig, load_config
 from node.extra import require_server_extra
 
@@ -18,7 +18,10 @@ def register_node(subparsers: Subparsers) -> None:
     where.add_argument("--config", type=Path, help="the node's node.toml (its folder is the dir)")
     start.add_argument("--host", help="address to listen on (node.toml `host`; default 127.0.0.1)")
     start.add_argument(
-        "--port", type=int, help="port of the peer and public API (node.toml `port`; default 7101)"
+        "--port",
+        type=port_argument,
+        metavar="P",
+        help="port of the peer and public API (node.toml `port`; default 7101)",
     )
     start.add_argument(
         "--genesis",
@@ -49,7 +52,7 @@ def register_node(subparsers: Subparsers) -> None:
     )
     start.add_argument(
         "--heartbeat-interval-ms",
-        type=int,
+        type=whole_number(1),
         metavar="MS",
         help="make an empty block after this long without txs "
         "(node.toml `heartbeat_interval_ms`; default 60000)",
