@@ -14,9 +14,15 @@ def register_node(subparsers: Subparsers) -> None:
     actions = add_group(subparsers, "node", "run a validator or observer node")
     start = actions.add_parser("start", help="run the node in DIR/<name> in the foreground")
     where = start.add_mutually_exclusive_group(required=True)
-    where.add_argument("--dir", type=Path, help="the node's directory (holds node.toml)")
-    where.add_argument("--config", type=Path, help="the node's node.toml (its folder is the dir)")
-    start.add_argument("--host", help="address to listen on (node.toml `host`; default 127.0.0.1)")
+    where.add_argument(
+        "--dir", type=Path, metavar="NODE_DIR", help="the node's directory (holds node.toml)"
+    )
+    where.add_argument(
+        "--config", type=Path, metavar="FILE", help="the node's node.toml (its folder is the dir)"
+    )
+    start.add_argument(
+        "--host", metavar="HOST", help="address to listen on (node.toml `host`; default 127.0.0.1)"
+    )
     start.add_argument(
         "--port",
         type=port_argument,

@@ -342,3 +342,14 @@ def test_a_damaged_store_is_one_line_and_left_as_it_is(
     assert len(err.strip().splitlines()) == 1, err
     assert "LevelDB's CURRENT file is missing" in err and "from a backup" in err, err
     assert sorted(path.name for path in (node_dir / "data").iterdir()) == before
+
+
+def test_the_usage_names_each_value_as_cli_md_does(capsys: pytest.CaptureFixture[str]) -> None:
+    # Help said --dir DIR, --config CONFIG, --port PORT where CLI.md says NODE_DIR, FILE, P.
+    with pytest.raises(SystemExit):
+        main(["node", "start", "--help"])
+    usage = " ".join(capsys.readouterr().out.split("options:")[0].split())
+    shown = ["(--dir NODE_DIR | --config FILE)", "[--host HOST]", "[--port P]", "[--genesis FILE]"]
+    shown += ["[--passphrase-file FILE]", "[--heartbeat-interval-ms MS]"]
+    for part in shown:
+        assert part in usage, usage
