@@ -11,13 +11,13 @@ from contracts.link_records import EXTERNAL_ID_PATTERN, REGISTRIES
 from contracts.state_key_grammar import KEY_GRAMMAR_TEXT, is_state_key
 from contracts.state_keys import external_id_key, tenure_claim_key
 from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTERN
-from node.api.deps import ViewDep
+from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
 from node.api.schemas import ErrorResponse, Page, RecordResponse, StateKey
 from node.chain_view import ChainView
 
-router = APIRouter(tags=["records"])
+router = APIRouter(tags=["records"], dependencies=[QueryChecked])
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse},
     400: {"model": ErrorResponse},
