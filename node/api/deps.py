@@ -41,7 +41,8 @@ async def refuse_unknown_query(request: Request) -> None:
         raise ApiError(
             400,
             "BAD_REQUEST",
-            f"unknown query parameter {unknown[0]!r}: {route.path} takes {taken}",
+            f"unknown query parameter {unknown[0]!r}: {route.path.replace(':path', '')} takes "
+            f"{taken}",
         )
 
 

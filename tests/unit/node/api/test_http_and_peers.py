@@ -321,6 +321,7 @@ def test_a_route_that_takes_query_parameters_refuses_one_it_does_not_know(
     # `?heigth=5` was silently the default height: a proof of another block than asked.
     error = assert_error(api.client.get(url), 400, "BAD_REQUEST")
     assert error["detail"].startswith(f"unknown query parameter {unknown!r}: "), error
+    assert ":path" not in error["detail"]  # the route as PROTOCOL.md spells it
 
 
 def test_known_parameters_pass_and_a_route_that_takes_none_ignores_them(api: Api) -> None:
