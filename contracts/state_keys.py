@@ -36,8 +36,16 @@ def is_slug(value: str) -> bool:
     return SLUG_PATTERN.fullmatch(value) is not None
 
 
+ID_FAMILIES: Final[set[str]] = set()
+"""The prefixes of the `<prefix>/<slug>` families, each added where it is made below (the
+key grammar of contracts/state_key_grammar.py reads them)."""
+BYTES_FAMILIES: Final[set[str]] = set()
+"""The prefixes of the `<prefix>/<64 hex digits>` families, likewise."""
+
+
 def _named_by_id(prefix: str) -> Callable[[str], str]:
     """A key family `<prefix>/<slug>` for records named by an identifier."""
+    ID_FAMILIES.add(prefix)
 
     def key(identifier: str) -> str:
         return f"{prefix}/{identifier}"
@@ -47,6 +55,7 @@ def _named_by_id(prefix: str) -> Callable[[str], str]:
 
 def _named_by_bytes(prefix: str) -> Callable[[bytes], str]:
     """A key family `<prefix>/<hex>` for records named by a public key or a hash."""
+    BYTES_FAMILIES.add(prefix)
 
     def key(name: bytes) -> str:
         return f"{prefix}/{name.hex()}"

@@ -20,6 +20,7 @@ from genesis.commands import (
     Subparsers,
     add_group,
     genesis_guarded,
+    whole_number,
 )
 from genesis.document import (
     CHAIN_NAME_LENGTH_MAX,
@@ -86,7 +87,7 @@ def register_genesis(subparsers: Subparsers) -> None:
     init.add_argument("--quorum", type=int, metavar="Q", help="n/2 < Q <= n (default: n // 2 + 1)")
     init.add_argument(
         "--time-ms",
-        type=_time_ms,
+        type=whole_number(0, TIME_MS_MAX, "ms since the Unix epoch"),
         metavar="MS",
         help="genesis time, ms since the Unix epoch (default: now)",
     )
@@ -106,7 +107,10 @@ def register_genesis(subparsers: Subparsers) -> None:
         "also an institution with role witness)",
     )
     init.add_argument(
-        "--witness-quorum", type=int, metavar="K", help="cosignatures a checkpoint needs (1)"
+        "--witness-quorum",
+        type=whole_number(1),
+        metavar="K",
+        help="cosignatures a checkpoint needs (1)",
     )
     init.add_argument("--json", action="store_true", help="print the summary as JSON")
     init.set_defaults(handler=genesis_guarded("genesis init", _run_genesis_init))
@@ -128,20 +132,6 @@ def _chain_name(text: str) -> str:
             f"at most {CHAIN_NAME_LENGTH_MAX} characters, not {len(text)}"
         )
     return text
-
-
-def _time_ms(text: str) -> int:
-    """argparse `type` of --time-ms: argparse names the option and exits 2."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= TIME_MS_MAX:
-        # A block's time must exceed its parent's; a time before 1970 is a typo.
-        raise argparse.ArgumentTypeError(
-            f"expected ms since the Unix epoch, 0..{TIME_MS_MAX}, not {text!r}"
-        )
-    return value
 
 
 def _run_genesis_init(args: argparse.Namespace) -> int:

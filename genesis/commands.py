@@ -53,6 +53,37 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+TCP_PORT_MAX: Final = 65535
+"""A TCP port is 1..65535 (the socket layer would take 70000 as 70000 mod 65536)."""
+
+
+def whole_number(minimum: int, maximum: int | None = None, note: str = "") -> Callable[[str], int]:
+    """argparse `type` of every numeric option with a range, the one rule (CLI.md: a number
+    out of its range is a usage error): a whole number in minimum..maximum (>= minimum when
+    maximum is None); anything else is refused by argparse, naming the option, exit 2.
+    note, when given, says why the range is what it is."""
+    expected = f">= {minimum}" if maximum is None else f"{minimum}..{maximum}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            why = f" ({note})" if note else ""
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number {expected}, not {text!r}{why}"
+            )
+        return value
+
+    return parse
+
+
+def port_argument(text: str) -> int:
+    """argparse `type` of a port option (--port, --base-port): 1..65535, whole_number's rule."""
+    return whole_number(1, TCP_PORT_MAX)(text)
+
+
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler = Callable[[argparse.Namespace], int]
 

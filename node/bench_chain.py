@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from contracts.state_keys import insurance_key
+from genesis.commands import port_argument, whole_number
 from node.bench import TxFactory, policy_id
 from node.config import BLOCK_TXS_DEFAULT
 from node.ledger import Ledger, PreparedBlock
@@ -41,15 +42,19 @@ def argument_parser() -> argparse.ArgumentParser:
         description="Forge a chain of --txs insurance.attest txs into validators' LevelDB, "
         "start them on it and measure size, RSS, audit replay, catch-up and proof latency."
     )
-    parser.add_argument("--txs", type=_positive, default=1_000_000, help="txs in the chain")
+    parser.add_argument("--txs", type=whole_number(1), default=1_000_000, help="txs in the chain")
     parser.add_argument(
         "--tx-per-block",
-        type=_block_size,
+        type=whole_number(1, BLOCK_TXS_MAX),
         default=BLOCK_TXS_DEFAULT,
         help=f"txs per block ({BLOCK_TXS_DEFAULT}: the validators' own block_txs_max)",
     )
-    parser.add_argument("--proofs", type=_positive, default=200, help="requests per proof kind")
-    parser.add_argument("--base-port", type=int, default=19_500, help="the first node's port")
+    parser.add_argument(
+        "--proofs", type=whole_number(1), default=200, help="requests per proof kind"
+    )
+    parser.add_argument(
+        "--base-port", type=port_argument, default=19_500, help="the first node's port"
+    )
     parser.add_argument("--dir", type=Path, help="network directory to keep (default: a temp dir)")
     parser.add_argument(
         "--no-audit", dest="audit", action="store_false", help="skip `lantan audit --replay`"
@@ -65,20 +70,6 @@ def argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     return parser
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive count")
-    return value
-
-
-def _block_size(text: str) -> int:
-    value = _positive(text)
-    if value > BLOCK_TXS_MAX:
-        raise argparse.ArgumentTypeError(f"a block holds at most {BLOCK_TXS_MAX} txs")
-    return value
 
 
 # --- the forge ---------------------------------------------------------------------------

@@ -6,17 +6,16 @@ taken of it); the latency samples may be 0, for a throughput-only run.
 """
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
 from client.cli.progress import spinner
-from genesis.commands import DefaultsHelpFormatter, Subparsers, guarded
+from genesis.commands import DefaultsHelpFormatter, Subparsers, guarded, port_argument, whole_number
 from genesis.errors import GenesisError
 from node.bench import print_result, run_bench
 from node.extra import require_server_extra
 from node.net import BASE_PORT
-from node.net_processes import NetError
+from node.net_processes import NetError, NetUsageError
 
 require_server_extra()  # these commands run the server: refuse without the node extra
 
@@ -34,18 +33,18 @@ def register_bench(subparsers: Subparsers) -> None:
         formatter_class=DefaultsHelpFormatter,
     )
     bench.add_argument(
-        "--txs", type=count_argument(1), default=3000, metavar="N", help="txs in the batch run"
+        "--txs", type=whole_number(1), default=3000, metavar="N", help="txs in the batch run"
     )
     bench.add_argument(
         "--singles",
-        type=count_argument(0),
+        type=whole_number(0),
         default=60,
         metavar="N",
         help="single-tx latency samples (0: throughput only)",
     )
     bench.add_argument(
         "--base-port",
-        type=int,
+        type=port_argument,
         default=BENCH_BASE_PORT,
         metavar="P",
         help="the first node's port; the others follow "
@@ -58,23 +57,7 @@ def register_bench(subparsers: Subparsers) -> None:
     )
     bench.add_argument("--json", action="store_true", help="print one JSON document")
     expected = (NetError, GenesisError, OSError, KeyboardInterrupt)
-    bench.set_defaults(handler=guarded("bench", _run, expected))
-
-
-def count_argument(minimum: int) -> Callable[[str], int]:
-    """argparse `type` of a count: a whole number >= minimum (argparse names the option and
-    exits 2)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, not {text!r}")
-        return value
-
-    return parse
+    bench.set_defaults(handler=guarded("bench", _run, expected, usage=(NetUsageError,)))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from genesis.commands import Subparsers, add_group, guarded
+from genesis.commands import Subparsers, add_group, guarded, port_argument, whole_number
 from node.config import ConfigError, PeerConfig, load_config
 from node.extra import require_server_extra
 
@@ -14,11 +14,20 @@ def register_node(subparsers: Subparsers) -> None:
     actions = add_group(subparsers, "node", "run a validator or observer node")
     start = actions.add_parser("start", help="run the node in DIR/<name> in the foreground")
     where = start.add_mutually_exclusive_group(required=True)
-    where.add_argument("--dir", type=Path, help="the node's directory (holds node.toml)")
-    where.add_argument("--config", type=Path, help="the node's node.toml (its folder is the dir)")
-    start.add_argument("--host", help="address to listen on (node.toml `host`; default 127.0.0.1)")
+    where.add_argument(
+        "--dir", type=Path, metavar="NODE_DIR", help="the node's directory (holds node.toml)"
+    )
+    where.add_argument(
+        "--config", type=Path, metavar="FILE", help="the node's node.toml (its folder is the dir)"
+    )
     start.add_argument(
-        "--port", type=int, help="port of the peer and public API (node.toml `port`; default 7101)"
+        "--host", metavar="HOST", help="address to listen on (node.toml `host`; default 127.0.0.1)"
+    )
+    start.add_argument(
+        "--port",
+        type=port_argument,
+        metavar="P",
+        help="port of the peer and public API (node.toml `port`; default 7101)",
     )
     start.add_argument(
         "--genesis",
@@ -49,7 +58,7 @@ def register_node(subparsers: Subparsers) -> None:
     )
     start.add_argument(
         "--heartbeat-interval-ms",
-        type=int,
+        type=whole_number(1),
         metavar="MS",
         help="make an empty block after this long without txs "
         "(node.toml `heartbeat_interval_ms`; default 60000)",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from genesis.commands import TCP_PORT_MAX
 from genesis.layout import node_genesis_path
 from node.peer_budget import PEER_BYTES_PER_S
 from protocol.block import BLOCK_TXS_MAX
@@ -155,7 +156,7 @@ def flag_of(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-PORT_MAX = 65535
+PORT_MAX = TCP_PORT_MAX
 
 
 def _check_ranges(config: NodeConfig, origin: Callable[[str], str]) -> None:

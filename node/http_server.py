@@ -30,6 +30,7 @@ connection is pushed out for a new one before a slow body is.
 
 import asyncio
 import fcntl
+import json
 import resource
 import socket
 import sys
@@ -40,6 +41,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from node.api.errors import error_body
 from node.api.limits import HttpLimits
 
 
@@ -124,6 +126,30 @@ class GuardedH11Protocol(H11Protocol):
             for c in self.connections
             if isinstance(c, GuardedH11Protocol) and c is not self and c.transport is not None
         ]
+
+    def _unsupported_upgrade_warning(self) -> None:
+        """Quiet: no route is a WebSocket (node/server.py serves with ws="none"), and an
+        upgrade request is answered as the plain request it also is. uvicorn logged two
+        warnings per such request, one advising to install uvicorn[standard], which anyone
+        could have put in node.log as often as they liked."""
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes h11 cannot parse as a request (a malformed
+        Content-Length, a bad request line), sent before the app sees anything: in the API's
+        error shape (PROTOCOL.md §15), not uvicorn's plain text."""
+        body = json.dumps(error_body("BAD_REQUEST", msg)).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
 
     def handle_events(self) -> None:
         super().handle_events()

@@ -44,6 +44,7 @@ from node.net_processes import (
     WITNESS_LOG_FILE,
     WITNESS_PID_FILE,
     NetError,
+    NetUsageError,
     read_pid,
     spawn,
     stop_process,
@@ -202,7 +203,9 @@ def check_ports_free(ports: dict[str, int], option: str = "--base-port") -> None
     and the option that chooses another."""
     for name, port in ports.items():
         if not 1 <= port <= PORT_MAX:
-            raise NetError(f"port {port} (for {name}) is not a TCP port; choose another {option}")
+            raise NetUsageError(
+                f"port {port} (for {name}) is not a TCP port; choose another {option}"
+            )
         if not port_free(port):
             raise NetError(
                 f"port {port} (for {name}) is already in use on 127.0.0.1 - another network? "

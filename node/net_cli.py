@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Final
 
 from client.cli.progress import spinner
-from genesis.commands import DefaultsHelpFormatter, Handler, Subparsers, add_group, guarded
+from genesis.commands import (
+    DefaultsHelpFormatter,
+    Handler,
+    Subparsers,
+    add_group,
+    guarded,
+    port_argument,
+)
 from genesis.errors import GenesisError
 from node.config import ConfigError
 from node.extra import require_server_extra
@@ -21,6 +28,7 @@ from node.net_processes import (
     WITNESS_LOG_FILE,
     WITNESS_PID_FILE,
     NetError,
+    NetUsageError,
     ProcessState,
     process_state,
     stop_process,
@@ -70,8 +78,9 @@ def register_net(subparsers: Subparsers) -> None:
     )
     up.add_argument(
         "--base-port",
-        type=int,
+        type=port_argument,
         default=BASE_PORT,
+        metavar="P",
         help="the first validator's port; the others follow (a new network only)",
     )
     up.add_argument(
@@ -118,7 +127,10 @@ def register_net(subparsers: Subparsers) -> None:
     observer.add_argument("name", metavar="NAME", help="its name and folder in DIR (a slug)")
     observer.add_argument("--dir", type=Path, required=True, help=DIR_HELP)
     observer.add_argument(
-        "--port", type=int, help="its port (default: the first free one above the network's)"
+        "--port",
+        type=port_argument,
+        metavar="P",
+        help="its port (default: the first free one above the network's)",
     )
     observer.add_argument("--json", action="store_true", help=JSON_HELP)
     observer.set_defaults(handler=_guard("add-observer", _run_add_observer))
@@ -129,7 +141,7 @@ def register_net(subparsers: Subparsers) -> None:
 
 def _guard(action: str, handler: Handler) -> Handler:
     expected = (NetError, GenesisError, ConfigError, OSError, KeyboardInterrupt)
-    return guarded(f"net {action}", handler, expected)
+    return guarded(f"net {action}", handler, expected, usage=(NetUsageError,))
 
 
 def _print(

@@ -26,6 +26,11 @@ class NetError(Exception):
     """A local network operation that failed, with a message for the operator."""
 
 
+class NetUsageError(NetError):
+    """Arguments that cannot work (a port past 65535 for a later validator): exit 2, as
+    argparse's own range checks (genesis/commands.py whole_number)."""
+
+
 class ProcessState(enum.Enum):
     """What a node's (or witness's) pid file says of its process."""
 

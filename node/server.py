@@ -108,6 +108,9 @@ def serve(config: NodeConfig) -> int:
         # libuv's loop, not asyncio's Python one (pyproject.toml; docs/PERFORMANCE.md).
         loop="uvloop",
         http=guarded_protocol(limits),
+        # No route is a WebSocket: without this, an upgrade request logged uvicorn's advice
+        # to install uvicorn[standard] (websockets) in node.log, once per request.
+        ws="none",
         timeout_keep_alive=limits.keep_alive_timeout_s,
         # A backstop on tasks; connections are capped by GuardedH11Protocol, which drops
         # slow senders rather than answering 503 to everyone as this limit would.

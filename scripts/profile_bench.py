@@ -24,8 +24,8 @@ from pathlib import Path
 
 from bench_scale import cpu_s
 
+from genesis.commands import whole_number
 from node.bench import BenchResult, run_bench
-from node.bench_cli import count_argument
 
 PID_WAIT_S = 120.0
 CLIENT = "(client)"
@@ -35,8 +35,8 @@ CLIENT = "(client)"
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="profile to write (default: no profile)")
-    parser.add_argument("--txs", type=count_argument(1), default=5000)
-    parser.add_argument("--singles", type=count_argument(0), default=60)
+    parser.add_argument("--txs", type=whole_number(1), default=5000)
+    parser.add_argument("--singles", type=whole_number(0), default=60)
     parser.add_argument("--base-port", type=int, default=7301)
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument(

@@ -45,7 +45,7 @@ from client.receipt.history import SetChange, SetHistory
 from contracts.auction_records import SALT_SIZE, LotStatus, bid_commitment
 from contracts.consideration_records import UNIT_PRICE_FEN_PER_T_MAX
 from contracts.state_keys import SLUG_RULE, is_slug
-from genesis.commands import add_group
+from genesis.commands import add_group, whole_number
 from genesis.document import GenesisDocument
 from protocol.encoding import JsonValue
 from protocol.errors import ProtocolError
@@ -90,7 +90,7 @@ def register_auction(subparsers: Subparsers) -> None:
     commit.add_argument(
         "--price-fen-per-t",
         required=True,
-        type=int,
+        type=whole_number(0, UNIT_PRICE_FEN_PER_T_MAX),
         metavar="FEN",
         help="the bid in fen per tonne CO2e (106 yuan/t = 10600)",
     )
@@ -114,8 +114,6 @@ def run_commit(args: argparse.Namespace) -> int:
     for value, option in ((args.lot, "--lot"), (args.account, "--account")):
         if not is_slug(value):
             raise UsageError(f"{option} {value!r}: expected an id of {SLUG_RULE}")
-    if not 0 <= args.price_fen_per_t <= UNIT_PRICE_FEN_PER_T_MAX:
-        raise UsageError(f"--price-fen-per-t: 0..{UNIT_PRICE_FEN_PER_T_MAX}")
     salt = secrets.token_bytes(SALT_SIZE) if args.salt is None else _salt(args.salt)
     commitment = bid_commitment(args.lot, args.account, args.price_fen_per_t, salt).hex()
     bid = {"lot_id": args.lot, "bidder_account": args.account, "commitment": commitment}

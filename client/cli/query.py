@@ -27,7 +27,7 @@ from client.cli.tables import render_record, render_table
 from client.errors import UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
-from genesis.commands import add_group
+from genesis.commands import add_group, whole_number
 from protocol.fields import is_decimal
 
 # _ID_PREFIX_LATE: client.id_prefix (protocol.tx and its codec) is imported where an id
@@ -252,7 +252,11 @@ def register_query(subparsers: Subparsers) -> None:
     )
     tx = _add_single(actions, "tx", "where a tx stands: pending, committed, ...", "TX_ID")
     tx.add_argument(
-        "--wait-ms", type=int, default=0, help=f"wait for the commit (<= {WAIT_MS_MAX})"
+        "--wait-ms",
+        type=whole_number(0, WAIT_MS_MAX),
+        default=0,
+        metavar="MS",
+        help=f"wait for the commit (<= {WAIT_MS_MAX})",
     )
     for lookup in LOOKUPS:
         _add_lookup(actions, lookup)
@@ -355,7 +359,12 @@ def _add_sublist(actions: Subparsers, name: str, noun: str, help_text: str) -> N
 
 
 def _add_page_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, help=f"items per page (<= {PAGE_LIMIT_MAX})")
+    parser.add_argument(
+        "--limit",
+        type=whole_number(1, PAGE_LIMIT_MAX),
+        metavar="N",
+        help=f"items per page (<= {PAGE_LIMIT_MAX})",
+    )
     parser.add_argument("--cursor", help="start at this cursor (from an earlier page)")
     parser.add_argument("--all", action="store_true", help="follow cursors to the last page")
     add_node_option(parser)
@@ -434,9 +443,6 @@ def _run_witnesses(args: argparse.Namespace) -> int:
 
 
 def _run_tx(args: argparse.Namespace) -> int:
-    if not 0 <= args.wait_ms <= WAIT_MS_MAX:
-        raise UsageError(f"--wait-ms must be between 0 and {WAIT_MS_MAX}")
-
     def ask(client: NodeClient) -> TxStatus:
         from client.id_prefix import resolve_tx_id  # (_ID_PREFIX_LATE)
 
@@ -468,8 +474,6 @@ def _run_list(args: argparse.Namespace) -> int:
             return client.get_json(f"{args.list_path}/{quote(target, safe='')}")
 
         return _show(_read(args, ask), as_json=args.json)
-    if args.limit is not None and not 1 <= args.limit <= PAGE_LIMIT_MAX:
-        raise UsageError(f"--limit must be between 1 and {PAGE_LIMIT_MAX}")
     path = args.list_path or args.sublist_path.format(quote(args.owner, safe=""))
     page = _read(args, lambda client: _fetch(client, path, args))
     if args.json:

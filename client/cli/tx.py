@@ -21,7 +21,7 @@ from client.cli.support import (
     print_json,
     refuse_existing_out,
 )
-from client.errors import TxInputError, UsageError
+from client.errors import TxInputError
 from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
 from client.tx.body import (
@@ -50,9 +50,9 @@ from client.tx.flow import (
 from client.tx.help import help_epilog
 from client.tx.signing_keys import UnlockedKey, unlock_cosigner, unlock_key
 from contracts.tx_types import TxType
-from genesis.commands import add_group
+from genesis.commands import add_group, whole_number
 from genesis.keystore import read_keystore
-from protocol.encoding import JsonObject
+from protocol.encoding import INTEGER_MAGNITUDE_LIMIT, JsonObject
 from protocol.signing import PublicKey
 from protocol.tx import SignedTx, UnsignedTx
 
@@ -181,10 +181,19 @@ def _add_body_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_header_options(parser: argparse.ArgumentParser) -> None:
     add_genesis_option(parser, help="take chain_id from this genesis file (default: from the node)")
-    parser.add_argument("--nonce", type=int, help="default: the next nonce the nodes expect")
+    parser.add_argument(
+        "--nonce",
+        type=whole_number(1, INTEGER_MAGNITUDE_LIMIT - 1),
+        metavar="N",
+        help="default: the next nonce the nodes expect",
+    )
     parser.add_argument(
         "--expires-in-ms",
-        type=int,
+        type=whole_number(
+            1,
+            EXPIRES_IN_MS_MAX,
+            "30 days: whoever holds a copy of a signed tx can submit it until it expires",
+        ),
         default=EXPIRES_IN_MS_DEFAULT,
         metavar="MS",
         help="lifetime of the tx (default: 10 minutes)",
@@ -201,7 +210,7 @@ def _add_submit_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout-ms",
-        type=int,
+        type=whole_number(1, TIMEOUT_MS_MAX, "a day; --no-wait submits without waiting"),
         default=TIMEOUT_MS_DEFAULT,
         metavar="MS",
         help=f"how long to wait for the commit (default: {TIMEOUT_MS_DEFAULT}, at most "
@@ -250,26 +259,7 @@ def _build(
     )
 
 
-def _check_header_options(args: argparse.Namespace) -> None:
-    """Numbers that cannot work, refused before a body is read or a passphrase asked for."""
-    if not 0 < args.expires_in_ms <= EXPIRES_IN_MS_MAX:
-        raise UsageError(
-            f"--expires-in-ms must be positive and at most {EXPIRES_IN_MS_MAX} (30 days): "
-            "whoever holds a copy of a signed tx can submit it until it expires"
-        )
-
-
-def _check_submit_options(args: argparse.Namespace) -> None:
-    if not 0 < args.timeout_ms <= TIMEOUT_MS_MAX:
-        raise UsageError(
-            f"--timeout-ms must be positive and at most {TIMEOUT_MS_MAX} (a day); "
-            "--no-wait submits without waiting"
-        )
-
-
 def _run_send(args: argparse.Namespace) -> int:
-    _check_header_options(args)
-    _check_submit_options(args)
     body = _read_body(args)
     sender = _unlock(args.key, args)
     cosigners = [
@@ -301,7 +291,6 @@ def _submit(pool: NodePool, signed: SignedTx, args: argparse.Namespace) -> TxOut
 def _run_build(args: argparse.Namespace) -> int:
     args.tx_type = args.type
     refuse_existing_out(args.out, force=args.force)
-    _check_header_options(args)
     body = _read_body(args)
     signer: UnlockedKey | None = None
     if args.sender is not None:
@@ -332,7 +321,6 @@ def _run_sign(args: argparse.Namespace) -> int:
 
 
 def _run_submit(args: argparse.Namespace) -> int:
-    _check_submit_options(args)
     signed = read_tx_file(args.file)
     check_before_submit(signed, at_ms=now_ms())
     with NodePool(node_urls(args.node)) as pool:

@@ -62,7 +62,8 @@ def register_witness(subparsers: Subparsers) -> None:
         metavar="DIR",
         required=True,
         type=state_directory_argument,
-        help="keeps the last cosigned checkpoint and any evidence files (made if missing)",
+        help="keeps the last cosigned checkpoint and any evidence files (made if missing; "
+        "its parent directory must exist)",
     )
     add_node_option(parser)
     parser.add_argument("--once", action="store_true", help="one round, then exit")
@@ -90,20 +91,29 @@ def register_witness(subparsers: Subparsers) -> None:
 
 
 def state_directory_argument(text: str) -> Path:
-    """argparse `type` of --state: a directory, or a path where one can be made (the first
-    round makes it). A file there, or above it, had ended the first round in a traceback."""
+    """argparse `type` of --state: a directory, or a new one in a directory that exists (the
+    first round makes it). A file there, or above it, had ended the first round in a
+    traceback; a missing parent is refused rather than made, so that a typo'd path does not
+    silently start a new state (and a new consistency record) in a new tree."""
     path = Path(text)
+    parent = path.absolute().parent
     try:
         if path.exists() and not path.is_dir():
             raise argparse.ArgumentTypeError(
                 f"{text}: not a directory (the witness keeps its last cosigned checkpoint and "
-                "evidence files in it); name a directory, or a path where one can be made"
+                "evidence files in it); name a directory, or a new one in a directory that exists"
             )
-        above = next(parent for parent in path.absolute().parents if parent.exists())
+        if path.exists():
+            return path
+        if parent.exists() and not parent.is_dir():
+            raise argparse.ArgumentTypeError(f"{text}: cannot be made: {parent} is not a directory")
     except OSError as error:
         raise argparse.ArgumentTypeError(f"{text}: cannot use: {error.strerror}") from None
-    if not path.exists() and not above.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: cannot be made: {above} is not a directory")
+    if not parent.exists():
+        raise argparse.ArgumentTypeError(
+            f"{text}: cannot be made: its parent directory {parent} does not exist (a typo? "
+            "make it first if it is meant)"
+        )
     return path
 
 
@@ -131,7 +141,7 @@ def run_witness(args: argparse.Namespace) -> int:
     unlocked = unlock_key(args.key, passphrase_file=args.passphrase_file)
     identity = _identity(args.genesis, unlocked)
     try:
-        args.state.mkdir(parents=True, exist_ok=True)
+        args.state.mkdir(exist_ok=True)
     except OSError as error:  # not a parsing matter: permissions, or a race with another writer
         raise UsageError(f"--state {args.state}: cannot make it: {error.strerror}") from None
     with NodePool(node_urls(args.node)) as pool:

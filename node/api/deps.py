@@ -3,7 +3,10 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
+from node.api.errors import ApiError
 from node.chain_view import ChainView
 from node.service import NodeService
 
@@ -22,3 +25,39 @@ async def get_view(request: Request) -> ChainView:
 
 ServiceDep = Annotated[NodeService, Depends(get_service)]
 ViewDep = Annotated[ChainView, Depends(get_view)]
+
+
+async def refuse_unknown_query(request: Request) -> None:
+    """400 BAD_REQUEST for a query parameter the route does not take, on a route that takes
+    some (PROTOCOL.md §15): `?heigth=5` was silently the default height, a proof of another
+    block than asked. A route that takes none ignores them, as a cache-busting `?_=1`."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = query_names(route)
+    unknown = sorted(set(request.query_params) - known) if known else []
+    if unknown:
+        taken = ", ".join(sorted(known))
+        raise ApiError(
+            400,
+            "BAD_REQUEST",
+            f"unknown query parameter {unknown[0]!r}: {route.path.replace(':path', '')} takes "
+            f"{taken}",
+        )
+
+
+def query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters route declares (its own and its dependencies'), by their names
+    in the URL: a walk of a few fields, not cached (an APIRoute is not hashable)."""
+    return frozenset(_query_aliases(route.dependant))
+
+
+def _query_aliases(dependant: Dependant) -> list[str]:
+    names = [field.alias for field in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += _query_aliases(sub)
+    return names
+
+
+QueryChecked = Depends(refuse_unknown_query)
+"""The router dependency of the /v1 API's routers (chain, proofs, records, txs)."""

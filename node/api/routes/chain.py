@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import ServiceDep, ViewDep
+from node.api.deps import QueryChecked, ServiceDep, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
 from node.api.schemas import (
@@ -34,7 +34,7 @@ from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
 
-router = APIRouter(tags=["chain"])
+router = APIRouter(tags=["chain"], dependencies=[QueryChecked])
 RANGES_AT_ONCE = 4
 """Block ranges built at once. Each is up to BLOCK_RANGE_BYTES_MAX, held about twice while
 it is joined, and the server runs routes on up to 40 threads: unbounded, 40 requests at

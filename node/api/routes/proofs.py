@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import ViewDep
+from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
 from node.api.routes.records import given_state_key
 from node.api.schemas import ErrorResponse, Height, StateKey
@@ -21,7 +21,7 @@ from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 
-router = APIRouter(tags=["proofs"])
+router = APIRouter(tags=["proofs"], dependencies=[QueryChecked])
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse},
     404: {"model": ErrorResponse},

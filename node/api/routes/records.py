@@ -8,15 +8,16 @@ from fastapi import APIRouter, Query
 from contracts.auction_records import Lot
 from contracts.case_records import Case
 from contracts.link_records import EXTERNAL_ID_PATTERN, REGISTRIES
+from contracts.state_key_grammar import KEY_GRAMMAR_TEXT, is_state_key
 from contracts.state_keys import external_id_key, tenure_claim_key
 from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTERN
-from node.api.deps import ViewDep
+from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
 from node.api.schemas import ErrorResponse, Page, RecordResponse, StateKey
 from node.chain_view import ChainView
 
-router = APIRouter(tags=["records"])
+router = APIRouter(tags=["records"], dependencies=[QueryChecked])
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse},
     400: {"model": ErrorResponse},
@@ -144,10 +145,14 @@ def _record(view: ChainView, key: str, absent: str | None = None) -> dict[str, A
 def given_state_key(key: str, route: str) -> str:
     """key, or 404 when the path ends where the key should start: {key:path} matches the
     empty string, but no state key is empty, and an empty last segment of every other
-    route (/v1/txs/, /v1/accounts/) is a 404 NOT_FOUND too."""
+    route (/v1/txs/, /v1/accounts/) is a 404 NOT_FOUND too. A key of no family's shape is
+    400 BAD_KEY on both routes: a non-inclusion proof of it would prove nothing asked, and
+    a typo (`acount/x`) read as "absent" (PROTOCOL.md §15)."""
     if not key:
         detail = f"no state key: the route is {route}{{key}}, e.g. account/<id> (docs/STATE.md)"
         raise ApiError(404, "NOT_FOUND", detail)
+    if not is_state_key(key):
+        raise ApiError(400, "BAD_KEY", f"{key[:80]!r} is no state key: {KEY_GRAMMAR_TEXT}")
     return key
 
 

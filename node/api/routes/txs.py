@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from contracts.admission import admission_reason_for
-from node.api.deps import ServiceDep
+from node.api.deps import QueryChecked, ServiceDep
 from node.api.errors import ApiError
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
 from node.api.limits import HttpLimits
@@ -29,7 +29,7 @@ from protocol.fields import expect_object, parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 from protocol.tx_decode import signed_batch_fast
 
-router = APIRouter(tags=["transactions"])
+router = APIRouter(tags=["transactions"], dependencies=[QueryChecked])
 BATCH_TXS_MAX = 1000
 RETRY_AFTER = {"Retry-After": "2"}
 """Seconds a client refused for lack of room should wait: about two blocks."""

@@ -248,12 +248,13 @@ def test_a_lifetime_outside_30_days_is_a_usage_error(
     network: Network, tmp_path: Path, capsys: Capture, expires_in_ms: str
 ) -> None:
     tx_file = tmp_path / "tx.json"
-    exit_code = run_cli("tx", "build", "credits.freeze", "--sender-key",
-                        str(network.key("xiangshan-court")), "--unsigned", "--nonce", "1",
-                        "--genesis", str(network.genesis_path), "--set", "account_id=a",
-                        "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
-                        "--expires-in-ms", expires_in_ms, "--out", str(tx_file))  # fmt: skip
-    assert exit_code == EXIT_USAGE
+    with pytest.raises(SystemExit) as exited:
+        run_cli("tx", "build", "credits.freeze", "--sender-key",
+                str(network.key("xiangshan-court")), "--unsigned", "--nonce", "1",
+                "--genesis", str(network.genesis_path), "--set", "account_id=a",
+                "--set", "batch_id=b", "--set", "quantity_kg=5", "--set", "reason=r",
+                "--expires-in-ms", expires_in_ms, "--out", str(tx_file))  # fmt: skip
+    assert exited.value.code == EXIT_USAGE
     assert "30 days" in capsys.readouterr().err
     assert not tx_file.exists()
 
@@ -275,10 +276,11 @@ def test_a_wait_outside_a_day_is_a_usage_error_before_any_key_or_node(
 ) -> None:
     # The node URL is a closed port and the keystore is never opened: the number is
     # refused first (it was submitted, then reported "still pending", exit 3).
-    exit_code = run_cli("tx", "account.open", "--key", str(network.key("ningbo-ptc")),
-                        "--node", "http://127.0.0.1:1", "--timeout-ms", timeout_ms)  # fmt: skip
-    assert exit_code == EXIT_USAGE
-    assert "--timeout-ms must be positive and at most 86400000" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        run_cli("tx", "account.open", "--key", str(network.key("ningbo-ptc")),
+                "--node", "http://127.0.0.1:1", "--timeout-ms", timeout_ms)  # fmt: skip
+    assert exited.value.code == EXIT_USAGE
+    assert "argument --timeout-ms: expected a whole number 1..86400000" in capsys.readouterr().err
 
 
 def test_unknown_type_is_an_argparse_usage_error(capsys: Capture) -> None:

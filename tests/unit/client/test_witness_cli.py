@@ -71,9 +71,23 @@ def test_a_state_under_a_file_is_a_usage_error(
 
 
 def test_a_missing_state_directory_is_fine_and_made_later(ours: Path, tmp_path: Path) -> None:
-    state = tmp_path / "new" / "state"
+    state = tmp_path / "state"
     assert parse_witness(*required(ours, state)).state == state
     assert not state.exists()  # parsing makes nothing: the round does, once the key is known
+
+
+def test_a_state_whose_parent_is_missing_is_a_usage_error_naming_the_parent(
+    ours: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A typo'd path (`--state /srv/witnes/state`) silently made a new tree, and the witness
+    # started a new consistency record in it.
+    state = tmp_path / "typo" / "state"
+    error = refused_argument(capsys, *required(ours, state), "--once")
+    parent = tmp_path / "typo"
+    assert f"argument --state: {state}: cannot be made: its parent directory {parent} does " in (
+        " ".join(error.split())
+    )
+    assert not parent.exists()
 
 
 # --interval-s

@@ -3,9 +3,12 @@ connections_max is passed."""
 
 import asyncio
 import contextlib
+import json
+import logging
 import socket
 from typing import Any
 
+import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
@@ -328,3 +331,44 @@ def test_a_client_still_reading_a_large_answer_is_not_cut_off() -> None:
     received, connections = asyncio.run(scenario())
     assert 0 < received < BIG_ANSWER
     assert connections == 1
+
+
+async def answer_to(request: bytes) -> bytes:
+    server, port = await guarded_server(connections_max=8)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)  # the node closes after a 400
+        writer.close()
+        return answer
+    finally:
+        server.close()
+
+
+def test_a_malformed_content_length_is_a_400_in_the_api_s_json_shape() -> None:
+    # It was uvicorn's text/plain "Invalid HTTP request received.", the one answer of the API
+    # that a client parsing {"error": {"code", "detail"}} could not read.
+    request = b"POST /v1/txs HTTP/1.1\r\nHost: node\r\nContent-Length: 12abc\r\n\r\n"
+    head, _, body = asyncio.run(answer_to(request)).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body) == {
+        "error": {"code": "BAD_REQUEST", "detail": "Invalid HTTP request received."}
+    }
+
+
+def test_a_websocket_upgrade_is_a_plain_request_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # uvicorn logged "Unsupported upgrade request." and its advice to install
+    # uvicorn[standard] in node.log for every such request.
+    request = (
+        b"GET /healthz HTTP/1.1\r\nHost: node\r\nConnection: Upgrade, close\r\n"
+        b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with caplog.at_level(logging.DEBUG, logger="uvicorn"):
+        answer = asyncio.run(answer_to(request))
+    assert answer.startswith(b"HTTP/1.1 200 ") and b"\r\nok\r\n" in answer, answer
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -44,7 +44,10 @@ def elsewhere(tmp_path: Path) -> Iterator[Path]:
 
 
 def node_start(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(["node", "start", *argv])
+    try:
+        code = main(["node", "start", *argv])
+    except SystemExit as exited:  # argparse's own refusal
+        code = exited.code if isinstance(exited.code, int) else 2
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     return code, captured.err
@@ -81,21 +84,21 @@ def test_a_port_from_the_environment_is_checked_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flag", "message"),
     [
-        (("--port", "99999"), "--port: port must be 1..65535, not 99999"),
+        (("--port", "99999"), "argument --port: expected a whole number 1..65535, not '99999'"),
         (
             ("--heartbeat-interval-ms", "-5"),
-            "--heartbeat-interval-ms: heartbeat_interval_ms must be at least 1, not -5",
+            "argument --heartbeat-interval-ms: expected a whole number >= 1, not '-5'",
         ),
     ],
 )
 def test_a_number_from_a_flag_is_refused_naming_the_flag(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: tuple[str, str], message: str
 ) -> None:
-    """node.toml does not exist here: the message names the flag the value came from, not
-    the file."""
+    """A flag's number out of range is a usage error (exit 2, CLI.md), as every command's;
+    node.toml's and LANTAN_*'s are the config's (exit 1, naming where they came from)."""
     code, err = node_start(capsys, "--dir", str(tmp_path), *flag)
-    assert code == 1, err
-    assert err.strip() == f"lantan node start: error: {message}", err
+    assert code == 2, err
+    assert err.strip().splitlines()[-1] == f"lantan node start: error: {message}", err
 
 
 def test_a_flag_over_node_toml_is_named_and_node_toml_s_own_value_by_its_path(
@@ -339,3 +342,14 @@ def test_a_damaged_store_is_one_line_and_left_as_it_is(
     assert len(err.strip().splitlines()) == 1, err
     assert "LevelDB's CURRENT file is missing" in err and "from a backup" in err, err
     assert sorted(path.name for path in (node_dir / "data").iterdir()) == before
+
+
+def test_the_usage_names_each_value_as_cli_md_does(capsys: pytest.CaptureFixture[str]) -> None:
+    # Help said --dir DIR, --config CONFIG, --port PORT where CLI.md says NODE_DIR, FILE, P.
+    with pytest.raises(SystemExit):
+        main(["node", "start", "--help"])
+    usage = " ".join(capsys.readouterr().out.split("options:")[0].split())
+    shown = ["(--dir NODE_DIR | --config FILE)", "[--host HOST]", "[--port P]", "[--genesis FILE]"]
+    shown += ["[--passphrase-file FILE]", "[--heartbeat-interval-ms MS]"]
+    for part in shown:
+        assert part in usage, usage

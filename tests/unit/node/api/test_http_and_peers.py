@@ -303,3 +303,28 @@ def test_a_requests_log_lines_carry_its_request_id(
     assert first.getMessage().startswith("GET /v1/status -> 200")
     assert first.request_id == "audit-42"  # type: ignore[attr-defined]
     assert len(second.request_id) == 16  # type: ignore[attr-defined]  # made by the node
+
+
+@pytest.mark.parametrize(
+    ("url", "unknown"),
+    [
+        ("/v1/proofs/state/params?heigth=0", "heigth"),
+        ("/v1/blocks?limt=1", "limt"),
+        ("/v1/institutions?limit=2&page=2", "page"),
+        ("/v1/proofs/header/0?sise=2", "sise"),
+        ("/v1/txs/" + "ab" * 32 + "?wait=100", "wait"),
+    ],
+)
+def test_a_route_that_takes_query_parameters_refuses_one_it_does_not_know(
+    api: Api, url: str, unknown: str
+) -> None:
+    # `?heigth=5` was silently the default height: a proof of another block than asked.
+    error = assert_error(api.client.get(url), 400, "BAD_REQUEST")
+    assert error["detail"].startswith(f"unknown query parameter {unknown!r}: "), error
+    assert ":path" not in error["detail"]  # the route as PROTOCOL.md spells it
+
+
+def test_known_parameters_pass_and_a_route_that_takes_none_ignores_them(api: Api) -> None:
+    assert api.client.get("/v1/proofs/state/params?height=0").status_code == 200
+    assert api.client.get("/v1/institutions?limit=2").status_code == 200
+    assert api.client.get("/v1/status?_=1").status_code == 200  # a cache-buster

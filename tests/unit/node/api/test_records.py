@@ -51,10 +51,8 @@ def test_one_record_by_id_and_by_state_key(api: Api) -> None:
 @pytest.mark.parametrize("route", ["/v1/state/", "/v1/proofs/state/"])
 def test_a_state_key_longer_than_any_key_is_refused_before_a_read(api: Api, route: str) -> None:
     longest = "institution/" + "n" * (STATE_KEY_LENGTH_MAX - len("institution/"))
-    read = api.client.get(route + longest)  # read: absent (a proof of absence, or 404)
-    assert read.status_code == (200 if "proofs" in route else 404), read.text
-    if "proofs" in route:
-        assert read.json()["value"] is None
+    read = api.client.get(route + longest)  # no family's shape (a slug is at most 64)
+    assert_error(read, 400, "BAD_KEY")
     answer = api.client.get(route + longest + "n")
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "BAD_REQUEST"
@@ -69,6 +67,22 @@ def test_an_empty_state_key_is_not_found_before_a_read(api: Api, route: str) -> 
         f"no state key: the route is {route}{{key}}, e.g. account/<id> (docs/STATE.md)"
     )
     assert_error(api.client.get(route + "?height=0"), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("route", ["/v1/state/", "/v1/proofs/state/"])
+def test_a_key_of_no_family_s_shape_is_400_and_a_well_formed_absent_one_is_not(
+    api: Api, route: str
+) -> None:
+    # The proof route answered 200 with a non-inclusion proof for any string (`acount/x`,
+    # `hello`), where /v1/state answered 404: a typo read as "absent, proven".
+    for key in ("acount/ningbo-ptc", "hello", "account/Upper", "key/abcd"):
+        error = assert_error(api.client.get(route + key), 400, "BAD_KEY")
+        assert "is no state key" in error["detail"]
+    absent = api.client.get(route + "account/nobody")
+    if "proofs" in route:
+        assert absent.status_code == 200 and absent.json()["value"] is None, absent.text
+    else:
+        assert_error(absent, 404, "NOT_FOUND")
 
 
 def test_committed_accounts_are_listed(api: Api) -> None:

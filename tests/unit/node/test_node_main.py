@@ -1,0 +1,50 @@
+"""`python -m node.main NODE_DIR` interrupted while it starts: exit 130 and one log line, as
+Ctrl-C ends every command (docs/CLI.md "Exit codes"), never a traceback in node.log."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from node import main as node_main
+
+
+def test_ctrl_c_during_the_imports_is_held_and_ends_as_one_json_line_and_130(
+    tmp_path: Path,
+) -> None:
+    # The imports take about 1.5 s of CPU: a SIGINT 0.5 s in lands among them (after the
+    # interpreter's own start, ~0.05 s). It put a KeyboardInterrupt traceback from runpy in
+    # node.log, and the status was -2.
+    started = subprocess.Popen(
+        [sys.executable, "-m", "node.main", str(tmp_path / "no-such-node")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(0.5)
+    started.send_signal(signal.SIGINT)
+    out, _ = started.communicate(timeout=120)
+    assert started.returncode == 130, out
+    lines = out.decode().splitlines()
+    assert len(lines) == 1, out
+    line = json.loads(lines[0])
+    assert (line["level"], line["message"]) == ("error", "node not started: interrupted")
+
+
+def test_ctrl_c_while_the_node_opens_is_one_line_naming_it_and_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # After the node's config is read (the store opening, the start-up check, before uvicorn
+    # serves): the same line, naming the node, in the log's format.
+    def interrupted(_config: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(node_main, "serve", interrupted)
+    (tmp_path / "node.toml").write_text('name = "ningbo-ptc"\nport = 14201\n')
+    assert node_main.main([str(tmp_path)]) == 130
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "node ningbo-ptc not started: interrupted")
+    ]
