@@ -1,45 +1,23 @@
-"""`lantan genesis init|verify` through the `lantan` entry point, client.cli.main.main.
-
-Each command runs in this process (run): a process of its own costs ~1.2-1.7 s of CPU of
-imports, 40 of them ~75 s of the unit tier's CPU, for the same exit code, stdout and
-stderr main() gives. The module's network is made by the real console script in a
+"""`lantan genesis init|verify` through the `lantan` entry point's main() in the test process
+(tests/kit/lantan_cli.py); the module's network is made by the real console script in a
 subprocess (run_process), so that path stays covered here too.
 """
 
-import contextlib
-import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from client.cli.main import main as lantan_main
 from genesis.document import build_genesis, parse_genesis
-
-LANTAN = [sys.executable, "-m", "client.cli.main"]
+from tests.kit.lantan_cli import LANTAN
+from tests.kit.lantan_cli import run_lantan as run
 
 
 def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """`python -m client.cli.main ARGS`, the console script as a user runs it."""
     return subprocess.run(
         [*LANTAN, *map(str, args)], capture_output=True, text=True, check=False, timeout=60
-    )
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """`lantan ARGS` through main() in this process: its exit code (argparse's SystemExit
-    included) and what it wrote to stdout and stderr."""
-    arguments = [*map(str, args)]
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            code = lantan_main(arguments)
-        except SystemExit as stop:  # argparse's usage errors and --help
-            code = stop.code if isinstance(stop.code, int) else 1
-    return subprocess.CompletedProcess(
-        [*LANTAN, *arguments], code, stdout.getvalue(), stderr.getvalue()
     )
 
 
