@@ -1,9 +1,10 @@
-"""`lantan keys new|show|check`, run as the real console script in a subprocess."""
+"""`lantan keys new|show|check` through the entry point's main() in the test process
+(tests/kit/lantan_cli.py: stdin a pipe, never a terminal); the refusal to prompt without a
+passphrase source runs the real console script in a subprocess."""
 
 import json
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,17 @@ from client.cli import main as cli
 from contracts.records import Role
 from genesis.keystore import KEYSTORE_FILE, SIGNER_STATE_FILE
 from protocol.note import parse_verifier_key
+from tests.kit.lantan_cli import LANTAN
+from tests.kit.lantan_cli import run_lantan as lantan
 
 PUBLIC_FIELDS = {"name", "roles", "public_key", "note_verifier_key"}
 
 
-def lantan(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def lantan_process(*args: str) -> subprocess.CompletedProcess[str]:
     # stdin is a pipe, never a terminal, so no command can stop to prompt.
     return subprocess.run(
-        [sys.executable, "-m", "client.cli.main", *args],
-        input=stdin,
+        [*LANTAN, *args],
+        input="",
         capture_output=True,
         text=True,
         timeout=60,
@@ -121,7 +124,7 @@ def test_dev_plaintext_warns_loudly_and_marks_the_file(tmp_path: Path) -> None:
 
 
 def test_without_a_passphrase_source_nothing_is_written(tmp_path: Path) -> None:
-    completed = lantan("keys", "new", "--name", "court", "--out", str(tmp_path / "court"))
+    completed = lantan_process("keys", "new", "--name", "court", "--out", str(tmp_path / "court"))
     assert_clean_failure(completed, "no passphrase: give --passphrase-file")
     assert not (tmp_path / "court").exists()
 

@@ -1,18 +1,21 @@
-"""`lantan genesis init|verify`, run as the real console script in a subprocess."""
+"""`lantan genesis init|verify` through the `lantan` entry point's main() in the test process
+(tests/kit/lantan_cli.py); the module's network is made by the real console script in a
+subprocess (run_process), so that path stays covered here too.
+"""
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from genesis.document import build_genesis, parse_genesis
+from tests.kit.lantan_cli import LANTAN
+from tests.kit.lantan_cli import run_lantan as run
 
-LANTAN = [sys.executable, "-m", "client.cli.main"]
 
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """`python -m client.cli.main ARGS`, the console script as a user runs it."""
     return subprocess.run(
         [*LANTAN, *map(str, args)], capture_output=True, text=True, check=False, timeout=60
     )
@@ -32,7 +35,7 @@ def public_part(directory: Path, name: str, roles: str = "") -> dict[str, object
 @pytest.fixture(scope="module")
 def local_net(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("net")
-    completed = run("genesis", "init", "--dir", directory, "--validators", "4", "--json")
+    completed = run_process("genesis", "init", "--dir", directory, "--validators", "4", "--json")
     assert completed.returncode == 0, completed.stderr
     return directory
 
