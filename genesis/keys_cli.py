@@ -95,6 +95,7 @@ def _add_keys_new(actions: Subparsers) -> None:
     )
     parser.add_argument(
         "--roles",
+        metavar="R1,R2",
         default="",
         help="comma-separated, e.g. issuer,validator; any of "
         + ", ".join(role.value for role in Role),

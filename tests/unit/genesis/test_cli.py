@@ -244,7 +244,7 @@ def test_keys_new_help_lists_every_role(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         cli.main(["keys", "new", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    listed = out[out.index("--roles ROLES") :]
+    listed = out[out.index("--roles R1,R2") :]
     for role in Role:
         assert role.value in listed, role
     assert "--out DIR the key directory" in out
