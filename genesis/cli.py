@@ -177,6 +177,7 @@ def _local_document(args: argparse.Namespace, time_ms: int) -> GenesisDocument:
         raise GenesisUsageError(f"--out goes with --from-pubkeys; --dir writes DIR/{GENESIS_FILE}")
     validator_count = 3 if args.validators is None else args.validators
     _check_quorum_option(args.quorum, validator_count)
+    _check_witness_quorum_option(args.witness_quorum, len(args.witness), "--witness NAME")
     return init_local_network(
         args.dir,
         validator_count=validator_count,
@@ -195,6 +196,20 @@ def _check_quorum_option(quorum: int | None, validator_count: int) -> None:
         check_quorum(quorum, validator_count, name="--quorum")
     except GenesisError as error:
         raise GenesisUsageError(str(error)) from None
+
+
+def _check_witness_quorum_option(quorum: int | None, witnesses: int, source: str) -> None:
+    """--witness-quorum against the witnesses it is for, as --quorum against the validators:
+    a usage error naming the option and its range (exit 2). witnesses is how many source
+    names; with none, a quorum has nothing to count."""
+    if quorum is None:
+        return
+    if witnesses == 0:
+        raise GenesisUsageError(f"--witness-quorum {quorum}: no witness given ({source})")
+    if quorum > witnesses:
+        raise GenesisUsageError(
+            f"--witness-quorum {quorum}: expected 1..{witnesses}, the witnesses given ({source})"
+        )
 
 
 def _document_from_pubkeys(path: Path, args: argparse.Namespace, time_ms: int) -> GenesisDocument:
@@ -241,6 +256,8 @@ def _witnesses_from_pubkeys(
             raise GenesisUsageError("--witness-quorum needs --witness-pubkeys")
         return None
     entries = _json_list(args.witness_pubkeys)
+    if entries:  # none: witness_set says the file names no witness
+        _check_witness_quorum_option(args.witness_quorum, len(entries), "--witness-pubkeys")
     policy = witness_set([witness_from_json(entry) for entry in entries], args.witness_quorum)
     _display_names(entries, names)
     return policy

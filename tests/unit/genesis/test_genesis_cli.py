@@ -182,8 +182,6 @@ def test_each_witness_is_an_institution_holding_its_key(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (("--witness", "a-witness", "--witness-quorum", "2"), "exceeds"),
-        (("--witness-quorum", "1"), "at least one witness"),
         (("--witness", "a witness"), "witness 'a witness'"),
         (("--witness", "Court-Witness"), "institution id"),
         (("--witness", "xiangshan-court"), "an institution of the network has that name"),
@@ -195,6 +193,36 @@ def test_a_bad_witness_policy_makes_no_key(
     completed = run("genesis", "init", "--dir", tmp_path / "net", *flags)
     assert completed.returncode == 1 and message in completed.stderr, completed.stderr
     assert not (tmp_path / "net").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (("--witness", "a-witness", "--witness-quorum", "2"), ("--witness-quorum 2", "1..1")),
+        (("--witness-quorum", "1"), ("--witness-quorum 1", "no witness given")),
+    ],
+)
+def test_a_witness_quorum_beyond_the_witnesses_is_a_usage_error_and_makes_no_key(
+    tmp_path: Path, flags: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    # As --quorum beyond the validators (exit 2): it was exit 1, a refusal, not a usage error.
+    completed = run("genesis", "init", "--dir", tmp_path / "net", *flags)
+    assert_usage_error(completed, *words)
+    assert not (tmp_path / "net").exists()
+
+
+def test_a_witness_quorum_beyond_the_witness_file_is_a_usage_error(tmp_path: Path) -> None:
+    parts = [public_part(tmp_path, "v-one", "validator"), public_part(tmp_path, "auditor-witness")]
+    (tmp_path / "validators.json").write_text(json.dumps(parts[:1]))
+    (tmp_path / "witnesses.json").write_text(json.dumps(parts[1:]))
+    out = tmp_path / "genesis.json"
+    completed = run(
+        *("genesis", "init", "--from-pubkeys", tmp_path / "validators.json"),
+        *("--witness-pubkeys", tmp_path / "witnesses.json", "--witness-quorum", "2"),
+        *("--out", out),
+    )
+    assert_usage_error(completed, "--witness-quorum 2", "1..1", "--witness-pubkeys")
+    assert not out.exists()
 
 
 def test_from_pubkeys_names_the_witnesses_of_their_public_parts(tmp_path: Path) -> None:
