@@ -195,62 +195,48 @@ def test_a_bad_witness_policy_makes_no_key(
     assert not (tmp_path / "net").exists()
 
 
-@pytest.mark.parametrize(
-    ("flags", "words"),
-    [
-        (("--witness", "a-witness", "--witness-quorum", "2"), ("--witness-quorum 2", "1..1")),
-        (("--witness-quorum", "1"), ("--witness-quorum 1", "no witness given")),
-    ],
-)
-def test_a_witness_quorum_beyond_the_witnesses_is_a_usage_error_and_makes_no_key(
-    tmp_path: Path, flags: tuple[str, ...], words: tuple[str, ...]
-) -> None:
-    # As --quorum beyond the validators (exit 2): it was exit 1, a refusal, not a usage error.
-    completed = run("genesis", "init", "--dir", tmp_path / "net", *flags)
-    assert_usage_error(completed, *words)
-    assert not (tmp_path / "net").exists()
-
-
-def test_a_witness_quorum_beyond_the_witness_file_is_a_usage_error(tmp_path: Path) -> None:
+def one_validator_one_witness(tmp_path: Path) -> tuple[Path, Path]:
+    """validators.json and witnesses.json of one public part each."""
     parts = [public_part(tmp_path, "v-one", "validator"), public_part(tmp_path, "auditor-witness")]
     (tmp_path / "validators.json").write_text(json.dumps(parts[:1]))
     (tmp_path / "witnesses.json").write_text(json.dumps(parts[1:]))
+    return tmp_path / "validators.json", tmp_path / "witnesses.json"
+
+
+def test_a_witness_quorum_beyond_the_witness_file_is_a_usage_error(tmp_path: Path) -> None:
+    validators, witnesses = one_validator_one_witness(tmp_path)
     out = tmp_path / "genesis.json"
     completed = run(
-        *("genesis", "init", "--from-pubkeys", tmp_path / "validators.json"),
-        *("--witness-pubkeys", tmp_path / "witnesses.json", "--witness-quorum", "2"),
-        *("--out", out),
+        *("genesis", "init", "--from-pubkeys", validators, "--witness-pubkeys", witnesses),
+        *("--witness-quorum", "2", "--out", out),
     )
     assert_usage_error(completed, "--witness-quorum 2", "1..1", "--witness-pubkeys")
     assert not out.exists()
 
 
 def test_from_pubkeys_names_the_witnesses_of_their_public_parts(tmp_path: Path) -> None:
-    parts = [public_part(tmp_path, "v-one", "validator"), public_part(tmp_path, "auditor-witness")]
-    (tmp_path / "validators.json").write_text(json.dumps(parts[:1]))
-    (tmp_path / "witnesses.json").write_text(json.dumps(parts[1:]))
+    validators, witnesses = one_validator_one_witness(tmp_path)
     out = tmp_path / "genesis.json"
     completed = run(
         "genesis",
         "init",
         "--from-pubkeys",
-        tmp_path / "validators.json",
+        validators,
         "--witness-pubkeys",
-        tmp_path / "witnesses.json",
+        witnesses,
         "--out",
         out,
     )
     assert completed.returncode == 0, completed.stderr
+    witness_key = json.loads(witnesses.read_text())[0]["public_key"]
     document = parse_genesis(out.read_bytes())
     assert document.witnesses is not None and document.witnesses.quorum == 1
     assert [w.to_json() for w in document.witnesses.witnesses] == [
-        {"name": "auditor-witness", "public_key": parts[1]["public_key"]}
+        {"name": "auditor-witness", "public_key": witness_key}
     ]
     institutions = {i.institution_id: i for i in document.institutions}
     assert institutions["auditor-witness"].roles == ("witness",)
-    assert [k.hex() for k in institutions["auditor-witness"].public_keys] == [
-        parts[1]["public_key"]
-    ]
+    assert [k.hex() for k in institutions["auditor-witness"].public_keys] == [witness_key]
 
 
 @pytest.fixture(scope="module")
@@ -328,6 +314,9 @@ def test_dir_without_them_keeps_the_local_defaults(local_net: Path) -> None:
         (("--out", "genesis.json"), ("--out goes with --from-pubkeys",)),
         (("--time-ms", "-5"), ("argument --time-ms", "0..")),
         (("--chain-name", "x" * 129), ("argument --chain-name", "at most 128")),
+        # As --quorum beyond the validators: exit 2 (it was exit 1, a refusal).
+        (("--witness", "a-witness", "--witness-quorum", "2"), ("--witness-quorum 2", "1..1")),
+        (("--witness-quorum", "1"), ("--witness-quorum 1", "no witness given")),
     ],
 )
 def test_dir_refuses_a_bad_option_before_any_key(
