@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genesis.document import parse_genesis
+from genesis.keystore import INTERACTIVE_LIMITS, KdfLimits
 from genesis.layout import GENESIS_FILE
 from genesis.network import init_local_network
 from node.config import (
@@ -74,6 +75,7 @@ def net_up(
     base_port: int = BASE_PORT,
     progress: Progress = silent,
     witnesses: tuple[str, ...] = (),
+    kdf_limits: KdfLimits = INTERACTIVE_LIMITS,
 ) -> list[NodeView]:
     """Create the network if needed, start every validator, wait until all are ready,
     then start the witnesses whose keys the network directory holds and the observers it
@@ -82,7 +84,9 @@ def net_up(
     Every port is checked before anything is created or started, and every node must serve
     this network's chain id before it counts as ready: a port held by another network is
     one NetError, with nothing of this network left running. witnesses names the witness
-    keys a new network makes (an existing network keeps its genesis).
+    keys a new network makes (an existing network keeps its genesis); kdf_limits is the
+    Argon2id cost of its keystores (the test tiers pass libsodium's minimum: each node
+    start unlocks its key, ~0.14 s of CPU at the interactive cost).
     """
     directory = directory.resolve()
     if directory.exists() and not directory.is_dir():
@@ -108,6 +112,7 @@ def net_up(
         base_port=base_port,
         progress=progress,
         witnesses=witnesses,
+        kdf_limits=kdf_limits,
     )
     started: list[str] = []
     try:
@@ -158,8 +163,10 @@ def net_create(
     base_port: int = BASE_PORT,
     progress: Progress = silent,
     witnesses: tuple[str, ...] = (),
+    kdf_limits: KdfLimits = INTERACTIVE_LIMITS,
 ) -> list[str]:
-    """Make genesis, keys and each validator's node.toml where missing; start nothing.
+    """Make genesis, keys (kdf_limits: their Argon2id cost) and each validator's node.toml
+    where missing; start nothing.
 
     Returns the validators' names. scripts/bench_chain.py fills their stores before the
     first start.
@@ -171,6 +178,7 @@ def net_create(
             validator_count=validators,
             genesis_time_ms=time.time_ns() // 1_000_000,
             witnesses=witnesses,
+            limits=kdf_limits,
         )
         (directory / GENESIS_FILE).write_text(
             json.dumps(document.to_json(), indent=2, ensure_ascii=False)

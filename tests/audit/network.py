@@ -25,6 +25,7 @@ from node.net import net_down, net_up
 from node.net_processes import stop_process
 from node.startup_check import SKIP_ENV
 from tests.integration.network import LocalNet, wait_for
+from tests.kit.kdf import TEST_KDF_LIMITS
 
 START_TIMEOUT_S = 60.0
 
@@ -35,7 +36,7 @@ def audit_net(directory: Path, *, validators: int, base_port: int) -> Iterator[L
     directory.mkdir(parents=True, exist_ok=True)
     net = LocalNet(directory)
     try:
-        net_up(directory, validators=validators, base_port=base_port)
+        net_up(directory, validators=validators, base_port=base_port, kdf_limits=TEST_KDF_LIMITS)
         net._remember_running()
         yield net
     finally:

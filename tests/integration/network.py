@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from genesis.document import GenesisDocument, build_genesis, parse_genesis
-from genesis.keystore import INTERACTIVE_LIMITS
 from genesis.network import GENESIS_FILE, init_local_network
 from node.config import CONFIG_FILE, NodeConfig, PeerConfig, load_config, render_config
 from node.net import LOCAL_HEARTBEAT_MS, net_up, port_free, start_process
@@ -30,6 +29,7 @@ from node.net_layout import node_names, validator_names, witness_pids
 from node.net_processes import PID_FILE, read_pid
 from protocol.hashing import Hash32
 from protocol.validators import ValidatorSet
+from tests.kit.kdf import TEST_KDF_LIMITS
 
 T = TypeVar("T")
 NETS_STASH = pytest.StashKey[list["LocalNet"]]()
@@ -150,7 +150,12 @@ class LocalNet:
     def up(self, *, validators: int = 3) -> None:
         """`lantan net up` on free ports; records the validators' pids."""
         try:
-            net_up(self.directory, validators=validators, base_port=free_base_port(validators))
+            net_up(
+                self.directory,
+                validators=validators,
+                base_port=free_base_port(validators),
+                kdf_limits=TEST_KDF_LIMITS,
+            )
         finally:
             self._remember_running()
 
@@ -411,7 +416,7 @@ def init_four_seat_three(directory: Path, left_out: str) -> GenesisDocument:
         directory,
         validator_count=4,
         genesis_time_ms=time.time_ns() // 1_000_000,
-        limits=INTERACTIVE_LIMITS,
+        limits=TEST_KDF_LIMITS,
     )
     three = [v for v in document.validators.validators if v.name != left_out]
     return dataclasses.replace(document, validators=ValidatorSet.create(three, 2))
