@@ -11,8 +11,10 @@ from pathlib import Path
 
 from client.cli.main import main as lantan_main
 
-LANTAN = [sys.executable, "-m", "client.cli.main"]
-"""The console script as a user runs it, for the tests that need its process."""
+LANTAN_MODULE = [sys.executable, "-m", "client.cli.main"]
+"""`lantan` as a process of its own, for the tests that need its process (run by module:
+the installed console script, and a forked copy of it, are
+tests/integration/lantan_cli.py's LANTAN and lantan())."""
 
 
 def run_lantan(*args: str | Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -28,7 +30,7 @@ def run_lantan(*args: str | Path, stdin: str = "") -> subprocess.CompletedProces
         except SystemExit as stop:  # argparse's usage errors and --help
             code = stop.code if isinstance(stop.code, int) else 1
     return subprocess.CompletedProcess(
-        [*LANTAN, *arguments], code, stdout.getvalue(), stderr.getvalue()
+        [*LANTAN_MODULE, *arguments], code, stdout.getvalue(), stderr.getvalue()
     )
 
 

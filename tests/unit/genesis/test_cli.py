@@ -13,7 +13,7 @@ from client.cli import main as cli
 from contracts.records import Role
 from genesis.keystore import KEYSTORE_FILE, SIGNER_STATE_FILE
 from protocol.note import parse_verifier_key
-from tests.kit.lantan_cli import LANTAN
+from tests.kit.lantan_cli import LANTAN_MODULE
 from tests.kit.lantan_cli import run_lantan as lantan
 
 PUBLIC_FIELDS = {"name", "roles", "public_key", "note_verifier_key"}
@@ -22,7 +22,7 @@ PUBLIC_FIELDS = {"name", "roles", "public_key", "note_verifier_key"}
 def lantan_process(*args: str) -> subprocess.CompletedProcess[str]:
     # stdin is a pipe, never a terminal, so no command can stop to prompt.
     return subprocess.run(
-        [*LANTAN, *args],
+        [*LANTAN_MODULE, *args],
         input="",
         capture_output=True,
         text=True,

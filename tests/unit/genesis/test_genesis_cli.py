@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from genesis.document import build_genesis, parse_genesis
-from tests.kit.lantan_cli import LANTAN
+from tests.kit.lantan_cli import LANTAN_MODULE
 from tests.kit.lantan_cli import run_lantan as run
 
 
 def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """`python -m client.cli.main ARGS`, the console script as a user runs it."""
     return subprocess.run(
-        [*LANTAN, *map(str, args)], capture_output=True, text=True, check=False, timeout=60
+        [*LANTAN_MODULE, *map(str, args)], capture_output=True, text=True, check=False, timeout=60
     )
 
 
