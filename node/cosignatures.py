@@ -112,13 +112,18 @@ class CosignatureBook:
                 if by_name is not None:
                     self._lines[size] = by_name
 
-    def add(self, *, size: int, text: str, line: bytes, now_s: int, sender: str = "") -> str:
+    def add(
+        self, *, size: int, text: str, line: bytes, now_s: int, mono_s: float, sender: str = ""
+    ) -> str:
         """Verify line as a cosignature of checkpoint text (of size) and keep it.
 
         Returns the witness name; raises CosignatureRefusedError, or
         CosignatureThrottledError. Requires text to be the body of the checkpoint of size
-        that this node serves; sender names who posted it (a client address)."""
-        if self._forgeries.left(sender, now_s) < 1:
+        that this node serves; sender names who posted it (a client address). now_s is the
+        wall clock (a cosignature's timestamp is checked against it); mono_s a monotonic
+        clock, which refills the rate buckets: a wall clock stepped back must not stop them
+        refilling, nor one stepped forward fill them."""
+        if self._forgeries.left(sender, mono_s) < 1:
             raise CosignatureThrottledError(
                 f"{sender or 'this sender'} has posted more than {FORGED_LINES_PER_S} "
                 "lines a second that do not verify"
@@ -126,15 +131,15 @@ class CosignatureBook:
         cosignature, witness = self._decode(line)
         if cosignature.timestamp_s > now_s + FUTURE_SKEW_S:
             raise CosignatureRefusedError(f"timestamp {cosignature.timestamp_s} is in the future")
-        if self._allowance.left(witness.name, now_s) < 1:
+        if self._allowance.left(witness.name, mono_s) < 1:
             raise CosignatureThrottledError(
                 f"{witness.name} has sent more than {WITNESS_LINES_PER_S} lines a second"
             )
         if not verify_cosignature(text, cosignature, witness):
-            self._forgeries.spend(sender, now_s)
+            self._forgeries.spend(sender, mono_s)
             raise CosignatureRefusedError(f"cosignature of {witness.name} does not verify")
         # Spent only once verified: a stranger naming a witness's key spends nothing of it.
-        self._allowance.spend(witness.name, now_s)
+        self._allowance.spend(witness.name, mono_s)
         by_name = self._kept(size)
         earlier = by_name.get(witness.name)
         if earlier is None or earlier.timestamp_s < cosignature.timestamp_s:
@@ -229,20 +234,21 @@ class CosignatureBook:
 
 
 class _Allowance:
-    """Lines per key: a token bucket of burst, refilled per_s a second (of now_s); at most
-    keys_max keys, the one spent longest ago forgotten first (it is full again then)."""
+    """Lines per key: a token bucket of burst, refilled per_s a second (of a monotonic
+    clock's mono_s); at most keys_max keys, the one spent longest ago forgotten first (it
+    is full again then)."""
 
     def __init__(self, burst: int, per_s: int, keys_max: int) -> None:
         self._burst, self._per_s, self._keys_max = burst, per_s, keys_max
-        self._left: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._left: OrderedDict[str, tuple[float, float]] = OrderedDict()
         """Per key: the lines left, as of a time (s)."""
 
-    def left(self, key: str, now_s: int) -> float:
-        left, at_s = self._left.get(key, (float(self._burst), now_s))
-        return min(float(self._burst), left + max(0, now_s - at_s) * self._per_s)
+    def left(self, key: str, mono_s: float) -> float:
+        left, at_s = self._left.get(key, (float(self._burst), mono_s))
+        return min(float(self._burst), left + max(0.0, mono_s - at_s) * self._per_s)
 
-    def spend(self, key: str, now_s: int) -> None:
-        self._left[key] = (self.left(key, now_s) - 1, now_s)
+    def spend(self, key: str, mono_s: float) -> None:
+        self._left[key] = (self.left(key, mono_s) - 1, mono_s)
         self._left.move_to_end(key)
         while len(self._left) > self._keys_max:
             self._left.popitem(last=False)

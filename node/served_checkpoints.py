@@ -103,7 +103,10 @@ class ServedCheckpoints:
             raise CheckpointUnknownError(size)
         text = parse_signed_note(note).text
         now_s = self.clock.now_ms() // 1000
-        return self.book.add(size=size, text=text, line=line, now_s=now_s, sender=sender)
+        mono_s = self.clock.monotonic_ms() / 1000
+        return self.book.add(
+            size=size, text=text, line=line, now_s=now_s, mono_s=mono_s, sender=sender
+        )
 
     def newest_cosigned_sizes(self) -> dict[str, int]:
         """Per witness name, the newest checkpoint size whose cosignature this node keeps."""

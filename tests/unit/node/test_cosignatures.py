@@ -54,15 +54,15 @@ def book() -> CosignatureBook:
 
 def test_valid_line_is_kept_and_served(book: CosignatureBook) -> None:
     assert not book.has_quorum(5)
-    assert book.add(size=5, text=text(5), line=line(5), now_s=NOW_S) == "court"
+    assert book.add(size=5, text=text(5), line=line(5), now_s=NOW_S, mono_s=NOW_S) == "court"
     assert book.has_quorum(5) and book.sizes_with_quorum() == [5]
     assert book.lines(5)[0].line().encode() == line(5)
 
 
 def test_newest_line_of_a_witness_replaces_an_older_one(book: CosignatureBook) -> None:
-    book.add(size=5, text=text(5), line=line(5, at=NOW_S - 10), now_s=NOW_S)
-    book.add(size=5, text=text(5), line=line(5), now_s=NOW_S)
-    book.add(size=5, text=text(5), line=line(5, at=NOW_S - 20), now_s=NOW_S)
+    book.add(size=5, text=text(5), line=line(5, at=NOW_S - 10), now_s=NOW_S, mono_s=NOW_S)
+    book.add(size=5, text=text(5), line=line(5), now_s=NOW_S, mono_s=NOW_S)
+    book.add(size=5, text=text(5), line=line(5, at=NOW_S - 20), now_s=NOW_S, mono_s=NOW_S)
     assert [entry.line().encode() for entry in book.lines(5)] == [line(5)]
 
 
@@ -71,7 +71,7 @@ def test_newest_sizes_per_witness(book: CosignatureBook) -> None:
     order the sizes arrived in."""
     assert book.newest_sizes() == {}
     for size in (7, 9, 8):
-        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S, mono_s=NOW_S)
     assert book.newest_sizes() == {"court": 9}
 
 
@@ -90,14 +90,16 @@ def test_newest_sizes_per_witness(book: CosignatureBook) -> None:
 )
 def test_bad_lines_are_refused_and_not_kept(book: CosignatureBook, bad: bytes, reason: str) -> None:
     with pytest.raises(CosignatureRefusedError, match=reason):
-        book.add(size=5, text=text(5), line=bad, now_s=NOW_S)
+        book.add(size=5, text=text(5), line=bad, now_s=NOW_S, mono_s=NOW_S)
     assert book.lines(5) == ()
 
 
 def test_storage_is_bounded(book: CosignatureBook) -> None:
     for size in range(1, SIZES_KEPT + 3):
         # A size a second, as a witness cosigns a chain (WITNESS_LINES_PER_S).
-        book.add(size=size, text=text(size), line=line(size), now_s=NOW_S + size)
+        book.add(
+            size=size, text=text(size), line=line(size), now_s=NOW_S + size, mono_s=NOW_S + size
+        )
     kept = book.sizes_with_quorum()
     assert len(kept) == SIZES_KEPT and kept[0] == SIZES_KEPT + 2 and book.lines(1) == ()
 
@@ -121,9 +123,9 @@ def test_kept_lines_survive_a_restart(tmp_path: Path) -> None:
     court, auditor = line(5), line(5, key=AUDITOR, name="auditor")
     with LevelDbStore.open(tmp_path / "db") as store:
         book = CosignatureBook(two_witnesses(), store)
-        book.add(size=5, text=text(5), line=court, now_s=NOW_S)
-        book.add(size=5, text=text(5), line=auditor, now_s=NOW_S)
-        book.add(size=6, text=text(6), line=line(6), now_s=NOW_S)
+        book.add(size=5, text=text(5), line=court, now_s=NOW_S, mono_s=NOW_S)
+        book.add(size=5, text=text(5), line=auditor, now_s=NOW_S, mono_s=NOW_S)
+        book.add(size=6, text=text(6), line=line(6), now_s=NOW_S, mono_s=NOW_S)
     with LevelDbStore.open(tmp_path / "db") as store:
         again = CosignatureBook(two_witnesses(), store)
         assert again.sizes_with_quorum() == [5] and not again.has_quorum(6)
@@ -136,10 +138,10 @@ def test_only_verified_lines_are_stored_one_per_witness(tmp_path: Path) -> None:
         book = CosignatureBook(two_witnesses(), store)
         for bad in (tampered(line(5)), line(5, key=STRANGER, name="stranger"), line(6)):
             with pytest.raises(CosignatureRefusedError):
-                book.add(size=5, text=text(5), line=bad, now_s=NOW_S)
+                book.add(size=5, text=text(5), line=bad, now_s=NOW_S, mono_s=NOW_S)
         assert store.get_cosignature_lines(5) is None
         for at in (NOW_S - 20, NOW_S, NOW_S - 10):
-            book.add(size=5, text=text(5), line=line(5, at=at), now_s=NOW_S)
+            book.add(size=5, text=text(5), line=line(5, at=at), now_s=NOW_S, mono_s=NOW_S)
         assert store.get_cosignature_lines(5) == line(5)
 
 
@@ -151,7 +153,7 @@ def test_a_restart_reloads_the_newest_sizes_and_reads_older_ones_on_demand(
     with LevelDbStore.open(tmp_path / "db") as store:
         book = CosignatureBook(witness, store)
         for size in (1, 2, 3, 4):
-            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S, mono_s=NOW_S)
     with LevelDbStore.open(tmp_path / "db") as store:
         again = CosignatureBook(witness, store)
         assert again.sizes_with_quorum() == [4, 3]
@@ -179,7 +181,7 @@ def test_a_corrupt_stored_value_is_skipped_logged_and_counted_at_start(
     with LevelDbStore.open(tmp_path / "db") as store:
         book = CosignatureBook(two_witnesses(), store)
         for size in (4, 6):
-            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S, mono_s=NOW_S)
         store.put_cosignature_lines(5, corrupt)
     skipped: list[None] = []
     caplog.set_level(logging.WARNING, logger="lantan.node")
@@ -198,7 +200,7 @@ def test_a_corrupt_stored_value_is_skipped_logged_and_counted_at_start(
         assert reason in logged["message"] and "size 5" in logged["message"]
         # The skipped size takes new lines again (the witnesses post on their next round).
         auditor = line(5, key=AUDITOR, name="auditor")
-        again.add(size=5, text=text(5), line=auditor, now_s=NOW_S)
+        again.add(size=5, text=text(5), line=auditor, now_s=NOW_S, mono_s=NOW_S)
         assert [entry.line().encode() for entry in again.lines(5)] == [auditor]
         assert store.get_cosignature_lines(5) == auditor
 
@@ -210,7 +212,7 @@ def test_a_corrupt_older_value_read_on_demand_is_skipped_and_logged(
     with LevelDbStore.open(tmp_path / "db") as store:
         book = CosignatureBook(two_witnesses(), store)
         for size in (2, 3, 4):
-            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S)
+            book.add(size=size, text=text(size), line=line(size), now_s=NOW_S, mono_s=NOW_S)
         store.put_cosignature_lines(1, b"\xff\n")
     caplog.set_level(logging.WARNING, logger="lantan.node")
     with LevelDbStore.open(tmp_path / "db") as store:
@@ -225,7 +227,9 @@ def test_stored_lines_without_a_checkpoint_to_verify_them_are_skipped(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with LevelDbStore.open(tmp_path / "db") as store:
-        CosignatureBook(two_witnesses(), store).add(size=5, text=text(5), line=line(5), now_s=NOW_S)
+        CosignatureBook(two_witnesses(), store).add(
+            size=5, text=text(5), line=line(5), now_s=NOW_S, mono_s=NOW_S
+        )
         again = CosignatureBook(two_witnesses(), store, checkpoint_text=lambda size: None)
         assert again.lines(5) == ()
         assert "no checkpoint of this size" in caplog.text
@@ -257,20 +261,22 @@ def test_a_witness_resigning_one_size_is_throttled_and_others_are_not() -> None:
     throttled = 0
     for posted in posts:
         try:
-            book.add(size=5, text=text(5), line=posted, now_s=NOW_S)
+            book.add(size=5, text=text(5), line=posted, now_s=NOW_S, mono_s=NOW_S)
         except cosignatures.CosignatureThrottledError:
             throttled += 1
     print(f"200 lines of one size at one second: {archive.puts} writes, {throttled} throttled")
     assert archive.puts == cosignatures.WITNESS_LINES_BURST
     # Forgeries naming the throttled witness spend nothing; the other witness is served.
-    book.add(size=5, text=text(5), line=line(5, key=AUDITOR, name="auditor"), now_s=NOW_S)
+    book.add(
+        size=5, text=text(5), line=line(5, key=AUDITOR, name="auditor"), now_s=NOW_S, mono_s=NOW_S
+    )
     with pytest.raises(cosignatures.CosignatureThrottledError):
-        book.add(size=5, text=text(5), line=tampered(line(6)), now_s=NOW_S)
+        book.add(size=5, text=text(5), line=tampered(line(6)), now_s=NOW_S, mono_s=NOW_S)
     later = NOW_S + 1
     for offset in range(cosignatures.WITNESS_LINES_PER_S):
-        book.add(size=5, text=text(5), line=line(5, at=NOW_S + offset), now_s=later)
+        book.add(size=5, text=text(5), line=line(5, at=NOW_S + offset), now_s=later, mono_s=later)
     with pytest.raises(cosignatures.CosignatureThrottledError):
-        book.add(size=5, text=text(5), line=line(5, at=later), now_s=later)
+        book.add(size=5, text=text(5), line=line(5, at=later), now_s=later, mono_s=later)
 
 
 def test_lines_that_do_not_verify_are_bounded_per_sender_and_spend_no_witness_budget(
@@ -285,7 +291,9 @@ def test_lines_that_do_not_verify_are_bounded_per_sender_and_spend_no_witness_bu
     forged, refused_unchecked = tampered(line(5)), 0
     for _ in range(200):
         try:
-            book.add(size=5, text=text(5), line=forged, now_s=NOW_S, sender="203.0.113.9")
+            book.add(
+                size=5, text=text(5), line=forged, now_s=NOW_S, mono_s=NOW_S, sender="203.0.113.9"
+            )
         except cosignatures.CosignatureThrottledError:
             refused_unchecked += 1
         except CosignatureRefusedError:
@@ -294,12 +302,43 @@ def test_lines_that_do_not_verify_are_bounded_per_sender_and_spend_no_witness_bu
     assert len(verifies) == cosignatures.FORGED_LINES_BURST
     assert refused_unchecked == 200 - cosignatures.FORGED_LINES_BURST
     # The witness named, posting from its own address, is checked and kept.
-    assert book.add(size=5, text=text(5), line=line(5), now_s=NOW_S, sender="198.51.100.7")
+    assert book.add(
+        size=5, text=text(5), line=line(5), now_s=NOW_S, mono_s=NOW_S, sender="198.51.100.7"
+    )
     # A second later the forger has one more check; a verified line never spends it.
     later = NOW_S + 1
     with pytest.raises(CosignatureRefusedError):
-        book.add(size=5, text=text(5), line=forged, now_s=later, sender="203.0.113.9")
+        book.add(size=5, text=text(5), line=forged, now_s=later, mono_s=later, sender="203.0.113.9")
     with pytest.raises(cosignatures.CosignatureThrottledError):
-        book.add(size=5, text=text(5), line=forged, now_s=later, sender="203.0.113.9")
+        book.add(size=5, text=text(5), line=forged, now_s=later, mono_s=later, sender="203.0.113.9")
     for offset in range(cosignatures.FORGED_LINES_BURST + 1):
-        book.add(size=6, text=text(6), line=line(6, at=NOW_S + offset), now_s=later, sender="w")
+        book.add(
+            size=6,
+            text=text(6),
+            line=line(6, at=NOW_S + offset),
+            now_s=later,
+            mono_s=later,
+            sender="w",
+        )
+
+
+def test_a_wall_clock_stepped_back_does_not_stop_the_buckets_refilling() -> None:
+    """The buckets run on the monotonic clock: with the wall clock stepped back an hour a
+    second after the burst was spent, the next second's lines are taken (refilled by
+    elapsed time, not by the wall's seconds, which went backwards)."""
+    book = CosignatureBook(two_witnesses(), _CountingArchive())
+    burst = cosignatures.WITNESS_LINES_BURST
+    for offset in range(burst):
+        book.add(
+            size=5, text=text(5), line=line(5, at=NOW_S - 5000 + offset), now_s=NOW_S, mono_s=50.0
+        )
+    with pytest.raises(cosignatures.CosignatureThrottledError):
+        book.add(size=5, text=text(5), line=line(5, at=NOW_S - 4000), now_s=NOW_S, mono_s=50.0)
+    stepped_back = NOW_S - 3600
+    for offset in range(cosignatures.WITNESS_LINES_PER_S):
+        at = stepped_back - 300 + offset
+        book.add(size=5, text=text(5), line=line(5, at=at), now_s=stepped_back, mono_s=51.0)
+    with pytest.raises(cosignatures.CosignatureThrottledError):
+        book.add(
+            size=5, text=text(5), line=line(5, at=stepped_back), now_s=stepped_back, mono_s=51.0
+        )
