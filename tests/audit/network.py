@@ -5,9 +5,7 @@ up() runs node.net.net_up on the given base port and close() runs net_down first
 process is gone when a fixture ends, whatever the test did.
 """
 
-import argparse
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -19,13 +17,13 @@ from typing import Any
 
 import httpx
 
-from client.cli.audit import register_audit
 from genesis.network import GENESIS_FILE
 from node.net import net_down, net_up
 from node.net_processes import stop_process
 from node.startup_check import SKIP_ENV
 from tests.integration.network import LocalNet, wait_for
 from tests.kit.kdf import TEST_KDF_LIMITS
+from tests.kit.lantan_cli import run_lantan
 
 START_TIMEOUT_S = 60.0
 
@@ -51,32 +49,18 @@ def node_urls(net: LocalNet, names: list[str] | None = None) -> str:
 
 def run_audit(net: LocalNet, *options: str, names: list[str] | None = None) -> tuple[int, Any]:
     """`lantan audit --json` in-process against the named nodes; (exit code, report)."""
-    parser = argparse.ArgumentParser(prog="lantan")
-    register_audit(parser.add_subparsers(dest="group", required=True))
-    argv = [
-        "audit",
-        "--nodes",
-        node_urls(net, names),
-        "--genesis",
-        str(net.directory / GENESIS_FILE),
-    ]
-    args = parser.parse_args([*argv, *options, "--json"])
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = args.handler(args)
-    return code, json.loads(out.getvalue())
+    done = run_lantan("audit", *_nodes_and_genesis(net, names), *options, "--json")
+    return done.returncode, json.loads(done.stdout)
 
 
 def run_audit_text(net: LocalNet, *options: str) -> tuple[int, str]:
     """`lantan audit` in-process with its human output; (exit code, stdout)."""
-    parser = argparse.ArgumentParser(prog="lantan")
-    register_audit(parser.add_subparsers(dest="group", required=True))
-    argv = ["audit", "--nodes", node_urls(net), "--genesis", str(net.directory / GENESIS_FILE)]
-    args = parser.parse_args([*argv, *options])
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = args.handler(args)
-    return code, out.getvalue()
+    done = run_lantan("audit", *_nodes_and_genesis(net, None), *options)
+    return done.returncode, done.stdout
+
+
+def _nodes_and_genesis(net: LocalNet, names: list[str] | None) -> tuple[str, ...]:
+    return ("--nodes", node_urls(net, names), "--genesis", str(net.directory / GENESIS_FILE))
 
 
 def findings(report: Any) -> set[tuple[str, int | None]]:

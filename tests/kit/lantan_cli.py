@@ -1,6 +1,11 @@
 """`lantan` commands run in the test process through the entry point's main(), for tests
 that check a command's exit code, stdout and stderr: a process of its own costs ~1.2-1.7 s
-of CPU of imports per command on the CI box (test_genesis_cli's 40 cost ~75 s)."""
+of CPU of imports per command on the CI box (test_genesis_cli's 40 cost ~75 s).
+
+The one in-process runner: the unit tier's `keys`, `genesis`, `tx`, `query` and `witness`
+tests and the receipts tier's `receipt get` / `verify` use it, so each runs the parser the
+user runs (every group, no abbreviated options, --json failures as documents), not a
+parser of its own groups."""
 
 import contextlib
 import io

@@ -2,9 +2,6 @@
 validator-set change. Served receipts verify in both verifiers and through the CLI; the
 tamper corpus fails on them; served proofs agree with pymerkle."""
 
-import argparse
-import contextlib
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -16,8 +13,6 @@ from typing import Any
 import pymerkle
 import pytest
 
-from client.cli.receipt import register_receipt
-from client.cli.verify import register_verify
 from client.receipt.codes import ReceiptError
 from client.receipt.verify import verify_receipt
 from genesis.network import GENESIS_FILE
@@ -36,25 +31,13 @@ from tests.integration.txs import (
     wait_committed,
     xiangshan_case_on_net,
 )
+from tests.kit.lantan_cli import run_lantan
 from tests.receipts import independent_verifier, network_vector
 from tests.receipts.chain import ReceiptChain
 from tests.receipts.tamper import TamperCase, field_cases, splice_cases
 
 pytestmark = pytest.mark.slow
 TOWNSHIP_KEY = SigningKey(sha256(b"receipts network test: township holder"))
-
-
-def run_cli(registers: list[Any], argv: list[str]) -> tuple[int, str, str]:
-    """One `lantan` command in-process through the group's register function."""
-    parser = argparse.ArgumentParser(prog="lantan")
-    subparsers = parser.add_subparsers(dest="group", required=True)
-    for register in registers:
-        register(subparsers)
-    args = parser.parse_args(argv)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code: int = args.handler(args)
-    return code, out.getvalue(), err.getvalue()
 
 
 @dataclass
@@ -230,31 +213,30 @@ def test_the_cli_fetches_and_verifies(case3: RunningCase, tmp_path: Path) -> Non
     out = tmp_path / "receipt.json"
     url = case3.net.url(case3.node)
     args = ["receipt", "get", case3.judicial.hex(), "--node", url, "--out", str(out)]
-    code, stdout, _ = run_cli([register_receipt], [*args, "--genesis", str(genesis), "--json"])
-    assert code == 0, stdout
-    assert json.loads(stdout)["quantity_kg"] == 422_500
-    code, stdout, _ = run_cli(
-        [register_verify], ["verify", "receipt", str(out), "--genesis", str(genesis)]
-    )
-    assert code == 0
-    assert "VALID" in stdout and "象山县人民法院" in stdout and "422,500 kg" in stdout
+    done = run_lantan(*args, "--genesis", str(genesis), "--json")
+    assert done.returncode == 0, done
+    assert json.loads(done.stdout)["quantity_kg"] == 422_500
+    done = run_lantan("verify", "receipt", str(out), "--genesis", str(genesis))
+    assert done.returncode == 0, done
+    assert "VALID" in done.stdout and "象山县人民法院" in done.stdout
+    assert "422,500 kg" in done.stdout
     bad = tmp_path / "bad.json"
     bad.write_text(out.read_text().replace('"quantity_kg":422500', '"quantity_kg":422501', 1))
-    code, stdout, _ = run_cli(
-        [register_verify], ["verify", "receipt", str(bad), "--genesis", str(genesis)]
-    )
-    assert code == 1 and "INVALID" in stdout
+    done = run_lantan("verify", "receipt", str(bad), "--genesis", str(genesis))
+    assert done.returncode == 1 and "INVALID" in done.stdout, done
     for tx_id, expected in ((case3.judicial, 0), (case3.rejected, 1)):
-        verify = ["verify", "tx", tx_id.hex(), "--node", url, "--genesis", str(genesis)]
-        code, stdout, _ = run_cli([register_verify], verify)
-        assert code == expected, stdout
-        assert ("ACCEPTED" if expected == 0 else "REJECTED (exceeds_case_requirement)") in stdout
-        assert "xiangshan-court" in stdout
+        done = run_lantan("verify", "tx", tx_id.hex(), "--node", url, "--genesis", str(genesis))
+        assert done.returncode == expected, done
+        assert (
+            "ACCEPTED" if expected == 0 else "REJECTED (exceeds_case_requirement)"
+        ) in done.stdout
+        assert "xiangshan-court" in done.stdout
     # A first node that cannot be reached (nothing listens on port 1): the next one answers.
     nodes = f"http://127.0.0.1:1,{url}"
-    verify = ["verify", "tx", case3.judicial.hex(), "--node", nodes, "--genesis", str(genesis)]
-    code, stdout, _ = run_cli([register_verify], verify)
-    assert code == 0 and "ACCEPTED" in stdout, stdout
+    done = run_lantan(
+        "verify", "tx", case3.judicial.hex(), "--node", nodes, "--genesis", str(genesis)
+    )
+    assert done.returncode == 0 and "ACCEPTED" in done.stdout, done
 
 
 def test_the_tamper_corpus_fails_on_a_served_receipt(case3: RunningCase, tmp_path: Path) -> None:

@@ -5,9 +5,6 @@ refused with a clear message and exit 1. `lantan verify receipt` prints the stat
 from pathlib import Path
 from typing import Any, cast
 
-import pytest
-
-from client.cli.main import main
 from contracts.state_keys import case_key
 from contracts.state_tree import state_tree_key
 from genesis.example.xiangshan_case import CASE_ID
@@ -15,6 +12,7 @@ from node.proofs import SignedCheckpoint, build_receipt
 from protocol.encoding import decode, encode
 from protocol.hashing import Hash32
 from protocol.smt import SparseMerkleTree
+from tests.kit.lantan_cli import run_lantan
 from tests.receipts.conftest import CaseChain
 from tests.unit.client.fake_node import FakeNode, serve
 
@@ -49,45 +47,40 @@ class CaseNode:
         return cast(dict[str, Any], decode(raw))
 
 
-def _run(*argv: str) -> int:
-    return main(list(argv))
-
-
 def test_a_satisfied_case_gets_its_receipt_verified(
-    attested_chain: CaseChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    attested_chain: CaseChain, tmp_path: Path
 ) -> None:
     genesis = tmp_path / "genesis.json"
     genesis.write_bytes(attested_chain.chain.genesis_bytes)
     out = tmp_path / "case.json"
     with serve(cast(FakeNode, CaseNode(attested_chain))) as url:
-        code = _run(
-            "receipt", "case", CASE_ID, "--node", url, "--out", str(out), "--genesis", str(genesis)
+        done = run_lantan(
+            "receipt", "case", CASE_ID, "--node", url, "--out", out, "--genesis", genesis
         )
-    printed = capsys.readouterr().out
-    assert code == 0, printed
+    printed = done.stdout
+    assert done.returncode == 0, done
     assert SATISFIED_LINE in printed and printed.endswith("VALID\n")
     receipt = decode(out.read_bytes())
     assert isinstance(receipt, dict) and receipt["receipt_version"] == 4
     assert receipt["retirement_id"] == attested_chain.judicial.hex()
-    assert _run("verify", "receipt", str(out), "--genesis", str(genesis)) == 0
-    assert SATISFIED_LINE in capsys.readouterr().out
+    verified = run_lantan("verify", "receipt", out, "--genesis", genesis)
+    assert verified.returncode == 0, verified
+    assert SATISFIED_LINE in verified.stdout
 
 
-def test_an_unsatisfied_case_is_refused(
-    attested_chain: CaseChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unsatisfied_case_is_refused(attested_chain: CaseChain, tmp_path: Path) -> None:
     out = tmp_path / "case.json"
     node = CaseNode(attested_chain, required_kg=500_000)
     with serve(cast(FakeNode, node)) as url:
-        code = _run("receipt", "case", CASE_ID, "--node", url, "--out", str(out))
-    error = capsys.readouterr().err
-    assert code == 1
+        done = run_lantan("receipt", "case", CASE_ID, "--node", url, "--out", out)
+    error = done.stderr
+    assert done.returncode == 1
     assert f"case {CASE_ID} is not satisfied: 422,500 of 500,000 kg retired" in error
     assert not out.exists()
 
 
 def test_a_receipt_that_does_not_prove_the_case_satisfied_is_not_saved(
-    attested_chain: CaseChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    attested_chain: CaseChain, tmp_path: Path
 ) -> None:
     """The node names the voluntary retirement as the case's last: the receipt verifies, but
     it proves no case, so nothing is saved."""
@@ -96,9 +89,9 @@ def test_a_receipt_that_does_not_prove_the_case_satisfied_is_not_saved(
     out = tmp_path / "case.json"
     node = CaseNode(attested_chain, retirement_ids=[attested_chain.voluntary.hex()])
     with serve(cast(FakeNode, node)) as url:
-        code = _run(
-            "receipt", "case", CASE_ID, "--node", url, "--out", str(out), "--genesis", str(genesis)
+        done = run_lantan(
+            "receipt", "case", CASE_ID, "--node", url, "--out", out, "--genesis", genesis
         )
-    assert code == 1
-    assert "does not prove case" in capsys.readouterr().err
+    assert done.returncode == 1
+    assert "does not prove case" in done.stderr
     assert not out.exists()

@@ -3,13 +3,14 @@ missing, or where the JSON ends, in words a clerk can pass on (not a Python KeyE
 bare key, not "starting at at offset")."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from client.cli.main import main
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.verify import verify_receipt
+from tests.kit.lantan_cli import run_lantan
 
 GENESIS = (Path(__file__).parents[1] / "vectors" / "receipt-v1-genesis.json").read_bytes()
 RECEIPT = (Path(__file__).parents[1] / "vectors" / "receipt-v1.json").read_bytes()
@@ -36,37 +37,38 @@ def test_a_truncated_receipt_says_where_its_json_ends() -> None:
     assert "at at" not in detail
 
 
-def verify_cli(tmp_path: Path, receipt: bytes, genesis: bytes, *extra: str) -> int:
+def verify_cli(
+    tmp_path: Path, receipt: bytes, genesis: bytes, *extra: str
+) -> subprocess.CompletedProcess[str]:
     """`lantan verify receipt` of these bytes, written to files under tmp_path."""
     (tmp_path / "receipt.json").write_bytes(receipt)
     (tmp_path / "genesis.json").write_bytes(genesis)
     argv = ["verify", "receipt", str(tmp_path / "receipt.json")]
-    return main([*argv, "--genesis", str(tmp_path / "genesis.json"), *extra])
+    return run_lantan(*argv, "--genesis", tmp_path / "genesis.json", *extra)
 
 
-def test_another_networks_genesis_file_is_named_as_the_likely_cause(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_another_networks_genesis_file_is_named_as_the_likely_cause(tmp_path: Path) -> None:
     document = json.loads(GENESIS)
     document["chain_name"] = document["chain_name"] + "-another"
     other = json.dumps(document).encode()
-    assert verify_cli(tmp_path, RECEIPT, other) == 1
-    lines = capsys.readouterr().out.splitlines()
+    done = verify_cli(tmp_path, RECEIPT, other)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
     assert lines[0].startswith("INVALID: WRONG_CHAIN: ")
     assert lines[1].startswith("The receipt was not made on the network this genesis file")
-    assert verify_cli(tmp_path, RECEIPT, other, "--json") == 1
-    answer = json.loads(capsys.readouterr().out)
+    done = verify_cli(tmp_path, RECEIPT, other, "--json")
+    assert done.returncode == 1
+    answer = json.loads(done.stdout)
     assert answer["code"] == "WRONG_CHAIN" and answer["hint"] == lines[1]
 
 
-def test_an_altered_record_is_said_plainly_after_its_code(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_altered_record_is_said_plainly_after_its_code(tmp_path: Path) -> None:
     receipt = json.loads(RECEIPT)
     entry = next(e for e in receipt["state"] if e["key"].startswith("retirement/"))
     entry["value"]["quantity_kg"] = 1
-    assert verify_cli(tmp_path, json.dumps(receipt).encode(), GENESIS) == 1
-    lines = capsys.readouterr().out.splitlines()
+    done = verify_cli(tmp_path, json.dumps(receipt).encode(), GENESIS)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
     assert lines[0].startswith("INVALID: BAD_STATE_PROOF: ")
     assert lines[1].startswith("This receipt does not match what the registry's validators")
     assert "altered after it was issued, or damaged" in lines[1]

@@ -3,25 +3,16 @@ poppler and zbar read the PDF back (the issue's acceptance: pdffonts, pdftotext,
 zbarimg). Skips, naming the Debian package, where the font or a tool is missing.
 """
 
-import argparse
 from pathlib import Path
 
 import pytest
 
-from client.cli.receipt import register_receipt
 from client.receipt.pdf import qr_text
 from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
+from tests.kit.lantan_cli import run_lantan
 from tests.receipts.conftest import CaseChain
 from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, decode_qr_codes, run_tool
-
-
-def run_receipt_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="lantan")
-    register_receipt(parser.add_subparsers(dest="group", required=True))
-    args = parser.parse_args(["receipt", *argv])
-    result: int = args.handler(args)
-    return result
 
 
 @pytest.fixture
@@ -34,13 +25,14 @@ def receipt_files(case_chain: CaseChain, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_the_xiangshan_receipt_prints_and_reads_back(
-    receipt_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    receipt_files: tuple[Path, Path], tmp_path: Path
 ):
     cjk_font_or_skip()
     receipt, genesis = receipt_files
     out = tmp_path / "receipt.pdf"
-    assert run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
-    assert "VALID receipt" in capsys.readouterr().out
+    printed = run_lantan("receipt", "pdf", receipt, "--genesis", genesis, "--out", out)
+    assert printed.returncode == 0, printed
+    assert "VALID receipt" in printed.stdout
     facts = verify_receipt(receipt.read_bytes(), genesis.read_bytes())
 
     fonts = run_tool("pdffonts", "poppler-utils", str(out)).splitlines()[2:]
@@ -62,9 +54,8 @@ def test_the_same_receipt_gives_the_same_pdf_bytes(
     receipt, genesis = receipt_files
     first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
     for out in (first, second):
-        assert (
-            run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
-        )
+        printed = run_lantan("receipt", "pdf", receipt, "--genesis", genesis, "--out", out)
+        assert printed.returncode == 0, printed
     assert first.read_bytes() == second.read_bytes()
 
 
@@ -75,7 +66,8 @@ def test_the_case_satisfied_receipt_prints_its_status_and_verification(tmp_path:
     vectors = Path(__file__).parents[1] / "vectors"
     out = tmp_path / "case.pdf"
     receipt, genesis = vectors / "receipt-v4.json", vectors / "receipt-v1-genesis.json"
-    assert run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
+    printed = run_lantan("receipt", "pdf", receipt, "--genesis", genesis, "--out", out)
+    assert printed.returncode == 0, printed
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
     for expected in (
         "案件状态",
@@ -106,7 +98,8 @@ def test_each_receipt_fits_one_page_with_its_digest_beside_the_qr_code(
         receipt.write_bytes(encode(case_chain.chain.receipt(tx_id)))
         genesis.write_bytes(case_chain.chain.genesis_bytes)
     out = tmp_path / "receipt.pdf"
-    assert run_receipt_cli("pdf", str(receipt), "--genesis", str(genesis), "--out", str(out)) == 0
+    printed = run_lantan("receipt", "pdf", receipt, "--genesis", genesis, "--out", out)
+    assert printed.returncode == 0, printed
     facts = verify_receipt(receipt.read_bytes(), genesis.read_bytes())
     assert "Pages:           1" in run_tool("pdfinfo", "poppler-utils", str(out))
     page_one = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", "-l", "1", str(out), "-")

@@ -30,9 +30,10 @@ from consensus import (
 )
 from tests.kit.engine_config import payload_hash
 from tests.simulation.kinds import make_scenario
+from tests.simulation.replica import Replica
 from tests.simulation.scenario import Kind, Scenario
 from tests.simulation.sim_config import SimOptions, payload_is_valid
-from tests.simulation.simulator import Replica, Simulation
+from tests.simulation.simulator import Simulation
 
 DRIFT_MS = 2_000
 WAIT_MS_MAX = 60_000

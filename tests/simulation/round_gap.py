@@ -14,6 +14,7 @@ cut off from the start. Timeouts are the production defaults, so the times are r
 from dataclasses import dataclass
 
 from consensus import TimeoutConfig
+from tests.simulation.replica import resumed_in_round
 from tests.simulation.scenario import (
     Crash,
     Kind,
@@ -23,7 +24,7 @@ from tests.simulation.scenario import (
     ValidatorPlan,
 )
 from tests.simulation.sim_config import SimOptions
-from tests.simulation.simulator import Simulation, resumed_in_round
+from tests.simulation.simulator import Simulation
 
 SILENT = "v2"
 CUT_OFF = frozenset({(SILENT, "v0"), (SILENT, "v1")})

@@ -6,14 +6,12 @@ auditor's walkthrough found: claim a height it does not have, drop the connectio
 height on, or answer as something that is not a Lantan node. Tests only.
 """
 
-import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from client.cli.audit import register_audit
 from genesis.example.chain_forge import ChainForge
 from tests.unit.client.fake_node import Answer, error, ok, serve_answers
 
@@ -72,12 +70,3 @@ def serve(node: ChainStandIn) -> Iterator[str]:
     """Serve node on 127.0.0.1 at a free port; yields its base URL."""
     with serve_answers(lambda _method, path, _body: node.handle(path)) as url:
         yield url
-
-
-def run_audit(*argv: str) -> int:
-    """`lantan audit ARGV` in-process (its output goes to the test's captured streams)."""
-    parser = argparse.ArgumentParser(prog="lantan")
-    register_audit(parser.add_subparsers(dest="group", required=True))
-    args = parser.parse_args(["audit", *argv])
-    result: int = args.handler(args)
-    return result

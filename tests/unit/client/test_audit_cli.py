@@ -12,7 +12,8 @@ import pytest
 
 from client.cli import audit as audit_cli
 from genesis.example.chain_forge import ChainForge
-from tests.unit.client.chain_server import ChainStandIn, run_audit, serve
+from tests.kit.lantan_cli import run_lantan
+from tests.unit.client.chain_server import ChainStandIn, serve
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +34,9 @@ def serving(stack: ExitStack, *nodes: ChainStandIn) -> str:
     return ",".join(stack.enter_context(serve(node)) for node in nodes)
 
 
-def audit_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
-    code = run_audit(*argv, "--json")
-    return code, json.loads(capsys.readouterr().out)
+def audit_json(*argv: str) -> tuple[int, Any]:
+    done = run_lantan("audit", *argv, "--json")
+    return done.returncode, json.loads(done.stdout)
 
 
 @pytest.fixture
@@ -49,15 +50,14 @@ def test_an_edited_state_file_is_one_finding_and_no_node_is_accused(
     genesis_file: Path,
     two_nodes: str,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     edit: dict[str, Any],
 ) -> None:
     state = tmp_path / "audit.state"
     base = ["--nodes", two_nodes, "--genesis", str(genesis_file), "--state", str(state)]
-    code, report = audit_json(capsys, *base)
+    code, report = audit_json(*base)
     assert code == 0 and report["state_saved"], report["findings"]
     state.write_text(json.dumps({**json.loads(state.read_text()), **edit}))
-    code, report = audit_json(capsys, *base)
+    code, report = audit_json(*base)
     assert code == 1
     assert [(f["code"], f["nodes"]) for f in report["findings"]] == [
         ("SAVED_CHECKPOINT_INVALID", [])
@@ -65,7 +65,7 @@ def test_an_edited_state_file_is_one_finding_and_no_node_is_accused(
 
 
 def test_a_node_claiming_a_huge_height_costs_no_memory_and_gets_its_finding(
-    forge: ChainForge, genesis_file: Path, capsys: pytest.CaptureFixture[str]
+    forge: ChainForge, genesis_file: Path
 ) -> None:
     # Finding 3: every window up to the claimed height was built before the first fetch
     # (10**15 exhausted memory; 10**8 is ~3 million ranges, about 200 MB).
@@ -74,7 +74,7 @@ def test_a_node_claiming_a_huge_height_costs_no_memory_and_gets_its_finding(
         nodes = serving(stack, ChainStandIn(forge)) + "," + liar
         tracemalloc.start()
         try:
-            code, report = audit_json(capsys, "--nodes", nodes, "--genesis", str(genesis_file))
+            code, report = audit_json("--nodes", nodes, "--genesis", str(genesis_file))
             peak_bytes = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -86,17 +86,18 @@ def test_a_node_claiming_a_huge_height_costs_no_memory_and_gets_its_finding(
 
 
 def test_a_state_file_in_a_missing_directory_is_refused_before_the_audit(
-    forge: ChainForge, genesis_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    forge: ChainForge, genesis_file: Path, tmp_path: Path
 ) -> None:
     # Finding 4: the whole audit ran, then only the save error was printed.
     state = tmp_path / "missing" / "x.note"
     with ExitStack() as stack:
         node = ChainStandIn(forge)
         nodes = serving(stack, node)
-        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
-    captured = capsys.readouterr()
-    assert code == 2 and captured.out == "" and node.requests == 0
-    assert captured.err == (
+        captured = run_lantan(
+            "audit", "--nodes", nodes, "--genesis", genesis_file, "--state", state
+        )
+    assert captured.returncode == 2 and captured.stdout == "" and node.requests == 0
+    assert captured.stderr == (
         f"lantan audit: error: argument --state: {state}: directory {state.parent} does not exist\n"
     )
 
@@ -105,7 +106,6 @@ def test_a_save_that_fails_after_the_audit_prints_the_results_first(
     forge: ChainForge,
     genesis_file: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def full_disk(path: Path, *_args: object, **_kwargs: object) -> None:
@@ -115,26 +115,27 @@ def test_a_save_that_fails_after_the_audit_prints_the_results_first(
     state = tmp_path / "x.note"
     with ExitStack() as stack:
         nodes = serving(stack, ChainStandIn(forge))
-        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
-    captured = capsys.readouterr()
-    assert code == 1
-    assert "CLEAN: heights 1..4" in captured.out
-    assert captured.err == (
+        captured = run_lantan(
+            "audit", "--nodes", nodes, "--genesis", genesis_file, "--state", state
+        )
+    assert captured.returncode == 1
+    assert "CLEAN: heights 1..4" in captured.stdout
+    assert captured.stderr == (
         f"lantan audit: error: could not save the checkpoint: {state}: No space left on device\n"
     )
 
 
 def test_a_node_that_drops_out_mid_audit_is_said_to_be_audited_only_that_far(
-    forge: ChainForge, genesis_file: Path, capsys: pytest.CaptureFixture[str]
+    forge: ChainForge, genesis_file: Path
 ) -> None:
     # Finding 5: the header counted it as audited to its head, and its URL was said twice.
     with ExitStack() as stack:
         steady = serving(stack, ChainStandIn(forge, name="steady"))
         dropping = serving(stack, ChainStandIn(forge, name="dropping", unreachable_from=3))
         argv = ["--nodes", f"{steady},{dropping}", "--genesis", str(genesis_file)]
-        code = run_audit(*argv)
-        text = capsys.readouterr().out
-        json_code, report = audit_json(capsys, *argv)
+        done = run_lantan("audit", *argv)
+        code, text = done.returncode, done.stdout
+        json_code, report = audit_json(*argv)
     assert code == json_code == 1
     assert "audited heights 1..4 on 1 of 2 node(s)" in text
     assert f"  {dropping}: audited to height 2, then unreachable\n" in text
@@ -147,42 +148,42 @@ def test_a_node_that_drops_out_mid_audit_is_said_to_be_audited_only_that_far(
 
 
 def test_a_url_that_is_not_a_lantan_node_is_said_so_and_nothing_is_claimed(
-    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+    genesis_file: Path, forge: ChainForge
 ) -> None:
     # Finding 6: replay was switched on and "audited heights 1..0 ... (--replay)" printed.
     with ExitStack() as stack:
         other = serving(stack, ChainStandIn(forge, status={"ok": True, "height": 0}))
-        code = run_audit("--nodes", other, "--genesis", str(genesis_file))
-    text = capsys.readouterr().out
-    assert code == 1
+        done = run_lantan("audit", "--nodes", other, "--genesis", genesis_file)
+    text = done.stdout
+    assert done.returncode == 1
     assert f"ERROR NOT_A_NODE [{other}]: answers, but not as a Lantan node: its /v1/status " in text
     assert "no node could be audited; nothing was checked" in text
     assert "1..0" not in text and "replay" not in text
 
 
 def test_replay_switched_on_for_want_of_validator_sets_is_not_said_to_be_asked(
-    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+    genesis_file: Path, forge: ChainForge
 ) -> None:
     with ExitStack() as stack:
         old = serving(stack, ChainStandIn(forge, validator_sets=False))
-        code = run_audit("--nodes", old, "--genesis", str(genesis_file))
-    text = capsys.readouterr().out
-    assert code == 0
+        done = run_lantan("audit", "--nodes", old, "--genesis", genesis_file)
+    text = done.stdout
+    assert done.returncode == 0
     assert "every tx re-executed (switched on to learn the validator sets)" in text
     assert "note: no node serves /v1/validator-sets (an older node, or not a Lantan node)" in text
     assert "--replay)" not in text
 
 
 def test_one_node_named_three_ways_is_audited_once_and_agrees_with_no_one(
-    genesis_file: Path, forge: ChainForge, capsys: pytest.CaptureFixture[str]
+    genesis_file: Path, forge: ChainForge
 ) -> None:
     # Finding 7: it was counted as 2 agreeing nodes, and CLEAN said "the nodes agree".
     with ExitStack() as stack:
         url = serving(stack, ChainStandIn(forge))
         same = url.replace("127.0.0.1", "localhost")
-        code = run_audit("--nodes", f"{url},{url}/,{same}", "--genesis", str(genesis_file))
-    text = capsys.readouterr().out
-    assert code == 0
+        done = run_lantan("audit", "--nodes", f"{url},{url}/,{same}", "--genesis", genesis_file)
+    text = done.stdout
+    assert done.returncode == 0
     assert "note: --nodes names 3 URLs, 2 of them distinct: each audited once" in text
     assert f"note: {same} answers as node xiangshan-county, as {url} does: audited once" in text
     assert "audited heights 1..4 on 1 of 1 node(s)" in text
@@ -190,9 +191,7 @@ def test_one_node_named_three_ways_is_audited_once_and_agrees_with_no_one(
     assert "(one node: no agreement between nodes to check)" in text
 
 
-def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(tmp_path: Path) -> None:
     # The auditor's question with --state is whether history was rewritten since the last
     # audit; the output said only where it saved the new checkpoint.
     forge = ChainForge()
@@ -203,12 +202,14 @@ def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(
     with ExitStack() as stack:
         nodes = serving(stack, ChainStandIn(forge, name="a"), ChainStandIn(forge, name="b"))
         argv = ("--nodes", nodes, "--genesis", str(genesis), "--state", str(state))
-        assert run_audit(*argv) == 0
-        first = capsys.readouterr().out
+        done = run_lantan("audit", *argv)
+        assert done.returncode == 0, done
+        first = done.stdout
         forge.grow(2, txs_per_block=1)
-        assert run_audit(*argv) == 0
-        second = capsys.readouterr().out
-        code, report = audit_json(capsys, *argv)
+        done = run_lantan("audit", *argv)
+        assert done.returncode == 0, done
+        second = done.stdout
+        code, report = audit_json(*argv)
     assert "note: no saved checkpoint yet: this audit starts the record the next one" in first
     assert (
         "note: the chain extends the checkpoint of size 3 saved by the last audit "
@@ -221,18 +222,18 @@ def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(
 
 
 def test_a_failed_audit_says_the_saved_checkpoint_was_kept(
-    genesis_file: Path, two_nodes: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    genesis_file: Path, two_nodes: str, tmp_path: Path
 ) -> None:
     # An auditor whose audit failed must know which checkpoint the next audit checks
     # against: the output said nothing of the --state file (stop 48 found it, stop 49 fixed).
     state = tmp_path / "audit.state"
     base = ("--nodes", two_nodes, "--genesis", str(genesis_file), "--state", str(state))
-    assert run_audit(*base) == 0
-    capsys.readouterr()
+    assert run_lantan("audit", *base).returncode == 0
     edited = json.dumps({**json.loads(state.read_text()), "root": "00" * 32})
     state.write_text(edited)
-    assert run_audit(*base) == 1
-    out = capsys.readouterr().out
+    done = run_lantan("audit", *base)
+    assert done.returncode == 1
+    out = done.stdout
     size = json.loads(edited)["size"]
     assert (
         f"note: {state} kept as it was (checkpoint of size {size}): this audit failed, "
@@ -242,13 +243,13 @@ def test_a_failed_audit_says_the_saved_checkpoint_was_kept(
 
 
 def test_a_failed_first_audit_says_nothing_was_saved(
-    forge: ChainForge, genesis_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    forge: ChainForge, genesis_file: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "audit.state"
     with ExitStack() as stack:
         liar = serving(stack, ChainStandIn(forge, name="liar", claimed_height=10**8))
         nodes = serving(stack, ChainStandIn(forge)) + "," + liar
-        code = run_audit("--nodes", nodes, "--genesis", str(genesis_file), "--state", str(state))
-    assert code == 1
-    assert f"note: nothing saved to {state}: this audit failed" in capsys.readouterr().out
+        done = run_lantan("audit", "--nodes", nodes, "--genesis", genesis_file, "--state", state)
+    assert done.returncode == 1
+    assert f"note: nothing saved to {state}: this audit failed" in done.stdout
     assert not state.exists()

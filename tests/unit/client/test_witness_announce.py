@@ -3,6 +3,7 @@ refusals reported without stopping the witness. Against the fake node (real cont
 
 import dataclasses
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from client.witness.discovery import LearnedNodes, announced_validator_urls
 from genesis.document import Genesis, build_genesis, parse_genesis
 from protocol.hashing import sha256
 from protocol.signing import SigningKey
-from tests.unit.client.cli_runner import run_cli
+from tests.kit.lantan_cli import run_lantan
 from tests.unit.client.conftest import WITNESS, witnessed_network
 from tests.unit.client.fake_node import FakeNode, serve
 
@@ -104,35 +105,35 @@ def test_unreachable_nodes_are_tried_again(witnessed: tuple[Path, Genesis]) -> N
     assert outcome.result is Announced.RETRY
 
 
-def run_witness_cli(*argv: str) -> int:
-    return run_cli("witness", *argv)
+def run_witness_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return run_lantan("witness", *argv)
 
 
 def test_the_cli_announces_before_its_round_once(
     witnessed: tuple[Path, Genesis],
     node: FakeNode,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     directory = witnessed[0]
     common = ("--genesis", str(directory / "genesis.json"), "--state", str(tmp_path), "--once")
     with serve(node) as url:
         # The fake node serves no real checkpoint: each round fails, after the announcement.
-        code = run_witness_cli(*common, "--key", str(directory / WITNESS), "--node", url)
-        assert code == 1 and posts(node) == 0  # no --announce: nothing sent
+        done = run_witness_cli(*common, "--key", str(directory / WITNESS), "--node", url)
+        assert done.returncode == 1 and posts(node) == 0  # no --announce: nothing sent
+        out, err = "", ""
         for _ in range(2):
-            code = run_witness_cli(
+            done = run_witness_cli(
                 *common, "--key", str(directory / WITNESS), "--node", url, "--announce", URL
             )
-            assert code == 1
-        out, err = capsys.readouterr()
+            assert done.returncode == 1
+            out, err = out + done.stdout, err + done.stderr
     assert f"lantan witness: announced {URL} at height 1" in out, (out, err)
     assert f"lantan witness: address {URL} announced at height 1" in out, (out, err)
     assert posts(node) == 1
 
 
 def test_a_refused_announcement_does_not_stop_the_rounds(
-    witnessed: tuple[Path, Genesis], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    witnessed: tuple[Path, Genesis], tmp_path: Path
 ) -> None:
     """A genesis made before ADR 0025 names the witness but registers no key for it: the
     nodes refuse the tx (unknown_sender), the witness says so and runs its round."""
@@ -145,12 +146,12 @@ def test_a_refused_announcement_does_not_stop_the_rounds(
     genesis_file.write_text(json.dumps(older.to_json(), ensure_ascii=False))
     node = FakeNode(build_genesis(older))
     with serve(node) as url:
-        code = run_witness_cli(
+        done = run_witness_cli(
             *("--genesis", str(genesis_file), "--state", str(tmp_path / "state"), "--once"),
             *("--key", str(directory / WITNESS), "--node", url, "--announce", URL),
         )
-    err = capsys.readouterr().err
-    assert code == 1
+    err = done.stderr
+    assert done.returncode == 1
     assert "lantan witness: warning: node.announce refused at admission (unknown_sender)" in err
     assert "witness role" in err
     # The round ran after it: it asked the node for its checkpoint.
@@ -162,12 +163,12 @@ def test_a_malformed_address_is_refused_before_anything_is_sent(
 ) -> None:
     directory = witnessed[0]
     with serve(node) as url:
-        code = run_witness_cli(
+        done = run_witness_cli(
             *("--genesis", str(directory / "genesis.json"), "--state", str(tmp_path)),
             *("--key", str(directory / WITNESS), "--node", url, "--once"),
             *("--announce", "http://witness.example.cn/cosign"),
         )
-    assert code != 0 and node.requests == []
+    assert done.returncode != 0 and node.requests == []
 
 
 # --- --learn-validators: the nodes the validators announced --------------------------------
@@ -235,7 +236,6 @@ def test_the_cli_follows_an_announced_validator_node(
 
 
 def test_query_witnesses_shows_the_announced_address(
-    capsys: pytest.CaptureFixture[str],
     pool: NodePool,
     node: FakeNode,
     witnessed: tuple[Path, Genesis],
@@ -243,10 +243,12 @@ def test_query_witnesses_shows_the_announced_address(
 
     announce_once(pool, key=key(witnessed), address=URL, chain_id=node.chain_id)
     with serve(node) as url:
-        assert run_cli("query", "witnesses", "--node", url) == 0
-        table = capsys.readouterr().out
-        assert run_cli("query", "witnesses", "--node", url, "--json") == 0
-        answer = json.loads(capsys.readouterr().out)
+        shown = run_lantan("query", "witnesses", "--node", url)
+        assert shown.returncode == 0
+        table = shown.stdout
+        shown = run_lantan("query", "witnesses", "--node", url, "--json")
+        assert shown.returncode == 0
+        answer = json.loads(shown.stdout)
     row = next(line for line in table.splitlines() if line.startswith(f"{WITNESS} "))
     assert row.split() == [WITNESS, WITNESS, "active", URL, "1", "-"]
     assert answer["quorum"] == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from client.cli.witness import register_witness
-from tests.unit.client.cli_runner import run_cli
+from tests.kit.lantan_cli import run_lantan
 from tests.unit.client.conftest import WITNESS, witnessed_network
 
 
@@ -118,13 +118,14 @@ def test_an_interval_in_range_is_taken(
 
 
 def test_another_networks_genesis_is_named_as_the_likely_cause(
-    ours: Path, theirs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ours: Path, theirs: Path, tmp_path: Path
 ) -> None:
     # Our witness key with their genesis: it said only "this key is not a witness named in
     # the genesis file", when the usual mistake is the file.
     argv = ("--genesis", str(theirs), "--key", str(ours.parent / WITNESS), "--state", str(tmp_path))
-    assert run_cli("witness", *argv, "--once", "--node", "http://127.0.0.1:9") == 1
-    error = capsys.readouterr().err
+    done = run_lantan("witness", *argv, "--once", "--node", "http://127.0.0.1:9")
+    assert done.returncode == 1
+    error = done.stderr
     assert f"is not a witness named in {theirs} (witnesses: {WITNESS}; chain " in error
     assert "wrong genesis file (another network's), or not this network's witness key" in error
     assert not any(tmp_path.iterdir())  # nothing written for a key that cannot cosign
