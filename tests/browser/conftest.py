@@ -15,15 +15,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from node.net import net_down, net_up
+from node.config import CONFIG_FILE, load_config, render_config
+from node.net import net_create, net_down, net_up
+from node.net_layout import node_names
 from tests.browser.interrupts import sigterm_interrupts
+from tests.kit.kdf import TEST_KDF_LIMITS
 from tests.receipts import corpus_file
 from tests.receipts.tamper import TamperCase
 
@@ -42,6 +45,11 @@ CHROMIUM_ARGS = [
 ]
 BASE_PORTS = range(7901, 7990, 10)
 CHECKPOINT_WAIT_S = 30.0
+HEARTBEAT_MS = 3000
+"""The network's heartbeat (node.net's is 1 s). A tx starts its height at once, so the case
+does not wait for it; an idle chain makes a height per heartbeat, which cost the three
+nodes ~0.17 CPU-s a second at 1 s and ~0.08 at 3 s (stop 54). A newer checkpoint, which
+test_receipt_identity.py waits for, comes within one heartbeat."""
 DEMO = (sys.executable, str(ROOT / "scripts" / "demo_case.py"))
 
 
@@ -181,6 +189,15 @@ def _wait_receipt(url: str, retirement_id: str) -> bytes:
         time.sleep(0.3)
 
 
+def set_heartbeat(directory: Path, heartbeat_ms: int) -> None:
+    """Each node.toml of the network at directory with heartbeat_ms (read at the node's start)."""
+    for name in node_names(directory):
+        config = load_config(directory / name, env={})
+        (directory / name / CONFIG_FILE).write_text(
+            render_config(replace(config, heartbeat_interval_ms=heartbeat_ms))
+        )
+
+
 @pytest.fixture(scope="session")
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM raises KeyboardInterrupt (as Ctrl-C does) while the networks exist, so their
@@ -201,7 +218,9 @@ def network(
         pytest.skip("no three free ports from 7901")
     directory = tmp_path_factory.mktemp("browser-net")
     try:
-        views = net_up(directory, validators=3, base_port=base)
+        net_create(directory, validators=3, base_port=base, kdf_limits=TEST_KDF_LIMITS)
+        set_heartbeat(directory, HEARTBEAT_MS)
+        views = net_up(directory, validators=3, base_port=base, kdf_limits=TEST_KDF_LIMITS)
         urls = tuple(sorted(v.url for v in views))
         demo = subprocess.run(
             [*DEMO, "--net", str(directory), "--nodes", ",".join(urls), "--in-process"],
