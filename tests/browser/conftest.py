@@ -126,8 +126,12 @@ class SharedPage:
         return self.page
 
     def give_back(self) -> list[str]:
-        """The page errors since take (an unload's included); the page left on about:blank."""
+        """The page errors since take (an unload's included); the page left on about:blank,
+        any other page the test opened (a popup) closed, as its context's close did."""
         try:
+            for other in self.context.pages:
+                if other is not self.page:
+                    other.close()
             self.page.goto("about:blank", timeout=10_000)
         except Exception:  # a wedged page: the next test gets a new context
             self.close()

@@ -18,6 +18,8 @@ def test_the_next_test_gets_the_same_page_blank_and_its_own_errors(
     context = first.context
     first.set_content("<p id='left'>left by the first test</p>")
     context.add_cookies([{"name": "left", "value": "1", "url": "http://127.0.0.1:1/"}])
+    with context.expect_page():
+        first.evaluate("window.open('about:blank')")  # a popup the first test leaves open
     with first.expect_event("pageerror"):  # thrown by the page after evaluate returned
         first.evaluate("setTimeout(() => { throw new Error('the first test broke it'); })")
     errors = shared_page.give_back()
@@ -26,7 +28,7 @@ def test_the_next_test_gets_the_same_page_blank_and_its_own_errors(
     second = shared_page.take()
     assert second is first and second.context is context  # no new context or page
     assert second.url == "about:blank" and second.locator("#left").count() == 0
-    assert context.cookies() == []
+    assert context.cookies() == [] and context.pages == [second]
     assert shared_page.give_back() == []  # the first test's error was the first test's
 
     second.close()  # a page lost: the next test gets a new one, and the old context goes
