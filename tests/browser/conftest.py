@@ -1,7 +1,8 @@
 """Fixtures of the browser tier: Debian's chromium under Playwright, a real local network.
 
-Chromium is /usr/bin/chromium (scripts/system-deps installs it); Playwright never downloads
-a browser here. Where chromium, Playwright or the CJK font is missing, the tests that need
+Chromium is Debian's chromium-headless-shell where installed, else its chromium
+(scripts/system-deps installs both; $LANTAN_CHROMIUM names another); Playwright never
+downloads a browser here. Where chromium, Playwright or the CJK font is missing, the tests that need
 them are skipped with the reason. The network is `node.net.net_up` with three validators on
 ports from 7901, the Xiangshan case is sent through the `lantan` CLI (scripts/demo_case.py)
 and the network is always taken down, whatever the tests did (also when pytest is
@@ -14,21 +15,38 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from node.net import net_down, net_up
+from node.config import CONFIG_FILE, load_config, render_config
+from node.net import net_create, net_down, net_up
+from node.net_layout import node_names
 from tests.browser.interrupts import sigterm_interrupts
+from tests.kit.kdf import TEST_KDF_LIMITS
 from tests.receipts import corpus_file
 from tests.receipts.tamper import TamperCase
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("LANTAN_CHROMIUM", "/usr/bin/chromium"))
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium_path(environ: Mapping[str, str], headless_shell: Path = HEADLESS_SHELL) -> Path:
+    """$LANTAN_CHROMIUM, else Debian's chromium-headless-shell where installed, else its
+    chromium. The headless shell is the same Blink and V8 without the browser's own UI
+    processes (Playwright's default for headless Chromium): a new context cost 0.20 s of CPU
+    against 0.86, a navigation 0.25 against 0.49 (stop 54, niced, same version 156)."""
+    if environ.get("LANTAN_CHROMIUM"):
+        return Path(environ["LANTAN_CHROMIUM"])
+    return headless_shell if headless_shell.exists() else DEBIAN_CHROMIUM
+
+
+CHROMIUM = chromium_path(os.environ)
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -42,6 +60,11 @@ CHROMIUM_ARGS = [
 ]
 BASE_PORTS = range(7901, 7990, 10)
 CHECKPOINT_WAIT_S = 30.0
+HEARTBEAT_MS = 3000
+"""The network's heartbeat (node.net's is 1 s). A tx starts its height at once, so the case
+does not wait for it; an idle chain makes a height per heartbeat, which cost the three
+nodes ~0.17 CPU-s a second at 1 s and ~0.08 at 3 s (stop 54). A newer checkpoint, which
+test_receipt_identity.py waits for, comes within one heartbeat."""
 DEMO = (sys.executable, str(ROOT / "scripts" / "demo_case.py"))
 
 
@@ -73,17 +96,68 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh context and page; page errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+class SharedPage:
+    """One context and one page for the tests that only read pages. A new context and page
+    cost ~1.6 s of chromium's CPU against ~0.6 s for a navigation (stop 54: ~25 tests, ~40
+    CPU-s). A page's state is its document (the registry and the checker keep nothing in
+    cookies or storage), so each test takes the page on about:blank with no cookies, and
+    the page errors it gets back are those of its own test. A page that cannot be brought
+    back to about:blank is closed with its context; the next test gets a new one."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.context: Any = None
+        self.page: Any = None
+        self.errors: list[str] = []
+
+    def take(self) -> Any:
+        if self.page is None or self.page.is_closed():
+            self.close()
+            self.context = self.browser.new_context(viewport=VIEWPORT)
+            self.page = self.context.new_page()
+            self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.context.clear_cookies()
+        if self.page.url != "about:blank":  # give_back left it there: a navigation costs
+            self.page.goto("about:blank")  # ~0.2 s of chromium's CPU, even to about:blank
+        self.errors.clear()
+        return self.page
+
+    def give_back(self) -> list[str]:
+        """The page errors since take (an unload's included); the page left on about:blank,
+        any other page the test opened (a popup) closed, as its context's close did."""
+        try:
+            for other in self.context.pages:
+                if other is not self.page:
+                    other.close()
+            self.page.goto("about:blank", timeout=10_000)
+        except Exception:  # a wedged page: the next test gets a new context
+            self.close()
+        errors, self.errors = self.errors, []
+        return errors
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+        self.context = self.page = None
+
+
+@pytest.fixture(scope="session")
+def shared_page(browser: Any) -> Iterator[SharedPage]:
+    shared = SharedPage(browser)
     try:
-        yield opened
+        yield shared
     finally:
-        context.close()
+        shared.close()
+
+
+@pytest.fixture
+def page(shared_page: SharedPage) -> Iterator[Any]:
+    """The tier's shared page, on about:blank (SharedPage); page errors fail the test."""
+    yield shared_page.take()
+    errors = shared_page.give_back()
     assert not errors, errors
 
 
@@ -135,6 +209,15 @@ def _wait_receipt(url: str, retirement_id: str) -> bytes:
         time.sleep(0.3)
 
 
+def set_heartbeat(directory: Path, heartbeat_ms: int) -> None:
+    """Each node.toml of the network at directory with heartbeat_ms (read at the node's start)."""
+    for name in node_names(directory):
+        config = load_config(directory / name, env={})
+        (directory / name / CONFIG_FILE).write_text(
+            render_config(replace(config, heartbeat_interval_ms=heartbeat_ms))
+        )
+
+
 @pytest.fixture(scope="session")
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM raises KeyboardInterrupt (as Ctrl-C does) while the networks exist, so their
@@ -155,7 +238,9 @@ def network(
         pytest.skip("no three free ports from 7901")
     directory = tmp_path_factory.mktemp("browser-net")
     try:
-        views = net_up(directory, validators=3, base_port=base)
+        net_create(directory, validators=3, base_port=base, kdf_limits=TEST_KDF_LIMITS)
+        set_heartbeat(directory, HEARTBEAT_MS)
+        views = net_up(directory, validators=3, base_port=base, kdf_limits=TEST_KDF_LIMITS)
         urls = tuple(sorted(v.url for v in views))
         demo = subprocess.run(
             [*DEMO, "--net", str(directory), "--nodes", ",".join(urls), "--in-process"],
