@@ -9,11 +9,19 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from client.api import PRIVATE_CA_HINT, NodeClient, parse_tx_status, unreachable_text
+from client import api
+from client.api import (
+    PRIVATE_CA_HINT,
+    NodeClient,
+    parse_tx_status,
+    tls_context,
+    unreachable_text,
+)
 from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
 from protocol.encoding import JsonObject
 from tests.unit.client.fake_node import ok, serve_answers
@@ -385,3 +393,32 @@ def test_submit_sends_canonical_bytes() -> None:
     assert seen[1].content == b'{"txs":[' + seen[0].content + b"]}"
     assert all(r.headers["content-type"] == "application/json" for r in seen)
     assert all(r.headers["accept"] == "application/json" for r in seen)
+
+
+def test_clients_share_one_tls_context_per_trust_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every NodeClient used to build its own context (certifi's bundle loaded, ~50 ms of
+    CPU each: three per command against three nodes). One per process now, while the
+    variables naming the CAs to trust keep their values; naming another CA still counts."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    api._tls_context.cache_clear()
+    built: list[ssl.SSLContext] = []
+    create = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(create(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    for _ in range(3):
+        NodeClient("https://node.test:7101").close()
+    assert len(built) == 1 and tls_context() is built[0]
+    tls_only(tmp_path)  # writes tmp_path/cert.pem, a self-signed CA of subject lantan-test
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    NodeClient("https://node.test:7101").close()
+    assert len(built) == 2 and tls_context() is built[1]
+    trusted = [dict(pair[0] for pair in ca["subject"]) for ca in built[1].get_ca_certs()]  # type: ignore[misc]
+    assert trusted == [{"commonName": "lantan-test"}]
+    api._tls_context.cache_clear()
