@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from client.api import tls_context
 from genesis.commands import TCP_PORT_MAX
 from genesis.layout import node_genesis_path
 from node.peer_budget import PEER_BYTES_PER_S
@@ -89,9 +90,11 @@ class NodeConfig:
 
     @property
     def peer_tls_verify(self) -> ssl.SSLContext | bool:
-        """What httpx verifies peers' certificates with: our CA file, else the system's."""
+        """What httpx verifies peers' certificates with: our CA file, else what httpx's
+        default would (client/api.py tls_context: one context for the process, not one per
+        peer client, each ~50 ms of CPU at the node's start)."""
         if self.tls_ca_file is None:
-            return True
+            return tls_context()
         return ssl.create_default_context(cafile=str(self.resolve(self.tls_ca_file)))
 
     def resolve(self, path: Path) -> Path:
