@@ -165,10 +165,11 @@ class EvidencePool:
         """The envelope of pooled item key, sealed with the key that signs now."""
         return self.transport.seal(PeerKind.EVIDENCE, self._held[key].to_json())
 
-    async def regossip_loop(self) -> None:
-        """Re-gossip once a second until cancelled."""
+    async def regossip_loop(self, interval_s: float = 1.0) -> None:
+        """Re-gossip every interval_s seconds until cancelled (what is due is decided by
+        monotonic_ms, not by this interval)."""
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(interval_s)
             try:
                 self.regossip()
             except Exception as error:
