@@ -57,6 +57,7 @@ def replay_seed(request: pytest.FixtureRequest) -> int | None:
     return seed  # type: ignore[no-any-return]
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """With `--dist loadscope` (the multi-node tiers in scripts/test), tests that share a
     network run on one worker, in file order, so the network starts once: a module's tests,
