@@ -134,14 +134,23 @@ class BoundAttacks(AskAttacks):
         return {"sent": len(rounds), "answers": dict(statuses)}
 
     def lead_round(self, peer: str, height: int, round_number: int) -> Reply:
-        """A prevote of (height, R) to one peer, R the first round from round_number that
+        """A precommit of (height, R) to one peer, R the first round from round_number that
         peer proposes in: a validator alone ahead, which a replica whose other peers are
-        silent follows (rounds.catch_up), into a round it can decide in once they return."""
+        silent follows (rounds.catch_up), into a round it can decide in once they return.
+
+        A precommit, not a prevote: a prevote (for a random block) beside the peer's own
+        made the 2f+1 prevotes of line 34 at n=3, so the peer precommitted nil in R and R
+        could no longer decide. The two honest validators then decided two or three rounds
+        later, each round at the 10 s step cap: ~35 s when R+1 was the Byzantine's round
+        (silent), ~12 s when it was the returning one's, by the random keys' order. A
+        precommit is not a prevote, so the peer waits in R's prevote step for the others,
+        and its proposal (retransmitted) decides R with the validator that returns."""
         validators = self.validators()
         target = round_number
         while validators.proposer(height, target).name != peer:
             target += 1
-        self.post(peer, PeerKind.CONSENSUS, self._vote_envelope(height, target, VoteType.PREVOTE))
+        lead = self._vote_envelope(height, target, VoteType.PRECOMMIT)
+        self.post(peer, PeerKind.CONSENSUS, lead)
         return {"height": height, "round": target}
 
     def next_height_flood(self, count: int, payload_kib: int) -> Reply:
