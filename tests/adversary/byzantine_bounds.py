@@ -27,7 +27,7 @@ from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from protocol.votes import Vote, VoteType, precommit, sign_vote
 from tests.adversary.byzantine_asks import AskAttacks
-from tests.adversary.byzantine_peer import FLOOD_THREADS, Reply, random_hash
+from tests.adversary.byzantine_peer import FLOOD_THREADS, FloodPoster, Reply, random_hash
 
 Message = tuple[str | None, PeerKind, bytes]
 """(peer, kind, sealed envelope) of one flood message; a None peer is every honest node."""
@@ -46,16 +46,20 @@ class BoundAttacks(AskAttacks):
         numbers: Iterator[int] = itertools.count()
 
         def worker() -> None:
-            while True:
-                with lock:
-                    index = next(numbers)
-                if index >= count:
-                    return
-                peer, kind, data = make(index)
-                for target in self.peers if peer is None else [peer]:
-                    status = str(self.post(target, kind, data))
+            poster = FloodPoster(self)
+            try:
+                while True:
                     with lock:
-                        answers[status] += 1
+                        index = next(numbers)
+                    if index >= count:
+                        return
+                    peer, kind, data = make(index)
+                    for target in self.peers if peer is None else [peer]:
+                        status = str(poster.post(target, kind, data))
+                        with lock:
+                            answers[status] += 1
+            finally:
+                poster.close()
 
         started = time.monotonic()
         with ThreadPoolExecutor(FLOOD_THREADS) as pool:
