@@ -10,6 +10,7 @@ it (byzantine_evidence.py, byzantine_proposals.py, byzantine_noise.py).
 import contextlib
 import http.client
 import os
+import select
 import threading
 import time
 from collections import deque
@@ -257,9 +258,10 @@ class FloodPoster:
     """post() for one flood thread: the same request line, body and content-type, on one
     kept-alive http.client connection per peer. httpx's pooled client costs ~1.5 ms of CPU
     a post with FLOOD_THREADS threads sharing it, this ~0.5 (a 3-validator network, 1,500
-    posts: the Byzantine's floods are thousands of posts). Made and closed within one flood,
-    so a connection is never reused after the node's keep-alive timeout closed it; a
-    connection that failed is dropped and the next post opens another."""
+    posts: the Byzantine's floods are thousands of posts). Made and closed within one flood;
+    a connection the node closed (its keep-alive timeout, between two of our posts) is seen
+    readable before it is reused and replaced, as httpcore does, so no post goes out on it;
+    a connection that failed is dropped and the next post opens another."""
 
     def __init__(self, peer: ByzantinePeer) -> None:
         self._peer = peer
@@ -269,6 +271,9 @@ class FloodPoster:
         """The status code, or the error's name (as ByzantinePeer.post)."""
         url = urlsplit(self._peer.peer_url(peer, kind))
         connection = self._connections.get(peer)
+        if connection is not None and _closed_by_peer(connection):
+            self._connections.pop(peer).close()
+            connection = None
         if connection is None:
             connection = http.client.HTTPConnection(url.netloc, timeout=POST_TIMEOUT_S)
             self._connections[peer] = connection
@@ -287,3 +292,10 @@ class FloodPoster:
         for connection in self._connections.values():
             connection.close()
         self._connections.clear()
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """An idle kept-alive connection that reads as ready has been closed by the other end
+    (or sent what we never asked for): either way not one to post on."""
+    sock = connection.sock
+    return sock is not None and bool(select.select([sock], [], [], 0)[0])
