@@ -27,7 +27,7 @@ from protocol.hashing import Hash32, sha256
 from protocol.signing import SigningKey
 from protocol.votes import Vote, VoteType, precommit, sign_vote
 from tests.adversary.byzantine_asks import AskAttacks
-from tests.adversary.byzantine_peer import FLOOD_THREADS, Reply, random_hash
+from tests.adversary.byzantine_peer import FLOOD_THREADS, FloodPoster, Reply, random_hash
 
 Message = tuple[str | None, PeerKind, bytes]
 """(peer, kind, sealed envelope) of one flood message; a None peer is every honest node."""
@@ -46,16 +46,20 @@ class BoundAttacks(AskAttacks):
         numbers: Iterator[int] = itertools.count()
 
         def worker() -> None:
-            while True:
-                with lock:
-                    index = next(numbers)
-                if index >= count:
-                    return
-                peer, kind, data = make(index)
-                for target in self.peers if peer is None else [peer]:
-                    status = str(self.post(target, kind, data))
+            poster = FloodPoster(self)
+            try:
+                while True:
                     with lock:
-                        answers[status] += 1
+                        index = next(numbers)
+                    if index >= count:
+                        return
+                    peer, kind, data = make(index)
+                    for target in self.peers if peer is None else [peer]:
+                        status = str(poster.post(target, kind, data))
+                        with lock:
+                            answers[status] += 1
+            finally:
+                poster.close()
 
         started = time.monotonic()
         with ThreadPoolExecutor(FLOOD_THREADS) as pool:
@@ -134,14 +138,23 @@ class BoundAttacks(AskAttacks):
         return {"sent": len(rounds), "answers": dict(statuses)}
 
     def lead_round(self, peer: str, height: int, round_number: int) -> Reply:
-        """A prevote of (height, R) to one peer, R the first round from round_number that
+        """A precommit of (height, R) to one peer, R the first round from round_number that
         peer proposes in: a validator alone ahead, which a replica whose other peers are
-        silent follows (rounds.catch_up), into a round it can decide in once they return."""
+        silent follows (rounds.catch_up), into a round it can decide in once they return.
+
+        A precommit, not a prevote: a prevote (for a random block) beside the peer's own
+        made the 2f+1 prevotes of line 34 at n=3, so the peer precommitted nil in R and R
+        could no longer decide. The two honest validators then decided two or three rounds
+        later, each round at the 10 s step cap: ~35 s when R+1 was the Byzantine's round
+        (silent), ~12 s when it was the returning one's, by the random keys' order. A
+        precommit is not a prevote, so the peer waits in R's prevote step for the others,
+        and its proposal (retransmitted) decides R with the validator that returns."""
         validators = self.validators()
         target = round_number
         while validators.proposer(height, target).name != peer:
             target += 1
-        self.post(peer, PeerKind.CONSENSUS, self._vote_envelope(height, target, VoteType.PREVOTE))
+        lead = self._vote_envelope(height, target, VoteType.PRECOMMIT)
+        self.post(peer, PeerKind.CONSENSUS, lead)
         return {"height": height, "round": target}
 
     def next_height_flood(self, count: int, payload_kib: int) -> Reply:
