@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from client import api
 from node.net_state import NodeState
 from node.net_views import net_status
 from tests.unit.node.status_server import STATUS, status_answer, status_server, write_node
@@ -40,6 +41,8 @@ def test_net_status_of_three_nodes_builds_one_ssl_context(
         return made[-1]
 
     monkeypatch.setattr(ssl, "create_default_context", counted)
+    # The process's shared context (client/api.py tls_context) built afresh, to be counted.
+    api._tls_context.cache_clear()
     views = net_status(tmp_path)
     assert [(v.name, v.height, v.ready) for v in views] == [(n, 3, True) for n in NODES]
     assert len(made) == 1, f"{len(made)} SSL contexts for 6 requests"
