@@ -9,12 +9,10 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from client import api
 from client.api import (
     PRIVATE_CA_HINT,
     NodeClient,
@@ -24,6 +22,7 @@ from client.api import (
 )
 from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
 from protocol.encoding import JsonObject
+from tests.kit.tls_contexts import count_tls_contexts
 from tests.unit.client.fake_node import ok, serve_answers
 
 URL = "http://node.test:7101"
@@ -403,15 +402,7 @@ def test_clients_share_one_tls_context_per_trust_setting(
     variables naming the CAs to trust keep their values; naming another CA still counts."""
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    api._tls_context.cache_clear()
-    built: list[ssl.SSLContext] = []
-    create = ssl.create_default_context
-
-    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        built.append(create(*args, **kwargs))
-        return built[-1]
-
-    monkeypatch.setattr(ssl, "create_default_context", counted)
+    built = count_tls_contexts(monkeypatch)
     for _ in range(3):
         NodeClient("https://node.test:7101").close()
     assert len(built) == 1 and tls_context() is built[0]
@@ -421,4 +412,3 @@ def test_clients_share_one_tls_context_per_trust_setting(
     assert len(built) == 2 and tls_context() is built[1]
     trusted = [dict(pair[0] for pair in ca["subject"]) for ca in built[1].get_ca_certs()]  # type: ignore[misc]
     assert trusted == [{"commonName": "lantan-test"}]
-    api._tls_context.cache_clear()

@@ -6,7 +6,6 @@ http:// URL; wait_ready polled two URLs per node every 0.2 s that way while the 
 waited for were starting on the same cores.
 """
 
-import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from client import api
 from node.net_state import NodeState
 from node.net_views import net_status
+from tests.kit.tls_contexts import count_tls_contexts
 from tests.unit.node.status_server import STATUS, status_answer, status_server, write_node
 
 NODES = ("a", "b", "c")
@@ -33,16 +32,7 @@ def test_net_status_of_three_nodes_builds_one_ssl_context(
 ) -> None:
     for name in NODES:
         write_node(tmp_path, name, port)
-    made: list[ssl.SSLContext] = []
-    create = ssl.create_default_context
-
-    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        made.append(create(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(ssl, "create_default_context", counted)
-    # The process's shared context (client/api.py tls_context) built afresh, to be counted.
-    api._tls_context.cache_clear()
+    made = count_tls_contexts(monkeypatch)
     views = net_status(tmp_path)
     assert [(v.name, v.height, v.ready) for v in views] == [(n, 3, True) for n in NODES]
     assert len(made) == 1, f"{len(made)} SSL contexts for 6 requests"
