@@ -101,7 +101,8 @@ def fix_mmap_threshold(size: int) -> bool:
     when freed. Setting the threshold turns off glibc's dynamic one, which raises itself to
     the size of each mapped block freed (up to 32 MiB): after a node's first freed proposal
     or batch (about 1 MB), blocks of that size were carved out of the heap instead, and the
-    heap kept their pages. False where there is no mallopt (not glibc)."""
+    heap kept their pages. glibc still serves a block from a free chunk of the heap that
+    fits it before it looks at the threshold. False where there is no mallopt (not glibc)."""
     return _mallopt(M_MMAP_THRESHOLD, size)
 
 
