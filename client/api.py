@@ -97,20 +97,17 @@ class Page:
 
 
 def tls_context() -> ssl.SSLContext:
-    """The context that checks a node's certificate, as httpx's default (verify=True) builds
-    it: the CA file SSL_CERT_FILE names, else the directory SSL_CERT_DIR names, else
-    certifi's roots. Shared by every NodeClient of the process while those two variables
-    keep their values: loading a CA bundle costs ~50 ms of CPU, and a `lantan` command
-    opens a client per node (three contexts a command against three nodes)."""
+    """The context that checks a node's certificate, httpx's default (verify=True: the CA
+    file SSL_CERT_FILE names, else the directory SSL_CERT_DIR names, else certifi's roots).
+    Shared by every NodeClient of the process while those two variables keep their values:
+    loading a CA bundle costs ~50 ms of CPU, and a `lantan` command opens a client per node
+    (three contexts a command against three nodes)."""
     return _tls_context(os.environ.get("SSL_CERT_FILE") or "", os.environ.get("SSL_CERT_DIR") or "")
 
 
 @functools.lru_cache(maxsize=4)
-def _tls_context(cert_file: str, cert_dir: str) -> ssl.SSLContext:
-    if cert_file:
-        return ssl.create_default_context(cafile=cert_file)
-    if cert_dir:
-        return ssl.create_default_context(capath=cert_dir)
+def _tls_context(_cert_file: str, _cert_dir: str) -> ssl.SSLContext:
+    """httpx.create_ssl_context() reads the two variables itself; they are the cache key."""
     return httpx.create_ssl_context()
 
 
