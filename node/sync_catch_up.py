@@ -118,10 +118,10 @@ class CatchUp:
         self._far, self._committed_this_round = False, 0
         applied = 0
         try:
-            # Highest first, but a peer whose last round served nothing after the others,
-            # and again only RETRY_UNSERVED_S later: one that claimed a few blocks more than
-            # the rest and dripped its ranges held every round BODY_DEADLINE_S (30 s) before
-            # the honest peers were asked.
+            # Highest first, peers whose blocks committed here before the rest; a peer whose
+            # last round served nothing after the others, and again only RETRY_UNSERVED_S
+            # later: one that claimed a few blocks more than the rest and dripped its ranges
+            # held every round BODY_DEADLINE_S (30 s) before the honest peers were asked.
             now = time.monotonic()
             for view in sorted(self._peers.values(), key=lambda v: (not v.credible, -v.height)):
                 if not view.credible and now < view.retry_at:
@@ -239,6 +239,9 @@ class CatchUp:
                 break
             wrote_count += 1 if wrote else 0
             if wrote:
+                # Its claim holds: readiness counts it from the first block of a long
+                # catch-up, not from the end of the round (PeerView.credible).
+                view.credible = True
                 self._committed_this_round += 1
                 await self._go_far(view, self._committed_this_round)
         else:

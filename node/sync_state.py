@@ -42,12 +42,15 @@ class PeerView:
     head_hash: str = ""
     reachable: bool = False
     last_error: str = ""
-    credible: bool = True
-    """False once a catch-up round found nothing to fetch from the peer though it claimed to
-    be ahead (a hostile validator claiming +1000): readiness then leaves its height out. Set
-    again only by a round that fetched blocks from it: a peer that lied, then claimed our
-    height, then lied again, each poll, was believed again at every truthful claim and kept
-    every node's /readyz flapping at "syncing: 999,960 blocks behind"."""
+    credible: bool = False
+    """True once blocks fetched from the peer commit; readiness leaves a peer's height out
+    until then, and again once a catch-up round finds nothing to fetch from it though it
+    claimed to be ahead (a hostile validator claiming +1000). A peer that lied, then claimed
+    our height, then lied again, each poll, was believed again at every truthful claim and
+    kept every node's /readyz flapping at "syncing: 999,960 blocks behind". A new peer's
+    claim was believed until a round tried it (stop 55: a validator restarted beside one
+    claiming a million blocks said "catching up: height 43 of 1000000" for the moment
+    between the poll that brought the claim and the round that found it empty)."""
     retry_at: float = 0.0
     """While not credible: the monotonic time before which catch-up does not ask it."""
     served_short: bool = False
@@ -76,7 +79,8 @@ class SyncState:
         return max((p.height for p in self.peers.values() if p.reachable), default=-1)
 
     def highest_credible_height(self) -> int:
-        """highest_peer_height of the peers whose claims to be ahead held when fetched."""
+        """highest_peer_height of the peers whose claims to be ahead held when fetched
+        (PeerView.credible)."""
         return max(
             (p.height for p in self.peers.values() if p.reachable and p.credible), default=-1
         )
@@ -85,7 +89,8 @@ class SyncState:
         """Whether a node at `height` is catching up: the catch-up at start is not over, or
         the highest credible peer is far_behind ahead (after a partition, a long stop). A
         peer's height counts once what it claims held when fetched: one that claims to be
-        far ahead and serves nothing (hostile) keeps no node catching up for good."""
+        far ahead and serves nothing (hostile) keeps no node catching up, not even for the
+        moment before a round tries it."""
         highest = self.highest_credible_height()
         if self.caught_up and not far_behind(highest - height):
             return None

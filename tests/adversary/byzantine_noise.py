@@ -17,6 +17,9 @@ REPLAY_CAPTURED_MAX = 100
 REPLAY_OWN_MAX = 60
 ANNOUNCED_IDS = 5_000
 """Ids per announcement: node/tx_relay.py's IDS_PER_MESSAGE_MAX."""
+CAPTURE_WAIT_S = 15.0
+"""How long a replay waits for an honest message to replay: a network just started (the
+replay the first test of its module) may not have sent the Byzantine one yet."""
 
 
 class NoiseAttacks(EvidenceAttacks):
@@ -52,6 +55,9 @@ class NoiseAttacks(EvidenceAttacks):
     def replay(self) -> Reply:
         """Send again what the honest nodes sent us (their signatures, untouched), to every
         honest node, and everything we sent before; then old-height votes re-signed now."""
+        deadline = time.monotonic() + CAPTURE_WAIT_S
+        while not self.captured and time.monotonic() < deadline:
+            time.sleep(0.05)
         with self._lock:
             captured = list(self.captured)
             ours = list(self.sent)

@@ -44,6 +44,8 @@ def test_the_watchdog_goes_by_block_syncs_catching_up(
         state.caught_up = True
         peer = next(iter(state.peers.values()))
         peer.reachable, peer.height = True, node.ledger.height + SYNC_LAG_ALLOWED + 1
+        assert not node.runtime.catching_up()  # a claim no block of it has backed yet
+        peer.credible = True  # blocks fetched from it committed
         assert node.runtime.catching_up()
         peer.height = node.ledger.height + SYNC_LAG_ALLOWED
         assert not node.runtime.catching_up()

@@ -22,7 +22,8 @@ def service_at(height: int, stalled: str | None = None) -> Any:
 
 
 def sync_with_peer_at(height: int, *, caught_up: bool = True) -> SyncState:
-    peer = PeerView(url="http://peer", height=height, reachable=True)
+    """A peer at `height` whose blocks committed here before (PeerView.credible)."""
+    peer = PeerView(url="http://peer", height=height, reachable=True, credible=True)
     return SyncState(peers={peer.url: peer}, caught_up=caught_up)
 
 
@@ -48,6 +49,17 @@ def test_a_hostile_claim_that_did_not_hold_is_no_catch_up() -> None:
     sync = sync_with_peer_at(1_000_000)
     sync.peers["http://peer"].credible = False
     assert sync.catching_up(8) is None
+
+
+def test_a_claim_no_round_has_tried_is_no_catch_up() -> None:
+    """Stop 54's refused CI run: a validator restarted beside a peer claiming a million blocks
+    answered "catching up: height 43 of 1000000" for the moment between the poll that brought
+    the claim and the round that found nothing to fetch."""
+    new_peer = PeerView(url="http://peer", height=1_000_000, reachable=True)
+    sync = SyncState(peers={new_peer.url: new_peer}, caught_up=True)
+    assert sync.catching_up(43) is None
+    new_peer.credible = True  # a round committed blocks fetched from it
+    assert sync.catching_up(43) == CatchingUp(height=43, target=1_000_000)
 
 
 def test_a_dead_loop_is_reported_even_far_behind() -> None:

@@ -345,8 +345,8 @@ def test_a_peer_that_lied_stays_out_of_readiness_until_it_serves(ledger_at: Ledg
             await sync.close()
         return credible
 
-    # Believed at first (a new peer's claim), never again until it served.
-    assert asyncio.run(main()) == [1_000, -1, -1, 2]
+    # Never believed until it served (a new peer's claim neither: stop 55).
+    assert asyncio.run(main()) == [-1, -1, -1, 2]
 
 
 def apply_fetched(ledger: Ledger, fetched: FetchedBlock) -> tuple[int, bool, bool]:
