@@ -11,7 +11,6 @@ bogus evidence (the flood includes some) come last because on the unfixed code t
 the chain (issue 10 finding 1), and every later test then fails on its client tx.
 """
 
-import functools
 import os
 import shutil
 import time
@@ -23,6 +22,7 @@ import pytest
 from node.net_processes import read_pid
 from tests.adversary.conftest import AdversaryNet
 from tests.adversary.honest import (
+    READY_WITHIN_S,
     assert_agree,
     assert_evidence_sound,
     assert_healthy,
@@ -46,8 +46,6 @@ BLOCKS_FOR_POOLED_EVIDENCE = 2
 RESTART_READY_S = 20.0
 """A restarted validator is ready within this while a peer drips its ranges (the body
 deadline alone, 30 s, held it before)."""
-READY_AGAIN_S = 10.0
-"""An honest node a block behind for a moment on a loaded box is ready again within this."""
 
 
 def test_real_equivocation_is_recorded(adversary: AdversaryNet) -> None:
@@ -193,10 +191,6 @@ def test_a_dripping_status_stalls_no_restart(adversary: AdversaryNet) -> None:
         adversary.byzantine.command("status_mode", mode="none")
 
 
-def _ready(adversary: AdversaryNet, name: str) -> bool:
-    return adversary.net.get(name, "/readyz").status_code == 200
-
-
 def test_a_height_it_cannot_back_holds_nothing_up(adversary: AdversaryNet) -> None:
     """Its /v1/status claimed a height a million blocks ahead and it served no block: every
     honest node started a verifying process twice a second (22 a node, load 62) and said it
@@ -210,11 +204,7 @@ def test_a_height_it_cannot_back_holds_nothing_up(adversary: AdversaryNet) -> No
             # Ready within a few seconds, not at the instant asked: on a loaded box an honest
             # node may be a block or two behind its peers for a moment (a lag readiness
             # rightly reports); the claim used to keep it "syncing" as long as it stood.
-            wait_for(
-                functools.partial(_ready, adversary, name),
-                READY_AGAIN_S,
-                f"{name} ready while a peer claims a height it cannot back",
-            )
+            adversary.net.wait_ready(name, timeout_s=READY_WITHIN_S)
             started = _children(adversary, name) - before[name]
             assert not started, (name, started)  # no verifying process
         assert_agree(adversary)

@@ -324,11 +324,11 @@ class LocalNet:
         return wait_for(reached, timeout_s, f"{names} at height >= {minimum}")
 
     def wait_ready(self, name: str, *, timeout_s: float = WAIT_S_DEFAULT) -> None:
-        def ready() -> bool | None:
-            try:
-                return self.get(name, "/readyz").status_code == 200 or None
-            except httpx.HTTPError:
-                return None
+        def ready() -> bool:
+            # Not ready: its problems are the error wait_for says on a timeout.
+            answer = self.get(name, "/readyz")
+            assert answer.status_code == 200, f"{name} not ready: {answer.text[:300]}"
+            return True
 
         wait_for(ready, timeout_s, f"{name} ready")
 
