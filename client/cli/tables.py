@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from client.shown_text import shown
+
 CELL_WIDTH_MAX: Final = 48
 HEX_SHOWN: Final = 16
 _HEX_DIGITS: Final = frozenset("0123456789abcdef")
@@ -37,7 +39,12 @@ def shorten(text: str, width: int = CELL_WIDTH_MAX) -> str:
 
 
 def format_cell(value: Any) -> str:
-    """One value as table text: '-' for null, hex shortened, lists joined, objects as JSON."""
+    """One value as table text: '-' for null, hex shortened, lists joined, objects as JSON;
+    the chain's free text shown (client/shown_text.py)."""
+    return shorten(shown(_cell_text(value)))
+
+
+def _cell_text(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -45,11 +52,11 @@ def format_cell(value: Any) -> str:
     if isinstance(value, str):
         if len(value) > HEX_SHOWN + 4 and set(value) <= _HEX_DIGITS:
             return value[:HEX_SHOWN] + "…"
-        return shorten(value)
+        return value
     if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-        return shorten(", ".join(str(v) for v in value))
+        return ", ".join(str(v) for v in value)
     if isinstance(value, list | dict):
-        return shorten(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
 
 
@@ -77,13 +84,13 @@ def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
 def render_record(record: Any, indent: int = 0) -> str:
     """A record as "name  value" lines; nested objects and lists are indented below."""
     if not isinstance(record, Mapping):
-        return " " * indent + json.dumps(record, ensure_ascii=False)
+        return " " * indent + shown(json.dumps(record, ensure_ascii=False))
     if not record:
         return " " * indent + "(empty)"
     width = max(display_width(str(key)) for key in record)
     lines = []
     for key, value in record.items():
-        label = " " * indent + pad(str(key), width)
+        label = " " * indent + pad(shown(str(key)), width)
         if isinstance(value, Mapping) and value:
             lines.append(label)
             lines.append(render_record(value, indent + 2))
@@ -93,7 +100,7 @@ def render_record(record: Any, indent: int = 0) -> str:
                 lines.append(" " * (indent + 2) + f"[{position}]")
                 lines.append(render_record(item, indent + 4))
         else:
-            lines.append(f"{label}  {_full_value(value)}")
+            lines.append(f"{label}  {shown(_full_value(value))}")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from client.receipt.pdf_rows import ReceiptRow
+from client.shown_text import shown
 
 PAGE_WIDTH_PT: Final[float] = A4[0]
 PAGE_HEIGHT_PT: Final[float] = A4[1]
@@ -85,9 +86,11 @@ def fit_size_pt(text: str, font_name: str, width_pt: float) -> float:
 
 
 def value_lines(row: ReceiptRow, font_name: str) -> tuple[tuple[str, float], ...]:
-    """Each printed value line of row with its font size."""
-    fitted = (*row.lines, *row.fitted) if row.unbreakable else row.fitted
-    wrapped = () if row.unbreakable else row.lines
+    """Each printed value line of row with its font size, the chain's free text shown
+    (client/shown_text.py): a newline or an escape in a beneficiary is no line of its own."""
+    lines, fitted_lines = tuple(map(shown, row.lines)), tuple(map(shown, row.fitted))
+    fitted = (*lines, *fitted_lines) if row.unbreakable else fitted_lines
+    wrapped = () if row.unbreakable else lines
     return (
         *(
             (part, VALUE_SIZE_PT)

@@ -3,9 +3,10 @@
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
-from client.code_names import code_name
+from client.code_names import bilingual_name
 from client.receipt.facts import CaseStatusFacts, ReceiptFacts, VerificationFacts, signer_text
 from client.receipt.key_status import key_status_lines
+from client.shown_text import shown
 from protocol.encoding import JsonObject
 
 BEIJING = timezone(timedelta(hours=8), "CST")
@@ -19,7 +20,12 @@ def time_text(time_ms: int) -> str:
 
 
 def summary_lines(facts: ReceiptFacts) -> list[str]:
-    """What `lantan verify receipt` prints above VALID."""
+    """What `lantan verify receipt` prints above VALID, the chain's free text shown
+    (client/shown_text.py): a newline or an escape in it is no line of its own."""
+    return [shown(line) for line in _summary_lines(facts)]
+
+
+def _summary_lines(facts: ReceiptFacts) -> list[str]:
     lines = [
         f"receipt      {facts.receipt_id}",
         f"digest       {facts.receipt_digest} (the same for every copy of this receipt"
@@ -38,16 +44,16 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
             lines += case_status_lines(facts.case_status)
     lines += [
         f"retired      {facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg"
-        f" ({code_name(facts.kind, 'en')})",
+        f" ({bilingual_name(facts.kind)})",
         *(
             f"serials      {r.batch_id} {r.first_serial:,}-{r.last_serial:,} ({r.quantity_kg:,} kg)"
             for r in facts.serial_ranges
         ),
         f"beneficiary  {facts.beneficiary}",
-        f"purpose      {code_name(facts.purpose, 'en')}",
+        f"purpose      {bilingual_name(facts.purpose)}",
         f"project      {facts.project_name_zh} ({facts.project_name_en})",
         f"location     {facts.location}",
-        f"ecosystem    {code_name(facts.ecosystem, 'en')}",
+        f"ecosystem    {bilingual_name(facts.ecosystem)}",
         f"standard     {facts.accounting_standard}",
         f"vintage      {facts.vintage} (batch {facts.batch_id})",
         f"height       {facts.height}",
@@ -92,12 +98,12 @@ def case_status_lines(case: CaseStatusFacts) -> list[str]:
         j = case.judgment
         lines += [
             f"judgment     {j.judgment_date}: compensation {j.compensation_yuan_text} yuan,"
-            f" harm site {j.harm_site} ({code_name(j.ecosystem, 'en')})",
+            f" harm site {j.harm_site} ({bilingual_name(j.ecosystem)})",
             f"             judgment document sha256 {j.judgment_hash}",
         ]
     if case.closure_outcome is not None:
         lines.append(
-            f"closed       {code_name(case.closure_outcome, 'en')} at height {case.closure_height},"
+            f"closed       {bilingual_name(case.closure_outcome)} at height {case.closure_height},"
             f" document sha256 {case.closure_document_hash}"
         )
     return lines
@@ -118,7 +124,7 @@ def verification_lines(v: VerificationFacts, accounting_standard: str) -> list[s
         f"period       {v.period_start} to {v.period_end}",
         f"methodology  {v.methodology_text(accounting_standard)}",
         f"net sink     {v.net_sink_text}",
-        *(f"report       {code_name(r.label, 'en')} sha256 {r.sha256}" for r in v.reports),
+        *(f"report       {bilingual_name(r.label)} sha256 {r.sha256}" for r in v.reports),
     ]
 
 

@@ -10,6 +10,8 @@ import string
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlencode
 
+from client.shown_text import shown
+
 
 class Html(str):
     """A string of HTML that is safe to emit as is (every dynamic part was escaped)."""
@@ -23,22 +25,22 @@ class Html(str):
         return Html(str.__add__(esc(other), self))
 
 
-BIDI_CONTROLS = {
-    code: f"[U+{code:04X}]" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
-}
-"""Embedding, override and isolate controls: in a page they would reorder what follows
-(an account id could read as another), and an HTML escape like &#x202E; is still the
-control. They are shown as visible [U+202E] text instead."""
-
-
 def esc(value: object) -> Html:
     """value as HTML text: Html passes through, None is empty, anything else is escaped,
-    bidi controls made visible."""
+    with controls, bidi and zero-width characters made visible (client/shown_text.py): in
+    a page they would reorder what follows (an account id could read as another), and an
+    HTML escape like &#x202E; is still the control."""
     if isinstance(value, Html):
         return value
     if value is None:
         return Html("")
-    return Html(html.escape(str(value).translate(BIDI_CONTROLS), quote=True))
+    return Html(html.escape(shown(str(value)), quote=True))
+
+
+def pre_text(text: str) -> Html:
+    """Preformatted text (a <pre>'s content): its own line breaks kept, each line esc'd (a
+    newline inside a JSON string is already written \\n by json.dumps)."""
+    return Html("\n".join(esc(line) for line in text.split("\n")))
 
 
 def render(template: str, **values: object) -> Html:

@@ -18,7 +18,7 @@ from node.web.links import (
     retirement_link,
     verification_or_text,
 )
-from node.web.markup import Html, definitions, element, join
+from node.web.markup import Html, definitions, element, join, pre_text
 from node.web.pages_chain import tx_status
 from protocol.encoding import JsonObject
 
@@ -67,7 +67,9 @@ def tx_page(ctx: Context, view: ChainView, tx_id: str) -> Page:
                         element("summary", ctx.t("tx.raw")),
                         element(
                             "pre",
-                            json.dumps(committed.signed.to_json(), ensure_ascii=False, indent=2),
+                            pre_text(
+                                json.dumps(committed.signed.to_json(), ensure_ascii=False, indent=2)
+                            ),
                         ),
                     ]
                 ),

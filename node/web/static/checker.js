@@ -258,7 +258,7 @@
     var node = document.createElement(name);
     Object.keys(attributes || {}).forEach(function (k) { node.setAttribute(k, attributes[k]); });
     (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      node.appendChild(typeof child === "string" ? document.createTextNode(LantanVerify.shown(child)) : child);
     });
     return node;
   }

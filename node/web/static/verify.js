@@ -1275,6 +1275,26 @@
     return verifyReceipt(text, genesis, engine);
   }
 
+  /* The chain's free text as a person is shown it (§14.4 "What it shows a judge";
+   * client/shown_text.py, the same rule):
+   * a control, format (bidi, zero-width), line or paragraph separator or surrogate
+   * character is written [U+XXXX], so a newline or a reordering mark in a beneficiary
+   * cannot make the page read as another receipt. */
+  var HIDDEN = (function () {
+    try {
+      return new RegExp("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}]", "gu");
+    } catch (error) {
+      /* A browser without Unicode property escapes: the same categories' common members. */
+      return /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/g;
+    }
+  })();
+  function shown(text) {
+    return text.replace(HIDDEN, function (c) {
+      var hex = c.codePointAt(0).toString(16).toUpperCase();
+      return "[U+" + (hex.length < 4 ? "0000".slice(hex.length) + hex : hex) + "]";
+    });
+  }
+
   root.LantanVerify = {
     verifyReceiptBytes: verifyReceiptBytes,
     parseJson: parseJson,
@@ -1282,6 +1302,7 @@
     selectEngine: selectEngine,
     loadGenesis: loadGenesis,
     verifyReceipt: verifyReceipt,
-    hex: hex
+    hex: hex,
+    shown: shown
   };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -3,12 +3,14 @@
  * stdin, prints {name: code or ""}, or for a valid receipt the facts named in show when it
  * is given. A file goes through verifyReceiptBytes, as a dropped or picked file does, and
  * its code is followed by " printable" when the page is told it is a printable copy.
- * Test-only. */
+ * Given {shown: [text]} instead, prints each text as the page shows it. Test-only. */
 const fs = require("fs"), vm = require("vm"), path = require("path");
 const dir = process.argv[2];
 for (const f of ["vendor/sha2.js", "vendor/ed25519.js", "verify.js"]) vm.runInThisContext(fs.readFileSync(path.join(dir, f), "utf8"), { filename: f });
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
-(async () => {
+// {shown: [text]}: the checker page's display of each text (LantanVerify.shown), alone.
+if (input.shown) console.log(JSON.stringify(input.shown.map(LantanVerify.shown)));
+else (async () => {
   const engine = await LantanVerify.selectEngine();
   const out = {};
   let genesis;

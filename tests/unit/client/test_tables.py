@@ -41,3 +41,14 @@ def test_record_nests_objects_and_lists() -> None:
     assert "obligors  (1)" in text
     assert "    masked_name  王某某" in text
     assert "  a  1" in text
+
+
+def test_free_text_is_shown_never_obeyed() -> None:
+    # Stop 55: a name with a newline and a terminal escape printed lines of its own.
+    spoof = "Acme\nretired 1000 t\x1b[2K\u202e"
+    assert format_cell(spoof) == "Acme[U+000A]retired 1000 t[U+001B][2K[U+202E]"
+    assert format_cell([spoof]) == format_cell(spoof)
+    text = render_record({"beneficiary": spoof, "n\u200bame": {"inner": "\x07"}})
+    assert "beneficiary  Acme[U+000A]retired 1000 t[U+001B][2K[U+202E]" in text.splitlines()
+    assert "n[U+200B]ame" in text and "inner  [U+0007]" in text
+    assert not any(char in text for char in "\x1b\u202e\u200b\x07")

@@ -7,7 +7,7 @@ from node.receipt_pdfs import PdfCache
 from node.web.checker import genesis_json_for_script, offline_checker_html, static_file
 from node.web.exports import _cell
 from node.web.i18n import MESSAGES, Lang, pick_lang
-from node.web.markup import Html, definitions, element, esc, render
+from node.web.markup import Html, definitions, element, esc, pre_text, render
 
 
 def test_markup_escapes_everything_that_is_not_html() -> None:
@@ -58,6 +58,13 @@ def test_bidi_controls_are_shown_not_obeyed() -> None:
         assert chr(code) not in shown
         assert f"[U+{code:04X}]" in shown
     assert element("a", "x", title="\u2066y") == '<a title="[U+2066]y">x</a>'
+
+
+def test_controls_and_invisible_characters_are_shown_too() -> None:
+    # Stop 55: one rule with the CLI and the PDF (client/shown_text.py).
+    assert esc("Acme\nretired\x1b[2K\u200b") == "Acme[U+000A]retired[U+001B][2K[U+200B]"
+    # A <pre>'s own line breaks stay; a control inside a line is shown.
+    assert pre_text('{\n  "a": "b\u202e"\n}') == "{\n  &quot;a&quot;: &quot;b[U+202E]&quot;\n}"
 
 
 def test_csv_cells_with_leading_space_or_fullwidth_formula_signs_are_quoted() -> None:
