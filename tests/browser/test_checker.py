@@ -131,6 +131,11 @@ def test_picked_file_and_pasted_text_give_verdicts(
     wait_ready(page)
     page.set_input_files("#receipt-file", str(receipt_file))
     assert verdict(page) == ("VALID", "")
+    # Verify pressed after choosing the file checks the file again: it checked the empty text
+    # box and showed a red INVALID (MALFORMED) for this VALID receipt (stop 55).
+    page.evaluate("document.getElementById('result').textContent = ''")
+    page.click("#verify-button")
+    assert verdict(page) == ("VALID", "")
     tampered = json.loads(network.receipt)
     tampered["tx"]["signed_tx"]["tx"]["body"]["quantity_kg"] = 1
     page.fill("#receipt-text", json.dumps(tampered, ensure_ascii=False, indent=2))
@@ -141,6 +146,11 @@ def test_picked_file_and_pasted_text_give_verdicts(
     page.fill("#receipt-text", "not json {")
     page.click("#verify-button")
     page.wait_for_selector("#reason-code:text('MALFORMED')")
+    # Nothing given (the text typed over the file, then emptied): no verdict, a hint.
+    page.fill("#receipt-text", "")
+    page.click("#verify-button")
+    page.wait_for_selector("#result:text('Nothing to verify yet')")
+    assert page.query_selector("#verdict") is None
 
 
 def test_drop_a_receipt_file(page: Any, network: CaseNetwork) -> None:

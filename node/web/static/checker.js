@@ -19,6 +19,7 @@
       "input.drop": "Drop a receipt file (.json) here, or pick one:",
       "input.paste": "…or paste the receipt JSON here",
       "input.verify": "Verify",
+      "input.empty": "Nothing to verify yet: choose the receipt file (.json) or paste its text above.",
       "lang": "中文",
       "busy": "Checking…",
       "valid": "VALID",
@@ -130,6 +131,7 @@
       "input.drop": "将凭证文件（.json）拖放到此处，或选择文件：",
       "input.paste": "……或在此粘贴凭证 JSON",
       "input.verify": "核验",
+      "input.empty": "尚无可核验的内容：请选择凭证文件（.json），或在上方粘贴其文本。",
       "lang": "English",
       "busy": "核验中……",
       "valid": "有效",
@@ -521,6 +523,25 @@
     return readWith(file, function (r, f) { r.readAsArrayBuffer(f); }, function (b) { return new Uint8Array(b); });
   }
 
+  /* The receipt the Verify button checks is the one last given: a file chosen or dropped
+   * (the pasted text is cleared), or text typed or pasted (the file forgotten). Verify
+   * pressed after choosing a file checked the empty text box and showed a red INVALID for a
+   * VALID receipt (stop 55); with nothing given it says so, and shows no verdict. */
+  var chosenFile = null;
+
+  function useFile(file) {
+    chosenFile = file;
+    byId("receipt-text").value = "";
+    readBytes(file).then(verifyBytes);
+  }
+
+  function verifyGiven() {
+    var text = byId("receipt-text").value;
+    if (text.trim()) return verifyText(text);
+    if (chosenFile) return readBytes(chosenFile).then(verifyBytes);
+    byId("result").textContent = t("input.empty");
+  }
+
   function wireInputs() {
     var drop = byId("drop-zone");
     drop.addEventListener("dragover", function (event) { event.preventDefault(); drop.classList.add("over"); });
@@ -529,13 +550,17 @@
       event.preventDefault();
       drop.classList.remove("over");
       var file = event.dataTransfer.files[0];
-      if (file) readBytes(file).then(verifyBytes);
+      if (file) useFile(file);
     });
     byId("receipt-file").addEventListener("change", function (event) {
       var file = event.target.files[0];
-      if (file) readBytes(file).then(verifyBytes);
+      if (file) useFile(file);
     });
-    byId("verify-button").addEventListener("click", function () { verifyText(byId("receipt-text").value); });
+    byId("receipt-text").addEventListener("input", function () {
+      chosenFile = null;
+      byId("receipt-file").value = "";
+    });
+    byId("verify-button").addEventListener("click", verifyGiven);
     /* Only the offline file has this button: a served page switches language with the
      * header's link, which re-renders the whole page (title, navigation, footer too). */
     var langButton = byId("checker-lang");
