@@ -114,16 +114,31 @@ INVALID_HINTS: Final = {
 } | dict.fromkeys(ALTERED_CODES, _ALTERED_HINT)
 """A second line after INVALID where the usual cause is the verifier's input, not the
 receipt: whoever reads INVALID should not conclude forgery from a mixed-up file."""
+SERVED_ALTERED_HINT: Final = (
+    "A node served this receipt, and it does not match what the registry's validators "
+    "certified: it was not saved. Ask another of the registry's nodes (--node URL), and tell "
+    "the operator of this one."
+)
+"""The altered hint for a receipt just fetched (`receipt get`, `receipt case`): "ask the
+registry for a fresh copy" sent a clerk back to the node that had just served the forgery."""
 
 
 def report_receipt(
-    receipt_bytes: bytes, genesis_bytes: bytes, *, as_json: bool, key_status_node: str | None = None
+    receipt_bytes: bytes,
+    genesis_bytes: bytes,
+    *,
+    as_json: bool,
+    key_status_node: str | None = None,
+    fetched: bool = False,
 ) -> int:
-    """Verify and print; shared with `lantan receipt get --genesis`."""
+    """Verify and print; shared with `lantan receipt get --genesis` (fetched: the receipt
+    came from a node just now, not from the user's file)."""
     try:
         facts = verify_receipt(receipt_bytes, genesis_bytes)
     except ReceiptError as error:
         hint = INVALID_HINTS.get(error.code)
+        if fetched and error.code in ALTERED_CODES:
+            hint = SERVED_ALTERED_HINT
         if as_json:
             print_json(
                 {"valid": False, "code": error.code.value, "detail": error.detail}

@@ -24,9 +24,11 @@ class CaseNode:
     GET /v1/cases/{id} (the case at the head, as `case_says` edits it) and GET
     /v1/receipts/{id} (format 4, as nodes serve it)."""
 
-    def __init__(self, case: CaseChain, **case_says: Any) -> None:
+    def __init__(self, case: CaseChain, *, forged: bool = False, **case_says: Any) -> None:
         self.chain = case.chain
         self.case_says = case_says
+        self.forged = forged
+        """Serve receipts whose retired quantity is one kg more than the tx's."""
 
     def handle(self, _method: str, path: str, _body: bytes) -> tuple[int, str, bytes]:
         ledger = self.chain.ledger
@@ -38,6 +40,9 @@ class CaseNode:
         size = ledger.height + 1
         checkpoint = SignedCheckpoint(size=size, note=self.chain.notes[size])
         receipt = build_receipt(ledger, Hash32(bytes.fromhex(name)), checkpoint)
+        if self.forged:
+            body = cast(dict[str, Any], receipt)["tx"]["signed_tx"]["tx"]["body"]
+            body["quantity_kg"] += 1
         return 200, "application/json", encode(receipt)
 
     def _case(self, case_id: str) -> dict[str, Any]:
@@ -95,3 +100,30 @@ def test_a_receipt_that_does_not_prove_the_case_satisfied_is_not_saved(
     assert done.returncode == 1
     assert "does not prove case" in done.stderr
     assert not out.exists()
+
+
+def test_a_receipt_that_does_not_verify_is_not_saved(
+    attested_chain: CaseChain, tmp_path: Path
+) -> None:
+    """Stop 55 (the auditor's pass): a node's forged receipt was written under --out before
+    it was found INVALID, and the retry its hint asked for was refused as `--out exists`."""
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(attested_chain.chain.genesis_bytes)
+    out = tmp_path / "case.json"
+    retirement = attested_chain.judicial.hex()
+    with serve(cast(FakeNode, CaseNode(attested_chain, forged=True))) as url:
+        for command in (
+            ("receipt", "case", CASE_ID),
+            ("receipt", "get", retirement, "--pdf", tmp_path / "case.pdf"),
+        ):
+            done = run_lantan(*command, "--node", url, "--out", out, "--genesis", genesis)
+            assert done.returncode == 1, done
+            assert done.stdout.startswith("INVALID: "), done.stdout
+            assert "A node served this receipt" in done.stdout
+            assert not out.exists() and not (tmp_path / "case.pdf").exists()
+    with serve(cast(FakeNode, CaseNode(attested_chain))) as url:
+        done = run_lantan(
+            "receipt", "case", CASE_ID, "--node", url, "--out", out, "--genesis", genesis
+        )
+    assert done.returncode == 0, done
+    assert out.exists()
