@@ -214,6 +214,10 @@ class ReceiptFacts:
     witnessed_by: tuple[str, ...] = ()
     """Names of the genesis's witnesses whose cosignature of the checkpoint verified
     (ADR 0021); empty when the genesis names no witnesses."""
+    witnessed_at_s: int | None = None
+    """The latest time (POSIX seconds) a verified witness cosignature of the checkpoint
+    signs: the upper edge of when the block was committed (PROTOCOL.md §5); None without
+    witnesses."""
     witness_quorum: int = 0
     """Cosignatures the genesis asks for; 0 when it names no witnesses."""
     witnesses: tuple[ReceiptSigner, ...] = ()

@@ -19,7 +19,7 @@ from protocol.certificate_check import (
     check_certificate,
 )
 from protocol.codec import JsonCodec, codec_wire, hex_bytes, items
-from protocol.cosignature import require_cosignatures
+from protocol.cosignature import Cosignature, cosignature_key_id, require_cosignatures
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import CosignatureQuorumError, NoteError, NoteQuorumError, ProtocolError
 from protocol.fields import expect_object
@@ -169,18 +169,29 @@ def _receipt_error(problem: CertificateProblem) -> tuple[ReceiptCode, str]:
             return ReceiptCode.QUORUM_NOT_REACHED, detail
 
 
+@dataclass(frozen=True, slots=True)
+class Witnessed:
+    """What step 5 found of the witness policy (ADR 0021)."""
+
+    cosigners: tuple[str, ...] = ()
+    """Names of the witnesses whose cosignature verified, sorted; none without witnesses."""
+    latest_s: int | None = None
+    """The latest time (POSIX seconds) a verified cosignature signs: the block existed by
+    then if one of the cosigners is honest (PROTOCOL.md §5, "What time_ms guarantees")."""
+
+
 def verify_history_proof(
     text: str,
     chain_id: Hash32,
     header: BlockHeader,
     history: SetHistory,
     witnesses: WitnessSet | None = None,
-) -> tuple[Checkpoint, tuple[str, ...]]:
+) -> tuple[Checkpoint, Witnessed]:
     """Step 5: the checkpoint's quorums, then the header's inclusion; returns the checkpoint
-    and the names of the witnesses that cosigned it (none when genesis names none)."""
+    and what its witnesses' cosignatures say (nothing when genesis names none)."""
     index, hashes, note_text = _parse_tlog_proof(text)
     checkpoint = verify_checkpoint_note(note_text, chain_id, history)
-    cosigners: tuple[str, ...] = ()
+    cosigners = Witnessed()
     if witnesses is not None:
         cosigners = verify_witness_cosignatures(note_text, witnesses)
     if index != header.height or not header.height < checkpoint.size:
@@ -217,17 +228,26 @@ def verify_checkpoint_note(note_text: str, chain_id: Hash32, history: SetHistory
     return checkpoint
 
 
-def verify_witness_cosignatures(note_text: str, witnesses: WitnessSet) -> tuple[str, ...]:
+def verify_witness_cosignatures(note_text: str, witnesses: WitnessSet) -> Witnessed:
     """The witness policy of genesis (ADR 0021): a cosignature line of a witness that does
     not verify is BAD_CHECKPOINT; fewer valid cosigners than its quorum, WITNESS_QUORUM.
     Requires verify_checkpoint_note to have passed (the note parses)."""
     note = parse_signed_note(note_text)
     try:
-        return require_cosignatures(note, witnesses)
+        cosigners = require_cosignatures(note, witnesses)
     except CosignatureQuorumError as error:
         raise ReceiptError(ReceiptCode.WITNESS_QUORUM, str(error)) from None
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
+    # Every line of a witness of the set verified above (one that did not raised), so
+    # their times are the witnesses' own.
+    key_ids = {(w.name, cosignature_key_id(w.name, w.public_key)) for w in witnesses.witnesses}
+    times = [
+        Cosignature.from_note_signature(line).timestamp_s
+        for line in note.signatures
+        if (line.name, line.key_id) in key_ids
+    ]
+    return Witnessed(cosigners=cosigners, latest_s=max(times, default=None))
 
 
 def _parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:

@@ -242,9 +242,19 @@ def _witness_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
                 facts.witnessed_summary_zh,
                 facts.witnessed_summary,
                 signer_line(facts.witnesses),
+                *witnessed_at_lines(facts),
             ),
         ),
     )
+
+
+def witnessed_at_lines(facts: ReceiptFacts) -> tuple[str, ...]:
+    """When the latest witness cosigned: the block was recorded by then (PROTOCOL.md §5);
+    the time above it is the proposer's own clock."""
+    if facts.witnessed_at_s is None:
+        return ()
+    moment = datetime.fromtimestamp(facts.witnessed_at_s, BEIJING_TIME)
+    return (f"最晚联署于 latest cosigned at {moment:%Y-%m-%d %H:%M:%S} 北京时间 Beijing time",)
 
 
 def key_line(key: TxKey) -> str:

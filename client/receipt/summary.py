@@ -57,7 +57,8 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
         f"standard     {facts.accounting_standard}",
         f"vintage      {facts.vintage} (batch {facts.batch_id})",
         f"height       {facts.height}",
-        f"time         {time_text(facts.time_ms)}",
+        f"time         {time_text(facts.time_ms)}, by its proposer's clock",
+        *committed_by_lines(facts),
         # The block's certificate (validators) here; the tx's own signers follow as
         # "tx signed by": two different sets of signatures, named apart.
         f"block        certified by {len(facts.signed_by)} of {facts.validator_count} validators"
@@ -73,6 +74,18 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
         )
     lines.append(meaning_line(facts))
     return lines
+
+
+def committed_by_lines(facts: ReceiptFacts) -> list[str]:
+    """The upper edge of when the block was committed, when witnesses cosigned: the block's
+    own time is its proposer's claim, checked only against the validators' clocks
+    (PROTOCOL.md §5 "What time_ms guarantees")."""
+    if facts.witnessed_at_s is None:
+        return []
+    return [
+        f"committed    by {time_text(facts.witnessed_at_s * 1000)},"
+        " when a witness cosigned its checkpoint"
+    ]
 
 
 def meaning_line(facts: ReceiptFacts) -> str:

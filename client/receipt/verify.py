@@ -122,7 +122,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     _check_block(chain_id, header, tx, history)
     signers = verify_certificate_strict(certificate, header, chain_id, validators)
     signed = _check_tx(chain_id, retirement_id, tx, header)
-    checkpoint, cosigners = verify_history_proof(
+    checkpoint, witnessed = verify_history_proof(
         history_text, chain_id, header, history, document.witnesses
     )
     if last is not None:
@@ -160,9 +160,12 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         keys = {w.name: w.public_key for w in document.witnesses.witnesses}
         facts = dataclasses.replace(
             facts,
-            witnessed_by=cosigners,
+            witnessed_by=witnessed.cosigners,
+            witnessed_at_s=witnessed.latest_s,
             witness_quorum=document.witnesses.quorum,
-            witnesses=tuple(_signer(name, keys[name], document.institutions) for name in cosigners),
+            witnesses=tuple(
+                _signer(name, keys[name], document.institutions) for name in witnessed.cosigners
+            ),
         )
     if stored_digest is not None and stored_digest != digest:
         raise ReceiptError(ReceiptCode.DIGEST_MISMATCH, f"the fixed parts hash to {digest.hex()}")

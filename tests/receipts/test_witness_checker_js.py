@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from client.receipt.summary import summary_lines
 from client.receipt.verify import verify_receipt
 from protocol.encoding import encode
 from protocol.hashing import Hash32, sha256
@@ -145,3 +146,32 @@ def test_checker_refuses_the_rewritten_history_receipt(tmp_path: Path) -> None:
         assert js_codes(chain.genesis_bytes, receipts) == expected
     finally:
         chain.close()
+
+
+def test_both_say_when_the_latest_witness_cosigned(witnessed: CaseChain) -> None:  # noqa: F811
+    """PROTOCOL.md §5: a block was committed by the latest time a verified cosignature of
+    its checkpoint signs; the CLI, the PDF and the checker page show it (stop 55: only the
+    proposer's own time was shown, the auditor's pass). Two witnesses a minute apart, then
+    the earlier one's cosignature alone."""
+    chain = witnessed.chain
+    size = chain.ledger.height + 1
+    court = parse_signed_note(chain.cosign(size, COURT_WITNESS, timestamp_s=1_764_115_300))
+    auditor = parse_signed_note(chain.cosign(size, AUDITOR_WITNESS, timestamp_s=1_764_115_360))
+    both = format_signed_note(court.text, [*court.signatures, auditor.signatures[-1]])
+    receipts = {
+        "both": encode(chain.receipt(witnessed.judicial, note=both)),
+        "court": encode(
+            chain.receipt(witnessed.judicial, note=format_signed_note(court.text, court.signatures))
+        ),
+    }
+    python = {
+        name: verify_receipt(receipt, chain.genesis_bytes).witnessed_at_s
+        for name, receipt in receipts.items()
+    }
+    assert python == {"both": 1_764_115_360, "court": 1_764_115_300}
+    lines = summary_lines(verify_receipt(receipts["both"], chain.genesis_bytes))
+    assert "committed    by 2025-11-26 00:02:40 UTC (2025-11-26 08:02:40 Beijing), when a" in (
+        "\n".join(lines)
+    )
+    shown = run_js(chain.genesis_bytes, receipts, show=("witnessed_at_s",))
+    assert {name: facts["witnessed_at_s"] for name, facts in shown.items()} == python

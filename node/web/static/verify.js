@@ -606,7 +606,7 @@
    * witness (name and key id of type 0x04) carries an 8-byte big-endian timestamp and a
    * signature over "cosignature/v1\ntime <t>\n" || the note text. */
   async function checkCosignatures(ctx, note) {
-    var policy = ctx.witnesses, cosigners = new Set();
+    var policy = ctx.witnesses, cosigners = new Set(), latest = null;
     for (var i = 0; i < note.signatures.length; i++) {
       var line = note.signatures[i];
       for (var j = 0; j < policy.witnesses.length; j++) {
@@ -619,10 +619,14 @@
         var message = concat(utf8("cosignature/v1\ntime " + t.toString() + "\n"), utf8(note.body));
         if (!(await ctx.engine.ed25519(pk, message, raw.subarray(8)))) fail("BAD_CHECKPOINT", "the cosignature of witness " + w.name + " does not verify");
         cosigners.add(w.name);
+        if (latest === null || t > latest) latest = t;
       }
     }
     if (cosigners.size < policy.quorum) fail("WITNESS_QUORUM", cosigners.size + " valid witness cosignatures, the genesis asks " + policy.quorum);
     ctx.cosigners = Array.from(cosigners).sort();
+    /* §5: the latest time a verified cosignature signs, the upper edge of when the block
+     * was committed (seconds; exact below 2^53, which §10.1's dates are). */
+    ctx.witnessedAt = latest === null ? null : Number(latest);
   }
 
   /* §7: sorted unique keys, n/2 < q <= n, note names and verifier keys that match. */
@@ -1150,6 +1154,7 @@
       witness_keys: (ctx.cosigners || []).map(function (name) {
         return ctx.witnesses.witnesses.filter(function (w) { return w.name === name; })[0].public_key;
       }),
+      witnessed_at_s: ctx.witnessedAt === undefined ? null : ctx.witnessedAt,
       witness_quorum: ctx.witnesses ? ctx.witnesses.quorum : 0,
       tx_keys: txKeys(receipt, records),
       verification: verificationFacts(receipt, records, batch),
