@@ -328,11 +328,12 @@ class ChainView:
     def renders_receipt_pdfs(self) -> bool:
         return self._pdfs is not None
 
-    def receipt_pdf(self, receipt: bytes) -> bytes:
-        """The printable PDF of a receipt (its canonical bytes). Raises ReceiptPdfError."""
+    def receipt_pdf(self, receipt: bytes, digest: bytes) -> bytes:
+        """The printable PDF of a receipt (its canonical bytes and digest). Raises
+        ReceiptPdfError, or ReceiptPdfBusyError while another one is being rendered."""
         if self._pdfs is None:
             raise ReceiptPdfError("this node has no receipt PDF renderer")
-        return self._pdfs.render(receipt)
+        return self._pdfs.render(receipt, digest)
 
     # --- history of serials --------------------------------------------------------------
 

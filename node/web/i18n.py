@@ -53,6 +53,7 @@ _CORE_MESSAGES: dict[str, tuple[str, str]] = {
     # errors
     "error.not_found": ("Not found", "未找到"),
     "error.bad_request": ("Bad request", "请求有误"),
+    "error.busy": ("Busy: ask again in a few seconds", "繁忙：请几秒后重试"),
     "error.back": ("Back to the dashboard", "返回概览"),
     # dashboard
     "dash.title": ("Dashboard", "概览"),

@@ -26,7 +26,7 @@ class Page:
 
 
 class PageError(Exception):
-    """A page that cannot be shown: status 404 or 400, message for the reader."""
+    """A page that cannot be shown: status 404, 400 or 503, message for the reader."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -104,7 +104,7 @@ def render_document(ctx: Context, page: Page, chain_line: str) -> str:
 
 
 def error_page(ctx: Context, error: PageError) -> Page:
-    key = "error.not_found" if error.status == 404 else "error.bad_request"
+    key = {404: "error.not_found", 503: "error.busy"}.get(error.status, "error.bad_request")
     body = join(
         [
             element("p", error.message, class_="error"),

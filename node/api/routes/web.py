@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from node.api.deps import ViewDep
 from node.chain_view import ChainView, ReceiptPdfError
 from node.proofs import ProofUnavailableError
+from node.receipt_pdfs import ReceiptPdfBusyError
 from node.web.checker import CHECKER_CSP, checker_page, offline_checker_html, static_file
 from node.web.checker_receipt import resolve_receipt_param
 from node.web.exports import EXPORTS, export_csv
@@ -214,6 +215,10 @@ def _raise(error: PageError) -> Callable[[Context, ChainView], Page]:
     return build
 
 
+PDF_RETRY_AFTER_S = 2
+"""Retry-After of a PDF asked for while another is being rendered (node/receipt_pdfs.py)."""
+
+
 @router.get("/retirements/{retirement_id}/receipt.pdf", response_model=None)
 def receipt_pdf(
     request: Request, retirement_id: str, view: ViewDep, lang: LangQuery = None
@@ -224,6 +229,11 @@ def receipt_pdf(
         pdf = _receipt_pdf(view, retirement_id)
     except PageError as error:
         return _show(request, lang, view, _raise(error))
+    except ReceiptPdfBusyError as error:
+        busy = PageError(503, f"{error}; ask again in a few seconds")
+        answer = _show(request, lang, view, _raise(busy))
+        answer.headers["Retry-After"] = str(PDF_RETRY_AFTER_S)
+        return answer
     filename = f"lantan-receipt-{retirement_id[:16]}.pdf"
     return Response(
         pdf,
@@ -238,7 +248,7 @@ def _receipt_pdf(view: ChainView, retirement_id: str) -> bytes:
         raise PageError(404, "no checkpoint has a quorum yet; retry in a few seconds")
     try:
         receipt = view.receipt(Hash32(bytes.fromhex(retirement_id)), checkpoint)
-        return view.receipt_pdf(encode(receipt))
+        return view.receipt_pdf(encode(receipt), bytes.fromhex(str(receipt["receipt_digest"])))
     except ProofUnavailableError as error:
         raise PageError(404, f"{error.code}: {error.detail}") from None
     except ReceiptPdfError as error:
