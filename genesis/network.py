@@ -176,7 +176,8 @@ def init_local_network(
     policy = None
     if made:
         policy = witness_set([_witness(m.name, m.public_key) for m in made], witness_quorum)
-        identities.extend(zip(witness_plans(policy), _in_policy_order(made, policy), strict=True))
+        shown = witness_plans(policy, local_witness_names(witnesses, plans))
+        identities.extend(zip(shown, _in_policy_order(made, policy), strict=True))
     # MISSION.md: Xiangshan County holds the Ecological Account; Ningbo PTC is custodian.
     county = next(identity for plan, identity in identities if plan.name == "xiangshan-county")
     account = Account(
@@ -211,6 +212,21 @@ def _check_witness_names(names: Sequence[str], quorum: int | None, *, taken: set
 def _check_institution_id(name: str) -> None:
     if not is_slug(name):
         raise GenesisError(f"witness {name!r}: its name is also its institution id: {SLUG_RULE}")
+
+
+def local_witness_names(
+    witnesses: Sequence[str], plans: Sequence[InstitutionPlan]
+) -> dict[str, tuple[str, str]]:
+    """Display names (zh, en) of the local network's witnesses named `<id>-witness` after
+    one of its institutions: "蓝碳核查审计机构（见证方）", "Blue Carbon Audit Office
+    (witness)". A court read the demo's witness as `blue-carbon-auditor-witness` (stop 55's
+    auditor pass); other names stay as they are."""
+    names = {}
+    for plan in plans:
+        witness = f"{plan.name}-witness"
+        if witness in witnesses:
+            names[witness] = (f"{plan.name_zh}（见证方）", f"{plan.name_en} (witness)")
+    return names
 
 
 def witness_plans(

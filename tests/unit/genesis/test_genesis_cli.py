@@ -382,3 +382,27 @@ def test_init_usage_names_its_files_as_docs_cli_md_does() -> None:
     `--from-pubkeys FILE --out GENESIS` (stop 52, help texts against docs/CLI.md)."""
     usage = run("genesis", "init", "--help").stdout
     assert "--from-pubkeys FILE" in usage and "--out GENESIS" in usage, usage
+
+
+def test_a_witness_named_after_an_institution_is_shown_as_its_witness(tmp_path: Path) -> None:
+    """Stop 55 (the auditor's pass): the demo's witness reached a court's receipt, PDF and
+    checker page as `blue-carbon-auditor-witness`; named after an institution of the local
+    network, it is that institution's witness. Any other name stays as it is."""
+    completed = run(
+        "genesis",
+        "init",
+        "--dir",
+        tmp_path,
+        "--witness",
+        "blue-carbon-auditor-witness",
+        "--witness",
+        "zhejiang-witness",
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = parse_genesis((tmp_path / "genesis.json").read_bytes())
+    names = {i.institution_id: (i.name_zh, i.name_en) for i in document.institutions}
+    assert names["blue-carbon-auditor-witness"] == (
+        "蓝碳核查审计机构（见证方）",
+        "Blue Carbon Audit Office (witness)",
+    )
+    assert names["zhejiang-witness"] == ("zhejiang-witness", "zhejiang-witness")
