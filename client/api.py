@@ -21,6 +21,11 @@ from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableE
 from protocol.encoding import JsonObject, encode
 from protocol.errors import EncodingError
 
+NODES_ENV: Final = "LANTAN_NODES"
+DEFAULT_NODE_URL: Final = "http://127.0.0.1:7101"
+"""The node a command asks when neither --node nor $LANTAN_NODES names one
+(client/node_pool.py node_urls)."""
+
 WAIT_MS_MAX: Final = 30_000
 """The longest wait_ms a node honours on GET /v1/txs/{tx_id}."""
 PAGE_LIMIT_MAX: Final = 100
@@ -281,6 +286,9 @@ def unreachable_text(url: str, error: httpx.TransportError) -> str:
         for seen in _causes(error)
     ):
         text += f" ({PRIVATE_CA_HINT})"
+    elif url == DEFAULT_NODE_URL and NODES_ENV not in os.environ:
+        # Stop 55 (the operator's pass): a network on other ports was told of one never set.
+        text += f" ({url} is the default: give --node URL, or set ${NODES_ENV})"
     return text
 
 

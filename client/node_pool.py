@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from client.api import WAIT_MS_MAX, NodeClient, TxStatus
+from client.api import DEFAULT_NODE_URL, NODES_ENV, WAIT_MS_MAX, NodeClient, TxStatus
 from client.errors import (
     NodeError,
     NodeResponseError,
@@ -27,8 +27,6 @@ from client.errors import (
 )
 from protocol.encoding import JsonObject
 
-NODES_ENV: Final = "LANTAN_NODES"
-DEFAULT_NODE_URL: Final = "http://127.0.0.1:7101"
 POLL_PAUSE_S: Final = 0.05
 """Pause between polls when a node answers "pending" before the wait it was asked for."""
 FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expired"})

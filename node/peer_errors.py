@@ -5,6 +5,8 @@ timeout says which phase of which request ran out, and after how long: the clien
 timeout the request was sent with (httpx puts it in request.extensions["timeout"]).
 """
 
+import json
+
 import httpx
 
 _PHASES: dict[type[httpx.TimeoutException], tuple[str, str]] = {
@@ -39,3 +41,25 @@ def _timed_out(error: httpx.TimeoutException) -> str:
     limit = request.extensions.get("timeout", {}).get(key)
     after = f" after {limit:g} s" if isinstance(limit, int | float) else ""
     return f"{doing} ({request.method} {request.url.path}) timed out{after}"
+
+
+REFUSAL_SHOWN_MAX = 200
+"""Characters of a peer's refusal a log line quotes."""
+
+
+def describe_refusal(status: int, answer: bytes) -> str:
+    """A peer's HTTP error answer to a post, for one log line: a Lantan node's JSON error as
+    its compact JSON; anything else (another program on the peer's port: a proxy's or a web
+    server's HTML page) by status and size, not quoted. Quoted, 200 characters of an HTML
+    page hid its status (stop 55's operator pass)."""
+    try:
+        value = json.loads(answer)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return f"HTTP {status} {text[:REFUSAL_SHOWN_MAX]}"
+    return (
+        f"HTTP {status} with {len(answer)} bytes that are no JSON error: is another program"
+        " than a Lantan node on that port?"
+    )

@@ -17,7 +17,7 @@ import httpx
 
 from node.metrics.registry import NodeMetrics
 from node.peer_envelope import PeerKind, seal_envelope
-from node.peer_errors import describe_peer_error
+from node.peer_errors import describe_peer_error, describe_refusal
 from node.sync_fetch import PeerAnswerError, request_bounded
 from protocol.encoding import JsonObject
 from protocol.hashing import Hash32
@@ -293,7 +293,7 @@ class PeerTransport:
                 self._enqueue(link, *fallback())
             elif status >= 400:
                 self._sent(link.name, "refused", started)
-                text = answer[:200].decode(errors="replace")
+                text = describe_refusal(status, answer)
                 log.warning("peer %s refused %s: %s", link.name, kind.value, text)
             else:
                 self._sent(link.name, "sent", started)

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Final
 
-from client.api import NodeClient
+from client.api import DEFAULT_NODE_URL, NODES_ENV, NodeClient
 from client.audit.chain_audit import AuditReport, ChainAudit, ServedBlock
 from client.audit.checkpoint import SavedCheckpoint
 from client.audit.fetch import (
@@ -51,7 +51,7 @@ from client.cli.support import (
 )
 from client.errors import AuditFileError, NodeError, UsageError
 from client.genesis_file import add_genesis_option
-from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, node_urls
+from client.node_pool import node_urls
 from genesis.commands import report_failure, terminate_as_interrupt
 from genesis.durable import write_durably
 from protocol.encoding import decode

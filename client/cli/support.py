@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
+from client.api import DEFAULT_NODE_URL, NODES_ENV
 from client.cli.streams import prepare_stdout
 from client.errors import ClientError, UsageError
-from client.node_pool import DEFAULT_NODE_URL, NODES_ENV
 from genesis import commands
 from genesis.errors import GenesisError, GenesisUsageError
 

@@ -184,6 +184,20 @@ def test_a_refused_connection_gives_no_plain_http_hint() -> None:
     )
 
 
+def test_the_default_node_says_it_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stop 55 (the operator's pass): with no --node and no $LANTAN_NODES, a network on
+    # other ports was told "http://127.0.0.1:7101: cannot reach it", a node never set.
+    error = httpx.ConnectError("[Errno 111] Connection refused")
+    monkeypatch.delenv("LANTAN_NODES", raising=False)
+    assert unreachable_text("http://127.0.0.1:7101", error) == (
+        "cannot reach it: [Errno 111] Connection refused (http://127.0.0.1:7101 is the"
+        " default: give --node URL, or set $LANTAN_NODES)"
+    )
+    assert "default" not in unreachable_text("http://127.0.0.1:7201", error)
+    monkeypatch.setenv("LANTAN_NODES", "http://127.0.0.1:7101")
+    assert "default" not in unreachable_text("http://127.0.0.1:7101", error)
+
+
 def test_timeout_is_unreachable() -> None:
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)

@@ -5,8 +5,9 @@ import re
 import httpx
 import pytest
 
+from client.api import DEFAULT_NODE_URL, NODES_ENV
 from client.errors import NodeUnreachableError, NoNodeAnsweredError, SubmitError, UsageError
-from client.node_pool import DEFAULT_NODE_URL, NODES_ENV, NodePool, node_urls
+from client.node_pool import NodePool, node_urls
 
 TX_ID = "ab" * 32
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from node.peer_errors import describe_peer_error
+from node.peer_errors import describe_peer_error, describe_refusal
 from node.sync import BlockSync
 from tests.unit.node.chain_kit import open_ledger
 from tests.unit.node.sync_kit import PEER, direct
@@ -77,3 +77,20 @@ def test_an_unreachable_peer_line_names_what_timed_out(
         f"peer {PEER} unreachable: ReadTimeout: reading the response (GET /v1/status) "
         "timed out after 5 s"
     ]
+
+
+def test_a_refusal_is_said_by_its_status_not_by_a_quoted_page() -> None:
+    # Stop 55 (the operator's pass): another program on a peer's port answered an HTML error
+    # page, and the log quoted its first 200 characters, the status cut off.
+    page = b"<!DOCTYPE HTML>\n<html lang='en'><head><title>Error response</title>" + b" " * 300
+    assert describe_refusal(501, page) == (
+        f"HTTP 501 with {len(page)} bytes that are no JSON error: is another program than a"
+        " Lantan node on that port?"
+    )
+    lantan = b'{"error":{"code":"WRONG_CHAIN","detail":"another chain"}}'
+    assert describe_refusal(400, lantan) == (
+        'HTTP 400 {"error":{"code":"WRONG_CHAIN","detail":"another chain"}}'
+    )
+    assert "\n" not in describe_refusal(500, b"a\nb") and describe_refusal(413, b"[1]").startswith(
+        "HTTP 413 with 3 bytes"
+    )
