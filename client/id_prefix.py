@@ -3,9 +3,9 @@
 Tables print ids shortened (client/cli/tables.py), so an operator copies a prefix; every
 command that takes a full id takes a prefix too. The nodes only answer full ids, so the
 prefix is matched here against what the node lists: retirements from /v1/retirements, tx
-ids from the committed blocks (newest first). No match and several matches are errors
-that say so; a full 64-digit id is passed through (in lower case), and text that is
-neither is refused here, before any node is asked.
+ids from /v1/txs?prefix= (from the committed blocks, newest first, on a node without it).
+No match and several matches are errors that say so; a full 64-digit id is passed through
+(in lower case), and text that is neither is refused here, before any node is asked.
 """
 
 import enum
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from client.api import NodeClient
-from client.errors import ClientError, UsageError
+from client.errors import ClientError, NodeRejectedError, UsageError
 from protocol.errors import ProtocolError
 from protocol.tx import SignedTx
 
@@ -94,12 +94,28 @@ def resolve_retirement_id(client: NodeClient, text: str) -> str:
 
 
 def resolve_tx_id(client: NodeClient, text: str) -> str:
-    """The tx id text names: itself, or the one committed tx id it is a prefix of (every
-    block is read)."""
+    """The tx id text names: itself, or the one committed tx id it is a prefix of: the
+    node's `GET /v1/txs?prefix=` (one seek in its tx index), else, from a node without that
+    route, every block read (one request per block: 42 s at height 1,000, stop 55)."""
     cleaned, is_prefix = id_or_prefix(text, "tx")
     if not is_prefix:
         return cleaned
-    return match_prefix(cleaned, _committed_tx_ids(client), "committed tx")
+    try:
+        answer = client.get_json("/v1/txs", params={"prefix": cleaned})
+    except NodeRejectedError as error:
+        if error.status_code not in (404, 405):
+            raise
+        return match_prefix(cleaned, _committed_tx_ids(client), "committed tx")
+    ids = answer.get("tx_ids") if isinstance(answer, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ClientError(f"{client.url}: /v1/txs answered no list of tx ids")
+    if isinstance(answer, dict) and answer.get("more") is True:
+        shown = ", ".join(i[:16] for i in ids[:AMBIGUOUS_SHOWN])
+        raise IdPrefixError(
+            f"{cleaned} is ambiguous: more than {len(ids)} committed tx ids start with it"
+            f" ({shown}, ...); give more digits"
+        )
+    return match_prefix(cleaned, ids, "committed tx")
 
 
 def _committed_tx_ids(client: NodeClient) -> Iterator[str]:

@@ -176,6 +176,10 @@ class ChainView:
             parts.append(b'{"block":' + stored + b',"certificate":' + certificate + b"}")
         return b'{"blocks":[' + b",".join(parts) + b"]}"
 
+    def tx_ids_with_prefix(self, prefix_hex: str, limit: int) -> list[str]:
+        """Up to limit committed tx ids (hex) starting with prefix_hex, in id order."""
+        return [tx_id.hex() for tx_id in self._store.tx_ids_with_prefix(prefix_hex, limit)]
+
     def find_tx(self, tx_id_hex: str) -> CommittedTx | None:
         """The committed tx with this id (64 lowercase hex digits), or None."""
         try:

@@ -91,6 +91,11 @@ class Page(Strict):
     next_cursor: str | None
 
 
+class TxIdsResponse(Strict):
+    tx_ids: list[str]
+    more: bool
+
+
 class BlockResponse(Strict):
     block: dict[str, Any]
     certificate: dict[str, Any] | None

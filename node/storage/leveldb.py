@@ -392,6 +392,22 @@ class LevelDbStore(CheckpointArchive):
             records.append((raw_key[len(keys.STATE_PREFIX) :].decode("utf-8"), value))
         return records
 
+    def tx_ids_with_prefix(self, prefix_hex: str, limit: int) -> list[bytes]:
+        """Up to limit committed tx ids whose lowercase hex starts with prefix_hex (at least
+        two hex digits), in id order: one seek in the tx index, not a read of every block
+        (the client's prefix lookup read each block, 42 s at height 1,000: stop 55)."""
+        whole = bytes.fromhex(prefix_hex[: len(prefix_hex) // 2 * 2])
+        found: list[bytes] = []
+        for raw_key, stored in self._db.iterator(prefix=keys.TX_PREFIX + whole):
+            tx_id = raw_key[len(keys.TX_PREFIX) :]
+            if not tx_id.hex().startswith(prefix_hex):
+                continue  # an odd digit: the next nibble differs
+            if self._committed(keys.decode_tx_location(stored)[0]):
+                found.append(tx_id)
+                if len(found) >= limit:
+                    break
+        return found
+
     def find_tx(self, tx_id: bytes) -> TxLocation | None:
         """Where the committed tx with this id sits, or None if no committed block holds it.
 

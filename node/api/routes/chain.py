@@ -19,6 +19,7 @@ from node.api.schemas import (
     NonceResponse,
     Page,
     StatusResponse,
+    TxIdsResponse,
     WitnessesResponse,
     WitnessStatusModel,
 )
@@ -104,6 +105,26 @@ def get_block_range(
     finally:
         _ranges_building.release()
     return Response(content=body, media_type="application/json")
+
+
+TX_IDS_SHOWN = 20
+"""Ids a prefix lookup answers at most (`more` says there were others)."""
+TX_PREFIX_DIGITS = (8, 64)
+"""A tx id prefix's length in hex digits: 8 at least, as the CLI takes (client/id_prefix.py)."""
+
+
+@router.get("/v1/txs", response_model=TxIdsResponse, responses=NOT_FOUND)
+def tx_ids_with_prefix(
+    view: ViewDep,
+    prefix: Annotated[str, Query(min_length=TX_PREFIX_DIGITS[0], max_length=TX_PREFIX_DIGITS[1])],
+) -> TxIdsResponse:
+    """Committed tx ids that start with `prefix` (8-64 lowercase hex digits), in id order, at
+    most 20 (`more`: there are others): a prefix lookup is one seek in the node's tx index,
+    where reading every block cost a request per block (stop 55)."""
+    if any(digit not in "0123456789abcdef" for digit in prefix):
+        raise ApiError(400, "BAD_REQUEST", f"prefix {prefix[:64]!r}: expected lowercase hex")
+    found = view.tx_ids_with_prefix(prefix, TX_IDS_SHOWN + 1)
+    return TxIdsResponse(tx_ids=found[:TX_IDS_SHOWN], more=len(found) > TX_IDS_SHOWN)
 
 
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
