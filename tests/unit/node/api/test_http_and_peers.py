@@ -47,9 +47,9 @@ def test_unknown_routes_and_methods(api: Api) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("DELETE", "/v1/txs", "POST"),
-        ("GET", "/v1/txs", "POST"),
-        ("HEAD", "/v1/txs", "POST"),  # HEAD is a GET without its body, and there is no GET
+        ("DELETE", "/v1/txs", "GET, HEAD, POST"),  # GET: its prefix lookup
+        ("GET", "/v1/checkpoints/5/cosignatures", "POST"),
+        ("HEAD", "/v1/checkpoints/5/cosignatures", "POST"),  # HEAD is a GET without its body
         ("PUT", "/v1/status", "GET, HEAD"),
         ("POST", "/v1/blocks/1", "GET, HEAD"),
         ("GET", "/peer/consensus", "POST"),
