@@ -9,6 +9,7 @@ one that brought retired_kg to required_kg (ADR 0030).
 """
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -181,7 +182,18 @@ def _output_path(args: argparse.Namespace) -> Path:
     refuse_existing_out(out, force=args.force)
     if args.pdf:
         refuse_existing_out(Path(args.pdf), force=args.force, option="--pdf")
+        _check_font(args.font)
     return out
+
+
+def _check_font(font_path: str | None) -> None:
+    """The PDF's font, loaded before any node is asked: a font that cannot be used failed
+    after the receipt was fetched and written, and the retry was refused as `--out exists`
+    (stop 55's hostile pass)."""
+    from client.receipt.fonts import find_cjk_font
+    from client.receipt.pdf import register_cjk_font
+
+    register_cjk_font(find_cjk_font(font_path, os.environ))
 
 
 def _save_and_report(args: argparse.Namespace, out: Path, receipt_bytes: bytes) -> int:

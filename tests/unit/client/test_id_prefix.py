@@ -88,6 +88,23 @@ def test_receipt_get_refuses_to_overwrite_the_pdf_too(
     assert not (tmp_path / "r.json").exists()
 
 
+def test_receipt_get_refuses_an_unusable_font_before_it_fetches(
+    node_url: str, tmp_path: Path, network: Network
+) -> None:
+    # Stop 55 (the hostile pass): the font failed after the receipt was fetched and
+    # written, and the retry without --font was refused as "r.json exists".
+    not_a_font = tmp_path / "genesis-copy.json"
+    not_a_font.write_bytes(network.genesis_path.read_bytes())
+    for font, error in ((tmp_path / "nope.ttf", "no such font file"), (not_a_font, "TrueType")):
+        completed = lantan("receipt", "get", FIRST, "--node", node_url,
+                           "--out", str(tmp_path / "r.json"), "--genesis",
+                           str(network.genesis_path), "--pdf", str(tmp_path / "r.pdf"),
+                           "--font", str(font))  # fmt: skip
+        assert completed.returncode == 1, completed
+        assert error in completed.stderr
+        assert not (tmp_path / "r.json").exists() and not (tmp_path / "r.pdf").exists()
+
+
 def test_prefix_rules() -> None:
     assert id_or_prefix(FIRST, "tx") == (FIRST, False)  # a full id goes to the node as it is
     assert id_or_prefix(FIRST.upper(), "tx") == (FIRST, False)
