@@ -17,7 +17,12 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from client.errors import NodeRejectedError, NodeResponseError, NodeUnreachableError
+from client.errors import (
+    NodeRejectedError,
+    NodeResponseError,
+    NodeUnreachableError,
+    UsageError,
+)
 from protocol.encoding import JsonObject, encode
 from protocol.errors import EncodingError
 
@@ -343,7 +348,11 @@ def _body(value: object) -> dict[str, Any]:
 
 
 def encode_path_segment(value: str) -> str:
-    """Percent-encode one path segment (ids are slugs, but state keys hold '/')."""
+    """Percent-encode one path segment (ids are slugs, but state keys hold '/'). UsageError
+    for "", "." and "..": no encoding keeps them one segment (the URL is resolved, and
+    `query accounts ..` asked another route, answered a bare "Not Found": stop 55)."""
+    if value in ("", ".", ".."):
+        raise UsageError(f"{value!r} is not an id: an id is never empty, '.' or '..'")
     return quote(value, safe="")
 
 

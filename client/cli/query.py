@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
-from client.api import PAGE_LIMIT_MAX, WAIT_MS_MAX, NodeClient, Page, TxStatus
+from client.api import (
+    PAGE_LIMIT_MAX,
+    WAIT_MS_MAX,
+    NodeClient,
+    Page,
+    TxStatus,
+    encode_path_segment,
+)
 from client.cli.query_status import run_status
 from client.cli.support import (
     EXIT_OK,
@@ -27,6 +34,7 @@ from client.cli.tables import render_record, render_table
 from client.errors import UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
+from contracts.state_keys import SLUG_RULE, is_slug
 from genesis.commands import add_group, whole_number
 from protocol.fields import is_decimal
 
@@ -317,7 +325,9 @@ def _add_lookup(actions: Subparsers, lookup: Lookup) -> None:
 
 
 def _run_lookup(args: argparse.Namespace) -> int:
-    path = args.path_format.format(quote(args.first, safe=""), quote(args.second, safe=""))
+    path = args.path_format.format(
+        encode_path_segment(args.first), encode_path_segment(args.second)
+    )
     return _show(_read(args, lambda client: client.get_json(path)), as_json=args.json)
 
 
@@ -446,7 +456,7 @@ def _run_tx(args: argparse.Namespace) -> int:
     def ask(client: NodeClient) -> TxStatus:
         from client.id_prefix import resolve_tx_id  # (_ID_PREFIX_LATE)
 
-        tx_id = quote(resolve_tx_id(client, args.target), safe="")
+        tx_id = encode_path_segment(resolve_tx_id(client, args.target))
         return client.tx_status(tx_id, wait_ms=args.wait_ms)
 
     return _show(_read(args, ask).to_json(), as_json=args.json)
@@ -471,10 +481,13 @@ def _run_list(args: argparse.Namespace) -> int:
                 from client.id_prefix import resolve_retirement_id  # (_ID_PREFIX_LATE)
 
                 target = resolve_retirement_id(client, target)
-            return client.get_json(f"{args.list_path}/{quote(target, safe='')}")
+            elif not is_slug(target):
+                # No record's id is anything else: `query accounts ../x` asked another route.
+                raise UsageError(f"{target!r} is not an id: an id is {SLUG_RULE}")
+            return client.get_json(f"{args.list_path}/{encode_path_segment(target)}")
 
         return _show(_read(args, ask), as_json=args.json)
-    path = args.list_path or args.sublist_path.format(quote(args.owner, safe=""))
+    path = args.list_path or args.sublist_path.format(encode_path_segment(args.owner))
     page = _read(args, lambda client: _fetch(client, path, args))
     if args.json:
         print_json({"items": list(page.items), "next_cursor": page.next_cursor})

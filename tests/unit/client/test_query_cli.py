@@ -410,3 +410,22 @@ def test_reversals_and_claims_are_listed_and_read() -> None:
         assert exit_code == EXIT_OK
         header, _rule, row = out.splitlines()[:3]
         assert header.split()[0] == "policy_id" and row.split()[0] == policy_id
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (("accounts", "../x"), "'../x' is not an id: an id is 1 to 64 lowercase"),
+        (("accounts", ".."), "'..' is not an id"),
+        (("external-id", "verra", ""), "'' is not an id: an id is never empty, '.' or '..'"),
+        (("holdings", "."), "'.' is not an id"),
+    ],
+)
+def test_a_path_like_id_is_refused_before_any_node_is_asked(
+    argv: tuple[str, ...], said: str
+) -> None:
+    # Stop 55 (the hostile pass): `..` in an id was resolved by the URL and asked another
+    # route, answered "NOT_FOUND (HTTP 404): Not Found". Port 9 (discard): nothing answers.
+    code, _out, err = query(*argv, "--node", "http://127.0.0.1:9")
+    assert code == EXIT_USAGE, err
+    assert said in err
