@@ -278,35 +278,52 @@ def start_witness(directory: Path, name: str) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuorumShortfall:
-    """Too few validators run for any block to be certified: `quorum` of genesis's
-    validators must sign, `running` of them answer, `stopped` lists the others."""
+    """Too few validators count for any block to be certified: `quorum` of genesis's
+    validators must sign, `counted` of them count (those that run, for `net start`; those
+    that are ready, for `net status`), `others` lists the rest."""
 
     quorum: int
-    running: list[str]
-    stopped: list[str]
+    counted: list[str]
+    others: list[str]
+
+    @property
+    def validators(self) -> int:
+        return len(self.counted) + len(self.others)
 
     def advice(self, directory: Path) -> str:
-        more = self.quorum - len(self.running)
+        """What to start next, when `counted` are the validators that run."""
+        more = self.quorum - len(self.counted)
         return (
-            f"a block needs {self.quorum} of {len(self.running) + len(self.stopped)} "
-            f"validators and {len(self.running)} run ({', '.join(self.running) or 'none'}): "
-            f"start {more} more of {', '.join(self.stopped)} with lantan net start NAME "
+            f"a block needs {self.quorum} of {self.validators} "
+            f"validators and {len(self.counted)} run ({', '.join(self.counted) or 'none'}): "
+            f"start {more} more of {', '.join(self.others)} with lantan net start NAME "
             f"--dir {directory}"
         )
 
+    def cannot_commit(self) -> str:
+        """`net status`'s line, when `counted` are the validators that are ready."""
+        return (
+            f"the chain cannot commit: {len(self.counted)} of {self.validators} validators "
+            f"ready, quorum {self.quorum}"
+        )
 
-def quorum_shortfall(directory: Path, running: set[str]) -> QuorumShortfall | None:
-    """None when the validators named in `running` reach genesis's quorum, else what is
+    def to_json(self) -> dict[str, object]:
+        """`net status --json`'s `cannot_commit`, as cannot_commit says it."""
+        return {"quorum": self.quorum, "validators": self.validators, "ready": self.counted}
+
+
+def quorum_shortfall(directory: Path, counted: set[str]) -> QuorumShortfall | None:
+    """None when the validators named in `counted` reach genesis's quorum, else what is
     missing (names that are not genesis validators, observers, count for nothing)."""
     document = parse_genesis((directory / GENESIS_FILE).read_bytes())
     names = [v.name for v in document.validators.validators]
-    up = [name for name in names if name in running]
+    up = [name for name in names if name in counted]
     if len(up) >= document.validators.quorum:
         return None
     return QuorumShortfall(
         quorum=document.validators.quorum,
-        running=up,
-        stopped=[name for name in names if name not in running],
+        counted=up,
+        others=[name for name in names if name not in counted],
     )
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Final
 
 from client.cli.progress import spinner
+from client.cli.tables import display_width, shorten
+from client.shown_text import shown
 from genesis.commands import (
     DefaultsHelpFormatter,
     Handler,
@@ -17,9 +19,18 @@ from genesis.commands import (
     port_argument,
 )
 from genesis.errors import GenesisError
+from genesis.layout import GENESIS_FILE
 from node.config import ConfigError
 from node.extra import require_server_extra
-from node.net import BASE_PORT, net_down, net_start, net_up, quorum_shortfall, start_witness
+from node.net import (
+    BASE_PORT,
+    QuorumShortfall,
+    net_down,
+    net_start,
+    net_up,
+    quorum_shortfall,
+    start_witness,
+)
 from node.net_layout import is_witness, require_network, require_node
 from node.net_observer import net_add_observer
 from node.net_processes import (
@@ -50,8 +61,12 @@ require_server_extra()  # these commands run the server: refuse without the node
 DIR_HELP = "the network directory (genesis.json, one folder per node)"
 JSON_HELP = "print one JSON document"
 EXIT_NOT_ALL_UP: Final = 3
-"""`net status`: the listing is printed, and some node is not running and answering, or some
-witness is not running (a script's health check)."""
+"""`net status`: the listing is printed, and some node is not ready (stopped, exited, not
+answering, catching up, or answering but not ready), or some witness is not running (a
+script's health check)."""
+NOT_READY: Final = "not ready"
+PROBLEM_SHOWN: Final = 60
+"""Columns a /readyz problem takes at most in the listing (stderr and --json give it whole)."""
 
 
 def register_net(subparsers: Subparsers) -> None:
@@ -96,11 +111,12 @@ def register_net(subparsers: Subparsers) -> None:
     status = actions.add_parser(
         "status",
         help="state, height and head of every node",
-        description="Each node's state: running (its API answers; ready or not), not "
-        "answering (its process lives, its API does not answer within "
-        f"{STATUS_TIMEOUT_S:g} s), exited (its "
-        "process ended without net stop: see its node.log) or stopped. Exit 0 when every "
-        f"node is running and answering and every witness runs, else {EXIT_NOT_ALL_UP}. "
+        description="Each node's state: ready, catching up (it becomes ready once caught "
+        "up), not ready (its API answers, its /readyz does not: the line says why), not "
+        f"answering (its process lives, its API does not answer within {STATUS_TIMEOUT_S:g} "
+        "s), exited (its process ended without net stop: see its node.log) or stopped; and "
+        "a line when fewer validators than the quorum are ready. Exit 0 when every node is "
+        f"ready and every witness runs, else {EXIT_NOT_ALL_UP}. "
         "Nodes on other hosts (a network across institutions, docs/OPERATIONS.md): "
         "`lantan query status --node URL,URL,...` shows each one's chain, height and head.",
     )
@@ -149,14 +165,17 @@ def _print(
     as_json: bool,
     witnesses: list[WitnessView],
     agreement: HeadAgreement | None = None,
+    shortfall: QuorumShortfall | None = None,
 ) -> None:
     if as_json:
-        shown: dict[str, object] = {"nodes": [v.to_json() for v in views]}
+        document: dict[str, object] = {"nodes": [v.to_json() for v in views]}
         if witnesses:
-            shown["witnesses"] = [w.to_json() for w in witnesses]
+            document["witnesses"] = [w.to_json() for w in witnesses]
         if agreement is not None:
-            shown["agreement"] = agreement.to_json()
-        print(json.dumps(shown))
+            document["agreement"] = agreement.to_json()
+        if shortfall is not None:
+            document["cannot_commit"] = shortfall.to_json()
+        print(json.dumps(document))
         return
     for v in views:
         head = (v.head_hash or "-")[:16]
@@ -165,37 +184,65 @@ def _print(
             f"height {v.height if v.height is not None else '-':<6} head {head}"
             + ("  observer" if v.observer else "")
             + (f"  catching up to {v.catching_up.target}" if v.catching_up else "")
+            + (f"  why: {_why(v)}" if _state_text(v) == NOT_READY else "")
         )
     for w in witnesses:
         print(f"witness {w.name}: pid {w.pid or '-'}, {w.state.value}")
     if agreement is not None:
         print(agreement.text())
+    if shortfall is not None:
+        print(shortfall.cannot_commit())
+
+
+def _why(view: NodeView) -> str:
+    """Its /readyz problems in the listing, each whole up to PROBLEM_SHOWN columns; a longer
+    one is its first clause (what follows a ', ' explains it: `no progress: no commit for
+    96 s, an idle chain's heartbeat ...`), cut at PROBLEM_SHOWN if still longer."""
+    return "; ".join(_problem_shown(p) for p in view.not_ready_because)
+
+
+def _problem_shown(text: str) -> str:
+    problem = shown(text)  # a node's words: shown, never obeyed (client/shown_text.py)
+    if display_width(problem) > PROBLEM_SHOWN and ", " in problem:
+        problem = problem.split(", ", 1)[0] + "…"
+    return shorten(problem, PROBLEM_SHOWN)
 
 
 def _state_text(view: NodeView) -> str:
     """The state column: `ready`, `catching up` (running, its /readyz says so: the one rule,
-    SyncState.catching_up), else the state's own text."""
+    SyncState.catching_up), `not ready` (running, its /readyz says why not), else the
+    state's own text."""
     if view.state is NodeState.RUNNING and view.ready:
         return "ready"
     if view.state is NodeState.RUNNING and view.catching_up is not None:
         return "catching up"
+    if view.state is NodeState.RUNNING:
+        return NOT_READY
     return view.state.text
 
 
 def _not_up(views: list[NodeView], witnesses: list[WitnessView]) -> list[str]:
-    """`NAME STATE` of each node not running and answering and each witness not running."""
-    nodes = [f"{v.name} {v.state.text}" for v in views if v.state is not NodeState.RUNNING]
+    """`NAME STATE` of each node not ready and each witness not running.
+
+    A node catching up counts: it is expected to become ready, but until then it serves an
+    old state and does not vote, and `net start` and `net up` wait for exactly this
+    readiness too, so a health check that passes means what they mean by done."""
+    nodes = [f"{v.name} {_state_text(v)}" for v in views if not _ready(v)]
     down = [w for w in witnesses if w.state is not ProcessState.RUNNING]
     return nodes + [f"witness {w.name} {w.state.value}" for w in down]
 
 
+def _ready(view: NodeView) -> bool:
+    return view.state is NodeState.RUNNING and view.ready
+
+
 def _run_up(args: argparse.Namespace) -> int:
-    with spinner("checking ports", as_json=args.json) as shown:
+    with spinner("checking ports", as_json=args.json) as spinning:
         views = net_up(
             args.dir,
             validators=args.validators,
             base_port=args.base_port,
-            progress=shown.step,
+            progress=spinning.step,
             witnesses=tuple(args.witness),
         )
     _print(views, args.json, witness_views(args.dir.resolve()))
@@ -214,7 +261,12 @@ def _run_status(args: argparse.Namespace) -> int:
     finally:
         clients.close()
     witnesses = witness_views(directory)
-    _print(views, args.json, witnesses, agreement)
+    # A directory of node folders without genesis (net down after a failed create) names no
+    # validators and no quorum.
+    shortfall = None
+    if (directory / GENESIS_FILE).exists():
+        shortfall = quorum_shortfall(directory, {v.name for v in views if _ready(v)})
+    _print(views, args.json, witnesses, agreement, shortfall)
     not_up = _not_up(views, witnesses)
     if not not_up:
         return 0
@@ -239,6 +291,13 @@ def _next_steps(views: list[NodeView], directory: Path) -> list[str]:
             steps.append(f"{view.name}: start it: lantan net start {view.name} --dir {directory}")
         elif view.state is NodeState.NOT_ANSWERING:
             steps.append(f"{view.name}: its process lives but its API does not answer: see {log}")
+        elif _ready(view):
+            continue
+        elif view.catching_up is not None:
+            steps.append(f"{view.name}: {view.catching_up.text}; it gets ready once caught up")
+        else:
+            why = "; ".join(shown(p) for p in view.not_ready_because)
+            steps.append(f"{view.name}: answers but is not ready: {why}; see {log}")
     return steps
 
 
@@ -267,8 +326,8 @@ def _run_start(args: argparse.Namespace) -> int:
         pid = start_witness(directory, args.node)
         _print([], args.json, [WitnessView(name=args.node, pid=pid, state=ProcessState.RUNNING)])
         return 0
-    with spinner(f"starting {args.node}", as_json=args.json) as shown:
-        view = net_start(directory, args.node, progress=shown.step)
+    with spinner(f"starting {args.node}", as_json=args.json) as spinning:
+        view = net_start(directory, args.node, progress=spinning.step)
     _print([view], args.json, [])
     if not view.ready:
         running = {v.name for v in net_status(directory) if v.height is not None}
@@ -282,8 +341,8 @@ def _run_start(args: argparse.Namespace) -> int:
 
 
 def _run_add_observer(args: argparse.Namespace) -> int:
-    with spinner(f"starting observer {args.name}", as_json=args.json) as shown:
-        view = net_add_observer(args.dir, args.name, port=args.port, progress=shown.step)
+    with spinner(f"starting observer {args.name}", as_json=args.json) as spinning:
+        view = net_add_observer(args.dir, args.name, port=args.port, progress=spinning.step)
     _print([view], args.json, [])
     if not args.json:
         print(

@@ -60,6 +60,15 @@ class NodeView:
     """Running and answering, not answering, exited without a stop, or stopped."""
     catching_up: CatchingUp | None = None
     """What its /readyz says of its catch-up (SyncState.catching_up), if it is catching up."""
+    problems: tuple[str, ...] = ()
+    """Why it is not ready, as its /readyz words it (node/readiness.py); empty when it is
+    ready, does not answer, or gave no reason. The one read of them: `net status` lists
+    them, `net start` and `net up` fail with them."""
+
+    @property
+    def not_ready_because(self) -> tuple[str, ...]:
+        """Its problems, or one saying it gave none (when it answers but is not ready)."""
+        return self.problems or ("its /readyz gives no reason",)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -74,6 +83,7 @@ class NodeView:
             "observer": self.observer,
             "state": self.state.value,
             "catching_up": None if self.catching_up is None else self.catching_up.to_json(),
+            "problems": list(self.problems),
         }
 
 
@@ -118,12 +128,14 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
     process = ProcessState.RUNNING if pid is not None else process_state(directory / name)
     status: dict[str, object] | None = None
     ready, catching_up = False, None
+    problems: tuple[str, ...] = ()
     if pid is not None:
         http = StatusClients() if clients is None else clients
         try:
             status = http.get(config, "/v1/status").json()
             readyz = http.get(config, "/readyz")
             ready, catching_up = readyz.status_code == 200, _catching_up(readyz)
+            problems = () if ready else _problems(readyz)
         except (httpx.HTTPError, ValueError):
             status = None
         finally:
@@ -141,6 +153,7 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
         observer=config.observer,
         state=node_state(process, answered=status is not None),
         catching_up=catching_up,
+        problems=problems,
     )
 
 
@@ -153,6 +166,15 @@ def _catching_up(readyz: httpx.Response) -> CatchingUp | None:
         return CatchingUp(height=int(shown["height"]), target=int(shown["target"]))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _problems(readyz: httpx.Response) -> tuple[str, ...]:
+    """/readyz's `problems`; empty when absent or malformed."""
+    try:
+        listed = readyz.json()["problems"]
+    except (ValueError, KeyError, TypeError):
+        return ()
+    return tuple(str(problem) for problem in listed) if isinstance(listed, list) else ()
 
 
 def node_views(directory: Path, names: list[str], clients: StatusClients) -> list[NodeView]:
@@ -282,7 +304,7 @@ def wait_ready(
                 late = waiting[0]
                 raise NetError(
                     f"node {late.name} not ready after {timeout_s:.0f}s without progress: "
-                    + _why_not_ready(directory, late, minimum_height, clients)
+                    + _why_not_ready(late, minimum_height)
                 )
             progress(
                 "waiting for "
@@ -297,20 +319,15 @@ def wait_ready(
         clients.close()
 
 
-def _why_not_ready(
-    directory: Path, view: NodeView, minimum_height: int, clients: StatusClients
-) -> str:
+def _why_not_ready(view: NodeView, minimum_height: int) -> str:
     """What a node that is late says of itself: its height against the one waited for when
     it is ready, else the problems its /readyz lists (no quorum of peers reachable, still
     catching up, halted)."""
     if view.ready:
         return f"at height {view.height}, waiting for {minimum_height}"
-    try:
-        answer = clients.get(load_config(directory / view.name), "/readyz").json()
-        problems = [str(problem) for problem in answer.get("problems", [])]
-    except (httpx.HTTPError, ValueError, AttributeError):
-        problems = []
-    return "; ".join(problems) or "its /readyz does not answer"
+    if view.height is None:
+        return "its API does not answer"
+    return "; ".join(view.not_ready_because)
 
 
 def _last_error(log: Path) -> str:

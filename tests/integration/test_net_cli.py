@@ -307,6 +307,12 @@ def test_net_start_one_validator_at_a_time_names_the_quorum(first: tuple[LocalNe
         f"({first_name}): start 1 more of {second_name}, {third_name} with lantan net start "
         f"NAME --dir {directory}"
     ) in alone.stderr, alone.stderr
+    # Stop 55: `net status` read `running` and exit 0 of such a node, and said nothing of
+    # the quorum.
+    status = lantan("net", "status", "--dir", str(directory))
+    assert status.returncode == 3, status.stdout + status.stderr
+    last = status.stdout.splitlines()[-1]
+    assert last == "the chain cannot commit: 0 of 3 validators ready, quorum 2", status.stdout
     paired = lantan("net", "start", second_name, "--dir", str(directory), "--json")
     assert paired.returncode == 0, paired.stderr
     (view,) = json.loads(paired.stdout)["nodes"]

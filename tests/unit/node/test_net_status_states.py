@@ -1,13 +1,16 @@
 """`lantan net status` tells a node that answers from one frozen (SIGSTOP: its process lives,
 its API answers nothing), one that died without `net stop` (kill -9) and one stopped, and
-exits EXIT_NOT_ALL_UP unless every node is running and answering.
+one that answers but is not ready from one that is, and exits EXIT_NOT_ALL_UP unless every
+node is ready.
 
 Before: the frozen node's row read `running`, the killed one's `stopped` (reading its pid
-file removed it), and the exit code was 0 in every case.
+file removed it), and the exit code was 0 in every case; until stop 55, a node that
+answered but was not ready read `running`, said nothing of why, and passed the check.
 """
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +23,7 @@ import pytest
 from client.cli.main import main
 from node import net, net_views
 from node.config import CONFIG_FILE, NodeConfig, render_config
-from node.net_cli import EXIT_NOT_ALL_UP
+from node.net_cli import EXIT_NOT_ALL_UP, PROBLEM_SHOWN, _problem_shown
 from node.net_processes import (
     PID_FILE,
     WITNESS_PID_FILE,
@@ -29,6 +32,7 @@ from node.net_processes import (
     stop_process,
 )
 from node.net_state import NodeState, node_state
+from tests.kit.kdf import TEST_KDF_LIMITS
 from tests.unit.node.status_server import STATUS, status_server
 
 CATCHING_UP = {"height": 3, "target": 420}
@@ -177,7 +181,96 @@ def test_a_node_catching_up_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
         _node(tmp_path, "behind", port, os.getpid())
         main(["net", "status", "--dir", str(tmp_path), "--json"])
         (shown,) = json.loads(capsys.readouterr().out)["nodes"]
-        main(["net", "status", "--dir", str(tmp_path)])
-        (line, *_) = capsys.readouterr().out.splitlines()
+        code = main(["net", "status", "--dir", str(tmp_path)])
+        captured = capsys.readouterr()
+        (line, *_) = captured.out.splitlines()
     assert (shown["state"], shown["ready"], shown["catching_up"]) == ("running", False, CATCHING_UP)
     assert " catching up " in line and line.endswith("catching up to 420"), line
+    # Stop 55: it is not ready yet (net start and net up wait for it), so the check fails,
+    # and stderr says it gets there by itself.
+    assert code == EXIT_NOT_ALL_UP
+    assert "not all up: behind catching up" in captured.err
+    assert "  behind: catching up: height 3 of 420; it gets ready once caught up" in captured.err
+
+
+NO_PROGRESS = "no progress: no commit for 96 s, an idle chain's heartbeat height is due every 1 s"
+NOT_READY_ANSWER = {"ready": False, "problems": [NO_PROGRESS, "connected to 0 peers, needs 1"]}
+
+
+def _validators(directory: Path, ports: dict[int, int | None]) -> list[str]:
+    """A 3-validator network (quorum 2) whose validator i answers on ports[i] (None: stopped)."""
+    names = net.net_create(directory, validators=3, base_port=16_900, kdf_limits=TEST_KDF_LIMITS)
+    for index, port in ports.items():
+        config = directory / names[index] / CONFIG_FILE
+        text = re.sub(r"^port = \d+$", f"port = {port or 1}", config.read_text(), flags=re.M)
+        config.write_text(text)
+        if port is not None:
+            (directory / names[index] / PID_FILE).write_text(f"{os.getpid()}\n")
+    return names
+
+
+def test_a_node_that_answers_but_is_not_ready_says_why_and_fails_the_status(
+    tmp_path: Path, answering_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The operator's finding (stop 55): a validator whose /readyz said no progress and no
+    # peers, 45 blocks behind, read `running` with exit 0, and with one validator of three
+    # ready nothing said the chain could not commit.
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/readyz":
+            return 503, NOT_READY_ANSWER
+        return 200, {**STATUS, "height": 26}
+
+    directory = tmp_path / "net"
+    with status_server(answer) as stuck_port:
+        ready, stuck, stopped = _validators(directory, {0: answering_port, 1: stuck_port, 2: None})
+        code = main(["net", "status", "--dir", str(directory)])
+        captured = capsys.readouterr()
+        main(["net", "status", "--dir", str(directory), "--json"])
+        shown = json.loads(capsys.readouterr().out)
+    lines = {line.split()[0]: line for line in captured.out.splitlines()}
+    assert " ready " in lines[ready]
+    assert " not ready " in lines[stuck] and lines[stuck].endswith(
+        "  why: no progress: no commit for 96 s…; connected to 0 peers, needs 1"
+    ), lines[stuck]
+    assert (
+        captured.out.splitlines()[-1]
+        == "the chain cannot commit: 1 of 3 validators ready, quorum 2"
+    )
+    assert code == EXIT_NOT_ALL_UP
+    (not_up, *_) = captured.err.splitlines()
+    assert f"{stuck} not ready" in not_up and f"{stopped} stopped" in not_up, not_up
+    assert ready not in not_up, not_up
+    log = directory / stuck / "node.log"
+    assert (
+        f"  {stuck}: answers but is not ready: {NO_PROGRESS}; connected to 0 peers, needs 1; "
+        f"see {log}"
+    ) in captured.err
+    nodes = {n["name"]: n for n in shown["nodes"]}
+    assert (nodes[stuck]["state"], nodes[stuck]["ready"]) == ("running", False)
+    assert nodes[stuck]["problems"] == NOT_READY_ANSWER["problems"]
+    assert nodes[ready]["problems"] == []
+    assert shown["cannot_commit"] == {"quorum": 2, "validators": 3, "ready": [ready]}
+
+
+def test_a_quorum_of_ready_validators_is_no_shortfall(
+    tmp_path: Path, answering_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "net"
+    _validators(directory, {0: answering_port, 1: answering_port, 2: answering_port})
+    code = main(["net", "status", "--dir", str(directory), "--json"])
+    captured = capsys.readouterr()
+    assert (code, captured.err) == (0, "")
+    assert "cannot_commit" not in json.loads(captured.out)
+
+
+@pytest.mark.parametrize(
+    ("problem", "listed"),
+    [
+        ("connected to 0 peers, needs 1", "connected to 0 peers, needs 1"),
+        (NO_PROGRESS, "no progress: no commit for 96 s…"),
+        ("halted: " + "x" * 80, "halted: " + "x" * (PROBLEM_SHOWN - 9) + "…"),
+        ("line\x1b[2Kforged, " + "y" * 60, "line[U+001B][2Kforged…"),
+    ],
+)
+def test_a_long_problem_is_shortened_in_the_listing(problem: str, listed: str) -> None:
+    assert _problem_shown(problem) == listed
