@@ -343,9 +343,10 @@ def net_start(directory: Path, name: str, *, progress: Progress = silent) -> Nod
     start_process(directory, name)
     if alone and name in validator_names(directory):
         wait_answering(directory, name, progress=progress)
-    else:
-        wait_ready(directory, [name], minimum_height=target, progress=progress)
-    return node_view(directory, name)
+        return node_view(directory, name)
+    # The poll that found it ready: polled again, a node that had caught up while the chain
+    # moved on was printed `catching up` (`net add-observer`, the operator's pass, stop 55).
+    return wait_ready(directory, [name], minimum_height=target, progress=progress)[0]
 
 
 def net_down(directory: Path) -> list[str]:

@@ -264,8 +264,10 @@ def wait_ready(
     minimum_height: int,
     timeout_s: float = READY_TIMEOUT_S,
     progress: Progress = silent,
-) -> None:
-    """Wait until every named node is ready at >= minimum_height on this network's chain.
+) -> list[NodeView]:
+    """Wait until every named node is ready at >= minimum_height on this network's chain;
+    the views of the poll that found them so (a caller that polled again printed a node
+    that had caught up as `catching up`, the chain having moved meanwhile: stop 55).
 
     NetError on a node process that died, on a node URL that answers with another chain id
     (a process of another network holds the port), and on timeout, which counts from the
@@ -290,7 +292,7 @@ def wait_ready(
                     )
             waiting = [v for v in views if not v.ready or (v.height or 0) < minimum_height]
             if not waiting:
-                return
+                return views
             dead = [v.name for v in waiting if v.pid is None]
             if dead:
                 log = directory / dead[0] / LOG_FILE
