@@ -16,6 +16,7 @@ from typing import Any
 from client.api import tls_context
 from genesis.commands import TCP_PORT_MAX
 from genesis.layout import node_genesis_path
+from node.logs import FORMATTERS, LOG_LEVELS
 from node.peer_budget import PEER_BYTES_PER_S
 from protocol.block import BLOCK_TXS_MAX
 
@@ -56,8 +57,9 @@ class NodeConfig:
     """Most txs this node puts in a block it proposes (1..10,000)."""
     peers: tuple[PeerConfig, ...] = field(default_factory=tuple)
     log_level: str = "info"
+    """One of node/logs.py LOG_LEVELS, lowercase (load_config lowers what node.toml says)."""
     log_format: str = "json"
-    """"json" (one object per line, for log collectors) or "text"."""
+    """"json" (one object per line, for log collectors) or "text", lowercase likewise."""
     tls_cert_file: Path | None = None
     """With tls_key_file: serve HTTPS on the public and peer API (one listener)."""
     tls_key_file: Path | None = None
@@ -149,8 +151,12 @@ def load_config(
         config = NodeConfig(**values)
     except TypeError as error:
         raise ConfigError(f"{path}: {error}") from None
-    _check_ranges(config, lambda name: origins.get(name, str(path)))
-    return config
+
+    def origin(name: str) -> str:
+        return origins.get(name, str(path))
+
+    _check_ranges(config, origin)
+    return _checked_choices(config, origin)
 
 
 def flag_of(name: str) -> str:
@@ -178,6 +184,26 @@ def _check_ranges(config: NodeConfig, origin: Callable[[str], str]) -> None:
             raise ConfigError(
                 f"{origin(setting.name)}: {setting.name} must be at least 1, not {value}"
             )
+
+
+def _checked_choices(config: NodeConfig, origin: Callable[[str], str]) -> NodeConfig:
+    """config with each setting that names one of a few values lowered, or ConfigError
+    naming where one came from when it names none of them: `log_level = "verbose"` ended
+    in logging's traceback, and `log_format = "xml"` logged text without a word. Any case
+    is taken (`INFO`, `JSON`), as logging took a level's before."""
+
+    def chosen(name: str, allowed: tuple[str, ...]) -> str:
+        value: str = getattr(config, name)
+        if value.lower() not in allowed:
+            choices = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
+            raise ConfigError(f"{origin(name)}: {name} must be {choices}, not {value!r}")
+        return value.lower()
+
+    return replace(
+        config,
+        log_level=chosen("log_level", LOG_LEVELS),
+        log_format=chosen("log_format", tuple(FORMATTERS)),
+    )
 
 
 def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:

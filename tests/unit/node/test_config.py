@@ -240,3 +240,44 @@ def test_resource_bounds_come_from_node_toml_and_the_header_timeout_from_env(
     assert (config.mempool_sender_txs_max, config.header_timeout_ms) == (7, 2000)
     assert config.peer_bytes_per_s == 65536
     assert load_config(tmp_path, env={}).body_timeout_ms == 30_000
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        (
+            'log_level = "verbose"\n',
+            {},
+            "{file}: log_level must be one of debug, info, warning, error, critical, not 'verbose'",
+        ),
+        (
+            "",
+            {"LANTAN_LOG_LEVEL": "loud"},
+            "LANTAN_LOG_LEVEL: log_level must be one of debug, info, warning, error, "
+            "critical, not 'loud'",
+        ),
+        ('log_format = "xml"\n', {}, "{file}: log_format must be json or text, not 'xml'"),
+        (
+            "",
+            {"LANTAN_LOG_FORMAT": "yaml"},
+            "LANTAN_LOG_FORMAT: log_format must be json or text, not 'yaml'",
+        ),
+    ],
+)
+def test_a_log_level_or_format_the_node_has_not_is_refused_naming_where_it_came_from(
+    node_dir: Path, text: str, env: dict[str, str], message: str
+) -> None:
+    # "verbose" ended in logging's ValueError traceback when the node configured its log,
+    # and "xml" logged text without a word (operators' findings, stop 55).
+    write(node_dir, text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(node_dir, env=env)
+    assert str(raised.value) == message.format(file=node_dir / CONFIG_FILE)
+
+
+def test_a_log_level_and_format_are_taken_in_any_case_and_lowered(node_dir: Path) -> None:
+    write(node_dir, 'log_level = "WARNING"\nlog_format = "Text"\n')
+    config = load_config(node_dir, env={})
+    assert (config.log_level, config.log_format) == ("warning", "text")
+    config = load_config(node_dir, env={"LANTAN_LOG_LEVEL": "Debug", "LANTAN_LOG_FORMAT": "JSON"})
+    assert (config.log_level, config.log_format) == ("debug", "json")

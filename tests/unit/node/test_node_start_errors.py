@@ -151,6 +151,41 @@ def test_the_config_file_named_is_the_one_read(
     assert err.strip() == f"lantan node start: error: no config file {tmp_path / 'node.tolm'}"
 
 
+LOG_SETTINGS_REFUSED = [
+    (
+        'log_level = "verbose"',
+        {},
+        "{file}: log_level must be one of debug, info, warning, error, critical, not 'verbose'",
+    ),
+    (
+        "",
+        {"LANTAN_LOG_FORMAT": "xml"},
+        "LANTAN_LOG_FORMAT: log_format must be json or text, not 'xml'",
+    ),
+]
+"""(node.toml, environment, the refusal after `lantan node start: error: `)."""
+
+
+@pytest.mark.parametrize("case", LOG_SETTINGS_REFUSED)
+def test_a_log_setting_the_node_has_not_is_one_line_before_anything_starts(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: tuple[str, dict[str, str], str],
+) -> None:
+    """log_level = "verbose" ended in a traceback from logging, and LANTAN_LOG_FORMAT=xml
+    was a node logging text (operators' findings, stop 55)."""
+    setting, env, message = case
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    (tmp_path / CONFIG_FILE).write_text(setting + "\n")
+    code, err = node_start(capsys, "--dir", str(tmp_path))
+    assert code == 1, err
+    expected = message.format(file=tmp_path / CONFIG_FILE)
+    assert err.strip() == f"lantan node start: error: {expected}", err
+
+
 def test_a_genesis_file_that_is_not_json_is_one_line(
     capsys: pytest.CaptureFixture[str], network: Path, elsewhere: Path
 ) -> None:
