@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from client.api import tls_context
+from client.node_pool import url_problem
 from genesis.commands import TCP_PORT_MAX
 from genesis.layout import node_genesis_path
 from node.logs import FORMATTERS, LOG_LEVELS
@@ -228,13 +229,34 @@ def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         if name in values:
             values[name] = Path(values[name])
     peers = raw.get("peers", [])
-    for peer in peers:
-        if not (isinstance(peer, dict) and set(peer) == {"name", "url"}) or not all(
-            isinstance(peer[key], str) for key in peer
-        ):
-            raise ConfigError(f"{path}: each [[peers]] table has a name and a url, strings")
-    values["peers"] = tuple(PeerConfig(name=p["name"], url=p["url"]) for p in peers)
+    values["peers"] = tuple(_peer_from_file(peer, path, n) for n, peer in enumerate(peers, 1))
     return values
+
+
+def _peer_from_file(peer: object, path: Path, number: int) -> PeerConfig:
+    """The number-th [[peers]] table of node.toml at path, or ConfigError naming what is
+    wrong with it. A setting an operator appends at the end of node.toml lands in the last
+    [[peers]] table (TOML's rule), and was refused as a table without its name and url; a
+    url without its scheme was taken, and the node waited for that peer for ever."""
+    table = f"[[peers]] table {number}"
+    if not isinstance(peer, dict):
+        raise ConfigError(f"{path}: peers must be [[peers]] tables")
+    for key in peer:
+        if key not in ("name", "url"):
+            why = (
+                "a top-level setting goes before the first [[peers]]"
+                if key in _FILE_TYPES
+                else "it holds a name and a url"
+            )
+            raise ConfigError(f"{path}: unknown key {key!r} in {table} ({why})")
+    for key in ("name", "url"):
+        if not isinstance(peer.get(key), str):
+            raise ConfigError(f"{path}: {table} needs a {key}, a TOML string")
+    url = peer["url"].rstrip("/")  # as --peer's: the node adds its paths after a slash
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"{path}: {table} ({peer['name']}): url {peer['url']!r}: {problem}")
+    return PeerConfig(name=peer["name"], url=url)
 
 
 _FILE_TYPES: dict[str, type] = {

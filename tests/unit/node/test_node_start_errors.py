@@ -186,6 +186,27 @@ def test_a_log_setting_the_node_has_not_is_one_line_before_anything_starts(
     assert err.strip() == f"lantan node start: error: {expected}", err
 
 
+@pytest.mark.parametrize(
+    ("peer", "message"),
+    [
+        ("a", "expected NAME=http://HOST:PORT"),
+        ("a=127.0.0.1:7101", "expected http://HOST:PORT or https://HOST:PORT"),
+        ("a=httpx://127.0.0.1:7101", "expected http://HOST:PORT or https://HOST:PORT"),
+    ],
+)
+def test_a_peer_flag_is_held_to_node_toml_s_rule_for_a_peer_url(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    peer: str,
+    message: str,
+) -> None:
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    code, err = node_start(capsys, "--dir", str(tmp_path), "--peer", peer)
+    assert code == 1, err
+    assert err.strip() == f"lantan node start: error: --peer {peer!r}: {message}", err
+
+
 def test_a_genesis_file_that_is_not_json_is_one_line(
     capsys: pytest.CaptureFixture[str], network: Path, elsewhere: Path
 ) -> None:
