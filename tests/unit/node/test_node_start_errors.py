@@ -398,6 +398,12 @@ def test_a_damaged_store_is_one_line_and_left_as_it_is(
     assert len(err.strip().splitlines()) == 1, err
     assert "LevelDB's CURRENT file is missing" in err and "from a backup" in err, err
     assert sorted(path.name for path in (node_dir / "data").iterdir()) == before
+    # What OPERATIONS.md "A damaged store" says: one error record of the node's log (JSON by
+    # default), not a `lantan node start: error:` line nor a CRITICAL record as it said.
+    entry = json.loads(err)
+    assert (entry["level"], entry["logger"]) == ("error", "lantan.node"), entry
+    refusal = f"node {config.name} not started: cannot open the store at {node_dir / 'data'}: "
+    assert entry["message"].startswith(refusal), entry
 
 
 def test_the_usage_names_each_value_as_cli_md_does(capsys: pytest.CaptureFixture[str]) -> None:
