@@ -52,7 +52,7 @@ def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
         raw, source = DEFAULT_NODE_URL, option
     urls = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
     for url in urls:
-        problem = _url_problem(url)
+        problem = url_problem(url)
         if problem is not None:
             raise UsageError(f"{source} {url!r}: {problem}")
     if not urls:
@@ -61,9 +61,11 @@ def node_urls(text: str | None, *, option: str = "--node") -> tuple[str, ...]:
     return tuple(dict.fromkeys(urls))
 
 
-def _url_problem(url: str) -> str | None:
-    """Why url cannot be a node's base URL, or None. A path is allowed (a node behind a
-    reverse proxy under a prefix); the API's own /v1 is not, since the client adds it.
+def url_problem(url: str) -> str | None:
+    """Why url cannot be a node's base URL, or None: the one rule for the client's --node
+    and a node's peers (node/config.py). A path is allowed (a node behind a reverse proxy
+    under a prefix); the API's own /v1 is not, since the client adds it. A port is not
+    required (http's 80, https's 443).
     What urlsplit or httpx cannot parse (`http://256.1.1.1:7101`, `http://[::1:7101`) is
     said here: it had ended in a traceback where the client was made."""
     try:

@@ -3,6 +3,7 @@
 import argparse
 from pathlib import Path
 
+from client.node_pool import url_problem
 from genesis.commands import Subparsers, add_group, guarded, port_argument, whole_number
 from node.config import ConfigError, PeerConfig, load_config
 from node.extra import require_server_extra
@@ -100,7 +101,13 @@ def _run_start(args: argparse.Namespace) -> int:
 
 
 def _parse_peer(text: str) -> PeerConfig:
+    """NAME=URL, the URL by node.toml's rule for a peer's (client/node_pool.py url_problem:
+    `httpx://...` passed a check for "http" at its start)."""
     name, separator, url = text.partition("=")
-    if not separator or not url.startswith("http"):
+    if not separator:
         raise ConfigError(f"--peer {text!r}: expected NAME=http://HOST:PORT")
-    return PeerConfig(name=name, url=url.rstrip("/"))
+    url = url.rstrip("/")
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"--peer {text!r}: {problem}")
+    return PeerConfig(name=name, url=url)

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from client.api import tls_context
+from client.node_pool import url_problem
 from genesis.commands import TCP_PORT_MAX
 from genesis.layout import node_genesis_path
+from node.logs import FORMATTERS, LOG_LEVELS
 from node.peer_budget import PEER_BYTES_PER_S
 from protocol.block import BLOCK_TXS_MAX
 
@@ -56,8 +58,9 @@ class NodeConfig:
     """Most txs this node puts in a block it proposes (1..10,000)."""
     peers: tuple[PeerConfig, ...] = field(default_factory=tuple)
     log_level: str = "info"
+    """One of node/logs.py LOG_LEVELS, lowercase (load_config lowers what node.toml says)."""
     log_format: str = "json"
-    """"json" (one object per line, for log collectors) or "text"."""
+    """"json" (one object per line, for log collectors) or "text", lowercase likewise."""
     tls_cert_file: Path | None = None
     """With tls_key_file: serve HTTPS on the public and peer API (one listener)."""
     tls_key_file: Path | None = None
@@ -149,8 +152,12 @@ def load_config(
         config = NodeConfig(**values)
     except TypeError as error:
         raise ConfigError(f"{path}: {error}") from None
-    _check_ranges(config, lambda name: origins.get(name, str(path)))
-    return config
+
+    def origin(name: str) -> str:
+        return origins.get(name, str(path))
+
+    _check_ranges(config, origin)
+    return _checked_choices(config, origin)
 
 
 def flag_of(name: str) -> str:
@@ -180,6 +187,26 @@ def _check_ranges(config: NodeConfig, origin: Callable[[str], str]) -> None:
             )
 
 
+def _checked_choices(config: NodeConfig, origin: Callable[[str], str]) -> NodeConfig:
+    """config with each setting that names one of a few values lowered, or ConfigError
+    naming where one came from when it names none of them: `log_level = "verbose"` ended
+    in logging's traceback, and `log_format = "xml"` logged text without a word. Any case
+    is taken (`INFO`, `JSON`), as logging took a level's before."""
+
+    def chosen(name: str, allowed: tuple[str, ...]) -> str:
+        value: str = getattr(config, name)
+        if value.lower() not in allowed:
+            choices = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
+            raise ConfigError(f"{origin(name)}: {name} must be {choices}, not {value!r}")
+        return value.lower()
+
+    return replace(
+        config,
+        log_level=chosen("log_level", LOG_LEVELS),
+        log_format=chosen("log_format", tuple(FORMATTERS)),
+    )
+
+
 def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     known = {f.name for f in fields(NodeConfig)} - {"node_dir"}
     unknown = sorted(set(raw) - known)
@@ -202,13 +229,34 @@ def _from_file(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         if name in values:
             values[name] = Path(values[name])
     peers = raw.get("peers", [])
-    for peer in peers:
-        if not (isinstance(peer, dict) and set(peer) == {"name", "url"}) or not all(
-            isinstance(peer[key], str) for key in peer
-        ):
-            raise ConfigError(f"{path}: each [[peers]] table has a name and a url, strings")
-    values["peers"] = tuple(PeerConfig(name=p["name"], url=p["url"]) for p in peers)
+    values["peers"] = tuple(_peer_from_file(peer, path, n) for n, peer in enumerate(peers, 1))
     return values
+
+
+def _peer_from_file(peer: object, path: Path, number: int) -> PeerConfig:
+    """The number-th [[peers]] table of node.toml at path, or ConfigError naming what is
+    wrong with it. A setting an operator appends at the end of node.toml lands in the last
+    [[peers]] table (TOML's rule), and was refused as a table without its name and url; a
+    url without its scheme was taken, and the node waited for that peer for ever."""
+    table = f"[[peers]] table {number}"
+    if not isinstance(peer, dict):
+        raise ConfigError(f"{path}: peers must be [[peers]] tables")
+    for key in peer:
+        if key not in ("name", "url"):
+            why = (
+                "a top-level setting goes before the first [[peers]]"
+                if key in _FILE_TYPES
+                else "it holds a name and a url"
+            )
+            raise ConfigError(f"{path}: unknown key {key!r} in {table} ({why})")
+    for key in ("name", "url"):
+        if not isinstance(peer.get(key), str):
+            raise ConfigError(f"{path}: {table} needs a {key}, a TOML string")
+    url = peer["url"].rstrip("/")  # as --peer's: the node adds its paths after a slash
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"{path}: {table} ({peer['name']}): url {peer['url']!r}: {problem}")
+    return PeerConfig(name=peer["name"], url=url)
 
 
 _FILE_TYPES: dict[str, type] = {

@@ -15,6 +15,9 @@ from contextvars import ContextVar
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 CONTEXT_FIELDS = ("height", "round", "request_id")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+"""The `log_level` values, lowest first (node/config.py refuses others and lowers the case
+of these)."""
 
 request_id: ContextVar[str | None] = ContextVar("lantan_request_id", default=None)
 """Set by the HTTP middleware (node/api/observability.py) for the request being handled."""
@@ -78,14 +81,20 @@ class TextFormatter(logging.Formatter):
         return f"{first} [{' '.join(context)}]{newline}{rest}"
 
 
+FORMATTERS: dict[str, type[logging.Formatter]] = {"json": JsonFormatter, "text": TextFormatter}
+"""Each `log_format` value's formatter (node/config.py refuses others and lowers the case of
+these): a value not here is a KeyError, not text (`xml` once logged text silently)."""
+
+
 def configure_logging(level: str, log_format: str) -> ContextFilter:
-    """Root logging for a node process: JSON (default) or plain text. Returns the filter
+    """Root logging for a node process: JSON (default) or plain text, level and log_format
+    as node/config.py lets them through (of LOG_LEVELS and FORMATTERS). Returns the filter
     that stamps the context, for the server to give it the consensus position. The rate
     limit's windows start empty: a process that starts several nodes one after another (the
     tests of node start) does not drop a node's refusal for the lines of those before."""
     LOG_RATE_LIMIT.start_afresh()
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.setFormatter(FORMATTERS[log_format]())
     context = ContextFilter()
     handler.addFilter(LOG_RATE_LIMIT)
     handler.addFilter(context)

@@ -49,7 +49,9 @@ def open_database(directory: Path, *, create: bool, options: Mapping[str, Any]) 
     except plyvel.CorruptionError as error:
         raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
     except plyvel.Error as error:
-        raise StoreOpenError(directory, str(error)) from None
+        # A directory that cannot be made (`/proc/nope`: NotFound of its LOCK) or is missing
+        # without create: said in LevelDB's words, not as the bytes repr str() gives.
+        raise StoreOpenError(directory, _leveldb_words(error)) from None
 
 
 @contextlib.contextmanager

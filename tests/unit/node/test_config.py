@@ -240,3 +240,112 @@ def test_resource_bounds_come_from_node_toml_and_the_header_timeout_from_env(
     assert (config.mempool_sender_txs_max, config.header_timeout_ms) == (7, 2000)
     assert config.peer_bytes_per_s == 65536
     assert load_config(tmp_path, env={}).body_timeout_ms == 30_000
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        (
+            'log_level = "verbose"\n',
+            {},
+            "{file}: log_level must be one of debug, info, warning, error, critical, not 'verbose'",
+        ),
+        (
+            "",
+            {"LANTAN_LOG_LEVEL": "loud"},
+            "LANTAN_LOG_LEVEL: log_level must be one of debug, info, warning, error, "
+            "critical, not 'loud'",
+        ),
+        ('log_format = "xml"\n', {}, "{file}: log_format must be json or text, not 'xml'"),
+        (
+            "",
+            {"LANTAN_LOG_FORMAT": "yaml"},
+            "LANTAN_LOG_FORMAT: log_format must be json or text, not 'yaml'",
+        ),
+    ],
+)
+def test_a_log_level_or_format_the_node_has_not_is_refused_naming_where_it_came_from(
+    node_dir: Path, text: str, env: dict[str, str], message: str
+) -> None:
+    # "verbose" ended in logging's ValueError traceback when the node configured its log,
+    # and "xml" logged text without a word (operators' findings, stop 55).
+    write(node_dir, text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(node_dir, env=env)
+    assert str(raised.value) == message.format(file=node_dir / CONFIG_FILE)
+
+
+def test_a_log_level_and_format_are_taken_in_any_case_and_lowered(node_dir: Path) -> None:
+    write(node_dir, 'log_level = "WARNING"\nlog_format = "Text"\n')
+    config = load_config(node_dir, env={})
+    assert (config.log_level, config.log_format) == ("warning", "text")
+    config = load_config(node_dir, env={"LANTAN_LOG_LEVEL": "Debug", "LANTAN_LOG_FORMAT": "JSON"})
+    assert (config.log_level, config.log_format) == ("debug", "json")
+
+
+PEERS = '[[peers]]\nname = "xiangshan-county"\nurl = "http://127.0.0.1:7101"\n\n'
+"""One well-formed [[peers]] table."""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Appended at the end of node.toml, a setting lands in the last [[peers]] table.
+        (
+            PEERS + PEERS + 'log_level = "debug"\n',
+            "unknown key 'log_level' in [[peers]] table 2 (a top-level setting goes before "
+            "the first [[peers]])",
+        ),
+        (
+            PEERS + 'key = "00"\n',
+            "unknown key 'key' in [[peers]] table 1 (it holds a name and a url)",
+        ),
+        ('[[peers]]\nname = "a"\n', "[[peers]] table 1 needs a url, a TOML string"),
+        (
+            '[[peers]]\nname = 1\nurl = "http://127.0.0.1:7101"\n',
+            "[[peers]] table 1 needs a name, a TOML string",
+        ),
+        ("peers = [1]\n", "peers must be [[peers]] tables"),
+    ],
+)
+def test_a_peers_table_is_refused_naming_the_key_and_the_table(
+    node_dir: Path, text: str, message: str
+) -> None:
+    # "each [[peers]] table has a name and a url, strings" answered a setting appended at
+    # the end of node.toml, though every table had both (operators' findings, stop 55).
+    write(node_dir, text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(node_dir, env={})
+    assert str(raised.value) == f"{node_dir / CONFIG_FILE}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("127.0.0.1:12201", "expected http://HOST:PORT or https://HOST:PORT"),
+        ("ftp://127.0.0.1:12201", "expected http://HOST:PORT or https://HOST:PORT"),
+        ("http://:12201", "expected http://HOST:PORT or https://HOST:PORT"),
+        ("http://127.0.0.1:99999", "the port must be 1..65535"),
+        ("http://127.0.0.1:7101/v1", "give the node's base URL, without /v1"),
+    ],
+)
+def test_a_peer_url_the_node_cannot_dial_is_refused_naming_the_peer(
+    node_dir: Path, url: str, problem: str
+) -> None:
+    # A url without its scheme was taken: the node started and said at info that it was
+    # waiting for the peer (httpx's UnsupportedProtocol), for ever.
+    write(node_dir, PEERS + f'[[peers]]\nname = "xiamen-ptc"\nurl = "{url}"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(node_dir, env={})
+    assert str(raised.value).startswith(
+        f"{node_dir / CONFIG_FILE}: [[peers]] table 2 (xiamen-ptc): url {url!r}: {problem}"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["https://node2.example", "http://[::1]:7101", "https://proxy.example/lantan/"]
+)
+def test_a_peer_url_needs_no_port_and_may_have_a_path(node_dir: Path, url: str) -> None:
+    write(node_dir, f'[[peers]]\nname = "xiamen-ptc"\nurl = "{url}"\n')
+    (peer,) = load_config(node_dir, env={}).peers
+    assert peer.url == url.rstrip("/")  # the node adds its paths after a slash

@@ -151,6 +151,62 @@ def test_the_config_file_named_is_the_one_read(
     assert err.strip() == f"lantan node start: error: no config file {tmp_path / 'node.tolm'}"
 
 
+LOG_SETTINGS_REFUSED = [
+    (
+        'log_level = "verbose"',
+        {},
+        "{file}: log_level must be one of debug, info, warning, error, critical, not 'verbose'",
+    ),
+    (
+        "",
+        {"LANTAN_LOG_FORMAT": "xml"},
+        "LANTAN_LOG_FORMAT: log_format must be json or text, not 'xml'",
+    ),
+]
+"""(node.toml, environment, the refusal after `lantan node start: error: `)."""
+
+
+@pytest.mark.parametrize("case", LOG_SETTINGS_REFUSED)
+def test_a_log_setting_the_node_has_not_is_one_line_before_anything_starts(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: tuple[str, dict[str, str], str],
+) -> None:
+    """log_level = "verbose" ended in a traceback from logging, and LANTAN_LOG_FORMAT=xml
+    was a node logging text (operators' findings, stop 55)."""
+    setting, env, message = case
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    (tmp_path / CONFIG_FILE).write_text(setting + "\n")
+    code, err = node_start(capsys, "--dir", str(tmp_path))
+    assert code == 1, err
+    expected = message.format(file=tmp_path / CONFIG_FILE)
+    assert err.strip() == f"lantan node start: error: {expected}", err
+
+
+@pytest.mark.parametrize(
+    ("peer", "message"),
+    [
+        ("a", "expected NAME=http://HOST:PORT"),
+        ("a=127.0.0.1:7101", "expected http://HOST:PORT or https://HOST:PORT"),
+        ("a=httpx://127.0.0.1:7101", "expected http://HOST:PORT or https://HOST:PORT"),
+    ],
+)
+def test_a_peer_flag_is_held_to_node_toml_s_rule_for_a_peer_url(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    peer: str,
+    message: str,
+) -> None:
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    code, err = node_start(capsys, "--dir", str(tmp_path), "--peer", peer)
+    assert code == 1, err
+    assert err.strip() == f"lantan node start: error: --peer {peer!r}: {message}", err
+
+
 def test_a_genesis_file_that_is_not_json_is_one_line(
     capsys: pytest.CaptureFixture[str], network: Path, elsewhere: Path
 ) -> None:
@@ -342,6 +398,12 @@ def test_a_damaged_store_is_one_line_and_left_as_it_is(
     assert len(err.strip().splitlines()) == 1, err
     assert "LevelDB's CURRENT file is missing" in err and "from a backup" in err, err
     assert sorted(path.name for path in (node_dir / "data").iterdir()) == before
+    # What OPERATIONS.md "A damaged store" says: one error record of the node's log (JSON by
+    # default), not a `lantan node start: error:` line nor a CRITICAL record as it said.
+    entry = json.loads(err)
+    assert (entry["level"], entry["logger"]) == ("error", "lantan.node"), entry
+    refusal = f"node {config.name} not started: cannot open the store at {node_dir / 'data'}: "
+    assert entry["message"].startswith(refusal), entry
 
 
 def test_the_usage_names_each_value_as_cli_md_does(capsys: pytest.CaptureFixture[str]) -> None:

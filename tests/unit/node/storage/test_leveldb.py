@@ -416,3 +416,16 @@ def test_a_store_records_its_layout_and_a_newer_one_is_refused(tmp_path: Path) -
 def test_opening_a_missing_store_without_create_names_the_directory(tmp_path: Path) -> None:
     with pytest.raises(StoreOpenError, match=r"cannot open the store at .*missing"):
         LevelDbStore.open(tmp_path / "missing", create=False)
+
+
+def test_leveldb_s_own_refusal_is_said_in_its_words_not_as_bytes(tmp_path: Path) -> None:
+    """`data_dir = "/proc/nope"` said `... /proc/nope: b'NotFound: /proc/nope/LOCK: No such
+    file or directory'`: plyvel's message is bytes, and str() showed its repr (operators'
+    findings, stop 55). A missing store opened without create meets the same plyvel.Error."""
+    directory = tmp_path / "missing"
+    with pytest.raises(StoreOpenError) as raised:
+        LevelDbStore.open(directory, create=False)
+    assert str(raised.value) == (
+        f"cannot open the store at {directory}: "
+        f"Invalid argument: {directory}: does not exist (create_if_missing is false)"
+    )
