@@ -34,12 +34,13 @@ from client.cli.tables import render_record, render_table
 from client.errors import UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
-from contracts.state_keys import SLUG_RULE, is_slug
 from genesis.commands import add_group, whole_number
 from protocol.fields import is_decimal
 
 # _ID_PREFIX_LATE: client.id_prefix (protocol.tx and its codec) is imported where an id
-# prefix is resolved, not at start: most reads need none of it (`lantan --version`, stop 47).
+# prefix is resolved, not at start: most reads need none of it (`lantan --version`, stop 47);
+# so is contracts.state_keys's slug rule, where a record id is checked (contracts loads ~50
+# modules).
 
 SERIAL_COLUMNS: Final = (
     "batch_id",
@@ -481,9 +482,12 @@ def _run_list(args: argparse.Namespace) -> int:
                 from client.id_prefix import resolve_retirement_id  # (_ID_PREFIX_LATE)
 
                 target = resolve_retirement_id(client, target)
-            elif not is_slug(target):
+            else:
                 # No record's id is anything else: `query accounts ../x` asked another route.
-                raise UsageError(f"{target!r} is not an id: an id is {SLUG_RULE}")
+                from contracts.state_keys import SLUG_RULE, is_slug  # (_ID_PREFIX_LATE)
+
+                if not is_slug(target):
+                    raise UsageError(f"{target!r} is not an id: an id is {SLUG_RULE}")
             return client.get_json(f"{args.list_path}/{encode_path_segment(target)}")
 
         return _show(_read(args, ask), as_json=args.json)
