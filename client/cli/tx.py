@@ -34,6 +34,7 @@ from client.tx.body import (
 )
 from client.tx.file import check_signatures, read_tx_file, write_tx_file
 from client.tx.flow import (
+    DAY_MS,
     EXPIRES_IN_MS_DEFAULT,
     EXPIRES_IN_MS_MAX,
     TIMEOUT_MS_DEFAULT,
@@ -41,7 +42,9 @@ from client.tx.flow import (
     TxOutcome,
     build_tx,
     check_before_submit,
+    expiry_text,
     now_ms,
+    outlives_the_cap,
     parse_public_key,
     resolve_chain_id,
     sign_with,
@@ -312,8 +315,16 @@ def _run_sign(args: argparse.Namespace) -> int:
     # Never put a signature on a tx the node would refuse for its body.
     validate_body(tx_type_of(signed.tx.type), signed.tx.body)
     signer = _unlock(args.key, args)
-    if signed.tx.expires_at_ms < now_ms():
+    now = now_ms()
+    if signed.tx.expires_at_ms < now:
         print(f"warning: {args.file} has expired; the nodes will refuse it", file=sys.stderr)
+    elif outlives_the_cap(signed.tx.expires_at_ms, now):
+        print(
+            f"warning: {args.file} expires {expiry_text(signed.tx.expires_at_ms, now)}: past"
+            f" the {EXPIRES_IN_MS_MAX // DAY_MS} days `tx build` gives a tx, and whoever holds"
+            " a copy can submit it with your signature until then",
+            file=sys.stderr,
+        )
     signed = sign_with(signed, [signer])
     write_tx_file(args.file, signed, overwrite=True)
     heading = f"{args.file}: signed by {signer.name} ({signer.public_key_hex})"
@@ -358,7 +369,10 @@ def _print_file_summary(signed: SignedTx, *, as_json: bool, heading: str) -> int
         return EXIT_OK
     print(heading)
     for name in ("tx_id", "type", "sender", "nonce", "expires_at_ms", "chain_id"):
-        print(f"  {name:<14}{summary[name]}")
+        value = f"{summary[name]}"
+        if name == "expires_at_ms":
+            value += f" ({expiry_text(signed.tx.expires_at_ms, now_ms())})"
+        print(f"  {name:<14}{value}")
     signers = summary["signers"]
     assert isinstance(signers, list)
     if not signers:

@@ -7,6 +7,7 @@ checked before the first byte goes to a node, so a mistake costs nobody a nonce.
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
 from client.api import TxStatus
@@ -28,6 +29,37 @@ EXPIRES_IN_MS_MAX: Final = 30 * 24 * 60 * 60 * 1000
 """The longest lifetime the CLI gives a tx: 30 days, room for every party of a multi-party tx
 to sign. The protocol takes any expiry, but a signed tx can be submitted by whoever holds a
 copy until it expires or its nonce is used, so its lifetime is kept to what a workflow needs."""
+DAY_MS: Final = 24 * 60 * 60 * 1000
+
+
+def expiry_text(expires_at_ms: int, now: int) -> str:
+    """When a tx expires, for a person: `2026-12-07 21:10:00 UTC, in 9 min` (or `expired 3
+    min ago`, or `in 285,616 years`). A co-signer read the raw number and signed a tx that
+    never expires (stop 55's hostile pass)."""
+    left = expires_at_ms - now
+    seconds = abs(left) // 1000
+    if seconds < 3600:
+        span = f"{seconds // 60} min"
+    elif seconds < DAY_MS // 1000:
+        span = f"{seconds // 3600} h"
+    elif seconds < 365 * DAY_MS // 1000:
+        span = f"{seconds * 1000 // DAY_MS} days"
+    else:
+        span = f"{seconds * 1000 // (365 * DAY_MS):,} years"
+    relative = f"in {span}" if left >= 0 else f"expired {span} ago"
+    try:
+        moment = datetime.fromtimestamp(expires_at_ms / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999
+        return relative
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC, {relative}"
+
+
+def outlives_the_cap(expires_at_ms: int, now: int) -> bool:
+    """Whether a tx lives longer than EXPIRES_IN_MS_MAX from now: whoever holds a copy can
+    submit it until then, so `tx sign` warns before it adds a signature."""
+    return expires_at_ms - now > EXPIRES_IN_MS_MAX
+
+
 TIMEOUT_MS_DEFAULT: Final = 30_000
 TIMEOUT_MS_MAX: Final = 24 * 60 * 60 * 1000
 """A day: a longer wait for one commit is a mistyped number (--no-wait does not wait)."""

@@ -355,3 +355,26 @@ def test_a_cosigner_without_a_passphrase_is_told_where_to_put_it(
     assert f"co-signer {court / 'keystore.json'} is encrypted" in err
     assert f"its passphrase in {court / PASSPHRASE_FILE}" in err
     assert "--passphrase-file is the sender's" in err
+
+
+def test_a_tx_that_outlives_the_cap_is_said_before_it_is_signed(
+    network: Network, node_url: str, tmp_path: Path
+) -> None:
+    """Stop 55 (the hostile pass): a file built elsewhere with `expires_at_ms` 2^53 - 1 was
+    co-signed without a word, and `tx show` printed the expiry as a raw number: whoever
+    holds a copy can submit it with the co-signer's signature until then."""
+    tx_file = tmp_path / "tx.json"
+    sender = public_key(network, "ningbo-ptc")
+    assert run_lantan("tx", "build", "account.open", "--sender", sender, "--node", node_url,
+                      "--set", f"account_id={TOWNSHIP}", "--set", "holder_key=" + "ab" * 32,
+                      "--set", "display_name=x", "--set", "kind=government",
+                      "--out", str(tx_file)).returncode == EXIT_OK  # fmt: skip
+    shown = run_lantan("tx", "show", str(tx_file))
+    assert "UTC, in 9 min" in shown.stdout or "UTC, in 10 min" in shown.stdout, shown.stdout
+    document = json.loads(tx_file.read_text())
+    document["tx"]["expires_at_ms"] = 2**53 - 1  # unsigned yet: no signature to break
+    tx_file.write_text(json.dumps(document))
+    signed = run_lantan("tx", "sign", str(tx_file), "--key", str(network.key("xiangshan-court")))
+    assert signed.returncode == EXIT_OK, signed
+    assert "expires in 285," in signed.stderr and "past the 30 days" in signed.stderr
+    assert "(in 285," in run_lantan("tx", "show", str(tx_file)).stdout
