@@ -278,7 +278,11 @@ def _run_status(args: argparse.Namespace) -> int:
 
 def _next_steps(views: list[NodeView], directory: Path) -> list[str]:
     """What to do about each node not up: where its log says why, how to start it again
-    (an operator after kill -9 read "exited" and had to find both in --help and the docs)."""
+    (an operator after kill -9 read "exited" and had to find both in --help and the docs).
+    Every node stopped (after `net down`): one line, `net up`, which starts them all (and
+    the witnesses), not a `net start` per node."""
+    if views and all(view.state is NodeState.STOPPED for view in views):
+        return [f"every node is stopped: start the network: lantan net up --dir {directory}"]
     steps = []
     for view in views:
         log = directory / view.name / "node.log"

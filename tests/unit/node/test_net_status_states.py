@@ -106,6 +106,18 @@ def test_every_node_answering_is_exit_0(
     assert (code, states, err) == (0, {"a": "running", "b": "running"}, "")
 
 
+def test_a_network_all_stopped_is_told_to_come_up_in_one_command(
+    tmp_path: Path, answering_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stop 55 (the operator's pass): after `net down`, a `net start NAME` line per node.
+    for name in ("a", "b", "c"):
+        _node(tmp_path, name, answering_port, None)
+    code, states, err = _status(capsys, tmp_path)
+    assert code == EXIT_NOT_ALL_UP and set(states.values()) == {"stopped"}
+    assert f"every node is stopped: start the network: lantan net up --dir {tmp_path}" in err
+    assert "lantan net start" not in err
+
+
 def test_frozen_killed_and_stopped_nodes_are_told_apart(
     tmp_path: Path, answering_port: int, frozen_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
