@@ -184,13 +184,19 @@ def test_no_wait_and_pending_timeout(network: Network) -> None:
     assert len(fake.pending) == 2, "the second tx took the pending nonce + 1"
 
 
-def test_multi_party_file_round_trip(network: Network, node_url: str, tmp_path: Path) -> None:
-    tx_file = tmp_path / "tx.json"
+def built_unsigned(network: Network, node_url: str, directory: Path) -> Path:
+    """directory/tx.json: an account.open Ningbo PTC sends, built by `tx build`, unsigned."""
+    tx_file = directory / "tx.json"
     sender = public_key(network, "ningbo-ptc")
     assert run_lantan("tx", "build", "account.open", "--sender", sender, "--node", node_url,
                       "--set", f"account_id={TOWNSHIP}", "--set", "holder_key=" + "ab" * 32,
                       "--set", "display_name=x", "--set", "kind=government",
                       "--out", str(tx_file)).returncode == EXIT_OK  # fmt: skip
+    return tx_file
+
+
+def test_multi_party_file_round_trip(network: Network, node_url: str, tmp_path: Path) -> None:
+    tx_file = built_unsigned(network, node_url, tmp_path)
     # Submitting before the sender signs is refused locally.
     unsigned = run_lantan("tx", "submit", str(tx_file), "--node", node_url)
     assert unsigned.returncode == EXIT_FAILURE
@@ -203,7 +209,8 @@ def test_multi_party_file_round_trip(network: Network, node_url: str, tmp_path: 
     shown = json.loads(shown_done.stdout)
     keys = [s["public_key"] for s in shown["signers"]]
     assert keys == sorted(keys)
-    assert sorted(keys) == sorted([sender, public_key(network, "xiangshan-court")])
+    signers = ("ningbo-ptc", "xiangshan-court")  # the sender, and the court co-signing
+    assert sorted(keys) == sorted(public_key(network, name) for name in signers)
     assert all(s["valid"] for s in shown["signers"])
     assert run_lantan("tx", "submit", str(tx_file), "--node", node_url).returncode == EXIT_OK
 
@@ -363,12 +370,7 @@ def test_a_tx_that_outlives_the_cap_is_said_before_it_is_signed(
     """Stop 55 (the hostile pass): a file built elsewhere with `expires_at_ms` 2^53 - 1 was
     co-signed without a word, and `tx show` printed the expiry as a raw number: whoever
     holds a copy can submit it with the co-signer's signature until then."""
-    tx_file = tmp_path / "tx.json"
-    sender = public_key(network, "ningbo-ptc")
-    assert run_lantan("tx", "build", "account.open", "--sender", sender, "--node", node_url,
-                      "--set", f"account_id={TOWNSHIP}", "--set", "holder_key=" + "ab" * 32,
-                      "--set", "display_name=x", "--set", "kind=government",
-                      "--out", str(tx_file)).returncode == EXIT_OK  # fmt: skip
+    tx_file = built_unsigned(network, node_url, tmp_path)
     shown = run_lantan("tx", "show", str(tx_file))
     assert "UTC, in 9 min" in shown.stdout or "UTC, in 10 min" in shown.stdout, shown.stdout
     document = json.loads(tx_file.read_text())
