@@ -109,7 +109,7 @@ def resolve_tx_id(client: NodeClient, text: str) -> str:
     ids = answer.get("tx_ids") if isinstance(answer, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ClientError(f"{client.url}: /v1/txs answered no list of tx ids")
-    if isinstance(answer, dict) and answer.get("more") is True:
+    if answer.get("more") is True:
         shown = ", ".join(i[:16] for i in ids[:AMBIGUOUS_SHOWN])
         raise IdPrefixError(
             f"{cleaned} is ambiguous: more than {len(ids)} committed tx ids start with it"

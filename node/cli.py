@@ -3,9 +3,8 @@
 import argparse
 from pathlib import Path
 
-from client.node_pool import url_problem
 from genesis.commands import Subparsers, add_group, guarded, port_argument, whole_number
-from node.config import ConfigError, PeerConfig, load_config
+from node.config import ConfigError, PeerConfig, load_config, peer_config
 from node.extra import require_server_extra
 
 require_server_extra()  # these commands run the server: refuse without the node extra
@@ -106,8 +105,4 @@ def _parse_peer(text: str) -> PeerConfig:
     name, separator, url = text.partition("=")
     if not separator:
         raise ConfigError(f"--peer {text!r}: expected NAME=http://HOST:PORT")
-    url = url.rstrip("/")
-    problem = url_problem(url)
-    if problem is not None:
-        raise ConfigError(f"--peer {text!r}: {problem}")
-    return PeerConfig(name=name, url=url)
+    return peer_config(name, url, f"--peer {text!r}")

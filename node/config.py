@@ -252,11 +252,19 @@ def _peer_from_file(peer: object, path: Path, number: int) -> PeerConfig:
     for key in ("name", "url"):
         if not isinstance(peer.get(key), str):
             raise ConfigError(f"{path}: {table} needs a {key}, a TOML string")
-    url = peer["url"].rstrip("/")  # as --peer's: the node adds its paths after a slash
-    problem = url_problem(url)
+    where = f"{path}: {table} ({peer['name']}): url {peer['url']!r}"
+    return peer_config(peer["name"], peer["url"], where)
+
+
+def peer_config(name: str, url: str, where: str) -> PeerConfig:
+    """A peer by the one rule of node.toml's [[peers]] and `--peer`: its URL as `--node`'s
+    (client/node_pool.py url_problem), a trailing '/' dropped (the node adds its paths after
+    one); otherwise ConfigError, `where: problem`."""
+    trimmed = url.rstrip("/")
+    problem = url_problem(trimmed)
     if problem is not None:
-        raise ConfigError(f"{path}: {table} ({peer['name']}): url {peer['url']!r}: {problem}")
-    return PeerConfig(name=peer["name"], url=url)
+        raise ConfigError(f"{where}: {problem}")
+    return PeerConfig(name=name, url=trimmed)
 
 
 _FILE_TYPES: dict[str, type] = {

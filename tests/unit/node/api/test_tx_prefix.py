@@ -9,6 +9,7 @@ import pytest
 
 from client.api import NodeClient
 from client.id_prefix import IdPrefixError, resolve_tx_id
+from node.api.routes import chain as chain_routes
 from node.api.routes.chain import TX_IDS_SHOWN
 from tests.unit.node.api.kit import Api, assert_error
 from tests.unit.node.chain_kit import account_open, build_and_commit
@@ -34,10 +35,14 @@ def test_a_prefix_finds_its_committed_tx_ids(api: Api) -> None:
     }
 
 
-def test_more_than_it_shows_says_so(api: Api) -> None:
+def test_more_than_it_shows_says_so(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = committed_ids(api, 30)
     found = api.service.ledger.store.tx_ids_with_prefix("", TX_IDS_SHOWN + 1)
     assert [i.hex() for i in found] == ids[: TX_IDS_SHOWN + 1]  # in id order, bounded
+    # The route's own bound: no 8 digits of 30 ids collide, so it is lowered to none shown.
+    monkeypatch.setattr(chain_routes, "TX_IDS_SHOWN", 0)
+    answer = api.client.get("/v1/txs", params={"prefix": ids[0][:8]}).json()
+    assert answer == {"tx_ids": [], "more": True}
 
 
 @pytest.mark.parametrize(
