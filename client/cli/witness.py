@@ -20,6 +20,7 @@ import argparse
 import math
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Final
 
@@ -156,7 +157,7 @@ def run_witness(args: argparse.Namespace) -> int:
                 outcome = run_round(
                     followed.nodes, document=document, identity=identity, state_dir=args.state
                 )
-                _report(identity.witness.name, outcome)
+                report(identity.witness.name, outcome)
                 if args.once:
                     return EXIT_FAILURE if outcome.refused or not outcome.cosigned else EXIT_OK
                 time.sleep(args.interval_s)
@@ -183,26 +184,41 @@ def _learn(followed: LearnedNodes) -> None:
     urls = announced_validator_urls(followed.nodes)
     if urls is not None:
         for url in followed.update(urls):
-            print(
-                f"lantan witness: following validator node {url} (announced on chain)", flush=True
-            )
+            _say(f"lantan witness: following validator node {url} (announced on chain)")
 
 
 def _announce(pool: NodePool, key: UnlockedKey, url: str, document: GenesisDocument) -> bool:
     """One attempt at node.announce; True when the next round should try again."""
     outcome = announce_once(pool, key=key, address=url, chain_id=document.chain_id())
     if outcome.result is Announced.DONE:
-        print(f"lantan witness: {outcome.message}", flush=True)
+        _say(f"lantan witness: {outcome.message}")
         return False
-    print(f"lantan witness: warning: {outcome.message}", file=sys.stderr, flush=True)
+    _say(f"lantan witness: warning: {outcome.message}", error=True)
     return outcome.result is Announced.RETRY
 
 
-def _report(name: str, outcome: RoundOutcome) -> None:
+def report(name: str, outcome: RoundOutcome) -> None:
     for line in outcome.refused:
-        print(f"lantan witness: error: refused {line}", file=sys.stderr, flush=True)
+        _say(f"lantan witness: error: refused {line}", error=True)
     for line in outcome.errors:
-        print(f"lantan witness: warning: {line}", file=sys.stderr, flush=True)
+        _say(f"lantan witness: warning: {line}", error=True)
     if outcome.cosigned:
-        sizes = ", ".join(str(size) for size in outcome.cosigned)
-        print(f"{name} cosigned size {sizes}", flush=True)
+        _say(f"{name} cosigned {cosigned_text(outcome.cosigned)}")
+
+
+def cosigned_text(sizes: tuple[int, ...]) -> str:
+    """A round's cosigned sizes, one per node, as `size 5 at 3 nodes` (the nodes mostly
+    serve one size; 'size 5, 5, 5' read as three checkpoints)."""
+    counts = Counter(sizes)
+    return "; ".join(
+        f"size {size} at {count} node{'s' if count > 1 else ''}"
+        for size, count in sorted(counts.items())
+    )
+
+
+def _say(text: str, *, error: bool = False) -> None:
+    """One line of the witness's output, stamped with the UTC time: the loop runs for
+    months with its output in a log file (`lantan net` writes witness.log), where a line
+    without its time tells an operator nothing of when a refusal or an outage was."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    print(f"{stamp} {text}", file=sys.stderr if error else sys.stdout, flush=True)

@@ -2,11 +2,13 @@
 genesis does not name said with its usual cause, the wrong genesis file."""
 
 import argparse
+import re
 from pathlib import Path
 
 import pytest
 
-from client.cli.witness import register_witness
+from client.cli.witness import cosigned_text, register_witness, report
+from client.witness.rounds import RoundOutcome
 from tests.kit.lantan_cli import run_lantan
 from tests.unit.client.conftest import WITNESS, witnessed_network
 
@@ -129,3 +131,35 @@ def test_another_networks_genesis_is_named_as_the_likely_cause(
     assert f"is not a witness named in {theirs} (witnesses: {WITNESS}; chain " in error
     assert "wrong genesis file (another network's), or not this network's witness key" in error
     assert not any(tmp_path.iterdir())  # nothing written for a key that cannot cosign
+
+
+# What a round prints
+
+
+@pytest.mark.parametrize(
+    ("sizes", "text"),
+    [
+        ((5, 5, 5), "size 5 at 3 nodes"),
+        ((7,), "size 7 at 1 node"),
+        ((9, 7, 9), "size 7 at 1 node; size 9 at 2 nodes"),
+    ],
+)
+def test_cosigned_sizes_are_counted_per_size(sizes: tuple[int, ...], text: str) -> None:
+    # It printed "cosigned size 5, 5, 5", which read as three checkpoints, not three nodes.
+    assert cosigned_text(sizes) == text
+
+
+def test_every_line_of_a_round_carries_its_utc_time(capsys: pytest.CaptureFixture[str]) -> None:
+    # witness.log held lines with no time at all: an outage or a refusal could not be dated.
+    outcome = RoundOutcome(cosigned=(4, 4), refused=("x",), errors=("node down",))
+    report("w", outcome)
+    captured = capsys.readouterr()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+    assert re.fullmatch(stamp + r"w cosigned size 4 at 2 nodes\n", captured.out)
+    assert re.fullmatch(
+        stamp
+        + r"lantan witness: error: refused x\n"
+        + stamp
+        + r"lantan witness: warning: node down\n",
+        captured.err,
+    )
