@@ -197,15 +197,31 @@ def _tally_of(state: ReplicaState, height: int) -> VoteTally | None:
 
 
 def _log_round_change(state: ReplicaState, ended_round: int) -> None:
-    """A round ended without a decision: say so, and whose proposal it was."""
+    """A round ended without a decision: say so, and whose proposal it was. A jump past the
+    next round is a round skip (CONSENSUS.md: validators heard in a higher round), and is
+    said as one: "round 0 ended without a decision" was the first line of every restarted
+    validator, whose round 0 had lasted milliseconds before it joined the others' round."""
     proposer = state.validators.proposer(state.height, ended_round)
+    extra = {"height": state.height, "round": state.round, "proposer": proposer.name}
+    if state.round > ended_round + 1:
+        log.warning(
+            "height %d: left round %d for round %d, where other validators are "
+            "(a round skip; proposer of round %d: %s)",
+            state.height,
+            ended_round,
+            state.round,
+            ended_round,
+            proposer.name,
+            extra=extra,
+        )
+        return
     log.warning(
         "height %d: round %d ended without a decision (proposer %s); now round %d",
         state.height,
         ended_round,
         proposer.name,
         state.round,
-        extra={"height": state.height, "round": state.round, "proposer": proposer.name},
+        extra=extra,
     )
 
 

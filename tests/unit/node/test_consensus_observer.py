@@ -37,6 +37,23 @@ def test_a_round_ended_without_a_decision_is_logged_once(caplog: pytest.LogCaptu
     assert len(caplog.records) == 1  # a new height is no round change
 
 
+def test_a_round_skip_is_logged_as_one(caplog: pytest.LogCaptureFixture) -> None:
+    # A restarted validator's first line was "round 0 ended without a decision" for a round
+    # 0 that lasted milliseconds before it joined the others' round.
+    caplog.set_level(logging.WARNING, logger="lantan.metrics")
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    observer = ConsensusObserver(NodeMetrics())
+    observer.stepped(state, [])
+    observer.stepped(replace(state, round=state.round + 5), [])
+    proposer = state.validators.proposer(state.height, state.round).name
+    assert [r.getMessage() for r in caplog.records] == [
+        f"height {state.height}: left round {state.round} for round {state.round + 5}, where "
+        f"other validators are (a round skip; proposer of round {state.round}: {proposer})"
+    ]
+    assert caplog.records[0].__dict__["round"] == state.round + 5
+
+
 def decided_at(height: int, round_number: int) -> CommitBlock:
     """The CommitBlock of a height decided in round_number (no signatures: the observer
     reads the round, the height and who signed)."""
