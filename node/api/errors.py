@@ -5,6 +5,8 @@ BAD_REQUEST, ...) so clients can act on it without parsing prose.
 """
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,6 +36,27 @@ def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "detail": detail}}
 
 
+VALUE_SHOWN_MAX = 40
+"""Characters of a refused query or path value quoted back: enough for a height or a hash."""
+_PLACES = {"query": "query parameter", "path": "path parameter", "header": "header"}
+
+
+def validation_detail(first: Mapping[str, Any]) -> str:
+    """One request validation error in words: where, what is wrong, and what was sent, e.g.
+    `query parameter first: Input should be greater than or equal to 1, not '0'` (it said
+    `query.first: ...`, the framework's location path, without the value refused)."""
+    location = tuple(str(part) for part in first.get("loc", ()))
+    message = first.get("msg", "invalid request")
+    if len(location) == 2 and location[0] in _PLACES:
+        where = f"{_PLACES[location[0]]} {location[1]}"
+        value = first.get("input")
+        if isinstance(value, str):
+            shown = value if len(value) <= VALUE_SHOWN_MAX else value[:VALUE_SHOWN_MAX] + "..."
+            return f"{where}: {message}, not {shown!r}"
+        return f"{where}: {message}"
+    return f"{'.'.join(location)}: {message}"
+
+
 def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
     """JSON errors for ApiError, request validation and the router's 404 and 405; paths
     names the methods a 405 allows and the route a trailing-slash 404 meant."""
@@ -49,9 +72,7 @@ def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        detail = f"{where}: {first.get('msg', 'invalid request')}"
-        return JSONResponse(error_body("BAD_REQUEST", detail), status_code=400)
+        return JSONResponse(error_body("BAD_REQUEST", validation_detail(first)), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -126,6 +126,20 @@ def test_a_negative_height_or_size_in_a_path_is_400(api: Api, path: str) -> None
     assert "greater than or equal" in response.json()["error"]["detail"]
 
 
+def test_a_refused_parameter_is_named_with_the_value_sent(api: Api) -> None:
+    # It said "query.first: Input should be ...": the framework's location path, and not
+    # what was sent; a long value is quoted cut short.
+    response = api.client.get("/v1/proofs/consistency?first=0&second=1")
+    assert_error(response, 400, "BAD_REQUEST")
+    assert response.json()["error"]["detail"] == (
+        "query parameter first: Input should be greater than or equal to 1, not '0'"
+    )
+    response = api.client.get("/v1/checkpoints/" + "x" * 100)
+    detail = response.json()["error"]["detail"]
+    assert detail.startswith("path parameter size: "), detail
+    assert detail.endswith(", not '" + "x" * 40 + "...'"), detail
+
+
 def test_a_non_numeric_height_is_400(api: Api) -> None:
     assert_error(api.client.get("/v1/blocks/one"), 400, "BAD_REQUEST")
 
