@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from consensus import CommitBlock
+from consensus import CommitBlock, ReplicaState
 from node.metrics.consensus_observer import ConsensusObserver
 from node.metrics.registry import NodeMetrics
 from protocol.hashing import Hash32
@@ -16,12 +16,18 @@ from protocol.votes import CommitCertificate
 from tests.unit.consensus.harness import Harness
 
 
-def test_a_round_ended_without_a_decision_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+def watching(caplog: pytest.LogCaptureFixture) -> tuple[ReplicaState, ConsensusObserver]:
+    """A replica at height 1, round 0, and an observer that has seen it there."""
     caplog.set_level(logging.WARNING, logger="lantan.metrics")
     h = Harness()
     state, _ = h.start(h.non_proposer(1, 0))
     observer = ConsensusObserver(NodeMetrics())
     observer.stepped(state, [])
+    return state, observer
+
+
+def test_a_round_ended_without_a_decision_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    state, observer = watching(caplog)
     observer.stepped(state, [])  # the same round again: nothing to say
     assert not caplog.records
     next_round = replace(state, round=state.round + 1)
@@ -40,11 +46,7 @@ def test_a_round_ended_without_a_decision_is_logged_once(caplog: pytest.LogCaptu
 def test_a_round_skip_is_logged_as_one(caplog: pytest.LogCaptureFixture) -> None:
     # A restarted validator's first line was "round 0 ended without a decision" for a round
     # 0 that lasted milliseconds before it joined the others' round.
-    caplog.set_level(logging.WARNING, logger="lantan.metrics")
-    h = Harness()
-    state, _ = h.start(h.non_proposer(1, 0))
-    observer = ConsensusObserver(NodeMetrics())
-    observer.stepped(state, [])
+    state, observer = watching(caplog)
     observer.stepped(replace(state, round=state.round + 5), [])
     proposer = state.validators.proposer(state.height, state.round).name
     assert [r.getMessage() for r in caplog.records] == [
