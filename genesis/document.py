@@ -9,6 +9,7 @@ written only by genesis/cli.py.
 from dataclasses import dataclass
 from typing import Annotated, Final, Self
 
+from contracts.errors import GenesisStateError
 from contracts.genesis_state import genesis_state
 from contracts.records import Account, Institution, Params
 from contracts.state_tree import state_root_of
@@ -85,15 +86,21 @@ def parse_genesis(data: bytes) -> GenesisDocument:
 
 
 def build_genesis(document: GenesisDocument) -> Genesis:
-    """Derive chain_id, initial state and the height-0 header. Raises on an invalid document."""
+    """Derive chain_id, initial state and the height-0 header. Raises ValueError on a
+    document whose parts contradict each other (or ProtocolError from the parts): the
+    contracts' GenesisStateError is turned into it here, once, so that every reader of a
+    genesis file refuses such a file in its own words (`--genesis` showed a traceback)."""
     if document.protocol_version != PROTOCOL_VERSION:
         raise ValueError(f"protocol_version {document.protocol_version} is not supported")
-    state = genesis_state(
-        institutions=document.institutions,
-        validators=document.validators,
-        params=document.params,
-        accounts=document.accounts,
-    )
+    try:
+        state = genesis_state(
+            institutions=document.institutions,
+            validators=document.validators,
+            params=document.params,
+            accounts=document.accounts,
+        )
+    except GenesisStateError as error:
+        raise ValueError(str(error)) from None
     return Genesis(
         document=document,
         chain_id=document.chain_id(),

@@ -86,6 +86,23 @@ def test_a_genesis_of_an_unsupported_protocol_version_is_not_a_genesis_file(
         read_genesis_file(other)
 
 
+def test_a_genesis_whose_parts_contradict_each_other_is_not_a_genesis_file(
+    network: Network, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An account whose custodian is no trading centre: the genesis-state rules refuse it,
+    # and `--genesis` answered with a traceback through argparse (the JS auditor's pass).
+    document = network.genesis.document.to_json()
+    document["accounts"][0]["custodian"] = "no-such-institution"
+    other = tmp_path / "genesis.json"
+    other.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        main([*commands(tmp_path)["verify receipt"], "--genesis", str(other)])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(f"lantan verify receipt: error: argument --genesis: {other}: "), error
+    assert "not a genesis file: account " in error and "custodian" in error, error
+
+
 @pytest.mark.parametrize("command", ["verify tx", "receipt get", "receipt case", "auction verify"])
 def test_a_node_of_another_chain_is_named_before_anything_is_looked_up(
     command: str,
