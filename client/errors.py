@@ -73,6 +73,15 @@ class NodeResponseError(NodeError):
     """A successful HTTP answer whose body does not follow the API contract."""
 
 
+def served_other_text(what: str, asked: str, served: object) -> str:
+    """A node's answer for another id than the one asked for, in words."""
+    shown = f"{served[:16]}…" if isinstance(served, str) else "no id"
+    return (
+        f"asked for the {what} of {asked[:16]}…, it served the one of {shown}: a node that "
+        "answers for another id (ask another node)"
+    )
+
+
 def failures_text(failures: Mapping[str, NodeError]) -> str:
     """Every node tried, each with why it failed; a reason all of them gave, once."""
     reasons = {error.message for error in failures.values()}

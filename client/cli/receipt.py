@@ -25,7 +25,13 @@ from client.cli.support import (
     refuse_existing_out,
 )
 from client.cli.verify import report_receipt
-from client.errors import ClientError, NodeRejectedError, UsageError
+from client.errors import (
+    ClientError,
+    NodeRejectedError,
+    NodeResponseError,
+    UsageError,
+    served_other_text,
+)
 from client.genesis_file import add_genesis_option, require_same_chain
 from client.id_prefix import resolve_retirement_id
 from client.node_pool import NodePool, node_urls
@@ -79,13 +85,23 @@ def _add_receipt_output(parser: argparse.ArgumentParser) -> None:
 
 
 def fetch_receipt(node: NodeClient, retirement_id: str, wait_s: float = CHECKPOINT_WAIT_S) -> bytes:
-    """The receipt's bytes; waits while the node answers CHECKPOINT_PENDING."""
+    """The receipt's bytes; waits while the node answers CHECKPOINT_PENDING. A receipt of
+    another retirement than the one asked for is the node's failure: every signature in it
+    can be genuine, so verifying it proves nothing of the retirement asked for (a proxy
+    that swapped the id had a voluntary retirement saved and called VALID under the court's
+    name, stop 56's JS auditor pass)."""
     path = f"/v1/receipts/{encode_path_segment(retirement_id)}"
     deadline = time.monotonic() + wait_s
     while True:
         try:
+            answer = node.get_json(path, strict=True)
+            served = answer.get("retirement_id") if isinstance(answer, dict) else None
+            if served != retirement_id:
+                raise NodeResponseError(
+                    node.url, served_other_text("receipt", retirement_id, served)
+                )
             # The node sends canonical JSON; re-encoding it is the identity on valid receipts.
-            return encode(node.get_json(path))
+            return encode(answer)
         except NodeRejectedError as error:
             if error.code != "CHECKPOINT_PENDING" or time.monotonic() > deadline:
                 raise

@@ -21,7 +21,14 @@ from client.cli.support import (
     guarded,
     print_json,
 )
-from client.errors import ClientError, NodeError, NodeRejectedError, UsageError
+from client.errors import (
+    ClientError,
+    NodeError,
+    NodeRejectedError,
+    NodeResponseError,
+    UsageError,
+    served_other_text,
+)
 from client.genesis_file import add_genesis_option, require_chain, require_same_chain
 from client.id_prefix import resolve_tx_id
 from client.node_pool import NodePool, node_urls
@@ -177,7 +184,7 @@ def with_later_key_status(facts: ReceiptFacts, genesis_bytes: bytes, url: str) -
     keys = []
     with NodeClient(url) as node:
         require_chain(node, document.chain_id(), "the genesis file")
-        sets = node.get_json("/v1/validator-sets")
+        sets = node.get_json("/v1/validator-sets", strict=True)
         for key in facts.signing_keys:
             if key.institution_id is None:
                 keys.append(key)
@@ -213,22 +220,27 @@ def _verify_tx_on(node: NodeClient, args: argparse.Namespace) -> int:
     require_same_chain(node, args.genesis)
     tx_id = resolve_tx_id(node, args.tx_id)
     try:
-        answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(tx_id)}")
+        answer = node.get_json(f"/v1/proofs/tx/{encode_path_segment(tx_id)}", strict=True)
     except NodeRejectedError as error:
         if error.code != "NOT_FOUND":
             raise
         return _not_committed(node, tx_id, as_json=args.json)
-    sets = node.get_json("/v1/validator-sets")
+    sets = node.get_json("/v1/validator-sets", strict=True)
     height = answer.get("height") if isinstance(answer, dict) else None
     keys = _signer_keys(answer)
     key_answers = [
-        node.get_json(f"/v1/proofs/state/key/{key}", params={"height": str(height)}) for key in keys
+        node.get_json(f"/v1/proofs/state/key/{key}", params={"height": str(height)}, strict=True)
+        for key in keys
     ]
     try:
         facts = verify_tx_proof(answer, sets, key_answers, args.genesis.raw)
     except ReceiptError as error:
         print(f"INVALID: {error.code.value}: {error.detail}", file=sys.stderr)
         return EXIT_FAILURE
+    if facts.tx_id != tx_id:
+        # Every proof in the answer can be genuine, of another tx: a proxy that swapped the
+        # id had any id, one never committed too, printed ACCEPTED (stop 56's JS auditor).
+        raise NodeResponseError(node.url, served_other_text("tx proof", tx_id, facts.tx_id))
     _print_tx(facts, as_json=args.json)
     return EXIT_OK if facts.accepted else EXIT_FAILURE
 
