@@ -332,6 +332,13 @@ def _why_not_ready(view: NodeView, minimum_height: int) -> str:
     return "; ".join(view.not_ready_because)
 
 
+LAST_ERROR_SHOWN_MAX = 1_000
+"""Characters of a dead node's last log message that `net up`/`net start` show: a refusal
+with its remedy fits (a damaged store's, with the data directory's path, is ~450); 200 cut
+it mid-word, before what to do (stop 56's chaos pass). A longer line is cut with an
+ellipsis: the log file is named beside it."""
+
+
 def _last_error(log: Path) -> str:
     """': <last line of the log>' when the log has one, to name why a node died: a JSON log
     line's message alone (a start the node refused is its log's last line, node/server.py)."""
@@ -348,7 +355,9 @@ def _last_error(log: Path) -> str:
         entry = None
     if isinstance(entry, dict) and isinstance(entry.get("message"), str):
         last = entry["message"]
-    return f": {last[:200]}"
+    if len(last) > LAST_ERROR_SHOWN_MAX:
+        last = last[:LAST_ERROR_SHOWN_MAX].rstrip() + " …"
+    return f": {last}"
 
 
 def wait_answering(

@@ -4,6 +4,7 @@ within readiness's lag, is reported after the timeout instead of being waited fo
 end (stop 40's list)."""
 
 import itertools
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,3 +74,19 @@ def test_a_node_rising_towards_the_target_is_waited_for_beyond_the_timeout(
     # height a poll): `net start` prints it (`net add-observer` printed "catching up" from a
     # poll after the wait, stop 55).
     assert passed.ready and passed.height == 12 and (view.height or 0) > 12
+
+
+def test_a_dead_nodes_refusal_is_shown_whole_with_its_remedy(tmp_path: Path) -> None:
+    # 200 characters cut a damaged store's refusal mid-word, before what to do (stop 56).
+    message = (
+        f"node x not started: cannot open the store at {tmp_path}/data: LevelDB's CURRENT "
+        "file is missing while 3 of its files remain, so the database cannot be read and is "
+        "not opened: restore the data directory from a backup, or move it away and start "
+        'the node again to catch up from its peers (docs/OPERATIONS.md "A damaged store")'
+    )
+    log = tmp_path / "node.log"
+    log.write_text(json.dumps({"level": "critical", "message": message}) + "\n")
+    assert net_views._last_error(log) == f": {message}"
+    log.write_text(json.dumps({"message": "y " * 800}) + "\n")
+    shown = net_views._last_error(log)
+    assert shown.endswith(" …") and len(shown) < 1_010
