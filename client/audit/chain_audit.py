@@ -272,13 +272,19 @@ class ChainAudit:
         self._advance(height, chosen)
 
     def _group(self, height: int, served: Sequence[ServedBlock]) -> list[_Candidate]:
-        by_hash: dict[Hash32, _Candidate] = {}
+        """One candidate per distinct block JSON served. Not one per header hash: the
+        header commits to the body only through tx_root, which body_problems checks, so
+        two bodies under one header are two candidates, each checked, and each node is
+        charged with its own (one candidate per hash let the first node's body stand for
+        all: a node serving an altered tx was missed when an honest node came first in
+        --nodes, and the honest one blamed when it came second: stop 56's chaos pass)."""
+        candidates: list[_Candidate] = []
         # A parse ahead is held until its height only, whether or not a node followed here
         # served that very JSON.
         ahead = self._parsed_ahead.pop(height, None)
         for answer in served:
             # Nodes usually serve identical JSON: comparing it is far cheaper than parsing.
-            same = next((c for c in by_hash.values() if c.raw == answer.block), None)
+            same = next((c for c in candidates if c.raw == answer.block), None)
             if same is not None:
                 same.nodes.append(answer.node)
                 continue
@@ -291,10 +297,10 @@ class ChainAudit:
                 self.add_finding(FindingCode.BLOCK_MALFORMED, height, [answer.node], str(error))
                 self.diverged[answer.node] = height
                 continue
-            block_hash = block.header.block_hash()
-            candidate = by_hash.setdefault(block_hash, _Candidate(block, block_hash, answer.block))
+            candidate = _Candidate(block, block.header.block_hash(), answer.block)
             candidate.nodes.append(answer.node)
-        return list(by_hash.values())
+            candidates.append(candidate)
+        return candidates
 
     def _check_candidate(
         self, height: int, candidate: _Candidate, served: Sequence[ServedBlock], parent: BlockParent
@@ -335,7 +341,10 @@ class ChainAudit:
     def _check_agreement(
         self, height: int, candidates: list[_Candidate], chosen: _Candidate
     ) -> None:
-        certified = [c for c in candidates if c.certified]
+        # A fork is two certified headers; one header served with two bodies is not one
+        # (the altered body's own findings name its node).
+        ranked = sorted((c for c in candidates if c.certified), key=_preference)
+        certified = list({c.block_hash: c for c in ranked}.values())
         if len(certified) > 1:
             nodes = [node for c in certified for node in c.nodes]
             hashes = ", ".join(c.block_hash.hex()[:16] for c in certified)

@@ -1,5 +1,6 @@
 """The auditor's chain checker on in-memory chains: honest ones pass, forged ones are named."""
 
+import copy
 import dataclasses
 
 import pytest
@@ -560,3 +561,30 @@ def test_a_block_parsed_ahead_is_replayed_only_for_the_very_json_it_was_parsed_f
     assert audit.parse_ahead(3, broken.block) is None
     audit.add_height([broken])
     assert codes(audit) == {(FindingCode.BLOCK_MALFORMED, 3)}
+
+
+@pytest.mark.parametrize("replay", [False, True])
+@pytest.mark.parametrize("altered_first", [False, True], ids=["honest first", "altered first"])
+def test_a_node_serving_an_altered_tx_under_the_same_header_is_named_alone(
+    honest: ChainForge, replay: bool, altered_first: bool
+) -> None:
+    # Stop 56's chaos pass: a node served block 38 with a flipped byte in one tx's body
+    # (same header). One candidate per header hash checked the first node's body only:
+    # honest node first, CLEAN; altered node first, every finding named both nodes.
+    per_height = serve_chain(honest, NODES)
+    answer = copy.deepcopy(honest.blocks[3].answer())
+    body = answer["block"]["txs"][0]["tx"]["body"]
+    name = next(key for key, value in sorted(body.items()) if isinstance(value, str))
+    body[name] += "9"
+    altered = served_block(NODES[1], answer)
+    per_height[3][1] = altered
+    if altered_first:
+        per_height[3] = [altered, per_height[3][0], per_height[3][2]]
+    audit = run(honest, per_height, replay=replay)
+    findings = audit.report().findings
+    assert findings, "the altered body is found"
+    assert {f.height for f in findings} == {4}
+    assert all(f.nodes == (NODES[1],) for f in findings), findings
+    assert FindingCode.TX_ROOT_MISMATCH in {f.code for f in findings}
+    assert FindingCode.FORK not in {f.code for f in findings}
+    assert audit.report().height == 5
