@@ -162,7 +162,10 @@ def smt_section() -> tuple[Section, Hash32]:
     section = Section(
         "13.5 A sparse Merkle proof",
         "A state of three records; the inclusion proof of `retirement/r-1`, folded from the "
-        "deepest sibling up (docs/PROTOCOL.md §9).",
+        "deepest sibling up (docs/PROTOCOL.md §9). The non-inclusion proof of `retirement/r-2` "
+        "is the same JSON, and rightly: key_hash(retirement/r-2) = 2419e5bc... (its first bit "
+        "0, as r-1's) ends its path, one level down, at r-1's leaf: §9's second shape, another "
+        "key's leaf whose key_hash shares the first m = 1 bits.",
     )
     for record_key, record_value in records.items():
         section.add(f"key_hash({record_key.decode()})", sha256(record_key))
@@ -208,7 +211,12 @@ def header_section(
     section = Section(
         "13.4 Headers",
         "The genesis header (height 0) and the header of height 1 holding the tx of 13.3, "
-        "with the state of 13.5 as its state_root.",
+        "with the state of 13.5 as its state_root. Header 0 is illustrative, not one derived "
+        "by §5 from a genesis document: its state_root is 13.5's three-record example state "
+        "and its validators 13.1's set, where a §5 genesis state holds `params`, the "
+        "institutions and `validators/...` records (check a §5 derivation against a "
+        "network's `GET /v1/blocks/0` instead). Header 1 keeps that state_root: the "
+        "example does not execute its tx.",
     )
     for header in (genesis, first):
         section.add(f"JCS(header {header.height})", header.canonical_bytes().decode())
