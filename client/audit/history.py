@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from client.audit.audited_chain import AuditedChain
 from client.audit.checkpoint import SavedCheckpoint, checkpoint_size, open_note, saved_from
 from client.audit.findings import FindingCode
+from client.errors import NodeError
 from protocol.encoding import JsonObject, JsonValue
 from protocol.errors import NoteError, ProtocolError
 from protocol.note import Checkpoint
@@ -189,13 +190,18 @@ class CheckpointBook:
             if checkpoint.size >= saved.size
         ]
 
-    def check_consistency(self, node: str, saved: SavedCheckpoint, proof: JsonValue) -> None:
-        """A node's consistency proof from the saved checkpoint to its latest (None: the
-        node serves no proof; the auditor's own recomputation stands in for it)."""
+    def check_consistency(
+        self, node: str, saved: SavedCheckpoint, proof: JsonValue | NodeError
+    ) -> None:
+        """A node's consistency proof from the saved checkpoint to its latest (None or the
+        error that fetching it met: the node serves no proof; the auditor's own
+        recomputation stands in for it)."""
         audit = self._audit
         checkpoint, note = self._verified[node]
-        if proof is None:
+        if proof is None or isinstance(proof, NodeError):
             detail = "the node serves no consistency proof"
+            if isinstance(proof, NodeError):
+                detail += f" ({proof.message})"
             audit.add_finding(FindingCode.CONSISTENCY_PROOF_UNAVAILABLE, None, [node], detail)
             return
         try:

@@ -29,6 +29,8 @@ class ChainStandIn:
     status: dict[str, Any] | None = None
     """Another /v1/status answer (not a Lantan node's)."""
     validator_sets: bool = True
+    duplicate_consistency_key: bool = False
+    """Consistency proofs with a `"hashes": []` member before the real one."""
     requests: int = 0
 
     def handle(self, target: str) -> Answer | None:
@@ -50,7 +52,10 @@ class ChainStandIn:
         if path == "proofs/consistency":
             first, second = int(query["first"]), int(query["second"])
             hashes = [h.hex() for h in self.forge.log.consistency_proof(first, second)]
-            return ok({"size1": first, "size2": second, "hashes": hashes})
+            status, kind, body = ok({"size1": first, "size2": second, "hashes": hashes})
+            if self.duplicate_consistency_key:
+                body = b'{"hashes": [], ' + body[1:]
+            return status, kind, body
         return error(404, "NOT_FOUND", "no such route")
 
     def _status(self) -> dict[str, Any]:

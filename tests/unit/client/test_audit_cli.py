@@ -221,6 +221,28 @@ def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(tmp_path: Pa
     }
 
 
+def test_a_consistency_proof_with_a_duplicate_key_proves_nothing(tmp_path: Path) -> None:
+    # Stop 56's JS auditor: a proxy put `"hashes": []` before the real member; the audit
+    # read the last one, said the chain extends the saved checkpoint, and was CLEAN, where
+    # a tool keeping the first member reads an empty proof.
+    forge = ChainForge()
+    forge.grow(2, txs_per_block=1)
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(forge.genesis.document.canonical_bytes())
+    state = tmp_path / "audit.state"
+    node = ChainStandIn(forge, name="a")
+    with ExitStack() as stack:
+        url = serving(stack, node)
+        argv = ("--nodes", url, "--genesis", str(genesis), "--state", str(state))
+        assert run_lantan("audit", *argv).returncode == 0
+        forge.grow(2, txs_per_block=1)
+        node.duplicate_consistency_key = True
+        done = run_lantan("audit", *argv)
+    assert "the chain extends the checkpoint" not in done.stdout, done
+    assert "CONSISTENCY_PROOF_UNAVAILABLE" in done.stdout + done.stderr, done
+    assert "duplicate key 'hashes'" in done.stdout + done.stderr, done
+
+
 def test_a_failed_audit_says_the_saved_checkpoint_was_kept(
     genesis_file: Path, two_nodes: str, tmp_path: Path
 ) -> None:
