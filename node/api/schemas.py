@@ -5,10 +5,11 @@ pydantic. Request bodies that are signed bytes (txs) are read raw, because re-pa
 through a model could change what was signed.
 """
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from contracts.state_keys import STATE_KEY_LENGTH_MAX
 
@@ -151,11 +152,31 @@ StateKey = Annotated[
 ]
 """A state key in a URL path: longer ones are refused (400) before any read."""
 
-Height = Annotated[int, Path(ge=0, description="A committed height; 0 is genesis")]
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+
+
+def _decimal_text(value: object) -> object:
+    """An integer in a URL is its decimal digits alone: the framework's lax reading took
+    `45.0`, `+10` and `02` as 45, 10 and 2 (stop 56's JS auditor), where PROTOCOL.md §15
+    refuses what it does not define rather than guess (an unknown query parameter is a
+    400 too). A long number passes here: past the chain it is absent (404), not malformed."""
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise ValueError(
+            "expected a decimal integer (digits only: no sign, leading zero, fraction or exponent)"
+        )
+    return value
+
+
+DecimalInt = BeforeValidator(_decimal_text)
+"""The metadata that makes an int path or query parameter decimal digits only."""
+
+Height = Annotated[int, DecimalInt, Path(ge=0, description="A committed height; 0 is genesis")]
 """A height in a URL path: a negative one is malformed (400), one past the head absent (404),
 as the query parameters' bounds have it."""
 
 HistorySize = Annotated[
-    int, Path(ge=1, description="A history size (height + 1): genesis is always in it")
+    int,
+    DecimalInt,
+    Path(ge=1, description="A history size (height + 1): genesis is always in it"),
 ]
 """A history size in a URL path: below 1 is malformed (400)."""

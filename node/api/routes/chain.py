@@ -13,6 +13,7 @@ from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
 from node.api.schemas import (
     AnnouncedAddressModel,
     BlockResponse,
+    DecimalInt,
     ErrorResponse,
     Height,
     HistorySize,
@@ -60,7 +61,7 @@ def get_status(service: ServiceDep) -> StatusResponse:
 def list_blocks(
     view: ViewDep,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 20,
+    limit: Annotated[int, DecimalInt, Query(ge=1, le=PAGE_LIMIT_MAX)] = 20,
 ) -> Page:
     """Headers from the newest down; next_cursor continues below the last one shown."""
     top = view.height if cursor is None else decode_int_cursor(cursor) - 1
@@ -87,8 +88,10 @@ def list_blocks(
 )
 def get_block_range(
     view: ViewDep,
-    first: Annotated[int, Query(alias="from", ge=1)],
-    limit: Annotated[int, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX)] = BLOCK_RANGE_LIMIT_MAX,
+    first: Annotated[int, DecimalInt, Query(alias="from", ge=1)],
+    limit: Annotated[
+        int, DecimalInt, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX)
+    ] = BLOCK_RANGE_LIMIT_MAX,
 ) -> Response:
     """Committed blocks from height `from` up, each with its commit certificate, for block
     sync: at most `limit` blocks and about BLOCK_RANGE_BYTES_MAX of them (one block always),

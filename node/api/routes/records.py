@@ -14,7 +14,7 @@ from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTE
 from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
-from node.api.schemas import ErrorResponse, Page, RecordResponse, StateKey
+from node.api.schemas import DecimalInt, ErrorResponse, Page, RecordResponse, StateKey
 from node.chain_view import ChainView
 
 router = APIRouter(tags=["records"], dependencies=[QueryChecked])
@@ -22,7 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse},
     400: {"model": ErrorResponse},
 }
-Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)]
+Limit = Annotated[int, DecimalInt, Query(ge=1, le=PAGE_LIMIT_MAX)]
 Enrich = Callable[[ChainView, dict[str, Any]], dict[str, Any]]
 """What a kind's routes add to each of its records (JSON fields added, none changed)."""
 

@@ -13,7 +13,13 @@ from node.api.deps import QueryChecked, ServiceDep
 from node.api.errors import ApiError
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
 from node.api.limits import HttpLimits
-from node.api.schemas import BatchSubmitResponse, ErrorResponse, SubmitResult, TxStatusResponse
+from node.api.schemas import (
+    BatchSubmitResponse,
+    DecimalInt,
+    ErrorResponse,
+    SubmitResult,
+    TxStatusResponse,
+)
 from node.tx_outcomes import (
     ADMISSION_BUSY,
     BUSY_REASONS,
@@ -192,7 +198,7 @@ def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | int | None]:
 async def get_tx(
     tx_id: str,
     service: ServiceDep,
-    wait_ms: Annotated[int, Query(ge=0, le=WAIT_MS_MAX)] = 0,
+    wait_ms: Annotated[int, DecimalInt, Query(ge=0, le=WAIT_MS_MAX)] = 0,
 ) -> TxStatusResponse:
     status = await service.wait_tx(_parse_tx_id(tx_id), wait_ms)
     return status_response(status)
