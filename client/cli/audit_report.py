@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from client.audit.chain_audit import AuditReport, ChainAudit
+from client.audit.chain_audit import AuditReport, ChainAudit, RecordedMisbehaviour
 from client.audit.checkpoint import SavedCheckpoint
 from client.audit.fetch import FetchFailure, NodeSnapshot
 from client.audit.findings import Severity
@@ -141,8 +141,7 @@ def render_text(
     ]
     lines += [f"note: {note}" for note in notes]
     if report.misbehaviour:
-        lines.append(f"recorded misbehaviour: {len(report.misbehaviour)} item(s) of evidence")
-        lines += [f"  {item.summary()}" for item in report.misbehaviour]
+        lines += misbehaviour_lines(report.misbehaviour)
     for finding in report.findings:
         lines.append(f"{finding.severity.value.upper()} {finding.summary()}")
         if finding.evidence is not None:
@@ -153,6 +152,29 @@ def render_text(
         checked_text(report, len(whole)) if report.clean else (f"FAILED: {errors} finding(s)")
     )
     return "\n".join(lines)
+
+
+def misbehaviour_lines(items: Sequence[RecordedMisbehaviour]) -> list[str]:
+    """The recorded evidence as offences: one line per validator and act, with the items
+    that recorded it again. Each honest validator that catches an equivocation makes its
+    own item (of its own pair of the offender's votes) and every item is committed, so
+    "12 items of evidence" read as twelve offences where nine were (stop 56's hostile
+    validator pass)."""
+    offences: dict[tuple[bytes, str], list[RecordedMisbehaviour]] = {}
+    for item in items:
+        offences.setdefault((bytes(item.offender), item.what), []).append(item)
+    lines = [
+        f"recorded misbehaviour: {len(offences)} offence(s) in {len(items)} item(s) of evidence"
+    ]
+    for recorded in offences.values():
+        line = f"  {recorded[0].summary()}"
+        if len(recorded) > 1:
+            again = ", ".join(
+                f"{r.evidence_hash.hex()[:16]} at height {r.height}" for r in recorded[1:]
+            )
+            line += f"; recorded again by evidence {again}"
+        lines.append(line)
+    return lines
 
 
 def node_line(

@@ -8,6 +8,7 @@ import pytest
 from client.audit.chain_audit import ChainAudit, ServedBlock, recorded_misbehaviour
 from client.audit.fetch import served_block
 from client.audit.findings import Finding, FindingCode
+from client.cli.audit_report import misbehaviour_lines
 from contracts.validator_sets import next_validator_set
 from genesis.example.chain_forge import ChainForge, ForgedBlock
 from genesis.example.parties import party_key
@@ -588,3 +589,28 @@ def test_a_node_serving_an_altered_tx_under_the_same_header_is_named_alone(
     assert FindingCode.TX_ROOT_MISMATCH in {f.code for f in findings}
     assert FindingCode.FORK not in {f.code for f in findings}
     assert audit.report().height == 5
+
+
+def test_one_offence_recorded_by_several_items_is_counted_once(honest: ChainForge) -> None:
+    # Stop 56's hostile validator: each honest validator that caught one equivocation
+    # committed its own item (its own pair of the votes); "12 item(s) of evidence" read as
+    # twelve offences where nine were.
+    offender = honest.validator_keys[1]
+    chain_id = honest.genesis.chain_id
+    votes = [
+        sign_vote(precommit(chain_id, 4, 2, Hash32(bytes([fill]) * 32)), offender)
+        for fill in (1, 2, 3)
+    ]
+    validators = honest.genesis.document.validators
+    first, second = (DuplicateVoteEvidence.create(votes[0], v) for v in votes[1:])
+    other = DuplicateVoteEvidence.create(
+        *(sign_vote(precommit(chain_id, 5, 0, Hash32(bytes([f]) * 32)), offender) for f in (1, 2))
+    )
+    items = [
+        recorded_misbehaviour(h, e, validators) for h, e in ((7, first), (8, second), (9, other))
+    ]
+    lines = misbehaviour_lines(items)
+    assert lines[0] == "recorded misbehaviour: 2 offence(s) in 3 item(s) of evidence"
+    assert len(lines) == 3
+    assert lines[1].endswith(f"; recorded again by evidence {second.hash().hex()[:16]} at height 8")
+    assert "again" not in lines[2]
