@@ -22,7 +22,8 @@ from node.evidence_gossip import EvidenceRegossip
 from node.ledger import Ledger
 from node.peer_envelope import PeerKind
 from node.transport import PeerTransport
-from protocol.evidence import ConflictingCheckpointEvidence, Evidence
+from protocol.evidence import ConflictingCheckpointEvidence, DuplicateVoteEvidence, Evidence
+from protocol.lock_violation import LockViolationEvidence
 
 log = logging.getLogger("lantan.runtime")
 
@@ -35,6 +36,23 @@ block recording older evidence is still valid."""
 
 Pooled = tuple[tuple[bytes, Evidence], ...]
 """A snapshot of the pool: (evidence hash, evidence) in the order the items arrived."""
+
+
+Offence = tuple[bytes, str, int, int, int]
+"""What an item proves, whichever pair of votes it holds: the offender, the kind, and its
+height and rounds (a checkpoint conflict: its size)."""
+
+
+def offence(evidence: Evidence) -> Offence:
+    """The offence evidence proves (Offence)."""
+    offender = bytes(evidence.offender)
+    if isinstance(evidence, DuplicateVoteEvidence):
+        vote = evidence.vote_a.vote
+        return (offender, f"duplicate_{vote.type.value}", vote.height, vote.round, 0)
+    if isinstance(evidence, LockViolationEvidence):
+        lock, later = evidence.precommit.vote, evidence.prevote.vote
+        return (offender, "lock_violation", lock.height, lock.round, later.round)
+    return (offender, "conflicting_checkpoint", evidence.size, 0, 0)
 
 
 @dataclass(eq=False, kw_only=True)
@@ -59,6 +77,9 @@ class EvidencePool:
     """Called when an item entered: work arrived for the held height."""
     _held: dict[bytes, Evidence] = field(default_factory=dict, init=False)
     _regossip: EvidenceRegossip = field(default_factory=EvidenceRegossip, init=False)
+    _recorded: dict[Offence, int] = field(default_factory=dict, init=False)
+    """Offences committed blocks recorded, by the height of their block: an item of one of
+    them proves nothing new. Trimmed to EVIDENCE_AGE_MAX heights, as the pool is."""
 
     def __len__(self) -> int:
         return len(self._held)
@@ -117,7 +138,7 @@ class EvidencePool:
         key = evidence.hash()
         if key in self._held:
             return False
-        no_room = self.no_room(evidence)
+        no_room = self.no_room(evidence) or self._known_offence(evidence)
         if no_room is not None:
             self.ledger.metrics.evidence_refused_for(no_room)
             return False
@@ -129,6 +150,31 @@ class EvidencePool:
         self._regossip.pooled(key, self.monotonic_ms(), sealed, self.transport.sealing_key)
         self.on_pooled()
         return True
+
+    def _known_offence(self, evidence: Evidence) -> str | None:
+        """same_offence when a committed block recorded evidence's offence, or another
+        pooled item proves it. Each honest validator that catches one equivocation holds
+        its own pair of the offender's votes, and every pair was pooled, gossiped and
+        committed: one offence recorded three times (stop 56's hostile validator pass).
+        A node's policy, not a block rule: a block that records both is still valid."""
+        found = offence(evidence)
+        if found in self._recorded:
+            return "same_offence"
+        held = tuple(self._held.values())  # the worker drops what a block records meanwhile
+        if any(offence(item) == found for item in held):
+            return "same_offence"
+        return None
+
+    def recorded(self, height: int, evidence: Iterable[Evidence]) -> None:
+        """A committed block at height recorded evidence: forget those items, and any other
+        of the same offences (another validator's pair of the same votes)."""
+        offences = {offence(item): height for item in evidence}
+        if not offences:
+            return
+        self._recorded.update(offences)
+        for old in [o for o, at in self._recorded.items() if at < height - EVIDENCE_AGE_MAX]:
+            del self._recorded[old]
+        self.drop(key for key, item in tuple(self._held.items()) if offence(item) in offences)
 
     def for_block(self, pooled: Pooled) -> tuple[tuple[Evidence, ...], list[bytes]]:
         """Pooled evidence still recordable on the head, and the keys of what no longer is.

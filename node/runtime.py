@@ -379,7 +379,7 @@ class NodeRuntime:
         await self._maybe_start_height(force=False)
 
     def _drop_recorded_evidence(self, block: Block) -> None:
-        self.evidence_pool.drop(evidence.hash() for evidence in block.evidence)
+        self.evidence_pool.recorded(block.header.height, block.evidence)
 
     async def _maybe_start_height(self, *, force: bool) -> None:
         held = self.pace.take_due(force=force)

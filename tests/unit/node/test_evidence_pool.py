@@ -13,9 +13,11 @@ import pytest
 
 from node import evidence_pool
 from node.evidence_gossip import REGOSSIP
-from node.evidence_pool import EvidencePool
+from node.evidence_pool import EvidencePool, offence
 from node.peer_envelope import PeerKind, seal_envelope
 from node.transport import PeerTransport
+from protocol.hashing import Hash32, sha256
+from tests.fakes.evidence import duplicate_prevotes
 from tests.unit.node.chain_kit import CHAIN_ID, VALIDATOR_KEYS, build_and_commit, open_ledger
 from tests.unit.node.runtime_kit import (
     FakeClock,
@@ -242,3 +244,24 @@ def test_the_runtimes_pool_regossips_on_time_when_the_wall_clock_steps_back(
         assert pool.regossip() == 1
     finally:
         runtime.ledger.store.close()
+
+
+def test_one_offence_is_pooled_once_whichever_pair_of_votes_proves_it(kit: PoolKit) -> None:
+    # Stop 56's hostile validator: each honest validator that caught one equivocation
+    # held its own pair of the offender's votes, and all three pairs were committed.
+    first, second = (
+        duplicate_prevotes(VALIDATOR_KEYS[2], CHAIN_ID, (Hash32(sha256(a)), Hash32(sha256(b))))
+        for a, b in ((b"x", b"y"), (b"x", b"z"))
+    )
+    assert first.hash() != second.hash() and offence(first) == offence(second)
+    assert kit.pool.add(first)
+    assert not kit.pool.add(second)
+    assert refused(kit, "same_offence") == 1
+    # A block records another pair of it: the pooled pair is dropped, and no pair of the
+    # same offence enters again.
+    kit.pool.recorded(1, [second])
+    assert len(kit.pool) == 0
+    assert not kit.pool.add(first)
+    assert refused(kit, "same_offence") == 2
+    other = duplicate_vote(VALIDATOR_KEYS[1])
+    assert kit.pool.add(other)  # another offender's offence is another offence

@@ -232,13 +232,15 @@ def test_the_watchdog_reports_no_progress_with_work_and_a_dead_loop(tmp_path: Pa
 def many_duplicate_votes(
     count: int, key: SigningKey = VALIDATOR_KEYS[2], *, salt: int = 0
 ) -> list[DuplicateVoteEvidence]:
-    """count distinct, valid items: one validator's prevote pairs over different blocks
-    (salt makes them differ from another call's)."""
+    """count distinct, valid items of distinct offences: one validator's prevote pairs
+    over different blocks, each in its own round (salt makes them differ from another
+    call's; node/evidence_pool.py keeps one item per offence)."""
     return [
         duplicate_prevotes(
             key,
             CHAIN_ID,
             (Hash32(sha256(b"a%d.%d" % (salt, i))), Hash32(sha256(b"b%d.%d" % (salt, i)))),
+            round_number=salt * 1_000 + i,
         )
         for i in range(count)
     ]
