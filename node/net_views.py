@@ -354,6 +354,11 @@ def _last_error(log: Path) -> str:
     except ValueError:
         entry = None
     if isinstance(entry, dict) and isinstance(entry.get("message"), str):
+        if str(entry.get("level", "")).lower() not in ("error", "critical"):
+            # A refusal or a fatal error is the log's last line, at error or critical; an
+            # info line there is no reason ("catch-up started at height 0" was shown as
+            # why a node killed by SIGKILL died: stop 56's chaos pass).
+            return ": killed or crashed (its log ends without an error line)"
         last = entry["message"]
     if len(last) > LAST_ERROR_SHOWN_MAX:
         last = last[:LAST_ERROR_SHOWN_MAX].rstrip() + " …"

@@ -87,6 +87,15 @@ def test_a_dead_nodes_refusal_is_shown_whole_with_its_remedy(tmp_path: Path) -> 
     log = tmp_path / "node.log"
     log.write_text(json.dumps({"level": "critical", "message": message}) + "\n")
     assert net_views._last_error(log) == f": {message}"
-    log.write_text(json.dumps({"message": "y " * 800}) + "\n")
+    log.write_text(json.dumps({"level": "error", "message": "y " * 800}) + "\n")
     shown = net_views._last_error(log)
     assert shown.endswith(" …") and len(shown) < 1_010
+
+
+def test_a_node_whose_log_ends_in_an_info_line_was_killed_or_crashed(tmp_path: Path) -> None:
+    # "node exited: catch-up started at height 0" named an info line as the reason a node
+    # killed by SIGKILL died (stop 56's chaos pass).
+    log = tmp_path / "node.log"
+    line = {"level": "info", "message": "catch-up started at height 0; highest peer at 2312"}
+    log.write_text(json.dumps(line) + "\n")
+    assert net_views._last_error(log) == ": killed or crashed (its log ends without an error line)"
