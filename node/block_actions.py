@@ -7,7 +7,7 @@ ConsensusHaltedError. Holds no consensus state: the runtime's loop owns that.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from consensus import (
     CommitBlock,
@@ -18,6 +18,7 @@ from consensus import (
     ValidateProposal,
 )
 from contracts.errors import ContractError
+from node.clock_watch import ClockWatch
 from node.evidence_pool import EvidencePool, Pooled
 from node.ledger import InvalidProposalError, Ledger, PreparedBlock
 from node.mempool import Mempool
@@ -53,6 +54,13 @@ class BlockActions:
     run_in_worker: RunInWorker
     validate_later: Callable[[ValidateProposal, int], None]
     """Validate the proposal again in so many ms (the runtime's timer: _ahead_wait_ms)."""
+    clock_watch: ClockWatch = field(init=False)
+    """How far ahead of this clock the others' recent proposals were (/readyz warnings)."""
+    _waiting: set[tuple[int, int, bytes]] = field(default_factory=set, init=False)
+    """Proposals validate_later holds: their second validation is not a first look."""
+
+    def __post_init__(self) -> None:
+        self.clock_watch = ClockWatch(drift_ms=self.settings.max_clock_drift_ms)
 
     async def propose(
         self, action: RequestProposal, proposer: PublicKey
@@ -92,6 +100,8 @@ class BlockActions:
         """Execute a proposal (on the worker) unless it is already prepared here; counts a
         refusal by reason. None: no answer yet, the proposal is only ahead of this clock
         (validate_later)."""
+        # Proposals held for a later look at heights now committed will get none.
+        self._waiting = {w for w in self._waiting if w[0] > self.ledger.height}
         valid = self.ledger.prepared(action.block_hash) is not None
         refused = None if valid else "not_next"
         if not valid and action.height == self.ledger.height + 1:
@@ -105,9 +115,15 @@ class BlockActions:
                 )
                 valid = prepared.block_hash == action.block_hash
                 refused = None if valid else "other_block"
+                waited = (action.height, action.round, bytes(action.block_hash))
+                if waited in self._waiting:
+                    self._waiting.discard(waited)
+                else:
+                    self.clock_watch.saw(0)
             except InvalidProposalError as error:
                 wait_ms = self._ahead_wait_ms(action, error)
                 if wait_ms is not None:
+                    self._waiting.add((action.height, action.round, bytes(action.block_hash)))
                     self.validate_later(action, wait_ms)
                     return None
                 refused = "invalid"
@@ -129,9 +145,11 @@ class BlockActions:
         now."""
         problem = error.problem
         if problem is None or problem.kind is not BlockProblemKind.TIME_AHEAD:
+            self.clock_watch.saw(0)
             return None
         assert isinstance(problem.claimed, int)
         wait_ms = problem.claimed - self.settings.max_clock_drift_ms - self.clock.now_ms()
+        self.clock_watch.saw(wait_ms)
         if wait_ms > AHEAD_WAIT_MS_MAX:
             return None
         self.ledger.metrics.proposal_refused("ahead")

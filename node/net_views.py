@@ -65,6 +65,10 @@ class NodeView:
     ready, does not answer, or gave no reason. The one read of them: `net status` lists
     them, `net start` and `net up` fail with them."""
 
+    warnings: tuple[str, ...] = ()
+    """What its /readyz says an operator should see though it is ready (a clock behind
+    the other validators': node/clock_watch.py); `net status` lists them."""
+
     @property
     def not_ready_because(self) -> tuple[str, ...]:
         """Its problems, or one saying it gave none (when it answers but is not ready)."""
@@ -84,6 +88,7 @@ class NodeView:
             "state": self.state.value,
             "catching_up": None if self.catching_up is None else self.catching_up.to_json(),
             "problems": list(self.problems),
+            "warnings": list(self.warnings),
         }
 
 
@@ -129,13 +134,15 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
     status: dict[str, object] | None = None
     ready, catching_up = False, None
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     if pid is not None:
         http = StatusClients() if clients is None else clients
         try:
             status = http.get(config, "/v1/status").json()
             readyz = http.get(config, "/readyz")
             ready, catching_up = readyz.status_code == 200, _catching_up(readyz)
-            problems = () if ready else _problems(readyz)
+            problems = () if ready else _listed(readyz, "problems")
+            warnings = _listed(readyz, "warnings")
         except (httpx.HTTPError, ValueError):
             status = None
         finally:
@@ -154,6 +161,7 @@ def node_view(directory: Path, name: str, clients: StatusClients | None = None) 
         state=node_state(process, answered=status is not None),
         catching_up=catching_up,
         problems=problems,
+        warnings=warnings,
     )
 
 
@@ -168,10 +176,11 @@ def _catching_up(readyz: httpx.Response) -> CatchingUp | None:
         return None
 
 
-def _problems(readyz: httpx.Response) -> tuple[str, ...]:
-    """/readyz's `problems`; empty when absent or malformed."""
+def _listed(readyz: httpx.Response, name: str) -> tuple[str, ...]:
+    """/readyz's `problems` or `warnings`; empty when absent (a node of an older release)
+    or malformed."""
     try:
-        listed = readyz.json()["problems"]
+        listed = readyz.json()[name]
     except (ValueError, KeyError, TypeError):
         return ()
     return tuple(str(problem) for problem in listed) if isinstance(listed, list) else ()

@@ -20,6 +20,12 @@ class Readiness:
         """SyncState.catching_up at the ledger's height (/readyz's `catching_up`)."""
         return self._sync.catching_up(service.ledger.height)
 
+    def warnings(self, service: NodeService) -> list[str]:
+        """What an operator should see though the node is ready (node/clock_watch.py)."""
+        runtime = service.runtime
+        warning = None if runtime is None else runtime.blocks.clock_watch.warning()
+        return [] if warning is None else [warning]
+
     def problems(self, service: NodeService) -> list[str]:
         """Empty when ready; otherwise each reason, worded for an operator."""
         problems = []

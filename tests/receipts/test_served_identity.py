@@ -11,7 +11,7 @@ keeps the first.
 """
 
 import json
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,7 @@ def genesis(case_chain: CaseChain, tmp_path: Path) -> Path:
     return path
 
 
-def served_by(node: SwappingNode) -> Iterator[str]:
+def served_by(node: SwappingNode) -> AbstractContextManager[str]:
     return serve_answers(node.handle)
 
 

@@ -18,13 +18,15 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz")
 def readyz(request: Request, service: ServiceDep) -> JSONResponse:
     """200 when the node is synced with its peers, reaches q-1 of them and is not halted;
-    `catching_up` ({height, target}, or null) says whether it is catching up."""
+    `catching_up` ({height, target}, or null) says whether it is catching up; `warnings`
+    what an operator should see though it is ready (a clock behind the others')."""
     readiness = request.app.state.readiness
     problems = readiness.problems(service)
     catching_up = readiness.catching_up(service)
     answer = {
         "ready": not problems,
         "problems": problems,
+        "warnings": readiness.warnings(service),
         "catching_up": None if catching_up is None else catching_up.to_json(),
     }
     return JSONResponse(answer, status_code=200 if not problems else 503)

@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -573,7 +574,7 @@ def test_a_node_serving_an_altered_tx_under_the_same_header_is_named_alone(
     # (same header). One candidate per header hash checked the first node's body only:
     # honest node first, CLEAN; altered node first, every finding named both nodes.
     per_height = serve_chain(honest, NODES)
-    answer = copy.deepcopy(honest.blocks[3].answer())
+    answer: Any = copy.deepcopy(honest.blocks[3].answer())
     body = answer["block"]["txs"][0]["tx"]["body"]
     name = next(key for key, value in sorted(body.items()) if isinstance(value, str))
     body[name] += "9"

@@ -7,6 +7,7 @@ option, found while the arguments are parsed: before any keystore is opened or n
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_a_genesis_whose_parts_contradict_each_other_is_not_a_genesis_file(
 ) -> None:
     # An account whose custodian is no trading centre: the genesis-state rules refuse it,
     # and `--genesis` answered with a traceback through argparse (the JS auditor's pass).
-    document = network.genesis.document.to_json()
+    document: Any = network.genesis.document.to_json()
     document["accounts"][0]["custodian"] = "no-such-institution"
     other = tmp_path / "genesis.json"
     other.write_text(json.dumps(document), encoding="utf-8")

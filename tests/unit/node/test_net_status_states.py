@@ -205,6 +205,29 @@ def test_a_node_catching_up_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "  behind: catching up: height 3 of 420; it gets ready once caught up" in captured.err
 
 
+def test_a_ready_nodes_warnings_are_printed_and_the_status_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stop 56's chaos pass: a validator five minutes behind was `ready` in every status
+    # while it refused every other validator's proposal (node/clock_watch.py).
+    warning = "clock: the last 5 proposals of other validators were ~298 s further ahead"
+
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/readyz":
+            return 200, {"ready": True, "problems": [], "warnings": [warning]}
+        return 200, STATUS
+
+    with status_server(answer) as port:
+        _node(tmp_path, "skewed", port, os.getpid())
+        main(["net", "status", "--dir", str(tmp_path), "--json"])
+        (shown,) = json.loads(capsys.readouterr().out)["nodes"]
+        code = main(["net", "status", "--dir", str(tmp_path)])
+        captured = capsys.readouterr()
+    assert shown["ready"] and shown["warnings"] == [warning]
+    assert code == 0
+    assert f"lantan net status: warning: skewed: {warning}" in captured.err
+
+
 NO_PROGRESS = "no progress: no commit for 96 s, an idle chain's heartbeat height is due every 1 s"
 NOT_READY_ANSWER = {"ready": False, "problems": [NO_PROGRESS, "connected to 0 peers, needs 1"]}
 
