@@ -128,8 +128,8 @@ class ProposalRefused:
 
 
 class DropReason(enum.Enum):
-    """Which bound of consensus/intake.py dropped a message (each bounds what one validator,
-    or one peer, can make a replica hold)."""
+    """Why consensus/intake.py dropped a message: a bound (each bounds what one validator,
+    or one peer, can make a replica hold), or a check no honest peer's message fails."""
 
     FUTURE_ROUND_BUDGET = "future_round_budget"
     """A vote of a round above ours past its validator's budget of rounds there."""
@@ -149,19 +149,55 @@ class DropReason(enum.Enum):
     SECOND_PROPOSAL = "second_proposal"
     """Another proposal, correctly signed, for a round whose proposal we hold, its payload
     not needed: an equivocating proposer."""
+    WRONG_CHAIN = "wrong_chain"
+    """A vote of another chain_id inside an envelope of ours."""
+    NOT_A_VALIDATOR = "not_a_validator"
+    """A vote whose key is not in its height's validator set."""
+    BAD_VOTE_SIGNATURE = "bad_vote_signature"
+    """A vote whose signature does not verify under the key it names."""
+    BAD_CERTIFICATE = "bad_certificate"
+    """A commit certificate that is not a quorum of its height's set signing it (too few,
+    a stranger's or a forged signature): of the height we decide, or a decided one naming
+    another block (a forged fork claim)."""
+    COMMIT_MISMATCH = "commit_mismatch"
+    """A commit whose payload does not hash to the block its certificate names."""
+
+    @property
+    def hostile(self) -> bool:
+        """Only a forged signature or a hostile peer's message makes this drop: an honest
+        peer relays only what it verified. The node logs these, naming the peer that
+        sealed the message; the bounds above, which honest traffic also reaches (peers
+        rounds apart), are only counted."""
+        return self in _HOSTILE_DROPS
+
+
+_HOSTILE_DROPS = frozenset(
+    {
+        DropReason.WRONG_CHAIN,
+        DropReason.NOT_A_VALIDATOR,
+        DropReason.BAD_VOTE_SIGNATURE,
+        DropReason.BAD_CERTIFICATE,
+        DropReason.COMMIT_MISMATCH,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDropped:
-    """A bound dropped a received message: nothing else changes; the node counts it.
+    """A bound or a check dropped a received message: nothing else changes; the node counts
+    it (and logs the hostile ones, DropReason.hostile).
 
     An action per message rather than a counter in the state: a drop is already a step of
     its own (one message), the action costs one small object beside the message's decoding,
     and the state stays free of what only the operator reads. Most drops come before any
-    signature check, so the reason says what a message claimed, not who sent it.
+    signature check, so the reason says what a message claimed; sender is the peer that
+    sealed the envelope it came in (the transport authenticated it), height the height
+    the message names.
     """
 
     reason: DropReason
+    sender: PublicKey
+    height: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,6 +38,7 @@ from consensus.state import ReplicaState, Step
 from consensus.votes_tally import VoteTally
 from protocol.evidence import DuplicateVoteEvidence
 from protocol.hashing import Hash32
+from protocol.signing import PublicKey
 from protocol.votes import CommitCertificate, SignedVote, VoteType
 
 
@@ -53,7 +54,7 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
         if isinstance(message, CommitMessage):
             return state
         if isinstance(message, SignedVote) and height == state.height - 1:
-            state = _check_late_vote(state, message, out)
+            state = _check_late_vote(state, message, received.sender, out)
         if _holds_block_decided(state, message):
             return push_certificate(state, received.sender, out)
         return push_commits(state, received.sender, height, out)
@@ -62,11 +63,11 @@ def on_message(state: ReplicaState, received: MessageReceived, out: list[Action]
             state = _buffer_future(state, received, out)
         return ask_for_commits(state, received.sender, out)
     if isinstance(message, SignedVote):
-        return on_vote(state, message, out)
+        return on_vote(state, message, received.sender, out)
     if isinstance(message, ProposalMessage):
-        return on_proposal(state, message, out)
+        return on_proposal(state, message, received.sender, out)
     if isinstance(message, CommitMessage):
-        return on_commit(state, message)
+        return on_commit(state, message, received.sender, out)
     if isinstance(message, BlockRequest):
         _answer_block_request(state, received, message, out)
         return state
@@ -92,12 +93,12 @@ def _buffer_future(
     config = state.config
     share = max(1, config.future_buffer_max // state.validators.size)
     own = [index for index, held in enumerate(future) if held.sender == received.sender]
+    height = message_height(received.message)
     if len(own) >= share:
         future = future[: own[0]] + future[own[0] + 1 :]
-        out.append(MessageDropped(reason=DropReason.NEXT_HEIGHT_SHARE))
+        _dropped(state, DropReason.NEXT_HEIGHT_SHARE, received.sender, height, out)
     elif len(future) >= config.future_buffer_max:
-        out.append(MessageDropped(reason=DropReason.NEXT_HEIGHT_SHARE))
-        return state
+        return _dropped(state, DropReason.NEXT_HEIGHT_SHARE, received.sender, height, out)
     return replace(state, future=(*future, received))
 
 
@@ -155,32 +156,45 @@ def on_block_payload(state: ReplicaState, message: BlockPayload, out: list[Actio
 
 
 def on_vote(
-    state: ReplicaState, signed: SignedVote, out: list[Action], *, of_pol: bool = False
+    state: ReplicaState,
+    signed: SignedVote,
+    sender: PublicKey,
+    out: list[Action],
+    *,
+    of_pol: bool = False,
 ) -> ReplicaState:
     """Store a vote of this height from a member of the set; report equivocation.
 
-    of_pol: it came as one of the POL prevotes of a proposal of our round or the next,
-    which line 28 needs whatever round it is of (at most one proposal per round is kept).
+    sender: the peer whose envelope carried it. of_pol: it came as one of the POL prevotes
+    of a proposal of our round or the next, which line 28 needs whatever round it is of
+    (at most one proposal per round is kept).
     """
     vote = signed.vote
     if vote.chain_id != state.config.chain_id:
-        return state
+        return _dropped(state, DropReason.WRONG_CHAIN, sender, vote.height, out)
     if not _round_in_window(state, vote.round):
-        out.append(MessageDropped(reason=DropReason.OUTSIDE_WINDOW))
-        return state
+        return _dropped(state, DropReason.OUTSIDE_WINDOW, sender, vote.height, out)
     if not state.validators.contains(signed.validator):
-        return state
+        return _dropped(state, DropReason.NOT_A_VALIDATOR, sender, vote.height, out)
     if state.votes.contains(signed):
         return heard(state, signed)  # the same bytes as a vote already verified
     over = None if of_pol else _over_budget(state.votes, state.round, signed)
     if over is not None:
-        out.append(MessageDropped(reason=over))
+        _dropped(state, over, sender, vote.height, out)
         return _hear_only(state, signed)
     if not _signature_holds(state, signed):
-        return state
+        return _dropped(state, DropReason.BAD_VOTE_SIGNATURE, sender, vote.height, out)
     votes, earlier = state.votes.add(signed)
     state = heard(replace(state, votes=votes), signed)
     return _report_equivocation(state, earlier, signed, out)
+
+
+def _dropped(
+    state: ReplicaState, reason: DropReason, sender: PublicKey, height: int, out: list[Action]
+) -> ReplicaState:
+    """Say that a message sender sealed, of height, was dropped; state is unchanged."""
+    out.append(MessageDropped(reason=reason, sender=sender, height=height))
+    return state
 
 
 def heard(state: ReplicaState, signed: SignedVote) -> ReplicaState:
@@ -219,22 +233,28 @@ def _hearing_due(state: ReplicaState, signed: SignedVote) -> bool:
     return last is None or state.now_ms - last[2] >= interval
 
 
-def _check_late_vote(state: ReplicaState, signed: SignedVote, out: list[Action]) -> ReplicaState:
-    """A vote for the height we just decided can still prove equivocation."""
+def _check_late_vote(
+    state: ReplicaState, signed: SignedVote, sender: PublicKey, out: list[Action]
+) -> ReplicaState:
+    """A vote for the height we just decided can still prove equivocation. After a restart
+    that height's set is not held (previous_validators): nothing is checked, nor said."""
     validators = state.previous_validators
-    if validators is None or not validators.contains(signed.validator):
+    height = signed.vote.height
+    if validators is None:
         return state
+    if not validators.contains(signed.validator):
+        return _dropped(state, DropReason.NOT_A_VALIDATOR, sender, height, out)
     if signed.vote.chain_id != state.config.chain_id:
-        return state
+        return _dropped(state, DropReason.WRONG_CHAIN, sender, height, out)
     if state.previous_votes.contains(signed):
         return heard(state, signed)
     if _over_budget(state.previous_votes, state.previous_round, signed) is not None:
         # The same budget as while the height ran, above the round we left it in: without
         # one, a validator could sign a vote for every round and grow the tally for good.
-        out.append(MessageDropped(reason=DropReason.LATE_VOTE_BUDGET))
+        _dropped(state, DropReason.LATE_VOTE_BUDGET, sender, height, out)
         return _hear_only(state, signed)
     if not _signature_holds(state, signed):
-        return state
+        return _dropped(state, DropReason.BAD_VOTE_SIGNATURE, sender, height, out)
     votes, earlier = state.previous_votes.add(signed)
     state = heard(replace(state, previous_votes=votes), signed)
     return _report_equivocation(state, earlier, signed, out)
@@ -258,28 +278,28 @@ def _report_equivocation(
     return replace(state, evidence_slots=state.evidence_slots | {slot})
 
 
-def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]) -> ReplicaState:
+def on_proposal(
+    state: ReplicaState, message: ProposalMessage, sender: PublicKey, out: list[Action]
+) -> ReplicaState:
     """Store the first correctly signed proposal of proposer(height, round) and its POL.
 
     A second, different proposal for a round (an equivocating proposer, or one resent on a
     BlockRequest) only contributes its payload, which its block hash authenticates.
     """
     proposal = message.signed.proposal
+    height = proposal.height
     if proposal.chain_id != state.config.chain_id:
         return state
     if not _round_in_window(state, proposal.round):
-        out.append(MessageDropped(reason=DropReason.OUTSIDE_WINDOW))
-        return state
+        return _dropped(state, DropReason.OUTSIDE_WINDOW, sender, height, out)
     if proposal.round > state.round + 1:
         # Its proposer retransmits it; kept now it would only hold memory.
-        out.append(MessageDropped(reason=DropReason.FUTURE_PROPOSAL))
-        return state
+        return _dropped(state, DropReason.FUTURE_PROPOSAL, sender, height, out)
     if proposal.round < state.round and not _payload_wanted(state, proposal.block_hash):
         # The rules read only our round's proposal; an earlier one matters for its payload
         # alone (a block a quorum precommitted, sent on our BlockRequest). Else a proposer
         # could store, and have the node execute, a block for every round below ours.
-        out.append(MessageDropped(reason=DropReason.STALE_PROPOSAL))
-        return state
+        return _dropped(state, DropReason.STALE_PROPOSAL, sender, height, out)
     if state.proposals.get(proposal.round) == message or not _proposal_is_signed(state, message):
         return state
     if state.config.hash_payload(message.payload) != proposal.block_hash:
@@ -295,15 +315,16 @@ def on_proposal(state: ReplicaState, message: ProposalMessage, out: list[Action]
     if proposal.round in state.proposals:
         # Only a payload we need: else an equivocating proposer could store any number.
         if not _payload_wanted(state, proposal.block_hash):
-            out.append(MessageDropped(reason=DropReason.SECOND_PROPOSAL))
-            return state
+            return _dropped(state, DropReason.SECOND_PROPOSAL, sender, height, out)
         return replace(state, blocks=blocks)
     state = replace(state, proposals={**state.proposals, proposal.round: message}, blocks=blocks)
-    state = _take_pol(state, message, out)
+    state = _take_pol(state, message, sender, out)
     return request_validation(state, proposal.block_hash, proposal.round, out)
 
 
-def _take_pol(state: ReplicaState, message: ProposalMessage, out: list[Action]) -> ReplicaState:
+def _take_pol(
+    state: ReplicaState, message: ProposalMessage, sender: PublicKey, out: list[Action]
+) -> ReplicaState:
     """Store the POL prevotes a proposal carries, which line 28 needs whatever round they are
     of (on_vote's of_pol). A validator that signed VOTES_PER_SLOT_MAX votes for other blocks
     in that round's slot before has its POL vote refused there; once the POL's verified
@@ -319,7 +340,7 @@ def _take_pol(state: ReplicaState, message: ProposalMessage, out: list[Action]) 
         == (VoteType.PREVOTE, pol_round, block)
     ]
     for signed in pol:
-        state = on_vote(state, signed, out, of_pol=True)
+        state = on_vote(state, signed, sender, out, of_pol=True)
     counted = {v.validator for v in state.votes.votes_for(pol_round, VoteType.PREVOTE, block)}
     refused = {
         signed.validator: signed
@@ -364,15 +385,22 @@ def request_validation(
     return replace(state, validation_requested=state.validation_requested | {block})
 
 
-def on_commit(state: ReplicaState, message: CommitMessage) -> ReplicaState:
+def on_commit(
+    state: ReplicaState, message: CommitMessage, sender: PublicKey, out: list[Action]
+) -> ReplicaState:
     """Keep a verified certificate and payload for this height; the decide rule uses them."""
-    if state.config.hash_payload(message.payload) != message.certificate.block_hash:
-        return state
-    return _adopt_certificate(state, message.certificate, message.payload)
+    certificate = message.certificate
+    if state.config.hash_payload(message.payload) != certificate.block_hash:
+        return _dropped(state, DropReason.COMMIT_MISMATCH, sender, certificate.height, out)
+    return _adopt_certificate(state, certificate, message.payload, sender, out)
 
 
 def _adopt_certificate(
-    state: ReplicaState, certificate: CommitCertificate, payload: bytes
+    state: ReplicaState,
+    certificate: CommitCertificate,
+    payload: bytes,
+    sender: PublicKey,
+    out: list[Action],
 ) -> ReplicaState:
     """on_commit for a payload known to hash to the certificate's block."""
     if state.step is Step.COMMITTING or state.certificate is not None:
@@ -381,7 +409,7 @@ def _adopt_certificate(
     if not certificate_is_valid(
         certificate, config.chain_id, state.validators, state.quorum, config.verify
     ):
-        return state
+        return _dropped(state, DropReason.BAD_CERTIFICATE, sender, certificate.height, out)
     return replace(
         state,
         certificate=certificate,
@@ -400,7 +428,7 @@ def on_certificates(
         if theirs.height == state.height:
             held = state.blocks.get(theirs.block_hash)
             if adopting and held is not None:
-                state = _adopt_certificate(state, theirs, held)
+                state = _adopt_certificate(state, theirs, held, received.sender, out)
                 adopting = False
             continue
         decided = state.decisions.get(theirs.height)
@@ -415,6 +443,7 @@ def on_certificates(
         if not certificate_is_valid(
             theirs, config.chain_id, validators, validators.quorum, config.verify
         ):
+            _dropped(state, DropReason.BAD_CERTIFICATE, received.sender, theirs.height, out)
             continue
         state = _on_fork(state, received, ours, theirs, their_votes=message.votes, out=out)
     return state

@@ -8,8 +8,11 @@ The wire form is a fixed-size authentication line, then the envelope's bytes:
 where the signature is Ed25519 over TAG_PEER || the envelope bytes exactly as sent. A
 receiver reads the line, checks that the sender is a validator of this chain and verifies
 the signature over the raw bytes BEFORE it parses any JSON (DESIGN.md §0.3): a stranger's
-bytes cost one signature check at most, never a parse. Only then are the envelope's fields
-checked (its sender must be the line's). Anything refused is counted by reason.
+bytes cost one signature check at most, never a parse. Only then are the envelope's bytes
+checked to be JCS, as everything signed is (other whitespace, key order or escapes:
+malformed; it costs nothing more, as decoding canonical bytes re-encodes them anyway,
+protocol/encoding.py), and its fields (its sender must be the line's). Anything refused is
+counted by reason.
 """
 
 import enum
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from protocol.codec import JsonCodec
-from protocol.encoding import JsonObject, decode, encode
+from protocol.encoding import JsonObject, decode_canonical, encode
 from protocol.errors import ProtocolError
 from protocol.hashing import TAG_PEER, Hash32
 from protocol.signing import (
@@ -97,7 +100,10 @@ def open_envelope(
     """Verify and return the envelope, or raise PeerMessageDroppedError with the reason.
 
     Order matters: size, then the sender and signature over the raw bytes, then admit
-    (the verified sender's budget for len(data) bytes; False refuses), then parsing.
+    (the verified sender's budget for len(data) bytes; False refuses), then parsing, which
+    refuses bytes that are not the canonical encoding of what they decode to (they were
+    accepted before, though every envelope is documented, and sealed, as JCS: hostile
+    pass h56 F4).
     """
     if len(data) > ENVELOPE_BYTES_MAX:
         raise PeerMessageDroppedError(DropReason.MALFORMED, "too large")
@@ -108,7 +114,7 @@ def open_envelope(
     if admit is not None and not admit(sender, len(data)):
         raise PeerMessageDroppedError(DropReason.OVER_BUDGET, sender.hex()[:16])
     try:
-        envelope = PeerEnvelope.from_json(decode(raw))
+        envelope = PeerEnvelope.from_json(decode_canonical(raw))
     except (ProtocolError, ValueError) as error:
         raise PeerMessageDroppedError(DropReason.MALFORMED, str(error)) from None
     if envelope.sender != sender:

@@ -342,10 +342,23 @@ class NodeRuntime:
         elif isinstance(action, ProposalRefused):
             self.blocks.refused(action)
         elif isinstance(action, MessageDropped):
-            # Counted, not logged: a flood would flood the log too.
-            self.metrics.message_dropped(action.reason)
+            self._dropped(action)
 
     # --- actions -------------------------------------------------------------------------
+
+    def _dropped(self, action: MessageDropped) -> None:
+        """Count a message the engine dropped. A bound's drop is only counted (peers rounds
+        apart reach them, and a flood would flood the log too); a hostile one (a forged
+        signature, a stranger's vote, a bad certificate) also gets a warning naming the
+        peer that sealed it, through the log's rate limit (node/logs.py)."""
+        self.metrics.message_dropped(action.reason)
+        if action.reason.hostile:
+            log.warning(
+                "dropped consensus message (%s) of height %d sent by peer %s",
+                action.reason.value,
+                action.height,
+                action.sender.hex()[:16],
+            )
 
     async def _propose(self, action: RequestProposal) -> None:
         submitted = await self.blocks.propose(action, self.key.public_key)

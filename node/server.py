@@ -107,7 +107,7 @@ def serve(config: NodeConfig) -> int:
         timeout_graceful_shutdown=5,
         # libuv's loop, not asyncio's Python one (pyproject.toml; docs/PERFORMANCE.md).
         loop="uvloop",
-        http=guarded_protocol(limits),
+        http=guarded_protocol(limits, node.service.metrics),
         # No route is a WebSocket: without this, an upgrade request logged uvicorn's advice
         # to install uvicorn[standard] (websockets) in node.log, once per request.
         ws="none",

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from node.api.observability import CLIENT_GONE_STATUS
 from node.api.route_paths import RoutePaths
 
 log = logging.getLogger("lantan.http")
@@ -95,8 +96,9 @@ def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
     async def client_gone(request: Request, _error: ClientDisconnect) -> Response:
         # The client closed the connection while its body was read: nobody reads an answer,
         # and it is no fault of the node's (it was an ERROR with a traceback in node.log).
+        # Labelled as the peer fast path's hang-ups are (observability.CLIENT_GONE_STATUS).
         log.debug("client left %s %s before its body was read", request.method, request.url.path)
-        return Response(status_code=400)
+        return Response(status_code=CLIENT_GONE_STATUS)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, _error: Exception) -> JSONResponse:

@@ -20,6 +20,12 @@ from node.metrics.registry import NodeMetrics
 from node.metrics.scrape import NodeStateCollector
 
 REQUEST_ID_HEADER = "x-request-id"
+CLIENT_GONE_STATUS = 499
+"""The status label of a request whose client went away before it was answered: it hung
+up mid-body, or node/http_server.py closed its connection as a slow body to make room.
+Nothing is sent, so no status is real; nginx's "client closed request". Labelled 500
+before, a client's hang-up (anyone's: a peer body is authenticated only once whole) read
+as a server error on the 5xx alerts."""
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 """Method labels; any other token a client sends is labelled "other"."""
@@ -49,18 +55,27 @@ class RequestObserver(HttpMiddleware):
         current = _request_id_of(scope)
         token = request_id.set(current)
         status = 500  # what the client gets if the app raises before answering
+        answered = gone = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 MutableHeaders(scope=message).append(REQUEST_ID_HEADER, current)
             await send(message)
 
+        async def receive_noting_gone() -> Message:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
+
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_noting_gone, send_with_id)
         finally:
+            if gone and not answered:
+                status = CLIENT_GONE_STATUS
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"] if scope["method"] in _METHODS else "other"

@@ -30,6 +30,11 @@ from protocol.hashing import Hash32
 
 STALL_REASONS = ("loop_dead", "no_progress")
 """Reasons of lantan_consensus_stalled exported (at 0) from the start, so alerts see them."""
+EVICTION_KINDS = ("waiting_headers", "unread_answer", "slow_body", "new_connection")
+"""What node/http_server.py closes past connections_max, in its order: the connection
+longest waiting for its headers, the one whose answer has waited longest for its client to
+read it, the one longest receiving its body, else the new connection itself. Kinds of
+lantan_http_connections_evicted_total, exported at 0 from the start."""
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 _WORK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -172,9 +177,11 @@ class NodeMetrics:
         )
         self.messages_dropped = Counter(
             "lantan_consensus_messages_dropped_total",
-            "Consensus messages a bound of the engine dropped, by reason: "
+            "Consensus messages a bound or a check of the engine dropped, by reason: "
             "future_round_budget, past_round_budget, late_vote_budget, stale_proposal, "
-            "next_height_share, outside_window, future_proposal, second_proposal.",
+            "next_height_share, outside_window, future_proposal, second_proposal; and, "
+            "each also logged: wrong_chain, not_a_validator, bad_vote_signature, "
+            "bad_certificate, commit_mismatch.",
             ["reason"],
             registry=registry,
         )
@@ -215,11 +222,21 @@ class NodeMetrics:
         )
         self.http_requests = Histogram(
             "lantan_http_request_duration_seconds",
-            "HTTP requests by method, route template and status code.",
+            "HTTP requests by method, route template and status code (499: the client went "
+            "away, or its connection was evicted, before it was answered).",
             ["method", "route", "status"],
             buckets=_HTTP_BUCKETS,
             registry=registry,
         )
+        self.connections_evicted = Counter(
+            "lantan_http_connections_evicted_total",
+            "Connections closed to keep open connections within connections_max, by kind: "
+            "waiting_headers, unread_answer, slow_body, new_connection.",
+            ["kind"],
+            registry=registry,
+        )
+        for kind in EVICTION_KINDS:
+            self.connections_evicted.labels(kind=kind)
         self.peer_send = Histogram(
             "lantan_peer_send_duration_seconds",
             "Posting one message to a peer, answered or not, by peer.",
@@ -264,6 +281,10 @@ class NodeMetrics:
 
     def proposal_refused(self, reason: str) -> None:
         self.proposals_refused.labels(reason=reason).inc()
+
+    def connection_evicted(self, kind: str) -> None:
+        assert kind in EVICTION_KINDS, kind
+        self.connections_evicted.labels(kind=kind).inc()
 
     def message_dropped(self, reason: DropReason) -> None:
         self.messages_dropped.labels(reason=reason.value).inc()

@@ -43,6 +43,11 @@ from protocol.votes import SignedVote
 
 router = APIRouter(tags=["peer"], include_in_schema=False)
 
+CLAIMED_SENDER = "lantan.claimed_sender"
+"""Scope key: the first 16 hex digits of the validator key a peer body's authentication
+line names, set once that line is in and names one (unverified until the body is whole).
+node/http_server.py names it when it evicts the connection as a slow body."""
+
 
 def _inbox(request: Request) -> PeerInbox:
     inbox: PeerInbox = request.app.state.inbox
@@ -256,7 +261,7 @@ class PeerFastPath(HttpMiddleware):
         kind, handler, route = found
         scope["route"] = route  # RequestObserver labels the request by its template
         inbox: PeerInbox = scope["app"].state.inbox
-        data = await _read_body(receive, inbox, _declared_length(scope))
+        data = await _read_body(scope, receive, inbox, _declared_length(scope))
         if data is None:
             return  # the peer hung up: nobody to answer, as for a route
         unread = isinstance(data, DropReason)
@@ -283,7 +288,7 @@ def _declared_length(scope: Scope) -> int:
 
 
 async def _read_body(
-    receive: Receive, inbox: PeerInbox, declared: int
+    scope: Scope, receive: Receive, inbox: PeerInbox, declared: int
 ) -> bytes | DropReason | None:
     """The whole request body; None when the client disconnected first; OVER_BUDGET as
     soon as the sender its authentication line names lacks the budget for the declared
@@ -305,8 +310,10 @@ async def _read_body(
             return b"".join(chunks)  # whole: _accept checks the budget for all of it
         if len(head) < AUTH_LINE_BYTES:
             head += chunk[: AUTH_LINE_BYTES - len(head)]
-            refused = inbox.refused_sender(head) if len(head) == AUTH_LINE_BYTES else None
-            if refused is not None:
-                return refused
+            if len(head) == AUTH_LINE_BYTES:
+                refused = inbox.refused_sender(head)
+                if refused is not None:
+                    return refused
+                scope[CLAIMED_SENDER] = head[:16].decode()
         if inbox.over_budget(head, max(declared, received)):
             return DropReason.OVER_BUDGET

@@ -1,11 +1,25 @@
 """Each per-validator bound of consensus/intake.py says when it drops a message
 (MessageDropped with its reason), so the node can count what an operator under a flood
-would otherwise never see, and a live test can tell the bound fired."""
+would otherwise never see, and a live test can tell the bound fired; so does each check
+that only a forged or hostile message fails, naming the peer that sent it (the node logs
+those)."""
 
 from dataclasses import replace
 
-from consensus import Action, DropReason, MessageDropped, MessageReceived, ReplicaState, step
+from consensus import (
+    Action,
+    CertificatesMessage,
+    CommitApplied,
+    CommitMessage,
+    DropReason,
+    MessageDropped,
+    MessageReceived,
+    ReplicaState,
+    step,
+)
+from protocol.hashing import Hash32
 from protocol.signing import PublicKey
+from protocol.votes import CommitCertificate, SignedVote
 from tests.unit.consensus.harness import (
     COM,
     PRE,
@@ -14,7 +28,10 @@ from tests.unit.consensus.harness import (
     Y,
     block_hash,
     decided_height_1,
+    feed,
+    validated,
 )
+from tests.unit.consensus.test_engine import _certificate, _decided
 
 
 def _dropped(actions: list[Action]) -> list[DropReason]:
@@ -143,3 +160,148 @@ def test_a_second_proposal_for_a_round_is_dropped_and_said():
     after, actions = h.receive(state, h.proposal(0, Y))
     assert _dropped(actions) == [DropReason.SECOND_PROPOSAL]
     assert block_hash(Y) not in after.blocks
+
+
+HOSTILE = {
+    DropReason.WRONG_CHAIN,
+    DropReason.NOT_A_VALIDATOR,
+    DropReason.BAD_VOTE_SIGNATURE,
+    DropReason.BAD_CERTIFICATE,
+    DropReason.COMMIT_MISMATCH,
+}
+
+
+def _drops(actions: list[Action]) -> list[MessageDropped]:
+    return [a for a in actions if isinstance(a, MessageDropped)]
+
+
+def _forged(signed: SignedVote) -> SignedVote:
+    """signed with a signature its key never made (64 bytes of zeros)."""
+    return replace(signed, signature=bytes(64))
+
+
+def _strangers(h: Harness, signed: SignedVote) -> SignedVote:
+    """signed's vote, signed by a key in no set (its signature verifies)."""
+    stranger = h.keyring.new_signer(b"stranger")
+    signature = stranger.sign(signed.vote.sign_bytes())
+    return replace(signed, validator=stranger.public_key, signature=signature)
+
+
+def _with_forged_signatures(certificate: CommitCertificate) -> CommitCertificate:
+    forged = tuple(replace(s, signature=bytes(64)) for s in certificate.signatures)
+    return replace(certificate, signatures=forged)
+
+
+def test_only_the_checks_no_honest_message_fails_are_hostile():
+    # The node logs the hostile ones; the bounds, which peers rounds apart reach, it counts.
+    assert {reason for reason in DropReason if reason.hostile} == HOSTILE
+
+
+def test_a_vote_forged_in_another_validators_name_is_dropped_naming_its_sender():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    named, sender = [i for i in range(4) if i != me][:2]
+    forged = _forged(h.vote(named, PRE, 0, None))
+    after, actions = h.receive(state, forged, sender)
+    assert _drops(actions) == [
+        MessageDropped(reason=DropReason.BAD_VOTE_SIGNATURE, sender=h.key(sender), height=1)
+    ]
+    assert not after.votes.contains(forged)
+
+
+def test_a_vote_of_another_chain_or_of_a_stranger_is_dropped_and_said():
+    h = Harness()
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    other = next(i for i in range(4) if i != me)
+    signed = h.vote(other, PRE, 0, None)
+    elsewhere = replace(signed, vote=replace(signed.vote, chain_id=Hash32(bytes(32))))
+    _, actions = h.receive(state, elsewhere, other)
+    assert _dropped(actions) == [DropReason.WRONG_CHAIN]
+    _, actions = h.receive(state, _strangers(h, h.vote(other, PRE, 0, None)), other)
+    assert _dropped(actions) == [DropReason.NOT_A_VALIDATOR]
+
+
+def test_a_late_vote_forged_or_of_a_stranger_is_dropped_and_said():
+    h = Harness(n=3, quorum=2)
+    state, (other, _) = decided_height_1(h)
+    forged = _forged(h.vote(other, PRE, 0, block_hash(Y), height=1))
+    _, actions = h.receive(state, forged, other)
+    assert _drops(actions) == [
+        MessageDropped(reason=DropReason.BAD_VOTE_SIGNATURE, sender=h.key(other), height=1)
+    ]
+    _, actions = h.receive(state, _strangers(h, h.vote(other, PRE, 0, None, height=1)), other)
+    assert _dropped(actions) == [DropReason.NOT_A_VALIDATOR]
+    signed = h.vote(other, PRE, 0, None, height=1)
+    elsewhere = replace(signed, vote=replace(signed.vote, chain_id=Hash32(bytes(32))))
+    _, actions = h.receive(state, elsewhere, other)
+    assert _dropped(actions) == [DropReason.WRONG_CHAIN]
+
+
+def test_a_forged_vote_held_for_the_next_height_names_its_sender_when_replayed():
+    # Buffered unverified, it is checked when the height starts (a CommitApplied step):
+    # the drop still names the peer that sent it, not the step's event.
+    h = Harness(n=3, quorum=2)
+    me = h.non_proposer(1, 0)
+    state, _ = h.start(me)
+    named, sender = [i for i in range(3) if i != me]
+    forged = _forged(h.vote(named, PRE, 0, None, height=2))
+    state, actions = h.receive(state, forged, sender)
+    assert _dropped(actions) == []
+    proposal = h.proposal(0, X)
+    state, _ = h.receive(state, proposal)
+    state, _ = feed(state, validated(proposal))
+    for i in (named, sender):
+        state, _ = h.receive(state, h.vote(i, COM, 0, block_hash(X)), i)
+    _, actions = feed(state, CommitApplied(height=1, next_validators=h.validators))
+    assert _drops(actions) == [
+        MessageDropped(reason=DropReason.BAD_VOTE_SIGNATURE, sender=h.key(sender), height=2)
+    ]
+
+
+def test_a_commit_whose_payload_is_not_its_block_is_dropped_and_said():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    wrong = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=Y)
+    after, actions = h.receive(state, wrong, 2)
+    assert _drops(actions) == [
+        MessageDropped(reason=DropReason.COMMIT_MISMATCH, sender=h.key(2), height=1)
+    ]
+    assert after.certificate is None
+
+
+def test_a_commit_under_quorum_or_with_forged_signatures_is_dropped_and_said():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    alone = _certificate(h, [1], X)
+    forged = _with_forged_signatures(_certificate(h, [0, 1, 2], X))
+    for certificate in (alone, forged):
+        after, actions = h.receive(state, CommitMessage(certificate=certificate, payload=X), 1)
+        assert _drops(actions) == [
+            MessageDropped(reason=DropReason.BAD_CERTIFICATE, sender=h.key(1), height=1)
+        ]
+        assert after.certificate is None
+
+
+def test_a_pushed_certificate_under_quorum_for_a_block_we_hold_is_dropped_and_said():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    state, _ = h.receive(state, h.proposal(0, X))
+    short = CertificatesMessage(certificates=(_certificate(h, [0, 1], X),))
+    after, actions = h.receive(state, short, 1)
+    assert _dropped(actions) == [DropReason.BAD_CERTIFICATE]
+    assert after.certificate is None
+
+
+def test_a_forged_certificate_of_a_decided_height_is_dropped_and_said():
+    # A conflicting block "certified" by forged signatures of the others: a forged fork
+    # claim, refused, and now said with the peer that sent it.
+    h = Harness()
+    state, _ = _decided(h, 3, X, [0, 1, 3])
+    forged = _with_forged_signatures(_certificate(h, [0, 1, 2], Y))
+    after, actions = h.receive(state, CertificatesMessage(certificates=(forged,)), 2)
+    assert _drops(actions) == [
+        MessageDropped(reason=DropReason.BAD_CERTIFICATE, sender=h.key(2), height=1)
+    ]
+    assert after.can_sign and after.fork_height is None

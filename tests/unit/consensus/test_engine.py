@@ -13,6 +13,7 @@ from consensus import (
     CommitMessage,
     EvidenceFound,
     ForkDetected,
+    MessageDropped,
     MessageReceived,
     PersistPayload,
     PersistSignerState,
@@ -160,7 +161,9 @@ def test_catch_up_ignores_a_certificate_below_quorum_or_with_the_wrong_payload()
     wrong = CommitMessage(certificate=_certificate(h, [0, 1, 2], X), payload=Y)
     for message in (short, wrong):
         after, actions = h.receive(state, message)
-        assert after.certificate is None and not actions
+        # Only the drop is said (test_drops.py); nothing is validated or committed.
+        assert after.certificate is None
+        assert [type(a) for a in actions] == [MessageDropped]
 
 
 def _decided_at_2(h: Harness, me: int):

@@ -9,11 +9,15 @@ import socket
 from typing import Any
 
 import pytest
+from starlette.types import Receive, Scope, Send
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from node.api.limits import HttpLimits
+from node.api.observability import RequestObserver
+from node.api.routes.peer import _read_body
 from node.http_server import GuardedH11Protocol, guarded_protocol, over_cap
+from node.metrics.registry import EVICTION_KINDS, NodeMetrics
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n"
 
@@ -34,12 +38,15 @@ async def closed(reader: asyncio.StreamReader) -> bool:
         return True
 
 
-async def guarded_server(*, connections_max: int, app: Any = ok_app) -> tuple[asyncio.Server, int]:
+async def guarded_server(
+    *, connections_max: int, app: Any = ok_app, metrics: NodeMetrics | None = None
+) -> tuple[asyncio.Server, int]:
     """app (ok_app) behind GuardedH11Protocol on a free port of 127.0.0.1 (header deadline 30 s)."""
     config = Config(app=app, lifespan="off", log_config=None)
     config.load()
     state = ServerState()
-    protocol = guarded_protocol(HttpLimits(connections_max=connections_max, header_timeout_s=30.0))
+    limits = HttpLimits(connections_max=connections_max, header_timeout_s=30.0)
+    protocol = guarded_protocol(limits, metrics)
 
     def make() -> GuardedH11Protocol:
         return protocol(config=config, server_state=state, app_state={})
@@ -372,3 +379,160 @@ def test_a_websocket_upgrade_is_a_plain_request_and_logs_nothing(
         answer = asyncio.run(answer_to(request))
     assert answer.startswith(b"HTTP/1.1 200 ") and b"\r\nok\r\n" in answer, answer
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+CLAIMED_KEY = "5da7d22a2765811b" + "ab" * 24
+AUTH_LINE = (CLAIMED_KEY + " " + "cd" * 64 + "\n").encode()
+"""A peer body's authentication line naming a validator key (its signature is checked
+only once the body is whole, so anyone can send it)."""
+
+
+class _EveryKeyInbox:
+    """The PeerInbox calls of the fast path's body reading: every key a validator's, every
+    sender within its budget."""
+
+    def refused_sender(self, head: bytes) -> None:
+        return None
+
+    def over_budget(self, head: bytes, size: int) -> bool:
+        return False
+
+
+async def peer_body_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """/peer/consensus read as node/api/routes/peer.py reads it (a hang-up: no answer); any
+    other path answered "ok" at once."""
+    inbox: Any = _EveryKeyInbox()
+    peer = scope["path"] == "/peer/consensus"
+    if peer and await _read_body(scope, receive, inbox, 8_000_000) is None:
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _count(metrics: NodeMetrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+def _requests(metrics: NodeMetrics, status: str) -> float:
+    labels = {"method": "POST", "route": "unmatched", "status": status}
+    return _count(metrics, "lantan_http_request_duration_seconds_count", **labels)
+
+
+async def peer_body_abandoned(metrics: NodeMetrics) -> None:
+    """The hostile pass's reproduction (h56 F5): a peer post declaring 100,000 bytes, its
+    authentication line and a few bytes sent, then the socket closed."""
+    app = RequestObserver(peer_body_app, metrics)
+    server, port = await guarded_server(connections_max=10, app=app, metrics=metrics)
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = b"POST /peer/consensus HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
+        writer.write(head + AUTH_LINE + b'{"body"')
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.close()
+        await asyncio.sleep(0.2)
+    finally:
+        server.close()
+
+
+def test_a_peer_post_whose_client_hangs_up_mid_body_is_no_500() -> None:
+    # It was labelled 500 (the observer's default for an app that never answered): anyone
+    # could raise the node's 5xx rate by hanging up.
+    metrics = NodeMetrics()
+    asyncio.run(peer_body_abandoned(metrics))
+    assert _requests(metrics, "499") == 1
+    assert _requests(metrics, "500") == 0
+    assert all(
+        _count(metrics, "lantan_http_connections_evicted_total", kind=kind) == 0
+        for kind in EVICTION_KINDS
+    )
+
+
+async def slow_peer_bodies_then_healthz(metrics: NodeMetrics) -> list[bool]:
+    """connections_max=3 held by three peer posts whose authentication line is in and whose
+    bodies trickle; a fourth connection evicts the oldest."""
+    app = RequestObserver(peer_body_app, metrics)
+    server, port = await guarded_server(connections_max=3, app=app, metrics=metrics)
+    slow = []
+    try:
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(SLOW_BODY_HEAD + AUTH_LINE + b"{")
+            await writer.drain()
+            slow.append((reader, writer))
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(HEALTHZ)
+        await writer.drain()
+        assert (await asyncio.wait_for(reader.read(4096), 2.0)).startswith(b"HTTP/1.1 200")
+        writer.close()
+        slow_closed = [await closed(r) for r, _ in slow]
+        await asyncio.sleep(0.1)
+        return slow_closed
+    finally:
+        for _, w in slow:
+            w.close()
+        await asyncio.sleep(0.2)  # the other two hang up: not cancelled by the run's end
+        server.close()
+
+
+def test_a_slow_peer_body_evicted_is_counted_and_said_with_its_claimed_sender(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # 1,100 slow bodies in one validator's name, 105 evicted: counted as 500s, no line.
+    metrics = NodeMetrics()
+    with caplog.at_level(logging.WARNING, logger="lantan.http"):
+        slow_closed = asyncio.run(slow_peer_bodies_then_healthz(metrics))
+    assert slow_closed == [True, False, False]
+    assert _count(metrics, "lantan_http_connections_evicted_total", kind="slow_body") == 1
+    # The evicted one, then the two the test closes itself.
+    assert _requests(metrics, "499") == 3 and _requests(metrics, "500") == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "lantan.http"]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("connections_max reached: closed a connection from 127.0.0.1:")
+    assert lines[0].endswith(f"(slow_body; claimed sender {CLAIMED_KEY[:16]})")
+
+
+def test_a_connection_evicted_waiting_for_headers_is_counted_and_said(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics = NodeMetrics()
+
+    async def flood() -> None:
+        server, port = await guarded_server(connections_max=2, metrics=metrics)
+        try:
+            held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+            await asyncio.sleep(0.2)
+            for _, writer in held:
+                writer.close()
+        finally:
+            server.close()
+
+    with caplog.at_level(logging.WARNING, logger="lantan.http"):
+        asyncio.run(flood())
+    assert _count(metrics, "lantan_http_connections_evicted_total", kind="waiting_headers") == 1
+    lines = [r.getMessage() for r in caplog.records if r.name == "lantan.http"]
+    assert len(lines) == 1 and lines[0].endswith("(waiting_headers; claimed sender unknown)")
+
+
+def test_an_app_that_fails_without_its_client_leaving_is_still_a_500() -> None:
+    metrics = NodeMetrics()
+
+    async def failing(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        raise RuntimeError("a bug")
+
+    async def main() -> None:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Any) -> None:
+            pass
+
+        scope = {"type": "http", "method": "POST", "path": "/x", "headers": []}
+        with contextlib.suppress(RuntimeError):
+            await RequestObserver(failing, metrics)(scope, receive, send)
+
+    asyncio.run(main())
+    assert _requests(metrics, "500") == 1 and _requests(metrics, "499") == 0

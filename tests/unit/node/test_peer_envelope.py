@@ -51,10 +51,12 @@ def envelope_of(data: bytes) -> Any:
 
 
 def resigned(edit: Any, key: SigningKey = SENDER) -> bytes:
-    """The sealed envelope edited, then signed again: it passes authentication."""
+    """The sealed envelope edited, then signed again: it passes authentication. Written as
+    JCS (json.dumps so, for these values: a float too), so only the edit is refused."""
     envelope = envelope_of(sealed())
     edit(envelope)
-    return frame(key, json.dumps(envelope).encode())
+    text = json.dumps(envelope, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return frame(key, text.encode())
 
 
 def unsigned(edit: Any) -> bytes:
@@ -92,11 +94,38 @@ def test_the_wire_form_is_an_auth_line_then_the_canonical_envelope() -> None:
 
 
 def test_the_signature_covers_the_bytes_as_sent() -> None:
-    # Any layout a validator signs is accepted; a relaid-out copy of signed bytes is not.
+    # A relaid-out copy of signed bytes fails the signature (before it is parsed).
     spaced = json.dumps(envelope_of(sealed()), indent=2).encode()
-    assert open_envelope(frame(SENDER, spaced), CHAIN_ID, PeerKind.CONSENSUS, ALLOWED).body == BODY
     relaid = sealed()[:AUTH_LINE] + spaced
     assert reason_of(relaid) is DropReason.BAD_SIGNATURE
+
+
+def _layouts() -> dict[str, bytes]:
+    """The finding's layouts (h56 F4) of one sealed envelope, none of them JCS."""
+    canonical = sealed()[AUTH_LINE:]
+    envelope = envelope_of(sealed())
+    reversed_keys = dict(reversed(list(envelope.items())))
+    return {
+        "whitespace": json.dumps(envelope, indent=2, ensure_ascii=False).encode(),
+        "unsorted keys": json.dumps(
+            reversed_keys, separators=(",", ":"), ensure_ascii=False
+        ).encode(),
+        "escaped key character": canonical.replace(b'"sender"', b'"\\u0073ender"'),
+        "escaped non-ASCII": json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode(),
+    }
+
+
+LAYOUTS = _layouts()
+
+
+@pytest.mark.parametrize("envelope_bytes", LAYOUTS.values(), ids=LAYOUTS.keys())
+def test_an_envelope_signed_in_another_layout_than_jcs_is_dropped(envelope_bytes: bytes) -> None:
+    # Every one was accepted before: the docs (and seal_envelope) say the envelope is JCS.
+    assert json.loads(envelope_bytes) == envelope_of(sealed())
+    with pytest.raises(PeerMessageDroppedError) as caught:
+        open_envelope(frame(SENDER, envelope_bytes), CHAIN_ID, PeerKind.CONSENSUS, ALLOWED)
+    assert caught.value.reason is DropReason.MALFORMED
+    assert "canonical" in caught.value.detail
 
 
 def test_a_strangers_bytes_are_never_parsed() -> None:
@@ -196,6 +225,9 @@ EDITS = {
 @pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
 def test_malformed_envelopes_are_dropped(edit: Any) -> None:
     assert reason_of(resigned(edit)) is DropReason.MALFORMED
+    with pytest.raises(PeerMessageDroppedError) as caught:
+        open_envelope(resigned(edit), CHAIN_ID, PeerKind.CONSENSUS, ALLOWED)
+    assert "canonical" not in caught.value.detail, "refused for its edit, not its layout"
 
 
 def test_an_oversized_message_is_dropped_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,7 +306,7 @@ def test_admit_is_asked_after_the_signature_and_before_any_parse(
     def no_parse(*_args: object) -> None:
         raise AssertionError("decoded an envelope its sender's budget refused")
 
-    monkeypatch.setattr(peer_envelope, "decode", no_parse)
+    monkeypatch.setattr(peer_envelope, "decode_canonical", no_parse)
     data = sealed()
     assert reason_of(data, admit=admit) is DropReason.OVER_BUDGET
     assert asked == [(bytes(SENDER.public_key), len(data))]
