@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from client.errors import FontError
@@ -40,7 +41,7 @@ from node.receipt_pdfs import ReceiptPdfs
 from node.runtime import NodeRuntime
 from node.runtime_settings import RuntimeSettings, validator_engine_config
 from node.service import NodeService
-from node.signer_file import SignerStateFile
+from node.signer_file import SignerStateFile, SignerStateFileError
 from node.start_role import check_start_role
 from node.startup_check import run_startup_check
 from node.storage.errors import StorageError, StoreWriteError
@@ -69,6 +70,27 @@ def stop_on_write_failure(error: StoreWriteError | SignerStateWriteError) -> Non
     log.critical("%s; stopping (exit %d): free disk space, then restart", error, EXIT_STORE_WRITE)
     logging.shutdown()
     os._exit(EXIT_STORE_WRITE)
+
+
+def readable_signer_file(path: Path, store: LevelDbStore) -> SignerStateFile:
+    """The signer-state file, once it reads (or is missing): a damaged one is the node's
+    refusal to start, one line, as a damaged store is. It was read only when consensus
+    started, in a task beside the HTTP server, whose death no one logged: the node served,
+    said ready and voting, and neither voted nor followed the chain (stop 56's chaos pass,
+    a truncated file)."""
+    signer_file = SignerStateFile(path)
+    try:
+        signer_file.load()
+    except SignerStateFileError as error:
+        store.close()
+        raise ConfigError(
+            f"{error}: the node does not start without knowing what its key last signed. "
+            "Restore the file from this machine's backup if it has one; else, with no other "
+            "copy of this validator's key running anywhere, move it away: the node then "
+            "syncs and votes only above every height its peers report (docs/OPERATIONS.md "
+            '"The signer state")'
+        ) from None
+    return signer_file
 
 
 class SystemClock:
@@ -133,6 +155,7 @@ def build_node(config: NodeConfig) -> Node:
     key = None if keys is None else keys.for_set(ledger.validators_for_next_height())
     transport = runtime = None
     if keys is not None and key is not None:
+        signer_file = readable_signer_file(config.node_dir / SIGNER_STATE_FILE, store)
         transport = PeerTransport(
             key,
             ledger.chain_id,
@@ -149,7 +172,7 @@ def build_node(config: NodeConfig) -> Node:
             engine_config=validator_engine_config(
                 ledger.chain_id, key, TimeoutConfig(propose_base_ms=config.propose_timeout_ms)
             ),
-            signer_file=SignerStateFile(config.node_dir / SIGNER_STATE_FILE),
+            signer_file=signer_file,
             transport=transport,
             mempool=mempool,
             events=events,

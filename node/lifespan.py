@@ -151,6 +151,25 @@ async def _catch_up_then_run(node: Node) -> None:
     await _sync_loop(node)
 
 
+def _said_if_failed(node: Node, task: "asyncio.Task[None]") -> None:
+    """The catch-up-then-consensus task's end, when it failed: one critical line, and the
+    runtime halted with the reason (/readyz fails, lantan_halted 1). Its exception was
+    collected at the stop only, never written: a node whose consensus could not start
+    served and said ready and voting with nothing in its log (stop 56's chaos pass)."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is None:
+        return
+    reason = f"catch-up and consensus ended: {type(error).__name__}: {error}"
+    if node.runtime is not None and node.runtime.halted is None:
+        node.runtime.halted = reason
+    log.critical(
+        "%s; the node serves its reads but neither votes nor follows the chain: restart it",
+        reason,
+    )
+
+
 @contextlib.asynccontextmanager
 async def lifespan_of(node: Node) -> AsyncIterator[None]:
     if node.transport is not None:
@@ -158,6 +177,7 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
     if node.service.relay is not None:
         node.service.relay.start()
     run_task = asyncio.create_task(_catch_up_then_run(node))
+    run_task.add_done_callback(lambda task: _said_if_failed(node, task))
     lag_task = asyncio.create_task(watch_loop_lag(node))
     tasks = [run_task, lag_task]
     if node.checkpoint_follower is not None:

@@ -39,6 +39,9 @@ class Readiness:
         stalled = None if runtime is None else runtime.stalled()
         if stalled is not None:
             problems.append(stalled)
+        signed_above = None if runtime is None else runtime.signed_above_chain()
+        if signed_above is not None:
+            problems.append(signed_above)
         if self._sync.fork is not None:
             problems.append(self._sync.fork)
         catching_up = self._sync.catching_up(height)

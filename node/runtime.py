@@ -106,6 +106,8 @@ class NodeRuntime:
         self._observer = ConsensusObserver(self.metrics)
         self.replica: ReplicaState | None = None
         self.halted: str | None = None
+        self._signed_above: int | None = None
+        """The signer state's height at start, when above the chain + 1 (signed_above_chain)."""
         self.evidence_pool = EvidencePool(
             ledger=ledger,
             transport=transport,
@@ -171,6 +173,11 @@ class NodeRuntime:
             signed_so_far(signer_state),
             extra={"height": self.ledger.height + 1},
         )
+        chain = max(highest_reported_height, self.ledger.height)
+        signed = None if signer_state is None or signer_state.step is None else signer_state
+        if signed is not None and signed.height > chain + 1:
+            self._signed_above = signed.height
+            log.critical("%s", self.signed_above_chain(), extra={"height": chain + 1})
         self._loop_task = asyncio.create_task(self._run())
         self._regossip_task = asyncio.create_task(self.evidence_pool.regossip_loop())
 
@@ -402,6 +409,23 @@ class NodeRuntime:
             # schedule round 0's timeouts in the past, and every node would skip round 0.
             await self._step(Tick(now_ms=self.clock.now_ms()))
             await self._step(held)
+
+    def signed_above_chain(self) -> str | None:
+        """/readyz's problem while the signer state names a height this key signed above
+        the chain (and any peer's head at start): the engine will not sign below it, so
+        the validator is silent until the chain gets there. A digit changed in the file
+        left one silent for thousands of heights while every status said ready and voting
+        (stop 56's chaos pass); no chain can have asked this key to sign above its head."""
+        signed = self._signed_above
+        if signed is None or self.ledger.height + 1 >= signed:
+            self._signed_above = None
+            return None
+        return (
+            f"signer state: this key signed at height {signed}, the chain is at "
+            f"{self.ledger.height}: it votes again only above {signed}. No chain here reached "
+            "that height: the file is damaged or another network's (docs/OPERATIONS.md "
+            '"The signer state")'
+        )
 
     def stalled(self) -> str | None:
         """Why consensus is not live, for /readyz; None when it is. Sets the metric too.

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from client.cli.main import main
+from genesis.layout import SIGNER_STATE_FILE
 from node.assembly import build_node
 from node.config import CONFIG_FILE, ConfigError, PeerConfig, load_config
 from node.net import net_create, start_process
@@ -415,3 +416,28 @@ def test_the_usage_names_each_value_as_cli_md_does(capsys: pytest.CaptureFixture
     shown += ["[--passphrase-file FILE]", "[--heartbeat-interval-ms MS]"]
     for part in shown:
         assert part in usage, usage
+
+
+def test_a_damaged_signer_state_is_one_line_and_no_start(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    network: Path,
+    tmp_path: Path,
+) -> None:
+    """Stop 56's chaos pass: a truncated signer_state.json was read only when consensus
+    started, in a task whose death no one logged; the node served and said ready and
+    voting, and neither voted nor followed the chain."""
+    node_dir = tmp_path / "node"
+    shutil.copytree(first_node(network), node_dir)
+    signer = node_dir / SIGNER_STATE_FILE
+    signer.write_bytes(signer.read_bytes()[:20])
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    code, err = node_start(
+        capsys, "--dir", str(node_dir), "--port", str(free_port()),
+        "--genesis", str(network / "genesis.json"),
+    )  # fmt: skip
+    assert code == 1, err
+    entry = json.loads(err)
+    assert entry["level"] == "error", entry
+    assert f"not started: {signer} is damaged: " in entry["message"], entry
+    assert "does not start without knowing what its key last signed" in entry["message"]
