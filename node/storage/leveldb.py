@@ -7,7 +7,7 @@ callers fill an Overlay through the ports and commit() writes it atomically and 
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -156,12 +156,18 @@ class LevelDbStore(CheckpointArchive):
             tree_db.close()
             raise
 
-    def damage_reported(self) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def damage_reported(self) -> Iterator[None]:
         """A context in which LevelDB's report of a damaged file met while reading (a
         truncated or overwritten table: LevelDB opens tables lazily, so open() sees only
         those its own reads touch) is StoreDamagedError, which the node's start reports in
-        one line with what to do."""
-        return damage_reported(self.directory)
+        one line with what to do: the start's first reads, worded as its refusal to open."""
+        self._watch.opening = True
+        try:
+            with damage_reported(self.directory):
+                yield
+        finally:
+            self._watch.opening = False
 
     @property
     def damage(self) -> StoreDamagedError | None:

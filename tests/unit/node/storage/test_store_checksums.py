@@ -97,6 +97,10 @@ def test_a_flipped_byte_in_a_table_is_raised_where_it_is_read(tmp_path: Path) ->
     assert flip_in_tables(directory, record) >= 1
     with LevelDbStore.open(directory) as store:
         assert store.damage is None  # LevelDB reads a table's blocks when they are asked for
+        with pytest.raises(StoreDamagedError) as refused, store.damage_reported():
+            store.state.get(ACCOUNT)  # a node's start reads it: it refuses to start
+        assert str(refused.value).startswith(f"cannot open the store at {directory}: LevelDB")
+    with LevelDbStore.open(directory) as store:
         with pytest.raises(StoreDamagedError, match="block checksum mismatch") as raised:
             store.state.get(ACCOUNT)
         assert str(raised.value).startswith(f"the store at {directory} is damaged: LevelDB")
