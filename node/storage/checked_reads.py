@@ -9,6 +9,7 @@ CorruptionError, met here as StoreDamagedError. Every read of both databases goe
 here (the cost, measured: docs/PERFORMANCE.md "Checksums on every read").
 """
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,17 @@ class DamageWatch:
             if self.found is None:
                 self.found = damaged
         return damaged
+
+    @contextlib.contextmanager
+    def writes(self) -> Iterator[None]:
+        """A context for writes: one LevelDB refuses with Corruption is StoreDamagedError.
+        With paranoid_checks a compaction that read a damaged block stops there (rather
+        than rewrite it with fresh checksums), and LevelDB refuses every later write of the
+        handle with that error. Other refusals (a full disk) are left to the caller."""
+        try:
+            yield
+        except plyvel.CorruptionError as error:
+            raise self.report(error) from None
 
 
 class CheckedReads:

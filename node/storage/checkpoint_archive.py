@@ -6,7 +6,7 @@ of LevelDbStore (node/storage/leveldb.py); nothing here touches a block's record
 from typing import Any
 
 from node.storage import keys
-from node.storage.checked_reads import CheckedReads
+from node.storage.checked_reads import CheckedReads, DamageWatch
 
 
 class CheckpointArchive:
@@ -16,6 +16,8 @@ class CheckpointArchive:
     """The store's main database (plyvel.DB), set by LevelDbStore: written here."""
     _reads: CheckedReads
     """Its reads (node/storage/checked_reads.py), set by LevelDbStore."""
+    _watch: DamageWatch
+    """What its writes refused for damage raise (checked_reads.py), set by LevelDbStore."""
 
     def put_checkpoint_note(self, size: int, note: bytes) -> None:
         """Keep the signed checkpoint note of a history size (replaces an older one).
@@ -26,7 +28,8 @@ class CheckpointArchive:
         cut can lose only the notes since the last block commit, whose synced batch flushes
         the log before it. A lost note is a derived artifact: the block and its certificate
         are the record, and the next height's note covers every tx of the lost one."""
-        self._db.put(keys.checkpoint_key(size), note)
+        with self._watch.writes():
+            self._db.put(keys.checkpoint_key(size), note)
 
     def get_checkpoint_note(self, size: int | None = None) -> tuple[int, bytes] | None:
         """The kept note of size, or of the largest size when size is None."""
@@ -40,7 +43,8 @@ class CheckpointArchive:
     def put_cosignature_lines(self, size: int, lines: bytes) -> None:
         """Keep every verified witness line of a checkpoint size at once (one synced put,
         so a crash leaves the old lines or the new ones; replaces the older value)."""
-        self._db.put(keys.cosignature_key(size), lines, sync=True)
+        with self._watch.writes():
+            self._db.put(keys.cosignature_key(size), lines, sync=True)
 
     def get_cosignature_lines(self, size: int) -> bytes | None:
         key = keys.key_in_range(keys.cosignature_key, size)

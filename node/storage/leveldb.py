@@ -234,13 +234,12 @@ class LevelDbStore(CheckpointArchive):
             self._written_since_trim += written
             self._state_reads.begin_write()
             try:
-                batch.write()
+                with self._watch.writes():
+                    batch.write()
             except plyvel.IOError as error:
                 raise StoreWriteError(
                     f"block {overlay.block_height} not written: {error}"
                 ) from None
-            except plyvel.CorruptionError as error:
-                raise self._refused_for_damage(error) from None
             finally:
                 # Even a failed write may have changed something: read afresh after it. The
                 # head first: a reader that sees the new head must find no read held from
@@ -263,19 +262,12 @@ class LevelDbStore(CheckpointArchive):
             written += len(key) + len(value)
         self._written_since_trim += written
         try:
-            batch.write()
+            with self._watch.writes():
+                batch.write()
         except plyvel.IOError as error:
             raise StoreWriteError(
                 f"block {overlay.block_height} not written (its state tree): {error}"
             ) from None
-        except plyvel.CorruptionError as error:
-            raise self._refused_for_damage(error) from None
-
-    def _refused_for_damage(self, error: Exception) -> StoreDamagedError:
-        """A write LevelDB refused with Corruption: with paranoid_checks a compaction that
-        read a damaged block stops there (rather than rewrite it with fresh checksums) and
-        LevelDB refuses every later write of the handle with that error."""
-        return self._watch.report(error)
 
     def _hold_smt_top(self, overlay: Overlay) -> None:
         """Keep the upper levels of the state tree overlay just committed (if it wrote one):
@@ -387,7 +379,8 @@ class LevelDbStore(CheckpointArchive):
     def put_block_leaves(self, height: int, leaves: BlockLeaves) -> None:
         """Keep the leaves record of a block stored without one. Not synced: it is derived
         from the block, and one lost in a crash is made again when next needed."""
-        self._tree_db.put(keys.chain_leaves_key(height), leaves.encode())
+        with self._watch.writes():
+            self._tree_db.put(keys.chain_leaves_key(height), leaves.encode())
 
     def _committed(self, height: int) -> bool:
         """Whether height is a committed block's: 0 <= height <= the head. A block's records

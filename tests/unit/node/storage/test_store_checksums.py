@@ -126,6 +126,8 @@ def test_a_compaction_over_a_flipped_byte_does_not_rewrite_it(tmp_path: Path) ->
         with pytest.raises(StoreDamagedError, match="Corruption"):
             chain.commit_block(store, BLOCKS)
         assert store.damage is not None
+        with pytest.raises(StoreDamagedError, match="Corruption"):
+            store.put_checkpoint_note(BLOCKS, b"a note")  # every write, not only a block's
     db = plyvel.DB(str(directory), **LEVELDB_OPTIONS)
     try:
         with pytest.raises(plyvel.CorruptionError):
