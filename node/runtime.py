@@ -76,6 +76,7 @@ log = logging.getLogger("lantan.runtime")
 
 STORE_DAMAGED_HALT = "its store is damaged"
 """runtime.halted once the store met damage; /readyz's next problem says which and what to do."""
+
 T = TypeVar("T")
 
 

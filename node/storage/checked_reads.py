@@ -5,8 +5,10 @@ Without verify_checksums LevelDB hands a block read from a table over as it is o
 flipped byte in a state record was served as the chain's state, silently (the chaos pass,
 h56 finding 2). With it, each block read from a file is checked against its CRC32C (a
 block in LevelDB's cache was checked when it was read), and a damaged one is plyvel's
-CorruptionError, met here as StoreDamagedError. Every read of both databases goes through
-here (the cost, measured: docs/PERFORMANCE.md "Checksums on every read").
+CorruptionError, met here as StoreDamagedError. Every read of the main database and of the
+blocks' records in the tree database goes through here; the state tree's node and value
+reads do not, on the block worker's path and checked against the certified root downstream
+(the cost and the decision: docs/PERFORMANCE.md "Checksums on every read").
 """
 
 import contextlib
@@ -26,8 +28,8 @@ LevelDB cannot parse), or a table it expected and cannot open (deleted under it)
 
 
 class DamageWatch:
-    """The damage a store's reads met, kept from the first time: the node is not ready
-    from then on (node/readiness.py)."""
+    """The damage a store's reads (or writes, `writes`) met, kept from the first time: the
+    node is not ready from then on (node/readiness.py)."""
 
     __slots__ = ("_lock", "directory", "found", "opening")
 
