@@ -13,6 +13,7 @@ from node.checkpoint_follow import CheckpointFollower
 from node.commit_hooks import refresh_peers
 from node.loop_stall import LOOP_STALL_WARN_S, warn_if_stalled
 from node.node_parts import Node, consensus_position
+from node.storage.errors import StoreDamagedError
 from node.sync import BlockSync
 from node.sync_fetch import STATUS_DEADLINE_S
 from node.sync_log import SyncProgressLog, blocks_text
@@ -41,6 +42,9 @@ async def _sync_loop(node: Node) -> None:
     progress = SyncProgressLog()
     behind: tuple[float, int] | None = None
     while True:
+        damage = node.ledger.store.damage
+        if damage is not None:
+            raise damage  # met by another reader: _catch_up_then_run stops block sync
         now = time.monotonic()
         highest = node.sync.state.highest_peer_height()
         lag_allowed, behind = lag_allowed_now(lag_default, node.ledger.height, highest, behind, now)
@@ -64,6 +68,8 @@ async def _sync_loop(node: Node) -> None:
             await node.sync.check_fork()
             if node.sync.state.fork is not None and node.runtime is not None:
                 node.runtime.halted = node.sync.state.fork
+        except StoreDamagedError:
+            raise
         except Exception:
             log.exception("sync round failed")
         await asyncio.sleep(POLL_FAST_S)
@@ -118,8 +124,21 @@ async def _catch_up_then_run(node: Node) -> None:
     """Catch up with the peers, then start consensus and the sync loop.
 
     Runs beside the HTTP server, so /healthz, /metrics and /readyz ("catching up: height
-    N of M") answer during a long catch-up instead of after it.
+    N of M") answer during a long catch-up instead of after it. Ends when the store is
+    found damaged: no block is fetched or applied on it any more (/readyz says so).
     """
+    try:
+        await _catch_up(node)
+        if node.runtime is not None:
+            highest = node.sync.state.highest_peer_height()
+            await node.runtime.start(highest_reported_height=max(highest, 0))
+        await _sync_loop(node)
+    except StoreDamagedError as error:
+        log.critical("block sync stopped: %s", error)
+
+
+async def _catch_up(node: Node) -> None:
+    """The catch-up at start: until the node holds the highest height its peers claim."""
     sync = node.sync
     started, began = node.ledger.height, time.monotonic()
     # The first poll waits for every answer that ends in time (a slow one is cut at its
@@ -145,10 +164,6 @@ async def _catch_up_then_run(node: Node) -> None:
             extra={"height": node.ledger.height},
         )
         node.service.after_commit()
-    if node.runtime is not None:
-        highest = sync.state.highest_peer_height()
-        await node.runtime.start(highest_reported_height=max(highest, 0))
-    await _sync_loop(node)
 
 
 def _said_if_failed(node: Node, task: "asyncio.Task[None]") -> None:

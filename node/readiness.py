@@ -1,4 +1,5 @@
-"""What /readyz checks: not halted, consensus live, no fork seen, not catching up, q-1 peers."""
+"""What /readyz checks: not halted, store not damaged, consensus live, no fork seen, not
+catching up, q-1 peers."""
 
 from node.service import NodeService
 from node.sync_state import CatchingUp, PeerView, SyncState
@@ -32,6 +33,11 @@ class Readiness:
         runtime = service.runtime
         if runtime is not None and runtime.halted is not None:
             problems.append(f"halted: {runtime.halted}")
+        # Kept from the first read that met it (node/storage/checked_reads.py): the node
+        # serves nothing of a damaged store's damaged part, and nothing repairs it in place.
+        damage = service.ledger.store.damage
+        if damage is not None:
+            problems.append(str(damage))
         height = service.ledger.height
         # Catching up (SyncState.catching_up), consensus cannot commit before block sync's
         # catch-up ends, one call that can last minutes after a long partition: the runtime

@@ -65,6 +65,7 @@ from node.runtime_items import Deferred, PeerReachable, Restart, RuntimeItem, St
 from node.runtime_settings import Clock, RuntimeSettings
 from node.runtime_worker import RuntimeWorker
 from node.signer_file import DURABLE_WRITES, SignerStateFile
+from node.storage.errors import StoreDamagedError
 from node.transport import PeerTransport
 from node.validator_keys import ValidatorKeys
 from protocol.block import Block
@@ -72,6 +73,10 @@ from protocol.signing import SigningKey
 from protocol.validators import ValidatorSet
 
 log = logging.getLogger("lantan.runtime")
+
+STORE_DAMAGED_HALT = "its store is damaged"
+"""runtime.halted once the store met damage; /readyz's next problem says which and what to do."""
+
 T = TypeVar("T")
 
 
@@ -236,6 +241,9 @@ class NodeRuntime:
         try:
             while True:
                 item = await self._queue.get()
+                damage = self.ledger.store.damage
+                if self.halted is None and damage is not None:
+                    self._halt_on_damage(damage)  # met by another reader (an HTTP route)
                 if self.halted is not None:
                     continue
                 await self._contained(item)
@@ -260,6 +268,8 @@ class NodeRuntime:
             log.critical("consensus halted: %s", error)
             if isinstance(error, SignerStateWriteError) and self.on_signer_write_failure:
                 self.on_signer_write_failure(error)
+        except StoreDamagedError as error:
+            self._halt_on_damage(error)
         except Exception as error:
             name = type(item).__name__
             if isinstance(item, Deferred):
@@ -268,6 +278,13 @@ class NodeRuntime:
             # The node's log filter (node/logs.py) keeps a flood of these to a few lines.
             log.exception("event %s failed: %s", name, error)
             self._restart_if_commit_lost()
+
+    def _halt_on_damage(self, error: StoreDamagedError) -> None:
+        """The store met damage (node/storage/checked_reads.py): nothing more is executed,
+        committed or signed on it. /readyz names the damage and what to do (node/readiness.py);
+        the log says it once, here."""
+        self.halted = STORE_DAMAGED_HALT
+        log.critical("consensus halted: %s", error)
 
     def _restart_if_commit_lost(self) -> None:
         """After a failed event: if it was the commit of a decided block, restart the replica

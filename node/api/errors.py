@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from node.api.observability import CLIENT_GONE_STATUS
 from node.api.route_paths import RoutePaths
+from node.storage.errors import StoreDamagedError
 
 log = logging.getLogger("lantan.http")
 
@@ -90,6 +91,22 @@ def install_error_handlers(app: FastAPI, paths: RoutePaths) -> None:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
         return JSONResponse(
             error_body(code, detail), status_code=error.status_code, headers=headers or None
+        )
+
+    @app.exception_handler(StoreDamagedError)
+    async def store_damaged(request: Request, error: StoreDamagedError) -> JSONResponse:
+        # What the request asked for is in a part of the store LevelDB reports damaged: not
+        # served (never the damaged bytes), and no fault of the client's. 503, as /readyz:
+        # this node cannot answer, another can. One line, without a traceback: the damage
+        # and what to do are in the error (and on /readyz from now on).
+        log.error("%s %s not answered: %s", request.method, request.url.path, error)
+        return JSONResponse(
+            error_body(
+                "STORE_DAMAGED",
+                "this node's store is damaged where the answer is kept, so it is not served; "
+                "ask another node (this node's /readyz says what its operator must do)",
+            ),
+            status_code=503,
         )
 
     @app.exception_handler(ClientDisconnect)

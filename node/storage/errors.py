@@ -46,8 +46,11 @@ class StoreDamagedError(StoreOpenError):
     """The LevelDB files are damaged or incomplete. Never opened with create_if_missing over
     them (LevelDB would start an empty database there and delete the old tables)."""
 
-    def __init__(self, directory: Path, what: str) -> None:
+    def __init__(self, directory: Path, what: str, *, opening: bool = True) -> None:
         super().__init__(directory, f"{what}: {DAMAGED_STORE_ADVICE}")
+        if not opening:
+            # Met by a read of a store that is open (node/storage/checked_reads.py).
+            self.args = (f"the store at {directory} is damaged: {what}: {DAMAGED_STORE_ADVICE}",)
 
 
 class StoreWriteError(StorageError):

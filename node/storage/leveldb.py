@@ -7,7 +7,7 @@ callers fill an Overlay through the ports and commit() writes it atomically and 
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -17,11 +17,13 @@ import plyvel
 
 from node.storage import keys, leveldb_reports, native_memory
 from node.storage.block_leaves import BlockLeaves
+from node.storage.checked_reads import CheckedReads, DamageWatch
 from node.storage.checkpoint_archive import CheckpointArchive
 from node.storage.committed_reads import CommittedReads
 from node.storage.errors import (
     ReadOnlyViewError,
     StaleOverlayError,
+    StoreDamagedError,
     StoreWriteError,
 )
 from node.storage.leveldb_tuning import (
@@ -55,14 +57,10 @@ class TxLocation:
 class _CommittedSpace:
     """The committed database as a read-only key-value space."""
 
-    __slots__ = ("_db",)
+    __slots__ = ("get",)
 
-    def __init__(self, db: Any) -> None:
-        self._db = db
-
-    def get(self, key: bytes) -> bytes | None:
-        value: bytes | None = self._db.get(key)
-        return value
+    def __init__(self, reads: CheckedReads) -> None:
+        self.get = reads.get
 
     def put(self, key: bytes, value: bytes | None) -> None:
         raise ReadOnlyViewError(
@@ -80,19 +78,28 @@ class LevelDbStore(CheckpointArchive):
         tree_db: Any,
         directory: Path,
         smt_top: SmtTopLevels | None = None,
+        watch: DamageWatch | None = None,
     ) -> None:
         """Use LevelDbStore.open(); this wraps the already open plyvel.DBs of the store and
         of its state tree (ADR 0038). smt_top: where the committed tree's upper levels are
-        kept (default: TOP_LEVELS of them)."""
+        kept (default: TOP_LEVELS of them); watch: what keeps the damage its reads meet."""
+        self.directory = directory
+        self._watch = DamageWatch(directory) if watch is None else watch
         self._db = db
+        """For writes, snapshots and LevelDB's own reports: every read is through _reads."""
+        self._reads = CheckedReads(db, self._watch)
         self._tree_db = tree_db
-        self._head = stored_head(db)
+        """The tree database as it is: the state tree's node and value reads, on the block
+        worker's path, are read without verify_checksums, since a damaged one cannot pass as
+        the certified tree (docs/PERFORMANCE.md "Checksums on every read"); the block's own
+        records are read through _tree_reads."""
+        self._tree_reads = CheckedReads(tree_db, self._watch)
+        self._head = stored_head(self._reads)
         """The head height, held (Ledger.height asks for it many times per block): read from
         LevelDB here and after each batch commit() writes, the only writer of the head key."""
         self._commit_lock = threading.Lock()
         self._written_since_trim = 0
-        self.directory = directory
-        committed = _CommittedSpace(db)
+        committed = _CommittedSpace(self._reads)
         self._smt_top = SmtTopLevels() if smt_top is None else smt_top
         self._own_tree_levels = self._smt_top.levels
         latest = committed.get(keys.SMT_LATEST_KEY)
@@ -100,7 +107,7 @@ class LevelDbStore(CheckpointArchive):
             # Held from the start, not from the first commit: until that commit every
             # proposal a (re)started node executes would read each insert's whole path from
             # LevelDB (~17 node reads at 10^5 records against ~3.3 with the levels held).
-            self._hold_tree(SeekReads(db), latest)
+            self._hold_tree(SeekReads(self._reads), latest)
         self.log = LogNodes(committed)
         # Without the held levels: those serve block execution, on the consensus worker
         # that also commits, and change at each commit; this port serves proofs and
@@ -110,6 +117,7 @@ class LevelDbStore(CheckpointArchive):
         # (node/storage/committed_reads.py); commit() empties the cache.
         self._state_reads = CommittedReads(committed)
         self.state = StateRecords(self._state_reads)
+        self._watch.opening = False
 
     @classmethod
     def open(
@@ -126,9 +134,10 @@ class LevelDbStore(CheckpointArchive):
         directory = Path(directory).resolve()
         tables_unmapped()
         db = open_database(directory, create=create, options=LEVELDB_OPTIONS)
+        watch = DamageWatch(directory)
         try:
             with damage_reported(directory):
-                claim_format(db, directory)
+                claim_format(CheckedReads(db, watch), db, directory)
             # Created with the store, or beside a store written before ADR 0038.
             tree_db = open_database(
                 directory / TREE_DIRECTORY, create=True, options=TREE_LEVELDB_OPTIONS
@@ -138,19 +147,33 @@ class LevelDbStore(CheckpointArchive):
             raise
         try:
             with damage_reported(directory):
-                refuse_half_a_store(db, tree_db, directory)
+                refuse_half_a_store(
+                    CheckedReads(db, watch), CheckedReads(tree_db, watch), directory
+                )
+            return cls(db, tree_db, directory, smt_top, watch)
         except BaseException:
             db.close()
             tree_db.close()
             raise
-        return cls(db, tree_db, directory, smt_top)
 
-    def damage_reported(self) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def damage_reported(self) -> Iterator[None]:
         """A context in which LevelDB's report of a damaged file met while reading (a
         truncated or overwritten table: LevelDB opens tables lazily, so open() sees only
         those its own reads touch) is StoreDamagedError, which the node's start reports in
-        one line with what to do."""
-        return damage_reported(self.directory)
+        one line with what to do: the start's first reads, worded as its refusal to open."""
+        self._watch.opening = True
+        try:
+            with damage_reported(self.directory):
+                yield
+        finally:
+            self._watch.opening = False
+
+    @property
+    def damage(self) -> StoreDamagedError | None:
+        """The first damage a read (or a write LevelDB refused for it) met since the store
+        was opened; None while none was. Kept: a damaged store stays damaged."""
+        return self._watch.found
 
     def close(self) -> None:
         """Release the databases and their locks; idempotent."""
@@ -170,7 +193,7 @@ class LevelDbStore(CheckpointArchive):
 
     def begin(self) -> Overlay:
         """A new overlay over a consistent snapshot of the current head."""
-        snapshot = self._db.snapshot()
+        snapshot = self._reads.snapshot()
         stored = snapshot.get(keys.HEAD_KEY)
         head = None if stored is None else keys.decode_int(stored)
         # The block's reads go through an iterator: no seek-triggered compactions.
@@ -211,7 +234,8 @@ class LevelDbStore(CheckpointArchive):
             self._written_since_trim += written
             self._state_reads.begin_write()
             try:
-                batch.write()
+                with self._watch.writes():
+                    batch.write()
             except plyvel.IOError as error:
                 raise StoreWriteError(
                     f"block {overlay.block_height} not written: {error}"
@@ -220,7 +244,7 @@ class LevelDbStore(CheckpointArchive):
                 # Even a failed write may have changed something: read afresh after it. The
                 # head first: a reader that sees the new head must find no read held from
                 # before the batch (node/storage/committed_reads.py).
-                self._head = stored_head(self._db)
+                self._head = stored_head(self._reads)
                 self._state_reads.end_write()
             overlay.seal()
             self._hold_smt_top(overlay)
@@ -238,7 +262,8 @@ class LevelDbStore(CheckpointArchive):
             written += len(key) + len(value)
         self._written_since_trim += written
         try:
-            batch.write()
+            with self._watch.writes():
+                batch.write()
         except plyvel.IOError as error:
             raise StoreWriteError(
                 f"block {overlay.block_height} not written (its state tree): {error}"
@@ -292,7 +317,7 @@ class LevelDbStore(CheckpointArchive):
             if wanted == self._smt_top.levels:
                 return
             shrinking = wanted < self._smt_top.levels
-            reads = SeekReads(self._db)
+            reads = SeekReads(self._reads)
             latest = reads.get(keys.SMT_LATEST_KEY)
             root, root_version = (
                 (None, keys.LEGACY_VERSION_BYTES) if latest is None else _tree_root(reads, latest)
@@ -340,11 +365,11 @@ class LevelDbStore(CheckpointArchive):
         if not self._committed(height):
             return ()
         prefix = keys.chain_results_prefix(height)
-        found = tuple(value for _, value in self._tree_db.iterator(prefix=prefix))
+        found = tuple(value for _, value in self._tree_reads.items(prefix=prefix))
         if found:
             return found
         legacy = keys.results_prefix(height)
-        return tuple(value for _, value in self._db.iterator(prefix=legacy))
+        return tuple(value for _, value in self._reads.items(prefix=legacy))
 
     def get_block_leaves(self, height: int) -> BlockLeaves | None:
         """The leaves record of the block at height; None when it has none (older data)."""
@@ -354,7 +379,8 @@ class LevelDbStore(CheckpointArchive):
     def put_block_leaves(self, height: int, leaves: BlockLeaves) -> None:
         """Keep the leaves record of a block stored without one. Not synced: it is derived
         from the block, and one lost in a crash is made again when next needed."""
-        self._tree_db.put(keys.chain_leaves_key(height), leaves.encode())
+        with self._watch.writes():
+            self._tree_db.put(keys.chain_leaves_key(height), leaves.encode())
 
     def _committed(self, height: int) -> bool:
         """Whether height is a committed block's: 0 <= height <= the head. A block's records
@@ -375,9 +401,9 @@ class LevelDbStore(CheckpointArchive):
         key = keys.key_in_range(make, height, *index)
         if key is None or not self._committed(height):
             return None
-        value: bytes | None = self._tree_db.get(key)
+        value = self._tree_reads.get(key)
         if value is None:
-            value = self._db.get(make_legacy(height, *index))
+            value = self._reads.get(make_legacy(height, *index))
         return value
 
     def list_state(self, prefix: str, *, after: str | None, limit: int) -> list[tuple[str, bytes]]:
@@ -386,7 +412,7 @@ class LevelDbStore(CheckpointArchive):
         low = keys.state_key(prefix)
         start = low if after is None or after < prefix else keys.state_key(after)
         records: list[tuple[str, bytes]] = []
-        for raw_key, value in self._db.iterator(start=start, include_start=after is None):
+        for raw_key, value in self._reads.items(start=start, include_start=after is None):
             if not raw_key.startswith(low) or len(records) >= limit:
                 break
             records.append((raw_key[len(keys.STATE_PREFIX) :].decode("utf-8"), value))
@@ -398,7 +424,7 @@ class LevelDbStore(CheckpointArchive):
         (the client's prefix lookup read each block, 42 s at height 1,000: stop 55)."""
         whole = bytes.fromhex(prefix_hex[: len(prefix_hex) // 2 * 2])
         found: list[bytes] = []
-        for raw_key, stored in self._db.iterator(prefix=keys.TX_PREFIX + whole):
+        for raw_key, stored in self._reads.items(prefix=keys.TX_PREFIX + whole):
             tx_id = raw_key[len(keys.TX_PREFIX) :]
             if not tx_id.hex().startswith(prefix_hex):
                 continue  # an odd digit: the next nibble differs
@@ -415,7 +441,7 @@ class LevelDbStore(CheckpointArchive):
         (commit() reads the head back after the write): until then its block's records
         are not served (_committed), so neither is the entry, or a reader would find the
         tx and then not its result."""
-        stored = self._db.get(keys.tx_key(tx_id))
+        stored = self._reads.get(keys.tx_key(tx_id))
         if stored is None:
             return None
         height, index = keys.decode_tx_location(stored)

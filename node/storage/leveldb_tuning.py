@@ -14,6 +14,7 @@ LEVELDB_OPTIONS = {
     "max_open_files": 500,
     "bloom_filter_bits": 10,
     "compression": None,
+    "paranoid_checks": True,
 }
 """LevelDB's share of a node's memory, fixed whatever the chain's length (OPERATIONS.md
 "Memory"): two 4 MiB memtables, an 8 MiB block cache, at most 500 open tables (each holds
@@ -29,7 +30,16 @@ never compress, so that work was thrown away for them. Off, a validator spends ~
 CPU per tx (PERFORMANCE.md, stop 37) for about twice the bytes on disk (OPERATIONS.md
 "Disk"). The setting only decides how new tables are written: tables a store already holds
 keep their own compression, LevelDB reads both, and they are rewritten uncompressed as
-compactions reach them, so an existing data directory needs no migration."""
+compactions reach them, so an existing data directory needs no migration.
+
+paranoid_checks (stop 56): without it LevelDB, opening a database whose log holds a damaged
+record, dropped the record and deleted the log (three committed blocks' records gone, the
+node started `ready`), and its compactions read tables without checking their blocks, so a
+damaged block was rewritten into a new table with fresh checksums, where nothing can find
+it. With it the open is refused (node/storage/store_files.py open_database) and a
+compaction that meets a damaged block stops, and LevelDB refuses later writes with its
+error (node/storage/leveldb.py). A log whose last record was cut by a crash still opens:
+LevelDB reads a torn last record as the end of the log, not as damage."""
 
 
 TREE_LEVELDB_OPTIONS = {**LEVELDB_OPTIONS, "lru_cache_size": 2 * 1024 * 1024}

@@ -17,9 +17,12 @@ once per ~1 MiB it reads), so reads made this way leave the compactions to size 
 import threading
 from typing import Any
 
+from node.storage.checked_reads import DAMAGE, CheckedReads
+
 
 class SeekReads:
-    """get(key) through one iterator of a plyvel DB or snapshot (what it was opened on).
+    """get(key) through one iterator of a plyvel DB or snapshot (the checked reads it was
+    made on: checksums verified, damage raised as StoreDamagedError).
 
     The iterator is made at the first read and sees the data as of then: for a snapshot,
     the snapshot's; for the DB, the DB's at that moment (use on data that does not change).
@@ -28,7 +31,7 @@ class SeekReads:
 
     __slots__ = ("_iterator", "_lock", "_source")
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: CheckedReads) -> None:
         self._source = source
         self._iterator: Any = None
         self._lock = threading.Lock()
@@ -36,11 +39,13 @@ class SeekReads:
     def get(self, key: bytes) -> bytes | None:
         with self._lock:
             iterator = self._iterator
-            if iterator is None:
-                iterator = self._iterator = self._source.iterator()
-            iterator.seek(key)
             try:
+                if iterator is None:
+                    iterator = self._iterator = self._source.seeker()
+                iterator.seek(key)
                 found, value = next(iterator)
             except StopIteration:
                 return None
+            except DAMAGE as error:
+                raise self._source.watch.report(error) from None
         return value if found == key else None

@@ -42,16 +42,16 @@ def open_database(directory: Path, *, create: bool, options: Mapping[str, Any]) 
         # LevelDB reports a held lock as "IO error: lock DIR/LOCK: already held by process"
         # (or "...: Resource temporarily unavailable", another process); a LOCK it cannot
         # create at all ("IO error: DIR/LOCK: Read-only file system") is no lock held.
-        words = _leveldb_words(error)
+        words = leveldb_words(error)
         if words.startswith("IO error: lock "):
             raise StoreLockedError(directory) from None
         raise StoreOpenError(directory, words) from None
     except plyvel.CorruptionError as error:
-        raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
+        raise StoreDamagedError(directory, f"LevelDB reports {leveldb_words(error)}") from None
     except plyvel.Error as error:
         # A directory that cannot be made (`/proc/nope`: NotFound of its LOCK) or is missing
         # without create: said in LevelDB's words, not as the bytes repr str() gives.
-        raise StoreOpenError(directory, _leveldb_words(error)) from None
+        raise StoreOpenError(directory, leveldb_words(error)) from None
 
 
 @contextlib.contextmanager
@@ -61,10 +61,10 @@ def damage_reported(directory: Path) -> Iterator[None]:
     try:
         yield
     except (plyvel.CorruptionError, plyvel.IOError) as error:
-        raise StoreDamagedError(directory, f"LevelDB reports {_leveldb_words(error)}") from None
+        raise StoreDamagedError(directory, f"LevelDB reports {leveldb_words(error)}") from None
 
 
-def _leveldb_words(error: Exception) -> str:
+def leveldb_words(error: Exception) -> str:
     """LevelDB's own message: plyvel hands it over as bytes (str() shows b'...')."""
     said = error.args[0] if error.args else error
     return said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
@@ -102,16 +102,18 @@ def refuse_half_a_store(db: Any, tree_db: Any, directory: Path) -> None:
     records for its head is missing from the tree database (the tree database was lost).
     Either would be served as a chain with holes. A crash between the two batches of one
     commit leaves neither shape: the tree's batch, written first, holds at most the next
-    height, which the head does not name."""
+    height, which the head does not name. db, tree_db: their reads (checked_reads.py)."""
     head = stored_head(db)
     if head is None:
-        with tree_db.iterator(start=keys.encode_int(1), include_value=False) as above:
-            if next(above, None) is not None:
-                raise StoreDamagedError(
-                    directory,
-                    f"{directory / TREE_DIRECTORY} holds committed blocks but {directory} has "
-                    "no head (its database was lost or replaced)",
-                )
+        above = tree_db.items(start=keys.encode_int(1), include_value=False)
+        found = next(above, None)
+        above.close()
+        if found is not None:
+            raise StoreDamagedError(
+                directory,
+                f"{directory / TREE_DIRECTORY} holds committed blocks but {directory} has "
+                "no head (its database was lost or replaced)",
+            )
         return
     stored = db.get(keys.smt_root_key(head))
     if stored is None:
@@ -127,10 +129,10 @@ def refuse_half_a_store(db: Any, tree_db: Any, directory: Path) -> None:
         )
 
 
-def claim_format(db: Any, directory: Path) -> None:
+def claim_format(reads: Any, db: Any, directory: Path) -> None:
     """Refuse a store a newer build wrote (StoreOpenError); else record STORE_FORMAT in it,
-    synced, before anything of this layout is written."""
-    stored: bytes | None = db.get(keys.FORMAT_KEY)
+    synced, before anything of this layout is written. reads: db's (checked_reads.py)."""
+    stored: bytes | None = reads.get(keys.FORMAT_KEY)
     found = 1 if stored is None else keys.decode_int(stored)
     if found > STORE_FORMAT:
         raise StoreOpenError(

@@ -17,7 +17,11 @@ NO_PROGRESS = "no progress: no commit for 526 s with work"
 def service_at(height: int, stalled: str | None = None) -> Any:
     runtime = SimpleNamespace(halted=None, stalled=lambda: stalled)
     validators = SimpleNamespace(quorum=2)
-    ledger = SimpleNamespace(height=height, validators_for_next_height=lambda: validators)
+    ledger = SimpleNamespace(
+        height=height,
+        store=SimpleNamespace(damage=None),
+        validators_for_next_height=lambda: validators,
+    )
     return cast(Any, SimpleNamespace(runtime=runtime, ledger=ledger))
 
 

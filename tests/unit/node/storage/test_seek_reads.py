@@ -4,6 +4,7 @@ from pathlib import Path
 
 import plyvel
 
+from node.storage.checked_reads import CheckedReads, DamageWatch
 from node.storage.seek_reads import SeekReads
 
 
@@ -16,7 +17,7 @@ def test_seek_reads_answer_as_get_on_a_snapshot(tmp_path: Path) -> None:
         snapshot = db.snapshot()
         db.put(b"a/2", b"later")  # after the snapshot: not seen
         db.delete(b"a/3")  # likewise
-        reads = SeekReads(snapshot)
+        reads = SeekReads(CheckedReads(snapshot, DamageWatch(tmp_path / "db")))
         for key in (b"a/1", b"a/2", b"a/3", b"a", b"b/1", b"b/2", b"gone", b"zzz", b""):
             assert reads.get(key) == snapshot.get(key), key
         assert reads.get(b"a/3") == b"A/3"
