@@ -39,6 +39,7 @@ from node.storage.store_files import (
     TREE_DIRECTORY,
     claim_format,
     damage_reported,
+    leveldb_words,
     open_database,
     refuse_half_a_store,
     stored_head,
@@ -150,7 +151,9 @@ class LevelDbStore(CheckpointArchive):
                 refuse_half_a_store(
                     CheckedReads(db, watch), CheckedReads(tree_db, watch), directory
                 )
-            return cls(db, tree_db, directory, smt_top, watch)
+                # The constructor reads the tree's upper levels: a tree table cut short
+                # ended the start in a traceback there (stop 56's chaos pass).
+                return cls(db, tree_db, directory, smt_top, watch)
         except BaseException:
             db.close()
             tree_db.close()
@@ -238,7 +241,7 @@ class LevelDbStore(CheckpointArchive):
                     batch.write()
             except plyvel.IOError as error:
                 raise StoreWriteError(
-                    f"block {overlay.block_height} not written: {error}"
+                    f"block {overlay.block_height} not written: {leveldb_words(error)}"
                 ) from None
             finally:
                 # Even a failed write may have changed something: read afresh after it. The
@@ -266,7 +269,7 @@ class LevelDbStore(CheckpointArchive):
                 batch.write()
         except plyvel.IOError as error:
             raise StoreWriteError(
-                f"block {overlay.block_height} not written (its state tree): {error}"
+                f"block {overlay.block_height} not written (its state tree): {leveldb_words(error)}"
             ) from None
 
     def _hold_smt_top(self, overlay: Overlay) -> None:

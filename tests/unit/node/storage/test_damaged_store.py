@@ -98,3 +98,17 @@ def test_a_truncated_table_is_reported_as_damage_where_it_is_read(tmp_path: Path
         for height in range(BLOCKS):
             store.get_block(height)
     assert "move it away and start the node again" in str(refused.value)
+
+
+def test_a_tree_table_cut_short_is_a_refusal_at_open_not_a_traceback(tmp_path: Path) -> None:
+    # Stop 56's chaos pass: `truncate -s -100 data/tree/000005.ldb`, and the start ended in
+    # plyvel's CorruptionError traceback from the constructor's read of the tree's upper
+    # levels (outside the open's damage handling).
+    directory = tmp_path / "data"
+    committed_store(directory)
+    tables = sorted((directory / TREE_DIRECTORY).glob("*.ldb"))
+    assert tables, "the compaction wrote no tree table"
+    for table in tables:
+        table.write_bytes(table.read_bytes()[:-100])
+    with pytest.raises(StoreDamagedError, match="LevelDB reports Corruption"):
+        LevelDbStore.open(directory).close()
