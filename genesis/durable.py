@@ -25,7 +25,8 @@ def write_durably(
     mode is set exactly (default 0600); None gives what open() would (0666 less the
     umask), for files that are not secret (tx files, audit state). Raises FileExistsError
     when path exists and overwrite is False (nothing is written), OSError when the
-    directory cannot be written. Leaves no temporary file behind.
+    directory cannot be written. Leaves no temporary file behind, but for a process killed
+    in the middle (SIGKILL, power loss): remove_leftovers(path) clears those.
     """
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -54,3 +55,19 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def remove_leftovers(path: Path) -> int:
+    """Delete the temporary files write_durably(path, ...) left when its process was killed
+    mid-write (never read: the rename is what makes a write count); how many. For the one
+    writer of path, before it writes again: a validator's signer state gathered one per
+    kill -9 beside the keystore, in the directory an operator is told never to touch
+    (stop 56's chaos pass)."""
+    removed = 0
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            leftover.unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed

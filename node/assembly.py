@@ -19,6 +19,7 @@ from consensus import TimeoutConfig
 from contracts.errors import ContractError
 from contracts.store import read_params
 from genesis.document import Genesis, build_genesis, parse_genesis
+from genesis.durable import remove_leftovers
 from genesis.errors import GenesisError
 from genesis.layout import SIGNER_STATE_FILE
 from node.chain_events import ChainEvents
@@ -79,6 +80,7 @@ def readable_signer_file(path: Path, store: LevelDbStore) -> SignerStateFile:
     said ready and voting, and neither voted nor followed the chain (stop 56's chaos pass,
     a truncated file)."""
     signer_file = SignerStateFile(path)
+    remove_leftovers(path)
     try:
         signer_file.load()
     except SignerStateFileError as error:

@@ -286,8 +286,12 @@ def _next_steps(views: list[NodeView], directory: Path) -> list[str]:
     (an operator after kill -9 read "exited" and had to find both in --help and the docs).
     Every node stopped (after `net down`): one line, `net up`, which starts them all (and
     the witnesses), not a `net start` per node."""
-    if views and all(view.state is NodeState.STOPPED for view in views):
-        return [f"every node is stopped: start the network: lantan net up --dir {directory}"]
+    down = (NodeState.STOPPED, NodeState.EXITED)
+    if views and all(view.state in down for view in views):
+        # Killed together (a power loss, the OOM killer) as after `net down`: one command.
+        # A `net start` per node answered the first with "not ready ... start 1 more".
+        what = "stopped" if all(v.state is NodeState.STOPPED for v in views) else "down"
+        return [f"every node is {what}: start the network: lantan net up --dir {directory}"]
     steps = []
     for view in views:
         log = directory / view.name / "node.log"

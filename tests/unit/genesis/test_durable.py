@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from genesis import layout
-from genesis.durable import SECRET_MODE, write_durably
+from genesis.durable import SECRET_MODE, remove_leftovers, write_durably
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -68,3 +68,16 @@ def test_each_directory_name_is_spelled_in_one_module(name: str) -> None:
         if f'"{name}"' in path.read_text("utf-8")
     )
     assert spelled == ["genesis/layout.py"]
+
+
+def test_leftovers_of_a_killed_writer_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    # Stop 56's chaos pass: one `.signer_state.json.<hex>.tmp` per kill -9, kept for good.
+    path = tmp_path / "signer_state.json"
+    write_durably(path, b"{}", overwrite=True)
+    for token in ("667195beec4a0a50", "3dffe2076b5a688b"):
+        (tmp_path / f".signer_state.json.{token}.tmp").write_bytes(b"{")
+    other = tmp_path / ".other.json.0123456789abcdef.tmp"
+    other.write_bytes(b"{")
+    assert remove_leftovers(path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, path.name]
+    assert path.read_bytes() == b"{}"

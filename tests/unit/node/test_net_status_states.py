@@ -118,6 +118,20 @@ def test_a_network_all_stopped_is_told_to_come_up_in_one_command(
     assert "lantan net start" not in err
 
 
+def test_a_network_all_killed_is_told_to_come_up_in_one_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stop 56's chaos pass: all three validators killed (a power loss), and a `net start`
+    # per node, the first of which answered "not ready ... start 1 more".
+    _node(tmp_path, "a", 1, _dead_pid())
+    _node(tmp_path, "b", 1, _dead_pid())
+    _node(tmp_path, "c", 1, None)
+    code, states, err = _status(capsys, tmp_path)
+    assert code == EXIT_NOT_ALL_UP and set(states.values()) == {"exited", "stopped"}
+    assert f"every node is down: start the network: lantan net up --dir {tmp_path}" in err
+    assert "lantan net start" not in err
+
+
 def test_frozen_killed_and_stopped_nodes_are_told_apart(
     tmp_path: Path, answering_port: int, frozen_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
