@@ -191,14 +191,19 @@ def test_one_node_named_three_ways_is_audited_once_and_agrees_with_no_one(
     assert "(one node: no agreement between nodes to check)" in text
 
 
-def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(tmp_path: Path) -> None:
-    # The auditor's question with --state is whether history was rewritten since the last
-    # audit; the output said only where it saved the new checkpoint.
+def forged_with_state(tmp_path: Path) -> tuple[ChainForge, Path, Path]:
+    """A chain of two blocks, its genesis file, and where an audit keeps its state."""
     forge = ChainForge()
     forge.grow(2, txs_per_block=1)
     genesis = tmp_path / "genesis.json"
     genesis.write_bytes(forge.genesis.document.canonical_bytes())
-    state = tmp_path / "audit.state"
+    return forge, genesis, tmp_path / "audit.state"
+
+
+def test_a_second_audit_says_the_chain_extends_the_saved_checkpoint(tmp_path: Path) -> None:
+    # The auditor's question with --state is whether history was rewritten since the last
+    # audit; the output said only where it saved the new checkpoint.
+    forge, genesis, state = forged_with_state(tmp_path)
     with ExitStack() as stack:
         nodes = serving(stack, ChainStandIn(forge, name="a"), ChainStandIn(forge, name="b"))
         argv = ("--nodes", nodes, "--genesis", str(genesis), "--state", str(state))
@@ -225,11 +230,7 @@ def test_a_consistency_proof_with_a_duplicate_key_proves_nothing(tmp_path: Path)
     # Stop 56's JS auditor: a proxy put `"hashes": []` before the real member; the audit
     # read the last one, said the chain extends the saved checkpoint, and was CLEAN, where
     # a tool keeping the first member reads an empty proof.
-    forge = ChainForge()
-    forge.grow(2, txs_per_block=1)
-    genesis = tmp_path / "genesis.json"
-    genesis.write_bytes(forge.genesis.document.canonical_bytes())
-    state = tmp_path / "audit.state"
+    forge, genesis, state = forged_with_state(tmp_path)
     node = ChainStandIn(forge, name="a")
     with ExitStack() as stack:
         url = serving(stack, node)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.capture import CaptureResult
 
 from client.cli.main import main
 from node import net, net_views
@@ -194,22 +195,34 @@ def test_a_witness_that_died_is_exited_and_fails_the_status(
     assert "witness w exited" in captured.err
 
 
+def _one_node_status(
+    directory: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    readyz_status: int,
+    readyz: dict[str, Any],
+) -> tuple[dict[str, Any], int, CaptureResult[str]]:
+    """`net status` of one running node whose /readyz answers readyz: its --json entry,
+    then the plain run's exit code and output."""
+
+    def answer(path: str) -> tuple[int, dict[str, Any]]:
+        return (readyz_status, readyz) if path == "/readyz" else (200, STATUS)
+
+    with status_server(answer) as port:
+        _node(directory, name, port, os.getpid())
+        main(["net", "status", "--dir", str(directory), "--json"])
+        (shown,) = json.loads(capsys.readouterr().out)["nodes"]
+        code = main(["net", "status", "--dir", str(directory)])
+        return shown, code, capsys.readouterr()
+
+
 def test_a_node_catching_up_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Stop 50: `net status` said `running` of a node catching up after a partition; it reads
     # /readyz's catching_up now (the node's one rule, SyncState.catching_up).
-    def answer(path: str) -> tuple[int, dict[str, Any]]:
-        if path == "/readyz":
-            problems = ["catching up: height 3 of 420"]
-            return 503, {"ready": False, "problems": problems, "catching_up": CATCHING_UP}
-        return 200, STATUS
-
-    with status_server(answer) as port:
-        _node(tmp_path, "behind", port, os.getpid())
-        main(["net", "status", "--dir", str(tmp_path), "--json"])
-        (shown,) = json.loads(capsys.readouterr().out)["nodes"]
-        code = main(["net", "status", "--dir", str(tmp_path)])
-        captured = capsys.readouterr()
-        (line, *_) = captured.out.splitlines()
+    problems = ["catching up: height 3 of 420"]
+    readyz = {"ready": False, "problems": problems, "catching_up": CATCHING_UP}
+    shown, code, captured = _one_node_status(tmp_path, capsys, "behind", 503, readyz)
+    (line, *_) = captured.out.splitlines()
     assert (shown["state"], shown["ready"], shown["catching_up"]) == ("running", False, CATCHING_UP)
     assert " catching up " in line and line.endswith("catching up to 420"), line
     # Stop 55: it is not ready yet (net start and net up wait for it), so the check fails,
@@ -226,17 +239,8 @@ def test_a_ready_nodes_warnings_are_printed_and_the_status_passes(
     # while it refused every other validator's proposal (node/clock_watch.py).
     warning = "clock: the last 5 proposals of other validators were ~298 s further ahead"
 
-    def answer(path: str) -> tuple[int, dict[str, Any]]:
-        if path == "/readyz":
-            return 200, {"ready": True, "problems": [], "warnings": [warning]}
-        return 200, STATUS
-
-    with status_server(answer) as port:
-        _node(tmp_path, "skewed", port, os.getpid())
-        main(["net", "status", "--dir", str(tmp_path), "--json"])
-        (shown,) = json.loads(capsys.readouterr().out)["nodes"]
-        code = main(["net", "status", "--dir", str(tmp_path)])
-        captured = capsys.readouterr()
+    readyz = {"ready": True, "problems": [], "warnings": [warning]}
+    shown, code, captured = _one_node_status(tmp_path, capsys, "skewed", 200, readyz)
     assert shown["ready"] and shown["warnings"] == [warning]
     assert code == 0
     assert f"lantan net status: warning: skewed: {warning}" in captured.err

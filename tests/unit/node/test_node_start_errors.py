@@ -375,6 +375,20 @@ def test_an_observer_without_peers_starts_and_says_it_follows_no_one(
     assert "no peers configured: this observer serves the chain" in caplog.text, caplog.text
 
 
+def start_copy(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    network: Path,
+    node_dir: Path,
+) -> tuple[int, str]:
+    """`lantan node start` of a copied node directory on a free port, never serving."""
+    monkeypatch.setattr("uvicorn.run", never_serve)
+    return node_start(
+        capsys, "--dir", str(node_dir), "--port", str(free_port()),
+        "--genesis", str(network / "genesis.json"),
+    )  # fmt: skip
+
+
 def test_a_damaged_store_is_one_line_and_left_as_it_is(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -390,11 +404,7 @@ def test_a_damaged_store_is_one_line_and_left_as_it_is(
     build_node(config).store.close()  # genesis committed: the store holds its files
     (node_dir / "data" / "CURRENT").unlink()
     before = sorted(path.name for path in (node_dir / "data").iterdir())
-    monkeypatch.setattr("uvicorn.run", never_serve)
-    code, err = node_start(
-        capsys, "--dir", str(node_dir), "--port", str(free_port()),
-        "--genesis", str(network / "genesis.json"),
-    )  # fmt: skip
+    code, err = start_copy(capsys, monkeypatch, network, node_dir)
     assert code == 1, err
     assert len(err.strip().splitlines()) == 1, err
     assert "LevelDB's CURRENT file is missing" in err and "from a backup" in err, err
@@ -431,11 +441,7 @@ def test_a_damaged_signer_state_is_one_line_and_no_start(
     shutil.copytree(first_node(network), node_dir)
     signer = node_dir / SIGNER_STATE_FILE
     signer.write_bytes(signer.read_bytes()[:20])
-    monkeypatch.setattr("uvicorn.run", never_serve)
-    code, err = node_start(
-        capsys, "--dir", str(node_dir), "--port", str(free_port()),
-        "--genesis", str(network / "genesis.json"),
-    )  # fmt: skip
+    code, err = start_copy(capsys, monkeypatch, network, node_dir)
     assert code == 1, err
     entry = json.loads(err)
     assert entry["level"] == "error", entry
