@@ -150,7 +150,7 @@ class DropReason(enum.Enum):
     """Another proposal, correctly signed, for a round whose proposal we hold, its payload
     not needed: an equivocating proposer."""
     WRONG_CHAIN = "wrong_chain"
-    """A vote of another chain_id inside an envelope of ours."""
+    """A vote or proposal of another chain_id inside an envelope of ours."""
     NOT_A_VALIDATOR = "not_a_validator"
     """A vote whose key is not in its height's validator set."""
     BAD_VOTE_SIGNATURE = "bad_vote_signature"
@@ -161,6 +161,9 @@ class DropReason(enum.Enum):
     another block (a forged fork claim)."""
     COMMIT_MISMATCH = "commit_mismatch"
     """A commit whose payload does not hash to the block its certificate names."""
+    BAD_PROPOSAL_SIGNATURE = "bad_proposal_signature"
+    """A proposal not signed by its round's proposer (another key, a signature that does
+    not verify, or a POL round outside -1 .. round - 1)."""
 
     @property
     def hostile(self) -> bool:
@@ -178,6 +181,7 @@ _HOSTILE_DROPS = frozenset(
         DropReason.BAD_VOTE_SIGNATURE,
         DropReason.BAD_CERTIFICATE,
         DropReason.COMMIT_MISMATCH,
+        DropReason.BAD_PROPOSAL_SIGNATURE,
     }
 )
 

@@ -289,7 +289,7 @@ def on_proposal(
     proposal = message.signed.proposal
     height = proposal.height
     if proposal.chain_id != state.config.chain_id:
-        return state
+        return _dropped(state, DropReason.WRONG_CHAIN, sender, height, out)
     if not _round_in_window(state, proposal.round):
         return _dropped(state, DropReason.OUTSIDE_WINDOW, sender, height, out)
     if proposal.round > state.round + 1:
@@ -300,8 +300,11 @@ def on_proposal(
         # alone (a block a quorum precommitted, sent on our BlockRequest). Else a proposer
         # could store, and have the node execute, a block for every round below ours.
         return _dropped(state, DropReason.STALE_PROPOSAL, sender, height, out)
-    if state.proposals.get(proposal.round) == message or not _proposal_is_signed(state, message):
-        return state
+    if state.proposals.get(proposal.round) == message:
+        return state  # the same proposal again (a retransmission)
+    if not _proposal_is_signed(state, message):
+        # Silent before stop 56 (the hostile validator pass), as forged votes were.
+        return _dropped(state, DropReason.BAD_PROPOSAL_SIGNATURE, sender, height, out)
     if state.config.hash_payload(message.payload) != proposal.block_hash:
         refused = ProposalRefused(
             height=state.height,

@@ -14,6 +14,7 @@ from consensus import (
     DropReason,
     MessageDropped,
     MessageReceived,
+    ProposalMessage,
     ReplicaState,
     step,
 )
@@ -168,6 +169,7 @@ HOSTILE = {
     DropReason.BAD_VOTE_SIGNATURE,
     DropReason.BAD_CERTIFICATE,
     DropReason.COMMIT_MISMATCH,
+    DropReason.BAD_PROPOSAL_SIGNATURE,
 }
 
 
@@ -305,3 +307,51 @@ def test_a_forged_certificate_of_a_decided_height_is_dropped_and_said():
         MessageDropped(reason=DropReason.BAD_CERTIFICATE, sender=h.key(2), height=1)
     ]
     assert after.can_sign and after.fork_height is None
+
+
+def _signed_by(h: Harness, message: ProposalMessage, signer: int) -> ProposalMessage:
+    """message with its proposal signed by validator signer, naming it as the proposer."""
+    key = h.signers[signer]
+    proposal = message.signed.proposal
+    signed = replace(
+        message.signed, proposer=key.public_key, signature=key.sign(proposal.sign_bytes())
+    )
+    return replace(message, signed=signed)
+
+
+def test_a_proposal_not_signed_by_its_proposer_is_dropped_and_said():
+    # Stop 56's hostile validator pass: forged votes were silent, and so were proposals.
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    honest = h.proposal(0, X)
+    other = next(i for i in range(4) if h.key(i) != honest.signed.proposer)
+    forged_signature = replace(honest.signed, signature=bytes(64))
+    cases = [
+        _signed_by(h, honest, other),  # another key than the round's proposer
+        replace(honest, signed=forged_signature),  # the proposer's key, a forged signature
+    ]
+    for message in cases:
+        after, actions = h.receive(state, message, other)
+        assert _drops(actions) == [
+            MessageDropped(reason=DropReason.BAD_PROPOSAL_SIGNATURE, sender=h.key(other), height=1)
+        ]
+        assert after.proposals == state.proposals
+    assert DropReason.BAD_PROPOSAL_SIGNATURE.hostile
+
+
+def test_a_proposal_of_another_chain_is_dropped_and_said():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    honest = h.proposal(0, X)
+    proposal = replace(honest.signed.proposal, chain_id=Hash32(bytes(32)))
+    message = replace(honest, signed=replace(honest.signed, proposal=proposal))
+    _, actions = h.receive(state, message, 1)
+    assert _dropped(actions) == [DropReason.WRONG_CHAIN]
+
+
+def test_the_same_proposal_again_is_no_drop():
+    h = Harness()
+    state, _ = h.start(h.non_proposer(1, 0))
+    state, _ = h.receive(state, h.proposal(0, X))
+    _, actions = h.receive(state, h.proposal(0, X))
+    assert _dropped(actions) == []
