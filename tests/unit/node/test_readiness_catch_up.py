@@ -15,7 +15,7 @@ NO_PROGRESS = "no progress: no commit for 526 s with work"
 
 
 def service_at(height: int, stalled: str | None = None) -> Any:
-    runtime = SimpleNamespace(halted=None, stalled=lambda: stalled)
+    runtime = SimpleNamespace(halted=None, stalled=lambda: stalled, signed_above_chain=lambda: None)
     validators = SimpleNamespace(quorum=2)
     ledger = SimpleNamespace(
         height=height,

@@ -73,7 +73,9 @@ def test_a_damaged_store_is_not_ready_and_says_what_to_do() -> None:
     error = StoreDamagedError(
         Path("/srv/data"), "LevelDB reports Corruption: block checksum mismatch", opening=False
     )
-    runtime = SimpleNamespace(halted=STORE_DAMAGED_HALT, stalled=lambda: None)
+    runtime = SimpleNamespace(
+        halted=STORE_DAMAGED_HALT, stalled=lambda: None, signed_above_chain=lambda: None
+    )
     ledger = SimpleNamespace(
         height=5,
         store=SimpleNamespace(damage=error),
