@@ -16,6 +16,7 @@ import pytest
 from node.storage import LevelDbStore, keys
 from node.storage.errors import StoreDamagedError
 from node.storage.leveldb_tuning import LEVELDB_OPTIONS
+from node.storage.store_files import TREE_DIRECTORY
 from tests.unit.node.storage import chain
 
 BLOCKS = 30
@@ -134,3 +135,18 @@ def test_a_compaction_over_a_flipped_byte_does_not_rewrite_it(tmp_path: Path) ->
             db.get(keys.state_key(ACCOUNT), verify_checksums=True)
     finally:
         db.close()
+
+
+def test_a_flipped_byte_in_the_tree_databases_log_is_refused_at_open(tmp_path: Path) -> None:
+    # Stop 56's chaos pass (finding 13): LevelDB dropped ~39 KB of the tree database's log
+    # around the damage, and the node died on `AssertionError: store lost node` with the
+    # records gone for good. The tree database opens with paranoid_checks too.
+    directory = tmp_path / "data"
+    logged_store(directory)
+    (log,) = (directory / TREE_DIRECTORY).glob("*.log")
+    data = bytearray(log.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    log.write_bytes(bytes(data))
+    with pytest.raises(StoreDamagedError, match="LevelDB reports Corruption"):
+        LevelDbStore.open(directory)
+    assert log.exists()
