@@ -44,7 +44,7 @@ def test_a_validator_behind_in_time_commits_a_certified_block(tmp_path: Path) ->
             proposer = proposer_of(runtimes, 2)
             victim = next(r for r in runtimes if r is not proposer)
             behind.now = clock.now - BEHIND_MS
-            victim.clock = behind
+            victim.clock = victim.blocks.clock = behind  # the validation clock too
             tx = account_open(1)
             for runtime in runtimes:
                 give_work(runtime, tx)
