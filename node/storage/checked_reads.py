@@ -52,6 +52,16 @@ class DamageWatch:
         return damaged
 
     @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """A context in which LevelDB's report of damage met by a read that does not go
+        through CheckedReads (the open's own checks, the state tree's reads) is
+        StoreDamagedError, kept as CheckedReads keeps it: one rule for both."""
+        try:
+            yield
+        except DAMAGE as error:
+            raise self.report(error) from None
+
+    @contextlib.contextmanager
     def writes(self) -> Iterator[None]:
         """A context for writes: one LevelDB refuses with Corruption is StoreDamagedError.
         With paranoid_checks a compaction that read a damaged block stops there (rather

@@ -38,7 +38,6 @@ from node.storage.smt_top import SmtTopLevels
 from node.storage.store_files import (
     TREE_DIRECTORY,
     claim_format,
-    damage_reported,
     leveldb_words,
     open_database,
     refuse_half_a_store,
@@ -137,7 +136,7 @@ class LevelDbStore(CheckpointArchive):
         db = open_database(directory, create=create, options=LEVELDB_OPTIONS)
         watch = DamageWatch(directory)
         try:
-            with damage_reported(directory):
+            with watch.reading():
                 claim_format(CheckedReads(db, watch), db, directory)
             # Created with the store, or beside a store written before ADR 0038.
             tree_db = open_database(
@@ -147,7 +146,7 @@ class LevelDbStore(CheckpointArchive):
             db.close()
             raise
         try:
-            with damage_reported(directory):
+            with watch.reading():
                 refuse_half_a_store(
                     CheckedReads(db, watch), CheckedReads(tree_db, watch), directory
                 )
@@ -167,7 +166,7 @@ class LevelDbStore(CheckpointArchive):
         one line with what to do: the start's first reads, worded as its refusal to open."""
         self._watch.opening = True
         try:
-            with damage_reported(self.directory):
+            with self._watch.reading():
                 yield
         finally:
             self._watch.opening = False

@@ -6,8 +6,7 @@ agree on what was committed, and the layout marker refuses a store a newer build
 node/storage/leveldb.py opens through here; nothing here reads a block or a record.
 """
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,16 +51,6 @@ def open_database(directory: Path, *, create: bool, options: Mapping[str, Any]) 
         # A directory that cannot be made (`/proc/nope`: NotFound of its LOCK) or is missing
         # without create: said in LevelDB's words, not as the bytes repr str() gives.
         raise StoreOpenError(directory, leveldb_words(error)) from None
-
-
-@contextlib.contextmanager
-def damage_reported(directory: Path) -> Iterator[None]:
-    """plyvel's CorruptionError, and an IOError of a file LevelDB expected (a table deleted
-    under it), met inside as StoreDamagedError."""
-    try:
-        yield
-    except (plyvel.CorruptionError, plyvel.IOError) as error:
-        raise StoreDamagedError(directory, f"LevelDB reports {leveldb_words(error)}") from None
 
 
 def leveldb_words(error: Exception) -> str:
