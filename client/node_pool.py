@@ -2,7 +2,9 @@
 
 A tx goes to every given node (DESIGN.md §2 step 1), in parallel: whichever node proposes
 next then has it. One acceptance is enough; the failures of the others are kept so the
-CLI can report them. Reads ask the nodes in order and take the first answer.
+CLI can report them. Reads ask the nodes in order and take the first answer; a node that
+cannot answer now (unreachable, another chain's, or saying so: 429, 502, 503, 504) is passed
+over for the next.
 """
 
 import os
@@ -18,6 +20,7 @@ import httpx
 from client.api import DEFAULT_NODE_URL, NODES_ENV, WAIT_MS_MAX, NodeClient, TxStatus
 from client.errors import (
     NodeError,
+    NodeRejectedError,
     NodeResponseError,
     NodeUnreachableError,
     NoNodeAnsweredError,
@@ -30,6 +33,11 @@ from protocol.encoding import JsonObject
 POLL_PAUSE_S: Final = 0.05
 """Pause between polls when a node answers "pending" before the wait it was asked for."""
 FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expired"})
+NOT_NOW_STATUSES: Final = frozenset({429, 502, 503, 504})
+"""HTTP statuses that say "not this node, not now" rather than answer the read: a node busy
+(429, 503 ADMISSION_BUSY or RANGE_BUSY), not ready or with a damaged store (503 from a read:
+STORE_DAMAGED), or a proxy in front of a node that is down (502, 504). Another node's answer
+is as good, so a read of several nodes moves on (NodePool.first_answer)."""
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -118,8 +126,9 @@ class NodePool:
 
     def first_answer(self, ask: Callable[[NodeClient], T]) -> T:
         """ask() of the first node that answers; an error object from a node is final, but
-        a node of another chain (WrongChainError, when ask checks it) is passed over. The
-        nodes after the one that answered are not asked.
+        a node of another chain (WrongChainError, when ask checks it) or one that cannot
+        answer now (passed_over) is passed over. The nodes after the one that answered are
+        not asked.
 
         Raises NoNodeAnsweredError, naming every node and why, when none of several could
         be reached (the last node's error alone read as if only it had been tried)."""
@@ -134,16 +143,14 @@ class NodePool:
     def _first_of(self, answers: Iterable[T | NodeError]) -> T:
         """The first answer of the nodes' answers in the order given (first_answer's rule);
         answers is consumed only up to it."""
-        unreachable: dict[str, NodeError] = {}
+        failures: dict[str, NodeError] = {}
         for client, answer in zip(self.clients, answers, strict=False):
             if not isinstance(answer, NodeError):
                 return answer
-            if len(self.clients) == 1 or not isinstance(
-                answer, (NodeUnreachableError, WrongChainError)
-            ):
+            if len(self.clients) == 1 or not passed_over(answer):
                 raise answer
-            unreachable[client.url] = answer
-        raise NoNodeAnsweredError(unreachable)
+            failures[client.url] = answer
+        raise NoNodeAnsweredError(failures)
 
     def chain_id(self) -> str:
         """The chain_id the first reachable node reports in /v1/status."""
@@ -211,6 +218,15 @@ class NodePool:
         if isinstance(last, NodeError):
             raise last
         return last
+
+
+def passed_over(error: NodeError) -> bool:
+    """Whether a read of several nodes asks the next node after this error: the node could
+    not be reached, serves another chain, or said it cannot answer now (NOT_NOW_STATUSES).
+    Any other refusal (404 unknown id, 400 bad input) is the answer: every node would say it."""
+    if isinstance(error, (NodeUnreachableError, WrongChainError)):
+        return True
+    return isinstance(error, NodeRejectedError) and error.status_code in NOT_NOW_STATUSES
 
 
 def _attempt(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | NodeError:

@@ -6,7 +6,13 @@ import httpx
 import pytest
 
 from client.api import DEFAULT_NODE_URL, NODES_ENV
-from client.errors import NodeUnreachableError, NoNodeAnsweredError, SubmitError, UsageError
+from client.errors import (
+    NodeRejectedError,
+    NodeUnreachableError,
+    NoNodeAnsweredError,
+    SubmitError,
+    UsageError,
+)
 from client.node_pool import NodePool, node_urls
 
 TX_ID = "ab" * 32
@@ -175,6 +181,44 @@ def test_first_answer_skips_unreachable_nodes_only() -> None:
     transport = by_host({"a": httpx.ConnectError("x")})
     with NodePool(URLS[:1], transport=transport) as pool, pytest.raises(NodeUnreachableError):
         pool.chain_id()
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(503, "STORE_DAMAGED"), (503, "NOT_READY"), (429, "RATE_LIMITED"), (502, "BAD_GATEWAY")],
+)
+def test_first_answer_passes_over_a_node_that_cannot_answer_now(status: int, code: str) -> None:
+    """A node whose store is damaged answers every read 503 STORE_DAMAGED: the pool took
+    that as the answer and the read failed while two healthy nodes stood behind it."""
+    not_now = httpx.Response(status, json={"error": {"code": code, "detail": "d"}})
+    answer = httpx.Response(200, json={"chain_id": "cc" * 32})
+    with NodePool(URLS, transport=by_host({"a": not_now, "b": answer})) as pool:
+        assert pool.chain_id() == "cc" * 32
+    every = by_host(dict.fromkeys("abc", not_now))
+    with NodePool(URLS, transport=every) as pool, pytest.raises(NoNodeAnsweredError) as caught:
+        pool.chain_id()
+    assert str(caught.value) == (
+        f"no node answered: {code} (HTTP {status}): d (all 3 nodes: http://a:1, http://b:1,"
+        " http://c:1)"
+    )
+    with NodePool(URLS[:1], transport=every) as pool, pytest.raises(NodeRejectedError):
+        pool.chain_id()
+
+
+def test_first_answer_takes_a_refusal_as_the_answer() -> None:
+    """A 404 or 400 is what every node would say: the next node is not asked."""
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "detail": "d"}})
+
+    with (
+        NodePool(URLS, transport=httpx.MockTransport(answer)) as pool,
+        pytest.raises(NodeRejectedError, match="NOT_FOUND"),
+    ):
+        pool.chain_id()
+    assert asked == ["a"]
 
 
 def test_first_answer_from_no_node_names_every_node_tried() -> None:
