@@ -9,8 +9,10 @@ import nacl.pwhash
 import pytest
 
 from genesis.document import Genesis, build_genesis
+from genesis.example.chain_forge import ChainForge
 from genesis.keystore import KdfLimits, create_key_directory
 from genesis.network import LOCAL_CHAIN_NAME, init_local_network
+from tests.unit.client.audit_chains import honest_chain
 from tests.unit.client.fake_node import FakeNode, serve
 
 # libsodium's minimum Argon2id cost: tests only, so each unlock takes about a millisecond.
@@ -75,3 +77,9 @@ def witnessed_network(directory: Path, chain_name: str = LOCAL_CHAIN_NAME) -> Pa
     path = directory / "genesis.json"
     path.write_text(json.dumps(document.to_json(), ensure_ascii=False))
     return path
+
+
+@pytest.fixture(scope="module")
+def honest() -> ChainForge:
+    """The audit tests' honest chain (tests/unit/client/audit_chains.py honest_chain)."""
+    return honest_chain()
