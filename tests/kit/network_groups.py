@@ -5,7 +5,8 @@ xdist's controller, which never imports test modules): `SHARED_NET = "<name>"` p
 module on that session network; `NETWORK_PER_PARAM = True` gives each value of the first
 part of its test ids (n3, n4) a network of its own; any other module has one network.
 `RUN_FIRST = True` marks a module whose network runs longest (measured: the tier's tail),
-so its group starts before the others instead of last.
+so its group starts before the others instead of last; in the unit tier, where every module
+is its own group, a module holding the longest tests (a test handed out last runs alone).
 """
 
 import functools

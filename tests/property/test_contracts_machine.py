@@ -66,6 +66,11 @@ from tests.property.contracts_reference import Op, ReferenceLedger, Unit
 from tests.vectors.contracts.network import TestChain
 from tests.vectors.contracts.tx_generators import TxGenerator
 
+# Holds the unit tier's longest test (a stateful machine, 25-60 s): started first, not last, so
+# that none runs alone at the tier's end while the other workers idle (tests/kit/network_groups.py
+# schedule_order).
+RUN_FIRST = True
+
 COUNTS: Counter[tuple[str, bool]] = Counter()
 """(tx type, accepted) over every run of the test."""
 MACHINE_SETTINGS = settings(

@@ -17,6 +17,11 @@ from tests.property.smt_checks import check_proofs
 from tests.property.smt_reference import reference_root
 from tests.property.test_smt_properties import KEY_SPACE, apply_writes, random_writes
 
+# Holds four of the unit tier's longest tests (~30 s together): started first, not last, so that
+# none runs alone at the tier's end while the other workers idle (tests/kit/network_groups.py
+# schedule_order).
+RUN_FIRST = True
+
 writes_strategy = st.dictionaries(
     st.sampled_from(KEY_SPACE), st.none() | st.binary(min_size=0, max_size=2), max_size=24
 )

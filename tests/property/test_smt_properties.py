@@ -14,6 +14,11 @@ from protocol.smt_proof import EMPTY_HASH
 from tests.property.smt_checks import check_proofs
 from tests.property.smt_reference import reference_root
 
+# Holds three of the unit tier's longest tests (~30 s together): started first, not last, so that
+# none runs alone at the tier's end while the other workers idle (tests/kit/network_groups.py
+# schedule_order).
+RUN_FIRST = True
+
 KEY_SPACE = [f"account/{index}".encode() for index in range(48)]
 
 writes_strategy = st.dictionaries(

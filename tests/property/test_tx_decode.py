@@ -38,6 +38,11 @@ from protocol.tx import COSIGNATURES_MAX, SignedTx, UnsignedTx
 from protocol.tx_decode import signed_batch_fast, signed_tx_fast
 from tests.property.test_encoding_fast import Colour, Name, keys, same, tricky_values, values
 
+# Holds six of the unit tier's longest tests (~100 s together under load): started first, not last,
+# so that none runs alone at the tier's end while the other workers idle
+# (tests/kit/network_groups.py schedule_order).
+RUN_FIRST = True
+
 LIMIT = 2**53
 naturals = st.integers(min_value=0, max_value=LIMIT - 1) | st.sampled_from([0, LIMIT - 1])
 
