@@ -27,6 +27,7 @@ from node.sync_pace import (
     lag_allowed_now,
     seen,
 )
+from node.tx_relay import HAND_OVER_WAIT_S, TxRelay
 
 log = logging.getLogger("lantan.node")
 
@@ -185,6 +186,23 @@ def _said_if_failed(node: Node, task: "asyncio.Task[None]") -> None:
     )
 
 
+async def _hand_over(node: Node, relay: TxRelay) -> None:
+    """A stopping validator's last client txs to its peers (TxRelay.hand_over): uvicorn has
+    closed the listener and finished the requests in flight by now, so none comes after."""
+    try:
+        handed = await relay.hand_over()
+        if handed and node.transport is not None:
+            posted = await node.transport.drain(HAND_OVER_WAIT_S)
+            log.info(
+                "handed %d pending tx(s) to the peers before stopping%s",
+                handed,
+                "" if posted else f" (not every post was done within {HAND_OVER_WAIT_S:g} s)",
+            )
+    except Exception as error:
+        # A stop goes on whatever fails here: the store must still be closed.
+        log.warning("pending txs not handed over before stopping: %s", error)
+
+
 @contextlib.asynccontextmanager
 async def lifespan_of(node: Node) -> AsyncIterator[None]:
     if node.transport is not None:
@@ -208,6 +226,7 @@ async def lifespan_of(node: Node) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         await node.checkpoint_signing.stop()
         if node.service.relay is not None:
+            await _hand_over(node, node.service.relay)
             await node.service.relay.stop()
         if node.runtime is not None:
             await node.runtime.stop()

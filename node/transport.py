@@ -128,6 +128,17 @@ class PeerTransport:
         for link in self._links.values():
             self._start_link(link)
 
+    async def drain(self, timeout_s: float) -> bool:
+        """Wait until every envelope queued now has been posted or given up on, at most
+        timeout_s: a stopping node's last messages (TxRelay.hand_over) go out before stop()
+        cancels the senders. True when every queue emptied in time."""
+        joins = [link.queue.join() for link in self._links.values()]
+        try:
+            await asyncio.wait_for(asyncio.gather(*joins), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
     async def stop(self) -> None:
         tasks = [task for link in self._links.values() for task in link.tasks]
         for task in tasks:
@@ -248,6 +259,7 @@ class PeerTransport:
             link.queue.full() or link.queued_bytes + len(data) > QUEUE_BYTES_MAX
         ):
             link.queued_bytes -= len(link.queue.get_nowait()[1])
+            link.queue.task_done()
             self._count(link.name, "dropped_queue_full")
         link.queue.put_nowait((kind, data, fallback, self._clock()))
         link.queued_bytes += len(data)
@@ -256,47 +268,61 @@ class PeerTransport:
         self._metrics.peer_sends.labels(peer=name, outcome=outcome).inc()
 
     async def _deliver(self, link: "_Link") -> None:
-        assert self._client is not None
         while True:
-            kind, data, fallback, queued_s = await link.queue.get()
-            link.queued_bytes -= len(data)
-            if self._clock() - queued_s > MESSAGE_AGE_MAX_S:
-                self._count(link.name, "dropped_stale")
-                log.info("peer %s: a %s message queued too long, dropped", link.name, kind.value)
-                continue
-            url = f"{link.url}/peer/{kind.value}"
-            started = time.monotonic()
+            queued = await link.queue.get()
             try:
-                status, answer = await request_bounded(
-                    self._client,
-                    "POST",
-                    url,
-                    ANSWER_BYTES_MAX,
-                    deadline_s=POST_DEADLINE_S,
-                    head_deadline_s=POST_DEADLINE_S,
-                    content=data,
-                )
-            except httpx.HTTPError as error:
-                self._sent(link.name, "failed", started)
-                log.debug("peer %s unreachable: %s", link.name, describe_peer_error(error))
-                continue
-            except PeerAnswerError as error:
-                self._sent(link.name, "bad_answer", started)
-                log.warning("peer %s: answer to a post cut off: %s", link.name, error)
-                continue
-            if status == 404 and fallback is not None:
-                # A build without this kind's route: the same message in the form it knows,
-                # and that form only from now on (ADR 0036's rolling upgrade).
-                link.lacks.add(kind)
-                self._sent(link.name, "fallback", started)
-                log.info("peer %s lacks /peer/%s; sending the older form", link.name, kind.value)
-                self._enqueue(link, *fallback())
-            elif status >= 400:
-                self._sent(link.name, "refused", started)
-                text = describe_refusal(status, answer)
-                log.warning("peer %s refused %s: %s", link.name, kind.value, text)
-            else:
-                self._sent(link.name, "sent", started)
+                await self._post(link, *queued)
+            finally:
+                # drain() waits on the queue's count of messages not yet dealt with.
+                link.queue.task_done()
+
+    async def _post(
+        self,
+        link: "_Link",
+        kind: PeerKind,
+        data: bytes,
+        fallback: Callable[[], Sealed] | None,
+        queued_s: float,
+    ) -> None:
+        assert self._client is not None
+        link.queued_bytes -= len(data)
+        if self._clock() - queued_s > MESSAGE_AGE_MAX_S:
+            self._count(link.name, "dropped_stale")
+            log.info("peer %s: a %s message queued too long, dropped", link.name, kind.value)
+            return
+        url = f"{link.url}/peer/{kind.value}"
+        started = time.monotonic()
+        try:
+            status, answer = await request_bounded(
+                self._client,
+                "POST",
+                url,
+                ANSWER_BYTES_MAX,
+                deadline_s=POST_DEADLINE_S,
+                head_deadline_s=POST_DEADLINE_S,
+                content=data,
+            )
+        except httpx.HTTPError as error:
+            self._sent(link.name, "failed", started)
+            log.debug("peer %s unreachable: %s", link.name, describe_peer_error(error))
+            return
+        except PeerAnswerError as error:
+            self._sent(link.name, "bad_answer", started)
+            log.warning("peer %s: answer to a post cut off: %s", link.name, error)
+            return
+        if status == 404 and fallback is not None:
+            # A build without this kind's route: the same message in the form it knows,
+            # and that form only from now on (ADR 0036's rolling upgrade).
+            link.lacks.add(kind)
+            self._sent(link.name, "fallback", started)
+            log.info("peer %s lacks /peer/%s; sending the older form", link.name, kind.value)
+            self._enqueue(link, *fallback())
+        elif status >= 400:
+            self._sent(link.name, "refused", started)
+            text = describe_refusal(status, answer)
+            log.warning("peer %s refused %s: %s", link.name, kind.value, text)
+        else:
+            self._sent(link.name, "sent", started)
 
     def _sent(self, name: str, outcome: str, started: float) -> None:
         self._metrics.peer_send.labels(peer=name).observe(time.monotonic() - started)

@@ -185,6 +185,18 @@ class LocalNet:
         reap([pid])
         self._wait_gone(node_dir)
 
+    def stop(self, name: str, *, timeout_s: float = 20.0) -> None:
+        """SIGTERM the node, as `lantan net stop` does, and wait until it has exited."""
+        node_dir = self.directory / name
+        pid = read_pid(node_dir)
+        assert pid is not None, f"{name} is not running"
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        assert not reap([pid], timeout_s), f"{name} did not stop within {timeout_s} s of SIGTERM"
+        while read_pid(node_dir) is not None:
+            assert time.monotonic() < deadline, f"{name} did not stop within {timeout_s} s"
+            time.sleep(0.02)
+
     def _wait_gone(self, node_dir: Path) -> None:
         deadline = time.monotonic() + 10
         while read_pid(node_dir) is not None:

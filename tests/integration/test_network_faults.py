@@ -7,6 +7,7 @@ running and in agreement, so each can also run alone.
 
 import os
 import random
+import re
 import shutil
 from typing import Any
 
@@ -209,6 +210,32 @@ def test_kill_all_and_restart_resumes_from_disk(net: LocalNet, builder: TxBuilde
     submit_to(net, names, wire(after))
     for name in names:
         wait_committed(net, name, after.tx_id)
+
+
+def test_a_tx_taken_just_before_a_stop_commits_on_the_others(
+    net: LocalNet, builder: TxBuilder
+) -> None:
+    # An integrator's probe (stop 57): a tx a validator answered "pending" 0.2-0.5 s before
+    # its SIGTERM was unknown on every node after, its nonce never used. The stopping
+    # validator now hands its last client txs to its peers (node/tx_relay.py hand_over).
+    names = net.validators
+    net.wait_synced(names)
+    victim, others = names[2], names[:2]
+    signed = builder.attest("ningbo-ptc", "taken-just-before-a-stop")
+    answers = submit_to(net, [victim], wire(signed))  # the client reached the victim only
+    assert answers[victim].status_code == 202, answers[victim].text
+    net.stop(victim)
+    heights = {name: wait_committed(net, name, signed.tx_id)["height"] for name in others}
+    assert len(set(heights.values())) == 1, heights
+    log = net.log_tail(victim, 30)
+    stopped = re.search(r"stopped at height (\d+)", log)
+    assert stopped is not None, log
+    # Handed over, or (the victim proposing it at once) committed before the victim stopped.
+    handed = "handed 1 pending tx(s) to the peers" in log
+    assert handed or heights[others[0]] <= int(stopped.group(1)), (heights, log)
+    net.start(victim)
+    net.wait_heights([victim], max(net.height(name) for name in others), timeout_s=60)
+    net.wait_ready(victim)
 
 
 def test_wiped_validator_and_observer_sync(net: LocalNet, builder: TxBuilder) -> None:

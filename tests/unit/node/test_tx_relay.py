@@ -19,7 +19,7 @@ from node.readiness import Readiness
 from node.service import NodeService
 from node.sync_state import SyncState
 from node.transport import PeerTransport
-from node.tx_relay import ANNOUNCE_AFTER_MS, TxRelay, ids_body
+from node.tx_relay import ANNOUNCE_AFTER_MS, HAND_OVER_WINDOW_MS, TxRelay, ids_body
 from node.tx_wants import GRACE_MS
 from protocol.encoding import JsonObject
 from protocol.signing import PublicKey, SigningKey
@@ -57,9 +57,12 @@ class Wire(PeerTransport):
         self.net.sent.append(Sent(self.me.public_key, to, kind, envelope.body, len(data)))
 
     def broadcast(self, kind: PeerKind, body: JsonObject) -> None:
+        self.broadcast_sealed(kind, self.seal(kind, body))
+
+    def broadcast_sealed(self, kind: PeerKind, data: bytes) -> None:
         for to in self.net.nodes:
             if to != self.me.public_key:
-                self.send(to, kind, body)
+                self.send_sealed(to, kind, data)
 
 
 class Net:
@@ -295,3 +298,25 @@ def test_malformed_id_lists_are_dropped_and_counted(net: Net) -> None:
     for body in bodies:
         assert inbox.tx_ids(body) is None
     assert inbox.dropped["bad_body"] == 4
+
+
+def test_a_stopping_validator_hands_its_last_client_txs_to_its_peers(net: Net) -> None:
+    # An integrator's probe (stop 57): a tx a validator answered "pending" 0.2-0.5 s before
+    # its SIGTERM was unknown on every node after the stop, its nonce never used.
+    txs = client_txs(4)
+    earlier, last = txs[:2], txs[2:]
+
+    async def scenario() -> None:
+        for service in net.nodes.values():  # the client sent these to every validator
+            await service.submit(payloads(earlier))
+        net.sent.clear()
+        net.clock.now += HAND_OVER_WINDOW_MS + 1  # announced and fetchable long since
+        await net.nodes[A].submit(payloads(last))  # reached A only, just before A stops
+        assert await net.relay(A).hand_over() == len(last)
+        (handed,) = net.sent
+        assert (handed.to, handed.kind) == (B, PeerKind.TXS)
+        await net.deliver()
+        assert all(tx.tx_id in net.nodes[B].mempool for tx in last)
+        assert await net.relay(B).hand_over() == 0  # B's copies came from a peer, not a client
+
+    asyncio.run(scenario())
