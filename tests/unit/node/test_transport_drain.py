@@ -8,7 +8,7 @@ from node.peer_envelope import PeerKind
 from node.transport import Peer, PeerTransport
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
-from tests.unit.node.test_transport_answers import _read_post
+from tests.unit.node.held_peer import start_held_peer
 
 CHAIN_ID = Hash32(bytes(32))
 ME, A = SigningKey(bytes([1]) * 32), SigningKey(bytes([3]) * 32)
@@ -19,22 +19,7 @@ async def _drains_once_answered() -> tuple[bool, bool, list[bytes]]:
     release = asyncio.Event()
     received: list[bytes] = []
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                received.append(await _read_post(reader))
-                await release.wait()
-                body = b'{"accepted":true}'
-                writer.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: %d\r\n\r\n" % len(body))
-                writer.write(body)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    server, port = await start_held_peer(release, received)
     peer = Peer(name="a", public_key=A.public_key, url=f"http://127.0.0.1:{port}")
     transport = PeerTransport(ME, CHAIN_ID, [peer])
     transport.start()

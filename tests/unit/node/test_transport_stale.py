@@ -10,7 +10,8 @@ from node.peer_envelope import PeerKind
 from node.transport import MESSAGE_AGE_MAX_S, SENDERS_PER_PEER, Peer, PeerTransport
 from protocol.hashing import Hash32
 from protocol.signing import SigningKey
-from tests.unit.node.test_transport_answers import _outcomes, _read_post
+from tests.unit.node.held_peer import start_held_peer
+from tests.unit.node.test_transport_answers import _outcomes
 
 CHAIN_ID = Hash32(bytes(32))
 ME, A = SigningKey(bytes([1]) * 32), SigningKey(bytes([3]) * 32)
@@ -31,22 +32,7 @@ async def _posts_after_a_stall() -> tuple[list[bytes], dict[str, float]]:
     release = asyncio.Event()
     received: list[bytes] = []
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                received.append(await _read_post(reader))
-                await release.wait()
-                body = b'{"accepted":true}'
-                writer.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: %d\r\n\r\n" % len(body))
-                writer.write(body)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    server, port = await start_held_peer(release, received)
     metrics, clock = NodeMetrics(), Clock()
     peer = Peer(name="a", public_key=A.public_key, url=f"http://127.0.0.1:{port}")
     transport = PeerTransport(ME, CHAIN_ID, [peer], metrics=metrics, clock=clock)
