@@ -19,7 +19,11 @@ class Strict(BaseModel):
 
 
 class ErrorDetail(Strict):
-    code: str = Field(description="Machine-readable reason, e.g. WRONG_NONCE, NOT_FOUND")
+    code: str = Field(
+        description="Machine-readable reason: an HTTP-layer code in UPPER_SNAKE (e.g. NOT_FOUND, "
+        "BAD_REQUEST) or, from POST /v1/txs, a lower_snake admission reason (e.g. wrong_nonce); "
+        "docs/PROTOCOL.md §15.2 lists both"
+    )
     detail: str
 
 
