@@ -193,17 +193,23 @@ class PeerInbox:
             self.runtime.note_heard(height)
         return True
 
-    def deliver(self, received: MessageReceived) -> None:
-        """Hand a decoded consensus message to the runtime (on the event loop)."""
+    def deliver(self, received: MessageReceived) -> bool:
+        """Hand a decoded consensus message to the runtime (on the event loop); False
+        (counted) when its queue is full. True says queued, not valid: the engine checks
+        it later on its own loop."""
         if self.runtime is not None and not self.runtime.deliver(received):
             self._drop(DropReason.QUEUE_FULL, "consensus queue full")
+            return False
+        return True
 
-    def checkpoint(self, body: JsonObject) -> None:
+    def checkpoint(self, body: JsonObject) -> bool:
+        """Keep a peer's checkpoint line (on the event loop); False (counted) when it is
+        malformed, does not verify or is out of the window."""
         try:
             obj = expect_object(body, "checkpoint", ("size", "root", "line"))
             size = read_int(obj, "size", minimum=1)
             if self._checkpoint_out_of_window(size):
-                return
+                return False
             root = Hash32(parse_hex(obj["root"], "root", size=HASH_SIZE))
             line = read_str(obj, "line", max_length=1024)
             evidence = self.checkpoints.add(
@@ -214,10 +220,11 @@ class PeerInbox:
             )
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
-            return
+            return False
         if evidence is not None and self.runtime is not None:
             log.error("conflicting checkpoint signatures at size %d", size)
             self.runtime.evidence_pool.add(evidence)
+        return True
 
     def _checkpoint_out_of_window(self, size: int) -> bool:
         """Whether a checkpoint line's size is too far from our head's to keep (counted).
@@ -243,27 +250,31 @@ class PeerInbox:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
 
-    async def pool_evidence(self, evidence: Evidence) -> None:
+    async def pool_evidence(self, evidence: Evidence) -> bool:
         """On the event loop: pool a peer's evidence once the pool has room for it (room,
         the offender's share: they read the pool, which this loop owns), then once it
         passes problem() off the loop: its age, then its two signature checks, through the
         ledger's signature cache that the proposer's re-check and apply_block then hit. A
         validator flooding evidence against one offender whose share is full costs no
-        Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped."""
+        Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped. False
+        when refused (counted); True when pooled, or pooled already."""
         runtime = self.runtime
-        if runtime is None or evidence.hash() in runtime.evidence_pool:
-            return
+        if runtime is None:
+            return False
+        if evidence.hash() in runtime.evidence_pool:
+            return True
         no_room = runtime.evidence_pool.no_room(evidence)
         if no_room is not None:
             runtime.metrics.evidence_refused_for(no_room)  # as pool() counts it
-            return
+            return False
         loop = asyncio.get_running_loop()
         problem = await loop.run_in_executor(None, runtime.evidence_pool.problem, evidence)
         if problem is not None:
             runtime.metrics.evidence_refused_for(problem)
             self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")
-            return
+            return False
         runtime.evidence_pool.pool(evidence)
+        return True
 
     def tx_payloads(self, body: JsonObject) -> list[bytes] | None:
         try:

@@ -181,9 +181,10 @@ def test_peer_messages_are_answered_202_and_refusals_counted(api: Api) -> None:
     outsider = seal_envelope(KEYS["xiangshan-court"], CHAIN_ID, PeerKind.TXS, {"txs": []})
     assert api.client.post("/peer/txs", content=outsider).json() == {"accepted": False}
     assert api.inbox.dropped["unknown_key"] == 1
-    # A validator's envelope with a body that is no tx list is accepted, then dropped.
+    # A validator's envelope with a body that is no tx list opens, then its body is dropped:
+    # the answer says so (it said true, hostile pass h56).
     bad_body = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.TXS, {"tx": 1})
-    assert api.client.post("/peer/txs", content=bad_body).json() == {"accepted": True}
+    assert api.client.post("/peer/txs", content=bad_body).json() == {"accepted": False}
     assert api.inbox.dropped["bad_body"] == 1
     # Gossiped txs are admitted like submitted ones.
     tx = account_open(1)
@@ -231,11 +232,11 @@ def test_votes_far_above_our_height_are_dropped_before_decoding(api: Api) -> Non
     far = api.ledger.height + 1 + FAR_AHEAD_HEIGHTS
     assert post_vote(far) and post_vote(1)
     assert api.inbox.dropped["far_ahead"] == 0
-    # Its envelope verifies (so it is accepted), then it is counted and dropped undecoded;
-    # the height it names still tells block sync's pace that a peer is ahead.
+    # Its envelope verifies, then it is counted and dropped undecoded (answered so); the
+    # height it names still tells block sync's pace that a peer is ahead.
     heard: list[int] = []
     api.inbox.runtime = SimpleNamespace(note_heard=heard.append)  # type: ignore[assignment]
-    assert post_vote(far + 1)
+    assert not post_vote(far + 1)
     assert api.inbox.dropped["far_ahead"] == 1
     assert heard == [far + 1]
     assert api.inbox.dropped["bad_body"] == 0

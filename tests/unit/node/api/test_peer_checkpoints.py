@@ -8,11 +8,13 @@ import pytest
 
 from node import checkpoints, peering
 from node.checkpoints import SIZES_KEPT
+from node.peer_envelope import PeerKind, seal_envelope
 from node.peering import FAR_AHEAD_HEIGHTS
+from protocol.encoding import JsonObject
 from protocol.hashing import Hash32, sha256
 from protocol.note import sign_note
 from tests.unit.node.api.kit import Api, commit_pending
-from tests.unit.node.chain_kit import KEYS, VALIDATOR_NAMES
+from tests.unit.node.chain_kit import CHAIN_ID, KEYS, VALIDATOR_NAMES
 
 ROOT = Hash32(sha256(b"root"))
 COUNTY, NINGBO, XIAMEN = VALIDATOR_NAMES
@@ -63,3 +65,24 @@ def test_lines_a_few_sizes_ahead_are_kept(api: Api) -> None:
     gossip(api, NINGBO, size)
     api.service.checkpoints.set_committed_root(size, ROOT)
     assert api.service.checkpoints.signed_note(size, 2) is not None
+
+
+def post_line(api: Api, name: str, size: int, signer: str | None = None) -> object:
+    """Post name's checkpoint line for size as a validator's envelope; the answer's JSON."""
+    text = api.service.checkpoints.checkpoint(size, ROOT).body()
+    line = sign_note(text, name, KEYS[signer or name]).line()
+    body: JsonObject = {"size": size, "root": ROOT.hex(), "line": line}
+    data = seal_envelope(KEYS[XIAMEN], CHAIN_ID, PeerKind.CHECKPOINT, body)
+    return api.client.post("/peer/checkpoint", content=data).json()
+
+
+def test_the_answer_says_whether_the_line_was_kept(api: Api) -> None:
+    # The book's check runs before the answer, so the answer says its outcome: a line that
+    # does not verify, or of a size out of the window, answered {"accepted": true} before
+    # (hostile pass h56), though it was dropped and counted.
+    size = api.ledger.height + 1
+    assert post_line(api, XIAMEN, size) == {"accepted": True}
+    assert post_line(api, NINGBO, size, signer=XIAMEN) == {"accepted": False}
+    assert api.inbox.dropped["bad_body"] == 1
+    assert post_line(api, XIAMEN, size + 1_000_000) == {"accepted": False}
+    assert api.inbox.dropped["far_ahead"] == 1
