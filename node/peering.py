@@ -294,7 +294,12 @@ class PeerInbox:
 
     def _drop(self, reason: DropReason, detail: str) -> None:
         self.dropped[reason.value] += 1
-        log.info("dropped peer message (%s): %s", reason.value, detail[:200])
+        log.info(
+            "dropped peer message (%s): %s",
+            reason.value,
+            detail[:200],
+            extra={"reason": reason.value},  # a budget of the log's rate limit per reason
+        )
 
 
 def vote_or_proposal_height(body: JsonObject) -> int | None:

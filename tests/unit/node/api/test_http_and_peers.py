@@ -329,3 +329,16 @@ def test_known_parameters_pass_and_a_route_that_takes_none_ignores_them(api: Api
     assert api.client.get("/v1/proofs/state/params?height=0").status_code == 200
     assert api.client.get("/v1/institutions?limit=2").status_code == 200
     assert api.client.get("/v1/status?_=1").status_code == 200  # a cache-buster
+
+
+def test_a_dropped_peer_message_s_line_names_its_reason_for_the_rate_limit(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The log's rate limit gives each reason a budget of its own (node/logs.py): five
+    # malformed envelopes no longer hide the line of an unknown key's right after.
+    outsider = seal_envelope(KEYS["xiangshan-court"], CHAIN_ID, PeerKind.TXS, {"txs": []})
+    with caplog.at_level(logging.INFO, logger="lantan.peer"):
+        api.client.post("/peer/consensus", content=b"nonsense")
+        api.client.post("/peer/txs", content=outsider)
+    reasons = [getattr(r, "reason", None) for r in caplog.records if r.name == "lantan.peer"]
+    assert reasons == ["malformed", "unknown_key"]
