@@ -112,11 +112,10 @@ class PeerInbox:
         return envelope.sender, envelope.body
 
     def consensus_message(self, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
-        """Decode a consensus message (off the event loop); None (counted) when malformed,
-        or a vote or proposal far above our height (counted, not logged: a lagging node
-        gets one per peer and vote)."""
+        """Decode a consensus message (off the event loop); None (counted and logged) when
+        malformed, or a vote or proposal far above our height."""
         height = vote_or_proposal_height(body)
-        if height is not None and self._far_ahead(height):
+        if height is not None and self._far_ahead(sender, height, "vote or proposal"):
             return None
         try:
             message = message_from_json(body)
@@ -137,7 +136,7 @@ class PeerInbox:
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
-        if self._far_ahead(compact.height):
+        if self._far_ahead(sender, compact.height, "compact proposal"):
             return None
         if compact.height <= self.ledger.height:
             # Late: a slow link delivers a backlog minutes old (tests/chaos, stop 48). This
@@ -161,7 +160,7 @@ class PeerInbox:
             # Not yet authenticated as its round's proposal (the engine does that): a
             # request is sent only for the heights the engine keeps proposals of, so a
             # peer cannot make this node ask it for blocks of any height it names.
-            self.dropped[DropReason.FAR_AHEAD.value] += 1
+            self._drop_far_ahead(sender, compact.height, "compact proposal of unheld txs")
             return None
         if isinstance(expanded, list):
             self.compact["missing"] += 1
@@ -182,12 +181,13 @@ class PeerInbox:
         replica = None if self.runtime is None else self.runtime.replica
         return None if replica is None else replica.blocks.get(block_hash)
 
-    def _far_ahead(self, height: int) -> bool:
+    def _far_ahead(self, sender: PublicKey, height: int, what: str) -> bool:
         """Whether a vote or proposal of height is too far ahead to decode further
-        (FAR_AHEAD_HEIGHTS); such a message is counted and its height still heard."""
+        (FAR_AHEAD_HEIGHTS); such a message is dropped (_drop_far_ahead) and its height
+        still heard."""
         if height <= self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
             return False
-        self.dropped[DropReason.FAR_AHEAD.value] += 1
+        self._drop_far_ahead(sender, height, what)
         if self.runtime is not None:
             # Dropped, but it still says a peer is ahead: block sync polls fast again.
             self.runtime.note_heard(height)
@@ -202,13 +202,13 @@ class PeerInbox:
             return False
         return True
 
-    def checkpoint(self, body: JsonObject) -> bool:
-        """Keep a peer's checkpoint line (on the event loop); False (counted) when it is
+    def checkpoint(self, sender: PublicKey, body: JsonObject) -> bool:
+        """Keep sender's checkpoint line (on the event loop); False (counted) when it is
         malformed, does not verify or is out of the window."""
         try:
             obj = expect_object(body, "checkpoint", ("size", "root", "line"))
             size = read_int(obj, "size", minimum=1)
-            if self._checkpoint_out_of_window(size):
+            if self._checkpoint_out_of_window(sender, size):
                 return False
             root = Hash32(parse_hex(obj["root"], "root", size=HASH_SIZE))
             line = read_str(obj, "line", max_length=1024)
@@ -226,7 +226,7 @@ class PeerInbox:
             self.runtime.evidence_pool.add(evidence)
         return True
 
-    def _checkpoint_out_of_window(self, size: int) -> bool:
+    def _checkpoint_out_of_window(self, sender: PublicKey, size: int) -> bool:
         """Whether a checkpoint line's size is too far from our head's to keep (counted).
 
         The book keeps SIZES_KEPT sizes in the order they arrive: a Byzantine validator's
@@ -237,7 +237,7 @@ class PeerInbox:
         head_size = self.ledger.height + 1
         if head_size - SIZES_KEPT // 2 <= size <= head_size + FAR_AHEAD_HEIGHTS:
             return False
-        self.dropped[DropReason.FAR_AHEAD.value] += 1
+        self._drop_far_ahead(sender, size, "checkpoint line")
         return True
 
     def evidence(self, body: JsonObject) -> Evidence | None:
@@ -292,13 +292,27 @@ class PeerInbox:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
 
-    def _drop(self, reason: DropReason, detail: str) -> None:
+    def _drop_far_ahead(self, sender: PublicKey, height: int, what: str) -> None:
+        """Count and log a message of a height (a checkpoint's size) out of the window:
+        counted alone, a flood of them named nobody (hostile pass h56). A lagging node
+        gets one per peer and vote too; the log's rate limit keeps those to a few lines."""
+        key = sender.hex()[:16]
+        self._drop(
+            DropReason.FAR_AHEAD,
+            f"{what} of height {height} from {key}, out of the window around ours",
+            sender=key,
+            peer_height=height,
+        )
+
+    def _drop(self, reason: DropReason, detail: str, **fields: object) -> None:
+        """Count a dropped message and log it; fields go on the JSON line as they are."""
         self.dropped[reason.value] += 1
         log.info(
             "dropped peer message (%s): %s",
             reason.value,
             detail[:200],
-            extra={"reason": reason.value},  # a budget of the log's rate limit per reason
+            # reason: a budget of the log's rate limit per reason (node/logs.py).
+            extra={"reason": reason.value, **fields},
         )
 
 

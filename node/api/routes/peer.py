@@ -204,9 +204,9 @@ def _body(_inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> JsonObject
     return body
 
 
-async def _checkpoint(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> bool:
+async def _checkpoint(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> bool:
     # On the event loop: the checkpoint book is the loop's (after_commit writes it too).
-    return inbox.checkpoint(body)
+    return inbox.checkpoint(sender, body)
 
 
 def _evidence(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> Evidence | None:

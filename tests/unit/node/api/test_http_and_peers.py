@@ -342,3 +342,22 @@ def test_a_dropped_peer_message_s_line_names_its_reason_for_the_rate_limit(
         api.client.post("/peer/txs", content=outsider)
     reasons = [getattr(r, "reason", None) for r in caplog.records if r.name == "lantan.peer"]
     assert reasons == ["malformed", "unknown_key"]
+
+
+def test_a_vote_far_ahead_is_logged_naming_its_sender_and_height(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Counted alone before (hostile pass h56: `far_ahead` moved and nothing named who).
+    far = api.ledger.height + 2 + FAR_AHEAD_HEIGHTS
+    vote = sign_vote(precommit(CHAIN_ID, far, 0, sha256(b"block")), VALIDATOR_KEYS[0])
+    data = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.CONSENSUS, message_to_json(vote))
+    with caplog.at_level(logging.INFO, logger="lantan.peer"):
+        assert api.client.post("/peer/consensus", content=data).json() == {"accepted": False}
+    (line,) = (r for r in caplog.records if r.name == "lantan.peer")
+    sender = VALIDATOR_KEYS[0].public_key.hex()[:16]
+    assert line.getMessage() == (
+        f"dropped peer message (far_ahead): vote or proposal of height {far} from {sender},"
+        " out of the window around ours"
+    )
+    fields = {k: getattr(line, k, None) for k in ("reason", "sender", "peer_height")}
+    assert fields == {"reason": "far_ahead", "sender": sender, "peer_height": far}

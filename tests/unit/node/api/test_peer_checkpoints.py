@@ -4,6 +4,8 @@ so a Byzantine validator's validly signed lines for SIZES_KEPT sizes far ahead p
 every real size's lines, and the committed roots with them (no note of those sizes formed
 here any more)."""
 
+import logging
+
 import pytest
 
 from node import checkpoints, peering
@@ -23,7 +25,7 @@ COUNTY, NINGBO, XIAMEN = VALIDATOR_NAMES
 def gossip(api: Api, name: str, size: int, root: Hash32 = ROOT) -> None:
     text = api.service.checkpoints.checkpoint(size, root).body()
     line = sign_note(text, name, KEYS[name]).line()
-    api.inbox.checkpoint({"size": size, "root": root.hex(), "line": line})
+    api.inbox.checkpoint(KEYS[name].public_key, {"size": size, "root": root.hex(), "line": line})
 
 
 def test_lines_for_sizes_far_ahead_push_out_no_real_size(api: Api) -> None:
@@ -86,3 +88,15 @@ def test_the_answer_says_whether_the_line_was_kept(api: Api) -> None:
     assert api.inbox.dropped["bad_body"] == 1
     assert post_line(api, XIAMEN, size + 1_000_000) == {"accepted": False}
     assert api.inbox.dropped["far_ahead"] == 1
+
+
+def test_a_line_out_of_the_window_is_logged_naming_its_sender(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    far = api.ledger.height + 1_000_000
+    with caplog.at_level(logging.INFO, logger="lantan.peer"):
+        gossip(api, XIAMEN, far)
+    (line,) = (r for r in caplog.records if r.name == "lantan.peer")
+    assert getattr(line, "reason", None) == "far_ahead"
+    assert getattr(line, "sender", None) == KEYS[XIAMEN].public_key.hex()[:16]
+    assert getattr(line, "peer_height", None) == far
