@@ -36,7 +36,7 @@ from starlette.types import Receive, Scope, Send
 
 from consensus import MessageReceived
 from node.api.errors import ApiError, error_body
-from node.api.limits import header_value
+from node.api.limits import CLAIMED_SENDER, header_value
 from node.api.middleware import HttpMiddleware
 from node.api.schemas import PeerAccepted
 from node.peer_envelope import AUTH_LINE_BYTES, DropReason, PeerKind
@@ -48,11 +48,6 @@ from protocol.signing import PublicKey
 from protocol.votes import SignedVote
 
 router = APIRouter(tags=["peer"], include_in_schema=False)
-
-CLAIMED_SENDER = "lantan.claimed_sender"
-"""Scope key: the first 16 hex digits of the validator key a peer body's authentication
-line names, set once that line is in and names one (unverified until the body is whole).
-node/http_server.py names it when it evicts the connection as a slow body."""
 
 
 def _inbox(request: Request) -> PeerInbox:

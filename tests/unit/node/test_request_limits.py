@@ -13,7 +13,7 @@ from starlette.types import Message
 from node import logs
 from node.api import json_bounds
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
-from node.api.limits import HttpLimits, RequestLimits
+from node.api.limits import CLAIMED_SENDER, HttpLimits, RequestLimits
 from node.logs import RateLimitFilter
 from protocol.encoding import NESTING_DEPTH_MAX
 
@@ -174,3 +174,39 @@ def test_the_limit_forgets_windows_that_are_over_when_it_holds_too_many(
     assert limiter.filter(line("recent", 115.0))
     assert len(limiter._windows) == 1
     assert not limiter.filter(line("recent", 115.5))
+
+
+def test_a_body_timeout_is_a_warning_naming_the_client_and_the_claimed_sender(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Only evictions were logged: 1,295 slow peer bodies answered 408 left no line (h56).
+    limits = HttpLimits(body_timeout_s=0.05)
+    sent: list[Message] = []
+
+    async def main() -> None:
+        async def receive() -> Message:
+            await asyncio.sleep(3600)
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/peer/consensus",
+            "headers": [],
+            "client": ("127.0.0.9", 4321),
+            CLAIMED_SENDER: "5da7d22a2765811b",
+        }
+        await RequestLimits(_echo_body, limits)(scope, receive, send)
+
+    with caplog.at_level(logging.WARNING, logger="lantan.http"):
+        asyncio.run(main())
+    assert sent[0]["status"] == 408
+    (line,) = caplog.records
+    assert line.getMessage() == (
+        "body not received within 0.05 s: POST /peer/consensus from 127.0.0.9:4321"
+        " (claimed sender 5da7d22a2765811b)"
+    )
+    assert getattr(line, "reason", None) == "body_timeout"
