@@ -115,7 +115,7 @@ class PeerInbox:
         """Decode a consensus message (off the event loop); None (counted and logged) when
         malformed, or a vote or proposal far above our height."""
         height = vote_or_proposal_height(body)
-        if height is not None and self._far_ahead(sender, height, "vote or proposal"):
+        if height is not None and self._far_ahead(sender, height, "vote or proposal of height"):
             return None
         try:
             message = message_from_json(body)
@@ -136,7 +136,7 @@ class PeerInbox:
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
-        if self._far_ahead(sender, compact.height, "compact proposal"):
+        if self._far_ahead(sender, compact.height, "compact proposal of height"):
             return None
         if compact.height <= self.ledger.height:
             # Late: a slow link delivers a backlog minutes old (tests/chaos, stop 48). This
@@ -160,7 +160,7 @@ class PeerInbox:
             # Not yet authenticated as its round's proposal (the engine does that): a
             # request is sent only for the heights the engine keeps proposals of, so a
             # peer cannot make this node ask it for blocks of any height it names.
-            self._drop_far_ahead(sender, compact.height, "compact proposal of unheld txs")
+            self._drop_far_ahead(sender, compact.height, "compact proposal of unheld txs, height")
             return None
         if isinstance(expanded, list):
             self.compact["missing"] += 1
@@ -237,7 +237,7 @@ class PeerInbox:
         head_size = self.ledger.height + 1
         if head_size - SIZES_KEPT // 2 <= size <= head_size + FAR_AHEAD_HEIGHTS:
             return False
-        self._drop_far_ahead(sender, size, "checkpoint line")
+        self._drop_far_ahead(sender, size, "checkpoint line of size")
         return True
 
     def evidence(self, body: JsonObject) -> Evidence | None:
@@ -293,13 +293,14 @@ class PeerInbox:
             return None
 
     def _drop_far_ahead(self, sender: PublicKey, height: int, what: str) -> None:
-        """Count and log a message of a height (a checkpoint's size) out of the window:
-        counted alone, a flood of them named nobody (hostile pass h56). A lagging node
-        gets one per peer and vote too; the log's rate limit keeps those to a few lines."""
+        """Count and log a message of a height (a checkpoint's size) out of the window, what
+        naming it up to that number: counted alone, a flood of them named nobody (hostile
+        pass h56). A lagging node gets one per peer and vote too; the log's rate limit
+        keeps those to a few lines."""
         key = sender.hex()[:16]
         self._drop(
             DropReason.FAR_AHEAD,
-            f"{what} of height {height} from {key}, out of the window around ours",
+            f"{what} {height} from {key}, out of the window around ours",
             sender=key,
             peer_height=height,
         )

@@ -97,6 +97,9 @@ def test_a_line_out_of_the_window_is_logged_naming_its_sender(
     with caplog.at_level(logging.INFO, logger="lantan.peer"):
         gossip(api, XIAMEN, far)
     (line,) = (r for r in caplog.records if r.name == "lantan.peer")
+    assert line.getMessage().startswith(
+        f"dropped peer message (far_ahead): checkpoint line of size {far} from "
+    )
     assert getattr(line, "reason", None) == "far_ahead"
     assert getattr(line, "sender", None) == KEYS[XIAMEN].public_key.hex()[:16]
     assert getattr(line, "peer_height", None) == far
