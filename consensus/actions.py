@@ -164,6 +164,10 @@ class DropReason(enum.Enum):
     BAD_PROPOSAL_SIGNATURE = "bad_proposal_signature"
     """A proposal not signed by its round's proposer (another key, a signature that does
     not verify, or a POL round outside -1 .. round - 1)."""
+    UNNEEDED_CERTIFICATE = "unneeded_certificate"
+    """A pushed certificate of a height neither decided here (among the decisions kept)
+    nor being decided: ignored unverified, so it says nothing of its sender (a peer more
+    than a height ahead sends such among its recent certificates)."""
 
     @property
     def hostile(self) -> bool:

@@ -437,6 +437,9 @@ def on_certificates(
         decided = state.decisions.get(theirs.height)
         validators = state.decided_validators.get(theirs.height)
         if decided is None or validators is None:
+            # Nothing to compare it with: not verified (one check per certificate would be
+            # a peer's for free), only counted.
+            _dropped(state, DropReason.UNNEEDED_CERTIFICATE, received.sender, theirs.height, out)
             continue
         ours = decided.certificate
         if ours.block_hash == theirs.block_hash:

@@ -43,8 +43,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from node.api.errors import error_body
-from node.api.limits import HttpLimits
-from node.api.routes.peer import CLAIMED_SENDER
+from node.api.limits import CLAIMED_SENDER, HttpLimits
 from node.metrics.registry import NodeMetrics
 
 log = logging.getLogger("lantan.http")

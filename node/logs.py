@@ -105,19 +105,27 @@ def configure_logging(level: str, log_format: str) -> ContextFilter:
     return context
 
 
+LIMIT_KEYS_MAX = 10_000
+"""Windows the rate limit keeps; past it, those whose interval is over are forgotten (all of
+them when that is not enough): its memory stays bounded whatever the keys."""
+
+
 class RateLimitFilter(logging.Filter):
-    """At most `burst` records per (logger, message template) every `interval_s`.
+    """At most `burst` records per (logger, message template, reason) every `interval_s`.
 
     A hostile client can make every request fail the same way; one line per failure once
     wrote 55 MB of log in 40 s. The first records of a kind pass, the rest are counted and
-    the next record that passes says how many were suppressed.
+    the next record of that kind that passes says how many were suppressed. A record's
+    `reason` field (extra={"reason": ...}, a drop's or refusal's reason) has a budget of
+    its own: keyed on the template alone, distinct refusals shared one budget, and a sixth
+    within 10 s was only counted, behind five of another reason (hostile pass h56).
     """
 
     def __init__(self, interval_s: float = 10.0, burst: int = 5) -> None:
         super().__init__()
         self.interval_s = interval_s
         self.burst = burst
-        self._windows: dict[tuple[str, str], tuple[float, int, int]] = {}
+        self._windows: dict[tuple[str, str, str | None], tuple[float, int, int]] = {}
         self.suppressed_total = 0
 
     def start_afresh(self) -> None:
@@ -125,7 +133,8 @@ class RateLimitFilter(logging.Filter):
         self._windows.clear()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = (record.name, str(record.msg))
+        reason = getattr(record, "reason", None)
+        key = (record.name, str(record.msg), None if reason is None else str(reason))
         started, passed, suppressed = self._windows.get(key, (record.created, 0, 0))
         if record.created - started >= self.interval_s:
             started, passed = record.created, 0
@@ -136,9 +145,16 @@ class RateLimitFilter(logging.Filter):
         if suppressed:
             record.suppressed = suppressed
         self._windows[key] = (started, passed + 1, 0)
-        if len(self._windows) > 10_000:
-            self._windows.clear()
+        if len(self._windows) > LIMIT_KEYS_MAX:
+            self._forget_before(record.created - self.interval_s)
         return True
+
+    def _forget_before(self, oldest: float) -> None:
+        """Drop the windows started before oldest (over; a count they hold is dropped with
+        them, as it was when every window was cleared); all of them if still too many."""
+        self._windows = {k: w for k, w in self._windows.items() if w[0] >= oldest}
+        if len(self._windows) > LIMIT_KEYS_MAX:
+            self._windows.clear()
 
 
 LOG_RATE_LIMIT = RateLimitFilter()

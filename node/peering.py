@@ -112,11 +112,10 @@ class PeerInbox:
         return envelope.sender, envelope.body
 
     def consensus_message(self, sender: PublicKey, body: JsonObject) -> MessageReceived | None:
-        """Decode a consensus message (off the event loop); None (counted) when malformed,
-        or a vote or proposal far above our height (counted, not logged: a lagging node
-        gets one per peer and vote)."""
+        """Decode a consensus message (off the event loop); None (counted and logged) when
+        malformed, or a vote or proposal far above our height."""
         height = vote_or_proposal_height(body)
-        if height is not None and self._far_ahead(height):
+        if height is not None and self._far_ahead(sender, height, "vote or proposal of height"):
             return None
         try:
             message = message_from_json(body)
@@ -137,7 +136,7 @@ class PeerInbox:
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
-        if self._far_ahead(compact.height):
+        if self._far_ahead(sender, compact.height, "compact proposal of height"):
             return None
         if compact.height <= self.ledger.height:
             # Late: a slow link delivers a backlog minutes old (tests/chaos, stop 48). This
@@ -161,7 +160,7 @@ class PeerInbox:
             # Not yet authenticated as its round's proposal (the engine does that): a
             # request is sent only for the heights the engine keeps proposals of, so a
             # peer cannot make this node ask it for blocks of any height it names.
-            self.dropped[DropReason.FAR_AHEAD.value] += 1
+            self._drop_far_ahead(sender, compact.height, "compact proposal of unheld txs, height")
             return None
         if isinstance(expanded, list):
             self.compact["missing"] += 1
@@ -182,28 +181,35 @@ class PeerInbox:
         replica = None if self.runtime is None else self.runtime.replica
         return None if replica is None else replica.blocks.get(block_hash)
 
-    def _far_ahead(self, height: int) -> bool:
+    def _far_ahead(self, sender: PublicKey, height: int, what: str) -> bool:
         """Whether a vote or proposal of height is too far ahead to decode further
-        (FAR_AHEAD_HEIGHTS); such a message is counted and its height still heard."""
+        (FAR_AHEAD_HEIGHTS); such a message is dropped (_drop_far_ahead) and its height
+        still heard."""
         if height <= self.ledger.height + 1 + FAR_AHEAD_HEIGHTS:
             return False
-        self.dropped[DropReason.FAR_AHEAD.value] += 1
+        self._drop_far_ahead(sender, height, what)
         if self.runtime is not None:
             # Dropped, but it still says a peer is ahead: block sync polls fast again.
             self.runtime.note_heard(height)
         return True
 
-    def deliver(self, received: MessageReceived) -> None:
-        """Hand a decoded consensus message to the runtime (on the event loop)."""
+    def deliver(self, received: MessageReceived) -> bool:
+        """Hand a decoded consensus message to the runtime (on the event loop); False
+        (counted) when its queue is full. True says queued, not valid: the engine checks
+        it later on its own loop."""
         if self.runtime is not None and not self.runtime.deliver(received):
             self._drop(DropReason.QUEUE_FULL, "consensus queue full")
+            return False
+        return True
 
-    def checkpoint(self, body: JsonObject) -> None:
+    def checkpoint(self, sender: PublicKey, body: JsonObject) -> bool:
+        """Keep sender's checkpoint line (on the event loop); False (counted) when it is
+        malformed, does not verify or is out of the window."""
         try:
             obj = expect_object(body, "checkpoint", ("size", "root", "line"))
             size = read_int(obj, "size", minimum=1)
-            if self._checkpoint_out_of_window(size):
-                return
+            if self._checkpoint_out_of_window(sender, size):
+                return False
             root = Hash32(parse_hex(obj["root"], "root", size=HASH_SIZE))
             line = read_str(obj, "line", max_length=1024)
             evidence = self.checkpoints.add(
@@ -214,12 +220,13 @@ class PeerInbox:
             )
         except ProtocolError as error:
             self._drop(DropReason.BAD_BODY, str(error))
-            return
+            return False
         if evidence is not None and self.runtime is not None:
             log.error("conflicting checkpoint signatures at size %d", size)
             self.runtime.evidence_pool.add(evidence)
+        return True
 
-    def _checkpoint_out_of_window(self, size: int) -> bool:
+    def _checkpoint_out_of_window(self, sender: PublicKey, size: int) -> bool:
         """Whether a checkpoint line's size is too far from our head's to keep (counted).
 
         The book keeps SIZES_KEPT sizes in the order they arrive: a Byzantine validator's
@@ -230,7 +237,7 @@ class PeerInbox:
         head_size = self.ledger.height + 1
         if head_size - SIZES_KEPT // 2 <= size <= head_size + FAR_AHEAD_HEIGHTS:
             return False
-        self.dropped[DropReason.FAR_AHEAD.value] += 1
+        self._drop_far_ahead(sender, size, "checkpoint line of size")
         return True
 
     def evidence(self, body: JsonObject) -> Evidence | None:
@@ -243,27 +250,31 @@ class PeerInbox:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
 
-    async def pool_evidence(self, evidence: Evidence) -> None:
+    async def pool_evidence(self, evidence: Evidence) -> bool:
         """On the event loop: pool a peer's evidence once the pool has room for it (room,
         the offender's share: they read the pool, which this loop owns), then once it
         passes problem() off the loop: its age, then its two signature checks, through the
         ledger's signature cache that the proposer's re-check and apply_block then hit. A
         validator flooding evidence against one offender whose share is full costs no
-        Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped."""
+        Ed25519 work beyond its envelopes. Nothing unchecked is pooled or gossiped. False
+        when refused (counted); True when pooled, or pooled already."""
         runtime = self.runtime
-        if runtime is None or evidence.hash() in runtime.evidence_pool:
-            return
+        if runtime is None:
+            return False
+        if evidence.hash() in runtime.evidence_pool:
+            return True
         no_room = runtime.evidence_pool.no_room(evidence)
         if no_room is not None:
             runtime.metrics.evidence_refused_for(no_room)  # as pool() counts it
-            return
+            return False
         loop = asyncio.get_running_loop()
         problem = await loop.run_in_executor(None, runtime.evidence_pool.problem, evidence)
         if problem is not None:
             runtime.metrics.evidence_refused_for(problem)
             self._drop(DropReason.BAD_BODY, f"evidence refused: {problem}")
-            return
+            return False
         runtime.evidence_pool.pool(evidence)
+        return True
 
     def tx_payloads(self, body: JsonObject) -> list[bytes] | None:
         try:
@@ -281,9 +292,29 @@ class PeerInbox:
             self._drop(DropReason.BAD_BODY, str(error))
             return None
 
-    def _drop(self, reason: DropReason, detail: str) -> None:
+    def _drop_far_ahead(self, sender: PublicKey, height: int, what: str) -> None:
+        """Count and log a message of a height (a checkpoint's size) out of the window, what
+        naming it up to that number: counted alone, a flood of them named nobody (hostile
+        pass h56). A lagging node gets one per peer and vote too; the log's rate limit
+        keeps those to a few lines."""
+        key = sender.hex()[:16]
+        self._drop(
+            DropReason.FAR_AHEAD,
+            f"{what} {height} from {key}, out of the window around ours",
+            sender=key,
+            peer_height=height,
+        )
+
+    def _drop(self, reason: DropReason, detail: str, **fields: object) -> None:
+        """Count a dropped message and log it; fields go on the JSON line as they are."""
         self.dropped[reason.value] += 1
-        log.info("dropped peer message (%s): %s", reason.value, detail[:200])
+        log.info(
+            "dropped peer message (%s): %s",
+            reason.value,
+            detail[:200],
+            # reason: a budget of the log's rate limit per reason (node/logs.py).
+            extra={"reason": reason.value, **fields},
+        )
 
 
 def vote_or_proposal_height(body: JsonObject) -> int | None:

@@ -382,6 +382,7 @@ class NodeRuntime:
                 action.reason.value,
                 action.height,
                 action.sender.hex()[:16],
+                extra={"reason": action.reason.value},  # the rate limit's budget per reason
             )
 
     async def _propose(self, action: RequestProposal) -> None:

@@ -4,12 +4,15 @@ A Content-Length is only a claim: with "Transfer-Encoding: chunked" beside it, t
 reads however many bytes the chunks carry. So the body is counted as each chunk is
 received and the request is refused with 413 the moment it passes its route's limit,
 whatever the framing; a body that stops arriving is refused with 408 after
-body_timeout_s. (Header timeouts and the connection cap live in node/http_server.py,
-below ASGI, because an app only sees a request once its headers are complete.)
+body_timeout_s, and said in a warning through the log's rate limit (a wave of 1,295 slow
+peer bodies in one validator's name left no line: hostile pass h56). (Header timeouts
+and the connection cap live in node/http_server.py, below ASGI, because an app only sees a
+request once its headers are complete.)
 """
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +22,12 @@ from node.api.middleware import HttpMiddleware
 from node.peer_envelope import ENVELOPE_BYTES_MAX
 from protocol.fields import is_decimal
 
+log = logging.getLogger("lantan.http")
+CLAIMED_SENDER = "lantan.claimed_sender"
+"""Scope key: the first 16 hex digits of the validator key a peer body's authentication
+line names, set once that line is in and names one (unverified until the body is whole;
+node/api/routes/peer.py). A body timeout names it, and so does node/http_server.py when it
+evicts the connection as a slow body."""
 MIB = 1024 * 1024
 HEADER_BYTES_MAX = 16 * 1024
 """Request line plus headers. h11 refuses a head still incomplete past it (its
@@ -129,9 +138,26 @@ class RequestLimits(HttpMiddleware):
             if not started:
                 await _refuse(send, 413, "TOO_LARGE", f"body over {limit} bytes (as streamed)")
         except _BodyTimeoutError:
+            timeout = self.limits.body_timeout_s
+            _say_body_timeout(scope, timeout)
             if not started:
-                timeout = self.limits.body_timeout_s
                 await _refuse(send, 408, "BODY_TIMEOUT", f"body not received within {timeout} s")
+
+
+def _say_body_timeout(scope: Scope, timeout: float) -> None:
+    """A warning naming the client, the route and, for a peer body, the sender its
+    authentication line claims (unverified); the log's rate limit keeps a wave of slow
+    bodies to a few lines and a count (node/logs.py)."""
+    client = scope.get("client")
+    log.warning(
+        "body not received within %s s: %s %s from %s (claimed sender %s)",
+        timeout,
+        scope.get("method", "?"),
+        str(scope.get("path", "?"))[:100],
+        "unknown" if client is None else f"{client[0]}:{client[1]}",
+        scope.get(CLAIMED_SENDER) or "unknown",
+        extra={"reason": "body_timeout"},
+    )
 
 
 def _head_bytes(scope: Scope) -> int:

@@ -13,11 +13,20 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from node.logs import LOG_RATE_LIMIT
-from node.peering import PeerInbox
+from node.peering import FAR_AHEAD_HEIGHTS, PeerInbox
 from node.readiness import Readiness
 from node.service import NodeService
 from node.transport import PeerTransport
 from protocol.signature_cache import SignatureCache
+
+
+def vouched_height(claimed: int, own: int) -> int:
+    """A peer's claimed height as lantan_peer_height exports it: at most FAR_AHEAD_HEIGHTS
+    above ours, the heights whose votes this node still takes from a peer (node/peering.py).
+    A claim is a number in the peer's /v1/status, checked by nothing: one validator
+    answering 9e15 flattened every height on the dashboard's shared panel to a line at 0
+    (hostile pass h56). The claim itself is lantan_peer_height_claimed."""
+    return min(claimed, own + FAR_AHEAD_HEIGHTS)
 
 
 class NodeStateCollector(Collector):
@@ -143,15 +152,26 @@ class NodeStateCollector(Collector):
             labels=["peer"],
         )
         height = GaugeMetricFamily(
-            "lantan_peer_height", "The peer's height at the last answered poll.", labels=["peer"]
+            "lantan_peer_height",
+            "The peer's height at the last answered poll, at most "
+            f"{FAR_AHEAD_HEIGHTS} above ours (vouched_height).",
+            labels=["peer"],
         )
+        claimed = GaugeMetricFamily(
+            "lantan_peer_height_claimed",
+            "The height the peer claimed at the last answered poll, unverified.",
+            labels=["peer"],
+        )
+        own = self._service.ledger.height
         for view in views:
             peer = names.get(view.url, view.url)
             up.add_metric([peer], 1 if view.reachable else 0)
             if view.height >= 0:
-                height.add_metric([peer], view.height)
+                height.add_metric([peer], vouched_height(view.height, own))
+                claimed.add_metric([peer], view.height)
         yield up
         yield height
+        yield claimed
         yield _counters(
             "lantan_peer_messages_received",
             "Peer messages accepted, by kind.",

@@ -1,7 +1,13 @@
 """/peer/...: validator-to-validator traffic, every message a signed envelope.
 
-Refused messages are answered 202 like accepted ones (a sender learns nothing from
-probing) and counted in /metrics; only a body over the size limit gets a 413, sent by
+Refused messages are answered 202 like accepted ones and counted in /metrics. The answer's
+`accepted` says what this node knows before it answers: false when the message was dropped
+(its envelope refused, its body malformed, a vote or proposal far ahead, a checkpoint line
+that does not verify or is out of the window, evidence refused, a full consensus queue),
+true when it was taken on: a consensus message queued for the engine, which checks its
+signatures and rounds later, on its own loop (docs/OPERATIONS.md "Hostile peers"). Before,
+a body dropped after its envelope opened answered true. Only a body over the size limit
+gets a 413, sent by
 RequestLimits as soon as the streamed bytes pass it, and a validator past its byte budget
 (node/peer_budget.py) a 429: it is told to slow down, and its bytes are not opened, nor
 read past the authentication line when the body declares more than the budget holds.
@@ -30,7 +36,7 @@ from starlette.types import Receive, Scope, Send
 
 from consensus import MessageReceived
 from node.api.errors import ApiError, error_body
-from node.api.limits import header_value
+from node.api.limits import CLAIMED_SENDER, header_value
 from node.api.middleware import HttpMiddleware
 from node.api.schemas import PeerAccepted
 from node.peer_envelope import AUTH_LINE_BYTES, DropReason, PeerKind
@@ -43,11 +49,6 @@ from protocol.votes import SignedVote
 
 router = APIRouter(tags=["peer"], include_in_schema=False)
 
-CLAIMED_SENDER = "lantan.claimed_sender"
-"""Scope key: the first 16 hex digits of the validator key a peer body's authentication
-line names, set once that line is in and names one (unverified until the body is whole).
-node/http_server.py names it when it evicts the connection as a slow body."""
-
 
 def _inbox(request: Request) -> PeerInbox:
     inbox: PeerInbox = request.app.state.inbox
@@ -57,9 +58,10 @@ def _inbox(request: Request) -> PeerInbox:
 T = TypeVar("T")
 # What one kind of peer message does once its envelope is open: parse is CPU work and runs
 # off the event loop right after the envelope's one signature check (None: dropped, and
-# counted by the inbox); apply runs on the event loop with what parse returned.
+# counted by the inbox); apply runs on the event loop with what parse returned (False:
+# dropped there, and counted). Either is the answer's `accepted`.
 Parse = Callable[[PeerInbox, PublicKey, JsonObject], T | None]
-Apply = Callable[[PeerInbox, PublicKey, T], Awaitable[None]]
+Apply = Callable[[PeerInbox, PublicKey, T], Awaitable[bool]]
 
 
 # Votes and proposals must not queue behind tx work: in the default pool they waited for
@@ -98,9 +100,10 @@ async def _receive(request: Request, kind: PeerKind, handler: _Handler[T]) -> Pe
 async def _accept(
     inbox: PeerInbox, data: bytes, kind: PeerKind, handler: _Handler[T]
 ) -> bool | None:
-    """Open and parse off the event loop, then apply; False when the envelope is refused,
-    None when its sender is past its byte budget (checked first, on the loop: the cheap
-    refusal must not wait in the opener's queue behind the bytes it refuses)."""
+    """Open and parse off the event loop, then apply; False when the envelope is refused or
+    its body dropped, None when its sender is past its byte budget (checked first, on the
+    loop: the cheap refusal must not wait in the opener's queue behind the bytes it
+    refuses)."""
     if inbox.over_budget(data, len(data)):
         return None
     loop = asyncio.get_running_loop()
@@ -112,9 +115,9 @@ async def _accept(
     if isinstance(opened, DropReason):
         return False
     sender, parsed = opened
-    if parsed is not None:
-        await handler.apply(inbox, sender, parsed)
-    return True
+    if parsed is None:
+        return False
+    return await handler.apply(inbox, sender, parsed)
 
 
 def _open_and_parse(
@@ -141,11 +144,12 @@ def _consensus(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> Consens
     return received, old
 
 
-async def _deliver(inbox: PeerInbox, _sender: PublicKey, parsed: Consensus) -> None:
+async def _deliver(inbox: PeerInbox, _sender: PublicKey, parsed: Consensus) -> bool:
     received, evidence = parsed
-    inbox.deliver(received)
+    queued = inbox.deliver(received)
     if evidence is not None:
         await inbox.pool_evidence(evidence)
+    return queued
 
 
 def _compact(
@@ -156,51 +160,56 @@ def _compact(
 
 async def _deliver_compact(
     inbox: PeerInbox, _sender: PublicKey, outcome: MessageReceived | MissingTxs
-) -> None:
+) -> bool:
     if isinstance(outcome, MessageReceived):
-        inbox.deliver(outcome)
-    elif inbox.runtime is not None:
+        return inbox.deliver(outcome)
+    if inbox.runtime is not None:
         inbox.runtime.proposals.ask_for_block(outcome.sender, outcome.request)
+    return True
 
 
 def _txs(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> list[bytes] | None:
     return inbox.tx_payloads(body)
 
 
-async def _admit(inbox: PeerInbox, _sender: PublicKey, payloads: list[bytes]) -> None:
+async def _admit(inbox: PeerInbox, _sender: PublicKey, payloads: list[bytes]) -> bool:
+    # Taken: each tx's own outcome is counted in lantan_txs_submitted_total.
     if payloads:
         await inbox.service.submit(payloads, gossip=False)
+    return True
 
 
 def _tx_ids(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> list[Hash32] | None:
     return inbox.tx_ids(body)
 
 
-async def _announced(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> None:
+async def _announced(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> bool:
     if inbox.service.relay is not None:
         inbox.service.relay.announced(sender, tx_ids)
+    return True
 
 
-async def _wanted(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> None:
+async def _wanted(inbox: PeerInbox, sender: PublicKey, tx_ids: list[Hash32]) -> bool:
     if inbox.service.relay is not None:
         await inbox.service.relay.wanted(sender, tx_ids)
+    return True
 
 
 def _body(_inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> JsonObject:
     return body
 
 
-async def _checkpoint(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> None:
+async def _checkpoint(inbox: PeerInbox, sender: PublicKey, body: JsonObject) -> bool:
     # On the event loop: the checkpoint book is the loop's (after_commit writes it too).
-    inbox.checkpoint(body)
+    return inbox.checkpoint(sender, body)
 
 
 def _evidence(inbox: PeerInbox, _sender: PublicKey, body: JsonObject) -> Evidence | None:
     return inbox.evidence(body)
 
 
-async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidence) -> None:
-    await inbox.pool_evidence(evidence)
+async def _pool_evidence(inbox: PeerInbox, _sender: PublicKey, evidence: Evidence) -> bool:
+    return await inbox.pool_evidence(evidence)
 
 
 # One handler per kind; the path is /peer/<kind>, as node/transport.py posts it.

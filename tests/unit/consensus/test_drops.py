@@ -355,3 +355,19 @@ def test_the_same_proposal_again_is_no_drop():
     state, _ = h.receive(state, h.proposal(0, X))
     _, actions = h.receive(state, h.proposal(0, X))
     assert _dropped(actions) == []
+
+
+def test_a_certificate_of_a_height_neither_decided_nor_current_is_counted_unverified():
+    # Ignored without a count before (hostile pass h56): 1,000 heights ahead, or below the
+    # decisions kept. Not verified, so not called forged: a peer ahead sends such too.
+    h = Harness()
+    state, _ = _decided(h, 3, X, [0, 1, 3])
+    ahead = _with_forged_signatures(_certificate(h, [0, 1, 2], Y, height=1_000))
+    past = _certificate(h, [0, 1, 2], Y, height=0)
+    after, actions = h.receive(state, CertificatesMessage(certificates=(ahead, past)), 2)
+    assert _drops(actions) == [
+        MessageDropped(reason=DropReason.UNNEEDED_CERTIFICATE, sender=h.key(2), height=1_000),
+        MessageDropped(reason=DropReason.UNNEEDED_CERTIFICATE, sender=h.key(2), height=0),
+    ]
+    assert after == state
+    assert not DropReason.UNNEEDED_CERTIFICATE.hostile

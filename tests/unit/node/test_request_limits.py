@@ -10,9 +10,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from starlette.types import Message
 
+from node import logs
 from node.api import json_bounds
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
-from node.api.limits import HttpLimits, RequestLimits
+from node.api.limits import CLAIMED_SENDER, HttpLimits, RequestLimits
 from node.logs import RateLimitFilter
 from protocol.encoding import NESTING_DEPTH_MAX
 
@@ -130,3 +131,82 @@ def test_repeated_log_lines_are_rate_limited_and_the_count_reported() -> None:
     assert limiter.filter(later)
     assert later.suppressed == 3  # type: ignore[attr-defined]
     assert limiter.suppressed_total == 3
+
+
+def test_each_reason_of_one_template_has_a_budget_of_its_own() -> None:
+    # Keyed on the template alone, five `malformed` drops within 10 s left no line for an
+    # `unknown_key` one right after (hostile pass h56: the sixth refusal was only counted).
+    limiter = RateLimitFilter(interval_s=10.0, burst=5)
+
+    def dropped(reason: str, created: float) -> logging.LogRecord:
+        template = "dropped peer message (%s): %s"
+        entry = logging.LogRecord(
+            "lantan.peer", logging.INFO, "", 0, template, (reason, "detail"), None
+        )
+        entry.reason = reason
+        entry.created = created
+        return entry
+
+    noisy = [limiter.filter(dropped("malformed", 100.0 + i / 10)) for i in range(7)]
+    assert noisy == [True] * 5 + [False] * 2
+    assert limiter.filter(dropped("unknown_key", 101.0))
+    assert not limiter.filter(dropped("malformed", 101.0))
+    again = dropped("malformed", 111.0)
+    assert limiter.filter(again)
+    assert again.suppressed == 3  # type: ignore[attr-defined]
+
+
+def test_the_limit_forgets_windows_that_are_over_when_it_holds_too_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(logs, "LIMIT_KEYS_MAX", 10)
+    limiter = RateLimitFilter(interval_s=10.0, burst=1)
+
+    def line(reason: str, created: float) -> logging.LogRecord:
+        entry = logging.LogRecord("lantan.peer", logging.INFO, "", 0, "refused", None, None)
+        entry.reason = reason
+        entry.created = created
+        return entry
+
+    for i in range(10):
+        assert limiter.filter(line(f"old-{i}", 100.0))
+    # The eleventh key: the ten windows that are over go, the one in progress stays.
+    assert limiter.filter(line("recent", 115.0))
+    assert len(limiter._windows) == 1
+    assert not limiter.filter(line("recent", 115.5))
+
+
+def test_a_body_timeout_is_a_warning_naming_the_client_and_the_claimed_sender(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Only evictions were logged: 1,295 slow peer bodies answered 408 left no line (h56).
+    limits = HttpLimits(body_timeout_s=0.05)
+    sent: list[Message] = []
+
+    async def main() -> None:
+        async def receive() -> Message:
+            await asyncio.sleep(3600)
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/peer/consensus",
+            "headers": [],
+            "client": ("127.0.0.9", 4321),
+            CLAIMED_SENDER: "5da7d22a2765811b",
+        }
+        await RequestLimits(_echo_body, limits)(scope, receive, send)
+
+    with caplog.at_level(logging.WARNING, logger="lantan.http"):
+        asyncio.run(main())
+    assert sent[0]["status"] == 408
+    (line,) = caplog.records
+    assert line.getMessage() == (
+        "body not received within 0.05 s: POST /peer/consensus from 127.0.0.9:4321"
+        " (claimed sender 5da7d22a2765811b)"
+    )
+    assert getattr(line, "reason", None) == "body_timeout"

@@ -181,9 +181,10 @@ def test_peer_messages_are_answered_202_and_refusals_counted(api: Api) -> None:
     outsider = seal_envelope(KEYS["xiangshan-court"], CHAIN_ID, PeerKind.TXS, {"txs": []})
     assert api.client.post("/peer/txs", content=outsider).json() == {"accepted": False}
     assert api.inbox.dropped["unknown_key"] == 1
-    # A validator's envelope with a body that is no tx list is accepted, then dropped.
+    # A validator's envelope with a body that is no tx list opens, then its body is dropped:
+    # the answer says so (it said true, hostile pass h56).
     bad_body = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.TXS, {"tx": 1})
-    assert api.client.post("/peer/txs", content=bad_body).json() == {"accepted": True}
+    assert api.client.post("/peer/txs", content=bad_body).json() == {"accepted": False}
     assert api.inbox.dropped["bad_body"] == 1
     # Gossiped txs are admitted like submitted ones.
     tx = account_open(1)
@@ -231,11 +232,11 @@ def test_votes_far_above_our_height_are_dropped_before_decoding(api: Api) -> Non
     far = api.ledger.height + 1 + FAR_AHEAD_HEIGHTS
     assert post_vote(far) and post_vote(1)
     assert api.inbox.dropped["far_ahead"] == 0
-    # Its envelope verifies (so it is accepted), then it is counted and dropped undecoded;
-    # the height it names still tells block sync's pace that a peer is ahead.
+    # Its envelope verifies, then it is counted and dropped undecoded (answered so); the
+    # height it names still tells block sync's pace that a peer is ahead.
     heard: list[int] = []
     api.inbox.runtime = SimpleNamespace(note_heard=heard.append)  # type: ignore[assignment]
-    assert post_vote(far + 1)
+    assert not post_vote(far + 1)
     assert api.inbox.dropped["far_ahead"] == 1
     assert heard == [far + 1]
     assert api.inbox.dropped["bad_body"] == 0
@@ -328,3 +329,35 @@ def test_known_parameters_pass_and_a_route_that_takes_none_ignores_them(api: Api
     assert api.client.get("/v1/proofs/state/params?height=0").status_code == 200
     assert api.client.get("/v1/institutions?limit=2").status_code == 200
     assert api.client.get("/v1/status?_=1").status_code == 200  # a cache-buster
+
+
+def test_a_dropped_peer_message_s_line_names_its_reason_for_the_rate_limit(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The log's rate limit gives each reason a budget of its own (node/logs.py): five
+    # malformed envelopes no longer hide the line of an unknown key's right after.
+    outsider = seal_envelope(KEYS["xiangshan-court"], CHAIN_ID, PeerKind.TXS, {"txs": []})
+    with caplog.at_level(logging.INFO, logger="lantan.peer"):
+        api.client.post("/peer/consensus", content=b"nonsense")
+        api.client.post("/peer/txs", content=outsider)
+    reasons = [getattr(r, "reason", None) for r in caplog.records if r.name == "lantan.peer"]
+    assert reasons == ["malformed", "unknown_key"]
+
+
+def test_a_vote_far_ahead_is_logged_naming_its_sender_and_height(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Counted alone before (hostile pass h56: `far_ahead` moved and nothing named who).
+    far = api.ledger.height + 2 + FAR_AHEAD_HEIGHTS
+    vote = sign_vote(precommit(CHAIN_ID, far, 0, sha256(b"block")), VALIDATOR_KEYS[0])
+    data = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.CONSENSUS, message_to_json(vote))
+    with caplog.at_level(logging.INFO, logger="lantan.peer"):
+        assert api.client.post("/peer/consensus", content=data).json() == {"accepted": False}
+    (line,) = (r for r in caplog.records if r.name == "lantan.peer")
+    sender = VALIDATOR_KEYS[0].public_key.hex()[:16]
+    assert line.getMessage() == (
+        f"dropped peer message (far_ahead): vote or proposal of height {far} from {sender},"
+        " out of the window around ours"
+    )
+    fields = {k: getattr(line, k, None) for k in ("reason", "sender", "peer_height")}
+    assert fields == {"reason": "far_ahead", "sender": sender, "peer_height": far}

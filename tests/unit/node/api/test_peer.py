@@ -38,7 +38,12 @@ def test_a_vote_is_delivered_while_tx_batches_hold_the_default_pool(
 
     delivered: list[MessageReceived] = []
     monkeypatch.setattr(api.inbox, "tx_payloads", slow_tx_payloads)
-    monkeypatch.setattr(api.inbox, "deliver", delivered.append)
+
+    def deliver(received: MessageReceived) -> bool:
+        delivered.append(received)
+        return True
+
+    monkeypatch.setattr(api.inbox, "deliver", deliver)
     batch = seal_envelope(VALIDATOR_KEYS[0], CHAIN_ID, PeerKind.TXS, {"txs": []})
     senders = [
         threading.Thread(target=api.client.post, args=("/peer/txs",), kwargs={"content": batch})
