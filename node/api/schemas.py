@@ -168,15 +168,18 @@ def _decimal_text(value: object) -> object:
 
 
 DecimalInt = BeforeValidator(_decimal_text)
-"""The metadata that makes an int path or query parameter decimal digits only."""
+"""The metadata that makes an int path or query parameter decimal digits only. It goes last,
+after the Query or Path that bounds the int (it still runs first: a before-validator wraps
+the int's checks): ahead of it, pydantic wrote the bounds into /openapi.json as raw
+`ge`/`le` keys, which no JSON Schema tool reads, instead of `minimum`/`maximum`."""
 
-Height = Annotated[int, DecimalInt, Path(ge=0, description="A committed height; 0 is genesis")]
+Height = Annotated[int, Path(ge=0, description="A committed height; 0 is genesis"), DecimalInt]
 """A height in a URL path: a negative one is malformed (400), one past the head absent (404),
 as the query parameters' bounds have it."""
 
 HistorySize = Annotated[
     int,
-    DecimalInt,
     Path(ge=1, description="A history size (height + 1): genesis is always in it"),
+    DecimalInt,
 ]
 """A history size in a URL path: below 1 is malformed (400)."""

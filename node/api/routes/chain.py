@@ -61,7 +61,7 @@ def get_status(service: ServiceDep) -> StatusResponse:
 def list_blocks(
     view: ViewDep,
     cursor: str | None = None,
-    limit: Annotated[int, DecimalInt, Query(ge=1, le=PAGE_LIMIT_MAX)] = 20,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX), DecimalInt] = 20,
 ) -> Page:
     """Headers from the newest down; next_cursor continues below the last one shown."""
     top = view.height if cursor is None else decode_int_cursor(cursor) - 1
@@ -88,9 +88,9 @@ def list_blocks(
 )
 def get_block_range(
     view: ViewDep,
-    first: Annotated[int, DecimalInt, Query(alias="from", ge=1)],
+    first: Annotated[int, Query(alias="from", ge=1), DecimalInt],
     limit: Annotated[
-        int, DecimalInt, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX)
+        int, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX), DecimalInt
     ] = BLOCK_RANGE_LIMIT_MAX,
 ) -> Response:
     """Committed blocks from height `from` up, each with its commit certificate, for block

@@ -90,7 +90,7 @@ def _latest_size(view: ChainView) -> int:
 def get_header_proof(
     height: Height,
     view: ViewDep,
-    size: Annotated[int | None, DecimalInt, Query(ge=1)] = None,
+    size: Annotated[int | None, Query(ge=1), DecimalInt] = None,
 ) -> HeaderProofResponse:
     """Header `height` and its inclusion proof in the history of `size` headers (default:
     the newest signed checkpoint's size), with that checkpoint note when this node has it."""
@@ -106,8 +106,8 @@ def get_header_proof(
 @router.get("/v1/proofs/consistency", response_model=ConsistencyResponse, responses=ERRORS)
 def get_consistency_proof(
     view: ViewDep,
-    first: Annotated[int, DecimalInt, Query(ge=1)],
-    second: Annotated[int, DecimalInt, Query(ge=1)],
+    first: Annotated[int, Query(ge=1), DecimalInt],
+    second: Annotated[int, Query(ge=1), DecimalInt],
 ) -> ConsistencyResponse:
     """RFC 9162 consistency proof: the history of `second` headers extends that of `first`."""
     try:
@@ -128,7 +128,7 @@ def get_tx_proof(tx_id: str, view: ViewDep) -> TxProofResponse:
 
 @router.get("/v1/proofs/state/{key:path}", response_model=StateProofResponse, responses=ERRORS)
 def get_state_proof(
-    key: StateKey, view: ViewDep, height: Annotated[int | None, DecimalInt, Query(ge=0)] = None
+    key: StateKey, view: ViewDep, height: Annotated[int | None, Query(ge=0), DecimalInt] = None
 ) -> StateProofResponse:
     """A state record (or its absence) with a sparse Merkle proof against the state_root of
     header `height` (default: the head)."""
@@ -166,7 +166,7 @@ def get_validator_sets(view: ViewDep) -> ValidatorSetsResponse:
     response_class=Response,
 )
 def get_receipt(
-    retirement_id: str, view: ViewDep, size: Annotated[int | None, DecimalInt, Query(ge=1)] = None
+    retirement_id: str, view: ViewDep, size: Annotated[int | None, Query(ge=1), DecimalInt] = None
 ) -> Response:
     """The retirement receipt of PROTOCOL.md §14 as canonical JSON (its SHA-256 is the
     receipt hash), against the newest checkpoint a receipt may carry (with the witness

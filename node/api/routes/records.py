@@ -22,7 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse},
     400: {"model": ErrorResponse},
 }
-Limit = Annotated[int, DecimalInt, Query(ge=1, le=PAGE_LIMIT_MAX)]
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX), DecimalInt]
 Enrich = Callable[[ChainView, dict[str, Any]], dict[str, Any]]
 """What a kind's routes add to each of its records (JSON fields added, none changed)."""
 

@@ -198,7 +198,7 @@ def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | int | None]:
 async def get_tx(
     tx_id: str,
     service: ServiceDep,
-    wait_ms: Annotated[int, DecimalInt, Query(ge=0, le=WAIT_MS_MAX)] = 0,
+    wait_ms: Annotated[int, Query(ge=0, le=WAIT_MS_MAX), DecimalInt] = 0,
 ) -> TxStatusResponse:
     status = await service.wait_tx(_parse_tx_id(tx_id), wait_ms)
     return status_response(status)
