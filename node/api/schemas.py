@@ -81,6 +81,34 @@ class StatusResponse(Strict):
     halted: str | None
 
 
+class CatchingUpModel(Strict):
+    height: int
+    target: int
+
+
+class ReadyResponse(Strict):
+    ready: bool
+    problems: list[str] = Field(description="Why not ready, each worded for an operator")
+    warnings: list[str] = Field(description="What an operator should see though ready")
+    catching_up: CatchingUpModel | None
+
+
+class CertifiedHeaderModel(Strict):
+    header: dict[str, Any] | None
+    certificate: dict[str, Any] | None
+
+
+class ForkResponse(Strict):
+    height: int
+    peer: str = Field(description="The peer that served the other certified block")
+    ours: CertifiedHeaderModel
+    theirs: CertifiedHeaderModel
+    double_signers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="[{offender, evidence}]; absent when this node's own certificate is",
+    )
+
+
 class NonceResponse(Strict):
     public_key: str
     committed: int

@@ -45,10 +45,8 @@ pass, from the code). Past it a request is answered 503 RANGE_BUSY with Retry-Af
 not queued on the threads other routes need; block sync takes it as that peer's failure
 and asks again (node/sync_fetch.py)."""
 _ranges_building = threading.BoundedSemaphore(RANGES_AT_ONCE)
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse},
-    400: {"model": ErrorResponse},
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+"""A route's own statuses; 400 for invalid input is declared for all (node/api/openapi.py)."""
 
 
 @router.get("/v1/status", response_model=StatusResponse)
@@ -79,10 +77,15 @@ def list_blocks(
     "/v1/blocks/range",
     response_class=Response,
     responses={
-        **NOT_FOUND,
         200: {
             "content": {"application/json": {}},
             "description": '{"blocks": [{"block", "certificate"}, ...]}, canonical JSON',
+        },
+        503: {
+            "model": ErrorResponse,
+            "description": f"RANGE_BUSY: {RANGES_AT_ONCE} ranges are being built, retry after "
+            "Retry-After seconds (or STORE_DAMAGED)",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         },
     },
 )
@@ -116,7 +119,7 @@ TX_PREFIX_DIGITS = (8, 64)
 """A tx id prefix's length in hex digits: 8 at least, as the CLI takes (client/id_prefix.py)."""
 
 
-@router.get("/v1/txs", response_model=TxIdsResponse, responses=NOT_FOUND)
+@router.get("/v1/txs", response_model=TxIdsResponse)
 def tx_ids_with_prefix(
     view: ViewDep,
     prefix: Annotated[str, Query(min_length=TX_PREFIX_DIGITS[0], max_length=TX_PREFIX_DIGITS[1])],
@@ -237,7 +240,7 @@ def _witness_model(seen: WitnessView) -> WitnessStatusModel:
     )
 
 
-@router.get("/v1/nonces/{public_key}", response_model=NonceResponse, responses=NOT_FOUND)
+@router.get("/v1/nonces/{public_key}", response_model=NonceResponse)
 def get_nonce(public_key: str, service: ServiceDep) -> NonceResponse:
     """A sender's committed nonce and the highest nonce it has pending here."""
     try:

@@ -22,10 +22,8 @@ from protocol.fields import parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 
 router = APIRouter(tags=["proofs"], dependencies=[QueryChecked])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse},
-    404: {"model": ErrorResponse},
-}
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+"""A route's own statuses; 400 for invalid input is declared for all (node/api/openapi.py)."""
 
 
 class InclusionProofModel(BaseModel):
@@ -146,7 +144,7 @@ def get_state_proof(
     )
 
 
-@router.get("/v1/validator-sets", response_model=ValidatorSetsResponse, responses=ERRORS)
+@router.get("/v1/validator-sets", response_model=ValidatorSetsResponse)
 def get_validator_sets(view: ViewDep) -> ValidatorSetsResponse:
     """Every validator-set change since genesis: the header whose next_validators_hash
     differs, its certificate, and the new set's preimage."""

@@ -192,7 +192,6 @@ def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | int | None]:
 @router.get(
     "/v1/txs/{tx_id}",
     response_model=TxStatusResponse,
-    responses={400: {"model": ErrorResponse}},
     summary="A tx's status; wait_ms waits while it is pending",
 )
 async def get_tx(
