@@ -92,7 +92,17 @@ def get_header_proof(
 ) -> HeaderProofResponse:
     """Header `height` and its inclusion proof in the history of `size` headers (default:
     the newest signed checkpoint's size), with that checkpoint note when this node has it."""
-    size = _latest_size(view) if size is None else size
+    if size is None:
+        size = _latest_size(view)
+        if size <= height <= view.height:
+            # Committed, but under no signed checkpoint yet: not yet proven, which is what a
+            # client polling for it asks (it was 400 BAD_RANGE for a request it did not make).
+            raise ApiError(
+                404,
+                "NOT_FOUND",
+                f"no signed checkpoint holds height {height} yet (the newest has size {size}); "
+                "retry shortly, or ask with ?size=",
+            )
     try:
         found = view.header_proof(height, size)
     except ProofUnavailableError as error:
