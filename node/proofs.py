@@ -321,6 +321,13 @@ def retirement_receipt_digest(ledger: Ledger, retirement_id: Hash32) -> Hash32:
     return _digest(ledger, retirement_id, found, [(k, _record(ledger, k, height)) for k in keys])
 
 
+def retirement_height(ledger: Ledger, retirement_id: Hash32) -> int:
+    """The height of a committed retirement; ProofUnavailableError (NOT_FOUND,
+    NOT_A_RETIREMENT) when retirement_id is none."""
+    found, _ = _retirement_tx(ledger, retirement_id)
+    return _int(found["height"])
+
+
 def _retirement_tx(ledger: Ledger, retirement_id: Hash32) -> tuple[JsonObject, SignedTx]:
     found = tx_inclusion(ledger, retirement_id)
     signed = SignedTx.from_json(found["signed_tx"])

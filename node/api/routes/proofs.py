@@ -179,9 +179,10 @@ def get_receipt(
     """The retirement receipt of PROTOCOL.md §14 as canonical JSON (its SHA-256 is the
     receipt hash), against the newest checkpoint a receipt may carry (with the witness
     cosignatures genesis asks for) or the one of `size`, when it has them."""
-    checkpoint = _receipt_checkpoint(view, size)
+    retirement = _hash(retirement_id)
+    checkpoint = _receipt_checkpoint(view, retirement, size)
     try:
-        receipt = view.receipt(_hash(retirement_id), checkpoint)
+        receipt = view.receipt(retirement, checkpoint)
     except ProofUnavailableError as error:
         if size is not None and error.code == "CHECKPOINT_PENDING":
             # The size asked for can never hold the retirement: retrying would not help.
@@ -190,10 +191,17 @@ def get_receipt(
     return Response(content=encode(receipt), media_type="application/json")
 
 
-def _receipt_checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
+def _receipt_checkpoint(view: ChainView, retirement: Hash32, size: int | None) -> SignedCheckpoint:
     if size is None:
         checkpoint = view.receipt_checkpoint()
         if checkpoint is None:
+            # 409 tells the client to retry: only for a retirement a checkpoint will hold.
+            # An unknown id (or a tx that is no retirement) was 409 too until the first
+            # cosigned checkpoint, and 404 after: a retry that could never succeed.
+            try:
+                view.retirement_height(retirement)
+            except ProofUnavailableError as error:
+                raise _fail(error) from None
             raise ApiError(409, "CHECKPOINT_PENDING", pending_detail(view.witness_quorum()))
         return checkpoint
     found = view.receipt_checkpoint_of_size(size)
