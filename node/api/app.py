@@ -5,6 +5,7 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
+from node.api.caching import VolatileByDefault
 from node.api.errors import install_error_handlers
 from node.api.limits import DEFAULT_LIMITS, HttpLimits, RequestLimits
 from node.api.middleware import HeadAsGet
@@ -58,7 +59,9 @@ def create_app(
     app.state.route_paths = RoutePaths.of(routes)
     install_error_handlers(app, app.state.route_paths)
     install_openapi(app)
-    # Innermost: HEAD is served as GET by the router, inside every other middleware.
+    # Innermost: Cache-Control no-store on every API answer whose route set none.
+    app.add_middleware(VolatileByDefault)
+    # Around it: HEAD is served as GET by the router, inside every other middleware.
     app.add_middleware(HeadAsGet)
     # Added next, so it runs inside RequestLimits (body bounds) and RequestObserver.
     app.add_middleware(peer.PeerFastPath)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from node.api.caching import CACHE_CONTROL, REVALIDATE
 from node.api.deps import QueryChecked, ServiceDep, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
@@ -110,7 +111,9 @@ def get_block_range(
         body = view.block_range_json(first, limit, BLOCK_RANGE_BYTES_MAX)
     finally:
         _ranges_building.release()
-    return Response(content=body, media_type="application/json")
+    return Response(
+        content=body, media_type="application/json", headers={CACHE_CONTROL: REVALIDATE}
+    )
 
 
 TX_IDS_SHOWN = 20
@@ -134,11 +137,13 @@ def tx_ids_with_prefix(
 
 
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
-def get_block(height: Height, view: ViewDep) -> BlockResponse:
+def get_block(height: Height, view: ViewDep, response: Response) -> BlockResponse:
     """A committed block, its commit certificate (null at height 0) and its TxResults."""
     found = view.block_json(height)
     if found is None:
         raise ApiError(404, "NOT_FOUND", f"no block at height {height}")
+    # The block and results never change here; the certificate is this node's (caching.py).
+    response.headers[CACHE_CONTROL] = REVALIDATE
     return BlockResponse.model_validate(
         {"block": found.block, "certificate": found.certificate, "results": found.results},
         strict=False,
@@ -168,7 +173,10 @@ def get_checkpoint(size: HistorySize, view: ViewDep) -> PlainTextResponse:
     note = view.checkpoint_note(size)
     if note is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
-    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+    # Witness cosignature lines are appended to it as they arrive (caching.py).
+    return PlainTextResponse(
+        note, media_type="text/plain; charset=utf-8", headers={CACHE_CONTROL: REVALIDATE}
+    )
 
 
 class CosignatureAccepted(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from node.api.caching import CACHE_CONTROL, IMMUTABLE, REVALIDATE
 from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
 from node.api.routes.records import given_state_key
@@ -88,6 +89,7 @@ def _latest_size(view: ChainView) -> int:
 def get_header_proof(
     height: Height,
     view: ViewDep,
+    response: Response,
     size: Annotated[int | None, Query(ge=1), DecimalInt] = None,
 ) -> HeaderProofResponse:
     """Header `height` and its inclusion proof in the history of `size` headers (default:
@@ -108,40 +110,52 @@ def get_header_proof(
     except ProofUnavailableError as error:
         raise _fail(error) from None
     note = view.checkpoint_note(size)
+    response.headers[CACHE_CONTROL] = REVALIDATE  # the note gains witness lines (caching.py)
     return HeaderProofResponse.model_validate(found | {"checkpoint": note})
 
 
 @router.get("/v1/proofs/consistency", response_model=ConsistencyResponse, responses=ERRORS)
 def get_consistency_proof(
     view: ViewDep,
+    response: Response,
     first: Annotated[int, Query(ge=1), DecimalInt],
     second: Annotated[int, Query(ge=1), DecimalInt],
 ) -> ConsistencyResponse:
     """RFC 9162 consistency proof: the history of `second` headers extends that of `first`."""
     try:
-        return ConsistencyResponse.model_validate(view.consistency_proof(first, second))
+        proof = ConsistencyResponse.model_validate(view.consistency_proof(first, second))
     except ProofUnavailableError as error:
         raise _fail(error) from None
+    response.headers[CACHE_CONTROL] = IMMUTABLE  # hashes of committed headers alone
+    return proof
 
 
 @router.get("/v1/proofs/tx/{tx_id}", response_model=TxProofResponse, responses=ERRORS)
-def get_tx_proof(tx_id: str, view: ViewDep) -> TxProofResponse:
+def get_tx_proof(tx_id: str, view: ViewDep, response: Response) -> TxProofResponse:
     """A committed tx, its TxResult, their paths to tx_root and results_root, the header
     and the commit certificate."""
     try:
-        return TxProofResponse.model_validate(view.tx_proof(_hash(tx_id)))
+        proof = TxProofResponse.model_validate(view.tx_proof(_hash(tx_id)))
     except ProofUnavailableError as error:
         raise _fail(error) from None
+    response.headers[CACHE_CONTROL] = REVALIDATE  # the certificate is this node's
+    return proof
 
 
 @router.get("/v1/proofs/state/{key:path}", response_model=StateProofResponse, responses=ERRORS)
 def get_state_proof(
-    key: StateKey, view: ViewDep, height: Annotated[int | None, Query(ge=0), DecimalInt] = None
+    key: StateKey,
+    view: ViewDep,
+    response: Response,
+    height: Annotated[int | None, Query(ge=0), DecimalInt] = None,
 ) -> StateProofResponse:
     """A state record (or its absence) with a sparse Merkle proof against the state_root of
     header `height` (default: the head)."""
     # Refused as GET /v1/state/ is: a proof of the absence of "" would prove nothing asked.
     key = given_state_key(key, "/v1/proofs/state/")
+    if height is not None:
+        # The state after a committed block; without height it is the head's, volatile.
+        response.headers[CACHE_CONTROL] = IMMUTABLE
     height = view.height if height is None else height
     try:
         entry = view.state_proof(key, height)
@@ -188,7 +202,10 @@ def get_receipt(
             # The size asked for can never hold the retirement: retrying would not help.
             raise ApiError(400, "BAD_RANGE", f"{error.detail}; omit size") from None
         raise _fail(error) from None
-    return Response(content=encode(receipt), media_type="application/json")
+    # The certificate is this node's, the checkpoint the newest it may carry (caching.py).
+    return Response(
+        content=encode(receipt), media_type="application/json", headers={CACHE_CONTROL: REVALIDATE}
+    )
 
 
 def _receipt_checkpoint(view: ChainView, retirement: Hash32, size: int | None) -> SignedCheckpoint:
