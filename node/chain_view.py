@@ -324,6 +324,10 @@ class ChainView:
         """The retirement receipt of PROTOCOL.md §14 against checkpoint."""
         return proofs.build_receipt(self._ledger, retirement_id, checkpoint)
 
+    def retirement_height(self, retirement_id: Hash32) -> int:
+        """The height of a committed retirement (ProofUnavailableError when it is none)."""
+        return proofs.retirement_height(self._ledger, retirement_id)
+
     def receipt_digest(self, retirement_id: Hash32) -> Hash32:
         """The receipt digest every copy of the retirement's receipt shows (§14.6)."""
         return proofs.retirement_receipt_digest(self._ledger, retirement_id)

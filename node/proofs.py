@@ -62,12 +62,21 @@ class SignedCheckpoint:
 def header_inclusion(ledger: Ledger, height: int, size: int) -> JsonObject:
     """Header `height` and its RFC 9162 inclusion proof at history size `size`.
 
-    Requires 0 <= height < size <= ledger.height + 1.
+    A height or size past the chain is NOT_FOUND (404), as a block past the head is, so a
+    client polling for it needs no second rule (it was 400 BAD_RANGE); a size that does not
+    hold the height (size <= height), two well-formed numbers that contradict each other,
+    is BAD_RANGE (400), as /v1/proofs/consistency's first > second is (PROTOCOL.md §15).
     """
     log_size = ledger.height + 1
-    if not 0 <= height < size <= log_size:
+    if height >= log_size:
+        raise ProofUnavailableError("NOT_FOUND", f"no committed height {height}")
+    if size > log_size:
         raise ProofUnavailableError(
-            "BAD_RANGE", f"need 0 <= height {height} < size {size} <= {log_size}", status_code=400
+            "NOT_FOUND", f"no history of size {size}: this node holds {log_size} headers"
+        )
+    if not 0 <= height < size:
+        raise ProofUnavailableError(
+            "BAD_RANGE", f"need height {height} < size {size}: the size holds it", status_code=400
         )
     header = _header(ledger, height)
     hashes = MerkleLog(ledger.store.log).inclusion_proof(height, size)
@@ -310,6 +319,13 @@ def retirement_receipt_digest(ledger: Ledger, retirement_id: Hash32) -> Hash32:
     height = _int(found["height"])
     keys = receipt_state_keys(ledger, signed, retirement_id, height, RECEIPT_VERSION)
     return _digest(ledger, retirement_id, found, [(k, _record(ledger, k, height)) for k in keys])
+
+
+def retirement_height(ledger: Ledger, retirement_id: Hash32) -> int:
+    """The height of a committed retirement; ProofUnavailableError (NOT_FOUND,
+    NOT_A_RETIREMENT) when retirement_id is none."""
+    found, _ = _retirement_tx(ledger, retirement_id)
+    return _int(found["height"])
 
 
 def _retirement_tx(ledger: Ledger, retirement_id: Hash32) -> tuple[JsonObject, SignedTx]:

@@ -28,7 +28,14 @@ class CatchingUp:
 
     @property
     def text(self) -> str:
-        """/readyz's wording (the same at start and after a partition)."""
+        """/readyz's wording (the same at start and after a partition). At the target it is
+        the catch-up at start that is not over, still asking its peers how far the chain
+        goes (a first poll waits for each peer's answer): it said "height 296 of 296"."""
+        if self.height >= self.target:
+            return (
+                f"catching up: height {self.height}, as high as any peer seen yet; the "
+                "catch-up at start is still asking its peers"
+            )
         return f"catching up: height {self.height} of {self.target}"
 
     def to_json(self) -> dict[str, int]:

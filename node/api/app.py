@@ -5,10 +5,12 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
+from node.api.caching import VolatileByDefault
 from node.api.errors import install_error_handlers
 from node.api.limits import DEFAULT_LIMITS, HttpLimits, RequestLimits
 from node.api.middleware import HeadAsGet
 from node.api.observability import install_observability
+from node.api.openapi import install_openapi
 from node.api.route_paths import RoutePaths
 from node.api.routes import chain, docs, health, peer, proofs, records, txs, web
 from node.chain_view import ChainView
@@ -56,7 +58,10 @@ def create_app(
     routes = [*app.router.routes, *(route for module in modules for route in module.router.routes)]
     app.state.route_paths = RoutePaths.of(routes)
     install_error_handlers(app, app.state.route_paths)
-    # Innermost: HEAD is served as GET by the router, inside every other middleware.
+    install_openapi(app)
+    # Innermost: Cache-Control no-store on every API answer whose route set none.
+    app.add_middleware(VolatileByDefault)
+    # Around it: HEAD is served as GET by the router, inside every other middleware.
     app.add_middleware(HeadAsGet)
     # Added next, so it runs inside RequestLimits (body bounds) and RequestObserver.
     app.add_middleware(peer.PeerFastPath)

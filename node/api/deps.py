@@ -28,21 +28,33 @@ ViewDep = Annotated[ChainView, Depends(get_view)]
 
 
 async def refuse_unknown_query(request: Request) -> None:
-    """400 BAD_REQUEST for a query parameter the route does not take, on a route that takes
-    some (PROTOCOL.md §15): `?heigth=5` was silently the default height, a proof of another
-    block than asked. A route that takes none ignores them, as a cache-busting `?_=1`."""
+    """400 BAD_REQUEST for a query parameter the route does not take, or one given twice, on
+    a route that takes some (PROTOCOL.md §15): `?heigth=5` was silently the default height,
+    a proof of another block than asked, and of `?limit=abc&limit=1` the last was read and
+    the first never looked at. A route that takes none ignores them, as a cache-busting
+    `?_=1`. Runs before the parameters are read, so a repeated one is refused whatever its
+    values."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     known = query_names(route)
-    unknown = sorted(set(request.query_params) - known) if known else []
+    if not known:
+        return
+    where = route.path.replace(":path", "")
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted(set(names) - known)
     if unknown:
         taken = ", ".join(sorted(known))
         raise ApiError(
+            400, "BAD_REQUEST", f"unknown query parameter {unknown[0]!r}: {where} takes {taken}"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ApiError(
             400,
             "BAD_REQUEST",
-            f"unknown query parameter {unknown[0]!r}: {route.path.replace(':path', '')} takes "
-            f"{taken}",
+            f"query parameter {repeated[0]!r} given {names.count(repeated[0])} times: {where} "
+            "takes each once",
         )
 
 

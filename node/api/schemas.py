@@ -85,6 +85,34 @@ class StatusResponse(Strict):
     halted: str | None
 
 
+class CatchingUpModel(Strict):
+    height: int
+    target: int
+
+
+class ReadyResponse(Strict):
+    ready: bool
+    problems: list[str] = Field(description="Why not ready, each worded for an operator")
+    warnings: list[str] = Field(description="What an operator should see though ready")
+    catching_up: CatchingUpModel | None
+
+
+class CertifiedHeaderModel(Strict):
+    header: dict[str, Any] | None
+    certificate: dict[str, Any] | None
+
+
+class ForkResponse(Strict):
+    height: int
+    peer: str = Field(description="The peer that served the other certified block")
+    ours: CertifiedHeaderModel
+    theirs: CertifiedHeaderModel
+    double_signers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="[{offender, evidence}]; absent when this node's own certificate is",
+    )
+
+
 class NonceResponse(Strict):
     public_key: str
     committed: int
@@ -172,15 +200,18 @@ def _decimal_text(value: object) -> object:
 
 
 DecimalInt = BeforeValidator(_decimal_text)
-"""The metadata that makes an int path or query parameter decimal digits only."""
+"""The metadata that makes an int path or query parameter decimal digits only. It goes last,
+after the Query or Path that bounds the int (it still runs first: a before-validator wraps
+the int's checks): ahead of it, pydantic wrote the bounds into /openapi.json as raw
+`ge`/`le` keys, which no JSON Schema tool reads, instead of `minimum`/`maximum`."""
 
-Height = Annotated[int, DecimalInt, Path(ge=0, description="A committed height; 0 is genesis")]
+Height = Annotated[int, Path(ge=0, description="A committed height; 0 is genesis"), DecimalInt]
 """A height in a URL path: a negative one is malformed (400), one past the head absent (404),
 as the query parameters' bounds have it."""
 
 HistorySize = Annotated[
     int,
-    DecimalInt,
     Path(ge=1, description="A history size (height + 1): genesis is always in it"),
+    DecimalInt,
 ]
 """A history size in a URL path: below 1 is malformed (400)."""

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from node.api.caching import CACHE_CONTROL, REVALIDATE
 from node.api.deps import QueryChecked, ServiceDep, ViewDep
 from node.api.errors import ApiError
 from node.api.pagination import PAGE_LIMIT_MAX, decode_int_cursor
@@ -45,10 +46,8 @@ pass, from the code). Past it a request is answered 503 RANGE_BUSY with Retry-Af
 not queued on the threads other routes need; block sync takes it as that peer's failure
 and asks again (node/sync_fetch.py)."""
 _ranges_building = threading.BoundedSemaphore(RANGES_AT_ONCE)
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse},
-    400: {"model": ErrorResponse},
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+"""A route's own statuses; 400 for invalid input is declared for all (node/api/openapi.py)."""
 
 
 @router.get("/v1/status", response_model=StatusResponse)
@@ -61,7 +60,7 @@ def get_status(service: ServiceDep) -> StatusResponse:
 def list_blocks(
     view: ViewDep,
     cursor: str | None = None,
-    limit: Annotated[int, DecimalInt, Query(ge=1, le=PAGE_LIMIT_MAX)] = 20,
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX), DecimalInt] = 20,
 ) -> Page:
     """Headers from the newest down; next_cursor continues below the last one shown."""
     top = view.height if cursor is None else decode_int_cursor(cursor) - 1
@@ -79,18 +78,23 @@ def list_blocks(
     "/v1/blocks/range",
     response_class=Response,
     responses={
-        **NOT_FOUND,
         200: {
             "content": {"application/json": {}},
             "description": '{"blocks": [{"block", "certificate"}, ...]}, canonical JSON',
+        },
+        503: {
+            "model": ErrorResponse,
+            "description": f"RANGE_BUSY: {RANGES_AT_ONCE} ranges are being built, retry after "
+            "Retry-After seconds (or STORE_DAMAGED)",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         },
     },
 )
 def get_block_range(
     view: ViewDep,
-    first: Annotated[int, DecimalInt, Query(alias="from", ge=1)],
+    first: Annotated[int, Query(alias="from", ge=1), DecimalInt],
     limit: Annotated[
-        int, DecimalInt, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX)
+        int, Query(ge=1, le=BLOCK_RANGE_LIMIT_MAX), DecimalInt
     ] = BLOCK_RANGE_LIMIT_MAX,
 ) -> Response:
     """Committed blocks from height `from` up, each with its commit certificate, for block
@@ -107,7 +111,9 @@ def get_block_range(
         body = view.block_range_json(first, limit, BLOCK_RANGE_BYTES_MAX)
     finally:
         _ranges_building.release()
-    return Response(content=body, media_type="application/json")
+    return Response(
+        content=body, media_type="application/json", headers={CACHE_CONTROL: REVALIDATE}
+    )
 
 
 TX_IDS_SHOWN = 20
@@ -116,7 +122,7 @@ TX_PREFIX_DIGITS = (8, 64)
 """A tx id prefix's length in hex digits: 8 at least, as the CLI takes (client/id_prefix.py)."""
 
 
-@router.get("/v1/txs", response_model=TxIdsResponse, responses=NOT_FOUND)
+@router.get("/v1/txs", response_model=TxIdsResponse)
 def tx_ids_with_prefix(
     view: ViewDep,
     prefix: Annotated[str, Query(min_length=TX_PREFIX_DIGITS[0], max_length=TX_PREFIX_DIGITS[1])],
@@ -131,11 +137,13 @@ def tx_ids_with_prefix(
 
 
 @router.get("/v1/blocks/{height}", response_model=BlockResponse, responses=NOT_FOUND)
-def get_block(height: Height, view: ViewDep) -> BlockResponse:
+def get_block(height: Height, view: ViewDep, response: Response) -> BlockResponse:
     """A committed block, its commit certificate (null at height 0) and its TxResults."""
     found = view.block_json(height)
     if found is None:
         raise ApiError(404, "NOT_FOUND", f"no block at height {height}")
+    # The block and results never change here; the certificate is this node's (caching.py).
+    response.headers[CACHE_CONTROL] = REVALIDATE
     return BlockResponse.model_validate(
         {"block": found.block, "certificate": found.certificate, "results": found.results},
         strict=False,
@@ -165,7 +173,10 @@ def get_checkpoint(size: HistorySize, view: ViewDep) -> PlainTextResponse:
     note = view.checkpoint_note(size)
     if note is None:
         raise ApiError(404, "NOT_FOUND", f"no signed checkpoint for size {size}")
-    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+    # Witness cosignature lines are appended to it as they arrive (caching.py).
+    return PlainTextResponse(
+        note, media_type="text/plain; charset=utf-8", headers={CACHE_CONTROL: REVALIDATE}
+    )
 
 
 class CosignatureAccepted(BaseModel):
@@ -237,7 +248,7 @@ def _witness_model(seen: WitnessView) -> WitnessStatusModel:
     )
 
 
-@router.get("/v1/nonces/{public_key}", response_model=NonceResponse, responses=NOT_FOUND)
+@router.get("/v1/nonces/{public_key}", response_model=NonceResponse)
 def get_nonce(public_key: str, service: ServiceDep) -> NonceResponse:
     """A sender's committed nonce and the highest nonce it has pending here."""
     try:

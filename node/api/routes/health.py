@@ -6,6 +6,7 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from node.api.deps import ServiceDep
 from node.api.errors import error_body
+from node.api.schemas import ErrorResponse, ForkResponse, ReadyResponse
 
 router = APIRouter(tags=["health"])
 
@@ -15,7 +16,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        200: {"model": ReadyResponse, "description": "Ready"},
+        503: {"model": ReadyResponse, "description": "Not ready: `problems` says why"},
+    },
+)
 def readyz(request: Request, service: ServiceDep) -> JSONResponse:
     """200 when the node is synced with its peers, reaches q-1 of them and is not halted;
     `catching_up` ({height, target}, or null) says whether it is catching up; `warnings`
@@ -42,7 +49,13 @@ async def metrics(service: ServiceDep) -> Response:
     return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
-@router.get("/v1/fork")
+@router.get(
+    "/v1/fork",
+    responses={
+        200: {"model": ForkResponse, "description": "The fork this node saw"},
+        404: {"model": ErrorResponse, "description": "NOT_FOUND: this node saw no fork"},
+    },
+)
 def fork_evidence(request: Request) -> JSONResponse:
     """After a fork (a second valid certificate at a height this node committed): both
     certified headers, as evidence anyone can check against genesis. 404 when none."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from node.api.caching import CACHE_CONTROL, IMMUTABLE, REVALIDATE
 from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
 from node.api.routes.records import given_state_key
@@ -22,10 +23,8 @@ from protocol.fields import parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 
 router = APIRouter(tags=["proofs"], dependencies=[QueryChecked])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse},
-    404: {"model": ErrorResponse},
-}
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+"""A route's own statuses; 400 for invalid input is declared for all (node/api/openapi.py)."""
 
 
 class InclusionProofModel(BaseModel):
@@ -90,50 +89,73 @@ def _latest_size(view: ChainView) -> int:
 def get_header_proof(
     height: Height,
     view: ViewDep,
-    size: Annotated[int | None, DecimalInt, Query(ge=1)] = None,
+    response: Response,
+    size: Annotated[int | None, Query(ge=1), DecimalInt] = None,
 ) -> HeaderProofResponse:
     """Header `height` and its inclusion proof in the history of `size` headers (default:
     the newest signed checkpoint's size), with that checkpoint note when this node has it."""
-    size = _latest_size(view) if size is None else size
+    if size is None:
+        size = _latest_size(view)
+        if size <= height <= view.height:
+            # Committed, but under no signed checkpoint yet: not yet proven, which is what a
+            # client polling for it asks (it was 400 BAD_RANGE for a request it did not make).
+            raise ApiError(
+                404,
+                "NOT_FOUND",
+                f"no signed checkpoint holds height {height} yet (the newest has size {size}); "
+                "retry shortly, or ask with ?size=",
+            )
     try:
         found = view.header_proof(height, size)
     except ProofUnavailableError as error:
         raise _fail(error) from None
     note = view.checkpoint_note(size)
+    response.headers[CACHE_CONTROL] = REVALIDATE  # the note gains witness lines (caching.py)
     return HeaderProofResponse.model_validate(found | {"checkpoint": note})
 
 
 @router.get("/v1/proofs/consistency", response_model=ConsistencyResponse, responses=ERRORS)
 def get_consistency_proof(
     view: ViewDep,
-    first: Annotated[int, DecimalInt, Query(ge=1)],
-    second: Annotated[int, DecimalInt, Query(ge=1)],
+    response: Response,
+    first: Annotated[int, Query(ge=1), DecimalInt],
+    second: Annotated[int, Query(ge=1), DecimalInt],
 ) -> ConsistencyResponse:
     """RFC 9162 consistency proof: the history of `second` headers extends that of `first`."""
     try:
-        return ConsistencyResponse.model_validate(view.consistency_proof(first, second))
+        proof = ConsistencyResponse.model_validate(view.consistency_proof(first, second))
     except ProofUnavailableError as error:
         raise _fail(error) from None
+    response.headers[CACHE_CONTROL] = IMMUTABLE  # hashes of committed headers alone
+    return proof
 
 
 @router.get("/v1/proofs/tx/{tx_id}", response_model=TxProofResponse, responses=ERRORS)
-def get_tx_proof(tx_id: str, view: ViewDep) -> TxProofResponse:
+def get_tx_proof(tx_id: str, view: ViewDep, response: Response) -> TxProofResponse:
     """A committed tx, its TxResult, their paths to tx_root and results_root, the header
     and the commit certificate."""
     try:
-        return TxProofResponse.model_validate(view.tx_proof(_hash(tx_id)))
+        proof = TxProofResponse.model_validate(view.tx_proof(_hash(tx_id)))
     except ProofUnavailableError as error:
         raise _fail(error) from None
+    response.headers[CACHE_CONTROL] = REVALIDATE  # the certificate is this node's
+    return proof
 
 
 @router.get("/v1/proofs/state/{key:path}", response_model=StateProofResponse, responses=ERRORS)
 def get_state_proof(
-    key: StateKey, view: ViewDep, height: Annotated[int | None, DecimalInt, Query(ge=0)] = None
+    key: StateKey,
+    view: ViewDep,
+    response: Response,
+    height: Annotated[int | None, Query(ge=0), DecimalInt] = None,
 ) -> StateProofResponse:
     """A state record (or its absence) with a sparse Merkle proof against the state_root of
     header `height` (default: the head)."""
     # Refused as GET /v1/state/ is: a proof of the absence of "" would prove nothing asked.
     key = given_state_key(key, "/v1/proofs/state/")
+    if height is not None:
+        # The state after a committed block; without height it is the head's, volatile.
+        response.headers[CACHE_CONTROL] = IMMUTABLE
     height = view.height if height is None else height
     try:
         entry = view.state_proof(key, height)
@@ -146,7 +168,7 @@ def get_state_proof(
     )
 
 
-@router.get("/v1/validator-sets", response_model=ValidatorSetsResponse, responses=ERRORS)
+@router.get("/v1/validator-sets", response_model=ValidatorSetsResponse)
 def get_validator_sets(view: ViewDep) -> ValidatorSetsResponse:
     """Every validator-set change since genesis: the header whose next_validators_hash
     differs, its certificate, and the new set's preimage."""
@@ -166,26 +188,37 @@ def get_validator_sets(view: ViewDep) -> ValidatorSetsResponse:
     response_class=Response,
 )
 def get_receipt(
-    retirement_id: str, view: ViewDep, size: Annotated[int | None, DecimalInt, Query(ge=1)] = None
+    retirement_id: str, view: ViewDep, size: Annotated[int | None, Query(ge=1), DecimalInt] = None
 ) -> Response:
     """The retirement receipt of PROTOCOL.md §14 as canonical JSON (its SHA-256 is the
     receipt hash), against the newest checkpoint a receipt may carry (with the witness
     cosignatures genesis asks for) or the one of `size`, when it has them."""
-    checkpoint = _receipt_checkpoint(view, size)
+    retirement = _hash(retirement_id)
+    checkpoint = _receipt_checkpoint(view, retirement, size)
     try:
-        receipt = view.receipt(_hash(retirement_id), checkpoint)
+        receipt = view.receipt(retirement, checkpoint)
     except ProofUnavailableError as error:
         if size is not None and error.code == "CHECKPOINT_PENDING":
             # The size asked for can never hold the retirement: retrying would not help.
             raise ApiError(400, "BAD_RANGE", f"{error.detail}; omit size") from None
         raise _fail(error) from None
-    return Response(content=encode(receipt), media_type="application/json")
+    # The certificate is this node's, the checkpoint the newest it may carry (caching.py).
+    return Response(
+        content=encode(receipt), media_type="application/json", headers={CACHE_CONTROL: REVALIDATE}
+    )
 
 
-def _receipt_checkpoint(view: ChainView, size: int | None) -> SignedCheckpoint:
+def _receipt_checkpoint(view: ChainView, retirement: Hash32, size: int | None) -> SignedCheckpoint:
     if size is None:
         checkpoint = view.receipt_checkpoint()
         if checkpoint is None:
+            # 409 tells the client to retry: only for a retirement a checkpoint will hold.
+            # An unknown id (or a tx that is no retirement) was 409 too until the first
+            # cosigned checkpoint, and 404 after: a retry that could never succeed.
+            try:
+                view.retirement_height(retirement)
+            except ProofUnavailableError as error:
+                raise _fail(error) from None
             raise ApiError(409, "CHECKPOINT_PENDING", pending_detail(view.witness_quorum()))
         return checkpoint
     found = view.receipt_checkpoint_of_size(size)

@@ -18,11 +18,9 @@ from node.api.schemas import DecimalInt, ErrorResponse, Page, RecordResponse, St
 from node.chain_view import ChainView
 
 router = APIRouter(tags=["records"], dependencies=[QueryChecked])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse},
-    400: {"model": ErrorResponse},
-}
-Limit = Annotated[int, DecimalInt, Query(ge=1, le=PAGE_LIMIT_MAX)]
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+"""A route's own statuses; 400 for invalid input is declared for all (node/api/openapi.py)."""
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX), DecimalInt]
 Enrich = Callable[[ChainView, dict[str, Any]], dict[str, Any]]
 """What a kind's routes add to each of its records (JSON fields added, none changed)."""
 

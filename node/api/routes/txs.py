@@ -5,10 +5,11 @@ from typing import Annotated, Any
 
 import msgspec
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from contracts.admission import admission_reason_for
+from node.api.caching import CACHE_CONTROL, IMMUTABLE
 from node.api.deps import QueryChecked, ServiceDep
 from node.api.errors import ApiError
 from node.api.json_bounds import JsonBoundsError, check_json_bounds
@@ -27,6 +28,7 @@ from node.tx_outcomes import (
     DecodedTx,
     SubmitOutcome,
     Submitted,
+    TxState,
     TxStatus,
 )
 from protocol.encoding import decode_noting_domain
@@ -192,15 +194,17 @@ def _outcome_json(outcome: SubmitOutcome) -> dict[str, str | int | None]:
 @router.get(
     "/v1/txs/{tx_id}",
     response_model=TxStatusResponse,
-    responses={400: {"model": ErrorResponse}},
     summary="A tx's status; wait_ms waits while it is pending",
 )
 async def get_tx(
     tx_id: str,
     service: ServiceDep,
-    wait_ms: Annotated[int, DecimalInt, Query(ge=0, le=WAIT_MS_MAX)] = 0,
+    response: Response,
+    wait_ms: Annotated[int, Query(ge=0, le=WAIT_MS_MAX), DecimalInt] = 0,
 ) -> TxStatusResponse:
     status = await service.wait_tx(_parse_tx_id(tx_id), wait_ms)
+    if status.state is TxState.COMMITTED:
+        response.headers[CACHE_CONTROL] = IMMUTABLE  # a committed tx stays where it is
     return status_response(status)
 
 

@@ -41,6 +41,16 @@ def test_far_behind_after_a_partition_is_catching_up_as_at_start() -> None:
         assert readiness.catching_up(service_at(8)) == CatchingUp(height=8, target=422)
 
 
+def test_at_the_target_it_says_the_catch_up_at_start_still_asks_its_peers() -> None:
+    # It said "catching up: height 296 of 296", not ready with nothing left to fetch.
+    readiness = Readiness(sync_with_peer_at(296, caught_up=False), observer=False)
+    assert readiness.catching_up(service_at(296)) == CatchingUp(height=296, target=296)
+    assert readiness.problems(service_at(296)) == [
+        "catching up: height 296, as high as any peer seen yet; the catch-up at start is "
+        "still asking its peers"
+    ]
+
+
 def test_within_the_lag_is_not_catching_up() -> None:
     readiness = Readiness(sync_with_peer_at(100 + SYNC_LAG_ALLOWED), observer=False)
     assert readiness.catching_up(service_at(100)) is None

@@ -219,6 +219,39 @@ def test_checkpoints_are_served_once_signed_by_a_quorum(api: Api) -> None:
     assert latest.text.startswith(f"lantan/{CHAIN_ID.hex()}\n1\n")
 
 
+def _sign_checkpoint(api: Api) -> int:
+    """A checkpoint of the current history signed by a quorum; its size."""
+    book, validators = api.service.checkpoints, api.ledger.validators_for_next_height()
+    size, root = api.ledger.height + 1, api.ledger.history_root()
+    book.set_committed_root(size, root)
+    for name in VALIDATOR_NAMES[:2]:
+        line = sign_note(book.checkpoint(size, root).body(), name, KEYS[name]).line()
+        book.add(size=size, root=root, line=line, validators=validators)
+    return size
+
+
+def test_a_header_proof_past_the_chain_is_404_and_a_size_short_of_the_height_400(
+    api: Api,
+) -> None:
+    """Past the head it was 400 BAD_RANGE, where /v1/blocks/{h} and every other route answer
+    404 (PROTOCOL.md §15): a client polling "is height h proven yet?" needed a second rule."""
+    build_and_commit(api.ledger, (account_open(1),))
+    assert _sign_checkpoint(api) == 2
+    build_and_commit(api.ledger, (account_open(2),))
+    for url in ("/v1/proofs/header/3", "/v1/proofs/header/999999", "/v1/proofs/header/0?size=4"):
+        assert_error(api.client.get(url), 404, "NOT_FOUND")
+    # Committed, but under no signed checkpoint yet (the default size is the newest's, 2).
+    response = api.client.get("/v1/proofs/header/2")
+    assert_error(response, 404, "NOT_FOUND")
+    assert "no signed checkpoint holds height 2 yet" in response.json()["error"]["detail"]
+    # Two well-formed numbers that contradict each other: as consistency's first > second.
+    assert_error(api.client.get("/v1/proofs/header/2?size=2"), 400, "BAD_RANGE")
+    for url, size in (("/v1/proofs/header/1", 2), ("/v1/proofs/header/2?size=3", 3)):
+        proof = api.client.get(url)
+        assert proof.status_code == 200, proof.text
+        assert proof.json()["proof"]["tree_size"] == size
+
+
 @pytest.mark.parametrize("key", ["zz", "00" * 31, "AB" * 32])
 def test_a_bad_public_key_is_400(api: Api, key: str) -> None:
     assert_error(api.client.get(f"/v1/nonces/{key}"), 400, "BAD_PUBLIC_KEY")

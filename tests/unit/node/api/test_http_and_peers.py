@@ -325,10 +325,28 @@ def test_a_route_that_takes_query_parameters_refuses_one_it_does_not_know(
     assert ":path" not in error["detail"]  # the route as PROTOCOL.md spells it
 
 
+@pytest.mark.parametrize(
+    ("url", "repeated"),
+    [
+        ("/v1/blocks?limit=1&limit=2", "limit"),
+        ("/v1/blocks?limit=abc&limit=1", "limit"),  # the last one alone was read: 200
+        ("/v1/blocks/range?from=1&limit=1&from=3", "from"),
+        ("/v1/proofs/consistency?first=1&second=1&first=1", "first"),  # same value too
+    ],
+)
+def test_a_query_parameter_given_twice_is_refused_naming_it(
+    api: Api, url: str, repeated: str
+) -> None:
+    # The last one was read and the others never looked at: an invalid one passed unseen.
+    error = assert_error(api.client.get(url), 400, "BAD_REQUEST")
+    assert error["detail"].startswith(f"query parameter {repeated!r} given "), error
+
+
 def test_known_parameters_pass_and_a_route_that_takes_none_ignores_them(api: Api) -> None:
     assert api.client.get("/v1/proofs/state/params?height=0").status_code == 200
     assert api.client.get("/v1/institutions?limit=2").status_code == 200
     assert api.client.get("/v1/status?_=1").status_code == 200  # a cache-buster
+    assert api.client.get("/v1/status?_=1&_=2").status_code == 200
 
 
 def test_a_dropped_peer_message_s_line_names_its_reason_for_the_rate_limit(
