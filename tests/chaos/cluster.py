@@ -229,12 +229,12 @@ class ChaosNet(LocalNet):
         self.processes[name].wait(timeout=20)
         (self.directory / name / PID_FILE).unlink(missing_ok=True)
 
-    def stop(self, name: str) -> None:
-        """SIGTERM, then SIGKILL after 15 s."""
+    def stop(self, name: str, *, timeout_s: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL after timeout_s."""
         process = self.processes[name]
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
