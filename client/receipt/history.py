@@ -230,15 +230,23 @@ def verify_checkpoint_note(note_text: str, chain_id: Hash32, history: SetHistory
         )
     if history.last_change_height() >= checkpoint.size:
         raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, "a listed change is beyond the checkpoint")
-    validators = history.set_at(checkpoint.size - 1)
-    verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
     try:
-        require_quorum(note, verifiers, validators.quorum)
+        _require_validator_quorum(note, checkpoint, history)
     except NoteQuorumError as error:
         raise ReceiptError(ReceiptCode.CHECKPOINT_QUORUM, str(error)) from None
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
     return checkpoint
+
+
+def _require_validator_quorum(
+    note: SignedNote, checkpoint: Checkpoint, history: SetHistory
+) -> None:
+    """q validators of the set in force at size - 1 signed note; raises NoteQuorumError
+    when too few did, NoteError when a known key's line is bad (protocol/note.py)."""
+    validators = history.set_at(checkpoint.size - 1)
+    verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
+    require_quorum(note, verifiers, validators.quorum)
 
 
 SIGNATURES_FAIL_TOO: Final = "its validator signatures do not verify either"
@@ -252,9 +260,7 @@ def _wrong_origin(note: SignedNote, checkpoint: Checkpoint, history: SetHistory)
     validators' signatures would have held (a tampered origin line breaks them too)."""
     origin = checkpoint.origin[:100]
     try:
-        validators = history.set_at(checkpoint.size - 1)
-        verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
-        require_quorum(note, verifiers, validators.quorum)
+        _require_validator_quorum(note, checkpoint, history)
     except NoteError:
         return (
             f"checkpoint origin {origin} is not this network's, and {SIGNATURES_FAIL_TOO}: "
