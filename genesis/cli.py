@@ -46,6 +46,7 @@ from genesis.network import (
     witness_from_json,
     witness_set,
 )
+from protocol.cosignature import cosigner_verifier_key
 from protocol.encoding import JsonObject, decode
 from protocol.errors import ProtocolError
 from protocol.witnesses import WitnessSet
@@ -322,7 +323,12 @@ def _witness_summary(document: GenesisDocument) -> JsonObject:
     if document.witnesses is None:
         return {}
     return {
-        "witnesses": [w.to_json() for w in document.witnesses.witnesses],
+        # The vkey is shown, never stored: genesis's witness entries (hashed into the chain
+        # id) stay {name, public_key}; the vkey follows from them (PROTOCOL.md §10.1).
+        "witnesses": [
+            {**w.to_json(), "cosignature_verifier_key": cosigner_verifier_key(w.name, w.public_key)}
+            for w in document.witnesses.witnesses
+        ],
         "witness_quorum": document.witnesses.quorum,
     }
 
@@ -347,6 +353,7 @@ def _print_summary(summary: JsonObject, *, compact: bool, heading: str) -> None:
     for witness in witnesses:
         assert isinstance(witness, dict)
         print(f"  {witness['name']} {witness['public_key']}")
+        print(f"    {witness['cosignature_verifier_key']}")
     institutions = summary["institutions"]
     assert isinstance(institutions, list)
     for institution in institutions:

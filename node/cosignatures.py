@@ -227,10 +227,19 @@ class CosignatureBook:
             parsed = parse_signature_line(line.decode("utf-8"))
             witness = self._by_id.get((parsed.name, parsed.key_id))
             if witness is None:
-                raise CosignatureRefusedError(f"{parsed.name[:64]!r} is not a witness of genesis")
+                raise CosignatureRefusedError(self._unknown(parsed.name, parsed.key_id))
             return Cosignature.from_note_signature(parsed), witness
         except (UnicodeDecodeError, NoteError) as error:
             raise CosignatureRefusedError(f"not a cosignature line: {error}") from None
+
+    def _unknown(self, name: str, key_id: bytes) -> str:
+        """Why a line's (name, key id) is no witness's: a witness's name with another key
+        id (a rotated or misconfigured witness key) is told apart from an unknown name."""
+        named = self.witnesses.by_name(name)
+        if named is None:
+            return f"{name[:64]!r} is not a witness of genesis"
+        expected = cosignature_key_id(named.name, named.public_key).hex()
+        return f"key id {key_id.hex()} is not the key of witness {name!r} (expected {expected})"
 
 
 class _Allowance:

@@ -274,7 +274,10 @@ class Checkpoint:
         check_note_text(text)
         lines = text[:-1].split("\n")
         if len(lines) != 3:
-            raise NoteError(f"a checkpoint has 3 lines, not {len(lines)}")
+            count = f"{len(lines)} line{'' if len(lines) == 1 else 's'}"
+            raise NoteError(
+                f"the checkpoint text has {count}; a Lantan checkpoint body has exactly 3"
+            )
         origin, size_text, root_text = lines
         root_hash = decode_base64(root_text, "checkpoint root")
         return cls(origin=origin, size=_parse_tree_size(size_text), root_hash=Hash32(root_hash))

@@ -34,6 +34,7 @@ from client.id_prefix import resolve_tx_id
 from client.node_pool import NodePool, node_urls
 from client.receipt.codes import ALTERED_CODES, ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts
+from client.receipt.history import SIGNATURES_FAIL_TOO
 from client.receipt.key_status import later_status
 from client.receipt.summary import facts_json, summary_lines, time_text
 from client.receipt.tx_proof import TxFacts, verify_tx_proof
@@ -110,6 +111,13 @@ _OTHER_NETWORK_HINT = (
     "the network's operators publish theirs); with the right file, a receipt that still "
     "fails this check is not genuine."
 )
+_OTHER_NETWORK_OR_ALTERED_HINT = (
+    "The receipt's checkpoint names another network, and its validators' signatures do not "
+    "verify either: its checkpoint was altered after it was issued, or the receipt is "
+    "another network's. Check that the genesis file is the network's own (`lantan genesis "
+    "verify FILE` prints its chain id); with the right file, ask the registry for a fresh "
+    "copy (`lantan receipt get`) and verify that one."
+)
 _ALTERED_HINT = (
     "This receipt does not match what the registry's validators certified: it was altered "
     "after it was issued, or damaged. Ask the registry for a fresh copy "
@@ -144,6 +152,8 @@ def report_receipt(
         facts = verify_receipt(receipt_bytes, genesis_bytes)
     except ReceiptError as error:
         hint = INVALID_HINTS.get(error.code)
+        if error.code is ReceiptCode.CHECKPOINT_WRONG_CHAIN and SIGNATURES_FAIL_TOO in error.detail:
+            hint = _OTHER_NETWORK_OR_ALTERED_HINT
         if fetched and error.code in ALTERED_CODES:
             hint = SERVED_ALTERED_HINT
         if as_json:

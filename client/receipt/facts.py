@@ -220,6 +220,10 @@ class ReceiptFacts:
     witnesses."""
     witness_quorum: int = 0
     """Cosignatures the genesis asks for; 0 when it names no witnesses."""
+    checkpoint_size: int = 0
+    """The size N of the checkpoint this copy carries. Copies of one receipt (one digest)
+    may carry different ones, so witnessed_at_s is this copy's bound: the smallest cosigned
+    size above height gives the tightest (stop 57)."""
     witnesses: tuple[ReceiptSigner, ...] = ()
     """The witnesses of witnessed_by as institutions, in the same order: a witness is an
     institution of genesis holding its cosigning key (ADR 0025)."""

@@ -27,6 +27,7 @@ from protocol.hashing import HASH_SIZE, Hash32
 from protocol.merkle import hash_leaf, verify_inclusion
 from protocol.note import (
     Checkpoint,
+    SignedNote,
     checkpoint_origin,
     parse_signed_note,
     parse_verifier_key,
@@ -194,8 +195,18 @@ def verify_history_proof(
     cosigners = Witnessed()
     if witnesses is not None:
         cosigners = verify_witness_cosignatures(note_text, witnesses)
-    if index != header.height or not header.height < checkpoint.size:
-        raise ReceiptError(ReceiptCode.BAD_HISTORY_PROOF, f"index {index} is not the header's")
+    # The too-small checkpoint first: a genuine proof carried with a smaller (genuine)
+    # checkpoint has the right index, and "index H is not the header's" misled (stop 57).
+    if not header.height < checkpoint.size:
+        raise ReceiptError(
+            ReceiptCode.BAD_HISTORY_PROOF,
+            f"the checkpoint (size {checkpoint.size}) does not hold height {header.height}",
+        )
+    if index != header.height:
+        raise ReceiptError(
+            ReceiptCode.BAD_HISTORY_PROOF,
+            f"tlog-proof index {index} is not the header's height {header.height}",
+        )
     try:
         leaf = hash_leaf(header.canonical_bytes())
         verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root_hash)
@@ -214,18 +225,48 @@ def verify_checkpoint_note(note_text: str, chain_id: Hash32, history: SetHistory
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
     if checkpoint.origin != checkpoint_origin(chain_id):
-        raise ReceiptError(ReceiptCode.CHECKPOINT_WRONG_CHAIN, checkpoint.origin[:100])
+        raise ReceiptError(
+            ReceiptCode.CHECKPOINT_WRONG_CHAIN, _wrong_origin(note, checkpoint, history)
+        )
     if history.last_change_height() >= checkpoint.size:
         raise ReceiptError(ReceiptCode.BAD_SET_CHANGE, "a listed change is beyond the checkpoint")
-    validators = history.set_at(checkpoint.size - 1)
-    verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
     try:
-        require_quorum(note, verifiers, validators.quorum)
+        _require_validator_quorum(note, checkpoint, history)
     except NoteQuorumError as error:
         raise ReceiptError(ReceiptCode.CHECKPOINT_QUORUM, str(error)) from None
     except NoteError as error:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, str(error)) from None
     return checkpoint
+
+
+def _require_validator_quorum(
+    note: SignedNote, checkpoint: Checkpoint, history: SetHistory
+) -> None:
+    """q validators of the set in force at size - 1 signed note; raises NoteQuorumError
+    when too few did, NoteError when a known key's line is bad (protocol/note.py)."""
+    validators = history.set_at(checkpoint.size - 1)
+    verifiers = [parse_verifier_key(v.note_verifier_key) for v in validators.validators]
+    require_quorum(note, verifiers, validators.quorum)
+
+
+SIGNATURES_FAIL_TOO: Final = "its validator signatures do not verify either"
+"""In a CHECKPOINT_WRONG_CHAIN detail when the quorum fails too: one changed origin byte
+is an altered checkpoint, not only another network's (the CLI's hint says both)."""
+
+
+def _wrong_origin(note: SignedNote, checkpoint: Checkpoint, history: SetHistory) -> str:
+    """The detail of an origin that is not this chain's. §14.4 checks the origin first, so
+    the code stays CHECKPOINT_WRONG_CHAIN; the quorum is checked here only to say whether the
+    validators' signatures would have held (a tampered origin line breaks them too)."""
+    origin = checkpoint.origin[:100]
+    try:
+        _require_validator_quorum(note, checkpoint, history)
+    except NoteError:
+        return (
+            f"checkpoint origin {origin} is not this network's, and {SIGNATURES_FAIL_TOO}: "
+            "the checkpoint was altered, or it is another network's"
+        )
+    return origin
 
 
 def verify_witness_cosignatures(note_text: str, witnesses: WitnessSet) -> Witnessed:
@@ -255,6 +296,10 @@ def _parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
     lines = head.split("\n")
     if not separator or lines[0] != TLOG_PROOF_HEADER or len(lines) < 2:
         raise ReceiptError(ReceiptCode.BAD_CHECKPOINT, "not a c2sp.org/tlog-proof@v1 text")
+    if lines[1].startswith("extra"):  # c2sp.org/tlog-proof allows it; §14.3 does not
+        raise ReceiptError(
+            ReceiptCode.BAD_CHECKPOINT, "tlog-proof extra data is not allowed in a Lantan receipt"
+        )
     index_text = lines[1].removeprefix("index ")
     canonical = index_text.isascii() and index_text.isdigit() and str(int(index_text)) == index_text
     if not lines[1].startswith("index ") or not canonical or len(index_text) > 16:

@@ -254,7 +254,15 @@ def witnessed_at_lines(facts: ReceiptFacts) -> tuple[str, ...]:
     if facts.witnessed_at_s is None:
         return ()
     moment = datetime.fromtimestamp(facts.witnessed_at_s, BEIJING_TIME)
-    return (f"最晚联署于 latest cosigned at {moment:%Y-%m-%d %H:%M:%S} 北京时间 Beijing time",)
+    # This copy's bound (its checkpoint's size): copies of one receipt may carry different
+    # checkpoints, so a court comparing two sees why their times differ (stop 57).
+    size = facts.checkpoint_size
+    return (
+        f"最晚联署于 latest cosigned at {moment:%Y-%m-%d %H:%M:%S} 北京时间 Beijing time",
+        f"本副本检查点（大小 {size}）给出的上限，因副本而异；包含该高度的最小联署检查点最精确",
+        f"an upper bound from this copy's checkpoint (size {size}); it differs between"
+        " copies, the smallest cosigned checkpoint holding the height gives the tightest",
+    )
 
 
 def key_line(key: TxKey) -> str:

@@ -82,9 +82,16 @@ def committed_by_lines(facts: ReceiptFacts) -> list[str]:
     (PROTOCOL.md §5 "What time_ms guarantees")."""
     if facts.witnessed_at_s is None:
         return []
+    # An upper bound from this copy's checkpoint: two copies of one receipt (one digest)
+    # carry different checkpoints and print different bounds, and a re-fetch carries the
+    # newest cosigned one, the loosest (stop 57's auditor); so say whose bound and how to
+    # get the tightest.
     return [
-        f"committed    by {time_text(facts.witnessed_at_s * 1000)},"
-        " when a witness cosigned its checkpoint"
+        f"committed    by {time_text(facts.witnessed_at_s * 1000)}, when a witness cosigned"
+        f" this copy's checkpoint (size {facts.checkpoint_size})",
+        "             an upper bound that depends on the copy: the copy with the smallest"
+        f" cosigned checkpoint above height {facts.height} gives the tightest"
+        " (lantan receipt get RETIREMENT_ID --size N)",
     ]
 
 

@@ -162,6 +162,7 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
             facts,
             witnessed_by=witnessed.cosigners,
             witnessed_at_s=witnessed.latest_s,
+            checkpoint_size=checkpoint.size,
             witness_quorum=document.witnesses.quorum,
             witnesses=tuple(
                 _signer(name, keys[name], document.institutions) for name in witnessed.cosigners

@@ -153,6 +153,10 @@ class AnnouncedAddressModel(Strict):
 class WitnessStatusModel(Strict):
     name: str = Field(description="Its cosigner name in genesis")
     public_key: str = Field(description="Its cosigning key (hex), as genesis names it")
+    cosignature_verifier_key: str = Field(
+        description="Its C2SP cosignature/v1 verifier key, <name>+<8 hex key id>+"
+        "<base64(0x04 || key)> (PROTOCOL.md §10.1), for standard tools as is"
+    )
     institution_id: str | None = Field(
         description="The institution the key is registered to on chain, or null"
     )

@@ -42,6 +42,7 @@ from tests.integration.network import (
     write_genesis,
 )
 from tests.integration.txs import NetKeys, TxBuilder, commit_everywhere
+from tests.kit.witness_vkey import vkey_by_the_rule
 from tests.unit.contracts.test_announcements import witness_institution
 from tests.unit.protocol import independent_note_verifier as independent
 
@@ -278,6 +279,7 @@ def test_a_witness_announces_its_address_for_auditors_and_is_not_dialled(
         assert seen[COURT_WITNESS] == {
             "name": COURT_WITNESS,
             "public_key": court_key,
+            "cosignature_verifier_key": vkey_by_the_rule(COURT_WITNESS, bytes.fromhex(court_key)),
             "institution_id": COURT_WITNESS,
             "key_status": "active",
             "announced": {"address": address, "height": height},

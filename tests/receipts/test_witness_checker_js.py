@@ -48,9 +48,12 @@ def run_js(
     receipts: dict[str, bytes],
     show: tuple[str, ...] = (),
     files: dict[str, str] | None = None,
+    *,
+    details: bool = False,
 ) -> Any:
     """run_verify.js's answer: codes, or the facts named in show of the valid receipts;
-    files (name -> base64 bytes) go through verifyReceiptBytes, as a picked file does."""
+    files (name -> base64 bytes) go through verifyReceiptBytes, as a picked file does;
+    details: each refusal as "CODE: detail"."""
     assert NODE is not None
     payload: dict[str, Any] = {
         "genesis": genesis.decode(),
@@ -60,6 +63,8 @@ def run_js(
         payload["show"] = list(show)
     if files:
         payload["files"] = files
+    if details:
+        payload["details"] = True
     command = [NODE, str(RUNNER), str(STATIC)]
     return json_output_of(command, input_text=json.dumps(payload), timeout_s=300)
 

@@ -33,6 +33,7 @@ from node.cosignatures import (
     CosignatureThrottledError,
 )
 from node.sync_fetch import BLOCK_RANGE_BYTES_MAX, BLOCK_RANGE_LIMIT_MAX
+from protocol.cosignature import cosigner_verifier_key
 from protocol.errors import FieldTypeError
 from protocol.fields import parse_hex
 from protocol.signing import PUBLIC_KEY_SIZE, PublicKey
@@ -241,6 +242,7 @@ def _witness_model(seen: WitnessView) -> WitnessStatusModel:
     return WitnessStatusModel(
         name=seen.witness.name,
         public_key=seen.witness.public_key.hex(),
+        cosignature_verifier_key=cosigner_verifier_key(seen.witness.name, seen.witness.public_key),
         institution_id=None if seen.key is None else seen.key.institution_id,
         key_status=None if seen.key is None else seen.key.status.value,
         announced=announced,

@@ -58,7 +58,7 @@
       "signed.copies": "Another copy of this receipt may name other validators: each node keeps the quorum it collected.",
       "f.witnessed": "Witnessed by",
       "witnessed": "Independent witnesses that cosigned the checkpoint: $k (the genesis asks $q)",
-      "witnessed.at": "Recorded by $when (UTC+8), when the latest of them cosigned; the block's own time is its proposer's clock.",
+      "witnessed.at": "Recorded by $when (UTC+8), when the latest of them cosigned this copy's checkpoint (size $size): an upper bound that depends on the copy; the copy with the smallest cosigned checkpoint above height $height gives the tightest (lantan receipt get RETIREMENT_ID --size N). The block's own time is its proposer's clock.",
       "f.tx_keys": "Retirement signed by",
       "f.verification": "Verification behind the credits",
       "f.case_status": "Case status (at this retirement's block)",
@@ -171,7 +171,7 @@
       "signed.copies": "另一份副本可能列出其他验证节点：每个节点保存它收集到的法定签名。",
       "f.witnessed": "见证联署",
       "witnessed": "联署检查点的独立见证方：$k 个（创世文件要求 $q 个）",
-      "witnessed.at": "至迟于 $when（北京时间）已登记，即最晚一位见证方联署之时；区块自身时间为其提议者的时钟。",
+      "witnessed.at": "至迟于 $when（北京时间）已登记，即最晚一位见证方联署本副本检查点（大小 $size）之时：此上限因副本而异，包含高度 $height 的最小联署检查点的副本最精确（lantan receipt get RETIREMENT_ID --size N）。区块自身时间为其提议者的时钟。",
       "f.tx_keys": "注销签署方",
       "f.verification": "碳汇所依据的核证",
       "f.case_status": "案件状态（本注销所在区块）",
@@ -356,7 +356,7 @@
       el("ul", { class: "signers" }, items)
     ];
     if (f.witnessed_at_s !== null) {
-      parts.push(el("p", { class: "witnessed-at" }, [t("witnessed.at", { when: beijingTime(f.witnessed_at_s * 1000) })]));
+      parts.push(el("p", { class: "witnessed-at" }, [t("witnessed.at", { when: beijingTime(f.witnessed_at_s * 1000), size: f.checkpoint_size, height: f.height })]));
     }
     return el("div", {}, parts);
   }

@@ -769,6 +769,8 @@
   function parseHistoryProof(text) {
     var lines = text.split("\n");
     if (lines[0] !== "c2sp.org/tlog-proof@v1") fail("BAD_CHECKPOINT", "history_proof does not start with c2sp.org/tlog-proof@v1");
+    // c2sp.org/tlog-proof allows an `extra` line here; §14.3 does not (the same detail as client/receipt/history.py).
+    if ((lines[1] || "").startsWith("extra")) fail("BAD_CHECKPOINT", "tlog-proof extra data is not allowed in a Lantan receipt");
     var index = /^index (0|[1-9][0-9]{0,15})$/.exec(lines[1] || "");
     if (index === null) fail("BAD_CHECKPOINT", "history_proof has no index line");
     var hashes = [], at = 2;
@@ -787,7 +789,8 @@
     if (split < 0 || !note.endsWith("\n")) fail("BAD_CHECKPOINT", "the checkpoint is not a signed note");
     var body = note.slice(0, split + 1);
     var bodyLines = body.split("\n");
-    if (bodyLines.length !== 4) fail("BAD_CHECKPOINT", "the checkpoint text is not three lines");
+    var count = bodyLines.length - 1;
+    if (count !== 3) fail("BAD_CHECKPOINT", "the checkpoint text has " + count + (count === 1 ? " line" : " lines") + "; a Lantan checkpoint body has exactly 3");
     var signatureLines = note.slice(split + 2, -1).split("\n");
     if (signatureLines.length > SIGNATURE_LINES_MAX) fail("BAD_CHECKPOINT", "more than " + SIGNATURE_LINES_MAX + " signature lines");
     var signatures = signatureLines.map(function (line) {
@@ -800,15 +803,8 @@
     return { body: body, origin: bodyLines[0], size: bodyLines[1], root: bodyLines[2], signatures: signatures };
   }
 
-  async function checkCheckpoint(ctx, receipt) {
-    var proof = parseHistoryProof(receipt.history_proof);
-    var note = parseNote(proof.note);
-    if (!/^[1-9][0-9]{0,15}$/.test(note.size)) fail("BAD_CHECKPOINT", "checkpoint size " + JSON.stringify(note.size));
-    var root = unbase64(note.root);
-    if (root === null || root.length !== 32) fail("BAD_CHECKPOINT", "checkpoint root is not a base64 hash");
-    if (note.origin !== "lantan/" + ctx.chainId) fail("CHECKPOINT_WRONG_CHAIN", "checkpoint origin " + JSON.stringify(note.origin));
-    var size = Number(note.size);
-    ctx.changes.forEach(function (c) { if (c.header.height >= size) fail("BAD_SET_CHANGE", "a set change at height " + c.header.height + " is beyond the checkpoint"); });
+  /* §10: q validators of the set in force at size - 1 signed the note; returns that set. */
+  async function checkValidatorQuorum(ctx, note, size) {
     var set = setInForce(ctx, size - 1);
     var signed = new Set();
     var bodyBytes = utf8(note.body);
@@ -825,10 +821,31 @@
       }
     }
     if (signed.size < set.quorum) fail("CHECKPOINT_QUORUM", signed.size + " valid checkpoint signatures, quorum is " + set.quorum);
+    return set;
+  }
+
+  async function checkCheckpoint(ctx, receipt) {
+    var proof = parseHistoryProof(receipt.history_proof);
+    var note = parseNote(proof.note);
+    if (!/^[1-9][0-9]{0,15}$/.test(note.size)) fail("BAD_CHECKPOINT", "checkpoint size " + JSON.stringify(note.size));
+    var root = unbase64(note.root);
+    if (root === null || root.length !== 32) fail("BAD_CHECKPOINT", "checkpoint root is not a base64 hash");
+    var size = Number(note.size);
+    if (note.origin !== "lantan/" + ctx.chainId) {
+      // §14.4 checks the origin first (the code stays); the signatures only tell whether it was altered too.
+      var quorumHolds = true;
+      try { await checkValidatorQuorum(ctx, note, size); } catch (e) { if (!(e instanceof ReceiptError)) throw e; quorumHolds = false; }
+      fail("CHECKPOINT_WRONG_CHAIN", "checkpoint origin " + JSON.stringify(note.origin) + (quorumHolds ? "" : " is not this network's, and its validator signatures do not verify either: the checkpoint was altered, or it is another network's"));
+    }
+    ctx.changes.forEach(function (c) { if (c.header.height >= size) fail("BAD_SET_CHANGE", "a set change at height " + c.header.height + " is beyond the checkpoint"); });
+    var set = await checkValidatorQuorum(ctx, note, size);
     if (ctx.witnesses) await checkCosignatures(ctx, note);
     var height = receipt.tx.height;
+    // The too-small checkpoint before the index, as client/receipt/history.py does.
+    if (!(height < size)) fail("BAD_HISTORY_PROOF", "the checkpoint (size " + size + ") does not hold height " + height);
+    if (proof.index !== height) fail("BAD_HISTORY_PROOF", "tlog-proof index " + proof.index + " is not the header's height " + height);
     var leaf = await ctx.hasher.leaf(canonical(receipt.block.header));
-    var computed = proof.index === height && height < size ? await rootFromInclusion(ctx.hasher, leaf, height, size, proof.hashes) : null;
+    var computed = await rootFromInclusion(ctx.hasher, leaf, height, size, proof.hashes);
     if (computed === null || !equal(computed, root)) fail("BAD_HISTORY_PROOF", "header " + height + " is not in the checkpoint of size " + size);
     ctx.checkpointSize = size;
     if (receipt.receipt_version >= 3) await checkLogBinding(ctx, receipt, size, root, set);

@@ -1,7 +1,8 @@
 /* Runs node/web/static/verify.js (the checker page's verifier) under Node.js: reads
- * {genesis, receipts: {name: text}, files?: {name: base64 bytes}, show?: [fact names]} on
+ * {genesis, receipts: {name: text}, files?: {name: base64 bytes}, show?: [fact names],
+ * details?: true} on
  * stdin, prints {name: code or ""}, or for a valid receipt the facts named in show when it
- * is given. A file goes through verifyReceiptBytes, as a dropped or picked file does, and
+ * is given (with details: true, "code: detail"). A file goes through verifyReceiptBytes, as a dropped or picked file does, and
  * its code is followed by " printable" when the page is told it is a printable copy.
  * Given {shown: [text]} instead, prints each text as the page shows it. Test-only. */
 const fs = require("fs"), vm = require("vm"), path = require("path");
@@ -18,7 +19,7 @@ else (async () => {
   catch (e) { console.log(JSON.stringify({ genesis: e.code || String(e) })); return; }
   for (const [name, receipt] of Object.entries(input.receipts)) {
     const r = await LantanVerify.verifyReceipt(receipt, genesis, engine);
-    out[name] = !r.valid ? r.code : input.show ? Object.fromEntries(input.show.map((k) => [k, r.facts[k]])) : "";
+    out[name] = !r.valid ? r.code + (input.details ? ": " + r.detail : "") : input.show ? Object.fromEntries(input.show.map((k) => [k, r.facts[k]])) : "";
   }
   for (const [name, file] of Object.entries(input.files || {})) {
     const r = await LantanVerify.verifyReceiptBytes(new Uint8Array(Buffer.from(file, "base64")), genesis, engine);

@@ -33,6 +33,7 @@ from contracts.state_keys import (
 )
 from contracts.transition import execute_block
 from genesis.document import Genesis
+from protocol.cosignature import cosigner_verifier_key
 from protocol.hashing import Hash32
 from protocol.signing import PublicKey
 from protocol.tx import SignedTx
@@ -153,6 +154,9 @@ class FakeNode:
                 {
                     "name": witness.name,
                     "public_key": key_hex,
+                    "cosignature_verifier_key": cosigner_verifier_key(
+                        witness.name, witness.public_key
+                    ),
                     "institution_id": None if key is None else key["institution_id"],
                     "key_status": None if key is None else key.get("status", "active"),
                     "announced": None

@@ -12,6 +12,7 @@ import pytest
 from genesis.document import build_genesis, parse_genesis
 from tests.kit.lantan_cli import LANTAN_MODULE
 from tests.kit.lantan_cli import run_lantan as run
+from tests.kit.witness_vkey import vkey_by_the_rule
 
 
 def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -152,8 +153,21 @@ def test_init_with_witnesses_makes_their_keys_and_names_them(tmp_path: Path) -> 
         keystore = json.loads((tmp_path / witness.name / "keystore.json").read_text())
         assert keystore["public_key"] == witness.public_key.hex()
         assert (tmp_path / witness.name / "passphrase").stat().st_mode & 0o077 == 0
-    names = sorted(w["name"] for w in json.loads(completed.stdout)["witnesses"])
-    assert names == ["blue-carbon-auditor-witness", "xiangshan-court-witness"]
+    shown = json.loads(completed.stdout)["witnesses"]
+    assert sorted(w["name"] for w in shown) == [
+        "blue-carbon-auditor-witness",
+        "xiangshan-court-witness",
+    ]
+    # The summary shows each witness's cosignature/v1 vkey (derived by the doc's rule in
+    # vkey_by_the_rule); genesis.json itself keeps {name, public_key} (the chain id).
+    for entry, witness in zip(shown, document.witnesses.witnesses, strict=True):
+        expected = vkey_by_the_rule(witness.name, witness.public_key)
+        assert entry["cosignature_verifier_key"] == expected
+    stored = json.loads((tmp_path / "genesis.json").read_text())["witnesses"]["witnesses"]
+    assert all(set(w) == {"name", "public_key"} for w in stored)
+    text = run("genesis", "verify", tmp_path / "genesis.json")
+    assert text.returncode == 0, text.stderr
+    assert f"    {expected}\n" in text.stdout
 
 
 def test_each_witness_is_an_institution_holding_its_key(tmp_path: Path) -> None:

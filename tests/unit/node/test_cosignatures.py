@@ -17,7 +17,7 @@ from node.cosignatures import (
 )
 from node.logs import JsonFormatter
 from node.storage.leveldb import LevelDbStore
-from protocol.cosignature import Cosignature, cosign
+from protocol.cosignature import Cosignature, cosign, cosignature_key_id
 from protocol.hashing import Hash32, sha256
 from protocol.note import checkpoint_at_height, parse_signature_line
 from protocol.signing import SigningKey
@@ -79,7 +79,11 @@ def test_newest_sizes_per_witness(book: CosignatureBook) -> None:
     ("bad", "reason"),
     [
         (line(5, key=STRANGER, name="stranger"), "not a witness"),
-        (line(5, key=STRANGER), "not a witness"),
+        (
+            line(5, key=STRANGER),
+            "key id [0-9a-f]{8} is not the key of witness 'court' "
+            rf"\(expected {cosignature_key_id('court', COURT.public_key).hex()}\)",
+        ),
         (tampered(line(5)), "does not verify"),
         (line(6), "does not verify"),
         (line(5, at=NOW_S + FUTURE_SKEW_S + 1), "future"),

@@ -502,7 +502,7 @@ def test_open_checkpoint_refuses_below_quorum_other_chain_and_tampering() -> Non
 
 def test_open_checkpoint_reads_the_body_only_after_the_signatures() -> None:
     # A well-signed note whose text is not a checkpoint: refused as a checkpoint.
-    with pytest.raises(NoteError, match="3 lines"):
+    with pytest.raises(NoteError, match="has exactly 3"):
         open_checkpoint(signed_by("hello\n", 3), chain_id=CHAIN_ID, verifiers=VERIFIERS, quorum=2)
     # An unsigned-by-us note is refused for its signatures before its text is looked at.
     stranger = format_signed_note("hello\n", [sign_note("hello\n", "outsider", OUTSIDER)])

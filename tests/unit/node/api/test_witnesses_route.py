@@ -16,6 +16,7 @@ from protocol.cosignature import cosign
 from protocol.note import sign_note
 from protocol.tx import PROTOCOL_VERSION, UnsignedTx, sign_tx
 from protocol.witnesses import Witness
+from tests.kit.witness_vkey import vkey_by_the_rule
 from tests.unit.contracts.test_announcements import witness_institution
 from tests.unit.node.api.kit import NOW_MS, Api, TestClient, make_api
 from tests.unit.node.chain_kit import (
@@ -117,6 +118,7 @@ def test_witnesses_with_their_institution_address_and_newest_cosignature(
         "court-witness": {
             "name": "court-witness",
             "public_key": COURT_WITNESS.public_key.hex(),
+            "cosignature_verifier_key": vkey_by_the_rule("court-witness", COURT_WITNESS.public_key),
             "institution_id": "court-witness",
             "key_status": "active",
             "announced": None,
@@ -125,6 +127,9 @@ def test_witnesses_with_their_institution_address_and_newest_cosignature(
         "auditor-witness": {
             "name": "auditor-witness",
             "public_key": AUDITOR_WITNESS.public_key.hex(),
+            "cosignature_verifier_key": vkey_by_the_rule(
+                "auditor-witness", AUDITOR_WITNESS.public_key
+            ),
             "institution_id": None,
             "key_status": None,
             "announced": None,
@@ -154,6 +159,7 @@ def test_the_route_is_typed_in_the_openapi(api: Api) -> None:
     assert set(fields) == {
         "name",
         "public_key",
+        "cosignature_verifier_key",
         "institution_id",
         "key_status",
         "announced",
