@@ -5,6 +5,7 @@ import json
 import pytest
 
 from contracts.state_keys import STATE_KEY_LENGTH_MAX
+from node.api.errors import VALUE_SHOWN_MAX
 from tests.unit.node.api.kit import (
     NINGBO,
     Api,
@@ -83,6 +84,33 @@ def test_a_key_of_no_family_s_shape_is_400_and_a_well_formed_absent_one_is_not(
         assert absent.status_code == 200 and absent.json()["value"] is None, absent.text
     else:
         assert_error(absent, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/retirements/" + "AB" * 32,  # an upper-case hash
+        "/v1/retirements/" + "ab" * 31,  # a short one
+        "/v1/retirements/%E2%80%AE",
+        "/v1/institutions/%00",
+        "/v1/institutions/Ningbo-ptc",
+        "/v1/accounts/" + "a" * 600,
+        "/v1/accounts/" + "a" * 600 + "/holdings",
+        "/v1/batches/no%20such/serials",
+    ],
+)
+def test_a_record_id_of_no_family_s_shape_is_400_bad_key_not_absent(api: Api, path: str) -> None:
+    # They were 404 "no record ...", echoing the whole id (600 characters): a typo of a
+    # retirement id read as "this retirement does not exist".
+    error = assert_error(api.client.get(path), 400, "BAD_KEY")
+    assert "is no state key" in error["detail"]
+    assert len(error["detail"].partition(" is no state key")[0]) <= VALUE_SHOWN_MAX + 5
+
+
+def test_a_well_formed_absent_record_id_is_404(api: Api) -> None:
+    for path in ("/v1/retirements/" + "ab" * 32, "/v1/institutions/nobody"):
+        assert_error(api.client.get(path), 404, "NOT_FOUND")
+    assert_error(api.client.get("/v1/accounts/nobody/holdings"), 404, "NOT_FOUND")
 
 
 def test_committed_accounts_are_listed(api: Api) -> None:
