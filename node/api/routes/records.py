@@ -117,7 +117,7 @@ ENRICH: dict[str, Enrich] = {
 def _page(
     view: ChainView, prefix: str, cursor: str | None, limit: int, enrich: Enrich | None = None
 ) -> Page:
-    after = None if cursor is None else decode_key_cursor(cursor)
+    after = None if cursor is None else decode_key_cursor(cursor, prefix)
     records = view.state_page(prefix, after, limit + 1)
     shown = records[:limit]
     items: list[dict[str, Any]] = []

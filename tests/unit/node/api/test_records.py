@@ -130,6 +130,19 @@ def test_committed_accounts_are_listed(api: Api) -> None:
         assert_error(api.client.get(route), 404, "NOT_FOUND")
 
 
+def test_a_cursor_of_another_list_is_400_not_an_empty_page(api: Api) -> None:
+    # An institutions cursor on /v1/accounts read as "after institution/...": an empty
+    # page, which looks like the end of the accounts list.
+    cursor = api.client.get("/v1/institutions?limit=1").json()["next_cursor"]
+    assert cursor is not None
+    assert api.client.get(f"/v1/institutions?cursor={cursor}").status_code == 200
+    for route in ("/v1/accounts", "/v1/projects", "/v1/retirements"):
+        error = assert_error(api.client.get(f"{route}?cursor={cursor}"), 400, "BAD_CURSOR")
+        assert "for this list" in error["detail"]
+    prefix_alone = b"institution/".hex()
+    assert_error(api.client.get(f"/v1/institutions?cursor={prefix_alone}"), 400, "BAD_CURSOR")
+
+
 @pytest.mark.parametrize("cursor", ["zz", "f", "ff"])
 def test_a_bad_record_cursor_is_400(api: Api, cursor: str) -> None:
     assert_error(api.client.get(f"/v1/projects?cursor={cursor}"), 400, "BAD_CURSOR")
