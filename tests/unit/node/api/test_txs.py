@@ -280,6 +280,26 @@ def test_a_copy_with_more_valid_cosignatures_replaces_the_pooled_one(api: Api) -
     assert api.service.mempool.get(more.tx_id) == more
 
 
+@pytest.mark.parametrize("first", ["stripped", "fewer"])
+def test_in_one_batch_a_copy_with_more_signers_is_admitted_as_a_lone_re_post_is(
+    api: Api, first: str
+) -> None:
+    # A stripped copy refused for its missing co-signature, then the full copy: the full
+    # one is admitted; a pending copy, then one with more valid signers: it replaces it.
+    # A copy after that is answered as a lone re-POST of it is then: pending.
+    before = validators_update() if first == "stripped" else validators_update("xiamen-ptc")
+    more = validators_update("xiamen-ptc", "xiangshan-county")
+    body = {"txs": [before.to_json(), more.to_json(), before.to_json()]}
+    results = api.client.post("/v1/txs", json=body).json()["results"]
+    answers = [(r["status"], r["reason"]) for r in results]
+    if first == "stripped":
+        refused = ("rejected_at_admission", "validator_quorum_missing")
+        assert answers == [refused, ("pending", None), ("pending", None)]
+    else:
+        assert answers == [("pending", None)] * 3
+    assert api.service.mempool.get(more.tx_id) == more
+
+
 @pytest.mark.parametrize(
     "tx_id",
     ["zz", "00" * 31, "00" * 33, "AB" * 32, "0" * 63, "%20" + "00" * 32],
