@@ -29,7 +29,7 @@ from protocol.encoding import JsonObject
 
 POLL_PAUSE_S: Final = 0.05
 """Pause between polls when a node answers "pending" before the wait it was asked for."""
-FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expired"})
+FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "dropped", "expired"})
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -48,7 +48,9 @@ class TxResultModel(Strict):
 
 class TxStatusResponse(Strict):
     tx_id: str
-    status: Literal["pending", "committed", "rejected_at_admission", "expired", "unknown"]
+    status: Literal[
+        "pending", "committed", "rejected_at_admission", "dropped", "expired", "unknown"
+    ]
     height: int | None = None
     index: int | None = None
     result: TxResultModel | None = None

@@ -341,6 +341,29 @@ def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
     assert len(api.service.mempool) == 0
 
 
+def test_a_pending_tx_whose_nonce_another_tx_used_is_dropped_with_its_reason(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was "unknown" afterwards on every node, as a tx never seen: a platform could not
+    # tell "will never commit" from "ask another node" (stop 57's API integrator).
+    ours, theirs, later = account_open(1, "ours"), account_open(1, "theirs"), account_open(2)
+    assert post_tx(api, ours).json()["status"] == "pending"
+    assert post_tx(api, later).json()["status"] == "pending"
+    build_and_commit(api.ledger, (theirs, later))  # another node's block took nonce 1
+    api.service.after_commit()
+    body = api.client.get(f"/v1/txs/{ours.tx_id.hex()}?wait_ms=1000").json()
+    assert (body["status"], body["reason"]) == ("dropped", "wrong_nonce")
+    assert api.client.get(f"/v1/txs/{later.tx_id.hex()}").json()["status"] == "committed"
+    assert list(api.service._displaced) == [ours.tx_id]  # not the committed ones
+    # Remembered within the same bound as refusals and expiries.
+    monkeypatch.setattr("node.tx_outcomes.REMEMBERED_MAX", 1)
+    again = account_open(3, "again")
+    assert post_tx(api, again).json()["status"] == "pending"
+    build_and_commit(api.ledger, (account_open(3, "other"),))
+    api.service.after_commit()
+    assert list(api.service._displaced) == [again.tx_id]
+
+
 def test_an_observer_refuses_a_tx_it_would_never_propose(api: Api) -> None:
     """Before: 202 "pending", and the tx waited in the observer's pool (no consensus, no peer
     transport) until it expired; the client read `unknown` then (stop 51's chaos pass)."""
