@@ -60,14 +60,14 @@ class TxStatus:
 
     tx_id: str
     status: str
-    """pending, committed, rejected_at_admission, expired or unknown."""
+    """pending, committed, rejected_at_admission, dropped, expired or unknown."""
     height: int | None
     index: int | None
     result_status: str | None
     """accepted or rejected once committed; None before."""
     result_reason: str | None
     reason: str | None
-    """Why the tx never entered a block (rejected_at_admission, expired)."""
+    """Why the tx never entered a block (rejected_at_admission, dropped, expired)."""
 
     @property
     def accepted(self) -> bool:

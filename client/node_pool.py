@@ -32,7 +32,7 @@ from protocol.encoding import JsonObject
 
 POLL_PAUSE_S: Final = 0.05
 """Pause between polls when a node answers "pending" before the wait it was asked for."""
-FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "expired"})
+FINAL_STATUSES: Final = frozenset({"committed", "rejected_at_admission", "dropped", "expired"})
 NOT_NOW_STATUSES: Final = frozenset({429, 502, 503, 504})
 """HTTP statuses that say "not this node, not now" rather than answer the read: a node busy
 (429, 503 ADMISSION_BUSY or RANGE_BUSY), not ready or with a damaged store (503 from a read:

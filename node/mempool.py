@@ -35,6 +35,17 @@ class SenderQuotaError(MempoolFullError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Swept:
+    """What one cleanup dropped that a client may ask about (Mempool.sweep)."""
+
+    expired: list[Hash32]
+    """Expired before a block took them."""
+    nonce_used: list[Hash32]
+    """Their nonce is committed: each was committed itself, or another tx with its nonce
+    was (NodeService tells them apart)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PendingTx:
     signed: SignedTx
     tx_id: Hash32
@@ -196,7 +207,17 @@ class Mempool:
         *,
         nonce_of: Callable[[PublicKey], int] = lambda sender: 0,
     ) -> list[Hash32]:
-        """Drop txs whose nonce is used or that expired; return the expired ones' ids.
+        """sweep, returning the expired txs' ids."""
+        return self.sweep(committed_nonce, now_ms, nonce_of=nonce_of).expired
+
+    def sweep(
+        self,
+        committed_nonce: Mapping[PublicKey, int],
+        now_ms: int,
+        *,
+        nonce_of: Callable[[PublicKey], int] = lambda sender: 0,
+    ) -> Swept:
+        """Drop txs whose nonce is used or that expired; return the ids of both.
 
         committed_nonce maps each sender whose committed nonce moved since the last call
         (the senders of the blocks committed since) to it; nonce_of gives the committed
@@ -212,10 +233,11 @@ class Mempool:
                 counts[sender] = nonce_of(sender)
         self._recount = set()
         expired = self._drop_expired(now_ms, counts, nonce_of)
+        used: list[Hash32] = []
         for sender, nonce in counts.items():
-            self._drop_used(sender, nonce)
+            used += self._drop_used(sender, nonce)
             self._drop_after_gap(sender, nonce)
-        return expired
+        return Swept(expired=expired, nonce_used=used)
 
     def discard(self, tx_ids: list[Hash32]) -> None:
         """Drop txs a proposal could not include (inadmissible on the head by now).
@@ -249,13 +271,16 @@ class Mempool:
                 self._holes.setdefault(tx.sender, []).append(tx.nonce)
         return expired
 
-    def _drop_used(self, sender: PublicKey, committed: int) -> None:
+    def _drop_used(self, sender: PublicKey, committed: int) -> list[Hash32]:
         queue = self._queues.get(sender)
+        dropped = []
         while queue:
             nonce, tx_id = next(iter(queue.items()))
             if nonce > committed:
                 break
             self._drop(tx_id)
+            dropped.append(tx_id)
+        return dropped
 
     def _drop_after_gap(self, sender: PublicKey, committed: int) -> None:
         # A dropped expired tx leaves a gap: later nonces of that sender can never commit,

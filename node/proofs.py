@@ -26,6 +26,7 @@ from protocol.log import MerkleLog
 from protocol.merkle import hash_leaf, inclusion_proof, is_inclusion_valid, subtree_hash_over
 from protocol.proofs import ConsistencyProof, InclusionProof
 from protocol.receipt_digest import receipt_digest, receipt_identity
+from protocol.results import TxResult, TxStatus
 from protocol.smt import SparseMerkleTree
 from protocol.tx import SignedTx
 
@@ -267,15 +268,22 @@ def build_receipt(
     retirement_id: Hash32,
     checkpoint: SignedCheckpoint,
     version: int = RECEIPT_VERSION,
+    *,
+    of_rejected_too: bool = False,
 ) -> JsonObject:
     """The receipt of PROTOCOL.md §14 for a committed retirement, against checkpoint, in
     format `version` (3 or 4; the same fields, format 4 proves more records).
 
-    Raises ProofUnavailableError when the tx is unknown, not a retirement, or younger than
-    the checkpoint (CHECKPOINT_PENDING: retry once the next checkpoint is signed).
+    Raises ProofUnavailableError when the tx is unknown, not a retirement, committed as
+    rejected (NOT_A_RETIREMENT: it retired nothing, so no node serves a receipt of it) or
+    younger than the checkpoint (CHECKPOINT_PENDING: retry once the next checkpoint is
+    signed). of_rejected_too builds a rejected one's all the same, for the test corpus:
+    it fails verification as TX_NOT_ACCEPTED.
     """
     assert version in SERVED_VERSIONS, version
     found, signed = _retirement_tx(ledger, retirement_id)
+    if not of_rejected_too:
+        _refuse_rejected(found)
     height = _int(found["height"])
     if checkpoint.size <= height:
         raise ProofUnavailableError(
@@ -336,6 +344,16 @@ def _retirement_tx(ledger: Ledger, retirement_id: Hash32) -> tuple[JsonObject, S
     return found, signed
 
 
+def _refuse_rejected(found: JsonObject) -> None:
+    """A retirement tx committed as rejected retired no credits: answered as a transfer's
+    id is (404 NOT_A_RETIREMENT), naming why, not with a receipt (stop 57: a 200 and "wrote
+    receipt" read as proof of a retirement that never happened)."""
+    result = TxResult.from_json(found["result"])
+    if result.status is not TxStatus.ACCEPTED:
+        detail = f"committed as rejected: {result.reason}: no credits were retired"
+        raise ProofUnavailableError("NOT_A_RETIREMENT", detail)
+
+
 def _digest(
     ledger: Ledger,
     retirement_id: Hash32,
@@ -377,8 +395,9 @@ def receipt_state_keys(
     ledger: Ledger, signed: SignedTx, retirement_id: Hash32, height: int, version: int
 ) -> list[str]:
     """The keys PROTOCOL.md §14.4 step 7 requires of format `version`, sorted. For a
-    rejected retirement (no record) only the signers' keys: the receipt then fails
-    verification as TX_NOT_ACCEPTED."""
+    rejected retirement (no record) only the signers' keys: no node serves its receipt
+    (build_receipt), and the one the test corpus builds fails verification as
+    TX_NOT_ACCEPTED."""
     reader = _CommittedRecords(ledger, height)
     read_receipt_records(reader, signed.signers, retirement_id, version)
     return sorted(reader.keys, key=lambda k: k.encode("utf-8"))

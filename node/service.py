@@ -2,7 +2,7 @@
 and its checkpoints (node/served_checkpoints.py). No HTTP here.
 
 Each tx's fate is answerable: pending, committed, rejected_at_admission (with its reason),
-expired or unknown.
+dropped (pending here, then its nonce was used by another tx), expired or unknown.
 """
 
 import threading
@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from contracts.admission import committed_nonce
+from contracts.reasons import AdmissionReason
 from node.chain_events import ChainEvents
 from node.checkpoints import CheckpointBook
 from node.cosignatures import CosignatureArchive
@@ -86,9 +87,15 @@ class NodeService:
         self.admission.relay = self.relay
         self.metrics.identify(node=name, chain_id=ledger.chain_id.hex(), role=self.role)
         self._expired: OrderedDict[Hash32, None] = OrderedDict()
+        self._displaced: OrderedDict[Hash32, None] = OrderedDict()
+        """Pending txs dropped because another tx used their nonce, the newest
+        REMEMBERED_MAX (they were "unknown" after, as if never seen)."""
         self._moved: set[PublicKey] = set()
         """Senders of the blocks committed since the last after_commit (their nonce moved);
         filled on the committing thread, hence the lock."""
+        self._committed_pooled: set[Hash32] = set()
+        """The txs of those blocks that were pending here: the cleanup's nonce-used drops
+        that are not among them were displaced (filled and guarded as _moved)."""
         self._moved_lock = threading.Lock()
         ledger.on_commit.append(self._block_committed)
 
@@ -200,6 +207,11 @@ class NodeService:
         rejected = self.admission.rejected.get(tx_id)
         if rejected is not None:
             return TxStatus(tx_id=tx_id, state=TxState.REJECTED_AT_ADMISSION, reason=rejected)
+        if tx_id in self._displaced:
+            # Final: its nonce is committed, by another tx. wrong_nonce, as re-sending it
+            # is answered.
+            reason = AdmissionReason.WRONG_NONCE.value
+            return TxStatus(tx_id=tx_id, state=TxState.DROPPED, reason=reason)
         if tx_id in self._expired:
             return TxStatus(tx_id=tx_id, state=TxState.EXPIRED, reason="EXPIRED")
         return TxStatus(tx_id=tx_id, state=TxState.UNKNOWN)
@@ -216,8 +228,12 @@ class NodeService:
             await self.events.wait_commit(remaining / 1000)
 
     def _block_committed(self, block: Block) -> None:
+        # `in` the pool off the event loop: one dict lookup, atomic under the GIL (as
+        # Mempool.held); a tx that enters or leaves meanwhile is told apart by find_tx.
+        pooled = [signed.tx_id for signed in block.txs if signed.tx_id in self.mempool]
         with self._moved_lock:
             self._moved.update(signed.tx.sender for signed in block.txs)
+            self._committed_pooled.update(pooled)
 
     def after_commit(self) -> None:
         """Drop committed and expired txs from the mempool (called after each commit, on the
@@ -225,6 +241,7 @@ class NodeService:
         committed since the last call and those the pool recounts (Mempool.remove_stale)."""
         with self._moved_lock:
             moved, self._moved = self._moved, set()
+            committed, self._committed_pooled = self._committed_pooled, set()
         state = self.ledger.store.state
 
         def nonce_of(sender: PublicKey) -> int:
@@ -232,10 +249,13 @@ class NodeService:
 
         pool = self.mempool
         nonces = {s: nonce_of(s) for s in moved if pool.pending_nonce(s) is not None}
-        expired = pool.remove_stale(nonces, self.ledger.head().time_ms, nonce_of=nonce_of)
-        for tx_id in expired:
+        swept = pool.sweep(nonces, self.ledger.head().time_ms, nonce_of=nonce_of)
+        for tx_id in swept.expired:
             remember(self._expired, tx_id, None)
-        self.metrics.txs_expired(expired)
+        for tx_id in swept.nonce_used:
+            if tx_id not in committed and self.ledger.store.find_tx(tx_id) is None:
+                remember(self._displaced, tx_id, None)
+        self.metrics.txs_expired(swept.expired)
 
     def nonces(self, sender: PublicKey) -> tuple[int, int]:
         """(committed, pending) nonce of a sender."""

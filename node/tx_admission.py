@@ -53,6 +53,8 @@ ADMISSION_BACKLOG_MAX = 20_000
 client batches, ~30 s of admission on a busy 2-core box. Beyond it a whole submission is
 refused unparsed, so a flood costs the node memory for this many txs at most."""
 _KNOWN, _COMMITTED, _REPLACES = "KNOWN", "COMMITTED", "REPLACES"
+_AGAIN = "AGAIN"
+"""A later copy of a tx earlier in the same submission: it gets the first copy's answer."""
 
 
 class TxAdmission:
@@ -104,13 +106,23 @@ class TxAdmission:
         )
         outcomes, admitted = [], []
         floors: dict[PublicKey, int] = {}
+        answered: dict[Hash32, SubmitOutcome] = {}
         for checked_outcome, signed in checked:
             outcome = checked_outcome
-            if signed is not None and outcome.tx_id is not None:
+            first = None if outcome.tx_id is None else answered.get(outcome.tx_id)
+            if first is not None and (
+                outcome.reason == _AGAIN or (outcome.reason == _REPLACES and not first.accepted)
+            ):
+                # The same tx_id gets the same answer within a response, as a lone re-POST
+                # does (its second copy was wrong_nonce while its first was pending).
+                outcome = first
+            elif signed is not None and outcome.tx_id is not None:
                 replaces = outcome.reason == _REPLACES
                 outcome = self._enter_mempool(signed, outcome.tx_id, replaces, floors)
                 if outcome.accepted and outcome.reason is None:
                     admitted.append(signed)
+            if outcome.tx_id is not None:
+                answered[outcome.tx_id] = outcome
             outcomes.append(outcome)
         # One increment per outcome, not per tx: a labelled inc takes a lock and a lookup,
         # 2.1 % of a validator's samples holding the interpreter lock under `lantan bench`
@@ -133,6 +145,7 @@ class TxAdmission:
         results = []
         state: StateOverlay | None = None
         height = None
+        firsts: dict[Hash32, SignedTx] = {}
         for payload in payloads:
             # One read-through view per committed state: each record admission reads (the
             # sender's nonce, twice per tx; its key records; the params) is read and decoded
@@ -144,7 +157,7 @@ class TxAdmission:
             if state is None or head != height:
                 state, height = StateOverlay(self.ledger.store.state), head
             with self.metrics.tx_admission.time():
-                results.append(self._admit_one(payload, pending, now_ms, state))
+                results.append(self._admit_one(payload, pending, now_ms, state, firsts))
         return results
 
     def _admit_one(
@@ -153,7 +166,10 @@ class TxAdmission:
         pending: dict[PublicKey, int],
         now_ms: int,
         state: StateView,
+        firsts: dict[Hash32, SignedTx],
     ) -> tuple[SubmitOutcome, SignedTx | None]:
+        """One payload's admission; firsts holds the first copy of each tx_id parsed earlier
+        in the submission (a later copy is answered as it was, _submit)."""
         signed: SignedTx | None = None
         try:
             if isinstance(payload, SignedTx):
@@ -165,6 +181,9 @@ class TxAdmission:
                 if len(payload) > limit:
                     raise AdmissionError(AdmissionReason.TX_TOO_LARGE, f"{len(payload)} > {limit}")
                 signed = parse_signed_tx(payload)
+            again = self._again(signed, firsts, pending)
+            if again is not None:
+                return again
             known = self._known(signed, state)
             if known is not None:
                 return known
@@ -194,6 +213,26 @@ class TxAdmission:
             ), None
         pending[sender] = signed.tx.nonce
         return SubmitOutcome(tx_id=signed.tx_id, accepted=True), signed
+
+    def _again(
+        self, signed: SignedTx, firsts: dict[Hash32, SignedTx], pending: dict[PublicKey, int]
+    ) -> tuple[SubmitOutcome, SignedTx | None] | None:
+        """The answer for a later copy of a tx_id earlier in the submission, None for a
+        first copy (admission's answer to the first is not final yet: _submit gives the
+        copy the first's, _AGAIN). A copy with strictly more signers is admitted as a lone
+        re-POST of it would be: it replaces the first once that is pooled (when the first
+        passed admission: pending holds its nonce), else it is admitted on its own (a
+        first copy refused for a missing co-signature, say)."""
+        first = firsts.setdefault(signed.tx_id, signed)
+        if first is signed:
+            return None
+        if not set(signed.signers) > set(first.signers):
+            return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason=_AGAIN), None
+        firsts[signed.tx_id] = signed
+        if pending.get(signed.tx.sender) != signed.tx.nonce:
+            return None
+        check_signatures(signed, self.ledger.verify)
+        return SubmitOutcome(tx_id=signed.tx_id, accepted=True, reason=_REPLACES), signed
 
     def _known(
         self, signed: SignedTx, state: StateView

@@ -13,7 +13,7 @@ from protocol.results import TxResult
 from protocol.tx import SignedTx
 
 REMEMBERED_MAX = 100_000
-"""Rejected and expired tx ids remembered, each table (the oldest go first)."""
+"""Rejected, dropped and expired tx ids remembered, each table (the oldest go first)."""
 WAIT_MS_MAX = 30_000
 """Longest a GET /v1/txs/{id}?wait_ms= may wait (documented in the OpenAPI schema)."""
 MEMPOOL_FULL = "mempool_full"
@@ -28,6 +28,8 @@ class TxState(enum.Enum):
     PENDING = "pending"
     COMMITTED = "committed"
     REJECTED_AT_ADMISSION = "rejected_at_admission"
+    DROPPED = "dropped"
+    """Pending here, then dropped: another tx with its nonce was committed."""
     EXPIRED = "expired"
     UNKNOWN = "unknown"
 

@@ -31,12 +31,17 @@ from client.node_pool import NodePool, node_urls
 from client.tx.signing_keys import UnlockedKey, unlock_key
 from client.witness.announce import Announced, announce_once
 from client.witness.discovery import LearnedNodes, announced_validator_urls
-from client.witness.rounds import RoundOutcome, WitnessIdentity, find_identity, run_round
+from client.witness.rounds import (
+    INTERVAL_S_DEFAULT,
+    RoundOutcome,
+    WitnessIdentity,
+    find_identity,
+    run_round,
+)
 from contracts.records import check_node_address
 from genesis.document import GenesisDocument
 from protocol.errors import ProtocolError
 
-INTERVAL_S_DEFAULT: Final = 5.0
 INTERVAL_S_MIN: Final = 0.1
 """A round reads every node's checkpoint and posts to each; a checkpoint changes at most once
 a block, so rounds closer than this only load the nodes (0 looped with no pause at all)."""

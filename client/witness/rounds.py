@@ -25,6 +25,9 @@ from protocol.note import Checkpoint
 from protocol.signing import SigningKey
 from protocol.witnesses import Witness
 
+INTERVAL_S_DEFAULT: Final = 5.0
+"""Seconds between a witness's rounds unless --interval-s says otherwise (a node's 409
+CHECKPOINT_PENDING suggests retrying after half of it)."""
 STATE_FILE: Final = "last-cosigned.note"
 """The last checkpoint note this witness cosigned, as the node served it."""
 EVIDENCE_PREFIX: Final = "evidence-"

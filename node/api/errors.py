@@ -40,6 +40,14 @@ def error_body(code: str, detail: str) -> dict[str, dict[str, str]]:
 
 VALUE_SHOWN_MAX = 40
 """Characters of a refused query or path value quoted back: enough for a height or a hash."""
+
+
+def shown_value(value: str) -> str:
+    """A refused value quoted back in an error's detail, cut at VALUE_SHOWN_MAX characters:
+    enough to recognise it, never the whole of a long one."""
+    return repr(value if len(value) <= VALUE_SHOWN_MAX else value[:VALUE_SHOWN_MAX] + "...")
+
+
 _PLACES = {"query": "query parameter", "path": "path parameter", "header": "header"}
 
 
@@ -53,8 +61,7 @@ def validation_detail(first: Mapping[str, Any]) -> str:
         where = f"{_PLACES[location[0]]} {location[1]}"
         value = first.get("input")
         if isinstance(value, str):
-            shown = value if len(value) <= VALUE_SHOWN_MAX else value[:VALUE_SHOWN_MAX] + "..."
-            return f"{where}: {message}, not {shown!r}"
+            return f"{where}: {message}, not {shown_value(value)}"
         return f"{where}: {message}"
     return f"{'.'.join(location)}: {message}"
 

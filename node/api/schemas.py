@@ -52,7 +52,9 @@ class TxResultModel(Strict):
 
 class TxStatusResponse(Strict):
     tx_id: str
-    status: Literal["pending", "committed", "rejected_at_admission", "expired", "unknown"]
+    status: Literal[
+        "pending", "committed", "rejected_at_admission", "dropped", "expired", "unknown"
+    ]
     height: int | None = None
     index: int | None = None
     result: TxResultModel | None = None
@@ -191,12 +193,17 @@ StateKey = Annotated[
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
+def is_decimal_text(text: str) -> bool:
+    """Whether text is an integer as a URL spells it: digits alone, no leading zero."""
+    return _DECIMAL.fullmatch(text) is not None
+
+
 def _decimal_text(value: object) -> object:
     """An integer in a URL is its decimal digits alone: the framework's lax reading took
     `45.0`, `+10` and `02` as 45, 10 and 2 (stop 56's JS auditor), where PROTOCOL.md §15
     refuses what it does not define rather than guess (an unknown query parameter is a
     400 too). A long number passes here: past the chain it is absent (404), not malformed."""
-    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+    if isinstance(value, str) and not is_decimal_text(value):
         raise ValueError(
             "expected a decimal integer (digits only: no sign, leading zero, fraction or exponent)"
         )

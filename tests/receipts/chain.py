@@ -181,4 +181,4 @@ class ReceiptChain:
         byte-identical; 4 is what nodes serve (ADR 0030)."""
         size = self.ledger.height + 1 if size is None else size
         checkpoint = SignedCheckpoint(size=size, note=self.notes[size] if note is None else note)
-        return build_receipt(self.ledger, retirement_id, checkpoint, version)
+        return build_receipt(self.ledger, retirement_id, checkpoint, version, of_rejected_too=True)

@@ -4,12 +4,14 @@ Sync handlers: FastAPI runs them on its thread pool, so proof reads never block 
 loop that consensus and the peer API share.
 """
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from client.witness.rounds import INTERVAL_S_DEFAULT
 from node.api.caching import CACHE_CONTROL, IMMUTABLE, REVALIDATE
 from node.api.deps import QueryChecked, ViewDep
 from node.api.errors import ApiError
@@ -23,6 +25,10 @@ from protocol.fields import parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
 
 router = APIRouter(tags=["proofs"], dependencies=[QueryChecked])
+PENDING_RETRY_AFTER_S = (1, math.ceil(INTERVAL_S_DEFAULT / 2))
+"""Retry-After of a 409 CHECKPOINT_PENDING: without witnesses, 1 s (the validators sign a
+checkpoint every block); with them, half a witness's default round (a witness cosigns the
+newest checkpoint it sees each round, docs/OPERATIONS.md), rounded up."""
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
 """A route's own statuses; 400 for invalid input is declared for all (node/api/openapi.py)."""
 
@@ -182,7 +188,17 @@ def get_validator_sets(view: ViewDep) -> ValidatorSetsResponse:
     "/v1/receipts/{retirement_id}",
     responses={
         **ERRORS,
-        409: {"model": ErrorResponse, "description": "CHECKPOINT_PENDING: retry shortly"},
+        409: {
+            "model": ErrorResponse,
+            "description": "CHECKPOINT_PENDING: retry after Retry-After seconds",
+            "headers": {
+                "Retry-After": {
+                    "description": f"Seconds to wait: {PENDING_RETRY_AFTER_S[0]}, or "
+                    f"{PENDING_RETRY_AFTER_S[1]} when genesis names witnesses",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
         200: {"content": {"application/json": {}}, "description": "Receipt, canonical JSON"},
     },
     response_class=Response,
@@ -201,6 +217,8 @@ def get_receipt(
         if size is not None and error.code == "CHECKPOINT_PENDING":
             # The size asked for can never hold the retirement: retrying would not help.
             raise ApiError(400, "BAD_RANGE", f"{error.detail}; omit size") from None
+        if error.code == "CHECKPOINT_PENDING":
+            raise _pending(view, error.detail) from None
         raise _fail(error) from None
     # The certificate is this node's, the checkpoint the newest it may carry (caching.py).
     return Response(
@@ -219,12 +237,19 @@ def _receipt_checkpoint(view: ChainView, retirement: Hash32, size: int | None) -
                 view.retirement_height(retirement)
             except ProofUnavailableError as error:
                 raise _fail(error) from None
-            raise ApiError(409, "CHECKPOINT_PENDING", pending_detail(view.witness_quorum()))
+            raise _pending(view, pending_detail(view.witness_quorum()))
         return checkpoint
     found = view.receipt_checkpoint_of_size(size)
     if isinstance(found, str):
         raise ApiError(404, "NOT_FOUND", found)
     return found
+
+
+def _pending(view: ChainView, detail: str) -> ApiError:
+    """409 CHECKPOINT_PENDING with the Retry-After its "retry shortly" means in seconds
+    (the 409 said when to retry in words only)."""
+    seconds = PENDING_RETRY_AFTER_S[view.witness_quorum() is not None]
+    return ApiError(409, "CHECKPOINT_PENDING", detail, {"Retry-After": str(seconds)})
 
 
 def pending_detail(witness_quorum: int | None) -> str:

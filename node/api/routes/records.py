@@ -12,7 +12,7 @@ from contracts.state_key_grammar import KEY_GRAMMAR_TEXT, is_state_key
 from contracts.state_keys import external_id_key, tenure_claim_key
 from contracts.tenure_records import CERTIFICATE_KINDS, CERTIFICATE_NUMBER_PATTERN
 from node.api.deps import QueryChecked, ViewDep
-from node.api.errors import ApiError
+from node.api.errors import ApiError, shown_value
 from node.api.pagination import PAGE_LIMIT_MAX, decode_key_cursor, encode_key_cursor
 from node.api.schemas import DecimalInt, ErrorResponse, Page, RecordResponse, StateKey
 from node.chain_view import ChainView
@@ -115,7 +115,7 @@ ENRICH: dict[str, Enrich] = {
 def _page(
     view: ChainView, prefix: str, cursor: str | None, limit: int, enrich: Enrich | None = None
 ) -> Page:
-    after = None if cursor is None else decode_key_cursor(cursor)
+    after = None if cursor is None else decode_key_cursor(cursor, prefix)
     records = view.state_page(prefix, after, limit + 1)
     shown = records[:limit]
     items: list[dict[str, Any]] = []
@@ -149,8 +149,16 @@ def given_state_key(key: str, route: str) -> str:
     if not key:
         detail = f"no state key: the route is {route}{{key}}, e.g. account/<id> (docs/STATE.md)"
         raise ApiError(404, "NOT_FOUND", detail)
+    return well_formed_key(key)
+
+
+def well_formed_key(key: str) -> str:
+    """key, or 400 BAD_KEY when it has no family's shape: the one check of every route that
+    reads a key it was given (/v1/state, /v1/proofs/state, /v1/{kind}/{id}), so that an
+    id no record can have (`retirement/B620...`, a control character, 600 characters) is
+    never answered "no record", as a typo read as "absent" would be."""
     if not is_state_key(key):
-        raise ApiError(400, "BAD_KEY", f"{key[:80]!r} is no state key: {KEY_GRAMMAR_TEXT}")
+        raise ApiError(400, "BAD_KEY", f"{shown_value(key)} is no state key: {KEY_GRAMMAR_TEXT}")
     return key
 
 
@@ -168,7 +176,7 @@ def _register_kind(kind: str, prefix: str) -> None:
         return _page(view, prefix, cursor, limit, enrich)
 
     def get_kind(item_id: str, view: ViewDep) -> dict[str, Any]:
-        record = _record(view, prefix + item_id)
+        record = _record(view, well_formed_key(prefix + item_id))
         return record if enrich is None else enrich(view, record)
 
     router.add_api_route(
@@ -200,7 +208,7 @@ def list_holdings(
 ) -> Page:
     """The account's holdings per batch (ACTIVE and FROZEN serial blocks); 404 for an account
     that does not exist (an empty page would read as "holds nothing")."""
-    _record(view, KINDS["accounts"] + account_id)
+    _record(view, well_formed_key(KINDS["accounts"] + account_id))
     return _page(view, f"holding/{account_id}/", cursor, limit)
 
 
@@ -210,7 +218,7 @@ def list_serials(
 ) -> Page:
     """Every serial block of an issuance batch, in serial order, with holder and status; 404
     for a batch that does not exist."""
-    _record(view, KINDS["batches"] + batch_id)
+    _record(view, well_formed_key(KINDS["batches"] + batch_id))
     return _page(view, f"serials/{batch_id}/", cursor, limit)
 
 

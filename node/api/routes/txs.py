@@ -35,29 +35,94 @@ from protocol.encoding import decode_noting_domain
 from protocol.errors import EncodingError, FieldTypeError, UnknownFieldError
 from protocol.fields import expect_object, parse_hex
 from protocol.hashing import HASH_SIZE, Hash32
+from protocol.tx import COSIGNATURES_MAX, PROTOCOL_VERSION
 from protocol.tx_decode import signed_batch_fast
 
 router = APIRouter(tags=["transactions"], dependencies=[QueryChecked])
 BATCH_TXS_MAX = 1000
 RETRY_AFTER = {"Retry-After": "2"}
 """Seconds a client refused for lack of room should wait: about two blocks."""
+_HEX_32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_SIGNED_TX_SCHEMA = {
+    "title": "SignedTx",
+    "description": "One signed tx (PROTOCOL.md §4): the tx every signer signs, and one "
+    "signature per key, sorted by public key",
+    "type": "object",
+    "properties": {
+        "tx": {
+            "type": "object",
+            "properties": {
+                "chain_id": _HEX_32,
+                "protocol_version": {"type": "integer", "const": PROTOCOL_VERSION},
+                "type": {"type": "string", "maxLength": 64, "examples": ["credits.retire"]},
+                "sender": _HEX_32,
+                "nonce": {"type": "integer", "minimum": 1},
+                "expires_at_ms": {"type": "integer"},
+                "body": {"type": "object", "description": "the type's fields (docs/STATE.md)"},
+            },
+            "required": [
+                "chain_id",
+                "protocol_version",
+                "type",
+                "sender",
+                "nonce",
+                "expires_at_ms",
+                "body",
+            ],
+            "additionalProperties": False,
+        },
+        "signatures": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "public_key": _HEX_32,
+                    "signature": {"type": "string", "pattern": "^[0-9a-f]{128}$"},
+                },
+                "required": ["public_key", "signature"],
+                "additionalProperties": False,
+            },
+            "minItems": 1,
+            "maxItems": COSIGNATURES_MAX,
+        },
+    },
+    "required": ["tx", "signatures"],
+    "additionalProperties": False,
+}
 _TX_BODY_SCHEMA = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
                 "schema": {
-                    "oneOf": [
-                        {"type": "object", "description": "one signed tx {tx, signatures}"},
+                    # anyOf: a batch was an object too, so under oneOf (exactly one) with an
+                    # untyped first branch every batch failed a conforming validator.
+                    "anyOf": [
+                        _SIGNED_TX_SCHEMA,
                         {
+                            "title": "Batch",
                             "type": "object",
-                            "properties": {"txs": {"type": "array", "maxItems": BATCH_TXS_MAX}},
+                            "properties": {
+                                "txs": {
+                                    "type": "array",
+                                    "items": _SIGNED_TX_SCHEMA,
+                                    "minItems": 1,
+                                    "maxItems": BATCH_TXS_MAX,
+                                }
+                            },
                             "required": ["txs"],
+                            "additionalProperties": False,
                         },
                     ]
                 }
             }
         },
+    }
+}
+_RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": f"Seconds to wait before sending again: {RETRY_AFTER['Retry-After']}",
+        "schema": {"type": "integer"},
     }
 }
 
@@ -88,8 +153,17 @@ NOT_A_VALIDATOR = "NOT_A_VALIDATOR"
         },
         413: {"model": ErrorResponse},
         415: {"model": ErrorResponse, "description": "sent as anything but application/json"},
-        429: {"model": ErrorResponse, "description": "mempool full or sender quota; Retry-After"},
-        503: {"model": ErrorResponse, "description": "admission backlog full; Retry-After"},
+        429: {
+            "model": ErrorResponse | BatchSubmitResponse,
+            "description": "mempool full or sender quota: a single tx's error, or a batch's "
+            "results when some tx of it was refused for room (the others may be pending)",
+            "headers": _RETRY_AFTER_HEADER,
+        },
+        503: {
+            "model": ErrorResponse,
+            "description": "admission backlog full",
+            "headers": _RETRY_AFTER_HEADER,
+        },
         202: {"model": SubmitResult | BatchSubmitResponse},
     },
     summary='Submit one signed tx, or {"txs": [...]} (at most 1000)',

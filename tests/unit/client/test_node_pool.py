@@ -1,6 +1,7 @@
 """client/node_pool.py: node URLs, submitting to every node, nonces and waiting."""
 
 import re
+import time
 
 import httpx
 import pytest
@@ -275,6 +276,15 @@ def test_wait_gives_up_when_every_node_says_unknown() -> None:
     transport = by_host({"a": tx_status("unknown"), "b": tx_status("unknown")})
     with NodePool(URLS[:2], transport=transport) as pool:
         assert pool.wait_for_tx(TX_ID, timeout_ms=5000).status == "unknown"
+
+
+def test_wait_ends_at_once_on_a_tx_dropped_for_its_nonce() -> None:
+    # Final: another tx took its nonce. Polling on until the timeout would wait for nothing.
+    transport = by_host({"a": tx_status("dropped")})
+    with NodePool(URLS[:1], transport=transport) as pool:
+        started = time.monotonic()
+        assert pool.wait_for_tx(TX_ID, timeout_ms=5000).status == "dropped"
+    assert time.monotonic() - started < 2
 
 
 def test_wait_raises_when_no_node_answers() -> None:

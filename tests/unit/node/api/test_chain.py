@@ -81,6 +81,8 @@ def test_blocks_page_from_the_newest_down(api: Api) -> None:
         ("cursor=abc", "BAD_CURSOR"),
         ("cursor=-1", "BAD_CURSOR"),
         ("cursor=" + "9" * 17, "BAD_CURSOR"),
+        ("cursor=05", "BAD_CURSOR"),  # read as 5: an integer of a URL has no leading zero
+        ("cursor=00", "BAD_CURSOR"),
     ],
 )
 def test_bad_block_page_queries_are_400(api: Api, query: str, code: str) -> None:

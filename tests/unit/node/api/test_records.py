@@ -5,6 +5,7 @@ import json
 import pytest
 
 from contracts.state_keys import STATE_KEY_LENGTH_MAX
+from node.api.errors import VALUE_SHOWN_MAX
 from tests.unit.node.api.kit import (
     NINGBO,
     Api,
@@ -85,6 +86,33 @@ def test_a_key_of_no_family_s_shape_is_400_and_a_well_formed_absent_one_is_not(
         assert_error(absent, 404, "NOT_FOUND")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/retirements/" + "AB" * 32,  # an upper-case hash
+        "/v1/retirements/" + "ab" * 31,  # a short one
+        "/v1/retirements/%E2%80%AE",
+        "/v1/institutions/%00",
+        "/v1/institutions/Ningbo-ptc",
+        "/v1/accounts/" + "a" * 600,
+        "/v1/accounts/" + "a" * 600 + "/holdings",
+        "/v1/batches/no%20such/serials",
+    ],
+)
+def test_a_record_id_of_no_family_s_shape_is_400_bad_key_not_absent(api: Api, path: str) -> None:
+    # They were 404 "no record ...", echoing the whole id (600 characters): a typo of a
+    # retirement id read as "this retirement does not exist".
+    error = assert_error(api.client.get(path), 400, "BAD_KEY")
+    assert "is no state key" in error["detail"]
+    assert len(error["detail"].partition(" is no state key")[0]) <= VALUE_SHOWN_MAX + 5
+
+
+def test_a_well_formed_absent_record_id_is_404(api: Api) -> None:
+    for path in ("/v1/retirements/" + "ab" * 32, "/v1/institutions/nobody"):
+        assert_error(api.client.get(path), 404, "NOT_FOUND")
+    assert_error(api.client.get("/v1/accounts/nobody/holdings"), 404, "NOT_FOUND")
+
+
 def test_committed_accounts_are_listed(api: Api) -> None:
     assert api.client.get("/v1/accounts").json() == {"items": [], "next_cursor": None}
     for n in (1, 2, 3):
@@ -100,6 +128,19 @@ def test_committed_accounts_are_listed(api: Api) -> None:
     # An account or batch that does not exist is not one that holds nothing.
     for route in ("/v1/accounts/no-such/holdings", "/v1/batches/no-such/serials"):
         assert_error(api.client.get(route), 404, "NOT_FOUND")
+
+
+def test_a_cursor_of_another_list_is_400_not_an_empty_page(api: Api) -> None:
+    # An institutions cursor on /v1/accounts read as "after institution/...": an empty
+    # page, which looks like the end of the accounts list.
+    cursor = api.client.get("/v1/institutions?limit=1").json()["next_cursor"]
+    assert cursor is not None
+    assert api.client.get(f"/v1/institutions?cursor={cursor}").status_code == 200
+    for route in ("/v1/accounts", "/v1/projects", "/v1/retirements"):
+        error = assert_error(api.client.get(f"{route}?cursor={cursor}"), 400, "BAD_CURSOR")
+        assert "for this list" in error["detail"]
+    prefix_alone = b"institution/".hex()
+    assert_error(api.client.get(f"/v1/institutions?cursor={prefix_alone}"), 400, "BAD_CURSOR")
 
 
 @pytest.mark.parametrize("cursor", ["zz", "f", "ff"])

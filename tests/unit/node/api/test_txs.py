@@ -280,6 +280,26 @@ def test_a_copy_with_more_valid_cosignatures_replaces_the_pooled_one(api: Api) -
     assert api.service.mempool.get(more.tx_id) == more
 
 
+@pytest.mark.parametrize("first", ["stripped", "fewer"])
+def test_in_one_batch_a_copy_with_more_signers_is_admitted_as_a_lone_re_post_is(
+    api: Api, first: str
+) -> None:
+    # A stripped copy refused for its missing co-signature, then the full copy: the full
+    # one is admitted; a pending copy, then one with more valid signers: it replaces it.
+    # A copy after that is answered as a lone re-POST of it is then: pending.
+    before = validators_update() if first == "stripped" else validators_update("xiamen-ptc")
+    more = validators_update("xiamen-ptc", "xiangshan-county")
+    body = {"txs": [before.to_json(), more.to_json(), before.to_json()]}
+    results = api.client.post("/v1/txs", json=body).json()["results"]
+    answers = [(r["status"], r["reason"]) for r in results]
+    if first == "stripped":
+        refused = ("rejected_at_admission", "validator_quorum_missing")
+        assert answers == [refused, ("pending", None), ("pending", None)]
+    else:
+        assert answers == [("pending", None)] * 3
+    assert api.service.mempool.get(more.tx_id) == more
+
+
 @pytest.mark.parametrize(
     "tx_id",
     ["zz", "00" * 31, "00" * 33, "AB" * 32, "0" * 63, "%20" + "00" * 32],
@@ -319,6 +339,29 @@ def test_an_expired_pending_tx_is_reported_expired(api: Api) -> None:
     body = api.client.get(f"/v1/txs/{soon.tx_id.hex()}").json()
     assert (body["status"], body["reason"]) == ("expired", "EXPIRED")
     assert len(api.service.mempool) == 0
+
+
+def test_a_pending_tx_whose_nonce_another_tx_used_is_dropped_with_its_reason(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was "unknown" afterwards on every node, as a tx never seen: a platform could not
+    # tell "will never commit" from "ask another node" (stop 57's API integrator).
+    ours, theirs, later = account_open(1, "ours"), account_open(1, "theirs"), account_open(2)
+    assert post_tx(api, ours).json()["status"] == "pending"
+    assert post_tx(api, later).json()["status"] == "pending"
+    build_and_commit(api.ledger, (theirs, later))  # another node's block took nonce 1
+    api.service.after_commit()
+    body = api.client.get(f"/v1/txs/{ours.tx_id.hex()}?wait_ms=1000").json()
+    assert (body["status"], body["reason"]) == ("dropped", "wrong_nonce")
+    assert api.client.get(f"/v1/txs/{later.tx_id.hex()}").json()["status"] == "committed"
+    assert list(api.service._displaced) == [ours.tx_id]  # not the committed ones
+    # Remembered within the same bound as refusals and expiries.
+    monkeypatch.setattr("node.tx_outcomes.REMEMBERED_MAX", 1)
+    again = account_open(3, "again")
+    assert post_tx(api, again).json()["status"] == "pending"
+    build_and_commit(api.ledger, (account_open(3, "other"),))
+    api.service.after_commit()
+    assert list(api.service._displaced) == [again.tx_id]
 
 
 def test_an_observer_refuses_a_tx_it_would_never_propose(api: Api) -> None:

@@ -105,6 +105,20 @@ def test_a_batch_admits_a_sender_sequence_in_order(api: Api) -> None:
     assert api.service.mempool.pending_nonce(NINGBO) == 3
 
 
+def test_copies_of_one_tx_in_a_batch_get_the_first_copy_s_answer(api: Api) -> None:
+    # The second copy was rejected_at_admission wrong_nonce while the first was pending:
+    # two answers for one tx_id in one response (a lone re-POST is answered "pending").
+    tx, refused = account_open(1), account_open(5)
+    body = {"txs": [tx.to_json(), tx.to_json(), refused.to_json(), tx.to_json(), refused.to_json()]}
+    results = api.client.post("/v1/txs", json=body).json()["results"]
+    statuses = [(r["tx_id"], r["status"], r["reason"]) for r in results]
+    pending = (tx.tx_id.hex(), "pending", None)
+    wrong = (refused.tx_id.hex(), "rejected_at_admission", "wrong_nonce")
+    assert statuses == [pending, pending, wrong, pending, wrong]
+    assert len(api.service.mempool) == 1
+    assert api.client.get(f"/v1/txs/{tx.tx_id.hex()}").json()["status"] == "pending"
+
+
 class CountingState:
     """The committed state, counting the reads of each key."""
 
