@@ -51,6 +51,7 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
         ),
         f"beneficiary  {facts.beneficiary}",
         f"purpose      {bilingual_name(facts.purpose)}",
+        *([] if facts.reason is None else [f"reason       {facts.reason}"]),
         f"project      {facts.project_name_zh} ({facts.project_name_en})",
         f"location     {facts.location}",
         f"ecosystem    {bilingual_name(facts.ecosystem)}",
