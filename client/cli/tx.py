@@ -59,6 +59,7 @@ from client.tx.parties import (
     parties_text,
     unneeded_signer_warning,
 )
+from client.tx.rejections import rejection_text
 from client.tx.signing_keys import UnlockedKey, unlock_cosigner, unlock_key
 from contracts.records import Institution
 from contracts.tx_types import TxType
@@ -477,7 +478,7 @@ def _report(signed: SignedTx, outcome: TxOutcome, *, as_json: bool) -> int:
     for url, error in outcome.submit.failures.items():
         print(f"warning: {url} did not take the tx: {error}", file=sys.stderr)
     status = outcome.status
-    exit_code, verdict = _verdict(outcome)
+    exit_code, verdict = _verdict(outcome, signed)
     if as_json:
         document: JsonObject = {
             "tx_id": signed.tx_id.hex(),
@@ -499,7 +500,7 @@ def _report(signed: SignedTx, outcome: TxOutcome, *, as_json: bool) -> int:
     return exit_code
 
 
-def _verdict(outcome: TxOutcome) -> tuple[int, str]:
+def _verdict(outcome: TxOutcome, signed: SignedTx) -> tuple[int, str]:
     status = outcome.status
     if status is None:
         return EXIT_OK, "not waiting for the commit (--no-wait)"
@@ -507,7 +508,8 @@ def _verdict(outcome: TxOutcome) -> tuple[int, str]:
     if status.accepted:
         return EXIT_OK, f"committed at {where}: ACCEPTED"
     if status.status == "committed":
-        return EXIT_FAILURE, f"committed at {where}: REJECTED ({status.result_reason})"
+        reason = rejection_text(str(status.result_reason), signed)
+        return EXIT_FAILURE, f"committed at {where}: REJECTED ({reason})"
     if status.status == "pending":
         return EXIT_PENDING, (
             f"still pending when the wait ended; follow it with `lantan query tx {status.tx_id}`"

@@ -76,3 +76,19 @@ def test_a_missing_co_signature_names_the_party(network: Network, tmp_path: Path
     message = str(named_missing_party(SubmitError({refused.url: refused}), signed))
     assert message.startswith("no node accepted the tx: ")
     assert message.endswith("; the missing co-signature is the broker ningbo-ptc's")
+
+
+def test_each_named_field_is_a_string_field_of_its_tx_type() -> None:
+    """The body fields the client reads parties and created ids from exist in the bodies
+    the contracts take (a renamed field would silently name nothing)."""
+    from client.tx.body import string_fields, tx_type_of
+    from client.tx.parties import MISSING_REASONS, NAMED_COSIGNERS
+    from client.tx.rejections import CREATED_ID_FIELDS
+
+    for tx_type, fields in NAMED_COSIGNERS.items():
+        assert set(fields) <= string_fields(tx_type_of(tx_type)), tx_type
+    for tx_type, field in CREATED_ID_FIELDS.items():
+        assert field in string_fields(tx_type_of(tx_type)), tx_type
+    with_parties = (*NAMED_COSIGNERS, "credits.pledge_enforce")
+    every_field = set().union(*(string_fields(tx_type_of(t)) for t in with_parties))
+    assert set(MISSING_REASONS.values()) <= every_field
