@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -31,7 +32,7 @@ from client.cli.support import (
     print_json,
 )
 from client.cli.tables import render_record, render_table
-from client.errors import UsageError
+from client.errors import ClientError, UsageError
 from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
 from genesis.commands import add_group, whole_number
@@ -223,7 +224,7 @@ LIST_RESOURCES: Final = (
     ),
     ListResource(
         name="blocks",
-        columns=("height", "time_ms", "proposer", "tx_root", "state_root"),
+        columns=("height", "time", "proposer", "tx_root", "state_root"),
         item_noun=None,
         help="block headers",
     ),
@@ -496,10 +497,50 @@ def _run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"items": list(page.items), "next_cursor": page.next_cursor})
         return EXIT_OK
-    print(render_table(page.items, args.columns))
+    items = page.items
+    if args.list_path == "/v1/blocks":
+        try:
+            names = _read(args, validator_names)
+        except ClientError:
+            names = {}  # a node without the route: the keys, as before
+        items = [block_row(item, names) for item in items]
+    print(render_table(items, args.columns))
     if page.next_cursor is not None:
         print(f"(more: --cursor {page.next_cursor}, or --all)", file=sys.stderr)
     return EXIT_OK
+
+
+def validator_names(client: NodeClient) -> dict[str, str]:
+    """Validator public key (hex) -> name, over genesis's set and every change since: a
+    block's proposer is shown by name, as `query status` and the dashboard show it."""
+    names: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            key, name = value.get("public_key"), value.get("name")
+            if isinstance(key, str) and isinstance(name, str):
+                names[key] = name
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(client.get_json("/v1/validator-sets"))
+    return names
+
+
+def block_row(block: Any, names: dict[str, str]) -> Any:
+    """A block header as a table row: its time as a UTC date (time_ms is epoch ms, kept
+    in --json), its proposer by name (the key when no set names it; genesis has none)."""
+    if not isinstance(block, dict) or not isinstance(block.get("time_ms"), int):
+        return block
+    moment = datetime.fromtimestamp(block["time_ms"] / 1000, tz=UTC)
+    proposer = block.get("proposer")
+    return block | {
+        "time": f"{moment:%Y-%m-%d %H:%M:%S} UTC",
+        "proposer": names.get(proposer, proposer) if isinstance(proposer, str) else proposer,
+    }
 
 
 def _fetch(client: NodeClient, path: str, args: argparse.Namespace) -> Page:

@@ -7,6 +7,7 @@ keys never leave their machines (DESIGN.md §2). Thin shell: the work is in clie
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from client.cli.progress import spinner
@@ -21,7 +22,7 @@ from client.cli.support import (
     print_json,
     refuse_existing_out,
 )
-from client.errors import TxInputError
+from client.errors import ClientError, NodeRejectedError, SubmitError, TxInputError
 from client.genesis_file import add_genesis_option
 from client.node_pool import NodePool, node_urls
 from client.tx.body import (
@@ -51,7 +52,16 @@ from client.tx.flow import (
     submit_tx,
 )
 from client.tx.help import help_epilog
+from client.tx.parties import (
+    Party,
+    missing_party_text,
+    needed_cosigners,
+    parties_text,
+    unneeded_signer_warning,
+)
+from client.tx.rejections import rejection_text
 from client.tx.signing_keys import UnlockedKey, unlock_cosigner, unlock_key
+from contracts.records import Institution
 from contracts.tx_types import TxType
 from genesis.commands import add_group, whole_number
 from genesis.keystore import read_keystore
@@ -154,6 +164,7 @@ def _add_submit(actions: Subparsers) -> None:
 def _add_show(actions: Subparsers) -> None:
     parser = actions.add_parser("show", help="print a tx file: id, type, body, signers")
     parser.add_argument("file", type=Path, metavar="FILE")
+    add_genesis_option(parser, help="name each signer's institution from this genesis file")
     add_json_option(parser)
     parser.set_defaults(handler=guarded("tx show", _run_show))
 
@@ -287,8 +298,24 @@ def _submit(pool: NodePool, signed: SignedTx, args: argparse.Namespace) -> TxOut
     step = f"submitting {signed.tx.type} to {len(pool.clients)} node(s)"
     if args.wait:
         step += ", waiting for the commit"
-    with spinner(step, as_json=args.json):
-        return submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
+    try:
+        with spinner(step, as_json=args.json):
+            return submit_tx(pool, signed, wait=args.wait, timeout_ms=args.timeout_ms)
+    except SubmitError as error:
+        raise named_missing_party(error, signed) from None
+
+
+def named_missing_party(error: SubmitError, signed: SignedTx) -> ClientError:
+    """The nodes' refusal, naming whose co-signature is missing when the body says."""
+    for failure in error.failures.values():
+        party = (
+            missing_party_text(failure.code, signed)
+            if isinstance(failure, NodeRejectedError)
+            else None
+        )
+        if party is not None:
+            return ClientError(f"{error}; the missing co-signature is {party}'s")
+    return error
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -325,6 +352,13 @@ def _run_sign(args: argparse.Namespace) -> int:
             " a copy can submit it with your signature until then",
             file=sys.stderr,
         )
+    # Signed anyway, as for an expired tx: the parties the body names may not be all the
+    # contracts accept (docs/CLI.md), and the signer is told before the file leaves.
+    warning = unneeded_signer_warning(
+        signed, signer.name, is_sender=signer.key.public_key == signed.tx.sender
+    )
+    if warning is not None:
+        print(warning, file=sys.stderr)
     signed = sign_with(signed, [signer])
     write_tx_file(args.file, signed, overwrite=True)
     heading = f"{args.file}: signed by {signer.name} ({signer.public_key_hex})"
@@ -341,12 +375,24 @@ def _run_submit(args: argparse.Namespace) -> int:
 
 def _run_show(args: argparse.Namespace) -> int:
     signed = read_tx_file(args.file)
-    return _print_file_summary(signed, as_json=args.json, heading=str(args.file))
+    institutions = (
+        {}
+        if args.genesis is None
+        else {k.hex(): i for i in args.genesis.document.institutions for k in i.public_keys}
+    )
+    return _print_file_summary(
+        signed, as_json=args.json, heading=str(args.file), institutions=institutions
+    )
 
 
-def file_summary(signed: SignedTx) -> JsonObject:
-    """tx_id, header fields, body and each signature with its check."""
+def file_summary(
+    signed: SignedTx, institutions: Mapping[str, Institution] | None = None
+) -> JsonObject:
+    """tx_id, header fields, body and each signature with its check, and its signer's
+    institution (when institutions, from a genesis file, holds its key) and part in the tx."""
     tx = signed.tx
+    known = institutions or {}
+    cosigners = needed_cosigners(signed)
     return {
         "tx_id": signed.tx_id.hex(),
         "type": tx.type,
@@ -356,14 +402,47 @@ def file_summary(signed: SignedTx) -> JsonObject:
         "expires_at_ms": tx.expires_at_ms,
         "body": tx.body,
         "signers": [
-            {"public_key": c.public_key_hex, "valid": c.valid, "sender": c.is_sender}
+            {
+                "public_key": c.public_key_hex,
+                "valid": c.valid,
+                "sender": c.is_sender,
+                "institution": None
+                if (i := known.get(c.public_key_hex)) is None
+                else i.institution_id,
+                "role": signer_role(signed, c.is_sender, i, cosigners),
+            }
             for c in check_signatures(signed)
         ],
+        "needs": None if cosigners is None else parties_text(signed, cosigners),
     }
 
 
-def _print_file_summary(signed: SignedTx, *, as_json: bool, heading: str) -> int:
-    summary = file_summary(signed)
+def signer_role(
+    signed: SignedTx,
+    is_sender: bool,
+    institution: Institution | None,
+    cosigners: tuple[Party, ...] | None,
+) -> str:
+    """ "sender", "co-signer as broker", "co-signer, NOT a party this credits.transfer
+    needs", or "co-signer" when the body or the genesis file does not tell."""
+    if is_sender:
+        return "sender"
+    if institution is None or cosigners is None:
+        return "co-signer"
+    parts = [p.part for p in cosigners if p.institution_id == institution.institution_id]
+    if parts:
+        return "co-signer as " + " and ".join(parts)
+    return f"co-signer, NOT a party this {signed.tx.type} needs"
+
+
+def _print_file_summary(
+    signed: SignedTx,
+    *,
+    as_json: bool,
+    heading: str,
+    institutions: Mapping[str, Institution] | None = None,
+) -> int:
+    summary = file_summary(signed, institutions)
     if as_json:
         print_json(summary)
         return EXIT_OK
@@ -379,9 +458,16 @@ def _print_file_summary(signed: SignedTx, *, as_json: bool, heading: str) -> int
         print("  signers       none yet")
     for entry in signers:
         assert isinstance(entry, dict)
-        role = "sender" if entry["sender"] else "co-signer"
         check = "valid" if entry["valid"] else "INVALID"
-        print(f"  signer        {entry['public_key']} {role}, {check}")
+        institution = (institutions or {}).get(str(entry["public_key"]))
+        who = (
+            ""
+            if institution is None
+            else f" {institution.name_zh} {institution.name_en} ({institution.institution_id})"
+        )
+        print(f"  signer        {entry['public_key']}{who} {entry['role']}, {check}")
+    if summary["needs"] is not None:
+        print(f"  needs         {summary['needs']}")
     if signed.tx.sender not in signed.signers:
         print("  (the sender has not signed yet)")
     return EXIT_OK
@@ -392,7 +478,7 @@ def _report(signed: SignedTx, outcome: TxOutcome, *, as_json: bool) -> int:
     for url, error in outcome.submit.failures.items():
         print(f"warning: {url} did not take the tx: {error}", file=sys.stderr)
     status = outcome.status
-    exit_code, verdict = _verdict(outcome)
+    exit_code, verdict = _verdict(outcome, signed)
     if as_json:
         document: JsonObject = {
             "tx_id": signed.tx_id.hex(),
@@ -414,7 +500,7 @@ def _report(signed: SignedTx, outcome: TxOutcome, *, as_json: bool) -> int:
     return exit_code
 
 
-def _verdict(outcome: TxOutcome) -> tuple[int, str]:
+def _verdict(outcome: TxOutcome, signed: SignedTx) -> tuple[int, str]:
     status = outcome.status
     if status is None:
         return EXIT_OK, "not waiting for the commit (--no-wait)"
@@ -422,7 +508,8 @@ def _verdict(outcome: TxOutcome) -> tuple[int, str]:
     if status.accepted:
         return EXIT_OK, f"committed at {where}: ACCEPTED"
     if status.status == "committed":
-        return EXIT_FAILURE, f"committed at {where}: REJECTED ({status.result_reason})"
+        reason = rejection_text(str(status.result_reason), signed)
+        return EXIT_FAILURE, f"committed at {where}: REJECTED ({reason})"
     if status.status == "pending":
         return EXIT_PENDING, (
             f"still pending when the wait ended; follow it with `lantan query tx {status.tx_id}`"

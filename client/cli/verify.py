@@ -41,6 +41,7 @@ from client.receipt.tx_proof import TxFacts, verify_tx_proof
 from client.receipt.verify import verify_receipt
 from genesis.commands import add_group, report_failure
 from genesis.document import parse_genesis
+from protocol.errors import ProtocolError
 
 
 def register_verify(subparsers: Subparsers) -> None:
@@ -95,7 +96,22 @@ def read_receipt_input(path: str) -> bytes:
             f"{path} is a PDF, a receipt's printable copy; verify the JSON receipt "
             "(`lantan receipt get RETIREMENT_ID --out FILE.json` saves it)"
         )
+    if _is_genesis(receipt_bytes):
+        raise UsageError(
+            f"{path} is a genesis file, not a receipt; give it as --genesis, and the"
+            " receipt's JSON file (`lantan receipt get RETIREMENT_ID --out FILE.json`) first"
+        )
     return receipt_bytes
+
+
+def _is_genesis(data: bytes) -> bool:
+    """Whether data reads as a genesis file: given as the receipt, it was reported as a
+    receipt missing its field 'receipt_version' (h57 F13)."""
+    try:
+        parse_genesis(data)
+    except (ProtocolError, ValueError):
+        return False
+    return True
 
 
 def run_verify_receipt(args: argparse.Namespace) -> int:

@@ -195,6 +195,9 @@ class ReceiptFacts:
     serial_ranges: tuple[SerialRange, ...]
     beneficiary: str
     purpose: str
+    reason: str | None = None
+    """A voluntary retirement's reason, as its account holder signed it (checked against the
+    tx); None for a judicial one, whose record derives it from the case record."""
     project_id: str
     project_name_zh: str
     project_name_en: str

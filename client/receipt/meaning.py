@@ -127,6 +127,7 @@ def facts_of(
         serial_ranges=serials,
         beneficiary=retirement.beneficiary,
         purpose=retirement.purpose,
+        reason=None if retirement.kind == "judicial" else retirement.reason,
         project_id=project.project_id,
         project_name_zh=project.name_zh,
         project_name_en=project.name_en,

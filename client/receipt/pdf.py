@@ -125,10 +125,16 @@ def _draw_header(canvas: Canvas, facts: ReceiptFacts, font_name: str) -> float:
     top = PAGE_HEIGHT_PT - MARGIN_PT
     judicial = facts.kind == "judicial"
     canvas.setFont(font_name, 20)
-    canvas.drawString(MARGIN_PT, top - 20, "蓝碳司法注销凭证" if judicial else "蓝碳注销凭证")
+    # A voluntary receipt's title says so, and not a court's: its free text may be written
+    # to read like a case line (h57 F12).
+    canvas.drawString(
+        MARGIN_PT, top - 20, "蓝碳司法注销凭证" if judicial else "蓝碳自愿注销凭证（非法院注销）"
+    )
     canvas.setFont(font_name, 13)
     title_en = (
-        "Blue carbon judicial retirement receipt" if judicial else "Blue carbon retirement receipt"
+        "Blue carbon judicial retirement receipt"
+        if judicial
+        else "Blue carbon VOLUNTARY retirement receipt: not a court's"
     )
     canvas.drawString(MARGIN_PT, top - 40, title_en)
     canvas.setFont(font_name, 9)

@@ -29,6 +29,15 @@ class ReceiptRow:
     the hex hash it names, so the hash is not broken across two lines."""
 
 
+VOLUNTARY_KIND_LINES: Final = (
+    "自愿注销：由账户持有人自行注销，并非法院的注销，不对应任何案件",
+    "voluntary retirement by the account holder: NOT a court's, tied to no court case",
+    "受益方、用途、原因是账户持有人自己的文字（下加引号）",
+    "beneficiary, purpose and reason are the account holder's own words (quoted below)",
+)
+"""A voluntary receipt's kind, in words its free text cannot pass for a court's (h57 F12)."""
+
+
 def beijing_time_text(time_ms: int) -> str:
     """Block time as Beijing time (UTC+8), to the millisecond. Requires time_ms >= 0."""
     moment = datetime.fromtimestamp(time_ms // 1000, BEIJING_TIME)
@@ -59,9 +68,7 @@ def receipt_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(
             label_zh="凭证类型",
             label_en="Kind",
-            lines=(
-                "司法注销 judicial retirement" if judicial else "自愿注销 voluntary retirement",
-            ),
+            lines=("司法注销 judicial retirement",) if judicial else VOLUNTARY_KIND_LINES,
         ),
     ]
     if judicial:
@@ -153,8 +160,7 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             lines=(f"{facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg CO2e",),
         ),
         ReceiptRow(label_zh="序列号区间", label_en="Serial ranges", lines=ranges or ("—",)),
-        ReceiptRow(label_zh="受益方", label_en="Beneficiary", lines=(facts.beneficiary,)),
-        ReceiptRow(label_zh="用途", label_en="Purpose", lines=(bilingual_name(facts.purpose),)),
+        *_free_text_rows(facts),
         ReceiptRow(
             label_zh="项目",
             label_en="Project",
@@ -175,6 +181,24 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_en="Vintage and batch",
             lines=(f"{facts.vintage} · {facts.batch_id}",),
         ),
+    )
+
+
+def _free_text_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
+    """Beneficiary, purpose and a voluntary retirement's reason: the account holder's own
+    words there, quoted (the kind row says whose they are)."""
+    judicial = facts.kind == "judicial"
+
+    def words(text: str) -> str:
+        return text if judicial else f"\u201c{text}\u201d"
+
+    reason = () if facts.reason is None else (words(facts.reason),)
+    return (
+        ReceiptRow(label_zh="受益方", label_en="Beneficiary", lines=(words(facts.beneficiary),)),
+        ReceiptRow(
+            label_zh="用途", label_en="Purpose", lines=(words(bilingual_name(facts.purpose)),)
+        ),
+        *((ReceiptRow(label_zh="原因", label_en="Reason", lines=reason),) if reason else ()),
     )
 
 

@@ -49,8 +49,7 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
             f"serials      {r.batch_id} {r.first_serial:,}-{r.last_serial:,} ({r.quantity_kg:,} kg)"
             for r in facts.serial_ranges
         ),
-        f"beneficiary  {facts.beneficiary}",
-        f"purpose      {bilingual_name(facts.purpose)}",
+        *free_text_lines(facts),
         f"project      {facts.project_name_zh} ({facts.project_name_en})",
         f"location     {facts.location}",
         f"ecosystem    {bilingual_name(facts.ecosystem)}",
@@ -76,6 +75,21 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
     return lines
 
 
+def free_text_lines(facts: ReceiptFacts) -> list[str]:
+    """Beneficiary, purpose and reason. A voluntary retirement's are whatever its account
+    holder signed, so they are quoted and labelled as the holder's: written to read like a
+    court's case line they must not pass for one (h57 F12)."""
+    purpose = bilingual_name(facts.purpose)
+    if facts.kind == "judicial":
+        return [f"beneficiary  {facts.beneficiary}", f"purpose      {purpose}"]
+    own = "(the account holder's own words)"
+    return [
+        f"beneficiary  \u201c{facts.beneficiary}\u201d {own}",
+        f"purpose      \u201c{purpose}\u201d {own}",
+        *([] if facts.reason is None else [f"reason       \u201c{facts.reason}\u201d {own}"]),
+    ]
+
+
 def committed_by_lines(facts: ReceiptFacts) -> list[str]:
     """The upper edge of when the block was committed, when witnesses cosigned: the block's
     own time is its proposer's claim, checked only against the validators' clocks
@@ -97,15 +111,24 @@ def committed_by_lines(facts: ReceiptFacts) -> list[str]:
 
 def meaning_line(facts: ReceiptFacts) -> str:
     """The verdict in one plain sentence, last before VALID: what a reader who skips the
-    hashes above needs."""
+    hashes above needs. It opens with who retired: the court that signed and the case
+    number of the court's case record, or the account holder, in words a voluntary
+    retirement's free text cannot take the place of (h57 F12)."""
     what = f"{facts.quantity_tonnes_text} t CO2e ({facts.quantity_kg:,} kg) were retired"
-    if facts.kind == "judicial" and facts.case_status is not None:
-        what += f" for case {facts.case_status.case_id}"
-        if facts.case_status.satisfies:
-            what += ", which this retirement satisfied"
+    if facts.kind != "judicial":
+        who = (
+            "a VOLUNTARY retirement by the account holder, NOT a court's and tied to no court case"
+        )
+    else:
+        who = (
+            f"a judicial retirement signed by the court {facts.court_name_en}"
+            f" for case {facts.case_number} (case id {facts.case_id})"
+        )
+    if facts.case_status is not None and facts.case_status.satisfies:
+        what += ", which satisfied the case"
     return (
-        f"meaning      {what}; the registry's validators certified it, and every signature"
-        " and proof above checks against the genesis file alone"
+        f"meaning      {who}: {what}; the registry's validators certified it, and every"
+        " signature and proof above checks against the genesis file alone"
     )
 
 

@@ -97,6 +97,10 @@ _CORE_MESSAGES: dict[str, tuple[str, str]] = {
         "The registry keeps working while up to $f_l validators are offline.",
         "最多 $f_l 个验证节点离线时，登记簿仍可继续运行。",
     ),
+    "dash.liveness_one": (
+        "The registry keeps working while 1 validator is offline.",
+        "1 个验证节点离线时，登记簿仍可继续运行。",
+    ),
     "dash.liveness_none": (
         "Every validator must be online for new blocks.",
         "所有验证节点都须在线才能产生新区块。",
@@ -298,8 +302,10 @@ _CORE_MESSAGES: dict[str, tuple[str, str]] = {
         "有多笔注销的凭证编号以“$id”开头。请输入完整的 64 位凭证编号。",
     ),
     "checker.receipt_bad": (
-        "“$id” is not a receipt id. A receipt id is 64 hexadecimal digits (0-9, a-f).",
-        "“$id”不是凭证编号。凭证编号为 64 位十六进制数字（0-9、a-f）。",
+        "“$id” is not a receipt id. A receipt id is 64 hexadecimal digits (0-9, a-f); "
+        "its first 8 or more digits also find it.",
+        "“$id”不是凭证编号。凭证编号为 64 位十六进制数字（0-9、a-f）；"
+        "输入其前 8 位或更多位也可查到。",
     ),
 }
 

@@ -155,12 +155,19 @@ def validators_table(ctx: Context, view: ChainView) -> Html:
     )
 
 
+def liveness_words(ctx: Context, f_l: int) -> str:
+    """How many validators may be offline, in words: none, one (singular), or f_l."""
+    if f_l == 0:
+        return ctx.t("dash.liveness_none")
+    return ctx.t("dash.liveness_one") if f_l == 1 else ctx.t("dash.liveness_words", f_l=f_l)
+
+
 def fault_tolerance(ctx: Context, validators: ValidatorSet) -> Html:
     """The quorum and what it tolerates, in words (f_S and f_L of PROTOCOL.md §7)."""
     f_l, f_s = validators.max_liveness_faults, validators.max_safety_faults
     sentences = [
         ctx.t("dash.quorum_words", q=validators.quorum, n=validators.size),
-        ctx.t("dash.liveness_words", f_l=f_l) if f_l > 0 else ctx.t("dash.liveness_none"),
+        liveness_words(ctx, f_l),
         ctx.t("dash.safety_words", f_s=f_s) if f_s > 0 else ctx.t("dash.safety_none"),
     ]
     return element("p", " ".join(sentences), id="fault-tolerance")

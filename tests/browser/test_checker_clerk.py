@@ -116,12 +116,19 @@ def test_a_valid_receipt_says_for_which_case_and_when_beside_the_verdict(
     # "YYYY-MM-DD hh:mm:ss (UTC+8), block height H": when first, as a clerk reads it.
     block = page.inner_text("tr[data-fact='block'] td")
     when = block.split(" (UTC+8), block height ", 1)[0]
+    court = "Xiangshan County People's Court"
+    assert court in page.inner_text("tr[data-fact='court'] td")
     summary = page.inner_text("#verdict-summary")
-    assert summary.startswith("It proves: 422,500 kg CO2e (422.5 t CO2e) retired for case ")
-    assert case_number in summary and f"recorded {when} (UTC+8)" in summary
+    # The court that signed and the case record's number (h57 F12: a voluntary one's
+    # sentence has another shape and names no case).
+    assert summary.startswith(
+        f"It proves: a judicial retirement signed by the court {court} for case {case_number}"
+        " (as the court's case record states it): 422,500 kg CO2e (422.5 t CO2e), recorded "
+    )
+    assert f"recorded {when} (UTC+8)" in summary
     result = page.inner_text("#result")
     assert result.index("VALID") < result.index(summary) < result.index("Receipt id")
     page.click("#checker-lang")
     summary_zh = page.inner_text("#verdict-summary")
-    assert summary_zh.startswith("它证明：已为案件 ") and case_number in summary_zh
+    assert summary_zh.startswith("它证明：由法院 象山县人民法院") and case_number in summary_zh
     assert f"记录于 {when}（北京时间）" in summary_zh

@@ -31,6 +31,22 @@ def test_the_genesis_file_given_as_the_receipt_names_the_missing_field() -> None
     assert malformed(GENESIS) == "missing field 'receipt_version'"
 
 
+def test_lantan_verify_receipt_says_a_genesis_file_is_one(tmp_path: Path) -> None:
+    """`lantan verify receipt genesis.json --genesis genesis.json` said `INVALID: MALFORMED:
+    missing field 'receipt_version'` (h57 F13); a PDF was already named as one."""
+    (tmp_path / "genesis.json").write_bytes(GENESIS)
+    genesis = str(tmp_path / "genesis.json")
+    commands: tuple[tuple[str, ...], ...] = (
+        ("verify", "receipt", genesis, "--genesis", genesis),
+        ("receipt", "pdf", genesis, "--genesis", genesis, "--out", str(tmp_path / "r.pdf")),
+    )
+    for command in commands:
+        done = run_lantan(*command)
+        assert done.returncode == 2, done
+        (line,) = done.stderr.splitlines()
+        assert f"{genesis} is a genesis file, not a receipt; give it as --genesis" in line
+
+
 def test_a_truncated_receipt_says_where_its_json_ends() -> None:
     detail = malformed(RECEIPT[: len(RECEIPT) // 2])
     assert detail.startswith("malformed JSON: ") and ": line 1 column " in detail, detail

@@ -146,9 +146,12 @@ def test_the_summary_ends_with_the_verdict_in_plain_words(case_chain: CaseChain)
         encode(chain.receipt(case_chain.judicial, version=4)), chain.genesis_bytes
     )
     lines = summary_lines(facts)
-    assert lines[-1].startswith(f"meaning      {facts.quantity_tonnes_text} t CO2e")
-    assert facts.case_status is not None
-    assert f"for case {facts.case_status.case_id}" in lines[-1]
+    # Who retired comes first: the court that signed and the case record's number (h57 F12).
+    assert lines[-1].startswith(
+        f"meaning      a judicial retirement signed by the court {facts.court_name_en}"
+        f" for case {facts.case_number} (case id {facts.case_id}): "
+        f"{facts.quantity_tonnes_text} t CO2e"
+    )
     # The block's certificate and the tx's signers are named apart.
     assert any(line.startswith("block        certified by ") for line in lines)
     assert any(line.startswith("tx signed by ") for line in lines)

@@ -71,7 +71,7 @@ def test_the_data_stays_exact_and_the_summary_shows_it(
     facts = facts_of(spoofed)
     assert facts.beneficiary == SPOOF
     lines = summary_lines(facts)
-    assert f"beneficiary  {SHOWN}" in lines
+    assert f"beneficiary  \u201c{SHOWN}\u201d (the account holder's own words)" in lines
     assert not [line for line in lines if any(c in line for c in HIDDEN_CHARACTERS)]
     assert not [line for line in lines if line.startswith("retired      1000 t")]
 
@@ -88,7 +88,7 @@ def test_lantan_verify_receipt_prints_no_line_of_the_beneficiarys(
     assert printed.returncode == 0, printed
     lines = printed.stdout.splitlines()
     assert lines[-1] == "VALID"
-    assert f"beneficiary  {SHOWN}" in lines
+    assert f"beneficiary  \u201c{SHOWN}\u201d (the account holder's own words)" in lines
     assert not any(c in printed.stdout for c in HIDDEN_CHARACTERS if c != "\n")
     assert [line for line in lines if line.startswith("retired ")] == [
         "retired      0.001 t CO2e = 1 kg (自愿注销 voluntary retirement)"

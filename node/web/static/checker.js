@@ -25,8 +25,10 @@
       "valid": "VALID",
       "invalid": "INVALID",
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
-      "summary.judicial": "It proves: $kg kg CO2e ($t t CO2e) retired for case $case ($court), recorded $when (UTC+8).",
-      "summary.retired": "It proves: $kg kg CO2e ($t t CO2e) retired for $beneficiary, recorded $when (UTC+8).",
+      "summary.judicial": "It proves: a judicial retirement signed by the court $court for case $case (as the court's case record states it): $kg kg CO2e ($t t CO2e), recorded $when (UTC+8).",
+      "summary.voluntary": "It proves: a VOLUNTARY retirement by the account holder, NOT a court's and tied to no court case: $kg kg CO2e ($t t CO2e), recorded $when (UTC+8).",
+      "summary.own_words": "Its beneficiary, purpose and reason are the account holder's own words, which no court has checked. Beneficiary: $beneficiary",
+      "own_words": "(the account holder's own words)",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
       "unchecked": "NOT CHECKED",
@@ -51,6 +53,7 @@
       "f.vintage": "Vintage",
       "f.beneficiary": "Beneficiary",
       "f.purpose": "Purpose",
+      "f.reason": "Reason",
       "f.block": "Recorded on",
       "f.signed": "Block certified by",
       "f.checkpoint": "Checkpoint size",
@@ -138,8 +141,10 @@
       "valid": "有效",
       "invalid": "无效",
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
-      "summary.judicial": "它证明：已为案件 $case（$court）注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
-      "summary.retired": "它证明：已为 $beneficiary 注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
+      "summary.judicial": "它证明：由法院 $court 签署的司法注销，案号 $case（以法院的案件记录为准）：$kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
+      "summary.voluntary": "它证明：账户持有人的自愿注销，并非法院的注销，不对应任何案件：$kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
+      "summary.own_words": "其受益方、用途与原因是账户持有人自己的文字，未经任何法院审查。受益方：$beneficiary",
+      "own_words": "（账户持有人自己的文字）",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
       "unchecked": "未核验",
@@ -164,6 +169,7 @@
       "f.vintage": "年份",
       "f.beneficiary": "受益方",
       "f.purpose": "用途",
+      "f.reason": "原因",
       "f.block": "登记时间",
       "f.signed": "区块认证",
       "f.checkpoint": "检查点大小",
@@ -447,8 +453,14 @@
     rows.push(["f.ecosystem", codeName(f.ecosystem)]);
     rows.push(["f.standard", f.accounting_standard]);
     rows.push(["f.vintage", String(f.vintage) + " · " + f.batch_id]);
-    rows.push(["f.beneficiary", f.beneficiary]);
-    rows.push(["f.purpose", codeName(f.purpose)]);
+    if (f.kind === "judicial") {
+      rows.push(["f.beneficiary", f.beneficiary]);
+      rows.push(["f.purpose", codeName(f.purpose)]);
+    } else {
+      rows.push(["f.beneficiary", ownWords(f.beneficiary)]);
+      rows.push(["f.purpose", ownWords(codeName(f.purpose))]);
+      if (f.reason !== null && f.reason !== undefined) rows.push(["f.reason", ownWords(f.reason)]);
+    }
     if (f.verification) rows.push(["f.verification", verificationCell(f)]);
     rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
     rows.push(["f.signed", signerCell(f)]);
@@ -458,11 +470,23 @@
     return rows;
   }
 
+  /* A voluntary retirement's free text, quoted and labelled as its account holder's: it
+   * was signed by the holder, and may be written to read like a court's words (h57 F12). */
+  function quoted(text) {
+    return "\u201c" + text + "\u201d";
+  }
+
+  function ownWords(text) {
+    return quoted(text) + " " + t("own_words");
+  }
+
   /* What a VALID receipt proves, in one sentence beside the verdict: a clerk who checks a
-   * receipt for one case must see at once that it is that case's (and when), not only VALID. */
+   * receipt for one case must see at once that it is that case's (and when), not only VALID.
+   * A voluntary one's sentence has another shape and names no case: its beneficiary is free
+   * text, and in the case's slot it read as the court's ("retired for case …", h57 F12). */
   function summaryText(f) {
     var values = { kg: f.quantity_kg.toLocaleString("en-US"), t: tonnes(f.quantity_kg), when: beijingTime(f.time_ms) };
-    if (f.kind !== "judicial") return t("summary.retired", Object.assign(values, { beneficiary: f.beneficiary }));
+    if (f.kind !== "judicial") return t("summary.voluntary", values);
     var court = lang === "zh" ? f.court_name_zh || f.court_name_en : f.court_name_en || f.court_name_zh;
     return t("summary.judicial", Object.assign(values, { "case": f.case_number, court: court }));
   }
@@ -485,7 +509,10 @@
       box.appendChild(el("p", { class: "muted" }, [el("small", {}, [t("reason.code") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])])]));
       return;
     }
-    box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary" }, [summaryText(result.facts)]));
+    box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary", "data-kind": result.facts.kind }, [summaryText(result.facts)]));
+    if (result.facts.kind !== "judicial") {
+      box.appendChild(el("p", { id: "verdict-own-words" }, [t("summary.own_words", { beneficiary: quoted(result.facts.beneficiary) })]));
+    }
     box.appendChild(el("p", {}, [t("valid.note")]));
     var body = el("tbody");
     factRows(result.facts).forEach(function (row) {

@@ -1149,6 +1149,9 @@
       serial_ranges: r.ranges.map(function (range) { return { batch_id: r.batch_id, first_serial: range[0], last_serial: range[1] }; }),
       beneficiary: r.beneficiary,
       purpose: r.purpose,
+      /* A voluntary retirement's reason is the holder's signed text (checked above); a
+       * judicial record's is derived from the case record, which the rows show already. */
+      reason: r.kind === "judicial" ? null : r.reason,
       project_id: project.project_id,
       project_name_zh: project.name_zh,
       project_name_en: project.name_en,

@@ -123,6 +123,8 @@ class FakeNode:
             return 200, "text/plain; charset=utf-8", CHECKPOINT.encode()
         if segments == ["witnesses"]:
             return ok(self.witnesses())
+        if segments == ["validator-sets"]:
+            return ok({"genesis": self.genesis.document.validators.to_json(), "changes": []})
         return error(404, "NOT_FOUND", "no such route")
 
     def status(self) -> dict[str, Any]:
@@ -237,7 +239,15 @@ class FakeNode:
                 "result": result.to_json(),
                 "reason": None,
             }
-        self.blocks.append({"height": height, "time_ms": ctx.time_ms, "tx_count": len(results)})
+        proposer = self.genesis.document.validators.validators[0].public_key.hex()
+        self.blocks.append(
+            {
+                "height": height,
+                "time_ms": ctx.time_ms,
+                "proposer": proposer,
+                "tx_count": len(results),
+            }
+        )
         self.pending = []
 
     def tx_status(self, tx_id: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """`lantan query`: every resource against a fake node, tables by default, JSON on request."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -212,7 +213,15 @@ def test_tx_block_blocks_and_checkpoint(network: Network, fake: FakeNode, node_u
     assert exit_code == EXIT_OK
     assert "tx_count" in out
     _, out, _ = query("blocks", "--node", node_url, "--json")
-    assert [b["height"] for b in json.loads(out)["items"]] == [1]
+    (block,) = json.loads(out)["items"]
+    assert block["height"] == 1
+    # The table: its time as a UTC date and its proposer by name, as `query status` and
+    # the dashboard show them (h57 F13); --json keeps the header's fields.
+    _, table, _ = query("blocks", "--node", node_url)
+    when = datetime.fromtimestamp(block["time_ms"] / 1000, tz=UTC)
+    assert f"{when:%Y-%m-%d %H:%M:%S} UTC" in table and str(block["time_ms"]) not in table
+    names = {v.public_key.hex(): v.name for v in fake.genesis.document.validators.validators}
+    assert names[block["proposer"]] in table and block["proposer"][:8] not in table
     _, out, _ = query("checkpoint", "--node", node_url)
     assert out.startswith("lantan/")
     _, out, _ = query("holdings", "huangbiao-township", "--node", node_url)

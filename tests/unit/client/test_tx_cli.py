@@ -67,7 +67,11 @@ def test_json_output_and_business_rejection_exit_1(network: Network, node_url: s
     assert document["status"] == "committed"
     assert document["result"] == {"status": "rejected", "reason": "already_exists"}
     assert document["submitted_to"] == [node_url]
-    assert "REJECTED (already_exists)" in captured.stderr
+    # What exists, named from the body: the result holds the reason code only (h57 F13).
+    assert (
+        f"REJECTED (already_exists: account_id {TOWNSHIP} is on the chain already)"
+        in captured.stderr
+    )
 
 
 def test_the_whole_xiangshan_case(
