@@ -25,6 +25,9 @@
       "valid": "VALID",
       "invalid": "INVALID",
       "valid.note": "Every signature and proof checked out in this browser against the pinned genesis.",
+      "valid.other": "VALID ONLY for chain $name ($id…)",
+      "valid.other.not": "Genesis loaded from the file $file. This is NOT the network this checker was issued for: $pinned_name ($pinned_id…). Do not accept this receipt as proof on that network.",
+      "valid.other.note": "Every signature and proof checked out in this browser against the genesis loaded from the file $file, not the pinned genesis.",
       "summary.judicial": "It proves: $kg kg CO2e ($t t CO2e) retired for case $case ($court), recorded $when (UTC+8).",
       "summary.retired": "It proves: $kg kg CO2e ($t t CO2e) retired for $beneficiary, recorded $when (UTC+8).",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
@@ -138,6 +141,9 @@
       "valid": "有效",
       "invalid": "无效",
       "valid.note": "所有签名与证明均已在本浏览器中依据固定的创世文件核验通过。",
+      "valid.other": "仅对链 $name（$id…）有效",
+      "valid.other.not": "创世文件读自文件 $file。这不是本核验页所属的网络：$pinned_name（$pinned_id…）。不得将本凭证作为该网络上的证明。",
+      "valid.other.note": "所有签名与证明均已在本浏览器中依据读自文件 $file 的创世文件核验通过，而非固定的创世文件。",
       "summary.judicial": "它证明：已为案件 $case（$court）注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
       "summary.retired": "它证明：已为 $beneficiary 注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
       "invalid.note": "此凭证不能证明该注销。原因：",
@@ -246,7 +252,9 @@
     var names = NAMES[code];
     return names ? names[lang === "zh" ? 1 : 0] : code;
   }
-  var state = { engine: null, genesis: null, genesisSource: null, last: null };
+  /* pinned: the genesis the page was issued with; genesis: the one in use (pinned, or one
+   * loaded from a file). A VALID against another chain's genesis is not this network's. */
+  var state = { engine: null, pinned: null, genesis: null, genesisSource: null, last: null };
 
   function t(key, values) {
     var s = STRINGS[lang][key] || STRINGS.en[key] || key;
@@ -477,6 +485,10 @@
       box.appendChild(el("p", { class: "reason" }, [el("strong", { id: "reason-text" }, [t("printable.note")])]));
       return;
     }
+    if (result.valid && otherChain()) {
+      showOtherChainResult(box, result);
+      return;
+    }
     var verdict = el("p", { id: "verdict", class: "verdict " + (result.valid ? "valid" : "invalid"), "data-verdict": result.valid ? "VALID" : "INVALID", "data-code": result.code || "" }, [t(result.valid ? "valid" : "invalid")]);
     box.appendChild(verdict);
     if (!result.valid) {
@@ -487,6 +499,29 @@
     }
     box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary" }, [summaryText(result.facts)]));
     box.appendChild(el("p", {}, [t("valid.note")]));
+    showFacts(box, result);
+  }
+
+  /* A genesis chosen from a file that is not the pinned one: whoever hands a clerk a forged
+   * receipt can hand over its genesis too, so the verdict box itself says for which chain
+   * the receipt is valid and that it is not the network the checker was issued for. */
+  function otherChain() {
+    return state.pinned !== null && state.genesis !== null && state.genesis.chainId !== state.pinned.chainId;
+  }
+
+  function showOtherChainResult(box, result) {
+    var g = state.genesis, pinned = state.pinned;
+    box.appendChild(el("div", { id: "verdict", class: "verdict other-chain", "data-verdict": "VALID", "data-code": "", "data-chain": "other" }, [
+      el("p", { class: "other-chain-head" }, [t("valid.other", { name: g.chainName, id: g.chainId.slice(0, 16) })]),
+      el("p", { id: "other-chain-note", class: "other-chain-note" }, [t("valid.other.not",
+        { file: state.genesisSource, pinned_name: pinned.chainName, pinned_id: pinned.chainId.slice(0, 16) })])
+    ]));
+    box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary" }, [summaryText(result.facts)]));
+    box.appendChild(el("p", {}, [t("valid.other.note", { file: state.genesisSource })]));
+    showFacts(box, result);
+  }
+
+  function showFacts(box, result) {
     var body = el("tbody");
     factRows(result.facts).forEach(function (row) {
       var value = row[1] instanceof Node ? row[1] : row[1] == null ? "—" : String(row[1]);
@@ -633,6 +668,7 @@
     state.engine = await LantanVerify.selectEngine();
     try {
       await useGenesis(byId("lantan-genesis").textContent, null);
+      state.pinned = state.genesis;
     } catch (error) {
       showGenesisError(error);
     }
