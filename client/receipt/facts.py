@@ -229,6 +229,15 @@ class ReceiptFacts:
     """Format 4 (ADR 0030): the verification behind the retired credits; None before."""
     case_status: CaseStatusFacts | None = None
     """Format 4, judicial: the case's status as of the retirement's block."""
+    chain_name: str = ""
+    """The genesis's chain_name: with chain_id, which registry the receipt was checked
+    against (a look-alike network names the same institutions)."""
+
+    @property
+    def chain_text(self) -> str:
+        """ "lantan-xiangshan-local 09dd2346…": the chain's name and its short genesis hash."""
+        short = f"{self.chain_id[:16]}…"
+        return f"{self.chain_name} {short}" if self.chain_name else short
 
     @property
     def quantity_tonnes_text(self) -> str:

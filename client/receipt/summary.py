@@ -27,6 +27,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
 
 def _summary_lines(facts: ReceiptFacts) -> list[str]:
     lines = [
+        # First: which registry proved it; two look-alike networks read the same below.
+        f"chain        {facts.chain_text} (genesis hash {facts.chain_id})",
         f"receipt      {facts.receipt_id}",
         f"digest       {facts.receipt_digest} (the same for every copy of this receipt"
         f" in this format)",

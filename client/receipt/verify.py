@@ -155,7 +155,9 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         ),
         validators=validators,
     )
-    facts = dataclasses.replace(facts, signing_keys=tx_keys(records, signed))
+    facts = dataclasses.replace(
+        facts, signing_keys=tx_keys(records, signed), chain_name=document.chain_name
+    )
     if document.witnesses is not None:
         keys = {w.name: w.public_key for w in document.witnesses.witnesses}
         facts = dataclasses.replace(

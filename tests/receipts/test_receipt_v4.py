@@ -152,3 +152,15 @@ def test_the_summary_ends_with_the_verdict_in_plain_words(case_chain: CaseChain)
     # The block's certificate and the tx's signers are named apart.
     assert any(line.startswith("block        certified by ") for line in lines)
     assert any(line.startswith("tx signed by ") for line in lines)
+
+
+def test_the_summary_names_the_chain_it_was_checked_against_first() -> None:
+    """Two look-alike networks (same institution names) gave the same-looking summary: it
+    never named the chain. Its first line now names it, with its genesis hash (stop 57)."""
+    genesis = receipt_example.GENESIS_FILE.read_bytes()
+    facts = verify_receipt(v4_example.FORMAT_4_FILE.read_bytes(), genesis)
+    first = summary_lines(facts)[0]
+    assert first == (
+        f"chain        lantan-receipt-example-3 {facts.chain_id[:16]}…"
+        f" (genesis hash {facts.chain_id})"
+    )

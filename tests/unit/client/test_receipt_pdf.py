@@ -305,6 +305,14 @@ def test_pdftotext_finds_court_township_and_quantity(xiangshan_pdf: Path):
     assert "2023-11-15 06:15:23.456" in text
 
 
+def test_the_chain_row_names_the_chain_not_only_its_hash(xiangshan_pdf: Path):
+    """The PDF printed the chain as a bare hex "Chain id" no clerk compares (stop 57)."""
+    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-")
+    assert "lantan-xiangshan-example" in text
+    facts = xiangshan_facts()
+    assert f"genesis hash (chain id) {facts.chain_id}" in " ".join(text.split())
+
+
 def test_pdfinfo_shows_one_page_and_the_block_time_as_creation_date(xiangshan_pdf: Path):
     info = run_tool("pdfinfo", "poppler-utils", "-rawdates", str(xiangshan_pdf))
     assert "Pages:           1" in info
