@@ -74,7 +74,8 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
             f"witnessed    {facts.witnessed_summary}: "
             + "; ".join(signer_text(s, "en") for s in facts.witnesses)
         )
-    lines.append(meaning_line(facts))
+    # The plain consequence last, right above VALID (the output still ends with VALID).
+    lines += [meaning_line(facts), f"final        {facts.finality_en}"]
     return lines
 
 

@@ -146,9 +146,14 @@ def test_the_summary_ends_with_the_verdict_in_plain_words(case_chain: CaseChain)
         encode(chain.receipt(case_chain.judicial, version=4)), chain.genesis_bytes
     )
     lines = summary_lines(facts)
-    assert lines[-1].startswith(f"meaning      {facts.quantity_tonnes_text} t CO2e")
+    assert lines[-2].startswith(f"meaning      {facts.quantity_tonnes_text} t CO2e")
     assert facts.case_status is not None
-    assert f"for case {facts.case_status.case_id}" in lines[-1]
+    assert f"for case {facts.case_status.case_id}" in lines[-2]
+    # Last, in plain words, what retired means (stop 57).
+    assert lines[-1] == (
+        f"final        These {facts.quantity_tonnes_text} t CO2e are permanently retired for"
+        " this case and can never be sold, transferred or retired again."
+    )
     # The block's certificate and the tx's signers are named apart.
     assert any(line.startswith("block        certified by ") for line in lines)
     assert any(line.startswith("tx signed by ") for line in lines)

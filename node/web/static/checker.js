@@ -30,6 +30,9 @@
       "valid.other.note": "Every signature and proof checked out in this browser against the genesis loaded from the file $file, not the pinned genesis.",
       "summary.judicial": "It proves: $kg kg CO2e ($t t CO2e) retired for case $case ($court), recorded $when (UTC+8).",
       "summary.retired": "It proves: $kg kg CO2e ($t t CO2e) retired for $beneficiary, recorded $when (UTC+8).",
+      "final.judicial": "These $t t CO2e are permanently retired for this case and can never be sold, transferred or retired again.",
+      "final.retired": "These $t t CO2e are permanently retired and can never be sold, transferred or retired again.",
+      "technical": "Technical details (signatures, hashes, checkpoint: for an expert)",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
       "unchecked": "NOT CHECKED",
@@ -146,6 +149,9 @@
       "valid.other.note": "所有签名与证明均已在本浏览器中依据读自文件 $file 的创世文件核验通过，而非固定的创世文件。",
       "summary.judicial": "它证明：已为案件 $case（$court）注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
       "summary.retired": "它证明：已为 $beneficiary 注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
+      "final.judicial": "这 $t t CO2e 已为本案永久注销，不可再出售、转让或再次注销。",
+      "final.retired": "这 $t t CO2e 已永久注销，不可再出售、转让或再次注销。",
+      "technical": "技术细节（签名、哈希、检查点：供专业人员核对）",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
       "unchecked": "未核验",
@@ -475,6 +481,14 @@
     return t("summary.judicial", Object.assign(values, { "case": f.case_number, court: court }));
   }
 
+  /* What retired means, in plain words (stop 57): retired serials never change. */
+  function finalText(f) {
+    return t(f.kind === "judicial" ? "final.judicial" : "final.retired", { t: tonnes(f.quantity_kg) });
+  }
+
+  /* Rows a clerk need not read first: they follow the others under their own heading. */
+  var TECHNICAL = ["f.receipt_digest", "f.receipt_version", "f.receipt_hash", "f.signed", "f.witnessed", "f.tx_keys", "f.checkpoint"];
+
   function showResult(result) {
     state.last = result;
     var box = byId("result");
@@ -498,6 +512,7 @@
       return;
     }
     box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary" }, [summaryText(result.facts)]));
+    box.appendChild(el("p", { id: "verdict-final", class: "verdict-final" }, [finalText(result.facts)]));
     box.appendChild(el("p", {}, [t("valid.note")]));
     showFacts(box, result);
   }
@@ -522,12 +537,17 @@
   }
 
   function showFacts(box, result) {
-    var body = el("tbody");
+    var body = el("tbody"), technical = el("tbody");
     factRows(result.facts).forEach(function (row) {
       var value = row[1] instanceof Node ? row[1] : row[1] == null ? "—" : String(row[1]);
-      body.appendChild(el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [value])]));
+      (TECHNICAL.indexOf(row[0]) >= 0 ? technical : body).appendChild(
+        el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [value])]));
     });
-    box.appendChild(el("table", { class: "fields", id: "facts" }, [body]));
+    box.appendChild(el("div", { id: "facts" }, [
+      el("table", { class: "fields" }, [body]),
+      el("h3", { id: "technical-title", class: "technical-title" }, [t("technical")]),
+      el("table", { class: "fields technical", id: "technical" }, [technical])
+    ]));
   }
 
   /* verify is LantanVerify.verifyReceipt (pasted text) or verifyReceiptBytes (a file). */

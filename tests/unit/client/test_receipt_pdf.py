@@ -305,6 +305,18 @@ def test_pdftotext_finds_court_township_and_quantity(xiangshan_pdf: Path):
     assert "2023-11-15 06:15:23.456" in text
 
 
+def test_the_pdf_says_in_plain_words_the_credits_are_retired_for_good(xiangshan_pdf: Path):
+    """ "Kind: judicial retirement" was the only statement of finality (stop 57)."""
+    text = " ".join(
+        run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-").split()
+    )
+    assert "这 422.5 t CO2e 已为本案永久注销，不可再出售、转让或再次注销。" in text
+    assert (
+        "These 422.5 t CO2e are permanently retired for this case and can never be sold,"
+        " transferred or retired again." in text
+    )
+
+
 def test_the_chain_row_names_the_chain_not_only_its_hash(xiangshan_pdf: Path):
     """The PDF printed the chain as a bare hex "Chain id" no clerk compares (stop 57)."""
     text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-")
