@@ -29,7 +29,7 @@
       "valid.other.not": "Genesis loaded from the file $file. This is NOT the network this checker was issued for: $pinned_name ($pinned_id…). Do not accept this receipt as proof on that network.",
       "valid.other.note": "Every signature and proof checked out in this browser against the genesis loaded from the file $file, not the pinned genesis.",
       "summary.judicial": "It proves: $kg kg CO2e ($t t CO2e) retired for case $case ($court), recorded $when (UTC+8).",
-      "summary.retired": "It proves: $kg kg CO2e ($t t CO2e) retired for $beneficiary, recorded $when (UTC+8).",
+      "summary.retired": "VOLUNTARY retirement, NOT tied to any court case: it proves $kg kg CO2e ($t t CO2e) retired, recorded $when (UTC+8). Beneficiary, as written by whoever retired them (not checked by any court): «$beneficiary»",
       "final.judicial": "These $t t CO2e are permanently retired for this case and can never be sold, transferred or retired again.",
       "final.retired": "These $t t CO2e are permanently retired and can never be sold, transferred or retired again.",
       "technical": "Technical details (signatures, hashes, checkpoint: for an expert)",
@@ -148,7 +148,7 @@
       "valid.other.not": "创世文件读自文件 $file。这不是本核验页所属的网络：$pinned_name（$pinned_id…）。不得将本凭证作为该网络上的证明。",
       "valid.other.note": "所有签名与证明均已在本浏览器中依据读自文件 $file 的创世文件核验通过，而非固定的创世文件。",
       "summary.judicial": "它证明：已为案件 $case（$court）注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
-      "summary.retired": "它证明：已为 $beneficiary 注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
+      "summary.retired": "自愿注销，与任何法院案件无关：它证明已注销 $kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。受益方由注销者自行填写（未经任何法院核实）：「$beneficiary」",
       "final.judicial": "这 $t t CO2e 已为本案永久注销，不可再出售、转让或再次注销。",
       "final.retired": "这 $t t CO2e 已永久注销，不可再出售、转让或再次注销。",
       "technical": "技术细节（签名、哈希、检查点：供专业人员核对）",
@@ -473,7 +473,9 @@
   }
 
   /* What a VALID receipt proves, in one sentence beside the verdict: a clerk who checks a
-   * receipt for one case must see at once that it is that case's (and when), not only VALID. */
+   * receipt for one case must see at once that it is that case's (and when), not only VALID.
+   * A voluntary one never takes the judicial sentence's shape: its beneficiary is free text
+   * its sender wrote, and "retired for case N (court)" typed there read as a court's (stop 57). */
   function summaryText(f) {
     var values = { kg: f.quantity_kg.toLocaleString("en-US"), t: tonnes(f.quantity_kg), when: beijingTime(f.time_ms) };
     if (f.kind !== "judicial") return t("summary.retired", Object.assign(values, { beneficiary: f.beneficiary }));
