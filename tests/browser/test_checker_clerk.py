@@ -153,3 +153,27 @@ def test_a_valid_receipt_says_the_credits_are_retired_for_good_and_groups_techni
         "这 422.5 t CO2e 已为本案永久注销，不可再出售、转让或再次注销。"
     )
     assert page.inner_text("#technical-title").startswith("技术细节")
+
+
+def test_a_receipt_re_saved_with_a_byte_order_mark_says_so_in_words(
+    page: Any, tmp_path: Path
+) -> None:
+    """The checker called a BOM'd receipt 'not a JSON receipt: unexpected "[U+FEFF]"' (stop
+    57): still MALFORMED, as `lantan verify receipt` says it, with a plain sentence first."""
+    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, pinned, "bom.html"))
+    wait_ready(page)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + (VECTORS / "receipt-v4.json").read_bytes())
+    page.set_input_files("#receipt-file", str(bom))
+    assert verdict(page) == ("INVALID", "MALFORMED")
+    assert page.inner_text("#bom") == (
+        "The file starts with a byte-order mark: it was re-saved by an editor (e.g. Notepad)."
+        " Use the original receipt file."
+    )
+    assert page.inner_text("#reason-detail") == (
+        "the file starts with a byte-order mark: it was re-saved by an editor;"
+        " use the original file"
+    )
+    page.click("#checker-lang")
+    assert page.inner_text("#bom").startswith("该文件以字节顺序标记（BOM）开头")

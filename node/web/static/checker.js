@@ -35,6 +35,7 @@
       "technical": "Technical details (signatures, hashes, checkpoint: for an expert)",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
+      "invalid.bom": "The file starts with a byte-order mark: it was re-saved by an editor (e.g. Notepad). Use the original receipt file.",
       "unchecked": "NOT CHECKED",
       "printable.note": "This file is a receipt's printable copy (PDF): it carries no signatures or proofs to check. Choose the receipt's JSON file instead: \u201cReceipt (JSON)\u201d on the retirement's page of the registry, or the file `lantan receipt get` saves.",
       "quantity": "$kg kg CO2e ($t t CO2e)",
@@ -154,6 +155,7 @@
       "technical": "技术细节（签名、哈希、检查点：供专业人员核对）",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
+      "invalid.bom": "该文件以字节顺序标记（BOM）开头：它被编辑器（如记事本）另存过。请使用原始凭证文件。",
       "unchecked": "未核验",
       "printable.note": "该文件是凭证的打印件（PDF），不含可核验的签名与证明。请改选凭证的 JSON 文件：登记簿该注销页面上的“凭证（JSON）”，或 `lantan receipt get` 保存的文件。",
       "quantity": "$kg kg CO2e（$t t CO2e）",
@@ -509,6 +511,7 @@
     box.appendChild(verdict);
     if (!result.valid) {
       if (ALTERED.indexOf(result.code) >= 0) box.appendChild(el("p", { id: "altered", class: "altered" }, [el("strong", {}, [t("invalid.altered")])]));
+      if (result.detail === LantanVerify.BOM_DETAIL) box.appendChild(el("p", { id: "bom", class: "altered" }, [el("strong", {}, [t("invalid.bom")])]));
       box.appendChild(el("p", { class: "reason" }, [t("invalid.note") + " ", el("strong", { id: "reason-text" }, [t("code." + result.code)])]));
       box.appendChild(el("p", { class: "muted" }, [el("small", {}, [t("reason.code") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])])]));
       return;

@@ -1220,10 +1220,15 @@
   }
 
   /* Verify receipt text against a loaded genesis; resolves to {valid, code, detail, facts}. */
+  var BOM_DETAIL = "the file starts with a byte-order mark: it was re-saved by an editor; use the original file";
+
   async function verifyReceipt(receiptText, genesis, engine) {
     var hasher = new Hasher(engine);
     try {
       var receipt;
+      /* A byte-order mark: an editor re-saved the file (PROTOCOL.md §14.1; the words are
+       * client/receipt/codes.py BOM_DETAIL). */
+      if (receiptText.charCodeAt(0) === 0xfeff) fail("MALFORMED", BOM_DETAIL);
       try {
         receipt = parseJson(receiptText);
       } catch (e) {
@@ -1306,6 +1311,7 @@
     jcs: jcs,
     selectEngine: selectEngine,
     loadGenesis: loadGenesis,
+    BOM_DETAIL: BOM_DETAIL,
     verifyReceipt: verifyReceipt,
     hex: hex,
     shown: shown
