@@ -73,15 +73,6 @@ def receipt_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     return tuple(rows)
 
 
-def finality_row(facts: ReceiptFacts) -> ReceiptRow:
-    """What retired means, in plain words, under the quantity (stop 57)."""
-    return ReceiptRow(
-        label_zh="永久注销",
-        label_en="Retired for good",
-        lines=(facts.finality_zh, facts.finality_en),
-    )
-
-
 def _judicial_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
     return (
         ReceiptRow(
@@ -161,7 +152,6 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
             label_en="Quantity retired",
             lines=(f"{facts.quantity_tonnes_text} t CO2e = {facts.quantity_kg:,} kg CO2e",),
         ),
-        finality_row(facts),
         ReceiptRow(label_zh="序列号区间", label_en="Serial ranges", lines=ranges or ("—",)),
         ReceiptRow(label_zh="受益方", label_en="Beneficiary", lines=(facts.beneficiary,)),
         ReceiptRow(label_zh="用途", label_en="Purpose", lines=(bilingual_name(facts.purpose),)),

@@ -424,17 +424,22 @@ def test_the_footer_names_the_checker_page_a_clerk_can_use(
     command. It now names the registry's checker page first, and each line fits the page."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from client.receipt.pdf import FOOTER_LINES, register_cjk_font
+    from client.receipt.pdf import FOOTER_LINES, FOOTER_SIZE_PT, register_cjk_font
     from client.receipt.pdf_layout import MARGIN_PT, PAGE_WIDTH_PT
 
     text = " ".join(
         run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-").split()
     )
-    assert "/checker" in text
-    assert "choose this receipt's JSON file" in text
+    # Stop 57: where to check the paper itself, and what to compare there, in words.
+    assert (
+        "Check this paper: open the registry's checker page"
+        " /checker?receipt=<receipt id> and compare the amount and case number shown there"
+        " with this paper." in text
+    )
+    assert "核对该页显示的注销数量与案号是否与本纸面一致。" in text
     assert "lantan verify receipt RECEIPT.json --genesis GENESIS.json" in text
     name = register_cjk_font(cjk_font)
-    page_total = stringWidth(page_text(1, 1), name, 8) + 12
-    widths = [stringWidth(line, name, 8) for line in FOOTER_LINES]
-    assert widths[0] <= PAGE_WIDTH_PT - 2 * MARGIN_PT
-    assert widths[1] <= PAGE_WIDTH_PT - 2 * MARGIN_PT - page_total
+    page_total = stringWidth(page_text(1, 1), name, FOOTER_SIZE_PT) + 12
+    widths = [stringWidth(line, name, FOOTER_SIZE_PT) for line in FOOTER_LINES]
+    assert max(widths[:2]) <= PAGE_WIDTH_PT - 2 * MARGIN_PT
+    assert widths[2] <= PAGE_WIDTH_PT - 2 * MARGIN_PT - page_total
