@@ -229,6 +229,9 @@ class ReceiptFacts:
     """Format 4 (ADR 0030): the verification behind the retired credits; None before."""
     case_status: CaseStatusFacts | None = None
     """Format 4, judicial: the case's status as of the retirement's block."""
+    reason: str = ""
+    """The retirement's reason as its sender wrote it (checked against the signed tx); the
+    faces show it for a voluntary retirement, whose only account of itself it is."""
     chain_name: str = ""
     """The genesis's chain_name: with chain_id, which registry the receipt was checked
     against (a look-alike network names the same institutions)."""

@@ -126,6 +126,7 @@ def facts_of(
         quantity_kg=retirement.quantity_kg,
         serial_ranges=serials,
         beneficiary=retirement.beneficiary,
+        reason=retirement.reason,
         purpose=retirement.purpose,
         project_id=project.project_id,
         project_name_zh=project.name_zh,

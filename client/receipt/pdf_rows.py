@@ -155,6 +155,11 @@ def _credit_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ReceiptRow(label_zh="序列号区间", label_en="Serial ranges", lines=ranges or ("—",)),
         ReceiptRow(label_zh="受益方", label_en="Beneficiary", lines=(facts.beneficiary,)),
         ReceiptRow(label_zh="用途", label_en="Purpose", lines=(bilingual_name(facts.purpose),)),
+        *(
+            [ReceiptRow(label_zh="原因", label_en="Reason", lines=(facts.reason,))]
+            if facts.kind != "judicial" and facts.reason
+            else []
+        ),
         ReceiptRow(
             label_zh="项目",
             label_en="Project",

@@ -53,6 +53,9 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
         ),
         f"beneficiary  {facts.beneficiary}",
         f"purpose      {bilingual_name(facts.purpose)}",
+        # A voluntary retirement's reason is its sender's only account of it (a judicial
+        # one's repeats the case type and number above).
+        *([f"reason       {facts.reason}"] if facts.kind != "judicial" and facts.reason else []),
         f"project      {facts.project_name_zh} ({facts.project_name_en})",
         f"location     {facts.location}",
         f"ecosystem    {bilingual_name(facts.ecosystem)}",

@@ -169,3 +169,20 @@ def test_the_summary_names_the_chain_it_was_checked_against_first() -> None:
         f"chain        lantan-receipt-example-3 {facts.chain_id[:16]}…"
         f" (genesis hash {facts.chain_id})"
     )
+
+
+def test_a_voluntary_receipt_shows_its_reason(case_chain: CaseChain) -> None:
+    """The reason a voluntary retirement's sender signed was checked but shown nowhere
+    (stop 57): the summary, the PDF's rows and the checker's facts now carry it."""
+    from client.receipt.pdf_rows import receipt_rows
+
+    chain = case_chain.chain
+    facts = verify_receipt(encode(chain.receipt(case_chain.voluntary)), chain.genesis_bytes)
+    assert facts.reason == "township events 2023"
+    assert "reason       township events 2023" in summary_lines(facts)
+    rows = {row.label_en: row.lines for row in receipt_rows(facts)}
+    assert rows["Reason"] == ("township events 2023",)
+    if NODE is not None:
+        receipt = encode(chain.receipt(case_chain.voluntary))
+        shown = run_js(chain.genesis_bytes, {"v": receipt}, show=("reason",))["v"]
+        assert shown["reason"] == "township events 2023"

@@ -58,6 +58,7 @@
       "f.vintage": "Vintage",
       "f.beneficiary": "Beneficiary",
       "f.purpose": "Purpose",
+      "f.reason": "Reason (as its sender wrote it)",
       "f.block": "Recorded on",
       "f.signed": "Block certified by",
       "f.checkpoint": "Checkpoint size",
@@ -178,6 +179,7 @@
       "f.vintage": "年份",
       "f.beneficiary": "受益方",
       "f.purpose": "用途",
+      "f.reason": "原因（注销者自行填写）",
       "f.block": "登记时间",
       "f.signed": "区块认证",
       "f.checkpoint": "检查点大小",
@@ -465,6 +467,7 @@
     rows.push(["f.vintage", String(f.vintage) + " · " + f.batch_id]);
     rows.push(["f.beneficiary", f.beneficiary]);
     rows.push(["f.purpose", codeName(f.purpose)]);
+    if (f.kind !== "judicial" && f.reason) rows.push(["f.reason", f.reason]);
     if (f.verification) rows.push(["f.verification", verificationCell(f)]);
     rows.push(["f.block", t("height_time", { h: f.height, t: beijingTime(f.time_ms) })]);
     rows.push(["f.signed", signerCell(f)]);

@@ -1131,6 +1131,7 @@
       quantity_kg: r.quantity_kg,
       serial_ranges: r.ranges.map(function (range) { return { batch_id: r.batch_id, first_serial: range[0], last_serial: range[1] }; }),
       beneficiary: r.beneficiary,
+      reason: r.reason,
       purpose: r.purpose,
       project_id: project.project_id,
       project_name_zh: project.name_zh,
