@@ -40,6 +40,7 @@ from client.receipt.tx_proof import TxFacts, verify_tx_proof
 from client.receipt.verify import verify_receipt
 from genesis.commands import add_group, report_failure
 from genesis.document import parse_genesis
+from protocol.errors import ProtocolError
 
 
 def register_verify(subparsers: Subparsers) -> None:
@@ -94,7 +95,22 @@ def read_receipt_input(path: str) -> bytes:
             f"{path} is a PDF, a receipt's printable copy; verify the JSON receipt "
             "(`lantan receipt get RETIREMENT_ID --out FILE.json` saves it)"
         )
+    if _is_genesis(receipt_bytes):
+        # Said as "MALFORMED: missing field 'receipt_version'", no help to the one who swapped
+        # the two files (stop 57).
+        raise UsageError(
+            f"{path} is a genesis file, not a receipt: give the receipt file first and the"
+            " genesis file as --genesis"
+        )
     return receipt_bytes
+
+
+def _is_genesis(data: bytes) -> bool:
+    try:
+        parse_genesis(data)
+    except (ProtocolError, ValueError):
+        return False
+    return True
 
 
 def run_verify_receipt(args: argparse.Namespace) -> int:

@@ -105,3 +105,16 @@ def test_a_receipt_re_saved_with_a_byte_order_mark_says_so_in_words(tmp_path: Pa
     done = run_lantan("verify", "receipt", path, "--genesis", genesis)
     assert done.returncode == 1
     assert done.stdout.splitlines()[0] == f"INVALID: MALFORMED: {expected}"
+
+
+def test_the_genesis_file_given_as_the_receipt_is_named_a_genesis_file(tmp_path: Path) -> None:
+    """`verify receipt genesis.json --genesis genesis.json` said only "MALFORMED: missing
+    field 'receipt_version'" (stop 57): a usage error naming the mix-up now, as for a PDF."""
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(GENESIS)
+    done = run_lantan("verify", "receipt", genesis, "--genesis", genesis)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"lantan verify receipt: error: {genesis} is a genesis file, not a receipt: give the"
+        " receipt file first and the genesis file as --genesis\n"
+    )
