@@ -94,7 +94,8 @@ _CORE_MESSAGES: dict[str, tuple[str, str]] = {
         "每个区块需要 $n 个验证节点中 $q 个签名。",
     ),
     "dash.liveness_words": (
-        "The registry keeps working while up to $f_l validators are offline.",
+        # Worded so that 1 reads right ("up to 1 validators are offline", stop 57).
+        "The registry keeps working with up to $f_l of its validators offline.",
         "最多 $f_l 个验证节点离线时，登记簿仍可继续运行。",
     ),
     "dash.liveness_none": (

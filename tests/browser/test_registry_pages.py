@@ -42,7 +42,7 @@ def test_dashboard_shows_height_validators_blocks_and_checkpoints(
     assert total >= 2 * window
     assert "expected" in counts[0].inner_text()
     words = page.inner_text("#fault-tolerance")
-    assert "2 of the 3 validators" in words and "up to 1 validators are offline" in words
+    assert "2 of the 3 validators" in words and "with up to 1 of its validators offline" in words
     assert "f_S" not in page.inner_text("main")
     # What the registry holds comes first: totals, retirements, blocks that hold txs.
     headings = page.locator("main h2").all_inner_texts()
