@@ -299,8 +299,11 @@ _CORE_MESSAGES: dict[str, tuple[str, str]] = {
         "有多笔注销的凭证编号以“$id”开头。请输入完整的 64 位凭证编号。",
     ),
     "checker.receipt_bad": (
-        "“$id” is not a receipt id. A receipt id is 64 hexadecimal digits (0-9, a-f).",
-        "“$id”不是凭证编号。凭证编号为 64 位十六进制数字（0-9、a-f）。",
+        # The page takes 8 or more of its first digits too: say so (stop 57).
+        "“$id” is not a receipt id. A receipt id is 64 hexadecimal digits (0-9, a-f); "
+        "its first 8 or more digits are enough here.",
+        "“$id”不是凭证编号。凭证编号为 64 位十六进制数字（0-9、a-f）；"
+        "此处输入其前 8 位或更多即可。",
     ),
 }
 
