@@ -209,7 +209,9 @@ def _report_keystore(keystore: Keystore, *lines: str, compact: bool) -> int:
     if not compact:
         print("\n".join(lines))
     public_part = keystore.identity.to_json()
-    print(json.dumps(public_part) if compact else json.dumps(public_part, indent=2))
+    # Names as text (测试渔业合作社), not \u escapes, as every other command prints them.
+    indent = None if compact else 2
+    print(json.dumps(public_part, ensure_ascii=False, indent=indent))
     return 0
 
 

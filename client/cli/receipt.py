@@ -232,7 +232,9 @@ def _save_and_report(args: argparse.Namespace, out: Path, receipt_bytes: bytes) 
     retry its hint asked for was refused as `--out exists` (stop 55). Without: save it."""
     if args.genesis is not None:
         genesis_bytes = args.genesis.raw
-        code = report_receipt(receipt_bytes, genesis_bytes, as_json=args.json, fetched=True)
+        code = report_receipt(
+            receipt_bytes, genesis_bytes, as_json=args.json, fetched=True, pdf_asked=bool(args.pdf)
+        )
         if code == EXIT_OK:
             _write_receipt(out, receipt_bytes)
             if args.pdf:

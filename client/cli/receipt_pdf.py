@@ -18,9 +18,10 @@ from client.cli.support import (
     print_json,
     refuse_existing_out,
 )
-from client.cli.verify import read_receipt_input
+from client.cli.verify import read_receipt_input, report_invalid
 from client.errors import ClientError
 from client.genesis_file import add_genesis_option
+from client.receipt.codes import ReceiptError
 from client.receipt.facts import ReceiptFacts
 from client.receipt.fonts import FONT_ENV, FONT_PACKAGE, FontChoice, find_cjk_font
 from client.receipt.verify import verify_receipt
@@ -71,7 +72,10 @@ def _run_pdf(args: argparse.Namespace) -> int:
     out_path = Path(args.out)
     refuse_existing_out(out_path, force=args.force)
     receipt_bytes = read_receipt_input(args.receipt)
-    facts = verify_receipt(receipt_bytes, args.genesis.raw)
+    try:
+        facts = verify_receipt(receipt_bytes, args.genesis.raw)
+    except ReceiptError as error:
+        return report_invalid(error, as_json=args.json, pdf_asked=True)
     font = save_receipt_pdf(facts, out_path, args.font)
     pdf_sha256 = hashlib.sha256(out_path.read_bytes()).hexdigest()
     if args.json:

@@ -154,6 +154,34 @@ SERVED_ALTERED_HINT: Final = (
 registry for a fresh copy" sent a clerk back to the node that had just served the forgery."""
 
 
+NO_PDF_NOTE: Final = "No printable copy (PDF) was made."
+"""After INVALID when a PDF was asked for (`receipt pdf`, `receipt get/case --pdf`)."""
+
+
+def report_invalid(
+    error: ReceiptError, *, as_json: bool, fetched: bool = False, pdf_asked: bool = False
+) -> int:
+    """INVALID with its code and detail, then the plain sentence of INVALID_HINTS: one
+    wording for `verify receipt`, `receipt get/case` and `receipt pdf` (stop 57: `receipt
+    pdf` gave the code alone, in developer words)."""
+    hint = INVALID_HINTS.get(error.code)
+    if error.code is ReceiptCode.CHECKPOINT_WRONG_CHAIN and SIGNATURES_FAIL_TOO in error.detail:
+        hint = _OTHER_NETWORK_OR_ALTERED_HINT
+    if fetched and error.code in ALTERED_CODES:
+        hint = SERVED_ALTERED_HINT
+    notes = [note for note in (hint, NO_PDF_NOTE if pdf_asked else None) if note is not None]
+    if as_json:
+        print_json(
+            {"valid": False, "code": error.code.value, "detail": error.detail}
+            | ({"hint": " ".join(notes)} if notes else {})
+        )
+    else:
+        print(f"INVALID: {error.code.value}: {error.detail}")
+        for note in notes:
+            print(note)
+    return EXIT_FAILURE
+
+
 def report_receipt(
     receipt_bytes: bytes,
     genesis_bytes: bytes,
@@ -161,27 +189,14 @@ def report_receipt(
     as_json: bool,
     key_status_node: str | None = None,
     fetched: bool = False,
+    pdf_asked: bool = False,
 ) -> int:
     """Verify and print; shared with `lantan receipt get --genesis` (fetched: the receipt
-    came from a node just now, not from the user's file)."""
+    came from a node just now, not from the user's file; pdf_asked: --pdf was given)."""
     try:
         facts = verify_receipt(receipt_bytes, genesis_bytes)
     except ReceiptError as error:
-        hint = INVALID_HINTS.get(error.code)
-        if error.code is ReceiptCode.CHECKPOINT_WRONG_CHAIN and SIGNATURES_FAIL_TOO in error.detail:
-            hint = _OTHER_NETWORK_OR_ALTERED_HINT
-        if fetched and error.code in ALTERED_CODES:
-            hint = SERVED_ALTERED_HINT
-        if as_json:
-            print_json(
-                {"valid": False, "code": error.code.value, "detail": error.detail}
-                | ({} if hint is None else {"hint": hint})
-            )
-        else:
-            print(f"INVALID: {error.code.value}: {error.detail}")
-            if hint is not None:
-                print(hint)
-        return EXIT_FAILURE
+        return report_invalid(error, as_json=as_json, fetched=fetched, pdf_asked=pdf_asked)
     failure = None
     if key_status_node is not None:
         url = node_urls(key_status_node, option="--key-status")[0]

@@ -48,6 +48,14 @@ class ReceiptCode(enum.Enum):
     """A version-2 receipt whose receipt_digest is not the hash of its fixed parts (§14.6)."""
 
 
+BOM_DETAIL = (
+    "the file starts with a byte-order mark: it was re-saved by an editor; use the original file"
+)
+"""MALFORMED's detail for a receipt file that starts with a UTF-8 byte-order mark
+(PROTOCOL.md §14.1), worded as in node/web/static/verify.js: Python's own message was a
+hint to a programmer ("decode using utf-8-sig")."""
+
+
 class ReceiptError(CodedError[ReceiptCode]):
     """A receipt that does not verify: code says which check failed, detail how."""
 

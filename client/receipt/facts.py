@@ -236,6 +236,30 @@ class ReceiptFacts:
     """Format 4 (ADR 0030): the verification behind the retired credits; None before."""
     case_status: CaseStatusFacts | None = None
     """Format 4, judicial: the case's status as of the retirement's block."""
+    chain_name: str = ""
+    """The genesis's chain_name: with chain_id, which registry the receipt was checked
+    against (a look-alike network names the same institutions)."""
+
+    @property
+    def finality_en(self) -> str:
+        """What retired means, in the plain words a clerk needs beside VALID (stop 57):
+        retired serials never change (contracts/reversal.py)."""
+        whom = " for this case" if self.kind == "judicial" else ""
+        return (
+            f"These {self.quantity_tonnes_text} t CO2e are permanently retired{whom} and can"
+            " never be sold, transferred or retired again."
+        )
+
+    @property
+    def finality_zh(self) -> str:
+        whom = "已为本案永久注销" if self.kind == "judicial" else "已永久注销"
+        return f"这 {self.quantity_tonnes_text} t CO2e {whom}，不可再出售、转让或再次注销。"
+
+    @property
+    def chain_text(self) -> str:
+        """ "lantan-xiangshan-local 09dd2346…": the chain's name and its short genesis hash."""
+        short = f"{self.chain_id[:16]}…"
+        return f"{self.chain_name} {short}" if self.chain_name else short
 
     @property
     def quantity_tonnes_text(self) -> str:

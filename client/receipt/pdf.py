@@ -31,6 +31,7 @@ from client.receipt.pdf_layout import (
     PlacedText,
     layout_receipt,
     page_count,
+    wrap_text,
 )
 from client.receipt.pdf_rows import BEIJING_TIME, receipt_rows
 
@@ -41,12 +42,19 @@ QR_SIZE_PT: Final = 112.0
 GREY: Final = Color(0.38, 0.38, 0.38)
 BLACK: Final = Color(0, 0, 0)
 RULE: Final = Color(0.75, 0.75, 0.75)
+FOOTER_SIZE_PT: Final = 7
+FINALITY_SIZE_PT: Final = 8.5
 FOOTER_LINES: Final = (
-    "核验：在登记簿的凭证核验页 /checker 选择本凭证的 JSON 文件"
-    " · Check: on the registry's /checker page, choose this receipt's JSON file",
+    "核验本纸面：打开登记簿网站的凭证核验页 /checker?receipt=凭证编号，核对该页显示的注销数量与案号"
+    "是否与本纸面一致。",
+    "Check this paper: open the registry's checker page /checker?receipt=<receipt id>"
+    " and compare the amount and case number shown there with this paper.",
     "或 or: lantan verify receipt RECEIPT.json --genesis GENESIS.json",
 )
-"""How to check the printout: the page a clerk can use first, then the auditor's command."""
+"""How to check the printout: what a clerk holding only paper does (the checker page fetches
+and verifies the receipt by its id, and the paper's amount and case number must be the ones
+it shows: an edited PDF is found that way), then the auditor's command. The QR code's text
+stays PROTOCOL.md §14.6's; the PDF does not know the registry's public address."""
 
 
 def qr_text(facts: ReceiptFacts) -> str:
@@ -142,6 +150,18 @@ def _draw_header(canvas: Canvas, facts: ReceiptFacts, font_name: str) -> float:
     for index, line in enumerate(_header_notes(facts)):
         canvas.drawString(MARGIN_PT, top - 62 - index * 12, line)
     qr_x = PAGE_WIDTH_PT - MARGIN_PT - QR_SIZE_PT
+    # What retired means, in plain words, beside the QR code above the rows (stop 57): in
+    # the header's free room, so no receipt gets a second page for it.
+    canvas.setFillColor(BLACK)
+    canvas.setFont(font_name, FINALITY_SIZE_PT)
+    width = qr_x - MARGIN_PT - 8
+    finality = [
+        *wrap_text(facts.finality_zh, font_name, FINALITY_SIZE_PT, width),
+        *wrap_text(facts.finality_en, font_name, FINALITY_SIZE_PT, width),
+    ]
+    for index, line in enumerate(finality[:3]):
+        canvas.drawString(MARGIN_PT, top - 98 - index * 10, line)
+    canvas.setFillColor(GREY)
     _draw_qr(canvas, qr_text(facts), font_name, qr_x, top - QR_SIZE_PT)
     canvas.setFont(font_name, 7)
     canvas.drawCentredString(
@@ -193,8 +213,9 @@ def page_text(page: int, page_count: int) -> str:
 
 def _draw_footer(canvas: Canvas, font_name: str, page: int, page_count: int) -> None:
     canvas.setFillColor(GREY)
-    canvas.setFont(font_name, 8)
-    canvas.drawString(MARGIN_PT, FOOTER_Y_PT, FOOTER_LINES[0])
-    canvas.drawString(MARGIN_PT, FOOTER_Y_PT - 10, FOOTER_LINES[1])
-    canvas.drawRightString(PAGE_WIDTH_PT - MARGIN_PT, FOOTER_Y_PT - 10, page_text(page, page_count))
+    # Three lines at 7 pt in the two 8 pt lines' room: the rows keep their space.
+    canvas.setFont(font_name, FOOTER_SIZE_PT)
+    for index, line in enumerate(FOOTER_LINES):
+        canvas.drawString(MARGIN_PT, FOOTER_Y_PT + 8 - index * 8, line)
+    canvas.drawRightString(PAGE_WIDTH_PT - MARGIN_PT, FOOTER_Y_PT - 8, page_text(page, page_count))
     canvas.setFillColor(BLACK)

@@ -332,8 +332,12 @@ def _chain_rows(facts: ReceiptFacts) -> tuple[ReceiptRow, ...]:
         ),
         *_witness_rows(facts),
         *_key_rows(facts),
+        # The chain's name first: a bare hash is what no clerk compares (stop 57).
         ReceiptRow(
-            label_zh="链标识", label_en="Chain id", lines=(facts.chain_id,), unbreakable=True
+            label_zh="登记链",
+            label_en="Chain",
+            lines=(facts.chain_name or "—",),
+            fitted=(f"创世哈希 genesis hash (chain id) {facts.chain_id}",),
         ),
     )
 

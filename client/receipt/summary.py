@@ -27,6 +27,8 @@ def summary_lines(facts: ReceiptFacts) -> list[str]:
 
 def _summary_lines(facts: ReceiptFacts) -> list[str]:
     lines = [
+        # First: which registry proved it; two look-alike networks read the same below.
+        f"chain        {facts.chain_text} (genesis hash {facts.chain_id})",
         f"receipt      {facts.receipt_id}",
         f"digest       {facts.receipt_digest} (the same for every copy of this receipt"
         f" in this format)",
@@ -71,7 +73,8 @@ def _summary_lines(facts: ReceiptFacts) -> list[str]:
             f"witnessed    {facts.witnessed_summary}: "
             + "; ".join(signer_text(s, "en") for s in facts.witnesses)
         )
-    lines.append(meaning_line(facts))
+    # The plain consequence last, right above VALID (the output still ends with VALID).
+    lines += [meaning_line(facts), f"final        {facts.finality_en}"]
     return lines
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from client.receipt.codes import ReceiptCode, ReceiptError
+from client.receipt.codes import BOM_DETAIL, ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts, ReceiptSigner
 from client.receipt.history import (
     RawCertificate,
@@ -92,6 +92,8 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
     except (ProtocolError, ValueError) as error:
         raise ReceiptError(ReceiptCode.BAD_GENESIS, str(error)) from None
     chain_id = document.chain_id()
+    if receipt_bytes.startswith(b"\xef\xbb\xbf"):
+        raise ReceiptError(ReceiptCode.MALFORMED, BOM_DETAIL)
     value = _form(lambda: decode(receipt_bytes))
     version = _form(lambda: _version(value))
     if version not in RECEIPT_VERSIONS:
@@ -155,7 +157,9 @@ def verify_receipt(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
         ),
         validators=validators,
     )
-    facts = dataclasses.replace(facts, signing_keys=tx_keys(records, signed))
+    facts = dataclasses.replace(
+        facts, signing_keys=tx_keys(records, signed), chain_name=document.chain_name
+    )
     if document.witnesses is not None:
         keys = {w.name: w.public_key for w in document.witnesses.witnesses}
         facts = dataclasses.replace(

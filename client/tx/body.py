@@ -6,6 +6,7 @@ code the node would answer with (contracts/reasons.py AdmissionReason values).
 """
 
 import copy
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -104,6 +105,11 @@ def apply_settings(
     return result
 
 
+_JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+"""RFC 8259's number grammar: a --set value that is one, with a fraction or exponent, is
+refused; "422.5t" is not one."""
+
+
 def parse_setting_value(text: str, *, string: bool = False) -> JsonValue:
     """The value as JSON when it parses (42, true, null, ["a"], "quoted"), else the string.
 
@@ -120,6 +126,11 @@ def parse_setting_value(text: str, *, string: bool = False) -> JsonValue:
     except MalformedJsonError:
         return text
     except EncodingError as error:
+        # "422.5t": the decoder refuses the number's fraction before it sees the text after
+        # it. Only a whole JSON number is refused here; other text is a string, which the
+        # field's type then refuses as `422t` is ("expected an integer number of kg").
+        if not _JSON_NUMBER.fullmatch(text.strip()):
+            return text
         raise UsageError(f"--set value {text!r}: {error}") from None
 
 

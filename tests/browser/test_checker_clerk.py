@@ -132,3 +132,55 @@ def test_a_valid_receipt_says_for_which_case_and_when_beside_the_verdict(
     summary_zh = page.inner_text("#verdict-summary")
     assert summary_zh.startswith("它证明：由法院 象山县人民法院") and case_number in summary_zh
     assert f"记录于 {when}（北京时间）" in summary_zh
+
+
+def test_a_valid_receipt_says_the_credits_are_retired_for_good_and_groups_technical_rows(
+    page: Any, tmp_path: Path
+) -> None:
+    """ "Kind: judicial retirement" was the only statement of finality, and "Checkpoint size
+    12" was the table's last row, where a clerk reads on (stop 57): one plain sentence now
+    follows the verdict, and the technical rows are grouped under their own heading."""
+    paste_v4_vector(page, tmp_path, "final.html")
+    final = page.inner_text("#verdict-final")
+    assert final == (
+        "These 422.5 t CO2e are permanently retired for this case"
+        " and can never be sold, transferred or retired again."
+    )
+    result = page.inner_text("#result")
+    assert result.index("VALID") < result.index(final) < result.index("Receipt id")
+    technical = page.locator("#technical")
+    for fact in ("receipt_digest", "receipt_version", "receipt_hash", "signed", "tx_keys"):
+        assert technical.locator(f"tr[data-fact='{fact}']").count() == 1, fact
+    assert technical.locator("tr[data-fact='checkpoint']").count() == 1
+    assert technical.locator("tr[data-fact='case_number']").count() == 0
+    assert result.index("Quantity retired") < result.index("Technical details")
+    assert result.index("Technical details") < result.index("Checkpoint size")
+    page.click("#checker-lang")
+    assert page.inner_text("#verdict-final") == (
+        "这 422.5 t CO2e 已为本案永久注销，不可再出售、转让或再次注销。"
+    )
+    assert page.inner_text("#technical-title").startswith("技术细节")
+
+
+def test_a_receipt_re_saved_with_a_byte_order_mark_says_so_in_words(
+    page: Any, tmp_path: Path
+) -> None:
+    """The checker called a BOM'd receipt 'not a JSON receipt: unexpected "[U+FEFF]"' (stop
+    57): still MALFORMED, as `lantan verify receipt` says it, with a plain sentence first."""
+    pinned = json.loads((VECTORS / "receipt-v1-genesis.json").read_bytes())
+    page.goto(offline_file(tmp_path, pinned, "bom.html"))
+    wait_ready(page)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + (VECTORS / "receipt-v4.json").read_bytes())
+    page.set_input_files("#receipt-file", str(bom))
+    assert verdict(page) == ("INVALID", "MALFORMED")
+    assert page.inner_text("#bom") == (
+        "The file starts with a byte-order mark: it was re-saved by an editor (e.g. Notepad)."
+        " Use the original receipt file."
+    )
+    assert page.inner_text("#reason-detail") == (
+        "the file starts with a byte-order mark: it was re-saved by an editor;"
+        " use the original file"
+    )
+    page.click("#checker-lang")
+    assert page.inner_text("#bom").startswith("该文件以字节顺序标记（BOM）开头")

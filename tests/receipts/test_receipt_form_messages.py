@@ -101,3 +101,23 @@ def test_a_proof_hash_spelled_with_other_trailing_bits_is_said_as_not_canonical(
         verify_receipt(json.dumps(receipt).encode(), GENESIS)
     assert raised.value.code is ReceiptCode.BAD_CHECKPOINT
     assert raised.value.detail == "tlog-proof hash is not canonical base64"
+
+
+def test_a_receipt_re_saved_with_a_byte_order_mark_says_so_in_words(tmp_path: Path) -> None:
+    """Notepad's "UTF-8" adds a byte-order mark: the message was Python's hint to a
+    programmer ("Unexpected UTF-8 BOM (decode using utf-8-sig)"). Still MALFORMED (PROTOCOL.md
+    §14.1), now in words, and in the same words as the checker (stop 57)."""
+    expected = (
+        "the file starts with a byte-order mark: it was re-saved by an editor;"
+        " use the original file"
+    )
+    assert malformed(b"\xef\xbb\xbf" + RECEIPT) == expected
+    verify_js = Path(__file__).parents[2] / "node" / "web" / "static" / "verify.js"
+    assert f'var BOM_DETAIL = "{expected}";' in verify_js.read_text(encoding="utf-8")
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + RECEIPT)
+    genesis = tmp_path / "genesis.json"
+    genesis.write_bytes(GENESIS)
+    done = run_lantan("verify", "receipt", path, "--genesis", genesis)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == f"INVALID: MALFORMED: {expected}"

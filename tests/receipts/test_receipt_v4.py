@@ -147,11 +147,28 @@ def test_the_summary_ends_with_the_verdict_in_plain_words(case_chain: CaseChain)
     )
     lines = summary_lines(facts)
     # Who retired comes first: the court that signed and the case record's number (h57 F12).
-    assert lines[-1].startswith(
+    assert lines[-2].startswith(
         f"meaning      a judicial retirement signed by the court {facts.court_name_en}"
         f" for case {facts.case_number} (case id {facts.case_id}): "
         f"{facts.quantity_tonnes_text} t CO2e"
     )
+    # Last, in plain words, what retired means (stop 57).
+    assert lines[-1] == (
+        f"final        These {facts.quantity_tonnes_text} t CO2e are permanently retired for"
+        " this case and can never be sold, transferred or retired again."
+    )
     # The block's certificate and the tx's signers are named apart.
     assert any(line.startswith("block        certified by ") for line in lines)
     assert any(line.startswith("tx signed by ") for line in lines)
+
+
+def test_the_summary_names_the_chain_it_was_checked_against_first() -> None:
+    """Two look-alike networks (same institution names) gave the same-looking summary: it
+    never named the chain. Its first line now names it, with its genesis hash (stop 57)."""
+    genesis = receipt_example.GENESIS_FILE.read_bytes()
+    facts = verify_receipt(v4_example.FORMAT_4_FILE.read_bytes(), genesis)
+    first = summary_lines(facts)[0]
+    assert first == (
+        f"chain        lantan-receipt-example-3 {facts.chain_id[:16]}…"
+        f" (genesis hash {facts.chain_id})"
+    )

@@ -53,7 +53,8 @@ def test_lantan_verify_receipt_says_voluntary_and_quotes_the_holders_words(
     assert printed.returncode == 0, printed
     lines = printed.stdout.splitlines()
     assert lines[-1] == "VALID"
-    meaning = lines[-2]
+    assert lines[-2].startswith("final        ")  # what retired means, in plain words
+    meaning = lines[-3]
     assert meaning.startswith(
         "meaning      a VOLUNTARY retirement by the account holder, NOT a court's"
         " and tied to no court case: 4.225 t CO2e"

@@ -66,7 +66,7 @@ def test_cosigned_checkpoint_verifies(witnessed: CaseChain) -> None:
     assert code_of(chain, receipt) is None
     facts = verify_receipt(encode(receipt), chain.genesis_bytes)
     assert (facts.witnessed_by, facts.witness_quorum) == ((COURT_WITNESS, AUDITOR_WITNESS), 1)
-    shown = summary_lines(facts)[-2]  # the last is the plain verdict (summary.meaning_line)
+    shown = summary_lines(facts)[-3]  # then the plain verdict and what retired means
     assert shown.startswith("witnessed    2 witnesses cosigned") and COURT_WITNESS in shown
 
 

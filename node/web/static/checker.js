@@ -29,8 +29,15 @@
       "summary.voluntary": "It proves: a VOLUNTARY retirement by the account holder, NOT a court's and tied to no court case: $kg kg CO2e ($t t CO2e), recorded $when (UTC+8).",
       "summary.own_words": "Its beneficiary, purpose and reason are the account holder's own words, which no court has checked. Beneficiary: $beneficiary",
       "own_words": "(the account holder's own words)",
+      "valid.other": "VALID ONLY for chain $name ($id…)",
+      "valid.other.not": "Genesis loaded from the file $file. This is NOT the network this checker was issued for: $pinned_name ($pinned_id…). Do not accept this receipt as proof on that network.",
+      "valid.other.note": "Every signature and proof checked out in this browser against the genesis loaded from the file $file, not the pinned genesis.",
+      "final.judicial": "These $t t CO2e are permanently retired for this case and can never be sold, transferred or retired again.",
+      "final.retired": "These $t t CO2e are permanently retired and can never be sold, transferred or retired again.",
+      "technical": "Technical details (signatures, hashes, checkpoint: for an expert)",
       "invalid.note": "This receipt does not prove the retirement. Reason:",
       "invalid.altered": "This receipt does not match the registry's records: it was altered after it was issued, or damaged.",
+      "invalid.bom": "The file starts with a byte-order mark: it was re-saved by an editor (e.g. Notepad). Use the original receipt file.",
       "unchecked": "NOT CHECKED",
       "printable.note": "This file is a receipt's printable copy (PDF): it carries no signatures or proofs to check. Choose the receipt's JSON file instead: \u201cReceipt (JSON)\u201d on the retirement's page of the registry, or the file `lantan receipt get` saves.",
       "quantity": "$kg kg CO2e ($t t CO2e)",
@@ -145,8 +152,15 @@
       "summary.voluntary": "它证明：账户持有人的自愿注销，并非法院的注销，不对应任何案件：$kg kg CO2e（$t t CO2e），记录于 $when（北京时间）。",
       "summary.own_words": "其受益方、用途与原因是账户持有人自己的文字，未经任何法院审查。受益方：$beneficiary",
       "own_words": "（账户持有人自己的文字）",
+      "valid.other": "仅对链 $name（$id…）有效",
+      "valid.other.not": "创世文件读自文件 $file。这不是本核验页所属的网络：$pinned_name（$pinned_id…）。不得将本凭证作为该网络上的证明。",
+      "valid.other.note": "所有签名与证明均已在本浏览器中依据读自文件 $file 的创世文件核验通过，而非固定的创世文件。",
+      "final.judicial": "这 $t t CO2e 已为本案永久注销，不可再出售、转让或再次注销。",
+      "final.retired": "这 $t t CO2e 已永久注销，不可再出售、转让或再次注销。",
+      "technical": "技术细节（签名、哈希、检查点：供专业人员核对）",
       "invalid.note": "此凭证不能证明该注销。原因：",
       "invalid.altered": "这份凭证与登记簿记录不符：它在出具后被改动过或已损坏。",
+      "invalid.bom": "该文件以字节顺序标记（BOM）开头：它被编辑器（如记事本）另存过。请使用原始凭证文件。",
       "unchecked": "未核验",
       "printable.note": "该文件是凭证的打印件（PDF），不含可核验的签名与证明。请改选凭证的 JSON 文件：登记簿该注销页面上的“凭证（JSON）”，或 `lantan receipt get` 保存的文件。",
       "quantity": "$kg kg CO2e（$t t CO2e）",
@@ -252,7 +266,9 @@
     var names = NAMES[code];
     return names ? names[lang === "zh" ? 1 : 0] : code;
   }
-  var state = { engine: null, genesis: null, genesisSource: null, last: null };
+  /* pinned: the genesis the page was issued with; genesis: the one in use (pinned, or one
+   * loaded from a file). A VALID against another chain's genesis is not this network's. */
+  var state = { engine: null, pinned: null, genesis: null, genesisSource: null, last: null };
 
   function t(key, values) {
     var s = STRINGS[lang][key] || STRINGS.en[key] || key;
@@ -491,6 +507,14 @@
     return t("summary.judicial", Object.assign(values, { "case": f.case_number, court: court }));
   }
 
+  /* What retired means, in plain words (stop 57): retired serials never change. */
+  function finalText(f) {
+    return t(f.kind === "judicial" ? "final.judicial" : "final.retired", { t: tonnes(f.quantity_kg) });
+  }
+
+  /* Rows a clerk need not read first: they follow the others under their own heading. */
+  var TECHNICAL = ["f.receipt_digest", "f.receipt_version", "f.receipt_hash", "f.signed", "f.witnessed", "f.tx_keys", "f.checkpoint"];
+
   function showResult(result) {
     state.last = result;
     var box = byId("result");
@@ -501,10 +525,15 @@
       box.appendChild(el("p", { class: "reason" }, [el("strong", { id: "reason-text" }, [t("printable.note")])]));
       return;
     }
+    if (result.valid && otherChain()) {
+      showOtherChainResult(box, result);
+      return;
+    }
     var verdict = el("p", { id: "verdict", class: "verdict " + (result.valid ? "valid" : "invalid"), "data-verdict": result.valid ? "VALID" : "INVALID", "data-code": result.code || "" }, [t(result.valid ? "valid" : "invalid")]);
     box.appendChild(verdict);
     if (!result.valid) {
       if (ALTERED.indexOf(result.code) >= 0) box.appendChild(el("p", { id: "altered", class: "altered" }, [el("strong", {}, [t("invalid.altered")])]));
+      if (result.detail === LantanVerify.BOM_DETAIL) box.appendChild(el("p", { id: "bom", class: "altered" }, [el("strong", {}, [t("invalid.bom")])]));
       box.appendChild(el("p", { class: "reason" }, [t("invalid.note") + " ", el("strong", { id: "reason-text" }, [t("code." + result.code)])]));
       box.appendChild(el("p", { class: "muted" }, [el("small", {}, [t("reason.code") + " ", el("code", { id: "reason-code" }, [result.code]), " — ", el("span", { id: "reason-detail" }, [result.detail || ""])])]));
       return;
@@ -513,13 +542,42 @@
     if (result.facts.kind !== "judicial") {
       box.appendChild(el("p", { id: "verdict-own-words" }, [t("summary.own_words", { beneficiary: quoted(result.facts.beneficiary) })]));
     }
+    box.appendChild(el("p", { id: "verdict-final", class: "verdict-final" }, [finalText(result.facts)]));
     box.appendChild(el("p", {}, [t("valid.note")]));
-    var body = el("tbody");
+    showFacts(box, result);
+  }
+
+  /* A genesis chosen from a file that is not the pinned one: whoever hands a clerk a forged
+   * receipt can hand over its genesis too, so the verdict box itself says for which chain
+   * the receipt is valid and that it is not the network the checker was issued for. */
+  function otherChain() {
+    return state.pinned !== null && state.genesis !== null && state.genesis.chainId !== state.pinned.chainId;
+  }
+
+  function showOtherChainResult(box, result) {
+    var g = state.genesis, pinned = state.pinned;
+    box.appendChild(el("div", { id: "verdict", class: "verdict other-chain", "data-verdict": "VALID", "data-code": "", "data-chain": "other" }, [
+      el("p", { class: "other-chain-head" }, [t("valid.other", { name: g.chainName, id: g.chainId.slice(0, 16) })]),
+      el("p", { id: "other-chain-note", class: "other-chain-note" }, [t("valid.other.not",
+        { file: state.genesisSource, pinned_name: pinned.chainName, pinned_id: pinned.chainId.slice(0, 16) })])
+    ]));
+    box.appendChild(el("p", { id: "verdict-summary", class: "verdict-summary" }, [summaryText(result.facts)]));
+    box.appendChild(el("p", {}, [t("valid.other.note", { file: state.genesisSource })]));
+    showFacts(box, result);
+  }
+
+  function showFacts(box, result) {
+    var body = el("tbody"), technical = el("tbody");
     factRows(result.facts).forEach(function (row) {
       var value = row[1] instanceof Node ? row[1] : row[1] == null ? "—" : String(row[1]);
-      body.appendChild(el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [value])]));
+      (TECHNICAL.indexOf(row[0]) >= 0 ? technical : body).appendChild(
+        el("tr", { "data-fact": row[0].slice(2) }, [el("th", { scope: "row" }, [t(row[0])]), el("td", {}, [value])]));
     });
-    box.appendChild(el("table", { class: "fields", id: "facts" }, [body]));
+    box.appendChild(el("div", { id: "facts" }, [
+      el("table", { class: "fields" }, [body]),
+      el("h3", { id: "technical-title", class: "technical-title" }, [t("technical")]),
+      el("table", { class: "fields technical", id: "technical" }, [technical])
+    ]));
   }
 
   /* verify is LantanVerify.verifyReceipt (pasted text) or verifyReceiptBytes (a file). */
@@ -660,6 +718,7 @@
     state.engine = await LantanVerify.selectEngine();
     try {
       await useGenesis(byId("lantan-genesis").textContent, null);
+      state.pinned = state.genesis;
     } catch (error) {
       showGenesisError(error);
     }

@@ -1148,6 +1148,7 @@
       quantity_kg: r.quantity_kg,
       serial_ranges: r.ranges.map(function (range) { return { batch_id: r.batch_id, first_serial: range[0], last_serial: range[1] }; }),
       beneficiary: r.beneficiary,
+      reason: r.reason,
       purpose: r.purpose,
       /* A voluntary retirement's reason is the holder's signed text (checked above); a
        * judicial record's is derived from the case record, which the rows show already. */
@@ -1240,10 +1241,15 @@
   }
 
   /* Verify receipt text against a loaded genesis; resolves to {valid, code, detail, facts}. */
+  var BOM_DETAIL = "the file starts with a byte-order mark: it was re-saved by an editor; use the original file";
+
   async function verifyReceipt(receiptText, genesis, engine) {
     var hasher = new Hasher(engine);
     try {
       var receipt;
+      /* A byte-order mark: an editor re-saved the file (PROTOCOL.md §14.1; the words are
+       * client/receipt/codes.py BOM_DETAIL). */
+      if (receiptText.charCodeAt(0) === 0xfeff) fail("MALFORMED", BOM_DETAIL);
       try {
         receipt = parseJson(receiptText);
       } catch (e) {
@@ -1326,6 +1332,7 @@
     jcs: jcs,
     selectEngine: selectEngine,
     loadGenesis: loadGenesis,
+    BOM_DETAIL: BOM_DETAIL,
     verifyReceipt: verifyReceipt,
     hex: hex,
     shown: shown

@@ -30,6 +30,7 @@ def xiangshan_facts() -> ReceiptFacts:
         receipt_version=2,
         receipt_digest=sha256(b"example receipt identity").hex(),
         chain_id=sha256(b"example chain").hex(),
+        chain_name="lantan-xiangshan-example",
         kind="judicial",
         court_id="xiangshan-court",
         court_name_zh="象山县人民法院",

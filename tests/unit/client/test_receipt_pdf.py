@@ -305,6 +305,26 @@ def test_pdftotext_finds_court_township_and_quantity(xiangshan_pdf: Path):
     assert "2023-11-15 06:15:23.456" in text
 
 
+def test_the_pdf_says_in_plain_words_the_credits_are_retired_for_good(xiangshan_pdf: Path):
+    """ "Kind: judicial retirement" was the only statement of finality (stop 57)."""
+    text = " ".join(
+        run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-").split()
+    )
+    assert "这 422.5 t CO2e 已为本案永久注销，不可再出售、转让或再次注销。" in text
+    assert (
+        "These 422.5 t CO2e are permanently retired for this case and can never be sold,"
+        " transferred or retired again." in text
+    )
+
+
+def test_the_chain_row_names_the_chain_not_only_its_hash(xiangshan_pdf: Path):
+    """The PDF printed the chain as a bare hex "Chain id" no clerk compares (stop 57)."""
+    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-")
+    assert "lantan-xiangshan-example" in text
+    facts = xiangshan_facts()
+    assert f"genesis hash (chain id) {facts.chain_id}" in " ".join(text.split())
+
+
 def test_pdfinfo_shows_one_page_and_the_block_time_as_creation_date(xiangshan_pdf: Path):
     info = run_tool("pdfinfo", "poppler-utils", "-rawdates", str(xiangshan_pdf))
     assert "Pages:           1" in info
@@ -404,17 +424,22 @@ def test_the_footer_names_the_checker_page_a_clerk_can_use(
     command. It now names the registry's checker page first, and each line fits the page."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from client.receipt.pdf import FOOTER_LINES, register_cjk_font
+    from client.receipt.pdf import FOOTER_LINES, FOOTER_SIZE_PT, register_cjk_font
     from client.receipt.pdf_layout import MARGIN_PT, PAGE_WIDTH_PT
 
     text = " ".join(
         run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(xiangshan_pdf), "-").split()
     )
-    assert "/checker" in text
-    assert "choose this receipt's JSON file" in text
+    # Stop 57: where to check the paper itself, and what to compare there, in words.
+    assert (
+        "Check this paper: open the registry's checker page"
+        " /checker?receipt=<receipt id> and compare the amount and case number shown there"
+        " with this paper." in text
+    )
+    assert "核对该页显示的注销数量与案号是否与本纸面一致。" in text
     assert "lantan verify receipt RECEIPT.json --genesis GENESIS.json" in text
     name = register_cjk_font(cjk_font)
-    page_total = stringWidth(page_text(1, 1), name, 8) + 12
-    widths = [stringWidth(line, name, 8) for line in FOOTER_LINES]
-    assert widths[0] <= PAGE_WIDTH_PT - 2 * MARGIN_PT
-    assert widths[1] <= PAGE_WIDTH_PT - 2 * MARGIN_PT - page_total
+    page_total = stringWidth(page_text(1, 1), name, FOOTER_SIZE_PT) + 12
+    widths = [stringWidth(line, name, FOOTER_SIZE_PT) for line in FOOTER_LINES]
+    assert max(widths[:2]) <= PAGE_WIDTH_PT - 2 * MARGIN_PT
+    assert widths[2] <= PAGE_WIDTH_PT - 2 * MARGIN_PT - page_total

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from client.cli import receipt_pdf as receipt_pdf_cli
+from client.cli.verify import INVALID_HINTS
 from client.receipt.codes import ReceiptCode, ReceiptError
 from client.receipt.facts import ReceiptFacts
 from client.receipt.fonts import FontChoice
@@ -110,9 +111,33 @@ def test_a_receipt_that_does_not_verify_is_never_rendered(
     done = pdf.run()
     assert done.returncode == 1
     assert not pdf.out.exists()
-    assert done.stderr == (
-        "lantan receipt pdf: error: QUORUM_NOT_REACHED: 1 of 3 validators signed\n"
+    assert done.stderr == ""
+    # As `lantan verify receipt` says it, and that no PDF was made.
+    assert done.stdout == (
+        "INVALID: QUORUM_NOT_REACHED: 1 of 3 validators signed\nNo printable copy (PDF) was made.\n"
     )
+
+
+def test_an_altered_receipt_is_refused_in_the_plain_words_verify_receipt_uses(
+    pdf: PdfCommand, monkeypatch: pytest.MonkeyPatch
+):
+    """`receipt pdf` on a tampered receipt gave the code and detail alone on stderr, without
+    the plain sentence `verify receipt` prints after them (stop 57)."""
+
+    def refuse(receipt_bytes: bytes, genesis_bytes: bytes) -> ReceiptFacts:
+        raise ReceiptError(ReceiptCode.BAD_STATE_PROOF, "inclusion proof leaf differs")
+
+    monkeypatch.setattr(receipt_pdf_cli, "verify_receipt", refuse)
+    done = pdf.run()
+    assert done.returncode == 1 and not pdf.out.exists()
+    lines = done.stdout.splitlines()
+    assert lines[0] == "INVALID: BAD_STATE_PROOF: inclusion proof leaf differs"
+    assert lines[1] == INVALID_HINTS[ReceiptCode.BAD_STATE_PROOF]
+    assert lines[1].startswith("This receipt does not match what the registry's validators")
+    assert lines[2:] == ["No printable copy (PDF) was made."]
+    report = json.loads(pdf.run("--json").stdout)
+    assert report["valid"] is False and report["code"] == "BAD_STATE_PROOF"
+    assert report["hint"].endswith("No printable copy (PDF) was made.")
 
 
 def test_an_existing_pdf_is_replaced_only_with_force(

@@ -52,6 +52,20 @@ def test_setting_values_refuse_floats_and_huge_integers(text: str) -> None:
         parse_setting_value(text)
 
 
+@pytest.mark.parametrize("text", ["422.5t", "422.5 t", "1e3kg", "1.5,0"])
+def test_a_number_with_a_unit_gets_the_fields_message_not_the_fraction_one(text: str) -> None:
+    """`--set quantity_kg=422.5t` said "number 422.5 has a fraction part" (exit 2), the unit
+    unseen, where `422t` says the field expects an integer number of kg (exit 1): both now
+    take the field's path (stop 57)."""
+    assert parse_setting_value(text) == text
+    with pytest.raises(TxInputError) as fraction:
+        validate_body(TxType.CREDITS_TRANSFER, {**TRANSFER, "quantity_kg": text})
+    with pytest.raises(TxInputError) as whole:
+        validate_body(TxType.CREDITS_TRANSFER, {**TRANSFER, "quantity_kg": "422t"})
+    assert (fraction.value.code, str(fraction.value)) == (whole.value.code, str(whole.value))
+    assert "expected an integer number of kg" in str(fraction.value)
+
+
 def test_set_overrides_body_and_nests_dotted_names() -> None:
     body: JsonObject = {"quantity_kg": 1, "nested": {"keep": True}}
     result = apply_settings(body, ["quantity_kg=422500", "nested.value=x", "a.b.c=1"])

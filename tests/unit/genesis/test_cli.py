@@ -123,6 +123,19 @@ def test_dev_plaintext_warns_loudly_and_marks_the_file(tmp_path: Path) -> None:
     assert "PLAINTEXT" in allowed.stdout
 
 
+def test_a_chinese_name_prints_as_text_not_escapes(tmp_path: Path) -> None:
+    """`keys new --name 测试渔业合作社` printed "\\u6d4b\\u8bd5…" (stop 57)."""
+    name = "测试渔业合作社"
+    for extra in ([], ["--json"]):
+        out = tmp_path / f"coop{len(extra)}"
+        completed = lantan(
+            "keys", "new", "--name", name, "--out", str(out), "--dev-plaintext", *extra
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert f'"name": "{name}"' in completed.stdout.replace('":"', '": "')
+        assert "\\u" not in completed.stdout
+
+
 def test_without_a_passphrase_source_nothing_is_written(tmp_path: Path) -> None:
     completed = lantan_process("keys", "new", "--name", "court", "--out", str(tmp_path / "court"))
     assert_clean_failure(completed, "no passphrase: give --passphrase-file")
