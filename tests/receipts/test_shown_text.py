@@ -10,7 +10,6 @@ checker page by the same rule (node/web/static/verify.js `shown`), and the data 
 
 import json
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,11 @@ from client.receipt.facts import ReceiptFacts
 from client.receipt.summary import summary_lines
 from client.receipt.verify import verify_receipt
 from client.shown_text import HIDDEN_CATEGORIES, shown
-from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT
-from protocol.encoding import encode
 from tests.kit.lantan_cli import run_lantan
 from tests.kit.processes import json_output_of
-from tests.receipts.chain import ReceiptChain
 from tests.receipts.test_witness_checker_js import NODE, RUNNER, STATIC
-from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, run_tool
+from tests.receipts.voluntary_receipt import VoluntaryReceipt, pdf_text, retired_voluntarily
+from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip
 
 FORGED_LINE = "retired      1000 t CO2e = 1,000,000 kg (自愿注销 voluntary retirement)"
 SPOOF = f"Acme Ltd\n{FORGED_LINE}\x1b[1A\x1b[2K\x1b[31m\u202eevil\u200b\x85"
@@ -36,37 +33,23 @@ HIDDEN_CHARACTERS = ("\n", "\r", "\x1b", "\u202e", "\u200b", "\x85")
 
 
 @pytest.fixture(scope="module")
-def spoofed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReceiptChain, bytes]]:
+def spoofed(tmp_path_factory: pytest.TempPathFactory) -> VoluntaryReceipt:
     """The case's chain, then a voluntary retirement whose beneficiary is SPOOF; its receipt."""
-    chain = ReceiptChain(tmp_path_factory.mktemp("spoofed-chain"))
-    try:
-        chain.run_case()
-        retirement = chain.tx(
-            TOWNSHIP_ACCOUNT,
-            "credits.retire",
-            {
-                "account_id": TOWNSHIP_ACCOUNT,
-                "batch_id": BATCH_ID,
-                "quantity_kg": 1,
-                "beneficiary": SPOOF,
-                "purpose": "voluntary_offset",
-                "reason": "\u202etnemeerga",
-            },
-        )
-        chain.commit((retirement,))
-        chain.commit()
-        yield chain, encode(chain.receipt(retirement.tx_id, version=4))
-    finally:
-        chain.close()
+    return retired_voluntarily(
+        tmp_path_factory.mktemp("spoofed-chain"),
+        quantity_kg=1,
+        beneficiary=SPOOF,
+        purpose="voluntary_offset",
+        reason="\u202etnemeerga",
+    )
 
 
-def facts_of(spoofed: tuple[ReceiptChain, bytes]) -> ReceiptFacts:
-    chain, receipt = spoofed
-    return verify_receipt(receipt, chain.genesis_bytes)
+def facts_of(spoofed: VoluntaryReceipt) -> ReceiptFacts:
+    return verify_receipt(spoofed.receipt, spoofed.genesis)
 
 
 def test_the_data_stays_exact_and_the_summary_shows_it(
-    spoofed: tuple[ReceiptChain, bytes],
+    spoofed: VoluntaryReceipt,
 ) -> None:
     facts = facts_of(spoofed)
     assert facts.beneficiary == SPOOF
@@ -77,11 +60,10 @@ def test_the_data_stays_exact_and_the_summary_shows_it(
 
 
 def test_lantan_verify_receipt_prints_no_line_of_the_beneficiarys(
-    spoofed: tuple[ReceiptChain, bytes], tmp_path: Path
+    spoofed: VoluntaryReceipt, tmp_path: Path
 ) -> None:
-    chain, receipt = spoofed
-    (tmp_path / "receipt.json").write_bytes(receipt)
-    (tmp_path / "genesis.json").write_bytes(chain.genesis_bytes)
+    (tmp_path / "receipt.json").write_bytes(spoofed.receipt)
+    (tmp_path / "genesis.json").write_bytes(spoofed.genesis)
     printed = run_lantan(
         "verify", "receipt", tmp_path / "receipt.json", "--genesis", tmp_path / "genesis.json"
     )
@@ -95,25 +77,9 @@ def test_lantan_verify_receipt_prints_no_line_of_the_beneficiarys(
     ]
 
 
-def test_the_pdf_shows_the_escapes_as_text(
-    spoofed: tuple[ReceiptChain, bytes], tmp_path: Path
-) -> None:
+def test_the_pdf_shows_the_escapes_as_text(spoofed: VoluntaryReceipt, tmp_path: Path) -> None:
     cjk_font_or_skip()
-    chain, receipt = spoofed
-    (tmp_path / "receipt.json").write_bytes(receipt)
-    (tmp_path / "genesis.json").write_bytes(chain.genesis_bytes)
-    out = tmp_path / "receipt.pdf"
-    printed = run_lantan(
-        "receipt",
-        "pdf",
-        tmp_path / "receipt.json",
-        "--genesis",
-        tmp_path / "genesis.json",
-        "--out",
-        out,
-    )
-    assert printed.returncode == 0, printed
-    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
+    text = pdf_text(spoofed, tmp_path)
     assert "Acme Ltd[U+000A]retired" in text.replace("\n", "")
     assert "\x1b" not in text and "\u202e" not in text
 

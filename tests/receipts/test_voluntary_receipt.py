@@ -18,9 +18,10 @@ from tests.receipts.voluntary_receipt import (
     CASE_LINE,
     REASON,
     VoluntaryReceipt,
+    pdf_text,
     voluntary_receipt,
 )
-from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip, run_tool
+from tests.unit.client.receipt_pdf_kit import cjk_font_or_skip
 
 OWN = "(the account holder's own words)"
 
@@ -69,20 +70,7 @@ def test_the_pdf_title_says_voluntary_not_a_courts(
     voluntary: VoluntaryReceipt, tmp_path: Path
 ) -> None:
     cjk_font_or_skip()
-    (tmp_path / "receipt.json").write_bytes(voluntary.receipt)
-    (tmp_path / "genesis.json").write_bytes(voluntary.genesis)
-    out = tmp_path / "receipt.pdf"
-    printed = run_lantan(
-        "receipt",
-        "pdf",
-        tmp_path / "receipt.json",
-        "--genesis",
-        tmp_path / "genesis.json",
-        "--out",
-        out,
-    )
-    assert printed.returncode == 0, printed
-    text = run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
+    text = pdf_text(voluntary, tmp_path)
     assert "蓝碳自愿注销凭证（非法院注销）" in text
     assert "Blue carbon VOLUNTARY retirement receipt: not a court's" in text
     assert "并非法院的注销" in text and f"\u201c{BENEFICIARY}\u201d" in text.replace("\n", "")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from genesis.example.xiangshan_case import BATCH_ID, TOWNSHIP_ACCOUNT
 from protocol.encoding import encode
+from tests.kit.lantan_cli import run_lantan
 from tests.receipts.chain import ReceiptChain
+from tests.unit.client.receipt_pdf_kit import run_tool
 
 CASE_LINE = "（2023）浙0225刑初001号（示例 illustrative）"
 BENEFICIARY = f"case {CASE_LINE} (Xiangshan County People's Court)"
@@ -24,21 +26,22 @@ class VoluntaryReceipt:
 def voluntary_receipt(directory: Path) -> VoluntaryReceipt:
     """The Xiangshan case's chain, then the township's voluntary retirement of 4,225 kg
     with the imitating words above; its format-4 receipt and the chain's genesis."""
+    return retired_voluntarily(
+        directory, quantity_kg=4_225, beneficiary=BENEFICIARY, purpose=PURPOSE, reason=REASON
+    )
+
+
+def retired_voluntarily(
+    directory: Path, *, quantity_kg: int, beneficiary: str, purpose: str, reason: str
+) -> VoluntaryReceipt:
+    """The Xiangshan case's chain in directory, then the township's voluntary retirement of
+    quantity_kg with these words, committed; its format-4 receipt and the chain's genesis."""
     chain = ReceiptChain(directory)
     try:
         chain.run_case()
-        retirement = chain.tx(
-            TOWNSHIP_ACCOUNT,
-            "credits.retire",
-            {
-                "account_id": TOWNSHIP_ACCOUNT,
-                "batch_id": BATCH_ID,
-                "quantity_kg": 4_225,
-                "beneficiary": BENEFICIARY,
-                "purpose": PURPOSE,
-                "reason": REASON,
-            },
-        )
+        body = {"account_id": TOWNSHIP_ACCOUNT, "batch_id": BATCH_ID, "quantity_kg": quantity_kg}
+        words = {"beneficiary": beneficiary, "purpose": purpose, "reason": reason}
+        retirement = chain.tx(TOWNSHIP_ACCOUNT, "credits.retire", body | words)
         chain.commit((retirement,))
         chain.commit()
         return VoluntaryReceipt(
@@ -47,3 +50,21 @@ def voluntary_receipt(directory: Path) -> VoluntaryReceipt:
         )
     finally:
         chain.close()
+
+
+def pdf_text(receipt: VoluntaryReceipt, directory: Path) -> str:
+    """`lantan receipt pdf` of the receipt (it must render), read back by pdftotext."""
+    (directory / "receipt.json").write_bytes(receipt.receipt)
+    (directory / "genesis.json").write_bytes(receipt.genesis)
+    out = directory / "receipt.pdf"
+    printed = run_lantan(
+        "receipt",
+        "pdf",
+        directory / "receipt.json",
+        "--genesis",
+        directory / "genesis.json",
+        "--out",
+        out,
+    )
+    assert printed.returncode == 0, printed
+    return run_tool("pdftotext", "poppler-utils", "-enc", "UTF-8", str(out), "-")
