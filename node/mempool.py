@@ -73,7 +73,7 @@ class Mempool:
         """Nonces missing among a sender's pending ones since its last recount: a tx dropped
         from its queue (discarded, expired) or skipped by an add. Its run ends below them."""
         self._recount: set[PublicKey] = set()
-        """Senders the next remove_stale recounts although their committed nonce did not
+        """Senders the next sweep recounts although their committed nonce did not
         move: they lost a tx (discard) or skipped a nonce."""
         self._expiry: list[tuple[int, Hash32]] = []
         """(expires_at_ms, tx_id) of pending txs, a heap; the entries of txs that left by
@@ -200,16 +200,6 @@ class Mempool:
                 active.append(queue)
         return tuple(chosen)
 
-    def remove_stale(
-        self,
-        committed_nonce: Mapping[PublicKey, int],
-        now_ms: int,
-        *,
-        nonce_of: Callable[[PublicKey], int] = lambda sender: 0,
-    ) -> list[Hash32]:
-        """sweep, returning the expired txs' ids."""
-        return self.sweep(committed_nonce, now_ms, nonce_of=nonce_of).expired
-
     def sweep(
         self,
         committed_nonce: Mapping[PublicKey, int],
@@ -242,7 +232,7 @@ class Mempool:
     def discard(self, tx_ids: list[Hash32]) -> None:
         """Drop txs a proposal could not include (inadmissible on the head by now).
 
-        The sender's pending nonce is recounted at the next commit (remove_stale).
+        The sender's pending nonce is recounted at the next commit (sweep).
         """
         for tx_id in tx_ids:
             if tx_id in self._txs:

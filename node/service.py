@@ -238,7 +238,7 @@ class NodeService:
     def after_commit(self) -> None:
         """Drop committed and expired txs from the mempool (called after each commit, on the
         event loop): the committed nonce is read only for the senders of the blocks
-        committed since the last call and those the pool recounts (Mempool.remove_stale)."""
+        committed since the last call and those the pool recounts (Mempool.sweep)."""
         with self._moved_lock:
             moved, self._moved = self._moved, set()
             committed, self._committed_pooled = self._committed_pooled, set()

@@ -172,7 +172,7 @@ def make_runtime(
     async def drop_stale() -> None:
         state = ledger.store.state
         nonces = {sender: committed_nonce(state, sender) for sender in mempool.senders()}
-        mempool.remove_stale(nonces, ledger.head().time_ms)
+        mempool.sweep(nonces, ledger.head().time_ms)
 
     runtime.commit_hooks.append(drop_stale)
     return runtime

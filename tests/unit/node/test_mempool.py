@@ -46,7 +46,7 @@ def test_an_empty_pool() -> None:
     assert pool.take(10, 10_000) == ()
     assert pool.pending_nonce(key(A)) is None
     assert pool.senders() == set()
-    assert pool.remove_stale({}, NOW_MS) == []
+    assert pool.sweep({}, NOW_MS).expired == []
 
 
 def test_take_goes_round_robin_across_senders_and_removes_nothing() -> None:
@@ -82,7 +82,7 @@ def test_the_per_sender_quota() -> None:
     with pytest.raises(SenderQuotaError):
         add(pool, tx(A, 3))
     add(pool, tx(B, 1))  # other senders still get in
-    pool.remove_stale({key(A): 1}, NOW_MS)
+    pool.sweep({key(A): 1}, NOW_MS)
     add(pool, tx(A, 3))  # a commit frees the sender's slots
     assert len(pool) == 3
 
@@ -141,29 +141,29 @@ def test_the_byte_limit() -> None:
     assert len(pool) == 2
     assert pool.pending_nonce(key(B)) is None
     # Bytes are given back when txs leave.
-    assert pool.remove_stale({key(A): 1}, NOW_MS) == []
+    assert pool.sweep({key(A): 1}, NOW_MS).expired == []
     add(pool, tx(B, 1), size=150)
     assert len(pool) == 2
 
 
-def test_remove_stale_drops_committed_nonces() -> None:
+def test_sweep_drops_committed_nonces() -> None:
     pool = Mempool()
     add(pool, tx(A, 1), tx(A, 2), tx(A, 3), tx(B, 1))
-    assert pool.remove_stale({key(A): 2, key(B): 0}, NOW_MS) == []
+    assert pool.sweep({key(A): 2, key(B): 0}, NOW_MS).expired == []
     assert nonces(pool.take(10, 10_000)) == [(A, 3), (B, 1)]
     assert pool.pending_nonce(key(A)) == 3
-    assert pool.remove_stale({key(A): 3, key(B): 1}, NOW_MS) == []
+    assert pool.sweep({key(A): 3, key(B): 1}, NOW_MS).expired == []
     assert len(pool) == 0
     assert pool.pending_nonce(key(A)) is None
     assert pool.senders() == set()
 
 
-def test_remove_stale_reports_expired_txs_and_drops_the_gap_behind_them() -> None:
+def test_sweep_reports_expired_txs_and_drops_the_gap_behind_them() -> None:
     pool = Mempool()
     a1, a2, a3 = tx(A, 1), tx(A, 2, expires_at_ms=NOW_MS - 1), tx(A, 3)
     b1 = tx(B, 1)
     add(pool, a1, b1, a2, a3)
-    expired = pool.remove_stale({}, NOW_MS)
+    expired = pool.sweep({}, NOW_MS).expired
     assert expired == [a2.tx_id]
     # a3 can never commit once a2 is gone: it is dropped too, but it did not expire.
     assert nonces(pool.take(10, 10_000)) == [(A, 1), (B, 1)]
@@ -177,7 +177,7 @@ def test_a_tx_expiring_at_the_head_time_fits_no_later_block() -> None:
     pool = Mempool()
     at_head, after_head = tx(A, 1, expires_at_ms=NOW_MS), tx(B, 1, expires_at_ms=NOW_MS + 1)
     add(pool, at_head, after_head)
-    assert pool.remove_stale({}, NOW_MS) == [at_head.tx_id]
+    assert pool.sweep({}, NOW_MS).expired == [at_head.tx_id]
     assert pool.take(10, 10_000) == (after_head,)
 
 
@@ -185,7 +185,7 @@ def test_a_nonce_gap_from_out_of_order_arrival_is_dropped() -> None:
     pool = Mempool()
     add(pool, tx(A, 1), tx(A, 3), tx(B, 2))
     assert pool.pending_nonce(key(A)) == 3
-    assert pool.remove_stale({key(B): 1}, NOW_MS) == []
+    assert pool.sweep({key(B): 1}, NOW_MS).expired == []
     assert nonces(pool.take(10, 10_000)) == [(A, 1), (B, 2)]
     assert pool.pending_nonce(key(A)) == 1
     assert pool.pending_nonce(key(B)) == 2
@@ -195,7 +195,7 @@ def test_a_committed_block_from_elsewhere_leaves_the_rest_in_order() -> None:
     # Another proposer's block committed A's nonces 1 and 2; A's 3 and 4 now come next.
     pool = Mempool()
     add(pool, *(tx(A, n) for n in range(1, 5)))
-    assert pool.remove_stale({key(A): 2}, NOW_MS) == []
+    assert pool.sweep({key(A): 2}, NOW_MS).expired == []
     assert nonces(pool.take(10, 10_000)) == [(A, 3), (A, 4)]
     assert pool.pending_nonce(key(A)) == 4
 
@@ -209,7 +209,7 @@ def test_pending_nonces_name_only_senders_with_txs_here() -> None:
     assert pool.pending_nonces() == {key(A): 2}
 
 
-def test_remove_stale_reads_the_committed_nonce_of_no_sender_it_need_not() -> None:
+def test_sweep_reads_the_committed_nonce_of_no_sender_it_need_not() -> None:
     # The cleanup runs after every block: it looks at the senders whose nonce moved (named),
     # of expired txs and of discarded txs, not at every sender with txs pending.
     pool = Mempool()
@@ -220,16 +220,16 @@ def test_remove_stale_reads_the_committed_nonce_of_no_sender_it_need_not() -> No
         read.append(sender)
         return 0
 
-    assert pool.remove_stale({key(A): 1}, NOW_MS, nonce_of=nonce_of) == []
+    assert pool.sweep({key(A): 1}, NOW_MS, nonce_of=nonce_of).expired == []
     assert read == []
     assert nonces(pool.take(10, 10_000)) == [(A, 2), (B, 1), (B, 2)]
     pool.discard([tx(B, 1).tx_id])
-    assert pool.remove_stale({}, NOW_MS, nonce_of=nonce_of) == []
+    assert pool.sweep({}, NOW_MS, nonce_of=nonce_of).expired == []
     assert read == [key(B)]  # B lost a tx: its run is recounted, B's 2 follows nothing now
     assert nonces(pool.take(10, 10_000)) == [(A, 2)]
     soon = tx(A, 3, expires_at_ms=NOW_MS + 1)
     add(pool, soon)
-    assert pool.remove_stale({}, NOW_MS + 1, nonce_of=nonce_of) == [soon.tx_id]
+    assert pool.sweep({}, NOW_MS + 1, nonce_of=nonce_of).expired == [soon.tx_id]
     assert read == [key(B), key(A)]
 
 
@@ -309,7 +309,7 @@ def test_the_incremental_cleanup_equals_a_full_recount(rng: Random) -> None:
         else:
             now_ms += rng.randint(0, 3) * 1000
             named = {s: committed[s] for s in moved}
-            expired = pool.remove_stale(named, now_ms, nonce_of=committed.__getitem__)
+            expired = pool.sweep(named, now_ms, nonce_of=committed.__getitem__).expired
             assert sorted(expired) == sorted(reference.remove_stale(committed, now_ms))
             moved, seen = set(), dict(committed)
         assert pool.take(1000, 1 << 30) == take_all(reference.txs)
